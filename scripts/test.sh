@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every check CI runs. Called by `make test` after the virtualenv is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=.venv
+PY=$VENV/bin/python
+export DJANGO_ENV=test
+
+echo "== ruff"
+$VENV/bin/ruff check .
+$VENV/bin/ruff format --check .
+
+echo "== migrations match the models"
+DATABASE_URL=sqlite:///:memory: $PY manage.py makemigrations --check --dry-run
+
+echo "== production profile: check --deploy"
+DJANGO_ENV=production \
+  SECRET_KEY="check-deploy-$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')" \
+  ALLOWED_HOSTS=tikjoy.example.com \
+  DATABASE_URL=postgres://tikjoy@localhost/tikjoy \
+  $PY manage.py check --deploy --fail-level WARNING
+
+echo "== pytest on PostgreSQL"
+scripts/with-postgres.sh $PY -m pytest -p no:cacheprovider "$@"

@@ -1,0 +1,65 @@
+"""Load the demo data that ``make run`` shows. Safe to run any number of times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.sites.models import Site
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.services import user_ensure_with_email
+
+DEMO_PASSWORD = "tikjoy-demo-2026"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    display_name: str
+    role: str
+    is_staff: bool = False
+
+
+DEMO_PEOPLE = (
+    DemoPerson("ops@demo.tikjoy.local", "Olivia Ops", "ops superuser (/ops/)", is_staff=True),
+    DemoPerson("owner@demo.tikjoy.local", "Mara Owner", "demo merchant owner"),
+    DemoPerson("manager@demo.tikjoy.local", "Max Manager", "demo merchant manager"),
+    DemoPerson("ana@demo.tikjoy.local", "Ana Consumer", "consumer"),
+    DemoPerson("ben@demo.tikjoy.local", "Ben Consumer", "consumer"),
+    DemoPerson("chloe@demo.tikjoy.local", "Chloe Creator", "consumer"),
+)
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo users and data. Idempotent; refused in production."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet-credentials", action="store_true", help="Do not print the credentials.")
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run with DJANGO_ENV=production: it sets known passwords."
+            )
+
+        host = settings.SITE_URL.split("://", 1)[-1]
+        Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": host, "name": "TikJoy"})
+
+        users = {}
+        for person in DEMO_PEOPLE:
+            user, created = user_ensure_with_email(
+                email=person.email,
+                password=DEMO_PASSWORD,
+                display_name=person.display_name,
+                is_staff=person.is_staff,
+                is_superuser=person.is_staff,
+            )
+            users[person.email] = user
+            self.stdout.write(f"{'created' if created else 'kept'} {person.role}: {person.email}")
+
+        if not options["quiet_credentials"]:
+            self.stdout.write("")
+            self.stdout.write(self.style.SUCCESS("Demo credentials (all share one password):"))
+            for person in DEMO_PEOPLE:
+                self.stdout.write(f"  {person.role:<28} {person.email:<28} {DEMO_PASSWORD}")

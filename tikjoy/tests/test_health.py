@@ -1,0 +1,36 @@
+import pytest
+from django.db import OperationalError, connection
+from django_q.conf import Conf
+
+
+@pytest.mark.django_db
+def test_healthz_reports_database_and_queue_ok(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "queue": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_naming_the_database_when_it_is_down(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_naming_the_queue_when_redis_is_unreachable(client, monkeypatch):
+    # A Redis broker on a port where nothing listens.
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", "redis://127.0.0.1:1/0")
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "queue": "down"}
