@@ -23,3 +23,43 @@ def pytest_configure(config):
         )
     settings.ACCOUNT_RATE_LIMITS = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM_PATH):
+        pytest.fail(f"{CHROMIUM_PATH} is missing: scripts/ensure-chromium.sh installs it")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls
+    # made by the test itself are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context per test; ``page.base_url`` is the live server's."""
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 412, "height": 900})
+    context.set_default_timeout(15_000)
+    browser_page = context.new_page()
+    yield browser_page
+    context.close()

@@ -20,5 +20,8 @@ DJANGO_ENV=production \
   DATABASE_URL=postgres://tikjoy@localhost/tikjoy \
   $PY manage.py check --deploy --fail-level WARNING
 
+echo "== browser for the Playwright tests"
+scripts/ensure-chromium.sh
+
 echo "== pytest on PostgreSQL"
 scripts/with-postgres.sh $PY -m pytest -p no:cacheprovider "$@"
