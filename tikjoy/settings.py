@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "djmoney",
     "tikjoy",
     "accounts",
+    "merchants",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,17 @@ SPECTACULAR_SETTINGS = {"TITLE": "TikJoy API", "VERSION": "1", "SERVE_INCLUDE_SC
 # Money
 CURRENCIES = ("EUR", "USD", "GBP")
 DEFAULT_CURRENCY = "EUR"
+
+# Merchants (issue #4): the platform's bank account shown on the console's "Add funds" page,
+# the default low-balance alert threshold (in the merchant's currency), invitation link lifetime.
+PLATFORM_BANK_DETAILS = {
+    "account_holder": env.str("PLATFORM_BANK_ACCOUNT_HOLDER", default="TikJoy Payments (demo)"),
+    "iban": env.str("PLATFORM_BANK_IBAN", default="DE89 3704 0044 0532 0130 00"),
+    "bic": env.str("PLATFORM_BANK_BIC", default="COBADEFFXXX"),
+    "bank_name": env.str("PLATFORM_BANK_NAME", default="Demo Bank"),
+}
+MERCHANT_LOW_BALANCE_THRESHOLD = env.str("MERCHANT_LOW_BALANCE_THRESHOLD", default="50.00")
+MERCHANT_INVITATION_MAX_AGE_DAYS = env.int("MERCHANT_INVITATION_MAX_AGE_DAYS", default=7)
 
 # Security headers. Our pages load nothing from other origins.
 CONTENT_SECURITY_POLICY = env.str(

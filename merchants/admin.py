@@ -1,0 +1,271 @@
+"""Merchants in the ops admin (/ops/) and in the merchant console (/console/)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from merchants import services
+from merchants.console import ConsoleModelAdmin, console_site
+from merchants.forms import MerchantConsoleForm, TouchpointConsoleForm
+from merchants.models import Invitation, Membership, Merchant, Touchpoint, TouchpointKind
+from merchants.poster import poster_pdf, touchpoint_landing_url
+from merchants.roles import Capability
+from merchants.tenancy import console_can
+
+# --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("user", "role", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Merchant)
+class MerchantOpsAdmin(admin.ModelAdmin):
+    list_display = ("brand_name", "slug", "country", "currency", "payment_reference", "created_at")
+    search_fields = ("brand_name", "slug", "legal_name", "payment_reference", "vat_number")
+    list_filter = ("country", "currency")
+    readonly_fields = ("payment_reference", "created_at", "created_by", "low_balance_alerted")
+    inlines = [MembershipInline]
+
+    def has_add_permission(self, request):
+        return False  # merchants onboard themselves at /merchants/new/
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Touchpoint)
+class TouchpointOpsAdmin(admin.ModelAdmin):
+    list_display = ("name", "merchant", "kind", "is_active", "public_key")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "merchant__brand_name", "public_key")
+    readonly_fields = ("merchant", "kind", "name", "address", "url", "public_key", "created_at")
+
+
+@admin.register(Invitation)
+class InvitationOpsAdmin(admin.ModelAdmin):
+    list_display = ("email", "merchant", "role", "created_at", "status")
+    search_fields = ("email", "merchant__brand_name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- console (/console/): one merchant, permissions by role -------------------------------------
+
+
+class MerchantConsoleAdmin(ConsoleModelAdmin):
+    """The selected merchant's brand and billing details."""
+
+    merchant_path = "pk"
+    form = MerchantConsoleForm
+    change_capability = Capability.EDIT_BRAND
+    list_display = ("brand_name", "slug", "country", "currency", "payment_reference")
+    readonly_fields = ("slug", "payment_reference", "brand_page")
+    fieldsets = (
+        ("Brand", {"fields": ("brand_name", "slug", "logo", "contact_email", "brand_page")}),
+        (
+            "Billing (owners)",
+            {
+                "fields": (
+                    "legal_name",
+                    "country",
+                    "currency",
+                    "vat_number",
+                    "billing_address",
+                    "payment_reference",
+                    "low_balance_threshold",
+                )
+            },
+        ),
+    )
+
+    @admin.display(description="Brand page")
+    def brand_page(self, obj: Merchant) -> str:
+        url = reverse("merchants:landing", kwargs={"slug": obj.slug})
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.readonly_fields)
+        if not console_can(request, Capability.MANAGE_BILLING):
+            readonly += sorted(services.BILLING_FIELDS)
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        merchant = Merchant.objects.get(pk=obj.pk)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.merchant_update(merchant=merchant, actor=request.user, changes=changes)
+
+
+class TouchpointConsoleAdmin(ConsoleModelAdmin):
+    form = TouchpointConsoleForm
+    add_capability = Capability.MANAGE_TOUCHPOINTS
+    change_capability = Capability.MANAGE_TOUCHPOINTS
+    list_display = ("name", "kind", "is_active", "public_key", "poster")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "address", "url")
+    readonly_fields = ("public_key", "landing_link", "poster")
+    export_fields = ("name", "kind", "is_active", "address", "url", "public_key")
+
+    def get_fields(self, request, obj=None):
+        base = ["kind", "name", "address", "url", "is_active"]
+        return base if obj is None else [*base, "public_key", "landing_link", "poster"]
+
+    @admin.display(description="Landing page with this touchpoint's key")
+    def landing_link(self, obj: Touchpoint) -> str:
+        url = touchpoint_landing_url(touchpoint=obj)
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description="Poster")
+    def poster(self, obj: Touchpoint) -> str:
+        if obj.kind != TouchpointKind.RETAIL_STORE:
+            return "-"
+        url = reverse("console:merchants_touchpoint_poster", args=[obj.pk])
+        return format_html('<a href="{}">A4 poster (PDF)</a>', url)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/poster.pdf",
+                self.admin_site.admin_view(self.poster_view),
+                name="merchants_touchpoint_poster",
+            )
+        ]
+        return urls + super().get_urls()
+
+    def poster_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        touchpoint = self.get_queryset(request).select_related("merchant").filter(pk=object_id).first()
+        if touchpoint is None or not self.has_view_permission(request, touchpoint):
+            raise Http404("No such touchpoint.")
+        if touchpoint.kind != TouchpointKind.RETAIL_STORE:
+            raise Http404("Posters are for retail stores.")
+        response = HttpResponse(poster_pdf(touchpoint=touchpoint), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="tikjoy-poster-{touchpoint.public_key}.pdf"'
+        return response
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in ("kind", "name", "address", "url", "is_active")}
+        if change:
+            changes = {name: data[name] for name in form.changed_data if name in data}
+            touchpoint = Touchpoint.objects.select_related("merchant").get(pk=obj.pk)
+            services.touchpoint_update(touchpoint=touchpoint, actor=request.user, changes=changes)
+        else:
+            merchant = Merchant.objects.get(pk=self._merchant_id(request))
+            created = services.touchpoint_create(merchant=merchant, actor=request.user, **data)
+            obj.pk = created.pk  # the admin's redirect and log entry need it
+
+    def _merchant_id(self, request) -> int:
+        from merchants.tenancy import console_membership
+
+        return console_membership(request).merchant_id
+
+
+class MembershipRoleForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role"]
+
+
+class MembershipConsoleAdmin(ConsoleModelAdmin):
+    """The team. Owners change roles and remove members; new members come by invitation."""
+
+    form = MembershipRoleForm
+    change_capability = Capability.MANAGE_TEAM
+    delete_capability = Capability.MANAGE_TEAM
+    list_display = ("member", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email", "user__display_name")
+    readonly_fields = ("member", "created_at")
+    fields = ("member", "role", "created_at")
+    export_fields = ("member", "role", "created_at")
+
+    @admin.display(description="Member", ordering="user__email")
+    def member(self, obj: Membership) -> str:
+        return str(obj.user)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "merchant")
+
+    def save_model(self, request, obj, form, change):
+        membership = Membership.objects.select_related("merchant").get(pk=obj.pk)
+        services.membership_change_role(
+            membership=membership, actor=request.user, role=form.cleaned_data["role"]
+        )
+
+    def delete_model(self, request, obj):
+        services.membership_remove(membership=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("merchant"):
+            services.membership_remove(membership=membership, actor=request.user)
+
+
+class InvitationConsoleForm(forms.ModelForm):
+    class Meta:
+        model = Invitation
+        fields = ["email", "role"]
+
+
+class InvitationConsoleAdmin(ConsoleModelAdmin):
+    """Invitations sent. "Add" sends one; a pending one can be withdrawn."""
+
+    form = InvitationConsoleForm
+    add_capability = Capability.MANAGE_TEAM
+    list_display = ("email", "role", "created_at", "status")
+    search_fields = ("email",)
+    actions = ["export_csv", "withdraw"]
+    export_fields = ("email", "role", "created_at", "status")
+
+    def get_fields(self, request, obj=None):
+        return ["email", "role"] if obj is None else ["email", "role", "created_at", "status"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["email", "role", "created_at", "status"]
+
+    def save_model(self, request, obj, form, change):
+        merchant = Merchant.objects.get(pk=self._merchant_id(request))
+        invitation = services.invitation_create(
+            merchant=merchant,
+            actor=request.user,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            now=timezone.now(),
+        )
+        obj.pk = invitation.pk
+        messages.info(request, f"We e-mailed an invitation link to {invitation.email}.")
+
+    def _merchant_id(self, request) -> int:
+        from merchants.tenancy import console_membership
+
+        return console_membership(request).merchant_id
+
+    @admin.action(description="Withdraw selected invitations", permissions=["withdraw"])
+    def withdraw(self, request, queryset):
+        now = timezone.now()
+        for invitation in queryset.filter(accepted_at=None, revoked_at=None).select_related("merchant"):
+            services.invitation_revoke(invitation=invitation, actor=request.user, now=now)
+        messages.success(request, "The selected invitations were withdrawn.")
+
+    def has_withdraw_permission(self, request):
+        return console_can(request, Capability.MANAGE_TEAM)
+
+
+console_site.register(Merchant, MerchantConsoleAdmin)
+console_site.register(Touchpoint, TouchpointConsoleAdmin)
+console_site.register(Membership, MembershipConsoleAdmin)
+console_site.register(Invitation, InvitationConsoleAdmin)

@@ -1,0 +1,61 @@
+"""Console pages that are not a model's list: merchant switcher, wallet, add funds."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from merchants.console import console_render, console_view
+from merchants.models import Membership
+from merchants.roles import Capability
+from merchants.selectors import wallet_balance, wallet_history
+from merchants.tenancy import console_membership, console_select
+
+
+def switch(request: HttpRequest) -> HttpResponse:
+    """GET: the user's merchants; POST ``merchant``: act for that one from now on."""
+    if request.method == "POST":
+        try:
+            merchant_id = int(request.POST.get("merchant", ""))
+        except ValueError:
+            merchant_id = 0
+        if console_select(request, merchant_id=merchant_id) is None:
+            raise PermissionDenied("You are not in the team of that merchant.")
+        return redirect("console:index")
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("merchant")
+        .order_by("merchant__brand_name")
+    )
+    return console_render(
+        request, "console/switch.html", {"title": "Switch merchant", "memberships": memberships}
+    )
+
+
+@console_view(Capability.VIEW)
+def wallet(request: HttpRequest) -> HttpResponse:
+    merchant = console_membership(request).merchant
+    page = Paginator(wallet_history(merchant=merchant), 25).get_page(request.GET.get("page"))
+    return console_render(
+        request,
+        "console/wallet.html",
+        {
+            "title": "Wallet",
+            "balance": wallet_balance(merchant=merchant),
+            "page_obj": page,
+            "can_add_funds": console_membership(request).role == "OWNER",
+        },
+    )
+
+
+@console_view(Capability.MANAGE_BILLING)
+def add_funds(request: HttpRequest) -> HttpResponse:
+    merchant = console_membership(request).merchant
+    return console_render(
+        request,
+        "console/add_funds.html",
+        {"title": "Add funds", "merchant": merchant, "bank": settings.PLATFORM_BANK_DETAILS},
+    )

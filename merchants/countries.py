@@ -1,0 +1,85 @@
+"""Countries a merchant can be registered in, and how their VAT numbers are checked."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
+COUNTRIES = (
+    ("AT", "Austria"),
+    ("BE", "Belgium"),
+    ("BG", "Bulgaria"),
+    ("CH", "Switzerland"),
+    ("CY", "Cyprus"),
+    ("CZ", "Czechia"),
+    ("DE", "Germany"),
+    ("DK", "Denmark"),
+    ("EE", "Estonia"),
+    ("ES", "Spain"),
+    ("FI", "Finland"),
+    ("FR", "France"),
+    ("GB", "United Kingdom"),
+    ("GR", "Greece"),
+    ("HR", "Croatia"),
+    ("HU", "Hungary"),
+    ("IE", "Ireland"),
+    ("IT", "Italy"),
+    ("LT", "Lithuania"),
+    ("LU", "Luxembourg"),
+    ("LV", "Latvia"),
+    ("MT", "Malta"),
+    ("NL", "Netherlands"),
+    ("NO", "Norway"),
+    ("PL", "Poland"),
+    ("PT", "Portugal"),
+    ("RO", "Romania"),
+    ("SE", "Sweden"),
+    ("SI", "Slovenia"),
+    ("SK", "Slovakia"),
+    ("US", "United States"),
+)
+
+EU_VAT_PREFIX = {
+    "AT": "AT", "BE": "BE", "BG": "BG", "CY": "CY", "CZ": "CZ", "DE": "DE", "DK": "DK", "EE": "EE",
+    "ES": "ES", "FI": "FI", "FR": "FR", "GR": "EL", "HR": "HR", "HU": "HU", "IE": "IE", "IT": "IT",
+    "LT": "LT", "LU": "LU", "LV": "LV", "MT": "MT", "NL": "NL", "PL": "PL", "PT": "PT", "RO": "RO",
+    "SE": "SE", "SI": "SI", "SK": "SK",
+}  # fmt: skip
+
+
+def vat_number_normalize(*, country: str, vat_number: str) -> str:
+    """Return the VAT number in its compact form, or raise ``ValidationError``.
+
+    EU numbers carry their country prefix (Greece's is ``EL``); the prefix is
+    added when missing. Countries python-stdnum has no VAT module for (the US)
+    accept any value, compacted.
+    """
+    raw = "".join(vat_number.split()).upper()
+    if not raw:
+        return ""
+    try:
+        if country in EU_VAT_PREFIX:
+            from stdnum.eu import vat
+
+            prefix = EU_VAT_PREFIX[country]
+            number = raw if raw[:2] in (prefix, country) else prefix + raw
+            if country == "GR" and number.startswith("GR"):
+                number = "EL" + number[2:]
+            if not number.startswith(prefix):
+                raise ValidationError(f"A VAT number from this country starts with {prefix}.")
+            return vat.validate(number)
+        if country == "GB":
+            from stdnum.gb import vat as gb_vat
+
+            return "GB" + gb_vat.validate(raw.removeprefix("GB"))
+        if country == "CH":
+            from stdnum.ch import vat as ch_vat
+
+            return ch_vat.validate(raw)
+        if country == "NO":
+            from stdnum.no import mva
+
+            return mva.validate(raw)
+    except StdnumValidationError as exc:
+        raise ValidationError(f"This is not a valid VAT number for this country ({exc.message}).") from exc
+    return raw[:20]

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
+
+from merchants.countries import COUNTRIES, vat_number_normalize
+from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
+from merchants.roles import Role
+
+MAX_LOGO_BYTES = 2 * 1024 * 1024
+
+
+def _clean_logo(logo):
+    if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
+        raise ValidationError("The logo must be smaller than 2 MB.")
+    return logo
+
+
+class MerchantCreateForm(forms.Form):
+    """Onboarding. A plain form: ``merchant_create`` does the writing."""
+
+    brand_name = forms.CharField(max_length=120)
+    slug = forms.SlugField(
+        max_length=60,
+        label="Brand page address",
+        help_text="Letters, digits and hyphens: your page will be /b/<address>/.",
+    )
+    logo = forms.ImageField(required=False, help_text="PNG or JPEG, up to 2 MB.")
+    country = forms.ChoiceField(choices=(("", "Choose a country"), *COUNTRIES))
+    currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.EUR)
+    legal_name = forms.CharField(max_length=200, help_text="As registered, for invoices.")
+    vat_number = forms.CharField(max_length=20, required=False, label="VAT number")
+    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    contact_email = forms.EmailField(label="Contact e-mail")
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip().lower()
+        validate_slug(slug)
+        if Merchant.objects.filter(slug=slug).exists():
+            raise ValidationError(f"/b/{slug}/ is taken; choose another address.")
+        return slug
+
+    def clean_logo(self):
+        return _clean_logo(self.cleaned_data.get("logo"))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("country") and "vat_number" in cleaned:
+            try:
+                cleaned["vat_number"] = vat_number_normalize(
+                    country=cleaned["country"], vat_number=cleaned["vat_number"]
+                )
+            except ValidationError as exc:
+                self.add_error("vat_number", exc)
+        return cleaned
+
+
+class MerchantConsoleForm(forms.ModelForm):
+    """The console's brand and billing form; ``merchant_update`` saves it."""
+
+    class Meta:
+        model = Merchant
+        fields = [
+            "brand_name",
+            "logo",
+            "contact_email",
+            "legal_name",
+            "country",
+            "currency",
+            "vat_number",
+            "billing_address",
+            "low_balance_threshold",
+        ]
+
+    def clean_logo(self):
+        return _clean_logo(self.cleaned_data.get("logo"))
+
+    def clean(self):
+        cleaned = super().clean()
+        country = cleaned.get("country", self.instance.country)
+        vat = cleaned.get("vat_number", self.instance.vat_number)
+        if "vat_number" in self.fields and not self.fields["vat_number"].disabled and country:
+            try:
+                cleaned["vat_number"] = vat_number_normalize(country=country, vat_number=vat or "")
+            except ValidationError as exc:
+                self.add_error("vat_number", exc)
+        return cleaned
+
+
+class TouchpointConsoleForm(forms.ModelForm):
+    url = forms.URLField(
+        label="URL", required=False, assume_scheme="https", help_text="For websites and e-commerce."
+    )
+
+    class Meta:
+        model = Touchpoint
+        fields = ["kind", "name", "address", "url", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind in (TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE) and not cleaned.get("url"):
+            self.add_error("url", "A website or e-commerce touchpoint needs its URL.")
+        if kind == TouchpointKind.RETAIL_STORE and not (cleaned.get("address") or "").strip():
+            self.add_error("address", "A retail store needs its address.")
+        return cleaned
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)

@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from merchants.countries import COUNTRIES
+from merchants.roles import Role
+
+__all__ = ["Currency", "Invitation", "Membership", "Merchant", "Role", "Touchpoint", "TouchpointKind"]
+
+
+class Currency(models.TextChoices):
+    EUR = "EUR", "Euro"
+    USD = "USD", "US dollar"
+    GBP = "GBP", "Pound sterling"
+
+
+class MerchantQuerySet(models.QuerySet):
+    def for_user(self, user) -> MerchantQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
+class Merchant(models.Model):
+    """A brand that funds a wallet and rewards consumers."""
+
+    brand_name = models.CharField(max_length=120)
+    slug = models.SlugField(
+        max_length=60, unique=True, help_text="Your brand page lives at /b/<slug>/. Lowercase."
+    )
+    logo = models.ImageField(upload_to="merchants/logos/", blank=True)
+    country = models.CharField(max_length=2, choices=COUNTRIES)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    legal_name = models.CharField(max_length=200)
+    vat_number = models.CharField("VAT number", max_length=20, blank=True)
+    billing_address = models.TextField()
+    contact_email = models.EmailField("contact e-mail")
+    payment_reference = models.CharField(
+        max_length=16, unique=True, editable=False, help_text="Put this on every bank transfer to TikJoy."
+    )
+    low_balance_threshold = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="The owners are e-mailed when the balance falls below this. Empty: the platform default.",
+    )
+    low_balance_alerted = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = MerchantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "brand and billing"
+        verbose_name_plural = "brand and billing"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values), name="merchants_merchant_currency_known"
+            ),
+            models.CheckConstraint(condition=Q(slug=Lower("slug")), name="merchants_merchant_slug_lowercase"),
+            models.CheckConstraint(
+                condition=Q(low_balance_threshold__isnull=True) | Q(low_balance_threshold__gte=0),
+                name="merchants_merchant_threshold_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.brand_name
+
+
+class TouchpointKind(models.TextChoices):
+    RETAIL_STORE = "RETAIL_STORE", "Retail store"
+    WEBSITE = "WEBSITE", "Website"
+    ECOMMERCE = "ECOMMERCE", "E-commerce"
+    WHOLESALE = "WHOLESALE", "Wholesale"
+    BRAND_PAGE = "BRAND_PAGE", "TikJoy brand page"
+
+
+def touchpoint_key_new() -> str:
+    return secrets.token_urlsafe(12)
+
+
+class Touchpoint(models.Model):
+    """A place consumers meet the brand: a store, a website, the brand page... Its key marks the source."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="touchpoints")
+    kind = models.CharField(max_length=20, choices=TouchpointKind.choices)
+    name = models.CharField(max_length=120)
+    address = models.TextField(blank=True, help_text="For stores and wholesale.")
+    url = models.URLField("URL", blank=True, help_text="For websites and e-commerce.")
+    is_active = models.BooleanField("active", default=True)
+    public_key = models.CharField(max_length=32, unique=True, default=touchpoint_key_new, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=TouchpointKind.values), name="merchants_touchpoint_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE]) | ~Q(url=""),
+                name="merchants_touchpoint_online_has_url",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=TouchpointKind.RETAIL_STORE) | ~Q(address=""),
+                name="merchants_touchpoint_store_has_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Membership(models.Model):
+    """A person's role in a merchant's team. One person may belong to several merchants."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "team member"
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "user"], name="merchants_membership_once_per_user"),
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="merchants_membership_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} of {self.merchant}"
+
+
+class Invitation(models.Model):
+    """An owner's invitation to join the team, sent as a signed, expiring link."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(role__in=Role.values), name="merchants_invitation_role_known"),
+            models.UniqueConstraint(
+                "merchant",
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="merchants_invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="merchants_invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited as {self.get_role_display()} to {self.merchant}"
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "Accepted"
+        if self.revoked_at:
+            return "Revoked"
+        return "Pending"

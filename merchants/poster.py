@@ -1,0 +1,59 @@
+"""The printable A4 poster of a store touchpoint: brand, a QR code to its landing page, one line on JoyBack."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from merchants.models import Touchpoint
+
+JOYBACK_LINE = (
+    "Scan, sign in with TikTok or WhatsApp, share our video and get cash back in your TikJoy wallet."
+)
+
+
+def touchpoint_landing_url(*, touchpoint: Touchpoint) -> str:
+    path = reverse("merchants:landing", kwargs={"slug": touchpoint.merchant.slug})
+    return f"{settings.SITE_URL}{path}?{urlencode({'t': touchpoint.public_key})}"
+
+
+def qr_svg_data_uri(*, data: str) -> str:
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def poster_html(*, touchpoint: Touchpoint) -> str:
+    url = touchpoint_landing_url(touchpoint=touchpoint)
+    logo_uri = None
+    if touchpoint.merchant.logo:
+        try:
+            logo_uri = Path(touchpoint.merchant.logo.path).as_uri()
+        except (NotImplementedError, ValueError):
+            logo_uri = None
+    return render_to_string(
+        "merchants/poster.html",
+        {
+            "touchpoint": touchpoint,
+            "merchant": touchpoint.merchant,
+            "landing_url": url,
+            "qr": qr_svg_data_uri(data=url),
+            "logo_path": logo_uri,
+            "joyback_line": JOYBACK_LINE,
+        },
+    )
+
+
+def poster_pdf(*, touchpoint: Touchpoint) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=poster_html(touchpoint=touchpoint), base_url=str(settings.MEDIA_ROOT)).write_pdf()

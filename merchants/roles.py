@@ -1,0 +1,38 @@
+"""Who may do what in the merchant console. The one place the rules are written.
+
+docs/merchants.md shows the same table; every console page and action asks
+:func:`role_can` (through ``ConsoleModelAdmin`` or ``console_view``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "OWNER", "Owner"
+    MANAGER = "MANAGER", "Manager"
+    AGENCY = "AGENCY", "Agency"
+    VIEWER = "VIEWER", "Viewer"
+
+
+class Capability(StrEnum):
+    VIEW = "VIEW"  # see the dashboard, touchpoints, team, wallet, top-ups
+    EDIT_BRAND = "EDIT_BRAND"  # brand name, logo, contact e-mail
+    MANAGE_TOUCHPOINTS = "MANAGE_TOUCHPOINTS"  # add and change touchpoints, print posters
+    MANAGE_BILLING = "MANAGE_BILLING"  # legal and billing details, add funds, low-balance threshold
+    MANAGE_TEAM = "MANAGE_TEAM"  # invite, change roles, remove members
+
+
+CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.OWNER: frozenset(Capability),
+    Role.MANAGER: frozenset({Capability.VIEW, Capability.EDIT_BRAND, Capability.MANAGE_TOUCHPOINTS}),
+    Role.AGENCY: frozenset({Capability.VIEW, Capability.MANAGE_TOUCHPOINTS}),
+    Role.VIEWER: frozenset({Capability.VIEW}),
+}
+
+
+def role_can(role: str | None, capability: Capability) -> bool:
+    return role is not None and capability in CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,331 @@
+"""Every write on merchants, touchpoints, team memberships and invitations."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from accounts.models import User
+from merchants.countries import vat_number_normalize
+from merchants.models import Invitation, Membership, Merchant, Touchpoint, TouchpointKind
+from merchants.roles import Capability, Role, role_can
+
+
+class MerchantError(Exception):
+    """A merchant rule was broken; ``str()`` is a message a person can read."""
+
+
+class NotAllowed(MerchantError):
+    pass
+
+
+class SlugTaken(MerchantError):
+    pass
+
+
+class LastOwner(MerchantError):
+    pass
+
+
+class AlreadyMember(MerchantError):
+    pass
+
+
+class InvitationInvalid(MerchantError):
+    pass
+
+
+class InvitationExpired(InvitationInvalid):
+    pass
+
+
+PAYMENT_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+INVITATION_SALT = "merchants.invitation"
+
+
+def membership_role(*, merchant: Merchant, user: User) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(merchant=merchant, user=user).values_list("role", flat=True).first()
+
+
+def _require(*, merchant: Merchant, actor: User, capability: Capability) -> str:
+    role = membership_role(merchant=merchant, user=actor)
+    if not role_can(role, capability):
+        raise NotAllowed("Your role in this merchant does not allow this.")
+    return role
+
+
+def _payment_reference_new() -> str:
+    return "TJ-" + "".join(secrets.choice(PAYMENT_REFERENCE_ALPHABET) for _ in range(8))
+
+
+def merchant_create(
+    *,
+    actor: User,
+    brand_name: str,
+    slug: str,
+    country: str,
+    legal_name: str,
+    billing_address: str,
+    contact_email: str,
+    currency: str = "EUR",
+    vat_number: str = "",
+    logo: UploadedFile | None = None,
+) -> Merchant:
+    """Create a merchant with ``actor`` as its owner and its TikJoy brand page as first touchpoint."""
+    slug = slug.strip().lower()
+    vat_number = vat_number_normalize(country=country, vat_number=vat_number)
+    with transaction.atomic():
+        if Merchant.objects.filter(slug=slug).exists():
+            raise SlugTaken(f"The address /b/{slug}/ is taken; choose another.")
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    merchant = Merchant.objects.create(
+                        brand_name=brand_name.strip(),
+                        slug=slug,
+                        country=country,
+                        currency=currency,
+                        legal_name=legal_name.strip(),
+                        vat_number=vat_number,
+                        billing_address=billing_address.strip(),
+                        contact_email=contact_email.strip().lower(),
+                        payment_reference=_payment_reference_new(),
+                        created_by=actor,
+                    )
+                break
+            except IntegrityError as exc:
+                if "slug" in str(exc):
+                    raise SlugTaken(f"The address /b/{slug}/ is taken; choose another.") from exc
+                continue  # a payment reference collision: draw another
+        else:  # pragma: no cover - 32^8 references
+            raise MerchantError("Could not allocate a payment reference; try again.")
+        if logo is not None:
+            merchant.logo.save(logo.name, logo, save=False)
+            merchant.save(update_fields=["logo"])
+        Membership.objects.create(merchant=merchant, user=actor, role=Role.OWNER)
+        Touchpoint.objects.create(merchant=merchant, kind=TouchpointKind.BRAND_PAGE, name="TikJoy brand page")
+    return merchant
+
+
+BRAND_FIELDS = frozenset({"brand_name", "logo", "contact_email"})
+BILLING_FIELDS = frozenset(
+    {"legal_name", "vat_number", "billing_address", "country", "currency", "low_balance_threshold"}
+)
+
+
+def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any]) -> Merchant:
+    """Change the merchant's details. Brand fields need EDIT_BRAND; the rest MANAGE_BILLING."""
+    unknown = set(changes) - BRAND_FIELDS - BILLING_FIELDS
+    if unknown:
+        raise MerchantError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    if set(changes) & BRAND_FIELDS:
+        _require(merchant=merchant, actor=actor, capability=Capability.EDIT_BRAND)
+    if set(changes) & BILLING_FIELDS:
+        _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_BILLING)
+    if "vat_number" in changes or "country" in changes:
+        changes["vat_number"] = vat_number_normalize(
+            country=changes.get("country", merchant.country),
+            vat_number=changes.get("vat_number", merchant.vat_number),
+        )
+    for field, value in changes.items():
+        setattr(merchant, field, value)
+    if changes:
+        merchant.save(update_fields=sorted(changes))
+    return merchant
+
+
+def touchpoint_create(
+    *,
+    merchant: Merchant,
+    actor: User,
+    kind: str,
+    name: str,
+    address: str = "",
+    url: str = "",
+    is_active: bool = True,
+) -> Touchpoint:
+    _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_TOUCHPOINTS)
+    _touchpoint_check(kind=kind, address=address, url=url)
+    return Touchpoint.objects.create(
+        merchant=merchant, kind=kind, name=name.strip(), address=address.strip(), url=url, is_active=is_active
+    )
+
+
+def touchpoint_update(*, touchpoint: Touchpoint, actor: User, changes: dict[str, Any]) -> Touchpoint:
+    _require(merchant=touchpoint.merchant, actor=actor, capability=Capability.MANAGE_TOUCHPOINTS)
+    allowed = {"kind", "name", "address", "url", "is_active"}
+    if set(changes) - allowed:
+        raise MerchantError("Only the kind, name, address, URL and active flag of a touchpoint can change.")
+    for field, value in changes.items():
+        setattr(touchpoint, field, value)
+    _touchpoint_check(kind=touchpoint.kind, address=touchpoint.address, url=touchpoint.url)
+    if changes:
+        touchpoint.save(update_fields=sorted(changes))
+    return touchpoint
+
+
+def _touchpoint_check(*, kind: str, address: str, url: str) -> None:
+    if kind in (TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE) and not url:
+        raise MerchantError("A website or e-commerce touchpoint needs its URL.")
+    if kind == TouchpointKind.RETAIL_STORE and not address.strip():
+        raise MerchantError("A retail store needs its address.")
+
+
+# Team
+
+
+def invitation_token(*, invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "e": invitation.email.lower()}, salt=INVITATION_SALT)
+
+
+def invitation_url(*, invitation: Invitation) -> str:
+    path = reverse("merchants:invitation", kwargs={"token": invitation_token(invitation=invitation)})
+    return settings.SITE_URL + path
+
+
+def invitation_max_age() -> timedelta:
+    return timedelta(days=settings.MERCHANT_INVITATION_MAX_AGE_DAYS)
+
+
+def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str, now: datetime) -> Invitation:
+    """Invite ``email`` to the team (or renew the open invitation) and e-mail the signed link."""
+    _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_TEAM)
+    if role not in Role.values:
+        raise MerchantError("Choose a role.")
+    email = email.strip().lower()
+    if Membership.objects.filter(merchant=merchant, user__email__iexact=email).exists():
+        raise AlreadyMember(f"{email} is already in the team.")
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(merchant=merchant, accepted_at=None, revoked_at=None)
+            .annotate(email_lower=Lower("email"))
+            .filter(email_lower=email)
+            .first()
+        )
+        if invitation is None:
+            invitation = Invitation.objects.create(
+                merchant=merchant, email=email, role=role, invited_by=actor, created_at=now
+            )
+        else:
+            invitation.role, invitation.invited_by, invitation.created_at = role, actor, now
+            invitation.save(update_fields=["role", "invited_by", "created_at"])
+        link = invitation_url(invitation=invitation)
+        days = settings.MERCHANT_INVITATION_MAX_AGE_DAYS
+        body = (
+            f"{actor.get_full_name()} invites you to join {merchant.brand_name} on TikJoy "
+            f"as {invitation.get_role_display()}.\n\n"
+            f"Accept by signing in or signing up with this e-mail address:\n{link}\n\n"
+            f"The link works for {days} days. If you did not expect it, ignore this e-mail."
+        )
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[TikJoy] Join {merchant.brand_name} on TikJoy",
+                message=body,
+                from_email=None,
+                recipient_list=[email],
+            )
+        )
+    return invitation
+
+
+def invitation_from_token(*, token: str) -> Invitation:
+    """The open invitation behind a link, or ``InvitationInvalid`` / ``InvitationExpired``."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT, max_age=invitation_max_age())
+    except signing.SignatureExpired as exc:
+        raise InvitationExpired("This invitation has expired. Ask the owner to invite you again.") from exc
+    except signing.BadSignature as exc:
+        raise InvitationInvalid(
+            "This invitation link is not valid. Check that you copied all of it."
+        ) from exc
+    invitation = (
+        Invitation.objects.select_related("merchant").filter(pk=data.get("i")).first()
+        if isinstance(data, dict)
+        else None
+    )
+    if invitation is None or invitation.email.lower() != data.get("e"):
+        raise InvitationInvalid("This invitation link is not valid.")
+    if invitation.revoked_at:
+        raise InvitationInvalid("This invitation was withdrawn.")
+    if invitation.accepted_at:
+        raise InvitationInvalid("This invitation has already been accepted.")
+    # A renewed invitation restarts the clock; an old link of it stays bound to its own signature age.
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User, now: datetime) -> Membership:
+    """Join the team with the invited role. The user's verified e-mail must be the invited one."""
+    from allauth.account.models import EmailAddress
+
+    with transaction.atomic():
+        invitation = invitation_from_token(token=token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise InvitationInvalid("This invitation is no longer open.")
+        if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
+            raise InvitationInvalid(
+                f"This invitation is for {invitation.email}. Sign in with that address to accept it."
+            )
+        if Membership.objects.filter(merchant=invitation.merchant, user=user).exists():
+            raise AlreadyMember(f"You are already in the team of {invitation.merchant.brand_name}.")
+        membership = Membership.objects.create(merchant=invitation.merchant, user=user, role=invitation.role)
+        invitation.accepted_at, invitation.accepted_by = now, user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def invitation_revoke(*, invitation: Invitation, actor: User, now: datetime) -> Invitation:
+    _require(merchant=invitation.merchant, actor=actor, capability=Capability.MANAGE_TEAM)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at:
+            raise MerchantError("An accepted invitation cannot be withdrawn; remove the member instead.")
+        if not invitation.revoked_at:
+            invitation.revoked_at = now
+            invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def _lock_team(merchant: Merchant) -> None:
+    """Serialise team changes of one merchant, so two owners can't demote each other at once."""
+    Merchant.objects.select_for_update().filter(pk=merchant.pk).values_list("pk", flat=True).get()
+
+
+def membership_change_role(*, membership: Membership, actor: User, role: str) -> Membership:
+    if role not in Role.values:
+        raise MerchantError("Choose a role.")
+    _require(merchant=membership.merchant, actor=actor, capability=Capability.MANAGE_TEAM)
+    with transaction.atomic():
+        _lock_team(membership.merchant)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.merchant) == 1:
+            raise LastOwner("A merchant needs at least one owner: make someone else owner first.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    _require(merchant=membership.merchant, actor=actor, capability=Capability.MANAGE_TEAM)
+    with transaction.atomic():
+        _lock_team(membership.merchant)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == Role.OWNER and _owner_count(membership.merchant) == 1:
+            raise LastOwner("The last owner can't be removed: make someone else owner first.")
+        membership.delete()
+
+
+def _owner_count(merchant: Merchant) -> int:
+    return Membership.objects.filter(merchant=merchant, role=Role.OWNER).count()

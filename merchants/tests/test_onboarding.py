@@ -1,0 +1,102 @@
+import pytest
+
+from merchants.models import Membership, Merchant, TouchpointKind
+from merchants.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "brand_name": "Fizz Cola",
+    "slug": "fizz-cola",
+    "country": "DE",
+    "currency": "EUR",
+    "legal_name": "Fizz Cola GmbH",
+    "vat_number": "DE 136 695 976",
+    "billing_address": "Hauptstrasse 1, 10115 Berlin",
+    "contact_email": "hello@fizz.example",
+}
+
+
+def test_signed_in_person_creates_a_merchant_and_becomes_its_owner(client, make_user):
+    user = make_user("founder@fizz.example")
+    client.force_login(user)
+
+    response = client.post("/merchants/new/", FORM)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/console/"
+    merchant = Merchant.objects.get(slug="fizz-cola")
+    assert merchant.vat_number == "DE136695976"
+    assert merchant.currency == "EUR"
+    assert merchant.payment_reference.startswith("TJ-")
+    assert Membership.objects.get(merchant=merchant).user == user
+    assert Membership.objects.get(merchant=merchant).role == Role.OWNER
+    assert list(merchant.touchpoints.values_list("kind", flat=True)) == [TouchpointKind.BRAND_PAGE]
+    dashboard = client.get("/console/")
+    assert dashboard.status_code == 200
+    assert "Fizz Cola" in dashboard.content.decode()
+
+
+def test_an_invalid_vat_number_is_a_form_error_and_creates_nothing(client, make_user):
+    client.force_login(make_user("founder@fizz.example"))
+
+    response = client.post("/merchants/new/", {**FORM, "vat_number": "DE123"})
+
+    assert response.status_code == 400
+    assert "not a valid VAT number" in response.content.decode()
+    assert not Merchant.objects.exists()
+
+
+def test_a_taken_slug_is_refused_with_a_message(client, make_user, make_merchant):
+    make_merchant("fizz-cola")
+    client.force_login(make_user("other@fizz.example"))
+
+    response = client.post("/merchants/new/", FORM)
+
+    assert response.status_code == 400
+    assert "/b/fizz-cola/ is taken" in response.content.decode()
+    assert Merchant.objects.count() == 1
+
+
+def test_only_eur_usd_and_gbp_are_offered(client, make_user):
+    client.force_login(make_user("founder@fizz.example"))
+
+    response = client.post("/merchants/new/", {**FORM, "currency": "JPY"})
+
+    assert response.status_code == 400
+    assert not Merchant.objects.exists()
+
+
+def test_a_merchant_without_vat_in_a_country_without_stdnum_module_is_accepted(client, make_user):
+    client.force_login(make_user("founder@fizz.example"))
+
+    response = client.post("/merchants/new/", {**FORM, "country": "US", "currency": "USD", "vat_number": ""})
+
+    assert response.status_code == 302
+    assert Merchant.objects.get().currency == "USD"
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/merchants/new/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_signed_in_person_without_merchant_is_sent_from_the_console_to_onboarding(client, make_user):
+    client.force_login(make_user("nobody@fizz.example"))
+
+    response = client.get("/console/", follow=True)
+
+    assert response.redirect_chain[-1][0] == "/merchants/new/"
+    assert "Create your merchant" in response.content.decode()
+
+
+def test_merchants_never_reach_the_ops_admin(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(merchant.memberships.get().user)
+
+    response = client.get("/ops/")
+
+    assert response.status_code == 302
+    assert "/ops/login/" in response["Location"]

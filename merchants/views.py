@@ -1,0 +1,78 @@
+"""Public and signed-in pages: onboarding, invitation links, the brand landing page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from merchants import services
+from merchants.forms import MerchantCreateForm
+from merchants.models import Membership, Merchant, Touchpoint
+from merchants.tenancy import console_select
+
+SOURCE_SESSION_KEY = "tikjoy_source"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merchant_create(request: HttpRequest) -> HttpResponse:
+    form = MerchantCreateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            merchant = services.merchant_create(actor=request.user, **form.cleaned_data)
+        except services.MerchantError as exc:
+            form.add_error(None, str(exc))
+        else:
+            console_select(request, merchant_id=merchant.pk)
+            messages.success(request, f"{merchant.brand_name} is ready. Welcome to your console.")
+            return redirect("console:index")
+    memberships = Membership.objects.filter(user=request.user).select_related("merchant")
+    return render(
+        request,
+        "merchants/merchant_create.html",
+        {"form": form, "memberships": memberships},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an invitation e-mail. Signed-in people accept it; others sign in or sign up first."""
+    try:
+        invitation = services.invitation_from_token(token=token)
+    except services.InvitationInvalid as exc:
+        return render(request, "merchants/invitation_invalid.html", {"reason": str(exc)}, status=400)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership = services.invitation_accept(token=token, user=request.user, now=timezone.now())
+        except services.MerchantError as exc:
+            return render(request, "merchants/invitation_invalid.html", {"reason": str(exc)}, status=400)
+        console_select(request, merchant_id=membership.merchant_id)
+        messages.success(
+            request, f"You joined {membership.merchant.brand_name} as {membership.get_role_display()}."
+        )
+        return redirect("console:index")
+    return render(request, "merchants/invitation.html", {"invitation": invitation, "next": request.path})
+
+
+@require_GET
+def landing(request: HttpRequest, slug: str) -> HttpResponse:
+    """The brand's public page. ``?t=<touchpoint key>`` is remembered as where the visitor came from."""
+    merchant = get_object_or_404(Merchant, slug=slug)
+    key = request.GET.get("t", "")[:64]
+    if key:
+        touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
+        if touchpoint is not None:
+            request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
+    return render(
+        request,
+        "merchants/landing.html",
+        {"merchant": merchant, "campaigns": [], "next": request.get_full_path()},
+    )
