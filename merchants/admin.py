@@ -167,7 +167,7 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
         else:
             merchant = Merchant.objects.get(pk=self._merchant_id(request))
             created = services.touchpoint_create(merchant=merchant, actor=request.user, **data)
-            obj.pk = created.pk  # the admin's redirect and log entry need it
+            obj.pk, obj.merchant = created.pk, merchant  # the admin's redirect and log entry need them
 
     def _merchant_id(self, request) -> int:
         from merchants.tenancy import console_membership
@@ -246,7 +246,7 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
             role=form.cleaned_data["role"],
             now=timezone.now(),
         )
-        obj.pk = invitation.pk
+        obj.pk, obj.merchant, obj.created_at = invitation.pk, merchant, invitation.created_at
         messages.info(request, f"We e-mailed an invitation link to {invitation.email}.")
 
     def _merchant_id(self, request) -> int:
