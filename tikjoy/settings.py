@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "djmoney",
     "tikjoy",
     "accounts",
+    "wallets",
     "merchants",
 ]
 

@@ -1,0 +1,142 @@
+"""The double-entry ledger.
+
+Accounts are states that money is in; a Transaction moves money between them
+through Entries whose signed amounts sum to zero per currency. Stored balances
+are kept in the same database transaction as the entries. On PostgreSQL the
+database itself refuses unbalanced transactions, negative non-negative
+accounts, and any UPDATE or DELETE of entries and transactions (see the
+migrations); ``manage.py ledger_check`` verifies everything over all data.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from moneyed import Money
+
+AMOUNT_DIGITS = 20
+AMOUNT_DECIMALS = 2
+
+
+class Purpose(models.TextChoices):
+    PLATFORM_BANK = "PLATFORM_BANK", "platform: money at the bank"
+    PLATFORM_REVENUE = "PLATFORM_REVENUE", "platform: revenue (margin, fees)"
+    MERCHANT_AVAILABLE = "MERCHANT_AVAILABLE", "merchant: available prepaid funds"
+    USER_PENDING = "USER_PENDING", "user: pending rewards"
+    USER_AVAILABLE = "USER_AVAILABLE", "user: available balance"
+    PAYOUT_IN_TRANSIT = "PAYOUT_IN_TRANSIT", "payout: in transit to the bank"
+    AFFILIATE_PENDING = "AFFILIATE_PENDING", "affiliate: pending commissions"
+    AFFILIATE_LOCKED = "AFFILIATE_LOCKED", "affiliate: locked commissions"
+    AFFILIATE_APPROVED = "AFFILIATE_APPROVED", "affiliate: approved commissions"
+
+
+# Only the bank account stands for the world outside the ledger: money that comes
+# in (a top-up) leaves it, so its balance is minus what the platform holds.
+NEGATIVE_ALLOWED = frozenset({Purpose.PLATFORM_BANK})
+
+
+class _Platform:
+    """The owner of platform accounts (``wallets.models.PLATFORM``)."""
+
+    owner_type = "platform"
+    pk = 0
+
+    def __repr__(self) -> str:
+        return "PLATFORM"
+
+
+PLATFORM = _Platform()
+
+
+class AccountQuerySet(models.QuerySet):
+    def owned_by(self, owner) -> AccountQuerySet:
+        owner_type, owner_id = owner_key(owner)
+        return self.filter(owner_type=owner_type, owner_id=owner_id)
+
+
+def owner_key(owner) -> tuple[str, int]:
+    if owner is PLATFORM:
+        return PLATFORM.owner_type, PLATFORM.pk
+    if owner is None or owner.pk is None:
+        raise ValueError("A ledger account's owner must be saved first (or be PLATFORM).")
+    return owner._meta.label_lower, int(owner.pk)
+
+
+class Account(models.Model):
+    owner_type = models.CharField(
+        max_length=64, help_text="'platform' or the owner's model, e.g. merchants.merchant"
+    )
+    owner_id = models.BigIntegerField(default=0)
+    purpose = models.CharField(max_length=32, choices=Purpose.choices)
+    currency = models.CharField(max_length=3)
+    balance = models.DecimalField(
+        max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    allow_negative = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_type", "owner_id", "purpose", "currency"],
+                name="wallets_account_one_per_owner_purpose",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(allow_negative=True) | models.Q(balance__gte=0),
+                name="wallets_account_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = "platform" if self.owner_type == "platform" else f"{self.owner_type}#{self.owner_id}"
+        return f"{owner} {self.purpose} {self.currency}"
+
+    @property
+    def balance_money(self) -> Money:
+        return Money(self.balance, self.currency)
+
+
+class Transaction(models.Model):
+    kind = models.CharField(max_length=40, db_index=True)
+    reason = models.CharField(max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_type = models.CharField(max_length=64, blank=True, help_text="the business object's model")
+    subject_id = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    fingerprint = models.CharField(
+        max_length=64, help_text="hash of the parameters, to tell a replay from a conflict"
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="wallets_txn_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}: {self.reason}"
+
+
+class Entry(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+    currency = models.CharField(max_length=3)
+
+    class Meta:
+        verbose_name_plural = "entries"
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(amount=0), name="wallets_entry_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "-id"], name="wallets_entry_account_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+} {self.currency} on account #{self.account_id}"
+
+    @property
+    def money(self) -> Money:
+        return Money(self.amount, self.currency)

@@ -1,0 +1,40 @@
+"""Money arithmetic shared by every app: precision per currency, explicit rounding."""
+
+from __future__ import annotations
+
+from decimal import ROUND_DOWN, Decimal
+
+from django.conf import settings
+from moneyed import Money, get_currency
+
+
+class UnsupportedCurrency(ValueError):
+    pass
+
+
+def minor_unit_exponent(currency: str) -> int:
+    """Digits after the decimal point for ``currency`` (2 for EUR, 0 for JPY)."""
+    if currency not in settings.CURRENCIES:
+        raise UnsupportedCurrency(
+            f"{currency} is not a currency TikJoy handles ({', '.join(settings.CURRENCIES)})"
+        )
+    sub_unit = get_currency(currency).sub_unit
+    return len(str(sub_unit)) - 1
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit_exponent(currency))
+
+
+def round_down(amount: Decimal, currency: str) -> Money:
+    """Round toward zero to the currency's minor unit: the platform never pays more than was funded."""
+    return Money(Decimal(amount).quantize(quantum(currency), rounding=ROUND_DOWN), currency)
+
+
+def is_at_precision(money: Money) -> bool:
+    q = quantum(str(money.currency))
+    return money.amount == money.amount.quantize(q)
+
+
+def zero(currency: str) -> Money:
+    return Money(Decimal(0).quantize(quantum(currency)), currency)
