@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from moneyed import Money
 
 from merchants import services
 from merchants.console import ConsoleModelAdmin, console_site
-from merchants.forms import MerchantConsoleForm, TouchpointConsoleForm
-from merchants.models import Invitation, Membership, Merchant, Touchpoint, TouchpointKind
+from merchants.forms import MerchantConsoleForm, TopUpRecordForm, TouchpointConsoleForm
+from merchants.models import BankTransfer, Invitation, Membership, Merchant, Touchpoint, TouchpointKind
 from merchants.poster import poster_pdf, touchpoint_landing_url
 from merchants.roles import Capability
 from merchants.tenancy import console_can
+from merchants.wallet import merchant_top_up_record
 
 # --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
 
@@ -52,6 +57,72 @@ class TouchpointOpsAdmin(admin.ModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "merchant__brand_name", "public_key")
     readonly_fields = ("merchant", "kind", "name", "address", "url", "public_key", "created_at")
+
+
+@admin.register(BankTransfer)
+class BankTransferOpsAdmin(admin.ModelAdmin):
+    """Received bank transfers. "Add" records one through ``merchant_top_up_record``; rows never change."""
+
+    list_display = (
+        "bank_reference",
+        "merchant",
+        "amount",
+        "currency",
+        "value_date",
+        "recorded_by",
+        "recorded_at",
+    )
+    search_fields = ("bank_reference", "merchant__brand_name", "merchant__payment_reference")
+    list_filter = ("currency",)
+    readonly_fields = (
+        "merchant",
+        "amount",
+        "currency",
+        "bank_reference",
+        "value_date",
+        "recorded_by",
+        "recorded_at",
+        "ledger_transaction",
+    )
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TopUpRecordForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                record, created = merchant_top_up_record(
+                    merchant=data["payment_reference"],
+                    amount=Money(data["amount"], data["currency"]),
+                    bank_reference=data["bank_reference"],
+                    value_date=data["value_date"],
+                    actor=request.user,
+                    now=timezone.now(),
+                )
+            except services.MerchantError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if created:
+                    messages.success(request, f"Recorded: {record}. The owners were e-mailed.")
+                else:
+                    messages.warning(request, f"Already recorded earlier, nothing changed: {record}.")
+                return redirect("admin:merchants_banktransfer_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Record a received bank transfer",
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(
+            request, "merchants/ops_top_up_form.html", context, status=400 if form.errors else 200
+        )
 
 
 @admin.register(Invitation)
@@ -265,7 +336,17 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
         return console_can(request, Capability.MANAGE_TEAM)
 
 
+class BankTransferConsoleAdmin(ConsoleModelAdmin):
+    """Top-ups received for this merchant (read-only: ops record them)."""
+
+    list_display = ("bank_reference", "amount", "currency", "value_date", "recorded_at")
+    fields = ("bank_reference", "amount", "currency", "value_date", "recorded_at")
+    readonly_fields = fields
+    search_fields = ("bank_reference",)
+
+
 console_site.register(Merchant, MerchantConsoleAdmin)
+console_site.register(BankTransfer, BankTransferConsoleAdmin)
 console_site.register(Touchpoint, TouchpointConsoleAdmin)
 console_site.register(Membership, MembershipConsoleAdmin)
 console_site.register(Invitation, InvitationConsoleAdmin)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from merchants.console import console_render, console_view
 from merchants.models import Membership
 from merchants.roles import Capability
-from merchants.selectors import wallet_balance, wallet_history
+from merchants.selectors import wallet_balances, wallet_history
 from merchants.tenancy import console_membership, console_select
 
 
@@ -44,7 +44,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         "console/wallet.html",
         {
             "title": "Wallet",
-            "balance": wallet_balance(merchant=merchant),
+            "balances": wallet_balances(merchant=merchant),
             "page_obj": page,
             "can_add_funds": console_membership(request).role == "OWNER",
         },

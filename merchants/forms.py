@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
@@ -110,3 +112,22 @@ class TouchpointConsoleForm(forms.ModelForm):
 class InviteForm(forms.Form):
     email = forms.EmailField(label="E-mail")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)
+
+
+class TopUpRecordForm(forms.Form):
+    """What ops read off the bank statement. ``merchant_top_up_record`` does the rest."""
+
+    payment_reference = forms.CharField(
+        max_length=16, help_text="The merchant's TJ-... reference, as written on the transfer."
+    )
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.EUR)
+    bank_reference = forms.CharField(max_length=64, help_text="The bank's own reference of this transfer.")
+    value_date = forms.DateField(help_text="YYYY-MM-DD")
+
+    def clean_payment_reference(self) -> Merchant:
+        reference = self.cleaned_data["payment_reference"].strip().upper()
+        merchant = Merchant.objects.filter(payment_reference=reference).first()
+        if merchant is None:
+            raise ValidationError(f"No merchant has the payment reference {reference}.")
+        return merchant

@@ -10,7 +10,16 @@ from django.db.models.functions import Lower
 from merchants.countries import COUNTRIES
 from merchants.roles import Role
 
-__all__ = ["Currency", "Invitation", "Membership", "Merchant", "Role", "Touchpoint", "TouchpointKind"]
+__all__ = [
+    "BankTransfer",
+    "Currency",
+    "Invitation",
+    "Membership",
+    "Merchant",
+    "Role",
+    "Touchpoint",
+    "TouchpointKind",
+]
 
 
 class Currency(models.TextChoices):
@@ -179,3 +188,36 @@ class Invitation(models.Model):
         if self.revoked_at:
             return "Revoked"
         return "Pending"
+
+
+class BankTransfer(models.Model):
+    """A bank transfer ops saw arrive on the platform's account, credited to a merchant's wallet.
+
+    Recorded only through ``merchants.services.merchant_top_up_record`` (the /ops/ add form calls it);
+    the bank's reference is unique, so recording the same transfer twice changes nothing.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="bank_transfers")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    bank_reference = models.CharField(max_length=64, unique=True, help_text="The bank's own reference.")
+    value_date = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    ledger_transaction = models.OneToOneField(
+        "wallets.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "top-up"
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="merchants_banktransfer_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values), name="merchants_banktransfer_currency_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bank_reference}: {self.amount} {self.currency} to {self.merchant}"

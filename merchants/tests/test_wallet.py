@@ -1,0 +1,185 @@
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+from moneyed import Money
+
+from accounts.services import user_ensure_with_email
+from merchants.models import BankTransfer
+from merchants.roles import Role
+from merchants.tests.conftest import owner_of
+from merchants.wallet import (
+    TopUpConflict,
+    merchant_available_account,
+    merchant_low_balance_check,
+    merchant_top_up_record,
+)
+from wallets.models import PLATFORM, Purpose, Transaction
+from wallets.services import account_for, balance, transfer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ops(db):
+    user, _ = user_ensure_with_email(
+        email="ops@tikjoy.example", password="a-long-pass-phrase-42", is_staff=True, is_superuser=True
+    )
+    return user
+
+
+def _text(response) -> str:
+    return response.content.decode().replace("\xa0", " ")
+
+
+def _record(merchant, ops, reference="BANK-001", amount="100.00", value_date=date(2026, 11, 20)):
+    return merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal(amount), "EUR"),
+        bank_reference=reference,
+        value_date=value_date,
+        actor=ops,
+        now=timezone.now(),
+    )
+
+
+def test_recording_a_transfer_credits_the_wallet_and_emails_the_owner(
+    make_merchant, ops, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("fizz")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record, created = _record(merchant, ops)
+
+    assert created
+    assert balance(merchant_available_account(merchant=merchant)) == Money("100.00", "EUR")
+    assert record.ledger_transaction.kind == "TOP_UP"
+    assert record.ledger_transaction.reason == "Bank transfer ref BANK-001 received 2026-11-20"
+    assert [m.to for m in mail.outbox] == [["owner@fizz.example"]]
+    assert "Your balance is now 100.00 EUR" in mail.outbox[0].body
+
+
+def test_recording_the_same_bank_reference_twice_posts_once(make_merchant, ops):
+    merchant = make_merchant("fizz")
+
+    first, _ = _record(merchant, ops)
+    again, created = _record(merchant, ops, reference=" bank-001 ")
+
+    assert not created
+    assert again.pk == first.pk
+    assert BankTransfer.objects.count() == 1
+    assert Transaction.objects.filter(kind="TOP_UP").count() == 1
+    assert balance(merchant_available_account(merchant=merchant)) == Money("100.00", "EUR")
+
+
+def test_the_same_bank_reference_with_another_amount_is_refused(make_merchant, ops):
+    merchant = make_merchant("fizz")
+    _record(merchant, ops)
+
+    with pytest.raises(TopUpConflict, match="already recorded"):
+        _record(merchant, ops, amount="999.00")
+
+    assert balance(merchant_available_account(merchant=merchant)) == Money("100.00", "EUR")
+
+
+def test_the_balance_matches_ledger_check(make_merchant, ops, capsys):
+    merchant = make_merchant("fizz")
+    _record(merchant, ops, reference="A", amount="100.00")
+    _record(merchant, ops, reference="B", amount="25.50")
+    _record(merchant, ops, reference="A", amount="100.00")
+
+    call_command("ledger_check")
+
+    out = capsys.readouterr().out
+    assert "All invariants hold." in out
+    assert balance(merchant_available_account(merchant=merchant)) == Money("125.50", "EUR")
+    assert re.search(r"MERCHANT_AVAILABLE\s+125.50", out)
+
+
+def test_ops_record_a_transfer_in_ops_with_the_merchants_payment_reference(client, make_merchant, ops):
+    merchant = make_merchant("fizz")
+    client.force_login(ops)
+    form = {
+        "payment_reference": merchant.payment_reference.lower(),
+        "amount": "250.00",
+        "currency": "EUR",
+        "bank_reference": "SEPA-778",
+        "value_date": "2026-11-20",
+    }
+
+    first = client.post("/ops/merchants/banktransfer/add/", form, follow=True)
+    second = client.post("/ops/merchants/banktransfer/add/", form, follow=True)
+    unknown = client.post("/ops/merchants/banktransfer/add/", {**form, "payment_reference": "TJ-NOPE"})
+
+    assert "Recorded: SEPA-778: 250.00 EUR to Fizz" in first.content.decode()
+    assert "Already recorded earlier, nothing changed" in second.content.decode()
+    assert unknown.status_code == 400
+    assert "No merchant has the payment reference TJ-NOPE" in unknown.content.decode()
+    assert balance(merchant_available_account(merchant=merchant)) == Money("250.00", "EUR")
+
+
+def test_the_console_shows_the_balance_and_a_paginated_history_with_reasons(client, make_merchant, ops):
+    merchant = make_merchant("fizz")
+    for n in range(30):
+        _record(merchant, ops, reference=f"REF-{n:02}", amount="1.00")
+    client.force_login(owner_of(merchant))
+
+    first = _text(client.get("/console/wallet/"))
+    second = _text(client.get("/console/wallet/?page=2"))
+    dashboard = _text(client.get("/console/"))
+
+    assert "€ 30.00" in first
+    assert "Bank transfer ref REF-29 received 2026-11-20" in first
+    assert "Page 1 of 2" in first
+    assert "Bank transfer ref REF-00 received" in second
+    assert "REF-29" not in second
+    assert '<dd data-figure="balance">€ 30.00</dd>' in dashboard
+
+
+def test_add_funds_shows_the_bank_details_and_the_payment_reference_to_owners_only(
+    client, make_merchant, add_member, settings
+):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    page = client.get("/console/wallet/add-funds/").content.decode()
+
+    assert settings.PLATFORM_BANK_DETAILS["iban"] in page
+    assert merchant.payment_reference in page
+    client.force_login(add_member(merchant, "viewer@fizz.example", Role.VIEWER))
+    assert client.get("/console/wallet/add-funds/").status_code == 403
+
+
+def test_low_balance_emails_the_owners_once_per_crossing(
+    make_merchant, ops, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("fizz")
+    merchant.low_balance_threshold = Decimal("50.00")
+    merchant.save(update_fields=["low_balance_threshold"])
+    _record(merchant, ops, amount="100.00")
+    wallet = merchant_available_account(merchant=merchant)
+    revenue = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency="EUR")
+
+    def spend(amount, key):
+        transfer(
+            source=wallet, destination=revenue, amount=Money(amount, "EUR"), kind="REWARD",
+            reason="test spend", idempotency_key=key,
+        )  # fmt: skip
+        with django_capture_on_commit_callbacks(execute=True):
+            return merchant_low_balance_check(merchant=merchant)
+
+    mail.outbox.clear()
+    assert spend("30.00", "s1") is False  # 70 left: above
+    assert spend("30.00", "s2") is True  # 40 left: crossed
+    assert spend("10.00", "s3") is False  # 30 left: still below, no second e-mail
+    _record(merchant, ops, reference="BANK-002", amount="100.00")  # 130: re-armed
+    assert spend("90.00", "s4") is True  # 40 left: crossed again
+
+    alerts = [m for m in mail.outbox if "running low" in m.subject]
+    assert len(alerts) == 2
+    assert alerts[0].to == ["owner@fizz.example"]
+    assert "holds 40.00 EUR, below your alert threshold of 50.00 EUR" in alerts[0].body

@@ -1,0 +1,171 @@
+"""The merchant's prepaid wallet: top-ups by bank transfer and low-balance alerts, on the ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from moneyed import Money
+
+from accounts.models import User
+from merchants.models import BankTransfer, Currency, Merchant
+from merchants.roles import Role
+from merchants.services import MerchantError
+from wallets.models import PLATFORM, Purpose
+from wallets.services import account_for, balance, transfer
+
+TOP_UP_KIND = "TOP_UP"
+
+
+class TopUpConflict(MerchantError):
+    pass
+
+
+def money_text(money: Money) -> str:
+    """``100.00 EUR``: how bank matters read in e-mails."""
+    return f"{money.amount:.2f} {money.currency}"
+
+
+def _owner_emails(merchant: Merchant) -> list[str]:
+    return list(
+        merchant.memberships.filter(role=Role.OWNER, user__email__isnull=False)
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
+def merchant_available_account(*, merchant: Merchant, currency: str | None = None):
+    return account_for(
+        owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency or merchant.currency
+    )
+
+
+def merchant_top_up_record(
+    *,
+    merchant: Merchant,
+    amount: Money,
+    bank_reference: str,
+    value_date: date,
+    actor: User,
+    now: datetime,
+) -> tuple[BankTransfer, bool]:
+    """Credit a received bank transfer to the merchant's wallet. Returns ``(transfer, created)``.
+
+    Idempotent on the bank's reference: recording it again with the same merchant,
+    amount and value date returns the first record and posts nothing; with other
+    details it raises ``TopUpConflict``. The owners are e-mailed after the commit.
+    """
+    bank_reference = " ".join(bank_reference.split()).upper()
+    currency = str(amount.currency)
+    if not bank_reference:
+        raise MerchantError("Enter the bank's reference of the transfer.")
+    if currency not in Currency.values:
+        raise MerchantError(f"Wallets are held in {', '.join(Currency.values)}, not {currency}.")
+    if amount.amount <= 0 or amount.amount != amount.amount.quantize(Decimal("0.01")):
+        raise MerchantError("The amount must be positive, in cents at most.")
+
+    with transaction.atomic(durable=True):
+        try:
+            with transaction.atomic():
+                record = BankTransfer.objects.create(
+                    merchant=merchant,
+                    amount=amount.amount,
+                    currency=currency,
+                    bank_reference=bank_reference,
+                    value_date=value_date,
+                    recorded_by=actor,
+                    recorded_at=now,
+                )
+        except IntegrityError:
+            record = BankTransfer.objects.select_related("merchant").get(bank_reference=bank_reference)
+            same = (record.merchant_id, record.amount, record.currency, record.value_date) == (
+                merchant.pk,
+                amount.amount,
+                currency,
+                value_date,
+            )
+            if not same:
+                raise TopUpConflict(
+                    f"Bank reference {bank_reference} was already recorded: {record.amount} {record.currency} "
+                    f"for {record.merchant}, value date {record.value_date}."
+                ) from None
+            return record, False
+
+        bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=currency)
+        wallet = merchant_available_account(merchant=merchant, currency=currency)
+        txn = transfer(
+            source=bank,
+            destination=wallet,
+            amount=amount,
+            kind=TOP_UP_KIND,
+            reason=f"Bank transfer ref {bank_reference} received {value_date.isoformat()}",
+            idempotency_key=f"topup:{bank_reference}",
+            actor=actor,
+            subject=record,
+        )
+        record.ledger_transaction = txn
+        record.save(update_fields=["ledger_transaction"])
+        new_balance = balance(wallet)
+        merchant_low_balance_check(merchant=merchant)
+
+        recipients = _owner_emails(merchant)
+        if recipients:
+            body = (
+                f"We received your bank transfer of {money_text(amount)} (reference {bank_reference}, "
+                f"value date {value_date.isoformat()}) and added it to the wallet of {merchant.brand_name}.\n\n"
+                f"Your balance is now {money_text(new_balance)}.\n\n{settings.SITE_URL}/console/wallet/"
+            )
+            transaction.on_commit(
+                lambda: send_mail(
+                    subject=f"[TikJoy] {money_text(amount)} added to {merchant.brand_name}'s wallet",
+                    message=body,
+                    from_email=None,
+                    recipient_list=recipients,
+                )
+            )
+    return record, True
+
+
+def low_balance_threshold(*, merchant: Merchant) -> Decimal:
+    if merchant.low_balance_threshold is not None:
+        return merchant.low_balance_threshold
+    return Decimal(settings.MERCHANT_LOW_BALANCE_THRESHOLD)
+
+
+def merchant_low_balance_check(*, merchant: Merchant) -> bool:
+    """E-mail the owners once when the wallet falls below the threshold; re-arm when it is back above.
+
+    Call it after any movement on the merchant's available account (top-ups do). A
+    conditional UPDATE on the alert flag makes sure two concurrent callers send one e-mail.
+    Returns whether an alert was sent.
+    """
+    wallet = merchant_available_account(merchant=merchant)
+    current = balance(wallet)
+    threshold = low_balance_threshold(merchant=merchant)
+    below = current.amount < threshold
+    changed = Merchant.objects.filter(pk=merchant.pk, low_balance_alerted=not below).update(
+        low_balance_alerted=below
+    )
+    merchant.low_balance_alerted = below
+    if not (below and changed):
+        return False
+    recipients = _owner_emails(merchant)
+    if recipients:
+        body = (
+            f"The wallet of {merchant.brand_name} holds {money_text(current)}, below your alert threshold of "
+            f"{money_text(Money(threshold, merchant.currency))}. When it runs out, rewards stop.\n\n"
+            f"Add funds by bank transfer with your reference {merchant.payment_reference}: "
+            f"{settings.SITE_URL}/console/wallet/add-funds/"
+        )
+        transaction.on_commit(
+            lambda: send_mail(
+                subject=f"[TikJoy] {merchant.brand_name}'s wallet is running low",
+                message=body,
+                from_email=None,
+                recipient_list=recipients,
+            )
+        )
+    return True
