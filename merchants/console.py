@@ -16,7 +16,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -116,6 +116,10 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         if membership is None:
             return queryset.none()
         return queryset.filter(**{self.merchant_path: membership.merchant_id})
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another merchant's object (or none at all): a plain 404, not the admin's redirect with a message.
+        raise Http404("No such object in this merchant.")
 
     def _owns(self, request: HttpRequest, obj) -> bool:
         return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()

@@ -1,0 +1,392 @@
+"""Tenant isolation of the merchant console (and the API), walked generically.
+
+A member of merchant Alpha requests every console URL: every model page of every
+ModelAdmin registered on ``console_site`` with every object of merchant Bravo
+(change, delete, history, custom object URLs such as the poster), every list,
+export and autocomplete, and every site-level page. The answer is 403 or 404 for
+Bravo's objects, and no page ever shows Bravo's data. A VIEWER changes nothing.
+
+New console pages are covered automatically: register them on ``console_site``.
+When you register a new model, give Bravo one of them in ``_populate`` (the
+``test_every_console_model_has_an_object_of_the_other_merchant`` test says so).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from moneyed import Money
+
+from accounts.services import user_ensure_with_email
+from merchants import services
+from merchants.console import ConsoleModelAdmin, console_site
+from merchants.models import Membership, Touchpoint, TouchpointKind
+from merchants.roles import Role
+from merchants.wallet import merchant_top_up_record
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-pass-phrase-42"
+BRAVO_MARKERS = ("Bravo Secret", "bravo.example", "BRAVO-REF", "Bravosecret", "Avenue Bravo")
+
+
+def _user(email: str, **flags):
+    return user_ensure_with_email(email=email, password=PASSWORD, **flags)[0]
+
+
+def _merchant(slug: str, brand: str, domain: str, street: str):
+    owner = _user(f"owner@{domain}")
+    merchant = services.merchant_create(
+        actor=owner,
+        brand_name=brand,
+        slug=slug,
+        country="FR",
+        legal_name=f"{brand} SAS",
+        billing_address=f"1 {street}, Paris",
+        contact_email=f"hello@{domain}",
+    )
+    return merchant, owner
+
+
+def _populate(merchant, owner, domain: str, label: str) -> None:
+    """One of everything the console shows, for ``merchant``."""
+    services.touchpoint_create(
+        merchant=merchant,
+        actor=owner,
+        kind=TouchpointKind.RETAIL_STORE,
+        name=f"{label} Store",
+        address=f"2 Avenue {label}",
+    )
+    services.touchpoint_create(
+        merchant=merchant,
+        actor=owner,
+        kind=TouchpointKind.WEBSITE,
+        name=f"{label} Web",
+        url=f"https://{domain}",
+    )
+    Membership.objects.create(merchant=merchant, user=_user(f"manager@{domain}"), role=Role.MANAGER)
+    services.invitation_create(
+        merchant=merchant, actor=owner, email=f"invitee@{domain}", role=Role.VIEWER, now=timezone.now()
+    )
+    ops = _user("ops@tikjoy.example", is_staff=True, is_superuser=True)
+    merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal("100.00"), merchant.currency),
+        bank_reference=f"{label.upper()}-REF-1",
+        value_date=date(2026, 11, 20),
+        actor=ops,
+        now=timezone.now(),
+    )
+
+
+@pytest.fixture
+def world(db):
+    alpha, alpha_owner = _merchant("alpha", "Alpha Foods", "alpha.example", "Rue Alpha")
+    _populate(alpha, alpha_owner, "alpha.example", "Alpha")
+    viewer = _user("viewer@alpha.example")
+    Membership.objects.create(merchant=alpha, user=viewer, role=Role.VIEWER)
+    bravo, bravo_owner = _merchant("bravosecret", "Bravo Secret Brand", "bravo.example", "Rue Bravo")
+    _populate(bravo, bravo_owner, "bravo.example", "Bravo")
+    # An agency works for both: with Alpha selected it must see only Alpha.
+    agency = _user("team@agency.example")
+    Membership.objects.create(merchant=alpha, user=agency, role=Role.OWNER)
+    Membership.objects.create(merchant=bravo, user=agency, role=Role.OWNER)
+    return {
+        "alpha": alpha,
+        "alpha_owner": alpha_owner,
+        "viewer": viewer,
+        "bravo": bravo,
+        "bravo_owner": bravo_owner,
+        "agency": agency,
+    }
+
+
+def _objects_of(model_admin: ConsoleModelAdmin, merchant) -> list[models.Model]:
+    return list(model_admin.model._default_manager.filter(**{model_admin.merchant_path: merchant.pk}))
+
+
+def _assert_no_bravo_data(response, where: str) -> None:
+    body = response.content.decode(errors="replace")
+    for marker in BRAVO_MARKERS:
+        assert marker.lower() not in body.lower(), f"{where} shows Bravo's data ({marker!r})"
+
+
+# --- the routes, discovered at collection time ---------------------------------------------------
+
+
+def _admin_routes() -> list[tuple[str, str, bool]]:
+    """(model label, URL name, takes an object id) for every URL of every console ModelAdmin."""
+    routes = []
+    for model, model_admin in console_site._registry.items():
+        for pattern in model_admin.get_urls():
+            if isinstance(pattern, URLPattern) and pattern.name:
+                takes_id = "object_id" in str(pattern.pattern)
+                routes.append((model._meta.label_lower, pattern.name, takes_id))
+    return routes
+
+
+def _site_routes() -> list[str]:
+    """Names of the console's own pages (dashboard, wallet, switcher, app lists...), without model pages."""
+    return [
+        pattern.name
+        for pattern in console_site.get_urls()
+        if isinstance(pattern, URLPattern)
+        and pattern.name
+        and (not pattern.pattern.converters or pattern.name == "app_list")
+        and pattern.name != "view_on_site"
+    ]
+
+
+def _site_urls(name: str) -> list[str]:
+    if name == "app_list":
+        labels = sorted({model._meta.app_label for model in console_site._registry})
+        return [reverse("console:app_list", kwargs={"app_label": label}) for label in labels]
+    return [reverse(f"console:{name}")]
+
+
+def _api_routes() -> list[str]:
+    """Every API route of the project (``/api/...`` except the schema), walked from the root URLconf."""
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif route.startswith("api/") and not route.startswith("api/schema"):
+                found.append(route)
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+ADMIN_ROUTES = _admin_routes()
+OBJECT_ROUTES = [r for r in ADMIN_ROUTES if r[2]]
+LIST_ROUTES = [r for r in ADMIN_ROUTES if not r[2]]
+SITE_ROUTES = _site_routes()
+
+
+def _admin_for(label: str) -> ConsoleModelAdmin:
+    return next(a for m, a in console_site._registry.items() if m._meta.label_lower == label)
+
+
+def test_the_walk_finds_the_console(world):
+    names = {name for _label, name, _ in ADMIN_ROUTES}
+    assert {
+        "merchants_touchpoint_change",
+        "merchants_touchpoint_poster",
+        "merchants_membership_delete",
+    } <= names
+    assert {"index", "wallet", "add_funds", "switch", "autocomplete"} <= set(SITE_ROUTES)
+
+
+def test_every_console_model_has_an_object_of_the_other_merchant(world):
+    for model, model_admin in console_site._registry.items():
+        assert isinstance(model_admin, ConsoleModelAdmin), (
+            f"{model} is not registered with a ConsoleModelAdmin"
+        )
+        assert _objects_of(model_admin, world["bravo"]), (
+            f"Give Bravo a {model._meta.verbose_name} in _populate so isolation covers it"
+        )
+
+
+@pytest.mark.parametrize(("label", "name", "_takes_id"), OBJECT_ROUTES, ids=[r[1] for r in OBJECT_ROUTES])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_another_merchants_object_is_403_or_404_on_every_object_url(
+    client, world, label, name, _takes_id, method
+):
+    model_admin = _admin_for(label)
+    bravo_objects = _objects_of(model_admin, world["bravo"])
+    client.force_login(world["alpha_owner"])
+    before = sorted(
+        model_admin.model._default_manager.filter(pk__in=[o.pk for o in bravo_objects]).values_list()
+    )
+
+    for obj in bravo_objects:
+        url = reverse(f"console:{name}", kwargs={"object_id": obj.pk})
+        response = getattr(client, method)(url, {"post": "yes", "role": "OWNER", "name": "hijacked"})
+        assert response.status_code in (403, 404), f"{method.upper()} {url} answered {response.status_code}"
+        _assert_no_bravo_data(response, url)
+
+    after = sorted(
+        model_admin.model._default_manager.filter(pk__in=[o.pk for o in bravo_objects]).values_list()
+    )
+    assert after == before
+
+
+@pytest.mark.parametrize(("label", "name", "_takes_id"), LIST_ROUTES, ids=[r[1] for r in LIST_ROUTES])
+def test_lists_exports_and_add_pages_show_only_the_selected_merchant(client, world, label, name, _takes_id):
+    client.force_login(world["agency"])  # a member of both: Alpha selected
+    client.post(reverse("console:switch"), {"merchant": world["alpha"].pk})
+    url = reverse(f"console:{name}")
+
+    for query in ("", "?q=bravo", "?q=Bravo%20Store", "?o=1", "?all="):
+        response = client.get(url + query)
+        assert response.status_code in (200, 302, 403), f"{url}{query} answered {response.status_code}"
+        _assert_no_bravo_data(response, url + query)
+
+
+@pytest.mark.parametrize("label", sorted({r[0] for r in ADMIN_ROUTES}))
+@pytest.mark.parametrize("action", ["export_csv", "delete_selected", "withdraw"])
+def test_actions_on_another_merchants_objects_touch_nothing(client, world, label, action):
+    model_admin = _admin_for(label)
+    bravo_objects = _objects_of(model_admin, world["bravo"])
+    client.force_login(world["alpha_owner"])
+    before = sorted(
+        model_admin.model._default_manager.filter(pk__in=[o.pk for o in bravo_objects]).values_list()
+    )
+    url = reverse(f"console:{model_admin.opts.app_label}_{model_admin.opts.model_name}_changelist")
+
+    response = client.post(
+        url, {"action": action, "_selected_action": [o.pk for o in bravo_objects], "post": "yes", "index": 0}
+    )
+
+    assert response.status_code in (200, 302, 403)
+    _assert_no_bravo_data(response, f"{action} on {label}")
+    after = sorted(
+        model_admin.model._default_manager.filter(pk__in=[o.pk for o in bravo_objects]).values_list()
+    )
+    assert after == before
+
+
+@pytest.mark.parametrize("name", SITE_ROUTES)
+def test_console_pages_show_only_the_selected_merchant(client, world, name):
+    client.force_login(world["alpha_owner"])
+
+    for url in _site_urls(name):
+        response = client.get(url, follow=True)
+        assert response.status_code in (200, 403, 405)
+        _assert_no_bravo_data(response, url)
+
+
+def test_the_view_on_site_shortcut_reveals_no_other_merchants_object(client, world):
+    from django.contrib.contenttypes.models import ContentType
+
+    client.force_login(world["alpha_owner"])
+    for model_admin in console_site._registry.values():
+        content_type = ContentType.objects.get_for_model(model_admin.model)
+        for obj in _objects_of(model_admin, world["bravo"]):
+            url = reverse("console:view_on_site", args=[content_type.pk, obj.pk])
+            response = client.get(url)
+            assert response.status_code in (403, 404), url
+
+
+def test_autocomplete_never_returns_another_merchants_objects(client, world):
+    client.force_login(world["alpha_owner"])
+    asked = 0
+    for model in console_site._registry:
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.related_model in console_site._registry):
+                continue
+            for term in ("", "bravo", "Bravo"):
+                response = client.get(
+                    reverse("console:autocomplete"),
+                    {
+                        "app_label": model._meta.app_label,
+                        "model_name": model._meta.model_name,
+                        "field_name": field.name,
+                        "term": term,
+                    },
+                )
+                asked += 1
+                assert response.status_code in (200, 403, 404)
+                _assert_no_bravo_data(response, f"autocomplete {model._meta.label}.{field.name}")
+                if response.status_code == 200:
+                    bravo_ids = {
+                        str(o.pk)
+                        for o in _objects_of(console_site._registry[field.related_model], world["bravo"])
+                    }
+                    assert not bravo_ids & {row["id"] for row in response.json()["results"]}
+    assert asked  # the walk reached at least one relation
+
+
+def test_form_choices_offer_only_the_selected_merchants_objects(world, rf):
+    request = rf.get("/console/")
+    request.user = world["alpha_owner"]
+    request.session = {}
+    for model, model_admin in console_site._registry.items():
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.many_to_one):
+                continue
+            formfield = model_admin.formfield_for_foreignkey(field, request)
+            if formfield is None:
+                continue
+            for choice in formfield.queryset:
+                assert "bravo" not in str(choice).lower(), f"{model._meta.label}.{field.name} offers {choice}"
+
+
+@pytest.mark.parametrize("route", _api_routes() or ["<no API routes yet>"])
+def test_api_routes_never_show_another_merchants_data(client, world, route):
+    client.force_login(world["alpha_owner"])
+    if route.startswith("<"):
+        assert not _api_routes()
+        return
+    bravo_ids = {o.pk for a in console_site._registry.values() for o in _objects_of(a, world["bravo"])}
+    resolver_route = route
+    for pk in sorted(bravo_ids) or [0]:
+        path = "/" + resolver_route
+        for token in ("<int:pk>", "<pk>", "<int:id>", "<str:pk>", "<slug:slug>"):
+            path = path.replace(token, str(pk))
+        if "<" in path or "(" in path:
+            continue
+        response = client.get(path)
+        assert response.status_code in (200, 403, 404, 405)
+        _assert_no_bravo_data(response, path)
+
+
+# --- VIEWER changes nothing -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", sorted({r[0] for r in ADMIN_ROUTES}))
+def test_a_viewer_can_see_but_not_add_change_or_delete(client, world, label):
+    model_admin = _admin_for(label)
+    alpha_objects = _objects_of(model_admin, world["alpha"])
+    assert alpha_objects
+    client.force_login(world["viewer"])
+    opts = model_admin.opts
+    before = sorted(model_admin.model._default_manager.values_list())
+
+    assert client.get(reverse(f"console:{opts.app_label}_{opts.model_name}_changelist")).status_code == 200
+    add = client.post(
+        reverse(f"console:{opts.app_label}_{opts.model_name}_add"), {"name": "x", "email": "x@y.z"}
+    )
+    assert add.status_code == 403
+    for obj in alpha_objects:
+        change_url = reverse(f"console:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        page = client.get(change_url)
+        assert page.status_code == 200
+        assert 'name="_save"' not in page.content.decode()
+        assert (
+            client.post(change_url, {"role": "OWNER", "name": "changed", "brand_name": "x"}).status_code
+            == 403
+        )
+        delete_url = reverse(f"console:{opts.app_label}_{opts.model_name}_delete", args=[obj.pk])
+        assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    for action in ("delete_selected", "withdraw"):
+        client.post(
+            reverse(f"console:{opts.app_label}_{opts.model_name}_changelist"),
+            {"action": action, "_selected_action": [o.pk for o in alpha_objects], "post": "yes"},
+        )
+
+    assert sorted(model_admin.model._default_manager.values_list()) == before
+
+
+def test_a_viewer_cannot_reach_owner_pages(client, world):
+    client.force_login(world["viewer"])
+
+    assert client.get(reverse("console:add_funds")).status_code == 403
+    assert client.get(reverse("console:wallet")).status_code == 200
+
+
+def test_staff_without_a_membership_do_not_enter_the_console(client, world):
+    client.force_login(_user("ops@tikjoy.example", is_staff=True, is_superuser=True))
+
+    response = client.get(reverse("console:merchants_touchpoint_changelist"))
+
+    assert response.status_code == 302
+    assert Touchpoint.objects.filter(merchant=world["bravo"]).exists()
