@@ -97,6 +97,11 @@ class AccountAdapter(DefaultAccountAdapter):
             return consumer_home_url()
         return super().get_login_redirect_url(request)
 
+    def get_signup_redirect_url(self, request) -> str:
+        if request.user.is_authenticated and is_consumer(request.user):
+            return consumer_home_url()
+        return super().get_signup_redirect_url(request)
+
 
 def consumer_home_url() -> str:
     """CONSUMER_HOME_URL (the wallet), or the connected-accounts page until that page exists."""

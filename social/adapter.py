@@ -20,6 +20,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
         user.display_name = (data.get("display_name") or "")[:150]
+        if not user.email:
+            user.email = None  # unique when present: never store "" for a consumer without e-mail
         return user
 
     def save_user(self, request, sociallogin, form=None):
