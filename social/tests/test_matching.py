@@ -15,7 +15,7 @@ from social.matching import ShareCriterion, caption_matches
         "new kicks #JOYSHOES #fyp",
         "shout-out to @JoyShoes.Official for these",
         "(#JoyShoes)",
-        "ｊｏｙ #ＪｏｙＳｈｏｅｓ",  # full-width letters normalise (NFKC)
+        "\uff4a\uff4f\uff59 #\uff2a\uff4f\uff59\uff33\uff48\uff4f\uff45\uff53",  # full-width letters normalise (NFKC)
     ],
 )
 def test_caption_with_the_hashtag_or_mention_matches(caption):
