@@ -5,6 +5,7 @@ secure cookies, HSTS, no debug); see docs/configuration.md.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -259,6 +260,14 @@ WHATSAPP_VERIFY_TOKEN = env.str(
 WHATSAPP_TEMPLATE_NAME = env.str("WHATSAPP_TEMPLATE_NAME", default="tikjoy_login_code")
 WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
 WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=10)
+
+# The "Continue with TikTok" form redirects to TikTok's authorize page: browsers apply
+# CSP form-action to that redirect, so TikTok's origin must be allowed there.
+_tiktok_auth_origin = "://".join(urlsplit(TIKTOK_AUTH_URL)[:2])
+if not TIKTOK_AUTH_URL.startswith(SITE_URL + "/") and "form-action 'self'" in CONTENT_SECURITY_POLICY:
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {_tiktok_auth_origin}"
+    )
 
 # allauth: the TikTok app comes from settings (no SocialApp row needed); WhatsApp
 # sign-in is allauth's login by code, sent to a phone number (accounts.adapter).
