@@ -32,11 +32,13 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request, sociallogin) -> None:
         if sociallogin.is_existing:
             self._store_profile(sociallogin)
+        elif sociallogin.state.get("process") == "connect" and request.user.is_authenticated:
+            self._store_profile(sociallogin, user=request.user)  # connecting TikTok to this account
 
-    def _store_profile(self, sociallogin) -> None:
+    def _store_profile(self, sociallogin, user=None) -> None:
         if sociallogin.account.provider == "tiktok" and sociallogin.account.extra_data.get("open_id"):
             tiktok_profile_update(
-                user=sociallogin.user, data=sociallogin.account.extra_data, now=timezone.now()
+                user=user or sociallogin.user, data=sociallogin.account.extra_data, now=timezone.now()
             )
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):

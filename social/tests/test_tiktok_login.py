@@ -157,3 +157,21 @@ def test_a_callback_with_a_forged_state_is_refused_without_a_500(client, tiktok_
     assert response.status_code == 200
     assert not User.objects.exists()
     assert tiktok_api.log == []
+
+
+def test_a_whatsapp_consumer_connects_tiktok_from_the_connected_accounts_page(client, tiktok_api):
+    user = User.objects.create_user(phone="+491701234567", phone_verified=True)
+    client.force_login(user)
+    response = client.post("/accounts/tiktok/login/", {"process": "connect"})
+    state = parse_qs(urlsplit(response["Location"]).query)["state"][0]
+    tiktok_api.expect_oneshot_request("/v2/oauth/token/", method="POST").respond_with_json(
+        token_json(open_id="open-42")
+    )
+    tiktok_api.expect_oneshot_request("/v2/user/info/").respond_with_json(ok({"user": TIKTOK_USER}))
+
+    client.get("/accounts/tiktok/login/callback/", {"code": "c", "state": state})
+
+    assert User.objects.count() == 1
+    assert SocialAccount.objects.get().user == user
+    assert TikTokProfile.objects.get().user == user
+    assert "Chloe Creates" in client.get("/me/").content.decode()
