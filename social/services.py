@@ -117,32 +117,29 @@ def _tiktok_token(user: AbstractBaseUser) -> SocialToken:
 def tiktok_token_refresh(*, token_id: int, now: datetime, client: TikTokClient | None = None) -> SocialToken:
     """Swap the refresh token for a new access token (and refresh token).
 
-    The row is locked while TikTok answers, so two workers never spend the same
-    refresh token; the second one finds the fresh token. ``invalid_grant``
+    No transaction is held while TikTok answers (on SQLite the sandbox, served
+    by the same database, must be able to write). The new tokens are written
+    only if nobody refreshed meanwhile (compare-and-set on the old access
+    token); otherwise the other worker's tokens are kept. ``invalid_grant``
     means the user revoked access: the identity is disconnected.
     """
     client = client or TikTokClient()
-    with transaction.atomic():
-        token = SocialToken.objects.select_for_update().select_related("account").get(pk=token_id)
-        if token.expires_at and token.expires_at > now + timedelta(hours=23):
-            return token  # refreshed moments ago by someone else
-        try:
-            fresh = client.token_refresh(refresh_token=token.token_secret)
-        except TikTokGrantRevoked:
-            open_id = token.account.uid
-            revoked = True
-        else:
-            revoked = False
-            token.token = fresh.access_token
-            token.token_secret = fresh.refresh_token or token.token_secret
-            token.expires_at = now + timedelta(seconds=fresh.expires_in or 86400)
-            token.save(update_fields=["token", "token_secret", "expires_at"])
-    if revoked:
+    token = SocialToken.objects.select_related("account").get(pk=token_id)
+    if token.expires_at and token.expires_at > now + timedelta(hours=23):
+        return token  # refreshed moments ago by someone else
+    try:
+        fresh = client.token_refresh(refresh_token=token.token_secret)
+    except TikTokGrantRevoked:
         tiktok_identity_disconnect(
-            open_id=open_id, reason=TikTokProfile.DisconnectReason.GRANT_INVALID, now=now
+            open_id=token.account.uid, reason=TikTokProfile.DisconnectReason.GRANT_INVALID, now=now
         )
-        raise TikTokNotConnected("TikTok refused the refresh token (invalid_grant)")
-    return token
+        raise TikTokNotConnected("TikTok refused the refresh token (invalid_grant)") from None
+    SocialToken.objects.filter(pk=token.pk, token=token.token).update(
+        token=fresh.access_token,
+        token_secret=fresh.refresh_token or token.token_secret,
+        expires_at=now + timedelta(seconds=fresh.expires_in or 86400),
+    )
+    return SocialToken.objects.select_related("account").get(pk=token.pk)
 
 
 def _with_tiktok_token(
@@ -371,10 +368,7 @@ def whatsapp_webhook_receive(
 
 
 def consumer_get_or_create_by_phone(*, phone: str) -> tuple[User, bool]:
-    """The user with this E.164 number, created (no password, unverified number) when missing.
-
-    Call inside the transaction that sends the code, so a failed send leaves nobody behind.
-    """
+    """The user with this E.164 number, created (no password, unverified number) when missing."""
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user, False
@@ -399,8 +393,8 @@ class PhoneLoginRefused(Exception):
 def whatsapp_login_start(*, request, phone: str) -> User:
     """Start allauth's login by code for an E.164 number, the code sent over WhatsApp.
 
-    An unknown number gets a consumer account, in the same transaction as the
-    send: when WhatsApp refuses the message nothing is left behind. allauth
+    An unknown number gets a consumer account; when WhatsApp refuses the
+    message that new account is removed again, so nothing is left behind. allauth
     keeps the code's expiry and attempt limit; its rate limit applies per number.
     """
     from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
@@ -411,13 +405,16 @@ def whatsapp_login_start(*, request, phone: str) -> User:
 
     if not ratelimit.consume(request, action="request_login_code", key=phone.lower()):
         raise PhoneLoginRefused("Too many codes were requested for this number. Please wait and try again.")
+    user, created = consumer_get_or_create_by_phone(phone=phone)
+    if not user.is_active:
+        raise PhoneLoginRefused("This account is closed.")
     try:
-        with transaction.atomic():
-            user, _ = consumer_get_or_create_by_phone(phone=phone)
-            if not user.is_active:
-                raise PhoneLoginRefused("This account is closed.")
-            LoginCodeVerificationProcess.initiate(request=request, user=user, phone=phone)
+        # No transaction is held across the HTTP call (on SQLite the sandbox, served by this
+        # same database, must be able to write); a failed send undoes the new account instead.
+        LoginCodeVerificationProcess.initiate(request=request, user=user, phone=phone)
     except WhatsAppSendError as exc:
         clear_login(request)
+        if created:
+            User.objects.filter(pk=user.pk, last_login__isnull=True, phone_verified=False).delete()
         raise PhoneLoginRefused(exc.user_message) from exc
     return user
