@@ -342,7 +342,9 @@ def tiktok_video_list(request: HttpRequest) -> JsonResponse:
     videos = grant.persona.videos.filter(is_deleted=False).order_by("-created_at", "-video_id")
     cursor = body.get("cursor")
     if cursor:
-        videos = videos.filter(created_at__lt=datetime.fromtimestamp(int(cursor) / 1000, tz=UTC))
+        if not isinstance(cursor, int) or cursor < 0:
+            return _api_error("invalid_params", "cursor must be the cursor of the previous page.", 400)
+        videos = videos.filter(created_at__lt=datetime.fromtimestamp(cursor / 1000, tz=UTC))
     page = list(videos[: max_count + 1])
     has_more = len(page) > max_count
     page = page[:max_count]

@@ -127,12 +127,14 @@ class TikTokClient:
         client_secret: str | None = None,
         rate_limit_per_minute: int | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = timezone.now,
     ) -> None:
         self.base_url = (base_url or settings.TIKTOK_API_BASE_URL).rstrip("/")
         self.client_key = client_key if client_key is not None else settings.TIKTOK_CLIENT_KEY
         self.client_secret = client_secret if client_secret is not None else settings.TIKTOK_CLIENT_SECRET
         self.rate_limit_per_minute = rate_limit_per_minute or settings.TIKTOK_RATE_LIMIT_PER_MINUTE
         self.sleep = sleep
+        self.clock = clock
         self.timeout = settings.TIKTOK_HTTP_TIMEOUT_SECONDS
 
     # --- OAuth -----------------------------------------------------------------------------
@@ -243,7 +245,7 @@ class TikTokClient:
 
     def _take_budget(self, endpoint: str) -> None:
         for _ in range(2):
-            now = timezone.now()
+            now = self.clock()
             if rate_limit_acquire(endpoint=endpoint, limit=self.rate_limit_per_minute, now=now):
                 return
             self.sleep(rate_limit_seconds_to_next_window(now=now) + 0.01)

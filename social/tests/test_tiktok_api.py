@@ -286,8 +286,11 @@ def test_429_that_never_ends_stops_the_run_without_marking_anything_gone(
 def test_the_shared_per_minute_budget_refuses_calls_beyond_the_limit(tiktok_api, connected_user):
     connected_user()
     tiktok_api.expect_request("/v2/user/info/").respond_with_json(ok({"user": {"open_id": "open-1"}}))
-    first = TikTokClient(rate_limit_per_minute=2, sleep=lambda s: None)
-    second = TikTokClient(rate_limit_per_minute=2, sleep=lambda s: None)  # another "process"
+    minute = timezone.now().replace(second=10)
+    first = TikTokClient(rate_limit_per_minute=2, sleep=lambda s: None, clock=lambda: minute)
+    second = TikTokClient(
+        rate_limit_per_minute=2, sleep=lambda s: None, clock=lambda: minute
+    )  # another process
 
     first.user_info(access_token="act.old")
     second.user_info(access_token="act.old")
