@@ -37,6 +37,23 @@ USER_FIELDS = (
     "likes_count",
     "video_count",
 )
+FIELDS_BY_SCOPE = {
+    "user.info.basic": ("open_id", "union_id", "avatar_url", "display_name"),
+    "user.info.profile": ("username", "profile_deep_link", "bio_description", "is_verified"),
+    "user.info.stats": ("follower_count", "following_count", "likes_count", "video_count"),
+}
+
+
+def user_fields_for_scopes(scope: str) -> tuple[str, ...]:
+    """The user/info fields the granted scopes (comma-separated) allow; all of them when unknown."""
+    granted = {s.strip() for s in scope.replace(" ", ",").split(",") if s.strip()}
+    if not granted & FIELDS_BY_SCOPE.keys():
+        return USER_FIELDS
+    return tuple(
+        f for s, fields in FIELDS_BY_SCOPE.items() if s in granted or s == "user.info.basic" for f in fields
+    )
+
+
 VIDEO_LIST_FIELDS = ("id", "create_time", "title", "video_description", "share_url")
 VIDEO_QUERY_FIELDS = (
     "id",

@@ -175,3 +175,23 @@ def test_a_whatsapp_consumer_connects_tiktok_from_the_connected_accounts_page(cl
     assert SocialAccount.objects.get().user == user
     assert TikTokProfile.objects.get().user == user
     assert "Chloe Creates" in client.get("/me/").content.decode()
+
+
+def test_without_the_stats_scope_the_follower_count_is_not_asked_for_and_nobody_is_a_creator(
+    client, tiktok_api
+):
+    state = _start(client)["state"][0]
+    tiktok_api.expect_oneshot_request("/v2/oauth/token/", method="POST").respond_with_json(
+        {**token_json(open_id="open-42"), "scope": "user.info.basic,user.info.profile"}
+    )
+    tiktok_api.expect_oneshot_request("/v2/user/info/").respond_with_json(
+        ok({"user": {k: v for k, v in TIKTOK_USER.items() if not k.endswith("_count")}})
+    )
+
+    client.get("/accounts/tiktok/login/callback/", {"code": "c", "state": state})
+
+    asked = set(tiktok_api.log[1][0].args["fields"].split(","))
+    assert "follower_count" not in asked and {"open_id", "username"} <= asked
+    profile = TikTokProfile.objects.get()
+    assert (profile.follower_count, profile.is_creator) == (None, False)
+    assert "Follower count not shared" in client.get("/me/").content.decode()

@@ -13,7 +13,7 @@ from allauth.socialaccount.providers.tiktok.views import TikTokOAuth2Adapter
 from django.conf import settings
 from requests import RequestException
 
-from social.tiktok import TikTokClient, TikTokError
+from social.tiktok import TikTokClient, TikTokError, user_fields_for_scopes
 
 
 class TikJoyTikTokOAuth2Adapter(TikTokOAuth2Adapter):
@@ -32,9 +32,11 @@ class TikJoyTikTokOAuth2Adapter(TikTokOAuth2Adapter):
         return settings.TIKTOK_API_BASE_URL + "/v2/user/info/"
 
     def complete_login(self, request, app, token, **kwargs):
+        # Ask only for what the person granted: TikTok lets them untick scopes.
+        fields = user_fields_for_scopes((kwargs.get("response") or {}).get("scope", ""))
         try:
             user = TikTokClient(client_key=app.client_id, client_secret=app.secret).user_info(
-                access_token=token.token
+                access_token=token.token, fields=fields
             )
         except (TikTokError, RequestException) as exc:
             raise ProviderException(
