@@ -9,6 +9,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import Resolver404, resolve, reverse
 
@@ -91,6 +92,14 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_account_already_exists_sms(self, phone: str) -> None:
         return None
+
+    def login(self, request, user: AbstractBaseUser) -> None:
+        super().login(request, user)
+        from social.selectors import tiktok_disconnection_notice
+
+        notice = tiktok_disconnection_notice(user=user)
+        if notice:
+            messages.warning(request, notice)
 
     def get_login_redirect_url(self, request) -> str:
         if request.user.is_authenticated and is_consumer(request.user):

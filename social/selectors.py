@@ -38,3 +38,14 @@ def connected_accounts_get(*, user: AbstractBaseUser) -> dict:
         "posts": posts,
         "creator_min_followers": settings.TIKTOK_CREATOR_MIN_FOLLOWERS,
     }
+
+
+def tiktok_disconnection_notice(*, user: AbstractBaseUser) -> str:
+    """What to tell a person whose TikTok was disconnected, or "" when it is not."""
+    profile = TikTokProfile.objects.filter(user=user, disconnected_at__isnull=False).first()
+    if profile is None:
+        return ""
+    return (
+        f"Your TikTok account is disconnected: {profile.get_disconnect_reason_display()}. "
+        "Connect it again on Connected accounts so your shares can be verified."
+    )

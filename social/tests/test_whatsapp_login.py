@@ -126,3 +126,56 @@ def test_the_database_refuses_a_phone_that_is_not_e164(db):
 
     with pytest.raises(IntegrityError):
         User.objects.create_user(phone="0170 1234567")
+
+
+def test_allauths_rate_limit_stops_a_fourth_code_for_the_same_number_within_a_minute(
+    client, whatsapp_api, settings
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ACCOUNT_RATE_LIMITS = {}  # allauth's defaults: request_login_code 3/m per number
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+
+    for _ in range(3):
+        assert client.post("/accounts/whatsapp/", {"phone": "+491701234567"}).status_code == 302
+    response = client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+
+    assert response.status_code == 200
+    assert "Too many codes" in " ".join(response.context["form"].errors["phone"])
+    assert len(whatsapp_api.log) == 3
+
+
+def test_three_wrong_codes_end_the_attempt(client, whatsapp_api):
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+    code = body_json(whatsapp_api.log[0][0])["template"]["components"][0]["parameters"][0]["text"]
+
+    for _ in range(3):
+        client.post("/accounts/login/code/confirm/", {"code": "999999" if code != "999999" else "111111"})
+    response = client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert response.status_code == 302
+    assert response["Location"] != "/me/"
+    assert not client.get("/accounts/login/").context["user"].is_authenticated
+
+
+def test_signing_in_tells_a_person_whose_tiktok_was_disconnected(client, whatsapp_api):
+    from django.utils import timezone
+
+    from social.models import TikTokProfile
+
+    user = User.objects.create_user(phone="+491701234567", phone_verified=True)
+    TikTokProfile.objects.create(
+        user=user,
+        open_id="open-1",
+        disconnected_at=timezone.now(),
+        disconnect_reason=TikTokProfile.DisconnectReason.REVOKED_BY_USER,
+    )
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+    code = body_json(whatsapp_api.log[0][0])["template"]["components"][0]["parameters"][0]["text"]
+
+    page = client.post("/accounts/login/code/confirm/", {"code": code}, follow=True).content.decode()
+
+    assert "Your TikTok account is disconnected: you removed TikJoy&#x27;s access in TikTok." in page
