@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "campaigns",
     "social",
     "social.tiktok_login",
+    "rewards",
 ]
 
 MIDDLEWARE = [
@@ -308,3 +309,15 @@ ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {
 }  # WhatsApp templates: digits
 SOCIALACCOUNT_EMAIL_REQUIRED = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+
+# --- JoyBack engine (rewards/) -------------------------------------------------
+# Risk scoring: a reward whose action scores at or above the threshold is HELD for
+# ops review (docs/rewards.md lists the signals and their weights).
+REWARDS_RISK_HOLD_THRESHOLD = env.int("REWARDS_RISK_HOLD_THRESHOLD", default=60)
+REWARDS_RISK_DEVICE_USERS = env.int("REWARDS_RISK_DEVICE_USERS", default=1)
+REWARDS_RISK_IP_USERS = env.int("REWARDS_RISK_IP_USERS", default=5)
+REWARDS_RISK_ACTIONS_PER_HOUR = env.int("REWARDS_RISK_ACTIONS_PER_HOUR", default=20)
+REWARDS_RISK_NEW_ACCOUNT_HOURS = env.int("REWARDS_RISK_NEW_ACCOUNT_HOURS", default=24)
+REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS = env.int("REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS", default=10)
+REWARDS_RISK_VIEWS_PER_FOLLOWER = env.int("REWARDS_RISK_VIEWS_PER_FOLLOWER", default=200)
+REWARDS_RISK_VIEWS_FLOOR = env.int("REWARDS_RISK_VIEWS_FLOOR", default=50_000)

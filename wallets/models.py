@@ -30,6 +30,7 @@ class Purpose(models.TextChoices):
     AFFILIATE_PENDING = "AFFILIATE_PENDING", "affiliate: pending commissions"
     AFFILIATE_LOCKED = "AFFILIATE_LOCKED", "affiliate: locked commissions"
     AFFILIATE_APPROVED = "AFFILIATE_APPROVED", "affiliate: approved commissions"
+    PLATFORM_HELD = "PLATFORM_HELD", "platform: rewards held for fraud review"
 
 
 # Only the bank account stands for the world outside the ledger: money that comes

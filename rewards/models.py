@@ -1,0 +1,197 @@
+"""Social actions, the rewards they earn, risk review and bans.
+
+Every money movement of a reward is a ledger transaction whose subject is the
+reward (``wallets.Transaction.subject_type == "rewards.reward"``): the credit
+(or the hold), the approval of a held reward, the confirmation, the reversal.
+
+A SocialAction is what a person did for a brand (logged in with TikTok, shared
+a video...). The engine (``rewards.services``) evaluates it against the
+merchant's live campaigns and records the outcome: a Reward whose money moved
+through the ledger as one transaction, or why nothing was paid. Engagement a
+shared post earns later comes as further Rewards, one per engagement snapshot
+that raised what the post has earned.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from moneyed import Money
+
+from campaigns.models import ActionType
+
+
+class ActionStatus(models.TextChoices):
+    RECORDED = "RECORDED", "Recorded"
+    REWARDED = "REWARDED", "Rewarded"
+    HELD = "HELD", "Held for review"
+    UNFUNDED = "UNFUNDED", "Not paid: the brand's funds or budget ran out"
+    INELIGIBLE = "INELIGIBLE", "Not eligible"
+
+
+class SocialAction(models.Model):
+    """One thing a person did for a brand. ``key`` makes each action count once."""
+
+    key = models.CharField(max_length=200, unique=True, help_text="What makes this action unique.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_actions")
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="social_actions")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
+    )
+    action_type = models.CharField(max_length=16, choices=ActionType.choices)
+    status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.RECORDED)
+    status_detail = models.CharField(max_length=300, blank=True, help_text="Why it was not paid, in words.")
+    tracked_post = models.ForeignKey(
+        "social.TrackedPost", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
+    )
+    touchpoint = models.ForeignKey(
+        "merchants.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    device_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    risk_score = models.PositiveSmallIntegerField(default=0)
+    risk_signals = models.JSONField(default=list, blank=True)
+    occurred_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(action_type__in=ActionType.values), name="rewards_action_type_known"),
+            models.CheckConstraint(condition=Q(status__in=ActionStatus.values), name="rewards_action_status_known"),
+            models.CheckConstraint(
+                condition=~Q(action_type=ActionType.SHARE_VIDEO) | Q(tracked_post__isnull=False),
+                name="rewards_share_has_post",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-occurred_at"], name="rewards_action_merchant"),
+            models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
+            models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),
+            models.Index(fields=["ip_address", "occurred_at"], name="rewards_action_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_type_display()} by {self.user} for {self.merchant}"
+
+
+class RewardStatus(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    CONFIRMED = "CONFIRMED", "Available"
+    REVERSED = "REVERSED", "Reversed"
+    HELD = "HELD", "Held for review"
+
+
+class RewardKind(models.TextChoices):
+    ACTION = "ACTION", "For the action"
+    ENGAGEMENT = "ENGAGEMENT", "For the post's engagement"
+
+
+class RewardQuerySet(models.QuerySet):
+    def due(self, *, now) -> RewardQuerySet:
+        return self.filter(status=RewardStatus.PENDING, available_at__lte=now)
+
+    def counted(self) -> RewardQuerySet:
+        """Rewards that hold or held money (everything but reversed and held ones)."""
+        return self.filter(status__in=[RewardStatus.PENDING, RewardStatus.CONFIRMED])
+
+
+class Reward(models.Model):
+    """Money a person earned (or may earn, when HELD) for an action, and how it was computed."""
+
+    action = models.ForeignKey(SocialAction, on_delete=models.PROTECT, related_name="rewards")
+    kind = models.CharField(max_length=10, choices=RewardKind.choices)
+    snapshot = models.OneToOneField(
+        "social.EngagementSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="reward"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rewards")
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="rewards")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="rewards")
+    rule = models.ForeignKey("campaigns.RewardRule", on_delete=models.PROTECT, related_name="rewards")
+    status = models.CharField(max_length=10, choices=RewardStatus.choices)
+    currency = models.CharField(max_length=3)
+    merchant_price = models.DecimalField(max_digits=12, decimal_places=2)
+    user_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    margin = models.DecimalField(max_digits=12, decimal_places=2)
+    calculation = models.JSONField(default=dict, help_text="The rule and figures that produced the amount.")
+    available_at = models.DateTimeField(help_text="When the hold period ends.")
+    reason = models.CharField(max_length=300, blank=True, help_text="Why it was held or reversed.")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = RewardQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=RewardStatus.values), name="rewards_reward_status_known"),
+            models.CheckConstraint(
+                condition=Q(user_amount__gte=0) & Q(margin__gte=0) & Q(merchant_price__gt=0),
+                name="rewards_reward_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(merchant_price=F("user_amount") + F("margin")), name="rewards_reward_price_is_split"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=RewardKind.ACTION) | Q(snapshot__isnull=False),
+                name="rewards_engagement_has_snapshot",
+            ),
+            models.UniqueConstraint(
+                fields=["action"], condition=Q(kind=RewardKind.ACTION), name="rewards_one_action_reward"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "available_at"], name="rewards_reward_due"),
+            models.Index(fields=["merchant", "-created_at"], name="rewards_reward_merchant"),
+            models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} reward #{self.pk}: {self.user_amount} {self.currency} ({self.status})"
+
+    @property
+    def user_money(self) -> Money:
+        return Money(self.user_amount, self.currency)
+
+    @property
+    def price_money(self) -> Money:
+        return Money(self.merchant_price, self.currency)
+
+
+class UserCampaignTally(models.Model):
+    """What one user has earned in one campaign (merchant price), for the per-user caps.
+
+    Locked (``SELECT ... FOR UPDATE``) first in every reward transaction, so two
+    rewards of the same user in the same campaign are decided one after the other.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    day_date = models.DateField(null=True, blank=True)
+    day_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "campaign"], name="rewards_tally_one_per_user_campaign"),
+            models.CheckConstraint(condition=Q(total__gte=0) & Q(day_total__gte=0), name="rewards_tally_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.campaign}: {self.total}"
+
+
+class Ban(models.Model):
+    """A person ops banned: they earn nothing and can't withdraw."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban")
+    reason = models.CharField(max_length=300)
+    banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    banned_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} banned: {self.reason}"

@@ -1,0 +1,65 @@
+"""Risk signals for an action or an engagement snapshot.
+
+Each signal has a weight; their sum (at most 100) is the action's risk score.
+At ``REWARDS_RISK_HOLD_THRESHOLD`` or above, the reward is HELD for ops review.
+Thresholds are settings (docs/rewards.md). Some signals the design lists are
+made impossible by the schema instead: a TikTok account (``open_id``) and a
+phone number are unique per user, so one of them can't stand behind several.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from rewards.models import SocialAction
+from social.models import EngagementSnapshot, TikTokProfile
+
+
+def _signal(code: str, weight: int, detail: str) -> dict:
+    return {"code": code, "weight": weight, "detail": detail}
+
+
+def action_risk(action: SocialAction, *, now: datetime) -> tuple[int, list[dict]]:
+    signals: list[dict] = []
+    hour_ago = now - timedelta(hours=1)
+    others = SocialAction.objects.exclude(user_id=action.user_id)
+    if action.device_id:
+        users = others.filter(device_id=action.device_id).values("user_id").distinct().count()
+        if users >= settings.REWARDS_RISK_DEVICE_USERS:
+            signals.append(_signal("SHARED_DEVICE", 60, f"{users} other people earned on this device"))
+        recent = SocialAction.objects.filter(device_id=action.device_id, created_at__gte=hour_ago).count()
+        if recent > settings.REWARDS_RISK_ACTIONS_PER_HOUR:
+            signals.append(_signal("DEVICE_VELOCITY", 40, f"{recent} actions from this device in an hour"))
+    if action.ip_address:
+        since = now - timedelta(days=1)
+        users = others.filter(ip_address=action.ip_address, created_at__gte=since).values("user_id").distinct().count()
+        if users >= settings.REWARDS_RISK_IP_USERS:
+            signals.append(_signal("SHARED_IP", 30, f"{users} other people earned from this address today"))
+        recent = SocialAction.objects.filter(ip_address=action.ip_address, created_at__gte=hour_ago).count()
+        if recent > settings.REWARDS_RISK_ACTIONS_PER_HOUR * 3:
+            signals.append(_signal("IP_VELOCITY", 30, f"{recent} actions from this address in an hour"))
+    recent = SocialAction.objects.filter(user_id=action.user_id, created_at__gte=hour_ago).count()
+    if recent > settings.REWARDS_RISK_ACTIONS_PER_HOUR:
+        signals.append(_signal("USER_VELOCITY", 40, f"{recent} actions by this person in an hour"))
+    joined = action.user.date_joined
+    if joined and joined > now - timedelta(hours=settings.REWARDS_RISK_NEW_ACCOUNT_HOURS):
+        profile = TikTokProfile.objects.filter(user_id=action.user_id).first()
+        if profile is not None and (profile.follower_count or 0) < settings.REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS:
+            signals.append(_signal("NEW_ACCOUNT", 20, "a brand-new account with almost no followers"))
+    return min(100, sum(s["weight"] for s in signals)), signals
+
+
+def engagement_risk(action: SocialAction, snapshot: EngagementSnapshot) -> tuple[int, list[dict]]:
+    signals: list[dict] = []
+    profile = TikTokProfile.objects.filter(user_id=action.user_id).first()
+    followers = (profile.follower_count or 0) if profile else 0
+    expected = max(settings.REWARDS_RISK_VIEWS_FLOOR, followers * settings.REWARDS_RISK_VIEWS_PER_FOLLOWER)
+    if snapshot.views > expected:
+        signals.append(
+            _signal("ENGAGEMENT_OUT_OF_LINE", 60, f"{snapshot.views} views for an account with {followers} followers")
+        )
+    if snapshot.views and snapshot.likes > snapshot.views:
+        signals.append(_signal("MORE_LIKES_THAN_VIEWS", 60, f"{snapshot.likes} likes on {snapshot.views} views"))
+    return min(100, sum(s["weight"] for s in signals)), signals
