@@ -329,3 +329,9 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
 
 def _owner_count(merchant: Merchant) -> int:
     return Membership.objects.filter(merchant=merchant, role=Role.OWNER).count()
+
+
+def membership_ensure(*, merchant: Merchant, user: User, role: str) -> Membership:
+    """Put ``user`` in the team with ``role`` (for seeding and ops; members normally come by invitation)."""
+    membership, _ = Membership.objects.update_or_create(merchant=merchant, user=user, defaults={"role": role})
+    return membership
