@@ -138,10 +138,18 @@ def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any])
             country=changes.get("country", merchant.country),
             vat_number=changes.get("vat_number", merchant.vat_number),
         )
+    logo = changes.pop("logo", None) if "logo" in changes else ...
     for field, value in changes.items():
         setattr(merchant, field, value)
-    if changes:
-        merchant.save(update_fields=sorted(changes))
+    fields = set(changes)
+    if logo is not ...:
+        if logo:  # a new upload
+            merchant.logo.save(logo.name, logo, save=False)
+        else:  # cleared
+            merchant.logo = ""
+        fields.add("logo")
+    if fields:
+        merchant.save(update_fields=sorted(fields))
     return merchant
 
 
