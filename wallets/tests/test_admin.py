@@ -8,7 +8,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def ops_client(client):
-    client.force_login(User.objects.create_superuser(email="ops@example.com", password="x-long-pass-phrase-1"))
+    client.force_login(
+        User.objects.create_superuser(email="ops@example.com", password="x-long-pass-phrase-1")
+    )
     return client
 
 
@@ -38,7 +40,9 @@ def test_a_posted_change_form_changes_nothing(ops_client, make_user, funded):
     funded(make_user(), "25.00")
     txn = Transaction.objects.get()
 
-    response = ops_client.post(f"/ops/wallets/transaction/{txn.pk}/change/", {"reason": "edited", "kind": "X"})
+    response = ops_client.post(
+        f"/ops/wallets/transaction/{txn.pk}/change/", {"reason": "edited", "kind": "X"}
+    )
 
     assert response.status_code == 403
     txn.refresh_from_db()
