@@ -133,6 +133,8 @@ def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any])
         _require(merchant=merchant, actor=actor, capability=Capability.EDIT_BRAND)
     if set(changes) & BILLING_FIELDS:
         _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_BILLING)
+    if changes.get("currency", merchant.currency) != merchant.currency and _wallet_has_moved(merchant):
+        raise MerchantError("The currency can't change once money has moved through the wallet.")
     if "vat_number" in changes or "country" in changes:
         changes["vat_number"] = vat_number_normalize(
             country=changes.get("country", merchant.country),
@@ -151,6 +153,12 @@ def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any])
     if fields:
         merchant.save(update_fields=sorted(fields))
     return merchant
+
+
+def _wallet_has_moved(merchant: Merchant) -> bool:
+    from wallets.models import Account
+
+    return Account.objects.owned_by(merchant).filter(entries__isnull=False).exists()
 
 
 def touchpoint_create(
@@ -213,7 +221,7 @@ def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str,
         raise MerchantError("Choose a role.")
     email = email.strip().lower()
     if Membership.objects.filter(merchant=merchant, user__email__iexact=email).exists():
-        raise AlreadyMember(f"{email} is already in the team.")
+        raise AlreadyMember(f"The team already has a member with the address {email}.")
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()

@@ -97,3 +97,48 @@ def test_the_console_export_is_a_csv_of_this_merchants_rows(client, make_merchan
     lines = response.content.decode().splitlines()
     assert lines[0] == "name,kind,is_active,address,url,public_key"
     assert lines[1].startswith("TikJoy brand page,BRAND_PAGE,True")
+
+
+def test_the_currency_cannot_change_once_the_wallet_was_funded(client, make_merchant, make_user):
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from moneyed import Money
+
+    from merchants.wallet import merchant_top_up_record
+
+    merchant = make_merchant("fizz")
+    merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal("10.00"), "EUR"),
+        bank_reference="R1",
+        value_date=date(2026, 11, 1),
+        actor=make_user("ops@tikjoy.example"),
+        now=timezone.now(),
+    )
+    client.force_login(owner_of(merchant))
+
+    response = client.post(
+        f"/console/merchants/merchant/{merchant.pk}/change/", {**DETAILS, "currency": "USD"}, follow=True
+    )
+
+    assert (
+        "The currency can&#x27;t change once money has moved through the wallet." in response.content.decode()
+    )
+    merchant.refresh_from_db()
+    assert merchant.currency == "EUR"
+    assert merchant.brand_name == "Fizz"  # nothing of the refused change was saved
+
+
+def test_inviting_a_member_again_is_refused_with_a_message(client, make_merchant, add_member):
+    merchant = make_merchant("fizz")
+    add_member(merchant, "m@fizz.example", Role.MANAGER)
+    client.force_login(owner_of(merchant))
+
+    response = client.post(
+        "/console/merchants/invitation/add/", {"email": "M@fizz.example", "role": "VIEWER"}, follow=True
+    )
+
+    assert "The team already has a member with the address m@fizz.example." in response.content.decode()
+    assert not merchant.invitations.exists()
