@@ -9,6 +9,7 @@ from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import user_ensure_with_email
+from social.demo import social_demo_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
 
@@ -57,6 +58,9 @@ class Command(BaseCommand):
             )
             users[person.email] = user
             self.stdout.write(f"{'created' if created else 'kept'} {person.role}: {person.email}")
+
+        for line in social_demo_seed():
+            self.stdout.write(line)
 
         if not options["quiet_credentials"]:
             self.stdout.write("")
