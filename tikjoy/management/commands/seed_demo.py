@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import user_ensure_with_email
 from merchants.demo import demo_merchant_ensure
+from social.demo import social_demo_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
 
@@ -68,6 +69,8 @@ class Command(BaseCommand):
             f"demo merchant {merchant.brand_name}: console {settings.SITE_URL}/console/, "
             f"brand page {settings.SITE_URL}/b/{merchant.slug}/"
         )
+        for line in social_demo_seed():
+            self.stdout.write(line)
 
         if not options["quiet_credentials"]:
             self.stdout.write("")
