@@ -36,8 +36,12 @@ class SocialAction(models.Model):
     """One thing a person did for a brand. ``key`` makes each action count once."""
 
     key = models.CharField(max_length=200, unique=True, help_text="What makes this action unique.")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_actions")
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="social_actions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_actions"
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="social_actions"
+    )
     campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
     )
@@ -59,8 +63,12 @@ class SocialAction(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(action_type__in=ActionType.values), name="rewards_action_type_known"),
-            models.CheckConstraint(condition=Q(status__in=ActionStatus.values), name="rewards_action_status_known"),
+            models.CheckConstraint(
+                condition=Q(action_type__in=ActionType.values), name="rewards_action_type_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ActionStatus.values), name="rewards_action_status_known"
+            ),
             models.CheckConstraint(
                 condition=~Q(action_type=ActionType.SHARE_VIDEO) | Q(tracked_post__isnull=False),
                 name="rewards_share_has_post",
@@ -128,13 +136,16 @@ class Reward(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=RewardStatus.values), name="rewards_reward_status_known"),
+            models.CheckConstraint(
+                condition=Q(status__in=RewardStatus.values), name="rewards_reward_status_known"
+            ),
             models.CheckConstraint(
                 condition=Q(user_amount__gte=0) & Q(margin__gte=0) & Q(merchant_price__gt=0),
                 name="rewards_reward_amounts_positive",
             ),
             models.CheckConstraint(
-                condition=Q(merchant_price=F("user_amount") + F("margin")), name="rewards_reward_price_is_split"
+                condition=Q(merchant_price=F("user_amount") + F("margin")),
+                name="rewards_reward_price_is_split",
             ),
             models.CheckConstraint(
                 condition=Q(kind=RewardKind.ACTION) | Q(snapshot__isnull=False),
@@ -151,7 +162,9 @@ class Reward(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} reward #{self.pk}: {self.user_amount} {self.currency} ({self.status})"
+        return (
+            f"{self.get_kind_display()} reward #{self.pk}: {self.user_amount} {self.currency} ({self.status})"
+        )
 
     @property
     def user_money(self) -> Money:
@@ -178,7 +191,9 @@ class UserCampaignTally(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "campaign"], name="rewards_tally_one_per_user_campaign"),
-            models.CheckConstraint(condition=Q(total__gte=0) & Q(day_total__gte=0), name="rewards_tally_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total__gte=0) & Q(day_total__gte=0), name="rewards_tally_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -34,7 +34,12 @@ def action_risk(action: SocialAction, *, now: datetime) -> tuple[int, list[dict]
             signals.append(_signal("DEVICE_VELOCITY", 40, f"{recent} actions from this device in an hour"))
     if action.ip_address:
         since = now - timedelta(days=1)
-        users = others.filter(ip_address=action.ip_address, created_at__gte=since).values("user_id").distinct().count()
+        users = (
+            others.filter(ip_address=action.ip_address, created_at__gte=since)
+            .values("user_id")
+            .distinct()
+            .count()
+        )
         if users >= settings.REWARDS_RISK_IP_USERS:
             signals.append(_signal("SHARED_IP", 30, f"{users} other people earned from this address today"))
         recent = SocialAction.objects.filter(ip_address=action.ip_address, created_at__gte=hour_ago).count()
@@ -46,7 +51,10 @@ def action_risk(action: SocialAction, *, now: datetime) -> tuple[int, list[dict]
     joined = action.user.date_joined
     if joined and joined > now - timedelta(hours=settings.REWARDS_RISK_NEW_ACCOUNT_HOURS):
         profile = TikTokProfile.objects.filter(user_id=action.user_id).first()
-        if profile is not None and (profile.follower_count or 0) < settings.REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS:
+        if (
+            profile is not None
+            and (profile.follower_count or 0) < settings.REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS
+        ):
             signals.append(_signal("NEW_ACCOUNT", 20, "a brand-new account with almost no followers"))
     return min(100, sum(s["weight"] for s in signals)), signals
 
@@ -58,8 +66,14 @@ def engagement_risk(action: SocialAction, snapshot: EngagementSnapshot) -> tuple
     expected = max(settings.REWARDS_RISK_VIEWS_FLOOR, followers * settings.REWARDS_RISK_VIEWS_PER_FOLLOWER)
     if snapshot.views > expected:
         signals.append(
-            _signal("ENGAGEMENT_OUT_OF_LINE", 60, f"{snapshot.views} views for an account with {followers} followers")
+            _signal(
+                "ENGAGEMENT_OUT_OF_LINE",
+                60,
+                f"{snapshot.views} views for an account with {followers} followers",
+            )
         )
     if snapshot.views and snapshot.likes > snapshot.views:
-        signals.append(_signal("MORE_LIKES_THAN_VIEWS", 60, f"{snapshot.likes} likes on {snapshot.views} views"))
+        signals.append(
+            _signal("MORE_LIKES_THAN_VIEWS", 60, f"{snapshot.likes} likes on {snapshot.views} views")
+        )
     return min(100, sum(s["weight"] for s in signals)), signals

@@ -247,7 +247,9 @@ def _max_reward(campaign: Campaign) -> Decimal | None:
 
 
 def _action_price(action: SocialAction, campaign: Campaign, rule: RewardRule) -> Money:
-    price = apply_multiplier(price=Money(rule.amount, campaign.currency), multiplier=_multiplier(action, campaign))
+    price = apply_multiplier(
+        price=Money(rule.amount, campaign.currency), multiplier=_multiplier(action, campaign)
+    )
     ceiling = _max_reward(campaign)
     if ceiling is not None and price.amount > ceiling:
         price = round_down(ceiling, campaign.currency)
@@ -287,8 +289,10 @@ def _grant(
             if kind == RewardKind.ENGAGEMENT and room is not None:
                 price = Money(min(price.amount, room), currency)
             if kind == RewardKind.ACTION and not _rule_slot_taken(rule):
-                raise _NotPaid(ActionStatus.INELIGIBLE, "The campaign has paid all the rewards it offers for this.")
-            campaign = Campaign.objects.select_for_update().select_related("merchant").get(pk=campaign_id)
+                raise _NotPaid(
+                    ActionStatus.INELIGIBLE, "The campaign has paid all the rewards it offers for this."
+                )
+            campaign = Campaign.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=campaign_id)
             if campaign.status != CampaignStatus.ACTIVE:
                 raise _NotPaid(ActionStatus.INELIGIBLE, "The campaign is not running.")
             if campaign.budget is not None:
@@ -296,7 +300,9 @@ def _grant(
                 if kind == RewardKind.ENGAGEMENT:
                     price = Money(min(price.amount, left), currency)
                 if left <= 0 or price.amount > left:
-                    raise _NotPaid(ActionStatus.UNFUNDED, "The campaign's budget is spent.", PauseReason.BUDGET)
+                    raise _NotPaid(
+                        ActionStatus.UNFUNDED, "The campaign's budget is spent.", PauseReason.BUDGET
+                    )
             if price.amount <= 0:
                 raise _NotPaid(ActionStatus.REWARDED, "Engagement caps reached.")
             user_amount, margin = split(price=price, user_share=plan_for(campaign.merchant).user_share)
@@ -342,7 +348,9 @@ def _grant(
                         subject=reward,
                     )
             except InsufficientFunds as exc:
-                raise _NotPaid(ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.", PauseReason.FUNDS) from exc
+                raise _NotPaid(
+                    ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.", PauseReason.FUNDS
+                ) from exc
             Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + price.amount)
             _tally_add(tally, price.amount, now=now)
     except _NotPaid as not_paid:
@@ -457,12 +465,16 @@ def _snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
     if Reward.objects.filter(snapshot=snapshot).exists():
         return None
     action = (
-        SocialAction.objects.select_for_update()
+        SocialAction.objects.select_for_update(of=("self",))
         .filter(tracked_post_id=snapshot.post_id, action_type=ActionType.SHARE_VIDEO)
         .select_related("merchant", "user")
         .first()
     )
-    if action is None or action.status not in (ActionStatus.REWARDED, ActionStatus.RECORDED, ActionStatus.HELD):
+    if action is None or action.status not in (
+        ActionStatus.REWARDED,
+        ActionStatus.RECORDED,
+        ActionStatus.HELD,
+    ):
         return None
     if Reward.objects.filter(snapshot=snapshot).exists():  # decided while we waited for the lock
         return None
@@ -530,7 +542,7 @@ def _snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
 def reward_settle(*, reward_id: int, now: datetime) -> Reward:
     """At the end of the hold: confirm the reward if its conditions still hold, else reverse it."""
     with transaction.atomic(durable=True):
-        reward = Reward.objects.select_for_update().select_related("action__tracked_post").get(pk=reward_id)
+        reward = Reward.objects.select_for_update(of=("self",)).select_related("action__tracked_post").get(pk=reward_id)
         if reward.status != RewardStatus.PENDING or reward.available_at > now:
             return reward
         why_not = _confirmation_blocker(reward)
@@ -555,7 +567,9 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
 def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
     """Settle every reward whose hold ended; returns how many were confirmed and reversed."""
     counts = {RewardStatus.CONFIRMED: 0, RewardStatus.REVERSED: 0}
-    for reward_id in Reward.objects.due(now=now).order_by("available_at", "pk").values_list("pk", flat=True)[:limit]:
+    for reward_id in (
+        Reward.objects.due(now=now).order_by("available_at", "pk").values_list("pk", flat=True)[:limit]
+    ):
         reward = reward_settle(reward_id=reward_id, now=now)
         if reward.status in counts:
             counts[reward.status] += 1
@@ -584,8 +598,10 @@ def _reverse(reward: Reward, *, reason: str, actor: User | None, now: datetime) 
     campaign_id = reward.campaign_id
     tally = _tally_locked(user_id=reward.user_id, campaign_id=campaign_id, now=now)
     if reward.kind == RewardKind.ACTION:
-        RewardRule.objects.filter(pk=reward.rule_id, rewards_paid__gt=0).update(rewards_paid=F("rewards_paid") - 1)
-    campaign = Campaign.objects.select_for_update().select_related("merchant").get(pk=campaign_id)
+        RewardRule.objects.filter(pk=reward.rule_id, rewards_paid__gt=0).update(
+            rewards_paid=F("rewards_paid") - 1
+        )
+    campaign = Campaign.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=campaign_id)
     price = reward.price_money
     funds = _merchant_funds(campaign.merchant, reward.currency)
     if reward.status == RewardStatus.HELD:
@@ -609,7 +625,12 @@ def _reverse(reward: Reward, *, reason: str, actor: User | None, now: datetime) 
     if tally.day_date == reward.created_at.date():
         tally.day_total = max(tally.day_total - reward.merchant_price, Decimal(0))
     tally.save(update_fields=["total", "day_total"])
-    reward.status, reward.reason, reward.decided_at, reward.decided_by = RewardStatus.REVERSED, reason, now, actor
+    reward.status, reward.reason, reward.decided_at, reward.decided_by = (
+        RewardStatus.REVERSED,
+        reason,
+        now,
+        actor,
+    )
     reward.save(update_fields=["status", "reason", "decided_at", "decided_by"])
 
 
@@ -620,7 +641,9 @@ def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -
     with transaction.atomic(durable=True):
         reward = Reward.objects.select_for_update().get(pk=reward_id)
         if reward.status not in (RewardStatus.PENDING, RewardStatus.HELD):
-            raise RewardError(f"Only pending or held rewards can be reversed; this one is {reward.get_status_display()}.")
+            raise RewardError(
+                f"Only pending or held rewards can be reversed; this one is {reward.get_status_display()}."
+            )
         _reverse(reward, reason=reason.strip(), actor=actor, now=now)
     return reward
 
@@ -628,7 +651,7 @@ def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -
 def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward:
     """Ops approve a held reward: it is credited to the user as pending, as if never held."""
     with transaction.atomic(durable=True):
-        reward = Reward.objects.select_for_update().select_related("merchant", "user").get(pk=reward_id)
+        reward = Reward.objects.select_for_update(of=("self",)).select_related("merchant", "user").get(pk=reward_id)
         if reward.status != RewardStatus.HELD:
             raise RewardError(f"This reward is {reward.get_status_display()}, not held.")
         post(
@@ -653,7 +676,9 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
 
 def held_reward_reject(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
     """Ops reject a held reward: the merchant is refunded."""
-    reward = reward_reverse(reward_id=reward_id, reason=reason or "Rejected after review.", actor=actor, now=now)
+    reward = reward_reverse(
+        reward_id=reward_id, reason=reason or "Rejected after review.", actor=actor, now=now
+    )
     SocialAction.objects.filter(pk=reward.action_id, status=ActionStatus.HELD).update(
         status=ActionStatus.INELIGIBLE, status_detail="Rejected after review."
     )
@@ -678,5 +703,3 @@ def user_ban(*, user: User, reason: str, actor: User, now: datetime) -> Ban:
 
 def user_is_banned(user: User) -> bool:
     return Ban.objects.filter(user=user).exists()
-
-

@@ -9,149 +9,387 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('campaigns', '0002_platform_defaults'),
-        ('merchants', '0002_bank_transfer'),
-        ('social', '0002_schedules'),
+        ("campaigns", "0002_platform_defaults"),
+        ("merchants", "0002_bank_transfer"),
+        ("social", "0002_schedules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ban',
+            name="Ban",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(max_length=300)),
-                ('banned_at', models.DateTimeField()),
-                ('banned_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='ban', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.CharField(max_length=300)),
+                ("banned_at", models.DateTimeField()),
+                (
+                    "banned_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ban",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SocialAction',
+            name="SocialAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(help_text='What makes this action unique.', max_length=200, unique=True)),
-                ('action_type', models.CharField(choices=[('TIKTOK_LOGIN', 'Log in with TikTok'), ('WHATSAPP_LOGIN', 'Log in with WhatsApp'), ('SHARE_VIDEO', 'Share a video on TikTok'), ('LIKE', "Like one of the brand's posts"), ('COMMENT', "Comment on one of the brand's posts")], max_length=16)),
-                ('status', models.CharField(choices=[('RECORDED', 'Recorded'), ('REWARDED', 'Rewarded'), ('HELD', 'Held for review'), ('UNFUNDED', "Not paid: the brand's funds or budget ran out"), ('INELIGIBLE', 'Not eligible')], default='RECORDED', max_length=10)),
-                ('status_detail', models.CharField(blank=True, help_text='Why it was not paid, in words.', max_length=300)),
-                ('device_id', models.CharField(blank=True, max_length=64)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('risk_score', models.PositiveSmallIntegerField(default=0)),
-                ('risk_signals', models.JSONField(blank=True, default=list)),
-                ('occurred_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField()),
-                ('campaign', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='social_actions', to='campaigns.campaign')),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='social_actions', to='merchants.merchant')),
-                ('touchpoint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='merchants.touchpoint')),
-                ('tracked_post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='social_actions', to='social.trackedpost')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='social_actions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(help_text="What makes this action unique.", max_length=200, unique=True),
+                ),
+                (
+                    "action_type",
+                    models.CharField(
+                        choices=[
+                            ("TIKTOK_LOGIN", "Log in with TikTok"),
+                            ("WHATSAPP_LOGIN", "Log in with WhatsApp"),
+                            ("SHARE_VIDEO", "Share a video on TikTok"),
+                            ("LIKE", "Like one of the brand's posts"),
+                            ("COMMENT", "Comment on one of the brand's posts"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("RECORDED", "Recorded"),
+                            ("REWARDED", "Rewarded"),
+                            ("HELD", "Held for review"),
+                            ("UNFUNDED", "Not paid: the brand's funds or budget ran out"),
+                            ("INELIGIBLE", "Not eligible"),
+                        ],
+                        default="RECORDED",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status_detail",
+                    models.CharField(blank=True, help_text="Why it was not paid, in words.", max_length=300),
+                ),
+                ("device_id", models.CharField(blank=True, max_length=64)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("risk_score", models.PositiveSmallIntegerField(default=0)),
+                ("risk_signals", models.JSONField(blank=True, default=list)),
+                ("occurred_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="social_actions",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="social_actions",
+                        to="merchants.merchant",
+                    ),
+                ),
+                (
+                    "touchpoint",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="merchants.touchpoint",
+                    ),
+                ),
+                (
+                    "tracked_post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="social_actions",
+                        to="social.trackedpost",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="social_actions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Reward',
+            name="Reward",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ACTION', 'For the action'), ('ENGAGEMENT', "For the post's engagement")], max_length=10)),
-                ('status', models.CharField(choices=[('PENDING', 'Pending'), ('CONFIRMED', 'Available'), ('REVERSED', 'Reversed'), ('HELD', 'Held for review')], max_length=10)),
-                ('currency', models.CharField(max_length=3)),
-                ('merchant_price', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('user_amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('margin', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('calculation', models.JSONField(default=dict, help_text='The rule and figures that produced the amount.')),
-                ('available_at', models.DateTimeField(help_text='When the hold period ends.')),
-                ('reason', models.CharField(blank=True, help_text='Why it was held or reversed.', max_length=300)),
-                ('created_at', models.DateTimeField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewards', to='campaigns.campaign')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewards', to='merchants.merchant')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewards', to='campaigns.rewardrule')),
-                ('snapshot', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reward', to='social.engagementsnapshot')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewards', to=settings.AUTH_USER_MODEL)),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rewards', to='rewards.socialaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("ACTION", "For the action"), ("ENGAGEMENT", "For the post's engagement")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("PENDING", "Pending"),
+                            ("CONFIRMED", "Available"),
+                            ("REVERSED", "Reversed"),
+                            ("HELD", "Held for review"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("merchant_price", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("user_amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("margin", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "calculation",
+                    models.JSONField(
+                        default=dict, help_text="The rule and figures that produced the amount."
+                    ),
+                ),
+                ("available_at", models.DateTimeField(help_text="When the hold period ends.")),
+                (
+                    "reason",
+                    models.CharField(blank=True, help_text="Why it was held or reversed.", max_length=300),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewards",
+                        to="campaigns.campaign",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewards",
+                        to="merchants.merchant",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewards",
+                        to="campaigns.rewardrule",
+                    ),
+                ),
+                (
+                    "snapshot",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reward",
+                        to="social.engagementsnapshot",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewards",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rewards",
+                        to="rewards.socialaction",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UserCampaignTally',
+            name="UserCampaignTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('day_date', models.DateField(blank=True, null=True)),
-                ('day_total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('campaign', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaigns.campaign')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("total", models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14)),
+                ("day_date", models.DateField(blank=True, null=True)),
+                ("day_total", models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14)),
+                (
+                    "campaign",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="campaigns.campaign"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='socialaction',
-            index=models.Index(fields=['merchant', '-occurred_at'], name='rewards_action_merchant'),
+            model_name="socialaction",
+            index=models.Index(fields=["merchant", "-occurred_at"], name="rewards_action_merchant"),
         ),
         migrations.AddIndex(
-            model_name='socialaction',
-            index=models.Index(fields=['user', '-occurred_at'], name='rewards_action_user'),
+            model_name="socialaction",
+            index=models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
         ),
         migrations.AddIndex(
-            model_name='socialaction',
-            index=models.Index(fields=['device_id', 'occurred_at'], name='rewards_action_device'),
+            model_name="socialaction",
+            index=models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),
         ),
         migrations.AddIndex(
-            model_name='socialaction',
-            index=models.Index(fields=['ip_address', 'occurred_at'], name='rewards_action_ip'),
+            model_name="socialaction",
+            index=models.Index(fields=["ip_address", "occurred_at"], name="rewards_action_ip"),
         ),
         migrations.AddConstraint(
-            model_name='socialaction',
-            constraint=models.CheckConstraint(condition=models.Q(('action_type__in', ['TIKTOK_LOGIN', 'WHATSAPP_LOGIN', 'SHARE_VIDEO', 'LIKE', 'COMMENT'])), name='rewards_action_type_known'),
+            model_name="socialaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("action_type__in", ["TIKTOK_LOGIN", "WHATSAPP_LOGIN", "SHARE_VIDEO", "LIKE", "COMMENT"])
+                ),
+                name="rewards_action_type_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='socialaction',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['RECORDED', 'REWARDED', 'HELD', 'UNFUNDED', 'INELIGIBLE'])), name='rewards_action_status_known'),
+            model_name="socialaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status__in", ["RECORDED", "REWARDED", "HELD", "UNFUNDED", "INELIGIBLE"])
+                ),
+                name="rewards_action_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='socialaction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('action_type', 'SHARE_VIDEO'), _negated=True), ('tracked_post__isnull', False), _connector='OR'), name='rewards_share_has_post'),
+            model_name="socialaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("action_type", "SHARE_VIDEO"), _negated=True),
+                    ("tracked_post__isnull", False),
+                    _connector="OR",
+                ),
+                name="rewards_share_has_post",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reward',
-            index=models.Index(fields=['status', 'available_at'], name='rewards_reward_due'),
+            model_name="reward",
+            index=models.Index(fields=["status", "available_at"], name="rewards_reward_due"),
         ),
         migrations.AddIndex(
-            model_name='reward',
-            index=models.Index(fields=['merchant', '-created_at'], name='rewards_reward_merchant'),
+            model_name="reward",
+            index=models.Index(fields=["merchant", "-created_at"], name="rewards_reward_merchant"),
         ),
         migrations.AddIndex(
-            model_name='reward',
-            index=models.Index(fields=['user', '-created_at'], name='rewards_reward_user'),
+            model_name="reward",
+            index=models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['PENDING', 'CONFIRMED', 'REVERSED', 'HELD'])), name='rewards_reward_status_known'),
+            model_name="reward",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["PENDING", "CONFIRMED", "REVERSED", "HELD"])),
+                name="rewards_reward_status_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('user_amount__gte', 0), ('margin__gte', 0), ('merchant_price__gt', 0)), name='rewards_reward_amounts_positive'),
+            model_name="reward",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("user_amount__gte", 0), ("margin__gte", 0), ("merchant_price__gt", 0)),
+                name="rewards_reward_amounts_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('merchant_price', django.db.models.expressions.CombinedExpression(models.F('user_amount'), '+', models.F('margin')))), name='rewards_reward_price_is_split'),
+            model_name="reward",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "merchant_price",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("user_amount"), "+", models.F("margin")
+                        ),
+                    )
+                ),
+                name="rewards_reward_price_is_split",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'ACTION'), ('snapshot__isnull', False), _connector='OR'), name='rewards_engagement_has_snapshot'),
+            model_name="reward",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "ACTION"), ("snapshot__isnull", False), _connector="OR"),
+                name="rewards_engagement_has_snapshot",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'ACTION')), fields=('action',), name='rewards_one_action_reward'),
+            model_name="reward",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "ACTION")), fields=("action",), name="rewards_one_action_reward"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usercampaigntally',
-            constraint=models.UniqueConstraint(fields=('user', 'campaign'), name='rewards_tally_one_per_user_campaign'),
+            model_name="usercampaigntally",
+            constraint=models.UniqueConstraint(
+                fields=("user", "campaign"), name="rewards_tally_one_per_user_campaign"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usercampaigntally',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0), ('day_total__gte', 0)), name='rewards_tally_not_negative'),
+            model_name="usercampaigntally",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total__gte", 0), ("day_total__gte", 0)),
+                name="rewards_tally_not_negative",
+            ),
         ),
     ]

@@ -1,0 +1,307 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
+from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus
+from rewards.services import action_record, reward_settle, rewards_settle_due, snapshot_process
+from rewards.tests.conftest import NOW, eur, snapshot, tracked_post
+from social.models import TrackedPost
+from wallets.models import Purpose
+from wallets.services import account_for, balance
+
+pytestmark = pytest.mark.django_db
+
+
+def pending(user):
+    return balance(account_for(owner=user, purpose=Purpose.USER_PENDING, currency="EUR"))
+
+
+def available(user):
+    return balance(account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency="EUR"))
+
+
+def funds(merchant):
+    return balance(account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR"))
+
+
+def test_first_tiktok_login_with_a_brand_pays_the_users_share_at_once_as_pending(
+    make_merchant, make_campaign, make_consumer
+):
+    merchant = make_merchant(funds="100.00")
+    make_campaign(merchant)
+    ana = make_consumer("Ana")
+
+    action = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+
+    assert action.status == ActionStatus.REWARDED
+    reward = Reward.objects.get(action=action)
+    # default plan: users get 80 % of the merchant's price
+    assert (reward.merchant_price, reward.user_amount, reward.margin) == (
+        Decimal("0.50"),
+        Decimal("0.40"),
+        Decimal("0.10"),
+    )
+    assert reward.status == RewardStatus.PENDING
+    assert reward.available_at == NOW + timedelta(days=14)
+    assert pending(ana) == eur("0.40")
+    assert funds(merchant) == eur("99.50")
+    assert reward.calculation["user"] == "NEW"
+
+
+def test_a_second_login_with_the_same_brand_pays_nothing_more(make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    make_campaign(merchant)
+    ana = make_consumer()
+
+    first = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    again = action_record(
+        user=ana, merchant=merchant, action_type=ActionType.WHATSAPP_LOGIN, now=NOW + timedelta(hours=1)
+    )
+
+    assert again.pk == first.pk
+    assert Reward.objects.count() == 1
+    assert pending(ana) == eur("0.40")
+
+
+def test_an_action_no_live_campaign_rewards_is_recorded_as_ineligible(make_merchant, make_consumer):
+    merchant = make_merchant()
+    ana = make_consumer()
+
+    action = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+
+    assert action.status == ActionStatus.INELIGIBLE
+    assert "No live campaign" in action.status_detail
+    assert pending(ana) == eur("0.00")
+
+
+def test_the_login_cap_stops_paying_after_the_last_reward(make_merchant, make_campaign, make_consumer):
+    from rewards.tests.conftest import login_rule
+
+    merchant = make_merchant()
+    make_campaign(merchant, rules=[login_rule(max_rewards=2)])
+    users = [make_consumer() for _ in range(3)]
+
+    outcomes = [
+        action_record(user=u, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW).status
+        for u in users
+    ]
+
+    assert outcomes == [ActionStatus.REWARDED, ActionStatus.REWARDED, ActionStatus.INELIGIBLE]
+    assert RewardRule.objects.get(action=ActionType.TIKTOK_LOGIN).rewards_paid == 2
+
+
+def test_when_funds_run_out_nothing_is_credited_the_campaign_pauses_and_owners_are_told(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    from rewards.tests.conftest import login_rule
+
+    merchant = make_merchant(funds="1.00")
+    campaign = make_campaign(merchant, rules=[login_rule(amount=Decimal("0.60"))])
+    ana, ben = make_consumer(), make_consumer()
+    mail.outbox.clear()
+
+    paid = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        unpaid = action_record(user=ben, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+
+    assert paid.status == ActionStatus.REWARDED
+    assert unpaid.status == ActionStatus.UNFUNDED
+    assert pending(ben) == eur("0.00")
+    assert funds(merchant) == eur("0.40")
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.pause_reason) == (CampaignStatus.PAUSED, PauseReason.FUNDS)
+    assert RewardRule.objects.get(campaign=campaign).rewards_paid == 1  # the refused one is not counted
+    assert [m.to for m in mail.outbox] == [["owner@acme.example"]]
+    assert "paused" in mail.outbox[0].subject
+
+
+def test_engagement_rewards_grow_with_the_post_and_a_snapshot_pays_once(
+    make_merchant, make_campaign, make_consumer
+):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = tracked_post(ana, campaign)
+    action = action_record(
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+    assert pending(ana) == eur("0.80")  # the fixed 1.00 for the verified share
+
+    first = snapshot(post, views=4_000, likes=10)  # 4 x 0.25 + 10 x 0.01 = 1.10
+    reward = snapshot_process(snapshot_id=first.pk, now=NOW)
+    again = snapshot_process(snapshot_id=first.pk, now=NOW)
+
+    assert reward.kind == RewardKind.ENGAGEMENT
+    assert reward.merchant_price == Decimal("1.10")
+    assert again is None
+    assert pending(ana) == eur("1.68")  # 0.80 + 0.88
+
+    second = snapshot(post, views=10_000, likes=300, comments=20, shares=5, at=NOW + timedelta(hours=6))
+    growth = snapshot_process(snapshot_id=second.pk, now=NOW + timedelta(hours=6))
+
+    # 2.50 + 3.00 + 0.40 + 0.25 = 6.15 earned in all; 1.10 already paid
+    assert growth.merchant_price == Decimal("5.05")
+    assert action.rewards.filter(kind=RewardKind.ENGAGEMENT).count() == 2
+
+
+def test_engagement_never_exceeds_the_maximum_per_post(make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    ana_profile_followers = 1_000_000
+    from social.models import TikTokProfile
+
+    TikTokProfile.objects.create(user=ana, open_id="ana-open-id", follower_count=ana_profile_followers)
+    post = tracked_post(ana, campaign)
+    action_record(
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+
+    snapshot_process(snapshot_id=snapshot(post, views=90_000).pk, now=NOW)
+    snapshot_process(snapshot_id=snapshot(post, views=400_000).pk, now=NOW)
+
+    engagement = Reward.objects.filter(kind=RewardKind.ENGAGEMENT)
+    assert sum(r.merchant_price for r in engagement) == Decimal("10.00")
+
+
+def test_a_post_with_no_engagement_earns_no_engagement_reward(make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = tracked_post(ana, campaign)
+    action_record(
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+
+    assert snapshot_process(snapshot_id=snapshot(post).pk, now=NOW) is None
+    assert not Reward.objects.filter(kind=RewardKind.ENGAGEMENT).exists()
+
+
+def test_after_the_hold_a_reward_whose_conditions_hold_becomes_available(
+    make_merchant, make_campaign, make_consumer
+):
+    merchant = make_merchant()
+    make_campaign(merchant)
+    ana = make_consumer()
+    action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    reward = Reward.objects.get()
+
+    too_early = reward_settle(reward_id=reward.pk, now=NOW + timedelta(days=13))
+    assert too_early.status == RewardStatus.PENDING
+
+    counts = rewards_settle_due(now=NOW + timedelta(days=14, minutes=1))
+
+    reward.refresh_from_db()
+    assert counts == {"CONFIRMED": 1, "REVERSED": 0}
+    assert reward.status == RewardStatus.CONFIRMED
+    assert pending(ana) == eur("0.00")
+    assert available(ana) == eur("0.40")
+
+
+def test_a_deleted_post_reverses_its_rewards_and_refunds_the_merchant_margin_included(
+    make_merchant, make_campaign, make_consumer, capsys
+):
+    merchant = make_merchant(funds="100.00")
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = tracked_post(ana, campaign)
+    action_record(
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+    snapshot_process(snapshot_id=snapshot(post, views=8_000).pk, now=NOW)
+    assert funds(merchant) == eur("97.00")
+    TrackedPost.objects.filter(pk=post.pk).update(
+        status=TrackedPost.Status.GONE, gone_at=NOW + timedelta(days=3)
+    )
+
+    rewards_settle_due(now=NOW + timedelta(days=15))
+
+    assert set(Reward.objects.values_list("status", flat=True)) == {RewardStatus.REVERSED}
+    assert all("deleted or made private" in r.reason for r in Reward.objects.all())
+    assert pending(ana) == eur("0.00")
+    assert funds(merchant) == eur("100.00")
+    campaign.refresh_from_db()
+    assert campaign.spent == Decimal("0.00")
+    call_command("ledger_check")
+    assert "All invariants hold." in capsys.readouterr().out
+
+
+def test_a_returning_user_gets_the_returning_multiplier(make_merchant, make_campaign, make_consumer):
+    from rewards.tests.conftest import login_rule
+
+    merchant = make_merchant()
+    first = make_campaign(merchant, rules=[login_rule()])
+    ana = make_consumer()
+    action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    rewards_settle_due(now=NOW + timedelta(days=15))
+    Campaign.objects.filter(pk=first.pk).update(status=CampaignStatus.ENDED)
+    campaign = make_campaign(
+        merchant,
+        rules=[
+            share_rule_fixed := {
+                "action": ActionType.SHARE_VIDEO,
+                "is_enabled": True,
+                "amount": Decimal("1.00"),
+            }
+        ],
+        returning_user_multiplier=Decimal("1.50"),
+        starts_at=NOW,
+    )
+    assert share_rule_fixed["amount"] == Decimal("1.00")
+    post = tracked_post(ana, campaign)
+
+    action_record(
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW + timedelta(days=16),
+    )
+
+    reward = Reward.objects.get(campaign=campaign)
+    assert reward.merchant_price == Decimal("1.50")
+    assert reward.calculation["user"] == "RETURNING"
+
+
+def test_the_per_user_daily_cap_limits_engagement(make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant, user_daily_cap=Decimal("3.00"))
+    ana = make_consumer()
+    post = tracked_post(ana, campaign)
+    action_record(
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+
+    snapshot_process(snapshot_id=snapshot(post, views=20_000).pk, now=NOW)  # would earn 5.00
+
+    assert sum(r.merchant_price for r in Reward.objects.all()) == Decimal("3.00")
