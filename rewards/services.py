@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from campaigns.pricing import apply_multiplier, engagement_price, plan_for, split
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -46,6 +45,7 @@ from campaigns.models import (
     PlatformLimit,
     RewardRule,
 )
+from campaigns.pricing import apply_multiplier, engagement_price, plan_for, split
 from merchants.models import Membership, Merchant, Touchpoint
 from merchants.roles import Role
 from rewards.models import (
@@ -292,7 +292,11 @@ def _grant(
                 raise _NotPaid(
                     ActionStatus.INELIGIBLE, "The campaign has paid all the rewards it offers for this."
                 )
-            campaign = Campaign.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=campaign_id)
+            campaign = (
+                Campaign.objects.select_for_update(of=("self",))
+                .select_related("merchant")
+                .get(pk=campaign_id)
+            )
             if campaign.status != CampaignStatus.ACTIVE:
                 raise _NotPaid(ActionStatus.INELIGIBLE, "The campaign is not running.")
             if campaign.budget is not None:
@@ -542,7 +546,11 @@ def _snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
 def reward_settle(*, reward_id: int, now: datetime) -> Reward:
     """At the end of the hold: confirm the reward if its conditions still hold, else reverse it."""
     with transaction.atomic(durable=True):
-        reward = Reward.objects.select_for_update(of=("self",)).select_related("action__tracked_post").get(pk=reward_id)
+        reward = (
+            Reward.objects.select_for_update(of=("self",))
+            .select_related("action__tracked_post")
+            .get(pk=reward_id)
+        )
         if reward.status != RewardStatus.PENDING or reward.available_at > now:
             return reward
         why_not = _confirmation_blocker(reward)
@@ -651,7 +659,11 @@ def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -
 def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward:
     """Ops approve a held reward: it is credited to the user as pending, as if never held."""
     with transaction.atomic(durable=True):
-        reward = Reward.objects.select_for_update(of=("self",)).select_related("merchant", "user").get(pk=reward_id)
+        reward = (
+            Reward.objects.select_for_update(of=("self",))
+            .select_related("merchant", "user")
+            .get(pk=reward_id)
+        )
         if reward.status != RewardStatus.HELD:
             raise RewardError(f"This reward is {reward.get_status_display()}, not held.")
         post(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 from itertools import count
 
 import pytest
@@ -82,6 +83,11 @@ def login_rule(**fields) -> dict:
 @pytest.fixture
 def make_campaign(db):
     def make(merchant, *, rules=None, **overrides):
+        # Transactional tests flush the defaults that migration 0002 seeded: put them back.
+        from django.apps import apps
+
+        create_defaults = import_module("campaigns.migrations.0002_platform_defaults").create_defaults
+        create_defaults(apps, None)
         owner = merchant.memberships.get(role="OWNER").user
         values = {
             "name": "Spring JoyBack",
