@@ -436,6 +436,29 @@ def _tell_owners_paused(campaign_id: int) -> None:
     )
 
 
+def record_discovered_shares(*, user: User, now: datetime) -> list[SocialAction]:
+    """Turn the user's newly tracked shares into SocialActions (each evaluated and paid at once)."""
+    from rewards.discovery import campaign_id_from_criterion, undiscovered_shares
+
+    recorded = []
+    for tracked in undiscovered_shares(user=user):
+        campaign = Campaign.objects.filter(pk=campaign_id_from_criterion(tracked.criterion_key)).first()
+        if campaign is None:
+            continue
+        recorded.append(
+            action_record(
+                user=user,
+                merchant=campaign.merchant,
+                action_type=ActionType.SHARE_VIDEO,
+                campaign=campaign,
+                tracked_post=tracked,
+                occurred_at=tracked.posted_at,
+                now=now,
+            )
+        )
+    return recorded
+
+
 # ---------------------------------------------------------------------------
 # Engagement
 

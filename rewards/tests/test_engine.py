@@ -305,3 +305,54 @@ def test_the_per_user_daily_cap_limits_engagement(make_merchant, make_campaign, 
     snapshot_process(snapshot_id=snapshot(post, views=20_000).pk, now=NOW)  # would earn 5.00
 
     assert sum(r.merchant_price for r in Reward.objects.all()) == Decimal("3.00")
+
+
+def test_discovered_shares_of_a_joined_brand_are_recorded_and_paid_once(
+    make_merchant, make_campaign, make_consumer
+):
+    from rewards.discovery import share_criteria_for
+    from rewards.services import record_discovered_shares
+
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    post = tracked_post(ana, campaign)
+
+    criteria = share_criteria_for(user=ana, now=NOW)
+    first = record_discovered_shares(user=ana, now=NOW)
+    again = record_discovered_shares(user=ana, now=NOW)
+
+    assert [(c.key, c.hashtag) for c in criteria] == [(f"campaign:{campaign.pk}", "spring")]
+    assert [a.tracked_post_id for a in first] == [post.pk]
+    assert first[0].status == ActionStatus.REWARDED
+    assert again == []
+    assert pending(ana) == eur("1.20")  # 0.40 login + 0.80 share
+
+
+def test_the_engagement_task_pays_the_latest_snapshot_of_each_post(
+    make_merchant, make_campaign, make_consumer
+):
+    from rewards.tasks import snapshots_process_latest
+
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = tracked_post(ana, campaign)
+    action_record(
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+    snapshot(post, views=2_000, at=NOW)
+    latest = snapshot(post, views=6_000, at=NOW + timedelta(hours=1))
+
+    first = snapshots_process_latest()
+    second = snapshots_process_latest()
+
+    assert first == {"snapshots": 1, "paid": 1}
+    assert second == {"snapshots": 0, "paid": 0}
+    assert Reward.objects.get(kind=RewardKind.ENGAGEMENT).snapshot_id == latest.pk
