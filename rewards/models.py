@@ -175,6 +175,15 @@ class Reward(models.Model):
         return Money(self.merchant_price, self.currency)
 
 
+class HeldReward(Reward):
+    """The ops review queue: rewards held because their action looked risky."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "held reward (review queue)"
+        verbose_name_plural = "review queue: held rewards"
+
+
 class UserCampaignTally(models.Model):
     """What one user has earned in one campaign (merchant price), for the per-user caps.
 
