@@ -60,9 +60,13 @@ def action_risk(action: SocialAction, *, now: datetime) -> tuple[int, list[dict]
 
 
 def engagement_risk(action: SocialAction, snapshot: EngagementSnapshot) -> tuple[int, list[dict]]:
-    signals: list[dict] = []
     profile = TikTokProfile.objects.filter(user_id=action.user_id).first()
-    followers = (profile.follower_count or 0) if profile else 0
+    return engagement_risk_for(followers=(profile.follower_count or 0) if profile else 0, snapshot=snapshot)
+
+
+def engagement_risk_for(*, followers: int, snapshot: EngagementSnapshot) -> tuple[int, list[dict]]:
+    """Engagement out of line with the account's audience (views far beyond its followers, more likes than views)."""
+    signals: list[dict] = []
     expected = max(settings.REWARDS_RISK_VIEWS_FLOOR, followers * settings.REWARDS_RISK_VIEWS_PER_FOLLOWER)
     if snapshot.views > expected:
         signals.append(

@@ -25,6 +25,7 @@ from the reward.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -57,7 +58,7 @@ from rewards.models import (
     SocialAction,
     UserCampaignTally,
 )
-from rewards.risk import action_risk, engagement_risk
+from rewards.risk import action_risk, engagement_risk, engagement_risk_for
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from wallets.models import PLATFORM, Purpose
 from wallets.money import round_down
@@ -328,29 +329,8 @@ def _grant(
                 reason="Held for review: unusual activity." if held else "",
                 created_at=now,
             )
-            funds = _merchant_funds(campaign.merchant, currency)
-            what = _describe(action, kind)
             try:
-                if held:
-                    post(
-                        entries=[(funds, -price), (_held(currency), price)],
-                        kind=HOLD_KIND,
-                        reason=f"{what}: held for review",
-                        idempotency_key=f"reward:{reward.pk}:hold",
-                        subject=reward,
-                    )
-                else:
-                    post(
-                        entries=[
-                            (funds, -price),
-                            (_user_pending(action.user, currency), user_amount),
-                            (_revenue(campaign.merchant, currency), margin),
-                        ],
-                        kind=REWARD_KIND,
-                        reason=what,
-                        idempotency_key=f"reward:{reward.pk}:credit",
-                        subject=reward,
-                    )
+                _post_credit(reward, merchant=campaign.merchant)
             except InsufficientFunds as exc:
                 raise _NotPaid(
                     ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.", PauseReason.FUNDS
@@ -387,13 +367,14 @@ def _user_room(campaign: Campaign, tally: UserCampaignTally, *, now: datetime) -
     return max(min(rooms), Decimal(0)) if rooms else None
 
 
-def _tally_add(tally: UserCampaignTally, amount: Decimal, *, now: datetime) -> None:
+def _tally_add(tally: UserCampaignTally, amount: Decimal, *, now: datetime, save: bool = True) -> None:
     if tally.day_date == now.date():
         tally.day_total += amount
     else:
         tally.day_date, tally.day_total = now.date(), amount
     tally.total += amount
-    tally.save(update_fields=["total", "day_date", "day_total"])
+    if save:
+        tally.save(update_fields=["total", "day_date", "day_total"])
 
 
 def _rule_slot_taken(rule: RewardRule) -> bool:
@@ -473,18 +454,211 @@ def snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
 
 
 def snapshots_process(*, snapshot_ids: list[int], now: datetime) -> int:
-    """Process many snapshots in one database transaction (one commit for the batch).
+    """Process many snapshots in one database transaction; returns how many paid something.
 
-    Each snapshot still pays as its own idempotent ledger transaction; batching only
-    saves the commits. Returns how many snapshots paid something.
+    The batch reads what it needs in a few set queries, takes its row locks in the
+    engine's order (actions, tallies, campaigns by primary key; the ledger accounts
+    inside each post), then posts each snapshot's payment as its own idempotent
+    ledger transaction and commits once. If anything in the batch fails (a merchant
+    runs out of funds, a concurrent worker paid one of the snapshots), the whole
+    batch is rolled back and each snapshot is processed on its own instead.
     """
-    paid = 0
-    with transaction.atomic(durable=True):
-        for snapshot_id in snapshot_ids:
-            with transaction.atomic():
-                if _snapshot_process(snapshot_id=snapshot_id, now=now) is not None:
-                    paid += 1
-    return paid
+    try:
+        with transaction.atomic(durable=True):
+            return _snapshots_batch(snapshot_ids=snapshot_ids, now=now)
+    except (InsufficientFunds, IntegrityError):
+        logger.info("snapshot batch of %s fell back to one by one", len(snapshot_ids))
+    return sum(1 for sid in snapshot_ids if snapshot_process(snapshot_id=sid, now=now) is not None)
+
+
+def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
+    snapshots = list(
+        EngagementSnapshot.objects.filter(pk__in=snapshot_ids, reward__isnull=True).order_by("pk")
+    )
+    if not snapshots:
+        return 0
+    actions = {
+        a.tracked_post_id: a
+        for a in SocialAction.objects.select_for_update(of=("self",))
+        .filter(
+            tracked_post_id__in={s.post_id for s in snapshots},
+            action_type=ActionType.SHARE_VIDEO,
+            status__in=[ActionStatus.REWARDED, ActionStatus.RECORDED, ActionStatus.HELD],
+        )
+        .select_related("merchant")
+        .order_by("pk")
+    }
+    paid_already = set(
+        Reward.objects.filter(snapshot_id__in=[s.pk for s in snapshots]).values_list("snapshot_id", flat=True)
+    )
+    snapshots = [s for s in snapshots if s.post_id in actions and s.pk not in paid_already]
+    if not snapshots:
+        return 0
+    action_ids = [a.pk for a in actions.values()]
+    user_ids = {a.user_id for a in actions.values()}
+    earned = dict(
+        Reward.objects.filter(action_id__in=action_ids, kind=RewardKind.ENGAGEMENT)
+        .exclude(status=RewardStatus.REVERSED)
+        .values("action_id")
+        .annotate(total=Sum("merchant_price"))
+        .values_list("action_id", "total")
+    )
+    rules = {
+        r.campaign_id: r
+        for r in RewardRule.objects.filter(
+            campaign_id__in={a.campaign_id for a in actions.values()}, action=ActionType.SHARE_VIDEO
+        )
+    }
+    banned = set(Ban.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
+    followers = dict(
+        TikTokProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "follower_count")
+    )
+    returning = set(
+        Reward.objects.filter(user_id__in=user_ids, status=RewardStatus.CONFIRMED)
+        .values_list("user_id", "merchant_id")
+        .distinct()
+    )
+    # Locks, in the engine's order: (actions above), tallies, campaigns.
+    pairs = {(a.user_id, a.campaign_id) for a in actions.values()}
+    UserCampaignTally.objects.bulk_create(
+        [UserCampaignTally(user_id=u, campaign_id=c) for u, c in pairs], ignore_conflicts=True
+    )
+    tallies = {
+        (t.user_id, t.campaign_id): t
+        for t in UserCampaignTally.objects.select_for_update()
+        .filter(user_id__in=user_ids, campaign_id__in={c for _, c in pairs})
+        .order_by("pk")
+    }
+    campaigns = {
+        c.pk: c
+        for c in Campaign.objects.select_for_update(of=("self",))
+        .filter(pk__in={c for _, c in pairs})
+        .select_related("merchant")
+        .order_by("pk")
+    }
+    plans = {}
+    spent: dict[int, Decimal] = defaultdict(Decimal)
+    pauses: dict[int, str] = {}
+    rewards: list[Reward] = []
+    for snap in snapshots:
+        action = actions[snap.post_id]
+        campaign, rule = campaigns[action.campaign_id], rules.get(action.campaign_id)
+        if (
+            campaign.status != CampaignStatus.ACTIVE
+            or rule is None
+            or not rule.is_enabled
+            or not rule.has_engagement
+        ):
+            continue
+        if action.user_id in banned:
+            continue
+        multiplier = (
+            campaign.returning_user_multiplier
+            if (action.user_id, action.merchant_id) in returning
+            else campaign.new_user_multiplier
+        )
+        target = apply_multiplier(
+            price=engagement_price(
+                rule=rule,
+                views=snap.views,
+                likes=snap.likes,
+                comments=snap.comments,
+                shares=snap.shares,
+                currency=campaign.currency,
+            ),
+            multiplier=multiplier,
+        )
+        before = earned.get(action.pk) or Decimal(0)
+        price = target.amount - before
+        if price <= 0:
+            continue
+        tally = tallies[(action.user_id, campaign.pk)]
+        room = _user_room(campaign, tally, now=now)
+        if room is not None:
+            price = min(price, room)
+        if campaign.budget is not None:
+            left = campaign.budget - campaign.spent - spent[campaign.pk]
+            if price >= left:
+                price = left
+                pauses[campaign.pk] = PauseReason.BUDGET
+        if price <= 0:
+            continue
+        score, signals = engagement_risk_for(followers=followers.get(action.user_id) or 0, snapshot=snap)
+        held = action.status == ActionStatus.HELD or score >= settings.REWARDS_RISK_HOLD_THRESHOLD
+        if campaign.merchant_id not in plans:
+            plans[campaign.merchant_id] = plan_for(campaign.merchant).user_share
+        price_money = Money(price, campaign.currency)
+        user_amount, margin = split(price=price_money, user_share=plans[campaign.merchant_id])
+        rewards.append(
+            Reward(
+                action=action,
+                kind=RewardKind.ENGAGEMENT,
+                snapshot=snap,
+                user_id=action.user_id,
+                merchant_id=action.merchant_id,
+                campaign=campaign,
+                rule=rule,
+                status=RewardStatus.HELD if held else RewardStatus.PENDING,
+                currency=campaign.currency,
+                merchant_price=price,
+                user_amount=user_amount.amount,
+                margin=margin.amount,
+                calculation={
+                    "rule": rule.pk,
+                    "counts": {
+                        "views": snap.views,
+                        "likes": snap.likes,
+                        "comments": snap.comments,
+                        "shares": snap.shares,
+                    },
+                    "post_earns": str(target.amount),
+                    "earned_before": str(before),
+                    "risk": signals,
+                    "user": "RETURNING" if (action.user_id, action.merchant_id) in returning else "NEW",
+                    "multiplier": str(multiplier),
+                },
+                available_at=action.created_at + timedelta(days=campaign.hold_days),
+                reason="Held for review: unusual activity." if held else "",
+                created_at=now,
+            )
+        )
+        earned[action.pk] = before + price
+        spent[campaign.pk] += price
+        _tally_add(tally, price, now=now, save=False)
+    Reward.objects.bulk_create(rewards)
+    for reward in rewards:
+        _post_credit(reward, merchant=campaigns[reward.campaign_id].merchant, savepoint=False)
+    UserCampaignTally.objects.bulk_update(list(tallies.values()), ["total", "day_date", "day_total"])
+    for campaign_id, amount in spent.items():
+        Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
+    for campaign_id, reason in pauses.items():
+        _pause(campaign_id, reason)
+    return len(rewards)
+
+
+def _post_credit(reward: Reward, *, merchant: Merchant, savepoint: bool = True) -> None:
+    """The ledger movement of a new reward: to the user (pending) and the platform, or to the held account."""
+    currency, price = reward.currency, reward.price_money
+    funds = _merchant_funds(merchant, currency)
+    what = _describe(reward.action, reward.kind)
+    if reward.status == RewardStatus.HELD:
+        entries = [(funds, -price), (_held(currency), price)]
+        kind, reason, suffix = HOLD_KIND, f"{what}: held for review", "hold"
+    else:
+        entries = [
+            (funds, -price),
+            (_user_pending(reward.user, currency), reward.user_money),
+            (_revenue(merchant, currency), Money(reward.margin, currency)),
+        ]
+        kind, reason, suffix = REWARD_KIND, what, "credit"
+    post(
+        entries=entries,
+        kind=kind,
+        reason=reason,
+        idempotency_key=f"reward:{reward.pk}:{suffix}",
+        subject=reward,
+        savepoint=savepoint,
+    )
 
 
 def _snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:

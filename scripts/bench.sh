@@ -5,5 +5,6 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_ENV=development
 $PY manage.py migrate -v0
-$PY manage.py bench_ledger "$@"
+$PY manage.py bench_ledger
+$PY manage.py bench_rewards
 $PY manage.py ledger_check

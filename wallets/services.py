@@ -137,8 +137,14 @@ def post(
     idempotency_key: str,
     actor: Model | None = None,
     subject: Model | None = None,
+    savepoint: bool = True,
 ) -> Transaction:
-    """Post one balanced, multi-leg transaction."""
+    """Post one balanced, multi-leg transaction.
+
+    ``savepoint=False`` (inside a caller's atomic block) saves the savepoint's two
+    round trips, for batch callers: an error then spoils the caller's whole
+    transaction, which the caller must roll back (and may retry without batching).
+    """
     legs = _validated_legs(entries)
     if not kind or not reason.strip():
         raise LedgerError("Every money movement needs a kind and a reason a person can read.")
@@ -159,9 +165,8 @@ def post(
     # On PostgreSQL, a call outside any atomic block is one statement in autocommit:
     # one round trip. Inside a caller's atomic block it gets a savepoint, so that a
     # caller may catch InsufficientFunds and go on.
-    block = (
-        nullcontext() if write is _write_postgres and not connection.in_atomic_block else transaction.atomic()
-    )
+    bare = write is _write_postgres and (not connection.in_atomic_block or not savepoint)
+    block = nullcontext() if bare else transaction.atomic()
     with block:
         txn_id, created = write(values, legs)
     if not created:

@@ -356,3 +356,71 @@ def test_the_engagement_task_pays_the_latest_snapshot_of_each_post(
     assert first == {"snapshots": 1, "paid": 1}
     assert second == {"snapshots": 0, "paid": 0}
     assert Reward.objects.get(kind=RewardKind.ENGAGEMENT).snapshot_id == latest.pk
+
+
+def test_a_batch_of_snapshots_pays_what_one_by_one_would(make_merchant, make_campaign, make_consumer, capsys):
+    from rewards.services import snapshots_process
+
+    merchant = make_merchant(funds="100.00")
+    campaign = make_campaign(merchant, user_campaign_cap=Decimal("3.00"))
+    ana, ben = make_consumer(), make_consumer()
+    posts = [tracked_post(u, campaign) for u in (ana, ana, ben)]
+    for p in posts:
+        action_record(
+            user=p.user,
+            merchant=merchant,
+            action_type=ActionType.SHARE_VIDEO,
+            tracked_post=p,
+            campaign=campaign,
+            now=NOW,
+        )
+    shots = [
+        snapshot(posts[0], views=4_000),
+        snapshot(posts[1], views=8_000),
+        snapshot(posts[2], views=2_000),
+    ]
+
+    paid = snapshots_process(snapshot_ids=[s.pk for s in shots], now=NOW)
+
+    # ana's two fixed shares (2.00) leave 1.00 of her 3.00 cap: her first post takes it, the second gets nothing
+    assert paid == 2
+    by_snapshot = dict(
+        Reward.objects.filter(kind=RewardKind.ENGAGEMENT).values_list("snapshot_id", "merchant_price")
+    )
+    assert by_snapshot == {shots[0].pk: Decimal("1.00"), shots[2].pk: Decimal("0.50")}
+    assert snapshots_process(snapshot_ids=[s.pk for s in shots], now=NOW) == 0
+    call_command("ledger_check")
+    assert "All invariants hold." in capsys.readouterr().out
+
+
+def test_a_batch_that_runs_out_of_funds_falls_back_to_one_by_one_and_pauses(
+    make_merchant, make_campaign, make_consumer
+):
+    from rewards.services import snapshots_process
+
+    merchant = make_merchant(funds="4.00")
+    campaign = make_campaign(merchant, rules=[share_rule_engagement_only()])
+    posts = [tracked_post(make_consumer(), campaign) for _ in range(3)]
+    for p in posts:
+        action_record(
+            user=p.user,
+            merchant=merchant,
+            action_type=ActionType.SHARE_VIDEO,
+            tracked_post=p,
+            campaign=campaign,
+            now=NOW,
+        )
+    shots = [snapshot(p, views=6_000) for p in posts]  # 1.50 each; 4.00 covers two
+
+    paid = snapshots_process(snapshot_ids=[s.pk for s in shots], now=NOW)
+
+    assert paid == 2
+    assert funds(merchant) == eur("1.00")
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.pause_reason) == (CampaignStatus.PAUSED, PauseReason.FUNDS)
+
+
+def share_rule_engagement_only():
+    from rewards.tests.conftest import share_rule
+
+    return share_rule(amount=Decimal("0.00"))

@@ -10,22 +10,17 @@ point it at a throwaway one (``make bench`` does).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import re
-import shutil
 import statistics
-import subprocess
 import time
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
+from django.db import connection
 from moneyed import Money
 
 from accounts.models import User
+from tikjoy.benchmarking import close_connections, pgbench_tps, run_in_processes, server_description
 from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import account_for, balance, transfer
 
@@ -33,18 +28,10 @@ HOT_GOAL = 0.3
 COLD_GOAL = 0.5
 
 
-def _close_connections() -> None:
-    for conn in connections.all():
-        conn.close()
-        close_pool = getattr(conn, "close_pool", None)
-        if close_pool:
-            close_pool()
-
-
 def _transfer_loop(args) -> int:
     """One worker process: transfer for ``seconds``; returns how many succeeded."""
     mode, worker, seconds, run_id, pairs = args
-    _close_connections()  # never share the parent's sockets
+    close_connections()  # never share the parent's sockets
     accounts = {a.pk: a for a in Account.objects.filter(pk__in={pk for pair in pairs for pk in pair})}
     amount = Money(Decimal("0.01"), "EUR")
     done = 0
@@ -60,7 +47,7 @@ def _transfer_loop(args) -> int:
             idempotency_key=f"bench:{run_id}:{mode}:{worker}:{done}",
         )
         done += 1
-    _close_connections()
+    close_connections()
     return done
 
 
@@ -86,7 +73,7 @@ class Command(BaseCommand):
         workers, seconds = options["workers"], options["seconds"]
         run_id = uuid.uuid4().hex[:8]
         self.stdout.write(f"bench_ledger: {workers} worker processes, {seconds:g} s per phase, run {run_id}")
-        self.stdout.write(f"machine: {os.cpu_count()} CPUs; {self._server_version()}")
+        self.stdout.write(f"machine: {server_description()}")
 
         hot_pairs, cold_pairs = self._prepare(workers, run_id)
         hot = self._run("hot", workers, seconds, run_id, hot_pairs)
@@ -95,7 +82,7 @@ class Command(BaseCommand):
         self.stdout.write(f"cold accounts transfer(): {cold:9.1f} transfers/s (disjoint pairs)")
 
         if not options["skip_pgbench"]:
-            tps = self._pgbench(clients=workers, seconds=seconds, scale=options["pgbench_scale"])
+            tps = pgbench_tps(clients=workers, seconds=seconds, scale=options["pgbench_scale"])
             self.stdout.write(
                 f"pgbench TPC-B (scale {options['pgbench_scale']}, {workers} clients): {tps:.1f} tps"
             )
@@ -110,16 +97,6 @@ class Command(BaseCommand):
 
         if options["entries"]:
             self._balance_reads(options["entries"], run_id)
-
-    def _server_version(self) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            version = cursor.fetchone()[0]
-            cursor.execute("SHOW fsync")
-            fsync = cursor.fetchone()[0]
-            cursor.execute("SHOW synchronous_commit")
-            sync = cursor.fetchone()[0]
-        return f"PostgreSQL {version}, fsync={fsync}, synchronous_commit={sync}"
 
     def _prepare(self, workers: int, run_id: str):
         owners = [
@@ -159,54 +136,12 @@ class Command(BaseCommand):
         return hot_pairs, cold_pairs
 
     def _run(self, mode: str, workers: int, seconds: float, run_id: str, pairs) -> float:
-        _close_connections()
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
-            started = time.perf_counter()
-            counts = pool.map(_transfer_loop, [(mode, w, seconds, run_id, pairs[w]) for w in range(workers)])
-            elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        counts = run_in_processes(
+            _transfer_loop, [(mode, w, seconds, run_id, pairs[w]) for w in range(workers)]
+        )
+        elapsed = time.perf_counter() - started
         return sum(counts) / max(elapsed, seconds)
-
-    def _pgbench(self, *, clients: int, seconds: float, scale: int) -> float:
-        pgbench = os.environ.get("PGBENCH") or shutil.which("pgbench")
-        if not pgbench:
-            raise CommandError("pgbench not found: install PostgreSQL's client tools or set PGBENCH")
-        db = settings.DATABASES["default"]
-        env = {
-            **os.environ,
-            "PGHOST": str(db.get("HOST") or ""),
-            "PGPORT": str(db.get("PORT") or ""),
-            "PGUSER": str(db.get("USER") or ""),
-            "PGPASSWORD": str(db.get("PASSWORD") or ""),
-        }
-        bench_db = "tikjoy_pgbench"
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [bench_db])
-            if not cursor.fetchone():
-                cursor.execute(f"CREATE DATABASE {bench_db}")
-        subprocess.run(  # noqa: S603 - fixed arguments
-            [pgbench, "-i", "-q", "-s", str(scale), bench_db], env=env, check=True, capture_output=True
-        )
-        result = subprocess.run(  # noqa: S603 - fixed arguments
-            [
-                pgbench,
-                "-c",
-                str(clients),
-                "-j",
-                str(min(clients, os.cpu_count() or 1)),
-                "-T",
-                str(int(seconds)),
-                bench_db,
-            ],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        match = re.search(r"tps = ([\d.]+)", result.stdout)
-        if not match:
-            raise CommandError(f"could not read pgbench's tps from:\n{result.stdout}")
-        return float(match.group(1))
 
     def _balance_reads(self, entries: int, run_id: str) -> None:
         owner = User.objects.create_user(email=f"bench-{run_id}-big@bench.invalid")
