@@ -62,7 +62,7 @@ from rewards.risk import action_risk, engagement_risk, engagement_risk_for
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from wallets.models import PLATFORM, Purpose
 from wallets.money import round_down
-from wallets.services import InsufficientFunds, account_for, post
+from wallets.services import InsufficientFunds, Posting, account_for, post, post_many
 
 logger = logging.getLogger(__name__)
 
@@ -626,8 +626,10 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         spent[campaign.pk] += price
         _tally_add(tally, price, now=now, save=False)
     Reward.objects.bulk_create(rewards)
-    for reward in rewards:
-        _post_credit(reward, merchant=campaigns[reward.campaign_id].merchant, savepoint=False)
+    accounts = _AccountCache()
+    post_many(
+        [_credit_posting(r, merchant=campaigns[r.campaign_id].merchant, accounts=accounts) for r in rewards]
+    )
     UserCampaignTally.objects.bulk_update(list(tallies.values()), ["total", "day_date", "day_total"])
     for campaign_id, amount in spent.items():
         Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
@@ -636,28 +638,52 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
     return len(rewards)
 
 
-def _post_credit(reward: Reward, *, merchant: Merchant, savepoint: bool = True) -> None:
+class _AccountCache:
+    """Ledger accounts looked up once per batch (only their ids and currencies are used)."""
+
+    def __init__(self):
+        self._accounts: dict[tuple, object] = {}
+
+    def get(self, owner, purpose: str, currency: str):
+        key = (owner._meta.label_lower if owner is not PLATFORM else "platform", owner.pk, purpose, currency)
+        if key not in self._accounts:
+            self._accounts[key] = account_for(owner=owner, purpose=purpose, currency=currency)
+        return self._accounts[key]
+
+
+def _credit_posting(reward: Reward, *, merchant: Merchant, accounts: _AccountCache) -> Posting:
     """The ledger movement of a new reward: to the user (pending) and the platform, or to the held account."""
     currency, price = reward.currency, reward.price_money
-    funds = _merchant_funds(merchant, currency)
+    funds = accounts.get(merchant, Purpose.MERCHANT_AVAILABLE, currency)
     what = _describe(reward.action, reward.kind)
     if reward.status == RewardStatus.HELD:
-        entries = [(funds, -price), (_held(currency), price)]
+        entries = [(funds, -price), (accounts.get(PLATFORM, Purpose.PLATFORM_HELD, currency), price)]
         kind, reason, suffix = HOLD_KIND, f"{what}: held for review", "hold"
     else:
+        user = User(pk=reward.user_id)  # only its id is needed to find the account
         entries = [
             (funds, -price),
-            (_user_pending(reward.user, currency), reward.user_money),
-            (_revenue(merchant, currency), Money(reward.margin, currency)),
+            (accounts.get(user, Purpose.USER_PENDING, currency), reward.user_money),
+            (accounts.get(merchant, Purpose.PLATFORM_REVENUE, currency), Money(reward.margin, currency)),
         ]
         kind, reason, suffix = REWARD_KIND, what, "credit"
-    post(
+    return Posting(
         entries=entries,
         kind=kind,
         reason=reason,
         idempotency_key=f"reward:{reward.pk}:{suffix}",
         subject=reward,
-        savepoint=savepoint,
+    )
+
+
+def _post_credit(reward: Reward, *, merchant: Merchant) -> None:
+    posting = _credit_posting(reward, merchant=merchant, accounts=_AccountCache())
+    post(
+        entries=posting.entries,
+        kind=posting.kind,
+        reason=posting.reason,
+        idempotency_key=posting.idempotency_key,
+        subject=posting.subject,
     )
 
 

@@ -137,14 +137,96 @@ def post(
     idempotency_key: str,
     actor: Model | None = None,
     subject: Model | None = None,
-    savepoint: bool = True,
 ) -> Transaction:
-    """Post one balanced, multi-leg transaction.
+    """Post one balanced, multi-leg transaction."""
+    values, legs = _prepared(
+        entries=entries,
+        kind=kind,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        subject=subject,
+    )
+    write = _write_postgres if connection.vendor == "postgresql" else _write_in_python
+    # On PostgreSQL, a call outside any atomic block is one statement in autocommit:
+    # one round trip. Inside a caller's atomic block it gets a savepoint, so that a
+    # caller may catch InsufficientFunds and go on.
+    bare = write is _write_postgres and not connection.in_atomic_block
+    block = nullcontext() if bare else transaction.atomic()
+    with block:
+        txn_id, created = write(values, legs)
+    if not created:
+        existing = Transaction.objects.get(pk=txn_id)
+        if existing.fingerprint != values["fingerprint"]:
+            raise IdempotencyConflict(idempotency_key)
+        return existing
+    txn = Transaction(id=txn_id, **values)
+    txn._state.adding = False
+    return txn
 
-    ``savepoint=False`` (inside a caller's atomic block) saves the savepoint's two
-    round trips, for batch callers: an error then spoils the caller's whole
-    transaction, which the caller must roll back (and may retry without batching).
+
+@dataclass(frozen=True)
+class Posting:
+    """One transaction of a ``post_many`` batch: the same arguments as ``post``."""
+
+    entries: Sequence[tuple[Account, Money]]
+    kind: str
+    reason: str
+    idempotency_key: str
+    actor: Model | None = None
+    subject: Model | None = None
+
+
+def post_many(postings: Sequence[Posting]) -> list[Transaction]:
+    """Post a batch of transactions inside the caller's atomic block (required).
+
+    On PostgreSQL this is one call of ``wallets_post_many`` (migration 0005): every
+    account of the batch is locked once in primary-key order, then each transaction
+    is written exactly as ``post`` writes it. A replayed key returns its first
+    transaction (a conflicting one raises IdempotencyConflict); InsufficientFunds
+    spoils the caller's transaction, which must be rolled back.
     """
+    if not connection.in_atomic_block:
+        raise LedgerError("post_many runs inside the caller's transaction.atomic() block.")
+    prepared = [
+        _prepared(
+            entries=p.entries,
+            kind=p.kind,
+            reason=p.reason,
+            idempotency_key=p.idempotency_key,
+            actor=p.actor,
+            subject=p.subject,
+        )
+        for p in postings
+    ]
+    if not prepared:
+        return []
+    if connection.vendor == "postgresql":
+        results = _write_many_postgres(prepared)
+    else:
+        results = [_write_in_python(values, legs) for values, legs in prepared]
+    out = []
+    for (values, _legs), (txn_id, created) in zip(prepared, results, strict=True):
+        if created:
+            txn = Transaction(id=txn_id, **values)
+            txn._state.adding = False
+        else:
+            txn = Transaction.objects.get(pk=txn_id)
+            if txn.fingerprint != values["fingerprint"]:
+                raise IdempotencyConflict(values["idempotency_key"])
+        out.append(txn)
+    return out
+
+
+def _prepared(
+    *,
+    entries: Iterable[tuple[Account, Money]],
+    kind: str,
+    reason: str,
+    idempotency_key: str,
+    actor: Model | None,
+    subject: Model | None,
+) -> tuple[dict, list[_Leg]]:
     legs = _validated_legs(entries)
     if not kind or not reason.strip():
         raise LedgerError("Every money movement needs a kind and a reason a person can read.")
@@ -161,22 +243,38 @@ def post(
         "fingerprint": _fingerprint(kind=kind, legs=legs, subject_type=subject_type, subject_id=subject_id),
         "created_at": timezone.now(),
     }
-    write = _write_postgres if connection.vendor == "postgresql" else _write_in_python
-    # On PostgreSQL, a call outside any atomic block is one statement in autocommit:
-    # one round trip. Inside a caller's atomic block it gets a savepoint, so that a
-    # caller may catch InsufficientFunds and go on.
-    bare = write is _write_postgres and (not connection.in_atomic_block or not savepoint)
-    block = nullcontext() if bare else transaction.atomic()
-    with block:
-        txn_id, created = write(values, legs)
-    if not created:
-        existing = Transaction.objects.get(pk=txn_id)
-        if existing.fingerprint != values["fingerprint"]:
-            raise IdempotencyConflict(idempotency_key)
-        return existing
-    txn = Transaction(id=txn_id, **values)
-    txn._state.adding = False
-    return txn
+    return values, legs
+
+
+def _write_many_postgres(prepared: list[tuple[dict, list[_Leg]]]) -> list[tuple[int, bool]]:
+    columns = ["idempotency_key", "fingerprint", "kind", "reason", "actor_id", "subject_type", "subject_id"]
+    params = [[values[c] for values, _ in prepared] for c in columns]
+    params.append(prepared[0][0]["created_at"])
+    leg_posting, leg_accounts, leg_amounts, leg_currencies = [], [], [], []
+    for index, (_, legs) in enumerate(prepared, start=1):
+        for leg in legs:
+            leg_posting.append(index)
+            leg_accounts.append(leg.account.pk)
+            leg_amounts.append(leg.amount.amount)
+            leg_currencies.append(leg.account.currency)
+    params += [leg_posting, leg_accounts, leg_amounts, leg_currencies]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT posting, txn_id, created FROM wallets_post_many("
+                "%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s, "
+                "%s::int[], %s::bigint[], %s::numeric[], %s::text[]) ORDER BY posting",
+                params,
+            )
+            rows = cursor.fetchall()
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        if getattr(cause, "sqlstate", None) != INSUFFICIENT_FUNDS_SQLSTATE:
+            raise
+        account_id = int(cause.diag.message_detail)
+        legs = [leg for _, legs in prepared for leg in legs]
+        raise InsufficientFunds(*_shortfall(legs, account_id)) from None
+    return [(txn_id, created) for _, txn_id, created in rows]
 
 
 def _validated_legs(entries: Iterable[tuple[Account, Money]]) -> list[_Leg]:
