@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -97,14 +99,14 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
     )
 
 
-def _join_complete(request: HttpRequest, merchant: Merchant) -> HttpResponse:
+def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
     brand_join_complete(
         user=request.user,
         merchant=merchant,
         touchpoint_key=_touchpoint_key(request, merchant),
         device_id=device_id_get(request),
         ip_address=client_ip_get(request),
-        now=timezone.now(),
+        now=now,
     )
     return redirect(consumer_home_url())
 
@@ -115,11 +117,12 @@ def _join_complete(request: HttpRequest, merchant: Merchant) -> HttpResponse:
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """After signing in on a brand page: the consent page the first time, then on to the wallet."""
     merchant = get_object_or_404(Merchant, slug=slug)
+    now = timezone.now()
     if consent_active_get(user=request.user, merchant=merchant) is not None:
-        return _join_complete(request, merchant)
+        return _join_complete(request, merchant, now=now)
     items = consent_items_for(user=request.user)
     if not items:  # nothing of this person's could be shared: nothing to agree to
-        return _join_complete(request, merchant)
+        return _join_complete(request, merchant, now=now)
     shown = [item.key for item in items]
     if request.method == "POST":
         if request.POST.get("decision") == "decline":
@@ -131,11 +134,13 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             if sorted(request.POST.getlist("fields")) != sorted(shown):
                 messages.warning(request, "What would be shared has changed. Please check it again.")
             else:
-                account_services.consent_give(
-                    user=request.user, merchant=merchant, fields=shown, now=timezone.now()
-                )
-                messages.success(request, f"You joined {merchant.brand_name}.")
-                return _join_complete(request, merchant)
+                try:
+                    account_services.consent_give(user=request.user, merchant=merchant, fields=shown, now=now)
+                except account_services.ConsentError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, f"You joined {merchant.brand_name}.")
+                    return _join_complete(request, merchant, now=now)
     return render(
         request,
         "merchants/join_consent.html",
