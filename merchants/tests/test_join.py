@@ -322,3 +322,18 @@ def test_the_client_ip_is_remote_addr_unless_the_proxy_is_trusted(rf, settings):
     assert client_ip_get(request) == "203.0.113.9"
 
     assert client_ip_get(rf.get("/", REMOTE_ADDR="not-an-ip")) is None
+
+
+def test_e_mail_sign_in_from_a_brand_page_lands_on_its_join_page(client, make_merchant, make_user):
+    make_merchant("fizz")
+    make_user("fan@example.com")
+
+    response = client.post(
+        "/accounts/login/?next=/b/fizz/join/",
+        {"login": "fan@example.com", "password": "a-long-pass-phrase-42", "next": "/b/fizz/join/"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/b/fizz/join/"
+    page = client.get("/b/fizz/join/").content.decode()
+    assert '<dd data-testid="consent-email">fan@example.com</dd>' in page
