@@ -92,6 +92,8 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
     source = request.session.get(SOURCE_SESSION_KEY)
     if not isinstance(source, dict) or source.get("merchant") != merchant.pk:
         return None
+    if not isinstance(source.get("touchpoint"), int):
+        return None
     return (
         Touchpoint.objects.filter(merchant=merchant, pk=source.get("touchpoint"))
         .values_list("public_key", flat=True)

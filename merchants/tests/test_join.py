@@ -337,3 +337,15 @@ def test_e_mail_sign_in_from_a_brand_page_lands_on_its_join_page(client, make_me
     assert response["Location"] == "/b/fizz/join/"
     page = client.get("/b/fizz/join/").content.decode()
     assert '<dd data-testid="consent-email">fan@example.com</dd>' in page
+
+
+def test_joining_after_arriving_through_a_store_poster_still_works(client, make_merchant, tiktok_consumer):
+    merchant = make_merchant("fizz")
+    key = merchant.touchpoints.get().public_key
+    client.force_login(tiktok_consumer)
+    client.get(f"/b/fizz/?t={key}")
+
+    response = _agree(client, "fizz", ["DISPLAY_NAME", "TIKTOK_HANDLE"])
+
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    assert Consent.objects.filter(merchant=merchant).count() == 1
