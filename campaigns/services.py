@@ -243,7 +243,7 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
         if action == ActionType.SHARE_VIDEO and not (
             tag_normalize(values.get("hashtag", ""), "#") or tag_normalize(values.get("mention", ""), "@")
         ):
-            e.add("hashtag", "Sharing is rewarded, so set a hashtag and/or an @mention the post must carry.")
+            e.add(None, "Sharing is rewarded, so set a hashtag and/or an @mention the post must carry.")
     e.raise_if_any()
 
 
