@@ -97,7 +97,10 @@ class Offer:
 
 
 def _user_rate(rate: Decimal, share: Decimal) -> Decimal:
-    return (rate * share).quantize(RATE_PLACES, rounding=ROUND_DOWN).normalize()
+    """The user's share of a rate, rounded down to 4 places, shown with at least 2 (0.2 -> 0.20)."""
+    value = (rate * share).quantize(RATE_PLACES, rounding=ROUND_DOWN)
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value.normalize()
 
 
 def rule_offer(*, rule: RewardRule, campaign: Campaign, user_share: Decimal) -> Offer:
