@@ -40,6 +40,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField("e-mail address", unique=True, null=True, blank=True)
     display_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(
+        "phone number",
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="E.164, e.g. +491701234567; used for WhatsApp sign-in.",
+    )
+    phone_verified = models.BooleanField(default=False)
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the ops admin at /ops/.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -55,10 +64,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = "users"
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(phone__isnull=True) | models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"),
+                name="accounts_user_phone_e164",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.email or self.display_name or f"user #{self.pk}"
+        return self.email or self.display_name or self.phone or f"user #{self.pk}"
 
     def get_full_name(self) -> str:
         return self.display_name or self.email or ""

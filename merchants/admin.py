@@ -47,6 +47,9 @@ class MerchantOpsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # merchants onboard themselves at /merchants/new/
 
+    def has_change_permission(self, request, obj=None):
+        return False  # owners change their details in the console, through merchant_update
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -56,7 +59,13 @@ class TouchpointOpsAdmin(admin.ModelAdmin):
     list_display = ("name", "merchant", "kind", "is_active", "public_key")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "merchant__brand_name", "public_key")
-    readonly_fields = ("merchant", "kind", "name", "address", "url", "public_key", "created_at")
+    readonly_fields = ("merchant", "kind", "name", "address", "url", "is_active", "public_key", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(BankTransfer)

@@ -133,16 +133,32 @@ def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any])
         _require(merchant=merchant, actor=actor, capability=Capability.EDIT_BRAND)
     if set(changes) & BILLING_FIELDS:
         _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_BILLING)
+    if changes.get("currency", merchant.currency) != merchant.currency and _wallet_has_moved(merchant):
+        raise MerchantError("The currency can't change once money has moved through the wallet.")
     if "vat_number" in changes or "country" in changes:
         changes["vat_number"] = vat_number_normalize(
             country=changes.get("country", merchant.country),
             vat_number=changes.get("vat_number", merchant.vat_number),
         )
+    logo = changes.pop("logo", None) if "logo" in changes else ...
     for field, value in changes.items():
         setattr(merchant, field, value)
-    if changes:
-        merchant.save(update_fields=sorted(changes))
+    fields = set(changes)
+    if logo is not ...:
+        if logo:  # a new upload
+            merchant.logo.save(logo.name, logo, save=False)
+        else:  # cleared
+            merchant.logo = ""
+        fields.add("logo")
+    if fields:
+        merchant.save(update_fields=sorted(fields))
     return merchant
+
+
+def _wallet_has_moved(merchant: Merchant) -> bool:
+    from wallets.models import Account
+
+    return Account.objects.owned_by(merchant).filter(entries__isnull=False).exists()
 
 
 def touchpoint_create(
@@ -205,7 +221,7 @@ def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str,
         raise MerchantError("Choose a role.")
     email = email.strip().lower()
     if Membership.objects.filter(merchant=merchant, user__email__iexact=email).exists():
-        raise AlreadyMember(f"{email} is already in the team.")
+        raise AlreadyMember(f"The team already has a member with the address {email}.")
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -329,3 +345,9 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
 
 def _owner_count(merchant: Merchant) -> int:
     return Membership.objects.filter(merchant=merchant, role=Role.OWNER).count()
+
+
+def membership_ensure(*, merchant: Merchant, user: User, role: str) -> Membership:
+    """Put ``user`` in the team with ``role`` (for seeding and ops; members normally come by invitation)."""
+    membership, _ = Membership.objects.update_or_create(merchant=merchant, user=user, defaults={"role": role})
+    return membership

@@ -5,6 +5,7 @@ secure cookies, HSTS, no debug); see docs/configuration.md.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "tikjoy",
     "accounts",
     "wallets",
+    "social",
+    "social.tiktok_login",
     "merchants",
     "campaigns",
 ]
@@ -123,6 +126,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TikJoy] "
 SOCIALACCOUNT_STORE_TOKENS = True
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 
 # E-mail: printed to the console in development, any backend by EMAIL_URL.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -217,3 +221,90 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+
+# ---------------------------------------------------------------------------
+# Social: TikTok and WhatsApp sign-in, share verification, engagement sync
+# (the `social` app; docs/social.md). SOCIAL_BACKEND=sandbox serves fakes of
+# TikTok and WhatsApp from this process, so the demo needs no keys.
+# ---------------------------------------------------------------------------
+SOCIAL_BACKEND = env.str("SOCIAL_BACKEND", default="live" if PRODUCTION else "sandbox")
+if SOCIAL_BACKEND not in ("live", "sandbox"):
+    raise environ.ImproperlyConfigured("SOCIAL_BACKEND must be live or sandbox")
+if PRODUCTION and SOCIAL_BACKEND == "sandbox":
+    raise environ.ImproperlyConfigured("SOCIAL_BACKEND=sandbox is refused with DJANGO_ENV=production")
+SOCIAL_SANDBOX = SOCIAL_BACKEND == "sandbox"
+_sandbox_url = SITE_URL + "/sandbox"
+CONSUMER_HOME_URL = env.str("CONSUMER_HOME_URL", default="/wallet/")
+
+TIKTOK_CLIENT_KEY = env.str("TIKTOK_CLIENT_KEY", default="sandbox-client-key" if SOCIAL_SANDBOX else "")
+TIKTOK_CLIENT_SECRET = env.str(
+    "TIKTOK_CLIENT_SECRET", default="sandbox-client-secret" if SOCIAL_SANDBOX else ""
+)
+TIKTOK_AUTH_URL = env.str(
+    "TIKTOK_AUTH_URL",
+    default=_sandbox_url + "/tiktok/v2/auth/authorize/"
+    if SOCIAL_SANDBOX
+    else "https://www.tiktok.com/v2/auth/authorize/",
+)
+TIKTOK_API_BASE_URL = env.str(
+    "TIKTOK_API_BASE_URL",
+    default=_sandbox_url + "/tiktok/open-api" if SOCIAL_SANDBOX else "https://open.tiktokapis.com",
+).rstrip("/")
+TIKTOK_SCOPES = ["user.info.basic", "user.info.profile", "user.info.stats", "video.list"]
+TIKTOK_CREATOR_MIN_FOLLOWERS = env.int("TIKTOK_CREATOR_MIN_FOLLOWERS", default=5000)  # more than this
+TIKTOK_RATE_LIMIT_PER_MINUTE = env.int("TIKTOK_RATE_LIMIT_PER_MINUTE", default=600)  # per endpoint
+TIKTOK_HTTP_TIMEOUT_SECONDS = env.float("TIKTOK_HTTP_TIMEOUT_SECONDS", default=10)
+TIKTOK_BACKOFF_SECONDS = env.float("TIKTOK_BACKOFF_SECONDS", default=2)  # first wait after a 429
+TIKTOK_MAX_RETRIES = env.int("TIKTOK_MAX_RETRIES", default=3)
+TIKTOK_TOKEN_REFRESH_MARGIN_HOURS = env.int("TIKTOK_TOKEN_REFRESH_MARGIN_HOURS", default=6)
+TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env.int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", default=300)
+SOCIAL_HOLD_PERIOD_DAYS = env.int("SOCIAL_HOLD_PERIOD_DAYS", default=14)  # engagement tracked this long
+
+WHATSAPP_API_BASE_URL = env.str(
+    "WHATSAPP_API_BASE_URL",
+    default=_sandbox_url + "/whatsapp/v21.0" if SOCIAL_SANDBOX else "https://graph.facebook.com/v21.0",
+).rstrip("/")
+WHATSAPP_PHONE_NUMBER_ID = env.str(
+    "WHATSAPP_PHONE_NUMBER_ID", default="100000000000001" if SOCIAL_SANDBOX else ""
+)
+WHATSAPP_ACCESS_TOKEN = env.str(
+    "WHATSAPP_ACCESS_TOKEN", default="sandbox-whatsapp-token" if SOCIAL_SANDBOX else ""
+)
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="sandbox-app-secret" if SOCIAL_SANDBOX else "")
+WHATSAPP_VERIFY_TOKEN = env.str(
+    "WHATSAPP_VERIFY_TOKEN", default="sandbox-verify-token" if SOCIAL_SANDBOX else ""
+)
+WHATSAPP_TEMPLATE_NAME = env.str("WHATSAPP_TEMPLATE_NAME", default="tikjoy_login_code")
+WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
+WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=10)
+
+# The "Continue with TikTok" form redirects to TikTok's authorize page: browsers apply
+# CSP form-action to that redirect, so TikTok's origin must be allowed there.
+_tiktok_auth_origin = "://".join(urlsplit(TIKTOK_AUTH_URL)[:2])
+if not TIKTOK_AUTH_URL.startswith(SITE_URL + "/") and "form-action 'self'" in CONTENT_SECURITY_POLICY:
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {_tiktok_auth_origin}"
+    )
+
+# allauth: the TikTok app comes from settings (no SocialApp row needed); WhatsApp
+# sign-in is allauth's login by code, sent to a phone number (accounts.adapter).
+SOCIALACCOUNT_PROVIDERS = {
+    "tiktok": {
+        "SCOPE": TIKTOK_SCOPES,
+        "APPS": [{"client_id": TIKTOK_CLIENT_KEY, "secret": TIKTOK_CLIENT_SECRET, "key": ""}],
+    }
+}
+SOCIALACCOUNT_ADAPTER = "social.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = env.int("ACCOUNT_LOGIN_BY_CODE_TIMEOUT", default=5 * 60)
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {
+    "numeric": True,
+    "length": 6,
+    "dashed": False,
+}  # WhatsApp templates: digits
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/..., /sandbox/...
 ]
 
 if settings.DEBUG:

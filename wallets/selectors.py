@@ -45,19 +45,20 @@ def ledger_report() -> LedgerReport:
     ):
         report.totals.setdefault(row["currency"], {})[row["purpose"]] = row["total"]
 
+    # ROUND(..., 2): SQLite sums decimals in floating point; on PostgreSQL it changes nothing.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT transaction_id, currency, SUM(amount) FROM wallets_entry "
-            "GROUP BY transaction_id, currency HAVING SUM(amount) <> 0 ORDER BY transaction_id"
+            "SELECT transaction_id, currency, ROUND(SUM(amount), 2) FROM wallets_entry "
+            "GROUP BY transaction_id, currency HAVING ROUND(SUM(amount), 2) <> 0 ORDER BY transaction_id"
         )
         for txn_id, currency, total in cursor.fetchall():
             report.violations.append(
                 Violation("balanced", f"transaction #{txn_id}: {currency} entries sum to {total}, not 0")
             )
         cursor.execute(
-            "SELECT a.id, a.balance, COALESCE(SUM(e.amount), 0) FROM wallets_account a "
+            "SELECT a.id, a.balance, ROUND(COALESCE(SUM(e.amount), 0), 2) FROM wallets_account a "
             "LEFT JOIN wallets_entry e ON e.account_id = a.id GROUP BY a.id, a.balance "
-            "HAVING a.balance <> COALESCE(SUM(e.amount), 0) ORDER BY a.id"
+            "HAVING ROUND(a.balance - COALESCE(SUM(e.amount), 0), 2) <> 0 ORDER BY a.id"
         )
         for account_id, stored, summed in cursor.fetchall():
             report.violations.append(

@@ -22,10 +22,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from moneyed import Money
@@ -41,6 +42,8 @@ from wallets.models import (
     owner_key,
 )
 from wallets.money import UnsupportedCurrency, is_at_precision, minor_unit_exponent
+
+INSUFFICIENT_FUNDS_SQLSTATE = "TJ001"  # raised by wallets_post
 
 
 class LedgerError(Exception):
@@ -142,34 +145,33 @@ def post(
     if not idempotency_key:
         raise LedgerError("Every money movement needs an idempotency key.")
     subject_type, subject_id = ("", "") if subject is None else (subject._meta.label_lower, str(subject.pk))
-    fingerprint = _fingerprint(kind=kind, legs=legs, subject_type=subject_type, subject_id=subject_id)
-
-    with transaction.atomic():
-        txn_id = _insert_transaction_once(
-            kind=kind,
-            reason=reason.strip()[:500],
-            actor_id=getattr(actor, "pk", None),
-            subject_type=subject_type,
-            subject_id=subject_id,
-            idempotency_key=idempotency_key,
-            fingerprint=fingerprint,
-        )
-        if txn_id is None:
-            return _replayed(idempotency_key, fingerprint)
-
-        Entry.objects.bulk_create(
-            [
-                Entry(
-                    transaction_id=txn_id,
-                    account=leg.account,
-                    amount=leg.amount.amount,
-                    currency=leg.account.currency,
-                )
-                for leg in legs
-            ]
-        )
-        _apply_balances(legs)
-    return Transaction.objects.get(pk=txn_id)
+    values = {
+        "kind": kind,
+        "reason": reason.strip()[:500],
+        "actor_id": getattr(actor, "pk", None),
+        "subject_type": subject_type,
+        "subject_id": subject_id,
+        "idempotency_key": idempotency_key,
+        "fingerprint": _fingerprint(kind=kind, legs=legs, subject_type=subject_type, subject_id=subject_id),
+        "created_at": timezone.now(),
+    }
+    write = _write_postgres if connection.vendor == "postgresql" else _write_in_python
+    # On PostgreSQL, a call outside any atomic block is one statement in autocommit:
+    # one round trip. Inside a caller's atomic block it gets a savepoint, so that a
+    # caller may catch InsufficientFunds and go on.
+    block = (
+        nullcontext() if write is _write_postgres and not connection.in_atomic_block else transaction.atomic()
+    )
+    with block:
+        txn_id, created = write(values, legs)
+    if not created:
+        existing = Transaction.objects.get(pk=txn_id)
+        if existing.fingerprint != values["fingerprint"]:
+            raise IdempotencyConflict(idempotency_key)
+        return existing
+    txn = Transaction(id=txn_id, **values)
+    txn._state.adding = False
+    return txn
 
 
 def _validated_legs(entries: Iterable[tuple[Account, Money]]) -> list[_Leg]:
@@ -207,51 +209,82 @@ def _fingerprint(*, kind: str, legs: Sequence[_Leg], subject_type: str, subject_
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def _insert_transaction_once(**values) -> int | None:
-    """Insert the transaction row unless its key exists; None when it does.
+def _write_postgres(values: dict, legs: Sequence[_Leg]) -> tuple[int, bool]:
+    """One call of the ``wallets_post`` function (migration 0003)."""
+    params = [
+        values["idempotency_key"],
+        values["fingerprint"],
+        values["kind"],
+        values["reason"],
+        values["actor_id"],
+        values["subject_type"],
+        values["subject_id"],
+        values["created_at"],
+        [leg.account.pk for leg in legs],
+        [leg.amount.amount for leg in legs],
+        [leg.account.currency for leg in legs],
+    ]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT txn_id, created FROM wallets_post(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params
+            )
+            return cursor.fetchone()
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        if getattr(cause, "sqlstate", None) != INSUFFICIENT_FUNDS_SQLSTATE:
+            raise
+        account_id = int(cause.diag.message_detail)
+        raise InsufficientFunds(*_shortfall(legs, account_id)) from None
 
-    ``ON CONFLICT DO NOTHING`` waits for a concurrent insert of the same key to
-    commit or roll back, so exactly one caller wins, without a savepoint.
-    """
+
+def _write_in_python(values: dict, legs: Sequence[_Leg]) -> tuple[int, bool]:
+    """The same steps as ``wallets_post``, for SQLite (``make run``)."""
     table = connection.ops.quote_name(Transaction._meta.db_table)
-    columns = [*values.keys(), "created_at"]
-    params = [*values.values(), timezone.now()]
-    sql = (
+    columns = list(values)
+    insert = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608 - fixed column names
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(insert, list(values.values()))
         row = cursor.fetchone()
-    return row[0] if row else None
-
-
-def _replayed(idempotency_key: str, fingerprint: str) -> Transaction:
-    existing = Transaction.objects.get(idempotency_key=idempotency_key)
-    if existing.fingerprint != fingerprint:
-        raise IdempotencyConflict(idempotency_key)
-    return existing
-
-
-def _apply_balances(legs: Sequence[_Leg]) -> None:
+    if row is None:
+        return Transaction.objects.values_list("pk", flat=True).get(
+            idempotency_key=values["idempotency_key"]
+        ), False
+    txn_id = row[0]
+    Entry.objects.bulk_create(
+        [
+            Entry(
+                transaction_id=txn_id,
+                account=leg.account,
+                amount=leg.amount.amount,
+                currency=leg.account.currency,
+            )
+            for leg in legs
+        ]
+    )
     deltas: dict[int, Decimal] = defaultdict(Decimal)
-    accounts: dict[int, Account] = {}
     for leg in legs:
         deltas[leg.account.pk] += leg.amount.amount
-        accounts[leg.account.pk] = leg.account
-    table = connection.ops.quote_name(Account._meta.db_table)
-    sql = (
-        # ROUND keeps SQLite (which stores decimals as floating point) exact to the cent;
-        # on PostgreSQL's numeric it changes nothing.
-        f"UPDATE {table} SET balance = ROUND(balance + %s, {AMOUNT_DECIMALS}) "  # noqa: S608 - fixed table name
+    accounts = connection.ops.quote_name(Account._meta.db_table)
+    # ROUND keeps SQLite, which computes decimals in floating point, exact to the cent.
+    update = (
+        f"UPDATE {accounts} SET balance = ROUND(balance + %s, {AMOUNT_DECIMALS}) "  # noqa: S608 - fixed table name
         f"WHERE id = %s AND (allow_negative OR ROUND(balance + %s, {AMOUNT_DECIMALS}) >= 0)"
     )
     with connection.cursor() as cursor:
-        for account_id in sorted(deltas):  # one lock order for everyone: no deadlocks
-            delta = deltas[account_id]
-            if delta == 0:
+        for account_id in sorted(deltas):  # one lock order for everyone
+            if deltas[account_id] == 0:
                 continue
-            cursor.execute(sql, [delta, account_id, delta])
+            cursor.execute(update, [deltas[account_id], account_id, deltas[account_id]])
             if cursor.rowcount != 1:
-                account = accounts[account_id]
-                raise InsufficientFunds(account, Money(-delta, account.currency))
+                raise InsufficientFunds(*_shortfall(legs, account_id))
+    return txn_id, True
+
+
+def _shortfall(legs: Sequence[_Leg], account_id: int) -> tuple[Account, Money]:
+    account = next(leg.account for leg in legs if leg.account.pk == account_id)
+    needed = -sum((leg.amount.amount for leg in legs if leg.account.pk == account_id), Decimal(0))
+    return account, Money(needed, account.currency)

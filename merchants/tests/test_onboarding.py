@@ -100,3 +100,36 @@ def test_merchants_never_reach_the_ops_admin(client, make_merchant):
 
     assert response.status_code == 302
     assert "/ops/login/" in response["Location"]
+
+
+def test_a_logo_uploaded_at_onboarding_shows_on_the_brand_page(client, make_user, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "purple").save(buffer, format="PNG")
+    client.force_login(make_user("founder@fizz.example"))
+
+    client.post(
+        "/merchants/new/", {**FORM, "logo": SimpleUploadedFile("l.png", buffer.getvalue(), "image/png")}
+    )
+
+    merchant = Merchant.objects.get()
+    assert merchant.logo.name.startswith("merchants/logos/")
+    assert f'src="{merchant.logo.url}"' in client.get("/b/fizz-cola/").content.decode()
+
+
+def test_a_file_that_is_not_an_image_is_a_form_error(client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(make_user("founder@fizz.example"))
+
+    response = client.post(
+        "/merchants/new/", {**FORM, "logo": SimpleUploadedFile("l.png", b"not a png", "image/png")}
+    )
+
+    assert response.status_code == 400
+    assert not Merchant.objects.exists()

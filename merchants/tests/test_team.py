@@ -225,3 +225,29 @@ def test_invitation_expiry_is_counted_from_the_link(make_merchant):
     assert (
         services.invitation_from_token(token=services.invitation_token(invitation=invitation)) == invitation
     )
+
+
+def test_an_invitee_without_account_signs_up_from_the_link_and_lands_on_the_invitation(
+    client, make_merchant, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("fizz")
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite(client, merchant, email="new@agency.example", role=Role.AGENCY)
+    path = _invitation_path(mail.outbox[-1])
+    client.logout()
+
+    client.post(
+        f"/accounts/signup/?next={path}",
+        {
+            "email": "new@agency.example",
+            "password1": "a-long-pass-phrase-42",
+            "password2": "a-long-pass-phrase-42",
+        },
+    )
+    confirm = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
+    landed = client.post(confirm, follow=True)
+    accepted = client.post(path)
+
+    assert landed.redirect_chain[-1][0] == path
+    assert accepted.status_code == 302
+    assert Membership.objects.get(merchant=merchant, user__email="new@agency.example").role == Role.AGENCY

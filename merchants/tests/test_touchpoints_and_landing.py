@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 from merchants.models import Touchpoint, TouchpointKind
 from merchants.poster import JOYBACK_LINE, poster_html, touchpoint_landing_url
@@ -81,7 +82,18 @@ def test_the_brand_page_shows_the_brand_and_a_no_campaigns_state(client, make_me
     assert response.status_code == 200
     assert "<h1>Fizz</h1>" in text
     assert "Fizz has no live campaigns yet" in text
-    assert "Sign in" in text
+    assert "Continue with TikTok" in text
+    assert "Continue with WhatsApp" in text
+    assert "sign in with e-mail" in text
+
+
+def test_continue_with_tiktok_starts_the_tiktok_login(client, make_merchant):
+    make_merchant("fizz")
+    client.get("/b/fizz/")
+
+    response = client.post(reverse("tiktok_login"), {"process": "login", "next": "/b/fizz/"})
+
+    assert response.status_code == 302
 
 
 def test_the_brand_page_remembers_the_touchpoint_key_as_the_source(client, make_merchant):

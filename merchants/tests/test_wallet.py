@@ -183,3 +183,17 @@ def test_low_balance_emails_the_owners_once_per_crossing(
     assert len(alerts) == 2
     assert alerts[0].to == ["owner@fizz.example"]
     assert "holds 40.00 EUR, below your alert threshold of 50.00 EUR" in alerts[0].body
+
+
+def test_ops_see_merchants_read_only(client, make_merchant, ops):
+    merchant = make_merchant("fizz")
+    client.force_login(ops)
+
+    page = client.get(f"/ops/merchants/merchant/{merchant.pk}/change/")
+    refused = client.post(f"/ops/merchants/merchant/{merchant.pk}/change/", {"brand_name": "Hacked"})
+
+    assert page.status_code == 200
+    assert merchant.payment_reference in page.content.decode()
+    assert refused.status_code == 403
+    merchant.refresh_from_db()
+    assert merchant.brand_name == "Fizz"

@@ -29,3 +29,27 @@ def test_seed_demo_refuses_to_run_in_production(settings):
         call_command("seed_demo")
 
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a_team(client):
+    from merchants.models import Merchant
+    from merchants.selectors import wallet_balance
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")
+
+    merchant = Merchant.objects.get()
+    assert set(merchant.touchpoints.values_list("kind", flat=True)) == {
+        "BRAND_PAGE",
+        "RETAIL_STORE",
+        "WEBSITE",
+    }
+    assert dict(merchant.memberships.values_list("user__email", "role")) == {
+        "owner@demo.tikjoy.local": "OWNER",
+        "manager@demo.tikjoy.local": "MANAGER",
+    }
+    assert str(wallet_balance(merchant=merchant).amount) == "500.00"
+    assert client.login(email="manager@demo.tikjoy.local", password=DEMO_PASSWORD)
+    assert "Joy Coffee" in client.get("/console/").content.decode()
+    assert "Joy Coffee" in client.get(f"/b/{merchant.slug}/").content.decode()

@@ -9,6 +9,8 @@ from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import user_ensure_with_email
+from merchants.demo import demo_merchant_ensure
+from social.demo import social_demo_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
 
@@ -57,6 +59,18 @@ class Command(BaseCommand):
             )
             users[person.email] = user
             self.stdout.write(f"{'created' if created else 'kept'} {person.role}: {person.email}")
+
+        merchant = demo_merchant_ensure(
+            owner=users["owner@demo.tikjoy.local"],
+            manager=users["manager@demo.tikjoy.local"],
+            ops=users["ops@demo.tikjoy.local"],
+        )
+        self.stdout.write(
+            f"demo merchant {merchant.brand_name}: console {settings.SITE_URL}/console/, "
+            f"brand page {settings.SITE_URL}/b/{merchant.slug}/"
+        )
+        for line in social_demo_seed():
+            self.stdout.write(line)
 
         if not options["quiet_credentials"]:
             self.stdout.write("")

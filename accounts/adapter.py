@@ -1,0 +1,122 @@
+"""allauth account adapter: phone numbers (E.164, for WhatsApp sign-in) and where consumers land."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.stages import EmailVerificationStage
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.urls import Resolver404, resolve, reverse
+
+from accounts.models import User
+
+
+def phone_to_e164(raw: str, *, region: str | None = None) -> str:
+    """Parse and validate a phone number; return it as E.164 or raise ValueError."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(str(exc)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_consumer(user: AbstractBaseUser) -> bool:
+    """Consumers arrive through TikTok or WhatsApp and have no password; merchants and staff do."""
+    return not getattr(user, "is_staff", False) and not user.has_usable_password()
+
+
+class ConsumerAwareEmailVerificationStage(EmailVerificationStage):
+    """Mandatory e-mail verification, except for consumers who signed in without any e-mail."""
+
+    def handle(self):
+        user = self.login.user
+        if user is not None and not getattr(user, "email", None) and is_consumer(user):
+            return None, True
+        return super().handle()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_login_stages(self) -> list[str]:
+        return [
+            "accounts.adapter.ConsumerAwareEmailVerificationStage"
+            if path == "allauth.account.stages.EmailVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
+    def clean_phone(self, phone: str) -> str:
+        try:
+            return phone_to_e164(phone)
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter a valid mobile number with its country code, e.g. +49 170 1234567.",
+                code="invalid_phone",
+            ) from None
+
+    def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
+        user.phone = phone
+        user.phone_verified = verified
+        user.save(update_fields=["phone", "phone_verified"])
+
+    def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
+        if not getattr(user, "phone", None):
+            return None
+        return user.phone, user.phone_verified
+
+    def set_phone_verified(self, user: AbstractBaseUser, phone: str) -> None:
+        User.objects.filter(pk=user.pk, phone=phone).update(phone_verified=True)
+        user.phone_verified = True
+
+    def get_user_by_phone(self, phone: str) -> AbstractBaseUser | None:
+        return User.objects.filter(phone=phone, is_active=True).first()
+
+    def send_verification_code_sms(
+        self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
+    ) -> None:
+        """The code goes out as a WhatsApp authentication template (raises WhatsAppSendError)."""
+        from social.whatsapp import whatsapp_code_send
+
+        whatsapp_code_send(to=phone, code=code)
+
+    def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
+        # Unknown numbers get an account on their first WhatsApp sign-in (social.views), so
+        # allauth never needs to tell a stranger that no account exists.
+        return None
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        return None
+
+    def login(self, request, user: AbstractBaseUser) -> None:
+        super().login(request, user)
+        from social.selectors import tiktok_disconnection_notice
+
+        notice = tiktok_disconnection_notice(user=user)
+        if notice:
+            messages.warning(request, notice)
+
+    def get_login_redirect_url(self, request) -> str:
+        if request.user.is_authenticated and is_consumer(request.user):
+            return consumer_home_url()
+        return super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request) -> str:
+        if request.user.is_authenticated and is_consumer(request.user):
+            return consumer_home_url()
+        return super().get_signup_redirect_url(request)
+
+
+def consumer_home_url() -> str:
+    """CONSUMER_HOME_URL (the wallet), or the connected-accounts page until that page exists."""
+    url = settings.CONSUMER_HOME_URL
+    try:
+        resolve(url.split("?", 1)[0])
+    except Resolver404:
+        return reverse("social:me")
+    return url

@@ -1,0 +1,63 @@
+"""The demo merchant that ``manage.py seed_demo`` loads. Idempotent."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.utils import timezone
+from moneyed import Money
+
+from accounts.models import User
+from merchants import services
+from merchants.models import Merchant, TouchpointKind
+from merchants.roles import Role
+from merchants.wallet import merchant_top_up_record
+
+DEMO_SLUG = "joycoffee"
+DEMO_TOP_UP_REFERENCE = "DEMO-TOPUP-0001"
+
+
+def demo_merchant_ensure(*, owner: User, manager: User, ops: User) -> Merchant:
+    """Joy Coffee: a store and a website, an owner and a manager, a wallet funded by one top-up."""
+    merchant = Merchant.objects.filter(slug=DEMO_SLUG).first()
+    if merchant is None:
+        merchant = services.merchant_create(
+            actor=owner,
+            brand_name="Joy Coffee",
+            slug=DEMO_SLUG,
+            country="DE",
+            currency="EUR",
+            legal_name="Joy Coffee GmbH",
+            vat_number="DE136695976",
+            billing_address="Torstrasse 1\n10119 Berlin\nGermany",
+            contact_email="hello@joycoffee.example",
+        )
+    services.membership_ensure(merchant=merchant, user=owner, role=Role.OWNER)
+    services.membership_ensure(merchant=merchant, user=manager, role=Role.MANAGER)
+    kinds = set(merchant.touchpoints.values_list("kind", flat=True))
+    if TouchpointKind.RETAIL_STORE not in kinds:
+        services.touchpoint_create(
+            merchant=merchant,
+            actor=owner,
+            kind=TouchpointKind.RETAIL_STORE,
+            name="Joy Coffee Mitte",
+            address="Torstrasse 1, 10119 Berlin",
+        )
+    if TouchpointKind.WEBSITE not in kinds:
+        services.touchpoint_create(
+            merchant=merchant,
+            actor=owner,
+            kind=TouchpointKind.WEBSITE,
+            name="joycoffee.example",
+            url="https://joycoffee.example",
+        )
+    merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal("500.00"), "EUR"),
+        bank_reference=DEMO_TOP_UP_REFERENCE,
+        value_date=date(2026, 11, 2),
+        actor=ops,
+        now=timezone.now(),
+    )
+    return merchant

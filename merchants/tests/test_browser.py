@@ -1,0 +1,57 @@
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+
+from merchants.models import Invitation, Merchant
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _link(message) -> str:
+    match = re.search(r"https?://[^/\s]+(/\S+)", message.body)
+    assert match, message.body
+    return match.group(1)
+
+
+def test_a_founder_signs_up_creates_a_merchant_invites_a_manager_and_sees_the_dashboard(page):
+    # Sign up and confirm the e-mail address.
+    page.goto("/accounts/signup/")
+    page.get_by_label("Email").fill("founder@fizz.example")
+    page.get_by_label("Password:", exact=True).fill("a-long-pass-phrase-42")
+    page.get_by_label("Password (again)").fill("a-long-pass-phrase-42")
+    page.get_by_role("button", name="Sign Up").click()
+    page.wait_for_url("**/accounts/confirm-email/")
+    page.goto(_link(mail.outbox[-1]))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
+
+    # Create the merchant.
+    page.goto("/merchants/new/")
+    page.get_by_label("Brand name").fill("Fizz Cola")
+    page.get_by_label("Brand page address").fill("fizz-cola")
+    page.get_by_label("Country").select_option("DE")
+    page.get_by_label("Legal name").fill("Fizz Cola GmbH")
+    page.get_by_label("VAT number").fill("DE136695976")
+    page.get_by_label("Billing address").fill("Hauptstrasse 1\n10115 Berlin")
+    page.get_by_label("Contact e-mail").fill("hello@fizz.example")
+    page.get_by_role("button", name="Create merchant").click()
+    page.wait_for_url("**/console/")
+    expect(page.get_by_text("Fizz Cola is ready")).to_be_visible()
+
+    # Invite a manager.
+    page.goto("/console/merchants/invitation/add/")
+    page.get_by_label("E-mail").fill("max@agency.example")
+    page.get_by_label("Role").select_option("MANAGER")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("We e-mailed an invitation link to max@agency.example")).to_be_visible()
+    assert Invitation.objects.get().email == "max@agency.example"
+    assert any(message.to == ["max@agency.example"] for message in mail.outbox)
+
+    # The dashboard.
+    page.goto("/console/")
+    expect(page.get_by_role("heading", name="Fizz Cola · you are Owner")).to_be_visible()
+    expect(page.locator('[data-figure="balance"]')).to_have_text(re.compile(r"€\s0\.00"))
+    expect(page.locator('[data-figure="campaigns"]')).to_have_text("0")
+    assert Merchant.objects.get().slug == "fizz-cola"

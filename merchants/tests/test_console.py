@@ -1,0 +1,144 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from merchants.models import Merchant
+from merchants.roles import Role
+from merchants.tests.conftest import owner_of
+
+pytestmark = pytest.mark.django_db
+
+DETAILS = {
+    "brand_name": "Fizz Renamed",
+    "contact_email": "new@fizz.example",
+    "legal_name": "Fizz Holding GmbH",
+    "country": "DE",
+    "currency": "EUR",
+    "vat_number": "DE136695976",
+    "billing_address": "Neue Strasse 2, Berlin",
+    "low_balance_threshold": "20.00",
+}
+
+
+def _png() -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "purple").save(buffer, format="PNG")
+    return SimpleUploadedFile("logo.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_an_owner_changes_brand_and_billing_details(client, make_merchant, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    response = client.post(f"/console/merchants/merchant/{merchant.pk}/change/", {**DETAILS, "logo": _png()})
+
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert (merchant.brand_name, merchant.legal_name, str(merchant.low_balance_threshold)) == (
+        "Fizz Renamed",
+        "Fizz Holding GmbH",
+        "20.00",
+    )
+    assert merchant.logo.name.startswith("merchants/logos/")
+    assert '<img class="brand-hero__logo"' in client.get("/b/fizz/").content.decode()
+
+
+def test_a_manager_changes_the_brand_but_not_the_billing_details(client, make_merchant, add_member):
+    merchant = make_merchant("fizz")
+    client.force_login(add_member(merchant, "m@fizz.example", Role.MANAGER))
+
+    response = client.post(f"/console/merchants/merchant/{merchant.pk}/change/", DETAILS)
+
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.brand_name == "Fizz Renamed"
+    assert merchant.legal_name == "Fizz GmbH"
+    assert merchant.low_balance_threshold is None
+
+
+def test_an_agency_cannot_change_the_merchant_but_manages_touchpoints(client, make_merchant, add_member):
+    merchant = make_merchant("fizz")
+    client.force_login(add_member(merchant, "a@agency.example", Role.AGENCY))
+
+    refused = client.post(f"/console/merchants/merchant/{merchant.pk}/change/", DETAILS)
+    added = client.post(
+        "/console/merchants/touchpoint/add/",
+        {"kind": "WHOLESALE", "name": "Metro", "address": "", "url": "", "is_active": "on"},
+    )
+
+    assert refused.status_code == 403
+    assert Merchant.objects.get().brand_name == "Fizz"
+    assert added.status_code == 302
+    assert merchant.touchpoints.filter(name="Metro").exists()
+
+
+def test_an_invalid_vat_number_in_the_console_is_a_form_error(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    response = client.post(
+        f"/console/merchants/merchant/{merchant.pk}/change/", {**DETAILS, "vat_number": "DE1"}
+    )
+
+    assert response.status_code == 200
+    assert "not a valid VAT number" in response.content.decode()
+
+
+def test_the_console_export_is_a_csv_of_this_merchants_rows(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    response = client.get("/console/merchants/touchpoint/export.csv")
+
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode().splitlines()
+    assert lines[0] == "name,kind,is_active,address,url,public_key"
+    assert lines[1].startswith("TikJoy brand page,BRAND_PAGE,True")
+
+
+def test_the_currency_cannot_change_once_the_wallet_was_funded(client, make_merchant, make_user):
+    from datetime import date
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from moneyed import Money
+
+    from merchants.wallet import merchant_top_up_record
+
+    merchant = make_merchant("fizz")
+    merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal("10.00"), "EUR"),
+        bank_reference="R1",
+        value_date=date(2026, 11, 1),
+        actor=make_user("ops@tikjoy.example"),
+        now=timezone.now(),
+    )
+    client.force_login(owner_of(merchant))
+
+    response = client.post(
+        f"/console/merchants/merchant/{merchant.pk}/change/", {**DETAILS, "currency": "USD"}, follow=True
+    )
+
+    assert (
+        "The currency can&#x27;t change once money has moved through the wallet." in response.content.decode()
+    )
+    merchant.refresh_from_db()
+    assert merchant.currency == "EUR"
+    assert merchant.brand_name == "Fizz"  # nothing of the refused change was saved
+
+
+def test_inviting_a_member_again_is_refused_with_a_message(client, make_merchant, add_member):
+    merchant = make_merchant("fizz")
+    add_member(merchant, "m@fizz.example", Role.MANAGER)
+    client.force_login(owner_of(merchant))
+
+    response = client.post(
+        "/console/merchants/invitation/add/", {"email": "M@fizz.example", "role": "VIEWER"}, follow=True
+    )
+
+    assert "The team already has a member with the address m@fizz.example." in response.content.decode()
+    assert not merchant.invitations.exists()

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Benchmarks, run by `make bench` inside scripts/with-postgres.sh (durable settings).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_ENV=development
+$PY manage.py migrate -v0
+$PY manage.py bench_ledger "$@"
+$PY manage.py ledger_check

@@ -1,0 +1,202 @@
+"""TikTok identities, recognised shares and their engagement, webhook deliveries, sandbox fakes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class TikTokProfile(models.Model):
+    """What TikTok tells us about a user (``user/info``), kept in our own columns."""
+
+    class DisconnectReason(models.TextChoices):
+        REVOKED_BY_USER = "REVOKED_BY_USER", "you removed TikJoy's access in TikTok"
+        GRANT_INVALID = "GRANT_INVALID", "TikTok no longer accepts TikJoy's authorization"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tiktok")
+    open_id = models.CharField(max_length=128, unique=True)
+    username = models.CharField(max_length=128, blank=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    avatar_url = models.URLField(max_length=1000, blank=True)
+    follower_count = models.PositiveBigIntegerField(null=True, blank=True)
+    following_count = models.PositiveBigIntegerField(null=True, blank=True)
+    likes_count = models.PositiveBigIntegerField(null=True, blank=True)
+    video_count = models.PositiveBigIntegerField(null=True, blank=True)
+    is_creator = models.BooleanField(
+        default=False, help_text="More than TIKTOK_CREATOR_MIN_FOLLOWERS followers at the last sync."
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    disconnect_reason = models.CharField(max_length=32, choices=DisconnectReason.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(disconnected_at__isnull=True) & Q(disconnect_reason=""))
+                | (Q(disconnected_at__isnull=False) & ~Q(disconnect_reason="")),
+                name="social_tiktokprofile_disconnect_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.username or self.open_id}"
+
+    @property
+    def is_connected(self) -> bool:
+        return self.disconnected_at is None
+
+
+class TrackedPostQuerySet(models.QuerySet["TrackedPost"]):
+    def active(self) -> TrackedPostQuerySet:
+        return self.filter(status=TrackedPost.Status.ACTIVE)
+
+    def in_hold_period(self, *, now) -> TrackedPostQuerySet:
+        return self.active().filter(track_until__gt=now)
+
+
+class TrackedPost(models.Model):
+    """A TikTok video of a consumer recognised as a share (one row per TikTok video, ever)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", "active"
+        GONE = "GONE", "gone (deleted or private)"
+
+    video_id = models.CharField("TikTok video id", max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_posts")
+    caption = models.TextField(blank=True)
+    share_url = models.URLField(max_length=1000, blank=True)
+    posted_at = models.DateTimeField(help_text="Created on TikTok at.")
+    criterion_key = models.CharField(max_length=100, help_text="The share criterion it matched.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    gone_at = models.DateTimeField(null=True, blank=True)
+    discovered_at = models.DateTimeField(default=timezone.now)
+    track_until = models.DateTimeField(help_text="Engagement is synced until then (the hold period).")
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrackedPostQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "track_until"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="ACTIVE") & Q(gone_at__isnull=True))
+                | (Q(status="GONE") & Q(gone_at__isnull=False)),
+                name="social_trackedpost_gone_at_iff_gone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"TikTok video {self.video_id}"
+
+
+class EngagementSnapshot(models.Model):
+    """The counts TikTok reported for a tracked post at one moment."""
+
+    post = models.ForeignKey(TrackedPost, on_delete=models.CASCADE, related_name="snapshots")
+    views = models.PositiveBigIntegerField()
+    likes = models.PositiveBigIntegerField()
+    comments = models.PositiveBigIntegerField()
+    shares = models.PositiveBigIntegerField()
+    taken_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["post", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.post} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class ApiRateWindow(models.Model):
+    """Requests made to one endpoint in one window: a rate limiter shared by every process."""
+
+    endpoint = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    used = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "window_start"], name="social_apiratewindow_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} @ {self.window_start:%H:%M:%S}: {self.used}"
+
+
+class WebhookEvent(models.Model):
+    """A webhook delivery, stored once per event however often it is delivered."""
+
+    class Source(models.TextChoices):
+        TIKTOK = "TIKTOK", "TikTok"
+        WHATSAPP = "WHATSAPP", "WhatsApp"
+
+    source = models.CharField(max_length=16, choices=Source.choices)
+    event_key = models.CharField(max_length=64, help_text="SHA-256 of the signed body.")
+    event_type = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "event_key"], name="social_webhookevent_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.event_type or 'event'} #{self.pk}"
+
+
+# --- Sandbox fakes (SOCIAL_BACKEND=sandbox only) ----------------------------------------
+
+
+class SandboxTikTokPersona(models.Model):
+    open_id = models.CharField(max_length=64, unique=True)
+    username = models.CharField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=100)
+    bio = models.CharField(max_length=200, blank=True)
+    base_followers = models.PositiveIntegerField()
+    followers_per_hour = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox @{self.username}"
+
+
+class SandboxTikTokVideo(models.Model):
+    persona = models.ForeignKey(SandboxTikTokPersona, on_delete=models.CASCADE, related_name="videos")
+    video_id = models.CharField(max_length=32, unique=True)
+    caption = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    is_deleted = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"sandbox video {self.video_id}"
+
+
+class SandboxTikTokGrant(models.Model):
+    persona = models.ForeignKey(SandboxTikTokPersona, on_delete=models.CASCADE, related_name="grants")
+    code = models.CharField(max_length=64, unique=True)
+    code_used = models.BooleanField(default=False)
+    scope = models.CharField(max_length=200)
+    access_token = models.CharField(max_length=64, unique=True)
+    access_expires_at = models.DateTimeField()
+    refresh_token = models.CharField(max_length=64, unique=True)
+    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox grant #{self.pk} for {self.persona}"
+
+
+class SandboxWhatsAppMessage(models.Model):
+    to = models.CharField(max_length=20)
+    message_id = models.CharField(max_length=64, unique=True)
+    template_name = models.CharField(max_length=100)
+    code = models.CharField(max_length=20, blank=True)
+    payload = models.JSONField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox WhatsApp to {self.to}"

@@ -1,0 +1,51 @@
+"""Reads of the social app."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+
+from social.models import TikTokProfile, TrackedPost
+
+
+def tiktok_token_ids_due(*, now: datetime) -> list[int]:
+    """Tokens of connected identities whose access token expires within the refresh margin."""
+    margin = now + timedelta(hours=settings.TIKTOK_TOKEN_REFRESH_MARGIN_HOURS)
+    return list(
+        SocialToken.objects.filter(account__provider="tiktok", expires_at__lt=margin)
+        .exclude(token_secret="")
+        .exclude(account__user__tiktok__disconnected_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def connected_accounts_get(*, user: AbstractBaseUser) -> dict:
+    """What /me/ shows: the TikTok identity (or its disconnection), the WhatsApp number, posts."""
+    profile = TikTokProfile.objects.filter(user=user).first()
+    has_tiktok_account = SocialAccount.objects.filter(user=user, provider="tiktok").exists()
+    posts = list(
+        TrackedPost.objects.filter(user=user).prefetch_related("snapshots").order_by("-posted_at")[:20]
+    )
+    return {
+        "tiktok": profile,
+        "has_tiktok_account": has_tiktok_account,
+        "phone": getattr(user, "phone", None),
+        "phone_verified": getattr(user, "phone_verified", False),
+        "posts": posts,
+        "creator_min_followers": settings.TIKTOK_CREATOR_MIN_FOLLOWERS,
+    }
+
+
+def tiktok_disconnection_notice(*, user: AbstractBaseUser) -> str:
+    """What to tell a person whose TikTok was disconnected, or "" when it is not."""
+    profile = TikTokProfile.objects.filter(user=user, disconnected_at__isnull=False).first()
+    if profile is None:
+        return ""
+    return (
+        f"Your TikTok account is disconnected: {profile.get_disconnect_reason_display()}. "
+        "Connect it again on Connected accounts so your shares can be verified."
+    )

@@ -1,0 +1,420 @@
+"""Writes of the social app: TikTok identities and tokens, shares, engagement, webhooks, phone sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from allauth.socialaccount.models import SocialToken
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from social.matching import ShareCriterion, caption_matches
+from social.models import EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
+from social.tiktok import (
+    VIDEO_QUERY_MAX_IDS,
+    TikTokClient,
+    TikTokError,
+    TikTokGrantRevoked,
+    TikTokRateLimited,
+    TikTokTokenInvalid,
+    TikTokVideo,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TikTokNotConnected(Exception):
+    """The user has no usable TikTok authorization (never connected, or revoked)."""
+
+
+# --- profiles -------------------------------------------------------------------------------
+
+
+def _count(data: dict[str, Any], key: str) -> int | None:
+    value = data.get(key)
+    try:
+        return max(int(value), 0) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def tiktok_profile_update(*, user: AbstractBaseUser, data: dict[str, Any], now: datetime) -> TikTokProfile:
+    """Store ``user/info`` fields for ``user``; a fresh authorization clears any disconnection."""
+    followers = _count(data, "follower_count")
+    fields = {
+        "open_id": str(data["open_id"]),
+        "username": (data.get("username") or "")[:128],
+        "display_name": (data.get("display_name") or "")[:255],
+        "avatar_url": (data.get("avatar_url") or "")[:1000],
+        "following_count": _count(data, "following_count"),
+        "likes_count": _count(data, "likes_count"),
+        "video_count": _count(data, "video_count"),
+        "synced_at": now,
+        "disconnected_at": None,
+        "disconnect_reason": "",
+    }
+    if followers is not None:
+        fields["follower_count"] = followers
+        fields["is_creator"] = followers > settings.TIKTOK_CREATOR_MIN_FOLLOWERS
+    profile, _ = TikTokProfile.objects.update_or_create(user=user, defaults=fields)
+    if not user.display_name and profile.display_name:
+        user.display_name = profile.display_name[:150]
+        user.save(update_fields=["display_name"])
+    return profile
+
+
+def tiktok_profile_sync(
+    *, user: AbstractBaseUser, now: datetime, client: TikTokClient | None = None
+) -> TikTokProfile:
+    """Fetch ``user/info`` (follower count included) and store it."""
+    client = client or TikTokClient()
+    data = _with_tiktok_token(
+        user=user, now=now, client=client, call=lambda t: client.user_info(access_token=t)
+    )
+    return tiktok_profile_update(user=user, data=data, now=now)
+
+
+def tiktok_identity_disconnect(
+    *, open_id: str, reason: TikTokProfile.DisconnectReason, now: datetime
+) -> TikTokProfile | None:
+    """Mark the identity disconnected and forget its tokens; the user sees why on /me/."""
+    with transaction.atomic():
+        profile = TikTokProfile.objects.select_for_update().filter(open_id=open_id).first()
+        SocialToken.objects.filter(account__provider="tiktok", account__uid=open_id).delete()
+        if profile is None:
+            return None
+        if profile.disconnected_at is None:
+            profile.disconnected_at = now
+            profile.disconnect_reason = reason
+            profile.save(update_fields=["disconnected_at", "disconnect_reason"])
+    logger.info("TikTok identity of user %s disconnected: %s", profile.user_id, reason)
+    return profile
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+def _tiktok_token(user: AbstractBaseUser) -> SocialToken:
+    token = (
+        SocialToken.objects.select_related("account")
+        .filter(account__provider="tiktok", account__user=user)
+        .order_by("-id")
+        .first()
+    )
+    if token is None or TikTokProfile.objects.filter(user=user, disconnected_at__isnull=False).exists():
+        raise TikTokNotConnected(f"user {user.pk} has no TikTok authorization")
+    return token
+
+
+def tiktok_token_refresh(*, token_id: int, now: datetime, client: TikTokClient | None = None) -> SocialToken:
+    """Swap the refresh token for a new access token (and refresh token).
+
+    No transaction is held while TikTok answers (on SQLite the sandbox, served
+    by the same database, must be able to write). The new tokens are written
+    only if nobody refreshed meanwhile (compare-and-set on the old access
+    token); otherwise the other worker's tokens are kept. ``invalid_grant``
+    means the user revoked access: the identity is disconnected.
+    """
+    client = client or TikTokClient()
+    token = SocialToken.objects.select_related("account").get(pk=token_id)
+    if token.expires_at and token.expires_at > now + timedelta(hours=23):
+        return token  # refreshed moments ago by someone else
+    try:
+        fresh = client.token_refresh(refresh_token=token.token_secret)
+    except TikTokGrantRevoked:
+        tiktok_identity_disconnect(
+            open_id=token.account.uid, reason=TikTokProfile.DisconnectReason.GRANT_INVALID, now=now
+        )
+        raise TikTokNotConnected("TikTok refused the refresh token (invalid_grant)") from None
+    SocialToken.objects.filter(pk=token.pk, token=token.token).update(
+        token=fresh.access_token,
+        token_secret=fresh.refresh_token or token.token_secret,
+        expires_at=now + timedelta(seconds=fresh.expires_in or 86400),
+    )
+    return SocialToken.objects.select_related("account").get(pk=token.pk)
+
+
+def _with_tiktok_token(
+    *, user: AbstractBaseUser, now: datetime, client: TikTokClient, call: Callable[[str], T]
+) -> T:
+    """Run ``call(access_token)``; on ``access_token_invalid`` refresh once and retry."""
+    token = _tiktok_token(user)
+    try:
+        return call(token.token)
+    except TikTokTokenInvalid:
+        # Force the refresh even when expires_at says the token is young: TikTok says it is not.
+        SocialToken.objects.filter(pk=token.pk).update(expires_at=now)
+        token = tiktok_token_refresh(token_id=token.pk, now=now, client=client)
+        return call(token.token)
+
+
+# --- shares ---------------------------------------------------------------------------------
+
+
+def _criterion_for(video: TikTokVideo, criteria: Sequence[ShareCriterion]) -> ShareCriterion | None:
+    for criterion in criteria:
+        if video.created_at > criterion.not_before and caption_matches(
+            video.caption, hashtag=criterion.hashtag, mention=criterion.mention
+        ):
+            return criterion
+    return None
+
+
+def tracked_post_record(
+    *, user: AbstractBaseUser, video: TikTokVideo, criterion_key: str, now: datetime
+) -> tuple[TrackedPost, bool]:
+    """Insert the post once per TikTok video id; returns ``(post, created)``."""
+    try:
+        with transaction.atomic():
+            post = TrackedPost.objects.create(
+                video_id=video.id,
+                user=user,
+                caption=video.caption,
+                share_url=video.share_url[:1000],
+                posted_at=video.created_at,
+                criterion_key=criterion_key,
+                discovered_at=now,
+                track_until=now + timedelta(days=settings.SOCIAL_HOLD_PERIOD_DAYS),
+            )
+    except IntegrityError:
+        return TrackedPost.objects.get(video_id=video.id), False
+    return post, True
+
+
+def shares_discover(
+    *,
+    user: AbstractBaseUser,
+    criteria: Sequence[ShareCriterion],
+    now: datetime,
+    client: TikTokClient | None = None,
+    max_pages: int = 50,
+) -> list[TrackedPost]:
+    """List the user's own videos (``video/list``, paged by cursor) and record new shares.
+
+    Returns only posts recognised for the first time: a video seen again (in
+    this run or a later one) is not returned twice.
+    """
+    if not criteria:
+        return []
+    client = client or TikTokClient()
+    earliest = min(c.not_before for c in criteria)
+    found: list[TrackedPost] = []
+    cursor: int | None = None
+    for _ in range(max_pages):
+        page = _with_tiktok_token(
+            user=user,
+            now=now,
+            client=client,
+            call=lambda token, cursor=cursor: client.video_list(access_token=token, cursor=cursor),
+        )
+        for video in page.videos:
+            criterion = _criterion_for(video, criteria)
+            if criterion is None:
+                continue
+            post, created = tracked_post_record(user=user, video=video, criterion_key=criterion.key, now=now)
+            if created:
+                found.append(post)
+        # video/list is newest first: once a whole page predates every criterion, stop.
+        older = page.videos and all(v.created_at <= earliest for v in page.videos)
+        if not page.has_more or page.cursor is None or older:
+            break
+        cursor = page.cursor
+    return found
+
+
+# --- engagement -----------------------------------------------------------------------------
+
+
+@dataclass
+class EngagementSyncResult:
+    snapshots: int = 0
+    gone: int = 0
+    users_skipped: int = 0
+    rate_limited: bool = False
+
+
+def engagement_sync(*, now: datetime, client: TikTokClient | None = None) -> EngagementSyncResult:
+    """Snapshot every tracked post still in its hold period (``video/query``, 20 ids a call).
+
+    A post TikTok no longer returns (deleted or made private) is marked GONE.
+    When the per-minute budget is spent or TikTok keeps answering 429, the run
+    stops; the next run picks up the rest. Safe to run twice.
+    """
+    client = client or TikTokClient()
+    result = EngagementSyncResult()
+    posts = list(TrackedPost.objects.in_hold_period(now=now).select_related("user").order_by("user_id", "id"))
+    by_user: dict[int, list[TrackedPost]] = {}
+    for post in posts:
+        by_user.setdefault(post.user_id, []).append(post)
+    for user_posts in by_user.values():
+        user = user_posts[0].user
+        for start in range(0, len(user_posts), VIDEO_QUERY_MAX_IDS):
+            batch = user_posts[start : start + VIDEO_QUERY_MAX_IDS]
+            ids = [p.video_id for p in batch]
+            try:
+                videos = _with_tiktok_token(
+                    user=user,
+                    now=now,
+                    client=client,
+                    call=lambda token, ids=ids: client.video_query(access_token=token, video_ids=ids),
+                )
+            except TikTokNotConnected:
+                result.users_skipped += 1
+                break
+            except TikTokRateLimited:
+                result.rate_limited = True
+                return result
+            except TikTokError as exc:
+                logger.warning("video/query failed for user %s: %s", user.pk, exc.code)
+                result.users_skipped += 1
+                break
+            snapshots, gone = _engagement_record(batch=batch, videos=videos, now=now)
+            result.snapshots += snapshots
+            result.gone += gone
+    return result
+
+
+def _engagement_record(
+    *, batch: list[TrackedPost], videos: list[TikTokVideo], now: datetime
+) -> tuple[int, int]:
+    by_id = {v.id: v for v in videos}
+    present = [p for p in batch if p.video_id in by_id]
+    missing = [p.pk for p in batch if p.video_id not in by_id]
+    with transaction.atomic():
+        EngagementSnapshot.objects.bulk_create(
+            [
+                EngagementSnapshot(
+                    post=p,
+                    views=by_id[p.video_id].views or 0,
+                    likes=by_id[p.video_id].likes or 0,
+                    comments=by_id[p.video_id].comments or 0,
+                    shares=by_id[p.video_id].shares or 0,
+                    taken_at=now,
+                )
+                for p in present
+            ]
+        )
+        TrackedPost.objects.filter(pk__in=[p.pk for p in present]).update(last_synced_at=now)
+        gone = TrackedPost.objects.filter(pk__in=missing, status=TrackedPost.Status.ACTIVE).update(
+            status=TrackedPost.Status.GONE, gone_at=now, last_synced_at=now
+        )
+    return len(present), gone
+
+
+# --- webhooks -------------------------------------------------------------------------------
+
+
+def webhook_event_record(
+    *, source: WebhookEvent.Source, body: bytes, payload: dict[str, Any], event_type: str, now: datetime
+) -> tuple[WebhookEvent, bool]:
+    """Store a delivery once (keyed by the SHA-256 of its signed body); ``(event, created)``."""
+    key = hashlib.sha256(body).hexdigest()
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                source=source, event_key=key, event_type=event_type[:100], payload=payload, received_at=now
+            )
+    except IntegrityError:
+        return WebhookEvent.objects.get(source=source, event_key=key), False
+    return event, True
+
+
+def tiktok_webhook_receive(
+    *, body: bytes, payload: dict[str, Any], now: datetime
+) -> tuple[WebhookEvent, bool]:
+    """Record a TikTok event and act on it the first time it arrives."""
+    event_type = str(payload.get("event") or "")
+    with transaction.atomic():
+        event, created = webhook_event_record(
+            source=WebhookEvent.Source.TIKTOK, body=body, payload=payload, event_type=event_type, now=now
+        )
+        if not created:
+            return event, False
+        if event_type == "authorization.removed" and payload.get("user_openid"):
+            tiktok_identity_disconnect(
+                open_id=str(payload["user_openid"]),
+                reason=TikTokProfile.DisconnectReason.REVOKED_BY_USER,
+                now=now,
+            )
+        event.processed_at = now
+        event.save(update_fields=["processed_at"])
+    return event, True
+
+
+def whatsapp_webhook_receive(
+    *, body: bytes, payload: dict[str, Any], now: datetime
+) -> tuple[WebhookEvent, bool]:
+    """Record a WhatsApp delivery (message statuses) once; nothing acts on it yet."""
+    event_type = str(payload.get("object") or "")
+    with transaction.atomic():
+        event, created = webhook_event_record(
+            source=WebhookEvent.Source.WHATSAPP, body=body, payload=payload, event_type=event_type, now=now
+        )
+        if created:
+            event.processed_at = now
+            event.save(update_fields=["processed_at"])
+    return event, created
+
+
+# --- phone sign-in --------------------------------------------------------------------------
+
+
+def consumer_get_or_create_by_phone(*, phone: str) -> tuple[User, bool]:
+    """The user with this E.164 number, created (no password, unverified number) when missing."""
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        return user, False
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(phone=phone, phone_verified=False)
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+    except IntegrityError:
+        return User.objects.get(phone=phone), False
+    return user, True
+
+
+class PhoneLoginRefused(Exception):
+    """The code was not sent; ``user_message`` says why, in words for the person signing in."""
+
+    def __init__(self, user_message: str):
+        super().__init__(user_message)
+        self.user_message = user_message
+
+
+def whatsapp_login_start(*, request, phone: str) -> User:
+    """Start allauth's login by code for an E.164 number, the code sent over WhatsApp.
+
+    An unknown number gets a consumer account; when WhatsApp refuses the
+    message that new account is removed again, so nothing is left behind. allauth
+    keeps the code's expiry and attempt limit; its rate limit applies per number.
+    """
+    from allauth.account.internal.flows.login_by_code import LoginCodeVerificationProcess
+    from allauth.account.internal.stagekit import clear_login
+    from allauth.core import ratelimit
+
+    from social.whatsapp import WhatsAppSendError
+
+    if not ratelimit.consume(request, action="request_login_code", key=phone.lower()):
+        raise PhoneLoginRefused("Too many codes were requested for this number. Please wait and try again.")
+    user, created = consumer_get_or_create_by_phone(phone=phone)
+    if not user.is_active:
+        raise PhoneLoginRefused("This account is closed.")
+    try:
+        # No transaction is held across the HTTP call (on SQLite the sandbox, served by this
+        # same database, must be able to write); a failed send undoes the new account instead.
+        LoginCodeVerificationProcess.initiate(request=request, user=user, phone=phone)
+    except WhatsAppSendError as exc:
+        clear_login(request)
+        if created:
+            User.objects.filter(pk=user.pk, last_login__isnull=True, phone_verified=False).delete()
+        raise PhoneLoginRefused(exc.user_message) from exc
+    return user

@@ -1,0 +1,52 @@
+"""A new consumer signs in with the sandbox TikTok and lands on their page (Playwright)."""
+
+import pytest
+
+from accounts.models import User
+from social.models import TikTokProfile
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sandbox(live_server, settings):
+    settings.SOCIAL_SANDBOX = True
+    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
+    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
+    settings.WHATSAPP_API_BASE_URL = live_server.url + "/sandbox/whatsapp/v21.0"
+    return live_server
+
+
+def test_a_new_consumer_signs_in_with_sandbox_tiktok_and_lands_on_their_page(page, sandbox):
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="TikTok").click()
+    page.get_by_role("button", name="Continue").click()
+
+    page.get_by_label("Display name").fill("Nia Newcomer")
+    page.get_by_role("button", name="Authorize as a new user").click()
+
+    page.wait_for_url("**/me/")
+    assert page.get_by_test_id("me-name").inner_text() == "Nia Newcomer"
+    assert page.get_by_role("heading", name="Connected accounts").is_visible()
+    assert page.get_by_role("button", name="Sign out").is_visible()
+    user = User.objects.get()
+    assert TikTokProfile.objects.get(user=user).display_name == "Nia Newcomer"
+
+
+def test_a_consumer_signs_in_with_whatsapp_using_the_code_from_the_sandbox_inbox(page, sandbox, chromium):
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Sign in with WhatsApp").click()
+    page.get_by_label("Mobile number on WhatsApp").fill("+49 170 1234567")
+    page.get_by_role("button", name="Send me a code").click()
+    page.wait_for_url("**/accounts/login/code/confirm/")
+
+    inbox = page.context.new_page()
+    inbox.goto("/sandbox/whatsapp/inbox/")
+    code = inbox.get_by_test_id("code").first.inner_text()
+    inbox.close()
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+
+    page.wait_for_url("**/me/")
+    assert page.get_by_test_id("me-name").inner_text() == "+491701234567"
+    assert page.get_by_text("+491701234567 verified").is_visible()

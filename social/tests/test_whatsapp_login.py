@@ -1,0 +1,181 @@
+"""Sign-in with WhatsApp: allauth's login by code, the code sent through the Cloud API format."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import User
+from social.tests.conftest import body_json
+
+pytestmark = pytest.mark.django_db
+
+SENT = {
+    "messaging_product": "whatsapp",
+    "contacts": [{"input": "491701234567", "wa_id": "491701234567"}],
+    "messages": [{"id": "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI"}],
+}
+
+
+def _cloud_error(code: int, message: str, subcode: int | None = None) -> dict:
+    error = {"message": message, "type": "OAuthException", "code": code, "fbtrace_id": "AbCdEf123"}
+    if subcode:
+        error["error_subcode"] = subcode
+    return {"error": error}
+
+
+def test_a_new_number_gets_a_code_by_whatsapp_and_signs_in_with_it(client, whatsapp_api):
+    whatsapp_api.expect_oneshot_request(
+        "/v21.0/1055/messages", method="POST", headers={"Authorization": "Bearer wa-test-token"}
+    ).respond_with_json(SENT)
+
+    response = client.post("/accounts/whatsapp/", {"phone": "+49 170 1234567"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/code/confirm/"
+    sent = body_json(whatsapp_api.log[0][0])
+    assert sent["messaging_product"] == "whatsapp"
+    assert sent["to"] == "491701234567"
+    assert sent["type"] == "template"
+    template = sent["template"]
+    body, button = template["components"]
+    code = body["parameters"][0]["text"]
+    assert len(code) == 6 and code.isdigit()
+    assert (button["type"], button["sub_type"], button["parameters"][0]["text"]) == ("button", "url", code)
+    user = User.objects.get()
+    assert (user.phone, user.phone_verified) == ("+491701234567", False)
+
+    response = client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/me/"
+    user.refresh_from_db()
+    assert user.phone_verified
+    assert client.get("/me/").context["user"] == user
+
+
+def test_a_wrong_code_does_not_sign_in(client, whatsapp_api):
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+
+    response = client.post("/accounts/login/code/confirm/", {"code": "000000x"})
+
+    assert response.status_code == 200
+    assert not response.context["user"].is_authenticated
+    assert not User.objects.get().phone_verified
+
+
+def test_an_existing_number_signs_in_to_the_same_account(client, whatsapp_api):
+    existing = User.objects.create_user(phone="+491701234567", phone_verified=True)
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+
+    client.post("/accounts/whatsapp/", {"phone": "+49 (170) 123-4567"})
+    code = body_json(whatsapp_api.log[0][0])["template"]["components"][0]["parameters"][0]["text"]
+    client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert User.objects.count() == 1
+    assert client.get("/me/").context["user"] == existing
+
+
+@pytest.mark.parametrize(
+    ("code", "subcode", "shown"),
+    [
+        (131026, None, "could not deliver a WhatsApp message to this number"),
+        (131047, None, "Send any message to our WhatsApp number"),
+        (100, 2494010, "did not accept this phone number"),
+        (130429, None, "too many codes were sent just now"),
+        (999999, None, "could not send your code with WhatsApp just now"),
+    ],
+)
+def test_a_cloud_api_error_is_a_clear_form_error_and_creates_nobody(
+    client, whatsapp_api, code, subcode, shown
+):
+    whatsapp_api.expect_oneshot_request("/v21.0/1055/messages", method="POST").respond_with_json(
+        _cloud_error(code, f"(#{code}) refused", subcode), status=400
+    )
+
+    response = client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+
+    assert response.status_code == 200
+    assert shown in " ".join(response.context["form"].errors["phone"])
+    assert not User.objects.exists()
+    assert client.get("/accounts/login/code/confirm/").status_code == 302  # no half-started login
+
+
+def test_an_unreachable_cloud_api_is_a_clear_form_error(client, settings):
+    settings.WHATSAPP_API_BASE_URL = "http://127.0.0.1:9/v21.0"
+
+    response = client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+
+    assert response.status_code == 200
+    assert "could not send your code" in " ".join(response.context["form"].errors["phone"])
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize("phone", ["12345", "+49 abc", "+1 555 0100 999 999 999", ""])
+def test_an_invalid_number_is_refused_before_anything_is_sent(client, whatsapp_api, phone):
+    response = client.post("/accounts/whatsapp/", {"phone": phone})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"]
+    assert whatsapp_api.log == []
+    assert not User.objects.exists()
+
+
+def test_the_database_refuses_a_phone_that_is_not_e164(db):
+    from django.db import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        User.objects.create_user(phone="0170 1234567")
+
+
+def test_allauths_rate_limit_stops_a_fourth_code_for_the_same_number_within_a_minute(
+    client, whatsapp_api, settings
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.ACCOUNT_RATE_LIMITS = {}  # allauth's defaults: request_login_code 3/m per number
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+
+    for _ in range(3):
+        assert client.post("/accounts/whatsapp/", {"phone": "+491701234567"}).status_code == 302
+    response = client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+
+    assert response.status_code == 200
+    assert "Too many codes" in " ".join(response.context["form"].errors["phone"])
+    assert len(whatsapp_api.log) == 3
+
+
+def test_three_wrong_codes_end_the_attempt(client, whatsapp_api):
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+    code = body_json(whatsapp_api.log[0][0])["template"]["components"][0]["parameters"][0]["text"]
+
+    for _ in range(3):
+        client.post("/accounts/login/code/confirm/", {"code": "999999" if code != "999999" else "111111"})
+    response = client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert response.status_code == 302
+    assert response["Location"] != "/me/"
+    assert not client.get("/accounts/login/").context["user"].is_authenticated
+
+
+def test_signing_in_tells_a_person_whose_tiktok_was_disconnected(client, whatsapp_api):
+    from django.utils import timezone
+
+    from social.models import TikTokProfile
+
+    user = User.objects.create_user(phone="+491701234567", phone_verified=True)
+    TikTokProfile.objects.create(
+        user=user,
+        open_id="open-1",
+        disconnected_at=timezone.now(),
+        disconnect_reason=TikTokProfile.DisconnectReason.REVOKED_BY_USER,
+    )
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567"})
+    code = body_json(whatsapp_api.log[0][0])["template"]["components"][0]["parameters"][0]["text"]
+
+    page = client.post("/accounts/login/code/confirm/", {"code": code}, follow=True).content.decode()
+
+    assert "Your TikTok account is disconnected: you removed TikJoy&#x27;s access in TikTok." in page

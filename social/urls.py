@@ -1,0 +1,13 @@
+from django.urls import include, path
+
+from social import views, webhooks
+
+app_name = "social"
+
+urlpatterns = [
+    path("me/", views.me, name="me"),
+    path("accounts/whatsapp/", views.whatsapp_login, name="whatsapp_login"),
+    path("webhooks/tiktok/", webhooks.tiktok_webhook, name="tiktok_webhook"),
+    path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="whatsapp_webhook"),
+    path("sandbox/", include("social.sandbox_urls")),
+]

@@ -1,0 +1,123 @@
+"""WhatsApp Cloud API: send a sign-in code as an authentication template; verify webhooks.
+
+POST {WHATSAPP_API_BASE_URL}/{phone_number_id}/messages with the code in the
+body parameter and in the copy-code (URL) button, as Meta documents for
+authentication templates. The base URL points at Meta's Graph API, or the
+sandbox, or a test server. Access tokens are never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+# What the person trying to sign in is told, by Cloud API error code.
+_USER_MESSAGES = {
+    131026: "We could not deliver a WhatsApp message to this number. Check that it is on WhatsApp and try again.",
+    131047: "WhatsApp did not let us message this number right now (more than 24 hours since your last "
+    "reply). Send any message to our WhatsApp number, then try again.",
+    100: "WhatsApp did not accept this phone number. Check the number, including the country code.",
+    131009: "WhatsApp did not accept this phone number. Check the number, including the country code.",
+    130429: "WhatsApp is busy: too many codes were sent just now. Please wait a minute and try again.",
+    131056: "Too many codes were sent to this number just now. Please wait a minute and try again.",
+    80007: "WhatsApp is busy: too many codes were sent just now. Please wait a minute and try again.",
+    131048: "WhatsApp is limiting messages to this number for now. Please try again later.",
+}
+_DEFAULT_MESSAGE = "We could not send your code with WhatsApp just now. Please try again in a moment."
+
+
+class WhatsAppSendError(Exception):
+    """The Cloud API refused the message; ``user_message`` is safe to show to the person."""
+
+    def __init__(self, *, code: int | None, message: str, subcode: int | None = None, trace_id: str = ""):
+        super().__init__(f"WhatsApp error {code}: {message}")
+        self.code = code
+        self.subcode = subcode
+        self.trace_id = trace_id
+
+    @property
+    def user_message(self) -> str:
+        return _USER_MESSAGES.get(self.code or 0, _DEFAULT_MESSAGE)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    message_id: str
+    wa_id: str
+
+
+def whatsapp_auth_template_payload(*, to: str, code: str) -> dict:
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to.lstrip("+"),
+        "type": "template",
+        "template": {
+            "name": settings.WHATSAPP_TEMPLATE_NAME,
+            "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE},
+            "components": [
+                {"type": "body", "parameters": [{"type": "text", "text": code}]},
+                {
+                    "type": "button",
+                    "sub_type": "url",
+                    "index": "0",
+                    "parameters": [{"type": "text", "text": code}],
+                },
+            ],
+        },
+    }
+
+
+def whatsapp_code_send(*, to: str, code: str) -> SentMessage:
+    """Send ``code`` to the E.164 number ``to``; raise WhatsAppSendError when the Cloud API refuses."""
+    url = f"{settings.WHATSAPP_API_BASE_URL}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
+    try:
+        response = requests.post(
+            url,
+            json=whatsapp_auth_template_payload(to=to, code=code),
+            headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},
+            timeout=settings.WHATSAPP_HTTP_TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as exc:
+        logger.warning("WhatsApp send failed: %s", type(exc).__name__)
+        raise WhatsAppSendError(code=None, message=type(exc).__name__) from exc
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    if response.status_code == 200 and data.get("messages"):
+        contacts = data.get("contacts") or [{}]
+        return SentMessage(message_id=data["messages"][0].get("id", ""), wa_id=contacts[0].get("wa_id", ""))
+    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    exc = WhatsAppSendError(
+        code=_int_or_none(error.get("code")),
+        subcode=_int_or_none(error.get("error_subcode")),
+        message=str(error.get("message") or f"HTTP {response.status_code}"),
+        trace_id=str(error.get("fbtrace_id") or ""),
+    )
+    logger.warning("WhatsApp send refused: code=%s subcode=%s trace=%s", exc.code, exc.subcode, exc.trace_id)
+    raise exc
+
+
+def whatsapp_signature_valid(*, body: bytes, header: str, app_secret: str) -> bool:
+    """X-Hub-Signature-256: ``sha256=`` + hex HMAC-SHA256 of the raw body with the app secret."""
+    if not app_secret or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
