@@ -94,12 +94,15 @@ class RewardRuleConsoleInline(admin.StackedInline):
         text = "Type the amounts to see what you pay and what the user gets."
         if rule.pk and rule.campaign_id:
             campaign = rule.campaign
-            quote = pricing.example_post_quote(
-                rule=rule,
-                user_share=pricing.plan_for(campaign.merchant).user_share,
-                currency=campaign.currency,
-            )
-            text = quote_sentence(quote)
+            try:
+                user_share = pricing.plan_for(campaign.merchant).user_share
+            except pricing.NoPricingPlan as exc:
+                text = str(exc)
+            else:
+                quote = pricing.example_post_quote(
+                    rule=rule, user_share=user_share, currency=campaign.currency
+                )
+                text = quote_sentence(quote)
         return format_html(
             '<output class="rule-quote" aria-live="polite" data-quote-url="{}">{}</output>',
             reverse("console:campaigns_campaign_quote"),
@@ -190,7 +193,10 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         merchant = obj.merchant if obj is not None and obj.merchant_id else None
         if merchant is None:
             return "Your plan's share goes to the user; see the example under each rule."
-        return str(pricing.plan_for(merchant))
+        try:
+            return str(pricing.plan_for(merchant))
+        except pricing.NoPricingPlan as exc:
+            return str(exc)
 
     @admin.display(description="Videos to review")
     def videos_to_review(self, obj) -> int:

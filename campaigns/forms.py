@@ -6,7 +6,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 
 from campaigns import services
-from campaigns.models import ActionType, Campaign, RewardRule, UgcStatus
+from campaigns.models import ActionType, Campaign, RewardRule, UgcStatus, UgcSubmission, Video
 
 CAMPAIGN_HELP = {
     "name": "Shown to consumers on your brand page.",
@@ -153,8 +153,6 @@ class VideoConsoleForm(forms.ModelForm):
     )
 
     class Meta:
-        from campaigns.models import Video
-
         model = Video
         fields = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
         help_texts = {
@@ -200,8 +198,6 @@ class UgcReviewForm(forms.ModelForm):
     )
 
     class Meta:
-        from campaigns.models import UgcSubmission
-
         model = UgcSubmission
         fields: list[str] = []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
@@ -24,6 +25,7 @@ from merchants.models import Merchant
 from wallets.money import round_down
 
 RATE_PLACES = Decimal("0.0001")
+logger = logging.getLogger(__name__)
 
 
 def user_is_creator(user) -> bool:
@@ -151,7 +153,11 @@ def landing_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
     )
     if not campaigns:
         return []
-    user_share = pricing.plan_for(merchant).user_share
+    try:
+        user_share = pricing.plan_for(merchant).user_share
+    except pricing.NoPricingPlan:
+        logger.error("No pricing plan for %s: its campaigns are hidden from the brand page", merchant.slug)
+        return []
     result = []
     for campaign in campaigns:
         rules = sorted(
