@@ -197,3 +197,35 @@ def test_another_merchants_member_cannot_review(merchant, make_merchant, make_ca
 
     with pytest.raises(services.NotAllowed):
         services.ugc_review(submission=submission, actor=stranger, decision=UgcStatus.APPROVED, now=NOW)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_racing_for_the_last_slot_leave_fifteen_videos(make_merchant):
+    import threading
+
+    from django.db import connection
+
+    merchant = make_merchant("race")
+    owner = merchant.memberships.get().user
+    for n in range(14):
+        add_video(merchant, owner, n)
+    results, barrier = [], threading.Barrier(2)
+
+    def upload(n):
+        try:
+            barrier.wait()
+            add_video(merchant, owner, n)
+            results.append("added")
+        except services.LibraryFull:
+            results.append("full")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(100 + i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(results) == ["added", "full"]
+    assert Video.objects.filter(merchant=merchant).count() == 15
