@@ -216,3 +216,26 @@ def test_reviewing_ugc_in_the_console_needs_a_reason_to_request_changes(
     client.post(url, {"decision": UgcStatus.CHANGES_REQUESTED, "reason": "Show the product"})
     submission.refresh_from_db()
     assert (submission.status, submission.review_reason) == (UgcStatus.CHANGES_REQUESTED, "Show the product")
+
+
+def test_the_rule_editor_shows_the_example_post_quote_for_each_saved_rule(
+    client, merchant, owner, make_campaign
+):
+    campaign = make_campaign(merchant)
+    client.force_login(owner)
+
+    text = client.get(reverse("console:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+
+    assert text.count('class="rule-quote"') >= 5  # one per rule (+ the empty template row)
+    assert 'data-quote-url="/console/campaigns/campaign/quote/"' in text
+    # demo share rule of the fixtures: 2.00 + 6.15 engagement (capped at 25.00), users get 80 %
+    assert "you pay €8.15, the user gets €6.52, TikJoy keeps €1.63" in text.replace("\xa0", "")
+
+
+def test_an_ended_campaign_is_read_only(client, merchant, owner, make_campaign):
+    campaign = services.campaign_end(campaign=make_campaign(merchant), actor=owner)
+    client.force_login(owner)
+    url = reverse("console:campaigns_campaign_change", args=[campaign.pk])
+
+    assert 'name="_save"' not in client.get(url).content.decode()
+    assert client.post(url, {"name": "Renamed"}).status_code == 403
