@@ -136,3 +136,17 @@ def test_a_bad_upload_is_a_form_error_not_a_500(client, merchant, make_campaign,
 
     assert response.status_code == 400
     assert "Upload a video file" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/b/acme/videos/99999999999999999999/download/",
+        "/b/acme/campaigns/99999999999999999999/my-video/",
+        "/b/nobody/videos/1/download/",
+    ],
+)
+def test_absurd_addresses_are_404_not_500(client, merchant, make_user, path):
+    client.force_login(make_user("fan@consumer.example"))
+
+    assert client.get(path).status_code == 404
