@@ -109,6 +109,11 @@ class RewardRuleForm(forms.ModelForm):
         ]
         help_texts = RULE_HELP
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # a saved rule keeps its action (its counters belong to it)
+            self.fields["action"].disabled = True
+
     def _get_validation_exclusions(self):
         # The formset's clean() explains these in words (see CampaignConsoleForm).
         return set(super()._get_validation_exclusions()) | (set(self.fields) - {"action"})

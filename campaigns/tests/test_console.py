@@ -239,3 +239,25 @@ def test_an_ended_campaign_is_read_only(client, merchant, owner, make_campaign):
 
     assert 'name="_save"' not in client.get(url).content.decode()
     assert client.post(url, {"name": "Renamed"}).status_code == 403
+
+
+def test_a_saved_rule_keeps_its_action(merchant, make_campaign):
+    from campaigns.forms import RewardRuleForm
+
+    login = make_campaign(merchant).rules.get(action=ActionType.TIKTOK_LOGIN)
+
+    form = RewardRuleForm(
+        instance=login,
+        data={
+            "action": ActionType.LIKE,
+            "is_enabled": "on",
+            "amount": "1.00",
+            "per_1000_views": "0",
+            "per_like": "0",
+            "per_comment": "0",
+            "per_share": "0",
+        },
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["action"] == ActionType.TIKTOK_LOGIN
