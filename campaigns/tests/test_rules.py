@@ -202,3 +202,16 @@ def test_ended_campaigns_are_ended_by_the_periodic_task_once(merchant, owner):
     assert services.campaigns_end_expired(now=NOW + timedelta(days=31)) == 0
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ENDED
+
+
+def test_the_end_of_campaigns_is_scheduled_and_the_task_ends_due_campaigns(merchant, owner):
+    from django_q.models import Schedule
+
+    from campaigns.tasks import campaigns_end_due
+
+    campaign = create(merchant, owner, starts_at=NOW - timedelta(days=40), ends_at=NOW - timedelta(days=10))
+
+    assert Schedule.objects.filter(func="campaigns.tasks.campaigns_end_due").exists()
+    assert campaigns_end_due() == 1
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.ENDED
