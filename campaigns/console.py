@@ -386,8 +386,8 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
         if change:
             video = Video.objects.select_related("merchant").get(pk=obj.pk)
             changes = {name: data[name] for name in form.changed_data if name in fields}
-            if "file" in form.changed_data and data.get("file"):
-                changes["file"] = data["file"]
+            if "file" in form.changed_data:
+                changes["file"] = data.get("file") or None  # False: "clear" was ticked
             services.video_update(video=video, actor=request.user, changes=changes)
         else:
             merchant = _selected_merchant(request)

@@ -229,3 +229,23 @@ def test_two_uploads_racing_for_the_last_slot_leave_fifteen_videos(make_merchant
 
     assert sorted(results) == ["added", "full"]
     assert Video.objects.filter(merchant=merchant).count() == 15
+
+
+def test_a_videos_file_can_be_replaced_by_a_tiktok_link_and_the_old_file_is_deleted(
+    merchant, owner, django_capture_on_commit_callbacks
+):
+    video = services.video_add(merchant=merchant, actor=owner, title="Clip", file=tiny_mp4())
+    stored, storage = video.file.name, video.file.storage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.video_update(
+            video=video,
+            actor=owner,
+            changes={"file": None, "tiktok_url": "https://www.tiktok.com/@acme/video/5"},
+        )
+
+    video.refresh_from_db()
+    assert not video.file and video.tiktok_url
+    assert not storage.exists(stored)
+    with pytest.raises(services.VideoInvalid):
+        services.video_update(video=video, actor=owner, changes={"tiktok_url": ""})
