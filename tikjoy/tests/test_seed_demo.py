@@ -5,6 +5,11 @@ from accounts.models import User
 from tikjoy.management.commands.seed_demo import DEMO_PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo stores a UGC placeholder file
+
+
 @pytest.mark.django_db
 def test_seed_demo_twice_leaves_one_copy_of_everything(client, capsys):
     call_command("seed_demo")
@@ -56,10 +61,9 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
 
 
 @pytest.mark.django_db
-def test_seed_demo_shows_a_live_campaign_with_videos_and_a_ugc_video_to_review(client, settings, tmp_path):
+def test_seed_demo_shows_a_live_campaign_with_videos_and_a_ugc_video_to_review(client):
     from campaigns.models import ActionType, Campaign, CampaignStatus, UgcStatus, UgcSubmission, Video
 
-    settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", "--quiet-credentials")
     call_command("seed_demo", "--quiet-credentials")
 
