@@ -24,12 +24,15 @@ class Capability(StrEnum):
     MANAGE_TOUCHPOINTS = "MANAGE_TOUCHPOINTS"  # add and change touchpoints, print posters
     MANAGE_BILLING = "MANAGE_BILLING"  # legal and billing details, add funds, low-balance threshold
     MANAGE_TEAM = "MANAGE_TEAM"  # invite, change roles, remove members
+    MANAGE_CAMPAIGNS = "MANAGE_CAMPAIGNS"  # campaigns, reward rules, the video library, UGC review
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(Capability),
-    Role.MANAGER: frozenset({Capability.VIEW, Capability.EDIT_BRAND, Capability.MANAGE_TOUCHPOINTS}),
-    Role.AGENCY: frozenset({Capability.VIEW, Capability.MANAGE_TOUCHPOINTS}),
+    Role.MANAGER: frozenset(
+        {Capability.VIEW, Capability.EDIT_BRAND, Capability.MANAGE_TOUCHPOINTS, Capability.MANAGE_CAMPAIGNS}
+    ),
+    Role.AGENCY: frozenset({Capability.VIEW, Capability.MANAGE_TOUCHPOINTS, Capability.MANAGE_CAMPAIGNS}),
     Role.VIEWER: frozenset({Capability.VIEW}),
 }
 

@@ -80,10 +80,16 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
         if touchpoint is not None:
             request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
+    from campaigns.views import landing_context
+
     return render(
         request,
         "merchants/landing.html",
-        {"merchant": merchant, "campaigns": [], "next": reverse("merchants:join", args=[merchant.slug])},
+        {
+            "merchant": merchant,
+            "next": reverse("merchants:join", args=[merchant.slug]),
+            **landing_context(request, merchant),
+        },
     )
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "social",
     "social.tiktok_login",
     "merchants",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,10 @@ PLATFORM_BANK_DETAILS = {
 }
 MERCHANT_LOW_BALANCE_THRESHOLD = env.str("MERCHANT_LOW_BALANCE_THRESHOLD", default="50.00")
 MERCHANT_INVITATION_MAX_AGE_DAYS = env.int("MERCHANT_INVITATION_MAX_AGE_DAYS", default=7)
+
+# Campaigns (issue #5): the video library's upload limits (docs/campaigns.md).
+VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=50)
+VIDEO_ALLOWED_EXTENSIONS = ("mp4", "mov", "webm")
 
 # Security headers. Our pages load nothing from other origins.
 CONTENT_SECURITY_POLICY = env.str(

@@ -1,0 +1,112 @@
+"""Campaigns in the ops admin (/ops/): pricing plans, platform limits, creator flags; campaigns read-mostly."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from campaigns.models import (
+    Campaign,
+    CreatorStatus,
+    MerchantPricing,
+    PlatformLimit,
+    PricingPlan,
+    RewardRule,
+    UgcSubmission,
+    Video,
+)
+
+
+@admin.register(PricingPlan)
+class PricingPlanOpsAdmin(admin.ModelAdmin):
+    list_display = ("name", "user_share", "is_default", "created_at")
+
+
+@admin.register(MerchantPricing)
+class MerchantPricingOpsAdmin(admin.ModelAdmin):
+    list_display = ("merchant", "plan")
+    search_fields = ("merchant__brand_name", "merchant__slug")
+
+
+@admin.register(PlatformLimit)
+class PlatformLimitOpsAdmin(admin.ModelAdmin):
+    list_display = ("currency", "min_reward", "max_reward", "max_per_post")
+
+
+class RewardRuleInline(admin.TabularInline):
+    model = RewardRule
+    extra = 0
+    can_delete = False
+    readonly_fields = ("rewards_paid",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignOpsAdmin(admin.ModelAdmin):
+    list_display = ("name", "merchant", "status", "starts_at", "ends_at", "budget", "spent")
+    list_filter = ("status", "currency")
+    search_fields = ("name", "merchant__brand_name")
+    inlines = [RewardRuleInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Video)
+class VideoOpsAdmin(admin.ModelAdmin):
+    list_display = ("title", "merchant", "slot", "created_at")
+    search_fields = ("title", "merchant__brand_name")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UgcSubmission)
+class UgcSubmissionOpsAdmin(admin.ModelAdmin):
+    list_display = ("pk", "campaign", "user", "status", "submitted_at", "reviewed_at")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreatorStatus)
+class CreatorStatusOpsAdmin(admin.ModelAdmin):
+    """Ops mark consumers as creators until the TikTok follower count feeds this."""
+
+    list_display = ("user", "is_creator", "source", "follower_count", "set_by", "updated_at")
+    list_filter = ("is_creator", "source")
+    search_fields = ("user__email", "user__display_name")
+    readonly_fields = ("set_by", "updated_at")
+    autocomplete_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        from campaigns.services import creator_status_set
+
+        creator_status_set(
+            user=form.cleaned_data["user"],
+            is_creator=form.cleaned_data["is_creator"],
+            source=form.cleaned_data["source"],
+            follower_count=form.cleaned_data["follower_count"],
+            actor=request.user,
+        )
+        obj.pk = CreatorStatus.objects.get(user=form.cleaned_data["user"]).pk
+
+
+from campaigns import console  # noqa: E402, F401  (registers the console pages)

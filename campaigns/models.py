@@ -1,0 +1,395 @@
+"""Campaigns, their reward rules, pricing plans and platform limits, the video library, UGC.
+
+Writes go through ``campaigns.services``; ``spent`` and ``rewards_paid`` are written by the
+reward engine only. Rules that must always hold are database constraints (docs/campaigns.md).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from merchants.models import Currency
+
+MAX_VIDEOS_PER_MERCHANT = 15
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "DRAFT", "Draft"
+    ACTIVE = "ACTIVE", "Active"
+    PAUSED = "PAUSED", "Paused"
+    ENDED = "ENDED", "Ended"
+
+
+class PauseReason(models.TextChoices):
+    MERCHANT = "MERCHANT", "Paused by the merchant"
+    FUNDS = "FUNDS", "The wallet ran out of funds"
+    BUDGET = "BUDGET", "The campaign budget is spent"
+
+
+class UgcPolicy(models.TextChoices):
+    CREATORS_ONLY = "CREATORS_ONLY", "Creators only (more than 5,000 followers)"
+    ALL_USERS = "ALL_USERS", "All users"
+
+
+class ActionType(models.TextChoices):
+    TIKTOK_LOGIN = "TIKTOK_LOGIN", "Log in with TikTok"
+    WHATSAPP_LOGIN = "WHATSAPP_LOGIN", "Log in with WhatsApp"
+    SHARE_VIDEO = "SHARE_VIDEO", "Share a video on TikTok"
+    LIKE = "LIKE", "Like one of the brand's posts"
+    COMMENT = "COMMENT", "Comment on one of the brand's posts"
+
+
+LOGIN_ACTIONS = (ActionType.TIKTOK_LOGIN, ActionType.WHATSAPP_LOGIN)
+UNVERIFIABLE_ACTIONS = (ActionType.LIKE, ActionType.COMMENT)
+
+
+class PricingPlan(models.Model):
+    """What share of the merchant's price the user receives; the platform keeps the rest (ops-managed)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    user_share = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        help_text="Fraction of the merchant's price paid to the user, 0 to 1 (0.8000 = 80 %).",
+    )
+    is_default = models.BooleanField(
+        default=False, help_text="Used for merchants without a plan of their own. At most one."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user_share__gte=0) & Q(user_share__lte=1), name="campaigns_plan_share_0_to_1"
+            ),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="campaigns_plan_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (users get {self.user_share * 100:.2f} %)"
+
+
+class MerchantPricing(models.Model):
+    """The pricing plan ops assigned to a merchant; without one, the default plan applies."""
+
+    merchant = models.OneToOneField("merchants.Merchant", on_delete=models.CASCADE, related_name="pricing")
+    plan = models.ForeignKey(PricingPlan, on_delete=models.PROTECT, related_name="merchants")
+
+    class Meta:
+        verbose_name_plural = "merchant pricing"
+
+    def __str__(self) -> str:
+        return f"{self.merchant}: {self.plan}"
+
+
+class PlatformLimit(models.Model):
+    """Ops-configured bounds on what one reward may cost the merchant, per currency."""
+
+    currency = models.CharField(max_length=3, choices=Currency.choices, unique=True)
+    min_reward = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Smallest merchant price of one reward."
+    )
+    max_reward = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Largest merchant price of one reward."
+    )
+    max_per_post = models.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Largest merchant price one shared post may earn in total."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(min_reward__gte=0), name="campaigns_limit_min_not_negative"),
+            models.CheckConstraint(
+                condition=Q(max_reward__gte=F("min_reward")), name="campaigns_limit_max_at_least_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_post__gte=F("max_reward")), name="campaigns_limit_post_at_least_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency}: {self.min_reward} to {self.max_reward} per reward, {self.max_per_post} per post"
+
+
+class CampaignQuerySet(models.QuerySet):
+    def live(self, *, now) -> CampaignQuerySet:
+        """Active campaigns that have started and not ended at ``now``."""
+        return self.filter(status=CampaignStatus.ACTIVE, starts_at__lte=now).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+        )
+
+
+class Campaign(models.Model):
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="campaigns")
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    pause_reason = models.CharField(max_length=10, choices=PauseReason.choices, blank=True)
+    starts_at = models.DateTimeField("starts")
+    ends_at = models.DateTimeField("ends", null=True, blank=True)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    touchpoints = models.ManyToManyField("merchants.Touchpoint", blank=True, related_name="campaigns")
+    budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    spent = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
+    hashtag = models.CharField(max_length=100, blank=True)
+    mention = models.CharField(max_length=100, blank=True)
+    hold_days = models.PositiveSmallIntegerField(default=14)
+    ugc_policy = models.CharField(max_length=16, choices=UgcPolicy.choices, default=UgcPolicy.CREATORS_ONLY)
+    min_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    max_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    new_user_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
+    returning_user_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
+    user_daily_cap = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    user_campaign_cap = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CampaignStatus.values), name="campaigns_campaign_status_known"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=CampaignStatus.PAUSED) & Q(pause_reason__in=PauseReason.values))
+                | (~Q(status=CampaignStatus.PAUSED) & Q(pause_reason="")),
+                name="campaigns_campaign_paused_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(ugc_policy__in=UgcPolicy.values), name="campaigns_campaign_ugc_policy_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values), name="campaigns_campaign_currency_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="campaigns_campaign_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget__isnull=True) | Q(budget__gt=0), name="campaigns_campaign_budget_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(spent__gte=0) & (Q(budget__isnull=True) | Q(spent__lte=F("budget"))),
+                name="campaigns_campaign_spent_within_budget",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_reward__isnull=True) | Q(min_reward__gte=0),
+                name="campaigns_campaign_min_reward_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_reward__isnull=True)
+                | Q(max_reward__isnull=True)
+                | Q(max_reward__gte=F("min_reward")),
+                name="campaigns_campaign_max_reward_at_least_min",
+            ),
+            models.CheckConstraint(
+                condition=Q(new_user_multiplier__gt=0) & Q(returning_user_multiplier__gt=0),
+                name="campaigns_campaign_multipliers_positive",
+            ),
+            models.CheckConstraint(
+                condition=(Q(user_daily_cap__isnull=True) | Q(user_daily_cap__gte=0))
+                & (Q(user_campaign_cap__isnull=True) | Q(user_campaign_cap__gte=0)),
+                name="campaigns_campaign_user_caps_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_days__lte=365), name="campaigns_campaign_hold_at_most_a_year"
+            ),
+            models.CheckConstraint(
+                condition=~Q(hashtag__startswith="#") & ~Q(mention__startswith="@"),
+                name="campaigns_campaign_tags_stored_bare",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "status"], name="campaigns_campaign_mstatus")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def requirement(self) -> str:
+        """What a shared post must carry, as a user would type it (either one, when both are set)."""
+        parts = [f"#{self.hashtag}" if self.hashtag else "", f"@{self.mention}" if self.mention else ""]
+        return " or ".join(p for p in parts if p)
+
+
+class RewardRule(models.Model):
+    """What one action earns in a campaign: the merchant's price (the user gets the plan's share of it)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rules")
+    action = models.CharField(max_length=16, choices=ActionType.choices)
+    is_enabled = models.BooleanField("enabled", default=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    per_1000_views = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    per_like = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    per_comment = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    per_share = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
+    max_per_post = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    max_rewards = models.PositiveIntegerField(null=True, blank=True)
+    rewards_paid = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "action"], name="campaigns_rule_one_per_action"),
+            models.CheckConstraint(
+                condition=Q(action__in=ActionType.values), name="campaigns_rule_action_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0)
+                & Q(per_1000_views__gte=0)
+                & Q(per_like__gte=0)
+                & Q(per_comment__gte=0)
+                & Q(per_share__gte=0)
+                & (Q(max_per_post__isnull=True) | Q(max_per_post__gte=0)),
+                name="campaigns_rule_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(action=ActionType.SHARE_VIDEO)
+                | (
+                    Q(per_1000_views=0)
+                    & Q(per_like=0)
+                    & Q(per_comment=0)
+                    & Q(per_share=0)
+                    & Q(max_per_post__isnull=True)
+                ),
+                name="campaigns_rule_engagement_only_for_shares",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_rewards__isnull=True) | Q(rewards_paid__lte=F("max_rewards")),
+                name="campaigns_rule_paid_within_cap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} in {self.campaign}"
+
+    @property
+    def has_engagement(self) -> bool:
+        return any((self.per_1000_views, self.per_like, self.per_comment, self.per_share))
+
+
+def video_upload_to(instance: Video, filename: str) -> str:
+    return f"campaigns/videos/{instance.merchant_id}/{filename}"
+
+
+class Video(models.Model):
+    """One of the (at most 15) videos a merchant offers consumers to share."""
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="videos")
+    slot = models.PositiveSmallIntegerField(help_text=f"1 to {MAX_VIDEOS_PER_MERCHANT}.")
+    title = models.CharField(max_length=120)
+    caption = models.TextField(blank=True, help_text="The text consumers copy to post with the video.")
+    hashtags = models.CharField(
+        max_length=300, blank=True, help_text="Space-separated, e.g. #summer #joyback"
+    )
+    mentions = models.CharField(max_length=300, blank=True, help_text="Space-separated, e.g. @brand")
+    file = models.FileField(upload_to=video_upload_to, blank=True, max_length=255)
+    tiktok_url = models.URLField("TikTok URL", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "slot"], name="campaigns_video_one_per_slot"),
+            models.CheckConstraint(
+                condition=Q(slot__gte=1) & Q(slot__lte=MAX_VIDEOS_PER_MERCHANT),
+                name="campaigns_video_slot_1_to_15",
+            ),
+            models.CheckConstraint(
+                condition=~Q(file="") | ~Q(tiktok_url=""), name="campaigns_video_file_or_tiktok_url"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def share_text(self) -> str:
+        """Caption, hashtags and mentions as one text to paste into TikTok."""
+        return " ".join(p for p in (self.caption.strip(), self.hashtags.strip(), self.mentions.strip()) if p)
+
+
+class UgcStatus(models.TextChoices):
+    SUBMITTED = "SUBMITTED", "Waiting for review"
+    APPROVED = "APPROVED", "Approved"
+    CHANGES_REQUESTED = "CHANGES_REQUESTED", "Changes requested"
+    REJECTED = "REJECTED", "Rejected"
+
+
+def ugc_upload_to(instance: UgcSubmission, filename: str) -> str:
+    return f"campaigns/ugc/{instance.campaign_id}/{filename}"
+
+
+class UgcSubmission(models.Model):
+    """A consumer's own video for a campaign, reviewed by the merchant before it may earn share rewards."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="ugc_submissions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ugc_submissions"
+    )
+    file = models.FileField(upload_to=ugc_upload_to, max_length=255)
+    caption = models.TextField()
+    status = models.CharField(max_length=20, choices=UgcStatus.choices, default=UgcStatus.SUBMITTED)
+    review_reason = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for the first submission, +1 per resubmission."
+    )
+
+    class Meta:
+        verbose_name = "UGC submission"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=UgcStatus.values), name="campaigns_ugc_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[UgcStatus.CHANGES_REQUESTED, UgcStatus.REJECTED])
+                | ~Q(review_reason=""),
+                name="campaigns_ugc_refusal_has_reason",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "status"], name="campaigns_ugc_cstatus")]
+
+    def __str__(self) -> str:
+        return f"UGC #{self.pk} for {self.campaign} ({self.get_status_display()})"
+
+
+class CreatorSource(models.TextChoices):
+    OPS = "OPS", "Set by ops"
+    TIKTOK = "TIKTOK", "TikTok follower count"
+
+
+class CreatorStatus(models.Model):
+    """Whether a consumer counts as a creator (more than 5,000 followers); ops set it until TikTok feeds it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creator_status"
+    )
+    is_creator = models.BooleanField(default=False)
+    source = models.CharField(max_length=6, choices=CreatorSource.choices, default=CreatorSource.OPS)
+    follower_count = models.PositiveIntegerField(null=True, blank=True)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "creator statuses"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=CreatorSource.values), name="campaigns_creator_source_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user}: {'creator' if self.is_creator else 'not a creator'} ({self.get_source_display()})"
+        )

@@ -1,0 +1,119 @@
+"""The arithmetic of rewards: what the merchant pays, what the user gets, what the platform keeps.
+
+Pure functions (except :func:`plan_for`, which reads the merchant's plan) in ``Decimal`` with
+explicit rounding: every amount is rounded DOWN to the currency's minor unit, so the platform
+never pays a user more than the merchant funded, and ``user_amount + margin == price`` exactly.
+The reward engine calls these; docs/campaigns.md has a worked example.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from moneyed import Money
+
+from campaigns.models import ActionType, MerchantPricing, PricingPlan, RewardRule
+from wallets.money import is_at_precision, round_down, zero
+
+EXAMPLE_POST = {"views": 10_000, "likes": 300, "comments": 20, "shares": 5}
+
+
+class NoPricingPlan(LookupError):
+    """No plan assigned to the merchant and no default plan: ops must create one in /ops/."""
+
+
+def plan_for(merchant) -> PricingPlan:
+    """The merchant's pricing plan, or the default plan when ops assigned none."""
+    assigned = MerchantPricing.objects.filter(merchant=merchant).select_related("plan").first()
+    if assigned is not None:
+        return assigned.plan
+    plan = PricingPlan.objects.filter(is_default=True).first()
+    if plan is None:
+        raise NoPricingPlan("No default pricing plan: ops must mark one plan as the default.")
+    return plan
+
+
+def split(*, price: Money, user_share: Decimal) -> tuple[Money, Money]:
+    """(what the user gets, the platform's margin) of a merchant ``price``.
+
+    The user's amount is rounded down to the minor unit; the margin is the rest, so the two
+    always add up to the price and neither is negative.
+    """
+    if not Decimal(0) <= user_share <= Decimal(1):
+        raise ValueError(f"user_share must be between 0 and 1, not {user_share}")
+    if price.amount < 0:
+        raise ValueError("A price cannot be negative.")
+    if not is_at_precision(price):
+        raise ValueError(f"{price} is not rounded to its currency's minor unit")
+    currency = str(price.currency)
+    user_amount = round_down(price.amount * user_share, currency)
+    return user_amount, price - user_amount
+
+
+def engagement_price(
+    *, rule: RewardRule, views: int, likes: int, comments: int, shares: int, currency: str
+) -> Money:
+    """The merchant price a post earns for these engagement counts (SHARE_VIDEO rules).
+
+    Rounded down to the minor unit, and never more than ``rule.max_per_post`` (the cap on a
+    post's engagement earnings; the fixed share amount is paid on top of it).
+    """
+    if min(views, likes, comments, shares) < 0:
+        raise ValueError("Engagement counts cannot be negative.")
+    if rule.action != ActionType.SHARE_VIDEO:
+        return zero(currency)
+    raw = (
+        rule.per_1000_views * Decimal(views) / Decimal(1000)
+        + rule.per_like * likes
+        + rule.per_comment * comments
+        + rule.per_share * shares
+    )
+    price = round_down(raw, currency)
+    if rule.max_per_post is not None:
+        cap = round_down(rule.max_per_post, currency)
+        if price > cap:
+            return cap
+    return price
+
+
+def apply_multiplier(*, price: Money, multiplier: Decimal) -> Money:
+    """``price`` times a NEW/RETURNING user multiplier, rounded down."""
+    if multiplier < 0:
+        raise ValueError("A multiplier cannot be negative.")
+    return round_down(price.amount * multiplier, str(price.currency))
+
+
+def example_post_quote(
+    *,
+    rule: RewardRule,
+    user_share: Decimal,
+    currency: str,
+    views: int = EXAMPLE_POST["views"],
+    likes: int = EXAMPLE_POST["likes"],
+    comments: int = EXAMPLE_POST["comments"],
+    shares: int = EXAMPLE_POST["shares"],
+) -> dict:
+    """What the merchant pays and the user gets for one action (a share: an example post).
+
+    The fixed amount and the engagement are split separately, as they are paid as separate
+    rewards (the fixed amount on verification, the engagement as it is measured).
+    """
+    fixed = round_down(rule.amount, currency)
+    engagement = engagement_price(
+        rule=rule, views=views, likes=likes, comments=comments, shares=shares, currency=currency
+    )
+    fixed_user, fixed_margin = split(price=fixed, user_share=user_share)
+    engagement_user, engagement_margin = split(price=engagement, user_share=user_share)
+    return {
+        "action": rule.action,
+        "currency": currency,
+        "counts": {"views": views, "likes": likes, "comments": comments, "shares": shares},
+        "fixed": fixed,
+        "engagement": engagement,
+        "merchant_price": fixed + engagement,
+        "user_amount": fixed_user + engagement_user,
+        "margin": fixed_margin + engagement_margin,
+        "capped": rule.max_per_post is not None
+        and engagement == round_down(rule.max_per_post, currency)
+        and engagement.amount > 0,
+    }

@@ -1,0 +1,177 @@
+"""Reads: live campaigns and what each action earns a user, the video library, creators, UGC."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+
+from django.db.models import QuerySet
+from moneyed import Money
+
+from campaigns import pricing
+from campaigns.models import (
+    ActionType,
+    Campaign,
+    CampaignStatus,
+    CreatorStatus,
+    RewardRule,
+    UgcStatus,
+    UgcSubmission,
+    Video,
+)
+from merchants.models import Merchant
+from wallets.money import round_down
+
+RATE_PLACES = Decimal("0.0001")
+logger = logging.getLogger(__name__)
+
+
+def user_is_creator(user) -> bool:
+    """Whether ``user`` counts as a creator (more than 5,000 TikTok followers).
+
+    An ops decision (``CreatorStatus``) wins when there is one; otherwise the TikTok profile's
+    follower count at the last sync (``social.TikTokProfile.is_creator``) decides.
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    decided = CreatorStatus.objects.filter(user=user).values_list("is_creator", flat=True).first()
+    if decided is not None:
+        return decided
+    from social.models import TikTokProfile
+
+    return TikTokProfile.objects.filter(user=user, is_creator=True).exists()
+
+
+def ugc_is_approved(*, submission_id: int, user=None, campaign: Campaign | None = None) -> bool:
+    """For the reward engine: only an APPROVED submission (of this user / campaign) may earn SHARE_VIDEO."""
+    filters = {"pk": submission_id, "status": UgcStatus.APPROVED}
+    if user is not None:
+        filters["user"] = user
+    if campaign is not None:
+        filters["campaign"] = campaign
+    return UgcSubmission.objects.filter(**filters).exists()
+
+
+def ugc_approved_list(*, campaign: Campaign, user) -> QuerySet[UgcSubmission]:
+    """The user's approved videos for a campaign (what they may share for SHARE_VIDEO rewards)."""
+    return UgcSubmission.objects.filter(campaign=campaign, user=user, status=UgcStatus.APPROVED)
+
+
+def ugc_can_submit(*, campaign: Campaign, user, now: datetime) -> tuple[bool, str]:
+    """(may this user submit a video to this campaign, and if not, why in words)."""
+    if user is None or not user.is_authenticated:
+        return False, "Sign in to submit a video."
+    if not Campaign.objects.live(now=now).filter(pk=campaign.pk).exists():
+        return False, "This campaign is not running."
+    if campaign.ugc_policy != "ALL_USERS" and not user_is_creator(user):
+        return False, "This campaign takes videos from creators only (more than 5,000 TikTok followers)."
+    return True, ""
+
+
+def ugc_waiting_count(*, merchant_id: int) -> int:
+    """Submissions waiting for the merchant's review (the console badge)."""
+    return UgcSubmission.objects.filter(campaign__merchant_id=merchant_id, status=UgcStatus.SUBMITTED).count()
+
+
+def campaign_active_count(*, merchant: Merchant) -> int:
+    return Campaign.objects.filter(merchant=merchant, status=CampaignStatus.ACTIVE).count()
+
+
+def video_list(*, merchant: Merchant) -> QuerySet[Video]:
+    return Video.objects.filter(merchant=merchant).order_by("slot")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What one action earns the USER (after the platform's margin), for the brand page."""
+
+    action: str
+    label: str
+    new_user: Money
+    returning_user: Money
+    per_1000_views: Decimal
+    per_like: Decimal
+    per_comment: Decimal
+    per_share: Decimal
+    max_per_post: Money | None
+    held: bool
+
+    @property
+    def has_engagement(self) -> bool:
+        return any((self.per_1000_views, self.per_like, self.per_comment, self.per_share))
+
+    @property
+    def differs_for_returning(self) -> bool:
+        return self.new_user != self.returning_user
+
+
+def _user_rate(rate: Decimal, share: Decimal) -> Decimal:
+    """The user's share of a rate, rounded down to 4 places, shown with at least 2 (0.2 -> 0.20)."""
+    value = (rate * share).quantize(RATE_PLACES, rounding=ROUND_DOWN)
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value.normalize()
+
+
+def rule_offer(*, rule: RewardRule, campaign: Campaign, user_share: Decimal) -> Offer:
+    currency = campaign.currency
+    fixed = round_down(rule.amount, currency)
+
+    def user_amount(multiplier: Decimal) -> Money:
+        return pricing.split(
+            price=pricing.apply_multiplier(price=fixed, multiplier=multiplier), user_share=user_share
+        )[0]
+
+    max_per_post = None
+    if rule.max_per_post is not None:
+        max_per_post = pricing.split(price=round_down(rule.max_per_post, currency), user_share=user_share)[0]
+    return Offer(
+        action=rule.action,
+        label=ActionType(rule.action).label,
+        new_user=user_amount(campaign.new_user_multiplier),
+        returning_user=user_amount(campaign.returning_user_multiplier),
+        per_1000_views=_user_rate(rule.per_1000_views, user_share),
+        per_like=_user_rate(rule.per_like, user_share),
+        per_comment=_user_rate(rule.per_comment, user_share),
+        per_share=_user_rate(rule.per_share, user_share),
+        max_per_post=max_per_post,
+        held=rule.action in (ActionType.LIKE, ActionType.COMMENT),
+    )
+
+
+ACTION_ORDER = {action: index for index, action in enumerate(ActionType.values)}
+
+
+def landing_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
+    """Live campaigns of ``merchant`` with what each enabled action earns a user."""
+    campaigns = list(
+        Campaign.objects.live(now=now)
+        .filter(merchant=merchant)
+        .prefetch_related("rules")
+        .order_by("starts_at", "pk")
+    )
+    if not campaigns:
+        return []
+    try:
+        user_share = pricing.plan_for(merchant).user_share
+    except pricing.NoPricingPlan:
+        logger.error("No pricing plan for %s: its campaigns are hidden from the brand page", merchant.slug)
+        return []
+    result = []
+    for campaign in campaigns:
+        rules = sorted(
+            (r for r in campaign.rules.all() if r.is_enabled), key=lambda r: ACTION_ORDER[r.action]
+        )
+        offers = [rule_offer(rule=rule, campaign=campaign, user_share=user_share) for rule in rules]
+        result.append({"campaign": campaign, "offers": offers})
+    return result
+
+
+def landing_context(*, merchant: Merchant, user, now: datetime) -> dict:
+    """Everything the brand page shows from this app."""
+    offers = landing_offers(merchant=merchant, now=now)
+    is_creator = user_is_creator(user)
+    for item in offers:
+        item["ugc_open"] = item["campaign"].ugc_policy == "ALL_USERS" or is_creator
+    return {"campaigns": offers, "videos": list(video_list(merchant=merchant))}

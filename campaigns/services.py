@@ -1,0 +1,694 @@
+"""Every write in the campaigns app. Keyword-only, typed, ``<entity>_<action>``.
+
+Validation of a campaign and its rules lives in :func:`campaign_validate` (the console form
+calls it too, so the form and the service reject the same things with the same words).
+``Campaign.spent`` and ``RewardRule.rewards_paid`` are never written here: the reward engine
+owns them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from campaigns.models import (
+    MAX_VIDEOS_PER_MERCHANT,
+    ActionType,
+    Campaign,
+    CampaignStatus,
+    CreatorSource,
+    CreatorStatus,
+    PauseReason,
+    PlatformLimit,
+    RewardRule,
+    UgcPolicy,
+    UgcStatus,
+    UgcSubmission,
+    Video,
+)
+from merchants.models import Membership, Merchant
+from merchants.roles import Capability, role_can
+from merchants.services import MerchantError
+
+ENGAGEMENT_FIELDS = ("per_1000_views", "per_like", "per_comment", "per_share")
+RULE_FIELDS = ("is_enabled", "amount", *ENGAGEMENT_FIELDS, "max_per_post", "max_rewards")
+CAMPAIGN_FIELDS = (
+    "name",
+    "starts_at",
+    "ends_at",
+    "budget",
+    "hashtag",
+    "mention",
+    "hold_days",
+    "ugc_policy",
+    "min_reward",
+    "max_reward",
+    "new_user_multiplier",
+    "returning_user_multiplier",
+    "user_daily_cap",
+    "user_campaign_cap",
+)
+TAG_PATTERN = re.compile(r"^[\w.]{1,99}$")
+
+
+class CampaignError(MerchantError):
+    """A campaign, rule, video or UGC request that breaks a rule; ``str()`` is shown to the person.
+
+    A ``MerchantError`` so that the console shows it as a message instead of failing.
+    """
+
+
+class CampaignInvalid(CampaignError):
+    """Field-by-field problems: ``errors`` maps a field name (``None``: the whole form) to messages."""
+
+    def __init__(self, errors: dict[str | None, list[str]]):
+        self.errors = errors
+        super().__init__(" ".join(m for messages in errors.values() for m in messages))
+
+
+class NotAllowed(CampaignError):
+    pass
+
+
+class LibraryFull(CampaignError):
+    pass
+
+
+class VideoInvalid(CampaignError):
+    pass
+
+
+class UgcNotAllowed(CampaignError):
+    pass
+
+
+class UgcWrongState(CampaignError):
+    pass
+
+
+# --- permissions ----------------------------------------------------------------------------------
+
+
+def _require(*, merchant: Merchant, actor, capability: Capability = Capability.MANAGE_CAMPAIGNS) -> None:
+    role = (
+        Membership.objects.filter(merchant=merchant, user=actor).values_list("role", flat=True).first()
+        if actor is not None and actor.is_authenticated
+        else None
+    )
+    if not role_can(role, capability):
+        raise NotAllowed("Your role in this merchant does not allow this.")
+
+
+# --- validation -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Errors:
+    errors: dict[str | None, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str | None, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise CampaignInvalid(self.errors)
+
+
+def tag_normalize(value: str, prefix: str) -> str:
+    """``"#Summer "`` -> ``"Summer"``: stored without the leading ``#`` / ``@``."""
+    return (value or "").strip().lstrip(prefix).strip()
+
+
+def platform_limit_for(currency: str) -> PlatformLimit:
+    limit = PlatformLimit.objects.filter(currency=currency).first()
+    if limit is None:
+        raise CampaignError(f"Rewards in {currency} are not open yet: ops must set the platform limits.")
+    return limit
+
+
+def _money(value: Decimal | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]], currency: str) -> None:
+    """Raise :class:`CampaignInvalid` listing every contradiction in a campaign and its rules.
+
+    ``values`` holds the campaign's fields (``CAMPAIGN_FIELDS``); each rule dict holds ``action``,
+    ``RULE_FIELDS`` and, for an existing rule, ``rewards_paid``.
+    """
+    e = _Errors()
+    limit = platform_limit_for(currency)
+    starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
+    if starts_at and ends_at and ends_at <= starts_at:
+        e.add("ends_at", "The end must be after the start.")
+    budget = values.get("budget")
+    if budget is not None and budget <= 0:
+        e.add("budget", "The budget must be more than zero, or empty for no budget.")
+    hold_days = values.get("hold_days")
+    if hold_days is not None and not 0 <= hold_days <= 365:
+        e.add("hold_days", "The hold period is 0 to 365 days.")
+    for name, prefix in (("hashtag", "#"), ("mention", "@")):
+        tag = tag_normalize(values.get(name, ""), prefix)
+        if tag and not TAG_PATTERN.match(tag):
+            e.add(
+                name,
+                f"Use letters, digits, underscores and dots only, without spaces (e.g. {prefix}joyback).",
+            )
+    low, high = values.get("min_reward"), values.get("max_reward")
+    for name, value in (("min_reward", low), ("max_reward", high)):
+        if value is not None and value < 0:
+            e.add(name, "A limit cannot be below zero.")
+    if low is not None and high is not None and high < low:
+        e.add("max_reward", f"The maximum ({_money(high)}) is below the minimum ({_money(low)}).")
+    if low is not None and low < limit.min_reward:
+        e.add("min_reward", f"The platform's minimum per reward is {limit.min_reward} {currency}.")
+    if high is not None and high > limit.max_reward:
+        e.add("max_reward", f"The platform's maximum per reward is {limit.max_reward} {currency}.")
+    multipliers = []
+    for name in ("new_user_multiplier", "returning_user_multiplier"):
+        value = values.get(name)
+        if value is not None and value <= 0:
+            e.add(name, "A multiplier must be more than zero (1.00 = no change).")
+        elif value is not None:
+            multipliers.append(value)
+    daily, per_campaign = values.get("user_daily_cap"), values.get("user_campaign_cap")
+    for name, value in (("user_daily_cap", daily), ("user_campaign_cap", per_campaign)):
+        if value is not None and value < 0:
+            e.add(name, "A cap cannot be below zero.")
+    if daily is not None and per_campaign is not None and daily > per_campaign:
+        e.add(
+            "user_daily_cap",
+            "The daily cap per user cannot be above the cap per user for the whole campaign.",
+        )
+
+    floor = max(limit.min_reward, low if low is not None else Decimal(0))
+    ceiling = min(limit.max_reward, high if high is not None else limit.max_reward)
+    lowest_multiplier, highest_multiplier = min(multipliers, default=1), max(multipliers, default=1)
+    seen = set()
+    for rule in rules:
+        action = rule["action"]
+        label = ActionType(action).label
+        if action in seen:
+            e.add(None, f"{label}: only one rule per action.")
+        seen.add(action)
+        for name in ("amount", *ENGAGEMENT_FIELDS, "max_per_post"):
+            value = rule.get(name)
+            if value is not None and value < 0:
+                e.add(None, f"{label}: amounts and rates cannot be below zero.")
+                break
+        max_rewards = rule.get("max_rewards")
+        if max_rewards is not None and max_rewards < rule.get("rewards_paid", 0):
+            e.add(
+                None,
+                f"{label}: the cap ({max_rewards}) is below the {rule['rewards_paid']} rewards already paid.",
+            )
+        engagement = any(rule.get(name) for name in ENGAGEMENT_FIELDS)
+        if action != ActionType.SHARE_VIDEO and (engagement or rule.get("max_per_post") is not None):
+            e.add(
+                None,
+                f"{label}: rates per view, like, comment and share and a maximum per post are for shares only.",
+            )
+        max_per_post = rule.get("max_per_post")
+        if max_per_post is not None and max_per_post > limit.max_per_post:
+            e.add(None, f"{label}: the platform's maximum per post is {limit.max_per_post} {currency}.")
+        if not rule.get("is_enabled"):
+            continue
+        amount = rule.get("amount") or Decimal(0)
+        if amount == 0 and not (action == ActionType.SHARE_VIDEO and engagement):
+            e.add(None, f"{label}: an enabled rule must pay something (or untick “enabled”).")
+        elif amount > 0:
+            if amount * lowest_multiplier < floor:
+                e.add(
+                    None,
+                    f"{label}: {_money(amount)} {currency} (times {lowest_multiplier} for some users) is below the "
+                    f"minimum per reward of {_money(floor)} {currency}.",
+                )
+            if amount * highest_multiplier > ceiling:
+                e.add(
+                    None,
+                    f"{label}: {_money(amount)} {currency} (times {highest_multiplier} for some users) is above the "
+                    f"maximum per reward of {_money(ceiling)} {currency}.",
+                )
+        if action == ActionType.SHARE_VIDEO and not (
+            tag_normalize(values.get("hashtag", ""), "#") or tag_normalize(values.get("mention", ""), "@")
+        ):
+            e.add(None, "Sharing is rewarded, so set a hashtag and/or an @mention the post must carry.")
+    e.raise_if_any()
+
+
+def _rule_values(rule: RewardRule) -> dict[str, Any]:
+    return {
+        "action": rule.action,
+        "rewards_paid": rule.rewards_paid,
+        **{n: getattr(rule, n) for n in RULE_FIELDS},
+    }
+
+
+def _campaign_values(campaign: Campaign) -> dict[str, Any]:
+    return {name: getattr(campaign, name) for name in CAMPAIGN_FIELDS}
+
+
+# --- campaigns ------------------------------------------------------------------------------------
+
+
+def _rules_save(*, campaign: Campaign, rules: list[dict[str, Any]]) -> None:
+    limit = platform_limit_for(campaign.currency)
+    for rule in rules:
+        values = {name: rule.get(name) for name in RULE_FIELDS}
+        for name in ("amount", *ENGAGEMENT_FIELDS):
+            values[name] = values[name] or Decimal(0)
+        values["is_enabled"] = bool(values["is_enabled"])
+        if (
+            rule["action"] == ActionType.SHARE_VIDEO
+            and values["max_per_post"] is None
+            and any(values[n] for n in ENGAGEMENT_FIELDS)
+        ):
+            values["max_per_post"] = limit.max_per_post  # engagement is always capped
+        # rewards_paid is the engine's: update_or_create never touches it.
+        RewardRule.objects.update_or_create(campaign=campaign, action=rule["action"], defaults=values)
+
+
+def _clean_campaign_values(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    if "hashtag" in cleaned:
+        cleaned["hashtag"] = tag_normalize(cleaned["hashtag"], "#")
+    if "mention" in cleaned:
+        cleaned["mention"] = tag_normalize(cleaned["mention"], "@")
+    if "name" in cleaned:
+        cleaned["name"] = cleaned["name"].strip()
+    return cleaned
+
+
+def campaign_create(
+    *,
+    merchant: Merchant,
+    actor,
+    values: dict[str, Any],
+    rules: list[dict[str, Any]] = (),
+    touchpoints: Iterable = (),
+) -> Campaign:
+    """A DRAFT campaign in the merchant's currency, with its rules. Activate it to go live."""
+    _require(merchant=merchant, actor=actor)
+    unknown = set(values) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise CampaignError(f"Unknown campaign fields: {', '.join(sorted(unknown))}.")
+    values = _clean_campaign_values(values)
+    rules = list(rules)
+    campaign_validate(values=values, rules=rules, currency=merchant.currency)
+    touchpoints = list(touchpoints)
+    if any(t.merchant_id != merchant.pk for t in touchpoints):
+        raise CampaignError("A campaign runs only on its own merchant's touchpoints.")
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            merchant=merchant, currency=merchant.currency, status=CampaignStatus.DRAFT, **values
+        )
+        _rules_save(campaign=campaign, rules=rules)
+        campaign.touchpoints.set(touchpoints)
+    return campaign
+
+
+def campaign_update(
+    *,
+    campaign: Campaign,
+    actor,
+    changes: dict[str, Any],
+    rules: list[dict[str, Any]] | None = None,
+    touchpoints: Iterable | None = None,
+) -> Campaign:
+    """Change a campaign's settings and/or rules (rules are matched by action). Not once ENDED."""
+    _require(merchant=campaign.merchant, actor=actor)
+    unknown = set(changes) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise CampaignError(f"Unknown campaign fields: {', '.join(sorted(unknown))}.")
+    changes = _clean_campaign_values(changes)
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().select_related("merchant").get(pk=campaign.pk)
+        if campaign.status == CampaignStatus.ENDED:
+            raise CampaignError("An ended campaign cannot change.")
+        existing = {rule.action: _rule_values(rule) for rule in campaign.rules.all()}
+        for rule in rules or ():
+            existing[rule["action"]] = {**existing.get(rule["action"], {"rewards_paid": 0}), **rule}
+        values = {**_campaign_values(campaign), **changes}
+        campaign_validate(values=values, rules=existing.values(), currency=campaign.currency)
+        for name, value in changes.items():
+            setattr(campaign, name, value)
+        if changes:
+            campaign.save(update_fields=[*sorted(changes), "updated_at"])
+        if rules:
+            _rules_save(campaign=campaign, rules=list(rules))
+        if touchpoints is not None:
+            touchpoints = list(touchpoints)
+            if any(t.merchant_id != campaign.merchant_id for t in touchpoints):
+                raise CampaignError("A campaign runs only on its own merchant's touchpoints.")
+            campaign.touchpoints.set(touchpoints)
+    return campaign
+
+
+def _transition(*, campaign: Campaign, allowed_from: tuple[str, ...], to: str, reason: str = "") -> Campaign:
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status not in allowed_from:
+            raise CampaignError(
+                f"A campaign that is {locked.get_status_display().lower()} cannot become "
+                f"{CampaignStatus(to).label.lower()}."
+            )
+        locked.status, locked.pause_reason = to, reason
+        locked.save(update_fields=["status", "pause_reason", "updated_at"])
+    return locked
+
+
+def campaign_activate(*, campaign: Campaign, actor, now: datetime) -> Campaign:
+    """DRAFT or PAUSED -> ACTIVE, once its rules are valid and at least one pays something."""
+    _require(merchant=campaign.merchant, actor=actor)
+    if campaign.ends_at is not None and campaign.ends_at <= now:
+        raise CampaignError("This campaign's end date has passed: move it to the future first.")
+    rules = [_rule_values(rule) for rule in campaign.rules.all()]
+    if not any(rule["is_enabled"] for rule in rules):
+        raise CampaignError("Enable at least one reward rule before going live.")
+    campaign_validate(values=_campaign_values(campaign), rules=rules, currency=campaign.currency)
+    return _transition(
+        campaign=campaign,
+        allowed_from=(CampaignStatus.DRAFT, CampaignStatus.PAUSED),
+        to=CampaignStatus.ACTIVE,
+    )
+
+
+def campaign_pause(*, campaign: Campaign, actor=None, reason: str = PauseReason.MERCHANT) -> Campaign:
+    """ACTIVE -> PAUSED. The merchant pauses with reason MERCHANT; the engine (``actor=None``) with FUNDS or BUDGET."""
+    if reason == PauseReason.MERCHANT:
+        _require(merchant=campaign.merchant, actor=actor)
+    elif reason not in PauseReason.values:
+        raise CampaignError(f"Unknown pause reason {reason!r}.")
+    return _transition(
+        campaign=campaign, allowed_from=(CampaignStatus.ACTIVE,), to=CampaignStatus.PAUSED, reason=reason
+    )
+
+
+def campaign_end(*, campaign: Campaign, actor=None) -> Campaign:
+    """Any state but ENDED -> ENDED, for good (the merchant, or the end date passing with ``actor=None``)."""
+    if actor is not None:
+        _require(merchant=campaign.merchant, actor=actor)
+    return _transition(
+        campaign=campaign,
+        allowed_from=(CampaignStatus.DRAFT, CampaignStatus.ACTIVE, CampaignStatus.PAUSED),
+        to=CampaignStatus.ENDED,
+    )
+
+
+def campaigns_end_expired(*, now: datetime) -> int:
+    """End every campaign whose end date has passed (a periodic task; safe to run twice)."""
+    count = 0
+    for campaign in Campaign.objects.exclude(status=CampaignStatus.ENDED).filter(ends_at__lte=now):
+        campaign_end(campaign=campaign)
+        count += 1
+    return count
+
+
+# --- video library --------------------------------------------------------------------------------
+
+
+def video_file_check(upload: UploadedFile) -> None:
+    """Raise :class:`VideoInvalid` unless ``upload`` is an mp4, mov or webm file within the size limit."""
+    allowed = tuple(settings.VIDEO_ALLOWED_EXTENSIONS)
+    extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
+    if extension not in allowed:
+        raise VideoInvalid(f"Upload a video file: {', '.join(allowed)}.")
+    limit_mb = settings.VIDEO_MAX_UPLOAD_MB
+    if upload.size is None or upload.size > limit_mb * 1024 * 1024:
+        raise VideoInvalid(f"The video is larger than {limit_mb} MB.")
+    if upload.size == 0:
+        raise VideoInvalid("The file is empty.")
+    head = upload.read(64)
+    upload.seek(0)
+    if not _looks_like_video(head, extension):
+        raise VideoInvalid(f"This file is not a real {extension} video.")
+
+
+def _looks_like_video(head: bytes, extension: str) -> bool:
+    """Magic bytes: ISO base media (mp4/mov: ``ftyp``/``moov``/``wide``/``mdat`` at offset 4) or EBML (webm)."""
+    if extension == "webm":
+        return head[:4] == b"\x1a\x45\xdf\xa3"
+    return head[4:8] in (b"ftyp", b"moov", b"wide", b"mdat", b"free", b"skip")
+
+
+def _tiktok_url_check(url: str) -> None:
+    from urllib.parse import urlparse
+
+    host = (urlparse(url).hostname or "").lower()
+    if not (host == "tiktok.com" or host.endswith(".tiktok.com")):
+        raise VideoInvalid("A video link must be a TikTok URL (https://www.tiktok.com/...).")
+
+
+def _next_free_slot(merchant: Merchant) -> int:
+    used = set(Video.objects.filter(merchant=merchant).values_list("slot", flat=True))
+    free = [slot for slot in range(1, MAX_VIDEOS_PER_MERCHANT + 1) if slot not in used]
+    if not free:
+        raise LibraryFull(
+            f"Your library holds {MAX_VIDEOS_PER_MERCHANT} videos, the maximum. Delete one to add another."
+        )
+    return free[0]
+
+
+def video_add(
+    *,
+    merchant: Merchant,
+    actor,
+    title: str,
+    caption: str = "",
+    hashtags: str = "",
+    mentions: str = "",
+    file: UploadedFile | None = None,
+    tiktok_url: str = "",
+) -> Video:
+    """Add a video (an uploaded file or a TikTok link) to the first free of the merchant's 15 slots."""
+    _require(merchant=merchant, actor=actor)
+    if not file and not tiktok_url:
+        raise VideoInvalid("Upload a video file or give a TikTok link.")
+    if file:
+        video_file_check(file)
+    if tiktok_url:
+        _tiktok_url_check(tiktok_url)
+    with transaction.atomic():
+        Merchant.objects.select_for_update().filter(pk=merchant.pk).first()  # one library change at a time
+        slot = _next_free_slot(merchant)
+        try:
+            with transaction.atomic():
+                video = Video(
+                    merchant=merchant,
+                    slot=slot,
+                    title=title.strip(),
+                    caption=caption.strip(),
+                    hashtags=hashtags.strip(),
+                    mentions=mentions.strip(),
+                    tiktok_url=tiktok_url,
+                )
+                if file:
+                    video.file.save(os.path.basename(file.name), file, save=False)
+                video.save()
+        except IntegrityError as exc:
+            raise LibraryFull("That slot was just taken; try again.") from exc
+    return video
+
+
+def video_update(*, video: Video, actor, changes: dict[str, Any]) -> Video:
+    """Change a library video. ``changes["file"]``: a new upload, or ``None`` to remove the file."""
+    _require(merchant=video.merchant, actor=actor)
+    allowed = {"title", "caption", "hashtags", "mentions", "tiktok_url", "file"}
+    if set(changes) - allowed:
+        raise CampaignError("Only the title, caption, hashtags, mentions, file and TikTok link can change.")
+    changes = dict(changes)
+    remove_file = "file" in changes and not changes["file"]
+    upload = changes.pop("file", None)
+    if upload:
+        video_file_check(upload)
+    if changes.get("tiktok_url"):
+        _tiktok_url_check(changes["tiktok_url"])
+    replaced = video.file.name if video.file and (upload or remove_file) else ""
+    storage = video.file.storage
+    for name, value in changes.items():
+        setattr(video, name, value.strip() if isinstance(value, str) else value)
+    if remove_file:
+        video.file = ""
+    if upload:
+        video.file.save(os.path.basename(upload.name), upload, save=False)
+    if not video.file and not video.tiktok_url:
+        raise VideoInvalid("A video needs an uploaded file or a TikTok link.")
+    video.save()
+    if replaced:
+        transaction.on_commit(lambda: storage.delete(replaced))
+    return video
+
+
+def video_delete(*, video: Video, actor) -> None:
+    _require(merchant=video.merchant, actor=actor)
+    stored = video.file.name if video.file else ""
+    storage = video.file.storage if video.file else None
+    video.delete()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+# --- creators and UGC -----------------------------------------------------------------------------
+
+
+def creator_status_set(
+    *, user, is_creator: bool, source: str = CreatorSource.OPS, follower_count: int | None = None, actor=None
+) -> CreatorStatus:
+    """Mark ``user`` as a creator or not (ops now; the TikTok follower count later)."""
+    with transaction.atomic():
+        status, _ = CreatorStatus.objects.update_or_create(
+            user=user,
+            defaults={
+                "is_creator": is_creator,
+                "source": source,
+                "follower_count": follower_count,
+                "set_by": actor,
+            },
+        )
+    return status
+
+
+def _merchant_reviewers(merchant: Merchant) -> list[str]:
+    members = Membership.objects.filter(merchant=merchant).select_related("user")
+    return sorted(
+        {m.user.email for m in members if m.user.email and role_can(m.role, Capability.MANAGE_CAMPAIGNS)}
+    )
+
+
+def _mail_on_commit(*, subject: str, body: str, to: list[str]) -> None:
+    if to:
+        transaction.on_commit(lambda: send_mail(subject, body, None, to, fail_silently=True))
+
+
+def _console_ugc_url(submission: UgcSubmission) -> str:
+    return settings.SITE_URL + reverse("console:campaigns_ugcsubmission_change", args=[submission.pk])
+
+
+def _consumer_ugc_url(submission: UgcSubmission) -> str:
+    return settings.SITE_URL + reverse(
+        "campaigns:ugc",
+        kwargs={"slug": submission.campaign.merchant.slug, "campaign_id": submission.campaign_id},
+    )
+
+
+def ugc_submit(*, campaign: Campaign, user, file: UploadedFile, caption: str, now: datetime) -> UgcSubmission:
+    """A consumer submits their own video for a live campaign; the merchant's team is e-mailed."""
+    from campaigns.selectors import ugc_can_submit
+
+    allowed, reason = ugc_can_submit(campaign=campaign, user=user, now=now)
+    if not allowed:
+        raise UgcNotAllowed(reason)
+    if not caption.strip():
+        raise CampaignError("Write the caption you will post with the video.")
+    video_file_check(file)
+    with transaction.atomic():
+        submission = UgcSubmission(campaign=campaign, user=user, caption=caption.strip(), submitted_at=now)
+        submission.file.save(os.path.basename(file.name), file, save=False)
+        submission.save()
+        _mail_on_commit(
+            subject=f"New video to review for {campaign.name}",
+            body=(
+                f"A consumer submitted a video for your campaign {campaign.name}.\n"
+                f"Review it in your console: {_console_ugc_url(submission)}\n"
+            ),
+            to=_merchant_reviewers(campaign.merchant),
+        )
+    return submission
+
+
+def ugc_resubmit(
+    *, submission: UgcSubmission, user, caption: str, file: UploadedFile | None = None, now: datetime
+) -> UgcSubmission:
+    """CHANGES_REQUESTED -> SUBMITTED, by its author, with the edited caption and/or a new file."""
+    if submission.user_id != user.pk:
+        raise UgcNotAllowed("This is not your submission.")
+    if not caption.strip():
+        raise CampaignError("Write the caption you will post with the video.")
+    if file:
+        video_file_check(file)
+    with transaction.atomic():
+        locked = (
+            UgcSubmission.objects.select_for_update()
+            .select_related("campaign__merchant")
+            .get(pk=submission.pk)
+        )
+        if locked.status != UgcStatus.CHANGES_REQUESTED:
+            raise UgcWrongState("Only a submission with changes requested can be resubmitted.")
+        locked.caption = caption.strip()
+        if file:
+            locked.file.save(os.path.basename(file.name), file, save=False)
+        locked.status = UgcStatus.SUBMITTED
+        locked.submitted_at = now
+        locked.revision += 1
+        locked.save()
+        _mail_on_commit(
+            subject=f"A video was resubmitted for {locked.campaign.name}",
+            body=(
+                f"A consumer edited and resubmitted their video for {locked.campaign.name}.\n"
+                f"Review it in your console: {_console_ugc_url(locked)}\n"
+            ),
+            to=_merchant_reviewers(locked.campaign.merchant),
+        )
+    return locked
+
+
+UGC_REVIEW_MESSAGES = {
+    UgcStatus.APPROVED: "Your video for {campaign} was approved. Share it on TikTok to earn rewards.",
+    UgcStatus.CHANGES_REQUESTED: "{brand} asks for changes to your video for {campaign}:\n\n{reason}\n\n"
+    "Edit and resubmit it here: {url}",
+    UgcStatus.REJECTED: "{brand} declined your video for {campaign}:\n\n{reason}",
+}
+
+
+def ugc_review(
+    *, submission: UgcSubmission, actor, decision: str, reason: str = "", now: datetime
+) -> UgcSubmission:
+    """SUBMITTED -> APPROVED | CHANGES_REQUESTED | REJECTED (the last two need a reason); the consumer is e-mailed."""
+    if decision not in (UgcStatus.APPROVED, UgcStatus.CHANGES_REQUESTED, UgcStatus.REJECTED):
+        raise CampaignError("Approve, request changes or reject.")
+    reason = reason.strip()
+    if decision != UgcStatus.APPROVED and not reason:
+        raise CampaignInvalid({"reason": ["Tell the consumer why (they will read it)."]})
+    with transaction.atomic():
+        locked = (
+            UgcSubmission.objects.select_for_update()
+            .select_related("campaign__merchant", "user")
+            .get(pk=submission.pk)
+        )
+        _require(merchant=locked.campaign.merchant, actor=actor)
+        if locked.status != UgcStatus.SUBMITTED:
+            raise UgcWrongState(
+                f"This submission is {locked.get_status_display().lower()}, not waiting for review."
+            )
+        locked.status = decision
+        locked.review_reason = reason
+        locked.reviewed_by = actor
+        locked.reviewed_at = now
+        locked.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
+        if locked.user.email:
+            _mail_on_commit(
+                subject=f"Your video for {locked.campaign.name}: {locked.get_status_display().lower()}",
+                body=UGC_REVIEW_MESSAGES[decision].format(
+                    brand=locked.campaign.merchant.brand_name,
+                    campaign=locked.campaign.name,
+                    reason=reason,
+                    url=_consumer_ugc_url(locked),
+                ),
+                to=[locked.user.email],
+            )
+    return locked
+
+
+def ugc_policy_allows(*, policy: str, is_creator: bool) -> bool:
+    return policy == UgcPolicy.ALL_USERS or is_creator

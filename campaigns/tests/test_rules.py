@@ -1,0 +1,217 @@
+"""Campaign and reward-rule validation: contradictions and limits are refused with a clear message."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError
+
+from campaigns import services
+from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
+from campaigns.tests.conftest import NOW, all_rules, campaign_values, rule
+from merchants.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def create(merchant, owner, *, rules=None, **overrides):
+    return services.campaign_create(
+        merchant=merchant,
+        actor=owner,
+        values=campaign_values(**overrides),
+        rules=all_rules() if rules is None else rules,
+    )
+
+
+def messages(exc: services.CampaignInvalid) -> str:
+    return " ".join(m for ms in exc.errors.values() for m in ms)
+
+
+def test_a_campaign_with_every_action_is_created_as_a_draft_in_the_merchants_currency(merchant, owner):
+    campaign = create(merchant, owner)
+
+    assert campaign.status == CampaignStatus.DRAFT
+    assert campaign.currency == merchant.currency
+    assert campaign.hashtag == "acmesummer"  # stored without '#'
+    assert campaign.hold_days == 14
+    assert sorted(campaign.rules.values_list("action", flat=True)) == sorted(ActionType.values)
+
+
+def test_an_end_before_the_start_is_refused(merchant, owner):
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(merchant, owner, ends_at=NOW - timedelta(days=2))
+
+    assert exc.value.errors["ends_at"] == ["The end must be after the start."]
+
+
+def test_a_maximum_below_the_minimum_is_refused(merchant, owner):
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(merchant, owner, min_reward=Decimal("1.00"), max_reward=Decimal("0.50"))
+
+    assert "below the minimum" in exc.value.errors["max_reward"][0]
+
+
+def test_caps_below_zero_are_refused(merchant, owner):
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(
+            merchant,
+            owner,
+            user_daily_cap=Decimal("-1"),
+            rules=[rule(ActionType.TIKTOK_LOGIN, max_rewards=None)],
+        )
+
+    assert exc.value.errors["user_daily_cap"] == ["A cap cannot be below zero."]
+
+
+def test_a_rule_outside_the_merchants_own_limits_is_refused(merchant, owner):
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(
+            merchant,
+            owner,
+            min_reward=Decimal("0.20"),
+            max_reward=Decimal("1.50"),
+            rules=[
+                rule(ActionType.TIKTOK_LOGIN, amount=Decimal("2.00")),
+                rule(ActionType.LIKE, amount=Decimal("0.05")),
+            ],
+        )
+
+    text = messages(exc.value)
+    assert "Log in with TikTok: 2.00 EUR" in text and "above the maximum per reward of 1.50 EUR" in text
+    assert (
+        "Like one of the brand's posts: 0.05 EUR" in text
+        and "below the minimum per reward of 0.20 EUR" in text
+    )
+
+
+def test_a_rule_above_the_platform_limit_is_refused(merchant, owner):
+    PlatformLimit.objects.filter(currency="EUR").update(max_reward=Decimal("5.00"))
+
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(merchant, owner, rules=[rule(ActionType.TIKTOK_LOGIN, amount=Decimal("6.00"))])
+
+    assert "above the maximum per reward of 5.00 EUR" in messages(exc.value)
+
+
+def test_the_multiplier_counts_against_the_maximum(merchant, owner):
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(
+            merchant,
+            owner,
+            max_reward=Decimal("1.00"),
+            new_user_multiplier=Decimal("1.50"),
+            rules=[rule(ActionType.TIKTOK_LOGIN, amount=Decimal("1.00"))],
+        )
+
+    assert "times 1.50 for some users" in messages(exc.value)
+
+
+def test_a_share_rule_needs_a_hashtag_or_a_mention(merchant, owner):
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(merchant, owner, hashtag="", mention="")
+
+    assert "set a hashtag and/or an @mention" in messages(exc.value)
+
+    campaign = create(merchant, owner, hashtag="", mention="@acme")
+    assert campaign.mention == "acme"
+
+
+def test_engagement_rates_on_a_login_rule_are_refused(merchant, owner):
+    with pytest.raises(services.CampaignInvalid) as exc:
+        create(merchant, owner, rules=[rule(ActionType.TIKTOK_LOGIN, per_like=Decimal("0.01"))])
+
+    assert "are for shares only" in messages(exc.value)
+
+
+def test_a_share_rule_with_rates_and_no_maximum_gets_the_platform_maximum_per_post(merchant, owner):
+    campaign = create(
+        merchant,
+        owner,
+        rules=[rule(ActionType.SHARE_VIDEO, amount=Decimal("0"), per_1000_views=Decimal("0.25"))],
+    )
+
+    assert campaign.rules.get().max_per_post == PlatformLimit.objects.get(currency="EUR").max_per_post
+
+
+def test_the_database_refuses_an_end_before_the_start_and_paid_above_the_cap(merchant, owner):
+    campaign = create(merchant, owner)
+
+    with pytest.raises(IntegrityError):
+        Campaign.objects.filter(pk=campaign.pk).update(ends_at=campaign.starts_at)
+
+
+def test_the_database_refuses_more_rewards_paid_than_the_cap(merchant, owner):
+    campaign = create(merchant, owner)
+
+    with pytest.raises(IntegrityError):
+        RewardRule.objects.filter(campaign=campaign, action=ActionType.TIKTOK_LOGIN).update(rewards_paid=501)
+
+
+def test_a_cap_below_the_rewards_already_paid_is_refused(merchant, owner):
+    campaign = create(merchant, owner)
+    RewardRule.objects.filter(campaign=campaign, action=ActionType.TIKTOK_LOGIN).update(rewards_paid=10)
+
+    with pytest.raises(services.CampaignInvalid) as exc:
+        services.campaign_update(
+            campaign=campaign, actor=owner, changes={}, rules=[rule(ActionType.TIKTOK_LOGIN, max_rewards=5)]
+        )
+
+    assert "below the 10 rewards already paid" in messages(exc.value)
+
+
+def test_the_lifecycle_draft_active_paused_active_ended(merchant, owner):
+    campaign = create(merchant, owner)
+
+    campaign = services.campaign_activate(campaign=campaign, actor=owner, now=NOW)
+    assert campaign.status == CampaignStatus.ACTIVE
+    campaign = services.campaign_pause(campaign=campaign, actor=owner)
+    assert (campaign.status, campaign.pause_reason) == (CampaignStatus.PAUSED, PauseReason.MERCHANT)
+    campaign = services.campaign_activate(campaign=campaign, actor=owner, now=NOW)
+    assert (campaign.status, campaign.pause_reason) == (CampaignStatus.ACTIVE, "")
+    campaign = services.campaign_pause(campaign=campaign, reason=PauseReason.FUNDS)  # the engine, no actor
+    assert campaign.pause_reason == PauseReason.FUNDS
+    campaign = services.campaign_end(campaign=campaign, actor=owner)
+    assert campaign.status == CampaignStatus.ENDED
+
+    with pytest.raises(services.CampaignError):
+        services.campaign_activate(campaign=campaign, actor=owner, now=NOW)
+
+
+def test_a_campaign_without_an_enabled_rule_cannot_go_live(merchant, owner):
+    campaign = create(merchant, owner, rules=[rule(ActionType.TIKTOK_LOGIN, is_enabled=False)])
+
+    with pytest.raises(services.CampaignError, match="Enable at least one reward rule"):
+        services.campaign_activate(campaign=campaign, actor=owner, now=NOW)
+
+
+def test_a_viewer_cannot_create_campaigns(merchant, add_member):
+    viewer = add_member(merchant, "viewer@acme.example", Role.VIEWER)
+
+    with pytest.raises(services.NotAllowed):
+        create(merchant, viewer)
+    assert not Campaign.objects.exists()
+
+
+def test_ended_campaigns_are_ended_by_the_periodic_task_once(merchant, owner):
+    campaign = create(merchant, owner)
+    services.campaign_activate(campaign=campaign, actor=owner, now=NOW)
+
+    assert services.campaigns_end_expired(now=NOW + timedelta(days=31)) == 1
+    assert services.campaigns_end_expired(now=NOW + timedelta(days=31)) == 0
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.ENDED
+
+
+def test_the_end_of_campaigns_is_scheduled_and_the_task_ends_due_campaigns(merchant, owner):
+    from django_q.models import Schedule
+
+    from campaigns.tasks import campaigns_end_due
+
+    campaign = create(merchant, owner, starts_at=NOW - timedelta(days=40), ends_at=NOW - timedelta(days=10))
+
+    assert Schedule.objects.filter(func="campaigns.tasks.campaigns_end_due").exists()
+    assert campaigns_end_due() == 1
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.ENDED
