@@ -63,3 +63,18 @@ def page(chromium, live_server):
     browser_page = context.new_page()
     yield browser_page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def _data_seeded_by_migrations(request):
+    """Transactional tests flush every table afterwards, including the rows migrations seed
+    (the default pricing plan, the platform limits): put them back for the tests that follow."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("campaigns.migrations.0002_platform_defaults").create_defaults(apps, None)

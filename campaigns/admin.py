@@ -107,3 +107,6 @@ class CreatorStatusOpsAdmin(admin.ModelAdmin):
             actor=request.user,
         )
         obj.pk = CreatorStatus.objects.get(user=form.cleaned_data["user"]).pk
+
+
+from campaigns import console  # noqa: E402, F401  (registers the console pages)

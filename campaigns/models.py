@@ -212,9 +212,9 @@ class Campaign(models.Model):
 
     @property
     def requirement(self) -> str:
-        """What a shared post must carry, as a user would type it."""
+        """What a shared post must carry, as a user would type it (either one, when both are set)."""
         parts = [f"#{self.hashtag}" if self.hashtag else "", f"@{self.mention}" if self.mention else ""]
-        return " ".join(p for p in parts if p)
+        return " or ".join(p for p in parts if p)
 
 
 class RewardRule(models.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
@@ -24,13 +25,23 @@ from merchants.models import Merchant
 from wallets.money import round_down
 
 RATE_PLACES = Decimal("0.0001")
+logger = logging.getLogger(__name__)
 
 
 def user_is_creator(user) -> bool:
-    """Whether ``user`` counts as a creator (ops flag today, TikTok's follower count later)."""
+    """Whether ``user`` counts as a creator (more than 5,000 TikTok followers).
+
+    An ops decision (``CreatorStatus``) wins when there is one; otherwise the TikTok profile's
+    follower count at the last sync (``social.TikTokProfile.is_creator``) decides.
+    """
     if user is None or not user.is_authenticated:
         return False
-    return CreatorStatus.objects.filter(user=user, is_creator=True).exists()
+    decided = CreatorStatus.objects.filter(user=user).values_list("is_creator", flat=True).first()
+    if decided is not None:
+        return decided
+    from social.models import TikTokProfile
+
+    return TikTokProfile.objects.filter(user=user, is_creator=True).exists()
 
 
 def ugc_is_approved(*, submission_id: int, user=None, campaign: Campaign | None = None) -> bool:
@@ -97,7 +108,10 @@ class Offer:
 
 
 def _user_rate(rate: Decimal, share: Decimal) -> Decimal:
-    return (rate * share).quantize(RATE_PLACES, rounding=ROUND_DOWN).normalize()
+    """The user's share of a rate, rounded down to 4 places, shown with at least 2 (0.2 -> 0.20)."""
+    value = (rate * share).quantize(RATE_PLACES, rounding=ROUND_DOWN)
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value.normalize()
 
 
 def rule_offer(*, rule: RewardRule, campaign: Campaign, user_share: Decimal) -> Offer:
@@ -139,7 +153,11 @@ def landing_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
     )
     if not campaigns:
         return []
-    user_share = pricing.plan_for(merchant).user_share
+    try:
+        user_share = pricing.plan_for(merchant).user_share
+    except pricing.NoPricingPlan:
+        logger.error("No pricing plan for %s: its campaigns are hidden from the brand page", merchant.slug)
+        return []
     result = []
     for campaign in campaigns:
         rules = sorted(

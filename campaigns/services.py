@@ -243,7 +243,7 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
         if action == ActionType.SHARE_VIDEO and not (
             tag_normalize(values.get("hashtag", ""), "#") or tag_normalize(values.get("mention", ""), "@")
         ):
-            e.add("hashtag", "Sharing is rewarded, so set a hashtag and/or an @mention the post must carry.")
+            e.add(None, "Sharing is rewarded, so set a hashtag and/or an @mention the post must carry.")
     e.raise_if_any()
 
 
@@ -502,22 +502,31 @@ def video_add(
 
 
 def video_update(*, video: Video, actor, changes: dict[str, Any]) -> Video:
+    """Change a library video. ``changes["file"]``: a new upload, or ``None`` to remove the file."""
     _require(merchant=video.merchant, actor=actor)
     allowed = {"title", "caption", "hashtags", "mentions", "tiktok_url", "file"}
     if set(changes) - allowed:
         raise CampaignError("Only the title, caption, hashtags, mentions, file and TikTok link can change.")
+    changes = dict(changes)
+    remove_file = "file" in changes and not changes["file"]
     upload = changes.pop("file", None)
     if upload:
         video_file_check(upload)
     if changes.get("tiktok_url"):
         _tiktok_url_check(changes["tiktok_url"])
+    replaced = video.file.name if video.file and (upload or remove_file) else ""
+    storage = video.file.storage
     for name, value in changes.items():
         setattr(video, name, value.strip() if isinstance(value, str) else value)
+    if remove_file:
+        video.file = ""
     if upload:
         video.file.save(os.path.basename(upload.name), upload, save=False)
     if not video.file and not video.tiktok_url:
         raise VideoInvalid("A video needs an uploaded file or a TikTok link.")
     video.save()
+    if replaced:
+        transaction.on_commit(lambda: storage.delete(replaced))
     return video
 
 

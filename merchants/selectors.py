@@ -48,8 +48,10 @@ def dashboard_figures(*, merchant: Merchant, now: datetime | None = None) -> dic
 
     Rewards are ledger transactions of kind REWARD that debit the merchant's
     available account; consumers are the owners of the user accounts they credit.
-    Campaigns have no model yet, so their count is zero until the campaigns app exists.
+    Active campaigns are those with status ACTIVE (``campaigns.selectors.campaign_active_count``).
     """
+    from campaigns.selectors import campaign_active_count
+
     now = now or timezone.now()
     since = _month_start(now)
     rewards = Entry.objects.filter(
@@ -75,7 +77,7 @@ def dashboard_figures(*, merchant: Merchant, now: datetime | None = None) -> dic
         "balance": wallet_balance(merchant=merchant),
         "rewards_paid_this_month": Money(-(paid or Decimal("0.00")), merchant.currency),
         "new_consumers_this_month": new_consumers,
-        "active_campaigns": 0,
+        "active_campaigns": campaign_active_count(merchant=merchant),
     }
 
 

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.adapter import AccountAdapter
@@ -25,10 +27,22 @@ class PhoneForm(forms.Form):
         return AccountAdapter().clean_phone(self.cleaned_data["phone"])
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` parameter when it points at this site, else "" (never an open redirect)."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
+
+
 @require_http_methods(["GET", "POST"])
 def whatsapp_login(request: HttpRequest) -> HttpResponse:
+    """Ask for the number, send the code; ``next`` (e.g. a brand's join page) is carried to the code page."""
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("social:me")
+        return redirect(next_url or "social:me")
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -36,8 +50,11 @@ def whatsapp_login(request: HttpRequest) -> HttpResponse:
         except PhoneLoginRefused as exc:
             form.add_error("phone", exc.user_message)
         else:
-            return redirect("account_confirm_login_code")
-    return render(request, "social/whatsapp_login.html", {"form": form})
+            confirm_url = reverse("account_confirm_login_code")
+            if next_url:  # allauth's code page keeps it and signs in to it
+                confirm_url += "?" + urlencode({"next": next_url})
+            return redirect(confirm_url)
+    return render(request, "social/whatsapp_login.html", {"form": form, "next": next_url})
 
 
 @login_required

@@ -238,6 +238,12 @@ SOCIAL_SANDBOX = SOCIAL_BACKEND == "sandbox"
 _sandbox_url = SITE_URL + "/sandbox"
 CONSUMER_HOME_URL = env.str("CONSUMER_HOME_URL", default="/wallet/")
 
+# Consumer pages (brand page, join) record the client IP for fraud signals from
+# REMOTE_ADDR: the proxy in front of TikJoy must pass the client's address there.
+# TRUST_X_FORWARDED_FOR=true (only behind a proxy that appends the client to
+# X-Forwarded-For) uses that header's last address instead. docs/consent.md.
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+
 TIKTOK_CLIENT_KEY = env.str("TIKTOK_CLIENT_KEY", default="sandbox-client-key" if SOCIAL_SANDBOX else "")
 TIKTOK_CLIENT_SECRET = env.str(
     "TIKTOK_CLIENT_SECRET", default="sandbox-client-secret" if SOCIAL_SANDBOX else ""

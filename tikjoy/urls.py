@@ -12,6 +12,7 @@ urlpatterns = [
     path("ops/", admin.site.urls),
     path("console/", console_site.urls),
     path("", include("merchants.urls")),
+    path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/..., /sandbox/...

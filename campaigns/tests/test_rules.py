@@ -112,7 +112,7 @@ def test_a_share_rule_needs_a_hashtag_or_a_mention(merchant, owner):
     with pytest.raises(services.CampaignInvalid) as exc:
         create(merchant, owner, hashtag="", mention="")
 
-    assert "hashtag" in exc.value.errors
+    assert "set a hashtag and/or an @mention" in messages(exc.value)
 
     campaign = create(merchant, owner, hashtag="", mention="@acme")
     assert campaign.mention == "acme"
@@ -200,5 +200,18 @@ def test_ended_campaigns_are_ended_by_the_periodic_task_once(merchant, owner):
 
     assert services.campaigns_end_expired(now=NOW + timedelta(days=31)) == 1
     assert services.campaigns_end_expired(now=NOW + timedelta(days=31)) == 0
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.ENDED
+
+
+def test_the_end_of_campaigns_is_scheduled_and_the_task_ends_due_campaigns(merchant, owner):
+    from django_q.models import Schedule
+
+    from campaigns.tasks import campaigns_end_due
+
+    campaign = create(merchant, owner, starts_at=NOW - timedelta(days=40), ends_at=NOW - timedelta(days=10))
+
+    assert Schedule.objects.filter(func="campaigns.tasks.campaigns_end_due").exists()
+    assert campaigns_end_due() == 1
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ENDED

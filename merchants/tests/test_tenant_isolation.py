@@ -82,6 +82,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
         actor=ops,
         now=timezone.now(),
     )
+    from campaigns.tests.isolation import populate_campaigns
+
+    populate_campaigns(merchant=merchant, owner=owner, label=label, domain=domain)
 
 
 @pytest.fixture

@@ -5,6 +5,11 @@ from accounts.models import User
 from tikjoy.management.commands.seed_demo import DEMO_PASSWORD
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo stores a UGC placeholder file
+
+
 @pytest.mark.django_db
 def test_seed_demo_twice_leaves_one_copy_of_everything(client, capsys):
     call_command("seed_demo")
@@ -53,3 +58,19 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
     assert client.login(email="manager@demo.tikjoy.local", password=DEMO_PASSWORD)
     assert "Joy Coffee" in client.get("/console/").content.decode()
     assert "Joy Coffee" in client.get(f"/b/{merchant.slug}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_shows_a_live_campaign_with_videos_and_a_ugc_video_to_review(client):
+    from campaigns.models import ActionType, Campaign, CampaignStatus, UgcStatus, UgcSubmission, Video
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")
+
+    campaign = Campaign.objects.get()
+    assert campaign.status == CampaignStatus.ACTIVE and campaign.hashtag
+    assert set(campaign.rules.values_list("action", flat=True)) == set(ActionType.values)
+    assert Video.objects.filter(merchant=campaign.merchant).count() == 3
+    assert UgcSubmission.objects.get().status == UgcStatus.SUBMITTED
+    page = client.get(f"/b/{campaign.merchant.slug}/").content.decode()
+    assert campaign.name in page and "Videos to share" in page

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.services import user_ensure_with_email
 from merchants.demo import demo_merchant_ensure
@@ -71,6 +72,17 @@ class Command(BaseCommand):
         )
         for line in social_demo_seed():
             self.stdout.write(line)
+
+        from campaigns.demo import demo_seed
+
+        campaign = demo_seed(
+            owner=users["owner@demo.tikjoy.local"],
+            manager=users["manager@demo.tikjoy.local"],
+            ops=users["ops@demo.tikjoy.local"],
+            creator=users["chloe@demo.tikjoy.local"],
+            now=timezone.now(),
+        )
+        self.stdout.write(f"campaign: {campaign} at /b/{campaign.merchant.slug}/")
 
         if not options["quiet_credentials"]:
             self.stdout.write("")

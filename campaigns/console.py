@@ -1,0 +1,487 @@
+"""The merchant console's campaign pages (/console/): campaigns and rules, the video library, UGC review.
+
+Registered on ``merchants.console.console_site``, so every queryset is scoped to the selected
+merchant and the generic tenant-isolation test walks these pages too. Forms validate; the
+services in ``campaigns.services`` write.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from campaigns import pricing, selectors, services
+from campaigns.forms import (
+    CampaignConsoleForm,
+    QuoteForm,
+    RewardRuleForm,
+    RewardRuleFormSet,
+    UgcReviewForm,
+    VideoConsoleForm,
+)
+from campaigns.models import (
+    MAX_VIDEOS_PER_MERCHANT,
+    ActionType,
+    Campaign,
+    CampaignStatus,
+    PlatformLimit,
+    RewardRule,
+    UgcStatus,
+    UgcSubmission,
+    Video,
+)
+from merchants.console import ConsoleModelAdmin, console_site
+from merchants.models import Merchant
+from merchants.roles import Capability
+from merchants.tenancy import console_can, console_membership
+
+
+def _selected_merchant(request: HttpRequest) -> Merchant:
+    return Merchant.objects.get(pk=console_membership(request).merchant_id)
+
+
+class RewardRuleConsoleInline(admin.StackedInline):
+    """The campaign's rules, one per action; saved through ``campaign_update`` by the campaign admin."""
+
+    model = RewardRule
+    form = RewardRuleForm
+    formset = RewardRuleFormSet
+    extra = 0
+    max_num = len(ActionType.values)
+    can_delete = False
+    verbose_name = "reward rule"
+    verbose_name_plural = "reward rules (what you pay per action; the user gets your plan's share)"
+    fields = (
+        "action",
+        "is_enabled",
+        "amount",
+        ("per_1000_views", "per_like", "per_comment", "per_share"),
+        "max_per_post",
+        "max_rewards",
+        "rewards_paid",
+        "example",
+    )
+    readonly_fields = ("rewards_paid", "example")
+
+    def has_view_permission(self, request, obj=None):
+        return console_can(request, Capability.VIEW)
+
+    def has_add_permission(self, request, obj=None):
+        return console_can(request, Capability.MANAGE_CAMPAIGNS) and (
+            obj is None or obj.status != CampaignStatus.ENDED
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_extra(self, request, obj=None, **kwargs):
+        if not self.has_add_permission(request, obj):
+            return 0
+        return len(_missing_actions(obj))
+
+    @admin.display(description="Example post")
+    def example(self, rule: RewardRule) -> str:
+        text = "Type the amounts to see what you pay and what the user gets."
+        if rule.pk and rule.campaign_id:
+            campaign = rule.campaign
+            try:
+                user_share = pricing.plan_for(campaign.merchant).user_share
+            except pricing.NoPricingPlan as exc:
+                text = str(exc)
+            else:
+                quote = pricing.example_post_quote(
+                    rule=rule, user_share=user_share, currency=campaign.currency
+                )
+                text = quote_sentence(quote)
+        return format_html(
+            '<output class="rule-quote" aria-live="polite" data-quote-url="{}">{}</output>',
+            reverse("console:campaigns_campaign_quote"),
+            text,
+        )
+
+
+def _missing_actions(campaign) -> list[str]:
+    present = (
+        set(campaign.rules.values_list("action", flat=True))
+        if campaign is not None and campaign.pk
+        else set()
+    )
+    return [action for action in ActionType.values if action not in present]
+
+
+def quote_sentence(quote: dict) -> str:
+    if quote["action"] == ActionType.SHARE_VIDEO:
+        counts = quote["counts"]
+        head = (
+            f"A verified share whose post gets {counts['views']:,} views, {counts['likes']:,} likes, "
+            f"{counts['comments']:,} comments and {counts['shares']:,} shares"
+        )
+    else:
+        head = f"One {ActionType(quote['action']).label.lower()}"
+    return (
+        f"{head}: you pay {quote['merchant_price']}, the user gets {quote['user_amount']}, "
+        f"TikJoy keeps {quote['margin']}."
+        + (" (Engagement capped at the maximum per post.)" if quote["capped"] else "")
+    )
+
+
+class CampaignConsoleAdmin(ConsoleModelAdmin):
+    """Campaigns: settings and reward rules in one form; go live, pause and end from the list."""
+
+    form = CampaignConsoleForm
+    inlines = [RewardRuleConsoleInline]
+    add_capability = Capability.MANAGE_CAMPAIGNS
+    change_capability = Capability.MANAGE_CAMPAIGNS
+    list_display = (
+        "name",
+        "status",
+        "pause_reason",
+        "starts_at",
+        "ends_at",
+        "budget",
+        "spent",
+        "videos_to_review",
+    )
+    list_filter = ("status",)
+    search_fields = ("name", "hashtag", "mention")
+    readonly_fields = ("status", "pause_reason", "currency", "spent", "plan")
+    actions = ["export_csv", "activate", "pause", "end"]
+    export_fields = ("name", "status", "pause_reason", "starts_at", "ends_at", "currency", "budget", "spent")
+    filter_horizontal = ()
+    fieldsets = (
+        (None, {"fields": ("name", "status", "pause_reason", "starts_at", "ends_at", "touchpoints")}),
+        ("Money", {"fields": ("currency", "plan", "budget", "spent", "min_reward", "max_reward")}),
+        ("What a shared post must carry", {"fields": ("hashtag", "mention")}),
+        (
+            "Users",
+            {
+                "fields": (
+                    "new_user_multiplier",
+                    "returning_user_multiplier",
+                    "user_daily_cap",
+                    "user_campaign_cap",
+                    "hold_days",
+                    "ugc_policy",
+                )
+            },
+        ),
+    )
+
+    class Media:
+        js = ("campaigns/rule_preview.js",)
+        css = {"all": ("campaigns/console.css",)}
+
+    def has_change_permission(self, request, obj=None):
+        ended = obj is not None and obj.status == CampaignStatus.ENDED
+        return not ended and super().has_change_permission(request, obj)
+
+    def has_manage_permission(self, request) -> bool:
+        return console_can(request, Capability.MANAGE_CAMPAIGNS)
+
+    @admin.display(description="Pricing plan")
+    def plan(self, obj) -> str:
+        merchant = obj.merchant if obj is not None and obj.merchant_id else None
+        if merchant is None:
+            return "Your plan's share goes to the user; see the example under each rule."
+        try:
+            return str(pricing.plan_for(merchant))
+        except pricing.NoPricingPlan as exc:
+            return str(exc)
+
+    @admin.display(description="Videos to review")
+    def videos_to_review(self, obj) -> int:
+        return obj.ugc_submissions.filter(status=UgcStatus.SUBMITTED).count()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        membership = console_membership(request)
+        form.currency = (
+            obj.currency if obj is not None else (membership.merchant.currency if membership else "EUR")
+        )
+        return form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, RewardRuleConsoleInline):
+            kwargs["initial"] = [
+                {"action": action, "is_enabled": action not in (ActionType.LIKE, ActionType.COMMENT)}
+                for action in _missing_actions(obj)
+            ]
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in services.CAMPAIGN_FIELDS}
+        touchpoints = form.cleaned_data.get("touchpoints") or []
+        if change:
+            campaign = Campaign.objects.select_related("merchant").get(pk=obj.pk)
+            changes = {name: values[name] for name in form.changed_data if name in values}
+            services.campaign_update(
+                campaign=campaign, actor=request.user, changes=changes, touchpoints=touchpoints
+            )
+        else:
+            merchant = _selected_merchant(request)
+            created = services.campaign_create(
+                merchant=merchant, actor=request.user, values=values, touchpoints=touchpoints
+            )
+            obj.pk, obj.merchant, obj.currency = created.pk, merchant, created.currency
+
+    def save_related(self, request, form, formsets, change):
+        campaign = Campaign.objects.select_related("merchant").get(pk=form.instance.pk)
+        for formset in formsets:
+            if isinstance(formset, RewardRuleFormSet):
+                rules = formset.rules()
+                if rules:
+                    services.campaign_update(campaign=campaign, actor=request.user, changes={}, rules=rules)
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def _each(self, request, queryset, act, done: str) -> None:
+        count = 0
+        for campaign in queryset.select_related("merchant"):
+            try:
+                act(campaign)
+            except services.CampaignError as exc:
+                messages.error(request, f"{campaign}: {exc}")
+            else:
+                count += 1
+        if count:
+            messages.success(request, f"{count} campaign(s) {done}.")
+
+    @admin.action(description="Go live with the selected campaigns", permissions=["manage"])
+    def activate(self, request, queryset):
+        now = timezone.now()
+        self._each(
+            request,
+            queryset,
+            lambda c: services.campaign_activate(campaign=c, actor=request.user, now=now),
+            "live",
+        )
+
+    @admin.action(description="Pause the selected campaigns", permissions=["manage"])
+    def pause(self, request, queryset):
+        self._each(
+            request, queryset, lambda c: services.campaign_pause(campaign=c, actor=request.user), "paused"
+        )
+
+    @admin.action(description="End the selected campaigns (for good)", permissions=["manage"])
+    def end(self, request, queryset):
+        self._each(
+            request, queryset, lambda c: services.campaign_end(campaign=c, actor=request.user), "ended"
+        )
+
+    def get_urls(self):
+        urls = [path("quote/", self.admin_site.admin_view(self.quote_view), name="campaigns_campaign_quote")]
+        return urls + super().get_urls()
+
+    def quote_view(self, request: HttpRequest) -> JsonResponse:
+        """JSON for the live rule editor: what the merchant pays and the user gets for the example post."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = QuoteForm(request.GET)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        data = form.cleaned_data
+        merchant = _selected_merchant(request)
+        action = data.get("action") or ActionType.SHARE_VIDEO
+        share = action == ActionType.SHARE_VIDEO
+        rule = RewardRule(
+            action=action,
+            amount=data.get("amount") or Decimal(0),
+            **{
+                name: (data.get(name) or Decimal(0)) if share else Decimal(0)
+                for name in ("per_1000_views", "per_like", "per_comment", "per_share")
+            },
+            max_per_post=data.get("max_per_post") if share else None,
+        )
+        if share and rule.max_per_post is None:
+            limit = PlatformLimit.objects.filter(currency=merchant.currency).first()
+            rule.max_per_post = limit.max_per_post if limit else None
+        counts = {
+            name: data[name] if data.get(name) is not None else pricing.EXAMPLE_POST[name]
+            for name in ("views", "likes", "comments", "shares")
+        }
+        try:
+            user_share = pricing.plan_for(merchant).user_share
+        except pricing.NoPricingPlan as exc:
+            return JsonResponse({"errors": {"__all__": [{"message": str(exc)}]}}, status=503)
+        quote = pricing.example_post_quote(
+            rule=rule, user_share=user_share, currency=merchant.currency, **counts
+        )
+        return JsonResponse(
+            {
+                "action": quote["action"],
+                "currency": quote["currency"],
+                "counts": quote["counts"],
+                "merchant_price": str(quote["merchant_price"].amount),
+                "user_amount": str(quote["user_amount"].amount),
+                "margin": str(quote["margin"].amount),
+                "fixed": str(quote["fixed"].amount),
+                "engagement": str(quote["engagement"].amount),
+                "capped": quote["capped"],
+                "text": quote_sentence(quote),
+            }
+        )
+
+
+class VideoConsoleAdmin(ConsoleModelAdmin):
+    """The video library: up to 15 videos consumers download or copy the caption of, to post."""
+
+    form = VideoConsoleForm
+    add_capability = Capability.MANAGE_CAMPAIGNS
+    change_capability = Capability.MANAGE_CAMPAIGNS
+    delete_capability = Capability.MANAGE_CAMPAIGNS
+    list_display = ("title", "slot", "source", "created_at")
+    search_fields = ("title", "caption", "hashtags")
+    readonly_fields = ("slot", "preview")
+    export_fields = ("slot", "title", "caption", "hashtags", "mentions", "tiktok_url")
+
+    def get_fields(self, request, obj=None):
+        base = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
+        return base if obj is None else ["slot", *base, "preview"]
+
+    @admin.display(description="Source")
+    def source(self, obj: Video) -> str:
+        return "Uploaded file" if obj.file else "TikTok link"
+
+    @admin.display(description="Preview")
+    def preview(self, obj: Video) -> str:
+        if obj.file:
+            return format_html(
+                '<video class="video-preview" src="{}" controls preload="metadata"></video>', obj.file.url
+            )
+        return format_html('<a href="{}" rel="noopener noreferrer">{}</a>', obj.tiktok_url, obj.tiktok_url)
+
+    def changelist_view(self, request, extra_context=None):
+        membership = console_membership(request)
+        if membership is not None:
+            used = Video.objects.filter(merchant_id=membership.merchant_id).count()
+            extra_context = {
+                **(extra_context or {}),
+                "title": f"Video library ({used} of {MAX_VIDEOS_PER_MERCHANT}; files up to "
+                f"{settings.VIDEO_MAX_UPLOAD_MB} MB: {', '.join(settings.VIDEO_ALLOWED_EXTENSIONS)})",
+            }
+        return super().changelist_view(request, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        membership = console_membership(request)
+        form.library_full = (
+            membership is not None
+            and Video.objects.filter(merchant_id=membership.merchant_id).count() >= MAX_VIDEOS_PER_MERCHANT
+        )
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = ("title", "caption", "hashtags", "mentions", "tiktok_url")
+        if change:
+            video = Video.objects.select_related("merchant").get(pk=obj.pk)
+            changes = {name: data[name] for name in form.changed_data if name in fields}
+            if "file" in form.changed_data:
+                changes["file"] = data.get("file") or None  # False: "clear" was ticked
+            services.video_update(video=video, actor=request.user, changes=changes)
+        else:
+            merchant = _selected_merchant(request)
+            video = services.video_add(
+                merchant=merchant,
+                actor=request.user,
+                file=data.get("file") or None,
+                **{n: data[n] for n in fields},
+            )
+            obj.pk, obj.merchant, obj.slot = video.pk, merchant, video.slot
+
+    def delete_model(self, request, obj):
+        services.video_delete(
+            video=Video.objects.select_related("merchant").get(pk=obj.pk), actor=request.user
+        )
+
+    def delete_queryset(self, request, queryset):
+        for video in queryset.select_related("merchant"):
+            services.video_delete(video=video, actor=request.user)
+
+
+class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
+    """Videos consumers made for a campaign: approve, request changes or reject (with a reason)."""
+
+    merchant_path = "campaign__merchant_id"
+    form = UgcReviewForm
+    change_capability = Capability.MANAGE_CAMPAIGNS
+    list_display = ("__str__", "campaign", "consumer", "status", "revision", "submitted_at", "reviewed_at")
+    list_filter = ("status",)
+    search_fields = ("caption", "campaign__name")
+    export_fields = ("pk", "campaign", "consumer", "status", "revision", "submitted_at", "reviewed_at")
+    readonly_fields = (
+        "campaign",
+        "consumer",
+        "status",
+        "revision",
+        "video",
+        "caption",
+        "review_reason",
+        "reviewed_by",
+        "reviewed_at",
+        "submitted_at",
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("campaign", "user")
+
+    def get_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.status == UgcStatus.SUBMITTED and self.has_change_permission(request, obj):
+            fields += ["decision", "reason"]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.status == UgcStatus.SUBMITTED
+        )
+
+    @admin.display(description="Consumer")
+    def consumer(self, obj: UgcSubmission) -> str:
+        return obj.user.display_name or (obj.user.email or f"User #{obj.user_id}")
+
+    @admin.display(description="Video")
+    def video(self, obj: UgcSubmission) -> str:
+        if not obj.file:
+            return "-"
+        return format_html(
+            '<video class="video-preview" src="{}" controls preload="metadata"></video>', obj.file.url
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        membership = console_membership(request)
+        if membership is not None:
+            waiting = selectors.ugc_waiting_count(merchant_id=membership.merchant_id)
+            extra_context = {
+                **(extra_context or {}),
+                "title": f"UGC submissions ({waiting} waiting for review)",
+            }
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        submission = UgcSubmission.objects.select_related("campaign__merchant").get(pk=obj.pk)
+        services.ugc_review(
+            submission=submission,
+            actor=request.user,
+            decision=form.cleaned_data["decision"],
+            reason=form.cleaned_data.get("reason", ""),
+            now=timezone.now(),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+
+console_site.register(Campaign, CampaignConsoleAdmin)
+console_site.register(Video, VideoConsoleAdmin)
+console_site.register(UgcSubmission, UgcSubmissionConsoleAdmin)

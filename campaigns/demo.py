@@ -1,0 +1,147 @@
+"""The demo campaign that ``manage.py seed_demo`` loads for the demo merchant. Idempotent.
+
+Everything here is clearly demo content: the campaign and videos say "Demo" in their names,
+the library videos are TikTok links, and the UGC submission's file is a tiny placeholder
+(an mp4 header only, not a playable video) because no video encoder ships with the project.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+
+from campaigns import services
+from campaigns.models import ActionType, Campaign, CampaignStatus, UgcPolicy, UgcSubmission, Video
+
+DEMO_CAMPAIGN_NAME = "Demo: Winter warm-up JoyBack"
+DEMO_HASHTAG = "joycoffeewinter"
+DEMO_VIDEOS = (
+    (
+        "Demo: latte art in 10 seconds",
+        "Latte art at Joy Coffee",
+        "https://www.tiktok.com/@joycoffee.demo/video/7300000000000000001",
+    ),
+    (
+        "Demo: our winter menu",
+        "Winter menu at Joy Coffee",
+        "https://www.tiktok.com/@joycoffee.demo/video/7300000000000000002",
+    ),
+    (
+        "Demo: behind the roaster",
+        "How we roast at Joy Coffee",
+        "https://www.tiktok.com/@joycoffee.demo/video/7300000000000000003",
+    ),
+)
+PLACEHOLDER_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 40
+
+
+def demo_rules() -> list[dict]:
+    return [
+        {
+            "action": ActionType.TIKTOK_LOGIN,
+            "is_enabled": True,
+            "amount": Decimal("1.00"),
+            "max_rewards": 1000,
+        },
+        {
+            "action": ActionType.WHATSAPP_LOGIN,
+            "is_enabled": True,
+            "amount": Decimal("0.50"),
+            "max_rewards": 1000,
+        },
+        {
+            "action": ActionType.SHARE_VIDEO,
+            "is_enabled": True,
+            "amount": Decimal("2.00"),
+            "per_1000_views": Decimal("0.25"),
+            "per_like": Decimal("0.01"),
+            "per_comment": Decimal("0.02"),
+            "per_share": Decimal("0.05"),
+            "max_per_post": Decimal("25.00"),
+            "max_rewards": 500,
+        },
+        {"action": ActionType.LIKE, "is_enabled": True, "amount": Decimal("0.05")},
+        {"action": ActionType.COMMENT, "is_enabled": True, "amount": Decimal("0.10")},
+    ]
+
+
+def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaign:
+    """A live campaign with a rule for every action, three library videos and one UGC video to review."""
+    campaign = Campaign.objects.filter(merchant=merchant, name=DEMO_CAMPAIGN_NAME).first()
+    if campaign is None:
+        campaign = services.campaign_create(
+            merchant=merchant,
+            actor=owner,
+            values={
+                "name": DEMO_CAMPAIGN_NAME,
+                "starts_at": now - timedelta(days=1),
+                "ends_at": now + timedelta(days=90),
+                "budget": Decimal("300.00"),
+                "hashtag": DEMO_HASHTAG,
+                "mention": "joycoffee.demo",
+                "ugc_policy": UgcPolicy.CREATORS_ONLY,
+                "new_user_multiplier": Decimal("1.50"),
+                "user_daily_cap": Decimal("10.00"),
+                "user_campaign_cap": Decimal("40.00"),
+            },
+            rules=demo_rules(),
+            touchpoints=list(merchant.touchpoints.all()),
+        )
+    if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.PAUSED):
+        campaign = services.campaign_activate(campaign=campaign, actor=owner, now=now)
+    titles = set(Video.objects.filter(merchant=merchant).values_list("title", flat=True))
+    for title, caption, url in DEMO_VIDEOS:
+        if title not in titles:
+            services.video_add(
+                merchant=merchant,
+                actor=owner,
+                title=title,
+                caption=caption,
+                hashtags=f"#{DEMO_HASHTAG} #joyback",
+                mentions="@joycoffee.demo",
+                tiktok_url=url,
+            )
+    services.creator_status_set(user=creator, is_creator=True)
+    if not UgcSubmission.objects.filter(campaign=campaign, user=creator).exists():
+        placeholder = ContentFile(PLACEHOLDER_MP4, name="demo-ugc-placeholder.mp4")
+        placeholder.content_type = "video/mp4"
+        services.ugc_submit(
+            campaign=campaign,
+            user=creator,
+            file=placeholder,
+            caption=f"Demo submission: my first Joy Coffee winter latte #{DEMO_HASHTAG}",
+            now=now,
+        )
+    return campaign
+
+
+def demo_seed(*, owner, manager, ops, creator, now: datetime) -> Campaign:
+    """For ``seed_demo``: the demo merchant (from ``merchants.demo`` when it exists), then its campaign."""
+    try:
+        from merchants.demo import demo_merchant_ensure
+    except ImportError:  # the merchants demo is not on this branch yet: a minimal Joy Coffee
+        merchant = _demo_merchant_minimal(owner=owner)
+    else:
+        merchant = demo_merchant_ensure(owner=owner, manager=manager, ops=ops)
+    return demo_campaigns_ensure(merchant=merchant, owner=owner, creator=creator, now=now)
+
+
+def _demo_merchant_minimal(*, owner):
+    from merchants import services as merchant_services
+    from merchants.models import Merchant
+
+    merchant = Merchant.objects.filter(slug="joycoffee").first()
+    if merchant is None:
+        merchant = merchant_services.merchant_create(
+            actor=owner,
+            brand_name="Joy Coffee",
+            slug="joycoffee",
+            country="DE",
+            currency="EUR",
+            legal_name="Joy Coffee GmbH",
+            billing_address="Torstrasse 1\n10119 Berlin\nGermany",
+            contact_email="hello@joycoffee.example",
+        )
+    return merchant

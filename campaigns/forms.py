@@ -1,0 +1,263 @@
+"""Forms: they validate and explain; the services write. No form here saves a model."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.models import BaseInlineFormSet
+
+from campaigns import services
+from campaigns.models import ActionType, Campaign, RewardRule, UgcStatus, UgcSubmission, Video
+
+CAMPAIGN_HELP = {
+    "name": "Shown to consumers on your brand page.",
+    "starts_at": "Rewards count from this moment (shares must be posted after it).",
+    "ends_at": "Optional. After this moment nothing new is rewarded. Must be after the start.",
+    "touchpoints": "Where the campaign runs. None selected: everywhere (brand page, stores, websites).",
+    "budget": "Optional. The most this campaign may cost you in total; it pauses when spent. "
+    "Empty: limited only by your wallet.",
+    "hashtag": "A shared post must carry this hashtag (with or without the #) and/or the @mention below.",
+    "mention": "The account a shared post must @mention, e.g. your TikTok handle.",
+    "hold_days": "Days a reward stays pending before it becomes available to the user (0 to 365). "
+    "The post must still be up and its engagement real when the hold ends.",
+    "ugc_policy": "Who may upload their own video for your review.",
+    "min_reward": "Optional. No rule may pay less than this per reward (within the platform's limits).",
+    "max_reward": "Optional. No rule may pay more than this per reward (within the platform's limits).",
+    "new_user_multiplier": "Rewards to users new to your brand are multiplied by this (1.00 = unchanged).",
+    "returning_user_multiplier": "Multiplier for users who already have a confirmed reward from you.",
+    "user_daily_cap": "Optional. The most one user can cost you per day in this campaign.",
+    "user_campaign_cap": "Optional. The most one user can cost you over the whole campaign.",
+}
+
+RULE_HELP = {
+    "action": "",
+    "is_enabled": "Untick to stop paying for this action.",
+    "amount": "Fixed price you pay per action (logins: once per user, first login with your brand; "
+    "shares: when verified).",
+    "per_1000_views": "Shares only: you pay this per 1,000 views of the shared post.",
+    "per_like": "Shares only: per like the shared post gets.",
+    "per_comment": "Shares only: per comment.",
+    "per_share": "Shares only: per re-share.",
+    "max_per_post": "Shares only: the most one post can earn from engagement (empty: the platform maximum).",
+    "max_rewards": "Optional. How many rewards of this action the campaign pays in total.",
+}
+
+
+class CampaignConsoleForm(forms.ModelForm):
+    """Validates a campaign's own fields; the rules are checked together with it by the inline formset."""
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "starts_at",
+            "ends_at",
+            "touchpoints",
+            "budget",
+            "hashtag",
+            "mention",
+            "hold_days",
+            "ugc_policy",
+            "min_reward",
+            "max_reward",
+            "new_user_multiplier",
+            "returning_user_multiplier",
+            "user_daily_cap",
+            "user_campaign_cap",
+        ]
+        help_texts = CAMPAIGN_HELP
+
+    currency = "EUR"  # set per request by the console admin
+
+    def _get_validation_exclusions(self):
+        # The service's validation (in clean) explains every rule in words; the model's CHECK
+        # constraints stay the database's last line and would only repeat it as "Constraint ... is violated".
+        return set(super()._get_validation_exclusions()) | set(self.fields)
+
+    def clean_hashtag(self):
+        return services.tag_normalize(self.cleaned_data.get("hashtag", ""), "#")
+
+    def clean_mention(self):
+        return services.tag_normalize(self.cleaned_data.get("mention", ""), "@")
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {name: cleaned.get(name) for name in services.CAMPAIGN_FIELDS if name in cleaned}
+        try:
+            services.campaign_validate(values=values, rules=[], currency=self.currency)
+        except services.CampaignInvalid as exc:
+            for name, messages in exc.errors.items():
+                for message in messages:
+                    self.add_error(name if name in self.fields else None, message)
+        except services.CampaignError as exc:
+            self.add_error(None, str(exc))
+        return cleaned
+
+
+class RewardRuleForm(forms.ModelForm):
+    class Meta:
+        model = RewardRule
+        fields = [
+            "action",
+            "is_enabled",
+            "amount",
+            "per_1000_views",
+            "per_like",
+            "per_comment",
+            "per_share",
+            "max_per_post",
+            "max_rewards",
+        ]
+        help_texts = RULE_HELP
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # a saved rule keeps its action (its counters belong to it)
+            self.fields["action"].disabled = True
+
+    def _get_validation_exclusions(self):
+        # The formset's clean() explains these in words (see CampaignConsoleForm).
+        return set(super()._get_validation_exclusions()) | (set(self.fields) - {"action"})
+
+
+class RewardRuleFormSet(BaseInlineFormSet):
+    """Checks the rules together with the campaign being saved (``self.instance`` holds its new values)."""
+
+    def rules(self) -> list[dict]:
+        found = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or not data.get("action") or (not form.has_changed() and form.instance.pk is None):
+                continue
+            rule = {name: data.get(name) for name in ("action", *services.RULE_FIELDS)}
+            rule["rewards_paid"] = form.instance.rewards_paid if form.instance.pk else 0
+            found.append(rule)
+        return found
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        campaign = self.instance
+        values = {name: getattr(campaign, name) for name in services.CAMPAIGN_FIELDS}
+        try:
+            services.campaign_validate(values=values, rules=self.rules(), currency=campaign.currency or "EUR")
+        except services.CampaignInvalid as exc:
+            messages = exc.errors.get(None, [])
+            if messages:
+                raise forms.ValidationError(messages) from exc
+        except services.CampaignError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class VideoConsoleForm(forms.ModelForm):
+    tiktok_url = forms.URLField(
+        label="TikTok URL",
+        required=False,
+        assume_scheme="https",
+        help_text="A TikTok video link, instead of (or as well as) a file.",
+    )
+
+    class Meta:
+        model = Video
+        fields = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
+        help_texts = {
+            "file": "An mp4, mov or webm file, up to the size limit shown on the page. Or give a TikTok link.",
+        }
+
+    library_full = False
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
+            try:
+                services.video_file_check(upload)
+            except services.VideoInvalid as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None and self.library_full:
+            raise forms.ValidationError(
+                "Your library holds 15 videos, the maximum. Delete one to add another."
+            )
+        if not cleaned.get("file") and not cleaned.get("tiktok_url"):
+            raise forms.ValidationError("Upload a video file or give a TikTok link.")
+        return cleaned
+
+
+class UgcReviewForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        choices=[
+            (UgcStatus.APPROVED, "Approve: it may earn share rewards"),
+            (UgcStatus.CHANGES_REQUESTED, "Request changes (the consumer edits and resubmits)"),
+            (UgcStatus.REJECTED, "Reject for good"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text="Required to request changes or reject: the consumer reads it.",
+    )
+
+    class Meta:
+        model = UgcSubmission
+        fields: list[str] = []
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("decision") in (UgcStatus.CHANGES_REQUESTED, UgcStatus.REJECTED)
+            and not (cleaned.get("reason") or "").strip()
+        ):
+            self.add_error("reason", "Tell the consumer why (they will read it).")
+        return cleaned
+
+
+class UgcSubmitForm(forms.Form):
+    file = forms.FileField(label="Your video", help_text="mp4, mov or webm.")
+    caption = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2200,
+        help_text="The caption you will post with it.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            services.video_file_check(upload)
+        except services.VideoInvalid as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+
+class UgcResubmitForm(forms.Form):
+    file = forms.FileField(label="A new video (optional)", required=False)
+    caption = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2200)
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                services.video_file_check(upload)
+            except services.VideoInvalid as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return upload
+
+
+class QuoteForm(forms.Form):
+    """The live editor's question: what does this rule cost and pay for the example post?"""
+
+    action = forms.ChoiceField(choices=ActionType.choices, required=False)
+    amount = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
+    per_1000_views = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    per_like = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    per_comment = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    per_share = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    max_per_post = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
+    views = forms.IntegerField(min_value=0, max_value=10**10, required=False)
+    likes = forms.IntegerField(min_value=0, max_value=10**9, required=False)
+    comments = forms.IntegerField(min_value=0, max_value=10**9, required=False)
+    shares = forms.IntegerField(min_value=0, max_value=10**9, required=False)

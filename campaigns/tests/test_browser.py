@@ -1,0 +1,56 @@
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from campaigns.tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+
+
+def test_the_rule_editor_recomputes_the_example_as_the_merchant_types(page, merchant, owner, make_campaign):
+    campaign = make_campaign(merchant)
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    sign_in(page, owner.email)
+
+    page.goto(reverse("console:campaigns_campaign_change", args=[campaign.pk]))
+    share = page.locator(".inline-related").filter(
+        has=page.locator('select option[selected][value="SHARE_VIDEO"]')
+    )
+    quote = share.locator("output.rule-quote")
+    expect(quote).to_contain_text(re.compile(r"you pay €\s?8\.15"))
+    share.locator('input[name$="-per_1000_views"]').fill("0.50")
+
+    # 2.00 + (10 x 0.50 + 3.00 + 0.40 + 0.25) = 10.65; the user gets 1.60 + 6.92
+    expect(quote).to_contain_text(re.compile(r"you pay €\s?10\.65, the user gets €\s?8\.52"))
+    assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def test_a_consumer_copies_a_videos_caption_on_the_brand_page(page, merchant, owner):
+    from campaigns import services
+
+    services.video_add(
+        merchant=merchant,
+        actor=owner,
+        title="Beach",
+        caption="Sun!",
+        hashtags="#acmesummer",
+        tiktok_url="https://www.tiktok.com/@acme/video/1",
+    )
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+
+    page.goto(f"/b/{merchant.slug}/")
+    page.get_by_role("button", name="Copy caption").click()
+
+    expect(page.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == "Sun! #acmesummer"

@@ -1,0 +1,263 @@
+"""The console pages, as a merchant uses them."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from campaigns import services
+from campaigns.models import ActionType, Campaign, CampaignStatus, UgcPolicy, UgcStatus, Video
+from campaigns.tests.conftest import NOW, tiny_mp4
+from merchants.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def campaign_form(**overrides) -> dict:
+    data = {
+        "name": "Console summer",
+        "starts_at_0": "2026-12-01",
+        "starts_at_1": "09:00:00",
+        "ends_at_0": "2026-12-31",
+        "ends_at_1": "18:00:00",
+        "budget": "500.00",
+        "hashtag": "#consolesummer",
+        "mention": "",
+        "hold_days": "14",
+        "ugc_policy": UgcPolicy.CREATORS_ONLY,
+        "min_reward": "",
+        "max_reward": "",
+        "new_user_multiplier": "1.00",
+        "returning_user_multiplier": "1.00",
+        "user_daily_cap": "",
+        "user_campaign_cap": "",
+        "rules-TOTAL_FORMS": "5",
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "5",
+    }
+    for index, action in enumerate(ActionType.values):
+        enabled = action not in (ActionType.LIKE, ActionType.COMMENT)
+        data[f"rules-{index}-action"] = action
+        if enabled:
+            data[f"rules-{index}-is_enabled"] = "on"
+        for name in ("amount", "per_1000_views", "per_like", "per_comment", "per_share"):
+            data[f"rules-{index}-{name}"] = "0" if name != "amount" else "0.00"
+        data[f"rules-{index}-max_per_post"] = ""
+        data[f"rules-{index}-max_rewards"] = ""
+    data["rules-0-amount"] = "1.00"  # TikTok login
+    data["rules-2-amount"] = "2.00"  # share
+    data["rules-2-per_1000_views"] = "0.25"
+    data.update(overrides)
+    return data
+
+
+def test_the_add_page_explains_the_fields_and_offers_every_action(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.get(reverse("console:campaigns_campaign_add"))
+
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "Days a reward stays pending" in text
+    assert text.count('name="rules-') > 5 and "rules-4-action" in text
+    assert "campaigns/rule_preview.js" in text
+
+
+def test_a_manager_creates_a_campaign_with_its_rules_in_one_form(client, merchant, add_member):
+    manager = add_member(merchant, "manager@acme.example", Role.MANAGER)
+    client.force_login(manager)
+
+    response = client.post(reverse("console:campaigns_campaign_add"), campaign_form())
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    campaign = Campaign.objects.get(merchant=merchant)
+    assert campaign.hashtag == "consolesummer"
+    assert campaign.status == CampaignStatus.DRAFT
+    rules = {r.action: r for r in campaign.rules.all()}
+    assert set(rules) == {ActionType.TIKTOK_LOGIN, ActionType.SHARE_VIDEO}  # untouched rows are not saved
+    assert rules[ActionType.SHARE_VIDEO].per_1000_views == Decimal("0.25")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"ends_at_0": "2026-11-30"}, "The end must be after the start."),
+        ({"min_reward": "2.00", "max_reward": "1.00"}, "is below the minimum"),
+        ({"user_daily_cap": "-5"}, "cannot be below zero"),
+        ({"hashtag": ""}, "set a hashtag and/or an @mention"),
+        ({"rules-0-per_like": "0.10"}, "are for shares only"),
+        ({"rules-0-amount": "999.00"}, "above the maximum per reward"),
+        ({"hashtag": "two words"}, "without spaces"),
+        ({"rules-0-amount": "abc"}, "Enter a number"),
+    ],
+)
+def test_contradictions_are_form_errors_with_a_clear_message(client, merchant, owner, overrides, message):
+    client.force_login(owner)
+
+    response = client.post(reverse("console:campaigns_campaign_add"), campaign_form(**overrides))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Campaign.objects.exists()
+
+
+def test_the_quote_endpoint_answers_what_the_merchant_pays_and_the_user_gets(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.get(
+        reverse("console:campaigns_campaign_quote"),
+        {
+            "action": "SHARE_VIDEO",
+            "amount": "2.00",
+            "per_1000_views": "0.25",
+            "per_like": "0.01",
+            "per_comment": "0.02",
+            "per_share": "0.05",
+        },
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["merchant_price"], body["user_amount"], body["margin"]) == ("8.15", "6.52", "1.63")
+    assert "10,000 views" in body["text"]
+
+
+def test_bad_quote_input_is_a_400_not_a_500(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.get(reverse("console:campaigns_campaign_quote"), {"amount": "-1", "views": "lots"})
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"amount", "views"}
+
+
+def test_go_live_pause_and_end_from_the_list(client, merchant, owner, make_campaign):
+    campaign = make_campaign(merchant, activate=False)
+    client.force_login(owner)
+    url = reverse("console:campaigns_campaign_changelist")
+
+    client.post(url, {"action": "activate", "_selected_action": [campaign.pk]})
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.ACTIVE
+    assert client.get(reverse("console:index")).content.decode().count('data-figure="campaigns">1<') == 1
+
+    client.post(url, {"action": "pause", "_selected_action": [campaign.pk]})
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.PAUSED
+
+
+def test_the_sixteenth_video_is_refused_in_the_console_with_a_message(client, merchant, owner):
+    for n in range(15):
+        services.video_add(
+            merchant=merchant,
+            actor=owner,
+            title=f"Clip {n}",
+            tiktok_url=f"https://www.tiktok.com/@acme/video/{n}",
+        )
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_video_add"),
+        {"title": "One more", "tiktok_url": "https://www.tiktok.com/@acme/video/99"},
+    )
+
+    assert response.status_code == 200
+    assert "15 videos, the maximum" in response.content.decode()
+    assert Video.objects.count() == 15
+
+
+def test_a_video_upload_through_the_console(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_video_add"), {"title": "Clip", "caption": "Hi", "file": tiny_mp4()}
+    )
+
+    assert response.status_code == 302
+    assert Video.objects.get().file.name.endswith(".mp4")
+
+
+def test_a_text_file_is_refused_as_a_video_in_the_console(client, merchant, owner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_video_add"),
+        {"title": "Clip", "file": SimpleUploadedFile("x.mp4", b"plain text here")},
+    )
+
+    assert response.status_code == 200
+    assert "not a real mp4 video" in response.content.decode()
+
+
+def test_reviewing_ugc_in_the_console_needs_a_reason_to_request_changes(
+    client, merchant, owner, make_campaign, make_user
+):
+    campaign = make_campaign(merchant, ugc_policy=UgcPolicy.ALL_USERS)
+    consumer = make_user("fan@consumer.example")
+    submission = services.ugc_submit(campaign=campaign, user=consumer, file=tiny_mp4(), caption="v1", now=NOW)
+    client.force_login(owner)
+    assert "1</span> video waiting for your review" in client.get(reverse("console:index")).content.decode()
+    url = reverse("console:campaigns_ugcsubmission_change", args=[submission.pk])
+
+    refused = client.post(url, {"decision": UgcStatus.CHANGES_REQUESTED, "reason": ""})
+    assert refused.status_code == 200
+    assert "Tell the consumer why" in refused.content.decode()
+
+    client.post(url, {"decision": UgcStatus.CHANGES_REQUESTED, "reason": "Show the product"})
+    submission.refresh_from_db()
+    assert (submission.status, submission.review_reason) == (UgcStatus.CHANGES_REQUESTED, "Show the product")
+
+
+def test_the_rule_editor_shows_the_example_post_quote_for_each_saved_rule(
+    client, merchant, owner, make_campaign
+):
+    campaign = make_campaign(merchant)
+    client.force_login(owner)
+
+    text = client.get(reverse("console:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+
+    assert text.count('class="rule-quote"') >= 5  # one per rule (+ the empty template row)
+    assert 'data-quote-url="/console/campaigns/campaign/quote/"' in text
+    # demo share rule of the fixtures: 2.00 + 6.15 engagement (capped at 25.00), users get 80 %
+    assert "you pay €8.15, the user gets €6.52, TikJoy keeps €1.63" in text.replace("\xa0", "")
+
+
+def test_an_ended_campaign_is_read_only(client, merchant, owner, make_campaign):
+    campaign = services.campaign_end(campaign=make_campaign(merchant), actor=owner)
+    client.force_login(owner)
+    url = reverse("console:campaigns_campaign_change", args=[campaign.pk])
+
+    assert 'name="_save"' not in client.get(url).content.decode()
+    assert client.post(url, {"name": "Renamed"}).status_code == 403
+
+
+def test_a_saved_rule_keeps_its_action(merchant, make_campaign):
+    from campaigns.forms import RewardRuleForm
+
+    login = make_campaign(merchant).rules.get(action=ActionType.TIKTOK_LOGIN)
+
+    form = RewardRuleForm(
+        instance=login,
+        data={
+            "action": ActionType.LIKE,
+            "is_enabled": "on",
+            "amount": "1.00",
+            "per_1000_views": "0",
+            "per_like": "0",
+            "per_comment": "0",
+            "per_share": "0",
+        },
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["action"] == ActionType.TIKTOK_LOGIN
