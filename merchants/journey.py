@@ -1,9 +1,10 @@
 """The brand sign-in journey's last step: a consumer who signed in on a brand page joins it.
 
-``brand_join_complete`` is where the reward engine plugs in: it will record the
-sign-in as a social action (``action_record`` with ``login_channel_for(user)``)
-for the merchant, with the touchpoint, device and IP as its source and fraud
-signals. Until the engine exists it records nothing.
+``brand_join_complete`` records the sign-in as a social action of the
+merchant (``rewards.services.action_record`` with ``login_channel_for(user)``),
+with the touchpoint, device and IP as its source and fraud signals. The engine
+pays the login reward of a live campaign at once, as pending; a later visit
+records nothing new (one login action per person and brand).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import User
-from merchants.models import Merchant
+from merchants.models import Merchant, Touchpoint
 
 TIKTOK_LOGIN = "TIKTOK_LOGIN"
 WHATSAPP_LOGIN = "WHATSAPP_LOGIN"
@@ -45,8 +46,22 @@ def brand_join_complete(
     Called on every arrival at ``/b/<slug>/join/`` once the consent is in place,
     so what is plugged in here must be idempotent per user, merchant and channel.
     """
-    # The reward engine plugs in here, e.g.:
-    #   channel = login_channel_for(user)
-    #   if channel: action_record(user=user, merchant=merchant, kind=channel, touchpoint_key=...,
-    #                             device_id=device_id, ip_address=ip_address, now=now)
-    return None
+    from rewards.services import action_record
+
+    channel = login_channel_for(user)
+    if channel is None:  # e-mail and password only: nothing social to reward
+        return
+    touchpoint = (
+        Touchpoint.objects.filter(merchant=merchant, public_key=touchpoint_key).first()
+        if touchpoint_key
+        else None
+    )
+    action_record(
+        user=user,
+        merchant=merchant,
+        action_type=channel,
+        touchpoint=touchpoint,
+        device_id=device_id,
+        ip_address=ip_address,
+        now=now,
+    )
