@@ -144,7 +144,10 @@ class Reward(models.Model):
                 name="rewards_reward_amounts_positive",
             ),
             models.CheckConstraint(
-                condition=Q(merchant_price=F("user_amount") + F("margin")),
+                # Amounts are whole cents, so within a tenth of a cent means equal; the
+                # tolerance only absorbs SQLite, which adds decimals in floating point.
+                condition=Q(merchant_price__gte=F("user_amount") + F("margin") - Decimal("0.001"))
+                & Q(merchant_price__lte=F("user_amount") + F("margin") + Decimal("0.001")),
                 name="rewards_reward_price_is_split",
             ),
             models.CheckConstraint(

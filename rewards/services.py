@@ -257,6 +257,11 @@ def _action_price(action: SocialAction, campaign: Campaign, rule: RewardRule) ->
     return price
 
 
+def _cents(value) -> Decimal:
+    """A sum of amounts, exact to the cent (SQLite sums decimals in floating point)."""
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def _set_action(action: SocialAction, status: str, detail: str) -> None:
     action.status, action.status_detail = status, detail[:300]
     action.save(update_fields=["status", "status_detail"])
@@ -496,13 +501,14 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         return 0
     action_ids = [a.pk for a in actions.values()]
     user_ids = {a.user_id for a in actions.values()}
-    earned = dict(
-        Reward.objects.filter(action_id__in=action_ids, kind=RewardKind.ENGAGEMENT)
+    earned = {
+        action_id: _cents(total)
+        for action_id, total in Reward.objects.filter(action_id__in=action_ids, kind=RewardKind.ENGAGEMENT)
         .exclude(status=RewardStatus.REVERSED)
         .values("action_id")
         .annotate(total=Sum("merchant_price"))
         .values_list("action_id", "total")
-    )
+    }
     rules = {
         r.campaign_id: r
         for r in RewardRule.objects.filter(
@@ -720,9 +726,12 @@ def _snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
         currency=campaign.currency,
     )
     target = apply_multiplier(price=target, multiplier=_multiplier(action, campaign))
-    earned = Reward.objects.filter(action=action, kind=RewardKind.ENGAGEMENT).exclude(
-        status=RewardStatus.REVERSED
-    ).aggregate(total=Sum("merchant_price"))["total"] or Decimal(0)
+    earned = (
+        Reward.objects.filter(action=action, kind=RewardKind.ENGAGEMENT)
+        .exclude(status=RewardStatus.REVERSED)
+        .aggregate(total=Sum("merchant_price"))["total"]
+    )
+    earned = _cents(earned)
     delta = target.amount - earned
     if delta <= 0:
         return None

@@ -43,7 +43,10 @@ def ledger_report() -> LedgerReport:
         .annotate(total=Sum("balance"))
         .order_by("currency", "purpose")
     ):
-        report.totals.setdefault(row["currency"], {})[row["purpose"]] = row["total"]
+        # quantize: SQLite sums decimals in floating point
+        report.totals.setdefault(row["currency"], {})[row["purpose"]] = Decimal(row["total"]).quantize(
+            Decimal("0.01")
+        )
 
     # ROUND(..., 2): SQLite sums decimals in floating point; on PostgreSQL it changes nothing.
     with connection.cursor() as cursor:

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -54,10 +56,36 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
         "owner@demo.tikjoy.local": "OWNER",
         "manager@demo.tikjoy.local": "MANAGER",
     }
-    assert str(wallet_balance(merchant=merchant).amount) == "500.00"
+    # funded with a recorded 500.00 top-up, less what the demo rewards cost it (reversed ones refunded)
+    from django.db.models import Sum
+
+    from rewards.models import Reward
+
+    spent = Reward.objects.exclude(status="REVERSED").aggregate(total=Sum("merchant_price"))["total"]
+    assert merchant.bank_transfers.get().amount == Decimal("500.00")
+    assert wallet_balance(merchant=merchant).amount == Decimal("500.00") - spent
     assert client.login(email="manager@demo.tikjoy.local", password=DEMO_PASSWORD)
     assert "Joy Coffee" in client.get("/console/").content.decode()
     assert "Joy Coffee" in client.get(f"/b/{merchant.slug}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_rewards_in_every_state_from_the_engine_and_a_clean_ledger(capsys):
+    from rewards.models import Reward, SocialAction
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")
+
+    assert set(Reward.objects.values_list("status", flat=True)) == {
+        "PENDING",
+        "CONFIRMED",
+        "REVERSED",
+        "HELD",
+    }
+    assert SocialAction.objects.count() == 5  # the second run recorded nothing new
+    capsys.readouterr()
+    call_command("ledger_check")
+    assert "All invariants hold." in capsys.readouterr().out
 
 
 @pytest.mark.django_db

@@ -31,6 +31,7 @@ DEMO_PEOPLE = (
     DemoPerson("ana@demo.tikjoy.local", "Ana Consumer", "consumer"),
     DemoPerson("ben@demo.tikjoy.local", "Ben Consumer", "consumer"),
     DemoPerson("chloe@demo.tikjoy.local", "Chloe Creator", "consumer"),
+    DemoPerson("eve@demo.tikjoy.local", "Eve Consumer", "consumer"),
 )
 
 
@@ -83,6 +84,18 @@ class Command(BaseCommand):
             now=timezone.now(),
         )
         self.stdout.write(f"campaign: {campaign} at /b/{campaign.merchant.slug}/")
+
+        from rewards.demo import demo_rewards_seed
+
+        for line in demo_rewards_seed(
+            campaign=campaign,
+            ana=users["ana@demo.tikjoy.local"],
+            ben=users["ben@demo.tikjoy.local"],
+            chloe=users["chloe@demo.tikjoy.local"],
+            eve=users["eve@demo.tikjoy.local"],
+            now=timezone.now(),
+        ):
+            self.stdout.write(f"rewards: {line}")
 
         if not options["quiet_credentials"]:
             self.stdout.write("")
