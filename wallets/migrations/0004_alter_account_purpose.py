@@ -4,15 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('wallets', '0003_postgres_post_function'),
+        ("wallets", "0003_postgres_post_function"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='account',
-            name='purpose',
-            field=models.CharField(choices=[('PLATFORM_BANK', 'platform: money at the bank'), ('PLATFORM_REVENUE', 'platform: revenue (margin, fees)'), ('MERCHANT_AVAILABLE', 'merchant: available prepaid funds'), ('USER_PENDING', 'user: pending rewards'), ('USER_AVAILABLE', 'user: available balance'), ('PAYOUT_IN_TRANSIT', 'payout: in transit to the bank'), ('AFFILIATE_PENDING', 'affiliate: pending commissions'), ('AFFILIATE_LOCKED', 'affiliate: locked commissions'), ('AFFILIATE_APPROVED', 'affiliate: approved commissions'), ('PLATFORM_HELD', 'platform: rewards held for fraud review')], max_length=32),
+            model_name="account",
+            name="purpose",
+            field=models.CharField(
+                choices=[
+                    ("PLATFORM_BANK", "platform: money at the bank"),
+                    ("PLATFORM_REVENUE", "platform: revenue (margin, fees)"),
+                    ("MERCHANT_AVAILABLE", "merchant: available prepaid funds"),
+                    ("USER_PENDING", "user: pending rewards"),
+                    ("USER_AVAILABLE", "user: available balance"),
+                    ("PAYOUT_IN_TRANSIT", "payout: in transit to the bank"),
+                    ("AFFILIATE_PENDING", "affiliate: pending commissions"),
+                    ("AFFILIATE_LOCKED", "affiliate: locked commissions"),
+                    ("AFFILIATE_APPROVED", "affiliate: approved commissions"),
+                    ("PLATFORM_HELD", "platform: rewards held for fraud review"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
