@@ -13,6 +13,8 @@ isolation test in ``merchants/tests/test_tenant_isolation.py`` walks them.
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -28,11 +30,10 @@ from rewards.models import Reward
 
 CONSENT_NOTE = "Details shared with consent appear here once they agree."
 
+# In the order a merchant reads them (PostgreSQL's jsonb does not keep the engine's order).
 _LABELS = {
     "rule": "Reward rule",
     "amount": "Rule amount",
-    "user": "Consumer",
-    "multiplier": "Multiplier",
     "counts": "Counts measured",
     "rates": "Rates",
     "views": "Views",
@@ -45,8 +46,11 @@ _LABELS = {
     "per_share": "Per share",
     "post_earns": "The post earns in all",
     "earned_before": "Earned before",
+    "user": "Consumer",
+    "multiplier": "Multiplier",
     "risk": "Risk signals",
 }
+_ORDER = {key: n for n, key in enumerate(_LABELS)}
 _MONEY_KEYS = {
     "amount",
     "per_1000_views",
@@ -58,10 +62,22 @@ _MONEY_KEYS = {
 }
 
 
+def _figure(value) -> str:
+    """A decimal as a person writes it: 0.0100 -> 0.01, 0.0025 stays 0.0025."""
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if number == number.quantize(Decimal("0.01")):
+        return f"{number:.2f}"
+    return f"{number.normalize():f}"
+
+
 def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list[tuple[str, str]]:
     """The ``calculation`` JSON as (label, value) lines a merchant can read."""
     rows: list[tuple[str, str]] = []
-    for key, value in (calculation or {}).items():
+    items = sorted((calculation or {}).items(), key=lambda item: (_ORDER.get(item[0], len(_ORDER)), item[0]))
+    for key, value in items:
         label = prefix + _LABELS.get(key, key.replace("_", " ").capitalize())
         if isinstance(value, dict):
             rows.extend(calculation_rows(value, currency, prefix=f"{label} · "))
@@ -72,12 +88,14 @@ def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list
             )
             rows.append((label, text or "none"))
         elif key in _MONEY_KEYS:
-            rows.append((label, f"{value} {currency}"))
+            rows.append((label, f"{_figure(value)} {currency}"))
         elif key == "multiplier":
-            rows.append((label, f"times {value}"))
+            rows.append((label, f"times {_figure(value)}"))
+        elif key == "rule":
+            rows.append((label, f"#{value}"))
         elif key == "user":
             rows.append((label, {"NEW": "new to the brand", "RETURNING": "returning"}.get(value, str(value))))
-        elif isinstance(value, int) and not isinstance(value, bool) and key != "rule":
+        elif isinstance(value, int) and not isinstance(value, bool):
             rows.append((label, f"{value:,}"))
         else:
             rows.append((label, "" if value is None else str(value)))

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus
@@ -201,7 +202,8 @@ NOT_REVERSED = [RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD]
 
 
 def _month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    """Midnight on the 1st of ``now``'s month, in the site's time zone."""
+    return timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def merchant_rewards_paid(*, merchant: Merchant, since: datetime) -> Money:
