@@ -106,11 +106,12 @@ class AvailabilityDay:
     """The pending rewards whose hold period ends on one day."""
 
     day_date: date
+    is_due: bool = False  # the day has come: the reward is checked at the next settlement run
     amounts: list[Money] = field(default_factory=list)
     rewards: int = 0
 
 
-def availability_schedule(*, user: AbstractBaseUser) -> list[AvailabilityDay]:
+def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[AvailabilityDay]:
     """Pending rewards grouped by the day their hold ends (in the site's time zone), soonest first.
 
     A day in the past means the hold is over and the reward is being checked:
@@ -123,9 +124,10 @@ def availability_schedule(*, user: AbstractBaseUser) -> list[AvailabilityDay]:
         .annotate(total=Sum("user_amount"), n=Count("pk"))
         .order_by("day", "currency")
     )
+    today = timezone.localdate(now)
     days: dict[date, AvailabilityDay] = {}
     for row in rows:
-        day = days.setdefault(row["day"], AvailabilityDay(day_date=row["day"]))
+        day = days.setdefault(row["day"], AvailabilityDay(day_date=row["day"], is_due=row["day"] <= today))
         day.amounts.append(Money(row["total"], row["currency"]))
         day.rewards += row["n"]
     return list(days.values())
@@ -171,9 +173,9 @@ def history_item(reward: Reward) -> dict:
     }
 
 
-def wallet_summary(*, user: AbstractBaseUser, history_size: int = 10) -> dict:
+def wallet_summary(*, user: AbstractBaseUser, now: datetime, history_size: int = 10) -> dict:
     """The wallet's figures as plain JSON types (amounts as strings): the website widget's data."""
-    schedule = availability_schedule(user=user)
+    schedule = availability_schedule(user=user, now=now)
     upcoming = schedule[0] if schedule else None
     return {
         "balances": {
@@ -184,6 +186,7 @@ def wallet_summary(*, user: AbstractBaseUser, history_size: int = 10) -> dict:
         "next_availability": (
             {
                 "date": upcoming.day_date.isoformat(),
+                "due": upcoming.is_due,
                 "amounts": {money.currency.code: _amount(money) for money in upcoming.amounts},
                 "rewards": upcoming.rewards,
             }

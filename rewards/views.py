@@ -19,7 +19,7 @@ HISTORY_PAGE_SIZE = 20
 @login_required
 @require_GET
 def wallet(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user, now = request.user, timezone.now()
     page = Paginator(selectors.wallet_history(user=user), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     history = [
         {
@@ -37,7 +37,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         {
             "balances": selectors.wallet_balances_get(user=user),
             "counts": selectors.status_counts(user=user),
-            "schedule": selectors.availability_schedule(user=user),
+            "schedule": selectors.availability_schedule(user=user, now=now),
             "held": [
                 {"reward": r, "action": selectors.reward_action_label(r)}
                 for r in selectors.held_rewards(user=user)
@@ -49,7 +49,6 @@ def wallet(request: HttpRequest) -> HttpResponse:
                 for r in selectors.reversed_rewards(user=user)
             ],
             "page_obj": page,
-            "today": timezone.localdate(),
             "history": history,
             "tiktok": accounts["tiktok"],
             "phone": accounts["phone"],
@@ -72,6 +71,6 @@ def summary(request: HttpRequest) -> HttpResponse:
         )
         response["WWW-Authenticate"] = 'Session realm="TikJoy"'
         return response
-    response = JsonResponse(selectors.wallet_summary(user=request.user))
+    response = JsonResponse(selectors.wallet_summary(user=request.user, now=timezone.now()))
     response["Cache-Control"] = "private, no-store"
     return response

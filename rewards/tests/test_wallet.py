@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from html import unescape
 
 import pytest
+from django.utils import timezone
 
 from campaigns.models import ActionType
 from rewards.models import Reward, RewardKind
+from rewards.selectors import availability_schedule
 from rewards.services import action_record, reward_reverse, rewards_settle_due, snapshot_process
 from rewards.tests.conftest import NOW, eur, snapshot, tracked_post
 
@@ -122,12 +124,27 @@ def test_the_history_lists_brand_action_amount_and_status_newest_first(client, a
     assert positions == sorted(positions)
 
 
+def _day_label() -> str:
+    """How the page names 6 Dec 2026 (the fixture's hold end): by date until it has come."""
+    return "6 Dec 2026" if timezone.localdate() < date(2026, 12, 6) else "Being checked now"
+
+
 def test_pending_rewards_are_grouped_by_the_day_they_become_available(client, ana_wallet):
     client.force_login(ana_wallet)
 
     page = _text(client.get("/wallet/"))
 
-    assert f"What becomes available when 6 Dec 2026 : {shown('0.80')} (1 reward)" in page
+    assert f"What becomes available when {_day_label()} : {shown('0.80')} (1 reward)" in page
+
+
+def test_a_day_that_has_come_reads_as_being_checked(ana_wallet):
+    before = availability_schedule(user=ana_wallet, now=NOW)
+    after = availability_schedule(user=ana_wallet, now=NOW + timedelta(days=14, hours=1))
+
+    assert [(d.day_date, d.is_due, d.amounts, d.rewards) for d in before] == [
+        (date(2026, 12, 6), False, [eur("0.80")], 1)
+    ]
+    assert [d.is_due for d in after] == [True]
 
 
 def test_a_held_reward_is_explained_and_not_counted_as_pending(client, ana_wallet):
@@ -181,7 +198,12 @@ def test_the_summary_gives_the_same_figures_as_the_page(client, ana_wallet):
     assert f'data-figure="pending-EUR">{eur(summary["balances"]["EUR"]["pending"])}<' in page
     assert f'data-figure="available-EUR">{eur(summary["balances"]["EUR"]["available"])}<' in page
     assert summary["counts"] == {"PENDING": 1, "CONFIRMED": 1, "REVERSED": 1, "HELD": 1}
-    assert summary["next_availability"] == {"date": "2026-12-06", "amounts": {"EUR": "0.80"}, "rewards": 1}
+    assert summary["next_availability"] == {
+        "date": "2026-12-06",
+        "due": timezone.localdate() >= date(2026, 12, 6),
+        "amounts": {"EUR": "0.80"},
+        "rewards": 1,
+    }
     assert [(i["brand"], i["action"], i["amount"], i["status"]) for i in summary["history"]] == [
         ("Acme", "Engagement on your shared post", "0.88", "REVERSED"),
         ("Acme", "Share a video on TikTok", "0.80", "PENDING"),
