@@ -5,14 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils import timezone
 from moneyed import Money
 
 from merchants.models import Merchant
 from wallets.models import Account, Entry, Purpose
-
-REWARD_KIND = "REWARD"
 
 
 def _available_accounts(merchant: Merchant) -> QuerySet[Account]:
@@ -39,45 +37,20 @@ def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
     )
 
 
-def _month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 def dashboard_figures(*, merchant: Merchant, now: datetime | None = None) -> dict:
-    """The console dashboard's figures, each from a real query on the ledger.
+    """The console dashboard's figures, each from a real query.
 
-    Rewards are ledger transactions of kind REWARD that debit the merchant's
-    available account; consumers are the owners of the user accounts they credit.
-    Active campaigns are those with status ACTIVE (``campaigns.selectors.campaign_active_count``).
+    The balance comes from the ledger; the reward figures (rewards paid this month
+    net of reversals, new consumers, active campaigns, the engagement of the posts
+    people made for the brand and the cost per 1,000 of their views) from
+    ``rewards.selectors.merchant_reward_figures``, which documents each one.
     """
-    from campaigns.selectors import campaign_active_count
+    from rewards.selectors import merchant_reward_figures
 
     now = now or timezone.now()
-    since = _month_start(now)
-    rewards = Entry.objects.filter(
-        account__in=_available_accounts(merchant).filter(currency=merchant.currency),
-        transaction__kind=REWARD_KIND,
-        amount__lt=0,
-    )
-    paid = rewards.filter(transaction__created_at__gte=since).aggregate(total=Sum("amount"))["total"]
-    credited = Entry.objects.filter(
-        transaction__in=rewards.values("transaction_id"),
-        account__owner_type="accounts.user",
-        amount__gt=0,
-    )
-    before = credited.filter(transaction__created_at__lt=since).values("account__owner_id")
-    new_consumers = (
-        credited.filter(transaction__created_at__gte=since)
-        .exclude(account__owner_id__in=before)
-        .values("account__owner_id")
-        .distinct()
-        .count()
-    )
     return {
         "balance": wallet_balance(merchant=merchant),
-        "rewards_paid_this_month": Money(-(paid or Decimal("0.00")), merchant.currency),
-        "new_consumers_this_month": new_consumers,
-        "active_campaigns": campaign_active_count(merchant=merchant),
+        **merchant_reward_figures(merchant=merchant, now=now),
     }
 
 

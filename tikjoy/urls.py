@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/..., /sandbox/...
+    path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
 ]
 
 if settings.DEBUG:

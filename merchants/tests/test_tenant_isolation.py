@@ -13,7 +13,7 @@ When you register a new model, give Bravo one of them in ``_populate`` (the
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -85,6 +85,26 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
     from campaigns.tests.isolation import populate_campaigns
 
     populate_campaigns(merchant=merchant, owner=owner, label=label, domain=domain)
+    _populate_rewards(merchant, owner, label)
+
+
+def _populate_rewards(merchant, owner, label: str) -> None:
+    """A live campaign and a consumer's login it paid for, through the engine (rewards pages)."""
+    from accounts.models import User
+    from campaigns.models import ActionType
+    from campaigns.services import campaign_activate, campaign_create
+    from rewards.services import action_record
+
+    now = timezone.now()
+    campaign = campaign_create(
+        merchant=merchant,
+        actor=owner,
+        values={"name": f"{label} Secret campaign", "starts_at": now - timedelta(days=1), "hashtag": "joy"},
+        rules=[{"action": ActionType.TIKTOK_LOGIN, "is_enabled": True, "amount": Decimal("0.50")}],
+    )
+    campaign_activate(campaign=campaign, actor=owner, now=now)
+    fan = User.objects.create_user(email=None, display_name=f"{label} Secret Fan")
+    action_record(user=fan, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now)
 
 
 @pytest.fixture

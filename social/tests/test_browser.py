@@ -25,8 +25,8 @@ def test_a_new_consumer_signs_in_with_sandbox_tiktok_and_lands_on_their_page(pag
     page.get_by_label("Display name").fill("Nia Newcomer")
     page.get_by_role("button", name="Authorize as a new user").click()
 
-    page.wait_for_url("**/me/")
-    assert page.get_by_test_id("me-name").inner_text() == "Nia Newcomer"
+    page.wait_for_url("**/wallet/")  # CONSUMER_HOME_URL
+    assert page.get_by_test_id("wallet-name").inner_text() == "Nia Newcomer"
     assert page.get_by_role("heading", name="Connected accounts").is_visible()
     assert page.get_by_role("button", name="Sign out").is_visible()
     user = User.objects.get()
@@ -47,6 +47,6 @@ def test_a_consumer_signs_in_with_whatsapp_using_the_code_from_the_sandbox_inbox
     page.get_by_label("Code").fill(code)
     page.get_by_role("button", name="Confirm").click()
 
-    page.wait_for_url("**/me/")
-    assert page.get_by_test_id("me-name").inner_text() == "+491701234567"
+    page.wait_for_url("**/wallet/")  # CONSUMER_HOME_URL
+    assert page.get_by_test_id("wallet-name").inner_text() == "+491701234567"
     assert page.get_by_text("+491701234567 verified").is_visible()

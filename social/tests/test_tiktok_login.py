@@ -61,7 +61,7 @@ def test_oauth_round_trip_creates_a_consumer_with_profile_and_stored_tokens(clie
     response = client.get("/accounts/tiktok/login/callback/", {"code": "auth-code-1", "state": state})
 
     assert response.status_code == 302
-    assert response["Location"] == "/me/"  # CONSUMER_HOME_URL (/wallet/) does not exist yet
+    assert response["Location"] == "/wallet/"  # CONSUMER_HOME_URL
     user = User.objects.get()
     assert user.display_name == "Chloe Creates"
     assert user.email is None and not user.has_usable_password()
@@ -113,7 +113,7 @@ def test_two_different_tiktok_users_become_two_consumers_without_email(client, t
             ok({"user": {**TIKTOK_USER, "open_id": open_id, "username": open_id}})
         )
         response = client.get("/accounts/tiktok/login/callback/", {"code": "c", "state": state})
-        assert response["Location"] == "/me/"
+        assert response["Location"] == "/wallet/"
 
     assert list(User.objects.order_by("pk").values_list("email", flat=True)) == [None, None]
     assert TikTokProfile.objects.count() == 2

@@ -47,7 +47,7 @@ def test_a_new_number_gets_a_code_by_whatsapp_and_signs_in_with_it(client, whats
     response = client.post("/accounts/login/code/confirm/", {"code": code})
 
     assert response.status_code == 302
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/wallet/"
     user.refresh_from_db()
     assert user.phone_verified
     assert client.get("/me/").context["user"] == user
@@ -156,7 +156,7 @@ def test_three_wrong_codes_end_the_attempt(client, whatsapp_api):
     response = client.post("/accounts/login/code/confirm/", {"code": code})
 
     assert response.status_code == 302
-    assert response["Location"] != "/me/"
+    assert response["Location"] not in ("/me/", "/wallet/")
     assert not client.get("/accounts/login/").context["user"].is_authenticated
 
 

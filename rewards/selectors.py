@@ -1,0 +1,348 @@
+"""Reads of rewards: the consumer's wallet (``/wallet/``) and the merchant console's figures.
+
+Balances come from the ledger (the user's ``USER_PENDING`` and ``USER_AVAILABLE``
+accounts); everything else from the ``Reward`` rows the engine writes in the same
+database transaction as each ledger movement, so the two always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from moneyed import Money
+
+from campaigns.models import ActionType, Campaign, CampaignStatus
+from merchants.models import Merchant
+from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
+from social.models import EngagementSnapshot
+from wallets.models import Account, Purpose
+
+HELD_EXPLANATION = "Under review: we check unusual activity. You'll see the outcome here."
+
+# What a person reads for each status (the engine's labels are for operators).
+STATUS_FOR_USER = {
+    RewardStatus.PENDING: "Pending",
+    RewardStatus.CONFIRMED: "Available",
+    RewardStatus.HELD: "Under review",
+    RewardStatus.REVERSED: "Reversed",
+}
+
+
+# ---------------------------------------------------------------------------
+# The consumer's wallet
+
+
+@dataclass(frozen=True)
+class CurrencyBalance:
+    currency: str
+    pending: Money
+    available: Money
+
+
+def wallet_balances_get(*, user: AbstractBaseUser) -> list[CurrencyBalance]:
+    """Pending and available balances per currency, from the user's ledger accounts (stored balances).
+
+    Only currencies the user has an account in are listed; a new user has none.
+    """
+    rows = Account.objects.owned_by(user).filter(purpose__in=[Purpose.USER_PENDING, Purpose.USER_AVAILABLE])
+    by_currency: dict[str, dict[str, Decimal]] = {}
+    for account in rows:
+        by_currency.setdefault(account.currency, {})[account.purpose] = account.balance
+    return [
+        CurrencyBalance(
+            currency=currency,
+            pending=Money(values.get(Purpose.USER_PENDING, Decimal("0.00")), currency),
+            available=Money(values.get(Purpose.USER_AVAILABLE, Decimal("0.00")), currency),
+        )
+        for currency, values in sorted(by_currency.items())
+    ]
+
+
+def wallet_history(*, user: AbstractBaseUser) -> QuerySet[Reward]:
+    """Every reward of the user, newest first, with what a history line shows."""
+    return (
+        Reward.objects.filter(user=user)
+        .select_related("merchant", "action", "campaign")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def reward_action_label(reward: Reward) -> str:
+    """What the person did, as they would say it."""
+    if reward.kind == RewardKind.ENGAGEMENT:
+        return "Engagement on your shared post"
+    return ActionType(reward.action.action_type).label
+
+
+def reward_reason_for_user(reward: Reward) -> str:
+    """Why a reward is where it is, in words; empty when there is nothing to explain."""
+    if reward.status == RewardStatus.HELD:
+        return HELD_EXPLANATION
+    if reward.status == RewardStatus.REVERSED:
+        return reward.reason or "Reversed."
+    return ""
+
+
+def status_counts(*, user: AbstractBaseUser) -> dict[str, int]:
+    """How many rewards the user has in each status (every status listed, zeros included)."""
+    counts = dict(
+        Reward.objects.filter(user=user)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+        .order_by()
+    )
+    return {status: counts.get(status, 0) for status in RewardStatus.values}
+
+
+@dataclass
+class AvailabilityDay:
+    """The pending rewards whose hold period ends on one day."""
+
+    day_date: date
+    is_due: bool = False  # the day has come: the reward is checked at the next settlement run
+    amounts: list[Money] = field(default_factory=list)
+    rewards: int = 0
+
+
+def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[AvailabilityDay]:
+    """Pending rewards grouped by the day their hold ends (in the site's time zone), soonest first.
+
+    A day in the past means the hold is over and the reward is being checked:
+    it becomes available (or is reversed) at the next settlement run.
+    """
+    rows = (
+        Reward.objects.filter(user=user, status=RewardStatus.PENDING)
+        .annotate(day=TruncDate("available_at"))
+        .values("day", "currency")
+        .annotate(total=Sum("user_amount"), n=Count("pk"))
+        .order_by("day", "currency")
+    )
+    today = timezone.localdate(now)
+    days: dict[date, AvailabilityDay] = {}
+    for row in rows:
+        day = days.setdefault(row["day"], AvailabilityDay(day_date=row["day"], is_due=row["day"] <= today))
+        day.amounts.append(Money(row["total"], row["currency"]))
+        day.rewards += row["n"]
+    return list(days.values())
+
+
+def held_rewards(*, user: AbstractBaseUser) -> QuerySet[Reward]:
+    return wallet_history(user=user).filter(status=RewardStatus.HELD)
+
+
+def reversed_rewards(*, user: AbstractBaseUser, limit: int = 10) -> QuerySet[Reward]:
+    return wallet_history(user=user).filter(status=RewardStatus.REVERSED)[:limit]
+
+
+def held_totals(*, user: AbstractBaseUser) -> list[Money]:
+    """What the user's rewards under review would pay them, per currency."""
+    return [
+        Money(row["total"], row["currency"])
+        for row in Reward.objects.filter(user=user, status=RewardStatus.HELD)
+        .values("currency")
+        .annotate(total=Sum("user_amount"))
+        .order_by("currency")
+    ]
+
+
+def _amount(money: Money) -> str:
+    return f"{money.amount:.2f}"
+
+
+def history_item(reward: Reward) -> dict:
+    """One history line as the JSON summary gives it."""
+    return {
+        "id": reward.pk,
+        "created_at": reward.created_at.isoformat(),
+        "brand": reward.merchant.brand_name,
+        "action": reward_action_label(reward),
+        "kind": reward.kind,
+        "amount": _amount(reward.user_money),
+        "currency": reward.currency,
+        "status": reward.status,
+        "status_label": STATUS_FOR_USER[reward.status],
+        "available_at": reward.available_at.isoformat(),
+        "reason": reward_reason_for_user(reward),
+    }
+
+
+def wallet_summary(*, user: AbstractBaseUser, now: datetime, history_size: int = 10) -> dict:
+    """The wallet's figures as plain JSON types (amounts as strings): the website widget's data."""
+    schedule = availability_schedule(user=user, now=now)
+    upcoming = schedule[0] if schedule else None
+    return {
+        "balances": {
+            row.currency: {"pending": _amount(row.pending), "available": _amount(row.available)}
+            for row in wallet_balances_get(user=user)
+        },
+        "counts": status_counts(user=user),
+        "next_availability": (
+            {
+                "date": upcoming.day_date.isoformat(),
+                "due": upcoming.is_due,
+                "amounts": {money.currency.code: _amount(money) for money in upcoming.amounts},
+                "rewards": upcoming.rewards,
+            }
+            if upcoming
+            else None
+        ),
+        "history": [history_item(reward) for reward in wallet_history(user=user)[:history_size]],
+    }
+
+
+# ---------------------------------------------------------------------------
+# The merchant console
+
+
+NOT_REVERSED = [RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD]
+
+
+def _month_start(now: datetime) -> datetime:
+    """Midnight on the 1st of ``now``'s month, in the site's time zone."""
+    return timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def merchant_rewards_paid(*, merchant: Merchant, since: datetime) -> Money:
+    """Merchant price of the rewards granted since ``since`` that are not reversed (held ones count:
+    their money has left the merchant's funds until review decides), in the merchant's currency."""
+    total = (
+        Reward.objects.filter(
+            merchant=merchant,
+            currency=merchant.currency,
+            status__in=NOT_REVERSED,
+            created_at__gte=since,
+        ).aggregate(total=Sum("merchant_price"))["total"]
+    ) or Decimal("0.00")
+    return Money(total, merchant.currency)
+
+
+def merchant_new_consumers(*, merchant: Merchant, since: datetime) -> int:
+    """People whose first action for this merchant was recorded since ``since``."""
+    return (
+        SocialAction.objects.filter(merchant=merchant)
+        .values("user_id")
+        .annotate(first=Min("created_at"))
+        .filter(first__gte=since)
+        .count()
+    )
+
+
+def merchant_active_campaigns(*, merchant: Merchant) -> int:
+    return Campaign.objects.filter(merchant=merchant, status=CampaignStatus.ACTIVE).count()
+
+
+def _share_post_ids(merchant: Merchant) -> QuerySet:
+    return SocialAction.objects.filter(
+        merchant=merchant, action_type=ActionType.SHARE_VIDEO, tracked_post__isnull=False
+    ).values("tracked_post_id")
+
+
+def merchant_post_engagement(*, merchant: Merchant) -> dict[str, int]:
+    """Views, likes, comments and shares of the posts people made for the brand: the latest
+    snapshot of each tracked post of the merchant's SHARE_VIDEO actions, summed."""
+    latest = (
+        EngagementSnapshot.objects.filter(post=OuterRef("post")).order_by("-taken_at", "-pk").values("pk")[:1]
+    )
+    totals = (
+        EngagementSnapshot.objects.filter(post_id__in=_share_post_ids(merchant))
+        .filter(pk=Subquery(latest))
+        .aggregate(views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares"))
+    )
+    return {name: int(value or 0) for name, value in totals.items()}
+
+
+def merchant_cost_per_1000_views(*, merchant: Merchant, views: int) -> Money | None:
+    """Merchant price of the share and engagement rewards not reversed, per 1,000 views of the
+    posts (``None`` when the posts have no views yet). Rounded half up to the cent."""
+    if views <= 0:
+        return None
+    cost = Reward.objects.filter(
+        merchant=merchant,
+        currency=merchant.currency,
+        status__in=NOT_REVERSED,
+        action__action_type=ActionType.SHARE_VIDEO,
+    ).aggregate(total=Sum("merchant_price"))["total"] or Decimal("0.00")
+    per_1000 = (cost * 1000 / Decimal(views)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Money(per_1000, merchant.currency)
+
+
+def merchant_reward_figures(*, merchant: Merchant, now: datetime) -> dict:
+    """The console dashboard's reward figures (see ``merchants.selectors.dashboard_figures``)."""
+    since = _month_start(now)
+    engagement = merchant_post_engagement(merchant=merchant)
+    return {
+        "rewards_paid_this_month": merchant_rewards_paid(merchant=merchant, since=since),
+        "new_consumers_this_month": merchant_new_consumers(merchant=merchant, since=since),
+        "active_campaigns": merchant_active_campaigns(merchant=merchant),
+        "post_views": engagement["views"],
+        "post_likes": engagement["likes"],
+        "post_comments": engagement["comments"],
+        "post_shares": engagement["shares"],
+        "cost_per_1000_views": merchant_cost_per_1000_views(merchant=merchant, views=engagement["views"]),
+    }
+
+
+@dataclass(frozen=True)
+class EngagedConsumer:
+    """A person who did something for the merchant, as the console may show them (no contact data)."""
+
+    user_id: int
+    display_name: str
+    actions: int
+    rewards: int
+    earned: Money  # merchant price of their rewards not reversed
+    first_at: datetime
+    last_at: datetime
+
+
+def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
+    """One row per person with at least one social action for the merchant, most recent first.
+
+    Only the display name is read: contact details are shared with a merchant only
+    with the person's consent (not built yet).
+    """
+    return (
+        SocialAction.objects.filter(merchant=merchant)
+        .values("user_id", "user__display_name")
+        .annotate(n=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"))
+        .order_by("-last", "user_id")
+    )
+
+
+def engaged_consumers(*, merchant: Merchant, rows) -> list[EngagedConsumer]:
+    """``rows`` (a page of ``engaged_consumer_rows``) with each person's reward figures."""
+    rows = list(rows)
+    reward_totals = {
+        row["user_id"]: row
+        for row in Reward.objects.filter(
+            merchant=merchant,
+            currency=merchant.currency,
+            status__in=NOT_REVERSED,
+            user_id__in=[row["user_id"] for row in rows],
+        )
+        .values("user_id")
+        .annotate(n=Count("pk"), total=Sum("merchant_price"))
+        .order_by()
+    }
+    result = []
+    for row in rows:
+        totals = reward_totals.get(row["user_id"], {})
+        result.append(
+            EngagedConsumer(
+                user_id=row["user_id"],
+                display_name=row["user__display_name"] or f"Consumer #{row['user_id']}",
+                actions=row["n"],
+                rewards=totals.get("n", 0),
+                earned=Money(totals.get("total") or Decimal("0.00"), merchant.currency),
+                first_at=row["first"],
+                last_at=row["last"],
+            )
+        )
+    return result

@@ -1,0 +1,238 @@
+"""The merchant console's reward pages and dashboard figures, from rewards the engine produced."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from django.utils import timezone
+
+from campaigns import services as campaign_services
+from campaigns.models import ActionType
+from merchants.models import Membership
+from merchants.roles import Role
+from merchants.selectors import dashboard_figures
+from rewards.models import Reward, RewardKind
+from rewards.services import action_record, reward_reverse, snapshot_process
+from rewards.tests.conftest import NOW, eur, login_rule, snapshot, tracked_post
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:
+    body = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return re.sub(r"\s+", " ", unescape(body))
+
+
+def owner_of(merchant):
+    return merchant.memberships.get(role=Role.OWNER).user
+
+
+def _share(user, merchant, campaign, *, now=NOW):
+    post = tracked_post(user, campaign)
+    action_record(
+        user=user,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=now,
+    )
+    return post
+
+
+@pytest.fixture
+def acme_month(make_merchant, make_campaign, make_consumer, ops):
+    """Acme's November (NOW is 22 Nov 2026), every reward through the engine.
+
+    - Cleo logged in on 23 Oct (0.50, last month) and shared in November (1.00).
+    - Ana logged in (0.50) and shared (1.00); her post earned 1.10, then 5.05 more
+      (10,000 views, 300 likes, 20 comments, 5 shares at the last snapshot).
+    - Ben shared (1.00); his post's 2,000 views earned 0.50, which ops reversed.
+    - A second campaign is a draft.
+    """
+    acme = make_merchant("acme")
+    campaign = make_campaign(acme, starts_at=NOW - timedelta(days=40))
+    campaign_services.campaign_create(
+        merchant=acme,
+        actor=owner_of(acme),
+        values={"name": "Winter draft", "starts_at": NOW + timedelta(days=10), "hashtag": "winter"},
+        rules=[login_rule()],
+    )
+    ana, ben, cleo = make_consumer("Ana"), make_consumer("Ben"), make_consumer("Cleo")
+
+    action_record(user=cleo, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW - timedelta(days=30))
+    _share(cleo, acme, campaign)
+
+    action_record(user=ana, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    ana_post = _share(ana, acme, campaign)
+    snapshot_process(snapshot_id=snapshot(ana_post, views=4_000, likes=10).pk, now=NOW)
+    later = NOW + timedelta(hours=6)
+    snapshot_process(
+        snapshot_id=snapshot(ana_post, views=10_000, likes=300, comments=20, shares=5, at=later).pk,
+        now=later,
+    )
+
+    ben_post = _share(ben, acme, campaign)
+    engagement = snapshot_process(snapshot_id=snapshot(ben_post, views=2_000).pk, now=NOW)
+    reward_reverse(reward_id=engagement.pk, reason="Bought views", actor=ops, now=NOW + timedelta(hours=1))
+    return acme
+
+
+def test_the_dashboard_figures_come_from_what_the_engine_paid(acme_month):
+    figures = dashboard_figures(merchant=acme_month, now=NOW + timedelta(hours=8))
+
+    # 0.50 + 1.00 (Ana) + 1.10 + 5.05 (her post) + 1.00 (Ben) + 1.00 (Cleo's share); Ben's 0.50 reversed
+    assert figures["rewards_paid_this_month"] == eur("9.65")
+    assert figures["new_consumers_this_month"] == 2  # Ana and Ben; Cleo first came in October
+    assert figures["active_campaigns"] == 1
+    assert (
+        figures["post_views"],
+        figures["post_likes"],
+        figures["post_comments"],
+        figures["post_shares"],
+    ) == (
+        12_000,
+        300,
+        20,
+        5,
+    )
+    # shares 3 x 1.00 + Ana's engagement 6.15 = 9.15 for 12,000 views -> 0.7625 per 1,000
+    assert figures["cost_per_1000_views"] == eur("0.76")
+    assert figures["balance"] == eur(Decimal("100.00") - Decimal("9.65") - Decimal("0.50"))
+
+
+def test_the_dashboard_shows_the_figures(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    # The console reads the clock itself: the month-bound figures are the selector's for today
+    # (the test above pins them for November 2026); the others do not depend on the date.
+    this_month = dashboard_figures(merchant=acme_month, now=timezone.now())
+
+    body = client.get("/console/").content.decode()
+
+    assert f'<dd data-figure="rewards">{this_month["rewards_paid_this_month"]}</dd>' in body
+    assert f'<dd data-figure="consumers">{this_month["new_consumers_this_month"]}</dd>' in body
+    assert '<dd data-figure="campaigns">1</dd>' in body
+    assert '<dd data-figure="views">12,000</dd>' in body
+    assert '<dd data-figure="likes">300</dd>' in body
+    assert '<dd data-figure="comments">20</dd>' in body
+    assert '<dd data-figure="shares">5</dd>' in body
+    assert f'<dd data-figure="cpm">{eur("0.76")}</dd>' in body
+
+
+def test_a_merchant_without_posts_has_no_cost_per_1000_views(client, make_merchant):
+    merchant = make_merchant("quiet")
+    client.force_login(owner_of(merchant))
+
+    body = client.get("/console/").content.decode()
+
+    assert '<dd data-figure="views">0</dd>' in body
+    assert '<dd data-figure="cpm">no views yet</dd>' in body
+
+
+def test_the_rewards_list_shows_each_reward_by_display_name(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    page = _text(client.get("/console/rewards/reward/"))
+
+    assert "8 rewards" in page
+    assert "Ana Spring JoyBack Log in with TikTok For the action Pending 0.50 0.40 EUR" in page
+    assert (
+        "Ben Spring JoyBack Share a video on TikTok For the post's engagement Reversed 0.50 0.40 EUR" in page
+    )
+
+
+def test_the_rewards_list_filters_by_status_action_and_campaign(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    campaign_id = Reward.objects.first().campaign_id
+
+    reversed_only = _text(client.get("/console/rewards/reward/?status__exact=REVERSED"))
+    logins = _text(client.get("/console/rewards/reward/?action__action_type__exact=TIKTOK_LOGIN"))
+    by_campaign = _text(client.get(f"/console/rewards/reward/?campaign__id__exact={campaign_id}"))
+
+    assert "1 reward " in reversed_only and "Ben" in reversed_only
+    assert "2 rewards" in logins and "Cleo" in logins and "Ana" in logins
+    assert "8 rewards" in by_campaign
+
+
+def test_bad_filter_values_never_give_a_500(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    for query in ("?campaign__id__exact=abc", "?status__exact=NOPE", "?o=99", "?p=-3", "?q=%00"):
+        assert client.get("/console/rewards/reward/" + query).status_code in (200, 302)
+
+
+def test_the_detail_page_spells_out_how_the_amount_was_computed(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    reward = Reward.objects.get(kind=RewardKind.ENGAGEMENT, merchant_price=Decimal("5.05"))
+
+    page = _text(client.get(f"/console/rewards/reward/{reward.pk}/change/"))
+
+    assert "Counts measured · Views 10,000" in page
+    assert "Counts measured · Likes 300" in page
+    assert "Rates · Per 1,000 views 0.25 EUR" in page
+    assert "Rates · Per like 0.01 EUR" in page
+    assert page.index("Reward rule") < page.index("Counts measured") < page.index("The post earns")
+    assert "The post earns in all 6.15 EUR" in page
+    assert "Earned before 1.10 EUR" in page
+    assert "Consumer new to the brand" in page
+    assert 'name="_save"' not in client.get(f"/console/rewards/reward/{reward.pk}/change/").content.decode()
+
+
+def test_nobody_adds_changes_or_deletes_a_reward_in_the_console(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    reward = Reward.objects.first()
+    before = list(Reward.objects.order_by("pk").values_list())
+
+    assert client.post("/console/rewards/reward/add/", {}).status_code == 403
+    assert (
+        client.post(f"/console/rewards/reward/{reward.pk}/change/", {"status": "CONFIRMED"}).status_code
+        == 403
+    )
+    assert client.post(f"/console/rewards/reward/{reward.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert list(Reward.objects.order_by("pk").values_list()) == before
+
+
+def test_consumers_who_engaged_show_display_names_and_figures_only(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    page = _text(client.get("/console/rewards/reward/consumers/"))
+
+    assert "Details shared with consent appear here once they agree." in page
+    # name, actions, rewards not reversed, their price
+    assert f"Ana 2 4 {' '.join(str(eur('7.65')).split())}" in page
+    assert f"Ben 1 1 {' '.join(str(eur('1.00')).split())}" in page
+    assert f"Cleo 2 2 {' '.join(str(eur('1.50')).split())}" in page
+    assert "@" not in page.split("Consumers who engaged", 1)[1].split("TikJoy", 1)[0]
+
+
+def test_a_merchant_never_sees_another_merchants_rewards_or_consumers(
+    client, acme_month, make_merchant, make_campaign, make_consumer
+):
+    bravo = make_merchant("bravo")
+    make_campaign(bravo, name="Bravo Hidden Campaign")
+    action_record(
+        user=make_consumer("Zed Bravofan"), merchant=bravo, action_type=ActionType.TIKTOK_LOGIN, now=NOW
+    )
+    agency = owner_of(bravo)
+    Membership.objects.create(merchant=acme_month, user=agency, role=Role.MANAGER)
+    client.force_login(agency)
+    client.post("/console/switch/", {"merchant": acme_month.pk})
+    bravo_reward = Reward.objects.get(merchant=bravo)
+
+    pages = [
+        _text(client.get(url))
+        for url in (
+            "/console/",
+            "/console/rewards/reward/",
+            "/console/rewards/reward/consumers/",
+            "/console/rewards/reward/export.csv",
+        )
+    ]
+
+    for page in pages:
+        assert "Zed Bravofan" not in page and "Bravo Hidden Campaign" not in page
+    assert client.get(f"/console/rewards/reward/{bravo_reward.pk}/change/").status_code == 404

@@ -1,0 +1,272 @@
+"""The consumer's wallet (/wallet/ and /wallet/summary.json), from rewards the engine produced."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from html import unescape
+
+import pytest
+from django.utils import timezone
+
+from campaigns.models import ActionType
+from rewards.models import Reward, RewardKind
+from rewards.selectors import availability_schedule
+from rewards.services import action_record, reward_reverse, rewards_settle_due, snapshot_process
+from rewards.tests.conftest import NOW, eur, snapshot, tracked_post
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:
+    """The page as a person reads it: tags dropped, whitespace collapsed."""
+    body = re.sub(r"<[^>]+>", " ", response.content.decode())
+    return re.sub(r"\s+", " ", unescape(body))
+
+
+def shown(value: str) -> str:
+    """An amount as the page shows it (whitespace collapsed like ``_text``)."""
+    return re.sub(r"\s+", " ", str(eur(value)))
+
+
+@pytest.fixture
+def ana_wallet(make_merchant, make_campaign, make_consumer, ops):
+    """Ana has one reward in each state, all produced by the engine.
+
+    - Bravo (3-day hold): her TikTok login, 0.40, confirmed after the hold -> available.
+    - Acme (14-day hold): her login from a device Ben already earned on -> held for review;
+      her share, 0.80, pending; the share's engagement, 0.88, reversed by ops.
+    """
+    acme = make_merchant("acme")
+    bravo = make_merchant("bravo")
+    acme_campaign = make_campaign(acme)
+    make_campaign(bravo, hold_days=3)
+    ana, ben = make_consumer("Ana"), make_consumer("Ben")
+
+    action_record(user=ana, merchant=bravo, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    rewards_settle_due(now=NOW + timedelta(days=3, minutes=1))
+
+    action_record(user=ben, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="dev-1")
+    action_record(user=ana, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="dev-1")
+    post = tracked_post(ana, acme_campaign)
+    action_record(
+        user=ana,
+        merchant=acme,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=acme_campaign,
+        now=NOW,
+    )
+    engagement = snapshot_process(snapshot_id=snapshot(post, views=4_000, likes=10).pk, now=NOW)
+    reward_reverse(
+        reward_id=engagement.pk,
+        reason="Views bought from a click farm",
+        actor=ops,
+        now=NOW + timedelta(hours=2),
+    )
+    return ana
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get("/wallet/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=/wallet/")
+
+
+def test_the_summary_answers_401_json_to_anonymous_visitors(client):
+    response = client.get("/wallet/summary.json")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "not_authenticated"
+
+
+def test_a_new_consumer_sees_an_empty_wallet_that_says_how_to_earn(client, make_consumer):
+    client.force_login(make_consumer("Nina"))
+
+    page = _text(client.get("/wallet/"))
+
+    assert "Nothing here yet" in page
+    assert "No rewards yet." in page
+    assert client.get("/wallet/summary.json").json() == {
+        "balances": {},
+        "counts": {"PENDING": 0, "CONFIRMED": 0, "REVERSED": 0, "HELD": 0},
+        "next_availability": None,
+        "history": [],
+    }
+
+
+def test_the_wallet_shows_pending_and_available_balances_from_the_ledger(client, ana_wallet):
+    client.force_login(ana_wallet)
+
+    response = client.get("/wallet/")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert f'data-figure="pending-EUR">{eur("0.80")}<' in body
+    assert f'data-figure="available-EUR">{eur("0.40")}<' in body
+
+
+def test_the_history_lists_brand_action_amount_and_status_newest_first(client, ana_wallet):
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/"))
+    history = page[page.index("History") :]
+
+    lines = [
+        f"Acme Engagement on your shared post {shown('0.88')} Reversed",
+        f"Acme Share a video on TikTok {shown('0.80')} Pending until 6 Dec 2026",
+        f"Acme Log in with TikTok {shown('0.40')} Under review",
+        f"Bravo Log in with TikTok {shown('0.40')} Available",
+    ]
+    positions = [history.index(line) for line in lines]
+    assert positions == sorted(positions)
+
+
+def _day_label() -> str:
+    """How the page names 6 Dec 2026 (the fixture's hold end): by date until it has come."""
+    return "6 Dec 2026" if timezone.localdate() < date(2026, 12, 6) else "Being checked now"
+
+
+def test_pending_rewards_are_grouped_by_the_day_they_become_available(client, ana_wallet):
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/"))
+
+    assert f"What becomes available when {_day_label()} : {shown('0.80')} (1 reward)" in page
+
+
+def test_a_day_that_has_come_reads_as_being_checked(ana_wallet):
+    before = availability_schedule(user=ana_wallet, now=NOW)
+    after = availability_schedule(user=ana_wallet, now=NOW + timedelta(days=14, hours=1))
+
+    assert [(d.day_date, d.is_due, d.amounts, d.rewards) for d in before] == [
+        (date(2026, 12, 6), False, [eur("0.80")], 1)
+    ]
+    assert [d.is_due for d in after] == [True]
+
+
+def test_a_held_reward_is_explained_and_not_counted_as_pending(client, ana_wallet):
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/"))
+
+    assert "Under review: we check unusual activity. You'll see the outcome here." in page
+    assert f"Acme: Log in with TikTok · {shown('0.40')}" in page
+    assert f"Under review in all: {shown('0.40')}. It is not in your pending balance" in page
+
+
+def test_a_reversed_reward_shows_its_reason(client, ana_wallet):
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/"))
+
+    assert (
+        f"Acme: Engagement on your shared post · {shown('0.88')} reversed: Views bought from a click farm"
+        in page
+    )
+
+
+def test_the_wallet_shows_the_connected_accounts(client, make_consumer):
+    from social.models import TikTokProfile
+
+    chloe = make_consumer("Chloe")
+    TikTokProfile.objects.create(  # as the sign-in stores it
+        user=chloe,
+        open_id="chloe-1",
+        username="chloe.creates",
+        display_name="Chloe",
+        follower_count=48_200,
+        is_creator=True,
+    )
+    client.force_login(chloe)
+
+    page = _text(client.get("/wallet/"))
+
+    assert "TikTok @chloe.creates Creator 48,200 followers" in page
+    assert "WhatsApp No number" in page
+
+
+def test_the_summary_gives_the_same_figures_as_the_page(client, ana_wallet):
+    client.force_login(ana_wallet)
+
+    summary = client.get("/wallet/summary.json").json()
+    page = client.get("/wallet/").content.decode()
+
+    assert summary["balances"] == {"EUR": {"pending": "0.80", "available": "0.40"}}
+    assert f'data-figure="pending-EUR">{eur(summary["balances"]["EUR"]["pending"])}<' in page
+    assert f'data-figure="available-EUR">{eur(summary["balances"]["EUR"]["available"])}<' in page
+    assert summary["counts"] == {"PENDING": 1, "CONFIRMED": 1, "REVERSED": 1, "HELD": 1}
+    assert summary["next_availability"] == {
+        "date": "2026-12-06",
+        "due": timezone.localdate() >= date(2026, 12, 6),
+        "amounts": {"EUR": "0.80"},
+        "rewards": 1,
+    }
+    assert [(i["brand"], i["action"], i["amount"], i["status"]) for i in summary["history"]] == [
+        ("Acme", "Engagement on your shared post", "0.88", "REVERSED"),
+        ("Acme", "Share a video on TikTok", "0.80", "PENDING"),
+        ("Acme", "Log in with TikTok", "0.40", "HELD"),
+        ("Bravo", "Log in with TikTok", "0.40", "CONFIRMED"),
+    ]
+    assert summary["history"][0]["reason"] == "Views bought from a click farm"
+    assert summary["history"][2]["reason"].startswith("Under review")
+
+
+def test_the_summary_lists_the_last_ten_history_items(client, make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer("Ana")
+    for _ in range(12):
+        action_record(
+            user=ana,
+            merchant=merchant,
+            action_type=ActionType.SHARE_VIDEO,
+            tracked_post=tracked_post(ana, campaign),
+            campaign=campaign,
+            now=NOW,
+        )
+    client.force_login(ana)
+
+    history = client.get("/wallet/summary.json").json()["history"]
+
+    newest = Reward.objects.filter(kind=RewardKind.ACTION).order_by("-pk").values_list("pk", flat=True)[:10]
+    assert [item["id"] for item in history] == list(newest)
+
+
+def test_the_history_is_paginated_and_bad_page_numbers_do_no_harm(
+    client, make_merchant, make_campaign, make_consumer
+):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer("Ana")
+    for _ in range(21):
+        action_record(
+            user=ana,
+            merchant=merchant,
+            action_type=ActionType.SHARE_VIDEO,
+            tracked_post=tracked_post(ana, campaign),
+            campaign=campaign,
+            now=NOW,
+        )
+    client.force_login(ana)
+
+    first = _text(client.get("/wallet/"))
+    second = _text(client.get("/wallet/?page=2"))
+
+    assert "Page 1 of 2" in first
+    assert "Page 2 of 2" in second
+    assert second.count("Share a video on TikTok") == 1
+    for bad in ("0", "-1", "abc", "99999", "%00"):
+        assert client.get(f"/wallet/?page={bad}").status_code == 200
+
+
+def test_one_person_never_sees_another_persons_rewards(client, ana_wallet, make_consumer):
+    client.force_login(make_consumer("Zoe"))
+
+    page = _text(client.get("/wallet/"))
+    summary = client.get("/wallet/summary.json").json()
+
+    assert "Acme" not in page and "Bravo" not in page
+    assert summary["history"] == [] and summary["balances"] == {}
