@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.adapter import AccountAdapter
+from accounts.adapter import AccountAdapter, consumer_home_url
 from social.selectors import connected_accounts_get
 from social.services import PhoneLoginRefused, whatsapp_login_start
 
@@ -42,7 +42,7 @@ def whatsapp_login(request: HttpRequest) -> HttpResponse:
     """Ask for the number, send the code; ``next`` (e.g. a brand's join page) is carried to the code page."""
     next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect(next_url or "social:me")
+        return redirect(next_url or consumer_home_url())
     form = PhoneForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

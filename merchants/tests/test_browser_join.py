@@ -43,7 +43,7 @@ def test_a_new_consumer_joins_a_brand_with_tiktok_and_agrees_to_share(page, sand
     expect(page.get_by_test_id("consent-tiktok_handle")).to_have_text(handle)
     page.get_by_role("button", name="Agree and continue").click()
 
-    page.wait_for_url("**/me/")
+    page.wait_for_url("**/wallet/")
     expect(page.get_by_text("You joined Joy Coffee.")).to_be_visible()
     expect(page.get_by_test_id("consents")).to_contain_text("Joy Coffee")
     expect(page.get_by_test_id("consents")).to_contain_text("Name, TikTok handle")

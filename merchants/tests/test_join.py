@@ -95,7 +95,7 @@ def test_agreeing_stores_who_which_brand_what_and_when_and_lands_on_the_consumer
     response = _agree(client, "fizz", ["DISPLAY_NAME", "TIKTOK_HANDLE"])
 
     assert response.status_code == 302
-    assert response["Location"] == "/me/"  # CONSUMER_HOME_URL (/wallet/) does not exist yet
+    assert response["Location"] == "/wallet/"  # CONSUMER_HOME_URL
     consent = Consent.objects.get()
     assert (consent.user, consent.merchant) == (tiktok_consumer, merchant)
     assert consent.fields == ["DISPLAY_NAME", "TIKTOK_HANDLE"]
@@ -112,7 +112,7 @@ def test_a_second_join_goes_straight_on_without_asking_again(client, make_mercha
     response = client.get("/b/fizz/join/")
 
     assert response.status_code == 302
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/wallet/"
     assert Consent.objects.count() == 1
 
 
@@ -240,7 +240,7 @@ def test_withdrawing_does_not_follow_a_next_to_another_site(client, make_merchan
 
     response = client.post("/b/fizz/consent/withdraw/", {"next": "https://evil.example/"})
 
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/wallet/"
 
 
 def test_withdrawing_needs_a_post(client, make_merchant, tiktok_consumer):
@@ -347,5 +347,5 @@ def test_joining_after_arriving_through_a_store_poster_still_works(client, make_
 
     response = _agree(client, "fizz", ["DISPLAY_NAME", "TIKTOK_HANDLE"])
 
-    assert response.status_code == 302 and response["Location"] == "/me/"
+    assert response.status_code == 302 and response["Location"] == "/wallet/"
     assert Consent.objects.filter(merchant=merchant).count() == 1

@@ -66,14 +66,14 @@ def test_whatsapp_sign_in_does_not_follow_a_next_to_another_site(client, whatsap
 
     assert response["Location"] == "/accounts/login/code/confirm/"
     response = client.post(response["Location"], {"code": _code(whatsapp_api), "next": tampered})
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/wallet/"
 
 
 def test_a_signed_in_person_opening_whatsapp_sign_in_goes_to_next_or_their_page(client, fizz):
     client.force_login(User.objects.create_user(phone="+491701234567", phone_verified=True))
 
     assert client.get("/accounts/whatsapp/?next=/b/fizz/join/")["Location"] == "/b/fizz/join/"
-    assert client.get("/accounts/whatsapp/?next=https://evil.example/")["Location"] == "/me/"
+    assert client.get("/accounts/whatsapp/?next=https://evil.example/")["Location"] == "/wallet/"
 
 
 def test_tiktok_sign_in_from_a_brand_page_lands_on_its_join_page(client, tiktok_api, fizz):
@@ -106,4 +106,4 @@ def test_tiktok_sign_in_does_not_follow_a_next_to_another_site(client, tiktok_ap
 
     response = client.get("/accounts/tiktok/login/callback/", {"code": "c", "state": state})
 
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/wallet/"
