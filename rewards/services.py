@@ -32,7 +32,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
 from moneyed import Money
 
@@ -60,7 +60,7 @@ from rewards.models import (
 )
 from rewards.risk import action_risk, engagement_risk, engagement_risk_for
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
-from wallets.models import PLATFORM, Purpose
+from wallets.models import PLATFORM, Account, Purpose
 from wallets.money import round_down
 from wallets.services import InsufficientFunds, Posting, account_for, post, post_many
 
@@ -471,7 +471,7 @@ def snapshots_process(*, snapshot_ids: list[int], now: datetime) -> int:
     try:
         with transaction.atomic(durable=True):
             return _snapshots_batch(snapshot_ids=snapshot_ids, now=now)
-    except (InsufficientFunds, IntegrityError):
+    except (InsufficientFunds, IntegrityError, _BatchStale):
         logger.info("snapshot batch of %s fell back to one by one", len(snapshot_ids))
     return sum(1 for sid in snapshot_ids if snapshot_process(snapshot_id=sid, now=now) is not None)
 
@@ -535,13 +535,22 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         .filter(user_id__in=user_ids, campaign_id__in={c for _, c in pairs})
         .order_by("pk")
     }
+    # A campaign with a budget is locked now: what is left of it decides the amounts. One
+    # without a budget is locked only after the amounts are computed (just before the
+    # ledger), so that another worker's batch can compute while this one writes.
     campaigns = {
-        c.pk: c
-        for c in Campaign.objects.select_for_update(of=("self",))
-        .filter(pk__in={c for _, c in pairs})
-        .select_related("merchant")
-        .order_by("pk")
+        c.pk: c for c in Campaign.objects.filter(pk__in={c for _, c in pairs}).select_related("merchant")
     }
+    budgeted = sorted(pk for pk, c in campaigns.items() if c.budget is not None)
+    campaigns.update(
+        {
+            c.pk: c
+            for c in Campaign.objects.select_for_update(of=("self",))
+            .filter(pk__in=budgeted)
+            .select_related("merchant")
+            .order_by("pk")
+        }
+    )
     plans = {}
     spent: dict[int, Decimal] = defaultdict(Decimal)
     pauses: dict[int, str] = {}
@@ -631,12 +640,23 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         earned[action.pk] = before + price
         spent[campaign.pk] += price
         _tally_add(tally, price, now=now, save=False)
+    unbudgeted = sorted({r.campaign_id for r in rewards} - set(budgeted))
+    still_active = set(
+        Campaign.objects.select_for_update()
+        .filter(pk__in=unbudgeted, status=CampaignStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if still_active != set(unbudgeted):
+        raise _BatchStale("a campaign stopped while the batch was computed")
     Reward.objects.bulk_create(rewards)
     accounts = _AccountCache()
+    for currency in {r.currency for r in rewards}:
+        accounts.prefetch_users({r.user_id for r in rewards}, Purpose.USER_PENDING, currency)
     post_many(
         [_credit_posting(r, merchant=campaigns[r.campaign_id].merchant, accounts=accounts) for r in rewards]
     )
-    UserCampaignTally.objects.bulk_update(list(tallies.values()), ["total", "day_date", "day_total"])
+    _tallies_save([tallies[(r.user_id, r.campaign_id)] for r in rewards])
     for campaign_id, amount in spent.items():
         Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
     for campaign_id, reason in pauses.items():
@@ -644,11 +664,39 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
     return len(rewards)
 
 
+class _BatchStale(Exception):
+    """What a batch computed no longer holds: roll it back and go one by one."""
+
+
+def _tallies_save(tallies: list[UserCampaignTally]) -> None:
+    unique = {t.pk: t for t in tallies}
+    if not unique:
+        return
+    if connection.vendor != "postgresql":
+        UserCampaignTally.objects.bulk_update(list(unique.values()), ["total", "day_date", "day_total"])
+        return
+    rows = ", ".join(["(%s::bigint, %s::numeric, %s::date, %s::numeric)"] * len(unique))
+    params = [v for t in unique.values() for v in (t.pk, t.total, t.day_date, t.day_total)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE rewards_usercampaigntally AS t SET total = v.total, day_date = v.day_date, "  # noqa: S608 - fixed SQL
+            f"day_total = v.day_total FROM (VALUES {rows}) AS v(id, total, day_date, day_total) WHERE t.id = v.id",
+            params,
+        )
+
+
 class _AccountCache:
     """Ledger accounts looked up once per batch (only their ids and currencies are used)."""
 
     def __init__(self):
         self._accounts: dict[tuple, object] = {}
+
+    def prefetch_users(self, user_ids, purpose: str, currency: str) -> None:
+        """Load many users' accounts in one query (the ones that exist; ``get`` creates the rest)."""
+        for account in Account.objects.filter(
+            owner_type=User._meta.label_lower, owner_id__in=list(user_ids), purpose=purpose, currency=currency
+        ):
+            self._accounts[(account.owner_type, account.owner_id, purpose, currency)] = account
 
     def get(self, owner, purpose: str, currency: str):
         key = (owner._meta.label_lower if owner is not PLATFORM else "platform", owner.pk, purpose, currency)

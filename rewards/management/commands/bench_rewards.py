@@ -71,7 +71,14 @@ class Command(BaseCommand):
         snapshot_ids = self._prepare(run, posts)
         self.stdout.write(f"set-up: {len(snapshot_ids):,} snapshots in {time.perf_counter() - started:.1f} s")
 
-        chunks = [snapshot_ids[w::workers] for w in range(workers)]
+        # Each worker takes whole consumers (their tallies are theirs alone), so workers
+        # only meet on the campaign and the merchant's wallet.
+        by_user = dict(
+            EngagementSnapshot.objects.filter(pk__in=snapshot_ids).values_list("pk", "post__user_id")
+        )
+        users = sorted(set(by_user.values()))
+        share = {u: i % workers for i, u in enumerate(users)}
+        chunks = [[sid for sid in snapshot_ids if share[by_user[sid]] == w] for w in range(workers)]
         started = time.perf_counter()
         run_in_processes(_process, [(chunk, batch) for chunk in chunks])
         elapsed = time.perf_counter() - started
