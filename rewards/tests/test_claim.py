@@ -1,0 +1,54 @@
+from decimal import Decimal
+
+import pytest
+
+from accounts.services import consent_give
+from rewards.models import Reward, RewardStatus, SocialAction
+from rewards.tests.conftest import NOW, login_rule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def brand(make_merchant, make_campaign):
+    merchant = make_merchant()
+    make_campaign(
+        merchant,
+        rules=[login_rule(), {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.05")}],
+    )
+    return merchant
+
+
+def test_a_consumer_who_joined_claims_a_like_and_sees_it_pending(client, brand, make_consumer):
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=brand, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(ana)
+
+    page = client.get(f"/b/{brand.slug}/").content.decode()
+    response = client.post(f"/b/{brand.slug}/claim/like/", follow=True)
+    again = client.post(f"/b/{brand.slug}/claim/like/", follow=True)
+
+    assert "I liked a post" in page
+    assert "Thanks! Your reward for that like is pending in your wallet." in response.content.decode()
+    assert Reward.objects.get(user=ana).status == RewardStatus.PENDING
+    assert Reward.objects.get(user=ana).merchant_price == Decimal("0.05")
+    assert again.status_code == 200
+    assert SocialAction.objects.filter(user=ana).count() == 1
+
+
+def test_claiming_without_joining_sends_the_consumer_to_the_consent_page(client, brand, make_consumer):
+    client.force_login(make_consumer())
+
+    response = client.post(f"/b/{brand.slug}/claim/like/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/b/{brand.slug}/join/"
+    assert not SocialAction.objects.exists()
+
+
+def test_claims_need_a_post_a_known_action_and_a_signed_in_person(client, brand, make_consumer):
+    assert client.post(f"/b/{brand.slug}/claim/like/")["Location"].startswith("/accounts/login/")
+    client.force_login(make_consumer())
+    assert client.get(f"/b/{brand.slug}/claim/like/").status_code == 405
+    assert client.post(f"/b/{brand.slug}/claim/follow/").status_code == 404
+    assert client.post("/b/no-such-brand/claim/like/").status_code == 404
