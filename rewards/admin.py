@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from rewards.models import Ban, HeldReward, Reward, RewardStatus, SocialAction
 from rewards.services import RewardError, held_reward_approve, held_reward_reject, reward_reverse, user_ban
+from tikjoy.admin import ReadOnlyAdmin
 
 
 class ReasonForm(forms.Form):
@@ -24,17 +25,6 @@ class ReasonForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Both the person and the brand see it.",
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SocialAction)

@@ -449,6 +449,21 @@ def record_discovered_shares(*, user: User, now: datetime) -> list[SocialAction]
 # Engagement
 
 
+def _post_earns(
+    *, rule: RewardRule, snapshot: EngagementSnapshot, multiplier: Decimal, currency: str
+) -> Money:
+    """What a post's counts in ``snapshot`` earn in all (merchant price), the multiplier applied."""
+    price = engagement_price(
+        rule=rule,
+        views=snapshot.views,
+        likes=snapshot.likes,
+        comments=snapshot.comments,
+        shares=snapshot.shares,
+        currency=currency,
+    )
+    return apply_multiplier(price=price, multiplier=multiplier)
+
+
 def snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
     """Pay what a post's new engagement counts earn beyond what it has earned so far.
 
@@ -572,17 +587,7 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
             if (action.user_id, action.merchant_id) in returning
             else campaign.new_user_multiplier
         )
-        target = apply_multiplier(
-            price=engagement_price(
-                rule=rule,
-                views=snap.views,
-                likes=snap.likes,
-                comments=snap.comments,
-                shares=snap.shares,
-                currency=campaign.currency,
-            ),
-            multiplier=multiplier,
-        )
+        target = _post_earns(rule=rule, snapshot=snap, multiplier=multiplier, currency=campaign.currency)
         before = earned.get(action.pk) or Decimal(0)
         price = target.amount - before
         if price <= 0:
@@ -765,15 +770,9 @@ def _snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
         return None
     if Ban.objects.filter(user_id=action.user_id).exists():
         return None
-    target = engagement_price(
-        rule=rule,
-        views=snapshot.views,
-        likes=snapshot.likes,
-        comments=snapshot.comments,
-        shares=snapshot.shares,
-        currency=campaign.currency,
+    target = _post_earns(
+        rule=rule, snapshot=snapshot, multiplier=_multiplier(action, campaign), currency=campaign.currency
     )
-    target = apply_multiplier(price=target, multiplier=_multiplier(action, campaign))
     earned = (
         Reward.objects.filter(action=action, kind=RewardKind.ENGAGEMENT)
         .exclude(status=RewardStatus.REVERSED)

@@ -2,18 +2,8 @@
 
 from django.contrib import admin
 
+from tikjoy.admin import ReadOnlyAdmin
 from wallets.models import Account, Entry, Transaction
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Account)
