@@ -333,10 +333,25 @@ def campaign_update(
         raise CampaignError(f"Unknown campaign fields: {', '.join(sorted(unknown))}.")
     changes = _clean_campaign_values(changes)
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().select_related("merchant").get(pk=campaign.pk)
+        # The reward engine locks a campaign's rules before the campaign itself: same order here.
+        locked_rules = list(
+            RewardRule.objects.select_for_update().filter(campaign_id=campaign.pk).order_by("pk")
+        )
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=campaign.pk)
+        )
         if campaign.status == CampaignStatus.ENDED:
             raise CampaignError("An ended campaign cannot change.")
-        existing = {rule.action: _rule_values(rule) for rule in campaign.rules.all()}
+        budget = changes.get("budget", campaign.budget)
+        if budget is not None and budget < campaign.spent:
+            raise CampaignInvalid(
+                {
+                    "budget": [
+                        f"This campaign has already spent {campaign.spent} {campaign.currency}: the budget can't be lower."
+                    ]
+                }
+            )
+        existing = {rule.action: _rule_values(rule) for rule in locked_rules}
         for rule in rules or ():
             existing[rule["action"]] = {**existing.get(rule["action"], {"rewards_paid": 0}), **rule}
         values = {**_campaign_values(campaign), **changes}

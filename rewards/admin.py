@@ -100,7 +100,11 @@ class RewardAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     actions = ["approve_held", "reject_held", "reverse", "ban_users"]
 
-    @admin.action(description="Approve held rewards (credit them as pending)")
+    def has_review_permission(self, request) -> bool:
+        """Deciding on rewards moves money: it takes the change permission, not just the view one."""
+        return request.user.has_perm("rewards.change_reward")
+
+    @admin.action(description="Approve held rewards (credit them as pending)", permissions=["review"])
     def approve_held(self, request, queryset):
         now, done = timezone.now(), 0
         for reward in queryset.filter(status=RewardStatus.HELD):
@@ -111,7 +115,7 @@ class RewardAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"#{reward.pk}: {exc}", messages.ERROR)
         self.message_user(request, f"{done} held reward(s) approved.", messages.SUCCESS)
 
-    @admin.action(description="Reject held rewards (refund the brand)…")
+    @admin.action(description="Reject held rewards (refund the brand)…", permissions=["review"])
     def reject_held(self, request, queryset):
         now = timezone.now()
         return _with_reason(
@@ -124,7 +128,7 @@ class RewardAdmin(ReadOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Reverse rewards (refund the brand)…")
+    @admin.action(description="Reverse rewards (refund the brand)…", permissions=["review"])
     def reverse(self, request, queryset):
         now = timezone.now()
         return _with_reason(
@@ -137,7 +141,7 @@ class RewardAdmin(ReadOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Ban the people behind these rewards…")
+    @admin.action(description="Ban the people behind these rewards…", permissions=["review"])
     def ban_users(self, request, queryset):
         now = timezone.now()
         users = {r.user for r in queryset.select_related("user")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Max, Min, OuterRef, Q, Subquery
 
@@ -22,6 +22,12 @@ def campaign_id_from_criterion(key: str) -> int | None:
         return int(key.removeprefix(CRITERION_PREFIX))
     except ValueError:
         return None
+
+
+def _to_tiktok_second(moment: datetime) -> datetime:
+    """TikTok gives ``create_time`` in whole seconds: a post made in the same second as the
+    moment counts as after it (criteria match posts strictly after ``not_before``)."""
+    return moment.replace(microsecond=0) - timedelta(microseconds=1)
 
 
 def share_criteria_for(*, user: User, now: datetime) -> list[ShareCriterion]:
@@ -44,7 +50,7 @@ def share_criteria_for(*, user: User, now: datetime) -> list[ShareCriterion]:
             key=f"{CRITERION_PREFIX}{c.pk}",
             hashtag=c.hashtag,
             mention=c.mention,
-            not_before=max(c.starts_at, joined[c.merchant_id]),
+            not_before=_to_tiktok_second(max(c.starts_at, joined[c.merchant_id])),
         )
         for c in campaigns
     ]

@@ -313,9 +313,17 @@ def _grant(
                     raise _NotPaid(
                         ActionStatus.UNFUNDED, "The campaign's budget is spent.", PauseReason.BUDGET
                     )
+                if price.amount == left:  # this payment uses the budget up: pay it, then pause
+                    _pause(campaign_id, PauseReason.BUDGET)
             if price.amount <= 0:
                 raise _NotPaid(ActionStatus.REWARDED, "Engagement caps reached.")
             user_amount, margin = split(price=price, user_share=plan_for(campaign.merchant).user_share)
+            if user_amount.amount <= 0:
+                # Too small to give the person a cent: engagement waits until it is worth one.
+                raise _NotPaid(
+                    ActionStatus.REWARDED if kind == RewardKind.ENGAGEMENT else ActionStatus.INELIGIBLE,
+                    "Too small to pay.",
+                )
             reward = Reward.objects.create(
                 action=action,
                 kind=kind,
@@ -461,7 +469,16 @@ def _post_earns(
         shares=snapshot.shares,
         currency=currency,
     )
-    return apply_multiplier(price=price, multiplier=multiplier)
+    price = apply_multiplier(price=price, multiplier=multiplier)
+    # The caps hold after the multiplier too: the rule's and the platform's maximum per post.
+    caps = [
+        rule.max_per_post,
+        *PlatformLimit.objects.filter(currency=currency).values_list("max_per_post", flat=True),
+    ]
+    caps = [cap for cap in caps if cap is not None]
+    if caps and price.amount > min(caps):
+        price = round_down(min(caps), currency)
+    return price
 
 
 def snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
@@ -518,8 +535,8 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
     user_ids = {a.user_id for a in actions.values()}
     earned = {
         action_id: _cents(total)
+        # Reversed engagement counts too: what ops or settlement took back is not paid again.
         for action_id, total in Reward.objects.filter(action_id__in=action_ids, kind=RewardKind.ENGAGEMENT)
-        .exclude(status=RewardStatus.REVERSED)
         .values("action_id")
         .annotate(total=Sum("merchant_price"))
         .values_list("action_id", "total")
@@ -596,12 +613,14 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         room = _user_room(campaign, tally, now=now)
         if room is not None:
             price = min(price, room)
+        exhausts = False
         if campaign.budget is not None:
             left = campaign.budget - campaign.spent - spent[campaign.pk]
             if price >= left:
-                price = left
-                pauses[campaign.pk] = PauseReason.BUDGET
+                price, exhausts = left, True
         if price <= 0:
+            if exhausts:
+                pauses[campaign.pk] = PauseReason.BUDGET
             continue
         score, signals = engagement_risk_for(followers=followers.get(action.user_id) or 0, snapshot=snap)
         held = action.status == ActionStatus.HELD or score >= settings.REWARDS_RISK_HOLD_THRESHOLD
@@ -609,6 +628,10 @@ def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:
             plans[campaign.merchant_id] = plan_for(campaign.merchant).user_share
         price_money = Money(price, campaign.currency)
         user_amount, margin = split(price=price_money, user_share=plans[campaign.merchant_id])
+        if user_amount.amount <= 0:  # too small to give the person a cent: wait until it is worth one
+            continue
+        if exhausts:  # this payment uses the budget up: pay it, then pause
+            pauses[campaign.pk] = PauseReason.BUDGET
         rewards.append(
             Reward(
                 action=action,
@@ -773,11 +796,10 @@ def _snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
     target = _post_earns(
         rule=rule, snapshot=snapshot, multiplier=_multiplier(action, campaign), currency=campaign.currency
     )
-    earned = (
-        Reward.objects.filter(action=action, kind=RewardKind.ENGAGEMENT)
-        .exclude(status=RewardStatus.REVERSED)
-        .aggregate(total=Sum("merchant_price"))["total"]
-    )
+    # Reversed engagement counts too: what ops or settlement took back is not paid again.
+    earned = Reward.objects.filter(action=action, kind=RewardKind.ENGAGEMENT).aggregate(
+        total=Sum("merchant_price")
+    )["total"]
     earned = _cents(earned)
     delta = target.amount - earned
     if delta <= 0:
@@ -835,7 +857,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
         why_not = _confirmation_blocker(reward)
         if why_not:
             _reverse(reward, reason=why_not, actor=None, now=now)
-        else:
+        elif reward.user_amount > 0:
             post(
                 entries=[
                     (_user_pending(reward.user, reward.currency), -reward.user_money),
@@ -857,7 +879,11 @@ def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
     for reward_id in (
         Reward.objects.due(now=now).order_by("available_at", "pk").values_list("pk", flat=True)[:limit]
     ):
-        reward = reward_settle(reward_id=reward_id, now=now)
+        try:
+            reward = reward_settle(reward_id=reward_id, now=now)
+        except Exception:  # one reward that can't be settled must not stop everyone else's
+            logger.exception("reward %s could not be settled", reward_id)
+            continue
         if reward.status in counts:
             counts[reward.status] += 1
     return {str(k): v for k, v in counts.items()}
@@ -882,6 +908,10 @@ def _confirmation_blocker(reward: Reward) -> str:
 
 def _reverse(reward: Reward, *, reason: str, actor: User | None, now: datetime) -> None:
     """Give the money back to the merchant (margin included) and release the caps. Reward row is locked."""
+    if reward.status not in (RewardStatus.PENDING, RewardStatus.HELD):
+        raise RewardError(
+            f"Only pending or held rewards can be reversed; this one is {reward.get_status_display()}."
+        )
     campaign_id = reward.campaign_id
     tally = _tally_locked(user_id=reward.user_id, campaign_id=campaign_id, now=now)
     if reward.kind == RewardKind.ACTION:
@@ -919,6 +949,11 @@ def _reverse(reward: Reward, *, reason: str, actor: User | None, now: datetime) 
         actor,
     )
     reward.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    if reward.kind == RewardKind.ACTION:
+        # The action itself is no longer rewarded: its post earns no further engagement.
+        SocialAction.objects.filter(pk=reward.action_id).update(
+            status=ActionStatus.INELIGIBLE, status_detail=f"Reversed: {reason}"[:300]
+        )
 
 
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
@@ -984,11 +1019,16 @@ def user_ban(*, user: User, reason: str, actor: User, now: datetime) -> Ban:
         ban, _ = Ban.objects.get_or_create(
             user=user, defaults={"reason": reason.strip()[:300], "banned_by": actor, "banned_at": now}
         )
-        for reward_id in Reward.objects.filter(
-            user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
-        ).values_list("pk", flat=True):
+    # The ban is committed first (it already stops new rewards and confirmations); then each
+    # reward is reversed in a transaction of its own, so a ban never holds one campaign's locks
+    # while it waits for another's.
+    for reward_id in Reward.objects.filter(
+        user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
+    ).values_list("pk", flat=True):
+        with transaction.atomic(durable=True):
             reward = Reward.objects.select_for_update().get(pk=reward_id)
-            _reverse(reward, reason=f"Account banned: {reason.strip()}", actor=actor, now=now)
+            if reward.status in (RewardStatus.PENDING, RewardStatus.HELD):
+                _reverse(reward, reason=f"Account banned: {reason.strip()}", actor=actor, now=now)
     return ban
 
 

@@ -26,7 +26,7 @@ def tiktok_signature_valid(*, header: str, body: bytes, secret: str, now_ts: flo
     if not secret or not timestamp.isdigit() or not signature:
         return False
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "surrogateescape")):
         return False
     return abs(now_ts - int(timestamp)) <= tolerance
 
@@ -67,7 +67,7 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
         if (
             request.GET.get("hub.mode") == "subscribe"
             and token
-            and hmac.compare_digest(request.GET.get("hub.verify_token", ""), token)
+            and hmac.compare_digest(request.GET.get("hub.verify_token", "").encode(), token.encode())
         ):
             return HttpResponse(request.GET.get("hub.challenge", ""), content_type="text/plain")
         return HttpResponseForbidden("verification failed")

@@ -113,7 +113,9 @@ def whatsapp_signature_valid(*, body: bytes, header: str, app_secret: str) -> bo
     if not app_secret or not header.startswith("sha256="):
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256="))
+    return hmac.compare_digest(
+        expected.encode(), header.removeprefix("sha256=").encode("utf-8", "surrogateescape")
+    )
 
 
 def _int_or_none(value) -> int | None:

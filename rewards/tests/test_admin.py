@@ -85,3 +85,23 @@ def test_rewards_cannot_be_edited_in_ops(ops_client, held):
     assert (
         ops_client.post(f"/ops/rewards/reward/{held.pk}/change/", {"status": "CONFIRMED"}).status_code == 403
     )
+
+
+def test_a_view_only_staff_member_cannot_decide_on_rewards(client, held):
+    from django.contrib.auth.models import Permission
+
+    from accounts.models import User
+
+    viewer = User.objects.create_user(
+        email="viewer@tikjoy.example", password="x-long-pass-phrase-1", is_staff=True
+    )
+    viewer.user_permissions.add(*Permission.objects.filter(codename__in=["view_reward", "view_heldreward"]))
+    client.force_login(viewer)
+
+    listing = client.get("/ops/rewards/heldreward/")
+    client.post("/ops/rewards/heldreward/", {"action": "approve_held", "_selected_action": [held.pk]})
+
+    assert listing.status_code == 200
+    assert "approve_held" not in listing.content.decode()
+    held.refresh_from_db()
+    assert held.status == RewardStatus.HELD
