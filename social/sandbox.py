@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 from django import forms
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -385,7 +386,9 @@ def tiktok_video_query(request: HttpRequest) -> JsonResponse:
     )
 
 
-# --- TikTok: studio (post, delete, revoke), for demos ----------------------------------------
+# --- TikTok: studio (post, fast-forward, delete, revoke), for demos ---------------------------
+
+SANDBOX_FAST_FORWARD = timedelta(hours=1)
 
 
 class PostVideoForm(forms.Form):
@@ -411,6 +414,13 @@ def tiktok_studio(request: HttpRequest) -> HttpResponse:
             SandboxTikTokVideo.objects.filter(video_id=request.POST.get("video_id", "")).update(
                 is_deleted=True
             )
+            return redirect("social:sandbox_tiktok_studio")
+        if action == "fast_forward":
+            # Engagement grows with a video's age: posting it an hour earlier moves its counts
+            # an hour on (for demos and tests that must not wait). Its create_time moves too.
+            SandboxTikTokVideo.objects.filter(
+                video_id=request.POST.get("video_id", ""), is_deleted=False
+            ).update(created_at=F("created_at") - SANDBOX_FAST_FORWARD)
             return redirect("social:sandbox_tiktok_studio")
         if action == "revoke":
             SandboxTikTokGrant.objects.filter(persona__open_id=request.POST.get("persona", "")).update(
