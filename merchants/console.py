@@ -109,6 +109,8 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     delete_capability: Capability | None = None
     actions = ["export_csv"]
     export_fields: tuple[str, ...] = ()
+    # Newest first unless a page says otherwise; also keeps autocomplete's pages stable.
+    ordering = ("-pk",)
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         membership = console_membership(request)
