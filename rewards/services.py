@@ -49,6 +49,7 @@ from campaigns.models import (
 from campaigns.pricing import apply_multiplier, engagement_price, plan_for, split
 from merchants.models import Membership, Merchant, Touchpoint
 from merchants.roles import Role
+from merchants.wallet import merchant_low_balance_check
 from rewards.models import (
     ActionStatus,
     Ban,
@@ -169,6 +170,8 @@ def action_record(
         except IntegrityError:
             return SocialAction.objects.get(key=key)
         _evaluate(action, now=now)
+    if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
+        merchant_low_balance_check(merchant=merchant)
     return action
 
 
@@ -487,7 +490,10 @@ def snapshot_process(*, snapshot_id: int, now: datetime) -> Reward | None:
     Safe to run twice or concurrently for the same snapshot: it pays once.
     """
     with transaction.atomic(durable=True):
-        return _snapshot_process(snapshot_id=snapshot_id, now=now)
+        reward = _snapshot_process(snapshot_id=snapshot_id, now=now)
+    if reward is not None:
+        merchant_low_balance_check(merchant=reward.merchant)
+    return reward
 
 
 def snapshots_process(*, snapshot_ids: list[int], now: datetime) -> int:
@@ -502,10 +508,15 @@ def snapshots_process(*, snapshot_ids: list[int], now: datetime) -> int:
     """
     try:
         with transaction.atomic(durable=True):
-            return _snapshots_batch(snapshot_ids=snapshot_ids, now=now)
+            paid = _snapshots_batch(snapshot_ids=snapshot_ids, now=now)
     except (InsufficientFunds, IntegrityError, _BatchStale):
         logger.info("snapshot batch of %s fell back to one by one", len(snapshot_ids))
-    return sum(1 for sid in snapshot_ids if snapshot_process(snapshot_id=sid, now=now) is not None)
+        paid = sum(1 for sid in snapshot_ids if snapshot_process(snapshot_id=sid, now=now) is not None)
+    for merchant in Merchant.objects.filter(
+        pk__in=Reward.objects.filter(snapshot_id__in=snapshot_ids).values("merchant_id")
+    ):
+        merchant_low_balance_check(merchant=merchant)
+    return paid
 
 
 def _snapshots_batch(*, snapshot_ids: list[int], now: datetime) -> int:

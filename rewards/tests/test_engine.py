@@ -424,3 +424,20 @@ def share_rule_engagement_only():
     from rewards.tests.conftest import share_rule
 
     return share_rule(amount=Decimal("0.00"))
+
+
+def test_a_reward_that_takes_the_wallet_below_the_threshold_tells_the_owners_once(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    from rewards.tests.conftest import login_rule
+
+    merchant = make_merchant(funds="51.00")  # the default alert threshold is 50.00
+    make_campaign(merchant, rules=[login_rule(amount=Decimal("0.60"))])
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            action_record(user=make_consumer(), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+
+    assert funds(merchant) == eur("49.20")
+    assert [m.subject for m in mail.outbox] == ["[TikJoy] Acme's wallet is running low"]
