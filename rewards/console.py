@@ -22,13 +22,18 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from accounts.models import ConsentField
+from accounts.selectors import consented_data_for_merchant
 from campaigns.models import ActionType
 from merchants.console import ConsoleModelAdmin, console_render, console_site
 from merchants.tenancy import console_membership
 from rewards import selectors
 from rewards.models import Reward
 
-CONSENT_NOTE = "Details shared with consent appear here once they agree."
+CONSENT_NOTE = (
+    "Shared with consent: what each person agreed to share with your brand when they joined. "
+    "It disappears when they withdraw their consent."
+)
 
 # In the order a merchant reads them (PostgreSQL's jsonb does not keep the engine's order).
 _LABELS = {
@@ -196,6 +201,11 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         merchant = console_membership(request).merchant
+        # Only what each person agreed to share with this merchant, and only while they agree.
+        shared = {
+            person.user_id: [(ConsentField(key).label, value) for key, value in person.data.items()]
+            for person in consented_data_for_merchant(merchant=merchant)
+        }
         page = Paginator(selectors.engaged_consumer_rows(merchant=merchant), 50).get_page(
             request.GET.get("page")
         )
@@ -206,7 +216,10 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                 "title": "Consumers who engaged",
                 "opts": self.opts,
                 "page_obj": page,
-                "consumers": selectors.engaged_consumers(merchant=merchant, rows=page.object_list),
+                "consumers": [
+                    (consumer, shared.get(consumer.user_id, []))
+                    for consumer in selectors.engaged_consumers(merchant=merchant, rows=page.object_list)
+                ],
                 "consent_note": CONSENT_NOTE,
             },
         )

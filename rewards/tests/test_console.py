@@ -196,17 +196,28 @@ def test_nobody_adds_changes_or_deletes_a_reward_in_the_console(client, acme_mon
     assert list(Reward.objects.order_by("pk").values_list()) == before
 
 
-def test_consumers_who_engaged_show_display_names_and_figures_only(client, acme_month):
+def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_share(client, acme_month):
+    from accounts.models import User
+    from accounts.services import consent_give, consent_withdraw
+
+    ana = User.objects.get(display_name="Ana")
+    ana.email = "ana@fans.example"
+    ana.save(update_fields=["email"])
+    consent_give(user=ana, merchant=acme_month, fields=["DISPLAY_NAME", "EMAIL"], now=timezone.now())
     client.force_login(owner_of(acme_month))
 
     page = _text(client.get("/console/rewards/reward/consumers/"))
 
-    assert "Details shared with consent appear here once they agree." in page
-    # name, actions, rewards not reversed, their price
-    assert f"Ana 2 4 {' '.join(str(eur('7.65')).split())}" in page
-    assert f"Ben 1 1 {' '.join(str(eur('1.00')).split())}" in page
-    assert f"Cleo 2 2 {' '.join(str(eur('1.50')).split())}" in page
-    assert "@" not in page.split("Consumers who engaged", 1)[1].split("TikJoy", 1)[0]
+    assert "It disappears when they withdraw their consent." in page
+    # name, what they shared, actions, rewards not reversed, their price
+    assert f"Ana Name: Ana E-mail address: ana@fans.example 2 4 {' '.join(str(eur('7.65')).split())}" in page
+    assert f"Ben nothing shared 1 1 {' '.join(str(eur('1.00')).split())}" in page
+    assert f"Cleo nothing shared 2 2 {' '.join(str(eur('1.50')).split())}" in page
+
+    consent_withdraw(user=ana, merchant=acme_month, now=timezone.now())
+    page = _text(client.get("/console/rewards/reward/consumers/"))
+    assert "ana@fans.example" not in page
+    assert "Ana nothing shared 2 4" in page
 
 
 def test_a_merchant_never_sees_another_merchants_rewards_or_consumers(

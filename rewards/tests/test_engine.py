@@ -437,7 +437,9 @@ def test_a_reward_that_takes_the_wallet_below_the_threshold_tells_the_owners_onc
 
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(3):
-            action_record(user=make_consumer(), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+            action_record(
+                user=make_consumer(), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW
+            )
 
     assert funds(merchant) == eur("49.20")
     assert [m.subject for m in mail.outbox] == ["[TikJoy] Acme's wallet is running low"]
