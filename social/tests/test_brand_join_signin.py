@@ -107,3 +107,9 @@ def test_tiktok_sign_in_does_not_follow_a_next_to_another_site(client, tiktok_ap
     response = client.get("/accounts/tiktok/login/callback/", {"code": "c", "state": state})
 
     assert response["Location"] == "/wallet/"
+
+
+def test_the_sign_in_page_whatsapp_link_keeps_where_the_person_was_going(client):
+    page = client.get("/accounts/login/?next=/b/fizz/join/").content.decode()
+
+    assert 'href="/accounts/whatsapp/?next=/b/fizz/join/"' in page
