@@ -23,9 +23,11 @@ AMOUNT_DECIMALS = 2
 class Purpose(models.TextChoices):
     PLATFORM_BANK = "PLATFORM_BANK", "platform: money at the bank"
     PLATFORM_REVENUE = "PLATFORM_REVENUE", "platform: revenue (margin, fees)"
+    PLATFORM_REVENUE_PENDING = "PLATFORM_REVENUE_PENDING", "platform: margin on rewards still reversible"
     MERCHANT_AVAILABLE = "MERCHANT_AVAILABLE", "merchant: available prepaid funds"
     USER_PENDING = "USER_PENDING", "user: pending rewards"
     USER_AVAILABLE = "USER_AVAILABLE", "user: available balance"
+    PAYOUT_PENDING = "PAYOUT_PENDING", "payout: requested, reserved until exported"
     PAYOUT_IN_TRANSIT = "PAYOUT_IN_TRANSIT", "payout: in transit to the bank"
     AFFILIATE_PENDING = "AFFILIATE_PENDING", "affiliate: pending commissions"
     AFFILIATE_LOCKED = "AFFILIATE_LOCKED", "affiliate: locked commissions"
@@ -57,6 +59,20 @@ class AccountQuerySet(models.QuerySet):
         return self.filter(owner_type=owner_type, owner_id=owner_id)
 
 
+def partition_key(partition) -> str:
+    """A platform account's partition: the business object it is kept for ("" for none).
+
+    Platform accounts (revenue, pending revenue) are kept per merchant so that
+    billing reads one merchant's margin in one row and no single row is every
+    reward's hot spot; the merchant does not own them, the platform does.
+    """
+    if partition is None:
+        return ""
+    if partition.pk is None:
+        raise ValueError("A ledger account's partition must be saved first.")
+    return f"{partition._meta.label_lower}:{int(partition.pk)}"
+
+
 def owner_key(owner) -> tuple[str, int]:
     if owner is PLATFORM:
         return PLATFORM.owner_type, PLATFORM.pk
@@ -72,6 +88,12 @@ class Account(models.Model):
     owner_id = models.BigIntegerField(default=0)
     purpose = models.CharField(max_length=32, choices=Purpose.choices)
     currency = models.CharField(max_length=3)
+    partition = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="platform accounts only: the object the account is kept for, e.g. merchants.merchant:12",
+    )
     balance = models.DecimalField(
         max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
     )
@@ -83,8 +105,12 @@ class Account(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["owner_type", "owner_id", "purpose", "currency"],
-                name="wallets_account_one_per_owner_purpose",
+                fields=["owner_type", "owner_id", "purpose", "currency", "partition"],
+                name="wallets_account_one_per_owner_purpose_partition",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(partition="") | models.Q(owner_type="platform"),
+                name="wallets_account_partition_platform_only",
             ),
             models.CheckConstraint(
                 condition=models.Q(allow_negative=True) | models.Q(balance__gte=0),
@@ -94,7 +120,8 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         owner = "platform" if self.owner_type == "platform" else f"{self.owner_type}#{self.owner_id}"
-        return f"{owner} {self.purpose} {self.currency}"
+        partition = f" [{self.partition}]" if self.partition else ""
+        return f"{owner} {self.purpose} {self.currency}{partition}"
 
     @property
     def balance_money(self) -> Money:

@@ -40,6 +40,7 @@ from wallets.models import (
     Purpose,
     Transaction,
     owner_key,
+    partition_key,
 )
 from wallets.money import UnsupportedCurrency, is_at_precision, minor_unit_exponent
 
@@ -77,26 +78,33 @@ class _Leg:
     amount: Money
 
 
-def account_for(*, owner, purpose: Purpose | str, currency: str) -> Account:
-    """The owner's account for ``purpose`` in ``currency``, created on first use."""
+def account_for(*, owner, purpose: Purpose | str, currency: str, partition: Model | None = None) -> Account:
+    """The owner's account for ``purpose`` in ``currency``, created on first use.
+
+    ``partition`` (platform accounts only) keeps one platform account per business
+    object, e.g. the platform's revenue earned on one merchant.
+    """
     try:
         minor_unit_exponent(currency)
     except UnsupportedCurrency as exc:
         raise CurrencyMismatch(str(exc)) from exc
     purpose = Purpose(purpose)
     owner_type, owner_id = owner_key(owner)
+    if partition is not None and owner is not PLATFORM:
+        raise LedgerError("Only platform accounts are partitioned.")
     account, _ = Account.objects.get_or_create(
         owner_type=owner_type,
         owner_id=owner_id,
         purpose=purpose,
         currency=currency,
+        partition=partition_key(partition),
         defaults={"allow_negative": purpose in NEGATIVE_ALLOWED},
     )
     return account
 
 
-def platform_account(*, purpose: Purpose | str, currency: str) -> Account:
-    return account_for(owner=PLATFORM, purpose=purpose, currency=currency)
+def platform_account(*, purpose: Purpose | str, currency: str, partition: Model | None = None) -> Account:
+    return account_for(owner=PLATFORM, purpose=purpose, currency=currency, partition=partition)
 
 
 def balance(account: Account) -> Money:

@@ -1,0 +1,50 @@
+"""Side effects after a commit, in one place for every app.
+
+A service that sends mail or a notification does it after its transaction
+commits, and never in the request itself: ``after_commit`` queues a django-q2
+task once the transaction commits (``on_commit(..., robust=True)``), so that an
+SMTP server or broker that is down can't turn a request whose money already
+moved into a 500. The task runs in the worker (or at once when the cluster is
+configured ``sync``, as in tests), and a failure there is logged and retried
+by the worker, not shown to the person.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django_q.tasks import async_task
+
+logger = logging.getLogger(__name__)
+
+
+def after_commit(func: str, *args, **kwargs) -> None:
+    """Queue ``func`` (a dotted path) with ``args`` once the current transaction commits.
+
+    Outside a transaction it is queued at once. Arguments are ids and plain values:
+    the task reloads what it needs.
+    """
+
+    def enqueue() -> None:
+        try:
+            async_task(func, *args, **kwargs)
+        except Exception:
+            # The money already moved; a broker that can't take the task must not undo the request.
+            logger.exception("could not queue %s after commit", func)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def mail_after_commit(*, subject: str, message: str, recipient_list: list[str]) -> None:
+    """Send a plain-text e-mail from the worker once the current transaction commits."""
+    recipients = [address for address in recipient_list if address]
+    if not recipients:
+        return
+    after_commit("core.tasks.mail_send", subject=subject, message=message, recipient_list=recipients)
+
+
+def mail_send(*, subject: str, message: str, recipient_list: list[str]) -> None:
+    """The task behind ``mail_after_commit``."""
+    send_mail(subject=subject, message=message, from_email=None, recipient_list=recipient_list)
