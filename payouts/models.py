@@ -138,7 +138,7 @@ class BankDetailsChallenge(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=8, choices=CodeChannel.choices)
     destination = models.CharField(max_length=254, help_text="where the code went (e-mail or phone)")
-    code_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=96, help_text="salt$HMAC of the code")
     details = models.JSONField(help_text="the bank details waiting for the code")
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField()

@@ -546,7 +546,15 @@ def new_end_to_end_id() -> str:
 
 
 def _locked(payout_id: int) -> Payout:
-    return Payout.objects.select_for_update().select_related("requested_by").get(pk=payout_id)
+    payout = (
+        Payout.objects.select_for_update(of=("self",))
+        .select_related("requested_by", "bank_account")
+        .filter(pk=payout_id)
+        .first()
+    )
+    if payout is None:
+        raise PayoutError("There is no such payout.")
+    return payout
 
 
 def _owner_ref(payout: Payout):

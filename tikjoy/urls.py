@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/..., /sandbox/...
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
+    path("", include("payouts.urls")),  # /wallet/payouts/...
 ]
 
 if settings.DEBUG:
