@@ -24,6 +24,8 @@ from decimal import Decimal
 
 from lxml import etree
 
+from accounts.models import User
+from payouts import services
 from payouts.models import Payout, PayoutBatch
 from payouts.sepa import debtor_from_settings
 
@@ -151,3 +153,23 @@ def camt054_answer(
         )
         _transaction(_sub(entry, ns, "NtryDtls"), payout=payout, batch=batch, side="CRDT", return_code=code)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def answer_and_import(
+    *, batch: PayoutBatch, answer: BankAnswer, actor: User | None, now: datetime
+) -> list[services.ImportResult]:
+    """Answer ``batch`` with a pain.002 and a camt.054, and import both through the bank-file import."""
+    payouts = list(batch.payouts.order_by("pk"))
+    unknown = (set(answer.reject) | set(answer.give_back)) - {p.end_to_end_id for p in payouts}
+    if unknown:
+        raise services.PayoutError(f"Not in this file: {', '.join(sorted(unknown))}")
+    pain = pain002_answer(batch=batch, payouts=payouts, answer=answer, now=now)
+    camt = camt054_answer(batch=batch, payouts=payouts, answer=answer, now=now)
+    return [
+        services.bank_file_import(
+            raw=pain, name=f"sandbox-{batch.msg_id}.pain.002.xml", actor=actor, now=now
+        ),
+        services.bank_file_import(
+            raw=camt, name=f"sandbox-{batch.msg_id}.camt.054.xml", actor=actor, now=now
+        ),
+    ]
