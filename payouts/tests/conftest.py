@@ -57,7 +57,7 @@ def add_bank_account(user, *, iban: str = IBAN_DE, holder: str = "Ana Dances", n
         country="DE",
         iban=iban,
     )
-    return services._bank_account_replace(user=user, details=details, now=now)
+    return services.bank_account_replace(user=user, details=details, now=now)
 
 
 def verify_identity(user, ops, *, tax_id: str = "") -> None:

@@ -122,7 +122,7 @@ def test_a_wrong_or_unreachable_iban_is_refused_with_a_reason(client, person, ib
 def test_the_person_requests_and_sees_state_name_and_arrival(client, person, ops):
     fund(person, "35.00")
     verify_identity(person, ops)
-    services._bank_account_replace(
+    services.bank_account_replace(
         user=person,
         details=services.bank_details_clean(**BANK_FORM),
         now=timezone.now() - timedelta(hours=49),
@@ -141,7 +141,7 @@ def test_the_person_requests_and_sees_state_name_and_arrival(client, person, ops
 def test_a_returned_payout_shows_its_reason_and_the_money_is_back(client, person, ops, ops2):
     fund(person, "35.00")
     verify_identity(person, ops)
-    services._bank_account_replace(
+    services.bank_account_replace(
         user=person,
         details=services.bank_details_clean(**BANK_FORM),
         now=timezone.now() - timedelta(hours=49),
@@ -173,7 +173,7 @@ def test_a_returned_payout_shows_its_reason_and_the_money_is_back(client, person
 def test_cancel_from_the_page(client, person, ops):
     fund(person, "35.00")
     verify_identity(person, ops)
-    services._bank_account_replace(
+    services.bank_account_replace(
         user=person,
         details=services.bank_details_clean(**BANK_FORM),
         now=timezone.now() - timedelta(hours=49),
