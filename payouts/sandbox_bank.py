@@ -121,8 +121,21 @@ def _transaction(details, *, payout: Payout, batch: PayoutBatch, side: str, retu
 def camt054_answer(
     *, batch: PayoutBatch, payouts: Iterable[Payout], answer: BankAnswer, now: datetime
 ) -> bytes:
-    ns = CAMT054
+    """The debits of every transfer not rejected, and the returns chosen, in one notification."""
     paid = [p for p in payouts if p.end_to_end_id not in answer.reject]
+    returned = [(p, answer.give_back[p.end_to_end_id]) for p in paid if p.end_to_end_id in answer.give_back]
+    return _camt054(batch=batch, debits=paid, returns=returned, now=now)
+
+
+def camt054_returns(*, batch: PayoutBatch, returns: list[tuple[Payout, str]], now: datetime) -> bytes:
+    """A later notification with returns only (the payee's bank sends them back days after the debit)."""
+    return _camt054(batch=batch, debits=[], returns=returns, now=now)
+
+
+def _camt054(
+    *, batch: PayoutBatch, debits: list[Payout], returns: list[tuple[Payout, str]], now: datetime
+) -> bytes:
+    ns = CAMT054
     root = etree.Element(f"{{{ns}}}Document", nsmap={None: ns})
     message = _sub(root, ns, "BkToCstmrDbtCdtNtfctn")
     header = _sub(message, ns, "GrpHdr")
@@ -132,22 +145,19 @@ def camt054_answer(
     _sub(notification, ns, "Id", _bank_id("NTF"))
     _sub(notification, ns, "CreDtTm", now.replace(microsecond=0).isoformat())
     _sub(_sub(_sub(notification, ns, "Acct"), ns, "Id"), ns, "IBAN", debtor_from_settings().iban)
-    if paid:
-        total = sum((p.amount for p in paid), Decimal(0))
+    if debits:
+        total = sum((p.amount for p in debits), Decimal(0))
         entry = _entry(notification, amount=total, side="DBIT", family="ICDT", sub_family="ESCT", now=now)
         details = _sub(entry, ns, "NtryDtls")
         batch_info = _sub(details, ns, "Btch")
         _sub(batch_info, ns, "MsgId", batch.msg_id)
         _sub(batch_info, ns, "PmtInfId", batch.pmt_inf_id)
-        _sub(batch_info, ns, "NbOfTxs", str(len(paid)))
+        _sub(batch_info, ns, "NbOfTxs", str(len(debits)))
         _sub(batch_info, ns, "TtlAmt", f"{total:.2f}", Ccy="EUR")
         _sub(batch_info, ns, "CdtDbtInd", "DBIT")
-        for payout in paid:
+        for payout in debits:
             _transaction(details, payout=payout, batch=batch, side="DBIT")
-    for payout in paid:
-        code = answer.give_back.get(payout.end_to_end_id)
-        if not code:
-            continue
+    for payout, code in returns:
         entry = _entry(
             notification, amount=payout.amount, side="CRDT", family="ICDT", sub_family="RRTN", now=now
         )

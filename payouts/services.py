@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -33,7 +33,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.models import User
 from core.errors import DomainError
-from core.tasks import mail_after_commit
+from core.tasks import after_commit, mail_after_commit
 from payouts import sepa
 from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
 from payouts.countries import sepa_country
@@ -58,7 +58,7 @@ from payouts.models import (
 from payouts.reasons import Action, reason_for
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
-from wallets.models import PLATFORM, Account, Purpose, owner_key
+from wallets.models import NEGATIVE_ALLOWED, PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
 from wallets.services import InsufficientFunds, Posting, account_for, post_many, transfer
 
@@ -444,27 +444,14 @@ def _event(
     return event
 
 
-_PERSON_MESSAGES = {
-    PayoutState.REQUESTED: "We received your payout request of {amount}.",
-    PayoutState.APPROVED: "Your payout of {amount} was approved and goes out with our next bank transfer.",
-    PayoutState.EXPORTED: "Your payout of {amount} was sent to our bank. It should arrive within {days} business days.",
-    PayoutState.ACCEPTED: "Our bank accepted your payout of {amount}.",
-    PayoutState.PAID: "Your payout of {amount} has left our bank for your account.",
-    PayoutState.REJECTED: "Your payout of {amount} was not made: {reason} The amount is back in your wallet.",
-    PayoutState.RETURNED: "Your payout of {amount} came back: {reason} The amount is back in your wallet.",
-    PayoutState.CANCELLED: "You cancelled your payout of {amount}. The amount is back in your wallet.",
-}
-
-
-def _notify(payout: Payout, user: User) -> None:
-    message = _PERSON_MESSAGES[PayoutState(payout.state)].format(
-        amount=payout.money, reason=payout.reason, days=settings.PAYOUTS_ARRIVAL_DAYS[1]
-    )
-    mail_after_commit(
-        subject=f"[TikJoy] Payout {payout.get_state_display().lower()}",
-        message=f"{message}\n\nReference: {payout.end_to_end_id}",
-        recipient_list=[user.email or ""],
-    )
+def _notify(payouts: Iterable[Payout]) -> None:
+    """Tell each person about their payout's new state, from the worker once this transaction commits."""
+    by_state: dict[str, list[int]] = {}
+    for payout in payouts:
+        by_state.setdefault(payout.state, []).append(payout.pk)
+    for state, ids in by_state.items():
+        for offset in range(0, len(ids), 500):
+            after_commit("payouts.tasks.payouts_notify", payout_ids=ids[offset : offset + 500], state=state)
 
 
 def _ops_alert(subject: str, message: str) -> None:
@@ -544,7 +531,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
                 actor=user,
                 subject=payout,
             )
-            _notify(payout, user)
+            _notify([payout])
     except InsufficientFunds:
         raise PayoutError("That is more than your available balance.") from None
     return payout
@@ -622,7 +609,7 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
                 )
             ]
         )
-        _notify(payout, payout.requested_by)
+        _notify([payout])
     return payout
 
 
@@ -671,7 +658,7 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
         payout.reason = "Approved; it goes out with our next bank transfer."
         payout.save(update_fields=["state", "approved_by", "approved_at", "reason"])
         event.save()
-        _notify(payout, payout.requested_by)
+        _notify([payout])
     return payout
 
 
@@ -698,7 +685,7 @@ def payout_reject(*, payout_id: int, actor: User, reason: str, now: datetime) ->
                 )
             ]
         )
-        _notify(payout, payout.requested_by)
+        _notify([payout])
     return payout
 
 
@@ -801,15 +788,14 @@ def batch_release(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
                     subject=payout,
                 )
             )
-        Payout.objects.bulk_update(payouts, ["state", "exported_at", "reason"], batch_size=2000)
+        _update_grouped(payouts, ["state", "exported_at", "reason"])
         PayoutEvent.objects.bulk_create(events, batch_size=2000)
-        post_many(postings)
+        _post_chunked(postings)
         batch.state = BatchState.EXPORTED
         batch.released_by = actor
         batch.released_at = now
         batch.save(update_fields=["state", "released_by", "released_at"])
-        for payout in payouts:
-            _notify(payout, payout.requested_by)
+        _notify(payouts)
     return batch
 
 
@@ -827,19 +813,65 @@ def batch_discard(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
 
 
 def _ledger_accounts(payouts: Sequence[Payout], purposes: Iterable[str]) -> dict[tuple, Account]:
-    """The ledger accounts of the payouts' owners, read in one query each, created where missing."""
+    """The ledger accounts of the payouts' owners, ``{((owner_type, owner_id), purpose): Account}``.
+
+    Read in one query per purpose; the missing ones are created in one INSERT ... ON CONFLICT
+    DO NOTHING with the same values ``wallets.services.account_for`` gives them (an owner's
+    payout and balance accounts never go negative), then read back.
+    """
     keys = {(p.owner_type, p.owner_id) for p in payouts}
     currency = payouts[0].currency if payouts else PAYOUT_CURRENCY
     out: dict[tuple, Account] = {}
     for purpose in purposes:
-        existing = Account.objects.filter(
+        purpose = Purpose(purpose)
+        query = Account.objects.filter(
             purpose=purpose, currency=currency, partition="", owner_id__in={k[1] for k in keys}
         )
-        found = {(a.owner_type, a.owner_id): a for a in existing if (a.owner_type, a.owner_id) in keys}
+        found = {(a.owner_type, a.owner_id): a for a in query if (a.owner_type, a.owner_id) in keys}
+        missing = keys - set(found)
+        if missing:
+            Account.objects.bulk_create(
+                [
+                    Account(
+                        owner_type=owner_type,
+                        owner_id=owner_id,
+                        purpose=purpose,
+                        currency=currency,
+                        allow_negative=purpose in NEGATIVE_ALLOWED,
+                    )
+                    for owner_type, owner_id in sorted(missing)
+                ],
+                ignore_conflicts=True,
+                batch_size=2000,
+            )
+            found.update(
+                {(a.owner_type, a.owner_id): a for a in query.all() if (a.owner_type, a.owner_id) in missing}
+            )
         for key in keys:
-            account = found.get(key) or account_for(owner=_OwnerRef(*key), purpose=purpose, currency=currency)
-            out[key[0], key[1], purpose] = account
-    return {((k[0], k[1]), k[2]): v for k, v in out.items()}
+            out[key, purpose] = found[key]
+    return out
+
+
+POST_CHUNK = 250
+
+
+def _post_chunked(postings: Sequence[Posting]) -> None:
+    """``post_many`` in chunks: its SQL function scans every leg of the batch for each posting
+    (quadratic), so 250 postings a call keep a 10,000-payout file linear. Same transaction throughout."""
+    for offset in range(0, len(postings), POST_CHUNK):
+        post_many(postings[offset : offset + POST_CHUNK])
+
+
+def _update_grouped(payouts: Iterable[Payout], fields: Sequence[str]) -> None:
+    """Write ``fields`` of many payouts with one UPDATE per distinct set of values (few after a bank file)."""
+    groups: dict[tuple, list[int]] = {}
+    for payout in payouts:
+        groups.setdefault(tuple(getattr(payout, f) for f in fields), []).append(payout.pk)
+    for values, ids in groups.items():
+        for offset in range(0, len(ids), 5000):
+            Payout.objects.filter(pk__in=ids[offset : offset + 5000]).update(
+                **dict(zip(fields, values, strict=True))
+            )
 
 
 # ---------------------------------------------------------------------------
@@ -866,8 +898,11 @@ class ImportResult:
 class _Applier:
     """Applies the lines of one bank file inside the import's transaction, postings collected for one post_many."""
 
-    def __init__(self, *, bank_file: BankFile, actor: User | None, now: datetime):
+    def __init__(self, *, bank_file: BankFile, actor: User | None, now: datetime, payouts: Sequence[Payout]):
         self.bank_file = bank_file
+        self.accounts = (
+            _ledger_accounts(payouts, [Purpose.PAYOUT_IN_TRANSIT, Purpose.USER_AVAILABLE]) if payouts else {}
+        )
         self.actor = actor
         self.now = now
         self.postings: list[Posting] = []
@@ -894,7 +929,7 @@ class _Applier:
         self.changed[payout.pk] = payout
 
     def _account(self, payout: Payout, purpose: str) -> Account:
-        return account_for(owner=_owner_ref(payout), purpose=purpose, currency=payout.currency)
+        return self.accounts[(payout.owner_type, payout.owner_id), purpose]
 
     def accepted(self, payout: Payout) -> str:
         if payout.state != PayoutState.EXPORTED:
@@ -1075,7 +1110,12 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
             by_e2e[p.end_to_end_id] = p
     references = [line.reference for line, _ in expanded]
     seen = set(BankLine.objects.filter(reference__in=references).values_list("reference", flat=True))
-    applier = _Applier(bank_file=bank_file, actor=actor, now=now)
+    applier = _Applier(
+        bank_file=bank_file,
+        actor=actor,
+        now=now,
+        payouts=[p for p in by_e2e.values() if p.currency == PAYOUT_CURRENCY],
+    )
     lines = []
     for line, match in expanded:
         if line.reference in seen:
@@ -1113,13 +1153,10 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
     BankLine.objects.bulk_create(lines, batch_size=2000)
     changed = list(applier.changed.values())
     if changed:
-        Payout.objects.bulk_update(
-            changed, ["state", "reason", "reason_code", "escalation", "closed_at"], batch_size=2000
-        )
+        _update_grouped(changed, ["state", "reason", "reason_code", "escalation", "closed_at"])
         PayoutEvent.objects.bulk_create(applier.events, batch_size=2000)
-        post_many(applier.postings)
-        for payout in changed:
-            _notify(payout, payout.requested_by)
+        _post_chunked(applier.postings)
+        _notify(changed)
     if applier.ops_alerts:
         _ops_alert(f"bank file {bank_file.msg_id} needs a look", "\n".join(applier.ops_alerts))
     return result
@@ -1136,10 +1173,3 @@ def _apply_line(applier: _Applier, payout: Payout, line: ParsedLine) -> str:
     if status == "BOOK_RTRN":
         return applier.returned(payout, line.reason_code or "NARR")
     return f"status {status}: nothing to do"
-
-
-def to_decimal(value: str) -> Decimal:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise PayoutError(f"{value!r} is not an amount.") from None
