@@ -438,6 +438,20 @@ class BankAccountAdmin(ReadOnlyAdmin):
     list_filter = ("sepa_eea", "country")
     search_fields = ("holder_name", "user__email", "iban")
     exclude = ("iban_hash",)
+    actions = ["end_hold"]
+
+    @admin.action(description="End the payout hold (after confirming the change with the person)")
+    def end_hold(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="End the hold",
+            apply=lambda a, reason: services.bank_account_hold_end(
+                account_id=a.pk, actor=request.user, reason=reason, now=now
+            ),
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("user")

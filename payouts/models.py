@@ -49,6 +49,10 @@ class BankAccount(models.Model):
     bank_name = models.CharField(max_length=140, blank=True)
     sepa_eea = models.BooleanField(help_text="the IBAN's country is in the EEA (not only in SEPA)")
     payouts_hold_until = models.DateTimeField(help_text="no payout to this account before this time")
+    hold_ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hold_end_reason = models.CharField(max_length=300, blank=True, help_text="why ops ended the hold early")
     blocked_at = models.DateTimeField(null=True, blank=True)
     blocked_code = models.CharField(max_length=4, blank=True)
     blocked_reason = models.CharField(max_length=300, blank=True)

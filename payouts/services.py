@@ -318,6 +318,23 @@ def _bank_account_replace(*, user: User, details: BankDetails, now: datetime) ->
     return account
 
 
+def bank_account_hold_end(*, account_id: int, actor: User, reason: str, now: datetime) -> BankAccount:
+    """Ops end the 48-hour hold early, after confirming the change with the person (the reason is kept)."""
+    if not reason.strip():
+        raise BankDetailsError("Say how the change was confirmed with the person.")
+    with transaction.atomic(durable=True):
+        account = BankAccount.objects.select_for_update().filter(pk=account_id).first()
+        if account is None or account.retired_at is not None:
+            raise BankDetailsError("These bank details were replaced; nothing to do.")
+        if account.payouts_hold_until <= now:
+            raise BankDetailsError("These bank details are not on hold.")
+        account.payouts_hold_until = now
+        account.hold_ended_by = actor
+        account.hold_end_reason = reason.strip()[:300]
+        account.save(update_fields=["payouts_hold_until", "hold_ended_by", "hold_end_reason"])
+    return account
+
+
 def bank_account_block(*, account: BankAccount, code: str, reason: str, now: datetime) -> None:
     """The bank said this account is wrong: no payout to it until the person enters details again."""
     if account.blocked_at is None:

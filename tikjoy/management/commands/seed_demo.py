@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.services import user_ensure_with_email
 from merchants.demo import demo_merchant_ensure
+from payouts.demo import demo_payouts_seed
 from social.demo import social_demo_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
@@ -96,6 +97,11 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"rewards: {line}")
+
+        for line in demo_payouts_seed(
+            ana=users["ana@demo.tikjoy.local"], ops=users["ops@demo.tikjoy.local"], now=timezone.now()
+        ):
+            self.stdout.write(f"payouts: {line}")
 
         if not options["quiet_credentials"]:
             self.stdout.write("")
