@@ -262,4 +262,3 @@ def test_rewards_check_reports_a_reward_whose_state_disagrees_with_the_ledger(
         f"reward {reward.pk} is CONFIRMED but its ledger transactions are ['REWARD']"
         in capsys.readouterr().err
     )
-
