@@ -73,6 +73,7 @@ from rewards.models import (
 )
 from rewards.risk import action_risk, engagement_risk_for
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
+from social.selectors import login_channel_for
 from social.services import tracked_posts_watch
 from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import InsufficientFunds, Posting, account_for, post, post_many
@@ -969,3 +970,40 @@ def _ban_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> 
 
 def user_is_banned(user: User) -> bool:
     return Ban.objects.filter(user=user).exists()
+
+
+# ---------------------------------------------------------------------------
+# Joining a brand
+
+
+def brand_join_complete(
+    *,
+    user: User,
+    merchant: Merchant,
+    touchpoint_key: str | None,
+    device_id: str,
+    ip_address: str | None,
+    now: datetime,
+) -> None:
+    """A signed-in consumer who consented joins ``merchant`` (the hook for the login reward).
+
+    Called on every arrival at ``/b/<slug>/join/`` once the consent is in place,
+    so what is plugged in here must be idempotent per user, merchant and channel.
+    """
+    channel = login_channel_for(user)
+    if channel is None:  # e-mail and password only: nothing social to reward
+        return
+    touchpoint = (
+        Touchpoint.objects.filter(merchant=merchant, public_key=touchpoint_key).first()
+        if touchpoint_key
+        else None
+    )
+    action_record(
+        user=user,
+        merchant=merchant,
+        action_type=channel,
+        touchpoint=touchpoint,
+        device_id=device_id,
+        ip_address=ip_address,
+        now=now,
+    )
