@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdmin
 from payouts import sandbox_bank, selectors, services
 from payouts.models import (
     BankAccount,
@@ -29,7 +30,6 @@ from payouts.models import (
     PayoutBatch,
     PayoutEvent,
 )
-from tikjoy.admin import ReadOnlyAdmin
 
 
 class ReasonForm(forms.Form):

@@ -31,6 +31,7 @@ from django.db.models import Model
 from django.utils import timezone
 from moneyed import Money
 
+from core.errors import DomainError
 from wallets.models import (
     AMOUNT_DECIMALS,
     NEGATIVE_ALLOWED,
@@ -47,7 +48,7 @@ from wallets.money import UnsupportedCurrency, is_at_precision, minor_unit_expon
 INSUFFICIENT_FUNDS_SQLSTATE = "TJ001"  # raised by wallets_post
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     """Base class of the ledger's domain errors."""
 
 

@@ -24,7 +24,7 @@ from moneyed import Money
 
 from accounts.services import user_ensure_with_email
 from merchants import services
-from merchants.console import ConsoleModelAdmin, console_site
+from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.models import Membership, Touchpoint, TouchpointKind
 from merchants.roles import Role
 from merchants.wallet import merchant_top_up_record

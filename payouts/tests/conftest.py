@@ -43,8 +43,9 @@ def fund(user, amount: str) -> None:
 
 
 def assert_ledger_clean() -> None:
-    """``manage.py ledger_check`` exits 0 (it raises CommandError, exit 1, on any violation)."""
+    """``manage.py ledger_check`` and ``rewards_check`` exit 0 (each raises CommandError, exit 1, on any violation)."""
     call_command("ledger_check")
+    call_command("rewards_check")
 
 
 def add_bank_account(user, *, iban: str = IBAN_DE, holder: str = "Ana Dances", now=NOW) -> BankAccount:

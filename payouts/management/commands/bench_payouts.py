@@ -28,10 +28,10 @@ from moneyed import Money
 from schwifty import IBAN
 
 from accounts.models import User
+from core.benchmarking import server_description
 from payouts import sandbox_bank, sepa, services
 from payouts.epc import epc_name
 from payouts.models import BankAccount, Payout, PayoutBatch, PayoutEvent, PayoutState
-from tikjoy.benchmarking import server_description
 from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import Posting, account_for, post_many
 
