@@ -1094,7 +1094,8 @@ def bank_file_import(*, raw: bytes, name: str, actor: User | None, now: datetime
             or BankFile.objects.filter(kind=parsed.kind, msg_id=parsed.msg_id[:35]).first()
         )
         raise BankFileRejected(
-            f"This bank file was already imported ({existing or parsed.msg_id}); nothing was changed."
+            f"This bank file was already imported ({existing or parsed.msg_id}), or one of its lines was being "
+            "imported from another file at the same moment; nothing was changed."
         ) from None
     return result
 

@@ -158,3 +158,29 @@ def test_the_builder_of_a_file_cannot_release_it(make_payee, ops):
         services.batch_release(batch_id=batch.pk, actor=ops, now=LATER)
     payout.refresh_from_db()
     assert payout.state == PayoutState.APPROVED
+
+
+def test_a_booking_reported_again_in_a_statement_moves_nothing_twice(make_payee, ops, ops2):
+    """The camt.054 notification and the day's camt.053 statement carry the same bank reference."""
+    user = make_payee("80.00")
+    payout = services.payout_request(user=user, amount=eur("30.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = _export(ops, ops2)
+    answer = sandbox_bank.BankAnswer(give_back={payout.end_to_end_id: "AC06"})
+    camt054 = sandbox_bank.camt054_answer(batch=batch, payouts=[payout], answer=answer, now=LATER)
+    camt053 = (
+        camt054.replace(b"camt.054.001.08", b"camt.053.001.08")
+        .replace(b"BkToCstmrDbtCdtNtfctn", b"BkToCstmrStmt")
+        .replace(b"Ntfctn>", b"Stmt>")
+        .replace(b"<MsgId>SBX054", b"<MsgId>STMT")
+    )
+    services.bank_file_import(raw=camt054, name="notification.xml", actor=ops, now=LATER)
+    before = Transaction.objects.count()
+
+    result = services.bank_file_import(raw=camt053, name="statement.xml", actor=ops, now=LATER)
+
+    assert result.bank_file.kind == "CAMT_053"
+    assert (result.applied, result.skipped) == (0, 2)
+    assert Transaction.objects.count() == before
+    assert available(user) == eur("80.00")
+    assert_ledger_clean()
