@@ -29,6 +29,8 @@ EPC_ID = re.compile(r"^(?!/)(?!.*//)[A-Za-z0-9/\-?:().,'+]{1,35}(?<!/)$")
 
 def epc_text(value: str, *, max_length: int) -> str:
     """``value`` in the EPC character set, at most ``max_length`` characters (may be empty)."""
+    if value and value.isascii() and EPC_TEXT.match(value):  # already clean: only spaces and length
+        return _SPACES.sub(" ", value).strip()[:max_length].rstrip()
     text = unicodedata.normalize("NFKC", value or "")
     # Bidirectional marks, zero-width joiners, emoji and other symbols carry no letter: drop them.
     text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES)

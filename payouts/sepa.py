@@ -84,6 +84,7 @@ def debtor_from_settings() -> Debtor:
     )
 
 
+@cache
 def _q(tag: str) -> str:
     return f"{{{PAIN001}}}{tag}"
 
