@@ -340,6 +340,12 @@ REWARDS_RISK_VIEWS_FLOOR = env.int("REWARDS_RISK_VIEWS_FLOOR", default=50_000)
 # --- Payouts (payouts/): SEPA credit transfers to people's IBANs (docs/payouts.md) ---
 PAYOUTS_MIN_AMOUNT = Decimal(env.str("PAYOUTS_MIN_AMOUNT", default="10.00"))  # EUR
 PAYOUTS_TAX_ID_ABOVE = Decimal(env.str("PAYOUTS_TAX_ID_ABOVE", default="2000.00"))  # EUR paid in a year
+# Off unless set: payouts below this amount of verified people with no risk signal skip the ops queue.
+PAYOUTS_AUTO_APPROVE_BELOW = (
+    Decimal(env.str("PAYOUTS_AUTO_APPROVE_BELOW"))
+    if env.str("PAYOUTS_AUTO_APPROVE_BELOW", default="")
+    else None
+)
 PAYOUTS_NEW_IBAN_HOLD_HOURS = env.int("PAYOUTS_NEW_IBAN_HOLD_HOURS", default=48)
 PAYOUTS_CODE_TTL_SECONDS = env.int("PAYOUTS_CODE_TTL_SECONDS", default=10 * 60)
 PAYOUTS_CODE_MAX_ATTEMPTS = 5

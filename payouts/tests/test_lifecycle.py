@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.core import mail
 
@@ -184,3 +186,17 @@ def test_a_booking_reported_again_in_a_statement_moves_nothing_twice(make_payee,
     assert Transaction.objects.count() == before
     assert available(user) == eur("80.00")
     assert_ledger_clean()
+
+
+def test_small_payouts_of_verified_people_without_risk_can_skip_the_queue(make_payee, settings):
+    settings.PAYOUTS_AUTO_APPROVE_BELOW = Decimal("50.00")
+    clean = make_payee("100.00", iban="FR1420041010050500013M02606")
+    small = services.payout_request(user=clean, amount=eur("20.00"), now=LATER)
+    large = services.payout_request(user=clean, amount=eur("60.00"), now=LATER)
+    make_payee("30.00")
+    shared = make_payee("30.00")  # same IBAN as the one before: a risk signal
+    risky = services.payout_request(user=shared, amount=eur("20.00"), now=LATER)
+
+    assert (small.state, large.state, risky.state) == ("APPROVED", "REQUESTED", "REQUESTED")
+    assert small.events.last().reason.startswith("Approved automatically")
+    assert small.approved_by is None
