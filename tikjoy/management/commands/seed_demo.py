@@ -105,7 +105,9 @@ class Command(BaseCommand):
         ):
             self.stdout.write(f"rewards: {line}")
         for line in demo_payouts_seed(
-            ana=users["ana@demo.tikjoy.local"], ops=users["ops@demo.tikjoy.local"], now=timezone.now()
+            people=[users["ana@demo.tikjoy.local"], users["ben@demo.tikjoy.local"]],
+            ops=users["ops@demo.tikjoy.local"],
+            now=timezone.now(),
         ):
             self.stdout.write(f"payouts: {line}")
         # The demo is made by the engine itself: the books must agree before anyone looks.
