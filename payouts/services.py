@@ -982,6 +982,11 @@ class _Applier:
 
     def paid(self, payout: Payout) -> str:
         if payout.state not in IN_FLIGHT_STATES:
+            if payout.state != PayoutState.PAID:
+                # The bank says the money left for a payout we no longer count as sent: reconcile by hand.
+                self.ops_alerts.append(
+                    f"{payout.end_to_end_id}: debited by the bank but {payout.state.lower()} here"
+                )
             return f"left {payout.state.lower()}"
         self._to(payout, PayoutState.PAID, reason="Debited from the platform's bank account")
         payout.reason = "Paid."

@@ -200,3 +200,33 @@ def test_small_payouts_of_verified_people_without_risk_can_skip_the_queue(make_p
     assert (small.state, large.state, risky.state) == ("APPROVED", "REQUESTED", "REQUESTED")
     assert small.events.last().reason.startswith("Approved automatically")
     assert small.approved_by is None
+
+
+def test_a_debit_for_a_rejected_payout_alerts_ops_and_moves_nothing(
+    make_payee, ops, ops2, settings, django_capture_on_commit_callbacks
+):
+    settings.PAYOUTS_OPS_EMAILS = ["ops-team@tikjoy.example"]
+    user = make_payee("50.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = _export(ops, ops2)
+    reject = sandbox_bank.BankAnswer(reject={payout.end_to_end_id: "AC01"})
+    services.bank_file_import(
+        raw=sandbox_bank.pain002_answer(batch=batch, payouts=[payout], answer=reject, now=LATER),
+        name="s.xml",
+        actor=ops,
+        now=LATER,
+    )
+    debit = sandbox_bank.camt054_answer(
+        batch=batch, payouts=[payout], answer=sandbox_bank.BankAnswer(), now=LATER
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.bank_file_import(raw=debit, name="n.xml", actor=ops, now=LATER)
+
+    assert result.outcomes == {"left rejected": 1}
+    alert = mail.outbox[-1]
+    assert alert.to == ["ops-team@tikjoy.example"]
+    assert "debited by the bank but rejected here" in alert.body
+    assert available(user) == eur("50.00")
+    assert_ledger_clean()
