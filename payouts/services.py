@@ -58,9 +58,9 @@ from payouts.models import (
 from payouts.reasons import Action, reason_for
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
-from wallets.models import NEGATIVE_ALLOWED, PLATFORM, Account, Purpose, owner_key
+from wallets.models import PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
-from wallets.services import InsufficientFunds, Posting, account_for, post_many, transfer
+from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post_many, transfer
 
 logger = logging.getLogger(__name__)
 
@@ -855,42 +855,20 @@ def batch_discard(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
 
 
 def _ledger_accounts(payouts: Sequence[Payout], purposes: Iterable[str]) -> dict[tuple, Account]:
-    """The ledger accounts of the payouts' owners, ``{((owner_type, owner_id), purpose): Account}``.
-
-    Read in one query per purpose; the missing ones are created in one INSERT ... ON CONFLICT
-    DO NOTHING with the same values ``wallets.services.account_for`` gives them (an owner's
-    payout and balance accounts never go negative), then read back.
-    """
-    keys = {(p.owner_type, p.owner_id) for p in payouts}
+    """The ledger accounts of the payouts' owners, ``{((owner_type, owner_id), purpose): Account}``,
+    read (and created where missing) in two queries per owner type and purpose (``wallets.accounts_for``)."""
+    by_type: dict[str, set[int]] = {}
+    for payout in payouts:
+        by_type.setdefault(payout.owner_type, set()).add(payout.owner_id)
     currency = payouts[0].currency if payouts else PAYOUT_CURRENCY
     out: dict[tuple, Account] = {}
     for purpose in purposes:
-        purpose = Purpose(purpose)
-        query = Account.objects.filter(
-            purpose=purpose, currency=currency, partition="", owner_id__in={k[1] for k in keys}
-        )
-        found = {(a.owner_type, a.owner_id): a for a in query if (a.owner_type, a.owner_id) in keys}
-        missing = keys - set(found)
-        if missing:
-            Account.objects.bulk_create(
-                [
-                    Account(
-                        owner_type=owner_type,
-                        owner_id=owner_id,
-                        purpose=purpose,
-                        currency=currency,
-                        allow_negative=purpose in NEGATIVE_ALLOWED,
-                    )
-                    for owner_type, owner_id in sorted(missing)
-                ],
-                ignore_conflicts=True,
-                batch_size=2000,
+        for owner_type, owner_ids in by_type.items():
+            found = accounts_for(
+                owner_type=owner_type, owner_ids=owner_ids, purpose=purpose, currency=currency
             )
-            found.update(
-                {(a.owner_type, a.owner_id): a for a in query.all() if (a.owner_type, a.owner_id) in missing}
-            )
-        for key in keys:
-            out[key, purpose] = found[key]
+            for owner_id in owner_ids:
+                out[(owner_type, owner_id), Purpose(purpose)] = found[owner_id]
     return out
 
 

@@ -23,6 +23,8 @@ platform's held account instead, until ops decide.
 Concurrency: every path takes its row locks through ``_lock``, in one order:
 the action -> its rewards -> the user's tally for the campaign -> the rule ->
 the campaign -> the ledger accounts (by primary key, inside ``wallets.post``).
+Extending a shared post's watch (``tracked_posts_watch``) updates the post's row
+right after the action and its rewards are locked, before anything later.
 Caps, counters and budgets are read and written on locked rows only.
 Idempotency: an action counts once (``SocialAction.key``), a snapshot pays once
 (``Reward.snapshot`` is unique), and every ledger movement has a key derived from
@@ -76,7 +78,7 @@ from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import login_channel_for
 from social.services import tracked_posts_watch
 from wallets.models import PLATFORM, Account, Purpose
-from wallets.services import InsufficientFunds, Posting, account_for, post, post_many
+from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 
 logger = logging.getLogger(__name__)
 
@@ -341,11 +343,12 @@ class _AccountCache:
         self._accounts: dict[tuple, Account] = {}
 
     def prefetch_users(self, user_ids, purpose: str, currency: str) -> None:
-        """Load many users' accounts in one query (the ones that exist; ``get`` creates the rest)."""
-        for account in Account.objects.filter(
-            owner_type=User._meta.label_lower, owner_id__in=list(user_ids), purpose=purpose, currency=currency
-        ):
-            self._accounts[(account.owner_type, account.owner_id, purpose, currency)] = account
+        """Load (and create when missing) many users' accounts at once."""
+        label = User._meta.label_lower
+        for owner_id, account in accounts_for(
+            owner_type=label, owner_ids=user_ids, purpose=purpose, currency=currency
+        ).items():
+            self._accounts[(label, owner_id, purpose, currency)] = account
 
     def get(self, key: tuple, make) -> Account:
         if key not in self._accounts:
@@ -435,6 +438,7 @@ def action_key(*, action_type: str, user: User, merchant: Merchant, post: Tracke
     return f"{action_type.lower()}:{merchant.pk}:{user.pk}"
 
 
+@retry_on_conflict
 def action_record(
     *,
     user: User,

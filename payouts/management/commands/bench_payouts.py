@@ -32,8 +32,8 @@ from core.benchmarking import server_description
 from payouts import sandbox_bank, sepa, services
 from payouts.epc import epc_name
 from payouts.models import BankAccount, Payout, PayoutBatch, PayoutEvent, PayoutState
-from wallets.models import PLATFORM, Account, Purpose
-from wallets.services import Posting, account_for, post_many
+from wallets.models import PLATFORM, Purpose
+from wallets.services import Posting, account_for, accounts_for, post_many
 
 FILE_GOAL = 1.0
 CAMT_GOAL = 5.0
@@ -189,18 +189,13 @@ class Command(BaseCommand):
                 ],
                 batch_size=2000,
             )
-            pending = Account.objects.bulk_create(
-                [
-                    Account(
-                        owner_type="accounts.user",
-                        owner_id=p.pk,
-                        purpose=Purpose.PAYOUT_PENDING,
-                        currency="EUR",
-                    )
-                    for p in people
-                ],
-                batch_size=2000,
+            by_owner = accounts_for(
+                owner_type="accounts.user",
+                owner_ids=[p.pk for p in people],
+                purpose=Purpose.PAYOUT_PENDING,
+                currency="EUR",
             )
+            pending = [by_owner[p.pk] for p in people]
             bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="EUR")
             # The money reaches each person and is reserved for the payout, as a request reserves it.
             for offset in range(0, count, 250):
