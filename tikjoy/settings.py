@@ -325,9 +325,12 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 # --- JoyBack engine (rewards/) -------------------------------------------------
 # Risk scoring: a reward whose action scores at or above the threshold is HELD for
 # ops review (docs/rewards.md lists the signals and their weights).
-# A shared post's reward is confirmed only after a sync of the post once its hold ended; the post is
-# watched this long past the end of the hold (and again while a confirmation waits for that sync).
-REWARDS_CONFIRM_SYNC_HOURS = env.int("REWARDS_CONFIRM_SYNC_HOURS", default=24)
+# A shared post's reward is confirmed only after a sync of the post once its hold ended. The post is
+# watched for this many days past the end of the hold; a reward whose post was not seen on TikTok by
+# then is reversed (docs/rewards.md, "The evidence window is the hold").
+REWARDS_EVIDENCE_DAYS = env.int("REWARDS_EVIDENCE_DAYS", default=3)
+# Engagement measured near or after the end of a share's hold is held at least this long itself.
+REWARDS_LATE_ENGAGEMENT_HOLD_HOURS = env.int("REWARDS_LATE_ENGAGEMENT_HOLD_HOURS", default=24)
 REWARDS_RISK_HOLD_THRESHOLD = env.int("REWARDS_RISK_HOLD_THRESHOLD", default=60)
 REWARDS_RISK_DEVICE_USERS = env.int("REWARDS_RISK_DEVICE_USERS", default=1)
 REWARDS_RISK_IP_USERS = env.int("REWARDS_RISK_IP_USERS", default=5)
