@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import slugify
 
+from accounts.selectors import PersonSeen, people_seen_by_merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 
@@ -111,6 +112,11 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     export_fields: tuple[str, ...] = ()
     # Newest first unless a page says otherwise; also keeps autocomplete's pages stable.
     ordering = ("-pk",)
+    # The foreign key to the consumer a row is about (e.g. "user"): show them with ``person``
+    # (in list_display, fields, export_fields), which goes through ``people_seen_by_merchant``
+    # so a merchant sees only what the person agreed to share with it. Never show, search or
+    # order by the user's own fields on a console page.
+    person_field: str | None = None
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         membership = console_membership(request)
@@ -175,6 +181,47 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
+    # --- people: only what they agreed to share with this merchant ----------------------------
+
+    def _merchant_id_of(self, obj) -> int:
+        value = obj
+        for part in self.merchant_path.split("__"):
+            value = getattr(value, part)
+        return value
+
+    def see_people(self, objs) -> None:
+        """Decide once for a page of rows what the merchant sees of each row's person."""
+        if not self.person_field:
+            return
+        by_merchant: dict[int, list] = {}
+        for obj in objs:
+            by_merchant.setdefault(self._merchant_id_of(obj), []).append(obj)
+        for merchant_id, rows in by_merchant.items():
+            people = people_seen_by_merchant(
+                merchant=merchant_id, user_ids=[getattr(o, f"{self.person_field}_id") for o in rows]
+            )
+            for obj in rows:
+                obj._person_seen = people.get(getattr(obj, f"{self.person_field}_id"))
+
+    def person_seen(self, obj) -> PersonSeen | None:
+        if not self.person_field or getattr(obj, f"{self.person_field}_id", None) is None:
+            return None
+        if getattr(obj, "_person_seen", None) is None:
+            self.see_people([obj])
+        return obj._person_seen
+
+    @admin.display(description="Consumer")
+    def person(self, obj) -> str:
+        seen = self.person_seen(obj)
+        return seen.label if seen is not None else "-"
+
+    def get_changelist_instance(self, request: HttpRequest):
+        changelist = super().get_changelist_instance(request)
+        self.see_people(changelist.result_list)
+        return changelist
+
+    # --- CSV --------------------------------------------------------------------------------
+
     def _csv(self, queryset: models.QuerySet) -> HttpResponse:
         fields = self.export_fields or tuple(f for f in self.list_display if f != "__str__") or ("pk",)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -182,8 +229,12 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         writer = csv.writer(response)
         writer.writerow(fields)
-        for obj in queryset:
-            writer.writerow([self._export_value(obj, field) for field in fields])
+        rows = list(queryset)
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            self.see_people(chunk)
+            for obj in chunk:
+                writer.writerow([self._export_value(obj, field) for field in fields])
         return response
 
     def _export_value(self, obj, field: str) -> str:

@@ -4,7 +4,8 @@
   filtered by campaign, action type and status; the detail page spells out how the
   amount was computed.
 - Consumers who engaged (``/console/rewards/reward/consumers/``): people with at
-  least one social action for the merchant, by display name only, with figures.
+  least one social action for the merchant, with figures; of each person only what
+  they agreed to share with the merchant (``accounts.selectors.people_seen_by_merchant``).
 
 Registered from ``RewardsConfig.ready`` (the ops admin lives in ``rewards/admin.py``).
 Both pages are scoped by ``ConsoleModelAdmin`` to the selected merchant; the generic
@@ -23,7 +24,7 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import ConsentField
-from accounts.selectors import consented_data_for_merchant
+from accounts.selectors import people_seen_by_merchant
 from campaigns.models import ActionType
 from merchants.console import ConsoleModelAdmin, console_render, console_site
 from merchants.tenancy import console_membership
@@ -111,9 +112,10 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     """Rewards the merchant's campaigns granted: read-only (the engine and ops write them)."""
 
     merchant_path = "merchant_id"
+    person_field = "user"
     change_list_template = "console/rewards/reward_change_list.html"
     list_display = (
-        "consumer",
+        "person",
         "campaign",
         "action_type",
         "kind",
@@ -131,10 +133,10 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "kind",
     )
     list_select_related = ("user", "campaign", "action")
-    search_fields = ("user__display_name", "campaign__name")
+    search_fields = ("campaign__name",)  # never the person's own fields (see person_field)
     ordering = ("-created_at", "-pk")
     fields = (
-        "consumer",
+        "person",
         "campaign",
         "action_type",
         "kind",
@@ -152,7 +154,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     readonly_fields = fields
     export_fields = (
         "pk",
-        "consumer",
+        "person",
         "campaign",
         "action_type",
         "kind",
@@ -167,11 +169,6 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "campaign", "action")
-
-    @admin.display(description="Consumer", ordering="user__display_name")
-    def consumer(self, obj: Reward) -> str:
-        # The display name only: contact details need the person's consent.
-        return obj.user.display_name or f"Consumer #{obj.user_id}"
 
     @admin.display(description="Action", ordering="action__action_type")
     def action_type(self, obj: Reward) -> str:
@@ -201,14 +198,12 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         merchant = console_membership(request).merchant
-        # Only what each person agreed to share with this merchant, and only while they agree.
-        shared = {
-            person.user_id: [(ConsentField(key).label, value) for key, value in person.data.items()]
-            for person in consented_data_for_merchant(merchant=merchant)
-        }
         page = Paginator(selectors.engaged_consumer_rows(merchant=merchant), 50).get_page(
             request.GET.get("page")
         )
+        consumers = selectors.engaged_consumers(merchant=merchant, rows=page.object_list)
+        # Only what each person agreed to share with this merchant, and only while they agree.
+        people = people_seen_by_merchant(merchant=merchant, user_ids=[c.user_id for c in consumers])
         return console_render(
             request,
             "console/rewards/consumers.html",
@@ -217,8 +212,15 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                 "opts": self.opts,
                 "page_obj": page,
                 "consumers": [
-                    (consumer, shared.get(consumer.user_id, []))
-                    for consumer in selectors.engaged_consumers(merchant=merchant, rows=page.object_list)
+                    (
+                        consumer,
+                        people[consumer.user_id].label,
+                        [
+                            (ConsentField(key).label, value)
+                            for key, value in people[consumer.user_id].shared.items()
+                        ],
+                    )
+                    for consumer in consumers
                 ],
                 "consent_note": CONSENT_NOTE,
             },
