@@ -37,7 +37,7 @@ from campaigns.models import (
     UgcSubmission,
     Video,
 )
-from merchants.console import ConsoleModelAdmin, console_site
+from merchants.console import ConsoleInlineMixin, ConsoleModelAdmin, console_site
 from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
@@ -47,7 +47,7 @@ def _selected_merchant(request: HttpRequest) -> Merchant:
     return Merchant.objects.get(pk=console_membership(request).merchant_id)
 
 
-class RewardRuleConsoleInline(admin.StackedInline):
+class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
     """The campaign's rules, one per action; saved through ``campaign_update`` by the campaign admin."""
 
     model = RewardRule
