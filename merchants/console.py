@@ -15,6 +15,7 @@ from functools import wraps
 
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, ORDER_VAR, PAGE_VAR, SEARCH_VAR
 from django.contrib.auth.views import redirect_to_login
@@ -272,6 +273,17 @@ class ConsoleModelAdmin(admin.ModelAdmin):
                     raise IncorrectLookupParameters(
                         f"{key}: a value this list can't be filtered by."
                     ) from None
+
+    def response_action(self, request: HttpRequest, queryset: models.QuerySet):
+        """Django's list actions, once the selected ids are ids this list could hold (else a message)."""
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                pk.clean(value, None)
+        except ValidationError:
+            messages.error(request, "The selection does not match this list; nothing was changed.")
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = self._scoped_related(request, db_field.remote_field.model)

@@ -1,0 +1,529 @@
+"""The project's own hostile-input test: every form and endpoint it can find, with values meant to break it.
+
+What it walks, discovered at run time (a new app's pages are walked without touching this file):
+
+- the console: every add and change form of every ModelAdmin registered on
+  ``console_site`` (inline formsets included), one field at a time, each with the
+  values of its kind from ``HOSTILE``; every list's filters, search, ordering and
+  page parameters; every list action with odd or other tenants' ids;
+- every other URL of the root URLconf (public pages, sign-in, claims, the wallet and
+  its JSON, the sandbox fakes...): path parameters filled with hostile values, GET
+  with hostile query strings, and every POST form on the page submitted with each
+  hostile value in every field, anonymously and as a signed-in consumer;
+- the webhooks, signed as TikTok and Meta sign them, with hostile JSON bodies.
+
+It asserts that nothing answers 5xx, that a form answered with errors wrote no row
+anywhere (row counts of every table unchanged), that the other tenant's rows never
+change, and that no HTML page ever contains stored or echoed markup unescaped.
+Values are fixed; the few sampled choices use a fixed seed. It runs in ``make test``.
+
+To extend it: give your app's objects to ``_populate`` in
+``merchants/tests/test_tenant_isolation.py`` (the world both tests walk) and, for a
+new signed endpoint, a signer in ``SIGNERS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import re
+import time
+from urllib.parse import urlencode
+
+import pytest
+from django.apps import apps
+from django.db import connection
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls.exceptions import Resolver404
+
+from accounts.models import User
+from merchants.console import ConsoleModelAdmin, console_site
+from merchants.models import Membership
+from merchants.roles import Role
+from merchants.tests.test_tenant_isolation import _merchant, _populate, _user
+from tikjoy.tests.html_forms import forms_of, main_form
+
+pytestmark = pytest.mark.django_db
+
+SEED = 12
+MARKUP = '<b data-hostile="1">'
+
+# One table of values meant to break things; each field gets the values of its kind.
+TEXT = {
+    "empty": "",
+    "100,000 characters": "x" * 100_000,
+    "NUL": "a\x00b",
+    "lone surrogate": "a\ud800b",
+    "RTL override": "\u202egnp.exe",
+    "emoji": "\U0001f600\U0001f44d\U0001f3fd\u200d",
+    "HTML": f'<script>alert("x")</script>{MARKUP}',
+    "SQL": "' OR 1=1; DROP TABLE accounts_user; --",
+}
+NUMBERS = {
+    "empty": "",
+    "negative": "-1",
+    "zero": "0",
+    "NaN": "NaN",
+    "Infinity": "Infinity",
+    "-Infinity": "-Infinity",
+    "1e100": "1e100",
+    "20 digits": "99999999999999999999",
+    "fraction": "0.0000000001",
+    "not a number": "abc",
+}
+DATES = {
+    "empty": "",
+    "malformed date": "2026-02-30",
+    "not a date": "31/31/31",
+    "far future": "99999-01-01",
+    "time": "25:61:61",
+}
+CHOICES = {"empty": "", "not a choice": "NOT_A_CHOICE", "20 digits": "99999999999999999999", "NUL": "\x00"}
+HOSTILE = {**TEXT, **NUMBERS, **DATES}
+
+
+def _encode(data: dict) -> bytes:
+    """A urlencoded body as a browser would send it; lone surrogates become the bytes they'd be."""
+    return urlencode(data, doseq=True, encoding="utf-8", errors="surrogatepass").encode("ascii")
+
+
+def _post(client, url: str, data: dict):
+    return client.post(url, _encode(data), content_type="application/x-www-form-urlencoded")
+
+
+def _row_counts() -> tuple:
+    tables = sorted(
+        m._meta.db_table
+        for m in apps.get_models()
+        if m._meta.managed and not m._meta.proxy and m._meta.db_table not in ("django_session",)
+    )
+    # Table names from the models, quoted: no outside input reaches this statement.
+    sql = "SELECT " + ", ".join(f"(SELECT count(*) FROM {connection.ops.quote_name(t)})" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return tuple(zip(tables, cursor.fetchone(), strict=True))
+
+
+class Walk:
+    """Sends requests, keeps what went wrong (all of it, so one run shows every problem)."""
+
+    def __init__(self, client, world):
+        self.client = client
+        self.world = world
+        self.problems: list[str] = []
+        self.requests = 0
+        client.raise_request_exception = False
+
+    def check(self, response, what: str) -> None:
+        self.requests += 1
+        if response.status_code >= 500:
+            self.problems.append(f"{what} answered {response.status_code}")
+        elif (
+            "html" in response.get("Content-Type", "")
+            and not response.streaming
+            and MARKUP.encode() in response.content
+        ):
+            self.problems.append(f"{what} shows markup unescaped")
+
+    def get(self, url: str, what: str | None = None, **params):
+        response = self.client.get(url, params) if params else self.client.get(url)
+        self.check(response, what or f"GET {url}")
+        return response
+
+    def post_form(self, url: str, data: dict, what: str):
+        before = _row_counts()
+        response = _post(self.client, url, data)
+        self.check(response, what)
+        if response.status_code == 200 or response.status_code >= 400:
+            after = _row_counts()
+            if after != before:
+                changed = [(b[0], b[1], a[1]) for b, a in zip(before, after, strict=True) if b != a]
+                self.problems.append(f"{what} answered {response.status_code} but wrote rows: {changed}")
+        return response
+
+    def assert_clean(self) -> None:
+        assert not self.problems, f"{len(self.problems)} problems:\n" + "\n".join(self.problems[:80])
+
+
+@pytest.fixture
+def world(db):
+    alpha, alpha_owner = _merchant("alpha", "Alpha Foods", "alpha.example", "Rue Alpha")
+    _populate(alpha, alpha_owner, "alpha.example", "Alpha")
+    bravo, bravo_owner = _merchant("bravosecret", "Bravo Secret Brand", "bravo.example", "Rue Bravo")
+    _populate(bravo, bravo_owner, "bravo.example", "Bravo")
+    consumer = User.objects.create_user(email="consumer@hostile.example", display_name="Con Sumer")
+    return {"alpha": alpha, "alpha_owner": alpha_owner, "bravo": bravo, "consumer": consumer}
+
+
+def _bravo_rows(world) -> list:
+    rows = []
+    for model_admin in console_site._registry.values():
+        queryset = model_admin.model._default_manager.filter(**{model_admin.merchant_path: world["bravo"].pk})
+        rows.append(sorted(queryset.values_list()))
+    return rows
+
+
+def _bravo_ids(world) -> list[str]:
+    ids = set()
+    for model_admin in console_site._registry.values():
+        queryset = model_admin.model._default_manager.filter(**{model_admin.merchant_path: world["bravo"].pk})
+        ids.update(str(pk) for pk in queryset.values_list("pk", flat=True))
+    return sorted(ids, key=int)
+
+
+# --- the console's forms -----------------------------------------------------------------------
+
+CONSOLE_ADMINS = sorted(
+    (model._meta.label_lower for model in console_site._registry),
+)
+
+
+def _admin_for(label: str) -> ConsoleModelAdmin:
+    return next(a for m, a in console_site._registry.items() if m._meta.label_lower == label)
+
+
+def _values_for(field, other_tenant_ids: list[str]) -> dict[str, str]:
+    """The values that can pass a field's own checks and still break what comes after (the
+    database's range, a length, markup shown later): each field gets those of its kind alone,
+    the rest of the form valid. (Every value of ``HOSTILE`` reaches every field in the
+    all-at-once pass.)"""
+    name = field.name
+    if field.kind in ("select", "radio"):
+        return {"not a choice": "NOT_A_CHOICE", "other tenant's id": other_tenant_ids[0]}
+    if field.kind == "number" or name.endswith(
+        ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
+    ):
+        return {key: NUMBERS[key] for key in ("20 digits", "1e100")}
+    if re.search(r"_(0|1)$", name) or field.kind in ("date", "time", "datetime-local"):
+        return {"far future": DATES["far future"]}
+    if field.kind == "hidden" and name.endswith("-id"):
+        return {"other tenant's id": other_tenant_ids[0], "20 digits": "99999999999999999999"}
+    return {key: TEXT[key] for key in ("100,000 characters", "HTML")}
+
+
+def _form_fields(form) -> list:
+    """Fields worth a value: not the buttons, not CSRF, one form per inline formset (the first)."""
+    seen, fields = set(), []
+    for field in form.fields:
+        if field.kind in ("submit", "button", "image", "reset", "file", "checkbox"):
+            continue
+        if field.name in ("csrfmiddlewaretoken", "console_merchant") or field.name in seen:
+            continue
+        match = re.search(r"-(\d+)-", field.name)
+        if match and match.group(1) != "0":
+            continue
+        seen.add(field.name)
+        fields.append(field)
+    return fields
+
+
+@pytest.mark.parametrize("label", CONSOLE_ADMINS)
+def test_console_forms_survive_hostile_values_in_every_field(client, world, label):
+    model_admin = _admin_for(label)
+    opts = model_admin.opts
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    bravo_before, other_ids = _bravo_rows(world), _bravo_ids(world)
+    alpha_obj = (
+        model_admin.model._default_manager.filter(**{model_admin.merchant_path: world["alpha"].pk})
+        .order_by("pk")
+        .first()
+    )
+    pages = [reverse(f"console:{opts.app_label}_{opts.model_name}_add")]
+    if alpha_obj is not None:
+        pages.append(reverse(f"console:{opts.app_label}_{opts.model_name}_change", args=[alpha_obj.pk]))
+
+    walked_a_form, walked_fields = False, set()
+    for url in pages:
+        page = walk.get(url)
+        form = main_form(page.content.decode(errors="replace")) if page.status_code == 200 else None
+        if form is None or not any(f.name == "_save" for f in form.fields):
+            continue  # read-only for this role, or no such page
+        walked_a_form = True
+        baseline = {**form.data(), "_save": "Save"}
+        fields = _form_fields(form)
+        # Every hostile value in every field at once (100,000 characters per field go one field
+        # at a time below: in every field at once the body is over Django's limit, a plain 400)...
+        for name, value in HOSTILE.items():
+            if name == "100,000 characters":
+                continue
+            walk.post_form(
+                url, {**baseline, **{f.name: value for f in fields}}, f"POST {url} all fields={name}"
+            )
+        # ...and one field at a time (the rest valid), each with the values of its kind.
+        for field in fields:
+            if field.name in walked_fields:
+                continue  # the same field on the add and the change page: once is enough
+            walked_fields.add(field.name)
+            for name, value in _values_for(field, other_ids).items():
+                walk.post_form(url, {**baseline, field.name: value}, f"POST {url} {field.name}={name}")
+        # What was stored renders escaped on the list and the page itself.
+        walk.get(reverse(f"console:{opts.app_label}_{opts.model_name}_changelist"))
+        walk.get(url)
+
+    print(f"{label}: {walk.requests} requests")
+    walk.assert_clean()
+    assert _bravo_rows(world) == bravo_before, "the walk changed another merchant's rows"
+    if model_admin.has_add_permission or model_admin.change_capability:
+        assert walked_a_form or (model_admin.change_capability is None and model_admin.add_capability is None)
+
+
+def test_console_lists_survive_hostile_filters_search_ordering_pages_and_actions(client, world):
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    bravo_before, other_ids = _bravo_rows(world), _bravo_ids(world)
+    odd = {k: TEXT[k] for k in ("NUL", "100,000 characters", "RTL override", "HTML")}
+    odd.update({"not a choice": "NOT_A_CHOICE", "other tenant's id": other_ids[0], "20 digits": "9" * 20})
+
+    for model, model_admin in console_site._registry.items():
+        url = reverse(f"console:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        page = walk.get(url).content.decode(errors="replace")
+        params = set(re.findall(r'href="\?([^"=&]+)=', page)) | {"q", "o", "p"}
+        for param in sorted(params):
+            for name, value in odd.items():
+                walk.get(url, f"GET {url}?{param}={name}", **{param: value})
+        for action in (
+            "export_csv",
+            "delete_selected",
+            "NOT_AN_ACTION",
+            "\x00",
+            *(model_admin.actions or []),
+        ):
+            for ids in (other_ids[:3], ["abc"], ["99999999999999999999"]):
+                walk.post_form(
+                    url,
+                    {"action": action, "_selected_action": ids, "index": "0", "select_across": "0"},
+                    f"POST {url} action={action!r} ids={ids}",
+                )
+
+    walk.assert_clean()
+    assert _bravo_rows(world) == bravo_before
+
+
+# --- every other URL -------------------------------------------------------------------------------
+
+
+def _public_routes() -> list[tuple[str, URLPattern]]:
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                if route.startswith(("console/", "ops/")):
+                    continue  # walked above (the console) and staff-only (ops)
+                walk(pattern.url_patterns, route)
+            elif "media/" not in route:
+                found.append((route, pattern))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+PUBLIC_ROUTES = _public_routes()
+PATH_VALUES = {
+    "str": ["x", "%00", "%ED%A0%80", "%E2%80%AEx", "99999999999999999999", "%3Cb%3E", "' OR 1=1 --"],
+    "int": ["0", "1", "99999999999999999999"],
+    "slug": ["alpha", "bravosecret", "no-such-brand", "x" * 300],
+}
+
+
+def _paths(route: str, pattern: URLPattern, world) -> list[str]:
+    """Concrete paths for a route, its parameters filled with real and hostile values."""
+    route = route.replace("^", "").replace("$", "")
+    params = re.findall(r"<(?:(\w+):)?(\w+)>|\(\?P<(\w+)>[^)]*\)", route)
+    if not params:
+        return ["/" + route]
+    paths = []
+    rng = random.Random(SEED + len(route))
+    for _ in range(4):
+        path = route
+        for converter, _name, _regex_name in params:
+            kind = converter or "str"
+            choices = PATH_VALUES.get(kind, PATH_VALUES["str"])
+            if kind == "int":
+                choices = [*choices, *_bravo_ids(world)[:2], str(world["alpha"].campaigns.first().pk)]
+            value = rng.choice(choices)
+            path = re.sub(r"<(?:\w+:)?\w+>|\(\?P<\w+>[^)]*\)", value, path, count=1)
+        try:
+            resolve("/" + path.replace("%00", "x").split("?")[0])
+        except Resolver404:
+            continue
+        paths.append("/" + path)
+    return sorted(set(paths)) or []
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "consumer"])
+def test_every_other_page_survives_hostile_paths_queries_and_forms(client, world, settings, signed_in):
+    settings.TIKTOK_CLIENT_SECRET = "hostile-test-secret"
+    walk = Walk(client, world)
+    if signed_in:
+        client.force_login(world["consumer"])
+    rng = random.Random(SEED)
+    query_values = {
+        k: HOSTILE[k] for k in ("NUL", "lone surrogate", "20 digits", "HTML", "100,000 characters")
+    }
+    form_values = {
+        k: HOSTILE[k]
+        for k in (
+            "empty",
+            "100,000 characters",
+            "NUL",
+            "lone surrogate",
+            "RTL override",
+            "HTML",
+            "SQL",
+            "20 digits",
+            "NaN",
+            "malformed date",
+        )
+    }
+
+    for route, pattern in PUBLIC_ROUTES:
+        if pattern.name in ("account_logout",):
+            continue
+        for path in _paths(route, pattern, world):
+            page = walk.get(path)
+            name, value = rng.choice(sorted(query_values.items()))
+            walk.get(
+                path + "?" + urlencode({"next": value, "page": value, "code": value}, errors="surrogatepass"),
+                f"GET {path}?…={name}",
+            )
+            if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+                walk.post_form(path, {"x": TEXT["NUL"]}, f"POST {path} (no form)")
+                continue
+            for form in forms_of(page.content.decode(errors="replace")):
+                if form.method != "post":
+                    continue
+                action = form.action or path
+                if not action.startswith("/"):
+                    continue
+                baseline = form.data()
+                fields = [
+                    f
+                    for f in form.fields
+                    if f.kind not in ("submit", "button", "file") and f.name != "csrfmiddlewaretoken"
+                ]
+                for value_name, value in form_values.items():
+                    walk.post_form(
+                        action,
+                        {**baseline, **{f.name: value for f in fields}},
+                        f"POST {action} (from {path}) all={value_name}",
+                    )
+    if signed_in:
+        client.force_login(world["consumer"])
+    walk.assert_clean()
+
+
+# --- JSON endpoints and webhooks -------------------------------------------------------------------
+
+TIKTOK_SECRET, WHATSAPP_SECRET = "hostile-tiktok-secret", "hostile-whatsapp-secret"
+
+
+def _sign_tiktok(body: bytes) -> dict:
+    t = int(time.time())
+    digest = hmac.new(TIKTOK_SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"TikTok-Signature": f"t={t},s={digest}"}
+
+
+def _sign_whatsapp(body: bytes) -> dict:
+    return {
+        "X-Hub-Signature-256": "sha256="
+        + hmac.new(WHATSAPP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    }
+
+
+SIGNERS = {"tiktok_webhook": _sign_tiktok, "whatsapp_webhook": _sign_whatsapp}
+
+HOSTILE_JSON = [
+    b"",
+    b"null",
+    b"[]",
+    b'{"event": "authorization.removed", "user_openid": "a\\u0000b"}',
+    b'{"event": "\\ud800"}',
+    b'{"\\udfff": 1}',
+    b'{"n": NaN}',
+    b'{"n": -Infinity}',
+    b'{"n": 1e400}',
+    b'{"n": ' + b"9" * 5000 + b"}",
+    b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    b'{"event": "authorization.removed", "user_openid": 12345678901234567890123}',
+    b'{"event": "authorization.removed", "user_openid": {"nested": true}}',
+    b'{"object": "whatsapp_business_account", "entry": [{"changes": "'
+    + MARKUP.encode().replace(b'"', b'\\"')
+    + b'"}]}',
+    b"\xff\xfe\x00",
+    json.dumps({"event": "x" * 100_000}).encode(),
+]
+
+
+def test_every_webhook_has_a_signer_here():
+    webhooks = [
+        pattern.name for _route, pattern in PUBLIC_ROUTES if pattern.name and "webhook" in pattern.name
+    ]
+    assert webhooks
+    assert set(webhooks) <= set(SIGNERS), "add a signer for the new webhook to SIGNERS"
+
+
+def test_webhooks_and_json_endpoints_survive_hostile_bodies(client, world, settings):
+    settings.TIKTOK_CLIENT_SECRET, settings.WHATSAPP_APP_SECRET = TIKTOK_SECRET, WHATSAPP_SECRET
+    walk = Walk(client, world)
+    endpoints = [
+        (route, pattern)
+        for route, pattern in PUBLIC_ROUTES
+        if pattern.name and ("webhook" in pattern.name or route.endswith(".json") or "open-api" in route)
+    ]
+    assert endpoints
+    for route, pattern in endpoints:
+        for path in _paths(route, pattern, world):
+            signer = SIGNERS.get(pattern.name)
+            for body in HOSTILE_JSON:
+                headers = signer(body) if signer else {}
+                response = client.post(path, body, content_type="application/json", headers=headers)
+                walk.check(response, f"POST {path} signed={bool(signer)} body={body[:40]!r}")
+                if signer and response.status_code != 200:
+                    walk.problems.append(f"{path}: a validly signed delivery answered {response.status_code}")
+                for header in ("garbage", "t=1,s=\u00e9", "sha256=", "t=" + "9" * 400 + ",s=" + "0" * 64):
+                    response = client.post(
+                        path,
+                        body,
+                        content_type="application/json",
+                        headers={"TikTok-Signature": header, "X-Hub-Signature-256": header},
+                    )
+                    walk.check(response, f"POST {path} header={header[:20]!r}")
+    walk.assert_clean()
+
+
+def test_the_walk_reaches_the_console_forms_sign_in_claims_and_webhooks():
+    names = {pattern.name for _route, pattern in PUBLIC_ROUTES}
+    assert {"account_login", "whatsapp_login", "claim", "join", "wallet_summary", "tiktok_webhook"} <= names
+    assert {"campaigns.campaign", "merchants.touchpoint", "campaigns.ugcsubmission"} <= set(CONSOLE_ADMINS)
+
+
+def test_a_member_with_two_merchants_is_walked_too(client, world):
+    """An agency in both teams, with Alpha selected, posting Bravo's ids: nothing of Bravo changes."""
+    agency = _user("team@agency.example")
+    Membership.objects.create(merchant=world["alpha"], user=agency, role=Role.OWNER)
+    Membership.objects.create(merchant=world["bravo"], user=agency, role=Role.VIEWER)
+    client.force_login(agency)
+    client.post(reverse("console:switch"), {"merchant": world["alpha"].pk})
+    walk = Walk(client, world)
+    before, other_ids = _bravo_rows(world), _bravo_ids(world)
+    for model in console_site._registry:
+        url = reverse(f"console:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for action in ("delete_selected", "pause", "end", "withdraw"):
+            walk.post_form(
+                url,
+                {
+                    "action": action,
+                    "_selected_action": other_ids,
+                    "post": "yes",
+                    "index": "0",
+                    "console_merchant": str(world["bravo"].pk),
+                },
+                f"POST {url} {action} with Bravo's ids",
+            )
+    walk.assert_clean()
+    assert _bravo_rows(world) == before
