@@ -415,7 +415,15 @@ class ConsoleModelAdmin(admin.ModelAdmin):
 
 
 class ConsoleInlineMixin:
-    """For inlines on console pages: numeric fields get the database's bounds too."""
+    """For inlines on console pages: numeric fields get the database's bounds too, and a posted
+    ``TOTAL_FORMS`` can't make the server build more forms than the inline allows (Django's own
+    cap is max_num + 1,000: seconds of work per request)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        max_num = self.get_max_num(request, obj, **kwargs)
+        if max_num is not None:
+            kwargs.setdefault("absolute_max", max(max_num, 1))
+        return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         return formfield_with_db_bounds(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
