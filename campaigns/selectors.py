@@ -15,33 +15,17 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
-    CreatorStatus,
     RewardRule,
     UgcStatus,
     UgcSubmission,
     Video,
 )
 from merchants.models import Merchant
+from social.selectors import user_is_creator
 from wallets.money import round_down
 
 RATE_PLACES = Decimal("0.0001")
 logger = logging.getLogger(__name__)
-
-
-def user_is_creator(user) -> bool:
-    """Whether ``user`` counts as a creator (more than 5,000 TikTok followers).
-
-    An ops decision (``CreatorStatus``) wins when there is one; otherwise the TikTok profile's
-    follower count at the last sync (``social.TikTokProfile.is_creator``) decides.
-    """
-    if user is None or not user.is_authenticated:
-        return False
-    decided = CreatorStatus.objects.filter(user=user).values_list("is_creator", flat=True).first()
-    if decided is not None:
-        return decided
-    from social.models import TikTokProfile
-
-    return TikTokProfile.objects.filter(user=user, is_creator=True).exists()
 
 
 def ugc_is_approved(*, submission_id: int, user=None, campaign: Campaign | None = None) -> bool:
@@ -175,3 +159,10 @@ def landing_context(*, merchant: Merchant, user, now: datetime) -> dict:
     for item in offers:
         item["ugc_open"] = item["campaign"].ugc_policy == "ALL_USERS" or is_creator
     return {"campaigns": offers, "videos": list(video_list(merchant=merchant))}
+
+
+def ugc_blocks_shares(*, campaign: Campaign, user_id: int) -> bool:
+    """For the reward engine: a person who submitted their own video to the campaign earns share
+    rewards only once the brand approved one of their videos (none of their submissions is approved)."""
+    submitted = UgcSubmission.objects.filter(campaign=campaign, user_id=user_id)
+    return submitted.exists() and not submitted.filter(status=UgcStatus.APPROVED).exists()

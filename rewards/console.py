@@ -5,7 +5,7 @@
   amount was computed.
 - Consumers who engaged (``/console/rewards/reward/consumers/``): people with at
   least one social action for the merchant, with figures; of each person only what
-  they agreed to share with the merchant (``accounts.selectors.people_seen_by_merchant``).
+  they agreed to share with the merchant (``merchants.selectors.people_seen_by_merchant``).
 
 Registered from ``RewardsConfig.ready`` (the ops admin lives in ``rewards/admin.py``).
 Both pages are scoped by ``ConsoleModelAdmin`` to the selected merchant; the generic
@@ -21,12 +21,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import ConsentField
-from accounts.selectors import people_seen_by_merchant
 from campaigns.models import ActionType
-from merchants.console import ConsoleModelAdmin, console_render, console_site
+from merchants.console_site import ConsoleModelAdmin, console_render, console_site
+from merchants.models import ConsentField
+from merchants.selectors import people_seen_by_merchant
 from merchants.tenancy import console_membership
 from rewards import selectors
 from rewards.models import Reward
@@ -194,7 +195,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         return [consumers, *super().get_urls()]
 
     def consumers_view(self, request: HttpRequest) -> HttpResponse:
-        """People who did something for the merchant: display name and figures only."""
+        """People who did something for the merchant: figures, and only what each agreed to share."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         merchant = console_membership(request).merchant
@@ -228,3 +229,19 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
 
 console_site.register(Reward, RewardConsoleAdmin)
+
+
+def _rewards_panel(request: HttpRequest, membership) -> dict:
+    return {
+        "merchant": membership.merchant,
+        "figures": selectors.merchant_reward_figures(merchant=membership.merchant, now=timezone.now()),
+    }
+
+
+console_site.register_panel(
+    key="rewards",
+    order=30,
+    template="console/panels/rewards.html",
+    context=_rewards_panel,
+    stylesheet="rewards/console.css",
+)

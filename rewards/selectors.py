@@ -292,7 +292,7 @@ def merchant_reward_figures(*, merchant: Merchant, now: datetime) -> dict:
 @dataclass(frozen=True)
 class EngagedConsumer:
     """A person who did something for the merchant: figures only (what the merchant may see of
-    the person comes from ``accounts.selectors.people_seen_by_merchant``)."""
+    the person comes from ``merchants.selectors.people_seen_by_merchant``)."""
 
     user_id: int
     actions: int
@@ -305,7 +305,7 @@ class EngagedConsumer:
 def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
     """One row per person with at least one social action for the merchant, most recent first.
 
-    Nothing of the person is read here: see ``accounts.selectors.people_seen_by_merchant``.
+    Nothing of the person is read here: see ``merchants.selectors.people_seen_by_merchant``.
     """
     return (
         SocialAction.objects.filter(merchant=merchant)

@@ -8,3 +8,4 @@ $PY manage.py migrate -v0
 $PY manage.py bench_ledger
 $PY manage.py bench_rewards
 $PY manage.py ledger_check
+$PY manage.py rewards_check

@@ -15,8 +15,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from core.errors import DomainError
 from social.matching import ShareCriterion, caption_matches
-from social.models import EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
+from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
 from social.tiktok import (
     VIDEO_QUERY_MAX_IDS,
     TikTokClient,
@@ -26,12 +27,13 @@ from social.tiktok import (
     TikTokTokenInvalid,
     TikTokVideo,
 )
+from social.whatsapp import WhatsAppSendError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class TikTokNotConnected(Exception):
+class TikTokNotConnected(DomainError):
     """The user has no usable TikTok authorization (never connected, or revoked)."""
 
 
@@ -182,7 +184,8 @@ def tracked_post_record(
                 posted_at=video.created_at,
                 criterion_key=criterion_key,
                 discovered_at=now,
-                track_until=now + timedelta(days=settings.SOCIAL_HOLD_PERIOD_DAYS),
+                # Watched once the reward engine records the share (tracked_posts_watch).
+                track_until=now,
             )
     except IntegrityError:
         return TrackedPost.objects.get(video_id=video.id), False
@@ -233,6 +236,15 @@ def shares_discover(
 # --- engagement -----------------------------------------------------------------------------
 
 
+def tracked_posts_watch(*, post_ids: Sequence[int], until: datetime) -> int:
+    """Keep syncing these posts until at least ``until`` (never shortens a watch); returns how many moved.
+
+    The reward engine calls it so that a post is watched for as long as money earned by
+    it is held: until a sync after the last of its rewards becomes available.
+    """
+    return TrackedPost.objects.filter(pk__in=list(post_ids), track_until__lt=until).update(track_until=until)
+
+
 @dataclass
 class EngagementSyncResult:
     snapshots: int = 0
@@ -242,7 +254,7 @@ class EngagementSyncResult:
 
 
 def engagement_sync(*, now: datetime, client: TikTokClient | None = None) -> EngagementSyncResult:
-    """Snapshot every tracked post still in its hold period (``video/query``, 20 ids a call).
+    """Snapshot every tracked post still watched (``video/query``, 20 ids a call).
 
     A post TikTok no longer returns (deleted or made private) is marked GONE.
     When the per-minute budget is spent or TikTok keeps answering 429, the run
@@ -250,7 +262,7 @@ def engagement_sync(*, now: datetime, client: TikTokClient | None = None) -> Eng
     """
     client = client or TikTokClient()
     result = EngagementSyncResult()
-    posts = list(TrackedPost.objects.in_hold_period(now=now).select_related("user").order_by("user_id", "id"))
+    posts = list(TrackedPost.objects.watched(now=now).select_related("user").order_by("user_id", "id"))
     by_user: dict[int, list[TrackedPost]] = {}
     for post in posts:
         by_user.setdefault(post.user_id, []).append(post)
@@ -382,7 +394,7 @@ def consumer_get_or_create_by_phone(*, phone: str) -> tuple[User, bool]:
     return user, True
 
 
-class PhoneLoginRefused(Exception):
+class PhoneLoginRefused(DomainError):
     """The code was not sent; ``user_message`` says why, in words for the person signing in."""
 
     def __init__(self, user_message: str):
@@ -401,8 +413,6 @@ def whatsapp_login_start(*, request, phone: str) -> User:
     from allauth.account.internal.stagekit import clear_login
     from allauth.core import ratelimit
 
-    from social.whatsapp import WhatsAppSendError
-
     if not ratelimit.consume(request, action="request_login_code", key=phone.lower()):
         raise PhoneLoginRefused("Too many codes were requested for this number. Please wait and try again.")
     user, created = consumer_get_or_create_by_phone(phone=phone)
@@ -418,3 +428,13 @@ def whatsapp_login_start(*, request, phone: str) -> User:
             User.objects.filter(pk=user.pk, last_login__isnull=True, phone_verified=False).delete()
         raise PhoneLoginRefused(exc.user_message) from exc
     return user
+
+
+def creator_status_set(
+    *, user: AbstractBaseUser, is_creator: bool, actor: AbstractBaseUser | None = None
+) -> CreatorStatus:
+    """Ops decide whether ``user`` counts as a creator, whatever their follower count says."""
+    status, _ = CreatorStatus.objects.update_or_create(
+        user=user, defaults={"is_creator": is_creator, "set_by": actor}
+    )
+    return status

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.person",
             ],
         },
     },
@@ -129,7 +130,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TikJoy] "
 SOCIALACCOUNT_STORE_TOKENS = True
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "social.adapters.AccountAdapter"
 
 # E-mail: printed to the console in development, any backend by EMAIL_URL.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -177,7 +178,6 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {"TITLE": "TikJoy API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 
 # Money
-CURRENCIES = ("EUR", "USD", "GBP")
 DEFAULT_CURRENCY = "EUR"
 
 # Merchants (issue #4): the platform's bank account shown on the console's "Add funds" page,
@@ -240,6 +240,8 @@ if SOCIAL_BACKEND not in ("live", "sandbox"):
 if PRODUCTION and SOCIAL_BACKEND == "sandbox":
     raise environ.ImproperlyConfigured("SOCIAL_BACKEND=sandbox is refused with DJANGO_ENV=production")
 SOCIAL_SANDBOX = SOCIAL_BACKEND == "sandbox"
+if SOCIAL_SANDBOX:
+    INSTALLED_APPS.append("sandbox")  # the fakes and their tables exist only in sandbox mode
 _sandbox_url = SITE_URL + "/sandbox"
 CONSUMER_HOME_URL = env.str("CONSUMER_HOME_URL", default="/wallet/")
 
@@ -271,7 +273,6 @@ TIKTOK_BACKOFF_SECONDS = env.float("TIKTOK_BACKOFF_SECONDS", default=2)  # first
 TIKTOK_MAX_RETRIES = env.int("TIKTOK_MAX_RETRIES", default=3)
 TIKTOK_TOKEN_REFRESH_MARGIN_HOURS = env.int("TIKTOK_TOKEN_REFRESH_MARGIN_HOURS", default=6)
 TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env.int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", default=300)
-SOCIAL_HOLD_PERIOD_DAYS = env.int("SOCIAL_HOLD_PERIOD_DAYS", default=14)  # engagement tracked this long
 
 WHATSAPP_API_BASE_URL = env.str(
     "WHATSAPP_API_BASE_URL",
@@ -300,7 +301,7 @@ if not TIKTOK_AUTH_URL.startswith(SITE_URL + "/") and "form-action 'self'" in CO
     )
 
 # allauth: the TikTok app comes from settings (no SocialApp row needed); WhatsApp
-# sign-in is allauth's login by code, sent to a phone number (accounts.adapter).
+# sign-in is allauth's login by code, sent to a phone number (social.adapters).
 SOCIALACCOUNT_PROVIDERS = {
     "tiktok": {
         "SCOPE": TIKTOK_SCOPES,
@@ -324,6 +325,9 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 # --- JoyBack engine (rewards/) -------------------------------------------------
 # Risk scoring: a reward whose action scores at or above the threshold is HELD for
 # ops review (docs/rewards.md lists the signals and their weights).
+# A shared post's reward is confirmed only after a sync of the post once its hold ended; the post is
+# watched this long past the end of the hold (and again while a confirmation waits for that sync).
+REWARDS_CONFIRM_SYNC_HOURS = env.int("REWARDS_CONFIRM_SYNC_HOURS", default=24)
 REWARDS_RISK_HOLD_THRESHOLD = env.int("REWARDS_RISK_HOLD_THRESHOLD", default=60)
 REWARDS_RISK_DEVICE_USERS = env.int("REWARDS_RISK_DEVICE_USERS", default=1)
 REWARDS_RISK_IP_USERS = env.int("REWARDS_RISK_IP_USERS", default=5)

@@ -39,7 +39,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
 from accounts.models import User
-from merchants.console import ConsoleModelAdmin, console_site
+from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.models import Membership
 from merchants.roles import Role
 from merchants.tests.test_tenant_isolation import _merchant, _populate, _user

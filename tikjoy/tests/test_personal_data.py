@@ -13,11 +13,12 @@ import pytest
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
-from accounts.models import ConsentField, User
-from accounts.selectors import people_seen_by_merchant, person_seen_by_merchant
-from accounts.services import consent_give, consent_withdraw
+from accounts.models import User
 from campaigns.models import UgcStatus, UgcSubmission
-from merchants.console import console_site
+from merchants.console_site import console_site
+from merchants.models import ConsentField
+from merchants.selectors import people_seen_by_merchant, person_seen_by_merchant
+from merchants.services import consent_give, consent_withdraw
 from merchants.tests.test_tenant_isolation import _merchant, _populate
 from rewards.models import Reward
 from social.models import TikTokProfile
