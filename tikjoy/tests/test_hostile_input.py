@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
 
@@ -152,14 +152,25 @@ class Walk:
         assert not self.problems, f"{len(self.problems)} problems:\n" + "\n".join(self.problems[:80])
 
 
+@pytest.fixture(scope="module")
+def _world(django_db_setup, django_db_blocker):
+    """The two-merchant world, built once for the module in a transaction rolled back at the end;
+    each test runs in a savepoint inside it (as in ``test_tenant_isolation``)."""
+    outer = transaction.atomic()
+    outer._from_testcase = True  # as Django's TestCase does: services' durable blocks may run inside
+    with django_db_blocker.unblock(), outer:
+        alpha, alpha_owner = _merchant("alpha", "Alpha Foods", "alpha.example", "Rue Alpha")
+        _populate(alpha, alpha_owner, "alpha.example", "Alpha")
+        bravo, bravo_owner = _merchant("bravosecret", "Bravo Secret Brand", "bravo.example", "Rue Bravo")
+        _populate(bravo, bravo_owner, "bravo.example", "Bravo")
+        consumer = User.objects.create_user(email="consumer@hostile.example", display_name="Con Sumer")
+        yield {"alpha": alpha, "alpha_owner": alpha_owner, "bravo": bravo, "consumer": consumer}
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db):
-    alpha, alpha_owner = _merchant("alpha", "Alpha Foods", "alpha.example", "Rue Alpha")
-    _populate(alpha, alpha_owner, "alpha.example", "Alpha")
-    bravo, bravo_owner = _merchant("bravosecret", "Bravo Secret Brand", "bravo.example", "Rue Bravo")
-    _populate(bravo, bravo_owner, "bravo.example", "Bravo")
-    consumer = User.objects.create_user(email="consumer@hostile.example", display_name="Con Sumer")
-    return {"alpha": alpha, "alpha_owner": alpha_owner, "bravo": bravo, "consumer": consumer}
+def world(_world, db):
+    return _world
 
 
 def _bravo_rows(world) -> list:
