@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('social', '0005_sandbox_moves_out'),
+        ("social", "0005_sandbox_moves_out"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='webhookevent',
-            name='unusable_reason',
-            field=models.CharField(blank=True, default='', help_text='Why a validly signed delivery could not be used (its body is kept in the payload).', max_length=200),
+            model_name="webhookevent",
+            name="unusable_reason",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Why a validly signed delivery could not be used (its body is kept in the payload).",
+                max_length=200,
+            ),
         ),
     ]
