@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
@@ -64,11 +65,24 @@ class RefuseNulBytesMiddleware:
         return self.get_response(request)
 
 
+def personal_data(view):
+    """Marks a view whose page shows personal data to someone not signed in (an invitation
+    names the invited address): :class:`NoStoreMiddleware` gives it ``private, no-store`` too."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        request.shows_personal_data = True
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 class NoStoreMiddleware:
-    """``Cache-Control: private, no-store`` on every response to a signed-in person.
+    """``Cache-Control: private, no-store`` on every response to a signed-in person, and on pages
+    marked :func:`personal_data`.
 
     Sits after ``AuthenticationMiddleware``. A view's own directives stay (``public``
-    is dropped); anonymous pages (brand pages, the home page) keep theirs.
+    is dropped); other anonymous pages (brand pages, the home page) keep theirs.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -77,7 +91,7 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if (user is not None and user.is_authenticated) or getattr(request, "shows_personal_data", False):
             patch_cache_control(response, private=True, no_store=True)
         return response
 

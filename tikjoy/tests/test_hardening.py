@@ -67,6 +67,21 @@ def test_console_pages_for_a_model_are_never_stored_by_caches(client):
         assert {"private", "no-store"} <= directives, url
 
 
+def test_an_invitation_page_names_the_address_and_is_not_stored_even_when_nobody_is_signed_in(client):
+    merchant, owner = _merchant("acme")
+    invitation = services.invitation_create(
+        merchant=merchant, actor=owner, email="invitee@acme.example", role=Role.VIEWER, now=timezone.now()
+    )
+
+    response = client.get(
+        reverse("merchants:invitation", kwargs={"token": services.invitation_token(invitation=invitation)})
+    )
+
+    assert "invitee@acme.example" in response.content.decode()
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
+
+
 # --- autocomplete with a field it does not support ------------------------------------------------
 
 
