@@ -37,11 +37,13 @@ from django.apps import apps
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.exceptions import Resolver404
+from django.utils import timezone
 
 from accounts.models import User
 from merchants.console_site import ConsoleModelAdmin, console_site
-from merchants.models import Membership
+from merchants.models import ConsentField, Membership
 from merchants.roles import Role
+from merchants.services import consent_give
 from merchants.tests.test_tenant_isolation import _merchant, _populate, _user
 from tikjoy.tests.html_forms import forms_of, main_form
 
@@ -164,6 +166,8 @@ def _world(django_db_setup, django_db_blocker):
         bravo, bravo_owner = _merchant("bravosecret", "Bravo Secret Brand", "bravo.example", "Rue Bravo")
         _populate(bravo, bravo_owner, "bravo.example", "Bravo")
         consumer = User.objects.create_user(email="consumer@hostile.example", display_name="Con Sumer")
+        # A member of Alpha's audience: its brand page shows them the claim forms.
+        consent_give(user=consumer, merchant=alpha, fields=[ConsentField.DISPLAY_NAME], now=timezone.now())
         yield {"alpha": alpha, "alpha_owner": alpha_owner, "bravo": bravo, "consumer": consumer}
         transaction.set_rollback(True)
 
@@ -428,9 +432,21 @@ def _public_routes() -> list[tuple[str, URLPattern]]:
 
 
 PUBLIC_ROUTES = _public_routes()
+# The first value of each kind is a real one (a claimable action, Alpha's slug, Alpha's first
+# campaign): the first path of every route is a real page, the others are drawn with the seed.
 PATH_VALUES = {
-    "str": ["x", "%00", "%ED%A0%80", "%E2%80%AEx", "99999999999999999999", "%3Cb%3E", "' OR 1=1 --"],
-    "int": ["0", "1", "99999999999999999999"],
+    "str": [
+        "like",
+        "comment",
+        "x",
+        "%00",
+        "%ED%A0%80",
+        "%E2%80%AEx",
+        "99999999999999999999",
+        "%3Cb%3E",
+        "' OR 1=1 --",
+    ],
+    "int": ["<alpha campaign>", "0", "1", "99999999999999999999"],
     "slug": ["alpha", "bravosecret", "no-such-brand", "x" * 300],
 }
 
@@ -443,14 +459,16 @@ def _paths(route: str, pattern: URLPattern, world) -> list[str]:
         return ["/" + route]
     paths = []
     rng = random.Random(SEED + len(route))
-    for _ in range(4):
+    alpha_campaign = str(world["alpha"].campaigns.order_by("pk").first().pk)
+    for n in range(5):
         path = route
         for converter, _name, _regex_name in params:
             kind = converter or "str"
             choices = PATH_VALUES.get(kind, PATH_VALUES["str"])
             if kind == "int":
-                choices = [*choices, *_bravo_ids(world)[:2], str(world["alpha"].campaigns.first().pk)]
-            value = rng.choice(choices)
+                choices = [*choices, *_bravo_ids(world)[:2]]
+            value = choices[0] if n == 0 else rng.choice(choices)
+            value = alpha_campaign if value == "<alpha campaign>" else value
             path = re.sub(r"<(?:\w+:)?\w+>|\(\?P<\w+>[^)]*\)", value, path, count=1)
         try:
             resolve("/" + path.replace("%00", "x").split("?")[0])
@@ -497,7 +515,9 @@ def test_every_other_page_survives_hostile_paths_queries_and_forms(client, world
                 f"GET {path}?…={name}",
             )
             if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
-                walk.post_form(path, {"x": TEXT["NUL"]}, f"POST {path} (no form)")
+                # No form to read (a POST-only endpoint such as a claim): empty, and odd values.
+                for value_name in ("empty", "HTML", "20 digits"):
+                    walk.post_form(path, {"next": HOSTILE[value_name]}, f"POST {path} (no form) {value_name}")
                 continue
             for form in forms_of(page.content.decode(errors="replace")):
                 if form.method != "post":
