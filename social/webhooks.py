@@ -12,7 +12,6 @@ What each delivery gets back (TikTok and Meta retry any non-2xx for days):
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import logging
@@ -20,7 +19,6 @@ import re
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.json_input import UnusableJson, json_object_parse
 from social.models import WebhookEvent
-from social.services import tiktok_webhook_receive, webhook_event_record, whatsapp_webhook_receive
+from social.services import tiktok_webhook_receive, webhook_unusable_record, whatsapp_webhook_receive
 
 logger = logging.getLogger(__name__)
 
@@ -80,33 +78,6 @@ def whatsapp_signature_valid(*, header: str, body: bytes, app_secret: str) -> bo
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature.lower())
-
-
-def webhook_unusable_record(
-    *, source: WebhookEvent.Source, body: bytes, reason: str, now: datetime
-) -> tuple[WebhookEvent, bool]:
-    """Keep a validly signed delivery we can't use, once per body: the reason and the body as base64.
-
-    (A service: it lives here because ``social/services.py`` is being reworked; it only
-    composes ``webhook_event_record``.)
-    """
-    payload = {
-        "unusable": reason,
-        "body_sha256": hashlib.sha256(body).hexdigest(),
-        "body_size": len(body),
-        "body_base64": base64.b64encode(body).decode("ascii"),
-    }
-    with transaction.atomic(durable=True):
-        event, created = webhook_event_record(
-            source=source, body=body, payload=payload, event_type="", now=now
-        )
-        if created:
-            event.unusable_reason = reason[:200]
-            event.processed_at = now
-            event.save(update_fields=["unusable_reason", "processed_at"])
-    if created:
-        logger.warning("Unusable %s webhook delivery #%s: %s", source, event.pk, reason)
-    return event, created
 
 
 def _receive(request: HttpRequest, *, source: WebhookEvent.Source, receive, now: datetime) -> HttpResponse:
