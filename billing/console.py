@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 
 from billing.downloads import invoice_file, statement_file
 from billing.models import Invoice, InvoiceStatus, Statement

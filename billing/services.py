@@ -351,7 +351,7 @@ def billing_run(
     for account in statement_accounts(month=month, merchant=merchant):
         owner = merchant or Merchant.objects.get(pk=account.owner_id)
         try:
-            statement, created = statement_issue(
+            _statement, created = statement_issue(
                 merchant=owner, currency=account.currency, month=month, now=now
             )
         except StatementDoesNotReconcile as exc:
