@@ -85,7 +85,8 @@ def invoice_xml(invoice: Invoice) -> bytes:
     line.delivery.billed_quantity = (Decimal("1"), "C62")  # C62: one (unit)
     line.settlement.trade_tax.type_code = "VAT"
     line.settlement.trade_tax.category_code = invoice.vat_category
-    line.settlement.trade_tax.rate_applicable_percent = invoice.vat_rate
+    if invoice.vat_category != VatCategory.NOT_IN_SCOPE:  # BR-O-05, BR-O-06: no rate when not in scope
+        line.settlement.trade_tax.rate_applicable_percent = invoice.vat_rate
     line.settlement.period.start = invoice.period_start
     line.settlement.period.end = invoice.period_end
     line.settlement.monetary_summation.total_amount = invoice.net_amount
@@ -99,7 +100,8 @@ def invoice_xml(invoice: Invoice) -> bytes:
     if invoice.vat_category in EXEMPTION_CODES:
         tax.exemption_reason = invoice.vat_note
         tax.exemption_reason_code = EXEMPTION_CODES[invoice.vat_category]
-    tax.rate_applicable_percent = invoice.vat_rate
+    if invoice.vat_category != VatCategory.NOT_IN_SCOPE:
+        tax.rate_applicable_percent = invoice.vat_rate
     settlement.trade_tax.add(tax)
     settlement.terms.add(PaymentTerms(description=paid_note(invoice)))
 

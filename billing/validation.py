@@ -84,6 +84,7 @@ def schematron_failures(xml: bytes) -> list[RuleFailure]:
         rule = failed.get("id") or (
             text[1 : text.index("]")] if text.startswith("[") and "]" in text else "?"
         )
+        text = text.removeprefix(f"[{rule}]").lstrip("-: ")
         failures.append(
             RuleFailure(
                 rule=rule, text=text, flag=failed.get("flag") or "fatal", location=failed.get("location", "")

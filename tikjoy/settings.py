@@ -208,7 +208,7 @@ BILLING_VAT = {
     "domestic_rate": env.str("BILLING_VAT_DOMESTIC_RATE", default="20.00"),
     "eu_countries": env.list(
         "BILLING_VAT_EU_COUNTRIES",
-        default="AT,BE,BG,CY,CZ,DE,DK,EE,ES,FI,FR,GR,HR,HU,IE,IT,LT,LU,LV,MT,NL,PL,PT,RO,SE,SI,SK",
+        default="AT,BE,BG,CY,CZ,DE,DK,EE,ES,FI,FR,GR,HR,HU,IE,IT,LT,LU,LV,MT,NL,PL,PT,RO,SE,SI,SK".split(","),
     ),
 }
 BILLING_TIME_ZONE = env.str("BILLING_TIME_ZONE", default="UTC")
