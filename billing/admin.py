@@ -121,7 +121,7 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
         "download",
         "credit_link",
     ]
-    change_form_template = "admin/billing/invoice/change_form.html"
+    change_form_template = "admin/billing/invoice_ops_change_form.html"
 
     def has_add_permission(self, request):
         return False
