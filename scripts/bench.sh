@@ -7,4 +7,5 @@ export DJANGO_ENV=development
 $PY manage.py migrate -v0
 $PY manage.py bench_ledger
 $PY manage.py bench_rewards
+$PY manage.py bench_billing
 $PY manage.py ledger_check
