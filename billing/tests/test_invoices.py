@@ -244,3 +244,21 @@ def test_a_credit_note_has_its_own_series_references_the_invoice_and_refunds_the
             actor=ops(),
             now=utc(2026, 11, 6),
         )
+
+
+def test_the_pdf_declares_pdf_a_3b_and_the_factur_x_en16931_profile():
+    import io
+
+    from pypdf import PdfReader
+
+    invoice = _issue(_merchant_with_margin("paris", country="FR"))
+    reader = PdfReader(io.BytesIO(bytes(invoice.pdf)))
+    xmp = reader.xmp_metadata.stream.get_data().decode()
+    root = reader.trailer["/Root"]
+
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp and "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    assert "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>" in xmp
+    assert "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>" in xmp
+    assert [spec.get_object()["/F"] for spec in root["/AF"]] == ["factur-x.xml"]
+    assert root["/AF"][0].get_object()["/AFRelationship"] in ("/Data", "/Alternative")
+    assert "/OutputIntents" in root  # the sRGB output intent PDF/A requires
