@@ -175,3 +175,10 @@ def landing_context(*, merchant: Merchant, user, now: datetime) -> dict:
     for item in offers:
         item["ugc_open"] = item["campaign"].ugc_policy == "ALL_USERS" or is_creator
     return {"campaigns": offers, "videos": list(video_list(merchant=merchant))}
+
+
+def ugc_blocks_shares(*, campaign: Campaign, user_id: int) -> bool:
+    """For the reward engine: a person who submitted their own video to the campaign earns share
+    rewards only once the brand approved one of their videos (none of their submissions is approved)."""
+    submitted = UgcSubmission.objects.filter(campaign=campaign, user_id=user_id)
+    return submitted.exists() and not submitted.filter(status=UgcStatus.APPROVED).exists()

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -37,6 +36,7 @@ from campaigns.models import (
     UgcSubmission,
     Video,
 )
+from core.tasks import mail_after_commit
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
 from merchants.services import MerchantError
@@ -582,8 +582,7 @@ def _merchant_reviewers(merchant: Merchant) -> list[str]:
 
 
 def _mail_on_commit(*, subject: str, body: str, to: list[str]) -> None:
-    if to:
-        transaction.on_commit(lambda: send_mail(subject, body, None, to, fail_silently=True))
+    mail_after_commit(subject=subject, message=body, recipient_list=to)
 
 
 def _console_ugc_url(submission: UgcSubmission) -> str:

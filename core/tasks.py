@@ -31,8 +31,9 @@ def after_commit(func: str, *args, **kwargs) -> None:
         try:
             async_task(func, *args, **kwargs)
         except Exception:
-            # The money already moved; a broker that can't take the task must not undo the request.
-            logger.exception("could not queue %s after commit", func)
+            # The money already moved: a broker that can't take the task (or, when tasks run
+            # synchronously, a task that failed) must not turn the request into an error.
+            logger.exception("task %s failed or could not be queued after commit", func)
 
     transaction.on_commit(enqueue, robust=True)
 

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 
 from merchants.countries import COUNTRIES
 from merchants.roles import Role
+from wallets.money import Currency
 
 __all__ = [
     "BankTransfer",
@@ -20,12 +21,6 @@ __all__ = [
     "Touchpoint",
     "TouchpointKind",
 ]
-
-
-class Currency(models.TextChoices):
-    EUR = "EUR", "Euro"
-    USD = "USD", "US dollar"
-    GBP = "GBP", "Pound sterling"
 
 
 class MerchantQuerySet(models.QuerySet):

@@ -9,15 +9,16 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.models import User
+from core.tasks import mail_after_commit
 from merchants.countries import vat_number_normalize
 from merchants.models import Invitation, Membership, Merchant, Touchpoint, TouchpointKind
 from merchants.roles import Capability, Role, role_can
+from wallets.models import Account
 
 
 class MerchantError(Exception):
@@ -142,8 +143,14 @@ def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any])
         _require(merchant=merchant, actor=actor, capability=Capability.EDIT_BRAND)
     if set(changes) & BILLING_FIELDS:
         _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_BILLING)
-    if changes.get("currency", merchant.currency) != merchant.currency and _wallet_has_moved(merchant):
-        raise MerchantError("The currency can't change once money has moved through the wallet.")
+    if changes.get("currency", merchant.currency) != merchant.currency:
+        if merchant.campaigns.exists():
+            raise MerchantError(
+                "The currency can't change once the brand has campaigns: their budgets and rewards are in "
+                f"{merchant.currency}."
+            )
+        if _wallet_has_moved(merchant):
+            raise MerchantError("The currency can't change once money has moved through the wallet.")
     if "vat_number" in changes or "country" in changes:
         changes["vat_number"] = vat_number_normalize(
             country=changes.get("country", merchant.country),
@@ -165,8 +172,6 @@ def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any])
 
 
 def _wallet_has_moved(merchant: Merchant) -> bool:
-    from wallets.models import Account
-
     return Account.objects.owned_by(merchant).filter(entries__isnull=False).exists()
 
 
@@ -254,13 +259,10 @@ def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str,
             f"Accept by signing in or signing up with this e-mail address:\n{link}\n\n"
             f"The link works for {days} days. If you did not expect it, ignore this e-mail."
         )
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"[TikJoy] Join {merchant.brand_name} on TikJoy",
-                message=body,
-                from_email=None,
-                recipient_list=[email],
-            )
+        mail_after_commit(
+            subject=f"[TikJoy] Join {merchant.brand_name} on TikJoy",
+            message=body,
+            recipient_list=[email],
         )
     return invitation
 

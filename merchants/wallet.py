@@ -6,11 +6,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from moneyed import Money
 
 from accounts.models import User
+from core.tasks import mail_after_commit
 from merchants.models import BankTransfer, Currency, Merchant
 from merchants.roles import Role
 from merchants.services import MerchantError
@@ -118,13 +118,10 @@ def merchant_top_up_record(
                 f"value date {value_date.isoformat()}) and added it to the wallet of {merchant.brand_name}.\n\n"
                 f"Your balance is now {money_text(new_balance)}.\n\n{settings.SITE_URL}/console/wallet/"
             )
-            transaction.on_commit(
-                lambda: send_mail(
-                    subject=f"[TikJoy] {money_text(amount)} added to {merchant.brand_name}'s wallet",
-                    message=body,
-                    from_email=None,
-                    recipient_list=recipients,
-                )
+            mail_after_commit(
+                subject=f"[TikJoy] {money_text(amount)} added to {merchant.brand_name}'s wallet",
+                message=body,
+                recipient_list=recipients,
             )
     return record, True
 
@@ -160,12 +157,9 @@ def merchant_low_balance_check(*, merchant: Merchant) -> bool:
             f"Add funds by bank transfer with your reference {merchant.payment_reference}: "
             f"{settings.SITE_URL}/console/wallet/add-funds/"
         )
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"[TikJoy] {merchant.brand_name}'s wallet is running low",
-                message=body,
-                from_email=None,
-                recipient_list=recipients,
-            )
+        mail_after_commit(
+            subject=f"[TikJoy] {merchant.brand_name}'s wallet is running low",
+            message=body,
+            recipient_list=recipients,
         )
     return True

@@ -4,8 +4,9 @@
   engagement as its snapshots come in (PENDING).
 - Ben signs in, and his reward is settled with the clock advanced past the hold
   (``manage.py rewards_settle --advance-days 15`` does the same for everyone): CONFIRMED.
-- Chloe shares a post, then deletes it; at the end of the hold it is REVERSED and the
-  brand refunded.
+- Dan shares a post, then deletes it; the sync finds it gone, and at the end of the hold
+  it is REVERSED and the brand refunded. (Chloe, the creator, has her own video waiting for
+  the brand's review: her shares earn once the brand approves it.)
 - Eve signs in from the device Ana used: HELD for ops review (/ops/ review queue).
 
 Idempotent: actions count once by their key, settlement only touches pending rewards.
@@ -42,11 +43,12 @@ def _snapshot(post: TrackedPost, *, views: int, likes: int, comments: int, share
         shot = EngagementSnapshot.objects.create(
             post=post, views=views, likes=likes, comments=comments, shares=shares, taken_at=at
         )
+        TrackedPost.objects.filter(pk=post.pk).update(last_synced_at=at)  # as the engagement sync does
         snapshot_process(snapshot_id=shot.pk, now=at)
 
 
 def demo_rewards_seed(
-    *, campaign: Campaign, ana: User, ben: User, chloe: User, eve: User, now: datetime
+    *, campaign: Campaign, ana: User, ben: User, dan: User, eve: User, now: datetime
 ) -> list[str]:
     merchant = campaign.merchant
     lines = []
@@ -74,22 +76,24 @@ def demo_rewards_seed(
         reward_settle(reward_id=reward.pk, now=reward.available_at)  # the clock advanced past the hold
     lines.append(f"{ben}: login reward confirmed (available)")
 
-    chloe_post = _demo_post(user=chloe, campaign=campaign, video_id="demo-chloe-1", now=now)
+    dan_post = _demo_post(user=dan, campaign=campaign, video_id="demo-dan-1", now=now)
     action_record(
-        user=chloe,
+        user=dan,
         merchant=merchant,
         action_type=ActionType.SHARE_VIDEO,
         campaign=campaign,
-        tracked_post=chloe_post,
+        tracked_post=dan_post,
         now=now,
-        device_id="demo-device-chloe",
+        device_id="demo-device-dan",
     )
-    _snapshot(chloe_post, views=1_500, likes=60, comments=4, shares=1, at=now)
-    if chloe_post.status == TrackedPost.Status.ACTIVE:
-        TrackedPost.objects.filter(pk=chloe_post.pk).update(status=TrackedPost.Status.GONE, gone_at=now)
-    for reward in Reward.objects.filter(user=chloe, status=RewardStatus.PENDING):
+    _snapshot(dan_post, views=1_500, likes=60, comments=4, shares=1, at=now)
+    if dan_post.status == TrackedPost.Status.ACTIVE:
+        TrackedPost.objects.filter(pk=dan_post.pk).update(
+            status=TrackedPost.Status.GONE, gone_at=now, last_synced_at=now
+        )
+    for reward in Reward.objects.filter(user=dan, status=RewardStatus.PENDING):
         reward_settle(reward_id=reward.pk, now=reward.available_at)
-    lines.append(f"{chloe}: shared post deleted, rewards reversed")
+    lines.append(f"{dan}: shared post deleted, rewards reversed")
 
     action_record(
         user=eve, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now, device_id="demo-device-ana"

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from rewards.models import SocialAction
-from social.models import EngagementSnapshot, TikTokProfile
+from social.models import TikTokProfile
 
 
 def _signal(code: str, weight: int, detail: str) -> dict:
@@ -59,13 +59,12 @@ def action_risk(action: SocialAction, *, now: datetime) -> tuple[int, list[dict]
     return min(100, sum(s["weight"] for s in signals)), signals
 
 
-def engagement_risk(action: SocialAction, snapshot: EngagementSnapshot) -> tuple[int, list[dict]]:
-    profile = TikTokProfile.objects.filter(user_id=action.user_id).first()
-    return engagement_risk_for(followers=(profile.follower_count or 0) if profile else 0, snapshot=snapshot)
+def engagement_risk_for(*, followers: int, counts) -> tuple[int, list[dict]]:
+    """Engagement out of line with the account's audience (views far beyond its followers, more likes than views).
 
-
-def engagement_risk_for(*, followers: int, snapshot: EngagementSnapshot) -> tuple[int, list[dict]]:
-    """Engagement out of line with the account's audience (views far beyond its followers, more likes than views)."""
+    ``counts`` has ``views`` and ``likes`` (a ``decision.Counts`` or a snapshot). No database access.
+    """
+    snapshot = counts
     signals: list[dict] = []
     expected = max(settings.REWARDS_RISK_VIEWS_FLOOR, followers * settings.REWARDS_RISK_VIEWS_PER_FOLLOWER)
     if snapshot.views > expected:

@@ -9,3 +9,4 @@ $PY manage.py bench_ledger
 $PY manage.py bench_rewards
 $PY manage.py bench_billing
 $PY manage.py ledger_check
+$PY manage.py rewards_check

@@ -53,7 +53,7 @@ class TrackedPostQuerySet(models.QuerySet["TrackedPost"]):
     def active(self) -> TrackedPostQuerySet:
         return self.filter(status=TrackedPost.Status.ACTIVE)
 
-    def in_hold_period(self, *, now) -> TrackedPostQuerySet:
+    def watched(self, *, now) -> TrackedPostQuerySet:
         return self.active().filter(track_until__gt=now)
 
 
@@ -73,7 +73,9 @@ class TrackedPost(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     gone_at = models.DateTimeField(null=True, blank=True)
     discovered_at = models.DateTimeField(default=timezone.now)
-    track_until = models.DateTimeField(help_text="Engagement is synced until then (the hold period).")
+    track_until = models.DateTimeField(
+        help_text="Synced until then: the reward engine keeps it past the end of the hold of every reward it paid."
+    )
     last_synced_at = models.DateTimeField(null=True, blank=True)
 
     objects = TrackedPostQuerySet.as_manager()

@@ -182,7 +182,8 @@ def tracked_post_record(
                 posted_at=video.created_at,
                 criterion_key=criterion_key,
                 discovered_at=now,
-                track_until=now + timedelta(days=settings.SOCIAL_HOLD_PERIOD_DAYS),
+                # Watched once the reward engine records the share (tracked_posts_watch).
+                track_until=now,
             )
     except IntegrityError:
         return TrackedPost.objects.get(video_id=video.id), False
@@ -233,6 +234,15 @@ def shares_discover(
 # --- engagement -----------------------------------------------------------------------------
 
 
+def tracked_posts_watch(*, post_ids: Sequence[int], until: datetime) -> int:
+    """Keep syncing these posts until at least ``until`` (never shortens a watch); returns how many moved.
+
+    The reward engine calls it so that a post is watched for as long as money earned by
+    it is held: until a sync after the last of its rewards becomes available.
+    """
+    return TrackedPost.objects.filter(pk__in=list(post_ids), track_until__lt=until).update(track_until=until)
+
+
 @dataclass
 class EngagementSyncResult:
     snapshots: int = 0
@@ -242,7 +252,7 @@ class EngagementSyncResult:
 
 
 def engagement_sync(*, now: datetime, client: TikTokClient | None = None) -> EngagementSyncResult:
-    """Snapshot every tracked post still in its hold period (``video/query``, 20 ids a call).
+    """Snapshot every tracked post still watched (``video/query``, 20 ids a call).
 
     A post TikTok no longer returns (deleted or made private) is marked GONE.
     When the per-minute budget is spent or TikTok keeps answering 429, the run
@@ -250,7 +260,7 @@ def engagement_sync(*, now: datetime, client: TikTokClient | None = None) -> Eng
     """
     client = client or TikTokClient()
     result = EngagementSyncResult()
-    posts = list(TrackedPost.objects.in_hold_period(now=now).select_related("user").order_by("user_id", "id"))
+    posts = list(TrackedPost.objects.watched(now=now).select_related("user").order_by("user_id", "id"))
     by_user: dict[int, list[TrackedPost]] = {}
     for post in posts:
         by_user.setdefault(post.user_id, []).append(post)

@@ -176,7 +176,6 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {"TITLE": "TikJoy API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
 
 # Money
-CURRENCIES = ("EUR", "USD", "GBP")
 DEFAULT_CURRENCY = "EUR"
 
 # Merchants (issue #4): the platform's bank account shown on the console's "Add funds" page,
@@ -321,7 +320,6 @@ TIKTOK_BACKOFF_SECONDS = env.float("TIKTOK_BACKOFF_SECONDS", default=2)  # first
 TIKTOK_MAX_RETRIES = env.int("TIKTOK_MAX_RETRIES", default=3)
 TIKTOK_TOKEN_REFRESH_MARGIN_HOURS = env.int("TIKTOK_TOKEN_REFRESH_MARGIN_HOURS", default=6)
 TIKTOK_WEBHOOK_TOLERANCE_SECONDS = env.int("TIKTOK_WEBHOOK_TOLERANCE_SECONDS", default=300)
-SOCIAL_HOLD_PERIOD_DAYS = env.int("SOCIAL_HOLD_PERIOD_DAYS", default=14)  # engagement tracked this long
 
 WHATSAPP_API_BASE_URL = env.str(
     "WHATSAPP_API_BASE_URL",
@@ -374,6 +372,9 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 # --- JoyBack engine (rewards/) -------------------------------------------------
 # Risk scoring: a reward whose action scores at or above the threshold is HELD for
 # ops review (docs/rewards.md lists the signals and their weights).
+# A shared post's reward is confirmed only after a sync of the post once its hold ended; the post is
+# watched this long past the end of the hold (and again while a confirmation waits for that sync).
+REWARDS_CONFIRM_SYNC_HOURS = env.int("REWARDS_CONFIRM_SYNC_HOURS", default=24)
 REWARDS_RISK_HOLD_THRESHOLD = env.int("REWARDS_RISK_HOLD_THRESHOLD", default=60)
 REWARDS_RISK_DEVICE_USERS = env.int("REWARDS_RISK_DEVICE_USERS", default=1)
 REWARDS_RISK_IP_USERS = env.int("REWARDS_RISK_IP_USERS", default=5)

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
-from django.conf import settings
+from django.db import models
 from moneyed import Money, get_currency
+
+
+class Currency(models.TextChoices):
+    """The one list of currencies TikJoy handles: merchants, campaigns and the ledger use it.
+
+    Adding one: its minor unit must fit the ledger's decimal places (a system check,
+    ``wallets.checks``), and the database CHECKs on currency columns follow in a migration.
+    """
+
+    EUR = "EUR", "Euro"
+    USD = "USD", "US dollar"
+    GBP = "GBP", "Pound sterling"
 
 
 class UnsupportedCurrency(ValueError):
@@ -14,9 +26,9 @@ class UnsupportedCurrency(ValueError):
 
 def minor_unit_exponent(currency: str) -> int:
     """Digits after the decimal point for ``currency`` (2 for EUR, 0 for JPY)."""
-    if currency not in settings.CURRENCIES:
+    if currency not in Currency.values:
         raise UnsupportedCurrency(
-            f"{currency} is not a currency TikJoy handles ({', '.join(settings.CURRENCIES)})"
+            f"{currency} is not a currency TikJoy handles ({', '.join(Currency.values)})"
         )
     sub_unit = get_currency(currency).sub_unit
     return len(str(sub_unit)) - 1

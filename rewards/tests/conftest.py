@@ -129,6 +129,15 @@ def tracked_post(user: User, campaign, *, video_id: str | None = None) -> Tracke
 
 
 def snapshot(post: TrackedPost, *, views=0, likes=0, comments=0, shares=0, at=None) -> EngagementSnapshot:
+    """A snapshot as social's engagement sync takes it (it also records when the post was last seen)."""
+    taken = at or NOW
+    seen_on_tiktok(post, at=taken)
     return EngagementSnapshot.objects.create(
-        post=post, views=views, likes=likes, comments=comments, shares=shares, taken_at=at or NOW
+        post=post, views=views, likes=likes, comments=comments, shares=shares, taken_at=taken
     )
+
+
+def seen_on_tiktok(post: TrackedPost, *, at) -> None:
+    """The engagement sync found the post still up at ``at`` (what settlement waits for)."""
+    TrackedPost.objects.filter(pk=post.pk).update(last_synced_at=at, track_until=at + timedelta(days=1))
+    post.refresh_from_db()

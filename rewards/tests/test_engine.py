@@ -211,7 +211,7 @@ def test_after_the_hold_a_reward_whose_conditions_hold_becomes_available(
     counts = rewards_settle_due(now=NOW + timedelta(days=14, minutes=1))
 
     reward.refresh_from_db()
-    assert counts == {"CONFIRMED": 1, "REVERSED": 0}
+    assert counts == {"CONFIRMED": 1, "REVERSED": 0, "WAITING": 0}
     assert reward.status == RewardStatus.CONFIRMED
     assert pending(ana) == eur("0.00")
     assert available(ana) == eur("0.40")

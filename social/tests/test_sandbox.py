@@ -11,7 +11,7 @@ from accounts.models import User
 from social.matching import ShareCriterion
 from social.models import SandboxTikTokGrant, SandboxTikTokPersona, SandboxTikTokVideo, SandboxWhatsAppMessage
 from social.sandbox import sandbox_personas_ensure
-from social.services import engagement_sync, shares_discover, tiktok_profile_sync
+from social.services import engagement_sync, shares_discover, tiktok_profile_sync, tracked_posts_watch
 from social.tiktok import TikTokClient
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
 
@@ -123,6 +123,8 @@ def test_share_discovery_and_engagement_sync_against_the_sandbox(sandbox, connec
 
     # 11 odd clips + the seeded "Trying the new sneakers ... #JoyShoesSummer" video from 20 hours ago
     assert len(found) == 12
+    # The reward engine watches a post once it records the share (here: for a day).
+    tracked_posts_watch(post_ids=[p.pk for p in found], until=timezone.now() + timedelta(days=1))
     SandboxTikTokVideo.objects.filter(video_id=found[0].video_id).update(is_deleted=True)
 
     result = engagement_sync(now=timezone.now())

@@ -85,7 +85,9 @@ def test_seed_demo_leaves_rewards_in_every_state_from_the_engine_and_a_clean_led
     assert SocialAction.objects.count() == 5  # the second run recorded nothing new
     capsys.readouterr()
     call_command("ledger_check")
-    assert "All invariants hold." in capsys.readouterr().out
+    call_command("rewards_check")
+    out = capsys.readouterr().out
+    assert "All invariants hold." in out and "All reward invariants hold." in out
 
 
 @pytest.mark.django_db

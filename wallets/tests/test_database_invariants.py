@@ -107,7 +107,14 @@ def test_database_refuses_to_turn_an_account_into_one_that_may_go_negative(make_
 def test_database_refuses_a_second_transaction_with_the_same_key(make_user, funded):
     funded(make_user(), "1.00")
 
-    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+    # The unique index itself refuses the second row (not another trigger at commit).
+    with (
+        pytest.raises(
+            IntegrityError, match=r"duplicate key value violates unique constraint.*idempotency_key"
+        ),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         _raw_transaction(cursor, "fund-dup")
         _raw_transaction(cursor, "fund-dup")
 

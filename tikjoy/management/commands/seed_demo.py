@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.sites.models import Site
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -31,6 +32,7 @@ DEMO_PEOPLE = (
     DemoPerson("ana@demo.tikjoy.local", "Ana Consumer", "consumer"),
     DemoPerson("ben@demo.tikjoy.local", "Ben Consumer", "consumer"),
     DemoPerson("chloe@demo.tikjoy.local", "Chloe Creator", "consumer"),
+    DemoPerson("dan@demo.tikjoy.local", "Dan Consumer", "consumer"),
     DemoPerson("eve@demo.tikjoy.local", "Eve Consumer", "consumer"),
 )
 
@@ -91,11 +93,14 @@ class Command(BaseCommand):
             campaign=campaign,
             ana=users["ana@demo.tikjoy.local"],
             ben=users["ben@demo.tikjoy.local"],
-            chloe=users["chloe@demo.tikjoy.local"],
+            dan=users["dan@demo.tikjoy.local"],
             eve=users["eve@demo.tikjoy.local"],
             now=timezone.now(),
         ):
             self.stdout.write(f"rewards: {line}")
+        # The demo is made by the engine itself: the books must agree before anyone looks.
+        call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
+        call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)
 
         if not options["quiet_credentials"]:
             self.stdout.write("")

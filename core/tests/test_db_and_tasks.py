@@ -1,0 +1,65 @@
+import pytest
+from django.core import mail
+from django.db import OperationalError, transaction
+
+from core.db import retry_on_conflict
+from core.tasks import mail_after_commit
+
+
+class _DriverError(Exception):
+    def __init__(self, sqlstate: str):
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def _conflict(sqlstate: str) -> OperationalError:
+    error = OperationalError("lost a race")
+    error.__cause__ = _DriverError(sqlstate)
+    return error
+
+
+@pytest.mark.parametrize("sqlstate", ["40001", "40P01"])
+def test_a_service_that_lost_a_race_runs_once_more(sqlstate):
+    calls = []
+
+    @retry_on_conflict
+    def service():
+        calls.append(1)
+        if len(calls) == 1:
+            raise _conflict(sqlstate)
+        return "done"
+
+    assert service() == "done" and len(calls) == 2
+
+
+def test_a_second_conflict_and_other_database_errors_are_raised():
+    @retry_on_conflict
+    def always():
+        raise _conflict("40P01")
+
+    @retry_on_conflict
+    def other():
+        raise _conflict("23505")
+
+    with pytest.raises(OperationalError):
+        always()
+    with pytest.raises(OperationalError):
+        other()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_goes_out_only_after_the_commit(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with transaction.atomic():
+        mail_after_commit(subject="Hello", message="After the commit.", recipient_list=["a@example.com", ""])
+        assert mail.outbox == []
+    assert [(m.subject, m.to) for m in mail.outbox] == [("Hello", ["a@example.com"])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_server_that_is_down_does_not_break_the_caller(settings, caplog):
+    settings.EMAIL_BACKEND = "core.tests.failing_mail.EmailBackend"
+    with transaction.atomic():
+        mail_after_commit(subject="Hello", message="x", recipient_list=["a@example.com"])
+    # No exception reached the caller; the failure is logged for ops (a worker records it too).
+    assert "task core.tasks.mail_send failed or could not be queued" in caplog.text

@@ -1,0 +1,237 @@
+"""What an action or an engagement snapshot earns: the engine's one decision, with no database access.
+
+Both ways the engine pays (an action recorded now, a batch of engagement
+snapshots) load and lock what they need, call :func:`decide` for each payment
+with the locked figures, and persist what it returns. The caps, the budget,
+the new/returning multiplier, the per-post maximum, the rounding, the split
+between the person and the platform, the risk hold and the calculation record
+the merchant sees ("how this was computed") are decided here and nowhere else.
+
+Order of the rules (each may lower or refuse the amount):
+
+1. the price: the rule's fixed amount (an action) or what the post's counts
+   earn in all minus what it has earned before (engagement), times the
+   multiplier, then capped (an action by the campaign's and the platform's
+   maximum per reward; a post by the rule's and the platform's maximum per post);
+2. the person's room under the campaign's per-user caps (total and per day):
+   an action that doesn't fit is refused, engagement is paid up to the room;
+3. the rule's maximum number of rewards (actions);
+4. the campaign must be running;
+5. the budget left: an action that doesn't fit is refused and the campaign
+   pauses; engagement is paid up to what is left; a payment that uses the
+   budget up is paid and pauses the campaign;
+6. the split: the person's share rounded down; a payment that would give the
+   person nothing is not made (engagement waits until it is worth a cent);
+7. the hold: held for review when the action is held or the risk score
+   reaches the threshold.
+
+The prepaid funds are the one condition decided outside: the ledger refuses a
+payment the merchant's account can't cover, and the engine records that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from moneyed import Money
+
+from campaigns.models import Campaign, PauseReason, RewardRule
+from campaigns.pricing import apply_multiplier, engagement_price, split
+from rewards.models import ActionStatus, RewardKind
+from wallets.money import round_down
+
+
+@dataclass(frozen=True)
+class Counts:
+    views: int = 0
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"views": self.views, "likes": self.likes, "comments": self.comments, "shares": self.shares}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The platform's bounds for the campaign's currency (``PlatformLimit``), when ops set them."""
+
+    max_reward: Decimal | None = None
+    max_per_post: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What the person has earned in the campaign so far (merchant price), from their locked tally."""
+
+    total: Decimal = Decimal(0)
+    day_date: date | None = None
+    day_total: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Everything the decision needs to know about one payment, read from locked rows."""
+
+    kind: str  # RewardKind
+    campaign: Campaign  # status, currency, budget, spent (plus what this batch already spent), caps
+    rule: RewardRule  # amount or rates, maximum per post, maximum number of rewards and how many were paid
+    limits: Limits
+    tally: Tally
+    today: date
+    returning: bool  # the person has a confirmed reward from this merchant before
+    user_share: Decimal  # the merchant's pricing plan
+    hold_threshold: int
+    risk_score: int = 0
+    risk_signals: list[dict] = field(default_factory=list)
+    already_held: bool = False  # the action itself is held for review
+    counts: Counts | None = None  # engagement: the snapshot's counts
+    earned_before: Decimal = Decimal(0)  # engagement: what the post earned before, reversed included
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to do: pay (``price`` split into ``user_amount`` + ``margin``) or not, and why."""
+
+    status: str  # the action's outcome (ActionStatus)
+    detail: str = ""
+    price: Decimal = Decimal(0)
+    user_amount: Decimal = Decimal(0)
+    margin: Decimal = Decimal(0)
+    held: bool = False
+    pause: str = ""  # PauseReason to pause the campaign with, or ""
+    calculation: dict = field(default_factory=dict)
+
+    @property
+    def pays(self) -> bool:
+        return self.price > 0
+
+
+def _smallest(*values: Decimal | None) -> Decimal | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+def user_room(*, campaign: Campaign, tally: Tally, today: date) -> Decimal | None:
+    """How much more (merchant price) the person may earn in the campaign today; None when uncapped."""
+    rooms = []
+    if campaign.user_campaign_cap is not None:
+        rooms.append(campaign.user_campaign_cap - tally.total)
+    if campaign.user_daily_cap is not None:
+        spent_today = tally.day_total if tally.day_date == today else Decimal(0)
+        rooms.append(campaign.user_daily_cap - spent_today)
+    return max(min(rooms), Decimal(0)) if rooms else None
+
+
+def post_earns(
+    *, rule: RewardRule, counts: Counts, multiplier: Decimal, limits: Limits, currency: str
+) -> Money:
+    """What a post with these counts earns in all (merchant price), the multiplier and caps applied."""
+    price = engagement_price(
+        rule=rule,
+        views=counts.views,
+        likes=counts.likes,
+        comments=counts.comments,
+        shares=counts.shares,
+        currency=currency,
+    )
+    price = apply_multiplier(price=price, multiplier=multiplier)
+    cap = _smallest(rule.max_per_post, limits.max_per_post)  # after the multiplier too
+    if cap is not None and price.amount > cap:
+        price = round_down(cap, currency)
+    return price
+
+
+def decide(payment: Payment) -> Decision:
+    """The engine's decision for one payment (see the module's docstring for the order of the rules)."""
+    campaign, rule, currency = payment.campaign, payment.rule, payment.campaign.currency
+    multiplier = campaign.returning_user_multiplier if payment.returning else campaign.new_user_multiplier
+    calculation: dict = {
+        "rule": rule.pk,
+        "user": "RETURNING" if payment.returning else "NEW",
+        "multiplier": str(multiplier),
+        "risk": list(payment.risk_signals),
+    }
+    engagement = payment.kind == RewardKind.ENGAGEMENT
+    not_paid_status = ActionStatus.REWARDED if engagement else ActionStatus.INELIGIBLE
+
+    def no(status: str, detail: str, pause: str = "") -> Decision:
+        return Decision(status=status, detail=detail, pause=pause, calculation=calculation)
+
+    # 1. The price.
+    if engagement:
+        counts = payment.counts or Counts()
+        target = post_earns(
+            rule=rule, counts=counts, multiplier=multiplier, limits=payment.limits, currency=currency
+        )
+        calculation.update(
+            counts=counts.as_dict(),
+            rates={
+                "per_1000_views": str(rule.per_1000_views),
+                "per_like": str(rule.per_like),
+                "per_comment": str(rule.per_comment),
+                "per_share": str(rule.per_share),
+            },
+            post_earns=str(target.amount),
+            earned_before=str(payment.earned_before),
+        )
+        price = target.amount - payment.earned_before
+        if price <= 0:
+            return no(ActionStatus.REWARDED, "Nothing more earned: the post's counts did not raise it.")
+    else:
+        price = apply_multiplier(price=Money(rule.amount, currency), multiplier=multiplier).amount
+        calculation["amount"] = str(rule.amount)
+        ceiling = _smallest(campaign.max_reward, payment.limits.max_reward)
+        if ceiling is not None and price > ceiling:
+            price = round_down(ceiling, currency).amount
+            calculation["capped_at"] = str(price)
+        if price <= 0:
+            # A share rule may pay for engagement only: the action counts, its post earns later.
+            return no(ActionStatus.RECORDED, "")
+
+    # 2. The person's caps.
+    room = user_room(campaign=campaign, tally=payment.tally, today=payment.today)
+    if room is not None and room < price:
+        if not engagement or room <= 0:
+            return no(not_paid_status, "This person reached the campaign's per-user cap.")
+        price = room
+        calculation["capped_by"] = "user cap"
+
+    # 3. The rule's number of rewards.
+    if not engagement and rule.max_rewards is not None and rule.rewards_paid >= rule.max_rewards:
+        return no(ActionStatus.INELIGIBLE, "The campaign has paid all the rewards it offers for this.")
+
+    # 4. The campaign runs.
+    if campaign.status != "ACTIVE":
+        return no(not_paid_status, "The campaign is not running.")
+
+    # 5. The budget.
+    pause = ""
+    if campaign.budget is not None:
+        left = campaign.budget - campaign.spent
+        if left <= 0 or (not engagement and price > left):
+            return no(ActionStatus.UNFUNDED, "The campaign's budget is spent.", PauseReason.BUDGET)
+        if price >= left:
+            if price > left:
+                calculation["capped_by"] = "budget"
+            price, pause = left, PauseReason.BUDGET  # this payment uses the budget up: pay it, then pause
+
+    # 6. The split.
+    user_amount, margin = split(price=Money(price, currency), user_share=payment.user_share)
+    if user_amount.amount <= 0:
+        # Too small to give the person a cent: engagement waits until it is worth one.
+        return no(not_paid_status, "Too small to pay.")
+
+    # 7. The hold.
+    held = payment.already_held or payment.risk_score >= payment.hold_threshold
+    return Decision(
+        status=ActionStatus.HELD if held else ActionStatus.REWARDED,
+        price=price,
+        user_amount=user_amount.amount,
+        margin=margin.amount,
+        held=held,
+        pause=pause,
+        calculation=calculation,
+    )

@@ -1,0 +1,149 @@
+"""``rewards_check``: the engine's state agrees with the ledger and with its own counters (reads only).
+
+What it verifies, over all data:
+
+- every reward's state agrees with its ledger transactions (their kinds, in the
+  order the lifecycle allows): PENDING has its credit (or a hold and its release),
+  HELD its hold, CONFIRMED a credit and a confirmation, REVERSED a credit or a hold
+  and a reversal;
+- each person's pending rewards add up to their pending account, the held rewards
+  to the platform's held account, and each merchant's pending rewards' margin to
+  the platform's pending revenue for that merchant;
+- each campaign's ``spent``, each person's tally in a campaign and each rule's count
+  of paid rewards equal what the rewards that were not reversed say.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from campaigns.models import Campaign, RewardRule
+from rewards.models import Reward, RewardKind, RewardStatus, UserCampaignTally
+from wallets.models import Account, Purpose, Transaction
+
+CREDIT, HOLD, RELEASE, CONFIRM, REVERSAL = (
+    "REWARD",
+    "REWARD_HOLD",
+    "REWARD_RELEASE",
+    "REWARD_CONFIRM",
+    "REWARD_REVERSAL",
+)
+
+# The ledger kinds a reward in each state has, in the order they were posted.
+LIFECYCLES: dict[str, set[tuple[str, ...]]] = {
+    RewardStatus.PENDING: {(CREDIT,), (HOLD, RELEASE)},
+    RewardStatus.HELD: {(HOLD,)},
+    RewardStatus.CONFIRMED: {(CREDIT, CONFIRM), (HOLD, RELEASE, CONFIRM)},
+    RewardStatus.REVERSED: {(CREDIT, REVERSAL), (HOLD, REVERSAL), (HOLD, RELEASE, REVERSAL)},
+}
+NOT_REVERSED = Q(status__in=[RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD])
+
+
+@dataclass
+class RewardsReport:
+    rewards: int = 0
+    violations: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.violations
+
+
+def _cents(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def _compare(report: RewardsReport, what: str, expected: dict, actual: dict) -> None:
+    for key in sorted(set(expected) | set(actual), key=str):
+        want, have = _cents(expected.get(key)), _cents(actual.get(key))
+        if want != have:
+            report.violations.append(f"{what} {key}: the rewards say {want}, the books say {have}")
+
+
+def rewards_report() -> RewardsReport:
+    report = RewardsReport()
+    kinds: dict[int, list[str]] = defaultdict(list)
+    for subject_id, kind in (
+        Transaction.objects.filter(subject_type=Reward._meta.label_lower)
+        .order_by("pk")
+        .values_list("subject_id", "kind")
+        .iterator()
+    ):
+        kinds[int(subject_id)].append(kind)
+    for reward_id, status in Reward.objects.order_by("pk").values_list("pk", "status").iterator():
+        report.rewards += 1
+        seen = tuple(kinds.pop(reward_id, ()))
+        if seen not in LIFECYCLES[status]:
+            report.violations.append(
+                f"reward {reward_id} is {status} but its ledger transactions are {list(seen) or 'none'}"
+            )
+    for reward_id in sorted(kinds):
+        report.violations.append(f"ledger transactions {kinds[reward_id]} belong to no reward ({reward_id})")
+
+    pending = Reward.objects.filter(status=RewardStatus.PENDING)
+    _compare(
+        report,
+        "pending rewards of user/currency",
+        {(u, c): t for u, c, t in pending.values_list("user_id", "currency").annotate(t=Sum("user_amount"))},
+        {
+            (a.owner_id, a.currency): a.balance
+            for a in Account.objects.filter(owner_type="accounts.user", purpose=Purpose.USER_PENDING)
+        },
+    )
+    _compare(
+        report,
+        "held rewards in",
+        dict(
+            Reward.objects.filter(status=RewardStatus.HELD)
+            .values_list("currency")
+            .annotate(t=Sum("merchant_price"))
+        ),
+        {
+            a.currency: a.balance
+            for a in Account.objects.filter(owner_type="platform", purpose=Purpose.PLATFORM_HELD)
+        },
+    )
+    _compare(
+        report,
+        "pending margin of merchant/currency",
+        {
+            (f"merchants.merchant:{m}", c): t
+            for m, c, t in pending.values_list("merchant_id", "currency").annotate(t=Sum("margin"))
+        },
+        {
+            (a.partition, a.currency): a.balance
+            for a in Account.objects.filter(owner_type="platform", purpose=Purpose.PLATFORM_REVENUE_PENDING)
+        },
+    )
+
+    counted = Reward.objects.filter(NOT_REVERSED)
+    _compare(
+        report,
+        "spent of campaign",
+        dict(counted.values_list("campaign_id").annotate(t=Sum("merchant_price"))),
+        {pk: spent for pk, spent in Campaign.objects.values_list("pk", "spent") if spent},
+    )
+    _compare(
+        report,
+        "tally of user/campaign",
+        {
+            (u, c): t
+            for u, c, t in counted.values_list("user_id", "campaign_id").annotate(t=Sum("merchant_price"))
+        },
+        {
+            (u, c): t
+            for u, c, t in UserCampaignTally.objects.values_list("user_id", "campaign_id", "total")
+            if t
+        },
+    )
+    _compare(
+        report,
+        "rewards paid by rule",
+        dict(counted.filter(kind=RewardKind.ACTION).values_list("rule_id").annotate(n=Count("pk"))),
+        {pk: n for pk, n in RewardRule.objects.values_list("pk", "rewards_paid") if n},
+    )
+    return report

@@ -1,0 +1,265 @@
+"""The engine's one lock order, proved with real threads on PostgreSQL.
+
+Each test forces an interleaving: the first operation is paused right after it took
+its locks through ``rewards.services._lock``; the second starts and must wait on a
+row lock (seen in ``pg_stat_activity``, so the race did happen); then the first is
+released. Both must finish with no deadlock, and the books must agree.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from campaigns import services as campaign_services
+from campaigns.models import ActionType, Campaign, RewardRule
+from rewards import services as S
+from rewards.models import Reward, RewardKind, RewardStatus
+from rewards.tests.conftest import NOW, login_rule, snapshot, tracked_post
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Interleaving:
+    """Pause the thread named ``first`` after its first ``_lock`` call whose arguments match ``when``."""
+
+    def __init__(self, monkeypatch, when):
+        self.when = when
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.errors: dict[str, str] = {}
+        real = S._lock
+
+        def lock(**kwargs):
+            locked = real(**kwargs)
+            if threading.current_thread().name == "first" and not self.holding.is_set() and when(kwargs):
+                self.holding.set()
+                assert self.release.wait(30), "the test never released the first operation"
+            return locked
+
+        monkeypatch.setattr(S, "_lock", lock)
+
+    def thread(self, name: str, fn) -> threading.Thread:
+        def run():
+            try:
+                fn()
+            except Exception as exc:  # reported by the test's assertion
+                self.errors[name] = repr(exc)[:300]
+            finally:
+                connection.close()
+
+        return threading.Thread(target=run, name=name)
+
+    def run(self, first, second) -> bool:
+        """Run ``first`` until it holds its locks, start ``second``, prove it waits, release.
+
+        Returns whether ``second`` was seen waiting on a lock held by ``first``."""
+        a, b = self.thread("first", first), self.thread("second", second)
+        a.start()
+        assert self.holding.wait(30), f"the first operation never took its locks: {self.errors}"
+        b.start()
+        waited = _a_backend_waits_on_a_lock(within=10)
+        self.release.set()
+        a.join(60)
+        b.join(60)
+        assert not a.is_alive() and not b.is_alive(), "an operation is still running: a deadlock?"
+        return waited
+
+
+def _a_backend_waits_on_a_lock(*, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+def _checks_are_clean(capsys) -> None:
+    call_command("ledger_check")
+    call_command("rewards_check")
+    out = capsys.readouterr().out
+    assert "All invariants hold." in out and "All reward invariants hold." in out
+
+
+def _shared_post(merchant, campaign, user):
+    post = tracked_post(user, campaign)
+    S.action_record(
+        user=user,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+    return post
+
+
+def _takes_rewards(kwargs) -> bool:
+    return bool(kwargs.get("reward_ids"))
+
+
+def _takes_actions(kwargs) -> bool:
+    return bool(kwargs.get("action_ids"))
+
+
+def test_a_snapshot_racing_the_reversal_of_its_shares_reward_waits_instead_of_deadlocking(
+    monkeypatch, make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = _shared_post(merchant, campaign, ana)
+    share_reward = Reward.objects.get(kind=RewardKind.ACTION)
+    shot = snapshot(post, views=4_000)
+    race = Interleaving(monkeypatch, _takes_rewards)
+
+    waited = race.run(
+        lambda: S.reward_reverse(reward_id=share_reward.pk, reason="fake share", actor=ops, now=NOW),
+        lambda: S.snapshot_process(snapshot_id=shot.pk, now=NOW),
+    )
+
+    assert waited, "the snapshot did not wait for the reversal's locks: the race did not happen"
+    assert not race.errors
+    share_reward.refresh_from_db()
+    assert share_reward.status == RewardStatus.REVERSED
+    # The reversal made the share ineligible first: its engagement is not paid.
+    assert not Reward.objects.filter(kind=RewardKind.ENGAGEMENT).exists()
+    _checks_are_clean(capsys)
+
+
+def test_a_reversal_racing_a_snapshot_of_the_same_share_waits_and_reverses_only_the_share(
+    monkeypatch, make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = _shared_post(merchant, campaign, ana)
+    share_reward = Reward.objects.get(kind=RewardKind.ACTION)
+    shot = snapshot(post, views=4_000)
+    race = Interleaving(monkeypatch, _takes_actions)
+
+    waited = race.run(
+        lambda: S.snapshot_process(snapshot_id=shot.pk, now=NOW),
+        lambda: S.reward_reverse(reward_id=share_reward.pk, reason="fake share", actor=ops, now=NOW),
+    )
+
+    assert waited, "the reversal did not wait for the snapshot's locks: the race did not happen"
+    assert not race.errors
+    engagement = Reward.objects.get(kind=RewardKind.ENGAGEMENT)
+    assert engagement.status == RewardStatus.PENDING and engagement.merchant_price == Decimal("1.00")
+    share_reward.refresh_from_db()
+    assert share_reward.status == RewardStatus.REVERSED
+    _checks_are_clean(capsys)
+
+
+def test_approving_a_held_reward_racing_a_snapshot_of_its_post_waits(
+    monkeypatch, settings, make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    settings.REWARDS_RISK_HOLD_THRESHOLD = 0  # everything is held for review
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = _shared_post(merchant, campaign, ana)
+    held = Reward.objects.get(kind=RewardKind.ACTION)
+    assert held.status == RewardStatus.HELD
+    shot = snapshot(post, views=4_000)
+    race = Interleaving(monkeypatch, _takes_rewards)
+
+    waited = race.run(
+        lambda: S.held_reward_approve(reward_id=held.pk, actor=ops, now=NOW),
+        lambda: S.snapshot_process(snapshot_id=shot.pk, now=NOW),
+    )
+
+    assert waited, "the snapshot did not wait for the approval's locks: the race did not happen"
+    assert not race.errors
+    held.refresh_from_db()
+    assert held.status == RewardStatus.PENDING
+    assert Reward.objects.filter(kind=RewardKind.ENGAGEMENT).count() == 1
+    _checks_are_clean(capsys)
+
+
+def test_a_ban_racing_an_ops_reversal_reverses_each_reward_once(
+    monkeypatch, make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    S.action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    _shared_post(merchant, campaign, ana)
+    share_reward = Reward.objects.get(kind=RewardKind.ACTION, action__action_type=ActionType.SHARE_VIDEO)
+    race = Interleaving(monkeypatch, _takes_rewards)
+
+    waited = race.run(
+        lambda: S.reward_reverse(reward_id=share_reward.pk, reason="ops", actor=ops, now=NOW),
+        lambda: S.user_ban(user=ana, reason="fraud", actor=ops, now=NOW),
+    )
+
+    assert waited and not race.errors
+    assert set(Reward.objects.filter(user=ana).values_list("status", flat=True)) == {RewardStatus.REVERSED}
+    share_reward.refresh_from_db()
+    assert share_reward.reason == "ops"  # reversed once, by the first
+    campaign.refresh_from_db()
+    assert campaign.spent == Decimal("0.00")
+    _checks_are_clean(capsys)
+
+
+def test_editing_the_rules_of_a_live_campaign_while_paying_waits_instead_of_deadlocking(
+    monkeypatch, make_merchant, make_campaign, make_consumer, capsys
+):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant, rules=[login_rule()])
+    owner = merchant.memberships.get(role="OWNER").user
+    ana = make_consumer()
+    race = Interleaving(monkeypatch, lambda kwargs: bool(kwargs.get("rule_ids")))
+
+    waited = race.run(
+        lambda: S.action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW),
+        lambda: campaign_services.campaign_update(
+            campaign=Campaign.objects.select_related("merchant").get(pk=campaign.pk),
+            actor=owner,
+            changes={"name": "Renamed"},
+            rules=[login_rule(amount=Decimal("0.60"))],
+        ),
+    )
+
+    assert waited and not race.errors
+    assert Reward.objects.get().merchant_price == Decimal("0.50")  # paid on the rule as it was
+    assert RewardRule.objects.get(campaign=campaign).amount == Decimal("0.60")
+    _checks_are_clean(capsys)
+
+
+def test_a_ban_does_not_deadlock_with_a_payment_on_another_campaign(
+    monkeypatch, make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    from datetime import timedelta
+
+    merchant = make_merchant()
+    make_campaign(merchant, rules=[login_rule()], starts_at=NOW - timedelta(days=2))
+    second = make_campaign(merchant, name="Second")
+    ana, ben = make_consumer(), make_consumer()
+    S.action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    _shared_post(merchant, second, ana)
+    race = Interleaving(monkeypatch, lambda kwargs: bool(kwargs.get("campaign_ids")))
+
+    race.run(
+        lambda: S.user_ban(user=ana, reason="fraud", actor=ops, now=NOW),
+        lambda: S.action_record(
+            user=ben, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, campaign=second, now=NOW
+        ),
+    )
+
+    assert not race.errors
+    assert set(Reward.objects.filter(user=ana).values_list("status", flat=True)) == {RewardStatus.REVERSED}
+    assert Reward.objects.get(user=ben).status == RewardStatus.PENDING
+    _checks_are_clean(capsys)
