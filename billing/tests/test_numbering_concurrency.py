@@ -45,7 +45,24 @@ def _drafts(merchant: Merchant, count: int, first_year: int) -> list[int]:
     return ids
 
 
+@pytest.fixture
+def pool_for_fifty_threads():
+    """One connection per thread: finalisations queue on the counter's row lock, not on the pool."""
+    options = connection.settings_dict["OPTIONS"].get("pool")
+    if not isinstance(options, dict):
+        yield
+        return
+    saved = dict(options)
+    connection.close_pool()
+    options.update(max_size=55, timeout=120)
+    yield
+    connection.close_pool()
+    options.clear()
+    options.update(saved)
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("pool_for_fifty_threads")
 def test_fifty_concurrent_finalisations_with_forced_rollbacks_give_consecutive_numbers():
     good = merchant_new("good", country="FR")
     broken = merchant_new("broken", country="FR")
