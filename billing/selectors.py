@@ -163,7 +163,7 @@ def _pending_at_end(merchant: Merchant, currency: str, month: Month) -> dict:
     rows = Transaction.objects.filter(
         subject_type=REWARD_SUBJECT, subject_id__in=[str(pk) for pk in candidates], created_at__lt=month.end
     ).values_list("subject_id", "kind")
-    for subject_id, kind in rows.iterator(chunk_size=5000):
+    for subject_id, kind in list(rows):
         kinds[int(subject_id)].add(kind)
     figures = {"pending_count": 0, "pending_amount": ZERO, "held_count": 0, "held_amount": ZERO}
     for pk, seen in kinds.items():

@@ -22,7 +22,6 @@ from accounts.services import user_ensure_with_email
 from billing.months import Month
 from billing.services import invoice_draft_for_month, invoice_finalise, statement_issue
 from merchants.services import merchant_create
-from tikjoy.benchmarking import server_description
 from wallets.models import PLATFORM, Purpose
 from wallets.services import account_for, post
 
@@ -42,7 +41,12 @@ class Command(BaseCommand):
         owner = user_ensure_with_email(
             email=f"bench-billing-{run}@tikjoy.example", password=secrets.token_hex(16)
         )[0]
-        self.stdout.write(server_description())
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT version(), current_setting('fsync'), current_setting('synchronous_commit')"
+            )
+            version, fsync, sync = cursor.fetchone()
+        self.stdout.write(f"{version.split(' on ')[0]}, fsync={fsync}, synchronous_commit={sync}")
 
         merchant = self._merchant(owner, f"bench-stmt-{run}", "FR")
         started = time.perf_counter()
