@@ -15,7 +15,7 @@ from billing.downloads import invoice_file, statement_file
 from billing.forms import CreditNoteForm
 from billing.models import DocumentKind, Invoice, Statement
 from billing.selectors import credited_total
-from billing.services import credit_note_issue, invoice_finalise
+from billing.services import credit_note_issue, invoice_finalise, invoice_resend
 from core.errors import DomainError
 
 
@@ -115,7 +115,7 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
     list_filter = ("status", "kind", "vat_category", "currency")
     search_fields = ("number", "merchant__brand_name", "merchant__slug")
     list_select_related = ("merchant",)
-    actions = ["finalise_selected"]
+    actions = ["finalise_selected", "resend_selected"]
     exclude = ("pdf", "xml")
     readonly_fields = [f.name for f in Invoice._meta.fields if f.name not in ("pdf", "xml")] + [
         "download",
@@ -170,6 +170,18 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
                 messages.error(request, f"{invoice}: {exc}")
             else:
                 messages.success(request, f"Finalised {done.number}.")
+
+    @admin.action(
+        description="E-mail the selected invoices to the merchants' owners again", permissions=["view"]
+    )
+    def resend_selected(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset.order_by("pk"):
+            try:
+                invoice_resend(invoice_id=invoice.pk)
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"{invoice} e-mailed to the owners of {invoice.merchant}.")
 
     def credit_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not request.user.is_superuser:

@@ -233,6 +233,11 @@ def _finalise_locked(invoice: Invoice, *, actor: User | None, now: datetime) -> 
     invoice.xml, invoice.pdf, invoice.sha256 = xml, pdf, hashlib.sha256(pdf).hexdigest()
     invoice.status, invoice.finalised_at, invoice.finalised_by = InvoiceStatus.FINALISED, now, actor
     invoice.save()
+    _invoice_notify(invoice, merchant)
+    return invoice
+
+
+def _invoice_notify(invoice: Invoice, merchant: Merchant) -> None:
     label = invoice.get_kind_display().lower()
     mail_after_commit(
         subject=f"[TikJoy] Your {label} {invoice.number}",
@@ -242,6 +247,15 @@ def _finalise_locked(invoice: Invoice, *, actor: User | None, now: datetime) -> 
         ),
         recipient_list=_owner_emails(merchant),
     )
+
+
+def invoice_resend(*, invoice_id: int) -> Invoice:
+    """E-mail the owners about a finalised invoice or credit note again (ops, on request)."""
+    with transaction.atomic(durable=True):
+        invoice = Invoice.objects.select_related("merchant").get(pk=invoice_id)
+        if not invoice.is_final:
+            raise BillingError(f"{invoice} is a draft: finalise it before sending it.")
+        _invoice_notify(invoice, invoice.merchant)
     return invoice
 
 

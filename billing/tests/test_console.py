@@ -103,3 +103,24 @@ def test_ops_issue_a_credit_note_from_the_invoice(client, issued):
     listing = client.get(reverse("admin:billing_invoice_changelist")).content.decode()
     assert "CN-2026-000001" in listing and "INV-2026-000002" in listing
     assert client.get(reverse("admin:billing_statement_changelist")).status_code == 200
+
+
+def test_ops_resend_an_invoice_to_the_owners(client, issued, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    merchant, _ = issued
+    invoice = merchant.invoices.get()
+    client.force_login(ops())
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:billing_invoice_changelist"),
+            {"action": "resend_selected", "_selected_action": [invoice.pk]},
+            follow=True,
+        )
+
+    assert "INV-2026-000001 e-mailed to the owners of Paris" in response.content.decode()
+    assert [(m.subject, m.to) for m in mail.outbox] == [
+        ("[TikJoy] Your invoice INV-2026-000001", ["owner@paris.example"])
+    ]

@@ -262,3 +262,28 @@ def test_the_pdf_declares_pdf_a_3b_and_the_factur_x_en16931_profile():
     assert [spec.get_object()["/F"] for spec in root["/AF"]] == ["factur-x.xml"]
     assert root["/AF"][0].get_object()["/AFRelationship"] in ("/Data", "/Alternative")
     assert "/OutputIntents" in root  # the sRGB output intent PDF/A requires
+
+
+def test_the_engine_s_confirmed_margin_is_billed_and_its_pending_margin_is_not():
+    from datetime import timedelta
+
+    from billing.tests.test_statements import _campaign, _login_reward
+    from rewards.models import RewardStatus
+    from rewards.services import reward_settle
+
+    merchant = merchant_new("engine", country="FR")
+    top_up(merchant, "100.00", at=utc(2026, 9, 20), ref="ENGINE-1")
+    campaign = _campaign(merchant, at=utc(2026, 10, 1))
+    confirmed = _login_reward(merchant, campaign, at=utc(2026, 10, 2), fan="Early")
+    still_pending = _login_reward(merchant, campaign, at=utc(2026, 10, 25), fan="Late")
+    settle_at = confirmed.available_at + timedelta(hours=1)
+    with clock(settle_at):
+        reward_settle(reward_id=confirmed.pk, now=settle_at)
+    confirmed.refresh_from_db()
+    assert confirmed.status == RewardStatus.CONFIRMED and settle_at < OCT.end
+    assert still_pending.margin > 0
+
+    invoice = _issue(merchant)
+
+    assert invoice.gross_amount == confirmed.margin
+    assert invoice.fee_count == 1
