@@ -103,6 +103,12 @@ def test_ops_issue_a_credit_note_from_the_invoice(client, issued):
     listing = client.get(reverse("admin:billing_invoice_changelist")).content.decode()
     assert "CN-2026-000001" in listing and "INV-2026-000002" in listing
     assert client.get(reverse("admin:billing_statement_changelist")).status_code == 200
+    page = client.get(reverse("admin:billing_invoice_change", args=[invoice.pk])).content.decode()
+    assert "Issue a credit note" in page and "VAT charged at the FR rate of 20 %" in page
+    statement = merchant.statements.get()
+    page = client.get(reverse("admin:billing_statement_change", args=[statement.pk])).content.decode()
+    assert statement.sha256 in page
+    assert client.get(reverse("admin:billing_statement_csv", args=[statement.pk])).content == bytes(statement.csv)
 
 
 def test_ops_resend_an_invoice_to_the_owners(client, issued, django_capture_on_commit_callbacks):
