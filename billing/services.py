@@ -177,6 +177,17 @@ def invoice_draft_for_month(
     if now < month.end:
         raise BillingError(f"{month.label} is not over yet: its invoice is drafted after it ends.")
     fee = confirmed_margin(merchant=merchant, currency=currency, month=month)
+    try:
+        return _invoice_draft_save(merchant=merchant, currency=currency, month=month, now=now, fee=fee)
+    except IntegrityError:  # drafted by a concurrent run meanwhile: the partial unique constraint
+        return Invoice.objects.get(
+            merchant=merchant, currency=currency, period_start=month.first_day, kind=DocumentKind.INVOICE
+        )
+
+
+def _invoice_draft_save(
+    *, merchant: Merchant, currency: str, month: Month, now: datetime, fee
+) -> Invoice | None:
     with transaction.atomic(durable=True):
         invoice = (
             Invoice.objects.select_for_update()
@@ -265,11 +276,16 @@ def invoice_finalise(*, invoice_id: int, actor: User | None, now: datetime) -> I
     Raises ``InvoiceInvalid`` (with the EN 16931 rule ids) when the e-invoice breaks the standard:
     nothing is stored and no number is used.
     """
+    return invoice_finalise_once(invoice_id=invoice_id, actor=actor, now=now)[0]
+
+
+def invoice_finalise_once(*, invoice_id: int, actor: User | None, now: datetime) -> tuple[Invoice, bool]:
+    """``invoice_finalise``, and whether this call finalised it (``False``: it already was)."""
     with transaction.atomic(durable=True):
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.is_final:
-            return invoice
-        return _finalise_locked(invoice, actor=actor, now=now)
+            return invoice, False
+        return _finalise_locked(invoice, actor=actor, now=now), True
 
 
 def credit_note_issue(
@@ -387,7 +403,7 @@ def billing_run(
             say(f"invoice {owner.slug} {account.currency}: already {invoice.number}")
             continue
         try:
-            invoice = invoice_finalise(invoice_id=invoice.pk, actor=None, now=now)
+            invoice, finalised = invoice_finalise_once(invoice_id=invoice.pk, actor=None, now=now)
         except InvoiceInvalid as exc:
             report.failures.append(f"{owner.slug}: {exc}")
             ops_alert(
@@ -395,6 +411,10 @@ def billing_run(
                 message=str(exc),
             )
             say(f"invoice {owner.slug} {account.currency}: LEFT AS DRAFT, {exc}")
+            continue
+        if not finalised:  # a concurrent run finalised it meanwhile
+            report.invoices_existing += 1
+            say(f"invoice {owner.slug} {account.currency}: already {invoice.number}")
             continue
         report.invoices_finalised += 1
         say(f"invoice {owner.slug} {account.currency}: {invoice.number}")

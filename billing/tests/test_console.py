@@ -108,7 +108,9 @@ def test_ops_issue_a_credit_note_from_the_invoice(client, issued):
     statement = merchant.statements.get()
     page = client.get(reverse("admin:billing_statement_change", args=[statement.pk])).content.decode()
     assert statement.sha256 in page
-    assert client.get(reverse("admin:billing_statement_csv", args=[statement.pk])).content == bytes(statement.csv)
+    assert client.get(reverse("admin:billing_statement_csv", args=[statement.pk])).content == bytes(
+        statement.csv
+    )
 
 
 def test_ops_resend_an_invoice_to_the_owners(client, issued, django_capture_on_commit_callbacks):

@@ -106,3 +106,34 @@ def test_an_invoice_that_breaks_the_standard_stays_a_draft_and_the_run_goes_on(
     assert Invoice.objects.get(merchant=paris).status == InvoiceStatus.DRAFT
     assert Invoice.objects.get(merchant=berlin).number == "INV-2026-000001"
     assert any(m.subject.startswith("[TikJoy ops] Invoice 2026-10 EUR of paris") for m in mail.outbox)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_make_each_document_once():
+    import threading
+
+    from django.db import connection
+
+    _two_merchants()
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            reports.append(billing_run(month=OCT, now=utc(2026, 11, 1, 3)))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Statement.objects.count() == 2
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["INV-2026-000001", "INV-2026-000002"]
+    assert sum(r.statements_issued for r in reports) == 2 and sum(r.invoices_finalised for r in reports) == 2
