@@ -238,3 +238,34 @@ def test_a_post_with_no_merchant_funds_movement_does_not_appear():
     statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
 
     assert statement.entry_count == 1
+
+
+def test_a_reward_held_for_review_is_a_movement_and_is_counted_held_at_month_end():
+    merchant = merchant_new("joy")
+    top_up(merchant, "50.00", at=utc(2026, 10, 2), ref="OCT-1")
+    campaign = _campaign(merchant, at=utc(2026, 10, 3))
+    for n, fan in enumerate(("Ana", "Eve")):  # the same device for two people: the second is held
+        person = User.objects.create_user(email=None, display_name=fan)
+        at = utc(2026, 10, 4, 10 + n)
+        with clock(at):
+            action_record(
+                user=person,
+                merchant=merchant,
+                action_type=ActionType.TIKTOK_LOGIN,
+                now=at,
+                campaign=campaign,
+                device_id="one-phone",
+            )
+    held = Reward.objects.get(status=RewardStatus.HELD)
+
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+
+    text = pdf_text(statement.pdf)
+    assert "Rewards held for review, by campaign and action" in text
+    assert f"Rewards held for review 1 {held.merchant_price} EUR" in text
+    assert statement.pending_at_end == {
+        "pending_count": 1,
+        "pending_amount": f"{held.merchant_price}",
+        "held_count": 1,
+        "held_amount": f"{held.merchant_price}",
+    }
