@@ -78,3 +78,55 @@ def _data_seeded_by_migrations(request):
     from django.apps import apps
 
     import_module("campaigns.migrations.0002_platform_defaults").create_defaults(apps, None)
+
+
+# --- the one way to make people, merchants and campaigns (tikjoy/tests/factories.py) -----------
+
+
+@pytest.fixture
+def make_user(db):
+    """``make_user("a@b.example", is_staff=True)``: a person with e-mail and password."""
+    from tikjoy.tests.factories import UserFactory
+
+    return lambda email=None, **flags: UserFactory(**({"email": email} if email else {}), **flags)
+
+
+@pytest.fixture
+def make_consumer(db):
+    """``make_consumer("Ana")``: a consumer as TikTok/WhatsApp sign-in makes them (no e-mail)."""
+    from tikjoy.tests.factories import ConsumerFactory
+
+    return lambda name=None: ConsumerFactory(**({"display_name": name} if name else {}))
+
+
+@pytest.fixture
+def ops(db):
+    from tikjoy.tests.factories import UserFactory
+
+    return UserFactory(email="ops@tikjoy.example", is_staff=True)
+
+
+@pytest.fixture
+def make_merchant(db):
+    """``make_merchant("acme", funds="100.00")``: created by owner@acme.example, optionally funded."""
+    from tikjoy.tests.factories import MerchantFactory
+
+    def make(slug: str = "acme", *, owner=None, funds=None, **fields):
+        return MerchantFactory(slug=slug, owner=owner, funds=funds, **fields)
+
+    return make
+
+
+@pytest.fixture
+def add_member(db):
+    from tikjoy.tests.factories import member_add
+
+    return member_add
+
+
+@pytest.fixture
+def make_campaign(db):
+    """``make_campaign(merchant, rules=[...], budget=Decimal("50"))``: made by its owner, live."""
+    from tikjoy.tests.factories import campaign_make
+
+    return campaign_make

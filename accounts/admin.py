@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from accounts.models import Consent, User
+from accounts.models import User
 
 
 class TikJoyUserCreationForm(UserCreationForm):
@@ -33,22 +33,3 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
-
-
-@admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
-    """Read-only history for ops: consumers give and withdraw consent themselves."""
-
-    list_display = ("user", "merchant", "given_at", "withdrawn_at")
-    list_filter = ("withdrawn_at",)
-    search_fields = ("user__email", "user__display_name", "user__phone", "merchant__brand_name")
-    list_select_related = ("user", "merchant")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -6,7 +6,6 @@ from django.contrib import admin
 
 from campaigns.models import (
     Campaign,
-    CreatorStatus,
     MerchantPricing,
     PlatformLimit,
     PricingPlan,
@@ -84,29 +83,3 @@ class UgcSubmissionOpsAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-@admin.register(CreatorStatus)
-class CreatorStatusOpsAdmin(admin.ModelAdmin):
-    """Ops mark consumers as creators until the TikTok follower count feeds this."""
-
-    list_display = ("user", "is_creator", "source", "follower_count", "set_by", "updated_at")
-    list_filter = ("is_creator", "source")
-    search_fields = ("user__email", "user__display_name")
-    readonly_fields = ("set_by", "updated_at")
-    autocomplete_fields = ("user",)
-
-    def save_model(self, request, obj, form, change):
-        from campaigns.services import creator_status_set
-
-        creator_status_set(
-            user=form.cleaned_data["user"],
-            is_creator=form.cleaned_data["is_creator"],
-            source=form.cleaned_data["source"],
-            follower_count=form.cleaned_data["follower_count"],
-            actor=request.user,
-        )
-        obj.pk = CreatorStatus.objects.get(user=form.cleaned_data["user"]).pk
-
-
-from campaigns import console  # noqa: E402, F401  (registers the console pages)

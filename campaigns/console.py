@@ -1,6 +1,6 @@
 """The merchant console's campaign pages (/console/): campaigns and rules, the video library, UGC review.
 
-Registered on ``merchants.console.console_site``, so every queryset is scoped to the selected
+Registered on ``merchants.console_site.console_site``, so every queryset is scoped to the selected
 merchant and the generic tenant-isolation test walks these pages too. Forms validate; the
 services in ``campaigns.services`` write.
 """
@@ -37,7 +37,7 @@ from campaigns.models import (
     UgcSubmission,
     Video,
 )
-from merchants.console import ConsoleModelAdmin, console_site
+from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
@@ -485,3 +485,16 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
 console_site.register(Campaign, CampaignConsoleAdmin)
 console_site.register(Video, VideoConsoleAdmin)
 console_site.register(UgcSubmission, UgcSubmissionConsoleAdmin)
+
+
+def _ugc_panel(request, membership) -> dict:
+    return {"waiting": selectors.ugc_waiting_count(merchant_id=membership.merchant_id)}
+
+
+console_site.register_panel(
+    key="ugc",
+    order=20,
+    template="console/panels/ugc.html",
+    context=_ugc_panel,
+    stylesheet="campaigns/console.css",
+)

@@ -14,6 +14,8 @@ from django.core.files.base import ContentFile
 
 from campaigns import services
 from campaigns.models import ActionType, Campaign, CampaignStatus, UgcPolicy, UgcSubmission, Video
+from merchants.demo import demo_merchant_ensure
+from social.services import creator_status_set
 
 DEMO_CAMPAIGN_NAME = "Demo: Winter warm-up JoyBack"
 DEMO_HASHTAG = "joycoffeewinter"
@@ -103,7 +105,7 @@ def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaig
                 mentions="@joycoffee.demo",
                 tiktok_url=url,
             )
-    services.creator_status_set(user=creator, is_creator=True)
+    creator_status_set(user=creator, is_creator=True)
     if not UgcSubmission.objects.filter(campaign=campaign, user=creator).exists():
         placeholder = ContentFile(PLACEHOLDER_MP4, name="demo-ugc-placeholder.mp4")
         placeholder.content_type = "video/mp4"
@@ -118,30 +120,6 @@ def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaig
 
 
 def demo_seed(*, owner, manager, ops, creator, now: datetime) -> Campaign:
-    """For ``seed_demo``: the demo merchant (from ``merchants.demo`` when it exists), then its campaign."""
-    try:
-        from merchants.demo import demo_merchant_ensure
-    except ImportError:  # the merchants demo is not on this branch yet: a minimal Joy Coffee
-        merchant = _demo_merchant_minimal(owner=owner)
-    else:
-        merchant = demo_merchant_ensure(owner=owner, manager=manager, ops=ops)
+    """For ``seed_demo``: the demo merchant, then its campaign."""
+    merchant = demo_merchant_ensure(owner=owner, manager=manager, ops=ops)
     return demo_campaigns_ensure(merchant=merchant, owner=owner, creator=creator, now=now)
-
-
-def _demo_merchant_minimal(*, owner):
-    from merchants import services as merchant_services
-    from merchants.models import Merchant
-
-    merchant = Merchant.objects.filter(slug="joycoffee").first()
-    if merchant is None:
-        merchant = merchant_services.merchant_create(
-            actor=owner,
-            brand_name="Joy Coffee",
-            slug="joycoffee",
-            country="DE",
-            currency="EUR",
-            legal_name="Joy Coffee GmbH",
-            billing_address="Torstrasse 1\n10119 Berlin\nGermany",
-            contact_email="hello@joycoffee.example",
-        )
-    return merchant

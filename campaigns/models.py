@@ -360,36 +360,3 @@ class UgcSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"UGC #{self.pk} for {self.campaign} ({self.get_status_display()})"
-
-
-class CreatorSource(models.TextChoices):
-    OPS = "OPS", "Set by ops"
-    TIKTOK = "TIKTOK", "TikTok follower count"
-
-
-class CreatorStatus(models.Model):
-    """Whether a consumer counts as a creator (more than 5,000 followers); ops set it until TikTok feeds it."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creator_status"
-    )
-    is_creator = models.BooleanField(default=False)
-    source = models.CharField(max_length=6, choices=CreatorSource.choices, default=CreatorSource.OPS)
-    follower_count = models.PositiveIntegerField(null=True, blank=True)
-    set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name_plural = "creator statuses"
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(source__in=CreatorSource.values), name="campaigns_creator_source_known"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return (
-            f"{self.user}: {'creator' if self.is_creator else 'not a creator'} ({self.get_source_display()})"
-        )

@@ -15,33 +15,17 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
-    CreatorStatus,
     RewardRule,
     UgcStatus,
     UgcSubmission,
     Video,
 )
 from merchants.models import Merchant
+from social.selectors import user_is_creator
 from wallets.money import round_down
 
 RATE_PLACES = Decimal("0.0001")
 logger = logging.getLogger(__name__)
-
-
-def user_is_creator(user) -> bool:
-    """Whether ``user`` counts as a creator (more than 5,000 TikTok followers).
-
-    An ops decision (``CreatorStatus``) wins when there is one; otherwise the TikTok profile's
-    follower count at the last sync (``social.TikTokProfile.is_creator``) decides.
-    """
-    if user is None or not user.is_authenticated:
-        return False
-    decided = CreatorStatus.objects.filter(user=user).values_list("is_creator", flat=True).first()
-    if decided is not None:
-        return decided
-    from social.models import TikTokProfile
-
-    return TikTokProfile.objects.filter(user=user, is_creator=True).exists()
 
 
 def ugc_is_approved(*, submission_id: int, user=None, campaign: Campaign | None = None) -> bool:

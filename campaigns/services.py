@@ -26,8 +26,6 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
-    CreatorSource,
-    CreatorStatus,
     PauseReason,
     PlatformLimit,
     RewardRule,
@@ -36,10 +34,11 @@ from campaigns.models import (
     UgcSubmission,
     Video,
 )
+from campaigns.selectors import ugc_can_submit
+from core.errors import DomainError
 from core.tasks import mail_after_commit
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
-from merchants.services import MerchantError
 
 ENGAGEMENT_FIELDS = ("per_1000_views", "per_like", "per_comment", "per_share")
 RULE_FIELDS = ("is_enabled", "amount", *ENGAGEMENT_FIELDS, "max_per_post", "max_rewards")
@@ -62,7 +61,7 @@ CAMPAIGN_FIELDS = (
 TAG_PATTERN = re.compile(r"^[\w.]{1,99}$")
 
 
-class CampaignError(MerchantError):
+class CampaignError(DomainError):
     """A campaign, rule, video or UGC request that breaks a rule; ``str()`` is shown to the person.
 
     A ``MerchantError`` so that the console shows it as a message instead of failing.
@@ -557,23 +556,6 @@ def video_delete(*, video: Video, actor) -> None:
 # --- creators and UGC -----------------------------------------------------------------------------
 
 
-def creator_status_set(
-    *, user, is_creator: bool, source: str = CreatorSource.OPS, follower_count: int | None = None, actor=None
-) -> CreatorStatus:
-    """Mark ``user`` as a creator or not (ops now; the TikTok follower count later)."""
-    with transaction.atomic():
-        status, _ = CreatorStatus.objects.update_or_create(
-            user=user,
-            defaults={
-                "is_creator": is_creator,
-                "source": source,
-                "follower_count": follower_count,
-                "set_by": actor,
-            },
-        )
-    return status
-
-
 def _merchant_reviewers(merchant: Merchant) -> list[str]:
     members = Membership.objects.filter(merchant=merchant).select_related("user")
     return sorted(
@@ -598,8 +580,6 @@ def _consumer_ugc_url(submission: UgcSubmission) -> str:
 
 def ugc_submit(*, campaign: Campaign, user, file: UploadedFile, caption: str, now: datetime) -> UgcSubmission:
     """A consumer submits their own video for a live campaign; the merchant's team is e-mailed."""
-    from campaigns.selectors import ugc_can_submit
-
     allowed, reason = ugc_can_submit(campaign=campaign, user=user, now=now)
     if not allowed:
         raise UgcNotAllowed(reason)

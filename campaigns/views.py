@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import services
+from campaigns import selectors, services
 from campaigns.forms import UgcResubmitForm, UgcSubmitForm
 from campaigns.models import Campaign, UgcStatus, UgcSubmission, Video
 from campaigns.selectors import ugc_can_submit
@@ -118,7 +118,5 @@ def ugc_resubmit(request: HttpRequest, slug: str, campaign_id: int, submission_i
 
 
 def landing_context(request: HttpRequest, merchant: Merchant) -> dict:
-    """What the brand page shows from this app (called by ``merchants.views.landing``)."""
-    from campaigns.selectors import landing_context as select
-
-    return select(merchant=merchant, user=request.user, now=timezone.now())
+    """What the brand page shows from this app (called by ``rewards.brand.landing``)."""
+    return selectors.landing_context(merchant=merchant, user=request.user, now=timezone.now())

@@ -14,12 +14,20 @@ from django.utils.html import format_html
 from moneyed import Money
 
 from merchants import services
-from merchants.console import ConsoleModelAdmin, console_site
+from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.forms import MerchantConsoleForm, TopUpRecordForm, TouchpointConsoleForm
-from merchants.models import BankTransfer, Invitation, Membership, Merchant, Touchpoint, TouchpointKind
+from merchants.models import (
+    BankTransfer,
+    Consent,
+    Invitation,
+    Membership,
+    Merchant,
+    Touchpoint,
+    TouchpointKind,
+)
 from merchants.poster import poster_pdf, touchpoint_landing_url
 from merchants.roles import Capability
-from merchants.tenancy import console_can
+from merchants.tenancy import console_can, console_membership
 from merchants.wallet import merchant_top_up_record
 
 # --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
@@ -179,7 +187,7 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
 
     @admin.display(description="Brand page")
     def brand_page(self, obj: Merchant) -> str:
-        url = reverse("merchants:landing", kwargs={"slug": obj.slug})
+        url = reverse("brand:landing", kwargs={"slug": obj.slug})
         return format_html('<a href="{}">{}</a>', url, url)
 
     def get_readonly_fields(self, request, obj=None):
@@ -252,8 +260,6 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
             obj.pk, obj.merchant = created.pk, merchant  # the admin's redirect and log entry need them
 
     def _merchant_id(self, request) -> int:
-        from merchants.tenancy import console_membership
-
         return console_membership(request).merchant_id
 
 
@@ -332,8 +338,6 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
         messages.info(request, f"We e-mailed an invitation link to {invitation.email}.")
 
     def _merchant_id(self, request) -> int:
-        from merchants.tenancy import console_membership
-
         return console_membership(request).merchant_id
 
     @admin.action(description="Withdraw selected invitations", permissions=["withdraw"])
@@ -361,3 +365,22 @@ console_site.register(BankTransfer, BankTransferConsoleAdmin)
 console_site.register(Touchpoint, TouchpointConsoleAdmin)
 console_site.register(Membership, MembershipConsoleAdmin)
 console_site.register(Invitation, InvitationConsoleAdmin)
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """Read-only history for ops: consumers give and withdraw consent themselves."""
+
+    list_display = ("user", "merchant", "given_at", "withdrawn_at")
+    list_filter = ("withdrawn_at",)
+    search_fields = ("user__email", "user__display_name", "user__phone", "merchant__brand_name")
+    list_select_related = ("user", "merchant")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,7 +1,12 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 
 
 class MerchantsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "merchants"
     verbose_name = "Merchants"
+
+    def ready(self) -> None:
+        # Every app's console.py registers its console pages, views and dashboard panels.
+        autodiscover_modules("console")

@@ -1,235 +1,81 @@
-"""The merchant console at /console/: a Django ``AdminSite`` of its own, scoped to one merchant.
-
-Every ``ConsoleModelAdmin`` filters its queryset by the merchant selected among
-the user's memberships (``merchants.tenancy``) and takes its permissions from
-the member's role (``merchants.roles``). Other apps register their console
-pages with ``console_site.register(Model, SomeConsoleModelAdmin)`` and set
-``merchant_path`` to the lookup from their model to the merchant's id.
-"""
+"""Console pages that are not a model's list: merchant switcher, wallet, add funds."""
 
 from __future__ import annotations
 
-import csv
-from functools import wraps
-
-from django.contrib import admin, messages
-from django.contrib.auth.views import redirect_to_login
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.text import slugify
 
+from merchants.console_site import console_render, console_site, console_view
+from merchants.models import Membership
 from merchants.roles import Capability
-from merchants.tenancy import console_can, console_membership
+from merchants.selectors import wallet_balance, wallet_balances, wallet_history
+from merchants.tenancy import console_can, console_membership, console_select
 
 
-class ConsoleSite(admin.AdminSite):
-    site_header = "TikJoy console"
-    site_title = "TikJoy console"
-    index_title = "Dashboard"
-    index_template = "console/index.html"
-    enable_nav_sidebar = False
-    final_catch_all_view = False
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        # Members only: staff without a membership use /ops/, not this site.
-        return request.user.is_active and console_membership(request) is not None
-
-    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        if request.user.is_authenticated:
-            messages.info(request, "Create your merchant, or accept an invitation, to use the console.")
-            return redirect("merchants:create")
-        return redirect_to_login(request.GET.get("next") or reverse("console:index"), "account_login")
-
-    def logout(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        return redirect("account_logout")
-
-    def each_context(self, request: HttpRequest) -> dict:
-        context = super().each_context(request)
-        membership = console_membership(request)
-        if membership is not None:
-            context["console_membership"] = membership
-            context["site_header"] = f"TikJoy console · {membership.merchant.brand_name}"
-            context["site_url"] = reverse("merchants:landing", kwargs={"slug": membership.merchant.slug})
-        return context
-
-    def get_urls(self):
-        from merchants import console_views
-
-        urls = [
-            path("switch/", self.admin_view(console_views.switch), name="switch"),
-            path("wallet/", self.admin_view(console_views.wallet), name="wallet"),
-            path("wallet/add-funds/", self.admin_view(console_views.add_funds), name="add_funds"),
-        ]
-        return urls + super().get_urls()
-
-    def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        from merchants.selectors import dashboard_figures
-
-        membership = console_membership(request)
-        extra_context = {**(extra_context or {}), "figures": dashboard_figures(merchant=membership.merchant)}
-        return super().index(request, extra_context)
-
-
-console_site = ConsoleSite(name="console")
-
-
-def console_view(capability: Capability):
-    """A custom console view that needs ``capability`` (the site already requires a membership)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not console_can(request, capability):
-                raise PermissionDenied("Your role does not allow this.")
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def console_render(request: HttpRequest, template: str, context: dict) -> TemplateResponse:
-    return TemplateResponse(request, template, {**console_site.each_context(request), **context})
-
-
-class ConsoleModelAdmin(admin.ModelAdmin):
-    """A console page over a model, scoped to the selected merchant; permissions from the role.
-
-    A capability of ``None`` means nobody may do it in the console.
-    """
-
-    merchant_path: str = "merchant_id"
-    view_capability: Capability | None = Capability.VIEW
-    add_capability: Capability | None = None
-    change_capability: Capability | None = None
-    delete_capability: Capability | None = None
-    actions = ["export_csv"]
-    export_fields: tuple[str, ...] = ()
-    # Newest first unless a page says otherwise; also keeps autocomplete's pages stable.
-    ordering = ("-pk",)
-
-    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
-        membership = console_membership(request)
-        queryset = super().get_queryset(request)
-        if membership is None:
-            return queryset.none()
-        return queryset.filter(**{self.merchant_path: membership.merchant_id})
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another merchant's object (or none at all): a plain 404, not the admin's redirect with a message.
-        raise Http404("No such object in this merchant.")
-
-    def _owns(self, request: HttpRequest, obj) -> bool:
-        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return console_can(request, self.view_capability)
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return console_can(request, self.view_capability) and self._owns(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return console_can(request, self.add_capability)
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return console_can(request, self.change_capability) and self._owns(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return console_can(request, self.delete_capability) and self._owns(request, obj)
-
-    def _scoped_related(self, request: HttpRequest, model) -> models.QuerySet | None:
-        from merchants.models import Merchant
-
-        related_admin = self.admin_site._registry.get(model)
-        if isinstance(related_admin, ConsoleModelAdmin):
-            return related_admin.get_queryset(request)
-        if model is Merchant:
-            membership = console_membership(request)
-            return Merchant.objects.filter(pk=membership.merchant_id if membership else None)
-        return None
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        queryset = self._scoped_related(request, db_field.remote_field.model)
-        kwargs["queryset"] = (
-            queryset if queryset is not None else db_field.remote_field.model._default_manager.none()
-        )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        queryset = self._scoped_related(request, db_field.remote_field.model)
-        kwargs["queryset"] = (
-            queryset if queryset is not None else db_field.remote_field.model._default_manager.none()
-        )
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        urls = [
-            path(
-                "export.csv", self.admin_site.admin_view(self.export_view), name=f"{info[0]}_{info[1]}_export"
-            )
-        ]
-        return urls + super().get_urls()
-
-    def _csv(self, queryset: models.QuerySet) -> HttpResponse:
-        fields = self.export_fields or tuple(f for f in self.list_display if f != "__str__") or ("pk",)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        filename = slugify(self.opts.verbose_name_plural) or "export"
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(fields)
-        for obj in queryset:
-            writer.writerow([self._export_value(obj, field) for field in fields])
-        return response
-
-    def _export_value(self, obj, field: str) -> str:
-        value = getattr(self, field, None)
-        if callable(value):
-            value = value(obj)
-        else:
-            value = getattr(obj, field, "")
-            if callable(value):
-                value = value()
-        text = "" if value is None else str(value)
-        return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # no formulas in spreadsheets
-
-    def export_view(self, request: HttpRequest) -> HttpResponse:
-        """The whole (scoped) list as CSV."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return self._csv(self.get_queryset(request))
-
-    @admin.action(description="Export selected as CSV", permissions=["view"])
-    def export_csv(self, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse:
-        return self._csv(queryset)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._with_domain_errors(
-            request,
-            lambda: super(ConsoleModelAdmin, self).changeform_view(
-                request, object_id, form_url, extra_context
-            ),
-        )
-
-    def delete_view(self, request, object_id, extra_context=None):
-        return self._with_domain_errors(
-            request, lambda: super(ConsoleModelAdmin, self).delete_view(request, object_id, extra_context)
-        )
-
-    def changelist_view(self, request, extra_context=None):
-        return self._with_domain_errors(
-            request, lambda: super(ConsoleModelAdmin, self).changelist_view(request, extra_context)
-        )
-
-    def _with_domain_errors(self, request: HttpRequest, view) -> HttpResponse:
-        from merchants.services import MerchantError
-
+def switch(request: HttpRequest) -> HttpResponse:
+    """GET: the user's merchants; POST ``merchant``: act for that one from now on."""
+    if request.method == "POST":
         try:
-            return view()
-        except MerchantError as exc:
-            messages.error(request, str(exc))
-            return HttpResponseRedirect(request.get_full_path())
+            merchant_id = int(request.POST.get("merchant", ""))
+        except ValueError:
+            merchant_id = 0
+        if console_select(request, merchant_id=merchant_id) is None:
+            raise PermissionDenied("You are not in the team of that merchant.")
+        return redirect("console:index")
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("merchant")
+        .order_by("merchant__brand_name")
+    )
+    return console_render(
+        request, "console/switch.html", {"title": "Switch merchant", "memberships": memberships}
+    )
+
+
+@console_view(Capability.VIEW)
+def wallet(request: HttpRequest) -> HttpResponse:
+    merchant = console_membership(request).merchant
+    page = Paginator(wallet_history(merchant=merchant), 25).get_page(request.GET.get("page"))
+    return console_render(
+        request,
+        "console/wallet.html",
+        {
+            "title": "Wallet",
+            "balances": wallet_balances(merchant=merchant),
+            "page_obj": page,
+            "can_add_funds": console_can(request, Capability.MANAGE_BILLING),
+        },
+    )
+
+
+@console_view(Capability.MANAGE_BILLING)
+def add_funds(request: HttpRequest) -> HttpResponse:
+    merchant = console_membership(request).merchant
+    return console_render(
+        request,
+        "console/add_funds.html",
+        {"title": "Add funds", "merchant": merchant, "bank": settings.PLATFORM_BANK_DETAILS},
+    )
+
+
+def _wallet_panel(request: HttpRequest, membership: Membership) -> dict:
+    return {
+        "merchant": membership.merchant,
+        "balance": wallet_balance(merchant=membership.merchant),
+        "can_add_funds": console_can(request, Capability.MANAGE_BILLING),
+    }
+
+
+console_site.register_url("switch/", switch, name="switch")
+console_site.register_url("wallet/", wallet, name="wallet")
+console_site.register_url("wallet/add-funds/", add_funds, name="add_funds")
+console_site.register_panel(
+    key="wallet",
+    order=10,
+    template="console/panels/wallet.html",
+    context=_wallet_panel,
+    stylesheet="merchants/console.css",
+)

@@ -218,3 +218,84 @@ class BankTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_reference}: {self.amount} {self.currency} to {self.merchant}"
+
+
+# --- Consent: what a consumer agreed that a merchant receives --------------------------------
+
+
+class ConsentField(models.TextChoices):
+    """A piece of a consumer's data that a merchant may receive."""
+
+    DISPLAY_NAME = "DISPLAY_NAME", "Name"
+    TIKTOK_HANDLE = "TIKTOK_HANDLE", "TikTok handle"
+    PHONE = "PHONE", "Phone number"
+    EMAIL = "EMAIL", "E-mail address"
+
+
+# The Consent column that records each field, in the order the consent page lists them.
+CONSENT_FLAGS: dict[str, str] = {
+    ConsentField.DISPLAY_NAME: "shares_display_name",
+    ConsentField.TIKTOK_HANDLE: "shares_tiktok_handle",
+    ConsentField.PHONE: "shares_phone",
+    ConsentField.EMAIL: "shares_email",
+}
+
+
+class ConsentQuerySet(models.QuerySet):
+    def active(self) -> ConsentQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Consent(models.Model):
+    """A consumer agreed that a merchant receives these fields of their data, from ``given_at``.
+
+    One flag per field, exactly the fields the consent page showed. Withdrawing
+    sets ``withdrawn_at`` and keeps the row as history; the database allows at
+    most one active (not withdrawn) consent per person and merchant.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="consents")
+    shares_display_name = models.BooleanField(default=False)
+    shares_tiktok_handle = models.BooleanField(default=False)
+    shares_phone = models.BooleanField(default=False)
+    shares_email = models.BooleanField(default=False)
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        db_table = "accounts_consent"  # made by accounts before consent moved here (no data moved)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "merchant"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="accounts_consent_one_active_per_merchant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shares_display_name=True)
+                | models.Q(shares_tiktok_handle=True)
+                | models.Q(shares_phone=True)
+                | models.Q(shares_email=True),
+                name="accounts_consent_shares_something",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_at__isnull=True)
+                | models.Q(withdrawn_at__gte=models.F("given_at")),
+                name="accounts_consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "active"
+        return f"{self.user} → {self.merchant} ({state})"
+
+    @property
+    def fields(self) -> list[str]:
+        """The shared fields, as ConsentField values, in display order."""
+        return [field for field, flag in CONSENT_FLAGS.items() if getattr(self, flag)]
+
+    @property
+    def field_labels(self) -> list[str]:
+        return [ConsentField(field).label for field in self.fields]

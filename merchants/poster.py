@@ -21,7 +21,7 @@ JOYBACK_LINE = (
 
 
 def touchpoint_landing_url(*, touchpoint: Touchpoint) -> str:
-    path = reverse("merchants:landing", kwargs={"slug": touchpoint.merchant.slug})
+    path = reverse("brand:landing", kwargs={"slug": touchpoint.merchant.slug})
     return f"{settings.SITE_URL}{path}?{urlencode({'t': touchpoint.public_key})}"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,14 +15,23 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.models import User
+from core.errors import DomainError
 from core.tasks import mail_after_commit
 from merchants.countries import vat_number_normalize
-from merchants.models import Invitation, Membership, Merchant, Touchpoint, TouchpointKind
+from merchants.models import (
+    CONSENT_FLAGS,
+    Consent,
+    Invitation,
+    Membership,
+    Merchant,
+    Touchpoint,
+    TouchpointKind,
+)
 from merchants.roles import Capability, Role, role_can
 from wallets.models import Account
 
 
-class MerchantError(Exception):
+class MerchantError(DomainError):
     """A merchant rule was broken; ``str()`` is a message a person can read."""
 
 
@@ -362,3 +372,44 @@ def membership_ensure(*, merchant: Merchant, user: User, role: str) -> Membershi
     """Put ``user`` in the team with ``role`` (for seeding and ops; members normally come by invitation)."""
     membership, _ = Membership.objects.update_or_create(merchant=merchant, user=user, defaults={"role": role})
     return membership
+
+
+# --- consent -------------------------------------------------------------------------------
+
+
+class ConsentError(DomainError):
+    """A consent could not be given or withdrawn; the message can be shown to the person."""
+
+
+def consent_give(*, user: User, merchant: Merchant, fields: Sequence[str], now: datetime) -> Consent:
+    """Record that ``user`` lets ``merchant`` receive ``fields`` (ConsentField values) from ``now``.
+
+    Giving consent twice (a double click, two tabs) keeps the first active consent
+    and returns it: the database allows one active consent per person and merchant.
+    """
+    chosen = set(fields)
+    unknown = chosen - set(CONSENT_FLAGS)
+    if unknown:
+        raise ConsentError(f"Unknown data field: {', '.join(sorted(unknown))}.")
+    if not chosen:
+        raise ConsentError("There is nothing to share.")
+    flags = {flag: field in chosen for field, flag in CONSENT_FLAGS.items()}
+    try:
+        with transaction.atomic():
+            return Consent.objects.create(user=user, merchant=merchant, given_at=now, **flags)
+    except IntegrityError:
+        existing = Consent.objects.active().filter(user=user, merchant=merchant).first()
+        if existing is None:  # pragma: no cover - only if withdrawn in between
+            raise
+        return existing
+
+
+def consent_withdraw(*, user: User, merchant: Merchant, now: datetime) -> Consent:
+    """Withdraw the person's active consent for ``merchant``; the row stays as history."""
+    with transaction.atomic():
+        consent = Consent.objects.active().select_for_update().filter(user=user, merchant=merchant).first()
+        if consent is None:
+            raise ConsentError(f"You are not sharing any data with {merchant.brand_name}.")
+        consent.withdrawn_at = now
+        consent.save(update_fields=["withdrawn_at"])
+    return consent

@@ -14,9 +14,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from core.admin import ReadOnlyAdmin
 from rewards.models import Ban, HeldReward, Reward, RewardStatus, SocialAction
 from rewards.services import RewardError, held_reward_approve, held_reward_reject, reward_reverse, user_ban
-from tikjoy.admin import ReadOnlyAdmin
 
 
 class ReasonForm(forms.Form):

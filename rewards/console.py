@@ -20,12 +20,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from accounts.models import ConsentField
-from accounts.selectors import consented_data_for_merchant
 from campaigns.models import ActionType
-from merchants.console import ConsoleModelAdmin, console_render, console_site
+from merchants.console_site import ConsoleModelAdmin, console_render, console_site
+from merchants.models import ConsentField
+from merchants.selectors import consented_data_for_merchant
 from merchants.tenancy import console_membership
 from rewards import selectors
 from rewards.models import Reward
@@ -226,3 +227,19 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
 
 console_site.register(Reward, RewardConsoleAdmin)
+
+
+def _rewards_panel(request: HttpRequest, membership) -> dict:
+    return {
+        "merchant": membership.merchant,
+        "figures": selectors.merchant_reward_figures(merchant=membership.merchant, now=timezone.now()),
+    }
+
+
+console_site.register_panel(
+    key="rewards",
+    order=30,
+    template="console/panels/rewards.html",
+    context=_rewards_panel,
+    stylesheet="rewards/console.css",
+)

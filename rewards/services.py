@@ -23,6 +23,8 @@ platform's held account instead, until ops decide.
 Concurrency: every path takes its row locks through ``_lock``, in one order:
 the action -> its rewards -> the user's tally for the campaign -> the rule ->
 the campaign -> the ledger accounts (by primary key, inside ``wallets.post``).
+Extending a shared post's watch (``tracked_posts_watch``) updates the post's row
+right after the action and its rewards are locked, before anything later.
 Caps, counters and budgets are read and written on locked rows only.
 Idempotency: an action counts once (``SocialAction.key``), a snapshot pays once
 (``Reward.snapshot`` is unique), and every ledger movement has a key derived from
@@ -73,9 +75,10 @@ from rewards.models import (
 )
 from rewards.risk import action_risk, engagement_risk_for
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
+from social.selectors import login_channel_for
 from social.services import tracked_posts_watch
 from wallets.models import PLATFORM, Account, Purpose
-from wallets.services import InsufficientFunds, Posting, account_for, post, post_many
+from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 
 logger = logging.getLogger(__name__)
 
@@ -340,11 +343,12 @@ class _AccountCache:
         self._accounts: dict[tuple, Account] = {}
 
     def prefetch_users(self, user_ids, purpose: str, currency: str) -> None:
-        """Load many users' accounts in one query (the ones that exist; ``get`` creates the rest)."""
-        for account in Account.objects.filter(
-            owner_type=User._meta.label_lower, owner_id__in=list(user_ids), purpose=purpose, currency=currency
-        ):
-            self._accounts[(account.owner_type, account.owner_id, purpose, currency)] = account
+        """Load (and create when missing) many users' accounts at once."""
+        label = User._meta.label_lower
+        for owner_id, account in accounts_for(
+            owner_type=label, owner_ids=user_ids, purpose=purpose, currency=currency
+        ).items():
+            self._accounts[(label, owner_id, purpose, currency)] = account
 
     def get(self, key: tuple, make) -> Account:
         if key not in self._accounts:
@@ -434,6 +438,7 @@ def action_key(*, action_type: str, user: User, merchant: Merchant, post: Tracke
     return f"{action_type.lower()}:{merchant.pk}:{user.pk}"
 
 
+@retry_on_conflict
 def action_record(
     *,
     user: User,
@@ -969,3 +974,40 @@ def _ban_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> 
 
 def user_is_banned(user: User) -> bool:
     return Ban.objects.filter(user=user).exists()
+
+
+# ---------------------------------------------------------------------------
+# Joining a brand
+
+
+def brand_join_complete(
+    *,
+    user: User,
+    merchant: Merchant,
+    touchpoint_key: str | None,
+    device_id: str,
+    ip_address: str | None,
+    now: datetime,
+) -> None:
+    """A signed-in consumer who consented joins ``merchant`` (the hook for the login reward).
+
+    Called on every arrival at ``/b/<slug>/join/`` once the consent is in place,
+    so what is plugged in here must be idempotent per user, merchant and channel.
+    """
+    channel = login_channel_for(user)
+    if channel is None:  # e-mail and password only: nothing social to reward
+        return
+    touchpoint = (
+        Touchpoint.objects.filter(merchant=merchant, public_key=touchpoint_key).first()
+        if touchpoint_key
+        else None
+    )
+    action_record(
+        user=user,
+        merchant=merchant,
+        action_type=channel,
+        touchpoint=touchpoint,
+        device_id=device_id,
+        ip_address=ip_address,
+        now=now,
+    )

@@ -7,5 +7,4 @@ app_name = "rewards"
 urlpatterns = [
     path("wallet/", views.wallet, name="wallet"),
     path("wallet/summary.json", views.summary, name="wallet_summary"),
-    path("b/<slug:slug>/claim/<str:action>/", views.claim, name="claim"),
 ]

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from accounts.selectors import consent_active_get
-from campaigns.models import ActionType
-from merchants.models import Merchant
-from merchants.visitor import client_ip_get, device_cookie, device_id_get
 from rewards import selectors
-from rewards.models import ActionStatus
-from rewards.services import action_record
 from social.selectors import connected_accounts_get
 
 HISTORY_PAGE_SIZE = 20
@@ -81,36 +74,3 @@ def summary(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(selectors.wallet_summary(user=request.user, now=timezone.now()))
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-CLAIMABLE = {"like": ActionType.LIKE, "comment": ActionType.COMMENT}
-
-
-@login_required
-@require_POST
-@device_cookie
-def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
-    """A consumer says they liked or commented on the brand's posts (not verifiable per person:
-    paid as pending, reversible, only with the brand's consent in place)."""
-    merchant = get_object_or_404(Merchant, slug=slug)
-    action_type = CLAIMABLE.get(action)
-    if action_type is None:
-        raise Http404("Nothing to claim here.")
-    if consent_active_get(user=request.user, merchant=merchant) is None:
-        messages.info(request, f"Join {merchant.brand_name} first: then your likes and comments can earn.")
-        return redirect("merchants:join", slug=merchant.slug)
-    recorded = action_record(
-        user=request.user,
-        merchant=merchant,
-        action_type=action_type,
-        device_id=device_id_get(request),
-        ip_address=client_ip_get(request),
-        now=timezone.now(),
-    )
-    if recorded.status == ActionStatus.REWARDED:
-        messages.success(request, f"Thanks! Your reward for that {action} is pending in your wallet.")
-    elif recorded.status == ActionStatus.HELD:
-        messages.info(request, "Thanks! We are checking this reward; you'll see the outcome in your wallet.")
-    else:
-        messages.info(request, recorded.status_detail or "This was already counted.")
-    return redirect("rewards:wallet")

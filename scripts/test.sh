@@ -10,6 +10,9 @@ echo "== ruff"
 $VENV/bin/ruff check .
 $VENV/bin/ruff format --check .
 
+echo "== layers: each app imports only the apps below it (import-linter)"
+$VENV/bin/lint-imports --no-cache
+
 echo "== migrations match the models"
 DATABASE_URL=sqlite:///:memory: $PY manage.py makemigrations --check --dry-run
 

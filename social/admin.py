@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from social.models import EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
+from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
+from social.services import creator_status_set
 
 
 @admin.register(TikTokProfile)
@@ -40,3 +41,20 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["source", "event_type", "received_at", "processed_at"]
     list_filter = ["source", "event_type"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields]
+
+
+@admin.register(CreatorStatus)
+class CreatorStatusOpsAdmin(admin.ModelAdmin):
+    """Ops decide who counts as a creator when the TikTok follower count should not (it wins)."""
+
+    list_display = ("user", "is_creator", "set_by", "updated_at")
+    list_filter = ("is_creator",)
+    search_fields = ("user__email", "user__display_name")
+    readonly_fields = ("set_by", "updated_at")
+    autocomplete_fields = ("user",)
+
+    def save_model(self, request, obj, form, change):
+        creator_status_set(
+            user=form.cleaned_data["user"], is_creator=form.cleaned_data["is_creator"], actor=request.user
+        )
+        obj.pk = CreatorStatus.objects.get(user=form.cleaned_data["user"]).pk

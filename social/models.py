@@ -1,4 +1,4 @@
-"""TikTok identities, recognised shares and their engagement, webhook deliveries, sandbox fakes."""
+"""TikTok identities, recognised shares and their engagement, webhook deliveries, creators."""
 
 from __future__ import annotations
 
@@ -150,55 +150,27 @@ class WebhookEvent(models.Model):
         return f"{self.source} {self.event_type or 'event'} #{self.pk}"
 
 
-# --- Sandbox fakes (SOCIAL_BACKEND=sandbox only) ----------------------------------------
+class CreatorStatus(models.Model):
+    """Ops' decision on whether a person counts as a creator, which wins over the follower count.
 
+    A creator is a social fact: a TikTok identity with more than ``TIKTOK_CREATOR_MIN_FOLLOWERS``
+    followers (``TikTokProfile.follower_count``, the one follower count, and ``is_creator`` set at
+    each sync), unless ops decided otherwise here (``social.selectors.user_is_creator``).
+    """
 
-class SandboxTikTokPersona(models.Model):
-    open_id = models.CharField(max_length=64, unique=True)
-    username = models.CharField(max_length=64, unique=True)
-    display_name = models.CharField(max_length=100)
-    bio = models.CharField(max_length=200, blank=True)
-    base_followers = models.PositiveIntegerField()
-    followers_per_hour = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="creator_status"
+    )
+    is_creator = models.BooleanField(default=False)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
 
-    def __str__(self) -> str:
-        return f"sandbox @{self.username}"
-
-
-class SandboxTikTokVideo(models.Model):
-    persona = models.ForeignKey(SandboxTikTokPersona, on_delete=models.CASCADE, related_name="videos")
-    video_id = models.CharField(max_length=32, unique=True)
-    caption = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    is_deleted = models.BooleanField(default=False)
-
-    def __str__(self) -> str:
-        return f"sandbox video {self.video_id}"
-
-
-class SandboxTikTokGrant(models.Model):
-    persona = models.ForeignKey(SandboxTikTokPersona, on_delete=models.CASCADE, related_name="grants")
-    code = models.CharField(max_length=64, unique=True)
-    code_used = models.BooleanField(default=False)
-    scope = models.CharField(max_length=200)
-    access_token = models.CharField(max_length=64, unique=True)
-    access_expires_at = models.DateTimeField()
-    refresh_token = models.CharField(max_length=64, unique=True)
-    revoked = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    class Meta:
+        db_table = "campaigns_creatorstatus"  # made by campaigns before creators moved here
+        verbose_name = "creator status (ops decision)"
+        verbose_name_plural = "creator statuses (ops decisions)"
 
     def __str__(self) -> str:
-        return f"sandbox grant #{self.pk} for {self.persona}"
-
-
-class SandboxWhatsAppMessage(models.Model):
-    to = models.CharField(max_length=20)
-    message_id = models.CharField(max_length=64, unique=True)
-    template_name = models.CharField(max_length=100)
-    code = models.CharField(max_length=20, blank=True)
-    payload = models.JSONField()
-    sent_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self) -> str:
-        return f"sandbox WhatsApp to {self.to}"
+        return f"{self.user}: {'creator' if self.is_creator else 'not a creator'} (ops decision)"

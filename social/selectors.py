@@ -8,7 +8,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 
-from social.models import TikTokProfile, TrackedPost
+from social.models import CreatorStatus, TikTokProfile, TrackedPost
 
 
 def tiktok_token_ids_due(*, now: datetime) -> list[int]:
@@ -49,3 +49,33 @@ def tiktok_disconnection_notice(*, user: AbstractBaseUser) -> str:
         f"Your TikTok account is disconnected: {profile.get_disconnect_reason_display()}. "
         "Connect it again on Connected accounts so your shares can be verified."
     )
+
+
+TIKTOK_LOGIN = "TIKTOK_LOGIN"  # campaigns.ActionType values: how a person signs in
+WHATSAPP_LOGIN = "WHATSAPP_LOGIN"
+
+
+def login_channel_for(user: AbstractBaseUser) -> str | None:
+    """How the person signs in: TikTok (a TikTok account), else WhatsApp (a verified phone), else None.
+
+    None is a person who signed in with e-mail and password only: no login reward.
+    """
+    if SocialAccount.objects.filter(user=user, provider="tiktok").exists():
+        return TIKTOK_LOGIN
+    if user.phone and user.phone_verified:
+        return WHATSAPP_LOGIN
+    return None
+
+
+def user_is_creator(user) -> bool:
+    """Whether ``user`` counts as a creator (more than ``TIKTOK_CREATOR_MIN_FOLLOWERS`` TikTok followers).
+
+    An ops decision (``CreatorStatus``) wins when there is one; otherwise the TikTok profile's
+    follower count at the last sync decides (``TikTokProfile.is_creator``).
+    """
+    if user is None or not user.is_authenticated:
+        return False
+    decided = CreatorStatus.objects.filter(user=user).values_list("is_creator", flat=True).first()
+    if decided is not None:
+        return decided
+    return TikTokProfile.objects.filter(user=user, is_creator=True).exists()

@@ -15,8 +15,9 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from core.errors import DomainError
 from social.matching import ShareCriterion, caption_matches
-from social.models import EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
+from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
 from social.tiktok import (
     VIDEO_QUERY_MAX_IDS,
     TikTokClient,
@@ -26,12 +27,13 @@ from social.tiktok import (
     TikTokTokenInvalid,
     TikTokVideo,
 )
+from social.whatsapp import WhatsAppSendError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class TikTokNotConnected(Exception):
+class TikTokNotConnected(DomainError):
     """The user has no usable TikTok authorization (never connected, or revoked)."""
 
 
@@ -392,7 +394,7 @@ def consumer_get_or_create_by_phone(*, phone: str) -> tuple[User, bool]:
     return user, True
 
 
-class PhoneLoginRefused(Exception):
+class PhoneLoginRefused(DomainError):
     """The code was not sent; ``user_message`` says why, in words for the person signing in."""
 
     def __init__(self, user_message: str):
@@ -411,8 +413,6 @@ def whatsapp_login_start(*, request, phone: str) -> User:
     from allauth.account.internal.stagekit import clear_login
     from allauth.core import ratelimit
 
-    from social.whatsapp import WhatsAppSendError
-
     if not ratelimit.consume(request, action="request_login_code", key=phone.lower()):
         raise PhoneLoginRefused("Too many codes were requested for this number. Please wait and try again.")
     user, created = consumer_get_or_create_by_phone(phone=phone)
@@ -428,3 +428,13 @@ def whatsapp_login_start(*, request, phone: str) -> User:
             User.objects.filter(pk=user.pk, last_login__isnull=True, phone_verified=False).delete()
         raise PhoneLoginRefused(exc.user_message) from exc
     return user
+
+
+def creator_status_set(
+    *, user: AbstractBaseUser, is_creator: bool, actor: AbstractBaseUser | None = None
+) -> CreatorStatus:
+    """Ops decide whether ``user`` counts as a creator, whatever their follower count says."""
+    status, _ = CreatorStatus.objects.update_or_create(
+        user=user, defaults={"is_creator": is_creator, "set_by": actor}
+    )
+    return status

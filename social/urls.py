@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from social import views, webhooks
 
@@ -9,5 +9,4 @@ urlpatterns = [
     path("accounts/whatsapp/", views.whatsapp_login, name="whatsapp_login"),
     path("webhooks/tiktok/", webhooks.tiktok_webhook, name="tiktok_webhook"),
     path("webhooks/whatsapp/", webhooks.whatsapp_webhook, name="whatsapp_webhook"),
-    path("sandbox/", include("social.sandbox_urls")),
 ]

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.adapter import AccountAdapter, consumer_home_url
+from accounts.people import consumer_home_url
+from social.adapters import AccountAdapter
 from social.selectors import connected_accounts_get
 from social.services import PhoneLoginRefused, whatsapp_login_start
 

@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.person",
             ],
         },
     },
@@ -128,7 +129,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TikJoy] "
 SOCIALACCOUNT_STORE_TOKENS = True
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "social.adapters.AccountAdapter"
 
 # E-mail: printed to the console in development, any backend by EMAIL_URL.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -289,6 +290,8 @@ if SOCIAL_BACKEND not in ("live", "sandbox"):
 if PRODUCTION and SOCIAL_BACKEND == "sandbox":
     raise environ.ImproperlyConfigured("SOCIAL_BACKEND=sandbox is refused with DJANGO_ENV=production")
 SOCIAL_SANDBOX = SOCIAL_BACKEND == "sandbox"
+if SOCIAL_SANDBOX:
+    INSTALLED_APPS.append("sandbox")  # the fakes and their tables exist only in sandbox mode
 _sandbox_url = SITE_URL + "/sandbox"
 CONSUMER_HOME_URL = env.str("CONSUMER_HOME_URL", default="/wallet/")
 
@@ -348,7 +351,7 @@ if not TIKTOK_AUTH_URL.startswith(SITE_URL + "/") and "form-action 'self'" in CO
     )
 
 # allauth: the TikTok app comes from settings (no SocialApp row needed); WhatsApp
-# sign-in is allauth's login by code, sent to a phone number (accounts.adapter).
+# sign-in is allauth's login by code, sent to a phone number (social.adapters).
 SOCIALACCOUNT_PROVIDERS = {
     "tiktok": {
         "SCOPE": TIKTOK_SCOPES,

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from merchants.console import console_site
+from merchants.console_site import console_site
 from tikjoy import views
 
 urlpatterns = [
@@ -15,9 +15,13 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/..., /sandbox/...
+    path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...
+    path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
 ]
+
+if settings.SOCIAL_SANDBOX:  # the fakes of TikTok and WhatsApp (the sandbox app is installed only then)
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

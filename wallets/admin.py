@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tikjoy.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin
 from wallets.models import Account, Entry, Transaction
 
 

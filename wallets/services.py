@@ -31,6 +31,7 @@ from django.db.models import Model
 from django.utils import timezone
 from moneyed import Money
 
+from core.errors import DomainError
 from wallets.models import (
     AMOUNT_DECIMALS,
     NEGATIVE_ALLOWED,
@@ -47,7 +48,7 @@ from wallets.money import UnsupportedCurrency, is_at_precision, minor_unit_expon
 INSUFFICIENT_FUNDS_SQLSTATE = "TJ001"  # raised by wallets_post
 
 
-class LedgerError(Exception):
+class LedgerError(DomainError):
     """Base class of the ledger's domain errors."""
 
 
@@ -101,6 +102,38 @@ def account_for(*, owner, purpose: Purpose | str, currency: str, partition: Mode
         defaults={"allow_negative": purpose in NEGATIVE_ALLOWED},
     )
     return account
+
+
+def accounts_for(*, owner_type: str, owner_ids, purpose: Purpose | str, currency: str) -> dict[int, Account]:
+    """Many owners' accounts for ``purpose`` in ``currency`` (created when missing), in two queries.
+
+    ``owner_type`` is the owners' model label, e.g. ``accounts.user``. For batches.
+    """
+    try:
+        minor_unit_exponent(currency)
+    except UnsupportedCurrency as exc:
+        raise CurrencyMismatch(str(exc)) from exc
+    purpose = Purpose(purpose)
+    ids = sorted({int(i) for i in owner_ids})
+    Account.objects.bulk_create(
+        [
+            Account(
+                owner_type=owner_type,
+                owner_id=i,
+                purpose=purpose,
+                currency=currency,
+                allow_negative=purpose in NEGATIVE_ALLOWED,
+            )
+            for i in ids
+        ],
+        ignore_conflicts=True,
+    )
+    return {
+        a.owner_id: a
+        for a in Account.objects.filter(
+            owner_type=owner_type, owner_id__in=ids, purpose=purpose, currency=currency, partition=""
+        )
+    }
 
 
 def platform_account(*, purpose: Purpose | str, currency: str, partition: Model | None = None) -> Account:

@@ -5,40 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.services import user_ensure_with_email
-from campaigns import services
 from campaigns.models import ActionType
-from merchants import services as merchant_services
-from merchants.models import Membership
 from merchants.roles import Role
 
 PASSWORD = "a-long-pass-phrase-42"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def make_user(db):
-    def make(email: str, **flags):
-        return user_ensure_with_email(email=email, password=PASSWORD, **flags)[0]
-
-    return make
-
-
-@pytest.fixture
-def make_merchant(db, make_user):
-    def make(slug: str, **fields):
-        owner = make_user(f"owner@{slug}.example")
-        values = {
-            "brand_name": slug.title(),
-            "country": "DE",
-            "legal_name": f"{slug.title()} GmbH",
-            "billing_address": "Hauptstrasse 1, 10115 Berlin",
-            "contact_email": f"hello@{slug}.example",
-        }
-        values.update(fields)
-        return merchant_services.merchant_create(actor=owner, slug=slug, **values)
-
-    return make
 
 
 @pytest.fixture
@@ -49,16 +20,6 @@ def merchant(make_merchant):
 @pytest.fixture
 def owner(merchant):
     return merchant.memberships.get(role=Role.OWNER).user
-
-
-@pytest.fixture
-def add_member(make_user):
-    def add(merchant, email: str, role: str = Role.MANAGER):
-        user = make_user(email)
-        Membership.objects.create(merchant=merchant, user=user, role=role)
-        return user
-
-    return add
 
 
 def campaign_values(**overrides) -> dict:
@@ -99,18 +60,20 @@ def all_rules() -> list[dict]:
 
 
 @pytest.fixture
-def make_campaign(owner):
+def make_campaign(make_campaign, owner):
+    """The project's ``make_campaign`` with this app's defaults: every action rewarded, #acmesummer."""
+
     def make(merchant, *, actor=None, rules=None, activate=True, **overrides):
-        actor = actor or merchant.memberships.get(role=Role.OWNER).user
-        campaign = services.campaign_create(
-            merchant=merchant,
+        values = campaign_values(**overrides)
+        values.setdefault("hold_days", 14)
+        return make_campaign(
+            merchant,
             actor=actor,
-            values=campaign_values(**overrides),
             rules=all_rules() if rules is None else rules,
+            activate=activate,
+            now=NOW,
+            **values,
         )
-        if activate:
-            campaign = services.campaign_activate(campaign=campaign, actor=actor, now=NOW)
-        return campaign
 
     return make
 

@@ -7,8 +7,10 @@ from django.db import IntegrityError, transaction
 
 from campaigns import services
 from campaigns.models import UgcPolicy, UgcStatus, Video
-from campaigns.selectors import ugc_is_approved, user_is_creator
+from campaigns.selectors import ugc_is_approved
 from campaigns.tests.conftest import NOW, tiny_mp4
+from social.selectors import user_is_creator
+from social.services import creator_status_set
 
 pytestmark = pytest.mark.django_db
 
@@ -120,7 +122,7 @@ def test_the_ugc_lifecycle_with_a_resubmission(
     merchant, owner, make_campaign, consumer, django_capture_on_commit_callbacks
 ):
     campaign = make_campaign(merchant)
-    services.creator_status_set(user=consumer, is_creator=True)
+    creator_status_set(user=consumer, is_creator=True)
     assert user_is_creator(consumer)
 
     with django_capture_on_commit_callbacks(execute=True):

@@ -3,8 +3,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import Consent
 from accounts.services import user_ensure_with_email
+from merchants.models import Consent
 from merchants.services import merchant_create
 from social.models import TikTokProfile
 

@@ -10,11 +10,12 @@ from django.contrib.messages import get_messages
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Consent, User
-from accounts.selectors import consented_data_for_merchant
-from merchants.journey import login_channel_for
-from merchants.visitor import DEVICE_COOKIE_NAME, client_ip_get
+from accounts.models import User
+from core.http import DEVICE_COOKIE_NAME, client_ip_get
+from merchants.models import Consent
+from merchants.selectors import consented_data_for_merchant
 from social.models import TikTokProfile
+from social.selectors import login_channel_for
 
 pytestmark = pytest.mark.django_db
 

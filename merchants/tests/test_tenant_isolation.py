@@ -9,6 +9,8 @@ Bravo's objects, and no page ever shows Bravo's data. A VIEWER changes nothing.
 New console pages are covered automatically: register them on ``console_site``.
 When you register a new model, give Bravo one of them in ``_populate`` (the
 ``test_every_console_model_has_an_object_of_the_other_merchant`` test says so).
+
+The world is built once per run of this module (not once per URL): see ``_world``.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import models
+from django.db import models, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from moneyed import Money
 
 from accounts.services import user_ensure_with_email
 from merchants import services
-from merchants.console import ConsoleModelAdmin, console_site
+from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.models import Membership, Touchpoint, TouchpointKind
 from merchants.roles import Role
 from merchants.wallet import merchant_top_up_record
@@ -110,8 +112,26 @@ def _populate_rewards(merchant, owner, label: str) -> None:
     action_record(user=fan, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now)
 
 
+@pytest.fixture(scope="module")
+def _world(django_db_setup, django_db_blocker):
+    """The two-merchant world, built once for the whole walk, in a transaction rolled back at the end.
+
+    Each test runs in a savepoint inside it (pytest-django's ``db``), so what a test changes is
+    undone and the next test sees the same world.
+    """
+    outer = transaction.atomic()
+    outer._from_testcase = True  # as Django's TestCase does: services' durable blocks may run inside
+    with django_db_blocker.unblock(), outer:
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(db):
+def world(_world, db):
+    return _world
+
+
+def _build_world():
     alpha, alpha_owner = _merchant("alpha", "Alpha Foods", "alpha.example", "Rue Alpha")
     _populate(alpha, alpha_owner, "alpha.example", "Alpha")
     viewer = _user("viewer@alpha.example")

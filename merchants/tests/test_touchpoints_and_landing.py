@@ -5,7 +5,7 @@ from merchants.models import Touchpoint, TouchpointKind
 from merchants.poster import JOYBACK_LINE, poster_html, touchpoint_landing_url
 from merchants.roles import Role
 from merchants.tests.conftest import owner_of
-from merchants.views import SOURCE_SESSION_KEY
+from rewards.brand import SOURCE_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

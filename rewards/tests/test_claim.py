@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from accounts.services import consent_give
+from merchants.services import consent_give
 from rewards.models import Reward, RewardStatus, SocialAction
 from rewards.tests.conftest import NOW, login_rule
 

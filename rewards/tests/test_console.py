@@ -14,8 +14,9 @@ from campaigns import services as campaign_services
 from campaigns.models import ActionType
 from merchants.models import Membership
 from merchants.roles import Role
-from merchants.selectors import dashboard_figures
+from merchants.selectors import wallet_balance
 from rewards.models import Reward, RewardKind
+from rewards.selectors import merchant_reward_figures
 from rewards.services import action_record, reward_reverse, snapshot_process
 from rewards.tests.conftest import NOW, eur, login_rule, snapshot, tracked_post
 
@@ -83,7 +84,7 @@ def acme_month(make_merchant, make_campaign, make_consumer, ops):
 
 
 def test_the_dashboard_figures_come_from_what_the_engine_paid(acme_month):
-    figures = dashboard_figures(merchant=acme_month, now=NOW + timedelta(hours=8))
+    figures = merchant_reward_figures(merchant=acme_month, now=NOW + timedelta(hours=8))
 
     # 0.50 + 1.00 (Ana) + 1.10 + 5.05 (her post) + 1.00 (Ben) + 1.00 (Cleo's share); Ben's 0.50 reversed
     assert figures["rewards_paid_this_month"] == eur("9.65")
@@ -102,14 +103,14 @@ def test_the_dashboard_figures_come_from_what_the_engine_paid(acme_month):
     )
     # shares 3 x 1.00 + Ana's engagement 6.15 = 9.15 for 12,000 views -> 0.7625 per 1,000
     assert figures["cost_per_1000_views"] == eur("0.76")
-    assert figures["balance"] == eur(Decimal("100.00") - Decimal("9.65") - Decimal("0.50"))
+    assert wallet_balance(merchant=acme_month) == eur(Decimal("100.00") - Decimal("9.65") - Decimal("0.50"))
 
 
 def test_the_dashboard_shows_the_figures(client, acme_month):
     client.force_login(owner_of(acme_month))
     # The console reads the clock itself: the month-bound figures are the selector's for today
     # (the test above pins them for November 2026); the others do not depend on the date.
-    this_month = dashboard_figures(merchant=acme_month, now=timezone.now())
+    this_month = merchant_reward_figures(merchant=acme_month, now=timezone.now())
 
     body = client.get("/console/").content.decode()
 
@@ -198,7 +199,7 @@ def test_nobody_adds_changes_or_deletes_a_reward_in_the_console(client, acme_mon
 
 def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_share(client, acme_month):
     from accounts.models import User
-    from accounts.services import consent_give, consent_withdraw
+    from merchants.services import consent_give, consent_withdraw
 
     ana = User.objects.get(display_name="Ana")
     ana.email = "ana@fans.example"

@@ -219,7 +219,7 @@ def test_joining_a_brand_page_is_not_a_500_when_the_mail_server_is_down(
     ana.save(update_fields=["phone", "phone_verified"])
     client.force_login(ana)
 
-    from accounts.selectors import consent_items_for
+    from merchants.selectors import consent_items_for
 
     fields = [item.key for item in consent_items_for(user=ana)]
     response = client.post(f"/b/{merchant.slug}/join/", {"decision": "agree", "fields": fields})

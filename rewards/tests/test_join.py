@@ -1,7 +1,7 @@
 import pytest
 from allauth.socialaccount.models import SocialAccount
 
-from accounts.services import consent_give
+from merchants.services import consent_give
 from rewards.models import Reward, RewardStatus, SocialAction
 from rewards.tests.conftest import NOW, eur
 from wallets.models import Purpose

@@ -14,8 +14,9 @@ from django.utils import timezone
 from campaigns.models import ActionType
 from rewards.models import Reward, RewardKind, RewardStatus
 from rewards.services import action_record
-from social.models import SandboxTikTokGrant, SandboxTikTokPersona, SandboxTikTokVideo, TikTokProfile
-from social.sandbox import sandbox_personas_ensure
+from sandbox.models import SandboxTikTokGrant, SandboxTikTokPersona, SandboxTikTokVideo
+from sandbox.views import sandbox_personas_ensure
+from social.models import TikTokProfile
 
 
 @pytest.fixture

@@ -8,9 +8,14 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from sandbox.models import (
+    SandboxTikTokGrant,
+    SandboxTikTokPersona,
+    SandboxTikTokVideo,
+    SandboxWhatsAppMessage,
+)
+from sandbox.views import sandbox_personas_ensure
 from social.matching import ShareCriterion
-from social.models import SandboxTikTokGrant, SandboxTikTokPersona, SandboxTikTokVideo, SandboxWhatsAppMessage
-from social.sandbox import sandbox_personas_ensure
 from social.services import engagement_sync, shares_discover, tiktok_profile_sync, tracked_posts_watch
 from social.tiktok import TikTokClient
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from social.models import SandboxTikTokPersona, SandboxTikTokVideo
-from social.sandbox import sandbox_personas_ensure
+from sandbox.models import SandboxTikTokPersona, SandboxTikTokVideo
+from sandbox.views import sandbox_personas_ensure
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from allauth.socialaccount.models import SocialToken
 from django.utils import timezone
 from django_q.models import Schedule
 
-from social.demo import social_demo_seed
-from social.models import SandboxTikTokPersona, TikTokProfile
+from sandbox.demo import sandbox_demo_seed
+from sandbox.models import SandboxTikTokPersona
+from social.models import TikTokProfile
 from social.tasks import tiktok_engagement_sync, tiktok_tokens_refresh
 from social.tests.conftest import ok, token_json
 
@@ -59,9 +60,9 @@ def test_the_schedules_exist_and_run_well_inside_the_24_hour_token_life():
 def test_demo_seed_is_idempotent(settings):
     settings.SOCIAL_SANDBOX = True
 
-    social_demo_seed()
+    sandbox_demo_seed()
     count = SandboxTikTokPersona.objects.count()
-    lines = social_demo_seed()
+    lines = sandbox_demo_seed()
 
     assert count >= 4 and SandboxTikTokPersona.objects.count() == count
     assert any("/sandbox/whatsapp/inbox/" in line for line in lines)

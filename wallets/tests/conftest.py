@@ -3,24 +3,12 @@ from decimal import Decimal
 import pytest
 from moneyed import Money
 
-from accounts.models import User
 from wallets.models import PLATFORM, Purpose
 from wallets.services import account_for, transfer
 
 
 def eur(amount) -> Money:
     return Money(Decimal(str(amount)), "EUR")
-
-
-@pytest.fixture
-def make_user(db):
-    counter = {"n": 0}
-
-    def make(**kwargs) -> User:
-        counter["n"] += 1
-        return User.objects.create_user(email=f"person{counter['n']}@example.com", **kwargs)
-
-    return make
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """PostgreSQL itself refuses what would break the ledger, even through raw SQL."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
@@ -141,3 +143,23 @@ def test_transfer_keeps_working_alongside_the_triggers(make_user, funded):
     )
 
     call_command("ledger_check")
+
+
+def test_wallets_post_refuses_an_unbalanced_transaction_before_it_moves_any_balance(make_user, funded):
+    source = funded(make_user(), "10.00")
+    destination = account_for(owner=make_user(), purpose=Purpose.USER_PENDING, currency="EUR")
+
+    with (
+        pytest.raises(IntegrityError, match="unbalanced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "SELECT * FROM wallets_post('raw-post', '', 'RAW', 'raw', NULL, '', '', now(), "
+            "%s::bigint[], ARRAY[-5, 4]::numeric[], ARRAY['EUR', 'EUR'])",
+            [[source.pk, destination.pk]],
+        )
+
+    source.refresh_from_db()
+    destination.refresh_from_db()
+    assert (source.balance, destination.balance) == (Decimal("10.00"), Decimal("0.00"))

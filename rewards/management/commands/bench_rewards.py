@@ -26,12 +26,12 @@ from accounts.models import User
 from accounts.services import user_ensure_with_email
 from campaigns import services as campaign_services
 from campaigns.models import ActionType
+from core.benchmarking import pgbench_tps, run_in_processes, server_description
 from merchants import services as merchant_services
 from merchants.wallet import merchant_top_up_record
 from rewards.models import ActionStatus, Reward, SocialAction
 from rewards.services import action_key, snapshots_process
 from social.models import EngagementSnapshot, TrackedPost
-from tikjoy.benchmarking import pgbench_tps, run_in_processes, server_description
 
 GOAL = 500
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.services import user_ensure_with_email
+from campaigns.demo import demo_seed
 from merchants.demo import demo_merchant_ensure
-from social.demo import social_demo_seed
+from rewards.demo import demo_rewards_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
 
@@ -73,10 +76,14 @@ class Command(BaseCommand):
             f"demo merchant {merchant.brand_name}: console {settings.SITE_URL}/console/, "
             f"brand page {settings.SITE_URL}/b/{merchant.slug}/"
         )
-        for line in social_demo_seed():
+        # The sandbox app (fake TikTok personas) is installed only in sandbox mode.
+        sandbox_lines = (
+            import_string("sandbox.demo.sandbox_demo_seed")()
+            if apps.is_installed("sandbox")
+            else ["social: SOCIAL_BACKEND is live, no sandbox personas"]
+        )
+        for line in sandbox_lines:
             self.stdout.write(line)
-
-        from campaigns.demo import demo_seed
 
         campaign = demo_seed(
             owner=users["owner@demo.tikjoy.local"],
@@ -86,8 +93,6 @@ class Command(BaseCommand):
             now=timezone.now(),
         )
         self.stdout.write(f"campaign: {campaign} at /b/{campaign.merchant.slug}/")
-
-        from rewards.demo import demo_rewards_seed
 
         for line in demo_rewards_seed(
             campaign=campaign,

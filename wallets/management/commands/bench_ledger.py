@@ -15,12 +15,12 @@ import time
 import uuid
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from moneyed import Money
 
-from accounts.models import User
-from tikjoy.benchmarking import close_connections, pgbench_tps, run_in_processes, server_description
+from core.benchmarking import close_connections, pgbench_tps, run_in_processes, server_description
 from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import account_for, balance, transfer
 
@@ -100,7 +100,7 @@ class Command(BaseCommand):
 
     def _prepare(self, workers: int, run_id: str):
         owners = [
-            User.objects.create_user(email=f"bench-{run_id}-{i}@bench.invalid")
+            get_user_model().objects.create_user(email=f"bench-{run_id}-{i}@bench.invalid")
             for i in range(1 + 2 * workers + 64)
         ]
         bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="EUR")
@@ -144,7 +144,7 @@ class Command(BaseCommand):
         return sum(counts) / max(elapsed, seconds)
 
     def _balance_reads(self, entries: int, run_id: str) -> None:
-        owner = User.objects.create_user(email=f"bench-{run_id}-big@bench.invalid")
+        owner = get_user_model().objects.create_user(email=f"bench-{run_id}-big@bench.invalid")
         big = account_for(owner=owner, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR")
         bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="EUR")
         started = time.perf_counter()

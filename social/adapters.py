@@ -1,35 +1,22 @@
-"""allauth account adapter: phone numbers (E.164, for WhatsApp sign-in) and where consumers land."""
+"""allauth's account adapter: sign-in by WhatsApp code, e-mail verification for consumers, where they land.
+
+It lives with social sign-in: it sends WhatsApp codes and reads TikTok connections.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import phonenumbers
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.urls import Resolver404, resolve, reverse
 
 from accounts.models import User
-
-
-def phone_to_e164(raw: str, *, region: str | None = None) -> str:
-    """Parse and validate a phone number; return it as E.164 or raise ValueError."""
-    try:
-        number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(str(exc)) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def is_consumer(user: AbstractBaseUser) -> bool:
-    """Consumers arrive through TikTok or WhatsApp and have no password; merchants and staff do."""
-    return not getattr(user, "is_staff", False) and not user.has_usable_password()
+from accounts.people import consumer_home_url, is_consumer, phone_to_e164
+from social.selectors import tiktok_disconnection_notice
+from social.whatsapp import whatsapp_code_send
 
 
 class ConsumerAwareEmailVerificationStage(EmailVerificationStage):
@@ -45,7 +32,7 @@ class ConsumerAwareEmailVerificationStage(EmailVerificationStage):
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_stages(self) -> list[str]:
         return [
-            "accounts.adapter.ConsumerAwareEmailVerificationStage"
+            "social.adapters.ConsumerAwareEmailVerificationStage"
             if path == "allauth.account.stages.EmailVerificationStage"
             else path
             for path in super().get_login_stages()
@@ -81,8 +68,6 @@ class AccountAdapter(DefaultAccountAdapter):
         self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
     ) -> None:
         """The code goes out as a WhatsApp authentication template (raises WhatsAppSendError)."""
-        from social.whatsapp import whatsapp_code_send
-
         whatsapp_code_send(to=phone, code=code)
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
@@ -95,8 +80,6 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request, user: AbstractBaseUser) -> None:
         super().login(request, user)
-        from social.selectors import tiktok_disconnection_notice
-
         notice = tiktok_disconnection_notice(user=user)
         if notice:
             messages.warning(request, notice)
@@ -110,13 +93,3 @@ class AccountAdapter(DefaultAccountAdapter):
         if request.user.is_authenticated and is_consumer(request.user):
             return consumer_home_url()
         return super().get_signup_redirect_url(request)
-
-
-def consumer_home_url() -> str:
-    """CONSUMER_HOME_URL (the wallet), or the connected-accounts page until that page exists."""
-    url = settings.CONSUMER_HOME_URL
-    try:
-        resolve(url.split("?", 1)[0])
-    except Resolver404:
-        return reverse("social:me")
-    return url

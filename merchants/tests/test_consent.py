@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import Consent, User
-from accounts.services import ConsentError, consent_give, consent_withdraw, user_ensure_with_email
-from merchants.services import merchant_create
+from accounts.models import User
+from accounts.services import user_ensure_with_email
+from merchants.models import Consent
+from merchants.services import ConsentError, consent_give, consent_withdraw, merchant_create
 
 
 def _merchant(slug: str = "fizz"):

@@ -1,16 +1,14 @@
-"""Demo data of the social app, loaded by ``manage.py seed_demo`` (idempotent)."""
+"""Demo data of the sandbox (fake TikTok personas), loaded by ``manage.py seed_demo`` (idempotent)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from social.sandbox import sandbox_personas_ensure
+from sandbox.views import sandbox_personas_ensure
 
 
-def social_demo_seed() -> list[str]:
+def sandbox_demo_seed() -> list[str]:
     """Create the sandbox TikTok personas and videos; return lines for the demo's printout."""
-    if not settings.SOCIAL_SANDBOX:
-        return ["social: SOCIAL_BACKEND is live, no sandbox personas"]
     count = sandbox_personas_ensure()
     site = settings.SITE_URL
     return [

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from social.models import (
+from sandbox.models import (
     SandboxTikTokGrant,
     SandboxTikTokPersona,
     SandboxTikTokVideo,
@@ -176,7 +176,7 @@ def tiktok_authorize(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     return render(
         request,
-        "social/sandbox/tiktok_authorize.html",
+        "sandbox/tiktok_authorize.html",
         {
             "personas": [(p, _followers(p, now)) for p in personas],
             "scopes": [s for s in scope.split(",") if s],
@@ -409,30 +409,30 @@ def tiktok_studio(request: HttpRequest) -> HttpResponse:
                 video_id=str(7400000000000000000 + secrets.randbelow(10**15)),
                 caption=form.cleaned_data["caption"],
             )
-            return redirect("social:sandbox_tiktok_studio")
+            return redirect("sandbox:tiktok_studio")
         if action == "delete":
             SandboxTikTokVideo.objects.filter(video_id=request.POST.get("video_id", "")).update(
                 is_deleted=True
             )
-            return redirect("social:sandbox_tiktok_studio")
+            return redirect("sandbox:tiktok_studio")
         if action == "fast_forward":
             # Engagement grows with a video's age: posting it an hour earlier moves its counts
             # an hour on (for demos and tests that must not wait). Its create_time moves too.
             SandboxTikTokVideo.objects.filter(
                 video_id=request.POST.get("video_id", ""), is_deleted=False
             ).update(created_at=F("created_at") - SANDBOX_FAST_FORWARD)
-            return redirect("social:sandbox_tiktok_studio")
+            return redirect("sandbox:tiktok_studio")
         if action == "revoke":
             SandboxTikTokGrant.objects.filter(persona__open_id=request.POST.get("persona", "")).update(
                 revoked=True
             )
-            return redirect("social:sandbox_tiktok_studio")
+            return redirect("sandbox:tiktok_studio")
     now = timezone.now()
     personas = [
         (p, _followers(p, now), [(v, _engagement(v, now)) for v in p.videos.order_by("-created_at")])
         for p in SandboxTikTokPersona.objects.order_by("display_name").prefetch_related("videos")
     ]
-    return render(request, "social/sandbox/tiktok_studio.html", {"personas": personas, "form": form})
+    return render(request, "sandbox/tiktok_studio.html", {"personas": personas, "form": form})
 
 
 # --- WhatsApp Cloud API ---------------------------------------------------------------------
@@ -496,4 +496,4 @@ def whatsapp_messages(request: HttpRequest, phone_number_id: str) -> JsonRespons
 @require_GET
 def whatsapp_inbox(request: HttpRequest) -> HttpResponse:
     messages = SandboxWhatsAppMessage.objects.order_by("-sent_at")[:30]
-    return render(request, "social/sandbox/whatsapp_inbox.html", {"sent": messages})
+    return render(request, "sandbox/whatsapp_inbox.html", {"sent": messages})

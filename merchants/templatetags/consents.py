@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from django import template
 
-from accounts.selectors import consents_active_list
+from merchants.selectors import consents_active_list
 
 register = template.Library()
 
 
-@register.inclusion_tag("accounts/consents_panel.html", takes_context=True)
+@register.inclusion_tag("merchants/consents_panel.html", takes_context=True)
 def consents_panel(context) -> dict:
     request = context["request"]
     return {"consents": consents_active_list(user=request.user), "next": request.get_full_path()}

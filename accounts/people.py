@@ -1,0 +1,45 @@
+"""Who a person is to TikJoy, from the User alone (no other app): consumer or not, their home page."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.urls import Resolver404, resolve, reverse
+
+
+def phone_to_e164(raw: str, *, region: str | None = None) -> str:
+    """Parse and validate a phone number; return it as E.164 or raise ValueError."""
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(str(exc)) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_consumer(user: AbstractBaseUser) -> bool:
+    """The one rule for "is this person a consumer" (navigation, where sign-in lands, e-mail checks).
+
+    Staff and members of a merchant's team never are. Anyone else is a consumer when they
+    sign in with TikTok or WhatsApp (no password, or a phone number) or have earned on a
+    brand page. Everyone else signed up with e-mail and password to run a merchant. The
+    team and the earnings are read through the User's reverse relations, so this app
+    imports no other.
+    """
+    if not user.is_authenticated or user.is_staff:
+        return False
+    if user.memberships.exists():
+        return False
+    return not user.has_usable_password() or bool(user.phone) or user.social_actions.exists()
+
+
+def consumer_home_url() -> str:
+    """CONSUMER_HOME_URL (the wallet), or the connected-accounts page until that page exists."""
+    url = settings.CONSUMER_HOME_URL
+    try:
+        resolve(url.split("?", 1)[0])
+    except Resolver404:
+        return reverse("social:me")
+    return url

@@ -1,0 +1,172 @@
+"""The brand's public page and what a consumer does there: join (consent), claim likes and comments,
+stop sharing their data. They compose campaigns (the offers), consent (merchants) and the engine
+(rewards), so they live here, above all three. URL names are in the ``brand`` namespace.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.people import consumer_home_url
+from campaigns.models import ActionType
+from campaigns.views import landing_context
+from core.errors import DomainError
+from core.http import client_ip_get, device_cookie, device_id_get
+from merchants import services as merchant_services
+from merchants.models import Merchant, Touchpoint
+from merchants.selectors import consent_active_get, consent_items_for
+from rewards.models import ActionStatus
+from rewards.services import action_record, brand_join_complete
+
+SOURCE_SESSION_KEY = "tikjoy_source"
+
+
+@require_GET
+@device_cookie
+def landing(request: HttpRequest, slug: str) -> HttpResponse:
+    """The brand's public page. ``?t=<touchpoint key>`` is remembered as where the visitor came from."""
+    merchant = get_object_or_404(Merchant, slug=slug)
+    key = request.GET.get("t", "")[:64]
+    if key:
+        touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
+        if touchpoint is not None:
+            request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
+    return render(
+        request,
+        "brand/landing.html",
+        {
+            "merchant": merchant,
+            "next": reverse("brand:join", args=[merchant.slug]),
+            **landing_context(request, merchant),
+        },
+    )
+
+
+def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
+    """The key of the touchpoint the visitor came through (``?t=`` on this brand's page), if any."""
+    source = request.session.get(SOURCE_SESSION_KEY)
+    if not isinstance(source, dict) or source.get("merchant") != merchant.pk:
+        return None
+    if not isinstance(source.get("touchpoint"), int):
+        return None
+    return (
+        Touchpoint.objects.filter(merchant=merchant, pk=source.get("touchpoint"))
+        .values_list("public_key", flat=True)
+        .first()
+    )
+
+
+def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
+    brand_join_complete(
+        user=request.user,
+        merchant=merchant,
+        touchpoint_key=_touchpoint_key(request, merchant),
+        device_id=device_id_get(request),
+        ip_address=client_ip_get(request),
+        now=now,
+    )
+    return redirect(consumer_home_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@device_cookie
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    """After signing in on a brand page: the consent page the first time, then on to the wallet."""
+    merchant = get_object_or_404(Merchant, slug=slug)
+    now = timezone.now()
+    if consent_active_get(user=request.user, merchant=merchant) is not None:
+        return _join_complete(request, merchant, now=now)
+    items = consent_items_for(user=request.user)
+    if not items:  # nothing of this person's could be shared: nothing to agree to
+        return _join_complete(request, merchant, now=now)
+    shown = [item.key for item in items]
+    if request.method == "POST":
+        if request.POST.get("decision") == "decline":
+            messages.info(
+                request, f"Nothing was shared with {merchant.brand_name}. You can join whenever you like."
+            )
+            return redirect("brand:landing", slug=merchant.slug)
+        if request.POST.get("decision") == "agree":
+            if sorted(request.POST.getlist("fields")) != sorted(shown):
+                messages.warning(request, "What would be shared has changed. Please check it again.")
+            else:
+                try:
+                    merchant_services.consent_give(
+                        user=request.user, merchant=merchant, fields=shown, now=now
+                    )
+                except DomainError as exc:
+                    messages.error(request, str(exc))
+                else:
+                    messages.success(request, f"You joined {merchant.brand_name}.")
+                    return _join_complete(request, merchant, now=now)
+    return render(
+        request,
+        "brand/join_consent.html",
+        {"merchant": merchant, "items": items},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def consent_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """The "Withdraw" button on /me/ (and the wallet): this brand no longer receives the person's data."""
+    merchant = get_object_or_404(Merchant, slug=slug)
+    try:
+        merchant_services.consent_withdraw(user=request.user, merchant=merchant, now=timezone.now())
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"{merchant.brand_name} no longer receives your data. You will be asked again if you join it.",
+        )
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = consumer_home_url()
+    return redirect(next_url)
+
+
+CLAIMABLE = {"like": ActionType.LIKE, "comment": ActionType.COMMENT}
+
+
+@login_required
+@require_POST
+@device_cookie
+def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    """A consumer says they liked or commented on the brand's posts (not verifiable per person:
+    paid as pending, reversible, only with the brand's consent in place)."""
+    merchant = get_object_or_404(Merchant, slug=slug)
+    action_type = CLAIMABLE.get(action)
+    if action_type is None:
+        raise Http404("Nothing to claim here.")
+    if consent_active_get(user=request.user, merchant=merchant) is None:
+        messages.info(request, f"Join {merchant.brand_name} first: then your likes and comments can earn.")
+        return redirect("brand:join", slug=merchant.slug)
+    recorded = action_record(
+        user=request.user,
+        merchant=merchant,
+        action_type=action_type,
+        device_id=device_id_get(request),
+        ip_address=client_ip_get(request),
+        now=timezone.now(),
+    )
+    if recorded.status == ActionStatus.REWARDED:
+        messages.success(request, f"Thanks! Your reward for that {action} is pending in your wallet.")
+    elif recorded.status == ActionStatus.HELD:
+        messages.info(request, "Thanks! We are checking this reward; you'll see the outcome in your wallet.")
+    else:
+        messages.info(request, recorded.status_detail or "This was already counted.")
+    return redirect("rewards:wallet")

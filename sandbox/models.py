@@ -1,0 +1,60 @@
+"""The sandbox's own state: fake TikTok personas, their videos and grants, WhatsApp messages sent.
+
+Installed only with SOCIAL_BACKEND=sandbox, so a production database carries none of these tables.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class SandboxTikTokPersona(models.Model):
+    open_id = models.CharField(max_length=64, unique=True)
+    username = models.CharField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=100)
+    bio = models.CharField(max_length=200, blank=True)
+    base_followers = models.PositiveIntegerField()
+    followers_per_hour = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox @{self.username}"
+
+
+class SandboxTikTokVideo(models.Model):
+    persona = models.ForeignKey(SandboxTikTokPersona, on_delete=models.CASCADE, related_name="videos")
+    video_id = models.CharField(max_length=32, unique=True)
+    caption = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    is_deleted = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"sandbox video {self.video_id}"
+
+
+class SandboxTikTokGrant(models.Model):
+    persona = models.ForeignKey(SandboxTikTokPersona, on_delete=models.CASCADE, related_name="grants")
+    code = models.CharField(max_length=64, unique=True)
+    code_used = models.BooleanField(default=False)
+    scope = models.CharField(max_length=200)
+    access_token = models.CharField(max_length=64, unique=True)
+    access_expires_at = models.DateTimeField()
+    refresh_token = models.CharField(max_length=64, unique=True)
+    revoked = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox grant #{self.pk} for {self.persona}"
+
+
+class SandboxWhatsAppMessage(models.Model):
+    to = models.CharField(max_length=20)
+    message_id = models.CharField(max_length=64, unique=True)
+    template_name = models.CharField(max_length=100)
+    code = models.CharField(max_length=20, blank=True)
+    payload = models.JSONField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox WhatsApp to {self.to}"

@@ -1,0 +1,144 @@
+"""The one way tests make people, merchants and campaigns (factory_boy over the real services).
+
+Every factory goes through the services a person would use (sign-up, merchant creation,
+campaign creation and activation, a bank top-up recorded by ops), so what tests build is
+what the product builds. The root ``conftest.py`` exposes them as fixtures
+(``make_user``, ``make_consumer``, ``make_merchant``, ``add_member``, ``ops``); an app's
+conftest may specialise a default (rewards' merchants come funded) by requesting the
+root fixture of the same name.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import factory
+from moneyed import Money
+
+from accounts.models import User
+from accounts.services import user_ensure_with_email
+from campaigns import services as campaign_services
+from merchants import services as merchant_services
+from merchants.models import Membership, Merchant
+from merchants.roles import Role
+from merchants.wallet import merchant_top_up_record
+
+PASSWORD = "a-long-pass-phrase-42"
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class UserFactory(factory.Factory):
+    """A person who signs up with e-mail and password (merchants' team, staff)."""
+
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    is_staff = False
+    is_superuser = False
+
+    @classmethod
+    def _create(cls, model_class, *, email, **flags):
+        return user_ensure_with_email(email=email, password=PASSWORD, **flags)[0]
+
+
+class ConsumerFactory(factory.Factory):
+    """A consumer as TikTok or WhatsApp sign-in makes them: no e-mail, no password."""
+
+    class Meta:
+        model = User
+
+    display_name = factory.Sequence(lambda n: f"Consumer {n}")
+    date_joined = NOW - timedelta(days=30)
+
+    @classmethod
+    def _create(cls, model_class, **fields):
+        return User.objects.create_user(email=None, **fields)
+
+
+class MerchantFactory(factory.Factory):
+    """``MerchantFactory(slug="acme")``: a merchant created by its owner (owner@acme.example)."""
+
+    class Meta:
+        model = Merchant
+
+    slug = factory.Sequence(lambda n: f"brand{n}")
+    brand_name = factory.LazyAttribute(lambda o: o.slug.title())
+    country = "DE"
+    legal_name = factory.LazyAttribute(lambda o: f"{o.slug.title()} GmbH")
+    billing_address = "Hauptstrasse 1, 10115 Berlin"
+    contact_email = factory.LazyAttribute(lambda o: f"hello@{o.slug}.example")
+
+    @classmethod
+    def _create(cls, model_class, *, owner=None, funds=None, ops=None, **fields):
+        owner = owner or UserFactory(email=f"owner@{fields['slug']}.example")
+        merchant = merchant_services.merchant_create(actor=owner, **fields)
+        if funds:
+            merchant_top_up_record(
+                merchant=merchant,
+                amount=Money(Decimal(str(funds)), merchant.currency),
+                bank_reference=f"BANK-{merchant.slug}-{merchant.pk}",
+                value_date=date(2026, 11, 20),
+                actor=ops or UserFactory(email="ops@tikjoy.example", is_staff=True),
+                now=NOW,
+            )
+        return merchant
+
+
+def member_add(merchant: Merchant, email: str, role: str = Role.MANAGER) -> User:
+    user = UserFactory(email=email)
+    Membership.objects.create(merchant=merchant, user=user, role=role)
+    return user
+
+
+def owner_of(merchant: Merchant) -> User:
+    return merchant.memberships.get(role=Role.OWNER).user
+
+
+def share_rule(**fields) -> dict:
+    values = {
+        "action": "SHARE_VIDEO",
+        "is_enabled": True,
+        "amount": Decimal("1.00"),
+        "per_1000_views": Decimal("0.25"),
+        "per_like": Decimal("0.01"),
+        "per_comment": Decimal("0.02"),
+        "per_share": Decimal("0.05"),
+        "max_per_post": Decimal("10.00"),
+    }
+    values.update(fields)
+    return values
+
+
+def login_rule(**fields) -> dict:
+    values = {"action": "TIKTOK_LOGIN", "is_enabled": True, "amount": Decimal("0.50")}
+    values.update(fields)
+    return values
+
+
+def campaign_make(merchant: Merchant, *, rules=None, activate: bool = True, actor=None, now=NOW, **overrides):
+    """A campaign made by the merchant's owner through the console's services, live from ``now``.
+
+    Defaults: "Spring JoyBack", started a day before ``now``, ending 60 days after, hashtag
+    #spring, a 14-day hold, a 0.50 TikTok login and a 1.00 share with engagement rates.
+    """
+    actor = actor or owner_of(merchant)
+    values = {
+        "name": "Spring JoyBack",
+        "starts_at": now - timedelta(days=1),
+        "ends_at": now + timedelta(days=60),
+        "hashtag": "spring",
+        "mention": "",
+        "hold_days": 14,
+    }
+    values.update(overrides)
+    campaign = campaign_services.campaign_create(
+        merchant=merchant,
+        actor=actor,
+        values=values,
+        rules=[login_rule(), share_rule()] if rules is None else rules,
+    )
+    if activate:
+        campaign = campaign_services.campaign_activate(campaign=campaign, actor=actor, now=now)
+    return campaign
