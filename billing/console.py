@@ -16,7 +16,7 @@ from django.utils.html import format_html_join
 
 from billing.downloads import invoice_file, statement_file
 from billing.models import Invoice, InvoiceStatus, Statement
-from merchants.console import ConsoleModelAdmin, console_site
+from merchants.console_site import ConsoleModelAdmin, console_site
 
 
 class _DocumentConsoleAdmin(ConsoleModelAdmin):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("merchants", "0003_legal_address"),
+        ("merchants", "0004_legal_address"),
         ("wallets", "0006_account_partition"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("merchants", "0002_bank_transfer"),
+        ("merchants", "0003_consent_moves_to_merchants"),
     ]
 
     operations = [
