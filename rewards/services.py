@@ -41,7 +41,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from moneyed import Money
 
 from accounts.models import User
@@ -271,13 +271,20 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             user_amount=item.decision.user_amount,
             margin=item.decision.margin,
             calculation=item.decision.calculation,
-            available_at=_available_at(item.action, item.campaign),
+            available_at=_available_at(item.action, item.campaign, kind=item.kind, now=now),
             reason="Held for review: unusual activity." if item.decision.held else "",
             created_at=now,
         )
         for item in items
     ]
     Reward.objects.bulk_create(rewards)
+    # Late engagement (a hold of its own, past the share's): its post stays watched until that
+    # reward's evidence window ends too.
+    for reward, item in zip(rewards, items, strict=True):
+        if reward.available_at > _hold_end(item.action, item.campaign) and item.action.tracked_post_id:
+            tracked_posts_watch(
+                post_ids=[item.action.tracked_post_id], until=reward.available_at + _evidence_window()
+            )
     accounts = _AccountCache()
     for currency in {r.currency for r in rewards}:
         accounts.prefetch_users({r.user_id for r in rewards}, Purpose.USER_PENDING, currency)
@@ -301,21 +308,44 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
     return rewards
 
 
-def _available_at(action: SocialAction, campaign: Campaign) -> datetime:
-    """The end of the hold: the action's time plus the campaign's hold period (engagement included)."""
+def _available_at(action: SocialAction, campaign: Campaign, *, kind: str, now: datetime) -> datetime:
+    """The end of the hold: the action's time plus the campaign's hold period.
+
+    Engagement measured late (near or after the end of the share's hold) gets a hold of its
+    own, ``REWARDS_LATE_ENGAGEMENT_HOLD_HOURS`` from now, so no payment is ever released
+    without a fraud window and a later sync of the post.
+    """
+    end = _hold_end(action, campaign)
+    if kind == RewardKind.ENGAGEMENT:
+        end = max(end, now + timedelta(hours=settings.REWARDS_LATE_ENGAGEMENT_HOLD_HOURS))
+    return end
+
+
+def _hold_end(action: SocialAction, campaign: Campaign) -> datetime:
     return action.created_at + timedelta(days=campaign.hold_days)
 
 
+def _evidence_window() -> timedelta:
+    """How long after a reward's hold the post must be seen on TikTok before the reward is reversed."""
+    return timedelta(days=settings.REWARDS_EVIDENCE_DAYS)
+
+
 def _watch_until(action: SocialAction, campaign: Campaign) -> datetime:
-    """A shared post is watched until a sync after the last of its rewards becomes available."""
-    return _available_at(action, campaign) + timedelta(hours=settings.REWARDS_CONFIRM_SYNC_HOURS)
+    """A shared post is watched until the evidence window of its share's reward ends."""
+    return _hold_end(action, campaign) + _evidence_window()
 
 
 def _tally_add(tally: UserCampaignTally, amount: Decimal, *, now: datetime) -> None:
-    if tally.day_date == now.date():
+    """Count ``amount`` in the person's tally. The tally's day never moves backwards: a payment
+    whose ``now`` is older than the tally's day (a run that started before midnight) counts in
+    the total only, and the daily cap measured it against the later day (``decision.user_room``)."""
+    today = now.date()
+    if tally.day_date is not None and today < tally.day_date:
+        pass
+    elif today == tally.day_date:
         tally.day_total += amount
     else:
-        tally.day_date, tally.day_total = now.date(), amount
+        tally.day_date, tally.day_total = today, amount
     tally.total += amount
 
 
@@ -773,13 +803,16 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
         if reward.status != RewardStatus.PENDING or reward.available_at > now:
             return reward
         why_not = _confirmation_blocker(reward, action)
+        if (
+            not why_not
+            and _waits_for_evidence(reward, action)
+            and now >= reward.available_at + _evidence_window()
+        ):
+            why_not = "The post could not be checked on TikTok after the hold period ended."
         if why_not:
             _reverse(reward, action, reason=why_not, actor=None, now=now)
         elif _waits_for_evidence(reward, action):
-            tracked_posts_watch(
-                post_ids=[action.tracked_post_id],
-                until=now + timedelta(hours=settings.REWARDS_CONFIRM_SYNC_HOURS),
-            )
+            pass  # the post is watched until the evidence window ends (see _watch_until)
         else:
             merchant = action.merchant
             post(
@@ -802,8 +835,20 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
 def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
     """Settle every reward whose hold ended; returns how many were confirmed, reversed and left waiting."""
     counts = {RewardStatus.CONFIRMED: 0, RewardStatus.REVERSED: 0, RewardStatus.PENDING: 0}
+    # Due and decidable now: no post to check, the post was seen (or found gone) after the hold,
+    # or its evidence window is over. Rewards still waiting for a sync stay out of the queue, so
+    # they never hold back the rewards behind them.
+    decidable = (
+        Q(action__tracked_post__isnull=True)
+        | Q(action__tracked_post__status=TrackedPost.Status.GONE)
+        | Q(action__tracked_post__last_synced_at__gte=F("available_at"))
+        | Q(available_at__lte=now - _evidence_window())
+    )
     for reward_id in (
-        Reward.objects.due(now=now).order_by("available_at", "pk").values_list("pk", flat=True)[:limit]
+        Reward.objects.due(now=now)
+        .filter(decidable)
+        .order_by("available_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     ):
         try:
             reward = reward_settle(reward_id=reward_id, now=now)
@@ -812,10 +857,11 @@ def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
             continue
         if reward.status in counts:
             counts[reward.status] += 1
+    waiting = Reward.objects.due(now=now).exclude(decidable).count()
     return {
         "CONFIRMED": counts[RewardStatus.CONFIRMED],
         "REVERSED": counts[RewardStatus.REVERSED],
-        "WAITING": counts[RewardStatus.PENDING],
+        "WAITING": counts[RewardStatus.PENDING] + waiting,
     }
 
 
@@ -895,8 +941,19 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
     )
     reward.save(update_fields=["status", "reason", "decided_at", "decided_by"])
     if reward.kind == RewardKind.ACTION:
-        # The action itself is no longer rewarded: its post earns no further engagement.
+        # The action itself is no longer rewarded: its post earns no further engagement, and
+        # what it earned and was not yet released goes back too (locked after the action).
         _set_action(action, ActionStatus.INELIGIBLE, f"Reversed: {reason}")
+        for engagement in (
+            Reward.objects.select_for_update()
+            .filter(
+                action_id=action.pk,
+                kind=RewardKind.ENGAGEMENT,
+                status__in=[RewardStatus.PENDING, RewardStatus.HELD],
+            )
+            .order_by("pk")
+        ):
+            _reverse(engagement, action, reason=reason, actor=actor, now=now)
 
 
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
@@ -960,7 +1017,12 @@ def user_ban(*, user: User, reason: str, actor: User, now: datetime) -> Ban:
     for reward_id in Reward.objects.filter(
         user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
     ).values_list("pk", flat=True):
-        _ban_reverse(reward_id=reward_id, reason=f"Account banned: {reason.strip()}", actor=actor, now=now)
+        try:
+            _ban_reverse(
+                reward_id=reward_id, reason=f"Account banned: {reason.strip()}", actor=actor, now=now
+            )
+        except Exception:  # one reward that can't be reversed must not leave the others paid
+            logger.exception("reward %s of banned user %s could not be reversed", reward_id, user.pk)
     return ban
 
 
