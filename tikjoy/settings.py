@@ -66,10 +66,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tikjoy.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.hardening.RefuseNulBytesMiddleware",  # NUL in any input: a 400 with a message
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.hardening.NoStoreMiddleware",  # private, no-store for every signed-in response
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
