@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from copy import copy
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -149,6 +150,7 @@ def _lock(
     reward_ids=(),
     tallies=(),
     rule_ids=(),
+    rules_shared: bool = False,
     campaign_ids=(),
 ) -> _Locked:
     """Lock the engine's rows in its one order, each kind by primary key, and return them.
@@ -188,10 +190,18 @@ def _lock(
         )
         locked.tallies = {(t.user_id, t.campaign_id): t for t in rows if (t.user_id, t.campaign_id) in pairs}
     if rule_ids:
-        locked.rules = {
-            r.pk: r
-            for r in RewardRule.objects.select_for_update().filter(pk__in=set(rule_ids)).order_by("pk")
-        }
+        # Shared by the path that only reads the rule (engagement); rule edits and action payments
+        # (which count the rule's rewards) lock it for update.
+        ids = sorted(set(rule_ids))
+        if rules_shared and connection.vendor == "postgresql":
+            table = RewardRule._meta.db_table
+            rows = RewardRule.objects.raw(
+                f"SELECT * FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE",  # noqa: S608 - fixed table name
+                [ids],
+            )
+        else:
+            rows = RewardRule.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        locked.rules = {r.pk: r for r in rows}
     if campaign_ids:
         locked.campaigns = {
             c.pk: c
@@ -693,74 +703,51 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                 campaign_id__in={a.campaign_id for a in acting}, action=ActionType.SHARE_VIDEO
             ).values_list("campaign_id", "pk")
         )
+        # Locks in the engine's order: (the actions, above), the tallies, the rules (shared: the
+        # engagement path never changes a rule) and the campaigns. The campaigns are locked only
+        # once the decisions are computed, so two workers' batches of one campaign compute side
+        # by side; if a campaign changed meanwhile (its status, budget or spend), the decisions
+        # are computed again on the locked rows.
         locked = _lock(
             tallies={(a.user_id, a.campaign_id) for a in acting},
             rule_ids=set(rule_ids.values()),
-            campaign_ids={a.campaign_id for a in acting},
+            rules_shared=True,
         )
         locked.actions = actions
-        earned = {
-            action_id: _cents(total)
-            # Reversed engagement counts too: what ops or settlement took back is not paid again.
-            for action_id, total in Reward.objects.filter(
-                action_id__in=[a.pk for a in acting], kind=RewardKind.ENGAGEMENT
-            )
-            .values("action_id")
-            .annotate(total=Sum("merchant_price"))
-            .values_list("action_id", "total")
-        }
-        banned = set(Ban.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
-        followers = dict(
-            TikTokProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "follower_count")
-        )
-        returning = _returning(user_ids, {a.merchant_id for a in acting})
-        shares: dict[int, Decimal] = {}
-        limits: dict[str, Limits] = {}
-        items: list[_Item] = []
-        pauses: dict[int, str] = {}
-        for snap in snapshots:
-            action = actions_by_post[snap.post_id]
-            campaign = locked.campaigns[action.campaign_id]
-            rule = locked.rules.get(rule_ids.get(campaign.pk))
-            if rule is None or not rule.is_enabled or not rule.has_engagement or action.user_id in banned:
-                continue
-            if campaign.merchant_id not in shares:
-                shares[campaign.merchant_id] = plan_for(campaign.merchant).user_share
-            if campaign.currency not in limits:
-                limits[campaign.currency] = _limits(campaign.currency)
-            tally = locked.tallies[(action.user_id, campaign.pk)]
-            counts = Counts(views=snap.views, likes=snap.likes, comments=snap.comments, shares=snap.shares)
-            score, signals = engagement_risk_for(followers=followers.get(action.user_id) or 0, counts=counts)
-            before = earned.get(action.pk, Decimal(0))
-            decision = decide(
-                Payment(
-                    kind=RewardKind.ENGAGEMENT,
-                    campaign=campaign,
-                    rule=rule,
-                    limits=limits[campaign.currency],
-                    tally=_tally(tally),
-                    today=now.date(),
-                    returning=(action.user_id, action.merchant_id) in returning,
-                    user_share=shares[campaign.merchant_id],
-                    hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
-                    risk_score=score,
-                    risk_signals=signals,
-                    already_held=action.status == ActionStatus.HELD,
-                    counts=counts,
-                    earned_before=before,
+        context = _BatchContext(
+            now=now,
+            snapshots=snapshots,
+            actions_by_post=actions_by_post,
+            rule_ids=rule_ids,
+            locked=locked,
+            earned={
+                action_id: _cents(total)
+                # Reversed engagement counts too: what ops or settlement took back is not paid again.
+                for action_id, total in Reward.objects.filter(
+                    action_id__in=[a.pk for a in acting], kind=RewardKind.ENGAGEMENT
                 )
-            )
-            if decision.pause:
-                pauses[campaign.pk] = decision.pause
-            if decision.status == ActionStatus.UNFUNDED and not action.rewards.exists():
-                _set_action(action, decision.status, decision.detail)
-            if not decision.pays:
-                continue
-            # The next payment of this batch sees this one: in the budget, the tally, the post's earnings.
-            campaign.spent += decision.price
-            _tally_add(tally, decision.price, now=now)
-            earned[action.pk] = before + decision.price
-            items.append(_Item(action, campaign, rule, decision, RewardKind.ENGAGEMENT, snap))
+                .values("action_id")
+                .annotate(total=Sum("merchant_price"))
+                .values_list("action_id", "total")
+            },
+            banned=set(Ban.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)),
+            followers=dict(
+                TikTokProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "follower_count")
+            ),
+            returning=_returning(user_ids, {a.merchant_id for a in acting}),
+        )
+        campaign_ids = {a.campaign_id for a in acting}
+        read = {c.pk: c for c in Campaign.objects.filter(pk__in=campaign_ids).select_related("merchant")}
+        items, pauses, unfunded = _engagement_decisions(context, read)
+        locked.campaigns = _lock(campaign_ids=campaign_ids).campaigns
+        if any(_campaign_state(locked.campaigns[pk]) != _campaign_state(read[pk]) for pk in campaign_ids):
+            items, pauses, unfunded = _engagement_decisions(context, locked.campaigns)
+        for action in unfunded:
+            if not action.rewards.exists():
+                _set_action(action, ActionStatus.UNFUNDED, "The campaign's budget is spent.")
+        items = [replace(item, campaign=locked.campaigns[item.campaign.pk]) for item in items]
+        for item in items:
+            _tally_add(locked.tallies[(item.action.user_id, item.campaign.pk)], item.decision.price, now=now)
         if items:
             try:
                 with transaction.atomic():
@@ -776,6 +763,95 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         for campaign_id, reason in pauses.items():
             _pause(campaign_id, reason)
         return len(items)
+
+
+@dataclass
+class _BatchContext:
+    """What an engagement batch read and locked, for computing its decisions (once or twice)."""
+
+    now: datetime
+    snapshots: list[EngagementSnapshot]
+    actions_by_post: dict[int, SocialAction]
+    rule_ids: dict[int, int]
+    locked: _Locked
+    earned: dict[int, Decimal]
+    banned: set[int]
+    followers: dict[int, int]
+    returning: set[tuple[int, int]]
+
+
+def _campaign_state(campaign: Campaign) -> tuple:
+    return (campaign.status, campaign.budget, campaign.spent)
+
+
+def _engagement_decisions(
+    context: _BatchContext, campaigns: dict[int, Campaign]
+) -> tuple[list[_Item], dict[int, str], list[SocialAction]]:
+    """Decide every snapshot of a batch on ``campaigns`` (read or locked rows), each payment seeing
+    the ones before it (budget, tally, the post's earnings). Writes nothing."""
+    now = context.now
+    spent: dict[int, Decimal] = {}
+    tallies: dict[tuple[int, int], Tally] = {}
+    earned = dict(context.earned)
+    shares: dict[int, Decimal] = {}
+    limits: dict[str, Limits] = {}
+    items: list[_Item] = []
+    pauses: dict[int, str] = {}
+    unfunded: list[SocialAction] = []
+    for snap in context.snapshots:
+        action = context.actions_by_post[snap.post_id]
+        campaign = copy(campaigns[action.campaign_id])
+        campaign.spent = spent.setdefault(campaign.pk, campaign.spent)
+        rule = context.locked.rules.get(context.rule_ids.get(campaign.pk))
+        if rule is None or not rule.is_enabled or not rule.has_engagement or action.user_id in context.banned:
+            continue
+        if campaign.merchant_id not in shares:
+            shares[campaign.merchant_id] = plan_for(campaign.merchant).user_share
+        if campaign.currency not in limits:
+            limits[campaign.currency] = _limits(campaign.currency)
+        key = (action.user_id, campaign.pk)
+        tally = tallies.setdefault(key, _tally(context.locked.tallies[key]))
+        counts = Counts(views=snap.views, likes=snap.likes, comments=snap.comments, shares=snap.shares)
+        score, signals = engagement_risk_for(
+            followers=context.followers.get(action.user_id) or 0, counts=counts
+        )
+        before = earned.get(action.pk, Decimal(0))
+        decision = decide(
+            Payment(
+                kind=RewardKind.ENGAGEMENT,
+                campaign=campaign,
+                rule=rule,
+                limits=limits[campaign.currency],
+                tally=tally,
+                today=now.date(),
+                returning=(action.user_id, action.merchant_id) in context.returning,
+                user_share=shares[campaign.merchant_id],
+                hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
+                risk_score=score,
+                risk_signals=signals,
+                already_held=action.status == ActionStatus.HELD,
+                counts=counts,
+                earned_before=before,
+            )
+        )
+        if decision.pause:
+            pauses[campaign.pk] = decision.pause
+        if decision.status == ActionStatus.UNFUNDED:
+            unfunded.append(action)
+        if not decision.pays:
+            continue
+        spent[campaign.pk] = campaign.spent + decision.price
+        tallies[key] = _tally_after(tally, decision.price, now=now)
+        earned[action.pk] = before + decision.price
+        items.append(_Item(action, campaign, rule, decision, RewardKind.ENGAGEMENT, snap))
+    return items, pauses, unfunded
+
+
+def _tally_after(tally: Tally, amount: Decimal, *, now: datetime) -> Tally:
+    """``tally`` with ``amount`` counted, as ``_tally_add`` counts it in the row."""
+    row = UserCampaignTally(total=tally.total, day_date=tally.day_date, day_total=tally.day_total)
+    _tally_add(row, amount, now=now)
+    return _tally(row)
 
 
 # ---------------------------------------------------------------------------
