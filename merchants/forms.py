@@ -72,6 +72,8 @@ class MerchantConsoleForm(forms.ModelForm):
             "currency",
             "vat_number",
             "billing_address",
+            "billing_postcode",
+            "billing_city",
             "low_balance_threshold",
         ]
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "social",
     "social.tiktok_login",
     "rewards",
+    "billing",
     "payouts",
 ]
 
@@ -192,6 +193,57 @@ PLATFORM_BANK_DETAILS = {
 }
 MERCHANT_LOW_BALANCE_THRESHOLD = env.str("MERCHANT_LOW_BALANCE_THRESHOLD", default="50.00")
 MERCHANT_INVITATION_MAX_AGE_DAYS = env.int("MERCHANT_INVITATION_MAX_AGE_DAYS", default=7)
+
+# Billing (issue #15, docs/billing.md): the platform operator, seller on every service-fee invoice,
+# and the VAT rules as data. Month boundaries are taken in BILLING_TIME_ZONE.
+BILLING_SELLER = {
+    "legal_name": env.str("BILLING_SELLER_NAME", default="TikJoy SAS (demo)"),
+    "address": env.str("BILLING_SELLER_ADDRESS", default="10 Rue de la Paix"),
+    "postcode": env.str("BILLING_SELLER_POSTCODE", default="75002"),
+    "city": env.str("BILLING_SELLER_CITY", default="Paris"),
+    "country": env.str("BILLING_SELLER_COUNTRY", default="FR"),
+    "vat_id": env.str("BILLING_SELLER_VAT_ID", default="FR40303265045"),
+    "registration_id": env.str("BILLING_SELLER_REGISTRATION_ID", default="303265045"),
+    "email": env.str("BILLING_SELLER_EMAIL", default="billing@tikjoy.local"),
+}
+BILLING_VAT = {
+    # The operator's domestic rate (percent), charged to buyers in its own country and to EU buyers
+    # without a VAT id; EU business buyers elsewhere: reverse charge; outside the EU: not in scope.
+    "domestic_rate": env.str("BILLING_VAT_DOMESTIC_RATE", default="20.00"),
+    "eu_countries": env.list(
+        "BILLING_VAT_EU_COUNTRIES",
+        default=[
+            "AT",
+            "BE",
+            "BG",
+            "CY",
+            "CZ",
+            "DE",
+            "DK",
+            "EE",
+            "ES",
+            "FI",
+            "FR",
+            "GR",
+            "HR",
+            "HU",
+            "IE",
+            "IT",
+            "LT",
+            "LU",
+            "LV",
+            "MT",
+            "NL",
+            "PL",
+            "PT",
+            "RO",
+            "SE",
+            "SI",
+            "SK",
+        ],
+    ),
+}
+BILLING_TIME_ZONE = env.str("BILLING_TIME_ZONE", default="UTC")
 
 # Campaigns (issue #5): the video library's upload limits (docs/campaigns.md).
 VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=50)

@@ -88,6 +88,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
 
     populate_campaigns(merchant=merchant, owner=owner, label=label, domain=domain)
     _populate_rewards(merchant, owner, label)
+    from billing.tests.isolation import populate_billing
+
+    populate_billing(merchant=merchant, label=label)
 
 
 def _populate_rewards(merchant, owner, label: str) -> None:
