@@ -159,7 +159,10 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
     export_fields = ("name", "status", "pause_reason", "starts_at", "ends_at", "currency", "budget", "spent")
     filter_horizontal = ()
     fieldsets = (
-        (None, {"fields": ("name", "status", "pause_reason", "starts_at", "ends_at", "touchpoints")}),
+        (
+            None,
+            {"fields": ("name", "status", "pause_reason", "starts_at", "ends_at", "touchpoints", "edit_version")},
+        ),
         ("Money", {"fields": ("currency", "plan", "budget", "spent", "min_reward", "max_reward")}),
         ("What a shared post must carry", {"fields": ("hashtag", "mention")}),
         (
@@ -226,7 +229,11 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
             campaign = Campaign.objects.select_related("merchant").get(pk=obj.pk)
             changes = {name: values[name] for name in form.changed_data if name in values}
             services.campaign_update(
-                campaign=campaign, actor=request.user, changes=changes, touchpoints=touchpoints
+                campaign=campaign,
+                actor=request.user,
+                changes=changes,
+                touchpoints=touchpoints,
+                expected_version=form.cleaned_data.get("edit_version"),
             )
         else:
             merchant = _selected_merchant(request)

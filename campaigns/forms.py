@@ -67,6 +67,12 @@ class CampaignConsoleForm(forms.ModelForm):
         help_texts = CAMPAIGN_HELP
 
     currency = "EUR"  # set per request by the console admin
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the version opened
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["edit_version"].initial = self.instance.version
 
     def _get_validation_exclusions(self):
         # The service's validation (in clean) explains every rule in words; the model's CHECK

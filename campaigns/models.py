@@ -149,6 +149,9 @@ class Campaign(models.Model):
     user_campaign_cap = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="+1 on every edit: a form opened before an edit can't undo it."
+    )
 
     objects = CampaignQuerySet.as_manager()
 

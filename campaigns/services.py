@@ -36,7 +36,7 @@ from campaigns.models import (
     tags_normalize,
 )
 from campaigns.selectors import ugc_can_submit
-from core.errors import DomainError
+from core.errors import DomainError, EditConflict
 from core.tasks import mail_after_commit
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -326,8 +326,13 @@ def campaign_update(
     changes: dict[str, Any],
     rules: list[dict[str, Any]] | None = None,
     touchpoints: Iterable | None = None,
+    expected_version: int | None = None,
 ) -> Campaign:
-    """Change a campaign's settings and/or rules (rules are matched by action). Not once ENDED."""
+    """Change a campaign's settings and/or rules (rules are matched by action). Not once ENDED.
+
+    ``expected_version``: the version the editing form was opened on; an edit since then
+    (another person, another tab) raises ``EditConflict`` and nothing is saved.
+    """
     _require(merchant=campaign.merchant, actor=actor)
     unknown = set(changes) - set(CAMPAIGN_FIELDS)
     if unknown:
@@ -343,6 +348,8 @@ def campaign_update(
         )
         if campaign.status == CampaignStatus.ENDED:
             raise CampaignError("An ended campaign cannot change.")
+        if expected_version is not None and expected_version != campaign.version:
+            raise EditConflict("campaign")
         budget = changes.get("budget", campaign.budget)
         if budget is not None and budget < campaign.spent:
             raise CampaignInvalid(
@@ -359,8 +366,9 @@ def campaign_update(
         campaign_validate(values=values, rules=existing.values(), currency=campaign.currency)
         for name, value in changes.items():
             setattr(campaign, name, value)
-        if changes:
-            campaign.save(update_fields=[*sorted(changes), "updated_at"])
+        if changes or rules or touchpoints is not None:
+            campaign.version += 1
+            campaign.save(update_fields=[*sorted(changes), "version", "updated_at"])
         if rules:
             _rules_save(campaign=campaign, rules=list(rules))
         if touchpoints is not None:

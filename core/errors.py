@@ -13,3 +13,13 @@ class DomainError(Exception):
     @property
     def message(self) -> str:
         return str(self)
+
+
+class EditConflict(DomainError):
+    """The object changed since the form that edits it was opened (another person, another tab)."""
+
+    def __init__(self, what: str):
+        super().__init__(
+            f"This {what} was changed since you opened the form (by someone else, or in another tab). "
+            "Nothing was saved: here are the current values; make your change again."
+        )

@@ -166,7 +166,7 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
     list_display = ("brand_name", "slug", "country", "currency", "payment_reference")
     readonly_fields = ("slug", "payment_reference", "brand_page")
     fieldsets = (
-        ("Brand", {"fields": ("brand_name", "slug", "logo", "contact_email", "brand_page")}),
+        ("Brand", {"fields": ("brand_name", "slug", "logo", "contact_email", "brand_page", "edit_version")}),
         (
             "Billing (owners)",
             {
@@ -198,8 +198,13 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
 
     def save_model(self, request, obj, form, change):
         merchant = Merchant.objects.get(pk=obj.pk)
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.merchant_update(merchant=merchant, actor=request.user, changes=changes)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "edit_version"}
+        services.merchant_update(
+            merchant=merchant,
+            actor=request.user,
+            changes=changes,
+            expected_version=form.cleaned_data.get("edit_version"),
+        )
 
 
 class TouchpointConsoleAdmin(ConsoleModelAdmin):

@@ -78,6 +78,13 @@ class MerchantConsoleForm(forms.ModelForm):
             "low_balance_threshold",
         ]
 
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the version opened
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["edit_version"].initial = self.instance.version
+
     def clean_logo(self):
         return _clean_logo(self.cleaned_data.get("logo"))
 

@@ -62,6 +62,10 @@ class Merchant(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="+1 on every edit: a form opened before an edit can't undo it."
+    )
+
     objects = MerchantQuerySet.as_manager()
 
     class Meta:

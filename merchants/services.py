@@ -15,7 +15,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.models import User
-from core.errors import DomainError
+from core.errors import DomainError, EditConflict
 from core.tasks import mail_after_commit
 from merchants.countries import vat_number_normalize
 from merchants.models import (
@@ -144,8 +144,23 @@ BILLING_FIELDS = frozenset(
 )
 
 
-def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any]) -> Merchant:
-    """Change the merchant's details. Brand fields need EDIT_BRAND; the rest MANAGE_BILLING."""
+def merchant_update(
+    *, merchant: Merchant, actor: User, changes: dict[str, Any], expected_version: int | None = None
+) -> Merchant:
+    """Change the merchant's details. Brand fields need EDIT_BRAND; the rest MANAGE_BILLING.
+
+    ``expected_version``: the version the editing form was opened on; an edit since then
+    (another person, another tab) raises ``EditConflict`` and nothing is saved.
+    """
+    with transaction.atomic():
+        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if expected_version is not None and expected_version != locked.version:
+            raise EditConflict("merchant's settings")
+        merchant = _merchant_update_locked(merchant=locked, actor=actor, changes=changes)
+    return merchant
+
+
+def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[str, Any]) -> Merchant:
     unknown = set(changes) - BRAND_FIELDS - BILLING_FIELDS
     if unknown:
         raise MerchantError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
@@ -177,7 +192,8 @@ def merchant_update(*, merchant: Merchant, actor: User, changes: dict[str, Any])
             merchant.logo = ""
         fields.add("logo")
     if fields:
-        merchant.save(update_fields=sorted(fields))
+        merchant.version += 1
+        merchant.save(update_fields=[*sorted(fields), "version"])
     return merchant
 
 

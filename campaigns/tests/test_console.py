@@ -261,3 +261,44 @@ def test_a_saved_rule_keeps_its_action(merchant, make_campaign):
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["action"] == ActionType.TIKTOK_LOGIN
+
+
+def test_a_campaign_form_opened_before_another_edit_cannot_undo_it(client, merchant, owner, make_campaign):
+    from tikjoy.tests.html_forms import main_form
+
+    campaign = make_campaign(merchant, budget=Decimal("100.00"))
+    client.force_login(owner)
+    url = reverse("console:campaigns_campaign_change", args=[campaign.pk])
+    first_tab = main_form(client.get(url).content.decode())
+    second_tab = main_form(client.get(url).content.decode())
+
+    data = second_tab.data()
+    data["budget"] = ["300.00"]
+    assert client.post(url, data).status_code == 302  # the second tab saves 300.00
+    stale = first_tab.data()
+    stale["name"] = ["Renamed in the first tab"]
+    response = client.post(url, stale, follow=True)
+
+    campaign.refresh_from_db()
+    assert (campaign.budget, campaign.name) == (Decimal("300.00"), "Summer JoyBack")
+    assert "was changed since you opened the form" in response.content.decode()
+
+
+def test_merchant_settings_opened_before_another_edit_cannot_undo_it(client, merchant, owner):
+    from tikjoy.tests.html_forms import main_form
+
+    client.force_login(owner)
+    url = reverse("console:merchants_merchant_change", args=[merchant.pk])
+    first_tab = main_form(client.get(url).content.decode())
+    second_tab = main_form(client.get(url).content.decode())
+
+    data = second_tab.data()
+    data["brand_name"] = ["Acme Coffee"]
+    assert client.post(url, data).status_code == 302
+    stale = first_tab.data()
+    stale["contact_email"] = ["stale@acme.example"]
+    response = client.post(url, stale, follow=True)
+
+    merchant.refresh_from_db()
+    assert (merchant.brand_name, merchant.contact_email) == ("Acme Coffee", "hello@acme.example")
+    assert "was changed since you opened the form" in response.content.decode()
