@@ -84,8 +84,8 @@ class ApiView(APIView):
             # draft-ietf-httpapi-ratelimit-headers
             response["RateLimit-Policy"] = f'"per-key";q={limit};w=60'
             response["RateLimit"] = f'"per-key";r={remaining};t={reset}'
-        if response.status_code >= 400 and response.get("Content-Type", "").startswith("application/json"):
-            response["Content-Type"] = "application/problem+json"
+        if response.status_code >= 400 and isinstance(response, Response) and not response.content_type:
+            response.content_type = "application/problem+json"  # e.g. a replayed error
         return response
 
     @property

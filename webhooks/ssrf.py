@@ -37,7 +37,7 @@ def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
     return ""
 
 
-def url_check(url: str, *, resolve=socket.getaddrinfo) -> list[str]:
+def url_check(url: str) -> list[str]:
     """The addresses ``url`` resolves to, all public; raises ``UnsafeUrl`` otherwise."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
@@ -54,7 +54,7 @@ def url_check(url: str, *, resolve=socket.getaddrinfo) -> list[str]:
     except ValueError as error:
         raise UnsafeUrl("The URL's port is not a number between 0 and 65535.") from error
     try:
-        infos = resolve(host, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise UnsafeUrl(f"The host {host} can't be resolved.") from error
     addresses = sorted({info[4][0] for info in infos})
