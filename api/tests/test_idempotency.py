@@ -12,8 +12,8 @@ from django.utils import timezone
 from api.models import IdempotencyRecord
 from api.services import request_fingerprint
 from rewards.models import RewardStatus
-from webhooks.models import WebhookEndpoint
 from wallets.models import Transaction
+from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,9 @@ def test_the_same_key_with_another_body_is_422(brand, make_key, api, resolvable)
     client = api(make_key(brand()["merchant"]))
     client.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="create-1")
 
-    other = client.post(URL, {**BODY, "events": ["reward.reversed"]}, format="json", HTTP_IDEMPOTENCY_KEY="create-1")
+    other = client.post(
+        URL, {**BODY, "events": ["reward.reversed"]}, format="json", HTTP_IDEMPOTENCY_KEY="create-1"
+    )
 
     assert other.status_code == 422
     assert other.json()["code"] == "idempotency_key_reused"
@@ -77,7 +79,11 @@ def test_a_key_still_in_flight_is_409(brand, make_key, api, resolvable):
     IdempotencyRecord.objects.create(
         merchant=world["merchant"],
         key="busy",
-        fingerprint=request_fingerprint(method="POST", path=URL, body=b'{"url":"https://hooks.acme.example/joy","events":["reward.created"]}'),
+        fingerprint=request_fingerprint(
+            method="POST",
+            path=URL,
+            body=b'{"url":"https://hooks.acme.example/joy","events":["reward.created"]}',
+        ),
         created_at=now,
         expires_at=now + timedelta(hours=24),
     )

@@ -74,7 +74,10 @@ def test_a_reversal_gives_the_money_back_and_names_the_keys_creator(brand, make_
     audit = ApiKeyEvent.objects.filter(action=KeyAction.WRITE).get()
     assert audit.detail == f"POST /api/v1/rewards/rwd_{reward.pk}/reverse -> 200"
     again = client.post(
-        f"/api/v1/rewards/rwd_{reward.pk}/reverse", {"reason": "again"}, format="json", HTTP_IDEMPOTENCY_KEY="rev-2"
+        f"/api/v1/rewards/rwd_{reward.pk}/reverse",
+        {"reason": "again"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="rev-2",
     )
     assert again.status_code == 409
     assert again.json()["code"] == "reward_not_reversible"
@@ -85,7 +88,10 @@ def test_a_reversal_gives_the_money_back_and_names_the_keys_creator(brand, make_
 def test_a_read_key_or_a_publishable_key_cannot_reverse(brand, make_key, api):
     world = brand()
     url = f"/api/v1/rewards/rwd_{world['reward'].pk}/reverse"
-    for key in (make_key(world["merchant"], scope=Scope.READ), make_key(world["merchant"], kind=KeyKind.PUBLISHABLE)):
+    for key in (
+        make_key(world["merchant"], scope=Scope.READ),
+        make_key(world["merchant"], kind=KeyKind.PUBLISHABLE),
+    ):
         response = api(key).post(url, {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
         assert response.status_code == 403
         assert response.json()["code"] == "insufficient_scope"
@@ -194,7 +200,10 @@ def test_another_merchants_reward_is_404(brand, make_key, api):
 
     got = client.get(f"/api/v1/rewards/rwd_{bravo['reward'].pk}")
     reversed_ = client.post(
-        f"/api/v1/rewards/rwd_{bravo['reward'].pk}/reverse", {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+        f"/api/v1/rewards/rwd_{bravo['reward'].pk}/reverse",
+        {"reason": "x"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
     )
 
     assert got.status_code == 404
