@@ -30,7 +30,9 @@ def shop(make_merchant, make_campaign, make_consumer, ops):
 
 
 def _endpoint(merchant, url):
-    return endpoint_create(merchant=merchant, url=url, events=EVENTS, actor=owner_of(merchant), now=timezone.now())
+    return endpoint_create(
+        merchant=merchant, url=url, events=EVENTS, actor=owner_of(merchant), now=timezone.now()
+    )
 
 
 def _headers(request) -> dict:
