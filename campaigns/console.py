@@ -491,4 +491,10 @@ def _ugc_panel(request, membership) -> dict:
     return {"waiting": selectors.ugc_waiting_count(merchant_id=membership.merchant_id)}
 
 
-console_site.register_panel(key="ugc", order=20, template="console/panels/ugc.html", context=_ugc_panel)
+console_site.register_panel(
+    key="ugc",
+    order=20,
+    template="console/panels/ugc.html",
+    context=_ugc_panel,
+    stylesheet="campaigns/console.css",
+)

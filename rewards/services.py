@@ -23,6 +23,8 @@ platform's held account instead, until ops decide.
 Concurrency: every path takes its row locks through ``_lock``, in one order:
 the action -> its rewards -> the user's tally for the campaign -> the rule ->
 the campaign -> the ledger accounts (by primary key, inside ``wallets.post``).
+Extending a shared post's watch (``tracked_posts_watch``) updates the post's row
+right after the action and its rewards are locked, before anything later.
 Caps, counters and budgets are read and written on locked rows only.
 Idempotency: an action counts once (``SocialAction.key``), a snapshot pays once
 (``Reward.snapshot`` is unique), and every ledger movement has a key derived from
@@ -448,6 +450,7 @@ def action_key(*, action_type: str, user: User, merchant: Merchant, post: Tracke
     return f"{action_type.lower()}:{merchant.pk}:{user.pk}"
 
 
+@retry_on_conflict
 def action_record(
     *,
     user: User,

@@ -8,16 +8,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from social.matching import ShareCriterion
 from social.rate_limits import rate_windows_prune
 from social.selectors import tiktok_token_ids_due
 from social.services import (
     TikTokNotConnected,
     engagement_sync,
-    shares_discover,
     tiktok_profile_sync,
     tiktok_token_refresh,
 )
@@ -51,14 +48,3 @@ def tiktok_engagement_sync() -> dict[str, int | bool]:
         "users_skipped": result.users_skipped,
         "rate_limited": result.rate_limited,
     }
-
-
-def tiktok_shares_discover(*, user_id: int, criteria: list[dict]) -> list[int]:
-    """Discover shares for one user; ``criteria`` are ShareCriterion fields (for campaigns to enqueue)."""
-    user = get_user_model().objects.get(pk=user_id)
-    parsed = [ShareCriterion(**c) for c in criteria]
-    try:
-        posts = shares_discover(user=user, criteria=parsed, now=timezone.now())
-    except TikTokNotConnected:
-        return []
-    return [p.pk for p in posts]

@@ -4,6 +4,7 @@
 secure cookies, HSTS, no debug); see docs/configuration.md.
 """
 
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "social",
     "social.tiktok_login",
     "rewards",
+    "payouts",
     "webhooks",
     "api",
     "drf_spectacular_sidecar",
@@ -360,3 +362,33 @@ REWARDS_RISK_NEW_ACCOUNT_HOURS = env.int("REWARDS_RISK_NEW_ACCOUNT_HOURS", defau
 REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS = env.int("REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS", default=10)
 REWARDS_RISK_VIEWS_PER_FOLLOWER = env.int("REWARDS_RISK_VIEWS_PER_FOLLOWER", default=200)
 REWARDS_RISK_VIEWS_FLOOR = env.int("REWARDS_RISK_VIEWS_FLOOR", default=50_000)
+
+# --- Payouts (payouts/): SEPA credit transfers to people's IBANs (docs/payouts.md) ---
+PAYOUTS_MIN_AMOUNT = Decimal(env.str("PAYOUTS_MIN_AMOUNT", default="10.00"))  # EUR
+PAYOUTS_TAX_ID_ABOVE = Decimal(env.str("PAYOUTS_TAX_ID_ABOVE", default="2000.00"))  # EUR paid in a year
+# Off unless set: payouts below this amount of verified people with no risk signal skip the ops queue.
+PAYOUTS_AUTO_APPROVE_BELOW = (
+    Decimal(env.str("PAYOUTS_AUTO_APPROVE_BELOW"))
+    if env.str("PAYOUTS_AUTO_APPROVE_BELOW", default="")
+    else None
+)
+PAYOUTS_NEW_IBAN_HOLD_HOURS = env.int("PAYOUTS_NEW_IBAN_HOLD_HOURS", default=48)
+PAYOUTS_CODE_TTL_SECONDS = env.int("PAYOUTS_CODE_TTL_SECONDS", default=10 * 60)
+PAYOUTS_CODE_MAX_ATTEMPTS = 5
+PAYOUTS_CODES_PER_HOUR = env.int("PAYOUTS_CODES_PER_HOUR", default=5)
+PAYOUTS_MIN_AGE_YEARS = 18
+PAYOUTS_ARRIVAL_DAYS = (3, 7)  # business days, shown to the person
+PAYOUTS_REMITTANCE_TEXT = env.str("PAYOUTS_REMITTANCE_TEXT", default="TikJoy JoyBack payout")
+PAYOUTS_IBAN_HASH_KEY = env.str("PAYOUTS_IBAN_HASH_KEY", default=SECRET_KEY)
+PAYOUTS_OPS_EMAILS = env.list("PAYOUTS_OPS_EMAILS", default=[])
+# The debtor of every pain.001 file: the platform's account and its structured address.
+PAYOUTS_DEBTOR = {
+    "name": env.str("PAYOUTS_DEBTOR_NAME", default=PLATFORM_BANK_DETAILS["account_holder"]),
+    "iban": env.str("PAYOUTS_DEBTOR_IBAN", default=PLATFORM_BANK_DETAILS["iban"]),
+    "bic": env.str("PAYOUTS_DEBTOR_BIC", default=PLATFORM_BANK_DETAILS["bic"]),
+    "street": env.str("PAYOUTS_DEBTOR_STREET", default="Friedrichstrasse"),
+    "building_number": env.str("PAYOUTS_DEBTOR_BUILDING_NUMBER", default="123"),
+    "postcode": env.str("PAYOUTS_DEBTOR_POSTCODE", default="10117"),
+    "town": env.str("PAYOUTS_DEBTOR_TOWN", default="Berlin"),
+    "country": env.str("PAYOUTS_DEBTOR_COUNTRY", default="DE"),
+}

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
+    path("", include("payouts.urls")),  # /wallet/payouts/...
 ]
 
 if settings.SOCIAL_SANDBOX:  # the fakes of TikTok and WhatsApp (the sandbox app is installed only then)

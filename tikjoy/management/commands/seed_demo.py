@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from accounts.services import user_ensure_with_email
 from campaigns.demo import demo_seed
 from merchants.demo import demo_merchant_ensure
+from payouts.demo import demo_payouts_seed
 from rewards.demo import demo_rewards_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
@@ -103,6 +104,12 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"rewards: {line}")
+        for line in demo_payouts_seed(
+            people=[users["ana@demo.tikjoy.local"], users["ben@demo.tikjoy.local"]],
+            ops=users["ops@demo.tikjoy.local"],
+            now=timezone.now(),
+        ):
+            self.stdout.write(f"payouts: {line}")
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
         call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)

@@ -1,0 +1,466 @@
+"""Payouts in /ops/: the request queue, identities, SEPA batches (four eyes), bank files.
+
+Nothing here edits money or state directly: every button calls one service of
+``payouts.services`` per row, and the ledger records each movement.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from core.admin import ReadOnlyAdmin
+from payouts import sandbox_bank, selectors, services
+from payouts.models import (
+    BankAccount,
+    BankFile,
+    BankLine,
+    BatchState,
+    IdentityStatus,
+    PayeeIdentity,
+    Payout,
+    PayoutBatch,
+    PayoutEvent,
+)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, widget=forms.Textarea(attrs={"rows": 3}), help_text="The person sees it."
+    )
+
+
+def _each(modeladmin, request, queryset, apply, title: str) -> None:
+    done = 0
+    for obj in queryset.order_by("pk"):
+        try:
+            apply(obj)
+            done += 1
+        except services.PayoutError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+
+
+def _with_reason(modeladmin, request: HttpRequest, queryset: QuerySet, *, title: str, apply):
+    """Ask for a reason on an intermediate page, then apply ``apply(obj, reason)`` to each row."""
+    if "apply" in request.POST:
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            _each(modeladmin, request, queryset, lambda obj: apply(obj, form.cleaned_data["reason"]), title)
+            return None
+    else:
+        form = ReasonForm()
+    return TemplateResponse(
+        request,
+        "admin/payouts/reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "queryset": queryset,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+class PayoutEventInline(admin.TabularInline):
+    model = PayoutEvent
+    fields = ("at", "from_state", "to_state", "reason", "reason_code", "actor", "bank_file")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "requested_at",
+        "requested_by",
+        "amount",
+        "state",
+        "kyc",
+        "hold",
+        "risk",
+        "escalation",
+        "batch",
+    )
+    list_filter = ("state", "escalation")
+    search_fields = ("=id", "end_to_end_id", "requested_by__email", "creditor_name", "bank_account__iban")
+    list_select_related = ("requested_by", "bank_account", "batch", "requested_by__payee_identity")
+    ordering = ("-id",)
+    inlines = [PayoutEventInline]
+    actions = ["approve", "reject", "build_batch"]
+    readonly_fields = [f.name for f in Payout._meta.fields]
+
+    @admin.display(description="KYC")
+    def kyc(self, obj: Payout) -> str:
+        identity = getattr(obj.requested_by, "payee_identity", None)
+        return identity.get_status_display() if identity else "none given"
+
+    @admin.display(description="hold")
+    def hold(self, obj: Payout) -> str:
+        account = obj.bank_account
+        if account.is_blocked:
+            return f"blocked ({account.blocked_code})"
+        if account.payouts_hold_until > timezone.now():
+            return f"until {account.payouts_hold_until:%d %b %H:%M}"
+        return "-"
+
+    @admin.display(description="risk signals")
+    def risk(self, obj: Payout) -> str:
+        return "; ".join(services.payout_risk_signals(obj)) or "-"
+
+    @admin.action(description="Approve selected payouts")
+    def approve(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda p: services.payout_approve(payout_id=p.pk, actor=request.user, now=now),
+            "Approved",
+        )
+
+    @admin.action(description="Reject selected payouts (with a reason)")
+    def reject(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Reject payouts",
+            apply=lambda p, reason: services.payout_reject(
+                payout_id=p.pk, actor=request.user, reason=reason, now=now
+            ),
+        )
+
+    @admin.action(description="Build a SEPA file from all approved payouts")
+    def build_batch(self, request, queryset):
+        try:
+            batch = services.batch_build(actor=request.user, now=timezone.now())
+        except services.PayoutError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"Built {batch}. Another person must release it before it goes to the bank.",
+            messages.SUCCESS,
+        )
+        return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
+
+
+class SandboxAnswerForm(forms.Form):
+    reject = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: EndToEndId CODE (e.g. AC04); the bank rejects these in its pain.002.",
+    )
+    give_back = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: EndToEndId CODE (e.g. MD07); paid, then returned in the camt.054.",
+    )
+
+    @staticmethod
+    def _codes(value: str) -> dict[str, str]:
+        out = {}
+        for line in value.splitlines():
+            parts = line.split()
+            if len(parts) != 2 or len(parts[1]) != 4:
+                raise forms.ValidationError(
+                    f"{line!r}: write the EndToEndId, a space and a 4-letter ISO code."
+                )
+            out[parts[0]] = parts[1].upper()
+        return out
+
+    def clean_reject(self):
+        return self._codes(self.cleaned_data["reject"])
+
+    def clean_give_back(self):
+        return self._codes(self.cleaned_data["give_back"])
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(ReadOnlyAdmin):
+    list_display = (
+        "msg_id",
+        "state",
+        "count",
+        "control_sum",
+        "built_by",
+        "built_at",
+        "released_by",
+        "released_at",
+    )
+    list_filter = ("state",)
+    search_fields = ("msg_id", "pmt_inf_id")
+    ordering = ("-id",)
+    actions = ["release", "discard"]
+    exclude = ("xml",)
+    readonly_fields = (
+        "msg_id",
+        "pmt_inf_id",
+        "state",
+        "currency",
+        "count",
+        "control_sum",
+        "execution_date",
+        "built_by",
+        "built_at",
+        "released_by",
+        "released_at",
+        "file",
+    )
+
+    @admin.display(description="file")
+    def file(self, obj: PayoutBatch) -> str:
+        links = format_html(
+            '<a href="{}">Download {}</a>', reverse("admin:payouts_batch_xml", args=[obj.pk]), obj.filename
+        )
+        if settings.SOCIAL_SANDBOX and obj.state == BatchState.EXPORTED:
+            links += format_html(
+                ' · <a href="{}">Answer as the sandbox bank</a>',
+                reverse("admin:payouts_batch_sandbox", args=[obj.pk]),
+            )
+        return links
+
+    def get_urls(self):
+        return [
+            path("<int:batch_id>/xml/", self.admin_site.admin_view(self.xml_view), name="payouts_batch_xml"),
+            path(
+                "<int:batch_id>/sandbox-bank/",
+                self.admin_site.admin_view(self.sandbox_view),
+                name="payouts_batch_sandbox",
+            ),
+            *super().get_urls(),
+        ]
+
+    def xml_view(self, request, batch_id: int) -> HttpResponse:
+        batch = get_object_or_404(PayoutBatch, pk=batch_id)
+        response = HttpResponse(bytes(batch.xml), content_type="application/xml")
+        response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
+        return response
+
+    def sandbox_view(self, request, batch_id: int) -> HttpResponse:
+        batch = get_object_or_404(PayoutBatch, pk=batch_id, state=BatchState.EXPORTED)
+        if not settings.SOCIAL_SANDBOX:
+            self.message_user(request, "The sandbox bank only answers in sandbox mode.", messages.ERROR)
+            return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
+        form = SandboxAnswerForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            answer = sandbox_bank.BankAnswer(
+                reject=form.cleaned_data["reject"], give_back=form.cleaned_data["give_back"]
+            )
+            try:
+                results = sandbox_bank.answer_and_import(
+                    batch=batch, answer=answer, actor=request.user, now=timezone.now()
+                )
+            except services.PayoutError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                for result in results:
+                    self.message_user(request, f"{result.bank_file}: {result.summary()}", messages.SUCCESS)
+                return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
+        return TemplateResponse(
+            request,
+            "admin/payouts/sandbox_bank.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Sandbox bank: answer {batch.msg_id}",
+                "form": form,
+                "batch": batch,
+                "payouts": batch.payouts.order_by("pk")[:200],
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(description="Release selected files to the bank (four eyes: not the builder)")
+    def release(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda b: services.batch_release(batch_id=b.pk, actor=request.user, now=now),
+            "Released",
+        )
+
+    @admin.action(description="Discard selected files (payouts go back to the approved queue)")
+    def discard(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda b: services.batch_discard(batch_id=b.pk, actor=request.user, now=now),
+            "Discarded",
+        )
+
+
+class BankLineInline(admin.TabularInline):
+    model = BankLine
+    fields = ("reference", "end_to_end_id", "amount", "status", "reason_code", "payout", "outcome")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    max_num = 0
+
+
+class BankFileUploadForm(forms.Form):
+    file = forms.FileField(help_text="A pain.002, camt.054 or camt.053 XML file from the bank.")
+
+
+@admin.register(BankFile)
+class BankFileAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "msg_id", "name", "uploaded_by", "uploaded_at", "summary")
+    list_filter = ("kind",)
+    search_fields = ("msg_id", "name", "sha256", "lines__end_to_end_id")
+    ordering = ("-id",)
+    exclude = ("raw",)
+    inlines = [BankLineInline]
+    change_list_template = "admin/payouts/bankfile_change_list.html"
+
+    def get_urls(self):
+        return [
+            path("upload/", self.admin_site.admin_view(self.upload_view), name="payouts_bankfile_upload"),
+            path(
+                "<int:file_id>/raw/", self.admin_site.admin_view(self.raw_view), name="payouts_bankfile_raw"
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request) -> HttpResponse:
+        if not self.has_view_permission(request) or not request.user.has_perm("payouts.add_bankfile"):
+            self.message_user(request, "You may not import bank files.", messages.ERROR)
+            return redirect(reverse("admin:payouts_bankfile_changelist"))
+        form = BankFileUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = services.bank_file_import(
+                    raw=upload.read(), name=upload.name, actor=request.user, now=timezone.now()
+                )
+            except services.PayoutError as exc:
+                form.add_error("file", str(exc))
+            else:
+                self.message_user(request, f"{result.bank_file}: {result.summary()}", messages.SUCCESS)
+                return redirect(reverse("admin:payouts_bankfile_change", args=[result.bank_file.pk]))
+        return TemplateResponse(
+            request,
+            "admin/payouts/upload.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Import a bank file",
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+    def raw_view(self, request, file_id: int) -> HttpResponse:
+        bank_file = get_object_or_404(BankFile, pk=file_id)
+        response = HttpResponse(bytes(bank_file.raw), content_type="application/octet-stream")
+        response["Content-Disposition"] = f'attachment; filename="bank-file-{bank_file.pk}.xml"'
+        return response
+
+
+@admin.register(PayeeIdentity)
+class PayeeIdentityAdmin(ReadOnlyAdmin):
+    list_display = (
+        "user",
+        "legal_name",
+        "date_of_birth",
+        "country",
+        "tax_id",
+        "status",
+        "submitted_at",
+        "reviewed_by",
+    )
+    list_filter = ("status",)
+    search_fields = ("legal_name", "user__email", "tax_id")
+    actions = ["verify", "ask_for_more"]
+
+    @admin.action(description="Mark selected people verified")
+    def verify(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset.exclude(status=IdentityStatus.VERIFIED),
+            lambda i: services.identity_review(
+                identity=i, actor=request.user, verified=True, reason="", now=now
+            ),
+            "Verified",
+        )
+
+    @admin.action(description="Ask selected people for more (with a reason)")
+    def ask_for_more(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Ask for more",
+            apply=lambda i, reason: services.identity_review(
+                identity=i, actor=request.user, verified=False, reason=reason, now=now
+            ),
+        )
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "user",
+        "holder_name",
+        "masked",
+        "bic",
+        "sepa_eea",
+        "shared",
+        "payouts_hold_until",
+        "blocked_code",
+        "retired_at",
+    )
+    list_filter = ("sepa_eea", "country")
+    search_fields = ("holder_name", "user__email", "iban")
+    exclude = ("iban_hash",)
+    actions = ["end_hold"]
+
+    @admin.action(description="End the payout hold (after confirming the change with the person)")
+    def end_hold(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="End the hold",
+            apply=lambda a, reason: services.bank_account_hold_end(
+                account_id=a.pk, actor=request.user, reason=reason, now=now
+            ),
+        )
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        return queryset
+
+    @admin.display(description="IBAN")
+    def masked(self, obj: BankAccount) -> str:
+        return obj.iban_masked
+
+    @admin.display(description="people with this IBAN")
+    def shared(self, obj: BankAccount) -> int:
+        return selectors.iban_shared_counts([obj.iban_hash]).get(obj.iban_hash, 1)

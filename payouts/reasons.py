@@ -1,0 +1,112 @@
+"""ISO 20022 status and return reason codes: what the person is told, and what happens next.
+
+Codes from the ISO external code list (ExternalStatusReason1Code /
+ExternalReturnReason1Code) as the EPC's SEPA credit transfer rulebook uses them.
+
+- ``BLOCK_IBAN``: the account itself is wrong or closed; the bank details are
+  blocked until the person edits them (a retry would fail the same way).
+- ``COMPLIANCE``: regulatory or deceased; goes to compliance, never retried, and
+  the bank details are blocked too.
+- ``OPS``: our own data was wrong; ops are alerted; the person may ask again.
+- ``RETRY``: nothing wrong with the details; the person may ask again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    BLOCK_IBAN = "BLOCK_IBAN"
+    COMPLIANCE = "COMPLIANCE"
+    OPS = "OPS"
+    RETRY = "RETRY"
+
+
+@dataclass(frozen=True)
+class ReasonCode:
+    code: str
+    message: str
+    action: Action
+
+
+_CHECK_DETAILS = "Please check your bank details and enter them again before asking for another payout."
+_CODES = [
+    ReasonCode("AC01", f"Your bank says the IBAN is not correct. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
+    ReasonCode("AC04", f"Your bank says this account is closed. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
+    ReasonCode("AC06", f"Your bank says this account is blocked. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
+    ReasonCode(
+        "AC13",
+        f"Your bank says this account can't receive this kind of payment. {_CHECK_DETAILS}",
+        Action.BLOCK_IBAN,
+    ),
+    ReasonCode(
+        "AG01", f"Your bank says this account can't receive transfers. {_CHECK_DETAILS}", Action.BLOCK_IBAN
+    ),
+    ReasonCode(
+        "AG02",
+        "The bank could not process the transfer. We are looking into it; you can ask again.",
+        Action.OPS,
+    ),
+    ReasonCode("BE04", f"Your bank needs the account holder's address. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
+    ReasonCode(
+        "RR03",
+        f"Your bank says the account holder's name or address is missing. {_CHECK_DETAILS}",
+        Action.BLOCK_IBAN,
+    ),
+    ReasonCode(
+        "MS03", f"Your bank refused the transfer without giving a reason. {_CHECK_DETAILS}", Action.BLOCK_IBAN
+    ),
+    ReasonCode("MS02", f"The account holder refused the transfer. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
+    ReasonCode(
+        "RR04",
+        "Your bank refused the transfer for regulatory reasons. Our compliance team will contact you.",
+        Action.COMPLIANCE,
+    ),
+    ReasonCode(
+        "MD07",
+        "The bank told us the account holder has died. Our compliance team will contact the account's contact.",
+        Action.COMPLIANCE,
+    ),
+    ReasonCode(
+        "RR01",
+        "The transfer was refused because of a mistake in our data. We are fixing it; you can ask again.",
+        Action.OPS,
+    ),
+    ReasonCode(
+        "RR02",
+        "The transfer was refused because of a mistake in our data. We are fixing it; you can ask again.",
+        Action.OPS,
+    ),
+    ReasonCode(
+        "FF01",
+        "The transfer was refused because of a mistake in our file. We are fixing it; you can ask again.",
+        Action.OPS,
+    ),
+    ReasonCode(
+        "AM05", "The bank saw this transfer twice and refused the copy. You can ask again.", Action.OPS
+    ),
+    ReasonCode(
+        "CUST", "The transfer was returned at the account holder's request. You can ask again.", Action.RETRY
+    ),
+    ReasonCode("FOCR", "The transfer was returned after a recall. You can ask again.", Action.RETRY),
+    ReasonCode(
+        "DUPL", "The bank saw this transfer twice and returned the copy. You can ask again.", Action.OPS
+    ),
+    ReasonCode("TM01", "The bank received the transfer too late. You can ask again.", Action.RETRY),
+]
+REASON_CODES: dict[str, ReasonCode] = {reason.code: reason for reason in _CODES}
+
+_UNKNOWN_MESSAGE = (
+    "The bank did not accept the transfer (code {code}). We are looking into it; you can ask again."
+)
+
+
+def reason_for(code: str) -> ReasonCode:
+    """The mapping for ``code``; an unknown code alerts ops and lets the person ask again."""
+    code = (code or "").strip().upper()[:4]
+    known = REASON_CODES.get(code)
+    if known:
+        return known
+    return ReasonCode(code or "NARR", _UNKNOWN_MESSAGE.format(code=code or "none given"), Action.OPS)

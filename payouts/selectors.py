@@ -1,0 +1,93 @@
+"""Reads of the payouts app: what the person's payouts page and the ops queue show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, QuerySet
+from moneyed import Money
+
+from accounts.models import User
+from payouts.models import BankAccount, PayeeIdentity, Payout, PayoutState
+from wallets.models import Purpose, owner_key
+from wallets.services import account_for, balance
+
+
+def add_business_days(day: date, days: int) -> date:
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def expected_arrival(payout: Payout) -> str:
+    """What the person is told about when the money arrives."""
+    low, high = settings.PAYOUTS_ARRIVAL_DAYS
+    if payout.state in (PayoutState.EXPORTED, PayoutState.ACCEPTED) and payout.exported_at:
+        start = payout.exported_at.date()
+        return f"between {add_business_days(start, low):%d %b} and {add_business_days(start, high):%d %b %Y}"
+    if payout.state in (PayoutState.REQUESTED, PayoutState.APPROVED):
+        start = add_business_days(payout.requested_at.date(), 1)
+        return (
+            f"{low} to {high} business days after we send it, "
+            f"so about {add_business_days(start, low):%d %b} to {add_business_days(start, high):%d %b %Y}"
+        )
+    return ""
+
+
+def current_bank_account(*, owner) -> BankAccount | None:
+    owner_type, owner_id = owner_key(owner)
+    return BankAccount.objects.current().filter(owner_type=owner_type, owner_id=owner_id).first()
+
+
+def payouts_for(*, owner) -> QuerySet[Payout]:
+    owner_type, owner_id = owner_key(owner)
+    return (
+        Payout.objects.filter(owner_type=owner_type, owner_id=owner_id)
+        .select_related("bank_account")
+        .order_by("-requested_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class PayoutsPage:
+    available: Money
+    bank_account: BankAccount | None
+    on_hold: bool
+    identity: PayeeIdentity | None
+    payouts: list[dict]
+    minimum: Money
+
+
+def payouts_page_get(*, user: User, now: datetime) -> PayoutsPage:
+    account = current_bank_account(owner=user)
+    rows = [
+        {
+            "payout": payout,
+            "arrival": expected_arrival(payout),
+            "cancellable": payout.state in (PayoutState.REQUESTED, PayoutState.APPROVED)
+            and not payout.batch_id,
+        }
+        for payout in payouts_for(owner=user)[:50]
+    ]
+    return PayoutsPage(
+        available=balance(account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency="EUR")),
+        bank_account=account,
+        on_hold=bool(account and account.payouts_hold_until > now),
+        identity=PayeeIdentity.objects.filter(user=user).first(),
+        payouts=rows,
+        minimum=Money(settings.PAYOUTS_MIN_AMOUNT, "EUR"),
+    )
+
+
+def iban_shared_counts(hashes: list[str]) -> dict[str, int]:
+    """How many different owners stand behind each IBAN hash."""
+    rows = (
+        BankAccount.objects.filter(iban_hash__in=hashes)
+        .values("iban_hash")
+        .annotate(owners=Count("owner_id", distinct=True))
+    )
+    return {row["iban_hash"]: row["owners"] for row in rows}

@@ -1,0 +1,1201 @@
+"""Every write of the payouts app.
+
+Ledger postings (kind, from -> to), all per owner except the bank:
+
+- ``PAYOUT_REQUEST``  user:available -> payout:pending (the reserve)
+- ``PAYOUT_EXPORT``   payout:pending -> payout:in_transit (the file is released)
+- ``PAYOUT_PAID``     payout:in_transit -> platform:bank (the money left the bank)
+- ``PAYOUT_RELEASE``  payout:pending or payout:in_transit -> user:available (cancelled or rejected)
+- ``PAYOUT_RETURN``   platform:bank -> user:available (paid, then returned by the payee's bank)
+
+Locks are taken in one order: payout rows by primary key, then the ledger's
+accounts by primary key (inside ``wallets.services.post``/``post_many``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from moneyed import Money
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from accounts.models import User
+from core.errors import DomainError
+from core.tasks import after_commit, mail_after_commit
+from payouts import sepa
+from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
+from payouts.countries import sepa_country
+from payouts.epc import epc_name, epc_remittance
+from payouts.models import (
+    IN_FLIGHT_STATES,
+    OPEN_STATES,
+    BankAccount,
+    BankDetailsChallenge,
+    BankFile,
+    BankLine,
+    BatchState,
+    CodeChannel,
+    Escalation,
+    IdentityStatus,
+    PayeeIdentity,
+    Payout,
+    PayoutBatch,
+    PayoutEvent,
+    PayoutState,
+)
+from payouts.reasons import Action, reason_for
+from rewards.models import Ban
+from social.whatsapp import WhatsAppSendError, whatsapp_code_send
+from wallets.models import PLATFORM, Account, Purpose, owner_key
+from wallets.money import is_at_precision
+from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post_many, transfer
+
+logger = logging.getLogger(__name__)
+
+PAYOUT_CURRENCY = "EUR"  # SEPA credit transfers are in euro
+
+
+class PayoutError(DomainError):
+    """A payout, bank-details or batch operation that can't be done; the message is for the person."""
+
+
+class BankDetailsError(PayoutError):
+    pass
+
+
+class IdentityError(PayoutError):
+    pass
+
+
+class BatchError(PayoutError):
+    pass
+
+
+class BankFileRejected(PayoutError):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Bank details
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    holder_name: str
+    street: str
+    building_number: str
+    postcode: str
+    town: str
+    country: str
+    iban: str
+    bic: str
+    bank_name: str
+    sepa_eea: bool
+
+    def as_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def iban_hash(iban: str) -> str:
+    """A keyed hash of the compact IBAN: finds the same IBAN behind several people without exposing it."""
+    key = settings.PAYOUTS_IBAN_HASH_KEY.encode()
+    return hmac.new(key, iban.encode(), hashlib.sha256).hexdigest()
+
+
+def iban_check(raw: str) -> IBAN:
+    """The IBAN, validated (checksum and BBAN) and reachable by SEPA according to our own country table."""
+    try:
+        iban = IBAN(raw or "")
+    except SchwiftyException as exc:
+        raise BankDetailsError(
+            f"This IBAN is not valid ({exc}). Check it against your bank statement."
+        ) from None
+    country = sepa_country(iban.country_code)
+    if country is None:
+        raise BankDetailsError(
+            f"We can only pay to accounts in the SEPA area; an IBAN starting with {iban.country_code} is outside it."
+        )
+    return iban
+
+
+def bank_details_clean(
+    *, holder_name: str, street: str, building_number: str, postcode: str, town: str, country: str, iban: str
+) -> BankDetails:
+    checked = iban_check(iban)
+    holder = " ".join((holder_name or "").split())
+    if not epc_name(holder):
+        raise BankDetailsError("Enter the account holder's name as your bank knows it.")
+    if not (street or "").strip() or not (postcode or "").strip() or not (town or "").strip():
+        raise BankDetailsError("Enter the account holder's full address: street, postcode and town.")
+    if sepa_country(country) is None:
+        raise BankDetailsError("The account holder's address must be in a SEPA country.")
+    bic, bank_name = "", ""
+    try:
+        if checked.bic is not None:
+            bic = str(checked.bic)
+            bank_name = checked.bank_name or ""
+    except SchwiftyException:
+        bic = ""
+    return BankDetails(
+        holder_name=holder[:140],
+        street=street.strip()[:70],
+        building_number=(building_number or "").strip()[:16],
+        postcode=postcode.strip()[:16],
+        town=town.strip()[:35],
+        country=country.upper(),
+        iban=checked.compact,
+        bic=bic,
+        bank_name=bank_name[:140],
+        sepa_eea=sepa_country(checked.country_code).eea,
+    )
+
+
+def _code_hash(challenge_salt: str, code: str) -> str:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"{challenge_salt}:{code}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _code_channel(user: User) -> tuple[str, str]:
+    """E-mail when the person has one, else WhatsApp to their verified phone."""
+    if user.email:
+        return CodeChannel.EMAIL, user.email
+    if user.phone and user.phone_verified:
+        return CodeChannel.WHATSAPP, user.phone
+    raise BankDetailsError(
+        "We need a way to send you a code first: sign in with WhatsApp or add an e-mail address."
+    )
+
+
+def bank_details_change_allowed(*, owner) -> None:
+    owner_type, owner_id = owner_key(owner)
+    if Payout.objects.filter(owner_type=owner_type, owner_id=owner_id, state__in=OPEN_STATES).exists():
+        raise BankDetailsError(
+            "A payout you asked for is still waiting to be sent. Cancel it first, then change your bank details."
+        )
+
+
+def bank_details_challenge_start(*, user: User, details: BankDetails, now: datetime) -> BankDetailsChallenge:
+    """Keep the new details aside and send a one-time code to the person's own contact."""
+    bank_details_change_allowed(owner=user)
+    channel, destination = _code_channel(user)
+    recent = BankDetailsChallenge.objects.filter(user=user, created_at__gte=now - timedelta(hours=1)).count()
+    if recent >= settings.PAYOUTS_CODES_PER_HOUR:
+        raise BankDetailsError("Too many codes were sent in the last hour. Please try again later.")
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(8)
+    with transaction.atomic(durable=True):
+        challenge = BankDetailsChallenge.objects.create(
+            user=user,
+            channel=channel,
+            destination=destination,
+            code_hash=f"{salt}${_code_hash(salt, code)}",
+            details=details.as_json(),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.PAYOUTS_CODE_TTL_SECONDS),
+        )
+        if channel == CodeChannel.EMAIL:
+            mail_after_commit(
+                subject="[TikJoy] Your code to change your bank details",
+                message=(
+                    f"Your code is {code}. It is valid for {settings.PAYOUTS_CODE_TTL_SECONDS // 60} minutes.\n\n"
+                    f"Someone asked to pay your TikJoy balance to the account ending {details.iban[-4:]}. "
+                    "If it wasn't you, don't share the code and write to us."
+                ),
+                recipient_list=[destination],
+            )
+    if channel == CodeChannel.WHATSAPP:
+        # Sent after the commit, never inside it; a refusal is the person's to see.
+        try:
+            whatsapp_code_send(to=destination, code=code)
+        except WhatsAppSendError as exc:
+            raise BankDetailsError(exc.user_message) from None
+    return challenge
+
+
+def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datetime) -> BankAccount:
+    """Check the one-time code; the new details replace the old ones and a payout hold starts."""
+    with transaction.atomic(durable=True):
+        challenge = (
+            BankDetailsChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
+        )
+        if challenge is None or challenge.used_at is not None:
+            raise BankDetailsError("This code is no longer valid. Enter your bank details again.")
+        if challenge.expires_at <= now or challenge.attempts >= settings.PAYOUTS_CODE_MAX_ATTEMPTS:
+            raise BankDetailsError("This code has expired. Enter your bank details again to get a new one.")
+        salt, expected = challenge.code_hash.split("$", 1)
+        if not hmac.compare_digest(expected, _code_hash(salt, (code or "").strip())):
+            challenge.attempts += 1
+            challenge.save(update_fields=["attempts"])
+            left = settings.PAYOUTS_CODE_MAX_ATTEMPTS - challenge.attempts
+            raise_after = BankDetailsError(
+                f"That code is not right. {left} attempt{'s' if left != 1 else ''} left."
+                if left
+                else "That code is not right, and that was the last attempt. Enter your bank details again."
+            )
+        else:
+            raise_after = None
+            challenge.used_at = now
+            challenge.save(update_fields=["used_at"])
+            account = _bank_account_replace(user=user, details=BankDetails(**challenge.details), now=now)
+    if raise_after is not None:
+        raise raise_after
+    return account
+
+
+def bank_account_replace(*, user: User, details: BankDetails, now: datetime) -> BankAccount:
+    """New bank details take effect for a person who already proved it is them (the demo seed, ops tools).
+
+    The person's own pages go through ``bank_details_challenge_start`` and ``bank_details_confirm``.
+    """
+    with transaction.atomic(durable=True):
+        return _bank_account_replace(user=user, details=details, now=now)
+
+
+def _bank_account_replace(*, user: User, details: BankDetails, now: datetime) -> BankAccount:
+    owner_type, owner_id = owner_key(user)
+    # Lock the owner's payouts first (primary-key order), then refuse if one is still open.
+    list(
+        Payout.objects.select_for_update()
+        .filter(owner_type=owner_type, owner_id=owner_id, state__in=OPEN_STATES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    bank_details_change_allowed(owner=user)
+    previous = (
+        BankAccount.objects.select_for_update()
+        .current()
+        .filter(owner_type=owner_type, owner_id=owner_id)
+        .first()
+    )
+    if previous is not None:
+        previous.retired_at = now
+        previous.save(update_fields=["retired_at"])
+    hold_until = now + timedelta(hours=settings.PAYOUTS_NEW_IBAN_HOLD_HOURS)
+    account = BankAccount.objects.create(
+        owner_type=owner_type,
+        owner_id=owner_id,
+        user=user,
+        holder_name=details.holder_name,
+        street=details.street,
+        building_number=details.building_number,
+        postcode=details.postcode,
+        town=details.town,
+        country=details.country,
+        iban=details.iban,
+        iban_hash=iban_hash(details.iban),
+        bic=details.bic,
+        bank_name=details.bank_name,
+        sepa_eea=details.sepa_eea,
+        payouts_hold_until=hold_until,
+        created_at=now,
+    )
+    what = "changed" if previous else "added"
+    mail_after_commit(
+        subject=f"[TikJoy] Your bank details were {what}",
+        message=(
+            f"The bank account for your TikJoy payouts was {what} on {now:%d %b %Y %H:%M} UTC: "
+            f"{account.iban_masked}, holder {account.holder_name}.\n"
+            f"Payouts to it can start after {hold_until:%d %b %Y %H:%M} UTC.\n"
+            + (f"The previous account was {previous.iban_masked}.\n" if previous else "")
+            + "If this wasn't you, write to us at once: nothing will be paid during the hold."
+        ),
+        recipient_list=[user.email or ""],
+    )
+    return account
+
+
+def bank_account_hold_end(*, account_id: int, actor: User, reason: str, now: datetime) -> BankAccount:
+    """Ops end the 48-hour hold early, after confirming the change with the person (the reason is kept)."""
+    if not reason.strip():
+        raise BankDetailsError("Say how the change was confirmed with the person.")
+    with transaction.atomic(durable=True):
+        account = BankAccount.objects.select_for_update().filter(pk=account_id).first()
+        if account is None or account.retired_at is not None:
+            raise BankDetailsError("These bank details were replaced; nothing to do.")
+        if account.payouts_hold_until <= now:
+            raise BankDetailsError("These bank details are not on hold.")
+        account.payouts_hold_until = now
+        account.hold_ended_by = actor
+        account.hold_end_reason = reason.strip()[:300]
+        account.save(update_fields=["payouts_hold_until", "hold_ended_by", "hold_end_reason"])
+    return account
+
+
+def bank_account_block(*, account: BankAccount, code: str, reason: str, now: datetime) -> None:
+    """The bank said this account is wrong: no payout to it until the person enters details again."""
+    if account.blocked_at is None:
+        account.blocked_at = now
+        account.blocked_code = code[:4]
+        account.blocked_reason = reason[:300]
+        account.save(update_fields=["blocked_at", "blocked_code", "blocked_reason"])
+
+
+# ---------------------------------------------------------------------------
+# Identity
+# ---------------------------------------------------------------------------
+
+
+def identity_submit(
+    *,
+    user: User,
+    legal_name: str,
+    date_of_birth: date,
+    street: str,
+    building_number: str,
+    postcode: str,
+    town: str,
+    country: str,
+    tax_id: str = "",
+    now: datetime,
+) -> PayeeIdentity:
+    """Record (or correct) who the person is; it waits for ops to check it again."""
+    if not " ".join((legal_name or "").split()):
+        raise IdentityError("Enter your full legal name.")
+    age = (now.date() - date_of_birth).days / 365.25
+    if age < settings.PAYOUTS_MIN_AGE_YEARS:
+        raise IdentityError(f"Payouts are for people aged {settings.PAYOUTS_MIN_AGE_YEARS} or over.")
+    if age > 120:
+        raise IdentityError("Check your date of birth.")
+    if not street.strip() or not postcode.strip() or not town.strip() or not country:
+        raise IdentityError("Enter your full address: street, postcode, town and country.")
+    values = {
+        "legal_name": " ".join(legal_name.split())[:140],
+        "date_of_birth": date_of_birth,
+        "street": street.strip()[:70],
+        "building_number": building_number.strip()[:16],
+        "postcode": postcode.strip()[:16],
+        "town": town.strip()[:35],
+        "country": country.upper()[:2],
+        "tax_id": (tax_id or "").strip()[:32],
+        "status": IdentityStatus.SUBMITTED,
+        "status_reason": "",
+        "submitted_at": now,
+        "reviewed_by": None,
+        "reviewed_at": None,
+    }
+    with transaction.atomic(durable=True):
+        identity, _ = PayeeIdentity.objects.update_or_create(user=user, defaults=values)
+    return identity
+
+
+def identity_review(
+    *, identity: PayeeIdentity, actor: User, verified: bool, reason: str, now: datetime
+) -> None:
+    """Ops mark a person verified, or ask for more with a reason the person sees."""
+    if not verified and not reason.strip():
+        raise IdentityError("Say what you need from the person.")
+    with transaction.atomic(durable=True):
+        PayeeIdentity.objects.filter(pk=identity.pk).update(
+            status=IdentityStatus.VERIFIED if verified else IdentityStatus.MORE_INFO,
+            status_reason="" if verified else reason.strip()[:300],
+            reviewed_by=actor,
+            reviewed_at=now,
+        )
+        mail_after_commit(
+            subject="[TikJoy] Your identity for payouts",
+            message=(
+                "We checked your details: you can be paid out."
+                if verified
+                else f"We need more from you before we can pay you out: {reason.strip()}"
+            ),
+            recipient_list=[identity.user.email or ""],
+        )
+
+
+def yearly_paid_total(*, owner, year: int) -> Decimal:
+    """What was asked for or paid this calendar year (everything not cancelled, rejected or returned)."""
+    owner_type, owner_id = owner_key(owner)
+    total = Payout.objects.filter(
+        owner_type=owner_type,
+        owner_id=owner_id,
+        requested_at__year=year,
+        state__in=[*OPEN_STATES, *IN_FLIGHT_STATES, PayoutState.PAID],
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal(0)
+
+
+def tax_id_needed(*, user: User, amount: Decimal, now: datetime) -> bool:
+    return yearly_paid_total(owner=user, year=now.year) + amount > settings.PAYOUTS_TAX_ID_ABOVE
+
+
+# ---------------------------------------------------------------------------
+# Payouts: request, cancel, approve, reject
+# ---------------------------------------------------------------------------
+
+
+def _event(
+    payout: Payout,
+    *,
+    to_state: str,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    code: str = "",
+    bank_file: BankFile | None = None,
+) -> PayoutEvent:
+    event = PayoutEvent(
+        payout=payout,
+        from_state=payout.state,
+        to_state=to_state,
+        reason=reason[:500],
+        reason_code=code,
+        actor=actor,
+        bank_file=bank_file,
+        at=now,
+    )
+    payout.state = to_state
+    return event
+
+
+def _notify(payouts: Iterable[Payout]) -> None:
+    """Tell each person about their payout's new state, from the worker once this transaction commits."""
+    by_state: dict[str, list[int]] = {}
+    for payout in payouts:
+        by_state.setdefault(payout.state, []).append(payout.pk)
+    for state, ids in by_state.items():
+        for offset in range(0, len(ids), 500):
+            after_commit("payouts.tasks.payouts_notify", payout_ids=ids[offset : offset + 500], state=state)
+
+
+def _ops_alert(subject: str, message: str) -> None:
+    mail_after_commit(
+        subject=f"[TikJoy ops] {subject}", message=message, recipient_list=list(settings.PAYOUTS_OPS_EMAILS)
+    )
+
+
+def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
+    """Reserve ``amount`` of the person's available balance for a payout to their bank account."""
+    if str(amount.currency) != PAYOUT_CURRENCY:
+        raise PayoutError("Payouts are made in euro by SEPA transfer.")
+    if amount.amount <= 0 or not is_at_precision(amount):
+        raise PayoutError("Enter an amount in euro and cents, e.g. 25.50.")
+    minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
+    if amount < minimum:
+        raise PayoutError(f"The smallest payout is {minimum}.")
+    if Ban.objects.filter(user=user).exists():
+        raise PayoutError(
+            "Your account is banned, so it can't be paid out. Write to us if you think this is wrong."
+        )
+    identity = PayeeIdentity.objects.filter(user=user).first()
+    if identity is None:
+        raise IdentityError(
+            "Before your first payout, tell us who you are: legal name, date of birth and address."
+        )
+    if identity.status == IdentityStatus.MORE_INFO:
+        raise IdentityError(f"We need more from you before paying out: {identity.status_reason}")
+    if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
+        raise IdentityError(
+            f"Payouts above {settings.PAYOUTS_TAX_ID_ABOVE} EUR in a year need your tax id. Add it to your identity."
+        )
+    owner_type, owner_id = owner_key(user)
+    account = BankAccount.objects.current().filter(owner_type=owner_type, owner_id=owner_id).first()
+    if account is None:
+        raise BankDetailsError("Add your bank details first.")
+    if account.is_blocked:
+        raise BankDetailsError(f"{account.blocked_reason} Enter your bank details again.")
+    if account.payouts_hold_until > now:
+        raise BankDetailsError(
+            f"Your new bank details can be used from {account.payouts_hold_until:%d %b %Y %H:%M} UTC "
+            "(a 48-hour safety hold after any change)."
+        )
+    available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
+    pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
+    try:
+        with transaction.atomic(durable=True):
+            payout = Payout.objects.create(
+                owner_type=owner_type,
+                owner_id=owner_id,
+                requested_by=user,
+                bank_account=account,
+                amount=amount.amount,
+                currency=PAYOUT_CURRENCY,
+                state=PayoutState.REQUESTED,
+                end_to_end_id=new_end_to_end_id(),
+                creditor_name=epc_name(account.holder_name),
+                remittance=epc_remittance(settings.PAYOUTS_REMITTANCE_TEXT),
+                reason="Waiting for our check.",
+                requested_at=now,
+            )
+            PayoutEvent.objects.create(
+                payout=payout,
+                from_state="",
+                to_state=PayoutState.REQUESTED,
+                reason="Asked by the person",
+                actor=user,
+                at=now,
+            )
+            transfer(
+                source=available,
+                destination=pending,
+                amount=amount,
+                kind="PAYOUT_REQUEST",
+                reason=f"Payout {payout.end_to_end_id} requested",
+                idempotency_key=f"payout:{payout.pk}:request",
+                actor=user,
+                subject=payout,
+            )
+            if _auto_approvable(payout, identity=identity):
+                event = _event(
+                    payout,
+                    to_state=PayoutState.APPROVED,
+                    reason=f"Approved automatically: below {settings.PAYOUTS_AUTO_APPROVE_BELOW} EUR, "
+                    "identity verified, no risk signal",
+                    actor=None,
+                    now=now,
+                )
+                payout.approved_at = now
+                payout.reason = "Approved; it goes out with our next bank transfer."
+                payout.save(update_fields=["state", "approved_at", "reason"])
+                event.save()
+            _notify([payout])
+    except InsufficientFunds:
+        raise PayoutError("That is more than your available balance.") from None
+    return payout
+
+
+def _auto_approvable(payout: Payout, *, identity: PayeeIdentity) -> bool:
+    """Optional (``PAYOUTS_AUTO_APPROVE_BELOW``, off by default): small payouts of verified people
+    with no risk signal skip the ops queue; the file still needs two people."""
+    limit = settings.PAYOUTS_AUTO_APPROVE_BELOW
+    return (
+        limit is not None
+        and payout.amount < limit
+        and identity.status == IdentityStatus.VERIFIED
+        and not payout_risk_signals(payout)
+    )
+
+
+def new_end_to_end_id() -> str:
+    return "TJP" + uuid.uuid4().hex[:24].upper()
+
+
+def _locked(payout_id: int) -> Payout:
+    payout = (
+        Payout.objects.select_for_update(of=("self",))
+        .select_related("requested_by", "bank_account")
+        .filter(pk=payout_id)
+        .first()
+    )
+    if payout is None:
+        raise PayoutError("There is no such payout.")
+    return payout
+
+
+def _owner_ref(payout: Payout):
+    return _OwnerRef(payout.owner_type, payout.owner_id)
+
+
+class _OwnerMeta:
+    def __init__(self, label: str):
+        self.label_lower = label
+
+
+class _OwnerRef:
+    """A ledger owner known only by its key (``wallets.models.owner_key`` reads these two attributes)."""
+
+    def __init__(self, label: str, pk: int):
+        self._meta = _OwnerMeta(label)
+        self.pk = pk
+
+
+def _release_posting(payout: Payout, *, source_purpose: str, reason: str, actor: User | None) -> Posting:
+    owner = _owner_ref(payout)
+    source = account_for(owner=owner, purpose=source_purpose, currency=payout.currency)
+    available = account_for(owner=owner, purpose=Purpose.USER_AVAILABLE, currency=payout.currency)
+    return Posting(
+        entries=[(source, -payout.money), (available, payout.money)],
+        kind="PAYOUT_RELEASE",
+        reason=reason,
+        idempotency_key=f"payout:{payout.pk}:release",
+        actor=actor,
+        subject=payout,
+    )
+
+
+def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
+    """The person takes back a payout that was not sent yet; the reserve returns to available."""
+    with transaction.atomic(durable=True):
+        payout = _locked(payout_id)
+        if payout.requested_by_id != user.pk:
+            raise PayoutError("This payout is not yours.")
+        if payout.state not in OPEN_STATES or payout.batch_id is not None:
+            raise PayoutError("This payout is already on its way to the bank and can't be cancelled.")
+        event = _event(
+            payout, to_state=PayoutState.CANCELLED, reason="Cancelled by the person", actor=user, now=now
+        )
+        payout.reason = "You cancelled it."
+        payout.closed_at = now
+        payout.save(update_fields=["state", "reason", "closed_at"])
+        event.save()
+        post_many(
+            [
+                _release_posting(
+                    payout,
+                    source_purpose=Purpose.PAYOUT_PENDING,
+                    reason=f"Payout {payout.end_to_end_id} cancelled",
+                    actor=user,
+                )
+            ]
+        )
+        _notify([payout])
+    return payout
+
+
+def payout_risk_signals(payout: Payout) -> list[str]:
+    """Why ops should look twice: the same IBAN behind other people, a ban, a fresh account."""
+    signals = []
+    account = payout.bank_account
+    others = (
+        BankAccount.objects.filter(iban_hash=account.iban_hash)
+        .exclude(owner_type=payout.owner_type, owner_id=payout.owner_id)
+        .values("owner_type", "owner_id")
+        .distinct()
+        .count()
+    )
+    if others:
+        signals.append(f"same IBAN as {others} other {'person' if others == 1 else 'people'}")
+    if Ban.objects.filter(user_id=payout.requested_by_id).exists():
+        signals.append("banned")
+    if account.is_blocked:
+        signals.append(f"bank details blocked ({account.blocked_code})")
+    return signals
+
+
+def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
+    with transaction.atomic(durable=True):
+        payout = _locked(payout_id)
+        if payout.state != PayoutState.REQUESTED:
+            raise PayoutError(
+                f"Only a requested payout can be approved; this one is {payout.get_state_display().lower()}."
+            )
+        identity = PayeeIdentity.objects.filter(user_id=payout.requested_by_id).first()
+        if identity is None or identity.status != IdentityStatus.VERIFIED:
+            raise PayoutError("Verify the person's identity first.")
+        if Ban.objects.filter(user_id=payout.requested_by_id).exists():
+            raise PayoutError("The person is banned: reject the payout instead.")
+        account = payout.bank_account
+        if account.is_blocked or account.retired_at is not None:
+            raise PayoutError("The bank details of this payout are blocked or were replaced: reject it.")
+        if account.payouts_hold_until > now:
+            raise PayoutError(
+                f"The bank details are on hold until {account.payouts_hold_until:%d %b %Y %H:%M} UTC."
+            )
+        event = _event(payout, to_state=PayoutState.APPROVED, reason="Approved by ops", actor=actor, now=now)
+        payout.approved_by = actor
+        payout.approved_at = now
+        payout.reason = "Approved; it goes out with our next bank transfer."
+        payout.save(update_fields=["state", "approved_by", "approved_at", "reason"])
+        event.save()
+        _notify([payout])
+    return payout
+
+
+def payout_reject(*, payout_id: int, actor: User, reason: str, now: datetime) -> Payout:
+    """Ops refuse a payout before it is sent; the reserve returns to available with the reason."""
+    if not reason.strip():
+        raise PayoutError("Give a reason: the person sees it.")
+    with transaction.atomic(durable=True):
+        payout = _locked(payout_id)
+        if payout.state not in OPEN_STATES or payout.batch_id is not None:
+            raise PayoutError("Only a payout that is not in a batch yet can be rejected here.")
+        event = _event(payout, to_state=PayoutState.REJECTED, reason=reason.strip(), actor=actor, now=now)
+        payout.reason = reason.strip()[:500]
+        payout.closed_at = now
+        payout.save(update_fields=["state", "reason", "closed_at"])
+        event.save()
+        post_many(
+            [
+                _release_posting(
+                    payout,
+                    source_purpose=Purpose.PAYOUT_PENDING,
+                    reason=f"Payout {payout.end_to_end_id} rejected: {reason.strip()}",
+                    actor=actor,
+                )
+            ]
+        )
+        _notify([payout])
+    return payout
+
+
+# ---------------------------------------------------------------------------
+# Batches: build (one person), release (another person)
+# ---------------------------------------------------------------------------
+
+
+def _new_message_id(prefix: str, now: datetime) -> str:
+    return f"{prefix}{now:%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}"
+
+
+def next_business_day(day: date) -> date:
+    day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def batch_build(*, actor: User, now: datetime, limit: int | None = None) -> PayoutBatch:
+    """Put every approved payout that is not in a batch yet into one pain.001 file (validated, stored).
+
+    Rows are taken with ``FOR UPDATE SKIP LOCKED`` and re-checked under the lock, so two
+    people building at once never put the same payout in two files.
+    """
+    with transaction.atomic(durable=True):
+        query = (
+            Payout.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(state=PayoutState.APPROVED, batch__isnull=True, currency=PAYOUT_CURRENCY)
+            .select_related("bank_account")
+            .order_by("pk")
+        )
+        payouts = list(query[:limit] if limit else query)
+        payouts = [p for p in payouts if not p.bank_account.is_blocked]
+        if not payouts:
+            raise BatchError("There is no approved payout to send.")
+        msg_id = _new_message_id("TJM", now)
+        batch = PayoutBatch(
+            msg_id=msg_id,
+            pmt_inf_id=_new_message_id("TJB", now),
+            currency=PAYOUT_CURRENCY,
+            count=len(payouts),
+            control_sum=sum((p.amount for p in payouts), Decimal(0)),
+            execution_date=next_business_day(now.date()),
+            built_by=actor,
+            built_at=now,
+        )
+        batch.xml = sepa.pain001_build(
+            batch=batch, payouts=payouts, debtor=sepa.debtor_from_settings(), now=now
+        )
+        batch.save()
+        updated = Payout.objects.filter(pk__in=[p.pk for p in payouts], batch__isnull=True).update(
+            batch=batch
+        )
+        if updated != len(payouts):  # cannot happen under the row locks; never write a half batch
+            raise BatchError("Some payouts changed while the file was built. Build it again.")
+    return batch
+
+
+def batch_release(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
+    """A second person releases a built file: its payouts are exported and their money is in transit."""
+    with transaction.atomic(durable=True):
+        batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.state != BatchState.BUILT:
+            raise BatchError(
+                f"This file is {batch.get_state_display().lower()}; only a built file can be released."
+            )
+        if batch.built_by_id == actor.pk:
+            raise BatchError("Four eyes: the person who built a file can't release it. Ask a colleague.")
+        payouts = list(Payout.objects.select_for_update().filter(batch=batch).order_by("pk"))
+        if any(p.state != PayoutState.APPROVED for p in payouts) or len(payouts) != batch.count:
+            raise BatchError(
+                "The payouts of this file changed since it was built. Discard it and build a new one."
+            )
+        owners = _ledger_accounts(payouts, [Purpose.PAYOUT_PENDING, Purpose.PAYOUT_IN_TRANSIT])
+        postings, events = [], []
+        for payout in payouts:
+            key = (payout.owner_type, payout.owner_id)
+            events.append(
+                _event(
+                    payout,
+                    to_state=PayoutState.EXPORTED,
+                    reason=f"Sent to the bank in {batch.msg_id}",
+                    actor=actor,
+                    now=now,
+                )
+            )
+            payout.exported_at = now
+            payout.reason = "Sent to our bank."
+            postings.append(
+                Posting(
+                    entries=[
+                        (owners[key, Purpose.PAYOUT_PENDING], -payout.money),
+                        (owners[key, Purpose.PAYOUT_IN_TRANSIT], payout.money),
+                    ],
+                    kind="PAYOUT_EXPORT",
+                    reason=f"Payout {payout.end_to_end_id} sent to the bank in {batch.msg_id}",
+                    idempotency_key=f"payout:{payout.pk}:export",
+                    actor=actor,
+                    subject=payout,
+                )
+            )
+        _update_grouped(payouts, ["state", "exported_at", "reason"])
+        PayoutEvent.objects.bulk_create(events, batch_size=2000)
+        _post_chunked(postings)
+        batch.state = BatchState.EXPORTED
+        batch.released_by = actor
+        batch.released_at = now
+        batch.save(update_fields=["state", "released_by", "released_at"])
+        _notify(payouts)
+    return batch
+
+
+def batch_discard(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
+    """Drop a built file before release; its payouts go back to the approved queue (its ids are never reused)."""
+    with transaction.atomic(durable=True):
+        batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.state != BatchState.BUILT:
+            raise BatchError("Only a file that was not released can be discarded.")
+        Payout.objects.filter(batch=batch, state=PayoutState.APPROVED).update(batch=None)
+        batch.state = BatchState.DISCARDED
+        batch.save(update_fields=["state"])
+    logger.info("batch %s discarded by %s at %s", batch.msg_id, actor.pk, now.isoformat())
+    return batch
+
+
+def _ledger_accounts(payouts: Sequence[Payout], purposes: Iterable[str]) -> dict[tuple, Account]:
+    """The ledger accounts of the payouts' owners, ``{((owner_type, owner_id), purpose): Account}``,
+    read (and created where missing) in two queries per owner type and purpose (``wallets.accounts_for``)."""
+    by_type: dict[str, set[int]] = {}
+    for payout in payouts:
+        by_type.setdefault(payout.owner_type, set()).add(payout.owner_id)
+    currency = payouts[0].currency if payouts else PAYOUT_CURRENCY
+    out: dict[tuple, Account] = {}
+    for purpose in purposes:
+        for owner_type, owner_ids in by_type.items():
+            found = accounts_for(
+                owner_type=owner_type, owner_ids=owner_ids, purpose=purpose, currency=currency
+            )
+            for owner_id in owner_ids:
+                out[(owner_type, owner_id), Purpose(purpose)] = found[owner_id]
+    return out
+
+
+POST_CHUNK = 250
+
+
+def _post_chunked(postings: Sequence[Posting]) -> None:
+    """``post_many`` in chunks of 250 postings, so that one call's parameter arrays stay small for a
+    10,000-payout file (wallets 0008 made the function linear in the batch). Same transaction throughout."""
+    for offset in range(0, len(postings), POST_CHUNK):
+        post_many(postings[offset : offset + POST_CHUNK])
+
+
+def _update_grouped(payouts: Iterable[Payout], fields: Sequence[str]) -> None:
+    """Write ``fields`` of many payouts with one UPDATE per distinct set of values (few after a bank file)."""
+    groups: dict[tuple, list[int]] = {}
+    for payout in payouts:
+        groups.setdefault(tuple(getattr(payout, f) for f in fields), []).append(payout.pk)
+    for values, ids in groups.items():
+        for offset in range(0, len(ids), 5000):
+            Payout.objects.filter(pk__in=ids[offset : offset + 5000]).update(
+                **dict(zip(fields, values, strict=True))
+            )
+
+
+# ---------------------------------------------------------------------------
+# What the bank sends back
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    bank_file: BankFile
+    applied: int = 0
+    skipped: int = 0
+    unmatched: list[str] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        parts = [f"{self.applied} applied", f"{self.skipped} already applied"]
+        parts += [f"{n} {state.lower()}" for state, n in sorted(self.outcomes.items())]
+        if self.unmatched:
+            parts.append(f"{len(self.unmatched)} not matched: " + "; ".join(self.unmatched[:20]))
+        return ", ".join(parts)
+
+
+class _Applier:
+    """Applies the lines of one bank file inside the import's transaction, postings collected for one post_many."""
+
+    def __init__(self, *, bank_file: BankFile, actor: User | None, now: datetime, payouts: Sequence[Payout]):
+        self.bank_file = bank_file
+        self.accounts = (
+            _ledger_accounts(payouts, [Purpose.PAYOUT_IN_TRANSIT, Purpose.USER_AVAILABLE]) if payouts else {}
+        )
+        self.actor = actor
+        self.now = now
+        self.postings: list[Posting] = []
+        self.events: list[PayoutEvent] = []
+        self.changed: dict[int, Payout] = {}
+        self.blocked: set[int] = set()
+        self.ops_alerts: list[str] = []
+        self.platform_bank = account_for(
+            owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=PAYOUT_CURRENCY
+        )
+
+    def _to(self, payout: Payout, state: str, *, reason: str, code: str = "") -> None:
+        self.events.append(
+            _event(
+                payout,
+                to_state=state,
+                reason=reason,
+                actor=self.actor,
+                now=self.now,
+                code=code,
+                bank_file=self.bank_file,
+            )
+        )
+        self.changed[payout.pk] = payout
+
+    def _account(self, payout: Payout, purpose: str) -> Account:
+        return self.accounts[(payout.owner_type, payout.owner_id), purpose]
+
+    def accepted(self, payout: Payout) -> str:
+        if payout.state != PayoutState.EXPORTED:
+            return f"left {payout.state.lower()}"
+        self._to(payout, PayoutState.ACCEPTED, reason="Accepted by the bank")
+        payout.reason = "Accepted by our bank; on its way to your account."
+        return "accepted"
+
+    def paid(self, payout: Payout) -> str:
+        if payout.state not in IN_FLIGHT_STATES:
+            if payout.state != PayoutState.PAID:
+                # The bank says the money left for a payout we no longer count as sent: reconcile by hand.
+                self.ops_alerts.append(
+                    f"{payout.end_to_end_id}: debited by the bank but {payout.state.lower()} here"
+                )
+            return f"left {payout.state.lower()}"
+        self._to(payout, PayoutState.PAID, reason="Debited from the platform's bank account")
+        payout.reason = "Paid."
+        payout.closed_at = self.now
+        self.postings.append(
+            Posting(
+                entries=[
+                    (self._account(payout, Purpose.PAYOUT_IN_TRANSIT), -payout.money),
+                    (self.platform_bank, payout.money),
+                ],
+                kind="PAYOUT_PAID",
+                reason=f"Payout {payout.end_to_end_id} left the bank",
+                idempotency_key=f"payout:{payout.pk}:paid",
+                actor=self.actor,
+                subject=payout,
+            )
+        )
+        return "paid"
+
+    def _after_bank_reason(self, payout: Payout, code: str) -> str:
+        mapped = reason_for(code)
+        payout.reason_code = mapped.code
+        payout.reason = mapped.message
+        account = payout.bank_account
+        if mapped.action in (Action.BLOCK_IBAN, Action.COMPLIANCE):
+            bank_account_block(account=account, code=mapped.code, reason=mapped.message, now=self.now)
+            self.blocked.add(account.pk)
+        if mapped.action == Action.COMPLIANCE:
+            payout.escalation = Escalation.COMPLIANCE
+            self.ops_alerts.append(f"COMPLIANCE {mapped.code}: payout {payout.end_to_end_id} (never retry)")
+        elif mapped.action == Action.OPS:
+            payout.escalation = Escalation.OPS
+            self.ops_alerts.append(f"{mapped.code}: payout {payout.end_to_end_id} refused for our own data")
+        return mapped.message
+
+    def rejected(self, payout: Payout, code: str) -> str:
+        if payout.state not in IN_FLIGHT_STATES:
+            return f"left {payout.state.lower()}"
+        message = self._after_bank_reason(payout, code)
+        self._to(
+            payout, PayoutState.REJECTED, reason=f"Rejected by the bank ({code}): {message}", code=code[:4]
+        )
+        payout.closed_at = self.now
+        self.postings.append(
+            _release_posting(
+                payout,
+                source_purpose=Purpose.PAYOUT_IN_TRANSIT,
+                reason=f"Payout {payout.end_to_end_id} rejected by the bank ({code})",
+                actor=self.actor,
+            )
+        )
+        return "rejected"
+
+    def returned(self, payout: Payout, code: str) -> str:
+        if payout.state in IN_FLIGHT_STATES:
+            self.paid(payout)  # the money did leave, then came back
+        if payout.state != PayoutState.PAID:
+            return f"left {payout.state.lower()}"
+        message = self._after_bank_reason(payout, code)
+        self._to(
+            payout,
+            PayoutState.RETURNED,
+            reason=f"Returned by the payee's bank ({code}): {message}",
+            code=code[:4],
+        )
+        payout.closed_at = self.now
+        self.postings.append(
+            Posting(
+                entries=[
+                    (self.platform_bank, -payout.money),
+                    (self._account(payout, Purpose.USER_AVAILABLE), payout.money),
+                ],
+                kind="PAYOUT_RETURN",
+                reason=f"Payout {payout.end_to_end_id} returned ({code}): {message}",
+                idempotency_key=f"payout:{payout.pk}:return",
+                actor=self.actor,
+                subject=payout,
+            )
+        )
+        return "returned"
+
+
+def _lines_for_group(parsed: ParsedFile, line: ParsedLine) -> list[tuple[ParsedLine, Payout | None]]:
+    """A status for a whole message or payment block applies to each of its payouts."""
+    batch = PayoutBatch.objects.filter(msg_id=line.original_msg_id).first()
+    if batch is None:
+        return [(line, None)]
+    payouts = batch.payouts.order_by("pk")
+    if line.scope == "PMTINF" and line.original_pmt_inf_id and line.original_pmt_inf_id != batch.pmt_inf_id:
+        return [(line, None)]
+    return [
+        (
+            ParsedLine(
+                reference=f"{line.reference}/{p.end_to_end_id}",
+                scope="TX",
+                end_to_end_id=p.end_to_end_id,
+                amount=p.amount,
+                currency=p.currency,
+                status=line.status,
+                reason_code=line.reason_code,
+                original_msg_id=line.original_msg_id,
+            ),
+            p,
+        )
+        for p in payouts
+    ]
+
+
+def bank_file_import(*, raw: bytes, name: str, actor: User | None, now: datetime) -> ImportResult:
+    """Apply a pain.002, camt.054 or camt.053 once: the file by its hash and message id, each line by its bank reference."""
+    try:
+        parsed = parse_bank_file(raw)
+    except BankFileError as exc:
+        raise BankFileRejected(str(exc)) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    try:
+        with transaction.atomic(durable=True):
+            bank_file = BankFile.objects.create(
+                kind=parsed.kind,
+                sha256=digest,
+                msg_id=parsed.msg_id[:35],
+                name=name[:200],
+                raw=raw,
+                uploaded_by=actor,
+                uploaded_at=now,
+            )
+            result = _apply(parsed, bank_file=bank_file, actor=actor, now=now)
+            bank_file.summary = result.summary()
+            bank_file.save(update_fields=["summary"])
+    except IntegrityError:
+        # The same file (or the same bank message) was imported before, or is being imported right now
+        # by someone else: the unique index made us wait for them, and their import is the one that counts.
+        existing = (
+            BankFile.objects.filter(sha256=digest).first()
+            or BankFile.objects.filter(kind=parsed.kind, msg_id=parsed.msg_id[:35]).first()
+        )
+        raise BankFileRejected(
+            f"This bank file was already imported ({existing or parsed.msg_id}), or one of its lines was being "
+            "imported from another file at the same moment; nothing was changed."
+        ) from None
+    return result
+
+
+def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: datetime) -> ImportResult:
+    result = ImportResult(bank_file=bank_file)
+    expanded: list[tuple[ParsedLine, Payout | None]] = []
+    e2e_ids = {line.end_to_end_id for line in parsed.lines if line.scope == "TX" and line.end_to_end_id}
+    # Lock every payout the file names, in primary-key order, before touching any.
+    by_e2e = {
+        p.end_to_end_id: p
+        for p in Payout.objects.select_for_update(of=("self",))
+        .filter(end_to_end_id__in=e2e_ids)
+        .select_related("bank_account", "requested_by")
+        .order_by("pk")
+    }
+    for line in parsed.lines:
+        if line.scope == "TX":
+            expanded.append((line, by_e2e.get(line.end_to_end_id)))
+        else:
+            expanded.extend(_lines_for_group(parsed, line))
+    group_ids = [p.pk for _, p in expanded if p is not None and p.end_to_end_id not in by_e2e]
+    if group_ids:
+        for p in (
+            Payout.objects.select_for_update(of=("self",))
+            .filter(pk__in=group_ids)
+            .select_related("bank_account", "requested_by")
+            .order_by("pk")
+        ):
+            by_e2e[p.end_to_end_id] = p
+    references = [line.reference for line, _ in expanded]
+    seen = set(BankLine.objects.filter(reference__in=references).values_list("reference", flat=True))
+    applier = _Applier(
+        bank_file=bank_file,
+        actor=actor,
+        now=now,
+        payouts=[p for p in by_e2e.values() if p.currency == PAYOUT_CURRENCY],
+    )
+    lines = []
+    for line, match in expanded:
+        if line.reference in seen:
+            result.skipped += 1
+            continue
+        seen.add(line.reference)
+        payout = by_e2e.get(match.end_to_end_id) if match is not None else None
+        if payout is None:
+            outcome = "no payout with this reference"
+            if line.end_to_end_id:
+                result.unmatched.append(f"{line.end_to_end_id}: {outcome}")
+        elif line.amount is not None and (
+            line.amount != payout.amount or (line.currency and line.currency != payout.currency)
+        ):
+            outcome = f"amount {line.amount} {line.currency} differs from the payout's {payout.money}"
+            result.unmatched.append(f"{line.end_to_end_id}: {outcome}")
+            applier.ops_alerts.append(f"{bank_file}: {line.end_to_end_id} {outcome}")
+            payout = None
+        else:
+            outcome = _apply_line(applier, payout, line)
+            result.outcomes[outcome] = result.outcomes.get(outcome, 0) + 1
+            result.applied += 1
+        lines.append(
+            BankLine(
+                bank_file=bank_file,
+                reference=line.reference[:140],
+                end_to_end_id=line.end_to_end_id[:35],
+                amount=line.amount,
+                status=line.status[:8],
+                reason_code=line.reason_code[:4],
+                payout=payout,
+                outcome=outcome[:300],
+            )
+        )
+    BankLine.objects.bulk_create(lines, batch_size=2000)
+    changed = list(applier.changed.values())
+    if changed:
+        _update_grouped(changed, ["state", "reason", "reason_code", "escalation", "closed_at"])
+        PayoutEvent.objects.bulk_create(applier.events, batch_size=2000)
+        _post_chunked(applier.postings)
+        _notify(changed)
+    if applier.ops_alerts:
+        _ops_alert(f"bank file {bank_file.msg_id} needs a look", "\n".join(applier.ops_alerts))
+    return result
+
+
+def _apply_line(applier: _Applier, payout: Payout, line: ParsedLine) -> str:
+    status = line.status
+    if status in ("ACCP", "ACSP", "ACSC", "ACTC", "ACWC", "ACCC"):
+        return applier.accepted(payout)
+    if status == "RJCT":
+        return applier.rejected(payout, line.reason_code or "NARR")
+    if status == "BOOK_DBIT":
+        return applier.paid(payout)
+    if status == "BOOK_RTRN":
+        return applier.returned(payout, line.reason_code or "NARR")
+    return f"status {status}: nothing to do"

@@ -1,0 +1,47 @@
+"""Queued work of the payouts app (django-q2). Tasks take ids, reload state, and are safe to run twice."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+
+from payouts.models import Payout, PayoutState
+
+_PERSON_MESSAGES = {
+    PayoutState.REQUESTED: "We received your payout request of {amount}.",
+    PayoutState.APPROVED: "Your payout of {amount} was approved and goes out with our next bank transfer.",
+    PayoutState.EXPORTED: "Your payout of {amount} was sent to our bank. It should arrive within {days} business days.",
+    PayoutState.ACCEPTED: "Our bank accepted your payout of {amount}.",
+    PayoutState.PAID: "Your payout of {amount} has left our bank for your account.",
+    PayoutState.REJECTED: "Your payout of {amount} was not made: {reason} The amount is back in your wallet.",
+    PayoutState.RETURNED: "Your payout of {amount} came back: {reason} The amount is back in your wallet.",
+    PayoutState.CANCELLED: "You cancelled your payout of {amount}. The amount is back in your wallet.",
+}
+
+
+def payout_message(payout: Payout) -> str:
+    return _PERSON_MESSAGES[PayoutState(payout.state)].format(
+        amount=payout.money, reason=payout.reason, days=settings.PAYOUTS_ARRIVAL_DAYS[1]
+    )
+
+
+def payouts_notify(*, payout_ids: list[int], state: str) -> int:
+    """E-mail each person whose payout is (still) in ``state``; returns how many were sent.
+
+    A payout that moved on since is skipped: the later change sends its own message.
+    """
+    sent = 0
+    for payout in (
+        Payout.objects.filter(pk__in=payout_ids, state=state).select_related("requested_by").order_by("pk")
+    ):
+        email = payout.requested_by.email
+        if not email:
+            continue
+        send_mail(
+            subject=f"[TikJoy] Payout {payout.get_state_display().lower()}",
+            message=f"{payout_message(payout)}\n\nReference: {payout.end_to_end_id}",
+            from_email=None,
+            recipient_list=[email],
+        )
+        sent += 1
+    return sent

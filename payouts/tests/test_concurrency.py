@@ -1,0 +1,121 @@
+"""Real threads on PostgreSQL: no overdraw, no payout in two files, a bank file applied once."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from payouts import sandbox_bank, services
+from payouts.models import Payout, PayoutBatch, PayoutState
+from payouts.tests.conftest import LATER, assert_ledger_clean, available, eur
+from wallets.models import Purpose, Transaction
+from wallets.services import account_for, balance
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _closing(fn):
+    def run(*args):
+        try:
+            return fn(*args)
+        finally:
+            connection.close()
+
+    return run
+
+
+def test_200_concurrent_requests_never_pay_out_more_than_the_balance(make_payee):
+    user = make_payee("100.00")
+    start = threading.Barrier(50)
+
+    @_closing
+    def request(i: int) -> str:
+        if i < 50:
+            start.wait()
+        try:
+            services.payout_request(user=user, amount=eur("10.00"), now=LATER)
+        except services.PayoutError as exc:
+            return str(exc)
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(request, range(200)))
+
+    assert results.count("ok") == 10
+    assert set(results) == {"ok", "That is more than your available balance."}
+    assert Payout.objects.filter(state=PayoutState.REQUESTED).count() == 10
+    assert available(user) == eur("0.00")
+    assert balance(account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency="EUR")) == eur("100.00")
+    assert_ledger_clean()
+
+
+def test_two_people_building_files_at_once_never_put_a_payout_in_both(make_payee, ops, ops2):
+    for _ in range(40):
+        user = make_payee("30.00")
+        payout = services.payout_request(user=user, amount=eur("15.00"), now=LATER)
+        services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    start = threading.Barrier(4)
+
+    @_closing
+    def build(actor):
+        start.wait()
+        try:
+            return services.batch_build(actor=actor, now=LATER)
+        except services.BatchError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        batches = [b for b in pool.map(build, [ops, ops2, ops, ops2]) if b is not None]
+
+    assert batches
+    in_files = [p for b in batches for p in Payout.objects.filter(batch=b).values_list("pk", flat=True)]
+    assert len(in_files) == len(set(in_files)) == 40
+    assert sum(b.count for b in batches) == 40
+    for batch in batches:  # every file says exactly what is in it
+        assert bytes(batch.xml).count(b"<EndToEndId>") == batch.count
+    for batch in PayoutBatch.objects.all():
+        services.batch_release(batch_id=batch.pk, actor=ops2 if batch.built_by == ops else ops, now=LATER)
+    assert Payout.objects.filter(state=PayoutState.EXPORTED).count() == 40
+    assert_ledger_clean()
+
+
+def test_the_same_camt_imported_twice_at_once_applies_once(make_payee, ops, ops2):
+    payouts = []
+    for _ in range(5):
+        user = make_payee("30.00")
+        payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+        services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+        payouts.append(payout)
+    batch = services.batch_build(actor=ops, now=LATER)
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
+    answer = sandbox_bank.BankAnswer(give_back={p.end_to_end_id: "AC04" for p in payouts[:3]})
+    camt = sandbox_bank.camt054_answer(batch=batch, payouts=payouts, answer=answer, now=LATER)
+    start = threading.Barrier(6)
+
+    @_closing
+    def upload(_: int) -> str:
+        start.wait()
+        try:
+            return services.bank_file_import(raw=camt, name="camt.xml", actor=ops, now=LATER).summary()
+        except services.BankFileRejected as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(upload, range(6)))
+
+    applied = [r for r in results if "applied" in r and "already imported" not in r]
+    assert len(applied) == 1
+    assert sum("already imported" in r for r in results) == 5
+    assert Transaction.objects.filter(kind="PAYOUT_RETURN").count() == 3
+    assert Transaction.objects.filter(kind="PAYOUT_PAID").count() == 5
+    states = sorted(Payout.objects.values_list("state", flat=True))
+    assert states == ["PAID", "PAID", "RETURNED", "RETURNED", "RETURNED"]
+    assert (
+        sum((available(p.requested_by).amount for p in payouts), Decimal(0))
+        == Decimal("10.00") * 5 + Decimal("20.00") * 3
+    )
+    assert_ledger_clean()

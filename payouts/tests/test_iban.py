@@ -1,0 +1,88 @@
+"""IBANs: schwifty's own generated IBANs across countries, malformed ones, countries outside SEPA."""
+
+from __future__ import annotations
+
+from random import Random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from schwifty import IBAN
+
+from payouts import services
+from payouts.countries import SEPA_COUNTRIES
+
+
+def _random_iban(country: str, seed: int) -> str:
+    """schwifty's own generator: a bank from its registry where it has one, else a random bank code."""
+    try:
+        return str(IBAN.random(country_code=country, random=Random(seed)))
+    except Exception:
+        return str(IBAN.random(country_code=country, random=Random(seed), use_registry=False))
+
+
+@settings(max_examples=300, deadline=None)
+@given(country=st.sampled_from(sorted(SEPA_COUNTRIES)), seed=st.integers(0, 10**9))
+def test_schwiftys_generated_sepa_ibans_are_accepted(country, seed):
+    iban = _random_iban(country, seed)
+    checked = services.iban_check(iban)
+    assert checked.compact == iban.replace(" ", "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    country=st.sampled_from(sorted(SEPA_COUNTRIES)), seed=st.integers(0, 10**9), position=st.integers(4, 30)
+)
+def test_one_wrong_digit_is_refused(country, seed, position):
+    iban = _random_iban(country, seed)
+    compact = iban.replace(" ", "")
+    position %= len(compact)
+    if position < 4 or not compact[position].isdigit():
+        return
+    changed = compact[:position] + str((int(compact[position]) + 1) % 10) + compact[position + 1 :]
+    with pytest.raises(services.BankDetailsError):
+        services.iban_check(changed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    country=st.sampled_from(["BR", "TR", "AE", "SA", "QA", "IL", "KZ", "PK", "EG", "UA"]),
+    seed=st.integers(0, 10**9),
+)
+def test_valid_ibans_outside_sepa_are_refused_by_our_own_table(country, seed):
+    iban = _random_iban(country, seed)
+    with pytest.raises(services.BankDetailsError, match="outside it"):
+        services.iban_check(iban)
+
+
+@given(st.text(max_size=40))
+def test_any_text_is_either_a_sepa_iban_or_a_readable_refusal(value):
+    try:
+        checked = services.iban_check(value)
+    except services.BankDetailsError as exc:
+        assert str(exc)
+    else:
+        assert checked.country_code in SEPA_COUNTRIES
+
+
+def test_the_bic_is_derived_when_the_bank_is_known_and_the_eea_flag_set():
+    details = services.bank_details_clean(
+        holder_name="Ana",
+        street="Rue",
+        building_number="1",
+        postcode="75001",
+        town="Paris",
+        country="FR",
+        iban="DE89 3704 0044 0532 0130 00",
+    )
+    assert (details.bic, details.sepa_eea) == ("COBADEFFXXX", True)
+    swiss = services.bank_details_clean(
+        holder_name="Ana",
+        street="Gasse",
+        building_number="1",
+        postcode="8000",
+        town="Zurich",
+        country="CH",
+        iban="CH9300762011623852957",
+    )
+    assert swiss.sepa_eea is False

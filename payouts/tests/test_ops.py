@@ -1,0 +1,144 @@
+"""/ops/ and the commands: the queue, four eyes on files, the sandbox bank, bank-file upload."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from payouts import sandbox_bank, services
+from payouts.models import BankFile, BatchState, Payout, PayoutBatch, PayoutState
+from payouts.tests.conftest import LATER, assert_ledger_clean, available, eur
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _action(client, url: str, action: str, ids, **extra):
+    return client.post(
+        url, {"action": action, "_selected_action": [str(i) for i in ids], **extra}, follow=True
+    )
+
+
+def test_ops_queue_shows_kyc_hold_and_shared_iban(make_payee, ops):
+    first = make_payee("30.00")
+    second = make_payee("30.00")  # same IBAN as the first
+    services.payout_request(user=first, amount=eur("20.00"), now=LATER)
+    services.payout_request(user=second, amount=eur("20.00"), now=LATER)
+    page = _client(ops).get("/ops/payouts/payout/").content.decode()
+    assert "same IBAN as 1 other person" in page
+    assert "Verified" in page
+
+
+def test_approve_build_and_release_need_two_people(make_payee, ops, ops2):
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    builder, releaser = _client(ops), _client(ops2)
+
+    _action(builder, "/ops/payouts/payout/", "approve", [payout.pk])
+    payout.refresh_from_db()
+    assert payout.state == PayoutState.APPROVED
+
+    response = _action(builder, "/ops/payouts/payout/", "build_batch", [payout.pk])
+    batch = PayoutBatch.objects.get()
+    assert "Another person must release it" in response.content.decode()
+
+    response = _action(builder, "/ops/payouts/payoutbatch/", "release", [batch.pk])
+    assert "Four eyes" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.state == BatchState.BUILT
+
+    _action(releaser, "/ops/payouts/payoutbatch/", "release", [batch.pk])
+    batch.refresh_from_db()
+    assert (batch.state, batch.built_by, batch.released_by) == (BatchState.EXPORTED, ops, ops2)
+    download = releaser.get(f"/ops/payouts/payoutbatch/{batch.pk}/xml/")
+    assert download["Content-Disposition"].endswith('.pain.001.001.09.xml"')
+    assert payout.end_to_end_id.encode() in download.content
+
+    response = releaser.post(
+        f"/ops/payouts/payoutbatch/{batch.pk}/sandbox-bank/",
+        {"reject": "", "give_back": f"{payout.end_to_end_id} AC01"},
+        follow=True,
+    )
+    assert "1 returned" in response.content.decode()
+    payout.refresh_from_db()
+    assert payout.state == PayoutState.RETURNED
+    assert available(user) == eur("30.00")
+    assert_ledger_clean()
+
+
+def test_reject_from_the_queue_asks_for_a_reason(make_payee, ops):
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    client = _client(ops)
+    page = _action(client, "/ops/payouts/payout/", "reject", [payout.pk])
+    assert "The person sees it." in page.content.decode()
+    _action(
+        client, "/ops/payouts/payout/", "reject", [payout.pk], apply="1", reason="Looks like a mule account."
+    )
+    payout.refresh_from_db()
+    assert (payout.state, payout.reason) == (PayoutState.REJECTED, "Looks like a mule account.")
+    assert available(user) == eur("30.00")
+
+
+def test_upload_a_bank_file_and_a_hostile_one(make_payee, ops, ops2):
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = services.batch_build(actor=ops, now=LATER)
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
+    pain = sandbox_bank.pain002_answer(
+        batch=batch,
+        payouts=[payout],
+        answer=sandbox_bank.BankAnswer(reject={payout.end_to_end_id: "RR04"}),
+        now=LATER,
+    )
+    client = _client(ops)
+    response = client.post(
+        "/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("status.xml", pain)}, follow=True
+    )
+    assert "1 rejected" in response.content.decode()
+    payout.refresh_from_db()
+    assert (payout.state, payout.escalation) == (PayoutState.REJECTED, "COMPLIANCE")
+
+    again = client.post("/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("status.xml", pain)})
+    assert "already imported" in again.content.decode()
+
+    bomb = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Document>&a;</Document>'
+    response = client.post("/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("bomb.xml", bomb)})
+    assert response.status_code == 200
+    assert "DOCTYPE" in response.content.decode()
+    assert BankFile.objects.count() == 1
+    assert_ledger_clean()
+
+
+def test_commands_build_release_answer_and_import(make_payee, ops, ops2, tmp_path):
+    user = make_payee("50.00")
+    first = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=first.pk, actor=ops, now=LATER)
+
+    call_command("payouts_export", "build", "--by", ops.email)
+    batch = PayoutBatch.objects.get()
+    with pytest.raises(CommandError, match="Four eyes"):
+        call_command("payouts_export", "release", batch.msg_id, "--by", ops.email)
+    out = tmp_path / "file.xml"
+    call_command("payouts_export", "release", batch.msg_id, "--by", ops2.email, "--out", str(out))
+    assert first.end_to_end_id.encode() in out.read_bytes()
+
+    call_command(
+        "sandbox_bank", batch.msg_id, "--return", f"{first.end_to_end_id}:AC06", "--out-dir", str(tmp_path)
+    )
+    first.refresh_from_db()
+    assert first.state == PayoutState.RETURNED
+    camt = next(tmp_path.glob("*.camt.054.xml"))
+    with pytest.raises(CommandError, match="1 file"):
+        call_command("payouts_import", str(camt))
+    assert Payout.objects.get().state == PayoutState.RETURNED
+    assert available(user) == eur("50.00")
+    assert_ledger_clean()

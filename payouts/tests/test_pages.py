@@ -1,0 +1,218 @@
+"""The person's pages: bank details with a one-time code (e-mail or WhatsApp), identity, requests, reasons."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import User
+from payouts import sandbox_bank, services
+from payouts.models import BankAccount, PayoutState
+from payouts.tests.conftest import IBAN_DE, assert_ledger_clean, available, eur, fund, verify_identity
+
+pytestmark = pytest.mark.django_db
+
+BANK_FORM = {
+    "holder_name": "Zoë O'Brien & Co",
+    "iban": "de89 3704 0044 0532 0130 00",
+    "street": "Hauptstraße",
+    "building_number": "5a",
+    "postcode": "10115",
+    "town": "Berlin",
+    "country": "DE",
+}
+
+
+def text(response) -> str:
+    return response.content.decode().replace("\xa0", " ")
+
+
+def _code_from_mail() -> str:
+    return re.search(r"Your code is (\d{6})", mail.outbox[-1].body).group(1)
+
+
+@pytest.fixture
+def person(client, db):
+    user = User.objects.create_user(email="zoe@example.com", password="a-long-pass-phrase-42")
+    client.force_login(user)
+    return user
+
+
+def test_bank_details_need_the_code_sent_by_email_and_start_a_hold(
+    client, person, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/wallet/payouts/bank/", BANK_FORM)
+    assert response.status_code == 302
+    assert not BankAccount.objects.exists()
+    assert mail.outbox[-1].to == ["zoe@example.com"]
+    code = _code_from_mail()
+
+    wrong = client.post(response["Location"], {"code": "000000" if code != "000000" else "111111"})
+    assert "That code is not right. 4 attempts left." in wrong.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(response["Location"], {"code": code})
+    assert response.status_code == 302
+    account = BankAccount.objects.get()
+    assert account.iban == "DE89370400440532013000"
+    assert account.bic == "COBADEFFXXX"
+    assert account.sepa_eea
+    assert account.payouts_hold_until > timezone.now() + timedelta(hours=47)
+    assert "were added" in mail.outbox[-1].subject
+    page = text(client.get("/wallet/payouts/"))
+    assert "DE89 •••• 3000" in page
+    assert "payouts can start after" in page
+
+
+def test_changing_the_iban_tells_the_contact_on_file(client, person, django_capture_on_commit_callbacks):
+    for iban in (IBAN_DE, "FR1420041010050500013M02606"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/wallet/payouts/bank/", {**BANK_FORM, "iban": iban})
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(response["Location"], {"code": _code_from_mail()})
+    assert BankAccount.objects.current().get().iban.startswith("FR")
+    notice = mail.outbox[-1]
+    assert notice.to == ["zoe@example.com"]
+    assert "were changed" in notice.subject
+    assert "previous account was DE89 •••• 3000" in notice.body
+
+
+def test_a_whatsapp_only_person_gets_the_code_on_whatsapp(client, db, httpserver, settings):
+    settings.WHATSAPP_API_BASE_URL = httpserver.url_for("/v21.0").rstrip("/")
+    settings.WHATSAPP_PHONE_NUMBER_ID = "1055"
+    httpserver.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(
+        {
+            "messaging_product": "whatsapp",
+            "contacts": [{"wa_id": "491701234567"}],
+            "messages": [{"id": "wamid.1"}],
+        }
+    )
+    user = User.objects.create_user(phone="+491701234567", phone_verified=True)
+    client.force_login(user)
+
+    response = client.post("/wallet/payouts/bank/", BANK_FORM)
+
+    sent = json.loads(httpserver.log[-1][0].get_data())
+    assert sent["to"] == "491701234567"
+    code = sent["template"]["components"][0]["parameters"][0]["text"]
+    client.post(response["Location"], {"code": code})
+    assert BankAccount.objects.get().user == user
+
+
+@pytest.mark.parametrize(
+    ("iban", "message"),
+    [
+        ("DE89370400440532013001", "This IBAN is not valid"),
+        ("US12345678901234567890", "This IBAN is not valid"),
+        ("BR1800360305000010009795493C1", "outside it"),
+    ],
+)
+def test_a_wrong_or_unreachable_iban_is_refused_with_a_reason(client, person, iban, message):
+    response = client.post("/wallet/payouts/bank/", {**BANK_FORM, "iban": iban})
+    assert response.status_code == 200
+    assert message in text(response)
+
+
+def test_the_person_requests_and_sees_state_name_and_arrival(client, person, ops):
+    fund(person, "35.00")
+    verify_identity(person, ops)
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+    response = client.post("/wallet/payouts/", {"amount": "5.00"})
+    assert "The smallest payout is € 10.00." in text(response)
+
+    response = client.post("/wallet/payouts/", {"amount": "0", "whole": "on"}, follow=True)
+    page = text(response)
+    assert "Your payout of € 35.00 is requested" in page
+    assert "Zoe O&#x27;Brien + Co" in page  # the exact, EPC-safe name sent to the bank
+    assert "business days after we send it" in page
+    assert available(person) == eur("0.00")
+
+
+def test_a_returned_payout_shows_its_reason_and_the_money_is_back(client, person, ops, ops2):
+    fund(person, "35.00")
+    verify_identity(person, ops)
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+    now = timezone.now()
+    payout = services.payout_request(user=person, amount=eur("20.00"), now=now)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=now)
+    batch = services.batch_build(actor=ops, now=now)
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=now)
+    camt = sandbox_bank.camt054_answer(
+        batch=batch,
+        payouts=[payout],
+        answer=sandbox_bank.BankAnswer(give_back={payout.end_to_end_id: "AC04"}),
+        now=now,
+    )
+    services.bank_file_import(raw=camt, name="camt.xml", actor=ops, now=now)
+
+    page = text(client.get("/wallet/payouts/"))
+    assert "Returned" in page
+    assert "Your bank says this account is closed." in page
+    assert "(AC04)" in page
+    assert 'data-testid="bank-blocked"' in page
+    assert available(person) == eur("35.00")
+    wallet = text(client.get("/wallet/"))
+    assert "/wallet/payouts/" in wallet
+    assert_ledger_clean()
+
+
+def test_cancel_from_the_page(client, person, ops):
+    fund(person, "35.00")
+    verify_identity(person, ops)
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+    payout = services.payout_request(user=person, amount=eur("20.00"), now=timezone.now())
+    response = client.post(f"/wallet/payouts/{payout.pk}/cancel/", follow=True)
+    assert "Payout cancelled: € 20.00 is back in your wallet." in text(response)
+    payout.refresh_from_db()
+    assert payout.state == PayoutState.CANCELLED
+
+
+def test_someone_else_cannot_cancel_my_payout(client, person, ops, make_payee):
+    other = make_payee("30.00")
+    from payouts.tests.conftest import LATER
+
+    payout = services.payout_request(user=other, amount=eur("20.00"), now=LATER)
+    response = client.post(f"/wallet/payouts/{payout.pk}/cancel/", follow=True)
+    assert "This payout is not yours." in text(response)
+    payout.refresh_from_db()
+    assert payout.state == PayoutState.REQUESTED
+
+
+def test_identity_form_and_ops_asking_for_more(client, person, ops):
+    response = client.post(
+        "/wallet/payouts/identity/",
+        {
+            "legal_name": "Zoë O'Brien",
+            "date_of_birth": "1990-01-31",
+            "street": "Hauptstraße",
+            "building_number": "5",
+            "postcode": "10115",
+            "town": "Berlin",
+            "country": "DE",
+        },
+    )
+    assert response.status_code == 302
+    identity = person.payee_identity
+    services.identity_review(
+        identity=identity, actor=ops, verified=False, reason="Your name is cut off.", now=timezone.now()
+    )
+    page = text(client.get("/wallet/payouts/"))
+    assert "We need more from you: Your name is cut off." in page

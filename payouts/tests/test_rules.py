@@ -1,0 +1,126 @@
+"""Who may be paid, how much, and when: each refusal says why, and moves no money."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from moneyed import Money
+
+from accounts.services import user_ensure_with_email
+from payouts import services
+from payouts.models import IdentityStatus
+from payouts.tests.conftest import LATER, NOW, add_bank_account, available, eur, fund
+from rewards.services import user_ban
+from wallets.models import Transaction
+
+pytestmark = pytest.mark.django_db
+
+
+def _refused(user, amount, match, now=LATER):
+    before = Transaction.objects.count()
+    with pytest.raises(services.PayoutError, match=match):
+        services.payout_request(user=user, amount=amount, now=now)
+    assert Transaction.objects.count() == before
+
+
+def test_a_banned_person_cannot_withdraw(make_payee, ops):
+    user = make_payee("50.00")
+    user_ban(user=user, reason="Fake engagement", actor=ops, now=LATER)
+    _refused(user, eur("20.00"), "banned")
+    assert available(user) == eur("50.00")
+
+
+def test_below_the_minimum_or_above_the_balance_or_not_in_euro(make_payee, settings):
+    user = make_payee("50.00")
+    _refused(user, eur("9.99"), r"The smallest payout is")
+    _refused(user, eur("50.01"), "more than your available balance")
+    _refused(user, Money("20.00", "USD"), "in euro")
+    settings.PAYOUTS_MIN_AMOUNT = eur("5.00").amount
+    services.payout_request(user=user, amount=eur("5.00"), now=LATER)
+    assert available(user) == eur("45.00")
+
+
+def test_identity_comes_before_the_first_payout(db, ops):
+    user, _ = user_ensure_with_email(email="new@example.com", password="a-long-pass-phrase-42")
+    fund(user, "50.00")
+    add_bank_account(user)
+    _refused(user, eur("20.00"), "tell us who you are")
+    identity = services.identity_submit(
+        user=user,
+        legal_name="New Person",
+        date_of_birth=date(2000, 1, 1),
+        street="Weg",
+        building_number="1",
+        postcode="1010",
+        town="Wien",
+        country="AT",
+        now=NOW,
+    )
+    services.identity_review(
+        identity=identity, actor=ops, verified=False, reason="Upload a clearer ID.", now=NOW
+    )
+    _refused(user, eur("20.00"), "Upload a clearer ID.")
+
+
+def test_a_minor_cannot_give_an_identity(db):
+    user, _ = user_ensure_with_email(email="kid@example.com", password="a-long-pass-phrase-42")
+    with pytest.raises(services.IdentityError, match="18 or over"):
+        services.identity_submit(
+            user=user,
+            legal_name="Kid",
+            date_of_birth=NOW.date() - timedelta(days=365 * 16),
+            street="Weg",
+            building_number="1",
+            postcode="1010",
+            town="Wien",
+            country="AT",
+            now=NOW,
+        )
+
+
+def test_a_tax_id_is_needed_above_the_yearly_total(make_payee, ops, settings):
+    settings.PAYOUTS_TAX_ID_ABOVE = eur("100.00").amount
+    user = make_payee("300.00")
+    services.payout_request(user=user, amount=eur("80.00"), now=LATER)
+    _refused(user, eur("30.00"), "need your tax id")
+    identity = user.payee_identity
+    services.identity_submit(
+        user=user,
+        legal_name=identity.legal_name,
+        date_of_birth=identity.date_of_birth,
+        street=identity.street,
+        building_number=identity.building_number,
+        postcode=identity.postcode,
+        town=identity.town,
+        country=identity.country,
+        tax_id="DE123456789",
+        now=LATER,
+    )
+    identity.refresh_from_db()
+    assert identity.status == IdentityStatus.SUBMITTED  # changed details are checked again
+    services.payout_request(user=user, amount=eur("30.00"), now=LATER)
+    assert available(user) == eur("190.00")
+
+
+def test_new_bank_details_are_on_hold_for_48_hours(make_payee):
+    user = make_payee("50.00")
+    add_bank_account(user, iban="FR1420041010050500013M02606", now=LATER)
+    _refused(user, eur("20.00"), "can be used from", now=LATER + timedelta(hours=47))
+    services.payout_request(user=user, amount=eur("20.00"), now=LATER + timedelta(hours=48, minutes=1))
+
+
+def test_bank_details_cannot_change_under_an_open_payout(make_payee):
+    user = make_payee("50.00")
+    services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    details = services.bank_details_clean(
+        holder_name="Ana",
+        street="Rue",
+        building_number="1",
+        postcode="75001",
+        town="Paris",
+        country="FR",
+        iban="FR1420041010050500013M02606",
+    )
+    with pytest.raises(services.BankDetailsError, match="Cancel it first"):
+        services.bank_details_challenge_start(user=user, details=details, now=LATER)

@@ -1,0 +1,130 @@
+"""The person's payout pages under /wallet/payouts/: bank details (with a one-time code), identity, requests."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from moneyed import Money
+
+from payouts import selectors, services
+from payouts.forms import BankDetailsForm, CodeForm, IdentityForm, PayoutRequestForm
+from payouts.models import BankDetailsChallenge, PayeeIdentity
+
+
+@login_required
+def payouts_home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    page = selectors.payouts_page_get(user=request.user, now=now)
+    form = PayoutRequestForm(request.POST or None, initial={"amount": page.available.amount})
+    if request.method == "POST" and form.is_valid():
+        amount = page.available if form.cleaned_data["whole"] else Money(form.cleaned_data["amount"], "EUR")
+        try:
+            payout = services.payout_request(user=request.user, amount=amount, now=now)
+        except services.PayoutError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Your payout of {payout.money} is requested. We will send it to your bank."
+            )
+            return redirect("payouts:home")
+    return render(request, "payouts/home.html", {"page": page, "form": form})
+
+
+@login_required
+@require_POST
+def payout_cancel(request: HttpRequest, payout_id: int) -> HttpResponse:
+    try:
+        payout = services.payout_cancel(payout_id=payout_id, user=request.user, now=timezone.now())
+    except services.PayoutError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Payout cancelled: {payout.money} is back in your wallet.")
+    return redirect("payouts:home")
+
+
+@login_required
+def bank_details(request: HttpRequest) -> HttpResponse:
+    current = selectors.current_bank_account(owner=request.user)
+    initial = {}
+    if current:
+        initial = {
+            "holder_name": current.holder_name,
+            "street": current.street,
+            "building_number": current.building_number,
+            "postcode": current.postcode,
+            "town": current.town,
+            "country": current.country,
+        }
+    form = BankDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            details = services.bank_details_clean(**form.cleaned_data)
+            challenge = services.bank_details_challenge_start(
+                user=request.user, details=details, now=timezone.now()
+            )
+        except services.PayoutError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect("payouts:bank_confirm", challenge_id=challenge.pk)
+    return render(request, "payouts/bank.html", {"form": form, "current": current})
+
+
+@login_required
+def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpResponse:
+    challenge = BankDetailsChallenge.objects.filter(pk=challenge_id, user=request.user).first()
+    if challenge is None:
+        messages.error(request, "This code is no longer valid. Enter your bank details again.")
+        return redirect("payouts:bank")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.bank_details_confirm(
+                user=request.user,
+                challenge_id=challenge.pk,
+                code=form.cleaned_data["code"],
+                now=timezone.now(),
+            )
+        except services.PayoutError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                f"Bank details saved: {account.iban_masked}. For your safety, payouts to them can start "
+                f"after {account.payouts_hold_until:%d %b %Y %H:%M} UTC.",
+            )
+            return redirect("payouts:home")
+    return render(request, "payouts/bank_confirm.html", {"form": form, "challenge": challenge})
+
+
+@login_required
+def identity(request: HttpRequest) -> HttpResponse:
+    current = PayeeIdentity.objects.filter(user=request.user).first()
+    initial = {}
+    if current:
+        initial = {
+            field: getattr(current, field)
+            for field in (
+                "legal_name",
+                "date_of_birth",
+                "street",
+                "building_number",
+                "postcode",
+                "town",
+                "country",
+                "tax_id",
+            )
+        }
+    form = IdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identity_submit(user=request.user, now=timezone.now(), **form.cleaned_data)
+        except services.PayoutError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Thank you. We check your details before your first payout.")
+            return redirect("payouts:home")
+    return render(request, "payouts/identity.html", {"form": form, "current": current})
