@@ -35,6 +35,18 @@ class ApiProblem(exceptions.APIException):
         self.problem_code = code
 
 
+class CampaignProblem(exceptions.APIException):
+    """A campaign's field-by-field problems (``campaigns.services.CampaignInvalid``): 422 with ``errors``."""
+
+    status_code = 422
+
+    def __init__(self, error):
+        super().__init__(detail=str(error), code="campaign_invalid")
+        self.errors = {
+            (field or "non_field_errors"): list(messages) for field, messages in error.errors.items()
+        }
+
+
 class ProblemSerializer(serializers.Serializer):
     """An error (RFC 9457). ``code`` is stable: program against it, not against ``detail``."""
 
@@ -103,6 +115,10 @@ def _flatten(detail) -> dict[str, list[str]]:
 def problem_handler(exc, context) -> Response | None:
     """DRF's exception handler for the API: problem+json for every error, never a 500 for bad input."""
     headers = {}
+    if isinstance(exc, CampaignProblem):
+        return problem_response(
+            status=422, code="campaign_invalid", detail=str(exc.detail), errors=exc.errors
+        )
     if isinstance(exc, ApiProblem):
         return problem_response(status=exc.status_code, code=exc.problem_code, detail=str(exc.detail))
     if isinstance(exc, Http404 | exceptions.NotFound):

@@ -5,6 +5,8 @@ Ids are typed strings (``cmp_12``, ``rwd_34``); money is a decimal string with i
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from api.base import typed_id
@@ -239,3 +241,52 @@ RewardPage = page_of(RewardOut, "RewardPage")
 ConsumerPage = page_of(ConsumerOut, "ConsumerPage")
 WalletEntryPage = page_of(WalletEntryOut, "WalletEntryPage")
 EndpointPage = page_of(EndpointOut, "EndpointPage")
+
+
+RULE_DEFAULTS = {
+    "is_enabled": True,
+    "amount": Decimal("0.00"),
+    "per_1000_views": Decimal("0"),
+    "per_like": Decimal("0"),
+    "per_comment": Decimal("0"),
+    "per_share": Decimal("0"),
+    "max_per_post": None,
+    "max_rewards": None,
+}
+
+
+class RuleIn(serializers.Serializer):
+    """A rule, whole: fields left out take their defaults (a rule sent in an update replaces that action's rule)."""
+
+    action = serializers.ChoiceField(choices=ActionType.choices)
+    is_enabled = serializers.BooleanField(default=True)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
+    per_1000_views = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))
+    per_like = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))
+    per_comment = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))
+    per_share = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))
+    max_per_post = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, allow_null=True, default=None
+    )
+    max_rewards = serializers.IntegerField(
+        min_value=0, max_value=2_000_000_000, allow_null=True, default=None
+    )
+
+
+class CampaignIn(serializers.Serializer):
+    """A new campaign (a draft: activate it to go live) or, with PATCH, the fields to change."""
+
+    name = serializers.CharField(max_length=120)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField(allow_null=True, required=False)
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True, required=False)
+    hashtag = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    mention = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    hold_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
+    rules = RuleIn(many=True, required=False, max_length=len(ActionType.values))
+
+    def validate_rules(self, rules):
+        actions = [rule["action"] for rule in rules]
+        if len(set(actions)) != len(actions):
+            raise serializers.ValidationError("Only one rule per action.")
+        return rules

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -23,8 +23,17 @@ from api.base import (
     typed_id,
 )
 from api.models import Scope
-from api.problems import ApiProblem, problems
+from api.problems import ApiProblem, CampaignProblem, problems
 from campaigns.models import Campaign, RewardRule
+from campaigns.services import (
+    CampaignError,
+    CampaignInvalid,
+    NotAllowed,
+    campaign_activate,
+    campaign_create,
+    campaign_pause,
+    campaign_update,
+)
 from merchants.selectors import consented_data_for_merchant, wallet_balance, wallet_balances, wallet_history
 from rewards.models import Reward, RewardStatus
 from rewards.services import RewardError, reward_reverse
@@ -49,6 +58,8 @@ def _campaigns(merchant):
 
 
 class CampaignList(ApiView):
+    required_scopes = {"POST": Scope.WRITE}
+
     @extend_schema(
         operation_id="campaigns_list",
         parameters=PAGE_PARAMS,
@@ -59,8 +70,30 @@ class CampaignList(ApiView):
         """The merchant's campaigns with their reward rules, newest first."""
         return Response(cursor_page(request, _campaigns(self.key.merchant), s.campaign_data))
 
+    @extend_schema(
+        operation_id="campaigns_create",
+        request=s.CampaignIn,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.CampaignOut, **problems(400, 401, 403, 409, 415, 422, 429)},
+        tags=["campaigns"],
+    )
+    @idempotent
+    def post(self, request):
+        """A new campaign, as a draft, with its rules (activate it to go live)."""
+        body = s.CampaignIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        rules = values.pop("rules", [])
+        with CampaignErrors():
+            campaign = campaign_create(
+                merchant=self.key.merchant, actor=self.key.created_by, values=values, rules=rules
+            )
+        return Response(s.campaign_data(_campaigns(self.key.merchant).get(pk=campaign.pk)), status=201)
+
 
 class CampaignDetail(ApiView):
+    required_scopes = {"PATCH": Scope.WRITE}
+
     @extend_schema(
         operation_id="campaigns_retrieve",
         responses={200: s.CampaignOut, **problems(*ONE_ERRORS)},
@@ -69,6 +102,80 @@ class CampaignDetail(ApiView):
     def get(self, request, id: str):
         campaign = get_object_or_404(_campaigns(self.key.merchant), pk=parse_id("cmp", id))
         return Response(s.campaign_data(campaign))
+
+    @extend_schema(
+        operation_id="campaigns_update",
+        request=s.CampaignIn(partial=True),
+        responses={200: s.CampaignOut, **problems(400, 401, 403, 404, 415, 422, 429)},
+        tags=["campaigns"],
+    )
+    def patch(self, request, id: str):
+        """Change a campaign's fields and/or replace some of its rules (by action). Not once ended."""
+        campaign = get_object_or_404(_campaigns(self.key.merchant), pk=parse_id("cmp", id))
+        body = s.CampaignIn(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        rules = changes.pop("rules", None)
+        if rules is not None:  # a partial body skips defaults: a rule sent is whole, as in a creation
+            rules = [{**s.RULE_DEFAULTS, **rule} for rule in rules]
+        with CampaignErrors():
+            campaign_update(campaign=campaign, actor=self.key.created_by, changes=changes, rules=rules)
+        return Response(s.campaign_data(_campaigns(self.key.merchant).get(pk=campaign.pk)))
+
+
+class CampaignErrors:
+    """The campaign services' errors as problems: field errors 422 with ``errors``; not allowed 403."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if isinstance(error, NotAllowed):
+            raise ApiProblem(
+                "The key's creator may no longer manage campaigns for this merchant.",
+                status=403,
+                code="actor_not_allowed",
+            ) from error
+        if isinstance(error, CampaignInvalid):
+            raise CampaignProblem(error) from error
+        if isinstance(error, CampaignError):
+            raise ApiProblem(str(error), status=422, code="campaign_rejected") from error
+        return False
+
+
+class CampaignTransition(ApiView):
+    required_scopes = {"POST": Scope.WRITE}
+    transition = ""
+
+    def post(self, request, id: str):
+        campaign = get_object_or_404(_campaigns(self.key.merchant), pk=parse_id("cmp", id))
+        with CampaignErrors():
+            if self.transition == "activate":
+                campaign_activate(campaign=campaign, actor=self.key.created_by, now=timezone.now())
+            else:
+                campaign_pause(campaign=campaign, actor=self.key.created_by)
+        return Response(s.campaign_data(_campaigns(self.key.merchant).get(pk=campaign.pk)))
+
+
+TRANSITION_SCHEMA = {
+    "request": None,
+    "responses": {200: s.CampaignOut, **problems(401, 403, 404, 422, 429)},
+    "tags": ["campaigns"],
+}
+
+
+@extend_schema_view(post=extend_schema(operation_id="campaigns_activate", **TRANSITION_SCHEMA))
+class CampaignActivate(CampaignTransition):
+    """Draft or paused -> active (its rules must be valid and one must pay)."""
+
+    transition = "activate"
+
+
+@extend_schema_view(post=extend_schema(operation_id="campaigns_pause", **TRANSITION_SCHEMA))
+class CampaignPause(CampaignTransition):
+    """Active -> paused by the merchant."""
+
+    transition = "pause"
 
 
 def _rewards(merchant):
@@ -136,7 +243,7 @@ class RewardReverse(ApiView):
         operation_id="rewards_reverse",
         request=s.ReverseIn,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={200: s.RewardOut, **problems(400, 401, 403, 404, 409, 422, 429)},
+        responses={200: s.RewardOut, **problems(400, 401, 403, 404, 409, 415, 422, 429)},
         tags=["rewards"],
     )
     @idempotent
@@ -262,7 +369,7 @@ class EndpointList(ApiView):
         operation_id="webhook_endpoints_create",
         request=s.EndpointIn,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.EndpointCreatedOut, **problems(400, 401, 403, 409, 422, 429)},
+        responses={201: s.EndpointCreatedOut, **problems(400, 401, 403, 409, 415, 422, 429)},
         tags=["webhooks"],
     )
     @idempotent

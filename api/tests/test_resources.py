@@ -211,3 +211,61 @@ def test_another_merchants_reward_is_404(brand, make_key, api):
     assert reversed_.status_code == 404
     bravo["reward"].refresh_from_db()
     assert bravo["reward"].status == RewardStatus.PENDING
+
+
+def test_a_write_key_creates_a_draft_campaign_activates_changes_and_pauses_it(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], scope=Scope.WRITE))
+    body = {
+        "name": "Summer JoyBack",
+        "starts_at": "2026-12-01T09:00:00Z",
+        "hashtag": "#summerjoy",
+        "rules": [{"action": "TIKTOK_LOGIN", "amount": "0.40"}],
+    }
+
+    created = client.post("/api/v1/campaigns", body, format="json", HTTP_IDEMPOTENCY_KEY="c1")
+    cmp = created.json()["id"]
+    activated = client.post(f"/api/v1/campaigns/{cmp}/activate")
+    changed = client.patch(
+        f"/api/v1/campaigns/{cmp}",
+        {"name": "Summer JoyBack 2", "rules": [{"action": "WHATSAPP_LOGIN", "amount": "0.30"}]},
+        format="json",
+    )
+    paused = client.post(f"/api/v1/campaigns/{cmp}/pause")
+
+    assert created.status_code == 201, created.content
+    assert created.json()["status"] == "DRAFT"
+    assert created.json()["hashtag"] == "summerjoy"
+    assert activated.json()["status"] == "ACTIVE"
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["name"] == "Summer JoyBack 2"
+    assert [(r["action"], r["amount"]) for r in changed.json()["rules"]] == [
+        ("TIKTOK_LOGIN", "0.40"),
+        ("WHATSAPP_LOGIN", "0.30"),
+    ]
+    assert paused.json()["status"] == "PAUSED"
+    assert paused.json()["pause_reason"] == "MERCHANT"
+
+
+def test_an_invalid_campaign_is_422_with_the_fields_and_a_read_key_cannot_write(brand, make_key, api):
+    world = brand()
+    writer = api(make_key(world["merchant"], scope=Scope.WRITE))
+    reader = api(make_key(world["merchant"], scope=Scope.READ, name="reader"))
+    body = {
+        "name": "Bad",
+        "starts_at": "2026-12-01T09:00:00Z",
+        "ends_at": "2026-11-01T09:00:00Z",
+        "rules": [{"action": "SHARE_VIDEO", "amount": "1.00"}],
+    }
+
+    invalid = writer.post("/api/v1/campaigns", body, format="json", HTTP_IDEMPOTENCY_KEY="bad")
+    forbidden = reader.post("/api/v1/campaigns", {**body, "ends_at": None}, format="json", HTTP_IDEMPOTENCY_KEY="r")
+    other_paused = reader.post(f"/api/v1/campaigns/cmp_{world['campaign'].pk}/pause")
+
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "campaign_invalid"
+    assert "ends_at" in invalid.json()["errors"]
+    assert any("hashtag" in m for m in invalid.json()["errors"]["non_field_errors"])
+    assert forbidden.status_code == other_paused.status_code == 403
+    world["campaign"].refresh_from_db()
+    assert world["campaign"].status == "ACTIVE"
