@@ -261,7 +261,9 @@ class RuleIn(serializers.Serializer):
     action = serializers.ChoiceField(choices=ActionType.choices)
     is_enabled = serializers.BooleanField(default=True)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=Decimal("0.00"))
-    per_1000_views = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))
+    per_1000_views = serializers.DecimalField(
+        max_digits=12, decimal_places=4, min_value=0, default=Decimal("0")
+    )
     per_like = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))
     per_comment = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))
     per_share = serializers.DecimalField(max_digits=12, decimal_places=4, min_value=0, default=Decimal("0"))

@@ -25,8 +25,8 @@ from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
 from core.errors import DomainError
-from core.tasks import after_commit
-from merchants.models import Merchant
+from core.tasks import after_commit, mail_after_commit
+from merchants.models import Membership, Merchant, Role
 from webhooks.models import (
     DeliveryStatus,
     EventType,
@@ -98,7 +98,9 @@ def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str, now: datetime) -
     with transaction.atomic(durable=True):
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, disabled_reason=reason[:200])
         WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.FAILED, last_error=f"Endpoint disabled: {reason}"[:300]
+            status=DeliveryStatus.FAILED,
+            next_attempt_at=None,
+            last_error=f"Endpoint disabled: {reason}"[:300],
         )
     endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
 
@@ -259,8 +261,39 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
             update_fields=["status", "delivered_at", "next_attempt_at", "last_status_code", "last_error"]
         )
     if status_code == 410:
-        endpoint_disable(endpoint=endpoint, reason="The endpoint answered 410 Gone.", now=now)
+        _endpoint_stop(endpoint=endpoint, reason="The endpoint answered 410 Gone.", now=now)
+    elif delivery.status == DeliveryStatus.FAILED:
+        _endpoint_stop(
+            endpoint=endpoint,
+            reason=f"Failing for {len(RETRY_DELAYS) + 1} attempts over about three days.",
+            now=now,
+        )
     return delivery
+
+
+def _endpoint_stop(*, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+    """Disable an endpoint that is gone or keeps failing, and tell the merchant's owners."""
+    with transaction.atomic(durable=True):
+        stopped = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
+            is_active=False, disabled_reason=reason[:200]
+        )
+        WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED,
+            next_attempt_at=None,
+            last_error=f"Endpoint disabled: {reason}"[:300],
+        )
+        if stopped:
+            owners = Membership.objects.filter(merchant_id=endpoint.merchant_id, role=Role.OWNER)
+            mail_after_commit(
+                subject="TikJoy: a webhook endpoint was disabled",
+                message=(
+                    f"We stopped sending events to {endpoint.url}: {reason}\n"
+                    "Fix the endpoint, then register it again in the console (Webhooks); "
+                    "the delivery log shows what it answered."
+                ),
+                recipient_list=list(owners.values_list("user__email", flat=True)),
+            )
+    endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
 
 
 def deliveries_due(*, now: datetime, limit: int = 500) -> int:

@@ -259,7 +259,9 @@ def test_an_invalid_campaign_is_422_with_the_fields_and_a_read_key_cannot_write(
     }
 
     invalid = writer.post("/api/v1/campaigns", body, format="json", HTTP_IDEMPOTENCY_KEY="bad")
-    forbidden = reader.post("/api/v1/campaigns", {**body, "ends_at": None}, format="json", HTTP_IDEMPOTENCY_KEY="r")
+    forbidden = reader.post(
+        "/api/v1/campaigns", {**body, "ends_at": None}, format="json", HTTP_IDEMPOTENCY_KEY="r"
+    )
     other_paused = reader.post(f"/api/v1/campaigns/cmp_{world['campaign'].pk}/pause")
 
     assert invalid.status_code == 422

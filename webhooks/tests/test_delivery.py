@@ -104,8 +104,8 @@ def test_a_failing_endpoint_is_retried_and_gets_the_event_once_it_answers(
     httpserver.check_assertions()
 
 
-def test_an_endpoint_that_never_answers_is_given_up_after_the_schedule(
-    shop, make_consumer, httpserver, django_capture_on_commit_callbacks
+def test_an_endpoint_that_never_answers_is_given_up_disabled_and_the_owners_told(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks, mailoutbox
 ):
     httpserver.expect_request("/hook").respond_with_data("down", status=500)
     _endpoint(shop, httpserver.url_for("/hook"))
@@ -115,12 +115,19 @@ def test_an_endpoint_that_never_answers_is_given_up_after_the_schedule(
     later = timezone.now()
     for _ in range(12):
         later += timedelta(hours=27)
-        deliveries_due(now=later)
+        with django_capture_on_commit_callbacks(execute=True):
+            deliveries_due(now=later)
 
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.attempts == 10  # the first attempt and nine retries over about three days of delays
     assert len(httpserver.log) == 10
+    endpoint = WebhookEndpoint.objects.get()
+    assert not endpoint.is_active
+    assert "three days" in endpoint.disabled_reason
+    (mail,) = mailoutbox
+    assert mail.to == ["owner@acme.example"]
+    assert endpoint.url in mail.body
 
 
 def test_410_gone_disables_the_endpoint(shop, make_consumer, httpserver, django_capture_on_commit_callbacks):
