@@ -160,3 +160,17 @@ def test_concurrent_reversals_with_one_key_have_one_effect_and_one_stored_respon
     assert Transaction.objects.filter(kind="REWARD_REVERSAL").count() == 1
     record = IdempotencyRecord.objects.get()
     assert record.response_status == 200
+
+
+def test_the_hourly_prune_drops_expired_records_and_old_rate_windows(brand, make_key, api, resolvable):
+    from api.models import RateWindow
+    from api.tasks import prune
+
+    client = api(make_key(brand()["merchant"]))
+    client.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    client.post(URL, {**BODY, "description": "2"}, format="json", HTTP_IDEMPOTENCY_KEY="fresh")
+    IdempotencyRecord.objects.filter(key="old").update(expires_at=timezone.now() - timedelta(seconds=1))
+    RateWindow.objects.update(window_start=timezone.now() - timedelta(minutes=10))
+
+    assert prune() == {"idempotency": 1, "rate_windows": 1}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
