@@ -182,12 +182,17 @@ def _page(rows: list, limit: int, serialize: Callable, pk: Callable) -> dict:
     return {"data": [serialize(row) for row in rows], "next_cursor": next_cursor}
 
 
-def cursor_page(request, queryset: QuerySet, serialize: Callable) -> dict:
-    """A keyset page, newest first: ``limit`` (1-100, default 50) items after the opaque ``cursor``."""
+def cursor_page(
+    request, queryset: QuerySet, serialize: Callable, *, pk: Callable = lambda row: row.pk
+) -> dict:
+    """A keyset page, newest first: ``limit`` (1-100, default 50) items after the opaque ``cursor``.
+
+    ``queryset`` may be a ``.values()`` one (then ``pk`` reads the row's key).
+    """
     limit, after = _page_params(request)
     if after is not None:
         queryset = queryset.filter(pk__lt=after)
-    return _page(list(queryset.order_by("-pk")[: limit + 1]), limit, serialize, lambda row: row.pk)
+    return _page(list(queryset.order_by("-pk")[: limit + 1]), limit, serialize, pk)
 
 
 def cursor_page_of_list(request, items: list, serialize: Callable, *, pk: Callable) -> dict:

@@ -6,6 +6,7 @@ Ids are typed strings (``cmp_12``, ``rwd_34``); money is a decimal string with i
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from rest_framework import serializers
 
@@ -107,8 +108,14 @@ class RewardOut(serializers.Serializer):
     decided_at = serializers.DateTimeField(allow_null=True)
 
 
+def reward_row_data(row: dict) -> dict:
+    """The same from a ``.values()`` row of ``_rewards`` (no model instance: the list's hot path)."""
+    return reward_payload(SimpleNamespace(**row), action_type=row["action_type"])
+
+
 def reward_data(reward: Reward) -> dict:
-    return reward_payload(reward, action_type=reward.action.action_type)
+    """A reward read through ``api.views._rewards`` (which annotates ``action_type``)."""
+    return reward_payload(reward, action_type=reward.action_type)
 
 
 class ReverseIn(serializers.Serializer):

@@ -8,5 +8,6 @@ $PY manage.py migrate -v0
 $PY manage.py bench_ledger
 $PY manage.py bench_rewards
 $PY manage.py bench_payouts
+$PY manage.py bench_api
 $PY manage.py ledger_check
 $PY manage.py rewards_check
