@@ -37,7 +37,7 @@ from campaigns.models import (
     UgcSubmission,
     Video,
 )
-from merchants.console_site import ConsoleModelAdmin, console_site
+from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, console_site
 from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
@@ -47,7 +47,7 @@ def _selected_merchant(request: HttpRequest) -> Merchant:
     return Merchant.objects.get(pk=console_membership(request).merchant_id)
 
 
-class RewardRuleConsoleInline(admin.StackedInline):
+class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
     """The campaign's rules, one per action; saved through ``campaign_update`` by the campaign admin."""
 
     model = RewardRule
@@ -415,13 +415,14 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
     merchant_path = "campaign__merchant_id"
     form = UgcReviewForm
     change_capability = Capability.MANAGE_CAMPAIGNS
-    list_display = ("__str__", "campaign", "consumer", "status", "revision", "submitted_at", "reviewed_at")
+    person_field = "user"
+    list_display = ("__str__", "campaign", "person", "status", "revision", "submitted_at", "reviewed_at")
     list_filter = ("status",)
     search_fields = ("caption", "campaign__name")
-    export_fields = ("pk", "campaign", "consumer", "status", "revision", "submitted_at", "reviewed_at")
+    export_fields = ("pk", "campaign", "person", "status", "revision", "submitted_at", "reviewed_at")
     readonly_fields = (
         "campaign",
-        "consumer",
+        "person",
         "status",
         "revision",
         "video",
@@ -445,10 +446,6 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
         return super().has_change_permission(request, obj) and (
             obj is None or obj.status == UgcStatus.SUBMITTED
         )
-
-    @admin.display(description="Consumer")
-    def consumer(self, obj: UgcSubmission) -> str:
-        return obj.user.display_name or (obj.user.email or f"User #{obj.user_id}")
 
     @admin.display(description="Video")
     def video(self, obj: UgcSubmission) -> str:

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from merchants.models import Currency
+from social.matching import caption_matches
 
 MAX_VIDEOS_PER_MERCHANT = 15
 
@@ -310,6 +311,27 @@ class Video(models.Model):
     def share_text(self) -> str:
         """Caption, hashtags and mentions as one text to paste into TikTok."""
         return " ".join(p for p in (self.caption.strip(), self.hashtags.strip(), self.mentions.strip()) if p)
+
+    def caption_for(self, campaigns) -> str:
+        """The text a consumer copies: ``share_text`` plus the tag of every live share campaign it
+        would not match otherwise, so that posting it exactly as offered always earns."""
+        text = self.share_text
+        for campaign in campaigns:
+            if (campaign.hashtag or campaign.mention) and not caption_matches(
+                text, hashtag=campaign.hashtag, mention=campaign.mention
+            ):
+                text = f"{text} {campaign.requirement.split(' or ')[0]}".strip()
+        return text
+
+
+def tags_normalize(text: str, sigil: str) -> str:
+    """``"summer #joy  ##back"`` -> ``"#summer #joy #back"``: each word once prefixed by ``sigil``."""
+    words = []
+    for word in text.replace(",", " ").split():
+        bare = word.lstrip("#@")
+        if bare and f"{sigil}{bare}" not in words:
+            words.append(f"{sigil}{bare}")
+    return " ".join(words)
 
 
 class UgcStatus(models.TextChoices):

@@ -158,7 +158,15 @@ def landing_context(*, merchant: Merchant, user, now: datetime) -> dict:
     is_creator = user_is_creator(user)
     for item in offers:
         item["ugc_open"] = item["campaign"].ugc_policy == "ALL_USERS" or is_creator
-    return {"campaigns": offers, "videos": list(video_list(merchant=merchant))}
+    share_campaigns = [
+        item["campaign"]
+        for item in offers
+        if any(offer.action == ActionType.SHARE_VIDEO for offer in item["offers"])
+    ]
+    videos = list(video_list(merchant=merchant))
+    for video in videos:
+        video.offered_caption = video.caption_for(share_campaigns)
+    return {"campaigns": offers, "videos": videos}
 
 
 def ugc_blocks_shares(*, campaign: Campaign, user_id: int) -> bool:

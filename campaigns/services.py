@@ -33,12 +33,14 @@ from campaigns.models import (
     UgcStatus,
     UgcSubmission,
     Video,
+    tags_normalize,
 )
 from campaigns.selectors import ugc_can_submit
 from core.errors import DomainError
 from core.tasks import mail_after_commit
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
+from merchants.selectors import wallet_balance
 
 ENGAGEMENT_FIELDS = ("per_1000_views", "per_like", "per_comment", "per_share")
 RULE_FIELDS = ("is_enabled", "amount", *ENGAGEMENT_FIELDS, "max_per_post", "max_rewards")
@@ -391,11 +393,25 @@ def campaign_activate(*, campaign: Campaign, actor, now: datetime) -> Campaign:
     if not any(rule["is_enabled"] for rule in rules):
         raise CampaignError("Enable at least one reward rule before going live.")
     campaign_validate(values=_campaign_values(campaign), rules=rules, currency=campaign.currency)
+    _funds_cover_a_reward(campaign=campaign, rules=rules)
     return _transition(
         campaign=campaign,
         allowed_from=(CampaignStatus.DRAFT, CampaignStatus.PAUSED),
         to=CampaignStatus.ACTIVE,
     )
+
+
+def _funds_cover_a_reward(*, campaign: Campaign, rules: list[dict]) -> None:
+    """A campaign goes live only when the prepaid funds cover at least its smallest reward, so the
+    brand page never promises what the wallet can't pay."""
+    balance = wallet_balance(merchant=campaign.merchant)
+    fixed = [rule["amount"] for rule in rules if rule["is_enabled"] and rule["amount"] > 0]
+    smallest = min(fixed) if fixed else Decimal("0.01")  # engagement only: at least a cent
+    if balance.currency.code != campaign.currency or balance.amount < smallest:
+        raise CampaignError(
+            f"Add funds before going live: the wallet holds {balance.amount} {balance.currency}, and the "
+            f"smallest reward of this campaign costs {smallest} {campaign.currency}."
+        )
 
 
 def campaign_pause(*, campaign: Campaign, actor=None, reason: str = PauseReason.MERCHANT) -> Campaign:
@@ -503,8 +519,8 @@ def video_add(
                     slot=slot,
                     title=title.strip(),
                     caption=caption.strip(),
-                    hashtags=hashtags.strip(),
-                    mentions=mentions.strip(),
+                    hashtags=tags_normalize(hashtags, "#"),
+                    mentions=tags_normalize(mentions, "@"),
                     tiktok_url=tiktok_url,
                 )
                 if file:
@@ -530,6 +546,10 @@ def video_update(*, video: Video, actor, changes: dict[str, Any]) -> Video:
         _tiktok_url_check(changes["tiktok_url"])
     replaced = video.file.name if video.file and (upload or remove_file) else ""
     storage = video.file.storage
+    if "hashtags" in changes:
+        changes["hashtags"] = tags_normalize(changes["hashtags"], "#")
+    if "mentions" in changes:
+        changes["mentions"] = tags_normalize(changes["mentions"], "@")
     for name, value in changes.items():
         setattr(video, name, value.strip() if isinstance(value, str) else value)
     if remove_file:

@@ -176,6 +176,8 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
                     "currency",
                     "vat_number",
                     "billing_address",
+                    "billing_postcode",
+                    "billing_city",
                     "payment_reference",
                     "low_balance_threshold",
                 )

@@ -35,6 +35,9 @@ def switch(request: HttpRequest) -> HttpResponse:
     )
 
 
+switch.console_any_merchant = True  # switching is how a person changes the merchant they act on
+
+
 @console_view(Capability.VIEW)
 def wallet(request: HttpRequest) -> HttpResponse:
     merchant = console_membership(request).merchant

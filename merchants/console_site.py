@@ -19,25 +19,41 @@ The dashboard knows no app: it renders the registered panels in their order.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, ORDER_VAR, PAGE_VAR, SEARCH_VAR
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import slugify
 
 from core.errors import DomainError
+from core.hardening import formfield_with_db_bounds
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability
-from merchants.tenancy import console_can, console_membership
+from merchants.selectors import PersonSeen, people_seen_by_merchant
+from merchants.tenancy import (
+    MERCHANT_FIELD,
+    console_can,
+    console_membership,
+    console_notice_lost_selection,
+    console_request_merchant_check,
+)
+
+_POST_FORM = re.compile(rb"<form\b[^>]*\bmethod=[\"']?post[\"']?[^>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,54 @@ class ConsoleSite(admin.AdminSite):
             context["site_url"] = reverse("brand:landing", kwargs={"slug": membership.merchant.slug})
         return context
 
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(self._for_one_merchant(view), cacheable)
+
+    def _for_one_merchant(self, view):
+        """Every console request acts on the merchant it was made for, or is refused.
+
+        Each POST form of the console carries ``console_merchant`` (added to the page
+        here); a POST whose merchant is no longer the selected one (another tab
+        switched, or the user left that team) changes nothing and says why.
+        """
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST" and not getattr(view, "console_any_merchant", False):
+                refusal = console_request_merchant_check(request)
+                if refusal is not None:
+                    messages.error(request, refusal)
+                    return HttpResponseRedirect(request.get_full_path())
+            elif request.method == "GET":
+                console_notice_lost_selection(request)
+            response = view(request, *args, **kwargs)
+            return self._carry_merchant(request, response)
+
+        return wrapper
+
+    def _carry_merchant(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        membership = console_membership(request)
+        if membership is None or response.streaming or "html" not in response.get("Content-Type", ""):
+            return response
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        field = format_html(
+            '<input type="hidden" name="{}" value="{}">', MERCHANT_FIELD, membership.merchant_id
+        ).encode()
+        response.content = _POST_FORM.sub(lambda m: m.group(0) + field, response.content)
+        return response
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        """Django's autocomplete, for forward relations of console models only (else a 404)."""
+        try:
+            model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+            field = model._meta.get_field(request.GET["field_name"])
+        except (KeyError, LookupError, ValueError, FieldDoesNotExist):
+            raise Http404("No such field to complete.") from None
+        if model not in self._registry or not (field.is_relation and field.concrete and field.remote_field):
+            raise Http404("This field has no autocomplete.")
+        return super().autocomplete_view(request)
+
     def get_urls(self):
         return list(self._extra_urls) + super().get_urls()
 
@@ -159,6 +223,11 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     export_fields: tuple[str, ...] = ()
     # Newest first unless a page says otherwise; also keeps autocomplete's pages stable.
     ordering = ("-pk",)
+    # The foreign key to the consumer a row is about (e.g. "user"): show them with ``person``
+    # (in list_display, fields, export_fields), which goes through ``people_seen_by_merchant``
+    # so a merchant sees only what the person agreed to share with it. Never show, search or
+    # order by the user's own fields on a console page.
+    person_field: str | None = None
 
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:
         membership = console_membership(request)
@@ -198,6 +267,70 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             return Merchant.objects.filter(pk=membership.merchant_id if membership else None)
         return None
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return formfield_with_db_bounds(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
+
+    # --- list filters: values must be ones the field can hold (its choices, its range) ------
+
+    def _filter_field(self, key: str):
+        """The model field a list-filter parameter ends on, and its lookup (``None, None``: not a field)."""
+        model, field, lookup = self.model, None, None
+        parts = key.split("__")
+        for n, part in enumerate(parts):
+            try:
+                if model is None:
+                    raise FieldDoesNotExist(part)
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                if field is not None and n == len(parts) - 1:
+                    lookup = part
+                    break
+                return None, None
+            model = field.related_model if field.is_relation else None
+        if field is not None and field.is_relation:
+            if not (field.many_to_one or field.one_to_one) or not field.concrete:
+                return None, None
+            field = field.target_field
+        return field, lookup
+
+    def check_filter_params(self, request: HttpRequest) -> None:
+        """IncorrectLookupParameters (the list shows an error) for a filter value its field can't hold."""
+        skip = {*IGNORED_PARAMS, ERROR_FLAG, ORDER_VAR, PAGE_VAR, SEARCH_VAR, "all", "_changelist_filters"}
+        for key, values in request.GET.lists():
+            if key in skip:
+                continue
+            field, lookup = self._filter_field(key)
+            if field is None or not hasattr(field, "clean"):
+                continue
+            for value in values:
+                if lookup == "isnull":
+                    ok = value.lower() in ("true", "false", "1", "0")
+                    if not ok:
+                        raise IncorrectLookupParameters(f"{key}: not a yes/no value.")
+                    continue
+                parts = value.split(",") if lookup == "in" else [value]
+                try:
+                    for part in parts:
+                        if lookup in (None, "exact", "in", "iexact"):
+                            field.clean(part, None)
+                        elif lookup in ("gt", "gte", "lt", "lte"):
+                            field.to_python(part)
+                except ValidationError:
+                    raise IncorrectLookupParameters(
+                        f"{key}: a value this list can't be filtered by."
+                    ) from None
+
+    def response_action(self, request: HttpRequest, queryset: models.QuerySet):
+        """Django's list actions, once the selected ids are ids this list could hold (else a message)."""
+        pk = self.model._meta.pk
+        try:
+            for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
+                pk.clean(value, None)
+        except ValidationError:
+            messages.error(request, "The selection does not match this list; nothing was changed.")
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         queryset = self._scoped_related(request, db_field.remote_field.model)
         kwargs["queryset"] = (
@@ -221,6 +354,48 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         ]
         return urls + super().get_urls()
 
+    # --- people: only what they agreed to share with this merchant ----------------------------
+
+    def _merchant_id_of(self, obj) -> int:
+        value = obj
+        for part in self.merchant_path.split("__"):
+            value = getattr(value, part)
+        return value
+
+    def see_people(self, objs) -> None:
+        """Decide once for a page of rows what the merchant sees of each row's person."""
+        if not self.person_field:
+            return
+        by_merchant: dict[int, list] = {}
+        for obj in objs:
+            by_merchant.setdefault(self._merchant_id_of(obj), []).append(obj)
+        for merchant_id, rows in by_merchant.items():
+            people = people_seen_by_merchant(
+                merchant=merchant_id, user_ids=[getattr(o, f"{self.person_field}_id") for o in rows]
+            )
+            for obj in rows:
+                obj._person_seen = people.get(getattr(obj, f"{self.person_field}_id"))
+
+    def person_seen(self, obj) -> PersonSeen | None:
+        if not self.person_field or getattr(obj, f"{self.person_field}_id", None) is None:
+            return None
+        if getattr(obj, "_person_seen", None) is None:
+            self.see_people([obj])
+        return obj._person_seen
+
+    @admin.display(description="Consumer")
+    def person(self, obj) -> str:
+        seen = self.person_seen(obj)
+        return seen.label if seen is not None else "-"
+
+    def get_changelist_instance(self, request: HttpRequest):
+        self.check_filter_params(request)
+        changelist = super().get_changelist_instance(request)
+        self.see_people(changelist.result_list)
+        return changelist
+
+    # --- CSV --------------------------------------------------------------------------------
+
     def _csv(self, queryset: models.QuerySet) -> HttpResponse:
         fields = self.export_fields or tuple(f for f in self.list_display if f != "__str__") or ("pk",)
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -228,8 +403,12 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         writer = csv.writer(response)
         writer.writerow(fields)
-        for obj in queryset:
-            writer.writerow([self._export_value(obj, field) for field in fields])
+        rows = list(queryset)
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            self.see_people(chunk)
+            for obj in chunk:
+                writer.writerow([self._export_value(obj, field) for field in fields])
         return response
 
     def _export_value(self, obj, field: str) -> str:
@@ -277,3 +456,18 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         except DomainError as exc:  # any app's rule, in words: a message, never a 500
             messages.error(request, str(exc))
             return HttpResponseRedirect(request.get_full_path())
+
+
+class ConsoleInlineMixin:
+    """For inlines on console pages: numeric fields get the database's bounds too, and a posted
+    ``TOTAL_FORMS`` can't make the server build more forms than the inline allows (Django's own
+    cap is max_num + 1,000: seconds of work per request)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        max_num = self.get_max_num(request, obj, **kwargs)
+        if max_num is not None:
+            kwargs.setdefault("absolute_max", max(max_num, 1))
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return formfield_with_db_bounds(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))

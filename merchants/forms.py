@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -72,6 +73,8 @@ class MerchantConsoleForm(forms.ModelForm):
             "currency",
             "vat_number",
             "billing_address",
+            "billing_postcode",
+            "billing_city",
             "low_balance_threshold",
         ]
 
@@ -114,16 +117,35 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)
 
 
+TOP_UP_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
+
+
 class TopUpRecordForm(forms.Form):
     """What ops read off the bank statement. ``merchant_top_up_record`` does the rest."""
 
     payment_reference = forms.CharField(
         max_length=16, help_text="The merchant's TJ-... reference, as written on the transfer."
     )
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"))
+    amount = forms.CharField(
+        max_length=20, help_text="As on the bank statement: digits, a decimal point and at most two decimals."
+    )
     currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.EUR)
     bank_reference = forms.CharField(max_length=64, help_text="The bank's own reference of this transfer.")
     value_date = forms.DateField(help_text="YYYY-MM-DD")
+
+    def clean_amount(self) -> Decimal:
+        """Plain digits only: ``1e9`` or ``1,000,000.00`` is refused rather than read as a number."""
+        raw = self.cleaned_data["amount"].strip()
+        if not TOP_UP_AMOUNT.fullmatch(raw):
+            raise ValidationError(
+                "Write the amount as on the statement, e.g. 1250.00 (digits, '.', two decimals)."
+            )
+        amount = Decimal(raw)
+        if amount <= 0:
+            raise ValidationError("The amount must be more than zero.")
+        if amount >= Decimal("1000000000000"):
+            raise ValidationError("That amount is larger than any transfer TikJoy records.")
+        return amount
 
     def clean_payment_reference(self) -> Merchant:
         reference = self.cleaned_data["payment_reference"].strip().upper()

@@ -42,7 +42,9 @@ class Merchant(models.Model):
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
     legal_name = models.CharField(max_length=200)
     vat_number = models.CharField("VAT number", max_length=20, blank=True)
-    billing_address = models.TextField()
+    billing_address = models.TextField(help_text="Street and number (the lines before the postcode).")
+    billing_postcode = models.CharField("postcode", max_length=16, blank=True)
+    billing_city = models.CharField("city", max_length=100, blank=True)
     contact_email = models.EmailField("contact e-mail")
     payment_reference = models.CharField(
         max_length=16, unique=True, editable=False, help_text="Put this on every bank transfer to TikJoy."

@@ -1,12 +1,19 @@
-"""Reads for the console and the brand page."""
+"""Reads for the console and the brand page.
+
+:func:`people_seen_by_merchant` (and :func:`person_seen_by_merchant`) is the one place
+that decides what a merchant sees of a person: every console list, detail page,
+export and later API or webhook payload that names a person goes through it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.crypto import salted_hmac
 from moneyed import Money
 
 from accounts.models import User
@@ -127,3 +134,66 @@ def consented_data_for_merchant(*, merchant: Merchant) -> list[ConsentedPerson]:
         data = {key: values[key] for key in consent.fields if key in values}
         people.append(ConsentedPerson(user_id=consent.user_id, given_at=consent.given_at, data=data))
     return people
+
+
+# --- what a merchant may see of a person ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonSeen:
+    """A person as one merchant may see them: the fields they agreed to share, and a label.
+
+    ``label`` is the name they shared (else their shared TikTok handle); without
+    either it is a neutral pseudonym, the same on every page of that merchant and
+    different for every merchant (so two brands can't match people by it).
+    """
+
+    user_id: int
+    label: str
+    shared: dict[str, str] = field(default_factory=dict)  # ConsentField value -> current value
+
+
+def neutral_label(*, merchant_id: int, user_id: int) -> str:
+    digest = salted_hmac("tikjoy.person-seen-by-merchant", f"{merchant_id}:{user_id}").hexdigest()
+    return f"Consumer {digest[:4].upper()}-{digest[4:8].upper()}"
+
+
+def person_seen(*, user: User, merchant_id: int, consent: Consent | None, tiktok_handle: str) -> PersonSeen:
+    """THE rule: only fields under an active consent, read now; otherwise a neutral label."""
+    shared: dict[str, str] = {}
+    if consent is not None and consent.withdrawn_at is None and consent.merchant_id == merchant_id:
+        values = _values(user, tiktok_handle)
+        shared = {key: values[key] for key in consent.fields if key in values}
+    label = (
+        shared.get(ConsentField.DISPLAY_NAME)
+        or shared.get(ConsentField.TIKTOK_HANDLE)
+        or neutral_label(merchant_id=merchant_id, user_id=user.pk)
+    )
+    return PersonSeen(user_id=user.pk, label=label, shared=shared)
+
+
+def people_seen_by_merchant(*, merchant: Merchant | int, user_ids: Iterable[int]) -> dict[int, PersonSeen]:
+    """Each person as ``merchant`` may see them (three queries, whatever the number of people)."""
+    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    users = User.objects.in_bulk(ids)
+    consents = {
+        consent.user_id: consent
+        for consent in Consent.objects.active().filter(merchant_id=merchant_id, user_id__in=ids)
+    }
+    handles = _tiktok_handles([user_id for user_id in ids if user_id in consents])
+    return {
+        user_id: person_seen(
+            user=user,
+            merchant_id=merchant_id,
+            consent=consents.get(user_id),
+            tiktok_handle=handles.get(user_id, ""),
+        )
+        for user_id, user in users.items()
+    }
+
+
+def person_seen_by_merchant(*, user: User, merchant: Merchant | int) -> PersonSeen:
+    return people_seen_by_merchant(merchant=merchant, user_ids=[user.pk])[user.pk]

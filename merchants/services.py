@@ -131,7 +131,16 @@ def merchant_create(
 
 BRAND_FIELDS = frozenset({"brand_name", "logo", "contact_email"})
 BILLING_FIELDS = frozenset(
-    {"legal_name", "vat_number", "billing_address", "country", "currency", "low_balance_threshold"}
+    {
+        "legal_name",
+        "vat_number",
+        "billing_address",
+        "billing_postcode",
+        "billing_city",
+        "country",
+        "currency",
+        "low_balance_threshold",
+    }
 )
 
 

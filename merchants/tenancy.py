@@ -1,17 +1,36 @@
-"""Which merchant a console request acts for: the one selected among the user's memberships."""
+"""Which merchant a console request acts for: the one selected among the user's memberships.
+
+A page is made for one merchant and every POST form on it carries that merchant
+(``console_merchant``, added by the console site). A POST acts only when that is
+still the selected merchant and the user is still in its team; otherwise it is
+refused with a message (:func:`console_request_merchant_check`). A user removed
+from the merchant they had selected is moved to another of their merchants only
+on a page they are reading (GET), and told so.
+"""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest
 
-from merchants.models import Membership
+from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
 
 SESSION_KEY = "console_merchant_id"
+MERCHANT_FIELD = "console_merchant"
+
+
+def _lost_selection(request: HttpRequest) -> int | None:
+    """The merchant id the session had selected when the user is no longer in its team."""
+    return getattr(request, "_console_lost_merchant_id", None)
 
 
 def console_membership(request: HttpRequest) -> Membership | None:
-    """The membership of the selected merchant (the first by brand name when none is selected)."""
+    """The membership of the selected merchant (the first by brand name when none is selected).
+
+    When the selected merchant is no longer one of the user's, the first other one is
+    returned and ``request._console_lost_merchant_id`` records the lost selection.
+    """
     if hasattr(request, "_console_membership"):
         return request._console_membership
     membership = None
@@ -21,6 +40,8 @@ def console_membership(request: HttpRequest) -> Membership | None:
         selected = request.session.get(SESSION_KEY)
         if selected is not None:
             membership = memberships.filter(merchant_id=selected).first()
+            if membership is None:
+                request._console_lost_merchant_id = selected
         if membership is None:
             membership = memberships.order_by("merchant__brand_name", "pk").first()
     request._console_membership = membership
@@ -39,7 +60,68 @@ def console_select(request: HttpRequest, *, merchant_id: int) -> Membership | No
     if membership is not None:
         request.session[SESSION_KEY] = membership.merchant_id
         request._console_membership = membership
+        request._console_lost_merchant_id = None
     return membership
+
+
+def _brand(merchant_id: int) -> str:
+    return (
+        Merchant.objects.filter(pk=merchant_id).values_list("brand_name", flat=True).first() or "a merchant"
+    )
+
+
+def console_request_merchant_check(request: HttpRequest) -> str | None:
+    """Why this console POST must not act (a message for the person), or None when it may.
+
+    Side effect on a refusal caused by a lost selection: the session moves to the
+    merchant now shown, so the page the person is sent back to is consistent.
+    """
+    membership = console_membership(request)
+    lost = _lost_selection(request)
+    carried = request.POST.get(MERCHANT_FIELD)
+    if lost is not None:
+        # The selection came from this session, so naming it reveals nothing new.
+        message = f"You are no longer in the team of {_brand(lost)}, so nothing was changed. " + (
+            f"You are now working on {membership.merchant.brand_name}."
+            if membership is not None
+            else "You are in no other merchant's team."
+        )
+        if membership is not None:
+            request.session[SESSION_KEY] = membership.merchant_id
+        else:
+            request.session.pop(SESSION_KEY, None)
+        return message
+    if carried is None:
+        return None
+    current = membership.merchant_id if membership is not None else None
+    if not carried.isdigit() or int(carried) != current:
+        # Name the merchant the page was made for only when the user is still in its team.
+        made_for = (
+            _brand(int(carried))
+            if carried.isdigit()
+            and Membership.objects.filter(user=request.user, merchant_id=int(carried)).exists()
+            else "another merchant"
+        )
+        now_on = membership.merchant.brand_name if membership is not None else "no merchant"
+        return (
+            f"This page was made for {made_for}, but you are now working on {now_on} "
+            "(switched in another tab?), so nothing was changed. Check the page and try again."
+        )
+    return None
+
+
+def console_notice_lost_selection(request: HttpRequest) -> None:
+    """On a page being read: tell the person their selected merchant is gone, and select the one shown."""
+    lost = _lost_selection(request)
+    membership = console_membership(request)
+    if lost is None or membership is None:
+        return
+    messages.warning(
+        request,
+        f"You are no longer in the team of {_brand(lost)}: you are now working on {membership.merchant.brand_name}.",
+    )
+    request.session[SESSION_KEY] = membership.merchant_id
+    request._console_lost_merchant_id = None
 
 
 def console_can(request: HttpRequest, capability: Capability | None) -> bool:

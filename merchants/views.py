@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from core.hardening import personal_data
 from merchants import services
 from merchants.forms import MerchantCreateForm
 from merchants.models import Membership
@@ -38,6 +39,7 @@ def merchant_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+@personal_data  # names the invited address, also to someone not signed in
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The link in an invitation e-mail. Signed-in people accept it; others sign in or sign up first."""

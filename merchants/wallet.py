@@ -66,6 +66,15 @@ def merchant_top_up_record(
         raise MerchantError(f"Wallets are held in {', '.join(Currency.values)}, not {currency}.")
     if amount.amount <= 0 or amount.amount != amount.amount.quantize(Decimal("0.01")):
         raise MerchantError("The amount must be positive, in cents at most.")
+    if currency != merchant.currency:
+        raise MerchantError(
+            f"{merchant.brand_name}'s wallet is in {merchant.currency}: a transfer in {currency} is not recorded "
+            "here (send it back, or ask the merchant to pay in their currency)."
+        )
+    if value_date > now.date():
+        raise MerchantError(
+            f"The value date {value_date.isoformat()} is in the future: record a transfer once it arrived."
+        )
 
     with transaction.atomic(durable=True):
         try:

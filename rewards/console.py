@@ -4,7 +4,8 @@
   filtered by campaign, action type and status; the detail page spells out how the
   amount was computed.
 - Consumers who engaged (``/console/rewards/reward/consumers/``): people with at
-  least one social action for the merchant, by display name only, with figures.
+  least one social action for the merchant, with figures; of each person only what
+  they agreed to share with the merchant (``merchants.selectors.people_seen_by_merchant``).
 
 Registered from ``RewardsConfig.ready`` (the ops admin lives in ``rewards/admin.py``).
 Both pages are scoped by ``ConsoleModelAdmin`` to the selected merchant; the generic
@@ -26,7 +27,7 @@ from django.utils.html import format_html, format_html_join
 from campaigns.models import ActionType
 from merchants.console_site import ConsoleModelAdmin, console_render, console_site
 from merchants.models import ConsentField
-from merchants.selectors import consented_data_for_merchant
+from merchants.selectors import people_seen_by_merchant
 from merchants.tenancy import console_membership
 from rewards import selectors
 from rewards.models import Reward
@@ -112,9 +113,10 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     """Rewards the merchant's campaigns granted: read-only (the engine and ops write them)."""
 
     merchant_path = "merchant_id"
+    person_field = "user"
     change_list_template = "console/rewards/reward_change_list.html"
     list_display = (
-        "consumer",
+        "person",
         "campaign",
         "action_type",
         "kind",
@@ -132,10 +134,10 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "kind",
     )
     list_select_related = ("user", "campaign", "action")
-    search_fields = ("user__display_name", "campaign__name")
+    search_fields = ("campaign__name",)  # never the person's own fields (see person_field)
     ordering = ("-created_at", "-pk")
     fields = (
-        "consumer",
+        "person",
         "campaign",
         "action_type",
         "kind",
@@ -153,7 +155,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     readonly_fields = fields
     export_fields = (
         "pk",
-        "consumer",
+        "person",
         "campaign",
         "action_type",
         "kind",
@@ -168,11 +170,6 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "campaign", "action")
-
-    @admin.display(description="Consumer", ordering="user__display_name")
-    def consumer(self, obj: Reward) -> str:
-        # The display name only: contact details need the person's consent.
-        return obj.user.display_name or f"Consumer #{obj.user_id}"
 
     @admin.display(description="Action", ordering="action__action_type")
     def action_type(self, obj: Reward) -> str:
@@ -198,18 +195,16 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         return [consumers, *super().get_urls()]
 
     def consumers_view(self, request: HttpRequest) -> HttpResponse:
-        """People who did something for the merchant: display name and figures only."""
+        """People who did something for the merchant: figures, and only what each agreed to share."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         merchant = console_membership(request).merchant
-        # Only what each person agreed to share with this merchant, and only while they agree.
-        shared = {
-            person.user_id: [(ConsentField(key).label, value) for key, value in person.data.items()]
-            for person in consented_data_for_merchant(merchant=merchant)
-        }
         page = Paginator(selectors.engaged_consumer_rows(merchant=merchant), 50).get_page(
             request.GET.get("page")
         )
+        consumers = selectors.engaged_consumers(merchant=merchant, rows=page.object_list)
+        # Only what each person agreed to share with this merchant, and only while they agree.
+        people = people_seen_by_merchant(merchant=merchant, user_ids=[c.user_id for c in consumers])
         return console_render(
             request,
             "console/rewards/consumers.html",
@@ -218,8 +213,15 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                 "opts": self.opts,
                 "page_obj": page,
                 "consumers": [
-                    (consumer, shared.get(consumer.user_id, []))
-                    for consumer in selectors.engaged_consumers(merchant=merchant, rows=page.object_list)
+                    (
+                        consumer,
+                        people[consumer.user_id].label,
+                        [
+                            (ConsentField(key).label, value)
+                            for key, value in people[consumer.user_id].shared.items()
+                        ],
+                    )
+                    for consumer in consumers
                 ],
                 "consent_note": CONSENT_NOTE,
             },

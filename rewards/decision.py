@@ -120,7 +120,10 @@ def user_room(*, campaign: Campaign, tally: Tally, today: date) -> Decimal | Non
     if campaign.user_campaign_cap is not None:
         rooms.append(campaign.user_campaign_cap - tally.total)
     if campaign.user_daily_cap is not None:
-        spent_today = tally.day_total if tally.day_date == today else Decimal(0)
+        # A ``today`` older than the tally's day (a stale clock) is measured against that later day.
+        spent_today = (
+            tally.day_total if tally.day_date is not None and today <= tally.day_date else Decimal(0)
+        )
         rooms.append(campaign.user_daily_cap - spent_today)
     return max(min(rooms), Decimal(0)) if rooms else None
 
@@ -203,9 +206,11 @@ def decide(payment: Payment) -> Decision:
     if not engagement and rule.max_rewards is not None and rule.rewards_paid >= rule.max_rewards:
         return no(ActionStatus.INELIGIBLE, "The campaign has paid all the rewards it offers for this.")
 
-    # 4. The campaign runs.
+    # 4. The campaign runs and the rule still rewards this (both read from locked rows).
     if campaign.status != "ACTIVE":
         return no(not_paid_status, "The campaign is not running.")
+    if not rule.is_enabled:
+        return no(not_paid_status, "The campaign no longer rewards this.")
 
     # 5. The budget.
     pause = ""

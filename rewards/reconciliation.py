@@ -9,17 +9,20 @@ What it verifies, over all data:
 - each person's pending rewards add up to their pending account, the held rewards
   to the platform's held account, and each merchant's pending rewards' margin to
   the platform's pending revenue for that merchant;
-- each campaign's ``spent``, each person's tally in a campaign and each rule's count
-  of paid rewards equal what the rewards that were not reversed say.
+- each campaign's ``spent``, each person's tally in a campaign (its total, and the
+  total of its current day) and each rule's count of paid rewards equal what the
+  rewards that were not reversed say.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 
 from campaigns.models import Campaign, RewardRule
 from rewards.models import Reward, RewardKind, RewardStatus, UserCampaignTally
@@ -139,6 +142,23 @@ def rewards_report() -> RewardsReport:
             for u, c, t in UserCampaignTally.objects.values_list("user_id", "campaign_id", "total")
             if t
         },
+    )
+    # Today's part of each tally: the rewards not reversed made on the tally's day (UTC dates, as
+    # the engine counts them).
+    by_day = {
+        (u, c, d): t
+        for u, c, d, t in counted.annotate(day=TruncDate("created_at", tzinfo=UTC))
+        .values_list("user_id", "campaign_id", "day")
+        .annotate(t=Sum("merchant_price"))
+    }
+    tallies = UserCampaignTally.objects.exclude(day_date__isnull=True).values_list(
+        "user_id", "campaign_id", "day_date", "day_total"
+    )
+    _compare(
+        report,
+        "day total of user/campaign/day",
+        {(u, c, d): by_day.get((u, c, d)) for u, c, d, _ in tallies},
+        {(u, c, d): t for u, c, d, t in tallies},
     )
     _compare(
         report,

@@ -291,10 +291,10 @@ def merchant_reward_figures(*, merchant: Merchant, now: datetime) -> dict:
 
 @dataclass(frozen=True)
 class EngagedConsumer:
-    """A person who did something for the merchant, as the console may show them (no contact data)."""
+    """A person who did something for the merchant: figures only (what the merchant may see of
+    the person comes from ``merchants.selectors.people_seen_by_merchant``)."""
 
     user_id: int
-    display_name: str
     actions: int
     rewards: int
     earned: Money  # merchant price of their rewards not reversed
@@ -305,12 +305,11 @@ class EngagedConsumer:
 def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
     """One row per person with at least one social action for the merchant, most recent first.
 
-    Only the display name is read: contact details are shared with a merchant only
-    with the person's consent (not built yet).
+    Nothing of the person is read here: see ``merchants.selectors.people_seen_by_merchant``.
     """
     return (
         SocialAction.objects.filter(merchant=merchant)
-        .values("user_id", "user__display_name")
+        .values("user_id")
         .annotate(n=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"))
         .order_by("-last", "user_id")
     )
@@ -337,7 +336,6 @@ def engaged_consumers(*, merchant: Merchant, rows) -> list[EngagedConsumer]:
         result.append(
             EngagedConsumer(
                 user_id=row["user_id"],
-                display_name=row["user__display_name"] or f"Consumer #{row['user_id']}",
                 actions=row["n"],
                 rewards=totals.get("n", 0),
                 earned=Money(totals.get("total") or Decimal("0.00"), merchant.currency),

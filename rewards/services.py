@@ -35,13 +35,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from copy import copy
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from moneyed import Money
 
 from accounts.models import User
@@ -152,6 +153,7 @@ def _lock(
     reward_ids=(),
     tallies=(),
     rule_ids=(),
+    rules_shared: bool = False,
     campaign_ids=(),
 ) -> _Locked:
     """Lock the engine's rows in its one order, each kind by primary key, and return them.
@@ -191,10 +193,18 @@ def _lock(
         )
         locked.tallies = {(t.user_id, t.campaign_id): t for t in rows if (t.user_id, t.campaign_id) in pairs}
     if rule_ids:
-        locked.rules = {
-            r.pk: r
-            for r in RewardRule.objects.select_for_update().filter(pk__in=set(rule_ids)).order_by("pk")
-        }
+        # Shared by the path that only reads the rule (engagement); rule edits and action payments
+        # (which count the rule's rewards) lock it for update.
+        ids = sorted(set(rule_ids))
+        if rules_shared and connection.vendor == "postgresql":
+            table = RewardRule._meta.db_table
+            rows = RewardRule.objects.raw(
+                f"SELECT * FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE",  # noqa: S608 - fixed table name
+                [ids],
+            )
+        else:
+            rows = RewardRule.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        locked.rules = {r.pk: r for r in rows}
     if campaign_ids:
         locked.campaigns = {
             c.pk: c
@@ -274,13 +284,20 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             user_amount=item.decision.user_amount,
             margin=item.decision.margin,
             calculation=item.decision.calculation,
-            available_at=_available_at(item.action, item.campaign),
+            available_at=_available_at(item.action, item.campaign, kind=item.kind, now=now),
             reason="Held for review: unusual activity." if item.decision.held else "",
             created_at=now,
         )
         for item in items
     ]
     Reward.objects.bulk_create(rewards)
+    # Late engagement (a hold of its own, past the share's): its post stays watched until that
+    # reward's evidence window ends too.
+    for reward, item in zip(rewards, items, strict=True):
+        if reward.available_at > _hold_end(item.action, item.campaign) and item.action.tracked_post_id:
+            tracked_posts_watch(
+                post_ids=[item.action.tracked_post_id], until=reward.available_at + _evidence_window()
+            )
     accounts = _AccountCache()
     for currency in {r.currency for r in rewards}:
         accounts.prefetch_users({r.user_id for r in rewards}, Purpose.USER_PENDING, currency)
@@ -313,21 +330,44 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
     return rewards
 
 
-def _available_at(action: SocialAction, campaign: Campaign) -> datetime:
-    """The end of the hold: the action's time plus the campaign's hold period (engagement included)."""
+def _available_at(action: SocialAction, campaign: Campaign, *, kind: str, now: datetime) -> datetime:
+    """The end of the hold: the action's time plus the campaign's hold period.
+
+    Engagement measured late (near or after the end of the share's hold) gets a hold of its
+    own, ``REWARDS_LATE_ENGAGEMENT_HOLD_HOURS`` from now, so no payment is ever released
+    without a fraud window and a later sync of the post.
+    """
+    end = _hold_end(action, campaign)
+    if kind == RewardKind.ENGAGEMENT:
+        end = max(end, now + timedelta(hours=settings.REWARDS_LATE_ENGAGEMENT_HOLD_HOURS))
+    return end
+
+
+def _hold_end(action: SocialAction, campaign: Campaign) -> datetime:
     return action.created_at + timedelta(days=campaign.hold_days)
 
 
+def _evidence_window() -> timedelta:
+    """How long after a reward's hold the post must be seen on TikTok before the reward is reversed."""
+    return timedelta(days=settings.REWARDS_EVIDENCE_DAYS)
+
+
 def _watch_until(action: SocialAction, campaign: Campaign) -> datetime:
-    """A shared post is watched until a sync after the last of its rewards becomes available."""
-    return _available_at(action, campaign) + timedelta(hours=settings.REWARDS_CONFIRM_SYNC_HOURS)
+    """A shared post is watched until the evidence window of its share's reward ends."""
+    return _hold_end(action, campaign) + _evidence_window()
 
 
 def _tally_add(tally: UserCampaignTally, amount: Decimal, *, now: datetime) -> None:
-    if tally.day_date == now.date():
+    """Count ``amount`` in the person's tally. The tally's day never moves backwards: a payment
+    whose ``now`` is older than the tally's day (a run that started before midnight) counts in
+    the total only, and the daily cap measured it against the later day (``decision.user_room``)."""
+    today = now.date()
+    if tally.day_date is not None and today < tally.day_date:
+        pass
+    elif today == tally.day_date:
         tally.day_total += amount
     else:
-        tally.day_date, tally.day_total = now.date(), amount
+        tally.day_date, tally.day_total = today, amount
     tally.total += amount
 
 
@@ -675,74 +715,51 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                 campaign_id__in={a.campaign_id for a in acting}, action=ActionType.SHARE_VIDEO
             ).values_list("campaign_id", "pk")
         )
+        # Locks in the engine's order: (the actions, above), the tallies, the rules (shared: the
+        # engagement path never changes a rule) and the campaigns. The campaigns are locked only
+        # once the decisions are computed, so two workers' batches of one campaign compute side
+        # by side; if a campaign changed meanwhile (its status, budget or spend), the decisions
+        # are computed again on the locked rows.
         locked = _lock(
             tallies={(a.user_id, a.campaign_id) for a in acting},
             rule_ids=set(rule_ids.values()),
-            campaign_ids={a.campaign_id for a in acting},
+            rules_shared=True,
         )
         locked.actions = actions
-        earned = {
-            action_id: _cents(total)
-            # Reversed engagement counts too: what ops or settlement took back is not paid again.
-            for action_id, total in Reward.objects.filter(
-                action_id__in=[a.pk for a in acting], kind=RewardKind.ENGAGEMENT
-            )
-            .values("action_id")
-            .annotate(total=Sum("merchant_price"))
-            .values_list("action_id", "total")
-        }
-        banned = set(Ban.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True))
-        followers = dict(
-            TikTokProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "follower_count")
-        )
-        returning = _returning(user_ids, {a.merchant_id for a in acting})
-        shares: dict[int, Decimal] = {}
-        limits: dict[str, Limits] = {}
-        items: list[_Item] = []
-        pauses: dict[int, str] = {}
-        for snap in snapshots:
-            action = actions_by_post[snap.post_id]
-            campaign = locked.campaigns[action.campaign_id]
-            rule = locked.rules.get(rule_ids.get(campaign.pk))
-            if rule is None or not rule.is_enabled or not rule.has_engagement or action.user_id in banned:
-                continue
-            if campaign.merchant_id not in shares:
-                shares[campaign.merchant_id] = plan_for(campaign.merchant).user_share
-            if campaign.currency not in limits:
-                limits[campaign.currency] = _limits(campaign.currency)
-            tally = locked.tallies[(action.user_id, campaign.pk)]
-            counts = Counts(views=snap.views, likes=snap.likes, comments=snap.comments, shares=snap.shares)
-            score, signals = engagement_risk_for(followers=followers.get(action.user_id) or 0, counts=counts)
-            before = earned.get(action.pk, Decimal(0))
-            decision = decide(
-                Payment(
-                    kind=RewardKind.ENGAGEMENT,
-                    campaign=campaign,
-                    rule=rule,
-                    limits=limits[campaign.currency],
-                    tally=_tally(tally),
-                    today=now.date(),
-                    returning=(action.user_id, action.merchant_id) in returning,
-                    user_share=shares[campaign.merchant_id],
-                    hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
-                    risk_score=score,
-                    risk_signals=signals,
-                    already_held=action.status == ActionStatus.HELD,
-                    counts=counts,
-                    earned_before=before,
+        context = _BatchContext(
+            now=now,
+            snapshots=snapshots,
+            actions_by_post=actions_by_post,
+            rule_ids=rule_ids,
+            locked=locked,
+            earned={
+                action_id: _cents(total)
+                # Reversed engagement counts too: what ops or settlement took back is not paid again.
+                for action_id, total in Reward.objects.filter(
+                    action_id__in=[a.pk for a in acting], kind=RewardKind.ENGAGEMENT
                 )
-            )
-            if decision.pause:
-                pauses[campaign.pk] = decision.pause
-            if decision.status == ActionStatus.UNFUNDED and not action.rewards.exists():
-                _set_action(action, decision.status, decision.detail)
-            if not decision.pays:
-                continue
-            # The next payment of this batch sees this one: in the budget, the tally, the post's earnings.
-            campaign.spent += decision.price
-            _tally_add(tally, decision.price, now=now)
-            earned[action.pk] = before + decision.price
-            items.append(_Item(action, campaign, rule, decision, RewardKind.ENGAGEMENT, snap))
+                .values("action_id")
+                .annotate(total=Sum("merchant_price"))
+                .values_list("action_id", "total")
+            },
+            banned=set(Ban.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)),
+            followers=dict(
+                TikTokProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "follower_count")
+            ),
+            returning=_returning(user_ids, {a.merchant_id for a in acting}),
+        )
+        campaign_ids = {a.campaign_id for a in acting}
+        read = {c.pk: c for c in Campaign.objects.filter(pk__in=campaign_ids).select_related("merchant")}
+        items, pauses, unfunded = _engagement_decisions(context, read)
+        locked.campaigns = _lock(campaign_ids=campaign_ids).campaigns
+        if any(_campaign_state(locked.campaigns[pk]) != _campaign_state(read[pk]) for pk in campaign_ids):
+            items, pauses, unfunded = _engagement_decisions(context, locked.campaigns)
+        for action in unfunded:
+            if not action.rewards.exists():
+                _set_action(action, ActionStatus.UNFUNDED, "The campaign's budget is spent.")
+        items = [replace(item, campaign=locked.campaigns[item.campaign.pk]) for item in items]
+        for item in items:
+            _tally_add(locked.tallies[(item.action.user_id, item.campaign.pk)], item.decision.price, now=now)
         if items:
             try:
                 with transaction.atomic():
@@ -758,6 +775,95 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         for campaign_id, reason in pauses.items():
             _pause(campaign_id, reason)
         return len(items)
+
+
+@dataclass
+class _BatchContext:
+    """What an engagement batch read and locked, for computing its decisions (once or twice)."""
+
+    now: datetime
+    snapshots: list[EngagementSnapshot]
+    actions_by_post: dict[int, SocialAction]
+    rule_ids: dict[int, int]
+    locked: _Locked
+    earned: dict[int, Decimal]
+    banned: set[int]
+    followers: dict[int, int]
+    returning: set[tuple[int, int]]
+
+
+def _campaign_state(campaign: Campaign) -> tuple:
+    return (campaign.status, campaign.budget, campaign.spent)
+
+
+def _engagement_decisions(
+    context: _BatchContext, campaigns: dict[int, Campaign]
+) -> tuple[list[_Item], dict[int, str], list[SocialAction]]:
+    """Decide every snapshot of a batch on ``campaigns`` (read or locked rows), each payment seeing
+    the ones before it (budget, tally, the post's earnings). Writes nothing."""
+    now = context.now
+    spent: dict[int, Decimal] = {}
+    tallies: dict[tuple[int, int], Tally] = {}
+    earned = dict(context.earned)
+    shares: dict[int, Decimal] = {}
+    limits: dict[str, Limits] = {}
+    items: list[_Item] = []
+    pauses: dict[int, str] = {}
+    unfunded: list[SocialAction] = []
+    for snap in context.snapshots:
+        action = context.actions_by_post[snap.post_id]
+        campaign = copy(campaigns[action.campaign_id])
+        campaign.spent = spent.setdefault(campaign.pk, campaign.spent)
+        rule = context.locked.rules.get(context.rule_ids.get(campaign.pk))
+        if rule is None or not rule.is_enabled or not rule.has_engagement or action.user_id in context.banned:
+            continue
+        if campaign.merchant_id not in shares:
+            shares[campaign.merchant_id] = plan_for(campaign.merchant).user_share
+        if campaign.currency not in limits:
+            limits[campaign.currency] = _limits(campaign.currency)
+        key = (action.user_id, campaign.pk)
+        tally = tallies.setdefault(key, _tally(context.locked.tallies[key]))
+        counts = Counts(views=snap.views, likes=snap.likes, comments=snap.comments, shares=snap.shares)
+        score, signals = engagement_risk_for(
+            followers=context.followers.get(action.user_id) or 0, counts=counts
+        )
+        before = earned.get(action.pk, Decimal(0))
+        decision = decide(
+            Payment(
+                kind=RewardKind.ENGAGEMENT,
+                campaign=campaign,
+                rule=rule,
+                limits=limits[campaign.currency],
+                tally=tally,
+                today=now.date(),
+                returning=(action.user_id, action.merchant_id) in context.returning,
+                user_share=shares[campaign.merchant_id],
+                hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
+                risk_score=score,
+                risk_signals=signals,
+                already_held=action.status == ActionStatus.HELD,
+                counts=counts,
+                earned_before=before,
+            )
+        )
+        if decision.pause:
+            pauses[campaign.pk] = decision.pause
+        if decision.status == ActionStatus.UNFUNDED:
+            unfunded.append(action)
+        if not decision.pays:
+            continue
+        spent[campaign.pk] = campaign.spent + decision.price
+        tallies[key] = _tally_after(tally, decision.price, now=now)
+        earned[action.pk] = before + decision.price
+        items.append(_Item(action, campaign, rule, decision, RewardKind.ENGAGEMENT, snap))
+    return items, pauses, unfunded
+
+
+def _tally_after(tally: Tally, amount: Decimal, *, now: datetime) -> Tally:
+    """``tally`` with ``amount`` counted, as ``_tally_add`` counts it in the row."""
+    row = UserCampaignTally(total=tally.total, day_date=tally.day_date, day_total=tally.day_total)
+    _tally_add(row, amount, now=now)
+    return _tally(row)
 
 
 # ---------------------------------------------------------------------------
@@ -785,13 +891,16 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
         if reward.status != RewardStatus.PENDING or reward.available_at > now:
             return reward
         why_not = _confirmation_blocker(reward, action)
+        if (
+            not why_not
+            and _waits_for_evidence(reward, action)
+            and now >= reward.available_at + _evidence_window()
+        ):
+            why_not = "The post could not be checked on TikTok after the hold period ended."
         if why_not:
             _reverse(reward, action, reason=why_not, actor=None, now=now)
         elif _waits_for_evidence(reward, action):
-            tracked_posts_watch(
-                post_ids=[action.tracked_post_id],
-                until=now + timedelta(hours=settings.REWARDS_CONFIRM_SYNC_HOURS),
-            )
+            pass  # the post is watched until the evidence window ends (see _watch_until)
         else:
             merchant = action.merchant
             post(
@@ -815,8 +924,20 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
 def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
     """Settle every reward whose hold ended; returns how many were confirmed, reversed and left waiting."""
     counts = {RewardStatus.CONFIRMED: 0, RewardStatus.REVERSED: 0, RewardStatus.PENDING: 0}
+    # Due and decidable now: no post to check, the post was seen (or found gone) after the hold,
+    # or its evidence window is over. Rewards still waiting for a sync stay out of the queue, so
+    # they never hold back the rewards behind them.
+    decidable = (
+        Q(action__tracked_post__isnull=True)
+        | Q(action__tracked_post__status=TrackedPost.Status.GONE)
+        | Q(action__tracked_post__last_synced_at__gte=F("available_at"))
+        | Q(available_at__lte=now - _evidence_window())
+    )
     for reward_id in (
-        Reward.objects.due(now=now).order_by("available_at", "pk").values_list("pk", flat=True)[:limit]
+        Reward.objects.due(now=now)
+        .filter(decidable)
+        .order_by("available_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     ):
         try:
             reward = reward_settle(reward_id=reward_id, now=now)
@@ -825,10 +946,11 @@ def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
             continue
         if reward.status in counts:
             counts[reward.status] += 1
+    waiting = Reward.objects.due(now=now).exclude(decidable).count()
     return {
         "CONFIRMED": counts[RewardStatus.CONFIRMED],
         "REVERSED": counts[RewardStatus.REVERSED],
-        "WAITING": counts[RewardStatus.PENDING],
+        "WAITING": counts[RewardStatus.PENDING] + waiting,
     }
 
 
@@ -907,10 +1029,21 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
         actor,
     )
     reward.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    if reward.kind == RewardKind.ACTION:
-        # The action itself is no longer rewarded: its post earns no further engagement.
-        _set_action(action, ActionStatus.INELIGIBLE, f"Reversed: {reason}")
     _reward_event(reward, action, EventType.REWARD_REVERSED, now=now)
+    if reward.kind == RewardKind.ACTION:
+        # The action itself is no longer rewarded: its post earns no further engagement, and
+        # what it earned and was not yet released goes back too (locked after the action).
+        _set_action(action, ActionStatus.INELIGIBLE, f"Reversed: {reason}")
+        for engagement in (
+            Reward.objects.select_for_update()
+            .filter(
+                action_id=action.pk,
+                kind=RewardKind.ENGAGEMENT,
+                status__in=[RewardStatus.PENDING, RewardStatus.HELD],
+            )
+            .order_by("pk")
+        ):
+            _reverse(engagement, action, reason=reason, actor=actor, now=now)
 
 
 def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now: datetime) -> None:
@@ -984,7 +1117,12 @@ def user_ban(*, user: User, reason: str, actor: User, now: datetime) -> Ban:
     for reward_id in Reward.objects.filter(
         user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
     ).values_list("pk", flat=True):
-        _ban_reverse(reward_id=reward_id, reason=f"Account banned: {reason.strip()}", actor=actor, now=now)
+        try:
+            _ban_reverse(
+                reward_id=reward_id, reason=f"Account banned: {reason.strip()}", actor=actor, now=now
+            )
+        except Exception:  # one reward that can't be reversed must not leave the others paid
+            logger.exception("reward %s of banned user %s could not be reversed", reward_id, user.pk)
     return ban
 
 

@@ -49,11 +49,12 @@ def shares_discover_all() -> dict[str, int]:
 
 
 def snapshots_process_latest() -> dict[str, int]:
-    now = timezone.now()
-    ids = snapshot_ids_to_process(now=now)
+    ids = snapshot_ids_to_process(now=timezone.now())
     paid = 0
     for start in range(0, len(ids), SNAPSHOT_BATCH):
-        paid += snapshots_process(snapshot_ids=ids[start : start + SNAPSHOT_BATCH], now=now)
+        # The clock is read per batch (per transaction): a run that crosses midnight counts
+        # each payment in the day it was made.
+        paid += snapshots_process(snapshot_ids=ids[start : start + SNAPSHOT_BATCH], now=timezone.now())
     return {"snapshots": len(ids), "paid": paid}
 
 

@@ -71,6 +71,5 @@ def summary(request: HttpRequest) -> HttpResponse:
         )
         response["WWW-Authenticate"] = 'Session realm="TikJoy"'
         return response
-    response = JsonResponse(selectors.wallet_summary(user=request.user, now=timezone.now()))
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # Cache-Control: private, no-store comes from core.hardening.NoStoreMiddleware.
+    return JsonResponse(selectors.wallet_summary(user=request.user, now=timezone.now()))

@@ -7,6 +7,7 @@ export DJANGO_ENV=development
 $PY manage.py migrate -v0
 $PY manage.py bench_ledger
 $PY manage.py bench_rewards
+$PY manage.py bench_billing
 $PY manage.py bench_payouts
 $PY manage.py bench_api
 $PY manage.py ledger_check

@@ -140,6 +140,12 @@ class WebhookEvent(models.Model):
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
+    unusable_reason = models.CharField(
+        max_length=200,
+        blank=True,
+        default="",
+        help_text="Why a validly signed delivery could not be used (its body is kept in the payload).",
+    )
 
     class Meta:
         constraints = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
@@ -337,6 +338,29 @@ def webhook_event_record(
     except IntegrityError:
         return WebhookEvent.objects.get(source=source, event_key=key), False
     return event, True
+
+
+def webhook_unusable_record(
+    *, source: WebhookEvent.Source, body: bytes, reason: str, now: datetime
+) -> tuple[WebhookEvent, bool]:
+    """Keep a validly signed delivery we can't use, once per body: the reason and the body as base64."""
+    payload = {
+        "unusable": reason,
+        "body_sha256": hashlib.sha256(body).hexdigest(),
+        "body_size": len(body),
+        "body_base64": base64.b64encode(body).decode("ascii"),
+    }
+    with transaction.atomic(durable=True):
+        event, created = webhook_event_record(
+            source=source, body=body, payload=payload, event_type="", now=now
+        )
+        if created:
+            event.unusable_reason = reason[:200]
+            event.processed_at = now
+            event.save(update_fields=["unusable_reason", "processed_at"])
+    if created:
+        logger.warning("Unusable %s webhook delivery #%s: %s", source, event.pk, reason)
+    return event, created
 
 
 def tiktok_webhook_receive(

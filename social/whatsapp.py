@@ -8,8 +8,6 @@ sandbox, or a test server. Access tokens are never logged.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 
@@ -106,16 +104,6 @@ def whatsapp_code_send(*, to: str, code: str) -> SentMessage:
     )
     logger.warning("WhatsApp send refused: code=%s subcode=%s trace=%s", exc.code, exc.subcode, exc.trace_id)
     raise exc
-
-
-def whatsapp_signature_valid(*, body: bytes, header: str, app_secret: str) -> bool:
-    """X-Hub-Signature-256: ``sha256=`` + hex HMAC-SHA256 of the raw body with the app secret."""
-    if not app_secret or not header.startswith("sha256="):
-        return False
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(
-        expected.encode(), header.removeprefix("sha256=").encode("utf-8", "surrogateescape")
-    )
 
 
 def _int_or_none(value) -> int | None:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "social",
     "social.tiktok_login",
     "rewards",
+    "billing",
     "payouts",
     "webhooks",
     "api",
@@ -68,10 +69,12 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tikjoy.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.hardening.RefuseNulBytesMiddleware",  # NUL in any input: a 400 with a message
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.hardening.NoStoreMiddleware",  # private, no-store for every signed-in response
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -217,6 +220,57 @@ PLATFORM_BANK_DETAILS = {
 MERCHANT_LOW_BALANCE_THRESHOLD = env.str("MERCHANT_LOW_BALANCE_THRESHOLD", default="50.00")
 MERCHANT_INVITATION_MAX_AGE_DAYS = env.int("MERCHANT_INVITATION_MAX_AGE_DAYS", default=7)
 
+# Billing (issue #15, docs/billing.md): the platform operator, seller on every service-fee invoice,
+# and the VAT rules as data. Month boundaries are taken in BILLING_TIME_ZONE.
+BILLING_SELLER = {
+    "legal_name": env.str("BILLING_SELLER_NAME", default="TikJoy SAS (demo)"),
+    "address": env.str("BILLING_SELLER_ADDRESS", default="10 Rue de la Paix"),
+    "postcode": env.str("BILLING_SELLER_POSTCODE", default="75002"),
+    "city": env.str("BILLING_SELLER_CITY", default="Paris"),
+    "country": env.str("BILLING_SELLER_COUNTRY", default="FR"),
+    "vat_id": env.str("BILLING_SELLER_VAT_ID", default="FR40303265045"),
+    "registration_id": env.str("BILLING_SELLER_REGISTRATION_ID", default="303265045"),
+    "email": env.str("BILLING_SELLER_EMAIL", default="billing@tikjoy.local"),
+}
+BILLING_VAT = {
+    # The operator's domestic rate (percent), charged to buyers in its own country and to EU buyers
+    # without a VAT id; EU business buyers elsewhere: reverse charge; outside the EU: not in scope.
+    "domestic_rate": env.str("BILLING_VAT_DOMESTIC_RATE", default="20.00"),
+    "eu_countries": env.list(
+        "BILLING_VAT_EU_COUNTRIES",
+        default=[
+            "AT",
+            "BE",
+            "BG",
+            "CY",
+            "CZ",
+            "DE",
+            "DK",
+            "EE",
+            "ES",
+            "FI",
+            "FR",
+            "GR",
+            "HR",
+            "HU",
+            "IE",
+            "IT",
+            "LT",
+            "LU",
+            "LV",
+            "MT",
+            "NL",
+            "PL",
+            "PT",
+            "RO",
+            "SE",
+            "SI",
+            "SK",
+        ],
+    ),
+}
+BILLING_TIME_ZONE = env.str("BILLING_TIME_ZONE", default="UTC")
+
 # Campaigns (issue #5): the video library's upload limits (docs/campaigns.md).
 VIDEO_MAX_UPLOAD_MB = env.int("VIDEO_MAX_UPLOAD_MB", default=50)
 VIDEO_ALLOWED_EXTENSIONS = ("mp4", "mov", "webm")
@@ -351,9 +405,12 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 # --- JoyBack engine (rewards/) -------------------------------------------------
 # Risk scoring: a reward whose action scores at or above the threshold is HELD for
 # ops review (docs/rewards.md lists the signals and their weights).
-# A shared post's reward is confirmed only after a sync of the post once its hold ended; the post is
-# watched this long past the end of the hold (and again while a confirmation waits for that sync).
-REWARDS_CONFIRM_SYNC_HOURS = env.int("REWARDS_CONFIRM_SYNC_HOURS", default=24)
+# A shared post's reward is confirmed only after a sync of the post once its hold ended. The post is
+# watched for this many days past the end of the hold; a reward whose post was not seen on TikTok by
+# then is reversed (docs/rewards.md, "The evidence window is the hold").
+REWARDS_EVIDENCE_DAYS = env.int("REWARDS_EVIDENCE_DAYS", default=3)
+# Engagement measured near or after the end of a share's hold is held at least this long itself.
+REWARDS_LATE_ENGAGEMENT_HOLD_HOURS = env.int("REWARDS_LATE_ENGAGEMENT_HOLD_HOURS", default=24)
 REWARDS_RISK_HOLD_THRESHOLD = env.int("REWARDS_RISK_HOLD_THRESHOLD", default=60)
 REWARDS_RISK_DEVICE_USERS = env.int("REWARDS_RISK_DEVICE_USERS", default=1)
 REWARDS_RISK_IP_USERS = env.int("REWARDS_RISK_IP_USERS", default=5)

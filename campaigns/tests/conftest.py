@@ -14,7 +14,7 @@ NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 @pytest.fixture
 def merchant(make_merchant):
-    return make_merchant("acme")
+    return make_merchant("acme", funds="100.00")  # funded: a campaign goes live only with money behind it
 
 
 @pytest.fixture

@@ -215,3 +215,31 @@ def test_the_end_of_campaigns_is_scheduled_and_the_task_ends_due_campaigns(merch
     assert campaigns_end_due() == 1
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ENDED
+
+
+def test_a_campaign_goes_live_only_when_the_wallet_covers_its_smallest_reward(
+    make_merchant, make_campaign, ops
+):
+    from datetime import date
+
+    from moneyed import Money
+
+    from campaigns.services import CampaignError, campaign_activate
+    from merchants.wallet import merchant_top_up_record
+
+    broke = make_merchant("broke")
+    draft = make_campaign(broke, activate=False)
+
+    with pytest.raises(CampaignError, match=r"Add funds before going live: the wallet holds 0\.00 EUR"):
+        campaign_activate(campaign=draft, actor=broke.memberships.get().user, now=NOW)
+
+    merchant_top_up_record(
+        merchant=broke,
+        amount=Money("5.00", "EUR"),
+        bank_reference="BROKE-1",
+        value_date=date(2026, 11, 20),
+        actor=ops,
+        now=NOW,
+    )
+    live = campaign_activate(campaign=draft, actor=broke.memberships.get().user, now=NOW)
+    assert live.status == "ACTIVE"

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import UgcPolicy, UgcStatus, Video
@@ -251,3 +254,56 @@ def test_a_videos_file_can_be_replaced_by_a_tiktok_link_and_the_old_file_is_dele
     assert not storage.exists(stored)
     with pytest.raises(services.VideoInvalid):
         services.video_update(video=video, actor=owner, changes={"tiktok_url": ""})
+
+
+def test_hashtags_and_mentions_typed_without_their_sign_are_stored_with_it(merchant, owner):
+    video = services.video_add(
+        merchant=merchant,
+        actor=owner,
+        title="Latte art",
+        caption="Morning at Acme",
+        hashtags="acmesummer, #joyback ##latte",
+        mentions="acme.coffee",
+        tiktok_url="https://www.tiktok.com/@acme/video/7300000000000000001",
+    )
+
+    assert (video.hashtags, video.mentions) == ("#acmesummer #joyback #latte", "@acme.coffee")
+    updated = services.video_update(video=video, actor=owner, changes={"hashtags": "winter"})
+    assert updated.hashtags == "#winter"
+
+
+def test_every_caption_offered_on_the_brand_page_earns_in_every_live_share_campaign(
+    client, merchant, owner, make_campaign
+):
+    from social.matching import caption_matches
+
+    make_campaign(merchant, hashtag="acmesummer", starts_at=timezone.now() - timedelta(days=1), ends_at=None)
+    make_campaign(
+        merchant,
+        name="Mentions",
+        hashtag="",
+        mention="acme.coffee",
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=None,
+    )
+    for title, hashtags in (("No tags", ""), ("Other tag", "#somethingelse")):
+        services.video_add(
+            merchant=merchant,
+            actor=owner,
+            title=title,
+            caption="Try this",
+            hashtags=hashtags,
+            tiktok_url="https://www.tiktok.com/@acme/video/7300000000000000002",
+        )
+
+    page = client.get(f"/b/{merchant.slug}/")
+    offered = page.context["videos"]
+
+    assert len(offered) == 2
+    for video in offered:
+        assert video.offered_caption in page.content.decode()
+        for campaign in page.context["campaigns"]:
+            campaign = campaign["campaign"]
+            assert caption_matches(
+                video.offered_caption, hashtag=campaign.hashtag, mention=campaign.mention
+            ), f"{video.offered_caption!r} would earn nothing in {campaign.name}"

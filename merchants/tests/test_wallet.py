@@ -197,3 +197,34 @@ def test_ops_see_merchants_read_only(client, make_merchant, ops):
     assert refused.status_code == 403
     merchant.refresh_from_db()
     assert merchant.brand_name == "Fizz"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("amount", "1e9", "Write the amount as on the statement"),
+        ("amount", "1,000.00", "Write the amount as on the statement"),
+        ("amount", "0.00", "The amount must be more than zero"),
+        ("currency", "USD", "wallet is in EUR: a transfer in USD is not recorded"),
+        ("value_date", "2999-01-01", "is in the future"),
+    ],
+)
+def test_ops_cannot_record_a_top_up_that_is_not_what_the_bank_received(
+    client, make_merchant, ops, field, value, message
+):
+    merchant = make_merchant("fizz")
+    client.force_login(ops)
+    form = {
+        "payment_reference": merchant.payment_reference,
+        "amount": "250.00",
+        "currency": "EUR",
+        "bank_reference": "SEPA-900",
+        "value_date": "2026-11-20",
+        field: value,
+    }
+
+    response = client.post("/ops/merchants/banktransfer/add/", form)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert balance(merchant_available_account(merchant=merchant)) == Money("0.00", "EUR")

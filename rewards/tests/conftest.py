@@ -67,5 +67,5 @@ def snapshot(post: TrackedPost, *, views=0, likes=0, comments=0, shares=0, at=No
 
 def seen_on_tiktok(post: TrackedPost, *, at) -> None:
     """The engagement sync found the post still up at ``at`` (what settlement waits for)."""
-    TrackedPost.objects.filter(pk=post.pk).update(last_synced_at=at, track_until=at + timedelta(days=1))
+    TrackedPost.objects.filter(pk=post.pk).update(last_synced_at=at)
     post.refresh_from_db()

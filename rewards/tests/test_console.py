@@ -10,11 +10,13 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from campaigns import services as campaign_services
 from campaigns.models import ActionType
 from merchants.models import Membership
 from merchants.roles import Role
-from merchants.selectors import wallet_balance
+from merchants.selectors import person_seen_by_merchant, wallet_balance
+from merchants.services import consent_give, consent_withdraw
 from rewards.models import Reward, RewardKind
 from rewards.selectors import merchant_reward_figures
 from rewards.services import action_record, reward_reverse, snapshot_process
@@ -134,7 +136,22 @@ def test_a_merchant_without_posts_has_no_cost_per_1000_views(client, make_mercha
     assert '<dd data-figure="cpm">no views yet</dd>' in body
 
 
-def test_the_rewards_list_shows_each_reward_by_display_name(client, acme_month):
+def _share_names(merchant, *names):
+    for name in names:
+        consent_give(
+            user=User.objects.get(display_name=name),
+            merchant=merchant,
+            fields=["DISPLAY_NAME"],
+            now=timezone.now(),
+        )
+
+
+def _label(merchant, name: str) -> str:
+    return person_seen_by_merchant(user=User.objects.get(display_name=name), merchant=merchant).label
+
+
+def test_the_rewards_list_shows_the_name_a_person_shared_else_a_neutral_label(client, acme_month):
+    _share_names(acme_month, "Ana")
     client.force_login(owner_of(acme_month))
 
     page = _text(client.get("/console/rewards/reward/"))
@@ -142,11 +159,14 @@ def test_the_rewards_list_shows_each_reward_by_display_name(client, acme_month):
     assert "8 rewards" in page
     assert "Ana Spring JoyBack Log in with TikTok For the action Pending 0.50 0.40 EUR" in page
     assert (
-        "Ben Spring JoyBack Share a video on TikTok For the post's engagement Reversed 0.50 0.40 EUR" in page
-    )
+        f"{_label(acme_month, 'Ben')} Spring JoyBack Share a video on TikTok For the post's engagement "
+        "Reversed 0.50 0.40 EUR"
+    ) in page
+    assert "Ben" not in page  # Ben did not agree to share his name with Acme
 
 
 def test_the_rewards_list_filters_by_status_action_and_campaign(client, acme_month):
+    _share_names(acme_month, "Ana", "Ben", "Cleo")
     client.force_login(owner_of(acme_month))
     campaign_id = Reward.objects.first().campaign_id
 
@@ -162,8 +182,9 @@ def test_the_rewards_list_filters_by_status_action_and_campaign(client, acme_mon
 def test_bad_filter_values_never_give_a_500(client, acme_month):
     client.force_login(owner_of(acme_month))
 
-    for query in ("?campaign__id__exact=abc", "?status__exact=NOPE", "?o=99", "?p=-3", "?q=%00"):
+    for query in ("?campaign__id__exact=abc", "?status__exact=NOPE", "?o=99", "?p=-3"):
         assert client.get("/console/rewards/reward/" + query).status_code in (200, 302)
+    assert client.get("/console/rewards/reward/?q=%00").status_code == 400  # NUL: refused with a message
 
 
 def test_the_detail_page_spells_out_how_the_amount_was_computed(client, acme_month):
@@ -198,9 +219,6 @@ def test_nobody_adds_changes_or_deletes_a_reward_in_the_console(client, acme_mon
 
 
 def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_share(client, acme_month):
-    from accounts.models import User
-    from merchants.services import consent_give, consent_withdraw
-
     ana = User.objects.get(display_name="Ana")
     ana.email = "ana@fans.example"
     ana.save(update_fields=["email"])
@@ -212,13 +230,15 @@ def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_shar
     assert "It disappears when they withdraw their consent." in page
     # name, what they shared, actions, rewards not reversed, their price
     assert f"Ana Name: Ana E-mail address: ana@fans.example 2 4 {' '.join(str(eur('7.65')).split())}" in page
-    assert f"Ben nothing shared 1 1 {' '.join(str(eur('1.00')).split())}" in page
-    assert f"Cleo nothing shared 2 2 {' '.join(str(eur('1.50')).split())}" in page
+    ben, cleo = _label(acme_month, "Ben"), _label(acme_month, "Cleo")
+    assert f"{ben} nothing shared 1 1 {' '.join(str(eur('1.00')).split())}" in page
+    assert f"{cleo} nothing shared 2 2 {' '.join(str(eur('1.50')).split())}" in page
+    assert "Ben" not in page and "Cleo" not in page
 
     consent_withdraw(user=ana, merchant=acme_month, now=timezone.now())
     page = _text(client.get("/console/rewards/reward/consumers/"))
-    assert "ana@fans.example" not in page
-    assert "Ana nothing shared 2 4" in page
+    assert "ana@fans.example" not in page and "Ana" not in page
+    assert f"{_label(acme_month, 'Ana')} nothing shared 2 4" in page
 
 
 def test_a_merchant_never_sees_another_merchants_rewards_or_consumers(

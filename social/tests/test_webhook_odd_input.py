@@ -21,7 +21,7 @@ def test_whatsapp_post_with_non_ascii_signature(client):
         headers={"X-Hub-Signature-256": "sha256=\u00e9"},
     )
     print("whatsapp POST", r.status_code)
-    assert r.status_code == 403
+    assert r.status_code == 400  # a malformed header
 
 
 def test_tiktok_post_with_non_ascii_signature(client):
@@ -33,4 +33,4 @@ def test_tiktok_post_with_non_ascii_signature(client):
         headers={"TikTok-Signature": "t=1,s=\u00e9"},
     )
     print("tiktok POST", r.status_code)
-    assert r.status_code == 403
+    assert r.status_code == 400  # a malformed header

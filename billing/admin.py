@@ -1,0 +1,217 @@
+"""Billing in the ops admin (/ops/): statements (read-only), invoices (finalise, credit notes, files)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from billing.downloads import invoice_file, statement_file
+from billing.forms import CreditNoteForm
+from billing.models import DocumentKind, Invoice, Statement
+from billing.selectors import credited_total
+from billing.services import credit_note_issue, invoice_finalise, invoice_resend
+from core.errors import DomainError
+
+
+class _Files:
+    files: tuple[str, ...] = ()
+
+    def _file_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                f"<path:object_id>/{what}/",
+                self.admin_site.admin_view(self.download_view),
+                {"what": what},
+                name=f"{info[0]}_{info[1]}_{what}",
+            )
+            for what in self.files
+        ]
+
+    @admin.display(description="Files")
+    def download(self, obj) -> str:
+        if not getattr(obj, "pdf", None):
+            return "-"
+        info = self.opts.app_label, self.opts.model_name
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            ((reverse(f"admin:{info[0]}_{info[1]}_{w}", args=[obj.pk]), w.upper()) for w in self.files),
+        )
+
+
+@admin.register(Statement)
+class StatementOpsAdmin(_Files, admin.ModelAdmin):
+    files = ("pdf", "csv")
+    list_display = (
+        "merchant",
+        "month",
+        "currency",
+        "opening_balance",
+        "closing_balance",
+        "issued_at",
+        "download",
+    )
+    list_filter = ("month", "currency")
+    search_fields = ("merchant__brand_name", "merchant__slug", "sha256")
+    list_select_related = ("merchant",)
+    exclude = ("pdf", "csv")
+    readonly_fields = (
+        "merchant",
+        "currency",
+        "month",
+        "period_start",
+        "period_end",
+        "opening_balance",
+        "money_in",
+        "money_out",
+        "closing_balance",
+        "entry_count",
+        "sections",
+        "pending_at_end",
+        "sha256",
+        "issued_at",
+        "download",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return self._file_urls() + super().get_urls()
+
+    def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return statement_file(get_object_or_404(Statement, pk=object_id), what)
+
+
+@admin.register(Invoice)
+class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
+    files = ("pdf", "xml")
+    list_display = (
+        "__str__",
+        "merchant",
+        "status",
+        "period_start",
+        "gross_amount",
+        "currency",
+        "vat_category",
+        "issue_date",
+        "download",
+    )
+    list_filter = ("status", "kind", "vat_category", "currency")
+    search_fields = ("number", "merchant__brand_name", "merchant__slug")
+    list_select_related = ("merchant",)
+    actions = ["finalise_selected", "resend_selected"]
+    exclude = ("pdf", "xml")
+    readonly_fields = [f.name for f in Invoice._meta.fields if f.name not in ("pdf", "xml")] + [
+        "download",
+        "credit_link",
+    ]
+    change_form_template = "admin/billing/invoice_ops_change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            *self._file_urls(),
+            path(
+                "<path:object_id>/credit-note/",
+                self.admin_site.admin_view(self.credit_note_view),
+                name=f"{info[0]}_{info[1]}_credit_note",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description="Credit note")
+    def credit_link(self, obj: Invoice) -> str:
+        if obj.kind != DocumentKind.INVOICE or not obj.is_final:
+            return "-"
+        url = reverse("admin:billing_invoice_credit_note", args=[obj.pk])
+        return format_html('<a href="{}">Issue a credit note</a>', url)
+
+    def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return invoice_file(get_object_or_404(Invoice, pk=object_id), what)
+
+    @admin.action(description="Finalise the selected drafts (number, validate, PDF)", permissions=["view"])
+    def finalise_selected(self, request: HttpRequest, queryset) -> None:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        now = timezone.now()
+        for invoice in queryset.order_by("pk"):
+            if invoice.is_final:
+                continue
+            try:
+                done = invoice_finalise(invoice_id=invoice.pk, actor=request.user, now=now)
+            except DomainError as exc:
+                messages.error(request, f"{invoice}: {exc}")
+            else:
+                messages.success(request, f"Finalised {done.number}.")
+
+    @admin.action(
+        description="E-mail the selected invoices to the merchants' owners again", permissions=["view"]
+    )
+    def resend_selected(self, request: HttpRequest, queryset) -> None:
+        for invoice in queryset.order_by("pk"):
+            try:
+                invoice_resend(invoice_id=invoice.pk)
+            except DomainError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"{invoice} e-mailed to the owners of {invoice.merchant}.")
+
+    def credit_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        invoice = get_object_or_404(Invoice, pk=object_id, kind=DocumentKind.INVOICE)
+        form = CreditNoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                note = credit_note_issue(
+                    invoice_id=invoice.pk,
+                    gross_amount=form.cleaned_data["gross_amount"],
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    now=timezone.now(),
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, f"Credit note {note.number} issued; the amount is back in the wallet."
+                )
+                return redirect("admin:billing_invoice_change", note.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Credit note for {invoice}",
+            "invoice": invoice,
+            "remaining": invoice.gross_amount - credited_total(invoice=invoice),
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(
+            request, "admin/billing/credit_note_form.html", context, status=400 if form.errors else 200
+        )

@@ -1,0 +1,133 @@
+"""The merchant console's billing pages: Statements and Invoices, with their files.
+
+Registered from ``BillingConfig.ready``. Both lists are scoped by ``ConsoleModelAdmin`` to the
+selected merchant; the downloads go through the same scoped queryset, so another merchant's
+document is a 404 (the generic walk in ``merchants/tests/test_tenant_isolation.py`` checks it).
+Every member who may VIEW the console sees them (the role table in ``merchants.roles``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+
+from billing.downloads import invoice_file, statement_file
+from billing.models import Invoice, InvoiceStatus, Statement
+from merchants.console_site import ConsoleModelAdmin, console_site
+
+
+class _DocumentConsoleAdmin(ConsoleModelAdmin):
+    files: tuple[str, ...] = ()
+
+    def _document(self, request: HttpRequest, object_id: str):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        obj = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if obj is None:
+            raise Http404("No such document in this merchant.")
+        return obj
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        urls = [
+            path(
+                f"<path:object_id>/{what}/",
+                self.admin_site.admin_view(self.download_view),
+                {"what": what},
+                name=f"{info[0]}_{info[1]}_{what}",
+            )
+            for what in self.files
+        ]
+        return urls + super().get_urls()
+
+    def _links(self, obj) -> str:
+        info = self.opts.app_label, self.opts.model_name
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse(f"console:{info[0]}_{info[1]}_{what}", args=[obj.pk]), what.upper())
+                for what in self.files
+            ),
+        )
+
+    @admin.display(description="Download")
+    def download(self, obj) -> str:
+        return self._links(obj)
+
+
+class StatementConsoleAdmin(_DocumentConsoleAdmin):
+    files = ("pdf", "csv")
+    list_display = ("month_label", "currency", "opening_balance", "closing_balance", "issued_at", "download")
+    list_filter = ("currency",)
+    fields = (
+        "month_label",
+        "currency",
+        "opening_balance",
+        "money_in",
+        "money_out",
+        "closing_balance",
+        "entry_count",
+        "issued_at",
+        "sha256",
+        "download",
+    )
+    readonly_fields = fields
+    export_fields = (
+        "month",
+        "currency",
+        "opening_balance",
+        "money_in",
+        "money_out",
+        "closing_balance",
+        "sha256",
+    )
+    ordering = ("-month", "currency")
+
+    @admin.display(description="Month", ordering="month")
+    def month_label(self, obj: Statement) -> str:
+        return f"{obj.month:%B %Y}"
+
+    def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
+        return statement_file(self._document(request, object_id), what)
+
+
+class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
+    files = ("pdf", "xml")
+    list_display = ("number", "kind", "period", "gross_amount", "currency", "issue_date", "download")
+    list_filter = ("kind", "currency")
+    fields = (
+        "number",
+        "kind",
+        "period",
+        "description",
+        "net_amount",
+        "vat_rate",
+        "vat_amount",
+        "gross_amount",
+        "currency",
+        "vat_note",
+        "issue_date",
+        "download",
+    )
+    readonly_fields = fields
+    export_fields = ("number", "kind", "issue_date", "net_amount", "vat_amount", "gross_amount", "currency")
+    ordering = ("-issue_date", "-pk")
+
+    def get_queryset(self, request: HttpRequest):
+        # Drafts are the platform's working copies: merchants see finalised documents only.
+        return super().get_queryset(request).filter(status=InvoiceStatus.FINALISED)
+
+    @admin.display(description="Period", ordering="period_start")
+    def period(self, obj: Invoice) -> str:
+        return f"{obj.period_start:%B %Y}"
+
+    def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
+        return invoice_file(self._document(request, object_id), what)
+
+
+console_site.register(Statement, StatementConsoleAdmin)
+console_site.register(Invoice, InvoiceConsoleAdmin)

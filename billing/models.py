@@ -1,0 +1,204 @@
+"""Monthly statements and service-fee invoices (docs/billing.md).
+
+Both are documents: once issued (a statement) or finalised (an invoice, a
+credit note) the row, its PDF and its XML never change. On PostgreSQL a
+trigger refuses any UPDATE of an issued statement or a finalised invoice and
+any DELETE (migration 0002); on SQLite the service layer is the only writer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from moneyed import Money
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+
+
+class Statement(models.Model):
+    """A merchant's prepaid-wallet statement for one month and currency, reconciled to the ledger."""
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="statements")
+    currency = models.CharField(max_length=3)
+    month = models.DateField(help_text="The first day of the month the statement covers.")
+    period_start = models.DateTimeField(help_text="Inclusive.")
+    period_end = models.DateTimeField(help_text="Exclusive: the first instant of the next month.")
+    opening_balance = models.DecimalField(**MONEY)
+    closing_balance = models.DecimalField(**MONEY)
+    money_in = models.DecimalField(**MONEY)
+    money_out = models.DecimalField(**MONEY)
+    entry_count = models.PositiveIntegerField()
+    sections = models.JSONField(help_text="The movements grouped in words, as printed on the PDF.")
+    pending_at_end = models.JSONField(help_text="Rewards still pending or held at the end of the month.")
+    pdf = models.BinaryField()
+    csv = models.BinaryField(help_text="Every ledger line of the month (also embedded in the PDF).")
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the PDF.")
+    issued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "currency", "month"], name="billing_statement_one_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    closing_balance=models.F("opening_balance") + models.F("money_in") - models.F("money_out")
+                ),
+                name="billing_statement_reconciles",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lt=models.F("period_end")), name="billing_statement_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Statement {self.month:%B %Y} {self.currency} · {self.merchant}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.month:%B %Y} · {self.currency}"
+
+
+class DocumentKind(models.TextChoices):
+    INVOICE = "INVOICE", "Invoice"
+    CREDIT_NOTE = "CREDIT_NOTE", "Credit note"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "DRAFT", "Draft"
+    FINALISED = "FINALISED", "Finalised"
+
+
+class VatCategory(models.TextChoices):
+    """UNTDID 5305 codes used by EN 16931."""
+
+    STANDARD = "S", "Standard rate"
+    REVERSE_CHARGE = "AE", "Reverse charge"
+    NOT_IN_SCOPE = "O", "Not subject to VAT"
+
+
+class Invoice(models.Model):
+    """A service-fee invoice or a credit note. DRAFT has no number; FINALISED is numbered and frozen."""
+
+    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
+    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="invoices")
+    currency = models.CharField(max_length=3)
+    period_start = models.DateField(help_text="First day of the supply period.")
+    period_end = models.DateField(help_text="Last day of the supply period.")
+    credited_invoice = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    reason = models.CharField(max_length=300, blank=True, help_text="Credit notes: why.")
+    description = models.CharField(max_length=300, help_text="The invoice line, in words.")
+    fee_count = models.PositiveIntegerField(default=0, help_text="Ledger movements the fee adds up.")
+    gross_amount = models.DecimalField(**MONEY, help_text="What was taken from the prepaid wallet.")
+    net_amount = models.DecimalField(**MONEY)
+    vat_category = models.CharField(max_length=2, choices=VatCategory.choices)
+    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    vat_amount = models.DecimalField(**MONEY)
+    vat_note = models.CharField(max_length=300, help_text="Why this VAT treatment, as printed.")
+    seller = models.JSONField(help_text="The platform's legal details when finalised.")
+    buyer = models.JSONField(help_text="The merchant's legal details when finalised.")
+    series = models.CharField(max_length=20, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    number = models.CharField(max_length=40, blank=True)
+    issue_date = models.DateField(null=True, blank=True)
+    xml = models.BinaryField(blank=True, default=b"")
+    pdf = models.BinaryField(blank=True, default=b"")
+    sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the PDF.")
+    created_at = models.DateTimeField()
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ledger_transaction = models.OneToOneField(
+        "wallets.Transaction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Credit notes: the refund to the prepaid wallet.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "currency", "period_start"],
+                condition=Q(kind="INVOICE"),
+                name="billing_invoice_one_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "sequence"],
+                condition=Q(sequence__isnull=False),
+                name="billing_invoice_number_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=DocumentKind.values), name="billing_invoice_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="DRAFT", sequence__isnull=True, number="", issue_date__isnull=True))
+                | (
+                    Q(
+                        status="FINALISED",
+                        sequence__isnull=False,
+                        issue_date__isnull=False,
+                        finalised_at__isnull=False,
+                    )
+                    & ~Q(number="")
+                    & ~Q(series="")
+                    & ~Q(sha256="")
+                ),
+                name="billing_invoice_number_iff_finalised",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="INVOICE", credited_invoice__isnull=True)
+                | Q(kind="CREDIT_NOTE", credited_invoice__isnull=False),
+                name="billing_invoice_credit_note_references_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(gross_amount__gt=0)
+                & Q(gross_amount=models.F("net_amount") + models.F("vat_amount"))
+                & Q(vat_amount__gte=0),
+                name="billing_invoice_amounts",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")), name="billing_invoice_period"
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "-period_start"], name="billing_invoice_merchant")]
+
+    def __str__(self) -> str:
+        label = self.get_kind_display()
+        return f"{label} {self.number}" if self.number else f"{label} (draft) {self.period_start:%B %Y}"
+
+    @property
+    def gross_money(self) -> Money:
+        return Money(self.gross_amount, self.currency)
+
+    @property
+    def is_final(self) -> bool:
+        return self.status == InvoiceStatus.FINALISED
+
+    @property
+    def vat_rate_text(self) -> str:
+        return f"{self.vat_rate.normalize():f} %" if self.vat_rate else "0 %"
+
+
+class DocumentCounter(models.Model):
+    """The next number of a series (e.g. INV-2026): locked and bumped inside the finalising transaction.
+
+    A row lock, never a PostgreSQL sequence: a rolled-back finalisation gives its number back.
+    """
+
+    series = models.CharField(max_length=20, primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last_value}"
+
+
+ZERO = Decimal("0.00")

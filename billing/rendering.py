@@ -1,0 +1,47 @@
+"""PDFs of statements and invoices: WeasyPrint renders PDF/A-3b; factur-x embeds the invoice's XML.
+
+Statements print aggregates only (a long WeasyPrint table takes tens of seconds); every ledger line
+of the month is in the CSV attached to the PDF (``ledger-lines.csv``) and downloadable beside it.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from facturx import generate_from_binary
+from weasyprint import HTML, Attachment
+
+from billing.models import Invoice
+from billing.months import Month
+from billing.selectors import StatementFigures
+
+CSV_NAME = "ledger-lines.csv"
+
+
+def statement_pdf(*, figures: StatementFigures, csv_bytes: bytes, issued_at) -> bytes:
+    html = render_to_string(
+        "billing/statement.html",
+        {
+            "f": figures,
+            "merchant": figures.merchant,
+            "month": figures.month,
+            "issued_at": issued_at,
+            "csv_name": CSV_NAME,
+        },
+    )
+    attachment = Attachment(
+        string=csv_bytes,
+        name=CSV_NAME,
+        description=f"Every ledger line of {figures.month.label} ({figures.currency})",
+        relationship="Supplement",
+    )
+    return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment])
+
+
+def invoice_pdf(*, invoice: Invoice, xml: bytes) -> bytes:
+    """The human-readable invoice as PDF/A-3b, with its CII XML embedded as ``factur-x.xml``."""
+    html = render_to_string(
+        "billing/invoice.html",
+        {"invoice": invoice, "month": Month.of(invoice.period_start), "original": invoice.credited_invoice},
+    )
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
+    return generate_from_binary(pdf, xml, flavor="factur-x", level="en16931", check_xsd=False, lang="en-GB")

@@ -1,0 +1,134 @@
+"""The console's Statements and Invoices pages, and the ops pages."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from billing.months import Month
+from billing.services import billing_run, invoice_draft_for_month
+from billing.tests.conftest import margin_confirmed, merchant_new, ops, pdf_text, top_up, utc
+from merchants.models import Membership, Role
+
+pytestmark = pytest.mark.django_db
+
+OCT = Month(2026, 10)
+
+
+@pytest.fixture
+def issued():
+    merchant = merchant_new("paris", country="FR")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="P-1")
+    margin_confirmed(merchant, "6.00", at=utc(2026, 10, 9), key="p:m")
+    billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+    other = merchant_new("other", country="FR")
+    top_up(other, "50.00", at=utc(2026, 10, 2), ref="O-1")
+    margin_confirmed(other, "3.00", at=utc(2026, 10, 9), key="o:m")
+    billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+    return merchant, other
+
+
+def test_an_owner_lists_statements_and_downloads_the_pdf_and_csv(client, issued):
+    merchant, other = issued
+    client.force_login(merchant.memberships.get().user)
+
+    page = client.get(reverse("console:billing_statement_changelist"))
+    statement = merchant.statements.get()
+    pdf = client.get(reverse("console:billing_statement_pdf", args=[statement.pk]))
+    csv = client.get(reverse("console:billing_statement_csv", args=[statement.pk]))
+
+    assert page.status_code == 200
+    assert "October 2026" in page.content.decode()
+    assert pdf["Content-Type"] == "application/pdf"
+    assert "Monthly statement · October 2026" in pdf_text(pdf.content)
+    assert csv.content.decode().startswith("date,transaction,kind,reason,amount,currency,balance")
+    theirs = other.statements.get()
+    assert client.get(reverse("console:billing_statement_pdf", args=[theirs.pk])).status_code == 404
+
+
+def test_an_owner_downloads_the_invoice_pdf_and_xml_but_never_sees_drafts(client, issued):
+    merchant, other = issued
+    client.force_login(merchant.memberships.get().user)
+    invoice = merchant.invoices.get()
+    margin_confirmed(merchant, "2.00", at=utc(2026, 11, 9), key="p:nov")
+    draft = invoice_draft_for_month(
+        merchant=merchant, currency="EUR", month=OCT.next, now=utc(2026, 12, 1, 3)
+    )
+
+    page = client.get(reverse("console:billing_invoice_changelist")).content.decode()
+    pdf = client.get(reverse("console:billing_invoice_pdf", args=[invoice.pk]))
+    xml = client.get(reverse("console:billing_invoice_xml", args=[invoice.pk]))
+
+    assert "INV-2026-000001" in page and "draft" not in page.lower()
+    assert "Invoice INV-2026-000001" in pdf_text(pdf.content)
+    assert xml.content == bytes(invoice.xml)
+    assert client.get(reverse("console:billing_invoice_pdf", args=[draft.pk])).status_code == 404
+    assert (
+        client.get(reverse("console:billing_invoice_pdf", args=[other.invoices.get().pk])).status_code == 404
+    )
+
+
+def test_a_viewer_sees_billing_documents(client, issued):
+    merchant, _ = issued
+    viewer = merchant_new("someone").memberships.get().user
+    Membership.objects.create(merchant=merchant, user=viewer, role=Role.VIEWER)
+    client.force_login(viewer)
+    client.post(reverse("console:switch"), {"merchant": merchant.pk})
+
+    assert client.get(reverse("console:billing_statement_changelist")).status_code == 200
+
+
+def test_ops_issue_a_credit_note_from_the_invoice(client, issued):
+    merchant, _ = issued
+    invoice = merchant.invoices.get()
+    client.force_login(ops())
+
+    form = client.get(reverse("admin:billing_invoice_credit_note", args=[invoice.pk]))
+    refused = client.post(
+        reverse("admin:billing_invoice_credit_note", args=[invoice.pk]),
+        {"gross_amount": "60.00", "reason": "x"},
+    )
+    done = client.post(
+        reverse("admin:billing_invoice_credit_note", args=[invoice.pk]),
+        {"gross_amount": "6.00", "reason": "Goodwill"},
+        follow=True,
+    )
+
+    assert form.status_code == 200 and "of which 6.00 EUR can still be credited" in form.content.decode()
+    assert refused.status_code == 400 and "between 0.01 and 6.00 EUR" in refused.content.decode()
+    assert "Credit note CN-2026-000001 issued" in done.content.decode()
+    assert merchant.invoices.get(kind="CREDIT_NOTE").gross_amount == Decimal("6.00")
+    listing = client.get(reverse("admin:billing_invoice_changelist")).content.decode()
+    assert "CN-2026-000001" in listing and "INV-2026-000002" in listing
+    assert client.get(reverse("admin:billing_statement_changelist")).status_code == 200
+    page = client.get(reverse("admin:billing_invoice_change", args=[invoice.pk])).content.decode()
+    assert "Issue a credit note" in page and "VAT charged at the FR rate of 20 %" in page
+    statement = merchant.statements.get()
+    page = client.get(reverse("admin:billing_statement_change", args=[statement.pk])).content.decode()
+    assert statement.sha256 in page
+    assert client.get(reverse("admin:billing_statement_csv", args=[statement.pk])).content == bytes(
+        statement.csv
+    )
+
+
+def test_ops_resend_an_invoice_to_the_owners(client, issued, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    merchant, _ = issued
+    invoice = merchant.invoices.get()
+    client.force_login(ops())
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:billing_invoice_changelist"),
+            {"action": "resend_selected", "_selected_action": [invoice.pk]},
+            follow=True,
+        )
+
+    assert "INV-2026-000001 e-mailed to the owners of Paris" in response.content.decode()
+    assert [(m.subject, m.to) for m in mail.outbox] == [
+        ("[TikJoy] Your invoice INV-2026-000001", ["owner@paris.example"])
+    ]

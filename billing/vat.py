@@ -1,0 +1,64 @@
+"""Which VAT an invoice carries, from the rules in ``settings.BILLING_VAT`` (data, not code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+from billing.models import VatCategory
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class VatTreatment:
+    category: str
+    rate: Decimal
+    note: str
+
+
+def vat_treatment(*, seller_country: str, buyer_country: str, buyer_vat_id: str) -> VatTreatment:
+    """Domestic VAT at home and for EU buyers without a VAT id; reverse charge for EU businesses
+    elsewhere with a VAT id; outside the EU, not in scope of EU VAT."""
+    rules = settings.BILLING_VAT
+    eu = set(rules["eu_countries"])
+    if buyer_country == seller_country or (buyer_country in eu and not buyer_vat_id):
+        rate = Decimal(rules["domestic_rate"]).quantize(CENT)
+        why = (
+            "the buyer is established in the seller's country"
+            if buyer_country == seller_country
+            else "the buyer gave no EU VAT number"
+        )
+        return VatTreatment(
+            category=VatCategory.STANDARD,
+            rate=rate,
+            note=f"VAT charged at the {seller_country} rate of {rate.normalize():f} % because {why}.",
+        )
+    if buyer_country in eu:
+        return VatTreatment(
+            category=VatCategory.REVERSE_CHARGE,
+            rate=Decimal("0.00"),
+            note=(
+                "Reverse charge: VAT to be accounted for by the customer "
+                "(Article 196 of Council Directive 2006/112/EC)."
+            ),
+        )
+    return VatTreatment(
+        category=VatCategory.NOT_IN_SCOPE,
+        rate=Decimal("0.00"),
+        note=(
+            "Not subject to EU VAT: service supplied to a business established outside the EU "
+            "(Article 44 of Council Directive 2006/112/EC)."
+        ),
+    )
+
+
+def split_gross(gross: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(net, VAT) of a VAT-inclusive amount: net rounded half up to the cent, VAT the rest.
+
+    The VAT may differ from net x rate by one cent; EN 16931 (BR-CO-17, BR-S-09) allows that.
+    """
+    net = (gross * 100 / (100 + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return net, gross - net
