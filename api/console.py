@@ -113,7 +113,7 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
             delivery_replay(delivery=delivery, now=now)
             messages.success(request, f"Event {delivery.event.message_id} is sent again.")
         if new_secret is None:
-            return redirect("console:webhook_endpoint", pk=endpoint.pk)
+            return redirect("console:hook_endpoint", pk=endpoint.pk)
     deliveries = (
         WebhookDelivery.objects.filter(endpoint=endpoint)
         .select_related("event")
@@ -136,8 +136,8 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
 
 console_site.register_url("api-keys/", api_keys, name="api_keys")
 console_site.register_url("api-keys/<int:pk>/revoke/", api_key_revoke_view, name="api_key_revoke")
-console_site.register_url("webhooks/", webhook_endpoints, name="webhook_endpoints")
-console_site.register_url("webhooks/<int:pk>/", webhook_endpoint, name="webhook_endpoint")
+console_site.register_url("webhooks/", webhook_endpoints, name="hook_endpoints")
+console_site.register_url("webhooks/<int:pk>/", webhook_endpoint, name="hook_endpoint")
 
 
 def _api_panel(request: HttpRequest, membership) -> dict:

@@ -17,8 +17,8 @@ urlpatterns = [
     path("v1/wallet", views.Wallet.as_view(), name="wallet"),
     path("v1/wallet/transactions", views.WalletHistory.as_view(), name="wallet-transactions"),
     path("v1/wallet/top-up", views.TopUp.as_view(), name="top-up"),
-    path("v1/webhook-endpoints", views.EndpointList.as_view(), name="webhook-endpoints"),
-    path("v1/webhook-endpoints/<str:id>", views.EndpointDetail.as_view(), name="webhook-endpoint"),
+    path("v1/webhook-endpoints", views.EndpointList.as_view(), name="endpoints"),
+    path("v1/webhook-endpoints/<str:id>", views.EndpointDetail.as_view(), name="endpoint"),
     path("v1/offer", views.Offer.as_view(), name="offer"),
     # Swagger UI from our own static files (drf-spectacular-sidecar); its script is a file, not inline (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="docs"),

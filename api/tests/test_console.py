@@ -58,7 +58,7 @@ def test_only_owners_manage_keys_and_webhooks(client, make_merchant, add_member,
     member = add_member(merchant, f"{role.lower()}@acme.example", role)
     client.force_login(member)
 
-    for url in (reverse("console:api_keys"), reverse("console:webhook_endpoints")):
+    for url in (reverse("console:api_keys"), reverse("console:hook_endpoints")):
         assert client.get(url).status_code == 403
     assert (
         client.post(
@@ -87,7 +87,7 @@ def test_an_owner_registers_a_webhook_and_a_private_url_is_refused(client, make_
     settings.WEBHOOKS_ALLOW_LOOPBACK = False
 
     refused = client.post(
-        reverse("console:webhook_endpoints"), {"url": "http://169.254.169.254/", "events": ["reward.created"]}
+        reverse("console:hook_endpoints"), {"url": "http://169.254.169.254/", "events": ["reward.created"]}
     )
 
     assert refused.status_code == 200
