@@ -157,7 +157,7 @@ def test_a_creators_share_earns_only_once_the_brand_approved_their_video(
 
 
 def test_the_currency_of_a_merchant_with_campaigns_cannot_change(make_merchant, make_campaign):
-    merchant = make_merchant(funds=None)
+    merchant = make_merchant()
     make_campaign(merchant)
     owner = merchant.memberships.get(role="OWNER").user
 
@@ -186,7 +186,6 @@ def test_a_top_up_and_a_ban_still_succeed_when_the_mail_server_is_down(
 
     settings.EMAIL_BACKEND = "core.tests.failing_mail.EmailBackend"
     merchant = make_merchant(funds=None)
-    make_campaign(merchant)
 
     record, created = merchant_top_up_record(
         merchant=merchant,
@@ -196,6 +195,7 @@ def test_a_top_up_and_a_ban_still_succeed_when_the_mail_server_is_down(
         actor=ops,
         now=NOW,
     )
+    make_campaign(merchant)
     ana = make_consumer()
     action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
     user_ban(user=ana, reason="fraud", actor=ops, now=NOW)
