@@ -25,6 +25,7 @@ class Capability(StrEnum):
     MANAGE_BILLING = "MANAGE_BILLING"  # legal and billing details, add funds, low-balance threshold
     MANAGE_TEAM = "MANAGE_TEAM"  # invite, change roles, remove members
     MANAGE_CAMPAIGNS = "MANAGE_CAMPAIGNS"  # campaigns, reward rules, the video library, UGC review
+    MANAGE_API = "MANAGE_API"  # API keys and webhook endpoints (owners only)
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {

@@ -80,6 +80,9 @@ from social.selectors import login_channel_for
 from social.services import tracked_posts_watch
 from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
+from webhooks.models import EventType
+from webhooks.payloads import reward_payload
+from webhooks.services import Event, events_record
 
 logger = logging.getLogger(__name__)
 
@@ -315,6 +318,15 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
         RewardRule.objects.filter(pk=rule_id).update(rewards_paid=F("rewards_paid") + n)
     for campaign_id, amount in sorted(spent.items()):
         Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
+    events_record(  # the merchants' webhooks: in this transaction (outbox), sent after commit
+        events=[
+            Event(
+                r.merchant_id, EventType.REWARD_CREATED, reward_payload(r, action_type=i.action.action_type)
+            )
+            for r, i in zip(rewards, items, strict=True)
+        ],
+        now=now,
+    )
     return rewards
 
 
@@ -905,6 +917,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
             )
             reward.status, reward.decided_at = RewardStatus.CONFIRMED, now
             reward.save(update_fields=["status", "decided_at"])
+            _reward_event(reward, action, EventType.REWARD_CONFIRMED, now=now)
     return reward
 
 
@@ -1016,6 +1029,7 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
         actor,
     )
     reward.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    _reward_event(reward, action, EventType.REWARD_REVERSED, now=now)
     if reward.kind == RewardKind.ACTION:
         # The action itself is no longer rewarded: its post earns no further engagement, and
         # what it earned and was not yet released goes back too (locked after the action).
@@ -1030,6 +1044,16 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
             .order_by("pk")
         ):
             _reverse(engagement, action, reason=reason, actor=actor, now=now)
+
+
+def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now: datetime) -> None:
+    """Tell the merchant's webhooks, in the transaction of the change (the outbox, docs/webhooks.md)."""
+    events_record(
+        events=[
+            Event(reward.merchant_id, event_type, reward_payload(reward, action_type=action.action_type))
+        ],
+        now=now,
+    )
 
 
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:

@@ -16,6 +16,8 @@ TikJoy is starting on http://$HOST:$PORT/
   Sign in ......... http://$HOST:$PORT/accounts/login/
   Ops admin ....... http://$HOST:$PORT/ops/
   Health .......... http://$HOST:$PORT/healthz
+  API reference ... http://$HOST:$PORT/api/docs/
+  Demo shop ....... the widget on another site: see seed_demo's "widget:" line (sandbox mode)
 E-mails (verification, password reset) are printed in this terminal.
 A task worker (django-q2, pid $QPID) runs beside the web server.
 

@@ -16,6 +16,9 @@ $VENV/bin/lint-imports --no-cache
 echo "== migrations match the models"
 DATABASE_URL=sqlite:///:memory: $PY manage.py makemigrations --check --dry-run
 
+echo "== the OpenAPI document is valid, without a warning"
+DATABASE_URL=sqlite:///:memory: $PY manage.py spectacular --validate --fail-on-warn --file /dev/null
+
 echo "== production profile: check --deploy"
 DJANGO_ENV=production \
   SECRET_KEY="check-deploy-$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')" \

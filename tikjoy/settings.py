@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "rewards",
     "billing",
     "payouts",
+    "webhooks",
+    "api",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -178,7 +181,30 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
-SPECTACULAR_SETTINGS = {"TITLE": "TikJoy API", "VERSION": "1", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TikJoy API",
+    "VERSION": "1",
+    "DESCRIPTION": "The merchant API (docs/api.md): Bearer API keys, problem+json errors, cursor pages.",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from our own static files: no third-party code
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ActionTypeEnum": "campaigns.models.ActionType"},
+}
+
+# The public API (issue #17, docs/api.md): requests per key per minute.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+API_IDEMPOTENCY_HOURS = 24
+
+# Outgoing webhooks (docs/webhooks.md). Loopback targets only for tests and `make run`'s demo
+# receiver; plain http only outside production. Production refuses both.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=DJANGO_ENV == "test")
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=not PRODUCTION)
+if PRODUCTION and (WEBHOOKS_ALLOW_LOOPBACK or WEBHOOKS_ALLOW_HTTP):
+    raise environ.ImproperlyConfigured(
+        "WEBHOOKS_ALLOW_LOOPBACK and WEBHOOKS_ALLOW_HTTP are refused in production"
+    )
 
 # Money
 DEFAULT_CURRENCY = "EUR"

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/", include("api.urls")),  # /api/v1/..., /api/docs/
+    path("embed/", include("api.embed_urls")),  # the website widget
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.services import user_ensure_with_email
+from api.demo import demo_widget_seed
 from campaigns.demo import demo_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
@@ -94,6 +95,10 @@ class Command(BaseCommand):
             now=timezone.now(),
         )
         self.stdout.write(f"campaign: {campaign} at /b/{campaign.merchant.slug}/")
+        for line in demo_widget_seed(
+            merchant=merchant, owner=users["owner@demo.tikjoy.local"], now=timezone.now()
+        ):
+            self.stdout.write(line)
 
         for line in demo_rewards_seed(
             campaign=campaign,

@@ -1,0 +1,159 @@
+"""Console pages of the API: keys (made and revoked by owners) and webhook endpoints with their log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+
+from api.forms import ApiKeyForm, EndpointForm
+from api.models import ApiKey
+from api.services import ApiKeyError, api_key_create, api_key_revoke
+from core.errors import DomainError
+from merchants.console_site import console_render, console_site, console_view
+from merchants.roles import Capability
+from merchants.tenancy import console_can, console_membership
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.services import delivery_replay, endpoint_create, endpoint_disable, endpoint_secret_rotate
+
+
+@console_view(Capability.MANAGE_API)
+def api_keys(request: HttpRequest) -> HttpResponse:
+    """GET: the merchant's keys; POST: make one, shown in full on this answer only."""
+    merchant = console_membership(request).merchant
+    form = ApiKeyForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            key, raw = api_key_create(
+                merchant=merchant,
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                scope=form.cleaned_data["scope"],
+                expires_at=form.cleaned_data["expires_at"],
+                actor=request.user,
+                now=timezone.now(),
+            )
+            created = {"key": key, "raw": raw}
+            form = ApiKeyForm()
+        except ApiKeyError as error:
+            form.add_error(None, str(error))
+    keys = ApiKey.objects.filter(merchant=merchant).select_related("created_by", "revoked_by").order_by("-pk")
+    response = console_render(
+        request,
+        "console/api/keys.html",
+        {"title": "API keys", "form": form, "keys": keys, "created": created},
+    )
+    response["Cache-Control"] = "no-store"  # the page may hold a secret key
+    return response
+
+
+@console_view(Capability.MANAGE_API)
+def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    key = get_object_or_404(ApiKey, pk=pk, merchant=console_membership(request).merchant)
+    try:
+        api_key_revoke(key=key, actor=request.user, now=timezone.now())
+        messages.success(
+            request, f"The key {key.display} is revoked: requests with it are refused from now on."
+        )
+    except ApiKeyError as error:
+        messages.error(request, str(error))
+    return redirect("console:api_keys")
+
+
+@console_view(Capability.MANAGE_API)
+def webhook_endpoints(request: HttpRequest) -> HttpResponse:
+    merchant = console_membership(request).merchant
+    form = EndpointForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = endpoint_create(
+                merchant=merchant,
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                description=form.cleaned_data["description"],
+                actor=request.user,
+                now=timezone.now(),
+            )
+            form = EndpointForm()
+        except DomainError as error:
+            form.add_error(None, str(error))
+    endpoints = WebhookEndpoint.objects.filter(merchant=merchant).order_by("-pk")
+    response = console_render(
+        request,
+        "console/api/endpoints.html",
+        {"title": "Webhooks", "form": form, "endpoints": endpoints, "created": created},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@console_view(Capability.MANAGE_API)
+def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
+    """One endpoint: its delivery log; POST ``action``: rotate, disable or replay a delivery."""
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk, merchant=console_membership(request).merchant)
+    now = timezone.now()
+    new_secret = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "rotate":
+            new_secret = endpoint_secret_rotate(endpoint=endpoint, now=now)
+            messages.success(request, "New secret: for 24 hours every message carries both signatures.")
+        elif action == "disable":
+            endpoint_disable(endpoint=endpoint, reason="Disabled in the console.", now=now)
+            messages.success(request, "Disabled: nothing more is sent to this URL.")
+        elif action == "replay":
+            delivery = get_object_or_404(
+                WebhookDelivery, pk=request.POST.get("delivery") or 0, endpoint=endpoint
+            )
+            delivery_replay(delivery=delivery, now=now)
+            messages.success(request, f"Event {delivery.event.message_id} is sent again.")
+        if new_secret is None:
+            return redirect("console:hook_endpoint", pk=endpoint.pk)
+    deliveries = (
+        WebhookDelivery.objects.filter(endpoint=endpoint)
+        .select_related("event")
+        .prefetch_related("log")
+        .order_by("-pk")[:50]
+    )
+    response = console_render(
+        request,
+        "console/api/endpoint.html",
+        {
+            "title": f"Webhook {endpoint.url}",
+            "endpoint": endpoint,
+            "deliveries": deliveries,
+            "new_secret": new_secret,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+console_site.register_url("api-keys/", api_keys, name="api_keys")
+console_site.register_url("api-keys/<int:pk>/revoke/", api_key_revoke_view, name="api_key_revoke")
+console_site.register_url("webhooks/", webhook_endpoints, name="hook_endpoints")
+console_site.register_url("webhooks/<int:pk>/", webhook_endpoint, name="hook_endpoint")
+
+
+def _api_panel(request: HttpRequest, membership) -> dict:
+    now = timezone.now()
+    return {
+        "active_keys": ApiKey.objects.usable(now=now).filter(merchant=membership.merchant).count(),
+        "active_endpoints": WebhookEndpoint.objects.filter(
+            merchant=membership.merchant, is_active=True
+        ).count(),
+    }
+
+
+def _owners_only(request: HttpRequest, membership) -> dict:
+    return (
+        _api_panel(request, membership) if console_can(request, Capability.MANAGE_API) else {"hidden": True}
+    )
+
+
+console_site.register_panel(key="api", order=90, template="console/panels/api.html", context=_owners_only)

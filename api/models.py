@@ -1,0 +1,145 @@
+"""API keys, their audit trail, idempotency records and rate-limit windows (docs/api.md)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class KeyKind(models.TextChoices):
+    SECRET = "SECRET", "Secret (server to server)"
+    PUBLISHABLE = "PUBLISHABLE", "Publishable (public reads)"
+
+
+class Scope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Read and write"
+    PUBLIC = "public", "Public reads only"
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def usable(self, *, now) -> ApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+
+
+class ApiKey(models.Model):
+    """A merchant's key. Only the SHA-256 of a secret key is stored; the key is shown once."""
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=80, help_text="What this key is for, e.g. 'shop server'.")
+    kind = models.CharField(max_length=12, choices=KeyKind.choices)
+    prefix = models.CharField(max_length=8, help_text="tj_live_, tj_test_ or tj_pk_")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last_four = models.CharField(max_length=4, editable=False)
+    publishable_key = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text="Publishable keys are public: kept to show again.",
+    )
+    scope = models.CharField(max_length=6, choices=Scope.choices)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=KeyKind.values), name="api_apikey_kind_known"),
+            models.CheckConstraint(condition=Q(scope__in=Scope.values), name="api_apikey_scope_known"),
+            models.CheckConstraint(
+                condition=(Q(kind="SECRET") & Q(prefix__in=["tj_live_", "tj_test_"]) & ~Q(scope="public"))
+                | (Q(kind="PUBLISHABLE") & Q(prefix="tj_pk_") & Q(scope="public")),
+                name="api_apikey_kind_matches_prefix_and_scope",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…{self.last_four})"
+
+    @property
+    def display(self) -> str:
+        return f"{self.prefix}…{self.last_four}"
+
+    def allows(self, scope: str) -> bool:
+        if scope == Scope.PUBLIC:
+            return True
+        if scope == Scope.READ:
+            return self.scope in (Scope.READ, Scope.WRITE)
+        return self.scope == Scope.WRITE
+
+
+class KeyAction(models.TextChoices):
+    CREATED = "CREATED", "Created"
+    REVOKED = "REVOKED", "Revoked"
+    WRITE = "WRITE", "Changed data"
+
+
+class ApiKeyEvent(models.Model):
+    """The audit trail of a key: who made and revoked it, and every write it made."""
+
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="audit")
+    action = models.CharField(max_length=8, choices=KeyAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=KeyAction.values), name="api_apikeyevent_action_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.get_action_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyRecord(models.Model):
+    """One Idempotency-Key of a merchant: the request's fingerprint and, once done, the response.
+
+    Inserted before the request is processed (the unique constraint decides who runs it);
+    kept for ``API_IDEMPOTENCY_HOURS``.
+    """
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "key"], name="api_idempotency_key_once_per_merchant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'done' if self.response_status else 'in flight'})"
+
+
+class RateWindow(models.Model):
+    """Requests a key made in one minute (an upsert per request: right across processes)."""
+
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="api_ratewindow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start:%H:%M}: {self.count}"

@@ -1,0 +1,198 @@
+"""Every write of the API app: keys, their audit trail, idempotency records, rate-limit windows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from accounts.models import User
+from api.models import ApiKey, ApiKeyEvent, IdempotencyRecord, KeyAction, KeyKind, RateWindow, Scope
+from core.errors import DomainError
+from merchants.models import Merchant
+
+
+class ApiKeyError(DomainError):
+    """The key can't be made or revoked as asked."""
+
+
+def key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def secret_prefix() -> str:
+    """``tj_test_`` on a sandbox deployment (all its data is test data), ``tj_live_`` otherwise."""
+    return "tj_test_" if settings.SOCIAL_SANDBOX else "tj_live_"
+
+
+def api_key_create(
+    *,
+    merchant: Merchant,
+    name: str,
+    kind: str,
+    scope: str,
+    expires_at: datetime | None,
+    actor: User,
+    now: datetime,
+) -> tuple[ApiKey, str]:
+    """Make a key; returns it with the full key, which is never stored nor shown again."""
+    name = name.strip()
+    if not name:
+        raise ApiKeyError("Give the key a name that says what it is for.")
+    if expires_at is not None and expires_at <= now:
+        raise ApiKeyError("The expiry must be in the future.")
+    if kind == KeyKind.PUBLISHABLE:
+        prefix, scope = "tj_pk_", Scope.PUBLIC
+    elif kind == KeyKind.SECRET:
+        prefix = secret_prefix()
+        if scope not in (Scope.READ, Scope.WRITE):
+            raise ApiKeyError("A secret key reads, or reads and writes.")
+    else:
+        raise ApiKeyError("Choose a secret or a publishable key.")
+    raw = prefix + secrets.token_urlsafe(24)
+    with transaction.atomic(durable=True):
+        key = ApiKey.objects.create(
+            merchant=merchant,
+            name=name[:80],
+            kind=kind,
+            prefix=prefix,
+            key_hash=key_hash(raw),
+            last_four=raw[-4:],
+            publishable_key=raw if kind == KeyKind.PUBLISHABLE else "",
+            scope=scope,
+            expires_at=expires_at,
+            created_by=actor,
+            created_at=now,
+        )
+        ApiKeyEvent.objects.create(
+            key=key, action=KeyAction.CREATED, actor=actor, detail=f"{key.get_scope_display()}", at=now
+        )
+    return key, raw
+
+
+def api_key_revoke(*, key: ApiKey, actor: User, now: datetime) -> ApiKey:
+    """Revoke at once: the next request with the key is refused."""
+    with transaction.atomic(durable=True):
+        changed = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=actor
+        )
+        if not changed:
+            raise ApiKeyError("This key is already revoked.")
+        ApiKeyEvent.objects.create(key=key, action=KeyAction.REVOKED, actor=actor, at=now)
+    key.refresh_from_db()
+    return key
+
+
+def api_key_authenticate(*, raw: str, now: datetime) -> ApiKey | None:
+    """The usable key whose hash matches ``raw``; records when it was last used (once a minute)."""
+    if not raw.startswith(("tj_live_", "tj_test_", "tj_pk_")):
+        return None
+    if raw.startswith(("tj_live_", "tj_test_")) and not raw.startswith(secret_prefix()):
+        return None  # a test key never reaches live data, nor a live key the sandbox
+    key = ApiKey.objects.usable(now=now).select_related("merchant").filter(key_hash=key_hash(raw)).first()
+    if key is None:
+        return None
+    if key.last_used_at is None or key.last_used_at < now - timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key
+
+
+def api_key_write_audit(*, key: ApiKey, detail: str, now: datetime) -> None:
+    ApiKeyEvent.objects.create(
+        key=key, action=KeyAction.WRITE, actor=key.created_by, detail=detail[:300], at=now
+    )
+
+
+def rate_limit_hit(*, key: ApiKey, now: datetime) -> tuple[int, int]:
+    """Count one request in the key's current minute; returns (requests this minute, seconds to reset).
+
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per request, so the count is right
+    with any number of processes; committed without waiting for the disk (``synchronous_commit
+    = off`` for this transaction only).
+    """
+    window = now.replace(second=0, microsecond=0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A count lost in a crash is harmless: don't make every request wait for a disk flush.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute(
+            "INSERT INTO api_ratewindow (key_id, window_start, count) VALUES (%s, %s, 1) "
+            "ON CONFLICT (key_id, window_start) DO UPDATE SET count = api_ratewindow.count + 1 "
+            "RETURNING count",
+            [key.pk, window],
+        )
+        (count,) = cursor.fetchone()
+    return count, 60 - now.second
+
+
+def rate_windows_prune(*, now: datetime) -> int:
+    return RateWindow.objects.filter(window_start__lt=now - timedelta(minutes=5)).delete()[0]
+
+
+# --- Idempotency-Key (IETF draft-ietf-httpapi-idempotency-key-header) --------------------------
+
+
+class IdempotencyConflict(DomainError):
+    """The key is in use by a request still being processed (409)."""
+
+
+class IdempotencyMismatch(DomainError):
+    """The key was used with another request (422)."""
+
+
+def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
+    try:
+        canonical = json.dumps(json.loads(body or b"{}"), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
+        canonical = body
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
+
+
+def idempotency_begin(*, merchant: Merchant, key: str, fingerprint: str, now: datetime) -> IdempotencyRecord:
+    """Claim ``key`` for this request, or return the finished record to replay.
+
+    The row is inserted first; the unique constraint decides which of two concurrent
+    requests runs. Raises ``IdempotencyMismatch`` (other request) or ``IdempotencyConflict``
+    (still in flight).
+    """
+    expires_at = now + timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+    for _ in range(2):
+        try:
+            with transaction.atomic(durable=True):
+                return IdempotencyRecord.objects.create(
+                    merchant=merchant, key=key, fingerprint=fingerprint, created_at=now, expires_at=expires_at
+                )
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
+            if existing is None:
+                continue  # abandoned meanwhile: try again
+            if existing.expires_at <= now:
+                IdempotencyRecord.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+                continue
+            if existing.fingerprint != fingerprint:
+                raise IdempotencyMismatch(
+                    "This Idempotency-Key was used with a different request: use a new key for a new request."
+                ) from None
+            if existing.response_status is None:
+                raise IdempotencyConflict(
+                    "A request with this Idempotency-Key is still being processed: retry later."
+                ) from None
+            return existing
+    raise IdempotencyConflict("A request with this Idempotency-Key is still being processed: retry later.")
+
+
+def idempotency_finish(*, record: IdempotencyRecord, status: int, body) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=status, response_body=body)
+
+
+def idempotency_abandon(*, record: IdempotencyRecord) -> None:
+    """The request failed on our side: free the key so the client can retry with it."""
+    IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+
+
+def idempotency_prune(*, now: datetime) -> int:
+    return IdempotencyRecord.objects.filter(expires_at__lte=now).delete()[0]

@@ -1,0 +1,107 @@
+"""API keys and webhook endpoints in the console: owners make and revoke them; others can't."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from django.urls import reverse
+
+from api.models import ApiKey, ApiKeyEvent, KeyAction
+from merchants.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_owner_makes_a_key_sees_it_once_and_only_its_hash_is_kept(client, make_merchant, api):
+    merchant = make_merchant("acme")
+    owner = merchant.memberships.get(role=Role.OWNER).user
+    client.force_login(owner)
+
+    page = client.post(
+        reverse("console:api_keys"), {"name": "shop server", "kind": "SECRET", "scope": "write"}
+    )
+
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"]
+    raw = re.search(r'data-figure="new-key">(tj_test_[\w-]+)<', page.content.decode()).group(1)
+    key = ApiKey.objects.get()
+    assert key.key_hash == hashlib.sha256(raw.encode()).hexdigest()
+    assert raw not in str(ApiKey.objects.values_list())
+    assert key.last_four == raw[-4:]
+    again = client.get(reverse("console:api_keys")).content.decode()
+    assert raw not in again and f"tj_test_…{raw[-4:]}" in again
+    assert api(raw).get("/api/v1/wallet").status_code == 200
+    assert ApiKeyEvent.objects.get().action == KeyAction.CREATED
+
+
+def test_a_revoked_key_is_refused_at_once_and_the_trail_says_who(client, make_merchant, make_key, api):
+    merchant = make_merchant("acme")
+    owner = merchant.memberships.get(role=Role.OWNER).user
+    raw = make_key(merchant)
+    client.force_login(owner)
+
+    client.post(reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk]))
+
+    assert api(raw).get("/api/v1/wallet").status_code == 401
+    assert list(ApiKeyEvent.objects.order_by("pk").values_list("action", "actor")) == [
+        (KeyAction.CREATED, owner.pk),
+        (KeyAction.REVOKED, owner.pk),
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.MANAGER, Role.AGENCY, Role.VIEWER])
+def test_only_owners_manage_keys_and_webhooks(client, make_merchant, add_member, make_key, role):
+    merchant = make_merchant("acme")
+    make_key(merchant)
+    member = add_member(merchant, f"{role.lower()}@acme.example", role)
+    client.force_login(member)
+
+    for url in (reverse("console:api_keys"), reverse("console:hook_endpoints")):
+        assert client.get(url).status_code == 403
+    assert (
+        client.post(
+            reverse("console:api_keys"), {"name": "x", "kind": "SECRET", "scope": "write"}
+        ).status_code
+        == 403
+    )
+    assert client.post(reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk])).status_code == 403
+    assert ApiKey.objects.get().revoked_at is None
+
+
+def test_another_merchants_key_cannot_be_revoked(client, make_merchant, make_key):
+    alpha, bravo = make_merchant("alpha"), make_merchant("bravo")
+    make_key(bravo)
+    client.force_login(alpha.memberships.get(role=Role.OWNER).user)
+
+    response = client.post(reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk]))
+
+    assert response.status_code == 404
+    assert ApiKey.objects.get().revoked_at is None
+
+
+def test_an_owner_registers_a_webhook_and_a_private_url_is_refused(client, make_merchant, settings):
+    merchant = make_merchant("acme")
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+
+    refused = client.post(
+        reverse("console:hook_endpoints"), {"url": "http://169.254.169.254/", "events": ["reward.created"]}
+    )
+
+    assert refused.status_code == 200
+    assert "link-local" in refused.content.decode()
+    assert not merchant.webhook_endpoints.exists()
+
+
+def test_the_api_reference_is_served_from_our_own_files(client):
+    page = client.get("/api/docs/")
+    script = client.get("/api/docs/?script=")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "https://" not in html
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()

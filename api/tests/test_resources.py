@@ -1,0 +1,273 @@
+"""The resources of /api/v1/, as a merchant's server sees them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import timezone
+
+from api.models import ApiKey, ApiKeyEvent, KeyAction, KeyKind, Scope
+from merchants.selectors import wallet_balance
+from rewards.models import RewardStatus
+from tikjoy.tests.factories import owner_of
+from wallets.models import Transaction
+
+pytestmark = pytest.mark.django_db
+
+
+def test_campaigns_list_and_detail_show_the_rules(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], scope=Scope.READ))
+
+    page = client.get("/api/v1/campaigns").json()
+    detail = client.get(f"/api/v1/campaigns/cmp_{world['campaign'].pk}").json()
+
+    assert [c["name"] for c in page["data"]] == ["Acme Spring"]
+    assert page["next_cursor"] is None
+    assert detail["id"] == f"cmp_{world['campaign'].pk}"
+    assert detail["status"] == "ACTIVE"
+    assert [(r["action"], r["amount"]) for r in detail["rules"]] == [("TIKTOK_LOGIN", "0.50")]
+
+
+def test_rewards_are_filtered_by_status_and_campaign(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], scope=Scope.READ))
+    cmp = f"cmp_{world['campaign'].pk}"
+
+    pending = client.get("/api/v1/rewards", {"status": "PENDING", "campaign": cmp}).json()["data"]
+    confirmed = client.get("/api/v1/rewards", {"status": "CONFIRMED"}).json()["data"]
+    bad = client.get("/api/v1/rewards", {"status": "LOST"})
+
+    assert [(r["id"], r["status"], r["amount"], r["campaign"]) for r in pending] == [
+        (f"rwd_{world['reward'].pk}", "PENDING", world["reward"].merchant_price.to_eng_string(), cmp)
+    ]
+    assert confirmed == []
+    assert bad.status_code == 400
+    assert bad["Content-Type"] == "application/problem+json"
+    assert bad.json()["code"] == "invalid_request"
+    assert "status" in bad.json()["errors"]
+
+
+def test_a_reversal_gives_the_money_back_and_names_the_keys_creator(brand, make_key, api):
+    world = brand()
+    merchant, reward = world["merchant"], world["reward"]
+    before = wallet_balance(merchant=merchant)
+    client = api(make_key(merchant, scope=Scope.WRITE))
+
+    response = client.post(
+        f"/api/v1/rewards/rwd_{reward.pk}/reverse",
+        {"reason": "Order cancelled"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="rev-1",
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "REVERSED"
+    assert response.json()["reason"] == "Order cancelled"
+    assert wallet_balance(merchant=merchant) == before + reward.price_money
+    txn = Transaction.objects.get(kind="REWARD_REVERSAL")
+    assert txn.actor == owner_of(merchant)
+    assert "Order cancelled" in txn.reason
+    audit = ApiKeyEvent.objects.filter(action=KeyAction.WRITE).get()
+    assert audit.detail == f"POST /api/v1/rewards/rwd_{reward.pk}/reverse -> 200"
+    again = client.post(
+        f"/api/v1/rewards/rwd_{reward.pk}/reverse",
+        {"reason": "again"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="rev-2",
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "reward_not_reversible"
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_read_key_or_a_publishable_key_cannot_reverse(brand, make_key, api):
+    world = brand()
+    url = f"/api/v1/rewards/rwd_{world['reward'].pk}/reverse"
+    for key in (
+        make_key(world["merchant"], scope=Scope.READ),
+        make_key(world["merchant"], kind=KeyKind.PUBLISHABLE),
+    ):
+        response = api(key).post(url, {"reason": "x"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
+        assert response.status_code == 403
+        assert response.json()["code"] == "insufficient_scope"
+    world["reward"].refresh_from_db()
+    assert world["reward"].status == RewardStatus.PENDING
+
+
+def test_a_publishable_key_reads_the_public_offer_only(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], kind=KeyKind.PUBLISHABLE))
+
+    offer = client.get("/api/v1/offer")
+
+    assert offer.status_code == 200
+    assert offer.json()["brand_page"] == "/b/acme/"
+    assert client.get("/api/v1/rewards").status_code == 403
+    assert client.get("/api/v1/consumers").status_code == 403
+
+
+def test_consumers_show_only_the_fields_they_consented_to(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], scope=Scope.READ))
+
+    people = client.get("/api/v1/consumers").json()["data"]
+
+    assert people == [
+        {
+            "id": f"usr_{world['fan'].pk}",
+            "consented_at": people[0]["consented_at"],
+            "data": {"DISPLAY_NAME": "Ana Fan"},
+        }
+    ]
+    assert "ana@fans.example" not in str(people)
+
+
+def test_wallet_balance_history_and_top_up(brand, make_key, api):
+    world = brand()
+    merchant = world["merchant"]
+    client = api(make_key(merchant, scope=Scope.READ))
+
+    wallet = client.get("/api/v1/wallet").json()
+    history = client.get("/api/v1/wallet/transactions").json()["data"]
+    top_up = client.get("/api/v1/wallet/top-up").json()
+
+    assert wallet["balance"] == {"amount": str(wallet_balance(merchant=merchant).amount), "currency": "EUR"}
+    assert [line["kind"] for line in history] == ["REWARD", "TOP_UP"]
+    assert history[1]["amount"] == "100.00"
+    assert top_up["payment_reference"] == merchant.payment_reference
+
+
+def test_pages_follow_the_cursor_to_the_end(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], scope=Scope.READ))
+
+    first = client.get("/api/v1/wallet/transactions", {"limit": 1}).json()
+    second = client.get("/api/v1/wallet/transactions", {"limit": 1, "cursor": first["next_cursor"]}).json()
+    bad = client.get("/api/v1/wallet/transactions", {"cursor": "nonsense"})
+
+    assert [line["kind"] for line in first["data"] + second["data"]] == ["REWARD", "TOP_UP"]
+    assert second["next_cursor"] is None
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "invalid_cursor"
+
+
+def test_no_key_a_revoked_key_or_an_expired_key_is_401(brand, make_key, api):
+    world = brand()
+    merchant = world["merchant"]
+    revoked = make_key(merchant)
+    ApiKey.objects.filter(name="server").update(revoked_at=timezone.now())
+    expired = make_key(merchant, name="old", expires_at=timezone.now() + timedelta(seconds=1))
+    ApiKey.objects.filter(name="old").update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    for client in (api(), api(revoked), api(expired), api("tj_live_made-up"), api("tj_test_" + "x" * 32)):
+        response = client.get("/api/v1/rewards")
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthenticated"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_key_records_when_it_was_last_used(brand, make_key, api):
+    world = brand()
+    raw = make_key(world["merchant"], scope=Scope.READ)
+
+    api(raw).get("/api/v1/wallet")
+
+    assert ApiKey.objects.get().last_used_at is not None
+
+
+@override_settings(API_RATE_LIMIT_PER_MINUTE=3)
+def test_the_rate_limit_answers_429_with_retry_after(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], scope=Scope.READ))
+
+    answers = [client.get("/api/v1/wallet") for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[0]["RateLimit-Policy"] == '"per-key";q=3;w=60'
+    assert answers[2]["RateLimit"].startswith('"per-key";r=0;')
+    assert answers[3].json()["code"] == "rate_limited"
+    assert 1 <= int(answers[3]["Retry-After"]) <= 60
+
+
+def test_another_merchants_reward_is_404(brand, make_key, api):
+    alpha, bravo = brand("alpha", "Ana Fan"), brand("bravo", "Bea Fan")
+    client = api(make_key(alpha["merchant"]))
+
+    got = client.get(f"/api/v1/rewards/rwd_{bravo['reward'].pk}")
+    reversed_ = client.post(
+        f"/api/v1/rewards/rwd_{bravo['reward'].pk}/reverse",
+        {"reason": "x"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
+
+    assert got.status_code == 404
+    assert got.json()["code"] == "not_found"
+    assert reversed_.status_code == 404
+    bravo["reward"].refresh_from_db()
+    assert bravo["reward"].status == RewardStatus.PENDING
+
+
+def test_a_write_key_creates_a_draft_campaign_activates_changes_and_pauses_it(brand, make_key, api):
+    world = brand()
+    client = api(make_key(world["merchant"], scope=Scope.WRITE))
+    body = {
+        "name": "Summer JoyBack",
+        "starts_at": "2026-12-01T09:00:00Z",
+        "hashtag": "#summerjoy",
+        "rules": [{"action": "TIKTOK_LOGIN", "amount": "0.40"}],
+    }
+
+    created = client.post("/api/v1/campaigns", body, format="json", HTTP_IDEMPOTENCY_KEY="c1")
+    cmp = created.json()["id"]
+    activated = client.post(f"/api/v1/campaigns/{cmp}/activate")
+    changed = client.patch(
+        f"/api/v1/campaigns/{cmp}",
+        {"name": "Summer JoyBack 2", "rules": [{"action": "WHATSAPP_LOGIN", "amount": "0.30"}]},
+        format="json",
+    )
+    paused = client.post(f"/api/v1/campaigns/{cmp}/pause")
+
+    assert created.status_code == 201, created.content
+    assert created.json()["status"] == "DRAFT"
+    assert created.json()["hashtag"] == "summerjoy"
+    assert activated.json()["status"] == "ACTIVE"
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["name"] == "Summer JoyBack 2"
+    assert [(r["action"], r["amount"]) for r in changed.json()["rules"]] == [
+        ("TIKTOK_LOGIN", "0.40"),
+        ("WHATSAPP_LOGIN", "0.30"),
+    ]
+    assert paused.json()["status"] == "PAUSED"
+    assert paused.json()["pause_reason"] == "MERCHANT"
+
+
+def test_an_invalid_campaign_is_422_with_the_fields_and_a_read_key_cannot_write(brand, make_key, api):
+    world = brand()
+    writer = api(make_key(world["merchant"], scope=Scope.WRITE))
+    reader = api(make_key(world["merchant"], scope=Scope.READ, name="reader"))
+    body = {
+        "name": "Bad",
+        "starts_at": "2026-12-01T09:00:00Z",
+        "ends_at": "2026-11-01T09:00:00Z",
+        "rules": [{"action": "SHARE_VIDEO", "amount": "1.00"}],
+    }
+
+    invalid = writer.post("/api/v1/campaigns", body, format="json", HTTP_IDEMPOTENCY_KEY="bad")
+    forbidden = reader.post(
+        "/api/v1/campaigns", {**body, "ends_at": None}, format="json", HTTP_IDEMPOTENCY_KEY="r"
+    )
+    other_paused = reader.post(f"/api/v1/campaigns/cmp_{world['campaign'].pk}/pause")
+
+    assert invalid.status_code == 422
+    assert invalid.json()["code"] == "campaign_invalid"
+    assert "ends_at" in invalid.json()["errors"]
+    assert any("hashtag" in m for m in invalid.json()["errors"]["non_field_errors"])
+    assert forbidden.status_code == other_paused.status_code == 403
+    world["campaign"].refresh_from_db()
+    assert world["campaign"].status == "ACTIVE"

@@ -1,0 +1,126 @@
+"""Outgoing webhooks: a merchant's endpoints, the outbox of events, and each delivery's log.
+
+An event is written to the outbox (``WebhookEvent`` with one ``WebhookDelivery`` per
+subscribed endpoint) in the same database transaction as the change that caused it,
+and delivered after commit (docs/webhooks.md).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class EventType(models.TextChoices):
+    REWARD_CREATED = "reward.created", "A reward was granted (pending or held)"
+    REWARD_CONFIRMED = "reward.confirmed", "A reward became available to the consumer"
+    REWARD_REVERSED = "reward.reversed", "A reward was reversed: the money went back to the wallet"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the merchant's that receives the events it subscribed to, signed with its secret."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField("URL", max_length=500)
+    events = models.JSONField(default=list, help_text="The event types sent to this URL.")
+    description = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=80, editable=False)
+    previous_secret = models.CharField(max_length=80, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_active = models.BooleanField("active", default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(secret__startswith="whsec_"),  # noqa: S106 - a prefix, not a secret
+                name="webhooks_endpoint_secret_whsec",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookEvent(models.Model):
+    """One event in the outbox, written in the transaction of the change it reports."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="webhook_events"
+    )
+    type = models.CharField(max_length=40, choices=EventType.choices)
+    data = models.JSONField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(type__in=EventType.values), name="webhooks_event_type_known"),
+        ]
+        indexes = [models.Index(fields=["merchant", "-id"], name="webhooks_event_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk}"
+
+    @property
+    def message_id(self) -> str:
+        """The ``webhook-id``: the same on every attempt, so receivers can drop duplicates."""
+        return f"evt_{self.pk}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "PENDING", "Waiting to be sent"
+    SUCCEEDED = "SUCCEEDED", "Delivered"
+    FAILED = "FAILED", "Given up"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: attempted until the endpoint answers 2xx or the schedule ends."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "endpoint"], name="webhooks_delivery_once_per_endpoint"),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="webhooks_delivery_status_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="PENDING") | Q(next_attempt_at__isnull=False),
+                name="webhooks_delivery_pending_is_scheduled",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="PENDING"), name="webhooks_delivery_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint}"
+
+
+class WebhookAttempt(models.Model):
+    """The delivery log: one row per HTTP attempt, with what the endpoint answered."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.delivery} at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"

@@ -1,0 +1,324 @@
+"""Every write of outgoing webhooks: endpoints, the outbox, deliveries.
+
+``events_record`` is called by the services whose changes merchants hear about
+(``rewards.services``), inside their transaction: the event and its deliveries
+commit or roll back with the change. Delivery happens after commit, in the
+worker (``webhooks.tasks``), with retries on a schedule of about a day.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import random
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from django.db import transaction
+from django.db.models import F, Q
+from standardwebhooks.webhooks import Webhook
+
+from accounts.models import User
+from core.errors import DomainError
+from core.tasks import after_commit, mail_after_commit
+from merchants.models import Membership, Merchant, Role
+from webhooks.models import (
+    DeliveryStatus,
+    EventType,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+from webhooks.ssrf import UnsafeUrl, url_check
+
+logger = logging.getLogger(__name__)
+
+# Seconds after the first attempt's failure at which each retry is made (Standard Webhooks' advice:
+# back off over about a day). Each delay gets up to 10 % of jitter so failed endpoints aren't hit in step.
+RETRY_DELAYS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600]
+LEASE = timedelta(seconds=60)  # a claimed attempt is retried by someone else if its worker died
+TIMEOUT_SECONDS = 10
+ROTATION_OVERLAP = timedelta(hours=24)
+MAX_ENDPOINTS = 10
+
+
+class WebhookError(DomainError):
+    """The endpoint can't be registered or changed as asked."""
+
+
+def secret_new() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def _events_clean(events: Iterable[str]) -> list[str]:
+    chosen = list(dict.fromkeys(events))
+    unknown = [e for e in chosen if e not in EventType.values]
+    if unknown:
+        raise WebhookError(f"Unknown event type: {', '.join(unknown)}. Known: {', '.join(EventType.values)}.")
+    if not chosen:
+        raise WebhookError("Choose at least one event type.")
+    return chosen
+
+
+def endpoint_create(
+    *,
+    merchant: Merchant,
+    url: str,
+    events: Iterable[str],
+    description: str = "",
+    actor: User | None,
+    now: datetime,
+) -> WebhookEndpoint:
+    """Register ``url`` for ``events``; refused if it points into a private network."""
+    chosen = _events_clean(events)
+    url_check(url)  # raises UnsafeUrl, a DomainError
+    with transaction.atomic(durable=True):
+        Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if WebhookEndpoint.objects.filter(merchant=merchant, is_active=True).count() >= MAX_ENDPOINTS:
+            raise WebhookError(f"A merchant has at most {MAX_ENDPOINTS} active endpoints.")
+        return WebhookEndpoint.objects.create(
+            merchant=merchant,
+            url=url,
+            events=chosen,
+            description=description[:200],
+            secret=secret_new(),
+            created_by=actor,
+            created_at=now,
+        )
+
+
+def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+    """Stop sending to the endpoint; deliveries still waiting are given up."""
+    with transaction.atomic(durable=True):
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, disabled_reason=reason[:200])
+        WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED,
+            next_attempt_at=None,
+            last_error=f"Endpoint disabled: {reason}"[:300],
+        )
+    endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
+
+
+def endpoint_secret_rotate(*, endpoint: WebhookEndpoint, now: datetime) -> str:
+    """A new secret; for 24 h every message is signed with both, so the receiver can switch over."""
+    new = secret_new()
+    with transaction.atomic(durable=True):
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+            previous_secret=F("secret"), previous_secret_expires_at=now + ROTATION_OVERLAP, secret=new
+        )
+    endpoint.refresh_from_db()
+    return new
+
+
+@dataclass(frozen=True)
+class Event:
+    merchant_id: int
+    type: str
+    data: dict
+
+
+def events_record(*, events: list[Event], now: datetime) -> list[WebhookEvent]:
+    """Put events in the outbox, in the caller's transaction, for the endpoints subscribed to them.
+
+    Only events some active endpoint listens to are stored (one query finds the endpoints);
+    each delivery is queued to run once the caller's transaction commits, so a rolled-back
+    change never sends anything.
+    """
+    if not events:
+        return []
+    endpoints: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(
+        merchant_id__in={e.merchant_id for e in events}, is_active=True
+    ).only("pk", "merchant_id", "events"):
+        endpoints.setdefault(endpoint.merchant_id, []).append(endpoint)
+    wanted = [(e, [ep for ep in endpoints.get(e.merchant_id, []) if e.type in ep.events]) for e in events]
+    wanted = [(e, eps) for e, eps in wanted if eps]
+    if not wanted:
+        return []
+    rows = WebhookEvent.objects.bulk_create(
+        [WebhookEvent(merchant_id=e.merchant_id, type=e.type, data=e.data, created_at=now) for e, _ in wanted]
+    )
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(event=row, endpoint=endpoint, next_attempt_at=now)
+            for row, (_, eps) in zip(rows, wanted, strict=True)
+            for endpoint in eps
+        ]
+    )
+    for delivery in deliveries:
+        after_commit("webhooks.tasks.delivery_attempt_task", delivery.pk)
+    return rows
+
+
+def event_record(*, merchant_id: int, type: str, data: dict, now: datetime) -> WebhookEvent | None:
+    events = events_record(events=[Event(merchant_id, type, data)], now=now)
+    return events[0] if events else None
+
+
+def _body(event: WebhookEvent) -> str:
+    return json.dumps(
+        {"type": event.type, "timestamp": event.created_at.isoformat(), "data": event.data},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+
+
+def signature_headers(
+    *, endpoint: WebhookEndpoint, event: WebhookEvent, body: str, now: datetime
+) -> dict[str, str]:
+    """The three Standard Webhooks headers; two signatures while a rotated secret overlaps."""
+    secrets_in_use = [endpoint.secret]
+    if (
+        endpoint.previous_secret
+        and endpoint.previous_secret_expires_at
+        and endpoint.previous_secret_expires_at > now
+    ):
+        secrets_in_use.append(endpoint.previous_secret)
+    signatures = [Webhook(s).sign(msg_id=event.message_id, timestamp=now, data=body) for s in secrets_in_use]
+    return {
+        "webhook-id": event.message_id,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": " ".join(signatures),
+        "content-type": "application/json",
+        "user-agent": "TikJoy-Webhooks/1",
+    }
+
+
+def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Take the delivery if it is due: one worker at a time (a lease moves its next attempt)."""
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
+    ).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+
+
+def _next_delay(attempts: int) -> float | None:
+    if attempts > len(RETRY_DELAYS):
+        return None
+    delay = RETRY_DELAYS[attempts - 1]
+    return delay + random.uniform(0, delay / 10)  # noqa: S311 - jitter, not a secret
+
+
+def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """Send one delivery if it is due: 2xx delivers, 410 disables the endpoint, else retry later.
+
+    The URL is checked again after DNS resolution (it may now resolve into a private network);
+    no database transaction is held open while the endpoint answers.
+    """
+    delivery = _claim(delivery_id, now)
+    if delivery is None:
+        return None
+    endpoint, event = delivery.endpoint, delivery.event
+    body = _body(event)
+    status_code, error = None, ""
+    started = time.monotonic()
+    try:
+        url_check(endpoint.url)
+        response = requests.post(
+            endpoint.url,
+            data=body.encode(),
+            headers=signature_headers(endpoint=endpoint, event=event, body=body, now=now),
+            timeout=TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+        status_code = response.status_code
+    except UnsafeUrl as refused:
+        error = str(refused)
+    except requests.RequestException as failure:
+        error = f"{type(failure).__name__}: {failure}"
+    duration_ms = int((time.monotonic() - started) * 1000)
+    ok = status_code is not None and 200 <= status_code < 300
+    with transaction.atomic(durable=True):
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            attempted_at=now,
+            status_code=status_code,
+            error=error[:300],
+            duration_ms=duration_ms,
+        )
+        delivery.last_status_code, delivery.last_error = status_code, error[:300]
+        if ok:
+            delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+                DeliveryStatus.SUCCEEDED,
+                now,
+                None,
+            )
+        else:
+            delay = _next_delay(delivery.attempts)
+            if delay is None or status_code == 410:
+                delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+            else:
+                delivery.next_attempt_at = now + timedelta(seconds=delay)
+        delivery.save(
+            update_fields=["status", "delivered_at", "next_attempt_at", "last_status_code", "last_error"]
+        )
+    if status_code == 410:
+        _endpoint_stop(endpoint=endpoint, reason="The endpoint answered 410 Gone.", now=now)
+    elif delivery.status == DeliveryStatus.FAILED:
+        _endpoint_stop(
+            endpoint=endpoint,
+            reason=f"Failing for {len(RETRY_DELAYS) + 1} attempts over about three days.",
+            now=now,
+        )
+    return delivery
+
+
+def _endpoint_stop(*, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+    """Disable an endpoint that is gone or keeps failing, and tell the merchant's owners."""
+    with transaction.atomic(durable=True):
+        stopped = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
+            is_active=False, disabled_reason=reason[:200]
+        )
+        WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED,
+            next_attempt_at=None,
+            last_error=f"Endpoint disabled: {reason}"[:300],
+        )
+        if stopped:
+            owners = Membership.objects.filter(merchant_id=endpoint.merchant_id, role=Role.OWNER)
+            mail_after_commit(
+                subject="TikJoy: a webhook endpoint was disabled",
+                message=(
+                    f"We stopped sending events to {endpoint.url}: {reason}\n"
+                    "Fix the endpoint, then register it again in the console (Webhooks); "
+                    "the delivery log shows what it answered."
+                ),
+                recipient_list=list(owners.values_list("user__email", flat=True)),
+            )
+    endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
+
+
+def deliveries_due(*, now: datetime, limit: int = 500) -> int:
+    """Attempt every delivery whose time has come (the retries); returns how many were attempted."""
+    ids = list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    attempted = 0
+    for delivery_id in ids:
+        try:
+            if delivery_attempt(delivery_id=delivery_id, now=now) is not None:
+                attempted += 1
+        except Exception:  # one broken delivery must not stop the others
+            logger.exception("webhook delivery %s failed", delivery_id)
+    return attempted
+
+
+def delivery_replay(*, delivery: WebhookDelivery, now: datetime) -> None:
+    """Send a delivered or given-up event again (the console's replay), as a new series of attempts."""
+    with transaction.atomic(durable=True):
+        WebhookDelivery.objects.filter(pk=delivery.pk).filter(~Q(status=DeliveryStatus.PENDING)).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now
+        )
+        after_commit("webhooks.tasks.delivery_attempt_task", delivery.pk)

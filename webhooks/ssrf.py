@@ -1,0 +1,69 @@
+"""Which webhook URLs may be called: never the platform's own network (no SSRF).
+
+A URL is refused when its host resolves to a loopback, private, link-local,
+multicast, reserved or unspecified address, or to a cloud metadata address
+(169.254.169.254 and friends are link-local; fd00:ec2::254 is private). Checked
+at registration and again, after DNS resolution, before every delivery.
+``WEBHOOKS_ALLOW_LOOPBACK`` (never set in production: the settings refuse it)
+lets tests and ``make run`` deliver to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from core.errors import DomainError
+
+
+class UnsafeUrl(DomainError):
+    """The URL can't receive webhooks."""
+
+
+def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return "" if settings.WEBHOOKS_ALLOW_LOOPBACK else "a loopback address"
+    if address.is_link_local:
+        return "a link-local address (cloud metadata lives there)"
+    if address.is_private:
+        return "a private network address"
+    if address.is_multicast or address.is_reserved or address.is_unspecified or not address.is_global:
+        return "an address that is not on the public internet"
+    return ""
+
+
+def url_check(url: str) -> list[str]:
+    """The addresses ``url`` resolves to, all public; raises ``UnsafeUrl`` otherwise."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise UnsafeUrl("The URL must start with https://.")
+    if parts.scheme == "http" and not settings.WEBHOOKS_ALLOW_HTTP:
+        raise UnsafeUrl("The URL must use https://.")
+    if parts.username or parts.password:
+        raise UnsafeUrl("The URL must not carry a user name or password.")
+    host = parts.hostname
+    if not host:
+        raise UnsafeUrl("The URL has no host.")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise UnsafeUrl("The URL's port is not a number between 0 and 65535.") from error
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as error:
+        raise UnsafeUrl(f"The host {host} can't be resolved.") from error
+    addresses = sorted({info[4][0] for info in infos})
+    if not addresses:
+        raise UnsafeUrl(f"The host {host} can't be resolved.")
+    for text in addresses:
+        why = _address_refused(ipaddress.ip_address(text.split("%")[0]))
+        if why:
+            raise UnsafeUrl(
+                f"The host {host} resolves to {why} ({text}): webhooks go to the public internet only."
+            )
+    return addresses

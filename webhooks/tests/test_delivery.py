@@ -1,0 +1,220 @@
+"""Outgoing webhooks end to end: the engine's reward events reach a local HTTP server, signed."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from campaigns.models import ActionType
+from rewards.services import action_record, reward_reverse
+from tikjoy.tests.factories import NOW, login_rule, owner_of
+from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webhooks.services import deliveries_due, endpoint_create, endpoint_secret_rotate, event_record
+from webhooks.ssrf import UnsafeUrl
+
+pytestmark = pytest.mark.django_db
+
+EVENTS = ["reward.created", "reward.confirmed", "reward.reversed"]
+
+
+@pytest.fixture
+def shop(make_merchant, make_campaign, make_consumer, ops):
+    merchant = make_merchant("acme", funds="100.00", ops=ops)
+    make_campaign(merchant, rules=[login_rule()], now=NOW)
+    return merchant
+
+
+def _endpoint(merchant, url):
+    return endpoint_create(
+        merchant=merchant, url=url, events=EVENTS, actor=owner_of(merchant), now=timezone.now()
+    )
+
+
+def _headers(request) -> dict:
+    return {k.lower(): v for k, v in request.headers.items()}
+
+
+def _reward_for(merchant, consumer):
+    action_record(user=consumer, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    return merchant.rewards.get(user=consumer)
+
+
+def test_a_new_reward_reaches_the_endpoint_signed_as_standard_webhooks(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    endpoint = _endpoint(shop, httpserver.url_for("/hook"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reward = _reward_for(shop, make_consumer("Ana"))
+
+    (request, _), *others = httpserver.log
+    assert not others
+    body = request.get_data(as_text=True)
+    payload = Webhook(endpoint.secret).verify(body, _headers(request))  # raises if the signature is wrong
+    assert payload["type"] == "reward.created"
+    assert payload["data"]["id"] == f"rwd_{reward.pk}"
+    assert payload["data"]["status"] == "PENDING"
+    assert _headers(request)["webhook-id"] == f"evt_{WebhookEvent.objects.get().pk}"
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + "A" * 32).verify(body, _headers(request))
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.SUCCEEDED
+
+
+def test_a_reversal_is_reported_too(shop, make_consumer, ops, httpserver, django_capture_on_commit_callbacks):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    _endpoint(shop, httpserver.url_for("/hook"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reward = _reward_for(shop, make_consumer("Ana"))
+    with django_capture_on_commit_callbacks(execute=True):
+        reward_reverse(reward_id=reward.pk, reason="Order cancelled", actor=ops, now=NOW)
+
+    types = [json.loads(r.get_data())["type"] for r, _ in httpserver.log]
+    assert types == ["reward.created", "reward.reversed"]
+    assert json.loads(httpserver.log[1][0].get_data())["data"]["reason"] == "Order cancelled"
+
+
+def test_a_failing_endpoint_is_retried_and_gets_the_event_once_it_answers(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_ordered_request("/hook").respond_with_data("down", status=503)
+    httpserver.expect_ordered_request("/hook").respond_with_data("down", status=500)
+    httpserver.expect_ordered_request("/hook").respond_with_data("ok", status=200)
+    _endpoint(shop, httpserver.url_for("/hook"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+    start = timezone.now()
+    assert deliveries_due(now=start) == 0  # the retry waits for its time (5 s and jitter)
+    assert deliveries_due(now=start + timedelta(seconds=10)) == 1
+    assert deliveries_due(now=start + timedelta(minutes=2)) == 0  # next one after 5 minutes
+    assert deliveries_due(now=start + timedelta(minutes=10)) == 1
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert [a.status_code for a in delivery.log.order_by("pk")] == [503, 500, 200]
+    ids = {r.headers["webhook-id"] for r, _ in httpserver.log}
+    assert len(httpserver.log) == 3 and len(ids) == 1  # one event, the same id on every attempt
+    httpserver.check_assertions()
+
+
+def test_an_endpoint_that_never_answers_is_given_up_disabled_and_the_owners_told(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks, mailoutbox
+):
+    httpserver.expect_request("/hook").respond_with_data("down", status=500)
+    _endpoint(shop, httpserver.url_for("/hook"))
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+
+    later = timezone.now()
+    for _ in range(12):
+        later += timedelta(hours=27)
+        with django_capture_on_commit_callbacks(execute=True):
+            deliveries_due(now=later)
+
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == 10  # the first attempt and nine retries over about three days of delays
+    assert len(httpserver.log) == 10
+    endpoint = WebhookEndpoint.objects.get()
+    assert not endpoint.is_active
+    assert "three days" in endpoint.disabled_reason
+    (mail,) = mailoutbox
+    assert mail.to == ["owner@acme.example"]
+    assert endpoint.url in mail.body
+
+
+def test_410_gone_disables_the_endpoint(shop, make_consumer, httpserver, django_capture_on_commit_callbacks):
+    httpserver.expect_request("/hook").respond_with_data("gone", status=410)
+    endpoint = _endpoint(shop, httpserver.url_for("/hook"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+
+    endpoint.refresh_from_db()
+    assert not endpoint.is_active
+    assert "410" in endpoint.disabled_reason
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.FAILED
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.5/hook",
+        "http://192.168.1.1/hook",
+        "http://172.16.0.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fd00:ec2::254]/hook",
+        "http://[::ffff:10.0.0.1]/hook",
+        "http://0.0.0.0/hook",
+        "http://localhost:8000/hook",
+        "http://127.0.0.1/hook",
+        "http://[::1]/hook",
+        "ftp://example.com/hook",
+    ],
+)
+def test_private_loopback_and_metadata_addresses_are_refused_at_registration(shop, settings, url):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+
+    with pytest.raises(UnsafeUrl):
+        _endpoint(shop, url)
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_an_endpoint_that_now_resolves_to_a_private_address_is_refused_at_delivery(
+    shop, make_consumer, settings, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    _endpoint(shop, httpserver.url_for("/hook"))
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False  # as in production: 127.0.0.1 is our own network
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+
+    assert httpserver.log == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING
+    assert "loopback" in delivery.last_error
+    assert delivery.log.get().status_code is None
+
+
+def test_no_event_is_sent_for_a_rolled_back_transaction(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    _endpoint(shop, httpserver.url_for("/hook"))
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                event_record(merchant_id=shop.pk, type="reward.created", data={"id": "rwd_1"}, now=NOW)
+                raise RuntimeError("the change failed")
+        except RuntimeError:
+            pass
+
+    assert callbacks == []
+    assert not WebhookEvent.objects.exists()
+    assert httpserver.log == []
+
+
+def test_after_a_rotation_both_secrets_verify_for_a_day(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    endpoint = _endpoint(shop, httpserver.url_for("/hook"))
+    old = endpoint.secret
+    new = endpoint_secret_rotate(endpoint=endpoint, now=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+
+    request = httpserver.log[0][0]
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):
+        Webhook(secret).verify(request.get_data(as_text=True), _headers(request))
