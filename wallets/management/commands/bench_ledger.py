@@ -115,7 +115,7 @@ class Command(BaseCommand):
             idempotency_key=f"bench:{run_id}:hot",
         )
         sinks = [
-            account_for(owner=o, purpose=Purpose.USER_PENDING, currency="EUR")
+            account_for(owner=o, purpose=Purpose.USER_AVAILABLE, currency="EUR")
             for o in owners[1 + 2 * workers :]
         ]
         hot_pairs = [[(hot.pk, sink.pk) for sink in sinks[w::workers]] for w in range(workers)]
