@@ -161,7 +161,17 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("name", "status", "pause_reason", "starts_at", "ends_at", "touchpoints", "edit_version")},
+            {
+                "fields": (
+                    "name",
+                    "status",
+                    "pause_reason",
+                    "starts_at",
+                    "ends_at",
+                    "touchpoints",
+                    "edit_version",
+                )
+            },
         ),
         ("Money", {"fields": ("currency", "plan", "budget", "spent", "min_reward", "max_reward")}),
         ("What a shared post must carry", {"fields": ("hashtag", "mention")}),
