@@ -335,6 +335,22 @@ def bank_account_hold_end(*, account_id: int, actor: User, reason: str, now: dat
     return account
 
 
+def bank_account_holds_advance(*, hours: int, now: datetime) -> int:
+    """The demo clock: end every hold that would be over ``hours`` from now, as if that time had passed.
+
+    For the demo and for trying the product (``manage.py payouts_clock --advance-hours 48``); the
+    command refuses to run in production. Returns how many holds ended.
+    """
+    if hours < 0:
+        raise BankDetailsError("The demo clock only moves forward.")
+    with transaction.atomic(durable=True):
+        return BankAccount.objects.filter(
+            retired_at__isnull=True,
+            payouts_hold_until__gt=now,
+            payouts_hold_until__lte=now + timedelta(hours=hours),
+        ).update(payouts_hold_until=now, hold_end_reason=f"Demo clock: {hours} hours advanced")
+
+
 def bank_account_block(*, account: BankAccount, code: str, reason: str, now: datetime) -> None:
     """The bank said this account is wrong: no payout to it until the person enters details again."""
     if account.blocked_at is None:

@@ -1,6 +1,6 @@
 """Issue 14's journey as the person sees it (Playwright): bank details by code, a payout returned by the
 payee's bank with its reason, the IBAN fixed, and paid. Ops steps and the sandbox bank run the same services
-as /ops/ (their pages are covered in test_ops.py); the 48-hour hold is ended the way ops end it."""
+as /ops/ (their pages are covered in test_ops.py); the 48-hour hold is waited out with the demo clock."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.services import user_ensure_with_email
 from payouts import sandbox_bank, services
-from payouts.models import BankAccount, Payout
+from payouts.models import Payout
 from payouts.tests.conftest import assert_ledger_clean, available, eur, fund, verify_identity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -51,11 +52,9 @@ def _ops_send(ops, ops2, *, give_back: dict[str, str] | None = None) -> None:
     )
 
 
-def _end_hold(ops) -> None:
-    account = BankAccount.objects.current().get()
-    services.bank_account_hold_end(
-        account_id=account.pk, actor=ops, reason="Confirmed by phone", now=timezone.now()
-    )
+def _wait_out_the_hold() -> None:
+    """48 hours later, on the demo clock (``manage.py payouts_clock``)."""
+    call_command("payouts_clock", advance_hours=48)
 
 
 def test_returned_then_fixed_then_paid(page: Page, ops, ops2):
@@ -78,7 +77,7 @@ def test_returned_then_fixed_then_paid(page: Page, ops, ops2):
     page.get_by_role("button", name="Pay out this amount").click()
     expect(page.get_by_text("Your new bank details can be used from")).to_be_visible()
 
-    _end_hold(ops)
+    _wait_out_the_hold()
     page.goto("/wallet/payouts/")
     page.get_by_label(re.compile("Amount")).fill("40.00")
     page.get_by_role("button", name="Pay out this amount").click()
@@ -100,7 +99,7 @@ def test_returned_then_fixed_then_paid(page: Page, ops, ops2):
 
     page.get_by_role("link", name="Change").click()
     _enter_bank_details(page, "DE89 3704 0044 0532 0130 00")
-    _end_hold(ops)
+    _wait_out_the_hold()
     page.goto("/wallet/payouts/")
     page.get_by_role("button", name=re.compile("Pay out everything")).click()
     expect(page.get_by_text("is requested")).to_be_visible()
