@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 
 from payouts.models import Payout, PayoutState
+from social.whatsapp import WhatsAppSendError, whatsapp_update_send
+
+logger = logging.getLogger(__name__)
 
 _PERSON_MESSAGES = {
     PayoutState.REQUESTED: "We received your payout request of {amount}.",
@@ -26,7 +31,8 @@ def payout_message(payout: Payout) -> str:
 
 
 def payouts_notify(*, payout_ids: list[int], state: str) -> int:
-    """E-mail each person whose payout is (still) in ``state``; returns how many were sent.
+    """Tell each person whose payout is (still) in ``state``, by e-mail or, for people who sign in
+    with WhatsApp and have no e-mail, by WhatsApp; returns how many were told.
 
     A payout that moved on since is skipped: the later change sends its own message.
     """
@@ -34,8 +40,16 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
     for payout in (
         Payout.objects.filter(pk__in=payout_ids, state=state).select_related("requested_by").order_by("pk")
     ):
-        email = payout.requested_by.email
+        person = payout.requested_by
+        email = person.email
         if not email:
+            if person.phone and person.phone_verified:
+                try:
+                    whatsapp_update_send(to=person.phone, text=payout_message(payout))
+                except WhatsAppSendError:
+                    logger.warning("payout %s: the WhatsApp update could not be sent", payout.pk)
+                    continue
+                sent += 1
             continue
         send_mail(
             subject=f"[TikJoy] Payout {payout.get_state_display().lower()}",

@@ -75,11 +75,36 @@ def whatsapp_auth_template_payload(*, to: str, code: str) -> dict:
 
 def whatsapp_code_send(*, to: str, code: str) -> SentMessage:
     """Send ``code`` to the E.164 number ``to``; raise WhatsAppSendError when the Cloud API refuses."""
+    return _send(whatsapp_auth_template_payload(to=to, code=code))
+
+
+def whatsapp_update_payload(*, to: str, text: str) -> dict:
+    """A utility template (``WHATSAPP_UPDATE_TEMPLATE_NAME``) whose one body parameter is ``text``."""
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to.lstrip("+"),
+        "type": "template",
+        "template": {
+            "name": settings.WHATSAPP_UPDATE_TEMPLATE_NAME,
+            "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": text[:1000]}]}],
+        },
+    }
+
+
+def whatsapp_update_send(*, to: str, text: str) -> SentMessage:
+    """Tell the E.164 number ``to`` about a change to their money (an approved utility template, so it
+    may go out of the 24-hour customer-service window); raise WhatsAppSendError when refused."""
+    return _send(whatsapp_update_payload(to=to, text=text))
+
+
+def _send(payload: dict) -> SentMessage:
     url = f"{settings.WHATSAPP_API_BASE_URL}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
     try:
         response = requests.post(
             url,
-            json=whatsapp_auth_template_payload(to=to, code=code),
+            json=payload,
             headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},
             timeout=settings.WHATSAPP_HTTP_TIMEOUT_SECONDS,
         )

@@ -374,6 +374,7 @@ WHATSAPP_VERIFY_TOKEN = env.str(
     "WHATSAPP_VERIFY_TOKEN", default="sandbox-verify-token" if SOCIAL_SANDBOX else ""
 )
 WHATSAPP_TEMPLATE_NAME = env.str("WHATSAPP_TEMPLATE_NAME", default="tikjoy_login_code")
+WHATSAPP_UPDATE_TEMPLATE_NAME = env.str("WHATSAPP_UPDATE_TEMPLATE_NAME", default="tikjoy_account_update")
 WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
 WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=10)
 

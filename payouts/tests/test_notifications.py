@@ -1,0 +1,60 @@
+"""A person is told about every change to their payout: by e-mail, or by WhatsApp when they have none."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from werkzeug import Response
+
+from payouts import services
+from payouts.tests.conftest import NOW, eur
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_person_who_signs_in_with_whatsapp_is_told_by_whatsapp(
+    make_payee, httpserver, settings, django_capture_on_commit_callbacks
+):
+    settings.WHATSAPP_API_BASE_URL = httpserver.url_for("/v21.0")
+    sent = []
+
+    def graph(request):
+        sent.append(json.loads(request.data))
+        return Response(
+            json.dumps(
+                {
+                    "messaging_product": "whatsapp",
+                    "contacts": [{"wa_id": "1"}],
+                    "messages": [{"id": "wamid.1"}],
+                }
+            ),
+            content_type="application/json",
+        )
+
+    httpserver.expect_request(
+        f"/v21.0/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages", method="POST"
+    ).respond_with_handler(graph)
+    ana = make_payee("100.00")
+    ana.email, ana.phone, ana.phone_verified = None, "+4915112345678", True
+    ana.save(update_fields=["email", "phone", "phone_verified"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payout_request(user=ana, amount=eur("25.00"), now=NOW + timedelta(days=3))
+
+    assert len(sent) == 1
+    template = sent[0]["template"]
+    assert (sent[0]["to"], template["name"]) == ("4915112345678", settings.WHATSAPP_UPDATE_TEMPLATE_NAME)
+    assert template["components"][0]["parameters"][0]["text"] == "We received your payout request of €\xa025.00."
+    assert mail.outbox == []
+
+
+def test_a_person_with_an_e_mail_is_told_by_e_mail(make_payee, django_capture_on_commit_callbacks):
+    ben = make_payee("100.00", email="ben@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payout_request(user=ben, amount=eur("25.00"), now=NOW + timedelta(days=3))
+
+    assert [m.to for m in mail.outbox if "Payout" in m.subject] == [["ben@example.com"]]
