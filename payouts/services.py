@@ -304,17 +304,19 @@ def _bank_account_replace(*, user: User, details: BankDetails, now: datetime) ->
         created_at=now,
     )
     what = "changed" if previous else "added"
-    mail_after_commit(
-        subject=f"[TikJoy] Your bank details were {what}",
-        message=(
-            f"The bank account for your TikJoy payouts was {what} on {now:%d %b %Y %H:%M} UTC: "
-            f"{account.iban_masked}, holder {account.holder_name}.\n"
-            f"Payouts to it can start after {hold_until:%d %b %Y %H:%M} UTC.\n"
-            + (f"The previous account was {previous.iban_masked}.\n" if previous else "")
-            + "If this wasn't you, write to us at once: nothing will be paid during the hold."
-        ),
-        recipient_list=[user.email or ""],
+    notice = (
+        f"The bank account for your TikJoy payouts was {what} on {now:%d %b %Y %H:%M} UTC: "
+        f"{account.iban_masked}, holder {account.holder_name}.\n"
+        f"Payouts to it can start after {hold_until:%d %b %Y %H:%M} UTC.\n"
+        + (f"The previous account was {previous.iban_masked}.\n" if previous else "")
+        + "If this wasn't you, write to us at once: nothing will be paid during the hold."
     )
+    if user.email:
+        mail_after_commit(
+            subject=f"[TikJoy] Your bank details were {what}", message=notice, recipient_list=[user.email]
+        )
+    elif user.phone and user.phone_verified:  # signs in with WhatsApp: told there
+        after_commit("payouts.tasks.whatsapp_tell", phone=user.phone, text=" ".join(notice.split()))
     return account
 
 

@@ -59,3 +59,13 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
         )
         sent += 1
     return sent
+
+
+def whatsapp_tell(*, phone: str, text: str) -> bool:
+    """Tell a person who signs in with WhatsApp about their money (the utility template)."""
+    try:
+        whatsapp_update_send(to=phone, text=text)
+    except WhatsAppSendError:
+        logger.warning("a WhatsApp update could not be sent")
+        return False
+    return True

@@ -47,7 +47,9 @@ def test_a_person_who_signs_in_with_whatsapp_is_told_by_whatsapp(
     assert len(sent) == 1
     template = sent[0]["template"]
     assert (sent[0]["to"], template["name"]) == ("4915112345678", settings.WHATSAPP_UPDATE_TEMPLATE_NAME)
-    assert template["components"][0]["parameters"][0]["text"] == "We received your payout request of €\xa025.00."
+    assert (
+        template["components"][0]["parameters"][0]["text"] == "We received your payout request of €\xa025.00."
+    )
     assert mail.outbox == []
 
 
@@ -58,3 +60,36 @@ def test_a_person_with_an_e_mail_is_told_by_e_mail(make_payee, django_capture_on
         services.payout_request(user=ben, amount=eur("25.00"), now=NOW + timedelta(days=3))
 
     assert [m.to for m in mail.outbox if "Payout" in m.subject] == [["ben@example.com"]]
+
+
+def test_a_whatsapp_person_is_told_by_whatsapp_when_bank_details_change(
+    make_payee, httpserver, settings, django_capture_on_commit_callbacks
+):
+    from payouts.tests.conftest import add_bank_account
+
+    settings.WHATSAPP_API_BASE_URL = httpserver.url_for("/v21.0")
+    sent = []
+
+    def graph(request):
+        sent.append(json.loads(request.data))
+        return Response(
+            json.dumps(
+                {"messaging_product": "whatsapp", "contacts": [{"wa_id": "1"}], "messages": [{"id": "w2"}]}
+            ),
+            content_type="application/json",
+        )
+
+    httpserver.expect_request(
+        f"/v21.0/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages", method="POST"
+    ).respond_with_handler(graph)
+    ana = make_payee("100.00")
+    ana.email, ana.phone, ana.phone_verified = None, "+4915112345678", True
+    ana.save(update_fields=["email", "phone", "phone_verified"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        add_bank_account(ana, iban="FR14 2004 1010 0505 0001 3M02 606", now=NOW + timedelta(days=3))
+
+    assert len(sent) == 1
+    text = sent[0]["template"]["components"][0]["parameters"][0]["text"]
+    assert text.startswith("The bank account for your TikJoy payouts was changed")
+    assert "If this wasn't you, write to us at once" in text
