@@ -17,9 +17,13 @@ from django.utils.html import format_html_join
 from billing.downloads import invoice_file, statement_file
 from billing.models import Invoice, InvoiceStatus, Statement
 from merchants.console_site import ConsoleModelAdmin, console_site
+from merchants.roles import Capability
 
 
 class _DocumentConsoleAdmin(ConsoleModelAdmin):
+    """Statements and invoices: for the roles that may see billing (``Capability.VIEW_BILLING``)."""
+
+    view_capability = Capability.VIEW_BILLING
     files: tuple[str, ...] = ()
 
     def _document(self, request: HttpRequest, object_id: str):

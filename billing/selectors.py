@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month
@@ -83,10 +83,12 @@ def platform_revenue_account(*, merchant: Merchant, currency: str) -> Account | 
 
 
 def statement_accounts(*, month: Month, merchant: Merchant | None = None) -> QuerySet[Account]:
-    """The merchants' prepaid accounts that existed before the month ended: one statement each."""
+    """The merchants' prepaid accounts that existed, or had money posted, before the month ended:
+    one statement each (a ledger dated by the caller's clock may hold entries older than the row)."""
+    posted = Entry.objects.filter(account=OuterRef("pk"), transaction__created_at__lt=month.end)
     accounts = Account.objects.filter(
-        owner_type=Merchant._meta.label_lower, purpose=Purpose.MERCHANT_AVAILABLE, created_at__lt=month.end
-    )
+        owner_type=Merchant._meta.label_lower, purpose=Purpose.MERCHANT_AVAILABLE
+    ).filter(Q(created_at__lt=month.end) | Exists(posted))
     if merchant is not None:
         accounts = accounts.filter(owner_id=merchant.pk)
     return accounts.order_by("owner_id", "currency")
@@ -307,13 +309,13 @@ def confirmed_margin(*, merchant: Merchant, currency: str, month: Month) -> FeeF
 
 
 def revenue_accounts(*, month: Month, merchant: Merchant | None = None) -> QuerySet[Account]:
-    """Platform revenue accounts kept per merchant that existed before the month ended."""
+    """Platform revenue accounts kept per merchant that existed, or had money posted, before the month ended."""
+    posted = Entry.objects.filter(account=OuterRef("pk"), transaction__created_at__lt=month.end)
     accounts = Account.objects.filter(
         owner_type=PLATFORM.owner_type,
         purpose=Purpose.PLATFORM_REVENUE,
         partition__startswith=f"{Merchant._meta.label_lower}:",
-        created_at__lt=month.end,
-    )
+    ).filter(Q(created_at__lt=month.end) | Exists(posted))
     if merchant is not None:
         accounts = accounts.filter(partition=partition_key(merchant))
     return accounts.order_by("partition", "currency")

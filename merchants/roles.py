@@ -26,12 +26,19 @@ class Capability(StrEnum):
     MANAGE_TEAM = "MANAGE_TEAM"  # invite, change roles, remove members
     MANAGE_CAMPAIGNS = "MANAGE_CAMPAIGNS"  # campaigns, reward rules, the video library, UGC review
     MANAGE_API = "MANAGE_API"  # API keys and webhook endpoints (owners only)
+    VIEW_BILLING = "VIEW_BILLING"  # monthly statements and service-fee invoices (owners, managers)
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(Capability),
     Role.MANAGER: frozenset(
-        {Capability.VIEW, Capability.EDIT_BRAND, Capability.MANAGE_TOUCHPOINTS, Capability.MANAGE_CAMPAIGNS}
+        {
+            Capability.VIEW,
+            Capability.EDIT_BRAND,
+            Capability.MANAGE_TOUCHPOINTS,
+            Capability.MANAGE_CAMPAIGNS,
+            Capability.VIEW_BILLING,
+        }
     ),
     Role.AGENCY: frozenset({Capability.VIEW, Capability.MANAGE_TOUCHPOINTS, Capability.MANAGE_CAMPAIGNS}),
     Role.VIEWER: frozenset({Capability.VIEW}),

@@ -114,6 +114,7 @@ def merchant_top_up_record(
             idempotency_key=f"topup:{bank_reference}",
             actor=actor,
             subject=record,
+            now=now,
         )
         record.ledger_transaction = txn
         record.save(update_fields=["ledger_transaction"])

@@ -437,6 +437,7 @@ def _credit_posting(
         reason=reason,
         idempotency_key=f"reward:{reward.pk}:{suffix}",
         subject=reward,
+        now=reward.created_at,
     )
 
 
@@ -914,6 +915,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
                 reason=f"{_describe(action, reward.kind)}: available after the hold period",
                 idempotency_key=f"reward:{reward.pk}:confirm",
                 subject=reward,
+                now=now,
             )
             reward.status, reward.decided_at = RewardStatus.CONFIRMED, now
             reward.save(update_fields=["status", "decided_at"])
@@ -1013,6 +1015,7 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
         idempotency_key=f"reward:{reward.pk}:reverse",
         actor=actor,
         subject=reward,
+        now=now,
     )
     # The counters move back with the money, and never clamp: drift fails on their CHECKs.
     if reward.kind == RewardKind.ACTION:
@@ -1083,6 +1086,7 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
             idempotency_key=f"reward:{reward.pk}:approve",
             actor=actor,
             subject=reward,
+            now=now,
         )
         reward.status, reward.reason, reward.decided_by = RewardStatus.PENDING, "", actor
         reward.save(update_fields=["status", "reason", "decided_by"])

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import DatabaseError, connection, transaction
@@ -156,6 +157,7 @@ def transfer(
     idempotency_key: str,
     actor: Model | None = None,
     subject: Model | None = None,
+    now: datetime | None = None,
 ) -> Transaction:
     """Move ``amount`` from ``source`` to ``destination``."""
     if amount.amount <= 0:
@@ -167,6 +169,7 @@ def transfer(
         idempotency_key=idempotency_key,
         actor=actor,
         subject=subject,
+        now=now,
     )
 
 
@@ -178,8 +181,10 @@ def post(
     idempotency_key: str,
     actor: Model | None = None,
     subject: Model | None = None,
+    now: datetime | None = None,
 ) -> Transaction:
-    """Post one balanced, multi-leg transaction."""
+    """Post one balanced, multi-leg transaction, dated ``now`` (the time the caller read once) or
+    the current time."""
     values, legs = _prepared(
         entries=entries,
         kind=kind,
@@ -187,6 +192,7 @@ def post(
         idempotency_key=idempotency_key,
         actor=actor,
         subject=subject,
+        now=now,
     )
     write = _write_postgres if connection.vendor == "postgresql" else _write_in_python
     # On PostgreSQL, a call outside any atomic block is one statement in autocommit:
@@ -216,6 +222,7 @@ class Posting:
     idempotency_key: str
     actor: Model | None = None
     subject: Model | None = None
+    now: datetime | None = None
 
 
 def post_many(postings: Sequence[Posting]) -> list[Transaction]:
@@ -237,6 +244,7 @@ def post_many(postings: Sequence[Posting]) -> list[Transaction]:
             idempotency_key=p.idempotency_key,
             actor=p.actor,
             subject=p.subject,
+            now=p.now,
         )
         for p in postings
     ]
@@ -267,6 +275,7 @@ def _prepared(
     idempotency_key: str,
     actor: Model | None,
     subject: Model | None,
+    now: datetime | None = None,
 ) -> tuple[dict, list[_Leg]]:
     legs = _validated_legs(entries)
     if not kind or not reason.strip():
@@ -282,7 +291,7 @@ def _prepared(
         "subject_id": subject_id,
         "idempotency_key": idempotency_key,
         "fingerprint": _fingerprint(kind=kind, legs=legs, subject_type=subject_type, subject_id=subject_id),
-        "created_at": timezone.now(),
+        "created_at": now or timezone.now(),
     }
     return values, legs
 

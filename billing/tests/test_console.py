@@ -70,14 +70,16 @@ def test_an_owner_downloads_the_invoice_pdf_and_xml_but_never_sees_drafts(client
     )
 
 
-def test_a_viewer_sees_billing_documents(client, issued):
+@pytest.mark.parametrize(("role", "status"), [(Role.MANAGER, 200), (Role.VIEWER, 403), (Role.AGENCY, 403)])
+def test_billing_documents_are_for_the_roles_that_may_see_billing(client, issued, role, status):
     merchant, _ = issued
-    viewer = merchant_new("someone").memberships.get().user
-    Membership.objects.create(merchant=merchant, user=viewer, role=Role.VIEWER)
-    client.force_login(viewer)
+    member = merchant_new("someone").memberships.get().user
+    Membership.objects.create(merchant=merchant, user=member, role=role)
+    client.force_login(member)
     client.post(reverse("console:switch"), {"merchant": merchant.pk})
 
-    assert client.get(reverse("console:billing_statement_changelist")).status_code == 200
+    assert client.get(reverse("console:billing_statement_changelist")).status_code == status
+    assert client.get(reverse("console:billing_invoice_changelist")).status_code == status
 
 
 def test_ops_issue_a_credit_note_from_the_invoice(client, issued):

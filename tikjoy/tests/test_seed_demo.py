@@ -62,8 +62,12 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
     from rewards.models import Reward
 
     spent = Reward.objects.exclude(status="REVERSED").aggregate(total=Sum("merchant_price"))["total"]
-    assert merchant.bank_transfers.get().amount == Decimal("500.00")
-    assert wallet_balance(merchant=merchant).amount == Decimal("500.00") - spent
+    # 500.00 this month, 50.00 last month (the billing demo's month)
+    assert sorted(merchant.bank_transfers.values_list("amount", flat=True)) == [
+        Decimal("50.00"),
+        Decimal("500.00"),
+    ]
+    assert wallet_balance(merchant=merchant).amount == Decimal("550.00") - spent
     assert client.login(email="manager@demo.tikjoy.local", password=DEMO_PASSWORD)
     assert "Joy Coffee" in client.get("/console/").content.decode()
     assert "Joy Coffee" in client.get(f"/b/{merchant.slug}/").content.decode()
@@ -82,7 +86,9 @@ def test_seed_demo_leaves_rewards_in_every_state_from_the_engine_and_a_clean_led
         "REVERSED",
         "HELD",
     }
-    assert SocialAction.objects.count() == 5  # the second run recorded nothing new
+    assert (
+        SocialAction.objects.count() == 7
+    )  # 5 this month, 2 last month; the second run recorded nothing new
     capsys.readouterr()
     call_command("ledger_check")
     call_command("rewards_check")
@@ -97,10 +103,28 @@ def test_seed_demo_shows_a_live_campaign_with_videos_and_a_ugc_video_to_review(c
     call_command("seed_demo", "--quiet-credentials")
     call_command("seed_demo", "--quiet-credentials")
 
-    campaign = Campaign.objects.get()
+    campaign = Campaign.objects.get(status=CampaignStatus.ACTIVE)  # last month's one has ended
     assert campaign.status == CampaignStatus.ACTIVE and campaign.hashtag
     assert set(campaign.rules.values_list("action", flat=True)) == set(ActionType.values)
     assert Video.objects.filter(merchant=campaign.merchant).count() == 3
     assert UgcSubmission.objects.get().status == UgcStatus.SUBMITTED
     page = client.get(f"/b/{campaign.merchant.slug}/").content.decode()
     assert campaign.name in page and "Videos to share" in page
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rewards():
+    from django.utils import timezone
+
+    from billing.models import Invoice, Statement
+    from billing.months import Month
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")
+
+    month = Month.before(timezone.now())
+    statement = Statement.objects.get()
+    invoice = Invoice.objects.get()
+    assert statement.month == month.first_day
+    assert statement.closing_balance == Decimal("48.00")  # 50.00 in, two logins at 1.00 out
+    assert invoice.number and invoice.gross_amount == Decimal("0.40")  # the confirmed margin, 20 %

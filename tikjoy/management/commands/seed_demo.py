@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from accounts.services import user_ensure_with_email
 from api.demo import demo_widget_seed
+from billing.demo import demo_last_month_seed
 from campaigns.demo import demo_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
@@ -39,6 +40,8 @@ DEMO_PEOPLE = (
     DemoPerson("chloe@demo.tikjoy.local", "Chloe Creator", "consumer"),
     DemoPerson("dan@demo.tikjoy.local", "Dan Consumer", "consumer"),
     DemoPerson("eve@demo.tikjoy.local", "Eve Consumer", "consumer"),
+    DemoPerson("fay@demo.tikjoy.local", "Fay Consumer", "consumer (last month)"),
+    DemoPerson("gus@demo.tikjoy.local", "Gus Consumer", "consumer (last month)"),
 )
 
 
@@ -115,6 +118,14 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"payouts: {line}")
+        for line in demo_last_month_seed(
+            merchant=campaign.merchant,
+            owner=users["owner@demo.tikjoy.local"],
+            ops=users["ops@demo.tikjoy.local"],
+            consumers=[users["fay@demo.tikjoy.local"], users["gus@demo.tikjoy.local"]],
+            now=timezone.now(),
+        ):
+            self.stdout.write(line)
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
         call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)

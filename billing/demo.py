@@ -1,0 +1,79 @@
+"""Last month for the demo merchant, so that ``make run`` shows an issued statement and invoice.
+
+``seed_demo`` calls :func:`demo_last_month_seed` with the demo merchant: it records, through
+the real services and dated inside last month, a bank top-up, a short campaign that pays two
+demo consumers' logins, their confirmation at the end of its 3-day hold, and then issues last
+month's statement and service-fee invoice with the monthly run. Idempotent: the top-up is keyed
+by its bank reference, the campaign by its name, the actions by their keys, the documents by
+merchant and month.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from moneyed import Money
+
+from accounts.models import User
+from billing.months import Month
+from billing.services import billing_run
+from campaigns import services as campaign_services
+from campaigns.models import ActionType, Campaign, CampaignStatus
+from merchants.models import Merchant
+from merchants.wallet import merchant_top_up_record
+from rewards.models import Reward, RewardStatus
+from rewards.services import action_record, reward_settle
+
+DEMO_PREVIOUS_TOP_UP = "JOY-DEMO-LAST-MONTH"
+CAMPAIGN_NAME = "Demo: last month's JoyBack"
+
+
+def _at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=Month.of(day).start.tzinfo)
+
+
+def demo_last_month_seed(
+    *, merchant: Merchant, owner: User, ops: User, consumers: list[User], now: datetime
+) -> list[str]:
+    month = Month.before(now)
+    day = month.first_day
+    merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal("50.00"), merchant.currency),
+        bank_reference=DEMO_PREVIOUS_TOP_UP,
+        value_date=day + timedelta(days=1),
+        actor=ops,
+        now=_at(day + timedelta(days=1), 9),
+    )
+    campaign = Campaign.objects.filter(merchant=merchant, name=CAMPAIGN_NAME).first()
+    if campaign is None:
+        start = _at(day + timedelta(days=2), 8)
+        campaign = campaign_services.campaign_create(
+            merchant=merchant,
+            actor=owner,
+            values={"name": CAMPAIGN_NAME, "starts_at": start, "hashtag": "joycoffeeautumn", "hold_days": 3},
+            rules=[
+                {"action": ActionType.TIKTOK_LOGIN, "is_enabled": True, "amount": Decimal("1.00")},
+                {"action": ActionType.WHATSAPP_LOGIN, "is_enabled": True, "amount": Decimal("1.00")},
+            ],
+        )
+        campaign = campaign_services.campaign_activate(campaign=campaign, actor=owner, now=start)
+    if campaign.status == CampaignStatus.ACTIVE:
+        for n, person in enumerate(consumers):
+            action_record(
+                user=person,
+                merchant=merchant,
+                campaign=campaign,
+                action_type=ActionType.TIKTOK_LOGIN,
+                now=_at(day + timedelta(days=3 + n), 11),
+            )
+        for reward in Reward.objects.filter(campaign=campaign, status=RewardStatus.PENDING):
+            reward_settle(reward_id=reward.pk, now=reward.available_at + timedelta(hours=1))
+        campaign_services.campaign_end(campaign=campaign, actor=owner)
+    report = billing_run(month=month, now=now, merchant=merchant)
+    return [
+        f"billing: {month.label}: a top-up and {len(consumers)} confirmed logins; "
+        f"{report.statements_issued + report.statements_existing} statement(s), "
+        f"{report.invoices_finalised + report.invoices_existing} invoice(s) in the console (Statements, Invoices)"
+    ]
