@@ -216,3 +216,20 @@ def test_identity_form_and_ops_asking_for_more(client, person, ops):
     )
     page = text(client.get("/wallet/payouts/"))
     assert "We need more from you: Your name is cut off." in page
+
+
+def test_below_the_minimum_the_page_says_so_instead_of_offering_a_payout_that_would_be_refused(
+    client, person, ops
+):
+    fund(person, "1.20")
+    verify_identity(person, ops)
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+
+    page = text(client.get("/wallet/payouts/"))
+
+    assert "you can ask for one once that much is available" in page
+    assert "Pay out everything" not in page
