@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from moneyed import Money
 
 from merchants import services
 from merchants.console_site import ConsoleModelAdmin, console_site
-from merchants.forms import MerchantConsoleForm, TopUpRecordForm, TouchpointConsoleForm
+from merchants.forms import MerchantConsoleForm, TopUpRecordForm, TopUpReversalForm, TouchpointConsoleForm
 from merchants.models import (
     BankTransfer,
     Consent,
@@ -28,7 +29,7 @@ from merchants.models import (
 from merchants.poster import poster_pdf, touchpoint_landing_url
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
-from merchants.wallet import merchant_top_up_record
+from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record, merchant_top_up_reverse
 
 # --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
 
@@ -88,6 +89,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
         "value_date",
         "recorded_by",
         "recorded_at",
+        "state",
     )
     search_fields = ("bank_reference", "merchant__brand_name", "merchant__payment_reference")
     list_filter = ("currency",)
@@ -100,7 +102,59 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
         "recorded_by",
         "recorded_at",
         "ledger_transaction",
+        "confirmed_by",
+        "reversed_by",
+        "reversed_at",
+        "reversal_reason",
+        "reversal_transaction",
     )
+    actions = ["confirm_selected", "reverse_selected"]
+
+    @admin.action(
+        description="Confirm the selected large top-ups (a second staff member)", permissions=["add"]
+    )
+    def confirm_selected(self, request, queryset):
+        for record in queryset.order_by("pk"):
+            try:
+                merchant_top_up_confirm(record_id=record.pk, actor=request.user, now=timezone.now())
+            except services.MerchantError as exc:
+                messages.error(request, f"{record}: {exc}")
+            else:
+                messages.success(request, f"Confirmed and credited: {record}.")
+
+    @admin.action(description="Reverse the selected top-ups (a mistake), with a reason", permissions=["add"])
+    def reverse_selected(self, request, queryset):
+        if "apply" in request.POST:
+            form = TopUpReversalForm(request.POST)
+            if form.is_valid():
+                for record in queryset.order_by("pk"):
+                    try:
+                        merchant_top_up_reverse(
+                            record_id=record.pk,
+                            reason=form.cleaned_data["reason"],
+                            actor=request.user,
+                            now=timezone.now(),
+                        )
+                    except services.MerchantError as exc:
+                        messages.error(request, f"{record}: {exc}")
+                    else:
+                        messages.success(request, f"Reversed: {record}.")
+                return None
+        else:
+            form = TopUpReversalForm()
+        return TemplateResponse(
+            request,
+            "admin/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reverse the selected top-ups",
+                "form": form,
+                "queryset": queryset,
+                "action": "reverse_selected",
+                "opts": self.opts,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -126,7 +180,13 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
             except services.MerchantError as exc:
                 form.add_error(None, str(exc))
             else:
-                if created:
+                if created and not record.ledger_transaction_id:
+                    messages.warning(
+                        request,
+                        f"Recorded: {record}. It is above {settings.MERCHANT_TOP_UP_CONFIRM_ABOVE} and is credited "
+                        "once a second staff member confirms it (action on the list).",
+                    )
+                elif created:
                     messages.success(request, f"Recorded: {record}. The owners were e-mailed.")
                 else:
                     messages.warning(request, f"Already recorded earlier, nothing changed: {record}.")

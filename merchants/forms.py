@@ -124,6 +124,14 @@ class InviteForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)
 
 
+class TopUpReversalForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why this top-up was a mistake: the merchant sees it in its wallet history.",
+    )
+
+
 TOP_UP_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
 
 

@@ -210,6 +210,22 @@ class BankTransfer(models.Model):
     ledger_transaction = models.OneToOneField(
         "wallets.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The second staff member who confirmed a large top-up (above MERCHANT_TOP_UP_CONFIRM_ABOVE).",
+    )
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_reason = models.CharField(max_length=300, blank=True)
+    reversal_transaction = models.OneToOneField(
+        "wallets.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = "top-up"
@@ -222,6 +238,12 @@ class BankTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_reference}: {self.amount} {self.currency} to {self.merchant}"
+
+    @property
+    def state(self) -> str:
+        if self.reversed_at is not None:
+            return "reversed"
+        return "credited" if self.ledger_transaction_id else "waiting for a second staff member"
 
 
 # --- Consent: what a consumer agreed that a merchant receives --------------------------------

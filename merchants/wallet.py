@@ -15,9 +15,10 @@ from merchants.models import BankTransfer, Currency, Merchant
 from merchants.roles import Role
 from merchants.services import MerchantError
 from wallets.models import PLATFORM, Purpose
-from wallets.services import account_for, balance, transfer
+from wallets.services import InsufficientFunds, account_for, balance, transfer
 
 TOP_UP_KIND = "TOP_UP"
+TOP_UP_REVERSAL_KIND = "TOP_UP_REVERSAL"
 
 
 class TopUpConflict(MerchantError):
@@ -103,37 +104,102 @@ def merchant_top_up_record(
                 ) from None
             return record, False
 
-        bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=currency)
-        wallet = merchant_available_account(merchant=merchant, currency=currency)
-        txn = transfer(
-            source=bank,
-            destination=wallet,
-            amount=amount,
-            kind=TOP_UP_KIND,
-            reason=f"Bank transfer ref {bank_reference} received {value_date.isoformat()}",
-            idempotency_key=f"topup:{bank_reference}",
-            actor=actor,
-            subject=record,
-            now=now,
-        )
-        record.ledger_transaction = txn
-        record.save(update_fields=["ledger_transaction"])
-        new_balance = balance(wallet)
-        merchant_low_balance_check(merchant=merchant)
-
-        recipients = _owner_emails(merchant)
-        if recipients:
-            body = (
-                f"We received your bank transfer of {money_text(amount)} (reference {bank_reference}, "
-                f"value date {value_date.isoformat()}) and added it to the wallet of {merchant.brand_name}.\n\n"
-                f"Your balance is now {money_text(new_balance)}.\n\n{settings.SITE_URL}/console/wallet/"
-            )
-            mail_after_commit(
-                subject=f"[TikJoy] {money_text(amount)} added to {merchant.brand_name}'s wallet",
-                message=body,
-                recipient_list=recipients,
-            )
+        if amount.amount > Decimal(settings.MERCHANT_TOP_UP_CONFIRM_ABOVE):
+            # A large amount waits for a second staff member's confirmation before it is credited.
+            return record, True
+        _top_up_credit(record, actor=actor, now=now)
     return record, True
+
+
+def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
+    """Post a recorded transfer to the merchant's wallet and tell the owners (inside the caller's transaction)."""
+    merchant, amount = record.merchant, Money(record.amount, record.currency)
+    bank_reference, value_date, currency = record.bank_reference, record.value_date, record.currency
+    bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=currency)
+    wallet = merchant_available_account(merchant=merchant, currency=currency)
+    txn = transfer(
+        source=bank,
+        destination=wallet,
+        amount=amount,
+        kind=TOP_UP_KIND,
+        reason=f"Bank transfer ref {bank_reference} received {value_date.isoformat()}",
+        idempotency_key=f"topup:{bank_reference}",
+        actor=actor,
+        subject=record,
+        now=now,
+    )
+    record.ledger_transaction = txn
+    record.save(update_fields=["ledger_transaction"])
+    new_balance = balance(wallet)
+    merchant_low_balance_check(merchant=merchant)
+
+    recipients = _owner_emails(merchant)
+    if recipients:
+        body = (
+            f"We received your bank transfer of {money_text(amount)} (reference {bank_reference}, "
+            f"value date {value_date.isoformat()}) and added it to the wallet of {merchant.brand_name}.\n\n"
+            f"Your balance is now {money_text(new_balance)}.\n\n{settings.SITE_URL}/console/wallet/"
+        )
+        mail_after_commit(
+            subject=f"[TikJoy] {money_text(amount)} added to {merchant.brand_name}'s wallet",
+            message=body,
+            recipient_list=recipients,
+        )
+
+
+def merchant_top_up_confirm(*, record_id: int, actor: User, now: datetime) -> BankTransfer:
+    """A second staff member confirms a large top-up: only then is it credited."""
+    with transaction.atomic(durable=True):
+        record = BankTransfer.objects.select_for_update().select_related("merchant").get(pk=record_id)
+        if record.ledger_transaction_id or record.reversed_at:
+            raise MerchantError(f"{record} needs no confirmation: it is {record.state}.")
+        if record.recorded_by_id == actor.pk:
+            raise MerchantError("A second staff member must confirm a top-up you recorded yourself.")
+        record.confirmed_by = actor
+        record.save(update_fields=["confirmed_by"])
+        _top_up_credit(record, actor=actor, now=now)
+    return record
+
+
+def merchant_top_up_reverse(*, record_id: int, reason: str, actor: User, now: datetime) -> BankTransfer:
+    """Correct a mistaken top-up with a reversing ledger transaction (never an edit), if the money is still there."""
+    if not reason.strip():
+        raise MerchantError(
+            "Say why the top-up is reversed: the merchant sees the reason in its wallet history."
+        )
+    with transaction.atomic(durable=True):
+        record = BankTransfer.objects.select_for_update().select_related("merchant").get(pk=record_id)
+        if record.reversed_at is not None:
+            raise MerchantError(f"{record} was already reversed.")
+        if not record.ledger_transaction_id:  # never credited: nothing to take back
+            record.reversed_by, record.reversed_at, record.reversal_reason = actor, now, reason.strip()[:300]
+            record.save(update_fields=["reversed_by", "reversed_at", "reversal_reason"])
+            return record
+        amount = Money(record.amount, record.currency)
+        wallet = merchant_available_account(merchant=record.merchant, currency=record.currency)
+        bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=record.currency)
+        try:
+            txn = transfer(
+                source=wallet,
+                destination=bank,
+                amount=amount,
+                kind=TOP_UP_REVERSAL_KIND,
+                reason=f"Top-up {record.bank_reference} reversed: {reason.strip()}",
+                idempotency_key=f"topup:{record.bank_reference}:reverse",
+                actor=actor,
+                subject=record,
+                now=now,
+            )
+        except InsufficientFunds:
+            left = balance(wallet)
+            raise MerchantError(
+                f"{money_text(amount)} can't be reversed: {money_text(amount - left)} of it was already spent. "
+                f"Only {money_text(left)} is left in the wallet to reverse."
+            ) from None
+        record.reversed_by, record.reversed_at, record.reversal_reason = actor, now, reason.strip()[:300]
+        record.reversal_transaction = txn
+        record.save(update_fields=["reversed_by", "reversed_at", "reversal_reason", "reversal_transaction"])
+    return record
 
 
 def low_balance_threshold(*, merchant: Merchant) -> Decimal:

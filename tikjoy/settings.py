@@ -218,6 +218,8 @@ PLATFORM_BANK_DETAILS = {
     "bank_name": env.str("PLATFORM_BANK_NAME", default="Demo Bank"),
 }
 MERCHANT_LOW_BALANCE_THRESHOLD = env.str("MERCHANT_LOW_BALANCE_THRESHOLD", default="50.00")
+# Top-ups above this amount (in the merchant's currency) are credited only once a second staff member confirms.
+MERCHANT_TOP_UP_CONFIRM_ABOVE = env.str("MERCHANT_TOP_UP_CONFIRM_ABOVE", default="10000.00")
 MERCHANT_INVITATION_MAX_AGE_DAYS = env.int("MERCHANT_INVITATION_MAX_AGE_DAYS", default=7)
 
 # Billing (issue #15, docs/billing.md): the platform operator, seller on every service-fee invoice,

@@ -18,6 +18,7 @@ from merchants.wallet import (
     merchant_low_balance_check,
     merchant_top_up_record,
 )
+from tikjoy.tests.factories import NOW
 from wallets.models import PLATFORM, Purpose, Transaction
 from wallets.services import account_for, balance, transfer
 
@@ -227,4 +228,116 @@ def test_ops_cannot_record_a_top_up_that_is_not_what_the_bank_received(
 
     assert response.status_code == 400
     assert message in response.content.decode()
+    assert balance(merchant_available_account(merchant=merchant)) == Money("0.00", "EUR")
+
+
+def test_a_top_up_above_the_ceiling_is_credited_only_once_a_second_staff_member_confirms_it(
+    make_merchant, ops, make_user, settings, capsys
+):
+    from merchants.services import MerchantError
+    from merchants.wallet import merchant_top_up_confirm
+
+    settings.MERCHANT_TOP_UP_CONFIRM_ABOVE = "10000.00"
+    merchant = make_merchant("fizz")
+    record, created = merchant_top_up_record(
+        merchant=merchant,
+        amount=Money("25000.00", "EUR"),
+        bank_reference="BIG-1",
+        value_date=date(2026, 11, 20),
+        actor=ops,
+        now=NOW,
+    )
+    assert created and record.ledger_transaction_id is None
+    assert balance(merchant_available_account(merchant=merchant)) == Money("0.00", "EUR")
+
+    with pytest.raises(MerchantError, match="A second staff member must confirm"):
+        merchant_top_up_confirm(record_id=record.pk, actor=ops, now=NOW)
+    second = make_user("second@tikjoy.example", is_staff=True)
+    merchant_top_up_confirm(record_id=record.pk, actor=second, now=NOW)
+
+    assert balance(merchant_available_account(merchant=merchant)) == Money("25000.00", "EUR")
+    call_command("ledger_check")
+    assert "All invariants hold." in capsys.readouterr().out
+
+
+def test_a_mistaken_top_up_is_reversed_by_a_ledger_transaction_unless_it_was_spent(
+    make_merchant, ops, capsys
+):
+    from merchants.services import MerchantError
+    from merchants.wallet import merchant_top_up_reverse
+    from wallets.models import PLATFORM, Purpose
+    from wallets.services import account_for, transfer
+
+    merchant = make_merchant("fizz")
+    record, _ = merchant_top_up_record(
+        merchant=merchant,
+        amount=Money("100.00", "EUR"),
+        bank_reference="OOPS-1",
+        value_date=date(2026, 11, 20),
+        actor=ops,
+        now=NOW,
+    )
+    wallet = merchant_available_account(merchant=merchant)
+    spend = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_HELD, currency="EUR")
+    transfer(
+        source=wallet,
+        destination=spend,
+        amount=Money("30.00", "EUR"),
+        kind="TEST",
+        reason="spent",
+        idempotency_key="spent-30",
+    )
+
+    with pytest.raises(MerchantError, match=r"30\.00 EUR of it was already spent\. Only 70\.00 EUR is left"):
+        merchant_top_up_reverse(record_id=record.pk, reason="Wrong merchant", actor=ops, now=NOW)
+    with pytest.raises(MerchantError, match="Say why"):
+        merchant_top_up_reverse(record_id=record.pk, reason=" ", actor=ops, now=NOW)
+
+    transfer(
+        source=spend,
+        destination=wallet,
+        amount=Money("30.00", "EUR"),
+        kind="TEST",
+        reason="back",
+        idempotency_key="back-30",
+    )
+    reversed_ = merchant_top_up_reverse(record_id=record.pk, reason="Wrong merchant", actor=ops, now=NOW)
+
+    assert reversed_.reversal_transaction.kind == "TOP_UP_REVERSAL"
+    assert balance(wallet) == Money("0.00", "EUR")
+    assert record.bank_reference in reversed_.reversal_transaction.reason
+    call_command("ledger_check")
+    assert "All invariants hold." in capsys.readouterr().out
+
+
+def test_ops_confirm_a_large_top_up_and_reverse_a_mistaken_one_from_the_list(
+    client, make_merchant, ops, make_user, settings
+):
+    settings.MERCHANT_TOP_UP_CONFIRM_ABOVE = "1000.00"
+    merchant = make_merchant("fizz")
+    client.force_login(ops)
+    form = {
+        "payment_reference": merchant.payment_reference,
+        "amount": "5000.00",
+        "currency": "EUR",
+        "bank_reference": "SEPA-BIG",
+        "value_date": "2026-11-20",
+    }
+    recorded = client.post("/ops/merchants/banktransfer/add/", form, follow=True)
+    assert "credited once a second staff member confirms it" in recorded.content.decode()
+    record = merchant.bank_transfers.get()
+
+    client.force_login(make_user("second@tikjoy.example", is_staff=True, is_superuser=True))
+    changelist = "/ops/merchants/banktransfer/"
+    client.post(changelist, {"action": "confirm_selected", "_selected_action": [record.pk]})
+    assert balance(merchant_available_account(merchant=merchant)) == Money("5000.00", "EUR")
+
+    page = client.post(changelist, {"action": "reverse_selected", "_selected_action": [record.pk]})
+    assert "Reverse the selected top-ups" in page.content.decode()
+    done = client.post(
+        changelist,
+        {"action": "reverse_selected", "_selected_action": [record.pk], "apply": "1", "reason": "Not ours"},
+        follow=True,
+    )
+    assert "Reversed: SEPA-BIG" in done.content.decode()
     assert balance(merchant_available_account(merchant=merchant)) == Money("0.00", "EUR")

@@ -28,7 +28,7 @@ from campaigns import services as campaign_services
 from campaigns.models import ActionType
 from core.benchmarking import pgbench_tps, run_in_processes, server_description
 from merchants import services as merchant_services
-from merchants.wallet import merchant_top_up_record
+from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
 from rewards.models import ActionStatus, Reward, SocialAction
 from rewards.services import action_key, snapshots_process
 from social.models import EngagementSnapshot, TrackedPost
@@ -109,7 +109,7 @@ class Command(BaseCommand):
             billing_address="Benchstrasse 1, Berlin",
             contact_email=f"bench-{run}@bench.invalid",
         )
-        merchant_top_up_record(
+        record, _ = merchant_top_up_record(
             merchant=merchant,
             amount=Money(Decimal("10000000.00"), "EUR"),
             bank_reference=f"BENCH-{run}",
@@ -117,6 +117,11 @@ class Command(BaseCommand):
             actor=ops,
             now=now,
         )
+        # Above MERCHANT_TOP_UP_CONFIRM_ABOVE: a second staff member confirms it, as in /ops/.
+        second, _ = user_ensure_with_email(
+            email=f"bench-ops2-{run}@bench.invalid", password=uuid.uuid4().hex, is_staff=True
+        )
+        merchant_top_up_confirm(record_id=record.pk, actor=second, now=now)
         campaign = campaign_services.campaign_create(
             merchant=merchant,
             actor=owner,
