@@ -61,7 +61,7 @@ def _with_reason(modeladmin, request: HttpRequest, queryset: QuerySet, *, title:
         form = ReasonForm()
     return TemplateResponse(
         request,
-        "admin/payouts/reason.html",
+        "admin/reason.html",
         {
             **modeladmin.admin_site.each_context(request),
             "title": title,

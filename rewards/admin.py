@@ -66,7 +66,7 @@ def _with_reason(
         form = ReasonForm()
     return TemplateResponse(
         request,
-        "admin/rewards/reason.html",
+        "admin/reason.html",
         {
             **modeladmin.admin_site.each_context(request),
             "title": title,
