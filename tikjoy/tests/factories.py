@@ -22,7 +22,7 @@ from campaigns import services as campaign_services
 from merchants import services as merchant_services
 from merchants.models import Membership, Merchant
 from merchants.roles import Role
-from merchants.wallet import merchant_top_up_record
+from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
 
 PASSWORD = "a-long-pass-phrase-42"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -75,7 +75,7 @@ class MerchantFactory(factory.Factory):
         owner = owner or UserFactory(email=f"owner@{fields['slug']}.example")
         merchant = merchant_services.merchant_create(actor=owner, **fields)
         if funds:
-            merchant_top_up_record(
+            record, _ = merchant_top_up_record(
                 merchant=merchant,
                 amount=Money(Decimal(str(funds)), merchant.currency),
                 bank_reference=f"BANK-{merchant.slug}-{merchant.pk}",
@@ -83,6 +83,9 @@ class MerchantFactory(factory.Factory):
                 actor=ops or UserFactory(email="ops@tikjoy.example", is_staff=True),
                 now=NOW,
             )
+            if record.ledger_transaction_id is None:  # a large top-up: a second staff member confirms it
+                second = UserFactory(email="ops-second@tikjoy.example", is_staff=True)
+                merchant_top_up_confirm(record_id=record.pk, actor=second, now=NOW)
         return merchant
 
 
