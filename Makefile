@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The sandbox (fake TikTok/WhatsApp), e-mails and QR codes use SITE_URL: for `make run` it follows
+# HOST and PORT unless set, so `PORT=8100 make run` works as it is.
+run demo migrate: export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install install-dev lint migrate demo bench clean help
 
