@@ -17,6 +17,7 @@ from django.urls import reverse
 from accounts.models import User
 from core.errors import DomainError, EditConflict
 from core.tasks import mail_after_commit
+from merchants import signals
 from merchants.countries import vat_number_normalize
 from merchants.models import (
     CONSENT_FLAGS,
@@ -428,4 +429,5 @@ def consent_withdraw(*, user: User, merchant: Merchant, now: datetime) -> Consen
             raise ConsentError(f"You are not sharing any data with {merchant.brand_name}.")
         consent.withdrawn_at = now
         consent.save(update_fields=["withdrawn_at"])
+        signals.consent_withdrawn.send(sender=Consent, consent=consent, merchant=merchant, user=user, now=now)
     return consent

@@ -11,6 +11,7 @@ from moneyed import Money
 
 from accounts.models import User
 from core.tasks import mail_after_commit
+from merchants import signals
 from merchants.models import BankTransfer, Currency, Merchant
 from merchants.roles import Role
 from merchants.services import MerchantError
@@ -132,6 +133,7 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
     record.save(update_fields=["ledger_transaction"])
     new_balance = balance(wallet)
     merchant_low_balance_check(merchant=merchant)
+    signals.top_up_credited.send(sender=Merchant, merchant=merchant, record=record, amount=amount, now=now)
 
     recipients = _owner_emails(merchant)
     if recipients:
@@ -225,6 +227,7 @@ def merchant_low_balance_check(*, merchant: Merchant) -> bool:
     merchant.low_balance_alerted = below
     if not (below and changed):
         return False
+    signals.low_balance_reached.send(sender=Merchant, merchant=merchant, balance=current, threshold=threshold)
     recipients = _owner_emails(merchant)
     if recipients:
         body = (
