@@ -7,6 +7,7 @@ from PIL import Image
 from merchants.models import Merchant
 from merchants.roles import Role
 from merchants.tests.conftest import owner_of
+from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,7 @@ def test_the_console_export_is_a_csv_of_this_merchants_rows(client, make_merchan
     response = client.get("/console/merchants/touchpoint/export.csv")
 
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = response_text(response).splitlines()
     assert lines[0] == "name,kind,is_active,address,url,public_key"
     assert lines[1].startswith("TikJoy brand page,BRAND_PAGE,True")
 

@@ -30,6 +30,7 @@ from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.models import Membership, Touchpoint, TouchpointKind
 from merchants.roles import Role, role_can
 from merchants.wallet import merchant_top_up_record
+from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +158,7 @@ def _objects_of(model_admin: ConsoleModelAdmin, merchant) -> list[models.Model]:
 
 
 def _assert_no_bravo_data(response, where: str) -> None:
-    body = response.content.decode(errors="replace")
+    body = response_text(response)
     for marker in BRAVO_MARKERS:
         assert marker.lower() not in body.lower(), f"{where} shows Bravo's data ({marker!r})"
 

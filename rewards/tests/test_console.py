@@ -21,12 +21,13 @@ from rewards.models import Reward, RewardKind
 from rewards.selectors import merchant_reward_figures
 from rewards.services import action_record, reward_reverse, snapshot_process
 from rewards.tests.conftest import NOW, eur, login_rule, snapshot, tracked_post
+from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
 
 
 def _text(response) -> str:
-    body = re.sub(r"<[^>]+>", " ", response.content.decode())
+    body = re.sub(r"<[^>]+>", " ", response_text(response))
     return re.sub(r"\s+", " ", unescape(body))
 
 
