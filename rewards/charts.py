@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 WIDTH, HEIGHT = 600, 180
-LEFT, RIGHT, TOP, BOTTOM = 8, 8, 16, 24  # room for the axis labels below
+LEFT, RIGHT, TOP, BOTTOM = 0, 0, 4, 2  # the labels are HTML around the SVG (readable on a phone)
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
 
@@ -90,8 +90,9 @@ def chart(
                 Mark(round(x + step * 0.15, 1), round(y, 1), round(step * 0.7, 1), round(height, 1), label)
             )
         else:
+            # A hover target the width of the day (the drawing scales, so no circle)
             cx = round(x + step / 2, 1)
-            marks.append(Mark(cx, round(y, 1), 3, 3, label))
+            marks.append(Mark(round(x, 1), round(y - 4, 1), round(step, 1), 8, label))
             points.append(f"{cx},{round(y, 1)}")
     return Chart(
         key=key,

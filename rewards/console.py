@@ -274,9 +274,18 @@ console_site.register(Reward, RewardConsoleAdmin)
 
 
 def _rewards_panel(request: HttpRequest, membership) -> dict:
+    figures = selectors.merchant_reward_figures(merchant=membership.merchant, now=timezone.now())
+    locale = merchant_locale(membership.merchant)
     return {
         "merchant": membership.merchant,
-        "figures": selectors.merchant_reward_figures(merchant=membership.merchant, now=timezone.now()),
+        "figures": {
+            name: money_in_locale(value, locale)
+            if isinstance(value, Money)
+            else number_in_locale(value, locale)
+            if isinstance(value, int)
+            else value
+            for name, value in figures.items()
+        },
     }
 
 

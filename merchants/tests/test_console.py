@@ -143,3 +143,21 @@ def test_inviting_a_member_again_is_refused_with_a_message(client, make_merchant
 
     assert "The team already has a member with the address m@fizz.example." in response.content.decode()
     assert not merchant.invitations.exists()
+
+
+def test_help_texts_read_as_written_on_console_forms(client, make_merchant):
+    """A help text with "<...>" in it is shown as text: it never opens a tag that styles the rest of
+    the form (the merchant's slug help says /b/<slug>/)."""
+    from merchants.console_site import escaped_help_text
+    from merchants.forms import MerchantCreateForm
+    from merchants.models import Merchant
+
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    field = escaped_help_text(Merchant._meta.get_field("slug").formfield())
+    page = response_text(client.get(f"/console/merchants/merchant/{merchant.pk}/change/"))
+
+    assert field.help_text == "Your brand page lives at /b/&lt;slug&gt;/. Lowercase."
+    assert "<slug>" not in page and "<address>" not in page
+    assert "<" not in MerchantCreateForm.base_fields["slug"].help_text

@@ -228,8 +228,20 @@ def test_the_walk_finds_the_console(world):
         "merchants_touchpoint_change",
         "merchants_touchpoint_poster",
         "merchants_membership_delete",
+        "merchants_banktransfer_receipt",
+        "campaigns_campaign_report",
+        "campaigns_campaign_report_csv",
+        "rewards_reward_consumers_export",
     } <= names
-    assert {"index", "wallet", "add_funds", "switch", "autocomplete"} <= set(SITE_ROUTES)
+    assert {
+        "index",
+        "wallet",
+        "wallet_export",
+        "add_funds",
+        "switch",
+        "autocomplete",
+        "checklist_dismiss",
+    } <= set(SITE_ROUTES)
 
 
 def test_every_console_model_has_an_object_of_the_other_merchant(world):
