@@ -286,3 +286,62 @@ def test_a_top_up_receipt_shows_reference_value_date_amount_and_balance_after(cl
 def test_console_pages_added_here_are_in_the_console(acme_month):
     names = {p.name for p in console_site.get_urls() if getattr(p, "name", None)}
     assert {"wallet_export", "checklist_dismiss"} <= names
+
+
+def _listed_ids(page: str) -> list[str]:
+    return re.findall(r'name="_selected_action" value="(\d+)"', page)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?status__exact=REVERSED",
+        "?kind__exact=ACTION&action__action_type__exact=SHARE_VIDEO",
+        "?q=Spring",
+        "?q=no-such-campaign",
+        "?status__exact=PENDING&o=-7",
+    ],
+)
+def test_a_reward_export_has_exactly_the_rows_the_filtered_list_shows(client, acme_month, query):
+    client.force_login(owner_of(acme_month))
+
+    listing = client.get(f"/console/rewards/reward/{query}").content.decode()
+    export = client.get(f"/console/rewards/reward/export.csv{query}")
+
+    assert export.streaming
+    rows = list(csv.DictReader(io.StringIO(response_text(export))))
+    assert [row["pk"] for row in rows] == _listed_ids(listing)  # same rows, same order
+    export_link = "/console/rewards/reward/export.csv" + query.replace("&", "&amp;")
+    assert f'href="{export_link}"' in listing
+
+
+def test_every_console_list_links_an_export_of_what_it_shows(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    for model in console_site._registry:
+        opts = model._meta
+        listing = client.get(f"/console/{opts.app_label}/{opts.model_name}/?o=1").content.decode()
+        assert f'href="/console/{opts.app_label}/{opts.model_name}/export.csv?o=1"' in listing, opts.label
+        export = client.get(f"/console/{opts.app_label}/{opts.model_name}/export.csv?o=1")
+        lines = list(csv.reader(io.StringIO(response_text(export))))
+        assert len(lines) - 1 == len(_listed_ids(listing)), opts.label
+
+
+def test_an_export_with_a_filter_the_list_refuses_says_so(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    response = client.get("/console/rewards/reward/export.csv?status__exact=NOPE")
+
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+def test_the_consumers_export_has_every_consumer_and_only_what_they_share(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    rows = list(
+        csv.DictReader(io.StringIO(response_text(client.get("/console/rewards/reward/consumers/export.csv"))))
+    )
+
+    assert len(rows) == 3  # Ana, Ben, Cleo
+    assert all(row["consumer"].startswith("Consumer ") for row in rows)  # nobody consented: pseudonyms
+    assert sum(Decimal(row["earned"]) for row in rows) == Decimal("10.15")
