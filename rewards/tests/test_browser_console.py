@@ -107,3 +107,8 @@ def test_the_dashboard_looks_like_a_product_on_a_phone_and_a_desktop(
     page.goto("/console/wallet/")
     expect(page.get_by_text("Reward paid to a consumer").first).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "console-wallet-390.png"), full_page=True)
+    page.goto("/console/rewards/reward/?status__exact=PENDING")
+    expect(page.get_by_role("link", name="Export these rows (CSV)")).to_have_attribute(
+        "href", "/console/rewards/reward/export.csv?status__exact=PENDING"
+    )
+    page.screenshot(path=str(ARTEFACTS / "console-rewards-list-390.png"), full_page=False)
