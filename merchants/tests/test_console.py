@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -161,3 +162,20 @@ def test_help_texts_read_as_written_on_console_forms(client, make_merchant):
     assert field.help_text == "Your brand page lives at /b/&lt;slug&gt;/. Lowercase."
     assert "<slug>" not in page and "<address>" not in page
     assert "<" not in MerchantCreateForm.base_fields["slug"].help_text
+
+
+def test_the_console_has_its_theme_and_menu_and_ops_stays_plain(client, make_merchant, ops):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    console = client.get("/console/")
+    body = console.content.decode()
+    client.force_login(ops)
+    plain = client.get("/ops/").content.decode()
+
+    assert "merchants/console-theme.css" in body and 'class="console-nav"' in body
+    assert '<a href="/console/" aria-current="page">Dashboard</a>' in body
+    assert "console-theme.css" not in plain and "console-nav" not in plain
+    # The site's CSP holds: no inline script, nothing from another origin.
+    assert "script-src 'self'" in console["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
+    assert not re.search(r'(src|href)="(https?:)?//', body)
