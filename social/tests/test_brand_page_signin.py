@@ -61,7 +61,10 @@ def test_without_a_country_a_local_number_is_refused_with_a_clear_message(client
     response = client.post("/accounts/whatsapp/", {"phone": "333 123 4567", "region": "ZZ"})
 
     assert response.status_code == 200
-    assert "Enter a valid mobile number with its country code, e.g. +49 170 1234567." in response.content.decode()
+    assert (
+        "Enter a valid mobile number with its country code, e.g. +49 170 1234567."
+        in response.content.decode()
+    )
     assert not User.objects.exists()
 
 
