@@ -223,3 +223,12 @@ def test_signed_in_consumers_find_their_account_in_the_navigation_without_passwo
     assert '<a href="/me/">My account</a>' in page
     assert "/accounts/email/" not in page
     assert "password" not in page.lower()
+
+
+def test_the_e_mail_page_does_not_tell_a_tiktok_consumer_to_get_a_password(client, connected_user):
+    client.force_login(connected_user())
+
+    page = client.get("/accounts/email/").content.decode()
+
+    assert "You sign in with TikTok or WhatsApp: you need no e-mail address and no password." in page
+    assert "reset your password" not in page
