@@ -22,7 +22,7 @@ from campaigns.views import landing_context
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from merchants import services as merchant_services
-from merchants.models import Merchant, Touchpoint
+from merchants.models import Consent, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
 from rewards.brand_poster import brand_earnings
 from rewards.models import ActionStatus, SocialAction
@@ -60,9 +60,12 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _has_joined(user, merchant: Merchant) -> bool:
-    """Joined: agreed to share with the brand (and not withdrawn), or its sign-in was recorded."""
+    """Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing
+    to share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined."""
     if consent_active_get(user=user, merchant=merchant) is not None:
         return True
+    if Consent.objects.filter(user=user, merchant=merchant).exists():
+        return False  # withdrawn: joining again asks again
     return SocialAction.objects.filter(
         user=user, merchant=merchant, action_type__in=[ActionType.TIKTOK_LOGIN, ActionType.WHATSAPP_LOGIN]
     ).exists()

@@ -13,7 +13,7 @@ from django.contrib.messages import get_messages
 from pypdf import PdfReader
 
 from merchants.poster import qr_svg_data_uri
-from merchants.services import consent_give
+from merchants.services import consent_give, consent_withdraw
 from rewards.brand_poster import brand_earnings, brand_page_url, brand_poster_html
 from rewards.tests.conftest import NOW, login_rule, share_rule
 from tikjoy.tests.factories import owner_of
@@ -101,6 +101,21 @@ def test_a_person_who_joined_is_told_so_instead_of_a_join_button(
 
     assert "You already joined Fizz" in page
     assert "Join Fizz</a>" not in page and "Continue with TikTok" not in page
+
+
+def test_after_withdrawing_consent_the_join_button_is_back(
+    client, make_merchant, make_campaign, make_consumer
+):
+    merchant = make_merchant("fizz")
+    chloe = _tiktok_consumer(make_consumer)
+    consent_give(user=chloe, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    consent_withdraw(user=chloe, merchant=merchant, now=NOW)
+    client.force_login(chloe)
+
+    page = _page(client)
+
+    assert "You already joined" not in page
+    assert '<a class="button" href="/b/fizz/join/">Join Fizz</a>' in page
 
 
 def test_a_signed_in_consumer_who_has_not_joined_gets_the_join_button(client, make_merchant, make_consumer):

@@ -16,7 +16,9 @@ from tikjoy.tests.factories import campaign_make
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-ARTIFACTS = Path(os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
 
 
 @pytest.fixture
@@ -46,8 +48,12 @@ def test_on_a_phone_the_join_buttons_are_on_the_first_screen_and_joined_people_a
     expect(page.get_by_test_id("earn-headline")).to_contain_text("when you share our video on TikTok")
     expect(tiktok).to_be_in_viewport(ratio=1)
     expect(whatsapp).to_be_in_viewport(ratio=1)
-    assert tiktok.bounding_box()["y"] < page.get_by_role("heading", name="What you can earn").bounding_box()["y"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing wider than the phone
+    assert (
+        tiktok.bounding_box()["y"] < page.get_by_role("heading", name="What you can earn").bounding_box()["y"]
+    )
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    )  # nothing wider than the phone
     _shot(page, "brand-page-390-anonymous.png")
 
     tiktok.click()
