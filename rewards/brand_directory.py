@@ -17,7 +17,7 @@ from campaigns.models import Campaign
 from merchants.models import Merchant
 from rewards.brand_poster import BrandEarnings, brand_earnings
 
-DIRECTORY_SIZE = 48
+DIRECTORY_SIZE = 24
 ADVERTISED_PRODUCTS = ("affiliates", "promote")
 
 
@@ -31,7 +31,7 @@ def brand_directory_list(*, now: datetime, limit: int = DIRECTORY_SIZE) -> list[
     """Brands with a live campaign that pays something, by name (what their brand page promises)."""
     merchant_ids = Campaign.objects.live(now=now).values("merchant_id")
     entries = []
-    for merchant in Merchant.objects.filter(pk__in=merchant_ids).order_by("brand_name", "pk")[: limit * 2]:
+    for merchant in Merchant.objects.filter(pk__in=merchant_ids).order_by("brand_name", "pk")[: limit + 8]:
         earnings = brand_earnings(merchant=merchant, now=now)
         if earnings is not None:
             entries.append(DirectoryEntry(merchant, earnings))

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from weasyprint import HTML
 
-from campaigns.models import ActionType
+from campaigns.models import LOGIN_ACTIONS, ActionType
 from campaigns.selectors import Offer, landing_offers
 from merchants.console_site import console_site, console_view
 from merchants.models import Membership, Merchant
@@ -43,6 +43,11 @@ _PHRASES = {
 
 def _money(amount: Decimal, currency: str) -> str:
     return f"{amount:,.2f} {currency}"
+
+
+def _and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _rate(value: Decimal, currency: str) -> str:
@@ -82,7 +87,7 @@ def _line(offer: Offer, currency: str) -> EarnLine | None:
                 if rate
             ]
             engagement = (
-                f"up to {_money(offer.max_per_post.amount, currency)} per post from its {', '.join(measured)}"
+                f"up to {_money(offer.max_per_post.amount, currency)} per post from its {_and(measured)}"
             )
         else:
             rates = [
@@ -91,10 +96,12 @@ def _line(offer: Offer, currency: str) -> EarnLine | None:
                 f"{_rate(offer.per_comment, currency)} per comment" if offer.per_comment else "",
                 f"{_rate(offer.per_share, currency)} per share" if offer.per_share else "",
             ]
-            engagement = ", ".join(r for r in rates if r) + " on your post"
+            engagement = _and([r for r in rates if r]) + " on your post"
         parts.append(("plus " if parts else "") + engagement)
     if not parts:
         return None
+    if offer.action in LOGIN_ACTIONS:
+        parts[-1] += ", once"
     phrase = _PHRASES.get(offer.action, offer.label)
     return EarnLine(offer.action, fixed, f"{phrase[0].upper()}{phrase[1:]}: {', '.join(parts)}")
 

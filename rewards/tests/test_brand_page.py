@@ -193,3 +193,38 @@ def test_the_brand_poster_is_for_members_only(client, make_merchant, make_consum
 
     assert response.status_code in (302, 403)
     assert response.get("Content-Type") != "application/pdf"
+
+
+def test_the_brand_poster_stays_one_a4_page_with_the_longest_name_and_every_offer(
+    make_merchant, make_campaign
+):
+    from weasyprint import HTML
+
+    merchant = make_merchant("fizz", brand_name="Fizz " + "Very Long Brand Name " * 5 + "Ltd")
+    make_campaign(
+        merchant,
+        rules=[
+            login_rule(),
+            login_rule(action="WHATSAPP_LOGIN"),
+            share_rule(max_per_post=None),
+            {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.10")},
+            {"action": "COMMENT", "is_enabled": True, "amount": Decimal("0.20")},
+        ],
+    )
+
+    document = HTML(string=brand_poster_html(merchant=merchant, now=NOW)).render()
+
+    assert len(document.pages) == 1
+    assert round(document.pages[0].width * 25.4 / 96) == 210
+
+
+def test_each_line_says_what_an_action_pays_and_a_cap_is_said_as_up_to(make_merchant, make_campaign):
+    merchant = make_merchant("fizz")
+    make_campaign(merchant, rules=[login_rule(), share_rule(max_per_post=Decimal("5.00"))])
+
+    share, login = brand_earnings(merchant=merchant, now=NOW).lines
+
+    assert share.text.endswith(" per post from its views, likes, comments and shares")
+    assert ", plus up to " in share.text
+    assert login.text.startswith("Sign in with TikTok: ") and login.text.endswith(" EUR, once")
+    assert "up to" not in login.text
