@@ -183,6 +183,8 @@ def test_the_brand_qr_code_is_an_svg_of_the_brand_page_and_the_dashboard_links_b
     assert qr.content.lstrip().startswith(b"<?xml") and b"<svg" in qr.content
     assert 'href="/console/brand-poster/"' in dashboard and 'href="/console/brand-qr.svg"' in dashboard
     assert "No campaign is live, so it promises no amount." in dashboard
+    settings_page = client.get(f"/console/merchants/merchant/{merchant.pk}/change/").content.decode()
+    assert 'href="/console/brand-poster/">A4 poster (PDF)</a>' in settings_page
 
 
 def test_the_brand_poster_is_for_members_only(client, make_merchant, make_consumer):
