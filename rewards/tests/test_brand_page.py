@@ -137,7 +137,7 @@ def test_a_person_signed_in_with_e_mail_is_told_it_earns_nothing_and_offered_tik
 
     page = _page(client)
     assert "You are signed in with e-mail: that earns nothing here." in page
-    assert 'name="process" value="connect"' in page and "Add WhatsApp on My account" in page
+    assert 'name="process" value="connect"' in page and ">Add WhatsApp</a>" in page
     consent_page = client.get("/b/fizz/join/").content.decode()
     assert "You signed in with e-mail: that earns nothing at Fizz." in consent_page
 
