@@ -34,7 +34,11 @@ from merchants.models import ConsentField
 from merchants.roles import Capability
 from merchants.selectors import people_seen_by_merchant
 from merchants.tenancy import console_membership
-from rewards import reports, selectors
+from rewards import (
+    brand_poster,  # noqa: F401  (registers the brand page's poster, QR code and panel)
+    reports,
+    selectors,
+)
 from rewards.charts import chart
 from rewards.models import Reward
 
@@ -530,7 +534,7 @@ console_site.register_panel(
 )
 console_site.register_panel(
     key="trends",
-    order=20,
+    order=15,
     template="console/panels/trends.html",
     context=_trends_panel,
     stylesheet="rewards/console.css",

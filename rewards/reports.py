@@ -333,7 +333,8 @@ def merchant_checklist(*, merchant: Merchant) -> list[ChecklistItem]:
             "poster",
             "Put the poster up or the widget on your site",
             SocialAction.objects.filter(merchant=merchant, touchpoint__isnull=False).exists(),
-            "merchants_touchpoint_changelist",
-            "Ticks when the first person arrives through a store's QR poster or your website's widget.",
+            "brand_poster",
+            "Print your poster (or a store's, under Touchpoints), or put the widget on your site: "
+            "ticks when the first person arrives through one.",
         ),
     ]

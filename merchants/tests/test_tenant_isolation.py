@@ -241,6 +241,8 @@ def test_the_walk_finds_the_console(world):
         "switch",
         "autocomplete",
         "checklist_dismiss",
+        "brand_poster",
+        "brand_qr",
     } <= set(SITE_ROUTES)
 
 

@@ -2,11 +2,12 @@
 
 Two weeks of a merchant's activity go through the engine; the dashboard is opened at both widths,
 its figures are checked against the selectors and screenshots are kept as test artefacts in
-``artefacts/`` (git-ignored) for a person to look at.
+``test-artifacts/`` (git-ignored; or ``$TIKJOY_TEST_ARTIFACTS``) for a person to look at.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from tikjoy.tests.factories import owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTEFACTS = Path(settings.BASE_DIR) / "artefacts"
+ARTEFACTS = Path(os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(settings.BASE_DIR) / "test-artifacts"))
 
 
 def _two_weeks(merchant, campaign, make_consumer, now):
@@ -78,7 +79,7 @@ def test_the_dashboard_looks_like_a_product_on_a_phone_and_a_desktop(
         ends_at=now + timedelta(days=40),
     )
     _two_weeks(merchant, campaign, make_consumer, now)
-    ARTEFACTS.mkdir(exist_ok=True)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
     _sign_in(page, owner_of(merchant), live_server.url)
     days = reports.merchant_daily(
         merchant=merchant, window=reports.Window.ending(now=timezone.now(), days=30)
