@@ -236,6 +236,15 @@ class ConsoleSite(admin.AdminSite):
 console_site = ConsoleSite(name="console")
 
 
+def _no_page(changelist, request) -> None:
+    """``ChangeList.get_results`` for an export: the export reads every row itself, so no count of
+    the rows (two ``COUNT(*)`` over the whole list) and no page are read before the first byte."""
+    changelist.result_list = changelist.queryset.none()
+    changelist.result_count = changelist.full_result_count = 0
+    changelist.show_full_result_count = changelist.can_show_all = changelist.multi_page = False
+    changelist.show_admin_actions = False
+
+
 def escaped_help_text(formfield):
     """The admin prints help texts as HTML: a help text written as plain text ("/b/<slug>/") is
     escaped so it reads as written (text marked safe on purpose is left alone)."""
@@ -525,8 +534,15 @@ class ConsoleModelAdmin(admin.ModelAdmin):
 
     def export_queryset(self, request: HttpRequest) -> models.QuerySet:
         """Exactly the rows the list shows with the request's filters, search and order (all pages)."""
+        request._console_export = True  # the changelist neither counts nor reads a page (see below)
         changelist = super().get_changelist_instance(request)
         return changelist.queryset
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if getattr(request, "_console_export", False):
+            return type("ExportChangeList", (changelist,), {"get_results": _no_page})
+        return changelist
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
         """The list as CSV, with the filters and search of the list it was asked from."""

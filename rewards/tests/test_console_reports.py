@@ -345,3 +345,16 @@ def test_the_consumers_export_has_every_consumer_and_only_what_they_share(client
     assert len(rows) == 3  # Ana, Ben, Cleo
     assert all(row["consumer"].startswith("Consumer ") for row in rows)  # nobody consented: pseudonyms
     assert sum(Decimal(row["earned"]) for row in rows) == Decimal("10.15")
+
+
+def test_an_export_streams_without_counting_the_list_first(client, acme_month):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner_of(acme_month))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/console/rewards/reward/export.csv?status__exact=PENDING")
+        body = response_text(response)
+
+    assert response.streaming and body.count("\n") > 1
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
