@@ -213,7 +213,11 @@ class UserCampaignTally(models.Model):
 
 
 class Ban(models.Model):
-    """A person ops banned: they earn nothing and can't withdraw."""
+    """A person ops banned: they earn nothing and can't withdraw.
+
+    The row exists while the ban stands; lifting it deletes the row. Every ban and
+    every lift is kept in ``BanEvent`` (who, when, why).
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban")
     reason = models.CharField(max_length=300)
@@ -222,3 +226,31 @@ class Ban(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} banned: {self.reason}"
+
+
+class BanEventKind(models.TextChoices):
+    BANNED = "BANNED", "Banned"
+    LIFTED = "LIFTED", "Ban lifted"
+
+
+class BanEvent(models.Model):
+    """The audit trail of bans: every ban and every lift, with its reason and the staff member."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban_events")
+    kind = models.CharField(max_length=6, choices=BanEventKind.choices)
+    reason = models.CharField(max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=BanEventKind.values),
+                name="rewards_ban_event_kind_known",
+                violation_error_message="A ban event is either a ban or a lift.",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="rewards_ban_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} ({self.reason})"
