@@ -4,8 +4,8 @@ from django.core.management import call_command
 
 from accounts.models import User
 from campaigns.models import ActionType
-from rewards.risk import people_sharing_devices
 from rewards.models import Ban, Reward, RewardStatus
+from rewards.risk import people_sharing_devices
 from rewards.services import action_record
 from rewards.tests.conftest import NOW
 
