@@ -2,6 +2,8 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
@@ -51,3 +53,35 @@ def reason_page(
             "cancel_url": cancel_url,
         },
     )
+
+
+class TolerantAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget, which re-renders a form sent back with a malformed id.
+
+    Django's own filters the related table by the submitted value to show the choice, so
+    ``user=abc`` raised ``ValueError`` (a 500) instead of "Select a valid choice". Values the
+    related key can't hold are left out here; the form's own validation says what is wrong.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        key = remote.model._meta.get_field(getattr(remote, "field_name", None) or remote.model._meta.pk.name)
+        valid = []
+        for item in value:
+            try:
+                key.get_prep_value(key.to_python(item))
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class TolerantAutocompleteMixin:
+    """A ModelAdmin whose ``autocomplete_fields`` use ``TolerantAutocompleteSelect``."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = TolerantAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

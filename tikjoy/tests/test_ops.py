@@ -213,3 +213,12 @@ def test_diagnostics_shows_queue_health(ops_client):
 
 def test_the_ops_home_links_to_diagnostics(ops_client):
     assert 'href="/ops/diagnostics/"' in ops_client.get("/ops/").content.decode()
+
+
+def test_a_malformed_person_in_an_autocomplete_field_is_refused_in_words(ops_client):
+    response = ops_client.post(
+        "/ops/social/creatorstatus/add/", {"user": "<b>", "is_creator": "on", "_save": "Save"}
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice." in response.content.decode()
