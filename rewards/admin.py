@@ -298,21 +298,6 @@ class HeldRewardAdmin(RewardAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
 
-class BanEventInline(admin.TabularInline):
-    model = BanEvent
-    fk_name = "user"
-    fields = ("created_at", "kind", "reason", "actor")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Ban)
 class BanAdmin(ReadOnlyAdmin):
     list_display = ("user", "reason", "banned_by", "banned_at")

@@ -204,6 +204,7 @@ def test_the_held_reward_page_shows_who_shares_the_device_and_the_buttons(ops_cl
     assert "SHARED_DEVICE" in body
     assert "Who shares this person's devices" in body
     assert f'href="/ops/accounts/user/{alice.pk}/change/">Alice Fraudster</a>' in body
+    assert f'href="/ops/accounts/user/{held.user_id}/change/">Bob Fraudster</a>' in body
     assert f'action="/ops/rewards/heldreward/{held.pk}/approve/"' in body
     assert f'href="/ops/rewards/heldreward/{held.pk}/reject/"' in body
 
