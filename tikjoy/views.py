@@ -6,13 +6,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from rewards.brand_directory import home_context
 from tikjoy.diagnostics import checks_run, queue_report
 from tikjoy.health import health_report
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return render(request, "home.html", home_context(now=timezone.now()))
 
 
 @never_cache
