@@ -27,7 +27,7 @@ class MerchantCreateForm(forms.Form):
     slug = forms.SlugField(
         max_length=60,
         label="Brand page address",
-        help_text="Letters, digits and hyphens: your page will be /b/your-address/.",
+        help_text="Letters, digits and hyphens: your page will be /b/<address>/.",
     )
     logo = forms.ImageField(required=False, help_text="PNG or JPEG, up to 2 MB.")
     country = forms.ChoiceField(choices=(("", "Choose a country"), *COUNTRIES))
