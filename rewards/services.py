@@ -81,7 +81,7 @@ from social.services import tracked_posts_watch
 from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 from webhooks.models import EventType
-from webhooks.payloads import reward_payload
+from webhooks.payloads import campaign_paused_payload, consumer_joined_payload, reward_payload
 from webhooks.services import Event, events_record
 
 logger = logging.getLogger(__name__)
@@ -447,13 +447,16 @@ def _describe(action: SocialAction, kind: str) -> str:
     return f"{action.merchant.brand_name}: {ActionType(action.action_type).label}"
 
 
-def _pause(campaign_id: int, reason: str) -> None:
-    """Pause a running campaign (funds or budget ran out) and tell its owners, once."""
+def _pause(campaign_id: int, reason: str, *, now: datetime) -> None:
+    """Pause a running campaign (funds or budget ran out) and tell its owners and webhooks, once."""
     paused = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE).update(
         status=CampaignStatus.PAUSED, pause_reason=reason
     )
     if paused:
         after_commit("rewards.services.campaign_paused_tell_owners", campaign_id=campaign_id)
+        merchant_id, name = Campaign.objects.values_list("merchant_id", "name").get(pk=campaign_id)
+        data = campaign_paused_payload(campaign_id=campaign_id, name=name, reason=reason, paused_at=now)
+        events_record(events=[Event(merchant_id, EventType.CAMPAIGN_PAUSED, data)], now=now)
 
 
 def campaign_paused_tell_owners(*, campaign_id: int) -> None:
@@ -530,6 +533,8 @@ def action_record(
         except IntegrityError:
             return SocialAction.objects.get(key=key)
         _evaluate(action, now=now)
+        if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
+            _joined_event(action, now=now)
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)
     return action
@@ -593,11 +598,11 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                     now=now,
                 )
         except InsufficientFunds:
-            _pause(campaign.pk, PauseReason.FUNDS)
+            _pause(campaign.pk, PauseReason.FUNDS, now=now)
             _set_action(action, ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.")
             return
     if decision.pause:
-        _pause(campaign.pk, decision.pause)
+        _pause(campaign.pk, decision.pause, now=now)
     _set_action(action, decision.status, decision.detail)
 
 
@@ -774,7 +779,7 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                     _set_action(items[0].action, ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.")
                 items = []
         for campaign_id, reason in pauses.items():
-            _pause(campaign_id, reason)
+            _pause(campaign_id, reason, now=now)
         return len(items)
 
 
@@ -1057,6 +1062,17 @@ def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now:
         ],
         now=now,
     )
+
+
+def _joined_event(action: SocialAction, *, now: datetime) -> None:
+    touchpoint = action.touchpoint.public_key if action.touchpoint_id else None
+    data = consumer_joined_payload(
+        user_id=action.user_id,
+        channel=action.action_type,
+        touchpoint=touchpoint,
+        joined_at=action.occurred_at,
+    )
+    events_record(events=[Event(action.merchant_id, EventType.CONSUMER_JOINED, data)], now=now)
 
 
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
