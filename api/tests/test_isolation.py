@@ -41,9 +41,10 @@ ROUTES = _v1_routes()
 
 
 @pytest.fixture
-def world(brand, make_key, settings):
+def world(brand, make_key, billed, settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     alpha, bravo = brand("alpha", "Ana Fan"), brand("bravo", "Bea Fan")
+    documents = billed(bravo["merchant"])
     endpoint = endpoint_create(
         merchant=bravo["merchant"],
         url="http://127.0.0.1:9/bravo-hook",
@@ -58,6 +59,8 @@ def world(brand, make_key, settings):
         f"rwd_{bravo['reward'].pk}",
         f"usr_{bravo['fan'].pk}",
         f"whe_{endpoint.pk}",
+        f"stm_{documents['statement'].pk}",
+        f"inv_{documents['invoice'].pk}",
         *(f"ent_{e.pk}" for e in wallet_history(merchant=bravo["merchant"])),
     ]
     return {"key": make_key(alpha["merchant"]), "bravo": bravo, "bravo_ids": ids}
