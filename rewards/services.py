@@ -485,8 +485,13 @@ def campaign_paused_tell_owners(*, campaign_id: int) -> None:
 # Recording and evaluating actions
 
 
-def action_key(*, action_type: str, user: User, merchant: Merchant, post: TrackedPost | None = None) -> str:
-    """What makes an action count once: one login reward per user per merchant, one share per post."""
+def action_key(
+    *, action_type: str, user: User, merchant: Merchant, post: TrackedPost | None = None, event_id: str = ""
+) -> str:
+    """What makes an action count once: one login reward per user per merchant, one share per post,
+    one reported action per event id of the merchant's (``rewards.reported``)."""
+    if event_id:
+        return f"reported:{merchant.pk}:{event_id}"
     if action_type in LOGIN_ACTIONS:
         return f"login:{merchant.pk}:{user.pk}"
     if action_type == ActionType.SHARE_VIDEO:
@@ -507,13 +512,16 @@ def action_record(
     touchpoint: Touchpoint | None = None,
     device_id: str = "",
     ip_address: str | None = None,
+    event_id: str = "",
 ) -> SocialAction:
     """Record what a person did and pay for it at once (as pending), when a live campaign rewards it.
 
     Recording the same action again (same key) returns the first record and pays nothing more.
     """
     action_type = ActionType(action_type)
-    key = action_key(action_type=action_type, user=user, merchant=merchant, post=tracked_post)
+    key = action_key(
+        action_type=action_type, user=user, merchant=merchant, post=tracked_post, event_id=event_id
+    )
     with transaction.atomic(durable=True):
         try:
             with transaction.atomic():
