@@ -93,7 +93,12 @@ def api_key_authenticate(*, raw: str, now: datetime) -> ApiKey | None:
         return None
     if raw.startswith(("tj_live_", "tj_test_")) and not raw.startswith(secret_prefix()):
         return None  # a test key never reaches live data, nor a live key the sandbox
-    key = ApiKey.objects.usable(now=now).select_related("merchant").filter(key_hash=key_hash(raw)).first()
+    key = (
+        ApiKey.objects.usable(now=now)
+        .select_related("merchant", "created_by")
+        .filter(key_hash=key_hash(raw))
+        .first()
+    )
     if key is None:
         return None
     if key.last_used_at is None or key.last_used_at < now - timedelta(minutes=1):
@@ -108,23 +113,29 @@ def api_key_write_audit(*, key: ApiKey, detail: str, now: datetime) -> None:
     )
 
 
+RATE_HIT = (
+    "INSERT INTO api_ratewindow (key_id, window_start, count) VALUES (%s, %s, 1) "
+    "ON CONFLICT (key_id, window_start) DO UPDATE SET count = api_ratewindow.count + 1 RETURNING count"
+)
+RATE_HIT_POSTGRESQL = (
+    "INSERT INTO api_ratewindow (key_id, window_start, count) "
+    "SELECT %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
+    "ON CONFLICT (key_id, window_start) DO UPDATE SET count = api_ratewindow.count + 1 RETURNING count"
+)
+
+
 def rate_limit_hit(*, key: ApiKey, now: datetime) -> tuple[int, int]:
     """Count one request in the key's current minute; returns (requests this minute, seconds to reset).
 
     One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per request, so the count is right
-    with any number of processes; committed without waiting for the disk (``synchronous_commit
-    = off`` for this transaction only).
+    with any number of processes. On PostgreSQL it is one statement, one round trip, committed
+    without waiting for the disk: ``set_config('synchronous_commit', 'off', true)`` in the
+    statement itself applies to its own transaction only (a count lost in a crash is harmless).
     """
     window = now.replace(second=0, microsecond=0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A count lost in a crash is harmless: don't make every request wait for a disk flush.
-        cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(
-            "INSERT INTO api_ratewindow (key_id, window_start, count) VALUES (%s, %s, 1) "
-            "ON CONFLICT (key_id, window_start) DO UPDATE SET count = api_ratewindow.count + 1 "
-            "RETURNING count",
-            [key.pk, window],
-        )
+    sql = RATE_HIT_POSTGRESQL if connection.vendor == "postgresql" else RATE_HIT
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key.pk, window])
         (count,) = cursor.fetchone()
     return count, 60 - now.second
 
