@@ -87,7 +87,7 @@ def api_key_create(
 
 
 def api_key_revoke(*, key: ApiKey, actor: User, now: datetime) -> ApiKey:
-    """Revoke at once: the next request with the key is refused."""
+    """Revoke: refused at once by this process, within ``API_KEY_CACHE_SECONDS`` by the others."""
     with transaction.atomic(durable=True):
         changed = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=actor
