@@ -43,6 +43,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
                 for r in selectors.held_rewards(user=user)
             ],
             "held_totals": selectors.held_totals(user=user),
+            "waiting": selectors.unfunded_actions(user=user, now=now),
             "held_explanation": selectors.HELD_EXPLANATION,
             "reversed_items": [
                 {"reward": r, "action": selectors.reward_action_label(r)}
