@@ -518,7 +518,6 @@ def action_key(*, action_type: str, user: User, merchant: Merchant, post: Tracke
     return f"{action_type.lower()}:{merchant.pk}:{user.pk}"
 
 
-@retry_on_conflict
 def action_record(
     *,
     user: User,
