@@ -276,6 +276,17 @@ def wallet_summary(*, user: AbstractBaseUser, now: datetime, history_size: int =
             else None
         ),
         "history": [history_item(reward) for reward in wallet_history(user=user)[:history_size]],
+        "waiting": [
+            {
+                "brand": item.action.merchant.brand_name,
+                "action": item.label,
+                "created_at": item.action.created_at.isoformat(),
+                "until": unfunded_deadline(item.action).isoformat(),
+                "expired": item.expired,
+                "explanation": item.explanation,
+            }
+            for item in unfunded_actions(user=user, now=now)
+        ],
     }
 
 

@@ -114,6 +114,20 @@ def test_the_wallet_says_why_a_reward_waits_and_until_when(ran_dry, client):
         "Waiting: Acme&#x27;s wallet is empty. Your reward will be paid if they add funds before "
         "29 Nov 2026 and it still fits the campaign&#x27;s limits."
     ) in text
+    waiting = client.get("/wallet/summary.json").json()["waiting"]
+    assert waiting == [
+        {
+            "brand": "Acme",
+            "action": "Log in with TikTok",
+            "created_at": "2026-11-22T12:05:00+00:00",
+            "until": "2026-11-29T12:05:00+00:00",
+            "expired": False,
+            "explanation": (
+                "Waiting: Acme's wallet is empty. Your reward will be paid if they add funds before 29 Nov 2026 "
+                "and it still fits the campaign's limits."
+            ),
+        }
+    ]
 
 
 @pytest.mark.django_db

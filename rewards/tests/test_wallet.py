@@ -95,6 +95,7 @@ def test_a_new_consumer_sees_an_empty_wallet_that_says_how_to_earn(client, make_
         "counts": {"PENDING": 0, "CONFIRMED": 0, "REVERSED": 0, "HELD": 0},
         "next_availability": None,
         "history": [],
+        "waiting": [],
     }
 
 
