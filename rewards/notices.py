@@ -53,6 +53,16 @@ def _email_for(user: User) -> str:
     )
 
 
+def notice_channel_for(user: User) -> tuple[str, str]:
+    """How the person can be told, and where: a verified e-mail, else WhatsApp, else ``(NONE, "")``."""
+    email = _email_for(user)
+    if email:
+        return NoticeChannel.EMAIL, email
+    if user.phone and user.phone_verified:  # signs in with WhatsApp
+        return NoticeChannel.WHATSAPP, user.phone
+    return NoticeChannel.NONE, ""
+
+
 def notice_send(*, user_id: int, kind: str, key: str, text: str, now: datetime | None = None) -> bool:
     """The task behind :func:`notice_queue`: send the notice unless it was sent; returns whether it was."""
     now = now or timezone.now()
@@ -64,24 +74,20 @@ def notice_send(*, user_id: int, kind: str, key: str, text: str, now: datetime |
         notice = ConsumerNotice.objects.select_for_update().select_related("user").get(key=key)
         if notice.sent_at is not None:
             return False
-        person = notice.user
-        email = _email_for(person)
-        body = f"{notice.text}\n\n{settings.SITE_URL}/wallet/"
-        if email:
+        channel, address = notice_channel_for(notice.user)
+        if channel == NoticeChannel.EMAIL:
             send_mail(
                 subject=SUBJECTS[NoticeKind(notice.kind)],
-                message=body,
+                message=f"{notice.text}\n\n{settings.SITE_URL}/wallet/",
                 from_email=None,
-                recipient_list=[email],
+                recipient_list=[address],
             )
-            channel = NoticeChannel.EMAIL
-        elif person.phone and person.phone_verified:  # signs in with WhatsApp
+        elif channel == NoticeChannel.WHATSAPP:
             try:
-                whatsapp_update_send(to=person.phone, text=notice.text)
+                whatsapp_update_send(to=address, text=notice.text)
             except WhatsAppSendError:
                 logger.warning("notice %s: the WhatsApp update could not be sent", notice.pk)
                 raise
-            channel = NoticeChannel.WHATSAPP
         else:
             notice.channel = NoticeChannel.NONE
             notice.save(update_fields=["channel"])

@@ -22,7 +22,7 @@ from moneyed import Money
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason
 from merchants.models import Merchant
 from rewards.decision import BUDGET_SPENT
-from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
+from rewards.models import ActionStatus, LaunchWatch, Reward, RewardKind, RewardStatus, SocialAction
 from social.models import EngagementSnapshot
 from wallets.models import Account, Purpose
 
@@ -168,6 +168,22 @@ def unfunded_actions(*, user: AbstractBaseUser, now: datetime, limit: int = 10) 
             expired=now >= unfunded_deadline(action),
         )
         for action in rows
+    ]
+
+
+@dataclass(frozen=True)
+class AwaitedBrand:
+    merchant: Merchant
+    started_at: datetime | None  # when the person was told a campaign started; None while waiting
+
+
+def awaited_brands(*, user: AbstractBaseUser) -> list[AwaitedBrand]:
+    """Brands the person joined while they had no live campaign (the brand page promised to tell them)."""
+    return [
+        AwaitedBrand(merchant=watch.merchant, started_at=watch.notified_at)
+        for watch in LaunchWatch.objects.filter(user=user)
+        .select_related("merchant")
+        .order_by("-created_at")[:10]
     ]
 
 

@@ -144,3 +144,27 @@ def test_a_person_who_stopped_sharing_with_the_brand_is_not_told(
         make_campaign(merchant)
 
     assert _notices("ana@example.com") == []
+
+
+def test_the_wallet_lists_the_brands_a_person_waits_for_and_how_they_will_be_told(
+    client, make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    brand_join_complete(
+        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+    )
+    client.force_login(ana)
+
+    waiting = client.get("/wallet/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_campaign(merchant)
+    started = client.get("/wallet/").content.decode()
+
+    assert "<strong>Acme</strong> has no live campaign yet." in waiting
+    # Ana signs in with TikTok and has no verified e-mail: the wallet says where she will see it.
+    assert "When a brand's first campaign starts, it shows here." in waiting
+    assert 'href="/accounts/email/"' in waiting
+    assert '<a href="/b/acme/">Acme</a> started a campaign on' in started
+    assert ConsumerNotice.objects.get().channel == NoticeChannel.NONE
