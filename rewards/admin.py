@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from core.admin import ReadOnlyAdmin
-from rewards.models import Ban, HeldReward, Reward, RewardStatus, SocialAction
+from rewards.models import Ban, ConsumerNotice, HeldReward, LaunchWatch, Reward, RewardStatus, SocialAction
 from rewards.services import RewardError, held_reward_approve, held_reward_reject, reward_reverse, user_ban
 
 
@@ -177,3 +177,20 @@ class HeldRewardAdmin(RewardAdmin):
 class BanAdmin(ReadOnlyAdmin):
     list_display = ("user", "reason", "banned_by", "banned_at")
     search_fields = ("user__email", "user__display_name", "reason")
+
+
+@admin.register(ConsumerNotice)
+class ConsumerNoticeAdmin(ReadOnlyAdmin):
+    """What consumers were told (daily limit, reward available, campaign started), once per key."""
+
+    list_display = ("created_at", "kind", "user", "channel", "sent_at")
+    list_filter = ("kind", "channel")
+    search_fields = ("key", "user__email", "text")
+
+
+@admin.register(LaunchWatch)
+class LaunchWatchAdmin(ReadOnlyAdmin):
+    """People who joined a brand while it had no live campaign, and when they were told one started."""
+
+    list_display = ("created_at", "user", "merchant", "notified_at")
+    search_fields = ("user__email", "merchant__brand_name")
