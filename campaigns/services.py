@@ -441,15 +441,24 @@ def campaigns_resume_funded(*, merchant_id: int, now: datetime) -> list[Campaign
                 continue
             campaign_validate(values=_campaign_values(campaign), rules=rules, currency=campaign.currency)
             _funds_cover_a_reward(campaign=campaign, rules=rules)
-            resumed.append(
-                _transition(
+            with transaction.atomic():
+                live = _transition(
                     campaign=campaign,
                     allowed_from=(CampaignStatus.PAUSED,),
                     to=CampaignStatus.ACTIVE,
                     now=now,
                     paused_for=PauseReason.FUNDS,
                 )
-            )
+                _mail_on_commit(
+                    subject=f"[TikJoy] Campaign '{live.name}' is live again",
+                    body=(
+                        f"The funds you added arrived: your campaign '{live.name}', paused when the wallet ran "
+                        "out, is live again. Actions refused meanwhile are paid now if they still qualify.\n\n"
+                        f"{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}"
+                    ),
+                    to=_merchant_reviewers(live.merchant),
+                )
+            resumed.append(live)
         except CampaignError:
             continue
     return resumed

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from moneyed import Money
@@ -71,6 +72,9 @@ def test_a_top_up_resumes_the_campaign_and_pays_the_refused_action_once(
     refused.refresh_from_db()
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ACTIVE
+    assert [m.subject for m in mail.outbox if "live again" in m.subject] == [
+        "[TikJoy] Campaign 'Spring JoyBack' is live again"
+    ]
     assert refused.status == ActionStatus.REWARDED
     reward = Reward.objects.get(action=refused)
     assert (reward.status, reward.user_amount) == (RewardStatus.PENDING, Decimal("0.48"))
