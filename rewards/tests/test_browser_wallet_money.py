@@ -1,9 +1,10 @@
 """The wallet on a phone, in a real browser (Playwright): a reward waiting for the brand's money says
 why and until when; stopping data sharing is a link, far from the payout button, confirmed on its
-own page. Screenshots are kept in ``test-artefacts/`` (not committed)."""
+own page. Screenshots are kept in ``test-artifacts/`` (or ``$TIKJOY_TEST_ARTIFACTS``), not committed."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +24,7 @@ from rewards.tests.conftest import login_rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTEFACTS = Path(django_settings.BASE_DIR) / "test-artefacts"
+ARTEFACTS = Path(os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(django_settings.BASE_DIR) / "test-artifacts"))
 
 
 def _sign_in(page, user, *, url: str) -> None:
