@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "payouts",
     "webhooks",
     "api",
+    "promote",
     "drf_spectacular_sidecar",
 ]
 

@@ -16,6 +16,13 @@ class EventType(models.TextChoices):
     REWARD_CREATED = "reward.created", "A reward was granted (pending or held)"
     REWARD_CONFIRMED = "reward.confirmed", "A reward became available to the consumer"
     REWARD_REVERSED = "reward.reversed", "A reward was reversed: the money went back to the wallet"
+    PROMOTE_ORDER_CREATED = "promote.order.created", "A promotion order was placed (in review)"
+    PROMOTE_ORDER_APPROVED = "promote.order.approved", "A promotion order was approved and started"
+    PROMOTE_ORDER_REJECTED = "promote.order.rejected", "A promotion order was rejected: its budget came back"
+    PROMOTE_ORDER_RESUBMITTED = "promote.order.resubmitted", "A rejected promotion order was resubmitted"
+    PROMOTE_ORDER_CANCELLED = "promote.order.cancelled", "A promotion order was cancelled in review"
+    PROMOTE_ORDER_COMPLETED = "promote.order.completed", "A promotion order finished delivering"
+    PROMOTE_ORDER_SETTLED = "promote.order.settled", "A promotion order's unspent coins were returned"
 
 
 class WebhookEndpoint(models.Model):

@@ -1,0 +1,20 @@
+"""Scheduled tasks (django-q2; the schedule is created by migration 0002). Safe to run twice."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from promote import services
+
+
+def deliver_and_settle() -> tuple[int, int]:
+    """Every 5 minutes: record the hours delivered, complete ended orders, settle them (the
+    unspent coins are back within 15 minutes of an order's end)."""
+    now = timezone.now()
+    ticks = services.deliveries_tick(now=now)
+    return ticks, services.orders_settle_due(now=now)
+
+
+def settle_due() -> int:
+    """Queued after delivery completes orders, so settlement doesn't wait for the next run."""
+    return services.orders_settle_due(now=timezone.now())
