@@ -31,7 +31,6 @@ from accounts.models import User
 from campaigns.models import Video
 from core.db import retry_on_conflict
 from core.errors import DomainError
-from core.tasks import after_commit
 from merchants.models import Merchant
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
@@ -649,8 +648,6 @@ def deliveries_tick(*, now: datetime, batch: int = 1000, source: DeliveryProvide
                 order.completed_at = now
                 _event(order, "promote.order.completed", now=now)
             PromoteOrder.objects.bulk_update(done, ["status", "completed_at"])
-            if done:
-                after_commit("promote.tasks.settle_due")
             if len(orders) < batch and len(ends) < batch:
                 return recorded
 

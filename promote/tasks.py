@@ -13,8 +13,3 @@ def deliver_and_settle() -> tuple[int, int]:
     now = timezone.now()
     ticks = services.deliveries_tick(now=now)
     return ticks, services.orders_settle_due(now=now)
-
-
-def settle_due() -> int:
-    """Queued after delivery completes orders, so settlement doesn't wait for the next run."""
-    return services.orders_settle_due(now=timezone.now())
