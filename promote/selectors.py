@@ -11,7 +11,7 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from promote.delivery import GOAL_FIELD, estimate
-from promote.models import CoinWallet, DeliveryTick, KindGoal, LaunchedCountry, PromoteOrder
+from promote.models import CoinWallet, OrderStatus, DeliveryTick, KindGoal, LaunchedCountry, PromoteOrder
 from promote.services import coin_balance
 from wallets.models import PLATFORM, Entry, Purpose
 from wallets.money import COIN
@@ -132,3 +132,18 @@ def csv_text(*, order: PromoteOrder) -> str:
     for row in by_hour(order=order):
         writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in METRICS]])
     return out.getvalue()
+
+
+def order_analytics(*, order: PromoteOrder) -> dict:
+    """Everything an order's page shows: figures, the returned share, by day, by hour, the chart."""
+    return {
+        "order": order,
+        "by_day": by_day(order=order),
+        "by_hour": by_hour(order=order)[-48:],
+        "chart": chart(order=order),
+        "result_label": result_label(order),
+        "metric_labels": METRIC_LABELS,
+        "ledger_consumed": ledger_consumed(order=order),
+        "refunded_percent": order.refunded_coins * 100 // order.budget_coins,
+        "is_settled": order.status == OrderStatus.SETTLED,
+    }

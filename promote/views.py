@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from promote import selectors, services
 from promote.forms import BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
-from promote.models import OrderStatus, PromoteOrder
+from promote.models import PromoteOrder
 from social.models import TrackedPost
 
 
@@ -144,22 +144,11 @@ def order_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
-    return render(request, "promote/order.html", _order_context(order) | {"resubmit_form": ResubmitForm()})
-
-
-def _order_context(order: PromoteOrder) -> dict:
-    refunded_percent = order.refunded_coins * 100 // order.budget_coins if order.budget_coins else 0
-    return {
-        "order": order,
-        "by_day": selectors.by_day(order=order),
-        "by_hour": selectors.by_hour(order=order)[-48:],
-        "chart": selectors.chart(order=order),
-        "result_label": selectors.result_label(order),
-        "metric_labels": selectors.METRIC_LABELS,
-        "ledger_consumed": selectors.ledger_consumed(order=order),
-        "refunded_percent": refunded_percent,
-        "is_settled": order.status == OrderStatus.SETTLED,
-    }
+    return render(
+        request,
+        "promote/order.html",
+        selectors.order_analytics(order=order) | {"resubmit_form": ResubmitForm()},
+    )
 
 
 @login_required
