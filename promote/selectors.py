@@ -11,7 +11,7 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from promote.delivery import GOAL_FIELD, estimate
-from promote.models import CoinWallet, OrderStatus, DeliveryTick, KindGoal, LaunchedCountry, PromoteOrder
+from promote.models import CoinWallet, DeliveryTick, KindGoal, LaunchedCountry, OrderStatus, PromoteOrder
 from promote.services import coin_balance
 from wallets.models import PLATFORM, Entry, Purpose
 from wallets.money import COIN
