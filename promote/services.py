@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from moneyed import Money
 
@@ -647,9 +647,38 @@ def deliveries_tick(*, now: datetime, batch: int = 1000, source: DeliveryProvide
                 order.status = OrderStatus.COMPLETED
                 order.completed_at = now
                 _event(order, "promote.order.completed", now=now)
-            PromoteOrder.objects.bulk_update(done, ["status", "completed_at"])
+            _rows_update(done, ["status", "completed_at"])
             if len(orders) < batch and len(ends) < batch:
                 return recorded
+
+
+def _rows_update(orders: list[PromoteOrder], fields: list[str]) -> None:
+    """Write ``fields`` of many orders: on PostgreSQL one ``UPDATE ... FROM (VALUES ...)`` (Django's
+    ``bulk_update`` builds a CASE per field and row, which is what a tick of 1,000 orders spent
+    its time on); elsewhere ``bulk_update``."""
+    if not orders:
+        return
+    if connection.vendor != "postgresql":
+        PromoteOrder.objects.bulk_update(orders, fields)
+        return
+    table = PromoteOrder._meta.db_table
+    columns = [PromoteOrder._meta.get_field(f) for f in fields]
+    types = [c.db_type(connection) for c in columns]
+    row = "(" + ", ".join(["%s::bigint"] + [f"%s::{t}" for t in types]) + ")"
+    names = ", ".join(["id"] + [f"v_{c.column}" for c in columns])
+    sets = ", ".join(f"{c.column} = v.v_{c.column}" for c in columns)
+    with connection.cursor() as cursor:
+        for start in range(0, len(orders), 1000):
+            chunk = orders[start : start + 1000]
+            params = []
+            for order in chunk:
+                params.append(order.pk)
+                params += [c.get_db_prep_save(getattr(order, c.attname), connection) for c in columns]
+            cursor.execute(
+                f"UPDATE {table} AS o SET {sets} FROM (VALUES {', '.join([row] * len(chunk))}) AS v({names}) "  # noqa: S608 - names from the model
+                "WHERE o.id = v.id",
+                params,
+            )
 
 
 def _deliver(orders: list[PromoteOrder], *, now: datetime, source: DeliveryProvider) -> int:
@@ -679,7 +708,7 @@ def _deliver(orders: list[PromoteOrder], *, now: datetime, source: DeliveryProvi
             )
         order.delivered_until = order.delivered_until + timedelta(hours=hours)
     DeliveryTick.objects.bulk_create(ticks, ignore_conflicts=True)
-    PromoteOrder.objects.bulk_update(orders, ["consumed_coins", "impressions", "results", "delivered_until"])
+    _rows_update(orders, ["consumed_coins", "impressions", "results", "delivered_until"])
     return len(ticks)
 
 
@@ -867,9 +896,7 @@ def orders_settle(*, order_ids: list[int], now: datetime) -> int:
             order.wallet = wallets[order.wallet_id]
             postings.append(_settle_postings(order, order.wallet, accounts, now))
         post_many(postings)
-        PromoteOrder.objects.bulk_update(
-            orders, ["status", "settled_at", "refunded_coins", "forfeited_coupon_coins"]
-        )
+        _rows_update(orders, ["status", "settled_at", "refunded_coins", "forfeited_coupon_coins"])
         CoinWallet.objects.bulk_update(list(wallets.values()), ["backed_coins"])
         events = [
             Event(o.wallet.merchant_id, "promote.order.settled", order_payload(o))
