@@ -375,3 +375,39 @@ class DeliveryTick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} @ {self.hour:%Y-%m-%d %H:00}"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "OPEN", "open (waiting for the card payment)"
+    PAID = "PAID", "paid (coins credited)"
+
+
+class CardCheckout(models.Model):
+    """A card purchase of coins through Stripe Checkout: credited once, when Stripe's signed
+    ``checkout.session.completed`` arrives (however many times it arrives)."""
+
+    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="card_checkouts")
+    coins = models.PositiveBigIntegerField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    purchase = models.OneToOneField(
+        CoinPurchase, null=True, blank=True, on_delete=models.PROTECT, related_name="card_checkout"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(coins__gt=0), name="promote_cardcheckout_coins_positive"),
+            models.CheckConstraint(
+                condition=(Q(status="PAID") & Q(purchase__isnull=False))
+                | (Q(status="OPEN") & Q(purchase__isnull=True)),
+                name="promote_cardcheckout_paid_has_purchase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card checkout {self.session_id or self.pk}: {self.coins} coins"

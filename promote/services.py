@@ -32,9 +32,12 @@ from campaigns.models import Video
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from merchants.models import Merchant
+from promote import stripe_checkout
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
     OPEN_STATUSES,
+    CardCheckout,
+    CheckoutStatus,
     CoinPrice,
     CoinPurchase,
     CoinWallet,
@@ -252,6 +255,105 @@ def birth_date_declare(*, user: User, birth_date: date, now: datetime) -> CoinWa
         wallet.birth_date = birth_date
         wallet.save(update_fields=["birth_date"])
     return wallet
+
+
+def card_checkout_start(
+    *,
+    holder: User | Merchant,
+    coins_count: int,
+    currency: str,
+    actor: User,
+    success_url: str,
+    cancel_url: str,
+    now: datetime,
+) -> str:
+    """Open a Stripe Checkout for ``coins_count`` coins; returns the URL where the person pays.
+    Nothing is credited until Stripe's signed ``checkout.session.completed`` arrives."""
+    amount = coin_price(coins_count=coins_count, currency=currency)
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(holder, currency=currency, now=now)
+        if wallet.currency != currency:
+            raise PromoteError(f"Your coins are paid in {wallet.currency}: buy them in {wallet.currency}.")
+        checkout = CardCheckout.objects.create(
+            wallet=wallet,
+            coins=coins_count,
+            amount=amount.amount,
+            currency=currency,
+            actor=actor,
+            created_at=now,
+        )
+    session_id, url = stripe_checkout.session_create(
+        checkout_id=checkout.pk,
+        coins=coins_count,
+        amount=amount.amount,
+        currency=currency,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+    CardCheckout.objects.filter(pk=checkout.pk, session_id__isnull=True).update(session_id=session_id)
+    return url
+
+
+def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None:
+    """Apply a verified ``checkout.session.completed`` event once: the money reaches the bank
+    (``PLATFORM_BANK`` -> the holder's coin funds) and the coins are issued, in one transaction.
+    A repeated delivery changes nothing; an event for an unknown session or another amount is
+    refused."""
+    if event.get("type") != "checkout.session.completed":
+        return None
+    session = event["data"].get("object") or {}
+    if session.get("payment_status") != "paid":
+        return None
+    with transaction.atomic(durable=True):
+        checkout = (
+            CardCheckout.objects.select_for_update().filter(session_id=str(session.get("id", ""))).first()
+        )
+        if checkout is None:
+            raise PromoteError("Unknown checkout session.")
+        if checkout.status == CheckoutStatus.PAID:
+            return checkout.purchase
+        if (
+            session.get("amount_total") != stripe_checkout.minor_units(checkout.amount)
+            or str(session.get("currency", "")).upper() != checkout.currency
+        ):
+            raise PromoteError("The paid amount is not the checkout's amount.")
+        wallet = CoinWallet.objects.select_for_update().get(pk=checkout.wallet_id)
+        purchase = CoinPurchase.objects.create(
+            wallet=wallet,
+            coins=checkout.coins,
+            amount=checkout.amount,
+            currency=checkout.currency,
+            source=PurchaseSource.CARD,
+            actor=checkout.actor,
+            created_at=now,
+        )
+        amount = Money(checkout.amount, checkout.currency)
+        post(
+            entries=[
+                (
+                    account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=checkout.currency),
+                    -amount,
+                ),
+                (_funds(wallet), amount),
+                (
+                    account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_COINS_ISSUED, currency=COIN),
+                    -coins(checkout.coins),
+                ),
+                (_coin_account(wallet), coins(checkout.coins)),
+            ],
+            kind="PROMOTE_COIN_PURCHASE",
+            reason=f"{checkout.coins} Promote coins bought by card for {amount} (Stripe {checkout.session_id})",
+            idempotency_key=f"promote:card:{checkout.session_id}",
+            actor=checkout.actor,
+            subject=purchase,
+            now=now,
+        )
+        CoinWallet.objects.filter(pk=wallet.pk).update(backed_coins=F("backed_coins") + checkout.coins)
+        checkout.status = CheckoutStatus.PAID
+        checkout.purchase = purchase
+        checkout.paid_at = now
+        checkout.save(update_fields=["status", "purchase", "paid_at"])
+    return purchase
 
 
 # --- coupons ---------------------------------------------------------------------------------

@@ -11,4 +11,5 @@ urlpatterns = [
     path("promote/orders/<int:order_id>.csv", views.order_csv, name="order_csv"),
     path("promote/orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
     path("promote/orders/<int:order_id>/resubmit/", views.order_resubmit, name="order_resubmit"),
+    path("promote/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

@@ -6,10 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from promote import selectors, services
+from core.errors import DomainError
+from promote import selectors, services, stripe_checkout
 from promote.forms import BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
 from promote.models import PromoteOrder
 from social.models import TrackedPost
@@ -47,6 +50,19 @@ def home(request: HttpRequest) -> HttpResponse:
                         request, f"{purchase.coins} coins bought for {purchase.amount} {purchase.currency}."
                     )
                     return redirect("promote:home")
+            elif action == "card":
+                buy = BuyCoinsForm(request.POST)
+                if buy.is_valid():
+                    url = services.card_checkout_start(
+                        holder=user,
+                        coins_count=buy.cleaned_data["coins"],
+                        currency=buy.cleaned_data["currency"],
+                        actor=user,
+                        success_url=request.build_absolute_uri(reverse("promote:home")) + "?paid=1",
+                        cancel_url=request.build_absolute_uri(reverse("promote:home")),
+                        now=now,
+                    )
+                    return redirect(url)
             elif action == "withdraw":
                 withdraw = WithdrawForm(request.POST)
                 if withdraw.is_valid():
@@ -66,8 +82,10 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(request, "Thank you: your birth date is saved.")
                     return redirect("promote:home")
-        except services.PromoteError as exc:
+        except DomainError as exc:
             messages.error(request, str(exc))
+    if request.GET.get("paid"):
+        messages.info(request, "Thank you: your coins appear here as soon as the card payment is confirmed.")
     wallet = selectors.coin_wallet_get(holder=user)
     return render(
         request,
@@ -187,3 +205,20 @@ def order_resubmit(request: HttpRequest, order_id: int) -> HttpResponse:
     except services.PromoteError as exc:
         messages.error(request, str(exc))
     return redirect("promote:order", order_id=order.pk)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events: the signature is checked first (400 when it doesn't match), then a
+    ``checkout.session.completed`` credits its coins once; other events are acknowledged."""
+    try:
+        event = stripe_checkout.event_verify(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+        services.card_checkout_complete(event=event, now=timezone.now())
+    except stripe_checkout.InvalidEvent as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    except services.PromoteError as exc:
+        return HttpResponse(str(exc), status=422, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from sandbox import stripe as stripe_fake
 from sandbox import views as sandbox
 
 app_name = "sandbox"
@@ -17,4 +18,6 @@ urlpatterns = [
         name="whatsapp_messages",
     ),
     path("whatsapp/inbox/", sandbox.whatsapp_inbox, name="whatsapp_inbox"),
+    path("stripe/v1/checkout/sessions", stripe_fake.checkout_sessions, name="stripe_checkout_sessions"),
+    path("stripe/pay/<str:session_id>/", stripe_fake.pay, name="stripe_pay"),
 ]
