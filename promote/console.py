@@ -106,6 +106,7 @@ def promote_new(request: HttpRequest) -> HttpResponse:
                 age_max=data["age_max"],
                 video_id=data["content"],
                 coupon_code=data["coupon_code"],
+                spark_auth_code=data["spark_auth_code"],
             )
             try:
                 order = services.order_place(

@@ -13,7 +13,9 @@ the budget, and under-delivers by an order-specific fill rate between 55 and 100
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 # The share of a day's budget spent in each hour (out of 100): quiet at night, peaks in the evening.
@@ -41,6 +43,10 @@ class OrderPlan:
     budget_coins: int
     duration_days: int
     goal: str
+    starts_at: datetime | None = None
+    external: dict = field(default_factory=dict)  # the provider's ids, from its launch
+    pack_coins: int = 100  # the coin price in the provider's currency (spend back to coins)
+    pack_price: Decimal = Decimal("0.99")
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,9 @@ class HourResult:
 
 
 class DeliveryProvider(Protocol):
+    name: str
+    needs_launch: bool  # launch(...) is called once before the first hour is asked for
+
     def deliver(self, plan: OrderPlan, *, first_hour: int, hours: int) -> list[HourResult]: ...
 
 
@@ -72,6 +81,9 @@ def _seed(order_id: int, salt: str) -> int:
 
 class Simulator:
     """Deterministic delivery: the same order always delivers the same hours."""
+
+    name = "simulator"
+    needs_launch = False
 
     def fill_percent(self, order_id: int) -> int:
         return 55 + _seed(order_id, "fill") % 46  # 55..100

@@ -44,6 +44,12 @@ class OrderForm(forms.Form):
         required=False, label="The video's music is commercial music (licensed for promotion)"
     )
     coupon_code = forms.CharField(max_length=32, required=False, label="Coupon code")
+    spark_auth_code = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Spark Ads authorization code",
+        help_text="From TikTok: the post's ... > Ad settings > Generate code (asked when delivery runs on TikTok).",
+    )
 
     def __init__(self, *args, content_choices=(), **kwargs):
         super().__init__(*args, **kwargs)

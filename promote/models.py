@@ -297,6 +297,14 @@ class PromoteOrder(models.Model):
     impressions = models.PositiveBigIntegerField(default=0)
     results = models.PositiveBigIntegerField(default=0, help_text="Of the goal: views, visits, follows...")
     delivered_until = models.DateTimeField(null=True, blank=True, help_text="Ticks are recorded up to here.")
+    spark_auth_code = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The Spark Ads authorization code of the post (TikTok delivery).",
+    )
+    external_ids = models.JSONField(
+        default=dict, blank=True, help_text="The delivery provider's ids, once launched."
+    )
     created_at = models.DateTimeField()
     reviewed_at = models.DateTimeField(null=True, blank=True)
     starts_at = models.DateTimeField(null=True, blank=True)

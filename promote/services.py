@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from moneyed import Money
@@ -54,6 +55,7 @@ from promote.models import (
     PurchaseSource,
     RejectReason,
 )
+from promote.tiktok_ads import Launch, TikTokAds
 from social.models import TrackedPost
 from wallets.models import PLATFORM, Account, Purpose, partition_key
 from wallets.money import COIN, round_down
@@ -417,6 +419,7 @@ class OrderRequest:
     tracked_post_id: int | None = None
     video_id: int | None = None
     coupon_code: str = ""
+    spark_auth_code: str = ""
 
 
 def _age(birth: date, today: date) -> int:
@@ -479,6 +482,10 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
         reasons.append(f"The audience's ages start at {MINIMUM_AGE} at the youngest and go up.")
     if request.budget_coins < request.duration_days:
         reasons.append("The budget is at least one coin a day.")
+    if provider().needs_launch and not request.spark_auth_code.strip():
+        reasons.append(
+            "Paste the post's Spark Ads authorization code (TikTok: the post's ... > Ad settings)."
+        )
     return reasons
 
 
@@ -580,6 +587,7 @@ def order_place(
             duration_days=request.duration_days,
             coupon=coupon,
             coupon_coins=coupon.coins if coupon else 0,
+            spark_auth_code=request.spark_auth_code.strip()[:200],
             created_at=now,
         )
         if coupon:
@@ -681,6 +689,7 @@ def order_resubmit(
             age_max=order.age_max,
             tracked_post_id=order.tracked_post_id,
             video_id=order.video_id,
+            spark_auth_code=order.spark_auth_code,
         )
         reasons = order_eligibility(wallet=wallet, request=request, now=now)
         if reasons:
@@ -707,13 +716,62 @@ def order_resubmit(
 
 
 def provider() -> DeliveryProvider:
+    """The delivery provider of settings.PROMOTE_DELIVERY: the simulator, or the TikTok Marketing API."""
+    if settings.PROMOTE_DELIVERY == "tiktok":
+        return TikTokAds()
     return Simulator()
 
 
-def _plan(order: PromoteOrder) -> OrderPlan:
+def _provider_price() -> tuple[int, Decimal]:
+    """The coin price in the provider's currency (to turn a budget into money and spend back into coins)."""
+    price = CoinPrice.objects.filter(currency=settings.TIKTOK_ADS_CURRENCY).first()
+    return (price.pack_coins, price.pack_price) if price else (100, Decimal("0.99"))
+
+
+def _plan(order: PromoteOrder, price: tuple[int, Decimal] = (100, Decimal("0.99"))) -> OrderPlan:
     return OrderPlan(
-        order_id=order.pk, budget_coins=order.budget_coins, duration_days=order.duration_days, goal=order.goal
+        order_id=order.pk,
+        budget_coins=order.budget_coins,
+        duration_days=order.duration_days,
+        goal=order.goal,
+        starts_at=order.starts_at,
+        external=order.external_ids or {},
+        pack_coins=price[0],
+        pack_price=price[1],
     )
+
+
+def orders_launch(*, source: DeliveryProvider | None = None) -> int:
+    """Launch approved orders at the provider (once each; nothing to do for the simulator).
+
+    The provider is called outside any transaction; its ids are stored only on an order that
+    has none yet, and its creates carry request ids derived from the order, so a launch run
+    twice (two workers, a crash between the call and the write) makes the objects once."""
+    source = source or provider()
+    if not source.needs_launch:
+        return 0
+    price = _provider_price()
+    launched = 0
+    for order in PromoteOrder.objects.filter(status=OrderStatus.ACTIVE, external_ids={}).order_by("pk")[:200]:
+        countries = (
+            [order.country]
+            if order.country
+            else sorted(LaunchedCountry.objects.filter(kind=order.kind).values_list("country", flat=True))
+        )
+        ids = source.launch(
+            _plan(order, price),
+            Launch(
+                countries=countries,
+                age_min=order.age_min,
+                age_max=order.age_max,
+                starts_at=order.starts_at,
+                spark_auth_code=order.spark_auth_code,
+                pack_coins=price[0],
+                pack_price=price[1],
+            ),
+        )
+        launched += PromoteOrder.objects.filter(pk=order.pk, external_ids={}).update(external_ids=ids)
+    return launched
 
 
 def deliveries_tick(*, now: datetime, batch: int = 1000, source: DeliveryProvider | None = None) -> int:
@@ -721,15 +779,18 @@ def deliveries_tick(*, now: datetime, batch: int = 1000, source: DeliveryProvide
     whose run is over. Returns the number of order-hours recorded. Safe to run in several
     workers at once (each takes the orders nobody else holds) and to run twice."""
     source = source or provider()
+    price = _provider_price() if source.needs_launch else (100, Decimal("0.99"))
     recorded = 0
     fields = (
         "wallet_id", "budget_coins", "coupon_coins", "duration_days", "goal", "status", "consumed_coins",
         "refunded_coins", "forfeited_coupon_coins", "reject_reason", "kind", "impressions", "results",
-        "delivered_until", "starts_at", "ends_at",
+        "delivered_until", "starts_at", "ends_at", "external_ids",
     )  # fmt: skip
     while True:
         with transaction.atomic(durable=True):
             active = PromoteOrder.objects.select_for_update(skip_locked=True).only(*fields)
+            if source.needs_launch:
+                active = active.exclude(external_ids={})  # not launched yet: nothing to ask for
             orders = list(
                 active.filter(
                     status=OrderStatus.ACTIVE, delivered_until__lte=now - timedelta(hours=1)
@@ -742,7 +803,7 @@ def deliveries_tick(*, now: datetime, batch: int = 1000, source: DeliveryProvide
             )
             if not orders and not ends:
                 return recorded
-            recorded += _deliver(orders, now=now, source=source)
+            recorded += _deliver(orders, now=now, source=source, price=price)
             done = [
                 o
                 for o in orders + ends
@@ -821,14 +882,16 @@ def _ticks_insert(rows: list[tuple]) -> None:
         )
 
 
-def _deliver(orders: list[PromoteOrder], *, now: datetime, source: DeliveryProvider) -> int:
+def _deliver(
+    orders: list[PromoteOrder], *, now: datetime, source: DeliveryProvider, price: tuple[int, Decimal]
+) -> int:
     ticks = []
     hour = timedelta(hours=1)
     for order in orders:
         first = int((order.delivered_until - order.starts_at) / hour)
         hours = int((min(now, order.ends_at) - order.delivered_until) / hour)
         field = GOAL_FIELD[order.goal]
-        for r in source.deliver(_plan(order), first_hour=first, hours=hours):
+        for r in source.deliver(_plan(order, price), first_hour=first, hours=hours):
             spent = min(r.spent_coins, order.budget_coins - order.consumed_coins)
             order.consumed_coins += spent
             order.impressions += r.impressions

@@ -133,6 +133,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 age_max=data["age_max"],
                 tracked_post_id=data["content"],
                 coupon_code=data["coupon_code"],
+                spark_auth_code=data["spark_auth_code"],
             )
             try:
                 order = services.order_place(

@@ -77,3 +77,16 @@ class SandboxStripeSession(models.Model):
 
     def __str__(self) -> str:
         return f"sandbox checkout {self.session_id}"
+
+
+class SandboxAdObject(models.Model):
+    """A campaign, ad group or ad made at the fake TikTok Marketing API (sandbox/tiktok_ads.py)."""
+
+    kind = models.CharField(max_length=16)
+    object_id = models.CharField(max_length=32, unique=True)
+    request_id = models.CharField(max_length=128, unique=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox {self.kind} {self.object_id}"

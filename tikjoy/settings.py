@@ -398,6 +398,24 @@ STRIPE_WEBHOOK_SECRET = env.str(
 STRIPE_API_BASE = env.str(
     "STRIPE_API_BASE", default=_sandbox_url + "/stripe" if SOCIAL_SANDBOX else "https://api.stripe.com"
 ).rstrip("/")
+# Promote's delivery: the deterministic simulator, or the TikTok Marketing API (docs/promote.md).
+PROMOTE_DELIVERY = env.str("PROMOTE_DELIVERY", default="simulator")
+if PROMOTE_DELIVERY not in ("simulator", "tiktok"):
+    raise environ.ImproperlyConfigured("PROMOTE_DELIVERY must be simulator or tiktok")
+TIKTOK_ADS_API_BASE = env.str(
+    "TIKTOK_ADS_API_BASE",
+    default=_sandbox_url + "/tiktok-ads/open_api/v1.3"
+    if SOCIAL_SANDBOX
+    else "https://business-api.tiktok.com/open_api/v1.3",
+).rstrip("/")
+TIKTOK_ADS_ACCESS_TOKEN = env.str(
+    "TIKTOK_ADS_ACCESS_TOKEN", default="sandbox-ads-token" if SOCIAL_SANDBOX else ""
+)
+TIKTOK_ADS_ADVERTISER_ID = env.str(
+    "TIKTOK_ADS_ADVERTISER_ID", default="7000000000000000001" if SOCIAL_SANDBOX else ""
+)
+TIKTOK_ADS_CURRENCY = env.str("TIKTOK_ADS_CURRENCY", default="USD")  # the advertiser account's currency
+
 # Where the sandbox's fake Stripe sends its signed events (blank: this site's /promote/stripe/webhook/).
 STRIPE_SANDBOX_WEBHOOK_URL = env.str("STRIPE_SANDBOX_WEBHOOK_URL", default="")
 STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
