@@ -5,21 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox', '0002_sandboxstripesession'),
+        ("sandbox", "0002_sandboxstripesession"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SandboxAdObject',
+            name="SandboxAdObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16)),
-                ('object_id', models.CharField(max_length=32, unique=True)),
-                ('request_id', models.CharField(max_length=128, unique=True)),
-                ('payload', models.JSONField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=16)),
+                ("object_id", models.CharField(max_length=32, unique=True)),
+                ("request_id", models.CharField(max_length=128, unique=True)),
+                ("payload", models.JSONField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
     ]
