@@ -19,6 +19,7 @@ the ledger accounts last, inside ``wallets.post``. Delivery locks only orders.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
@@ -270,29 +271,36 @@ def card_checkout_start(
     now: datetime,
 ) -> str:
     """Open a Stripe Checkout for ``coins_count`` coins; returns the URL where the person pays.
-    Nothing is credited until Stripe's signed ``checkout.session.completed`` arrives."""
+
+    Stripe is asked first (with a fresh reference, outside any transaction); the checkout is
+    recorded only once the session exists, so a Stripe that can't be reached leaves nothing
+    behind. Nothing is credited until Stripe's signed ``checkout.session.completed`` arrives."""
     amount = coin_price(coins_count=coins_count, currency=currency)
-    with transaction.atomic(durable=True):
-        wallet = _wallet_locked(holder, currency=currency, now=now)
-        if wallet.currency != currency:
-            raise PromoteError(f"Your coins are paid in {wallet.currency}: buy them in {wallet.currency}.")
-        checkout = CardCheckout.objects.create(
-            wallet=wallet,
-            coins=coins_count,
-            amount=amount.amount,
-            currency=currency,
-            actor=actor,
-            created_at=now,
-        )
+    existing = CoinWallet.objects.filter(**_holder_kwargs(holder)).values_list("currency", flat=True).first()
+    if existing and existing != currency:
+        raise PromoteError(f"Your coins are paid in {existing}: buy them in {existing}.")
+    reference = uuid.uuid4().hex
     session_id, url = stripe_checkout.session_create(
-        checkout_id=checkout.pk,
+        reference=reference,
         coins=coins_count,
         amount=amount.amount,
         currency=currency,
         success_url=success_url,
         cancel_url=cancel_url,
     )
-    CardCheckout.objects.filter(pk=checkout.pk, session_id__isnull=True).update(session_id=session_id)
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(holder, currency=currency, now=now)
+        if wallet.currency != currency:
+            raise PromoteError(f"Your coins are paid in {wallet.currency}: buy them in {wallet.currency}.")
+        CardCheckout.objects.create(
+            wallet=wallet,
+            coins=coins_count,
+            amount=amount.amount,
+            currency=currency,
+            session_id=session_id,
+            actor=actor,
+            created_at=now,
+        )
     return url
 
 

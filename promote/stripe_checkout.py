@@ -42,7 +42,7 @@ def minor_units(amount: Decimal) -> int:
 
 
 def session_create(
-    *, checkout_id: int, coins: int, amount: Decimal, currency: str, success_url: str, cancel_url: str
+    *, reference: str, coins: int, amount: Decimal, currency: str, success_url: str, cancel_url: str
 ) -> tuple[str, str]:
     """A Checkout Session for ``coins`` at ``amount``; returns ``(session id, URL to pay at)``."""
     try:
@@ -59,12 +59,12 @@ def session_create(
                         },
                     }
                 ],
-                "client_reference_id": str(checkout_id),
-                "metadata": {"tikjoy_checkout": str(checkout_id)},
+                "client_reference_id": reference,
+                "metadata": {"tikjoy_checkout": reference},
                 "success_url": success_url,
                 "cancel_url": cancel_url,
             },
-            options={"idempotency_key": f"tikjoy-checkout-{checkout_id}"},
+            options={"idempotency_key": f"tikjoy-checkout-{reference}"},
         )
     except stripe.StripeError as exc:
         raise CardPaymentUnavailable(

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from promote import services
+from promote import services, stripe_checkout
 from promote.models import CardCheckout, CheckoutStatus, CoinPurchase
 from promote.tests.conftest import assert_books_clean, coins_of
 from sandbox.stripe import sign
@@ -120,3 +120,12 @@ def test_a_tampered_or_forged_event_is_refused(fake_stripe, make_consumer, clien
     assert deliver(client, signed, secret=settings.STRIPE_WEBHOOK_SECRET).status_code == 422
     assert not CoinPurchase.objects.exists()
     assert services.coin_balance(wallet=checkout.wallet) == 0
+
+
+@pytest.mark.django_db
+def test_a_stripe_that_cant_be_reached_leaves_nothing_behind(make_consumer, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    ana = make_consumer("Ana")
+    with pytest.raises(stripe_checkout.CardPaymentUnavailable, match="could not be opened"):
+        start(ana)
+    assert not CardCheckout.objects.exists()
