@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from accounts.models import User
 from core.admin import ReadOnlyAdmin
 from promote import services
 from promote.models import (
@@ -21,6 +24,7 @@ from promote.models import (
     CoinWallet,
     CoinWithdrawal,
     Coupon,
+    Kind,
     KindGoal,
     LaunchedCountry,
     PromoteOrder,
@@ -111,17 +115,39 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
         )
 
 
-class CouponForm(forms.ModelForm):
-    class Meta:
-        model = Coupon
-        fields = ("code", "coins", "valid_from", "valid_until", "kind", "user")
+class CouponIssueForm(forms.Form):
+    code = forms.CharField(
+        max_length=32, help_text="Letters, digits or dashes; people type it in the order form."
+    )
+    coins = forms.IntegerField(min_value=1, max_value=10**9)
+    valid_from = forms.DateTimeField(help_text="e.g. 2026-12-01 00:00")
+    valid_until = forms.DateTimeField()
+    kind = forms.ChoiceField(choices=[("", "any kind"), *Kind.choices], required=False)
+    user_id = forms.IntegerField(
+        required=False, label="Only for user #", help_text="Blank: anyone with the code."
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if not code.replace("-", "").isalnum():
+            raise forms.ValidationError("A coupon code is letters, digits or dashes.")
+        if Coupon.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"The coupon code {code} is taken.")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_until") and data["valid_from"] >= data["valid_until"]:
+            self.add_error("valid_until", "A coupon's validity ends after it starts.")
+        if data.get("user_id") and not User.objects.filter(pk=data["user_id"]).exists():
+            self.add_error("user_id", "No such user.")
+        return data
 
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
     """Ops issue coupons here (through ``coupon_issue``); an issued coupon is never edited."""
 
-    form = CouponForm
     list_display = (
         "code",
         "coins",
@@ -134,25 +160,44 @@ class CouponAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "kind")
     search_fields = ("code",)
-    raw_id_fields = ("user",)
 
     def has_change_permission(self, request, obj=None):
-        return obj is None
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def save_model(self, request, obj: Coupon, form, change):
-        obj.pk = services.coupon_issue(
-            code=obj.code,
-            coins_count=obj.coins,
-            valid_from=obj.valid_from,
-            valid_until=obj.valid_until,
-            kind=obj.kind,
-            user=obj.user,
-            actor=request.user,
-            now=timezone.now(),
-        ).pk
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CouponIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                coupon = services.coupon_issue(
+                    code=data["code"],
+                    coins_count=data["coins"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    kind=data["kind"],
+                    user=User.objects.filter(pk=data["user_id"]).first() if data["user_id"] else None,
+                    actor=request.user,
+                    now=timezone.now(),
+                )
+            except services.PromoteError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Issued: {coupon}.")
+                return redirect("admin:promote_coupon_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Issue a coupon",
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(
+            request, "promote/ops_coupon_form.html", context, status=400 if form.errors else 200
+        )
 
 
 @admin.register(KindGoal)

@@ -61,3 +61,21 @@ def test_approving_twice_says_why(client, make_user, promoter):
         url, {"action": "approve", "_selected_action": [order.pk]}, follow=True
     ).content.decode()
     assert "is active, not in review" in page
+
+
+def test_ops_issue_a_coupon_and_a_taken_code_is_a_form_error(client, make_user):
+    _staff(client, make_user)
+    url = reverse("admin:promote_coupon_add")
+    fields = {
+        "code": "welcome100",
+        "coins": "100",
+        "valid_from": "2026-11-01 00:00",
+        "valid_until": "2026-12-31 00:00",
+        "kind": "",
+    }
+    assert client.post(url, fields).status_code == 302
+    again = client.post(url, fields)
+    assert again.status_code == 400
+    assert "The coupon code WELCOME100 is taken." in again.content.decode()
+    backwards = client.post(url, fields | {"code": "LATE", "valid_until": "2026-10-01 00:00"})
+    assert "A coupon&#x27;s validity ends after it starts." in backwards.content.decode()
