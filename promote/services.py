@@ -311,8 +311,8 @@ def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None
     refused."""
     if event.get("type") != "checkout.session.completed":
         return None
-    session = event["data"].get("object") or {}
-    if session.get("payment_status") != "paid":
+    session = event["data"].get("object")
+    if not isinstance(session, dict) or session.get("payment_status") != "paid":
         return None
     with transaction.atomic(durable=True):
         checkout = (

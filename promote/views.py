@@ -217,7 +217,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = stripe_checkout.event_verify(
             payload=request.body, signature=request.headers.get("Stripe-Signature", "")
         )
-        services.card_checkout_complete(event=event, now=timezone.now())
+        if event is not None:
+            services.card_checkout_complete(event=event, now=timezone.now())
     except stripe_checkout.InvalidEvent as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     except services.PromoteError as exc:

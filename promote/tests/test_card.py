@@ -129,3 +129,20 @@ def test_a_stripe_that_cant_be_reached_leaves_nothing_behind(make_consumer, sett
     with pytest.raises(stripe_checkout.CardPaymentUnavailable, match="could not be opened"):
         start(ana)
     assert not CardCheckout.objects.exists()
+
+
+def test_signatures_agree_with_the_official_library(settings):
+    """The fake signs as Stripe does: the stripe library's own check accepts it, and so does ours."""
+    import stripe
+
+    payload = '{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}}'
+    header = sign(payload, secret=settings.STRIPE_WEBHOOK_SECRET)
+    assert stripe.WebhookSignature.verify_header(payload, header, settings.STRIPE_WEBHOOK_SECRET, 300)
+    assert stripe_checkout.event_verify(payload=payload.encode(), signature=header)["id"] == "evt_1"
+
+
+@pytest.mark.django_db
+def test_a_signed_body_that_is_no_event_is_acknowledged_and_ignored(client, settings):
+    for body in ("[]", "not json", '{"type": "checkout.session.completed", "data": {"object": "x"}}'):
+        assert deliver(client, body, secret=settings.STRIPE_WEBHOOK_SECRET).status_code == 200
+    assert not CoinPurchase.objects.exists()
