@@ -19,7 +19,7 @@ from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 from promote import selectors, services
 from promote.forms import BuyCoinsForm, OrderForm, WithdrawForm
-from promote.models import PromoteOrder
+from promote.models import AuthorizationStatus, PromoteOrder, ShareAuthorization
 
 
 def _merchant(request: HttpRequest):
@@ -88,7 +88,14 @@ def promote_home(request: HttpRequest) -> HttpResponse:
 def promote_new(request: HttpRequest) -> HttpResponse:
     merchant = _merchant(request)
     videos = Video.objects.filter(merchant=merchant).exclude(tiktok_url="").order_by("slot")
-    form = OrderForm(request.POST or None, content_choices=[(v.pk, v.title) for v in videos])
+    shares = ShareAuthorization.objects.filter(
+        merchant=merchant, status=AuthorizationStatus.GRANTED
+    ).select_related("tracked_post")
+    choices = [(f"v{v.pk}", v.title) for v in videos] + [
+        (f"p{a.tracked_post_id}", f"A consumer's share: TikTok video {a.tracked_post.video_id}")
+        for a in shares
+    ]
+    form = OrderForm(request.POST or None, content_choices=choices)
     estimate = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -104,7 +111,8 @@ def promote_new(request: HttpRequest) -> HttpResponse:
                 country=data["country"],
                 age_min=data["age_min"],
                 age_max=data["age_max"],
-                video_id=data["content"],
+                video_id=int(data["content"][1:]) if data["content"].startswith("v") else None,
+                tracked_post_id=int(data["content"][1:]) if data["content"].startswith("p") else None,
                 coupon_code=data["coupon_code"],
                 spark_auth_code=data["spark_auth_code"],
             )
@@ -131,6 +139,35 @@ def promote_new(request: HttpRequest) -> HttpResponse:
             "coins": selectors.coins_held(wallet=wallet),
             "matrix": selectors.matrix(),
         },
+    )
+
+
+@console_view(Capability.VIEW)
+def promote_shares(request: HttpRequest) -> HttpResponse:
+    """Consumers' verified shares of the merchant's videos, and whether they agreed to a promotion."""
+    merchant = _merchant(request)
+    if request.method == "POST":
+        if not console_can(request, Capability.MANAGE_CAMPAIGNS):
+            messages.error(request, "Your role does not allow asking consumers.")
+            return redirect("console:promote_shares")
+        try:
+            post_id = int(request.POST.get("post", ""))
+        except ValueError:
+            post_id = 0
+        try:
+            services.share_authorization_request(
+                merchant=merchant, tracked_post_id=post_id, actor=request.user, now=timezone.now()
+            )
+            messages.success(request, "Asked: the consumer answers on their Promote page.")
+        except services.PromoteError as exc:
+            messages.error(request, str(exc))
+        return redirect("console:promote_shares")
+    asked = {a.tracked_post_id: a for a in ShareAuthorization.objects.filter(merchant=merchant)}
+    posts = services.shares_promotable(merchant=merchant).order_by("-posted_at")[:200]
+    return console_render(
+        request,
+        "console/promote/shares.html",
+        {"title": "Consumers' shares", "rows": [(p, asked.get(p.pk)) for p in posts]},
     )
 
 
@@ -167,6 +204,7 @@ def _panel(request: HttpRequest, membership: Membership) -> dict:
 
 console_site.register_url("promote/", promote_home, name="promote")
 console_site.register_url("promote/new/", promote_new, name="promote_new")
+console_site.register_url("promote/shares/", promote_shares, name="promote_shares")
 console_site.register_url("promote/<int:pk>/", promote_order, name="promote_order")
 console_site.register_url("promote/<int:pk>/csv/", promote_order_csv, name="promote_order_csv")
 console_site.register_panel(key="promote", order=60, template="console/panels/promote.html", context=_panel)

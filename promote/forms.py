@@ -26,7 +26,7 @@ class BirthDateForm(forms.Form):
 
 
 class OrderForm(forms.Form):
-    content = forms.TypedChoiceField(coerce=int, label="What to promote", choices=())
+    content = forms.ChoiceField(label="What to promote", choices=())
     kind = forms.ChoiceField(choices=Kind.choices, label="Kind")
     goal = forms.ChoiceField(choices=Goal.choices, label="Goal")
     audience_automatic = forms.BooleanField(

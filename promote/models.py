@@ -419,3 +419,34 @@ class CardCheckout(models.Model):
 
     def __str__(self) -> str:
         return f"Card checkout {self.session_id or self.pk}: {self.coins} coins"
+
+
+class AuthorizationStatus(models.TextChoices):
+    REQUESTED = "REQUESTED", "asked, waiting for the consumer"
+    GRANTED = "GRANTED", "granted"
+    DECLINED = "DECLINED", "declined"
+
+
+class ShareAuthorization(models.Model):
+    """A merchant's request to promote a consumer's verified share of its video, and the answer."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="share_authorizations"
+    )
+    tracked_post = models.ForeignKey("social.TrackedPost", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=AuthorizationStatus.choices, default=AuthorizationStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "tracked_post"], name="promote_shareauth_one_per_post"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} may promote {self.tracked_post}: {self.get_status_display()}"

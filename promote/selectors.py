@@ -11,7 +11,15 @@ from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from promote.delivery import GOAL_FIELD, estimate
-from promote.models import CoinWallet, DeliveryTick, KindGoal, LaunchedCountry, OrderStatus, PromoteOrder
+from promote.models import (
+    CoinWallet,
+    DeliveryTick,
+    KindGoal,
+    LaunchedCountry,
+    OrderStatus,
+    PromoteOrder,
+    ShareAuthorization,
+)
 from promote.services import coin_balance
 from wallets.models import PLATFORM, Entry, Purpose
 from wallets.money import COIN
@@ -142,8 +150,26 @@ def order_analytics(*, order: PromoteOrder) -> dict:
         "by_hour": by_hour(order=order)[-48:],
         "chart": chart(order=order),
         "result_label": result_label(order),
+        "result_field": GOAL_FIELD[order.goal],
         "metric_labels": METRIC_LABELS,
         "ledger_consumed": ledger_consumed(order=order),
         "refunded_percent": order.refunded_coins * 100 // order.budget_coins,
         "is_settled": order.status == OrderStatus.SETTLED,
     }
+
+
+def authorizations_for(*, user) -> QuerySet[ShareAuthorization]:
+    return (
+        ShareAuthorization.objects.filter(tracked_post__user=user)
+        .select_related("merchant", "tracked_post")
+        .order_by("-pk")
+    )
+
+
+def orders_on_posts_of(*, user) -> QuerySet[PromoteOrder]:
+    """Brands' promotions of the person's own posts."""
+    return (
+        PromoteOrder.objects.filter(tracked_post__user=user, wallet__merchant__isnull=False)
+        .select_related("wallet__merchant")
+        .order_by("-pk")
+    )

@@ -30,14 +30,16 @@ from django.db.models import F
 from moneyed import Money
 
 from accounts.models import User
-from campaigns.models import Video
+from campaigns.models import ActionType, Video
 from core.db import retry_on_conflict
 from core.errors import DomainError
+from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from promote import stripe_checkout
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
     OPEN_STATUSES,
+    AuthorizationStatus,
     CardCheckout,
     CheckoutStatus,
     CoinPrice,
@@ -55,6 +57,7 @@ from promote.models import (
     PromoteOrder,
     PurchaseSource,
     RejectReason,
+    ShareAuthorization,
 )
 from promote.tiktok_ads import Launch, TikTokAds
 from social.models import TrackedPost
@@ -366,6 +369,71 @@ def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None
     return purchase
 
 
+# --- a merchant promoting a consumer's share ------------------------------------------------
+
+
+def shares_promotable(*, merchant: Merchant):
+    """The consumers' verified shares of the merchant's videos (the engine recognised them), still public."""
+    return TrackedPost.objects.filter(
+        social_actions__merchant=merchant,
+        social_actions__action_type=ActionType.SHARE_VIDEO,
+        status=TrackedPost.Status.ACTIVE,
+    ).distinct()
+
+
+def share_authorization_request(
+    *, merchant: Merchant, tracked_post_id: int, actor: User, now: datetime
+) -> ShareAuthorization:
+    """Ask the consumer whether the merchant may promote their share; they are told and answer
+    on their Promote page. Asking again changes nothing."""
+    post_obj = shares_promotable(merchant=merchant).filter(pk=tracked_post_id).first()
+    if post_obj is None:
+        raise PromoteError("That is not a verified, public share of one of your videos.")
+    with transaction.atomic(durable=True):
+        authorization, created = ShareAuthorization.objects.get_or_create(
+            merchant=merchant,
+            tracked_post=post_obj,
+            defaults={"requested_by": actor, "requested_at": now},
+        )
+        if created:
+            mail_after_commit(
+                subject=f"{merchant.brand_name} would like to promote your TikTok post",
+                message=(
+                    f"{merchant.brand_name} asks to promote your share (TikTok video {post_obj.video_id}) with "
+                    "its own coins. Say yes or no on your Promote page; if you agree you see the results there."
+                ),
+                recipient_list=[post_obj.user.email or ""],
+            )
+    return authorization
+
+
+def share_authorization_decide(
+    *, authorization_id: int, user: User, grant: bool, now: datetime
+) -> ShareAuthorization:
+    """The consumer grants or declines (only their own posts; a decision can be changed until an
+    order uses it)."""
+    with transaction.atomic(durable=True):
+        authorization = (
+            ShareAuthorization.objects.select_for_update()
+            .filter(pk=authorization_id, tracked_post__user=user)
+            .select_related("tracked_post")
+            .first()
+        )
+        if authorization is None:
+            raise PromoteError("No such request for one of your posts.")
+        if (
+            not grant
+            and PromoteOrder.objects.filter(
+                tracked_post=authorization.tracked_post, wallet__merchant=authorization.merchant
+            ).exists()
+        ):
+            raise PromoteError("The brand already promoted this post with your agreement.")
+        authorization.status = AuthorizationStatus.GRANTED if grant else AuthorizationStatus.DECLINED
+        authorization.decided_at = now
+        authorization.save(update_fields=["status", "decided_at"])
+    return authorization
+
+
 # --- coupons ---------------------------------------------------------------------------------
 
 
@@ -445,6 +513,17 @@ def _content(wallet: CoinWallet, request: OrderRequest) -> tuple[TrackedPost | N
         )
         if post_obj is None or post_obj.user_id != wallet.user_id:
             reasons.append("Pick one of your own TikTok posts.")
+        elif post_obj.status != TrackedPost.Status.ACTIVE:
+            reasons.append("That post is no longer public on TikTok.")
+    elif request.tracked_post_id:
+        post_obj = TrackedPost.objects.filter(pk=request.tracked_post_id).first()
+        granted = ShareAuthorization.objects.filter(
+            merchant_id=wallet.merchant_id,
+            tracked_post_id=request.tracked_post_id,
+            status=AuthorizationStatus.GRANTED,
+        ).exists()
+        if post_obj is None or not granted:
+            reasons.append("Promote a consumer's share only once they have agreed to it.")
         elif post_obj.status != TrackedPost.Status.ACTIVE:
             reasons.append("That post is no longer public on TikTok.")
     else:
@@ -603,6 +682,15 @@ def order_place(
             coupon.save(update_fields=["status"])
         _escrow_in(order, wallet, actor=actor, now=now)
         _event(order, "promote.order.created", now=now)
+        if wallet.merchant_id and post_obj is not None:
+            mail_after_commit(
+                subject=f"{wallet.merchant.brand_name} is promoting your TikTok post",
+                message=(
+                    f"With your agreement, {wallet.merchant.brand_name} placed promotion #{order.pk} for your "
+                    f"TikTok video {post_obj.video_id}. Its results are on your Promote page."
+                ),
+                recipient_list=[post_obj.user.email or ""],
+            )
     return order
 
 

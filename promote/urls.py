@@ -12,4 +12,6 @@ urlpatterns = [
     path("promote/orders/<int:order_id>/cancel/", views.order_cancel, name="order_cancel"),
     path("promote/orders/<int:order_id>/resubmit/", views.order_resubmit, name="order_resubmit"),
     path("promote/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    path("promote/requests/<int:authorization_id>/", views.authorization_decide, name="authorization_decide"),
+    path("promote/shared/<int:order_id>/", views.shared_order, name="shared_order"),
 ]

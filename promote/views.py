@@ -91,6 +91,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "promote/home.html",
         {
+            "authorizations": selectors.authorizations_for(user=user),
+            "brand_orders": selectors.orders_on_posts_of(user=user),
             "wallet": wallet,
             "coins": selectors.coins_held(wallet=wallet),
             "orders": selectors.orders_of(wallet=wallet)[:50],
@@ -131,7 +133,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 country=data["country"],
                 age_min=data["age_min"],
                 age_max=data["age_max"],
-                tracked_post_id=data["content"],
+                tracked_post_id=int(data["content"]),
                 coupon_code=data["coupon_code"],
                 spark_auth_code=data["spark_auth_code"],
             )
@@ -224,3 +226,37 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except services.PromoteError as exc:
         return HttpResponse(str(exc), status=422, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+@require_POST
+def authorization_decide(request: HttpRequest, authorization_id: int) -> HttpResponse:
+    grant = request.POST.get("decision") == "grant"
+    try:
+        done = services.share_authorization_decide(
+            authorization_id=authorization_id, user=request.user, grant=grant, now=timezone.now()
+        )
+        messages.success(
+            request,
+            f"{done.merchant.brand_name} may promote your post."
+            if grant
+            else f"You said no to {done.merchant.brand_name}.",
+        )
+    except services.PromoteError as exc:
+        messages.error(request, str(exc))
+    return redirect("promote:home")
+
+
+@login_required
+def shared_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    """A brand's promotion of the person's own post: its results (nothing of the brand's coins)."""
+    order = PromoteOrder.objects.filter(
+        pk=order_id, tracked_post__user=request.user, wallet__merchant__isnull=False
+    ).first()
+    if order is None:
+        raise Http404("No such promotion of your post.")
+    return render(
+        request,
+        "promote/shared_order.html",
+        selectors.order_analytics(order=order) | {"brand": order.wallet.merchant},
+    )

@@ -36,7 +36,7 @@ def test_an_owner_buys_coins_and_promotes_a_library_video(client, make_merchant)
     )
     assert "1000 coins bought for 9.90 EUR." in page.content.decode()
     fields = {
-        "content": video.pk,
+        "content": f"v{video.pk}",
         "kind": "VIDEO",
         "goal": "WEBSITE_VISITS",
         "audience_automatic": "on",
