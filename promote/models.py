@@ -38,7 +38,13 @@ class KindGoal(models.Model):
     goal = models.CharField(max_length=16, choices=Goal.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "goal"], name="promote_kindgoal_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "goal"],
+                name="promote_kindgoal_unique",
+                violation_error_message="That goal is already offered for that kind.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.get_goal_display()}"
@@ -53,7 +59,11 @@ class LaunchedCountry(models.Model):
     class Meta:
         verbose_name_plural = "launched countries"
         constraints = [
-            models.UniqueConstraint(fields=["kind", "country"], name="promote_launchedcountry_unique"),
+            models.UniqueConstraint(
+                fields=["kind", "country"],
+                name="promote_launchedcountry_unique",
+                violation_error_message="That kind is already launched in that country.",
+            ),
             models.CheckConstraint(
                 condition=Q(country__regex=r"^[A-Z]{2}$"),
                 name="promote_country_iso",
@@ -91,7 +101,9 @@ class CoinPrice(models.Model):
                 violation_error_message="The minimum purchase is at least one coin.",
             ),
             models.CheckConstraint(
-                condition=Q(currency__in=Currency.values), name="promote_coinprice_currency_known"
+                condition=Q(currency__in=Currency.values),
+                name="promote_coinprice_currency_known",
+                violation_error_message="Choose a currency TikJoy handles.",
             ),
         ]
 
@@ -128,9 +140,12 @@ class CoinWallet(models.Model):
                 condition=(Q(user__isnull=False) & Q(merchant__isnull=True))
                 | (Q(user__isnull=True) & Q(merchant__isnull=False)),
                 name="promote_coinwallet_one_holder",
+                violation_error_message="Coins belong to one consumer or one merchant.",
             ),
             models.CheckConstraint(
-                condition=Q(currency__in=Currency.values), name="promote_coinwallet_currency_known"
+                condition=Q(currency__in=Currency.values),
+                name="promote_coinwallet_currency_known",
+                violation_error_message="Choose a currency TikJoy handles.",
             ),
         ]
 
@@ -158,8 +173,16 @@ class CoinPurchase(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(coins__gt=0), name="promote_coinpurchase_coins_positive"),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="promote_coinpurchase_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(coins__gt=0),
+                name="promote_coinpurchase_coins_positive",
+                violation_error_message="A purchase is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="promote_coinpurchase_amount_positive",
+                violation_error_message="A purchase costs more than nothing.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,9 +199,15 @@ class CoinWithdrawal(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(coins__gt=0), name="promote_coinwithdrawal_coins_positive"),
             models.CheckConstraint(
-                condition=Q(amount__gte=0), name="promote_coinwithdrawal_amount_not_negative"
+                condition=Q(coins__gt=0),
+                name="promote_coinwithdrawal_coins_positive",
+                violation_error_message="A withdrawal is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="promote_coinwithdrawal_amount_not_negative",
+                violation_error_message="A withdrawal can't pay back less than nothing.",
             ),
         ]
 
@@ -315,36 +344,54 @@ class PromoteOrder(models.Model):
     class Meta:
         indexes = [models.Index(fields=["status", "ends_at"], name="promote_order_status_ends")]
         constraints = [
-            models.CheckConstraint(condition=Q(budget_coins__gt=0), name="promote_order_budget_positive"),
             models.CheckConstraint(
-                condition=Q(duration_days__gte=1) & Q(duration_days__lte=30), name="promote_order_duration"
+                condition=Q(budget_coins__gt=0),
+                name="promote_order_budget_positive",
+                violation_error_message="The budget is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_days__gte=1) & Q(duration_days__lte=30),
+                name="promote_order_duration",
+                violation_error_message="A promotion runs 1 to 30 days.",
             ),
             models.CheckConstraint(
                 condition=Q(coupon_coins=0) | Q(coupon_coins__lt=F("budget_coins")),
                 name="promote_order_costs_more_than_coupon",
+                violation_error_message="A coupon applies only to an order that costs more than it.",
             ),
             models.CheckConstraint(
-                condition=Q(consumed_coins__lte=F("budget_coins")), name="promote_order_spend_within_budget"
+                condition=Q(consumed_coins__lte=F("budget_coins")),
+                name="promote_order_spend_within_budget",
+                violation_error_message="A promotion never spends more than its budget.",
             ),
             models.CheckConstraint(
                 condition=~Q(status="SETTLED")
                 | Q(budget_coins=F("consumed_coins") + F("refunded_coins") + F("forfeited_coupon_coins")),
                 name="promote_order_settlement_adds_up",
+                violation_error_message="A settled promotion's spent, returned and forfeited coins add up to its budget.",
             ),
             models.CheckConstraint(
                 condition=Q(status="REJECTED", reject_reason__gt="")
                 | (~Q(status="REJECTED") & Q(reject_reason="")),
                 name="promote_order_rejected_has_reason",
+                violation_error_message="A rejected promotion has a reason, and only a rejected one.",
             ),
             models.CheckConstraint(
                 condition=(Q(tracked_post__isnull=False) & Q(video__isnull=True))
                 | (Q(tracked_post__isnull=True) & Q(video__isnull=False)),
                 name="promote_order_one_content",
+                violation_error_message="A promotion is of one post or one library video.",
             ),
             models.CheckConstraint(
-                condition=Q(age_min__gte=18) & Q(age_min__lte=F("age_max")), name="promote_order_age_range"
+                condition=Q(age_min__gte=18) & Q(age_min__lte=F("age_max")),
+                name="promote_order_age_range",
+                violation_error_message="The audience's ages start at 18 and go up.",
             ),
-            models.CheckConstraint(condition=Q(submissions__lte=2), name="promote_order_one_resubmission"),
+            models.CheckConstraint(
+                condition=Q(submissions__lte=2),
+                name="promote_order_one_resubmission",
+                violation_error_message="A rejected promotion can be resubmitted once.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -379,7 +426,13 @@ class DeliveryTick(models.Model):
     live_viewers = models.PositiveBigIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["order", "hour"], name="promote_tick_one_per_hour")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "hour"],
+                name="promote_tick_one_per_hour",
+                violation_error_message="That hour of the promotion is already recorded.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} @ {self.hour:%Y-%m-%d %H:00}"
@@ -409,11 +462,16 @@ class CardCheckout(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(coins__gt=0), name="promote_cardcheckout_coins_positive"),
+            models.CheckConstraint(
+                condition=Q(coins__gt=0),
+                name="promote_cardcheckout_coins_positive",
+                violation_error_message="A card purchase is at least one coin.",
+            ),
             models.CheckConstraint(
                 condition=(Q(status="PAID") & Q(purchase__isnull=False))
                 | (Q(status="OPEN") & Q(purchase__isnull=True)),
                 name="promote_cardcheckout_paid_has_purchase",
+                violation_error_message="A paid card checkout has its purchase, and an open one none.",
             ),
         ]
 
@@ -444,7 +502,9 @@ class ShareAuthorization(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["merchant", "tracked_post"], name="promote_shareauth_one_per_post"
+                fields=["merchant", "tracked_post"],
+                name="promote_shareauth_one_per_post",
+                violation_error_message="The brand already asked about this post.",
             ),
         ]
 
