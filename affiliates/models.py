@@ -321,6 +321,9 @@ class Adjustment(models.Model):
         default=Decimal(0),
         help_text="Of a negative adjustment, what the affiliate's balance could not cover (now owed).",
     )
+    after_approval = models.BooleanField(
+        default=False, help_text="Posted to the person's available balance (else to the locked commission)."
+    )
     reason = models.CharField(max_length=500)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()

@@ -175,6 +175,37 @@ def program_create(
         raise AffiliateError("This program exists already.") from exc
 
 
+def program_update(
+    *,
+    program_id: int,
+    name: str,
+    bounty: Decimal,
+    domains: list[str],
+    window_days: int,
+    attribution: str,
+    terms: str,
+    is_active: bool,
+) -> Program:
+    """Change a program's terms; a new bounty applies to conversions tracked from now on."""
+    if not 1 <= int(window_days) <= 90:
+        raise AffiliateError("The attribution window is 1 to 90 days.")
+    if attribution not in Attribution.values:
+        raise AffiliateError("Choose last click or first click.")
+    with transaction.atomic(durable=True):
+        program = Program.objects.select_for_update().get(pk=program_id)
+        if bounty <= 0 or not is_at_precision(Money(bounty, program.currency)):
+            raise AffiliateError(f"The bounty is a positive amount in {program.currency}, e.g. 40.00.")
+        program.name = name.strip() or program.name
+        program.bounty = bounty
+        program.domains = _clean_domains(domains)
+        program.window_days = window_days
+        program.attribution = attribution
+        program.terms = terms
+        program.is_active = is_active
+        program.save()
+    return program
+
+
 def program_margin(program: Program) -> Money:
     """The platform's margin on one bounty, rounded down (the merchant pays bounty + margin)."""
     return round_down(program.bounty * program.margin_rate, program.currency)
@@ -727,7 +758,12 @@ def commission_adjust(
         program = commission.affiliate.program
         payer = _payer(program, currency)
         adjustment = Adjustment.objects.create(
-            commission=commission, amount=amount, reason=reason[:500], actor=actor, created_at=now
+            commission=commission,
+            amount=amount,
+            after_approval=commission.state != CommissionState.LOCKED,
+            reason=reason[:500],
+            actor=actor,
+            created_at=now,
         )
         money = Money(abs(amount), currency)
         if commission.state == CommissionState.LOCKED:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from merchants.console_site import console_site
 from tikjoy import views
+from tikjoy.affiliates_api import Conversions
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,12 +16,14 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/v1/conversions", Conversions.as_view(), name="api-conversions"),  # tikjoy/affiliates_api.py
     path("api/", include("api.urls")),  # /api/v1/..., /api/docs/
     path("embed/", include("api.embed_urls")),  # the website widget
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
     path("", include("payouts.urls")),  # /wallet/payouts/...
+    path("", include("affiliates.urls")),  # /r/<code>, /affiliates/...
 ]
 
 if settings.SOCIAL_SANDBOX:  # the fakes of TikTok and WhatsApp (the sandbox app is installed only then)
