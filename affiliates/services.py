@@ -552,12 +552,27 @@ def conversion_record(
             )
             if conversion.is_accepted:
                 _commission_track(conversion, hold=hold, tracked_at=now)
+            if conversion.is_accepted and conversion.customer_ref:
+                _customer_bind(conversion, now=now)
     except IntegrityError:
         existing = Conversion.objects.filter(program=program, order_id=order_id).first()
         if existing is None:
             raise
         raise DuplicateOrder(existing) from None
     return conversion
+
+
+def _customer_bind(conversion: Conversion, *, now: datetime) -> None:
+    """Bind the customer to the affiliate of its first attributed conversion (later ones keep the first)."""
+    try:
+        with transaction.atomic():
+            CustomerBinding.objects.get_or_create(
+                program=conversion.program,
+                customer_ref=conversion.customer_ref,
+                defaults={"affiliate": conversion.affiliate, "bound_at": now},
+            )
+    except IntegrityError:
+        pass  # bound by a concurrent first conversion: the first one wins
 
 
 def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime) -> None:

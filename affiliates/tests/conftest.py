@@ -71,8 +71,10 @@ def convert(program: Program, click, order_id: str = "order-1", *, at=NOW, **fie
 
 
 @pytest.fixture
-def program(make_merchant):
-    merchant = make_merchant("joy", funds="500.00")
+def program(make_merchant, ops):
+    merchant = make_merchant(
+        "joy", funds="500.00", ops=ops
+    )  # funded by the ``ops`` person (their session stays)
     return affiliate_program_make(merchant)
 
 

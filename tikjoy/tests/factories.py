@@ -160,7 +160,7 @@ def affiliate_program_make(merchant: Merchant | None = None, *, domains=("shop.e
 
 
 def affiliate_make(program, *, email: str | None = None, approved: bool = True, now=NOW, **fields):
-    """A person who applied to ``program`` (approved by ops unless ``approved=False``)."""
+    """A person who applied to ``program`` (approved by its owner unless ``approved=False``)."""
     user = UserFactory(**({"email": email} if email else {}))
     affiliate = affiliate_services.affiliate_apply(
         program=program,
@@ -171,7 +171,11 @@ def affiliate_make(program, *, email: str | None = None, approved: bool = True, 
         **fields,
     )
     if approved:
-        decider = UserFactory(email="ops@tikjoy.example", is_staff=True)
+        decider = (
+            owner_of(program.merchant)
+            if program.merchant
+            else UserFactory(email="affiliate-desk@tikjoy.example", is_staff=True)
+        )
         affiliate = affiliate_services.affiliate_decide(
             affiliate_id=affiliate.pk, status="APPROVED", reason="", actor=decider, now=now
         )
