@@ -480,8 +480,6 @@ def fraud_hold_reason(
     if domain and domain in settings.AFFILIATES_DISPOSABLE_DOMAINS:
         return f"Disposable e-mail domain ({domain})."
     others = Affiliate.objects.filter(program_id=affiliate.program_id).exclude(pk=affiliate.pk)
-    if affiliate.user.phone and others.filter(user__phone=affiliate.user.phone).exists():
-        return "Another affiliate of this program has the same phone number."
     if affiliate.device_id and others.filter(device_id=affiliate.device_id).exists():
         return "Another affiliate of this program applied from the same device."
     if click is not None:
