@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -119,13 +120,16 @@ def _available(affiliate: Affiliate, currency: str) -> Account:
 # Programs
 
 
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
 def _clean_domains(domains: list[str]) -> list[str]:
     cleaned = []
     for raw in domains:
         host = raw.strip().lower().rstrip(".")
         if host.startswith(("http://", "https://")):
             host = urlsplit(host).hostname or ""
-        if not host or "." not in host or any(c in host for c in "/:@ ?#"):
+        if not _HOST.fullmatch(host) or len(host) > 253:
             raise AffiliateError(f"{raw!r} is not a domain name (write it like shop.example).")
         cleaned.append(host)
     if not cleaned:

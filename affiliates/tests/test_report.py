@@ -27,8 +27,12 @@ def _ledger(affiliate, purpose: str, *, owner=None) -> Decimal:
 @pytest.fixture
 def history(program, affiliate, ops):
     """Clicks (two visitors, a repeat and a bot) and commissions in every state, with adjustments."""
-    link_a = services.link_create(affiliate=affiliate, destination="https://shop.example/a", sub_id="bio", now=day(0))
-    link_b = services.link_create(affiliate=affiliate, destination="https://shop.example/b", sub_id="story", now=day(0))
+    link_a = services.link_create(
+        affiliate=affiliate, destination="https://shop.example/a", sub_id="bio", now=day(0)
+    )
+    link_b = services.link_create(
+        affiliate=affiliate, destination="https://shop.example/b", sub_id="story", now=day(0)
+    )
     clicks = [
         affiliate_click_make(affiliate, link=link_a, visitor="v1", at=day(0)),
         affiliate_click_make(affiliate, link=link_a, visitor="v1", at=day(0)),  # not unique
@@ -41,10 +45,19 @@ def history(program, affiliate, ops):
     reversed_ = convert(program, clicks[4], "o-reversed", at=day(0)).commission
     services.commission_reverse(commission_id=reversed_.pk, code="ITEM_RETURNED", actor=ops, now=day(1))
     services.commissions_advance(now=day(15))
-    services.commission_adjust(commission_id=locked.pk, amount=Decimal("-5.00"), reason="Part", actor=ops, now=day(16))
+    services.commission_adjust(
+        commission_id=locked.pk, amount=Decimal("-5.00"), reason="Part", actor=ops, now=day(16)
+    )
     services.commissions_advance(now=day(30))  # both approved...
-    services.commission_adjust(commission_id=approved.pk, amount=Decimal("2.50"), reason="Tip", actor=ops, now=day(31))
-    pending = convert(program, affiliate_click_make(affiliate, link=link_b, visitor="v4", at=day(31)), "o-pending", at=day(31))
+    services.commission_adjust(
+        commission_id=approved.pk, amount=Decimal("2.50"), reason="Tip", actor=ops, now=day(31)
+    )
+    pending = convert(
+        program,
+        affiliate_click_make(affiliate, link=link_b, visitor="v4", at=day(31)),
+        "o-pending",
+        at=day(31),
+    )
     return {"affiliate": affiliate, "program": program, "pending": pending.commission}
 
 
@@ -54,7 +67,11 @@ def test_the_totals_equal_the_ledger(history):
 
     assert totals.pending == _ledger(affiliate, Purpose.AFFILIATE_PENDING) == Decimal("40.00")
     assert totals.locked == _ledger(affiliate, Purpose.AFFILIATE_LOCKED) == Decimal("0.00")
-    assert totals.approved == _ledger(affiliate, Purpose.USER_AVAILABLE, owner=affiliate.user) == Decimal("77.50")
+    assert (
+        totals.approved
+        == _ledger(affiliate, Purpose.USER_AVAILABLE, owner=affiliate.user)
+        == Decimal("77.50")
+    )
     assert totals.payout == totals.pending + totals.locked + totals.approved
     assert (totals.conversions, totals.reversed, totals.net) == (4, 1, 3)
     assert (totals.clicks, totals.unique_clicks) == (5, 4)  # the bot is not a click; a repeat is not unique

@@ -91,6 +91,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
     from billing.tests.isolation import populate_billing
 
     populate_billing(merchant=merchant, label=label)
+    from affiliates.tests.isolation import populate_affiliates
+
+    populate_affiliates(merchant=merchant, owner=owner, label=label, domain=domain)
 
 
 def _populate_rewards(merchant, owner, label: str) -> None:
