@@ -18,7 +18,16 @@ from django.utils.html import format_html
 
 from affiliates import reports, services
 from affiliates.forms import ProgramForm
-from affiliates.models import Affiliate, AffiliateStatus, Click, Commission, Conversion, Program, ReversalCode
+from affiliates.models import (
+    Affiliate,
+    AffiliateStatus,
+    Click,
+    Commission,
+    Conversion,
+    Inquiry,
+    Program,
+    ReversalCode,
+)
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 
@@ -319,3 +328,39 @@ class ClickAdmin(ReadOnlyAdmin):
     search_fields = ("=click_id", "link__code")
     list_select_related = ("link",)
     ordering = ("-id",)
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(ReadOnlyAdmin):
+    list_display = ("order_id", "affiliate", "order_date", "amount", "status", "answer", "created_at")
+    list_filter = ("status", "affiliate__program")
+    search_fields = ("order_id", "affiliate__user__email")
+    list_select_related = ("affiliate__user", "affiliate__program")
+    ordering = ("-id",)
+    actions = ["accept", "decline"]
+
+    @admin.action(description="Accept: credit the conversion (its lock date runs from now)")
+    def accept(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda i: services.inquiry_decide(
+                inquiry_id=i.pk, accept=True, answer="", actor=request.user, now=now
+            ),
+            "Accept",
+        )
+
+    @admin.action(description="Decline (with an answer)")
+    def decline(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Decline",
+            apply=lambda i, answer: services.inquiry_decide(
+                inquiry_id=i.pk, accept=False, answer=answer, actor=request.user, now=now
+            ),
+        )

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 
 from affiliates import reports, selectors, services
-from affiliates.forms import AdjustForm, DecisionForm, ProgramForm, ReverseForm
-from affiliates.models import Affiliate, Commission, Program
+from affiliates.forms import AdjustForm, DecisionForm, InquiryAnswerForm, ProgramForm, ReverseForm
+from affiliates.models import Affiliate, Commission, Inquiry, InquiryStatus, Program
 from core.errors import DomainError
 from merchants.console_site import console_render, console_site, console_view
 from merchants.roles import Capability
@@ -82,6 +82,10 @@ def program(request: HttpRequest) -> HttpResponse:
             decision_form=DecisionForm(),
             reverse_form=ReverseForm(),
             adjust_form=AdjustForm(),
+            inquiries=Inquiry.objects.filter(affiliate__program=current, status=InquiryStatus.OPEN)
+            .select_related("affiliate__user")
+            .order_by("created_at"),
+            inquiry_form=InquiryAnswerForm(),
         )
     return console_render(request, "console/affiliates/program.html", context)
 
@@ -156,6 +160,32 @@ def commission_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("console:affiliates_program")
 
 
+@console_view(Capability.MANAGE_CAMPAIGNS)
+def inquiry_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    current = _program(request)
+    inquiry = get_object_or_404(Inquiry, pk=pk, affiliate__program=current) if current else None
+    if inquiry is None:
+        raise Http404
+    form = InquiryAnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose to accept or decline.")
+        return redirect("console:affiliates_program")
+    try:
+        services.inquiry_decide(
+            inquiry_id=inquiry.pk,
+            accept=form.cleaned_data["decision"] == "accept",
+            answer=form.cleaned_data["answer"],
+            actor=request.user,
+            now=timezone.now(),
+        )
+        messages.success(request, f"Inquiry about order {inquiry.order_id} answered.")
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return redirect("console:affiliates_program")
+
+
 @console_view(Capability.VIEW)
 def report(request: HttpRequest) -> HttpResponse:
     current = _program(request)
@@ -174,3 +204,4 @@ console_site.register_url("affiliates/", program, name="affiliates_program")
 console_site.register_url("affiliates/<int:pk>/decide/", affiliate_decide, name="affiliates_decide")
 console_site.register_url("affiliates/commissions/<int:pk>/", commission_action, name="affiliates_commission")
 console_site.register_url("affiliates/report/", report, name="affiliates_report")
+console_site.register_url("affiliates/inquiries/<int:pk>/", inquiry_answer, name="affiliates_inquiry")

@@ -70,3 +70,21 @@ class AdjustForm(forms.Form):
         if amount == 0:
             raise forms.ValidationError("An adjustment is a non-zero amount.")
         return amount
+
+
+class InquiryForm(forms.Form):
+    order_id = forms.CharField(label="Order id", max_length=200)
+    order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label="Order amount", min_value=0, max_digits=14, decimal_places=2, initial=0)
+    message = forms.CharField(
+        label="What is missing or wrong?", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class InquiryAnswerForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept: credit the conversion"), ("decline", "Decline")]
+    )
+    answer = forms.CharField(
+        max_length=500, required=False, help_text="Shown to the affiliate (needed to decline)."
+    )

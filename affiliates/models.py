@@ -347,3 +347,49 @@ class PlatformReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} via {self.click_id}"
+
+
+class InquiryStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    ACCEPTED = "ACCEPTED", "Accepted: the conversion is credited"
+    DECLINED = "DECLINED", "Declined"
+
+
+class Inquiry(models.Model):
+    """An affiliate's claim of a missing or wrong conversion, answered by the program's owner."""
+
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="inquiries")
+    order_id = models.CharField(max_length=200)
+    order_date = models.DateField()
+    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0))
+    message = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.OPEN)
+    answer = models.CharField(max_length=500, blank=True, help_text="Shown to the affiliate.")
+    conversion = models.ForeignKey(
+        Conversion, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "inquiries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["affiliate", "order_id"],
+                condition=Q(status="OPEN"),
+                name="affiliates_inquiry_one_open",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="DECLINED") | ~Q(answer=""), name="affiliates_inquiry_declined_has_answer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ACCEPTED") | Q(conversion__isnull=False),
+                name="affiliates_inquiry_accepted_conversion",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"inquiry {self.order_id} by {self.affiliate_id}"

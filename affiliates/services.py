@@ -48,6 +48,8 @@ from affiliates.models import (
     Conversion,
     ConversionSource,
     CustomerBinding,
+    Inquiry,
+    InquiryStatus,
     Link,
     PlatformReferral,
     Program,
@@ -929,3 +931,105 @@ def platform_conversion_record(*, merchant_id: int, now: datetime) -> Conversion
         )
     except DuplicateOrder:
         return None  # not the first top-up
+
+
+# ---------------------------------------------------------------------------
+# Inquiries
+
+
+def inquiry_open(
+    *, affiliate: Affiliate, order_id: str, order_date: date, amount: Decimal, message: str, now: datetime
+) -> Inquiry:
+    """An approved affiliate reports a missing or wrong conversion; the program's owner answers it."""
+    if affiliate.status != AffiliateStatus.APPROVED:
+        raise AffiliateError("Only approved affiliates open inquiries.")
+    order_id = order_id.strip()
+    if not order_id or len(order_id) > 200:
+        raise AffiliateError("Give the order id (1 to 200 characters).")
+    if order_date > timezone.localdate(now):
+        raise AffiliateError("The order date can't be in the future.")
+    if amount < 0:
+        raise AffiliateError("The amount can't be negative.")
+    credited = Commission.objects.filter(
+        conversion__program_id=affiliate.program_id, conversion__order_id=order_id, affiliate=affiliate
+    ).exclude(state=CommissionState.REVERSED)
+    if credited.exists():
+        raise AffiliateError("This order is already credited to you.")
+    try:
+        with transaction.atomic(durable=True):
+            inquiry = Inquiry.objects.create(
+                affiliate=affiliate,
+                order_id=order_id,
+                order_date=order_date,
+                amount=amount,
+                message=message.strip()[:2000],
+                created_at=now,
+            )
+    except IntegrityError as exc:
+        raise AffiliateError("You have an open inquiry about this order already.") from exc
+    _tell_owner(
+        affiliate.program,
+        f"{affiliate.program}: an affiliate's inquiry",
+        f"{affiliate.user} says order {order_id} ({order_date}) is missing or wrong: {message.strip()[:500]}",
+    )
+    return inquiry
+
+
+def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, now: datetime) -> Inquiry:
+    """Decline (with an answer) or accept: the order becomes the affiliate's conversion, tracked now,
+    so its lock date runs from the acceptance."""
+    answer = answer.strip()
+    if not accept and not answer:
+        raise AffiliateError("Tell the affiliate why: they read the answer.")
+    with transaction.atomic(durable=True):
+        inquiry = Inquiry.objects.select_for_update().select_related("affiliate__program").get(pk=inquiry_id)
+        if inquiry.status != InquiryStatus.OPEN:
+            raise AffiliateError("This inquiry was answered already.")
+        affiliate = inquiry.affiliate
+        program = affiliate.program
+        if accept:
+            if affiliate.status != AffiliateStatus.APPROVED:
+                raise AffiliateError("The affiliate is no longer approved in the program.")
+            conversion = (
+                Conversion.objects.select_for_update()
+                .filter(program=program, order_id=inquiry.order_id)
+                .first()
+            )
+            if conversion is not None and conversion.is_accepted:
+                raise AffiliateError(
+                    "This order is credited already (to this or another affiliate): reverse or adjust that one instead."
+                )
+            if conversion is None:
+                conversion = Conversion.objects.create(
+                    program=program,
+                    order_id=inquiry.order_id,
+                    event_type="inquiry",
+                    amount=inquiry.amount,
+                    currency=program.currency,
+                    occurred_at=now,
+                    affiliate=affiliate,
+                    source=ConversionSource.INQUIRY,
+                    is_accepted=True,
+                    reject_reason="",
+                    created_at=now,
+                )
+            else:
+                conversion.affiliate = affiliate
+                conversion.is_accepted = True
+                conversion.reject_reason = ""
+                conversion.save(update_fields=["affiliate", "is_accepted", "reject_reason"])
+            _commission_track(conversion, hold="", tracked_at=now)
+            if not conversion.is_accepted:
+                raise AffiliateError("The program's funds don't cover the bounty: top up, then accept again.")
+            inquiry.conversion = conversion
+        inquiry.status = InquiryStatus.ACCEPTED if accept else InquiryStatus.DECLINED
+        inquiry.answer = answer[:500]
+        inquiry.decided_at = now
+        inquiry.decided_by = actor
+        inquiry.save(update_fields=["status", "answer", "conversion", "decided_at", "decided_by"])
+        mail_after_commit(
+            subject=f"{program}: your inquiry about order {inquiry.order_id}",
+            message=f"{inquiry.get_status_display()}." + (f"\n{answer}" if answer else ""),
+            recipient_list=[affiliate.user.email or ""],
+        )
+    return inquiry

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from affiliates import reports, selectors, services
-from affiliates.forms import ApplicationForm, LinkForm
+from affiliates.forms import ApplicationForm, InquiryForm, LinkForm
 from affiliates.models import AffiliateStatus, Link, Program, ProgramKind
 from core.errors import DomainError
 from core.http import client_ip_get, device_id_get
@@ -110,7 +110,12 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
                 except DomainError as exc:
                     form.add_error(None, str(exc))
         return render(request, "affiliates/apply.html", {"program": program, "form": form})
-    context = {"program": program, "affiliate": affiliate, "link_form": LinkForm()}
+    context = {
+        "program": program,
+        "affiliate": affiliate,
+        "link_form": LinkForm(),
+        "inquiry_form": InquiryForm(),
+    }
     if affiliate.status == AffiliateStatus.APPROVED:
         commissions = selectors.commissions_of(affiliate)
         context.update(
@@ -120,6 +125,7 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
             rejected=selectors.rejected_conversions_of(affiliate)[:50],
             site_url=settings.SITE_URL,
             assets=_assets(program),
+            inquiries=affiliate.inquiries.order_by("-created_at", "-pk")[:50],
         )
     return render(request, "affiliates/portal.html", context)
 
@@ -172,3 +178,22 @@ def report(request: HttpRequest, program_id: int) -> HttpResponse:
         "affiliates/report.html",
         reports.report_context(request, program=program, affiliate=affiliate),
     )
+
+
+@login_required
+@require_POST
+def inquiry_open(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = get_object_or_404(Program, pk=program_id)
+    affiliate = selectors.affiliation_get(user=request.user, program=program)
+    if affiliate is None:
+        raise Http404
+    form = InquiryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inquiry_open(affiliate=affiliate, now=timezone.now(), **form.cleaned_data)
+            messages.success(request, "Your inquiry was sent to the program. You'll see the answer here.")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("affiliates:program", program_id=program.pk)
