@@ -57,12 +57,15 @@ from affiliates.models import (
     RejectReason,
     ReversalCode,
 )
+from affiliates.payloads import commission_data, conversion_data
 from core.errors import DomainError
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.money import is_at_precision, round_down
 from wallets.services import InsufficientFunds, account_for, post
+from webhooks.models import EventType
+from webhooks.services import event_record
 
 TRACK_KIND = "AFFILIATE_TRACK"
 REVERSE_KIND = "AFFILIATE_REVERSE"
@@ -116,6 +119,12 @@ def _locked(affiliate: Affiliate, currency: str) -> Account:
 
 def _available(affiliate: Affiliate, currency: str) -> Account:
     return account_for(owner=affiliate.user, purpose=Purpose.USER_AVAILABLE, currency=currency)
+
+
+def _tell_merchant(program: Program, event_type: str, data: dict, now: datetime) -> None:
+    """A merchant program's webhook event, in the outbox of the caller's transaction."""
+    if program.merchant_id is not None:
+        event_record(merchant_id=program.merchant_id, type=event_type, data=data, now=now)
 
 
 # ---------------------------------------------------------------------------
@@ -558,6 +567,12 @@ def conversion_record(
                 _commission_track(conversion, hold=hold, tracked_at=now)
             if conversion.is_accepted and conversion.customer_ref:
                 _customer_bind(conversion, now=now)
+            _tell_merchant(
+                program,
+                EventType.CONVERSION_ACCEPTED if conversion.is_accepted else EventType.CONVERSION_REJECTED,
+                conversion_data(conversion),
+                now,
+            )
     except IntegrityError:
         existing = Conversion.objects.filter(program=program, order_id=order_id).first()
         if existing is None:
@@ -659,6 +674,9 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
         commission.state = CommissionState.LOCKED
         commission.locked_at = now
         commission.save(update_fields=["state", "locked_at"])
+        _tell_merchant(
+            commission.affiliate.program, EventType.COMMISSION_LOCKED, commission_data(commission), now
+        )
     return commission
 
 
@@ -698,6 +716,7 @@ def commission_approve(*, commission_id: int, now: datetime) -> Commission:
         commission.approved_at = now
         commission.recovered = recover
         commission.save(update_fields=["state", "approved_at", "recovered"])
+        _tell_merchant(program, EventType.COMMISSION_APPROVED, commission_data(commission), now)
     return commission
 
 
@@ -735,6 +754,7 @@ def commission_reverse(*, commission_id: int, code: str, actor: User | None, now
         commission.reversal_code = code
         commission.reversed_at = now
         commission.save(update_fields=["state", "reversal_code", "reversed_at"])
+        _tell_merchant(program, EventType.COMMISSION_REVERSED, commission_data(commission), now)
     return commission
 
 
@@ -814,6 +834,12 @@ def commission_adjust(
         if commission.state == CommissionState.LOCKED:
             commission.amount += amount
             commission.save(update_fields=["amount"])
+        _tell_merchant(
+            program,
+            EventType.COMMISSION_ADJUSTED,
+            {**commission_data(commission), "adjustment": {"amount": str(amount), "reason": reason[:500]}},
+            now,
+        )
     return adjustment
 
 
@@ -842,13 +868,16 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
     ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
     net = paid_out - returned
     commissions = Commission.objects.filter(affiliate__user=user, currency=currency)
-    covered = sum(
-        (c.amount - c.recovered for c in commissions.filter(state=CommissionState.PAID)), Decimal(0)
-    )
     marked = 0
     with transaction.atomic(durable=True):
+        # One run at a time per person (a second one waits, then sees what the first marked).
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        covered = sum(
+            (c.amount - c.recovered for c in commissions.filter(state=CommissionState.PAID)), Decimal(0)
+        )
         for commission in (
-            commissions.select_for_update()
+            commissions.select_for_update(of=("self",))
+            .select_related("affiliate__program")
             .filter(state=CommissionState.APPROVED)
             .order_by("approved_at", "pk")
         ):
@@ -860,6 +889,9 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
             commission.paid_at = now
             commission.save(update_fields=["state", "paid_at"])
             marked += 1
+            _tell_merchant(
+                commission.affiliate.program, EventType.COMMISSION_PAID, commission_data(commission), now
+            )
     return marked
 
 

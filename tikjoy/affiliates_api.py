@@ -15,7 +15,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from affiliates.models import Commission, Conversion, Program
+from affiliates.models import Conversion, Program
+from affiliates.payloads import conversion_data
 from affiliates.services import DuplicateOrder, conversion_record
 from api.base import IDEMPOTENCY_HEADER, ApiView, cursor_page, idempotent, typed_id
 from api.models import Scope
@@ -50,11 +51,13 @@ class ConversionIn(serializers.Serializer):
 
 class CommissionOut(serializers.Serializer):
     id = serializers.CharField()
-    state = serializers.CharField()
+    conversion = serializers.CharField()
+    state = serializers.ChoiceField(choices=["pending", "held", "locked", "approved", "paid", "reversed"])
     amount = serializers.CharField()
     currency = serializers.CharField()
     lock_date = serializers.DateField()
     approve_date = serializers.DateField()
+    reversal_code = serializers.CharField(allow_blank=True)
 
 
 class ConversionOut(serializers.Serializer):
@@ -72,30 +75,6 @@ class ConversionOut(serializers.Serializer):
 class ConversionPage(serializers.Serializer):
     data = ConversionOut(many=True)
     next_cursor = serializers.CharField(allow_null=True)
-
-
-def conversion_data(conversion: Conversion) -> dict:
-    commission = Commission.objects.filter(conversion=conversion).first()
-    return {
-        "id": typed_id("cnv", conversion.pk),
-        "order_id": conversion.order_id,
-        "event_type": conversion.event_type,
-        "amount": str(conversion.amount),
-        "currency": conversion.currency,
-        "occurred_at": conversion.occurred_at.isoformat(),
-        "status": "accepted" if conversion.is_accepted else "rejected",
-        "reject_reason": conversion.reject_reason,
-        "commission": None
-        if commission is None
-        else {
-            "id": typed_id("com", commission.pk),
-            "state": commission.state.lower(),
-            "amount": str(commission.amount),
-            "currency": commission.currency,
-            "lock_date": commission.lock_date.isoformat(),
-            "approve_date": commission.approve_date.isoformat(),
-        },
-    }
 
 
 class Conversions(ApiView):

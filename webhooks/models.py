@@ -16,6 +16,25 @@ class EventType(models.TextChoices):
     REWARD_CREATED = "reward.created", "A reward was granted (pending or held)"
     REWARD_CONFIRMED = "reward.confirmed", "A reward became available to the consumer"
     REWARD_REVERSED = "reward.reversed", "A reward was reversed: the money went back to the wallet"
+    CONVERSION_ACCEPTED = (
+        "conversion.accepted",
+        "An affiliate conversion was accepted: a commission is pending",
+    )
+    CONVERSION_REJECTED = (
+        "conversion.rejected",
+        "An affiliate conversion was recorded as rejected, with the reason",
+    )
+    COMMISSION_LOCKED = "commission.locked", "An affiliate commission locked: it can no longer be reversed"
+    COMMISSION_APPROVED = (
+        "commission.approved",
+        "An affiliate commission was approved: the affiliate may be paid",
+    )
+    COMMISSION_PAID = "commission.paid", "An affiliate commission was paid out"
+    COMMISSION_REVERSED = (
+        "commission.reversed",
+        "An affiliate commission was reversed: the money went back to the wallet",
+    )
+    COMMISSION_ADJUSTED = "commission.adjusted", "An affiliate commission was adjusted after it locked"
 
 
 class WebhookEndpoint(models.Model):
