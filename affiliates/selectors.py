@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 
@@ -22,6 +24,37 @@ from affiliates.models import (
 )
 
 ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class RedirectLink:
+    """What ``/r/<code>`` needs of a link and its program, read in one indexed statement."""
+
+    pk: int
+    destination: str
+    program_kind: str
+    domains: list[str]
+    window_days: int
+
+
+_REDIRECT_SQL = (
+    "SELECT l.id, l.destination, p.kind, p.domains, p.window_days FROM affiliates_link l "
+    "JOIN affiliates_affiliate a ON a.id = l.affiliate_id JOIN affiliates_program p ON p.id = a.program_id "
+    "WHERE l.code = %s"
+)
+
+
+def redirect_link_get(code: str) -> RedirectLink | None:
+    """The hot path of the redirect: a fixed statement, no ORM compilation per request."""
+    with connection.cursor() as cursor:
+        cursor.execute(_REDIRECT_SQL, [code])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, destination, kind, domains, window_days = row
+    if isinstance(domains, str):  # SQLite returns JSON as text
+        domains = json.loads(domains)
+    return RedirectLink(pk, destination, kind, list(domains), window_days)
 
 
 def programs_open() -> QuerySet[Program]:

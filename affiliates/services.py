@@ -352,11 +352,16 @@ def visitor_hash(ip: str | None) -> str:
 
 
 def destination_allowed(program: Program, url: str) -> bool:
+    return destination_on_domains(program.domains, url)
+
+
+def destination_on_domains(domains: list[str], url: str) -> bool:
+    """An http(s) URL without user info whose host is one of ``domains`` or a sub-domain of one."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
     if parts.scheme not in {"http", "https"} or not host or parts.username or parts.password:
         return False
-    return any(host == domain or host.endswith("." + domain) for domain in program.domains)
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
 def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now: datetime) -> Link:
@@ -388,9 +393,9 @@ def new_click_id() -> str:
     return secrets.token_hex(12)
 
 
-def redirect_target(link: Link, click_id: str) -> str:
+def redirect_target(destination: str, click_id: str) -> str:
     """The destination with ``tj_click=<click id>`` added to its query."""
-    parts = urlsplit(link.destination)
+    parts = urlsplit(destination)
     extra = urlencode({"tj_click": click_id})
     query = f"{parts.query}&{extra}" if parts.query else extra
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
@@ -423,6 +428,39 @@ def click_record(
             return Click.objects.create(is_unique=False, **fields)
     except IntegrityError:
         return Click.objects.get(click_id=click_id)
+
+
+def clicks_record_many(clicks: list[dict]) -> int:
+    """Record a batch of clicks (each: link_id, click_id, visitor, user_agent, bot, at) in three statements.
+
+    A human click is inserted as unique first; those the per-link, visitor and hour index refused
+    (and the bots) are inserted as not unique. A click id already recorded is skipped (a retry).
+    """
+    rows = []
+    for c in clicks:
+        at = c["at"]
+        rows.append(
+            {
+                "link_id": c["link_id"],
+                "click_id": c["click_id"],
+                "at": at,
+                "hour": at.replace(minute=0, second=0, microsecond=0),
+                "visitor_hash": c["visitor"],
+                "user_agent": c["user_agent"][:300],
+                "is_bot": c["bot"],
+            }
+        )
+    humans = [r for r in rows if not r["is_bot"]]
+    with transaction.atomic():
+        Click.objects.bulk_create([Click(is_unique=True, **r) for r in humans], ignore_conflicts=True)
+        written = set(
+            Click.objects.filter(click_id__in=[r["click_id"] for r in humans]).values_list(
+                "click_id", flat=True
+            )
+        )
+        rest = [r for r in rows if r["is_bot"] or r["click_id"] not in written]
+        Click.objects.bulk_create([Click(is_unique=False, **r) for r in rest], ignore_conflicts=True)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from affiliates import reports, selectors, services
+from affiliates import clicklog, reports, selectors, services
 from affiliates.forms import ApplicationForm, InquiryForm, LinkForm
-from affiliates.models import AffiliateStatus, Link, Program, ProgramKind
+from affiliates.models import AffiliateStatus, Program, ProgramKind
 from core.errors import DomainError
 from core.http import client_ip_get, device_id_get
 
@@ -31,18 +31,17 @@ logger = logging.getLogger(__name__)
 @require_http_methods(["GET", "HEAD"])
 def tracked_redirect(request: HttpRequest, code: str) -> HttpResponse:
     """302 at once to the link's destination with a click id; the click is written after the response."""
-    link = Link.objects.select_related("affiliate__program").filter(code=code).first()
-    if link is None or not services.destination_allowed(link.affiliate.program, link.destination):
+    link = selectors.redirect_link_get(code)
+    if link is None or not services.destination_on_domains(link.domains, link.destination):
         raise Http404("No such link.")
     click_id = services.new_click_id()
-    response = HttpResponseRedirect(services.redirect_target(link, click_id))
+    response = HttpResponseRedirect(services.redirect_target(link.destination, click_id))
     response["Cache-Control"] = "no-store"
-    program = link.affiliate.program
-    if program.kind == ProgramKind.PLATFORM:
+    if link.program_kind == ProgramKind.PLATFORM:
         response.set_cookie(
             services.REFERRAL_COOKIE,
             click_id,
-            max_age=program.window_days * 24 * 3600,
+            max_age=link.window_days * 24 * 3600,
             httponly=True,
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
@@ -66,8 +65,15 @@ def _click_write_quietly(
     *, link_id: int, click_id: str, visitor: str, user_agent: str, bot: bool, at: datetime
 ):
     try:
-        services.click_record(
-            link_id=link_id, click_id=click_id, visitor=visitor, user_agent=user_agent, bot=bot, at=at
+        clicklog.click_submit(
+            {
+                "link_id": link_id,
+                "click_id": click_id,
+                "visitor": visitor,
+                "user_agent": user_agent,
+                "bot": bot,
+                "at": at,
+            }
         )
     except Exception:  # the visitor already has their redirect; a lost click is logged, never an error
         logger.exception("click %s of link %s could not be recorded", click_id, link_id)

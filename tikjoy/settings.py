@@ -467,6 +467,11 @@ AFFILIATES_OPS_EMAILS = env.list("AFFILIATES_OPS_EMAILS", default=[])
 AFFILIATES_VISITOR_SALT = env.str("AFFILIATES_VISITOR_SALT", default=SECRET_KEY)
 # Conversions from one visitor in 24 hours above which new commissions are held for review.
 AFFILIATES_VELOCITY_PER_DAY = env.int("AFFILIATES_VELOCITY_PER_DAY", default=5)
+# /r/<code> clicks are written in batches by a background thread every this many seconds
+# (0: each at once, after its response; the tests).
+AFFILIATES_CLICK_FLUSH_SECONDS = env.float(
+    "AFFILIATES_CLICK_FLUSH_SECONDS", default=0.0 if DJANGO_ENV == "test" else 0.2
+)
 AFFILIATES_DISPOSABLE_DOMAINS = frozenset(
     env.list(
         "AFFILIATES_DISPOSABLE_DOMAINS",

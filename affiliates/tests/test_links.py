@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from affiliates import services
+from affiliates import clicklog, services
 from affiliates.models import Click
-from tikjoy.tests.factories import NOW, affiliate_make
+from tikjoy.tests.factories import NOW, affiliate_make, affiliate_program_make
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,7 @@ def test_a_click_that_cannot_be_written_never_fails_the_redirect(client, link, m
     def broken(**kwargs):
         raise RuntimeError("database is down")
 
-    monkeypatch.setattr(services, "click_record", broken)
+    monkeypatch.setattr(services, "clicks_record_many", broken)
     response = client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER)
 
     assert response.status_code == 302
@@ -133,3 +134,26 @@ def test_the_next_hour_counts_again(link):
         link_id=link.pk, click_id="c" * 24, visitor="v", user_agent="", bot=False, at=NOW.replace(hour=13)
     )
     assert (first.is_unique, same_hour.is_unique, next_hour.is_unique) == (True, False, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_buffered_clicks_are_all_written_by_the_background_writer(client, settings):
+    settings.AFFILIATES_CLICK_FLUSH_SECONDS = 0.05
+    program = affiliate_program_make(None, domains=["shop.example"])
+    link = services.link_create(
+        affiliate=affiliate_make(program), destination="https://shop.example/", now=NOW
+    )
+    for i in range(30):
+        assert (
+            client.get(
+                f"/r/{link.code}", HTTP_USER_AGENT=BROWSER, REMOTE_ADDR=f"198.51.100.{i % 10}"
+            ).status_code
+            == 302
+        )
+
+    deadline = time.monotonic() + 10
+    while Click.objects.count() < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    clicklog.flush()
+    assert Click.objects.count() == 30
+    assert Click.objects.filter(is_unique=True).count() == 10
