@@ -30,7 +30,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from moneyed import Money
 
@@ -1103,3 +1103,18 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
             recipient_list=[affiliate.user.email or ""],
         )
     return inquiry
+
+
+def commissions_clock_advance(*, days: int, now: datetime) -> dict[str, int]:
+    """The demo clock: bring every open commission's lock and approval dates ``days`` closer, as if the
+    time had passed, then run the daily step. For the demo and trying the product; refused in production."""
+    if settings.PRODUCTION:
+        raise AffiliateError("The demo clock is refused in production.")
+    if days <= 0:
+        raise AffiliateError("The demo clock only moves forward.")
+    shift = timedelta(days=days)
+    with transaction.atomic(durable=True):
+        Commission.objects.filter(
+            state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED]
+        ).update(lock_date=F("lock_date") - shift, approve_date=F("approve_date") - shift)
+    return commissions_advance(now=now)

@@ -162,3 +162,16 @@ def test_a_conversion_outside_the_window_is_recorded_as_rejected_for_the_affilia
     assert conversion.reject_reason == RejectReason.OUTSIDE_WINDOW
     assert conversion.affiliate == affiliate
     assert not hasattr(conversion, "commission") or conversion.commission is None
+
+
+def test_the_demo_clock_moves_commissions_on_and_is_refused_in_production(
+    program, affiliate, click, settings
+):
+    commission = convert(program, click).commission
+    services.commissions_clock_advance(days=15, now=NOW)
+    commission.refresh_from_db()
+    assert commission.state == CommissionState.LOCKED
+
+    settings.PRODUCTION = True
+    with pytest.raises(services.AffiliateError, match="production"):
+        services.commissions_clock_advance(days=15, now=NOW)
