@@ -248,7 +248,13 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
     @admin.display(description="Brand page")
     def brand_page(self, obj: Merchant) -> str:
         url = reverse("brand:landing", kwargs={"slug": obj.slug})
-        return format_html('<a href="{}">{}</a>', url, url)
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">A4 poster (PDF)</a> · <a href="{}">QR code (SVG)</a>',
+            url,
+            url,
+            reverse("console:brand_poster"),  # registered by rewards.brand_poster
+            reverse("console:brand_qr"),
+        )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(self.readonly_fields)

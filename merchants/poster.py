@@ -1,4 +1,8 @@
-"""The printable A4 poster of a store touchpoint: brand, a QR code to its landing page, one line on JoyBack."""
+"""The printable A4 poster of a store touchpoint: brand, a QR code to its landing page, one line on JoyBack.
+
+The poster of the brand page itself, with what a person can earn there, is ``rewards.brand_poster``
+(it reads the live campaigns, which live above this app).
+"""
 
 from __future__ import annotations
 
@@ -25,11 +29,16 @@ def touchpoint_landing_url(*, touchpoint: Touchpoint) -> str:
     return f"{settings.SITE_URL}{path}?{urlencode({'t': touchpoint.public_key})}"
 
 
-def qr_svg_data_uri(*, data: str) -> str:
+def qr_svg_bytes(*, data: str) -> bytes:
+    """A QR code of ``data`` as an SVG document (a path: scales to any print size)."""
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
+
+
+def qr_svg_data_uri(*, data: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg_bytes(data=data)).decode()
 
 
 def poster_html(*, touchpoint: Touchpoint) -> str:

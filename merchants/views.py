@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from accounts.sign_in import continue_after_sign_in_clear, continue_after_sign_in_set
 from core.hardening import personal_data
 from merchants import services
 from merchants.forms import MerchantCreateForm
@@ -47,6 +48,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         invitation = services.invitation_from_token(token=token)
     except services.InvitationInvalid as exc:
         return render(request, "merchants/invitation_invalid.html", {"reason": str(exc)}, status=400)
+    if not request.user.is_authenticated:
+        # Kept through any way of signing in or up (the header's "Sign up" too): back here after.
+        continue_after_sign_in_set(request, url=request.path)
+    else:
+        continue_after_sign_in_clear(request)
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")

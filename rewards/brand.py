@@ -22,10 +22,12 @@ from campaigns.views import landing_context
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from merchants import services as merchant_services
-from merchants.models import Merchant, Touchpoint
+from merchants.models import Consent, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
-from rewards.models import ActionStatus
+from rewards.brand_poster import brand_earnings
+from rewards.models import ActionStatus, SocialAction
 from rewards.services import action_record, brand_join_complete
+from social.selectors import login_channel_for
 
 SOURCE_SESSION_KEY = "tikjoy_source"
 
@@ -40,15 +42,33 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
         if touchpoint is not None:
             request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
+    now = timezone.now()
+    user = request.user
+    signed_in = user.is_authenticated
     return render(
         request,
         "brand/landing.html",
         {
             "merchant": merchant,
             "next": reverse("brand:join", args=[merchant.slug]),
+            "earnings": brand_earnings(merchant=merchant, now=now),
+            "joined": signed_in and _has_joined(user, merchant),
+            "earns_by_signing_in": signed_in and login_channel_for(user) is not None,
             **landing_context(request, merchant),
         },
     )
+
+
+def _has_joined(user, merchant: Merchant) -> bool:
+    """Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing
+    to share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined."""
+    if consent_active_get(user=user, merchant=merchant) is not None:
+        return True
+    if Consent.objects.filter(user=user, merchant=merchant).exists():
+        return False  # withdrawn: joining again asks again
+    return SocialAction.objects.filter(
+        user=user, merchant=merchant, action_type__in=[ActionType.TIKTOK_LOGIN, ActionType.WHATSAPP_LOGIN]
+    ).exists()
 
 
 def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
@@ -66,6 +86,14 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
 
 
 def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
+    if login_channel_for(request.user) is None:
+        # Signed in with e-mail and password: joining is recorded nowhere and earns nothing. Say so.
+        messages.warning(
+            request,
+            f"Signing in with e-mail earns nothing at {merchant.brand_name}: only signing in with TikTok "
+            "or WhatsApp does. Connect one of them to your account below to earn.",
+        )
+        return redirect("brand:landing", slug=merchant.slug)
     brand_join_complete(
         user=request.user,
         merchant=merchant,
@@ -112,7 +140,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "brand/join_consent.html",
-        {"merchant": merchant, "items": items},
+        {"merchant": merchant, "items": items, "earns": login_channel_for(request.user) is not None},
         status=400 if request.method == "POST" else 200,
     )
 

@@ -29,7 +29,10 @@ from merchants.console_site import ConsoleModelAdmin, console_render, console_si
 from merchants.models import ConsentField
 from merchants.selectors import people_seen_by_merchant
 from merchants.tenancy import console_membership
-from rewards import selectors
+from rewards import (
+    brand_poster,  # noqa: F401  (registers the brand page's poster, QR code and panel)
+    selectors,
+)
 from rewards.models import Reward
 
 CONSENT_NOTE = (

@@ -1,15 +1,40 @@
-"""allauth social-account adapter: TikTok sign-up without e-mail, profile storage, clear errors."""
+"""allauth social-account adapter: TikTok sign-up without e-mail, profile storage, clear errors.
+
+Connecting TikTok to the signed-in account (``process=connect``, the button on /me/) never
+merges two accounts: a TikTok identity that already belongs to another TikJoy account is
+refused with a message that says what to do.
+"""
 
 from __future__ import annotations
 
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialAccount
 from allauth.socialaccount.providers.base.constants import AuthError
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from social.services import tiktok_profile_update
+
+TIKTOK_OF_ANOTHER_ACCOUNT = (
+    "This TikTok account already belongs to another TikJoy account, with its own wallet. "
+    "Nothing was connected and nothing was merged. To use it, sign out and continue with TikTok: "
+    "you will be in that other account."
+)
+
+
+def _brand_page_of(next_url: str) -> str | None:
+    """The brand page a ``next`` of ``/b/<slug>/join/`` came from (by URL name: social imports no brand code)."""
+    try:
+        match = resolve(next_url.split("?", 1)[0])
+    except Resolver404:
+        return None
+    if match.namespace == "brand" and match.url_name == "join":
+        return reverse("brand:landing", kwargs=match.kwargs)
+    return None
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -30,10 +55,31 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return user
 
     def pre_social_login(self, request, sociallogin) -> None:
-        if sociallogin.is_existing:
-            self._store_profile(sociallogin)
-        elif sociallogin.state.get("process") == "connect" and request.user.is_authenticated:
+        if sociallogin.state.get("process") == "connect" and request.user.is_authenticated:
+            self._refuse_a_second_identity(request, sociallogin)
             self._store_profile(sociallogin, user=request.user)  # connecting TikTok to this account
+        elif sociallogin.is_existing:
+            self._store_profile(sociallogin)
+
+    def _refuse_a_second_identity(self, request, sociallogin) -> None:
+        """Connect only an identity that is nobody else's, to an account without another one."""
+        if sociallogin.is_existing and sociallogin.user.pk != request.user.pk:
+            messages.error(request, TIKTOK_OF_ANOTHER_ACCOUNT)
+            raise ImmediateHttpResponse(redirect("social:me"))
+        other = (
+            SocialAccount.objects.filter(user=request.user, provider=sociallogin.account.provider)
+            .exclude(uid=sociallogin.account.uid)
+            .exists()
+        )
+        if other:
+            messages.error(
+                request,
+                "Your account already has another TikTok account connected. Nothing was changed.",
+            )
+            raise ImmediateHttpResponse(redirect("social:me"))
+
+    def get_connect_redirect_url(self, request, socialaccount) -> str:
+        return reverse("social:me")
 
     def _store_profile(self, sociallogin, user=None) -> None:
         if sociallogin.account.provider == "tiktok" and sociallogin.account.extra_data.get("open_id"):
@@ -42,12 +88,29 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             )
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
+        """Back where the person started (the brand page, Connected accounts, or sign-in), saying what happened."""
+        state = (extra_context or {}).get("state") or {}
+        next_url = state.get("next") or ""
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = ""
+        connecting = state.get("process") == "connect" and request.user.is_authenticated
+        verb = "connecting" if connecting else "signing in with"
         if error == AuthError.CANCELLED:
-            text = f"You cancelled signing in with {provider.name}. Nothing was changed."
+            text = f"You cancelled {verb} {provider.name}. Nothing was changed."
         else:
             text = (
-                f"Signing in with {provider.name} did not work ({provider.name} refused or did not "
+                f"{verb.capitalize()} {provider.name} did not work ({provider.name} refused or did not "
                 "answer). Please try again."
             )
+        brand_page = _brand_page_of(next_url) if next_url else None
+        if brand_page:
+            text += " You can still join with TikTok or WhatsApp below."
+            target = brand_page
+        elif connecting:
+            target = reverse("social:me")
+        else:
+            target = reverse("account_login") + ("?" + urlencode({"next": next_url}) if next_url else "")
         messages.error(request, text)
-        raise ImmediateHttpResponse(redirect("account_login"))
+        raise ImmediateHttpResponse(redirect(target))

@@ -15,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer, phone_to_e164
+from accounts.sign_in import continue_after_sign_in_get
 from social.selectors import tiktok_disconnection_notice
 from social.whatsapp import whatsapp_code_send
 
@@ -85,11 +86,17 @@ class AccountAdapter(DefaultAccountAdapter):
             messages.warning(request, notice)
 
     def get_login_redirect_url(self, request) -> str:
+        pending = continue_after_sign_in_get(request)  # e.g. a team invitation opened before signing in
+        if pending:
+            return pending
         if request.user.is_authenticated and is_consumer(request.user):
             return consumer_home_url()
         return super().get_login_redirect_url(request)
 
     def get_signup_redirect_url(self, request) -> str:
+        pending = continue_after_sign_in_get(request)
+        if pending:
+            return pending
         if request.user.is_authenticated and is_consumer(request.user):
             return consumer_home_url()
         return super().get_signup_redirect_url(request)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from allauth.core import ratelimit as allauth_ratelimit
 from allauth.socialaccount.models import SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -28,7 +31,7 @@ from social.tiktok import (
     TikTokTokenInvalid,
     TikTokVideo,
 )
-from social.whatsapp import WhatsAppSendError
+from social.whatsapp import WhatsAppSendError, whatsapp_code_send
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -462,3 +465,103 @@ def creator_status_set(
         user=user, defaults={"is_creator": is_creator, "set_by": actor}
     )
     return status
+
+
+# --- connecting WhatsApp to the signed-in account -------------------------------------------
+
+WHATSAPP_CONNECT_SESSION_KEY = "tikjoy_whatsapp_connect"
+WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT = (
+    "This WhatsApp number already belongs to another TikJoy account, with its own wallet. "
+    "Nothing was connected and nothing was merged. To use that account, sign out and continue "
+    "with WhatsApp; to keep this one, connect a different number."
+)
+
+
+class PhoneConnectRefused(DomainError):
+    """The number was not connected; ``str(e)`` says why and what to do."""
+
+
+def _code_digest(*, user_id: int, phone: str, code: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{user_id}:{phone}:{code}".encode()).hexdigest()
+
+
+def whatsapp_connect_start(*, request, user: AbstractBaseUser, phone: str, now: datetime) -> None:
+    """Send a 6-digit code to ``phone`` over WhatsApp, to prove it is the signed-in person's number.
+
+    Only the code's digest, the number and the time are kept, in the person's session; the
+    number is connected by ``whatsapp_connect_confirm``. Same limits as signing in by code:
+    ``ACCOUNT_LOGIN_BY_CODE_TIMEOUT`` seconds, ``ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS`` tries,
+    allauth's per-number rate limit.
+    """
+    if user.phone == phone and user.phone_verified:
+        raise PhoneConnectRefused("This number is already connected to your account.")
+    if user.phone and user.phone_verified:
+        raise PhoneConnectRefused(
+            f"Your account already signs in with WhatsApp number {user.phone}. Nothing was changed."
+        )
+    if not allauth_ratelimit.consume(request, action="request_login_code", key=phone.lower()):
+        raise PhoneConnectRefused("Too many codes were requested for this number. Please wait and try again.")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    try:
+        whatsapp_code_send(to=phone, code=code)
+    except WhatsAppSendError as exc:
+        raise PhoneConnectRefused(exc.user_message) from exc
+    request.session[WHATSAPP_CONNECT_SESSION_KEY] = {
+        "user": user.pk,
+        "phone": phone,
+        "digest": _code_digest(user_id=user.pk, phone=phone, code=code),
+        "at": now.timestamp(),
+        "failed": 0,
+    }
+
+
+def whatsapp_connect_pending(*, request, user: AbstractBaseUser, now: datetime) -> str | None:
+    """The number waiting for its code in this session, or None (none, another user's, or expired)."""
+    state = request.session.get(WHATSAPP_CONNECT_SESSION_KEY)
+    if not isinstance(state, dict) or state.get("user") != user.pk:
+        return None
+    if now.timestamp() - float(state.get("at", 0)) > settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT:
+        return None
+    return state.get("phone")
+
+
+def whatsapp_connect_confirm(*, request, user: AbstractBaseUser, code: str, now: datetime) -> str:
+    """Connect the number once its code is right; return it. Never takes a number from another account.
+
+    A number held by an account that never signed in and never verified it (a WhatsApp sign-in
+    started and abandoned) is not anybody's yet: it moves to this account. A number that
+    signs in to another account is refused (``WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT``).
+    """
+    phone = whatsapp_connect_pending(request=request, user=user, now=now)
+    if phone is None:
+        request.session.pop(WHATSAPP_CONNECT_SESSION_KEY, None)
+        raise PhoneConnectRefused("The code has expired or was never sent. Ask for a new code.")
+    state = request.session[WHATSAPP_CONNECT_SESSION_KEY]
+    expected = _code_digest(user_id=user.pk, phone=phone, code=code.strip())
+    if not hmac.compare_digest(expected, state["digest"]):
+        state["failed"] = int(state.get("failed", 0)) + 1
+        if state["failed"] >= settings.ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS:
+            request.session.pop(WHATSAPP_CONNECT_SESSION_KEY, None)
+            raise PhoneConnectRefused("That code was wrong too many times. Ask for a new code.")
+        request.session[WHATSAPP_CONNECT_SESSION_KEY] = state
+        raise PhoneConnectRefused("That code is not right. Check the latest WhatsApp message and try again.")
+    request.session.pop(WHATSAPP_CONNECT_SESSION_KEY, None)
+    with transaction.atomic(durable=True):
+        holder_ids = list(User.objects.filter(phone=phone).exclude(pk=user.pk).values_list("pk", flat=True))
+        locked = {
+            u.pk: u
+            for u in User.objects.select_for_update().filter(pk__in=[user.pk, *holder_ids]).order_by("pk")
+        }
+        for holder_id in holder_ids:
+            holder = locked[holder_id]
+            if holder.phone_verified or holder.last_login is not None:
+                raise PhoneConnectRefused(WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT)
+            User.objects.filter(pk=holder.pk).update(phone=None)
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=True)
+        except IntegrityError:  # the number was taken by a sign-in in the same instant
+            raise PhoneConnectRefused(WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT) from None
+    user.phone, user.phone_verified = phone, True
+    logger.info("WhatsApp number connected to user %s", user.pk)
+    return phone

@@ -1,31 +1,79 @@
 from __future__ import annotations
 
+import phonenumbers
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.people import consumer_home_url
-from social.adapters import AccountAdapter
+from accounts.people import consumer_home_url, phone_to_e164
 from social.selectors import connected_accounts_get
-from social.services import PhoneLoginRefused, whatsapp_login_start
+from social.services import (
+    PhoneConnectRefused,
+    PhoneLoginRefused,
+    whatsapp_connect_confirm,
+    whatsapp_connect_pending,
+    whatsapp_connect_start,
+    whatsapp_login_start,
+)
+
+INTERNATIONAL_EXAMPLE = "+49 170 1234567"
+
+
+def phone_region(value: str | None) -> str | None:
+    """A two-letter region phonenumbers knows (the brand's country, given by the brand page), else None."""
+    region = (value or "").strip().upper()
+    return region if region in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _example(region: str | None) -> str:
+    if region is None:
+        return INTERNATIONAL_EXAMPLE
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if number else ""
 
 
 class PhoneForm(forms.Form):
-    phone = forms.CharField(
-        label="Mobile number on WhatsApp",
-        max_length=32,
-        help_text="With the country code, e.g. +49 170 1234567.",
-        widget=forms.TextInput(
-            attrs={"type": "tel", "autocomplete": "tel", "placeholder": "+49 170 1234567"}
-        ),
-    )
+    """A WhatsApp number: international (+...), or local to ``region`` when the page knows the country."""
+
+    phone = forms.CharField(label="Mobile number on WhatsApp", max_length=32)
+
+    def __init__(self, *args, region: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+        example = _example(region)
+        if region and example:
+            help_text = f"Your local number (e.g. {example}), or any number with its country code (+...)."
+        else:
+            help_text = f"With the country code, e.g. {INTERNATIONAL_EXAMPLE}."
+        self.fields["phone"].help_text = help_text
+        self.fields["phone"].widget = forms.TextInput(
+            attrs={"type": "tel", "autocomplete": "tel", "placeholder": example or INTERNATIONAL_EXAMPLE}
+        )
 
     def clean_phone(self) -> str:
-        return AccountAdapter().clean_phone(self.cleaned_data["phone"])
+        try:
+            return phone_to_e164(self.cleaned_data["phone"], region=self.region)
+        except ValueError:
+            example = _example(self.region)
+            if self.region and example:
+                text = f"Enter a valid mobile number: a local one (e.g. {example}) or one with its country code (+...)."
+            else:
+                text = f"Enter a valid mobile number with its country code, e.g. {INTERNATIONAL_EXAMPLE}."
+            raise forms.ValidationError(text, code="invalid_phone") from None
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from WhatsApp",
+        max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -40,11 +88,15 @@ def _safe_next(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 def whatsapp_login(request: HttpRequest) -> HttpResponse:
-    """Ask for the number, send the code; ``next`` (e.g. a brand's join page) is carried to the code page."""
+    """Ask for the number, send the code; ``next`` (e.g. a brand's join page) is carried to the code page.
+
+    ``region`` (the brand page's country) lets a person type their local number.
+    """
     next_url = _safe_next(request)
+    region = phone_region(request.POST.get("region") or request.GET.get("region"))
     if request.user.is_authenticated:
         return redirect(next_url or consumer_home_url())
-    form = PhoneForm(request.POST or None)
+    form = PhoneForm(request.POST or None, region=region)
     if request.method == "POST" and form.is_valid():
         try:
             whatsapp_login_start(request=request, phone=form.cleaned_data["phone"])
@@ -55,10 +107,73 @@ def whatsapp_login(request: HttpRequest) -> HttpResponse:
             if next_url:  # allauth's code page keeps it and signs in to it
                 confirm_url += "?" + urlencode({"next": next_url})
             return redirect(confirm_url)
-    return render(request, "social/whatsapp_login.html", {"form": form, "next": next_url})
+    return render(
+        request, "social/whatsapp_login.html", {"form": form, "next": next_url, "region": region or ""}
+    )
 
 
 @login_required
 @require_GET
 def me(request: HttpRequest) -> HttpResponse:
-    return render(request, "social/me.html", connected_accounts_get(user=request.user))
+    return render(
+        request,
+        "social/me.html",
+        {**connected_accounts_get(user=request.user), "whatsapp_form": PhoneForm()},
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def whatsapp_connect(request: HttpRequest) -> HttpResponse:
+    """Connected accounts: send a code to the number to add WhatsApp to this account."""
+    form = PhoneForm(request.POST)
+    if form.is_valid():
+        try:
+            whatsapp_connect_start(
+                request=request, user=request.user, phone=form.cleaned_data["phone"], now=timezone.now()
+            )
+        except PhoneConnectRefused as exc:
+            form.add_error("phone", str(exc))
+        else:
+            return redirect("social:whatsapp_connect_confirm")
+    return render(
+        request,
+        "social/me.html",
+        {**connected_accounts_get(user=request.user), "whatsapp_form": form},
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def whatsapp_connect_code(request: HttpRequest) -> HttpResponse:
+    """Type the code WhatsApp delivered; the number is then this account's (never another's)."""
+    now = timezone.now()
+    phone = whatsapp_connect_pending(request=request, user=request.user, now=now)
+    if phone is None:
+        messages.info(request, "No code is waiting. Enter your WhatsApp number to get one.")
+        return redirect("social:me")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            whatsapp_connect_confirm(
+                request=request, user=request.user, code=form.cleaned_data["code"], now=now
+            )
+        except PhoneConnectRefused as exc:
+            if whatsapp_connect_pending(request=request, user=request.user, now=now) is None:
+                messages.error(request, str(exc))
+                return redirect("social:me")
+            form.add_error("code", str(exc))
+        else:
+            messages.success(
+                request,
+                f"WhatsApp {phone} is now connected to your account: you can sign in with it, "
+                "and everything stays in one wallet.",
+            )
+            return redirect("social:me")
+    return render(
+        request,
+        "social/whatsapp_connect_code.html",
+        {"form": form, "phone": phone},
+        status=400 if form.errors else 200,
+    )

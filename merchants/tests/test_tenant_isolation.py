@@ -231,7 +231,9 @@ def test_the_walk_finds_the_console(world):
         "merchants_touchpoint_poster",
         "merchants_membership_delete",
     } <= names
-    assert {"index", "wallet", "add_funds", "switch", "autocomplete"} <= set(SITE_ROUTES)
+    assert {"index", "wallet", "add_funds", "switch", "autocomplete", "brand_poster", "brand_qr"} <= set(
+        SITE_ROUTES
+    )
 
 
 def test_every_console_model_has_an_object_of_the_other_merchant(world):

@@ -624,7 +624,41 @@ def test_webhooks_and_json_endpoints_survive_hostile_bodies(client, world, setti
 def test_the_walk_reaches_the_console_forms_sign_in_claims_and_webhooks():
     names = {pattern.name for _route, pattern in PUBLIC_ROUTES}
     assert {"account_login", "whatsapp_login", "claim", "join", "wallet_summary", "tiktok_webhook"} <= names
+    assert {"me", "whatsapp_connect", "whatsapp_connect_confirm", "home"} <= names
+    assert {"brand_poster", "brand_qr"} <= {
+        p.name for p in console_site.get_urls() if isinstance(p, URLPattern)
+    }
     assert {"campaigns.campaign", "merchants.touchpoint", "campaigns.ugcsubmission"} <= set(CONSOLE_ADMINS)
+
+
+def test_the_whatsapp_connection_code_page_survives_hostile_codes(client, world):
+    """The code form exists only while a code is waiting: put one in the consumer's session first."""
+    from social.services import WHATSAPP_CONNECT_SESSION_KEY
+
+    walk = Walk(client, world)
+    client.force_login(world["consumer"])
+    session = client.session
+    session[WHATSAPP_CONNECT_SESSION_KEY] = {
+        "user": world["consumer"].pk,
+        "phone": "+491709999999",
+        "digest": "0" * 64,
+        "at": time.time(),
+        "failed": -1000,  # never run out of attempts during the walk
+    }
+    session.save()
+    page = walk.get(reverse("social:whatsapp_connect_confirm"))
+    assert page.status_code == 200
+    (form,) = [f for f in forms_of(page.content.decode()) if any(field.name == "code" for field in f.fields)]
+    for value_name, value in HOSTILE.items():
+        walk.post_form(
+            reverse("social:whatsapp_connect_confirm"), {**form.data(), "code": value}, f"code={value_name}"
+        )
+    for value_name in ("NUL", "HTML", "20 digits", "lone surrogate", "100,000 characters", "empty"):
+        walk.post_form(
+            reverse("social:whatsapp_connect"), {"phone": HOSTILE[value_name]}, f"phone={value_name}"
+        )
+    assert not User.objects.filter(phone="+491709999999").exists()
+    walk.assert_clean()
 
 
 def test_a_member_with_two_merchants_is_walked_too(client, world):

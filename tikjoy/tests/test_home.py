@@ -1,0 +1,69 @@
+"""The home page: a directory of brands paying now, linking to their pages; products advertised only when live."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from rewards.brand_directory import product_is_live
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_page_lists_brands_with_a_live_campaign_and_links_to_their_pages(
+    client, make_merchant, make_campaign
+):
+    now = timezone.now()
+    live = make_merchant("fizz", funds="100.00")
+    make_campaign(live, now=now)
+    ended = make_merchant("oldco", funds="100.00")
+    make_campaign(ended, now=now - timedelta(days=90))  # ended 30 days ago
+    draft = make_merchant("later", funds="100.00")
+    make_campaign(draft, activate=False, now=now)
+
+    page = client.get("/").content.decode()
+
+    directory = page[page.index('data-testid="brand-directory"') :]
+    assert '<a href="/b/fizz/">' in directory and "Fizz" in directory
+    assert "when you share our video on TikTok" in directory
+    assert "/b/oldco/" not in page and "/b/later/" not in page
+
+
+def test_without_live_campaigns_the_directory_says_so(client, make_merchant):
+    make_merchant("fizz")
+
+    page = client.get("/").content.decode()
+
+    assert "No brand has a live campaign right now." in page
+    assert "/b/fizz/" not in page
+
+
+def test_affiliates_and_promote_are_not_advertised_while_they_have_nothing_live(client):
+    page = client.get("/").content.decode()
+
+    assert "JoyBack" in page
+    assert "Affiliates" not in page and "Promote" not in page
+
+
+def test_a_product_is_advertised_once_its_app_is_installed_and_says_it_has_something_live(
+    client, monkeypatch
+):
+    from rewards import brand_directory
+
+    class Promote:
+        def has_live_offers(self, now) -> bool:
+            return True
+
+    class Affiliates:  # installed, but says nothing about being live: not advertised
+        pass
+
+    configs = {"promote": Promote(), "affiliates": Affiliates()}
+    monkeypatch.setattr(brand_directory, "_installed_app_config", configs.get)
+
+    page = client.get("/").content.decode()
+
+    assert 'data-testid="product-promote"' in page and "Buy coins and boost a video" in page
+    assert "Affiliates" not in page
+    assert product_is_live("promote", now=timezone.now()) is True
