@@ -8,17 +8,18 @@ MANAGE_CAMPAIGNS (owners, managers, agencies); the report needs VIEW.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 
 from affiliates import reports, selectors, services
 from affiliates.forms import AdjustForm, DecisionForm, InquiryAnswerForm, ProgramForm, ReverseForm
-from affiliates.models import Affiliate, Commission, Inquiry, InquiryStatus, Program
+from affiliates.models import Affiliate, AffiliateStatus, Commission, Inquiry, InquiryStatus, Program
 from core.errors import DomainError
 from merchants.console_site import console_render, console_site, console_view
 from merchants.roles import Capability
-from merchants.tenancy import console_membership
+from merchants.tenancy import console_can, console_membership
 
 
 def _program(request: HttpRequest) -> Program | None:
@@ -205,3 +206,25 @@ console_site.register_url("affiliates/<int:pk>/decide/", affiliate_decide, name=
 console_site.register_url("affiliates/commissions/<int:pk>/", commission_action, name="affiliates_commission")
 console_site.register_url("affiliates/report/", report, name="affiliates_report")
 console_site.register_url("affiliates/inquiries/<int:pk>/", inquiry_answer, name="affiliates_inquiry")
+
+
+def _panel(request: HttpRequest, membership) -> dict:
+    if not console_can(request, Capability.MANAGE_CAMPAIGNS):
+        return {"hidden": True}
+    current = Program.objects.filter(merchant_id=membership.merchant_id).first()
+    if current is None:
+        return {"program": None}
+    statuses = dict(
+        Affiliate.objects.filter(program=current).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    return {
+        "program": current,
+        "approved": statuses.get(AffiliateStatus.APPROVED, 0),
+        "applied": statuses.get(AffiliateStatus.APPLIED, 0),
+        "totals": selectors.commission_totals(Commission.objects.filter(affiliate__program=current)),
+    }
+
+
+console_site.register_panel(
+    key="affiliates", order=80, template="console/panels/affiliates.html", context=_panel
+)

@@ -201,3 +201,15 @@ def test_commissions_of_another_merchants_program_are_out_of_reach(
     )
     assert response.status_code == 404
     assert Commission.objects.get(pk=commission.pk).state == CommissionState.PENDING
+
+
+def test_the_console_dashboard_shows_the_program_and_waiting_applications(client, program, affiliate):
+    affiliate_make(program, approved=False)
+    client.force_login(owner_of(program.merchant))
+    page = client.get("/console/").content.decode()
+    assert "1 approved affiliate" in page and "1 waiting for your decision" in page
+
+
+def test_a_viewer_sees_no_affiliates_panel(client, program, add_member):
+    client.force_login(add_member(program.merchant, "viewer@joy.example", role="VIEWER"))
+    assert 'data-panel="affiliates"' not in client.get("/console/").content.decode()
