@@ -63,7 +63,7 @@ from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.money import is_at_precision, round_down
-from wallets.services import InsufficientFunds, account_for, post
+from wallets.services import InsufficientFunds, account_for, balance, post
 from webhooks.models import EventType
 from webhooks.services import event_record
 
@@ -851,24 +851,44 @@ def commission_adjust(
                 )
         else:
             holder = _available(affiliate, currency)
-        entries = [(payer, -money), (holder, money)] if amount > 0 else [(holder, -money), (payer, money)]
-        try:
-            post(
-                entries=entries,
-                kind=ADJUST_KIND,
-                reason=f"Affiliate commission adjusted by {amount:+} {currency}: {reason}",
-                idempotency_key=f"affiliates:adjustment:{adjustment.pk}",
-                actor=actor,
-                subject=commission,
-                now=now,
-            )
-        except InsufficientFunds as exc:
-            if amount > 0:
+        reason_text = f"Affiliate commission adjusted by {amount:+} {currency}: {reason}"
+        key = f"affiliates:adjustment:{adjustment.pk}"
+        if amount > 0:
+            try:
+                post(
+                    entries=[(payer, -money), (holder, money)],
+                    kind=ADJUST_KIND,
+                    reason=reason_text,
+                    idempotency_key=key,
+                    actor=actor,
+                    subject=commission,
+                    now=now,
+                )
+            except InsufficientFunds as exc:
                 raise AffiliateError(f"The program's funds don't cover {money}.") from exc
-            adjustment.owed = -amount
-            adjustment.save(update_fields=["owed"])
-            affiliate.owed += -amount
-            affiliate.save(update_fields=["owed"])
+        else:
+            # Take back what the holder has (the conditional update refuses any overdraw, so a balance
+            # that fell meanwhile only means less is taken); the rest is owed.
+            take = min(money, balance(holder)) if commission.state != CommissionState.LOCKED else money
+            try:
+                if take.amount > 0:
+                    post(
+                        entries=[(holder, -take), (payer, take)],
+                        kind=ADJUST_KIND,
+                        reason=reason_text,
+                        idempotency_key=key,
+                        actor=actor,
+                        subject=commission,
+                        now=now,
+                    )
+            except InsufficientFunds:
+                take = Money(0, currency)
+            owed = money.amount - take.amount
+            if owed:
+                adjustment.owed = owed
+                adjustment.save(update_fields=["owed"])
+                affiliate.owed += owed
+                affiliate.save(update_fields=["owed"])
         if commission.state == CommissionState.LOCKED:
             commission.amount += amount
             commission.save(update_fields=["amount"])
