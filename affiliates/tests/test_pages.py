@@ -213,3 +213,24 @@ def test_the_console_dashboard_shows_the_program_and_waiting_applications(client
 def test_a_viewer_sees_no_affiliates_panel(client, program, add_member):
     client.force_login(add_member(program.merchant, "viewer@joy.example", role="VIEWER"))
     assert 'data-panel="affiliates"' not in client.get("/console/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ops/affiliates/program/",
+        "/ops/affiliates/affiliate/",
+        "/ops/affiliates/commission/",
+        "/ops/affiliates/conversion/",
+        "/ops/affiliates/click/",
+        "/ops/affiliates/inquiry/",
+        "/ops/affiliates/program/platform/",
+    ],
+)
+def test_the_ops_pages_open(client, ops, program, affiliate, click, path):
+    convert(program, click)
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    client.force_login(ops)
+    response = client.get(path)
+    assert response.status_code == 200
