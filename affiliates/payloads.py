@@ -19,7 +19,10 @@ def commission_data(commission: Commission) -> dict:
 
 
 def conversion_data(conversion: Conversion) -> dict:
-    commission = Commission.objects.filter(conversion=conversion).first()
+    try:
+        commission = conversion.commission  # with select_related("commission") a list reads no more rows
+    except Commission.DoesNotExist:
+        commission = None
     return {
         "id": f"cnv_{conversion.pk}",
         "order_id": conversion.order_id,

@@ -668,6 +668,7 @@ def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime
                 now=tracked_at,
             )
     except InsufficientFunds:
+        conversion.refresh_from_db()  # forgets the commission that was rolled back
         conversion.is_accepted = False
         conversion.reject_reason = RejectReason.NO_FUNDS
         conversion.save(update_fields=["is_accepted", "reject_reason"])

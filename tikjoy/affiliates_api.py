@@ -99,7 +99,11 @@ class Conversions(ApiView):
     def get(self, request):
         """The program's conversions, newest first, with their commission's state."""
         program = Program.objects.filter(merchant=self.key.merchant).first()
-        conversions = Conversion.objects.filter(program=program) if program else Conversion.objects.none()
+        conversions = (
+            Conversion.objects.filter(program=program).select_related("commission")
+            if program
+            else Conversion.objects.none()
+        )
         return Response(cursor_page(request, conversions, conversion_data))
 
     @extend_schema(

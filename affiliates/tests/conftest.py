@@ -11,6 +11,7 @@ from moneyed import Money
 
 from affiliates import services
 from affiliates.models import Affiliate, Program
+from api.tests.conftest import api, make_key  # noqa: F401 - the API's client and key fixtures
 from tikjoy.tests.factories import NOW, affiliate_click_make, affiliate_make, affiliate_program_make
 from wallets.models import PLATFORM, Purpose
 from wallets.services import account_for, balance
