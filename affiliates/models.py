@@ -67,23 +67,36 @@ class Program(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["kind"], condition=Q(kind="PLATFORM"), name="affiliates_program_one_platform"
+                fields=["kind"],
+                condition=Q(kind="PLATFORM"),
+                name="affiliates_program_one_platform",
+                violation_error_message="TikJoy has one affiliate program of its own.",
             ),
             models.CheckConstraint(
                 condition=(Q(kind="PLATFORM") & Q(merchant__isnull=True))
                 | (Q(kind="MERCHANT") & Q(merchant__isnull=False)),
                 name="affiliates_program_kind_matches_payer",
+                violation_error_message="A merchant's program names its merchant; TikJoy's own program names none.",
             ),
             models.CheckConstraint(
                 condition=Q(window_days__gte=1) & Q(window_days__lte=90),
                 name="affiliates_program_window_1_90",
-            ),
-            models.CheckConstraint(condition=Q(bounty__gt=0), name="affiliates_program_bounty_positive"),
-            models.CheckConstraint(
-                condition=Q(margin_rate__gte=0) & Q(margin_rate__lte=1), name="affiliates_program_margin_0_1"
+                violation_error_message="The attribution window is 1 to 90 days.",
             ),
             models.CheckConstraint(
-                condition=Q(currency__in=Currency.values), name="affiliates_program_currency"
+                condition=Q(bounty__gt=0),
+                name="affiliates_program_bounty_positive",
+                violation_error_message="The bounty must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(margin_rate__gte=0) & Q(margin_rate__lte=1),
+                name="affiliates_program_margin_0_1",
+                violation_error_message="The platform's margin is between 0 and 100 %.",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values),
+                name="affiliates_program_currency",
+                violation_error_message="Choose a currency from the list.",
             ),
         ]
 
@@ -124,11 +137,20 @@ class Affiliate(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["program", "user"], name="affiliates_affiliate_once_per_program"),
-            models.CheckConstraint(condition=Q(owed__gte=0), name="affiliates_affiliate_owed_not_negative"),
+            models.UniqueConstraint(
+                fields=["program", "user"],
+                name="affiliates_affiliate_once_per_program",
+                violation_error_message="This person has applied to this program already.",
+            ),
+            models.CheckConstraint(
+                condition=Q(owed__gte=0),
+                name="affiliates_affiliate_owed_not_negative",
+                violation_error_message="What an affiliate owes can't be negative.",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["APPLIED", "APPROVED"]) | ~Q(status_reason=""),
                 name="affiliates_affiliate_refusal_has_reason",
+                violation_error_message="Give a reason: the affiliate reads it.",
             ),
         ]
 
@@ -165,9 +187,12 @@ class Click(models.Model):
                 fields=["link", "visitor_hash", "hour"],
                 condition=Q(is_unique=True),
                 name="affiliates_click_one_unique_per_hour",
+                violation_error_message="This visitor's click on this link is counted once an hour.",
             ),
             models.CheckConstraint(
-                condition=~(Q(is_bot=True) & Q(is_unique=True)), name="affiliates_click_bot_not_unique"
+                condition=~(Q(is_bot=True) & Q(is_unique=True)),
+                name="affiliates_click_bot_not_unique",
+                violation_error_message="A bot's click is never a unique click.",
             ),
         ]
         indexes = [models.Index(fields=["link", "-at"], name="affiliates_click_link_recent")]
@@ -186,7 +211,11 @@ class CustomerBinding(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["program", "customer_ref"], name="affiliates_customer_bound_once")
+            models.UniqueConstraint(
+                fields=["program", "customer_ref"],
+                name="affiliates_customer_bound_once",
+                violation_error_message="This customer is bound to an affiliate already.",
+            )
         ]
 
     def __str__(self) -> str:
@@ -229,11 +258,16 @@ class Conversion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["program", "order_id"], name="affiliates_conversion_order_once"),
+            models.UniqueConstraint(
+                fields=["program", "order_id"],
+                name="affiliates_conversion_order_once",
+                violation_error_message="This order was reported for this program already.",
+            ),
             models.CheckConstraint(
                 condition=(Q(is_accepted=True) & Q(reject_reason="") & Q(affiliate__isnull=False))
                 | (Q(is_accepted=False) & ~Q(reject_reason="")),
                 name="affiliates_conversion_accepted_or_reason",
+                violation_error_message="A conversion is accepted with its affiliate, or rejected with a reason.",
             ),
         ]
 
@@ -290,15 +324,19 @@ class Commission(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(amount__gte=0) & Q(margin__gte=0), name="affiliates_commission_amounts"
+                condition=Q(amount__gte=0) & Q(margin__gte=0),
+                name="affiliates_commission_amounts",
+                violation_error_message="A commission's amount and margin can't be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(approve_date__gt=models.F("lock_date")),
                 name="affiliates_commission_dates_ordered",
+                violation_error_message="A commission is approved after it locks.",
             ),
             models.CheckConstraint(
                 condition=~Q(state="REVERSED") | ~Q(reversal_code=""),
                 name="affiliates_commission_reversal_coded",
+                violation_error_message="A reversed commission needs its reason code.",
             ),
         ]
         indexes = [
@@ -330,8 +368,16 @@ class Adjustment(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=~Q(amount=0), name="affiliates_adjustment_not_zero"),
-            models.CheckConstraint(condition=Q(owed__gte=0), name="affiliates_adjustment_owed"),
+            models.CheckConstraint(
+                condition=~Q(amount=0),
+                name="affiliates_adjustment_not_zero",
+                violation_error_message="An adjustment is a non-zero amount.",
+            ),
+            models.CheckConstraint(
+                condition=Q(owed__gte=0),
+                name="affiliates_adjustment_owed",
+                violation_error_message="What is owed can't be negative.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -381,13 +427,17 @@ class Inquiry(models.Model):
                 fields=["affiliate", "order_id"],
                 condition=Q(status="OPEN"),
                 name="affiliates_inquiry_one_open",
+                violation_error_message="You have an open inquiry about this order already.",
             ),
             models.CheckConstraint(
-                condition=~Q(status="DECLINED") | ~Q(answer=""), name="affiliates_inquiry_declined_has_answer"
+                condition=~Q(status="DECLINED") | ~Q(answer=""),
+                name="affiliates_inquiry_declined_has_answer",
+                violation_error_message="A declined inquiry needs an answer for the affiliate.",
             ),
             models.CheckConstraint(
                 condition=~Q(status="ACCEPTED") | Q(conversion__isnull=False),
                 name="affiliates_inquiry_accepted_conversion",
+                violation_error_message="An accepted inquiry has its conversion.",
             ),
         ]
 
