@@ -5,7 +5,6 @@ from drf_spectacular.views import SpectacularAPIView
 
 from merchants.console_site import console_site
 from tikjoy import views
-from tikjoy.affiliates_api import Conversions
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,7 +16,6 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/v1/conversions", Conversions.as_view(), name="api-conversions"),  # tikjoy/affiliates_api.py
     path("api/", include("api.urls")),  # /api/v1/..., /api/docs/
     path("embed/", include("api.embed_urls")),  # the website widget
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...

@@ -1,9 +1,7 @@
 """``/api/v1/conversions``: a merchant's server reports its affiliate program's conversions.
 
-It sits in the composition layer because it joins two apps of the same layer: the API's
-framework (key auth, problem+json, Idempotency-Key records, cursor pages, in ``api/``) and
-the affiliate program (``affiliates/``), which may not import each other. The view parses,
-calls ``affiliates.services.conversion_record`` once and renders (docs/affiliates.md).
+The view parses, calls ``affiliates.services.conversion_record`` once and renders the conversion
+as ``affiliates.payloads`` represents it for the API and the webhooks (docs/affiliates.md).
 """
 
 from __future__ import annotations
