@@ -212,7 +212,8 @@ def test_the_console_dashboard_shows_the_program_and_waiting_applications(client
 
 def test_a_viewer_sees_no_affiliates_panel(client, program, add_member):
     client.force_login(add_member(program.merchant, "viewer@joy.example", role="VIEWER"))
-    assert 'data-panel="affiliates"' not in client.get("/console/").content.decode()
+    page = client.get("/console/").content.decode()
+    assert "approved affiliate" not in page and "/console/affiliates/" not in page
 
 
 @pytest.mark.parametrize(
