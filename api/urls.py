@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from api import documents, views
+from api import conversions, documents, views
 
 app_name = "api"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("v1/webhook-endpoints", views.EndpointList.as_view(), name="endpoints"),
     path("v1/webhook-endpoints/<str:id>", views.EndpointDetail.as_view(), name="endpoint"),
     path("v1/offer", views.Offer.as_view(), name="offer"),
+    path("v1/conversions", conversions.Conversions.as_view(), name="conversions"),
     path("v1/statements", documents.StatementList.as_view(), name="statements"),
     path("v1/statements/<str:id>", documents.StatementDetail.as_view(), name="statement"),
     path("v1/statements/<str:id>/pdf", documents.StatementPdf.as_view(), name="statement-pdf"),

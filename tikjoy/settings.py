@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "rewards",
     "billing",
     "payouts",
+    "affiliates",
     "webhooks",
     "api",
     "promote",
@@ -505,3 +506,39 @@ PAYOUTS_DEBTOR = {
     "town": env.str("PAYOUTS_DEBTOR_TOWN", default="Berlin"),
     "country": env.str("PAYOUTS_DEBTOR_COUNTRY", default="DE"),
 }
+
+# --- Affiliates (affiliates/): programs, tracked links, commissions (docs/affiliates.md) ---
+# The platform's margin on a merchant program's bounty, paid by the merchant on top of it.
+AFFILIATES_MARGIN_RATE = Decimal(env.str("AFFILIATES_MARGIN_RATE", default="0.20"))
+AFFILIATES_OPS_EMAILS = env.list("AFFILIATES_OPS_EMAILS", default=[])
+# The salt of visitors' IP hashes (no raw IP is kept for a click).
+AFFILIATES_VISITOR_SALT = env.str("AFFILIATES_VISITOR_SALT", default=SECRET_KEY)
+# Conversions from one visitor in 24 hours above which new commissions are held for review.
+AFFILIATES_VELOCITY_PER_DAY = env.int("AFFILIATES_VELOCITY_PER_DAY", default=5)
+# /r/<code> clicks are written in batches by a background thread every this many seconds
+# (0: each at once, after its response; the tests).
+AFFILIATES_CLICK_FLUSH_SECONDS = env.float(
+    "AFFILIATES_CLICK_FLUSH_SECONDS", default=0.0 if DJANGO_ENV == "test" else 0.2
+)
+AFFILIATES_DISPOSABLE_DOMAINS = frozenset(
+    env.list(
+        "AFFILIATES_DISPOSABLE_DOMAINS",
+        default=[
+            "mailinator.com",
+            "guerrillamail.com",
+            "10minutemail.com",
+            "yopmail.com",
+            "tempmail.com",
+            "temp-mail.org",
+            "trashmail.com",
+            "sharklasers.com",
+            "getnada.com",
+            "dispostable.com",
+            "maildrop.cc",
+            "throwawaymail.com",
+            "fakeinbox.com",
+            "mailnesia.com",
+            "mintemail.com",
+        ],
+    )
+)

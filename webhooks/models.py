@@ -28,6 +28,25 @@ class EventType(models.TextChoices):
     PROMOTE_ORDER_CANCELLED = "promote.order.cancelled", "A promotion order was cancelled in review"
     PROMOTE_ORDER_COMPLETED = "promote.order.completed", "A promotion order finished delivering"
     PROMOTE_ORDER_SETTLED = "promote.order.settled", "A promotion order's unspent coins were returned"
+    CONVERSION_ACCEPTED = (
+        "conversion.accepted",
+        "An affiliate conversion was accepted: a commission is pending",
+    )
+    CONVERSION_REJECTED = (
+        "conversion.rejected",
+        "An affiliate conversion was recorded as rejected, with the reason",
+    )
+    COMMISSION_LOCKED = "commission.locked", "An affiliate commission locked: it can no longer be reversed"
+    COMMISSION_APPROVED = (
+        "commission.approved",
+        "An affiliate commission was approved: the affiliate may be paid",
+    )
+    COMMISSION_PAID = "commission.paid", "An affiliate commission was paid out"
+    COMMISSION_REVERSED = (
+        "commission.reversed",
+        "An affiliate commission was reversed: the money went back to the wallet",
+    )
+    COMMISSION_ADJUSTED = "commission.adjusted", "An affiliate commission was adjusted after it locked"
 
 
 class WebhookEndpoint(models.Model):

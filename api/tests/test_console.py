@@ -105,3 +105,16 @@ def test_the_api_reference_is_served_from_our_own_files(client):
     assert "https://" not in html
     assert script.status_code == 200
     assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_the_dashboard_counts_the_owners_keys_and_webhooks(client, make_merchant, make_key, add_member):
+    merchant = make_merchant("acme")
+    make_key(merchant)
+    make_key(merchant)
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+
+    assert "2 active keys · 0 webhook endpoints" in client.get("/console/").content.decode()
+
+    viewer = add_member(merchant, "viewer@acme.example", Role.VIEWER)
+    client.force_login(viewer)
+    assert "API and webhooks" not in client.get("/console/").content.decode()

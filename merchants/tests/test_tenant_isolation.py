@@ -95,6 +95,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
     from promote.tests.isolation import populate_promote
 
     populate_promote(merchant=merchant, owner=owner)
+    from affiliates.tests.isolation import populate_affiliates
+
+    populate_affiliates(merchant=merchant, owner=owner, label=label, domain=domain)
 
 
 def _populate_rewards(merchant, owner, label: str) -> None:

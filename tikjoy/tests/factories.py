@@ -18,6 +18,7 @@ from moneyed import Money
 
 from accounts.models import User
 from accounts.services import user_ensure_with_email
+from affiliates import services as affiliate_services
 from campaigns import services as campaign_services
 from merchants import services as merchant_services
 from merchants.models import Membership, Merchant
@@ -152,3 +153,52 @@ def response_text(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode(errors="replace")
     return response.content.decode(errors="replace")
+
+
+# --- affiliates ---------------------------------------------------------------------------
+
+
+def affiliate_program_make(merchant: Merchant | None = None, *, domains=("shop.example",), now=NOW, **fields):
+    """A merchant's affiliate program (or TikJoy's own with ``merchant=None``), through the service."""
+    name = fields.pop("name", f"{merchant.brand_name} partners" if merchant else "TikJoy partners")
+    return affiliate_services.program_create(
+        merchant=merchant, name=name, domains=list(domains), now=now, **fields
+    )
+
+
+def affiliate_make(program, *, email: str | None = None, approved: bool = True, now=NOW, **fields):
+    """A person who applied to ``program`` (approved by its owner unless ``approved=False``)."""
+    user = UserFactory(**({"email": email} if email else {}))
+    affiliate = affiliate_services.affiliate_apply(
+        program=program,
+        user=user,
+        website=fields.pop("website", "https://creator.example/"),
+        promotion_plan=fields.pop("promotion_plan", "Reviews on my channel"),
+        now=now,
+        **fields,
+    )
+    if approved:
+        decider = (
+            owner_of(program.merchant)
+            if program.merchant
+            else UserFactory(email="affiliate-desk@tikjoy.example", is_staff=True)
+        )
+        affiliate = affiliate_services.affiliate_decide(
+            affiliate_id=affiliate.pk, status="APPROVED", reason="", actor=decider, now=now
+        )
+    return affiliate
+
+
+def affiliate_click_make(affiliate, *, at=NOW, visitor: str = "visitor-1", bot: bool = False, link=None):
+    """A recorded click of one of the affiliate's links (a new link unless ``link`` is given)."""
+    link = link or affiliate_services.link_create(
+        affiliate=affiliate, destination=f"https://{affiliate.program.domains[0]}/", now=at
+    )
+    return affiliate_services.click_record(
+        link_id=link.pk,
+        click_id=affiliate_services.new_click_id(),
+        visitor=visitor,
+        user_agent="Mozilla/5.0",
+        bot=bot,
+        at=at,
+    )

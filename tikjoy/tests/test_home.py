@@ -41,9 +41,11 @@ def test_without_live_campaigns_the_directory_says_so(client, make_merchant):
 
 
 def test_affiliates_and_promote_are_not_advertised_while_they_have_nothing_live(client):
+    from affiliates.models import Program
     from promote.models import CoinPrice
 
     CoinPrice.objects.all().delete()  # no coin can be bought: Promote has nothing on offer
+    Program.objects.update(is_active=False)  # no program takes applications
     page = client.get("/").content.decode()
 
     assert "JoyBack" in page
@@ -80,3 +82,11 @@ def test_the_home_page_advertises_promote_once_coins_have_a_price_and_it_is_laun
 
     CoinPrice.objects.all().delete()
     assert 'data-testid="product-promote"' not in client.get("/").content.decode()
+
+
+def test_the_home_page_advertises_affiliates_while_a_program_takes_applications(client, make_merchant):
+    from tikjoy.tests.factories import affiliate_program_make
+
+    assert 'data-testid="product-affiliates"' not in client.get("/").content.decode()
+    affiliate_program_make(make_merchant("acme"))
+    assert 'data-testid="product-affiliates"' in client.get("/").content.decode()

@@ -46,7 +46,9 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
     call_command("seed_demo", "--quiet-credentials")
     call_command("seed_demo", "--quiet-credentials")
 
-    merchant = Merchant.objects.get()
+    merchant = Merchant.objects.get(
+        slug="joycoffee"
+    )  # (Nova Bikes is the affiliates demo's referred merchant)
     assert set(merchant.touchpoints.values_list("kind", flat=True)) == {
         "BRAND_PAGE",
         "RETAIL_STORE",
@@ -59,12 +61,19 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
     # funded with a recorded 500.00 top-up, less what the demo rewards cost it (reversed ones refunded)
     from django.db.models import Sum
 
+    from affiliates.models import Commission
     from rewards.models import Reward
 
     spent = Reward.objects.exclude(status="REVERSED").aggregate(total=Sum("merchant_price"))["total"]
-    # 500.00 this month, 50.00 last month (the billing demo's month)
+    bounties = (
+        Commission.objects.filter(affiliate__program__merchant=merchant)
+        .exclude(state="REVERSED")
+        .aggregate(total=Sum("amount") + Sum("margin"))["total"]
+    )
+    # 500.00 this month, 50.00 last month (the billing demo's month), 60.00 for the affiliates demo
     assert sorted(merchant.bank_transfers.values_list("amount", flat=True)) == [
         Decimal("50.00"),
+        Decimal("60.00"),
         Decimal("500.00"),
     ]
     # and less the Promote coins the demo merchant bought from its prepaid funds
@@ -72,7 +81,7 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
 
     coins = CoinPurchase.objects.filter(wallet__merchant=merchant).aggregate(total=Sum("amount"))["total"]
     assert coins == Decimal("9.90")
-    assert wallet_balance(merchant=merchant).amount == Decimal("550.00") - spent - coins
+    assert wallet_balance(merchant=merchant).amount == Decimal("610.00") - spent - bounties - coins
     assert client.login(email="manager@demo.tikjoy.local", password=DEMO_PASSWORD)
     assert "Joy Coffee" in client.get("/console/").content.decode()
     assert "Joy Coffee" in client.get(f"/b/{merchant.slug}/").content.decode()
@@ -131,5 +140,20 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
     statement = Statement.objects.get()
     invoice = Invoice.objects.get()
     assert statement.month == month.first_day
-    assert statement.closing_balance == Decimal("48.00")  # 50.00 in, two logins at 1.00 out
+    # 50.00 in, two logins at 1.00 out; plus the affiliates demo (its budget and bounties, dated up to
+    # 45 days back) when its clock fell before this month's end
+    from django.db.models import Q, Sum
+
+    from wallets.models import Entry
+
+    affiliates_demo = Entry.objects.filter(
+        account__owner_type="merchants.merchant",
+        account__owner_id=statement.merchant_id,
+        account__purpose="MERCHANT_AVAILABLE",
+        transaction__created_at__lt=month.end,
+    ).filter(
+        Q(transaction__kind__startswith="AFFILIATE_")
+        | Q(transaction__idempotency_key="topup:JOY-AFFILIATES-DEMO")
+    ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    assert statement.closing_balance == Decimal("48.00") + affiliates_demo
     assert invoice.number and invoice.gross_amount == Decimal("0.40")  # the confirmed margin, 20 %

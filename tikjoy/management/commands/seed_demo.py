@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accounts.services import user_ensure_with_email
+from affiliates.demo import demo_affiliates_seed
 from api.demo import demo_widget_seed
 from billing.demo import demo_last_month_seed
 from campaigns.demo import demo_seed
@@ -43,6 +44,9 @@ DEMO_PEOPLE = (
     DemoPerson("eve@demo.tikjoy.local", "Eve Consumer", "consumer"),
     DemoPerson("fay@demo.tikjoy.local", "Fay Consumer", "consumer (last month)"),
     DemoPerson("gus@demo.tikjoy.local", "Gus Consumer", "consumer (last month)"),
+    DemoPerson("pia@demo.tikjoy.local", "Pia Partner", "affiliate of Joy Coffee"),
+    DemoPerson("theo@demo.tikjoy.local", "Theo Agency", "affiliate of TikJoy"),
+    DemoPerson("nova@demo.tikjoy.local", "Nina Nova", "merchant referred by Theo"),
 )
 
 
@@ -119,6 +123,17 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"payouts: {line}")
+        # Before last month's statement: the affiliates demo posts with clocks up to 45 days back.
+        for line in demo_affiliates_seed(
+            joy=campaign.merchant,
+            joy_owner=users["owner@demo.tikjoy.local"],
+            ops=users["ops@demo.tikjoy.local"],
+            pia=users["pia@demo.tikjoy.local"],
+            theo=users["theo@demo.tikjoy.local"],
+            nova_owner=users["nova@demo.tikjoy.local"],
+            now=timezone.now(),
+        ):
+            self.stdout.write(line)
         for line in demo_last_month_seed(
             merchant=campaign.merchant,
             owner=users["owner@demo.tikjoy.local"],

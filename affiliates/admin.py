@@ -1,0 +1,366 @@
+"""Affiliates in /ops/: every program, TikJoy's own program's settings, applications, commissions, reports.
+
+Nothing here edits money or state directly: each action calls one service per row, with the
+reason (or reason code) the affiliate sees.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from affiliates import reports, services
+from affiliates.forms import ProgramForm
+from affiliates.models import (
+    Affiliate,
+    AffiliateStatus,
+    Click,
+    Commission,
+    Conversion,
+    Inquiry,
+    Program,
+    ReversalCode,
+)
+from core.admin import ReadOnlyAdmin
+from core.errors import DomainError
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="The affiliate sees it."
+    )
+
+
+class ReversalCodeForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Reason code", choices=ReversalCode.choices, help_text="The affiliate sees it."
+    )
+
+
+def _each(modeladmin, request, queryset, apply, title: str) -> None:
+    done = 0
+    for obj in queryset.order_by("pk"):
+        try:
+            apply(obj)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+
+
+def _with_reason(
+    modeladmin, request: HttpRequest, queryset: QuerySet, *, title: str, apply, form_class=ReasonForm
+):
+    """Ask for a reason on the shared intermediate page, then apply ``apply(obj, reason)`` to each row."""
+    if "apply" in request.POST:
+        form = form_class(request.POST)
+        if form.is_valid():
+            _each(modeladmin, request, queryset, lambda obj: apply(obj, form.cleaned_data["reason"]), title)
+            return None
+    else:
+        form = form_class()
+    return TemplateResponse(
+        request,
+        "admin/reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "queryset": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+@admin.register(Program)
+class ProgramAdmin(ReadOnlyAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "merchant",
+        "bounty",
+        "currency",
+        "window_days",
+        "attribution",
+        "is_active",
+        "report",
+    )
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "merchant__brand_name")
+
+    @admin.display(description="Performance")
+    def report(self, obj: Program) -> str:
+        return format_html(
+            '<a href="{}">report</a>', reverse("admin:affiliates_program_report", args=[obj.pk])
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "platform/",
+                self.admin_site.admin_view(self.platform_view),
+                name="affiliates_program_platform",
+            ),
+            path(
+                "<int:pk>/report/",
+                self.admin_site.admin_view(self.report_view),
+                name="affiliates_program_report",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"platform_url": reverse("admin:affiliates_program_platform")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
+
+    def platform_view(self, request: HttpRequest) -> HttpResponse:
+        """Start or change TikJoy's own program (paid by the platform)."""
+        if not request.user.is_superuser:
+            messages.error(request, "Only superusers change TikJoy's own program.")
+            return redirect("admin:affiliates_program_changelist")
+        current = services.platform_program()
+        initial = (
+            {
+                "name": current.name,
+                "bounty": current.bounty,
+                "domains": "\n".join(current.domains),
+                "window_days": current.window_days,
+                "attribution": current.attribution,
+                "terms": current.terms,
+                "is_active": current.is_active,
+            }
+            if current
+            else {
+                "name": "TikJoy partners",
+                "bounty": "40.00",
+                "is_active": True,
+                "domains": request.get_host().split(":")[0],
+            }
+        )
+        form = ProgramForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if current is None:
+                    services.program_create(
+                        merchant=None,
+                        name=data["name"],
+                        bounty=data["bounty"],
+                        domains=form.domain_list(),
+                        window_days=data["window_days"],
+                        attribution=data["attribution"],
+                        terms=data["terms"],
+                        now=timezone.now(),
+                    )
+                else:
+                    services.program_update(
+                        program_id=current.pk,
+                        name=data["name"],
+                        bounty=data["bounty"],
+                        domains=form.domain_list(),
+                        window_days=data["window_days"],
+                        attribution=data["attribution"],
+                        terms=data["terms"],
+                        is_active=data["is_active"],
+                    )
+                messages.success(request, "TikJoy's program is saved.")
+                return redirect("admin:affiliates_program_changelist")
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+        return TemplateResponse(
+            request,
+            "admin/affiliates/platform_program.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "TikJoy's affiliate program",
+                "form": form,
+                "opts": self.opts,
+            },
+        )
+
+    def report_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        program = get_object_or_404(Program, pk=pk)
+        if request.GET.get("format") == "csv":
+            return reports.report_csv(request, program=program)
+        return TemplateResponse(
+            request,
+            "admin/affiliates/report.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Performance · {program.name}",
+                "opts": self.opts,
+                **reports.report_context(request, program=program),
+            },
+        )
+
+
+@admin.register(Affiliate)
+class AffiliateAdmin(ReadOnlyAdmin):
+    list_display = ("user", "program", "status", "status_reason", "website", "applied_at", "owed")
+    list_filter = ("status", "program")
+    search_fields = ("user__email", "website")
+    list_select_related = ("user", "program")
+    ordering = ("-applied_at",)
+    actions = ["approve", "reject", "deactivate", "ban"]
+
+    def _decide(self, request, queryset, status: str, reason: str) -> None:
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda a: services.affiliate_decide(
+                affiliate_id=a.pk, status=status, reason=reason, actor=request.user, now=now
+            ),
+            AffiliateStatus(status).label,
+        )
+
+    @admin.action(description="Approve")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, AffiliateStatus.APPROVED, "")
+
+    def _with(self, request, queryset, status: str, title: str):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title=title,
+            apply=lambda a, reason: services.affiliate_decide(
+                affiliate_id=a.pk, status=status, reason=reason, actor=request.user, now=now
+            ),
+        )
+
+    @admin.action(description="Reject (with a reason)")
+    def reject(self, request, queryset):
+        return self._with(request, queryset, AffiliateStatus.REJECTED, "Reject")
+
+    @admin.action(description="Deactivate (with a reason)")
+    def deactivate(self, request, queryset):
+        return self._with(request, queryset, AffiliateStatus.DEACTIVATED, "Deactivate")
+
+    @admin.action(description="Ban (with a reason)")
+    def ban(self, request, queryset):
+        return self._with(request, queryset, AffiliateStatus.BANNED, "Ban")
+
+
+@admin.register(Commission)
+class CommissionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "affiliate",
+        "state",
+        "amount",
+        "margin",
+        "currency",
+        "tracked_at",
+        "lock_date",
+        "approve_date",
+        "hold_reason",
+        "reversal_code",
+    )
+    list_filter = ("state", "affiliate__program")
+    search_fields = ("=id", "conversion__order_id", "affiliate__user__email")
+    list_select_related = ("affiliate__user", "affiliate__program")
+    ordering = ("-id",)
+    actions = ["reverse", "release"]
+
+    @admin.action(description="Reverse (before lock, with a reason code)")
+    def reverse(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Reverse",
+            form_class=ReversalCodeForm,
+            apply=lambda c, code: services.commission_reverse(
+                commission_id=c.pk, code=code, actor=request.user, now=now
+            ),
+        )
+
+    @admin.action(description="Release a held commission")
+    def release(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda c: services.commission_release(commission_id=c.pk, actor=request.user, now=now),
+            "Release",
+        )
+
+
+@admin.register(Conversion)
+class ConversionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "order_id",
+        "program",
+        "event_type",
+        "amount",
+        "currency",
+        "affiliate",
+        "is_accepted",
+        "reject_reason",
+        "source",
+        "created_at",
+    )
+    list_filter = ("is_accepted", "reject_reason", "source", "program")
+    search_fields = ("order_id", "customer_ref")
+    list_select_related = ("program", "affiliate__user")
+    ordering = ("-id",)
+
+
+@admin.register(Click)
+class ClickAdmin(ReadOnlyAdmin):
+    list_display = ("click_id", "link", "at", "is_bot", "is_unique", "user_agent")
+    list_filter = ("is_bot", "is_unique")
+    search_fields = ("=click_id", "link__code")
+    list_select_related = ("link",)
+    ordering = ("-id",)
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(ReadOnlyAdmin):
+    list_display = ("order_id", "affiliate", "order_date", "amount", "status", "answer", "created_at")
+    list_filter = ("status", "affiliate__program")
+    search_fields = ("order_id", "affiliate__user__email")
+    list_select_related = ("affiliate__user", "affiliate__program")
+    ordering = ("-id",)
+    actions = ["accept", "decline"]
+
+    @admin.action(description="Accept: credit the conversion (its lock date runs from now)")
+    def accept(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda i: services.inquiry_decide(
+                inquiry_id=i.pk, accept=True, answer="", actor=request.user, now=now
+            ),
+            "Accept",
+        )
+
+    @admin.action(description="Decline (with an answer)")
+    def decline(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Decline",
+            apply=lambda i, answer: services.inquiry_decide(
+                inquiry_id=i.pk, accept=False, answer=answer, actor=request.user, now=now
+            ),
+        )

@@ -1,0 +1,186 @@
+"""Demo data for affiliates (``manage.py seed_demo``), made by the services with past clocks.
+
+- TikJoy's own program: Theo (an agency) is approved; a person who signed up through his link
+  created the merchant Nova Bikes and topped it up: Theo's 40.00 bounty is pending.
+- Joy Coffee's program (10.00 a sale): Pia is approved, with links, clicks (a bot among them) and
+  conversions in every state the daily task reaches by itself (pending, held, locked, approved),
+  one reversed with a reason code, one rejected outside the window, and an open inquiry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from moneyed import Money
+
+from accounts.models import User
+from affiliates import services
+from affiliates.models import Affiliate, AffiliateStatus, Program
+from merchants.models import Merchant
+from merchants.services import merchant_create
+from merchants.wallet import merchant_top_up_record
+
+DEMO_TOP_UP_REFERENCE = "JOY-AFFILIATES-DEMO"
+
+
+def _staff() -> User:
+    return User.objects.filter(is_staff=True).order_by("pk").first()
+
+
+def _approved(program: Program, person: User, *, actor: User, website: str, now: datetime) -> Affiliate:
+    affiliate = Affiliate.objects.filter(program=program, user=person).first() or services.affiliate_apply(
+        program=program,
+        user=person,
+        website=website,
+        promotion_plan="Posts and reviews for my followers",
+        now=now,
+    )
+    if affiliate.status == AffiliateStatus.APPLIED:
+        affiliate = services.affiliate_decide(
+            affiliate_id=affiliate.pk, status=AffiliateStatus.APPROVED, reason="", actor=actor, now=now
+        )
+    return affiliate
+
+
+def demo_affiliates_seed(
+    *, joy: Merchant, joy_owner: User, ops: User, pia: User, theo: User, nova_owner: User, now: datetime
+) -> list[str]:
+    return _platform(ops=ops, theo=theo, nova_owner=nova_owner, now=now) + _joy(
+        joy=joy, joy_owner=joy_owner, pia=pia, now=now
+    )
+
+
+def _platform(*, ops: User, theo: User, nova_owner: User, now: datetime) -> list[str]:
+    site_host = urlsplit(settings.SITE_URL).hostname or "127.0.0.1"
+    start = now - timedelta(days=3)
+    program = services.platform_program() or services.program_create(
+        merchant=None, name="TikJoy partners", domains=[site_host], now=start
+    )
+    theo_aff = _approved(program, theo, actor=ops, website="https://agency.example/", now=start)
+    if not theo_aff.links.exists():
+        link = services.link_create(
+            affiliate=theo_aff,
+            destination=f"{settings.SITE_URL}/accounts/signup/",
+            sub_id="newsletter",
+            now=start,
+        )
+        click = services.click_record(
+            link_id=link.pk,
+            click_id=services.new_click_id(),
+            visitor="demo-nova",
+            user_agent="Mozilla/5.0",
+            bot=False,
+            at=start,
+        )
+        services.platform_referral_remember(user=nova_owner, click_id=click.click_id, now=start)
+    nova = Merchant.objects.filter(slug="nova-bikes").first()
+    if nova is None:
+        nova = merchant_create(
+            actor=nova_owner,
+            brand_name="Nova Bikes",
+            slug="nova-bikes",
+            country="DE",
+            currency="EUR",
+            legal_name="Nova Bikes GmbH",
+            billing_address="Kastanienallee 5",
+            contact_email="hello@novabikes.example",
+        )
+        merchant_top_up_record(
+            merchant=nova,
+            amount=Money(Decimal("200.00"), "EUR"),
+            bank_reference="NOVA-FIRST-TOPUP",
+            value_date=(now - timedelta(days=2)).date(),
+            actor=ops,
+            now=now - timedelta(days=2),
+        )
+    # The worker records this after the top-up's commit too; a second time changes nothing.
+    services.platform_conversion_record(merchant_id=nova.pk, now=now - timedelta(days=2))
+    return [
+        f"affiliates: TikJoy's program ({settings.SITE_URL}/affiliates/{program.pk}/): {theo.email} referred Nova Bikes"
+    ]
+
+
+def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[str]:
+    if Program.objects.filter(merchant=joy).exists():
+        return [f"affiliates: {joy.brand_name}'s program kept"]
+    shop_host = "localhost" if urlsplit(settings.SITE_URL).hostname != "localhost" else "127.0.0.1"
+    start = now - timedelta(days=45)
+    # The program's budget, transferred before its first sale (the demo's clocks go 45 days back).
+    merchant_top_up_record(
+        merchant=joy,
+        amount=Money(Decimal("60.00"), joy.currency),
+        bank_reference=DEMO_TOP_UP_REFERENCE,
+        value_date=(start - timedelta(days=1)).date(),
+        actor=joy_owner if joy_owner.is_staff else _staff(),
+        now=start - timedelta(days=1),
+    )
+    program = services.program_create(
+        merchant=joy,
+        name="Joy Coffee partners",
+        domains=["joycoffee.example", shop_host],
+        bounty=Decimal("10.00"),
+        terms="10.00 EUR for each order of a new customer. No paid search on our brand name.",
+        now=start,
+    )
+    pia_aff = _approved(program, pia, actor=joy_owner, website="https://www.tiktok.com/@pia.brews", now=start)
+    bio = services.link_create(
+        affiliate=pia_aff, destination="https://joycoffee.example/beans", sub_id="bio", now=start
+    )
+    story = services.link_create(
+        affiliate=pia_aff, destination="https://joycoffee.example/cups", sub_id="story", now=start
+    )
+
+    def click(link, days_ago: int, visitor: str, bot: bool = False):
+        return services.click_record(
+            link_id=link.pk,
+            click_id=services.new_click_id(),
+            visitor=visitor,
+            user_agent="WhatsApp/2.23" if bot else "Mozilla/5.0",
+            bot=bot,
+            at=now - timedelta(days=days_ago),
+        )
+
+    def sale(order_id: str, clicked, days_ago: int, **fields):
+        at = now - timedelta(days=days_ago)
+        return services.conversion_record(
+            program=program,
+            order_id=order_id,
+            event_type="sale",
+            amount=fields.pop("amount", Decimal("24.90")),
+            currency=program.currency,
+            occurred_at=at,
+            now=at,
+            click_id=clicked.click_id,
+            **fields,
+        )
+
+    click(bio, 44, "preview", bot=True)
+    sale("JOY-1001", click(bio, 44, "v-ada"), 44)  # approved by now
+    sale("JOY-1002", click(story, 40, "v-bea"), 40)  # approved by now
+    sale("JOY-1003", click(bio, 20, "v-cem"), 20)  # locked
+    returned = sale("JOY-1004", click(story, 10, "v-dora"), 10)
+    services.commission_reverse(
+        commission_id=returned.commission.pk,
+        code="ITEM_RETURNED",
+        actor=joy_owner,
+        now=now - timedelta(days=8),
+    )
+    sale("JOY-1005", click(bio, 3, "v-emil"), 3)  # pending
+    sale("JOY-1006", click(bio, 2, "v-finn"), 2, customer_email="someone@mailinator.com")  # held
+    sale("JOY-1007", click(story, 44, "v-gus"), 1)  # clicked 44 days ago: outside the 30-day window
+    services.commissions_advance(now=now)
+    services.inquiry_open(
+        affiliate=pia_aff,
+        order_id="JOY-0999",
+        order_date=(now - timedelta(days=5)).date(),
+        amount=Decimal("31.50"),
+        message="A follower ordered with my code at the counter; it is not in my list.",
+        now=now - timedelta(days=4),
+    )
+    return [
+        f"affiliates: {joy.brand_name}'s program ({settings.SITE_URL}/affiliates/{program.pk}/, "
+        f"console {settings.SITE_URL}/console/affiliates/): {pia.email} has commissions in every state"
+    ]

@@ -1,0 +1,445 @@
+"""Affiliate programs, the people in them, their tracked links and clicks, conversions and commissions.
+
+A commission's money lives on the ledger (docs/affiliates.md): its state here says which ledger
+account holds it (PENDING and HELD: the affiliate's pending account, LOCKED: the affiliate's
+locked account, APPROVED and PAID: the person's available balance, REVERSED: back with the payer).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from wallets.models import AMOUNT_DECIMALS, AMOUNT_DIGITS
+from wallets.money import Currency
+
+LOCK_AFTER_DAYS = 15  # a commission locks 15 days after the day it was tracked
+APPROVE_AFTER_DAYS = 15  # and is approved 15 days after it locked
+
+
+class ProgramKind(models.TextChoices):
+    PLATFORM = "PLATFORM", "TikJoy's own program (paid by the platform)"
+    MERCHANT = "MERCHANT", "A merchant's program (paid from its prepaid wallet)"
+
+
+class Attribution(models.TextChoices):
+    LAST_CLICK = "LAST_CLICK", "Last click wins"
+    FIRST_CLICK = "FIRST_CLICK", "First click wins"
+
+
+class Program(models.Model):
+    kind = models.CharField(max_length=10, choices=ProgramKind.choices)
+    merchant = models.OneToOneField(
+        "merchants.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="affiliate_program",
+    )
+    name = models.CharField(max_length=120)
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    bounty = models.DecimalField(
+        max_digits=12,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal("40.00"),
+        help_text="Flat, per conversion.",
+    )
+    margin_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0.2000"),
+        help_text="The platform's margin on a merchant program's bounty, paid by the merchant on top of it.",
+    )
+    domains = models.JSONField(
+        default=list, help_text="Host names links may point to (a link to a sub-domain of one is allowed)."
+    )
+    window_days = models.PositiveSmallIntegerField(
+        default=30, help_text="How long after a click a conversion is attributed to it (1-90 days)."
+    )
+    attribution = models.CharField(max_length=12, choices=Attribution.choices, default=Attribution.LAST_CLICK)
+    terms = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(kind="PLATFORM"),
+                name="affiliates_program_one_platform",
+                violation_error_message="TikJoy has one affiliate program of its own.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="PLATFORM") & Q(merchant__isnull=True))
+                | (Q(kind="MERCHANT") & Q(merchant__isnull=False)),
+                name="affiliates_program_kind_matches_payer",
+                violation_error_message="A merchant's program names its merchant; TikJoy's own program names none.",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_days__gte=1) & Q(window_days__lte=90),
+                name="affiliates_program_window_1_90",
+                violation_error_message="The attribution window is 1 to 90 days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(bounty__gt=0),
+                name="affiliates_program_bounty_positive",
+                violation_error_message="The bounty must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(margin_rate__gte=0) & Q(margin_rate__lte=1),
+                name="affiliates_program_margin_0_1",
+                violation_error_message="The platform's margin is between 0 and 100 %.",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values),
+                name="affiliates_program_currency",
+                violation_error_message="Choose a currency from the list.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AffiliateStatus(models.TextChoices):
+    APPLIED = "APPLIED", "Applied, waiting for a decision"
+    APPROVED = "APPROVED", "Approved"
+    REJECTED = "REJECTED", "Rejected"
+    DEACTIVATED = "DEACTIVATED", "Deactivated"
+    BANNED = "BANNED", "Banned"
+
+
+class Affiliate(models.Model):
+    """A person's membership of one program, from the application on."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="affiliates")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="affiliations")
+    status = models.CharField(max_length=12, choices=AffiliateStatus.choices, default=AffiliateStatus.APPLIED)
+    status_reason = models.CharField(max_length=500, blank=True, help_text="Shown to the affiliate.")
+    website = models.URLField("website or social profile", max_length=300)
+    promotion_plan = models.TextField("how you will promote", max_length=2000)
+    device_id = models.CharField(max_length=64, blank=True, help_text="The device cookie at application.")
+    visitor_hash = models.CharField(max_length=64, blank=True, help_text="Salted hash of the applicant's IP.")
+    owed = models.DecimalField(
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal(0),
+        help_text="Negative adjustments not yet recovered: taken from the next approved commissions.",
+    )
+    applied_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "user"],
+                name="affiliates_affiliate_once_per_program",
+                violation_error_message="This person has applied to this program already.",
+            ),
+            models.CheckConstraint(
+                condition=Q(owed__gte=0),
+                name="affiliates_affiliate_owed_not_negative",
+                violation_error_message="What an affiliate owes can't be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["APPLIED", "APPROVED"]) | ~Q(status_reason=""),
+                name="affiliates_affiliate_refusal_has_reason",
+                violation_error_message="Give a reason: the affiliate reads it.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.program}"
+
+
+class Link(models.Model):
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="links")
+    code = models.CharField(max_length=16, unique=True)
+    destination = models.URLField(max_length=1000)
+    sub_id = models.CharField("sub-id", max_length=64, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"/r/{self.code}"
+
+
+class Click(models.Model):
+    """One visit of ``/r/<code>``, written after the redirect answered. No raw IP: a salted hash."""
+
+    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="clicks")
+    click_id = models.CharField(max_length=32, unique=True)
+    at = models.DateTimeField()
+    hour = models.DateTimeField(help_text="The hour of the click, for one unique click per visitor and hour.")
+    visitor_hash = models.CharField(max_length=64)
+    user_agent = models.CharField(max_length=300, blank=True)
+    is_bot = models.BooleanField(default=False)
+    is_unique = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "visitor_hash", "hour"],
+                condition=Q(is_unique=True),
+                name="affiliates_click_one_unique_per_hour",
+                violation_error_message="This visitor's click on this link is counted once an hour.",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(is_bot=True) & Q(is_unique=True)),
+                name="affiliates_click_bot_not_unique",
+                violation_error_message="A bot's click is never a unique click.",
+            ),
+        ]
+        indexes = [models.Index(fields=["link", "-at"], name="affiliates_click_link_recent")]
+
+    def __str__(self) -> str:
+        return self.click_id
+
+
+class CustomerBinding(models.Model):
+    """A customer of a program is bound to the affiliate of its first attributed conversion."""
+
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
+    customer_ref = models.CharField(max_length=200)
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="customers")
+    bound_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "customer_ref"],
+                name="affiliates_customer_bound_once",
+                violation_error_message="This customer is bound to an affiliate already.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_ref} -> {self.affiliate_id}"
+
+
+class ConversionSource(models.TextChoices):
+    API = "API", "The merchant's server (API)"
+    PLATFORM = "PLATFORM", "TikJoy (a referred merchant's first top-up)"
+    INQUIRY = "INQUIRY", "An accepted inquiry"
+
+
+class RejectReason(models.TextChoices):
+    NO_CLICK = "NO_CLICK", "No click or bound customer matches this conversion"
+    OUTSIDE_WINDOW = "OUTSIDE_WINDOW", "The click was outside the program's attribution window"
+    AFFILIATE_INACTIVE = "AFFILIATE_INACTIVE", "The affiliate was not active in the program"
+    NO_FUNDS = "NO_FUNDS", "The program's prepaid funds did not cover the bounty"
+    PROGRAM_INACTIVE = "PROGRAM_INACTIVE", "The program is closed"
+
+
+class Conversion(models.Model):
+    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="conversions")
+    order_id = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=40)
+    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0))
+    currency = models.CharField(max_length=3)
+    occurred_at = models.DateTimeField()
+    click = models.ForeignKey(
+        Click, null=True, blank=True, on_delete=models.PROTECT, related_name="conversions"
+    )
+    customer_ref = models.CharField(max_length=200, blank=True)
+    customer_email = models.CharField(max_length=254, blank=True)
+    affiliate = models.ForeignKey(
+        Affiliate, null=True, blank=True, on_delete=models.PROTECT, related_name="conversions"
+    )
+    source = models.CharField(max_length=10, choices=ConversionSource.choices)
+    is_accepted = models.BooleanField()
+    reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "order_id"],
+                name="affiliates_conversion_order_once",
+                violation_error_message="This order was reported for this program already.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(is_accepted=True) & Q(reject_reason="") & Q(affiliate__isnull=False))
+                | (Q(is_accepted=False) & ~Q(reject_reason="")),
+                name="affiliates_conversion_accepted_or_reason",
+                violation_error_message="A conversion is accepted with its affiliate, or rejected with a reason.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}:{self.order_id}"
+
+
+class CommissionState(models.TextChoices):
+    PENDING = "PENDING", "Pending"
+    HELD = "HELD", "Held for review"
+    LOCKED = "LOCKED", "Locked"
+    APPROVED = "APPROVED", "Approved"
+    PAID = "PAID", "Paid"
+    REVERSED = "REVERSED", "Reversed"
+
+
+class ReversalCode(models.TextChoices):
+    CUSTOMER_FRAUD = "CUSTOMER_FRAUD", "Customer fraud"
+    ITEM_RETURNED = "ITEM_RETURNED", "Item returned"
+    ORDER_ERROR = "ORDER_ERROR", "Order error"
+    DUPLICATE = "DUPLICATE", "Duplicate"
+    NOT_IN_TERMS = "NOT_IN_TERMS", "Not in the program's terms"
+    TEST = "TEST", "Test order"
+    AFFILIATE_FRAUD = "AFFILIATE_FRAUD", "Affiliate fraud (after review)"
+
+
+class Commission(models.Model):
+    conversion = models.OneToOneField(Conversion, on_delete=models.PROTECT, related_name="commission")
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="commissions")
+    state = models.CharField(max_length=10, choices=CommissionState.choices)
+    amount = models.DecimalField(
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        help_text="What the affiliate earns (the bounty, plus adjustments made while locked).",
+    )
+    margin = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0))
+    currency = models.CharField(max_length=3)
+    tracked_at = models.DateTimeField()
+    lock_date = models.DateField()
+    approve_date = models.DateField()
+    locked_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversal_code = models.CharField(max_length=20, choices=ReversalCode.choices, blank=True)
+    hold_reason = models.CharField(max_length=300, blank=True)
+    recovered = models.DecimalField(
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal(0),
+        help_text="Part of the amount kept at approval to repay what the affiliate owed.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) & Q(margin__gte=0),
+                name="affiliates_commission_amounts",
+                violation_error_message="A commission's amount and margin can't be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(approve_date__gt=models.F("lock_date")),
+                name="affiliates_commission_dates_ordered",
+                violation_error_message="A commission is approved after it locks.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="REVERSED") | ~Q(reversal_code=""),
+                name="affiliates_commission_reversal_coded",
+                violation_error_message="A reversed commission needs its reason code.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "lock_date"], name="affiliates_commission_due"),
+            models.Index(fields=["affiliate", "state"], name="affiliates_commission_aff"),
+        ]
+
+    def __str__(self) -> str:
+        return f"commission #{self.pk} ({self.state})"
+
+
+class Adjustment(models.Model):
+    """A correction after lock: a separate ledger posting either way, with a reason."""
+
+    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="adjustments")
+    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+    owed = models.DecimalField(
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal(0),
+        help_text="Of a negative adjustment, what the affiliate's balance could not cover (now owed).",
+    )
+    after_approval = models.BooleanField(
+        default=False, help_text="Posted to the person's available balance (else to the locked commission)."
+    )
+    reason = models.CharField(max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(amount=0),
+                name="affiliates_adjustment_not_zero",
+                violation_error_message="An adjustment is a non-zero amount.",
+            ),
+            models.CheckConstraint(
+                condition=Q(owed__gte=0),
+                name="affiliates_adjustment_owed",
+                violation_error_message="What is owed can't be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount:+} on commission #{self.commission_id}"
+
+
+class PlatformReferral(models.Model):
+    """A person who signed up after clicking an affiliate link of TikJoy's own program."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    click_id = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user_id} via {self.click_id}"
+
+
+class InquiryStatus(models.TextChoices):
+    OPEN = "OPEN", "Open"
+    ACCEPTED = "ACCEPTED", "Accepted: the conversion is credited"
+    DECLINED = "DECLINED", "Declined"
+
+
+class Inquiry(models.Model):
+    """An affiliate's claim of a missing or wrong conversion, answered by the program's owner."""
+
+    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="inquiries")
+    order_id = models.CharField(max_length=200)
+    order_date = models.DateField()
+    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0))
+    message = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.OPEN)
+    answer = models.CharField(max_length=500, blank=True, help_text="Shown to the affiliate.")
+    conversion = models.ForeignKey(
+        Conversion, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "inquiries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["affiliate", "order_id"],
+                condition=Q(status="OPEN"),
+                name="affiliates_inquiry_one_open",
+                violation_error_message="You have an open inquiry about this order already.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="DECLINED") | ~Q(answer=""),
+                name="affiliates_inquiry_declined_has_answer",
+                violation_error_message="A declined inquiry needs an answer for the affiliate.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ACCEPTED") | Q(conversion__isnull=False),
+                name="affiliates_inquiry_accepted_conversion",
+                violation_error_message="An accepted inquiry has its conversion.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"inquiry {self.order_id} by {self.affiliate_id}"

@@ -1,0 +1,1141 @@
+"""Every write of the affiliates app (docs/affiliates.md).
+
+Ledger postings (kind: from -> to). The payer is the merchant's prepaid funds
+(``merchant:available``) for a merchant program and the platform's bank account for
+TikJoy's own program; a merchant also pays the platform's margin on top of the bounty.
+
+- ``AFFILIATE_TRACK``    payer -> affiliate:pending (bounty) [+ the platform's affiliate:pending for the program (margin)]
+- ``AFFILIATE_REVERSE``  the same, back to the payer (only before lock)
+- ``AFFILIATE_LOCK``     affiliate:pending -> affiliate:locked
+- ``AFFILIATE_APPROVE``  affiliate:locked -> user:available (what payouts pay out from)
+                         [+ margin -> platform:revenue for the merchant]; a debt the affiliate owes goes back to the payer
+- ``AFFILIATE_ADJUST``   after lock, either way between the payer and affiliate:locked (while locked)
+                         or user:available (once approved)
+
+Locks in one order: the commission row, then the affiliate row, then the ledger's
+accounts by primary key (inside ``wallets.services.post``). Every posting's key is
+derived from the commission (or the adjustment), so a movement happens once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from moneyed import Money
+
+from accounts.models import User
+from affiliates.models import (
+    APPROVE_AFTER_DAYS,
+    LOCK_AFTER_DAYS,
+    Adjustment,
+    Affiliate,
+    AffiliateStatus,
+    Attribution,
+    Click,
+    Commission,
+    CommissionState,
+    Conversion,
+    ConversionSource,
+    CustomerBinding,
+    Inquiry,
+    InquiryStatus,
+    Link,
+    PlatformReferral,
+    Program,
+    ProgramKind,
+    RejectReason,
+    ReversalCode,
+)
+from affiliates.payloads import commission_data, conversion_data
+from core.errors import DomainError
+from core.tasks import mail_after_commit
+from merchants.models import Merchant
+from wallets.models import PLATFORM, Account, Entry, Purpose
+from wallets.money import is_at_precision, round_down
+from wallets.services import InsufficientFunds, account_for, balance, post
+from webhooks.models import EventType
+from webhooks.services import event_record
+
+TRACK_KIND = "AFFILIATE_TRACK"
+REVERSE_KIND = "AFFILIATE_REVERSE"
+LOCK_KIND = "AFFILIATE_LOCK"
+APPROVE_KIND = "AFFILIATE_APPROVE"
+ADJUST_KIND = "AFFILIATE_ADJUST"
+
+
+class AffiliateError(DomainError):
+    """An affiliate operation that can't be done; the message is for the person."""
+
+
+class DuplicateOrder(AffiliateError):
+    def __init__(self, conversion: Conversion):
+        self.conversion = conversion
+        super().__init__(f"Order {conversion.order_id!r} was already reported for this program.")
+
+
+# ---------------------------------------------------------------------------
+# Accounts
+
+
+def _payer(program: Program, currency: str) -> Account:
+    if program.kind == ProgramKind.PLATFORM:
+        return account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=currency)
+    return account_for(owner=program.merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)
+
+
+def _margin_pending(program: Program, currency: str) -> Account:
+    """The platform's margin on the program's commissions still reversible: the platform's own
+    affiliate:pending account for the program (the platform's pending revenue is the engine's, and
+    ``rewards_check`` reconciles it with rewards alone)."""
+    return account_for(
+        owner=PLATFORM, purpose=Purpose.AFFILIATE_PENDING, currency=currency, partition=program
+    )
+
+
+def _margin(program: Program, currency: str) -> Account:
+    return account_for(
+        owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency=currency, partition=program.merchant
+    )
+
+
+def _pending(affiliate: Affiliate, currency: str) -> Account:
+    return account_for(owner=affiliate, purpose=Purpose.AFFILIATE_PENDING, currency=currency)
+
+
+def _locked(affiliate: Affiliate, currency: str) -> Account:
+    return account_for(owner=affiliate, purpose=Purpose.AFFILIATE_LOCKED, currency=currency)
+
+
+def _available(affiliate: Affiliate, currency: str) -> Account:
+    return account_for(owner=affiliate.user, purpose=Purpose.USER_AVAILABLE, currency=currency)
+
+
+def _tell_merchant(program: Program, event_type: str, data: dict, now: datetime) -> None:
+    """A merchant program's webhook event, in the outbox of the caller's transaction."""
+    if program.merchant_id is not None:
+        event_record(merchant_id=program.merchant_id, type=event_type, data=data, now=now)
+
+
+# ---------------------------------------------------------------------------
+# Programs
+
+
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def _clean_domains(domains: list[str]) -> list[str]:
+    cleaned = []
+    for raw in domains:
+        host = raw.strip().lower().rstrip(".")
+        if host.startswith(("http://", "https://")):
+            host = urlsplit(host).hostname or ""
+        if not _HOST.fullmatch(host) or len(host) > 253:
+            raise AffiliateError(f"{raw!r} is not a domain name (write it like shop.example).")
+        cleaned.append(host)
+    if not cleaned:
+        raise AffiliateError("Name at least one domain your affiliates may link to.")
+    return sorted(set(cleaned))
+
+
+def program_create(
+    *,
+    merchant: Merchant | None,
+    name: str,
+    domains: list[str],
+    now: datetime,
+    bounty: Decimal = Decimal("40.00"),
+    currency: str | None = None,
+    window_days: int = 30,
+    attribution: str = Attribution.LAST_CLICK,
+    margin_rate: Decimal | None = None,
+    terms: str = "",
+) -> Program:
+    """A merchant's program (``merchant`` given) or TikJoy's own (``merchant=None``, one only)."""
+    currency = currency or (merchant.currency if merchant else "EUR")
+    if not 1 <= int(window_days) <= 90:
+        raise AffiliateError("The attribution window is 1 to 90 days.")
+    if bounty <= 0 or not is_at_precision(Money(bounty, currency)):
+        raise AffiliateError(f"The bounty is a positive amount in {currency}, e.g. 40.00.")
+    if attribution not in Attribution.values:
+        raise AffiliateError("Choose last click or first click.")
+    if margin_rate is None:
+        margin_rate = Decimal(0) if merchant is None else Decimal(settings.AFFILIATES_MARGIN_RATE)
+    try:
+        with transaction.atomic(durable=True):
+            return Program.objects.create(
+                kind=ProgramKind.PLATFORM if merchant is None else ProgramKind.MERCHANT,
+                merchant=merchant,
+                name=name.strip() or "Affiliate program",
+                currency=currency,
+                bounty=bounty,
+                margin_rate=margin_rate,
+                domains=_clean_domains(domains),
+                window_days=window_days,
+                attribution=attribution,
+                terms=terms,
+                created_at=now,
+            )
+    except IntegrityError as exc:
+        raise AffiliateError("This program exists already.") from exc
+
+
+def program_update(
+    *,
+    program_id: int,
+    name: str,
+    bounty: Decimal,
+    domains: list[str],
+    window_days: int,
+    attribution: str,
+    terms: str,
+    is_active: bool,
+) -> Program:
+    """Change a program's terms; a new bounty applies to conversions tracked from now on."""
+    if not 1 <= int(window_days) <= 90:
+        raise AffiliateError("The attribution window is 1 to 90 days.")
+    if attribution not in Attribution.values:
+        raise AffiliateError("Choose last click or first click.")
+    with transaction.atomic(durable=True):
+        program = Program.objects.select_for_update().get(pk=program_id)
+        if bounty <= 0 or not is_at_precision(Money(bounty, program.currency)):
+            raise AffiliateError(f"The bounty is a positive amount in {program.currency}, e.g. 40.00.")
+        program.name = name.strip() or program.name
+        program.bounty = bounty
+        program.domains = _clean_domains(domains)
+        program.window_days = window_days
+        program.attribution = attribution
+        program.terms = terms
+        program.is_active = is_active
+        program.save()
+    return program
+
+
+def program_margin(program: Program) -> Money:
+    """The platform's margin on one bounty, rounded down (the merchant pays bounty + margin)."""
+    return round_down(program.bounty * program.margin_rate, program.currency)
+
+
+# ---------------------------------------------------------------------------
+# Joining
+
+
+def affiliate_apply(
+    *,
+    program: Program,
+    user: User,
+    website: str,
+    promotion_plan: str,
+    now: datetime,
+    device_id: str = "",
+    visitor_hash: str = "",
+) -> Affiliate:
+    if not program.is_active:
+        raise AffiliateError("This program is closed to new affiliates.")
+    if not promotion_plan.strip():
+        raise AffiliateError("Tell the program how you will promote it.")
+    try:
+        with transaction.atomic(durable=True):
+            affiliate = Affiliate.objects.create(
+                program=program,
+                user=user,
+                website=website.strip(),
+                promotion_plan=promotion_plan.strip()[:2000],
+                device_id=device_id,
+                visitor_hash=visitor_hash,
+                applied_at=now,
+            )
+    except IntegrityError as exc:
+        raise AffiliateError("You have applied to this program already.") from exc
+    _tell_owner(program, f"New affiliate application: {user}", f"{user} applied to {program}.")
+    return affiliate
+
+
+def _tell_owner(program: Program, subject: str, message: str) -> None:
+    if program.merchant is not None:
+        recipients = [program.merchant.contact_email]
+    else:
+        recipients = list(settings.AFFILIATES_OPS_EMAILS)
+    mail_after_commit(subject=subject, message=message, recipient_list=recipients)
+
+
+_DECISIONS = {
+    # to status: the statuses it may come from
+    AffiliateStatus.APPROVED: {AffiliateStatus.APPLIED, AffiliateStatus.DEACTIVATED},
+    AffiliateStatus.REJECTED: {AffiliateStatus.APPLIED},
+    AffiliateStatus.DEACTIVATED: {AffiliateStatus.APPROVED},
+    AffiliateStatus.BANNED: {AffiliateStatus.APPLIED, AffiliateStatus.APPROVED, AffiliateStatus.DEACTIVATED},
+}
+
+
+def affiliate_decide(*, affiliate_id: int, status: str, reason: str, actor: User, now: datetime) -> Affiliate:
+    """Approve, reject, deactivate or ban an affiliate; every refusal carries a reason the person sees."""
+    status = AffiliateStatus(status)
+    reason = reason.strip()
+    if status != AffiliateStatus.APPROVED and not reason:
+        raise AffiliateError("Give a reason: the affiliate will read it.")
+    with transaction.atomic(durable=True):
+        affiliate = (
+            Affiliate.objects.select_for_update().select_related("program", "user").get(pk=affiliate_id)
+        )
+        if affiliate.status not in _DECISIONS[status]:
+            raise AffiliateError(
+                f"This affiliate is {affiliate.get_status_display().lower()}; it can't be {status.label.lower()}."
+            )
+        affiliate.status = status
+        affiliate.status_reason = reason[:500]
+        affiliate.decided_at = now
+        affiliate.decided_by = actor
+        affiliate.save(update_fields=["status", "status_reason", "decided_at", "decided_by"])
+        mail_after_commit(
+            subject=f"{affiliate.program}: your application"
+            if status != AffiliateStatus.BANNED
+            else f"{affiliate.program}: your account",
+            message=f"Your status in {affiliate.program} is now: {status.label}."
+            + (f"\nReason: {reason}" if reason else ""),
+            recipient_list=[affiliate.user.email or ""],
+        )
+    return affiliate
+
+
+# ---------------------------------------------------------------------------
+# Links and clicks
+
+BOT_MARKERS = (
+    "bot",
+    "crawler",
+    "spider",
+    "whatsapp",
+    "facebookexternalhit",
+    "facebot",
+    "twitterbot",
+    "slackbot",
+    "telegrambot",
+    "discordbot",
+    "linkedinbot",
+    "bytespider",
+    "tiktokspider",
+    "preview",
+    "prefetch",
+    "curl/",
+    "wget/",
+    "python-requests",
+    "python-urllib",
+    "httpclient",
+    "go-http-client",
+    "headless",
+)
+
+
+def is_bot(*, method: str, user_agent: str, purpose: str = "") -> bool:
+    """HEAD requests, prefetches and link-preview or crawler user agents are bots."""
+    if method.upper() != "GET" or purpose.lower() in {"prefetch", "preview"}:
+        return True
+    agent = user_agent.lower()
+    return not agent or any(marker in agent for marker in BOT_MARKERS)
+
+
+def visitor_hash(ip: str | None) -> str:
+    """A salted hash of the visitor's IP: counts unique visitors without keeping the address."""
+    key = settings.AFFILIATES_VISITOR_SALT.encode()
+    return hmac.new(key, (ip or "unknown").encode(), hashlib.sha256).hexdigest()
+
+
+def destination_allowed(program: Program, url: str) -> bool:
+    return destination_on_domains(program.domains, url)
+
+
+def destination_on_domains(domains: list[str], url: str) -> bool:
+    """An http(s) URL without user info whose host is one of ``domains`` or a sub-domain of one."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme not in {"http", "https"} or not host or parts.username or parts.password:
+        return False
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
+
+
+def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now: datetime) -> Link:
+    if affiliate.status != AffiliateStatus.APPROVED:
+        raise AffiliateError("Only approved affiliates create links.")
+    destination = destination.strip()
+    if not destination_allowed(affiliate.program, destination):
+        allowed = ", ".join(affiliate.program.domains)
+        raise AffiliateError(f"Links may point only to the program's sites ({allowed}), over http or https.")
+    sub_id = sub_id.strip()
+    if len(sub_id) > 64 or any(not (c.isalnum() or c in "-_.") for c in sub_id):
+        raise AffiliateError("A sub-id is up to 64 letters, digits, dots, dashes or underscores.")
+    for _ in range(5):
+        try:
+            with transaction.atomic(durable=True):
+                return Link.objects.create(
+                    affiliate=affiliate,
+                    code=secrets.token_urlsafe(6).replace("-", "x").replace("_", "y"),
+                    destination=destination,
+                    sub_id=sub_id,
+                    created_at=now,
+                )
+        except IntegrityError:
+            continue
+    raise AffiliateError("Could not make a link code; try again.")
+
+
+def new_click_id() -> str:
+    return secrets.token_hex(12)
+
+
+def redirect_target(destination: str, click_id: str) -> str:
+    """The destination with ``tj_click=<click id>`` added to its query."""
+    parts = urlsplit(destination)
+    extra = urlencode({"tj_click": click_id})
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def click_record(
+    *, link_id: int, click_id: str, visitor: str, user_agent: str, bot: bool, at: datetime
+) -> Click:
+    """Record a click (after the redirect answered). One unique click per link, visitor and hour."""
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    fields = {
+        "link_id": link_id,
+        "click_id": click_id,
+        "at": at,
+        "hour": hour,
+        "visitor_hash": visitor,
+        "user_agent": user_agent[:300],
+        "is_bot": bot,
+    }
+    if not bot:
+        try:
+            with transaction.atomic():
+                return Click.objects.create(is_unique=True, **fields)
+        except IntegrityError:
+            existing = Click.objects.filter(click_id=click_id).first()
+            if existing is not None:  # the same click recorded twice (a retried task)
+                return existing
+    try:
+        with transaction.atomic():
+            return Click.objects.create(is_unique=False, **fields)
+    except IntegrityError:
+        return Click.objects.get(click_id=click_id)
+
+
+def clicks_record_many(clicks: list[dict]) -> int:
+    """Record a batch of clicks (each: link_id, click_id, visitor, user_agent, bot, at) in three statements.
+
+    A human click is inserted as unique first; those the per-link, visitor and hour index refused
+    (and the bots) are inserted as not unique. A click id already recorded is skipped (a retry).
+    """
+    rows = []
+    for c in clicks:
+        at = c["at"]
+        rows.append(
+            {
+                "link_id": c["link_id"],
+                "click_id": c["click_id"],
+                "at": at,
+                "hour": at.replace(minute=0, second=0, microsecond=0),
+                "visitor_hash": c["visitor"],
+                "user_agent": c["user_agent"][:300],
+                "is_bot": c["bot"],
+            }
+        )
+    humans = [r for r in rows if not r["is_bot"]]
+    with transaction.atomic():
+        Click.objects.bulk_create([Click(is_unique=True, **r) for r in humans], ignore_conflicts=True)
+        written = set(
+            Click.objects.filter(click_id__in=[r["click_id"] for r in humans]).values_list(
+                "click_id", flat=True
+            )
+        )
+        rest = [r for r in rows if r["is_bot"] or r["click_id"] not in written]
+        Click.objects.bulk_create([Click(is_unique=False, **r) for r in rest], ignore_conflicts=True)
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------
+# Conversions and attribution
+
+
+@dataclass(frozen=True)
+class _Attributed:
+    affiliate: Affiliate | None
+    click: Click | None
+    reject_reason: str = ""
+
+
+def _attribute(*, program: Program, click_id: str, customer_ref: str, occurred_at: datetime) -> _Attributed:
+    if not program.is_active:
+        return _Attributed(None, None, RejectReason.PROGRAM_INACTIVE)
+    given = None
+    if click_id:
+        given = (
+            Click.objects.select_related("link__affiliate")
+            .filter(click_id=click_id, link__affiliate__program=program)
+            .first()
+        )
+    if customer_ref:
+        binding = (
+            CustomerBinding.objects.select_related("affiliate")
+            .filter(program=program, customer_ref=customer_ref)
+            .first()
+        )
+        if binding is not None:
+            return _checked(binding.affiliate, given)
+    if given is None:
+        return _Attributed(None, None, RejectReason.NO_CLICK)
+    window_start = occurred_at - timedelta(days=program.window_days)
+    candidates = Click.objects.select_related("link__affiliate").filter(
+        link__affiliate__program=program,
+        visitor_hash=given.visitor_hash,
+        is_bot=False,
+        at__gte=window_start,
+        at__lte=occurred_at,
+    )
+    order = ("at", "id") if program.attribution == Attribution.FIRST_CLICK else ("-at", "-id")
+    chosen = candidates.order_by(*order).first()
+    if chosen is None:
+        return _Attributed(given.link.affiliate, given, RejectReason.OUTSIDE_WINDOW)
+    return _checked(chosen.link.affiliate, chosen)
+
+
+def _checked(affiliate: Affiliate, click: Click | None) -> _Attributed:
+    if affiliate.status != AffiliateStatus.APPROVED:
+        return _Attributed(affiliate, click, RejectReason.AFFILIATE_INACTIVE)
+    return _Attributed(affiliate, click)
+
+
+def normalised_email(email: str) -> str:
+    local, _, domain = email.strip().lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if domain else ""
+
+
+def fraud_hold_reason(
+    *, affiliate: Affiliate, click: Click | None, customer_email: str, now: datetime
+) -> str:
+    """Why a new commission must wait for a person, or ""; never a silent rejection."""
+    email = normalised_email(customer_email)
+    if email and email == normalised_email(affiliate.user.email or ""):
+        return "Self-referral: the customer's e-mail is the affiliate's."
+    if click is not None and affiliate.visitor_hash and click.visitor_hash == affiliate.visitor_hash:
+        return "Self-referral: the customer clicked from the affiliate's own network address."
+    domain = email.rpartition("@")[2]
+    if domain and domain in settings.AFFILIATES_DISPOSABLE_DOMAINS:
+        return f"Disposable e-mail domain ({domain})."
+    others = Affiliate.objects.filter(program_id=affiliate.program_id).exclude(pk=affiliate.pk)
+    if affiliate.device_id and others.filter(device_id=affiliate.device_id).exists():
+        return "Another affiliate of this program applied from the same device."
+    if click is not None:
+        recent = Conversion.objects.filter(
+            program_id=affiliate.program_id,
+            click__visitor_hash=click.visitor_hash,
+            created_at__gte=now - timedelta(hours=24),
+        ).count()
+        if recent >= settings.AFFILIATES_VELOCITY_PER_DAY:
+            return f"Velocity: {recent} conversions from one visitor in 24 hours."
+    return ""
+
+
+def lock_date_for(day: date) -> date:
+    return day + timedelta(days=LOCK_AFTER_DAYS)
+
+
+def conversion_record(
+    *,
+    program: Program,
+    order_id: str,
+    event_type: str,
+    amount: Decimal,
+    currency: str,
+    occurred_at: datetime,
+    now: datetime,
+    click_id: str = "",
+    customer_ref: str = "",
+    customer_email: str = "",
+    source: str = ConversionSource.API,
+) -> Conversion:
+    """Record a conversion once per (program, order id); attributed ones earn a commission.
+
+    A conversion that can't be attributed (no click, outside the window, inactive affiliate,
+    no funds) is recorded as rejected with its reason. A second report of an order id raises
+    ``DuplicateOrder`` carrying the first.
+    """
+    order_id = order_id.strip()
+    if not order_id or len(order_id) > 200:
+        raise AffiliateError("order_id is 1 to 200 characters.")
+    if amount < 0:
+        raise AffiliateError("amount can't be negative.")
+    attributed = _attribute(
+        program=program, click_id=click_id.strip(), customer_ref=customer_ref.strip(), occurred_at=occurred_at
+    )
+    hold = ""
+    if not attributed.reject_reason:
+        hold = fraud_hold_reason(
+            affiliate=attributed.affiliate, click=attributed.click, customer_email=customer_email, now=now
+        )
+    try:
+        with transaction.atomic(durable=True):
+            conversion = Conversion.objects.create(
+                program=program,
+                order_id=order_id,
+                event_type=event_type.strip()[:40] or "sale",
+                amount=amount,
+                currency=currency,
+                occurred_at=occurred_at,
+                click=attributed.click,
+                customer_ref=customer_ref.strip()[:200],
+                customer_email=customer_email.strip()[:254],
+                affiliate=attributed.affiliate,
+                source=source,
+                is_accepted=not attributed.reject_reason,
+                reject_reason=attributed.reject_reason,
+                created_at=now,
+            )
+            if conversion.is_accepted:
+                _commission_track(conversion, hold=hold, tracked_at=now)
+            if conversion.is_accepted and conversion.customer_ref:
+                _customer_bind(conversion, now=now)
+            _tell_merchant(
+                program,
+                EventType.CONVERSION_ACCEPTED if conversion.is_accepted else EventType.CONVERSION_REJECTED,
+                conversion_data(conversion),
+                now,
+            )
+    except IntegrityError:
+        existing = Conversion.objects.filter(program=program, order_id=order_id).first()
+        if existing is None:
+            raise
+        raise DuplicateOrder(existing) from None
+    return conversion
+
+
+def _customer_bind(conversion: Conversion, *, now: datetime) -> None:
+    """Bind the customer to the affiliate of its first attributed conversion (later ones keep the first)."""
+    try:
+        with transaction.atomic():
+            CustomerBinding.objects.get_or_create(
+                program=conversion.program,
+                customer_ref=conversion.customer_ref,
+                defaults={"affiliate": conversion.affiliate, "bound_at": now},
+            )
+    except IntegrityError:
+        pass  # bound by a concurrent first conversion: the first one wins
+
+
+def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime) -> None:
+    program = conversion.program
+    affiliate = conversion.affiliate
+    currency = program.currency
+    bounty = Money(program.bounty, currency)
+    margin = program_margin(program) if program.kind == ProgramKind.MERCHANT else Money(0, currency)
+    lock_date = lock_date_for(timezone.localdate(tracked_at))
+    try:
+        with transaction.atomic():
+            commission = Commission.objects.create(
+                conversion=conversion,
+                affiliate=affiliate,
+                state=CommissionState.HELD if hold else CommissionState.PENDING,
+                hold_reason=hold[:300],
+                amount=bounty.amount,
+                margin=margin.amount,
+                currency=currency,
+                tracked_at=tracked_at,
+                lock_date=lock_date,
+                approve_date=lock_date + timedelta(days=APPROVE_AFTER_DAYS),
+            )
+            entries = [
+                (_payer(program, currency), -(bounty + margin)),
+                (_pending(affiliate, currency), bounty),
+            ]
+            if margin.amount:
+                entries.append((_margin_pending(program, currency), margin))
+            post(
+                entries=entries,
+                kind=TRACK_KIND,
+                reason=f"Affiliate bounty for order {conversion.order_id} ({program})",
+                idempotency_key=f"affiliates:commission:{commission.pk}:track",
+                subject=commission,
+                now=tracked_at,
+            )
+    except InsufficientFunds:
+        conversion.refresh_from_db()  # forgets the commission that was rolled back
+        conversion.is_accepted = False
+        conversion.reject_reason = RejectReason.NO_FUNDS
+        conversion.save(update_fields=["is_accepted", "reject_reason"])
+        _tell_owner(
+            program,
+            f"{program}: a conversion was not paid",
+            f"Order {conversion.order_id} was attributed to an affiliate, but your prepaid funds did not "
+            f"cover the bounty ({bounty} + {margin} margin). Top up to keep paying your affiliates.",
+        )
+
+
+# ---------------------------------------------------------------------------
+# The state machine
+
+
+def _lock_commission(commission_id: int) -> Commission:
+    return (
+        Commission.objects.select_for_update(of=("self",))
+        .select_related("affiliate__user", "affiliate__program__merchant", "conversion")
+        .get(pk=commission_id)
+    )
+
+
+def commission_lock(*, commission_id: int, now: datetime) -> Commission:
+    """PENDING -> LOCKED once its lock date came (no-op for any other state: safe to run twice)."""
+    with transaction.atomic(durable=True):
+        commission = _lock_commission(commission_id)
+        if commission.state != CommissionState.PENDING or commission.lock_date > timezone.localdate(now):
+            return commission
+        money = Money(commission.amount, commission.currency)
+        post(
+            entries=[
+                (_pending(commission.affiliate, commission.currency), -money),
+                (_locked(commission.affiliate, commission.currency), money),
+            ],
+            kind=LOCK_KIND,
+            reason=f"Affiliate commission locked (order {commission.conversion.order_id})",
+            idempotency_key=f"affiliates:commission:{commission.pk}:lock",
+            subject=commission,
+            now=now,
+        )
+        commission.state = CommissionState.LOCKED
+        commission.locked_at = now
+        commission.save(update_fields=["state", "locked_at"])
+        _tell_merchant(
+            commission.affiliate.program, EventType.COMMISSION_LOCKED, commission_data(commission), now
+        )
+    return commission
+
+
+def commission_approve(*, commission_id: int, now: datetime) -> Commission:
+    """LOCKED -> APPROVED once its approval date came: the money becomes the person's available balance."""
+    with transaction.atomic(durable=True):
+        commission = _lock_commission(commission_id)
+        if commission.state != CommissionState.LOCKED or commission.approve_date > timezone.localdate(now):
+            return commission
+        affiliate = Affiliate.objects.select_for_update().get(pk=commission.affiliate_id)
+        program = commission.affiliate.program
+        currency = commission.currency
+        amount = commission.amount
+        recover = min(affiliate.owed, amount)
+        entries = [(_locked(affiliate, currency), Money(-amount, currency))]
+        if amount - recover:
+            entries.append((_available(commission.affiliate, currency), Money(amount - recover, currency)))
+        if recover:
+            entries.append((_payer(program, currency), Money(recover, currency)))
+        if commission.margin:
+            margin = Money(commission.margin, currency)
+            entries += [(_margin_pending(program, currency), -margin), (_margin(program, currency), margin)]
+        if amount or commission.margin:
+            post(
+                entries=entries,
+                kind=APPROVE_KIND,
+                reason=f"Affiliate commission approved (order {commission.conversion.order_id})"
+                + (f"; {recover} kept against what the affiliate owed" if recover else ""),
+                idempotency_key=f"affiliates:commission:{commission.pk}:approve",
+                subject=commission,
+                now=now,
+            )
+        if recover:
+            affiliate.owed -= recover
+            affiliate.save(update_fields=["owed"])
+        commission.state = CommissionState.APPROVED
+        commission.approved_at = now
+        commission.recovered = recover
+        commission.save(update_fields=["state", "approved_at", "recovered"])
+        _tell_merchant(program, EventType.COMMISSION_APPROVED, commission_data(commission), now)
+    return commission
+
+
+def commission_reverse(*, commission_id: int, code: str, actor: User | None, now: datetime) -> Commission:
+    """Give a pending (or held) commission back to the payer, with a reason code the affiliate sees."""
+    if code not in ReversalCode.values:
+        raise AffiliateError("Choose a reason from the list.")
+    with transaction.atomic(durable=True):
+        commission = _lock_commission(commission_id)
+        if commission.state not in {CommissionState.PENDING, CommissionState.HELD}:
+            raise AffiliateError(
+                f"This commission is {commission.get_state_display().lower()}: after lock it can only be "
+                "adjusted, not reversed."
+            )
+        program = commission.affiliate.program
+        currency = commission.currency
+        money = Money(commission.amount, currency)
+        margin = Money(commission.margin, currency)
+        entries = [
+            (_pending(commission.affiliate, currency), -money),
+            (_payer(program, currency), money + margin),
+        ]
+        if margin.amount:
+            entries.append((_margin_pending(program, currency), -margin))
+        post(
+            entries=entries,
+            kind=REVERSE_KIND,
+            reason=f"Affiliate commission reversed: {ReversalCode(code).label} (order {commission.conversion.order_id})",
+            idempotency_key=f"affiliates:commission:{commission.pk}:reverse",
+            actor=actor,
+            subject=commission,
+            now=now,
+        )
+        commission.state = CommissionState.REVERSED
+        commission.reversal_code = code
+        commission.reversed_at = now
+        commission.save(update_fields=["state", "reversal_code", "reversed_at"])
+        _tell_merchant(program, EventType.COMMISSION_REVERSED, commission_data(commission), now)
+    return commission
+
+
+def commission_release(*, commission_id: int, actor: User, now: datetime) -> Commission:
+    """A held commission was checked by a person and is fine: it goes on as PENDING (its dates kept)."""
+    with transaction.atomic(durable=True):
+        commission = _lock_commission(commission_id)
+        if commission.state != CommissionState.HELD:
+            raise AffiliateError("Only a held commission can be released.")
+        commission.state = CommissionState.PENDING
+        commission.hold_reason = f"Released by {actor} on {now:%Y-%m-%d}: {commission.hold_reason}"[:300]
+        commission.save(update_fields=["state", "hold_reason"])
+    return commission
+
+
+def commission_adjust(
+    *, commission_id: int, amount: Decimal, reason: str, actor: User, now: datetime
+) -> Adjustment:
+    """After lock, correct a commission by a separate posting either way.
+
+    While LOCKED the locked amount changes; once APPROVED (or PAID) the person's available
+    balance does, and what it can't cover of a negative adjustment is owed, kept from the
+    affiliate's next approved commissions.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise AffiliateError("Give a reason for the adjustment.")
+    if amount == 0:
+        raise AffiliateError("An adjustment is a non-zero amount.")
+    with transaction.atomic(durable=True):
+        commission = _lock_commission(commission_id)
+        if commission.state not in {CommissionState.LOCKED, CommissionState.APPROVED, CommissionState.PAID}:
+            raise AffiliateError("Before lock a commission is reversed, not adjusted.")
+        currency = commission.currency
+        if not is_at_precision(Money(amount, currency)):
+            raise AffiliateError(f"Write the amount in {currency} with its cents, e.g. 5.00.")
+        affiliate = (
+            Affiliate.objects.select_for_update().select_related("user").get(pk=commission.affiliate_id)
+        )
+        program = commission.affiliate.program
+        payer = _payer(program, currency)
+        adjustment = Adjustment.objects.create(
+            commission=commission,
+            amount=amount,
+            after_approval=commission.state != CommissionState.LOCKED,
+            reason=reason[:500],
+            actor=actor,
+            created_at=now,
+        )
+        money = Money(abs(amount), currency)
+        if commission.state == CommissionState.LOCKED:
+            holder = _locked(affiliate, currency)
+            if amount < 0 and -amount > commission.amount:
+                raise AffiliateError(
+                    f"The commission holds {commission.amount} {currency}; adjust by at most that."
+                )
+        else:
+            holder = _available(affiliate, currency)
+        reason_text = f"Affiliate commission adjusted by {amount:+} {currency}: {reason}"
+        key = f"affiliates:adjustment:{adjustment.pk}"
+        if amount > 0:
+            try:
+                post(
+                    entries=[(payer, -money), (holder, money)],
+                    kind=ADJUST_KIND,
+                    reason=reason_text,
+                    idempotency_key=key,
+                    actor=actor,
+                    subject=commission,
+                    now=now,
+                )
+            except InsufficientFunds as exc:
+                raise AffiliateError(f"The program's funds don't cover {money}.") from exc
+        else:
+            # Take back what the holder has (the conditional update refuses any overdraw, so a balance
+            # that fell meanwhile only means less is taken); the rest is owed.
+            take = min(money, balance(holder)) if commission.state != CommissionState.LOCKED else money
+            try:
+                if take.amount > 0:
+                    post(
+                        entries=[(holder, -take), (payer, take)],
+                        kind=ADJUST_KIND,
+                        reason=reason_text,
+                        idempotency_key=key,
+                        actor=actor,
+                        subject=commission,
+                        now=now,
+                    )
+            except InsufficientFunds:
+                take = Money(0, currency)
+            owed = money.amount - take.amount
+            if owed:
+                adjustment.owed = owed
+                adjustment.save(update_fields=["owed"])
+                affiliate.owed += owed
+                affiliate.save(update_fields=["owed"])
+        if commission.state == CommissionState.LOCKED:
+            commission.amount += amount
+            commission.save(update_fields=["amount"])
+        _tell_merchant(
+            program,
+            EventType.COMMISSION_ADJUSTED,
+            {**commission_data(commission), "adjustment": {"amount": str(amount), "reason": reason[:500]}},
+            now,
+        )
+    return adjustment
+
+
+def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
+    """APPROVED -> PAID, oldest first, as far as the money that left the bank for this person covers.
+
+    What a person has been paid is read from the ledger (payouts that left the bank minus those
+    returned); commissions count as paid first, before any other balance of the same person.
+    """
+    paid_out = -(
+        Entry.objects.filter(
+            account__owner_type="accounts.user",
+            account__owner_id=user.pk,
+            account__purpose=Purpose.PAYOUT_IN_TRANSIT,
+            account__currency=currency,
+            transaction__kind="PAYOUT_PAID",
+        ).aggregate(s=Sum("amount"))["s"]
+        or Decimal(0)
+    )
+    returned = Entry.objects.filter(
+        account__owner_type="accounts.user",
+        account__owner_id=user.pk,
+        account__purpose=Purpose.USER_AVAILABLE,
+        account__currency=currency,
+        transaction__kind="PAYOUT_RETURN",
+    ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+    net = paid_out - returned
+    commissions = Commission.objects.filter(affiliate__user=user, currency=currency)
+    marked = 0
+    with transaction.atomic(durable=True):
+        # One run at a time per person (a second one waits, then sees what the first marked).
+        list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        covered = sum(
+            (c.amount - c.recovered for c in commissions.filter(state=CommissionState.PAID)), Decimal(0)
+        )
+        for commission in (
+            commissions.select_for_update(of=("self",))
+            .select_related("affiliate__program")
+            .filter(state=CommissionState.APPROVED)
+            .order_by("approved_at", "pk")
+        ):
+            share = commission.amount - commission.recovered
+            if covered + share > net:
+                break
+            covered += share
+            commission.state = CommissionState.PAID
+            commission.paid_at = now
+            commission.save(update_fields=["state", "paid_at"])
+            marked += 1
+            _tell_merchant(
+                commission.affiliate.program, EventType.COMMISSION_PAID, commission_data(commission), now
+            )
+    return marked
+
+
+def commissions_advance(*, now: datetime) -> dict[str, int]:
+    """The daily run: lock what is due, approve what is due, mark what was paid out. Safe to run twice."""
+    today = timezone.localdate(now)
+    counts = {"locked": 0, "approved": 0, "paid": 0}
+    due_lock = Commission.objects.filter(state=CommissionState.PENDING, lock_date__lte=today).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due_lock.order_by("pk")):
+        if commission_lock(commission_id=pk, now=now).locked_at == now:
+            counts["locked"] += 1
+    due_approve = Commission.objects.filter(state=CommissionState.LOCKED, approve_date__lte=today)
+    for pk in list(due_approve.order_by("pk").values_list("pk", flat=True)):
+        commission = commission_approve(commission_id=pk, now=now)
+        if commission.state == CommissionState.APPROVED and commission.approved_at == now:
+            counts["approved"] += 1
+    payees = (
+        Commission.objects.filter(state=CommissionState.APPROVED)
+        .values_list("affiliate__user_id", "currency")
+        .distinct()
+    )
+    for user_id, currency in list(payees):
+        counts["paid"] += commissions_mark_paid(user=User.objects.get(pk=user_id), currency=currency, now=now)
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# TikJoy's own program: referred merchants
+
+REFERRAL_COOKIE = "tj_ref"
+
+
+def platform_program() -> Program | None:
+    return Program.objects.filter(kind=ProgramKind.PLATFORM).first()
+
+
+def platform_referral_remember(*, user: User, click_id: str, now: datetime) -> None:
+    """Remember the platform-program click a new person arrived through (first one wins)."""
+    if len(click_id) > 32 or not click_id.isalnum():
+        return
+    with transaction.atomic():
+        PlatformReferral.objects.get_or_create(user=user, defaults={"click_id": click_id, "created_at": now})
+
+
+def platform_conversion_record(*, merchant_id: int, now: datetime) -> Conversion | None:
+    """A referred merchant's first top-up: TikJoy's program's conversion (once per merchant)."""
+    program = platform_program()
+    merchant = Merchant.objects.select_related("created_by").get(pk=merchant_id)
+    if program is None or merchant.created_by_id is None:
+        return None
+    referral = PlatformReferral.objects.filter(user_id=merchant.created_by_id).first()
+    if referral is None:
+        return None
+    try:
+        return conversion_record(
+            program=program,
+            order_id=f"merchant-{merchant.pk}",
+            event_type="first_top_up",
+            amount=Decimal(0),
+            currency=program.currency,
+            occurred_at=now,
+            now=now,
+            click_id=referral.click_id,
+            customer_ref=f"merchant-{merchant.pk}",
+            customer_email=merchant.created_by.email or "",
+            source=ConversionSource.PLATFORM,
+        )
+    except DuplicateOrder:
+        return None  # not the first top-up
+
+
+# ---------------------------------------------------------------------------
+# Inquiries
+
+
+def inquiry_open(
+    *, affiliate: Affiliate, order_id: str, order_date: date, amount: Decimal, message: str, now: datetime
+) -> Inquiry:
+    """An approved affiliate reports a missing or wrong conversion; the program's owner answers it."""
+    if affiliate.status != AffiliateStatus.APPROVED:
+        raise AffiliateError("Only approved affiliates open inquiries.")
+    order_id = order_id.strip()
+    if not order_id or len(order_id) > 200:
+        raise AffiliateError("Give the order id (1 to 200 characters).")
+    if order_date > timezone.localdate(now):
+        raise AffiliateError("The order date can't be in the future.")
+    if amount < 0:
+        raise AffiliateError("The amount can't be negative.")
+    credited = Commission.objects.filter(
+        conversion__program_id=affiliate.program_id, conversion__order_id=order_id, affiliate=affiliate
+    ).exclude(state=CommissionState.REVERSED)
+    if credited.exists():
+        raise AffiliateError("This order is already credited to you.")
+    try:
+        with transaction.atomic(durable=True):
+            inquiry = Inquiry.objects.create(
+                affiliate=affiliate,
+                order_id=order_id,
+                order_date=order_date,
+                amount=amount,
+                message=message.strip()[:2000],
+                created_at=now,
+            )
+    except IntegrityError as exc:
+        raise AffiliateError("You have an open inquiry about this order already.") from exc
+    _tell_owner(
+        affiliate.program,
+        f"{affiliate.program}: an affiliate's inquiry",
+        f"{affiliate.user} says order {order_id} ({order_date}) is missing or wrong: {message.strip()[:500]}",
+    )
+    return inquiry
+
+
+def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, now: datetime) -> Inquiry:
+    """Decline (with an answer) or accept: the order becomes the affiliate's conversion, tracked now,
+    so its lock date runs from the acceptance."""
+    answer = answer.strip()
+    if not accept and not answer:
+        raise AffiliateError("Tell the affiliate why: they read the answer.")
+    with transaction.atomic(durable=True):
+        inquiry = Inquiry.objects.select_for_update().select_related("affiliate__program").get(pk=inquiry_id)
+        if inquiry.status != InquiryStatus.OPEN:
+            raise AffiliateError("This inquiry was answered already.")
+        affiliate = inquiry.affiliate
+        program = affiliate.program
+        if accept:
+            if affiliate.status != AffiliateStatus.APPROVED:
+                raise AffiliateError("The affiliate is no longer approved in the program.")
+            conversion = (
+                Conversion.objects.select_for_update()
+                .filter(program=program, order_id=inquiry.order_id)
+                .first()
+            )
+            if conversion is not None and conversion.is_accepted:
+                raise AffiliateError(
+                    "This order is credited already (to this or another affiliate): reverse or adjust that one instead."
+                )
+            if conversion is None:
+                conversion = Conversion.objects.create(
+                    program=program,
+                    order_id=inquiry.order_id,
+                    event_type="inquiry",
+                    amount=inquiry.amount,
+                    currency=program.currency,
+                    occurred_at=now,
+                    affiliate=affiliate,
+                    source=ConversionSource.INQUIRY,
+                    is_accepted=True,
+                    reject_reason="",
+                    created_at=now,
+                )
+            else:
+                conversion.affiliate = affiliate
+                conversion.is_accepted = True
+                conversion.reject_reason = ""
+                conversion.save(update_fields=["affiliate", "is_accepted", "reject_reason"])
+            _commission_track(conversion, hold="", tracked_at=now)
+            if not conversion.is_accepted:
+                raise AffiliateError("The program's funds don't cover the bounty: top up, then accept again.")
+            inquiry.conversion = conversion
+        inquiry.status = InquiryStatus.ACCEPTED if accept else InquiryStatus.DECLINED
+        inquiry.answer = answer[:500]
+        inquiry.decided_at = now
+        inquiry.decided_by = actor
+        inquiry.save(update_fields=["status", "answer", "conversion", "decided_at", "decided_by"])
+        mail_after_commit(
+            subject=f"{program}: your inquiry about order {inquiry.order_id}",
+            message=f"{inquiry.get_status_display()}." + (f"\n{answer}" if answer else ""),
+            recipient_list=[affiliate.user.email or ""],
+        )
+    return inquiry
+
+
+def commissions_clock_advance(*, days: int, now: datetime) -> dict[str, int]:
+    """The demo clock: bring every open commission's lock and approval dates ``days`` closer, as if the
+    time had passed, then run the daily step. For the demo and trying the product; refused in production."""
+    if settings.PRODUCTION:
+        raise AffiliateError("The demo clock is refused in production.")
+    if days <= 0:
+        raise AffiliateError("The demo clock only moves forward.")
+    shift = timedelta(days=days)
+    with transaction.atomic(durable=True):
+        Commission.objects.filter(
+            state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED]
+        ).update(lock_date=F("lock_date") - shift, approve_date=F("approve_date") - shift)
+    return commissions_advance(now=now)

@@ -1,0 +1,30 @@
+"""The demo: TikJoy's program with a referred merchant, and Joy Coffee's program with conversions in every state."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from affiliates.models import CommissionState, Conversion, Inquiry, Program, ProgramKind, RejectReason
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_has_both_programs_with_their_states(capsys):
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")  # twice: still one of each
+
+    platform = Program.objects.get(kind=ProgramKind.PLATFORM)
+    referred = Conversion.objects.get(program=platform)
+    assert referred.order_id.startswith("merchant-") and referred.commission.state == CommissionState.PENDING
+    joy = Program.objects.get(merchant__slug="joycoffee")
+    states = set(joy.conversions.filter(is_accepted=True).values_list("commission__state", flat=True))
+    assert states == {
+        CommissionState.PENDING,
+        CommissionState.HELD,
+        CommissionState.LOCKED,
+        CommissionState.APPROVED,
+        CommissionState.REVERSED,
+    }
+    assert joy.conversions.get(is_accepted=False).reject_reason == RejectReason.OUTSIDE_WINDOW
+    assert Inquiry.objects.filter(affiliate__program=joy).count() == 1

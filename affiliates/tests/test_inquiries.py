@@ -1,0 +1,98 @@
+"""Inquiries: an accepted one creates a conversion whose lock date runs from the acceptance."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from affiliates import services
+from affiliates.models import CommissionState, InquiryStatus, RejectReason
+from affiliates.tests.conftest import NOW, assert_ledger_clean, convert, day, eur, funds
+from tikjoy.tests.factories import owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(affiliate, order_id="A-77", now=NOW):
+    return services.inquiry_open(
+        affiliate=affiliate,
+        order_id=order_id,
+        order_date=date(2026, 11, 20),
+        amount=Decimal("80.00"),
+        message="My follower bought with my link but it is not here.",
+        now=now,
+    )
+
+
+def test_an_accepted_inquiry_is_tracked_from_its_acceptance(program, affiliate):
+    inquiry = _open(affiliate)
+    owner = owner_of(program.merchant)
+
+    services.inquiry_decide(inquiry_id=inquiry.pk, accept=True, answer="Found it", actor=owner, now=day(10))
+
+    inquiry.refresh_from_db()
+    commission = inquiry.conversion.commission
+    assert inquiry.status == InquiryStatus.ACCEPTED
+    assert commission.state == CommissionState.PENDING
+    assert (commission.lock_date, commission.approve_date) == (date(2026, 12, 17), date(2027, 1, 1))
+    assert services.commissions_advance(now=day(24))["locked"] == 0
+    assert services.commissions_advance(now=day(25))["locked"] == 1
+    assert funds(program.merchant) == eur("452.00")
+    assert_ledger_clean()
+
+
+def test_an_inquiry_about_a_rejected_conversion_credits_that_order(program, affiliate):
+    rejected = convert(program, None, "A-77")
+    assert rejected.reject_reason == RejectReason.NO_CLICK
+    inquiry = _open(affiliate)
+    services.inquiry_decide(
+        inquiry_id=inquiry.pk, accept=True, answer="", actor=owner_of(program.merchant), now=day(2)
+    )
+
+    rejected.refresh_from_db()
+    assert rejected.is_accepted and rejected.affiliate == affiliate
+    assert rejected.commission.state == CommissionState.PENDING
+
+
+def test_a_declined_inquiry_tells_the_affiliate_why(client, program, affiliate):
+    inquiry = _open(affiliate)
+    with pytest.raises(services.AffiliateError, match="Tell the affiliate why"):
+        services.inquiry_decide(
+            inquiry_id=inquiry.pk, accept=False, answer="", actor=owner_of(program.merchant), now=day(1)
+        )
+    services.inquiry_decide(
+        inquiry_id=inquiry.pk,
+        accept=False,
+        answer="That order was cancelled",
+        actor=owner_of(program.merchant),
+        now=day(1),
+    )
+
+    client.force_login(affiliate.user)
+    page = client.get(f"/affiliates/{program.pk}/").content.decode()
+    assert "That order was cancelled" in page
+
+
+def test_an_order_credited_to_someone_already_cannot_be_credited_twice(program, affiliate, click):
+    convert(program, click, "A-77")
+    with pytest.raises(services.AffiliateError, match="already credited"):
+        _open(affiliate)
+
+
+def test_the_affiliate_opens_an_inquiry_and_the_merchant_accepts_it_in_the_console(
+    client, program, affiliate
+):
+    client.force_login(affiliate.user)
+    client.post(
+        f"/affiliates/{program.pk}/inquiries/",
+        {"order_id": "A-88", "order_date": "2026-11-20", "amount": "10.00", "message": "Missing"},
+    )
+    inquiry = affiliate.inquiries.get()
+
+    client.force_login(owner_of(program.merchant))
+    assert "A-88" in client.get("/console/affiliates/").content.decode()
+    client.post(f"/console/affiliates/inquiries/{inquiry.pk}/", {"decision": "accept", "answer": ""})
+    inquiry.refresh_from_db()
+    assert inquiry.status == InquiryStatus.ACCEPTED

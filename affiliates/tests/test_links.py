@@ -1,0 +1,159 @@
+"""Tracked links: the program's domains only, /r/<code> answers 302 at once, the click is written after it."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from affiliates import clicklog, services
+from affiliates.models import Click
+from tikjoy.tests.factories import NOW, affiliate_make, affiliate_program_make
+
+pytestmark = pytest.mark.django_db
+
+BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+
+
+@pytest.fixture
+def link(affiliate):
+    return services.link_create(
+        affiliate=affiliate, destination="https://shop.example/shoes?size=42", sub_id="tiktok-bio", now=NOW
+    )
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        "https://evil.example/",
+        "https://shop.example.evil.example/",
+        "javascript:alert(1)",
+        "https://user@evil.example/",
+        "ftp://shop.example/",
+        "//evil.example/",
+    ],
+)
+def test_a_link_outside_the_programs_domains_is_refused(affiliate, destination):
+    with pytest.raises(services.AffiliateError, match="only to the program's sites"):
+        services.link_create(affiliate=affiliate, destination=destination, now=NOW)
+
+
+def test_a_link_to_a_sub_domain_is_allowed(affiliate):
+    assert services.link_create(affiliate=affiliate, destination="https://www.shop.example/a", now=NOW).code
+
+
+def test_only_approved_affiliates_create_links(program):
+    applicant = affiliate_make(program, approved=False)
+    with pytest.raises(services.AffiliateError, match="approved"):
+        services.link_create(affiliate=applicant, destination="https://shop.example/", now=NOW)
+
+
+def test_the_redirect_is_a_302_with_a_click_id_and_the_click_is_recorded(client, link):
+    response = client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert (target.netloc, target.path) == ("shop.example", "/shoes")
+    query = parse_qs(target.query)
+    assert query["size"] == ["42"]
+    click = Click.objects.get()
+    assert query["tj_click"] == [click.click_id]
+    assert click.is_unique and not click.is_bot
+    assert (
+        "203.0.113.9" not in click.visitor_hash and len(click.visitor_hash) == 64
+    )  # a salted hash, not the IP
+
+
+def test_a_click_that_cannot_be_written_never_fails_the_redirect(client, link, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(services, "clicks_record_many", broken)
+    response = client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER)
+
+    assert response.status_code == 302
+    assert Click.objects.count() == 0
+
+
+def test_an_unknown_code_is_a_404(client, db):
+    assert client.get("/r/nope").status_code == 404
+
+
+def test_a_link_whose_domain_left_the_program_no_longer_redirects(client, link, program):
+    services.program_update(
+        program_id=program.pk,
+        name=program.name,
+        bounty=program.bounty,
+        domains=["other.example"],
+        window_days=30,
+        attribution=program.attribution,
+        terms="",
+        is_active=True,
+    )
+    assert client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "agent", "headers"),
+    [
+        ("head", BROWSER, {}),
+        ("get", "WhatsApp/2.23.20.0 A", {}),
+        ("get", "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", {}),
+        ("get", "Mozilla/5.0 (compatible; Bytespider; spider-feedback@bytedance.com)", {}),
+        ("get", "curl/8.4.0", {}),
+        ("get", "", {}),
+        ("get", BROWSER, {"HTTP_SEC_PURPOSE": "prefetch"}),
+    ],
+)
+def test_bots_and_previews_are_redirected_but_never_unique(client, link, method, agent, headers):
+    response = getattr(client, method)(f"/r/{link.code}", HTTP_USER_AGENT=agent, **headers)
+
+    assert response.status_code == 302
+    click = Click.objects.get()
+    assert click.is_bot and not click.is_unique
+
+
+def test_one_unique_click_per_link_visitor_and_hour(client, link):
+    for _ in range(3):
+        client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="198.51.100.1")
+    client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="198.51.100.2")
+
+    assert Click.objects.count() == 4
+    assert Click.objects.filter(is_unique=True).count() == 2
+
+
+def test_the_next_hour_counts_again(link):
+    first = services.click_record(
+        link_id=link.pk, click_id="a" * 24, visitor="v", user_agent="", bot=False, at=NOW
+    )
+    same_hour = services.click_record(
+        link_id=link.pk, click_id="b" * 24, visitor="v", user_agent="", bot=False, at=NOW.replace(minute=59)
+    )
+    next_hour = services.click_record(
+        link_id=link.pk, click_id="c" * 24, visitor="v", user_agent="", bot=False, at=NOW.replace(hour=13)
+    )
+    assert (first.is_unique, same_hour.is_unique, next_hour.is_unique) == (True, False, True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_buffered_clicks_are_all_written_by_the_background_writer(client, settings):
+    settings.AFFILIATES_CLICK_FLUSH_SECONDS = 0.05
+    program = affiliate_program_make(None, domains=["shop.example"])
+    link = services.link_create(
+        affiliate=affiliate_make(program), destination="https://shop.example/", now=NOW
+    )
+    for i in range(30):
+        assert (
+            client.get(
+                f"/r/{link.code}", HTTP_USER_AGENT=BROWSER, REMOTE_ADDR=f"198.51.100.{i % 10}"
+            ).status_code
+            == 302
+        )
+
+    deadline = time.monotonic() + 10
+    while Click.objects.count() < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    clicklog.flush()
+    assert Click.objects.count() == 30
+    assert Click.objects.filter(is_unique=True).count() == 10

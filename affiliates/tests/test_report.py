@@ -1,0 +1,116 @@
+"""Reports -> Performance: every total equals the sum of its ledger postings; CSV; every grouping adds up."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from affiliates import selectors, services
+from affiliates.tests.conftest import convert, day
+from tikjoy.tests.factories import affiliate_click_make, owner_of
+from wallets.models import Entry, Purpose
+
+pytestmark = pytest.mark.django_db
+
+
+def _ledger(affiliate, purpose: str, *, owner=None) -> Decimal:
+    owner = owner or affiliate
+    return Entry.objects.filter(
+        account__owner_type=owner._meta.label_lower, account__owner_id=owner.pk, account__purpose=purpose
+    ).aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+
+
+@pytest.fixture
+def history(program, affiliate, ops):
+    """Clicks (two visitors, a repeat and a bot) and commissions in every state, with adjustments."""
+    link_a = services.link_create(
+        affiliate=affiliate, destination="https://shop.example/a", sub_id="bio", now=day(0)
+    )
+    link_b = services.link_create(
+        affiliate=affiliate, destination="https://shop.example/b", sub_id="story", now=day(0)
+    )
+    clicks = [
+        affiliate_click_make(affiliate, link=link_a, visitor="v1", at=day(0)),
+        affiliate_click_make(affiliate, link=link_a, visitor="v1", at=day(0)),  # not unique
+        affiliate_click_make(affiliate, link=link_a, visitor="bot", bot=True, at=day(0)),
+        affiliate_click_make(affiliate, link=link_b, visitor="v2", at=day(0)),
+        affiliate_click_make(affiliate, link=link_b, visitor="v3", at=day(0)),
+    ]
+    approved = convert(program, clicks[0], "o-approved", at=day(0)).commission
+    locked = convert(program, clicks[3], "o-locked", at=day(0)).commission
+    reversed_ = convert(program, clicks[4], "o-reversed", at=day(0)).commission
+    services.commission_reverse(commission_id=reversed_.pk, code="ITEM_RETURNED", actor=ops, now=day(1))
+    services.commissions_advance(now=day(15))
+    services.commission_adjust(
+        commission_id=locked.pk, amount=Decimal("-5.00"), reason="Part", actor=ops, now=day(16)
+    )
+    services.commissions_advance(now=day(30))  # both approved...
+    services.commission_adjust(
+        commission_id=approved.pk, amount=Decimal("2.50"), reason="Tip", actor=ops, now=day(31)
+    )
+    pending = convert(
+        program,
+        affiliate_click_make(affiliate, link=link_b, visitor="v4", at=day(31)),
+        "o-pending",
+        at=day(31),
+    )
+    return {"affiliate": affiliate, "program": program, "pending": pending.commission}
+
+
+def test_the_totals_equal_the_ledger(history):
+    affiliate = history["affiliate"]
+    totals = selectors.performance(program=history["program"], group="day", affiliate=affiliate)["totals"]
+
+    assert totals.pending == _ledger(affiliate, Purpose.AFFILIATE_PENDING) == Decimal("40.00")
+    assert totals.locked == _ledger(affiliate, Purpose.AFFILIATE_LOCKED) == Decimal("0.00")
+    assert (
+        totals.approved
+        == _ledger(affiliate, Purpose.USER_AVAILABLE, owner=affiliate.user)
+        == Decimal("77.50")
+    )
+    assert totals.payout == totals.pending + totals.locked + totals.approved
+    assert (totals.conversions, totals.reversed, totals.net) == (4, 1, 3)
+    assert (totals.clicks, totals.unique_clicks) == (5, 4)  # the bot is not a click; a repeat is not unique
+    assert totals.revenue == Decimal("360.00")  # 3 x 120.00, the reversed order left out
+    assert totals.conversion_rate == Decimal("75.00")
+    assert totals.epc == Decimal("29.38")  # 117.50 / 4
+
+
+@pytest.mark.parametrize("group", ["day", "month", "link", "sub_id"])
+def test_every_grouping_adds_up_to_the_same_totals(history, group):
+    report = selectors.performance(program=history["program"], group=group, affiliate=history["affiliate"])
+    by_day = selectors.performance(program=history["program"], group="day", affiliate=history["affiliate"])
+    assert report["totals"].__dict__ | {"key": None, "label": None, "bar": 0} == by_day["totals"].__dict__ | {
+        "key": None,
+        "label": None,
+        "bar": 0,
+    }
+    assert sum(r.payout for r in report["rows"]) == report["totals"].payout
+
+
+def test_the_affiliate_downloads_the_report_as_csv(client, history):
+    client.force_login(history["affiliate"].user)
+    response = client.get(f"/affiliates/{history['program'].pk}/report/?group=sub_id&format=csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["group", "clicks", "unique_clicks"]
+    assert [r[0] for r in rows[1:]] == ["bio", "story", "Total"]
+    assert rows[-1][9] == "117.50"
+
+
+def test_the_merchant_sees_the_programs_report_in_the_console(client, history):
+    client.force_login(owner_of(history["program"].merchant))
+    page = client.get("/console/affiliates/report/?group=month").content.decode()
+    assert "2026-11" in page and "117.50" in page
+
+
+def test_ops_see_a_programs_report(client, history, ops):
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    client.force_login(ops)
+    page = client.get(f"/ops/affiliates/program/{history['program'].pk}/report/").content.decode()
+    assert "117.50" in page

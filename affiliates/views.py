@@ -1,0 +1,205 @@
+"""The affiliate's pages (/affiliates/...) and the tracked-link redirect (/r/<code>)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from affiliates import clicklog, reports, selectors, services
+from affiliates.forms import ApplicationForm, InquiryForm, LinkForm
+from affiliates.models import AffiliateStatus, Program, ProgramKind
+from core.errors import DomainError
+from core.http import client_ip_get, device_id_get
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------
+# /r/<code>
+
+
+@require_http_methods(["GET", "HEAD"])
+def tracked_redirect(request: HttpRequest, code: str) -> HttpResponse:
+    """302 at once to the link's destination with a click id; the click is written after the response."""
+    link = selectors.redirect_link_get(code)
+    if link is None or not services.destination_on_domains(link.domains, link.destination):
+        raise Http404("No such link.")
+    click_id = services.new_click_id()
+    response = HttpResponseRedirect(services.redirect_target(link.destination, click_id))
+    response["Cache-Control"] = "no-store"
+    if link.program_kind == ProgramKind.PLATFORM:
+        response.set_cookie(
+            services.REFERRAL_COOKIE,
+            click_id,
+            max_age=link.window_days * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+    user_agent = request.META.get("HTTP_USER_AGENT", "")
+    purpose = request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""
+    record = functools.partial(
+        _click_write_quietly,
+        link_id=link.pk,
+        click_id=click_id,
+        visitor=services.visitor_hash(client_ip_get(request)),
+        user_agent=user_agent,
+        bot=services.is_bot(method=request.method, user_agent=user_agent, purpose=purpose),
+        at=timezone.now(),
+    )
+    response._resource_closers.append(record)  # run by the server once the response is sent
+    return response
+
+
+def _click_write_quietly(
+    *, link_id: int, click_id: str, visitor: str, user_agent: str, bot: bool, at: datetime
+):
+    try:
+        clicklog.click_submit(
+            {
+                "link_id": link_id,
+                "click_id": click_id,
+                "visitor": visitor,
+                "user_agent": user_agent,
+                "bot": bot,
+                "at": at,
+            }
+        )
+    except Exception:  # the visitor already has their redirect; a lost click is logged, never an error
+        logger.exception("click %s of link %s could not be recorded", click_id, link_id)
+
+
+# ---------------------------------------------------------------------------
+# The affiliate's pages
+
+
+def programs(request: HttpRequest) -> HttpResponse:
+    return render(request, "affiliates/programs.html", {"programs": selectors.programs_open()})
+
+
+def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Before applying: the program and (signed in) the application form; after: the affiliate's portal."""
+    program = get_object_or_404(Program, pk=program_id)
+    affiliate = selectors.affiliation_get(user=request.user, program=program)
+    if affiliate is None:
+        if not program.is_active:
+            raise Http404("This program is closed.")
+        form = ApplicationForm(request.POST or None)
+        if request.method == "POST":
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.path)
+            if form.is_valid():
+                try:
+                    services.affiliate_apply(
+                        program=program,
+                        user=request.user,
+                        website=form.cleaned_data["website"],
+                        promotion_plan=form.cleaned_data["promotion_plan"],
+                        device_id=device_id_get(request),
+                        visitor_hash=services.visitor_hash(client_ip_get(request)),
+                        now=timezone.now(),
+                    )
+                    messages.success(
+                        request, "Thank you: your application was sent. We'll tell you the answer."
+                    )
+                    return redirect("affiliates:program", program_id=program.pk)
+                except DomainError as exc:
+                    form.add_error(None, str(exc))
+        return render(request, "affiliates/apply.html", {"program": program, "form": form})
+    context = {
+        "program": program,
+        "affiliate": affiliate,
+        "link_form": LinkForm(),
+        "inquiry_form": InquiryForm(),
+    }
+    if affiliate.status == AffiliateStatus.APPROVED:
+        commissions = selectors.commissions_of(affiliate)
+        context.update(
+            links=selectors.links_of(affiliate),
+            commissions=commissions[:100],
+            totals=selectors.commission_totals(commissions),
+            rejected=selectors.rejected_conversions_of(affiliate)[:50],
+            site_url=settings.SITE_URL,
+            assets=_assets(program),
+            inquiries=affiliate.inquiries.order_by("-created_at", "-pk")[:50],
+        )
+    return render(request, "affiliates/portal.html", context)
+
+
+def _assets(program: Program) -> dict:
+    merchant = program.merchant
+    if merchant is None:
+        return {"logo": None, "videos": []}
+    return {
+        "logo": merchant.logo if merchant.logo else None,
+        "videos": list(merchant.videos.order_by("-pk")[:12]),
+    }
+
+
+@login_required
+@require_POST
+def link_create(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = get_object_or_404(Program, pk=program_id)
+    affiliate = selectors.affiliation_get(user=request.user, program=program)
+    if affiliate is None:
+        raise Http404
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        try:
+            link = services.link_create(
+                affiliate=affiliate,
+                destination=form.cleaned_data["destination"],
+                sub_id=form.cleaned_data["sub_id"],
+                now=timezone.now(),
+            )
+            messages.success(request, f"Your link is ready: {settings.SITE_URL}/r/{link.code}")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("affiliates:program", program_id=program.pk)
+
+
+@login_required
+def report(request: HttpRequest, program_id: int) -> HttpResponse:
+    """Reports -> Performance of the signed-in affiliate in one program (CSV with ``format=csv``)."""
+    program = get_object_or_404(Program, pk=program_id)
+    affiliate = selectors.affiliation_get(user=request.user, program=program)
+    if affiliate is None or affiliate.status != AffiliateStatus.APPROVED:
+        raise Http404
+    if request.GET.get("format") == "csv":
+        return reports.report_csv(request, program=program, affiliate=affiliate)
+    return render(
+        request,
+        "affiliates/report.html",
+        reports.report_context(request, program=program, affiliate=affiliate),
+    )
+
+
+@login_required
+@require_POST
+def inquiry_open(request: HttpRequest, program_id: int) -> HttpResponse:
+    program = get_object_or_404(Program, pk=program_id)
+    affiliate = selectors.affiliation_get(user=request.user, program=program)
+    if affiliate is None:
+        raise Http404
+    form = InquiryForm(request.POST)
+    if form.is_valid():
+        try:
+            services.inquiry_open(affiliate=affiliate, now=timezone.now(), **form.cleaned_data)
+            messages.success(request, "Your inquiry was sent to the program. You'll see the answer here.")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("affiliates:program", program_id=program.pk)

@@ -1,0 +1,148 @@
+"""``/api/v1/conversions``: a merchant's server reports its affiliate program's conversions.
+
+The view parses, calls ``affiliates.services.conversion_record`` once and renders the conversion
+as ``affiliates.payloads`` represents it for the API and the webhooks (docs/affiliates.md).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from affiliates.models import Conversion, Program
+from affiliates.payloads import conversion_data
+from affiliates.services import DuplicateOrder, conversion_record
+from api.base import IDEMPOTENCY_HEADER, ApiView, cursor_page, idempotent, typed_id
+from api.models import Scope
+from api.problems import ApiProblem, problems
+from api.views import PAGE_PARAMS, READ_ERRORS
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class ConversionIn(serializers.Serializer):
+    """A conversion of the merchant's affiliate program. Send ``click_id`` (the ``tj_click`` query parameter the
+    visitor arrived with) or ``customer_id`` (a customer bound to an affiliate by an earlier conversion), or both."""
+
+    order_id = serializers.CharField(
+        max_length=200, help_text="Unique per program: a second report is a 409."
+    )
+    event_type = serializers.CharField(max_length=40, default="sale", help_text="e.g. sale, sign_up.")
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, help_text="The order's value (revenue), e.g. 120.00."
+    )
+    currency = serializers.CharField(min_length=3, max_length=3, help_text="The program's currency.")
+    occurred_at = serializers.DateTimeField(help_text="When the customer converted (ISO 8601 with offset).")
+    click_id = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    customer_id = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    customer_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Only to spot self-referrals; not shown to affiliates.",
+    )
+
+
+class CommissionOut(serializers.Serializer):
+    id = serializers.CharField()
+    conversion = serializers.CharField()
+    state = serializers.ChoiceField(choices=["pending", "held", "locked", "approved", "paid", "reversed"])
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    lock_date = serializers.DateField()
+    approve_date = serializers.DateField()
+    reversal_code = serializers.CharField(allow_blank=True)
+
+
+class ConversionOut(serializers.Serializer):
+    id = serializers.CharField()
+    order_id = serializers.CharField()
+    event_type = serializers.CharField()
+    amount = serializers.CharField()
+    currency = serializers.CharField()
+    occurred_at = serializers.DateTimeField()
+    status = serializers.ChoiceField(choices=["accepted", "rejected"])
+    reject_reason = serializers.CharField(allow_blank=True)
+    commission = CommissionOut(allow_null=True)
+
+
+class ConversionPage(serializers.Serializer):
+    data = ConversionOut(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class Conversions(ApiView):
+    required_scopes = {"POST": Scope.WRITE}
+
+    def _program(self) -> Program:
+        program = Program.objects.filter(merchant=self.key.merchant).first()
+        if program is None:
+            raise ApiProblem(
+                "You have no affiliate program: start one in the console first.",
+                status=422,
+                code="no_program",
+            )
+        return program
+
+    @extend_schema(
+        operation_id="conversions_list",
+        parameters=PAGE_PARAMS,
+        responses={200: ConversionPage, **problems(*READ_ERRORS)},
+        tags=["affiliates"],
+    )
+    def get(self, request):
+        """The program's conversions, newest first, with their commission's state."""
+        program = Program.objects.filter(merchant=self.key.merchant).first()
+        conversions = (
+            Conversion.objects.filter(program=program).select_related("commission")
+            if program
+            else Conversion.objects.none()
+        )
+        return Response(cursor_page(request, conversions, conversion_data))
+
+    @extend_schema(
+        operation_id="conversions_create",
+        request=ConversionIn,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: ConversionOut, **problems(400, 401, 403, 409, 415, 422, 429)},
+        tags=["affiliates"],
+    )
+    @idempotent
+    def post(self, request):
+        """Report a conversion (idempotent on the order id): attributed ones earn the affiliate a commission;
+        the others are recorded as rejected, with the reason."""
+        body = ConversionIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        program = self._program()
+        now = timezone.now()
+        if data["currency"].upper() != program.currency:
+            raise ApiProblem(
+                f"The program's currency is {program.currency}.", status=400, code="invalid_request"
+            )
+        if data["occurred_at"] > now + CLOCK_SKEW:
+            raise ApiProblem("occurred_at is in the future.", status=400, code="invalid_request")
+        if not data["click_id"] and not data["customer_id"]:
+            raise ApiProblem("Send click_id or customer_id.", status=400, code="invalid_request")
+        try:
+            conversion = conversion_record(
+                program=program,
+                order_id=data["order_id"],
+                event_type=data["event_type"],
+                amount=data["amount"],
+                currency=program.currency,
+                occurred_at=data["occurred_at"],
+                click_id=data["click_id"],
+                customer_ref=data["customer_id"],
+                customer_email=data["customer_email"],
+                now=now,
+            )
+        except DuplicateOrder as exc:
+            raise ApiProblem(
+                f"{exc} It is {typed_id('cnv', exc.conversion.pk)}.", status=409, code="duplicate_order"
+            ) from exc
+        return Response(conversion_data(conversion), status=201)
