@@ -431,3 +431,19 @@ def consent_withdraw(*, user: User, merchant: Merchant, now: datetime) -> Consen
         consent.save(update_fields=["withdrawn_at"])
         signals.consent_withdrawn.send(sender=Consent, consent=consent, merchant=merchant, user=user, now=now)
     return consent
+
+
+def consents_withdraw_all(*, user: User, now: datetime) -> int:
+    """Withdraw every active consent of a person whose account is being deleted; returns how many.
+
+    Each withdrawal is announced like one the person made (``consent_withdrawn``). Runs
+    inside the caller's transaction.
+    """
+    consents = list(Consent.objects.active().select_for_update().filter(user=user).select_related("merchant"))
+    for consent in consents:
+        consent.withdrawn_at = now
+        consent.save(update_fields=["withdrawn_at"])
+        signals.consent_withdrawn.send(
+            sender=Consent, consent=consent, merchant=consent.merchant, user=user, now=now
+        )
+    return len(consents)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from allauth.core import ratelimit as allauth_ratelimit
-from allauth.socialaccount.models import SocialToken
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -103,6 +103,29 @@ def tiktok_identity_disconnect(
             profile.save(update_fields=["disconnected_at", "disconnect_reason"])
     logger.info("TikTok identity of user %s disconnected: %s", profile.user_id, reason)
     return profile
+
+
+def person_social_erase(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]:
+    """Forget a deleted person's social identities: what privacy's account deletion erases here.
+
+    The sign-in accounts (allauth's, with their tokens and TikTok's ``extra_data``), the
+    TikTok profile (handle, name, avatar), ops' creator decision; tracked posts keep their
+    row (rewards point at them) but lose caption and link (the link holds the handle) and
+    are no longer synced. Runs inside the caller's transaction; returns counts by kind.
+    """
+    counts = {
+        "sign_in_accounts": SocialAccount.objects.filter(user=user)
+        .delete()[1]
+        .get("socialaccount.SocialAccount", 0),
+        "tiktok_profiles": TikTokProfile.objects.filter(user=user).delete()[0],
+        "creator_decisions": CreatorStatus.objects.filter(user=user).delete()[0],
+        "tracked_posts": TrackedPost.objects.filter(user=user).update(caption="", share_url=""),
+    }
+    TrackedPost.objects.filter(user=user, status=TrackedPost.Status.ACTIVE).update(
+        status=TrackedPost.Status.GONE, gone_at=now
+    )
+    logger.info("social identities of deleted user %s erased: %s", user.pk, counts)
+    return counts
 
 
 # --- tokens ---------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "payouts",
     "webhooks",
     "api",
+    "privacy",
     "drf_spectacular_sidecar",
 ]
 

@@ -1,0 +1,119 @@
+"""Deleting a person's account while keeping the books true (GDPR art. 17).
+
+    account_delete(user=..., confirmed=plan.fingerprint, now=...)
+
+In this order, each step through the service of the app that owns the data:
+
+1. The available balance in euro is paid out through ``payouts.services.payout_request``
+   when the plan said so (a refused payout stops everything: nothing is erased);
+2. pending and held rewards go back to their merchants with the reason "account deleted"
+   (``rewards.services.rewards_reverse_for_person``, the engine's reversal);
+3. in one transaction: what is left available (a balance that can't be paid out) is
+   forfeited to the platform by a ledger transaction with its reason; consents are
+   withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
+   details and allauth e-mail addresses are deleted; the User row keeps only its id
+   (pseudonymous owner of its ledger accounts, deactivated, ``deleted_at`` set).
+
+Ledger accounts, transactions and entries stay untouched: ``ledger_check`` and
+``rewards_check`` hold, and statements already issued still reconcile.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from moneyed import Money
+
+from accounts.models import User
+from accounts.services import user_erase
+from campaigns.services import ugc_erase_for_person
+from core.errors import DomainError
+from merchants.services import consents_withdraw_all
+from payouts.services import payee_erase, payout_request
+from privacy.selectors import PAYOUT, deletion_plan_get
+from rewards.services import rewards_reverse_for_person, social_actions_erase
+from social.services import person_social_erase
+from wallets.models import PLATFORM, Purpose
+from wallets.selectors import accounts_of
+from wallets.services import account_for, transfer
+
+logger = logging.getLogger(__name__)
+
+DELETION_REASON = "account deleted"
+FORFEIT_KIND = "BALANCE_FORFEITED"
+
+
+class DeletionRefused(DomainError):
+    """The account can't be deleted now; the message says why."""
+
+
+@dataclass
+class DeletionResult:
+    paid_out: list[Money] = field(default_factory=list)
+    forfeited: list[Money] = field(default_factory=list)
+    rewards_reversed: int = 0
+    erased: dict[str, int] = field(default_factory=dict)
+
+
+def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResult:
+    """Delete the person's account as the plan they confirmed (its ``fingerprint``) said."""
+    plan = deletion_plan_get(user=user, now=now)
+    if plan.refusal:
+        raise DeletionRefused(plan.refusal)
+    if plan.fingerprint != confirmed:
+        raise DeletionRefused(
+            "Your money changed since you opened this page. Check what happens now and confirm again."
+        )
+    result = DeletionResult()
+    for balance in plan.balances:
+        if balance.fate == PAYOUT:
+            payout_request(user=user, amount=balance.amount, now=now)  # a PayoutError stops here
+            result.paid_out.append(balance.amount)
+    result.rewards_reversed = rewards_reverse_for_person(
+        user=user, reason=DELETION_REASON, actor=user, now=now
+    )
+    with transaction.atomic(durable=True):
+        user = User.objects.select_for_update().get(pk=user.pk)
+        if user.deleted_at is not None:
+            raise DeletionRefused("This account is already deleted.")
+        pending = accounts_of(user).filter(purpose=Purpose.USER_PENDING, balance__gt=0)
+        if pending.exists():  # a reward credited after the reversals: nothing is erased, try again
+            raise DeletionRefused("A reward arrived while deleting your account. Please confirm again.")
+        for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("pk"):
+            amount = Money(account.balance, account.currency)
+            reason = next(
+                (b.why for b in plan.balances if b.amount.currency == amount.currency and b.fate != PAYOUT),
+                "it arrived while the account was being deleted",
+            )
+            transfer(
+                source=account,
+                destination=account_for(
+                    owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency=account.currency
+                ),
+                amount=amount,
+                kind=FORFEIT_KIND,
+                reason=f"Balance forfeited, account deleted: {reason}",
+                idempotency_key=f"privacy:forfeit:{user.pk}:{account.currency}",
+                actor=user,
+                subject=user,
+                now=now,
+            )
+            result.forfeited.append(amount)
+        result.erased = {
+            "consents_withdrawn": consents_withdraw_all(user=user, now=now),
+            **person_social_erase(user=user, now=now),
+            "actions_device_and_ip": social_actions_erase(user=user),
+            "ugc_videos": ugc_erase_for_person(user=user),
+            **payee_erase(user=user),
+        }
+        user_erase(user=user, now=now)
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+        ).update(object_repr=str(user))
+    logger.info("account %s deleted: %s", user.pk, result)
+    return result
