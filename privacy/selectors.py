@@ -21,6 +21,7 @@ from merchants.models import Membership
 from payouts.models import IN_FLIGHT_STATES, OPEN_STATES, IdentityStatus, PayeeIdentity, Payout
 from payouts.selectors import current_bank_account
 from payouts.services import PAYOUT_CURRENCY, tax_id_needed
+from privacy.models import DataExport
 from rewards.models import Ban, Reward, RewardStatus
 from wallets.models import Purpose
 from wallets.selectors import accounts_of
@@ -132,3 +133,8 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
         Payout.objects.filter(requested_by=user, state__in=[*OPEN_STATES, *IN_FLIGHT_STATES]).order_by("pk")
     )
     return DeletionPlan(refusal="", balances=balances, to_reverse=to_reverse, payouts_in_flight=in_flight)
+
+
+def data_exports_list(*, user: User) -> list[DataExport]:
+    """The person's recent exports, newest first (without their content)."""
+    return list(DataExport.objects.filter(user=user).defer("content").order_by("-requested_at", "-pk")[:10])

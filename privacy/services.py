@@ -1,4 +1,8 @@
-"""Deleting a person's account while keeping the books true (GDPR art. 17).
+"""A person's rights over their data: export (GDPR art. 15, 20) and deletion (art. 17).
+
+    data_export_request(user=..., now=...)   rate limited; the job data_export_build makes the ZIP
+
+Deleting an account keeps the books true:
 
     account_delete(user=..., confirmed=plan.fingerprint, now=...)
 
@@ -22,8 +26,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -33,8 +38,11 @@ from accounts.models import User
 from accounts.services import user_erase
 from campaigns.services import ugc_erase_for_person
 from core.errors import DomainError
+from core.tasks import after_commit, mail_after_commit
 from merchants.services import consents_withdraw_all
 from payouts.services import payee_erase, payout_request
+from privacy.export import export_zip
+from privacy.models import DataExport, ExportStatus
 from privacy.selectors import PAYOUT, deletion_plan_get
 from rewards.services import rewards_reverse_for_person, social_actions_erase
 from social.services import person_social_erase
@@ -111,9 +119,61 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             "ugc_videos": ugc_erase_for_person(user=user),
             **payee_erase(user=user),
         }
+        result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
         user_erase(user=user, now=now)
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
         ).update(object_repr=str(user))
     logger.info("account %s deleted: %s", user.pk, result)
     return result
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+class ExportRefused(DomainError):
+    """Too many exports asked for; the message says when the next one can be."""
+
+
+def data_export_request(*, user: User, now: datetime) -> DataExport:
+    """Queue a data export of the person (at most ``PRIVACY_EXPORTS_PER_DAY`` in 24 hours)."""
+    with transaction.atomic(durable=True):
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per person
+        recent = list(
+            DataExport.objects.filter(user=user, requested_at__gt=now - timedelta(days=1))
+            .order_by("requested_at")
+            .values_list("requested_at", flat=True)
+        )
+        if len(recent) >= settings.PRIVACY_EXPORTS_PER_DAY:
+            next_at = recent[0] + timedelta(days=1)
+            raise ExportRefused(
+                f"You asked for {len(recent)} exports in the last 24 hours. "
+                f"You can ask for the next one from {next_at:%d %b %Y %H:%M} UTC."
+            )
+        export = DataExport.objects.create(user=user, requested_at=now)
+        after_commit("privacy.tasks.data_export_build_task", export.pk)
+    return export
+
+
+def data_export_build(*, export_id: int, now: datetime) -> DataExport:
+    """Make the ZIP of a queued export, and tell the person it is ready (safe to run twice)."""
+    with transaction.atomic(durable=True):
+        export = DataExport.objects.select_for_update().select_related("user").get(pk=export_id)
+        if export.status != ExportStatus.QUEUED:
+            return export
+        export.content = export_zip(user=export.user, now=now)
+        export.status = ExportStatus.READY
+        export.ready_at = now
+        export.expires_at = now + timedelta(hours=settings.PRIVACY_EXPORT_LINK_HOURS)
+        export.save(update_fields=["content", "status", "ready_at", "expires_at"])
+        if export.user.email:
+            mail_after_commit(
+                subject="Your TikJoy data export is ready",
+                message=(
+                    "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
+                    f"{settings.SITE_URL}/me/export/\n\n"
+                    f"The link works until {export.expires_at:%d %b %Y %H:%M} UTC."
+                ),
+                recipient_list=[export.user.email],
+            )
+    return export

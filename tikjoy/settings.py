@@ -431,6 +431,9 @@ REWARDS_RISK_VIEWS_FLOOR = env.int("REWARDS_RISK_VIEWS_FLOOR", default=50_000)
 
 # --- Payouts (payouts/): SEPA credit transfers to people's IBANs (docs/payouts.md) ---
 PAYOUTS_MIN_AMOUNT = Decimal(env.str("PAYOUTS_MIN_AMOUNT", default="10.00"))  # EUR
+# Data exports (docs/privacy.md): how many a person may ask for in 24 hours, how long a link works.
+PRIVACY_EXPORTS_PER_DAY = env.int("PRIVACY_EXPORTS_PER_DAY", default=3)
+PRIVACY_EXPORT_LINK_HOURS = env.int("PRIVACY_EXPORT_LINK_HOURS", default=48)
 PAYOUTS_TAX_ID_ABOVE = Decimal(env.str("PAYOUTS_TAX_ID_ABOVE", default="2000.00"))  # EUR paid in a year
 # Off unless set: payouts below this amount of verified people with no risk signal skip the ops queue.
 PAYOUTS_AUTO_APPROVE_BELOW = (
