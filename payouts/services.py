@@ -1241,3 +1241,9 @@ def payee_erase(*, user: User) -> dict[str, int]:
         "identities": 0 if has_payouts else PayeeIdentity.objects.filter(user=user).delete()[0],
     }
     return counts
+
+
+def bank_files_raw_purge(*, before: datetime) -> int:
+    """Retention: empty the raw content of bank files uploaded before ``before`` (their lines,
+    summary and the payouts they moved stay); returns how many files were emptied."""
+    return BankFile.objects.filter(uploaded_at__lt=before).exclude(raw=b"").update(raw=b"")

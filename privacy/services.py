@@ -38,14 +38,14 @@ from accounts.models import User
 from accounts.services import user_erase
 from campaigns.services import ugc_erase_for_person
 from core.errors import DomainError
-from core.tasks import after_commit, mail_after_commit
+from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.services import consents_withdraw_all
-from payouts.services import payee_erase, payout_request
+from payouts.services import bank_files_raw_purge, payee_erase, payout_request
 from privacy.export import export_zip
 from privacy.models import DataExport, ExportStatus
 from privacy.selectors import PAYOUT, deletion_plan_get
-from rewards.services import rewards_reverse_for_person, social_actions_erase
-from social.services import person_social_erase
+from rewards.services import rewards_reverse_for_person, social_actions_erase, social_actions_network_purge
+from social.services import person_social_erase, webhook_events_purge
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
 from wallets.services import account_for, transfer
@@ -177,3 +177,27 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport:
                 recipient_list=[export.user.email],
             )
     return export
+
+
+# --- retention --------------------------------------------------------------------------------
+
+RETENTION_PURGES = {
+    "action_network_data": social_actions_network_purge,
+    "incoming_webhooks": webhook_events_purge,
+    "raw_bank_files": bank_files_raw_purge,
+    "emails_sent": mails_sent_purge,
+}
+
+
+def retention_purge(*, now: datetime) -> dict[str, int]:
+    """Purge each kind of personal data past its ``PRIVACY_RETENTION_DAYS``; returns and logs the counts.
+
+    Each kind is purged by the service of the app that holds it, in one statement; ledger
+    accounts, transactions and entries are never touched.
+    """
+    counts = {}
+    for kind, purge in RETENTION_PURGES.items():
+        before = now - timedelta(days=settings.PRIVACY_RETENTION_DAYS[kind])
+        counts[kind] = purge(before=before)
+    logger.info("retention purge: %s", counts)
+    return counts

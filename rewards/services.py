@@ -1175,6 +1175,15 @@ def social_actions_erase(*, user: User) -> int:
     return SocialAction.objects.filter(user=user).update(device_id="", ip_address=None, risk_signals=[])
 
 
+def social_actions_network_purge(*, before: datetime) -> int:
+    """Retention: forget device ids and IP addresses of actions older than ``before``; returns how many."""
+    return (
+        SocialAction.objects.filter(occurred_at__lt=before)
+        .filter(~Q(device_id="") | Q(ip_address__isnull=False))
+        .update(device_id="", ip_address=None)
+    )
+
+
 def user_is_banned(user: User) -> bool:
     return Ban.objects.filter(user=user).exists()
 

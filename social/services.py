@@ -389,6 +389,11 @@ def webhook_unusable_record(
     return event, created
 
 
+def webhook_events_purge(*, before: datetime) -> int:
+    """Retention: delete the received webhook deliveries (their bodies) older than ``before``."""
+    return WebhookEvent.objects.filter(received_at__lt=before).delete()[0]
+
+
 def tiktok_webhook_receive(
     *, body: bytes, payload: dict[str, Any], now: datetime
 ) -> tuple[WebhookEvent, bool]:
