@@ -118,6 +118,9 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
                 "fields": lambda c: ", ".join(c.field_labels),
                 "given_at": lambda c: c.given_at,
                 "withdrawn_at": lambda c: c.withdrawn_at,
+                "text_agreed_to": lambda c: c.text,
+                "text_version": lambda c: c.text_version,
+                "page": lambda c: c.page,
             },
         ),
         "merchants_received": [
