@@ -55,12 +55,21 @@ class ApiKey(models.Model):
     class Meta:
         verbose_name = "API key"
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=KeyKind.values), name="api_apikey_kind_known"),
-            models.CheckConstraint(condition=Q(scope__in=Scope.values), name="api_apikey_scope_known"),
+            models.CheckConstraint(
+                condition=Q(kind__in=KeyKind.values),
+                name="api_apikey_kind_known",
+                violation_error_message="Choose a key kind from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(scope__in=Scope.values),
+                name="api_apikey_scope_known",
+                violation_error_message="Choose a key scope from the list.",
+            ),
             models.CheckConstraint(
                 condition=(Q(kind="SECRET") & Q(prefix__in=["tj_live_", "tj_test_"]) & ~Q(scope="public"))
                 | (Q(kind="PUBLISHABLE") & Q(prefix="tj_pk_") & Q(scope="public")),
                 name="api_apikey_kind_matches_prefix_and_scope",
+                violation_error_message="A secret key reads or writes; a publishable key is public. The key's prefix must match its kind.",
             ),
         ]
 
@@ -99,7 +108,9 @@ class ApiKeyEvent(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(action__in=KeyAction.values), name="api_apikeyevent_action_known"
+                condition=Q(action__in=KeyAction.values),
+                name="api_apikeyevent_action_known",
+                violation_error_message="Choose a key event from the list.",
             )
         ]
 
@@ -124,7 +135,11 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "key"], name="api_idempotency_key_once_per_merchant"),
+            models.UniqueConstraint(
+                fields=["merchant", "key"],
+                name="api_idempotency_key_once_per_merchant",
+                violation_error_message="This Idempotency-Key was already used.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -139,7 +154,13 @@ class RateWindow(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="api_ratewindow_once")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"],
+                name="api_ratewindow_once",
+                violation_error_message="This rate window is already counted.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.key} {self.window_start:%H:%M}: {self.count}"

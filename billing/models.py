@@ -41,16 +41,21 @@ class Statement(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["merchant", "currency", "month"], name="billing_statement_one_per_month"
+                fields=["merchant", "currency", "month"],
+                name="billing_statement_one_per_month",
+                violation_error_message="There is already a statement for this merchant, currency and month.",
             ),
             models.CheckConstraint(
                 condition=Q(
                     closing_balance=models.F("opening_balance") + models.F("money_in") - models.F("money_out")
                 ),
                 name="billing_statement_reconciles",
+                violation_error_message="The closing balance must equal the opening balance plus money in minus money out.",
             ),
             models.CheckConstraint(
-                condition=Q(period_start__lt=models.F("period_end")), name="billing_statement_period"
+                condition=Q(period_start__lt=models.F("period_end")),
+                name="billing_statement_period",
+                violation_error_message="A statement's period must end after it starts.",
             ),
         ]
 
@@ -130,14 +135,18 @@ class Invoice(models.Model):
                 fields=["merchant", "currency", "period_start"],
                 condition=Q(kind="INVOICE"),
                 name="billing_invoice_one_per_month",
+                violation_error_message="There is already an invoice for this merchant, currency and period.",
             ),
             models.UniqueConstraint(
                 fields=["series", "sequence"],
                 condition=Q(sequence__isnull=False),
                 name="billing_invoice_number_once",
+                violation_error_message="This invoice number is already used.",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=DocumentKind.values), name="billing_invoice_kind_known"
+                condition=Q(kind__in=DocumentKind.values),
+                name="billing_invoice_kind_known",
+                violation_error_message="An invoice is either an invoice or a credit note.",
             ),
             models.CheckConstraint(
                 condition=(Q(status="DRAFT", sequence__isnull=True, number="", issue_date__isnull=True))
@@ -153,20 +162,25 @@ class Invoice(models.Model):
                     & ~Q(sha256="")
                 ),
                 name="billing_invoice_number_iff_finalised",
+                violation_error_message="Only a finalised invoice has a number and an issue date, and every finalised one has them.",
             ),
             models.CheckConstraint(
                 condition=Q(kind="INVOICE", credited_invoice__isnull=True)
                 | Q(kind="CREDIT_NOTE", credited_invoice__isnull=False),
                 name="billing_invoice_credit_note_references_invoice",
+                violation_error_message="A credit note must name the invoice it corrects; an invoice names none.",
             ),
             models.CheckConstraint(
                 condition=Q(gross_amount__gt=0)
                 & Q(gross_amount=models.F("net_amount") + models.F("vat_amount"))
                 & Q(vat_amount__gte=0),
                 name="billing_invoice_amounts",
+                violation_error_message="The gross amount must be more than zero and equal the net amount plus VAT.",
             ),
             models.CheckConstraint(
-                condition=Q(period_start__lte=models.F("period_end")), name="billing_invoice_period"
+                condition=Q(period_start__lte=models.F("period_end")),
+                name="billing_invoice_period",
+                violation_error_message="An invoice's period must not end before it starts.",
             ),
         ]
         indexes = [models.Index(fields=["merchant", "-period_start"], name="billing_invoice_merchant")]

@@ -73,12 +73,19 @@ class Merchant(models.Model):
         verbose_name_plural = "brand and billing"
         constraints = [
             models.CheckConstraint(
-                condition=Q(currency__in=Currency.values), name="merchants_merchant_currency_known"
+                condition=Q(currency__in=Currency.values),
+                name="merchants_merchant_currency_known",
+                violation_error_message="Choose one of the currencies TikJoy supports (EUR, USD or GBP).",
             ),
-            models.CheckConstraint(condition=Q(slug=Lower("slug")), name="merchants_merchant_slug_lowercase"),
+            models.CheckConstraint(
+                condition=Q(slug=Lower("slug")),
+                name="merchants_merchant_slug_lowercase",
+                violation_error_message="The brand page address must be in lowercase.",
+            ),
             models.CheckConstraint(
                 condition=Q(low_balance_threshold__isnull=True) | Q(low_balance_threshold__gte=0),
                 name="merchants_merchant_threshold_not_negative",
+                violation_error_message="The low-balance alert amount can't be negative.",
             ),
         ]
 
@@ -113,15 +120,19 @@ class Touchpoint(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=TouchpointKind.values), name="merchants_touchpoint_kind_known"
+                condition=Q(kind__in=TouchpointKind.values),
+                name="merchants_touchpoint_kind_known",
+                violation_error_message="Choose a kind of place from the list.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=[TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE]) | ~Q(url=""),
                 name="merchants_touchpoint_online_has_url",
+                violation_error_message="A website or an online shop needs its web address.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind=TouchpointKind.RETAIL_STORE) | ~Q(address=""),
                 name="merchants_touchpoint_store_has_address",
+                violation_error_message="A store needs its street address.",
             ),
         ]
 
@@ -140,8 +151,16 @@ class Membership(models.Model):
     class Meta:
         verbose_name = "team member"
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "user"], name="merchants_membership_once_per_user"),
-            models.CheckConstraint(condition=Q(role__in=Role.values), name="merchants_membership_role_known"),
+            models.UniqueConstraint(
+                fields=["merchant", "user"],
+                name="merchants_membership_once_per_user",
+                violation_error_message="This person is already in the team.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values),
+                name="merchants_membership_role_known",
+                violation_error_message="Choose a role from the list.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -166,16 +185,22 @@ class Invitation(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(role__in=Role.values), name="merchants_invitation_role_known"),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values),
+                name="merchants_invitation_role_known",
+                violation_error_message="Choose a role from the list.",
+            ),
             models.UniqueConstraint(
                 "merchant",
                 Lower("email"),
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="merchants_invitation_one_open_per_email",
+                violation_error_message="This e-mail address already has an open invitation to this team.",
             ),
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                 name="merchants_invitation_accepted_or_revoked",
+                violation_error_message="An invitation can't be both accepted and revoked.",
             ),
         ]
 
@@ -230,9 +255,15 @@ class BankTransfer(models.Model):
     class Meta:
         verbose_name = "top-up"
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="merchants_banktransfer_amount_positive"),
             models.CheckConstraint(
-                condition=Q(currency__in=Currency.values), name="merchants_banktransfer_currency_known"
+                condition=Q(amount__gt=0),
+                name="merchants_banktransfer_amount_positive",
+                violation_error_message="The amount must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values),
+                name="merchants_banktransfer_currency_known",
+                violation_error_message="Choose one of the currencies TikJoy supports (EUR, USD or GBP).",
             ),
         ]
 
@@ -320,6 +351,7 @@ class Consent(models.Model):
                 fields=["user", "merchant"],
                 condition=models.Q(withdrawn_at__isnull=True),
                 name="accounts_consent_one_active_per_merchant",
+                violation_error_message="This person already shares their details with this brand.",
             ),
             models.CheckConstraint(
                 condition=models.Q(shares_display_name=True)
@@ -327,11 +359,13 @@ class Consent(models.Model):
                 | models.Q(shares_phone=True)
                 | models.Q(shares_email=True),
                 name="accounts_consent_shares_something",
+                violation_error_message="Choose at least one detail to share.",
             ),
             models.CheckConstraint(
                 condition=models.Q(withdrawn_at__isnull=True)
                 | models.Q(withdrawn_at__gte=models.F("given_at")),
                 name="accounts_consent_withdrawn_after_given",
+                violation_error_message="Consent can't be withdrawn before it was given.",
             ),
         ]
 

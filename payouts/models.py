@@ -67,10 +67,12 @@ class BankAccount(models.Model):
                 fields=["owner_type", "owner_id"],
                 condition=Q(retired_at__isnull=True),
                 name="payouts_bankaccount_one_current_per_owner",
+                violation_error_message="There is already a current bank account; replace it instead.",
             ),
             models.CheckConstraint(
                 condition=Q(iban__regex=r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$"),
                 name="payouts_bankaccount_iban_compact",
+                violation_error_message="Enter the IBAN without spaces: two letters, two digits, then 11 to 30 letters or digits.",
             ),
         ]
 
@@ -123,7 +125,9 @@ class PayeeIdentity(models.Model):
         verbose_name_plural = "payee identities"
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=IdentityStatus.values), name="payouts_identity_status_valid"
+                condition=Q(status__in=IdentityStatus.values),
+                name="payouts_identity_status_valid",
+                violation_error_message="Choose an identity check status from the list.",
             ),
         ]
 
@@ -205,13 +209,19 @@ class PayoutBatch(models.Model):
             models.CheckConstraint(
                 condition=Q(released_by__isnull=True) | ~Q(released_by=F("built_by")),
                 name="payouts_batch_four_eyes",
+                violation_error_message="A payout file must be released by someone other than the person who built it.",
             ),
             models.CheckConstraint(
                 condition=Q(state="EXPORTED", released_by__isnull=False, released_at__isnull=False)
                 | (~Q(state="EXPORTED") & Q(released_by__isnull=True)),
                 name="payouts_batch_released_when_exported",
+                violation_error_message="A payout file is released when, and only when, it is exported.",
             ),
-            models.CheckConstraint(condition=Q(count__gt=0), name="payouts_batch_not_empty"),
+            models.CheckConstraint(
+                condition=Q(count__gt=0),
+                name="payouts_batch_not_empty",
+                violation_error_message="A payout file must contain at least one payout.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -251,13 +261,20 @@ class Payout(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payouts_payout_amount_positive"),
             models.CheckConstraint(
-                condition=Q(state__in=PayoutState.values), name="payouts_payout_state_valid"
+                condition=Q(amount__gt=0),
+                name="payouts_payout_amount_positive",
+                violation_error_message="The amount must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=PayoutState.values),
+                name="payouts_payout_state_valid",
+                violation_error_message="Choose a payout state from the list.",
             ),
             models.CheckConstraint(
                 condition=~Q(state__in=["EXPORTED", "ACCEPTED", "PAID"]) | Q(batch__isnull=False),
                 name="payouts_payout_exported_in_a_batch",
+                violation_error_message="An exported payout must belong to a payout file.",
             ),
         ]
         indexes = [
@@ -315,7 +332,11 @@ class BankFile(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["kind", "msg_id"], name="payouts_bankfile_one_per_message"),
+            models.UniqueConstraint(
+                fields=["kind", "msg_id"],
+                name="payouts_bankfile_one_per_message",
+                violation_error_message="This bank file was already imported.",
+            ),
         ]
 
     def __str__(self) -> str:

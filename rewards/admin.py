@@ -7,24 +7,28 @@ is needed, and the ledger records the movement.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from core.admin import ReadOnlyAdmin
-from rewards.models import Ban, HeldReward, Reward, RewardStatus, SocialAction
-from rewards.services import RewardError, held_reward_approve, held_reward_reject, reward_reverse, user_ban
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Both the person and the brand see it.",
-    )
+from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
+from rewards.models import Ban, BanEvent, HeldReward, Reward, RewardStatus, SocialAction
+from rewards.risk import people_sharing_devices
+from rewards.services import (
+    RewardError,
+    held_reward_approve,
+    held_reward_reject,
+    reward_reverse,
+    user_ban,
+    user_unban,
+)
 
 
 @admin.register(SocialAction)
@@ -45,12 +49,15 @@ class SocialActionAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
 
 
+REJECT_HELP = "Both the person and the brand see it."
+
+
 def _with_reason(
     modeladmin, request: HttpRequest, queryset: QuerySet, *, title: str, apply
 ) -> TemplateResponse | None:
     """An admin action that asks for a reason on an intermediate page, then applies ``apply`` to each row."""
     if "apply" in request.POST:
-        form = ReasonForm(request.POST)
+        form = ReasonForm(request.POST, help_text=REJECT_HELP)
         if form.is_valid():
             done = 0
             for obj in queryset:
@@ -63,7 +70,7 @@ def _with_reason(
                 modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
             return None
     else:
-        form = ReasonForm()
+        form = ReasonForm(help_text=REJECT_HELP)
     return TemplateResponse(
         request,
         "admin/reason.html",
@@ -161,7 +168,19 @@ class RewardAdmin(ReadOnlyAdmin):
 
 @admin.register(HeldReward)
 class HeldRewardAdmin(RewardAdmin):
-    list_display = ("id", "created_at", "user", "merchant", "kind", "merchant_price", "currency", "risk")
+    """The review queue. Each row and each reward's page has its own Approve and Reject buttons."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "user",
+        "merchant",
+        "kind",
+        "merchant_price",
+        "currency",
+        "risk",
+        "decide",
+    )
     actions = ["approve_held", "reject_held", "ban_users"]
 
     def get_queryset(self, request):
@@ -172,8 +191,141 @@ class HeldRewardAdmin(RewardAdmin):
         signals = obj.action.risk_signals or obj.calculation.get("risk") or []
         return "; ".join(f"{s['code']} ({s['detail']})" for s in signals) or "-"
 
+    @admin.display(description="decide")
+    def decide(self, obj: Reward) -> str:
+        # The row's buttons submit the list's own form (which carries the CSRF token) to the
+        # reward's approve URL; rejecting opens the page that asks for a reason.
+        return format_html(
+            '<button type="submit" class="button" formaction="{}">Approve</button> '
+            '<a class="button" href="{}">Reject…</a>',
+            reverse("admin:rewards_heldreward_approve", args=[obj.pk]),
+            reverse("admin:rewards_heldreward_reject", args=[obj.pk]),
+        )
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:reward_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="rewards_heldreward_approve",
+            ),
+            path(
+                "<int:reward_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="rewards_heldreward_reject",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _queue_url(self) -> str:
+        return reverse("admin:rewards_heldreward_changelist")
+
+    def _reward_or_404(self, reward_id: int) -> Reward:
+        reward = Reward.objects.select_related("user").filter(pk=reward_id).first()
+        if reward is None:
+            raise Http404("No such reward.")
+        return reward
+
+    def _decided(self, request: HttpRequest, reward: Reward, exc: RewardError) -> HttpResponseRedirect:
+        """A second click (or a colleague) got there first: say what the reward is now, change nothing."""
+        self.message_user(request, f"Nothing changed for reward #{reward.pk}: {exc}", messages.WARNING)
+        return HttpResponseRedirect(self._queue_url())
+
+    @method_decorator(require_POST)
+    def approve_view(self, request: HttpRequest, reward_id: int) -> HttpResponse:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        reward = self._reward_or_404(reward_id)
+        try:
+            reward = held_reward_approve(reward_id=reward.pk, actor=request.user, now=timezone.now())
+        except RewardError as exc:
+            return self._decided(request, reward, exc)
+        self.message_user(
+            request,
+            f"Reward #{reward.pk} approved: {reward.user_amount} {reward.currency} credited to "
+            f"{reward.user} as pending.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._queue_url())
+
+    def reject_view(self, request: HttpRequest, reward_id: int) -> HttpResponse:
+        if not self.has_review_permission(request):
+            raise PermissionDenied
+        reward = self._reward_or_404(reward_id)
+        if request.method == "POST":
+            form = ReasonForm(request.POST, help_text=REJECT_HELP)
+            if form.is_valid():
+                try:
+                    reward = held_reward_reject(
+                        reward_id=reward.pk,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                        now=timezone.now(),
+                    )
+                except RewardError as exc:
+                    return self._decided(request, reward, exc)
+                self.message_user(
+                    request,
+                    f"Reward #{reward.pk} rejected: {reward.merchant_price} {reward.currency} "
+                    f"went back to {reward.merchant}.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._queue_url())
+        else:
+            form = ReasonForm(help_text=REJECT_HELP)
+        return reason_page(
+            request,
+            self,
+            title="Reject held reward",
+            objects=[reward],
+            form=form,
+            cancel_url=reverse("admin:rewards_heldreward_change", args=[reward.pk]),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        reward = Reward.objects.filter(pk=object_id if str(object_id).isdigit() else None).first()
+        extra = dict(extra_context or {})
+        if reward is not None:
+            extra.update(
+                {
+                    "can_review": self.has_review_permission(request),
+                    "reward": reward,
+                    "risk_signals": reward.action.risk_signals or reward.calculation.get("risk") or [],
+                    "shared": people_sharing_devices(user_id=reward.user_id),
+                    "person_banned": Ban.objects.filter(user_id=reward.user_id).first(),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
 
 @admin.register(Ban)
 class BanAdmin(ReadOnlyAdmin):
     list_display = ("user", "reason", "banned_by", "banned_at")
     search_fields = ("user__email", "user__display_name", "reason")
+    list_select_related = ("user", "banned_by")
+    actions = ["lift"]
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("rewards.change_reward")
+
+    @admin.action(description="Lift these bans…", permissions=["review"])
+    def lift(self, request, queryset):
+        now = timezone.now()
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            title="Lift bans",
+            apply=lambda ban, reason: user_unban(user=ban.user, reason=reason, actor=request.user, now=now),
+        )
+
+
+@admin.register(BanEvent)
+class BanEventAdmin(ReadOnlyAdmin):
+    """The audit trail of bans and their lifts."""
+
+    list_display = ("created_at", "user", "kind", "reason", "actor")
+    list_filter = ("kind",)
+    search_fields = ("user__email", "user__display_name", "reason")
+    list_select_related = ("user", "actor")
+    ordering = ("-created_at", "-pk")

@@ -64,14 +64,19 @@ class SocialAction(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(action_type__in=ActionType.values), name="rewards_action_type_known"
+                condition=Q(action_type__in=ActionType.values),
+                name="rewards_action_type_known",
+                violation_error_message="Choose an action from the list.",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=ActionStatus.values), name="rewards_action_status_known"
+                condition=Q(status__in=ActionStatus.values),
+                name="rewards_action_status_known",
+                violation_error_message="Choose an action status from the list.",
             ),
             models.CheckConstraint(
                 condition=~Q(action_type=ActionType.SHARE_VIDEO) | Q(tracked_post__isnull=False),
                 name="rewards_share_has_post",
+                violation_error_message="A shared video needs the post it was shared in.",
             ),
         ]
         indexes = [
@@ -137,11 +142,14 @@ class Reward(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=RewardStatus.values), name="rewards_reward_status_known"
+                condition=Q(status__in=RewardStatus.values),
+                name="rewards_reward_status_known",
+                violation_error_message="Choose a reward status from the list.",
             ),
             models.CheckConstraint(
                 condition=Q(user_amount__gte=0) & Q(margin__gte=0) & Q(merchant_price__gt=0),
                 name="rewards_reward_amounts_positive",
+                violation_error_message="A reward's price must be more than zero, and its shares can't be negative.",
             ),
             models.CheckConstraint(
                 # Amounts are whole cents, so within a tenth of a cent means equal; the
@@ -149,13 +157,18 @@ class Reward(models.Model):
                 condition=Q(merchant_price__gte=F("user_amount") + F("margin") - Decimal("0.001"))
                 & Q(merchant_price__lte=F("user_amount") + F("margin") + Decimal("0.001")),
                 name="rewards_reward_price_is_split",
+                violation_error_message="A reward's price must equal the person's share plus the platform's margin.",
             ),
             models.CheckConstraint(
                 condition=Q(kind=RewardKind.ACTION) | Q(snapshot__isnull=False),
                 name="rewards_engagement_has_snapshot",
+                violation_error_message="A reward for engagement needs the engagement figures it was paid for.",
             ),
             models.UniqueConstraint(
-                fields=["action"], condition=Q(kind=RewardKind.ACTION), name="rewards_one_action_reward"
+                fields=["action"],
+                condition=Q(kind=RewardKind.ACTION),
+                name="rewards_one_action_reward",
+                violation_error_message="This action has already been rewarded.",
             ),
         ]
         indexes = [
@@ -202,9 +215,15 @@ class UserCampaignTally(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "campaign"], name="rewards_tally_one_per_user_campaign"),
+            models.UniqueConstraint(
+                fields=["user", "campaign"],
+                name="rewards_tally_one_per_user_campaign",
+                violation_error_message="This person's earnings in this campaign are already being counted.",
+            ),
             models.CheckConstraint(
-                condition=Q(total__gte=0) & Q(day_total__gte=0), name="rewards_tally_not_negative"
+                condition=Q(total__gte=0) & Q(day_total__gte=0),
+                name="rewards_tally_not_negative",
+                violation_error_message="A person's earnings in a campaign can't be negative.",
             ),
         ]
 
@@ -213,7 +232,11 @@ class UserCampaignTally(models.Model):
 
 
 class Ban(models.Model):
-    """A person ops banned: they earn nothing and can't withdraw."""
+    """A person ops banned: they earn nothing and can't withdraw.
+
+    The row exists while the ban stands; lifting it deletes the row. Every ban and
+    every lift is kept in ``BanEvent`` (who, when, why).
+    """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban")
     reason = models.CharField(max_length=300)
@@ -222,3 +245,31 @@ class Ban(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} banned: {self.reason}"
+
+
+class BanEventKind(models.TextChoices):
+    BANNED = "BANNED", "Banned"
+    LIFTED = "LIFTED", "Ban lifted"
+
+
+class BanEvent(models.Model):
+    """The audit trail of bans: every ban and every lift, with its reason and the staff member."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban_events")
+    kind = models.CharField(max_length=6, choices=BanEventKind.choices)
+    reason = models.CharField(max_length=300)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=BanEventKind.values),
+                name="rewards_ban_event_kind_known",
+                violation_error_message="A ban event is either a ban or a lift.",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"], name="rewards_ban_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} ({self.reason})"

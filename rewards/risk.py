@@ -9,11 +9,14 @@ phone number are unique per user, so one of them can't stand behind several.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Count, Max
 
-from rewards.models import SocialAction
+from accounts.models import User
+from rewards.models import Ban, SocialAction
 from social.models import TikTokProfile
 
 
@@ -80,3 +83,46 @@ def engagement_risk_for(*, followers: int, counts) -> tuple[int, list[dict]]:
             _signal("MORE_LIKES_THAN_VIEWS", 60, f"{snapshot.likes} likes on {snapshot.views} views")
         )
     return min(100, sum(s["weight"] for s in signals)), signals
+
+
+@dataclass(frozen=True)
+class SharedWith:
+    """Another account seen on one of a person's devices or addresses (what the fraud signals count)."""
+
+    user: User
+    same_device: int  # actions of theirs from a device this person used
+    same_address: int  # actions of theirs from an address this person used
+    last_at: datetime
+    banned: bool
+
+
+def people_sharing_devices(*, user_id: int, limit: int = 50) -> list[SharedWith]:
+    """Other accounts whose actions came from this person's device cookies or IP addresses.
+
+    The same two keys ``action_risk`` counts (``SocialAction.device_id`` and
+    ``ip_address``), over all time: the signals look at a window, a reviewer at the
+    whole picture. Most shared devices first.
+    """
+    mine = SocialAction.objects.filter(user_id=user_id)
+    devices = mine.exclude(device_id="").values("device_id").distinct()
+    addresses = mine.exclude(ip_address=None).values("ip_address").distinct()
+    others = SocialAction.objects.exclude(user_id=user_id)
+    found: dict[int, dict] = {}
+    for key, rows in (
+        ("same_device", others.filter(device_id__in=devices)),
+        ("same_address", others.filter(ip_address__in=addresses)),
+    ):
+        for row in rows.values("user_id").annotate(n=Count("pk"), last=Max("occurred_at")):
+            entry = found.setdefault(
+                row["user_id"], {"same_device": 0, "same_address": 0, "last_at": row["last"]}
+            )
+            entry[key] = row["n"]
+            entry["last_at"] = max(entry["last_at"], row["last"])
+    ranked = sorted(
+        found.items(), key=lambda item: (-item[1]["same_device"], -item[1]["same_address"], item[0])
+    )[:limit]
+    users = User.objects.in_bulk([user_id for user_id, _ in ranked])
+    banned = set(Ban.objects.filter(user_id__in=users).values_list("user_id", flat=True))
+    return [
+        SharedWith(user=users[uid], banned=uid in banned, **entry) for uid, entry in ranked if uid in users
+    ]

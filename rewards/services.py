@@ -5,7 +5,7 @@
     snapshot_process(...)     the same for one snapshot (a batch of one)
     reward_settle(...)        at the end of the hold: CONFIRMED (pending -> available) or REVERSED
     reward_reverse(...)       ops reverse a reward, with a reason
-    held_reward_approve/reject, user_ban   the fraud review queue
+    held_reward_approve/reject, user_ban/unban   the fraud review queue
 
 What a payment earns is decided by one pure function, ``rewards.decision.decide``;
 both paths (an action, a batch of snapshots) load and lock, call it, and persist
@@ -68,6 +68,8 @@ from rewards.discovery import campaign_id_from_criterion, undiscovered_shares
 from rewards.models import (
     ActionStatus,
     Ban,
+    BanEvent,
+    BanEventKind,
     Reward,
     RewardKind,
     RewardStatus,
@@ -1113,9 +1115,13 @@ def user_ban(*, user: User, reason: str, actor: User, now: datetime) -> Ban:
     if not reason.strip():
         raise RewardError("Say why the person is banned.")
     with transaction.atomic(durable=True):
-        ban, _ = Ban.objects.get_or_create(
+        ban, created = Ban.objects.get_or_create(
             user=user, defaults={"reason": reason.strip()[:300], "banned_by": actor, "banned_at": now}
         )
+        if created:
+            BanEvent.objects.create(
+                user=user, kind=BanEventKind.BANNED, reason=ban.reason, actor=actor, created_at=now
+            )
     # The ban is committed first (it already stops new rewards and confirmations); then each
     # reward is reversed in a transaction of its own, taking the engine's locks in its order.
     for reward_id in Reward.objects.filter(
@@ -1182,6 +1188,25 @@ def social_actions_network_purge(*, before: datetime) -> int:
         .filter(~Q(device_id="") | Q(ip_address__isnull=False))
         .update(device_id="", ip_address=None)
     )
+
+
+def user_unban(*, user: User, reason: str, actor: User, now: datetime) -> BanEvent:
+    """Lift a ban: the person earns again from now on.
+
+    What the ban reversed stays reversed (that money went back to the brands); the
+    lift is recorded in the ban's audit trail with its reason.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise RewardError("Say why the ban is lifted.")
+    with transaction.atomic(durable=True):
+        ban = Ban.objects.select_for_update().filter(user=user).first()
+        if ban is None:
+            raise RewardError(f"{user} is not banned (the ban may have been lifted already).")
+        ban.delete()
+        return BanEvent.objects.create(
+            user=user, kind=BanEventKind.LIFTED, reason=reason[:300], actor=actor, created_at=now
+        )
 
 
 def user_is_banned(user: User) -> bool:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from core.admin import TolerantAutocompleteMixin
 from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
 from social.services import creator_status_set
 
@@ -44,7 +45,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreatorStatus)
-class CreatorStatusOpsAdmin(admin.ModelAdmin):
+class CreatorStatusOpsAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
     """Ops decide who counts as a creator when the TikTok follower count should not (it wins)."""
 
     list_display = ("user", "is_creator", "set_by", "updated_at")

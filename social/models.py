@@ -38,6 +38,7 @@ class TikTokProfile(models.Model):
                 condition=(Q(disconnected_at__isnull=True) & Q(disconnect_reason=""))
                 | (Q(disconnected_at__isnull=False) & ~Q(disconnect_reason="")),
                 name="social_tiktokprofile_disconnect_has_reason",
+                violation_error_message="A disconnected TikTok account needs the reason it was disconnected.",
             ),
         ]
 
@@ -87,6 +88,7 @@ class TrackedPost(models.Model):
                 condition=(Q(status="ACTIVE") & Q(gone_at__isnull=True))
                 | (Q(status="GONE") & Q(gone_at__isnull=False)),
                 name="social_trackedpost_gone_at_iff_gone",
+                violation_error_message="A post marked as gone needs the time it went, and only then.",
             ),
         ]
 
@@ -120,7 +122,11 @@ class ApiRateWindow(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["endpoint", "window_start"], name="social_apiratewindow_unique"),
+            models.UniqueConstraint(
+                fields=["endpoint", "window_start"],
+                name="social_apiratewindow_unique",
+                violation_error_message="This API rate window is already counted.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -149,7 +155,11 @@ class WebhookEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["source", "event_key"], name="social_webhookevent_once"),
+            models.UniqueConstraint(
+                fields=["source", "event_key"],
+                name="social_webhookevent_once",
+                violation_error_message="This webhook event was already received.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,143 @@
-from django.contrib import admin
+"""The ops staff admin, served at /ops/ (Django's default AdminSite).
 
-# The default admin site is the ops staff admin, served at /ops/.
+Each app registers its own ops pages in its ``admin.py``; this module composes what
+needs several apps: the person's page (the account from ``accounts``, with the bans
+and shared devices of ``rewards``) and the diagnostics page (``tikjoy.diagnostics``).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+
+from accounts.admin import UserAdmin
+from accounts.models import User
+from core.admin import ReasonForm, reason_page
+from rewards.models import Ban, BanEvent
+from rewards.risk import people_sharing_devices
+from rewards.services import RewardError, user_ban, user_unban
+
 admin.site.site_header = "TikJoy operations"
 admin.site.site_title = "TikJoy ops"
 admin.site.index_title = "Operations"
+admin.site.index_template = "admin/ops_index.html"
+
+BAN_HELP = (
+    "Banning reverses the person's pending and held rewards (the brands get the money back) "
+    "and stops new rewards and payouts. The person sees the reason."
+)
+UNBAN_HELP = (
+    "The person earns and withdraws again from now on. Rewards the ban reversed stay reversed. "
+    "Kept in the ban's history."
+)
+
+
+class OpsUserAdmin(UserAdmin):
+    """The account page in /ops/, with the person's ban (ban, lift it), its history, and shared devices."""
+
+    change_form_template = "admin/accounts/user/ops_change_form.html"
+
+    def get_urls(self):
+        own = [
+            path("<int:user_id>/ban/", self.admin_site.admin_view(self.ban_view), name="accounts_user_ban"),
+            path(
+                "<int:user_id>/unban/",
+                self.admin_site.admin_view(self.unban_view),
+                name="accounts_user_unban",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def has_ban_permission(self, request: HttpRequest) -> bool:
+        """Banning reverses rewards: the permission that decides on rewards."""
+        return request.user.has_perm("rewards.change_reward")
+
+    def _person(self, request: HttpRequest, user_id: int) -> User:
+        if not self.has_ban_permission(request):
+            raise PermissionDenied
+        person = User.objects.filter(pk=user_id).first()
+        if person is None:
+            raise Http404("No such account.")
+        return person
+
+    def _page(self, person: User) -> str:
+        return reverse("admin:accounts_user_change", args=[person.pk])
+
+    def ban_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
+        person = self._person(request, user_id)
+        if request.method == "POST":
+            form = ReasonForm(request.POST, help_text=BAN_HELP)
+            if form.is_valid():
+                if Ban.objects.filter(user=person).exists():
+                    self.message_user(
+                        request, f"Nothing changed: {person} is already banned.", messages.WARNING
+                    )
+                    return HttpResponseRedirect(self._page(person))
+                try:
+                    user_ban(
+                        user=person,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                        now=timezone.now(),
+                    )
+                except RewardError as exc:
+                    self.message_user(request, f"Nothing changed: {exc}", messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        f"{person} is banned; their pending and held rewards were reversed.",
+                        messages.SUCCESS,
+                    )
+                return HttpResponseRedirect(self._page(person))
+        else:
+            form = ReasonForm(help_text=BAN_HELP)
+        return reason_page(
+            request, self, title="Ban this person", objects=[person], form=form, cancel_url=self._page(person)
+        )
+
+    def unban_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
+        person = self._person(request, user_id)
+        if request.method == "POST":
+            form = ReasonForm(request.POST, help_text=UNBAN_HELP)
+            if form.is_valid():
+                try:
+                    user_unban(
+                        user=person,
+                        reason=form.cleaned_data["reason"],
+                        actor=request.user,
+                        now=timezone.now(),
+                    )
+                except RewardError as exc:
+                    self.message_user(request, f"Nothing changed: {exc}", messages.WARNING)
+                else:
+                    self.message_user(request, f"The ban of {person} is lifted.", messages.SUCCESS)
+                return HttpResponseRedirect(self._page(person))
+        else:
+            form = ReasonForm(help_text=UNBAN_HELP)
+        return reason_page(
+            request, self, title="Lift the ban", objects=[person], form=form, cancel_url=self._page(person)
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = dict(extra_context or {})
+        person = User.objects.filter(pk=object_id if str(object_id).isdigit() else None).first()
+        if person is not None:
+            extra.update(
+                {
+                    "person": person,
+                    "can_ban": self.has_ban_permission(request),
+                    "ban": Ban.objects.filter(user=person).select_related("banned_by").first(),
+                    "ban_events": BanEvent.objects.filter(user=person)
+                    .select_related("actor")
+                    .order_by("-created_at", "-pk")[:20],
+                    "shared": people_sharing_devices(user_id=person.pk),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+
+admin.site.unregister(User)
+admin.site.register(User, OpsUserAdmin)

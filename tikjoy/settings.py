@@ -31,6 +31,11 @@ ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# A refused form gets a page in the site's design (templates/403_csrf.html); 400, 403, 404
+# and 500 use Django's handlers with templates/400.html ... 500.html (docs/security.md).
+CSRF_FAILURE_VIEW = "tikjoy.views.csrf_failure"
+# Help texts are text, not HTML, in every form (core/forms.py).
+FORM_RENDERER = "core.forms.FormRenderer"
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -9,6 +9,7 @@ from tikjoy import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("ops/diagnostics/", admin.site.admin_view(views.ops_diagnostics), name="ops_diagnostics"),
     path("ops/", admin.site.urls),
     path("console/", console_site.urls),
     path("", include("merchants.urls")),

@@ -1,10 +1,13 @@
+from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from rewards.brand_directory import home_context
+from tikjoy.diagnostics import checks_run, queue_report
 from tikjoy.health import health_report
 
 
@@ -19,3 +22,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     report = health_report()
     healthy = all(value == "ok" for value in report.values())
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@never_cache
+@require_GET
+def ops_diagnostics(request: HttpRequest) -> HttpResponse:
+    """/ops/diagnostics/ (staff only, through the admin site): the invariant checks and queue health."""
+    now = timezone.now()
+    context = {
+        **admin.site.each_context(request),
+        "title": "Diagnostics",
+        "now": now,
+        "checks": checks_run(),
+        "queue": queue_report(now=now),
+    }
+    return TemplateResponse(request, "admin/ops_diagnostics.html", context)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check (``CSRF_FAILURE_VIEW``): in the site's design, saying what to do."""
+    return render(request, "403_csrf.html", status=403)

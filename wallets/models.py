@@ -107,14 +107,17 @@ class Account(models.Model):
             models.UniqueConstraint(
                 fields=["owner_type", "owner_id", "purpose", "currency", "partition"],
                 name="wallets_account_one_per_owner_purpose_partition",
+                violation_error_message="This owner already has an account for this purpose and currency.",
             ),
             models.CheckConstraint(
                 condition=models.Q(partition="") | models.Q(owner_type="platform"),
                 name="wallets_account_partition_platform_only",
+                violation_error_message="Only the platform's accounts can be split into partitions.",
             ),
             models.CheckConstraint(
                 condition=models.Q(allow_negative=True) | models.Q(balance__gte=0),
                 name="wallets_account_non_negative",
+                violation_error_message="There isn't enough money in this account.",
             ),
         ]
 
@@ -158,7 +161,11 @@ class Entry(models.Model):
     class Meta:
         verbose_name_plural = "entries"
         constraints = [
-            models.CheckConstraint(condition=~models.Q(amount=0), name="wallets_entry_not_zero"),
+            models.CheckConstraint(
+                condition=~models.Q(amount=0),
+                name="wallets_entry_not_zero",
+                violation_error_message="A ledger entry can't be for zero.",
+            ),
         ]
         indexes = [models.Index(fields=["account", "-id"], name="wallets_entry_account_recent")]
 

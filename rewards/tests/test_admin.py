@@ -1,7 +1,11 @@
 import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
 
+from accounts.models import User
 from campaigns.models import ActionType
 from rewards.models import Ban, Reward, RewardStatus
+from rewards.risk import people_sharing_devices
 from rewards.services import action_record
 from rewards.tests.conftest import NOW
 
@@ -105,3 +109,129 @@ def test_a_view_only_staff_member_cannot_decide_on_rewards(client, held):
     assert "approve_held" not in listing.content.decode()
     held.refresh_from_db()
     assert held.status == RewardStatus.HELD
+
+
+# --- the review queue's own buttons (issue 13) -------------------------------------------------
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def test_each_held_row_has_approve_and_reject_buttons(ops_client, held):
+    body = ops_client.get("/ops/rewards/heldreward/").content.decode()
+
+    assert f'formaction="/ops/rewards/heldreward/{held.pk}/approve/"' in body
+    assert f'href="/ops/rewards/heldreward/{held.pk}/reject/"' in body
+
+
+def test_approve_button_credits_the_reward_and_says_so(ops_client, held):
+    response = ops_client.post(f"/ops/rewards/heldreward/{held.pk}/approve/", follow=True)
+
+    held.refresh_from_db()
+    assert held.status == RewardStatus.PENDING
+    assert response.redirect_chain[-1][0] == "/ops/rewards/heldreward/"
+    assert f"Reward #{held.pk} approved: {held.user_amount} EUR credited to Bob Fraudster as pending." in (
+        _messages(response)
+    )
+    assert Reward.objects.filter(pk=held.pk, status=RewardStatus.HELD).count() == 0
+
+
+def test_a_double_click_on_approve_changes_nothing_and_says_why(ops_client, held):
+    ops_client.post(f"/ops/rewards/heldreward/{held.pk}/approve/")
+    response = ops_client.post(f"/ops/rewards/heldreward/{held.pk}/approve/", follow=True)
+
+    held.refresh_from_db()
+    assert held.status == RewardStatus.PENDING
+    assert f"Nothing changed for reward #{held.pk}: This reward is Pending, not held." in _messages(response)
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_approve_needs_a_post(ops_client, held):
+    assert ops_client.get(f"/ops/rewards/heldreward/{held.pk}/approve/").status_code == 405
+    held.refresh_from_db()
+    assert held.status == RewardStatus.HELD
+
+
+def test_reject_button_asks_a_reason_then_refunds_the_brand(ops_client, held):
+    ask = ops_client.get(f"/ops/rewards/heldreward/{held.pk}/reject/")
+    assert ask.status_code == 200
+    assert "Reject held reward" in ask.content.decode()
+    assert "Both the person and the brand see it." in ask.content.decode()
+
+    empty = ops_client.post(f"/ops/rewards/heldreward/{held.pk}/reject/", {"reason": "  "})
+    assert empty.status_code == 200 and "This field is required." in empty.content.decode()
+    held.refresh_from_db()
+    assert held.status == RewardStatus.HELD
+
+    done = ops_client.post(
+        f"/ops/rewards/heldreward/{held.pk}/reject/", {"reason": "One phone, two people."}, follow=True
+    )
+    held.refresh_from_db()
+    assert (held.status, held.reason) == (RewardStatus.REVERSED, "One phone, two people.")
+    assert f"Reward #{held.pk} rejected: {held.merchant_price} EUR went back to Acme." in _messages(done)
+
+    again = ops_client.post(
+        f"/ops/rewards/heldreward/{held.pk}/reject/", {"reason": "One phone, two people."}, follow=True
+    )
+    assert f"Nothing changed for reward #{held.pk}: This reward is Reversed, not held." in _messages(again)
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_staff_without_the_review_permission_get_no_buttons_that_work(client, make_user, held):
+    viewer = make_user("viewer@tikjoy.example", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_reward"))
+    client.force_login(viewer)
+
+    assert client.post(f"/ops/rewards/heldreward/{held.pk}/approve/").status_code == 403
+    assert client.get(f"/ops/rewards/heldreward/{held.pk}/reject/").status_code == 403
+    held.refresh_from_db()
+    assert held.status == RewardStatus.HELD
+
+
+def test_an_unknown_reward_is_a_404(ops_client, held):
+    assert ops_client.post("/ops/rewards/heldreward/999999/approve/").status_code == 404
+    assert ops_client.get("/ops/rewards/heldreward/999999/reject/").status_code == 404
+
+
+def test_the_held_reward_page_shows_who_shares_the_device_and_the_buttons(ops_client, held):
+    alice = User.objects.get(display_name="Alice Fraudster")
+
+    body = ops_client.get(f"/ops/rewards/heldreward/{held.pk}/change/").content.decode()
+
+    assert "SHARED_DEVICE" in body
+    assert "Who shares this person's devices" in body
+    assert f'href="/ops/accounts/user/{alice.pk}/change/">Alice Fraudster</a>' in body
+    assert f'href="/ops/accounts/user/{held.user_id}/change/">Bob Fraudster</a>' in body
+    assert f'action="/ops/rewards/heldreward/{held.pk}/approve/"' in body
+    assert f'href="/ops/rewards/heldreward/{held.pk}/reject/"' in body
+
+
+def test_people_sharing_devices_counts_device_and_address_separately(
+    make_merchant, make_campaign, make_consumer
+):
+    merchant = make_merchant()
+    make_campaign(merchant)
+    ana, ben, cat, dan = (make_consumer(n) for n in ("Ana", "Ben", "Cat", "Dan"))
+    for user, device, ip in (
+        (ana, "dev-a", "203.0.113.1"),
+        (ben, "dev-a", "198.51.100.9"),
+        (cat, "dev-c", "203.0.113.1"),
+        (dan, "dev-d", "198.51.100.7"),
+    ):
+        action_record(
+            user=user,
+            merchant=merchant,
+            action_type=ActionType.TIKTOK_LOGIN,
+            now=NOW,
+            device_id=device,
+            ip_address=ip,
+        )
+
+    shared = {
+        s.user.display_name: (s.same_device, s.same_address) for s in people_sharing_devices(user_id=ana.pk)
+    }
+
+    assert shared == {"Ben": (1, 0), "Cat": (0, 1)}

@@ -10,7 +10,11 @@ What it walks, discovered at run time (a new app's pages are walked without touc
   its JSON, the sandbox fakes...): path parameters filled with hostile values, GET
   with hostile query strings, and every POST form on the page submitted with each
   hostile value in every field, anonymously and as a signed-in consumer;
-- the webhooks, signed as TikTok and Meta sign them, with hostile JSON bodies.
+- the webhooks, signed as TikTok and Meta sign them, with hostile JSON bodies;
+- /ops/ as a superuser: every ModelAdmin's list (search, ordering, page and filter
+  parameters), add page, first object's pages and own object URLs (the review queue's
+  reject, a person's ban and lift), the diagnostics page, and every POST form found
+  there with hostile values in all its fields.
 
 It asserts that nothing answers 5xx, that a form answered with errors wrote no row
 anywhere (row counts of every table unchanged), that the other tenant's rows never
@@ -422,7 +426,7 @@ def _public_routes() -> list[tuple[str, URLPattern]]:
             route = prefix + str(pattern.pattern)
             if isinstance(pattern, URLResolver):
                 if route.startswith(("console/", "ops/")):
-                    continue  # walked above (the console) and staff-only (ops)
+                    continue  # walked above (the console) and below (ops)
                 walk(pattern.url_patterns, route)
             elif "media/" not in route:
                 found.append((route, pattern))
@@ -686,3 +690,103 @@ def test_a_member_with_two_merchants_is_walked_too(client, world):
             )
     walk.assert_clean()
     assert _bravo_rows(world) == before
+
+
+# --- /ops/ (staff) ----------------------------------------------------------------------------------
+
+
+def _ops_urls(world) -> list[str]:
+    """Every /ops/ URL: the site's own pages, every ModelAdmin's list, add page and object pages
+    (its first object), and the ModelAdmins' own object URLs (approve, reject, ban, lift...)."""
+    from django.contrib import admin as django_admin
+
+    site = django_admin.site
+    urls = ["/ops/diagnostics/"]
+    for pattern in site.get_urls():
+        if (
+            isinstance(pattern, URLPattern)
+            and pattern.name
+            and not pattern.pattern.converters
+            and "(?P" not in str(pattern.pattern)
+            and pattern.name not in ("logout",)
+        ):
+            urls.append(reverse(f"admin:{pattern.name}"))
+    for model, model_admin in site._registry.items():
+        first = model._default_manager.order_by("pk").first()
+        for pattern in model_admin.get_urls():
+            if not isinstance(pattern, URLPattern) or not pattern.name:
+                continue
+            if pattern.name.endswith(("_delete",)) or "password" in pattern.name:
+                continue  # deleting: one POST away from removing the world; passwords: Django's own
+            route = str(pattern.pattern)
+            converters = pattern.pattern.converters
+            if "object_id" in route or converters:
+                if first is None:
+                    continue
+                if len(converters) > 1:
+                    continue
+                name = next(iter(converters), "object_id")
+                urls.append(reverse(f"admin:{pattern.name}", kwargs={name: first.pk}))
+            elif "(?P" not in route:
+                urls.append(reverse(f"admin:{pattern.name}"))
+    return sorted(set(urls))
+
+
+def test_ops_pages_survive_hostile_queries_and_forms(client, world, ops):
+    """Staff are trusted, not infallible: a pasted value in a list's search, a filter, a reason or a
+    form field is refused in words, never a 500 or unescaped markup. The review queue, a person's
+    page (ban, lift) and the diagnostics included."""
+    from campaigns.models import ActionType
+    from rewards.models import Reward, RewardStatus
+    from rewards.services import action_record
+
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    now = timezone.now()
+    for name in ("Twin One", "Twin Two"):  # two people on one device: a held reward to review
+        person = User.objects.create_user(
+            email=f"{name.replace(' ', '.')}@hostile.example", display_name=name
+        )
+        action_record(
+            user=person,
+            merchant=world["alpha"],
+            action_type=ActionType.TIKTOK_LOGIN,
+            now=now,
+            device_id="d" * 32,
+        )
+    assert Reward.objects.filter(status=RewardStatus.HELD).exists()
+    walk = Walk(client, world)
+    client.force_login(ops)
+    odd = {k: HOSTILE[k] for k in ("NUL", "HTML", "20 digits", "lone surrogate", "not a number")}
+    urls = _ops_urls(world)
+    for url in urls:
+        page = walk.get(url)
+        params = {"q", "o", "p"}
+        if page.status_code == 200 and "html" in page.get("Content-Type", ""):
+            params |= set(re.findall(r'href="\?([^"=&]+)=', page.content.decode(errors="replace")))
+        for name, value in odd.items():
+            query = urlencode(dict.fromkeys(sorted(params)[:40], value), errors="surrogatepass")
+            walk.get(f"{url}?{query}", f"GET {url} every parameter={name}")
+        if page.status_code != 200 or "html" not in page.get("Content-Type", ""):
+            continue
+        for form in forms_of(page.content.decode(errors="replace")):
+            action = form.action or url
+            if form.method != "post" or not action.startswith("/ops/") or "logout" in action:
+                continue
+            fields = [
+                f
+                for f in form.fields
+                if f.kind not in ("submit", "button", "file", "checkbox") and f.name != "csrfmiddlewaretoken"
+            ]
+            if not fields:
+                continue  # a button (approve): walked by its own tests
+            for name in ("empty", "NUL", "HTML", "100,000 characters", "20 digits", "malformed date"):
+                walk.post_form(
+                    action,
+                    {**form.data(), **{f.name: HOSTILE[name] for f in fields}},
+                    f"POST {action} all={name}",
+                )
+    print(f"/ops/: {len(urls)} URLs, {walk.requests} requests")
+    assert any("/heldreward/" in u and u.endswith("/reject/") for u in urls)
+    assert any(u.endswith("/ban/") for u in urls) and "/ops/diagnostics/" in urls
+    walk.assert_clean()

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("merchants", "0006_top_up_confirm_and_reverse"),
+        ("merchants", "0007_constraint_messages"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_consent_moves_to_merchants"),
+        ("accounts", "0005_constraint_messages"),
     ]
 
     operations = [
