@@ -10,9 +10,11 @@ In this order, each step through the service of the app that owns the data:
 
 1. The available balance in euro is paid out through ``payouts.services.payout_request``
    when the plan said so (a refused payout stops everything: nothing is erased);
-2. pending and held rewards go back to their merchants with the reason "account deleted"
+2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
+   an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
+3. pending and held rewards go back to their merchants with the reason "account deleted"
    (``rewards.services.rewards_reverse_for_person``, the engine's reversal);
-3. in one transaction: what is left available (a balance that can't be paid out) is
+4. in one transaction: what is left available (a balance that can't be paid out) is
    forfeited to the platform by a ledger transaction with its reason; consents are
    withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
    details and allauth e-mail addresses are deleted; the User row keeps only its id
@@ -45,7 +47,7 @@ from privacy.export import export_zip
 from privacy.models import DataExport, ExportStatus
 from privacy.selectors import PAYOUT, deletion_plan_get
 from rewards.services import rewards_reverse_for_person, social_actions_erase, social_actions_network_purge
-from social.services import person_social_erase, webhook_events_purge
+from social.services import person_social_erase, tiktok_tokens_revoke, webhook_events_purge
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
 from wallets.services import account_for, transfer
@@ -65,6 +67,7 @@ class DeletionResult:
     paid_out: list[Money] = field(default_factory=list)
     forfeited: list[Money] = field(default_factory=list)
     rewards_reversed: int = 0
+    tiktok_revoked: int = 0
     erased: dict[str, int] = field(default_factory=dict)
 
 
@@ -82,6 +85,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         if balance.fate == PAYOUT:
             payout_request(user=user, amount=balance.amount, now=now)  # a PayoutError stops here
             result.paid_out.append(balance.amount)
+    result.tiktok_revoked = tiktok_tokens_revoke(user=user)  # at TikTok, outside our transaction
     result.rewards_reversed = rewards_reverse_for_person(
         user=user, reason=DELETION_REASON, actor=user, now=now
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import requests
 from allauth.core import ratelimit as allauth_ratelimit
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
@@ -126,6 +127,25 @@ def person_social_erase(*, user: AbstractBaseUser, now: datetime) -> dict[str, i
     )
     logger.info("social identities of deleted user %s erased: %s", user.pk, counts)
     return counts
+
+
+def tiktok_tokens_revoke(*, user: AbstractBaseUser, client: TikTokClient | None = None) -> int:
+    """Revoke the person's TikTok authorizations at TikTok (their account is being deleted).
+
+    Outside any transaction (it calls TikTok). A refusal or an unreachable TikTok is logged
+    and does not stop the deletion: the tokens are deleted here anyway
+    (``person_social_erase``), so nobody can use them. Returns how many TikTok revoked.
+    """
+    client = client or TikTokClient()
+    revoked = 0
+    for token in SocialToken.objects.filter(account__provider="tiktok", account__user=user).order_by("pk"):
+        try:
+            client.token_revoke(access_token=token.token)
+        except (TikTokError, requests.RequestException) as exc:
+            logger.warning("TikTok token %s of user %s not revoked at TikTok: %s", token.pk, user.pk, exc)
+        else:
+            revoked += 1
+    return revoked
 
 
 # --- tokens ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from privacy.selectors import FORFEIT, PAYOUT, deletion_plan_get
 from privacy.services import DeletionRefused, account_delete
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, rewards_settle_due
+from sandbox.models import SandboxTikTokGrant, SandboxTikTokPersona
 from social.models import TikTokProfile
 from tikjoy.tests.factories import NOW, login_rule, owner_of
 from tikjoy.tests.test_personal_data import _console_pages, _export_selected
@@ -145,7 +146,7 @@ def _where_found(needles: list[str]) -> set[tuple[str, str, str]]:
     return found
 
 
-def test_deletion_pays_out_reverses_and_erases_keeping_the_books(world, client):
+def test_deletion_pays_out_reverses_and_erases_keeping_the_books(world, client, tiktok_revokes):
     zoe, alpha, beta, gamma = world["zoe"], world["alpha"], world["beta"], world["gamma"]
     available_before = _balance(zoe, Purpose.USER_AVAILABLE)
     assert available_before > eur("1.00")  # the login at alpha paid more than the minimum, minus the payout
@@ -162,6 +163,10 @@ def test_deletion_pays_out_reverses_and_erases_keeping_the_books(world, client):
 
     result = account_delete(user=zoe, confirmed=plan.fingerprint, now=NOW)
 
+    # TikTok was asked to revoke her authorization.
+    assert result.tiktok_revoked == 1
+    revoke = next(r for r, _ in tiktok_revokes.log if r.path == "/v2/oauth/revoke/")
+    assert revoke.form["token"] == "access-secret"
     # Available: paid out. In a payout: goes on. Pending and held: back to the merchants.
     assert result.paid_out == [available_before] and result.forfeited == []
     assert _balance(zoe, Purpose.USER_AVAILABLE) == eur("0.00")
@@ -262,3 +267,26 @@ def test_a_merchant_team_member_cannot_delete_their_account_here(make_merchant):
     assert plan.refusal.startswith("You are on the team of Alpha.")
     with pytest.raises(DeletionRefused, match="team of Alpha"):
         account_delete(user=owner_of(merchant), confirmed=plan.fingerprint, now=NOW)
+
+
+def test_the_sandbox_tiktok_revokes_a_grant(client, settings):
+    persona = SandboxTikTokPersona.objects.create(
+        open_id="p-1", username="sandy", display_name="Sandy", base_followers=10
+    )
+    grant = SandboxTikTokGrant.objects.create(
+        persona=persona,
+        code="c-1",
+        scope="user.info.basic",
+        access_token="act.1",
+        access_expires_at=NOW + timedelta(days=1),
+        refresh_token="rft.1",
+    )
+    form = {"client_key": settings.TIKTOK_CLIENT_KEY, "client_secret": settings.TIKTOK_CLIENT_SECRET}
+
+    unknown = client.post("/sandbox/tiktok/open-api/v2/oauth/revoke/", {**form, "token": "act.unknown"})
+    revoked = client.post("/sandbox/tiktok/open-api/v2/oauth/revoke/", {**form, "token": "act.1"})
+
+    assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_request"
+    assert revoked.status_code == 200
+    grant.refresh_from_db()
+    assert grant.revoked
