@@ -20,7 +20,7 @@ from api.services import api_key_create
 from campaigns.models import ActionType
 from merchants.models import Consent, ConsentField
 from merchants.services import consent_give
-from payouts.models import Payout, PayoutState
+from payouts.models import BankAccount, PayeeIdentity, Payout, PayoutState
 from payouts.services import payout_request
 from payouts.tests.conftest import add_bank_account, verify_identity
 from privacy.selectors import FORFEIT, PAYOUT, deletion_plan_get
@@ -290,3 +290,17 @@ def test_the_sandbox_tiktok_revokes_a_grant(client, settings):
     assert revoked.status_code == 200
     grant.refresh_from_db()
     assert grant.revoked
+
+
+def test_bank_details_and_identity_no_payout_used_are_deleted(ops):
+    zoe = _zoe()
+    verify_identity(zoe, ops)
+    add_bank_account(zoe, holder=NAME, now=NOW - timedelta(days=3))
+    plan = deletion_plan_get(user=zoe, now=NOW)
+
+    result = account_delete(user=zoe, confirmed=plan.fingerprint, now=NOW)
+
+    assert (result.erased["bank_accounts"], result.erased["identities"]) == (1, 1)
+    assert not BankAccount.objects.filter(user=zoe).exists()
+    assert not PayeeIdentity.objects.filter(user=zoe).exists()
+    assert not _where_found([NAME, EMAIL, PHONE, HANDLE])
