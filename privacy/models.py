@@ -26,11 +26,14 @@ class DataExport(models.Model):
         indexes = [models.Index(fields=["user", "-requested_at"], name="privacy_export_user_recent")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=ExportStatus.values), name="privacy_export_status_known"
+                condition=Q(status__in=ExportStatus.values),
+                name="privacy_export_status_known",
+                violation_error_message="An export is either being prepared or ready.",
             ),
             models.CheckConstraint(
                 condition=~Q(status="READY") | (Q(ready_at__isnull=False) & Q(expires_at__isnull=False)),
                 name="privacy_export_ready_has_dates",
+                violation_error_message="A ready export needs the time it was made and when its link expires.",
             ),
         ]
 
