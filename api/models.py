@@ -146,20 +146,30 @@ class IdempotencyRecord(models.Model):
         return f"{self.key} ({'done' if self.response_status else 'in flight'})"
 
 
+RATE_SHARDS = 16
+
+
 class RateWindow(models.Model):
-    """Requests a key made in one minute (an upsert per request: right across processes)."""
+    """Requests a key made in one minute, counted in one of ``RATE_SHARDS`` rows (an upsert per request:
+    right across processes; the shards spread a busy key's concurrent requests over several rows)."""
 
     key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
     window_start = models.DateTimeField()
+    shard = models.PositiveSmallIntegerField(default=0)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["key", "window_start"],
+                fields=["key", "window_start", "shard"],
                 name="api_ratewindow_once",
                 violation_error_message="This rate window is already counted.",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(shard__lt=RATE_SHARDS),
+                name="api_ratewindow_shard_known",
+                violation_error_message="A rate window's shard is one of the known shards.",
+            ),
         ]
 
     def __str__(self) -> str:

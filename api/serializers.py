@@ -11,9 +11,9 @@ from types import SimpleNamespace
 from rest_framework import serializers
 
 from api.base import typed_id
-from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
+from campaigns.models import REPORTED_ACTIONS, ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from merchants.models import ConsentField
-from rewards.models import Reward, RewardKind, RewardStatus
+from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
 from webhooks.models import EventType, WebhookEndpoint
 from webhooks.payloads import reward_payload
 
@@ -241,6 +241,53 @@ def page_of(item: type[serializers.Serializer], name: str) -> type[serializers.S
             ),
         },
     )
+
+
+class ActionIn(serializers.Serializer):
+    """An action the merchant's own systems saw: a purchase or a sign-up in their shop."""
+
+    type = serializers.ChoiceField(choices=[(a.value, a.label) for a in REPORTED_ACTIONS])
+    consumer = serializers.RegexField(
+        r"^usr_[1-9][0-9]{0,17}$",
+        help_text="The person's id (usr_...), from GET /api/v1/consumers or the consumer.joined webhook. "
+        "They must have joined the brand.",
+    )
+    event_id = serializers.CharField(
+        max_length=100,
+        help_text="Your own id of the event (e.g. the order number): each counts once.",
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="When it happened (default: now); at most 30 days ago."
+    )
+
+
+class ActionOut(serializers.Serializer):
+    id = serializers.CharField()
+    type = serializers.ChoiceField(choices=ActionType.choices)
+    consumer = serializers.CharField()
+    event_id = serializers.CharField()
+    status = serializers.ChoiceField(
+        choices=ActionStatus.choices,
+        help_text="REWARDED (pending) or HELD when paid; INELIGIBLE or UNFUNDED with detail saying why.",
+    )
+    detail = serializers.CharField(allow_blank=True)
+    reward = serializers.CharField(allow_null=True, help_text="The reward it earned (rwd_...), if any.")
+    occurred_at = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+def action_data(action: SocialAction, *, reward_id: int | None) -> dict:
+    return {
+        "id": typed_id("act", action.pk),
+        "type": action.action_type,
+        "consumer": typed_id("usr", action.user_id),
+        "event_id": action.key.split(":", 2)[2],
+        "status": action.status,
+        "detail": action.status_detail,
+        "reward": typed_id("rwd", reward_id) if reward_id else None,
+        "occurred_at": _dt(action.occurred_at),
+        "created_at": _dt(action.created_at),
+    }
 
 
 CampaignPage = page_of(CampaignOut, "CampaignPage")

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import secrets
+import threading
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
-from api.models import ApiKey, ApiKeyEvent, IdempotencyRecord, KeyAction, KeyKind, RateWindow, Scope
+from api.models import (
+    RATE_SHARDS,
+    ApiKey,
+    ApiKeyEvent,
+    IdempotencyRecord,
+    KeyAction,
+    KeyKind,
+    RateWindow,
+    Scope,
+)
 from core.errors import DomainError
 from merchants.models import Merchant
 
@@ -75,7 +87,7 @@ def api_key_create(
 
 
 def api_key_revoke(*, key: ApiKey, actor: User, now: datetime) -> ApiKey:
-    """Revoke at once: the next request with the key is refused."""
+    """Revoke: refused at once by this process, within ``API_KEY_CACHE_SECONDS`` by the others."""
     with transaction.atomic(durable=True):
         changed = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=actor
@@ -83,22 +95,82 @@ def api_key_revoke(*, key: ApiKey, actor: User, now: datetime) -> ApiKey:
         if not changed:
             raise ApiKeyError("This key is already revoked.")
         ApiKeyEvent.objects.create(key=key, action=KeyAction.REVOKED, actor=actor, at=now)
+    _key_cache_forget(key.key_hash)
     key.refresh_from_db()
     return key
 
 
+# hash -> (monotonic time read, key with its merchant and creator). Per process, for
+# API_KEY_CACHE_SECONDS: the busiest query of every request, saved (docs/api.md, "Keys").
+_key_cache: dict[str, tuple[float, ApiKey]] = {}
+_key_cache_lock = threading.Lock()
+
+
+def _key_cache_forget(hashed: str) -> None:
+    with _key_cache_lock:
+        _key_cache.pop(hashed, None)
+
+
+def _private_copy(instance):
+    """A copy of a model instance whose related-object cache is its own (threads share the cache)."""
+    clone = copy.copy(instance)
+    clone._state = copy.copy(instance._state)
+    clone._state.fields_cache = {}
+    return clone
+
+
+def _key_with_relations(key: ApiKey) -> ApiKey:
+    clone = _private_copy(key)
+    clone.merchant = _private_copy(key.merchant)
+    if key.created_by is not None:
+        clone.created_by = _private_copy(key.created_by)
+    return clone
+
+
+def _key_lookup(hashed: str, now: datetime) -> ApiKey | None:
+    ttl = settings.API_KEY_CACHE_SECONDS
+    if ttl > 0:
+        with _key_cache_lock:
+            cached = _key_cache.get(hashed)
+        if cached is not None and time.monotonic() - cached[0] < ttl:
+            key = cached[1]
+            if key.expires_at is None or key.expires_at > now:
+                return _key_with_relations(key)
+    key = (
+        ApiKey.objects.usable(now=now)
+        .select_related("merchant", "created_by")
+        .filter(key_hash=hashed)
+        .first()
+    )
+    if key is not None and ttl > 0:
+        with _key_cache_lock:
+            if len(_key_cache) > 10_000:  # many keys: start again rather than grow
+                _key_cache.clear()
+            _key_cache[hashed] = (time.monotonic(), _key_with_relations(key))
+    return key
+
+
 def api_key_authenticate(*, raw: str, now: datetime) -> ApiKey | None:
-    """The usable key whose hash matches ``raw``; records when it was last used (once a minute)."""
+    """The usable key whose hash matches ``raw``; records when it was last used (once a minute).
+
+    A key read from the database is kept in this process for ``API_KEY_CACHE_SECONDS`` (5 s):
+    a revoked key is refused at once by the process that revoked it and within that time by
+    the others (0 reads the key on every request).
+    """
     if not raw.startswith(("tj_live_", "tj_test_", "tj_pk_")):
         return None
     if raw.startswith(("tj_live_", "tj_test_")) and not raw.startswith(secret_prefix()):
         return None  # a test key never reaches live data, nor a live key the sandbox
-    key = ApiKey.objects.usable(now=now).select_related("merchant").filter(key_hash=key_hash(raw)).first()
+    key = _key_lookup(key_hash(raw), now)
     if key is None:
         return None
     if key.last_used_at is None or key.last_used_at < now - timedelta(minutes=1):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+        with _key_cache_lock:
+            cached = _key_cache.get(key.key_hash)
+        if cached is not None:
+            cached[1].last_used_at = now
     return key
 
 
@@ -108,24 +180,44 @@ def api_key_write_audit(*, key: ApiKey, detail: str, now: datetime) -> None:
     )
 
 
+# PostgreSQL, one statement: count the request in its shard's row (committed without waiting for
+# the disk: set_config(..., true) lasts for this statement's own transaction) and add the other
+# shards' rows of the minute.
+RATE_HIT_POSTGRESQL = (
+    "WITH hit AS (INSERT INTO api_ratewindow (key_id, window_start, shard, count) "
+    "SELECT %s, %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
+    "ON CONFLICT (key_id, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1 RETURNING count) "
+    "SELECT (SELECT count FROM hit) + COALESCE((SELECT SUM(count) FROM api_ratewindow "
+    "WHERE key_id = %s AND window_start = %s AND shard <> %s), 0)"
+)
+# SQLite has no INSERT in a WITH: the same in two statements, in one transaction.
+RATE_HIT_SQLITE = (
+    "INSERT INTO api_ratewindow (key_id, window_start, shard, count) VALUES (%s, %s, %s, 1) "
+    "ON CONFLICT (key_id, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1"
+)
+RATE_SUM_SQLITE = "SELECT SUM(count) FROM api_ratewindow WHERE key_id = %s AND window_start = %s"
+
+
 def rate_limit_hit(*, key: ApiKey, now: datetime) -> tuple[int, int]:
     """Count one request in the key's current minute; returns (requests this minute, seconds to reset).
 
-    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` per request, so the count is right
-    with any number of processes; committed without waiting for the disk (``synchronous_commit
-    = off`` for this transaction only).
+    One statement, one round trip, per request: an ``INSERT ... ON CONFLICT DO UPDATE`` on one of
+    the minute's ``RATE_SHARDS`` rows (chosen at random, so concurrent requests of a busy key
+    rarely wait for each other's row lock) plus the sum of the others. Right across processes
+    and machines, except that requests still in flight on other shards are not seen yet. On
+    PostgreSQL it doesn't wait for the disk (a count lost in a crash is harmless).
     """
     window = now.replace(second=0, microsecond=0)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # A count lost in a crash is harmless: don't make every request wait for a disk flush.
-        cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(
-            "INSERT INTO api_ratewindow (key_id, window_start, count) VALUES (%s, %s, 1) "
-            "ON CONFLICT (key_id, window_start) DO UPDATE SET count = api_ratewindow.count + 1 "
-            "RETURNING count",
-            [key.pk, window],
-        )
-        (count,) = cursor.fetchone()
+    shard = secrets.randbelow(RATE_SHARDS)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(RATE_HIT_POSTGRESQL, [key.pk, window, shard, key.pk, window, shard])
+            (count,) = cursor.fetchone()
+    else:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(RATE_HIT_SQLITE, [key.pk, window, shard])
+            cursor.execute(RATE_SUM_SQLITE, [key.pk, window])
+            (count,) = cursor.fetchone()
     return count, 60 - now.second
 
 

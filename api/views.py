@@ -26,7 +26,7 @@ from api.base import (
 )
 from api.models import Scope
 from api.problems import ApiProblem, CampaignProblem, problems
-from campaigns.models import Campaign, RewardRule
+from campaigns.models import REPORTED_ACTIONS, Campaign, RewardRule
 from campaigns.services import (
     CampaignError,
     CampaignInvalid,
@@ -37,7 +37,8 @@ from campaigns.services import (
     campaign_update,
 )
 from merchants.selectors import consented_data_for_merchant, wallet_balance, wallet_balances, wallet_history
-from rewards.models import Reward, RewardStatus
+from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
+from rewards.reported import ReportedActionError, reported_action_record
 from rewards.services import RewardError, reward_reverse
 from webhooks.models import WebhookEndpoint
 from webhooks.services import WebhookError, endpoint_create, endpoint_disable
@@ -288,6 +289,66 @@ class RewardReverse(ApiView):
         except RewardError as error:
             raise ApiProblem(str(error), status=409, code="reward_not_reversible") from error
         return Response(s.reward_data(_rewards(self.key.merchant).get(pk=reward.pk)))
+
+
+def _reported(merchant):
+    return SocialAction.objects.filter(
+        merchant=merchant, action_type__in=REPORTED_ACTIONS, key__startswith=f"reported:{merchant.pk}:"
+    )
+
+
+def _action_response(action: SocialAction, *, status: int = 200) -> Response:
+    reward_id = action.rewards.filter(kind=RewardKind.ACTION).values_list("pk", flat=True).first()
+    return Response(s.action_data(action, reward_id=reward_id), status=status)
+
+
+class ActionReport(ApiView):
+    required_scopes = {"POST": Scope.WRITE}
+
+    @extend_schema(
+        operation_id="actions_report",
+        request=s.ActionIn,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={
+            201: s.ActionOut,
+            200: OpenApiResponse(
+                s.ActionOut, description="This event_id was already reported: the first answer."
+            ),
+            **problems(400, 401, 403, 409, 415, 422, 429),
+        },
+        tags=["actions"],
+    )
+    @idempotent
+    def post(self, request):
+        """Report a purchase or sign-up in your shop by a person who joined the brand; the live campaign's
+        rule for it pays them (pending, then confirmed after the hold; reverse it like any reward)."""
+        body = s.ActionIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        try:
+            action, created = reported_action_record(
+                merchant=self.key.merchant,
+                consumer_id=int(values["consumer"].removeprefix("usr_")),
+                action_type=values["type"],
+                event_id=values["event_id"],
+                occurred_at=values.get("occurred_at"),
+                now=timezone.now(),
+            )
+        except ReportedActionError as error:
+            status = 409 if error.code == "event_id_reused" else 422
+            raise ApiProblem(str(error), status=status, code=error.code) from error
+        return _action_response(action, status=201 if created else 200)
+
+
+class ActionDetail(ApiView):
+    @extend_schema(
+        operation_id="actions_retrieve",
+        responses={200: s.ActionOut, **problems(*ONE_ERRORS)},
+        tags=["actions"],
+    )
+    def get(self, request, id: str):
+        """A reported action and what it earned."""
+        return _action_response(get_object_or_404(_reported(self.key.merchant), pk=parse_id("act", id)))
 
 
 class ConsumerList(ApiView):

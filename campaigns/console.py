@@ -28,6 +28,7 @@ from campaigns.forms import (
 )
 from campaigns.models import (
     MAX_VIDEOS_PER_MERCHANT,
+    REPORTED_ACTIONS,
     ActionType,
     Campaign,
     CampaignStatus,
@@ -227,7 +228,11 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, RewardRuleConsoleInline):
             kwargs["initial"] = [
-                {"action": action, "is_enabled": action not in (ActionType.LIKE, ActionType.COMMENT)}
+                {
+                    "action": action,
+                    # likes and comments can't be verified; purchases and sign-ups need the merchant's API
+                    "is_enabled": action not in (ActionType.LIKE, ActionType.COMMENT, *REPORTED_ACTIONS),
+                }
                 for action in _missing_actions(obj)
             ]
         return kwargs

@@ -66,6 +66,9 @@ def demo_rules() -> list[dict]:
         },
         {"action": ActionType.LIKE, "is_enabled": True, "amount": Decimal("0.05")},
         {"action": ActionType.COMMENT, "is_enabled": True, "amount": Decimal("0.10")},
+        # Reported by the merchant's shop through the API (POST /api/v1/actions): off until it does.
+        {"action": ActionType.PURCHASE, "is_enabled": False, "amount": Decimal("1.00")},
+        {"action": ActionType.SIGN_UP, "is_enabled": False, "amount": Decimal("0.50")},
     ]
 
 

@@ -42,10 +42,14 @@ class ActionType(models.TextChoices):
     SHARE_VIDEO = "SHARE_VIDEO", "Share a video on TikTok"
     LIKE = "LIKE", "Like one of the brand's posts"
     COMMENT = "COMMENT", "Comment on one of the brand's posts"
+    PURCHASE = "PURCHASE", "Buy in the brand's shop"
+    SIGN_UP = "SIGN_UP", "Sign up in the brand's shop"
 
 
 LOGIN_ACTIONS = (ActionType.TIKTOK_LOGIN, ActionType.WHATSAPP_LOGIN)
 UNVERIFIABLE_ACTIONS = (ActionType.LIKE, ActionType.COMMENT)
+# Reported by the merchant's own systems through the API (POST /api/v1/actions), once per event of theirs.
+REPORTED_ACTIONS = (ActionType.PURCHASE, ActionType.SIGN_UP)
 
 
 class PricingPlan(models.Model):

@@ -213,10 +213,17 @@ def low_balance_threshold(*, merchant: Merchant) -> Decimal:
 def merchant_low_balance_check(*, merchant: Merchant) -> bool:
     """E-mail the owners once when the wallet falls below the threshold; re-arm when it is back above.
 
-    Call it after any movement on the merchant's available account (top-ups do). A
-    conditional UPDATE on the alert flag makes sure two concurrent callers send one e-mail.
+    Call it after any movement on the merchant's available account (top-ups and the
+    engine's payments do). A conditional UPDATE on the alert flag makes sure two
+    concurrent callers send one e-mail; the flag and what ``low_balance_reached``'s
+    receivers write (the ``wallet.low_balance`` webhook) commit together.
     Returns whether an alert was sent.
     """
+    with transaction.atomic():
+        return _low_balance_check(merchant)
+
+
+def _low_balance_check(merchant: Merchant) -> bool:
     wallet = merchant_available_account(merchant=merchant)
     current = balance(wallet)
     threshold = low_balance_threshold(merchant=merchant)

@@ -83,7 +83,7 @@ from social.services import tracked_posts_watch
 from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 from webhooks.models import EventType
-from webhooks.payloads import reward_payload
+from webhooks.payloads import campaign_paused_payload, consumer_joined_payload, reward_payload
 from webhooks.services import Event, events_record
 
 logger = logging.getLogger(__name__)
@@ -449,13 +449,16 @@ def _describe(action: SocialAction, kind: str) -> str:
     return f"{action.merchant.brand_name}: {ActionType(action.action_type).label}"
 
 
-def _pause(campaign_id: int, reason: str) -> None:
-    """Pause a running campaign (funds or budget ran out) and tell its owners, once."""
+def _pause(campaign_id: int, reason: str, *, now: datetime) -> None:
+    """Pause a running campaign (funds or budget ran out) and tell its owners and webhooks, once."""
     paused = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ACTIVE).update(
         status=CampaignStatus.PAUSED, pause_reason=reason
     )
     if paused:
         after_commit("rewards.services.campaign_paused_tell_owners", campaign_id=campaign_id)
+        merchant_id, name = Campaign.objects.values_list("merchant_id", "name").get(pk=campaign_id)
+        data = campaign_paused_payload(campaign_id=campaign_id, name=name, reason=reason, paused_at=now)
+        events_record(events=[Event(merchant_id, EventType.CAMPAIGN_PAUSED, data)], now=now)
 
 
 def campaign_paused_tell_owners(*, campaign_id: int) -> None:
@@ -484,8 +487,13 @@ def campaign_paused_tell_owners(*, campaign_id: int) -> None:
 # Recording and evaluating actions
 
 
-def action_key(*, action_type: str, user: User, merchant: Merchant, post: TrackedPost | None = None) -> str:
-    """What makes an action count once: one login reward per user per merchant, one share per post."""
+def action_key(
+    *, action_type: str, user: User, merchant: Merchant, post: TrackedPost | None = None, event_id: str = ""
+) -> str:
+    """What makes an action count once: one login reward per user per merchant, one share per post,
+    one reported action per event id of the merchant's (``rewards.reported``)."""
+    if event_id:
+        return f"reported:{merchant.pk}:{event_id}"
     if action_type in LOGIN_ACTIONS:
         return f"login:{merchant.pk}:{user.pk}"
     if action_type == ActionType.SHARE_VIDEO:
@@ -506,13 +514,16 @@ def action_record(
     touchpoint: Touchpoint | None = None,
     device_id: str = "",
     ip_address: str | None = None,
+    event_id: str = "",
 ) -> SocialAction:
     """Record what a person did and pay for it at once (as pending), when a live campaign rewards it.
 
     Recording the same action again (same key) returns the first record and pays nothing more.
     """
     action_type = ActionType(action_type)
-    key = action_key(action_type=action_type, user=user, merchant=merchant, post=tracked_post)
+    key = action_key(
+        action_type=action_type, user=user, merchant=merchant, post=tracked_post, event_id=event_id
+    )
     with transaction.atomic(durable=True):
         try:
             with transaction.atomic():
@@ -532,6 +543,8 @@ def action_record(
         except IntegrityError:
             return SocialAction.objects.get(key=key)
         _evaluate(action, now=now)
+        if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
+            _joined_event(action, now=now)
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)
     return action
@@ -595,11 +608,11 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                     now=now,
                 )
         except InsufficientFunds:
-            _pause(campaign.pk, PauseReason.FUNDS)
+            _pause(campaign.pk, PauseReason.FUNDS, now=now)
             _set_action(action, ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.")
             return
     if decision.pause:
-        _pause(campaign.pk, decision.pause)
+        _pause(campaign.pk, decision.pause, now=now)
     _set_action(action, decision.status, decision.detail)
 
 
@@ -776,7 +789,7 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                     _set_action(items[0].action, ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.")
                 items = []
         for campaign_id, reason in pauses.items():
-            _pause(campaign_id, reason)
+            _pause(campaign_id, reason, now=now)
         return len(items)
 
 
@@ -1059,6 +1072,17 @@ def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now:
         ],
         now=now,
     )
+
+
+def _joined_event(action: SocialAction, *, now: datetime) -> None:
+    touchpoint = action.touchpoint.public_key if action.touchpoint_id else None
+    data = consumer_joined_payload(
+        user_id=action.user_id,
+        channel=action.action_type,
+        touchpoint=touchpoint,
+        joined_at=action.occurred_at,
+    )
+    events_record(events=[Event(action.merchant_id, EventType.CONSUMER_JOINED, data)], now=now)
 
 
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:

@@ -202,6 +202,9 @@ SPECTACULAR_SETTINGS = {
 # The public API (issue #17, docs/api.md): requests per key per minute.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 API_IDEMPOTENCY_HOURS = 24
+# How long a server process keeps a key it read (saves a query per request); a revoked key is
+# refused within this many seconds by every process. 0: read the key on every request.
+API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
 
 # Outgoing webhooks (docs/webhooks.md). Loopback targets only for tests and `make run`'s demo
 # receiver; plain http only outside production. Production refuses both.

@@ -16,6 +16,11 @@ class EventType(models.TextChoices):
     REWARD_CREATED = "reward.created", "A reward was granted (pending or held)"
     REWARD_CONFIRMED = "reward.confirmed", "A reward became available to the consumer"
     REWARD_REVERSED = "reward.reversed", "A reward was reversed: the money went back to the wallet"
+    CONSUMER_JOINED = "consumer.joined", "A consumer joined the brand (their first sign-in on its brand page)"
+    CONSENT_WITHDRAWN = "consent.withdrawn", "A consumer withdrew their consent: stop using their data"
+    CAMPAIGN_PAUSED = "campaign.paused", "A campaign paused by itself: the wallet or its budget ran out"
+    WALLET_LOW_BALANCE = "wallet.low_balance", "The wallet fell below the low-balance threshold"
+    TOPUP_RECEIVED = "topup.received", "A bank transfer was credited to the wallet"
 
 
 class WebhookEndpoint(models.Model):

@@ -6,6 +6,9 @@ from rest_framework.test import APIClient
 
 from api.models import KeyKind, Scope
 from api.services import api_key_create
+from billing.months import Month
+from billing.services import billing_run
+from billing.tests.conftest import margin_confirmed, utc
 from campaigns.models import ActionType
 from merchants.models import ConsentField
 from merchants.services import consent_give
@@ -57,5 +60,17 @@ def brand(make_merchant, make_campaign, make_consumer, ops):
         action_record(user=fan, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
         consent_give(user=fan, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=NOW)
         return {"merchant": merchant, "campaign": campaign, "fan": fan, "reward": merchant.rewards.get()}
+
+    return make
+
+
+@pytest.fixture
+def billed():
+    """``billed(merchant)``: November's statement and a finalised service-fee invoice, by the monthly run."""
+
+    def make(merchant):
+        margin_confirmed(merchant, "2.00", at=utc(2026, 11, 23), key=f"api-margin:{merchant.pk}")
+        billing_run(month=Month(2026, 11), now=utc(2026, 12, 1, 3))
+        return {"statement": merchant.statements.get(), "invoice": merchant.invoices.get()}
 
     return make

@@ -13,7 +13,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from merchants.selectors import wallet_history
-from rewards.models import Reward
+from rewards.models import Reward, SocialAction
+from rewards.reported import reported_action_record
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoint_create
 
@@ -41,9 +42,18 @@ ROUTES = _v1_routes()
 
 
 @pytest.fixture
-def world(brand, make_key, settings):
+def world(brand, make_key, billed, settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     alpha, bravo = brand("alpha", "Ana Fan"), brand("bravo", "Bea Fan")
+    documents = billed(bravo["merchant"])
+    reported, _ = reported_action_record(
+        merchant=bravo["merchant"],
+        consumer_id=bravo["fan"].pk,
+        action_type="PURCHASE",
+        event_id="bravo-order-1",
+        occurred_at=None,
+        now=timezone.now(),
+    )
     endpoint = endpoint_create(
         merchant=bravo["merchant"],
         url="http://127.0.0.1:9/bravo-hook",
@@ -58,6 +68,9 @@ def world(brand, make_key, settings):
         f"rwd_{bravo['reward'].pk}",
         f"usr_{bravo['fan'].pk}",
         f"whe_{endpoint.pk}",
+        f"stm_{documents['statement'].pk}",
+        f"inv_{documents['invoice'].pk}",
+        f"act_{reported.pk}",
         *(f"ent_{e.pk}" for e in wallet_history(merchant=bravo["merchant"])),
     ]
     return {"key": make_key(alpha["merchant"]), "bravo": bravo, "bravo_ids": ids}
@@ -66,6 +79,7 @@ def world(brand, make_key, settings):
 def _state(bravo) -> list:
     return [
         sorted(Reward.objects.filter(merchant=bravo["merchant"]).values_list()),
+        sorted(SocialAction.objects.filter(merchant=bravo["merchant"]).values_list()),
         sorted(WebhookEndpoint.objects.filter(merchant=bravo["merchant"]).values_list()),
     ]
 

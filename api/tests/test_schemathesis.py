@@ -1,7 +1,8 @@
 """Every operation of the OpenAPI document, fuzzed by schemathesis against the app in process.
 
 Seeded (derandomized) and small, so ``make test`` stays quick; the world has a merchant
-with a campaign, a reward, a consenting consumer and a webhook endpoint, and the key
+with a campaign, a reward, a consenting consumer, a webhook endpoint, a statement and an
+invoice, and the key
 can write. Zero failures of: no 5xx, only documented statuses and content types,
 responses valid against their schemas.
 """
@@ -52,9 +53,10 @@ def in_process(db):
 
 
 @pytest.fixture
-def bearer(brand, make_key, settings):
+def bearer(brand, make_key, billed, settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = True
     world = brand()
+    billed(world["merchant"])
     endpoint_create(
         merchant=world["merchant"],
         url="http://127.0.0.1:9/joy",

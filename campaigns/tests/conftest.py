@@ -56,6 +56,8 @@ def all_rules() -> list[dict]:
         ),
         rule(ActionType.LIKE, amount=Decimal("0.05")),
         rule(ActionType.COMMENT, amount=Decimal("0.10")),
+        rule(ActionType.PURCHASE, amount=Decimal("1.50")),
+        rule(ActionType.SIGN_UP, amount=Decimal("0.75")),
     ]
 
 

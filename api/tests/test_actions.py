@@ -1,0 +1,166 @@
+"""POST /api/v1/actions: purchases and sign-ups the merchant's shop reports, paid by the engine."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from api.models import Scope
+from merchants.models import ConsentField
+from merchants.services import consent_give, consent_withdraw
+from rewards.models import Reward
+from tikjoy.tests.factories import NOW, login_rule, owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+def purchase_rule(amount: str = "2.00") -> dict:
+    return {"action": "PURCHASE", "is_enabled": True, "amount": Decimal(amount)}
+
+
+@pytest.fixture
+def shop(make_merchant, make_campaign, make_consumer, make_key, api, ops):
+    merchant = make_merchant("acme", funds="100.00", ops=ops)
+    make_campaign(merchant, rules=[login_rule(), purchase_rule()], now=NOW)
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=NOW)
+    return {"merchant": merchant, "ana": ana, "client": api(make_key(merchant))}
+
+
+def _report(client, *, consumer, event_id="order-1001", type_="PURCHASE", key=None, **extra):
+    return client.post(
+        "/api/v1/actions",
+        {"type": type_, "consumer": f"usr_{consumer.pk}", "event_id": event_id, **extra},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key or f"k-{event_id}-{consumer.pk}",
+    )
+
+
+def test_a_reported_purchase_pays_the_rule_through_the_engine(shop):
+    response = _report(shop["client"], consumer=shop["ana"])
+
+    assert response.status_code == 201
+    body = response.json()
+    reward = Reward.objects.get(user=shop["ana"])
+    assert body["id"].startswith("act_")
+    assert (body["type"], body["consumer"], body["event_id"]) == (
+        "PURCHASE",
+        f"usr_{shop['ana'].pk}",
+        "order-1001",
+    )
+    assert (body["status"], body["reward"]) == ("REWARDED", f"rwd_{reward.pk}")
+    assert reward.merchant_price == Decimal("2.00")
+    assert reward.status == "PENDING"
+    listed = shop["client"].get("/api/v1/rewards").json()["data"]
+    assert [(r["id"], r["action_type"]) for r in listed] == [(f"rwd_{reward.pk}", "PURCHASE")]
+    assert shop["client"].get(f"/api/v1/actions/{body['id']}").json() == body
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_each_event_id_counts_once_whatever_the_idempotency_key(shop):
+    first = _report(shop["client"], consumer=shop["ana"], key="a")
+    again = _report(shop["client"], consumer=shop["ana"], key="b")
+    second_order = _report(shop["client"], consumer=shop["ana"], event_id="order-1002", key="c")
+
+    assert (first.status_code, again.status_code, second_order.status_code) == (201, 200, 201)
+    assert again.json() == first.json()
+    assert Reward.objects.filter(user=shop["ana"]).count() == 2
+
+
+def test_an_event_id_reported_for_someone_else_is_refused(shop, make_consumer):
+    ben = make_consumer("Ben")
+    consent_give(user=ben, merchant=shop["merchant"], fields=[ConsentField.DISPLAY_NAME], now=NOW)
+    _report(shop["client"], consumer=shop["ana"])
+
+    response = _report(shop["client"], consumer=ben)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "event_id_reused"
+    assert not Reward.objects.filter(user=ben).exists()
+
+
+def test_a_person_who_did_not_join_the_brand_cant_be_rewarded(shop, make_consumer, make_merchant, ops):
+    stranger = make_consumer("Stranger")
+    elsewhere = make_consumer("Elsewhere")
+    consent_give(user=elsewhere, merchant=make_merchant("other", ops=ops), fields=["DISPLAY_NAME"], now=NOW)
+
+    answers = [
+        _report(shop["client"], consumer=stranger),
+        _report(shop["client"], consumer=elsewhere),
+        shop["client"].post(
+            "/api/v1/actions",
+            {"type": "PURCHASE", "consumer": "usr_999999", "event_id": "x"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="nobody",
+        ),
+    ]
+
+    assert [(a.status_code, a.json()["code"]) for a in answers] == [(422, "consumer_not_joined")] * 3
+    # a stranger and nobody get the same words: the API doesn't say who exists
+    assert answers[0].json()["detail"].replace(f"usr_{stranger.pk}", "usr_X") == answers[2].json()[
+        "detail"
+    ].replace("usr_999999", "usr_X")
+    assert not Reward.objects.exists()
+
+
+def test_a_withdrawn_consent_ends_the_rewards(shop):
+    consent_withdraw(user=shop["ana"], merchant=shop["merchant"], now=timezone.now())
+
+    response = _report(shop["client"], consumer=shop["ana"])
+
+    assert (response.status_code, response.json()["code"]) == (422, "consumer_not_joined")
+
+
+def test_the_merchant_cant_reward_its_own_team(shop):
+    owner = owner_of(shop["merchant"])
+    consent_give(user=owner, merchant=shop["merchant"], fields=[ConsentField.EMAIL], now=NOW)
+
+    response = _report(shop["client"], consumer=owner)
+
+    assert (response.status_code, response.json()["code"]) == (422, "consumer_not_eligible")
+    assert not Reward.objects.exists()
+
+
+def test_without_a_rule_for_it_the_action_is_recorded_unpaid(shop):
+    response = _report(shop["client"], consumer=shop["ana"], type_="SIGN_UP", event_id="signup-ana")
+
+    assert response.status_code == 201
+    assert (response.json()["status"], response.json()["reward"]) == ("INELIGIBLE", None)
+    assert "No live campaign" in response.json()["detail"]
+
+
+def test_bad_reports_are_refused_in_words(shop):
+    client, ana = shop["client"], shop["ana"]
+    future = (timezone.now() + timedelta(hours=1)).isoformat()
+    old = (timezone.now() - timedelta(days=31)).isoformat()
+
+    login = _report(client, consumer=ana, type_="TIKTOK_LOGIN")
+    not_an_id = client.post(
+        "/api/v1/actions",
+        {"type": "PURCHASE", "consumer": "ana@fans.example", "event_id": "x"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="e",
+    )
+    in_future = _report(client, consumer=ana, event_id="f", occurred_at=future)
+    too_old = _report(client, consumer=ana, event_id="o", occurred_at=old)
+
+    assert (login.status_code, login.json()["code"]) == (400, "invalid_request")
+    assert "type" in login.json()["errors"]
+    assert (not_an_id.status_code, not_an_id.json()["code"]) == (400, "invalid_request")
+    assert (in_future.status_code, in_future.json()["code"]) == (422, "action_rejected")
+    assert "future" in in_future.json()["detail"]
+    assert (too_old.status_code, too_old.json()["code"]) == (422, "action_rejected")
+    assert not Reward.objects.exists()
+
+
+def test_a_read_key_cant_report(shop, make_key, api):
+    client = api(make_key(shop["merchant"], scope=Scope.READ))
+
+    response = _report(client, consumer=shop["ana"])
+
+    assert (response.status_code, response.json()["code"]) == (403, "insufficient_scope")

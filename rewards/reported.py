@@ -1,0 +1,99 @@
+"""Actions the merchant's own systems report (a purchase, a sign-up in their shop), paid by the engine.
+
+Who may be rewarded: only a person who joined the brand (an active consent with this merchant:
+the merchant knows them as ``usr_<id>`` from ``GET /api/v1/consumers`` or the ``consumer.joined``
+webhook), never a member of the merchant's own team (a merchant can't pay itself), never a banned
+account (the engine). What is paid: the live campaign's rule for the action, decided and paid by
+the engine's one path (``rewards.services.action_record`` → ``decide()``, the same locks, caps,
+budget and hold). Each event id of the merchant's counts once, whatever the Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from accounts.models import User
+from campaigns.models import REPORTED_ACTIONS, ActionType
+from core.errors import DomainError
+from merchants.models import Consent, Membership, Merchant
+from rewards.models import SocialAction
+from rewards.services import action_key, action_record
+
+EVENT_ID_MAX = 100
+REPORT_WINDOW = timedelta(days=30)  # an action older than this is not reported any more
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class ReportedActionError(DomainError):
+    """The reported action can't be recorded as asked."""
+
+    code = "action_rejected"
+
+
+class ConsumerNotJoined(ReportedActionError):
+    code = "consumer_not_joined"
+
+
+class ConsumerNotEligible(ReportedActionError):
+    code = "consumer_not_eligible"
+
+
+class EventIdReused(ReportedActionError):
+    code = "event_id_reused"
+
+
+def reported_action_record(
+    *,
+    merchant: Merchant,
+    consumer_id: int,
+    action_type: str,
+    event_id: str,
+    occurred_at: datetime | None,
+    now: datetime,
+) -> tuple[SocialAction, bool]:
+    """Record a reported action (and pay it when a live campaign rewards it); ``(action, created)``.
+
+    The same event id again, for the same person and action, returns the first record
+    (``created`` False) and pays nothing more; for anything else it is refused.
+    """
+    if action_type not in REPORTED_ACTIONS:
+        known = ", ".join(REPORTED_ACTIONS)
+        raise ReportedActionError(f"{action_type} is not an action a merchant reports (these are: {known}).")
+    event_id = event_id.strip()
+    if not 0 < len(event_id) <= EVENT_ID_MAX or not event_id.isprintable():
+        raise ReportedActionError(f"event_id is 1 to {EVENT_ID_MAX} printable characters.")
+    occurred_at = occurred_at or now
+    if occurred_at > now + CLOCK_SKEW:
+        raise ReportedActionError("occurred_at is in the future.")
+    if occurred_at < now - REPORT_WINDOW:
+        raise ReportedActionError(f"Actions older than {REPORT_WINDOW.days} days can't be reported.")
+
+    user = User.objects.filter(pk=consumer_id).first()
+    joined = user is not None and Consent.objects.active().filter(user=user, merchant=merchant).exists()
+    if not joined:  # the same answer for a stranger and for nobody: the API tells no one who exists
+        raise ConsumerNotJoined(
+            f"usr_{consumer_id} has not joined {merchant.brand_name}: only people who joined the brand "
+            "(and still share their data with it) can be rewarded."
+        )
+    if Membership.objects.filter(merchant=merchant, user=user).exists():
+        raise ConsumerNotEligible("A member of the brand's own team can't be rewarded by the brand.")
+
+    key = action_key(action_type=action_type, user=user, merchant=merchant, event_id=event_id)
+    existing = SocialAction.objects.filter(key=key).first()
+    if existing is None:
+        action = action_record(
+            user=user,
+            merchant=merchant,
+            action_type=ActionType(action_type),
+            event_id=event_id,
+            occurred_at=occurred_at,
+            now=now,
+        )
+        created = action.created_at == now
+    else:
+        action, created = existing, False
+    if (action.user_id, action.action_type) != (user.pk, action_type):
+        raise EventIdReused(
+            f"event_id {event_id} was already reported for another consumer or action ({action.action_type})."
+        )
+    return action, created
