@@ -65,6 +65,17 @@ def page(chromium, live_server):
     context.close()
 
 
+@pytest.fixture
+def sandbox(live_server, settings):
+    """TikJoy's real TikTok and WhatsApp clients talk to the sandbox that the live server serves."""
+    settings.SOCIAL_SANDBOX = True
+    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
+    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
+    settings.WHATSAPP_API_BASE_URL = live_server.url + "/sandbox/whatsapp/v21.0"
+    settings.SITE_URL = live_server.url
+    return live_server
+
+
 @pytest.fixture(autouse=True)
 def _data_seeded_by_migrations(request):
     """Transactional tests flush every table afterwards, including the rows migrations seed

@@ -281,12 +281,27 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
     @admin.action(description="Go live with the selected campaigns", permissions=["manage"])
     def activate(self, request, queryset):
         now = timezone.now()
-        self._each(
-            request,
-            queryset,
-            lambda c: services.campaign_activate(campaign=c, actor=request.user, now=now),
-            "live",
-        )
+        went_live = []
+
+        def go_live(campaign):
+            went_live.append(services.campaign_activate(campaign=campaign, actor=request.user, now=now))
+
+        self._each(request, queryset, go_live, "live")
+        for merchant in {c.merchant_id: c.merchant for c in went_live}.values():
+            self._warn_if_funds_short(request, merchant, now=now)
+
+    def _warn_if_funds_short(self, request, merchant, *, now) -> None:
+        """A warning, not a refusal: the funds cover less than a day of rewards at the recent rate."""
+        warning = selectors.funds_runway(merchant=merchant, now=now).warning
+        if warning:
+            messages.warning(request, warning)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            campaign = self.get_object(request, object_id)
+            if campaign is not None and campaign.status == CampaignStatus.ACTIVE:
+                self._warn_if_funds_short(request, campaign.merchant, now=timezone.now())
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Pause the selected campaigns", permissions=["manage"])
     def pause(self, request, queryset):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from moneyed import Money
 
 from campaigns import pricing
@@ -21,7 +21,9 @@ from campaigns.models import (
     Video,
 )
 from merchants.models import Merchant
+from merchants.selectors import wallet_balance
 from social.selectors import user_is_creator
+from wallets.models import Account, Entry, Purpose
 from wallets.money import round_down
 
 RATE_PLACES = Decimal("0.0001")
@@ -174,3 +176,61 @@ def ugc_blocks_shares(*, campaign: Campaign, user_id: int) -> bool:
     rewards only once the brand approved one of their videos (none of their submissions is approved)."""
     submitted = UgcSubmission.objects.filter(campaign=campaign, user_id=user_id)
     return submitted.exists() and not submitted.filter(status=UgcStatus.APPROVED).exists()
+
+
+# The ledger kinds of a reward's payment out of the merchant's funds (``rewards.services`` posts them;
+# rewards/tests checks the names agree).
+REWARD_PAYMENT_KINDS = ("REWARD", "REWARD_HOLD")
+
+
+@dataclass(frozen=True)
+class FundsRunway:
+    balance: Money
+    per_day: Money  # the recent rate: the larger of the last 24 hours and the 7-day daily average
+    last_24h: Money
+    average_7d: Money
+
+    @property
+    def short(self) -> bool:
+        """Funds cover less than one day at the recent rate (never when nothing was paid recently)."""
+        return self.per_day.amount > 0 and self.balance < self.per_day
+
+    @property
+    def warning(self) -> str:
+        if not self.short:
+            return ""
+        return (
+            f"The wallet holds {self.balance.amount:.2f} {self.balance.currency}: less than one day of rewards "
+            f"at the recent rate of {self.per_day.amount:.2f} {self.per_day.currency} a day (the larger of "
+            f"the rewards paid in the last 24 hours, {self.last_24h.amount:.2f}, and the 7-day average per day, "
+            f"{self.average_7d.amount:.2f}). When the funds run out, rewards stop and the campaign pauses: "
+            "add funds soon."
+        )
+
+
+def funds_runway(*, merchant: Merchant, now: datetime) -> FundsRunway:
+    """How the merchant's funds compare with what its rewards cost lately (reversals not deducted)."""
+    currency = merchant.currency
+    balance = wallet_balance(merchant=merchant)
+    paid = Entry.objects.filter(
+        account__in=Account.objects.owned_by(merchant).filter(
+            purpose=Purpose.MERCHANT_AVAILABLE, currency=currency
+        ),
+        transaction__kind__in=REWARD_PAYMENT_KINDS,
+        amount__lt=0,
+    ).filter(transaction__created_at__gt=now - timedelta(days=7), transaction__created_at__lte=now)
+    week = -(paid.aggregate(total=Sum("amount"))["total"] or Decimal(0))
+    day = -(
+        paid.filter(transaction__created_at__gt=now - timedelta(hours=24)).aggregate(total=Sum("amount"))[
+            "total"
+        ]
+        or Decimal(0)
+    )
+    average = (week / 7).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    day = day.quantize(Decimal("0.01"))
+    return FundsRunway(
+        balance=balance,
+        per_day=Money(max(day, average), currency),
+        last_24h=Money(day, currency),
+        average_7d=Money(average, currency),
+    )

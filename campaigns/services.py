@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from campaigns import signals
 from campaigns.models import (
     MAX_VIDEOS_PER_MERCHANT,
     ActionType,
@@ -379,16 +380,29 @@ def campaign_update(
     return campaign
 
 
-def _transition(*, campaign: Campaign, allowed_from: tuple[str, ...], to: str, reason: str = "") -> Campaign:
+def _transition(
+    *,
+    campaign: Campaign,
+    allowed_from: tuple[str, ...],
+    to: str,
+    reason: str = "",
+    now: datetime | None = None,
+    paused_for: str | None = None,
+) -> Campaign:
+    """Move the campaign to ``to`` on its locked row; ``paused_for``: only a campaign paused for that reason."""
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        if locked.status not in allowed_from:
+        if locked.status not in allowed_from or (
+            paused_for is not None and locked.pause_reason != paused_for
+        ):
             raise CampaignError(
                 f"A campaign that is {locked.get_status_display().lower()} cannot become "
                 f"{CampaignStatus(to).label.lower()}."
             )
         locked.status, locked.pause_reason = to, reason
         locked.save(update_fields=["status", "pause_reason", "updated_at"])
+        if to == CampaignStatus.ACTIVE:
+            signals.campaign_went_live.send(sender=Campaign, campaign=locked, now=now)
     return locked
 
 
@@ -406,7 +420,48 @@ def campaign_activate(*, campaign: Campaign, actor, now: datetime) -> Campaign:
         campaign=campaign,
         allowed_from=(CampaignStatus.DRAFT, CampaignStatus.PAUSED),
         to=CampaignStatus.ACTIVE,
+        now=now,
     )
+
+
+def campaigns_resume_funded(*, merchant_id: int, now: datetime) -> list[Campaign]:
+    """Campaigns the engine paused because the merchant's funds ran out go live again once the funds
+    cover their smallest reward (after a top-up). A campaign the merchant paused, or paused for its
+    budget, stays paused; so does one whose end date passed or whose rules no longer validate."""
+    resumed = []
+    paused = Campaign.objects.filter(
+        merchant_id=merchant_id, status=CampaignStatus.PAUSED, pause_reason=PauseReason.FUNDS
+    ).select_related("merchant")
+    for campaign in paused.order_by("pk"):
+        if campaign.ends_at is not None and campaign.ends_at <= now:
+            continue
+        rules = [_rule_values(rule) for rule in campaign.rules.all()]
+        try:
+            if not any(rule["is_enabled"] for rule in rules):
+                continue
+            campaign_validate(values=_campaign_values(campaign), rules=rules, currency=campaign.currency)
+            _funds_cover_a_reward(campaign=campaign, rules=rules)
+            with transaction.atomic():
+                live = _transition(
+                    campaign=campaign,
+                    allowed_from=(CampaignStatus.PAUSED,),
+                    to=CampaignStatus.ACTIVE,
+                    now=now,
+                    paused_for=PauseReason.FUNDS,
+                )
+                _mail_on_commit(
+                    subject=f"[TikJoy] Campaign '{live.name}' is live again",
+                    body=(
+                        f"The funds you added arrived: your campaign '{live.name}', paused when the wallet ran "
+                        "out, is live again. Actions refused meanwhile are paid now if they still qualify.\n\n"
+                        f"{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}"
+                    ),
+                    to=_merchant_reviewers(live.merchant),
+                )
+            resumed.append(live)
+        except CampaignError:
+            continue
+    return resumed
 
 
 def _funds_cover_a_reward(*, campaign: Campaign, rules: list[dict]) -> None:

@@ -17,6 +17,7 @@ from moneyed import Money
 from merchants import services
 from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.forms import MerchantConsoleForm, TopUpRecordForm, TopUpReversalForm, TouchpointConsoleForm
+from merchants.locale import locale_for_country, money_in_locale
 from merchants.models import (
     BankTransfer,
     Consent,
@@ -28,6 +29,7 @@ from merchants.models import (
 )
 from merchants.poster import poster_pdf, touchpoint_landing_url
 from merchants.roles import Capability
+from merchants.selectors import top_up_balance_after
 from merchants.tenancy import console_can, console_membership
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record, merchant_top_up_reverse
 
@@ -423,12 +425,64 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
 
 
 class BankTransferConsoleAdmin(ConsoleModelAdmin):
-    """Top-ups received for this merchant (read-only: ops record them)."""
+    """Top-ups received for this merchant (read-only: ops record them), each with a printable receipt."""
 
-    list_display = ("bank_reference", "amount", "currency", "value_date", "recorded_at")
-    fields = ("bank_reference", "amount", "currency", "value_date", "recorded_at")
+    list_display = ("bank_reference", "amount_text", "value_date", "state_text", "recorded_at", "receipt")
+    list_filter = ("currency", "value_date")
+    fields = ("bank_reference", "amount", "currency", "value_date", "recorded_at", "state_text", "receipt")
     readonly_fields = fields
     search_fields = ("bank_reference",)
+    ordering = ("-recorded_at", "-pk")
+    export_fields = ("bank_reference", "amount", "currency", "value_date", "recorded_at", "state_text")
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_text(self, obj: BankTransfer) -> str:
+        return money_in_locale(Money(obj.amount, obj.currency), locale_for_country(obj.merchant.country))
+
+    @admin.display(description="State")
+    def state_text(self, obj: BankTransfer) -> str:
+        return obj.state.capitalize()
+
+    @admin.display(description="Receipt")
+    def receipt(self, obj: BankTransfer) -> str:
+        if obj.pk is None or obj.ledger_transaction_id is None:
+            return "-"
+        url = reverse("console:merchants_banktransfer_receipt", kwargs={"object_id": obj.pk})
+        return format_html('<a href="{}">Receipt</a>', url)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("merchant")
+
+    def get_urls(self):
+        receipt = path(
+            "<path:object_id>/receipt/",
+            self.admin_site.admin_view(self.receipt_view),
+            name="merchants_banktransfer_receipt",
+        )
+        return [receipt, *super().get_urls()]
+
+    def receipt_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A printable receipt of one credited top-up: bank reference, value date, amount, balance after."""
+        transfer = self.get_object(request, object_id)
+        if transfer is None or not self.has_view_permission(request, transfer):
+            raise Http404("No such top-up in this merchant.")
+        if transfer.ledger_transaction_id is None:
+            raise Http404("This top-up is not credited yet: its receipt comes once it is.")
+        locale = locale_for_country(transfer.merchant.country)
+        balance_after = top_up_balance_after(transfer=transfer)
+        return TemplateResponse(
+            request,
+            "console/top_up_receipt.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"Receipt for top-up {transfer.bank_reference}",
+                "transfer": transfer,
+                "merchant": transfer.merchant,
+                "amount": money_in_locale(Money(transfer.amount, transfer.currency), locale),
+                "balance_after": money_in_locale(balance_after, locale) if balance_after else "",
+                "receipt_number": f"TJ-TOPUP-{transfer.pk:06d}",
+            },
+        )
 
 
 console_site.register(Merchant, MerchantConsoleAdmin)

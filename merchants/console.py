@@ -8,10 +8,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from merchants.console_site import console_render, console_site, console_view
+from merchants.console_site import console_render, console_site, console_view, csv_response
+from merchants.locale import merchant_locale, money_in_locale
 from merchants.models import Membership
 from merchants.roles import Capability
-from merchants.selectors import wallet_balance, wallet_balances, wallet_history
+from merchants.selectors import wallet_balance, wallet_balances, wallet_history, wallet_lines
 from merchants.tenancy import console_can, console_membership, console_select
 
 
@@ -41,17 +42,31 @@ switch.console_any_merchant = True  # switching is how a person changes the merc
 @console_view(Capability.VIEW)
 def wallet(request: HttpRequest) -> HttpResponse:
     merchant = console_membership(request).merchant
+    locale = merchant_locale(merchant)
     page = Paginator(wallet_history(merchant=merchant), 25).get_page(request.GET.get("page"))
     return console_render(
         request,
         "console/wallet.html",
         {
             "title": "Wallet",
-            "balances": wallet_balances(merchant=merchant),
+            "balances": [money_in_locale(m, locale) for m in wallet_balances(merchant=merchant)],
             "page_obj": page,
+            "lines": [(line, money_in_locale(line.money, locale)) for line in wallet_lines(page.object_list)],
             "can_add_funds": console_can(request, Capability.MANAGE_BILLING),
         },
     )
+
+
+@console_view(Capability.VIEW)
+def wallet_export(request: HttpRequest) -> HttpResponse:
+    """The whole wallet history as CSV, streamed (plain amounts: a spreadsheet adds them up)."""
+    merchant = console_membership(request).merchant
+    entries = wallet_history(merchant=merchant).iterator(chunk_size=2000)
+    rows = (
+        (line.at.isoformat(), line.what, line.detail, f"{line.money.amount:.2f}", str(line.money.currency))
+        for line in wallet_lines(entries)
+    )
+    return csv_response(f"wallet-{merchant.slug}", ("when", "what", "detail", "amount", "currency"), rows)
 
 
 @console_view(Capability.MANAGE_BILLING)
@@ -67,13 +82,16 @@ def add_funds(request: HttpRequest) -> HttpResponse:
 def _wallet_panel(request: HttpRequest, membership: Membership) -> dict:
     return {
         "merchant": membership.merchant,
-        "balance": wallet_balance(merchant=membership.merchant),
+        "balance": money_in_locale(
+            wallet_balance(merchant=membership.merchant), merchant_locale(membership.merchant)
+        ),
         "can_add_funds": console_can(request, Capability.MANAGE_BILLING),
     }
 
 
 console_site.register_url("switch/", switch, name="switch")
 console_site.register_url("wallet/", wallet, name="wallet")
+console_site.register_url("wallet/export.csv", wallet_export, name="wallet_export")
 console_site.register_url("wallet/add-funds/", add_funds, name="add_funds")
 console_site.register_panel(
     key="wallet",

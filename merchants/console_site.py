@@ -33,11 +33,11 @@ from django.contrib.admin.views.main import ERROR_FLAG, IGNORED_PARAMS, ORDER_VA
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import conditional_escape, format_html
 from django.utils.text import slugify
 
 from core.errors import DomainError
@@ -72,6 +72,8 @@ class ConsoleSite(admin.AdminSite):
     site_title = "TikJoy console"
     index_title = "Dashboard"
     index_template = "console/index.html"
+    # Every console page carries the console's theme and navigation (templates/admin/base_site.html
+    # reads ``console_theme``); /ops/ stays Django's plain admin.
     enable_nav_sidebar = False
     final_catch_all_view = False
 
@@ -107,6 +109,45 @@ class ConsoleSite(admin.AdminSite):
             for p in sorted(self._panels.values(), key=lambda p: (p.order, p.key))
         ]
 
+    NAVIGATION = (
+        ("Dashboard", "index", None),
+        ("Campaigns", "campaigns_campaign_changelist", "campaigns.campaign"),
+        ("Videos", "campaigns_video_changelist", "campaigns.video"),
+        ("Rewards", "rewards_reward_changelist", "rewards.reward"),
+        ("Consumers", "rewards_reward_consumers", "rewards.reward"),
+        ("Wallet", "wallet", None),
+        ("Touchpoints", "merchants_touchpoint_changelist", "merchants.touchpoint"),
+        ("Team", "merchants_membership_changelist", "merchants.membership"),
+    )
+
+    def navigation(self, request: HttpRequest) -> list[dict[str, Any]]:
+        """The console's main menu: the pages a merchant uses most, each only if registered and
+        visible to the member's role; ``current`` marks the page being shown."""
+        registered = {model._meta.label_lower: admin for model, admin in self._registry.items()}
+        items = []
+        for label, name, model_label in self.NAVIGATION:
+            if model_label is not None:
+                model_admin = registered.get(model_label)
+                if model_admin is None or not model_admin.has_module_permission(request):
+                    continue
+            try:
+                url = reverse(f"{self.name}:{name}")
+            except NoReverseMatch:  # a page no app registered: not in the menu
+                continue
+            items.append({"label": label, "url": url, "current": False})
+        # The current page: the longest menu URL the path starts with (the dashboard: exactly).
+        index_url, best = reverse(f"{self.name}:index"), None
+        for item in items:
+            if item["url"] == index_url:
+                matches = request.path == index_url
+            else:
+                matches = request.path.startswith(item["url"])
+            if matches and (best is None or len(item["url"]) > len(best["url"])):
+                best = item
+        if best is not None:
+            best["current"] = True
+        return items
+
     def has_permission(self, request: HttpRequest) -> bool:
         # Members only: staff without a membership use /ops/, not this site.
         return request.user.is_active and console_membership(request) is not None
@@ -122,9 +163,11 @@ class ConsoleSite(admin.AdminSite):
 
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
+        context["console_theme"] = True
         membership = console_membership(request)
         if membership is not None:
             context["console_membership"] = membership
+            context["console_nav"] = self.navigation(request)
             context["site_header"] = f"TikJoy console · {membership.merchant.brand_name}"
             context["site_url"] = reverse("brand:landing", kwargs={"slug": membership.merchant.slug})
         return context
@@ -183,10 +226,63 @@ class ConsoleSite(admin.AdminSite):
     def index(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         membership = console_membership(request)
         panels = self.dashboard_panels(request, membership)
-        return super().index(request, {**(extra_context or {}), "dashboard_panels": panels})
+        stylesheets = list(dict.fromkeys(p["stylesheet"] for p in panels if p["stylesheet"]))
+        return super().index(
+            request,
+            {**(extra_context or {}), "dashboard_panels": panels, "dashboard_stylesheets": stylesheets},
+        )
 
 
 console_site = ConsoleSite(name="console")
+
+
+def _no_page(changelist, request) -> None:
+    """``ChangeList.get_results`` for an export: the export reads every row itself, so no count of
+    the rows (two ``COUNT(*)`` over the whole list) and no page are read before the first byte."""
+    changelist.result_list = changelist.queryset.none()
+    changelist.result_count = changelist.full_result_count = 0
+    changelist.show_full_result_count = changelist.can_show_all = changelist.multi_page = False
+    changelist.show_admin_actions = False
+
+
+def escaped_help_text(formfield):
+    """The admin prints help texts as HTML: a help text written as plain text ("/b/<slug>/") is
+    escaped so it reads as written (text marked safe on purpose is left alone)."""
+    if formfield is not None and formfield.help_text:
+        formfield.help_text = conditional_escape(formfield.help_text)
+    return formfield
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands the line back (csv.writer into a stream)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+_NUMBER = re.compile(r"-?\d[\d,]*(\.\d+)?")
+
+
+def csv_cell(value) -> str:
+    """A value as a CSV cell; text a spreadsheet would run as a formula gets a leading quote."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def csv_response(filename: str, header, rows) -> StreamingHttpResponse:
+    """A streamed CSV download: ``header`` then each row of the iterable ``rows`` (read lazily)."""
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow([csv_cell(h) for h in header])
+        for row in rows:
+            yield writer.writerow([csv_cell(v) for v in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
 
 
 def console_view(capability: Capability):
@@ -268,7 +364,9 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         return None
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        return formfield_with_db_bounds(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
+        return escaped_help_text(
+            formfield_with_db_bounds(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
+        )
 
     # --- list filters: values must be ones the field can hold (its choices, its range) ------
 
@@ -395,21 +493,34 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         return changelist
 
     # --- CSV --------------------------------------------------------------------------------
+    # Exports stream (constant memory, first bytes at once, whatever the list's length): rows are
+    # read with ``iterator()`` in chunks and what each row's person shares is decided per chunk.
 
-    def _csv(self, queryset: models.QuerySet) -> HttpResponse:
-        fields = self.export_fields or tuple(f for f in self.list_display if f != "__str__") or ("pk",)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+    change_list_template = "console/change_list.html"
+    change_form_template = "console/change_form.html"  # help texts escaped (console/includes/fieldset.html)
+    EXPORT_CHUNK = 1000
+
+    def export_field_names(self) -> tuple[str, ...]:
+        return self.export_fields or tuple(f for f in self.list_display if f != "__str__") or ("pk",)
+
+    def _csv(self, queryset: models.QuerySet) -> StreamingHttpResponse:
         filename = slugify(self.opts.verbose_name_plural) or "export"
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        writer = csv.writer(response)
-        writer.writerow(fields)
-        rows = list(queryset)
-        for start in range(0, len(rows), 1000):
-            chunk = rows[start : start + 1000]
-            self.see_people(chunk)
-            for obj in chunk:
-                writer.writerow([self._export_value(obj, field) for field in fields])
-        return response
+        return csv_response(filename, self.export_field_names(), self._csv_rows(queryset))
+
+    def _csv_rows(self, queryset: models.QuerySet):
+        fields = self.export_field_names()
+        chunk: list = []
+        for obj in queryset.iterator(chunk_size=self.EXPORT_CHUNK):
+            chunk.append(obj)
+            if len(chunk) == self.EXPORT_CHUNK:
+                yield from self._csv_chunk(chunk, fields)
+                chunk = []
+        yield from self._csv_chunk(chunk, fields)
+
+    def _csv_chunk(self, chunk: list, fields: tuple[str, ...]):
+        self.see_people(chunk)
+        for obj in chunk:
+            yield [self._export_value(obj, field) for field in fields]
 
     def _export_value(self, obj, field: str) -> str:
         value = getattr(self, field, None)
@@ -419,18 +530,49 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             value = getattr(obj, field, "")
             if callable(value):
                 value = value()
-        text = "" if value is None else str(value)
-        return "'" + text if text[:1] in ("=", "+", "-", "@") else text  # no formulas in spreadsheets
+        return "" if value is None else str(value)
+
+    def export_queryset(self, request: HttpRequest) -> models.QuerySet:
+        """Exactly the rows the list shows with the request's filters, search and order (all pages)."""
+        request._console_export = True  # the changelist neither counts nor reads a page (see below)
+        changelist = super().get_changelist_instance(request)
+        return changelist.queryset
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        changelist = super().get_changelist(request, **kwargs)
+        if getattr(request, "_console_export", False):
+            return type("ExportChangeList", (changelist,), {"get_results": _no_page})
+        return changelist
 
     def export_view(self, request: HttpRequest) -> HttpResponse:
-        """The whole (scoped) list as CSV."""
+        """The list as CSV, with the filters and search of the list it was asked from."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return self._csv(self.get_queryset(request))
+        try:
+            self.check_filter_params(request)
+            queryset = self.export_queryset(request)
+        except IncorrectLookupParameters:
+            info = self.opts.app_label, self.opts.model_name
+            return redirect(
+                reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_changelist") + f"?{ERROR_FLAG}=1"
+            )
+        return self._csv(queryset)
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse:
         return self._csv(queryset)
+
+    def changelist_view(self, request, extra_context=None):
+        info = self.opts.app_label, self.opts.model_name
+        export_url = reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_export")
+        query = request.GET.urlencode()
+        extra_context = {
+            **(extra_context or {}),
+            "console_export_url": export_url + (f"?{query}" if query else ""),
+        }
+        return self._with_domain_errors(
+            request, lambda: super(ConsoleModelAdmin, self).changelist_view(request, extra_context)
+        )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._with_domain_errors(
@@ -443,11 +585,6 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         return self._with_domain_errors(
             request, lambda: super(ConsoleModelAdmin, self).delete_view(request, object_id, extra_context)
-        )
-
-    def changelist_view(self, request, extra_context=None):
-        return self._with_domain_errors(
-            request, lambda: super(ConsoleModelAdmin, self).changelist_view(request, extra_context)
         )
 
     def _with_domain_errors(self, request: HttpRequest, view) -> HttpResponse:
@@ -470,4 +607,6 @@ class ConsoleInlineMixin:
         return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        return formfield_with_db_bounds(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
+        return escaped_help_text(
+            formfield_with_db_bounds(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))
+        )

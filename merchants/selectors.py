@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils.crypto import salted_hmac
 from moneyed import Money
 
@@ -44,6 +44,63 @@ def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
         .select_related("transaction")
         .order_by("-id")
     )
+
+
+# The merchant's wallet history in words. The ledger's kinds are written by several apps (top-ups
+# here, rewards and credit notes above); they are stored strings, so they are named here as such
+# (rewards/tests/test_console_reports.py checks every kind that moves a merchant's funds has words).
+WALLET_WORDS = {
+    "TOP_UP": "Bank transfer received",
+    "TOP_UP_REVERSAL": "Bank transfer taken back (recorded by mistake)",
+    "REWARD": "Reward paid to a consumer",
+    "REWARD_HOLD": "Reward set aside while it is reviewed",
+    "REWARD_REVERSAL": "Reward reversed: the money is back in your wallet",
+    "FEE_CREDIT": "Fees refunded (credit note)",
+}
+
+
+def wallet_words(kind: str, amount: Decimal) -> str:
+    """What a movement of the merchant's wallet was, in words (never the ledger's code)."""
+    if kind in WALLET_WORDS:
+        return WALLET_WORDS[kind]
+    return "Money added" if amount > 0 else "Money taken"
+
+
+@dataclass(frozen=True)
+class WalletLine:
+    at: datetime
+    what: str
+    detail: str
+    money: Money
+
+
+def wallet_lines(entries: Iterable[Entry]) -> Iterable[WalletLine]:
+    """Lines of ``wallet_history`` (entries with their transaction) as the merchant reads them."""
+    for entry in entries:
+        yield WalletLine(
+            at=entry.transaction.created_at,
+            what=wallet_words(entry.transaction.kind, entry.amount),
+            detail=entry.transaction.reason,
+            money=entry.money,
+        )
+
+
+def top_up_balance_after(*, transfer) -> Money | None:
+    """The wallet's balance just after ``transfer`` (a BankTransfer) was credited (``None``: not yet)."""
+    if transfer.ledger_transaction_id is None:
+        return None
+    entry = (
+        Entry.objects.filter(
+            transaction_id=transfer.ledger_transaction_id,
+            account__in=_available_accounts(transfer.merchant).filter(currency=transfer.currency),
+        )
+        .select_related("account")
+        .first()
+    )
+    if entry is None:
+        return None
+    total = Entry.objects.filter(account_id=entry.account_id, id__lte=entry.id).aggregate(total=Sum("amount"))
+    return Money(total["total"] or Decimal("0.00"), transfer.currency)
 
 
 def wallet_balances(*, merchant: Merchant) -> list[Money]:

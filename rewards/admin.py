@@ -19,7 +19,16 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
-from rewards.models import Ban, BanEvent, HeldReward, Reward, RewardStatus, SocialAction
+from rewards.models import (
+    Ban,
+    BanEvent,
+    ConsumerNotice,
+    HeldReward,
+    LaunchWatch,
+    Reward,
+    RewardStatus,
+    SocialAction,
+)
 from rewards.risk import people_sharing_devices
 from rewards.services import (
     RewardError,
@@ -329,3 +338,20 @@ class BanEventAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "user__display_name", "reason")
     list_select_related = ("user", "actor")
     ordering = ("-created_at", "-pk")
+
+
+@admin.register(ConsumerNotice)
+class ConsumerNoticeAdmin(ReadOnlyAdmin):
+    """What consumers were told (daily limit, reward available, campaign started), once per key."""
+
+    list_display = ("created_at", "kind", "user", "channel", "sent_at")
+    list_filter = ("kind", "channel")
+    search_fields = ("key", "user__email", "text")
+
+
+@admin.register(LaunchWatch)
+class LaunchWatchAdmin(ReadOnlyAdmin):
+    """People who joined a brand while it had no live campaign, and when they were told one started."""
+
+    list_display = ("created_at", "user", "merchant", "notified_at")
+    search_fields = ("user__email", "merchant__brand_name")

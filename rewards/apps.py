@@ -1,6 +1,16 @@
 from django.apps import AppConfig
 
+from campaigns.signals import campaign_went_live
+from merchants.signals import top_up_credited
+
 
 class RewardsConfig(AppConfig):
     name = "rewards"
     verbose_name = "JoyBack rewards"
+
+    def ready(self) -> None:
+        # Django's way: receivers (which use models) are imported once the app registry is ready.
+        from rewards import receivers
+
+        top_up_credited.connect(receivers.on_top_up_credited, dispatch_uid="rewards.funds_arrived")
+        campaign_went_live.connect(receivers.on_campaign_went_live, dispatch_uid="rewards.campaign_went_live")

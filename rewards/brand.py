@@ -25,8 +25,8 @@ from merchants import services as merchant_services
 from merchants.models import CONSENT_TEXT_VERSION, Consent, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
 from rewards.brand_poster import brand_earnings
-from rewards.models import ActionStatus, SocialAction
-from rewards.services import action_record, brand_join_complete
+from rewards.models import SocialAction
+from rewards.services import action_claim, brand_join_complete
 from social.selectors import login_channel_for
 
 SOURCE_SESSION_KEY = "tikjoy_source"
@@ -151,10 +151,25 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def consent_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
-    """The "Withdraw" button on /me/ (and the wallet): this brand no longer receives the person's data."""
+    """The "Stop sharing my data with <brand>" link on /me/ and the wallet: GET says what happens and
+    asks to confirm; the confirmation (a POST) withdraws the consent: the brand no longer receives the data."""
     merchant = get_object_or_404(Merchant, slug=slug)
+    if request.method == "GET":
+        consent = consent_active_get(user=request.user, merchant=merchant)
+        if consent is None:
+            messages.info(request, f"You are not sharing any data with {merchant.brand_name}.")
+            return redirect(consumer_home_url())
+        return render(
+            request,
+            "wallet/stop_sharing.html",
+            {
+                "merchant": merchant,
+                "consent": consent,
+                "next": _safe_next(request, request.GET.get("next", "")),
+            },
+        )
     try:
         merchant_services.consent_withdraw(user=request.user, merchant=merchant, now=timezone.now())
     except DomainError as exc:
@@ -164,12 +179,16 @@ def consent_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             f"{merchant.brand_name} no longer receives your data. You will be asked again if you join it.",
         )
-    next_url = request.POST.get("next", "")
+    return redirect(_safe_next(request, request.POST.get("next", "")))
+
+
+def _safe_next(request: HttpRequest, next_url: str) -> str:
+    """``next_url`` when it stays on this site, else the consumer's home."""
     if not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        next_url = consumer_home_url()
-    return redirect(next_url)
+        return consumer_home_url()
+    return next_url
 
 
 CLAIMABLE = {"like": ActionType.LIKE, "comment": ActionType.COMMENT}
@@ -188,7 +207,7 @@ def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     if consent_active_get(user=request.user, merchant=merchant) is None:
         messages.info(request, f"Join {merchant.brand_name} first: then your likes and comments can earn.")
         return redirect("brand:join", slug=merchant.slug)
-    recorded = action_record(
+    outcome = action_claim(
         user=request.user,
         merchant=merchant,
         action_type=action_type,
@@ -196,10 +215,7 @@ def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         ip_address=client_ip_get(request),
         now=timezone.now(),
     )
-    if recorded.status == ActionStatus.REWARDED:
-        messages.success(request, f"Thanks! Your reward for that {action} is pending in your wallet.")
-    elif recorded.status == ActionStatus.HELD:
-        messages.info(request, "Thanks! We are checking this reward; you'll see the outcome in your wallet.")
-    else:
-        messages.info(request, recorded.status_detail or "This was already counted.")
+    messages.add_message(
+        request, messages.SUCCESS if outcome.level == "success" else messages.INFO, outcome.message
+    )
     return redirect("rewards:wallet")

@@ -19,20 +19,27 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.urls import path
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from moneyed import Money
 
-from campaigns.models import ActionType
-from merchants.console_site import ConsoleModelAdmin, console_render, console_site
+from campaigns.console import CampaignConsoleAdmin
+from campaigns.models import ActionType, Campaign
+from merchants.console_site import ConsoleModelAdmin, console_render, console_site, console_view, csv_response
+from merchants.locale import merchant_locale, money_in_locale, number_in_locale
 from merchants.models import ConsentField
+from merchants.roles import Capability
 from merchants.selectors import people_seen_by_merchant
 from merchants.tenancy import console_membership
 from rewards import (
     brand_poster,  # noqa: F401  (registers the brand page's poster, QR code and panel)
+    reports,
     selectors,
 )
+from rewards.charts import chart
 from rewards.models import Reward
 
 CONSENT_NOTE = (
@@ -195,7 +202,43 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
             self.admin_site.admin_view(self.consumers_view),
             name=f"{info[0]}_{info[1]}_consumers",
         )
-        return [consumers, *super().get_urls()]
+        consumers_export = path(
+            "consumers/export.csv",
+            self.admin_site.admin_view(self.consumers_export_view),
+            name=f"{info[0]}_{info[1]}_consumers_export",
+        )
+        return [consumers, consumers_export, *super().get_urls()]
+
+    def consumers_export_view(self, request: HttpRequest) -> HttpResponse:
+        """Every consumer of the list as CSV, streamed, with only what each agreed to share."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        merchant = console_membership(request).merchant
+        fields = [field.value for field in ConsentField]
+        header = ["consumer", "actions", "rewards", "earned", "currency", "first_action", "last_action"] + [
+            str(ConsentField(f).label) for f in fields
+        ]
+        return csv_response(f"consumers-{merchant.slug}", header, self._consumer_rows(merchant, fields))
+
+    def _consumer_rows(self, merchant, fields: list[str]):
+        rows = selectors.engaged_consumer_rows(merchant=merchant).iterator(chunk_size=1000)
+        while True:
+            chunk = [row for _, row in zip(range(1000), rows, strict=False)]
+            if not chunk:
+                return
+            consumers = selectors.engaged_consumers(merchant=merchant, rows=chunk)
+            people = people_seen_by_merchant(merchant=merchant, user_ids=[c.user_id for c in consumers])
+            for consumer in consumers:
+                person = people[consumer.user_id]
+                yield [
+                    person.label,
+                    consumer.actions,
+                    consumer.rewards,
+                    f"{consumer.earned.amount:.2f}",
+                    str(consumer.earned.currency),
+                    consumer.first_at.isoformat(),
+                    consumer.last_at.isoformat(),
+                ] + [person.shared.get(f, "") for f in fields]
 
     def consumers_view(self, request: HttpRequest) -> HttpResponse:
         """People who did something for the merchant: figures, and only what each agreed to share."""
@@ -235,9 +278,18 @@ console_site.register(Reward, RewardConsoleAdmin)
 
 
 def _rewards_panel(request: HttpRequest, membership) -> dict:
+    figures = selectors.merchant_reward_figures(merchant=membership.merchant, now=timezone.now())
+    locale = merchant_locale(membership.merchant)
     return {
         "merchant": membership.merchant,
-        "figures": selectors.merchant_reward_figures(merchant=membership.merchant, now=timezone.now()),
+        "figures": {
+            name: money_in_locale(value, locale)
+            if isinstance(value, Money)
+            else number_in_locale(value, locale)
+            if isinstance(value, int)
+            else value
+            for name, value in figures.items()
+        },
     }
 
 
@@ -246,5 +298,244 @@ console_site.register_panel(
     order=30,
     template="console/panels/rewards.html",
     context=_rewards_panel,
+    stylesheet="rewards/console.css",
+)
+
+
+# --- the dashboard over time, the first-run checklist, a campaign's report -----------------------
+
+CHECKLIST_DISMISSED = "console_checklist_dismissed"  # session: merchant ids whose checklist is hidden
+
+
+def _money_text(locale: str, currency: str):
+    def text(value) -> str:
+        return money_in_locale(Money(value, currency), locale)
+
+    return text
+
+
+def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, currency: str) -> list:
+    dates = [d.day for d in days]
+    money = _money_text(locale, currency)
+
+    def count(value) -> str:
+        return number_in_locale(int(value), locale)
+
+    return [
+        chart(
+            key="rewards",
+            title="Rewards paid",
+            total=money_in_locale(totals.rewards_paid, locale),
+            days=dates,
+            values=[d.rewards_paid for d in days],
+            text=money,
+        ),
+        chart(
+            key="views",
+            title="Views of the posts people made",
+            total=count(totals.views),
+            days=dates,
+            values=[d.views for d in days],
+            text=count,
+        ),
+        chart(
+            key="consumers",
+            title="New consumers",
+            total=count(totals.new_consumers),
+            days=dates,
+            values=[d.new_consumers for d in days],
+            text=count,
+        ),
+        chart(
+            key="cpm",
+            title="Cost per 1,000 views",
+            total=money_in_locale(totals.cost_per_1000_views, locale)
+            if totals.cost_per_1000_views
+            else "no views",
+            days=dates,
+            values=[d.cost_per_1000_views for d in days],
+            text=money,
+            kind="line",
+        ),
+    ]
+
+
+def _day_rows(days: list[reports.Day], *, locale: str, currency: str) -> list[dict]:
+    money = _money_text(locale, currency)
+    return [
+        {
+            "day": d.day,
+            "rewards_paid": money(d.rewards_paid),
+            "rewards": number_in_locale(d.rewards, locale),
+            "views": number_in_locale(d.views, locale),
+            "new_consumers": number_in_locale(d.new_consumers, locale),
+            "cost_per_1000_views": money(d.cost_per_1000_views) if d.cost_per_1000_views is not None else "-",
+        }
+        for d in reversed(days)
+    ]
+
+
+def _trends_panel(request: HttpRequest, membership) -> dict:
+    merchant = membership.merchant
+    days_asked = reports.window_days(request.GET.get("days"))
+    window = reports.Window.ending(now=timezone.now(), days=days_asked)
+    days = reports.merchant_daily(merchant=merchant, window=window)
+    totals = reports.totals_of(days, merchant.currency)
+    locale = merchant_locale(merchant)
+    return {
+        "window": window,
+        "days_asked": days_asked,
+        "windows": reports.WINDOWS,
+        "totals": totals,
+        "charts": _charts(days, totals, locale=locale, currency=merchant.currency),
+        "day_rows": _day_rows(days, locale=locale, currency=merchant.currency),
+        "currency": merchant.currency,
+    }
+
+
+def _checklist_panel(request: HttpRequest, membership) -> dict:
+    if membership.merchant_id in request.session.get(CHECKLIST_DISMISSED, []):
+        return {"items": [], "show": False}
+    items = reports.merchant_checklist(merchant=membership.merchant)
+    steps = [
+        {
+            "key": i.key,
+            "label": i.label,
+            "done": i.done,
+            "hint": i.hint,
+            "url": reverse(f"console:{i.url_name}"),
+        }
+        for i in items
+    ]
+    done = sum(1 for i in items if i.done)
+    return {"items": steps, "done": done, "total": len(items), "show": done < len(items)}
+
+
+@console_view(Capability.VIEW)
+def checklist_dismiss(request: HttpRequest) -> HttpResponse:
+    """POST: hide the first-run checklist of the selected merchant for this session."""
+    if request.method != "POST":
+        return redirect("console:index")
+    merchant_id = console_membership(request).merchant_id
+    dismissed = set(request.session.get(CHECKLIST_DISMISSED, []))
+    request.session[CHECKLIST_DISMISSED] = sorted(dismissed | {merchant_id})
+    return redirect("console:index")
+
+
+class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
+    """The campaign pages, with each campaign's report (figures by day, CSV) one click away."""
+
+    change_form_template = "console/campaigns/campaign_change_form.html"
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), "report_link")
+
+    @admin.display(description="Report")
+    def report_link(self, obj: Campaign) -> str:
+        url = reverse("console:campaigns_campaign_report", kwargs={"object_id": obj.pk})
+        return format_html('<a href="{}">Report</a>', url)
+
+    def get_urls(self):
+        report = [
+            path(
+                "<path:object_id>/report/",
+                self.admin_site.admin_view(self.report_view),
+                name="campaigns_campaign_report",
+            ),
+            path(
+                "<path:object_id>/report.csv",
+                self.admin_site.admin_view(self.report_csv_view),
+                name="campaigns_campaign_report_csv",
+            ),
+        ]
+        return report + super().get_urls()
+
+    def _campaign(self, request: HttpRequest, object_id: str) -> Campaign:
+        campaign = self.get_object(request, object_id)
+        if campaign is None or not self.has_view_permission(request, campaign):
+            raise Http404("No such campaign in this merchant.")
+        return campaign
+
+    def _window(self, request: HttpRequest, campaign: Campaign) -> reports.Window:
+        return reports.Window.ending(now=timezone.now(), days=reports.window_days(request.GET.get("days")))
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        campaign = self._campaign(request, object_id)
+        window = self._window(request, campaign)
+        days = reports.campaign_daily(campaign=campaign, window=window)
+        totals = reports.totals_of(days, campaign.currency)
+        locale = merchant_locale(campaign.merchant)
+        summary = reports.campaign_summary(campaign=campaign)
+        return console_render(
+            request,
+            "console/rewards/campaign_report.html",
+            {
+                "title": f"Report: {campaign.name}",
+                "opts": self.opts,
+                "original": campaign,
+                "campaign": campaign,
+                "summary": summary,
+                "spend": money_in_locale(summary.spend, locale),
+                "cpm": money_in_locale(summary.cost_per_1000_views, locale)
+                if summary.cost_per_1000_views
+                else "no views yet",
+                "groups": [(g, money_in_locale(g.amount, locale)) for g in summary.groups],
+                "counts": {
+                    name: number_in_locale(getattr(summary, name), locale)
+                    for name in ("actions", "consumers", "views", "likes", "comments", "shares")
+                },
+                "window": window,
+                "days_asked": reports.window_days(request.GET.get("days")),
+                "windows": reports.WINDOWS,
+                "charts": _charts(days, totals, locale=locale, currency=campaign.currency),
+                "day_rows": _day_rows(days, locale=locale, currency=campaign.currency),
+                "csv_url": reverse("console:campaigns_campaign_report_csv", kwargs={"object_id": campaign.pk})
+                + f"?days={reports.window_days(request.GET.get('days'))}",
+            },
+        )
+
+    def report_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The report's figures by day as CSV (plain numbers: a spreadsheet adds them up)."""
+        campaign = self._campaign(request, object_id)
+        days = reports.campaign_daily(campaign=campaign, window=self._window(request, campaign))
+        header = (
+            "day",
+            "rewards_paid",
+            "currency",
+            "rewards",
+            "views",
+            "new_consumers",
+            "cost_per_1000_views",
+        )
+        rows = (
+            (
+                d.day.isoformat(),
+                f"{d.rewards_paid:.2f}",
+                campaign.currency,
+                d.rewards,
+                d.views,
+                d.new_consumers,
+                f"{d.cost_per_1000_views:.2f}" if d.cost_per_1000_views is not None else "",
+            )
+            for d in days
+        )
+        return csv_response(f"campaign-{campaign.pk}-report", header, rows)
+
+
+console_site.unregister(Campaign)
+console_site.register(Campaign, CampaignReportConsoleAdmin)
+console_site.register_url("checklist/dismiss/", checklist_dismiss, name="checklist_dismiss")
+console_site.register_panel(
+    key="checklist",
+    order=0,
+    template="console/panels/checklist.html",
+    context=_checklist_panel,
+    stylesheet="rewards/console.css",
+)
+console_site.register_panel(
+    key="trends",
+    order=15,
+    template="console/panels/trends.html",
+    context=_trends_panel,
     stylesheet="rewards/console.css",
 )

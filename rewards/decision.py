@@ -31,7 +31,7 @@ payment the merchant's account can't cover, and the engine records that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -41,6 +41,11 @@ from campaigns.models import Campaign, PauseReason, RewardRule
 from campaigns.pricing import apply_multiplier, engagement_price, split
 from rewards.models import ActionStatus, RewardKind
 from wallets.money import round_down
+
+# Why an action was not paid for lack of money (``SocialAction.status_detail`` of UNFUNDED actions).
+FUNDS_RAN_OUT = "The brand's prepaid funds ran out."
+BUDGET_SPENT = "The campaign's budget is spent."
+DAILY_LIMIT_PREFIX = "This person reached the campaign's daily limit per person"
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ class Decision:
     held: bool = False
     pause: str = ""  # PauseReason to pause the campaign with, or ""
     calculation: dict = field(default_factory=dict)
+    daily_limit_reached: bool = False  # the person's daily cap refused this or is full after it
 
     @property
     def pays(self) -> bool:
@@ -116,16 +122,24 @@ def _smallest(*values: Decimal | None) -> Decimal | None:
 
 def user_room(*, campaign: Campaign, tally: Tally, today: date) -> Decimal | None:
     """How much more (merchant price) the person may earn in the campaign today; None when uncapped."""
-    rooms = []
-    if campaign.user_campaign_cap is not None:
-        rooms.append(campaign.user_campaign_cap - tally.total)
-    if campaign.user_daily_cap is not None:
-        # A ``today`` older than the tally's day (a stale clock) is measured against that later day.
-        spent_today = (
-            tally.day_total if tally.day_date is not None and today <= tally.day_date else Decimal(0)
-        )
-        rooms.append(campaign.user_daily_cap - spent_today)
-    return max(min(rooms), Decimal(0)) if rooms else None
+    rooms = [
+        room for room in (total_room(campaign, tally), daily_room(campaign, tally, today)) if room is not None
+    ]
+    return min(rooms) if rooms else None
+
+
+def total_room(campaign: Campaign, tally: Tally) -> Decimal | None:
+    if campaign.user_campaign_cap is None:
+        return None
+    return max(campaign.user_campaign_cap - tally.total, Decimal(0))
+
+
+def daily_room(campaign: Campaign, tally: Tally, today: date) -> Decimal | None:
+    if campaign.user_daily_cap is None:
+        return None
+    # A ``today`` older than the tally's day (a stale clock) is measured against that later day.
+    spent_today = tally.day_total if tally.day_date is not None and today <= tally.day_date else Decimal(0)
+    return max(campaign.user_daily_cap - spent_today, Decimal(0))
 
 
 def post_earns(
@@ -196,9 +210,20 @@ def decide(payment: Payment) -> Decision:
 
     # 2. The person's caps.
     room = user_room(campaign=campaign, tally=payment.tally, today=payment.today)
+    day_room = daily_room(campaign, payment.tally, payment.today)
+    daily_binds = day_room is not None and day_room == room  # the daily cap is (one of) the tightest
     if room is not None and room < price:
         if not engagement or room <= 0:
-            return no(not_paid_status, "This person reached the campaign's per-user cap.")
+            if daily_binds:
+                return replace(
+                    no(
+                        not_paid_status,
+                        f"{DAILY_LIMIT_PREFIX} ({campaign.user_daily_cap} {currency} a day): "
+                        "nothing more is paid today.",
+                    ),
+                    daily_limit_reached=True,
+                )
+            return no(not_paid_status, "This person reached the campaign's limit per person.")
         price = room
         calculation["capped_by"] = "user cap"
 
@@ -217,7 +242,7 @@ def decide(payment: Payment) -> Decision:
     if campaign.budget is not None:
         left = campaign.budget - campaign.spent
         if left <= 0 or (not engagement and price > left):
-            return no(ActionStatus.UNFUNDED, "The campaign's budget is spent.", PauseReason.BUDGET)
+            return no(ActionStatus.UNFUNDED, BUDGET_SPENT, PauseReason.BUDGET)
         if price >= left:
             if price > left:
                 calculation["capped_by"] = "budget"
@@ -239,4 +264,5 @@ def decide(payment: Payment) -> Decision:
         held=held,
         pause=pause,
         calculation=calculation,
+        daily_limit_reached=day_room is not None and price >= day_room,
     )

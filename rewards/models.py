@@ -273,3 +273,60 @@ class BanEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.user} ({self.reason})"
+
+
+class NoticeKind(models.TextChoices):
+    DAILY_LIMIT = "DAILY_LIMIT", "Daily limit reached"
+    REWARD_AVAILABLE = "REWARD_AVAILABLE", "Reward now available"
+    CAMPAIGN_LIVE = "CAMPAIGN_LIVE", "A brand's campaign started"
+
+
+class NoticeChannel(models.TextChoices):
+    EMAIL = "EMAIL", "E-mail"
+    WHATSAPP = "WHATSAPP", "WhatsApp"
+    NONE = "NONE", "No way to reach the person"
+
+
+class ConsumerNotice(models.Model):
+    """A notice to a consumer, sent once: ``key`` is unique (inserted first; a second attempt finds it)."""
+
+    key = models.CharField(max_length=200, unique=True, help_text="What makes this notice unique.")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    channel = models.CharField(max_length=10, choices=NoticeChannel.choices, blank=True)
+    text = models.CharField(max_length=1000)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NoticeKind.values),
+                name="rewards_notice_kind_known",
+                violation_error_message="A notice is about a daily limit, an available reward or a campaign start.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user}"
+
+
+class LaunchWatch(models.Model):
+    """A person who joined a brand while it had no live campaign: told once when one goes live."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "merchant"],
+                name="rewards_launch_watch_once",
+                violation_error_message="This person already waits for this brand's first campaign.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} waits for {self.merchant}'s first campaign"

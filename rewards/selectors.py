@@ -8,18 +8,21 @@ database transaction as each ledger movement, so the two always agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.formats import date_format
 from moneyed import Money
 
-from campaigns.models import ActionType, Campaign, CampaignStatus
+from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason
 from merchants.models import Merchant
-from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
+from rewards.decision import BUDGET_SPENT
+from rewards.models import ActionStatus, LaunchWatch, Reward, RewardKind, RewardStatus, SocialAction
 from social.models import EngagementSnapshot
 from wallets.models import Account, Purpose
 
@@ -87,6 +90,101 @@ def reward_reason_for_user(reward: Reward) -> str:
     if reward.status == RewardStatus.REVERSED:
         return reward.reason or "Reversed."
     return ""
+
+
+# ---------------------------------------------------------------------------
+# Actions refused for lack of money: why a reward is waiting
+
+
+def unfunded_deadline(action: SocialAction) -> datetime:
+    """Until when an UNFUNDED action may still be paid: its retry window, or the campaign's end if sooner."""
+    deadline = action.created_at + timedelta(days=settings.REWARDS_UNFUNDED_RETRY_DAYS)
+    campaign = action.campaign
+    if campaign is not None and campaign.ends_at is not None:
+        deadline = min(deadline, campaign.ends_at)
+    return deadline
+
+
+def _day(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "j M Y")
+
+
+def unfunded_explanation(action: SocialAction, *, now: datetime | None = None) -> str:
+    """Why an action refused for lack of money (UNFUNDED) is not paid, and what would still pay it, as
+    the engine will do it (``rewards.services.unfunded_actions_retry``)."""
+    now = now or timezone.now()
+    brand = action.merchant.brand_name
+    campaign = action.campaign
+    deadline = unfunded_deadline(action)
+    budget = action.status_detail == BUDGET_SPENT
+    if campaign is not None and campaign.status == CampaignStatus.ENDED:
+        return f"Not paid: {brand}'s campaign ran out of money and ended before more arrived."
+    if now >= deadline:
+        if budget:
+            return (
+                f"Not paid: {brand}'s campaign budget was spent and was not raised before {_day(deadline)}."
+            )
+        return f"Not paid: {brand}'s wallet was empty and they did not add funds before {_day(deadline)}."
+    if (
+        campaign is not None
+        and campaign.status == CampaignStatus.PAUSED
+        and campaign.pause_reason == PauseReason.MERCHANT
+    ):
+        return (
+            f"Waiting: {brand} paused the campaign. Your reward will be paid if they resume it before "
+            f"{_day(deadline)} and it still fits the campaign's limits."
+        )
+    if budget:
+        return (
+            f"Waiting: {brand}'s campaign budget is spent. Your reward will be paid if they raise it before "
+            f"{_day(deadline)} and it still fits the campaign's limits."
+        )
+    return (
+        f"Waiting: {brand}'s wallet is empty. Your reward will be paid if they add funds before {_day(deadline)} "
+        "and it still fits the campaign's limits."
+    )
+
+
+@dataclass(frozen=True)
+class WaitingAction:
+    action: SocialAction
+    label: str
+    explanation: str
+    expired: bool
+
+
+def unfunded_actions(*, user: AbstractBaseUser, now: datetime, limit: int = 10) -> list[WaitingAction]:
+    """The person's latest actions refused for lack of money, each with why and until when it may be paid."""
+    rows = (
+        SocialAction.objects.filter(user=user, status=ActionStatus.UNFUNDED)
+        .select_related("merchant", "campaign")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return [
+        WaitingAction(
+            action=action,
+            label=ActionType(action.action_type).label,
+            explanation=unfunded_explanation(action, now=now),
+            expired=now >= unfunded_deadline(action),
+        )
+        for action in rows
+    ]
+
+
+@dataclass(frozen=True)
+class AwaitedBrand:
+    merchant: Merchant
+    started_at: datetime | None  # when the person was told a campaign started; None while waiting
+
+
+def awaited_brands(*, user: AbstractBaseUser) -> list[AwaitedBrand]:
+    """Brands the person joined while they had no live campaign (the brand page promised to tell them)."""
+    return [
+        AwaitedBrand(merchant=watch.merchant, started_at=watch.notified_at)
+        for watch in LaunchWatch.objects.filter(user=user)
+        .select_related("merchant")
+        .order_by("-created_at")[:10]
+    ]
 
 
 def status_counts(*, user: AbstractBaseUser) -> dict[str, int]:
@@ -194,6 +292,17 @@ def wallet_summary(*, user: AbstractBaseUser, now: datetime, history_size: int =
             else None
         ),
         "history": [history_item(reward) for reward in wallet_history(user=user)[:history_size]],
+        "waiting": [
+            {
+                "brand": item.action.merchant.brand_name,
+                "action": item.label,
+                "created_at": item.action.created_at.isoformat(),
+                "until": unfunded_deadline(item.action).isoformat(),
+                "expired": item.expired,
+                "explanation": item.explanation,
+            }
+            for item in unfunded_actions(user=user, now=now)
+        ],
     }
 
 

@@ -43,6 +43,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum
+from django.utils import timezone
+from django.utils.formats import date_format
 from moneyed import Money
 
 from accounts.models import User
@@ -62,21 +64,36 @@ from core.errors import DomainError
 from core.tasks import after_commit, mail_after_commit
 from merchants.models import Membership, Merchant, Touchpoint
 from merchants.roles import Role
+from merchants.selectors import consent_active_get
 from merchants.wallet import merchant_low_balance_check
-from rewards.decision import Counts, Decision, Limits, Payment, Tally, decide
+from rewards.decision import (
+    BUDGET_SPENT,
+    DAILY_LIMIT_PREFIX,
+    FUNDS_RAN_OUT,
+    Counts,
+    Decision,
+    Limits,
+    Payment,
+    Tally,
+    decide,
+)
 from rewards.discovery import campaign_id_from_criterion, undiscovered_shares
 from rewards.models import (
     ActionStatus,
     Ban,
     BanEvent,
     BanEventKind,
+    LaunchWatch,
+    NoticeKind,
     Reward,
     RewardKind,
     RewardStatus,
     SocialAction,
     UserCampaignTally,
 )
+from rewards.notices import notice_queue
 from rewards.risk import action_risk, engagement_risk_for
+from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import login_channel_for
 from social.services import tracked_posts_watch
@@ -472,12 +489,22 @@ def campaign_paused_tell_owners(*, campaign_id: int) -> None:
         .values_list("user__email", flat=True)
     )
     why = PauseReason(campaign.pause_reason).label.lower()
+    if campaign.pause_reason == PauseReason.FUNDS:
+        what_next = (
+            "Add funds (console > Add funds): once they arrive the campaign goes live again by itself, and "
+            f"the actions refused meanwhile (in the last {settings.REWARDS_UNFUNDED_RETRY_DAYS} days) are "
+            "paid if they still qualify.\n"
+        )
+    else:
+        what_next = (
+            "Raise the budget, then resume the campaign in the console: the actions refused meanwhile "
+            f"(in the last {settings.REWARDS_UNFUNDED_RETRY_DAYS} days) are then paid if they still qualify.\n"
+        )
     mail_after_commit(
         subject=f"[TikJoy] Campaign '{campaign.name}' paused: {why}",
         message=(
             f"Your campaign '{campaign.name}' was paused automatically: {why}.\n\n"
-            "New actions are not rewarded while it is paused. Add funds (console > Add funds) "
-            "or raise the budget, then resume the campaign in the console.\n"
+            f"New actions are not rewarded while it is paused. {what_next}"
         ),
         recipient_list=owners,
     )
@@ -501,7 +528,6 @@ def action_key(
     return f"{action_type.lower()}:{merchant.pk}:{user.pk}"
 
 
-@retry_on_conflict
 def action_record(
     *,
     user: User,
@@ -520,6 +546,37 @@ def action_record(
 
     Recording the same action again (same key) returns the first record and pays nothing more.
     """
+    return _action_record(
+        user=user,
+        merchant=merchant,
+        action_type=action_type,
+        now=now,
+        occurred_at=occurred_at,
+        campaign=campaign,
+        tracked_post=tracked_post,
+        touchpoint=touchpoint,
+        device_id=device_id,
+        ip_address=ip_address,
+        event_id=event_id,
+    )[0]
+
+
+@retry_on_conflict
+def _action_record(
+    *,
+    user: User,
+    merchant: Merchant,
+    action_type: str,
+    now: datetime,
+    occurred_at: datetime | None = None,
+    campaign: Campaign | None = None,
+    tracked_post: TrackedPost | None = None,
+    touchpoint: Touchpoint | None = None,
+    device_id: str = "",
+    ip_address: str | None = None,
+    event_id: str = "",
+) -> tuple[SocialAction, bool]:
+    """``action_record``, also saying whether the action is new (False: the first record, unchanged)."""
     action_type = ActionType(action_type)
     key = action_key(
         action_type=action_type, user=user, merchant=merchant, post=tracked_post, event_id=event_id
@@ -541,13 +598,75 @@ def action_record(
                     created_at=now,
                 )
         except IntegrityError:
-            return SocialAction.objects.get(key=key)
+            return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False
         _evaluate(action, now=now)
         if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
             _joined_event(action, now=now)
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)
-    return action
+    return action, True
+
+
+@dataclass(frozen=True)
+class ClaimOutcome:
+    """What a person is told after saying they liked or commented on a brand's post."""
+
+    level: str  # "success" | "info"
+    message: str
+
+
+def action_claim(
+    *,
+    user: User,
+    merchant: Merchant,
+    action_type: str,
+    now: datetime,
+    device_id: str = "",
+    ip_address: str | None = None,
+) -> ClaimOutcome:
+    """Record a like or comment the person says they made, and say exactly what happened: paid (pending
+    until when), under review, waiting for the brand's funds, refused and why; and, for a claim made
+    before (one per brand), that nothing new was paid and what became of the first one."""
+    action, new = _action_record(
+        user=user,
+        merchant=merchant,
+        action_type=action_type,
+        now=now,
+        device_id=device_id,
+        ip_address=ip_address,
+    )
+    what = "like" if action_type == ActionType.LIKE else "comment"
+    reward = action.rewards.filter(kind=RewardKind.ACTION).first()
+    state = _claim_state(action, reward, what=what)
+    if new:
+        level = "success" if action.status == ActionStatus.REWARDED else "info"
+        return ClaimOutcome(level, f"Thanks! {state}")
+    when = date_format(timezone.localtime(action.created_at), "j M Y")
+    return ClaimOutcome(
+        "info",
+        f"Nothing new was paid: {merchant.brand_name} rewards one {what} per person, and you told us about "
+        f"yours on {when}. {state}",
+    )
+
+
+def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> str:
+    brand = action.merchant.brand_name
+    if reward is not None and reward.status == RewardStatus.PENDING:
+        until = date_format(timezone.localtime(reward.available_at), "j M Y")
+        return f"Your reward of {reward.user_money} for that {what} is pending in your wallet until {until}."
+    if reward is not None and reward.status == RewardStatus.CONFIRMED:
+        return f"Your reward of {reward.user_money} for that {what} is available in your wallet."
+    if reward is not None and reward.status == RewardStatus.REVERSED:
+        return f"Your reward for that {what} was reversed: {reward.reason}"
+    if reward is not None or action.status == ActionStatus.HELD:
+        return "We are checking this reward; you'll see the outcome in your wallet."
+    if action.status == ActionStatus.UNFUNDED:
+        return unfunded_explanation(action) or f"Nothing was paid: {brand} ran out of funds."
+    if action.status == ActionStatus.INELIGIBLE and action.status_detail.startswith(DAILY_LIMIT_PREFIX):
+        return f"Nothing was paid for that {what}: you had reached the campaign's daily limit that day."
+    if action.status_detail:
+        return f"Nothing was paid for that {what}: {action.status_detail}"
+    return f"Your {what} was recorded; the campaign pays nothing for it."
 
 
 def _evaluate(action: SocialAction, *, now: datetime) -> None:
@@ -557,6 +676,15 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
         return
     campaign, rule = _campaign_and_rule(action, now=now)
     if rule is None:
+        stopped = _campaign_paused_for_money(action, now=now)
+        if stopped is not None:
+            # Not "no campaign": the one that rewards it stopped because the money ran out. The action
+            # waits for the money like the one that stopped it (evaluated again when it comes).
+            action.campaign = stopped
+            action.save(update_fields=["campaign"])
+            detail = FUNDS_RAN_OUT if stopped.pause_reason == PauseReason.FUNDS else BUDGET_SPENT
+            _set_action(action, ActionStatus.UNFUNDED, detail)
+            return
         _set_action(action, ActionStatus.INELIGIBLE, "No live campaign of this brand rewards this action.")
         return
     if action.campaign_id != campaign.pk:
@@ -571,7 +699,7 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                 "The brand has not approved your video for this campaign: only approved videos earn.",
             )
             return
-    score, signals = action_risk(action, now=now)
+    score, signals = action_risk(action, now=action.created_at)  # as of the action (a retry too)
     if signals:
         action.risk_score, action.risk_signals = score, signals
         action.save(update_fields=["risk_score", "risk_signals"])
@@ -609,11 +737,77 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                 )
         except InsufficientFunds:
             _pause(campaign.pk, PauseReason.FUNDS, now=now)
-            _set_action(action, ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.")
+            _set_action(action, ActionStatus.UNFUNDED, FUNDS_RAN_OUT)
             return
     if decision.pause:
         _pause(campaign.pk, decision.pause, now=now)
+    if decision.daily_limit_reached:
+        _daily_limit_notice(action.user_id, campaign, now=now)
     _set_action(action, decision.status, decision.detail)
+
+
+def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> None:
+    """Tell the person once a day per campaign that its daily limit is reached (after the commit)."""
+    notice_queue(
+        user_id=user_id,
+        kind=NoticeKind.DAILY_LIMIT,
+        key=f"daily-limit:{user_id}:{campaign.pk}:{now.date().isoformat()}",
+        text=(
+            f"You reached today's limit for {campaign.merchant.brand_name}'s campaign \"{campaign.name}\" "
+            f"({campaign.user_daily_cap} {campaign.currency} a day): what you do for it today earns nothing "
+            "more. You can earn again tomorrow."
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Actions refused for lack of money, evaluated again when money arrives
+
+
+def unfunded_retry_window() -> timedelta:
+    return timedelta(days=settings.REWARDS_UNFUNDED_RETRY_DAYS)
+
+
+def unfunded_actions_retry(*, merchant_id: int, now: datetime) -> dict[str, int]:
+    """Evaluate again the merchant's actions refused for lack of funds or budget (UNFUNDED) in the last
+    ``REWARDS_UNFUNDED_RETRY_DAYS`` days, oldest first, through the engine's one path (``_evaluate``:
+    the same locks and the same decision). Run after a top-up and when a campaign goes live again.
+
+    Each action is decided under its row lock and only while it is still UNFUNDED, so two runs at once
+    (two top-ups together) pay it once. An action whose campaign is not live (still paused, ended) is
+    left as it is: it waits for the next top-up or resumption, until its window closes. An action the
+    funds still can't cover stays UNFUNDED (and pauses the campaign again, as the first time).
+    Returns how many actions ended in each state (``WAITING``: campaign not live).
+    """
+    ids = list(
+        SocialAction.objects.filter(
+            merchant_id=merchant_id,
+            status=ActionStatus.UNFUNDED,
+            created_at__gte=now - unfunded_retry_window(),
+        )
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    outcome: dict[str, int] = defaultdict(int)
+    for action_id in ids:
+        outcome[_unfunded_action_retry(action_id=action_id, now=now)] += 1
+    if outcome.get(ActionStatus.REWARDED) or outcome.get(ActionStatus.HELD):
+        merchant_low_balance_check(merchant=Merchant.objects.get(pk=merchant_id))
+    return dict(outcome)
+
+
+@retry_on_conflict
+def _unfunded_action_retry(*, action_id: int, now: datetime) -> str:
+    with transaction.atomic(durable=True):
+        action = _lock(action_ids=[action_id]).actions.get(action_id)
+        if action is None or action.status != ActionStatus.UNFUNDED:
+            return "DECIDED"  # decided meanwhile (by another run)
+        if action.created_at < now - unfunded_retry_window():
+            return "EXPIRED"
+        if _campaign_and_rule(action, now=now)[1] is None:
+            return "WAITING"
+        _evaluate(action, now=now)
+        return action.status
 
 
 def _campaign_and_rule(action: SocialAction, *, now: datetime) -> tuple[Campaign | None, RewardRule | None]:
@@ -627,6 +821,26 @@ def _campaign_and_rule(action: SocialAction, *, now: datetime) -> tuple[Campaign
         .first()
     )
     return (rule.campaign, rule) if rule else (None, None)
+
+
+def _campaign_paused_for_money(action: SocialAction, *, now: datetime) -> Campaign | None:
+    """The campaign that would reward the action had its funds or budget not run out (paused by the
+    engine for FUNDS or BUDGET, within its dates), or None."""
+    paused = Campaign.objects.filter(
+        merchant_id=action.merchant_id,
+        status=CampaignStatus.PAUSED,
+        pause_reason__in=[PauseReason.FUNDS, PauseReason.BUDGET],
+        starts_at__lte=now,
+    ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    if action.campaign_id:
+        paused = paused.filter(pk=action.campaign_id)
+    rule = (
+        RewardRule.objects.filter(campaign__in=paused, action=action.action_type, is_enabled=True)
+        .select_related("campaign")
+        .order_by("campaign__starts_at", "campaign_id")
+        .first()
+    )
+    return rule.campaign if rule else None
 
 
 def _set_action(action: SocialAction, status: str, detail: str) -> None:
@@ -772,7 +986,7 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
             items, pauses, unfunded = _engagement_decisions(context, locked.campaigns)
         for action in unfunded:
             if not action.rewards.exists():
-                _set_action(action, ActionStatus.UNFUNDED, "The campaign's budget is spent.")
+                _set_action(action, ActionStatus.UNFUNDED, BUDGET_SPENT)
         items = [replace(item, campaign=locked.campaigns[item.campaign.pk]) for item in items]
         for item in items:
             _tally_add(locked.tallies[(item.action.user_id, item.campaign.pk)], item.decision.price, now=now)
@@ -780,13 +994,16 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
             try:
                 with transaction.atomic():
                     _pay(items, locked=locked, now=now)
+                for item in items:
+                    if item.decision.daily_limit_reached:
+                        _daily_limit_notice(item.action.user_id, item.campaign, now=now)
             except InsufficientFunds:
                 if len(snapshot_ids) > 1:
                     raise
                 campaign = items[0].campaign
                 pauses[campaign.pk] = PauseReason.FUNDS
                 if not items[0].action.rewards.exists():
-                    _set_action(items[0].action, ActionStatus.UNFUNDED, "The brand's prepaid funds ran out.")
+                    _set_action(items[0].action, ActionStatus.UNFUNDED, FUNDS_RAN_OUT)
                 items = []
         for campaign_id, reason in pauses.items():
             _pause(campaign_id, reason, now=now)
@@ -935,6 +1152,15 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
             reward.status, reward.decided_at = RewardStatus.CONFIRMED, now
             reward.save(update_fields=["status", "decided_at"])
             _reward_event(reward, action, EventType.REWARD_CONFIRMED, now=now)
+            notice_queue(  # once a day per person, however many rewards became available
+                user_id=reward.user_id,
+                kind=NoticeKind.REWARD_AVAILABLE,
+                key=f"available:{reward.user_id}:{now.date().isoformat()}",
+                text=(
+                    f"Your reward of {reward.user_amount} {reward.currency} from {merchant.brand_name} is now "
+                    "available in your TikJoy wallet: you can pay it out to your bank."
+                ),
+            )
     return reward
 
 
@@ -1255,6 +1481,11 @@ def brand_join_complete(
     Called on every arrival at ``/b/<slug>/join/`` once the consent is in place,
     so what is plugged in here must be idempotent per user, merchant and channel.
     """
+    if not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
+        # The brand page promised to tell them when its first campaign starts.
+        LaunchWatch.objects.bulk_create(
+            [LaunchWatch(user=user, merchant=merchant, created_at=now)], ignore_conflicts=True
+        )
     channel = login_channel_for(user)
     if channel is None:  # e-mail and password only: nothing social to reward
         return
@@ -1272,3 +1503,34 @@ def brand_join_complete(
         ip_address=ip_address,
         now=now,
     )
+
+
+def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
+    """Tell the people who joined the brand while it had no live campaign that one started, once each
+    (a conditional UPDATE claims each watch, so two runs tell nobody twice). Returns how many."""
+    campaign = Campaign.objects.select_related("merchant").get(pk=campaign_id)
+    if campaign.status != CampaignStatus.ACTIVE:
+        return 0
+    merchant = campaign.merchant
+    told = 0
+    for watch_id, user_id in (
+        LaunchWatch.objects.filter(merchant=merchant, notified_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "user_id")
+    ):
+        if consent_active_get(user=User(pk=user_id), merchant=merchant) is None:
+            continue  # they stopped sharing their data with the brand since: not told
+        with transaction.atomic(durable=True):
+            if not LaunchWatch.objects.filter(pk=watch_id, notified_at__isnull=True).update(notified_at=now):
+                continue
+            notice_queue(
+                user_id=user_id,
+                kind=NoticeKind.CAMPAIGN_LIVE,
+                key=f"campaign-live:{merchant.pk}:{user_id}",
+                text=(
+                    f'{merchant.brand_name} started its campaign "{campaign.name}" on TikJoy. See what you '
+                    f"can earn: {settings.SITE_URL}/b/{merchant.slug}/"
+                ),
+            )
+            told += 1
+    return told

@@ -6,17 +6,29 @@ Schedules are created by migration 0002 (docs/rewards.md):
 - every 10 minutes, ``snapshots_process_latest``: pay the engagement the latest snapshot of each
   tracked post earned beyond what it has earned so far (social's engagement sync takes them);
 - every hour, ``settle_due``: confirm or reverse the rewards whose hold period ended.
+
+Queued by the receivers in ``rewards/receivers.py``: ``funds_arrived`` after a top-up and
+``campaign_went_live`` after a campaign goes live (actions refused for lack of money are paid then).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.utils import timezone
 
 from accounts.models import User
+from campaigns.models import Campaign
+from campaigns.services import campaigns_resume_funded
 from rewards.discovery import share_criteria_for, share_discovery_user_ids, snapshot_ids_to_process
-from rewards.services import record_discovered_shares, rewards_settle_due, snapshots_process
+from rewards.services import (
+    launch_watchers_notify,
+    record_discovered_shares,
+    rewards_settle_due,
+    snapshots_process,
+    unfunded_actions_retry,
+)
 from social.services import TikTokNotConnected, shares_discover
 from social.tiktok import TikTokClient, TikTokError
 
@@ -60,3 +72,29 @@ def snapshots_process_latest() -> dict[str, int]:
 
 def settle_due() -> dict[str, int]:
     return rewards_settle_due(now=timezone.now())
+
+
+def _moment(at: str | None) -> datetime:
+    return datetime.fromisoformat(at) if at else timezone.now()
+
+
+def funds_arrived(merchant_id: int, at: str | None = None) -> dict[str, int]:
+    """After a top-up (``merchants.signals.top_up_credited``, ``at`` its time): campaigns paused because
+    the funds ran out go live again when the funds cover their smallest reward (each then runs
+    ``campaign_went_live``), and the actions refused for lack of money in the retry window are
+    evaluated again."""
+    now = _moment(at)
+    resumed = campaigns_resume_funded(merchant_id=merchant_id, now=now)
+    outcome = unfunded_actions_retry(merchant_id=merchant_id, now=now)
+    return {"campaigns_resumed": len(resumed), **outcome}
+
+
+def campaign_went_live(campaign_id: int, at: str | None = None) -> dict[str, int]:
+    """After a campaign went live (``campaigns.signals.campaign_went_live``, ``at`` its time): evaluate
+    again the merchant's actions refused for lack of money, and tell the people who waited for the
+    brand's first campaign."""
+    now = _moment(at)
+    merchant_id = Campaign.objects.values_list("merchant_id", flat=True).get(pk=campaign_id)
+    outcome = unfunded_actions_retry(merchant_id=merchant_id, now=now)
+    told = launch_watchers_notify(campaign_id=campaign_id, now=now)
+    return {"told": told, **outcome}

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from rewards import selectors
+from rewards.notices import notice_channel_for
 from social.selectors import connected_accounts_get
 
 HISTORY_PAGE_SIZE = 20
@@ -43,6 +44,9 @@ def wallet(request: HttpRequest) -> HttpResponse:
                 for r in selectors.held_rewards(user=user)
             ],
             "held_totals": selectors.held_totals(user=user),
+            "waiting": selectors.unfunded_actions(user=user, now=now),
+            "awaited": selectors.awaited_brands(user=user),
+            "notice_channel": notice_channel_for(user),
             "held_explanation": selectors.HELD_EXPLANATION,
             "reversed_items": [
                 {"reward": r, "action": selectors.reward_action_label(r)}

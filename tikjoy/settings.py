@@ -428,6 +428,9 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 REWARDS_EVIDENCE_DAYS = env.int("REWARDS_EVIDENCE_DAYS", default=3)
 # Engagement measured near or after the end of a share's hold is held at least this long itself.
 REWARDS_LATE_ENGAGEMENT_HOLD_HOURS = env.int("REWARDS_LATE_ENGAGEMENT_HOLD_HOURS", default=24)
+# An action refused because the brand's funds (or the campaign's budget) ran out is evaluated again
+# when funds arrive or the campaign goes live again, for this many days after the action (docs/rewards.md).
+REWARDS_UNFUNDED_RETRY_DAYS = env.int("REWARDS_UNFUNDED_RETRY_DAYS", default=7)
 REWARDS_RISK_HOLD_THRESHOLD = env.int("REWARDS_RISK_HOLD_THRESHOLD", default=60)
 REWARDS_RISK_DEVICE_USERS = env.int("REWARDS_RISK_DEVICE_USERS", default=1)
 REWARDS_RISK_IP_USERS = env.int("REWARDS_RISK_IP_USERS", default=5)

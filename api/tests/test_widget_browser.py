@@ -27,15 +27,6 @@ PERSONA = "Ana Dances"
 
 
 @pytest.fixture
-def sandbox(live_server, settings):
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    settings.SITE_URL = live_server.url
-    return live_server
-
-
-@pytest.fixture
 def joy_coffee(sandbox):
     """Joy Coffee with a live campaign and the demo's widget (a publishable key; the demo shop's
     origin as a website touchpoint)."""

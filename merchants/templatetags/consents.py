@@ -1,4 +1,4 @@
-"""``{% consents_panel %}``: the brands a consumer shares data with, each with a Withdraw button.
+"""``{% consents_panel %}``: the brands a consumer shares data with, each with a "Stop sharing my data" link.
 
 Used by /me/ and, later, the wallet page: one line in the page's template.
 """

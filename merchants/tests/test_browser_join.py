@@ -11,14 +11,6 @@ from social.models import TikTokProfile
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def sandbox(live_server, settings):
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    return live_server
-
-
 def test_a_new_consumer_joins_a_brand_with_tiktok_and_agrees_to_share(page, sandbox):
     owner, _ = user_ensure_with_email(email="owner@joycoffee.example", password="a-long-pass-phrase-42")
     merchant = merchant_create(

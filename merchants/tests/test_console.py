@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -7,6 +8,7 @@ from PIL import Image
 from merchants.models import Merchant
 from merchants.roles import Role
 from merchants.tests.conftest import owner_of
+from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +96,7 @@ def test_the_console_export_is_a_csv_of_this_merchants_rows(client, make_merchan
     response = client.get("/console/merchants/touchpoint/export.csv")
 
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = response_text(response).splitlines()
     assert lines[0] == "name,kind,is_active,address,url,public_key"
     assert lines[1].startswith("TikJoy brand page,BRAND_PAGE,True")
 
@@ -142,3 +144,37 @@ def test_inviting_a_member_again_is_refused_with_a_message(client, make_merchant
 
     assert "The team already has a member with the address m@fizz.example." in response.content.decode()
     assert not merchant.invitations.exists()
+
+
+def test_help_texts_read_as_written_on_console_forms(client, make_merchant):
+    """A help text with "<...>" in it is shown as text: it never opens a tag that styles the rest of
+    the form (the merchant's slug help says /b/<slug>/)."""
+    from merchants.console_site import escaped_help_text
+    from merchants.models import Merchant
+
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    field = escaped_help_text(Merchant._meta.get_field("slug").formfield())
+    page = response_text(client.get(f"/console/merchants/merchant/{merchant.pk}/change/"))
+
+    assert field.help_text == "Your brand page lives at /b/&lt;slug&gt;/. Lowercase."
+    assert "<slug>" not in page and "<address>" not in page
+
+
+def test_the_console_has_its_theme_and_menu_and_ops_stays_plain(client, make_merchant, ops):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    console = client.get("/console/")
+    body = console.content.decode()
+    client.force_login(ops)
+    plain = client.get("/ops/").content.decode()
+
+    assert "merchants/console-theme.css" in body and 'class="console-nav"' in body
+    assert '<a href="/console/" aria-current="page">Dashboard</a>' in body
+    assert "console-theme.css" not in plain and "console-nav" not in plain
+    # The site's CSP holds: no inline script, nothing from another origin.
+    assert "script-src 'self'" in console["Content-Security-Policy"]
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
+    assert not re.search(r'src="(https?:)?//', body)  # nothing loaded from another origin
+    assert not re.search(r'<link[^>]+href="(https?:)?//', body)

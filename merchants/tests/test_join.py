@@ -195,7 +195,8 @@ def test_the_me_page_lists_active_consents_with_what_is_shared(client, make_merc
     assert "Brands you share data with" in text
     assert "<td>Fizz</td>" in text
     assert "<td>Name, TikTok handle</td>" in text
-    assert 'action="/b/fizz/consent/withdraw/"' in text
+    assert 'href="/b/fizz/consent/withdraw/?next=/me/"' in text
+    assert "Stop sharing my data with Fizz</a>" in text
 
 
 def test_withdrawing_stops_sharing_keeps_the_history_and_the_next_join_asks_again(
@@ -244,13 +245,36 @@ def test_withdrawing_does_not_follow_a_next_to_another_site(client, make_merchan
     assert response["Location"] == "/wallet/"
 
 
-def test_withdrawing_needs_a_post(client, make_merchant, tiktok_consumer):
+def test_withdrawing_asks_first_and_only_the_confirmation_withdraws(client, make_merchant, tiktok_consumer):
     make_merchant("fizz")
     client.force_login(tiktok_consumer)
     _agree(client, "fizz", ["DISPLAY_NAME", "TIKTOK_HANDLE"])
 
-    assert client.get("/b/fizz/consent/withdraw/").status_code == 405
+    page = client.get("/b/fizz/consent/withdraw/?next=/wallet/")
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Stop sharing your data with Fizz?" in text
+    assert "Fizz no longer receives: <strong>Name, TikTok handle</strong>" in text
+    assert "Your money is not affected: rewards you earned stay in your wallet" in text
+    assert 'name="csrfmiddlewaretoken"' in text and 'method="post"' in text
+    assert '<a href="/wallet/">Keep sharing</a>' in text
     assert Consent.objects.get().withdrawn_at is None
+    assert client.put("/b/fizz/consent/withdraw/").status_code == 405
+    client.post("/b/fizz/consent/withdraw/", {"next": "/wallet/"})
+    assert Consent.objects.get().withdrawn_at is not None
+
+
+def test_the_confirmation_page_without_a_consent_sends_the_person_back(
+    client, make_merchant, tiktok_consumer
+):
+    make_merchant("fizz")
+    client.force_login(tiktok_consumer)
+
+    response = client.get("/b/fizz/consent/withdraw/", follow=True)
+
+    assert response.redirect_chain == [("/wallet/", 302)]
+    assert "You are not sharing any data with Fizz." in response.content.decode()
 
 
 def test_the_merchant_sees_only_consented_fields_of_people_who_consented_to_it(

@@ -30,6 +30,7 @@ from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.models import Membership, Touchpoint, TouchpointKind
 from merchants.roles import Role, role_can
 from merchants.wallet import merchant_top_up_record
+from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +158,7 @@ def _objects_of(model_admin: ConsoleModelAdmin, merchant) -> list[models.Model]:
 
 
 def _assert_no_bravo_data(response, where: str) -> None:
-    body = response.content.decode(errors="replace")
+    body = response_text(response)
     for marker in BRAVO_MARKERS:
         assert marker.lower() not in body.lower(), f"{where} shows Bravo's data ({marker!r})"
 
@@ -227,10 +228,22 @@ def test_the_walk_finds_the_console(world):
         "merchants_touchpoint_change",
         "merchants_touchpoint_poster",
         "merchants_membership_delete",
+        "merchants_banktransfer_receipt",
+        "campaigns_campaign_report",
+        "campaigns_campaign_report_csv",
+        "rewards_reward_consumers_export",
     } <= names
-    assert {"index", "wallet", "add_funds", "switch", "autocomplete", "brand_poster", "brand_qr"} <= set(
-        SITE_ROUTES
-    )
+    assert {
+        "index",
+        "wallet",
+        "wallet_export",
+        "add_funds",
+        "switch",
+        "autocomplete",
+        "checklist_dismiss",
+        "brand_poster",
+        "brand_qr",
+    } <= set(SITE_ROUTES)
 
 
 def test_every_console_model_has_an_object_of_the_other_merchant(world):

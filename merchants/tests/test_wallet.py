@@ -133,12 +133,14 @@ def test_the_console_shows_the_balance_and_a_paginated_history_with_reasons(clie
     second = _text(client.get("/console/wallet/?page=2"))
     dashboard = _text(client.get("/console/"))
 
-    assert "€ 30.00" in first
+    # In the merchant's locale (a French merchant: "30,00 €"), each line in words.
+    assert "30,00 €" in first
+    assert "Bank transfer received" in first and "TOP_UP" not in first
     assert "Bank transfer ref REF-29 received 2026-11-20" in first
     assert "Page 1 of 2" in first
     assert "Bank transfer ref REF-00 received" in second
     assert "REF-29" not in second
-    assert '<dd data-figure="balance">€ 30.00</dd>' in dashboard
+    assert '<dd data-figure="balance">30,00 €</dd>' in dashboard
 
 
 def test_add_funds_shows_the_bank_details_and_the_payment_reference_to_owners_only(

@@ -21,14 +21,6 @@ ARTIFACTS = Path(
 )
 
 
-@pytest.fixture
-def sandbox(live_server, settings):
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    return live_server
-
-
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=False)

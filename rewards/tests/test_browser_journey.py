@@ -36,15 +36,6 @@ PERSONA = "Ana Dances"  # a sandbox persona with ~1,240 followers (not a creator
 
 
 @pytest.fixture
-def sandbox(live_server, settings):
-    """TikJoy's real TikTok client talks to the sandbox that the live server serves."""
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    return live_server
-
-
-@pytest.fixture
 def joy_coffee(db):
     """Joy Coffee with 100 EUR of funds and a live campaign: 1.00 for the TikTok login, 2.00 for a
     share carrying #joycoffeemoments plus its engagement; default plan (the user gets 80 %)."""

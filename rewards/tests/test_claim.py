@@ -1,9 +1,12 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
+from campaigns.models import ActionType
 from merchants.services import consent_give
 from rewards.models import Reward, RewardStatus, SocialAction
+from rewards.services import action_record
 from rewards.tests.conftest import NOW, login_rule
 
 pytestmark = pytest.mark.django_db
@@ -29,11 +32,57 @@ def test_a_consumer_who_joined_claims_a_like_and_sees_it_pending(client, brand, 
     again = client.post(f"/b/{brand.slug}/claim/like/", follow=True)
 
     assert "I liked a post" in page
-    assert "Thanks! Your reward for that like is pending in your wallet." in response.content.decode()
+    assert "Thanks! Your reward of €\xa00.04 for that like is pending in your wallet until " in (
+        response.content.decode()
+    )
     assert Reward.objects.get(user=ana).status == RewardStatus.PENDING
     assert Reward.objects.get(user=ana).merchant_price == Decimal("0.05")
     assert again.status_code == 200
     assert SocialAction.objects.filter(user=ana).count() == 1
+
+
+def test_claiming_a_like_again_says_nothing_new_was_paid_and_what_became_of_the_first(
+    client, brand, make_consumer
+):
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=brand, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(ana)
+    client.post(f"/b/{brand.slug}/claim/like/")
+
+    again = client.post(f"/b/{brand.slug}/claim/like/", follow=True).content.decode()
+
+    assert "pending in your wallet." not in again.split("Nothing new was paid")[0]
+    assert (
+        "Nothing new was paid: Acme rewards one like per person, and you told us about yours on "
+    ) in again
+    assert "Your reward of €\xa00.04 for that like is pending in your wallet until" in again
+    assert Reward.objects.filter(user=ana).count() == 1
+
+
+def test_a_like_over_the_daily_limit_says_so(client, make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    make_campaign(
+        merchant,
+        rules=[login_rule(), {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.05")}],
+        user_daily_cap=Decimal("0.50"),
+    )
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(ana)
+    action_record(  # the login reward fills the day
+        user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=timezone.now()
+    )
+
+    first = client.post(f"/b/{merchant.slug}/claim/like/", follow=True).content.decode()
+    again = client.post(f"/b/{merchant.slug}/claim/like/", follow=True).content.decode()
+
+    assert (
+        "Thanks! Nothing was paid for that like: you had reached the campaign&#x27;s daily limit that day."
+        in first
+    )
+    assert "Nothing new was paid: Acme rewards one like per person" in again
+    assert "you had reached the campaign&#x27;s daily limit that day." in again
+    assert Reward.objects.filter(user=ana).count() == 1
 
 
 def test_claiming_without_joining_sends_the_consumer_to_the_consent_page(client, brand, make_consumer):

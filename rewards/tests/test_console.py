@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from campaigns import services as campaign_services
 from campaigns.models import ActionType
+from merchants.locale import money_in_locale
 from merchants.models import Membership
 from merchants.roles import Role
 from merchants.selectors import person_seen_by_merchant, wallet_balance
@@ -21,12 +22,13 @@ from rewards.models import Reward, RewardKind
 from rewards.selectors import merchant_reward_figures
 from rewards.services import action_record, reward_reverse, snapshot_process
 from rewards.tests.conftest import NOW, eur, login_rule, snapshot, tracked_post
+from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
 
 
 def _text(response) -> str:
-    body = re.sub(r"<[^>]+>", " ", response.content.decode())
+    body = re.sub(r"<[^>]+>", " ", response_text(response))
     return re.sub(r"\s+", " ", unescape(body))
 
 
@@ -116,14 +118,16 @@ def test_the_dashboard_shows_the_figures(client, acme_month):
 
     body = client.get("/console/").content.decode()
 
-    assert f'<dd data-figure="rewards">{this_month["rewards_paid_this_month"]}</dd>' in body
+    # In the merchant's locale (Acme is German: 12.000 views, 0,76 €).
+    rewards_paid = money_in_locale(this_month["rewards_paid_this_month"], "de_DE")
+    assert f'<dd data-figure="rewards">{rewards_paid}</dd>' in body
     assert f'<dd data-figure="consumers">{this_month["new_consumers_this_month"]}</dd>' in body
     assert '<dd data-figure="campaigns">1</dd>' in body
-    assert '<dd data-figure="views">12,000</dd>' in body
+    assert '<dd data-figure="views">12.000</dd>' in body
     assert '<dd data-figure="likes">300</dd>' in body
     assert '<dd data-figure="comments">20</dd>' in body
     assert '<dd data-figure="shares">5</dd>' in body
-    assert f'<dd data-figure="cpm">{eur("0.76")}</dd>' in body
+    assert '<dd data-figure="cpm">0,76\xa0€</dd>' in body
 
 
 def test_a_merchant_without_posts_has_no_cost_per_1000_views(client, make_merchant):

@@ -97,7 +97,7 @@ def test_an_action_that_does_not_fit_the_persons_cap_is_refused_but_engagement_i
     grown = decide(engagement(views=8_000, campaign=capped, tally=tally))
 
     assert (action.status, action.pays) == (ActionStatus.INELIGIBLE, False)
-    assert "per-user cap" in action.detail
+    assert "limit per person" in action.detail
     assert (grown.price, grown.calculation["capped_by"]) == (Decimal("0.50"), "user cap")
 
 

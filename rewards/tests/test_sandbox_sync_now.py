@@ -20,14 +20,6 @@ from social.models import TikTokProfile
 
 
 @pytest.fixture
-def sandbox(live_server, settings):
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    return live_server
-
-
-@pytest.fixture
 def ana_joined_two_hours_ago(make_merchant, make_campaign, make_consumer):
     """Ana (the sandbox persona, connected) joined Acme two hours ago; an hour ago she posted
     a video with the campaign's hashtag."""

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import ActionType
+from merchants.services import consent_give
 from rewards.models import Reward, RewardKind
 from rewards.selectors import availability_schedule
 from rewards.services import action_record, reward_reverse, rewards_settle_due, snapshot_process
@@ -94,6 +95,7 @@ def test_a_new_consumer_sees_an_empty_wallet_that_says_how_to_earn(client, make_
         "counts": {"PENDING": 0, "CONFIRMED": 0, "REVERSED": 0, "HELD": 0},
         "next_availability": None,
         "history": [],
+        "waiting": [],
     }
 
 
@@ -273,3 +275,21 @@ def test_one_person_never_sees_another_persons_rewards(client, ana_wallet, make_
 
     assert "Acme" not in page and "Bravo" not in page
     assert summary["history"] == [] and summary["balances"] == {}
+
+
+def test_the_wallet_has_no_withdraw_button_and_stopping_data_sharing_is_a_link_away_from_money(
+    client, make_merchant, make_consumer
+):
+    merchant = make_merchant("fizz")
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(ana)
+
+    text = client.get("/wallet/").content.decode()
+
+    assert ">Withdraw<" not in text
+    assert '<a href="/b/fizz/consent/withdraw/?next=/wallet/" data-testid="stop-sharing">' in text
+    assert "Stop sharing my data with Fizz</a>" in text
+    # The data section comes after every money section, with no form that acts at once.
+    assert text.index("Brands you share data with") > text.index("Pay out to my bank")
+    assert 'action="/b/fizz/consent/withdraw/"' not in text

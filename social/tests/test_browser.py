@@ -8,15 +8,6 @@ from social.models import TikTokProfile
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def sandbox(live_server, settings):
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    settings.WHATSAPP_API_BASE_URL = live_server.url + "/sandbox/whatsapp/v21.0"
-    return live_server
-
-
 def test_a_new_consumer_signs_in_with_sandbox_tiktok_and_lands_on_their_page(page, sandbox):
     page.goto("/accounts/login/")
     page.get_by_role("link", name="TikTok").click()

@@ -9,15 +9,6 @@ from accounts.models import User
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def sandbox(live_server, settings):
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    settings.WHATSAPP_API_BASE_URL = live_server.url + "/sandbox/whatsapp/v21.0"
-    return live_server
-
-
 def _latest_code(page) -> str:
     inbox = page.context.new_page()
     inbox.goto("/sandbox/whatsapp/inbox/")

@@ -59,15 +59,6 @@ def test_settings_refuse_the_sandbox_in_production():
     assert "SOCIAL_BACKEND=sandbox is refused with DJANGO_ENV=production" in result.stderr
 
 
-@pytest.fixture
-def sandbox(live_server, settings):
-    settings.SOCIAL_SANDBOX = True
-    settings.TIKTOK_API_BASE_URL = live_server.url + "/sandbox/tiktok/open-api"
-    settings.TIKTOK_AUTH_URL = live_server.url + "/sandbox/tiktok/v2/auth/authorize/"
-    settings.WHATSAPP_API_BASE_URL = live_server.url + "/sandbox/whatsapp/v21.0"
-    return live_server
-
-
 def _grant_for(open_id: str) -> SandboxTikTokGrant:
     persona = SandboxTikTokPersona.objects.get(open_id=open_id)
     return SandboxTikTokGrant.objects.create(

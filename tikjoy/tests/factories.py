@@ -145,3 +145,10 @@ def campaign_make(merchant: Merchant, *, rules=None, activate: bool = True, acto
     if activate:
         campaign = campaign_services.campaign_activate(campaign=campaign, actor=actor, now=now)
     return campaign
+
+
+def response_text(response) -> str:
+    """A response's body as text, whether streamed (CSV exports) or not."""
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")

@@ -22,6 +22,7 @@ from merchants.services import consent_give, consent_withdraw
 from merchants.tests.test_tenant_isolation import _merchant, _populate
 from rewards.models import Reward
 from social.models import TikTokProfile
+from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,7 @@ def _export_selected(client, world) -> list[str]:
         )
         url = reverse(f"console:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = client.post(url, {"action": "export_csv", "_selected_action": ids, "index": 0})
-        bodies.append(response.content.decode(errors="replace"))
+        bodies.append(response_text(response))
     return bodies
 
 
@@ -104,7 +105,7 @@ def _everything_the_merchant_sees(client, world) -> str:
     for url in _console_pages(world):
         response = client.get(url, follow=True)
         assert response.status_code in (200, 403, 404), f"{url} answered {response.status_code}"
-        pages.append(response.content.decode(errors="replace"))
+        pages.append(response_text(response))
     return "\n".join(pages + _export_selected(client, world))
 
 

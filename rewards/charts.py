@@ -1,0 +1,106 @@
+"""Charts of the merchant console, drawn on the server as SVG (no script, no CDN: the site's CSP holds).
+
+A chart is its geometry, computed here in a 600 x 180 coordinate box that scales with the page;
+the template draws it (``console/charts/chart.html``). Each bar or point carries its day and value
+as an SVG ``<title>`` (shown on hover and read by screen readers), and every chart has the same
+figures as a table next to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+WIDTH, HEIGHT = 600, 180
+LEFT, RIGHT, TOP, BOTTOM = 0, 0, 4, 2  # the labels are HTML around the SVG (readable on a phone)
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+
+@dataclass(frozen=True)
+class Mark:
+    x: float
+    y: float
+    width: float
+    height: float
+    title: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    total: str
+    kind: str  # "bars" or "line"
+    marks: list[Mark]
+    points: str  # the line's "x,y x,y ..." (line charts)
+    max_label: str
+    axis: list[tuple[float, str]]  # (x, label) under the plot
+    width: int = WIDTH
+    height: int = HEIGHT
+    baseline: float = TOP + PLOT_H
+    top: float = TOP
+    left: float = LEFT
+    right: float = WIDTH - RIGHT
+
+
+def _nice_max(value: Decimal) -> Decimal:
+    """The top of the scale: 1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
+    if value <= 0:
+        return Decimal(1)
+    magnitude = Decimal(10) ** (value.adjusted())
+    for step in (1, 2, Decimal("2.5"), 5, 10):
+        if value <= magnitude * step:
+            return magnitude * step
+    return magnitude * 10
+
+
+def _axis(days: Sequence[date], step: float) -> list[tuple[float, str]]:
+    if not days:
+        return []
+    picks = sorted({0, len(days) // 2, len(days) - 1})
+    return [(round(LEFT + step * (n + 0.5), 1), f"{days[n]:%-d %b}") for n in picks]
+
+
+def chart(
+    *,
+    key: str,
+    title: str,
+    total: str,
+    days: Sequence[date],
+    values: Sequence[Decimal | int | None],
+    text: Callable[[Decimal | int], str],
+    kind: str = "bars",
+) -> Chart:
+    """A chart of one value per day; ``None`` values (no figure that day) are left out."""
+    numbers = [Decimal(v) if v is not None else None for v in values]
+    top = _nice_max(max((v for v in numbers if v is not None), default=Decimal(0)))
+    step = PLOT_W / max(len(days), 1)
+    marks, points = [], []
+    for n, (day, value) in enumerate(zip(days, numbers, strict=True)):
+        if value is None:
+            continue
+        height = float(max(value, Decimal(0)) / top) * PLOT_H
+        x = LEFT + step * n
+        y = TOP + PLOT_H - height
+        label = f"{day:%a %-d %b}: {text(value)}"
+        if kind == "bars":
+            marks.append(
+                Mark(round(x + step * 0.15, 1), round(y, 1), round(step * 0.7, 1), round(height, 1), label)
+            )
+        else:
+            # A hover target the width of the day (the drawing scales, so no circle)
+            cx = round(x + step / 2, 1)
+            marks.append(Mark(round(x, 1), round(y - 4, 1), round(step, 1), 8, label))
+            points.append(f"{cx},{round(y, 1)}")
+    return Chart(
+        key=key,
+        title=title,
+        total=total,
+        kind=kind,
+        marks=marks,
+        points=" ".join(points),
+        max_label=text(top),
+        axis=_axis(days, step),
+    )

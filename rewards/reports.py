@@ -1,0 +1,340 @@
+"""What the merchant console shows over time: the dashboard's daily figures, a campaign's report and
+the first-run checklist. Read-only selectors (no writes).
+
+Every figure is computed in the database, set-based, over the window asked for (never over the
+whole history when a window will do), in the merchant's currency and in the site's time zone:
+
+- **rewards paid** on a day: the merchant price of the rewards granted that day and not reversed
+  (held ones count: their money has left the merchant's funds until review decides), as on the
+  dashboard's "this month" figure (``rewards.selectors.merchant_rewards_paid``);
+- **views** on a day: the views the tracked posts of the merchant's shares gained that day, i.e.
+  for each snapshot TikTok gave that day, its views minus the post's previous snapshot's views;
+  the sum over a window is the views gained in the window;
+- **new consumers** on a day: people whose first action for the merchant (or the campaign) was
+  recorded that day;
+- **cost per 1,000 views**: the merchant price of the share and engagement rewards of the day (not
+  reversed) per 1,000 views gained that day, rounded half up to the cent; none on a day without views.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from moneyed import Money
+
+from campaigns.models import ActionType, Campaign, CampaignStatus, Video
+from merchants.models import BankTransfer, Merchant
+from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
+from social.models import EngagementSnapshot
+
+NOT_REVERSED = [RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD]
+WINDOWS = (7, 30, 90)  # the periods a merchant can pick, in days
+
+
+def window_days(value: str | None, default: int = 30) -> int:
+    """The number of days asked for (``?days=``), one of ``WINDOWS``; anything else: the default."""
+    try:
+        days = int(value or default)
+    except (TypeError, ValueError):
+        return default
+    return days if days in WINDOWS else default
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole days in the site's time zone: ``first`` to ``last`` included."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def ending(cls, *, now: datetime, days: int) -> Window:
+        last = timezone.localdate(now)
+        return cls(first=last - timedelta(days=days - 1), last=last)
+
+    @property
+    def start(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.first, time.min))
+
+    @property
+    def end(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+
+    def dates(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    rewards_paid: Decimal
+    share_cost: Decimal  # the part of rewards_paid for shares and their engagement
+    rewards: int
+    views: int
+    new_consumers: int
+    cost_per_1000_views: Decimal | None
+
+
+def _per_1000(cost: Decimal, views: int) -> Decimal | None:
+    if views <= 0:
+        return None
+    return (cost * 1000 / Decimal(views)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _tz():
+    return timezone.get_current_timezone()
+
+
+def _rewards_by_day(rewards: QuerySet, window: Window) -> dict[date, dict]:
+    rows = (
+        rewards.filter(status__in=NOT_REVERSED, created_at__gte=window.start, created_at__lt=window.end)
+        .annotate(day=TruncDate("created_at", tzinfo=_tz()))
+        .values("day")
+        .annotate(
+            paid=Sum("merchant_price"),
+            n=Count("pk"),
+            share_cost=Coalesce(
+                Sum("merchant_price", filter=Q(action__action_type=ActionType.SHARE_VIDEO)),
+                Value(Decimal("0.00")),
+            ),
+        )
+        .order_by()
+    )
+    return {row["day"]: row for row in rows}
+
+
+def _views_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
+    """Views gained per day by the tracked posts of ``actions``' shares (see the module's doc)."""
+    posts = actions.filter(action_type=ActionType.SHARE_VIDEO, tracked_post__isnull=False).values(
+        "tracked_post_id"
+    )
+    previous = (
+        EngagementSnapshot.objects.filter(post=OuterRef("post"))
+        .filter(
+            Q(taken_at__lt=OuterRef("taken_at")) | Q(taken_at=OuterRef("taken_at"), pk__lt=OuterRef("pk"))
+        )
+        .order_by("-taken_at", "-pk")
+        .values("views")[:1]
+    )
+    rows = (
+        EngagementSnapshot.objects.filter(
+            post_id__in=posts, taken_at__gte=window.start, taken_at__lt=window.end
+        )
+        .annotate(before=Coalesce(Subquery(previous), Value(0)))
+        .annotate(day=TruncDate("taken_at", tzinfo=_tz()))
+        .values("day")
+        .annotate(gained=Sum(F("views") - F("before")))
+        .order_by()
+    )
+    return {row["day"]: int(row["gained"] or 0) for row in rows}
+
+
+def _new_consumers_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
+    """People whose first action among ``actions`` was recorded on each day of the window."""
+    earlier = actions.filter(user_id=OuterRef("user_id")).filter(
+        Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+    )
+    rows = (
+        actions.filter(created_at__gte=window.start, created_at__lt=window.end)
+        .filter(~Exists(earlier))
+        .annotate(day=TruncDate("created_at", tzinfo=_tz()))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+def _days(rewards: QuerySet, actions: QuerySet, window: Window) -> list[Day]:
+    paid = _rewards_by_day(rewards, window)
+    views = _views_by_day(actions, window)
+    new = _new_consumers_by_day(actions, window)
+    days = []
+    for day in window.dates():
+        row = paid.get(day, {})
+        share_cost = row.get("share_cost") or Decimal("0.00")
+        days.append(
+            Day(
+                day=day,
+                rewards_paid=row.get("paid") or Decimal("0.00"),
+                share_cost=share_cost,
+                rewards=row.get("n", 0),
+                views=views.get(day, 0),
+                new_consumers=new.get(day, 0),
+                cost_per_1000_views=_per_1000(share_cost, views.get(day, 0)),
+            )
+        )
+    return days
+
+
+@dataclass(frozen=True)
+class Totals:
+    rewards_paid: Money
+    rewards: int
+    views: int
+    new_consumers: int
+    cost_per_1000_views: Money | None
+
+
+def totals_of(days: list[Day], currency: str) -> Totals:
+    views = sum(d.views for d in days)
+    per_1000 = _per_1000(sum((d.share_cost for d in days), Decimal("0.00")), views)
+    return Totals(
+        rewards_paid=Money(sum((d.rewards_paid for d in days), Decimal("0.00")), currency),
+        rewards=sum(d.rewards for d in days),
+        views=views,
+        new_consumers=sum(d.new_consumers for d in days),
+        cost_per_1000_views=Money(per_1000, currency) if per_1000 is not None else None,
+    )
+
+
+def merchant_daily(*, merchant: Merchant, window: Window) -> list[Day]:
+    """The dashboard's figures, one per day of ``window``, in the merchant's currency."""
+    return _days(
+        Reward.objects.filter(merchant=merchant, currency=merchant.currency),
+        SocialAction.objects.filter(merchant=merchant),
+        window,
+    )
+
+
+def campaign_daily(*, campaign: Campaign, window: Window) -> list[Day]:
+    """A campaign's figures by day (its own consumers: first action in this campaign)."""
+    return _days(
+        Reward.objects.filter(campaign=campaign, currency=campaign.currency),
+        SocialAction.objects.filter(campaign=campaign),
+        window,
+    )
+
+
+# --- a campaign's report: its whole life ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RewardGroup:
+    kind: str
+    status: str
+    count: int
+    amount: Money
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    spend: Money  # rewards not reversed (held ones count), as ``rewards_paid``
+    groups: list[RewardGroup]
+    actions: int
+    consumers: int
+    views: int
+    likes: int
+    comments: int
+    shares: int
+    cost_per_1000_views: Money | None
+
+
+def campaign_summary(*, campaign: Campaign) -> CampaignSummary:
+    """The campaign's figures over its whole life: its own rows only (indexed by campaign)."""
+    currency = campaign.currency
+    rewards = Reward.objects.filter(campaign=campaign, currency=currency)
+    groups = [
+        RewardGroup(
+            kind=RewardKind(row["kind"]).label,
+            status=RewardStatus(row["status"]).label,
+            count=row["n"],
+            amount=Money(row["total"], currency),
+        )
+        for row in rewards.values("kind", "status")
+        .annotate(n=Count("pk"), total=Sum("merchant_price"))
+        .order_by("kind", "status")
+    ]
+    counted = rewards.filter(status__in=NOT_REVERSED).aggregate(
+        total=Sum("merchant_price"),
+        shares=Sum("merchant_price", filter=Q(action__action_type=ActionType.SHARE_VIDEO)),
+    )
+    actions = SocialAction.objects.filter(campaign=campaign)
+    people = actions.aggregate(n=Count("pk"), people=Count("user_id", distinct=True))
+    latest = (
+        EngagementSnapshot.objects.filter(post=OuterRef("post")).order_by("-taken_at", "-pk").values("pk")[:1]
+    )
+    posts = actions.filter(action_type=ActionType.SHARE_VIDEO, tracked_post__isnull=False).values(
+        "tracked_post_id"
+    )
+    engagement = (
+        EngagementSnapshot.objects.filter(post_id__in=posts)
+        .filter(pk=Subquery(latest))
+        .aggregate(views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares"))
+    )
+    views = int(engagement["views"] or 0)
+    per_1000 = _per_1000(counted["shares"] or Decimal("0.00"), views)
+    return CampaignSummary(
+        spend=Money(counted["total"] or Decimal("0.00"), currency),
+        groups=groups,
+        actions=people["n"],
+        consumers=people["people"],
+        views=views,
+        likes=int(engagement["likes"] or 0),
+        comments=int(engagement["comments"] or 0),
+        shares=int(engagement["shares"] or 0),
+        cost_per_1000_views=Money(per_1000, currency) if per_1000 is not None else None,
+    )
+
+
+# --- the first-run checklist ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+    url_name: str  # a console URL name (``console:...``)
+    hint: str
+
+
+def merchant_checklist(*, merchant: Merchant) -> list[ChecklistItem]:
+    """A new merchant's first steps, each ticked from what exists (five small indexed queries)."""
+    funded = BankTransfer.objects.filter(
+        merchant=merchant, ledger_transaction__isnull=False, reversed_at__isnull=True
+    ).exists()
+    campaigns = Campaign.objects.filter(merchant=merchant)
+    return [
+        ChecklistItem(
+            "fund",
+            "Fund your wallet",
+            funded,
+            "add_funds",
+            "Send a bank transfer with your reference; rewards are paid from these funds.",
+        ),
+        ChecklistItem(
+            "campaign",
+            "Create a campaign",
+            campaigns.exists(),
+            "campaigns_campaign_add",
+            "Choose what people do for you and what each action earns.",
+        ),
+        ChecklistItem(
+            "videos",
+            "Add videos people can share",
+            Video.objects.filter(merchant=merchant).exists(),
+            "campaigns_video_add",
+            "Up to 15 videos with their caption, hashtags and mentions.",
+        ),
+        ChecklistItem(
+            "live",
+            "Put a campaign live",
+            campaigns.exclude(status=CampaignStatus.DRAFT).exists(),
+            "campaigns_campaign_changelist",
+            "Going live needs funds for at least the campaign's smallest reward.",
+        ),
+        ChecklistItem(
+            "poster",
+            "Put the poster up or the widget on your site",
+            SocialAction.objects.filter(merchant=merchant, touchpoint__isnull=False).exists(),
+            "brand_poster",
+            "Print your poster (or a store's, under Touchpoints), or put the widget on your site: "
+            "ticks when the first person arrives through one.",
+        ),
+    ]

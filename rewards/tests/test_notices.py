@@ -1,0 +1,170 @@
+"""Consumers are told, once each: daily limit reached, reward now available, a brand's campaign started."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from werkzeug import Response
+
+from campaigns.models import ActionType
+from merchants.services import consent_give, consent_withdraw
+from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, Reward
+from rewards.services import action_record, brand_join_complete, reward_settle
+from rewards.tests.conftest import NOW, login_rule
+
+pytestmark = pytest.mark.django_db
+
+
+def _verified_email(user, address: str) -> None:
+    user.email = address
+    user.save(update_fields=["email"])
+    EmailAddress.objects.create(user=user, email=address, verified=True, primary=True)
+
+
+def _notices(address: str) -> list[str]:
+    return [m.subject for m in mail.outbox if m.to == [address]]
+
+
+@pytest.fixture
+def whatsapp_api(httpserver, settings):
+    settings.WHATSAPP_API_BASE_URL = httpserver.url_for("/v21.0")
+    sent = []
+
+    def graph(request):
+        sent.append(json.loads(request.data))
+        body = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"wa_id": "1"}],
+            "messages": [{"id": "wamid.1"}],
+        }
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request(
+        f"/v21.0/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages", method="POST"
+    ).respond_with_handler(graph)
+    return sent
+
+
+def test_reaching_the_daily_limit_is_told_once_by_e_mail(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    make_campaign(
+        merchant,
+        rules=[login_rule(), {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.05")}],
+        user_daily_cap=Decimal("0.50"),
+    )
+    ana = make_consumer("Ana")
+    _verified_email(ana, "ana@example.com")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        login = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        like = action_record(user=ana, merchant=merchant, action_type=ActionType.LIKE, now=NOW)
+
+    assert login.status == "REWARDED"  # 0.50 fills the day
+    assert like.status == "INELIGIBLE"
+    assert like.status_detail.startswith("This person reached the campaign's daily limit per person")
+    assert _notices("ana@example.com") == ["[TikJoy] You reached today's limit"]
+    body = mail.outbox[-1].body
+    assert "You reached today's limit for Acme's campaign \"Spring JoyBack\" (0.50 EUR a day)" in body
+    assert ConsumerNotice.objects.get().channel == NoticeChannel.EMAIL
+
+
+def test_a_reward_that_becomes_available_is_told_by_whatsapp_to_a_whatsapp_person(
+    make_merchant, make_campaign, make_consumer, whatsapp_api, django_capture_on_commit_callbacks, settings
+):
+    merchant = make_merchant()
+    make_campaign(merchant, rules=[login_rule(action="WHATSAPP_LOGIN")], hold_days=0)
+    ben = make_consumer("Ben")
+    ben.email, ben.phone, ben.phone_verified = None, "+4915112345678", True
+    ben.save(update_fields=["email", "phone", "phone_verified"])
+    action = action_record(user=ben, merchant=merchant, action_type=ActionType.WHATSAPP_LOGIN, now=NOW)
+    reward = Reward.objects.get(action=action)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reward_settle(reward_id=reward.pk, now=NOW + timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        reward_settle(reward_id=reward.pk, now=NOW + timedelta(hours=2))  # settled already: nothing more
+
+    assert len(whatsapp_api) == 1
+    assert whatsapp_api[0]["to"] == "4915112345678"
+    assert whatsapp_api[0]["template"]["name"] == settings.WHATSAPP_UPDATE_TEMPLATE_NAME
+    text = whatsapp_api[0]["template"]["components"][0]["parameters"][0]["text"]
+    assert text == (
+        "Your reward of 0.40 EUR from Acme is now available in your TikJoy wallet: you can pay it out to your bank."
+    )
+    notice = ConsumerNotice.objects.get()
+    assert (notice.kind, notice.channel) == (NoticeKind.REWARD_AVAILABLE, NoticeChannel.WHATSAPP)
+    assert not [m for m in mail.outbox if "available" in m.subject]
+
+
+def test_a_person_who_joined_a_brand_without_a_live_campaign_is_told_once_when_one_starts(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    ana = make_consumer("Ana")
+    _verified_email(ana, "ana@example.com")
+    consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    brand_join_complete(
+        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+    )
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_campaign(merchant)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_campaign(merchant, name="Summer JoyBack")  # a second campaign: nobody is told again
+
+    assert _notices("ana@example.com") == ["[TikJoy] A campaign you waited for has started"]
+    assert 'Acme started its campaign "Spring JoyBack" on TikJoy.' in mail.outbox[-1].body
+    assert "/b/acme/" in mail.outbox[-1].body
+
+
+def test_a_person_who_stopped_sharing_with_the_brand_is_not_told(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    ana = make_consumer("Ana")
+    _verified_email(ana, "ana@example.com")
+    consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    brand_join_complete(
+        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+    )
+    consent_withdraw(user=ana, merchant=merchant, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_campaign(merchant)
+
+    assert _notices("ana@example.com") == []
+
+
+def test_the_wallet_lists_the_brands_a_person_waits_for_and_how_they_will_be_told(
+    client, make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    brand_join_complete(
+        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+    )
+    client.force_login(ana)
+
+    waiting = client.get("/wallet/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_campaign(merchant)
+    started = client.get("/wallet/").content.decode()
+
+    assert "<strong>Acme</strong> has no live campaign yet." in waiting
+    # Ana signs in with TikTok and has no verified e-mail: the wallet says where she will see it.
+    assert "When a brand's first campaign starts, it shows here." in waiting
+    assert 'href="/accounts/email/"' in waiting
+    assert '<a href="/b/acme/">Acme</a> started a campaign on' in started
+    assert ConsumerNotice.objects.get().channel == NoticeChannel.NONE
