@@ -116,6 +116,11 @@ def world(make_merchant, make_campaign, make_consumer, ops, settings):
     return {"alpha": alpha, "beta": beta, "gamma": gamma, "zoe": zoe, "owner": owner_of(alpha)}
 
 
+def _body(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
+
+
 def _text_columns() -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -196,7 +201,7 @@ def test_deletion_pays_out_reverses_and_erases_keeping_the_books(world, client, 
 
     # The merchant's console (every page, CSV export) and API show "deleted person", nothing of her.
     client.force_login(world["owner"])
-    pages = [client.get(url, follow=True).content.decode(errors="replace") for url in _console_pages(world)]
+    pages = [_body(client.get(url, follow=True)) for url in _console_pages(world)]
     seen = "\n".join(pages + _export_selected(client, world))
     assert "deleted person" in seen
     for secret in (NAME, EMAIL, PHONE, HANDLE):
