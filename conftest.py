@@ -89,6 +89,7 @@ def _data_seeded_by_migrations(request):
     from django.apps import apps
 
     import_module("campaigns.migrations.0002_platform_defaults").create_defaults(apps, None)
+    import_module("promote.migrations.0002_matrix_prices_schedule").create_defaults(apps, None)
 
 
 # --- the one way to make people, merchants and campaigns (tikjoy/tests/factories.py) -----------

@@ -497,7 +497,6 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     # read with ``iterator()`` in chunks and what each row's person shares is decided per chunk.
 
     change_list_template = "console/change_list.html"
-    change_form_template = "console/change_form.html"  # help texts escaped (console/includes/fieldset.html)
     EXPORT_CHUNK = 1000
 
     def export_field_names(self) -> tuple[str, ...]:

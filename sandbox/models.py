@@ -58,3 +58,35 @@ class SandboxWhatsAppMessage(models.Model):
 
     def __str__(self) -> str:
         return f"sandbox WhatsApp to {self.to}"
+
+
+class SandboxStripeSession(models.Model):
+    """A Checkout Session of the fake Stripe (sandbox/stripe.py)."""
+
+    session_id = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    amount_total = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    product_name = models.CharField(max_length=200)
+    client_reference_id = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict)
+    success_url = models.URLField(max_length=2000)
+    cancel_url = models.URLField(max_length=2000, blank=True)
+    payment_status = models.CharField(max_length=10, default="unpaid")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox checkout {self.session_id}"
+
+
+class SandboxAdObject(models.Model):
+    """A campaign, ad group or ad made at the fake TikTok Marketing API (sandbox/tiktok_ads.py)."""
+
+    kind = models.CharField(max_length=16)
+    object_id = models.CharField(max_length=32, unique=True)
+    request_id = models.CharField(max_length=128, unique=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"sandbox {self.kind} {self.object_id}"

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from sandbox import stripe as stripe_fake
+from sandbox import tiktok_ads
 from sandbox import views as sandbox
 
 app_name = "sandbox"
@@ -18,4 +20,10 @@ urlpatterns = [
         name="whatsapp_messages",
     ),
     path("whatsapp/inbox/", sandbox.whatsapp_inbox, name="whatsapp_inbox"),
+    path("stripe/v1/checkout/sessions", stripe_fake.checkout_sessions, name="stripe_checkout_sessions"),
+    path("stripe/pay/<str:session_id>/", stripe_fake.pay, name="stripe_pay"),
+    path("tiktok-ads/open_api/v1.3/campaign/create/", tiktok_ads.campaign_create, name="tiktok_ads_campaign"),
+    path("tiktok-ads/open_api/v1.3/adgroup/create/", tiktok_ads.adgroup_create, name="tiktok_ads_adgroup"),
+    path("tiktok-ads/open_api/v1.3/ad/create/", tiktok_ads.ad_create, name="tiktok_ads_ad"),
+    path("tiktok-ads/open_api/v1.3/report/integrated/get/", tiktok_ads.report, name="tiktok_ads_report"),
 ]

@@ -10,5 +10,6 @@ $PY manage.py bench_rewards
 $PY manage.py bench_billing
 $PY manage.py bench_payouts
 $PY manage.py bench_api
+$PY manage.py bench_promote
 $PY manage.py ledger_check
 $PY manage.py rewards_check

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "payouts",
     "webhooks",
     "api",
+    "promote",
     "privacy",
     "drf_spectacular_sidecar",
 ]
@@ -395,6 +396,42 @@ _tiktok_auth_origin = "://".join(urlsplit(TIKTOK_AUTH_URL)[:2])
 if not TIKTOK_AUTH_URL.startswith(SITE_URL + "/") and "form-action 'self'" in CONTENT_SECURITY_POLICY:
     CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", f"form-action 'self' {_tiktok_auth_origin}"
+    )
+
+# Promote: card purchases of coins through Stripe Checkout (docs/promote.md). In sandbox mode
+# the API is the fake in sandbox/stripe.py, which signs its webhooks with the same secret.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_sandbox" if SOCIAL_SANDBOX else "")
+STRIPE_WEBHOOK_SECRET = env.str(
+    "STRIPE_WEBHOOK_SECRET", default="whsec_c2FuZGJveC1zdHJpcGUtc2VjcmV0" if SOCIAL_SANDBOX else ""
+)
+STRIPE_API_BASE = env.str(
+    "STRIPE_API_BASE", default=_sandbox_url + "/stripe" if SOCIAL_SANDBOX else "https://api.stripe.com"
+).rstrip("/")
+# Promote's delivery: the deterministic simulator, or the TikTok Marketing API (docs/promote.md).
+PROMOTE_DELIVERY = env.str("PROMOTE_DELIVERY", default="simulator")
+if PROMOTE_DELIVERY not in ("simulator", "tiktok"):
+    raise environ.ImproperlyConfigured("PROMOTE_DELIVERY must be simulator or tiktok")
+TIKTOK_ADS_API_BASE = env.str(
+    "TIKTOK_ADS_API_BASE",
+    default=_sandbox_url + "/tiktok-ads/open_api/v1.3"
+    if SOCIAL_SANDBOX
+    else "https://business-api.tiktok.com/open_api/v1.3",
+).rstrip("/")
+TIKTOK_ADS_ACCESS_TOKEN = env.str(
+    "TIKTOK_ADS_ACCESS_TOKEN", default="sandbox-ads-token" if SOCIAL_SANDBOX else ""
+)
+TIKTOK_ADS_ADVERTISER_ID = env.str(
+    "TIKTOK_ADS_ADVERTISER_ID", default="7000000000000000001" if SOCIAL_SANDBOX else ""
+)
+TIKTOK_ADS_CURRENCY = env.str("TIKTOK_ADS_CURRENCY", default="USD")  # the advertiser account's currency
+
+# Where the sandbox's fake Stripe sends its signed events (blank: this site's /promote/stripe/webhook/).
+STRIPE_SANDBOX_WEBHOOK_URL = env.str("STRIPE_SANDBOX_WEBHOOK_URL", default="")
+STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
+# The card purchase form redirects to Stripe's Checkout page: CSP form-action applies to it.
+if not SOCIAL_SANDBOX and "form-action 'self'" in CONTENT_SECURITY_POLICY:
+    CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {STRIPE_CHECKOUT_ORIGIN}"
     )
 
 # allauth: the TikTok app comes from settings (no SocialApp row needed); WhatsApp

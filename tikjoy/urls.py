@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
     path("", include("payouts.urls")),  # /wallet/payouts/...
+    path("", include("promote.urls")),  # /promote/: coins, orders, analytics
 ]
 
 if settings.SOCIAL_SANDBOX:  # the fakes of TikTok and WhatsApp (the sandbox app is installed only then)

@@ -6,14 +6,15 @@ from django.core.checks import Error, register
 from moneyed import get_currency
 
 from wallets.models import AMOUNT_DECIMALS
-from wallets.money import Currency
+from wallets.money import LEDGER_UNITS
 
 
 @register()
 def currencies_fit_the_ledger(app_configs=None, **kwargs) -> list[Error]:
-    """Every currency TikJoy handles must be known to py-moneyed and fit the ledger's decimal places."""
+    """Every currency TikJoy handles (and the Promote coin) must be known to py-moneyed and fit the
+    ledger's decimal places."""
     errors = []
-    for code in Currency.values:
+    for code in LEDGER_UNITS:
         try:
             sub_unit = get_currency(code).sub_unit
         except Exception:  # py-moneyed raises its own errors for unknown codes

@@ -33,11 +33,21 @@ class Purpose(models.TextChoices):
     AFFILIATE_LOCKED = "AFFILIATE_LOCKED", "affiliate: locked commissions"
     AFFILIATE_APPROVED = "AFFILIATE_APPROVED", "affiliate: approved commissions"
     PLATFORM_HELD = "PLATFORM_HELD", "platform: rewards held for fraud review"
+    # Promote (docs/promote.md). Coin accounts are in the coin unit (wallets.money.COIN).
+    PROMOTE_COINS = "PROMOTE_COINS", "promote: coin balance (coins)"
+    PROMOTE_COIN_FUNDS = "PROMOTE_COIN_FUNDS", "promote: money paid for coins not yet spent"
+    PROMOTE_COINS_ISSUED = "PROMOTE_COINS_ISSUED", "platform: coins sold (minus coins in circulation)"
+    PROMOTE_COUPONS = "PROMOTE_COUPONS", "platform: coupon coins (minus coupons applied)"
+    PROMOTE_ESCROW = "PROMOTE_ESCROW", "platform: a promotion order's budget (coins, per order)"
+    PROMOTE_DELIVERED = "PROMOTE_DELIVERED", "platform: coins spent on delivered promotion"
+    PROMOTE_REVENUE = "PROMOTE_REVENUE", "platform: revenue from coins spent on promotion"
 
 
 # Only the bank account stands for the world outside the ledger: money that comes
-# in (a top-up) leaves it, so its balance is minus what the platform holds.
-NEGATIVE_ALLOWED = frozenset({Purpose.PLATFORM_BANK})
+# in (a top-up) leaves it, so its balance is minus what the platform holds. The coin
+# issuing accounts are its counterpart for coins: minus the coins sold (or handed out as
+# coupons) and still in someone's balance or an order's escrow.
+NEGATIVE_ALLOWED = frozenset({Purpose.PLATFORM_BANK, Purpose.PROMOTE_COINS_ISSUED, Purpose.PROMOTE_COUPONS})
 
 
 class _Platform:

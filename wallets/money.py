@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import models
-from moneyed import Money, get_currency
+from moneyed import Money, add_currency, get_currency
 
 
 class Currency(models.TextChoices):
@@ -20,16 +20,25 @@ class Currency(models.TextChoices):
     GBP = "GBP", "Pound sterling"
 
 
+# Promote coins are a unit the ledger keeps, not money: no merchant, campaign or payout is ever
+# in coins (they use ``Currency``), but coin balances, escrows and refunds are ledger accounts
+# like any other, so the same invariants hold. ISO 4217 keeps codes starting with X for units
+# of no country; XTJ is not assigned. A coin has no minor unit: amounts are whole coins.
+COIN = "XTJ"
+add_currency(code=COIN, numeric=None, sub_unit=1, name="TikJoy Promote coin")
+
+# What the ledger accepts: the money currencies and the coin.
+LEDGER_UNITS = (*Currency.values, COIN)
+
+
 class UnsupportedCurrency(ValueError):
     pass
 
 
 def minor_unit_exponent(currency: str) -> int:
-    """Digits after the decimal point for ``currency`` (2 for EUR, 0 for JPY)."""
-    if currency not in Currency.values:
-        raise UnsupportedCurrency(
-            f"{currency} is not a currency TikJoy handles ({', '.join(Currency.values)})"
-        )
+    """Digits after the decimal point for ``currency`` (2 for EUR, 0 for JPY and for coins)."""
+    if currency not in LEDGER_UNITS:
+        raise UnsupportedCurrency(f"{currency} is not a currency TikJoy handles ({', '.join(LEDGER_UNITS)})")
     sub_unit = get_currency(currency).sub_unit
     return len(str(sub_unit)) - 1
 

@@ -21,6 +21,13 @@ class EventType(models.TextChoices):
     CAMPAIGN_PAUSED = "campaign.paused", "A campaign paused by itself: the wallet or its budget ran out"
     WALLET_LOW_BALANCE = "wallet.low_balance", "The wallet fell below the low-balance threshold"
     TOPUP_RECEIVED = "topup.received", "A bank transfer was credited to the wallet"
+    PROMOTE_ORDER_CREATED = "promote.order.created", "A promotion order was placed (in review)"
+    PROMOTE_ORDER_APPROVED = "promote.order.approved", "A promotion order was approved and started"
+    PROMOTE_ORDER_REJECTED = "promote.order.rejected", "A promotion order was rejected: its budget came back"
+    PROMOTE_ORDER_RESUBMITTED = "promote.order.resubmitted", "A rejected promotion order was resubmitted"
+    PROMOTE_ORDER_CANCELLED = "promote.order.cancelled", "A promotion order was cancelled in review"
+    PROMOTE_ORDER_COMPLETED = "promote.order.completed", "A promotion order finished delivering"
+    PROMOTE_ORDER_SETTLED = "promote.order.settled", "A promotion order's unspent coins were returned"
 
 
 class WebhookEndpoint(models.Model):

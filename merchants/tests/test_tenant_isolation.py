@@ -92,6 +92,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
     from billing.tests.isolation import populate_billing
 
     populate_billing(merchant=merchant, label=label)
+    from promote.tests.isolation import populate_promote
+
+    populate_promote(merchant=merchant, owner=owner)
 
 
 def _populate_rewards(merchant, owner, label: str) -> None:

@@ -4,26 +4,21 @@ what can be earned; after joining with the sandbox TikTok, the page says "you al
 Screenshots are kept in ``test-artifacts/`` (or ``$TIKJOY_TEST_ARTIFACTS``) to look at.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tikjoy.tests.artefacts import ARTEFACTS
 from tikjoy.tests.factories import campaign_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-ARTIFACTS = Path(
-    os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
-)
 
 
 def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / name), full_page=False)
 
 
 def test_on_a_phone_the_join_buttons_are_on_the_first_screen_and_joined_people_are_told_so(

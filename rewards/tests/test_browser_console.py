@@ -7,9 +7,7 @@ its figures are checked against the selectors and screenshots are kept as test a
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,11 +20,10 @@ from merchants.locale import money_in_locale
 from rewards import reports
 from rewards.services import action_record, snapshot_process
 from rewards.tests.conftest import login_rule, share_rule, snapshot, tracked_post
+from tikjoy.tests.artefacts import ARTEFACTS
 from tikjoy.tests.factories import owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTEFACTS = Path(os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(settings.BASE_DIR) / "test-artifacts"))
 
 
 def _two_weeks(merchant, campaign, make_consumer, now):

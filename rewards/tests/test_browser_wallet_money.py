@@ -4,10 +4,8 @@ own page. Screenshots are kept in ``test-artifacts/`` (or ``$TIKJOY_TEST_ARTIFAC
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -21,10 +19,9 @@ from merchants.services import consent_give
 from rewards.models import ActionStatus
 from rewards.services import action_record
 from rewards.tests.conftest import login_rule
+from tikjoy.tests.artefacts import ARTEFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARTEFACTS = Path(os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(django_settings.BASE_DIR) / "test-artifacts"))
 
 
 def _sign_in(page, user, *, url: str) -> None:

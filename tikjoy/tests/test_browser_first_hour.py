@@ -11,10 +11,8 @@ kept as test artefacts (``test-artifacts/``, git-ignored, or ``$TIKJOY_TEST_ARTI
 from __future__ import annotations
 
 import io
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import zxingcpp
@@ -29,10 +27,10 @@ from playwright.sync_api import Page, expect
 from accounts.services import user_ensure_with_email
 from merchants.models import Merchant
 from merchants.wallet import merchant_top_up_record
+from tikjoy.tests.artefacts import ARTEFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARTEFACTS = Path(os.environ.get("TIKJOY_TEST_ARTIFACTS", Path(settings.BASE_DIR) / "test-artifacts"))
 PASSWORD = "a-long-pass-phrase-42"
 PERSONA = "Ana Dances"
 

@@ -41,6 +41,9 @@ def test_without_live_campaigns_the_directory_says_so(client, make_merchant):
 
 
 def test_affiliates_and_promote_are_not_advertised_while_they_have_nothing_live(client):
+    from promote.models import CoinPrice
+
+    CoinPrice.objects.all().delete()  # no coin can be bought: Promote has nothing on offer
     page = client.get("/").content.decode()
 
     assert "JoyBack" in page
@@ -67,3 +70,13 @@ def test_a_product_is_advertised_once_its_app_is_installed_and_says_it_has_somet
     assert 'data-testid="product-promote"' in page and "Buy coins and boost a video" in page
     assert "Affiliates" not in page
     assert product_is_live("promote", now=timezone.now()) is True
+
+
+def test_the_home_page_advertises_promote_once_coins_have_a_price_and_it_is_launched(client):
+    from promote.models import CoinPrice, LaunchedCountry
+
+    assert CoinPrice.objects.exists() and LaunchedCountry.objects.exists()  # seeded by migrations
+    assert 'data-testid="product-promote"' in client.get("/").content.decode()
+
+    CoinPrice.objects.all().delete()
+    assert 'data-testid="product-promote"' not in client.get("/").content.decode()

@@ -568,7 +568,16 @@ def _sign_whatsapp(body: bytes) -> dict:
     }
 
 
-SIGNERS = {"tiktok_webhook": _sign_tiktok, "whatsapp_webhook": _sign_whatsapp}
+STRIPE_SECRET = "whsec_hostile-stripe-secret"
+
+
+def _sign_stripe(body: bytes) -> dict:
+    t = int(time.time())
+    digest = hmac.new(STRIPE_SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={t},v1={digest}"}
+
+
+SIGNERS = {"tiktok_webhook": _sign_tiktok, "whatsapp_webhook": _sign_whatsapp, "stripe_webhook": _sign_stripe}
 
 HOSTILE_JSON = [
     b"",
@@ -602,6 +611,7 @@ def test_every_webhook_has_a_signer_here():
 
 def test_webhooks_and_json_endpoints_survive_hostile_bodies(client, world, settings):
     settings.TIKTOK_CLIENT_SECRET, settings.WHATSAPP_APP_SECRET = TIKTOK_SECRET, WHATSAPP_SECRET
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_SECRET
     walk = Walk(client, world)
     endpoints = [
         (route, pattern)
@@ -623,7 +633,11 @@ def test_webhooks_and_json_endpoints_survive_hostile_bodies(client, world, setti
                         path,
                         body,
                         content_type="application/json",
-                        headers={"TikTok-Signature": header, "X-Hub-Signature-256": header},
+                        headers={
+                            "TikTok-Signature": header,
+                            "X-Hub-Signature-256": header,
+                            "Stripe-Signature": header,
+                        },
                     )
                     walk.check(response, f"POST {path} header={header[:20]!r}")
     walk.assert_clean()

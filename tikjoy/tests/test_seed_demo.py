@@ -67,7 +67,12 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
         Decimal("50.00"),
         Decimal("500.00"),
     ]
-    assert wallet_balance(merchant=merchant).amount == Decimal("550.00") - spent
+    # and less the Promote coins the demo merchant bought from its prepaid funds
+    from promote.models import CoinPurchase
+
+    coins = CoinPurchase.objects.filter(wallet__merchant=merchant).aggregate(total=Sum("amount"))["total"]
+    assert coins == Decimal("9.90")
+    assert wallet_balance(merchant=merchant).amount == Decimal("550.00") - spent - coins
     assert client.login(email="manager@demo.tikjoy.local", password=DEMO_PASSWORD)
     assert "Joy Coffee" in client.get("/console/").content.decode()
     assert "Joy Coffee" in client.get(f"/b/{merchant.slug}/").content.decode()

@@ -18,6 +18,7 @@ from billing.demo import demo_last_month_seed
 from campaigns.demo import demo_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
+from promote.demo import demo_promote_seed
 from rewards.demo import demo_rewards_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
@@ -126,6 +127,14 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(line)
+        for line in demo_promote_seed(
+            merchant=campaign.merchant,
+            owner=users["owner@demo.tikjoy.local"],
+            ops=users["ops@demo.tikjoy.local"],
+            consumer=users["ben@demo.tikjoy.local"],
+            now=timezone.now(),
+        ):
+            self.stdout.write(f"promote: {line}")
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
         call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)

@@ -1,0 +1,233 @@
+"""Promote in /ops/: the review queue (approve, reject with a reason from the fixed list), coupons,
+the matrix of kinds, goals and launched countries, coin prices; coins read-only.
+
+Every button calls one service of ``promote.services`` per row; the ledger records each movement.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from accounts.models import User
+from core.admin import ReadOnlyAdmin
+from promote import services
+from promote.models import (
+    CoinPrice,
+    CoinPurchase,
+    CoinWallet,
+    CoinWithdrawal,
+    Coupon,
+    Kind,
+    KindGoal,
+    LaunchedCountry,
+    PromoteOrder,
+    RejectReason,
+)
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(choices=RejectReason.choices, help_text="The person sees it.")
+
+
+def _each(modeladmin, request, queryset, apply, title: str) -> None:
+    done = 0
+    for obj in queryset.order_by("pk"):
+        try:
+            apply(obj)
+            done += 1
+        except services.PromoteError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+
+
+@admin.register(PromoteOrder)
+class PromoteOrderAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "content_label",
+        "kind",
+        "goal",
+        "status",
+        "budget_coins",
+        "coupon_coins",
+        "consumed_coins",
+        "refunded_coins",
+        "submissions",
+        "created_at",
+    )
+    list_filter = ("status", "kind", "goal")
+    search_fields = ("content_label", "=id")
+    actions = ["approve", "reject"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Approve selected orders (delivery starts now)")
+    def approve(self, request, queryset):
+        now = timezone.now()
+        _each(
+            self,
+            request,
+            queryset,
+            lambda o: services.order_approve(order_id=o.pk, actor=request.user, now=now),
+            "Approved",
+        )
+
+    @admin.action(description="Reject selected orders (with a reason; the budget goes back)")
+    def reject(self, request: HttpRequest, queryset: QuerySet):
+        if "apply" in request.POST:
+            form = RejectForm(request.POST)
+            if form.is_valid():
+                now = timezone.now()
+                reason = form.cleaned_data["reason"]
+                _each(
+                    self,
+                    request,
+                    queryset,
+                    lambda o: services.order_reject(
+                        order_id=o.pk, reason=reason, actor=request.user, now=now
+                    ),
+                    "Rejected",
+                )
+                return None
+        else:
+            form = RejectForm()
+        return TemplateResponse(
+            request,
+            "admin/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Reject promotion orders",
+                "form": form,
+                "queryset": queryset,
+                "action": request.POST.get("action"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
+
+class CouponIssueForm(forms.Form):
+    code = forms.CharField(
+        max_length=32, help_text="Letters, digits or dashes; people type it in the order form."
+    )
+    coins = forms.IntegerField(min_value=1, max_value=10**9)
+    valid_from = forms.DateTimeField(help_text="e.g. 2026-12-01 00:00")
+    valid_until = forms.DateTimeField()
+    kind = forms.ChoiceField(choices=[("", "any kind"), *Kind.choices], required=False)
+    user_id = forms.IntegerField(
+        required=False, label="Only for user #", help_text="Blank: anyone with the code."
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if not code.replace("-", "").isalnum():
+            raise forms.ValidationError("A coupon code is letters, digits or dashes.")
+        if Coupon.objects.filter(code=code).exists():
+            raise forms.ValidationError(f"The coupon code {code} is taken.")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_until") and data["valid_from"] >= data["valid_until"]:
+            self.add_error("valid_until", "A coupon's validity ends after it starts.")
+        if data.get("user_id") and not User.objects.filter(pk=data["user_id"]).exists():
+            self.add_error("user_id", "No such user.")
+        return data
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    """Ops issue coupons here (through ``coupon_issue``); an issued coupon is never edited."""
+
+    list_display = (
+        "code",
+        "coins",
+        "status",
+        "kind",
+        "user",
+        "issued_by_merchant",
+        "valid_from",
+        "valid_until",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("code",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CouponIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                coupon = services.coupon_issue(
+                    code=data["code"],
+                    coins_count=data["coins"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    kind=data["kind"],
+                    user=User.objects.filter(pk=data["user_id"]).first() if data["user_id"] else None,
+                    actor=request.user,
+                    now=timezone.now(),
+                )
+            except services.PromoteError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Issued: {coupon}.")
+                return redirect("admin:promote_coupon_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Issue a coupon",
+            "form": form,
+            "opts": self.opts,
+        }
+        return TemplateResponse(
+            request, "promote/ops_coupon_form.html", context, status=400 if form.errors else 200
+        )
+
+
+@admin.register(KindGoal)
+class KindGoalAdmin(admin.ModelAdmin):
+    list_display = ("kind", "goal")
+    list_filter = ("kind",)
+
+
+@admin.register(LaunchedCountry)
+class LaunchedCountryAdmin(admin.ModelAdmin):
+    list_display = ("kind", "country")
+    list_filter = ("kind",)
+    search_fields = ("country",)
+
+
+@admin.register(CoinPrice)
+class CoinPriceAdmin(admin.ModelAdmin):
+    list_display = ("currency", "pack_coins", "pack_price", "minimum_coins")
+
+
+@admin.register(CoinWallet)
+class CoinWalletAdmin(ReadOnlyAdmin):
+    list_display = ("id", "user", "merchant", "currency", "backed_coins", "created_at")
+
+
+@admin.register(CoinPurchase)
+class CoinPurchaseAdmin(ReadOnlyAdmin):
+    list_display = ("id", "wallet", "coins", "amount", "currency", "source", "created_at")
+
+
+@admin.register(CoinWithdrawal)
+class CoinWithdrawalAdmin(ReadOnlyAdmin):
+    list_display = ("id", "wallet", "coins", "amount", "currency", "created_at")

@@ -1,0 +1,210 @@
+"""The merchant console's Promote pages (``/console/promote/...``): coins, orders, analytics.
+
+Buying and withdrawing coins needs ``MANAGE_BILLING`` (it moves the prepaid funds), placing an
+order ``MANAGE_CAMPAIGNS``; everyone in the team sees the orders and their figures. Every page
+is scoped to the selected merchant: another merchant's order is a 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+
+from campaigns.models import Video
+from merchants.console_site import console_render, console_site, console_view
+from merchants.models import Membership
+from merchants.roles import Capability
+from merchants.tenancy import console_can, console_membership
+from promote import selectors, services
+from promote.forms import BuyCoinsForm, OrderForm, WithdrawForm
+from promote.models import AuthorizationStatus, PromoteOrder, ShareAuthorization
+
+
+def _merchant(request: HttpRequest):
+    return console_membership(request).merchant
+
+
+@console_view(Capability.VIEW)
+def promote_home(request: HttpRequest) -> HttpResponse:
+    merchant = _merchant(request)
+    can_pay = console_can(request, Capability.MANAGE_BILLING)
+    buy, withdraw = BuyCoinsForm(initial={"currency": merchant.currency}), WithdrawForm()
+    if request.method == "POST":
+        if not can_pay:
+            messages.error(request, "Your role does not allow buying or withdrawing coins.")
+            return redirect("console:promote")
+        now = timezone.now()
+        try:
+            if request.POST.get("action") == "buy":
+                buy = BuyCoinsForm(request.POST)
+                if buy.is_valid():
+                    purchase = services.coins_buy_from_wallet(
+                        holder=merchant,
+                        coins_count=buy.cleaned_data["coins"],
+                        currency=buy.cleaned_data["currency"],
+                        actor=request.user,
+                        now=now,
+                    )
+                    messages.success(
+                        request, f"{purchase.coins} coins bought for {purchase.amount} {purchase.currency}."
+                    )
+                    return redirect("console:promote")
+            elif request.POST.get("action") == "withdraw":
+                withdraw = WithdrawForm(request.POST)
+                if withdraw.is_valid():
+                    done = services.coins_withdraw(
+                        holder=merchant,
+                        coins_count=withdraw.cleaned_data["coins"],
+                        actor=request.user,
+                        now=now,
+                    )
+                    messages.success(
+                        request,
+                        f"{done.coins} coins withdrawn: {done.amount} {done.currency} back in the wallet.",
+                    )
+                    return redirect("console:promote")
+        except services.PromoteError as exc:
+            messages.error(request, str(exc))
+    wallet = selectors.coin_wallet_get(holder=merchant)
+    return console_render(
+        request,
+        "console/promote/home.html",
+        {
+            "title": "Promote",
+            "coins": selectors.coins_held(wallet=wallet),
+            "wallet": wallet,
+            "orders": selectors.orders_of(wallet=wallet)[:100],
+            "buy_form": buy,
+            "withdraw_form": withdraw,
+            "can_pay": can_pay,
+            "can_order": console_can(request, Capability.MANAGE_CAMPAIGNS),
+        },
+    )
+
+
+@console_view(Capability.MANAGE_CAMPAIGNS)
+def promote_new(request: HttpRequest) -> HttpResponse:
+    merchant = _merchant(request)
+    videos = Video.objects.filter(merchant=merchant).exclude(tiktok_url="").order_by("slot")
+    shares = ShareAuthorization.objects.filter(
+        merchant=merchant, status=AuthorizationStatus.GRANTED
+    ).select_related("tracked_post")
+    choices = [(f"v{v.pk}", v.title) for v in videos] + [
+        (f"p{a.tracked_post_id}", f"A consumer's share: TikTok video {a.tracked_post.video_id}")
+        for a in shares
+    ]
+    form = OrderForm(request.POST or None, content_choices=choices)
+    estimate = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
+        if request.POST.get("confirm") == "yes":
+            order_request = services.OrderRequest(
+                kind=data["kind"],
+                goal=data["goal"],
+                budget_coins=data["budget_coins"],
+                duration_days=data["duration_days"],
+                commercial_music_declared=data["commercial_music_declared"],
+                audience_automatic=data["audience_automatic"],
+                country=data["country"],
+                age_min=data["age_min"],
+                age_max=data["age_max"],
+                video_id=int(data["content"][1:]) if data["content"].startswith("v") else None,
+                tracked_post_id=int(data["content"][1:]) if data["content"].startswith("p") else None,
+                coupon_code=data["coupon_code"],
+                spark_auth_code=data["spark_auth_code"],
+            )
+            try:
+                order = services.order_place(
+                    holder=merchant, request=order_request, actor=request.user, now=timezone.now()
+                )
+            except services.NotEligible as exc:
+                for reason in exc.reasons:
+                    form.add_error(None, reason)
+            except services.PromoteError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Promotion #{order.pk} is paid and waiting for review.")
+                return redirect("console:promote_order", pk=order.pk)
+    wallet = selectors.coin_wallet_get(holder=merchant)
+    return console_render(
+        request,
+        "console/promote/new.html",
+        {
+            "title": "Promote a video",
+            "form": form,
+            "estimate": estimate,
+            "coins": selectors.coins_held(wallet=wallet),
+            "matrix": selectors.matrix(),
+        },
+    )
+
+
+@console_view(Capability.VIEW)
+def promote_shares(request: HttpRequest) -> HttpResponse:
+    """Consumers' verified shares of the merchant's videos, and whether they agreed to a promotion."""
+    merchant = _merchant(request)
+    if request.method == "POST":
+        if not console_can(request, Capability.MANAGE_CAMPAIGNS):
+            messages.error(request, "Your role does not allow asking consumers.")
+            return redirect("console:promote_shares")
+        try:
+            post_id = int(request.POST.get("post", ""))
+        except ValueError:
+            post_id = 0
+        try:
+            services.share_authorization_request(
+                merchant=merchant, tracked_post_id=post_id, actor=request.user, now=timezone.now()
+            )
+            messages.success(request, "Asked: the consumer answers on their Promote page.")
+        except services.PromoteError as exc:
+            messages.error(request, str(exc))
+        return redirect("console:promote_shares")
+    asked = {a.tracked_post_id: a for a in ShareAuthorization.objects.filter(merchant=merchant)}
+    posts = services.shares_promotable(merchant=merchant).order_by("-posted_at")[:200]
+    return console_render(
+        request,
+        "console/promote/shares.html",
+        {"title": "Consumers' shares", "rows": [(p, asked.get(p.pk)) for p in posts]},
+    )
+
+
+def _order(request: HttpRequest, pk: int) -> PromoteOrder:
+    order = PromoteOrder.objects.filter(pk=pk, wallet__merchant=_merchant(request)).first()
+    if order is None:
+        raise Http404("No such promotion of this merchant.")
+    return order
+
+
+@console_view(Capability.VIEW)
+def promote_order(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    return console_render(
+        request,
+        "console/promote/order.html",
+        {"title": f"Promotion #{order.pk}", **selectors.order_analytics(order=order)},
+    )
+
+
+@console_view(Capability.VIEW)
+def promote_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    response = HttpResponse(selectors.csv_text(order=order), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="promotion-{order.pk}.csv"'
+    return response
+
+
+def _panel(request: HttpRequest, membership: Membership) -> dict:
+    wallet = selectors.coin_wallet_get(holder=membership.merchant)
+    orders = selectors.orders_of(wallet=wallet)
+    return {"coins": selectors.coins_held(wallet=wallet), "running": orders.filter(status="ACTIVE").count()}
+
+
+console_site.register_url("promote/", promote_home, name="promote")
+console_site.register_url("promote/new/", promote_new, name="promote_new")
+console_site.register_url("promote/shares/", promote_shares, name="promote_shares")
+console_site.register_url("promote/<int:pk>/", promote_order, name="promote_order")
+console_site.register_url("promote/<int:pk>/csv/", promote_order_csv, name="promote_order_csv")
+console_site.register_panel(key="promote", order=60, template="console/panels/promote.html", context=_panel)

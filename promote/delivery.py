@@ -1,0 +1,130 @@
+"""Delivery of promotion orders, behind one interface.
+
+A provider is asked what an order delivered during the hours ``[first_hour, first_hour + n)``
+of its run and answers one ``HourResult`` per hour, in whole coins and whole counts. The
+services record the results (``DeliveryTick``) and enforce the budget; a provider never
+moves coins.
+
+``Simulator`` is the provider of tests and ``make run``: deterministic (seeded by the
+order), it spends each day's share over a daily curve, never more than the day's share or
+the budget, and under-delivers by an order-specific fill rate between 55 and 100 %.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+# The share of a day's budget spent in each hour (out of 100): quiet at night, peaks in the evening.
+HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 6, 7, 8, 8, 6, 5)
+WEIGHT_TOTAL = sum(HOUR_WEIGHTS)
+_CUMULATIVE = tuple(sum(HOUR_WEIGHTS[: h + 1]) for h in range(24))
+
+# Results per 100 coins spent, at the middle of the range: (impressions, per-mille of impressions
+# that become each result). Integers so every result is an integer.
+IMPRESSIONS_PER_100_COINS = 1200
+RESULT_PER_MILLE = {
+    "views": 450,
+    "clicks": 12,
+    "follows": 4,
+    "product_clicks": 15,
+    "live_viewers": 40,
+}
+
+
+@dataclass(frozen=True)
+class OrderPlan:
+    """What a provider needs of an order (no model: providers don't touch the database)."""
+
+    order_id: int
+    budget_coins: int
+    duration_days: int
+    goal: str
+    starts_at: datetime | None = None
+    external: dict = field(default_factory=dict)  # the provider's ids, from its launch
+    pack_coins: int = 100  # the coin price in the provider's currency (spend back to coins)
+    pack_price: Decimal = Decimal("0.99")
+
+
+@dataclass(frozen=True)
+class HourResult:
+    hour_index: int
+    spent_coins: int
+    impressions: int
+    views: int
+    clicks: int
+    follows: int
+    product_clicks: int
+    live_viewers: int
+
+
+class DeliveryProvider(Protocol):
+    name: str
+    needs_launch: bool  # launch(...) is called once before the first hour is asked for
+
+    def deliver(self, plan: OrderPlan, *, first_hour: int, hours: int) -> list[HourResult]: ...
+
+
+def daily_share(plan: OrderPlan, day: int) -> int:
+    """The most an order may spend on ``day`` (0-based): the budget split evenly, the remainder
+    on the first days, so the shares add up to the budget exactly."""
+    base, extra = divmod(plan.budget_coins, plan.duration_days)
+    return base + (1 if day < extra else 0)
+
+
+def _seed(order_id: int, salt: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{order_id}:{salt}".encode(), digest_size=8).digest(), "big")
+
+
+class Simulator:
+    """Deterministic delivery: the same order always delivers the same hours."""
+
+    name = "simulator"
+    needs_launch = False
+
+    def fill_percent(self, order_id: int) -> int:
+        return 55 + _seed(order_id, "fill") % 46  # 55..100
+
+    def quality_percent(self, order_id: int) -> int:
+        return 80 + _seed(order_id, "quality") % 41  # 80..120
+
+    def planned(self, plan: OrderPlan, hour_index: int) -> int:
+        """Coins the curve allows in hour ``hour_index``: cumulative shares, so a day adds up to its share."""
+        day, hour = divmod(hour_index, 24)
+        share = daily_share(plan, day)
+        before = share * (_CUMULATIVE[hour - 1] if hour else 0) // WEIGHT_TOTAL
+        return share * _CUMULATIVE[hour] // WEIGHT_TOTAL - before
+
+    def deliver(self, plan: OrderPlan, *, first_hour: int, hours: int) -> list[HourResult]:
+        fill = self.fill_percent(plan.order_id)
+        quality = self.quality_percent(plan.order_id)
+        last = plan.duration_days * 24
+        out = []
+        for index in range(first_hour, min(first_hour + hours, last)):
+            spent = self.planned(plan, index) * fill // 100
+            impressions = spent * IMPRESSIONS_PER_100_COINS * quality // 10_000
+            counts = {name: impressions * per_mille // 1000 for name, per_mille in RESULT_PER_MILLE.items()}
+            out.append(HourResult(hour_index=index, spent_coins=spent, impressions=impressions, **counts))
+        return out
+
+
+def estimate(*, budget_coins: int, goal: str) -> tuple[int, int]:
+    """The result range shown before paying: the simulator's worst and best fill and quality."""
+    field = GOAL_FIELD[goal]
+    per_mille = RESULT_PER_MILLE[field]
+    low = budget_coins * 55 // 100 * IMPRESSIONS_PER_100_COINS * 80 // 10_000 * per_mille // 1000
+    high = budget_coins * IMPRESSIONS_PER_100_COINS * 120 // 10_000 * per_mille // 1000
+    return low, high
+
+
+# Which count of an hour is the goal's result.
+GOAL_FIELD = {
+    "VIEWS": "views",
+    "WEBSITE_VISITS": "clicks",
+    "FOLLOWERS": "follows",
+    "PRODUCT_CLICKS": "product_clicks",
+    "LIVE_VIEWERS": "live_viewers",
+}

@@ -1,0 +1,512 @@
+"""Promote: coins, the kinds/goals/countries matrix, coupons, promotion orders and their delivery.
+
+Coin amounts are integers everywhere (``PositiveBigIntegerField``); coin balances and order
+escrows are ledger accounts in the coin unit (``wallets.money.COIN``), see docs/promote.md.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from wallets.money import Currency
+
+MONEY = {"max_digits": 20, "decimal_places": 2}
+
+
+class Kind(models.TextChoices):
+    VIDEO = "VIDEO", "Video"
+    VIDEO_ANCHOR = "VIDEO_ANCHOR", "Video with a product anchor"
+    LIVE = "LIVE", "LIVE"
+
+
+class Goal(models.TextChoices):
+    VIEWS = "VIEWS", "More video views"
+    WEBSITE_VISITS = "WEBSITE_VISITS", "More website visits"
+    FOLLOWERS = "FOLLOWERS", "More followers"
+    PRODUCT_CLICKS = "PRODUCT_CLICKS", "More product clicks"
+    LIVE_VIEWERS = "LIVE_VIEWERS", "More live viewers"
+
+
+class KindGoal(models.Model):
+    """A goal offered for a kind of promotion (the seed's matrix, editable in /ops/)."""
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    goal = models.CharField(max_length=16, choices=Goal.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "goal"],
+                name="promote_kindgoal_unique",
+                violation_error_message="That goal is already offered for that kind.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_goal_display()}"
+
+
+class LaunchedCountry(models.Model):
+    """A country or region where a kind of promotion is launched (editable in /ops/)."""
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. GB")
+
+    class Meta:
+        verbose_name_plural = "launched countries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "country"],
+                name="promote_launchedcountry_unique",
+                violation_error_message="That kind is already launched in that country.",
+            ),
+            models.CheckConstraint(
+                condition=Q(country__regex=r"^[A-Z]{2}$"),
+                name="promote_country_iso",
+                violation_error_message="A country is two capital letters (ISO 3166-1), e.g. GB.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} in {self.country}"
+
+
+class CoinPrice(models.Model):
+    """The price of coins in one currency: ``pack_price`` buys ``pack_coins`` (100 coins = 0.99 USD)."""
+
+    currency = models.CharField(max_length=3, choices=Currency.choices, unique=True)
+    pack_coins = models.PositiveIntegerField(default=100)
+    pack_price = models.DecimalField(**MONEY)
+    minimum_coins = models.PositiveIntegerField(default=100)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(pack_coins__gt=0),
+                name="promote_coinprice_pack_positive",
+                violation_error_message="A pack holds at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(pack_price__gt=0),
+                name="promote_coinprice_price_positive",
+                violation_error_message="The price is above zero.",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_coins__gt=0),
+                name="promote_coinprice_minimum_positive",
+                violation_error_message="The minimum purchase is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values),
+                name="promote_coinprice_currency_known",
+                violation_error_message="Choose a currency TikJoy handles.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack_coins} coins = {self.pack_price} {self.currency}"
+
+
+class CoinWallet(models.Model):
+    """Whose coins: a consumer (``user``) or a merchant, and the one money currency they pay in.
+
+    ``backed_coins`` counts the coins paid for and not yet spent or withdrawn (in the balance or
+    in the paid part of an open order's escrow); the money for them is on the holder's
+    ``PROMOTE_COIN_FUNDS`` account, and spending or withdrawing n of them moves that money pro
+    rata. The row is also the holder's lock: a purchase, an order, a settlement and a
+    withdrawal of one holder run one after the other.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="coin_wallet"
+    )
+    merchant = models.OneToOneField(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="coin_wallet"
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    backed_coins = models.PositiveBigIntegerField(default=0)
+    birth_date = models.DateField(
+        null=True, blank=True, help_text="Declared by a consumer before their first order (18 or older)."
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(merchant__isnull=True))
+                | (Q(user__isnull=True) & Q(merchant__isnull=False)),
+                name="promote_coinwallet_one_holder",
+                violation_error_message="Coins belong to one consumer or one merchant.",
+            ),
+            models.CheckConstraint(
+                condition=Q(currency__in=Currency.values),
+                name="promote_coinwallet_currency_known",
+                violation_error_message="Choose a currency TikJoy handles.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Coins of {self.holder}"
+
+    @property
+    def holder(self):
+        return self.user if self.user_id else self.merchant
+
+
+class PurchaseSource(models.TextChoices):
+    WALLET = "WALLET", "TikJoy wallet"
+    CARD = "CARD", "card"
+
+
+class CoinPurchase(models.Model):
+    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="purchases")
+    coins = models.PositiveBigIntegerField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    source = models.CharField(max_length=8, choices=PurchaseSource.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coins__gt=0),
+                name="promote_coinpurchase_coins_positive",
+                violation_error_message="A purchase is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="promote_coinpurchase_amount_positive",
+                violation_error_message="A purchase costs more than nothing.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coins} coins for {self.amount} {self.currency}"
+
+
+class CoinWithdrawal(models.Model):
+    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="withdrawals")
+    coins = models.PositiveBigIntegerField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coins__gt=0),
+                name="promote_coinwithdrawal_coins_positive",
+                violation_error_message="A withdrawal is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="promote_coinwithdrawal_amount_not_negative",
+                violation_error_message="A withdrawal can't pay back less than nothing.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coins} coins withdrawn for {self.amount} {self.currency}"
+
+
+class CouponStatus(models.TextChoices):
+    AVAILABLE = "AVAILABLE", "available"
+    APPLIED = "APPLIED", "applied to an order"
+    CONSUMED = "CONSUMED", "consumed"
+
+
+class Coupon(models.Model):
+    """Coins off one order: issued by ops (or by a merchant to one of its consumers).
+
+    It applies only to an order that costs more than the coupon, is spent before the
+    order's own coins, is consumed once the order starts delivering, and comes back only
+    when the order is rejected or cancelled before delivery.
+    """
+
+    code = models.CharField(max_length=32, unique=True)
+    coins = models.PositiveBigIntegerField()
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, blank=True, help_text="Only for this kind (blank: any)."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promote_coupons",
+        help_text="Only this person may use it (blank: anyone with the code).",
+    )
+    issued_by_merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="promote_coupons"
+    )
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=CouponStatus.choices, default=CouponStatus.AVAILABLE)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coins__gt=0),
+                name="promote_coupon_coins_positive",
+                violation_error_message="A coupon is worth at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__lt=F("valid_until")),
+                name="promote_coupon_validity",
+                violation_error_message="A coupon's validity ends after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_by_merchant__isnull=True) | Q(user__isnull=False),
+                name="promote_coupon_merchant_issues_to_a_consumer",
+                violation_error_message="A merchant's coupon is for one consumer: choose who.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Coupon {self.code} ({self.coins} coins)"
+
+
+class OrderStatus(models.TextChoices):
+    IN_REVIEW = "IN_REVIEW", "in review"
+    ACTIVE = "ACTIVE", "active"
+    COMPLETED = "COMPLETED", "completed (unspent coins being returned)"
+    SETTLED = "SETTLED", "settled"
+    REJECTED = "REJECTED", "rejected"
+    CANCELLED = "CANCELLED", "cancelled"
+
+
+OPEN_STATUSES = (OrderStatus.IN_REVIEW, OrderStatus.ACTIVE)
+
+
+class RejectReason(models.TextChoices):
+    CONTENT_POLICY = "CONTENT_POLICY", "The content breaks the advertising policies"
+    MUSIC_NOT_COMMERCIAL = "MUSIC_NOT_COMMERCIAL", "The music is not licensed commercial music"
+    MISLEADING = "MISLEADING", "The content or the website is misleading"
+    LOW_QUALITY = "LOW_QUALITY", "The video quality is too low to promote"
+    PRODUCT_NOT_ALLOWED = "PRODUCT_NOT_ALLOWED", "The product can't be advertised"
+
+
+class PromoteOrder(models.Model):
+    """A promotion order: a budget in coins spent over 1-30 days on one piece of content."""
+
+    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="orders")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    goal = models.CharField(max_length=16, choices=Goal.choices)
+    tracked_post = models.ForeignKey(
+        "social.TrackedPost", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    video = models.ForeignKey(
+        "campaigns.Video", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    content_label = models.CharField(max_length=200)
+    commercial_music_declared = models.BooleanField(default=False)
+    audience_automatic = models.BooleanField(default=True)
+    country = models.CharField(max_length=2, blank=True, help_text="Blank with an automatic audience.")
+    age_min = models.PositiveSmallIntegerField(default=18)
+    age_max = models.PositiveSmallIntegerField(default=65)
+    budget_coins = models.PositiveBigIntegerField()
+    duration_days = models.PositiveSmallIntegerField()
+    coupon = models.ForeignKey(Coupon, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    coupon_coins = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.IN_REVIEW)
+    reject_reason = models.CharField(max_length=24, choices=RejectReason.choices, blank=True)
+    submissions = models.PositiveSmallIntegerField(default=1)
+    consumed_coins = models.PositiveBigIntegerField(default=0)
+    refunded_coins = models.PositiveBigIntegerField(default=0)
+    forfeited_coupon_coins = models.PositiveBigIntegerField(default=0)
+    impressions = models.PositiveBigIntegerField(default=0)
+    results = models.PositiveBigIntegerField(default=0, help_text="Of the goal: views, visits, follows...")
+    delivered_until = models.DateTimeField(null=True, blank=True, help_text="Ticks are recorded up to here.")
+    spark_auth_code = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The Spark Ads authorization code of the post (TikTok delivery).",
+    )
+    external_ids = models.JSONField(
+        default=dict, blank=True, help_text="The delivery provider's ids, once launched."
+    )
+    created_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "ends_at"], name="promote_order_status_ends")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(budget_coins__gt=0),
+                name="promote_order_budget_positive",
+                violation_error_message="The budget is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_days__gte=1) & Q(duration_days__lte=30),
+                name="promote_order_duration",
+                violation_error_message="A promotion runs 1 to 30 days.",
+            ),
+            models.CheckConstraint(
+                condition=Q(coupon_coins=0) | Q(coupon_coins__lt=F("budget_coins")),
+                name="promote_order_costs_more_than_coupon",
+                violation_error_message="A coupon applies only to an order that costs more than it.",
+            ),
+            models.CheckConstraint(
+                condition=Q(consumed_coins__lte=F("budget_coins")),
+                name="promote_order_spend_within_budget",
+                violation_error_message="A promotion never spends more than its budget.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="SETTLED")
+                | Q(budget_coins=F("consumed_coins") + F("refunded_coins") + F("forfeited_coupon_coins")),
+                name="promote_order_settlement_adds_up",
+                violation_error_message="A settled promotion's spent, returned and forfeited coins add up to its budget.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="REJECTED", reject_reason__gt="")
+                | (~Q(status="REJECTED") & Q(reject_reason="")),
+                name="promote_order_rejected_has_reason",
+                violation_error_message="A rejected promotion has a reason, and only a rejected one.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(tracked_post__isnull=False) & Q(video__isnull=True))
+                | (Q(tracked_post__isnull=True) & Q(video__isnull=False)),
+                name="promote_order_one_content",
+                violation_error_message="A promotion is of one post or one library video.",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_min__gte=18) & Q(age_min__lte=F("age_max")),
+                name="promote_order_age_range",
+                violation_error_message="The audience's ages start at 18 and go up.",
+            ),
+            models.CheckConstraint(
+                condition=Q(submissions__lte=2),
+                name="promote_order_one_resubmission",
+                violation_error_message="A rejected promotion can be resubmitted once.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Promotion #{self.pk}: {self.content_label}"
+
+    @property
+    def paid_coins(self) -> int:
+        return self.budget_coins - self.coupon_coins
+
+    @property
+    def remaining_coins(self) -> int:
+        return self.budget_coins - self.consumed_coins
+
+    @property
+    def cost_per_result(self) -> Decimal | None:
+        if not self.results:
+            return None
+        return (Decimal(self.consumed_coins) / Decimal(self.results)).quantize(Decimal("0.01"))
+
+
+class DeliveryTick(models.Model):
+    """What one hour of delivery spent and brought (integers)."""
+
+    order = models.ForeignKey(PromoteOrder, on_delete=models.CASCADE, related_name="ticks")
+    hour = models.DateTimeField(help_text="The start of the hour.")
+    spent_coins = models.PositiveBigIntegerField()
+    impressions = models.PositiveBigIntegerField()
+    views = models.PositiveBigIntegerField()
+    clicks = models.PositiveBigIntegerField()
+    follows = models.PositiveBigIntegerField()
+    product_clicks = models.PositiveBigIntegerField()
+    live_viewers = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "hour"],
+                name="promote_tick_one_per_hour",
+                violation_error_message="That hour of the promotion is already recorded.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} @ {self.hour:%Y-%m-%d %H:00}"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "OPEN", "open (waiting for the card payment)"
+    PAID = "PAID", "paid (coins credited)"
+
+
+class CardCheckout(models.Model):
+    """A card purchase of coins through Stripe Checkout: credited once, when Stripe's signed
+    ``checkout.session.completed`` arrives (however many times it arrives)."""
+
+    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="card_checkouts")
+    coins = models.PositiveBigIntegerField()
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    purchase = models.OneToOneField(
+        CoinPurchase, null=True, blank=True, on_delete=models.PROTECT, related_name="card_checkout"
+    )
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(coins__gt=0),
+                name="promote_cardcheckout_coins_positive",
+                violation_error_message="A card purchase is at least one coin.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="PAID") & Q(purchase__isnull=False))
+                | (Q(status="OPEN") & Q(purchase__isnull=True)),
+                name="promote_cardcheckout_paid_has_purchase",
+                violation_error_message="A paid card checkout has its purchase, and an open one none.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Card checkout {self.session_id or self.pk}: {self.coins} coins"
+
+
+class AuthorizationStatus(models.TextChoices):
+    REQUESTED = "REQUESTED", "asked, waiting for the consumer"
+    GRANTED = "GRANTED", "granted"
+    DECLINED = "DECLINED", "declined"
+
+
+class ShareAuthorization(models.Model):
+    """A merchant's request to promote a consumer's verified share of its video, and the answer."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="share_authorizations"
+    )
+    tracked_post = models.ForeignKey("social.TrackedPost", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=AuthorizationStatus.choices, default=AuthorizationStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "tracked_post"],
+                name="promote_shareauth_one_per_post",
+                violation_error_message="The brand already asked about this post.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant} may promote {self.tracked_post}: {self.get_status_display()}"

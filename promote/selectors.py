@@ -1,0 +1,175 @@
+"""Reads of Promote: a holder's coins and orders, an order's analytics (by hour, by day, chart, CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from promote.delivery import GOAL_FIELD, estimate
+from promote.models import (
+    CoinWallet,
+    DeliveryTick,
+    KindGoal,
+    LaunchedCountry,
+    OrderStatus,
+    PromoteOrder,
+    ShareAuthorization,
+)
+from promote.services import coin_balance
+from wallets.models import PLATFORM, Entry, Purpose
+from wallets.money import COIN
+from wallets.services import account_for, balance
+
+METRICS = ("spent_coins", "impressions", "views", "clicks", "follows", "product_clicks", "live_viewers")
+METRIC_LABELS = {
+    "spent_coins": "Coins spent",
+    "impressions": "Impressions",
+    "views": "Video views",
+    "clicks": "Website visits",
+    "follows": "Follows",
+    "product_clicks": "Product clicks",
+    "live_viewers": "Live viewers",
+}
+
+
+def coin_wallet_get(*, holder) -> CoinWallet | None:
+    field = "merchant" if holder._meta.label_lower == "merchants.merchant" else "user"
+    return CoinWallet.objects.filter(**{field: holder}).first()
+
+
+def coins_held(*, wallet: CoinWallet | None) -> int:
+    return coin_balance(wallet=wallet) if wallet else 0
+
+
+def orders_of(*, wallet: CoinWallet | None) -> QuerySet[PromoteOrder]:
+    if wallet is None:
+        return PromoteOrder.objects.none()
+    return wallet.orders.order_by("-pk")
+
+
+def matrix() -> dict[str, dict[str, list[str]]]:
+    """Kind -> {"goals": [...], "countries": [...]}, from the editable data."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for kind, goal in KindGoal.objects.order_by("kind", "pk").values_list("kind", "goal"):
+        out.setdefault(kind, {"goals": [], "countries": []})["goals"].append(goal)
+    for kind, country in LaunchedCountry.objects.order_by("kind", "country").values_list("kind", "country"):
+        out.setdefault(kind, {"goals": [], "countries": []})["countries"].append(country)
+    return out
+
+
+def estimate_for(*, budget_coins: int, goal: str) -> tuple[int, int]:
+    return estimate(budget_coins=budget_coins, goal=goal)
+
+
+@dataclass(frozen=True)
+class Row:
+    at: datetime | date
+    values: dict[str, int]
+
+
+def by_hour(*, order: PromoteOrder) -> list[Row]:
+    return [
+        Row(at=t["hour"], values={m: t[m] for m in METRICS})
+        for t in DeliveryTick.objects.filter(order=order).order_by("hour").values("hour", *METRICS)
+    ]
+
+
+def by_day(*, order: PromoteOrder) -> list[Row]:
+    rows = (
+        DeliveryTick.objects.filter(order=order)
+        .annotate(day=TruncDate("hour"))
+        .values("day")
+        .annotate(**{m: Sum(m) for m in METRICS})
+        .order_by("day")
+    )
+    return [Row(at=r["day"], values={m: r[m] for m in METRICS}) for r in rows]
+
+
+def ledger_consumed(*, order: PromoteOrder) -> int:
+    """The coins the ledger moved from the order's escrow to delivered (0 until settlement)."""
+    delivered = account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_DELIVERED, currency=COIN)
+    total = Entry.objects.filter(
+        account=delivered,
+        transaction__subject_type="promote.promoteorder",
+        transaction__subject_id=str(order.pk),
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def escrow_held(*, order: PromoteOrder) -> int:
+    account = account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_ESCROW, currency=COIN, partition=order)
+    return int(balance(account).amount)
+
+
+def result_label(order: PromoteOrder) -> str:
+    return METRIC_LABELS[GOAL_FIELD[order.goal]]
+
+
+def chart(*, order: PromoteOrder, width: int = 600, height: int = 160) -> dict:
+    """Bars of coins spent per day, scaled to integers for an inline SVG (no script, no style)."""
+    days = by_day(order=order)
+    peak = max((r.values["spent_coins"] for r in days), default=0)
+    if not days:
+        return {"bars": [], "width": width, "height": height}
+    step = width // max(len(days), 1)
+    bars = []
+    for n, row in enumerate(days):
+        spent = row.values["spent_coins"]
+        h = (spent * (height - 20) // peak) if peak else 0
+        bars.append(
+            {
+                "x": n * step + 2,
+                "y": height - h,
+                "w": max(step - 4, 1),
+                "h": h,
+                "label": f"{row.at}: {spent} coins",
+            }
+        )
+    return {"bars": bars, "width": width, "height": height}
+
+
+def csv_text(*, order: PromoteOrder) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["hour (UTC)", *[METRIC_LABELS[m] for m in METRICS]])
+    for row in by_hour(order=order):
+        writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in METRICS]])
+    return out.getvalue()
+
+
+def order_analytics(*, order: PromoteOrder) -> dict:
+    """Everything an order's page shows: figures, the returned share, by day, by hour, the chart."""
+    return {
+        "order": order,
+        "by_day": by_day(order=order),
+        "by_hour": by_hour(order=order)[-48:],
+        "chart": chart(order=order),
+        "result_label": result_label(order),
+        "result_field": GOAL_FIELD[order.goal],
+        "metric_labels": METRIC_LABELS,
+        "ledger_consumed": ledger_consumed(order=order),
+        "refunded_percent": order.refunded_coins * 100 // order.budget_coins,
+        "is_settled": order.status == OrderStatus.SETTLED,
+    }
+
+
+def authorizations_for(*, user) -> QuerySet[ShareAuthorization]:
+    return (
+        ShareAuthorization.objects.filter(tracked_post__user=user)
+        .select_related("merchant", "tracked_post")
+        .order_by("-pk")
+    )
+
+
+def orders_on_posts_of(*, user) -> QuerySet[PromoteOrder]:
+    """Brands' promotions of the person's own posts."""
+    return (
+        PromoteOrder.objects.filter(tracked_post__user=user, wallet__merchant__isnull=False)
+        .select_related("wallet__merchant")
+        .order_by("-pk")
+    )

@@ -1,0 +1,1231 @@
+"""Every write of Promote: coins bought and withdrawn, orders placed, reviewed, delivered, settled.
+
+Ledger accounts (docs/promote.md):
+
+- the holder's ``PROMOTE_COINS`` (coins) and ``PROMOTE_COIN_FUNDS`` (the money paid for the coins
+  not yet spent); the platform's ``PROMOTE_COINS_ISSUED`` and ``PROMOTE_COUPONS`` (coins, may go
+  negative: minus what is in circulation), ``PROMOTE_ESCROW`` per order, ``PROMOTE_DELIVERED``
+  (coins) and ``PROMOTE_REVENUE`` (money).
+- A purchase is one transaction: money from the wallet to the funds, coins issued to the balance.
+- Placing an order moves its budget into its escrow (paid coins, and the coupon's coins).
+- Delivery is recorded hour by hour on the order (``DeliveryTick``); settlement moves the escrow
+  once: consumed to delivered, the unspent paid coins back to the balance, the unspent coupon
+  coins back to the coupon account (forfeited), and the money of the paid coins consumed from
+  the funds to revenue.
+
+Locks, always in this order: the holder's ``CoinWallet`` row, then the order, then the coupon;
+the ledger accounts last, inside ``wallets.post``. Delivery locks only orders.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from moneyed import Money
+
+from accounts.models import User
+from campaigns.models import ActionType, Video
+from core.db import retry_on_conflict
+from core.errors import DomainError
+from core.tasks import mail_after_commit
+from merchants.models import Merchant
+from promote import stripe_checkout
+from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
+from promote.models import (
+    OPEN_STATUSES,
+    AuthorizationStatus,
+    CardCheckout,
+    CheckoutStatus,
+    CoinPrice,
+    CoinPurchase,
+    CoinWallet,
+    CoinWithdrawal,
+    Coupon,
+    CouponStatus,
+    DeliveryTick,
+    Goal,
+    Kind,
+    KindGoal,
+    LaunchedCountry,
+    OrderStatus,
+    PromoteOrder,
+    PurchaseSource,
+    RejectReason,
+    ShareAuthorization,
+)
+from promote.tiktok_ads import Launch, TikTokAds
+from social.models import TrackedPost
+from wallets.models import PLATFORM, Account, Purpose, partition_key
+from wallets.money import COIN, round_down
+from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, balance, post, post_many
+from webhooks.services import Event, event_record, events_record
+
+MINIMUM_AGE = 18
+MAX_DURATION_DAYS = 30
+
+
+class PromoteError(DomainError):
+    """A Promote request that can't be done as asked (the message says why)."""
+
+
+class NotEligible(PromoteError):
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("This can't be promoted: " + " ".join(reasons))
+
+
+class WithdrawalBlocked(PromoteError):
+    def __init__(self, orders: list[PromoteOrder]):
+        self.orders = orders
+        listed = ", ".join(f"#{o.pk} ({o.get_status_display()})" for o in orders)
+        super().__init__(
+            f"Coins can be withdrawn once no promotion is in review or active. In the way: {listed}."
+        )
+
+
+def coins(n: int) -> Money:
+    return Money(Decimal(int(n)), COIN)
+
+
+# --- coins -----------------------------------------------------------------------------------
+
+
+def coin_price(*, coins_count: int, currency: str) -> Money:
+    """What ``coins_count`` coins cost in ``currency`` (rounded up to the cent: never below the rate)."""
+    price = CoinPrice.objects.filter(currency=currency).first()
+    if price is None:
+        raise PromoteError(f"Coins are not sold in {currency}.")
+    if coins_count < price.minimum_coins:
+        raise PromoteError(f"The smallest purchase is {price.minimum_coins} coins.")
+    amount = (Decimal(coins_count) * price.pack_price / price.pack_coins).quantize(Decimal("0.01"), ROUND_UP)
+    return Money(amount, currency)
+
+
+def _holder_kwargs(holder: User | Merchant) -> dict:
+    return {"merchant": holder} if isinstance(holder, Merchant) else {"user": holder}
+
+
+def _wallet_locked(holder: User | Merchant, *, currency: str | None, now: datetime) -> CoinWallet:
+    """The holder's coin wallet, locked (created on first use, in ``currency``)."""
+    kwargs = _holder_kwargs(holder)
+    wallet = CoinWallet.objects.select_for_update().filter(**kwargs).first()
+    if wallet is None:
+        if currency is None:
+            raise PromoteError("You have no coins yet: buy some first.")
+        try:
+            with transaction.atomic():
+                CoinWallet.objects.create(currency=currency, created_at=now, **kwargs)
+        except IntegrityError:
+            pass  # created at the same moment by another request of the same holder
+        wallet = CoinWallet.objects.select_for_update().get(**kwargs)
+    return wallet
+
+
+def _money_account(holder: User | Merchant, currency: str):
+    purpose = Purpose.MERCHANT_AVAILABLE if isinstance(holder, Merchant) else Purpose.USER_AVAILABLE
+    return account_for(owner=holder, purpose=purpose, currency=currency)
+
+
+def _funds(wallet: CoinWallet):
+    return account_for(owner=wallet.holder, purpose=Purpose.PROMOTE_COIN_FUNDS, currency=wallet.currency)
+
+
+def _coin_account(wallet: CoinWallet):
+    return account_for(owner=wallet.holder, purpose=Purpose.PROMOTE_COINS, currency=COIN)
+
+
+def coin_balance(*, wallet: CoinWallet) -> int:
+    return int(balance(_coin_account(wallet)).amount)
+
+
+@retry_on_conflict
+def coins_buy_from_wallet(
+    *, holder: User | Merchant, coins_count: int, currency: str, actor: User, now: datetime
+) -> CoinPurchase:
+    """Buy coins with the holder's TikJoy wallet (a consumer's available JoyBack, a merchant's
+    prepaid funds): one ledger transaction moves the money to the coin funds and issues the coins."""
+    amount = coin_price(coins_count=coins_count, currency=currency)
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(holder, currency=currency, now=now)
+        if wallet.currency != currency:
+            raise PromoteError(f"Your coins are paid in {wallet.currency}: buy them in {wallet.currency}.")
+        purchase = CoinPurchase.objects.create(
+            wallet=wallet,
+            coins=coins_count,
+            amount=amount.amount,
+            currency=currency,
+            source=PurchaseSource.WALLET,
+            actor=actor,
+            created_at=now,
+        )
+        try:
+            post(
+                entries=[
+                    (_money_account(holder, currency), -amount),
+                    (_funds(wallet), amount),
+                    (
+                        account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_COINS_ISSUED, currency=COIN),
+                        -coins(coins_count),
+                    ),
+                    (_coin_account(wallet), coins(coins_count)),
+                ],
+                kind="PROMOTE_COIN_PURCHASE",
+                reason=f"{coins_count} Promote coins bought for {amount}",
+                idempotency_key=f"promote:purchase:{purchase.pk}",
+                actor=actor,
+                subject=purchase,
+                now=now,
+            )
+        except InsufficientFunds as exc:
+            raise PromoteError(
+                f"Your TikJoy wallet doesn't hold {amount}: {coins_count} coins cost that."
+            ) from exc
+        CoinWallet.objects.filter(pk=wallet.pk).update(backed_coins=F("backed_coins") + coins_count)
+    return purchase
+
+
+def _open_orders(wallet: CoinWallet) -> list[PromoteOrder]:
+    return list(wallet.orders.filter(status__in=OPEN_STATUSES).order_by("pk"))
+
+
+@retry_on_conflict
+def coins_withdraw(
+    *, holder: User | Merchant, coins_count: int, actor: User, now: datetime
+) -> CoinWithdrawal:
+    """Turn coins back into money on the wallet they were paid from, at what was paid for them.
+
+    Refused while an order is in review or active (the refusal lists them). The money is the
+    coins' share of the funds (``funds * coins / backed coins``, rounded down; all of it for the
+    last coins), so a holder never gets back more than they paid.
+    """
+    if coins_count <= 0:
+        raise PromoteError("Withdraw at least one coin.")
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(holder, currency=None, now=now)
+        in_the_way = _open_orders(wallet)
+        if in_the_way:
+            raise WithdrawalBlocked(in_the_way)
+        held = coin_balance(wallet=wallet)
+        if coins_count > held:
+            raise PromoteError(f"You have {held} coins.")
+        funds = _funds(wallet)
+        funds_now = balance(funds)
+        if coins_count >= wallet.backed_coins:
+            amount = funds_now
+        else:
+            amount = round_down(funds_now.amount * coins_count / wallet.backed_coins, wallet.currency)
+        withdrawal = CoinWithdrawal.objects.create(
+            wallet=wallet,
+            coins=coins_count,
+            amount=amount.amount,
+            currency=wallet.currency,
+            actor=actor,
+            created_at=now,
+        )
+        entries = [
+            (_coin_account(wallet), -coins(coins_count)),
+            (
+                account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_COINS_ISSUED, currency=COIN),
+                coins(coins_count),
+            ),
+        ]
+        if amount.amount > 0:
+            entries += [(funds, -amount), (_money_account(holder, wallet.currency), amount)]
+        post(
+            entries=entries,
+            kind="PROMOTE_COIN_WITHDRAWAL",
+            reason=f"{coins_count} Promote coins withdrawn for {amount}",
+            idempotency_key=f"promote:withdrawal:{withdrawal.pk}",
+            actor=actor,
+            subject=withdrawal,
+            now=now,
+        )
+        CoinWallet.objects.filter(pk=wallet.pk).update(backed_coins=F("backed_coins") - coins_count)
+    return withdrawal
+
+
+def birth_date_declare(*, user: User, birth_date: date, now: datetime) -> CoinWallet:
+    """A consumer declares their birth date (Promote is for people 18 or older)."""
+    if birth_date >= now.date():
+        raise PromoteError("Enter your real birth date.")
+    with transaction.atomic(durable=True):
+        wallet = CoinWallet.objects.select_for_update().filter(user=user).first()
+        if wallet is None:
+            raise PromoteError("Buy coins first: your birth date is kept with your coins.")
+        wallet.birth_date = birth_date
+        wallet.save(update_fields=["birth_date"])
+    return wallet
+
+
+def card_checkout_start(
+    *,
+    holder: User | Merchant,
+    coins_count: int,
+    currency: str,
+    actor: User,
+    success_url: str,
+    cancel_url: str,
+    now: datetime,
+) -> str:
+    """Open a Stripe Checkout for ``coins_count`` coins; returns the URL where the person pays.
+
+    Stripe is asked first (with a fresh reference, outside any transaction); the checkout is
+    recorded only once the session exists, so a Stripe that can't be reached leaves nothing
+    behind. Nothing is credited until Stripe's signed ``checkout.session.completed`` arrives."""
+    amount = coin_price(coins_count=coins_count, currency=currency)
+    existing = CoinWallet.objects.filter(**_holder_kwargs(holder)).values_list("currency", flat=True).first()
+    if existing and existing != currency:
+        raise PromoteError(f"Your coins are paid in {existing}: buy them in {existing}.")
+    reference = uuid.uuid4().hex
+    session_id, url = stripe_checkout.session_create(
+        reference=reference,
+        coins=coins_count,
+        amount=amount.amount,
+        currency=currency,
+        success_url=success_url,
+        cancel_url=cancel_url,
+    )
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(holder, currency=currency, now=now)
+        if wallet.currency != currency:
+            raise PromoteError(f"Your coins are paid in {wallet.currency}: buy them in {wallet.currency}.")
+        CardCheckout.objects.create(
+            wallet=wallet,
+            coins=coins_count,
+            amount=amount.amount,
+            currency=currency,
+            session_id=session_id,
+            actor=actor,
+            created_at=now,
+        )
+    return url
+
+
+def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None:
+    """Apply a verified ``checkout.session.completed`` event once: the money reaches the bank
+    (``PLATFORM_BANK`` -> the holder's coin funds) and the coins are issued, in one transaction.
+    A repeated delivery changes nothing; an event for an unknown session or another amount is
+    refused."""
+    if event.get("type") != "checkout.session.completed":
+        return None
+    session = event["data"].get("object")
+    if not isinstance(session, dict) or session.get("payment_status") != "paid":
+        return None
+    with transaction.atomic(durable=True):
+        checkout = (
+            CardCheckout.objects.select_for_update().filter(session_id=str(session.get("id", ""))).first()
+        )
+        if checkout is None:
+            raise PromoteError("Unknown checkout session.")
+        if checkout.status == CheckoutStatus.PAID:
+            return checkout.purchase
+        if (
+            session.get("amount_total") != stripe_checkout.minor_units(checkout.amount)
+            or str(session.get("currency", "")).upper() != checkout.currency
+        ):
+            raise PromoteError("The paid amount is not the checkout's amount.")
+        wallet = CoinWallet.objects.select_for_update().get(pk=checkout.wallet_id)
+        purchase = CoinPurchase.objects.create(
+            wallet=wallet,
+            coins=checkout.coins,
+            amount=checkout.amount,
+            currency=checkout.currency,
+            source=PurchaseSource.CARD,
+            actor=checkout.actor,
+            created_at=now,
+        )
+        amount = Money(checkout.amount, checkout.currency)
+        post(
+            entries=[
+                (
+                    account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=checkout.currency),
+                    -amount,
+                ),
+                (_funds(wallet), amount),
+                (
+                    account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_COINS_ISSUED, currency=COIN),
+                    -coins(checkout.coins),
+                ),
+                (_coin_account(wallet), coins(checkout.coins)),
+            ],
+            kind="PROMOTE_COIN_PURCHASE",
+            reason=f"{checkout.coins} Promote coins bought by card for {amount} (Stripe {checkout.session_id})",
+            idempotency_key=f"promote:card:{checkout.session_id}",
+            actor=checkout.actor,
+            subject=purchase,
+            now=now,
+        )
+        CoinWallet.objects.filter(pk=wallet.pk).update(backed_coins=F("backed_coins") + checkout.coins)
+        checkout.status = CheckoutStatus.PAID
+        checkout.purchase = purchase
+        checkout.paid_at = now
+        checkout.save(update_fields=["status", "purchase", "paid_at"])
+    return purchase
+
+
+# --- a merchant promoting a consumer's share ------------------------------------------------
+
+
+def shares_promotable(*, merchant: Merchant):
+    """The consumers' verified shares of the merchant's videos (the engine recognised them), still public."""
+    return TrackedPost.objects.filter(
+        social_actions__merchant=merchant,
+        social_actions__action_type=ActionType.SHARE_VIDEO,
+        status=TrackedPost.Status.ACTIVE,
+    ).distinct()
+
+
+def share_authorization_request(
+    *, merchant: Merchant, tracked_post_id: int, actor: User, now: datetime
+) -> ShareAuthorization:
+    """Ask the consumer whether the merchant may promote their share; they are told and answer
+    on their Promote page. Asking again changes nothing."""
+    post_obj = shares_promotable(merchant=merchant).filter(pk=tracked_post_id).first()
+    if post_obj is None:
+        raise PromoteError("That is not a verified, public share of one of your videos.")
+    with transaction.atomic(durable=True):
+        authorization, created = ShareAuthorization.objects.get_or_create(
+            merchant=merchant,
+            tracked_post=post_obj,
+            defaults={"requested_by": actor, "requested_at": now},
+        )
+        if created:
+            mail_after_commit(
+                subject=f"{merchant.brand_name} would like to promote your TikTok post",
+                message=(
+                    f"{merchant.brand_name} asks to promote your share (TikTok video {post_obj.video_id}) with "
+                    "its own coins. Say yes or no on your Promote page; if you agree you see the results there."
+                ),
+                recipient_list=[post_obj.user.email or ""],
+            )
+    return authorization
+
+
+def share_authorization_decide(
+    *, authorization_id: int, user: User, grant: bool, now: datetime
+) -> ShareAuthorization:
+    """The consumer grants or declines (only their own posts; a decision can be changed until an
+    order uses it)."""
+    with transaction.atomic(durable=True):
+        authorization = (
+            ShareAuthorization.objects.select_for_update()
+            .filter(pk=authorization_id, tracked_post__user=user)
+            .select_related("tracked_post")
+            .first()
+        )
+        if authorization is None:
+            raise PromoteError("No such request for one of your posts.")
+        if (
+            not grant
+            and PromoteOrder.objects.filter(
+                tracked_post=authorization.tracked_post, wallet__merchant=authorization.merchant
+            ).exists()
+        ):
+            raise PromoteError("The brand already promoted this post with your agreement.")
+        authorization.status = AuthorizationStatus.GRANTED if grant else AuthorizationStatus.DECLINED
+        authorization.decided_at = now
+        authorization.save(update_fields=["status", "decided_at"])
+    return authorization
+
+
+# --- coupons ---------------------------------------------------------------------------------
+
+
+def coupon_issue(
+    *,
+    code: str,
+    coins_count: int,
+    valid_from: datetime,
+    valid_until: datetime,
+    actor: User,
+    now: datetime,
+    kind: str = "",
+    user: User | None = None,
+    merchant: Merchant | None = None,
+) -> Coupon:
+    """Issue a coupon: by ops (``merchant`` None), or by a merchant to one of its consumers."""
+    code = code.strip().upper()
+    if not code or len(code) > 32 or not code.replace("-", "").isalnum():
+        raise PromoteError("A coupon code is 1 to 32 letters, digits or dashes.")
+    if coins_count <= 0:
+        raise PromoteError("A coupon is worth at least one coin.")
+    if valid_from >= valid_until:
+        raise PromoteError("A coupon's validity ends after it starts.")
+    if merchant is not None and user is None:
+        raise PromoteError("A merchant issues a coupon to one of its consumers: choose who.")
+    if kind and kind not in Kind.values:
+        raise PromoteError("Unknown kind of promotion.")
+    try:
+        with transaction.atomic(durable=True):
+            return Coupon.objects.create(
+                code=code,
+                coins=coins_count,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                kind=kind,
+                user=user,
+                issued_by_merchant=merchant,
+                issued_by=actor,
+                created_at=now,
+            )
+    except IntegrityError as exc:
+        raise PromoteError(f"The coupon code {code} is taken.") from exc
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    kind: str
+    goal: str
+    budget_coins: int
+    duration_days: int
+    commercial_music_declared: bool
+    audience_automatic: bool = True
+    country: str = ""
+    age_min: int = 18
+    age_max: int = 65
+    tracked_post_id: int | None = None
+    video_id: int | None = None
+    coupon_code: str = ""
+    spark_auth_code: str = ""
+
+
+def _age(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _content(wallet: CoinWallet, request: OrderRequest) -> tuple[TrackedPost | None, Video | None, list[str]]:
+    reasons = []
+    post_obj = video = None
+    if wallet.user_id:
+        post_obj = (
+            TrackedPost.objects.filter(pk=request.tracked_post_id).first()
+            if request.tracked_post_id
+            else None
+        )
+        if post_obj is None or post_obj.user_id != wallet.user_id:
+            reasons.append("Pick one of your own TikTok posts.")
+        elif post_obj.status != TrackedPost.Status.ACTIVE:
+            reasons.append("That post is no longer public on TikTok.")
+    elif request.tracked_post_id:
+        post_obj = TrackedPost.objects.filter(pk=request.tracked_post_id).first()
+        granted = ShareAuthorization.objects.filter(
+            merchant_id=wallet.merchant_id,
+            tracked_post_id=request.tracked_post_id,
+            status=AuthorizationStatus.GRANTED,
+        ).exists()
+        if post_obj is None or not granted:
+            reasons.append("Promote a consumer's share only once they have agreed to it.")
+        elif post_obj.status != TrackedPost.Status.ACTIVE:
+            reasons.append("That post is no longer public on TikTok.")
+    else:
+        video = Video.objects.filter(pk=request.video_id).first() if request.video_id else None
+        if video is None or video.merchant_id != wallet.merchant_id:
+            reasons.append("Pick a video of your brand's library.")
+        elif not video.tiktok_url:
+            reasons.append("That video is not posted on your TikTok business account (it has no TikTok URL).")
+    return post_obj, video, reasons
+
+
+def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetime) -> list[str]:
+    """Every reason the order can't be placed (empty: it can)."""
+    reasons = []
+    if wallet.user_id:
+        if wallet.birth_date is None:
+            reasons.append("Tell us your birth date: Promote is for people 18 or older.")
+        elif _age(wallet.birth_date, now.date()) < MINIMUM_AGE:
+            reasons.append("Promote is for people 18 or older.")
+    _, _, content_reasons = _content(wallet, request)
+    reasons += content_reasons
+    if not request.commercial_music_declared:
+        reasons.append("Only a video whose music is commercial music can be promoted: declare it.")
+    if request.kind not in Kind.values:
+        reasons.append("Choose what to promote: a video, a video with a product anchor, or a LIVE.")
+    elif (
+        request.goal not in Goal.values
+        or not KindGoal.objects.filter(kind=request.kind, goal=request.goal).exists()
+    ):
+        reasons.append(f"That goal is not offered for {Kind(request.kind).label}.")
+    if request.kind in Kind.values:
+        launched = set(LaunchedCountry.objects.filter(kind=request.kind).values_list("country", flat=True))
+        if not launched:
+            reasons.append(f"{Kind(request.kind).label} promotion is not launched in any country yet.")
+        elif not request.audience_automatic and request.country not in launched:
+            reasons.append(
+                f"{Kind(request.kind).label} promotion is not launched in {request.country or 'that country'} "
+                f"(launched: {', '.join(sorted(launched))})."
+            )
+    if not 1 <= request.duration_days <= MAX_DURATION_DAYS:
+        reasons.append(f"The duration is 1 to {MAX_DURATION_DAYS} days.")
+    if not request.audience_automatic and not (MINIMUM_AGE <= request.age_min <= request.age_max):
+        reasons.append(f"The audience's ages start at {MINIMUM_AGE} at the youngest and go up.")
+    if request.budget_coins < request.duration_days:
+        reasons.append("The budget is at least one coin a day.")
+    if provider().needs_launch and not request.spark_auth_code.strip():
+        reasons.append(
+            "Paste the post's Spark Ads authorization code (TikTok: the post's ... > Ad settings)."
+        )
+    return reasons
+
+
+def _coupon_locked(*, code: str, wallet: CoinWallet, request: OrderRequest, now: datetime) -> Coupon:
+    coupon = Coupon.objects.select_for_update().filter(code=code.strip().upper()).first()
+    if coupon is None or coupon.status != CouponStatus.AVAILABLE:
+        raise PromoteError("That coupon doesn't exist or was used.")
+    if not coupon.valid_from <= now < coupon.valid_until:
+        raise PromoteError("That coupon is not valid now.")
+    if coupon.user_id and coupon.user_id != wallet.user_id:
+        raise PromoteError("That coupon is someone else's.")
+    if coupon.kind and coupon.kind != request.kind:
+        raise PromoteError(f"That coupon is for {Kind(coupon.kind).label} promotion only.")
+    if request.budget_coins <= coupon.coins:
+        raise PromoteError(
+            f"A coupon applies only to an order that costs more than it: more than {coupon.coins} coins."
+        )
+    return coupon
+
+
+def _escrow(order: PromoteOrder):
+    return account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_ESCROW, currency=COIN, partition=order)
+
+
+def _coupons_account():
+    return account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_COUPONS, currency=COIN)
+
+
+def _escrow_in(order: PromoteOrder, wallet: CoinWallet, *, actor: User, now: datetime) -> None:
+    entries = [(_escrow(order), coins(order.budget_coins)), (_coin_account(wallet), -coins(order.paid_coins))]
+    if order.coupon_coins:
+        entries.append((_coupons_account(), -coins(order.coupon_coins)))
+    try:
+        post(
+            entries=entries,
+            kind="PROMOTE_ORDER_PLACE",
+            reason=f"Promotion #{order.pk}: budget of {order.budget_coins} coins into escrow",
+            idempotency_key=f"promote:order:{order.pk}:place:{order.submissions}",
+            actor=actor,
+            subject=order,
+            now=now,
+        )
+    except InsufficientFunds as exc:
+        raise PromoteError(
+            f"You have {coin_balance(wallet=wallet)} coins; this order needs {order.paid_coins}."
+        ) from exc
+
+
+def _escrow_release(
+    order: PromoteOrder, wallet: CoinWallet, *, actor: User | None, now: datetime, why: str
+) -> None:
+    """Give the whole budget back (rejected or cancelled before delivery): coins and coupon."""
+    entries = [(_escrow(order), -coins(order.budget_coins)), (_coin_account(wallet), coins(order.paid_coins))]
+    if order.coupon_coins:
+        entries.append((_coupons_account(), coins(order.coupon_coins)))
+    post(
+        entries=entries,
+        kind="PROMOTE_ORDER_RELEASE",
+        reason=f"Promotion #{order.pk} {why}: budget returned",
+        idempotency_key=f"promote:order:{order.pk}:release:{order.submissions}",
+        actor=actor,
+        subject=order,
+        now=now,
+    )
+
+
+@retry_on_conflict
+def order_place(
+    *, holder: User | Merchant, request: OrderRequest, actor: User, now: datetime
+) -> PromoteOrder:
+    """Check eligibility, then move the budget from the coin balance (and the coupon) into the
+    order's escrow, in one transaction. The order waits for review."""
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(holder, currency=None, now=now)
+        reasons = order_eligibility(wallet=wallet, request=request, now=now)
+        if reasons:
+            raise NotEligible(reasons)
+        post_obj, video, _ = _content(wallet, request)
+        coupon = (
+            _coupon_locked(code=request.coupon_code, wallet=wallet, request=request, now=now)
+            if request.coupon_code.strip()
+            else None
+        )
+        label = f"TikTok video {post_obj.video_id}" if post_obj else f"{video.title}"
+        order = PromoteOrder.objects.create(
+            wallet=wallet,
+            created_by=actor,
+            kind=request.kind,
+            goal=request.goal,
+            tracked_post=post_obj,
+            video=video,
+            content_label=label[:200],
+            commercial_music_declared=request.commercial_music_declared,
+            audience_automatic=request.audience_automatic,
+            country="" if request.audience_automatic else request.country,
+            age_min=18 if request.audience_automatic else request.age_min,
+            age_max=65 if request.audience_automatic else request.age_max,
+            budget_coins=request.budget_coins,
+            duration_days=request.duration_days,
+            coupon=coupon,
+            coupon_coins=coupon.coins if coupon else 0,
+            spark_auth_code=request.spark_auth_code.strip()[:200],
+            created_at=now,
+        )
+        if coupon:
+            coupon.status = CouponStatus.APPLIED
+            coupon.save(update_fields=["status"])
+        _escrow_in(order, wallet, actor=actor, now=now)
+        _event(order, "promote.order.created", now=now)
+        if wallet.merchant_id and post_obj is not None:
+            mail_after_commit(
+                subject=f"{wallet.merchant.brand_name} is promoting your TikTok post",
+                message=(
+                    f"With your agreement, {wallet.merchant.brand_name} placed promotion #{order.pk} for your "
+                    f"TikTok video {post_obj.video_id}. Its results are on your Promote page."
+                ),
+                recipient_list=[post_obj.user.email or ""],
+            )
+    return order
+
+
+def _order_locked(order_id: int) -> tuple[CoinWallet, PromoteOrder]:
+    wallet_id = PromoteOrder.objects.values_list("wallet_id", flat=True).get(pk=order_id)
+    wallet = CoinWallet.objects.select_for_update().get(pk=wallet_id)
+    order = PromoteOrder.objects.select_for_update().get(pk=order_id)
+    return wallet, order
+
+
+@retry_on_conflict
+def order_approve(*, order_id: int, actor: User, now: datetime) -> PromoteOrder:
+    """Ops approve an order in review: delivery starts now and runs for its duration; its coupon
+    is consumed (it no longer comes back)."""
+    with transaction.atomic(durable=True):
+        _, order = _order_locked(order_id)
+        if order.status != OrderStatus.IN_REVIEW:
+            raise PromoteError(f"Promotion #{order.pk} is {order.get_status_display()}, not in review.")
+        start = now.replace(minute=0, second=0, microsecond=0)
+        order.status = OrderStatus.ACTIVE
+        order.reviewed_at = now
+        order.starts_at = start
+        order.delivered_until = start
+        order.ends_at = start + timedelta(days=order.duration_days)
+        order.save(update_fields=["status", "reviewed_at", "starts_at", "delivered_until", "ends_at"])
+        if order.coupon_id:
+            Coupon.objects.filter(pk=order.coupon_id).update(status=CouponStatus.CONSUMED)
+        _event(order, "promote.order.approved", now=now)
+    return order
+
+
+@retry_on_conflict
+def order_reject(*, order_id: int, reason: str, actor: User, now: datetime) -> PromoteOrder:
+    """Ops reject an order in review with a reason from the fixed list: the budget and the coupon
+    come back at once."""
+    if reason not in RejectReason.values:
+        raise PromoteError("Choose a reason from the list.")
+    with transaction.atomic(durable=True):
+        wallet, order = _order_locked(order_id)
+        if order.status != OrderStatus.IN_REVIEW:
+            raise PromoteError(f"Promotion #{order.pk} is {order.get_status_display()}, not in review.")
+        _escrow_release(order, wallet, actor=actor, now=now, why=f"rejected ({RejectReason(reason).label})")
+        order.status = OrderStatus.REJECTED
+        order.reject_reason = reason
+        order.reviewed_at = now
+        order.save(update_fields=["status", "reject_reason", "reviewed_at"])
+        if order.coupon_id:
+            Coupon.objects.filter(pk=order.coupon_id).update(status=CouponStatus.AVAILABLE)
+        _event(order, "promote.order.rejected", now=now)
+    return order
+
+
+@retry_on_conflict
+def order_cancel(*, order_id: int, actor: User, now: datetime) -> PromoteOrder:
+    """The holder cancels an order still in review (a running order can't be paused or stopped)."""
+    with transaction.atomic(durable=True):
+        wallet, order = _order_locked(order_id)
+        if order.status != OrderStatus.IN_REVIEW:
+            raise PromoteError(
+                "Only an order in review can be cancelled: a running promotion can't be stopped."
+            )
+        _escrow_release(order, wallet, actor=actor, now=now, why="cancelled")
+        order.status = OrderStatus.CANCELLED
+        order.save(update_fields=["status"])
+        if order.coupon_id:
+            Coupon.objects.filter(pk=order.coupon_id).update(status=CouponStatus.AVAILABLE)
+        _event(order, "promote.order.cancelled", now=now)
+    return order
+
+
+@retry_on_conflict
+def order_resubmit(
+    *, order_id: int, commercial_music_declared: bool, actor: User, now: datetime
+) -> PromoteOrder:
+    """A rejected order goes back to review once, its budget into escrow again (its coupon too,
+    if it is still available and valid; else without it)."""
+    with transaction.atomic(durable=True):
+        wallet, order = _order_locked(order_id)
+        if order.status != OrderStatus.REJECTED:
+            raise PromoteError("Only a rejected order can be resubmitted.")
+        if order.submissions >= 2:
+            raise PromoteError("An order can be resubmitted once; place a new one.")
+        request = OrderRequest(
+            kind=order.kind,
+            goal=order.goal,
+            budget_coins=order.budget_coins,
+            duration_days=order.duration_days,
+            commercial_music_declared=commercial_music_declared,
+            audience_automatic=order.audience_automatic,
+            country=order.country,
+            age_min=order.age_min,
+            age_max=order.age_max,
+            tracked_post_id=order.tracked_post_id,
+            video_id=order.video_id,
+            spark_auth_code=order.spark_auth_code,
+        )
+        reasons = order_eligibility(wallet=wallet, request=request, now=now)
+        if reasons:
+            raise NotEligible(reasons)
+        if order.coupon_id:
+            coupon = Coupon.objects.select_for_update().get(pk=order.coupon_id)
+            if coupon.status != CouponStatus.AVAILABLE or not coupon.valid_from <= now < coupon.valid_until:
+                order.coupon = None
+                order.coupon_coins = 0
+            else:
+                coupon.status = CouponStatus.APPLIED
+                coupon.save(update_fields=["status"])
+        order.status = OrderStatus.IN_REVIEW
+        order.reject_reason = ""
+        order.commercial_music_declared = commercial_music_declared
+        order.submissions += 1
+        order.save()
+        _escrow_in(order, wallet, actor=actor, now=now)
+        _event(order, "promote.order.resubmitted", now=now)
+    return order
+
+
+# --- delivery and settlement -----------------------------------------------------------------
+
+
+def provider() -> DeliveryProvider:
+    """The delivery provider of settings.PROMOTE_DELIVERY: the simulator, or the TikTok Marketing API."""
+    if settings.PROMOTE_DELIVERY == "tiktok":
+        return TikTokAds()
+    return Simulator()
+
+
+def _provider_price() -> tuple[int, Decimal]:
+    """The coin price in the provider's currency (to turn a budget into money and spend back into coins)."""
+    price = CoinPrice.objects.filter(currency=settings.TIKTOK_ADS_CURRENCY).first()
+    return (price.pack_coins, price.pack_price) if price else (100, Decimal("0.99"))
+
+
+def _plan(order: PromoteOrder, price: tuple[int, Decimal] = (100, Decimal("0.99"))) -> OrderPlan:
+    return OrderPlan(
+        order_id=order.pk,
+        budget_coins=order.budget_coins,
+        duration_days=order.duration_days,
+        goal=order.goal,
+        starts_at=order.starts_at,
+        external=order.external_ids or {},
+        pack_coins=price[0],
+        pack_price=price[1],
+    )
+
+
+def orders_launch(*, source: DeliveryProvider | None = None) -> int:
+    """Launch approved orders at the provider (once each; nothing to do for the simulator).
+
+    The provider is called outside any transaction; its ids are stored only on an order that
+    has none yet, and its creates carry request ids derived from the order, so a launch run
+    twice (two workers, a crash between the call and the write) makes the objects once."""
+    source = source or provider()
+    if not source.needs_launch:
+        return 0
+    price = _provider_price()
+    launched = 0
+    for order in PromoteOrder.objects.filter(status=OrderStatus.ACTIVE, external_ids={}).order_by("pk")[:200]:
+        countries = (
+            [order.country]
+            if order.country
+            else sorted(LaunchedCountry.objects.filter(kind=order.kind).values_list("country", flat=True))
+        )
+        ids = source.launch(
+            _plan(order, price),
+            Launch(
+                countries=countries,
+                age_min=order.age_min,
+                age_max=order.age_max,
+                starts_at=order.starts_at,
+                spark_auth_code=order.spark_auth_code,
+                pack_coins=price[0],
+                pack_price=price[1],
+            ),
+        )
+        launched += PromoteOrder.objects.filter(pk=order.pk, external_ids={}).update(external_ids=ids)
+    return launched
+
+
+def deliveries_tick(*, now: datetime, batch: int = 1000, source: DeliveryProvider | None = None) -> int:
+    """Record every full hour of delivery up to ``now`` for active orders, and complete the orders
+    whose run is over. Returns the number of order-hours recorded. Safe to run in several
+    workers at once (each takes the orders nobody else holds) and to run twice."""
+    source = source or provider()
+    price = _provider_price() if source.needs_launch else (100, Decimal("0.99"))
+    recorded = 0
+    fields = (
+        "wallet_id", "budget_coins", "coupon_coins", "duration_days", "goal", "status", "consumed_coins",
+        "refunded_coins", "forfeited_coupon_coins", "reject_reason", "kind", "impressions", "results",
+        "delivered_until", "starts_at", "ends_at", "external_ids",
+    )  # fmt: skip
+    while True:
+        with transaction.atomic(durable=True):
+            active = PromoteOrder.objects.select_for_update(skip_locked=True).only(*fields)
+            if source.needs_launch:
+                active = active.exclude(external_ids={})  # not launched yet: nothing to ask for
+            orders = list(
+                active.filter(
+                    status=OrderStatus.ACTIVE, delivered_until__lte=now - timedelta(hours=1)
+                ).order_by("pk")[:batch]
+            )
+            ends = list(
+                active.filter(
+                    status=OrderStatus.ACTIVE, ends_at__lte=now, delivered_until__gt=now - timedelta(hours=1)
+                ).order_by("pk")[:batch]
+            )
+            if not orders and not ends:
+                return recorded
+            recorded += _deliver(orders, now=now, source=source, price=price)
+            done = [
+                o
+                for o in orders + ends
+                if o.ends_at <= o.delivered_until or o.consumed_coins >= o.budget_coins
+            ]
+            for order in done:
+                order.status = OrderStatus.COMPLETED
+                order.completed_at = now
+            _rows_update(done, ["status", "completed_at"])
+            merchants = dict(
+                CoinWallet.objects.filter(
+                    pk__in={o.wallet_id for o in done}, merchant__isnull=False
+                ).values_list("pk", "merchant_id")
+            )
+            events_record(
+                events=[
+                    Event(merchants[o.wallet_id], "promote.order.completed", order_payload(o))
+                    for o in done
+                    if o.wallet_id in merchants
+                ],
+                now=now,
+            )
+            if len(orders) < batch and len(ends) < batch:
+                return recorded
+
+
+def _column_arrays(model, rows: list, fields: list[str]) -> tuple[list[str], list[str], list[list]]:
+    """Columns, their array casts and one list of values per column, for ``unnest``."""
+    columns = [model._meta.get_field(f) for f in fields]
+    casts = [f"%s::{c.db_type(connection)}[]" for c in columns]
+    values = [[getattr(row, c.attname) for row in rows] for c in columns]
+    return [c.column for c in columns], casts, values
+
+
+def _rows_update(orders: list[PromoteOrder], fields: list[str]) -> None:
+    """Write ``fields`` of many orders in one statement: on PostgreSQL an ``UPDATE ... FROM
+    unnest(arrays)`` (one parameter per column; Django's ``bulk_update`` builds a CASE per field
+    and row, four times slower for a tick of 1,000 orders); elsewhere ``bulk_update``."""
+    if not orders:
+        return
+    if connection.vendor != "postgresql":
+        PromoteOrder.objects.bulk_update(orders, fields)
+        return
+    columns, casts, values = _column_arrays(PromoteOrder, orders, ["id", *fields])
+    sets = ", ".join(f"{c} = v.{c}" for c in columns[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {PromoteOrder._meta.db_table} AS o SET {sets} "  # noqa: S608 - names from the model
+            f"FROM unnest({', '.join(casts)}) AS v({', '.join(columns)}) WHERE o.id = v.id",
+            values,
+        )
+
+
+TICK_FIELDS = (
+    "order_id", "hour", "spent_coins", "impressions", "views", "clicks", "follows", "product_clicks", "live_viewers",
+)  # fmt: skip
+
+
+def _ticks_insert(rows: list[tuple]) -> None:
+    """Insert ticks (tuples in ``TICK_FIELDS`` order) once: an hour already recorded is left as
+    it is. On PostgreSQL one ``INSERT ... SELECT FROM unnest(arrays)``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        DeliveryTick.objects.bulk_create(
+            [DeliveryTick(**dict(zip(TICK_FIELDS, r, strict=True))) for r in rows], ignore_conflicts=True
+        )
+        return
+    fields = [DeliveryTick._meta.get_field(f) for f in TICK_FIELDS]
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {DeliveryTick._meta.db_table} ({', '.join(f.column for f in fields)}) "  # noqa: S608 - names from the model
+            f"SELECT * FROM unnest({casts}) ON CONFLICT (order_id, hour) DO NOTHING",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+
+
+def _deliver(
+    orders: list[PromoteOrder], *, now: datetime, source: DeliveryProvider, price: tuple[int, Decimal]
+) -> int:
+    ticks = []
+    hour = timedelta(hours=1)
+    for order in orders:
+        first = int((order.delivered_until - order.starts_at) / hour)
+        hours = int((min(now, order.ends_at) - order.delivered_until) / hour)
+        field = GOAL_FIELD[order.goal]
+        for r in source.deliver(_plan(order, price), first_hour=first, hours=hours):
+            spent = min(r.spent_coins, order.budget_coins - order.consumed_coins)
+            order.consumed_coins += spent
+            order.impressions += r.impressions
+            order.results += getattr(r, field)
+            ticks.append(
+                (
+                    order.pk,
+                    order.starts_at + r.hour_index * hour,
+                    spent,
+                    r.impressions,
+                    r.views,
+                    r.clicks,
+                    r.follows,
+                    r.product_clicks,
+                    r.live_viewers,
+                )
+            )
+        order.delivered_until = order.delivered_until + hours * hour
+    _ticks_insert(ticks)
+    _rows_update(orders, ["consumed_coins", "impressions", "results", "delivered_until"])
+    return len(ticks)
+
+
+@dataclass(frozen=True)
+class Split:
+    """How an ended order's escrow is shared out (all whole coins)."""
+
+    consumed: int
+    refunded: int
+    forfeited_coupon: int
+    paid_consumed: int
+
+
+def settlement_split(*, budget: int, coupon: int, consumed: int) -> Split:
+    """The coupon is spent first; what it didn't cover is forfeited; the rest of the unspent
+    budget goes back to the holder."""
+    if not 0 <= consumed <= budget or not 0 <= coupon < max(budget, 1):
+        raise ValueError("consumed within the budget, coupon below it")
+    forfeited = max(0, coupon - consumed)
+    refunded = budget - consumed - forfeited
+    return Split(
+        consumed=consumed,
+        refunded=refunded,
+        forfeited_coupon=forfeited,
+        paid_consumed=consumed - min(consumed, coupon),
+    )
+
+
+SETTLE_BATCH = 200
+
+
+@retry_on_conflict
+def order_settle(*, order_id: int, now: datetime) -> bool:
+    """Settle one completed order exactly once (see ``orders_settle``). Returns False when there
+    was nothing to do (already settled, or not completed)."""
+    return orders_settle(order_ids=[order_id], now=now) == 1
+
+
+def orders_settle_due(*, now: datetime) -> int:
+    """Settle every completed order, in batches (the schedule runs this every 5 minutes)."""
+    settled = 0
+    ids = list(
+        PromoteOrder.objects.filter(status=OrderStatus.COMPLETED).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(ids), SETTLE_BATCH):
+        settled += retry_on_conflict(orders_settle)(order_ids=ids[start : start + SETTLE_BATCH], now=now)
+    return settled
+
+
+def _settle_postings(
+    order: PromoteOrder, wallet: CoinWallet, accounts: _SettleAccounts, now: datetime
+) -> Posting:
+    split = settlement_split(
+        budget=order.budget_coins, coupon=order.coupon_coins, consumed=order.consumed_coins
+    )
+    entries = [(accounts.escrow[order.pk], -coins(order.budget_coins))]
+    if split.consumed:
+        entries.append((accounts.delivered, coins(split.consumed)))
+    if split.refunded:
+        entries.append((accounts.coins[wallet.pk], coins(split.refunded)))
+    if split.forfeited_coupon:
+        entries.append((accounts.coupons, coins(split.forfeited_coupon)))
+    if split.paid_consumed:
+        funds = accounts.funds[wallet.pk]
+        held = accounts.funds_left[wallet.pk]
+        if split.paid_consumed >= wallet.backed_coins:
+            value = Money(held, wallet.currency)
+        else:
+            value = round_down(held * split.paid_consumed / wallet.backed_coins, wallet.currency)
+        if value.amount > 0:
+            entries += [(funds, -value), (accounts.revenue(wallet.currency), value)]
+            accounts.funds_left[wallet.pk] = held - value.amount
+        wallet.backed_coins -= split.paid_consumed
+    order.status = OrderStatus.SETTLED
+    order.settled_at = now
+    order.refunded_coins = split.refunded
+    order.forfeited_coupon_coins = split.forfeited_coupon
+    return Posting(
+        entries=entries,
+        kind="PROMOTE_ORDER_SETTLE",
+        reason=(
+            f"Promotion #{order.pk} ended: {split.consumed} coins spent, {split.refunded} returned"
+            + (f", {split.forfeited_coupon} coupon coins unused" if split.forfeited_coupon else "")
+        ),
+        idempotency_key=f"promote:order:{order.pk}:settle",
+        subject=order,
+        now=now,
+    )
+
+
+@dataclass
+class _SettleAccounts:
+    escrow: dict
+    coins: dict
+    funds: dict
+    funds_left: dict
+    delivered: object
+    coupons: object
+    _revenue: dict
+
+    def revenue(self, currency: str):
+        if currency not in self._revenue:
+            self._revenue[currency] = account_for(
+                owner=PLATFORM, purpose=Purpose.PROMOTE_REVENUE, currency=currency
+            )
+        return self._revenue[currency]
+
+
+def _settle_accounts(orders: list[PromoteOrder], wallets: dict[int, CoinWallet]) -> _SettleAccounts:
+    """Every ledger account a batch of settlements touches, in a few queries."""
+    coin_accounts, funds_accounts = {}, {}
+    for owner_type, field in (("accounts.user", "user_id"), ("merchants.merchant", "merchant_id")):
+        group = [w for w in wallets.values() if getattr(w, field)]
+        if not group:
+            continue
+        by_owner = accounts_for(
+            owner_type=owner_type,
+            owner_ids=[getattr(w, field) for w in group],
+            purpose=Purpose.PROMOTE_COINS,
+            currency=COIN,
+        )
+        for wallet in group:
+            coin_accounts[wallet.pk] = by_owner[getattr(wallet, field)]
+        for currency in {w.currency for w in group}:
+            same = [w for w in group if w.currency == currency]
+            funds_by_owner = accounts_for(
+                owner_type=owner_type,
+                owner_ids=[getattr(w, field) for w in same],
+                purpose=Purpose.PROMOTE_COIN_FUNDS,
+                currency=currency,
+            )
+            for wallet in same:
+                funds_accounts[wallet.pk] = funds_by_owner[getattr(wallet, field)]
+    keys = {partition_key(o): o.pk for o in orders}
+    escrows = {
+        keys[a.partition]: a
+        for a in Account.objects.filter(
+            owner_type=PLATFORM.owner_type,
+            purpose=Purpose.PROMOTE_ESCROW,
+            currency=COIN,
+            partition__in=list(keys),
+        )
+    }
+    return _SettleAccounts(
+        escrow=escrows,
+        coins=coin_accounts,
+        funds=funds_accounts,
+        # Read under the wallets' locks: a holder's funds move only under its wallet's lock.
+        funds_left={pk: a.balance for pk, a in funds_accounts.items()},
+        delivered=account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_DELIVERED, currency=COIN),
+        coupons=_coupons_account(),
+        _revenue={},
+    )
+
+
+def orders_settle(*, order_ids: list[int], now: datetime) -> int:
+    """Settle completed orders exactly once, in one transaction: each escrow goes to delivered
+    (consumed), back to the holder's coins (unspent paid coins) and back to the coupon account
+    (unspent coupon coins, forfeited); the money of the paid coins consumed goes from the
+    holder's funds to revenue, pro rata. Locks the wallets, then the orders, in primary-key
+    order; an order another worker settled first is skipped. Returns how many were settled."""
+    with transaction.atomic(durable=True):
+        wallet_ids = sorted(
+            set(
+                PromoteOrder.objects.filter(pk__in=order_ids, status=OrderStatus.COMPLETED).values_list(
+                    "wallet_id", flat=True
+                )
+            )
+        )
+        if not wallet_ids:
+            return 0
+        wallets = {
+            w.pk: w for w in CoinWallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
+        }
+        orders = list(
+            PromoteOrder.objects.select_for_update()
+            .filter(pk__in=order_ids, status=OrderStatus.COMPLETED, wallet_id__in=wallet_ids)
+            .order_by("pk")
+        )
+        if not orders:
+            return 0
+        accounts = _settle_accounts(orders, wallets)
+        postings = []
+        for order in orders:
+            order.wallet = wallets[order.wallet_id]
+            postings.append(_settle_postings(order, order.wallet, accounts, now))
+        post_many(postings)
+        _rows_update(orders, ["status", "settled_at", "refunded_coins", "forfeited_coupon_coins"])
+        CoinWallet.objects.bulk_update(list(wallets.values()), ["backed_coins"])
+        events = [
+            Event(o.wallet.merchant_id, "promote.order.settled", order_payload(o))
+            for o in orders
+            if o.wallet.merchant_id
+        ]
+        events_record(events=events, now=now)
+    return len(orders)
+
+
+def order_payload(order: PromoteOrder) -> dict:
+    return {
+        "id": f"prm_{order.pk}",
+        "kind": order.kind,
+        "goal": order.goal,
+        "status": order.status,
+        "budget_coins": order.budget_coins,
+        "coupon_coins": order.coupon_coins,
+        "consumed_coins": order.consumed_coins,
+        "refunded_coins": order.refunded_coins,
+        "forfeited_coupon_coins": order.forfeited_coupon_coins,
+        "reject_reason": order.reject_reason,
+        "results": order.results,
+        "starts_at": order.starts_at.isoformat() if order.starts_at else None,
+        "ends_at": order.ends_at.isoformat() if order.ends_at else None,
+    }
+
+
+def _event(order: PromoteOrder, type: str, *, now: datetime) -> None:
+    """Tell the merchant's webhook endpoints (merchant orders only) through the outbox, in the
+    change's transaction."""
+    if order.wallet.merchant_id:
+        event_record(merchant_id=order.wallet.merchant_id, type=type, data=order_payload(order), now=now)

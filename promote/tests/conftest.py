@@ -1,0 +1,88 @@
+"""Promote's test helpers: money on a consumer's wallet, a consumer's own TikTok post, coins."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from django.core.management import call_command
+from moneyed import Money
+
+from promote import services
+from promote.models import CoinWallet
+from social.models import TrackedPost
+from tikjoy.tests.factories import NOW
+from wallets.models import PLATFORM, Purpose
+from wallets.services import account_for, balance, transfer
+
+_seq = count(1)
+
+
+def fund(user, amount: str, currency: str = "EUR") -> None:
+    """Money reaches the person's available balance (as a confirmed reward would)."""
+    transfer(
+        source=account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=currency),
+        destination=account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=currency),
+        amount=Money(Decimal(amount), currency),
+        kind="TEST_FUNDING",
+        reason="test funds",
+        idempotency_key=f"test-fund:{user.pk}:{next(_seq)}",
+    )
+
+
+def available(user, currency: str = "EUR") -> Money:
+    return balance(account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=currency))
+
+
+def own_post(user, *, video_id: str | None = None, status=TrackedPost.Status.ACTIVE) -> TrackedPost:
+    return TrackedPost.objects.create(
+        video_id=video_id or f"v{next(_seq)}",
+        user=user,
+        caption="My Joy Coffee morning #joycoffee",
+        posted_at=NOW,
+        criterion_key="joy-coffee",
+        track_until=NOW,
+        status=status,
+        gone_at=NOW if status == TrackedPost.Status.GONE else None,
+    )
+
+
+def coins_of(holder) -> int:
+    return services.coin_balance(wallet=CoinWallet.objects.get(**services._holder_kwargs(holder)))
+
+
+def assert_books_clean() -> None:
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def order_request(post: TrackedPost, **fields) -> services.OrderRequest:
+    values = {
+        "kind": "VIDEO",
+        "goal": "VIEWS",
+        "budget_coins": 1000,
+        "duration_days": 2,
+        "commercial_music_declared": True,
+        "tracked_post_id": post.pk,
+    }
+    values.update(fields)
+    return services.OrderRequest(**values)
+
+
+@pytest.fixture
+def promoter(make_consumer):
+    """A consumer of 30 with 10.00 EUR of JoyBack who bought 1,000 coins and owns a public post."""
+
+    def make(name: str = "Ana", *, coins: int = 1000, funds: str = "10.00"):
+        user = make_consumer(name)
+        fund(user, funds)
+        if coins:
+            services.coins_buy_from_wallet(
+                holder=user, coins_count=coins, currency="EUR", actor=user, now=NOW
+            )
+            services.birth_date_declare(user=user, birth_date=date(1996, 5, 1), now=NOW)
+        return user, own_post(user)
+
+    return make

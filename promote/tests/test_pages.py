@@ -1,0 +1,115 @@
+"""The consumer's Promote pages: what a person sees and can do."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from promote import services
+from promote.models import PromoteOrder
+from promote.tests.conftest import coins_of, fund, order_request, own_post
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_consumer_buys_coins_and_sees_them(client, make_consumer):
+    ana = make_consumer("Ana")
+    fund(ana, "5.00")
+    client.force_login(ana)
+    response = client.post(
+        reverse("promote:home"), {"action": "buy", "coins": "300", "currency": "EUR"}, follow=True
+    )
+    assert "300 coins bought for 2.97 EUR." in response.content.decode()
+    assert "300 coins" in response.content.decode()
+
+
+def test_a_purchase_beyond_the_balance_is_a_message_not_an_error(client, make_consumer):
+    ana = make_consumer("Ana")
+    client.force_login(ana)
+    response = client.post(reverse("promote:home"), {"action": "buy", "coins": "300", "currency": "EUR"})
+    assert response.status_code == 200
+    assert "doesn&#x27;t hold" in response.content.decode()
+
+
+def test_the_order_form_shows_the_estimate_then_places_the_order(client, promoter):
+    ana, post = promoter()
+    client.force_login(ana)
+    fields = {
+        "content": post.pk,
+        "kind": "VIDEO",
+        "goal": "VIEWS",
+        "audience_automatic": "on",
+        "age_min": 18,
+        "age_max": 65,
+        "budget_coins": 500,
+        "duration_days": 2,
+        "commercial_music_declared": "on",
+    }
+    response = client.post(reverse("promote:order_new"), fields)
+    assert "Estimated result: 1188 to 3240" in response.content.decode()
+    assert not PromoteOrder.objects.exists()
+    response = client.post(reverse("promote:order_new"), fields | {"confirm": "yes"}, follow=True)
+    order = PromoteOrder.objects.get()
+    assert f"Promotion #{order.pk} is paid and waiting for review." in response.content.decode()
+    assert coins_of(ana) == 500
+
+
+def test_the_reasons_an_order_cant_be_placed_are_shown(client, promoter):
+    ana, post = promoter()
+    client.force_login(ana)
+    fields = {
+        "content": post.pk,
+        "kind": "LIVE",
+        "goal": "LIVE_VIEWERS",
+        "age_min": 18,
+        "age_max": 65,
+        "country": "fr",
+        "budget_coins": 500,
+        "duration_days": 2,
+        "confirm": "yes",
+    }
+    page = client.post(reverse("promote:order_new"), fields).content.decode()
+    assert "Only a video whose music is commercial music can be promoted: declare it." in page
+    assert "LIVE promotion is not launched in FR" in page
+
+
+def test_an_order_page_shows_analytics_and_csv(client, promoter, ops):
+    ana, post = promoter()
+    now = timezone.now()
+    order = services.order_place(holder=ana, request=order_request(post, duration_days=1), actor=ana, now=now)
+    services.order_approve(order_id=order.pk, actor=ops, now=now)
+    services.deliveries_tick(now=now + timedelta(days=1, hours=1))
+    services.orders_settle_due(now=now + timedelta(days=1, hours=1))
+    order.refresh_from_db()
+    client.force_login(ana)
+    page = client.get(reverse("promote:order", args=[order.pk])).content.decode()
+    assert "Settled" in page or "settled" in page
+    assert f"Returned to your coins: <strong>{order.refunded_coins} coins</strong>" in page
+    assert f"The ledger records {order.consumed_coins} coins spent." in page
+    assert 'data-testid="chart"' in page
+    csv_text = client.get(reverse("promote:order_csv", args=[order.pk])).content.decode()
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("hour (UTC),Coins spent,Impressions")
+    assert len(lines) == 25
+    assert sum(int(line.split(",")[1]) for line in lines[1:]) == order.consumed_coins
+
+
+def test_someone_elses_order_is_not_found(client, promoter, make_consumer):
+    ana, post = promoter()
+    order = services.order_place(holder=ana, request=order_request(post), actor=ana, now=timezone.now())
+    client.force_login(make_consumer("Bob"))
+    assert client.get(reverse("promote:order", args=[order.pk])).status_code == 404
+    assert client.get(reverse("promote:order_csv", args=[order.pk])).status_code == 404
+    assert client.post(reverse("promote:order_cancel", args=[order.pk])).status_code == 404
+
+
+def test_a_gone_post_is_not_offered(client, promoter):
+    ana, post = promoter()
+    own_post(ana, video_id="gone1", status="GONE")
+    client.force_login(ana)
+    page = client.get(reverse("promote:order_new")).content.decode()
+    assert "TikTok video gone1" not in page
+    assert f"TikTok video {post.video_id}" in page

@@ -1,0 +1,262 @@
+"""A consumer's Promote pages: ``/promote/`` (coins, orders), a new order, an order's analytics and CSV."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import DomainError
+from promote import selectors, services, stripe_checkout
+from promote.forms import BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
+from promote.models import PromoteOrder
+from social.models import TrackedPost
+
+
+def _own_order(request: HttpRequest, order_id: int) -> PromoteOrder:
+    order = (
+        PromoteOrder.objects.filter(pk=order_id, wallet__user=request.user).select_related("wallet").first()
+    )
+    if order is None:
+        raise Http404("No such promotion of yours.")
+    return order
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    buy, withdraw, birth = BuyCoinsForm(), WithdrawForm(), BirthDateForm()
+    if request.method == "POST":
+        now = timezone.now()
+        action = request.POST.get("action")
+        try:
+            if action == "buy":
+                buy = BuyCoinsForm(request.POST)
+                if buy.is_valid():
+                    purchase = services.coins_buy_from_wallet(
+                        holder=user,
+                        coins_count=buy.cleaned_data["coins"],
+                        currency=buy.cleaned_data["currency"],
+                        actor=user,
+                        now=now,
+                    )
+                    messages.success(
+                        request, f"{purchase.coins} coins bought for {purchase.amount} {purchase.currency}."
+                    )
+                    return redirect("promote:home")
+            elif action == "card":
+                buy = BuyCoinsForm(request.POST)
+                if buy.is_valid():
+                    url = services.card_checkout_start(
+                        holder=user,
+                        coins_count=buy.cleaned_data["coins"],
+                        currency=buy.cleaned_data["currency"],
+                        actor=user,
+                        success_url=request.build_absolute_uri(reverse("promote:home")) + "?paid=1",
+                        cancel_url=request.build_absolute_uri(reverse("promote:home")),
+                        now=now,
+                    )
+                    return redirect(url)
+            elif action == "withdraw":
+                withdraw = WithdrawForm(request.POST)
+                if withdraw.is_valid():
+                    done = services.coins_withdraw(
+                        holder=user, coins_count=withdraw.cleaned_data["coins"], actor=user, now=now
+                    )
+                    messages.success(
+                        request,
+                        f"{done.coins} coins withdrawn: {done.amount} {done.currency} are back on your wallet.",
+                    )
+                    return redirect("promote:home")
+            elif action == "birth_date":
+                birth = BirthDateForm(request.POST)
+                if birth.is_valid():
+                    services.birth_date_declare(
+                        user=user, birth_date=birth.cleaned_data["birth_date"], now=now
+                    )
+                    messages.success(request, "Thank you: your birth date is saved.")
+                    return redirect("promote:home")
+        except DomainError as exc:
+            messages.error(request, str(exc))
+    if request.GET.get("paid"):
+        messages.info(request, "Thank you: your coins appear here as soon as the card payment is confirmed.")
+    wallet = selectors.coin_wallet_get(holder=user)
+    return render(
+        request,
+        "promote/home.html",
+        {
+            "authorizations": selectors.authorizations_for(user=user),
+            "brand_orders": selectors.orders_on_posts_of(user=user),
+            "wallet": wallet,
+            "coins": selectors.coins_held(wallet=wallet),
+            "orders": selectors.orders_of(wallet=wallet)[:50],
+            "buy_form": buy,
+            "withdraw_form": withdraw,
+            "birth_form": birth,
+        },
+    )
+
+
+def _content_choices(user) -> list[tuple[int, str]]:
+    posts = TrackedPost.objects.filter(user=user, status=TrackedPost.Status.ACTIVE).order_by("-posted_at")[
+        :100
+    ]
+    return [(p.pk, f"TikTok video {p.video_id}: {p.caption[:60]}") for p in posts]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_new(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    initial = {}
+    if request.GET.get("post"):
+        initial["content"] = request.GET["post"]
+    form = OrderForm(request.POST or None, initial=initial, content_choices=_content_choices(user))
+    estimate = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
+        if request.POST.get("confirm") == "yes":
+            order_request = services.OrderRequest(
+                kind=data["kind"],
+                goal=data["goal"],
+                budget_coins=data["budget_coins"],
+                duration_days=data["duration_days"],
+                commercial_music_declared=data["commercial_music_declared"],
+                audience_automatic=data["audience_automatic"],
+                country=data["country"],
+                age_min=data["age_min"],
+                age_max=data["age_max"],
+                tracked_post_id=int(data["content"]),
+                coupon_code=data["coupon_code"],
+                spark_auth_code=data["spark_auth_code"],
+            )
+            try:
+                order = services.order_place(
+                    holder=user, request=order_request, actor=user, now=timezone.now()
+                )
+            except services.NotEligible as exc:
+                for reason in exc.reasons:
+                    form.add_error(None, reason)
+            except services.PromoteError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Promotion #{order.pk} is paid and waiting for review.")
+                return redirect("promote:order", order_id=order.pk)
+    wallet = selectors.coin_wallet_get(holder=user)
+    return render(
+        request,
+        "promote/order_new.html",
+        {
+            "form": form,
+            "estimate": estimate,
+            "coins": selectors.coins_held(wallet=wallet),
+            "matrix": selectors.matrix(),
+        },
+    )
+
+
+@login_required
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _own_order(request, order_id)
+    return render(
+        request,
+        "promote/order.html",
+        selectors.order_analytics(order=order) | {"resubmit_form": ResubmitForm()},
+    )
+
+
+@login_required
+def order_csv(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _own_order(request, order_id)
+    response = HttpResponse(selectors.csv_text(order=order), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="promotion-{order.pk}.csv"'
+    return response
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _own_order(request, order_id)
+    try:
+        services.order_cancel(order_id=order.pk, actor=request.user, now=timezone.now())
+        messages.success(request, "Cancelled: the budget is back on your coin balance.")
+    except services.PromoteError as exc:
+        messages.error(request, str(exc))
+    return redirect("promote:order", order_id=order.pk)
+
+
+@login_required
+@require_POST
+def order_resubmit(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _own_order(request, order_id)
+    form = ResubmitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Declare that the music is commercial music to resubmit.")
+        return redirect("promote:order", order_id=order.pk)
+    try:
+        services.order_resubmit(
+            order_id=order.pk, commercial_music_declared=True, actor=request.user, now=timezone.now()
+        )
+        messages.success(request, "Resubmitted: the order is in review again.")
+    except services.PromoteError as exc:
+        messages.error(request, str(exc))
+    return redirect("promote:order", order_id=order.pk)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's events: the signature is checked first (400 when it doesn't match), then a
+    ``checkout.session.completed`` credits its coins once; other events are acknowledged."""
+    try:
+        event = stripe_checkout.event_verify(
+            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
+        )
+        if event is not None:
+            services.card_checkout_complete(event=event, now=timezone.now())
+    except stripe_checkout.InvalidEvent as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    except services.PromoteError as exc:
+        return HttpResponse(str(exc), status=422, content_type="text/plain")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+@require_POST
+def authorization_decide(request: HttpRequest, authorization_id: int) -> HttpResponse:
+    grant = request.POST.get("decision") == "grant"
+    try:
+        done = services.share_authorization_decide(
+            authorization_id=authorization_id, user=request.user, grant=grant, now=timezone.now()
+        )
+        messages.success(
+            request,
+            f"{done.merchant.brand_name} may promote your post."
+            if grant
+            else f"You said no to {done.merchant.brand_name}.",
+        )
+    except services.PromoteError as exc:
+        messages.error(request, str(exc))
+    return redirect("promote:home")
+
+
+@login_required
+def shared_order(request: HttpRequest, order_id: int) -> HttpResponse:
+    """A brand's promotion of the person's own post: its results (nothing of the brand's coins)."""
+    order = PromoteOrder.objects.filter(
+        pk=order_id, tracked_post__user=request.user, wallet__merchant__isnull=False
+    ).first()
+    if order is None:
+        raise Http404("No such promotion of your post.")
+    return render(
+        request,
+        "promote/shared_order.html",
+        selectors.order_analytics(order=order) | {"brand": order.wallet.merchant},
+    )
