@@ -52,6 +52,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the ops admin at /ops/.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the person deleted their account: their personal data is erased, "
+        "the row stays as the pseudonymous owner of their ledger accounts.",
+    )
 
     objects = UserManager()
 
@@ -76,6 +82,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
+        if self.deleted_at is not None:
+            return f"deleted person #{self.pk}"
         return self.email or self.display_name or self.phone or f"user #{self.pk}"
 
     def get_full_name(self) -> str:

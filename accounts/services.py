@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
 
@@ -42,3 +44,36 @@ def user_ensure_with_email(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user, created
+
+
+def user_erase(*, user: User, now: datetime) -> User:
+    """Erase the person's own fields; the row stays, pseudonymous, to own their ledger accounts.
+
+    Name, e-mail, phone and password go, the account is deactivated and marked deleted
+    (``deleted_at``), and allauth's e-mail addresses (with their confirmations) are deleted.
+    Called inside the deleting service's transaction (``privacy.services.account_delete``).
+    """
+    EmailAddress.objects.filter(user=user).delete()
+    user.email = None
+    user.phone = None
+    user.phone_verified = False
+    user.display_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.deleted_at = now
+    user.set_unusable_password()
+    user.save(
+        update_fields=[
+            "email",
+            "phone",
+            "phone_verified",
+            "display_name",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "deleted_at",
+            "password",
+        ]
+    )
+    return user

@@ -767,5 +767,22 @@ def ugc_review(
     return locked
 
 
+def ugc_erase_for_person(*, user) -> int:
+    """A deleted person's UGC videos: files removed (after commit) and captions cleared; rows stay.
+
+    The rows stay because the merchant's review history and share rewards point at them.
+    Runs inside the caller's transaction; returns how many submissions were erased.
+    """
+    submissions = list(UgcSubmission.objects.select_for_update().filter(user=user).order_by("pk"))
+    for submission in submissions:
+        if submission.file:
+            name, storage = submission.file.name, submission.file.storage
+            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+        submission.file = ""
+        submission.caption = ""
+        submission.save(update_fields=["file", "caption", "updated_at"])
+    return len(submissions)
+
+
 def ugc_policy_allows(*, policy: str, is_creator: bool) -> bool:
     return policy == UgcPolicy.ALL_USERS or is_creator

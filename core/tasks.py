@@ -15,6 +15,7 @@ import logging
 
 from django.core.mail import send_mail
 from django.db import transaction
+from django_q.models import Task
 from django_q.tasks import async_task
 
 logger = logging.getLogger(__name__)
@@ -49,3 +50,8 @@ def mail_after_commit(*, subject: str, message: str, recipient_list: list[str]) 
 def mail_send(*, subject: str, message: str, recipient_list: list[str]) -> None:
     """The task behind ``mail_after_commit``."""
     send_mail(subject=subject, message=message, from_email=None, recipient_list=recipient_list)
+
+
+def mails_sent_purge(*, before) -> int:
+    """Retention: delete the task queue's record of e-mails sent before ``before`` (recipient and body)."""
+    return Task.objects.filter(func="core.tasks.mail_send", stopped__lt=before).delete()[0]

@@ -496,8 +496,8 @@ console_site.register(Invitation, InvitationConsoleAdmin)
 class ConsentAdmin(admin.ModelAdmin):
     """Read-only history for ops: consumers give and withdraw consent themselves."""
 
-    list_display = ("user", "merchant", "given_at", "withdrawn_at")
-    list_filter = ("withdrawn_at",)
+    list_display = ("user", "merchant", "given_at", "withdrawn_at", "text_version", "page")
+    list_filter = ("withdrawn_at", "text_version")
     search_fields = ("user__email", "user__display_name", "user__phone", "merchant__brand_name")
     list_select_related = ("user", "merchant")
 

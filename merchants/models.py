@@ -298,6 +298,21 @@ CONSENT_FLAGS: dict[str, str] = {
 }
 
 
+# The consent text's version: change it (and ``consent_text``) whenever the wording changes, so
+# every consent records which words the person agreed to.
+CONSENT_TEXT_VERSION = "2026-11-28"
+
+
+def consent_text(*, brand_name: str, field_labels: list[str]) -> str:
+    """The exact words of the consent page (version ``CONSENT_TEXT_VERSION``), for these fields."""
+    return (
+        f"{brand_name} will receive: {', '.join(field_labels)}. "
+        f"{brand_name} uses this to know who earned its rewards and to contact you about them. "
+        f"You can withdraw your consent at any time on your account page; "
+        f"{brand_name} then no longer sees your data."
+    )
+
+
 class ConsentQuerySet(models.QuerySet):
     def active(self) -> ConsentQuerySet:
         return self.filter(withdrawn_at__isnull=True)
@@ -319,6 +334,13 @@ class Consent(models.Model):
     shares_email = models.BooleanField(default=False)
     given_at = models.DateTimeField()
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    text_version = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="CONSENT_TEXT_VERSION of the words agreed to (empty: before versions)",
+    )
+    text = models.TextField(blank=True, help_text="the exact words the person agreed to")
+    page = models.CharField(max_length=300, blank=True, help_text="the page they agreed on")
 
     objects = ConsentQuerySet.as_manager()
 

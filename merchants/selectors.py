@@ -210,13 +210,21 @@ class PersonSeen:
     shared: dict[str, str] = field(default_factory=dict)  # ConsentField value -> current value
 
 
+DELETED_PERSON_LABEL = "deleted person"
+
+
 def neutral_label(*, merchant_id: int, user_id: int) -> str:
     digest = salted_hmac("tikjoy.person-seen-by-merchant", f"{merchant_id}:{user_id}").hexdigest()
     return f"Consumer {digest[:4].upper()}-{digest[4:8].upper()}"
 
 
 def person_seen(*, user: User, merchant_id: int, consent: Consent | None, tiktok_handle: str) -> PersonSeen:
-    """THE rule: only fields under an active consent, read now; otherwise a neutral label."""
+    """THE rule: only fields under an active consent, read now; otherwise a neutral label.
+
+    A person who deleted their account is "deleted person", with nothing shared.
+    """
+    if user.deleted_at is not None:
+        return PersonSeen(user_id=user.pk, label=DELETED_PERSON_LABEL, shared={})
     shared: dict[str, str] = {}
     if consent is not None and consent.withdrawn_at is None and consent.merchant_id == merchant_id:
         values = _values(user, tiktok_handle)

@@ -21,12 +21,15 @@ from merchants import signals
 from merchants.countries import vat_number_normalize
 from merchants.models import (
     CONSENT_FLAGS,
+    CONSENT_TEXT_VERSION,
     Consent,
+    ConsentField,
     Invitation,
     Membership,
     Merchant,
     Touchpoint,
     TouchpointKind,
+    consent_text,
 )
 from merchants.roles import Capability, Role, role_can
 from wallets.models import Account
@@ -398,8 +401,13 @@ class ConsentError(DomainError):
     """A consent could not be given or withdrawn; the message can be shown to the person."""
 
 
-def consent_give(*, user: User, merchant: Merchant, fields: Sequence[str], now: datetime) -> Consent:
+def consent_give(
+    *, user: User, merchant: Merchant, fields: Sequence[str], now: datetime, page: str = ""
+) -> Consent:
     """Record that ``user`` lets ``merchant`` receive ``fields`` (ConsentField values) from ``now``.
+
+    The consent keeps its evidence: the exact words of the consent page for these fields
+    (``consent_text``, version ``CONSENT_TEXT_VERSION``) and the page it was given on.
 
     Giving consent twice (a double click, two tabs) keeps the first active consent
     and returns it: the database allows one active consent per person and merchant.
@@ -413,7 +421,18 @@ def consent_give(*, user: User, merchant: Merchant, fields: Sequence[str], now: 
     flags = {flag: field in chosen for field, flag in CONSENT_FLAGS.items()}
     try:
         with transaction.atomic():
-            return Consent.objects.create(user=user, merchant=merchant, given_at=now, **flags)
+            return Consent.objects.create(
+                user=user,
+                merchant=merchant,
+                given_at=now,
+                text_version=CONSENT_TEXT_VERSION,
+                text=consent_text(
+                    brand_name=merchant.brand_name,
+                    field_labels=[ConsentField(field).label for field in CONSENT_FLAGS if field in chosen],
+                ),
+                page=page[:300],
+                **flags,
+            )
     except IntegrityError:
         existing = Consent.objects.active().filter(user=user, merchant=merchant).first()
         if existing is None:  # pragma: no cover - only if withdrawn in between
@@ -431,3 +450,19 @@ def consent_withdraw(*, user: User, merchant: Merchant, now: datetime) -> Consen
         consent.save(update_fields=["withdrawn_at"])
         signals.consent_withdrawn.send(sender=Consent, consent=consent, merchant=merchant, user=user, now=now)
     return consent
+
+
+def consents_withdraw_all(*, user: User, now: datetime) -> int:
+    """Withdraw every active consent of a person whose account is being deleted; returns how many.
+
+    Each withdrawal is announced like one the person made (``consent_withdrawn``). Runs
+    inside the caller's transaction.
+    """
+    consents = list(Consent.objects.active().select_for_update().filter(user=user).select_related("merchant"))
+    for consent in consents:
+        consent.withdrawn_at = now
+        consent.save(update_fields=["withdrawn_at"])
+        signals.consent_withdrawn.send(
+            sender=Consent, consent=consent, merchant=consent.merchant, user=user, now=now
+        )
+    return len(consents)

@@ -1217,3 +1217,33 @@ def _apply_line(applier: _Applier, payout: Payout, line: ParsedLine) -> str:
     if status == "BOOK_RTRN":
         return applier.returned(payout, line.reason_code or "NARR")
     return f"status {status}: nothing to do"
+
+
+# --- a person deleting their account ---------------------------------------------------------
+
+
+def payee_erase(*, user: User) -> dict[str, int]:
+    """Forget what payouts knows of a deleted person, except what the law makes us keep.
+
+    Codes waiting for bank details go; bank details no payout was sent to go, and the
+    identity goes when no payout was ever asked for. A payout's bank details, its
+    creditor name and the identity behind payouts are bookkeeping records the law makes
+    us keep (docs/privacy.md). Runs inside the caller's
+    transaction; returns counts by kind.
+    """
+    owner_type, owner_id = owner_key(user)
+    has_payouts = Payout.objects.filter(requested_by=user).exists()
+    counts = {
+        "bank_detail_codes": BankDetailsChallenge.objects.filter(user=user).delete()[0],
+        "bank_accounts": BankAccount.objects.filter(
+            owner_type=owner_type, owner_id=owner_id, user=user, payouts__isnull=True
+        ).delete()[0],
+        "identities": 0 if has_payouts else PayeeIdentity.objects.filter(user=user).delete()[0],
+    }
+    return counts
+
+
+def bank_files_raw_purge(*, before: datetime) -> int:
+    """Retention: empty the raw content of bank files uploaded before ``before`` (their lines,
+    summary and the payouts they moved stay); returns how many files were emptied."""
+    return BankFile.objects.filter(uploaded_at__lt=before).exclude(raw=b"").update(raw=b"")

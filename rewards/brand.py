@@ -22,7 +22,7 @@ from campaigns.views import landing_context
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from merchants import services as merchant_services
-from merchants.models import Consent, Merchant, Touchpoint
+from merchants.models import CONSENT_TEXT_VERSION, Consent, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
 from rewards.brand_poster import brand_earnings
 from rewards.models import SocialAction
@@ -130,7 +130,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 try:
                     merchant_services.consent_give(
-                        user=request.user, merchant=merchant, fields=shown, now=now
+                        user=request.user, merchant=merchant, fields=shown, now=now, page=request.path
                     )
                 except DomainError as exc:
                     messages.error(request, str(exc))
@@ -140,7 +140,12 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "brand/join_consent.html",
-        {"merchant": merchant, "items": items, "earns": login_channel_for(request.user) is not None},
+        {
+            "merchant": merchant,
+            "items": items,
+            "earns": login_channel_for(request.user) is not None,
+            "consent_text_version": CONSENT_TEXT_VERSION,
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -1394,6 +1394,52 @@ def _ban_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> 
             _reverse(reward, action, reason=reason, actor=actor, now=now)
 
 
+def rewards_reverse_for_person(*, user: User, reason: str, actor: User, now: datetime) -> int:
+    """Reverse every pending or held reward of a person (their account is being deleted).
+
+    Each reward goes back to its merchant through the engine's reversal, in a transaction
+    of its own taking the engine's locks in order (as ``user_ban`` does); an error is
+    raised, not swallowed: the caller must not erase a person whose rewards still hold money.
+    Returns how many rewards were reversed.
+    """
+    if not reason.strip():
+        raise RewardError("Say why the rewards are reversed: the merchants see the reason.")
+    reversed_count = 0
+    for reward_id in Reward.objects.filter(
+        user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
+    ).values_list("pk", flat=True):
+        if _person_reverse(reward_id=reward_id, reason=reason.strip(), actor=actor, now=now):
+            reversed_count += 1
+    return reversed_count
+
+
+@retry_on_conflict
+def _person_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> bool:
+    with transaction.atomic(durable=True):
+        reward, action = _lock_reward(reward_id)
+        if reward.status not in (RewardStatus.PENDING, RewardStatus.HELD):
+            return False  # settled or reversed (e.g. with its action) meanwhile
+        _reverse(reward, action, reason=reason, actor=actor, now=now)
+    return True
+
+
+def social_actions_erase(*, user: User) -> int:
+    """Forget the device and network of a deleted person's actions (the actions stay: rewards point at them).
+
+    Runs inside the caller's transaction; returns how many actions were changed.
+    """
+    return SocialAction.objects.filter(user=user).update(device_id="", ip_address=None, risk_signals=[])
+
+
+def social_actions_network_purge(*, before: datetime) -> int:
+    """Retention: forget device ids and IP addresses of actions older than ``before``; returns how many."""
+    return (
+        SocialAction.objects.filter(occurred_at__lt=before)
+        .filter(~Q(device_id="") | Q(ip_address__isnull=False))
+        .update(device_id="", ip_address=None)
+    )
+
+
 def user_unban(*, user: User, reason: str, actor: User, now: datetime) -> BanEvent:
     """Lift a ban: the person earns again from now on.
 

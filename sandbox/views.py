@@ -249,6 +249,22 @@ def tiktok_token(request: HttpRequest) -> JsonResponse:
     return _oauth_error("unsupported_grant_type", "grant_type must be authorization_code or refresh_token.")
 
 
+@csrf_exempt  # a server-to-server API
+@sandbox_only
+@require_POST
+def tiktok_revoke(request: HttpRequest) -> JsonResponse:
+    """``POST /v2/oauth/revoke/``: the grant of this access token is revoked (200, empty object)."""
+    form = request.POST
+    if (
+        form.get("client_key") != settings.TIKTOK_CLIENT_KEY
+        or form.get("client_secret") != settings.TIKTOK_CLIENT_SECRET
+    ):
+        return _oauth_error("invalid_client", "Client key or secret is wrong.", 401)
+    if not SandboxTikTokGrant.objects.filter(access_token=form.get("token", "")).update(revoked=True):
+        return _oauth_error("invalid_request", "Token is invalid.")
+    return JsonResponse({})
+
+
 # --- TikTok: Display API --------------------------------------------------------------------
 
 

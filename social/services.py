@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import requests
 from allauth.core import ratelimit as allauth_ratelimit
-from allauth.socialaccount.models import SocialToken
+from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -103,6 +104,48 @@ def tiktok_identity_disconnect(
             profile.save(update_fields=["disconnected_at", "disconnect_reason"])
     logger.info("TikTok identity of user %s disconnected: %s", profile.user_id, reason)
     return profile
+
+
+def person_social_erase(*, user: AbstractBaseUser, now: datetime) -> dict[str, int]:
+    """Forget a deleted person's social identities: what privacy's account deletion erases here.
+
+    The sign-in accounts (allauth's, with their tokens and TikTok's ``extra_data``), the
+    TikTok profile (handle, name, avatar), ops' creator decision; tracked posts keep their
+    row (rewards point at them) but lose caption and link (the link holds the handle) and
+    are no longer synced. Runs inside the caller's transaction; returns counts by kind.
+    """
+    counts = {
+        "sign_in_accounts": SocialAccount.objects.filter(user=user)
+        .delete()[1]
+        .get("socialaccount.SocialAccount", 0),
+        "tiktok_profiles": TikTokProfile.objects.filter(user=user).delete()[0],
+        "creator_decisions": CreatorStatus.objects.filter(user=user).delete()[0],
+        "tracked_posts": TrackedPost.objects.filter(user=user).update(caption="", share_url=""),
+    }
+    TrackedPost.objects.filter(user=user, status=TrackedPost.Status.ACTIVE).update(
+        status=TrackedPost.Status.GONE, gone_at=now
+    )
+    logger.info("social identities of deleted user %s erased: %s", user.pk, counts)
+    return counts
+
+
+def tiktok_tokens_revoke(*, user: AbstractBaseUser, client: TikTokClient | None = None) -> int:
+    """Revoke the person's TikTok authorizations at TikTok (their account is being deleted).
+
+    Outside any transaction (it calls TikTok). A refusal or an unreachable TikTok is logged
+    and does not stop the deletion: the tokens are deleted here anyway
+    (``person_social_erase``), so nobody can use them. Returns how many TikTok revoked.
+    """
+    client = client or TikTokClient()
+    revoked = 0
+    for token in SocialToken.objects.filter(account__provider="tiktok", account__user=user).order_by("pk"):
+        try:
+            client.token_revoke(access_token=token.token)
+        except (TikTokError, requests.RequestException) as exc:
+            logger.warning("TikTok token %s of user %s not revoked at TikTok: %s", token.pk, user.pk, exc)
+        else:
+            revoked += 1
+    return revoked
 
 
 # --- tokens ---------------------------------------------------------------------------------
@@ -364,6 +407,11 @@ def webhook_unusable_record(
     if created:
         logger.warning("Unusable %s webhook delivery #%s: %s", source, event.pk, reason)
     return event, created
+
+
+def webhook_events_purge(*, before: datetime) -> int:
+    """Retention: delete the received webhook deliveries (their bodies) older than ``before``."""
+    return WebhookEvent.objects.filter(received_at__lt=before).delete()[0]
 
 
 def tiktok_webhook_receive(

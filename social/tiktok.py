@@ -184,6 +184,19 @@ class TikTokClient:
             scope=data.get("scope", ""),
         )
 
+    def token_revoke(self, *, access_token: str) -> None:
+        """Revoke the person's authorization (``POST /v2/oauth/revoke/``): TikTok forgets the grant."""
+        form = {"client_key": self.client_key, "client_secret": self.client_secret, "token": access_token}
+        response = self._send("oauth.revoke", "POST", "/v2/oauth/revoke/", data=form)
+        data = _json_or_empty(response)
+        if response.status_code != 200 or data.get("error"):
+            raise TikTokError(
+                data.get("error") or f"http_{response.status_code}",
+                data.get("error_description", ""),
+                status=response.status_code,
+                log_id=data.get("log_id", ""),
+            )
+
     # --- Display API -----------------------------------------------------------------------
 
     def user_info(self, *, access_token: str, fields: Sequence[str] = USER_FIELDS) -> dict[str, Any]:

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "webhooks",
     "api",
     "promote",
+    "privacy",
     "drf_spectacular_sidecar",
 ]
 
@@ -479,6 +480,20 @@ REWARDS_RISK_VIEWS_FLOOR = env.int("REWARDS_RISK_VIEWS_FLOOR", default=50_000)
 
 # --- Payouts (payouts/): SEPA credit transfers to people's IBANs (docs/payouts.md) ---
 PAYOUTS_MIN_AMOUNT = Decimal(env.str("PAYOUTS_MIN_AMOUNT", default="10.00"))  # EUR
+# Data exports (docs/privacy.md): how many a person may ask for in 24 hours, how long a link works.
+PRIVACY_EXPORTS_PER_DAY = env.int("PRIVACY_EXPORTS_PER_DAY", default=3)
+PRIVACY_EXPORT_LINK_HOURS = env.int("PRIVACY_EXPORT_LINK_HOURS", default=48)
+# Retention (docs/privacy.md): days each kind of personal data is kept; a daily task purges older rows.
+PRIVACY_RETENTION_DAYS = {
+    # device ids and IP addresses of social actions (the fraud checks look back a day at most)
+    "action_network_data": env.int("RETENTION_ACTION_NETWORK_DAYS", default=90),
+    # bodies of TikTok/WhatsApp webhook deliveries we received
+    "incoming_webhooks": env.int("RETENTION_INCOMING_WEBHOOKS_DAYS", default=30),
+    # the raw files the bank sent (the applied lines and payouts stay): bookkeeping, 10 years
+    "raw_bank_files": env.int("RETENTION_RAW_BANK_FILES_DAYS", default=3650),
+    # e-mails sent (recipient, subject and body, kept by the task queue)
+    "emails_sent": env.int("RETENTION_EMAILS_SENT_DAYS", default=30),
+}
 PAYOUTS_TAX_ID_ABOVE = Decimal(env.str("PAYOUTS_TAX_ID_ABOVE", default="2000.00"))  # EUR paid in a year
 # Off unless set: payouts below this amount of verified people with no risk signal skip the ops queue.
 PAYOUTS_AUTO_APPROVE_BELOW = (

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("api.urls")),  # /api/v1/..., /api/docs/
     path("embed/", include("api.embed_urls")),  # the website widget
+    path("", include("privacy.urls")),  # /me/delete/
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json

@@ -1,0 +1,15 @@
+"""Jobs of the privacy app (django-q2): building a data export; the daily retention purge."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from privacy.services import data_export_build, retention_purge
+
+
+def data_export_build_task(export_id: int) -> None:
+    data_export_build(export_id=export_id, now=timezone.now())
+
+
+def retention_purge_daily() -> dict[str, int]:
+    return retention_purge(now=timezone.now())

@@ -1,0 +1,163 @@
+"""The data export: a ZIP of every kind of record of the person, nothing of anyone else, to them only."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from campaigns.models import UgcStatus, UgcSubmission
+from merchants.models import ConsentField
+from merchants.services import consent_give, consent_withdraw
+from privacy.models import DataExport
+from privacy.tests.test_deletion import EMAIL, HANDLE, NAME, PHONE, world  # noqa: F401 (a fixture)
+from rewards.tests.conftest import snapshot, tracked_post
+from social.models import TikTokProfile
+
+pytestmark = pytest.mark.django_db
+
+OTHER_NAME, OTHER_EMAIL, OTHER_HANDLE = "Olaf Someone-Else", "olaf@other.example", "olaf_handle"
+
+
+@pytest.fixture
+def both(world):  # noqa: F811
+    """Zoe with one record of every kind; Olaf, another person, with records of his own at the same brands."""
+    zoe, alpha, beta = world["zoe"], world["alpha"], world["beta"]
+    campaign = alpha.campaigns.get()
+    post = tracked_post(zoe, campaign, video_id="zoe-video-1")
+    snapshot(post, views=1234, likes=56)
+    UgcSubmission.objects.create(
+        campaign=campaign,
+        user=zoe,
+        file=SimpleUploadedFile("zoe.mp4", b"video"),
+        caption="Zoe's own video",
+        status=UgcStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    consent_give(user=zoe, merchant=beta, fields=[ConsentField.EMAIL], now=timezone.now())
+    consent_withdraw(user=zoe, merchant=beta, now=timezone.now())
+    olaf = User.objects.get(display_name="Other Person")
+    olaf.display_name, olaf.email = OTHER_NAME, OTHER_EMAIL
+    olaf.save(update_fields=["display_name", "email"])
+    TikTokProfile.objects.create(user=olaf, open_id="olaf-open-id", username=OTHER_HANDLE)
+    consent_give(user=olaf, merchant=alpha, fields=[ConsentField.DISPLAY_NAME], now=timezone.now())
+    snapshot(tracked_post(olaf, campaign, video_id="olaf-video-1"), views=999)
+    return zoe, olaf
+
+
+def _export(client, user, capture) -> tuple[dict, zipfile.ZipFile]:
+    client.force_login(user)
+    with capture(execute=True):  # the job is queued after commit and runs at once in tests
+        client.post(reverse("privacy:export"))
+    export = DataExport.objects.filter(user=user).latest("pk")
+    response = client.get(reverse("privacy:export_download", args=[export.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    return json.loads(archive.read("data.json")), archive
+
+
+def test_the_export_holds_each_kind_of_record_of_the_person_and_nothing_of_another(
+    client, both, django_capture_on_commit_callbacks
+):
+    zoe, _olaf = both
+
+    data, archive = _export(client, zoe, django_capture_on_commit_callbacks)
+
+    assert data["profile"] == [
+        {
+            "id": zoe.pk,
+            "display_name": NAME,
+            "email": EMAIL,
+            "phone": PHONE,
+            "phone_verified": True,
+            "date_joined": zoe.date_joined.isoformat(),
+            "last_login": data["profile"][0]["last_login"],
+        }
+    ]
+    assert {(i["kind"], i["identifier"]) for i in data["sign_in_identities"]} == {
+        ("e-mail", EMAIL),
+        ("tiktok", "zoe-open-id"),
+    }
+    assert [p["username"] for p in data["tiktok_profile"]] == [HANDLE]
+    assert [(c["brand"], c["fields"], bool(c["withdrawn_at"])) for c in data["consents"]] == [
+        ("Alpha", "Name, TikTok handle", False),
+        ("Beta", "E-mail address", True),
+    ]
+    assert {(m["brand"], m["field"]) for m in data["merchants_received"]} == {
+        ("Alpha", "Name"),
+        ("Alpha", "TikTok handle"),
+        ("Beta", "E-mail address"),
+    }
+    assert {(a["brand"], a["device_id"]) for a in data["social_actions"]} == {
+        ("Alpha", "zoe-device"),
+        ("Beta", "zoe-device"),
+        ("Gamma", "shared"),
+    }
+    assert "203.0.113.9" in {a["ip_address"] for a in data["social_actions"]}
+    assert [p["video_id"] for p in data["tracked_posts"]] == ["zoe-video-1"]
+    assert [(s["video_id"], s["views"]) for s in data["engagement"]] == [("zoe-video-1", 1234)]
+    assert sorted(r["status"] for r in data["rewards"]) == ["Available", "Held for review", "Pending"]
+    assert {e["kind"] for e in data["wallet_history"]} >= {"REWARD", "PAYOUT_REQUEST"}
+    assert [u["caption"] for u in data["ugc_videos"]] == ["Zoe's own video"]
+    assert [b["iban"] for b in data["bank_details"]] == ["DE89 •••• 3000"]
+    assert [i["legal_name"] for i in data["payee_identity"]] == ["Ana Dances"]
+    assert [p["amount"] for p in data["payouts"]] == ["1.00"]
+    # Every section is also a CSV, and nothing of Olaf (or of a token) is anywhere in the ZIP.
+    assert {f"{name}.csv" for name in data if name != "exported_at"} <= set(archive.namelist())
+    everything = "\n".join(archive.read(name).decode() for name in archive.namelist())
+    for secret in (OTHER_NAME, OTHER_EMAIL, OTHER_HANDLE, "olaf-video-1", "olaf-open-id", "access-secret"):
+        assert secret not in everything
+    assert "DE89370400440532013000" not in everything  # the IBAN only masked
+
+
+def test_the_download_needs_the_persons_session(client, both, django_capture_on_commit_callbacks):
+    zoe, olaf = both
+    _export(client, zoe, django_capture_on_commit_callbacks)
+    export = DataExport.objects.get(user=zoe)
+    url = reverse("privacy:export_download", args=[export.pk])
+
+    client.force_login(olaf)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302  # to the sign-in page
+
+
+def test_the_link_expires(client, both, settings, django_capture_on_commit_callbacks):
+    zoe, _ = both
+    settings.PRIVACY_EXPORT_LINK_HOURS = 48
+    _export(client, zoe, django_capture_on_commit_callbacks)
+    export = DataExport.objects.get(user=zoe)
+    DataExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert client.get(reverse("privacy:export_download", args=[export.pk])).status_code == 404
+    assert "Expired" in client.get(reverse("privacy:export")).content.decode()
+
+
+def test_exports_are_rate_limited(client, both, settings, django_capture_on_commit_callbacks):
+    zoe, _ = both
+    settings.PRIVACY_EXPORTS_PER_DAY = 2
+    client.force_login(zoe)
+    for _ in range(3):
+        response = client.post(reverse("privacy:export"), follow=True)
+
+    assert DataExport.objects.filter(user=zoe).count() == 2
+    assert "You asked for 2 exports in the last 24 hours." in response.content.decode()
+
+
+def test_the_person_is_told_by_email_when_the_export_is_ready(
+    client, both, mailoutbox, django_capture_on_commit_callbacks
+):
+    zoe, _ = both
+
+    _export(client, zoe, django_capture_on_commit_callbacks)
+
+    mail = [m for m in mailoutbox if m.subject == "Your TikJoy data export is ready"]
+    assert [m.to for m in mail] == [[EMAIL]]
+    assert "/me/export/" in mail[0].body

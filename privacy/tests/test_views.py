@@ -1,0 +1,94 @@
+"""/me/delete/: the page states what happens to the money; only a confirmed, current plan deletes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from campaigns.models import ActionType
+from rewards.services import action_record, rewards_settle_due
+from tikjoy.tests.factories import NOW, login_rule, owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def zoe(make_merchant, make_campaign, ops):
+    merchant = make_merchant("alpha", funds="100.00", ops=ops)
+    make_campaign(merchant, rules=[login_rule()], now=NOW - timedelta(days=20))
+    zoe = User.objects.create_user(email="zoe@consumer.example", display_name="Zoe")
+    action_record(
+        user=zoe, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW - timedelta(days=20)
+    )
+    rewards_settle_due(now=NOW)
+    return zoe
+
+
+def test_the_page_says_the_balance_is_forfeited_and_why(client, zoe):
+    client.force_login(zoe)
+
+    page = " ".join(client.get(reverse("privacy:delete")).content.decode().split())
+
+    assert "0.40</strong> is <strong>forfeited</strong>" in page
+    assert "it can't be paid out because it is below the smallest payout" in page
+
+
+def test_the_me_page_links_to_the_deletion(client, zoe):
+    client.force_login(zoe)
+
+    assert reverse("privacy:delete") in client.get(reverse("social:me")).content.decode()
+
+
+def test_without_the_tick_nothing_is_deleted(client, zoe):
+    client.force_login(zoe)
+    page = client.get(reverse("privacy:delete"))
+
+    response = client.post(
+        reverse("privacy:delete"), {"confirmed": page.context["form"].initial["confirmed"]}
+    )
+
+    assert response.status_code == 400
+    assert "Tick the box to confirm" in response.content.decode()
+    zoe.refresh_from_db()
+    assert zoe.deleted_at is None
+
+
+def test_a_stale_page_is_refused_and_shows_the_money_as_it_is_now(client, zoe):
+    client.force_login(zoe)
+
+    response = client.post(reverse("privacy:delete"), {"confirmed": "stale", "understood": "on"})
+
+    assert response.status_code == 400
+    assert "Your money changed since you opened this page" in response.content.decode()
+    zoe.refresh_from_db()
+    assert zoe.deleted_at is None
+
+
+def test_confirming_deletes_the_account_and_signs_out(client, zoe):
+    client.force_login(zoe)
+    page = client.get(reverse("privacy:delete"))
+
+    response = client.post(
+        reverse("privacy:delete"),
+        {"confirmed": page.context["form"].initial["confirmed"], "understood": "on"},
+        follow=True,
+    )
+
+    assert "Your account is deleted." in response.content.decode()
+    assert not response.context["user"].is_authenticated
+    zoe.refresh_from_db()
+    assert zoe.deleted_at is not None and zoe.email is None
+    assert client.get(reverse("privacy:delete")).status_code == 302  # signed out: to the sign-in page
+
+
+def test_a_team_member_is_told_to_leave_the_team_first(client, make_merchant):
+    owner = owner_of(make_merchant("alpha"))
+    client.force_login(owner)
+
+    page = client.get(reverse("privacy:delete")).content.decode()
+
+    assert "You are on the team of Alpha." in page
+    assert "delete-form" not in page
