@@ -125,6 +125,8 @@ def brand_earnings(*, merchant: Merchant, now: datetime) -> BrandEarnings | None
     if lines[0].fixed > 0:
         ceiling = top_offer.new_user.amount != top_offer.returning_user.amount
         headline = f"Earn {'up to ' if ceiling else ''}{_money(lines[0].fixed, currency)} when you {phrase}"
+        if top_offer.has_engagement:  # the fixed amount is not all it can pay: never say less than true
+            headline += ", plus more as your post is seen"
     elif top_offer.max_per_post is not None:
         headline = f"Earn up to {_money(top_offer.max_per_post.amount, currency)} per post when you {phrase}"
     else:

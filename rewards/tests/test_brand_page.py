@@ -63,8 +63,9 @@ def test_the_promise_matches_the_offers_listed_below_it(client, make_merchant, m
     assert share.fixed > login.fixed > 0
     assert f"{share.fixed} EUR" in page and f"{login.fixed} EUR" in page  # the offers list says the same
     assert (
-        earnings.headline == f"Earn {share.fixed} EUR when you share our video on TikTok"
-    )  # no "up to": exact
+        earnings.headline
+        == f"Earn {share.fixed} EUR when you share our video on TikTok, plus more as your post is seen"
+    )  # no "up to" on the fixed amount, and the engagement it pays on top is not hidden
     assert share.text.startswith(f"Share our video on TikTok: {share.fixed} EUR, plus ")
 
 
