@@ -28,6 +28,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("REWARD_HOLD", "Rewards held for review, by campaign and action"),
     ("REWARD_REVERSAL", "Reversals refunded to you, by campaign and action"),
     ("FEE_CREDIT", "Service-fee credit notes refunded"),
+    ("CHAT_MESSAGE", "WhatsApp messages to consumers (chats)"),
+    ("CHAT_REFUND", "WhatsApp messages not delivered, refunded"),
 ]
 SECTION_TITLES = dict(SECTIONS)
 OTHER_TITLE = "Other movements"
@@ -146,7 +148,11 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
     if kind == "TOP_UP":
         return "Bank transfers received"
     if campaign is None:
-        return {"FEE_CREDIT": "Credit notes"}.get(kind, kind.replace("_", " ").capitalize())
+        return {
+            "FEE_CREDIT": "Credit notes",
+            "CHAT_MESSAGE": "WhatsApp messages",
+            "CHAT_REFUND": "WhatsApp messages refunded",
+        }.get(kind, kind.replace("_", " ").capitalize())
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")
     label = f"{campaign} · {action}"
     if reward_kind == RewardKind.ENGAGEMENT:
