@@ -74,3 +74,12 @@ def ana(joy):
 def assert_books_clean() -> None:
     call_command("ledger_check")
     call_command("rewards_check")
+
+
+@pytest.fixture(autouse=True)
+def chat_catalogue(db):
+    """The templates and rates of migration 0002 (a transactional test's flush removes them)."""
+    from chats.catalogue import catalogue_ensure
+    from chats.models import ChatRate, ChatTemplate
+
+    catalogue_ensure(ChatTemplate, ChatRate)
