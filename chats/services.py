@@ -444,3 +444,11 @@ def threads_close_for_consent(*, merchant: Merchant, user: User, now: datetime) 
     return Thread.objects.filter(merchant=merchant, user=user, closed_at__isnull=True).update(
         closed_at=now, close_reason=CLOSED_BY_CONSENT
     )
+
+
+def person_chats_erase(*, user: User) -> dict[str, int]:
+    """Account deletion (privacy): the texts of the person's conversations are erased; the rows stay,
+    since a paid message is the subject of a ledger transaction (its consent is withdrawn separately,
+    which closes the conversations)."""
+    erased = ChatMessage.objects.filter(thread__user=user).exclude(text="").update(text="")
+    return {"chat_messages": erased}
