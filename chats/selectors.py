@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Sum
+from django.db.models import F, OuterRef, Subquery, Sum
 
 from chats.models import ChatMessage, ChatTemplate, MarketingOptOut, Thread
 from chats.services import window_open
@@ -23,17 +23,16 @@ class InboxRow:
 
 def inbox_rows(*, merchant: Merchant, now: datetime, limit: int = 100) -> list[InboxRow]:
     """The merchant's conversations, latest first, each with the person as the merchant may see them."""
-    threads = list(Thread.objects.filter(merchant=merchant).order_by("-last_message_at", "-pk")[:limit])
+    latest = (
+        ChatMessage.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-pk").values("text")[:1]
+    )
+    threads = list(
+        Thread.objects.filter(merchant=merchant)
+        .annotate(last_text=Subquery(latest))
+        .order_by(F("last_message_at").desc(nulls_last=True), "-pk")[:limit]
+    )
     people = people_seen_by_merchant(merchant=merchant, user_ids=[t.user_id for t in threads])
-    last = {}
-    for thread_id, text in (
-        ChatMessage.objects.filter(thread__in=threads)
-        .order_by("thread_id", "-created_at", "-pk")
-        .distinct("thread_id")
-        .values_list("thread_id", "text")
-    ):
-        last[thread_id] = text
-    return [InboxRow(t, people[t.user_id], last.get(t.id, ""), window_open(t, now=now)) for t in threads]
+    return [InboxRow(t, people[t.user_id], t.last_text or "", window_open(t, now=now)) for t in threads]
 
 
 def unread_total(*, merchant: Merchant) -> int:
