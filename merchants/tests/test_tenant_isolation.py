@@ -497,4 +497,6 @@ def test_a_viewer_cannot_read_or_write_conversations(client, world):
     alpha_thread = Thread.objects.get(merchant=world["alpha"])
 
     assert client.get(reverse("console:chats_inbox")).status_code == 403
-    assert client.get(reverse("console:chats_thread", kwargs={"thread_id": alpha_thread.pk})).status_code == 403
+    assert (
+        client.get(reverse("console:chats_thread", kwargs={"thread_id": alpha_thread.pk})).status_code == 403
+    )
