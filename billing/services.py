@@ -351,7 +351,9 @@ def credit_note_issue(
     if not reason:
         raise BillingError("Say why the invoice is credited: the reason is printed on the credit note.")
     with transaction.atomic(durable=True):
-        original = Invoice.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=invoice_id)
+        original = (
+            Invoice.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=invoice_id)
+        )
         if original.kind == DocumentKind.COIN_INVOICE:
             raise BillingError(
                 "A coin purchase is refunded by withdrawing the coins (Promote), not by a credit note here."

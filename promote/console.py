@@ -241,6 +241,8 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
         if not can_issue:
             messages.error(request, "Your role does not allow giving coupons: they are paid from the coins.")
             return redirect("console:promote_coupons")
+        if request.POST.get("action") not in ("issue", "revoke"):
+            return redirect("console:promote_coupons")
         if request.POST.get("action") == "revoke":
             try:
                 coupon_id = int(request.POST.get("coupon", ""))

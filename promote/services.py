@@ -438,11 +438,10 @@ def share_authorization_decide(
 
 
 def _coupon_reserve(coupon: Coupon):
-    """A merchant's coupon: the merchant's coins set aside for it (its ``PROMOTE_COINS`` account
-    partitioned by the coupon), until an order uses them or the coupon ends."""
-    return account_for(
-        owner=coupon.issued_by_merchant, purpose=Purpose.PROMOTE_COINS, currency=COIN, partition=coupon
-    )
+    """A merchant's coupon: the merchant's coins set aside for it, held by the platform in escrow
+    (``PROMOTE_ESCROW`` partitioned by the coupon, as an order's budget is partitioned by the
+    order), until an order uses them or the coupon ends."""
+    return account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_ESCROW, currency=COIN, partition=coupon)
 
 
 def _coupon_source(coupon: Coupon):

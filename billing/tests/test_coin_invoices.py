@@ -207,7 +207,7 @@ def test_five_workers_issuing_the_same_purchase_make_one_invoice(make_consumer):
         try:
             barrier.wait()
             numbers.append(coin_invoice_issue(transaction_id=txn_id, now=LATER).number)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

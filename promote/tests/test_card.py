@@ -11,6 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Invoice
+from billing.services import coin_invoices_issue_due
+from billing.tests.conftest import pdf_text
 from promote import services, stripe_checkout
 from promote.models import CardCheckout, CheckoutStatus, CoinPurchase
 from promote.tests.conftest import assert_books_clean, coins_of
@@ -150,10 +153,6 @@ def test_a_signed_body_that_is_no_event_is_acknowledged_and_ignored(client, sett
 
 @pytest.mark.django_db(transaction=True)
 def test_three_deliveries_make_one_invoice(fake_stripe, make_consumer, client, settings):
-    from billing.models import Invoice
-    from billing.services import coin_invoices_issue_due
-    from billing.tests.conftest import pdf_text
-
     ana = make_consumer("Ana")
     start(ana)
     payload = completed(CardCheckout.objects.get())
