@@ -16,6 +16,7 @@ from accounts.services import user_ensure_with_email
 from affiliates.demo import demo_affiliates_seed
 from api.demo import demo_widget_seed
 from billing.demo import demo_last_month_seed
+from billing.services import coin_invoices_issue_due
 from campaigns.demo import demo_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
@@ -150,6 +151,9 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"promote: {line}")
+        issued = coin_invoices_issue_due(now=timezone.now())  # what the every-minute schedule does
+        if issued:
+            self.stdout.write(f"billing: {issued} coin purchase invoice(s) issued")
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
         call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)
