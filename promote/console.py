@@ -7,6 +7,7 @@ is scoped to the selected merchant: another merchant's order is a 404.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 
@@ -203,6 +204,12 @@ def promote_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _coupon_code(merchant) -> str:
+    """A fresh code for a merchant's coupon: its slug's letters and digits, then 8 hex digits."""
+    prefix = re.sub(r"[^A-Za-z0-9]", "", merchant.slug)[:16] or "COUPON"
+    return f"{prefix}-{secrets.token_hex(4)}".upper()
+
+
 def _consumer_labels(merchant) -> dict[int, str]:
     """The merchant's consumers (an active consent), labelled with what they agreed to share."""
     labels = {}
@@ -260,7 +267,7 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 coupon = services.coupon_issue(
-                    code=data["code"] or f"{merchant.slug[:16]}-{secrets.token_hex(4)}".upper(),
+                    code=data["code"] or _coupon_code(merchant),
                     coins_count=data["coins"],
                     valid_from=data["valid_from"],
                     valid_until=data["valid_until"],
