@@ -13,7 +13,7 @@ from merchants.models import ConsentField
 from merchants.services import consent_give
 from promote import services
 from promote.models import CoinWallet, Coupon, CouponStatus, OrderStatus
-from promote.tests.conftest import assert_books_clean, coins_of, order_request
+from promote.tests.conftest import FixedSpend, assert_books_clean, coins_of, order_request
 from tikjoy.tests.factories import NOW
 from wallets.models import PLATFORM, Entry, Purpose
 from wallets.money import COIN
@@ -63,11 +63,11 @@ def revenue() -> Decimal:
     return balance(account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_REVENUE, currency="EUR")).amount
 
 
-def run_to_the_end(order, ops):
+def run_to_the_end(order, ops, *, spend: int):
     services.order_approve(order_id=order.pk, actor=ops, now=NOW)
     order.refresh_from_db()
     end = order.ends_at + timedelta(minutes=5)
-    services.deliveries_tick(now=end)
+    services.deliveries_tick(now=end, source=FixedSpend(spend))
     services.orders_settle_due(now=end)
     order.refresh_from_db()
     return order
@@ -96,18 +96,17 @@ def test_the_merchant_pays_for_what_its_coupon_buys_not_the_platform(brand, prom
     order = services.order_place(
         holder=ana, request=order_request(post, budget_coins=1000, coupon_code="JOY300"), actor=ana, now=NOW
     )
-    order = run_to_the_end(order, ops)
+    order = run_to_the_end(order, ops, spend=700)
 
-    assert order.status == OrderStatus.SETTLED and order.consumed_coins > 300
+    assert (order.status, order.consumed_coins, order.refunded_coins) == (OrderStatus.SETTLED, 700, 300)
     assert Coupon.objects.get().status == CouponStatus.CONSUMED
     # The coupon's 300 coins were the brand's: their money (19.80 x 300 / 2,000) leaves its funds.
     assert funds_of(merchant) == brand_funds - Decimal("2.97")
     assert CoinWallet.objects.get(merchant=merchant).backed_coins == 1700
-    # Ana pays only the coins beyond the coupon: her 1,000 paid coins, pro rata.
-    ana_spent = order.consumed_coins - 300
-    assert funds_of(ana) == ana_funds - (ana_funds * ana_spent / 1000).quantize(Decimal("0.01"), "ROUND_DOWN")
-    assert coins_of(ana) == 1000 - ana_spent
-    assert revenue() == Decimal("2.97") + (ana_funds - funds_of(ana))
+    # Ana pays only the 400 coins beyond the coupon: 9.90 x 400 / 1,000 of her funds.
+    assert funds_of(ana) == ana_funds - Decimal("3.96")
+    assert coins_of(ana) == 600
+    assert revenue() == Decimal("2.97") + Decimal("3.96")
     # The platform's coupon account (ops' coupons) never moved.
     coupons_account = account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_COUPONS, currency=COIN)
     assert not Entry.objects.filter(account=coupons_account).exists()
@@ -124,14 +123,13 @@ def test_the_coupon_coins_an_order_leaves_unspent_go_back_to_the_brand(brand, pr
         actor=ana,
         now=NOW,
     )
-    order = run_to_the_end(order, ops)
+    order = run_to_the_end(order, ops, spend=400)
 
-    assert order.consumed_coins < 900
-    unused = 900 - order.consumed_coins
-    assert order.forfeited_coupon_coins == unused
+    assert (order.consumed_coins, order.forfeited_coupon_coins, order.refunded_coins) == (400, 500, 100)
     assert coins_of(ana) == 1000  # her own 100 coins came back; the coupon's unused coins are not hers
-    assert coins_of(merchant) == 1100 + unused
-    assert CoinWallet.objects.get(merchant=merchant).backed_coins == 2000 - order.consumed_coins
+    assert coins_of(merchant) == 1100 + 500
+    assert CoinWallet.objects.get(merchant=merchant).backed_coins == 1600
+    assert funds_of(merchant) == Decimal("19.80") - Decimal("3.96")  # 400 of its 2,000 coins
     assert_books_clean()
 
 
@@ -224,7 +222,7 @@ def test_a_brand_withdrawing_its_coins_keeps_the_money_of_its_coupons(brand, pro
 
     assert done.amount == Decimal("16.83")  # 19.80 x 1,700 / 2,000: the coupon's 2.97 stay
     assert funds_of(merchant) == Decimal("2.97")
-    run_to_the_end(order, ops)
+    run_to_the_end(order, ops, spend=700)
     assert funds_of(merchant) == Decimal("0.00")
     assert_books_clean()
 
