@@ -33,9 +33,9 @@ def populate_promote(*, merchant, owner, label: str = "") -> None:
         actor=owner,
         now=now,
     )
-    # A coupon given to one of its consumers (a fan named after the merchant, so a leak shows).
+    # A coupon given to one of its consumers (named after the merchant, so a leak shows).
     label = label or merchant.brand_name.split()[0]
-    fan = User.objects.create_user(email=None, display_name=f"{label} Secret Fan")
+    fan = User.objects.create_user(email=None, display_name=f"{label} Secret Coupon Holder")
     consent_give(user=fan, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=now)
     services.coupon_issue(
         code=f"{merchant.slug}-COUPON",
