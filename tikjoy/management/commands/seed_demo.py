@@ -18,6 +18,7 @@ from api.demo import demo_widget_seed
 from billing.demo import demo_last_month_seed
 from billing.services import coin_invoices_issue_due
 from campaigns.demo import demo_seed
+from chats.demo import demo_chats_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
 from promote.demo import demo_promote_seed
@@ -154,6 +155,8 @@ class Command(BaseCommand):
         issued = coin_invoices_issue_due(now=timezone.now())  # what the every-minute schedule does
         if issued:
             self.stdout.write(f"billing: {issued} coin purchase invoice(s) issued")
+        for line in demo_chats_seed(merchant=campaign.merchant, now=timezone.now()):
+            self.stdout.write(line)
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
         call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)

@@ -20,7 +20,7 @@ def schedule_remove(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0004_constraint_messages"),
+        ("billing", "0005_invoice_chats_line"),
         ("merchants", "0008_consent_evidence"),
         ("wallets", "0010_alter_account_purpose"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
