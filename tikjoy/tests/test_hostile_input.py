@@ -810,6 +810,32 @@ def test_ops_pages_survive_hostile_queries_and_forms(client, world, ops):
     walk.assert_clean()
 
 
+def test_the_console_coupon_form_survives_hostile_values(client, world):
+    """/console/promote/coupons/ (a console page of its own, not a ModelAdmin): the form giving a
+    consumer a coupon, and withdrawing one, with hostile values in every field."""
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    bravo_before, other_ids = _bravo_rows(world), _bravo_ids(world)
+    url = reverse("console:promote_coupons")
+    form = main_form(walk.get(url).content.decode(errors="replace"))
+    assert form is not None and any(f.name == "consumer" for f in form.fields)
+    baseline = _filled(form)
+    fields = [f for f in _form_fields(form) if f.name != "action"]
+    for name, value in HOSTILE.items():
+        if name in ALL_AT_ONCE_SKIP:
+            continue
+        walk.post_form(url, {**baseline, **{f.name: value for f in fields}}, f"POST {url} all fields={name}")
+    for field in fields:
+        for name, value in {**_values_for(field, other_ids), **TEXT}.items():
+            walk.post_form(url, {**baseline, field.name: value}, f"POST {url} {field.name}={name}")
+    for name, value in {"other tenant's id": other_ids[0], **NUMBERS, **TEXT}.items():
+        walk.post_form(url, {"action": "revoke", "coupon": value}, f"POST {url} revoke coupon={name}")
+    walk.post_form(url, {**baseline, "action": "NOT_AN_ACTION"}, f"POST {url} action=unknown")
+    walk.get(url)
+    walk.assert_clean()
+    assert _bravo_rows(world) == bravo_before
+
+
 def _whatsapp_value(**parts) -> dict:
     value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "1"}, **parts}
     return {"object": "whatsapp_business_account", "entry": [{"id": "W", "changes": [{"value": value}]}]}
