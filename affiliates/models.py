@@ -123,12 +123,6 @@ class Affiliate(models.Model):
     promotion_plan = models.TextField("how you will promote", max_length=2000)
     device_id = models.CharField(max_length=64, blank=True, help_text="The device cookie at application.")
     visitor_hash = models.CharField(max_length=64, blank=True, help_text="Salted hash of the applicant's IP.")
-    owed = models.DecimalField(
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_DECIMALS,
-        default=Decimal(0),
-        help_text="Negative adjustments not yet recovered: taken from the next approved commissions.",
-    )
     applied_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -141,11 +135,6 @@ class Affiliate(models.Model):
                 fields=["program", "user"],
                 name="affiliates_affiliate_once_per_program",
                 violation_error_message="This person has applied to this program already.",
-            ),
-            models.CheckConstraint(
-                condition=Q(owed__gte=0),
-                name="affiliates_affiliate_owed_not_negative",
-                violation_error_message="What an affiliate owes can't be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["APPLIED", "APPROVED"]) | ~Q(status_reason=""),
@@ -318,7 +307,7 @@ class Commission(models.Model):
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,
         default=Decimal(0),
-        help_text="Part of the amount kept at approval to repay what the affiliate owed.",
+        help_text="Part of the amount that repaid the person's debt at approval (wallets.debts).",
     )
 
     class Meta:
@@ -357,7 +346,7 @@ class Adjustment(models.Model):
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,
         default=Decimal(0),
-        help_text="Of a negative adjustment, what the affiliate's balance could not cover (now owed).",
+        help_text="Of a negative adjustment, what the person's balance could not cover: a debt on the ledger.",
     )
     after_approval = models.BooleanField(
         default=False, help_text="Posted to the person's available balance (else to the locked commission)."

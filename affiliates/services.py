@@ -8,9 +8,11 @@ TikJoy's own program; a merchant also pays the platform's margin on top of the b
 - ``AFFILIATE_REVERSE``  the same, back to the payer (only before lock)
 - ``AFFILIATE_LOCK``     affiliate:pending -> affiliate:locked
 - ``AFFILIATE_APPROVE``  affiliate:locked -> user:available (what payouts pay out from)
-                         [+ margin -> platform:revenue for the merchant]; a debt the affiliate owes goes back to the payer
+                         [+ margin -> platform:revenue for the merchant]; then, if the person owes,
+                         ``DEBT_REPAID`` user:available -> user:owed (wallets.debts)
 - ``AFFILIATE_ADJUST``   after lock, either way between the payer and affiliate:locked (while locked)
-                         or user:available (once approved)
+                         or user:available (once approved); what the balance can't cover of a negative
+                         one: ``DEBT_INCURRED`` user:owed -> payer
 
 Locks in one order: the commission row, then the affiliate row, then the ledger's
 accounts by primary key (inside ``wallets.services.post``). Every posting's key is
@@ -61,6 +63,7 @@ from affiliates.payloads import commission_data, conversion_data
 from core.errors import DomainError
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
+from wallets.debts import debt_incur, debt_owed, debt_repay
 from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.money import is_at_precision, round_down
 from wallets.services import InsufficientFunds, account_for, balance, post
@@ -119,6 +122,22 @@ def _locked(affiliate: Affiliate, currency: str) -> Account:
 
 def _available(affiliate: Affiliate, currency: str) -> Account:
     return account_for(owner=affiliate.user, purpose=Purpose.USER_AVAILABLE, currency=currency)
+
+
+def _owed(affiliate: Affiliate, currency: str) -> Account:
+    """The person's debt account (``wallets.debts``): below zero while they owe."""
+    return account_for(owner=affiliate.user, purpose=Purpose.USER_OWED, currency=currency)
+
+
+def _accounts_lock(accounts: list[Account]) -> None:
+    """Lock ledger account rows in primary-key order (the order ``wallets.services.post`` takes them in),
+    before a transaction that posts to several of them in more than one step."""
+    list(
+        Account.objects.select_for_update()
+        .filter(pk__in={account.pk for account in accounts})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _tell_merchant(program: Program, event_type: str, data: dict, now: datetime) -> None:
@@ -720,40 +739,56 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
 
 
 def commission_approve(*, commission_id: int, now: datetime) -> Commission:
-    """LOCKED -> APPROVED once its approval date came: the money becomes the person's available balance."""
+    """LOCKED -> APPROVED once its approval date came: the money becomes the person's available balance.
+
+    A person who owes (``wallets.debts``: a negative adjustment their balance couldn't cover) repays
+    from it at once, in the same transaction (``Commission.recovered``)."""
     with transaction.atomic(durable=True):
         commission = _lock_commission(commission_id)
         if commission.state != CommissionState.LOCKED or commission.approve_date > timezone.localdate(now):
             return commission
-        affiliate = Affiliate.objects.select_for_update().get(pk=commission.affiliate_id)
+        affiliate = (
+            Affiliate.objects.select_for_update().select_related("user").get(pk=commission.affiliate_id)
+        )
         program = commission.affiliate.program
         currency = commission.currency
-        amount = commission.amount
-        recover = min(affiliate.owed, amount)
-        entries = [(_locked(affiliate, currency), Money(-amount, currency))]
-        if amount - recover:
-            entries.append((_available(commission.affiliate, currency), Money(amount - recover, currency)))
-        if recover:
-            entries.append((_payer(program, currency), Money(recover, currency)))
+        amount = Money(commission.amount, currency)
+        available = _available(affiliate, currency)
+        entries = [(_locked(affiliate, currency), -amount)]
+        if amount.amount:
+            entries.append((available, amount))
         if commission.margin:
             margin = Money(commission.margin, currency)
             entries += [(_margin_pending(program, currency), -margin), (_margin(program, currency), margin)]
-        if amount or commission.margin:
+        owes = debt_owed(owner=affiliate.user, currency=currency).amount > 0
+        if owes:
+            # Every account of the approval and the repayment, locked once in primary-key order first.
+            _accounts_lock([account for account, _ in entries] + [_owed(affiliate, currency)])
+        if amount.amount or commission.margin:
             post(
                 entries=entries,
                 kind=APPROVE_KIND,
-                reason=f"Affiliate commission approved (order {commission.conversion.order_id})"
-                + (f"; {recover} kept against what the affiliate owed" if recover else ""),
+                reason=f"Affiliate commission approved (order {commission.conversion.order_id})",
                 idempotency_key=f"affiliates:commission:{commission.pk}:approve",
                 subject=commission,
                 now=now,
             )
-        if recover:
-            affiliate.owed -= recover
-            affiliate.save(update_fields=["owed"])
+        recovered = Money(0, currency)
+        if owes and amount.amount:
+            recovered = min(
+                amount,
+                debt_repay(
+                    owner=affiliate.user,
+                    source=available,
+                    reason=f"Debt repaid from the affiliate commission of order {commission.conversion.order_id}",
+                    idempotency_key=f"affiliates:commission:{commission.pk}:repay",
+                    subject=commission,
+                    now=now,
+                ),
+            )
         commission.state = CommissionState.APPROVED
         commission.approved_at = now
-        commission.recovered = recover
+        commission.recovered = recovered.amount
         commission.save(update_fields=["state", "approved_at", "recovered"])
         _tell_merchant(program, EventType.COMMISSION_APPROVED, commission_data(commission), now)
     return commission
@@ -815,8 +850,9 @@ def commission_adjust(
     """After lock, correct a commission by a separate posting either way.
 
     While LOCKED the locked amount changes; once APPROVED (or PAID) the person's available
-    balance does, and what it can't cover of a negative adjustment is owed, kept from the
-    affiliate's next approved commissions.
+    balance does, and what it can't cover of a negative adjustment becomes the person's debt on the
+    ledger (``wallets.debts``): the payer is refunded at once, payouts wait, and the person's next
+    approved commissions repay it.
     """
     reason = reason.strip()
     if not reason:
@@ -867,29 +903,47 @@ def commission_adjust(
                 )
             except InsufficientFunds as exc:
                 raise AffiliateError(f"The program's funds don't cover {money}.") from exc
+        elif commission.state == CommissionState.LOCKED:
+            post(
+                entries=[(holder, -money), (payer, money)],
+                kind=ADJUST_KIND,
+                reason=reason_text,
+                idempotency_key=key,
+                actor=actor,
+                subject=commission,
+                now=now,
+            )
         else:
-            # Take back what the holder has (the conditional update refuses any overdraw, so a balance
-            # that fell meanwhile only means less is taken); the rest is owed.
-            take = min(money, balance(holder)) if commission.state != CommissionState.LOCKED else money
-            try:
-                if take.amount > 0:
-                    post(
-                        entries=[(holder, -take), (payer, take)],
-                        kind=ADJUST_KIND,
-                        reason=reason_text,
-                        idempotency_key=key,
-                        actor=actor,
-                        subject=commission,
-                        now=now,
-                    )
-            except InsufficientFunds:
-                take = Money(0, currency)
-            owed = money.amount - take.amount
-            if owed:
-                adjustment.owed = owed
+            # Take back what the person's available balance holds (its row locked, with the payer's
+            # and the debt's, in primary-key order); the rest becomes a debt on the ledger: the payer
+            # is refunded in full at once, the person owes the rest (wallets.debts).
+            owed_account = _owed(affiliate, currency)
+            _accounts_lock([holder, payer, owed_account])
+            take = min(money, balance(holder))
+            if take.amount > 0:
+                post(
+                    entries=[(holder, -take), (payer, take)],
+                    kind=ADJUST_KIND,
+                    reason=reason_text,
+                    idempotency_key=key,
+                    actor=actor,
+                    subject=commission,
+                    now=now,
+                )
+            owed = money - take
+            if owed.amount > 0:
+                debt_incur(
+                    owner=affiliate.user,
+                    creditor=payer,
+                    amount=owed,
+                    reason=f"{reason_text} (not covered by the balance: owed)",
+                    idempotency_key=f"{key}:debt",
+                    actor=actor,
+                    subject=commission,
+                    now=now,
+                )
+                adjustment.owed = owed.amount
                 adjustment.save(update_fields=["owed"])
-                affiliate.owed += owed
-                affiliate.save(update_fields=["owed"])
         if commission.state == CommissionState.LOCKED:
             commission.amount += amount
             commission.save(update_fields=["amount"])

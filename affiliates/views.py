@@ -20,6 +20,7 @@ from affiliates.forms import ApplicationForm, InquiryForm, LinkForm
 from affiliates.models import AffiliateStatus, Program, ProgramKind
 from core.errors import DomainError
 from core.http import client_ip_get, device_id_get
+from wallets.debts import debt_owed
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +133,7 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
             site_url=settings.SITE_URL,
             assets=_assets(program),
             inquiries=affiliate.inquiries.order_by("-created_at", "-pk")[:50],
+            owes=debt_owed(owner=request.user, currency=program.currency),
         )
     return render(request, "affiliates/portal.html", context)
 
