@@ -215,6 +215,7 @@ class ConversionSource(models.TextChoices):
     API = "API", "The merchant's server (API)"
     PLATFORM = "PLATFORM", "TikJoy (a referred merchant's first top-up)"
     INQUIRY = "INQUIRY", "An accepted inquiry"
+    TAG = "TAG", "The tag on the merchant's thank-you page (held until confirmed)"
 
 
 class RejectReason(models.TextChoices):
@@ -251,6 +252,12 @@ class Conversion(models.Model):
                 fields=["program", "order_id"],
                 name="affiliates_conversion_order_once",
                 violation_error_message="This order was reported for this program already.",
+            ),
+            models.UniqueConstraint(
+                fields=["click"],
+                condition=Q(source="TAG"),
+                name="affiliates_conversion_one_tag_per_click",
+                violation_error_message="This visit reported an order through the tag already.",
             ),
             models.CheckConstraint(
                 condition=(Q(is_accepted=True) & Q(reject_reason="") & Q(affiliate__isnull=False))

@@ -70,6 +70,12 @@ from wallets.services import InsufficientFunds, account_for, balance, post
 from webhooks.models import EventType
 from webhooks.services import event_record
 
+# A browser tag can be forged by anyone who holds a click id (the affiliate included), so what it
+# reports is never paid on its word: the commission is reserved and HELD until the merchant confirms
+# the order (its server reports the same order id to the API, or a person releases it in the console).
+TAG_HOLD_REASON = "Reported by the thank-you-page tag: waiting for the merchant to confirm the order."
+
+
 TRACK_KIND = "AFFILIATE_TRACK"
 REVERSE_KIND = "AFFILIATE_REVERSE"
 LOCK_KIND = "AFFILIATE_LOCK"
@@ -79,6 +85,10 @@ ADJUST_KIND = "AFFILIATE_ADJUST"
 
 class AffiliateError(DomainError):
     """An affiliate operation that can't be done; the message is for the person."""
+
+
+class TagClickUsed(AffiliateError):
+    """The thank-you-page tag reports one order per visit (click); more come from the merchant's server."""
 
 
 class DuplicateOrder(AffiliateError):
@@ -602,6 +612,8 @@ def conversion_record(
         hold = fraud_hold_reason(
             affiliate=attributed.affiliate, click=attributed.click, customer_email=customer_email, now=now
         )
+        if not hold and source == ConversionSource.TAG:
+            hold = TAG_HOLD_REASON
     try:
         with transaction.atomic(durable=True):
             conversion = Conversion.objects.create(
@@ -632,9 +644,77 @@ def conversion_record(
             )
     except IntegrityError:
         existing = Conversion.objects.filter(program=program, order_id=order_id).first()
-        if existing is None:
-            raise
-        raise DuplicateOrder(existing) from None
+        if existing is not None:
+            raise DuplicateOrder(existing) from None
+        if source == ConversionSource.TAG:
+            raise TagClickUsed(
+                "This visit has reported an order through the tag already; "
+                "report further orders from your server (POST /api/v1/conversions)."
+            ) from None
+        raise
+    return conversion
+
+
+def tag_conversion_record(
+    *,
+    program: Program,
+    click_id: str,
+    order_id: str,
+    event_type: str,
+    amount: Decimal,
+    now: datetime,
+) -> Conversion | None:
+    """A conversion the tag on the merchant's thank-you page reported from the shopper's browser.
+
+    Only a known click of the program counts (None, and nothing recorded, for any other id: most
+    orders come without an affiliate); it is recorded with the time it arrived, and its commission
+    is HELD (``TAG_HOLD_REASON``) until the merchant confirms it. One tag report per click.
+    """
+    click_id = click_id.strip()
+    if not click_id or len(click_id) > 32 or not click_id.isalnum():
+        return None
+    if not Click.objects.filter(click_id=click_id, link__affiliate__program=program, is_bot=False).exists():
+        return None
+    return conversion_record(
+        program=program,
+        order_id=order_id,
+        event_type=event_type,
+        amount=amount,
+        currency=program.currency,
+        occurred_at=now,
+        now=now,
+        click_id=click_id,
+        source=ConversionSource.TAG,
+    )
+
+
+def tag_conversion_confirm(*, conversion_id: int, amount: Decimal, now: datetime) -> Conversion:
+    """The merchant's server reported an order the tag had reported: the server's amount is kept, and
+    a commission held only because it came from the tag goes on as pending (its dates kept); one held
+    for a fraud rule stays held for a person."""
+    if amount < 0:
+        raise AffiliateError("amount can't be negative.")
+    with transaction.atomic(durable=True):
+        conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
+        if conversion.source != ConversionSource.TAG:
+            raise DuplicateOrder(conversion)
+        if conversion.amount != amount:
+            conversion.amount = amount
+            conversion.save(update_fields=["amount"])
+        commission = (
+            Commission.objects.select_for_update().filter(conversion=conversion).first()
+            if conversion.is_accepted
+            else None
+        )
+        if (
+            commission is not None
+            and commission.state == CommissionState.HELD
+            and commission.hold_reason == TAG_HOLD_REASON
+        ):
+            commission.state = CommissionState.PENDING
+            commission.hold_reason = f"Confirmed by the merchant's server on {now:%Y-%m-%d}."
+            commission.save(update_fields=["state", "hold_reason"])
+    conversion.refresh_from_db()
     return conversion
 
 

@@ -73,4 +73,26 @@ class Migration(migrations.Migration):
                 max_digits=20,
             ),
         ),
+        migrations.AlterField(
+            model_name="conversion",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("API", "The merchant's server (API)"),
+                    ("PLATFORM", "TikJoy (a referred merchant's first top-up)"),
+                    ("INQUIRY", "An accepted inquiry"),
+                    ("TAG", "The tag on the merchant's thank-you page (held until confirmed)"),
+                ],
+                max_length=10,
+            ),
+        ),
+        migrations.AddConstraint(
+            model_name="conversion",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source", "TAG")),
+                fields=("click",),
+                name="affiliates_conversion_one_tag_per_click",
+                violation_error_message="This visit reported an order through the tag already.",
+            ),
+        ),
     ]
