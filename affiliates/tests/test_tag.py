@@ -13,7 +13,7 @@ from affiliates.models import CommissionState, Conversion, ConversionSource
 from affiliates.services import TAG_HOLD_REASON
 from affiliates.tests.conftest import assert_ledger_clean, eur, funds
 from api.models import KeyKind
-from tikjoy.tests.factories import affiliate_click_make
+from tikjoy.tests.factories import affiliate_click_make, affiliate_program_make
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,14 @@ def test_a_preflight_gets_no_permission(client):
 
     assert response.status_code == 204
     assert "Access-Control-Allow-Origin" not in response
+
+
+def test_another_merchants_key_cannot_report_this_programs_clicks(client, make_merchant, make_key, ops, tag):
+    other = make_merchant("bravo", funds="500.00", ops=ops)
+    affiliate_program_make(other, domains=["shop.example"])
+    key = make_key(other, kind=KeyKind.PUBLISHABLE, scope="public", name="tag")
+
+    response = report(client, {**tag, "key": key})
+
+    assert (response.status_code, response.json()["status"]) == (200, "ignored")
+    assert not Conversion.objects.exists()
