@@ -310,6 +310,11 @@ class Commission(models.Model):
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_code = models.CharField(max_length=20, choices=ReversalCode.choices, blank=True)
     hold_reason = models.CharField(max_length=300, blank=True)
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A person released it from a hold: the daily run doesn't hold it again.",
+    )
     recovered = models.DecimalField(
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,

@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -549,6 +550,37 @@ def normalised_email(email: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}" if domain else ""
 
 
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """One way two affiliate accounts can be one person, known to an app affiliates can't import
+    (the IBAN is in payouts): ``shared(user_id=, among=)`` returns those of ``among`` (user ids) who
+    share it with the person ``user_id``. Registered by the composition layer (``tikjoy.duplicates``)."""
+
+    what: str
+    shared: Callable[..., list[int]]
+
+
+_DUPLICATE_CHECKS: list[DuplicateCheck] = []
+
+
+def duplicate_check_register(check: DuplicateCheck) -> None:
+    if check not in _DUPLICATE_CHECKS:
+        _DUPLICATE_CHECKS.append(check)
+
+
+def duplicate_account_reason(affiliate: Affiliate) -> str:
+    """Why ``affiliate`` looks like another affiliate of its program (same device at application,
+    same IBAN...), or "". A phone number can't be shared: it is unique per person (accounts)."""
+    others = Affiliate.objects.filter(program_id=affiliate.program_id).exclude(pk=affiliate.pk)
+    if affiliate.device_id and others.filter(device_id=affiliate.device_id).exists():
+        return "Duplicate account: another affiliate of this program applied from the same device."
+    other_users = list(others.exclude(user_id=affiliate.user_id).values_list("user_id", flat=True))
+    for check in _DUPLICATE_CHECKS:
+        if check.shared(user_id=affiliate.user_id, among=other_users):
+            return f"Duplicate account: the same {check.what} as another affiliate of this program."
+    return ""
+
+
 def fraud_hold_reason(
     *, affiliate: Affiliate, click: Click | None, customer_email: str, now: datetime
 ) -> str:
@@ -561,9 +593,9 @@ def fraud_hold_reason(
     domain = email.rpartition("@")[2]
     if domain and domain in settings.AFFILIATES_DISPOSABLE_DOMAINS:
         return f"Disposable e-mail domain ({domain})."
-    others = Affiliate.objects.filter(program_id=affiliate.program_id).exclude(pk=affiliate.pk)
-    if affiliate.device_id and others.filter(device_id=affiliate.device_id).exists():
-        return "Another affiliate of this program applied from the same device."
+    duplicate = duplicate_account_reason(affiliate)
+    if duplicate:
+        return duplicate
     if click is not None:
         recent = Conversion.objects.filter(
             program_id=affiliate.program_id,
@@ -797,6 +829,14 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
         commission = _lock_commission(commission_id)
         if commission.state != CommissionState.PENDING or commission.lock_date > timezone.localdate(now):
             return commission
+        # What may have come to light since it was tracked (an IBAN given later): held, not locked,
+        # unless a person released it already.
+        duplicate = "" if commission.released_at else duplicate_account_reason(commission.affiliate)
+        if duplicate:
+            commission.state = CommissionState.HELD
+            commission.hold_reason = duplicate[:300]
+            commission.save(update_fields=["state", "hold_reason"])
+            return commission
         money = Money(commission.amount, commission.currency)
         post(
             entries=[
@@ -920,7 +960,8 @@ def commission_release(*, commission_id: int, actor: User, now: datetime) -> Com
             raise AffiliateError("Only a held commission can be released.")
         commission.state = CommissionState.PENDING
         commission.hold_reason = f"Released by {actor} on {now:%Y-%m-%d}: {commission.hold_reason}"[:300]
-        commission.save(update_fields=["state", "hold_reason"])
+        commission.released_at = now
+        commission.save(update_fields=["state", "hold_reason", "released_at"])
     return commission
 
 

@@ -95,4 +95,13 @@ class Migration(migrations.Migration):
                 violation_error_message="This visit reported an order through the tag already.",
             ),
         ),
+        migrations.AddField(
+            model_name="commission",
+            name="released_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="A person released it from a hold: the daily run doesn't hold it again.",
+                null=True,
+            ),
+        ),
     ]
