@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 @require_http_methods(["GET", "HEAD"])
 def tracked_redirect(request: HttpRequest, code: str) -> HttpResponse:
     """302 at once to the link's destination with a click id; the click is written after the response."""
-    link = selectors.redirect_link_get(code)
+    link = (
+        selectors.redirect_link_get(code) if code.isascii() and code.isalnum() and len(code) <= 16 else None
+    )
     if link is None or not services.destination_on_domains(link.domains, link.destination):
         raise Http404("No such link.")
     click_id = services.new_click_id()
