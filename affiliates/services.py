@@ -1025,8 +1025,17 @@ def commission_adjust(
             except InsufficientFunds as exc:
                 raise AffiliateError(f"The program's funds don't cover {money}.") from exc
         elif commission.state == CommissionState.LOCKED:
+            # The platform's margin follows the bounty down, pro rata (rounded down, so the payer never
+            # gets back less than its share): what the merchant paid on the part taken back returns too.
+            new_amount = commission.amount + amount
+            new_margin = round_down(commission.margin * new_amount / commission.amount, currency).amount
+            margin_back = Money(commission.margin - new_margin, currency)
+            entries = [(holder, -money), (payer, money + margin_back)]
+            if margin_back.amount:
+                entries.append((_margin_pending(program, currency), -margin_back))
+            commission.margin = new_margin
             post(
-                entries=[(holder, -money), (payer, money)],
+                entries=entries,
                 kind=ADJUST_KIND,
                 reason=reason_text,
                 idempotency_key=key,
@@ -1067,7 +1076,7 @@ def commission_adjust(
                 adjustment.save(update_fields=["owed"])
         if commission.state == CommissionState.LOCKED:
             commission.amount += amount
-            commission.save(update_fields=["amount"])
+            commission.save(update_fields=["amount", "margin"])
         _tell_merchant(
             program,
             EventType.COMMISSION_ADJUSTED,

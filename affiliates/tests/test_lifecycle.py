@@ -88,7 +88,10 @@ def test_a_reversal_after_lock_is_refused_and_an_adjustment_is_posted_instead(pr
     )
 
     assert locked(affiliate) == eur("30.00")
-    assert funds(program.merchant) == eur("462.00")
+    # The merchant gets back the 10.00 and the platform's margin on it (20%: 2.00 of the 8.00).
+    assert funds(program.merchant) == eur("464.00")
+    commission.refresh_from_db()
+    assert (commission.amount, commission.margin) == (Decimal("30.00"), Decimal("6.00"))
     services.commissions_advance(now=day(30))
     assert available(affiliate.user) == eur("30.00")
     assert_ledger_clean()
