@@ -150,7 +150,14 @@ def _outgoing(*, thread: Thread, text: str, template_id: int | None, now: dateti
 
 
 def chat_send(
-    *, thread_id: int, merchant: Merchant, actor: User, text: str, template_id: int | None, now: datetime
+    *,
+    thread_id: int,
+    merchant: Merchant,
+    actor: User,
+    text: str,
+    template_id: int | None,
+    now: datetime,
+    send_key: str = "",
 ) -> ChatMessage:
     """Send ``text`` (a free reply in the window) or the approved template ``template_id`` with it.
 
@@ -159,6 +166,42 @@ def chat_send(
     recorded and ``ChatRefused`` says so. When WhatsApp refuses it, it is recorded FAILED, refunded,
     and ``ChatSendFailed`` says why.
     """
+    if send_key:
+        first = ChatMessage.objects.filter(
+            thread_id=thread_id, thread__merchant=merchant, send_key=send_key
+        ).first()
+        if first is not None:
+            return first  # the same form submitted again: sent (and charged) once
+    try:
+        return _chat_send(
+            thread_id=thread_id,
+            merchant=merchant,
+            actor=actor,
+            text=text,
+            template_id=template_id,
+            now=now,
+            send_key=send_key,
+        )
+    except IntegrityError:
+        # A second submit of the same form raced the first and lost on the unique key: the first's.
+        first = ChatMessage.objects.filter(
+            thread_id=thread_id, thread__merchant=merchant, send_key=send_key
+        ).first()
+        if send_key and first is not None:
+            return first
+        raise
+
+
+def _chat_send(
+    *,
+    thread_id: int,
+    merchant: Merchant,
+    actor: User,
+    text: str,
+    template_id: int | None,
+    now: datetime,
+    send_key: str,
+) -> ChatMessage:
     with transaction.atomic(durable=True):
         thread = (
             Thread.objects.select_related("merchant", "user").filter(pk=thread_id, merchant=merchant).first()
@@ -194,6 +237,7 @@ def chat_send(
             country=country,
             sent_by=actor,
             created_at=now,
+            send_key=send_key,
         )
         if price > 0:
             wallet, revenue = _accounts(merchant, currency)
