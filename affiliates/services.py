@@ -1139,3 +1139,12 @@ def commissions_clock_advance(*, days: int, now: datetime) -> dict[str, int]:
             state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED]
         ).update(lock_date=F("lock_date") - shift, approve_date=F("approve_date") - shift)
     return commissions_advance(now=now)
+
+
+# --- a merchant closing (privacy.services.merchant_close) --------------------------------------
+
+
+def program_close_for_merchant(*, merchant_id: int) -> int:
+    """The program of a closing merchant stops taking affiliates and conversions: ``is_active``
+    off. Inside the caller's transaction; returns how many programs were switched off."""
+    return Program.objects.filter(merchant_id=merchant_id, is_active=True).update(is_active=False)
