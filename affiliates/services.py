@@ -30,7 +30,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from moneyed import Money
 
@@ -1148,3 +1149,19 @@ def program_close_for_merchant(*, merchant_id: int) -> int:
     """The program of a closing merchant stops taking affiliates and conversions: ``is_active``
     off. Inside the caller's transaction; returns how many programs were switched off."""
     return Program.objects.filter(merchant_id=merchant_id, is_active=True).update(is_active=False)
+
+
+# --- retention (privacy.services.retention_purge) ---------------------------------------------
+
+PURGED_VISITOR = "purged-"
+
+
+def clicks_visitor_purge(*, before: datetime) -> int:
+    """Retention: forget who clicked before ``before``: each click's visitor hash becomes a marker of
+    its own (``purged-<click id>``, so the one-unique-click-an-hour index still holds) and its user
+    agent is emptied; the click, its time and its conversions stay. One statement; returns how many."""
+    return (
+        Click.objects.filter(at__lt=before)
+        .exclude(visitor_hash__startswith=PURGED_VISITOR)
+        .update(visitor_hash=Concat(Value(PURGED_VISITOR), F("click_id")), user_agent="")
+    )

@@ -258,13 +258,17 @@ def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePl
     plan = ClosurePlan(merchant=merchant, balances=balances, coin_funds=coin_funds)
     for other in [*balances, *([coin_funds] if coin_funds is not None else [])]:
         if str(other.currency) != merchant.currency:
-            refusals.append(f"The wallet also holds {money_text(other)}: write to us to have it refunded first.")
+            refusals.append(
+                f"The wallet also holds {money_text(other)}: write to us to have it refunded first."
+            )
     refund = plan.refund
     refund_to = ""
     if refund is not None:
         why_not = merchant_refund_refusal(merchant=merchant, amount=refund, now=now)
         if why_not:
-            refusals.append(f"The remaining {money_text(refund)} is refunded to your bank account, but {why_not}.")
+            refusals.append(
+                f"The remaining {money_text(refund)} is refunded to your bank account, but {why_not}."
+            )
         else:
             refund_to = current_bank_account(owner=merchant).iban_masked
     return ClosurePlan(

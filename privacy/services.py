@@ -38,7 +38,7 @@ from moneyed import Money
 
 from accounts.models import User
 from accounts.services import user_erase
-from affiliates.services import program_close_for_merchant
+from affiliates.services import clicks_visitor_purge, program_close_for_merchant
 from billing.months import Month, billing_zone
 from billing.selectors import merchant_funds_account
 from billing.services import BillingError, statement_issue
@@ -80,6 +80,7 @@ from social.services import person_social_erase, tiktok_tokens_revoke, webhook_e
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
 from wallets.services import InsufficientFunds, account_for, transfer
+from webhooks.services import webhook_bodies_purge
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +220,8 @@ RETENTION_PURGES = {
     "incoming_webhooks": webhook_events_purge,
     "raw_bank_files": bank_files_raw_purge,
     "emails_sent": mails_sent_purge,
+    "outgoing_webhooks": webhook_bodies_purge,
+    "affiliate_clicks": clicks_visitor_purge,
 }
 
 
