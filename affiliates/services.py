@@ -1165,3 +1165,44 @@ def clicks_visitor_purge(*, before: datetime) -> int:
         .exclude(visitor_hash__startswith=PURGED_VISITOR)
         .update(visitor_hash=Concat(Value(PURGED_VISITOR), F("click_id")), user_agent="")
     )
+
+
+# --- a person deleting their account (privacy.services.account_delete) ------------------------
+
+
+def commissions_reverse_for_person(*, user: User, now: datetime) -> int:
+    """Reverse the person's pending and held commissions (their account is being deleted), each back
+    to its payer with the code "account deleted", in a transaction of its own; locked ones can't be
+    reversed (the deletion waits for them, see docs/privacy.md). Returns how many were reversed."""
+    done = 0
+    for commission_id in (
+        Commission.objects.filter(
+            affiliate__user=user, state__in=[CommissionState.PENDING, CommissionState.HELD]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        try:
+            commission_reverse(
+                commission_id=commission_id, code=ReversalCode.ACCOUNT_DELETED, actor=user, now=now
+            )
+        except AffiliateError:
+            continue  # locked meanwhile
+        done += 1
+    return done
+
+
+def affiliate_erase_for_person(*, user: User) -> dict[str, int]:
+    """Forget what the person told affiliate programs (website, plan, device, network, inquiry texts,
+    sub-ids) and where they arrived from; the partner rows, links, clicks and commissions stay as the
+    books of the programs. Inside the caller's transaction; returns counts by kind."""
+    return {
+        "affiliate_profiles": Affiliate.objects.filter(user=user).update(
+            website="", promotion_plan="", device_id="", visitor_hash="", status_reason=""
+        ),
+        "affiliate_inquiries": Inquiry.objects.filter(affiliate__user=user).update(message=""),
+        "affiliate_link_sub_ids": Link.objects.filter(affiliate__user=user)
+        .exclude(sub_id="")
+        .update(sub_id=""),
+        "affiliate_referral": PlatformReferral.objects.filter(user=user).delete()[0],
+    }

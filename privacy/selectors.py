@@ -55,13 +55,20 @@ class DeletionPlan:
     balances: list[BalanceFate] = field(default_factory=list)
     to_reverse: list[RewardsToReverse] = field(default_factory=list)
     payouts_in_flight: list[Payout] = field(default_factory=list)
+    commissions_to_reverse: list[RewardsToReverse] = field(default_factory=list)
+    coins: int = 0  # Promote coins turned back into money (counted in ``balances``) first
+    coin_funds: list[Money] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
-        """What the person confirmed: the money, its fate, the rewards and payouts."""
+        """What the person confirmed: the money, its fate, the rewards, commissions, coins and payouts."""
         parts = [self.refusal]
         parts += [f"{b.amount.amount}{b.amount.currency}:{b.fate}" for b in self.balances]
         parts += [f"{r.status_label}:{r.count}:{[str(a) for a in r.amounts]}" for r in self.to_reverse]
+        parts += [
+            f"c:{r.status_label}:{r.count}:{[str(a) for a in r.amounts]}" for r in self.commissions_to_reverse
+        ]
+        parts += [f"coins:{self.coins}:{[str(m) for m in self.coin_funds]}"]
         parts += [f"payout:{p.pk}:{p.state}" for p in self.payouts_in_flight]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -106,11 +113,34 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
             refusal=f"You are on the team of {', '.join(sorted(teams))}. "
             "Leave the team (or close the merchant) before deleting your account."
         )
+    locked = Commission.objects.filter(affiliate__user=user, state=CommissionState.LOCKED)
+    last_approval = locked.aggregate(until=Max("approve_date"))["until"]
+    if last_approval is not None:
+        return DeletionPlan(
+            refusal=f"{locked.count()} of your affiliate commissions are locked and are approved by "
+            f"{last_approval:%d %b %Y}; they can't be taken back before. Delete your account after that "
+            "date: they are then in your balance, paid out or forfeited as this page will say."
+        )
+    orders = PromoteOrder.objects.filter(
+        wallet__user=user, status__in=[*OPEN_STATUSES, OrderStatus.COMPLETED]
+    )
+    if orders.exists():
+        return DeletionPlan(
+            refusal="A Promote order of yours is in review, running or waiting for its unspent coins to come "
+            "back. Delete your account once it is settled."
+        )
+    coins, coin_funds = _person_coins(user)
+    totals = {
+        account.currency: Money(account.balance, account.currency)
+        for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0)
+    }
+    for money in coin_funds:
+        totals[str(money.currency)] = totals.get(str(money.currency), Money(0, money.currency)) + money
     balances = []
-    for account in (
-        accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("currency")
-    ):
-        amount = Money(account.balance, account.currency)
+    for currency in sorted(totals):
+        amount = totals[currency]
+        if amount.amount <= 0:
+            continue
         refusal = _payout_refusal(user, amount, now=now)
         if refusal:
             balances.append(BalanceFate(amount=amount, fate=FORFEIT, why=refusal))
@@ -133,10 +163,52 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
                     amounts=[Money(row["total"] or Decimal("0"), row["currency"]) for row in rows],
                 )
             )
+    commissions = []
+    for state in (CommissionState.PENDING, CommissionState.HELD):
+        rows = (
+            Commission.objects.filter(affiliate__user=user, state=state)
+            .values("currency")
+            .annotate(n=Count("pk"), total=Sum("amount"))
+            .order_by("currency")
+        )
+        if rows:
+            commissions.append(
+                RewardsToReverse(
+                    status_label=CommissionState(state).label,
+                    count=sum(row["n"] for row in rows),
+                    amounts=[Money(row["total"] or Decimal("0"), row["currency"]) for row in rows],
+                )
+            )
     in_flight = list(
-        Payout.objects.filter(requested_by=user, state__in=[*OPEN_STATES, *IN_FLIGHT_STATES]).order_by("pk")
+        Payout.objects.filter(
+            owner_type=User._meta.label_lower,
+            owner_id=user.pk,
+            state__in=[*OPEN_STATES, *IN_FLIGHT_STATES],
+        ).order_by("pk")
     )
-    return DeletionPlan(refusal="", balances=balances, to_reverse=to_reverse, payouts_in_flight=in_flight)
+    return DeletionPlan(
+        refusal="",
+        balances=balances,
+        to_reverse=to_reverse,
+        payouts_in_flight=in_flight,
+        commissions_to_reverse=commissions,
+        coins=coins,
+        coin_funds=coin_funds,
+    )
+
+
+def _person_coins(user: User) -> tuple[int, list[Money]]:
+    """The person's Promote coins and what withdrawing them all gives back (all the money paid for them)."""
+    wallet = CoinWallet.objects.filter(user=user).first()
+    if wallet is None:
+        return 0, []
+    accounts = {
+        (a.purpose, a.currency): a.balance
+        for a in accounts_of(user).filter(purpose__in=[Purpose.PROMOTE_COINS, Purpose.PROMOTE_COIN_FUNDS])
+    }
+    held = int(accounts.get((Purpose.PROMOTE_COINS, COIN), 0))
+    funds = Money(accounts.get((Purpose.PROMOTE_COIN_FUNDS, wallet.currency), 0), wallet.currency)
+    return held, ([funds] if held and funds.amount > 0 else [])
 
 
 def data_exports_list(*, user: User) -> list[DataExport]:

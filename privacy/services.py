@@ -13,7 +13,10 @@ In this order, each step through the service of the app that owns the data:
 2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
    an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
 3. pending and held rewards go back to their merchants with the reason "account deleted"
-   (``rewards.services.rewards_reverse_for_person``, the engine's reversal);
+   (``rewards.services.rewards_reverse_for_person``, the engine's reversal), and pending and held
+   affiliate commissions to their payers with the code "account deleted"
+   (``affiliates.services.commissions_reverse_for_person``); Promote coins were turned back into
+   money first (``promote.services.coins_withdraw``), which then shares the balance's fate;
 4. in one transaction: what is left available (a balance that can't be paid out) is
    forfeited to the platform by a ledger transaction with its reason; consents are
    withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
@@ -38,7 +41,13 @@ from moneyed import Money
 
 from accounts.models import User
 from accounts.services import user_erase
-from affiliates.services import clicks_visitor_purge, program_close_for_merchant
+from affiliates.models import Commission, CommissionState
+from affiliates.services import (
+    affiliate_erase_for_person,
+    clicks_visitor_purge,
+    commissions_reverse_for_person,
+    program_close_for_merchant,
+)
 from billing.months import Month, billing_zone
 from billing.selectors import merchant_funds_account
 from billing.services import BillingError, statement_issue
@@ -67,7 +76,7 @@ from privacy.selectors import (
     merchant_closure_plan_get,
     merchant_money_moving,
 )
-from promote.services import coins_withdraw
+from promote.services import coins_withdraw, promote_erase_for_person
 from rewards.models import Reward, RewardStatus
 from rewards.services import (
     RewardError,
@@ -97,6 +106,8 @@ class DeletionResult:
     paid_out: list[Money] = field(default_factory=list)
     forfeited: list[Money] = field(default_factory=list)
     rewards_reversed: int = 0
+    commissions_reversed: int = 0
+    coins_withdrawn: int = 0
     tiktok_revoked: int = 0
     erased: dict[str, int] = field(default_factory=dict)
 
@@ -111,6 +122,9 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             "Your money changed since you opened this page. Check what happens now and confirm again."
         )
     result = DeletionResult()
+    if plan.coins:  # the coins become money on the available balance, whose fate the plan states
+        coins_withdraw(holder=user, coins_count=plan.coins, actor=user, now=now)
+        result.coins_withdrawn = plan.coins
     for balance in plan.balances:
         if balance.fate == PAYOUT:
             payout_request(user=user, amount=balance.amount, now=now)  # a PayoutError stops here
@@ -119,6 +133,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
     result.rewards_reversed = rewards_reverse_for_person(
         user=user, reason=DELETION_REASON, actor=user, now=now
     )
+    result.commissions_reversed = commissions_reverse_for_person(user=user, now=now)
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.deleted_at is not None:
@@ -126,6 +141,11 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         pending = accounts_of(user).filter(purpose=Purpose.USER_PENDING, balance__gt=0)
         if pending.exists():  # a reward credited after the reversals: nothing is erased, try again
             raise DeletionRefused("A reward arrived while deleting your account. Please confirm again.")
+        if Commission.objects.filter(
+            affiliate__user=user,
+            state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED],
+        ).exists():
+            raise DeletionRefused("A commission arrived while deleting your account. Please confirm again.")
         for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("pk"):
             amount = Money(account.balance, account.currency)
             reason = next(
@@ -152,6 +172,8 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             "actions_device_and_ip": social_actions_erase(user=user),
             "ugc_videos": ugc_erase_for_person(user=user),
             **payee_erase(user=user),
+            **affiliate_erase_for_person(user=user),
+            **promote_erase_for_person(user=user),
         }
         result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
         user_erase(user=user, now=now)
