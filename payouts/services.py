@@ -812,8 +812,8 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
     """The person takes back a payout that was not sent yet; the reserve returns to available."""
     with transaction.atomic(durable=True):
         payout = _locked(payout_id)
-        if payout.requested_by_id != user.pk:
-            raise PayoutError("This payout is not yours.")
+        if payout.requested_by_id != user.pk or payout.owner_type == MERCHANT_PAYEE:
+            raise PayoutError("This payout is not yours.")  # a merchant's refund is ops' to reject
         if payout.state not in OPEN_STATES or payout.batch_id is not None:
             raise PayoutError("This payout is already on its way to the bank and can't be cancelled.")
         event = _event(

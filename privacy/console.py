@@ -31,6 +31,14 @@ def close(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "") if request.method == "POST" else ""
     close_form = CloseMerchantForm(request.POST if action == "close" else None)
     reverse_form = ReverseRewardsForm(request.POST if action == "reverse" else None)
+    if action == "refund":
+        try:
+            payout = services.merchant_refund_request(merchant=merchant, actor=request.user, now=now)
+        except DomainError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"The refund of {payout.money} is asked for again.")
+        return redirect("console:close")
     try:
         if action == "close" and close_form.is_valid():
             services.merchant_close(
@@ -46,14 +54,8 @@ def close(request: HttpRequest) -> HttpResponse:
                 request, f"{done} reward{'s' if done != 1 else ''} reversed: the money is back in the wallet."
             )
             return redirect("console:close")
-        if action == "refund":
-            payout = services.merchant_refund_request(merchant=merchant, actor=request.user, now=now)
-            messages.success(request, f"The refund of {payout.money} is asked for again.")
-            return redirect("console:close")
     except DomainError as exc:
         (close_form if action == "close" else reverse_form).add_error(None, str(exc))
-        if action == "refund":
-            messages.error(request, str(exc))
     merchant.refresh_from_db()
     context = {"title": f"Close {merchant.brand_name}", "merchant": merchant}
     if merchant.closed_at is None:
