@@ -146,7 +146,13 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
     if kind == "TOP_UP":
         return "Bank transfers received"
     if campaign is None:
-        return {"FEE_CREDIT": "Credit notes"}.get(kind, kind.replace("_", " ").capitalize())
+        return {
+            "FEE_CREDIT": "Credit notes",
+            # a closing merchant's refund (docs/privacy.md): the money leaves the wallet, or comes back
+            "PAYOUT_REQUEST": "Refund of the balance to your bank account",
+            "PAYOUT_RELEASE": "Refund not sent (rejected), back in the wallet",
+            "PAYOUT_RETURN": "Refund returned by your bank, back in the wallet",
+        }.get(kind, kind.replace("_", " ").capitalize())
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")
     label = f"{campaign} · {action}"
     if reward_kind == RewardKind.ENGAGEMENT:
