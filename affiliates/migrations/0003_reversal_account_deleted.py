@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('affiliates', '0002_schedules'),
+        ("affiliates", "0002_schedules"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='commission',
-            name='reversal_code',
-            field=models.CharField(blank=True, choices=[('CUSTOMER_FRAUD', 'Customer fraud'), ('ITEM_RETURNED', 'Item returned'), ('ORDER_ERROR', 'Order error'), ('DUPLICATE', 'Duplicate'), ('NOT_IN_TERMS', "Not in the program's terms"), ('TEST', 'Test order'), ('AFFILIATE_FRAUD', 'Affiliate fraud (after review)'), ('ACCOUNT_DELETED', 'account deleted')], max_length=20),
+            model_name="commission",
+            name="reversal_code",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("CUSTOMER_FRAUD", "Customer fraud"),
+                    ("ITEM_RETURNED", "Item returned"),
+                    ("ORDER_ERROR", "Order error"),
+                    ("DUPLICATE", "Duplicate"),
+                    ("NOT_IN_TERMS", "Not in the program's terms"),
+                    ("TEST", "Test order"),
+                    ("AFFILIATE_FRAUD", "Affiliate fraud (after review)"),
+                    ("ACCOUNT_DELETED", "account deleted"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -145,6 +145,13 @@ def test_closing_refunds_exactly_the_balance_through_the_payouts_pipeline(shop, 
     closure.refresh_from_db()
     statement = closure.final_statement
     assert (statement.month.month, statement.closing_balance) == (11, Decimal("0.00"))
+    refund_lines = [
+        line
+        for section in statement.sections
+        for line in section["lines"]
+        if line["label"] == "Refund of the balance to your bank account"
+    ]
+    assert [line["amount"] for line in refund_lines] == [f"{-left.amount:.2f}"]
     assert merchant_closures_finish(now=NOW + timedelta(days=11)) == 0
     assert Statement.objects.filter(merchant=shop).count() == 1
 
