@@ -26,6 +26,7 @@ from payouts.services import PAYOUT_CURRENCY, merchant_refund_refusal, tax_id_ne
 from privacy.models import DataExport, MerchantClosure
 from promote.models import OPEN_STATUSES, CoinWallet, OrderStatus, PromoteOrder
 from rewards.models import Ban, Reward, RewardStatus
+from wallets.debts import debt_owed
 from wallets.models import Account, Entry, Purpose, owner_key
 from wallets.money import COIN
 from wallets.selectors import accounts_of
@@ -86,6 +87,9 @@ def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
         return f"it is below the smallest payout ({minimum})"
     if Ban.objects.filter(user=user).exists():
         return "your account is banned"
+    owed = debt_owed(owner=user, currency=PAYOUT_CURRENCY)
+    if owed.amount > 0:
+        return f"you owe {money_text(owed)} (money taken back after it reached your balance), and no payout is made while you do"
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None or identity.status == IdentityStatus.MORE_INFO:
         return "we don't have your identity for payouts"

@@ -17,8 +17,9 @@ from moneyed import Money
 from affiliates import services as affiliates
 from affiliates.models import Affiliate, Commission, CommissionState, Inquiry, ReversalCode
 from affiliates.tests.conftest import convert
+from payouts.tests.conftest import add_bank_account, verify_identity
 from privacy.models import DataExport
-from privacy.selectors import FORFEIT, deletion_plan_get
+from privacy.selectors import FORFEIT, PAYOUT, deletion_plan_get
 from privacy.services import DeletionRefused, account_delete
 from promote import services as promote
 from promote.models import CoinWallet, PromoteOrder
@@ -29,6 +30,7 @@ from tikjoy.tests.factories import (
     affiliate_make,
     affiliate_program_make,
 )
+from wallets.debts import debt_incur
 from wallets.models import Purpose
 from wallets.services import account_for, balance
 
@@ -184,3 +186,26 @@ def test_deletion_waits_for_a_running_promote_order(people):
 
 def test_a_merchant_cant_choose_account_deleted_as_a_reversal_reason():
     assert ReversalCode.ACCOUNT_DELETED not in dict(ReversalCode.chosen_by_people())
+
+
+def test_a_person_who_owes_money_is_told_their_balance_is_forfeited_not_paid_out(people, ops, settings):
+    settings.PAYOUTS_MIN_AMOUNT = Decimal("1.00")
+    zoe = people["zoe"]
+    verify_identity(zoe, ops)
+    add_bank_account(zoe, holder="Zoe", now=NOW - timedelta(days=3))
+    assert [b.fate for b in deletion_plan_get(user=zoe, now=NOW).balances] == [PAYOUT]
+    debt_incur(
+        owner=zoe,
+        creditor=account_for(owner=people["delta"], purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR"),
+        amount=eur("3.00"),
+        reason="Commission adjusted after it was paid out",
+        idempotency_key="test-debt-zoe",
+        now=NOW,
+    )
+    plan = deletion_plan_get(user=zoe, now=NOW)
+    assert [(b.fate, b.why) for b in plan.balances] == [
+        (
+            FORFEIT,
+            "you owe 3.00 EUR (money taken back after it reached your balance), and no payout is made while you do",
+        )
+    ]
