@@ -868,7 +868,7 @@ def payout_risk_signals(payout: Payout) -> list[str]:
             signals.append(f"holder '{account.holder_name}' is not the merchant's legal name '{legal_name}'")
     if account.is_blocked:
         signals.append(f"bank details blocked ({account.blocked_code})")
-    if payout.requested_by_id is not None:
+    if payout.requested_by_id is not None and payout.owner_type != MERCHANT_PAYEE:  # a person's own debt
         owed = debt_owed(owner=payout.requested_by, currency=payout.currency)
         if owed.amount > 0:
             signals.append(f"owes {owed}")
