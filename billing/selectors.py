@@ -28,6 +28,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("REWARD_HOLD", "Rewards held for review, by campaign and action"),
     ("REWARD_REVERSAL", "Reversals refunded to you, by campaign and action"),
     ("FEE_CREDIT", "Service-fee credit notes refunded"),
+    ("CHAT_MESSAGE", "WhatsApp messages to consumers (chats)"),
+    ("CHAT_REFUND", "WhatsApp messages not delivered, refunded"),
 ]
 SECTION_TITLES = dict(SECTIONS)
 OTHER_TITLE = "Other movements"
@@ -148,6 +150,8 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
     if campaign is None:
         return {
             "FEE_CREDIT": "Credit notes",
+            "CHAT_MESSAGE": "WhatsApp messages",
+            "CHAT_REFUND": "WhatsApp messages refunded",
             # a closing merchant's refund (docs/privacy.md): the money leaves the wallet, or comes back
             "PAYOUT_REQUEST": "Refund of the balance to your bank account",
             "PAYOUT_RELEASE": "Refund not sent (rejected), back in the wallet",
@@ -296,10 +300,17 @@ def statement_csv(*, figures: StatementFigures) -> bytes:
     return out.getvalue().encode()
 
 
+# What chats (WhatsApp messages, ``chats/``) moves to the platform's revenue: its own invoice line.
+CHAT_KINDS = ("CHAT_MESSAGE", "CHAT_REFUND")
+
+
 @dataclass(frozen=True)
 class FeeFigures:
     gross: Decimal
     count: int
+    chats_gross: Decimal = ZERO
+    chats_count: int = 0  # paid messages not refunded
+    chats_entries: int = 0  # charges and refunds among ``count``
 
 
 def confirmed_margin(*, merchant: Merchant, currency: str, month: Month) -> FeeFigures:
@@ -311,7 +322,18 @@ def confirmed_margin(*, merchant: Merchant, currency: str, month: Month) -> FeeF
         account=account, transaction__created_at__gte=month.start, transaction__created_at__lt=month.end
     ).exclude(transaction__kind="FEE_CREDIT")
     total = rows.aggregate(s=Sum("amount"), n=Count("id"))
-    return FeeFigures(gross=Decimal(total["s"] or 0).quantize(Decimal("0.01")), count=total["n"] or 0)
+    chats = rows.filter(transaction__kind__in=CHAT_KINDS).aggregate(
+        s=Sum("amount"),
+        sent=Count("id", filter=Q(transaction__kind="CHAT_MESSAGE")),
+        refunded=Count("id", filter=Q(transaction__kind="CHAT_REFUND")),
+    )
+    return FeeFigures(
+        gross=Decimal(total["s"] or 0).quantize(Decimal("0.01")),
+        count=total["n"] or 0,
+        chats_gross=Decimal(chats["s"] or 0).quantize(Decimal("0.01")),
+        chats_count=(chats["sent"] or 0) - (chats["refunded"] or 0),
+        chats_entries=(chats["sent"] or 0) + (chats["refunded"] or 0),
+    )
 
 
 def revenue_accounts(*, month: Month, merchant: Merchant | None = None) -> QuerySet[Account]:

@@ -52,6 +52,7 @@ from billing.months import Month, billing_zone
 from billing.selectors import merchant_funds_account
 from billing.services import BillingError, statement_issue
 from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
+from chats.services import person_chats_erase
 from core.errors import DomainError
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.models import Membership, Merchant
@@ -174,6 +175,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             **payee_erase(user=user),
             **affiliate_erase_for_person(user=user),
             **promote_erase_for_person(user=user),
+            **person_chats_erase(user=user),
         }
         result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
         user_erase(user=user, now=now)
