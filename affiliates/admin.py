@@ -41,7 +41,7 @@ class ReasonForm(forms.Form):
 
 class ReversalCodeForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Reason code", choices=ReversalCode.choices, help_text="The affiliate sees it."
+        label="Reason code", choices=ReversalCode.chosen_by_people(), help_text="The affiliate sees it."
     )
 
 

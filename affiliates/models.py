@@ -288,6 +288,12 @@ class ReversalCode(models.TextChoices):
     NOT_IN_TERMS = "NOT_IN_TERMS", "Not in the program's terms"
     TEST = "TEST", "Test order"
     AFFILIATE_FRAUD = "AFFILIATE_FRAUD", "Affiliate fraud (after review)"
+    ACCOUNT_DELETED = "ACCOUNT_DELETED", "account deleted"  # only by the deletion itself (privacy)
+
+    @classmethod
+    def chosen_by_people(cls) -> list[tuple[str, str]]:
+        """The codes a merchant or ops choose from (not the one an account deletion gives)."""
+        return [choice for choice in cls.choices if choice[0] != cls.ACCOUNT_DELETED]
 
 
 class Commission(models.Model):

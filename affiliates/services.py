@@ -33,7 +33,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from moneyed import Money
 
@@ -1323,3 +1324,69 @@ def commissions_clock_advance(*, days: int, now: datetime) -> dict[str, int]:
             state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED]
         ).update(lock_date=F("lock_date") - shift, approve_date=F("approve_date") - shift)
     return commissions_advance(now=now)
+
+
+# --- a merchant closing (privacy.services.merchant_close) --------------------------------------
+
+
+def program_close_for_merchant(*, merchant_id: int) -> int:
+    """The program of a closing merchant stops taking affiliates and conversions: ``is_active``
+    off. Inside the caller's transaction; returns how many programs were switched off."""
+    return Program.objects.filter(merchant_id=merchant_id, is_active=True).update(is_active=False)
+
+
+# --- retention (privacy.services.retention_purge) ---------------------------------------------
+
+PURGED_VISITOR = "purged-"
+
+
+def clicks_visitor_purge(*, before: datetime) -> int:
+    """Retention: forget who clicked before ``before``: each click's visitor hash becomes a marker of
+    its own (``purged-<click id>``, so the one-unique-click-an-hour index still holds) and its user
+    agent is emptied; the click, its time and its conversions stay. One statement; returns how many."""
+    return (
+        Click.objects.filter(at__lt=before)
+        .exclude(visitor_hash__startswith=PURGED_VISITOR)
+        .update(visitor_hash=Concat(Value(PURGED_VISITOR), F("click_id")), user_agent="")
+    )
+
+
+# --- a person deleting their account (privacy.services.account_delete) ------------------------
+
+
+def commissions_reverse_for_person(*, user: User, now: datetime) -> int:
+    """Reverse the person's pending and held commissions (their account is being deleted), each back
+    to its payer with the code "account deleted", in a transaction of its own; locked ones can't be
+    reversed (the deletion waits for them, see docs/privacy.md). Returns how many were reversed."""
+    done = 0
+    for commission_id in (
+        Commission.objects.filter(
+            affiliate__user=user, state__in=[CommissionState.PENDING, CommissionState.HELD]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        try:
+            commission_reverse(
+                commission_id=commission_id, code=ReversalCode.ACCOUNT_DELETED, actor=user, now=now
+            )
+        except AffiliateError:
+            continue  # locked meanwhile
+        done += 1
+    return done
+
+
+def affiliate_erase_for_person(*, user: User) -> dict[str, int]:
+    """Forget what the person told affiliate programs (website, plan, device, network, inquiry texts,
+    sub-ids) and where they arrived from; the partner rows, links, clicks and commissions stay as the
+    books of the programs. Inside the caller's transaction; returns counts by kind."""
+    return {
+        "affiliate_profiles": Affiliate.objects.filter(user=user).update(
+            website="", promotion_plan="", device_id="", visitor_hash="", status_reason=""
+        ),
+        "affiliate_inquiries": Inquiry.objects.filter(affiliate__user=user).update(message=""),
+        "affiliate_link_sub_ids": Link.objects.filter(affiliate__user=user)
+        .exclude(sub_id="")
+        .update(sub_id=""),
+        "affiliate_referral": PlatformReferral.objects.filter(user=user).delete()[0],
+    }

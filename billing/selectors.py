@@ -152,6 +152,10 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
             "FEE_CREDIT": "Credit notes",
             "CHAT_MESSAGE": "WhatsApp messages",
             "CHAT_REFUND": "WhatsApp messages refunded",
+            # a closing merchant's refund (docs/privacy.md): the money leaves the wallet, or comes back
+            "PAYOUT_REQUEST": "Refund of the balance to your bank account",
+            "PAYOUT_RELEASE": "Refund not sent (rejected), back in the wallet",
+            "PAYOUT_RETURN": "Refund returned by your bank, back in the wallet",
         }.get(kind, kind.replace("_", " ").capitalize())
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")
     label = f"{campaign} · {action}"

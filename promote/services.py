@@ -1396,3 +1396,21 @@ def _event(order: PromoteOrder, type: str, *, now: datetime) -> None:
     change's transaction."""
     if order.wallet.merchant_id:
         event_record(merchant_id=order.wallet.merchant_id, type=type, data=order_payload(order), now=now)
+
+
+# --- a person deleting their account (privacy.services.account_delete) ------------------------
+
+
+def promote_erase_for_person(*, user: User) -> dict[str, int]:
+    """Forget the declared birth date, the content labels and Spark codes of the person's orders.
+    The wallet, purchases, orders and their coins stay as the books; coupons given to the person
+    stay unused (they cost nothing until applied, and a deleted account can't apply them). Inside
+    the caller's transaction; returns counts by kind."""
+    return {
+        "promote_birth_date": CoinWallet.objects.filter(user=user, birth_date__isnull=False).update(
+            birth_date=None
+        ),
+        "promote_orders": PromoteOrder.objects.filter(wallet__user=user).update(
+            content_label="deleted person's content", spark_auth_code=""
+        ),
+    }

@@ -419,6 +419,44 @@ def test_every_console_url_survives_hostile_query_strings(client, world):
     walk.assert_clean()
 
 
+# The console's own pages with forms of their own (not a ModelAdmin's): each POST form, with hostile
+# values in every field the person fills (the hidden ones keep the page's values), all at once and
+# one at a time. A refused form writes nothing (row counts), and Alpha stays open.
+CONSOLE_FORM_PAGES = ("console:close", "console:refund_bank")
+
+
+def test_console_pages_with_their_own_forms_survive_hostile_values(client, world):
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    form_values = {name: HOSTILE[name] for name in sorted(ALL_AT_ONCE_EVERY_PAGE)}
+    posted = 0
+    for name in CONSOLE_FORM_PAGES:
+        path = reverse(name)
+        page = walk.get(path)
+        assert page.status_code == 200, path
+        for form in forms_of(page.content.decode(errors="replace")):
+            if form.method != "post":
+                continue
+            baseline = form.data()
+            fields = [
+                f
+                for f in form.fields
+                if f.kind not in ("submit", "button", "file", "hidden") and f.name != "csrfmiddlewaretoken"
+            ]
+            for value_name, value in form_values.items():
+                for chosen in [fields, *([f] for f in fields)]:
+                    walk.post_form(
+                        form.action or path,
+                        {**baseline, **{f.name: value for f in chosen}},
+                        f"POST {path} {[f.name for f in chosen]}={value_name}",
+                    )
+                    posted += 1
+    assert posted > 10
+    world["alpha"].refresh_from_db()
+    assert world["alpha"].closed_at is None
+    walk.assert_clean()
+
+
 # --- every other URL -------------------------------------------------------------------------------
 
 
