@@ -1354,6 +1354,17 @@ def clicks_visitor_purge(*, before: datetime) -> int:
 # --- a person deleting their account (privacy.services.account_delete) ------------------------
 
 
+def affiliates_deactivate_for_person(*, user: User, now: datetime) -> int:
+    """The person's account is being deleted: every membership stops earning now (its links stop
+    redirecting, no conversion is accepted for it), before their open commissions are reversed, so
+    nothing new can reach an account no one can pay out. Returns how many were active."""
+    return (
+        Affiliate.objects.filter(user=user)
+        .exclude(status__in=[AffiliateStatus.REJECTED, AffiliateStatus.DEACTIVATED, AffiliateStatus.BANNED])
+        .update(status=AffiliateStatus.DEACTIVATED, status_reason="Account deleted.", decided_at=now)
+    )
+
+
 def commissions_reverse_for_person(*, user: User, now: datetime) -> int:
     """Reverse the person's pending and held commissions (their account is being deleted), each back
     to its payer with the code "account deleted", in a transaction of its own; locked ones can't be
@@ -1382,7 +1393,13 @@ def affiliate_erase_for_person(*, user: User) -> dict[str, int]:
     books of the programs. Inside the caller's transaction; returns counts by kind."""
     return {
         "affiliate_profiles": Affiliate.objects.filter(user=user).update(
-            website="", promotion_plan="", device_id="", visitor_hash="", status_reason=""
+            # Every membership was deactivated first (affiliates_deactivate_for_person): a refusal keeps a
+            # reason, and the one left is the deletion's (no reason written for the person stays).
+            website="",
+            promotion_plan="",
+            device_id="",
+            visitor_hash="",
+            status_reason="Account deleted.",
         ),
         "affiliate_inquiries": Inquiry.objects.filter(affiliate__user=user).update(message=""),
         "affiliate_link_sub_ids": Link.objects.filter(affiliate__user=user)

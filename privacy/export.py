@@ -292,7 +292,6 @@ def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[st
                 "promotion_plan": lambda a: a.promotion_plan,
                 "device_id": lambda a: a.device_id,
                 "network_hash": lambda a: a.visitor_hash,
-                "owed": lambda a: a.owed,
                 "applied_at": lambda a: a.applied_at,
                 "decided_at": lambda a: a.decided_at,
             },

@@ -44,6 +44,7 @@ from accounts.services import user_erase
 from affiliates.models import Commission, CommissionState
 from affiliates.services import (
     affiliate_erase_for_person,
+    affiliates_deactivate_for_person,
     clicks_visitor_purge,
     commissions_reverse_for_person,
     program_close_for_merchant,
@@ -134,6 +135,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
     result.rewards_reversed = rewards_reverse_for_person(
         user=user, reason=DELETION_REASON, actor=user, now=now
     )
+    affiliates_deactivate_for_person(user=user, now=now)  # first: no new commission after this
     result.commissions_reversed = commissions_reverse_for_person(user=user, now=now)
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().get(pk=user.pk)
