@@ -97,7 +97,9 @@ def _standing(user, merchant: Merchant) -> dict[str, bool]:
             ),
             has_tiktok_account=Exists(SocialAccount.objects.filter(user=OuterRef("pk"), provider="tiktok")),
         )
-        .values("active_consent", "any_consent", "signed_in_here", "has_tiktok_account", "phone", "phone_verified")
+        .values(
+            "active_consent", "any_consent", "signed_in_here", "has_tiktok_account", "phone", "phone_verified"
+        )
         .get()
     )
     joined = row["active_consent"] or (not row["any_consent"] and row["signed_in_here"])
