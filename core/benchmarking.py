@@ -118,6 +118,8 @@ class Target:
     variants: tuple[Variant, ...]
     ok_statuses: tuple[int, ...] = (200,)
     goal_ratio: float | None = None
+    p99_goal: bool = True  # the p99 goal applies (not to the anchor)
+    unique: bool = False  # each variant is meant to be sent once (a POST that changes something)
 
 
 @dataclass(frozen=True)
@@ -429,14 +431,14 @@ def report_rows(
             ok = ratio >= target.goal_ratio
             all_met &= ok
             notes.append(f">= {target.goal_ratio}x {verdict(ok)}")
-        if goals.p99_clients in (None, r.clients):
+        if target.p99_goal and goals.p99_clients in (None, r.clients):
             ok = r.p99_ms <= goals.p99_ms
             all_met &= ok
             notes.append(f"p99 <= {goals.p99_ms:.0f} ms {verdict(ok)}")
         ok = r.errors == 0
         all_met &= ok
         notes.append("no errors met" if ok else f"{r.errors} errors BELOW GOAL")
-        if r.reused:
+        if target.unique and r.reused:
             notes.append(f"({r.reused} requests repeated a variant)")
         lines.append(
             f"{r.name:<44} {r.clients:>7} {r.rps:>8,.0f} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} "

@@ -115,7 +115,7 @@ class Command(BaseCommand):
             workers=options["workers"], settings_overrides={"TRUST_X_FORWARDED_FOR": True}
         ) as server:
             get_targets = [
-                Target("bare view (one ORM get)", (Variant(BARE_PATH.format(pk=anchor_pk)),)),
+                Target("bare view (one ORM get)", (Variant(BARE_PATH.format(pk=anchor_pk)),), p99_goal=False),
                 Target("brand page, anonymous", (Variant(brand),), goal_ratio=GOAL_PAGE),
                 Target(
                     "brand page, signed in",
@@ -267,6 +267,7 @@ class Command(BaseCommand):
             tuple(Variant(f"/b/{SLUG}/join/", "POST", h, join_body) for _, h in people),
             ok_statuses=(302,),
             goal_ratio=GOAL_POST,
+            unique=True,
         )
         result = server.load(join, clients=clients, seconds=seconds)
         ids = [user.pk for user, _ in people]
@@ -288,6 +289,7 @@ class Command(BaseCommand):
             tuple(Variant(f"/b/{SLUG}/claim/like/", "POST", h, "") for _, h in reached),
             ok_statuses=(302,),
             goal_ratio=GOAL_POST,
+            unique=True,
         )
         result = server.load(claim, clients=clients, seconds=seconds)
         likes = SocialAction.objects.filter(
@@ -300,6 +302,7 @@ class Command(BaseCommand):
             tuple(Variant(f"/b/{SLUG}/consent/withdraw/", "POST", h, "next=/wallet/") for _, h in reached),
             ok_statuses=(302,),
             goal_ratio=GOAL_POST,
+            unique=True,
         )
         result = server.load(withdraw, clients=clients, seconds=seconds)
         still = Consent.objects.active().filter(merchant=merchant, user_id__in=list(joined)).count()
