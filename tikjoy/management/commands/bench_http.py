@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import statistics
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -34,7 +35,9 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from moneyed import Money
 
@@ -50,10 +53,11 @@ from core.benchmarking import (
     Variant,
     report_rows,
     server_description,
+    verdict,
 )
 from merchants.models import Consent, Merchant
 from merchants.wallet import merchant_top_up_record
-from rewards.models import SocialAction
+from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
 
 SLUG = "joycoffee"
 DEMO_CONSUMERS = ("ana", "ben", "dan", "eve")
@@ -61,6 +65,7 @@ GOAL_PAGE = 0.5
 GOAL_POST = 0.3
 GOAL_P99_MS = 150.0
 GOAL_P99_CLIENTS = 32
+GOAL_WALLET_P95_MS = 100.0
 
 
 def _csrf() -> str:
@@ -160,7 +165,89 @@ class Command(BaseCommand):
             f"load generator (wrk, one thread) used {load_cpu:.1f} s of CPU against the server workers' "
             f"{server_cpu:.1f} s ({100 * load_cpu / max(server_cpu, 0.001):.1f}%)"
         )
+        if options["wallet_rewards"]:
+            all_met &= self._big_wallet(merchant, options["wallet_rewards"])
         self.stdout.write("all goals met" if all_met else "BELOW GOAL: see the lines above")
+
+    def _big_wallet(self, merchant: Merchant, count: int) -> bool:
+        """``/wallet/`` and its JSON in process (Django's test client, ``DEBUG`` off, one request at a
+        time) for a consumer with ``count`` rewards, written in bulk inside a transaction that is
+        rolled back afterwards (the ledger never sees them). Goal: p95 <= 100 ms."""
+        campaign = Campaign.objects.filter(merchant=merchant).exclude(status=CampaignStatus.ENDED).first()
+        rule = campaign.rules.first()
+        now = timezone.now()
+        statuses = (
+            [RewardStatus.CONFIRMED] * 14
+            + [RewardStatus.PENDING] * 4
+            + [RewardStatus.HELD, RewardStatus.REVERSED]
+        )
+        ok = True
+        with transaction.atomic():
+            person = self._people(1)[0]
+            actions = SocialAction.objects.bulk_create(
+                SocialAction(
+                    key=f"bench-wallet:{person.pk}:{i}",
+                    user=person,
+                    merchant=merchant,
+                    campaign=campaign,
+                    action_type=ActionType.PURCHASE,
+                    status=ActionStatus.REWARDED,
+                    occurred_at=now - timedelta(minutes=i),
+                    created_at=now - timedelta(minutes=i),
+                )
+                for i in range(count)
+            )
+            Reward.objects.bulk_create(
+                Reward(
+                    action=action,
+                    kind=RewardKind.ACTION,
+                    user=person,
+                    merchant=merchant,
+                    campaign=campaign,
+                    rule=rule,
+                    status=statuses[i % len(statuses)],
+                    currency=merchant.currency,
+                    merchant_price=Decimal("0.50"),
+                    user_amount=Decimal("0.40"),
+                    margin=Decimal("0.10"),
+                    available_at=now + timedelta(days=i % 30),
+                    created_at=action.created_at,
+                    reason="bench" if statuses[i % len(statuses)] == RewardStatus.REVERSED else "",
+                )
+                for i, action in enumerate(actions)
+            )
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE rewards_reward")
+            client = Client()
+            client.force_login(person)
+            debug, settings.DEBUG = settings.DEBUG, False
+            try:
+                self.stdout.write(
+                    f"/wallet/ in process, a consumer with {count:,} rewards (rolled back after):"
+                )
+                for path in ("/wallet/", "/wallet/?page=250", "/wallet/summary.json"):
+                    client.get(path)  # warm up
+                    times = []
+                    for _ in range(20):
+                        started = time.perf_counter()
+                        response = client.get(path)
+                        times.append((time.perf_counter() - started) * 1000)
+                        if response.status_code != 200:
+                            raise CommandError(f"{path}: {response.status_code}")
+                    with CaptureQueriesContext(connection) as queries:
+                        client.get(path)
+                    times.sort()
+                    p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
+                    met = p95 <= GOAL_WALLET_P95_MS
+                    ok &= met
+                    self.stdout.write(
+                        f"  {path}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {len(queries)} queries; "
+                        f"goal p95 <= {GOAL_WALLET_P95_MS:.0f} ms: {verdict(met)}"
+                    )
+            finally:
+                settings.DEBUG = debug
+            transaction.set_rollback(True)
+        return ok
 
     # --- data ---------------------------------------------------------------------------------
 
