@@ -438,6 +438,9 @@ def report_rows(
         ok = r.errors == 0
         all_met &= ok
         notes.append("no errors met" if ok else f"{r.errors} errors BELOW GOAL")
+        if r.requests == 0:
+            all_met = False
+            notes.append("no request completed within the run BELOW GOAL")
         if target.unique and r.reused:
             notes.append(f"({r.reused} requests repeated a variant)")
         lines.append(

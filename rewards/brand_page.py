@@ -7,8 +7,9 @@ day. So one SQL statement (no ORM compilation, one round trip) reads, for the me
 
 - a fingerprint: the md5 of every row the page is built from, whole (``to_jsonb``): the merchant;
   every campaign of it not ENDED (ENDED is final) without its running ``spent`` and
-  ``updated_at`` (they change with every reward paid and show nothing); their reward rules; the
-  videos; the merchant's pricing assignment and every pricing plan;
+  ``updated_at`` (they change with every reward paid and show nothing) but with whether its
+  budget is spent; their reward rules without their running ``rewards_paid`` but with whether
+  ``max_rewards`` is reached; the videos; the merchant's pricing assignment and every pricing plan;
 - the next moment any of those campaigns starts or ends (``starts_at``/``ends_at`` after now).
 
 Both are the cache key. A campaign edited, paused (by the merchant, or by the engine when the
@@ -78,9 +79,13 @@ def _sql() -> str:
         SELECT m.id,
                md5(concat_ws('|',
                    to_jsonb(m)::text,
-                   (SELECT string_agg((to_jsonb(c) - 'spent' - 'updated_at')::text, ',' ORDER BY c.id)
+                   (SELECT string_agg(((to_jsonb(c) - 'spent' - 'updated_at')
+                                       || jsonb_build_object('budget_spent', c.spent >= c.budget))::text,
+                                      ',' ORDER BY c.id)
                       FROM {c} c WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
-                   (SELECT string_agg(to_jsonb(r)::text, ',' ORDER BY r.id)
+                   (SELECT string_agg(((to_jsonb(r) - 'rewards_paid')
+                                       || jsonb_build_object('exhausted', r.rewards_paid >= r.max_rewards))::text,
+                                      ',' ORDER BY r.id)
                       FROM {r} r JOIN {c} c ON c.id = r.campaign_id
                      WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
                    (SELECT string_agg(to_jsonb(v)::text, ',' ORDER BY v.id) FROM {v} v WHERE v.merchant_id = m.id),

@@ -98,6 +98,7 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("bench_http measures PostgreSQL: point DATABASE_URL at one (make bench does).")
         started = time.perf_counter()
+        self.incomplete = False
         call_command("seed_demo", quiet_credentials=True, stdout=open(os.devnull, "w"))  # noqa: SIM115
         merchant, anchor_pk = self._prepare()
         consumers = list(User.objects.filter(email__in=[f"{n}@demo.tikjoy.local" for n in DEMO_CONSUMERS]))
@@ -165,6 +166,7 @@ class Command(BaseCommand):
             f"load generator (wrk, one thread) used {load_cpu:.1f} s of CPU against the server workers' "
             f"{server_cpu:.1f} s ({100 * load_cpu / max(server_cpu, 0.001):.1f}%)"
         )
+        all_met &= not self.incomplete
         if options["wallet_rewards"]:
             all_met &= self._big_wallet(merchant, options["wallet_rewards"])
         self.stdout.write("all goals met" if all_met else "BELOW GOAL: see the lines above")
@@ -370,7 +372,10 @@ class Command(BaseCommand):
         yield result, join
         reached = [(user, h) for user, h in people if user.pk in joined]
         if not reached:
-            raise CommandError("no join POST succeeded: nothing to claim or withdraw")
+            self.stdout.write(
+                "  no join POST succeeded: the claim and the withdrawal are not measured (BELOW GOAL)"
+            )
+            return
         claim = Target(
             "POST like claim",
             tuple(Variant(f"/b/{SLUG}/claim/like/", "POST", h, "") for _, h in reached),
