@@ -91,6 +91,12 @@ class Command(BaseCommand):
             help="people who never joined, per client count (each join POST is a new person)",
         )
         parser.add_argument(
+            "--wallet-rewards",
+            type=int,
+            default=10_000,
+            help="then /wallet/ in process for a consumer with this many rewards (0: skip)",
+        )
+        parser.add_argument(
             "--only", nargs="*", default=None, help="run only the targets whose name has one of these words"
         )
 
