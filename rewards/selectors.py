@@ -68,10 +68,12 @@ def wallet_balances_get(*, user: AbstractBaseUser) -> list[CurrencyBalance]:
 
 
 def wallet_history(*, user: AbstractBaseUser) -> QuerySet[Reward]:
-    """Every reward of the user, newest first, with what a history line shows."""
+    """Every reward of the user, newest first, with what a history line shows (the brand and the
+    action; not the engine's calculation, which no line shows)."""
     return (
         Reward.objects.filter(user=user)
-        .select_related("merchant", "action", "campaign")
+        .select_related("merchant", "action")
+        .defer("calculation")
         .order_by("-created_at", "-pk")
     )
 
