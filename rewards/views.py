@@ -45,7 +45,9 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "status": selectors.STATUS_FOR_USER[reward.status],
             "reason": selectors.reward_reason_for_user(reward),
         }
-        for reward in page.object_list
+        for reward in selectors.wallet_history_page(
+            user=user, offset=(page.number - 1) * HISTORY_PAGE_SIZE, size=HISTORY_PAGE_SIZE
+        )
     ]
     listed = selectors.held_and_reversed(user=user)
     held = [{"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.HELD]]

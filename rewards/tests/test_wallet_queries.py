@@ -7,7 +7,7 @@ import pytest
 
 from campaigns.models import ActionType
 from rewards.models import RewardStatus
-from rewards.selectors import held_and_reversed
+from rewards.selectors import held_and_reversed, wallet_history, wallet_history_page
 from rewards.services import action_record
 from rewards.tests.conftest import NOW, tracked_post
 from rewards.tests.test_wallet import ana_wallet  # noqa: F401 - the fixture
@@ -38,6 +38,16 @@ def test_the_wallet_page_makes_at_most_13_queries(client, busy_consumer, django_
     with django_assert_max_num_queries(13):
         response = client.get("/wallet/?page=2")
     assert "Page 2 of 2" in response.content.decode()
+
+
+def test_a_deep_history_page_reads_its_ids_first_and_shows_the_same_lines(busy_consumer):
+    every = list(wallet_history(user=busy_consumer))
+    assert [r.pk for r in wallet_history_page(user=busy_consumer, offset=20, size=5)] == [
+        r.pk for r in every[20:25]
+    ]
+    deep = wallet_history_page(user=busy_consumer, offset=20, size=5, deep_from=0)
+    assert [r.pk for r in deep] == [r.pk for r in every[20:25]]
+    assert wallet_history_page(user=busy_consumer, offset=30, size=5, deep_from=0) == []
 
 
 def test_the_wallet_summary_makes_at_most_7_queries(client, busy_consumer, django_assert_max_num_queries):
