@@ -18,7 +18,9 @@ engine resume it, a video or a logo changed, a plan reassigned: each changes a r
 request has another fingerprint and builds the page afresh; a campaign starting or ending changes
 the "next moment". Nothing has to remember to invalidate anything, writes through ``update()``
 included, and every server process agrees without a shared cache. A new column in those tables
-joins the fingerprint by itself. What is kept (``django.core.cache``, the default cache, an hour
+joins the fingerprint by itself. A page is built in one REPEATABLE READ snapshot with its
+fingerprint, so a change committed while it is built can't be kept under the key of the state
+before it (which a later revert, a pause then a resume, would bring back). What is kept (``django.core.cache``, the default cache, an hour
 at most) is the data and, for visitors who are not signed in, the offers' HTML.
 """
 
@@ -31,7 +33,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -150,9 +152,19 @@ def brand_page_get(*, slug: str, now: datetime) -> BrandPage:
     found = _fingerprint(slug=slug, now=now)
     if found is None:
         raise Http404("No brand at this address.")
-    merchant_id, key = found
-    page = cache.get(key)
+    page = cache.get(found[1])
     if page is None:
-        page = _build(merchant=Merchant.objects.get(pk=merchant_id), now=now)
+        # Built from one snapshot of the database, the one its key is computed from: a change
+        # committed meanwhile can't end up in a page kept under the key of the state before it.
+        outermost = connection.get_autocommit()  # inside another transaction, its snapshot rules
+        with transaction.atomic():
+            if outermost:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            found = _fingerprint(slug=slug, now=now)
+            if found is None:
+                raise Http404("No brand at this address.")
+            merchant_id, key = found
+            page = _build(merchant=Merchant.objects.get(pk=merchant_id), now=now)
         cache.set(key, page, CACHE_SECONDS)
     return page

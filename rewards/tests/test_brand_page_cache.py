@@ -146,3 +146,12 @@ def test_a_new_video_is_listed_at_once(client, fizz):
 
 def test_an_unknown_brand_is_a_404(client, db):
     assert client.get("/b/nobody-here/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_page_is_built_in_one_snapshot(client, make_merchant, make_campaign):
+    """As in production (autocommit): the build runs in a REPEATABLE READ transaction of its own."""
+    make_campaign(make_merchant("snap"), rules=[login_rule()])
+
+    assert "Spring JoyBack" in _page(client, "snap")
+    assert "Spring JoyBack" in _page(client, "snap")
