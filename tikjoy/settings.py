@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "tikjoy.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.hardening.RefuseNulBytesMiddleware",  # NUL in any input: a 400 with a message
+    "affiliates.middleware.TrackedRedirectMiddleware",  # /r/<code> without sessions, CSRF, auth, messages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

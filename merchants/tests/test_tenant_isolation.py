@@ -471,6 +471,37 @@ def test_staff_without_a_membership_do_not_enter_the_console(client, world):
     assert Touchpoint.objects.filter(merchant=world["bravo"]).exists()
 
 
+def _bravo_site_objects(bravo) -> dict[str, int]:
+    """For the console's own pages that take an id: the id of one of Bravo's objects."""
+    from promote.models import CoinPurchase, PromoteOrder
+    from wallets.models import Transaction
+
+    order = PromoteOrder.objects.filter(wallet__merchant=bravo).order_by("pk").first()
+    purchase = CoinPurchase.objects.filter(wallet__merchant=bravo).order_by("pk").first()
+    purchase_txn = Transaction.objects.get(
+        kind="PROMOTE_COIN_PURCHASE", subject_type="promote.coinpurchase", subject_id=str(purchase.pk)
+    )
+    return {
+        "promote_order": order.pk,
+        "promote_order_csv": order.pk,
+        "billing_coin_purchase_invoice": purchase_txn.pk,
+    }
+
+
+ID_SITE_ROUTES = ["promote_order", "promote_order_csv", "billing_coin_purchase_invoice"]
+
+
+@pytest.mark.parametrize("name", ID_SITE_ROUTES)
+def test_console_pages_with_an_id_refuse_another_merchants_object(client, world, name):
+    client.force_login(world["alpha_owner"])
+    bravo_id = _bravo_site_objects(world["bravo"])[name]
+
+    response = client.get(reverse(f"console:{name}", args=[bravo_id]))
+
+    assert response.status_code in (403, 404)
+    _assert_no_bravo_data(response, name)
+
+
 def test_another_merchants_conversation_is_a_404_and_nothing_is_sent(client, world):
     from chats.models import ChatMessage, Thread
 

@@ -616,7 +616,13 @@ def test_webhooks_and_json_endpoints_survive_hostile_bodies(client, world, setti
     endpoints = [
         (route, pattern)
         for route, pattern in PUBLIC_ROUTES
-        if pattern.name and ("webhook" in pattern.name or route.endswith(".json") or "open-api" in route)
+        if pattern.name
+        and (
+            "webhook" in pattern.name
+            or route.endswith(".json")
+            or "open-api" in route
+            or pattern.name == "affiliates_conversion"  # the thank-you-page tag's reports
+        )
     ]
     assert endpoints
     for route, pattern in endpoints:
@@ -808,6 +814,32 @@ def test_ops_pages_survive_hostile_queries_and_forms(client, world, ops):
     assert any("/heldreward/" in u and u.endswith("/reject/") for u in urls)
     assert any(u.endswith("/ban/") for u in urls) and "/ops/diagnostics/" in urls
     walk.assert_clean()
+
+
+def test_the_console_coupon_form_survives_hostile_values(client, world):
+    """/console/promote/coupons/ (a console page of its own, not a ModelAdmin): the form giving a
+    consumer a coupon, and withdrawing one, with hostile values in every field."""
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    bravo_before, other_ids = _bravo_rows(world), _bravo_ids(world)
+    url = reverse("console:promote_coupons")
+    form = main_form(walk.get(url).content.decode(errors="replace"))
+    assert form is not None and any(f.name == "consumer" for f in form.fields)
+    baseline = _filled(form)
+    fields = [f for f in _form_fields(form) if f.name != "action"]
+    for name, value in HOSTILE.items():
+        if name in ALL_AT_ONCE_SKIP:
+            continue
+        walk.post_form(url, {**baseline, **{f.name: value for f in fields}}, f"POST {url} all fields={name}")
+    for field in fields:
+        for name, value in {**_values_for(field, other_ids), **TEXT}.items():
+            walk.post_form(url, {**baseline, field.name: value}, f"POST {url} {field.name}={name}")
+    for name, value in {"other tenant's id": other_ids[0], **NUMBERS, **TEXT}.items():
+        walk.post_form(url, {"action": "revoke", "coupon": value}, f"POST {url} revoke coupon={name}")
+    walk.post_form(url, {**baseline, "action": "NOT_AN_ACTION"}, f"POST {url} action=unknown")
+    walk.get(url)
+    walk.assert_clean()
+    assert _bravo_rows(world) == bravo_before
 
 
 def _whatsapp_value(**parts) -> dict:
