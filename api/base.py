@@ -25,7 +25,6 @@ from api.problems import ApiProblem, problem_handler
 from api.services import (
     IdempotencyConflict,
     IdempotencyMismatch,
-    api_key_write_audit,
     idempotency_abandon,
     idempotency_begin,
     idempotency_finish,
@@ -146,11 +145,14 @@ def idempotent(method: Callable) -> Callable:
         if response.status_code >= 500:
             idempotency_abandon(record=record)
             return response
-        idempotency_finish(record=record, status=response.status_code, body=response.data)
-        if response.status_code < 300:
-            api_key_write_audit(
-                key=self.key, detail=f"{request.method} {request.path} -> {response.status_code}", now=now
-            )
+        idempotency_finish(
+            record=record,
+            status=response.status_code,
+            body=response.data,
+            audit_key=self.key if response.status_code < 300 else None,
+            audit_detail=f"{request.method} {request.path} -> {response.status_code}",
+            now=now,
+        )
         return response
 
     return wrapper

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from api.models import (
@@ -251,11 +252,20 @@ def idempotency_begin(*, merchant: Merchant, key: str, fingerprint: str, now: da
     The row is inserted first; the unique constraint decides which of two concurrent
     requests runs. Raises ``IdempotencyMismatch`` (other request) or ``IdempotencyConflict``
     (still in flight).
+
+    On PostgreSQL the claim commits without waiting for the disk (``synchronous_commit`` off for
+    its own transaction): other requests see it at once all the same, and the write log is
+    flushed in order, so whatever the request then commits durably (the engine's transaction,
+    the stored answer) flushes the claim first. A crash can only lose a claim whose request wrote
+    nothing durable yet, and a retry then runs it, as it should.
     """
     expires_at = now + timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
     for _ in range(2):
         try:
             with transaction.atomic(durable=True):
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
                 return IdempotencyRecord.objects.create(
                     merchant=merchant, key=key, fingerprint=fingerprint, created_at=now, expires_at=expires_at
                 )
@@ -278,8 +288,21 @@ def idempotency_begin(*, merchant: Merchant, key: str, fingerprint: str, now: da
     raise IdempotencyConflict("A request with this Idempotency-Key is still being processed: retry later.")
 
 
-def idempotency_finish(*, record: IdempotencyRecord, status: int, body) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=status, response_body=body)
+def idempotency_finish(
+    *,
+    record: IdempotencyRecord,
+    status: int,
+    body,
+    audit_key: ApiKey | None = None,
+    audit_detail: str = "",
+    now: datetime | None = None,
+) -> None:
+    """Store the answer to replay; with ``audit_key``, the key's audit line of the write too, in the
+    same transaction (one commit, one wait for the disk, instead of two)."""
+    with transaction.atomic(durable=True):
+        IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=status, response_body=body)
+        if audit_key is not None:
+            api_key_write_audit(key=audit_key, detail=audit_detail, now=now or timezone.now())
 
 
 def idempotency_abandon(*, record: IdempotencyRecord) -> None:

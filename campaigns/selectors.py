@@ -154,23 +154,6 @@ def landing_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
     return result
 
 
-def landing_context(*, merchant: Merchant, user, now: datetime) -> dict:
-    """Everything the brand page shows from this app."""
-    offers = landing_offers(merchant=merchant, now=now)
-    is_creator = user_is_creator(user)
-    for item in offers:
-        item["ugc_open"] = item["campaign"].ugc_policy == "ALL_USERS" or is_creator
-    share_campaigns = [
-        item["campaign"]
-        for item in offers
-        if any(offer.action == ActionType.SHARE_VIDEO for offer in item["offers"])
-    ]
-    videos = list(video_list(merchant=merchant))
-    for video in videos:
-        video.offered_caption = video.caption_for(share_campaigns)
-    return {"campaigns": offers, "videos": videos}
-
-
 def ugc_blocks_shares(*, campaign: Campaign, user_id: int) -> bool:
     """For the reward engine: a person who submitted their own video to the campaign earns share
     rewards only once the brand approved one of their videos (none of their submissions is approved)."""

@@ -12,11 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns import selectors, services
+from campaigns import services
 from campaigns.forms import UgcResubmitForm, UgcSubmitForm
 from campaigns.models import Campaign, UgcStatus, UgcSubmission, Video
 from campaigns.selectors import ugc_can_submit
-from merchants.models import Merchant
 
 
 @require_GET
@@ -115,8 +114,3 @@ def ugc_resubmit(request: HttpRequest, slug: str, campaign_id: int, submission_i
     else:
         messages.success(request, "Resubmitted: it is waiting for review again.")
     return redirect("campaigns:ugc", slug=slug, campaign_id=campaign.pk)
-
-
-def landing_context(request: HttpRequest, merchant: Merchant) -> dict:
-    """What the brand page shows from this app (called by ``rewards.brand.landing``)."""
-    return selectors.landing_context(merchant=merchant, user=request.user, now=timezone.now())

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from allauth.socialaccount.models import SocialAccount
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,18 +18,18 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.people import consumer_home_url
-from campaigns.models import ActionType
-from campaigns.views import landing_context
+from campaigns.models import LOGIN_ACTIONS, ActionType
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from merchants import services as merchant_services
 from merchants.models import CONSENT_TEXT_VERSION, Consent, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
-from rewards.brand_poster import brand_earnings
+from rewards.brand_page import brand_page_get
 from rewards.models import SocialAction
 from rewards.services import action_claim, brand_join_complete
-from social.selectors import login_channel_for
+from social.selectors import login_channel_for, user_is_creator
 
 SOURCE_SESSION_KEY = "tikjoy_source"
 
@@ -35,40 +37,74 @@ SOURCE_SESSION_KEY = "tikjoy_source"
 @require_GET
 @device_cookie
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
-    """The brand's public page. ``?t=<touchpoint key>`` is remembered as where the visitor came from."""
-    merchant = get_object_or_404(Merchant, slug=slug)
+    """The brand's public page. ``?t=<touchpoint key>`` is remembered as where the visitor came from.
+
+    What it shows of the brand and its offers is read through ``rewards.brand_page`` (one query,
+    then kept while its sources are unchanged); what it shows of the visitor is read each time.
+    """
+    now = timezone.now()
+    page = brand_page_get(slug=slug, now=now)
+    merchant = page.merchant
     key = request.GET.get("t", "")[:64]
     if key:
         touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
         if touchpoint is not None:
             request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
-    now = timezone.now()
     user = request.user
-    signed_in = user.is_authenticated
-    return render(
-        request,
-        "brand/landing.html",
-        {
-            "merchant": merchant,
-            "next": reverse("brand:join", args=[merchant.slug]),
-            "earnings": brand_earnings(merchant=merchant, now=now),
-            "joined": signed_in and _has_joined(user, merchant),
-            "earns_by_signing_in": signed_in and login_channel_for(user) is not None,
-            **landing_context(request, merchant),
-        },
+    context = {
+        "merchant": merchant,
+        "next": reverse("brand:join", args=[merchant.slug]),
+        "earnings": page.earnings,
+    }
+    if user.is_authenticated:
+        standing = _standing(user, merchant)
+        context.update(
+            joined=standing["joined"],
+            earns_by_signing_in=standing["login_channel"],
+            campaigns=page.campaigns_for(
+                is_creator=any(item["campaign"].ugc_policy != "ALL_USERS" for item in page.campaigns)
+                and user_is_creator(user)
+            ),
+            videos=page.videos,
+        )
+    else:
+        context.update(
+            joined=False,
+            earns_by_signing_in=False,
+            campaigns=page.campaigns,
+            videos=page.videos,
+            offers_html=page.anonymous_offers_html,
+        )
+    return render(request, "brand/landing.html", context)
+
+
+def _standing(user, merchant: Merchant) -> dict[str, bool]:
+    """Whether the person joined the brand and can earn by signing in, in one query.
+
+    Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing to
+    share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined
+    (joining again asks again). Earns by signing in: a TikTok account or a verified phone, the rule
+    of ``social.selectors.login_channel_for``."""
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            active_consent=Exists(Consent.objects.active().filter(user=OuterRef("pk"), merchant=merchant)),
+            any_consent=Exists(Consent.objects.filter(user=OuterRef("pk"), merchant=merchant)),
+            signed_in_here=Exists(
+                SocialAction.objects.filter(
+                    user=OuterRef("pk"), merchant=merchant, action_type__in=LOGIN_ACTIONS
+                )
+            ),
+            has_tiktok_account=Exists(SocialAccount.objects.filter(user=OuterRef("pk"), provider="tiktok")),
+        )
+        .values(
+            "active_consent", "any_consent", "signed_in_here", "has_tiktok_account", "phone", "phone_verified"
+        )
+        .get()
     )
-
-
-def _has_joined(user, merchant: Merchant) -> bool:
-    """Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing
-    to share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined."""
-    if consent_active_get(user=user, merchant=merchant) is not None:
-        return True
-    if Consent.objects.filter(user=user, merchant=merchant).exists():
-        return False  # withdrawn: joining again asks again
-    return SocialAction.objects.filter(
-        user=user, merchant=merchant, action_type__in=[ActionType.TIKTOK_LOGIN, ActionType.WHATSAPP_LOGIN]
-    ).exists()
+    joined = row["active_consent"] or (not row["any_consent"] and row["signed_in_here"])
+    login_channel = row["has_tiktok_account"] or bool(row["phone"] and row["phone_verified"])
+    return {"joined": joined, "login_channel": login_channel}
 
 
 def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:

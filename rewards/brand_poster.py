@@ -108,8 +108,13 @@ def _line(offer: Offer, currency: str) -> EarnLine | None:
 
 def brand_earnings(*, merchant: Merchant, now: datetime) -> BrandEarnings | None:
     """What the live campaigns pay, in words, best first; None when nothing is live (or pays)."""
+    return earnings_from_offers(landing_offers(merchant=merchant, now=now))
+
+
+def earnings_from_offers(offers: list[dict]) -> BrandEarnings | None:
+    """``brand_earnings`` from the live campaigns' offers already read (``campaigns.selectors.landing_offers``)."""
     best: dict[str, tuple[Offer, str]] = {}
-    for item in landing_offers(merchant=merchant, now=now):
+    for item in offers:
         currency = item["campaign"].currency
         for offer in item["offers"]:
             top = max(offer.new_user.amount, offer.returning_user.amount)

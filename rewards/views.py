@@ -8,20 +8,36 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from rewards import selectors
+from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
-from social.selectors import connected_accounts_get
 
 HISTORY_PAGE_SIZE = 20
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told how many objects there are (the wallet counted them already)."""
+
+    def __init__(self, object_list, per_page, *, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 @login_required
 @require_GET
 def wallet(request: HttpRequest) -> HttpResponse:
     user, now = request.user, timezone.now()
-    page = Paginator(selectors.wallet_history(user=user), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    figures = selectors.wallet_reward_figures(user=user)
+    page = _CountedPaginator(
+        selectors.wallet_history(user=user), HISTORY_PAGE_SIZE, count=figures.total
+    ).get_page(request.GET.get("page"))
     history = [
         {
             "reward": reward,
@@ -29,34 +45,37 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "status": selectors.STATUS_FOR_USER[reward.status],
             "reason": selectors.reward_reason_for_user(reward),
         }
-        for reward in page.object_list
+        for reward in selectors.wallet_history_page(
+            user=user, offset=(page.number - 1) * HISTORY_PAGE_SIZE, size=HISTORY_PAGE_SIZE
+        )
     ]
-    accounts = connected_accounts_get(user=user)
+    listed = selectors.held_and_reversed(user=user)
+    held = [{"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.HELD]]
+    awaited = selectors.awaited_brands(user=user)
     return render(
         request,
         "wallet/wallet.html",
         {
             "balances": selectors.wallet_balances_get(user=user),
-            "counts": selectors.status_counts(user=user),
+            "counts": figures.counts,
             "schedule": selectors.availability_schedule(user=user, now=now),
-            "held": [
-                {"reward": r, "action": selectors.reward_action_label(r)}
-                for r in selectors.held_rewards(user=user)
-            ],
-            "held_totals": selectors.held_totals(user=user),
+            "held": held,
+            "held_more": figures.counts[RewardStatus.HELD] - len(held),
+            "held_totals": figures.held_totals,
             "waiting": selectors.unfunded_actions(user=user, now=now),
-            "awaited": selectors.awaited_brands(user=user),
-            "notice_channel": notice_channel_for(user),
+            "awaited": awaited,
+            # How the person is told when a brand they wait for starts (read only when one is awaited).
+            "notice_channel": notice_channel_for(user) if awaited else None,
             "held_explanation": selectors.HELD_EXPLANATION,
             "reversed_items": [
                 {"reward": r, "action": selectors.reward_action_label(r)}
-                for r in selectors.reversed_rewards(user=user)
+                for r in listed[RewardStatus.REVERSED]
             ],
             "page_obj": page,
             "history": history,
-            "tiktok": accounts["tiktok"],
-            "phone": accounts["phone"],
-            "phone_verified": accounts["phone_verified"],
+            "tiktok": selectors.wallet_tiktok_profile(user=user),
+            "phone": user.phone,
+            "phone_verified": user.phone_verified,
         },
     )
 

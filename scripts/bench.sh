@@ -10,6 +10,7 @@ $PY manage.py bench_rewards
 $PY manage.py bench_billing
 $PY manage.py bench_payouts
 $PY manage.py bench_api
+$PY manage.py bench_http
 $PY manage.py bench_promote
 $PY manage.py bench_affiliates
 $PY manage.py ledger_check

@@ -1,0 +1,157 @@
+"""The brand page is read through one fingerprint query and kept while what it shows is unchanged
+(``rewards.brand_page``): it is never stale about what a person can earn, and its query counts
+are pinned so they can't creep back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db.models import F
+from django.utils import timezone
+
+from campaigns import services as campaign_services
+from campaigns.models import Campaign, CampaignStatus, MerchantPricing, PauseReason, PricingPlan, RewardRule
+from rewards.brand_page import brand_page_get
+from rewards.tests.conftest import login_rule, share_rule
+from tikjoy.tests.factories import owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _page(client, slug="fizz") -> str:
+    response = client.get(f"/b/{slug}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.fixture
+def fizz(make_merchant, make_campaign):
+    merchant = make_merchant("fizz")
+    campaign = make_campaign(merchant, rules=[login_rule(amount=Decimal("0.50")), share_rule()])
+    return merchant, campaign
+
+
+def test_an_anonymous_visit_costs_one_query_once_the_page_was_built(client, fizz, django_assert_num_queries):
+    first = _page(client)
+    with django_assert_num_queries(1):  # the fingerprint; the offers come from the cache
+        again = _page(client)
+    assert "Spring JoyBack" in again
+    assert first.split('name="csrfmiddlewaretoken"')[0] == again.split('name="csrfmiddlewaretoken"')[0]
+
+
+def test_a_signed_in_visit_reads_only_the_person_besides_the_fingerprint(
+    client, fizz, make_consumer, django_assert_max_num_queries
+):
+    client.force_login(make_consumer("Ana"))
+    _page(client)
+    # session, user, fingerprint, joined + sign-in channel (one query), creator (two), consumer (two)
+    with django_assert_max_num_queries(8):
+        page = _page(client)
+    assert "Spring JoyBack" in page
+
+
+def test_a_paused_campaign_disappears_at_once_and_comes_back_when_resumed(client, fizz):
+    merchant, campaign = fizz
+    assert "Spring JoyBack" in _page(client)
+
+    campaign_services.campaign_pause(campaign=campaign, actor=owner_of(merchant))
+    assert "Spring JoyBack" not in _page(client)
+    assert "has no live campaigns yet" in _page(client)
+
+    campaign_services.campaign_activate(
+        campaign=Campaign.objects.get(pk=campaign.pk), actor=owner_of(merchant), now=timezone.now()
+    )
+    assert "Spring JoyBack" in _page(client)
+
+
+def test_money_running_out_is_seen_even_when_written_by_a_bulk_update(client, fizz):
+    """The engine pauses a campaign when the funds or the budget run out; no write path has to
+    remember to invalidate anything (here a plain UPDATE, which skips every model method)."""
+    _, campaign = fizz
+    assert "Spring JoyBack" in _page(client)
+
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.PAUSED, pause_reason=PauseReason.FUNDS
+    )
+
+    assert "Spring JoyBack" not in _page(client)
+
+
+def test_an_edited_amount_is_shown_at_once(client, fizz):
+    merchant, campaign = fizz
+    assert "0.40 EUR" in _page(client)  # 0.50 at the platform's 80 %
+
+    campaign_services.campaign_update(
+        campaign=campaign,
+        actor=owner_of(merchant),
+        changes={"budget": Decimal("50.00")},
+        rules=[login_rule(amount=Decimal("1.00")), share_rule()],
+    )
+
+    page = _page(client)
+    assert "0.80 EUR" in page and "0.40 EUR" not in page
+
+
+def test_a_reassigned_pricing_plan_is_shown_at_once(client, fizz):
+    merchant, _ = fizz
+    assert "0.40 EUR" in _page(client)
+
+    plan = PricingPlan.objects.create(name="Generous", user_share=Decimal("0.90"))
+    MerchantPricing.objects.update_or_create(merchant=merchant, defaults={"plan": plan})
+
+    assert "0.45 EUR" in _page(client)
+
+
+def test_rewards_paid_do_not_rebuild_the_page(client, fizz, django_assert_num_queries):
+    """What a campaign has spent is not shown: paying rewards keeps the page cached."""
+    _, campaign = fizz
+    _page(client)
+    Campaign.objects.filter(pk=campaign.pk).update(spent=Decimal("12.34"))
+    RewardRule.objects.filter(campaign=campaign).update(rewards_paid=F("rewards_paid") + 7)
+    with django_assert_num_queries(1):
+        _page(client)
+
+
+def test_a_campaign_shows_from_the_moment_it_starts_and_not_after_it_ends(make_merchant, make_campaign):
+    merchant = make_merchant("later")
+    now = timezone.now()
+    make_campaign(
+        merchant, rules=[login_rule()], starts_at=now + timedelta(hours=1), ends_at=now + timedelta(hours=2)
+    )
+
+    assert brand_page_get(slug="later", now=now).campaigns == []
+    assert [
+        i["campaign"].name
+        for i in brand_page_get(slug="later", now=now + timedelta(hours=1, seconds=1)).campaigns
+    ] == ["Spring JoyBack"]
+    assert brand_page_get(slug="later", now=now + timedelta(hours=2, seconds=1)).campaigns == []
+
+
+def test_a_new_video_is_listed_at_once(client, fizz):
+    merchant, _ = fizz
+    assert "Videos to share" not in _page(client)
+
+    campaign_services.video_add(
+        merchant=merchant,
+        actor=owner_of(merchant),
+        title="Our summer video",
+        caption="Sun",
+        tiktok_url="https://www.tiktok.com/@fizz/video/7300000000000000001",
+    )
+
+    assert "Our summer video" in _page(client)
+
+
+def test_an_unknown_brand_is_a_404(client, db):
+    assert client.get("/b/nobody-here/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_page_is_built_in_one_snapshot(client, make_merchant, make_campaign):
+    """As in production (autocommit): the build runs in a REPEATABLE READ transaction of its own."""
+    make_campaign(make_merchant("snap"), rules=[login_rule()])
+
+    assert "Spring JoyBack" in _page(client, "snap")
+    assert "Spring JoyBack" in _page(client, "snap")

@@ -1,0 +1,64 @@
+"""The wallet's query counts are pinned (they grew to 20 once), and its lists stay short however
+many rewards a person has."""
+
+from __future__ import annotations
+
+import pytest
+
+from campaigns.models import ActionType
+from rewards.models import RewardStatus
+from rewards.selectors import held_and_reversed, wallet_history, wallet_history_page
+from rewards.services import action_record
+from rewards.tests.conftest import NOW, tracked_post
+from rewards.tests.test_wallet import ana_wallet  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_consumer(make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer("Ana")
+    for _ in range(25):
+        action_record(
+            user=ana,
+            merchant=merchant,
+            action_type=ActionType.SHARE_VIDEO,
+            tracked_post=tracked_post(ana, campaign),
+            campaign=campaign,
+            now=NOW,
+        )
+    return ana
+
+
+def test_the_wallet_page_makes_at_most_13_queries(client, busy_consumer, django_assert_max_num_queries):
+    client.force_login(busy_consumer)
+    client.get("/wallet/")
+    with django_assert_max_num_queries(13):
+        response = client.get("/wallet/?page=2")
+    assert "Page 2 of 2" in response.content.decode()
+
+
+def test_a_deep_history_page_reads_its_ids_first_and_shows_the_same_lines(busy_consumer):
+    every = list(wallet_history(user=busy_consumer))
+    assert [r.pk for r in wallet_history_page(user=busy_consumer, offset=20, size=5)] == [
+        r.pk for r in every[20:25]
+    ]
+    deep = wallet_history_page(user=busy_consumer, offset=20, size=5, deep_from=0)
+    assert [r.pk for r in deep] == [r.pk for r in every[20:25]]
+    assert wallet_history_page(user=busy_consumer, offset=30, size=5, deep_from=0) == []
+
+
+def test_the_wallet_summary_makes_at_most_7_queries(client, busy_consumer, django_assert_max_num_queries):
+    client.force_login(busy_consumer)
+    with django_assert_max_num_queries(7):
+        summary = client.get("/wallet/summary.json").json()
+    assert summary["counts"]["PENDING"] == 25
+
+
+def test_held_and_reversed_rewards_are_listed_newest_first_up_to_the_limit(ana_wallet):  # noqa: F811
+    listed = held_and_reversed(user=ana_wallet, limit=1)
+    assert [r.status for r in listed[RewardStatus.HELD]] == ["HELD"]
+    assert [r.status for r in listed[RewardStatus.REVERSED]] == ["REVERSED"]
+    assert held_and_reversed(user=ana_wallet, limit=0) == {RewardStatus.HELD: [], RewardStatus.REVERSED: []}
