@@ -6,7 +6,7 @@ reward tallies and counters, and the ledger's transactions and entries for every
 with ``INSERT ... SELECT generate_series`` into the real tables, with ids reserved in advance so no
 row is looked up again. The proportions are the issue's: for ``rewards`` N, N/5 consumers, 0.71 N
 actions (a login each, 0.15 N shares each with its post, likes and comments), two snapshots a post
-(0.30 N engagement rewards), 4 % of the consumers sharing their name with the brand, and one consumer
+(0.30 N engagement rewards), a fifth of the consumers sharing their name with the brand, and one consumer
 with N/100 rewards (a heavy user's wallet).
 
 Every reward's ledger is what the engine posts (``rewards.services``): its credit (merchant funds to
@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Count, Model
 from moneyed import Money
 
 from accounts.models import User
@@ -39,7 +39,7 @@ from campaigns.models import ActionType, Campaign, RewardRule
 from merchants import services as merchant_services
 from merchants.models import Consent, Merchant
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
-from rewards.models import Reward, SocialAction, UserCampaignTally
+from rewards.models import MerchantConsumer, Reward, SocialAction, UserCampaignTally
 from social.models import EngagementSnapshot, TrackedPost
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.services import account_for
@@ -249,9 +249,9 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
                 "given_at": f"{sql_now} - interval '{DAYS} days'",
                 "text": "'Scale Brand may see my name.'",
             },
-            f"FROM generate_series(1, {consumers}, 25) AS g",  # 4 % of the consumers
+            f"FROM generate_series(1, {consumers}, 5) AS g",  # a fifth of the consumers
         )
-        step(f"{consumers:,} consumers, {consumers // 25:,} consents")
+        step(f"{consumers:,} consumers, {(consumers + 4) // 5:,} consents")
 
         # --- posts and their snapshots --------------------------------------------------------
         # Post j belongs to the heavy user for j <= heavy_posts, else to consumer 1 + j % consumers.
@@ -405,9 +405,22 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             "WHERE c.id = t.campaign_id"
         )
         _sql(
-            "UPDATE campaigns_rewardrule r SET rewards_paid = r.rewards_paid + t.n FROM "  # noqa: S608
-            f"(SELECT rule_id, COUNT(*) AS n {counted} AND kind = 'ACTION' GROUP BY rule_id) t "
-            "WHERE r.id = t.rule_id"
+            "UPDATE campaigns_rewardrule r SET rewards_paid = r.rewards_paid + t.n, spent = r.spent + t.total "  # noqa: S608
+            f"FROM (SELECT rule_id, COUNT(*) FILTER (WHERE kind = 'ACTION') AS n, SUM(merchant_price) AS total "
+            f"{counted} GROUP BY rule_id) t WHERE r.id = t.rule_id"
+        )
+        _insert(
+            MerchantConsumer,
+            {
+                "id": "nextval(pg_get_serial_sequence('rewards_merchantconsumer', 'id'))",
+                "merchant_id": "merchant_id",
+                "user_id": "user_id",
+                "actions": "COUNT(*)",
+                "first_at": "MIN(occurred_at)",
+                "last_at": "MAX(occurred_at)",
+                "joined_at": "MIN(created_at)",
+            },
+            f"FROM rewards_socialaction WHERE id > {a0} GROUP BY merchant_id, user_id",
         )
         _insert(
             UserCampaignTally,
@@ -419,7 +432,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             },
             f"{counted} GROUP BY user_id, campaign_id",
         )
-        step("campaign, rule and tally counters")
+        step("campaign, rule, tally and consumer figures")
 
         # --- the ledger ---------------------------------------------------------------------
         funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)
@@ -535,6 +548,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             SocialAction,
             Reward,
             UserCampaignTally,
+            MerchantConsumer,
             Account,
             Transaction,
             Entry,
@@ -552,4 +566,29 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
         snapshots=snapshots,
         posts=posts,
         seconds=seconds,
+    )
+
+
+def existing(*, slug: str) -> ScaleData:
+    """The merchant of an earlier ``build`` (to time its console again without building it again)."""
+    merchant = Merchant.objects.get(slug=slug)
+    owner = User.objects.get(email=f"scale-owner-{slug.removeprefix('scale-')}@bench.invalid")
+    rewards = Reward.objects.filter(merchant=merchant)
+    heavy = (
+        rewards.values("user_id").annotate(n=Count("pk")).order_by("-n").values_list("user_id", flat=True)[0]
+    )
+    actions = SocialAction.objects.filter(merchant=merchant)
+    return ScaleData(
+        merchant=merchant,
+        owner=owner,
+        heavy_user_id=heavy,
+        campaign_ids=list(
+            Campaign.objects.filter(merchant=merchant).order_by("pk").values_list("pk", flat=True)
+        ),
+        rewards=rewards.count(),
+        consumers=actions.values("user_id").distinct().count(),
+        actions=actions.count(),
+        snapshots=rewards.filter(kind="ENGAGEMENT").count(),
+        posts=actions.filter(action_type=ActionType.SHARE_VIDEO).count(),
+        seconds={},
     )

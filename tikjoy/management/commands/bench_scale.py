@@ -33,7 +33,7 @@ from campaigns.models import Campaign
 from core.benchmarking import server_description
 from merchants.models import BankTransfer
 from rewards.models import Reward
-from tikjoy.scale_data import build
+from tikjoy.scale_data import build, existing
 
 GOALS_MS = {"dashboard": 200, "list": 300, "detail": 300, "wallet": 100}
 FIRST_BYTE_GOAL_MS = 1000
@@ -64,6 +64,10 @@ class Command(BaseCommand):
         parser.add_argument("--rewards", type=int, default=1_000_000)
         parser.add_argument("--runs", type=int, default=7, help="timed runs per page (after one warm-up)")
         parser.add_argument(
+            "--merchant",
+            help="time the console of this merchant (slug) of an earlier run instead of building one",
+        )
+        parser.add_argument(
             "--export-rows", type=int, default=200_000, help="rows read of each export (0: all of them)"
         )
 
@@ -79,9 +83,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"machine: {server_description()}")
         started = time.perf_counter()
-        data = build(rewards=options["rewards"], now=now, log=self.stdout.write)
+        if options["merchant"]:
+            data = existing(slug=options["merchant"])
+        else:
+            data = build(rewards=options["rewards"], now=now, log=self.stdout.write)
         self.stdout.write(
-            f"built in {time.perf_counter() - started:.0f} s: {data.rewards:,} rewards, {data.consumers:,} consumers, "
+            f"{'found' if options['merchant'] else 'built'} in {time.perf_counter() - started:.0f} s: "
+            f"{data.rewards:,} rewards, {data.consumers:,} consumers, "
             f"{data.actions:,} actions, {data.posts:,} posts, {data.snapshots:,} snapshots"
         )
         self.runs = options["runs"]
