@@ -274,6 +274,18 @@ class WindowPaginator(Paginator):
     def count_is_exact(self) -> bool:
         return self.count is not None and self._exact
 
+    def page(self, number):
+        """The page, read in two steps when the list is a queryset: its ids first (the list's own
+        table, in the order of its index, skipping the rows before the page there), then those rows
+        with what they show (joins, related rows). A deep page never joins the rows it skips."""
+        page = super().page(number)
+        rows = page.object_list
+        if isinstance(rows, models.QuerySet) and rows.query.is_sliced and not rows.query.distinct:
+            ids = list(rows.values_list("pk", flat=True))
+            full = self.object_list.all()
+            page.object_list = full.filter(pk__in=ids)
+        return page
+
 
 def window_page(request: HttpRequest, queryset, per_page: int, *, param: str = "page"):
     """The page ``request`` asks for (``?page=``) of a console list that is not a model's changelist."""
