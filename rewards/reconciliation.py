@@ -13,7 +13,8 @@ What it verifies, over all data:
   total of its current day), each rule's count of paid rewards and its ``spent`` equal
   what the rewards that were not reversed say;
 - each person's figures for a merchant (``MerchantConsumer``: actions, first and latest
-  action, when the first was recorded) equal what their actions say.
+  action, when the first was recorded) equal what their actions say, and each campaign's
+  days (``CampaignDay``: rewards, paid, paid for shares) what its rewards say.
 """
 
 from __future__ import annotations
@@ -25,9 +26,18 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from campaigns.models import Campaign, RewardRule
-from rewards.models import MerchantConsumer, Reward, RewardKind, RewardStatus, SocialAction, UserCampaignTally
+from campaigns.models import ActionType, Campaign, RewardRule
+from rewards.models import (
+    CampaignDay,
+    MerchantConsumer,
+    Reward,
+    RewardKind,
+    RewardStatus,
+    SocialAction,
+    UserCampaignTally,
+)
 from wallets.models import Account, Purpose, Transaction
 
 CREDIT, HOLD, RELEASE, CONFIRM, REVERSAL = (
@@ -46,6 +56,7 @@ LIFECYCLES: dict[str, set[tuple[str, ...]]] = {
     RewardStatus.REVERSED: {(CREDIT, REVERSAL), (HOLD, REVERSAL), (HOLD, RELEASE, REVERSAL)},
 }
 NOT_REVERSED = Q(status__in=[RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD])
+SHARE_RULE = Q(rule__action=ActionType.SHARE_VIDEO)
 
 
 @dataclass
@@ -175,7 +186,36 @@ def rewards_report() -> RewardsReport:
         {pk: spent for pk, spent in RewardRule.objects.values_list("pk", "spent") if spent},
     )
     _consumers_compare(report)
+    _days_compare(report, counted)
     return report
+
+
+def _days_compare(report: RewardsReport, counted) -> None:
+    """Each campaign's days (``CampaignDay``) against its rewards not reversed, day by day (the
+    site's time zone, as the engine counts them)."""
+    rows = (
+        counted.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
+        .values("campaign_id", "day")
+        .annotate(n=Count("pk"), paid=Sum("merchant_price"), share=Sum("merchant_price", filter=SHARE_RULE))
+        .order_by()
+    )
+    expected = {
+        (row["campaign_id"], row["day"]): (row["n"], _cents(row["paid"]), _cents(row["share"]))
+        for row in rows
+    }
+    for campaign_id, day, n, paid, share in CampaignDay.objects.values_list(
+        "campaign_id", "day_date", "rewards", "rewards_paid", "share_cost"
+    ):
+        want = expected.pop((campaign_id, day), (0, _cents(0), _cents(0)))
+        if want != (n, _cents(paid), _cents(share)):
+            report.violations.append(
+                f"day {day} of campaign {campaign_id}: the rewards say {want[0]} for {want[1]} "
+                f"({want[2]} for shares), the day says {n} for {paid} ({share} for shares)"
+            )
+    for (campaign_id, day), want in sorted(expected.items()):
+        report.violations.append(
+            f"day {day} of campaign {campaign_id}: missing (the rewards say {want[0]} for {want[1]})"
+        )
 
 
 def _consumers_compare(report: RewardsReport) -> None:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Model
 from moneyed import Money
@@ -39,7 +40,7 @@ from campaigns.models import ActionType, Campaign, RewardRule
 from merchants import services as merchant_services
 from merchants.models import Consent, Merchant
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
-from rewards.models import MerchantConsumer, Reward, SocialAction, UserCampaignTally
+from rewards.models import CampaignDay, MerchantConsumer, Reward, SocialAction, UserCampaignTally
 from social.models import EngagementSnapshot, TrackedPost
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.services import account_for
@@ -432,7 +433,20 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             },
             f"{counted} GROUP BY user_id, campaign_id",
         )
-        step("campaign, rule, tally and consumer figures")
+        _insert(
+            CampaignDay,
+            {
+                "id": "nextval(pg_get_serial_sequence('rewards_campaignday', 'id'))",
+                "campaign_id": "w.campaign_id",
+                "day_date": f"(w.created_at AT TIME ZONE {_quote(settings.TIME_ZONE)})::date",
+                "rewards": "COUNT(*)",
+                "rewards_paid": "SUM(w.merchant_price)",
+                "share_cost": "COALESCE(SUM(w.merchant_price) FILTER (WHERE r.action = 'SHARE_VIDEO'), 0)",
+            },
+            f"FROM rewards_reward w JOIN scale_rule r ON r.rule_id = w.rule_id WHERE w.id > {r0} "
+            "AND w.status <> 'REVERSED' GROUP BY 2, 3",
+        )
+        step("campaign, rule, tally, consumer and day figures")
 
         # --- the ledger ---------------------------------------------------------------------
         funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)
@@ -549,6 +563,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             Reward,
             UserCampaignTally,
             MerchantConsumer,
+            CampaignDay,
             Account,
             Transaction,
             Entry,

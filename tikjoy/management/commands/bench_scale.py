@@ -122,7 +122,7 @@ class Command(BaseCommand):
         ]
         rewards = reverse("console:rewards_reward_changelist")
         consumers = reverse("console:rewards_reward_consumers")
-        deep = max(1, min(500, data.rewards // 200))  # page 500 of 100 rewards at a million
+        deep = max(1, min(500, data.rewards // 200))  # page 500 at a million (25,000 rows in)
         pages = [
             Page("dashboard", "dashboard", reverse("console:index")),
             Page("dashboard", "dashboard, last 90 days", reverse("console:index") + "?days=90"),
