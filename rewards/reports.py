@@ -264,9 +264,9 @@ def campaign_summary(*, campaign: Campaign) -> CampaignSummary:
         .annotate(n=Count("pk"), total=Sum("merchant_price"))
         .order_by("kind", "status")
     ]
-    counted = rewards.filter(status__in=NOT_REVERSED).aggregate(
-        total=Sum("merchant_price"),
-        shares=Sum("merchant_price", filter=Q(action__action_type=ActionType.SHARE_VIDEO)),
+    # Spend over the whole life: the campaign's days the engine keeps, not every reward again.
+    counted = CampaignDay.objects.filter(campaign=campaign).aggregate(
+        total=Sum("rewards_paid"), shares=Sum("share_cost")
     )
     actions = SocialAction.objects.filter(campaign=campaign)
     people = actions.aggregate(n=Count("pk"), people=Count("user_id", distinct=True))

@@ -35,8 +35,8 @@ PAGES = {
     "/console/rewards/reward/?status__exact=PENDING": 9,
     "/console/rewards/reward/?action__action_type__exact=SHARE_VIDEO&q=Spring": 9,
     "/console/rewards/reward/?o=-6": 9,
-    "/console/rewards/reward/consumers/": 9,
-    "/console/wallet/": 8,
+    "/console/rewards/reward/consumers/": 10,
+    "/console/wallet/": 9,
 }
 
 
@@ -49,7 +49,7 @@ def _queries(client, url: str) -> list[str]:
 
 def _more_people(merchant, campaign, make_consumer, n: int) -> None:
     for i in range(n):
-        person = make_consumer(f"Extra {i}")
+        person = make_consumer(f"Extra {merchant.pk}-{i}-{MerchantConsumer.objects.count()}")
         action_record(user=person, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
         share(person, merchant, campaign)
 
@@ -58,8 +58,10 @@ def test_each_console_page_reads_a_fixed_number_of_queries_whatever_the_rows(
     client, acme_month, make_consumer
 ):
     client.force_login(owner_of(acme_month))
+    spring = acme_month.campaigns.get(name__contains="Spring")
+    _more_people(acme_month, spring, make_consumer, 10)  # the wallet's history is now two pages long
     before = {url: len(_queries(client, url)) for url in PAGES}
-    _more_people(acme_month, acme_month.campaigns.get(name__contains="Spring"), make_consumer, 6)
+    _more_people(acme_month, spring, make_consumer, 10)
 
     after = {url: len(_queries(client, url)) for url in PAGES}
 
