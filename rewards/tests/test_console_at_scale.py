@@ -36,7 +36,7 @@ PAGES = {
     "/console/rewards/reward/?action__action_type__exact=SHARE_VIDEO&q=Spring": 9,
     "/console/rewards/reward/?o=-6": 9,
     "/console/rewards/reward/consumers/": 10,
-    "/console/wallet/": 9,
+    "/console/wallet/": 10,
 }
 
 
