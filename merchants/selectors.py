@@ -44,11 +44,7 @@ def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
     ``(account, -id)`` newest first and stop at the page, where ``IN (subquery)`` had it walk every
     entry of the ledger newest first looking for the merchant's."""
     accounts = list(_available_accounts(merchant).values_list("pk", flat=True))
-    return (
-        Entry.objects.filter(account_id__in=accounts)
-        .select_related("transaction")
-        .order_by("-id")
-    )
+    return Entry.objects.filter(account_id__in=accounts).select_related("transaction").order_by("-id")
 
 
 # The merchant's wallet history in words. The ledger's kinds are written by several apps (top-ups
