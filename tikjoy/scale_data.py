@@ -11,13 +11,16 @@ with N/100 rewards (a heavy user's wallet).
 
 Every reward's ledger is what the engine posts (``rewards.services``): its credit (merchant funds to
 the person's pending account and the platform's pending margin), then, once its hold is over, its
-confirmation (95 %) or its reversal (5 %); rewards still in their hold are pending. Campaign ``spent``,
-rule counts and per-person tallies are set from the rewards, and account balances from the entries,
-so ``ledger_check`` and ``rewards_check`` hold afterwards (the command runs them).
+confirmation (95 %) or its reversal (5 %); rewards still in their hold are pending. Campaign and rule
+``spent``, rule counts, per-person tallies, each person's figures per merchant and each campaign's days
+are set from the rewards and actions, and account balances from the entries, so ``ledger_check`` and
+``rewards_check`` hold afterwards (the command runs them).
 
-The row-by-row ledger triggers (each entry re-summing its transaction at commit) are switched off for
-the load (``session_replication_role = replica``, superuser only, this session only): the checks that
-they make on each row are made over the whole ledger by ``ledger_check`` right after.
+The row-by-row triggers (each ledger entry re-summing its transaction at commit, and the foreign-key
+checks) are switched off for the load (``session_replication_role = replica``, superuser only, this
+transaction only; without superuser they stay on and the load is slower): the ledger's invariants are
+checked over the whole ledger by ``ledger_check`` right after, and every id written is one reserved
+from rows written in the same transaction.
 """
 
 from __future__ import annotations
