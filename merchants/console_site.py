@@ -254,10 +254,13 @@ class WindowPaginator(Paginator):
     far down would read anyway.
     """
 
+    MAX_PAGE = 100_000
+
     def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page=None, ahead=10):
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         try:
-            self.asked = max(int(page), 1)
+            # A page number typed by hand can be anything: past MAX_PAGE it is simply not found.
+            self.asked = min(max(int(page), 1), self.MAX_PAGE)
         except (TypeError, ValueError):
             self.asked = 1
         self.ahead = ahead

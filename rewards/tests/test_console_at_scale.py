@@ -71,9 +71,10 @@ def test_each_console_page_reads_a_fixed_number_of_queries_whatever_the_rows(
 
 def test_the_reward_detail_page_reads_a_fixed_number_of_queries(client, acme_month):
     client.force_login(owner_of(acme_month))
-    reward = Reward.objects.filter(merchant=acme_month).order_by("pk").last()
+    first, last = Reward.objects.filter(merchant=acme_month).order_by("pk")[::7][:2]
+    _queries(client, f"/console/rewards/reward/{first.pk}/change/")  # process-wide caches warmed
 
-    assert len(_queries(client, f"/console/rewards/reward/{reward.pk}/change/")) == 10
+    assert len(_queries(client, f"/console/rewards/reward/{last.pk}/change/")) == 9
 
 
 def test_no_console_list_counts_every_row(client, acme_month):
