@@ -270,6 +270,14 @@ class RewardRule(models.Model):
     max_per_post = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_rewards = models.PositiveIntegerField(null=True, blank=True)
     rewards_paid = models.PositiveIntegerField(default=0, editable=False)
+    spent = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        editable=False,
+        help_text="Merchant price of the rewards paid under this rule and not reversed (engagement included), "
+        "kept by the engine with the campaign's spent.",
+    )
 
     class Meta:
         constraints = [
@@ -309,6 +317,11 @@ class RewardRule(models.Model):
                 condition=Q(max_rewards__isnull=True) | Q(rewards_paid__lte=F("max_rewards")),
                 name="campaigns_rule_paid_within_cap",
                 violation_error_message="The number of rewards can't be lower than the number already paid.",
+            ),
+            models.CheckConstraint(
+                condition=Q(spent__gte=0),
+                name="campaigns_rule_spent_not_negative",
+                violation_error_message="What a rule has spent can't be negative.",
             ),
         ]
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from merchants.console_site import console_render, console_site, console_view, csv_response
+from merchants.console_site import console_render, console_site, console_view, csv_response, window_page
 from merchants.locale import merchant_locale, money_in_locale
 from merchants.models import Membership
 from merchants.roles import Capability
@@ -43,7 +42,7 @@ switch.console_any_merchant = True  # switching is how a person changes the merc
 def wallet(request: HttpRequest) -> HttpResponse:
     merchant = console_membership(request).merchant
     locale = merchant_locale(merchant)
-    page = Paginator(wallet_history(merchant=merchant), 25).get_page(request.GET.get("page"))
+    page = window_page(request, wallet_history(merchant=merchant), 25)
     return console_render(
         request,
         "console/wallet.html",

@@ -84,10 +84,87 @@ class SocialAction(models.Model):
             models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
             models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),
             models.Index(fields=["ip_address", "occurred_at"], name="rewards_action_ip"),
+            # The first-run checklist asks whether anyone came through a touchpoint yet: without it, a
+            # merchant whose people all came another way has every action read to say "no".
+            models.Index(
+                fields=["merchant"], condition=Q(touchpoint__isnull=False), name="rewards_action_touchpoint"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_action_type_display()} by {self.user} for {self.merchant}"
+
+
+class MerchantConsumer(models.Model):
+    """A person who did something for a merchant, with their figures: kept by the engine in the
+    transaction that records each action (``rewards.services._consumer_count``), so the console's
+    consumers list and its "new consumers" read one row a person instead of grouping every action.
+    ``rewards_check`` compares each row with the actions it sums up.
+    """
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    actions = models.PositiveIntegerField(help_text="Social actions recorded for the merchant.")
+    first_at = models.DateTimeField(help_text="When the first of them happened (occurred_at).")
+    last_at = models.DateTimeField(help_text="When the latest of them happened (occurred_at).")
+    joined_at = models.DateTimeField(help_text="When the first of them was recorded (created_at).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "user"],
+                name="rewards_merchant_consumer_once",
+                violation_error_message="This person is already counted for this merchant.",
+            ),
+            models.CheckConstraint(
+                condition=Q(actions__gt=0) & Q(last_at__gte=F("first_at")),
+                name="rewards_merchant_consumer_figures",
+                violation_error_message="A consumer's figures must come from at least one action.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-last_at", "user"], name="rewards_mconsumer_recent"),
+            models.Index(fields=["merchant", "joined_at"], name="rewards_mconsumer_joined"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.merchant}: {self.actions} action(s)"
+
+
+class CampaignDay(models.Model):
+    """A campaign's rewards of one day (in the site's time zone), not reversed (held ones count, as
+    in every "rewards paid" figure): kept by the engine in the transaction that grants or reverses a
+    reward (``rewards.services._days_add``), so the dashboard and a campaign's report read one row a
+    campaign a day instead of every reward. ``rewards_check`` compares each row with the rewards.
+    """
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="+")
+    day_date = models.DateField()
+    rewards = models.IntegerField(default=0)
+    rewards_paid = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    share_cost = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="The part of rewards_paid for shares and their engagement (the share rule's rewards).",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day_date"],
+                name="rewards_campaign_day_once",
+                violation_error_message="This campaign's day is already counted.",
+            ),
+            models.CheckConstraint(
+                condition=Q(rewards__gte=0) & Q(rewards_paid__gte=0) & Q(share_cost__gte=0),
+                name="rewards_campaign_day_not_negative",
+                violation_error_message="A day's rewards can't be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} on {self.day_date}: {self.rewards} reward(s), {self.rewards_paid}"
 
 
 class RewardStatus(models.TextChoices):
@@ -171,9 +248,18 @@ class Reward(models.Model):
                 violation_error_message="This action has already been rewarded.",
             ),
         ]
+        # The console's list (rewards/console.py) reads one merchant's rewards newest first, filtered by
+        # campaign, status or kind, or sorted by another column with the id as the tie-break in the same
+        # direction (merchants.console_site.ConsoleChangeList): one index for each, read in order, so a
+        # page (and the window its paginator counts) never sorts or scans the merchant's whole history.
         indexes = [
             models.Index(fields=["status", "available_at"], name="rewards_reward_due"),
-            models.Index(fields=["merchant", "-created_at"], name="rewards_reward_merchant"),
+            models.Index(fields=["merchant", "-created_at", "-id"], name="rewards_reward_merchant_new"),
+            models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_reward_campaign_new"),
+            models.Index(fields=["merchant", "status", "-created_at", "-id"], name="rewards_reward_m_status"),
+            models.Index(fields=["merchant", "kind", "-created_at", "-id"], name="rewards_reward_m_kind"),
+            models.Index(fields=["merchant", "available_at", "id"], name="rewards_reward_m_available"),
+            models.Index(fields=["merchant", "merchant_price", "id"], name="rewards_reward_m_price"),
             models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),
         ]
 

@@ -10,8 +10,11 @@ What it verifies, over all data:
   to the platform's held account, and each merchant's pending rewards' margin to
   the platform's pending revenue for that merchant;
 - each campaign's ``spent``, each person's tally in a campaign (its total, and the
-  total of its current day) and each rule's count of paid rewards equal what the
-  rewards that were not reversed say.
+  total of its current day), each rule's count of paid rewards and its ``spent`` equal
+  what the rewards that were not reversed say;
+- each person's figures for a merchant (``MerchantConsumer``: actions, first and latest
+  action, when the first was recorded) equal what their actions say, and each campaign's
+  days (``CampaignDay``: rewards, paid, paid for shares) what its rewards say.
 """
 
 from __future__ import annotations
@@ -21,11 +24,20 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from campaigns.models import Campaign, RewardRule
-from rewards.models import Reward, RewardKind, RewardStatus, UserCampaignTally
+from campaigns.models import ActionType, Campaign, RewardRule
+from rewards.models import (
+    CampaignDay,
+    MerchantConsumer,
+    Reward,
+    RewardKind,
+    RewardStatus,
+    SocialAction,
+    UserCampaignTally,
+)
 from wallets.models import Account, Purpose, Transaction
 
 CREDIT, HOLD, RELEASE, CONFIRM, REVERSAL = (
@@ -44,6 +56,7 @@ LIFECYCLES: dict[str, set[tuple[str, ...]]] = {
     RewardStatus.REVERSED: {(CREDIT, REVERSAL), (HOLD, REVERSAL), (HOLD, RELEASE, REVERSAL)},
 }
 NOT_REVERSED = Q(status__in=[RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD])
+SHARE_RULE = Q(rule__action=ActionType.SHARE_VIDEO)
 
 
 @dataclass
@@ -166,4 +179,63 @@ def rewards_report() -> RewardsReport:
         dict(counted.filter(kind=RewardKind.ACTION).values_list("rule_id").annotate(n=Count("pk"))),
         {pk: n for pk, n in RewardRule.objects.values_list("pk", "rewards_paid") if n},
     )
+    _compare(
+        report,
+        "spent of rule",
+        dict(counted.values_list("rule_id").annotate(t=Sum("merchant_price"))),
+        {pk: spent for pk, spent in RewardRule.objects.values_list("pk", "spent") if spent},
+    )
+    _consumers_compare(report)
+    _days_compare(report, counted)
     return report
+
+
+def _days_compare(report: RewardsReport, counted) -> None:
+    """Each campaign's days (``CampaignDay``) against its rewards not reversed, day by day (the
+    site's time zone, as the engine counts them)."""
+    rows = (
+        counted.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
+        .values("campaign_id", "day")
+        .annotate(n=Count("pk"), paid=Sum("merchant_price"), share=Sum("merchant_price", filter=SHARE_RULE))
+        .order_by()
+    )
+    expected = {
+        (row["campaign_id"], row["day"]): (row["n"], _cents(row["paid"]), _cents(row["share"]))
+        for row in rows
+    }
+    for campaign_id, day, n, paid, share in CampaignDay.objects.values_list(
+        "campaign_id", "day_date", "rewards", "rewards_paid", "share_cost"
+    ):
+        want = expected.pop((campaign_id, day), (0, _cents(0), _cents(0)))
+        if want != (n, _cents(paid), _cents(share)):
+            report.violations.append(
+                f"day {day} of campaign {campaign_id}: the rewards say {want[0]} for {want[1]} "
+                f"({want[2]} for shares), the day says {n} for {paid} ({share} for shares)"
+            )
+    for (campaign_id, day), want in sorted(expected.items()):
+        report.violations.append(
+            f"day {day} of campaign {campaign_id}: missing (the rewards say {want[0]} for {want[1]})"
+        )
+
+
+def _consumers_compare(report: RewardsReport) -> None:
+    """Each person's figures for a merchant (``MerchantConsumer``) against the actions they sum up."""
+    expected = {
+        (row["merchant_id"], row["user_id"]): (row["n"], row["first"], row["last"], row["joined"])
+        for row in SocialAction.objects.values("merchant_id", "user_id")
+        .annotate(n=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"), joined=Min("created_at"))
+        .order_by()
+        .iterator()
+    }
+    for row in MerchantConsumer.objects.values_list(
+        "merchant_id", "user_id", "actions", "first_at", "last_at", "joined_at"
+    ).iterator():
+        key, figures = (row[0], row[1]), tuple(row[2:])
+        want = expected.pop(key, None)
+        if want != figures:
+            report.violations.append(
+                f"consumer figures of merchant/user {key}: the actions say {want or 'no action'}, "
+                f"the summary says {figures}"
+            )
+    for key, want in sorted(expected.items()):
+        report.violations.append(f"consumer figures of merchant/user {key}: missing (the actions say {want})")

@@ -6,7 +6,8 @@ whole history when a window will do), in the merchant's currency and in the site
 
 - **rewards paid** on a day: the merchant price of the rewards granted that day and not reversed
   (held ones count: their money has left the merchant's funds until review decides), as on the
-  dashboard's "this month" figure (``rewards.selectors.merchant_rewards_paid``);
+  dashboard's "this month" figure (``rewards.selectors.merchant_rewards_paid``); read from the
+  campaigns' days (``CampaignDay``), which the engine keeps as it grants and reverses;
 - **views** on a day: the views the tracked posts of the merchant's shares gained that day, i.e.
   for each snapshot TikTok gave that day, its views minus the post's previous snapshot's views;
   the sum over a window is the views gained in the window;
@@ -29,7 +30,7 @@ from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, Video
 from merchants.models import BankTransfer, Merchant
-from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
+from rewards.models import CampaignDay, MerchantConsumer, Reward, RewardKind, RewardStatus, SocialAction
 from social.models import EngagementSnapshot
 
 NOT_REVERSED = [RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD]
@@ -90,22 +91,16 @@ def _tz():
     return timezone.get_current_timezone()
 
 
-def _rewards_by_day(rewards: QuerySet, window: Window) -> dict[date, dict]:
+def _rewards_by_day(days: QuerySet, window: Window) -> dict[date, dict]:
+    """The rewards paid on each day of the window, from the campaigns' days (``CampaignDay``, kept
+    by the engine): a row a campaign a day, not every reward."""
     rows = (
-        rewards.filter(status__in=NOT_REVERSED, created_at__gte=window.start, created_at__lt=window.end)
-        .annotate(day=TruncDate("created_at", tzinfo=_tz()))
-        .values("day")
-        .annotate(
-            paid=Sum("merchant_price"),
-            n=Count("pk"),
-            share_cost=Coalesce(
-                Sum("merchant_price", filter=Q(action__action_type=ActionType.SHARE_VIDEO)),
-                Value(Decimal("0.00")),
-            ),
-        )
+        days.filter(day_date__gte=window.first, day_date__lte=window.last)
+        .values("day_date")
+        .annotate(paid=Sum("rewards_paid"), n=Sum("rewards"), share_cost=Sum("share_cost"))
         .order_by()
     )
-    return {row["day"]: row for row in rows}
+    return {row["day_date"]: row for row in rows}
 
 
 def _views_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
@@ -150,10 +145,28 @@ def _new_consumers_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
     return {row["day"]: row["n"] for row in rows}
 
 
-def _days(rewards: QuerySet, actions: QuerySet, window: Window) -> list[Day]:
+def _merchant_new_consumers_by_day(merchant: Merchant, window: Window) -> dict[date, int]:
+    """People whose first action for the merchant was recorded on each day of the window: one row a
+    person (``MerchantConsumer.joined_at``, kept by the engine), not every action grouped."""
+    rows = (
+        MerchantConsumer.objects.filter(
+            merchant=merchant, joined_at__gte=window.start, joined_at__lt=window.end
+        )
+        .annotate(day=TruncDate("joined_at", tzinfo=_tz()))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+def _days(
+    rewards: QuerySet, actions: QuerySet, window: Window, new: dict[date, int] | None = None
+) -> list[Day]:
     paid = _rewards_by_day(rewards, window)
     views = _views_by_day(actions, window)
-    new = _new_consumers_by_day(actions, window)
+    if new is None:
+        new = _new_consumers_by_day(actions, window)
     days = []
     for day in window.dates():
         row = paid.get(day, {})
@@ -196,16 +209,17 @@ def totals_of(days: list[Day], currency: str) -> Totals:
 def merchant_daily(*, merchant: Merchant, window: Window) -> list[Day]:
     """The dashboard's figures, one per day of ``window``, in the merchant's currency."""
     return _days(
-        Reward.objects.filter(merchant=merchant, currency=merchant.currency),
+        CampaignDay.objects.filter(campaign__merchant=merchant, campaign__currency=merchant.currency),
         SocialAction.objects.filter(merchant=merchant),
         window,
+        _merchant_new_consumers_by_day(merchant, window),
     )
 
 
 def campaign_daily(*, campaign: Campaign, window: Window) -> list[Day]:
     """A campaign's figures by day (its own consumers: first action in this campaign)."""
     return _days(
-        Reward.objects.filter(campaign=campaign, currency=campaign.currency),
+        CampaignDay.objects.filter(campaign=campaign),
         SocialAction.objects.filter(campaign=campaign),
         window,
     )
@@ -250,9 +264,9 @@ def campaign_summary(*, campaign: Campaign) -> CampaignSummary:
         .annotate(n=Count("pk"), total=Sum("merchant_price"))
         .order_by("kind", "status")
     ]
-    counted = rewards.filter(status__in=NOT_REVERSED).aggregate(
-        total=Sum("merchant_price"),
-        shares=Sum("merchant_price", filter=Q(action__action_type=ActionType.SHARE_VIDEO)),
+    # Spend over the whole life: the campaign's days the engine keeps, not every reward again.
+    counted = CampaignDay.objects.filter(campaign=campaign).aggregate(
+        total=Sum("rewards_paid"), shares=Sum("share_cost")
     )
     actions = SocialAction.objects.filter(campaign=campaign)
     people = actions.aggregate(n=Count("pk"), people=Count("user_id", distinct=True))

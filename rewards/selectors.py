@@ -13,16 +13,25 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, Max, Min, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from moneyed import Money
 
-from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason
+from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from merchants.models import Merchant
 from rewards.decision import BUDGET_SPENT
-from rewards.models import ActionStatus, LaunchWatch, Reward, RewardKind, RewardStatus, SocialAction
+from rewards.models import (
+    ActionStatus,
+    CampaignDay,
+    LaunchWatch,
+    MerchantConsumer,
+    Reward,
+    RewardKind,
+    RewardStatus,
+    SocialAction,
+)
 from social.models import EngagementSnapshot, TikTokProfile
 from wallets.models import Account, Purpose
 
@@ -374,28 +383,21 @@ def _month_start(now: datetime) -> datetime:
 
 
 def merchant_rewards_paid(*, merchant: Merchant, since: datetime) -> Money:
-    """Merchant price of the rewards granted since ``since`` that are not reversed (held ones count:
-    their money has left the merchant's funds until review decides), in the merchant's currency."""
-    total = (
-        Reward.objects.filter(
-            merchant=merchant,
-            currency=merchant.currency,
-            status__in=NOT_REVERSED,
-            created_at__gte=since,
-        ).aggregate(total=Sum("merchant_price"))["total"]
-    ) or Decimal("0.00")
+    """Merchant price of the rewards granted since ``since`` (a midnight in the site's time zone)
+    that are not reversed (held ones count: their money has left the merchant's funds until review
+    decides), in the merchant's currency: from the campaigns' days the engine keeps (``CampaignDay``)."""
+    total = CampaignDay.objects.filter(
+        campaign__merchant=merchant,
+        campaign__currency=merchant.currency,
+        day_date__gte=timezone.localdate(since, timezone.get_default_timezone()),
+    ).aggregate(total=Sum("rewards_paid"))["total"] or Decimal("0.00")
     return Money(total, merchant.currency)
 
 
 def merchant_new_consumers(*, merchant: Merchant, since: datetime) -> int:
-    """People whose first action for this merchant was recorded since ``since``."""
-    return (
-        SocialAction.objects.filter(merchant=merchant)
-        .values("user_id")
-        .annotate(first=Min("created_at"))
-        .filter(first__gte=since)
-        .count()
-    )
+    """People whose first action for this merchant was recorded since ``since`` (one row a person,
+    kept by the engine: ``MerchantConsumer.joined_at``)."""
+    return MerchantConsumer.objects.filter(merchant=merchant, joined_at__gte=since).count()
 
 
 def merchant_active_campaigns(*, merchant: Merchant) -> int:
@@ -410,29 +412,33 @@ def _share_post_ids(merchant: Merchant) -> QuerySet:
 
 def merchant_post_engagement(*, merchant: Merchant) -> dict[str, int]:
     """Views, likes, comments and shares of the posts people made for the brand: the latest
-    snapshot of each tracked post of the merchant's SHARE_VIDEO actions, summed."""
+    snapshot of each tracked post of the merchant's SHARE_VIDEO actions, summed.
+
+    The latest snapshot of each post is picked in one pass (``DISTINCT ON (post_id)`` over the
+    ``(post, taken_at)`` index), not looked up once per snapshot."""
     latest = (
-        EngagementSnapshot.objects.filter(post=OuterRef("post")).order_by("-taken_at", "-pk").values("pk")[:1]
-    )
-    totals = (
         EngagementSnapshot.objects.filter(post_id__in=_share_post_ids(merchant))
-        .filter(pk=Subquery(latest))
-        .aggregate(views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares"))
+        .order_by("-post_id", "-taken_at", "-pk")
+        .distinct("post_id")
+        .values("pk")
+    )
+    totals = EngagementSnapshot.objects.filter(pk__in=latest).aggregate(
+        views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares")
     )
     return {name: int(value or 0) for name, value in totals.items()}
 
 
 def merchant_cost_per_1000_views(*, merchant: Merchant, views: int) -> Money | None:
     """Merchant price of the share and engagement rewards not reversed, per 1,000 views of the
-    posts (``None`` when the posts have no views yet). Rounded half up to the cent."""
+    posts (``None`` when the posts have no views yet). Rounded half up to the cent.
+
+    That price is what the merchant's share rules have spent (``RewardRule.spent``, kept by the
+    engine with each reward and reversal), not a sum over every reward ever paid."""
     if views <= 0:
         return None
-    cost = Reward.objects.filter(
-        merchant=merchant,
-        currency=merchant.currency,
-        status__in=NOT_REVERSED,
-        action__action_type=ActionType.SHARE_VIDEO,
-    ).aggregate(total=Sum("merchant_price"))["total"] or Decimal("0.00")
+    cost = RewardRule.objects.filter(
+        campaign__merchant=merchant, campaign__currency=merchant.currency, action=ActionType.SHARE_VIDEO
+    ).aggregate(total=Sum("spent"))["total"] or Decimal("0.00")
     per_1000 = (cost * 1000 / Decimal(views)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return Money(per_1000, merchant.currency)
 
@@ -467,15 +473,15 @@ class EngagedConsumer:
 
 
 def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
-    """One row per person with at least one social action for the merchant, most recent first.
+    """One row per person with at least one social action for the merchant, most recent first
+    (``MerchantConsumer``, kept by the engine; read in the order of its index).
 
     Nothing of the person is read here: see ``merchants.selectors.people_seen_by_merchant``.
     """
     return (
-        SocialAction.objects.filter(merchant=merchant)
-        .values("user_id")
-        .annotate(n=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"))
-        .order_by("-last", "user_id")
+        MerchantConsumer.objects.filter(merchant=merchant)
+        .order_by("-last_at", "user_id")
+        .values("user_id", n=F("actions"), first=F("first_at"), last=F("last_at"))
     )
 
 

@@ -37,12 +37,13 @@ import logging
 from collections import defaultdict
 from copy import copy
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
 from moneyed import Money
@@ -83,7 +84,9 @@ from rewards.models import (
     Ban,
     BanEvent,
     BanEventKind,
+    CampaignDay,
     LaunchWatch,
+    MerchantConsumer,
     NoticeKind,
     Reward,
     RewardKind,
@@ -327,16 +330,23 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
         ]
     )
     spent: dict[int, Decimal] = defaultdict(Decimal)
+    rule_spent: dict[int, Decimal] = defaultdict(Decimal)
     slots: dict[int, int] = defaultdict(int)
     for item in items:
         spent[item.campaign.pk] += item.decision.price
+        rule_spent[item.rule.pk] += item.decision.price
         if item.kind == RewardKind.ACTION:
             slots[item.rule.pk] += 1
     _tallies_save([locked.tallies[(i.action.user_id, i.campaign.pk)] for i in items])
-    for rule_id, n in slots.items():
-        RewardRule.objects.filter(pk=rule_id).update(rewards_paid=F("rewards_paid") + n)
+    for rule_id in sorted(rule_spent):
+        RewardRule.objects.filter(pk=rule_id).update(
+            rewards_paid=F("rewards_paid") + slots.get(rule_id, 0), spent=F("spent") + rule_spent[rule_id]
+        )
     for campaign_id, amount in sorted(spent.items()):
         Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
+    _days_add(
+        rewards, sign=1, share_rule_ids={i.rule.pk for i in items if i.rule.action == ActionType.SHARE_VIDEO}
+    )
     events_record(  # the merchants' webhooks: in this transaction (outbox), sent after commit
         events=[
             Event(
@@ -599,12 +609,74 @@ def _action_record(
                 )
         except IntegrityError:
             return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False
+        _consumer_count(action)
         _evaluate(action, now=now)
         if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
             _joined_event(action, now=now)
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)
     return action, True
+
+
+def reward_day(reward: Reward) -> date:
+    """The day a reward counts on in the console's daily figures (the site's time zone)."""
+    return timezone.localdate(reward.created_at, timezone.get_default_timezone())
+
+
+def _days_add(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> None:
+    """Add (``sign`` 1: granted) or take back (-1: reversed) rewards in their campaigns' days
+    (``CampaignDay``). The callers hold the campaigns' locks (``_lock``), so each campaign's days
+    are written by one transaction at a time; rows are written in (campaign, day) order."""
+    sums: dict[tuple[int, date], list] = defaultdict(lambda: [0, Decimal("0.00"), Decimal("0.00")])
+    for reward in rewards:
+        row = sums[(reward.campaign_id, reward_day(reward))]
+        row[0] += sign
+        row[1] += sign * reward.merchant_price
+        if reward.rule_id in share_rule_ids:
+            row[2] += sign * reward.merchant_price
+    for (campaign_id, day), (n, paid, share) in sorted(sums.items()):
+        figures = {
+            "rewards": F("rewards") + n,
+            "rewards_paid": F("rewards_paid") + paid,
+            "share_cost": F("share_cost") + share,
+        }
+        rows = CampaignDay.objects.filter(campaign_id=campaign_id, day_date=day)
+        if rows.update(**figures):
+            continue
+        try:
+            with transaction.atomic():
+                CampaignDay.objects.create(
+                    campaign_id=campaign_id, day_date=day, rewards=n, rewards_paid=paid, share_cost=share
+                )
+        except IntegrityError:
+            rows.update(**figures)
+
+
+def _consumer_count(action: SocialAction) -> None:
+    """Count a new action in its person's figures for the merchant (``MerchantConsumer``), in the
+    transaction that records it: one conditional UPDATE, or the row's first INSERT (a concurrent
+    first insert loses on the unique constraint and updates instead)."""
+    figures = {
+        "actions": F("actions") + 1,
+        "first_at": Least("first_at", Value(action.occurred_at)),
+        "last_at": Greatest("last_at", Value(action.occurred_at)),
+        "joined_at": Least("joined_at", Value(action.created_at)),
+    }
+    rows = MerchantConsumer.objects.filter(merchant_id=action.merchant_id, user_id=action.user_id)
+    if rows.update(**figures):
+        return
+    try:
+        with transaction.atomic():
+            MerchantConsumer.objects.create(
+                merchant_id=action.merchant_id,
+                user_id=action.user_id,
+                actions=1,
+                first_at=action.occurred_at,
+                last_at=action.occurred_at,
+                joined_at=action.created_at,
+            )
+    except IntegrityError:
+        rows.update(**figures)
 
 
 @dataclass(frozen=True)
@@ -1259,9 +1331,17 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
         now=now,
     )
     # The counters move back with the money, and never clamp: drift fails on their CHECKs.
-    if reward.kind == RewardKind.ACTION:
-        RewardRule.objects.filter(pk=reward.rule_id).update(rewards_paid=F("rewards_paid") - 1)
+    RewardRule.objects.filter(pk=reward.rule_id).update(
+        rewards_paid=F("rewards_paid") - (1 if reward.kind == RewardKind.ACTION else 0),
+        spent=F("spent") - reward.merchant_price,
+    )
     Campaign.objects.filter(pk=campaign.pk).update(spent=F("spent") - reward.merchant_price)
+    share_rule_ids = set(
+        RewardRule.objects.filter(pk=reward.rule_id, action=ActionType.SHARE_VIDEO).values_list(
+            "pk", flat=True
+        )
+    )
+    _days_add([reward], sign=-1, share_rule_ids=share_rule_ids)
     tally.total -= reward.merchant_price
     if tally.day_date == reward.created_at.date():
         tally.day_total -= reward.merchant_price

@@ -53,10 +53,10 @@ def aged(make_merchant, make_campaign, make_consumer, ops, settings):
             merchant=merchant,
             action_type=ActionType.TIKTOK_LOGIN,
             now=NOW,
+            occurred_at=NOW - timedelta(days=age),  # through the engine, so its figures agree
             device_id=f"device-{label}",
             ip_address="198.51.100.7",
         )
-        SocialAction.objects.filter(pk=action.pk).update(occurred_at=NOW - timedelta(days=age))
         rows[f"action_{label}"] = action.pk
     for label, age in (("old", 31), ("young", 29)):
         rows[f"webhook_{label}"] = WebhookEvent.objects.create(

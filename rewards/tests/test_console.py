@@ -11,7 +11,6 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from campaigns import services as campaign_services
 from campaigns.models import ActionType
 from merchants.locale import money_in_locale
 from merchants.models import Membership
@@ -20,8 +19,8 @@ from merchants.selectors import person_seen_by_merchant, wallet_balance
 from merchants.services import consent_give, consent_withdraw
 from rewards.models import Reward, RewardKind
 from rewards.selectors import merchant_reward_figures
-from rewards.services import action_record, reward_reverse, snapshot_process
-from rewards.tests.conftest import NOW, eur, login_rule, snapshot, tracked_post
+from rewards.services import action_record
+from rewards.tests.conftest import NOW, eur, owner_of
 from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
@@ -30,61 +29,6 @@ pytestmark = pytest.mark.django_db
 def _text(response) -> str:
     body = re.sub(r"<[^>]+>", " ", response_text(response))
     return re.sub(r"\s+", " ", unescape(body))
-
-
-def owner_of(merchant):
-    return merchant.memberships.get(role=Role.OWNER).user
-
-
-def _share(user, merchant, campaign, *, now=NOW):
-    post = tracked_post(user, campaign)
-    action_record(
-        user=user,
-        merchant=merchant,
-        action_type=ActionType.SHARE_VIDEO,
-        tracked_post=post,
-        campaign=campaign,
-        now=now,
-    )
-    return post
-
-
-@pytest.fixture
-def acme_month(make_merchant, make_campaign, make_consumer, ops):
-    """Acme's November (NOW is 22 Nov 2026), every reward through the engine.
-
-    - Cleo logged in on 23 Oct (0.50, last month) and shared in November (1.00).
-    - Ana logged in (0.50) and shared (1.00); her post earned 1.10, then 5.05 more
-      (10,000 views, 300 likes, 20 comments, 5 shares at the last snapshot).
-    - Ben shared (1.00); his post's 2,000 views earned 0.50, which ops reversed.
-    - A second campaign is a draft.
-    """
-    acme = make_merchant("acme")
-    campaign = make_campaign(acme, starts_at=NOW - timedelta(days=40))
-    campaign_services.campaign_create(
-        merchant=acme,
-        actor=owner_of(acme),
-        values={"name": "Winter draft", "starts_at": NOW + timedelta(days=10), "hashtag": "winter"},
-        rules=[login_rule()],
-    )
-    ana, ben, cleo = make_consumer("Ana"), make_consumer("Ben"), make_consumer("Cleo")
-
-    action_record(user=cleo, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW - timedelta(days=30))
-    _share(cleo, acme, campaign)
-
-    action_record(user=ana, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
-    ana_post = _share(ana, acme, campaign)
-    snapshot_process(snapshot_id=snapshot(ana_post, views=4_000, likes=10).pk, now=NOW)
-    later = NOW + timedelta(hours=6)
-    snapshot_process(
-        snapshot_id=snapshot(ana_post, views=10_000, likes=300, comments=20, shares=5, at=later).pk,
-        now=later,
-    )
-
-    ben_post = _share(ben, acme, campaign)
-    engagement = snapshot_process(snapshot_id=snapshot(ben_post, views=2_000).pk, now=NOW)
-    reward_reverse(reward_id=engagement.pk, reason="Bought views", actor=ops, now=NOW + timedelta(hours=1))
-    return acme
 
 
 def test_the_dashboard_figures_come_from_what_the_engine_paid(acme_month):

@@ -38,15 +38,12 @@ from rewards.services import (
     REWARD_KIND,
     action_record,
 )
-from rewards.tests import test_console
-from rewards.tests.conftest import NOW, snapshot
+from rewards.tests.conftest import NOW, owner_of, snapshot
 from tikjoy.tests.factories import response_text
 from wallets.models import Entry
 
 pytestmark = pytest.mark.django_db
 
-acme_month = test_console.acme_month  # the fixture: Acme's November, every reward through the engine
-owner_of = test_console.owner_of
 
 DAY = NOW.date()  # 22 Nov 2026 (the site's time zone is UTC)
 
