@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from rewards import selectors
 from rewards.notices import notice_channel_for
 from social.selectors import connected_accounts_get
+from wallets.debts import debts_of
 
 HISTORY_PAGE_SIZE = 20
 
@@ -28,6 +29,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "action": selectors.reward_action_label(reward),
             "status": selectors.STATUS_FOR_USER[reward.status],
             "reason": selectors.reward_reason_for_user(reward),
+            "plan_note": selectors.reward_plan_note(reward),
         }
         for reward in page.object_list
     ]
@@ -57,6 +59,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "tiktok": accounts["tiktok"],
             "phone": accounts["phone"],
             "phone_verified": accounts["phone_verified"],
+            "debts": debts_of(owner=user),
         },
     )
 
