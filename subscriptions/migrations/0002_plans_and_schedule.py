@@ -10,8 +10,8 @@ PLANS = [
         "name": "JoyPlus",
         "currency": "EUR",
         "monthly_fee": Decimal("2.99"),
-        "bonus_rate": Decimal("0.2500"),
-        "bonus_margin_cap": Decimal("1.0000"),
+        "bonus_rate": Decimal("0.1000"),
+        "bonus_margin_cap": Decimal("0.5000"),
         "fast_hold_hours": None,
     },
     {
