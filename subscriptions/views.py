@@ -45,6 +45,7 @@ def _page(
         }
         for plan in selectors.plans_offered()
     ]
+    shown = form is not None and any(item["plan"].pk == form_plan for item in plans)
     return render(
         request,
         "subscriptions/home.html",
@@ -55,6 +56,7 @@ def _page(
             .select_related("subscription__plan")
             .order_by("-paid_at", "-pk")[:12],
             "debts": debts_of(owner=user),
+            "errors": form.non_field_errors() if form is not None and not shown else [],
         },
         status=status,
     )

@@ -1,7 +1,8 @@
 """Plans, subscriptions and their monthly payments."""
 
-import django.db.models.deletion
 from decimal import Decimal
+
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 

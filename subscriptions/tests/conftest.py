@@ -12,7 +12,7 @@ from rewards.tests.conftest import NOW, eur, login_rule, make_campaign, make_mer
 from wallets.models import Purpose
 from wallets.services import account_for, balance
 
-__all__ = ["NOW", "books_clean", "earn_available", "eur", "pending", "available", "owed"]
+__all__ = ["NOW", "available", "books_clean", "earn_available", "eur", "owed", "pending"]
 
 
 def pending(user, currency="EUR"):
