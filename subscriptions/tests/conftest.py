@@ -8,9 +8,14 @@ from django.core.management import call_command
 
 from campaigns.models import ActionType
 from rewards.services import action_record, reward_settle
-from rewards.tests.conftest import NOW, eur, login_rule, make_campaign, make_merchant  # noqa: F401 - fixtures
+from rewards.tests import conftest as rewards_conftest
+from rewards.tests.conftest import NOW, eur, login_rule
 from wallets.models import Purpose
 from wallets.services import account_for, balance
+
+# The engine needs money and campaigns on its clock: rewards' fixtures, by the same names.
+make_merchant = rewards_conftest.make_merchant
+make_campaign = rewards_conftest.make_campaign
 
 __all__ = ["NOW", "available", "books_clean", "earn_available", "eur", "owed", "pending"]
 
