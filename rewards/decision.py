@@ -338,4 +338,6 @@ def _plans(
         else:
             entry["why"] = "not applied: this reward's own hold ends sooner"
         plans.append(entry)
+    for entry in plans:  # one line for the merchant's "how this was computed" (rewards/console.py)
+        entry["detail"] = f"{entry['plan']}: {entry['why']}"
     return bonus, advance_at, plans
