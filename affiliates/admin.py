@@ -30,6 +30,7 @@ from affiliates.models import (
 )
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
+from wallets.debts import debt_owed
 
 
 class ReasonForm(forms.Form):
@@ -40,7 +41,7 @@ class ReasonForm(forms.Form):
 
 class ReversalCodeForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Reason code", choices=ReversalCode.choices, help_text="The affiliate sees it."
+        label="Reason code", choices=ReversalCode.chosen_by_people(), help_text="The affiliate sees it."
     )
 
 
@@ -206,12 +207,17 @@ class ProgramAdmin(ReadOnlyAdmin):
 
 @admin.register(Affiliate)
 class AffiliateAdmin(ReadOnlyAdmin):
-    list_display = ("user", "program", "status", "status_reason", "website", "applied_at", "owed")
+    list_display = ("user", "program", "status", "status_reason", "website", "applied_at", "owes")
     list_filter = ("status", "program")
     search_fields = ("user__email", "website")
     list_select_related = ("user", "program")
     ordering = ("-applied_at",)
     actions = ["approve", "reject", "deactivate", "ban"]
+
+    @admin.display(description="owes (ledger)")
+    def owes(self, obj: Affiliate) -> str:
+        owed = debt_owed(owner=obj.user, currency=obj.program.currency)
+        return f"{owed.amount} {owed.currency}" if owed.amount else "-"
 
     def _decide(self, request, queryset, status: str, reason: str) -> None:
         now = timezone.now()

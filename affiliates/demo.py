@@ -132,6 +132,10 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
     story = services.link_create(
         affiliate=pia_aff, destination="https://joycoffee.example/cups", sub_id="story", now=start
     )
+    # The demo shop of `make run` (api.demo: the other loopback name), whose pages carry the tag.
+    site = urlsplit(settings.SITE_URL)
+    shop_url = f"{site.scheme}://{shop_host}" + (f":{site.port}" if site.port else "") + "/embed/demo-shop/"
+    shop_link = services.link_create(affiliate=pia_aff, destination=shop_url, sub_id="demo-shop", now=now)
 
     def click(link, days_ago: int, visitor: str, bot: bool = False):
         return services.click_record(
@@ -182,5 +186,7 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
     )
     return [
         f"affiliates: {joy.brand_name}'s program ({settings.SITE_URL}/affiliates/{program.pk}/, "
-        f"console {settings.SITE_URL}/console/affiliates/): {pia.email} has commissions in every state"
+        f"console {settings.SITE_URL}/console/affiliates/): {pia.email} has commissions in every state",
+        f"affiliates: Pia's link {settings.SITE_URL}/r/{shop_link.code} leads to the demo shop: buy there, "
+        "and the thank-you page's tag reports the sale (held until Joy Coffee confirms it)",
     ]

@@ -56,7 +56,7 @@ class DecisionForm(forms.Form):
 
 
 class ReverseForm(forms.Form):
-    code = forms.ChoiceField(label="Reason", choices=ReversalCode.choices)
+    code = forms.ChoiceField(label="Reason", choices=ReversalCode.chosen_by_people())
 
 
 class AdjustForm(forms.Form):

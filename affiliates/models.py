@@ -123,12 +123,6 @@ class Affiliate(models.Model):
     promotion_plan = models.TextField("how you will promote", max_length=2000)
     device_id = models.CharField(max_length=64, blank=True, help_text="The device cookie at application.")
     visitor_hash = models.CharField(max_length=64, blank=True, help_text="Salted hash of the applicant's IP.")
-    owed = models.DecimalField(
-        max_digits=AMOUNT_DIGITS,
-        decimal_places=AMOUNT_DECIMALS,
-        default=Decimal(0),
-        help_text="Negative adjustments not yet recovered: taken from the next approved commissions.",
-    )
     applied_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -141,11 +135,6 @@ class Affiliate(models.Model):
                 fields=["program", "user"],
                 name="affiliates_affiliate_once_per_program",
                 violation_error_message="This person has applied to this program already.",
-            ),
-            models.CheckConstraint(
-                condition=Q(owed__gte=0),
-                name="affiliates_affiliate_owed_not_negative",
-                violation_error_message="What an affiliate owes can't be negative.",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["APPLIED", "APPROVED"]) | ~Q(status_reason=""),
@@ -226,6 +215,7 @@ class ConversionSource(models.TextChoices):
     API = "API", "The merchant's server (API)"
     PLATFORM = "PLATFORM", "TikJoy (a referred merchant's first top-up)"
     INQUIRY = "INQUIRY", "An accepted inquiry"
+    TAG = "TAG", "The tag on the merchant's thank-you page (held until confirmed)"
 
 
 class RejectReason(models.TextChoices):
@@ -263,6 +253,12 @@ class Conversion(models.Model):
                 name="affiliates_conversion_order_once",
                 violation_error_message="This order was reported for this program already.",
             ),
+            models.UniqueConstraint(
+                fields=["click"],
+                condition=Q(source="TAG"),
+                name="affiliates_conversion_one_tag_per_click",
+                violation_error_message="This visit reported an order through the tag already.",
+            ),
             models.CheckConstraint(
                 condition=(Q(is_accepted=True) & Q(reject_reason="") & Q(affiliate__isnull=False))
                 | (Q(is_accepted=False) & ~Q(reject_reason="")),
@@ -292,6 +288,12 @@ class ReversalCode(models.TextChoices):
     NOT_IN_TERMS = "NOT_IN_TERMS", "Not in the program's terms"
     TEST = "TEST", "Test order"
     AFFILIATE_FRAUD = "AFFILIATE_FRAUD", "Affiliate fraud (after review)"
+    ACCOUNT_DELETED = "ACCOUNT_DELETED", "account deleted"  # only by the deletion itself (privacy)
+
+    @classmethod
+    def chosen_by_people(cls) -> list[tuple[str, str]]:
+        """The codes a merchant or ops choose from (not the one an account deletion gives)."""
+        return [choice for choice in cls.choices if choice[0] != cls.ACCOUNT_DELETED]
 
 
 class Commission(models.Model):
@@ -314,11 +316,16 @@ class Commission(models.Model):
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_code = models.CharField(max_length=20, choices=ReversalCode.choices, blank=True)
     hold_reason = models.CharField(max_length=300, blank=True)
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A person released it from a hold: the daily run doesn't hold it again.",
+    )
     recovered = models.DecimalField(
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,
         default=Decimal(0),
-        help_text="Part of the amount kept at approval to repay what the affiliate owed.",
+        help_text="Part of the amount that repaid the person's debt at approval (wallets.debts).",
     )
 
     class Meta:
@@ -357,7 +364,7 @@ class Adjustment(models.Model):
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,
         default=Decimal(0),
-        help_text="Of a negative adjustment, what the affiliate's balance could not cover (now owed).",
+        help_text="Of a negative adjustment, what the person's balance could not cover: a debt on the ledger.",
     )
     after_approval = models.BooleanField(
         default=False, help_text="Posted to the person's available balance (else to the locked commission)."

@@ -8,9 +8,11 @@ TikJoy's own program; a merchant also pays the platform's margin on top of the b
 - ``AFFILIATE_REVERSE``  the same, back to the payer (only before lock)
 - ``AFFILIATE_LOCK``     affiliate:pending -> affiliate:locked
 - ``AFFILIATE_APPROVE``  affiliate:locked -> user:available (what payouts pay out from)
-                         [+ margin -> platform:revenue for the merchant]; a debt the affiliate owes goes back to the payer
+                         [+ margin -> platform:revenue for the merchant]; then, if the person owes,
+                         ``DEBT_REPAID`` user:available -> user:owed (wallets.debts)
 - ``AFFILIATE_ADJUST``   after lock, either way between the payer and affiliate:locked (while locked)
-                         or user:available (once approved)
+                         or user:available (once approved); what the balance can't cover of a negative
+                         one: ``DEBT_INCURRED`` user:owed -> payer
 
 Locks in one order: the commission row, then the affiliate row, then the ledger's
 accounts by primary key (inside ``wallets.services.post``). Every posting's key is
@@ -23,6 +25,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,7 +33,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from moneyed import Money
 
@@ -61,11 +65,18 @@ from affiliates.payloads import commission_data, conversion_data
 from core.errors import DomainError
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
+from wallets.debts import debt_incur, debt_owed, debt_repay
 from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.money import is_at_precision, round_down
 from wallets.services import InsufficientFunds, account_for, balance, post
 from webhooks.models import EventType
 from webhooks.services import event_record
+
+# A browser tag can be forged by anyone who holds a click id (the affiliate included), so what it
+# reports is never paid on its word: the commission is reserved and HELD until the merchant confirms
+# the order (its server reports the same order id to the API, or a person releases it in the console).
+TAG_HOLD_REASON = "Reported by the thank-you-page tag: waiting for the merchant to confirm the order."
+
 
 TRACK_KIND = "AFFILIATE_TRACK"
 REVERSE_KIND = "AFFILIATE_REVERSE"
@@ -76,6 +87,10 @@ ADJUST_KIND = "AFFILIATE_ADJUST"
 
 class AffiliateError(DomainError):
     """An affiliate operation that can't be done; the message is for the person."""
+
+
+class TagClickUsed(AffiliateError):
+    """The thank-you-page tag reports one order per visit (click); more come from the merchant's server."""
 
 
 class DuplicateOrder(AffiliateError):
@@ -119,6 +134,22 @@ def _locked(affiliate: Affiliate, currency: str) -> Account:
 
 def _available(affiliate: Affiliate, currency: str) -> Account:
     return account_for(owner=affiliate.user, purpose=Purpose.USER_AVAILABLE, currency=currency)
+
+
+def _owed(affiliate: Affiliate, currency: str) -> Account:
+    """The person's debt account (``wallets.debts``): below zero while they owe."""
+    return account_for(owner=affiliate.user, purpose=Purpose.USER_OWED, currency=currency)
+
+
+def _accounts_lock(accounts: list[Account]) -> None:
+    """Lock ledger account rows in primary-key order (the order ``wallets.services.post`` takes them in),
+    before a transaction that posts to several of them in more than one step."""
+    list(
+        Account.objects.select_for_update()
+        .filter(pk__in={account.pk for account in accounts})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _tell_merchant(program: Program, event_type: str, data: dict, now: datetime) -> None:
@@ -520,6 +551,37 @@ def normalised_email(email: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}" if domain else ""
 
 
+@dataclass(frozen=True)
+class DuplicateCheck:
+    """One way two affiliate accounts can be one person, known to an app affiliates can't import
+    (the IBAN is in payouts): ``shared(user_id=, among=)`` returns those of ``among`` (user ids) who
+    share it with the person ``user_id``. Registered by the composition layer (``tikjoy.duplicates``)."""
+
+    what: str
+    shared: Callable[..., list[int]]
+
+
+_DUPLICATE_CHECKS: list[DuplicateCheck] = []
+
+
+def duplicate_check_register(check: DuplicateCheck) -> None:
+    if check not in _DUPLICATE_CHECKS:
+        _DUPLICATE_CHECKS.append(check)
+
+
+def duplicate_account_reason(affiliate: Affiliate) -> str:
+    """Why ``affiliate`` looks like another affiliate of its program (same device at application,
+    same IBAN...), or "". A phone number can't be shared: it is unique per person (accounts)."""
+    others = Affiliate.objects.filter(program_id=affiliate.program_id).exclude(pk=affiliate.pk)
+    if affiliate.device_id and others.filter(device_id=affiliate.device_id).exists():
+        return "Duplicate account: another affiliate of this program applied from the same device."
+    other_users = list(others.exclude(user_id=affiliate.user_id).values_list("user_id", flat=True))
+    for check in _DUPLICATE_CHECKS:
+        if check.shared(user_id=affiliate.user_id, among=other_users):
+            return f"Duplicate account: the same {check.what} as another affiliate of this program."
+    return ""
+
+
 def fraud_hold_reason(
     *, affiliate: Affiliate, click: Click | None, customer_email: str, now: datetime
 ) -> str:
@@ -532,9 +594,9 @@ def fraud_hold_reason(
     domain = email.rpartition("@")[2]
     if domain and domain in settings.AFFILIATES_DISPOSABLE_DOMAINS:
         return f"Disposable e-mail domain ({domain})."
-    others = Affiliate.objects.filter(program_id=affiliate.program_id).exclude(pk=affiliate.pk)
-    if affiliate.device_id and others.filter(device_id=affiliate.device_id).exists():
-        return "Another affiliate of this program applied from the same device."
+    duplicate = duplicate_account_reason(affiliate)
+    if duplicate:
+        return duplicate
     if click is not None:
         recent = Conversion.objects.filter(
             program_id=affiliate.program_id,
@@ -583,6 +645,8 @@ def conversion_record(
         hold = fraud_hold_reason(
             affiliate=attributed.affiliate, click=attributed.click, customer_email=customer_email, now=now
         )
+        if not hold and source == ConversionSource.TAG:
+            hold = TAG_HOLD_REASON
     try:
         with transaction.atomic(durable=True):
             conversion = Conversion.objects.create(
@@ -613,9 +677,77 @@ def conversion_record(
             )
     except IntegrityError:
         existing = Conversion.objects.filter(program=program, order_id=order_id).first()
-        if existing is None:
-            raise
-        raise DuplicateOrder(existing) from None
+        if existing is not None:
+            raise DuplicateOrder(existing) from None
+        if source == ConversionSource.TAG:
+            raise TagClickUsed(
+                "This visit has reported an order through the tag already; "
+                "report further orders from your server (POST /api/v1/conversions)."
+            ) from None
+        raise
+    return conversion
+
+
+def tag_conversion_record(
+    *,
+    program: Program,
+    click_id: str,
+    order_id: str,
+    event_type: str,
+    amount: Decimal,
+    now: datetime,
+) -> Conversion | None:
+    """A conversion the tag on the merchant's thank-you page reported from the shopper's browser.
+
+    Only a known click of the program counts (None, and nothing recorded, for any other id: most
+    orders come without an affiliate); it is recorded with the time it arrived, and its commission
+    is HELD (``TAG_HOLD_REASON``) until the merchant confirms it. One tag report per click.
+    """
+    click_id = click_id.strip()
+    if not click_id or len(click_id) > 32 or not click_id.isalnum():
+        return None
+    if not Click.objects.filter(click_id=click_id, link__affiliate__program=program, is_bot=False).exists():
+        return None
+    return conversion_record(
+        program=program,
+        order_id=order_id,
+        event_type=event_type,
+        amount=amount,
+        currency=program.currency,
+        occurred_at=now,
+        now=now,
+        click_id=click_id,
+        source=ConversionSource.TAG,
+    )
+
+
+def tag_conversion_confirm(*, conversion_id: int, amount: Decimal, now: datetime) -> Conversion:
+    """The merchant's server reported an order the tag had reported: the server's amount is kept, and
+    a commission held only because it came from the tag goes on as pending (its dates kept); one held
+    for a fraud rule stays held for a person."""
+    if amount < 0:
+        raise AffiliateError("amount can't be negative.")
+    with transaction.atomic(durable=True):
+        conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
+        if conversion.source != ConversionSource.TAG:
+            raise DuplicateOrder(conversion)
+        if conversion.amount != amount:
+            conversion.amount = amount
+            conversion.save(update_fields=["amount"])
+        commission = (
+            Commission.objects.select_for_update().filter(conversion=conversion).first()
+            if conversion.is_accepted
+            else None
+        )
+        if (
+            commission is not None
+            and commission.state == CommissionState.HELD
+            and commission.hold_reason == TAG_HOLD_REASON
+        ):
+            commission.state = CommissionState.PENDING
+            commission.hold_reason = f"Confirmed by the merchant's server on {now:%Y-%m-%d}."
+            commission.save(update_fields=["state", "hold_reason"])
+    conversion.refresh_from_db()
     return conversion
 
 
@@ -698,6 +830,14 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
         commission = _lock_commission(commission_id)
         if commission.state != CommissionState.PENDING or commission.lock_date > timezone.localdate(now):
             return commission
+        # What may have come to light since it was tracked (an IBAN given later): held, not locked,
+        # unless a person released it already.
+        duplicate = "" if commission.released_at else duplicate_account_reason(commission.affiliate)
+        if duplicate:
+            commission.state = CommissionState.HELD
+            commission.hold_reason = duplicate[:300]
+            commission.save(update_fields=["state", "hold_reason"])
+            return commission
         money = Money(commission.amount, commission.currency)
         post(
             entries=[
@@ -720,40 +860,56 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
 
 
 def commission_approve(*, commission_id: int, now: datetime) -> Commission:
-    """LOCKED -> APPROVED once its approval date came: the money becomes the person's available balance."""
+    """LOCKED -> APPROVED once its approval date came: the money becomes the person's available balance.
+
+    A person who owes (``wallets.debts``: a negative adjustment their balance couldn't cover) repays
+    from it at once, in the same transaction (``Commission.recovered``)."""
     with transaction.atomic(durable=True):
         commission = _lock_commission(commission_id)
         if commission.state != CommissionState.LOCKED or commission.approve_date > timezone.localdate(now):
             return commission
-        affiliate = Affiliate.objects.select_for_update().get(pk=commission.affiliate_id)
+        affiliate = (
+            Affiliate.objects.select_for_update().select_related("user").get(pk=commission.affiliate_id)
+        )
         program = commission.affiliate.program
         currency = commission.currency
-        amount = commission.amount
-        recover = min(affiliate.owed, amount)
-        entries = [(_locked(affiliate, currency), Money(-amount, currency))]
-        if amount - recover:
-            entries.append((_available(commission.affiliate, currency), Money(amount - recover, currency)))
-        if recover:
-            entries.append((_payer(program, currency), Money(recover, currency)))
+        amount = Money(commission.amount, currency)
+        available = _available(affiliate, currency)
+        entries = [(_locked(affiliate, currency), -amount)]
+        if amount.amount:
+            entries.append((available, amount))
         if commission.margin:
             margin = Money(commission.margin, currency)
             entries += [(_margin_pending(program, currency), -margin), (_margin(program, currency), margin)]
-        if amount or commission.margin:
+        owes = debt_owed(owner=affiliate.user, currency=currency).amount > 0
+        if owes:
+            # Every account of the approval and the repayment, locked once in primary-key order first.
+            _accounts_lock([account for account, _ in entries] + [_owed(affiliate, currency)])
+        if amount.amount or commission.margin:
             post(
                 entries=entries,
                 kind=APPROVE_KIND,
-                reason=f"Affiliate commission approved (order {commission.conversion.order_id})"
-                + (f"; {recover} kept against what the affiliate owed" if recover else ""),
+                reason=f"Affiliate commission approved (order {commission.conversion.order_id})",
                 idempotency_key=f"affiliates:commission:{commission.pk}:approve",
                 subject=commission,
                 now=now,
             )
-        if recover:
-            affiliate.owed -= recover
-            affiliate.save(update_fields=["owed"])
+        recovered = Money(0, currency)
+        if owes and amount.amount:
+            recovered = min(
+                amount,
+                debt_repay(
+                    owner=affiliate.user,
+                    source=available,
+                    reason=f"Debt repaid from the affiliate commission of order {commission.conversion.order_id}",
+                    idempotency_key=f"affiliates:commission:{commission.pk}:repay",
+                    subject=commission,
+                    now=now,
+                ),
+            )
         commission.state = CommissionState.APPROVED
         commission.approved_at = now
-        commission.recovered = recover
+        commission.recovered = recovered.amount
         commission.save(update_fields=["state", "approved_at", "recovered"])
         _tell_merchant(program, EventType.COMMISSION_APPROVED, commission_data(commission), now)
     return commission
@@ -805,7 +961,8 @@ def commission_release(*, commission_id: int, actor: User, now: datetime) -> Com
             raise AffiliateError("Only a held commission can be released.")
         commission.state = CommissionState.PENDING
         commission.hold_reason = f"Released by {actor} on {now:%Y-%m-%d}: {commission.hold_reason}"[:300]
-        commission.save(update_fields=["state", "hold_reason"])
+        commission.released_at = now
+        commission.save(update_fields=["state", "hold_reason", "released_at"])
     return commission
 
 
@@ -815,8 +972,9 @@ def commission_adjust(
     """After lock, correct a commission by a separate posting either way.
 
     While LOCKED the locked amount changes; once APPROVED (or PAID) the person's available
-    balance does, and what it can't cover of a negative adjustment is owed, kept from the
-    affiliate's next approved commissions.
+    balance does, and what it can't cover of a negative adjustment becomes the person's debt on the
+    ledger (``wallets.debts``): the payer is refunded at once, payouts wait, and the person's next
+    approved commissions repay it.
     """
     reason = reason.strip()
     if not reason:
@@ -867,32 +1025,59 @@ def commission_adjust(
                 )
             except InsufficientFunds as exc:
                 raise AffiliateError(f"The program's funds don't cover {money}.") from exc
+        elif commission.state == CommissionState.LOCKED:
+            # The platform's margin follows the bounty down, pro rata (rounded down, so the payer never
+            # gets back less than its share): what the merchant paid on the part taken back returns too.
+            new_amount = commission.amount + amount
+            new_margin = round_down(commission.margin * new_amount / commission.amount, currency).amount
+            margin_back = Money(commission.margin - new_margin, currency)
+            entries = [(holder, -money), (payer, money + margin_back)]
+            if margin_back.amount:
+                entries.append((_margin_pending(program, currency), -margin_back))
+            commission.margin = new_margin
+            post(
+                entries=entries,
+                kind=ADJUST_KIND,
+                reason=reason_text,
+                idempotency_key=key,
+                actor=actor,
+                subject=commission,
+                now=now,
+            )
         else:
-            # Take back what the holder has (the conditional update refuses any overdraw, so a balance
-            # that fell meanwhile only means less is taken); the rest is owed.
-            take = min(money, balance(holder)) if commission.state != CommissionState.LOCKED else money
-            try:
-                if take.amount > 0:
-                    post(
-                        entries=[(holder, -take), (payer, take)],
-                        kind=ADJUST_KIND,
-                        reason=reason_text,
-                        idempotency_key=key,
-                        actor=actor,
-                        subject=commission,
-                        now=now,
-                    )
-            except InsufficientFunds:
-                take = Money(0, currency)
-            owed = money.amount - take.amount
-            if owed:
-                adjustment.owed = owed
+            # Take back what the person's available balance holds (its row locked, with the payer's
+            # and the debt's, in primary-key order); the rest becomes a debt on the ledger: the payer
+            # is refunded in full at once, the person owes the rest (wallets.debts).
+            owed_account = _owed(affiliate, currency)
+            _accounts_lock([holder, payer, owed_account])
+            take = min(money, balance(holder))
+            if take.amount > 0:
+                post(
+                    entries=[(holder, -take), (payer, take)],
+                    kind=ADJUST_KIND,
+                    reason=reason_text,
+                    idempotency_key=key,
+                    actor=actor,
+                    subject=commission,
+                    now=now,
+                )
+            owed = money - take
+            if owed.amount > 0:
+                debt_incur(
+                    owner=affiliate.user,
+                    creditor=payer,
+                    amount=owed,
+                    reason=f"{reason_text} (not covered by the balance: owed)",
+                    idempotency_key=f"{key}:debt",
+                    actor=actor,
+                    subject=commission,
+                    now=now,
+                )
+                adjustment.owed = owed.amount
                 adjustment.save(update_fields=["owed"])
-                affiliate.owed += owed
-                affiliate.save(update_fields=["owed"])
         if commission.state == CommissionState.LOCKED:
             commission.amount += amount
-            commission.save(update_fields=["amount"])
+            commission.save(update_fields=["amount", "margin"])
         _tell_merchant(
             program,
             EventType.COMMISSION_ADJUSTED,
@@ -1139,3 +1324,69 @@ def commissions_clock_advance(*, days: int, now: datetime) -> dict[str, int]:
             state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED]
         ).update(lock_date=F("lock_date") - shift, approve_date=F("approve_date") - shift)
     return commissions_advance(now=now)
+
+
+# --- a merchant closing (privacy.services.merchant_close) --------------------------------------
+
+
+def program_close_for_merchant(*, merchant_id: int) -> int:
+    """The program of a closing merchant stops taking affiliates and conversions: ``is_active``
+    off. Inside the caller's transaction; returns how many programs were switched off."""
+    return Program.objects.filter(merchant_id=merchant_id, is_active=True).update(is_active=False)
+
+
+# --- retention (privacy.services.retention_purge) ---------------------------------------------
+
+PURGED_VISITOR = "purged-"
+
+
+def clicks_visitor_purge(*, before: datetime) -> int:
+    """Retention: forget who clicked before ``before``: each click's visitor hash becomes a marker of
+    its own (``purged-<click id>``, so the one-unique-click-an-hour index still holds) and its user
+    agent is emptied; the click, its time and its conversions stay. One statement; returns how many."""
+    return (
+        Click.objects.filter(at__lt=before)
+        .exclude(visitor_hash__startswith=PURGED_VISITOR)
+        .update(visitor_hash=Concat(Value(PURGED_VISITOR), F("click_id")), user_agent="")
+    )
+
+
+# --- a person deleting their account (privacy.services.account_delete) ------------------------
+
+
+def commissions_reverse_for_person(*, user: User, now: datetime) -> int:
+    """Reverse the person's pending and held commissions (their account is being deleted), each back
+    to its payer with the code "account deleted", in a transaction of its own; locked ones can't be
+    reversed (the deletion waits for them, see docs/privacy.md). Returns how many were reversed."""
+    done = 0
+    for commission_id in (
+        Commission.objects.filter(
+            affiliate__user=user, state__in=[CommissionState.PENDING, CommissionState.HELD]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        try:
+            commission_reverse(
+                commission_id=commission_id, code=ReversalCode.ACCOUNT_DELETED, actor=user, now=now
+            )
+        except AffiliateError:
+            continue  # locked meanwhile
+        done += 1
+    return done
+
+
+def affiliate_erase_for_person(*, user: User) -> dict[str, int]:
+    """Forget what the person told affiliate programs (website, plan, device, network, inquiry texts,
+    sub-ids) and where they arrived from; the partner rows, links, clicks and commissions stay as the
+    books of the programs. Inside the caller's transaction; returns counts by kind."""
+    return {
+        "affiliate_profiles": Affiliate.objects.filter(user=user).update(
+            website="", promotion_plan="", device_id="", visitor_hash="", status_reason=""
+        ),
+        "affiliate_inquiries": Inquiry.objects.filter(affiliate__user=user).update(message=""),
+        "affiliate_link_sub_ids": Link.objects.filter(affiliate__user=user)
+        .exclude(sub_id="")
+        .update(sub_id=""),
+        "affiliate_referral": PlatformReferral.objects.filter(user=user).delete()[0],
+    }

@@ -20,6 +20,7 @@ from affiliates.forms import ApplicationForm, InquiryForm, LinkForm
 from affiliates.models import AffiliateStatus, Program, ProgramKind
 from core.errors import DomainError
 from core.http import client_ip_get, device_id_get
+from wallets.debts import debt_owed
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ logger = logging.getLogger(__name__)
 @require_http_methods(["GET", "HEAD"])
 def tracked_redirect(request: HttpRequest, code: str) -> HttpResponse:
     """302 at once to the link's destination with a click id; the click is written after the response."""
-    link = selectors.redirect_link_get(code)
+    link = (
+        selectors.redirect_link_get(code) if code.isascii() and code.isalnum() and len(code) <= 16 else None
+    )
     if link is None or not services.destination_on_domains(link.domains, link.destination):
         raise Http404("No such link.")
     click_id = services.new_click_id()
@@ -132,6 +135,7 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
             site_url=settings.SITE_URL,
             assets=_assets(program),
             inquiries=affiliate.inquiries.order_by("-created_at", "-pk")[:50],
+            owes=debt_owed(owner=request.user, currency=program.currency),
         )
     return render(request, "affiliates/portal.html", context)
 

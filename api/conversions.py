@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from affiliates.models import Conversion, Program
+from affiliates.models import Conversion, ConversionSource, Program
 from affiliates.payloads import conversion_data
-from affiliates.services import DuplicateOrder, conversion_record
+from affiliates.services import DuplicateOrder, conversion_record, tag_conversion_confirm
 from api.base import IDEMPOTENCY_HEADER, ApiView, cursor_page, idempotent, typed_id
 from api.models import Scope
 from api.problems import ApiProblem, problems
@@ -108,13 +108,21 @@ class Conversions(ApiView):
         operation_id="conversions_create",
         request=ConversionIn,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: ConversionOut, **problems(400, 401, 403, 409, 415, 422, 429)},
+        responses={
+            201: ConversionOut,
+            200: OpenApiResponse(
+                ConversionOut,
+                description="The order was reported by the thank-you-page tag first: this report confirms it.",
+            ),
+            **problems(400, 401, 403, 409, 415, 422, 429),
+        },
         tags=["affiliates"],
     )
     @idempotent
     def post(self, request):
         """Report a conversion (idempotent on the order id): attributed ones earn the affiliate a commission;
-        the others are recorded as rejected, with the reason."""
+        the others are recorded as rejected, with the reason. An order the thank-you-page tag reported first
+        is confirmed (200): its commission, held until now, goes on as pending."""
         body = ConversionIn(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -142,7 +150,16 @@ class Conversions(ApiView):
                 now=now,
             )
         except DuplicateOrder as exc:
-            raise ApiProblem(
-                f"{exc} It is {typed_id('cnv', exc.conversion.pk)}.", status=409, code="duplicate_order"
-            ) from exc
+            if exc.conversion.source != ConversionSource.TAG:
+                raise ApiProblem(
+                    f"{exc} It is {typed_id('cnv', exc.conversion.pk)}.", status=409, code="duplicate_order"
+                ) from exc
+            # The thank-you-page tag reported this order first: the server's report confirms it.
+            try:
+                conversion = tag_conversion_confirm(
+                    conversion_id=exc.conversion.pk, amount=data["amount"], now=now
+                )
+            except DuplicateOrder as again:
+                raise ApiProblem(str(again), status=409, code="duplicate_order") from again
+            return Response(conversion_data(conversion), status=200)
         return Response(conversion_data(conversion), status=201)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import path
 
-from api import widget
+from api import conversion_tag, widget
 
 app_name = "embed"
 
@@ -11,7 +11,12 @@ urlpatterns = [
     path("v1/connect", widget.widget_connect, name="connect"),
     path("v1/pass", widget.widget_pass, name="pass"),
     path("v1/forget", widget.widget_forget, name="forget"),
+    path("v1/affiliates.js", conversion_tag.tag_js, name="affiliates_js"),
+    path("v1/conversion", conversion_tag.tag_conversion, name="affiliates_conversion"),
 ]
 
 if settings.SOCIAL_SANDBOX:  # the demo shop of `make run` (docs/api.md, "The website widget")
-    urlpatterns.append(path("demo-shop/", widget.demo_shop, name="demo_shop"))
+    urlpatterns += [
+        path("demo-shop/", widget.demo_shop, name="demo_shop"),
+        path("demo-shop/thank-you/", widget.demo_shop_thank_you, name="demo_shop_thank_you"),
+    ]

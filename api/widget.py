@@ -3,10 +3,14 @@ frame it opens, which only the merchant's own websites may embed (CSP ``frame-an
 
 from __future__ import annotations
 
+import re
+import secrets
+from decimal import Decimal
+
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +34,7 @@ from campaigns.selectors import landing_offers
 # The frame's own cookie: who the balance is shown for, signed; partitioned to the shop's site.
 BALANCE_COOKIE = "tj_widget"
 BALANCE_COOKIE_SALT = "tikjoy.widget.balance"
+WIDGET_NONCES_SESSION_KEY = "tikjoy.widget.nonces"  # nonces of connect windows our frame opened
 
 
 @require_GET
@@ -92,20 +97,60 @@ def widget_frame(request: HttpRequest) -> HttpResponse:
     return response
 
 
+DEMO_ITEM = ("A bag of Joy Coffee beans", Decimal("24.00"))
+
+
+def _demo_policy() -> str:
+    """The demo shop's own policy: it loads TikJoy's scripts, frames TikJoy's widget, reports to TikJoy
+    and posts its order form to itself; nothing else."""
+    return (
+        f"default-src 'none'; script-src {settings.SITE_URL}; frame-src {settings.SITE_URL}; "
+        f"connect-src {settings.SITE_URL}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
 @require_GET
 def demo_shop(request: HttpRequest) -> HttpResponse:
-    """Sandbox only (``make run``): a shop page with the demo brand's widget, as a merchant pastes it."""
+    """Sandbox only (``make run``): a shop page with the demo brand's widget and affiliate tag, as a
+    merchant pastes them, and a button that buys (the thank-you page reports the order)."""
     key = demo_publishable_key()
     response = render(
         request,
         "embed/demo_shop.html",
-        {"key": key, "script": settings.SITE_URL + reverse("embed:widget_js")},
+        {
+            "key": key,
+            "script": settings.SITE_URL + reverse("embed:widget_js"),
+            "tag": settings.SITE_URL + reverse("embed:affiliates_js"),
+            "item": DEMO_ITEM[0],
+            "price": DEMO_ITEM[1],
+            "order_id": f"JC-{secrets.token_hex(4).upper()}",
+        },
     )
-    # The shop's own policy: it loads TikJoy's script and frames TikJoy, nothing else.
-    response["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src {settings.SITE_URL}; frame-src {settings.SITE_URL}; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    response["Content-Security-Policy"] = _demo_policy()
+    return response
+
+
+@require_GET
+def demo_shop_thank_you(request: HttpRequest) -> HttpResponse:
+    """Sandbox only: the demo shop's order confirmation, carrying the affiliate tag with the order."""
+    key = demo_publishable_key()
+    merchant_key = publishable_key_get(raw=key, now=timezone.now()) if key else None
+    order_id = request.GET.get("order", "")
+    if not re.fullmatch(r"JC-[0-9A-F]{8}", order_id):
+        return redirect("embed:demo_shop")
+    response = render(
+        request,
+        "embed/demo_shop_thank_you.html",
+        {
+            "key": key,
+            "tag": settings.SITE_URL + reverse("embed:affiliates_js"),
+            "order_id": order_id,
+            "item": DEMO_ITEM[0],
+            "price": DEMO_ITEM[1],
+            "currency": merchant_key.merchant.currency if merchant_key else "EUR",
+        },
     )
+    response["Content-Security-Policy"] = _demo_policy()
     return response
 
 
@@ -172,6 +217,18 @@ def widget_connect(request: HttpRequest) -> HttpResponse:
     }
     if merchant is None or origin is None:
         context["error"] = "This link is broken: open the shop's JoyBack button again."
+        return render(request, "embed/connect.html", context, status=400)
+    # Only a window our own frame opened may grant: the browser says so (``Sec-Fetch-Site:
+    # same-origin``: the frame is on TikJoy's origin) when the page is first opened, and the nonce is
+    # remembered in this browser's session (kept through signing in). A link sent from elsewhere,
+    # with a nonce someone else picked, arrives "cross-site" or "none" and can't grant.
+    if request.method == "GET" and request.headers.get("Sec-Fetch-Site") == "same-origin":
+        opened = [n for n in request.session.get(WIDGET_NONCES_SESSION_KEY, []) if n != nonce][-4:]
+        request.session[WIDGET_NONCES_SESSION_KEY] = [*opened, nonce]
+    if nonce not in request.session.get(WIDGET_NONCES_SESSION_KEY, []):
+        context["error"] = (
+            "Open this from the JoyBack button in the shop's widget: this page didn't come from it."
+        )
         return render(request, "embed/connect.html", context, status=400)
     user = request.user
     context["next"] = request.get_full_path()

@@ -104,6 +104,7 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
     list_display = (
         "__str__",
         "merchant",
+        "user",
         "status",
         "period_start",
         "gross_amount",
@@ -113,8 +114,8 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
         "download",
     )
     list_filter = ("status", "kind", "vat_category", "currency")
-    search_fields = ("number", "merchant__brand_name", "merchant__slug")
-    list_select_related = ("merchant",)
+    search_fields = ("number", "merchant__brand_name", "merchant__slug", "user__email", "user__display_name")
+    list_select_related = ("merchant", "user")
     actions = ["finalise_selected", "resend_selected"]
     exclude = ("pdf", "xml")
     readonly_fields = [f.name for f in Invoice._meta.fields if f.name not in ("pdf", "xml")] + [
@@ -171,9 +172,7 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
             else:
                 messages.success(request, f"Finalised {done.number}.")
 
-    @admin.action(
-        description="E-mail the selected invoices to the merchants' owners again", permissions=["view"]
-    )
+    @admin.action(description="E-mail the selected invoices to their buyers again", permissions=["view"])
     def resend_selected(self, request: HttpRequest, queryset) -> None:
         for invoice in queryset.order_by("pk"):
             try:
@@ -181,7 +180,8 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
             except DomainError as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, f"{invoice} e-mailed to the owners of {invoice.merchant}.")
+                to = f"the owners of {invoice.merchant}" if invoice.merchant_id else invoice.buyer_name
+                messages.success(request, f"{invoice} e-mailed to {to}.")
 
     def credit_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not request.user.is_superuser:

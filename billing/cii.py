@@ -14,7 +14,11 @@ from drafthorse.models.tradelines import LineItem
 from billing.models import DocumentKind, Invoice, VatCategory
 
 EN16931_GUIDELINE = "urn:cen.eu:en16931:2017"
-TYPE_CODES = {DocumentKind.INVOICE: "380", DocumentKind.CREDIT_NOTE: "381"}  # UNTDID 1001
+TYPE_CODES = {
+    DocumentKind.INVOICE: "380",
+    DocumentKind.COIN_INVOICE: "380",
+    DocumentKind.CREDIT_NOTE: "381",
+}  # UNTDID 1001
 EXEMPTION_CODES = {VatCategory.REVERSE_CHARGE: "VATEX-EU-AE", VatCategory.NOT_IN_SCOPE: "VATEX-EU-O"}
 # ISO 6523 scheme of the seller's legal registration id, where one is known (0002: French SIREN).
 REGISTRATION_SCHEMES = {"FR": "0002"}
@@ -119,6 +123,8 @@ def invoice_xml(invoice: Invoice) -> bytes:
 
 
 def paid_note(invoice: Invoice) -> str:
+    if invoice.paid_note:
+        return f"{invoice.paid_note}: nothing to pay."
     if invoice.kind == DocumentKind.CREDIT_NOTE:
         return "Refunded to your TikJoy prepaid wallet: nothing to pay."
     return "Already paid from your TikJoy prepaid wallet: nothing to pay."

@@ -8,16 +8,21 @@ Every member who may VIEW the console sees them (the role table in ``merchants.r
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 
 from billing.downloads import invoice_file, statement_file
 from billing.models import Invoice, InvoiceStatus, Statement
-from merchants.console_site import ConsoleModelAdmin, console_site
+from billing.selectors import MERCHANT_OWNER, coin_purchase_figures
+from billing.services import coin_invoice_issue
+from merchants.console_site import ConsoleModelAdmin, console_site, console_view
 from merchants.roles import Capability
+from merchants.tenancy import console_membership
 
 
 class _DocumentConsoleAdmin(ConsoleModelAdmin):
@@ -133,5 +138,23 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
         return invoice_file(self._document(request, object_id), what)
 
 
+@console_view(Capability.VIEW_BILLING)
+def coin_purchase_invoice(request: HttpRequest, transaction_id: int) -> HttpResponse:
+    """The invoice of one of the selected merchant's coin purchases (issued now if the schedule
+    hasn't yet), linked from the console's Promote page."""
+    merchant = console_membership(request).merchant
+    figures = coin_purchase_figures(transaction_id=transaction_id)
+    if figures is None or (figures.owner_type, figures.owner_id) != (MERCHANT_OWNER, merchant.pk):
+        raise Http404("No such coin purchase of this merchant.")
+    invoice = coin_invoice_issue(transaction_id=transaction_id, now=timezone.now())
+    if not invoice.is_final:
+        messages.info(request, "The invoice is being prepared: it will be listed under Invoices shortly.")
+        return redirect("console:billing_invoice_changelist")
+    return redirect("console:billing_invoice_pdf", invoice.pk)
+
+
+console_site.register_url(
+    "billing/coins/<int:transaction_id>/invoice/", coin_purchase_invoice, name="billing_coin_purchase_invoice"
+)
 console_site.register(Statement, StatementConsoleAdmin)
 console_site.register(Invoice, InvoiceConsoleAdmin)

@@ -70,6 +70,10 @@ class Statement(models.Model):
 class DocumentKind(models.TextChoices):
     INVOICE = "INVOICE", "Invoice"
     CREDIT_NOTE = "CREDIT_NOTE", "Credit note"
+    COIN_INVOICE = "COIN_INVOICE", "Invoice for Promote coins"
+
+
+INVOICE_KINDS = (DocumentKind.INVOICE, DocumentKind.COIN_INVOICE)
 
 
 class InvoiceStatus(models.TextChoices):
@@ -86,11 +90,28 @@ class VatCategory(models.TextChoices):
 
 
 class Invoice(models.Model):
-    """A service-fee invoice or a credit note. DRAFT has no number; FINALISED is numbered and frozen."""
+    """A service-fee invoice, a credit note, or the invoice of a Promote coin purchase.
+
+    DRAFT has no number; FINALISED is numbered and frozen. The buyer is a merchant, or (coin
+    purchases only) a consumer (``user``).
+    """
 
     kind = models.CharField(max_length=12, choices=DocumentKind.choices)
     status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="invoices")
+    merchant = models.ForeignKey(
+        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        help_text="The consumer who bought coins (coin purchase invoices of a consumer).",
+    )
+    paid_note = models.CharField(
+        max_length=200, blank=True, help_text="Coin purchases: how it was paid, as printed."
+    )
     currency = models.CharField(max_length=3)
     period_start = models.DateField(help_text="First day of the supply period.")
     period_end = models.DateField(help_text="Last day of the supply period.")
@@ -137,7 +158,7 @@ class Invoice(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Credit notes: the refund to the prepaid wallet.",
+        help_text="Credit notes: the refund to the prepaid wallet. Coin invoices: the purchase (one invoice each).",
     )
 
     class Meta:
@@ -157,7 +178,7 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=DocumentKind.values),
                 name="billing_invoice_kind_known",
-                violation_error_message="An invoice is either an invoice or a credit note.",
+                violation_error_message="An invoice is an invoice (for a service fee or for coins) or a credit note.",
             ),
             models.CheckConstraint(
                 condition=(Q(status="DRAFT", sequence__isnull=True, number="", issue_date__isnull=True))
@@ -176,7 +197,18 @@ class Invoice(models.Model):
                 violation_error_message="Only a finalised invoice has a number and an issue date, and every finalised one has them.",
             ),
             models.CheckConstraint(
-                condition=Q(kind="INVOICE", credited_invoice__isnull=True)
+                condition=(Q(merchant__isnull=False) & Q(user__isnull=True))
+                | (Q(merchant__isnull=True) & Q(user__isnull=False) & Q(kind="COIN_INVOICE")),
+                name="billing_invoice_one_buyer",
+                violation_error_message="An invoice has one buyer: a merchant, or a consumer for coins.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="COIN_INVOICE") | Q(ledger_transaction__isnull=False),
+                name="billing_invoice_coins_name_the_purchase",
+                violation_error_message="A coin purchase invoice names the purchase's ledger transaction.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["INVOICE", "COIN_INVOICE"], credited_invoice__isnull=True)
                 | Q(kind="CREDIT_NOTE", credited_invoice__isnull=False),
                 name="billing_invoice_credit_note_references_invoice",
                 violation_error_message="A credit note must name the invoice it corrects; an invoice names none.",
@@ -194,11 +226,23 @@ class Invoice(models.Model):
                 violation_error_message="An invoice's period must not end before it starts.",
             ),
         ]
-        indexes = [models.Index(fields=["merchant", "-period_start"], name="billing_invoice_merchant")]
+        indexes = [
+            models.Index(fields=["merchant", "-period_start"], name="billing_invoice_merchant"),
+            models.Index(fields=["user", "-issue_date"], name="billing_invoice_user"),
+        ]
 
     def __str__(self) -> str:
         label = self.get_kind_display()
         return f"{label} {self.number}" if self.number else f"{label} (draft) {self.period_start:%B %Y}"
+
+    @property
+    def buyer_name(self) -> str:
+        return (self.buyer or {}).get("legal_name", "") or str(self.merchant or self.user or "")
+
+    @property
+    def is_receipt(self) -> bool:
+        """A consumer's coin invoice: receipt-style (their name, no business details)."""
+        return self.kind == DocumentKind.COIN_INVOICE and self.user_id is not None
 
     @property
     def lines(self) -> list[tuple[str, Decimal]]:

@@ -152,6 +152,10 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
             "FEE_CREDIT": "Credit notes",
             "CHAT_MESSAGE": "WhatsApp messages",
             "CHAT_REFUND": "WhatsApp messages refunded",
+            # a closing merchant's refund (docs/privacy.md): the money leaves the wallet, or comes back
+            "PAYOUT_REQUEST": "Refund of the balance to your bank account",
+            "PAYOUT_RELEASE": "Refund not sent (rejected), back in the wallet",
+            "PAYOUT_RETURN": "Refund returned by your bank, back in the wallet",
         }.get(kind, kind.replace("_", " ").capitalize())
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")
     label = f"{campaign} · {action}"
@@ -360,3 +364,70 @@ def invoice_of_month(*, merchant: Merchant, currency: str, month: Month) -> Invo
     return Invoice.objects.filter(
         merchant=merchant, currency=currency, period_start=month.first_day, kind=DocumentKind.INVOICE
     ).first()
+
+
+# --- Promote coin purchases (read from the ledger: billing does not import promote) ---------------
+
+COIN_PURCHASE_KIND = "PROMOTE_COIN_PURCHASE"
+MERCHANT_OWNER = Merchant._meta.label_lower
+
+
+@dataclass(frozen=True)
+class CoinPurchaseFigures:
+    """What a ``PROMOTE_COIN_PURCHASE`` ledger transaction says: who paid, how much, for how many coins."""
+
+    transaction: Transaction
+    owner_type: str
+    owner_id: int
+    amount: Decimal
+    currency: str
+    coins: int
+    by_card: bool
+
+    @property
+    def buyer_is_merchant(self) -> bool:
+        return self.owner_type == MERCHANT_OWNER
+
+
+def coin_purchase_figures(*, transaction_id: int) -> CoinPurchaseFigures | None:
+    """The figures of a coin purchase, from its legs: the money into the holder's coin funds, the
+    coins into their balance, and where the money came from (the platform's bank: a card)."""
+    txn = Transaction.objects.filter(pk=transaction_id, kind=COIN_PURCHASE_KIND).first()
+    if txn is None:
+        return None
+    entries = list(Entry.objects.filter(transaction=txn).select_related("account"))
+    funds = [e for e in entries if e.account.purpose == Purpose.PROMOTE_COIN_FUNDS and e.amount > 0]
+    coins = [e for e in entries if e.account.purpose == Purpose.PROMOTE_COINS and e.amount > 0]
+    if len(funds) != 1 or len(coins) != 1:
+        return None
+    return CoinPurchaseFigures(
+        transaction=txn,
+        owner_type=funds[0].account.owner_type,
+        owner_id=funds[0].account.owner_id,
+        amount=funds[0].amount.quantize(Decimal("0.01")),
+        currency=funds[0].currency,
+        coins=int(coins[0].amount),
+        by_card=any(e.account.purpose == Purpose.PLATFORM_BANK for e in entries),
+    )
+
+
+def coin_purchases_uninvoiced(*, limit: int = 500) -> list[int]:
+    """Coin purchase transactions that have no invoice row yet (oldest first)."""
+    invoiced = Invoice.objects.filter(ledger_transaction=OuterRef("pk"))
+    return list(
+        Transaction.objects.filter(kind=COIN_PURCHASE_KIND)
+        .exclude(Exists(invoiced))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def coin_invoice_of(*, transaction_id: int) -> Invoice | None:
+    return Invoice.objects.filter(
+        ledger_transaction_id=transaction_id, kind=DocumentKind.COIN_INVOICE
+    ).first()
+
+
+def coin_invoices_of_user(*, user) -> QuerySet[Invoice]:
+    """A consumer's finalised coin invoices, newest first."""
+    return Invoice.objects.filter(user=user, status=InvoiceStatus.FINALISED).order_by("-issue_date", "-pk")

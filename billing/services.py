@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from moneyed import Money
@@ -16,9 +17,12 @@ from moneyed import Money
 from accounts.models import User
 from billing import rendering
 from billing.cii import invoice_xml
-from billing.models import DocumentCounter, DocumentKind, Invoice, InvoiceStatus, Statement
+from billing.models import INVOICE_KINDS, DocumentCounter, DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month, billing_zone
 from billing.selectors import (
+    CoinPurchaseFigures,
+    coin_purchase_figures,
+    coin_purchases_uninvoiced,
     confirmed_margin,
     credited_total,
     merchant_funds_account,
@@ -37,7 +41,12 @@ from wallets.services import LedgerError, post
 
 logger = logging.getLogger(__name__)
 
-SERIES_PREFIX = {DocumentKind.INVOICE: "INV", DocumentKind.CREDIT_NOTE: "CN"}
+# Coin purchase invoices are numbered in the same series as service-fee invoices: one gapless INV-<year>.
+SERIES_PREFIX = {
+    DocumentKind.INVOICE: "INV",
+    DocumentKind.COIN_INVOICE: "INV",
+    DocumentKind.CREDIT_NOTE: "CN",
+}
 FEE_CREDIT_KIND = "FEE_CREDIT"
 
 
@@ -150,14 +159,45 @@ def _buyer(merchant: Merchant) -> dict:
     }
 
 
-def _apply_parties_and_vat(invoice: Invoice, merchant: Merchant) -> None:
+def _consumer_country(user: User) -> str:
+    """Where a consumer lives, as far as TikJoy knows: their phone number's country; otherwise the
+    seller's (VAT is then charged at the operator's rate)."""
+    if user.phone:
+        try:
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(user.phone))
+        except phonenumbers.NumberParseException:
+            region = None
+        if region and region != "ZZ":
+            return region
+    return settings.BILLING_SELLER["country"]
+
+
+def _consumer_buyer(user: User) -> dict:
+    return {
+        "legal_name": (user.display_name or user.email or user.phone or f"TikJoy user {user.pk}")[:200],
+        "address": "",
+        "postcode": "",
+        "city": "",
+        "country": _consumer_country(user),
+        "vat_id": "",
+        "email": user.email or "",
+        "reference": "",
+    }
+
+
+def _apply_parties_and_vat(invoice: Invoice) -> None:
     """Take the current legal details of both parties and the VAT treatment they imply."""
     invoice.seller = _seller()
-    invoice.buyer = _buyer(merchant)
+    consumer = invoice.user_id is not None
+    if consumer:
+        invoice.buyer = _consumer_buyer(User.objects.get(pk=invoice.user_id))
+    else:
+        invoice.buyer = _buyer(Merchant.objects.get(pk=invoice.merchant_id))
     treatment = vat_treatment(
         seller_country=invoice.seller["country"],
         buyer_country=invoice.buyer["country"],
         buyer_vat_id=invoice.buyer["vat_id"],
+        consumer=consumer,
     )
     invoice.vat_category, invoice.vat_rate, invoice.vat_note = (
         treatment.category,
@@ -223,7 +263,7 @@ def _invoice_draft_save(
             if fee.chats_count
             else ""
         )
-        _apply_parties_and_vat(invoice, merchant)
+        _apply_parties_and_vat(invoice)
         invoice.save()
     return invoice
 
@@ -240,9 +280,8 @@ def _next_number(kind: str, year: int) -> tuple[str, int, str]:
 
 def _finalise_locked(invoice: Invoice, *, actor: User | None, now: datetime) -> Invoice:
     """Number, validate, render and freeze a locked draft (inside the caller's transaction)."""
-    merchant = Merchant.objects.get(pk=invoice.merchant_id)
-    if invoice.kind == DocumentKind.INVOICE:
-        _apply_parties_and_vat(invoice, merchant)
+    if invoice.kind in INVOICE_KINDS:
+        _apply_parties_and_vat(invoice)
     issue_date = now.astimezone(billing_zone()).date()
     invoice.series, invoice.sequence, invoice.number = _next_number(invoice.kind, issue_date.year)
     invoice.issue_date = issue_date
@@ -252,29 +291,45 @@ def _finalise_locked(invoice: Invoice, *, actor: User | None, now: datetime) -> 
     invoice.xml, invoice.pdf, invoice.sha256 = xml, pdf, hashlib.sha256(pdf).hexdigest()
     invoice.status, invoice.finalised_at, invoice.finalised_by = InvoiceStatus.FINALISED, now, actor
     invoice.save()
-    _invoice_notify(invoice, merchant)
+    _invoice_notify(invoice)
     return invoice
 
 
-def _invoice_notify(invoice: Invoice, merchant: Merchant) -> None:
+def _invoice_notify(invoice: Invoice) -> None:
     label = invoice.get_kind_display().lower()
+    if invoice.user_id is not None:
+        user = User.objects.get(pk=invoice.user_id)
+        mail_after_commit(
+            subject=f"[TikJoy] Your invoice {invoice.number} for Promote coins",
+            message=(
+                f"TikJoy invoice {invoice.number}: {invoice.description}, {invoice.gross_amount} "
+                f"{invoice.currency}. Download it from your Promote page (Invoices)."
+            ),
+            recipient_list=[user.email] if user.email else [],
+        )
+        return
+    when = (
+        f"{invoice.period_start:%-d %B %Y}"
+        if invoice.kind == DocumentKind.COIN_INVOICE
+        else f"{invoice.period_start:%B %Y}"
+    )
     mail_after_commit(
         subject=f"[TikJoy] Your {label} {invoice.number}",
         message=(
             f"TikJoy {label} {invoice.number} ({invoice.gross_amount} {invoice.currency}, "
-            f"{invoice.period_start:%B %Y}) is in the console (Invoices), as a PDF with its e-invoice XML."
+            f"{when}) is in the console (Invoices), as a PDF with its e-invoice XML."
         ),
-        recipient_list=_owner_emails(merchant),
+        recipient_list=_owner_emails(Merchant.objects.get(pk=invoice.merchant_id)),
     )
 
 
 def invoice_resend(*, invoice_id: int) -> Invoice:
     """E-mail the owners about a finalised invoice or credit note again (ops, on request)."""
     with transaction.atomic(durable=True):
-        invoice = Invoice.objects.select_related("merchant").get(pk=invoice_id)
+        invoice = Invoice.objects.get(pk=invoice_id)
         if not invoice.is_final:
             raise BillingError(f"{invoice} is a draft: finalise it before sending it.")
-        _invoice_notify(invoice, invoice.merchant)
+        _invoice_notify(invoice)
     return invoice
 
 
@@ -304,7 +359,13 @@ def credit_note_issue(
     if not reason:
         raise BillingError("Say why the invoice is credited: the reason is printed on the credit note.")
     with transaction.atomic(durable=True):
-        original = Invoice.objects.select_for_update().select_related("merchant").get(pk=invoice_id)
+        original = (
+            Invoice.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=invoice_id)
+        )
+        if original.kind == DocumentKind.COIN_INVOICE:
+            raise BillingError(
+                "A coin purchase is refunded by withdrawing the coins (Promote), not by a credit note here."
+            )
         if original.kind != DocumentKind.INVOICE or not original.is_final:
             raise BillingError("Only a finalised invoice can be credited.")
         remaining = original.gross_amount - credited_total(invoice=original)
@@ -427,3 +488,84 @@ def billing_run(
         report.invoices_finalised += 1
         say(f"invoice {owner.slug} {account.currency}: {invoice.number}")
     return report
+
+
+# --- Promote coin purchases -----------------------------------------------------------------------
+
+
+def _coin_invoice_draft(figures: CoinPurchaseFigures, *, now: datetime) -> Invoice:
+    """An unsaved draft for a coin purchase (the figures come from the ledger transaction)."""
+    supplied = figures.transaction.created_at.astimezone(billing_zone()).date()
+    if figures.by_card:
+        paid = f"Paid by card on {supplied:%-d %B %Y}"
+    elif figures.buyer_is_merchant:
+        paid = "Already paid from your TikJoy prepaid wallet"
+    else:
+        paid = "Paid from your TikJoy wallet (JoyBack balance)"
+    invoice = Invoice(
+        kind=DocumentKind.COIN_INVOICE,
+        merchant_id=figures.owner_id if figures.buyer_is_merchant else None,
+        user_id=None if figures.buyer_is_merchant else figures.owner_id,
+        currency=figures.currency,
+        period_start=supplied,
+        period_end=supplied,
+        description=f"TikJoy Promote coins: {figures.coins:,} coins",
+        fee_count=1,
+        gross_amount=figures.amount,
+        paid_note=paid,
+        ledger_transaction=figures.transaction,
+        created_at=now,
+    )
+    _apply_parties_and_vat(invoice)
+    return invoice
+
+
+def coin_invoice_issue(*, transaction_id: int, now: datetime) -> Invoice:
+    """The invoice of one Promote coin purchase (a ``PROMOTE_COIN_PURCHASE`` ledger transaction),
+    issued once: numbered in the INV series, validated against EN 16931, rendered, frozen.
+
+    Idempotent and safe under concurrency: the invoice row is unique per ledger transaction, so a
+    second caller waits for the first one's transaction and then gets its invoice (no number is
+    taken twice, and a rolled-back attempt gives its number back). When the validator refuses the
+    e-invoice, nothing is numbered: a draft is kept for ops (who are alerted once) and returned.
+    """
+    existing = Invoice.objects.filter(ledger_transaction_id=transaction_id).first()
+    if existing is not None:
+        return existing  # finalised, or a draft the validator refused (ops look at it)
+    figures = coin_purchase_figures(transaction_id=transaction_id)
+    if figures is None:
+        raise BillingError("That ledger transaction is not a Promote coin purchase.")
+    try:
+        with transaction.atomic(durable=True):
+            invoice = _coin_invoice_draft(figures, now=now)
+            invoice.save()
+            return _finalise_locked(invoice, actor=None, now=now)
+    except IntegrityError:
+        existing = Invoice.objects.filter(ledger_transaction_id=transaction_id).first()
+        if existing is None:
+            raise
+        return existing
+    except InvoiceInvalid as exc:
+        try:
+            with transaction.atomic(durable=True):
+                draft = _coin_invoice_draft(figures, now=now)
+                draft.save()
+                ops_alert(
+                    subject=f"Coin purchase invoice of transaction {transaction_id} left as a draft",
+                    message=str(exc),
+                )
+        except IntegrityError:
+            draft = Invoice.objects.get(ledger_transaction_id=transaction_id)
+        return draft
+
+
+def coin_invoices_issue_due(*, now: datetime, limit: int = 500) -> int:
+    """Issue the invoice of every coin purchase that has none yet (the schedule, every minute).
+
+    Returns how many were finalised by this call."""
+    issued = 0
+    for transaction_id in coin_purchases_uninvoiced(limit=limit):
+        invoice = coin_invoice_issue(transaction_id=transaction_id, now=now)
+        if invoice.is_final:
+            issued += 1
+    return issued

@@ -19,11 +19,33 @@ class VatTreatment:
     note: str
 
 
-def vat_treatment(*, seller_country: str, buyer_country: str, buyer_vat_id: str) -> VatTreatment:
+def vat_treatment(
+    *, seller_country: str, buyer_country: str, buyer_vat_id: str, consumer: bool = False
+) -> VatTreatment:
     """Domestic VAT at home and for EU buyers without a VAT id; reverse charge for EU businesses
-    elsewhere with a VAT id; outside the EU, not in scope of EU VAT."""
+    elsewhere with a VAT id; outside the EU, not in scope of EU VAT.
+
+    ``consumer``: a private person (a consumer buying Promote coins): never reverse charge; the
+    operator's rate in the EU, not in scope outside it (the place of supply of an electronically
+    supplied service to a private person is where they live)."""
     rules = settings.BILLING_VAT
     eu = set(rules["eu_countries"])
+    if consumer:
+        if buyer_country in eu or buyer_country == seller_country:
+            rate = Decimal(rules["domestic_rate"]).quantize(CENT)
+            return VatTreatment(
+                category=VatCategory.STANDARD,
+                rate=rate,
+                note=f"VAT charged at the {seller_country} rate of {rate.normalize():f} % (a private customer in the EU).",
+            )
+        return VatTreatment(
+            category=VatCategory.NOT_IN_SCOPE,
+            rate=Decimal("0.00"),
+            note=(
+                "Not subject to EU VAT: electronically supplied service to a private customer established "
+                "outside the EU (Article 58 of Council Directive 2006/112/EC)."
+            ),
+        )
     if buyer_country == seller_country or (buyer_country in eu and not buyer_vat_id):
         rate = Decimal(rules["domestic_rate"]).quantize(CENT)
         why = (

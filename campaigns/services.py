@@ -103,12 +103,16 @@ class UgcWrongState(CampaignError):
 
 
 def _require(*, merchant: Merchant, actor, capability: Capability = Capability.MANAGE_CAMPAIGNS) -> None:
-    role = (
-        Membership.objects.filter(merchant=merchant, user=actor).values_list("role", flat=True).first()
+    role, closed_at = (
+        Membership.objects.filter(merchant=merchant, user=actor)
+        .values_list("role", "merchant__closed_at")
+        .first()
         if actor is not None and actor.is_authenticated
         else None
-    )
-    if not role_can(role, capability):
+    ) or (None, None)
+    if not role_can(role, capability, closed=closed_at is not None):
+        if closed_at is not None and role_can(role, capability):
+            raise NotAllowed(f"{merchant.brand_name} is closed: its campaigns can be read, not changed.")
         raise NotAllowed("Your role in this merchant does not allow this.")
 
 
@@ -399,6 +403,10 @@ def _transition(
                 f"A campaign that is {locked.get_status_display().lower()} cannot become "
                 f"{CampaignStatus(to).label.lower()}."
             )
+        closed = Merchant.objects.filter(pk=locked.merchant_id, closed_at__isnull=False)
+        if to == CampaignStatus.ACTIVE and closed.exists():
+            # Read under the campaign's lock, which the merchant's closing takes first (docs/privacy.md).
+            raise CampaignError("This merchant is closed: its campaigns can't go live again.")
         locked.status, locked.pause_reason = to, reason
         locked.save(update_fields=["status", "pause_reason", "updated_at"])
         if to == CampaignStatus.ACTIVE:
@@ -497,6 +505,25 @@ def campaign_end(*, campaign: Campaign, actor=None) -> Campaign:
         allowed_from=(CampaignStatus.DRAFT, CampaignStatus.ACTIVE, CampaignStatus.PAUSED),
         to=CampaignStatus.ENDED,
     )
+
+
+def campaigns_lock_for_merchant(*, merchant_id: int) -> list[Campaign]:
+    """Lock every campaign of a merchant, by primary key (the engine's order: campaigns before the
+    ledger), inside the caller's transaction: a reward being paid for one of them finishes first,
+    and none is paid or goes live while the caller holds them (the merchant's closing)."""
+    return list(Campaign.objects.select_for_update().filter(merchant_id=merchant_id).order_by("pk"))
+
+
+def campaigns_end_locked(*, campaigns: list[Campaign]) -> int:
+    """End the campaigns ``campaigns_lock_for_merchant`` locked that are not ended yet; returns how many.
+    Inside the caller's transaction."""
+    ended = 0
+    for campaign in campaigns:
+        if campaign.status != CampaignStatus.ENDED:
+            campaign.status, campaign.pause_reason = CampaignStatus.ENDED, ""
+            campaign.save(update_fields=["status", "pause_reason", "updated_at"])
+            ended += 1
+    return ended
 
 
 def campaigns_end_expired(*, now: datetime) -> int:

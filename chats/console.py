@@ -88,6 +88,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                 text=form.cleaned_data["text"],
                 template_id=template.pk if template else None,
                 now=now,
+                send_key=form.cleaned_data["send_key"] or "",
             )
         except ChatSendFailed as exc:
             messages.error(request, str(exc))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 
 from chats.models import ChatTemplate
@@ -19,9 +21,12 @@ class SendForm(forms.Form):
         empty_label="No template: a free reply",
         label="Template",
     )
+    # A fresh key per form shown: submitting the same form twice sends (and charges) once.
+    send_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["send_key"].initial = uuid.uuid4().hex
         self.fields["template"].queryset = ChatTemplate.objects.filter(approved=True).order_by(
             "category", "title"
         )

@@ -161,9 +161,18 @@ class ChatMessage(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     status_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # The console's send form carries a fresh key: a second submit of the same form (a double click,
+    # a reload) is the same message, sent and charged once.
+    send_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "send_key"],
+                condition=~Q(send_key=""),
+                name="chats_message_send_key_once",
+                violation_error_message="This message was already sent.",
+            ),
             models.CheckConstraint(
                 condition=Q(price__gte=0),
                 name="chats_message_price_not_negative",

@@ -26,8 +26,10 @@ def inbox_rows(*, merchant: Merchant, now: datetime, limit: int = 100) -> list[I
     latest = (
         ChatMessage.objects.filter(thread=OuterRef("pk")).order_by("-created_at", "-pk").values("text")[:1]
     )
+    # A conversation closed because the person withdrew their consent is no longer shown: what they
+    # wrote was shared under that consent.
     threads = list(
-        Thread.objects.filter(merchant=merchant)
+        Thread.objects.filter(merchant=merchant, closed_at__isnull=True)
         .annotate(last_text=Subquery(latest))
         .order_by(F("last_message_at").desc(nulls_last=True), "-pk")[:limit]
     )
@@ -54,7 +56,11 @@ def people_to_message(*, merchant: Merchant) -> list[PersonSeen]:
 
 
 def thread_get(*, merchant: Merchant, thread_id: int) -> Thread | None:
-    return Thread.objects.select_related("merchant").filter(merchant=merchant, pk=thread_id).first()
+    return (
+        Thread.objects.select_related("merchant")
+        .filter(merchant=merchant, pk=thread_id, closed_at__isnull=True)
+        .first()
+    )
 
 
 def thread_messages(*, thread: Thread, limit: int = 200) -> list[ChatMessage]:

@@ -31,7 +31,7 @@ from chats.models import (
 from chats.pricing import FREE, is_charged, rate_for, recipient_country
 from core.errors import DomainError
 from merchants.models import Consent, Merchant
-from social.whatsapp import WhatsAppSendError, whatsapp_template_send, whatsapp_text_send
+from social.whatsapp import WhatsAppSendError, WhatsAppSendUnknown, whatsapp_template_send, whatsapp_text_send
 from wallets.models import PLATFORM, Purpose
 from wallets.services import InsufficientFunds, account_for, transfer
 
@@ -64,6 +64,9 @@ class ChatRefused(DomainError):
 
 class ChatSendFailed(DomainError):
     """WhatsApp refused the message: it is recorded as failed and its charge refunded."""
+
+
+CALLBACK_PREFIX = "tikjoy-chat:"  # biz_opaque_callback_data of an outgoing message: ours + its id
 
 
 def window_open(thread: Thread, *, now: datetime) -> bool:
@@ -147,7 +150,14 @@ def _outgoing(*, thread: Thread, text: str, template_id: int | None, now: dateti
 
 
 def chat_send(
-    *, thread_id: int, merchant: Merchant, actor: User, text: str, template_id: int | None, now: datetime
+    *,
+    thread_id: int,
+    merchant: Merchant,
+    actor: User,
+    text: str,
+    template_id: int | None,
+    now: datetime,
+    send_key: str = "",
 ) -> ChatMessage:
     """Send ``text`` (a free reply in the window) or the approved template ``template_id`` with it.
 
@@ -156,6 +166,42 @@ def chat_send(
     recorded and ``ChatRefused`` says so. When WhatsApp refuses it, it is recorded FAILED, refunded,
     and ``ChatSendFailed`` says why.
     """
+    if send_key:
+        first = ChatMessage.objects.filter(
+            thread_id=thread_id, thread__merchant=merchant, send_key=send_key
+        ).first()
+        if first is not None:
+            return first  # the same form submitted again: sent (and charged) once
+    try:
+        return _chat_send(
+            thread_id=thread_id,
+            merchant=merchant,
+            actor=actor,
+            text=text,
+            template_id=template_id,
+            now=now,
+            send_key=send_key,
+        )
+    except IntegrityError:
+        # A second submit of the same form raced the first and lost on the unique key: the first's.
+        first = ChatMessage.objects.filter(
+            thread_id=thread_id, thread__merchant=merchant, send_key=send_key
+        ).first()
+        if send_key and first is not None:
+            return first
+        raise
+
+
+def _chat_send(
+    *,
+    thread_id: int,
+    merchant: Merchant,
+    actor: User,
+    text: str,
+    template_id: int | None,
+    now: datetime,
+    send_key: str,
+) -> ChatMessage:
     with transaction.atomic(durable=True):
         thread = (
             Thread.objects.select_related("merchant", "user").filter(pk=thread_id, merchant=merchant).first()
@@ -191,6 +237,7 @@ def chat_send(
             country=country,
             sent_by=actor,
             created_at=now,
+            send_key=send_key,
         )
         if price > 0:
             wallet, revenue = _accounts(merchant, currency)
@@ -211,16 +258,26 @@ def chat_send(
                     f"Your wallet can't pay for this message ({price:.2f} {currency}): add funds to start a "
                     "conversation. Replies within 24 hours of the consumer's last message are free."
                 ) from None
+    callback = f"{CALLBACK_PREFIX}{message.pk}"  # echoed in its status webhooks (see _status)
     try:
         if outgoing.template is None:
-            sent = whatsapp_text_send(to=phone, text=outgoing.text)
+            sent = whatsapp_text_send(to=phone, text=outgoing.text, callback_data=callback)
         else:
             sent = whatsapp_template_send(
                 to=phone,
                 name=outgoing.template.name,
                 language=outgoing.template.language,
                 parameters=outgoing.parameters,
+                callback_data=callback,
             )
+    except WhatsAppSendUnknown:
+        # Sent, but unanswered: Meta may deliver (and bill) it. It stays waiting: a status webhook
+        # moves it (matched by our reference), else chats_pending_expire fails and refunds it.
+        raise ChatSendFailed(
+            "WhatsApp didn't answer in time. The message may still arrive: its status shows here as soon "
+            f"as WhatsApp reports it; if it never does, the charge is refunded within "
+            f"{settings.CHATS_PENDING_EXPIRE_MINUTES} minutes."
+        ) from None
     except WhatsAppSendError as exc:
         reason = f"WhatsApp refused the message (error {exc.code or 'unreachable'})."
         with transaction.atomic(durable=True):
@@ -229,9 +286,12 @@ def chat_send(
         raise ChatSendFailed(f"{reason}{refunded}") from None
     with transaction.atomic(durable=True):
         locked = ChatMessage.objects.select_for_update().get(pk=message.pk)
-        if locked.status == MessageStatus.PENDING:
-            locked.wamid, locked.status, locked.status_at = sent.message_id or None, MessageStatus.SENT, now
-            locked.save(update_fields=["wamid", "status", "status_at"])
+        if not locked.wamid and sent.message_id:
+            locked.wamid = sent.message_id
+            locked.save(update_fields=["wamid"])
+        if locked.status == MessageStatus.PENDING:  # a status webhook may have come first
+            locked.status, locked.status_at = MessageStatus.SENT, now
+            locked.save(update_fields=["status", "status_at"])
         Thread.objects.filter(pk=thread.pk).update(last_outbound_at=now, last_message_at=now)
     return locked
 
@@ -339,7 +399,7 @@ def _incoming(item: dict, *, now: datetime) -> None:
         marketing_opt_out_set(user=user, opted_out=True, source=MarketingOptOut.Source.STOP, now=now)
     elif word in START_WORDS:
         marketing_opt_out_set(user=user, opted_out=False, source=MarketingOptOut.Source.STOP, now=now)
-    thread = _thread_for_reply(user, item)
+    thread = _thread_for_reply(user, item, now=now)
     if thread is None:
         return
     at = _timestamp(item.get("timestamp"), now)
@@ -363,7 +423,7 @@ def _incoming(item: dict, *, now: datetime) -> None:
     locked.save(update_fields=["last_inbound_at", "last_message_at", "unread"])
 
 
-def _thread_for_reply(user: User, item: dict) -> Thread | None:
+def _thread_for_reply(user: User, item: dict, *, now: datetime) -> Thread | None:
     """The open conversation a message belongs to: the one of the message it quotes, else the one
     that last wrote to this person (TikJoy sends every brand's messages from one number), else the
     only brand the person shares their number with (a thread is opened). Else none: not routed."""
@@ -375,15 +435,21 @@ def _thread_for_reply(user: User, item: dict) -> Thread | None:
         ).first()
         if message is not None:
             return message.thread
-    thread = (
-        Thread.objects.filter(user=user, closed_at__isnull=True)
-        .order_by(
-            F("last_outbound_at").desc(nulls_last=True), F("last_message_at").desc(nulls_last=True), "-pk"
-        )
-        .first()
-    )
-    if thread is not None:
-        return thread
+    # Unquoted: it is for a brand only when exactly one could be meant. The one brand that wrote to
+    # the person in the last 24 hours, else their only open conversation. When several brands wrote,
+    # guessing could hand one brand's customer's words to another: it is not routed.
+    open_threads = Thread.objects.filter(user=user, closed_at__isnull=True)
+    since = _timestamp(item.get("timestamp"), now) - timedelta(hours=settings.CHATS_SERVICE_WINDOW_HOURS)
+    recent = list(open_threads.filter(last_outbound_at__gte=since)[:2])
+    if len(recent) > 1:
+        return None
+    if recent:
+        return recent[0]
+    threads = list(open_threads[:2])
+    if len(threads) > 1:
+        return None
+    if threads:
+        return threads[0]
     # No conversation yet: when exactly one brand has the person's number, the message is for it.
     merchant_ids = list(
         Consent.objects.active()
@@ -404,12 +470,24 @@ def _status(item: dict, *, now: datetime) -> None:
     wamid, status = str(item.get("id") or ""), _WEBHOOK_STATUS.get(str(item.get("status") or ""))
     if not wamid or status is None:
         return
-    message = (
+    outgoing = (
         ChatMessage.objects.select_for_update()
         .select_related("thread__merchant")
-        .filter(wamid=wamid, direction=Direction.OUT)
-        .first()
+        .filter(direction=Direction.OUT)
     )
+    message = outgoing.filter(wamid=wamid).first()
+    callback = str(item.get("biz_opaque_callback_data") or "")
+    if (
+        message is None
+        and callback.startswith(CALLBACK_PREFIX)
+        and callback[len(CALLBACK_PREFIX) :].isdigit()
+    ):
+        # The status came before the send stored Meta's id (or the send never got its answer): our
+        # own reference, echoed by Meta, finds the message.
+        message = outgoing.filter(pk=int(callback[len(CALLBACK_PREFIX) :]), wamid__isnull=True).first()
+        if message is not None:
+            message.wamid = wamid[:128]
+            message.save(update_fields=["wamid"])
     if message is None:
         return
     at = _timestamp(item.get("timestamp"), now)

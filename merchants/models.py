@@ -65,6 +65,20 @@ class Merchant(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="+1 on every edit: a form opened before an edit can't undo it."
     )
+    closed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Closed by an owner (docs/privacy.md): no funding, no live campaign, the console is read-only.",
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = MerchantQuerySet.as_manager()
 
@@ -91,6 +105,10 @@ class Merchant(models.Model):
 
     def __str__(self) -> str:
         return self.brand_name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
 
 
 class TouchpointKind(models.TextChoices):

@@ -28,6 +28,11 @@ class Capability(StrEnum):
     MANAGE_API = "MANAGE_API"  # API keys and webhook endpoints (owners only)
     VIEW_BILLING = "VIEW_BILLING"  # monthly statements and service-fee invoices (owners, managers)
     CHAT = "CHAT"  # the Inbox: WhatsApp conversations with consumers, paid from the wallet (owners, managers)
+    CLOSE_MERCHANT = "CLOSE_MERCHANT"  # close the merchant, its bank details for the refund (owners only)
+
+
+# What a closed merchant's team can still do: read its history and documents, and see its refund through.
+CLOSED_CAPABILITIES = frozenset({Capability.VIEW, Capability.VIEW_BILLING, Capability.CLOSE_MERCHANT})
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -47,5 +52,8 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
-def role_can(role: str | None, capability: Capability) -> bool:
+def role_can(role: str | None, capability: Capability, *, closed: bool = False) -> bool:
+    """Whether ``role`` may do ``capability``; for a closed merchant, only reading and the closure itself."""
+    if closed and capability not in CLOSED_CAPABILITIES:
+        return False
     return role is not None and capability in CAPABILITIES.get(role, frozenset())

@@ -75,7 +75,10 @@ def membership_role(*, merchant: Merchant, user: User) -> str | None:
 
 def _require(*, merchant: Merchant, actor: User, capability: Capability) -> str:
     role = membership_role(merchant=merchant, user=actor)
-    if not role_can(role, capability):
+    closed = Merchant.objects.filter(pk=merchant.pk, closed_at__isnull=False).exists()
+    if not role_can(role, capability, closed=closed):
+        if closed and role_can(role, capability):
+            raise NotAllowed(f"{merchant.brand_name} is closed: its history can be read, nothing changed.")
         raise NotAllowed("Your role in this merchant does not allow this.")
     return role
 
@@ -466,3 +469,18 @@ def consents_withdraw_all(*, user: User, now: datetime) -> int:
             sender=Consent, consent=consent, merchant=consent.merchant, user=user, now=now
         )
     return len(consents)
+
+
+# --- closing -------------------------------------------------------------------------------------
+
+
+def merchant_mark_closed(*, merchant: Merchant, actor: User, now: datetime) -> None:
+    """Flag the merchant closed (no funding, no live campaign, a read-only console).
+
+    The closing itself (money, campaigns, refund) is ``privacy.services.merchant_close``, which
+    calls this inside its transaction, holding the merchant's row.
+    """
+    if merchant.closed_at is not None:
+        raise MerchantError(f"{merchant.brand_name} is already closed.")
+    merchant.closed_at, merchant.closed_by = now, actor
+    merchant.save(update_fields=["closed_at", "closed_by"])

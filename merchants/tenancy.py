@@ -126,4 +126,8 @@ def console_notice_lost_selection(request: HttpRequest) -> None:
 
 def console_can(request: HttpRequest, capability: Capability | None) -> bool:
     membership = console_membership(request)
-    return capability is not None and membership is not None and role_can(membership.role, capability)
+    return (
+        capability is not None
+        and membership is not None
+        and role_can(membership.role, capability, closed=membership.merchant.closed_at is not None)
+    )

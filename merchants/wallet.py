@@ -39,6 +39,16 @@ def _owner_emails(merchant: Merchant) -> list[str]:
     )
 
 
+def _refuse_if_closed(merchant: Merchant) -> None:
+    """Lock the merchant's row (its closing takes the same lock) and refuse funding a closed merchant."""
+    locked = Merchant.objects.select_for_update().only("pk", "closed_at").get(pk=merchant.pk)
+    if locked.closed_at is not None:
+        raise MerchantError(
+            f"{merchant.brand_name} closed on {locked.closed_at:%d %b %Y}: its wallet takes no more money. "
+            "Send the transfer back to the payer."
+        )
+
+
 def merchant_available_account(*, merchant: Merchant, currency: str | None = None):
     return account_for(
         owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency or merchant.currency
@@ -79,6 +89,7 @@ def merchant_top_up_record(
         )
 
     with transaction.atomic(durable=True):
+        _refuse_if_closed(merchant)
         try:
             with transaction.atomic():
                 record = BankTransfer.objects.create(
@@ -157,6 +168,7 @@ def merchant_top_up_confirm(*, record_id: int, actor: User, now: datetime) -> Ba
             raise MerchantError(f"{record} needs no confirmation: it is {record.state}.")
         if record.recorded_by_id == actor.pk:
             raise MerchantError("A second staff member must confirm a top-up you recorded yourself.")
+        _refuse_if_closed(record.merchant)
         record.confirmed_by = actor
         record.save(update_fields=["confirmed_by"])
         _top_up_credit(record, actor=actor, now=now)

@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from core.admin import ReadOnlyAdmin
 from payouts import sandbox_bank, selectors, services
 from payouts.models import (
+    MERCHANT_PAYEE,
     BankAccount,
     BankFile,
     BankLine,
@@ -90,6 +91,7 @@ class PayoutAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "requested_at",
+        "payee",
         "requested_by",
         "amount",
         "state",
@@ -107,8 +109,16 @@ class PayoutAdmin(ReadOnlyAdmin):
     actions = ["approve", "reject", "build_batch"]
     readonly_fields = [f.name for f in Payout._meta.fields]
 
+    @admin.display(description="payee")
+    def payee(self, obj: Payout) -> str:
+        if obj.owner_type == MERCHANT_PAYEE:
+            return f"merchant refund: {obj.creditor_name} (merchant #{obj.owner_id})"
+        return "person"
+
     @admin.display(description="KYC")
     def kyc(self, obj: Payout) -> str:
+        if obj.owner_type == MERCHANT_PAYEE:
+            return "business: legal details on the merchant"
         identity = getattr(obj.requested_by, "payee_identity", None)
         return identity.get_status_display() if identity else "none given"
 

@@ -1,7 +1,8 @@
 """Payouts: bank details, identity, payout requests, SEPA batches and what the bank sends back.
 
 A payout belongs to a ledger owner (``owner_type``/``owner_id``, as in
-``wallets``): a consumer today, an affiliate later. The person who asked for it
+``wallets``): a consumer, or a merchant whose prepaid balance is refunded when it
+closes (``MERCHANT_PAYEE``). The person who asked for it
 (``requested_by``) is the one who is told about it. Every money-moving state
 change is a ledger transaction (see ``payouts.services``); every state change is
 a ``PayoutEvent`` row with a reason, an actor and a time.
@@ -144,6 +145,10 @@ class BankDetailsChallenge(models.Model):
     """A one-time code sent before new bank details take effect; the details wait here until it is typed."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    owner_type = models.CharField(
+        max_length=64, blank=True, help_text="whose details these are, when not the person's own (a merchant)"
+    )
+    owner_id = models.BigIntegerField(default=0)
     channel = models.CharField(max_length=8, choices=CodeChannel.choices)
     destination = models.CharField(max_length=254, help_text="where the code went (e-mail or phone)")
     code_hash = models.CharField(max_length=96, help_text="salt$HMAC of the code")
@@ -169,6 +174,7 @@ class PayoutState(models.TextChoices):
 
 
 OPEN_STATES = (PayoutState.REQUESTED, PayoutState.APPROVED)
+MERCHANT_PAYEE = "merchants.merchant"  # the owner_type of a merchant's bank details and refunds
 IN_FLIGHT_STATES = (PayoutState.EXPORTED, PayoutState.ACCEPTED)
 
 

@@ -91,3 +91,19 @@ def iban_shared_counts(hashes: list[str]) -> dict[str, int]:
         .annotate(owners=Count("owner_id", distinct=True))
     )
     return {row["iban_hash"]: row["owners"] for row in rows}
+
+
+def iban_shared_users(*, user_id: int, among: list[int]) -> list[int]:
+    """Those people of ``among`` whose bank details (current or retired) hold an IBAN the person
+    ``user_id`` has given too: a sign that two accounts are one person (affiliates holds their
+    commissions, through ``tikjoy.duplicates``)."""
+    if not among:
+        return []
+    mine = BankAccount.objects.filter(user_id=user_id).values("iban_hash")
+    return sorted(
+        set(
+            BankAccount.objects.filter(user_id__in=among, iban_hash__in=mine)
+            .exclude(user_id=user_id)
+            .values_list("user_id", flat=True)
+        )
+    )

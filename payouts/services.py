@@ -8,6 +8,9 @@ Ledger postings (kind, from -> to), all per owner except the bank:
 - ``PAYOUT_RELEASE``  payout:pending or payout:in_transit -> user:available (cancelled or rejected)
 - ``PAYOUT_RETURN``   platform:bank -> user:available (paid, then returned by the payee's bank)
 
+For a merchant payee (a closing merchant's refund, ``merchant_refund_reserve``) the same
+postings use ``merchant:available`` where a person's use ``user:available``.
+
 Locks are taken in one order: payout rows by primary key, then the ledger's
 accounts by primary key (inside ``wallets.services.post``/``post_many``).
 """
@@ -34,12 +37,14 @@ from schwifty.exceptions import SchwiftyException
 from accounts.models import User
 from core.errors import DomainError
 from core.tasks import after_commit, mail_after_commit
+from merchants.models import Merchant, Role
 from payouts import sepa
 from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
 from payouts.countries import sepa_country
 from payouts.epc import epc_name, epc_remittance
 from payouts.models import (
     IN_FLIGHT_STATES,
+    MERCHANT_PAYEE,
     OPEN_STATES,
     BankAccount,
     BankDetailsChallenge,
@@ -58,7 +63,7 @@ from payouts.models import (
 from payouts.reasons import Action, reason_for
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
-from wallets.debts import debt_owed
+from wallets.debts import debts_of
 from wallets.models import PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post_many, transfer
@@ -66,6 +71,12 @@ from wallets.services import InsufficientFunds, Posting, account_for, accounts_f
 logger = logging.getLogger(__name__)
 
 PAYOUT_CURRENCY = "EUR"  # SEPA credit transfers are in euro
+
+
+def available_purpose(owner_type: str) -> Purpose:
+    """Where an owner's payout comes from and goes back to: a merchant's prepaid funds, else a
+    person's available balance."""
+    return Purpose.MERCHANT_AVAILABLE if owner_type == MERCHANT_PAYEE else Purpose.USER_AVAILABLE
 
 
 class PayoutError(DomainError):
@@ -227,6 +238,64 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
     return challenge
 
 
+def merchant_owner_emails(merchant: Merchant) -> list[str]:
+    return sorted(
+        {
+            email
+            for email in merchant.memberships.filter(role=Role.OWNER).values_list("user__email", flat=True)
+            if email
+        }
+    )
+
+
+def merchant_bank_details_challenge_start(
+    *, merchant: Merchant, user: User, details: BankDetails, now: datetime
+) -> BankDetailsChallenge:
+    """An owner enters the merchant's bank details (for its refund): a one-time code goes to the
+    owner's own e-mail address, and the details wait for it, as a person's do.
+
+    A business's bank account must be in the merchant's legal name; ops see it when it is not
+    (``payout_risk_signals``) before they approve a refund to it.
+    """
+    if not _is_owner(merchant=merchant, user=user):
+        raise BankDetailsError("Only an owner of the merchant can enter its bank details.")
+    if not user.email:
+        raise BankDetailsError("Add an e-mail address to your account first: the code is sent there.")
+    bank_details_change_allowed(owner=merchant)
+    recent = BankDetailsChallenge.objects.filter(user=user, created_at__gte=now - timedelta(hours=1)).count()
+    if recent >= settings.PAYOUTS_CODES_PER_HOUR:
+        raise BankDetailsError("Too many codes were sent in the last hour. Please try again later.")
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(8)
+    owner_type, owner_id = owner_key(merchant)
+    with transaction.atomic(durable=True):
+        challenge = BankDetailsChallenge.objects.create(
+            user=user,
+            owner_type=owner_type,
+            owner_id=owner_id,
+            channel=CodeChannel.EMAIL,
+            destination=user.email,
+            code_hash=f"{salt}${_code_hash(salt, code)}",
+            details=details.as_json(),
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.PAYOUTS_CODE_TTL_SECONDS),
+        )
+        mail_after_commit(
+            subject=f"[TikJoy] Your code to change {merchant.brand_name}'s bank details",
+            message=(
+                f"Your code is {code}. It is valid for {settings.PAYOUTS_CODE_TTL_SECONDS // 60} minutes.\n\n"
+                f"Someone asked to refund {merchant.brand_name}'s TikJoy balance to the account ending "
+                f"{details.iban[-4:]}. If it wasn't you, don't share the code and write to us."
+            ),
+            recipient_list=[user.email],
+        )
+    return challenge
+
+
+def _is_owner(*, merchant: Merchant, user: User) -> bool:
+    return merchant.memberships.filter(user=user, role=Role.OWNER).exists()
+
+
 def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datetime) -> BankAccount:
     """Check the one-time code; the new details replace the old ones and a payout hold starts."""
     with transaction.atomic(durable=True):
@@ -251,23 +320,36 @@ def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datet
             raise_after = None
             challenge.used_at = now
             challenge.save(update_fields=["used_at"])
-            account = _bank_account_replace(user=user, details=BankDetails(**challenge.details), now=now)
+            owner = user
+            if challenge.owner_type == MERCHANT_PAYEE:
+                owner = Merchant.objects.get(pk=challenge.owner_id)
+                if not _is_owner(merchant=owner, user=user):
+                    raise BankDetailsError("Only an owner of the merchant can enter its bank details.")
+            account = _bank_account_replace(
+                user=user, details=BankDetails(**challenge.details), now=now, owner=owner
+            )
     if raise_after is not None:
         raise raise_after
     return account
 
 
-def bank_account_replace(*, user: User, details: BankDetails, now: datetime) -> BankAccount:
+def bank_account_replace(
+    *, user: User, details: BankDetails, now: datetime, owner: User | Merchant | None = None
+) -> BankAccount:
     """New bank details take effect for a person who already proved it is them (the demo seed, ops tools).
 
-    The person's own pages go through ``bank_details_challenge_start`` and ``bank_details_confirm``.
+    The person's own pages go through ``bank_details_challenge_start`` and ``bank_details_confirm``;
+    ``owner`` is a merchant whose details ``user`` (an owner) manages, else the person.
     """
     with transaction.atomic(durable=True):
-        return _bank_account_replace(user=user, details=details, now=now)
+        return _bank_account_replace(user=user, details=details, now=now, owner=owner)
 
 
-def _bank_account_replace(*, user: User, details: BankDetails, now: datetime) -> BankAccount:
-    owner_type, owner_id = owner_key(user)
+def _bank_account_replace(
+    *, user: User, details: BankDetails, now: datetime, owner: User | Merchant | None = None
+) -> BankAccount:
+    owner = owner if owner is not None else user
+    owner_type, owner_id = owner_key(owner)
     # Lock the owner's payouts first (primary-key order), then refuse if one is still open.
     list(
         Payout.objects.select_for_update()
@@ -275,7 +357,7 @@ def _bank_account_replace(*, user: User, details: BankDetails, now: datetime) ->
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    bank_details_change_allowed(owner=user)
+    bank_details_change_allowed(owner=owner)
     previous = (
         BankAccount.objects.select_for_update()
         .current()
@@ -305,6 +387,19 @@ def _bank_account_replace(*, user: User, details: BankDetails, now: datetime) ->
         created_at=now,
     )
     what = "changed" if previous else "added"
+    if isinstance(owner, Merchant):
+        mail_after_commit(
+            subject=f"[TikJoy] {owner.brand_name}'s bank details were {what}",
+            message=(
+                f"The bank account for {owner.brand_name}'s refund was {what} on {now:%d %b %Y %H:%M} UTC "
+                f"by {user.email}: {account.iban_masked}, holder {account.holder_name}.\n"
+                f"A refund to it can be sent after {hold_until:%d %b %Y %H:%M} UTC.\n"
+                + (f"The previous account was {previous.iban_masked}.\n" if previous else "")
+                + "If this wasn't one of your team's owners, write to us at once: nothing is paid during the hold."
+            ),
+            recipient_list=merchant_owner_emails(owner),
+        )
+        return account
     notice = (
         f"The bank account for your TikJoy payouts was {what} on {now:%d %b %Y %H:%M} UTC: "
         f"{account.iban_masked}, holder {account.holder_name}.\n"
@@ -509,11 +604,11 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
         raise PayoutError(
             "Your account is banned, so it can't be paid out. Write to us if you think this is wrong."
         )
-    owed = debt_owed(owner=user, currency=PAYOUT_CURRENCY)
-    if owed.amount > 0:
+    owed = debts_of(owner=user)  # in any currency: a debt in another one is still a debt
+    if owed:
         raise PayoutError(
-            f"You owe {owed} (money taken back after it had reached your balance). It is repaid from "
-            "what you earn next; payouts start again once it is repaid."
+            f"You owe {', '.join(str(m) for m in owed)} (money taken back after it had reached your balance). "
+            "It is repaid from what you earn next; payouts start again once it is repaid."
         )
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None:
@@ -592,6 +687,73 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
     return payout
 
 
+def merchant_refund_refusal(*, merchant: Merchant, amount: Money, now: datetime) -> str:
+    """Why ``amount`` can't be refunded to the merchant's bank account now ("" when it can)."""
+    if str(amount.currency) != PAYOUT_CURRENCY:
+        return (
+            f"refunds are SEPA transfers in euro, and {merchant.brand_name}'s wallet is in {amount.currency}: "
+            "write to us to arrange the refund"
+        )
+    account = BankAccount.objects.current().filter(owner_type=MERCHANT_PAYEE, owner_id=merchant.pk).first()
+    if account is None:
+        return "enter the bank account the refund goes to first"
+    if account.is_blocked:
+        return f"the bank refused the bank details ({account.blocked_reason}): enter them again"
+    if account.payouts_hold_until > now:
+        return f"the new bank details are in their safety hold until {account.payouts_hold_until:%d %b %Y %H:%M} UTC"
+    return ""
+
+
+def merchant_refund_reserve(
+    *, merchant: Merchant, requested_by: User, amount: Money, reason: str, now: datetime
+) -> Payout:
+    """Reserve ``amount`` of a merchant's prepaid funds for a refund to its bank account: a payout
+    like a person's (four eyes in ops, pain.001 with the account holder's name, returns handled),
+    from ``merchant:available``. Runs inside the caller's transaction (the merchant's closing, which
+    holds the locks); ``InsufficientFunds`` if the funds are not there."""
+    refusal = merchant_refund_refusal(merchant=merchant, amount=amount, now=now)
+    if refusal:
+        raise PayoutError(refusal[0].upper() + refusal[1:] + ".")
+    if amount.amount <= 0 or not is_at_precision(amount):
+        raise PayoutError("A refund is a positive amount in cents.")
+    account = BankAccount.objects.current().get(owner_type=MERCHANT_PAYEE, owner_id=merchant.pk)
+    payout = Payout.objects.create(
+        owner_type=MERCHANT_PAYEE,
+        owner_id=merchant.pk,
+        requested_by=requested_by,
+        bank_account=account,
+        amount=amount.amount,
+        currency=PAYOUT_CURRENCY,
+        state=PayoutState.REQUESTED,
+        end_to_end_id=new_end_to_end_id(),
+        creditor_name=epc_name(account.holder_name),
+        remittance=epc_remittance(f"TikJoy refund {merchant.payment_reference}"),
+        reason="Waiting for our check.",
+        requested_at=now,
+    )
+    PayoutEvent.objects.create(
+        payout=payout,
+        from_state="",
+        to_state=PayoutState.REQUESTED,
+        reason=reason[:500],
+        actor=requested_by,
+        at=now,
+    )
+    transfer(
+        source=account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=PAYOUT_CURRENCY),
+        destination=account_for(owner=merchant, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY),
+        amount=amount,
+        kind="PAYOUT_REQUEST",
+        reason=f"Refund {payout.end_to_end_id} requested: {reason}"[:500],
+        idempotency_key=f"payout:{payout.pk}:request",
+        actor=requested_by,
+        subject=payout,
+        now=now,
+    )
+    _notify([payout])
+    return payout
+
+
 def _auto_approvable(payout: Payout, *, identity: PayeeIdentity) -> bool:
     """Optional (``PAYOUTS_AUTO_APPROVE_BELOW``, off by default): small payouts of verified people
     with no risk signal skip the ops queue; the file still needs two people."""
@@ -640,7 +802,9 @@ class _OwnerRef:
 def _release_posting(payout: Payout, *, source_purpose: str, reason: str, actor: User | None) -> Posting:
     owner = _owner_ref(payout)
     source = account_for(owner=owner, purpose=source_purpose, currency=payout.currency)
-    available = account_for(owner=owner, purpose=Purpose.USER_AVAILABLE, currency=payout.currency)
+    available = account_for(
+        owner=owner, purpose=available_purpose(payout.owner_type), currency=payout.currency
+    )
     return Posting(
         entries=[(source, -payout.money), (available, payout.money)],
         kind="PAYOUT_RELEASE",
@@ -655,8 +819,8 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
     """The person takes back a payout that was not sent yet; the reserve returns to available."""
     with transaction.atomic(durable=True):
         payout = _locked(payout_id)
-        if payout.requested_by_id != user.pk:
-            raise PayoutError("This payout is not yours.")
+        if payout.requested_by_id != user.pk or payout.owner_type == MERCHANT_PAYEE:
+            raise PayoutError("This payout is not yours.")  # a merchant's refund is ops' to reject
         if payout.state not in OPEN_STATES or payout.batch_id is not None:
             raise PayoutError("This payout is already on its way to the bank and can't be cancelled.")
         event = _event(
@@ -695,12 +859,17 @@ def payout_risk_signals(payout: Payout) -> list[str]:
         signals.append(f"same IBAN as {others} other {'person' if others == 1 else 'people'}")
     if Ban.objects.filter(user_id=payout.requested_by_id).exists():
         signals.append("banned")
+    if payout.owner_type == MERCHANT_PAYEE:
+        legal_name = Merchant.objects.filter(pk=payout.owner_id).values_list("legal_name", flat=True).first()
+        if (
+            legal_name is not None
+            and epc_name(legal_name).casefold() != epc_name(account.holder_name).casefold()
+        ):
+            signals.append(f"holder '{account.holder_name}' is not the merchant's legal name '{legal_name}'")
     if account.is_blocked:
         signals.append(f"bank details blocked ({account.blocked_code})")
-    if payout.requested_by_id is not None:
-        owed = debt_owed(owner=payout.requested_by, currency=payout.currency)
-        if owed.amount > 0:
-            signals.append(f"owes {owed}")
+    if payout.requested_by_id is not None and payout.owner_type != MERCHANT_PAYEE:  # a person's own debt
+        signals += [f"owes {owed}" for owed in debts_of(owner=payout.requested_by)]
     return signals
 
 
@@ -711,9 +880,10 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
             raise PayoutError(
                 f"Only a requested payout can be approved; this one is {payout.get_state_display().lower()}."
             )
-        identity = PayeeIdentity.objects.filter(user_id=payout.requested_by_id).first()
-        if identity is None or identity.status != IdentityStatus.VERIFIED:
-            raise PayoutError("Verify the person's identity first.")
+        if payout.owner_type != MERCHANT_PAYEE:  # a merchant is known by its legal details, not a person's
+            identity = PayeeIdentity.objects.filter(user_id=payout.requested_by_id).first()
+            if identity is None or identity.status != IdentityStatus.VERIFIED:
+                raise PayoutError("Verify the person's identity first.")
         if Ban.objects.filter(user_id=payout.requested_by_id).exists():
             raise PayoutError("The person is banned: reject the payout instead.")
         account = payout.bank_account
@@ -949,9 +1119,10 @@ class _Applier:
 
     def __init__(self, *, bank_file: BankFile, actor: User | None, now: datetime, payouts: Sequence[Payout]):
         self.bank_file = bank_file
-        self.accounts = (
-            _ledger_accounts(payouts, [Purpose.PAYOUT_IN_TRANSIT, Purpose.USER_AVAILABLE]) if payouts else {}
-        )
+        self.accounts = _ledger_accounts(payouts, [Purpose.PAYOUT_IN_TRANSIT]) if payouts else {}
+        for owner_type in {p.owner_type for p in payouts}:  # a person's available balance, a merchant's funds
+            of_type = [p for p in payouts if p.owner_type == owner_type]
+            self.accounts.update(_ledger_accounts(of_type, [available_purpose(owner_type)]))
         self.actor = actor
         self.now = now
         self.postings: list[Posting] = []
@@ -1064,7 +1235,7 @@ class _Applier:
             Posting(
                 entries=[
                     (self.platform_bank, -payout.money),
-                    (self._account(payout, Purpose.USER_AVAILABLE), payout.money),
+                    (self._account(payout, available_purpose(payout.owner_type)), payout.money),
                 ],
                 kind="PAYOUT_RETURN",
                 reason=f"Payout {payout.end_to_end_id} returned ({code}): {message}",

@@ -19,10 +19,12 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import User
+from affiliates.models import Affiliate, Click, Commission, Inquiry, Link, PlatformReferral
 from campaigns.models import UgcSubmission
 from chats.models import ChatMessage
 from merchants.models import Consent, ConsentField
 from payouts.models import BankAccount, PayeeIdentity, Payout
+from promote.models import CardCheckout, CoinPurchase, CoinWallet, CoinWithdrawal, Coupon, PromoteOrder
 from rewards.models import Reward, SocialAction
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from wallets.models import Entry
@@ -46,6 +48,17 @@ ugc_videos          videos you uploaded for brands
 bank_details        your bank details (IBAN masked)
 payee_identity      who you told us you are, for payouts
 payouts             your payouts and their states
+affiliate_applications  your applications to affiliate programs (and your partner profile in each)
+affiliate_links     your tracked links
+affiliate_clicks    the clicks on your links (when, unique or bot; never who clicked)
+affiliate_commissions   your commissions, their states and dates (the buyer is never shown)
+affiliate_inquiries your questions about missing commissions, and the answers
+affiliate_referral  the affiliate link you arrived through, if any
+promote_coins       your Promote coin wallet (currency, declared birth date)
+promote_purchases   coins you bought (from your wallet or by card) and withdrew
+promote_card_checkouts  card payments you started, and whether they were paid
+promote_orders      your promotion orders, their budget and results
+promote_coupons     coupons given to you
 """
 
 
@@ -63,7 +76,12 @@ def _rows(queryset, fields: dict[str, Callable]) -> list[dict]:
 
 def export_sections(*, user: User) -> dict[str, list[dict]]:
     """Every record of the person, section by section (each row a flat dict)."""
+    affiliations = list(
+        Affiliate.objects.filter(user=user).select_related("program").order_by("applied_at", "pk")
+    )
     accounts = list(accounts_of(user))
+    for affiliate in affiliations:  # pending and locked commissions are on the partner profile's accounts
+        accounts += list(accounts_of(affiliate))
     purposes = {account.pk: account.purpose for account in accounts}
     consents = Consent.objects.filter(user=user).select_related("merchant").order_by("given_at", "pk")
     return {
@@ -253,6 +271,161 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
                 "reason": lambda p: p.reason,
                 "requested_at": lambda p: p.requested_at,
                 "closed_at": lambda p: p.closed_at,
+            },
+        ),
+        **_affiliate_sections(user=user, affiliations=affiliations),
+        **_promote_sections(user=user),
+    }
+
+
+def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[str, list[dict]]:
+    """The person as an affiliate: applications, links, clicks (never who clicked), commissions
+    (never the buyer), inquiries, and the referral they arrived through."""
+    return {
+        "affiliate_applications": _rows(
+            affiliations,
+            {
+                "program": lambda a: a.program.name,
+                "status": lambda a: a.get_status_display(),
+                "status_reason": lambda a: a.status_reason,
+                "website": lambda a: a.website,
+                "promotion_plan": lambda a: a.promotion_plan,
+                "device_id": lambda a: a.device_id,
+                "network_hash": lambda a: a.visitor_hash,
+                "owed": lambda a: a.owed,
+                "applied_at": lambda a: a.applied_at,
+                "decided_at": lambda a: a.decided_at,
+            },
+        ),
+        "affiliate_links": _rows(
+            Link.objects.filter(affiliate__user=user).select_related("affiliate__program").order_by("pk"),
+            {
+                "program": lambda k: k.affiliate.program.name,
+                "code": lambda k: k.code,
+                "destination": lambda k: k.destination,
+                "sub_id": lambda k: k.sub_id,
+                "created_at": lambda k: k.created_at,
+            },
+        ),
+        "affiliate_clicks": _rows(
+            Click.objects.filter(link__affiliate__user=user).select_related("link").order_by("at", "pk"),
+            {
+                "link": lambda c: c.link.code,
+                "click_id": lambda c: c.click_id,
+                "at": lambda c: c.at,
+                "unique": lambda c: c.is_unique,
+                "bot": lambda c: c.is_bot,
+            },
+        ),
+        "affiliate_commissions": _rows(
+            Commission.objects.filter(affiliate__user=user)
+            .select_related("affiliate__program", "conversion")
+            .order_by("tracked_at", "pk"),
+            {
+                "program": lambda c: c.affiliate.program.name,
+                "order": lambda c: c.conversion.order_id,
+                "state": lambda c: c.get_state_display(),
+                "amount": lambda c: c.amount,
+                "currency": lambda c: c.currency,
+                "tracked_at": lambda c: c.tracked_at,
+                "lock_date": lambda c: c.lock_date,
+                "approve_date": lambda c: c.approve_date,
+                "reversal": lambda c: c.get_reversal_code_display() if c.reversal_code else "",
+                "hold_reason": lambda c: c.hold_reason,
+            },
+        ),
+        "affiliate_inquiries": _rows(
+            Inquiry.objects.filter(affiliate__user=user).select_related("affiliate__program").order_by("pk"),
+            {
+                "program": lambda i: i.affiliate.program.name,
+                "order": lambda i: i.order_id,
+                "order_date": lambda i: i.order_date,
+                "amount": lambda i: i.amount,
+                "message": lambda i: i.message,
+                "status": lambda i: i.get_status_display(),
+                "answer": lambda i: i.answer,
+                "created_at": lambda i: i.created_at,
+            },
+        ),
+        "affiliate_referral": _rows(
+            PlatformReferral.objects.filter(user=user),
+            {"click_id": lambda r: r.click_id, "created_at": lambda r: r.created_at},
+        ),
+    }
+
+
+def _promote_sections(*, user: User) -> dict[str, list[dict]]:
+    wallets = CoinWallet.objects.filter(user=user)
+    return {
+        "promote_coins": _rows(
+            wallets,
+            {
+                "currency": lambda w: w.currency,
+                "birth_date": lambda w: w.birth_date,
+                "coins_paid_for": lambda w: w.backed_coins,
+                "created_at": lambda w: w.created_at,
+            },
+        ),
+        "promote_purchases": _rows(
+            CoinPurchase.objects.filter(wallet__user=user).order_by("created_at", "pk"),
+            {
+                "what": lambda p: "bought",
+                "coins": lambda p: p.coins,
+                "amount": lambda p: p.amount,
+                "currency": lambda p: p.currency,
+                "paid_with": lambda p: p.get_source_display(),
+                "at": lambda p: p.created_at,
+            },
+        )
+        + _rows(
+            CoinWithdrawal.objects.filter(wallet__user=user).order_by("created_at", "pk"),
+            {
+                "what": lambda w: "withdrawn",
+                "coins": lambda w: w.coins,
+                "amount": lambda w: w.amount,
+                "currency": lambda w: w.currency,
+                "paid_with": lambda w: "",
+                "at": lambda w: w.created_at,
+            },
+        ),
+        "promote_card_checkouts": _rows(
+            CardCheckout.objects.filter(wallet__user=user).order_by("created_at", "pk"),
+            {
+                "coins": lambda c: c.coins,
+                "amount": lambda c: c.amount,
+                "currency": lambda c: c.currency,
+                "status": lambda c: c.get_status_display(),
+                "created_at": lambda c: c.created_at,
+                "paid_at": lambda c: c.paid_at,
+            },
+        ),
+        "promote_orders": _rows(
+            PromoteOrder.objects.filter(wallet__user=user).order_by("created_at", "pk"),
+            {
+                "content": lambda o: o.content_label,
+                "kind": lambda o: o.get_kind_display(),
+                "goal": lambda o: o.get_goal_display(),
+                "status": lambda o: o.get_status_display(),
+                "budget_coins": lambda o: o.budget_coins,
+                "coupon_coins": lambda o: o.coupon_coins,
+                "consumed_coins": lambda o: o.consumed_coins,
+                "refunded_coins": lambda o: o.refunded_coins,
+                "country": lambda o: o.country,
+                "ages": lambda o: f"{o.age_min}-{o.age_max}",
+                "impressions": lambda o: o.impressions,
+                "results": lambda o: o.results,
+                "created_at": lambda o: o.created_at,
+                "ends_at": lambda o: o.ends_at,
+            },
+        ),
+        "promote_coupons": _rows(
+            Coupon.objects.filter(user=user).order_by("created_at", "pk"),
+            {
+                "code": lambda c: c.code,
+                "coins": lambda c: c.coins,
+                "status": lambda c: c.get_status_display(),
+                "valid_from": lambda c: c.valid_from,
+                "valid_until": lambda c: c.valid_until,
             },
         ),
     }

@@ -39,3 +39,36 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"data export #{self.pk} of user {self.user_id} ({self.status})"
+
+
+class MerchantClosure(models.Model):
+    """A merchant an owner closed: what the closing did, the refund it asked for, its final statement.
+
+    Written only by ``privacy.services.merchant_close``; ``merchants.Merchant.closed_at`` is the flag
+    the apps below read (no funding, no live campaign, a read-only console).
+    """
+
+    merchant = models.OneToOneField("merchants.Merchant", on_delete=models.PROTECT, related_name="closure")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField()
+    campaigns_ended = models.PositiveIntegerField(default=0)
+    coins_withdrawn = models.PositiveBigIntegerField(default=0)
+    refund = models.ForeignKey(
+        "payouts.Payout",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the latest refund of the remaining balance (a returned one is asked for again)",
+    )
+    final_statement = models.ForeignKey(
+        "billing.Statement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the statement of the month the last money moved, once that month ended",
+    )
+
+    def __str__(self) -> str:
+        return f"closure of merchant {self.merchant_id} on {self.closed_at:%Y-%m-%d}"

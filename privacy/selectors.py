@@ -13,17 +13,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 from moneyed import Money
 
 from accounts.models import User
-from merchants.models import Membership
+from affiliates.models import Commission, CommissionState
+from campaigns.models import Campaign, CampaignStatus
+from merchants.models import BankTransfer, Membership, Merchant
 from payouts.models import IN_FLIGHT_STATES, OPEN_STATES, IdentityStatus, PayeeIdentity, Payout
 from payouts.selectors import current_bank_account
-from payouts.services import PAYOUT_CURRENCY, tax_id_needed
-from privacy.models import DataExport
+from payouts.services import PAYOUT_CURRENCY, merchant_refund_refusal, tax_id_needed
+from privacy.models import DataExport, MerchantClosure
+from promote.models import OPEN_STATUSES, CoinWallet, OrderStatus, PromoteOrder
 from rewards.models import Ban, Reward, RewardStatus
-from wallets.models import Purpose
+from wallets.debts import debt_owed
+from wallets.models import Account, Entry, Purpose, owner_key
+from wallets.money import COIN
 from wallets.selectors import accounts_of
 
 PAYOUT, FORFEIT = "PAYOUT", "FORFEIT"
@@ -51,13 +56,20 @@ class DeletionPlan:
     balances: list[BalanceFate] = field(default_factory=list)
     to_reverse: list[RewardsToReverse] = field(default_factory=list)
     payouts_in_flight: list[Payout] = field(default_factory=list)
+    commissions_to_reverse: list[RewardsToReverse] = field(default_factory=list)
+    coins: int = 0  # Promote coins turned back into money (counted in ``balances``) first
+    coin_funds: list[Money] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
-        """What the person confirmed: the money, its fate, the rewards and payouts."""
+        """What the person confirmed: the money, its fate, the rewards, commissions, coins and payouts."""
         parts = [self.refusal]
         parts += [f"{b.amount.amount}{b.amount.currency}:{b.fate}" for b in self.balances]
         parts += [f"{r.status_label}:{r.count}:{[str(a) for a in r.amounts]}" for r in self.to_reverse]
+        parts += [
+            f"c:{r.status_label}:{r.count}:{[str(a) for a in r.amounts]}" for r in self.commissions_to_reverse
+        ]
+        parts += [f"coins:{self.coins}:{[str(m) for m in self.coin_funds]}"]
         parts += [f"payout:{p.pk}:{p.state}" for p in self.payouts_in_flight]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -75,6 +87,9 @@ def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
         return f"it is below the smallest payout ({minimum})"
     if Ban.objects.filter(user=user).exists():
         return "your account is banned"
+    owed = debt_owed(owner=user, currency=PAYOUT_CURRENCY)
+    if owed.amount > 0:
+        return f"you owe {money_text(owed)} (money taken back after it reached your balance), and no payout is made while you do"
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None or identity.status == IdentityStatus.MORE_INFO:
         return "we don't have your identity for payouts"
@@ -102,11 +117,34 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
             refusal=f"You are on the team of {', '.join(sorted(teams))}. "
             "Leave the team (or close the merchant) before deleting your account."
         )
+    locked = Commission.objects.filter(affiliate__user=user, state=CommissionState.LOCKED)
+    last_approval = locked.aggregate(until=Max("approve_date"))["until"]
+    if last_approval is not None:
+        return DeletionPlan(
+            refusal=f"{locked.count()} of your affiliate commissions are locked and are approved by "
+            f"{last_approval:%d %b %Y}; they can't be taken back before. Delete your account after that "
+            "date: they are then in your balance, paid out or forfeited as this page will say."
+        )
+    orders = PromoteOrder.objects.filter(
+        wallet__user=user, status__in=[*OPEN_STATUSES, OrderStatus.COMPLETED]
+    )
+    if orders.exists():
+        return DeletionPlan(
+            refusal="A Promote order of yours is in review, running or waiting for its unspent coins to come "
+            "back. Delete your account once it is settled."
+        )
+    coins, coin_funds = _person_coins(user)
+    totals = {
+        account.currency: Money(account.balance, account.currency)
+        for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0)
+    }
+    for money in coin_funds:
+        totals[str(money.currency)] = totals.get(str(money.currency), Money(0, money.currency)) + money
     balances = []
-    for account in (
-        accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("currency")
-    ):
-        amount = Money(account.balance, account.currency)
+    for currency in sorted(totals):
+        amount = totals[currency]
+        if amount.amount <= 0:
+            continue
         refusal = _payout_refusal(user, amount, now=now)
         if refusal:
             balances.append(BalanceFate(amount=amount, fate=FORFEIT, why=refusal))
@@ -129,12 +167,224 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
                     amounts=[Money(row["total"] or Decimal("0"), row["currency"]) for row in rows],
                 )
             )
+    commissions = []
+    for state in (CommissionState.PENDING, CommissionState.HELD):
+        rows = (
+            Commission.objects.filter(affiliate__user=user, state=state)
+            .values("currency")
+            .annotate(n=Count("pk"), total=Sum("amount"))
+            .order_by("currency")
+        )
+        if rows:
+            commissions.append(
+                RewardsToReverse(
+                    status_label=CommissionState(state).label,
+                    count=sum(row["n"] for row in rows),
+                    amounts=[Money(row["total"] or Decimal("0"), row["currency"]) for row in rows],
+                )
+            )
     in_flight = list(
-        Payout.objects.filter(requested_by=user, state__in=[*OPEN_STATES, *IN_FLIGHT_STATES]).order_by("pk")
+        Payout.objects.filter(
+            owner_type=User._meta.label_lower,
+            owner_id=user.pk,
+            state__in=[*OPEN_STATES, *IN_FLIGHT_STATES],
+        ).order_by("pk")
     )
-    return DeletionPlan(refusal="", balances=balances, to_reverse=to_reverse, payouts_in_flight=in_flight)
+    return DeletionPlan(
+        refusal="",
+        balances=balances,
+        to_reverse=to_reverse,
+        payouts_in_flight=in_flight,
+        commissions_to_reverse=commissions,
+        coins=coins,
+        coin_funds=coin_funds,
+    )
+
+
+def _person_coins(user: User) -> tuple[int, list[Money]]:
+    """The person's Promote coins and what withdrawing them all gives back (all the money paid for them)."""
+    wallet = CoinWallet.objects.filter(user=user).first()
+    if wallet is None:
+        return 0, []
+    accounts = {
+        (a.purpose, a.currency): a.balance
+        for a in accounts_of(user).filter(purpose__in=[Purpose.PROMOTE_COINS, Purpose.PROMOTE_COIN_FUNDS])
+    }
+    held = int(accounts.get((Purpose.PROMOTE_COINS, COIN), 0))
+    funds = Money(accounts.get((Purpose.PROMOTE_COIN_FUNDS, wallet.currency), 0), wallet.currency)
+    return held, ([funds] if held and funds.amount > 0 else [])
 
 
 def data_exports_list(*, user: User) -> list[DataExport]:
     """The person's recent exports, newest first (without their content)."""
     return list(DataExport.objects.filter(user=user).defer("content").order_by("-requested_at", "-pk")[:10])
+
+
+# --- a merchant leaving ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClosurePlan:
+    """What closing a merchant does, or why it can't be closed now (``refusals``, in words)."""
+
+    merchant: Merchant
+    refusals: list[str] = field(default_factory=list)
+    balances: list[Money] = field(default_factory=list)  # the prepaid funds, per currency
+    coins: int = 0  # Promote coins withdrawn back to the wallet first
+    coin_funds: Money | None = None  # what those coins give back
+    campaigns_to_end: list[str] = field(default_factory=list)
+    refund_to: str = ""  # the masked IBAN the refund goes to
+    pending_rewards: int = 0  # pending or held rewards (the owner may reverse them)
+    pending_rewards_until: datetime | None = None  # when the last hold ends
+
+    @property
+    def refund(self) -> Money | None:
+        """What the refund will be: the funds in the merchant's currency plus the coins' money."""
+        currency = self.merchant.currency
+        total = next((b for b in self.balances if str(b.currency) == currency), Money(0, currency))
+        if self.coin_funds is not None and str(self.coin_funds.currency) == currency:
+            total += self.coin_funds
+        return total if total.amount > 0 else None
+
+    @property
+    def fingerprint(self) -> str:
+        parts = [*self.refusals, *(str(b) for b in self.balances), str(self.coins), str(self.coin_funds)]
+        parts += [*self.campaigns_to_end, self.refund_to]
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def money_text(money: Money) -> str:
+    """``12.50 EUR``, as the bank and the statements write it."""
+    return f"{money.amount:.2f} {money.currency}"
+
+
+def _money_list(rows, amount_key: str) -> str:
+    return ", ".join(money_text(Money(row[amount_key] or 0, row["currency"])) for row in rows)
+
+
+def merchant_money_moving(*, merchant: Merchant) -> tuple[list[str], int, datetime | None]:
+    """Why the merchant's money is still moving, in words (empty when nothing is), the number of
+    pending or held rewards and when the last one's hold ends. Read again under the closing's locks."""
+    reasons = []
+    owner_type, owner_id = owner_key(merchant)
+    payouts = Payout.objects.filter(
+        owner_type=owner_type, owner_id=owner_id, state__in=[*OPEN_STATES, *IN_FLIGHT_STATES]
+    ).order_by("pk")
+    for payout in payouts:
+        reasons.append(
+            f"A refund of {money_text(payout.money)} ({payout.end_to_end_id}) is {payout.get_state_display().lower()}: "
+            "wait until the bank has paid it or sent it back."
+        )
+    waiting = BankTransfer.objects.filter(
+        merchant=merchant, ledger_transaction__isnull=True, reversed_at__isnull=True
+    ).order_by("pk")
+    for top_up in waiting:
+        reasons.append(
+            f"A top-up of {top_up.amount} {top_up.currency} (reference {top_up.bank_reference}) waits for our "
+            "second check: wait until it is credited or sent back."
+        )
+    rewards = Reward.objects.filter(merchant=merchant, status__in=[RewardStatus.PENDING, RewardStatus.HELD])
+    stats = rewards.aggregate(n=Count("pk"), until=Max("available_at"))
+    if stats["n"]:
+        rows = rewards.values("currency").annotate(total=Sum("merchant_price")).order_by("currency")
+        reasons.append(
+            f"{stats['n']} reward{'s are' if stats['n'] != 1 else ' is'} still pending or held "
+            f"({_money_list(rows, 'total')}): they settle by {stats['until']:%d %b %Y}, "
+            "or reverse them below with a reason."
+        )
+    commissions = Commission.objects.filter(
+        affiliate__program__merchant=merchant,
+        state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED],
+    )
+    stats_c = commissions.aggregate(n=Count("pk"), until=Max("approve_date"))
+    if stats_c["n"]:
+        rows = commissions.values("currency").annotate(total=Sum("amount")).order_by("currency")
+        reasons.append(
+            f"{stats_c['n']} affiliate commission{'s are' if stats_c['n'] != 1 else ' is'} not approved yet "
+            f"({_money_list(rows, 'total')}): the last is approved on {stats_c['until']:%d %b %Y}."
+        )
+    orders = PromoteOrder.objects.filter(
+        wallet__merchant=merchant, status__in=[*OPEN_STATUSES, OrderStatus.COMPLETED]
+    ).count()
+    if orders:
+        reasons.append(
+            f"{orders} Promote order{'s are' if orders != 1 else ' is'} in review, running or waiting for "
+            "its unspent coins to come back: wait until they are settled."
+        )
+    return reasons, stats["n"], stats["until"]
+
+
+def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePlan:
+    """What closing ``merchant`` does now, as the owner's confirmation page states it."""
+    if merchant.closed_at is not None:
+        return ClosurePlan(merchant=merchant, refusals=[f"{merchant.brand_name} is already closed."])
+    refusals, pending, until = merchant_money_moving(merchant=merchant)
+    balances = [
+        Money(account.balance, account.currency)
+        for account in accounts_of(merchant).filter(purpose=Purpose.MERCHANT_AVAILABLE).order_by("currency")
+        if account.balance > 0
+    ]
+    coins, coin_funds = promote_coins_of(merchant=merchant)
+    campaigns = list(
+        Campaign.objects.filter(merchant=merchant)
+        .exclude(status=CampaignStatus.ENDED)
+        .order_by("pk")
+        .values_list("name", flat=True)
+    )
+    plan = ClosurePlan(merchant=merchant, balances=balances, coin_funds=coin_funds)
+    for other in [*balances, *([coin_funds] if coin_funds is not None else [])]:
+        if str(other.currency) != merchant.currency:
+            refusals.append(
+                f"The wallet also holds {money_text(other)}: write to us to have it refunded first."
+            )
+    refund = plan.refund
+    refund_to = ""
+    if refund is not None:
+        why_not = merchant_refund_refusal(merchant=merchant, amount=refund, now=now)
+        if why_not:
+            refusals.append(
+                f"The remaining {money_text(refund)} is refunded to your bank account, but {why_not}."
+            )
+        else:
+            refund_to = current_bank_account(owner=merchant).iban_masked
+    return ClosurePlan(
+        merchant=merchant,
+        refusals=refusals,
+        balances=balances,
+        coins=coins,
+        coin_funds=coin_funds,
+        campaigns_to_end=campaigns,
+        refund_to=refund_to,
+        pending_rewards=pending,
+        pending_rewards_until=until,
+    )
+
+
+def promote_coins_of(*, merchant: Merchant) -> tuple[int, Money | None]:
+    """The merchant's Promote coins and the money they give back when withdrawn (all the funds)."""
+    wallet = CoinWallet.objects.filter(merchant=merchant).first()
+    if wallet is None:
+        return 0, None
+    accounts = {
+        (a.purpose, a.currency): a.balance
+        for a in accounts_of(merchant).filter(purpose__in=[Purpose.PROMOTE_COINS, Purpose.PROMOTE_COIN_FUNDS])
+    }
+    held = int(accounts.get((Purpose.PROMOTE_COINS, COIN), 0))
+    funds = Money(accounts.get((Purpose.PROMOTE_COIN_FUNDS, wallet.currency), 0), wallet.currency)
+    return held, (funds if held else None)
+
+
+def merchant_closure_get(*, merchant: Merchant) -> MerchantClosure | None:
+    return (
+        MerchantClosure.objects.filter(merchant=merchant).select_related("refund", "final_statement").first()
+    )
+
+
+def last_movement_at(account: Account) -> datetime | None:
+    """When money last moved on a ledger account."""
+    return (
+        Entry.objects.filter(account=account)
+        .order_by("-transaction__created_at")
+        .values_list("transaction__created_at", flat=True)
+        .first()
+    )

@@ -13,7 +13,10 @@ In this order, each step through the service of the app that owns the data:
 2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
    an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
 3. pending and held rewards go back to their merchants with the reason "account deleted"
-   (``rewards.services.rewards_reverse_for_person``, the engine's reversal);
+   (``rewards.services.rewards_reverse_for_person``, the engine's reversal), and pending and held
+   affiliate commissions to their payers with the code "account deleted"
+   (``affiliates.services.commissions_reverse_for_person``); Promote coins were turned back into
+   money first (``promote.services.coins_withdraw``), which then shares the balance's fate;
 4. in one transaction: what is left available (a balance that can't be paid out) is
    forfeited to the platform by a ledger transaction with its reason; consents are
    withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
@@ -38,20 +41,56 @@ from moneyed import Money
 
 from accounts.models import User
 from accounts.services import user_erase
-from campaigns.services import ugc_erase_for_person
+from affiliates.models import Commission, CommissionState
+from affiliates.services import (
+    affiliate_erase_for_person,
+    clicks_visitor_purge,
+    commissions_reverse_for_person,
+    program_close_for_merchant,
+)
+from billing.months import Month, billing_zone
+from billing.selectors import merchant_funds_account
+from billing.services import BillingError, statement_issue
+from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
 from chats.services import person_chats_erase
 from core.errors import DomainError
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
-from merchants.services import consents_withdraw_all
-from payouts.services import bank_files_raw_purge, payee_erase, payout_request
+from merchants.models import Membership, Merchant
+from merchants.roles import Capability, role_can
+from merchants.selectors import wallet_balance
+from merchants.services import consents_withdraw_all, merchant_mark_closed
+from payouts.models import Payout
+from payouts.services import (
+    PayoutError,
+    bank_files_raw_purge,
+    merchant_owner_emails,
+    merchant_refund_reserve,
+    payee_erase,
+    payout_request,
+)
 from privacy.export import export_zip
-from privacy.models import DataExport, ExportStatus
-from privacy.selectors import PAYOUT, deletion_plan_get
-from rewards.services import rewards_reverse_for_person, social_actions_erase, social_actions_network_purge
+from privacy.models import DataExport, ExportStatus, MerchantClosure
+from privacy.selectors import (
+    PAYOUT,
+    deletion_plan_get,
+    last_movement_at,
+    merchant_closure_plan_get,
+    merchant_money_moving,
+)
+from promote.services import coins_withdraw, promote_erase_for_person
+from rewards.models import Reward, RewardStatus
+from rewards.services import (
+    RewardError,
+    reward_reverse,
+    rewards_reverse_for_person,
+    social_actions_erase,
+    social_actions_network_purge,
+)
 from social.services import person_social_erase, tiktok_tokens_revoke, webhook_events_purge
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
-from wallets.services import account_for, transfer
+from wallets.services import InsufficientFunds, account_for, transfer
+from webhooks.services import webhook_bodies_purge
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +107,8 @@ class DeletionResult:
     paid_out: list[Money] = field(default_factory=list)
     forfeited: list[Money] = field(default_factory=list)
     rewards_reversed: int = 0
+    commissions_reversed: int = 0
+    coins_withdrawn: int = 0
     tiktok_revoked: int = 0
     erased: dict[str, int] = field(default_factory=dict)
 
@@ -82,6 +123,9 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             "Your money changed since you opened this page. Check what happens now and confirm again."
         )
     result = DeletionResult()
+    if plan.coins:  # the coins become money on the available balance, whose fate the plan states
+        coins_withdraw(holder=user, coins_count=plan.coins, actor=user, now=now)
+        result.coins_withdrawn = plan.coins
     for balance in plan.balances:
         if balance.fate == PAYOUT:
             payout_request(user=user, amount=balance.amount, now=now)  # a PayoutError stops here
@@ -90,6 +134,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
     result.rewards_reversed = rewards_reverse_for_person(
         user=user, reason=DELETION_REASON, actor=user, now=now
     )
+    result.commissions_reversed = commissions_reverse_for_person(user=user, now=now)
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.deleted_at is not None:
@@ -97,6 +142,11 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         pending = accounts_of(user).filter(purpose=Purpose.USER_PENDING, balance__gt=0)
         if pending.exists():  # a reward credited after the reversals: nothing is erased, try again
             raise DeletionRefused("A reward arrived while deleting your account. Please confirm again.")
+        if Commission.objects.filter(
+            affiliate__user=user,
+            state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED],
+        ).exists():
+            raise DeletionRefused("A commission arrived while deleting your account. Please confirm again.")
         for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("pk"):
             amount = Money(account.balance, account.currency)
             reason = next(
@@ -123,6 +173,8 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             "actions_device_and_ip": social_actions_erase(user=user),
             "ugc_videos": ugc_erase_for_person(user=user),
             **payee_erase(user=user),
+            **affiliate_erase_for_person(user=user),
+            **promote_erase_for_person(user=user),
             **person_chats_erase(user=user),
         }
         result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
@@ -192,6 +244,8 @@ RETENTION_PURGES = {
     "incoming_webhooks": webhook_events_purge,
     "raw_bank_files": bank_files_raw_purge,
     "emails_sent": mails_sent_purge,
+    "outgoing_webhooks": webhook_bodies_purge,
+    "affiliate_clicks": clicks_visitor_purge,
 }
 
 
@@ -207,3 +261,174 @@ def retention_purge(*, now: datetime) -> dict[str, int]:
         counts[kind] = purge(before=before)
     logger.info("retention purge: %s", counts)
     return counts
+
+
+# --- a merchant leaving -------------------------------------------------------------------------
+
+
+class ClosureRefused(DomainError):
+    """The merchant can't be closed (or refunded) now; the message says why."""
+
+
+def _require_owner(*, merchant: Merchant, actor: User) -> None:
+    role = Membership.objects.filter(merchant=merchant, user=actor).values_list("role", flat=True).first()
+    if not role_can(role, Capability.CLOSE_MERCHANT):
+        raise ClosureRefused("Only an owner can close the merchant and see its refund through.")
+
+
+def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: datetime) -> MerchantClosure:
+    """Close the merchant as the plan the owner confirmed (its ``fingerprint``) said.
+
+    Refused, with the reasons in words, while money is still moving (``merchant_money_moving``).
+    Otherwise: Promote coins are withdrawn back to the wallet (their own transaction, before);
+    then in one transaction, holding the merchant's campaigns (the engine's order: a reward
+    being paid finishes first, and none is paid after) and the merchant's row (top-ups take
+    it): the money is checked again, campaigns end, the affiliate program stops, the merchant is
+    flagged closed, and the whole remaining balance is reserved for a refund to its bank account
+    through the payouts pipeline (four eyes in ops). The final statement follows once the month
+    the money last moved in has ended (``merchant_closures_finish``).
+    """
+    _require_owner(merchant=merchant, actor=actor)
+    plan = merchant_closure_plan_get(merchant=merchant, now=now)
+    if plan.refusals:
+        raise ClosureRefused(" ".join(plan.refusals))
+    if plan.fingerprint != confirmed:
+        raise ClosureRefused("The merchant's money changed since you opened this page. Check the plan again.")
+    if plan.coins:
+        coins_withdraw(holder=merchant, coins_count=plan.coins, actor=actor, now=now)
+    try:
+        with transaction.atomic(durable=True):
+            campaigns = campaigns_lock_for_merchant(merchant_id=merchant.pk)
+            locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+            if locked.closed_at is not None:
+                raise ClosureRefused(f"{locked.brand_name} is already closed.")
+            moving, _pending, _until = merchant_money_moving(merchant=locked)
+            if moving:  # something started moving after the plan was read
+                raise ClosureRefused(" ".join(moving))
+            ended = campaigns_end_locked(campaigns=campaigns)
+            program_close_for_merchant(merchant_id=locked.pk)
+            merchant_mark_closed(merchant=locked, actor=actor, now=now)
+            closure = MerchantClosure.objects.create(
+                merchant=locked,
+                closed_by=actor,
+                closed_at=now,
+                campaigns_ended=ended,
+                coins_withdrawn=plan.coins,
+            )
+            funds = wallet_balance(merchant=locked)
+            if funds.amount > 0:
+                closure.refund = merchant_refund_reserve(
+                    merchant=locked,
+                    requested_by=actor,
+                    amount=funds,
+                    reason=f"Refund of the remaining balance: {locked.brand_name} closed",
+                    now=now,
+                )
+                closure.save(update_fields=["refund"])
+            _closure_tell_owners(locked, closure)
+    except InsufficientFunds:
+        raise ClosureRefused(
+            "Money moved on the wallet while closing; nothing was done. Try again."
+        ) from None
+    except PayoutError as exc:
+        raise ClosureRefused(str(exc)) from None
+    logger.info("merchant %s closed by %s: %s campaigns ended", merchant.pk, actor.pk, ended)
+    return closure
+
+
+def _closure_tell_owners(merchant: Merchant, closure: MerchantClosure) -> None:
+    refund = closure.refund
+    mail_after_commit(
+        subject=f"[TikJoy] {merchant.brand_name} is closed",
+        message=(
+            f"{merchant.brand_name} was closed on {closure.closed_at:%d %b %Y %H:%M} UTC by {closure.closed_by.email}.\n"
+            f"{closure.campaigns_ended} campaign(s) ended. "
+            + (
+                f"The remaining {refund.money} is refunded to {refund.bank_account.iban_masked} "
+                f"(reference {refund.end_to_end_id}) once two of our staff have checked it.\n"
+                if refund
+                else "There was no balance left to refund.\n"
+            )
+            + "Your history, statements and invoices stay readable in the console. The final statement follows "
+            "after the end of the month."
+        ),
+        recipient_list=merchant_owner_emails(merchant),
+    )
+
+
+def merchant_refund_request(*, merchant: Merchant, actor: User, now: datetime) -> Payout:
+    """A closed merchant's balance is refunded again (a refund came back, or money arrived after
+    the closing, e.g. a commission reversed): refused while another refund is on its way."""
+    _require_owner(merchant=merchant, actor=actor)
+    try:
+        with transaction.atomic(durable=True):
+            locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+            if locked.closed_at is None:
+                raise ClosureRefused("Only a closed merchant's balance is refunded; close it first.")
+            moving, _pending, _until = merchant_money_moving(merchant=locked)
+            if moving:
+                raise ClosureRefused(" ".join(moving))
+            funds = wallet_balance(merchant=locked)
+            if funds.amount <= 0:
+                raise ClosureRefused("There is nothing left to refund.")
+            payout = merchant_refund_reserve(
+                merchant=locked,
+                requested_by=actor,
+                amount=funds,
+                reason=f"Refund of the remaining balance asked again by {actor.email}",
+                now=now,
+            )
+            MerchantClosure.objects.filter(merchant=locked).update(refund=payout)
+    except InsufficientFunds:
+        raise ClosureRefused("Money moved on the wallet meanwhile; nothing was done. Try again.") from None
+    except PayoutError as exc:
+        raise ClosureRefused(str(exc)) from None
+    return payout
+
+
+def merchant_rewards_reverse(*, merchant: Merchant, actor: User, reason: str, now: datetime) -> int:
+    """The owner of a merchant that is closing reverses its pending and held rewards, with a reason
+    both sides see, through the engine's reversal (each in its own transaction); returns how many."""
+    _require_owner(merchant=merchant, actor=actor)
+    if not reason.strip():
+        raise ClosureRefused("Say why the rewards are reversed: the people who earned them see the reason.")
+    done = 0
+    for reward_id in (
+        Reward.objects.filter(merchant=merchant, status__in=[RewardStatus.PENDING, RewardStatus.HELD])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
+        try:
+            reward_reverse(reward_id=reward_id, reason=reason.strip()[:300], actor=actor, now=now)
+        except RewardError:
+            continue  # settled meanwhile: it ran its course
+        done += 1
+    return done
+
+
+def merchant_closures_finish(*, now: datetime) -> int:
+    """The final statement of each closed merchant, once no refund is on its way and the month the
+    wallet last moved in has ended (billing's own ``statement_issue``); returns how many were issued."""
+    issued = 0
+    for closure in MerchantClosure.objects.filter(final_statement__isnull=True).select_related("merchant"):
+        merchant = closure.merchant
+        moving, _pending, _until = merchant_money_moving(merchant=merchant)
+        if moving:
+            continue
+        account = merchant_funds_account(merchant=merchant, currency=merchant.currency)
+        last = last_movement_at(account) if account is not None else None
+        month = Month.of((last or closure.closed_at).astimezone(billing_zone()).date())
+        if now < month.end:
+            continue
+        try:
+            statement, _created = statement_issue(
+                merchant=merchant, currency=merchant.currency, month=month, now=now
+            )
+        except BillingError as exc:
+            logger.error("final statement of merchant %s not issued: %s", merchant.pk, exc)
+            continue
+        MerchantClosure.objects.filter(pk=closure.pk, final_statement__isnull=True).update(
+            final_statement=statement
+        )
+        issued += 1
+    return issued

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from privacy.services import data_export_build, retention_purge
+from privacy.services import data_export_build, merchant_closures_finish, retention_purge
 
 
 def data_export_build_task(export_id: int) -> None:
@@ -13,3 +13,7 @@ def data_export_build_task(export_id: int) -> None:
 
 def retention_purge_daily() -> dict[str, int]:
     return retention_purge(now=timezone.now())
+
+
+def merchant_closures_finish_daily() -> int:
+    return merchant_closures_finish(now=timezone.now())

@@ -7,18 +7,24 @@ is scoped to the selected merchant: another merchant's order is a 404.
 
 from __future__ import annotations
 
+import re
+import secrets
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from accounts.models import User
 from campaigns.models import Video
 from merchants.console_site import console_render, console_site, console_view
-from merchants.models import Membership
+from merchants.models import ConsentField, Membership
 from merchants.roles import Capability
+from merchants.selectors import consented_data_for_merchant, neutral_label
 from merchants.tenancy import console_can, console_membership
 from promote import selectors, services
-from promote.forms import BuyCoinsForm, OrderForm, WithdrawForm
+from promote.forms import BuyCoinsForm, MerchantCouponForm, OrderForm, WithdrawForm
 from promote.models import AuthorizationStatus, PromoteOrder, ShareAuthorization
 
 
@@ -76,6 +82,8 @@ def promote_home(request: HttpRequest) -> HttpResponse:
             "coins": selectors.coins_held(wallet=wallet),
             "wallet": wallet,
             "orders": selectors.orders_of(wallet=wallet)[:100],
+            "purchases": selectors.purchases_of(wallet=wallet),
+            "can_see_invoices": console_can(request, Capability.VIEW_BILLING),
             "buy_form": buy,
             "withdraw_form": withdraw,
             "can_pay": can_pay,
@@ -196,6 +204,112 @@ def promote_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _coupon_code(merchant) -> str:
+    """A fresh code for a merchant's coupon: its slug's letters and digits, then 8 hex digits."""
+    prefix = re.sub(r"[^A-Za-z0-9]", "", merchant.slug)[:16] or "COUPON"
+    return f"{prefix}-{secrets.token_hex(4)}".upper()
+
+
+def _consumer_labels(merchant) -> dict[int, str]:
+    """The merchant's consumers (an active consent), labelled with what they agreed to share."""
+    labels = {}
+    for person in consented_data_for_merchant(merchant=merchant):
+        labels[person.user_id] = (
+            person.data.get(ConsentField.DISPLAY_NAME)
+            or (
+                f"@{person.data[ConsentField.TIKTOK_HANDLE]}"
+                if person.data.get(ConsentField.TIKTOK_HANDLE)
+                else ""
+            )
+            or neutral_label(merchant_id=merchant.pk, user_id=person.user_id)
+        )
+    return labels
+
+
+@console_view(Capability.VIEW)
+def promote_coupons(request: HttpRequest) -> HttpResponse:
+    """Coupons the merchant gives its consumers: paid from its coins (set aside when issued, back
+    when a coupon ends unused or an order leaves part of it), one per order."""
+    merchant = _merchant(request)
+    can_issue = console_can(request, Capability.MANAGE_BILLING)
+    labels = _consumer_labels(merchant)
+    now = timezone.now()
+    choices = sorted(labels.items(), key=lambda item: item[1].lower())
+    form = MerchantCouponForm(
+        request.POST if request.method == "POST" and request.POST.get("action") == "issue" else None,
+        consumer_choices=choices,
+        initial={
+            "valid_from": now.replace(second=0, microsecond=0),
+            "valid_until": (now + timedelta(days=30)).replace(second=0, microsecond=0),
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if not can_issue:
+            messages.error(request, "Your role does not allow giving coupons: they are paid from the coins.")
+            return redirect("console:promote_coupons")
+        if request.POST.get("action") not in ("issue", "revoke"):
+            return redirect("console:promote_coupons")
+        if request.POST.get("action") == "revoke":
+            try:
+                coupon_id = int(request.POST.get("coupon", ""))
+            except ValueError:
+                coupon_id = 0
+            try:
+                done = services.coupon_revoke(
+                    coupon_id=coupon_id, merchant=merchant, actor=request.user, now=now
+                )
+                messages.success(request, f"Coupon {done.code} withdrawn: its {done.coins} coins are back.")
+            except services.PromoteError as exc:
+                messages.error(request, str(exc))
+            return redirect("console:promote_coupons")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                coupon = services.coupon_issue(
+                    code=data["code"] or _coupon_code(merchant),
+                    coins_count=data["coins"],
+                    valid_from=data["valid_from"],
+                    valid_until=data["valid_until"],
+                    kind=data["kind"],
+                    user=User.objects.get(pk=data["consumer"]),
+                    merchant=merchant,
+                    actor=request.user,
+                    now=now,
+                )
+            except services.PromoteError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Coupon {coupon.code} ({coupon.coins} coins) given to {labels[data['consumer']]}; "
+                    "they see it on their Promote page.",
+                )
+                return redirect("console:promote_coupons")
+        status = 400
+    wallet = selectors.coin_wallet_get(holder=merchant)
+    response = console_render(
+        request,
+        "console/promote/coupons.html",
+        {
+            "title": "Coupons for your consumers",
+            "form": form,
+            "can_issue": can_issue,
+            "coins": selectors.coins_held(wallet=wallet),
+            "rows": [
+                (
+                    use,
+                    labels.get(use.coupon.user_id)
+                    or neutral_label(merchant_id=merchant.pk, user_id=use.coupon.user_id),
+                )
+                for use in selectors.coupons_of_merchant(merchant=merchant)
+            ],
+        },
+    )
+    response.status_code = status
+    return response
+
+
 def _panel(request: HttpRequest, membership: Membership) -> dict:
     wallet = selectors.coin_wallet_get(holder=membership.merchant)
     orders = selectors.orders_of(wallet=wallet)
@@ -205,6 +319,7 @@ def _panel(request: HttpRequest, membership: Membership) -> dict:
 console_site.register_url("promote/", promote_home, name="promote")
 console_site.register_url("promote/new/", promote_new, name="promote_new")
 console_site.register_url("promote/shares/", promote_shares, name="promote_shares")
+console_site.register_url("promote/coupons/", promote_coupons, name="promote_coupons")
 console_site.register_url("promote/<int:pk>/", promote_order, name="promote_order")
 console_site.register_url("promote/<int:pk>/csv/", promote_order_csv, name="promote_order_csv")
 console_site.register_panel(key="promote", order=60, template="console/panels/promote.html", context=_panel)

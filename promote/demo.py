@@ -5,6 +5,7 @@
 - The demo merchant buys 1,000 coins from its prepaid funds and promotes a library video for
   three days: approved yesterday, a day of delivery recorded (console: /console/promote/).
 - Ops issued the coupon WELCOME100 (100 coins, for orders above 100 coins).
+- Ben agreed to share his name with the demo merchant, which gave him a 50-coin coupon from its coins.
 
 Idempotent: each step is skipped once done.
 """
@@ -15,7 +16,8 @@ from datetime import date, datetime, timedelta
 
 from accounts.models import User
 from campaigns.models import Video
-from merchants.models import Merchant
+from merchants.models import ConsentField, Merchant
+from merchants.services import consent_give
 from promote import services
 from promote.models import CoinWallet, Coupon, PromoteOrder
 from social.models import TrackedPost
@@ -95,6 +97,28 @@ def demo_promote_seed(
         services.order_approve(order_id=order.pk, actor=ops, now=started)
         lines.append(
             f"{merchant.brand_name}: 1,000 coins, promotion #{order.pk} running (console: /console/promote/)"
+        )
+
+    if (
+        CoinWallet.objects.filter(merchant=merchant).exists()
+        and not Coupon.objects.filter(issued_by_merchant=merchant).exists()
+    ):
+        # Ben agreed to share his name with the brand, which gave him a coupon paid from its coins.
+        consent_give(
+            user=consumer, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=now, page="demo"
+        )
+        coupon = services.coupon_issue(
+            code=f"{merchant.slug[:20]}-THANKS".upper(),
+            coins_count=50,
+            valid_from=now,
+            valid_until=now + timedelta(days=30),
+            user=consumer,
+            merchant=merchant,
+            actor=owner,
+            now=now,
+        )
+        lines.append(
+            f"{merchant.brand_name} gave {consumer.email} coupon {coupon.code} (50 coins; /console/promote/coupons/)"
         )
 
     ticks = services.deliveries_tick(now=now)

@@ -69,3 +69,42 @@ class ResubmitForm(forms.Form):
     commercial_music_declared = forms.BooleanField(
         required=True, label="The video's music is commercial music (licensed for promotion)"
     )
+
+
+class MerchantCouponForm(forms.Form):
+    """A merchant gives one of its consumers a coupon (paid from the merchant's coins)."""
+
+    consumer = forms.TypedChoiceField(
+        coerce=int, choices=(), label="For", help_text="People who agreed to share with your brand."
+    )
+    coins = forms.IntegerField(min_value=1, max_value=10**9, initial=100, label="Worth (coins)")
+    valid_from = forms.DateTimeField(
+        label="Valid from (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    valid_until = forms.DateTimeField(
+        label="Valid until (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    kind = forms.ChoiceField(
+        choices=[("", "any kind"), *Kind.choices], required=False, label="Only for promotions of"
+    )
+    code = forms.CharField(
+        max_length=32,
+        required=False,
+        help_text="Letters, digits or dashes; blank: one is made for you.",
+    )
+
+    def __init__(self, *args, consumer_choices: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consumer"].choices = consumer_choices
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if code and not code.replace("-", "").isalnum():
+            raise forms.ValidationError("A coupon code is letters, digits or dashes.")
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("valid_from") and data.get("valid_until") and data["valid_from"] >= data["valid_until"]:
+            self.add_error("valid_until", "A coupon's validity ends after it starts.")
+        return data

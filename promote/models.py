@@ -219,10 +219,13 @@ class CouponStatus(models.TextChoices):
     AVAILABLE = "AVAILABLE", "available"
     APPLIED = "APPLIED", "applied to an order"
     CONSUMED = "CONSUMED", "consumed"
+    EXPIRED = "EXPIRED", "expired unused (coins back to the brand)"
+    REVOKED = "REVOKED", "withdrawn by the brand (coins back)"
 
 
 class Coupon(models.Model):
-    """Coins off one order: issued by ops (or by a merchant to one of its consumers).
+    """Coins off one order: issued by ops (the platform pays), or by a merchant to one of its
+    consumers (the merchant pays: its coins are set aside for the coupon when it is issued).
 
     It applies only to an order that costs more than the coupon, is spent before the
     order's own coins, is consumed once the order starts delivering, and comes back only

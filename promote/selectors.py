@@ -7,12 +7,15 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Cast, TruncDate
 
 from promote.delivery import GOAL_FIELD, estimate
 from promote.models import (
+    CoinPurchase,
     CoinWallet,
+    Coupon,
+    CouponStatus,
     DeliveryTick,
     KindGoal,
     LaunchedCountry,
@@ -21,7 +24,7 @@ from promote.models import (
     ShareAuthorization,
 )
 from promote.services import coin_balance
-from wallets.models import PLATFORM, Entry, Purpose
+from wallets.models import PLATFORM, Entry, Purpose, Transaction
 from wallets.money import COIN
 from wallets.services import account_for, balance
 
@@ -50,6 +53,62 @@ def orders_of(*, wallet: CoinWallet | None) -> QuerySet[PromoteOrder]:
     if wallet is None:
         return PromoteOrder.objects.none()
     return wallet.orders.order_by("-pk")
+
+
+def purchases_of(*, wallet: CoinWallet | None, limit: int = 50) -> list[CoinPurchase]:
+    """A holder's coin purchases, newest first, each with ``transaction_id``: its ledger transaction
+    (the invoice of a purchase is billing's, found by that transaction)."""
+    if wallet is None:
+        return []
+    txn = Transaction.objects.filter(
+        kind="PROMOTE_COIN_PURCHASE",
+        subject_type=CoinPurchase._meta.label_lower,
+        subject_id=Cast(OuterRef("pk"), CharField()),
+    ).values("pk")[:1]
+    return list(wallet.purchases.annotate(transaction_id=Subquery(txn)).order_by("-pk")[:limit])
+
+
+def coupons_usable(*, user, now: datetime) -> list[Coupon]:
+    """The coupons given to this person that they can use now (ops' or a brand's)."""
+    return list(
+        Coupon.objects.filter(
+            user=user, status=CouponStatus.AVAILABLE, valid_from__lte=now, valid_until__gt=now
+        )
+        .select_related("issued_by_merchant")
+        .order_by("valid_until", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class CouponUse:
+    coupon: Coupon
+    order: PromoteOrder | None
+    coupon_spent: int | None  # of the coupon's coins, once the order settled
+    returned: int | None  # the coupon's unused coins back to the brand
+
+
+def coupons_of_merchant(*, merchant, limit: int = 200) -> list[CouponUse]:
+    """A merchant's coupons, newest first, with the order that used each (its latest)."""
+    coupons = list(
+        Coupon.objects.filter(issued_by_merchant=merchant).select_related("user").order_by("-pk")[:limit]
+    )
+    latest: dict[int, PromoteOrder] = {}
+    for order in PromoteOrder.objects.filter(coupon__in=coupons).order_by("pk"):
+        latest[order.coupon_id] = order
+    out = []
+    for coupon in coupons:
+        order = latest.get(coupon.pk)
+        settled = order is not None and order.status == OrderStatus.SETTLED
+        spent = min(order.consumed_coins, order.coupon_coins) if settled else None
+        out.append(
+            CouponUse(
+                coupon=coupon,
+                order=order,
+                coupon_spent=spent,
+                returned=order.forfeited_coupon_coins if settled else None,
+            )
+        )
+    return out
 
 
 def matrix() -> dict[str, dict[str, list[str]]]:

@@ -34,7 +34,7 @@ from campaigns.models import ActionType, Video
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.tasks import mail_after_commit
-from merchants.models import Merchant
+from merchants.models import Consent, Merchant
 from promote import stripe_checkout
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
@@ -437,6 +437,19 @@ def share_authorization_decide(
 # --- coupons ---------------------------------------------------------------------------------
 
 
+def _coupon_reserve(coupon: Coupon):
+    """A merchant's coupon: the merchant's coins set aside for it, held by the platform in escrow
+    (``PROMOTE_ESCROW`` partitioned by the coupon, as an order's budget is partitioned by the
+    order), until an order uses them or the coupon ends."""
+    return account_for(owner=PLATFORM, purpose=Purpose.PROMOTE_ESCROW, currency=COIN, partition=coupon)
+
+
+def _coupon_source(coupon: Coupon):
+    """Where a coupon's coins come from: the platform's coupon account (ops), or the issuing
+    merchant's reserve for it (the merchant pays for its coupons)."""
+    return _coupon_reserve(coupon) if coupon.issued_by_merchant_id else _coupons_account()
+
+
 def coupon_issue(
     *,
     code: str,
@@ -449,7 +462,10 @@ def coupon_issue(
     user: User | None = None,
     merchant: Merchant | None = None,
 ) -> Coupon:
-    """Issue a coupon: by ops (``merchant`` None), or by a merchant to one of its consumers."""
+    """Issue a coupon: by ops (``merchant`` None; the platform pays for it), or by a merchant to one
+    of its consumers (someone with an active consent to the brand). A merchant's coupon is paid
+    from its coins: they move to a reserve for the coupon in the same transaction, and come back
+    when the coupon expires or is withdrawn unused, or when an order leaves part of it unspent."""
     code = code.strip().upper()
     if not code or len(code) > 32 or not code.replace("-", "").isalnum():
         raise PromoteError("A coupon code is 1 to 32 letters, digits or dashes.")
@@ -457,25 +473,150 @@ def coupon_issue(
         raise PromoteError("A coupon is worth at least one coin.")
     if valid_from >= valid_until:
         raise PromoteError("A coupon's validity ends after it starts.")
-    if merchant is not None and user is None:
-        raise PromoteError("A merchant issues a coupon to one of its consumers: choose who.")
     if kind and kind not in Kind.values:
         raise PromoteError("Unknown kind of promotion.")
-    try:
-        with transaction.atomic(durable=True):
-            return Coupon.objects.create(
-                code=code,
-                coins=coins_count,
-                valid_from=valid_from,
-                valid_until=valid_until,
-                kind=kind,
-                user=user,
-                issued_by_merchant=merchant,
-                issued_by=actor,
-                created_at=now,
+    if merchant is not None:
+        if user is None:
+            raise PromoteError("A merchant issues a coupon to one of its consumers: choose who.")
+        if valid_until <= now:
+            raise PromoteError("The coupon's validity is already over: choose a later end.")
+        if not Consent.objects.active().filter(user=user, merchant=merchant).exists():
+            raise PromoteError(
+                "A coupon goes to one of your consumers: someone who agreed to share with your brand."
             )
+    try:
+        return _coupon_create(
+            code=code,
+            coins_count=coins_count,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            actor=actor,
+            now=now,
+            kind=kind,
+            user=user,
+            merchant=merchant,
+        )
     except IntegrityError as exc:
         raise PromoteError(f"The coupon code {code} is taken.") from exc
+
+
+@retry_on_conflict
+def _coupon_create(
+    *,
+    code: str,
+    coins_count: int,
+    valid_from: datetime,
+    valid_until: datetime,
+    actor: User,
+    now: datetime,
+    kind: str,
+    user: User | None,
+    merchant: Merchant | None,
+) -> Coupon:
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(merchant, currency=None, now=now) if merchant is not None else None
+        coupon = Coupon.objects.create(
+            code=code,
+            coins=coins_count,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            kind=kind,
+            user=user,
+            issued_by_merchant=merchant,
+            issued_by=actor,
+            created_at=now,
+        )
+        if merchant is None:
+            return coupon
+        try:
+            post(
+                entries=[
+                    (_coin_account(wallet), -coins(coins_count)),
+                    (_coupon_reserve(coupon), coins(coins_count)),
+                ],
+                kind="PROMOTE_COUPON_ISSUE",
+                reason=f"Coupon {code} of {coins_count} coins given to a consumer: coins set aside",
+                idempotency_key=f"promote:coupon:{coupon.pk}:issue",
+                actor=actor,
+                subject=coupon,
+                now=now,
+            )
+        except InsufficientFunds as exc:
+            raise PromoteError(
+                f"Your brand has {coin_balance(wallet=wallet)} coins: a coupon of {coins_count} coins is paid from them."
+            ) from exc
+        mail_after_commit(
+            subject=f"{merchant.brand_name} gave you a Promote coupon",
+            message=(
+                f"{merchant.brand_name} gave you coupon {code}: {coins_count} coins off a promotion of one of "
+                f"your TikTok posts that costs more than that, valid until {valid_until:%d %B %Y %H:%M} UTC. "
+                "It is on your Promote page."
+            ),
+            recipient_list=[user.email] if user.email else [],
+        )
+    return coupon
+
+
+def _coupon_return(
+    coupon: Coupon, wallet: CoinWallet, *, status: str, actor: User | None, now: datetime, why: str
+) -> None:
+    """An unused merchant coupon ends: its reserved coins go back to the merchant's coins."""
+    post(
+        entries=[
+            (_coupon_reserve(coupon), -coins(coupon.coins)),
+            (_coin_account(wallet), coins(coupon.coins)),
+        ],
+        kind="PROMOTE_COUPON_RETURN",
+        reason=f"Coupon {coupon.code} {why}: {coupon.coins} coins back",
+        idempotency_key=f"promote:coupon:{coupon.pk}:return",
+        actor=actor,
+        subject=coupon,
+        now=now,
+    )
+    coupon.status = status
+    coupon.save(update_fields=["status"])
+
+
+@retry_on_conflict
+def coupon_revoke(*, coupon_id: int, merchant: Merchant, actor: User, now: datetime) -> Coupon:
+    """A merchant withdraws one of its coupons that no order is using: the coins come back."""
+    with transaction.atomic(durable=True):
+        wallet = _wallet_locked(merchant, currency=None, now=now)
+        coupon = Coupon.objects.select_for_update().filter(pk=coupon_id, issued_by_merchant=merchant).first()
+        if coupon is None:
+            raise PromoteError("No such coupon of your brand.")
+        if coupon.status != CouponStatus.AVAILABLE:
+            raise PromoteError(
+                f"Coupon {coupon.code} is {coupon.get_status_display()}: it can't be withdrawn."
+            )
+        _coupon_return(
+            coupon, wallet, status=CouponStatus.REVOKED, actor=actor, now=now, why="withdrawn by the brand"
+        )
+    return coupon
+
+
+def coupons_expire(*, now: datetime) -> int:
+    """Merchant coupons whose validity is over and that no order holds: their coins go back to the
+    merchant (the schedule runs this with delivery). Returns how many ended."""
+    ended = 0
+    due = list(
+        Coupon.objects.filter(
+            issued_by_merchant__isnull=False, status=CouponStatus.AVAILABLE, valid_until__lte=now
+        ).values_list("pk", "issued_by_merchant_id")
+    )
+    for coupon_id, merchant_id in due:
+        ended += retry_on_conflict(_coupon_expire)(coupon_id=coupon_id, merchant_id=merchant_id, now=now)
+    return ended
+
+
+def _coupon_expire(*, coupon_id: int, merchant_id: int, now: datetime) -> int:
+    with transaction.atomic(durable=True):
+        wallet = CoinWallet.objects.select_for_update().get(merchant_id=merchant_id)
+        coupon = Coupon.objects.select_for_update().get(pk=coupon_id)
+        if coupon.status != CouponStatus.AVAILABLE or coupon.valid_until > now:
+            return 0
+        _coupon_return(coupon, wallet, status=CouponStatus.EXPIRED, actor=None, now=now, why="expired unused")
+    return 1
 
 
 # --- orders ----------------------------------------------------------------------------------
@@ -604,7 +745,7 @@ def _coupons_account():
 def _escrow_in(order: PromoteOrder, wallet: CoinWallet, *, actor: User, now: datetime) -> None:
     entries = [(_escrow(order), coins(order.budget_coins)), (_coin_account(wallet), -coins(order.paid_coins))]
     if order.coupon_coins:
-        entries.append((_coupons_account(), -coins(order.coupon_coins)))
+        entries.append((_coupon_source(order.coupon), -coins(order.coupon_coins)))
     try:
         post(
             entries=entries,
@@ -627,7 +768,7 @@ def _escrow_release(
     """Give the whole budget back (rejected or cancelled before delivery): coins and coupon."""
     entries = [(_escrow(order), -coins(order.budget_coins)), (_coin_account(wallet), coins(order.paid_coins))]
     if order.coupon_coins:
-        entries.append((_coupons_account(), coins(order.coupon_coins)))
+        entries.append((_coupon_source(order.coupon), coins(order.coupon_coins)))
     post(
         entries=entries,
         kind="PROMOTE_ORDER_RELEASE",
@@ -1057,9 +1198,30 @@ def orders_settle_due(*, now: datetime) -> int:
     return settled
 
 
+def _spend_backed(wallet: CoinWallet, spent: int, accounts: _SettleAccounts, entries: list) -> None:
+    """``spent`` of the wallet's paid coins were consumed: their money (the funds' pro rata share,
+    rounded down; all that is left for the last coins) goes from its coin funds to revenue."""
+    funds = accounts.funds[wallet.pk]
+    held = accounts.funds_left[wallet.pk]
+    if spent >= wallet.backed_coins:
+        value = Money(held, wallet.currency)
+    else:
+        value = round_down(held * spent / wallet.backed_coins, wallet.currency)
+    if value.amount > 0:
+        entries += [(funds, -value), (accounts.revenue(wallet.currency), value)]
+        accounts.funds_left[wallet.pk] = held - value.amount
+    wallet.backed_coins -= spent
+
+
 def _settle_postings(
-    order: PromoteOrder, wallet: CoinWallet, accounts: _SettleAccounts, now: datetime
+    order: PromoteOrder,
+    wallet: CoinWallet,
+    accounts: _SettleAccounts,
+    now: datetime,
+    issuer: CoinWallet | None = None,
 ) -> Posting:
+    """``issuer``: the coin wallet of the merchant whose coupon the order used (it pays for the
+    coupon coins consumed, and gets the unused ones back)."""
     split = settlement_split(
         budget=order.budget_coins, coupon=order.coupon_coins, consumed=order.consumed_coins
     )
@@ -1069,18 +1231,13 @@ def _settle_postings(
     if split.refunded:
         entries.append((accounts.coins[wallet.pk], coins(split.refunded)))
     if split.forfeited_coupon:
-        entries.append((accounts.coupons, coins(split.forfeited_coupon)))
+        unused_to = accounts.coins[issuer.pk] if issuer is not None else accounts.coupons
+        entries.append((unused_to, coins(split.forfeited_coupon)))
     if split.paid_consumed:
-        funds = accounts.funds[wallet.pk]
-        held = accounts.funds_left[wallet.pk]
-        if split.paid_consumed >= wallet.backed_coins:
-            value = Money(held, wallet.currency)
-        else:
-            value = round_down(held * split.paid_consumed / wallet.backed_coins, wallet.currency)
-        if value.amount > 0:
-            entries += [(funds, -value), (accounts.revenue(wallet.currency), value)]
-            accounts.funds_left[wallet.pk] = held - value.amount
-        wallet.backed_coins -= split.paid_consumed
+        _spend_backed(wallet, split.paid_consumed, accounts, entries)
+    coupon_consumed = split.consumed - split.paid_consumed
+    if issuer is not None and coupon_consumed:
+        _spend_backed(issuer, coupon_consumed, accounts, entries)
     order.status = OrderStatus.SETTLED
     order.settled_at = now
     order.refunded_coins = split.refunded
@@ -1090,7 +1247,12 @@ def _settle_postings(
         kind="PROMOTE_ORDER_SETTLE",
         reason=(
             f"Promotion #{order.pk} ended: {split.consumed} coins spent, {split.refunded} returned"
-            + (f", {split.forfeited_coupon} coupon coins unused" if split.forfeited_coupon else "")
+            + (
+                f", {split.forfeited_coupon} coupon coins unused"
+                + (" (back to the brand that gave the coupon)" if issuer is not None else "")
+                if split.forfeited_coupon
+                else ""
+            )
         ),
         idempotency_key=f"promote:order:{order.pk}:settle",
         subject=order,
@@ -1170,17 +1332,20 @@ def orders_settle(*, order_ids: list[int], now: datetime) -> int:
     holder's funds to revenue, pro rata. Locks the wallets, then the orders, in primary-key
     order; an order another worker settled first is skipped. Returns how many were settled."""
     with transaction.atomic(durable=True):
-        wallet_ids = sorted(
-            set(
-                PromoteOrder.objects.filter(pk__in=order_ids, status=OrderStatus.COMPLETED).values_list(
-                    "wallet_id", flat=True
-                )
-            )
-        )
+        pending = PromoteOrder.objects.filter(pk__in=order_ids, status=OrderStatus.COMPLETED)
+        wallet_ids = sorted(set(pending.values_list("wallet_id", flat=True)))
         if not wallet_ids:
             return 0
+        # The merchants whose coupons these orders used pay for them: their wallets are locked too
+        # (all wallets in primary-key order, before the orders).
+        issuer_of_coupon = dict(
+            Coupon.objects.filter(
+                pk__in=pending.filter(coupon__issued_by_merchant__isnull=False).values("coupon_id")
+            ).values_list("pk", "issued_by_merchant__coin_wallet")
+        )
+        lock_ids = sorted(set(wallet_ids) | set(issuer_of_coupon.values()))
         wallets = {
-            w.pk: w for w in CoinWallet.objects.select_for_update().filter(pk__in=wallet_ids).order_by("pk")
+            w.pk: w for w in CoinWallet.objects.select_for_update().filter(pk__in=lock_ids).order_by("pk")
         }
         orders = list(
             PromoteOrder.objects.select_for_update()
@@ -1193,7 +1358,9 @@ def orders_settle(*, order_ids: list[int], now: datetime) -> int:
         postings = []
         for order in orders:
             order.wallet = wallets[order.wallet_id]
-            postings.append(_settle_postings(order, order.wallet, accounts, now))
+            issuer_id = issuer_of_coupon.get(order.coupon_id) if order.coupon_id else None
+            issuer = wallets[issuer_id] if issuer_id else None
+            postings.append(_settle_postings(order, order.wallet, accounts, now, issuer=issuer))
         post_many(postings)
         _rows_update(orders, ["status", "settled_at", "refunded_coins", "forfeited_coupon_coins"])
         CoinWallet.objects.bulk_update(list(wallets.values()), ["backed_coins"])
@@ -1229,3 +1396,21 @@ def _event(order: PromoteOrder, type: str, *, now: datetime) -> None:
     change's transaction."""
     if order.wallet.merchant_id:
         event_record(merchant_id=order.wallet.merchant_id, type=type, data=order_payload(order), now=now)
+
+
+# --- a person deleting their account (privacy.services.account_delete) ------------------------
+
+
+def promote_erase_for_person(*, user: User) -> dict[str, int]:
+    """Forget the declared birth date, the content labels and Spark codes of the person's orders.
+    The wallet, purchases, orders and their coins stay as the books; coupons given to the person
+    stay unused (they cost nothing until applied, and a deleted account can't apply them). Inside
+    the caller's transaction; returns counts by kind."""
+    return {
+        "promote_birth_date": CoinWallet.objects.filter(user=user, birth_date__isnull=False).update(
+            birth_date=None
+        ),
+        "promote_orders": PromoteOrder.objects.filter(wallet__user=user).update(
+            content_label="deleted person's content", spark_auth_code=""
+        ),
+    }

@@ -96,6 +96,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "wallet": wallet,
             "coins": selectors.coins_held(wallet=wallet),
             "orders": selectors.orders_of(wallet=wallet)[:50],
+            "purchases": selectors.purchases_of(wallet=wallet),
+            "coupons": selectors.coupons_usable(user=user, now=timezone.now()),
             "buy_form": buy,
             "withdraw_form": withdraw,
             "birth_form": birth,

@@ -64,7 +64,9 @@ def incoming_text_payload(*, wa_id: str, name: str, message_id: str, text: str, 
     return _envelope(value)
 
 
-def status_payload(*, wa_id: str, message_id: str, status: str, now: datetime) -> dict:
+def status_payload(
+    *, wa_id: str, message_id: str, status: str, now: datetime, callback_data: str = ""
+) -> dict:
     value = _value()
     item = {
         "id": message_id,
@@ -72,6 +74,8 @@ def status_payload(*, wa_id: str, message_id: str, status: str, now: datetime) -
         "timestamp": str(int(now.timestamp())),
         "recipient_id": wa_id,
     }
+    if callback_data:  # Meta echoes the sender's biz_opaque_callback_data in status webhooks
+        item["biz_opaque_callback_data"] = callback_data
     if status == "failed":
         item["errors"] = [
             {
@@ -133,6 +137,7 @@ def inbox_post(request: HttpRequest) -> HttpResponse:
             wa_id=message.to.lstrip("+"),
             message_id=message.message_id,
             status=status,
+            callback_data=str((message.payload or {}).get("biz_opaque_callback_data") or ""),
             now=now,
         )
         answer = webhook_send(request, payload)

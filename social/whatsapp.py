@@ -45,6 +45,11 @@ class WhatsAppSendError(Exception):
         return _USER_MESSAGES.get(self.code or 0, _DEFAULT_MESSAGE)
 
 
+class WhatsAppSendUnknown(WhatsAppSendError):
+    """The request went out but no answer came back in time: Meta may have sent (and will bill) the
+    message. The caller keeps it waiting for a status webhook instead of treating it as refused."""
+
+
 @dataclass(frozen=True)
 class SentMessage:
     message_id: str
@@ -111,9 +116,17 @@ def whatsapp_text_payload(*, to: str, text: str) -> dict:
     }
 
 
-def whatsapp_text_send(*, to: str, text: str) -> SentMessage:
+def _with_callback(payload: dict, callback_data: str) -> dict:
+    """``biz_opaque_callback_data``: our own reference, which Meta echoes in the message's status
+    webhooks (so a status can be matched before we have stored Meta's message id)."""
+    if callback_data:
+        payload["biz_opaque_callback_data"] = callback_data[:512]
+    return payload
+
+
+def whatsapp_text_send(*, to: str, text: str, callback_data: str = "") -> SentMessage:
     """Send a free-form text to the E.164 number ``to``; raise WhatsAppSendError when refused."""
-    return _send(whatsapp_text_payload(to=to, text=text))
+    return _send(_with_callback(whatsapp_text_payload(to=to, text=text), callback_data))
 
 
 def whatsapp_template_payload(*, to: str, name: str, language: str, parameters: list[str]) -> dict:
@@ -133,9 +146,12 @@ def whatsapp_template_payload(*, to: str, name: str, language: str, parameters: 
     }
 
 
-def whatsapp_template_send(*, to: str, name: str, language: str, parameters: list[str]) -> SentMessage:
+def whatsapp_template_send(
+    *, to: str, name: str, language: str, parameters: list[str], callback_data: str = ""
+) -> SentMessage:
     """Send the approved template ``name`` to the E.164 number ``to``; WhatsAppSendError when refused."""
-    return _send(whatsapp_template_payload(to=to, name=name, language=language, parameters=parameters))
+    payload = whatsapp_template_payload(to=to, name=name, language=language, parameters=parameters)
+    return _send(_with_callback(payload, callback_data))
 
 
 def _send(payload: dict) -> SentMessage:
@@ -147,6 +163,9 @@ def _send(payload: dict) -> SentMessage:
             headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},
             timeout=settings.WHATSAPP_HTTP_TIMEOUT_SECONDS,
         )
+    except requests.ReadTimeout as exc:  # sent, but no answer: the outcome is unknown
+        logger.warning("WhatsApp send unanswered: %s", type(exc).__name__)
+        raise WhatsAppSendUnknown(code=None, message=type(exc).__name__) from exc
     except requests.RequestException as exc:
         logger.warning("WhatsApp send failed: %s", type(exc).__name__)
         raise WhatsAppSendError(code=None, message=type(exc).__name__) from exc

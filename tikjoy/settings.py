@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "tikjoy.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.hardening.RefuseNulBytesMiddleware",  # NUL in any input: a 400 with a message
+    "affiliates.middleware.TrackedRedirectMiddleware",  # /r/<code> without sessions, CSRF, auth, messages
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -505,6 +506,10 @@ PRIVACY_RETENTION_DAYS = {
     "raw_bank_files": env.int("RETENTION_RAW_BANK_FILES_DAYS", default=3650),
     # e-mails sent (recipient, subject and body, kept by the task queue)
     "emails_sent": env.int("RETENTION_EMAILS_SENT_DAYS", default=30),
+    # bodies of the webhooks we sent to merchants, with their delivery logs (a pending one stays)
+    "outgoing_webhooks": env.int("RETENTION_OUTGOING_WEBHOOKS_DAYS", default=30),
+    # who clicked an affiliate link (visitor hash, user agent): longer than the 90-day longest attribution window
+    "affiliate_clicks": env.int("RETENTION_AFFILIATE_CLICKS_DAYS", default=120),
 }
 PAYOUTS_TAX_ID_ABOVE = Decimal(env.str("PAYOUTS_TAX_ID_ABOVE", default="2000.00"))  # EUR paid in a year
 # Off unless set: payouts below this amount of verified people with no risk signal skip the ops queue.

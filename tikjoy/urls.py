@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("subscriptions.urls")),  # /wallet/subscriptions/: JoyPlus, JoyFast
     path("", include("payouts.urls")),  # /wallet/payouts/...
     path("", include("promote.urls")),  # /promote/: coins, orders, analytics
+    path("", include("billing.urls")),  # /billing/invoices/: a consumer's coin purchase invoices
     path("", include("affiliates.urls")),
     path("", include("chats.urls")),  # /me/whatsapp/offers/  # /r/<code>, /affiliates/...
 ]

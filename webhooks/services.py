@@ -322,3 +322,13 @@ def delivery_replay(*, delivery: WebhookDelivery, now: datetime) -> None:
             status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now
         )
         after_commit("webhooks.tasks.delivery_attempt_task", delivery.pk)
+
+
+def webhook_bodies_purge(*, before: datetime) -> int:
+    """Retention: outgoing events created before ``before`` go with their deliveries and delivery
+    log (the body is what may name a person); an event still being delivered stays until it is
+    delivered or given up. Returns how many events went."""
+    old = WebhookEvent.objects.filter(created_at__lt=before).exclude(
+        deliveries__status=DeliveryStatus.PENDING
+    )
+    return WebhookEvent.objects.filter(pk__in=old.values("pk")).delete()[1].get(WebhookEvent._meta.label, 0)

@@ -52,3 +52,20 @@ def populate_affiliates(*, merchant, owner, label: str, domain: str) -> None:
         now=now,
         click_id=click.click_id,
     )
+    # A sale the thank-you-page tag reported: held until the merchant confirms it.
+    tag_click = services.click_record(
+        link_id=link.pk,
+        click_id=services.new_click_id(),
+        visitor=f"{label}-shopper",
+        user_agent="Mozilla/5.0",
+        bot=False,
+        at=now,
+    )
+    services.tag_conversion_record(
+        program=program,
+        click_id=tag_click.click_id,
+        order_id=f"{label.upper()}-TAG-ORDER",
+        event_type="sale",
+        amount=Decimal("12.00"),
+        now=now,
+    )

@@ -22,6 +22,7 @@ from affiliates.tests.conftest import (
     revenue,
 )
 from tikjoy.tests.factories import affiliate_click_make, affiliate_make, affiliate_program_make
+from wallets.debts import debt_owed
 from wallets.models import PLATFORM, Purpose
 from wallets.services import account_for, balance
 
@@ -87,7 +88,10 @@ def test_a_reversal_after_lock_is_refused_and_an_adjustment_is_posted_instead(pr
     )
 
     assert locked(affiliate) == eur("30.00")
-    assert funds(program.merchant) == eur("462.00")
+    # The merchant gets back the 10.00 and the platform's margin on it (20%: 2.00 of the 8.00).
+    assert funds(program.merchant) == eur("464.00")
+    commission.refresh_from_db()
+    assert (commission.amount, commission.margin) == (Decimal("30.00"), Decimal("6.00"))
     services.commissions_advance(now=day(30))
     assert available(affiliate.user) == eur("30.00")
     assert_ledger_clean()
@@ -113,15 +117,17 @@ def test_an_adjustment_beyond_the_balance_leaves_a_debt_repaid_from_the_next_app
         commission_id=first.pk, amount=Decimal("-50.00"), reason="Chargeback", actor=ops, now=day(32)
     )
 
-    affiliate.refresh_from_db()
     assert available(affiliate.user) == eur("0.00")  # the 40.00 it had is taken back...
-    assert adjustment.owed == Decimal("10.00") and affiliate.owed == Decimal("10.00")  # ...the rest is owed
+    assert adjustment.owed == Decimal("10.00")  # ...the rest is a debt on the ledger
+    assert debt_owed(owner=affiliate.user, currency="EUR") == eur("10.00")
+    # The merchant is refunded the whole 50.00 at once (the debt's creditor), not when it is repaid.
+    assert funds(program.merchant) == eur("500.00") - eur("96.00") + eur("50.00")
+    assert_ledger_clean()
     services.commissions_advance(now=day(61))
     second.commission.refresh_from_db()
-    affiliate.refresh_from_db()
     assert second.commission.state == CommissionState.APPROVED
     assert second.commission.recovered == Decimal("10.00")
-    assert affiliate.owed == Decimal("0.00")
+    assert debt_owed(owner=affiliate.user, currency="EUR") == eur("0.00")
     assert available(affiliate.user) == eur("30.00")
     assert funds(program.merchant) == eur("500.00") - eur("96.00") + eur("50.00")  # two bounties, 50 back
     assert_ledger_clean()

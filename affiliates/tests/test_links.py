@@ -157,3 +157,29 @@ def test_buffered_clicks_are_all_written_by_the_background_writer(client, settin
     clicklog.flush()
     assert Click.objects.count() == 30
     assert Click.objects.filter(is_unique=True).count() == 10
+
+
+def test_the_redirect_skips_sessions_and_csrf_but_keeps_the_security_headers(client, link):
+    response = client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER)
+
+    assert response.status_code == 302
+    assert not response.cookies  # no session, no CSRF cookie (a merchant program sets none of its own)
+    assert "Content-Security-Policy" in response and response["Cache-Control"] == "no-store"
+
+
+def test_the_redirect_on_a_host_that_is_not_ours_is_a_400(client, link):
+    response = client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER, HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/r/nope", "/r/" + "a" * 40, "/r/%C3%A9t%C3%A9"])
+def test_unknown_or_odd_codes_get_the_sites_404_page(client, db, path):
+    response = client.get(path)
+
+    assert response.status_code == 404
+    assert b"<html" in response.content.lower()
+
+
+def test_a_post_to_a_link_is_refused(client, link):
+    assert client.post(f"/r/{link.code}").status_code == 405

@@ -73,3 +73,23 @@ def test_only_consumers_who_share_their_number_can_be_written_to(client, whatsap
     assert "does not share a WhatsApp number with you" in response_text(response)
     chat_consumer_make(joy, name="Has Phone", phone="+4915199999999")
     assert "Write to Has Phone" in response_text(client.get("/console/chats/"))
+
+
+def test_the_same_form_submitted_twice_sends_and_charges_once(client, whatsapp, joy, ana):
+    client.force_login(owner_of(joy))
+    client.post("/console/chats/start/", {"person": ana.pk, "console_merchant": joy.pk})
+    thread = ana.chat_threads.get()
+    page = response_text(client.get(f"/console/chats/{thread.pk}/"))
+    key = page.split('name="send_key" value="')[1].split('"')[0]
+    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer")
+    form = {"text": "Two for one", "template": offer.pk, "console_merchant": joy.pk, "send_key": key}
+
+    for _ in range(2):  # a double click, or the browser's "resend" after a reload
+        client.post(f"/console/chats/{thread.pk}/", form, follow=True)
+
+    assert ChatMessage.objects.count() == 1
+    assert len(whatsapp) == 1
+    assert wallet_balance(merchant=joy).amount == Decimal("9.86")
+    # A new form (a new key) is a new message.
+    page = response_text(client.get(f"/console/chats/{thread.pk}/"))
+    assert page.split('name="send_key" value="')[1].split('"')[0] != key

@@ -6,13 +6,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
+from chats import services as chats_services
 from chats.models import ChatMessage, ChatTemplate, MessageStatus, Thread
 from chats.services import ChatRefused, ChatSendFailed, chat_send, thread_open
 from chats.tests.conftest import assert_books_clean, meta_post
+from merchants.models import ConsentField
 from merchants.selectors import wallet_balance
-from merchants.services import consent_withdraw
+from merchants.services import consent_give, consent_withdraw
+from social.whatsapp import WhatsAppSendUnknown
 from tikjoy.tests.factories import chat_consumer_make, chat_reply_payload, chat_status_payload, owner_of
 from wallets.models import Transaction
 
@@ -179,9 +183,6 @@ def test_withdrawing_consent_closes_the_conversation(client, whatsapp, joy, ana)
 
 def test_a_reply_goes_to_the_brand_it_quotes(client, whatsapp, joy, ana, make_merchant):
     other = make_merchant("tea", funds="5.00", brand_name="Tea Time")
-    from merchants.models import ConsentField
-    from merchants.services import consent_give
-
     consent_give(user=ana, merchant=other, fields=[ConsentField.PHONE], now=timezone.now())
     joy_thread = thread_open(merchant=joy, user_id=ana.pk, now=timezone.now())
     tea_thread = thread_open(merchant=other, user_id=ana.pk, now=timezone.now())
@@ -194,6 +195,91 @@ def test_a_reply_goes_to_the_brand_it_quotes(client, whatsapp, joy, ana, make_me
             phone=ana.phone, wamid="wamid.Q", text="For Joy", at=timezone.now(), context_id=joy_message.wamid
         ),
     )
+    # Unquoted while both brands wrote to her today: either could be meant, so neither gets it (one
+    # brand must never read what she meant for another).
     meta_post(client, chat_reply_payload(phone=ana.phone, wamid="wamid.R", text="Latest", at=timezone.now()))
     assert list(joy_thread.messages.filter(direction="IN").values_list("text", flat=True)) == ["For Joy"]
-    assert list(tea_thread.messages.filter(direction="IN").values_list("text", flat=True)) == ["Latest"]
+    assert list(tea_thread.messages.filter(direction="IN").values_list("text", flat=True)) == []
+
+
+def test_an_unquoted_reply_goes_to_the_only_brand_that_wrote_today(client, whatsapp, joy, ana, make_merchant):
+    other = make_merchant("tea", funds="5.00", brand_name="Tea Time")
+    consent_give(user=ana, merchant=other, fields=[ConsentField.PHONE], now=timezone.now())
+    thread_open(merchant=joy, user_id=ana.pk, now=timezone.now())
+    tea_thread = thread_open(merchant=other, user_id=ana.pk, now=timezone.now())
+    send(tea_thread, "Tea update", template_name=UPDATE)
+
+    meta_post(client, chat_reply_payload(phone=ana.phone, wamid="wamid.S", text="Lovely", at=timezone.now()))
+
+    assert list(tea_thread.messages.filter(direction="IN").values_list("text", flat=True)) == ["Lovely"]
+    assert not ChatMessage.objects.filter(thread__merchant=joy, direction="IN").exists()
+
+
+def test_a_failed_status_that_comes_before_the_send_is_recorded_still_refunds(
+    whatsapp, joy, ana, monkeypatch
+):
+    """Meta's asynchronous 'failed' can reach another worker before chat_send stored Meta's id: our
+    reference, echoed in the status, finds the message; the merchant isn't left charged."""
+    thread = thread_open(merchant=joy, user_id=ana.pk, now=timezone.now())
+    real_send = chats_services.whatsapp_template_send
+
+    def send_then_meta_reports_failure(**kwargs):
+        sent = real_send(**kwargs)
+        with transaction.atomic():
+            chats_services.whatsapp_webhook_apply(
+                payload=chat_status_payload(
+                    phone=ana.phone,
+                    wamid=sent.message_id,
+                    status="failed",
+                    at=timezone.now(),
+                    callback_data=kwargs["callback_data"],
+                ),
+                now=timezone.now(),
+            )
+        return sent
+
+    monkeypatch.setattr(chats_services, "whatsapp_template_send", send_then_meta_reports_failure)
+    message = send(thread, "2 for 1 today", template_name=OFFER)
+
+    message.refresh_from_db()
+    assert message.status == MessageStatus.FAILED
+    assert message.wamid
+    assert wallet_balance(merchant=joy).amount == Decimal("10.00")
+    assert whatsapp[-1]["biz_opaque_callback_data"] == f"tikjoy-chat:{message.pk}"
+    assert_books_clean()
+
+
+def test_a_send_without_an_answer_waits_for_its_status_instead_of_refunding(
+    client, whatsapp, joy, ana, monkeypatch, settings
+):
+    """A timeout after the request went out: Meta may have delivered (and billed) it."""
+    thread = thread_open(merchant=joy, user_id=ana.pk, now=timezone.now())
+    references = []
+
+    def unanswered(**kwargs):
+        references.append(kwargs["callback_data"])
+        raise WhatsAppSendUnknown(code=None, message="ReadTimeout")
+
+    monkeypatch.setattr(chats_services, "whatsapp_template_send", unanswered)
+    with pytest.raises(ChatSendFailed, match="may still arrive"):
+        send(thread, "2 for 1 today", template_name=OFFER)
+    message = ChatMessage.objects.get(direction="OUT")
+    assert message.status == MessageStatus.PENDING
+    assert wallet_balance(merchant=joy).amount == Decimal("9.86")  # charged until we know
+
+    meta_post(
+        client,
+        chat_status_payload(
+            phone=ana.phone,
+            wamid="wamid.LATE",
+            status="delivered",
+            at=timezone.now(),
+            callback_data=references[0],
+        ),
+    )
+    message.refresh_from_db()
+    assert (message.status, message.wamid) == (MessageStatus.DELIVERED, "wamid.LATE")
+    later = timezone.now() + timedelta(minutes=settings.CHATS_PENDING_EXPIRE_MINUTES + 1)
+    assert chats_services.chats_pending_expire(now=later) == 0  # delivered: never refunded
+    assert wallet_balance(merchant=joy).amount == Decimal("9.86")
+    assert_books_clean()

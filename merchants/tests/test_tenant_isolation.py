@@ -30,6 +30,7 @@ from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.models import Membership, Touchpoint, TouchpointKind
 from merchants.roles import Role, role_can
 from merchants.wallet import merchant_top_up_record
+from payouts import services as payouts
 from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
@@ -252,6 +253,8 @@ def test_the_walk_finds_the_console(world):
         "checklist_dismiss",
         "brand_poster",
         "brand_qr",
+        "close",
+        "refund_bank",
     } <= set(SITE_ROUTES)
 
 
@@ -462,6 +465,47 @@ def test_a_viewer_cannot_reach_owner_pages(client, world):
     assert client.get(reverse("console:wallet")).status_code == 200
 
 
+def test_the_closing_pages_are_for_owners_and_never_show_another_merchants_bank_details(client, world):
+    # The agency owns both merchants: it enters Bravo's refund account, then works on Alpha.
+    details = payouts.bank_details_clean(
+        holder_name="Bravo Secret Brand SAS",
+        street="Avenue Bravo",
+        building_number="1",
+        postcode="75001",
+        town="Paris",
+        country="FR",
+        iban="FR1420041010050500013M02606",
+    )
+    challenge = payouts.merchant_bank_details_challenge_start(
+        merchant=world["bravo"], user=world["agency"], details=details, now=timezone.now()
+    )
+    payouts.bank_account_replace(
+        user=world["bravo_owner"], details=details, now=timezone.now(), owner=world["bravo"]
+    )
+    client.force_login(world["agency"])
+    client.post(reverse("console:switch"), {"merchant": world["alpha"].pk})
+    for url in (
+        reverse("console:close"),
+        reverse("console:refund_bank"),
+        reverse("console:refund_bank_confirm", args=[challenge.pk]),
+    ):
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, url
+        _assert_no_bravo_data(response, url)
+        assert "M02606" not in response_text(response)
+    # Typing the code on Alpha's page confirms nothing of Bravo's.
+    client.post(
+        reverse("console:refund_bank_confirm", args=[challenge.pk]),
+        {"code": "123456", "console_merchant": world["alpha"].pk},
+    )
+    challenge.refresh_from_db()
+    assert challenge.attempts == 0 and challenge.used_at is None
+    # Viewers don't reach them.
+    client.force_login(world["viewer"])
+    for url in (reverse("console:close"), reverse("console:refund_bank")):
+        assert client.get(url).status_code == 403
+
+
 def test_staff_without_a_membership_do_not_enter_the_console(client, world):
     client.force_login(_user("ops@tikjoy.example", is_staff=True, is_superuser=True))
 
@@ -469,6 +513,37 @@ def test_staff_without_a_membership_do_not_enter_the_console(client, world):
 
     assert response.status_code == 302
     assert Touchpoint.objects.filter(merchant=world["bravo"]).exists()
+
+
+def _bravo_site_objects(bravo) -> dict[str, int]:
+    """For the console's own pages that take an id: the id of one of Bravo's objects."""
+    from promote.models import CoinPurchase, PromoteOrder
+    from wallets.models import Transaction
+
+    order = PromoteOrder.objects.filter(wallet__merchant=bravo).order_by("pk").first()
+    purchase = CoinPurchase.objects.filter(wallet__merchant=bravo).order_by("pk").first()
+    purchase_txn = Transaction.objects.get(
+        kind="PROMOTE_COIN_PURCHASE", subject_type="promote.coinpurchase", subject_id=str(purchase.pk)
+    )
+    return {
+        "promote_order": order.pk,
+        "promote_order_csv": order.pk,
+        "billing_coin_purchase_invoice": purchase_txn.pk,
+    }
+
+
+ID_SITE_ROUTES = ["promote_order", "promote_order_csv", "billing_coin_purchase_invoice"]
+
+
+@pytest.mark.parametrize("name", ID_SITE_ROUTES)
+def test_console_pages_with_an_id_refuse_another_merchants_object(client, world, name):
+    client.force_login(world["alpha_owner"])
+    bravo_id = _bravo_site_objects(world["bravo"])[name]
+
+    response = client.get(reverse(f"console:{name}", args=[bravo_id]))
+
+    assert response.status_code in (403, 404)
+    _assert_no_bravo_data(response, name)
 
 
 def test_another_merchants_conversation_is_a_404_and_nothing_is_sent(client, world):

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from moneyed import Money
 
 from promote import services
+from promote.delivery import HourResult
 from promote.models import CoinWallet
 from social.models import TrackedPost
 from tikjoy.tests.factories import NOW
@@ -86,3 +87,29 @@ def promoter(make_consumer):
         return user, own_post(user)
 
     return make
+
+
+class FixedSpend:
+    """A delivery that spends exactly ``coins`` in the first hour and nothing after (so a test
+    knows what an order consumed; the simulator's fill depends on the order's id)."""
+
+    name = "fixed"
+    needs_launch = False
+
+    def __init__(self, coins: int):
+        self.coins = coins
+
+    def deliver(self, plan, *, first_hour: int, hours: int) -> list[HourResult]:
+        return [
+            HourResult(
+                hour_index=h,
+                spent_coins=self.coins if h == 0 else 0,
+                impressions=10 * self.coins if h == 0 else 0,
+                views=self.coins if h == 0 else 0,
+                clicks=0,
+                follows=0,
+                product_clicks=0,
+                live_viewers=0,
+            )
+            for h in range(first_hour, first_hour + hours)
+        ]

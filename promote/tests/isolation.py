@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 
+from accounts.models import User
+from billing.services import coin_invoices_issue_due
 from campaigns.models import Video
+from merchants.models import ConsentField
+from merchants.services import consent_give
 from promote import services
 
 
-def populate_promote(*, merchant, owner) -> None:
+def populate_promote(*, merchant, owner, label: str = "") -> None:
     now = timezone.now()
     services.coins_buy_from_wallet(
         holder=merchant, coins_count=1000, currency=merchant.currency, actor=owner, now=now
@@ -27,3 +33,18 @@ def populate_promote(*, merchant, owner) -> None:
         actor=owner,
         now=now,
     )
+    # A coupon given to one of its consumers (named after the merchant, so a leak shows).
+    label = label or merchant.brand_name.split()[0]
+    fan = User.objects.create_user(email=None, display_name=f"{label} Secret Coupon Holder")
+    consent_give(user=fan, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=now)
+    services.coupon_issue(
+        code=f"{merchant.slug}-COUPON",
+        coins_count=100,
+        valid_from=now - timedelta(hours=1),
+        valid_until=now + timedelta(days=30),
+        user=fan,
+        merchant=merchant,
+        actor=owner,
+        now=now,
+    )
+    coin_invoices_issue_due(now=now)  # the coin purchase's invoice, listed under Invoices

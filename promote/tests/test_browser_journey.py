@@ -1,10 +1,12 @@
 """Issue 19's journey as the person sees it (Playwright): a consumer buys coins with their JoyBack,
 promotes their share of a Joy Coffee video (the estimate first), ops approve, the simulator delivers
-on the demo clock, the order completes and the unspent coins come back, with the order's chart."""
+on the demo clock, the order completes and the unspent coins come back, with the order's chart
+and the invoice of the coins."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.services import user_ensure_with_email
+from billing.services import coin_invoices_issue_due
+from billing.tests.conftest import pdf_text
 from promote import services
 from promote.models import PromoteOrder
 from promote.tests.conftest import assert_books_clean, fund, own_post
@@ -61,8 +65,19 @@ def test_buy_promote_approve_deliver_settle(page: Page, ops):
     expect(page.get_by_test_id("returned")).to_contain_text(f"{order.refunded_coins} coins")
     expect(page.get_by_test_id("chart")).to_be_visible()
     expect(page.get_by_test_id("csv")).to_be_visible()
+    coin_invoices_issue_due(now=timezone.now())  # the invoice schedule (every minute)
+    page.get_by_test_id("invoices-link").click()
+    expect(page.get_by_test_id("invoice-number")).to_have_text(re.compile(r"^INV-\d{4}-\d{6}$"))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="PDF").click()
+    receipt = " ".join(pdf_text(Path(download.value.path()).read_bytes()).split())
+    assert "Receipt for your Promote coins" in receipt and "TikJoy Promote coins: 300 coins" in receipt
+    assert "Paid from your TikJoy wallet (JoyBack balance) 2.97 EUR" in receipt
     page.goto("/promote/")
     expect(page.get_by_test_id("order-status-" + str(order.pk))).to_have_text("settled")
     expect(page.locator("[data-figure=coins]")).to_have_text(f"{order.refunded_coins} coins")
+    with page.expect_download() as again:  # the purchase's own link: the same invoice
+        page.get_by_test_id("purchase-invoice").click()
+    assert Path(again.value.path()).read_bytes() == Path(download.value.path()).read_bytes()
     assert 0 < order.consumed_coins < 300
     assert_books_clean()

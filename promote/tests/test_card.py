@@ -11,6 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from billing.models import Invoice
+from billing.services import coin_invoices_issue_due
+from billing.tests.conftest import pdf_text
 from promote import services, stripe_checkout
 from promote.models import CardCheckout, CheckoutStatus, CoinPurchase
 from promote.tests.conftest import assert_books_clean, coins_of
@@ -146,3 +149,21 @@ def test_a_signed_body_that_is_no_event_is_acknowledged_and_ignored(client, sett
     for body in ("[]", "not json", '{"type": "checkout.session.completed", "data": {"object": "x"}}'):
         assert deliver(client, body, secret=settings.STRIPE_WEBHOOK_SECRET).status_code == 200
     assert not CoinPurchase.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_deliveries_make_one_invoice(fake_stripe, make_consumer, client, settings):
+    ana = make_consumer("Ana")
+    start(ana)
+    payload = completed(CardCheckout.objects.get())
+    for _ in range(3):  # the invoice schedule runs between the deliveries
+        assert deliver(client, payload, secret=settings.STRIPE_WEBHOOK_SECRET).status_code == 200
+        coin_invoices_issue_due(now=timezone.now())
+
+    invoice = Invoice.objects.get()
+    assert (invoice.user, invoice.gross_amount, invoice.number) == (ana, Decimal("9.90"), invoice.number)
+    assert invoice.number.endswith("-000001")
+    text = " ".join(pdf_text(invoice.pdf).split())
+    assert f"Paid by card on {timezone.now():%-d %B %Y} 9.90 EUR" in text
+    assert "TikJoy Promote coins: 1,000 coins" in text
+    assert_books_clean()

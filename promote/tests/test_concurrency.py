@@ -9,9 +9,11 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from merchants.models import ConsentField
+from merchants.services import consent_give
 from promote import services
 from promote.models import OrderStatus, PromoteOrder
-from promote.tests.conftest import assert_books_clean, coins_of, order_request
+from promote.tests.conftest import FixedSpend, assert_books_clean, coins_of, order_request
 from tikjoy.tests.factories import NOW
 from wallets.models import Transaction
 
@@ -78,4 +80,42 @@ def test_a_withdrawal_racing_a_new_order_cant_both_pass(promoter):
         withdrawn = ana.coin_wallet.withdrawals.exists()
         assert placed != withdrawn, outcomes  # exactly one of the two passed
         assert coins_of(ana) == (400 if placed else 0)
+    assert_books_clean()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_brand_withdrawing_while_its_coupon_is_settled_keeps_the_books(promoter, ops, make_merchant):
+    """Settlement charges the brand's coin funds for its coupon while the brand withdraws its coins:
+    both lock the brand's coin wallet, so each sees the other's result and no money is counted twice."""
+    brand = make_merchant("joy", funds="100.00")
+    owner = brand.memberships.get().user
+    services.coins_buy_from_wallet(holder=brand, coins_count=2000, currency="EUR", actor=owner, now=NOW)
+    ana, post = promoter()
+    consent_give(user=ana, merchant=brand, fields=[ConsentField.DISPLAY_NAME], now=NOW)
+    services.coupon_issue(
+        code="JOY300",
+        coins_count=300,
+        valid_from=NOW - timedelta(hours=1),
+        valid_until=NOW + timedelta(days=30),
+        user=ana,
+        merchant=brand,
+        actor=owner,
+        now=NOW,
+    )
+    order = services.order_place(
+        holder=ana, request=order_request(post, coupon_code="JOY300"), actor=ana, now=NOW
+    )
+    services.order_approve(order_id=order.pk, actor=ops, now=NOW)
+    end = NOW + timedelta(days=2, minutes=5)
+    services.deliveries_tick(now=end, source=FixedSpend(700))
+
+    outcomes = run_together(
+        [
+            lambda: services.orders_settle_due(now=end),
+            lambda: services.coins_withdraw(holder=brand, coins_count=1700, actor=owner, now=end).amount,
+        ]
+    )
+
+    assert "1" in outcomes and "Decimal('16.83')" in outcomes, outcomes
+    assert coins_of(brand) == 0
     assert_books_clean()

@@ -75,7 +75,15 @@ def test_the_dashboard_looks_like_a_product_on_a_phone_and_a_desktop(
         starts_at=now - timedelta(days=40),
         ends_at=now + timedelta(days=40),
     )
-    _two_weeks(merchant, campaign, make_consumer, now)
+    # Yesterday afternoon as the last day: each day's share and its views fall on the same calendar
+    # day whatever the hour the test runs (just after midnight, "2 hours ago" is yesterday evening
+    # and its views would land today: a 15th bar).
+    _two_weeks(
+        merchant,
+        campaign,
+        make_consumer,
+        timezone.localtime(now).replace(hour=14, minute=0) - timedelta(days=1),
+    )
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     _sign_in(page, owner_of(merchant), live_server.url)
     days = reports.merchant_daily(

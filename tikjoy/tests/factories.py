@@ -226,14 +226,17 @@ def chat_reply_payload(*, phone: str, wamid: str, text: str, at=NOW, context_id:
     )
 
 
-def chat_status_payload(*, phone: str, wamid: str, status: str, at=NOW) -> dict:
-    """What Meta POSTs when a message is sent, delivered, read or failed."""
+def chat_status_payload(*, phone: str, wamid: str, status: str, at=NOW, callback_data: str = "") -> dict:
+    """What Meta POSTs when a message is sent, delivered, read or failed (with the sender's
+    ``biz_opaque_callback_data`` echoed when it gave one)."""
     item = {
         "id": wamid,
         "status": status,
         "timestamp": str(int(at.timestamp())),
         "recipient_id": phone.lstrip("+"),
     }
+    if callback_data:
+        item["biz_opaque_callback_data"] = callback_data
     if status == "failed":
         item["errors"] = [
             {"code": 131026, "title": "Message undeliverable", "message": "Message undeliverable"}

@@ -419,6 +419,44 @@ def test_every_console_url_survives_hostile_query_strings(client, world):
     walk.assert_clean()
 
 
+# The console's own pages with forms of their own (not a ModelAdmin's): each POST form, with hostile
+# values in every field the person fills (the hidden ones keep the page's values), all at once and
+# one at a time. A refused form writes nothing (row counts), and Alpha stays open.
+CONSOLE_FORM_PAGES = ("console:close", "console:refund_bank")
+
+
+def test_console_pages_with_their_own_forms_survive_hostile_values(client, world):
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    form_values = {name: HOSTILE[name] for name in sorted(ALL_AT_ONCE_EVERY_PAGE)}
+    posted = 0
+    for name in CONSOLE_FORM_PAGES:
+        path = reverse(name)
+        page = walk.get(path)
+        assert page.status_code == 200, path
+        for form in forms_of(page.content.decode(errors="replace")):
+            if form.method != "post":
+                continue
+            baseline = form.data()
+            fields = [
+                f
+                for f in form.fields
+                if f.kind not in ("submit", "button", "file", "hidden") and f.name != "csrfmiddlewaretoken"
+            ]
+            for value_name, value in form_values.items():
+                for chosen in [fields, *([f] for f in fields)]:
+                    walk.post_form(
+                        form.action or path,
+                        {**baseline, **{f.name: value for f in chosen}},
+                        f"POST {path} {[f.name for f in chosen]}={value_name}",
+                    )
+                    posted += 1
+    assert posted > 10
+    world["alpha"].refresh_from_db()
+    assert world["alpha"].closed_at is None
+    walk.assert_clean()
+
+
 # --- every other URL -------------------------------------------------------------------------------
 
 
@@ -616,7 +654,13 @@ def test_webhooks_and_json_endpoints_survive_hostile_bodies(client, world, setti
     endpoints = [
         (route, pattern)
         for route, pattern in PUBLIC_ROUTES
-        if pattern.name and ("webhook" in pattern.name or route.endswith(".json") or "open-api" in route)
+        if pattern.name
+        and (
+            "webhook" in pattern.name
+            or route.endswith(".json")
+            or "open-api" in route
+            or pattern.name == "affiliates_conversion"  # the thank-you-page tag's reports
+        )
     ]
     assert endpoints
     for route, pattern in endpoints:
@@ -808,6 +852,32 @@ def test_ops_pages_survive_hostile_queries_and_forms(client, world, ops):
     assert any("/heldreward/" in u and u.endswith("/reject/") for u in urls)
     assert any(u.endswith("/ban/") for u in urls) and "/ops/diagnostics/" in urls
     walk.assert_clean()
+
+
+def test_the_console_coupon_form_survives_hostile_values(client, world):
+    """/console/promote/coupons/ (a console page of its own, not a ModelAdmin): the form giving a
+    consumer a coupon, and withdrawing one, with hostile values in every field."""
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    bravo_before, other_ids = _bravo_rows(world), _bravo_ids(world)
+    url = reverse("console:promote_coupons")
+    form = main_form(walk.get(url).content.decode(errors="replace"))
+    assert form is not None and any(f.name == "consumer" for f in form.fields)
+    baseline = _filled(form)
+    fields = [f for f in _form_fields(form) if f.name != "action"]
+    for name, value in HOSTILE.items():
+        if name in ALL_AT_ONCE_SKIP:
+            continue
+        walk.post_form(url, {**baseline, **{f.name: value for f in fields}}, f"POST {url} all fields={name}")
+    for field in fields:
+        for name, value in {**_values_for(field, other_ids), **TEXT}.items():
+            walk.post_form(url, {**baseline, field.name: value}, f"POST {url} {field.name}={name}")
+    for name, value in {"other tenant's id": other_ids[0], **NUMBERS, **TEXT}.items():
+        walk.post_form(url, {"action": "revoke", "coupon": value}, f"POST {url} revoke coupon={name}")
+    walk.post_form(url, {**baseline, "action": "NOT_AN_ACTION"}, f"POST {url} action=unknown")
+    walk.get(url)
+    walk.assert_clean()
+    assert _bravo_rows(world) == bravo_before
 
 
 def _whatsapp_value(**parts) -> dict:

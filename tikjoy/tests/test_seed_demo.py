@@ -138,7 +138,10 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
 
     month = Month.before(timezone.now())
     statement = Statement.objects.get()
-    invoice = Invoice.objects.get()
+    invoice = Invoice.objects.get(kind="INVOICE")
+    # Ben's and the demo merchant's coin purchases have their invoices, once each (run twice above).
+    coin_invoices = Invoice.objects.filter(kind="COIN_INVOICE", status="FINALISED")
+    assert coin_invoices.count() == 2 and coin_invoices.filter(user__email="ben@demo.tikjoy.local").exists()
     assert statement.month == month.first_day
     # 50.00 in, two logins at 1.00 out; plus the affiliates demo (its budget and bounties, dated up to
     # 45 days back) when its clock fell before this month's end

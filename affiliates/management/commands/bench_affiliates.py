@@ -110,7 +110,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=max(2, os.cpu_count() or 2), help="server processes"
         )
-        parser.add_argument("--seconds", type=float, default=8.0)
+        parser.add_argument(
+            "--seconds", type=float, default=8.0, help="per URL, in --rounds interleaved slices"
+        )
+        parser.add_argument("--rounds", type=int, default=4)
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -145,18 +148,28 @@ class Command(BaseCommand):
         redirects = 0
         try:
             time.sleep(0.5)
-            results = {}
-            for name, path, expect in (
+            targets = (
                 ("bare view (one ORM get)", f"/bench/bare/{link.code}", 200),
                 (f"GET /r/{link.code} (302)", f"/r/{link.code}", 302),
-            ):
+            )
+            for _name, path, expect in targets:  # warm both up (connections, caches)
                 warm, _, _ = _drive(port, path, expect=expect, clients=options["clients"], seconds=1.0)
-                count, latencies, errors = _drive(
-                    port, path, expect=expect, clients=options["clients"], seconds=options["seconds"]
-                )
-                if expect == 302:
-                    redirects = warm + count
-                rps = count / options["seconds"]
+                redirects += warm if expect == 302 else 0
+            # Interleaved slices, so that a machine whose load changes during the run weighs on both alike.
+            measured = {name: ([], 0) for name, _, _ in targets}
+            slice_seconds = options["seconds"] / options["rounds"]
+            for _round in range(options["rounds"]):
+                for name, path, expect in targets:
+                    count, latencies, errors = _drive(
+                        port, path, expect=expect, clients=options["clients"], seconds=slice_seconds
+                    )
+                    redirects += count if expect == 302 else 0
+                    kept, bad = measured[name]
+                    measured[name] = (kept + latencies, bad + errors)
+            results = {}
+            for name, _path, expect in targets:
+                latencies, errors = measured[name]
+                rps = len(latencies) / options["seconds"]
                 results[name] = (rps, _pct(latencies, 50), _pct(latencies, 99))
                 self.stdout.write(
                     f"{name}: {rps:,.0f} requests/s, p50 {_pct(latencies, 50):.1f} ms, "

@@ -16,6 +16,7 @@ from accounts.services import user_ensure_with_email
 from affiliates.demo import demo_affiliates_seed
 from api.demo import demo_widget_seed
 from billing.demo import demo_last_month_seed
+from billing.services import coin_invoices_issue_due
 from campaigns.demo import demo_seed
 from chats.demo import demo_chats_seed
 from merchants.demo import demo_merchant_ensure
@@ -151,6 +152,9 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"promote: {line}")
+        issued = coin_invoices_issue_due(now=timezone.now())  # what the every-minute schedule does
+        if issued:
+            self.stdout.write(f"billing: {issued} coin purchase invoice(s) issued")
         for line in demo_chats_seed(merchant=campaign.merchant, now=timezone.now()):
             self.stdout.write(line)
         # The demo is made by the engine itself: the books must agree before anyone looks.

@@ -1,0 +1,176 @@
+"""The thank-you-page tag: what a shop's browser may report, and why it is held until the merchant confirms."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from affiliates.models import CommissionState, Conversion, ConversionSource
+from affiliates.services import TAG_HOLD_REASON
+from affiliates.tests.conftest import assert_ledger_clean, eur, funds
+from api.models import KeyKind
+from tikjoy.tests.factories import affiliate_click_make, affiliate_program_make
+
+pytestmark = pytest.mark.django_db
+
+SHOP = "https://www.shop.example"
+
+
+@pytest.fixture
+def tag(program, affiliate, make_key):
+    """The program's publishable key and a visitor's click of the affiliate's link, just now."""
+    return {
+        "key": make_key(program.merchant, kind=KeyKind.PUBLISHABLE, scope="public", name="tag"),
+        "click": affiliate_click_make(affiliate, at=timezone.now()),
+    }
+
+
+def report(client, tag, *, origin=SHOP, **fields):
+    body = {
+        "key": tag["key"],
+        "click_id": tag["click"].click_id,
+        "order_id": "A-1001",
+        "amount": "64.00",
+        "currency": "EUR",
+        **fields,
+    }
+    headers = {"HTTP_ORIGIN": origin} if origin else {}
+    return client.post("/embed/v1/conversion", json.dumps(body), content_type="text/plain", **headers)
+
+
+def test_the_script_is_small_and_names_this_site(client):
+    response = client.get("/embed/v1/affiliates.js")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert 'var TIKJOY = "http://testserver"' in response.content.decode()
+    assert len(gzip.compress(response.content)) < 4_000
+
+
+def test_a_report_from_the_shop_is_recorded_and_held_until_the_merchant_confirms(client, program, tag):
+    before = funds(program.merchant)
+
+    response = report(client, tag)
+
+    assert response.status_code == 201
+    assert response.json() == {"status": "recorded", "state": "held"}
+    assert response["Access-Control-Allow-Origin"] == SHOP  # exactly the shop, a sub-domain of shop.example
+    conversion = Conversion.objects.get()
+    assert conversion.source == ConversionSource.TAG and conversion.click == tag["click"]
+    commission = conversion.commission
+    assert (commission.state, commission.hold_reason) == (CommissionState.HELD, TAG_HOLD_REASON)
+    assert funds(program.merchant) == before - eur("48.00")  # reserved (bounty + margin), not paid
+    assert_ledger_clean()
+
+
+def test_the_merchants_server_reporting_the_same_order_confirms_it(client, api, make_key, program, tag):
+    report(client, tag)
+    secret = make_key(program.merchant)
+
+    response = api(secret).post(
+        "/api/v1/conversions",
+        {
+            "order_id": "A-1001",
+            "amount": "60.00",
+            "currency": "EUR",
+            "occurred_at": timezone.now().isoformat(),
+            "click_id": tag["click"].click_id,
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="confirm-1",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["commission"]["state"] == "pending"
+    conversion = Conversion.objects.get()
+    assert conversion.amount == Decimal("60.00")  # the server's figure wins
+    assert conversion.commission.state == CommissionState.PENDING
+    assert_ledger_clean()
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "https://shop.example.evil.example", "null", ""])
+def test_a_report_from_another_site_is_refused_without_cors(client, tag, origin):
+    response = report(client, tag, origin=origin)
+
+    assert response.status_code == 403
+    assert "Access-Control-Allow-Origin" not in response
+    assert not Conversion.objects.exists()
+
+
+def test_an_order_without_a_known_click_is_ignored_and_not_recorded(client, tag):
+    response = report(client, tag, click_id="0123456789abcdef01234567")
+
+    assert (response.status_code, response.json()["status"]) == (200, "ignored")
+    assert not Conversion.objects.exists()
+
+
+def test_one_visit_reports_one_order_and_an_order_once(client, tag):
+    assert report(client, tag).status_code == 201
+
+    again = report(client, tag)
+    other = report(client, tag, order_id="A-1002")
+
+    assert (again.status_code, again.json()["status"]) == (409, "duplicate_order")
+    assert (other.status_code, other.json()["status"]) == (409, "refused")
+    assert "from your server" in other.json()["error"]
+    assert Conversion.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b"[1, 2]",
+        b'{"key": {"a": 1}}',
+        b"\xff\xfe",
+        json.dumps(
+            {"key": "tj_pk_x", "click_id": "c" * 40, "order_id": "1", "amount": "1", "currency": "EUR"}
+        ).encode(),
+        b"{" + b" " * 3000 + b"}",
+    ],
+)
+def test_malformed_reports_are_4xx_never_500(client, tag, body):
+    response = client.post("/embed/v1/conversion", body, content_type="text/plain", HTTP_ORIGIN=SHOP)
+
+    assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"amount": "-1.00"}, {"amount": "1e9"}, {"currency": "USD"}, {"order_id": ""}, {"key": "tj_pk_unknown"}],
+)
+def test_bad_fields_or_keys_are_refused(client, tag, fields):
+    response = report(client, tag, **fields)
+
+    assert 400 <= response.status_code < 500
+    assert not Conversion.objects.exists()
+
+
+def test_a_secret_key_is_not_accepted_by_the_tag(client, make_key, program, tag):
+    response = report(client, {**tag, "key": make_key(program.merchant)})
+
+    assert response.status_code == 404
+    assert not Conversion.objects.exists()
+
+
+def test_a_preflight_gets_no_permission(client):
+    response = client.options("/embed/v1/conversion", HTTP_ORIGIN=SHOP)
+
+    assert response.status_code == 204
+    assert "Access-Control-Allow-Origin" not in response
+
+
+def test_another_merchants_key_cannot_report_this_programs_clicks(client, make_merchant, make_key, ops, tag):
+    other = make_merchant("bravo", funds="500.00", ops=ops)
+    affiliate_program_make(other, domains=["shop.example"])
+    key = make_key(other, kind=KeyKind.PUBLISHABLE, scope="public", name="tag")
+
+    response = report(client, {**tag, "key": key})
+
+    assert (response.status_code, response.json()["status"]) == (200, "ignored")
+    assert not Conversion.objects.exists()

@@ -1,0 +1,354 @@
+"""A merchant leaving: closing refunds exactly its balance through the payouts pipeline, refused
+while money still moves, and one of a closing and a reward being paid wins cleanly."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import close_old_connections
+from django.urls import reverse
+from lxml import etree
+from moneyed import Money
+
+from billing.models import Statement
+from campaigns.models import ActionType, CampaignStatus
+from campaigns.services import CampaignError, NotAllowed, campaign_activate
+from merchants.models import Merchant
+from merchants.services import MerchantError
+from merchants.wallet import merchant_top_up_record
+from payouts import sandbox_bank
+from payouts import services as payouts
+from payouts.models import MERCHANT_PAYEE, Payout, PayoutState
+from privacy.models import MerchantClosure
+from privacy.selectors import merchant_closure_plan_get
+from privacy.services import (
+    ClosureRefused,
+    merchant_close,
+    merchant_closures_finish,
+    merchant_refund_request,
+    merchant_rewards_reverse,
+)
+from rewards.models import Reward, RewardStatus
+from rewards.services import action_record, rewards_settle_due
+from tikjoy.tests.factories import NOW, ConsumerFactory, UserFactory, login_rule, owner_of
+from wallets.models import PLATFORM, Purpose
+from wallets.services import account_for, balance
+
+LATER = NOW + timedelta(days=1)
+IBAN = "DE89370400440532013000"
+
+
+def eur(value) -> Money:
+    return Money(Decimal(str(value)), "EUR")
+
+
+def funds(merchant) -> Money:
+    return balance(account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR"))
+
+
+def clean_books() -> None:
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def refund_bank(merchant, *, holder: str | None = None, iban: str = IBAN, now=NOW - timedelta(days=3)):
+    """The merchant's bank details for its refund, entered by its owner and past their hold at NOW."""
+    details = payouts.bank_details_clean(
+        holder_name=holder or merchant.legal_name,
+        street="Hauptstrasse",
+        building_number="1",
+        postcode="10115",
+        town="Berlin",
+        country="DE",
+        iban=iban,
+    )
+    return payouts.bank_account_replace(user=owner_of(merchant), details=details, now=now, owner=merchant)
+
+
+def close(merchant, *, now=NOW) -> MerchantClosure:
+    plan = merchant_closure_plan_get(merchant=merchant, now=now)
+    assert plan.refusals == []
+    return merchant_close(merchant=merchant, actor=owner_of(merchant), confirmed=plan.fingerprint, now=now)
+
+
+@pytest.fixture
+def staff(db):
+    return (
+        UserFactory(email="ops-a@tikjoy.example", is_staff=True),
+        UserFactory(email="ops-b@tikjoy.example", is_staff=True),
+    )
+
+
+@pytest.fixture
+def shop(make_merchant, make_campaign, staff):
+    """A merchant funded with 100.00 whose login reward was earned twenty days ago and confirmed."""
+    merchant = make_merchant("alpha", funds="100.00", ops=staff[0])
+    make_campaign(merchant, rules=[login_rule(amount=Decimal("5.00"))], now=NOW - timedelta(days=20))
+    person = ConsumerFactory(display_name="Paid Person")
+    action_record(
+        user=person, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW - timedelta(days=20)
+    )
+    rewards_settle_due(now=NOW)
+    assert Reward.objects.get(merchant=merchant).status == RewardStatus.CONFIRMED
+    return merchant
+
+
+@pytest.mark.django_db
+def test_closing_refunds_exactly_the_balance_through_the_payouts_pipeline(shop, staff):
+    refund_bank(shop)
+    left = funds(shop)
+    assert eur("0") < left < eur("100.00")
+    plan = merchant_closure_plan_get(merchant=shop, now=NOW)
+    assert plan.refund == left and plan.refund_to == "DE89 •••• 3000"
+    assert plan.campaigns_to_end == ["Spring JoyBack"]
+
+    closure = close(shop)
+
+    shop.refresh_from_db()
+    assert shop.closed_at == NOW and closure.campaigns_ended == 1
+    assert shop.campaigns.get().status == CampaignStatus.ENDED
+    refund = closure.refund
+    assert (refund.owner_type, refund.owner_id, refund.money, refund.state) == (
+        MERCHANT_PAYEE,
+        shop.pk,
+        left,
+        PayoutState.REQUESTED,
+    )
+    assert funds(shop) == eur("0.00")
+    clean_books()
+
+    # Four eyes in ops, a pain.001 with the merchant's name, the bank pays it.
+    payouts.payout_approve(payout_id=refund.pk, actor=staff[0], now=LATER)
+    batch = payouts.batch_build(actor=staff[0], now=LATER)
+    batch = payouts.batch_release(batch_id=batch.pk, actor=staff[1], now=LATER)
+    names = etree.fromstring(bytes(batch.xml)).xpath("//*[local-name()='Cdtr']/*[local-name()='Nm']/text()")
+    assert names == ["Alpha GmbH"]
+    bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="EUR")
+    bank_before = balance(bank)
+    answer = sandbox_bank.BankAnswer()
+    for build in (sandbox_bank.pain002_answer, sandbox_bank.camt054_answer):
+        raw = build(batch=batch, payouts=[refund], answer=answer, now=LATER)
+        payouts.bank_file_import(raw=raw, name="bank.xml", actor=None, now=LATER)
+    refund.refresh_from_db()
+    assert refund.state == PayoutState.PAID
+    assert balance(bank) == bank_before + left  # exactly the balance left the platform's bank account
+    assert funds(shop) == eur("0.00")
+    clean_books()
+
+    # The final statement: once the month the money last moved in is over.
+    assert merchant_closures_finish(now=LATER) == 0
+    assert merchant_closures_finish(now=NOW + timedelta(days=10)) == 1
+    closure.refresh_from_db()
+    statement = closure.final_statement
+    assert (statement.month.month, statement.closing_balance) == (11, Decimal("0.00"))
+    refund_lines = [
+        line
+        for section in statement.sections
+        for line in section["lines"]
+        if line["label"] == "Refund of the balance to your bank account"
+    ]
+    assert [line["amount"] for line in refund_lines] == [f"{-left.amount:.2f}"]
+    assert merchant_closures_finish(now=NOW + timedelta(days=11)) == 0
+    assert Statement.objects.filter(merchant=shop).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_closed_merchant_cant_be_funded_or_go_live(shop, staff, make_campaign):
+    refund_bank(shop)
+    draft = make_campaign(shop, activate=False, name="Winter")
+    close(shop)
+    with pytest.raises(MerchantError, match="closed"):
+        merchant_top_up_record(
+            merchant=shop,
+            amount=eur("50.00"),
+            bank_reference="LATE-1",
+            value_date=NOW.date(),
+            actor=staff[0],
+            now=LATER,
+        )
+    with pytest.raises((NotAllowed, CampaignError), match="closed"):
+        campaign_activate(campaign=draft, actor=owner_of(shop), now=LATER)
+    draft.refresh_from_db()
+    assert draft.status == CampaignStatus.ENDED
+
+
+@pytest.mark.django_db
+def test_closing_is_refused_while_money_moves_and_says_why(make_merchant, make_campaign, staff, settings):
+    settings.MERCHANT_TOP_UP_CONFIRM_ABOVE = "1000.00"
+    shop = make_merchant("beta", funds="100.00", ops=staff[0])
+    make_campaign(shop, rules=[login_rule(amount=Decimal("5.00"))], now=NOW)
+    person = ConsumerFactory(display_name="Pending Person")
+    action_record(user=person, merchant=shop, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    merchant_top_up_record(
+        merchant=shop,
+        amount=eur("5000.00"),
+        bank_reference="BIG-1",
+        value_date=NOW.date(),
+        actor=staff[0],
+        now=NOW,
+    )  # above the second-check limit: waits for a second staff member
+
+    plan = merchant_closure_plan_get(merchant=shop, now=NOW)
+    text = " ".join(plan.refusals)
+    assert "1 reward is still pending or held" in text
+    assert "top-up of 5000.00 EUR (reference BIG-1) waits for our second check" in text
+    assert "enter the bank account the refund goes to first" in text
+    with pytest.raises(ClosureRefused, match="pending"):
+        merchant_close(merchant=shop, actor=owner_of(shop), confirmed=plan.fingerprint, now=NOW)
+    shop.refresh_from_db()
+    assert shop.closed_at is None
+
+    # The owner reverses the pending reward with a reason; the person sees it.
+    assert (
+        merchant_rewards_reverse(merchant=shop, actor=owner_of(shop), reason="We are closing", now=NOW) == 1
+    )
+    reward = Reward.objects.get(merchant=shop)
+    assert (reward.status, reward.reason) == (RewardStatus.REVERSED, "We are closing")
+    assert funds(shop) == eur("100.00")
+    clean_books()
+
+
+@pytest.mark.django_db
+def test_refunding_again_is_refused_while_a_refund_is_in_flight_and_works_after_a_return(shop, staff):
+    refund_bank(shop)
+    left = funds(shop)
+    closure = close(shop)
+    payouts.payout_approve(payout_id=closure.refund.pk, actor=staff[0], now=LATER)
+    batch = payouts.batch_build(actor=staff[0], now=LATER)
+    payouts.batch_release(batch_id=batch.pk, actor=staff[1], now=LATER)
+    with pytest.raises(ClosureRefused, match="is sent to the bank: wait until the bank has paid it"):
+        merchant_refund_request(merchant=shop, actor=owner_of(shop), now=LATER)
+
+    # The merchant's bank sends it back (account closed): the money is on the wallet again.
+    answer = sandbox_bank.BankAnswer(give_back={closure.refund.end_to_end_id: "AC04"})
+    raw = sandbox_bank.camt054_answer(batch=batch, payouts=[closure.refund], answer=answer, now=LATER)
+    payouts.bank_file_import(raw=raw, name="camt.xml", actor=None, now=LATER)
+    closure.refund.refresh_from_db()
+    assert closure.refund.state == PayoutState.RETURNED
+    assert funds(shop) == left
+    clean_books()
+    # Blocked details: refused with the reason; new details after their hold: refunded again.
+    with pytest.raises(ClosureRefused, match="refused the bank details"):
+        merchant_refund_request(merchant=shop, actor=owner_of(shop), now=LATER)
+    refund_bank(shop, iban="DE02120300000000202051", now=LATER)
+    with pytest.raises(ClosureRefused, match="safety hold"):
+        merchant_refund_request(merchant=shop, actor=owner_of(shop), now=LATER)
+    again = merchant_refund_request(merchant=shop, actor=owner_of(shop), now=LATER + timedelta(hours=49))
+    assert (again.money, again.state, again.bank_account.iban) == (
+        left,
+        PayoutState.REQUESTED,
+        "DE02120300000000202051",
+    )
+    assert funds(shop) == eur("0.00")
+    clean_books()
+
+
+@pytest.mark.django_db
+def test_ops_see_a_holder_name_that_is_not_the_merchants(shop):
+    refund_bank(shop, holder="Someone Else")
+    closure = close(shop)
+    assert payouts.payout_risk_signals(closure.refund) == [
+        "holder 'Someone Else' is not the merchant's legal name 'Alpha GmbH'"
+    ]
+
+
+@pytest.mark.django_db
+def test_only_an_owner_closes(shop, add_member):
+    manager = add_member(shop, "manager@alpha.example")
+    plan = merchant_closure_plan_get(merchant=shop, now=NOW)
+    with pytest.raises(ClosureRefused, match="Only an owner"):
+        merchant_close(merchant=shop, actor=manager, confirmed=plan.fingerprint, now=NOW)
+
+
+@pytest.mark.django_db
+def test_the_console_of_a_closed_merchant_is_read_only(shop, client):
+    refund_bank(shop)
+    owner = owner_of(shop)
+    client.force_login(owner)
+    page = client.get(reverse("console:close"))
+    assert page.status_code == 200
+    assert "Close the merchant" in page.content.decode()
+    plan = merchant_closure_plan_get(merchant=shop, now=NOW)
+    response = client.post(
+        reverse("console:close"),
+        {"action": "close", "confirmed": plan.fingerprint, "understood": "on", "console_merchant": shop.pk},
+    )
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert shop.closed_at is not None
+    text = client.get(reverse("console:close")).content.decode()
+    assert "closed on" in text and "Requested" in text
+    assert client.get(reverse("console:wallet")).status_code == 200
+    assert client.get(reverse("console:billing_statement_changelist")).status_code == 200
+    campaign = shop.campaigns.get()
+    change = reverse("console:campaigns_campaign_change", args=[campaign.pk])
+    assert "Save" not in client.get(change).content.decode()
+    assert client.get(reverse("console:campaigns_campaign_add")).status_code == 403
+    assert client.get(reverse("console:add_funds")).status_code == 403
+    index = client.get(reverse("console:index")).content.decode()
+    assert "nothing can be changed" in index
+
+
+# --- concurrency --------------------------------------------------------------------------------
+
+
+def _race(shop, person, fingerprint: str) -> list[Exception]:
+    """A login reward being paid and the owner closing, released at the same moment."""
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def pay():
+        try:
+            barrier.wait()
+            action_record(user=person, merchant=shop, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+        except Exception as exc:  # reported by the test
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    def leave():
+        try:
+            barrier.wait()
+            merchant_close(merchant=shop, actor=owner_of(shop), confirmed=fingerprint, now=NOW)
+        except ClosureRefused as exc:
+            errors.append(exc)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=pay), threading.Thread(target=leave)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_while_a_reward_is_being_paid_one_of_them_wins_cleanly(make_merchant, make_campaign):
+    ops = UserFactory(email="ops-c@tikjoy.example", is_staff=True)
+    outcomes = []
+    for round_ in range(4):
+        shop = make_merchant(f"race{round_}", funds="100.00", ops=ops)
+        make_campaign(shop, rules=[login_rule(amount=Decimal("5.00"))], now=NOW)
+        refund_bank(shop)
+        person = ConsumerFactory(display_name=f"Racer {round_}")
+        plan = merchant_closure_plan_get(merchant=shop, now=NOW)
+        errors = _race(shop, person, plan.fingerprint)
+        shop = Merchant.objects.get(pk=shop.pk)
+        rewards = list(Reward.objects.filter(merchant=shop))
+        if shop.closed_at is not None:  # the closing won: nothing was paid after it, all was refunded
+            assert rewards == [] and not errors
+            assert funds(shop) == eur("0.00")
+            assert Payout.objects.get(owner_type=MERCHANT_PAYEE, owner_id=shop.pk).money == eur("100.00")
+            outcomes.append("closed")
+        else:  # the reward won: it is pending, the closing was refused with the reason
+            assert [r.status for r in rewards] == [RewardStatus.PENDING]
+            assert len(errors) == 1 and "pending" in str(errors[0]), errors
+            assert not Payout.objects.filter(owner_type=MERCHANT_PAYEE, owner_id=shop.pk).exists()
+            outcomes.append("paid")
+        clean_books()
+    assert set(outcomes) <= {"closed", "paid"}
