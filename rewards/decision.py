@@ -22,7 +22,12 @@ Order of the rules (each may lower or refuse the amount):
    budget up is paid and pauses the campaign;
 6. the split: the person's share rounded down; a payment that would give the
    person nothing is not made (engagement waits until it is worth a cent);
-7. the hold: held for review when the action is held or the risk score
+7. the person's subscriptions (``subscriptions``): a bonus plan (JoyPlus) adds
+   to the person's share from TikJoy's margin, never more than the margin, the
+   merchant's price unchanged; a fast plan (JoyFast) makes the reward available
+   early (``advance_at``), advanced by TikJoy. The calculation records each plan
+   that applied and why (or why it gave nothing);
+8. the hold: held for review when the action is held or the risk score
    reaches the threshold.
 
 The prepaid funds are the one condition decided outside: the ledger refuses a
@@ -32,7 +37,7 @@ payment the merchant's account can't cover, and the engine records that.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from moneyed import Money
@@ -40,7 +45,8 @@ from moneyed import Money
 from campaigns.models import Campaign, PauseReason, RewardRule
 from campaigns.pricing import apply_multiplier, engagement_price, split
 from rewards.models import ActionStatus, RewardKind
-from wallets.money import round_down
+from subscriptions.benefits import NO_BENEFITS, Benefits, hours_in_words, plan_bonus
+from wallets.money import round_down, zero
 
 # Why an action was not paid for lack of money (``SocialAction.status_detail`` of UNFUNDED actions).
 FUNDS_RAN_OUT = "The brand's prepaid funds ran out."
@@ -94,6 +100,9 @@ class Payment:
     already_held: bool = False  # the action itself is held for review
     counts: Counts | None = None  # engagement: the snapshot's counts
     earned_before: Decimal = Decimal(0)  # engagement: what the post earned before, reversed included
+    benefits: Benefits = NO_BENEFITS  # the person's subscriptions running now
+    now: datetime | None = None  # the moment of the decision (a fast plan counts its hours from it)
+    available_at: datetime | None = None  # when the reward would become available without a fast plan
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ class Decision:
     pause: str = ""  # PauseReason to pause the campaign with, or ""
     calculation: dict = field(default_factory=dict)
     daily_limit_reached: bool = False  # the person's daily cap refused this or is full after it
+    bonus: Decimal = Decimal(0)  # a bonus plan's part of ``user_amount`` (taken from the margin)
+    advance_at: datetime | None = None  # a fast plan: when TikJoy makes it available, before ``available_at``
 
     @property
     def pays(self) -> bool:
@@ -254,8 +265,14 @@ def decide(payment: Payment) -> Decision:
         # Too small to give the person a cent: engagement waits until it is worth one.
         return no(not_paid_status, "Too small to pay.")
 
-    # 7. The hold.
+    # 7. The person's subscriptions.
     held = payment.already_held or payment.risk_score >= payment.hold_threshold
+    bonus, advance_at, plans = _plans(payment, user_amount=user_amount, margin=margin, held=held)
+    if plans:
+        calculation["plans"] = plans
+    user_amount, margin = user_amount + bonus, margin - bonus
+
+    # 8. The hold.
     return Decision(
         status=ActionStatus.HELD if held else ActionStatus.REWARDED,
         price=price,
@@ -265,4 +282,62 @@ def decide(payment: Payment) -> Decision:
         pause=pause,
         calculation=calculation,
         daily_limit_reached=day_room is not None and price >= day_room,
+        bonus=bonus.amount,
+        advance_at=advance_at,
     )
+
+
+def _plans(
+    payment: Payment, *, user_amount: Money, margin: Money, held: bool
+) -> tuple[Money, datetime | None, list]:
+    """What the person's subscriptions add: (the bonus, when the reward is advanced, the record of each
+    plan that applied and why)."""
+    currency = str(margin.currency)
+    bonus, advance_at, plans = zero(currency), None, []
+    bonus_plan = payment.benefits.bonus_plan
+    if bonus_plan is not None:
+        bonus = plan_bonus(
+            user_amount=user_amount,
+            margin=margin,
+            bonus_rate=bonus_plan.bonus_rate,
+            margin_cap=bonus_plan.bonus_margin_cap,
+        )
+        wanted = round_down(user_amount.amount * bonus_plan.bonus_rate, currency)
+        rate = f"{(bonus_plan.bonus_rate * 100).normalize():f}"
+        if bonus.amount <= 0:
+            why = f"no bonus: TikJoy's margin on this reward ({margin.amount}) leaves nothing to give"
+        elif bonus < wanted:
+            why = f"+{rate} % of the person's share ({user_amount.amount}), cut to what TikJoy's margin ({margin.amount}) allows"
+        else:
+            why = f"+{rate} % of the person's share ({user_amount.amount}), from TikJoy's margin ({margin.amount})"
+        plans.append(
+            {
+                "plan": bonus_plan.plan,
+                "subscription": bonus_plan.subscription_id,
+                "benefit": "BONUS",
+                "bonus": str(bonus.amount),
+                "margin_before": str(margin.amount),
+                "why": why,
+            }
+        )
+    fast_plan = payment.benefits.fast_plan
+    if fast_plan is not None and payment.now is not None and payment.available_at is not None:
+        early = payment.now + timedelta(hours=fast_plan.fast_hold_hours)
+        entry = {"plan": fast_plan.plan, "subscription": fast_plan.subscription_id, "benefit": "FAST"}
+        if early < payment.available_at:
+            advance_at = early
+            wait = (
+                "at once"
+                if fast_plan.fast_hold_hours == 0
+                else f"after {hours_in_words(fast_plan.fast_hold_hours)}"
+            )
+            entry["advance_at"] = early.isoformat()
+            entry["why"] = f"available {wait} instead of at the end of the hold, advanced by TikJoy" + (
+                " (once the review approves it)" if held else ""
+            )
+        else:
+            entry["why"] = "not applied: this reward's own hold ends sooner"
+        plans.append(entry)
+    for entry in plans:  # one line for the merchant's "how this was computed" (rewards/console.py)
+        entry["detail"] = f"{entry['plan']}: {entry['why']}"
+    return bonus, advance_at, plans

@@ -206,7 +206,21 @@ class Reward(models.Model):
     user_amount = models.DecimalField(max_digits=12, decimal_places=2)
     margin = models.DecimalField(max_digits=12, decimal_places=2)
     calculation = models.JSONField(default=dict, help_text="The rule and figures that produced the amount.")
+    bonus = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="A subscription's bonus (JoyPlus): part of the person's share, taken from the margin.",
+    )
     available_at = models.DateTimeField(help_text="When the hold period ends.")
+    advance_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A fast subscription (JoyFast): when TikJoy makes it available early.",
+    )
+    advanced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When TikJoy made it available, before the hold ended (JoyFast)."
+    )
     reason = models.CharField(max_length=300, blank=True, help_text="Why it was held or reversed.")
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -237,6 +251,16 @@ class Reward(models.Model):
                 violation_error_message="A reward's price must equal the person's share plus the platform's margin.",
             ),
             models.CheckConstraint(
+                condition=Q(bonus__gte=0) & Q(bonus__lte=F("user_amount")),
+                name="rewards_reward_bonus_within_share",
+                violation_error_message="A subscription's bonus is part of the person's share, never negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(advanced_at__isnull=True) | Q(advance_at__isnull=False),
+                name="rewards_reward_advanced_when_due",
+                violation_error_message="Only a reward with an early availability date can be advanced.",
+            ),
+            models.CheckConstraint(
                 condition=Q(kind=RewardKind.ACTION) | Q(snapshot__isnull=False),
                 name="rewards_engagement_has_snapshot",
                 violation_error_message="A reward for engagement needs the engagement figures it was paid for.",
@@ -261,6 +285,11 @@ class Reward(models.Model):
             models.Index(fields=["merchant", "available_at", "id"], name="rewards_reward_m_available"),
             models.Index(fields=["merchant", "merchant_price", "id"], name="rewards_reward_m_price"),
             models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),
+            models.Index(
+                fields=["advance_at"],
+                condition=Q(status="PENDING", advanced_at__isnull=True, advance_at__isnull=False),
+                name="rewards_reward_advance_due",
+            ),
         ]
 
     def __str__(self) -> str:

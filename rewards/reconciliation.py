@@ -14,7 +14,12 @@ What it verifies, over all data:
   what the rewards that were not reversed say;
 - each person's figures for a merchant (``MerchantConsumer``: actions, first and latest
   action, when the first was recorded) equal what their actions say, and each campaign's
-  days (``CampaignDay``: rewards, paid, paid for shares) what its rewards say.
+  days (``CampaignDay``: rewards, paid, paid for shares) what its rewards say;
+- subscriptions (docs/subscriptions.md): a reward is advanced (JoyFast) exactly when
+  its ``REWARD_ADVANCE`` transaction exists, an advanced reward is no longer in the
+  person's pending balance, an advanced reward reversed has its debt
+  (``REWARD_ADVANCE_DEBT``) for the person's share, and a reward with a bonus
+  (JoyPlus) records the plan that gave it.
 """
 
 from __future__ import annotations
@@ -40,20 +45,35 @@ from rewards.models import (
 )
 from wallets.models import Account, Purpose, Transaction
 
-CREDIT, HOLD, RELEASE, CONFIRM, REVERSAL = (
+CREDIT, HOLD, RELEASE, CONFIRM, REVERSAL, ADVANCE, ADVANCE_DEBT = (
     "REWARD",
     "REWARD_HOLD",
     "REWARD_RELEASE",
     "REWARD_CONFIRM",
     "REWARD_REVERSAL",
+    "REWARD_ADVANCE",
+    "REWARD_ADVANCE_DEBT",
 )
 
 # The ledger kinds a reward in each state has, in the order they were posted.
+# An advanced reward (JoyFast) has its advance after the credit; its confirmation moves only the
+# margin (none when a bonus took all of it), its reversal refunds the margin (none when zero) and
+# records the person's debt for the share.
+_CREDITED = ((CREDIT,), (HOLD, RELEASE))
 LIFECYCLES: dict[str, set[tuple[str, ...]]] = {
-    RewardStatus.PENDING: {(CREDIT,), (HOLD, RELEASE)},
+    RewardStatus.PENDING: {*_CREDITED, *((*c, ADVANCE) for c in _CREDITED)},
     RewardStatus.HELD: {(HOLD,)},
-    RewardStatus.CONFIRMED: {(CREDIT, CONFIRM), (HOLD, RELEASE, CONFIRM)},
-    RewardStatus.REVERSED: {(CREDIT, REVERSAL), (HOLD, REVERSAL), (HOLD, RELEASE, REVERSAL)},
+    RewardStatus.CONFIRMED: {
+        *((*c, CONFIRM) for c in _CREDITED),
+        *((*c, ADVANCE, CONFIRM) for c in _CREDITED),
+        *((*c, ADVANCE) for c in _CREDITED),
+    },
+    RewardStatus.REVERSED: {
+        *((*c, REVERSAL) for c in _CREDITED),
+        (HOLD, REVERSAL),
+        *((*c, ADVANCE, REVERSAL, ADVANCE_DEBT) for c in _CREDITED),
+        *((*c, ADVANCE, ADVANCE_DEBT) for c in _CREDITED),
+    },
 }
 NOT_REVERSED = Q(status__in=[RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD])
 SHARE_RULE = Q(rule__action=ActionType.SHARE_VIDEO)
@@ -90,12 +110,25 @@ def rewards_report() -> RewardsReport:
         .iterator()
     ):
         kinds[int(subject_id)].append(kind)
-    for reward_id, status in Reward.objects.order_by("pk").values_list("pk", "status").iterator():
+    for reward_id, status, advanced_at, bonus, calculation in (
+        Reward.objects.order_by("pk")
+        .values_list("pk", "status", "advanced_at", "bonus", "calculation")
+        .iterator()
+    ):
         report.rewards += 1
         seen = tuple(kinds.pop(reward_id, ()))
         if seen not in LIFECYCLES[status]:
             report.violations.append(
                 f"reward {reward_id} is {status} but its ledger transactions are {list(seen) or 'none'}"
+            )
+        if (advanced_at is not None) != (ADVANCE in seen):
+            report.violations.append(
+                f"reward {reward_id} is {'' if advanced_at else 'not '}advanced but its ledger transactions are "
+                f"{list(seen) or 'none'}"
+            )
+        if bonus and not any(p.get("benefit") == "BONUS" for p in (calculation or {}).get("plans", [])):
+            report.violations.append(
+                f"reward {reward_id} has a bonus of {bonus} but records no plan that gave it"
             )
     for reward_id in sorted(kinds):
         report.violations.append(f"ledger transactions {kinds[reward_id]} belong to no reward ({reward_id})")
@@ -104,7 +137,12 @@ def rewards_report() -> RewardsReport:
     _compare(
         report,
         "pending rewards of user/currency",
-        {(u, c): t for u, c, t in pending.values_list("user_id", "currency").annotate(t=Sum("user_amount"))},
+        {
+            (u, c): t
+            for u, c, t in pending.filter(advanced_at__isnull=True)
+            .values_list("user_id", "currency")
+            .annotate(t=Sum("user_amount"))
+        },
         {
             (a.owner_id, a.currency): a.balance
             for a in Account.objects.filter(owner_type="accounts.user", purpose=Purpose.USER_PENDING)

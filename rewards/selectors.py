@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from moneyed import Money
@@ -37,7 +37,27 @@ from wallets.models import Account, Purpose
 
 HELD_EXPLANATION = "Under review: we check unusual activity. You'll see the outcome here."
 
+
 # What a person reads for each status (the engine's labels are for operators).
+def reward_plan_note(reward: Reward) -> str:
+    """What the person's subscriptions did for this reward, in words (empty when nothing)."""
+    notes = []
+    for plan in (reward.calculation or {}).get("plans", []):
+        if plan.get("benefit") == "BONUS" and reward.bonus:
+            notes.append(f"includes a {plan.get('plan')} bonus of {Money(reward.bonus, reward.currency)}")
+        elif plan.get("benefit") == "FAST" and reward.advance_at is not None:
+            until = date_format(timezone.localtime(reward.available_at), "j M Y")
+            if reward.advanced_at is not None and reward.status == RewardStatus.PENDING:
+                notes.append(
+                    f"available early with {plan.get('plan')}: the brand can still reverse it until {until}"
+                )
+            elif reward.status == RewardStatus.PENDING:
+                early = date_format(timezone.localtime(reward.advance_at), "j M Y, H:i")
+                notes.append(f"available early with {plan.get('plan')}: from {early}")
+    text = "; ".join(notes)
+    return text[:1].upper() + text[1:]
+
+
 STATUS_FOR_USER = {
     RewardStatus.PENDING: "Pending",
     RewardStatus.CONFIRMED: "Available",
@@ -249,8 +269,9 @@ def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[Avai
     it becomes available (or is reversed) at the next settlement run.
     """
     rows = (
-        Reward.objects.filter(user=user, status=RewardStatus.PENDING)
-        .annotate(day=TruncDate("available_at"))
+        # A reward advanced (JoyFast) is available already; one to be advanced counts on that day.
+        Reward.objects.filter(user=user, status=RewardStatus.PENDING, advanced_at__isnull=True)
+        .annotate(day=TruncDate(Coalesce("advance_at", "available_at")))
         .values("day", "currency")
         .annotate(total=Sum("user_amount"), n=Count("pk"))
         .order_by("day", "currency")

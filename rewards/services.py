@@ -4,6 +4,7 @@
     snapshots_process(...)    posts' new engagement counts: pays the difference, up to the caps
     snapshot_process(...)     the same for one snapshot (a batch of one)
     reward_settle(...)        at the end of the hold: CONFIRMED (pending -> available) or REVERSED
+    reward_advance(...)       a fast subscription (JoyFast): available early, advanced by TikJoy
     reward_reverse(...)       ops reverse a reward, with a reason
     held_reward_approve/reject, user_ban/unban   the fraud review queue
 
@@ -100,7 +101,10 @@ from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import login_channel_for
 from social.services import tracked_posts_watch
-from wallets.models import PLATFORM, Account, Purpose
+from subscriptions.benefits import NO_BENEFITS, Benefits
+from subscriptions.selectors import benefits_for_users
+from wallets.debts import debt_incur, debt_owed, debt_repay
+from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 from webhooks.models import EventType
 from webhooks.payloads import campaign_paused_payload, consumer_joined_payload, reward_payload
@@ -113,6 +117,11 @@ HOLD_KIND = "REWARD_HOLD"
 RELEASE_KIND = "REWARD_RELEASE"
 CONFIRM_KIND = "REWARD_CONFIRM"
 REVERSAL_KIND = "REWARD_REVERSAL"
+ADVANCE_KIND = "REWARD_ADVANCE"  # JoyFast: pending -> available before the hold ends
+ADVANCE_DEBT_KIND = (
+    "REWARD_ADVANCE_DEBT"  # an advanced reward reversed: the merchant refunded, the person owes
+)
+DEBT_REPAY_KIND = "DEBT_REPAID"
 
 # Rewards may be paid while these action states hold (engagement of a share).
 EARNING_ACTION_STATES = (ActionStatus.REWARDED, ActionStatus.RECORDED, ActionStatus.HELD)
@@ -306,7 +315,9 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             user_amount=item.decision.user_amount,
             margin=item.decision.margin,
             calculation=item.decision.calculation,
+            bonus=item.decision.bonus,
             available_at=_available_at(item.action, item.campaign, kind=item.kind, now=now),
+            advance_at=item.decision.advance_at,
             reason="Held for review: unusual activity." if item.decision.held else "",
             created_at=now,
         )
@@ -796,6 +807,9 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
             hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
             risk_score=score,
             risk_signals=signals,
+            benefits=benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS),
+            now=now,
+            available_at=_available_at(action, campaign, kind=RewardKind.ACTION, now=now),
         )
     )
     if decision.pays:
@@ -1049,6 +1063,7 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                 TikTokProfile.objects.filter(user_id__in=user_ids).values_list("user_id", "follower_count")
             ),
             returning=_returning(user_ids, {a.merchant_id for a in acting}),
+            benefits=benefits_for_users(user_ids=user_ids, now=now),
         )
         campaign_ids = {a.campaign_id for a in acting}
         read = {c.pk: c for c in Campaign.objects.filter(pk__in=campaign_ids).select_related("merchant")}
@@ -1095,6 +1110,7 @@ class _BatchContext:
     banned: set[int]
     followers: dict[int, int]
     returning: set[tuple[int, int]]
+    benefits: dict[int, Benefits]
 
 
 def _campaign_state(campaign: Campaign) -> tuple:
@@ -1149,6 +1165,9 @@ def _engagement_decisions(
                 already_held=action.status == ActionStatus.HELD,
                 counts=counts,
                 earned_before=before,
+                benefits=context.benefits.get(action.user_id, NO_BENEFITS),
+                now=now,
+                available_at=_available_at(action, campaign, kind=RewardKind.ENGAGEMENT, now=now),
             )
         )
         if decision.pause:
@@ -1208,19 +1227,32 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
             pass  # the post is watched until the evidence window ends (see _watch_until)
         else:
             merchant = action.merchant
-            post(
-                entries=[
+            margin_entries = [
+                (_revenue_pending(merchant, reward.currency), -Money(reward.margin, reward.currency)),
+                (_revenue(merchant, reward.currency), Money(reward.margin, reward.currency)),
+            ]
+            if reward.advanced_at is None:
+                person_entries = [
                     (_user_pending(reward.user, reward.currency), -reward.user_money),
                     (_user_available(reward.user, reward.currency), reward.user_money),
-                    (_revenue_pending(merchant, reward.currency), -Money(reward.margin, reward.currency)),
-                    (_revenue(merchant, reward.currency), Money(reward.margin, reward.currency)),
-                ],
-                kind=CONFIRM_KIND,
-                reason=f"{_describe(action, reward.kind)}: available after the hold period",
-                idempotency_key=f"reward:{reward.pk}:confirm",
-                subject=reward,
-                now=now,
-            )
+                ]
+                _debt_repay_after_commit(reward.user_id, reward.currency)
+            else:
+                person_entries = []  # advanced already (JoyFast): only TikJoy's margin is earned now
+            if person_entries or reward.margin > 0:
+                post(
+                    entries=person_entries + margin_entries,
+                    kind=CONFIRM_KIND,
+                    reason=f"{_describe(action, reward.kind)}: "
+                    + (
+                        "available after the hold period"
+                        if person_entries
+                        else "hold period ended (advanced)"
+                    ),
+                    idempotency_key=f"reward:{reward.pk}:confirm",
+                    subject=reward,
+                    now=now,
+                )
             reward.status, reward.decided_at = RewardStatus.CONFIRMED, now
             reward.save(update_fields=["status", "decided_at"])
             _reward_event(reward, action, EventType.REWARD_CONFIRMED, now=now)
@@ -1234,6 +1266,101 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
                 ),
             )
     return reward
+
+
+@retry_on_conflict
+def reward_advance(*, reward_id: int, now: datetime) -> Reward:
+    """A fast subscription (JoyFast): make a pending reward available before its hold ends.
+
+    The person's share moves from pending to available (``REWARD_ADVANCE``); the reward stays
+    PENDING (the merchant's hold still runs, TikJoy's margin stays pending) and is settled at the
+    end of the hold as any other. Not advanced while a reason to reverse it is known (a ban, a
+    deleted post, a disconnected TikTok account): settlement decides it then.
+    """
+    with transaction.atomic(durable=True):
+        reward, action = _lock_reward(reward_id)
+        if (
+            reward.status != RewardStatus.PENDING
+            or reward.advanced_at is not None
+            or reward.advance_at is None
+            or reward.advance_at > now
+            or _confirmation_blocker(reward, action)
+        ):
+            return reward
+        post(
+            entries=[
+                (_user_pending(reward.user, reward.currency), -reward.user_money),
+                (_user_available(reward.user, reward.currency), reward.user_money),
+            ],
+            kind=ADVANCE_KIND,
+            reason=f"{_describe(action, reward.kind)}: available early (advanced by TikJoy)",
+            idempotency_key=f"reward:{reward.pk}:advance",
+            subject=reward,
+            now=now,
+        )
+        reward.advanced_at = now
+        reward.save(update_fields=["advanced_at"])
+        _debt_repay_after_commit(reward.user_id, reward.currency)
+    return reward
+
+
+def rewards_advance_due(*, now: datetime, limit: int = 1000) -> int:
+    """Advance every pending reward whose early availability (JoyFast) has come; returns how many."""
+    advanced = 0
+    for reward_id in (
+        Reward.objects.filter(
+            status=RewardStatus.PENDING,
+            advanced_at__isnull=True,
+            advance_at__isnull=False,
+            advance_at__lte=now,
+        )
+        .order_by("advance_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    ):
+        try:
+            if reward_advance(reward_id=reward_id, now=now).advanced_at is not None:
+                advanced += 1
+        except Exception:  # one reward that can't be advanced must not stop everyone else's
+            logger.exception("reward %s could not be advanced", reward_id)
+    return advanced
+
+
+def _debt_repay_after_commit(user_id: int, currency: str) -> None:
+    """Money reached (or will reach) a person's available balance: if they owe, repay after the commit,
+    in a transaction of its own (the debt's locks come first there, as ``wallets.debts`` asks)."""
+    if debt_owed(owner=User(pk=user_id), currency=currency).amount > 0:
+        after_commit("rewards.tasks.debt_repay", user_id, currency)
+
+
+@retry_on_conflict
+def person_debt_repay(*, user_id: int, currency: str, now: datetime) -> Money:
+    """Repay what a person owes from their available balance, as far as it goes; returns what was repaid.
+
+    The two account rows are locked (primary-key order) before the key is chosen: the key names the
+    debt account's last entry, so each repayment has its own key and a replay at the same state is
+    the same repayment.
+    """
+    user = User.objects.get(pk=user_id)
+    owed = account_for(owner=user, purpose=Purpose.USER_OWED, currency=currency)
+    available = _user_available(user, currency)
+    with transaction.atomic(durable=True):
+        list(
+            Account.objects.select_for_update()
+            .filter(pk__in=[owed.pk, available.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        last = Entry.objects.filter(account=owed).order_by("-pk").values_list("pk", flat=True).first()
+        if last is None:
+            return Money(0, currency)
+        return debt_repay(
+            owner=user,
+            source=available,
+            kind=DEBT_REPAY_KIND,
+            reason="Repaid from your available balance: a reward paid early was reversed",
+            idempotency_key=f"debt-repay:{owed.pk}:{last}",
+            now=now,
+        )
 
 
 def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
@@ -1313,23 +1440,44 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
     tally = locked.tallies[(reward.user_id, reward.campaign_id)]
     price = reward.price_money
     funds = _merchant_funds(campaign.merchant, reward.currency)
+    margin = Money(reward.margin, reward.currency)
     if reward.status == RewardStatus.HELD:
         entries = [(_held(reward.currency), -price), (funds, price)]
+    elif reward.advanced_at is not None:
+        # JoyFast: the person's share was made available early. The merchant is refunded in full at
+        # once: the margin from TikJoy's pending revenue, the share by TikJoy on the person's behalf,
+        # which the person now owes (a ledger debt, repaid from their available balance and next rewards).
+        entries = [(_revenue_pending(campaign.merchant, reward.currency), -margin), (funds, margin)]
     else:
         entries = [
             (_user_pending(reward.user, reward.currency), -reward.user_money),
-            (_revenue_pending(campaign.merchant, reward.currency), -Money(reward.margin, reward.currency)),
+            (_revenue_pending(campaign.merchant, reward.currency), -margin),
             (funds, price),
         ]
-    post(
-        entries=entries,
-        kind=REVERSAL_KIND,
-        reason=f"{_describe(action, reward.kind)}: reversed ({reason})",
-        idempotency_key=f"reward:{reward.pk}:reverse",
-        actor=actor,
-        subject=reward,
-        now=now,
-    )
+    if any(amount.amount for _, amount in entries):
+        post(
+            entries=entries,
+            kind=REVERSAL_KIND,
+            reason=f"{_describe(action, reward.kind)}: reversed ({reason})",
+            idempotency_key=f"reward:{reward.pk}:reverse",
+            actor=actor,
+            subject=reward,
+            now=now,
+        )
+    if reward.status == RewardStatus.PENDING and reward.advanced_at is not None:
+        debt_incur(
+            owner=reward.user,
+            creditor=funds,
+            amount=reward.user_money,
+            kind=ADVANCE_DEBT_KIND,
+            reason=f"{_describe(action, reward.kind)}: reversed after it was paid early ({reason}); "
+            "TikJoy refunded the brand, you owe it back",
+            idempotency_key=f"reward:{reward.pk}:reverse-debt",
+            actor=actor,
+            subject=reward,
+            now=now,
+        )
+        _debt_repay_after_commit(reward.user_id, reward.currency)
     # The counters move back with the money, and never clamp: drift fails on their CHECKs.
     RewardRule.objects.filter(pk=reward.rule_id).update(
         rewards_paid=F("rewards_paid") - (1 if reward.kind == RewardKind.ACTION else 0),

@@ -5,7 +5,11 @@ Schedules are created by migration 0002 (docs/rewards.md):
   share campaign, list their TikTok videos and record the shares (each pays its fixed amount);
 - every 10 minutes, ``snapshots_process_latest``: pay the engagement the latest snapshot of each
   tracked post earned beyond what it has earned so far (social's engagement sync takes them);
-- every hour, ``settle_due``: confirm or reverse the rewards whose hold period ended.
+- every hour, ``settle_due``: confirm or reverse the rewards whose hold period ended;
+- every 10 minutes, ``advance_due`` (migration 0008): make available early the rewards of people
+  with a fast subscription (JoyFast), advanced by TikJoy.
+
+Queued by the engine: ``debt_repay`` after money reached a person who owes (docs/subscriptions.md).
 
 Queued by the receivers in ``rewards/receivers.py``: ``funds_arrived`` after a top-up and
 ``campaign_went_live`` after a campaign goes live (actions refused for lack of money are paid then).
@@ -24,7 +28,9 @@ from campaigns.services import campaigns_resume_funded
 from rewards.discovery import share_criteria_for, share_discovery_user_ids, snapshot_ids_to_process
 from rewards.services import (
     launch_watchers_notify,
+    person_debt_repay,
     record_discovered_shares,
+    rewards_advance_due,
     rewards_settle_due,
     snapshots_process,
     unfunded_actions_retry,
@@ -98,3 +104,13 @@ def campaign_went_live(campaign_id: int, at: str | None = None) -> dict[str, int
     outcome = unfunded_actions_retry(merchant_id=merchant_id, now=now)
     told = launch_watchers_notify(campaign_id=campaign_id, now=now)
     return {"told": told, **outcome}
+
+
+def advance_due() -> dict[str, int]:
+    """JoyFast: make available the pending rewards whose early availability has come."""
+    return {"advanced": rewards_advance_due(now=timezone.now())}
+
+
+def debt_repay(user_id: int, currency: str) -> str:
+    """After money reached a person who owes: repay from their available balance."""
+    return str(person_debt_repay(user_id=user_id, currency=currency, now=timezone.now()))

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from rewards import selectors
 from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
+from wallets.debts import debts_of
 
 HISTORY_PAGE_SIZE = 20
 
@@ -44,6 +45,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "action": selectors.reward_action_label(reward),
             "status": selectors.STATUS_FOR_USER[reward.status],
             "reason": selectors.reward_reason_for_user(reward),
+            "plan_note": selectors.reward_plan_note(reward),
         }
         for reward in selectors.wallet_history_page(
             user=user, offset=(page.number - 1) * HISTORY_PAGE_SIZE, size=HISTORY_PAGE_SIZE
@@ -76,6 +78,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "tiktok": selectors.wallet_tiktok_profile(user=user),
             "phone": user.phone,
             "phone_verified": user.phone_verified,
+            "debts": debts_of(owner=user),
         },
     )
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "campaigns",
     "social",
     "social.tiktok_login",
+    "subscriptions",
     "rewards",
     "billing",
     "payouts",

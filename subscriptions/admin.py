@@ -1,0 +1,76 @@
+"""Subscriptions in /ops/: plans are edited here (each edit applies to new subscriptions only: a
+subscription keeps the fee and benefits its person accepted); subscriptions and payments are read-only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db import transaction
+from django.db.models import F
+
+from core.admin import ReadOnlyAdmin
+from core.errors import EditConflict
+from subscriptions.models import Plan, Subscription, SubscriptionPayment
+
+
+class PlanForm(forms.ModelForm):
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Plan
+        fields = (
+            "code",
+            "name",
+            "currency",
+            "monthly_fee",
+            "bonus_rate",
+            "bonus_margin_cap",
+            "fast_hold_hours",
+            "is_offered",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["edit_version"].initial = self.instance.edit_version
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            current = Plan.objects.filter(pk=self.instance.pk).values_list("edit_version", flat=True).first()
+            if cleaned.get("edit_version") != current:
+                raise forms.ValidationError(str(EditConflict("plan")))
+        return cleaned
+
+
+@admin.register(Plan)
+class PlanOpsAdmin(admin.ModelAdmin):
+    form = PlanForm
+    list_display = ("name", "code", "currency", "monthly_fee", "bonus_rate", "fast_hold_hours", "is_offered")
+    list_filter = ("is_offered", "currency")
+    fields = (*PlanForm.Meta.fields, "edit_version")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # plans people subscribed to stay; stop offering one instead
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if change:
+                obj.edit_version = F("edit_version") + 1
+            obj.save()
+            obj.refresh_from_db(fields=["edit_version"])
+
+
+@admin.register(Subscription)
+class SubscriptionOpsAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "user", "plan", "status", "period_end", "cancel_at_period_end", "end_reason")
+    list_filter = ("status", "plan", "end_reason")
+    search_fields = ("=pk", "user__email", "user__display_name")
+    list_select_related = ("user", "plan")
+
+
+@admin.register(SubscriptionPayment)
+class SubscriptionPaymentOpsAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "subscription", "period_start", "period_end", "amount", "currency", "paid_at")
+    search_fields = ("=subscription__pk", "subscription__user__email")
+    list_select_related = ("subscription__plan", "subscription__user")

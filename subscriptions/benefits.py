@@ -1,0 +1,116 @@
+"""What a subscription changes in a reward, as pure functions (no database): the engine's decision
+(``rewards.decision``) calls them, and the subscribe page states the same rules in words.
+
+The JoyPlus bonus comes out of TikJoy's margin on the reward, never from the merchant's price:
+``bonus = min(round_down(share x bonus_rate), round_down(margin x bonus_margin_cap))``, so it is
+never more than the margin (the cap is at most 1) and the person's share plus the margin still
+make exactly the merchant's price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from moneyed import Money
+
+from wallets.money import round_down
+
+
+@dataclass(frozen=True)
+class PlanApplied:
+    """One running subscription's benefits, as the person accepted them."""
+
+    subscription_id: int
+    plan: str  # the plan's name, as the person saw it
+    bonus_rate: Decimal
+    bonus_margin_cap: Decimal
+    fast_hold_hours: int | None
+    period_end: datetime
+
+
+@dataclass(frozen=True)
+class Benefits:
+    """The benefits of every subscription of a person running at a moment (possibly none)."""
+
+    plans: tuple[PlanApplied, ...] = ()
+
+    @property
+    def bonus_plan(self) -> PlanApplied | None:
+        """The plan with the highest bonus (plans don't add up: the best one applies)."""
+        with_bonus = [p for p in self.plans if p.bonus_rate > 0]
+        return max(
+            with_bonus, key=lambda p: (p.bonus_rate, p.bonus_margin_cap, -p.subscription_id), default=None
+        )
+
+    @property
+    def fast_plan(self) -> PlanApplied | None:
+        """The plan with the shortest hold."""
+        fast = [p for p in self.plans if p.fast_hold_hours is not None]
+        return min(fast, key=lambda p: (p.fast_hold_hours, p.subscription_id), default=None)
+
+
+NO_BENEFITS = Benefits()
+
+
+def plan_bonus(*, user_amount: Money, margin: Money, bonus_rate: Decimal, margin_cap: Decimal) -> Money:
+    """The bonus a plan adds to the person's share: rounded down, and never more than the part of the
+    margin the plan may take (itself never more than the whole margin)."""
+    if not Decimal(0) <= bonus_rate <= Decimal(1) or not Decimal(0) <= margin_cap <= Decimal(1):
+        raise ValueError("A bonus rate and a margin cap are between 0 and 1.")
+    if user_amount.amount < 0 or margin.amount < 0:
+        raise ValueError("A share and a margin can't be negative.")
+    currency = str(margin.currency)
+    wanted = round_down(user_amount.amount * bonus_rate, currency)
+    allowed = round_down(margin.amount * margin_cap, currency)
+    return min(wanted, allowed)
+
+
+def _percent(fraction: Decimal) -> str:
+    value = (fraction * 100).normalize()
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
+
+
+def hours_in_words(hours: int) -> str:
+    if hours == 0:
+        return "at once"
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
+def terms_for(
+    *,
+    name: str,
+    monthly_fee: Money,
+    bonus_rate: Decimal,
+    bonus_margin_cap: Decimal,
+    fast_hold_hours: int | None,
+) -> list[str]:
+    """The plan's rules in words, shown before subscribing and kept with the subscription."""
+    lines = [
+        f"{name} costs {monthly_fee} a month, taken from your available JoyBack balance when you subscribe "
+        "and on each renewal date. If your available balance can't pay it on a renewal date, the plan ends "
+        "then; rewards you earned while it ran keep what it gave them.",
+        "You can cancel at any time: the plan then runs until the end of the month you paid for, and nothing "
+        "more is taken.",
+    ]
+    if bonus_rate > 0:
+        cap = "" if bonus_margin_cap >= 1 else f" ({_percent(bonus_margin_cap)} % of it at most)"
+        lines.append(
+            f"Bonus: {_percent(bonus_rate)} % more on every reward you earn while {name} runs. TikJoy pays it from "
+            f"its own margin on that reward{cap}, never from the brand's money, so on a small reward it may be "
+            "less, or nothing."
+        )
+    if fast_hold_hours is not None:
+        lines.append(
+            f"Faster money: each reward you earn while {name} runs becomes available "
+            f"{'at once' if fast_hold_hours == 0 else 'after ' + hours_in_words(fast_hold_hours)} instead of at "
+            "the end of the brand's hold period: TikJoy advances it. The brand can still reverse it until its "
+            "hold period ends (for example if the post is deleted). Then TikJoy refunds the brand and you owe the "
+            "amount back: it is taken from your available balance, and from your next rewards if that is not "
+            "enough. While you owe anything, payouts to your bank wait."
+        )
+    return lines

@@ -1,0 +1,68 @@
+"""Reads of subscriptions: the benefits a person has at a moment (the engine asks), and the
+consumer page's plans and subscriptions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from subscriptions.benefits import NO_BENEFITS, Benefits, PlanApplied, terms_for
+from subscriptions.models import Plan, Subscription, SubscriptionStatus
+
+
+def benefits_for_users(*, user_ids: Iterable[int], now: datetime) -> dict[int, Benefits]:
+    """Each person's benefits at ``now``: subscriptions ACTIVE whose paid period covers ``now``.
+
+    A person missing from the answer has none (``NO_BENEFITS``).
+    """
+    plans: dict[int, list[PlanApplied]] = defaultdict(list)
+    for row in (
+        Subscription.objects.filter(
+            user_id__in=set(user_ids),
+            status=SubscriptionStatus.ACTIVE,
+            period_start__lte=now,
+            period_end__gt=now,
+        )
+        .order_by("pk")
+        .values_list(
+            "user_id", "pk", "plan__name", "bonus_rate", "bonus_margin_cap", "fast_hold_hours", "period_end"
+        )
+    ):
+        user_id, *fields = row
+        plans[user_id].append(PlanApplied(*fields))
+    return {user_id: Benefits(tuple(applied)) for user_id, applied in plans.items()}
+
+
+def benefits_for(*, user_id: int, now: datetime) -> Benefits:
+    return benefits_for_users(user_ids=[user_id], now=now).get(user_id, NO_BENEFITS)
+
+
+def plans_offered() -> QuerySet[Plan]:
+    return Plan.objects.filter(is_offered=True).order_by("currency", "monthly_fee", "pk")
+
+
+def plan_terms(plan: Plan) -> list[str]:
+    return terms_for(
+        name=plan.name,
+        monthly_fee=plan.fee_money,
+        bonus_rate=plan.bonus_rate,
+        bonus_margin_cap=plan.bonus_margin_cap,
+        fast_hold_hours=plan.fast_hold_hours,
+    )
+
+
+def subscriptions_of(*, user) -> QuerySet[Subscription]:
+    """The person's subscriptions, running ones first, then the last ended ones."""
+    return Subscription.objects.filter(user=user).select_related("plan").order_by("status", "-started_at")
+
+
+def subscription_ids_due(*, now: datetime) -> list[int]:
+    """Running subscriptions whose period ended: renew them (or end them) now."""
+    return list(
+        Subscription.objects.filter(status=SubscriptionStatus.ACTIVE, period_end__lte=now)
+        .order_by("period_end", "pk")
+        .values_list("pk", flat=True)
+    )
