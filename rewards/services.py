@@ -1633,8 +1633,11 @@ def rewards_reverse_for_person(*, user: User, reason: str, actor: User, now: dat
     if not reason.strip():
         raise RewardError("Say why the rewards are reversed: the merchants see the reason.")
     reversed_count = 0
+    # A reward already made available early (JoyFast) is in the balance the deletion pays out or
+    # forfeits: reversing it would refund the merchant from TikJoy and leave a debt on an erased
+    # account. It runs its course like a settled one (docs/subscriptions.md).
     for reward_id in Reward.objects.filter(
-        user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
+        user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD], advanced_at__isnull=True
     ).values_list("pk", flat=True):
         if _person_reverse(reward_id=reward_id, reason=reason.strip(), actor=actor, now=now):
             reversed_count += 1

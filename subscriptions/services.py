@@ -237,3 +237,11 @@ def subscriptions_renew_due(*, now: datetime) -> dict[str, int]:
         if result != "NOT_DUE":
             outcome[result] += 1
     return {str(k): v for k, v in outcome.items()}
+
+
+def subscriptions_end_for_person(*, user: User, now: datetime) -> int:
+    """The person deleted their account: every plan ends now (no renewal, nothing refunded of the
+    month paid). Inside the caller's transaction; returns how many ended."""
+    return Subscription.objects.filter(user=user, status=SubscriptionStatus.ACTIVE).update(
+        status=SubscriptionStatus.ENDED, ended_at=now, end_reason=EndReason.CANCELLED
+    )

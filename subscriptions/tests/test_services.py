@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from privacy.selectors import deletion_plan_get
+from privacy.services import account_delete
 from subscriptions.models import EndReason, Plan, Subscription, SubscriptionPayment, SubscriptionStatus
 from subscriptions.selectors import benefits_for
 from subscriptions.services import (
@@ -161,3 +163,19 @@ def test_nobody_cancels_someone_elses_subscription(make_consumer, earn_available
 
     with pytest.raises(SubscriptionError, match="not yours"):
         subscription_cancel(user=ben, subscription_id=subscription.pk, now=AT)
+
+
+def test_deleting_the_account_ends_the_plan_at_once(make_consumer, earn_available):
+    ana = make_consumer("Ana")
+    earn_available(ana, "5.00")
+    subscription = subscription_start(user=ana, plan_id=joyplus().pk, terms_accepted=True, now=AT)
+
+    plan = deletion_plan_get(user=ana, now=AT + timedelta(hours=1))
+    result = account_delete(user=ana, confirmed=plan.fingerprint, now=AT + timedelta(hours=1))
+
+    subscription.refresh_from_db()
+    assert result.erased["subscriptions_ended"] == 1
+    assert (subscription.status, subscription.ended_at) == (SubscriptionStatus.ENDED, AT + timedelta(hours=1))
+    subscriptions_renew_due(now=AT + timedelta(days=31))
+    assert SubscriptionPayment.objects.filter(subscription=subscription).count() == 1  # never renewed
+    books_clean()
