@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import environ
 
-from tikjoy.config import database_config, q_cluster_config
+from tikjoy.config import cache_config, database_config, q_cluster_config, replica_config, smoke_test_check
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,11 @@ CSRF_FAILURE_VIEW = "tikjoy.views.csrf_failure"
 # Help texts are text, not HTML, in every form (core/forms.py).
 FORM_RENDERER = "core.forms.FormRenderer"
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# `make prod-smoke` runs the production profile over plain HTTP on loopback (docs/deploy.md): the
+# flag is refused unless every host is a loopback name, so a real deployment can't carry it.
+SMOKE_TEST = PRODUCTION and smoke_test_check(
+    env.str("SMOKE_TEST_PLAIN_HTTP", default=""), allowed_hosts=ALLOWED_HOSTS, site_url=SITE_URL
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -115,7 +120,32 @@ DATABASES = {
         pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
     )
 }
+# A read replica for dashboards, statements and reports (tikjoy/db_router.py, docs/deploy.md).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_config(
+        env.str("DATABASE_REPLICA_URL"),
+        pool=env.bool("DATABASE_POOL", default=True),
+        pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
+    )
+    DATABASE_ROUTERS = ["tikjoy.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("tikjoy.db_router.ReplicaReadsMiddleware")
+DATABASE_REPLICA_PATHS = env.list(
+    "DATABASE_REPLICA_PATHS",
+    default=[
+        r"^/console/$",  # the dashboard and its panels
+        r"^/console/billing/statement/",
+        r"^/console/billing/invoice/",
+        r"^/console/campaigns/campaign/\d+/report",
+        r"^/console/affiliates/report/",
+        r"^/console/promote/\d+/csv/",
+        r"^/affiliates/\d+/report/",
+        r"^/api/v1/statements",
+    ],
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds rate-limit counters and the API key cache: shared (Redis) with more than one process.
+CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmem://"))}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -303,14 +333,17 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not SMOKE_TEST)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = not SMOKE_TEST
+    CSRF_COOKIE_SECURE = not SMOKE_TEST
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if SMOKE_TEST:  # plain HTTP on loopback: no HSTS, and the bare view the load test compares with
+        SECURE_HSTS_SECONDS = 0
+        ROOT_URLCONF = "tikjoy.smoke_urls"
 
 LOGGING = {
     "version": 1,
@@ -332,10 +365,10 @@ LOGGING = {
 # (the `social` app; docs/social.md). SOCIAL_BACKEND=sandbox serves fakes of
 # TikTok and WhatsApp from this process, so the demo needs no keys.
 # ---------------------------------------------------------------------------
-SOCIAL_BACKEND = env.str("SOCIAL_BACKEND", default="live" if PRODUCTION else "sandbox")
+SOCIAL_BACKEND = env.str("SOCIAL_BACKEND", default="live" if PRODUCTION and not SMOKE_TEST else "sandbox")
 if SOCIAL_BACKEND not in ("live", "sandbox"):
     raise environ.ImproperlyConfigured("SOCIAL_BACKEND must be live or sandbox")
-if PRODUCTION and SOCIAL_BACKEND == "sandbox":
+if PRODUCTION and SOCIAL_BACKEND == "sandbox" and not SMOKE_TEST:
     raise environ.ImproperlyConfigured("SOCIAL_BACKEND=sandbox is refused with DJANGO_ENV=production")
 SOCIAL_SANDBOX = SOCIAL_BACKEND == "sandbox"
 if SOCIAL_SANDBOX:
