@@ -11,7 +11,9 @@ from urllib.parse import unquote
 import environ
 
 
-def database_config(url: str, *, pool: bool, pool_max_size: int = 20) -> dict[str, Any]:
+def database_config(
+    url: str, *, pool: bool, pool_max_size: int = 20, pool_timeout: float = 10.0
+) -> dict[str, Any]:
     """Parse ``DATABASE_URL``; PostgreSQL gets psycopg 3 with Django's built-in pool."""
     config = environ.Env.db_url_config(url)
     # A Unix socket directory is written percent-encoded in the host part:
@@ -20,7 +22,8 @@ def database_config(url: str, *, pool: bool, pool_max_size: int = 20) -> dict[st
     if config["ENGINE"] == "django.db.backends.postgresql":
         options = config.setdefault("OPTIONS", {})
         if pool:
-            options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": 10}
+            # timeout: how long a request waits for a connection (PostgreSQL down: then the 503 page).
+            options["pool"] = {"min_size": 1, "max_size": pool_max_size, "timeout": pool_timeout}
         config["CONN_MAX_AGE"] = 0
         config["CONN_HEALTH_CHECKS"] = not pool
     elif config["ENGINE"] == "django.db.backends.sqlite3":
@@ -69,12 +72,12 @@ def cache_config(url: str) -> dict[str, Any]:
     raise environ.ImproperlyConfigured(f"CACHE_URL must be 'locmem://' or a redis:// URL, got {url!r}")
 
 
-def replica_config(url: str, *, pool: bool, pool_max_size: int) -> dict[str, Any]:
+def replica_config(url: str, *, pool: bool, pool_max_size: int, pool_timeout: float = 10.0) -> dict[str, Any]:
     """``DATABASE_REPLICA_URL``: a read-only replica of the database, for dashboards, statements and reports.
 
     Tests never create it: it mirrors ``default`` there (``tikjoy.db_router``).
     """
-    config = database_config(url, pool=pool, pool_max_size=pool_max_size)
+    config = database_config(url, pool=pool, pool_max_size=pool_max_size, pool_timeout=pool_timeout)
     config["TEST"] = {"MIRROR": "default"}
     return config
 

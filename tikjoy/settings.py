@@ -118,6 +118,7 @@ DATABASES = {
         env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         pool=env.bool("DATABASE_POOL", default=True),
         pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
+        pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     )
 }
 # A read replica for dashboards, statements and reports (tikjoy/db_router.py, docs/deploy.md).
@@ -126,6 +127,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         env.str("DATABASE_REPLICA_URL"),
         pool=env.bool("DATABASE_POOL", default=True),
         pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
+        pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     )
     DATABASE_ROUTERS = ["tikjoy.db_router.ReplicaRouter"]
     MIDDLEWARE.append("tikjoy.db_router.ReplicaReadsMiddleware")

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.db import OperationalError, transaction
 from django.test import RequestFactory
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import User
 from merchants.models import Merchant
@@ -240,3 +241,15 @@ def test_any_other_error_is_still_the_500_page(rf):
 
     assert response.status_code == 500
     assert b"Something went wrong on our side" in response.content
+
+
+@pytest.mark.django_db
+def test_a_page_while_redis_is_down_is_a_503_too(rf):
+    request = rf.get("/api/v1/rewards")
+    try:
+        raise RedisConnectionError("Error 111 connecting to redis.internal:6379. Connection refused.")
+    except RedisConnectionError:
+        response = views.server_error(request)
+
+    assert response.status_code == 503
+    assert b"could not be reached" in response.content
