@@ -19,7 +19,7 @@ import json
 import os
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +31,8 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db.models import Count  # noqa: E402
@@ -72,9 +74,19 @@ def loadprep() -> None:
         now=timezone.now(),
     )
     link = Link.objects.order_by("pk").first()
+    sessions = []
+    for i in range(64):  # signed-in browsers of the demo's consumers with rewards
+        person = User.objects.get(email=f"{('ana', 'ben', 'dan', 'eve')[i % 4]}@demo.tikjoy.local")
+        store = SessionStore()
+        store[SESSION_KEY] = str(person.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = person.get_session_auth_hash()
+        store.create()
+        sessions.append(store.session_key)
     print(f"export SMOKE_BRAND={merchant.slug}")
     print(f"export SMOKE_API_KEY={raw}")
     print(f"export SMOKE_AFFILIATE_CODE={link.code if link else 'none'}")
+    print(f"export SMOKE_WALLET_SESSIONS={','.join(sessions)}")
 
 
 def _merchant(run: str, now):
@@ -98,7 +110,7 @@ def _merchant(run: str, now):
         merchant=merchant,
         amount=Money(Decimal("10000000.00"), "EUR"),
         bank_reference=f"SMOKE-{run}",
-        value_date=date.today(),  # noqa: DTZ011 - the test's value date
+        value_date=now.date(),
         actor=ops,
         now=now,
     )
