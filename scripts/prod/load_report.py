@@ -41,6 +41,9 @@ def main(mix: str, bare: str, brand: str, wallet: str, users: str) -> int:
         errors += int(row["Failure Count"])
     print(_line("all", rows["Aggregated"]))
     print(f"errors: {errors} (goal 0){'  BELOW GOAL' if errors else ''}")
+    with open(f"{mix}_failures.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            print(f"  {row['Occurrences']} x {row['Method']} {row['Name']}: {row['Error'][:200]}")
     for page in CONSUMER_PAGES:
         if page in rows:
             p99 = float(rows[page]["99%"])

@@ -5,6 +5,7 @@ the fault test interrupts, the checks that nothing was lost or done twice, and t
     python scripts/prod/topology.py faultprep STATE N   # N posts to pay, N rewards to settle
     python scripts/prod/topology.py enqueue COPIES      # the sweeps, COPIES times each, on the queue
     python scripts/prod/topology.py progress STATE      # "paid settled" so far
+    python scripts/prod/topology.py kill-mid STATE PGID # SIGKILL that cluster in the middle of the work
     python scripts/prod/topology.py kick                # the two schedules due now (their next run)
     python scripts/prod/topology.py verify STATE        # each post paid once, each reward settled once
     python scripts/prod/topology.py flood RUN N         # N tasks on the queue, each counts itself once
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import time
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -220,6 +223,24 @@ def progress(state_path: str) -> None:
     print(paid, settled)
 
 
+def kill_mid(state_path: str, pgid: int) -> None:
+    """SIGKILL the cluster whose process group is ``pgid`` once both sweeps are under way and the
+    engagement payments are not finished: at the first look where some posts are paid, some
+    rewards settled, and posts remain to pay (or, if payments end first, once settling began)."""
+    state = json.loads(Path(state_path).read_text())
+    count = len(state["pay_snapshots"])
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        paid, settled = _counts(state)
+        if (0 < paid < count and settled > 0) or (paid == count and settled > 0):
+            os.killpg(pgid, signal.SIGKILL)
+            print(f"after {paid} of {count} paid, {settled} of {count} settled")
+            return
+        time.sleep(0.02)
+    print("no progress to interrupt")
+    sys.exit(1)
+
+
 def kick() -> None:
     """The sweeps' schedules are due now: what happens at their next run, without waiting for it."""
     n = Schedule.objects.filter(func__in=SWEEPS).update(next_run=timezone.now())
@@ -283,6 +304,8 @@ if __name__ == "__main__":
         enqueue(int(args[0]))
     elif command == "progress":
         progress(args[0])
+    elif command == "kill-mid":
+        kill_mid(args[0], int(args[1]))
     elif command == "kick":
         kick()
     elif command == "verify":
