@@ -174,3 +174,25 @@ class RateWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} {self.window_start:%H:%M}: {self.count}"
+
+
+class WidgetPass(models.Model):
+    """A consumer's "show my balance in this shop's widget", confirmed on TikJoy's own pages.
+
+    The widget's frame on a shop's page is another site's frame: the browser doesn't send it
+    TikJoy's session cookie. So the frame picks a random nonce and opens TikJoy in a window of
+    its own (first-party, the session works there); the person confirms; the frame, polling
+    with the nonce, gets a cookie of its own (partitioned to that shop) that shows this person's
+    balance with this brand and nothing else. Only the nonce's hash is stored; a pass is
+    collected once, within ``WIDGET_PASS_MINUTES``.
+    """
+
+    nonce_hash = models.CharField(max_length=64, unique=True)
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    origin = models.CharField(max_length=300)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+    collected_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"widget pass for {self.origin} ({'collected' if self.collected_at else 'waiting'})"

@@ -7,11 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Sum
 from moneyed import Money
 
 from api.models import ApiKey, KeyKind
-from campaigns.models import Campaign, RewardRule
 from merchants.models import Merchant, Touchpoint, TouchpointKind
 from rewards.models import Reward, RewardStatus
 
@@ -51,21 +50,6 @@ def widget_origins(*, merchant: Merchant) -> list[str]:
         merchant=merchant, is_active=True, kind__in=[TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE]
     ).values_list("url", flat=True)
     return sorted({origin for origin in map(origin_of, urls) if origin})
-
-
-def widget_campaigns(*, merchant: Merchant, now: datetime) -> QuerySet[Campaign]:
-    return (
-        Campaign.objects.live(now=now)
-        .filter(merchant=merchant)
-        .prefetch_related(
-            Prefetch(
-                "rules",
-                queryset=RewardRule.objects.filter(is_enabled=True).order_by("pk"),
-                to_attr="enabled_rules",
-            )
-        )
-        .order_by("pk")
-    )
 
 
 def consumer_brand_balance(*, user, merchant: Merchant) -> Money:

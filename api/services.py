@@ -23,6 +23,7 @@ from api.models import (
     KeyKind,
     RateWindow,
     Scope,
+    WidgetPass,
 )
 from core.errors import DomainError
 from merchants.models import Merchant
@@ -288,3 +289,58 @@ def idempotency_abandon(*, record: IdempotencyRecord) -> None:
 
 def idempotency_prune(*, now: datetime) -> int:
     return IdempotencyRecord.objects.filter(expires_at__lte=now).delete()[0]
+
+
+# --- the widget's pass: a consumer's balance in a shop's widget (docs/api.md) -----------------
+
+WIDGET_NONCE_LENGTH = 32  # hex characters the frame picks (128 bits)
+
+
+class WidgetPassError(DomainError):
+    pass
+
+
+def _nonce_hash(nonce: str) -> str:
+    if len(nonce) != WIDGET_NONCE_LENGTH or any(c not in "0123456789abcdef" for c in nonce):
+        raise WidgetPassError("This link is broken: open your balance again from the shop's JoyBack button.")
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def widget_pass_grant(
+    *, user: User, merchant: Merchant, origin: str, nonce: str, now: datetime
+) -> WidgetPass:
+    """The signed-in person agreed to see their balance with ``merchant`` in the widget on ``origin``."""
+    nonce_hash = _nonce_hash(nonce)
+    try:
+        with transaction.atomic():
+            return WidgetPass.objects.create(
+                nonce_hash=nonce_hash, merchant=merchant, origin=origin, user=user, created_at=now
+            )
+    except IntegrityError:
+        raise WidgetPassError(
+            "This request was already answered: open your balance again from the shop's JoyBack button."
+        ) from None
+
+
+def widget_pass_collect(*, merchant: Merchant, origin: str, nonce: str, now: datetime) -> User | None:
+    """The frame asks whether its nonce was granted: the person it was granted by, once (a conditional
+    update, so two polls can't both collect), or None while it waits or after it expired."""
+    nonce_hash = _nonce_hash(nonce)
+    fresh = now - timedelta(minutes=settings.WIDGET_PASS_MINUTES)
+    granted = WidgetPass.objects.filter(
+        nonce_hash=nonce_hash,
+        merchant=merchant,
+        origin=origin,
+        collected_at__isnull=True,
+        created_at__gte=fresh,
+    )
+    pass_ = granted.select_related("user").first()
+    if pass_ is None or not granted.filter(pk=pass_.pk).update(collected_at=now):
+        return None
+    return pass_.user
+
+
+def widget_passes_prune(*, now: datetime) -> int:
+    """Passes are kept only as long as they can be collected."""
+    fresh = now - timedelta(minutes=settings.WIDGET_PASS_MINUTES)
+    return WidgetPass.objects.filter(created_at__lt=fresh).delete()[0]

@@ -4,24 +4,32 @@ frame it opens, which only the merchant's own websites may embed (CSP ``frame-an
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.people import is_consumer
 from api.selectors import (
     consumer_brand_balance,
     demo_publishable_key,
     origin_of,
     publishable_key_get,
-    widget_campaigns,
     widget_origins,
     widget_touchpoint_key,
 )
+from api.services import WidgetPassError, widget_pass_collect, widget_pass_grant
+from campaigns.selectors import landing_offers
+
+# The frame's own cookie: who the balance is shown for, signed; partitioned to the shop's site.
+BALANCE_COOKIE = "tj_widget"
+BALANCE_COOKIE_SALT = "tikjoy.widget.balance"
 
 
 @require_GET
@@ -65,18 +73,18 @@ def widget_frame(request: HttpRequest) -> HttpResponse:
     brand_url = request.build_absolute_uri(reverse("brand:landing", kwargs={"slug": merchant.slug}))
     if touchpoint_key:
         brand_url += f"?t={touchpoint_key}"
-    user = request.user
+    person, remembered = _balance_person(request, merchant=merchant)
     response = render(
         request,
         "embed/frame.html",
         {
             "merchant": merchant,
-            "campaigns": widget_campaigns(merchant=merchant, now=now),
+            "campaigns": landing_offers(merchant=merchant, now=now),
             "parent_origin": parent,
             "brand_url": brand_url,
-            "balance": consumer_brand_balance(user=user, merchant=merchant)
-            if user.is_authenticated and is_consumer(user)
-            else None,
+            "key": request.GET.get("key", "")[:100],
+            "balance": consumer_brand_balance(user=person, merchant=merchant) if person else None,
+            "remembered": remembered,
         },
     )
     response["Content-Security-Policy"] = _policy(origins)
@@ -98,4 +106,118 @@ def demo_shop(request: HttpRequest) -> HttpResponse:
         f"default-src 'none'; script-src {settings.SITE_URL}; frame-src {settings.SITE_URL}; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
+    return response
+
+
+# --- a signed-in consumer's balance in a shop's frame (docs/api.md, "The balance in a shop's widget") ---
+
+
+def _balance_person(request: HttpRequest, *, merchant) -> tuple[User | None, bool]:
+    """Whose balance the frame shows: the session's consumer (the frame is on TikJoy's own site, or
+    the browser sends the session cookie), else the one the frame's own cookie names for this brand.
+    The second value says it came from that cookie (the frame then offers to forget it)."""
+    user = request.user
+    if user.is_authenticated and is_consumer(user):
+        return user, False
+    raw = request.COOKIES.get(BALANCE_COOKIE)
+    if not raw:
+        return None, False
+    try:
+        data = signing.loads(
+            raw, salt=BALANCE_COOKIE_SALT, max_age=settings.WIDGET_BALANCE_COOKIE_DAYS * 86400
+        )
+    except signing.BadSignature:
+        return None, False
+    if not isinstance(data, dict) or data.get("m") != merchant.pk:
+        return None, False
+    person = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if person is None or not is_consumer(person):
+        return None, False
+    return person, True
+
+
+def _balance_cookie(value: str, *, max_age: int) -> str:
+    """``Set-Cookie`` for the frame's cookie. The frame is a third party on the shop's page, so the
+    cookie is ``SameSite=None; Secure`` (browsers accept Secure on http://localhost for ``make run``)
+    and ``Partitioned`` (CHIPS): it lives only under the shop's site, never seen elsewhere."""
+    return (
+        f"{BALANCE_COOKIE}={value}; Max-Age={max_age}; Path=/embed/; HttpOnly; Secure; "
+        "SameSite=None; Partitioned"
+    )
+
+
+def _frame_context(request: HttpRequest, now):
+    """The key's merchant and the allow-listed origin of the shop, or None."""
+    key = publishable_key_get(raw=request.POST.get("key", request.GET.get("key", ""))[:100], now=now)
+    if key is None:
+        return None, None
+    origin = origin_of(request.POST.get("origin", request.GET.get("origin", ""))[:300])
+    if origin not in widget_origins(merchant=key.merchant):
+        return key.merchant, None
+    return key.merchant, origin
+
+
+@require_http_methods(["GET", "POST"])
+def widget_connect(request: HttpRequest) -> HttpResponse:
+    """TikJoy's own page, opened by the frame in a window of its own: the signed-in consumer agrees to
+    see their balance with this brand in the widget on the shop's site (signing in first if needed)."""
+    now = timezone.now()
+    merchant, origin = _frame_context(request, now)
+    nonce = request.POST.get("n", request.GET.get("n", ""))[:64]
+    context = {
+        "merchant": merchant,
+        "origin": origin,
+        "nonce": nonce,
+        "key": request.GET.get("key", "")[:100],
+    }
+    if merchant is None or origin is None:
+        context["error"] = "This link is broken: open the shop's JoyBack button again."
+        return render(request, "embed/connect.html", context, status=400)
+    user = request.user
+    context["next"] = request.get_full_path()
+    if not user.is_authenticated:
+        return render(request, "embed/connect.html", context)
+    if not is_consumer(user):
+        context["error"] = "This account is a merchant's: only a consumer's JoyBack balance can be shown."
+        return render(request, "embed/connect.html", context, status=403)
+    if request.method == "POST":
+        try:
+            widget_pass_grant(user=user, merchant=merchant, origin=origin, nonce=nonce, now=now)
+        except WidgetPassError as exc:
+            context["error"] = str(exc)
+            return render(request, "embed/connect.html", context, status=400)
+        context["granted"] = True
+    return render(request, "embed/connect.html", context)
+
+
+@csrf_exempt  # called by the frame, a third party on the shop's page; the nonce is its secret
+@require_POST
+def widget_pass(request: HttpRequest) -> HttpResponse:
+    """The frame's poll: once the person agreed (``widget_connect``), its cookie, once."""
+    now = timezone.now()
+    merchant, origin = _frame_context(request, now)
+    if merchant is None or origin is None:
+        return JsonResponse(
+            {"status": "refused", "detail": "Unknown key or not one of the brand's sites."}, status=400
+        )
+    try:
+        person = widget_pass_collect(
+            merchant=merchant, origin=origin, nonce=request.POST.get("n", "")[:64], now=now
+        )
+    except WidgetPassError as exc:
+        return JsonResponse({"status": "refused", "detail": str(exc)}, status=400)
+    if person is None:
+        return JsonResponse({"status": "waiting"})
+    response = JsonResponse({"status": "ok"})
+    value = signing.dumps({"u": person.pk, "m": merchant.pk}, salt=BALANCE_COOKIE_SALT)
+    response["Set-Cookie"] = _balance_cookie(value, max_age=settings.WIDGET_BALANCE_COOKIE_DAYS * 86400)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@csrf_exempt  # the frame forgets its own cookie; nothing else changes
+@require_POST
+def widget_forget(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse({"status": "ok"})
+    response["Set-Cookie"] = _balance_cookie("", max_age=0)
     return response

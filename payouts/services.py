@@ -58,6 +58,7 @@ from payouts.models import (
 from payouts.reasons import Action, reason_for
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
+from wallets.debts import debt_owed
 from wallets.models import PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post_many, transfer
@@ -508,6 +509,12 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
         raise PayoutError(
             "Your account is banned, so it can't be paid out. Write to us if you think this is wrong."
         )
+    owed = debt_owed(owner=user, currency=PAYOUT_CURRENCY)
+    if owed.amount > 0:
+        raise PayoutError(
+            f"You owe {owed} (money taken back after it had reached your balance). It is repaid from "
+            "what you earn next; payouts start again once it is repaid."
+        )
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None:
         raise IdentityError(
@@ -690,6 +697,10 @@ def payout_risk_signals(payout: Payout) -> list[str]:
         signals.append("banned")
     if account.is_blocked:
         signals.append(f"bank details blocked ({account.blocked_code})")
+    if payout.requested_by_id is not None:
+        owed = debt_owed(owner=payout.requested_by, currency=payout.currency)
+        if owed.amount > 0:
+            signals.append(f"owes {owed}")
     return signals
 
 

@@ -239,6 +239,10 @@ API_IDEMPOTENCY_HOURS = 24
 # How long a server process keeps a key it read (saves a query per request); a revoked key is
 # refused within this many seconds by every process. 0: read the key on every request.
 API_KEY_CACHE_SECONDS = env.float("API_KEY_CACHE_SECONDS", default=5.0)
+# The website widget (docs/api.md): minutes a consumer's "show my balance here" can be collected by
+# the frame that asked, and days the frame's own cookie shows that balance.
+WIDGET_PASS_MINUTES = 10
+WIDGET_BALANCE_COOKIE_DAYS = 30
 
 # Outgoing webhooks (docs/webhooks.md). Loopback targets only for tests and `make run`'s demo
 # receiver; plain http only outside production. Production refuses both.

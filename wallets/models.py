@@ -41,13 +41,18 @@ class Purpose(models.TextChoices):
     PROMOTE_ESCROW = "PROMOTE_ESCROW", "platform: a promotion order's budget (coins, per order)"
     PROMOTE_DELIVERED = "PROMOTE_DELIVERED", "platform: coins spent on delivered promotion"
     PROMOTE_REVENUE = "PROMOTE_REVENUE", "platform: revenue from coins spent on promotion"
+    # A person's debt (wallets/debts.py): minus what they owe; never above zero. Payouts wait while it is below.
+    USER_OWED = "USER_OWED", "user: owed by the person (a debt, repaid before any payout)"
 
 
 # Only the bank account stands for the world outside the ledger: money that comes
 # in (a top-up) leaves it, so its balance is minus what the platform holds. The coin
 # issuing accounts are its counterpart for coins: minus the coins sold (or handed out as
 # coupons) and still in someone's balance or an order's escrow.
-NEGATIVE_ALLOWED = frozenset({Purpose.PLATFORM_BANK, Purpose.PROMOTE_COINS_ISSUED, Purpose.PROMOTE_COUPONS})
+# A person's debt account is minus what they owe (wallets/debts.py keeps it at or below zero).
+NEGATIVE_ALLOWED = frozenset(
+    {Purpose.PLATFORM_BANK, Purpose.PROMOTE_COINS_ISSUED, Purpose.PROMOTE_COUPONS, Purpose.USER_OWED}
+)
 
 
 class _Platform:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 
-from wallets.models import Account, Entry, Transaction
+from wallets.models import Account, Entry, Purpose, Transaction
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,16 @@ def ledger_report() -> LedgerReport:
         for account_id, stored in cursor.fetchall():
             report.violations.append(
                 Violation("non-negative", f"account #{account_id} may not go negative but holds {stored}")
+            )
+        cursor.execute(
+            "SELECT id, balance FROM wallets_account WHERE purpose = %s AND balance > 0 ORDER BY id",
+            [Purpose.USER_OWED],
+        )
+        for account_id, stored in cursor.fetchall():
+            report.violations.append(
+                Violation(
+                    "debt", f"debt account #{account_id} is above zero ({stored}): a debt was over-repaid"
+                )
             )
         cursor.execute(
             "SELECT e.id, e.currency, a.id, a.currency FROM wallets_entry e "

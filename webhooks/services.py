@@ -35,7 +35,7 @@ from webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from webhooks.ssrf import UnsafeUrl, url_check
+from webhooks.ssrf import UnsafeUrl, pinned_session, url_check
 
 logger = logging.getLogger(__name__)
 
@@ -221,14 +221,14 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
     status_code, error = None, ""
     started = time.monotonic()
     try:
-        url_check(endpoint.url)
-        response = requests.post(
-            endpoint.url,
-            data=body.encode(),
-            headers=signature_headers(endpoint=endpoint, event=event, body=body, now=now),
-            timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
+        with pinned_session(endpoint.url) as session:  # checks the URL, then never resolves it again
+            response = session.post(
+                endpoint.url,
+                data=body.encode(),
+                headers=signature_headers(endpoint=endpoint, event=event, body=body, now=now),
+                timeout=TIMEOUT_SECONDS,
+                allow_redirects=False,
+            )
         status_code = response.status_code
     except UnsafeUrl as refused:
         error = str(refused)

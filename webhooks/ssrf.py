@@ -3,7 +3,9 @@
 A URL is refused when its host resolves to a loopback, private, link-local,
 multicast, reserved or unspecified address, or to a cloud metadata address
 (169.254.169.254 and friends are link-local; fd00:ec2::254 is private). Checked
-at registration and again, after DNS resolution, before every delivery.
+at registration and again, after DNS resolution, before every delivery; the
+delivery then connects to the address that was checked (``pinned_session``), so a
+DNS answer that changes in between (DNS rebinding) can't redirect it.
 ``WEBHOOKS_ALLOW_LOOPBACK`` (never set in production: the settings refuse it)
 lets tests and ``make run`` deliver to 127.0.0.1.
 """
@@ -14,7 +16,11 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import requests
+import urllib3
 from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from core.errors import DomainError
 
@@ -67,3 +73,61 @@ def url_check(url: str) -> list[str]:
                 f"The host {host} resolves to {why} ({text}): webhooks go to the public internet only."
             )
     return addresses
+
+
+# --- connecting to the address that was checked (no DNS rebinding) ---------------------------
+
+
+class _Pinned:
+    """A urllib3 connection that opens its socket to the checked address, not to a fresh lookup
+    of the host name (the Host header, TLS SNI and the certificate check still use the name)."""
+
+    pinned_address = ""
+
+    def _new_conn(self) -> socket.socket:
+        try:
+            return urllib3.util.connection.create_connection(
+                (self.pinned_address, self.port),
+                self.timeout,
+                source_address=self.source_address,
+                socket_options=self.socket_options,
+            )
+        except OSError as error:
+            raise urllib3.exceptions.NewConnectionError(
+                self, f"Failed to connect to {self.host} at {self.pinned_address}: {error}"
+            ) from error
+
+
+class _PinnedAdapter(HTTPAdapter):
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        pools = {}
+        for scheme, pool_class in (("http", HTTPConnectionPool), ("https", HTTPSConnectionPool)):
+            connection_class = type(
+                f"Pinned{pool_class.ConnectionCls.__name__}",
+                (_Pinned, pool_class.ConnectionCls),
+                {"pinned_address": self.address},
+            )
+            pools[scheme] = type(
+                f"Pinned{pool_class.__name__}", (pool_class,), {"ConnectionCls": connection_class}
+            )
+        self.poolmanager.pool_classes_by_scheme = pools
+
+
+def pinned_session(url: str) -> requests.Session:
+    """A session whose connections go to an address ``url_check`` just approved for ``url``.
+
+    Checking the name and then letting the HTTP client resolve it again would let a DNS answer
+    that changes between the two (DNS rebinding) reach the private network; this session never
+    resolves the name again."""
+    address = url_check(url)[0]
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: the connection goes where we checked
+    adapter = _PinnedAdapter(address)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -9,6 +9,7 @@ from django.utils import timezone
 from moneyed import Money
 
 from api.models import ApiKey, KeyKind
+from campaigns.selectors import landing_offers
 from merchants.models import TouchpointKind
 from merchants.services import touchpoint_create
 from tikjoy.tests.factories import owner_of
@@ -109,3 +110,17 @@ def test_the_demo_shop_embeds_the_demo_brands_widget(client, settings, make_merc
     assert "script-src http://127.0.0.1:8000;" in page["Content-Security-Policy"]
     frame = client.get("/embed/v1/frame", {"key": key.publishable_key, "origin": "http://localhost:8000"})
     assert frame.status_code == 200
+
+
+def test_the_offer_is_what_the_shopper_earns_not_the_merchants_price(client, shop):
+    rule = shop["campaign"].rules.get()
+    offer = landing_offers(merchant=shop["merchant"], now=timezone.now())[0]["offers"][0]
+    assert offer.new_user.amount < rule.amount  # TikJoy's margin comes off the price
+
+    body = client.get(
+        "/embed/v1/frame", {"key": shop["pk"], "origin": "https://shop.example"}
+    ).content.decode()
+
+    line = body.split('data-action="TIKTOK_LOGIN">')[1].split("</li>")[0]
+    assert f"<strong>{offer.new_user.amount} EUR</strong>" in line
+    assert f"{rule.amount} EUR" not in line

@@ -6,6 +6,7 @@ http://localhost:<port>, holding the one script tag a merchant pastes.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from importlib import import_module
 
@@ -19,6 +20,7 @@ from api.selectors import demo_publishable_key
 from campaigns.models import ActionType
 from merchants.models import TouchpointKind
 from rewards.models import SocialAction
+from tikjoy.tests.artefacts import ARTEFACTS
 from tikjoy.tests.factories import MerchantFactory, UserFactory, campaign_make, owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -59,7 +61,8 @@ def test_a_shopper_opens_the_widget_sees_the_offer_and_signs_in_with_tiktok(page
 
     frame = page.frame_locator('iframe[title="TikJoy"]')
     expect(frame.get_by_role("heading", name="Morning JoyBack")).to_be_visible()
-    expect(frame.locator('[data-action="TIKTOK_LOGIN"]')).to_contain_text("1.00 EUR")
+    # What the shopper earns (the 1.00 EUR price less TikJoy's margin), as the brand page says it.
+    expect(frame.locator('[data-action="TIKTOK_LOGIN"]')).to_contain_text("0.80 EUR")
     # The frame said "ready" by postMessage, and the script took it (origin and source checked).
     expect(page.locator('iframe[data-tikjoy="frame"]')).to_have_attribute("data-state", "ready")
 
@@ -74,6 +77,22 @@ def test_a_shopper_opens_the_widget_sees_the_offer_and_signs_in_with_tiktok(page
     expect(brand.get_by_text("You joined Joy Coffee.")).to_be_visible()
     action = SocialAction.objects.get()
     assert action.touchpoint.name == "Demo shop"  # the join counts as from the website
+
+    # Back in the shop: the frame (another site's frame) can't see TikJoy's session, so it asks.
+    brand.close()
+    expect(frame.get_by_text("Sign in on Joy Coffee")).to_be_visible()
+    with page.context.expect_page() as opened:
+        frame.get_by_role("button", name="Already earning? Show my balance here").click()
+    connect = opened.value
+    expect(connect.get_by_role("heading", name="Show your balance on")).to_contain_text(
+        joy_coffee["shop"].split("/embed")[0]
+    )
+    connect.get_by_role("button", name="Show it").click()
+    expect(connect.get_by_text("now shows in the widget")).to_be_visible()
+    connect.close()
+    # The frame polled, got its own (partitioned) cookie and shows the balance: 0.80 EUR for the join.
+    expect(frame.locator('[data-figure="balance"]')).to_have_text(re.compile(r"€\s?0\.80"), timeout=15_000)
+    page.screenshot(path=str(ARTEFACTS / "widget-balance-in-the-shop.png"))
 
     # The close button in the frame asks the host page, by message, to close it.
     frame.get_by_role("button", name="Close").click()

@@ -12,7 +12,9 @@ from payouts import services
 from payouts.models import IdentityStatus
 from payouts.tests.conftest import LATER, NOW, add_bank_account, available, eur, fund
 from rewards.services import user_ban
-from wallets.models import Transaction
+from wallets.debts import debt_incur, debt_repay
+from wallets.models import Purpose, Transaction
+from wallets.services import account_for
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,20 @@ def test_a_banned_person_cannot_withdraw(make_payee, ops):
     user_ban(user=user, reason="Fake engagement", actor=ops, now=LATER)
     _refused(user, eur("20.00"), "banned")
     assert available(user) == eur("50.00")
+
+
+def test_no_payout_while_the_person_owes_until_it_is_repaid(make_payee, make_user):
+    user = make_payee("50.00")
+    creditor = account_for(owner=make_user(), purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR")
+    debt_incur(
+        owner=user, creditor=creditor, amount=eur("12.00"), reason="adjusted", idempotency_key="d", now=NOW
+    )
+    _refused(user, eur("20.00"), r"You owe €\s?12\.00")
+    source = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency="EUR")
+    debt_repay(owner=user, source=source, reason="repaid", idempotency_key="r", now=NOW)
+    assert available(user) == eur("38.00")
+    services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    assert available(user) == eur("18.00")
 
 
 def test_below_the_minimum_or_above_the_balance_or_not_in_euro(make_payee, settings):

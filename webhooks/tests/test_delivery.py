@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -218,3 +219,33 @@ def test_after_a_rotation_both_secrets_verify_for_a_day(
     assert len(request.headers["webhook-signature"].split(" ")) == 2
     for secret in (old, new):
         Webhook(secret).verify(request.get_data(as_text=True), _headers(request))
+
+
+def test_a_name_that_resolves_elsewhere_after_the_check_is_not_followed(
+    shop, make_consumer, httpserver, monkeypatch, django_capture_on_commit_callbacks
+):
+    """DNS rebinding: the first answer (checked) is the receiver; any later lookup of the name would
+    send the delivery to 127.0.0.2, where nothing listens. The delivery goes where it was checked."""
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    real = socket.getaddrinfo
+    lookups = []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host == "hooks.acme.example":
+            lookups.append(host)
+            address = "127.0.0.1" if len(lookups) == 1 else "127.0.0.2"
+            return real(address, port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    endpoint = _endpoint(shop, f"http://hooks.acme.example:{httpserver.port}/hook")
+    lookups.clear()  # at delivery, the check's lookup answers 127.0.0.1; any later one 127.0.0.2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+
+    (request, _), *others = httpserver.log
+    assert not others
+    assert request.headers["Host"] == f"hooks.acme.example:{httpserver.port}"
+    assert lookups == ["hooks.acme.example"]  # looked up once, for the check, and never again
+    assert WebhookDelivery.objects.get(endpoint=endpoint).status == DeliveryStatus.SUCCEEDED

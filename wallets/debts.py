@@ -1,0 +1,122 @@
+"""A person's debt on the ledger: what they owe after money they already had was taken back.
+
+A debt arises when money must be returned that the person no longer holds, e.g. an
+affiliate commission adjusted down after it was paid out, or a reward paid early that is
+reversed later. The one who was owed is paid at once (``debt_incur`` credits the
+creditor's account), and the person's ``USER_OWED`` account goes below zero by the
+same amount: the ledger stays balanced and the debt is a fact in it, not a note beside
+it. The person repays from money that reaches them later (``debt_repay``), and no payout
+is made while they owe (``payouts.services.payout_request`` asks ``debt_owed``).
+
+The debt account never rises above zero: ``debt_repay`` locks the source and the debt
+account rows in primary-key order (the order ``wallets_post`` takes them in, so no
+deadlock with any posting) and repays at most what is owed and what the source holds.
+``ledger_check`` reports a debt account above zero as a violation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Model
+from moneyed import Money
+
+from wallets.models import Account, Purpose
+from wallets.services import LedgerError, account_for, post
+
+DEBT_INCUR_KIND = "DEBT_INCURRED"
+DEBT_REPAY_KIND = "DEBT_REPAID"
+
+
+def debt_owed(*, owner, currency: str) -> Money:
+    """What ``owner`` owes in ``currency`` (zero when nothing), read from the ledger."""
+    value = (
+        Account.objects.owned_by(owner)
+        .filter(purpose=Purpose.USER_OWED, currency=currency, partition="")
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return Money(-(value or 0), currency)
+
+
+def debts_of(*, owner) -> list[Money]:
+    """Every currency in which ``owner`` owes something."""
+    rows = (
+        Account.objects.owned_by(owner)
+        .filter(purpose=Purpose.USER_OWED, balance__lt=0)
+        .order_by("currency")
+        .values_list("balance", "currency")
+    )
+    return [Money(-value, currency) for value, currency in rows]
+
+
+def debt_incur(
+    *,
+    owner,
+    creditor: Account,
+    amount: Money,
+    kind: str = DEBT_INCUR_KIND,
+    reason: str,
+    idempotency_key: str,
+    actor: Model | None = None,
+    subject: Model | None = None,
+    now: datetime,
+):
+    """``owner`` now owes ``amount`` more; ``creditor`` is paid that amount at once."""
+    if amount.amount <= 0:
+        raise LedgerError("A debt is a positive amount.")
+    if creditor.currency != str(amount.currency):
+        raise LedgerError("A debt and its creditor must be in the same currency.")
+    owed = account_for(owner=owner, purpose=Purpose.USER_OWED, currency=creditor.currency)
+    return post(
+        entries=[(owed, -amount), (creditor, amount)],
+        kind=kind,
+        reason=reason,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        subject=subject,
+        now=now,
+    )
+
+
+def debt_repay(
+    *,
+    owner,
+    source: Account,
+    kind: str = DEBT_REPAY_KIND,
+    reason: str,
+    idempotency_key: str,
+    actor: Model | None = None,
+    subject: Model | None = None,
+    now: datetime,
+) -> Money:
+    """Repay as much of ``owner``'s debt as ``source`` (one of their accounts) holds; returns what
+    was repaid (zero when they owe nothing or the source is empty).
+
+    Run it in the caller's transaction *before* any other posting to the person's accounts,
+    or in a transaction of its own: it locks the two account rows first, in primary-key order.
+    """
+    currency = source.currency
+    owed = account_for(owner=owner, purpose=Purpose.USER_OWED, currency=currency)
+    with transaction.atomic():
+        rows = dict(
+            Account.objects.select_for_update()
+            .filter(pk__in=[owed.pk, source.pk])
+            .order_by("pk")
+            .values_list("pk", "balance")
+        )
+        amount = min(-rows[owed.pk], rows[source.pk])
+        if amount <= 0:
+            return Money(0, currency)
+        repaid = Money(amount, currency)
+        post(
+            entries=[(source, -repaid), (owed, repaid)],
+            kind=kind,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            subject=subject,
+            now=now,
+        )
+    return repaid
