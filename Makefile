@@ -49,8 +49,11 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The benchmarks, then the production topology under load and faults (too long for CI beside
+# `make test`: docs/benchmarks.md, "Production topology").
 bench: install-dev
 	PG_DURABLE=1 scripts/with-postgres.sh scripts/bench.sh
+	scripts/prod-smoke.sh
 
 # The production topology on this machine, under load and under faults (docs/deploy.md).
 prod-smoke: install-dev

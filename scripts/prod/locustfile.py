@@ -25,6 +25,7 @@ import uuid
 from urllib.parse import parse_qsl, urlsplit
 
 from locust import HttpUser, constant, task
+from locust.exception import StopUser
 
 BRAND = os.environ.get("SMOKE_BRAND", "joycoffee")
 API_KEY = os.environ.get("SMOKE_API_KEY", "")
@@ -40,7 +41,7 @@ def _csrf(client) -> str:
     return client.cookies.get("csrftoken", "")
 
 
-def _expect(response, *statuses: int, contains: str = "") -> None:
+def _expect(response, *statuses: int, contains: str = "") -> bool:
     """Mark a response a failure unless its status (and, when given, its text) is what a person gets."""
     if response.status_code not in statuses:
         response.failure(f"status {response.status_code}")
@@ -48,6 +49,14 @@ def _expect(response, *statuses: int, contains: str = "") -> None:
         response.failure(f"missing {contains!r}")
     else:
         response.success()
+        return True
+    return False
+
+
+def _or_stop(ok: bool) -> None:
+    """A person whose sign-in failed stops there (counted once as an error), as a person would."""
+    if not ok:
+        raise StopUser
 
 
 class Consumer(HttpUser):
@@ -60,7 +69,8 @@ class Consumer(HttpUser):
         self.joined = False
         c = self.client
         with c.get(f"/b/{BRAND}/", name="brand page", catch_response=True) as r:
-            _expect(r, 200, contains="Continue with TikTok")
+            ok = _expect(r, 200, contains="Continue with TikTok")
+        _or_stop(ok)
         with c.post(
             "/accounts/tiktok/login/",
             data={"process": "login", "next": f"/b/{BRAND}/join/", "csrfmiddlewaretoken": _csrf(c)},
@@ -68,8 +78,9 @@ class Consumer(HttpUser):
             name="join: sign in with TikTok (to the sandbox's authorize page)",
             catch_response=True,
         ) as r:
-            _expect(r, 200, contains="Authorize")
+            ok = _expect(r, 200, contains="Authorize")
             authorize_url = r.url
+        _or_stop(ok)
         params = dict(parse_qsl(urlsplit(authorize_url).query))
         with c.post(
             authorize_url.split("?", 1)[0],
@@ -77,22 +88,25 @@ class Consumer(HttpUser):
             name="join: authorize, token exchange, consent page",
             catch_response=True,
         ) as r:
-            _expect(r, 200, contains='name="decision"')
+            ok = _expect(r, 200, contains='name="decision"')
             fields = _FIELDS.findall(r.text)
+        _or_stop(ok)
         with c.post(
             f"/b/{BRAND}/join/",
             data={"decision": "agree", "fields": fields, "csrfmiddlewaretoken": _csrf(c)},
             name="join: agree (then the wallet)",
             catch_response=True,
         ) as r:
-            _expect(r, 200, contains="wallet")
+            ok = _expect(r, 200, contains="Your wallet")
+        _or_stop(ok)
         with c.post(
             f"/b/{BRAND}/claim/like/",
             data={"csrfmiddlewaretoken": _csrf(c)},
             name="claim a like (then the wallet)",
             catch_response=True,
         ) as r:
-            _expect(r, 200)
+            ok = _expect(r, 200)
+        _or_stop(ok)
         self.joined = True
 
     @task(3)
@@ -103,7 +117,7 @@ class Consumer(HttpUser):
     @task(3)
     def wallet(self) -> None:
         with self.client.get("/wallet/", name="/wallet/", catch_response=True) as r:
-            _expect(r, 200, contains="wallet")
+            _expect(r, 200, contains="Your wallet")
 
     @task(3)
     def wallet_json(self) -> None:
@@ -194,7 +208,8 @@ class Merchant(HttpUser):
             name="merchant: sign in",
             catch_response=True,
         ) as r:
-            _expect(r, 200)
+            ok = _expect(r, 200)
+        _or_stop(ok)
 
     @task
     def dashboard(self) -> None:
@@ -283,4 +298,4 @@ class WalletOnly(HttpUser):
     @task
     def wallet(self) -> None:
         with self.client.get("/wallet/", name="/wallet/", catch_response=True) as r:
-            _expect(r, 200, contains="wallet")
+            _expect(r, 200, contains="Your wallet")
