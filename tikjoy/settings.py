@@ -4,6 +4,7 @@
 secure cookies, HSTS, no debug); see docs/configuration.md.
 """
 
+import sys
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -113,10 +114,15 @@ TEMPLATES = [
     },
 ]
 
+# django-q2's cluster forks its workers from processes that have used the database: a pool's open
+# sockets would then be shared by parent and child (make prod-smoke saw a scheduler's transaction
+# hang "idle in transaction" for minutes, holding the schedules' locks). `qcluster` processes get
+# plain connections, opened and closed around each task, as django-q2 expects.
+QCLUSTER_PROCESS = len(sys.argv) > 1 and sys.argv[1] == "qcluster"
 DATABASES = {
     "default": database_config(
         env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        pool=env.bool("DATABASE_POOL", default=True),
+        pool=env.bool("DATABASE_POOL", default=True) and not QCLUSTER_PROCESS,
         pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
         pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     )
@@ -125,7 +131,7 @@ DATABASES = {
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = replica_config(
         env.str("DATABASE_REPLICA_URL"),
-        pool=env.bool("DATABASE_POOL", default=True),
+        pool=env.bool("DATABASE_POOL", default=True) and not QCLUSTER_PROCESS,
         pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
         pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     )

@@ -253,3 +253,21 @@ def test_a_page_while_redis_is_down_is_a_503_too(rf):
 
     assert response.status_code == 503
     assert b"could not be reached" in response.content
+
+
+def test_task_clusters_use_plain_connections_not_the_pool():
+    # qcluster forks workers from processes that used the database: no pool sockets to share.
+    code = "import sys; sys.argv = ['manage.py', '{}']; import tikjoy.settings as s; print('pool' in s.DATABASES['default']['OPTIONS'])"
+    base = {
+        "DJANGO_ENV": "test",
+        "DATABASE_URL": "postgres://tikjoy@localhost/tikjoy",
+        "PATH": "/usr/bin:/bin",
+    }
+    results = [
+        subprocess.run(  # noqa: S603 - a fresh interpreter: settings are read once per process
+            [sys.executable, "-c", code.format(command)], env=base, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for command in ("qcluster", "runserver")
+    ]
+
+    assert results == ["False", "True"]
