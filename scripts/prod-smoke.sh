@@ -15,7 +15,8 @@
 #
 # PROD_SMOKE_USERS (32), PROD_SMOKE_SECONDS (60: the mix; the capacity runs take a third each),
 # PROD_SMOKE_FAULT_POSTS (2000), PROD_SMOKE_FLOOD (10000), PROD_SMOKE_WEB_WORKERS (4),
-# PROD_SMOKE_SKIP_LOAD=1 / PROD_SMOKE_SKIP_FAULTS=1 for a shorter run.
+# PROD_SMOKE_SKIP_LOAD=1 / PROD_SMOKE_SKIP_FAULTS=1 for a shorter run; PROD_SMOKE_KEEP_UP=N keeps the
+# topology up N seconds after the smoke checks, to look around.
 set -euo pipefail
 # One compound command: bash reads it whole before running it, so editing this file while it
 # runs can't change what the run does.
