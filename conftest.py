@@ -90,6 +90,7 @@ def _data_seeded_by_migrations(request):
 
     import_module("campaigns.migrations.0002_platform_defaults").create_defaults(apps, None)
     import_module("promote.migrations.0002_matrix_prices_schedule").create_defaults(apps, None)
+    import_module("chats.migrations.0002_templates_rates_schedule").create(apps, None)
 
 
 # --- the one way to make people, merchants and campaigns (tikjoy/tests/factories.py) -----------

@@ -30,6 +30,7 @@ from campaigns.selectors import landing_offers
 # The frame's own cookie: who the balance is shown for, signed; partitioned to the shop's site.
 BALANCE_COOKIE = "tj_widget"
 BALANCE_COOKIE_SALT = "tikjoy.widget.balance"
+WIDGET_NONCES_SESSION_KEY = "tikjoy.widget.nonces"  # nonces of connect windows our frame opened
 
 
 @require_GET
@@ -172,6 +173,18 @@ def widget_connect(request: HttpRequest) -> HttpResponse:
     }
     if merchant is None or origin is None:
         context["error"] = "This link is broken: open the shop's JoyBack button again."
+        return render(request, "embed/connect.html", context, status=400)
+    # Only a window our own frame opened may grant: the browser says so (``Sec-Fetch-Site:
+    # same-origin``: the frame is on TikJoy's origin) when the page is first opened, and the nonce is
+    # remembered in this browser's session (kept through signing in). A link sent from elsewhere,
+    # with a nonce someone else picked, arrives "cross-site" or "none" and can't grant.
+    if request.method == "GET" and request.headers.get("Sec-Fetch-Site") == "same-origin":
+        opened = [n for n in request.session.get(WIDGET_NONCES_SESSION_KEY, []) if n != nonce][-4:]
+        request.session[WIDGET_NONCES_SESSION_KEY] = [*opened, nonce]
+    if nonce not in request.session.get(WIDGET_NONCES_SESSION_KEY, []):
+        context["error"] = (
+            "Open this from the JoyBack button in the shop's widget: this page didn't come from it."
+        )
         return render(request, "embed/connect.html", context, status=400)
     user = request.user
     context["next"] = request.get_full_path()

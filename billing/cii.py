@@ -78,19 +78,20 @@ def invoice_xml(invoice: Invoice) -> bytes:
         settlement.invoice_referenced_document.issuer_assigned_id = original.number
         settlement.invoice_referenced_document.issue_date_time = original.issue_date
 
-    line = LineItem()
-    line.document.line_id = "1"
-    line.product.name = invoice.description
-    line.agreement.net.amount = invoice.net_amount
-    line.delivery.billed_quantity = (Decimal("1"), "C62")  # C62: one (unit)
-    line.settlement.trade_tax.type_code = "VAT"
-    line.settlement.trade_tax.category_code = invoice.vat_category
-    if invoice.vat_category != VatCategory.NOT_IN_SCOPE:  # BR-O-05, BR-O-06: no rate when not in scope
-        line.settlement.trade_tax.rate_applicable_percent = invoice.vat_rate
-    line.settlement.period.start = invoice.period_start
-    line.settlement.period.end = invoice.period_end
-    line.settlement.monetary_summation.total_amount = invoice.net_amount
-    doc.trade.items.add(line)
+    for number, (description, net) in enumerate(invoice.lines, start=1):
+        line = LineItem()
+        line.document.line_id = str(number)
+        line.product.name = description
+        line.agreement.net.amount = net
+        line.delivery.billed_quantity = (Decimal("1"), "C62")  # C62: one (unit)
+        line.settlement.trade_tax.type_code = "VAT"
+        line.settlement.trade_tax.category_code = invoice.vat_category
+        if invoice.vat_category != VatCategory.NOT_IN_SCOPE:  # BR-O-05, BR-O-06: no rate when not in scope
+            line.settlement.trade_tax.rate_applicable_percent = invoice.vat_rate
+        line.settlement.period.start = invoice.period_start
+        line.settlement.period.end = invoice.period_end
+        line.settlement.monetary_summation.total_amount = net
+        doc.trade.items.add(line)
 
     tax = ApplicableTradeTax()
     tax.calculated_amount = invoice.vat_amount

@@ -8,7 +8,7 @@ any DELETE (migration 0002); on SQLite the service layer is the only writer.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -100,6 +100,17 @@ class Invoice(models.Model):
     reason = models.CharField(max_length=300, blank=True, help_text="Credit notes: why.")
     description = models.CharField(max_length=300, help_text="The invoice line, in words.")
     fee_count = models.PositiveIntegerField(default=0, help_text="Ledger movements the fee adds up.")
+    chats_description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The WhatsApp messages' own line, in words (empty: no such line).",
+    )
+    chats_gross_amount = models.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="The part of the gross amount that is WhatsApp messages (chats), on a line of its own.",
+    )
     gross_amount = models.DecimalField(**MONEY, help_text="What was taken from the prepaid wallet.")
     net_amount = models.DecimalField(**MONEY)
     vat_category = models.CharField(max_length=2, choices=VatCategory.choices)
@@ -188,6 +199,20 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         label = self.get_kind_display()
         return f"{label} {self.number}" if self.number else f"{label} (draft) {self.period_start:%B %Y}"
+
+    @property
+    def lines(self) -> list[tuple[str, Decimal]]:
+        """(description, net amount) per invoice line: the platform's margin, and WhatsApp messages on
+        a line of their own. The line nets add up to ``net_amount`` exactly (the messages' net is
+        rounded half up; the margin's is the rest)."""
+        chats = self.chats_gross_amount
+        if not self.chats_description or chats <= 0:
+            return [(self.description, self.net_amount)]
+        if chats >= self.gross_amount:
+            return [(self.chats_description, self.net_amount)]
+        chats_net = (chats * 100 / (100 + self.vat_rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        chats_net = min(chats_net, self.net_amount - Decimal("0.01"))
+        return [(self.description, self.net_amount - chats_net), (self.chats_description, chats_net)]
 
     @property
     def gross_money(self) -> Money:

@@ -28,6 +28,8 @@ SECTIONS: list[tuple[str, str]] = [
     ("REWARD_HOLD", "Rewards held for review, by campaign and action"),
     ("REWARD_REVERSAL", "Reversals refunded to you, by campaign and action"),
     ("FEE_CREDIT", "Service-fee credit notes refunded"),
+    ("CHAT_MESSAGE", "WhatsApp messages to consumers (chats)"),
+    ("CHAT_REFUND", "WhatsApp messages not delivered, refunded"),
 ]
 SECTION_TITLES = dict(SECTIONS)
 OTHER_TITLE = "Other movements"
@@ -146,7 +148,11 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
     if kind == "TOP_UP":
         return "Bank transfers received"
     if campaign is None:
-        return {"FEE_CREDIT": "Credit notes"}.get(kind, kind.replace("_", " ").capitalize())
+        return {
+            "FEE_CREDIT": "Credit notes",
+            "CHAT_MESSAGE": "WhatsApp messages",
+            "CHAT_REFUND": "WhatsApp messages refunded",
+        }.get(kind, kind.replace("_", " ").capitalize())
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")
     label = f"{campaign} · {action}"
     if reward_kind == RewardKind.ENGAGEMENT:
@@ -290,10 +296,17 @@ def statement_csv(*, figures: StatementFigures) -> bytes:
     return out.getvalue().encode()
 
 
+# What chats (WhatsApp messages, ``chats/``) moves to the platform's revenue: its own invoice line.
+CHAT_KINDS = ("CHAT_MESSAGE", "CHAT_REFUND")
+
+
 @dataclass(frozen=True)
 class FeeFigures:
     gross: Decimal
     count: int
+    chats_gross: Decimal = ZERO
+    chats_count: int = 0  # paid messages not refunded
+    chats_entries: int = 0  # charges and refunds among ``count``
 
 
 def confirmed_margin(*, merchant: Merchant, currency: str, month: Month) -> FeeFigures:
@@ -305,7 +318,18 @@ def confirmed_margin(*, merchant: Merchant, currency: str, month: Month) -> FeeF
         account=account, transaction__created_at__gte=month.start, transaction__created_at__lt=month.end
     ).exclude(transaction__kind="FEE_CREDIT")
     total = rows.aggregate(s=Sum("amount"), n=Count("id"))
-    return FeeFigures(gross=Decimal(total["s"] or 0).quantize(Decimal("0.01")), count=total["n"] or 0)
+    chats = rows.filter(transaction__kind__in=CHAT_KINDS).aggregate(
+        s=Sum("amount"),
+        sent=Count("id", filter=Q(transaction__kind="CHAT_MESSAGE")),
+        refunded=Count("id", filter=Q(transaction__kind="CHAT_REFUND")),
+    )
+    return FeeFigures(
+        gross=Decimal(total["s"] or 0).quantize(Decimal("0.01")),
+        count=total["n"] or 0,
+        chats_gross=Decimal(chats["s"] or 0).quantize(Decimal("0.01")),
+        chats_count=(chats["sent"] or 0) - (chats["refunded"] or 0),
+        chats_entries=(chats["sent"] or 0) + (chats["refunded"] or 0),
+    )
 
 
 def revenue_accounts(*, month: Month, merchant: Merchant | None = None) -> QuerySet[Account]:

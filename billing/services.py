@@ -211,9 +211,17 @@ def _invoice_draft_save(
             )
         invoice.gross_amount = fee.gross
         invoice.fee_count = fee.count
+        confirmations = fee.count - fee.chats_entries
         invoice.description = (
             f"TikJoy service fee: platform margin on rewards confirmed in {month.label} "
-            f"({fee.count} confirmation{'s' if fee.count != 1 else ''})"
+            f"({confirmations} confirmation{'s' if confirmations != 1 else ''})"
+        )
+        invoice.chats_gross_amount = fee.chats_gross
+        invoice.chats_description = (
+            f"WhatsApp messages to consumers in {month.label} ({fee.chats_count} "
+            f"paid message{'s' if fee.chats_count != 1 else ''}; failed ones refunded)"
+            if fee.chats_count
+            else ""
         )
         _apply_parties_and_vat(invoice, merchant)
         invoice.save()

@@ -27,6 +27,7 @@ class Capability(StrEnum):
     MANAGE_CAMPAIGNS = "MANAGE_CAMPAIGNS"  # campaigns, reward rules, the video library, UGC review
     MANAGE_API = "MANAGE_API"  # API keys and webhook endpoints (owners only)
     VIEW_BILLING = "VIEW_BILLING"  # monthly statements and service-fee invoices (owners, managers)
+    CHAT = "CHAT"  # the Inbox: WhatsApp conversations with consumers, paid from the wallet (owners, managers)
 
 
 CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -38,6 +39,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_TOUCHPOINTS,
             Capability.MANAGE_CAMPAIGNS,
             Capability.VIEW_BILLING,
+            Capability.CHAT,
         }
     ),
     Role.AGENCY: frozenset({Capability.VIEW, Capability.MANAGE_TOUCHPOINTS, Capability.MANAGE_CAMPAIGNS}),

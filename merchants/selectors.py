@@ -56,6 +56,8 @@ WALLET_WORDS = {
     "REWARD_HOLD": "Reward set aside while it is reviewed",
     "REWARD_REVERSAL": "Reward reversed: the money is back in your wallet",
     "FEE_CREDIT": "Fees refunded (credit note)",
+    "CHAT_MESSAGE": "WhatsApp message to a consumer",
+    "CHAT_REFUND": "WhatsApp message not delivered: refunded",
 }
 
 

@@ -20,6 +20,7 @@ from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import User
 from campaigns.models import UgcSubmission
+from chats.models import ChatMessage
 from merchants.models import Consent, ConsentField
 from payouts.models import BankAccount, PayeeIdentity, Payout
 from rewards.models import Reward, SocialAction
@@ -224,6 +225,19 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
                 "tax_id": lambda i: i.tax_id,
                 "status": lambda i: i.get_status_display(),
                 "submitted_at": lambda i: i.submitted_at,
+            },
+        ),
+        "whatsapp_messages": _rows(
+            ChatMessage.objects.filter(thread__user=user)
+            .select_related("thread__merchant")
+            .order_by("created_at", "pk"),
+            {
+                "brand": lambda m: m.thread.merchant.brand_name,
+                "direction": lambda m: m.get_direction_display(),
+                "text": lambda m: m.text,
+                "kind": lambda m: m.get_category_display() if m.category else "",
+                "status": lambda m: m.get_status_display(),
+                "at": lambda m: m.created_at,
             },
         ),
         "payouts": _rows(

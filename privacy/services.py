@@ -39,6 +39,7 @@ from moneyed import Money
 from accounts.models import User
 from accounts.services import user_erase
 from campaigns.services import ugc_erase_for_person
+from chats.services import person_chats_erase
 from core.errors import DomainError
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.services import consents_withdraw_all
@@ -122,6 +123,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             "actions_device_and_ip": social_actions_erase(user=user),
             "ugc_videos": ugc_erase_for_person(user=user),
             **payee_erase(user=user),
+            **person_chats_erase(user=user),
         }
         result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
         user_erase(user=user, now=now)

@@ -49,15 +49,21 @@ class SandboxTikTokGrant(models.Model):
 
 
 class SandboxWhatsAppMessage(models.Model):
+    """A message the fake WhatsApp carried: sent by TikJoy (``OUT``, to ``to``) or written by the
+    consumer in the sandbox inbox (``IN``, from ``to``), with the last status webhook it sent."""
+
     to = models.CharField(max_length=20)
+    direction = models.CharField(max_length=3, default="OUT")
     message_id = models.CharField(max_length=64, unique=True)
     template_name = models.CharField(max_length=100)
     code = models.CharField(max_length=20, blank=True)
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=10, blank=True)
     payload = models.JSONField()
     sent_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        return f"sandbox WhatsApp to {self.to}"
+        return f"sandbox WhatsApp {'from' if self.direction == 'IN' else 'to'} {self.to}"
 
 
 class SandboxStripeSession(models.Model):

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sandbox import whatsapp as whatsapp_fake
 from sandbox.models import (
     SandboxTikTokGrant,
     SandboxTikTokPersona,
@@ -483,21 +484,31 @@ def whatsapp_messages(request: HttpRequest, phone_number_id: str) -> JsonRespons
         )
     body = _json_body(request) or {}
     to = str(body.get("to", ""))
-    template = body.get("template") or {}
-    if body.get("messaging_product") != "whatsapp" or body.get("type") != "template" or not to.isdigit():
+    kind = body.get("type")
+    template = body.get("template") if isinstance(body.get("template"), dict) else {}
+    text_body = body.get("text") if isinstance(body.get("text"), dict) else {}
+    if body.get("messaging_product") != "whatsapp" or kind not in ("template", "text") or not to.isdigit():
         return _graph_error(100, "(#100) Invalid parameter", 400)
+    if kind == "text" and not str(text_body.get("body") or "").strip():
+        return _graph_error(100, "(#100) Param text['body'] is required", 400)
     for suffix, (code, message, status) in SANDBOX_WHATSAPP_FAILURES.items():
         if to.endswith(suffix):
             return _graph_error(code, message, status)
-    code_text = ""
+    parameters = []
     for component in template.get("components") or []:
-        if component.get("type") == "body" and component.get("parameters"):
-            code_text = str(component["parameters"][0].get("text", ""))
+        if isinstance(component, dict) and component.get("type") == "body":
+            parameters = [
+                str(p.get("text", "")) for p in component.get("parameters") or [] if isinstance(p, dict)
+            ]
+    name = str(template.get("name", ""))
+    login_code = name == settings.WHATSAPP_TEMPLATE_NAME
     message = SandboxWhatsAppMessage.objects.create(
         to="+" + to,
         message_id="wamid.sbx" + secrets.token_hex(12),
-        template_name=str(template.get("name", "")),
-        code=code_text[:20],
+        template_name=name,
+        code=parameters[0][:20] if login_code and parameters else "",
+        text=str(text_body.get("body", "")) if kind == "text" else " · ".join(parameters),
+        status="sent",
         payload=body,
     )
     return JsonResponse(
@@ -510,7 +521,6 @@ def whatsapp_messages(request: HttpRequest, phone_number_id: str) -> JsonRespons
 
 
 @sandbox_only
-@require_GET
 def whatsapp_inbox(request: HttpRequest) -> HttpResponse:
-    messages = SandboxWhatsAppMessage.objects.order_by("-sent_at")[:30]
-    return render(request, "sandbox/whatsapp_inbox.html", {"sent": messages})
+    """The consumer's phone: TikJoy's messages, codes, and replies and statuses sent back as webhooks."""
+    return whatsapp_fake.inbox(request)

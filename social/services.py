@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from core.errors import DomainError
+from social import signals
 from social.matching import ShareCriterion, caption_matches
 from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
 from social.tiktok import (
@@ -439,7 +440,8 @@ def tiktok_webhook_receive(
 def whatsapp_webhook_receive(
     *, body: bytes, payload: dict[str, Any], now: datetime
 ) -> tuple[WebhookEvent, bool]:
-    """Record a WhatsApp delivery (message statuses) once; nothing acts on it yet."""
+    """Record a WhatsApp delivery (incoming messages, message statuses) once and tell the apps
+    above (``signals.whatsapp_webhook_received``, in this transaction: chats acts on it)."""
     event_type = str(payload.get("object") or "")
     with transaction.atomic():
         event, created = webhook_event_record(
@@ -448,6 +450,7 @@ def whatsapp_webhook_receive(
         if created:
             event.processed_at = now
             event.save(update_fields=["processed_at"])
+            signals.whatsapp_webhook_received.send(sender=WebhookEvent, event=event, payload=payload, now=now)
     return event, created
 
 

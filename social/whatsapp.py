@@ -99,6 +99,45 @@ def whatsapp_update_send(*, to: str, text: str) -> SentMessage:
     return _send(whatsapp_update_payload(to=to, text=text))
 
 
+def whatsapp_text_payload(*, to: str, text: str) -> dict:
+    """A free-form text message: only inside the 24-hour customer-service window (Meta refuses it
+    outside with 131047)."""
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to.lstrip("+"),
+        "type": "text",
+        "text": {"preview_url": False, "body": text[:4096]},
+    }
+
+
+def whatsapp_text_send(*, to: str, text: str) -> SentMessage:
+    """Send a free-form text to the E.164 number ``to``; raise WhatsAppSendError when refused."""
+    return _send(whatsapp_text_payload(to=to, text=text))
+
+
+def whatsapp_template_payload(*, to: str, name: str, language: str, parameters: list[str]) -> dict:
+    """An approved template ``name`` with its body parameters in order ({{1}}, {{2}}, ...)."""
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to.lstrip("+"),
+        "type": "template",
+        "template": {
+            "name": name,
+            "language": {"code": language},
+            "components": [
+                {"type": "body", "parameters": [{"type": "text", "text": p[:1000]} for p in parameters]}
+            ],
+        },
+    }
+
+
+def whatsapp_template_send(*, to: str, name: str, language: str, parameters: list[str]) -> SentMessage:
+    """Send the approved template ``name`` to the E.164 number ``to``; WhatsAppSendError when refused."""
+    return _send(whatsapp_template_payload(to=to, name=name, language=language, parameters=parameters))
+
+
 def _send(payload: dict) -> SentMessage:
     url = f"{settings.WHATSAPP_API_BASE_URL}/{settings.WHATSAPP_PHONE_NUMBER_ID}/messages"
     try:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "webhooks",
     "api",
     "promote",
+    "chats",
     "privacy",
     "drf_spectacular_sidecar",
 ]
@@ -435,6 +436,12 @@ WHATSAPP_TEMPLATE_NAME = env.str("WHATSAPP_TEMPLATE_NAME", default="tikjoy_login
 WHATSAPP_UPDATE_TEMPLATE_NAME = env.str("WHATSAPP_UPDATE_TEMPLATE_NAME", default="tikjoy_account_update")
 WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
 WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=10)
+# Where the sandbox's fake phone sends its signed webhooks (replies, statuses); empty: this site.
+WHATSAPP_SANDBOX_WEBHOOK_URL = env.str("WHATSAPP_SANDBOX_WEBHOOK_URL", default="")
+# Chats (docs/chats.md): WhatsApp's customer-service window, and how long a message may wait for
+# the Cloud API's answer before it is taken as failed and refunded.
+CHATS_SERVICE_WINDOW_HOURS = env.int("CHATS_SERVICE_WINDOW_HOURS", default=24)
+CHATS_PENDING_EXPIRE_MINUTES = env.int("CHATS_PENDING_EXPIRE_MINUTES", default=15)
 
 # The "Continue with TikTok" form redirects to TikTok's authorize page: browsers apply
 # CSP form-action to that redirect, so TikTok's origin must be allowed there.

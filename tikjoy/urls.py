@@ -27,7 +27,8 @@ urlpatterns = [
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
     path("", include("payouts.urls")),  # /wallet/payouts/...
     path("", include("promote.urls")),  # /promote/: coins, orders, analytics
-    path("", include("affiliates.urls")),  # /r/<code>, /affiliates/...
+    path("", include("affiliates.urls")),
+    path("", include("chats.urls")),  # /me/whatsapp/offers/  # /r/<code>, /affiliates/...
 ]
 
 if settings.SOCIAL_SANDBOX:  # the fakes of TikTok and WhatsApp (the sandbox app is installed only then)

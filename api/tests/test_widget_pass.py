@@ -24,6 +24,7 @@ from tikjoy.tests.factories import owner_of
 pytestmark = pytest.mark.django_db
 
 ORIGIN = "https://shop.example"
+OPENED_BY_FRAME = {"Sec-Fetch-Site": "same-origin"}  # the frame, on TikJoy's origin, opened the window
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_the_frame_shows_the_balance_once_the_person_agreed_on_tikjoys_page(clie
 
     # TikJoy's own window: signed in, the person reads what is asked and agrees.
     client.force_login(shop["fan"])
-    page = client.get("/embed/v1/connect", _fields(shop, nonce))
+    page = client.get("/embed/v1/connect", _fields(shop, nonce), headers=OPENED_BY_FRAME)
     assert "Show your balance on https://shop.example?" in page.content.decode()
     assert "Acme" in page.content.decode()
     done = client.post(f"/embed/v1/connect?key={shop['pk']}&origin={ORIGIN}&n={nonce}", _fields(shop, nonce))
@@ -119,9 +120,12 @@ def test_a_pass_is_refused_for_a_site_that_is_not_the_brands_and_a_malformed_non
     client.force_login(shop["fan"])
     nonce = secrets.token_hex(16)
 
-    page = client.get("/embed/v1/connect", _fields(shop, nonce, origin="https://evil.example"))
+    page = client.get(
+        "/embed/v1/connect", _fields(shop, nonce, origin="https://evil.example"), headers=OPENED_BY_FRAME
+    )
     assert page.status_code == 400
     assert "This link is broken" in page.content.decode()
+    client.get("/embed/v1/connect", _fields(shop, "NOTHEX"), headers=OPENED_BY_FRAME)
     bad = client.post(f"/embed/v1/connect?key={shop['pk']}&origin={ORIGIN}&n=NOTHEX", _fields(shop, "NOTHEX"))
     assert bad.status_code == 400
     assert "This link is broken" in bad.content.decode()
@@ -133,11 +137,11 @@ def test_a_pass_is_refused_for_a_site_that_is_not_the_brands_and_a_malformed_non
 
 def test_signed_out_the_page_offers_sign_in_and_a_merchant_account_is_refused(client, shop):
     nonce = secrets.token_hex(16)
-    page = client.get("/embed/v1/connect", _fields(shop, nonce)).content.decode()
+    page = client.get("/embed/v1/connect", _fields(shop, nonce), headers=OPENED_BY_FRAME).content.decode()
     assert "Sign in to see your balance" in page and "Continue with TikTok" in page
 
     client.force_login(owner_of(shop["merchant"]))
-    page = client.get("/embed/v1/connect", _fields(shop, nonce))
+    page = client.get("/embed/v1/connect", _fields(shop, nonce), headers=OPENED_BY_FRAME)
     assert page.status_code == 403
     assert "only a consumer" in page.content.decode()
 
@@ -174,3 +178,38 @@ def test_twenty_frames_polling_one_nonce_at_once_collect_it_once(shop):
         people = list(pool.map(poll, range(20)))
 
     assert [p.pk for p in people if p is not None] == [shop["fan"].pk]
+
+
+@pytest.mark.parametrize("fetched_from", [None, "cross-site", "none", "same-site"])
+def test_a_connect_link_that_didnt_come_from_the_frame_cant_grant(client, shop, fetched_from):
+    """Someone picks a nonce and sends a signed-in person the link: the page wasn't opened by our
+    frame, so pressing the button grants nothing the sender could collect."""
+    nonce = secrets.token_hex(16)
+    client.force_login(shop["fan"])
+    headers = {"Sec-Fetch-Site": fetched_from} if fetched_from else {}
+
+    page = client.get("/embed/v1/connect", _fields(shop, nonce), headers=headers)
+    assert page.status_code == 400
+    assert "come from it" in page.content.decode()
+    posted = client.post(
+        f"/embed/v1/connect?key={shop['pk']}&origin={ORIGIN}&n={nonce}", _fields(shop, nonce)
+    )
+    assert posted.status_code == 400
+
+    assert not WidgetPass.objects.exists()
+    assert Client().post("/embed/v1/pass", _fields(shop, nonce)).json() == {"status": "waiting"}
+
+
+def test_the_window_the_frame_opened_keeps_its_nonce_through_signing_in(client, shop):
+    nonce = secrets.token_hex(16)
+    assert (
+        "Sign in"
+        in client.get("/embed/v1/connect", _fields(shop, nonce), headers=OPENED_BY_FRAME).content.decode()
+    )
+    client.force_login(shop["fan"])  # keeps the session's data, as allauth's sign-in does
+
+    # Back from signing in (a redirect: no longer "same-origin" for the browser), it still may grant.
+    page = client.get("/embed/v1/connect", _fields(shop, nonce), headers={"Sec-Fetch-Site": "cross-site"})
+    assert "Show your balance on" in page.content.decode()
+    client.post(f"/embed/v1/connect?key={shop['pk']}&origin={ORIGIN}&n={nonce}", _fields(shop, nonce))
+    assert WidgetPass.objects.get().user == shop["fan"]

@@ -98,6 +98,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
     from affiliates.tests.isolation import populate_affiliates
 
     populate_affiliates(merchant=merchant, owner=owner, label=label, domain=domain)
+    from chats.tests.isolation import populate_chats
+
+    populate_chats(merchant=merchant, label=label)
 
 
 def _populate_rewards(merchant, owner, label: str) -> None:
@@ -466,3 +469,34 @@ def test_staff_without_a_membership_do_not_enter_the_console(client, world):
 
     assert response.status_code == 302
     assert Touchpoint.objects.filter(merchant=world["bravo"]).exists()
+
+
+def test_another_merchants_conversation_is_a_404_and_nothing_is_sent(client, world):
+    from chats.models import ChatMessage, Thread
+
+    bravo_thread = Thread.objects.get(merchant=world["bravo"])
+    before = ChatMessage.objects.count()
+    client.force_login(world["alpha_owner"])
+    url = reverse("console:chats_thread", kwargs={"thread_id": bravo_thread.pk})
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"text": "Hello Bravo's customer"}).status_code == 404
+    response = client.post(reverse("console:chats_start"), {"person": bravo_thread.user_id}, follow=True)
+    _assert_no_bravo_data(response, "chats start")
+    assert "does not share a WhatsApp number with you" in response_text(response)
+    assert not Thread.objects.filter(merchant=world["alpha"], user_id=bravo_thread.user_id).exists()
+    assert ChatMessage.objects.count() == before
+    inbox = response_text(client.get(reverse("console:chats_inbox")))
+    assert "Alpha Secret Chatter" in inbox
+
+
+def test_a_viewer_cannot_read_or_write_conversations(client, world):
+    from chats.models import Thread
+
+    client.force_login(world["viewer"])
+    alpha_thread = Thread.objects.get(merchant=world["alpha"])
+
+    assert client.get(reverse("console:chats_inbox")).status_code == 403
+    assert (
+        client.get(reverse("console:chats_thread", kwargs={"thread_id": alpha_thread.pk})).status_code == 403
+    )

@@ -21,7 +21,7 @@ from accounts.services import user_ensure_with_email
 from affiliates import services as affiliate_services
 from campaigns import services as campaign_services
 from merchants import services as merchant_services
-from merchants.models import Membership, Merchant
+from merchants.models import ConsentField, Membership, Merchant
 from merchants.roles import Role
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
 
@@ -202,3 +202,52 @@ def affiliate_click_make(affiliate, *, at=NOW, visitor: str = "visitor-1", bot: 
         bot=bot,
         at=at,
     )
+
+
+def chat_consumer_make(merchant: Merchant, *, name: str, phone: str, at=NOW) -> User:
+    """A consumer with a verified WhatsApp number who shares their name and number with ``merchant``."""
+    user = ConsumerFactory(display_name=name)
+    user.phone, user.phone_verified = phone, True
+    user.save(update_fields=["phone", "phone_verified"])
+    merchant_services.consent_give(
+        user=user, merchant=merchant, fields=[ConsentField.DISPLAY_NAME, ConsentField.PHONE], now=at
+    )
+    return user
+
+
+def chat_reply_payload(*, phone: str, wamid: str, text: str, at=NOW, context_id: str = "") -> dict:
+    """What Meta POSTs to the WhatsApp webhook when a consumer writes to TikJoy's number."""
+    message = {"from": phone.lstrip("+"), "id": wamid, "timestamp": str(int(at.timestamp())), "type": "text"}
+    message["text"] = {"body": text}
+    if context_id:
+        message["context"] = {"from": "15550000000", "id": context_id}
+    return _whatsapp_envelope(
+        {"contacts": [{"profile": {"name": "X"}, "wa_id": phone.lstrip("+")}], "messages": [message]}
+    )
+
+
+def chat_status_payload(*, phone: str, wamid: str, status: str, at=NOW) -> dict:
+    """What Meta POSTs when a message is sent, delivered, read or failed."""
+    item = {
+        "id": wamid,
+        "status": status,
+        "timestamp": str(int(at.timestamp())),
+        "recipient_id": phone.lstrip("+"),
+    }
+    if status == "failed":
+        item["errors"] = [
+            {"code": 131026, "title": "Message undeliverable", "message": "Message undeliverable"}
+        ]
+    return _whatsapp_envelope({"statuses": [item]})
+
+
+def _whatsapp_envelope(value: dict) -> dict:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550000000", "phone_number_id": "1055"},
+        **value,
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"value": value, "field": "messages"}]}],
+    }

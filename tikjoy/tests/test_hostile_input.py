@@ -808,3 +808,75 @@ def test_ops_pages_survive_hostile_queries_and_forms(client, world, ops):
     assert any("/heldreward/" in u and u.endswith("/reject/") for u in urls)
     assert any(u.endswith("/ban/") for u in urls) and "/ops/diagnostics/" in urls
     walk.assert_clean()
+
+
+def _whatsapp_value(**parts) -> dict:
+    value = {"messaging_product": "whatsapp", "metadata": {"phone_number_id": "1"}, **parts}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "W", "changes": [{"value": value}]}]}
+
+
+def test_chats_survive_hostile_replies_statuses_and_inbox_forms(client, world, settings):
+    """Meta's signed deliveries with hostile replies and statuses for Alpha's conversation, then the
+    Inbox shows them escaped, and its forms refuse hostile values without writing a row."""
+    from chats.models import Thread
+
+    settings.WHATSAPP_APP_SECRET = WHATSAPP_SECRET
+    settings.WHATSAPP_API_BASE_URL = "http://127.0.0.1:9/v21.0"  # nothing listens: a send fails fast
+    walk = Walk(client, world)
+    thread = Thread.objects.get(merchant=world["alpha"])
+    phone = thread.user.phone.lstrip("+")
+    odd = ["", "x" * 5000, "1e400", "-1", "99999999999999999999", "\u202e", MARKUP, None, [], {"a": 1}]
+    bodies = []
+    for i, text in enumerate(TEXT.values()):
+        message = {
+            "from": phone,
+            "id": f"wamid.hostile{i}",
+            "timestamp": "1",
+            "type": "text",
+            "text": {"body": text},
+        }
+        bodies.append(_whatsapp_value(messages=[message]))
+    for i, value in enumerate(odd):
+        bodies.append(
+            _whatsapp_value(messages=[{"from": value, "id": value, "timestamp": value, "type": value}])
+        )
+        bodies.append(
+            _whatsapp_value(
+                messages=[
+                    {"from": phone, "id": f"wamid.odd{i}", "timestamp": value, "type": value, "text": value}
+                ]
+            )
+        )
+        bodies.append(
+            _whatsapp_value(statuses=[{"id": value, "status": value, "timestamp": value, "errors": value}])
+        )
+        bodies.append(_whatsapp_value(statuses=[{"id": "wamid.x", "status": "failed", "errors": [value]}]))
+    bodies.append(
+        {"object": "whatsapp_business_account", "entry": [{"changes": [{"value": {"messages": "x"}}]}]}
+    )
+    for payload in bodies:
+        body = json.dumps(payload).encode()
+        response = client.post(
+            "/webhooks/whatsapp/", body, content_type="application/json", headers=_sign_whatsapp(body)
+        )
+        walk.check(response, f"POST /webhooks/whatsapp/ {body[:80]!r}")
+        if response.status_code != 200:
+            walk.problems.append(f"a validly signed WhatsApp delivery answered {response.status_code}")
+
+    client.force_login(world["alpha_owner"])
+    url = reverse("console:chats_thread", kwargs={"thread_id": thread.pk})
+    walk.get(url)
+    walk.get(reverse("console:chats_inbox"))
+    merchant_field = {"console_merchant": str(world["alpha"].pk)}
+    for name, value in HOSTILE.items():
+        if name != "HTML":  # markup is a fine message: it is sent (and shown escaped)
+            walk.post_form(url, {"text": value, "template": "", **merchant_field}, f"send text={name}")
+    for name, value in CHOICES.items():
+        walk.post_form(url, {"text": "hello", "template": value, **merchant_field}, f"send template={name}")
+    for name, value in NUMBERS.items():
+        walk.post_form(
+            reverse("console:chats_start"), {"person": value, **merchant_field}, f"start person={name}"
+        )
+    walk.post_form(url, {"text": MARKUP, "template": "", **merchant_field}, "send markup")
+    walk.get(url)
+    walk.assert_clean()

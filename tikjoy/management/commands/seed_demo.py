@@ -17,6 +17,7 @@ from affiliates.demo import demo_affiliates_seed
 from api.demo import demo_widget_seed
 from billing.demo import demo_last_month_seed
 from campaigns.demo import demo_seed
+from chats.demo import demo_chats_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
 from promote.demo import demo_promote_seed
@@ -150,6 +151,8 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"promote: {line}")
+        for line in demo_chats_seed(merchant=campaign.merchant, now=timezone.now()):
+            self.stdout.write(line)
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
         call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)

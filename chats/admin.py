@@ -1,0 +1,44 @@
+"""Ops (``/ops/``): the approved templates and the rate card are edited here; conversations,
+messages and opt-outs are read-only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from chats.models import ChatMessage, ChatRate, ChatTemplate, MarketingOptOut, Thread
+from core.admin import ReadOnlyAdmin
+
+
+@admin.register(ChatTemplate)
+class ChatTemplateAdmin(admin.ModelAdmin):
+    list_display = ("title", "name", "category", "language", "approved")
+    list_filter = ("category", "approved")
+    search_fields = ("name", "title")
+
+
+@admin.register(ChatRate)
+class ChatRateAdmin(admin.ModelAdmin):
+    list_display = ("category", "country", "currency", "meta_price", "margin_percent", "price")
+    list_filter = ("category", "currency")
+    search_fields = ("country",)
+
+
+@admin.register(Thread)
+class ThreadAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "merchant", "user", "opened_at", "closed_at", "last_message_at", "unread")
+    list_select_related = ("merchant", "user")
+    raw_id_fields = ("merchant", "user")
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "thread", "direction", "category", "status", "price", "currency", "created_at")
+    list_filter = ("direction", "category", "status")
+    search_fields = ("wamid",)
+    raw_id_fields = ("thread", "template", "sent_by")
+
+
+@admin.register(MarketingOptOut)
+class MarketingOptOutAdmin(ReadOnlyAdmin):
+    list_display = ("user", "source", "opted_out_at")
+    raw_id_fields = ("user",)

@@ -1,0 +1,135 @@
+"""The console's Inbox (``/console/chats/``): conversations with consumers over WhatsApp.
+
+Members who may chat (``Capability.CHAT``: owners and managers) read the conversations of the
+selected merchant, start one with a consumer who shares their WhatsApp number, and send free
+replies in the 24-hour window or approved templates (charged from the wallet). People are shown
+through ``people_seen_by_merchant`` only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from moneyed import Money
+
+from chats import selectors
+from chats.forms import SendForm, StartForm
+from chats.models import ChatRate, Direction
+from chats.services import ChatRefused, ChatSendFailed, chat_send, thread_open, thread_read, window_open
+from merchants.console_site import console_render, console_site, console_view
+from merchants.locale import merchant_locale, money_in_locale
+from merchants.roles import Capability
+from merchants.selectors import person_seen_by_merchant, wallet_balance
+from merchants.tenancy import console_can, console_membership
+
+
+@console_view(Capability.CHAT)
+def inbox(request: HttpRequest) -> HttpResponse:
+    merchant = console_membership(request).merchant
+    now = timezone.now()
+    return console_render(
+        request,
+        "chats/inbox.html",
+        {
+            "title": "Inbox",
+            "rows": selectors.inbox_rows(merchant=merchant, now=now),
+            "people": selectors.people_to_message(merchant=merchant),
+            "unread": selectors.unread_total(merchant=merchant),
+        },
+    )
+
+
+@console_view(Capability.CHAT)
+def start(request: HttpRequest) -> HttpResponse:
+    """POST: open (or reopen) the conversation with a consenting consumer."""
+    if request.method != "POST":
+        return redirect("console:chats_inbox")
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a person to write to.")
+        return redirect("console:chats_inbox")
+    merchant = console_membership(request).merchant
+    try:
+        thread = thread_open(merchant=merchant, user_id=form.cleaned_data["person"], now=timezone.now())
+    except ChatRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("console:chats_inbox")
+    return redirect("console:chats_thread", thread_id=thread.pk)
+
+
+def _price_list(merchant) -> list[str]:
+    locale = merchant_locale(merchant)
+    rates = ChatRate.objects.filter(currency=merchant.currency).order_by("category", "country")
+    return [
+        f"{rate.get_category_display()} to {rate.country or 'other countries'}: "
+        f"{money_in_locale(Money(rate.price, rate.currency), locale)}"
+        for rate in rates
+    ]
+
+
+@console_view(Capability.CHAT)
+def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """GET: the conversation (read: its unread count goes to zero); POST: send a message."""
+    merchant = console_membership(request).merchant
+    current = selectors.thread_get(merchant=merchant, thread_id=thread_id)
+    if current is None:
+        raise Http404("No such conversation in this merchant.")
+    now = timezone.now()
+    form = SendForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        template = form.cleaned_data["template"]
+        try:
+            message = chat_send(
+                thread_id=current.pk,
+                merchant=merchant,
+                actor=request.user,
+                text=form.cleaned_data["text"],
+                template_id=template.pk if template else None,
+                now=now,
+            )
+        except ChatSendFailed as exc:
+            messages.error(request, str(exc))
+            return redirect("console:chats_thread", thread_id=current.pk)
+        except ChatRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            locale = merchant_locale(merchant)
+            charged = (
+                f" {money_in_locale(Money(message.price, message.currency), locale)} was taken from your wallet."
+                if message.price > 0
+                else " It was free."
+            )
+            messages.success(request, f"Sent.{charged}")
+            return redirect("console:chats_thread", thread_id=current.pk)
+    thread_read(thread=current)
+    locale = merchant_locale(merchant)
+    return console_render(
+        request,
+        "chats/thread.html",
+        {
+            "title": f"Conversation with {person_seen_by_merchant(user=current.user, merchant=merchant).label}",
+            "thread": current,
+            "chat_messages": selectors.thread_messages(thread=current),
+            "form": form,
+            "window_open": window_open(current, now=now),
+            "opted_out": selectors.marketing_opted_out(user_id=current.user_id),
+            "balance": money_in_locale(wallet_balance(merchant=merchant), locale),
+            "prices": _price_list(merchant),
+            "can_see_wallet": console_can(request, Capability.VIEW),
+            "IN": Direction.IN,
+        },
+    )
+
+
+def _inbox_panel(request: HttpRequest, membership) -> dict:
+    if not console_can(request, Capability.CHAT):
+        return {"show": False}
+    return {"show": True, "unread": selectors.unread_total(merchant=membership.merchant)}
+
+
+console_site.register_url("chats/", inbox, name="chats_inbox")
+console_site.register_url("chats/start/", start, name="chats_start")
+console_site.register_url("chats/<int:thread_id>/", thread, name="chats_thread")
+console_site.register_panel(key="chats", order=35, template="chats/panel.html", context=_inbox_panel)

@@ -1,0 +1,204 @@
+"""Chats: a merchant's WhatsApp conversations with consumers who shared their phone number.
+
+One ``Thread`` per (merchant, consumer); its ``ChatMessage``s both ways, each outgoing one with
+its category, price (debited from the merchant's wallet at send time) and delivery status.
+Approved templates and the rate card are data (``ChatTemplate``, ``ChatRate``), edited by ops.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_UP, Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from merchants.models import Currency, Merchant
+
+CENT = Decimal("0.01")
+
+
+class Category(models.TextChoices):
+    """Meta's pricing categories. A free-form reply inside the service window is SERVICE (free)."""
+
+    SERVICE = "SERVICE", "Reply"
+    UTILITY = "UTILITY", "Utility template"
+    MARKETING = "MARKETING", "Marketing template"
+
+
+class ChatTemplate(models.Model):
+    """A message template approved by Meta: the only kind of message allowed outside the window.
+
+    ``body`` is the approved text: ``{{1}}`` is the brand's name, ``{{2}}`` the text the member writes.
+    """
+
+    name = models.CharField(max_length=100, unique=True, help_text="The template's name at Meta.")
+    language = models.CharField(max_length=10, default="en_US")
+    category = models.CharField(max_length=10, choices=Category.choices)
+    title = models.CharField(max_length=100, help_text="What members pick in the Inbox.")
+    body = models.TextField(help_text="The approved text: {{1}} is the brand, {{2}} the member's text.")
+    approved = models.BooleanField(default=True, help_text="Only approved templates can be sent.")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__in=["UTILITY", "MARKETING"]),
+                name="chats_template_category_paid",
+                violation_error_message="A template is a marketing or a utility template.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_category_display().lower()})"
+
+    def render(self, *, brand: str, text: str) -> str:
+        return self.body.replace("{{1}}", brand).replace("{{2}}", text)
+
+
+class ChatRate(models.Model):
+    """What Meta charges per message of a category to a recipient country, and TikJoy's margin.
+
+    ``country`` empty is every country without a row of its own. The merchant pays ``price``:
+    Meta's price plus the margin, rounded up to the cent.
+    """
+
+    category = models.CharField(max_length=10, choices=Category.choices)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code; empty: any other country.")
+    currency = models.CharField(max_length=3, choices=Currency.choices)
+    meta_price = models.DecimalField(max_digits=8, decimal_places=4, help_text="Meta's price per message.")
+    margin_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("20.00"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "country", "currency"],
+                name="chats_rate_one_per_category_country_currency",
+                violation_error_message="There is already a rate for this category, country and currency.",
+            ),
+            models.CheckConstraint(
+                condition=Q(meta_price__gte=0) & Q(margin_percent__gte=0),
+                name="chats_rate_not_negative",
+                violation_error_message="Prices and margins are not negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=["UTILITY", "MARKETING"]),
+                name="chats_rate_category_paid",
+                violation_error_message="Only marketing and utility messages have a rate.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} to {self.country or 'other countries'}: {self.price} {self.currency}"
+
+    @property
+    def price(self) -> Decimal:
+        return (self.meta_price * (1 + self.margin_percent / 100)).quantize(CENT, rounding=ROUND_UP)
+
+
+class Thread(models.Model):
+    """A merchant's conversation with one consumer. Closed when the consumer withdraws consent."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="chat_threads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chat_threads")
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=200, blank=True)
+    last_inbound_at = models.DateTimeField(
+        null=True, blank=True, help_text="The consumer's last message: the service window runs from it."
+    )
+    last_outbound_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    unread = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "user"],
+                name="chats_thread_one_per_consumer",
+                violation_error_message="There is already a conversation with this consumer.",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "-last_message_at"], name="chats_thread_inbox")]
+
+    def __str__(self) -> str:
+        return f"conversation {self.pk} of {self.merchant}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "PENDING", "Sending"
+    SENT = "SENT", "Sent"
+    DELIVERED = "DELIVERED", "Delivered"
+    READ = "READ", "Read"
+    FAILED = "FAILED", "Failed"
+    RECEIVED = "RECEIVED", "Received"
+
+
+class Direction(models.TextChoices):
+    IN = "IN", "From the consumer"
+    OUT = "OUT", "To the consumer"
+
+
+class ChatMessage(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    category = models.CharField(max_length=10, choices=Category.choices, blank=True)
+    template = models.ForeignKey(ChatTemplate, on_delete=models.PROTECT, null=True, blank=True)
+    text = models.TextField()
+    wamid = models.CharField("WhatsApp message id", max_length=128, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices)
+    error = models.CharField(max_length=300, blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    status_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price__gte=0),
+                name="chats_message_price_not_negative",
+                violation_error_message="A price is not negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction="IN", status="RECEIVED", price=0)
+                | (Q(direction="OUT") & ~Q(status="RECEIVED") & ~Q(category="")),
+                name="chats_message_direction_status",
+                violation_error_message="A received message is free; a sent one has a category and a delivery status.",
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_at__isnull=True) | Q(status="FAILED"),
+                name="chats_message_refund_only_failed",
+                violation_error_message="Only a failed message is refunded.",
+            ),
+        ]
+        indexes = [models.Index(fields=["thread", "created_at"], name="chats_message_thread_time")]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} ({self.get_direction_display().lower()})"
+
+
+class MarketingOptOut(models.Model):
+    """The consumer asked for no marketing messages (a STOP reply or the toggle on /me/): from any brand."""
+
+    class Source(models.TextChoices):
+        STOP = "STOP", "Replied STOP"
+        TOGGLE = "TOGGLE", "Switched off on their account page"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marketing_opt_out"
+    )
+    source = models.CharField(max_length=6, choices=Source.choices)
+    opted_out_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"no marketing for user {self.user_id}"

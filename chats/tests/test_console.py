@@ -1,0 +1,75 @@
+"""The Inbox in the console: threads with unread counts, reading clears them, sending through the form."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from chats.models import ChatMessage, ChatTemplate
+from chats.tests.conftest import meta_post
+from merchants.roles import Role
+from merchants.selectors import wallet_balance
+from tikjoy.tests.factories import chat_consumer_make, chat_reply_payload, owner_of, response_text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_inbox_counts_unread_replies_until_the_conversation_is_read(
+    client, whatsapp, joy, ana, add_member
+):
+    for n in range(2):
+        meta_post(
+            client,
+            chat_reply_payload(phone=ana.phone, wamid=f"wamid.A{n}", text=f"Hi {n}", at=timezone.now()),
+        )
+    manager = add_member(joy, "manager@joy.example", Role.MANAGER)
+    client.force_login(manager)
+
+    inbox = response_text(client.get("/console/chats/"))
+    assert "2 unread" in inbox and "Ana" in inbox and "+4915112345678" not in inbox
+    dashboard = response_text(client.get("/console/"))
+    assert 'data-figure="unread">2<' in dashboard
+    thread = ana.chat_threads.get()
+    page = response_text(client.get(f"/console/chats/{thread.pk}/"))
+    assert "Hi 0" in page and "Hi 1" in page and "replies are free" in page
+    assert "unread" not in response_text(client.get("/console/chats/")).split("<table")[0]
+
+
+def test_a_member_sends_from_the_console_and_is_told_the_price(client, whatsapp, joy, ana):
+    client.force_login(owner_of(joy))
+    response = client.post(
+        "/console/chats/start/", {"person": ana.pk, "console_merchant": joy.pk}, follow=True
+    )
+    thread = ana.chat_threads.get()
+    assert response.redirect_chain[-1][0] == f"/console/chats/{thread.pk}/"
+
+    refused = response_text(
+        client.post(f"/console/chats/{thread.pk}/", {"text": "Hi", "console_merchant": joy.pk})
+    )
+    assert "only an approved template" in refused
+    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer")
+    sent = client.post(
+        f"/console/chats/{thread.pk}/",
+        {"text": "Two for one", "template": offer.pk, "console_merchant": joy.pk},
+        follow=True,
+    )
+    assert "taken from your wallet" in response_text(sent)
+    assert ChatMessage.objects.get().price == Decimal("0.14")
+    assert wallet_balance(merchant=joy).amount == Decimal("9.86")
+    wallet = response_text(client.get("/console/wallet/"))
+    assert "WhatsApp message to a consumer" in wallet
+
+
+def test_only_consumers_who_share_their_number_can_be_written_to(client, whatsapp, joy, make_consumer):
+    nameless = make_consumer("No Phone")
+    client.force_login(owner_of(joy))
+    inbox = response_text(client.get("/console/chats/"))
+    assert "No Phone" not in inbox
+    response = client.post(
+        "/console/chats/start/", {"person": nameless.pk, "console_merchant": joy.pk}, follow=True
+    )
+    assert "does not share a WhatsApp number with you" in response_text(response)
+    chat_consumer_make(joy, name="Has Phone", phone="+4915199999999")
+    assert "Write to Has Phone" in response_text(client.get("/console/chats/"))
