@@ -1,9 +1,15 @@
-"""What /healthz checks: the database answers and the task queue's broker answers."""
+"""What /healthz checks: the database, the task queue's broker and the cache answer.
+
+Each check fails fast (the cache and Redis broker time out after a second) so a load balancer's
+probe gets its answer while the outage lasts.
+"""
 
 from __future__ import annotations
 
 import logging
+import secrets
 
+from django.core.cache import cache
 from django.db import connection
 from django_q.brokers import get_broker
 from django_q.conf import Conf
@@ -34,8 +40,20 @@ def queue_ok() -> bool:
         return False
 
 
+def cache_ok() -> bool:
+    """The cache (Redis in production) stores and returns a value."""
+    try:
+        token = secrets.token_hex(8)
+        cache.set("healthz", token, timeout=30)
+        return cache.get("healthz") == token
+    except Exception:
+        logger.exception("health: cache check failed")
+        return False
+
+
 def health_report() -> dict[str, str]:
     return {
         "database": "ok" if database_ok() else "down",
         "queue": "ok" if queue_ok() else "down",
+        "cache": "ok" if cache_ok() else "down",
     }

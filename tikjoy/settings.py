@@ -4,13 +4,14 @@
 secure cookies, HSTS, no debug); see docs/configuration.md.
 """
 
+import sys
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
 
-from tikjoy.config import database_config, q_cluster_config
+from tikjoy.config import cache_config, database_config, q_cluster_config, replica_config, smoke_test_check
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,11 @@ CSRF_FAILURE_VIEW = "tikjoy.views.csrf_failure"
 # Help texts are text, not HTML, in every form (core/forms.py).
 FORM_RENDERER = "core.forms.FormRenderer"
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# `make prod-smoke` runs the production profile over plain HTTP on loopback (docs/deploy.md): the
+# flag is refused unless every host is a loopback name, so a real deployment can't carry it.
+SMOKE_TEST = PRODUCTION and smoke_test_check(
+    env.str("SMOKE_TEST_PLAIN_HTTP", default=""), allowed_hosts=ALLOWED_HOSTS, site_url=SITE_URL
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -111,14 +117,46 @@ TEMPLATES = [
     },
 ]
 
+# django-q2's cluster forks its workers from processes that have used the database: a pool's open
+# sockets would then be shared by parent and child (make prod-smoke saw a scheduler's transaction
+# hang "idle in transaction" for minutes, holding the schedules' locks). `qcluster` processes get
+# plain connections, opened and closed around each task, as django-q2 expects.
+QCLUSTER_PROCESS = len(sys.argv) > 1 and sys.argv[1] == "qcluster"
 DATABASES = {
     "default": database_config(
         env.str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        pool=env.bool("DATABASE_POOL", default=True),
+        pool=env.bool("DATABASE_POOL", default=True) and not QCLUSTER_PROCESS,
         pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
+        pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=10.0),
     )
 }
+# A read replica for dashboards, statements and reports (tikjoy/db_router.py, docs/deploy.md).
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_config(
+        env.str("DATABASE_REPLICA_URL"),
+        pool=env.bool("DATABASE_POOL", default=True) and not QCLUSTER_PROCESS,
+        pool_max_size=env.int("DATABASE_POOL_MAX_SIZE", default=20),
+        pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    )
+    DATABASE_ROUTERS = ["tikjoy.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("tikjoy.db_router.ReplicaReadsMiddleware")
+DATABASE_REPLICA_PATHS = env.list(
+    "DATABASE_REPLICA_PATHS",
+    default=[
+        r"^/console/$",  # the dashboard and its panels
+        r"^/console/billing/statement/",
+        r"^/console/billing/invoice/",
+        r"^/console/campaigns/campaign/\d+/report",
+        r"^/console/affiliates/report/",
+        r"^/console/promote/\d+/csv/",
+        r"^/affiliates/\d+/report/",
+        r"^/api/v1/statements",
+    ],
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds rate-limit counters and the API key cache: shared (Redis) with more than one process.
+CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmem://"))}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -144,7 +182,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION and not SMOKE_TEST else "http"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TikJoy] "
 SOCIALACCOUNT_STORE_TOKENS = True
 ACCOUNT_ADAPTER = "social.adapters.AccountAdapter"
@@ -310,14 +348,17 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 
 if PRODUCTION:
-    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not SMOKE_TEST)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = not SMOKE_TEST
+    CSRF_COOKIE_SECURE = not SMOKE_TEST
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if SMOKE_TEST:  # plain HTTP on loopback: no HSTS, and the bare view the load test compares with
+        SECURE_HSTS_SECONDS = 0
+        ROOT_URLCONF = "tikjoy.smoke_urls"
 
 LOGGING = {
     "version": 1,
@@ -339,10 +380,10 @@ LOGGING = {
 # (the `social` app; docs/social.md). SOCIAL_BACKEND=sandbox serves fakes of
 # TikTok and WhatsApp from this process, so the demo needs no keys.
 # ---------------------------------------------------------------------------
-SOCIAL_BACKEND = env.str("SOCIAL_BACKEND", default="live" if PRODUCTION else "sandbox")
+SOCIAL_BACKEND = env.str("SOCIAL_BACKEND", default="live" if PRODUCTION and not SMOKE_TEST else "sandbox")
 if SOCIAL_BACKEND not in ("live", "sandbox"):
     raise environ.ImproperlyConfigured("SOCIAL_BACKEND must be live or sandbox")
-if PRODUCTION and SOCIAL_BACKEND == "sandbox":
+if PRODUCTION and SOCIAL_BACKEND == "sandbox" and not SMOKE_TEST:
     raise environ.ImproperlyConfigured("SOCIAL_BACKEND=sandbox is refused with DJANGO_ENV=production")
 SOCIAL_SANDBOX = SOCIAL_BACKEND == "sandbox"
 if SOCIAL_SANDBOX:

@@ -6,6 +6,9 @@ from drf_spectacular.views import SpectacularAPIView
 from merchants.console_site import console_site
 from tikjoy import views
 
+# A database that can't be reached is a 503 page, not a 500 (tikjoy.views.server_error).
+handler500 = "tikjoy.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

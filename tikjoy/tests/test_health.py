@@ -2,13 +2,15 @@ import pytest
 from django.db import OperationalError, connection
 from django_q.conf import Conf
 
+from tikjoy.config import cache_config
+
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_queue_ok(client):
+def test_healthz_reports_database_queue_and_cache_ok(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "queue": "ok"}
+    assert response.json() == {"database": "ok", "queue": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db
@@ -33,4 +35,15 @@ def test_healthz_is_503_naming_the_queue_when_redis_is_unreachable(client, monke
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "queue": "down"}
+    assert response.json() == {"database": "ok", "queue": "down", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_naming_the_cache_when_redis_is_unreachable(client, settings):
+    # The cache on a Redis port where nothing listens (production's CACHE_URL, its server down).
+    settings.CACHES = {"default": cache_config("redis://127.0.0.1:1/1")}
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"database": "ok", "queue": "ok", "cache": "down"}
