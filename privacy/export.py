@@ -27,6 +27,7 @@ from payouts.models import BankAccount, PayeeIdentity, Payout
 from promote.models import CardCheckout, CoinPurchase, CoinWallet, CoinWithdrawal, Coupon, PromoteOrder
 from rewards.models import Reward, SocialAction
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
+from subscriptions.models import Subscription, SubscriptionPayment
 from wallets.models import Entry
 from wallets.selectors import accounts_of
 
@@ -275,6 +276,41 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
         ),
         **_affiliate_sections(user=user, affiliations=affiliations),
         **_promote_sections(user=user),
+        **_subscription_sections(user=user),
+    }
+
+
+def _subscription_sections(*, user: User) -> dict[str, list[dict]]:
+    """The person's plans (JoyPlus, JoyFast): what they accepted, when, and every fee paid."""
+    return {
+        "subscriptions": _rows(
+            Subscription.objects.filter(user=user).select_related("plan").order_by("pk"),
+            {
+                "plan": lambda s: s.plan.name,
+                "status": lambda s: s.get_status_display(),
+                "monthly_fee": lambda s: s.monthly_fee,
+                "currency": lambda s: s.currency,
+                "terms_accepted": lambda s: s.terms,
+                "started_at": lambda s: s.started_at,
+                "renews_or_ends_at": lambda s: s.period_end,
+                "cancelled": lambda s: s.cancel_at_period_end,
+                "ended_at": lambda s: s.ended_at,
+                "end_reason": lambda s: s.get_end_reason_display(),
+            },
+        ),
+        "subscription_payments": _rows(
+            SubscriptionPayment.objects.filter(subscription__user=user)
+            .select_related("subscription__plan")
+            .order_by("pk"),
+            {
+                "plan": lambda p: p.subscription.plan.name,
+                "period_start": lambda p: p.period_start,
+                "period_end": lambda p: p.period_end,
+                "amount": lambda p: p.amount,
+                "currency": lambda p: p.currency,
+                "paid_at": lambda p: p.paid_at,
+            },
+        ),
     }
 
 

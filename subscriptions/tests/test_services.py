@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
+from privacy.export import export_sections
 from privacy.selectors import deletion_plan_get
 from privacy.services import account_delete
 from subscriptions.models import EndReason, Plan, Subscription, SubscriptionPayment, SubscriptionStatus
@@ -179,3 +180,21 @@ def test_deleting_the_account_ends_the_plan_at_once(make_consumer, earn_availabl
     subscriptions_renew_due(now=AT + timedelta(days=31))
     assert SubscriptionPayment.objects.filter(subscription=subscription).count() == 1  # never renewed
     books_clean()
+
+
+def test_the_data_export_holds_the_persons_plans_and_fees_and_nothing_of_another(
+    make_consumer, earn_available
+):
+    ana, bo = make_consumer("Ana"), make_consumer("Bo")
+    for person in (ana, bo):
+        earn_available(person, "5.00")
+    subscription_start(user=ana, plan_id=joyplus().pk, terms_accepted=True, now=AT)
+    subscription_start(user=bo, plan_id=Plan.objects.get(code="joyfast").pk, terms_accepted=True, now=AT)
+
+    sections = export_sections(user=ana)
+
+    assert [row["plan"] for row in sections["subscriptions"]] == ["JoyPlus"]
+    assert "never from the brand's money" in sections["subscriptions"][0]["terms_accepted"]
+    assert [(row["plan"], row["amount"]) for row in sections["subscription_payments"]] == [
+        ("JoyPlus", "2.99")
+    ]
