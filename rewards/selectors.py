@@ -41,8 +41,14 @@ HELD_EXPLANATION = "Under review: we check unusual activity. You'll see the outc
 # What a person reads for each status (the engine's labels are for operators).
 def reward_plan_note(reward: Reward) -> str:
     """What the person's subscriptions did for this reward, in words (empty when nothing)."""
+    if not reward.bonus and reward.advance_at is None:
+        return ""  # no plan did anything for it (and its calculation needn't be read)
+    if "calculation_plans" in reward.__dict__:  # the wallet's history reads just this part
+        plans = reward.calculation_plans or []
+    else:
+        plans = (reward.calculation or {}).get("plans", [])
     notes = []
-    for plan in (reward.calculation or {}).get("plans", []):
+    for plan in plans:
         if plan.get("benefit") == "BONUS" and reward.bonus:
             notes.append(f"includes a {plan.get('plan')} bonus of {Money(reward.bonus, reward.currency)}")
         elif plan.get("benefit") == "FAST" and reward.advance_at is not None:
@@ -98,11 +104,12 @@ def wallet_balances_get(*, user: AbstractBaseUser) -> list[CurrencyBalance]:
 
 def wallet_history(*, user: AbstractBaseUser) -> QuerySet[Reward]:
     """Every reward of the user, newest first, with what a history line shows (the brand and the
-    action; not the engine's calculation, which no line shows)."""
+    action, and of the engine's calculation only what the subscriptions did)."""
     return (
         Reward.objects.filter(user=user)
         .select_related("merchant", "action")
         .defer("calculation")
+        .annotate(calculation_plans=F("calculation__plans"))  # what a plan did: the line says it
         .order_by("-created_at", "-pk")
     )
 
