@@ -34,6 +34,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 migrate: install
+	scripts/compile-messages.sh
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
@@ -52,11 +53,13 @@ lint: install-dev
 # The benchmarks, then the production topology under load and faults (too long for CI beside
 # `make test`: docs/benchmarks.md, "Production topology").
 bench: install-dev
+	scripts/compile-messages.sh
 	PG_DURABLE=1 scripts/with-postgres.sh scripts/bench.sh
 	scripts/prod-smoke.sh
 
 # The production topology on this machine, under load and under faults (docs/deploy.md).
 prod-smoke: install-dev
+	@scripts/compile-messages.sh
 	@scripts/prod-smoke.sh
 
 clean:

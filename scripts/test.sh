@@ -10,6 +10,9 @@ echo "== ruff"
 $VENV/bin/ruff check .
 $VENV/bin/ruff format --check .
 
+echo "== translations compiled (.mo files are build output)"
+scripts/compile-messages.sh
+
 echo "== layers: each app imports only the apps below it (import-linter)"
 $VENV/bin/lint-imports --no-cache
 

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "core.hardening.RefuseNulBytesMiddleware",  # NUL in any input: a 400 with a message
     "affiliates.middleware.TrackedRedirectMiddleware",  # /r/<code> without sessions, CSRF, auth, messages
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -200,6 +201,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TikJoy <no-reply@tik
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "en"
+# The languages every page is shipped in (docs/i18n.md). Each app keeps its own catalogue in
+# <app>/locale/; the project-wide templates/ use the root locale/.
+LANGUAGES = [
+    ("en", "English"),
+    ("it", "Italiano"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
