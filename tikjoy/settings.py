@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "api",
     "promote",
     "chats",
+    "support",
     "privacy",
     "drf_spectacular_sidecar",
 ]
