@@ -2,16 +2,20 @@ from __future__ import annotations
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import LocaleForm
 from accounts.people import consumer_home_url, phone_to_e164
+from accounts.services import LocaleChoiceInvalid, user_locale_set
 from social.selectors import connected_accounts_get
 from social.services import (
     PhoneConnectRefused,
@@ -118,7 +122,55 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "social/me.html",
-        {**connected_accounts_get(user=request.user), "whatsapp_form": PhoneForm()},
+        {
+            **connected_accounts_get(user=request.user),
+            "whatsapp_form": PhoneForm(),
+            "locale_form": _locale_form_for(request.user),
+        },
+    )
+
+
+def _locale_form_for(user) -> LocaleForm:
+    return LocaleForm(initial={"language": user.language, "time_zone": user.time_zone})
+
+
+@login_required
+@require_http_methods(["POST"])
+def me_locale(request: HttpRequest) -> HttpResponse:
+    """/me/: save the person's language and time zone."""
+    form = LocaleForm(request.POST)
+    if form.is_valid():
+        try:
+            user_locale_set(
+                user=request.user,
+                language=form.cleaned_data["language"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except LocaleChoiceInvalid as exc:
+            form.add_error(None, str(exc))
+        else:
+            language = form.cleaned_data["language"]
+            if language:
+                translation.activate(language)  # the confirmation below is in the new language
+            messages.success(request, gettext("Saved: your language and time zone."))
+            response = redirect("social:me")
+            if language:  # this device follows the choice even after signing out
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    path=settings.LANGUAGE_COOKIE_PATH,
+                    domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                )
+            return response
+    return render(
+        request,
+        "social/me.html",
+        {**connected_accounts_get(user=request.user), "whatsapp_form": PhoneForm(), "locale_form": form},
+        status=400,
     )
 
 

@@ -213,6 +213,7 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tikjoy.formats"]  # English dates the European way (29 Nov 2026, 14:30)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

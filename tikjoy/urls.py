@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("merchants.urls")),
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),  # /i18n/language/: the footer's language switcher
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("api.urls")),  # /api/v1/..., /api/docs/
     path("embed/", include("api.embed_urls")),  # the website widget
