@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_q",
     "djmoney",
     "tikjoy",
+    "core",  # no models: installed for its translations (core/locale/)
     "accounts",
     "wallets",
     "merchants",
