@@ -64,6 +64,7 @@ from affiliates.models import (
 )
 from affiliates.payloads import commission_data, conversion_data
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.debts import debt_incur, debt_owed, debt_repay
@@ -300,18 +301,24 @@ def affiliate_apply(
         raise AffiliateError(_("You have applied to this program already.")) from exc
     _tell_owner(
         program,
-        _("New affiliate application: %(person)s") % {"person": user},
-        _("%(person)s applied to %(program)s.") % {"person": user, "program": program},
+        lambda: (
+            _("New affiliate application: %(person)s") % {"person": user},
+            _("%(person)s applied to %(program)s.") % {"person": user, "program": program},
+        ),
     )
     return affiliate
 
 
-def _tell_owner(program: Program, subject: str, message: str) -> None:
+def _tell_owner(program: Program, compose: Callable[[], tuple[str, str]]) -> None:
+    """E-mail the program's owner: the merchant, in its language (``compose`` returns the subject and
+    the message, written inside ``recipient_locale``); TikJoy's own program: ops, in the default."""
     if program.merchant is not None:
         recipients = [program.merchant.contact_email]
     else:
         recipients = list(settings.AFFILIATES_OPS_EMAILS)
-    mail_after_commit(subject=subject, message=message, recipient_list=recipients)
+    with recipient_locale(program.merchant):
+        subject, message = compose()
+        mail_after_commit(subject=subject, message=message, recipient_list=recipients)
 
 
 _DECISIONS = {
@@ -343,18 +350,19 @@ def affiliate_decide(*, affiliate_id: int, status: str, reason: str, actor: User
         affiliate.decided_at = now
         affiliate.decided_by = actor
         affiliate.save(update_fields=["status", "status_reason", "decided_at", "decided_by"])
-        mail_after_commit(
-            subject=(
-                _("%(program)s: your application")
-                if status != AffiliateStatus.BANNED
-                else _("%(program)s: your account")
+        with recipient_locale(affiliate.user):
+            mail_after_commit(
+                subject=(
+                    _("%(program)s: your application")
+                    if status != AffiliateStatus.BANNED
+                    else _("%(program)s: your account")
+                )
+                % {"program": affiliate.program},
+                message=_("Your status in %(program)s is now: %(status)s.")
+                % {"program": affiliate.program, "status": status.label}
+                + ("\n" + _("Reason: %(reason)s") % {"reason": reason} if reason else ""),
+                recipient_list=[affiliate.user.email or ""],
             )
-            % {"program": affiliate.program},
-            message=_("Your status in %(program)s is now: %(status)s.")
-            % {"program": affiliate.program, "status": status.label}
-            + ("\n" + _("Reason: %(reason)s") % {"reason": reason} if reason else ""),
-            recipient_list=[affiliate.user.email or ""],
-        )
     return affiliate
 
 
@@ -830,9 +838,14 @@ def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime
         conversion.save(update_fields=["is_accepted", "reject_reason"])
         _tell_owner(
             program,
-            f"{program}: a conversion was not paid",
-            f"Order {conversion.order_id} was attributed to an affiliate, but your prepaid funds did not "
-            f"cover the bounty ({bounty} + {margin} margin). Top up to keep paying your affiliates.",
+            lambda: (
+                _("%(program)s: a conversion was not paid") % {"program": program},
+                _(
+                    "Order %(order)s was attributed to an affiliate, but your prepaid funds did not cover the "
+                    "bounty (%(bounty)s + %(margin)s margin). Top up to keep paying your affiliates."
+                )
+                % {"order": conversion.order_id, "bounty": bounty, "margin": margin},
+            ),
         )
 
 
@@ -1274,9 +1287,16 @@ def inquiry_open(
         raise AffiliateError(_("You have an open inquiry about this order already.")) from exc
     _tell_owner(
         affiliate.program,
-        _("%(program)s: an affiliate's inquiry") % {"program": affiliate.program},
-        _("%(person)s says order %(order)s (%(date)s) is missing or wrong: %(message)s")
-        % {"person": affiliate.user, "order": order_id, "date": order_date, "message": message.strip()[:500]},
+        lambda: (
+            _("%(program)s: an affiliate's inquiry") % {"program": affiliate.program},
+            _("%(person)s says order %(order)s (%(date)s) is missing or wrong: %(message)s")
+            % {
+                "person": affiliate.user,
+                "order": order_id,
+                "date": order_date,
+                "message": message.strip()[:500],
+            },
+        ),
     )
     return inquiry
 
@@ -1337,12 +1357,13 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
         inquiry.decided_at = now
         inquiry.decided_by = actor
         inquiry.save(update_fields=["status", "answer", "conversion", "decided_at", "decided_by"])
-        mail_after_commit(
-            subject=_("%(program)s: your inquiry about order %(order)s")
-            % {"program": program, "order": inquiry.order_id},
-            message=f"{inquiry.get_status_display()}." + (f"\n{answer}" if answer else ""),
-            recipient_list=[affiliate.user.email or ""],
-        )
+        with recipient_locale(affiliate.user):
+            mail_after_commit(
+                subject=_("%(program)s: your inquiry about order %(order)s")
+                % {"program": program, "order": inquiry.order_id},
+                message=f"{inquiry.get_status_display()}." + (f"\n{answer}" if answer else ""),
+                recipient_list=[affiliate.user.email or ""],
+            )
     return inquiry
 
 

@@ -35,6 +35,7 @@ from accounts.models import User
 from campaigns.models import ActionType, Video
 from core.db import retry_on_conflict
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Consent, Merchant
 from promote import stripe_checkout
@@ -415,16 +416,17 @@ def share_authorization_request(
             defaults={"requested_by": actor, "requested_at": now},
         )
         if created:
-            mail_after_commit(
-                subject=gettext("%(brand)s would like to promote your TikTok post")
-                % {"brand": merchant.brand_name},
-                message=gettext(
-                    "%(brand)s asks to promote your share (TikTok video %(video)s) with its own coins. "
-                    "Say yes or no on your Promote page; if you agree you see the results there."
+            with recipient_locale(post_obj.user):
+                mail_after_commit(
+                    subject=gettext("%(brand)s would like to promote your TikTok post")
+                    % {"brand": merchant.brand_name},
+                    message=gettext(
+                        "%(brand)s asks to promote your share (TikTok video %(video)s) with its own coins. "
+                        "Say yes or no on your Promote page; if you agree you see the results there."
+                    )
+                    % {"brand": merchant.brand_name, "video": post_obj.video_id},
+                    recipient_list=[post_obj.user.email or ""],
                 )
-                % {"brand": merchant.brand_name, "video": post_obj.video_id},
-                recipient_list=[post_obj.user.email or ""],
-            )
     return authorization
 
 
@@ -569,20 +571,21 @@ def _coupon_create(
                 gettext("Your brand has %(balance)s coins: a coupon of %(coins)s coins is paid from them.")
                 % {"balance": coin_balance(wallet=wallet), "coins": coins_count}
             ) from exc
-        mail_after_commit(
-            subject=gettext("%(brand)s gave you a Promote coupon") % {"brand": merchant.brand_name},
-            message=gettext(
-                "%(brand)s gave you coupon %(code)s: %(coins)s coins off a promotion of one of your TikTok posts "
-                "that costs more than that, valid until %(until)s UTC. It is on your Promote page."
+        with recipient_locale(user):
+            mail_after_commit(
+                subject=gettext("%(brand)s gave you a Promote coupon") % {"brand": merchant.brand_name},
+                message=gettext(
+                    "%(brand)s gave you coupon %(code)s: %(coins)s coins off a promotion of one of your TikTok posts "
+                    "that costs more than that, valid until %(until)s UTC. It is on your Promote page."
+                )
+                % {
+                    "brand": merchant.brand_name,
+                    "code": code,
+                    "coins": coins_count,
+                    "until": date_format(valid_until.astimezone(UTC), "DATETIME_FORMAT"),
+                },
+                recipient_list=[user.email] if user.email else [],
             )
-            % {
-                "brand": merchant.brand_name,
-                "code": code,
-                "coins": coins_count,
-                "until": date_format(valid_until.astimezone(UTC), "DATETIME_FORMAT"),
-            },
-            recipient_list=[user.email] if user.email else [],
-        )
     return coupon
 
 
@@ -869,16 +872,17 @@ def order_place(
         _escrow_in(order, wallet, actor=actor, now=now)
         _event(order, "promote.order.created", now=now)
         if wallet.merchant_id and post_obj is not None:
-            mail_after_commit(
-                subject=gettext("%(brand)s is promoting your TikTok post")
-                % {"brand": wallet.merchant.brand_name},
-                message=gettext(
-                    "With your agreement, %(brand)s placed promotion #%(number)s for your TikTok video %(video)s. "
-                    "Its results are on your Promote page."
+            with recipient_locale(post_obj.user):
+                mail_after_commit(
+                    subject=gettext("%(brand)s is promoting your TikTok post")
+                    % {"brand": wallet.merchant.brand_name},
+                    message=gettext(
+                        "With your agreement, %(brand)s placed promotion #%(number)s for your TikTok video %(video)s. "
+                        "Its results are on your Promote page."
+                    )
+                    % {"brand": wallet.merchant.brand_name, "number": order.pk, "video": post_obj.video_id},
+                    recipient_list=[post_obj.user.email or ""],
                 )
-                % {"brand": wallet.merchant.brand_name, "number": order.pk, "video": post_obj.video_id},
-                recipient_list=[post_obj.user.email or ""],
-            )
     return order
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core import mail
 
 from affiliates.tests.conftest import convert
-from tikjoy.tests.factories import affiliate_click_make, owner_of
+from tikjoy.tests.factories import affiliate_click_make, affiliate_make, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,24 @@ def test_a_refused_link_is_explained_to_the_affiliate_in_german(client, program,
     page = response.content.decode()
     assert "Links dürfen nur auf die Websites des Programms zeigen" in page
     assert "Links may point only" not in page
+
+
+def test_the_decision_mail_is_in_the_affiliates_language_not_the_merchants(
+    client, program, django_capture_on_commit_callbacks
+):
+    applicant = affiliate_make(program, approved=False, email="lia@creator.example")
+    applicant.user.language = "it"
+    applicant.user.save(update_fields=["language"])
+    client.force_login(owner_of(program.merchant))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/console/affiliates/{applicant.pk}/decide/",
+            {"status": "REJECTED", "reason": "Nessun pubblico"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    sent = next(m for m in mail.outbox if m.to == ["lia@creator.example"])
+    assert sent.subject == f"{program.name}: la tua candidatura"
+    assert "Il tuo stato in" in sent.body and "Rifiutato" in sent.body
+    assert "Motivo: Nessun pubblico" in sent.body
