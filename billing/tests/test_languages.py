@@ -27,11 +27,16 @@ def test_the_language_of_a_merchant_s_documents_is_its_saved_one_when_shipped_el
     assert merchant_language(SimpleNamespace()) == "en"
 
 
-def test_a_statement_for_an_italian_merchant_has_italian_labels_and_an_italian_e_mail():
+def test_a_statement_for_an_italian_merchant_has_italian_labels_and_an_italian_e_mail(
+    django_capture_on_commit_callbacks,
+):
     merchant = merchant_new("roma", country="IT")
     top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="ROMA-1")
     mail.outbox.clear()
-    with mock.patch("billing.services.merchant_language", return_value="it"):
+    with (
+        mock.patch("billing.services.merchant_language", return_value="it"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         statement, created = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
 
     assert created
