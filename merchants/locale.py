@@ -9,9 +9,9 @@ from functools import lru_cache
 from babel import Locale, UnknownLocaleError
 from babel.languages import get_official_languages
 from babel.numbers import format_currency, format_decimal
-from django.conf import settings
 from moneyed import Money
 
+from core.i18n import language_for
 from merchants.models import Merchant
 
 
@@ -42,19 +42,16 @@ def number_in_locale(value: int | Decimal, locale: str) -> str:
 
 
 def merchant_language(merchant: Merchant) -> str:
-    """The language TikJoy writes to a merchant in: its e-mails, statements and invoices.
+    """The language TikJoy writes to a merchant in: its e-mails, statements, invoices and posters.
 
-    The merchant's saved language (``Merchant.language``) when it has one TikJoy ships, else the
-    site's default (English). The one place this choice is made: e-mails and PDFs render under
+    Its saved language (``Merchant.language``, set from the country at sign-up) when TikJoy ships it,
+    else English: ``core.i18n.language_for``. E-mails and PDFs render under
     ``translation.override(merchant_language(merchant))``.
     """
-    language = getattr(merchant, "language", "") or ""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language_for(merchant)
 
 
 def person_language(user) -> str:
-    """The language TikJoy writes to a person in (e-mails from merchants' apps, payouts, chats): their
-    saved choice (``User.language``) when it is one TikJoy ships, else the site's default. Repointed
-    to the accounts app's own helper once it has one; until then the one place this is decided."""
-    language = getattr(user, "language", "") or ""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    """The language TikJoy writes to a person in (payouts, chats): their saved choice
+    (``User.language``) when TikJoy ships it, else English: ``core.i18n.language_for``."""
+    return language_for(user)

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import time_zone_validate
 from merchants.countries import COUNTRIES
 from merchants.roles import Role
 from wallets.money import Currency
@@ -45,6 +46,25 @@ class Merchant(models.Model):
     logo = models.ImageField(_("logo"), upload_to="merchants/logos/", blank=True)
     country = models.CharField(_("country"), max_length=2, choices=COUNTRIES)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_(
+            "The language of the brand page for visitors whose browser asks for none we speak, "
+            "and of e-mails, statements and invoices to the merchant. Set from the country at sign-up."
+        ),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[time_zone_validate],
+        help_text=_(
+            "The console and statements show times in this time zone. Set from the country at sign-up."
+        ),
+    )
     legal_name = models.CharField(_("legal name"), max_length=200)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
     billing_address = models.TextField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
-from unittest import mock
 
 import pytest
 from django.core import mail
@@ -22,6 +21,8 @@ AFTER = utc(2026, 11, 1, 3)
 
 
 def test_the_language_of_a_merchant_s_documents_is_its_saved_one_when_shipped_else_english():
+    assert merchant_new("milano", country="IT").language == "en"  # the test helper's choice
+
     assert merchant_language(SimpleNamespace(language="it")) == "it"
     assert merchant_language(SimpleNamespace(language="pt")) == "en"  # not shipped
     assert merchant_language(SimpleNamespace()) == "en"
@@ -30,13 +31,10 @@ def test_the_language_of_a_merchant_s_documents_is_its_saved_one_when_shipped_el
 def test_a_statement_for_an_italian_merchant_has_italian_labels_and_an_italian_e_mail(
     django_capture_on_commit_callbacks,
 ):
-    merchant = merchant_new("roma", country="IT")
+    merchant = merchant_new("roma", country="IT", language="it")
     top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="ROMA-1")
     mail.outbox.clear()
-    with (
-        mock.patch("billing.services.merchant_language", return_value="it"),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         statement, created = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
 
     assert created
@@ -71,12 +69,11 @@ def test_an_english_merchant_s_statement_is_unchanged():
 
 
 def test_a_german_invoice_prints_german_labels_and_embeds_the_same_valid_factur_x_xml():
-    merchant = merchant_new("berlin", country="DE", vat_number="DE136695976")
+    merchant = merchant_new("berlin", country="DE", vat_number="DE136695976", language="de")
     top_up(merchant, "500.00", at=utc(2026, 9, 1), ref="BER-TOPUP")
     margin_confirmed(merchant, "12.00", at=utc(2026, 10, 10), key="berlin:m1")
     draft = invoice_draft_for_month(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
-    with mock.patch("billing.services.merchant_language", return_value="de"):
-        invoice = invoice_finalise(invoice_id=draft.pk, actor=None, now=AFTER)
+    invoice = invoice_finalise(invoice_id=draft.pk, actor=None, now=AFTER)
 
     text = pdf_text(invoice.pdf)
     for label in (
