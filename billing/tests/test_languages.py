@@ -13,6 +13,7 @@ from billing.services import invoice_draft_for_month, invoice_finalise, statemen
 from billing.tests.conftest import margin_confirmed, merchant_new, pdf_text, top_up, utc
 from billing.validation import schematron_failures, xsd_failures
 from merchants.locale import merchant_language
+from tikjoy.tests.artefacts import ARTEFACTS
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +39,7 @@ def test_a_statement_for_an_italian_merchant_has_italian_labels_and_an_italian_e
         statement, created = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
 
     assert created
+    (ARTEFACTS / "statement-it.pdf").write_bytes(bytes(statement.pdf))  # to look at
     text = pdf_text(statement.pdf)
     for label in (
         "Estratto conto mensile",
@@ -93,3 +95,14 @@ def test_a_german_invoice_prints_german_labels_and_embeds_the_same_valid_factur_
     # The XML speaks the standard's codes and the invoice's own words, never a translated label.
     for german in (b"Rechnung", b"Verk\xc3\xa4ufer", b"Summen"):
         assert german not in xml
+
+
+def test_a_german_statement_with_long_words_and_campaign_lines(django_capture_on_commit_callbacks):
+    merchant = merchant_new("hamburg", country="DE", language="de")
+    top_up(merchant, "1234.50", at=utc(2026, 10, 2), ref="HH-1")
+    margin_confirmed(merchant, "12.00", at=utc(2026, 10, 10), key="hamburg:m1")
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+    (ARTEFACTS / "statement-de.pdf").write_bytes(bytes(statement.pdf))  # to look at
+    text = pdf_text(statement.pdf)
+    assert "Monatlicher Kontoauszug · Oktober 2026" in text and "Anfangssaldo am 1 Oktober 2026" in text
+    assert "1234,50 EUR" in text and "Seite 1 von 1" in text
