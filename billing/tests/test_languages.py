@@ -77,6 +77,7 @@ def test_a_german_invoice_prints_german_labels_and_embeds_the_same_valid_factur_
     draft = invoice_draft_for_month(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
     invoice = invoice_finalise(invoice_id=draft.pk, actor=None, now=AFTER)
 
+    (ARTEFACTS / "invoice-de.pdf").write_bytes(bytes(invoice.pdf))  # to look at
     text = pdf_text(invoice.pdf)
     for label in (
         "Rechnung INV-2026-000001",
