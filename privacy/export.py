@@ -146,7 +146,7 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
         "merchants_received": [
             {
                 "brand": consent.merchant.brand_name,
-                "field": ConsentField(field).label,
+                "field": str(ConsentField(field).label),
                 "from": _plain(consent.given_at),
                 "until": _plain(consent.withdrawn_at) or "",
             }
