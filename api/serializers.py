@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from api.base import typed_id
@@ -338,5 +339,5 @@ class CampaignIn(serializers.Serializer):
     def validate_rules(self, rules):
         actions = [rule["action"] for rule in rules]
         if len(set(actions)) != len(actions):
-            raise serializers.ValidationError("Only one rule per action.")
+            raise serializers.ValidationError(gettext("Only one rule per action."))
         return rules
