@@ -159,7 +159,7 @@ def idempotent(method: Callable) -> Callable:
     return wrapper
 
 
-def _page_params(request) -> tuple[int, int | None]:
+def page_params(request) -> tuple[int, int | None]:
     try:
         limit = int(request.query_params.get("limit", 50))
     except ValueError:
@@ -187,6 +187,11 @@ def _page(rows: list, limit: int, serialize: Callable, pk: Callable) -> dict:
     return {"data": [serialize(row) for row in rows], "next_cursor": next_cursor}
 
 
+def page_of(rows: list[dict], limit: int, *, pk: Callable) -> dict:
+    """The page of rows already shaped as the API shows them (``limit`` + 1 read: one more means a next page)."""
+    return _page(rows, limit, lambda row: row, pk)
+
+
 def cursor_page(
     request, queryset: QuerySet, serialize: Callable, *, pk: Callable = lambda row: row.pk
 ) -> dict:
@@ -194,7 +199,7 @@ def cursor_page(
 
     ``queryset`` may be a ``.values()`` one (then ``pk`` reads the row's key).
     """
-    limit, after = _page_params(request)
+    limit, after = page_params(request)
     if after is not None:
         queryset = queryset.filter(pk__lt=after)
     return _page(list(queryset.order_by("-pk")[: limit + 1]), limit, serialize, pk)
@@ -202,6 +207,6 @@ def cursor_page(
 
 def cursor_page_of_list(request, items: list, serialize: Callable, *, pk: Callable) -> dict:
     """The same page over a list a selector returned, in ascending ``pk`` order."""
-    limit, after = _page_params(request)
+    limit, after = page_params(request)
     rows = sorted((i for i in items if after is None or pk(i) > after), key=pk)
     return _page(rows[: limit + 1], limit, serialize, pk)

@@ -6,7 +6,6 @@ Ids are typed strings (``cmp_12``, ``rwd_34``); money is a decimal string with i
 from __future__ import annotations
 
 from decimal import Decimal
-from types import SimpleNamespace
 
 from django.utils.translation import gettext
 from rest_framework import serializers
@@ -107,11 +106,6 @@ class RewardOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     available_at = serializers.DateTimeField(help_text="When the hold period ends.")
     decided_at = serializers.DateTimeField(allow_null=True)
-
-
-def reward_row_data(row: dict) -> dict:
-    """The same from a ``.values()`` row of ``_rewards`` (no model instance: the list's hot path)."""
-    return reward_payload(SimpleNamespace(**row), action_type=row["action_type"])
 
 
 def reward_data(reward: Reward) -> dict:
