@@ -133,7 +133,7 @@ def pay(request: HttpRequest, session_id: str) -> HttpResponse:
         session.payment_status = "paid"
         session.save(update_fields=["payment_status"])
         payload = completed_event(session, request)
-        url = settings.STRIPE_SANDBOX_WEBHOOK_URL or request.build_absolute_uri("/promote/stripe/webhook/")
+        url = settings.STRIPE_SANDBOX_WEBHOOK_URL or request.build_absolute_uri("/stripe/webhook/")
         requests.post(
             url,
             data=payload.encode(),
