@@ -224,3 +224,13 @@ def event_object(event: dict) -> dict | None:
     """The event's ``data.object`` when it is an object (else ``None``)."""
     obj = event["data"].get("object")
     return obj if isinstance(obj, dict) else None
+
+
+def payment_method_detach(payment_method: str) -> None:
+    """Detach a saved card from its customer: it can't be charged any more."""
+    try:
+        _client().v1.payment_methods.detach(payment_method)
+    except stripe.InvalidRequestError:
+        return  # already detached or gone
+    except stripe.StripeError as exc:
+        raise _unavailable(exc) from exc

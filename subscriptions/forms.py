@@ -12,6 +12,13 @@ class SubscribeForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid": "Choose a plan on the page."},
     )
+    pay_with = forms.ChoiceField(
+        choices=[("BALANCE", "Pay from my balance"), ("CARD", "Pay by card")],
+        initial="BALANCE",
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose to pay from your balance or by card."},
+    )
     accept = forms.BooleanField(
         required=False,
         label="I read how this plan works (above), including the monthly fee",
