@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 from wallets.money import Currency
@@ -106,19 +107,19 @@ class Plan(models.Model):
 
 
 class SubscriptionStatus(models.TextChoices):
-    ACTIVE = "ACTIVE", "Active"
-    ENDED = "ENDED", "Ended"
+    ACTIVE = "ACTIVE", _("Active")
+    ENDED = "ENDED", _("Ended")
 
 
 class EndReason(models.TextChoices):
-    CANCELLED = "CANCELLED", "Cancelled by the person"
-    RENEWAL_FAILED = "RENEWAL_FAILED", "Not renewed: the available balance could not pay the fee"
-    CARD_DECLINED = "CARD_DECLINED", "Not renewed: the card was declined"
+    CANCELLED = "CANCELLED", _("Cancelled by the person")
+    RENEWAL_FAILED = "RENEWAL_FAILED", _("Not renewed: the available balance could not pay the fee")
+    CARD_DECLINED = "CARD_DECLINED", _("Not renewed: the card was declined")
 
 
 class PayWith(models.TextChoices):
-    BALANCE = "BALANCE", "your available balance"
-    CARD = "CARD", "card"
+    BALANCE = "BALANCE", _("your available balance")
+    CARD = "CARD", _("card")
 
 
 class Subscription(models.Model):

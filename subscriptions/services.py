@@ -20,6 +20,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
@@ -110,14 +111,19 @@ def _charge(
 def _plan_to_start(*, user: User, plan_id: int, terms_accepted: bool) -> Plan:
     plan = Plan.objects.filter(pk=plan_id, is_offered=True).first()
     if plan is None:
-        raise SubscriptionError("This plan is not offered any more: choose one of the plans on the page.")
+        raise SubscriptionError(_("This plan is not offered any more: choose one of the plans on the page."))
     if not terms_accepted:
-        raise SubscriptionError(f"Tick the box to say you read how {plan.name} works before subscribing.")
+        raise SubscriptionError(
+            _("Tick the box to say you read how %(plan)s works before subscribing.") % {"plan": plan.name}
+        )
     owed = debt_owed(owner=user, currency=plan.currency)
     if owed.amount > 0:
         raise SubscriptionError(
-            f"You owe {owed} (a reward paid early was reversed): it is repaid from your next rewards first. "
-            "You can subscribe once it is repaid."
+            _(
+                "You owe %(owed)s (a reward paid early was reversed): it is repaid from your next rewards first. "
+                "You can subscribe once it is repaid."
+            )
+            % {"owed": owed}
         )
     return plan
 
@@ -148,13 +154,16 @@ def subscription_start(*, user: User, plan_id: int, terms_accepted: bool, now: d
                         period_end=period_after(now),
                     )
             except IntegrityError:
-                raise SubscriptionError(f"You already have {plan.name}.") from None
+                raise SubscriptionError(_("You already have %(plan)s.") % {"plan": plan.name}) from None
             _charge(subscription=subscription, user=user, start=now, now=now)
     except InsufficientFunds:
         available = balance(account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=plan.currency))
         raise SubscriptionError(
-            f"{plan.name} costs {plan.fee_money} a month, paid from your available balance, which is "
-            f"{available}. Subscribe once your rewards become available."
+            _(
+                "%(plan)s costs %(fee)s a month, paid from your available balance, which is "
+                "%(available)s. Subscribe once your rewards become available, or pay by card."
+            )
+            % {"plan": plan.name, "fee": plan.fee_money, "available": available}
         ) from None
     return subscription
 
@@ -169,9 +178,9 @@ def subscription_cancel(*, user: User, subscription_id: int, now: datetime) -> S
             .first()
         )
         if subscription is None:
-            raise SubscriptionError("This subscription is not yours, or does not exist.")
+            raise SubscriptionError(_("This subscription is not yours, or does not exist."))
         if subscription.status != SubscriptionStatus.ACTIVE:
-            raise SubscriptionError(f"{subscription.plan.name} has already ended.")
+            raise SubscriptionError(_("%(plan)s has already ended.") % {"plan": subscription.plan.name})
         if not subscription.cancel_at_period_end:
             subscription.cancel_at_period_end = True
             subscription.save(update_fields=["cancel_at_period_end"])
@@ -188,9 +197,11 @@ def subscription_keep(*, user: User, subscription_id: int, now: datetime) -> Sub
             .first()
         )
         if subscription is None:
-            raise SubscriptionError("This subscription is not yours, or does not exist.")
+            raise SubscriptionError(_("This subscription is not yours, or does not exist."))
         if subscription.status != SubscriptionStatus.ACTIVE or subscription.period_end <= now:
-            raise SubscriptionError(f"{subscription.plan.name} has already ended: subscribe again.")
+            raise SubscriptionError(
+                _("%(plan)s has already ended: subscribe again.") % {"plan": subscription.plan.name}
+            )
         if subscription.cancel_at_period_end:
             subscription.cancel_at_period_end = False
             subscription.save(update_fields=["cancel_at_period_end"])
@@ -237,7 +248,9 @@ def subscription_renew(*, subscription_id: int, now: datetime) -> str:
             except InsufficientFunds:
                 _end(subscription, EndReason.RENEWAL_FAILED)
                 _tell_ended(
-                    subscription, why=f"your available JoyBack balance could not pay {subscription.fee_money}"
+                    subscription,
+                    why=_("your available JoyBack balance could not pay %(fee)s")
+                    % {"fee": subscription.fee_money},
                 )
                 return EndReason.RENEWAL_FAILED
             subscription.period_start, subscription.period_end = start, period_after(start)
@@ -273,11 +286,13 @@ def subscription_renew(*, subscription_id: int, now: datetime) -> str:
 def _tell_ended(subscription: Subscription, *, why: str) -> None:
     user = subscription.user
     mail_after_commit(
-        subject=f"[TikJoy] {subscription.plan.name} has ended",
+        subject=_("[TikJoy] %(plan)s has ended") % {"plan": subscription.plan.name},
         message=(
-            f"Your {subscription.plan.name} plan could not be renewed on {_day(subscription.period_end)}: "
-            f"{why}. Its benefits ended then; rewards earned while it ran keep them. You can subscribe "
-            "again from your wallet at any time."
+            _(
+                "Your %(plan)s plan could not be renewed on %(day)s: %(why)s. Its benefits ended then; rewards "
+                "earned while it ran keep them. You can subscribe again from your wallet at any time."
+            )
+            % {"plan": subscription.plan.name, "day": _day(subscription.period_end), "why": why}
         ),
         recipient_list=[user.email] if user.email else [],
     )
@@ -304,14 +319,14 @@ def card_period_paid(
             .first()
         )
         if subscription is None:
-            raise SubscriptionError("Unknown subscription.")
+            raise SubscriptionError(_("Unknown subscription."))
         if SubscriptionPayment.objects.filter(payment_intent=payment_intent).exists():
             return "RENEWED"
         if (
             amount_minor != stripe.minor_units(subscription.monthly_fee)
             or currency.upper() != subscription.currency
         ):
-            raise SubscriptionError("The paid amount is not the subscription's fee.")
+            raise SubscriptionError(_("The paid amount is not the subscription's fee."))
         if (
             subscription.status != SubscriptionStatus.ACTIVE
             or subscription.period_end > period_start
@@ -345,7 +360,7 @@ def card_renewal_failed(*, subscription_id: int, period_start: datetime, now: da
             .first()
         )
         if subscription is None:
-            raise SubscriptionError("Unknown subscription.")
+            raise SubscriptionError(_("Unknown subscription."))
         if SubscriptionPayment.objects.filter(subscription=subscription, period_start=period_start).exists():
             return "RENEWED"
         if (
@@ -355,7 +370,9 @@ def card_renewal_failed(*, subscription_id: int, period_start: datetime, now: da
         ):
             return "NOT_DUE"
         _end(subscription, EndReason.CARD_DECLINED)
-        _tell_ended(subscription, why=f"your card was declined for {subscription.fee_money}")
+        _tell_ended(
+            subscription, why=_("your card was declined for %(fee)s") % {"fee": subscription.fee_money}
+        )
         return EndReason.CARD_DECLINED
 
 
@@ -411,7 +428,7 @@ def subscription_card_checkout_start(
     payment); Stripe is asked outside any transaction, and the checkout recorded once it exists."""
     plan = _plan_to_start(user=user, plan_id=plan_id, terms_accepted=terms_accepted)
     if Subscription.objects.filter(user=user, plan=plan, status=SubscriptionStatus.ACTIVE).exists():
-        raise SubscriptionError(f"You already have {plan.name}.")
+        raise SubscriptionError(_("You already have %(plan)s.") % {"plan": plan.name})
     open_checkout = SubscriptionCheckout.objects.filter(
         user=user, plan=plan, status=CheckoutStatus.OPEN
     ).first()
@@ -428,7 +445,7 @@ def subscription_card_checkout_start(
                     "price_data": {
                         "currency": plan.currency.lower(),
                         "unit_amount": stripe.minor_units(plan.monthly_fee),
-                        "product_data": {"name": f"{plan.name}: the first month"},
+                        "product_data": {"name": _("%(plan)s: the first month") % {"plan": plan.name}},
                     },
                 }
             ],
@@ -471,7 +488,7 @@ def subscription_card_checkout_start(
                 user=user, plan=plan, status=CheckoutStatus.OPEN
             ).first()
             if other is None:
-                raise SubscriptionError("Try again in a moment.") from None
+                raise SubscriptionError(_("Try again in a moment.")) from None
             return other.url
     return session.url
 
@@ -494,10 +511,10 @@ def subscription_checkout_complete(*, session: dict, now: datetime) -> bool:
         session.get("amount_total") != stripe.minor_units(checkout.amount)
         or str(session.get("currency", "")).upper() != checkout.currency
     ):
-        raise SubscriptionError("The paid amount is not the checkout's amount.")
+        raise SubscriptionError(_("The paid amount is not the checkout's amount."))
     intent = stripe.payment_intent_retrieve(str(session.get("payment_intent") or ""))
     if intent.status != "succeeded" or not intent.customer or not intent.payment_method:
-        raise SubscriptionError("The checkout's payment did not save a card.")
+        raise SubscriptionError(_("The checkout's payment did not save a card."))
     with transaction.atomic(durable=True):
         checkout = (
             SubscriptionCheckout.objects.select_for_update()
@@ -530,11 +547,12 @@ def subscription_checkout_complete(*, session: dict, now: datetime) -> bool:
             checkout.save(update_fields=["status", "payment_intent"])
             after_commit("subscriptions.tasks.card_payment_refund", intent.id)
             mail_after_commit(
-                subject=f"[TikJoy] Your card payment for {plan.name} is refunded",
-                message=(
-                    f"You already had {plan.name} when your card payment of {Money(checkout.amount, checkout.currency)} "
-                    "arrived, so it is refunded in full to your card."
-                ),
+                subject=_("[TikJoy] Your card payment for %(plan)s is refunded") % {"plan": plan.name},
+                message=_(
+                    "You already had %(plan)s when your card payment of %(amount)s arrived, so it is refunded "
+                    "in full to your card."
+                )
+                % {"plan": plan.name, "amount": Money(checkout.amount, checkout.currency)},
                 recipient_list=[user.email] if user.email else [],
             )
             return True

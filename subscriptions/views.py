@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cards.stripe import CardPaymentUnavailable
@@ -79,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a plan on the page.")
+        messages.error(request, _("Choose a plan on the page."))
         return redirect("subscriptions:home")
     if form.cleaned_data["pay_with"] == "CARD":
         home_url = request.build_absolute_uri(reverse("subscriptions:home"))
@@ -109,8 +110,11 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     until = date_format(timezone.localtime(subscription.period_end), "j M Y")
     messages.success(
         request,
-        f"You have {subscription.plan.name}: {subscription.fee_money} was taken from your available balance. "
-        f"It applies to the rewards you earn from now on and renews on {until}.",
+        _(
+            "You have %(plan)s: %(fee)s was taken from your available balance. "
+            "It applies to the rewards you earn from now on and renews on %(until)s."
+        )
+        % {"plan": subscription.plan.name, "fee": subscription.fee_money, "until": until},
     )
     return redirect("subscriptions:home")
 
@@ -127,7 +131,9 @@ def cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
         return redirect("subscriptions:home")
     until = date_format(timezone.localtime(subscription.period_end), "j M Y")
     messages.success(
-        request, f"{subscription.plan.name} is cancelled: it runs until {until}, and nothing more is taken."
+        request,
+        _("%(plan)s is cancelled: it runs until %(until)s, and nothing more is taken.")
+        % {"plan": subscription.plan.name, "until": until},
     )
     return redirect("subscriptions:home")
 
@@ -143,5 +149,7 @@ def keep(request: HttpRequest, subscription_id: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("subscriptions:home")
     until = date_format(timezone.localtime(subscription.period_end), "j M Y")
-    messages.success(request, f"{subscription.plan.name} will renew on {until}.")
+    messages.success(
+        request, _("%(plan)s will renew on %(until)s.") % {"plan": subscription.plan.name, "until": until}
+    )
     return redirect("subscriptions:home")
