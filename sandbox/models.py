@@ -131,6 +131,7 @@ class SandboxStripePaymentIntent(models.Model):
                 fields=["idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="sandbox_stripe_pi_idempotency",
+                violation_error_message="This idempotency key was used for another payment.",
             )
         ]
 

@@ -584,7 +584,7 @@ def subscription_stripe_event(*, event: dict, now: datetime, **_signal) -> bool:
         period_start = datetime.fromisoformat(str(metadata.get("period_start", "")))
     except ValueError:
         return False
-    if period_start.tzinfo is None:
+    if period_start.tzinfo is None or not 0 < subscription_id < 2**63:
         return False
     if kind == "payment_intent.payment_failed":
         card_renewal_failed(subscription_id=subscription_id, period_start=period_start, now=now)
