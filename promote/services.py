@@ -33,12 +33,12 @@ from moneyed import Money
 
 from accounts.models import User
 from campaigns.models import ActionType, Video
+from cards import stripe
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Consent, Merchant
-from promote import stripe_checkout
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
     OPEN_STATUSES,
@@ -303,14 +303,27 @@ def card_checkout_start(
     if existing and existing != currency:
         raise PromoteError(_paid_in(existing))
     reference = uuid.uuid4().hex
-    session_id, url = stripe_checkout.session_create(
-        reference=reference,
-        coins=coins_count,
-        amount=amount.amount,
-        currency=currency,
-        success_url=success_url,
-        cancel_url=cancel_url,
+    session = stripe.checkout_session_create(
+        params={
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": stripe.minor_units(amount.amount),
+                        "product_data": {"name": f"{coins_count} TikJoy Promote coins"},
+                    },
+                }
+            ],
+            "client_reference_id": reference,
+            "metadata": {"tikjoy_checkout": reference},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        },
+        idempotency_key=f"tikjoy-checkout-{reference}",
     )
+    session_id, url = session.id, session.url
     with transaction.atomic(durable=True):
         wallet = _wallet_locked(holder, currency=currency, now=now)
         if wallet.currency != currency:
@@ -325,6 +338,18 @@ def card_checkout_start(
             created_at=now,
         )
     return url
+
+
+def card_checkout_stripe_event(*, event: dict, now: datetime, **_signal) -> bool:
+    """``cards.signals.stripe_event``: a ``checkout.session.completed`` of one of Promote's card
+    checkouts (found by its session id) credits its coins once; ``True`` when the event was Promote's."""
+    session = stripe.event_object(event)
+    if event.get("type") != "checkout.session.completed" or session is None:
+        return False
+    if not CardCheckout.objects.filter(session_id=str(session.get("id", ""))).exists():
+        return False
+    card_checkout_complete(event=event, now=now)
+    return True
 
 
 def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None:
@@ -346,7 +371,7 @@ def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None
         if checkout.status == CheckoutStatus.PAID:
             return checkout.purchase
         if (
-            session.get("amount_total") != stripe_checkout.minor_units(checkout.amount)
+            session.get("amount_total") != stripe.minor_units(checkout.amount)
             or str(session.get("currency", "")).upper() != checkout.currency
         ):
             raise PromoteError(gettext("The paid amount is not the checkout's amount."))

@@ -10,11 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from promote import selectors, services, stripe_checkout
+from promote import selectors, services
 from promote.forms import BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
 from promote.models import Goal, PromoteOrder
 from social.models import TrackedPost
@@ -227,24 +226,6 @@ def order_resubmit(request: HttpRequest, order_id: int) -> HttpResponse:
     except services.PromoteError as exc:
         messages.error(request, str(exc))
     return redirect("promote:order", order_id=order.pk)
-
-
-@csrf_exempt
-@require_POST
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """Stripe's events: the signature is checked first (400 when it doesn't match), then a
-    ``checkout.session.completed`` credits its coins once; other events are acknowledged."""
-    try:
-        event = stripe_checkout.event_verify(
-            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
-        )
-        if event is not None:
-            services.card_checkout_complete(event=event, now=timezone.now())
-    except stripe_checkout.InvalidEvent as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
-    except services.PromoteError as exc:
-        return HttpResponse(str(exc), status=422, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "social",
     "social.tiktok_login",
     "subscriptions",
+    "cards",
     "rewards",
     "billing",
     "payouts",
@@ -468,7 +469,7 @@ if not TIKTOK_AUTH_URL.startswith(SITE_URL + "/") and "form-action 'self'" in CO
         "form-action 'self'", f"form-action 'self' {_tiktok_auth_origin}"
     )
 
-# Promote: card purchases of coins through Stripe Checkout (docs/promote.md). In sandbox mode
+# Card payments through Stripe (cards/, docs/cards.md): Promote's coins, subscriptions' fees. In sandbox mode
 # the API is the fake in sandbox/stripe.py, which signs its webhooks with the same secret.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_sandbox" if SOCIAL_SANDBOX else "")
 STRIPE_WEBHOOK_SECRET = env.str(
@@ -495,7 +496,7 @@ TIKTOK_ADS_ADVERTISER_ID = env.str(
 )
 TIKTOK_ADS_CURRENCY = env.str("TIKTOK_ADS_CURRENCY", default="USD")  # the advertiser account's currency
 
-# Where the sandbox's fake Stripe sends its signed events (blank: this site's /promote/stripe/webhook/).
+# Where the sandbox's fake Stripe sends its signed events (blank: this site's /stripe/webhook/).
 STRIPE_SANDBOX_WEBHOOK_URL = env.str("STRIPE_SANDBOX_WEBHOOK_URL", default="")
 STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
 # The card purchase form redirects to Stripe's Checkout page: CSP form-action applies to it.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
+    path("", include("cards.urls")),  # /stripe/webhook/: card payments
     path("", include("subscriptions.urls")),  # /wallet/subscriptions/: JoyPlus, JoyFast
     path("", include("payouts.urls")),  # /wallet/payouts/...
     path("", include("promote.urls")),  # /promote/: coins, orders, analytics
