@@ -127,6 +127,7 @@ class ConsoleSite(admin.AdminSite):
         ("Wallet", "wallet", None),
         ("Touchpoints", "merchants_touchpoint_changelist", "merchants.touchpoint"),
         ("Team", "merchants_membership_changelist", "merchants.membership"),
+        ("Diagnostics", "diagnostics", None),
     )
 
     def navigation(self, request: HttpRequest) -> list[dict[str, Any]]:
