@@ -93,7 +93,7 @@ from rewards.models import (
     UserCampaignTally,
 )
 from rewards.notices import notice_queue
-from rewards.reasons import Reason, moment_param, money_param, reason_detail
+from rewards.reasons import NOT_PAID, Reader, Reason, action_explain, moment_param, money_param, reason_detail
 from rewards.risk import action_risk, engagement_risk_for
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
@@ -745,6 +745,8 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
         return unfunded_explanation(action) or f"Nothing was paid: {brand} ran out of funds."
     if action.status == ActionStatus.INELIGIBLE and action.reason == Reason.DAILY_CAP_REACHED:
         return f"Nothing was paid for that {what}: you had reached the campaign's daily limit that day."
+    if action.reason in NOT_PAID:  # the consumer's words for the engine's reason (rewards.reasons)
+        return action_explain(action, reader=Reader.CONSUMER).text
     if action.status_detail:
         return f"Nothing was paid for that {what}: {action.status_detail}"
     return f"Your {what} was recorded; the campaign pays nothing for it."

@@ -355,7 +355,7 @@ def campaign_list(*, merchant: Merchant) -> list[Campaign]:
 
 
 def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def _status_check(campaign: Campaign, url: str) -> Check:

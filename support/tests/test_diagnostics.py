@@ -474,3 +474,15 @@ def test_the_campaign_page_reads_a_bounded_number_of_rows(
 
     with django_assert_max_num_queries(30):
         assert client.get(url).status_code == 200
+
+
+def test_a_consumer_claiming_a_like_reads_the_kind_version_of_the_reason(funded, campaign_for, make_consumer):
+    from rewards.services import action_claim
+
+    merchant = funded()
+    campaign_for(merchant)  # rewards logins only
+
+    outcome = action_claim(user=make_consumer(), merchant=merchant, action_type=ActionType.LIKE, now=NOW)
+
+    assert outcome.message == "Thanks! Not paid: Joy Coffee had no campaign running for this."
+    assert "your campaigns" not in outcome.message
