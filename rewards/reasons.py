@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
@@ -162,6 +163,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         "reason": params.get("reason") or "",
         "hashtag": params.get("hashtag") or "",
         "score": params.get("risk_score", "?"),
+        "days": settings.REWARDS_UNFUNDED_RETRY_DAYS,
     }
 
     def has(*keys: str) -> bool:
@@ -186,12 +188,12 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         if has("short"):
             fix = _(
                 "Top up your wallet: you need at least %(short)s more. The campaign goes live again by "
-                "itself and this action is paid if it still qualifies within 7 days."
+                "itself and this action is paid if it still qualifies within %(days)s days."
             )
         else:
             fix = _(
                 "Top up your wallet. The campaign goes live again by itself and this action is paid if it "
-                "still qualifies within 7 days."
+                "still qualifies within %(days)s days."
             )
         return text % p, fix % p
     if code == Reason.BUDGET_REACHED:
@@ -204,8 +206,9 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
             % p,
             _(
                 "Raise the campaign's budget, then resume the campaign: this action is paid if it still "
-                "qualifies within 7 days."
-            ),
+                "qualifies within %(days)s days."
+            )
+            % p,
         )
     if code == Reason.PERSON_CAP_REACHED:
         return (
@@ -280,7 +283,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         )
     if code == Reason.BANNED:
         return (
-            _("TikJoy banned this person for fraud: they earn nothing."),
+            _("TikJoy banned this person: they earn nothing."),
             _("Nothing to do on your side; write to support if you think this is a mistake."),
         )
     if code == Reason.REVERSED:
