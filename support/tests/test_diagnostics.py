@@ -486,3 +486,19 @@ def test_a_consumer_claiming_a_like_reads_the_kind_version_of_the_reason(funded,
 
     assert outcome.message == "Thanks! Not paid: Joy Coffee had no campaign running for this."
     assert "your campaigns" not in outcome.message
+
+
+def test_the_diagnostics_page_speaks_the_readers_language(client, funded, campaign_for):
+    merchant = funded()
+    campaign = campaign_for(merchant)
+    client.force_login(owner_of(merchant))
+
+    index = client.get(reverse("console:diagnostics"), HTTP_ACCEPT_LANGUAGE="it")
+    page = client.get(
+        reverse("console:diagnostics_campaign", kwargs={"campaign_id": campaign.pk}),
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert "Perché la mia campagna non paga?" in html.unescape(response_text(index))
+    assert "Checkliste" in response_text(page)
+    assert "Im Moment hindert sie nichts am Zahlen." in response_text(page)
