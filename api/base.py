@@ -11,6 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -110,13 +111,13 @@ def idempotent(method: Callable) -> Callable:
         raw_key = request.headers.get("Idempotency-Key", "")
         if not raw_key:
             raise ApiProblem(
-                "Send an Idempotency-Key header with every POST (e.g. a UUID).",
+                gettext("Send an Idempotency-Key header with every POST (e.g. a UUID)."),
                 status=400,
                 code="idempotency_key_missing",
             )
         if len(raw_key) > 255:
             raise ApiProblem(
-                "The Idempotency-Key is at most 255 characters.", status=400, code="invalid_request"
+                gettext("The Idempotency-Key is at most 255 characters."), status=400, code="invalid_request"
             )
         now = timezone.now()
         try:
@@ -164,7 +165,9 @@ def _page_params(request) -> tuple[int, int | None]:
     except ValueError:
         limit = 0
     if not 1 <= limit <= 100:
-        raise ApiProblem("limit is a whole number from 1 to 100.", status=400, code="invalid_request")
+        raise ApiProblem(
+            gettext("limit is a whole number from 1 to 100."), status=400, code="invalid_request"
+        )
     cursor = request.query_params.get("cursor")
     if not cursor:
         return limit, None
@@ -173,7 +176,7 @@ def _page_params(request) -> tuple[int, int | None]:
     except (ValueError, UnicodeError, binascii.Error):
         after = -1
     if not 0 < after <= MAX_ID:
-        raise ApiProblem("This cursor is not one we gave you.", status=400, code="invalid_cursor")
+        raise ApiProblem(gettext("This cursor is not one we gave you."), status=400, code="invalid_cursor")
     return limit, after
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from api.base import typed_id
@@ -352,5 +353,5 @@ class CampaignIn(serializers.Serializer):
     def validate_rules(self, rules):
         actions = [rule["action"] for rule in rules]
         if len(set(actions)) != len(actions):
-            raise serializers.ValidationError("Only one rule per action.")
+            raise serializers.ValidationError(gettext("Only one rule per action."))
         return rules

@@ -9,6 +9,7 @@ from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions
@@ -135,7 +136,7 @@ class CampaignErrors:
     def __exit__(self, kind, error, traceback):
         if isinstance(error, NotAllowed):
             raise ApiProblem(
-                "The key's creator may no longer manage campaigns for this merchant.",
+                gettext("The key's creator may no longer manage campaigns for this merchant."),
                 status=403,
                 code="actor_not_allowed",
             ) from error
@@ -229,7 +230,7 @@ class RewardList(ApiView):
         if values.get("campaign"):
             head, _, number = values["campaign"].partition("_")
             if head != "cmp" or not number.isascii() or not number.isdigit() or int(number) > 2**63 - 1:
-                raise exceptions.ValidationError({"campaign": ["A campaign id, e.g. cmp_12."]})
+                raise exceptions.ValidationError({"campaign": [gettext("A campaign id, e.g. cmp_12.")]})
             rewards = rewards.filter(campaign_id=int(number))
         if values.get("created_after"):
             rewards = rewards.filter(created_at__gt=values["created_after"])
