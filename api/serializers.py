@@ -14,6 +14,7 @@ from api.base import typed_id
 from campaigns.models import REPORTED_ACTIONS, ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from merchants.models import ConsentField
 from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
+from rewards.reasons import Reason
 from webhooks.models import EventType, WebhookEndpoint
 from webhooks.payloads import reward_payload
 
@@ -266,6 +267,12 @@ class ActionOut(serializers.Serializer):
         help_text="REWARDED (pending) or HELD when paid; INELIGIBLE or UNFUNDED with detail saying why.",
     )
     detail = serializers.CharField(allow_blank=True)
+    reason = serializers.ChoiceField(
+        choices=Reason.choices,
+        allow_blank=True,
+        help_text="Why the engine decided so, as a stable code (see docs/rewards.md, reason codes); "
+        "empty for an action decided before codes were recorded.",
+    )
     reward = serializers.CharField(allow_null=True, help_text="The reward it earned (rwd_...), if any.")
     occurred_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
@@ -279,6 +286,7 @@ def action_data(action: SocialAction, *, reward_id: int | None) -> dict:
         "event_id": action.key.split(":", 2)[2],
         "status": action.status,
         "detail": action.status_detail,
+        "reason": action.reason,
         "reward": typed_id("rwd", reward_id) if reward_id else None,
         "occurred_at": _dt(action.occurred_at),
         "created_at": _dt(action.created_at),

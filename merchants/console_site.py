@@ -139,6 +139,7 @@ class ConsoleSite(admin.AdminSite):
         (gettext_lazy("Wallet"), "wallet", None),
         (gettext_lazy("Touchpoints"), "merchants_touchpoint_changelist", "merchants.touchpoint"),
         (gettext_lazy("Team"), "merchants_membership_changelist", "merchants.membership"),
+        (gettext_lazy("Diagnostics"), "diagnostics", None),
     )
 
     def navigation(self, request: HttpRequest) -> list[dict[str, Any]]:

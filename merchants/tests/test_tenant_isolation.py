@@ -255,6 +255,7 @@ def test_the_walk_finds_the_console(world):
         "brand_qr",
         "close",
         "refund_bank",
+        "diagnostics",
     } <= set(SITE_ROUTES)
 
 
@@ -411,6 +412,33 @@ def test_api_routes_never_show_another_merchants_data(client, world, route):
         # 401: /api/v1/ takes API keys, not the console's session (api/tests/test_isolation.py walks it with keys)
         assert response.status_code in (200, 401, 403, 404, 405)
         _assert_no_bravo_data(response, path)
+
+
+def test_diagnostics_never_reach_another_merchants_consumer_or_campaign(client, world):
+    """Diagnostics: Bravo's consumer (its MerchantConsumer reference) and campaign are 404 for Alpha,
+    and searching for what Bravo's consumer shared with Bravo finds nobody at Alpha."""
+    from merchants.services import consent_give
+    from rewards.models import MerchantConsumer
+
+    client.force_login(world["agency"])  # a member of both, with Alpha selected
+    bravo_fan = MerchantConsumer.objects.filter(merchant=world["bravo"]).first()
+    bravo_fan.user.email = "diagnosed-fan@bravo.example"
+    bravo_fan.user.save(update_fields=["email"])
+    consent_give(
+        user=bravo_fan.user, merchant=world["bravo"], fields=["EMAIL", "DISPLAY_NAME"], now=timezone.now()
+    )
+    campaign = world["bravo"].campaigns.first()
+
+    consumer = client.get(reverse("console:diagnostics_consumer", kwargs={"ref": bravo_fan.pk}))
+    campaign_page = client.get(reverse("console:diagnostics_campaign", kwargs={"campaign_id": campaign.pk}))
+    search = client.get(reverse("console:diagnostics"), {"q": "diagnosed-fan@bravo.example"})
+
+    assert (consumer.status_code, campaign_page.status_code) == (404, 404)
+    assert search.status_code == 200
+    assert 'data-result="none"' in response_text(search)
+    assert "Bravo Secret Fan" not in response_text(search)  # (the search box shows what was typed)
+    for response in (consumer, campaign_page):
+        _assert_no_bravo_data(response, response.request["PATH_INFO"])
 
 
 # --- VIEWER changes nothing -----------------------------------------------------------------------
