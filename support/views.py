@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from merchants.tenancy import SESSION_KEY as CONSOLE_MERCHANT_KEY
 from support import help as help_content
 from support import selectors
 from support.forms import HelpSearchForm, ReplyForm, SupportRequestForm, new_submission_key, safe_page
@@ -124,6 +125,8 @@ def request_new(request):
     else:
         page = _came_from(request)
         initial = {"page": page, "topic": _topic_for(page), "submission_key": new_submission_key()}
+        if page.startswith("/console") and request.session.get(CONSOLE_MERCHANT_KEY):
+            initial["merchant"] = str(request.session[CONSOLE_MERCHANT_KEY])  # the brand the console was showing
         for name in ("reward", "payout", "merchant"):
             if request.GET.get(name):
                 initial[name] = request.GET[name][:20]
