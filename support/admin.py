@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import DateTimeField, ExpressionWrapper, F
 from django.http import HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -70,6 +71,25 @@ def _answer_due():
     return ExpressionWrapper(F("created_at") + _target(), output_field=DateTimeField())
 
 
+# The statuses as ops read them (the person's labels speak to the person: "Answered: waiting for you").
+OPS_STATUS = {
+    RequestStatus.OPEN: _("Open: our turn"),
+    RequestStatus.WAITING: _("Waiting for the person"),
+    RequestStatus.CLOSED: _("Closed"),
+}
+
+
+class OpsStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return list(OPS_STATUS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(status=self.value()) if self.value() in OPS_STATUS else queryset
+
+
 class AssignedFilter(admin.SimpleListFilter):
     title = _("assigned to")
     parameter_name = "assigned"
@@ -104,6 +124,8 @@ class SupportRequestOpsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["status"].choices = list(OPS_STATUS.items())
+        self.fields["assigned_to"].widget = forms.Select()
         self.fields["assigned_to"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True)
         if self.instance.pk:
             self.fields["edit_version"].initial = self.instance.edit_version
@@ -128,25 +150,19 @@ class SupportRequestOpsForm(forms.ModelForm):
 @admin.register(SupportRequest)
 class SupportRequestOpsAdmin(admin.ModelAdmin):
     form = SupportRequestOpsForm
-    list_display = (
-        "pk",
-        "subject",
-        "person",
-        "topic",
-        "status",
-        "assigned_to",
-        "created_at",
-        "first_response",
-        "last_message_at",
-    )
-    list_filter = (ResponseTimeFilter, "status", AssignedFilter, "topic")
+    list_display = ("pk", "subject", "person", "ops_status", "assigned_to", "first_response", "created_at")
+    list_display_links = ("pk", "subject")
+    list_filter = (ResponseTimeFilter, OpsStatusFilter, AssignedFilter, "topic")
     search_fields = ("=pk", "subject", "email", "user__email", "user__display_name", "messages__body")
     list_select_related = ("user", "assigned_to")
     ordering = ("-waiting_since", "-created_at")
     readonly_fields = ("person", "context", "first_response", "conversation")
     fieldsets = (
         (None, {"fields": ("person", "context", "first_response", "conversation")}),
-        (_("Answer"), {"fields": ("reply", "internal", "status", "assigned_to", "edit_version")}),
+        (
+            _("Answer, status and assignment"),
+            {"fields": ("reply", "internal", "status", "assigned_to", "edit_version")},
+        ),
     )
 
     def get_search_results(self, request, queryset, search_term):
@@ -165,6 +181,10 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
             url = reverse("admin:accounts_user_change", args=[obj.user_id])
             return format_html('<a href="{}">{}</a> {}', url, obj.user, obj.email)
         return format_html("{} ({})", obj.email, gettext("no account"))
+
+    @admin.display(description=_("status"), ordering="status")
+    def ops_status(self, obj):
+        return OPS_STATUS.get(obj.status, obj.status)
 
     @admin.display(description=_("first response"), ordering="first_response_at")
     def first_response(self, obj):
@@ -229,13 +249,13 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
             '<ol class="support-thread">{}</ol>',
             format_html_join(
                 "",
-                '<li style="margin-bottom:1em"><strong>{}</strong> · {}{}<div style="white-space:pre-wrap">{}</div></li>',
+                "<li><strong>{}</strong> · {}{}<p>{}</p></li>",
                 (
                     (
                         m.author if m.author_kind == "OPS" else gettext("The person"),
                         timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M"),
                         format_html(" · <em>{}</em>", gettext("internal note")) if m.internal else "",
-                        m.body,
+                        linebreaksbr(m.body),
                     )
                     for m in messages_
                 ),

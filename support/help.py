@@ -246,7 +246,7 @@ MERCHANTS = Audience(
             _(
                 "You set a fixed amount per action (signing in, sharing a video) and rates per 1,000 views, per "
                 "like, per comment and per share, with multipliers for new and returning customers. What you set "
-                "is what you pay; the person receives their share of it (80% on the standard plan) and TikJoy "
+                "is what you pay; the person receives their share of it (80 per cent on the standard plan) and TikJoy "
                 "keeps the rest as its fee. The campaign editor shows both as you type."
             ),
         ),

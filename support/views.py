@@ -126,7 +126,9 @@ def request_new(request):
         page = _came_from(request)
         initial = {"page": page, "topic": _topic_for(page), "submission_key": new_submission_key()}
         if page.startswith("/console") and request.session.get(CONSOLE_MERCHANT_KEY):
-            initial["merchant"] = str(request.session[CONSOLE_MERCHANT_KEY])  # the brand the console was showing
+            initial["merchant"] = str(
+                request.session[CONSOLE_MERCHANT_KEY]
+            )  # the brand the console was showing
         for name in ("reward", "payout", "merchant"):
             if request.GET.get(name):
                 initial[name] = request.GET[name][:20]

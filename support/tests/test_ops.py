@@ -56,7 +56,9 @@ def _change(client, support_request, **fields):
     return client.post(url, data)
 
 
-def test_ops_answer_and_the_person_is_told_and_sees_it(client, ops, opened, django_capture_on_commit_callbacks):
+def test_ops_answer_and_the_person_is_told_and_sees_it(
+    client, ops, opened, django_capture_on_commit_callbacks
+):
     support_request = opened()
     client.force_login(ops)
     page = client.get(reverse("admin:support_supportrequest_change", args=[support_request.pk]))
@@ -81,7 +83,9 @@ def test_ops_answer_and_the_person_is_told_and_sees_it(client, ops, opened, djan
     assert "Answered: waiting for you" in thread
 
 
-def test_an_internal_note_is_never_shown_or_sent_to_the_person(client, ops, opened, django_capture_on_commit_callbacks):
+def test_an_internal_note_is_never_shown_or_sent_to_the_person(
+    client, ops, opened, django_capture_on_commit_callbacks
+):
     support_request = opened()
     client.force_login(ops)
     mail.outbox.clear()
@@ -93,24 +97,33 @@ def test_an_internal_note_is_never_shown_or_sent_to_the_person(client, ops, open
     assert support_request.status == RequestStatus.OPEN
     assert mail.outbox == []
     client.force_login(support_request.user)
-    assert "returned payout" not in response_text(client.get(reverse("support:request", args=[support_request.pk])))
+    assert "returned payout" not in response_text(
+        client.get(reverse("support:request", args=[support_request.pk]))
+    )
 
 
 def test_a_stale_ops_tab_is_refused_when_the_person_wrote_since(client, ops, opened):
     support_request = opened()
     stale_version = support_request.edit_version
     support_reply_by_person(
-        support_request=support_request, user=support_request.user, body="Also: it was 12 EUR.",
-        submission_key="r1", now=timezone.now(),
+        support_request=support_request,
+        user=support_request.user,
+        body="Also: it was 12 EUR.",
+        submission_key="r1",
+        now=timezone.now(),
     )
     client.force_login(ops)
-    response = _change(client, support_request, reply="Answer to the first message", edit_version=stale_version)
+    response = _change(
+        client, support_request, reply="Answer to the first message", edit_version=stale_version
+    )
     assert response.status_code == 200
     assert "The person wrote again" in response_text(response)
     assert support_request.messages.count() == 2
 
 
-def test_the_list_shows_the_first_response_time_and_filters_the_overdue(client, ops, opened, make_user, settings):
+def test_the_list_shows_the_first_response_time_and_filters_the_overdue(
+    client, ops, opened, make_user, settings
+):
     settings.SUPPORT_RESPONSE_TARGET_HOURS = 24
     old = opened(subject="Old and unanswered", created=timezone.now() - timedelta(hours=30), key="a")
     opened(make_user("ben@example.com"), subject="Fresh one", key="b")

@@ -33,16 +33,31 @@ def test_the_export_holds_the_persons_requests_and_the_conversation_they_saw(mak
     mine = _request(zoe, key="z", body="My name is Zoe Example.")
     _request(other, key="m", body="Max's words")
     support_request_ops_update(
-        support_request=mine, actor=ops, edit_version=1, status="OPEN", assigned_to=None,
-        reply="Internal: check her device.", internal=True, now=timezone.now(),
+        support_request=mine,
+        actor=ops,
+        edit_version=1,
+        status="OPEN",
+        assigned_to=None,
+        reply="Internal: check her device.",
+        internal=True,
+        now=timezone.now(),
     )
     support_request_ops_update(
-        support_request=mine, actor=ops, edit_version=2, status="OPEN", assigned_to=None,
-        reply="Hello Zoe, done.", internal=False, now=timezone.now(),
+        support_request=mine,
+        actor=ops,
+        edit_version=2,
+        status="OPEN",
+        assigned_to=None,
+        reply="Hello Zoe, done.",
+        internal=False,
+        now=timezone.now(),
     )
     sections = export_sections(user=zoe)
     assert [r["subject"] for r in sections["support_requests"]] == ["About zoe@example.com"]
-    assert [m["message"] for m in sections["support_messages"]] == ["My name is Zoe Example.", "Hello Zoe, done."]
+    assert [m["message"] for m in sections["support_messages"]] == [
+        "My name is Zoe Example.",
+        "Hello Zoe, done.",
+    ]
     assert "Max's words" not in str(sections) and "check her device" not in str(sections)
 
 
@@ -50,16 +65,29 @@ def test_deleting_the_account_erases_the_persons_words_and_keeps_ops_answers(mak
     zoe = make_user("zoe@example.com")
     mine = _request(zoe, key="z", body="My name is Zoe Example, phone +4917000000.")
     support_request_ops_update(
-        support_request=mine, actor=ops, edit_version=1, status="WAITING", assigned_to=ops,
-        reply="We looked at it.", internal=False, now=timezone.now(),
+        support_request=mine,
+        actor=ops,
+        edit_version=1,
+        status="WAITING",
+        assigned_to=ops,
+        reply="We looked at it.",
+        internal=False,
+        now=timezone.now(),
     )
     plan = deletion_plan_get(user=zoe, now=timezone.now())
     account_delete(user=zoe, confirmed=plan.fingerprint, now=timezone.now())
 
     mine.refresh_from_db()
-    assert (mine.subject, mine.page, mine.recent_errors, mine.email) == ("[erased: account deleted]", "", [], "")
+    assert (mine.subject, mine.page, mine.recent_errors, mine.email) == (
+        "[erased: account deleted]",
+        "",
+        [],
+        "",
+    )
     person_words = SupportMessage.objects.filter(request=mine, author_kind=Author.PERSON)
     assert list(person_words.values_list("body", flat=True)) == ["[erased: account deleted]"]
-    assert SupportMessage.objects.filter(request=mine, author_kind=Author.OPS).get().body == "We looked at it."
+    assert (
+        SupportMessage.objects.filter(request=mine, author_kind=Author.OPS).get().body == "We looked at it."
+    )
     assert mine.first_response_at is not None  # the figures ops are measured by stay
     assert not SupportRequest.objects.filter(subject__contains="zoe").exists()
