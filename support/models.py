@@ -73,6 +73,7 @@ class SupportRequest(models.Model):
     submission_key = models.CharField(
         max_length=64, unique=True, help_text="one request per form, however often sent"
     )
+    language = models.CharField(max_length=8, blank=True, help_text="the language the person wrote in")
     created_at = models.DateTimeField()
     first_response_at = models.DateTimeField(null=True, blank=True)
     waiting_since = models.DateTimeField(

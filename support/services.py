@@ -12,9 +12,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError, EditConflict
+from core.i18n import recipient_locale, supported_language
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from payouts.models import Payout
@@ -78,15 +80,27 @@ def request_url(support_request: SupportRequest) -> str:
     )
 
 
-def _ops_recipients(support_request: SupportRequest) -> list[str]:
+def _ops_recipients(support_request: SupportRequest) -> list[tuple[User | None, str]]:
+    """Who hears of a request: its assignee, else ``SUPPORT_OPS_EMAILS``, else every active staff member."""
     if support_request.assigned_to_id and support_request.assigned_to.email:
-        return [support_request.assigned_to.email]
+        return [(support_request.assigned_to, support_request.assigned_to.email)]
     if settings.SUPPORT_OPS_EMAILS:
-        return list(settings.SUPPORT_OPS_EMAILS)
+        return [(None, address) for address in settings.SUPPORT_OPS_EMAILS]
     staff = (
         get_user_model().objects.filter(is_staff=True, is_active=True).exclude(email=None).exclude(email="")
     )
-    return sorted(staff.values_list("email", flat=True))
+    return [(member, member.email) for member in staff.order_by("pk")]
+
+
+def _mail_ops(support_request: SupportRequest, *, subject_text, message_text, **values) -> None:
+    """One e-mail per ops member, in their own language (the texts are lazy strings with placeholders)."""
+    for member, address in _ops_recipients(support_request):
+        with recipient_locale(member):
+            mail_after_commit(
+                subject=str(subject_text) % values,
+                message=str(message_text) % {**values, "link": _ops_link(support_request)},
+                recipient_list=[address],
+            )
 
 
 def _ops_link(support_request: SupportRequest) -> str:
@@ -143,6 +157,7 @@ def support_request_create(
                 payout=context.payout,
                 recent_errors=list(context.recent_errors),
                 submission_key=submission_key,
+                language=supported_language(language) or "",
                 created_at=now,
                 last_message_at=now,
                 waiting_since=now,
@@ -151,7 +166,7 @@ def support_request_create(
                 request=support_request, author_kind=Author.PERSON, author=user, body=body, created_at=now
             )
             _notify_ops_of_new(support_request, body=body)
-            _confirm_to_person(support_request, language=language)
+            _confirm_to_person(support_request)
     except IntegrityError:
         existing = SupportRequest.objects.filter(submission_key=submission_key).first()
         if existing is None or existing.user_id != (user.pk if user else None):
@@ -171,19 +186,26 @@ def _check_context_is_the_persons(*, user: User, context: Context) -> None:
 
 
 def _notify_ops_of_new(support_request: SupportRequest, *, body: str) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        mail_after_commit(
-            subject=f"[TikJoy support #{support_request.pk}] {support_request.subject}",
-            message=(
-                f"A new support request ({support_request.get_topic_display()}):\n\n{body}\n\n"
-                f"Answer it in ops: {_ops_link(support_request)}"
-            ),
-            recipient_list=_ops_recipients(support_request),
-        )
+    _mail_ops(
+        support_request,
+        subject_text=gettext_lazy("[TikJoy support #%(id)s] %(subject)s"),
+        message_text=gettext_lazy(
+            "A new support request (%(topic)s):\n\n%(body)s\n\nAnswer it in ops: %(link)s"
+        ),
+        id=support_request.pk,
+        subject=support_request.subject,
+        topic=support_request.get_topic_display(),
+        body=body,
+    )
 
 
-def _confirm_to_person(support_request: SupportRequest, *, language: str) -> None:
-    with translation.override(language):
+def _person_language(support_request: SupportRequest) -> str:
+    """The person's saved language, else the one they wrote in."""
+    return supported_language(getattr(support_request.user, "language", "")) or support_request.language
+
+
+def _confirm_to_person(support_request: SupportRequest) -> None:
+    with translation.override(_person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             subject=_("We received your request: %(subject)s") % {"subject": support_request.subject},
             message=_(
@@ -230,12 +252,14 @@ def support_reply_by_person(
                 waiting_since=locked.waiting_since or now,
                 edit_version=F("edit_version") + 1,
             )
-            with translation.override(settings.LANGUAGE_CODE):
-                mail_after_commit(
-                    subject=f"[TikJoy support #{locked.pk}] Re: {locked.subject}",
-                    message=f"The person wrote again:\n\n{body}\n\nAnswer in ops: {_ops_link(locked)}",
-                    recipient_list=_ops_recipients(locked),
-                )
+            _mail_ops(
+                locked,
+                subject_text=gettext_lazy("[TikJoy support #%(id)s] Re: %(subject)s"),
+                message_text=gettext_lazy("The person wrote again:\n\n%(body)s\n\nAnswer in ops: %(link)s"),
+                id=locked.pk,
+                subject=locked.subject,
+                body=body,
+            )
     except IntegrityError:
         existing = SupportMessage.objects.filter(
             submission_key=submission_key, request=support_request
@@ -306,18 +330,19 @@ def support_request_ops_update(
             and assigned_to.pk != support_request.assigned_to_id
             and assigned_to.pk != actor.pk
         ):
-            with translation.override(settings.LANGUAGE_CODE):
+            with recipient_locale(assigned_to):
                 mail_after_commit(
-                    subject=f"[TikJoy support #{locked.pk}] assigned to you: {locked.subject}",
-                    message=f"{actor} assigned this request to you: {_ops_link(locked)}",
+                    subject=_("[TikJoy support #%(id)s] assigned to you: %(subject)s")
+                    % {"id": locked.pk, "subject": locked.subject},
+                    message=_("%(actor)s assigned this request to you: %(link)s")
+                    % {"actor": actor, "link": _ops_link(locked)},
                     recipient_list=[assigned_to.email or ""],
                 )
     return locked
 
 
 def _tell_person_of_answer(support_request: SupportRequest, *, reply: str) -> None:
-    language = getattr(support_request.user, "language", "") if support_request.user_id else ""
-    with translation.override(language or settings.LANGUAGE_CODE):
+    with translation.override(_person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             subject=_("TikJoy support answered: %(subject)s") % {"subject": support_request.subject},
             message=_(

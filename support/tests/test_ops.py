@@ -154,3 +154,20 @@ def test_closing_and_assigning_to_a_non_staff_person_is_refused(client, ops, ope
     assert support_request.status == RequestStatus.CLOSED
     assert support_request.closed_at is not None
     assert SupportRequest.objects.count() == 1
+
+
+def test_the_answer_is_e_mailed_in_the_persons_language(
+    client, ops, opened, make_user, django_capture_on_commit_callbacks
+):
+    person = make_user("jonas@example.com")
+    person.language = "de"
+    person.save(update_fields=["language"])
+    support_request = opened(person)
+    client.force_login(ops)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _change(client, support_request, reply="Erledigt.")
+    (sent,) = mail.outbox
+    assert sent.to == ["jonas@example.com"]
+    assert sent.subject == "Der TikJoy-Support hat geantwortet: My payout"
+    assert "Um zu antworten, öffne deine Anfrage" in sent.body
