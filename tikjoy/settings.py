@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "support.middleware.RecentErrorsMiddleware",  # the person's last errors, in their session, for a support request
 ]
 
 ROOT_URLCONF = "tikjoy.urls"
@@ -584,6 +585,11 @@ PAYOUTS_ARRIVAL_DAYS = (3, 7)  # business days, shown to the person
 PAYOUTS_REMITTANCE_TEXT = env.str("PAYOUTS_REMITTANCE_TEXT", default="TikJoy JoyBack payout")
 PAYOUTS_IBAN_HASH_KEY = env.str("PAYOUTS_IBAN_HASH_KEY", default=SECRET_KEY)
 PAYOUTS_OPS_EMAILS = env.list("PAYOUTS_OPS_EMAILS", default=[])
+
+# Support (docs/support.md): who hears of new requests (empty: every active staff member with an
+# e-mail address), and the first-response target ops are measured against in /ops/.
+SUPPORT_OPS_EMAILS = env.list("SUPPORT_OPS_EMAILS", default=[])
+SUPPORT_RESPONSE_TARGET_HOURS = env.int("SUPPORT_RESPONSE_TARGET_HOURS", default=24)
 # The debtor of every pain.001 file: the platform's account and its structured address.
 PAYOUTS_DEBTOR = {
     "name": env.str("PAYOUTS_DEBTOR_NAME", default=PLATFORM_BANK_DETAILS["account_holder"]),

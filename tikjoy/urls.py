@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("promote.urls")),  # /promote/: coins, orders, analytics
     path("", include("billing.urls")),  # /billing/invoices/: a consumer's coin purchase invoices
     path("", include("affiliates.urls")),
+    path("", include("support.urls")),  # /help/, /support/: Help pages and support requests
     path("", include("chats.urls")),  # /me/whatsapp/offers/  # /r/<code>, /affiliates/...
 ]
 

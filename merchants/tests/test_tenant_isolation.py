@@ -102,6 +102,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
     from chats.tests.isolation import populate_chats
 
     populate_chats(merchant=merchant, label=label)
+    from support.tests.isolation import populate_support
+
+    populate_support(merchant=merchant, owner=owner, label=label)
 
 
 def _populate_rewards(merchant, owner, label: str) -> None:
@@ -603,3 +606,32 @@ def test_a_viewer_cannot_read_or_write_conversations(client, world):
     assert (
         client.get(reverse("console:chats_thread", kwargs={"thread_id": alpha_thread.pk})).status_code == 403
     )
+
+
+def test_support_requests_are_the_persons_own_and_name_only_their_own_brands(client, world):
+    """/support/: Alpha's owner never opens Bravo's request, and can't attach Bravo to one of theirs."""
+    from support.models import SupportRequest
+
+    bravo_request = SupportRequest.objects.get(merchant=world["bravo"])
+    client.force_login(world["alpha_owner"])
+    for url in (reverse("support:request", args=[bravo_request.pk]), reverse("support:requests")):
+        response = client.get(url)
+        assert response.status_code in (200, 404)
+        _assert_no_bravo_data(response, url)
+    assert client.get(reverse("support:request", args=[bravo_request.pk])).status_code == 404
+    form = client.get(reverse("support:request_new") + "?from=/console/")
+    _assert_no_bravo_data(form, "support form")
+    before = SupportRequest.objects.count()
+    response = client.post(
+        reverse("support:request_new"),
+        {
+            "topic": "MERCHANT",
+            "subject": "Hi",
+            "message": "About Bravo",
+            "merchant": str(world["bravo"].pk),
+            "submission_key": "isolation-walk",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response_text(response)
+    assert SupportRequest.objects.count() == before
