@@ -93,3 +93,10 @@ def recent_errors(request) -> list[dict]:
     return (
         [e for e in errors if isinstance(e, dict)][-RECENT_ERRORS_KEPT:] if isinstance(errors, list) else []
     )
+
+
+def forget_recent_errors(sender, request, user, **kwargs) -> None:
+    """``user_logged_in`` receiver: a new sign-in starts with no recorded errors."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(SESSION_KEY, None)

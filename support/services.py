@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -113,6 +113,10 @@ def _person_address(support_request: SupportRequest) -> str:
     return support_request.email
 
 
+# Requests a visitor (not signed in) may send from one e-mail address in 24 hours.
+VISITOR_REQUESTS_PER_DAY = 3
+
+
 def support_request_create(
     *,
     user: User | None,
@@ -128,7 +132,7 @@ def support_request_create(
     """Open a request with its first message. The same ``submission_key`` (a double click, a
     resent form) returns the request it already made, once, never a second one."""
     subject = _clean_text(
-        subject,
+        " ".join(str(subject or "").split()),  # one line: it goes into e-mail subjects
         limit=SUBJECT_MAX,
         empty=_("Say in a few words what it is about."),
         too_long=_("Keep the subject under %(limit)s characters (it has %(count)s)."),
@@ -144,6 +148,22 @@ def support_request_create(
         _check_context_is_the_persons(user=user, context=context)
     elif context.merchant or context.reward or context.payout:
         raise SupportError(_("Sign in to ask about one of your rewards or payouts."))
+    elif (
+        SupportRequest.objects.filter(
+            user=None, email__iexact=email, created_at__gte=now - timedelta(hours=24)
+        ).count()
+        >= VISITOR_REQUESTS_PER_DAY
+        and not SupportRequest.objects.filter(submission_key=submission_key).exists()  # a resend
+    ):
+        # The visitor form mails the address typed in: a limit per address keeps it from being used
+        # to flood someone else's inbox (a double click is the same submission_key, not counted).
+        raise SupportError(
+            _(
+                "We already have %(count)s requests from this address today: we'll answer them, "
+                "please wait for our reply."
+            )
+            % {"count": VISITOR_REQUESTS_PER_DAY}
+        )
     try:
         with transaction.atomic(durable=True):
             support_request = SupportRequest.objects.create(
@@ -207,7 +227,9 @@ def _person_language(support_request: SupportRequest) -> str:
 def _confirm_to_person(support_request: SupportRequest) -> None:
     with translation.override(_person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
-            subject=_("We received your request: %(subject)s") % {"subject": support_request.subject},
+            # The number, never the visitor's own words: an address typed by someone else gets no
+            # text of theirs from TikJoy's domain.
+            subject=_("We received your request #%(id)s") % {"id": support_request.pk},
             message=_(
                 "Thanks for writing to TikJoy support. We answer requests in the order they arrive, "
                 "here by e-mail and on the site.\n\nYour request and our answers: %(url)s"

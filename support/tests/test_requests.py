@@ -197,3 +197,48 @@ def test_a_reply_on_a_closed_request_opens_it_again(client, make_consumer, ops):
     support_request.refresh_from_db()
     assert support_request.status == RequestStatus.OPEN
     assert support_request.closed_at is None
+
+
+def test_a_subject_with_a_line_break_is_kept_on_one_line_and_every_mail_goes(
+    client, make_consumer, ops, django_capture_on_commit_callbacks
+):
+    client.force_login(make_consumer("Ana"))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _send(client, subject="My payout\r\nBcc: someone@evil.example")
+
+    assert response.status_code == 302
+    assert SupportRequest.objects.get().subject == "My payout Bcc: someone@evil.example"
+    # Ops are told (the consumer has no e-mail address), in one line (a newline there stopped every mail).
+    assert [m.subject for m in mail.outbox] == [
+        "[TikJoy support #%d] My payout Bcc: someone@evil.example" % (SupportRequest.objects.get().pk)
+    ]
+
+
+def test_a_visitor_address_gets_a_few_requests_a_day_and_no_text_of_theirs_by_mail(
+    client, django_capture_on_commit_callbacks
+):
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            response = _send(client, email="victim@example.com", subject=f"Click evil.example now {n}")
+            assert response.status_code == 200
+    to_victim = [m for m in mail.outbox if m.to == ["victim@example.com"]]
+    assert len(to_victim) == 3
+    assert not any("evil.example" in m.subject or "evil.example" in m.body for m in to_victim)
+
+    refused = _send(client, email="VICTIM@example.com", subject="one more")
+    assert refused.status_code == 200
+    assert "We already have 3 requests from this address today" in response_text(refused)
+    assert SupportRequest.objects.count() == 3
+
+
+def test_errors_met_before_signing_in_are_not_attached_after_it(client, make_consumer):
+    session = client.session  # a visitor with a session (e.g. a language chosen)
+    session["seen"] = True
+    session.save()
+    client.get("/b/no-such-brand/")  # a 404 met while signed out
+    assert "The last errors you met on the site" in response_text(client.get(reverse("support:request_new")))
+    client.force_login(make_consumer("Ana"))
+    page = client.get(reverse("support:request_new"))
+    assert "The last errors you met on the site" not in response_text(page)
