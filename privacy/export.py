@@ -26,6 +26,7 @@ from merchants.models import Consent, ConsentField
 from payouts.models import BankAccount, PayeeIdentity, Payout
 from promote.models import CardCheckout, CoinPurchase, CoinWallet, CoinWithdrawal, Coupon, PromoteOrder
 from rewards.models import Reward, SocialAction
+from rewards.reasons import Reader, action_explain
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from subscriptions.models import Subscription, SubscriptionPayment
 from support.models import SupportMessage, SupportRequest
@@ -162,7 +163,8 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
                 "brand": lambda a: a.merchant.brand_name,
                 "action": lambda a: a.get_action_type_display(),
                 "status": lambda a: a.get_status_display(),
-                "detail": lambda a: a.status_detail,
+                # The consumer's words: the merchant's sentence has its wallet and budget figures.
+                "detail": lambda a: action_explain(a, reader=Reader.CONSUMER).text,
                 "occurred_at": lambda a: a.occurred_at,
                 "device_id": lambda a: a.device_id,
                 "ip_address": lambda a: a.ip_address or "",
