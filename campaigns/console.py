@@ -16,10 +16,13 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import pricing, selectors, services
 from campaigns.forms import (
     CampaignConsoleForm,
+    CampaignTextForm,
+    CampaignTextFormSet,
     QuoteForm,
     RewardRuleForm,
     RewardRuleFormSet,
@@ -32,6 +35,7 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
+    CampaignText,
     PlatformLimit,
     RewardRule,
     UgcStatus,
@@ -111,6 +115,33 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
         )
 
 
+class CampaignTextConsoleInline(ConsoleInlineMixin, admin.TabularInline):
+    """The campaign's name in other languages (visitors see the one of their language, else the
+    campaign's own); saved through ``campaign_texts_save`` by the campaign admin."""
+
+    model = CampaignText
+    form = CampaignTextForm
+    formset = CampaignTextFormSet
+    extra = 0
+    max_num = len(settings.LANGUAGES) - 1
+    verbose_name = _("name in another language")
+    verbose_name_plural = _("name in other languages (visitors see the one of their language)")
+
+    def has_view_permission(self, request, obj=None):
+        return console_can(request, Capability.VIEW)
+
+    def has_add_permission(self, request, obj=None):
+        return console_can(request, Capability.MANAGE_CAMPAIGNS) and (
+            obj is None or obj.status != CampaignStatus.ENDED
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+
 def _missing_actions(campaign) -> list[str]:
     present = (
         set(campaign.rules.values_list("action", flat=True))
@@ -140,7 +171,7 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
     """Campaigns: settings and reward rules in one form; go live, pause and end from the list."""
 
     form = CampaignConsoleForm
-    inlines = [RewardRuleConsoleInline]
+    inlines = [RewardRuleConsoleInline, CampaignTextConsoleInline]
     add_capability = Capability.MANAGE_CAMPAIGNS
     change_capability = Capability.MANAGE_CAMPAIGNS
     list_display = (
@@ -170,6 +201,7 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
                     "starts_at",
                     "ends_at",
                     "touchpoints",
+                    "language",
                     "edit_version",
                 )
             },
@@ -264,6 +296,8 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
                 rules = formset.rules()
                 if rules:
                     services.campaign_update(campaign=campaign, actor=request.user, changes={}, rules=rules)
+            elif isinstance(formset, CampaignTextFormSet):
+                services.campaign_texts_save(campaign=campaign, actor=request.user, texts=formset.texts())
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def _each(self, request, queryset, act, done: str) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import services
-from campaigns.models import ActionType, Campaign, RewardRule, UgcStatus, UgcSubmission, Video
+from campaigns.models import ActionType, Campaign, CampaignText, RewardRule, UgcStatus, UgcSubmission, Video
 
 CAMPAIGN_HELP = {
     "name": "Shown to consumers on your brand page.",
@@ -63,6 +64,7 @@ class CampaignConsoleForm(forms.ModelForm):
             "returning_user_multiplier",
             "user_daily_cap",
             "user_campaign_cap",
+            "language",
         ]
         help_texts = CAMPAIGN_HELP
 
@@ -153,6 +155,50 @@ class RewardRuleFormSet(BaseInlineFormSet):
                 raise forms.ValidationError(messages) from exc
         except services.CampaignError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class CampaignTextForm(forms.ModelForm):
+    class Meta:
+        model = CampaignText
+        fields = ["language", "name"]
+
+    def _get_validation_exclusions(self):
+        # The formset's clean() and the service explain these in words (see CampaignConsoleForm).
+        return set(super()._get_validation_exclusions()) | set(self.fields)
+
+
+class CampaignTextFormSet(BaseInlineFormSet):
+    """The campaign's name in other languages; checked together (one per language, not its own)."""
+
+    def texts(self) -> dict[str, str]:
+        found = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("language"):
+                continue
+            found[data["language"]] = (data.get("name") or "").strip()
+        return found
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        seen = set()
+        own = self.data.get("language") or getattr(self.instance, "language", "")
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("language"):
+                continue
+            language = data["language"]
+            if language in seen:
+                raise forms.ValidationError(_("Give each language once."))
+            if language == own:
+                raise forms.ValidationError(
+                    _("The campaign's own name is already in this language: add other languages here.")
+                )
+            if not (data.get("name") or "").strip():
+                form.add_error("name", _("Write the campaign's name in this language."))
+            seen.add(language)
 
 
 class VideoConsoleForm(forms.ModelForm):

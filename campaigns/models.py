@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Currency
 from social.matching import caption_matches
@@ -158,6 +159,15 @@ class Campaign(models.Model):
     mention = models.CharField(max_length=100, blank=True)
     hold_days = models.PositiveSmallIntegerField(default=14)
     ugc_policy = models.CharField(max_length=16, choices=UgcPolicy.choices, default=UgcPolicy.CREATORS_ONLY)
+    language = models.CharField(
+        _("language of the name"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language the name above is written in: visitors whose language has no text of its own see it."
+        ),
+    )
     min_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     new_user_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
@@ -249,11 +259,56 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def name_in(self, language: str | None) -> str:
+        """The name a visitor reading ``language`` sees: the merchant's text in that language, else
+        the campaign's own name (written in ``self.language``). Reads ``texts`` (prefetch it)."""
+        code = (language or "").split("-")[0].lower()
+        if code and code != self.language:
+            for text in self.texts.all():
+                if text.language == code:
+                    return text.name
+        return self.name
+
     @property
     def requirement(self) -> str:
         """What a shared post must carry, as a user would type it (either one, when both are set)."""
         parts = [f"#{self.hashtag}" if self.hashtag else "", f"@{self.mention}" if self.mention else ""]
         return " or ".join(p for p in parts if p)
+
+
+class CampaignText(models.Model):
+    """A campaign's texts a visitor reads, in one more language than the campaign's own.
+
+    Written by ``campaigns.services.campaign_texts_save`` (the console's campaign page); shown by
+    ``Campaign.name_in`` to visitors reading ``language`` (docs/campaigns.md)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("campaign text")
+        verbose_name_plural = _("campaign texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "language"],
+                name="campaigns_text_one_per_language",
+                violation_error_message=_("This campaign already has a text in this language."),
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="campaigns_text_language_known",
+                violation_error_message=_("Choose a language from the list."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="campaigns_text_name_not_empty",
+                violation_error_message=_("Write the campaign's name in this language."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.name}"
 
 
 class RewardRule(models.Model):

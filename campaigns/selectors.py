@@ -134,7 +134,7 @@ def landing_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
     campaigns = list(
         Campaign.objects.live(now=now)
         .filter(merchant=merchant)
-        .prefetch_related("rules")
+        .prefetch_related("rules", "texts")
         .order_by("starts_at", "pk")
     )
     if not campaigns:

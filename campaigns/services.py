@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from campaigns import signals
 from campaigns.models import (
@@ -27,6 +28,7 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
+    CampaignText,
     PauseReason,
     PlatformLimit,
     RewardRule,
@@ -60,7 +62,9 @@ CAMPAIGN_FIELDS = (
     "returning_user_multiplier",
     "user_daily_cap",
     "user_campaign_cap",
+    "language",
 )
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 TAG_PATTERN = re.compile(r"^[\w.]{1,99}$")
 
 
@@ -250,6 +254,9 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
             tag_normalize(values.get("hashtag", ""), "#") or tag_normalize(values.get("mention", ""), "@")
         ):
             e.add(None, "Sharing is rewarded, so set a hashtag and/or an @mention the post must carry.")
+    language = values.get("language")
+    if language is not None and language not in LANGUAGE_CODES:
+        e.add("language", _("Choose a language from the list."))
     e.raise_if_any()
 
 
@@ -381,6 +388,54 @@ def campaign_update(
             if any(t.merchant_id != campaign.merchant_id for t in touchpoints):
                 raise CampaignError("A campaign runs only on its own merchant's touchpoints.")
             campaign.touchpoints.set(touchpoints)
+    return campaign
+
+
+def campaign_texts_save(*, campaign: Campaign, actor, texts: dict[str, str]) -> Campaign:
+    """Set the campaign's name in other languages than its own: ``texts`` maps a language code to
+    the name visitors reading it see (all of them: a language left out loses its text). Not once ENDED.
+
+    The campaign's version moves on, so a form opened before can't undo it and the brand page's
+    fingerprint changes (rewards/brand_page.py)."""
+    _require(merchant=campaign.merchant, actor=actor)
+    e = _Errors()
+    cleaned: dict[str, str] = {}
+    for language, name in texts.items():
+        name = (name or "").strip()
+        if language not in LANGUAGE_CODES:
+            e.add(None, _("Choose a language from the list."))
+        elif not name:
+            e.add(None, _("Write the campaign's name in each language you add."))
+        elif len(name) > Campaign._meta.get_field("name").max_length:
+            e.add(None, _("A campaign's name is at most 120 characters."))
+        else:
+            cleaned[language] = name
+    e.raise_if_any()
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=campaign.pk)
+        )
+        if campaign.status == CampaignStatus.ENDED:
+            raise CampaignError(_("An ended campaign cannot change."))
+        if campaign.language in cleaned:
+            raise CampaignInvalid(
+                {
+                    None: [
+                        _("The campaign's own name is already in %(language)s: add other languages here.")
+                        % {"language": campaign.get_language_display()}
+                    ]
+                }
+            )
+        current = dict(campaign.texts.values_list("language", "name"))
+        if current == cleaned:
+            return campaign
+        campaign.texts.exclude(language__in=list(cleaned)).delete()
+        for language, name in cleaned.items():
+            CampaignText.objects.update_or_create(
+                campaign=campaign, language=language, defaults={"name": name}
+            )
+        campaign.version += 1
+        campaign.save(update_fields=["version", "updated_at"])
     return campaign
 
 
