@@ -20,31 +20,31 @@ MAX_VIDEOS_PER_MERCHANT = 15
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "DRAFT", "Draft"
-    ACTIVE = "ACTIVE", "Active"
-    PAUSED = "PAUSED", "Paused"
-    ENDED = "ENDED", "Ended"
+    DRAFT = "DRAFT", _("Draft")
+    ACTIVE = "ACTIVE", _("Active")
+    PAUSED = "PAUSED", _("Paused")
+    ENDED = "ENDED", _("Ended")
 
 
 class PauseReason(models.TextChoices):
-    MERCHANT = "MERCHANT", "Paused by the merchant"
-    FUNDS = "FUNDS", "The wallet ran out of funds"
-    BUDGET = "BUDGET", "The campaign budget is spent"
+    MERCHANT = "MERCHANT", _("Paused by the merchant")
+    FUNDS = "FUNDS", _("The wallet ran out of funds")
+    BUDGET = "BUDGET", _("The campaign budget is spent")
 
 
 class UgcPolicy(models.TextChoices):
-    CREATORS_ONLY = "CREATORS_ONLY", "Creators only (more than 5,000 followers)"
-    ALL_USERS = "ALL_USERS", "All users"
+    CREATORS_ONLY = "CREATORS_ONLY", _("Creators only (more than 5,000 followers)")
+    ALL_USERS = "ALL_USERS", _("All users")
 
 
 class ActionType(models.TextChoices):
-    TIKTOK_LOGIN = "TIKTOK_LOGIN", "Log in with TikTok"
-    WHATSAPP_LOGIN = "WHATSAPP_LOGIN", "Log in with WhatsApp"
-    SHARE_VIDEO = "SHARE_VIDEO", "Share a video on TikTok"
-    LIKE = "LIKE", "Like one of the brand's posts"
-    COMMENT = "COMMENT", "Comment on one of the brand's posts"
-    PURCHASE = "PURCHASE", "Buy in the brand's shop"
-    SIGN_UP = "SIGN_UP", "Sign up in the brand's shop"
+    TIKTOK_LOGIN = "TIKTOK_LOGIN", _("Log in with TikTok")
+    WHATSAPP_LOGIN = "WHATSAPP_LOGIN", _("Log in with WhatsApp")
+    SHARE_VIDEO = "SHARE_VIDEO", _("Share a video on TikTok")
+    LIKE = "LIKE", _("Like one of the brand's posts")
+    COMMENT = "COMMENT", _("Comment on one of the brand's posts")
+    PURCHASE = "PURCHASE", _("Buy in the brand's shop")
+    SIGN_UP = "SIGN_UP", _("Sign up in the brand's shop")
 
 
 LOGIN_ACTIONS = (ActionType.TIKTOK_LOGIN, ActionType.WHATSAPP_LOGIN)
@@ -457,10 +457,10 @@ def tags_normalize(text: str, sigil: str) -> str:
 
 
 class UgcStatus(models.TextChoices):
-    SUBMITTED = "SUBMITTED", "Waiting for review"
-    APPROVED = "APPROVED", "Approved"
-    CHANGES_REQUESTED = "CHANGES_REQUESTED", "Changes requested"
-    REJECTED = "REJECTED", "Rejected"
+    SUBMITTED = "SUBMITTED", _("Waiting for review")
+    APPROVED = "APPROVED", _("Approved")
+    CHANGES_REQUESTED = "CHANGES_REQUESTED", _("Changes requested")
+    REJECTED = "REJECTED", _("Rejected")
 
 
 def ugc_upload_to(instance: UgcSubmission, filename: str) -> str:
