@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from merchants.models import Currency
 from social.matching import caption_matches
@@ -284,7 +285,7 @@ class CampaignText(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="texts")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(pgettext_lazy("campaign text", "name"), max_length=120)
 
     class Meta:
         verbose_name = _("campaign text")
