@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext, pgettext_lazy
 from weasyprint import HTML
 
@@ -57,7 +58,8 @@ _WHEN_PHRASES = {
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    """``1,234.50 EUR`` in English, ``1.234,50 EUR`` in German: the active language's number format."""
+    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
 
 
 def _and(items: list[str]) -> str:
@@ -68,7 +70,7 @@ def _and(items: list[str]) -> str:
 
 
 def _rate(value: Decimal, currency: str) -> str:
-    return f"{value} {currency}"
+    return f"{number_format(value, use_l10n=True)} {currency}"
 
 
 @dataclass(frozen=True)
