@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -51,6 +52,9 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
         if touchpoint is not None:
             request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
+    if getattr(page, "language", "") != (translation.get_language() or settings.LANGUAGE_CODE):
+        # The language changed since it was read (a fallback for this brand's visitors): its words too.
+        page = brand_page_get(slug=slug, now=now)
     user = request.user
     context = {
         "merchant": merchant,

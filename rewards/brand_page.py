@@ -70,6 +70,7 @@ class BrandPage:
     campaigns: list[dict]  # landing_offers(): {"campaign", "offers"}
     videos: list[Video]
     anonymous_offers_html: SafeString = field(default_factory=lambda: mark_safe(""))
+    language: str = ""  # the language it was rendered in (its words and the offers' HTML)
 
     def campaigns_for(self, *, is_creator: bool) -> list[dict]:
         """The campaigns with whether this visitor may submit a video (a fresh list: the cached
@@ -136,7 +137,11 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
     for video in videos:
         video.offered_caption = video.caption_for(share_campaigns)
     page = BrandPage(
-        merchant=merchant, earnings=earnings_from_offers(offers), campaigns=offers, videos=videos
+        merchant=merchant,
+        earnings=earnings_from_offers(offers),
+        campaigns=offers,
+        videos=videos,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     page.anonymous_offers_html = mark_safe(
         render_to_string(
