@@ -132,12 +132,14 @@ def rule_offer(*, rule: RewardRule, campaign: Campaign, user_share: Decimal) -> 
 ACTION_ORDER = {action: index for index, action in enumerate(ActionType.values)}
 
 
-def landing_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
-    """Live campaigns of ``merchant`` with what each enabled action earns a user."""
+def landing_offers(*, merchant: Merchant, now: datetime, texts: bool = True) -> list[dict]:
+    """Live campaigns of ``merchant`` with what each enabled action earns a user; with ``texts``, their
+    names in other languages too (``Campaign.name_in``: what a visitor reads)."""
+    related = ("rules", "texts") if texts else ("rules",)
     campaigns = list(
         Campaign.objects.live(now=now)
         .filter(merchant=merchant)
-        .prefetch_related("rules", "texts")
+        .prefetch_related(*related)
         .order_by("starts_at", "pk")
     )
     if not campaigns:

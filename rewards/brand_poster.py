@@ -140,7 +140,7 @@ def _line(offer: Offer, currency: str) -> EarnLine | None:
 
 def brand_earnings(*, merchant: Merchant, now: datetime) -> BrandEarnings | None:
     """What the live campaigns pay, in words, best first; None when nothing is live (or pays)."""
-    return earnings_from_offers(landing_offers(merchant=merchant, now=now))
+    return earnings_from_offers(landing_offers(merchant=merchant, now=now, texts=False))  # no campaign names
 
 
 def earnings_from_offers(offers: list[dict]) -> BrandEarnings | None:
