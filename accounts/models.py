@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from core.i18n import time_zone_validate
 
 
 class UserManager(BaseUserManager["User"]):
@@ -52,6 +55,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the ops admin at /ops/.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="The language the person chose for pages and e-mails. Empty: not chosen "
+        "(their browser's, docs/i18n.md).",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[time_zone_validate],
+        help_text="The IANA time zone times are shown in, e.g. Europe/Rome. Empty: not chosen (UTC).",
+    )
     deleted_at = models.DateTimeField(
         null=True,
         blank=True,

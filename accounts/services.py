@@ -6,8 +6,11 @@ from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import DomainError
+from core.i18n import is_time_zone, language_codes
 
 
 @transaction.atomic
@@ -76,4 +79,26 @@ def user_erase(*, user: User, now: datetime) -> User:
             "password",
         ]
     )
+    return user
+
+
+class LocaleChoiceInvalid(DomainError):
+    """A language TikJoy doesn't ship, or a time zone that doesn't exist."""
+
+
+def user_locale_set(*, user: User, language: str | None = None, time_zone: str | None = None) -> User:
+    """Save the person's language and/or time zone (None: leave as is; "": back to not chosen)."""
+    fields = []
+    if language is not None:
+        if language and language not in language_codes():
+            raise LocaleChoiceInvalid(_("Choose one of the languages TikJoy speaks."))
+        user.language = language
+        fields.append("language")
+    if time_zone is not None:
+        if time_zone and not is_time_zone(time_zone):
+            raise LocaleChoiceInvalid(_("Choose a time zone from the list, e.g. Europe/Rome."))
+        user.time_zone = time_zone
+        fields.append("time_zone")
+    if fields:  # one UPDATE: nothing to keep atomic with it
+        User.objects.filter(pk=user.pk).update(**{field: getattr(user, field) for field in fields})
     return user

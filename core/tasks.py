@@ -40,11 +40,17 @@ def after_commit(func: str, *args, **kwargs) -> None:
 
 
 def mail_after_commit(*, subject: str, message: str, recipient_list: list[str]) -> None:
-    """Send a plain-text e-mail from the worker once the current transaction commits."""
+    """Send a plain-text e-mail from the worker once the current transaction commits.
+
+    Subject and message are turned into text now, in the language active here: build them
+    inside ``core.i18n.recipient_locale(recipient)`` so they are in the recipient's language.
+    """
     recipients = [address for address in recipient_list if address]
     if not recipients:
         return
-    after_commit("core.tasks.mail_send", subject=subject, message=message, recipient_list=recipients)
+    after_commit(
+        "core.tasks.mail_send", subject=str(subject), message=str(message), recipient_list=recipients
+    )
 
 
 def mail_send(*, subject: str, message: str, recipient_list: list[str]) -> None:

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -45,12 +46,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import slugify
 
 from core.errors import DomainError
 from core.hardening import formfield_with_db_bounds
+from core.i18n import time_zone_for
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability
 from merchants.selectors import PersonSeen, people_seen_by_merchant
@@ -61,6 +64,13 @@ from merchants.tenancy import (
     console_notice_lost_selection,
     console_request_merchant_check,
 )
+
+
+def _in_time_zone(chunks: Iterable[bytes], zone: zoneinfo.ZoneInfo) -> Iterator[bytes]:
+    """A streaming response's content (a CSV export) written in the merchant's time zone."""
+    with timezone.override(zone):
+        yield from chunks
+
 
 _POST_FORM = re.compile(rb"<form\b[^>]*\bmethod=[\"']?post[\"']?[^>]*>", re.IGNORECASE)
 
@@ -201,8 +211,19 @@ class ConsoleSite(admin.AdminSite):
                     return HttpResponseRedirect(request.get_full_path())
             elif request.method == "GET":
                 console_notice_lost_selection(request)
-            response = view(request, *args, **kwargs)
-            return self._carry_merchant(request, response)
+            membership = console_membership(request)
+            if membership is None:
+                response = view(request, *args, **kwargs)
+                return self._carry_merchant(request, response)
+            # Times in the console (and its CSV exports and statements) are the merchant's.
+            zone = zoneinfo.ZoneInfo(time_zone_for(membership.merchant))
+            with timezone.override(zone):
+                response = self._carry_merchant(request, view(request, *args, **kwargs))
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            if response.streaming:
+                response.streaming_content = _in_time_zone(response.streaming_content, zone)
+            return response
 
         return wrapper
 

@@ -83,3 +83,30 @@ def vat_number_normalize(*, country: str, vat_number: str) -> str:
     except StdnumValidationError as exc:
         raise ValidationError(f"This is not a valid VAT number for this country ({exc.message}).") from exc
     return raw[:20]
+
+
+# The language a brand registered in a country writes and is written to in, by default (one of
+# settings.LANGUAGES; English where TikJoy doesn't speak the country's language yet), and its
+# time zone (the capital's). Both can be changed on the merchant (docs/i18n.md).
+COUNTRY_LANGUAGE = {
+    "AT": "de", "BE": "fr", "CH": "de", "DE": "de", "ES": "es", "FR": "fr", "IT": "it", "LU": "fr",
+}  # fmt: skip
+
+COUNTRY_TIME_ZONE = {
+    "AT": "Europe/Vienna", "BE": "Europe/Brussels", "BG": "Europe/Sofia", "CH": "Europe/Zurich",
+    "CY": "Asia/Nicosia", "CZ": "Europe/Prague", "DE": "Europe/Berlin", "DK": "Europe/Copenhagen",
+    "EE": "Europe/Tallinn", "ES": "Europe/Madrid", "FI": "Europe/Helsinki", "FR": "Europe/Paris",
+    "GB": "Europe/London", "GR": "Europe/Athens", "HR": "Europe/Zagreb", "HU": "Europe/Budapest",
+    "IE": "Europe/Dublin", "IT": "Europe/Rome", "LT": "Europe/Vilnius", "LU": "Europe/Luxembourg",
+    "LV": "Europe/Riga", "MT": "Europe/Malta", "NL": "Europe/Amsterdam", "NO": "Europe/Oslo",
+    "PL": "Europe/Warsaw", "PT": "Europe/Lisbon", "RO": "Europe/Bucharest", "SE": "Europe/Stockholm",
+    "SI": "Europe/Ljubljana", "SK": "Europe/Bratislava", "US": "America/New_York",
+}  # fmt: skip
+
+
+def country_language(country: str) -> str:
+    return COUNTRY_LANGUAGE.get(country, "en")
+
+
+def country_time_zone(country: str) -> str:
+    return COUNTRY_TIME_ZONE.get(country, "UTC")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from core.i18n import time_zone_validate
 from merchants.countries import COUNTRIES
 from merchants.roles import Role
 from wallets.money import Currency
@@ -40,6 +41,19 @@ class Merchant(models.Model):
     logo = models.ImageField(upload_to="merchants/logos/", blank=True)
     country = models.CharField(max_length=2, choices=COUNTRIES)
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text="The language of the brand page for visitors whose browser asks for none we speak, "
+        "and of e-mails to the contact address. Set from the country at sign-up.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[time_zone_validate],
+        help_text="The console and statements show times in this time zone. Set from the country at sign-up.",
+    )
     legal_name = models.CharField(max_length=200)
     vat_number = models.CharField("VAT number", max_length=20, blank=True)
     billing_address = models.TextField(help_text="Street and number (the lines before the postcode).")

@@ -18,7 +18,7 @@ from accounts.models import User
 from core.errors import DomainError, EditConflict
 from core.tasks import mail_after_commit
 from merchants import signals
-from merchants.countries import vat_number_normalize
+from merchants.countries import country_language, country_time_zone, vat_number_normalize
 from merchants.models import (
     CONSENT_FLAGS,
     CONSENT_TEXT_VERSION,
@@ -99,8 +99,13 @@ def merchant_create(
     currency: str = "EUR",
     vat_number: str = "",
     logo: UploadedFile | None = None,
+    language: str | None = None,
+    time_zone: str | None = None,
 ) -> Merchant:
-    """Create a merchant with ``actor`` as its owner and its TikJoy brand page as first touchpoint."""
+    """Create a merchant with ``actor`` as its owner and its TikJoy brand page as first touchpoint.
+
+    ``language`` and ``time_zone``: by default the country's (``merchants.countries``).
+    """
     slug = slug.strip().lower()
     vat_number = vat_number_normalize(country=country, vat_number=vat_number)
     with transaction.atomic():
@@ -113,6 +118,8 @@ def merchant_create(
                         brand_name=brand_name.strip(),
                         slug=slug,
                         country=country,
+                        language=language or country_language(country),
+                        time_zone=time_zone or country_time_zone(country),
                         currency=currency,
                         legal_name=legal_name.strip(),
                         vat_number=vat_number,

@@ -25,6 +25,7 @@ from accounts.people import consumer_home_url
 from campaigns.models import LOGIN_ACTIONS, ActionType
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
+from core.i18n import fallback_language_activate
 from merchants import services as merchant_services
 from merchants.models import CONSENT_TEXT_VERSION, Consent, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
@@ -47,6 +48,8 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
     page = brand_page_get(slug=slug, now=now)
     merchant = page.merchant
+    # A visitor who chose no language and whose browser asks for none we speak: the brand's.
+    fallback_language_activate(request, merchant.language)
     key = request.GET.get("t", "")[:64]
     if key:
         touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()

@@ -89,10 +89,11 @@ MIDDLEWARE = [
     "core.hardening.RefuseNulBytesMiddleware",  # NUL in any input: a 400 with a message
     "affiliates.middleware.TrackedRedirectMiddleware",  # /r/<code> without sessions, CSRF, auth, messages
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Language (saved > cookie > browser > a page's fallback) and time zone: docs/i18n.md.
+    "accounts.middleware.PersonLocaleMiddleware",
     "core.hardening.NoStoreMiddleware",  # private, no-store for every signed-in response
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

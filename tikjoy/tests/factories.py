@@ -70,6 +70,10 @@ class MerchantFactory(factory.Factory):
     legal_name = factory.LazyAttribute(lambda o: f"{o.slug.title()} GmbH")
     billing_address = "Hauptstrasse 1, 10115 Berlin"
     contact_email = factory.LazyAttribute(lambda o: f"hello@{o.slug}.example")
+    # Not the country's (German, Berlin): tests read pages and times in English and UTC unless they
+    # ask for a language (merchant_create's default from the country: merchants/tests).
+    language = "en"
+    time_zone = "UTC"
 
     @classmethod
     def _create(cls, model_class, *, owner=None, funds=None, ops=None, **fields):

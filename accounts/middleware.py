@@ -1,0 +1,78 @@
+"""The language and time zone of each request (docs/i18n.md, ``core.i18n``)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import timezone, translation
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from core.i18n import (
+    SOURCE_ACCOUNT,
+    SOURCE_BROWSER,
+    SOURCE_COOKIE,
+    SOURCE_DEFAULT,
+    is_time_zone,
+    supported_language,
+)
+
+
+def request_language(request: HttpRequest) -> tuple[str, str]:
+    """(language, source): the person's saved choice, else the switcher's cookie, else the
+    browser's ``Accept-Language``, else the site default (a view may then apply its own fallback,
+    ``core.i18n.fallback_language_activate``)."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        language = supported_language(getattr(user, "language", ""))
+        if language:
+            return language, SOURCE_ACCOUNT
+    language = supported_language(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
+    if language:
+        return language, SOURCE_COOKIE
+    for accepted, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if accepted == "*":
+            break
+        language = supported_language(accepted)
+        if language:
+            return language, SOURCE_BROWSER
+    return settings.LANGUAGE_CODE, SOURCE_DEFAULT
+
+
+class PersonLocaleMiddleware(LocaleMiddleware):
+    """Django's ``LocaleMiddleware`` that also knows the signed-in person's saved language and
+    time zone: it must come after ``AuthenticationMiddleware``. The response keeps Django's
+    ``Content-Language`` and ``Vary: Accept-Language``."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        language, source = request_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        request.language_source = source
+        user = getattr(request, "user", None)
+        name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+        if is_time_zone(name):
+            timezone.activate(zoneinfo.ZoneInfo(name))
+        else:
+            timezone.deactivate()
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Content-Language and Vary (Django's), then back to the defaults: the next thing this
+        thread does (another request, a test) starts in English and UTC. A streaming response is
+        written later, so it carries the request's language and time zone with it."""
+        response = super().process_response(request, response)
+        if response.streaming:
+            response.streaming_content = _in_locale(
+                response.streaming_content, translation.get_language(), timezone.get_current_timezone()
+            )
+        translation.deactivate()
+        timezone.deactivate()
+        return response
+
+
+def _in_locale(chunks: Iterable[bytes], language: str, zone) -> Iterator[bytes]:
+    with translation.override(language), timezone.override(zone):
+        yield from chunks

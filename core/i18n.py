@@ -1,0 +1,126 @@
+"""The language and time zone a page, an e-mail or a notification is written in (docs/i18n.md).
+
+Pages: ``accounts.middleware.PersonLocaleMiddleware`` activates, for each request, the
+person's saved language, else the language cookie (the footer switcher), else the browser's
+``Accept-Language``, else the site default; a view that knows a better fallback (the brand
+page: the brand's country language) calls ``fallback_language_activate(request, code)``, which
+only acts when nothing better was found. Times are shown in the person's time zone; the console
+overrides it with the merchant's (``merchants.console_site``).
+
+E-mails and notifications are written in the RECIPIENT's language and time zone, not in the
+language of whoever's request (or task) triggered them. Build subject and body inside
+``recipient_locale(...)``; ``core.tasks.mail_after_commit`` turns them into plain text at once,
+so a lazy string can't be translated later in the worker's language::
+
+    for user in owners:
+        with recipient_locale(user):
+            mail_after_commit(
+                subject=gettext("Your balance is low"),
+                message=render_to_string("merchants/email/low_balance.txt", context),
+                recipient_list=[user.email],
+            )
+
+One e-mail per recipient (or per group of recipients with the same ``language_for``): never one
+e-mail in one language to people who chose different ones.
+
+This module is below accounts and merchants: it reads ``language`` and ``time_zone`` from any
+object that has them (a ``User``, a ``Merchant``) and never imports those apps.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+# How the request's language was found (``request.language_source``), strongest first.
+SOURCE_ACCOUNT = "account"
+SOURCE_COOKIE = "cookie"
+SOURCE_BROWSER = "browser"
+SOURCE_PAGE = "page"  # a view's fallback: the brand's country on its brand page
+SOURCE_DEFAULT = "default"
+
+
+def language_codes() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def supported_language(code: str | None) -> str | None:
+    """``code`` as one of the shipped languages (``de-AT`` is ``de``), or None."""
+    if not code:
+        return None
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return None
+
+
+@cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone_names() -> list[str]:
+    """Every IANA time zone name, sorted (for the choice on /me/ and in the console)."""
+    return sorted(_time_zone_names())
+
+
+def is_time_zone(name: str | None) -> bool:
+    return bool(name) and name in _time_zone_names()
+
+
+def language_for(recipient: Any) -> str:
+    """The language to write to ``recipient`` (a ``User``, a ``Merchant``, or None) in.
+
+    Their saved choice if it is a shipped language, else the site default (``LANGUAGE_CODE``).
+    """
+    return supported_language(getattr(recipient, "language", "")) or settings.LANGUAGE_CODE
+
+
+def time_zone_for(recipient: Any) -> str:
+    """The time zone to show ``recipient`` times in: their saved one, else ``TIME_ZONE`` (UTC)."""
+    name = getattr(recipient, "time_zone", "")
+    return name if is_time_zone(name) else settings.TIME_ZONE
+
+
+@contextmanager
+def recipient_locale(recipient: Any) -> Iterator[str]:
+    """Within the block, gettext and dates speak ``recipient``'s language and time zone.
+
+    Yields the language code (for a template's ``{% language %}`` or a WhatsApp template).
+    """
+    language = language_for(recipient)
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(time_zone_for(recipient))):
+        yield language
+
+
+def fallback_language_activate(request: HttpRequest, code: str | None) -> bool:
+    """A view's own idea of the page's language, used only if the person, their cookie and their
+    browser said nothing the site speaks (the brand page passes the brand's language).
+
+    Returns whether it was applied.
+    """
+    language = supported_language(code)
+    if language is None or getattr(request, "language_source", SOURCE_DEFAULT) != SOURCE_DEFAULT:
+        return False
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    request.language_source = SOURCE_PAGE
+    return True
+
+
+def time_zone_validate(value: str) -> None:
+    """Model/form validator: ``value`` is empty or an IANA time zone name."""
+    if value and not is_time_zone(value):
+        raise ValidationError(
+            _("“%(value)s” is not a time zone we know; choose one from the list, e.g. Europe/Rome."),
+            params={"value": value},
+        )
