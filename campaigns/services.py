@@ -41,6 +41,7 @@ from campaigns.models import (
 )
 from campaigns.selectors import ugc_can_submit
 from core.errors import DomainError, EditConflict
+from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -565,16 +566,17 @@ def campaigns_resume_funded(*, merchant_id: int, now: datetime) -> list[Campaign
                     now=now,
                     paused_for=PauseReason.FUNDS,
                 )
-                _mail_on_commit(
-                    subject=_("[TikJoy] Campaign '%(campaign)s' is live again") % {"campaign": live.name},
-                    body=_(
-                        "The funds you added arrived: your campaign '%(campaign)s', paused when the wallet ran "
-                        "out, is live again. Actions refused meanwhile are paid now if they still qualify."
+                with recipient_locale(live.merchant):
+                    _mail_on_commit(
+                        subject=_("[TikJoy] Campaign '%(campaign)s' is live again") % {"campaign": live.name},
+                        body=_(
+                            "The funds you added arrived: your campaign '%(campaign)s', paused when the wallet ran "
+                            "out, is live again. Actions refused meanwhile are paid now if they still qualify."
+                        )
+                        % {"campaign": live.name}
+                        + f"\n\n{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}",
+                        to=_merchant_reviewers(live.merchant),
                     )
-                    % {"campaign": live.name}
-                    + f"\n\n{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}",
-                    to=_merchant_reviewers(live.merchant),
-                )
             resumed.append(live)
         except CampaignError:
             continue
@@ -820,14 +822,15 @@ def ugc_submit(*, campaign: Campaign, user, file: UploadedFile, caption: str, no
         submission = UgcSubmission(campaign=campaign, user=user, caption=caption.strip(), submitted_at=now)
         submission.file.save(os.path.basename(file.name), file, save=False)
         submission.save()
-        _mail_on_commit(
-            subject=_("New video to review for %(campaign)s") % {"campaign": campaign.name},
-            body=_(
-                "A consumer submitted a video for your campaign %(campaign)s.\nReview it in your console: %(url)s\n"
+        with recipient_locale(campaign.merchant):
+            _mail_on_commit(
+                subject=_("New video to review for %(campaign)s") % {"campaign": campaign.name},
+                body=_(
+                    "A consumer submitted a video for your campaign %(campaign)s.\nReview it in your console: %(url)s\n"
+                )
+                % {"campaign": campaign.name, "url": _console_ugc_url(submission)},
+                to=_merchant_reviewers(campaign.merchant),
             )
-            % {"campaign": campaign.name, "url": _console_ugc_url(submission)},
-            to=_merchant_reviewers(campaign.merchant),
-        )
     return submission
 
 
@@ -856,14 +859,15 @@ def ugc_resubmit(
         locked.submitted_at = now
         locked.revision += 1
         locked.save()
-        _mail_on_commit(
-            subject=_("A video was resubmitted for %(campaign)s") % {"campaign": locked.campaign.name},
-            body=_(
-                "A consumer edited and resubmitted their video for %(campaign)s.\nReview it in your console: %(url)s\n"
+        with recipient_locale(locked.campaign.merchant):
+            _mail_on_commit(
+                subject=_("A video was resubmitted for %(campaign)s") % {"campaign": locked.campaign.name},
+                body=_(
+                    "A consumer edited and resubmitted their video for %(campaign)s.\nReview it in your console: %(url)s\n"
+                )
+                % {"campaign": locked.campaign.name, "url": _console_ugc_url(locked)},
+                to=_merchant_reviewers(locked.campaign.merchant),
             )
-            % {"campaign": locked.campaign.name, "url": _console_ugc_url(locked)},
-            to=_merchant_reviewers(locked.campaign.merchant),
-        )
     return locked
 
 
@@ -905,18 +909,20 @@ def ugc_review(
         locked.reviewed_at = now
         locked.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
         if locked.user.email:
-            _mail_on_commit(
-                subject=_("Your video for %(campaign)s: %(status)s")
-                % {"campaign": locked.campaign.name, "status": locked.get_status_display().lower()},
-                body=str(UGC_REVIEW_MESSAGES[decision])
-                % {
-                    "brand": locked.campaign.merchant.brand_name,
-                    "campaign": locked.campaign.name,
-                    "reason": reason,
-                    "url": _consumer_ugc_url(locked),
-                },
-                to=[locked.user.email],
-            )
+            with recipient_locale(locked.user) as language:
+                name = locked.campaign.name_in(language)  # the campaign's name in the person's language
+                _mail_on_commit(
+                    subject=_("Your video for %(campaign)s: %(status)s")
+                    % {"campaign": name, "status": locked.get_status_display().lower()},
+                    body=str(UGC_REVIEW_MESSAGES[decision])
+                    % {
+                        "brand": locked.campaign.merchant.brand_name,
+                        "campaign": name,
+                        "reason": reason,
+                        "url": _consumer_ugc_url(locked),
+                    },
+                    to=[locked.user.email],
+                )
     return locked
 
 

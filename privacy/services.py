@@ -56,6 +56,7 @@ from billing.services import BillingError, statement_issue
 from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
 from chats.services import person_chats_erase
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -240,15 +241,19 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport:
         export.expires_at = now + timedelta(hours=settings.PRIVACY_EXPORT_LINK_HOURS)
         export.save(update_fields=["content", "status", "ready_at", "expires_at"])
         if export.user.email:
-            mail_after_commit(
-                subject=gettext("Your TikJoy data export is ready"),
-                message=gettext(
-                    "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
-                    "%(url)s\n\nThe link works until %(until)s UTC."
+            with recipient_locale(export.user):
+                mail_after_commit(
+                    subject=gettext("Your TikJoy data export is ready"),
+                    message=gettext(
+                        "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
+                        "%(url)s\n\nThe link works until %(until)s UTC."
+                    )
+                    % {
+                        "url": f"{settings.SITE_URL}/me/export/",
+                        "until": f"{export.expires_at:%d %b %Y %H:%M}",
+                    },
+                    recipient_list=[export.user.email],
                 )
-                % {"url": f"{settings.SITE_URL}/me/export/", "until": f"{export.expires_at:%d %b %Y %H:%M}"},
-                recipient_list=[export.user.email],
-            )
     return export
 
 

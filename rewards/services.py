@@ -64,6 +64,7 @@ from campaigns.pricing import plan_for
 from campaigns.selectors import ugc_blocks_shares
 from core.db import retry_on_conflict
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
 from merchants.models import Membership, Merchant, Touchpoint
 from merchants.roles import Role
@@ -510,28 +511,29 @@ def campaign_paused_tell_owners(*, campaign_id: int) -> None:
         .exclude(user__email__isnull=True)
         .values_list("user__email", flat=True)
     )
-    why = str(PauseReason(campaign.pause_reason).label).lower()
-    days = settings.REWARDS_UNFUNDED_RETRY_DAYS
-    if campaign.pause_reason == PauseReason.FUNDS:
-        what_next = gettext(
-            "Add funds (console > Add funds): once they arrive the campaign goes live again by itself, and "
-            "the actions refused meanwhile (in the last %(days)s days) are paid if they still qualify."
-        ) % {"days": days}
-    else:
-        what_next = gettext(
-            "Raise the budget, then resume the campaign in the console: the actions refused meanwhile "
-            "(in the last %(days)s days) are then paid if they still qualify."
-        ) % {"days": days}
-    mail_after_commit(
-        subject=gettext("[TikJoy] Campaign '%(campaign)s' paused: %(why)s")
-        % {"campaign": campaign.name, "why": why},
-        message=gettext(
-            "Your campaign '%(campaign)s' was paused automatically: %(why)s.\n\n"
-            "New actions are not rewarded while it is paused. %(what_next)s\n"
+    with recipient_locale(campaign.merchant):
+        why = str(PauseReason(campaign.pause_reason).label).lower()
+        days = settings.REWARDS_UNFUNDED_RETRY_DAYS
+        if campaign.pause_reason == PauseReason.FUNDS:
+            what_next = gettext(
+                "Add funds (console > Add funds): once they arrive the campaign goes live again by itself, and "
+                "the actions refused meanwhile (in the last %(days)s days) are paid if they still qualify."
+            ) % {"days": days}
+        else:
+            what_next = gettext(
+                "Raise the budget, then resume the campaign in the console: the actions refused meanwhile "
+                "(in the last %(days)s days) are then paid if they still qualify."
+            ) % {"days": days}
+        mail_after_commit(
+            subject=gettext("[TikJoy] Campaign '%(campaign)s' paused: %(why)s")
+            % {"campaign": campaign.name, "why": why},
+            message=gettext(
+                "Your campaign '%(campaign)s' was paused automatically: %(why)s.\n\n"
+                "New actions are not rewarded while it is paused. %(what_next)s\n"
+            )
+            % {"campaign": campaign.name, "why": why, "what_next": what_next},
+            recipient_list=owners,
         )
-        % {"campaign": campaign.name, "why": why, "what_next": what_next},
-        recipient_list=owners,
-    )
 
 
 # ---------------------------------------------------------------------------

@@ -114,3 +114,16 @@ def test_english_stays_the_default(client, make_merchant, make_campaign):
     page = _text(client.get("/b/fizz/"))
 
     assert "What you can earn" in page and "Continue with TikTok" in page
+
+
+def test_a_visitor_whose_browser_asks_for_no_language_sees_the_brands_whole_page_in_its_language(
+    client, make_merchant, make_campaign
+):
+    merchant = make_merchant("fizz")
+    make_campaign(merchant)
+    type(merchant).objects.filter(pk=merchant.pk).update(language="it")
+
+    page = _get(client, "/b/fizz/", "")
+
+    assert "Quanto puoi guadagnare" in page and "Guadagna " in page  # the offers too, not only the frame
+    assert "What you can earn" not in page
