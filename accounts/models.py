@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.i18n import time_zone_validate
 
@@ -88,12 +89,14 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
-                violation_error_message="An account with this e-mail address already exists.",
+                violation_error_message=_("An account with this e-mail address already exists."),
             ),
             models.CheckConstraint(
                 condition=models.Q(phone__isnull=True) | models.Q(phone__regex=r"^\+[1-9][0-9]{6,14}$"),
                 name="accounts_user_phone_e164",
-                violation_error_message="Enter the phone number in international format, starting with + and the country code.",
+                violation_error_message=_(
+                    "Enter the phone number in international format, starting with + and the country code."
+                ),
             ),
         ]
 

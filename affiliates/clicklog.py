@@ -6,8 +6,10 @@ click joins an in-process buffer that a background thread writes every so often 
 ``FLUSH_BATCH`` clicks) with ``services.clicks_record_many``: three statements per batch
 instead of a transaction per click, so the redirect keeps its speed under load. At 0 (the
 tests) each click is written at once, in the closer. A failed write is logged and retried
-once with the next batch; it never reaches the visitor. The buffer is flushed at exit
-(``atexit``); a process killed hard loses at most the last interval's clicks.
+once with the next batch; it never reaches the visitor. The buffer is flushed when the
+process exits normally (``atexit``: a gunicorn worker stopped by SIGTERM, a restart, a deploy,
+``max_requests``), after waiting for a batch the thread is writing at that moment; a process
+killed hard (SIGKILL, a crash) loses at most the last interval's clicks.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ FLUSH_BATCH = 500
 _buffer: deque[dict] = deque()
 _wake = threading.Event()
 _lock = threading.Lock()
+_writing = threading.Lock()  # one batch written at a time: the exit flush waits for the thread's
 _thread: threading.Thread | None = None
 
 
@@ -46,19 +49,20 @@ def click_submit(click: dict) -> None:
 
 def flush() -> int:
     """Write what the buffer holds; returns how many clicks were written."""
-    batch = []
-    while _buffer and len(batch) < FLUSH_BATCH * 4:
-        batch.append(_buffer.popleft())
-    if not batch:
-        return 0
-    try:
-        services.clicks_record_many(batch)
-    except Exception:
-        logger.exception("%d clicks could not be written; retrying with the next batch", len(batch))
-        if not any(c.get("_retried") for c in batch):
-            _buffer.extendleft(reversed([{**c, "_retried": True} for c in batch]))
-        return 0
-    return len(batch)
+    with _writing:
+        batch = []
+        while _buffer and len(batch) < FLUSH_BATCH * 4:
+            batch.append(_buffer.popleft())
+        if not batch:
+            return 0
+        try:
+            services.clicks_record_many(batch)
+        except Exception:
+            logger.exception("%d clicks could not be written; retrying with the next batch", len(batch))
+            if not any(c.get("_retried") for c in batch):
+                _buffer.extendleft(reversed([{**c, "_retried": True} for c in batch]))
+            return 0
+        return len(batch)
 
 
 def _run(interval: float) -> None:

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from affiliates import reports, selectors, services
 from affiliates.forms import AdjustForm, DecisionForm, InquiryAnswerForm, ProgramForm, ReverseForm
@@ -42,7 +43,11 @@ def program(request: HttpRequest) -> HttpResponse:
             "is_active": current.is_active,
         }
         if current
-        else {"name": f"{merchant.brand_name} partners", "bounty": "40.00", "is_active": True}
+        else {
+            "name": _("%(brand)s partners") % {"brand": merchant.brand_name},
+            "bounty": "40.00",
+            "is_active": True,
+        }
     )
     form = ProgramForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -70,11 +75,11 @@ def program(request: HttpRequest) -> HttpResponse:
                     terms=data["terms"],
                     is_active=data["is_active"],
                 )
-            messages.success(request, "The affiliate program is saved.")
+            messages.success(request, _("The affiliate program is saved."))
             return redirect("console:affiliates_program")
         except DomainError as exc:
             form.add_error(None, str(exc))
-    context = {"title": "Affiliate program", "form": form, "program": current}
+    context = {"title": _("Affiliate program"), "form": form, "program": current}
     if current is not None:
         context.update(
             affiliates=selectors.affiliates_of(current),
@@ -109,11 +114,11 @@ def affiliate_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 now=timezone.now(),
             )
-            messages.success(request, f"{affiliate.user}: done.")
+            messages.success(request, _("%(person)s: done.") % {"person": affiliate.user})
         except DomainError as exc:
             messages.error(request, str(exc))
     else:
-        messages.error(request, "Choose what to do.")
+        messages.error(request, _("Choose what to do."))
     return redirect("console:affiliates_program")
 
 
@@ -132,16 +137,21 @@ def commission_action(request: HttpRequest, pk: int) -> HttpResponse:
         if action == "reverse":
             form = ReverseForm(request.POST)
             if not form.is_valid():
-                raise services.AffiliateError("Choose a reason from the list.")
+                raise services.AffiliateError(_("Choose a reason from the list."))
             services.commission_reverse(
                 commission_id=commission.pk, code=form.cleaned_data["code"], actor=request.user, now=now
             )
             messages.success(
-                request, f"Commission #{commission.pk} reversed: the money is back in your wallet."
+                request,
+                _("Commission #%(number)s reversed: the money is back in your wallet.")
+                % {"number": commission.pk},
             )
         elif action == "release":
             services.commission_release(commission_id=commission.pk, actor=request.user, now=now)
-            messages.success(request, f"Commission #{commission.pk} released: it goes on as pending.")
+            messages.success(
+                request,
+                _("Commission #%(number)s released: it goes on as pending.") % {"number": commission.pk},
+            )
         elif action == "adjust":
             form = AdjustForm(request.POST)
             if not form.is_valid():
@@ -153,9 +163,9 @@ def commission_action(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 now=now,
             )
-            messages.success(request, f"Commission #{commission.pk} adjusted.")
+            messages.success(request, _("Commission #%(number)s adjusted.") % {"number": commission.pk})
         else:
-            messages.error(request, "Choose what to do.")
+            messages.error(request, _("Choose what to do."))
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("console:affiliates_program")
@@ -171,7 +181,7 @@ def inquiry_answer(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     form = InquiryAnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose to accept or decline.")
+        messages.error(request, _("Choose to accept or decline."))
         return redirect("console:affiliates_program")
     try:
         services.inquiry_decide(
@@ -181,7 +191,7 @@ def inquiry_answer(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             now=timezone.now(),
         )
-        messages.success(request, f"Inquiry about order {inquiry.order_id} answered.")
+        messages.success(request, _("Inquiry about order %(order)s answered.") % {"order": inquiry.order_id})
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("console:affiliates_program")
@@ -191,13 +201,15 @@ def inquiry_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def report(request: HttpRequest) -> HttpResponse:
     current = _program(request)
     if current is None:
-        return console_render(request, "console/affiliates/report.html", {"title": "Affiliate performance"})
+        return console_render(
+            request, "console/affiliates/report.html", {"title": _("Affiliate performance")}
+        )
     if request.GET.get("format") == "csv":
         return reports.report_csv(request, program=current)
     return console_render(
         request,
         "console/affiliates/report.html",
-        {"title": "Affiliate performance", **reports.report_context(request, program=current)},
+        {"title": _("Affiliate performance"), **reports.report_context(request, program=current)},
     )
 
 

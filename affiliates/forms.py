@@ -5,43 +5,52 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from affiliates.models import AffiliateStatus, Attribution, ReversalCode
 
 
 class ApplicationForm(forms.Form):
-    website = forms.URLField(label="Your website or social profile", max_length=300, assume_scheme="https")
+    website = forms.URLField(label=_("Your website or social profile"), max_length=300, assume_scheme="https")
     promotion_plan = forms.CharField(
-        label="How will you promote the program?", max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("How will you promote the program?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
 
 
 class LinkForm(forms.Form):
-    destination = forms.URLField(label="Page to link to", max_length=1000, assume_scheme="https")
+    destination = forms.URLField(label=_("Page to link to"), max_length=1000, assume_scheme="https")
     sub_id = forms.RegexField(
-        label="Sub-id (optional)",
+        label=_("Sub-id (optional)"),
         regex=r"^[A-Za-z0-9._-]{0,64}$",
         required=False,
         max_length=64,
-        error_messages={"invalid": "Up to 64 letters, digits, dots, dashes or underscores."},
+        error_messages={"invalid": _("Up to 64 letters, digits, dots, dashes or underscores.")},
     )
 
 
 class ProgramForm(forms.Form):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label=_("Name"), max_length=120)
     bounty = forms.DecimalField(
-        label="Bounty per conversion", min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+        label=_("Bounty per conversion"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
     )
     domains = forms.CharField(
-        label="Your sites (one domain a line)",
+        label=_("Your sites (one domain a line)"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Affiliates' links may point only to these domains and their sub-domains.",
+        help_text=_("Affiliates' links may point only to these domains and their sub-domains."),
     )
-    window_days = forms.IntegerField(label="Attribution window (days)", min_value=1, max_value=90, initial=30)
-    attribution = forms.ChoiceField(choices=Attribution.choices, initial=Attribution.LAST_CLICK)
-    terms = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000)
+    window_days = forms.IntegerField(
+        label=_("Attribution window (days)"), min_value=1, max_value=90, initial=30
+    )
+    attribution = forms.ChoiceField(
+        label=_("Attribution"), choices=Attribution.choices, initial=Attribution.LAST_CLICK
+    )
+    terms = forms.CharField(
+        label=_("Terms"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+    )
     is_active = forms.BooleanField(
-        label="Open (accepting affiliates and conversions)", required=False, initial=True
+        label=_("Open (accepting affiliates and conversions)"), required=False, initial=True
     )
 
     def domain_list(self) -> list[str]:
@@ -50,41 +59,53 @@ class ProgramForm(forms.Form):
 
 class DecisionForm(forms.Form):
     status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in AffiliateStatus if s != AffiliateStatus.APPLIED]
+        label=_("Decision"),
+        choices=[(s.value, s.label) for s in AffiliateStatus if s != AffiliateStatus.APPLIED],
     )
-    reason = forms.CharField(max_length=500, required=False, help_text="Shown to the affiliate.")
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False, help_text=_("Shown to the affiliate.")
+    )
 
 
 class ReverseForm(forms.Form):
-    code = forms.ChoiceField(label="Reason", choices=ReversalCode.chosen_by_people())
+    code = forms.ChoiceField(label=_("Reason"), choices=ReversalCode.chosen_by_people())
 
 
 class AdjustForm(forms.Form):
     amount = forms.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Positive adds to the commission, negative takes back."
+        label=_("Amount"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Positive adds to the commission, negative takes back."),
     )
-    reason = forms.CharField(max_length=500)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount == 0:
-            raise forms.ValidationError("An adjustment is a non-zero amount.")
+            raise forms.ValidationError(_("An adjustment is a non-zero amount."))
         return amount
 
 
 class InquiryForm(forms.Form):
-    order_id = forms.CharField(label="Order id", max_length=200)
-    order_date = forms.DateField(label="Order date", widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(label="Order amount", min_value=0, max_digits=14, decimal_places=2, initial=0)
+    order_id = forms.CharField(label=_("Order id"), max_length=200)
+    order_date = forms.DateField(label=_("Order date"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(
+        label=_("Order amount"), min_value=0, max_digits=14, decimal_places=2, initial=0
+    )
     message = forms.CharField(
-        label="What is missing or wrong?", max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What is missing or wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
 class InquiryAnswerForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("accept", "Accept: credit the conversion"), ("decline", "Decline")]
+        label=_("Decision"),
+        choices=[("accept", _("Accept: credit the conversion")), ("decline", _("Decline"))],
     )
     answer = forms.CharField(
-        max_length=500, required=False, help_text="Shown to the affiliate (needed to decline)."
+        label=_("Answer"),
+        max_length=500,
+        required=False,
+        help_text=_("Shown to the affiliate (needed to decline)."),
     )

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wallets.models import AMOUNT_DECIMALS, AMOUNT_DIGITS
 from wallets.money import Currency
@@ -21,13 +23,13 @@ APPROVE_AFTER_DAYS = 15  # and is approved 15 days after it locked
 
 
 class ProgramKind(models.TextChoices):
-    PLATFORM = "PLATFORM", "TikJoy's own program (paid by the platform)"
-    MERCHANT = "MERCHANT", "A merchant's program (paid from its prepaid wallet)"
+    PLATFORM = "PLATFORM", _("TikJoy's own program (paid by the platform)")
+    MERCHANT = "MERCHANT", _("A merchant's program (paid from its prepaid wallet)")
 
 
 class Attribution(models.TextChoices):
-    LAST_CLICK = "LAST_CLICK", "Last click wins"
-    FIRST_CLICK = "FIRST_CLICK", "First click wins"
+    LAST_CLICK = "LAST_CLICK", _("Last click wins")
+    FIRST_CLICK = "FIRST_CLICK", _("First click wins")
 
 
 class Program(models.Model):
@@ -105,11 +107,11 @@ class Program(models.Model):
 
 
 class AffiliateStatus(models.TextChoices):
-    APPLIED = "APPLIED", "Applied, waiting for a decision"
-    APPROVED = "APPROVED", "Approved"
-    REJECTED = "REJECTED", "Rejected"
-    DEACTIVATED = "DEACTIVATED", "Deactivated"
-    BANNED = "BANNED", "Banned"
+    APPLIED = "APPLIED", pgettext_lazy("affiliate status", "Applied, waiting for a decision")
+    APPROVED = "APPROVED", pgettext_lazy("affiliate status", "Approved")
+    REJECTED = "REJECTED", pgettext_lazy("affiliate status", "Rejected")
+    DEACTIVATED = "DEACTIVATED", pgettext_lazy("affiliate status", "Deactivated")
+    BANNED = "BANNED", pgettext_lazy("affiliate status", "Banned")
 
 
 class Affiliate(models.Model):
@@ -212,18 +214,18 @@ class CustomerBinding(models.Model):
 
 
 class ConversionSource(models.TextChoices):
-    API = "API", "The merchant's server (API)"
-    PLATFORM = "PLATFORM", "TikJoy (a referred merchant's first top-up)"
-    INQUIRY = "INQUIRY", "An accepted inquiry"
-    TAG = "TAG", "The tag on the merchant's thank-you page (held until confirmed)"
+    API = "API", _("The merchant's server (API)")
+    PLATFORM = "PLATFORM", _("TikJoy (a referred merchant's first top-up)")
+    INQUIRY = "INQUIRY", _("An accepted inquiry")
+    TAG = "TAG", _("The tag on the merchant's thank-you page (held until confirmed)")
 
 
 class RejectReason(models.TextChoices):
-    NO_CLICK = "NO_CLICK", "No click or bound customer matches this conversion"
-    OUTSIDE_WINDOW = "OUTSIDE_WINDOW", "The click was outside the program's attribution window"
-    AFFILIATE_INACTIVE = "AFFILIATE_INACTIVE", "The affiliate was not active in the program"
-    NO_FUNDS = "NO_FUNDS", "The program's prepaid funds did not cover the bounty"
-    PROGRAM_INACTIVE = "PROGRAM_INACTIVE", "The program is closed"
+    NO_CLICK = "NO_CLICK", _("No click or bound customer matches this conversion")
+    OUTSIDE_WINDOW = "OUTSIDE_WINDOW", _("The click was outside the program's attribution window")
+    AFFILIATE_INACTIVE = "AFFILIATE_INACTIVE", _("The affiliate was not active in the program")
+    NO_FUNDS = "NO_FUNDS", _("The program's prepaid funds did not cover the bounty")
+    PROGRAM_INACTIVE = "PROGRAM_INACTIVE", _("The program is closed")
 
 
 class Conversion(models.Model):
@@ -272,23 +274,23 @@ class Conversion(models.Model):
 
 
 class CommissionState(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    HELD = "HELD", "Held for review"
-    LOCKED = "LOCKED", "Locked"
-    APPROVED = "APPROVED", "Approved"
-    PAID = "PAID", "Paid"
-    REVERSED = "REVERSED", "Reversed"
+    PENDING = "PENDING", pgettext_lazy("commission state", "Pending")
+    HELD = "HELD", pgettext_lazy("commission state", "Held for review")
+    LOCKED = "LOCKED", pgettext_lazy("commission state", "Locked")
+    APPROVED = "APPROVED", pgettext_lazy("commission state", "Approved")
+    PAID = "PAID", pgettext_lazy("commission state", "Paid")
+    REVERSED = "REVERSED", pgettext_lazy("commission state", "Reversed")
 
 
 class ReversalCode(models.TextChoices):
-    CUSTOMER_FRAUD = "CUSTOMER_FRAUD", "Customer fraud"
-    ITEM_RETURNED = "ITEM_RETURNED", "Item returned"
-    ORDER_ERROR = "ORDER_ERROR", "Order error"
-    DUPLICATE = "DUPLICATE", "Duplicate"
-    NOT_IN_TERMS = "NOT_IN_TERMS", "Not in the program's terms"
-    TEST = "TEST", "Test order"
-    AFFILIATE_FRAUD = "AFFILIATE_FRAUD", "Affiliate fraud (after review)"
-    ACCOUNT_DELETED = "ACCOUNT_DELETED", "account deleted"  # only by the deletion itself (privacy)
+    CUSTOMER_FRAUD = "CUSTOMER_FRAUD", _("Customer fraud")
+    ITEM_RETURNED = "ITEM_RETURNED", _("Item returned")
+    ORDER_ERROR = "ORDER_ERROR", _("Order error")
+    DUPLICATE = "DUPLICATE", _("Duplicate")
+    NOT_IN_TERMS = "NOT_IN_TERMS", _("Not in the program's terms")
+    TEST = "TEST", _("Test order")
+    AFFILIATE_FRAUD = "AFFILIATE_FRAUD", _("Affiliate fraud (after review)")
+    ACCOUNT_DELETED = "ACCOUNT_DELETED", _("account deleted")  # only by the deletion itself (privacy)
 
     @classmethod
     def chosen_by_people(cls) -> list[tuple[str, str]]:
@@ -403,9 +405,9 @@ class PlatformReferral(models.Model):
 
 
 class InquiryStatus(models.TextChoices):
-    OPEN = "OPEN", "Open"
-    ACCEPTED = "ACCEPTED", "Accepted: the conversion is credited"
-    DECLINED = "DECLINED", "Declined"
+    OPEN = "OPEN", pgettext_lazy("inquiry status", "Open")
+    ACCEPTED = "ACCEPTED", pgettext_lazy("inquiry status", "Accepted: the conversion is credited")
+    DECLINED = "DECLINED", pgettext_lazy("inquiry status", "Declined")
 
 
 class Inquiry(models.Model):

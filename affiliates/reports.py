@@ -17,7 +17,12 @@ def report_group(request: HttpRequest) -> str:
 
 def report_context(request: HttpRequest, *, program: Program, affiliate: Affiliate | None = None) -> dict:
     report = selectors.performance(program=program, group=report_group(request), affiliate=affiliate)
-    return {"report": report, "program": program, "groups": list(selectors.GROUPS)}
+    return {
+        "report": report,
+        "program": program,
+        "groups": list(selectors.GROUP_LABELS.items()),
+        "group_label": selectors.GROUP_LABELS[report["group"]],
+    }
 
 
 def report_csv(request: HttpRequest, *, program: Program, affiliate: Affiliate | None = None) -> HttpResponse:

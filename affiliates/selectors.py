@@ -10,6 +10,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from affiliates.models import (
@@ -117,6 +119,13 @@ GROUPS = {
     "month": ("month", "month"),
     "link": ("link_id", "conversion__click__link_id"),
     "sub_id": ("link__sub_id", "conversion__click__link__sub_id"),
+}
+# What a person reads for each grouping (the report's first column and its "Group by" links).
+GROUP_LABELS = {
+    "day": gettext_lazy("Day"),
+    "month": gettext_lazy("Month"),
+    "link": gettext_lazy("Link"),
+    "sub_id": gettext_lazy("Sub-id"),
 }
 
 
@@ -227,7 +236,7 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
     if group == "link":
         codes = dict(Link.objects.filter(pk__in=[k for k in rows if k]).values_list("pk", "code"))
         for key, r in rows.items():
-            r.label = f"/r/{codes[key]}" if key else "no link (a bound customer)"
+            r.label = f"/r/{codes[key]}" if key else _("no link (a bound customer)")
     else:
         for key, r in rows.items():
             r.label = key.strftime("%Y-%m") if group == "month" and key else str(key) if key else "—"
@@ -235,7 +244,7 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
     peak = max((r.payout for r in ordered), default=ZERO)
     for r in ordered:
         r.bar = int(r.payout * 100 / peak) if peak > 0 else 0
-    totals = PerformanceRow(key="total", label="Total")
+    totals = PerformanceRow(key="total", label=_("Total"))
     for r in ordered:
         totals.add(r)
     return {"rows": ordered, "totals": totals, "group": group}

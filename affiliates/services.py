@@ -36,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
@@ -63,6 +64,7 @@ from affiliates.models import (
 )
 from affiliates.payloads import commission_data, conversion_data
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.debts import debt_incur, debt_owed, debt_repay
@@ -96,7 +98,9 @@ class TagClickUsed(AffiliateError):
 class DuplicateOrder(AffiliateError):
     def __init__(self, conversion: Conversion):
         self.conversion = conversion
-        super().__init__(f"Order {conversion.order_id!r} was already reported for this program.")
+        super().__init__(
+            _("Order %(order)s was already reported for this program.") % {"order": repr(conversion.order_id)}
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -172,10 +176,12 @@ def _clean_domains(domains: list[str]) -> list[str]:
         if host.startswith(("http://", "https://")):
             host = urlsplit(host).hostname or ""
         if not _HOST.fullmatch(host) or len(host) > 253:
-            raise AffiliateError(f"{raw!r} is not a domain name (write it like shop.example).")
+            raise AffiliateError(
+                _("%(value)s is not a domain name (write it like shop.example).") % {"value": repr(raw)}
+            )
         cleaned.append(host)
     if not cleaned:
-        raise AffiliateError("Name at least one domain your affiliates may link to.")
+        raise AffiliateError(_("Name at least one domain your affiliates may link to."))
     return sorted(set(cleaned))
 
 
@@ -195,11 +201,13 @@ def program_create(
     """A merchant's program (``merchant`` given) or TikJoy's own (``merchant=None``, one only)."""
     currency = currency or (merchant.currency if merchant else "EUR")
     if not 1 <= int(window_days) <= 90:
-        raise AffiliateError("The attribution window is 1 to 90 days.")
+        raise AffiliateError(_("The attribution window is 1 to 90 days."))
     if bounty <= 0 or not is_at_precision(Money(bounty, currency)):
-        raise AffiliateError(f"The bounty is a positive amount in {currency}, e.g. 40.00.")
+        raise AffiliateError(
+            _("The bounty is a positive amount in %(currency)s, e.g. 40.00.") % {"currency": currency}
+        )
     if attribution not in Attribution.values:
-        raise AffiliateError("Choose last click or first click.")
+        raise AffiliateError(_("Choose last click or first click."))
     if margin_rate is None:
         margin_rate = Decimal(0) if merchant is None else Decimal(settings.AFFILIATES_MARGIN_RATE)
     try:
@@ -218,7 +226,7 @@ def program_create(
                 created_at=now,
             )
     except IntegrityError as exc:
-        raise AffiliateError("This program exists already.") from exc
+        raise AffiliateError(_("This program exists already.")) from exc
 
 
 def program_update(
@@ -234,13 +242,16 @@ def program_update(
 ) -> Program:
     """Change a program's terms; a new bounty applies to conversions tracked from now on."""
     if not 1 <= int(window_days) <= 90:
-        raise AffiliateError("The attribution window is 1 to 90 days.")
+        raise AffiliateError(_("The attribution window is 1 to 90 days."))
     if attribution not in Attribution.values:
-        raise AffiliateError("Choose last click or first click.")
+        raise AffiliateError(_("Choose last click or first click."))
     with transaction.atomic(durable=True):
         program = Program.objects.select_for_update().get(pk=program_id)
         if bounty <= 0 or not is_at_precision(Money(bounty, program.currency)):
-            raise AffiliateError(f"The bounty is a positive amount in {program.currency}, e.g. 40.00.")
+            raise AffiliateError(
+                _("The bounty is a positive amount in %(currency)s, e.g. 40.00.")
+                % {"currency": program.currency}
+            )
         program.name = name.strip() or program.name
         program.bounty = bounty
         program.domains = _clean_domains(domains)
@@ -272,9 +283,9 @@ def affiliate_apply(
     visitor_hash: str = "",
 ) -> Affiliate:
     if not program.is_active:
-        raise AffiliateError("This program is closed to new affiliates.")
+        raise AffiliateError(_("This program is closed to new affiliates."))
     if not promotion_plan.strip():
-        raise AffiliateError("Tell the program how you will promote it.")
+        raise AffiliateError(_("Tell the program how you will promote it."))
     try:
         with transaction.atomic(durable=True):
             affiliate = Affiliate.objects.create(
@@ -287,17 +298,27 @@ def affiliate_apply(
                 applied_at=now,
             )
     except IntegrityError as exc:
-        raise AffiliateError("You have applied to this program already.") from exc
-    _tell_owner(program, f"New affiliate application: {user}", f"{user} applied to {program}.")
+        raise AffiliateError(_("You have applied to this program already.")) from exc
+    _tell_owner(
+        program,
+        lambda: (
+            _("New affiliate application: %(person)s") % {"person": user},
+            _("%(person)s applied to %(program)s.") % {"person": user, "program": program},
+        ),
+    )
     return affiliate
 
 
-def _tell_owner(program: Program, subject: str, message: str) -> None:
+def _tell_owner(program: Program, compose: Callable[[], tuple[str, str]]) -> None:
+    """E-mail the program's owner: the merchant, in its language (``compose`` returns the subject and
+    the message, written inside ``recipient_locale``); TikJoy's own program: ops, in the default."""
     if program.merchant is not None:
         recipients = [program.merchant.contact_email]
     else:
         recipients = list(settings.AFFILIATES_OPS_EMAILS)
-    mail_after_commit(subject=subject, message=message, recipient_list=recipients)
+    with recipient_locale(program.merchant):
+        subject, message = compose()
+        mail_after_commit(subject=subject, message=message, recipient_list=recipients)
 
 
 _DECISIONS = {
@@ -314,28 +335,34 @@ def affiliate_decide(*, affiliate_id: int, status: str, reason: str, actor: User
     status = AffiliateStatus(status)
     reason = reason.strip()
     if status != AffiliateStatus.APPROVED and not reason:
-        raise AffiliateError("Give a reason: the affiliate will read it.")
+        raise AffiliateError(_("Give a reason: the affiliate will read it."))
     with transaction.atomic(durable=True):
         affiliate = (
             Affiliate.objects.select_for_update().select_related("program", "user").get(pk=affiliate_id)
         )
         if affiliate.status not in _DECISIONS[status]:
             raise AffiliateError(
-                f"This affiliate is {affiliate.get_status_display().lower()}; it can't be {status.label.lower()}."
+                _("This affiliate's status is “%(current)s”: it can't change to “%(new)s”.")
+                % {"current": affiliate.get_status_display(), "new": status.label}
             )
         affiliate.status = status
         affiliate.status_reason = reason[:500]
         affiliate.decided_at = now
         affiliate.decided_by = actor
         affiliate.save(update_fields=["status", "status_reason", "decided_at", "decided_by"])
-        mail_after_commit(
-            subject=f"{affiliate.program}: your application"
-            if status != AffiliateStatus.BANNED
-            else f"{affiliate.program}: your account",
-            message=f"Your status in {affiliate.program} is now: {status.label}."
-            + (f"\nReason: {reason}" if reason else ""),
-            recipient_list=[affiliate.user.email or ""],
-        )
+        with recipient_locale(affiliate.user):
+            mail_after_commit(
+                subject=(
+                    _("%(program)s: your application")
+                    if status != AffiliateStatus.BANNED
+                    else _("%(program)s: your account")
+                )
+                % {"program": affiliate.program},
+                message=_("Your status in %(program)s is now: %(status)s.")
+                % {"program": affiliate.program, "status": status.label}
+                + ("\n" + _("Reason: %(reason)s") % {"reason": reason} if reason else ""),
+                recipient_list=[affiliate.user.email or ""],
+            )
     return affiliate
 
 
@@ -397,15 +424,18 @@ def destination_on_domains(domains: list[str], url: str) -> bool:
 
 def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now: datetime) -> Link:
     if affiliate.status != AffiliateStatus.APPROVED:
-        raise AffiliateError("Only approved affiliates create links.")
+        raise AffiliateError(_("Only approved affiliates create links."))
     destination = destination.strip()
     if not destination_allowed(affiliate.program, destination):
         allowed = ", ".join(affiliate.program.domains)
-        raise AffiliateError(f"Links may point only to the program's sites ({allowed}), over http or https.")
+        raise AffiliateError(
+            _("Links may point only to the program's sites (%(domains)s), over http or https.")
+            % {"domains": allowed}
+        )
     sub_id = sub_id.strip()
     if len(sub_id) > 64 or any(not (c.isalnum() or c in "-_.") for c in sub_id):
-        raise AffiliateError("A sub-id is up to 64 letters, digits, dots, dashes or underscores.")
-    for _ in range(5):
+        raise AffiliateError(_("A sub-id is up to 64 letters, digits, dots, dashes or underscores."))
+    for _attempt in range(5):
         try:
             with transaction.atomic(durable=True):
                 return Link.objects.create(
@@ -417,7 +447,7 @@ def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now
                 )
         except IntegrityError:
             continue
-    raise AffiliateError("Could not make a link code; try again.")
+    raise AffiliateError(_("Could not make a link code; try again."))
 
 
 def new_click_id() -> str:
@@ -634,9 +664,9 @@ def conversion_record(
     """
     order_id = order_id.strip()
     if not order_id or len(order_id) > 200:
-        raise AffiliateError("order_id is 1 to 200 characters.")
+        raise AffiliateError(_("order_id is 1 to 200 characters."))
     if amount < 0:
-        raise AffiliateError("amount can't be negative.")
+        raise AffiliateError(_("amount can't be negative."))
     attributed = _attribute(
         program=program, click_id=click_id.strip(), customer_ref=customer_ref.strip(), occurred_at=occurred_at
     )
@@ -681,8 +711,10 @@ def conversion_record(
             raise DuplicateOrder(existing) from None
         if source == ConversionSource.TAG:
             raise TagClickUsed(
-                "This visit has reported an order through the tag already; "
-                "report further orders from your server (POST /api/v1/conversions)."
+                _(
+                    "This visit has reported an order through the tag already; "
+                    "report further orders from your server (POST /api/v1/conversions)."
+                )
             ) from None
         raise
     return conversion
@@ -726,7 +758,7 @@ def tag_conversion_confirm(*, conversion_id: int, amount: Decimal, now: datetime
     a commission held only because it came from the tag goes on as pending (its dates kept); one held
     for a fraud rule stays held for a person."""
     if amount < 0:
-        raise AffiliateError("amount can't be negative.")
+        raise AffiliateError(_("amount can't be negative."))
     with transaction.atomic(durable=True):
         conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
         if conversion.source != ConversionSource.TAG:
@@ -806,9 +838,14 @@ def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime
         conversion.save(update_fields=["is_accepted", "reject_reason"])
         _tell_owner(
             program,
-            f"{program}: a conversion was not paid",
-            f"Order {conversion.order_id} was attributed to an affiliate, but your prepaid funds did not "
-            f"cover the bounty ({bounty} + {margin} margin). Top up to keep paying your affiliates.",
+            lambda: (
+                _("%(program)s: a conversion was not paid") % {"program": program},
+                _(
+                    "Order %(order)s was attributed to an affiliate, but your prepaid funds did not cover the "
+                    "bounty (%(bounty)s + %(margin)s margin). Top up to keep paying your affiliates."
+                )
+                % {"order": conversion.order_id, "bounty": bounty, "margin": margin},
+            ),
         )
 
 
@@ -918,13 +955,13 @@ def commission_approve(*, commission_id: int, now: datetime) -> Commission:
 def commission_reverse(*, commission_id: int, code: str, actor: User | None, now: datetime) -> Commission:
     """Give a pending (or held) commission back to the payer, with a reason code the affiliate sees."""
     if code not in ReversalCode.values:
-        raise AffiliateError("Choose a reason from the list.")
+        raise AffiliateError(_("Choose a reason from the list."))
     with transaction.atomic(durable=True):
         commission = _lock_commission(commission_id)
         if commission.state not in {CommissionState.PENDING, CommissionState.HELD}:
             raise AffiliateError(
-                f"This commission is {commission.get_state_display().lower()}: after lock it can only be "
-                "adjusted, not reversed."
+                _("This commission is “%(state)s”: after lock it can only be adjusted, not reversed.")
+                % {"state": commission.get_state_display()}
             )
         program = commission.affiliate.program
         currency = commission.currency
@@ -958,7 +995,7 @@ def commission_release(*, commission_id: int, actor: User, now: datetime) -> Com
     with transaction.atomic(durable=True):
         commission = _lock_commission(commission_id)
         if commission.state != CommissionState.HELD:
-            raise AffiliateError("Only a held commission can be released.")
+            raise AffiliateError(_("Only a held commission can be released."))
         commission.state = CommissionState.PENDING
         commission.hold_reason = f"Released by {actor} on {now:%Y-%m-%d}: {commission.hold_reason}"[:300]
         commission.released_at = now
@@ -978,16 +1015,18 @@ def commission_adjust(
     """
     reason = reason.strip()
     if not reason:
-        raise AffiliateError("Give a reason for the adjustment.")
+        raise AffiliateError(_("Give a reason for the adjustment."))
     if amount == 0:
-        raise AffiliateError("An adjustment is a non-zero amount.")
+        raise AffiliateError(_("An adjustment is a non-zero amount."))
     with transaction.atomic(durable=True):
         commission = _lock_commission(commission_id)
         if commission.state not in {CommissionState.LOCKED, CommissionState.APPROVED, CommissionState.PAID}:
-            raise AffiliateError("Before lock a commission is reversed, not adjusted.")
+            raise AffiliateError(_("Before lock a commission is reversed, not adjusted."))
         currency = commission.currency
         if not is_at_precision(Money(amount, currency)):
-            raise AffiliateError(f"Write the amount in {currency} with its cents, e.g. 5.00.")
+            raise AffiliateError(
+                _("Write the amount in %(currency)s with its cents, e.g. 5.00.") % {"currency": currency}
+            )
         affiliate = (
             Affiliate.objects.select_for_update().select_related("user").get(pk=commission.affiliate_id)
         )
@@ -1006,7 +1045,8 @@ def commission_adjust(
             holder = _locked(affiliate, currency)
             if amount < 0 and -amount > commission.amount:
                 raise AffiliateError(
-                    f"The commission holds {commission.amount} {currency}; adjust by at most that."
+                    _("The commission holds %(amount)s %(currency)s; adjust by at most that.")
+                    % {"amount": commission.amount, "currency": currency}
                 )
         else:
             holder = _available(affiliate, currency)
@@ -1024,7 +1064,9 @@ def commission_adjust(
                     now=now,
                 )
             except InsufficientFunds as exc:
-                raise AffiliateError(f"The program's funds don't cover {money}.") from exc
+                raise AffiliateError(
+                    _("The program's funds don't cover %(amount)s.") % {"amount": money}
+                ) from exc
         elif commission.state == CommissionState.LOCKED:
             # The platform's margin follows the bounty down, pro rata (rounded down, so the payer never
             # gets back less than its share): what the merchant paid on the part taken back returns too.
@@ -1218,19 +1260,19 @@ def inquiry_open(
 ) -> Inquiry:
     """An approved affiliate reports a missing or wrong conversion; the program's owner answers it."""
     if affiliate.status != AffiliateStatus.APPROVED:
-        raise AffiliateError("Only approved affiliates open inquiries.")
+        raise AffiliateError(_("Only approved affiliates open inquiries."))
     order_id = order_id.strip()
     if not order_id or len(order_id) > 200:
-        raise AffiliateError("Give the order id (1 to 200 characters).")
+        raise AffiliateError(_("Give the order id (1 to 200 characters)."))
     if order_date > timezone.localdate(now):
-        raise AffiliateError("The order date can't be in the future.")
+        raise AffiliateError(_("The order date can't be in the future."))
     if amount < 0:
-        raise AffiliateError("The amount can't be negative.")
+        raise AffiliateError(_("The amount can't be negative."))
     credited = Commission.objects.filter(
         conversion__program_id=affiliate.program_id, conversion__order_id=order_id, affiliate=affiliate
     ).exclude(state=CommissionState.REVERSED)
     if credited.exists():
-        raise AffiliateError("This order is already credited to you.")
+        raise AffiliateError(_("This order is already credited to you."))
     try:
         with transaction.atomic(durable=True):
             inquiry = Inquiry.objects.create(
@@ -1242,11 +1284,19 @@ def inquiry_open(
                 created_at=now,
             )
     except IntegrityError as exc:
-        raise AffiliateError("You have an open inquiry about this order already.") from exc
+        raise AffiliateError(_("You have an open inquiry about this order already.")) from exc
     _tell_owner(
         affiliate.program,
-        f"{affiliate.program}: an affiliate's inquiry",
-        f"{affiliate.user} says order {order_id} ({order_date}) is missing or wrong: {message.strip()[:500]}",
+        lambda: (
+            _("%(program)s: an affiliate's inquiry") % {"program": affiliate.program},
+            _("%(person)s says order %(order)s (%(date)s) is missing or wrong: %(message)s")
+            % {
+                "person": affiliate.user,
+                "order": order_id,
+                "date": order_date,
+                "message": message.strip()[:500],
+            },
+        ),
     )
     return inquiry
 
@@ -1256,16 +1306,16 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
     so its lock date runs from the acceptance."""
     answer = answer.strip()
     if not accept and not answer:
-        raise AffiliateError("Tell the affiliate why: they read the answer.")
+        raise AffiliateError(_("Tell the affiliate why: they read the answer."))
     with transaction.atomic(durable=True):
         inquiry = Inquiry.objects.select_for_update().select_related("affiliate__program").get(pk=inquiry_id)
         if inquiry.status != InquiryStatus.OPEN:
-            raise AffiliateError("This inquiry was answered already.")
+            raise AffiliateError(_("This inquiry was answered already."))
         affiliate = inquiry.affiliate
         program = affiliate.program
         if accept:
             if affiliate.status != AffiliateStatus.APPROVED:
-                raise AffiliateError("The affiliate is no longer approved in the program.")
+                raise AffiliateError(_("The affiliate is no longer approved in the program."))
             conversion = (
                 Conversion.objects.select_for_update()
                 .filter(program=program, order_id=inquiry.order_id)
@@ -1273,7 +1323,9 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
             )
             if conversion is not None and conversion.is_accepted:
                 raise AffiliateError(
-                    "This order is credited already (to this or another affiliate): reverse or adjust that one instead."
+                    _(
+                        "This order is credited already (to this or another affiliate): reverse or adjust that one instead."
+                    )
                 )
             if conversion is None:
                 conversion = Conversion.objects.create(
@@ -1296,18 +1348,22 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
                 conversion.save(update_fields=["affiliate", "is_accepted", "reject_reason"])
             _commission_track(conversion, hold="", tracked_at=now)
             if not conversion.is_accepted:
-                raise AffiliateError("The program's funds don't cover the bounty: top up, then accept again.")
+                raise AffiliateError(
+                    _("The program's funds don't cover the bounty: top up, then accept again.")
+                )
             inquiry.conversion = conversion
         inquiry.status = InquiryStatus.ACCEPTED if accept else InquiryStatus.DECLINED
         inquiry.answer = answer[:500]
         inquiry.decided_at = now
         inquiry.decided_by = actor
         inquiry.save(update_fields=["status", "answer", "conversion", "decided_at", "decided_by"])
-        mail_after_commit(
-            subject=f"{program}: your inquiry about order {inquiry.order_id}",
-            message=f"{inquiry.get_status_display()}." + (f"\n{answer}" if answer else ""),
-            recipient_list=[affiliate.user.email or ""],
-        )
+        with recipient_locale(affiliate.user):
+            mail_after_commit(
+                subject=_("%(program)s: your inquiry about order %(order)s")
+                % {"program": program, "order": inquiry.order_id},
+                message=f"{inquiry.get_status_display()}." + (f"\n{answer}" if answer else ""),
+                recipient_list=[affiliate.user.email or ""],
+            )
     return inquiry
 
 
@@ -1315,9 +1371,9 @@ def commissions_clock_advance(*, days: int, now: datetime) -> dict[str, int]:
     """The demo clock: bring every open commission's lock and approval dates ``days`` closer, as if the
     time had passed, then run the daily step. For the demo and trying the product; refused in production."""
     if settings.PRODUCTION:
-        raise AffiliateError("The demo clock is refused in production.")
+        raise AffiliateError(_("The demo clock is refused in production."))
     if days <= 0:
-        raise AffiliateError("The demo clock only moves forward.")
+        raise AffiliateError(_("The demo clock only moves forward."))
     shift = timedelta(days=days)
     with transaction.atomic(durable=True):
         Commission.objects.filter(

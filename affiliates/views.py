@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from affiliates import clicklog, reports, selectors, services
@@ -113,7 +114,7 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
                         now=timezone.now(),
                     )
                     messages.success(
-                        request, "Thank you: your application was sent. We'll tell you the answer."
+                        request, _("Thank you: your application was sent. We'll tell you the answer.")
                     )
                     return redirect("affiliates:program", program_id=program.pk)
                 except DomainError as exc:
@@ -166,7 +167,9 @@ def link_create(request: HttpRequest, program_id: int) -> HttpResponse:
                 sub_id=form.cleaned_data["sub_id"],
                 now=timezone.now(),
             )
-            messages.success(request, f"Your link is ready: {settings.SITE_URL}/r/{link.code}")
+            messages.success(
+                request, _("Your link is ready: %(url)s") % {"url": f"{settings.SITE_URL}/r/{link.code}"}
+            )
         except DomainError as exc:
             messages.error(request, str(exc))
     else:
@@ -201,7 +204,7 @@ def inquiry_open(request: HttpRequest, program_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.inquiry_open(affiliate=affiliate, now=timezone.now(), **form.cleaned_data)
-            messages.success(request, "Your inquiry was sent to the program. You'll see the answer here.")
+            messages.success(request, _("Your inquiry was sent to the program. You'll see the answer here."))
         except DomainError as exc:
             messages.error(request, str(exc))
     else:

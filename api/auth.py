@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -20,10 +21,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
-            raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Bearer tj_...'.")
+            raise exceptions.AuthenticationFailed(gettext("Send the key as 'Authorization: Bearer tj_...'."))
         key = api_key_authenticate(raw=raw.strip(), now=timezone.now())
         if key is None:
-            raise exceptions.AuthenticationFailed("This key is unknown, revoked or expired.")
+            raise exceptions.AuthenticationFailed(gettext("This key is unknown, revoked or expired."))
         return (key.created_by or AnonymousUser(), key)
 
     def authenticate_header(self, request) -> str:
@@ -33,12 +34,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 class KeyScope(permissions.BasePermission):
     """The view's ``required_scope`` (read by default; write for changes) against the key's scope."""
 
-    message = "This key's scope does not allow this request."
+    message = gettext_lazy("This key's scope does not allow this request.")
 
     def has_permission(self, request, view) -> bool:
         key = request.auth
         if not isinstance(key, ApiKey):
-            raise exceptions.NotAuthenticated("Send an API key: 'Authorization: Bearer tj_...'.")
+            raise exceptions.NotAuthenticated(gettext("Send an API key: 'Authorization: Bearer tj_...'."))
         needed = getattr(view, "required_scopes", {}).get(request.method, Scope.READ)
         return key.allows(needed)
 

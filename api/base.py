@@ -11,6 +11,7 @@ from functools import wraps
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -110,13 +111,13 @@ def idempotent(method: Callable) -> Callable:
         raw_key = request.headers.get("Idempotency-Key", "")
         if not raw_key:
             raise ApiProblem(
-                "Send an Idempotency-Key header with every POST (e.g. a UUID).",
+                gettext("Send an Idempotency-Key header with every POST (e.g. a UUID)."),
                 status=400,
                 code="idempotency_key_missing",
             )
         if len(raw_key) > 255:
             raise ApiProblem(
-                "The Idempotency-Key is at most 255 characters.", status=400, code="invalid_request"
+                gettext("The Idempotency-Key is at most 255 characters."), status=400, code="invalid_request"
             )
         now = timezone.now()
         try:
@@ -158,13 +159,15 @@ def idempotent(method: Callable) -> Callable:
     return wrapper
 
 
-def _page_params(request) -> tuple[int, int | None]:
+def page_params(request) -> tuple[int, int | None]:
     try:
         limit = int(request.query_params.get("limit", 50))
     except ValueError:
         limit = 0
     if not 1 <= limit <= 100:
-        raise ApiProblem("limit is a whole number from 1 to 100.", status=400, code="invalid_request")
+        raise ApiProblem(
+            gettext("limit is a whole number from 1 to 100."), status=400, code="invalid_request"
+        )
     cursor = request.query_params.get("cursor")
     if not cursor:
         return limit, None
@@ -173,7 +176,7 @@ def _page_params(request) -> tuple[int, int | None]:
     except (ValueError, UnicodeError, binascii.Error):
         after = -1
     if not 0 < after <= MAX_ID:
-        raise ApiProblem("This cursor is not one we gave you.", status=400, code="invalid_cursor")
+        raise ApiProblem(gettext("This cursor is not one we gave you."), status=400, code="invalid_cursor")
     return limit, after
 
 
@@ -184,6 +187,11 @@ def _page(rows: list, limit: int, serialize: Callable, pk: Callable) -> dict:
     return {"data": [serialize(row) for row in rows], "next_cursor": next_cursor}
 
 
+def page_of(rows: list[dict], limit: int, *, pk: Callable) -> dict:
+    """The page of rows already shaped as the API shows them (``limit`` + 1 read: one more means a next page)."""
+    return _page(rows, limit, lambda row: row, pk)
+
+
 def cursor_page(
     request, queryset: QuerySet, serialize: Callable, *, pk: Callable = lambda row: row.pk
 ) -> dict:
@@ -191,7 +199,7 @@ def cursor_page(
 
     ``queryset`` may be a ``.values()`` one (then ``pk`` reads the row's key).
     """
-    limit, after = _page_params(request)
+    limit, after = page_params(request)
     if after is not None:
         queryset = queryset.filter(pk__lt=after)
     return _page(list(queryset.order_by("-pk")[: limit + 1]), limit, serialize, pk)
@@ -199,6 +207,6 @@ def cursor_page(
 
 def cursor_page_of_list(request, items: list, serialize: Callable, *, pk: Callable) -> dict:
     """The same page over a list a selector returned, in ascending ``pk`` order."""
-    limit, after = _page_params(request)
+    limit, after = page_params(request)
     rows = sorted((i for i in items if after is None or pk(i) > after), key=pk)
     return _page(rows[: limit + 1], limit, serialize, pk)

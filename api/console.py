@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from api.forms import ApiKeyForm, EndpointForm
 from api.models import ApiKey
@@ -43,7 +44,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     response = console_render(
         request,
         "console/api/keys.html",
-        {"title": "API keys", "form": form, "keys": keys, "created": created},
+        {"title": _("API keys"), "form": form, "keys": keys, "created": created},
     )
     response["Cache-Control"] = "no-store"  # the page may hold a secret key
     return response
@@ -57,7 +58,8 @@ def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         api_key_revoke(key=key, actor=request.user, now=timezone.now())
         messages.success(
-            request, f"The key {key.display} is revoked: requests with it are refused from now on."
+            request,
+            _("The key %(key)s is revoked: requests with it are refused from now on.") % {"key": key.display},
         )
     except ApiKeyError as error:
         messages.error(request, str(error))
@@ -86,7 +88,7 @@ def webhook_endpoints(request: HttpRequest) -> HttpResponse:
     response = console_render(
         request,
         "console/api/endpoints.html",
-        {"title": "Webhooks", "form": form, "endpoints": endpoints, "created": created},
+        {"title": _("Webhooks"), "form": form, "endpoints": endpoints, "created": created},
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -102,16 +104,18 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action")
         if action == "rotate":
             new_secret = endpoint_secret_rotate(endpoint=endpoint, now=now)
-            messages.success(request, "New secret: for 24 hours every message carries both signatures.")
+            messages.success(request, _("New secret: for 24 hours every message carries both signatures."))
         elif action == "disable":
             endpoint_disable(endpoint=endpoint, reason="Disabled in the console.", now=now)
-            messages.success(request, "Disabled: nothing more is sent to this URL.")
+            messages.success(request, _("Disabled: nothing more is sent to this URL."))
         elif action == "replay":
             delivery = get_object_or_404(
                 WebhookDelivery, pk=request.POST.get("delivery") or 0, endpoint=endpoint
             )
             delivery_replay(delivery=delivery, now=now)
-            messages.success(request, f"Event {delivery.event.message_id} is sent again.")
+            messages.success(
+                request, _("Event %(event)s is sent again.") % {"event": delivery.event.message_id}
+            )
         if new_secret is None:
             return redirect("console:hook_endpoint", pk=endpoint.pk)
     deliveries = (
@@ -124,7 +128,7 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "console/api/endpoint.html",
         {
-            "title": f"Webhook {endpoint.url}",
+            "title": _("Webhook %(url)s") % {"url": endpoint.url},
             "endpoint": endpoint,
             "deliveries": deliveries,
             "new_secret": new_secret,

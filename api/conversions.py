@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -82,7 +83,7 @@ class Conversions(ApiView):
         program = Program.objects.filter(merchant=self.key.merchant).first()
         if program is None:
             raise ApiProblem(
-                "You have no affiliate program: start one in the console first.",
+                gettext("You have no affiliate program: start one in the console first."),
                 status=422,
                 code="no_program",
             )
@@ -130,12 +131,14 @@ class Conversions(ApiView):
         now = timezone.now()
         if data["currency"].upper() != program.currency:
             raise ApiProblem(
-                f"The program's currency is {program.currency}.", status=400, code="invalid_request"
+                gettext("The program's currency is %(currency)s.") % {"currency": program.currency},
+                status=400,
+                code="invalid_request",
             )
         if data["occurred_at"] > now + CLOCK_SKEW:
-            raise ApiProblem("occurred_at is in the future.", status=400, code="invalid_request")
+            raise ApiProblem(gettext("occurred_at is in the future."), status=400, code="invalid_request")
         if not data["click_id"] and not data["customer_id"]:
-            raise ApiProblem("Send click_id or customer_id.", status=400, code="invalid_request")
+            raise ApiProblem(gettext("Send click_id or customer_id."), status=400, code="invalid_request")
         try:
             conversion = conversion_record(
                 program=program,
@@ -152,7 +155,10 @@ class Conversions(ApiView):
         except DuplicateOrder as exc:
             if exc.conversion.source != ConversionSource.TAG:
                 raise ApiProblem(
-                    f"{exc} It is {typed_id('cnv', exc.conversion.pk)}.", status=409, code="duplicate_order"
+                    gettext("%(problem)s It is %(id)s.")
+                    % {"problem": exc, "id": typed_id("cnv", exc.conversion.pk)},
+                    status=409,
+                    code="duplicate_order",
                 ) from exc
             # The thank-you-page tag reported this order first: the server's report confirms it.
             try:

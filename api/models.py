@@ -5,17 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class KeyKind(models.TextChoices):
-    SECRET = "SECRET", "Secret (server to server)"
-    PUBLISHABLE = "PUBLISHABLE", "Publishable (public reads)"
+    SECRET = "SECRET", _("Secret (server to server)")
+    PUBLISHABLE = "PUBLISHABLE", _("Publishable (public reads)")
 
 
 class Scope(models.TextChoices):
-    READ = "read", "Read"
-    WRITE = "write", "Read and write"
-    PUBLIC = "public", "Public reads only"
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+    PUBLIC = "public", _("Public reads only")
 
 
 class ApiKeyQuerySet(models.QuerySet):
@@ -89,9 +90,9 @@ class ApiKey(models.Model):
 
 
 class KeyAction(models.TextChoices):
-    CREATED = "CREATED", "Created"
-    REVOKED = "REVOKED", "Revoked"
-    WRITE = "WRITE", "Changed data"
+    CREATED = "CREATED", _("Created")
+    REVOKED = "REVOKED", _("Revoked")
+    WRITE = "WRITE", _("Changed data")
 
 
 class ApiKeyEvent(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
@@ -12,17 +13,19 @@ from core.errors import DomainError
 PROBLEM_TYPE = "https://tikjoy.example/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
+# ``title`` and ``detail`` are for a person, in the request's language (Accept-Language, through
+# LocaleMiddleware); ``type`` and ``code`` never change with it (docs/api.md, "Languages").
 TITLES = {
-    400: "Bad request",
-    401: "Unauthenticated",
-    403: "Forbidden",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict",
-    415: "Unsupported media type",
-    422: "Unprocessable content",
-    429: "Too many requests",
+    400: gettext_lazy("Bad request"),
+    401: gettext_lazy("Unauthenticated"),
+    403: gettext_lazy("Forbidden"),
+    404: gettext_lazy("Not found"),
+    405: gettext_lazy("Method not allowed"),
+    406: gettext_lazy("Not acceptable"),
+    409: gettext_lazy("Conflict"),
+    415: gettext_lazy("Unsupported media type"),
+    422: gettext_lazy("Unprocessable content"),
+    429: gettext_lazy("Too many requests"),
 }
 
 
@@ -89,9 +92,9 @@ def problem_response(
 ) -> Response:
     body = {
         "type": PROBLEM_TYPE + code,
-        "title": TITLES.get(status, "Error"),
+        "title": str(TITLES.get(status, gettext_lazy("Error"))),
         "status": status,
-        "detail": detail,
+        "detail": str(detail),
         "code": code,
     }
     if errors:
@@ -122,10 +125,13 @@ def problem_handler(exc, context) -> Response | None:
     if isinstance(exc, ApiProblem):
         return problem_response(status=exc.status_code, code=exc.problem_code, detail=str(exc.detail))
     if isinstance(exc, Http404 | exceptions.NotFound):
-        return problem_response(status=404, code="not_found", detail="No such object.")
+        return problem_response(status=404, code="not_found", detail=gettext("No such object."))
     if isinstance(exc, exceptions.ValidationError):
         return problem_response(
-            status=400, code="invalid_request", detail="Some fields are invalid.", errors=_flatten(exc.detail)
+            status=400,
+            code="invalid_request",
+            detail=gettext("Some fields are invalid."),
+            errors=_flatten(exc.detail),
         )
     if isinstance(exc, exceptions.ParseError):
         return problem_response(status=400, code="malformed_json", detail=str(exc.detail))
@@ -143,7 +149,7 @@ def problem_handler(exc, context) -> Response | None:
         return problem_response(
             status=429,
             code="rate_limited",
-            detail="Too many requests for this key: slow down.",
+            detail=gettext("Too many requests for this key: slow down."),
             headers=headers,
         )
     if isinstance(exc, exceptions.MethodNotAllowed):

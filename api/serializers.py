@@ -6,14 +6,15 @@ Ids are typed strings (``cmp_12``, ``rwd_34``); money is a decimal string with i
 from __future__ import annotations
 
 from decimal import Decimal
-from types import SimpleNamespace
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from api.base import typed_id
 from campaigns.models import REPORTED_ACTIONS, ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from merchants.models import ConsentField
 from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
+from rewards.reasons import Reason
 from webhooks.models import EventType, WebhookEndpoint
 from webhooks.payloads import reward_payload
 
@@ -106,11 +107,6 @@ class RewardOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
     available_at = serializers.DateTimeField(help_text="When the hold period ends.")
     decided_at = serializers.DateTimeField(allow_null=True)
-
-
-def reward_row_data(row: dict) -> dict:
-    """The same from a ``.values()`` row of ``_rewards`` (no model instance: the list's hot path)."""
-    return reward_payload(SimpleNamespace(**row), action_type=row["action_type"])
 
 
 def reward_data(reward: Reward) -> dict:
@@ -271,6 +267,12 @@ class ActionOut(serializers.Serializer):
         help_text="REWARDED (pending) or HELD when paid; INELIGIBLE or UNFUNDED with detail saying why.",
     )
     detail = serializers.CharField(allow_blank=True)
+    reason = serializers.ChoiceField(
+        choices=Reason.choices,
+        allow_blank=True,
+        help_text="Why the engine decided so, as a stable code (see docs/rewards.md, reason codes); "
+        "empty for an action decided before codes were recorded.",
+    )
     reward = serializers.CharField(allow_null=True, help_text="The reward it earned (rwd_...), if any.")
     occurred_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
@@ -284,6 +286,7 @@ def action_data(action: SocialAction, *, reward_id: int | None) -> dict:
         "event_id": action.key.split(":", 2)[2],
         "status": action.status,
         "detail": action.status_detail,
+        "reason": action.reason,
         "reward": typed_id("rwd", reward_id) if reward_id else None,
         "occurred_at": _dt(action.occurred_at),
         "created_at": _dt(action.created_at),
@@ -344,5 +347,5 @@ class CampaignIn(serializers.Serializer):
     def validate_rules(self, rules):
         actions = [rule["action"] for rule in rules]
         if len(set(actions)) != len(actions):
-            raise serializers.ValidationError("Only one rule per action.")
+            raise serializers.ValidationError(gettext("Only one rule per action."))
         return rules

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from api.models import (
@@ -56,17 +57,17 @@ def api_key_create(
     """Make a key; returns it with the full key, which is never stored nor shown again."""
     name = name.strip()
     if not name:
-        raise ApiKeyError("Give the key a name that says what it is for.")
+        raise ApiKeyError(gettext("Give the key a name that says what it is for."))
     if expires_at is not None and expires_at <= now:
-        raise ApiKeyError("The expiry must be in the future.")
+        raise ApiKeyError(gettext("The expiry must be in the future."))
     if kind == KeyKind.PUBLISHABLE:
         prefix, scope = "tj_pk_", Scope.PUBLIC
     elif kind == KeyKind.SECRET:
         prefix = secret_prefix()
         if scope not in (Scope.READ, Scope.WRITE):
-            raise ApiKeyError("A secret key reads, or reads and writes.")
+            raise ApiKeyError(gettext("A secret key reads, or reads and writes."))
     else:
-        raise ApiKeyError("Choose a secret or a publishable key.")
+        raise ApiKeyError(gettext("Choose a secret or a publishable key."))
     raw = prefix + secrets.token_urlsafe(24)
     with transaction.atomic(durable=True):
         key = ApiKey.objects.create(
@@ -95,7 +96,7 @@ def api_key_revoke(*, key: ApiKey, actor: User, now: datetime) -> ApiKey:
             revoked_at=now, revoked_by=actor
         )
         if not changed:
-            raise ApiKeyError("This key is already revoked.")
+            raise ApiKeyError(gettext("This key is already revoked."))
         ApiKeyEvent.objects.create(key=key, action=KeyAction.REVOKED, actor=actor, at=now)
     _key_cache_forget(key.key_hash)
     key.refresh_from_db()
@@ -114,8 +115,12 @@ def _key_cache_forget(hashed: str) -> None:
 
 
 def _private_copy(instance):
-    """A copy of a model instance whose related-object cache is its own (threads share the cache)."""
-    clone = copy.copy(instance)
+    """A copy of a model instance whose related-object cache is its own (threads share the cache).
+
+    Its fields copied as a dict: ``copy.copy`` goes through the model's pickling and cost more
+    than the rest of a cached key lookup."""
+    clone = instance.__class__.__new__(instance.__class__)
+    clone.__dict__ = instance.__dict__.copy()
     clone._state = copy.copy(instance._state)
     clone._state.fields_cache = {}
     return clone
@@ -278,14 +283,18 @@ def idempotency_begin(*, merchant: Merchant, key: str, fingerprint: str, now: da
                 continue
             if existing.fingerprint != fingerprint:
                 raise IdempotencyMismatch(
-                    "This Idempotency-Key was used with a different request: use a new key for a new request."
+                    gettext(
+                        "This Idempotency-Key was used with a different request: use a new key for a new request."
+                    )
                 ) from None
             if existing.response_status is None:
                 raise IdempotencyConflict(
-                    "A request with this Idempotency-Key is still being processed: retry later."
+                    gettext("A request with this Idempotency-Key is still being processed: retry later.")
                 ) from None
             return existing
-    raise IdempotencyConflict("A request with this Idempotency-Key is still being processed: retry later.")
+    raise IdempotencyConflict(
+        gettext("A request with this Idempotency-Key is still being processed: retry later.")
+    )
 
 
 def idempotency_finish(
@@ -325,7 +334,9 @@ class WidgetPassError(DomainError):
 
 def _nonce_hash(nonce: str) -> str:
     if len(nonce) != WIDGET_NONCE_LENGTH or any(c not in "0123456789abcdef" for c in nonce):
-        raise WidgetPassError("This link is broken: open your balance again from the shop's JoyBack button.")
+        raise WidgetPassError(
+            gettext("This link is broken: open your balance again from the shop's JoyBack button.")
+        )
     return hashlib.sha256(nonce.encode()).hexdigest()
 
 
@@ -341,7 +352,9 @@ def widget_pass_grant(
             )
     except IntegrityError:
         raise WidgetPassError(
-            "This request was already answered: open your balance again from the shop's JoyBack button."
+            gettext(
+                "This request was already answered: open your balance again from the shop's JoyBack button."
+            )
         ) from None
 
 

@@ -13,7 +13,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -53,14 +55,33 @@ def _policy(origins: list[str]) -> str:
     return "; ".join([d for d in directives if not d.startswith("frame-ancestors")] + [ancestors])
 
 
+def widget_language(raw: str) -> str:
+    """The frame's language: ``lang`` from the widget (the merchant's ``data-lang``, else the shop
+    page's ``<html lang>``, else the browser's) when TikJoy speaks it, else what LocaleMiddleware chose
+    from the visitor's Accept-Language (docs/api.md, "The widget's language")."""
+    try:
+        return get_supported_language_variant(raw.strip().replace("_", "-").lower()[:35])
+    except LookupError:
+        return translation.get_language() or settings.LANGUAGE_CODE
+
+
 @require_GET
 @xframe_options_exempt  # the CSP below says who may frame it; X-Frame-Options can't list origins
 def widget_frame(request: HttpRequest) -> HttpResponse:
-    """The merchant's live offer and the sign-in buttons (or the signed-in consumer's balance)."""
+    """The merchant's live offer and the sign-in buttons (or the signed-in consumer's balance), in
+    the shop's language."""
+    language = widget_language(request.GET.get("lang", ""))
+    with translation.override(language):
+        response = _widget_frame(request)
+    response["Content-Language"] = language
+    return response
+
+
+def _widget_frame(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     key = publishable_key_get(raw=request.GET.get("key", "")[:100], now=now)
     if key is None:
-        response = HttpResponse("Unknown or revoked key.", status=404, content_type="text/plain")
+        response = HttpResponse(_("Unknown or revoked key."), status=404, content_type="text/plain")
         response["Content-Security-Policy"] = _policy([])
         return response
     merchant = key.merchant
@@ -68,7 +89,7 @@ def widget_frame(request: HttpRequest) -> HttpResponse:
     parent = origin_of(request.GET.get("origin", "")[:300])
     if parent not in origins:
         response = HttpResponse(
-            "This website is not one of the brand's: add it as a website touchpoint in the console.",
+            _("This website is not one of the brand's: add it as a website touchpoint in the console."),
             status=403,
             content_type="text/plain",
         )
@@ -216,7 +237,7 @@ def widget_connect(request: HttpRequest) -> HttpResponse:
         "key": request.GET.get("key", "")[:100],
     }
     if merchant is None or origin is None:
-        context["error"] = "This link is broken: open the shop's JoyBack button again."
+        context["error"] = _("This link is broken: open the shop's JoyBack button again.")
         return render(request, "embed/connect.html", context, status=400)
     # Only a window our own frame opened may grant: the browser says so (``Sec-Fetch-Site:
     # same-origin``: the frame is on TikJoy's origin) when the page is first opened, and the nonce is
@@ -226,7 +247,7 @@ def widget_connect(request: HttpRequest) -> HttpResponse:
         opened = [n for n in request.session.get(WIDGET_NONCES_SESSION_KEY, []) if n != nonce][-4:]
         request.session[WIDGET_NONCES_SESSION_KEY] = [*opened, nonce]
     if nonce not in request.session.get(WIDGET_NONCES_SESSION_KEY, []):
-        context["error"] = (
+        context["error"] = _(
             "Open this from the JoyBack button in the shop's widget: this page didn't come from it."
         )
         return render(request, "embed/connect.html", context, status=400)
@@ -235,7 +256,7 @@ def widget_connect(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return render(request, "embed/connect.html", context)
     if not is_consumer(user):
-        context["error"] = "This account is a merchant's: only a consumer's JoyBack balance can be shown."
+        context["error"] = _("This account is a merchant's: only a consumer's JoyBack balance can be shown.")
         return render(request, "embed/connect.html", context, status=403)
     if request.method == "POST":
         try:
@@ -250,12 +271,18 @@ def widget_connect(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # called by the frame, a third party on the shop's page; the nonce is its secret
 @require_POST
 def widget_pass(request: HttpRequest) -> HttpResponse:
-    """The frame's poll: once the person agreed (``widget_connect``), its cookie, once."""
+    """The frame's poll: once the person agreed (``widget_connect``), its cookie, once (a refusal's
+    ``detail`` in the frame's language)."""
+    with translation.override(widget_language(request.POST.get("lang", ""))):
+        return _widget_pass(request)
+
+
+def _widget_pass(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     merchant, origin = _frame_context(request, now)
     if merchant is None or origin is None:
         return JsonResponse(
-            {"status": "refused", "detail": "Unknown key or not one of the brand's sites."}, status=400
+            {"status": "refused", "detail": _("Unknown key or not one of the brand's sites.")}, status=400
         )
     try:
         person = widget_pass_collect(

@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.downloads import invoice_file, statement_file
 from billing.forms import CreditNoteForm
@@ -34,7 +36,7 @@ class _Files:
             for what in self.files
         ]
 
-    @admin.display(description="Files")
+    @admin.display(description=gettext_lazy("Files"))
     def download(self, obj) -> str:
         if not getattr(obj, "pdf", None):
             return "-"
@@ -145,7 +147,7 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.display(description="Credit note")
+    @admin.display(description=gettext_lazy("Credit note"))
     def credit_link(self, obj: Invoice) -> str:
         if obj.kind != DocumentKind.INVOICE or not obj.is_final:
             return "-"
@@ -157,7 +159,9 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
             raise PermissionDenied
         return invoice_file(get_object_or_404(Invoice, pk=object_id), what)
 
-    @admin.action(description="Finalise the selected drafts (number, validate, PDF)", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("Finalise the selected drafts (number, validate, PDF)"), permissions=["view"]
+    )
     def finalise_selected(self, request: HttpRequest, queryset) -> None:
         if not request.user.is_superuser:
             raise PermissionDenied
@@ -170,9 +174,11 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
             except DomainError as exc:
                 messages.error(request, f"{invoice}: {exc}")
             else:
-                messages.success(request, f"Finalised {done.number}.")
+                messages.success(request, _("Finalised %(number)s.") % {"number": done.number})
 
-    @admin.action(description="E-mail the selected invoices to their buyers again", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("E-mail the selected invoices to their buyers again"), permissions=["view"]
+    )
     def resend_selected(self, request: HttpRequest, queryset) -> None:
         for invoice in queryset.order_by("pk"):
             try:
@@ -181,7 +187,9 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
                 messages.error(request, str(exc))
             else:
                 to = f"the owners of {invoice.merchant}" if invoice.merchant_id else invoice.buyer_name
-                messages.success(request, f"{invoice} e-mailed to {to}.")
+                messages.success(
+                    request, _("%(invoice)s e-mailed to %(to)s.") % {"invoice": invoice, "to": to}
+                )
 
     def credit_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not request.user.is_superuser:
@@ -201,12 +209,14 @@ class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
                 form.add_error(None, str(exc))
             else:
                 messages.success(
-                    request, f"Credit note {note.number} issued; the amount is back in the wallet."
+                    request,
+                    _("Credit note %(number)s issued; the amount is back in the wallet.")
+                    % {"number": note.number},
                 )
                 return redirect("admin:billing_invoice_change", note.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Credit note for {invoice}",
+            "title": _("Credit note for %(invoice)s") % {"invoice": invoice},
             "invoice": invoice,
             "remaining": invoice.gross_amount - credited_total(invoice=invoice),
             "form": form,

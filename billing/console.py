@@ -14,7 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing.downloads import invoice_file, statement_file
 from billing.models import Invoice, InvoiceStatus, Statement
@@ -36,7 +39,7 @@ class _DocumentConsoleAdmin(ConsoleModelAdmin):
             raise PermissionDenied
         obj = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
         if obj is None:
-            raise Http404("No such document in this merchant.")
+            raise Http404(_("No such document in this merchant."))
         return obj
 
     def get_urls(self):
@@ -63,7 +66,7 @@ class _DocumentConsoleAdmin(ConsoleModelAdmin):
             ),
         )
 
-    @admin.display(description="Download")
+    @admin.display(description=gettext_lazy("Download"))
     def download(self, obj) -> str:
         return self._links(obj)
 
@@ -96,9 +99,9 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     )
     ordering = ("-month", "currency")
 
-    @admin.display(description="Month", ordering="month")
+    @admin.display(description=gettext_lazy("Month"), ordering="month")
     def month_label(self, obj: Statement) -> str:
-        return f"{obj.month:%B %Y}"
+        return date_format(obj.month, "F Y")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return statement_file(self._document(request, object_id), what)
@@ -130,9 +133,9 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
         # Drafts are the platform's working copies: merchants see finalised documents only.
         return super().get_queryset(request).filter(status=InvoiceStatus.FINALISED)
 
-    @admin.display(description="Period", ordering="period_start")
+    @admin.display(description=gettext_lazy("Period"), ordering="period_start")
     def period(self, obj: Invoice) -> str:
-        return f"{obj.period_start:%B %Y}"
+        return date_format(obj.period_start, "F Y")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return invoice_file(self._document(request, object_id), what)
@@ -145,10 +148,10 @@ def coin_purchase_invoice(request: HttpRequest, transaction_id: int) -> HttpResp
     merchant = console_membership(request).merchant
     figures = coin_purchase_figures(transaction_id=transaction_id)
     if figures is None or (figures.owner_type, figures.owner_id) != (MERCHANT_OWNER, merchant.pk):
-        raise Http404("No such coin purchase of this merchant.")
+        raise Http404(_("No such coin purchase of this merchant."))
     invoice = coin_invoice_issue(transaction_id=transaction_id, now=timezone.now())
     if not invoice.is_final:
-        messages.info(request, "The invoice is being prepared: it will be listed under Invoices shortly.")
+        messages.info(request, _("The invoice is being prepared: it will be listed under Invoices shortly."))
         return redirect("console:billing_invoice_changelist")
     return redirect("console:billing_invoice_pdf", invoice.pk)
 

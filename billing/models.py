@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
@@ -22,23 +23,25 @@ class Statement(models.Model):
     """A merchant's prepaid-wallet statement for one month and currency, reconciled to the ledger."""
 
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="statements")
-    currency = models.CharField(max_length=3)
-    month = models.DateField(help_text="The first day of the month the statement covers.")
+    currency = models.CharField(_("currency"), max_length=3)
+    month = models.DateField(_("month"), help_text="The first day of the month the statement covers.")
     period_start = models.DateTimeField(help_text="Inclusive.")
     period_end = models.DateTimeField(help_text="Exclusive: the first instant of the next month.")
-    opening_balance = models.DecimalField(**MONEY)
-    closing_balance = models.DecimalField(**MONEY)
-    money_in = models.DecimalField(**MONEY)
-    money_out = models.DecimalField(**MONEY)
-    entry_count = models.PositiveIntegerField()
+    opening_balance = models.DecimalField(_("opening balance"), **MONEY)
+    closing_balance = models.DecimalField(_("closing balance"), **MONEY)
+    money_in = models.DecimalField(_("money in"), **MONEY)
+    money_out = models.DecimalField(_("money out"), **MONEY)
+    entry_count = models.PositiveIntegerField(_("ledger lines"))
     sections = models.JSONField(help_text="The movements grouped in words, as printed on the PDF.")
     pending_at_end = models.JSONField(help_text="Rewards still pending or held at the end of the month.")
     pdf = models.BinaryField()
     csv = models.BinaryField(help_text="Every ledger line of the month (also embedded in the PDF).")
-    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the PDF.")
-    issued_at = models.DateTimeField()
+    sha256 = models.CharField("SHA-256", max_length=64, help_text=_("SHA-256 of the PDF."))
+    issued_at = models.DateTimeField(_("issued at"))
 
     class Meta:
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "currency", "month"],
@@ -68,25 +71,25 @@ class Statement(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    INVOICE = "INVOICE", "Invoice"
-    CREDIT_NOTE = "CREDIT_NOTE", "Credit note"
-    COIN_INVOICE = "COIN_INVOICE", "Invoice for Promote coins"
+    INVOICE = "INVOICE", _("Invoice")
+    CREDIT_NOTE = "CREDIT_NOTE", _("Credit note")
+    COIN_INVOICE = "COIN_INVOICE", _("Invoice for Promote coins")
 
 
 INVOICE_KINDS = (DocumentKind.INVOICE, DocumentKind.COIN_INVOICE)
 
 
 class InvoiceStatus(models.TextChoices):
-    DRAFT = "DRAFT", "Draft"
-    FINALISED = "FINALISED", "Finalised"
+    DRAFT = "DRAFT", _("Draft")
+    FINALISED = "FINALISED", _("Finalised")
 
 
 class VatCategory(models.TextChoices):
     """UNTDID 5305 codes used by EN 16931."""
 
-    STANDARD = "S", "Standard rate"
-    REVERSE_CHARGE = "AE", "Reverse charge"
-    NOT_IN_SCOPE = "O", "Not subject to VAT"
+    STANDARD = "S", _("Standard rate")
+    REVERSE_CHARGE = "AE", _("Reverse charge")
+    NOT_IN_SCOPE = "O", _("Not subject to VAT")
 
 
 class Invoice(models.Model):
@@ -96,8 +99,10 @@ class Invoice(models.Model):
     purchases only) a consumer (``user``).
     """
 
-    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
-    status = models.CharField(max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    kind = models.CharField(_("kind"), max_length=12, choices=DocumentKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
+    )
     merchant = models.ForeignKey(
         "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
     )
@@ -112,14 +117,14 @@ class Invoice(models.Model):
     paid_note = models.CharField(
         max_length=200, blank=True, help_text="Coin purchases: how it was paid, as printed."
     )
-    currency = models.CharField(max_length=3)
+    currency = models.CharField(_("currency"), max_length=3)
     period_start = models.DateField(help_text="First day of the supply period.")
     period_end = models.DateField(help_text="Last day of the supply period.")
     credited_invoice = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
     )
     reason = models.CharField(max_length=300, blank=True, help_text="Credit notes: why.")
-    description = models.CharField(max_length=300, help_text="The invoice line, in words.")
+    description = models.CharField(_("description"), max_length=300, help_text="The invoice line, in words.")
     fee_count = models.PositiveIntegerField(default=0, help_text="Ledger movements the fee adds up.")
     chats_description = models.CharField(
         max_length=300,
@@ -132,18 +137,22 @@ class Invoice(models.Model):
         default=Decimal("0.00"),
         help_text="The part of the gross amount that is WhatsApp messages (chats), on a line of its own.",
     )
-    gross_amount = models.DecimalField(**MONEY, help_text="What was taken from the prepaid wallet.")
-    net_amount = models.DecimalField(**MONEY)
-    vat_category = models.CharField(max_length=2, choices=VatCategory.choices)
-    vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
-    vat_amount = models.DecimalField(**MONEY)
-    vat_note = models.CharField(max_length=300, help_text="Why this VAT treatment, as printed.")
+    gross_amount = models.DecimalField(
+        _("total"), **MONEY, help_text=_("What was taken from the prepaid wallet.")
+    )
+    net_amount = models.DecimalField(_("net amount"), **MONEY)
+    vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
+    vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=2)
+    vat_amount = models.DecimalField(_("VAT"), **MONEY)
+    vat_note = models.CharField(
+        _("VAT note"), max_length=300, help_text=_("Why this VAT treatment, as printed.")
+    )
     seller = models.JSONField(help_text="The platform's legal details when finalised.")
     buyer = models.JSONField(help_text="The merchant's legal details when finalised.")
     series = models.CharField(max_length=20, blank=True)
     sequence = models.PositiveIntegerField(null=True, blank=True)
-    number = models.CharField(max_length=40, blank=True)
-    issue_date = models.DateField(null=True, blank=True)
+    number = models.CharField(_("number"), max_length=40, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
     xml = models.BinaryField(blank=True, default=b"")
     pdf = models.BinaryField(blank=True, default=b"")
     sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the PDF.")
@@ -162,6 +171,8 @@ class Invoice(models.Model):
     )
 
     class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "currency", "period_start"],

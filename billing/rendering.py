@@ -7,6 +7,9 @@ of the month is in the CSV attached to the PDF (``ledger-lines.csv``) and downlo
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from facturx import generate_from_binary
 from weasyprint import HTML, Attachment
 
@@ -15,33 +18,46 @@ from billing.months import Month
 from billing.selectors import StatementFigures
 
 CSV_NAME = "ledger-lines.csv"
+# The PDF's declared language (its /Lang), as the documents were declared before there were several.
+PDF_LANG = {"en": "en-GB"}
 
 
-def statement_pdf(*, figures: StatementFigures, csv_bytes: bytes, issued_at) -> bytes:
-    html = render_to_string(
-        "billing/statement.html",
-        {
-            "f": figures,
-            "merchant": figures.merchant,
-            "month": figures.month,
-            "issued_at": issued_at,
-            "csv_name": CSV_NAME,
-        },
-    )
+def statement_pdf(*, figures: StatementFigures, csv_bytes: bytes, issued_at, language: str) -> bytes:
+    """The statement as PDF/A-3b in ``language`` (every label; the figures' words are the caller's)."""
+    with translation.override(language):
+        html = render_to_string(
+            "billing/statement.html",
+            {
+                "f": figures,
+                "merchant": figures.merchant,
+                "month": figures.month,
+                "issued_at": issued_at,
+                "csv_name": CSV_NAME,
+            },
+        )
+        description = _("Every ledger line of %(month)s (%(currency)s)") % {
+            "month": date_format(figures.month.first_day, "F Y"),
+            "currency": figures.currency,
+        }
     attachment = Attachment(
-        string=csv_bytes,
-        name=CSV_NAME,
-        description=f"Every ledger line of {figures.month.label} ({figures.currency})",
-        relationship="Supplement",
+        string=csv_bytes, name=CSV_NAME, description=description, relationship="Supplement"
     )
     return HTML(string=html).write_pdf(pdf_variant="pdf/a-3b", attachments=[attachment])
 
 
-def invoice_pdf(*, invoice: Invoice, xml: bytes) -> bytes:
-    """The human-readable invoice as PDF/A-3b, with its CII XML embedded as ``factur-x.xml``."""
-    html = render_to_string(
-        "billing/invoice.html",
-        {"invoice": invoice, "month": Month.of(invoice.period_start), "original": invoice.credited_invoice},
-    )
+def invoice_pdf(*, invoice: Invoice, xml: bytes, language: str) -> bytes:
+    """The human-readable invoice as PDF/A-3b in ``language``, with its CII XML embedded as
+    ``factur-x.xml`` exactly as built (the XML's codes and texts do not depend on the language)."""
+    with translation.override(language):
+        html = render_to_string(
+            "billing/invoice.html",
+            {
+                "invoice": invoice,
+                "month": Month.of(invoice.period_start),
+                "original": invoice.credited_invoice,
+            },
+        )
     pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
-    return generate_from_binary(pdf, xml, flavor="factur-x", level="en16931", check_xsd=False, lang="en-GB")
+    return generate_from_binary(
+        pdf, xml, flavor="factur-x", level="en16931", check_xsd=False, lang=PDF_LANG.get(language, language)
+    )

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils.translation import gettext, gettext_noop
 
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month
@@ -22,17 +23,18 @@ from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction, owner
 ZERO = Decimal("0.00")
 
 # Ledger kinds, in the order and words of the statement. Kinds not listed go under "Other movements".
+# The words are translated when a statement is computed (in the merchant's language: billing.services).
 SECTIONS: list[tuple[str, str]] = [
-    ("TOP_UP", "Top-ups"),
-    ("REWARD", "Rewards paid, by campaign and action"),
-    ("REWARD_HOLD", "Rewards held for review, by campaign and action"),
-    ("REWARD_REVERSAL", "Reversals refunded to you, by campaign and action"),
-    ("FEE_CREDIT", "Service-fee credit notes refunded"),
-    ("CHAT_MESSAGE", "WhatsApp messages to consumers (chats)"),
-    ("CHAT_REFUND", "WhatsApp messages not delivered, refunded"),
+    ("TOP_UP", gettext_noop("Top-ups")),
+    ("REWARD", gettext_noop("Rewards paid, by campaign and action")),
+    ("REWARD_HOLD", gettext_noop("Rewards held for review, by campaign and action")),
+    ("REWARD_REVERSAL", gettext_noop("Reversals refunded to you, by campaign and action")),
+    ("FEE_CREDIT", gettext_noop("Service-fee credit notes refunded")),
+    ("CHAT_MESSAGE", gettext_noop("WhatsApp messages to consumers (chats)")),
+    ("CHAT_REFUND", gettext_noop("WhatsApp messages not delivered, refunded")),
 ]
 SECTION_TITLES = dict(SECTIONS)
-OTHER_TITLE = "Other movements"
+OTHER_TITLE = gettext_noop("Other movements")
 REWARD_SUBJECT = Reward._meta.label_lower
 CONFIRM_KINDS = {"REWARD_CONFIRM"}
 REVERSAL_KINDS = {"REWARD_REVERSAL"}
@@ -146,22 +148,25 @@ def _grouped_movements(account: Account, month: Month) -> list[tuple]:
 
 def _line_label(kind: str, campaign: str | None, action_type: str | None, reward_kind: str | None) -> str:
     if kind == "TOP_UP":
-        return "Bank transfers received"
+        return gettext("Bank transfers received")
     if campaign is None:
-        return {
-            "FEE_CREDIT": "Credit notes",
-            "CHAT_MESSAGE": "WhatsApp messages",
-            "CHAT_REFUND": "WhatsApp messages refunded",
+        words = {
+            "FEE_CREDIT": gettext("Credit notes"),
+            "CHAT_MESSAGE": gettext("WhatsApp messages"),
+            "CHAT_REFUND": gettext("WhatsApp messages refunded"),
             # a closing merchant's refund (docs/privacy.md): the money leaves the wallet, or comes back
-            "PAYOUT_REQUEST": "Refund of the balance to your bank account",
-            "PAYOUT_RELEASE": "Refund not sent (rejected), back in the wallet",
-            "PAYOUT_RETURN": "Refund returned by your bank, back in the wallet",
-        }.get(kind, kind.replace("_", " ").capitalize())
+            "PAYOUT_REQUEST": gettext("Refund of the balance to your bank account"),
+            "PAYOUT_RELEASE": gettext("Refund not sent (rejected), back in the wallet"),
+            "PAYOUT_RETURN": gettext("Refund returned by your bank, back in the wallet"),
+        }
+        return words.get(kind, kind.replace("_", " ").capitalize())
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")
-    label = f"{campaign} · {action}"
     if reward_kind == RewardKind.ENGAGEMENT:
-        label += " (the post's engagement)"
-    return label
+        return gettext("%(campaign)s · %(action)s (the post's engagement)") % {
+            "campaign": campaign,
+            "action": action,
+        }
+    return f"{campaign} · {action}"
 
 
 def _pending_at_end(merchant: Merchant, currency: str, month: Month) -> dict:
@@ -207,7 +212,7 @@ def statement_figures(*, merchant: Merchant, currency: str, month: Month) -> Sta
         for kind, campaign, action_type, reward_kind, count, total, money_in, money_out in _grouped_movements(
             account, month
         ):
-            title = SECTION_TITLES.get(kind, OTHER_TITLE)
+            title = gettext(SECTION_TITLES.get(kind, OTHER_TITLE))
             label = _line_label(kind, campaign, action_type, reward_kind)
             line = grouped[title].setdefault(label, {"label": label, "count": 0, "amount": ZERO})
             line["count"] += count
@@ -215,7 +220,7 @@ def statement_figures(*, merchant: Merchant, currency: str, month: Month) -> Sta
             figures.money_in += Decimal(money_in)
             figures.money_out += Decimal(money_out)
             figures.entry_count += count
-        for title in [*SECTION_TITLES.values(), OTHER_TITLE]:
+        for title in [gettext(title) for title in [*SECTION_TITLES.values(), OTHER_TITLE]]:
             if title in grouped:
                 lines = sorted(grouped[title].values(), key=lambda line: line["label"])
                 total = sum((line["amount"] for line in lines), ZERO)

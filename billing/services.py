@@ -12,6 +12,9 @@ from decimal import Decimal
 import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
@@ -36,6 +39,7 @@ from billing.validation import InvoiceInvalid, invoice_xml_check
 from billing.vat import split_gross, vat_treatment
 from core.errors import DomainError
 from core.tasks import mail_after_commit
+from merchants.locale import merchant_language
 from merchants.models import Merchant, Role
 from wallets.services import LedgerError, post
 
@@ -52,6 +56,15 @@ FEE_CREDIT_KIND = "FEE_CREDIT"
 
 class BillingError(DomainError):
     pass
+
+
+def document_language(*, merchant: Merchant | None = None, user: User | None = None) -> str:
+    """The language a statement, an invoice and their e-mails are written in: the merchant's
+    (``merchants.locale.merchant_language``), or for a consumer's invoice their saved choice."""
+    if merchant is not None:
+        return merchant_language(merchant)
+    language = getattr(user, "language", "") or ""
+    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
 
 
 class StatementDoesNotReconcile(BillingError):
@@ -92,11 +105,15 @@ def statement_issue(
     ``StatementDoesNotReconcile`` (and alerts ops) when the ledger does not reconcile.
     """
     if now < month.end:
-        raise BillingError(f"{month.label} is not over yet: its statement is issued after it ends.")
+        raise BillingError(
+            _("%(month)s is not over yet: its statement is issued after it ends.") % {"month": month.label}
+        )
     existing = Statement.objects.filter(merchant=merchant, currency=currency, month=month.first_day).first()
     if existing is not None:
         return existing, False
-    figures = statement_figures(merchant=merchant, currency=currency, month=month)
+    language = document_language(merchant=merchant)
+    with translation.override(language):  # the movements' words, as printed and kept with the statement
+        figures = statement_figures(merchant=merchant, currency=currency, month=month)
     if not figures.reconciles:
         error = StatementDoesNotReconcile(
             merchant=merchant, currency=currency, month=month, problems=figures.problems
@@ -104,7 +121,7 @@ def statement_issue(
         ops_alert(subject=f"Statement {month} {currency} of {merchant.slug} not issued", message=str(error))
         raise error
     csv_bytes = statement_csv(figures=figures)
-    pdf = rendering.statement_pdf(figures=figures, csv_bytes=csv_bytes, issued_at=now)
+    pdf = rendering.statement_pdf(figures=figures, csv_bytes=csv_bytes, issued_at=now, language=language)
     try:
         with transaction.atomic(durable=True):
             statement = Statement.objects.create(
@@ -125,15 +142,22 @@ def statement_issue(
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 issued_at=now,
             )
-            mail_after_commit(
-                subject=f"[TikJoy] Your {month.label} statement ({currency})",
-                message=(
-                    f"Your TikJoy wallet statement for {month.label} is ready in the console "
-                    f"(Statements). Opening balance {figures.opening} {currency}, "
-                    f"closing balance {figures.closing} {currency}."
-                ),
-                recipient_list=_owner_emails(merchant),
-            )
+            with translation.override(language):
+                words = {
+                    "month": date_format(month.first_day, "F Y"),
+                    "currency": currency,
+                    "opening": figures.opening,
+                    "closing": figures.closing,
+                }
+                subject = _("[TikJoy] Your %(month)s statement (%(currency)s)") % words
+                message = (
+                    _(
+                        "Your TikJoy wallet statement for %(month)s is ready in the console (Statements). "
+                        "Opening balance %(opening)s %(currency)s, closing balance %(closing)s %(currency)s."
+                    )
+                    % words
+                )
+            mail_after_commit(subject=subject, message=message, recipient_list=_owner_emails(merchant))
     except IntegrityError:  # issued by someone else meanwhile
         return Statement.objects.get(merchant=merchant, currency=currency, month=month.first_day), False
     return statement, True
@@ -215,7 +239,9 @@ def invoice_draft_for_month(
     ``None`` when no margin was confirmed in the month. A finalised invoice is returned unchanged.
     """
     if now < month.end:
-        raise BillingError(f"{month.label} is not over yet: its invoice is drafted after it ends.")
+        raise BillingError(
+            _("%(month)s is not over yet: its invoice is drafted after it ends.") % {"month": month.label}
+        )
     fee = confirmed_margin(merchant=merchant, currency=currency, month=month)
     try:
         return _invoice_draft_save(merchant=merchant, currency=currency, month=month, now=now, fee=fee)
@@ -287,7 +313,7 @@ def _finalise_locked(invoice: Invoice, *, actor: User | None, now: datetime) -> 
     invoice.issue_date = issue_date
     xml = invoice_xml(invoice)
     invoice_xml_check(xml)  # raises InvoiceInvalid: the transaction, number included, rolls back
-    pdf = rendering.invoice_pdf(invoice=invoice, xml=xml)
+    pdf = rendering.invoice_pdf(invoice=invoice, xml=xml, language=_invoice_language(invoice))
     invoice.xml, invoice.pdf, invoice.sha256 = xml, pdf, hashlib.sha256(pdf).hexdigest()
     invoice.status, invoice.finalised_at, invoice.finalised_by = InvoiceStatus.FINALISED, now, actor
     invoice.save()
@@ -295,32 +321,58 @@ def _finalise_locked(invoice: Invoice, *, actor: User | None, now: datetime) -> 
     return invoice
 
 
+def _invoice_language(invoice: Invoice) -> str:
+    if invoice.merchant_id is not None:
+        return document_language(merchant=Merchant.objects.get(pk=invoice.merchant_id))
+    return document_language(user=User.objects.filter(pk=invoice.user_id).first())
+
+
 def _invoice_notify(invoice: Invoice) -> None:
-    label = invoice.get_kind_display().lower()
     if invoice.user_id is not None:
         user = User.objects.get(pk=invoice.user_id)
-        mail_after_commit(
-            subject=f"[TikJoy] Your invoice {invoice.number} for Promote coins",
-            message=(
-                f"TikJoy invoice {invoice.number}: {invoice.description}, {invoice.gross_amount} "
-                f"{invoice.currency}. Download it from your Promote page (Invoices)."
-            ),
-            recipient_list=[user.email] if user.email else [],
-        )
+        with translation.override(document_language(user=user)):
+            subject = _("[TikJoy] Your invoice %(number)s for Promote coins") % {"number": invoice.number}
+            message = _(
+                "TikJoy invoice %(number)s: %(description)s, %(amount)s %(currency)s. "
+                "Download it from your Promote page (Invoices)."
+            ) % {
+                "number": invoice.number,
+                "description": invoice.description,
+                "amount": invoice.gross_amount,
+                "currency": invoice.currency,
+            }
+        mail_after_commit(subject=subject, message=message, recipient_list=[user.email] if user.email else [])
         return
-    when = (
-        f"{invoice.period_start:%-d %B %Y}"
-        if invoice.kind == DocumentKind.COIN_INVOICE
-        else f"{invoice.period_start:%B %Y}"
-    )
-    mail_after_commit(
-        subject=f"[TikJoy] Your {label} {invoice.number}",
-        message=(
-            f"TikJoy {label} {invoice.number} ({invoice.gross_amount} {invoice.currency}, "
-            f"{when}) is in the console (Invoices), as a PDF with its e-invoice XML."
-        ),
-        recipient_list=_owner_emails(Merchant.objects.get(pk=invoice.merchant_id)),
-    )
+    merchant = Merchant.objects.get(pk=invoice.merchant_id)
+    with translation.override(document_language(merchant=merchant)):
+        words = {
+            "number": invoice.number,
+            "amount": invoice.gross_amount,
+            "currency": invoice.currency,
+            "when": date_format(
+                invoice.period_start, "j F Y" if invoice.kind == DocumentKind.COIN_INVOICE else "F Y"
+            ),
+        }
+        if invoice.kind == DocumentKind.CREDIT_NOTE:
+            subject = _("[TikJoy] Your credit note %(number)s") % words
+            message = _(
+                "TikJoy credit note %(number)s (%(amount)s %(currency)s, %(when)s) is in the console "
+                "(Invoices), as a PDF with its e-invoice XML."
+            )
+        elif invoice.kind == DocumentKind.COIN_INVOICE:
+            subject = _("[TikJoy] Your invoice %(number)s for Promote coins") % words
+            message = _(
+                "TikJoy invoice %(number)s for Promote coins (%(amount)s %(currency)s, %(when)s) is in the "
+                "console (Invoices), as a PDF with its e-invoice XML."
+            )
+        else:
+            subject = _("[TikJoy] Your invoice %(number)s") % words
+            message = _(
+                "TikJoy invoice %(number)s (%(amount)s %(currency)s, %(when)s) is in the console (Invoices), "
+                "as a PDF with its e-invoice XML."
+            )
+        message %= words
+    mail_after_commit(subject=subject, message=message, recipient_list=_owner_emails(merchant))
 
 
 def invoice_resend(*, invoice_id: int) -> Invoice:
@@ -328,7 +380,9 @@ def invoice_resend(*, invoice_id: int) -> Invoice:
     with transaction.atomic(durable=True):
         invoice = Invoice.objects.get(pk=invoice_id)
         if not invoice.is_final:
-            raise BillingError(f"{invoice} is a draft: finalise it before sending it.")
+            raise BillingError(
+                _("%(invoice)s is a draft: finalise it before sending it.") % {"invoice": invoice}
+            )
         _invoice_notify(invoice)
     return invoice
 
@@ -357,24 +411,27 @@ def credit_note_issue(
     """Credit (part of) a finalised invoice: a numbered credit note, and the amount back to the wallet."""
     reason = (reason or "").strip()
     if not reason:
-        raise BillingError("Say why the invoice is credited: the reason is printed on the credit note.")
+        raise BillingError(_("Say why the invoice is credited: the reason is printed on the credit note."))
     with transaction.atomic(durable=True):
         original = (
             Invoice.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=invoice_id)
         )
         if original.kind == DocumentKind.COIN_INVOICE:
             raise BillingError(
-                "A coin purchase is refunded by withdrawing the coins (Promote), not by a credit note here."
+                _(
+                    "A coin purchase is refunded by withdrawing the coins (Promote), not by a credit note here."
+                )
             )
         if original.kind != DocumentKind.INVOICE or not original.is_final:
-            raise BillingError("Only a finalised invoice can be credited.")
+            raise BillingError(_("Only a finalised invoice can be credited."))
         remaining = original.gross_amount - credited_total(invoice=original)
         if gross_amount <= 0 or gross_amount > remaining:
             raise BillingError(
-                f"A credit note of {original.number} is between 0.01 and {remaining} {original.currency}."
+                _("A credit note of %(number)s is between 0.01 and %(remaining)s %(currency)s.")
+                % {"number": original.number, "remaining": remaining, "currency": original.currency}
             )
         if gross_amount != gross_amount.quantize(Decimal("0.01")):
-            raise BillingError("Amounts are in cents: at most two decimals.")
+            raise BillingError(_("Amounts are in cents: at most two decimals."))
         net, vat = split_gross(gross_amount, original.vat_rate)
         note = Invoice.objects.create(
             kind=DocumentKind.CREDIT_NOTE,
@@ -398,7 +455,7 @@ def credit_note_issue(
         revenue = platform_revenue_account(merchant=original.merchant, currency=original.currency)
         funds = merchant_funds_account(merchant=original.merchant, currency=original.currency)
         if revenue is None or funds is None:
-            raise BillingError("This merchant has no ledger accounts to refund from and to.")
+            raise BillingError(_("This merchant has no ledger accounts to refund from and to."))
         amount = Money(gross_amount, original.currency)
         try:
             txn = post(
@@ -410,7 +467,7 @@ def credit_note_issue(
                 subject=note,
             )
         except LedgerError as exc:
-            raise BillingError(f"The refund could not be posted: {exc}") from exc
+            raise BillingError(_("The refund could not be posted: %(error)s") % {"error": exc}) from exc
         note.ledger_transaction = txn
         return _finalise_locked(note, actor=actor, now=now)
 
@@ -446,7 +503,7 @@ def billing_run(
     say = progress or (lambda _text: None)
     report = RunReport(month=month)
     if now < month.end:
-        raise BillingError(f"{month.label} is not over yet.")
+        raise BillingError(_("%(month)s is not over yet.") % {"month": month.label})
     for account in statement_accounts(month=month, merchant=merchant):
         owner = merchant or Merchant.objects.get(pk=account.owner_id)
         try:
@@ -534,7 +591,7 @@ def coin_invoice_issue(*, transaction_id: int, now: datetime) -> Invoice:
         return existing  # finalised, or a draft the validator refused (ops look at it)
     figures = coin_purchase_figures(transaction_id=transaction_id)
     if figures is None:
-        raise BillingError("That ledger transaction is not a Promote coin purchase.")
+        raise BillingError(_("That ledger transaction is not a Promote coin purchase."))
     try:
         with transaction.atomic(durable=True):
             invoice = _coin_invoice_draft(figures, now=now)

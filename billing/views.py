@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.downloads import invoice_file
 from billing.models import Invoice, InvoiceStatus
@@ -40,6 +41,6 @@ def coin_purchase_invoice(request: HttpRequest, transaction_id: int) -> HttpResp
         raise Http404("No such coin purchase of yours.")
     invoice = coin_invoice_issue(transaction_id=transaction_id, now=timezone.now())
     if not invoice.is_final:
-        messages.info(request, "Your invoice is being prepared: it will be listed here shortly.")
+        messages.info(request, _("Your invoice is being prepared: it will be listed here shortly."))
         return redirect("billing:invoices")
     return redirect("billing:invoice_download", pk=invoice.pk, what="pdf")

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from chats import selectors
@@ -33,7 +34,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "chats/inbox.html",
         {
-            "title": "Inbox",
+            "title": _("Inbox"),
             "rows": selectors.inbox_rows(merchant=merchant, now=now),
             "people": selectors.people_to_message(merchant=merchant),
             "unread": selectors.unread_total(merchant=merchant),
@@ -48,7 +49,7 @@ def start(request: HttpRequest) -> HttpResponse:
         return redirect("console:chats_inbox")
     form = StartForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a person to write to.")
+        messages.error(request, _("Pick a person to write to."))
         return redirect("console:chats_inbox")
     merchant = console_membership(request).merchant
     try:
@@ -63,8 +64,12 @@ def _price_list(merchant) -> list[str]:
     locale = merchant_locale(merchant)
     rates = ChatRate.objects.filter(currency=merchant.currency).order_by("category", "country")
     return [
-        f"{rate.get_category_display()} to {rate.country or 'other countries'}: "
-        f"{money_in_locale(Money(rate.price, rate.currency), locale)}"
+        _("%(category)s to %(country)s: %(price)s")
+        % {
+            "category": rate.get_category_display(),
+            "country": rate.country or _("other countries"),
+            "price": money_in_locale(Money(rate.price, rate.currency), locale),
+        }
         for rate in rates
     ]
 
@@ -75,7 +80,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     merchant = console_membership(request).merchant
     current = selectors.thread_get(merchant=merchant, thread_id=thread_id)
     if current is None:
-        raise Http404("No such conversation in this merchant.")
+        raise Http404(_("No such conversation in this merchant."))
     now = timezone.now()
     form = SendForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -98,11 +103,13 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         else:
             locale = merchant_locale(merchant)
             charged = (
-                f" {money_in_locale(Money(message.price, message.currency), locale)} was taken from your wallet."
+                " "
+                + _("%(price)s was taken from your wallet.")
+                % {"price": money_in_locale(Money(message.price, message.currency), locale)}
                 if message.price > 0
-                else " It was free."
+                else " " + _("It was free.")
             )
-            messages.success(request, f"Sent.{charged}")
+            messages.success(request, _("Sent.") + charged)
             return redirect("console:chats_thread", thread_id=current.pk)
     thread_read(thread=current)
     locale = merchant_locale(merchant)
@@ -110,7 +117,8 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         request,
         "chats/thread.html",
         {
-            "title": f"Conversation with {person_seen_by_merchant(user=current.user, merchant=merchant).label}",
+            "title": _("Conversation with %(name)s")
+            % {"name": person_seen_by_merchant(user=current.user, merchant=merchant).label},
             "thread": current,
             "chat_messages": selectors.thread_messages(thread=current),
             "form": form,

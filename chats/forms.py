@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from chats.models import ChatTemplate
 from chats.services import MAX_TEXT
@@ -10,16 +11,16 @@ from chats.services import MAX_TEXT
 
 class SendForm(forms.Form):
     text = forms.CharField(
-        label="Message",
+        label=_("Message"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="A free reply within 24 hours of the consumer's last message; else pick a template.",
+        help_text=_("A free reply within 24 hours of the consumer's last message; else pick a template."),
     )
     template = forms.ModelChoiceField(
         queryset=ChatTemplate.objects.none(),
         required=False,
-        empty_label="No template: a free reply",
-        label="Template",
+        empty_label=_("No template: a free reply"),
+        label=_("Template"),
     )
     # A fresh key per form shown: submitting the same form twice sends (and charges) once.
     send_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput, required=False)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Currency, Merchant
 
@@ -22,9 +23,9 @@ CENT = Decimal("0.01")
 class Category(models.TextChoices):
     """Meta's pricing categories. A free-form reply inside the service window is SERVICE (free)."""
 
-    SERVICE = "SERVICE", "Reply"
-    UTILITY = "UTILITY", "Utility template"
-    MARKETING = "MARKETING", "Marketing template"
+    SERVICE = "SERVICE", _("Reply")
+    UTILITY = "UTILITY", _("Utility template")
+    MARKETING = "MARKETING", _("Marketing template")
 
 
 class ChatTemplate(models.Model):
@@ -130,17 +131,17 @@ class Thread(models.Model):
 
 
 class MessageStatus(models.TextChoices):
-    PENDING = "PENDING", "Sending"
-    SENT = "SENT", "Sent"
-    DELIVERED = "DELIVERED", "Delivered"
-    READ = "READ", "Read"
-    FAILED = "FAILED", "Failed"
-    RECEIVED = "RECEIVED", "Received"
+    PENDING = "PENDING", _("Sending")
+    SENT = "SENT", _("Sent")
+    DELIVERED = "DELIVERED", _("Delivered")
+    READ = "READ", _("Read")
+    FAILED = "FAILED", _("Failed")
+    RECEIVED = "RECEIVED", _("Received")
 
 
 class Direction(models.TextChoices):
-    IN = "IN", "From the consumer"
-    OUT = "OUT", "To the consumer"
+    IN = "IN", _("From the consumer")
+    OUT = "OUT", _("To the consumer")
 
 
 class ChatMessage(models.Model):
@@ -200,8 +201,8 @@ class MarketingOptOut(models.Model):
     """The consumer asked for no marketing messages (a STOP reply or the toggle on /me/): from any brand."""
 
     class Source(models.TextChoices):
-        STOP = "STOP", "Replied STOP"
-        TOGGLE = "TOGGLE", "Switched off on their account page"
+        STOP = "STOP", _("Replied STOP")
+        TOGGLE = "TOGGLE", _("Switched off on their account page")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marketing_opt_out"

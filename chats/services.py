@@ -16,6 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
@@ -42,7 +45,11 @@ REFUND_KIND = "CHAT_REFUND"
 MAX_TEXT = 1000
 STOP_WORDS = {"STOP", "UNSUBSCRIBE", "STOPP", "ARRET", "ARRÊT", "BASTA"}
 START_WORDS = {"START", "SUBSCRIBE"}
-CLOSED_BY_CONSENT = "The consumer stopped sharing their data with you: the conversation is closed."
+# Kept in English on the thread (``close_reason``), translated where it is read.
+CLOSED_BY_CONSENT = gettext_noop(
+    "The consumer stopped sharing their data with you: the conversation is closed."
+)
+NEVER_CONFIRMED = gettext_noop("WhatsApp never confirmed the message.")
 # Statuses only move forward; FAILED can follow SENT (never DELIVERED or READ).
 _RANK = {
     MessageStatus.PENDING: 0,
@@ -88,7 +95,7 @@ def thread_open(*, merchant: Merchant, user_id: int, now: datetime) -> Thread:
     """The conversation with a consumer who shares their phone number with ``merchant`` (made or reopened)."""
     user = User.objects.filter(pk=user_id).first()
     if user is None or _consent_phone(merchant_id=merchant.pk, user=user) is None:
-        raise ChatRefused("This person does not share a WhatsApp number with you: you can't message them.")
+        raise ChatRefused(_("This person does not share a WhatsApp number with you: you can't message them."))
     with transaction.atomic(durable=True):
         try:
             with transaction.atomic():
@@ -127,24 +134,29 @@ class _Outgoing:
 def _outgoing(*, thread: Thread, text: str, template_id: int | None, now: datetime) -> _Outgoing:
     text = (text or "").strip()
     if not text:
-        raise ChatRefused("Write a message.")
+        raise ChatRefused(_("Write a message."))
     if len(text) > MAX_TEXT:
-        raise ChatRefused(f"A message has at most {MAX_TEXT:,} characters.")
+        raise ChatRefused(
+            _("A message has at most %(limit)s characters.")
+            % {"limit": number_format(MAX_TEXT, force_grouping=True)}
+        )
     if template_id is None:
         if not window_open(thread, now=now):
             raise ChatRefused(
-                "The consumer has not written to you in the last 24 hours, so WhatsApp allows only an "
-                "approved template: pick one to start the conversation."
+                _(
+                    "The consumer has not written to you in the last 24 hours, so WhatsApp allows only an "
+                    "approved template: pick one to start the conversation."
+                )
             )
         return _Outgoing(Category.SERVICE, None, text, [])
     template = ChatTemplate.objects.filter(pk=template_id, approved=True).first()
     if template is None:
-        raise ChatRefused("This template is not approved for sending: pick another one.")
+        raise ChatRefused(_("This template is not approved for sending: pick another one."))
     if (
         template.category == Category.MARKETING
         and MarketingOptOut.objects.filter(user_id=thread.user_id).exists()
     ):
-        raise ChatRefused("This consumer asked not to receive marketing messages: send them no offers.")
+        raise ChatRefused(_("This consumer asked not to receive marketing messages: send them no offers."))
     brand = thread.merchant.brand_name
     return _Outgoing(template.category, template, template.render(brand=brand, text=text), [brand, text])
 
@@ -207,13 +219,15 @@ def _chat_send(
             Thread.objects.select_related("merchant", "user").filter(pk=thread_id, merchant=merchant).first()
         )
         if thread is None:
-            raise ChatRefused("No such conversation.")
+            raise ChatRefused(_("No such conversation."))
         if thread.closed_at is not None:
-            raise ChatRefused(thread.close_reason or "This conversation is closed.")
+            raise ChatRefused(
+                gettext(thread.close_reason) if thread.close_reason else _("This conversation is closed.")
+            )
         phone = _consent_phone(merchant_id=merchant.pk, user=thread.user)
         if phone is None:
             raise ChatRefused(
-                "This person no longer shares a WhatsApp number with you: you can't message them."
+                _("This person no longer shares a WhatsApp number with you: you can't message them.")
             )
         outgoing = _outgoing(thread=thread, text=text, template_id=template_id, now=now)
         country, currency, price = recipient_country(phone), merchant.currency, FREE
@@ -221,8 +235,11 @@ def _chat_send(
             rate = rate_for(category=outgoing.category, country=country, currency=currency)
             if rate is None:
                 raise ChatRefused(
-                    f"WhatsApp messages to this country ({country or 'unknown'}) are not priced in {currency} "
-                    "yet: ask TikJoy support."
+                    _(
+                        "WhatsApp messages to this country (%(country)s) are not priced in %(currency)s "
+                        "yet: ask TikJoy support."
+                    )
+                    % {"country": country or _("unknown"), "currency": currency}
                 )
             price = rate.price
         message = ChatMessage.objects.create(
@@ -255,8 +272,11 @@ def _chat_send(
                 )
             except InsufficientFunds:
                 raise ChatRefused(
-                    f"Your wallet can't pay for this message ({price:.2f} {currency}): add funds to start a "
-                    "conversation. Replies within 24 hours of the consumer's last message are free."
+                    _(
+                        "Your wallet can't pay for this message (%(price)s %(currency)s): add funds to start a "
+                        "conversation. Replies within 24 hours of the consumer's last message are free."
+                    )
+                    % {"price": f"{price:.2f}", "currency": currency}
                 ) from None
     callback = f"{CALLBACK_PREFIX}{message.pk}"  # echoed in its status webhooks (see _status)
     try:
@@ -274,16 +294,19 @@ def _chat_send(
         # Sent, but unanswered: Meta may deliver (and bill) it. It stays waiting: a status webhook
         # moves it (matched by our reference), else chats_pending_expire fails and refunds it.
         raise ChatSendFailed(
-            "WhatsApp didn't answer in time. The message may still arrive: its status shows here as soon "
-            f"as WhatsApp reports it; if it never does, the charge is refunded within "
-            f"{settings.CHATS_PENDING_EXPIRE_MINUTES} minutes."
+            _(
+                "WhatsApp didn't answer in time. The message may still arrive: its status shows here as soon "
+                "as WhatsApp reports it; if it never does, the charge is refunded within %(minutes)s minutes."
+            )
+            % {"minutes": settings.CHATS_PENDING_EXPIRE_MINUTES}
         ) from None
     except WhatsAppSendError as exc:
         reason = f"WhatsApp refused the message (error {exc.code or 'unreachable'})."
         with transaction.atomic(durable=True):
             _fail(ChatMessage.objects.select_for_update().get(pk=message.pk), error=reason, now=now)
-        refunded = " The charge was refunded to your wallet." if price > 0 else ""
-        raise ChatSendFailed(f"{reason}{refunded}") from None
+        said = _("WhatsApp refused the message (error %(code)s).") % {"code": exc.code or _("unreachable")}
+        refunded = " " + _("The charge was refunded to your wallet.") if price > 0 else ""
+        raise ChatSendFailed(f"{said}{refunded}") from None
     with transaction.atomic(durable=True):
         locked = ChatMessage.objects.select_for_update().get(pk=message.pk)
         if not locked.wamid and sent.message_id:
@@ -334,9 +357,7 @@ def chats_pending_expire(*, now: datetime) -> int:
     ):
         with transaction.atomic(durable=True):
             message = ChatMessage.objects.select_for_update().select_related("thread__merchant").get(pk=pk)
-            if message.status == MessageStatus.PENDING and _fail(
-                message, error="WhatsApp never confirmed the message.", now=now
-            ):
+            if message.status == MessageStatus.PENDING and _fail(message, error=NEVER_CONFIRMED, now=now):
                 done += 1
     return done
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chats.forms import MarketingForm
@@ -23,7 +24,9 @@ def marketing(request: HttpRequest) -> HttpResponse:
         user=request.user, opted_out=not allowed, source=MarketingOptOut.Source.TOGGLE, now=timezone.now()
     )
     if allowed:
-        messages.success(request, "Brands you share your number with may send you offers on WhatsApp again.")
+        messages.success(
+            request, _("Brands you share your number with may send you offers on WhatsApp again.")
+        )
     else:
-        messages.success(request, "No brand will send you offers on WhatsApp any more.")
+        messages.success(request, _("No brand will send you offers on WhatsApp any more."))
     return redirect("social:me")

@@ -244,13 +244,23 @@ class HttpServer:
     """gunicorn (sync workers, the project's WSGI application with the bare view added, ``DEBUG``
     off, the real middleware) on a free local port, against the database this process uses."""
 
-    def __init__(self, *, workers: int, settings_overrides: dict | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        workers: int,
+        settings_overrides: dict | None = None,
+        access_log: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.workers = workers
         self.overrides = {"DEBUG": False, "ALLOWED_HOSTS": ["127.0.0.1", "localhost"]}
         self.overrides.update(settings_overrides or {})
+        self.access_log = access_log  # gunicorn logs "<status> <path>" of every response it sent
+        self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
         self.port = 0
         self._log = None
+        self._access = None
 
     def __enter__(self) -> HttpServer:
         with socket.socket() as probe:
@@ -260,8 +270,13 @@ class HttpServer:
             **os.environ,
             "TIKJOY_BENCH_SETTINGS": json.dumps(self.overrides),
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tikjoy.settings"),
+            **self.extra_env,
         }
         self._log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")
+        access = []
+        if self.access_log:
+            self._access = tempfile.NamedTemporaryFile("w+", prefix="bench-access-", suffix=".log")
+            access = ["--access-logfile", self._access.name, "--access-logformat", "%(s)s %(U)s"]
         close_connections()
         self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
             [
@@ -282,6 +297,7 @@ class HttpServer:
                 "-",
                 "--log-level",
                 "warning",
+                *access,
             ],
             cwd=settings.BASE_DIR,
             env=env,
@@ -302,6 +318,15 @@ class HttpServer:
         raise CommandError(f"gunicorn did not answer within 60 s:\n{self.log_tail()}")
 
     def __exit__(self, *exc) -> None:
+        self.stop()
+        if self._log is not None:
+            self._log.close()
+        if self._access is not None:
+            self._access.close()
+
+    def stop(self) -> None:
+        """Stop gunicorn as production does (SIGTERM: each worker finishes its request and exits
+        normally, running its exit handlers) and wait for it. The logs stay readable."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -309,8 +334,14 @@ class HttpServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self._log is not None:
-            self._log.close()
+
+    def responses_sent(self, status: int, path: str) -> int:
+        """How many ``status`` responses to ``path`` the workers logged (``access_log=True``)."""
+        if self._access is None:
+            raise CommandError("start the server with access_log=True to count its responses")
+        self._access.seek(0)
+        wanted = f"{status} {path}"
+        return sum(1 for line in self._access if line.rstrip("\n") == wanted)
 
     @property
     def url(self) -> str:

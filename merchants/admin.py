@@ -12,6 +12,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from moneyed import Money
 
 from merchants import services
@@ -113,7 +115,8 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
     actions = ["confirm_selected", "reverse_selected"]
 
     @admin.action(
-        description="Confirm the selected large top-ups (a second staff member)", permissions=["add"]
+        description=gettext_lazy("Confirm the selected large top-ups (a second staff member)"),
+        permissions=["add"],
     )
     def confirm_selected(self, request, queryset):
         for record in queryset.order_by("pk"):
@@ -122,9 +125,12 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
             except services.MerchantError as exc:
                 messages.error(request, f"{record}: {exc}")
             else:
-                messages.success(request, f"Confirmed and credited: {record}.")
+                messages.success(request, _("Confirmed and credited: %(top_up)s.") % {"top_up": record})
 
-    @admin.action(description="Reverse the selected top-ups (a mistake), with a reason", permissions=["add"])
+    @admin.action(
+        description=gettext_lazy("Reverse the selected top-ups (a mistake), with a reason"),
+        permissions=["add"],
+    )
     def reverse_selected(self, request, queryset):
         if "apply" in request.POST:
             form = TopUpReversalForm(request.POST)
@@ -140,7 +146,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
                     except services.MerchantError as exc:
                         messages.error(request, f"{record}: {exc}")
                     else:
-                        messages.success(request, f"Reversed: {record}.")
+                        messages.success(request, _("Reversed: %(top_up)s.") % {"top_up": record})
                 return None
         else:
             form = TopUpReversalForm()
@@ -149,7 +155,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
             "admin/reason.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Reverse the selected top-ups",
+                "title": _("Reverse the selected top-ups"),
                 "form": form,
                 "queryset": queryset,
                 "action": "reverse_selected",
@@ -185,17 +191,25 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
                 if created and not record.ledger_transaction_id:
                     messages.warning(
                         request,
-                        f"Recorded: {record}. It is above {settings.MERCHANT_TOP_UP_CONFIRM_ABOVE} and is credited "
-                        "once a second staff member confirms it (action on the list).",
+                        _(
+                            "Recorded: %(top_up)s. It is above %(limit)s and is credited "
+                            "once a second staff member confirms it (action on the list)."
+                        )
+                        % {"top_up": record, "limit": settings.MERCHANT_TOP_UP_CONFIRM_ABOVE},
                     )
                 elif created:
-                    messages.success(request, f"Recorded: {record}. The owners were e-mailed.")
+                    messages.success(
+                        request, _("Recorded: %(top_up)s. The owners were e-mailed.") % {"top_up": record}
+                    )
                 else:
-                    messages.warning(request, f"Already recorded earlier, nothing changed: {record}.")
+                    messages.warning(
+                        request,
+                        _("Already recorded earlier, nothing changed: %(top_up)s.") % {"top_up": record},
+                    )
                 return redirect("admin:merchants_banktransfer_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Record a received bank transfer",
+            "title": _("Record a received bank transfer"),
             "form": form,
             "opts": self.opts,
         }
@@ -228,9 +242,12 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
     list_display = ("brand_name", "slug", "country", "currency", "payment_reference")
     readonly_fields = ("slug", "payment_reference", "brand_page")
     fieldsets = (
-        ("Brand", {"fields": ("brand_name", "slug", "logo", "contact_email", "brand_page", "edit_version")}),
         (
-            "Billing (owners)",
+            gettext_lazy("Brand"),
+            {"fields": ("brand_name", "slug", "logo", "contact_email", "brand_page", "edit_version")},
+        ),
+        (
+            gettext_lazy("Billing (owners)"),
             {
                 "fields": (
                     "legal_name",
@@ -247,15 +264,17 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
         ),
     )
 
-    @admin.display(description="Brand page")
+    @admin.display(description=gettext_lazy("Brand page"))
     def brand_page(self, obj: Merchant) -> str:
         url = reverse("brand:landing", kwargs={"slug": obj.slug})
         return format_html(
-            '<a href="{}">{}</a> · <a href="{}">A4 poster (PDF)</a> · <a href="{}">QR code (SVG)</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
             url,
             url,
             reverse("console:brand_poster"),  # registered by rewards.brand_poster
+            _("A4 poster (PDF)"),
             reverse("console:brand_qr"),
+            _("QR code (SVG)"),
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -289,17 +308,17 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
         base = ["kind", "name", "address", "url", "is_active"]
         return base if obj is None else [*base, "public_key", "landing_link", "poster"]
 
-    @admin.display(description="Landing page with this touchpoint's key")
+    @admin.display(description=gettext_lazy("Landing page with this touchpoint's key"))
     def landing_link(self, obj: Touchpoint) -> str:
         url = touchpoint_landing_url(touchpoint=obj)
         return format_html('<a href="{}">{}</a>', url, url)
 
-    @admin.display(description="Poster")
+    @admin.display(description=gettext_lazy("Poster"))
     def poster(self, obj: Touchpoint) -> str:
         if obj.kind != TouchpointKind.RETAIL_STORE:
             return "-"
         url = reverse("console:merchants_touchpoint_poster", args=[obj.pk])
-        return format_html('<a href="{}">A4 poster (PDF)</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("A4 poster (PDF)"))
 
     def get_urls(self):
         urls = [
@@ -314,9 +333,9 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
     def poster_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         touchpoint = self.get_queryset(request).select_related("merchant").filter(pk=object_id).first()
         if touchpoint is None or not self.has_view_permission(request, touchpoint):
-            raise Http404("No such touchpoint.")
+            raise Http404(_("No such touchpoint."))
         if touchpoint.kind != TouchpointKind.RETAIL_STORE:
-            raise Http404("Posters are for retail stores.")
+            raise Http404(_("Posters are for retail stores."))
         response = HttpResponse(poster_pdf(touchpoint=touchpoint), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="tikjoy-poster-{touchpoint.public_key}.pdf"'
         return response
@@ -355,7 +374,7 @@ class MembershipConsoleAdmin(ConsoleModelAdmin):
     fields = ("member", "role", "created_at")
     export_fields = ("member", "role", "created_at")
 
-    @admin.display(description="Member", ordering="user__email")
+    @admin.display(description=gettext_lazy("Member"), ordering="user__email")
     def member(self, obj: Membership) -> str:
         return str(obj.user)
 
@@ -408,17 +427,19 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
             now=timezone.now(),
         )
         obj.pk, obj.merchant, obj.created_at = invitation.pk, merchant, invitation.created_at
-        messages.info(request, f"We e-mailed an invitation link to {invitation.email}.")
+        messages.info(
+            request, _("We e-mailed an invitation link to %(email)s.") % {"email": invitation.email}
+        )
 
     def _merchant_id(self, request) -> int:
         return console_membership(request).merchant_id
 
-    @admin.action(description="Withdraw selected invitations", permissions=["withdraw"])
+    @admin.action(description=gettext_lazy("Withdraw selected invitations"), permissions=["withdraw"])
     def withdraw(self, request, queryset):
         now = timezone.now()
         for invitation in queryset.filter(accepted_at=None, revoked_at=None).select_related("merchant"):
             services.invitation_revoke(invitation=invitation, actor=request.user, now=now)
-        messages.success(request, "The selected invitations were withdrawn.")
+        messages.success(request, _("The selected invitations were withdrawn."))
 
     def has_withdraw_permission(self, request):
         return console_can(request, Capability.MANAGE_TEAM)
@@ -435,20 +456,20 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
     ordering = ("-recorded_at", "-pk")
     export_fields = ("bank_reference", "amount", "currency", "value_date", "recorded_at", "state_text")
 
-    @admin.display(description="Amount", ordering="amount")
+    @admin.display(description=gettext_lazy("Amount"), ordering="amount")
     def amount_text(self, obj: BankTransfer) -> str:
         return money_in_locale(Money(obj.amount, obj.currency), locale_for_country(obj.merchant.country))
 
-    @admin.display(description="State")
+    @admin.display(description=gettext_lazy("State"))
     def state_text(self, obj: BankTransfer) -> str:
         return obj.state.capitalize()
 
-    @admin.display(description="Receipt")
+    @admin.display(description=gettext_lazy("Receipt"))
     def receipt(self, obj: BankTransfer) -> str:
         if obj.pk is None or obj.ledger_transaction_id is None:
             return "-"
         url = reverse("console:merchants_banktransfer_receipt", kwargs={"object_id": obj.pk})
-        return format_html('<a href="{}">Receipt</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Receipt"))
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("merchant")
@@ -465,9 +486,9 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
         """A printable receipt of one credited top-up: bank reference, value date, amount, balance after."""
         transfer = self.get_object(request, object_id)
         if transfer is None or not self.has_view_permission(request, transfer):
-            raise Http404("No such top-up in this merchant.")
+            raise Http404(_("No such top-up in this merchant."))
         if transfer.ledger_transaction_id is None:
-            raise Http404("This top-up is not credited yet: its receipt comes once it is.")
+            raise Http404(_("This top-up is not credited yet: its receipt comes once it is."))
         locale = locale_for_country(transfer.merchant.country)
         balance_after = top_up_balance_after(transfer=transfer)
         return TemplateResponse(
@@ -475,7 +496,7 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
             "console/top_up_receipt.html",
             {
                 **self.admin_site.each_context(request),
-                "title": f"Receipt for top-up {transfer.bank_reference}",
+                "title": _("Receipt for top-up %(reference)s") % {"reference": transfer.bank_reference},
                 "transfer": transfer,
                 "merchant": transfer.merchant,
                 "amount": money_in_locale(Money(transfer.amount, transfer.currency), locale),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from merchants.console_site import console_render, console_site, console_view, csv_response, window_page
 from merchants.locale import merchant_locale, money_in_locale
@@ -23,7 +24,7 @@ def switch(request: HttpRequest) -> HttpResponse:
         except ValueError:
             merchant_id = 0
         if console_select(request, merchant_id=merchant_id) is None:
-            raise PermissionDenied("You are not in the team of that merchant.")
+            raise PermissionDenied(_("You are not in the team of that merchant."))
         return redirect("console:index")
     memberships = (
         Membership.objects.filter(user=request.user)
@@ -31,7 +32,7 @@ def switch(request: HttpRequest) -> HttpResponse:
         .order_by("merchant__brand_name")
     )
     return console_render(
-        request, "console/switch.html", {"title": "Switch merchant", "memberships": memberships}
+        request, "console/switch.html", {"title": _("Switch merchant"), "memberships": memberships}
     )
 
 
@@ -47,7 +48,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         request,
         "console/wallet.html",
         {
-            "title": "Wallet",
+            "title": _("Wallet"),
             "balances": [money_in_locale(m, locale) for m in wallet_balances(merchant=merchant)],
             "page_obj": page,
             "lines": [(line, money_in_locale(line.money, locale)) for line in wallet_lines(page.object_list)],
@@ -74,7 +75,7 @@ def add_funds(request: HttpRequest) -> HttpResponse:
     return console_render(
         request,
         "console/add_funds.html",
-        {"title": "Add funds", "merchant": merchant, "bank": settings.PLATFORM_BANK_DETAILS},
+        {"title": _("Add funds"), "merchant": merchant, "bank": settings.PLATFORM_BANK_DETAILS},
     )
 
 

@@ -50,6 +50,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
 from core.hardening import formfield_with_db_bounds
@@ -87,9 +89,9 @@ class DashboardPanel:
 
 
 class ConsoleSite(admin.AdminSite):
-    site_header = "TikJoy console"
-    site_title = "TikJoy console"
-    index_title = "Dashboard"
+    site_header = gettext_lazy("TikJoy console")
+    site_title = gettext_lazy("TikJoy console")
+    index_title = gettext_lazy("Dashboard")
     index_template = "console/index.html"
     # Every console page carries the console's theme and navigation (templates/admin/base_site.html
     # reads ``console_theme``); /ops/ stays Django's plain admin.
@@ -129,14 +131,15 @@ class ConsoleSite(admin.AdminSite):
         ]
 
     NAVIGATION = (
-        ("Dashboard", "index", None),
-        ("Campaigns", "campaigns_campaign_changelist", "campaigns.campaign"),
-        ("Videos", "campaigns_video_changelist", "campaigns.video"),
-        ("Rewards", "rewards_reward_changelist", "rewards.reward"),
-        ("Consumers", "rewards_reward_consumers", "rewards.reward"),
-        ("Wallet", "wallet", None),
-        ("Touchpoints", "merchants_touchpoint_changelist", "merchants.touchpoint"),
-        ("Team", "merchants_membership_changelist", "merchants.membership"),
+        (gettext_lazy("Dashboard"), "index", None),
+        (gettext_lazy("Campaigns"), "campaigns_campaign_changelist", "campaigns.campaign"),
+        (gettext_lazy("Videos"), "campaigns_video_changelist", "campaigns.video"),
+        (gettext_lazy("Rewards"), "rewards_reward_changelist", "rewards.reward"),
+        (gettext_lazy("Consumers"), "rewards_reward_consumers", "rewards.reward"),
+        (gettext_lazy("Wallet"), "wallet", None),
+        (gettext_lazy("Touchpoints"), "merchants_touchpoint_changelist", "merchants.touchpoint"),
+        (gettext_lazy("Team"), "merchants_membership_changelist", "merchants.membership"),
+        (gettext_lazy("Diagnostics"), "diagnostics", None),
     )
 
     def navigation(self, request: HttpRequest) -> list[dict[str, Any]]:
@@ -173,7 +176,7 @@ class ConsoleSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
         if request.user.is_authenticated:
-            messages.info(request, "Create your merchant, or accept an invitation, to use the console.")
+            messages.info(request, _("Create your merchant, or accept an invitation, to use the console."))
             return redirect("merchants:create")
         return redirect_to_login(request.GET.get("next") or reverse("console:index"), "account_login")
 
@@ -187,7 +190,9 @@ class ConsoleSite(admin.AdminSite):
         if membership is not None:
             context["console_membership"] = membership
             context["console_nav"] = self.navigation(request)
-            context["site_header"] = f"TikJoy console · {membership.merchant.brand_name}"
+            context["site_header"] = _("TikJoy console · %(brand)s") % {
+                "brand": membership.merchant.brand_name
+            }
             context["site_url"] = reverse("brand:landing", kwargs={"slug": membership.merchant.slug})
         return context
 
@@ -413,7 +418,7 @@ def console_view(capability: Capability):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not console_can(request, capability):
-                raise PermissionDenied("Your role does not allow this.")
+                raise PermissionDenied(_("Your role does not allow this."))
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -553,7 +558,7 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
                 pk.clean(value, None)
         except ValidationError:
-            messages.error(request, "The selection does not match this list; nothing was changed.")
+            messages.error(request, _("The selection does not match this list; nothing was changed."))
             return HttpResponseRedirect(request.get_full_path())
         return super().response_action(request, queryset)
 
@@ -609,7 +614,7 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             self.see_people([obj])
         return obj._person_seen
 
-    @admin.display(description="Consumer")
+    @admin.display(description=gettext_lazy("Consumer"))
     def person(self, obj) -> str:
         seen = self.person_seen(obj)
         return seen.label if seen is not None else "-"
@@ -685,7 +690,7 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             )
         return self._csv(queryset)
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=gettext_lazy("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse:
         return self._csv(queryset)
 

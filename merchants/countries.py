@@ -3,40 +3,42 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 COUNTRIES = (
-    ("AT", "Austria"),
-    ("BE", "Belgium"),
-    ("BG", "Bulgaria"),
-    ("CH", "Switzerland"),
-    ("CY", "Cyprus"),
-    ("CZ", "Czechia"),
-    ("DE", "Germany"),
-    ("DK", "Denmark"),
-    ("EE", "Estonia"),
-    ("ES", "Spain"),
-    ("FI", "Finland"),
-    ("FR", "France"),
-    ("GB", "United Kingdom"),
-    ("GR", "Greece"),
-    ("HR", "Croatia"),
-    ("HU", "Hungary"),
-    ("IE", "Ireland"),
-    ("IT", "Italy"),
-    ("LT", "Lithuania"),
-    ("LU", "Luxembourg"),
-    ("LV", "Latvia"),
-    ("MT", "Malta"),
-    ("NL", "Netherlands"),
-    ("NO", "Norway"),
-    ("PL", "Poland"),
-    ("PT", "Portugal"),
-    ("RO", "Romania"),
-    ("SE", "Sweden"),
-    ("SI", "Slovenia"),
-    ("SK", "Slovakia"),
-    ("US", "United States"),
+    ("AT", _("Austria")),
+    ("BE", _("Belgium")),
+    ("BG", _("Bulgaria")),
+    ("CH", _("Switzerland")),
+    ("CY", _("Cyprus")),
+    ("CZ", _("Czechia")),
+    ("DE", _("Germany")),
+    ("DK", _("Denmark")),
+    ("EE", _("Estonia")),
+    ("ES", _("Spain")),
+    ("FI", _("Finland")),
+    ("FR", _("France")),
+    ("GB", _("United Kingdom")),
+    ("GR", _("Greece")),
+    ("HR", _("Croatia")),
+    ("HU", _("Hungary")),
+    ("IE", _("Ireland")),
+    ("IT", _("Italy")),
+    ("LT", _("Lithuania")),
+    ("LU", _("Luxembourg")),
+    ("LV", _("Latvia")),
+    ("MT", _("Malta")),
+    ("NL", _("Netherlands")),
+    ("NO", _("Norway")),
+    ("PL", _("Poland")),
+    ("PT", _("Portugal")),
+    ("RO", _("Romania")),
+    ("SE", _("Sweden")),
+    ("SI", _("Slovenia")),
+    ("SK", _("Slovakia")),
+    ("US", _("United States")),
 )
 
 EU_VAT_PREFIX = {
@@ -66,7 +68,9 @@ def vat_number_normalize(*, country: str, vat_number: str) -> str:
             if country == "GR" and number.startswith("GR"):
                 number = "EL" + number[2:]
             if not number.startswith(prefix):
-                raise ValidationError(f"A VAT number from this country starts with {prefix}.")
+                raise ValidationError(
+                    gettext("A VAT number from this country starts with %(prefix)s.") % {"prefix": prefix}
+                )
             return vat.validate(number)
         if country == "GB":
             from stdnum.gb import vat as gb_vat
@@ -81,7 +85,9 @@ def vat_number_normalize(*, country: str, vat_number: str) -> str:
 
             return mva.validate(raw)
     except StdnumValidationError as exc:
-        raise ValidationError(f"This is not a valid VAT number for this country ({exc.message}).") from exc
+        raise ValidationError(
+            gettext("This is not a valid VAT number for this country (%(reason)s).") % {"reason": exc.message}
+        ) from exc
     return raw[:20]
 
 

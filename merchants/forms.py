@@ -6,6 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from merchants.countries import COUNTRIES, vat_number_normalize
 from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
@@ -16,32 +18,34 @@ MAX_LOGO_BYTES = 2 * 1024 * 1024
 
 def _clean_logo(logo):
     if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
-        raise ValidationError("The logo must be smaller than 2 MB.")
+        raise ValidationError(_("The logo must be smaller than 2 MB."))
     return logo
 
 
 class MerchantCreateForm(forms.Form):
     """Onboarding. A plain form: ``merchant_create`` does the writing."""
 
-    brand_name = forms.CharField(max_length=120)
+    brand_name = forms.CharField(max_length=120, label=_("Brand name"))
     slug = forms.SlugField(
         max_length=60,
-        label="Brand page address",
-        help_text="Letters, digits and hyphens: your page will be /b/<address>/.",
+        label=_("Brand page address"),
+        help_text=_("Letters, digits and hyphens: your page will be /b/<address>/."),
     )
-    logo = forms.ImageField(required=False, help_text="PNG or JPEG, up to 2 MB.")
-    country = forms.ChoiceField(choices=(("", "Choose a country"), *COUNTRIES))
-    currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.EUR)
-    legal_name = forms.CharField(max_length=200, help_text="As registered, for invoices.")
-    vat_number = forms.CharField(max_length=20, required=False, label="VAT number")
-    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
-    contact_email = forms.EmailField(label="Contact e-mail")
+    logo = forms.ImageField(required=False, label=_("Logo"), help_text=_("PNG or JPEG, up to 2 MB."))
+    country = forms.ChoiceField(label=_("Country"), choices=(("", _("Choose a country")), *COUNTRIES))
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
+    legal_name = forms.CharField(
+        max_length=200, label=_("Legal name"), help_text=_("As registered, for invoices.")
+    )
+    vat_number = forms.CharField(max_length=20, required=False, label=_("VAT number"))
+    billing_address = forms.CharField(label=_("Billing address"), widget=forms.Textarea(attrs={"rows": 3}))
+    contact_email = forms.EmailField(label=_("Contact e-mail"))
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip().lower()
         validate_slug(slug)
         if Merchant.objects.filter(slug=slug).exists():
-            raise ValidationError(f"/b/{slug}/ is taken; choose another address.")
+            raise ValidationError(gettext("/b/%(slug)s/ is taken; choose another address.") % {"slug": slug})
         return slug
 
     def clean_logo(self):
@@ -102,7 +106,7 @@ class MerchantConsoleForm(forms.ModelForm):
 
 class TouchpointConsoleForm(forms.ModelForm):
     url = forms.URLField(
-        label="URL", required=False, assume_scheme="https", help_text="For websites and e-commerce."
+        label=_("URL"), required=False, assume_scheme="https", help_text=_("For websites and e-commerce.")
     )
 
     class Meta:
@@ -113,22 +117,23 @@ class TouchpointConsoleForm(forms.ModelForm):
         cleaned = super().clean()
         kind = cleaned.get("kind")
         if kind in (TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE) and not cleaned.get("url"):
-            self.add_error("url", "A website or e-commerce touchpoint needs its URL.")
+            self.add_error("url", _("A website or e-commerce touchpoint needs its URL."))
         if kind == TouchpointKind.RETAIL_STORE and not (cleaned.get("address") or "").strip():
-            self.add_error("address", "A retail store needs its address.")
+            self.add_error("address", _("A retail store needs its address."))
         return cleaned
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.MANAGER)
+    email = forms.EmailField(label=_("E-mail"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MANAGER)
 
 
 class TopUpReversalForm(forms.Form):
     reason = forms.CharField(
         max_length=300,
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Why this top-up was a mistake: the merchant sees it in its wallet history.",
+        help_text=_("Why this top-up was a mistake: the merchant sees it in its wallet history."),
     )
 
 
@@ -139,32 +144,40 @@ class TopUpRecordForm(forms.Form):
     """What ops read off the bank statement. ``merchant_top_up_record`` does the rest."""
 
     payment_reference = forms.CharField(
-        max_length=16, help_text="The merchant's TJ-... reference, as written on the transfer."
+        max_length=16,
+        label=_("Payment reference"),
+        help_text=_("The merchant's TJ-... reference, as written on the transfer."),
     )
     amount = forms.CharField(
-        max_length=20, help_text="As on the bank statement: digits, a decimal point and at most two decimals."
+        max_length=20,
+        label=_("Amount"),
+        help_text=_("As on the bank statement: digits, a decimal point and at most two decimals."),
     )
-    currency = forms.ChoiceField(choices=Currency.choices, initial=Currency.EUR)
-    bank_reference = forms.CharField(max_length=64, help_text="The bank's own reference of this transfer.")
-    value_date = forms.DateField(help_text="YYYY-MM-DD")
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
+    bank_reference = forms.CharField(
+        max_length=64, label=_("Bank reference"), help_text=_("The bank's own reference of this transfer.")
+    )
+    value_date = forms.DateField(label=_("Value date"), help_text="YYYY-MM-DD")
 
     def clean_amount(self) -> Decimal:
         """Plain digits only: ``1e9`` or ``1,000,000.00`` is refused rather than read as a number."""
         raw = self.cleaned_data["amount"].strip()
         if not TOP_UP_AMOUNT.fullmatch(raw):
             raise ValidationError(
-                "Write the amount as on the statement, e.g. 1250.00 (digits, '.', two decimals)."
+                _("Write the amount as on the statement, e.g. 1250.00 (digits, '.', two decimals).")
             )
         amount = Decimal(raw)
         if amount <= 0:
-            raise ValidationError("The amount must be more than zero.")
+            raise ValidationError(_("The amount must be more than zero."))
         if amount >= Decimal("1000000000000"):
-            raise ValidationError("That amount is larger than any transfer TikJoy records.")
+            raise ValidationError(_("That amount is larger than any transfer TikJoy records."))
         return amount
 
     def clean_payment_reference(self) -> Merchant:
         reference = self.cleaned_data["payment_reference"].strip().upper()
         merchant = Merchant.objects.filter(payment_reference=reference).first()
         if merchant is None:
-            raise ValidationError(f"No merchant has the payment reference {reference}.")
+            raise ValidationError(
+                gettext("No merchant has the payment reference %(reference)s.") % {"reference": reference}
+            )
         return merchant

@@ -11,6 +11,7 @@ from babel.languages import get_official_languages
 from babel.numbers import format_currency, format_decimal
 from moneyed import Money
 
+from core.i18n import language_for
 from merchants.models import Merchant
 
 
@@ -38,3 +39,19 @@ def money_in_locale(money: Money | None, locale: str) -> str:
 
 def number_in_locale(value: int | Decimal, locale: str) -> str:
     return format_decimal(value, locale=locale)
+
+
+def merchant_language(merchant: Merchant) -> str:
+    """The language TikJoy writes to a merchant in: its e-mails, statements, invoices and posters.
+
+    Its saved language (``Merchant.language``, set from the country at sign-up) when TikJoy ships it,
+    else English: ``core.i18n.language_for``. E-mails and PDFs render under
+    ``translation.override(merchant_language(merchant))``.
+    """
+    return language_for(merchant)
+
+
+def person_language(user) -> str:
+    """The language TikJoy writes to a person in (payouts, chats): their saved choice
+    (``User.language``) when TikJoy ships it, else English: ``core.i18n.language_for``."""
+    return language_for(user)

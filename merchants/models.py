@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.i18n import time_zone_validate
 from merchants.countries import COUNTRIES
@@ -34,41 +36,59 @@ class MerchantQuerySet(models.QuerySet):
 class Merchant(models.Model):
     """A brand that funds a wallet and rewards consumers."""
 
-    brand_name = models.CharField(max_length=120)
+    brand_name = models.CharField(_("brand name"), max_length=120)
     slug = models.SlugField(
-        max_length=60, unique=True, help_text="Your brand page lives at /b/<slug>/. Lowercase."
+        _("brand page address"),
+        max_length=60,
+        unique=True,
+        help_text=_("Your brand page lives at /b/<slug>/. Lowercase."),
     )
-    logo = models.ImageField(upload_to="merchants/logos/", blank=True)
-    country = models.CharField(max_length=2, choices=COUNTRIES)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    logo = models.ImageField(_("logo"), upload_to="merchants/logos/", blank=True)
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRIES)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     language = models.CharField(
+        _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         default="en",
-        help_text="The language of the brand page for visitors whose browser asks for none we speak, "
-        "and of e-mails to the contact address. Set from the country at sign-up.",
+        help_text=_(
+            "The language of the brand page for visitors whose browser asks for none we speak, "
+            "and of e-mails, statements and invoices to the merchant. Set from the country at sign-up."
+        ),
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="UTC",
         validators=[time_zone_validate],
-        help_text="The console and statements show times in this time zone. Set from the country at sign-up.",
+        help_text=_(
+            "The console and statements show times in this time zone. Set from the country at sign-up."
+        ),
     )
-    legal_name = models.CharField(max_length=200)
-    vat_number = models.CharField("VAT number", max_length=20, blank=True)
-    billing_address = models.TextField(help_text="Street and number (the lines before the postcode).")
-    billing_postcode = models.CharField("postcode", max_length=16, blank=True)
-    billing_city = models.CharField("city", max_length=100, blank=True)
-    contact_email = models.EmailField("contact e-mail")
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    billing_address = models.TextField(
+        _("billing address"), help_text=_("Street and number (the lines before the postcode).")
+    )
+    billing_postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    billing_city = models.CharField(_("city"), max_length=100, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"))
     payment_reference = models.CharField(
-        max_length=16, unique=True, editable=False, help_text="Put this on every bank transfer to TikJoy."
+        _("payment reference"),
+        max_length=16,
+        unique=True,
+        editable=False,
+        help_text=_("Put this on every bank transfer to TikJoy."),
     )
     low_balance_threshold = models.DecimalField(
+        _("low-balance alert"),
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="The owners are e-mailed when the balance falls below this. Empty: the platform default.",
+        help_text=_(
+            "The owners are e-mailed when the balance falls below this. Empty: the platform default."
+        ),
     )
     low_balance_alerted = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,23 +117,23 @@ class Merchant(models.Model):
     objects = MerchantQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "brand and billing"
-        verbose_name_plural = "brand and billing"
+        verbose_name = _("brand and billing")
+        verbose_name_plural = _("brand and billing")
         constraints = [
             models.CheckConstraint(
                 condition=Q(currency__in=Currency.values),
                 name="merchants_merchant_currency_known",
-                violation_error_message="Choose one of the currencies TikJoy supports (EUR, USD or GBP).",
+                violation_error_message=_("Choose one of the currencies TikJoy supports (EUR, USD or GBP)."),
             ),
             models.CheckConstraint(
                 condition=Q(slug=Lower("slug")),
                 name="merchants_merchant_slug_lowercase",
-                violation_error_message="The brand page address must be in lowercase.",
+                violation_error_message=_("The brand page address must be in lowercase."),
             ),
             models.CheckConstraint(
                 condition=Q(low_balance_threshold__isnull=True) | Q(low_balance_threshold__gte=0),
                 name="merchants_merchant_threshold_not_negative",
-                violation_error_message="The low-balance alert amount can't be negative.",
+                violation_error_message=_("The low-balance alert amount can't be negative."),
             ),
         ]
 
@@ -126,11 +146,11 @@ class Merchant(models.Model):
 
 
 class TouchpointKind(models.TextChoices):
-    RETAIL_STORE = "RETAIL_STORE", "Retail store"
-    WEBSITE = "WEBSITE", "Website"
-    ECOMMERCE = "ECOMMERCE", "E-commerce"
-    WHOLESALE = "WHOLESALE", "Wholesale"
-    BRAND_PAGE = "BRAND_PAGE", "TikJoy brand page"
+    RETAIL_STORE = "RETAIL_STORE", _("Retail store")
+    WEBSITE = "WEBSITE", _("Website")
+    ECOMMERCE = "ECOMMERCE", _("E-commerce")
+    WHOLESALE = "WHOLESALE", _("Wholesale")
+    BRAND_PAGE = "BRAND_PAGE", _("TikJoy brand page")
 
 
 def touchpoint_key_new() -> str:
@@ -141,30 +161,34 @@ class Touchpoint(models.Model):
     """A place consumers meet the brand: a store, a website, the brand page... Its key marks the source."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="touchpoints")
-    kind = models.CharField(max_length=20, choices=TouchpointKind.choices)
-    name = models.CharField(max_length=120)
-    address = models.TextField(blank=True, help_text="For stores and wholesale.")
-    url = models.URLField("URL", blank=True, help_text="For websites and e-commerce.")
-    is_active = models.BooleanField("active", default=True)
-    public_key = models.CharField(max_length=32, unique=True, default=touchpoint_key_new, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=TouchpointKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    address = models.TextField(_("address"), blank=True, help_text=_("For stores and wholesale."))
+    url = models.URLField(_("URL"), blank=True, help_text=_("For websites and e-commerce."))
+    is_active = models.BooleanField(_("active"), default=True)
+    public_key = models.CharField(
+        _("public key"), max_length=32, unique=True, default=touchpoint_key_new, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=TouchpointKind.values),
                 name="merchants_touchpoint_kind_known",
-                violation_error_message="Choose a kind of place from the list.",
+                violation_error_message=_("Choose a kind of place from the list."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind__in=[TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE]) | ~Q(url=""),
                 name="merchants_touchpoint_online_has_url",
-                violation_error_message="A website or an online shop needs its web address.",
+                violation_error_message=_("A website or an online shop needs its web address."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind=TouchpointKind.RETAIL_STORE) | ~Q(address=""),
                 name="merchants_touchpoint_store_has_address",
-                violation_error_message="A store needs its street address.",
+                violation_error_message=_("A store needs its street address."),
             ),
         ]
 
@@ -177,38 +201,43 @@ class Membership(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    created_at = models.DateTimeField(_("member since"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "team member"
+        verbose_name = _("team member")
+        verbose_name_plural = _("team members")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "user"],
                 name="merchants_membership_once_per_user",
-                violation_error_message="This person is already in the team.",
+                violation_error_message=_("This person is already in the team."),
             ),
             models.CheckConstraint(
                 condition=Q(role__in=Role.values),
                 name="merchants_membership_role_known",
-                violation_error_message="Choose a role from the list.",
+                violation_error_message=_("Choose a role from the list."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} of {self.merchant}"
+        return gettext("%(person)s · %(role)s of %(brand)s") % {
+            "person": self.user,
+            "role": self.get_role_display(),
+            "brand": self.merchant,
+        }
 
 
 class Invitation(models.Model):
     """An owner's invitation to join the team, sent as a signed, expiring link."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField("e-mail")
-    role = models.CharField(max_length=10, choices=Role.choices)
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("sent at"))
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -216,36 +245,42 @@ class Invitation(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         constraints = [
             models.CheckConstraint(
                 condition=Q(role__in=Role.values),
                 name="merchants_invitation_role_known",
-                violation_error_message="Choose a role from the list.",
+                violation_error_message=_("Choose a role from the list."),
             ),
             models.UniqueConstraint(
                 "merchant",
                 Lower("email"),
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="merchants_invitation_one_open_per_email",
-                violation_error_message="This e-mail address already has an open invitation to this team.",
+                violation_error_message=_("This e-mail address already has an open invitation to this team."),
             ),
             models.CheckConstraint(
                 condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
                 name="merchants_invitation_accepted_or_revoked",
-                violation_error_message="An invitation can't be both accepted and revoked.",
+                violation_error_message=_("An invitation can't be both accepted and revoked."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} invited as {self.get_role_display()} to {self.merchant}"
+        return gettext("%(email)s invited as %(role)s to %(brand)s") % {
+            "email": self.email,
+            "role": self.get_role_display(),
+            "brand": self.merchant,
+        }
 
     @property
     def status(self) -> str:
         if self.accepted_at:
-            return "Accepted"
+            return gettext("Accepted")
         if self.revoked_at:
-            return "Revoked"
-        return "Pending"
+            return gettext("Revoked")
+        return gettext("Pending")
 
 
 class BankTransfer(models.Model):
@@ -256,14 +291,16 @@ class BankTransfer(models.Model):
     """
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="bank_transfers")
-    amount = models.DecimalField(max_digits=14, decimal_places=2)
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    bank_reference = models.CharField(max_length=64, unique=True, help_text="The bank's own reference.")
-    value_date = models.DateField()
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    bank_reference = models.CharField(
+        _("bank reference"), max_length=64, unique=True, help_text=_("The bank's own reference.")
+    )
+    value_date = models.DateField(_("value date"))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    recorded_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(_("credited on"))
     ledger_transaction = models.OneToOneField(
         "wallets.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -285,28 +322,38 @@ class BankTransfer(models.Model):
     )
 
     class Meta:
-        verbose_name = "top-up"
+        verbose_name = _("top-up")
+        verbose_name_plural = _("top-ups")
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="merchants_banktransfer_amount_positive",
-                violation_error_message="The amount must be more than zero.",
+                violation_error_message=_("The amount must be more than zero."),
             ),
             models.CheckConstraint(
                 condition=Q(currency__in=Currency.values),
                 name="merchants_banktransfer_currency_known",
-                violation_error_message="Choose one of the currencies TikJoy supports (EUR, USD or GBP).",
+                violation_error_message=_("Choose one of the currencies TikJoy supports (EUR, USD or GBP)."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.bank_reference}: {self.amount} {self.currency} to {self.merchant}"
+        return gettext("%(reference)s: %(amount)s %(currency)s to %(brand)s") % {
+            "reference": self.bank_reference,
+            "amount": self.amount,
+            "currency": self.currency,
+            "brand": self.merchant,
+        }
 
     @property
     def state(self) -> str:
         if self.reversed_at is not None:
-            return "reversed"
-        return "credited" if self.ledger_transaction_id else "waiting for a second staff member"
+            return gettext("reversed")
+        return (
+            gettext("credited")
+            if self.ledger_transaction_id
+            else gettext("waiting for a second staff member")
+        )
 
 
 # --- Consent: what a consumer agreed that a merchant receives --------------------------------
@@ -315,10 +362,10 @@ class BankTransfer(models.Model):
 class ConsentField(models.TextChoices):
     """A piece of a consumer's data that a merchant may receive."""
 
-    DISPLAY_NAME = "DISPLAY_NAME", "Name"
-    TIKTOK_HANDLE = "TIKTOK_HANDLE", "TikTok handle"
-    PHONE = "PHONE", "Phone number"
-    EMAIL = "EMAIL", "E-mail address"
+    DISPLAY_NAME = "DISPLAY_NAME", _("Name")
+    TIKTOK_HANDLE = "TIKTOK_HANDLE", _("TikTok handle")
+    PHONE = "PHONE", _("Phone number")
+    EMAIL = "EMAIL", _("E-mail address")
 
 
 # The Consent column that records each field, in the order the consent page lists them.
@@ -337,12 +384,12 @@ CONSENT_TEXT_VERSION = "2026-11-28"
 
 def consent_text(*, brand_name: str, field_labels: list[str]) -> str:
     """The exact words of the consent page (version ``CONSENT_TEXT_VERSION``), for these fields."""
-    return (
-        f"{brand_name} will receive: {', '.join(field_labels)}. "
-        f"{brand_name} uses this to know who earned its rewards and to contact you about them. "
-        f"You can withdraw your consent at any time on your account page; "
-        f"{brand_name} then no longer sees your data."
-    )
+    return gettext(
+        "%(brand)s will receive: %(fields)s. "
+        "%(brand)s uses this to know who earned its rewards and to contact you about them. "
+        "You can withdraw your consent at any time on your account page; "
+        "%(brand)s then no longer sees your data."
+    ) % {"brand": brand_name, "fields": ", ".join(str(label) for label in field_labels)}
 
 
 class ConsentQuerySet(models.QuerySet):
@@ -383,7 +430,7 @@ class Consent(models.Model):
                 fields=["user", "merchant"],
                 condition=models.Q(withdrawn_at__isnull=True),
                 name="accounts_consent_one_active_per_merchant",
-                violation_error_message="This person already shares their details with this brand.",
+                violation_error_message=_("This person already shares their details with this brand."),
             ),
             models.CheckConstraint(
                 condition=models.Q(shares_display_name=True)
@@ -391,13 +438,13 @@ class Consent(models.Model):
                 | models.Q(shares_phone=True)
                 | models.Q(shares_email=True),
                 name="accounts_consent_shares_something",
-                violation_error_message="Choose at least one detail to share.",
+                violation_error_message=_("Choose at least one detail to share."),
             ),
             models.CheckConstraint(
                 condition=models.Q(withdrawn_at__isnull=True)
                 | models.Q(withdrawn_at__gte=models.F("given_at")),
                 name="accounts_consent_withdrawn_after_given",
-                violation_error_message="Consent can't be withdrawn before it was given.",
+                violation_error_message=_("Consent can't be withdrawn before it was given."),
             ),
         ]
 
@@ -412,4 +459,4 @@ class Consent(models.Model):
 
     @property
     def field_labels(self) -> list[str]:
-        return [ConsentField(field).label for field in self.fields]
+        return [str(ConsentField(field).label) for field in self.fields]

@@ -16,10 +16,13 @@ import qrcode.image.svg
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
+from merchants.locale import merchant_language
 from merchants.models import Touchpoint
 
-JOYBACK_LINE = (
+JOYBACK_LINE = gettext_noop(
     "Scan, sign in with TikTok or WhatsApp, share our video and get cash back in your TikJoy wallet."
 )
 
@@ -42,6 +45,12 @@ def qr_svg_data_uri(*, data: str) -> str:
 
 
 def poster_html(*, touchpoint: Touchpoint) -> str:
+    """The poster in the merchant's language (its customers read it in the store)."""
+    with translation.override(merchant_language(touchpoint.merchant)):
+        return _poster_html(touchpoint=touchpoint)
+
+
+def _poster_html(*, touchpoint: Touchpoint) -> str:
     url = touchpoint_landing_url(touchpoint=touchpoint)
     logo_uri = None
     if touchpoint.merchant.logo:
@@ -57,7 +66,7 @@ def poster_html(*, touchpoint: Touchpoint) -> str:
             "landing_url": url,
             "qr": qr_svg_data_uri(data=url),
             "logo_path": logo_uri,
-            "joyback_line": JOYBACK_LINE,
+            "joyback_line": gettext(JOYBACK_LINE),
         },
     )
 

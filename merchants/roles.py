@@ -9,13 +9,14 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    OWNER = "OWNER", "Owner"
-    MANAGER = "MANAGER", "Manager"
-    AGENCY = "AGENCY", "Agency"
-    VIEWER = "VIEWER", "Viewer"
+    OWNER = "OWNER", _("Owner")
+    MANAGER = "MANAGER", _("Manager")
+    AGENCY = "AGENCY", _("Agency")
+    VIEWER = "VIEWER", _("Viewer")
 
 
 class Capability(StrEnum):

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
 
 from accounts.models import User
@@ -51,22 +52,22 @@ def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
 # here, rewards and credit notes above); they are stored strings, so they are named here as such
 # (rewards/tests/test_console_reports.py checks every kind that moves a merchant's funds has words).
 WALLET_WORDS = {
-    "TOP_UP": "Bank transfer received",
-    "TOP_UP_REVERSAL": "Bank transfer taken back (recorded by mistake)",
-    "REWARD": "Reward paid to a consumer",
-    "REWARD_HOLD": "Reward set aside while it is reviewed",
-    "REWARD_REVERSAL": "Reward reversed: the money is back in your wallet",
-    "FEE_CREDIT": "Fees refunded (credit note)",
-    "CHAT_MESSAGE": "WhatsApp message to a consumer",
-    "CHAT_REFUND": "WhatsApp message not delivered: refunded",
+    "TOP_UP": gettext_lazy("Bank transfer received"),
+    "TOP_UP_REVERSAL": gettext_lazy("Bank transfer taken back (recorded by mistake)"),
+    "REWARD": gettext_lazy("Reward paid to a consumer"),
+    "REWARD_HOLD": gettext_lazy("Reward set aside while it is reviewed"),
+    "REWARD_REVERSAL": gettext_lazy("Reward reversed: the money is back in your wallet"),
+    "FEE_CREDIT": gettext_lazy("Fees refunded (credit note)"),
+    "CHAT_MESSAGE": gettext_lazy("WhatsApp message to a consumer"),
+    "CHAT_REFUND": gettext_lazy("WhatsApp message not delivered: refunded"),
 }
 
 
 def wallet_words(kind: str, amount: Decimal) -> str:
     """What a movement of the merchant's wallet was, in words (never the ledger's code)."""
     if kind in WALLET_WORDS:
-        return WALLET_WORDS[kind]
-    return "Money added" if amount > 0 else "Money taken"
+        return str(WALLET_WORDS[kind])
+    return gettext("Money added") if amount > 0 else gettext("Money taken")
 
 
 @dataclass(frozen=True)
@@ -213,12 +214,12 @@ class PersonSeen:
     shared: dict[str, str] = field(default_factory=dict)  # ConsentField value -> current value
 
 
-DELETED_PERSON_LABEL = "deleted person"
+DELETED_PERSON_LABEL = gettext_lazy("deleted person")
 
 
 def neutral_label(*, merchant_id: int, user_id: int) -> str:
     digest = salted_hmac("tikjoy.person-seen-by-merchant", f"{merchant_id}:{user_id}").hexdigest()
-    return f"Consumer {digest[:4].upper()}-{digest[4:8].upper()}"
+    return gettext("Consumer %(code)s") % {"code": f"{digest[:4].upper()}-{digest[4:8].upper()}"}
 
 
 def person_seen(*, user: User, merchant_id: int, consent: Consent | None, tiktok_handle: str) -> PersonSeen:
@@ -227,7 +228,7 @@ def person_seen(*, user: User, merchant_id: int, consent: Consent | None, tiktok
     A person who deleted their account is "deleted person", with nothing shared.
     """
     if user.deleted_at is not None:
-        return PersonSeen(user_id=user.pk, label=DELETED_PERSON_LABEL, shared={})
+        return PersonSeen(user_id=user.pk, label=str(DELETED_PERSON_LABEL), shared={})
     shared: dict[str, str] = {}
     if consent is not None and consent.withdrawn_at is None and consent.merchant_id == merchant_id:
         values = _values(user, tiktok_handle)

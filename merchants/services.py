@@ -13,12 +13,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core.errors import DomainError, EditConflict
 from core.tasks import mail_after_commit
 from merchants import signals
 from merchants.countries import country_language, country_time_zone, vat_number_normalize
+from merchants.locale import merchant_language
 from merchants.models import (
     CONSENT_FLAGS,
     CONSENT_TEXT_VERSION,
@@ -78,8 +82,11 @@ def _require(*, merchant: Merchant, actor: User, capability: Capability) -> str:
     closed = Merchant.objects.filter(pk=merchant.pk, closed_at__isnull=False).exists()
     if not role_can(role, capability, closed=closed):
         if closed and role_can(role, capability):
-            raise NotAllowed(f"{merchant.brand_name} is closed: its history can be read, nothing changed.")
-        raise NotAllowed("Your role in this merchant does not allow this.")
+            raise NotAllowed(
+                _("%(brand)s is closed: its history can be read, nothing changed.")
+                % {"brand": merchant.brand_name}
+            )
+        raise NotAllowed(_("Your role in this merchant does not allow this."))
     return role
 
 
@@ -110,7 +117,7 @@ def merchant_create(
     vat_number = vat_number_normalize(country=country, vat_number=vat_number)
     with transaction.atomic():
         if Merchant.objects.filter(slug=slug).exists():
-            raise SlugTaken(f"The address /b/{slug}/ is taken; choose another.")
+            raise SlugTaken(_("The address /b/%(slug)s/ is taken; choose another.") % {"slug": slug})
         for _attempt in range(5):
             try:
                 with transaction.atomic():
@@ -131,15 +138,19 @@ def merchant_create(
                 break
             except IntegrityError as exc:
                 if "slug" in str(exc):
-                    raise SlugTaken(f"The address /b/{slug}/ is taken; choose another.") from exc
+                    raise SlugTaken(
+                        _("The address /b/%(slug)s/ is taken; choose another.") % {"slug": slug}
+                    ) from exc
                 continue  # a payment reference collision: draw another
         else:  # pragma: no cover - 32^8 references
-            raise MerchantError("Could not allocate a payment reference; try again.")
+            raise MerchantError(_("Could not allocate a payment reference; try again."))
         if logo is not None:
             merchant.logo.save(logo.name, logo, save=False)
             merchant.save(update_fields=["logo"])
         Membership.objects.create(merchant=merchant, user=actor, role=Role.OWNER)
-        Touchpoint.objects.create(merchant=merchant, kind=TouchpointKind.BRAND_PAGE, name="TikJoy brand page")
+        Touchpoint.objects.create(
+            merchant=merchant, kind=TouchpointKind.BRAND_PAGE, name=str(TouchpointKind.BRAND_PAGE.label)
+        )
     return merchant
 
 
@@ -169,7 +180,7 @@ def merchant_update(
     with transaction.atomic():
         locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
         if expected_version is not None and expected_version != locked.version:
-            raise EditConflict("merchant's settings")
+            raise EditConflict(_("merchant's settings"))
         merchant = _merchant_update_locked(merchant=locked, actor=actor, changes=changes)
     return merchant
 
@@ -177,7 +188,9 @@ def merchant_update(
 def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[str, Any]) -> Merchant:
     unknown = set(changes) - BRAND_FIELDS - BILLING_FIELDS
     if unknown:
-        raise MerchantError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+        raise MerchantError(
+            _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}
+        )
     if set(changes) & BRAND_FIELDS:
         _require(merchant=merchant, actor=actor, capability=Capability.EDIT_BRAND)
     if set(changes) & BILLING_FIELDS:
@@ -185,11 +198,14 @@ def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[st
     if changes.get("currency", merchant.currency) != merchant.currency:
         if merchant.campaigns.exists():
             raise MerchantError(
-                "The currency can't change once the brand has campaigns: their budgets and rewards are in "
-                f"{merchant.currency}."
+                _(
+                    "The currency can't change once the brand has campaigns: their budgets and rewards are in "
+                    "%(currency)s."
+                )
+                % {"currency": merchant.currency}
             )
         if _wallet_has_moved(merchant):
-            raise MerchantError("The currency can't change once money has moved through the wallet.")
+            raise MerchantError(_("The currency can't change once money has moved through the wallet."))
     if "vat_number" in changes or "country" in changes:
         changes["vat_number"] = vat_number_normalize(
             country=changes.get("country", merchant.country),
@@ -236,7 +252,9 @@ def touchpoint_update(*, touchpoint: Touchpoint, actor: User, changes: dict[str,
     _require(merchant=touchpoint.merchant, actor=actor, capability=Capability.MANAGE_TOUCHPOINTS)
     allowed = {"kind", "name", "address", "url", "is_active"}
     if set(changes) - allowed:
-        raise MerchantError("Only the kind, name, address, URL and active flag of a touchpoint can change.")
+        raise MerchantError(
+            _("Only the kind, name, address, URL and active flag of a touchpoint can change.")
+        )
     for field, value in changes.items():
         setattr(touchpoint, field, value)
     _touchpoint_check(kind=touchpoint.kind, address=touchpoint.address, url=touchpoint.url)
@@ -247,9 +265,9 @@ def touchpoint_update(*, touchpoint: Touchpoint, actor: User, changes: dict[str,
 
 def _touchpoint_check(*, kind: str, address: str, url: str) -> None:
     if kind in (TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE) and not url:
-        raise MerchantError("A website or e-commerce touchpoint needs its URL.")
+        raise MerchantError(_("A website or e-commerce touchpoint needs its URL."))
     if kind == TouchpointKind.RETAIL_STORE and not address.strip():
-        raise MerchantError("A retail store needs its address.")
+        raise MerchantError(_("A retail store needs its address."))
 
 
 # Team
@@ -272,10 +290,10 @@ def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str,
     """Invite ``email`` to the team (or renew the open invitation) and e-mail the signed link."""
     _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_TEAM)
     if role not in Role.values:
-        raise MerchantError("Choose a role.")
+        raise MerchantError(_("Choose a role."))
     email = email.strip().lower()
     if Membership.objects.filter(merchant=merchant, user__email__iexact=email).exists():
-        raise AlreadyMember(f"The team already has a member with the address {email}.")
+        raise AlreadyMember(_("The team already has a member with the address %(email)s.") % {"email": email})
     with transaction.atomic():
         invitation = (
             Invitation.objects.select_for_update()
@@ -293,17 +311,22 @@ def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str,
             invitation.save(update_fields=["role", "invited_by", "created_at"])
         link = invitation_url(invitation=invitation)
         days = settings.MERCHANT_INVITATION_MAX_AGE_DAYS
-        body = (
-            f"{actor.get_full_name()} invites you to join {merchant.brand_name} on TikJoy "
-            f"as {invitation.get_role_display()}.\n\n"
-            f"Accept by signing in or signing up with this e-mail address:\n{link}\n\n"
-            f"The link works for {days} days. If you did not expect it, ignore this e-mail."
-        )
-        mail_after_commit(
-            subject=f"[TikJoy] Join {merchant.brand_name} on TikJoy",
-            message=body,
-            recipient_list=[email],
-        )
+        with translation.override(merchant_language(merchant)):
+            body = _(
+                "%(person)s invites you to join %(brand)s on TikJoy as %(role)s.\n\n"
+                "Accept by signing in or signing up with this e-mail address:\n%(link)s\n\n"
+            ) % {
+                "person": actor.get_full_name(),
+                "brand": merchant.brand_name,
+                "role": invitation.get_role_display(),
+                "link": link,
+            } + ngettext(
+                "The link works for %(days)d day. If you did not expect it, ignore this e-mail.",
+                "The link works for %(days)d days. If you did not expect it, ignore this e-mail.",
+                days,
+            ) % {"days": days}
+            subject = _("[TikJoy] Join %(brand)s on TikJoy") % {"brand": merchant.brand_name}
+        mail_after_commit(subject=subject, message=body, recipient_list=[email])
     return invitation
 
 
@@ -312,10 +335,10 @@ def invitation_from_token(*, token: str) -> Invitation:
     try:
         data = signing.loads(token, salt=INVITATION_SALT, max_age=invitation_max_age())
     except signing.SignatureExpired as exc:
-        raise InvitationExpired("This invitation has expired. Ask the owner to invite you again.") from exc
+        raise InvitationExpired(_("This invitation has expired. Ask the owner to invite you again.")) from exc
     except signing.BadSignature as exc:
         raise InvitationInvalid(
-            "This invitation link is not valid. Check that you copied all of it."
+            _("This invitation link is not valid. Check that you copied all of it.")
         ) from exc
     invitation = (
         Invitation.objects.select_related("merchant").filter(pk=data.get("i")).first()
@@ -323,11 +346,11 @@ def invitation_from_token(*, token: str) -> Invitation:
         else None
     )
     if invitation is None or invitation.email.lower() != data.get("e"):
-        raise InvitationInvalid("This invitation link is not valid.")
+        raise InvitationInvalid(_("This invitation link is not valid."))
     if invitation.revoked_at:
-        raise InvitationInvalid("This invitation was withdrawn.")
+        raise InvitationInvalid(_("This invitation was withdrawn."))
     if invitation.accepted_at:
-        raise InvitationInvalid("This invitation has already been accepted.")
+        raise InvitationInvalid(_("This invitation has already been accepted."))
     # A renewed invitation restarts the clock; an old link of it stays bound to its own signature age.
     return invitation
 
@@ -340,13 +363,16 @@ def invitation_accept(*, token: str, user: User, now: datetime) -> Membership:
         invitation = invitation_from_token(token=token)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at or invitation.revoked_at:
-            raise InvitationInvalid("This invitation is no longer open.")
+            raise InvitationInvalid(_("This invitation is no longer open."))
         if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
             raise InvitationInvalid(
-                f"This invitation is for {invitation.email}. Sign in with that address to accept it."
+                _("This invitation is for %(email)s. Sign in with that address to accept it.")
+                % {"email": invitation.email}
             )
         if Membership.objects.filter(merchant=invitation.merchant, user=user).exists():
-            raise AlreadyMember(f"You are already in the team of {invitation.merchant.brand_name}.")
+            raise AlreadyMember(
+                _("You are already in the team of %(brand)s.") % {"brand": invitation.merchant.brand_name}
+            )
         membership = Membership.objects.create(merchant=invitation.merchant, user=user, role=invitation.role)
         invitation.accepted_at, invitation.accepted_by = now, user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -358,7 +384,7 @@ def invitation_revoke(*, invitation: Invitation, actor: User, now: datetime) -> 
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at:
-            raise MerchantError("An accepted invitation cannot be withdrawn; remove the member instead.")
+            raise MerchantError(_("An accepted invitation cannot be withdrawn; remove the member instead."))
         if not invitation.revoked_at:
             invitation.revoked_at = now
             invitation.save(update_fields=["revoked_at"])
@@ -372,13 +398,13 @@ def _lock_team(merchant: Merchant) -> None:
 
 def membership_change_role(*, membership: Membership, actor: User, role: str) -> Membership:
     if role not in Role.values:
-        raise MerchantError("Choose a role.")
+        raise MerchantError(_("Choose a role."))
     _require(merchant=membership.merchant, actor=actor, capability=Capability.MANAGE_TEAM)
     with transaction.atomic():
         _lock_team(membership.merchant)
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.role == Role.OWNER and role != Role.OWNER and _owner_count(membership.merchant) == 1:
-            raise LastOwner("A merchant needs at least one owner: make someone else owner first.")
+            raise LastOwner(_("A merchant needs at least one owner: make someone else owner first."))
         membership.role = role
         membership.save(update_fields=["role"])
     return membership
@@ -390,7 +416,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
         _lock_team(membership.merchant)
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.role == Role.OWNER and _owner_count(membership.merchant) == 1:
-            raise LastOwner("The last owner can't be removed: make someone else owner first.")
+            raise LastOwner(_("The last owner can't be removed: make someone else owner first."))
         membership.delete()
 
 
@@ -425,9 +451,9 @@ def consent_give(
     chosen = set(fields)
     unknown = chosen - set(CONSENT_FLAGS)
     if unknown:
-        raise ConsentError(f"Unknown data field: {', '.join(sorted(unknown))}.")
+        raise ConsentError(_("Unknown data field: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     if not chosen:
-        raise ConsentError("There is nothing to share.")
+        raise ConsentError(_("There is nothing to share."))
     flags = {flag: field in chosen for field, flag in CONSENT_FLAGS.items()}
     try:
         with transaction.atomic():
@@ -455,7 +481,9 @@ def consent_withdraw(*, user: User, merchant: Merchant, now: datetime) -> Consen
     with transaction.atomic():
         consent = Consent.objects.active().select_for_update().filter(user=user, merchant=merchant).first()
         if consent is None:
-            raise ConsentError(f"You are not sharing any data with {merchant.brand_name}.")
+            raise ConsentError(
+                _("You are not sharing any data with %(brand)s.") % {"brand": merchant.brand_name}
+            )
         consent.withdrawn_at = now
         consent.save(update_fields=["withdrawn_at"])
         signals.consent_withdrawn.send(sender=Consent, consent=consent, merchant=merchant, user=user, now=now)
@@ -488,6 +516,6 @@ def merchant_mark_closed(*, merchant: Merchant, actor: User, now: datetime) -> N
     calls this inside its transaction, holding the merchant's row.
     """
     if merchant.closed_at is not None:
-        raise MerchantError(f"{merchant.brand_name} is already closed.")
+        raise MerchantError(_("%(brand)s is already closed.") % {"brand": merchant.brand_name})
     merchant.closed_at, merchant.closed_by = now, actor
     merchant.save(update_fields=["closed_at", "closed_by"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -65,8 +66,8 @@ def console_select(request: HttpRequest, *, merchant_id: int) -> Membership | No
 
 
 def _brand(merchant_id: int) -> str:
-    return (
-        Merchant.objects.filter(pk=merchant_id).values_list("brand_name", flat=True).first() or "a merchant"
+    return Merchant.objects.filter(pk=merchant_id).values_list("brand_name", flat=True).first() or _(
+        "a merchant"
     )
 
 
@@ -81,10 +82,14 @@ def console_request_merchant_check(request: HttpRequest) -> str | None:
     carried = request.POST.get(MERCHANT_FIELD)
     if lost is not None:
         # The selection came from this session, so naming it reveals nothing new.
-        message = f"You are no longer in the team of {_brand(lost)}, so nothing was changed. " + (
-            f"You are now working on {membership.merchant.brand_name}."
-            if membership is not None
-            else "You are in no other merchant's team."
+        message = (
+            _("You are no longer in the team of %(brand)s, so nothing was changed.") % {"brand": _brand(lost)}
+            + " "
+            + (
+                _("You are now working on %(brand)s.") % {"brand": membership.merchant.brand_name}
+                if membership is not None
+                else _("You are in no other merchant's team.")
+            )
         )
         if membership is not None:
             request.session[SESSION_KEY] = membership.merchant_id
@@ -100,13 +105,13 @@ def console_request_merchant_check(request: HttpRequest) -> str | None:
             _brand(int(carried))
             if carried.isdigit()
             and Membership.objects.filter(user=request.user, merchant_id=int(carried)).exists()
-            else "another merchant"
+            else _("another merchant")
         )
-        now_on = membership.merchant.brand_name if membership is not None else "no merchant"
-        return (
-            f"This page was made for {made_for}, but you are now working on {now_on} "
+        now_on = membership.merchant.brand_name if membership is not None else _("no merchant")
+        return _(
+            "This page was made for %(made_for)s, but you are now working on %(now_on)s "
             "(switched in another tab?), so nothing was changed. Check the page and try again."
-        )
+        ) % {"made_for": made_for, "now_on": now_on}
     return None
 
 
@@ -118,7 +123,8 @@ def console_notice_lost_selection(request: HttpRequest) -> None:
         return
     messages.warning(
         request,
-        f"You are no longer in the team of {_brand(lost)}: you are now working on {membership.merchant.brand_name}.",
+        _("You are no longer in the team of %(brand)s: you are now working on %(now_on)s.")
+        % {"brand": _brand(lost), "now_on": membership.merchant.brand_name},
     )
     request.session[SESSION_KEY] = membership.merchant_id
     request._console_lost_merchant_id = None

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.sign_in import continue_after_sign_in_clear, continue_after_sign_in_set
@@ -29,7 +30,9 @@ def merchant_create(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             console_select(request, merchant_id=merchant.pk)
-            messages.success(request, f"{merchant.brand_name} is ready. Welcome to your console.")
+            messages.success(
+                request, _("%(brand)s is ready. Welcome to your console.") % {"brand": merchant.brand_name}
+            )
             return redirect("console:index")
     memberships = Membership.objects.filter(user=request.user).select_related("merchant")
     return render(
@@ -62,7 +65,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "merchants/invitation_invalid.html", {"reason": str(exc)}, status=400)
         console_select(request, merchant_id=membership.merchant_id)
         messages.success(
-            request, f"You joined {membership.merchant.brand_name} as {membership.get_role_display()}."
+            request,
+            _("You joined %(brand)s as %(role)s.")
+            % {"brand": membership.merchant.brand_name, "role": membership.get_role_display()},
         )
         return redirect("console:index")
     return render(request, "merchants/invitation.html", {"invitation": invitation, "next": request.path})

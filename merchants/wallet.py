@@ -7,11 +7,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
 from core.tasks import mail_after_commit
 from merchants import signals
+from merchants.locale import merchant_language
 from merchants.models import BankTransfer, Currency, Merchant
 from merchants.roles import Role
 from merchants.services import MerchantError
@@ -44,8 +47,10 @@ def _refuse_if_closed(merchant: Merchant) -> None:
     locked = Merchant.objects.select_for_update().only("pk", "closed_at").get(pk=merchant.pk)
     if locked.closed_at is not None:
         raise MerchantError(
-            f"{merchant.brand_name} closed on {locked.closed_at:%d %b %Y}: its wallet takes no more money. "
-            "Send the transfer back to the payer."
+            _(
+                "%(brand)s closed on %(date)s: its wallet takes no more money. Send the transfer back to the payer."
+            )
+            % {"brand": merchant.brand_name, "date": f"{locked.closed_at:%d %b %Y}"}
         )
 
 
@@ -73,19 +78,26 @@ def merchant_top_up_record(
     bank_reference = " ".join(bank_reference.split()).upper()
     currency = str(amount.currency)
     if not bank_reference:
-        raise MerchantError("Enter the bank's reference of the transfer.")
+        raise MerchantError(_("Enter the bank's reference of the transfer."))
     if currency not in Currency.values:
-        raise MerchantError(f"Wallets are held in {', '.join(Currency.values)}, not {currency}.")
+        raise MerchantError(
+            _("Wallets are held in %(currencies)s, not %(currency)s.")
+            % {"currencies": ", ".join(Currency.values), "currency": currency}
+        )
     if amount.amount <= 0 or amount.amount != amount.amount.quantize(Decimal("0.01")):
-        raise MerchantError("The amount must be positive, in cents at most.")
+        raise MerchantError(_("The amount must be positive, in cents at most."))
     if currency != merchant.currency:
         raise MerchantError(
-            f"{merchant.brand_name}'s wallet is in {merchant.currency}: a transfer in {currency} is not recorded "
-            "here (send it back, or ask the merchant to pay in their currency)."
+            _(
+                "%(brand)s's wallet is in %(wallet_currency)s: a transfer in %(currency)s is not recorded "
+                "here (send it back, or ask the merchant to pay in their currency)."
+            )
+            % {"brand": merchant.brand_name, "wallet_currency": merchant.currency, "currency": currency}
         )
     if value_date > now.date():
         raise MerchantError(
-            f"The value date {value_date.isoformat()} is in the future: record a transfer once it arrived."
+            _("The value date %(date)s is in the future: record a transfer once it arrived.")
+            % {"date": value_date.isoformat()}
         )
 
     with transaction.atomic(durable=True):
@@ -111,8 +123,17 @@ def merchant_top_up_record(
             )
             if not same:
                 raise TopUpConflict(
-                    f"Bank reference {bank_reference} was already recorded: {record.amount} {record.currency} "
-                    f"for {record.merchant}, value date {record.value_date}."
+                    _(
+                        "Bank reference %(reference)s was already recorded: %(amount)s %(currency)s "
+                        "for %(brand)s, value date %(value_date)s."
+                    )
+                    % {
+                        "reference": bank_reference,
+                        "amount": record.amount,
+                        "currency": record.currency,
+                        "brand": record.merchant,
+                        "value_date": record.value_date,
+                    }
                 ) from None
             return record, False
 
@@ -148,16 +169,24 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
 
     recipients = _owner_emails(merchant)
     if recipients:
-        body = (
-            f"We received your bank transfer of {money_text(amount)} (reference {bank_reference}, "
-            f"value date {value_date.isoformat()}) and added it to the wallet of {merchant.brand_name}.\n\n"
-            f"Your balance is now {money_text(new_balance)}.\n\n{settings.SITE_URL}/console/wallet/"
-        )
-        mail_after_commit(
-            subject=f"[TikJoy] {money_text(amount)} added to {merchant.brand_name}'s wallet",
-            message=body,
-            recipient_list=recipients,
-        )
+        with translation.override(merchant_language(merchant)):
+            body = _(
+                "We received your bank transfer of %(amount)s (reference %(reference)s, value date "
+                "%(value_date)s) and added it to the wallet of %(brand)s.\n\n"
+                "Your balance is now %(balance)s.\n\n%(url)s"
+            ) % {
+                "amount": money_text(amount),
+                "reference": bank_reference,
+                "value_date": value_date.isoformat(),
+                "brand": merchant.brand_name,
+                "balance": money_text(new_balance),
+                "url": f"{settings.SITE_URL}/console/wallet/",
+            }
+            subject = _("[TikJoy] %(amount)s added to %(brand)s's wallet") % {
+                "amount": money_text(amount),
+                "brand": merchant.brand_name,
+            }
+        mail_after_commit(subject=subject, message=body, recipient_list=recipients)
 
 
 def merchant_top_up_confirm(*, record_id: int, actor: User, now: datetime) -> BankTransfer:
@@ -165,9 +194,12 @@ def merchant_top_up_confirm(*, record_id: int, actor: User, now: datetime) -> Ba
     with transaction.atomic(durable=True):
         record = BankTransfer.objects.select_for_update().select_related("merchant").get(pk=record_id)
         if record.ledger_transaction_id or record.reversed_at:
-            raise MerchantError(f"{record} needs no confirmation: it is {record.state}.")
+            raise MerchantError(
+                _("%(top_up)s needs no confirmation: it is %(state)s.")
+                % {"top_up": record, "state": record.state}
+            )
         if record.recorded_by_id == actor.pk:
-            raise MerchantError("A second staff member must confirm a top-up you recorded yourself.")
+            raise MerchantError(_("A second staff member must confirm a top-up you recorded yourself."))
         _refuse_if_closed(record.merchant)
         record.confirmed_by = actor
         record.save(update_fields=["confirmed_by"])
@@ -179,12 +211,12 @@ def merchant_top_up_reverse(*, record_id: int, reason: str, actor: User, now: da
     """Correct a mistaken top-up with a reversing ledger transaction (never an edit), if the money is still there."""
     if not reason.strip():
         raise MerchantError(
-            "Say why the top-up is reversed: the merchant sees the reason in its wallet history."
+            _("Say why the top-up is reversed: the merchant sees the reason in its wallet history.")
         )
     with transaction.atomic(durable=True):
         record = BankTransfer.objects.select_for_update().select_related("merchant").get(pk=record_id)
         if record.reversed_at is not None:
-            raise MerchantError(f"{record} was already reversed.")
+            raise MerchantError(_("%(top_up)s was already reversed.") % {"top_up": record})
         if not record.ledger_transaction_id:  # never credited: nothing to take back
             record.reversed_by, record.reversed_at, record.reversal_reason = actor, now, reason.strip()[:300]
             record.save(update_fields=["reversed_by", "reversed_at", "reversal_reason"])
@@ -207,8 +239,11 @@ def merchant_top_up_reverse(*, record_id: int, reason: str, actor: User, now: da
         except InsufficientFunds:
             left = balance(wallet)
             raise MerchantError(
-                f"{money_text(amount)} can't be reversed: {money_text(amount - left)} of it was already spent. "
-                f"Only {money_text(left)} is left in the wallet to reverse."
+                _(
+                    "%(amount)s can't be reversed: %(spent)s of it was already spent. "
+                    "Only %(left)s is left in the wallet to reverse."
+                )
+                % {"amount": money_text(amount), "spent": money_text(amount - left), "left": money_text(left)}
             ) from None
         record.reversed_by, record.reversed_at, record.reversal_reason = actor, now, reason.strip()[:300]
         record.reversal_transaction = txn
@@ -249,15 +284,18 @@ def _low_balance_check(merchant: Merchant) -> bool:
     signals.low_balance_reached.send(sender=Merchant, merchant=merchant, balance=current, threshold=threshold)
     recipients = _owner_emails(merchant)
     if recipients:
-        body = (
-            f"The wallet of {merchant.brand_name} holds {money_text(current)}, below your alert threshold of "
-            f"{money_text(Money(threshold, merchant.currency))}. When it runs out, rewards stop.\n\n"
-            f"Add funds by bank transfer with your reference {merchant.payment_reference}: "
-            f"{settings.SITE_URL}/console/wallet/add-funds/"
-        )
-        mail_after_commit(
-            subject=f"[TikJoy] {merchant.brand_name}'s wallet is running low",
-            message=body,
-            recipient_list=recipients,
-        )
+        with translation.override(merchant_language(merchant)):
+            body = _(
+                "The wallet of %(brand)s holds %(balance)s, below your alert threshold of %(threshold)s. "
+                "When it runs out, rewards stop.\n\n"
+                "Add funds by bank transfer with your reference %(reference)s: %(url)s"
+            ) % {
+                "brand": merchant.brand_name,
+                "balance": money_text(current),
+                "threshold": money_text(Money(threshold, merchant.currency)),
+                "reference": merchant.payment_reference,
+                "url": f"{settings.SITE_URL}/console/wallet/add-funds/",
+            }
+            subject = _("[TikJoy] %(brand)s's wallet is running low") % {"brand": merchant.brand_name}
+        mail_after_commit(subject=subject, message=body, recipient_list=recipients)
     return True

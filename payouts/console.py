@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from merchants.console_site import console_render, console_site, console_view
 from merchants.roles import Capability
@@ -43,7 +44,7 @@ def refund_bank(request: HttpRequest) -> HttpResponse:
     return console_render(
         request,
         "console/refund_bank.html",
-        {"title": "Bank account for refunds", "form": form, "current": current, "merchant": merchant},
+        {"title": _("Bank account for refunds"), "form": form, "current": current, "merchant": merchant},
     )
 
 
@@ -54,7 +55,7 @@ def refund_bank_confirm(request: HttpRequest, challenge_id: int) -> HttpResponse
         pk=challenge_id, user=request.user, owner_type=MERCHANT_PAYEE, owner_id=merchant.pk
     ).first()
     if challenge is None:
-        messages.error(request, "This code is no longer valid. Enter the bank details again.")
+        messages.error(request, _("This code is no longer valid. Enter the bank details again."))
         return redirect("console:refund_bank")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -70,14 +71,14 @@ def refund_bank_confirm(request: HttpRequest, challenge_id: int) -> HttpResponse
         else:
             messages.success(
                 request,
-                f"Bank details saved: {account.iban_masked}. A refund to them can be sent from "
-                f"{account.payouts_hold_until:%d %b %Y %H:%M} UTC.",
+                _("Bank details saved: %(iban)s. A refund to them can be sent from %(when)s UTC.")
+                % {"iban": account.iban_masked, "when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"},
             )
             return redirect("console:refund_bank")
     return console_render(
         request,
         "console/refund_bank_confirm.html",
-        {"title": "Confirm the bank details", "form": form, "challenge": challenge},
+        {"title": _("Confirm the bank details"), "form": form, "challenge": challenge},
     )
 
 

@@ -16,6 +16,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel import Locale, UnknownLocaleError
+from django.utils import translation
+
 
 @dataclass(frozen=True)
 class SepaCountry:
@@ -83,5 +86,12 @@ def sepa_country(code: str) -> SepaCountry | None:
 
 
 def address_country_choices() -> list[tuple[str, str]]:
-    """Countries a holder's address may be in (the SEPA countries, by name)."""
-    return sorted(((c.code, c.name) for c in SEPA_COUNTRIES.values()), key=lambda item: item[1])
+    """Countries a holder's address may be in (the SEPA countries, by name in the active language:
+    CLDR's names through Babel, the English name where it has none)."""
+    try:
+        names = Locale.parse(translation.to_locale(translation.get_language() or "en")).territories
+    except (UnknownLocaleError, ValueError):
+        names = {}
+    return sorted(
+        ((c.code, names.get(c.code, c.name)) for c in SEPA_COUNTRIES.values()), key=lambda item: item[1]
+    )

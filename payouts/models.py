@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 from wallets.models import AMOUNT_DECIMALS, AMOUNT_DIGITS
@@ -94,9 +95,9 @@ class BankAccount(models.Model):
 
 
 class IdentityStatus(models.TextChoices):
-    SUBMITTED = "SUBMITTED", "Waiting for our check"
-    VERIFIED = "VERIFIED", "Verified"
-    MORE_INFO = "MORE_INFO", "We need more from you"
+    SUBMITTED = "SUBMITTED", _("Waiting for our check")
+    VERIFIED = "VERIFIED", _("Verified")
+    MORE_INFO = "MORE_INFO", _("We need more from you")
 
 
 class PayeeIdentity(models.Model):
@@ -137,8 +138,8 @@ class PayeeIdentity(models.Model):
 
 
 class CodeChannel(models.TextChoices):
-    EMAIL = "EMAIL", "e-mail"
-    WHATSAPP = "WHATSAPP", "WhatsApp"
+    EMAIL = "EMAIL", _("e-mail")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
 
 
 class BankDetailsChallenge(models.Model):
@@ -163,14 +164,14 @@ class BankDetailsChallenge(models.Model):
 
 
 class PayoutState(models.TextChoices):
-    REQUESTED = "REQUESTED", "Requested"
-    APPROVED = "APPROVED", "Approved"
-    EXPORTED = "EXPORTED", "Sent to the bank"
-    ACCEPTED = "ACCEPTED", "Accepted by the bank"
-    PAID = "PAID", "Paid"
-    REJECTED = "REJECTED", "Rejected"
-    RETURNED = "RETURNED", "Returned"
-    CANCELLED = "CANCELLED", "Cancelled"
+    REQUESTED = "REQUESTED", _("Requested")
+    APPROVED = "APPROVED", _("Approved")
+    EXPORTED = "EXPORTED", _("Sent to the bank")
+    ACCEPTED = "ACCEPTED", _("Accepted by the bank")
+    PAID = "PAID", _("Paid")
+    REJECTED = "REJECTED", _("Rejected")
+    RETURNED = "RETURNED", _("Returned")
+    CANCELLED = "CANCELLED", _("Cancelled")
 
 
 OPEN_STATES = (PayoutState.REQUESTED, PayoutState.APPROVED)
@@ -185,9 +186,9 @@ class Escalation(models.TextChoices):
 
 
 class BatchState(models.TextChoices):
-    BUILT = "BUILT", "Built, waiting for a second person to release it"
-    EXPORTED = "EXPORTED", "Released to the bank"
-    DISCARDED = "DISCARDED", "Discarded before release"
+    BUILT = "BUILT", _("Built, waiting for a second person to release it")
+    EXPORTED = "EXPORTED", _("Released to the bank")
+    DISCARDED = "DISCARDED", _("Discarded before release")
 
 
 class PayoutBatch(models.Model):

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils.translation import gettext_noop
+
 
 class Action(StrEnum):
     BLOCK_IBAN = "BLOCK_IBAN"
@@ -31,71 +33,134 @@ class ReasonCode:
     action: Action
 
 
-_CHECK_DETAILS = "Please check your bank details and enter them again before asking for another payout."
 _CODES = [
-    ReasonCode("AC01", f"Your bank says the IBAN is not correct. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
-    ReasonCode("AC04", f"Your bank says this account is closed. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
-    ReasonCode("AC06", f"Your bank says this account is blocked. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
     ReasonCode(
-        "AC13",
-        f"Your bank says this account can't receive this kind of payment. {_CHECK_DETAILS}",
+        "AC01",
+        gettext_noop(
+            "Your bank says the IBAN is not correct. Please check your bank details and enter them again before asking for another payout."
+        ),
         Action.BLOCK_IBAN,
     ),
     ReasonCode(
-        "AG01", f"Your bank says this account can't receive transfers. {_CHECK_DETAILS}", Action.BLOCK_IBAN
+        "AC04",
+        gettext_noop(
+            "Your bank says this account is closed. Please check your bank details and enter them again before asking for another payout."
+        ),
+        Action.BLOCK_IBAN,
+    ),
+    ReasonCode(
+        "AC06",
+        gettext_noop(
+            "Your bank says this account is blocked. Please check your bank details and enter them again before asking for another payout."
+        ),
+        Action.BLOCK_IBAN,
+    ),
+    ReasonCode(
+        "AC13",
+        gettext_noop(
+            "Your bank says this account can't receive this kind of payment. Please check your bank details and enter them again before asking for another payout."
+        ),
+        Action.BLOCK_IBAN,
+    ),
+    ReasonCode(
+        "AG01",
+        gettext_noop(
+            "Your bank says this account can't receive transfers. Please check your bank details and enter them again before asking for another payout."
+        ),
+        Action.BLOCK_IBAN,
     ),
     ReasonCode(
         "AG02",
-        "The bank could not process the transfer. We are looking into it; you can ask again.",
+        gettext_noop("The bank could not process the transfer. We are looking into it; you can ask again."),
         Action.OPS,
     ),
-    ReasonCode("BE04", f"Your bank needs the account holder's address. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
     ReasonCode(
-        "RR03",
-        f"Your bank says the account holder's name or address is missing. {_CHECK_DETAILS}",
+        "BE04",
+        gettext_noop(
+            "Your bank needs the account holder's address. Please check your bank details and enter them again before asking for another payout."
+        ),
         Action.BLOCK_IBAN,
     ),
     ReasonCode(
-        "MS03", f"Your bank refused the transfer without giving a reason. {_CHECK_DETAILS}", Action.BLOCK_IBAN
+        "RR03",
+        gettext_noop(
+            "Your bank says the account holder's name or address is missing. Please check your bank details and enter them again before asking for another payout."
+        ),
+        Action.BLOCK_IBAN,
     ),
-    ReasonCode("MS02", f"The account holder refused the transfer. {_CHECK_DETAILS}", Action.BLOCK_IBAN),
+    ReasonCode(
+        "MS03",
+        gettext_noop(
+            "Your bank refused the transfer without giving a reason. Please check your bank details and enter them again before asking for another payout."
+        ),
+        Action.BLOCK_IBAN,
+    ),
+    ReasonCode(
+        "MS02",
+        gettext_noop(
+            "The account holder refused the transfer. Please check your bank details and enter them again before asking for another payout."
+        ),
+        Action.BLOCK_IBAN,
+    ),
     ReasonCode(
         "RR04",
-        "Your bank refused the transfer for regulatory reasons. Our compliance team will contact you.",
+        gettext_noop(
+            "Your bank refused the transfer for regulatory reasons. Our compliance team will contact you."
+        ),
         Action.COMPLIANCE,
     ),
     ReasonCode(
         "MD07",
-        "The bank told us the account holder has died. Our compliance team will contact the account's contact.",
+        gettext_noop(
+            "The bank told us the account holder has died. Our compliance team will contact the account's contact."
+        ),
         Action.COMPLIANCE,
     ),
     ReasonCode(
         "RR01",
-        "The transfer was refused because of a mistake in our data. We are fixing it; you can ask again.",
+        gettext_noop(
+            "The transfer was refused because of a mistake in our data. We are fixing it; you can ask again."
+        ),
         Action.OPS,
     ),
     ReasonCode(
         "RR02",
-        "The transfer was refused because of a mistake in our data. We are fixing it; you can ask again.",
+        gettext_noop(
+            "The transfer was refused because of a mistake in our data. We are fixing it; you can ask again."
+        ),
         Action.OPS,
     ),
     ReasonCode(
         "FF01",
-        "The transfer was refused because of a mistake in our file. We are fixing it; you can ask again.",
+        gettext_noop(
+            "The transfer was refused because of a mistake in our file. We are fixing it; you can ask again."
+        ),
         Action.OPS,
     ),
     ReasonCode(
-        "AM05", "The bank saw this transfer twice and refused the copy. You can ask again.", Action.OPS
+        "AM05",
+        gettext_noop("The bank saw this transfer twice and refused the copy. You can ask again."),
+        Action.OPS,
     ),
     ReasonCode(
-        "CUST", "The transfer was returned at the account holder's request. You can ask again.", Action.RETRY
+        "CUST",
+        gettext_noop("The transfer was returned at the account holder's request. You can ask again."),
+        Action.RETRY,
     ),
-    ReasonCode("FOCR", "The transfer was returned after a recall. You can ask again.", Action.RETRY),
     ReasonCode(
-        "DUPL", "The bank saw this transfer twice and returned the copy. You can ask again.", Action.OPS
+        "FOCR", gettext_noop("The transfer was returned after a recall. You can ask again."), Action.RETRY
     ),
-    ReasonCode("TM01", "The bank received the transfer too late. You can ask again.", Action.RETRY),
+    ReasonCode(
+        "DUPL",
+        gettext_noop("The bank saw this transfer twice and returned the copy. You can ask again."),
+        Action.OPS,
+    ),
+    ReasonCode(
+        "TM01", gettext_noop("The bank received the transfer too late. You can ask again."), Action.RETRY
+    ),
 ]
+# The messages are kept in English on the payout (``Payout.reason``) and translated where a person
+# reads them (``{% translate payout.reason %}``): marked here with ``gettext_noop`` for the catalogue.
 REASON_CODES: dict[str, ReasonCode] = {reason.code: reason for reason in _CODES}
 
 _UNKNOWN_MESSAGE = (

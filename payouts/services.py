@@ -30,6 +30,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils import translation
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 from moneyed import Money
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -37,6 +40,7 @@ from schwifty.exceptions import SchwiftyException
 from accounts.models import User
 from core.errors import DomainError
 from core.tasks import after_commit, mail_after_commit
+from merchants.locale import merchant_language, person_language
 from merchants.models import Merchant, Role
 from payouts import sepa
 from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
@@ -133,12 +137,15 @@ def iban_check(raw: str) -> IBAN:
         iban = IBAN(raw or "")
     except SchwiftyException as exc:
         raise BankDetailsError(
-            f"This IBAN is not valid ({exc}). Check it against your bank statement."
+            _("This IBAN is not valid (%(error)s). Check it against your bank statement.") % {"error": exc}
         ) from None
     country = sepa_country(iban.country_code)
     if country is None:
         raise BankDetailsError(
-            f"We can only pay to accounts in the SEPA area; an IBAN starting with {iban.country_code} is outside it."
+            _(
+                "We can only pay to accounts in the SEPA area; an IBAN starting with %(country)s is outside it."
+            )
+            % {"country": iban.country_code}
         )
     return iban
 
@@ -149,11 +156,11 @@ def bank_details_clean(
     checked = iban_check(iban)
     holder = " ".join((holder_name or "").split())
     if not epc_name(holder):
-        raise BankDetailsError("Enter the account holder's name as your bank knows it.")
+        raise BankDetailsError(_("Enter the account holder's name as your bank knows it."))
     if not (street or "").strip() or not (postcode or "").strip() or not (town or "").strip():
-        raise BankDetailsError("Enter the account holder's full address: street, postcode and town.")
+        raise BankDetailsError(_("Enter the account holder's full address: street, postcode and town."))
     if sepa_country(country) is None:
-        raise BankDetailsError("The account holder's address must be in a SEPA country.")
+        raise BankDetailsError(_("The account holder's address must be in a SEPA country."))
     bic, bank_name = "", ""
     try:
         if checked.bic is not None:
@@ -188,7 +195,7 @@ def _code_channel(user: User) -> tuple[str, str]:
     if user.phone and user.phone_verified:
         return CodeChannel.WHATSAPP, user.phone
     raise BankDetailsError(
-        "We need a way to send you a code first: sign in with WhatsApp or add an e-mail address."
+        _("We need a way to send you a code first: sign in with WhatsApp or add an e-mail address.")
     )
 
 
@@ -196,7 +203,9 @@ def bank_details_change_allowed(*, owner) -> None:
     owner_type, owner_id = owner_key(owner)
     if Payout.objects.filter(owner_type=owner_type, owner_id=owner_id, state__in=OPEN_STATES).exists():
         raise BankDetailsError(
-            "A payout you asked for is still waiting to be sent. Cancel it first, then change your bank details."
+            _(
+                "A payout you asked for is still waiting to be sent. Cancel it first, then change your bank details."
+            )
         )
 
 
@@ -206,7 +215,7 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
     channel, destination = _code_channel(user)
     recent = BankDetailsChallenge.objects.filter(user=user, created_at__gte=now - timedelta(hours=1)).count()
     if recent >= settings.PAYOUTS_CODES_PER_HOUR:
-        raise BankDetailsError("Too many codes were sent in the last hour. Please try again later.")
+        raise BankDetailsError(_("Too many codes were sent in the last hour. Please try again later."))
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     with transaction.atomic(durable=True):
@@ -220,13 +229,20 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
             expires_at=now + timedelta(seconds=settings.PAYOUTS_CODE_TTL_SECONDS),
         )
         if channel == CodeChannel.EMAIL:
-            mail_after_commit(
-                subject="[TikJoy] Your code to change your bank details",
-                message=(
-                    f"Your code is {code}. It is valid for {settings.PAYOUTS_CODE_TTL_SECONDS // 60} minutes.\n\n"
-                    f"Someone asked to pay your TikJoy balance to the account ending {details.iban[-4:]}. "
+            with translation.override(person_language(user)):
+                subject = _("[TikJoy] Your code to change your bank details")
+                message = _(
+                    "Your code is %(code)s. It is valid for %(minutes)s minutes.\n\n"
+                    "Someone asked to pay your TikJoy balance to the account ending %(ending)s. "
                     "If it wasn't you, don't share the code and write to us."
-                ),
+                ) % {
+                    "code": code,
+                    "minutes": settings.PAYOUTS_CODE_TTL_SECONDS // 60,
+                    "ending": details.iban[-4:],
+                }
+            mail_after_commit(
+                subject=subject,
+                message=(message),
                 recipient_list=[destination],
             )
     if channel == CodeChannel.WHATSAPP:
@@ -258,13 +274,13 @@ def merchant_bank_details_challenge_start(
     (``payout_risk_signals``) before they approve a refund to it.
     """
     if not _is_owner(merchant=merchant, user=user):
-        raise BankDetailsError("Only an owner of the merchant can enter its bank details.")
+        raise BankDetailsError(_("Only an owner of the merchant can enter its bank details."))
     if not user.email:
-        raise BankDetailsError("Add an e-mail address to your account first: the code is sent there.")
+        raise BankDetailsError(_("Add an e-mail address to your account first: the code is sent there."))
     bank_details_change_allowed(owner=merchant)
     recent = BankDetailsChallenge.objects.filter(user=user, created_at__gte=now - timedelta(hours=1)).count()
     if recent >= settings.PAYOUTS_CODES_PER_HOUR:
-        raise BankDetailsError("Too many codes were sent in the last hour. Please try again later.")
+        raise BankDetailsError(_("Too many codes were sent in the last hour. Please try again later."))
     code = f"{secrets.randbelow(10**6):06d}"
     salt = secrets.token_hex(8)
     owner_type, owner_id = owner_key(merchant)
@@ -280,13 +296,23 @@ def merchant_bank_details_challenge_start(
             created_at=now,
             expires_at=now + timedelta(seconds=settings.PAYOUTS_CODE_TTL_SECONDS),
         )
+        with translation.override(merchant_language(merchant)):
+            subject = _("[TikJoy] Your code to change %(brand)s's bank details") % {
+                "brand": merchant.brand_name
+            }
+            message = _(
+                "Your code is %(code)s. It is valid for %(minutes)s minutes.\n\n"
+                "Someone asked to refund %(brand)s's TikJoy balance to the account ending %(ending)s. "
+                "If it wasn't you, don't share the code and write to us."
+            ) % {
+                "code": code,
+                "minutes": settings.PAYOUTS_CODE_TTL_SECONDS // 60,
+                "brand": merchant.brand_name,
+                "ending": details.iban[-4:],
+            }
         mail_after_commit(
-            subject=f"[TikJoy] Your code to change {merchant.brand_name}'s bank details",
-            message=(
-                f"Your code is {code}. It is valid for {settings.PAYOUTS_CODE_TTL_SECONDS // 60} minutes.\n\n"
-                f"Someone asked to refund {merchant.brand_name}'s TikJoy balance to the account ending "
-                f"{details.iban[-4:]}. If it wasn't you, don't share the code and write to us."
-            ),
+            subject=subject,
+            message=(message),
             recipient_list=[user.email],
         )
     return challenge
@@ -303,18 +329,27 @@ def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datet
             BankDetailsChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
         )
         if challenge is None or challenge.used_at is not None:
-            raise BankDetailsError("This code is no longer valid. Enter your bank details again.")
+            raise BankDetailsError(_("This code is no longer valid. Enter your bank details again."))
         if challenge.expires_at <= now or challenge.attempts >= settings.PAYOUTS_CODE_MAX_ATTEMPTS:
-            raise BankDetailsError("This code has expired. Enter your bank details again to get a new one.")
+            raise BankDetailsError(
+                _("This code has expired. Enter your bank details again to get a new one.")
+            )
         salt, expected = challenge.code_hash.split("$", 1)
         if not hmac.compare_digest(expected, _code_hash(salt, (code or "").strip())):
             challenge.attempts += 1
             challenge.save(update_fields=["attempts"])
             left = settings.PAYOUTS_CODE_MAX_ATTEMPTS - challenge.attempts
             raise_after = BankDetailsError(
-                f"That code is not right. {left} attempt{'s' if left != 1 else ''} left."
+                ngettext(
+                    "That code is not right. %(left)d attempt left.",
+                    "That code is not right. %(left)d attempts left.",
+                    left,
+                )
+                % {"left": left}
                 if left
-                else "That code is not right, and that was the last attempt. Enter your bank details again."
+                else _(
+                    "That code is not right, and that was the last attempt. Enter your bank details again."
+                )
             )
         else:
             raise_after = None
@@ -324,7 +359,7 @@ def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datet
             if challenge.owner_type == MERCHANT_PAYEE:
                 owner = Merchant.objects.get(pk=challenge.owner_id)
                 if not _is_owner(merchant=owner, user=user):
-                    raise BankDetailsError("Only an owner of the merchant can enter its bank details.")
+                    raise BankDetailsError(_("Only an owner of the merchant can enter its bank details."))
             account = _bank_account_replace(
                 user=user, details=BankDetails(**challenge.details), now=now, owner=owner
             )
@@ -386,31 +421,58 @@ def _bank_account_replace(
         payouts_hold_until=hold_until,
         created_at=now,
     )
-    what = "changed" if previous else "added"
+    words = {
+        "when": f"{now:%d %b %Y %H:%M}",
+        "by": user.email,
+        "iban": account.iban_masked,
+        "holder": account.holder_name,
+        "hold_until": f"{hold_until:%d %b %Y %H:%M}",
+        "previous": previous.iban_masked if previous else "",
+    }
     if isinstance(owner, Merchant):
-        mail_after_commit(
-            subject=f"[TikJoy] {owner.brand_name}'s bank details were {what}",
-            message=(
-                f"The bank account for {owner.brand_name}'s refund was {what} on {now:%d %b %Y %H:%M} UTC "
-                f"by {user.email}: {account.iban_masked}, holder {account.holder_name}.\n"
-                f"A refund to it can be sent after {hold_until:%d %b %Y %H:%M} UTC.\n"
-                + (f"The previous account was {previous.iban_masked}.\n" if previous else "")
-                + "If this wasn't one of your team's owners, write to us at once: nothing is paid during the hold."
-            ),
-            recipient_list=merchant_owner_emails(owner),
-        )
+        with translation.override(merchant_language(owner)):
+            words["brand"] = owner.brand_name
+            if previous:
+                subject = _("[TikJoy] %(brand)s's bank details were changed") % words
+                first = _(
+                    "The bank account for %(brand)s's refund was changed on %(when)s UTC by %(by)s: "
+                    "%(iban)s, holder %(holder)s.\n"
+                )
+            else:
+                subject = _("[TikJoy] %(brand)s's bank details were added") % words
+                first = _(
+                    "The bank account for %(brand)s's refund was added on %(when)s UTC by %(by)s: "
+                    "%(iban)s, holder %(holder)s.\n"
+                )
+            message = (
+                first % words
+                + _("A refund to it can be sent after %(hold_until)s UTC.\n") % words
+                + (_("The previous account was %(previous)s.\n") % words if previous else "")
+                + _(
+                    "If this wasn't one of your team's owners, write to us at once: nothing is paid during the hold."
+                )
+            )
+        mail_after_commit(subject=subject, message=message, recipient_list=merchant_owner_emails(owner))
         return account
-    notice = (
-        f"The bank account for your TikJoy payouts was {what} on {now:%d %b %Y %H:%M} UTC: "
-        f"{account.iban_masked}, holder {account.holder_name}.\n"
-        f"Payouts to it can start after {hold_until:%d %b %Y %H:%M} UTC.\n"
-        + (f"The previous account was {previous.iban_masked}.\n" if previous else "")
-        + "If this wasn't you, write to us at once: nothing will be paid during the hold."
-    )
-    if user.email:
-        mail_after_commit(
-            subject=f"[TikJoy] Your bank details were {what}", message=notice, recipient_list=[user.email]
+    with translation.override(person_language(user)):
+        if previous:
+            subject = _("[TikJoy] Your bank details were changed")
+            first = _(
+                "The bank account for your TikJoy payouts was changed on %(when)s UTC: %(iban)s, holder %(holder)s.\n"
+            )
+        else:
+            subject = _("[TikJoy] Your bank details were added")
+            first = _(
+                "The bank account for your TikJoy payouts was added on %(when)s UTC: %(iban)s, holder %(holder)s.\n"
+            )
+        notice = (
+            first % words
+            + _("Payouts to it can start after %(hold_until)s UTC.\n") % words
+            + (_("The previous account was %(previous)s.\n") % words if previous else "")
+            + _("If this wasn't you, write to us at once: nothing will be paid during the hold.")
         )
+    if user.email:
+        mail_after_commit(subject=subject, message=notice, recipient_list=[user.email])
     elif user.phone and user.phone_verified:  # signs in with WhatsApp: told there
         after_commit("payouts.tasks.whatsapp_tell", phone=user.phone, text=" ".join(notice.split()))
     return account
@@ -419,13 +481,13 @@ def _bank_account_replace(
 def bank_account_hold_end(*, account_id: int, actor: User, reason: str, now: datetime) -> BankAccount:
     """Ops end the 48-hour hold early, after confirming the change with the person (the reason is kept)."""
     if not reason.strip():
-        raise BankDetailsError("Say how the change was confirmed with the person.")
+        raise BankDetailsError(_("Say how the change was confirmed with the person."))
     with transaction.atomic(durable=True):
         account = BankAccount.objects.select_for_update().filter(pk=account_id).first()
         if account is None or account.retired_at is not None:
-            raise BankDetailsError("These bank details were replaced; nothing to do.")
+            raise BankDetailsError(_("These bank details were replaced; nothing to do."))
         if account.payouts_hold_until <= now:
-            raise BankDetailsError("These bank details are not on hold.")
+            raise BankDetailsError(_("These bank details are not on hold."))
         account.payouts_hold_until = now
         account.hold_ended_by = actor
         account.hold_end_reason = reason.strip()[:300]
@@ -440,7 +502,7 @@ def bank_account_holds_advance(*, hours: int, now: datetime) -> int:
     command refuses to run in production. Returns how many holds ended.
     """
     if hours < 0:
-        raise BankDetailsError("The demo clock only moves forward.")
+        raise BankDetailsError(_("The demo clock only moves forward."))
     with transaction.atomic(durable=True):
         return BankAccount.objects.filter(
             retired_at__isnull=True,
@@ -478,14 +540,16 @@ def identity_submit(
 ) -> PayeeIdentity:
     """Record (or correct) who the person is; it waits for ops to check it again."""
     if not " ".join((legal_name or "").split()):
-        raise IdentityError("Enter your full legal name.")
+        raise IdentityError(_("Enter your full legal name."))
     age = (now.date() - date_of_birth).days / 365.25
     if age < settings.PAYOUTS_MIN_AGE_YEARS:
-        raise IdentityError(f"Payouts are for people aged {settings.PAYOUTS_MIN_AGE_YEARS} or over.")
+        raise IdentityError(
+            _("Payouts are for people aged %(age)s or over.") % {"age": settings.PAYOUTS_MIN_AGE_YEARS}
+        )
     if age > 120:
-        raise IdentityError("Check your date of birth.")
+        raise IdentityError(_("Check your date of birth."))
     if not street.strip() or not postcode.strip() or not town.strip() or not country:
-        raise IdentityError("Enter your full address: street, postcode, town and country.")
+        raise IdentityError(_("Enter your full address: street, postcode, town and country."))
     values = {
         "legal_name": " ".join(legal_name.split())[:140],
         "date_of_birth": date_of_birth,
@@ -502,7 +566,7 @@ def identity_submit(
         "reviewed_at": None,
     }
     with transaction.atomic(durable=True):
-        identity, _ = PayeeIdentity.objects.update_or_create(user=user, defaults=values)
+        identity, _created = PayeeIdentity.objects.update_or_create(user=user, defaults=values)
     return identity
 
 
@@ -511,7 +575,7 @@ def identity_review(
 ) -> None:
     """Ops mark a person verified, or ask for more with a reason the person sees."""
     if not verified and not reason.strip():
-        raise IdentityError("Say what you need from the person.")
+        raise IdentityError(_("Say what you need from the person."))
     with transaction.atomic(durable=True):
         PayeeIdentity.objects.filter(pk=identity.pk).update(
             status=IdentityStatus.VERIFIED if verified else IdentityStatus.MORE_INFO,
@@ -519,13 +583,17 @@ def identity_review(
             reviewed_by=actor,
             reviewed_at=now,
         )
-        mail_after_commit(
-            subject="[TikJoy] Your identity for payouts",
-            message=(
-                "We checked your details: you can be paid out."
+        with translation.override(person_language(identity.user)):
+            subject = _("[TikJoy] Your identity for payouts")
+            message = (
+                _("We checked your details: you can be paid out.")
                 if verified
-                else f"We need more from you before we can pay you out: {reason.strip()}"
-            ),
+                else _("We need more from you before we can pay you out: %(reason)s")
+                % {"reason": reason.strip()}
+            )
+        mail_after_commit(
+            subject=subject,
+            message=(message),
             recipient_list=[identity.user.email or ""],
         )
 
@@ -594,43 +662,51 @@ def _ops_alert(subject: str, message: str) -> None:
 def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
     """Reserve ``amount`` of the person's available balance for a payout to their bank account."""
     if str(amount.currency) != PAYOUT_CURRENCY:
-        raise PayoutError("Payouts are made in euro by SEPA transfer.")
+        raise PayoutError(_("Payouts are made in euro by SEPA transfer."))
     if amount.amount <= 0 or not is_at_precision(amount):
-        raise PayoutError("Enter an amount in euro and cents, e.g. 25.50.")
+        raise PayoutError(_("Enter an amount in euro and cents, e.g. 25.50."))
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
-        raise PayoutError(f"The smallest payout is {minimum}.")
+        raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": minimum})
     if Ban.objects.filter(user=user).exists():
         raise PayoutError(
-            "Your account is banned, so it can't be paid out. Write to us if you think this is wrong."
+            _("Your account is banned, so it can't be paid out. Write to us if you think this is wrong.")
         )
     owed = debts_of(owner=user)  # in any currency: a debt in another one is still a debt
     if owed:
         raise PayoutError(
-            f"You owe {', '.join(str(m) for m in owed)} (money taken back after it had reached your balance). "
-            "It is repaid from what you earn next; payouts start again once it is repaid."
+            _(
+                "You owe %(debt)s (money taken back after it had reached your balance). "
+                "It is repaid from what you earn next; payouts start again once it is repaid."
+            )
+            % {"debt": ", ".join(str(m) for m in owed)}
         )
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None:
         raise IdentityError(
-            "Before your first payout, tell us who you are: legal name, date of birth and address."
+            _("Before your first payout, tell us who you are: legal name, date of birth and address.")
         )
     if identity.status == IdentityStatus.MORE_INFO:
-        raise IdentityError(f"We need more from you before paying out: {identity.status_reason}")
+        raise IdentityError(
+            _("We need more from you before paying out: %(reason)s") % {"reason": identity.status_reason}
+        )
     if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
         raise IdentityError(
-            f"Payouts above {settings.PAYOUTS_TAX_ID_ABOVE} EUR in a year need your tax id. Add it to your identity."
+            _("Payouts above %(limit)s EUR in a year need your tax id. Add it to your identity.")
+            % {"limit": settings.PAYOUTS_TAX_ID_ABOVE}
         )
     owner_type, owner_id = owner_key(user)
     account = BankAccount.objects.current().filter(owner_type=owner_type, owner_id=owner_id).first()
     if account is None:
-        raise BankDetailsError("Add your bank details first.")
+        raise BankDetailsError(_("Add your bank details first."))
     if account.is_blocked:
-        raise BankDetailsError(f"{account.blocked_reason} Enter your bank details again.")
+        raise BankDetailsError(
+            _("%(reason)s Enter your bank details again.") % {"reason": gettext(account.blocked_reason)}
+        )
     if account.payouts_hold_until > now:
         raise BankDetailsError(
-            f"Your new bank details can be used from {account.payouts_hold_until:%d %b %Y %H:%M} UTC "
-            "(a 48-hour safety hold after any change)."
+            _("Your new bank details can be used from %(when)s UTC (a 48-hour safety hold after any change).")
+            % {"when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"}
         )
     available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
@@ -683,24 +759,28 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
                 event.save()
             _notify([payout])
     except InsufficientFunds:
-        raise PayoutError("That is more than your available balance.") from None
+        raise PayoutError(_("That is more than your available balance.")) from None
     return payout
 
 
 def merchant_refund_refusal(*, merchant: Merchant, amount: Money, now: datetime) -> str:
     """Why ``amount`` can't be refunded to the merchant's bank account now ("" when it can)."""
     if str(amount.currency) != PAYOUT_CURRENCY:
-        return (
-            f"refunds are SEPA transfers in euro, and {merchant.brand_name}'s wallet is in {amount.currency}: "
+        return _(
+            "refunds are SEPA transfers in euro, and %(brand)s's wallet is in %(currency)s: "
             "write to us to arrange the refund"
-        )
+        ) % {"brand": merchant.brand_name, "currency": amount.currency}
     account = BankAccount.objects.current().filter(owner_type=MERCHANT_PAYEE, owner_id=merchant.pk).first()
     if account is None:
-        return "enter the bank account the refund goes to first"
+        return _("enter the bank account the refund goes to first")
     if account.is_blocked:
-        return f"the bank refused the bank details ({account.blocked_reason}): enter them again"
+        return _("the bank refused the bank details (%(reason)s): enter them again") % {
+            "reason": gettext(account.blocked_reason)
+        }
     if account.payouts_hold_until > now:
-        return f"the new bank details are in their safety hold until {account.payouts_hold_until:%d %b %Y %H:%M} UTC"
+        return _("the new bank details are in their safety hold until %(when)s UTC") % {
+            "when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"
+        }
     return ""
 
 
@@ -715,7 +795,7 @@ def merchant_refund_reserve(
     if refusal:
         raise PayoutError(refusal[0].upper() + refusal[1:] + ".")
     if amount.amount <= 0 or not is_at_precision(amount):
-        raise PayoutError("A refund is a positive amount in cents.")
+        raise PayoutError(_("A refund is a positive amount in cents."))
     account = BankAccount.objects.current().get(owner_type=MERCHANT_PAYEE, owner_id=merchant.pk)
     payout = Payout.objects.create(
         owner_type=MERCHANT_PAYEE,
@@ -778,7 +858,7 @@ def _locked(payout_id: int) -> Payout:
         .first()
     )
     if payout is None:
-        raise PayoutError("There is no such payout.")
+        raise PayoutError(_("There is no such payout."))
     return payout
 
 
@@ -820,9 +900,9 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
     with transaction.atomic(durable=True):
         payout = _locked(payout_id)
         if payout.requested_by_id != user.pk or payout.owner_type == MERCHANT_PAYEE:
-            raise PayoutError("This payout is not yours.")  # a merchant's refund is ops' to reject
+            raise PayoutError(_("This payout is not yours."))  # a merchant's refund is ops' to reject
         if payout.state not in OPEN_STATES or payout.batch_id is not None:
-            raise PayoutError("This payout is already on its way to the bank and can't be cancelled.")
+            raise PayoutError(_("This payout is already on its way to the bank and can't be cancelled."))
         event = _event(
             payout, to_state=PayoutState.CANCELLED, reason="Cancelled by the person", actor=user, now=now
         )
@@ -883,12 +963,12 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
         if payout.owner_type != MERCHANT_PAYEE:  # a merchant is known by its legal details, not a person's
             identity = PayeeIdentity.objects.filter(user_id=payout.requested_by_id).first()
             if identity is None or identity.status != IdentityStatus.VERIFIED:
-                raise PayoutError("Verify the person's identity first.")
+                raise PayoutError(_("Verify the person's identity first."))
         if Ban.objects.filter(user_id=payout.requested_by_id).exists():
-            raise PayoutError("The person is banned: reject the payout instead.")
+            raise PayoutError(_("The person is banned: reject the payout instead."))
         account = payout.bank_account
         if account.is_blocked or account.retired_at is not None:
-            raise PayoutError("The bank details of this payout are blocked or were replaced: reject it.")
+            raise PayoutError(_("The bank details of this payout are blocked or were replaced: reject it."))
         if account.payouts_hold_until > now:
             raise PayoutError(
                 f"The bank details are on hold until {account.payouts_hold_until:%d %b %Y %H:%M} UTC."
@@ -906,11 +986,11 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
 def payout_reject(*, payout_id: int, actor: User, reason: str, now: datetime) -> Payout:
     """Ops refuse a payout before it is sent; the reserve returns to available with the reason."""
     if not reason.strip():
-        raise PayoutError("Give a reason: the person sees it.")
+        raise PayoutError(_("Give a reason: the person sees it."))
     with transaction.atomic(durable=True):
         payout = _locked(payout_id)
         if payout.state not in OPEN_STATES or payout.batch_id is not None:
-            raise PayoutError("Only a payout that is not in a batch yet can be rejected here.")
+            raise PayoutError(_("Only a payout that is not in a batch yet can be rejected here."))
         event = _event(payout, to_state=PayoutState.REJECTED, reason=reason.strip(), actor=actor, now=now)
         payout.reason = reason.strip()[:500]
         payout.closed_at = now
@@ -962,7 +1042,7 @@ def batch_build(*, actor: User, now: datetime, limit: int | None = None) -> Payo
         payouts = list(query[:limit] if limit else query)
         payouts = [p for p in payouts if not p.bank_account.is_blocked]
         if not payouts:
-            raise BatchError("There is no approved payout to send.")
+            raise BatchError(_("There is no approved payout to send."))
         msg_id = _new_message_id("TJM", now)
         batch = PayoutBatch(
             msg_id=msg_id,
@@ -982,7 +1062,7 @@ def batch_build(*, actor: User, now: datetime, limit: int | None = None) -> Payo
             batch=batch
         )
         if updated != len(payouts):  # cannot happen under the row locks; never write a half batch
-            raise BatchError("Some payouts changed while the file was built. Build it again.")
+            raise BatchError(_("Some payouts changed while the file was built. Build it again."))
     return batch
 
 
@@ -995,11 +1075,11 @@ def batch_release(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
                 f"This file is {batch.get_state_display().lower()}; only a built file can be released."
             )
         if batch.built_by_id == actor.pk:
-            raise BatchError("Four eyes: the person who built a file can't release it. Ask a colleague.")
+            raise BatchError(_("Four eyes: the person who built a file can't release it. Ask a colleague."))
         payouts = list(Payout.objects.select_for_update().filter(batch=batch).order_by("pk"))
         if any(p.state != PayoutState.APPROVED for p in payouts) or len(payouts) != batch.count:
             raise BatchError(
-                "The payouts of this file changed since it was built. Discard it and build a new one."
+                _("The payouts of this file changed since it was built. Discard it and build a new one.")
             )
         owners = _ledger_accounts(payouts, [Purpose.PAYOUT_PENDING, Purpose.PAYOUT_IN_TRANSIT])
         postings, events = [], []
@@ -1045,7 +1125,7 @@ def batch_discard(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
     with transaction.atomic(durable=True):
         batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
         if batch.state != BatchState.BUILT:
-            raise BatchError("Only a file that was not released can be discarded.")
+            raise BatchError(_("Only a file that was not released can be discarded."))
         Payout.objects.filter(batch=batch, state=PayoutState.APPROVED).update(batch=None)
         batch.state = BatchState.DISCARDED
         batch.save(update_fields=["state"])
@@ -1325,7 +1405,7 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
             expanded.append((line, by_e2e.get(line.end_to_end_id)))
         else:
             expanded.extend(_lines_for_group(parsed, line))
-    group_ids = [p.pk for _, p in expanded if p is not None and p.end_to_end_id not in by_e2e]
+    group_ids = [p.pk for _line, p in expanded if p is not None and p.end_to_end_id not in by_e2e]
     if group_ids:
         for p in (
             Payout.objects.select_for_update(of=("self",))

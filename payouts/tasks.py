@@ -6,28 +6,45 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
+from merchants.locale import person_language
 from payouts.models import Payout, PayoutState
 from social.whatsapp import WhatsAppSendError, whatsapp_update_send
 
 logger = logging.getLogger(__name__)
 
 _PERSON_MESSAGES = {
-    PayoutState.REQUESTED: "We received your payout request of {amount}.",
-    PayoutState.APPROVED: "Your payout of {amount} was approved and goes out with our next bank transfer.",
-    PayoutState.EXPORTED: "Your payout of {amount} was sent to our bank. It should arrive within {days} business days.",
-    PayoutState.ACCEPTED: "Our bank accepted your payout of {amount}.",
-    PayoutState.PAID: "Your payout of {amount} has left our bank for your account.",
-    PayoutState.REJECTED: "Your payout of {amount} was not made: {reason} The amount is back in your wallet.",
-    PayoutState.RETURNED: "Your payout of {amount} came back: {reason} The amount is back in your wallet.",
-    PayoutState.CANCELLED: "You cancelled your payout of {amount}. The amount is back in your wallet.",
+    PayoutState.REQUESTED: gettext_lazy("We received your payout request of %(amount)s."),
+    PayoutState.APPROVED: gettext_lazy(
+        "Your payout of %(amount)s was approved and goes out with our next bank transfer."
+    ),
+    PayoutState.EXPORTED: gettext_lazy(
+        "Your payout of %(amount)s was sent to our bank. It should arrive within %(days)s business days."
+    ),
+    PayoutState.ACCEPTED: gettext_lazy("Our bank accepted your payout of %(amount)s."),
+    PayoutState.PAID: gettext_lazy("Your payout of %(amount)s has left our bank for your account."),
+    PayoutState.REJECTED: gettext_lazy(
+        "Your payout of %(amount)s was not made: %(reason)s The amount is back in your wallet."
+    ),
+    PayoutState.RETURNED: gettext_lazy(
+        "Your payout of %(amount)s came back: %(reason)s The amount is back in your wallet."
+    ),
+    PayoutState.CANCELLED: gettext_lazy(
+        "You cancelled your payout of %(amount)s. The amount is back in your wallet."
+    ),
 }
 
 
 def payout_message(payout: Payout) -> str:
-    return _PERSON_MESSAGES[PayoutState(payout.state)].format(
-        amount=payout.money, reason=payout.reason, days=settings.PAYOUTS_ARRIVAL_DAYS[1]
-    )
+    """What the person is told about their payout, in the active language (the reason codes' words too)."""
+    return str(_PERSON_MESSAGES[PayoutState(payout.state)]) % {
+        "amount": payout.money,
+        "reason": gettext(payout.reason) if payout.reason else "",
+        "days": settings.PAYOUTS_ARRIVAL_DAYS[1],
+    }
 
 
 def payouts_notify(*, payout_ids: list[int], state: str) -> int:
@@ -42,18 +59,22 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
     ):
         person = payout.requested_by
         email = person.email
+        with translation.override(person_language(person)):
+            text = payout_message(payout)
+            subject = _("[TikJoy] Payout: %(state)s") % {"state": payout.get_state_display()}
+            reference = _("Reference: %(reference)s") % {"reference": payout.end_to_end_id}
         if not email:
             if person.phone and person.phone_verified:
                 try:
-                    whatsapp_update_send(to=person.phone, text=payout_message(payout))
+                    whatsapp_update_send(to=person.phone, text=text)
                 except WhatsAppSendError:
                     logger.warning("payout %s: the WhatsApp update could not be sent", payout.pk)
                     continue
                 sent += 1
             continue
         send_mail(
-            subject=f"[TikJoy] Payout {payout.get_state_display().lower()}",
-            message=f"{payout_message(payout)}\n\nReference: {payout.end_to_end_id}",
+            subject=subject,
+            message=f"{text}\n\n{reference}",
             from_email=None,
             recipient_list=[email],
         )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from moneyed import Money
 
@@ -28,7 +29,9 @@ def payouts_home(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, f"Your payout of {payout.money} is requested. We will send it to your bank."
+                request,
+                _("Your payout of %(amount)s is requested. We will send it to your bank.")
+                % {"amount": payout.money},
             )
             return redirect("payouts:home")
     return render(request, "payouts/home.html", {"page": page, "form": form})
@@ -42,7 +45,9 @@ def payout_cancel(request: HttpRequest, payout_id: int) -> HttpResponse:
     except services.PayoutError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Payout cancelled: {payout.money} is back in your wallet.")
+        messages.success(
+            request, _("Payout cancelled: %(amount)s is back in your wallet.") % {"amount": payout.money}
+        )
     return redirect("payouts:home")
 
 
@@ -77,7 +82,7 @@ def bank_details(request: HttpRequest) -> HttpResponse:
 def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpResponse:
     challenge = BankDetailsChallenge.objects.filter(pk=challenge_id, user=request.user).first()
     if challenge is None:
-        messages.error(request, "This code is no longer valid. Enter your bank details again.")
+        messages.error(request, _("This code is no longer valid. Enter your bank details again."))
         return redirect("payouts:bank")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -93,8 +98,10 @@ def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpRespons
         else:
             messages.success(
                 request,
-                f"Bank details saved: {account.iban_masked}. For your safety, payouts to them can start "
-                f"after {account.payouts_hold_until:%d %b %Y %H:%M} UTC.",
+                _(
+                    "Bank details saved: %(iban)s. For your safety, payouts to them can start after %(when)s UTC."
+                )
+                % {"iban": account.iban_masked, "when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"},
             )
             return redirect("payouts:home")
     return render(request, "payouts/bank_confirm.html", {"form": form, "challenge": challenge})
@@ -125,6 +132,6 @@ def identity(request: HttpRequest) -> HttpResponse:
         except services.PayoutError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Thank you. We check your details before your first payout.")
+            messages.success(request, _("Thank you. We check your details before your first payout."))
             return redirect("payouts:home")
     return render(request, "payouts/identity.html", {"form": form, "current": current})

@@ -28,6 +28,7 @@ from promote.models import CardCheckout, CoinPurchase, CoinWallet, CoinWithdrawa
 from rewards.models import Reward, SocialAction
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from subscriptions.models import Subscription, SubscriptionPayment
+from support.models import SupportMessage, SupportRequest
 from wallets.models import Entry
 from wallets.selectors import accounts_of
 
@@ -60,6 +61,8 @@ promote_purchases   coins you bought (from your wallet or by card) and withdrew
 promote_card_checkouts  card payments you started, and whether they were paid
 promote_orders      your promotion orders, their budget and results
 promote_coupons     coupons given to you
+support_requests    your requests to TikJoy support and what they carried (page, reward, payout, errors)
+support_messages    the conversations with TikJoy support, as you saw them
 """
 
 
@@ -146,7 +149,7 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
         "merchants_received": [
             {
                 "brand": consent.merchant.brand_name,
-                "field": ConsentField(field).label,
+                "field": str(ConsentField(field).label),
                 "from": _plain(consent.given_at),
                 "until": _plain(consent.withdrawn_at) or "",
             }
@@ -277,6 +280,38 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
         **_affiliate_sections(user=user, affiliations=affiliations),
         **_promote_sections(user=user),
         **_subscription_sections(user=user),
+        **_support_sections(user=user),
+    }
+
+
+def _support_sections(*, user: User) -> dict[str, list[dict]]:
+    """The person's support requests and the conversation as they see it (never ops' internal notes)."""
+    return {
+        "support_requests": _rows(
+            SupportRequest.objects.filter(user=user).order_by("pk"),
+            {
+                "id": lambda r: r.pk,
+                "topic": lambda r: r.get_topic_display(),
+                "subject": lambda r: r.subject,
+                "status": lambda r: r.get_status_display(),
+                "sent_from_page": lambda r: r.page,
+                "merchant": lambda r: r.merchant_id,
+                "reward": lambda r: r.reward_id,
+                "payout": lambda r: r.payout_id,
+                "recent_errors": lambda r: r.recent_errors,
+                "created_at": lambda r: r.created_at,
+                "closed_at": lambda r: r.closed_at,
+            },
+        ),
+        "support_messages": _rows(
+            SupportMessage.objects.filter(request__user=user, internal=False).order_by("request_id", "pk"),
+            {
+                "request": lambda m: m.request_id,
+                "from": lambda m: "you" if m.author_kind == "PERSON" else "TikJoy support",
+                "message": lambda m: m.body,
+                "at": lambda m: m.created_at,
+            },
+        ),
     }
 
 

@@ -91,6 +91,7 @@ from rewards.services import (
 )
 from social.services import person_social_erase, tiktok_tokens_revoke, webhook_events_purge
 from subscriptions.services import subscriptions_end_for_person
+from support.services import support_erase_for_person
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
 from wallets.services import InsufficientFunds, account_for, transfer
@@ -187,6 +188,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             **affiliate_erase_for_person(user=user),
             **promote_erase_for_person(user=user),
             **person_chats_erase(user=user),
+            **support_erase_for_person(user=user),
             "subscriptions_ended": subscriptions_end_for_person(user=user, now=now),
         }
         result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]

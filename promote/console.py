@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from campaigns.models import Video
@@ -25,7 +27,7 @@ from merchants.selectors import consented_data_for_merchant, neutral_label
 from merchants.tenancy import console_can, console_membership
 from promote import selectors, services
 from promote.forms import BuyCoinsForm, MerchantCouponForm, OrderForm, WithdrawForm
-from promote.models import AuthorizationStatus, PromoteOrder, ShareAuthorization
+from promote.models import AuthorizationStatus, Goal, PromoteOrder, ShareAuthorization
 
 
 def _merchant(request: HttpRequest):
@@ -39,7 +41,7 @@ def promote_home(request: HttpRequest) -> HttpResponse:
     buy, withdraw = BuyCoinsForm(initial={"currency": merchant.currency}), WithdrawForm()
     if request.method == "POST":
         if not can_pay:
-            messages.error(request, "Your role does not allow buying or withdrawing coins.")
+            messages.error(request, _("Your role does not allow buying or withdrawing coins."))
             return redirect("console:promote")
         now = timezone.now()
         try:
@@ -54,7 +56,13 @@ def promote_home(request: HttpRequest) -> HttpResponse:
                         now=now,
                     )
                     messages.success(
-                        request, f"{purchase.coins} coins bought for {purchase.amount} {purchase.currency}."
+                        request,
+                        _("%(coins)s coins bought for %(amount)s %(currency)s.")
+                        % {
+                            "coins": purchase.coins,
+                            "amount": localize(purchase.amount),
+                            "currency": purchase.currency,
+                        },
                     )
                     return redirect("console:promote")
             elif request.POST.get("action") == "withdraw":
@@ -68,7 +76,8 @@ def promote_home(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        f"{done.coins} coins withdrawn: {done.amount} {done.currency} back in the wallet.",
+                        _("%(coins)s coins withdrawn: %(amount)s %(currency)s back in the wallet.")
+                        % {"coins": done.coins, "amount": localize(done.amount), "currency": done.currency},
                     )
                     return redirect("console:promote")
         except services.PromoteError as exc:
@@ -100,7 +109,10 @@ def promote_new(request: HttpRequest) -> HttpResponse:
         merchant=merchant, status=AuthorizationStatus.GRANTED
     ).select_related("tracked_post")
     choices = [(f"v{v.pk}", v.title) for v in videos] + [
-        (f"p{a.tracked_post_id}", f"A consumer's share: TikTok video {a.tracked_post.video_id}")
+        (
+            f"p{a.tracked_post_id}",
+            _("A consumer's share: TikTok video %(video)s") % {"video": a.tracked_post.video_id},
+        )
         for a in shares
     ]
     form = OrderForm(request.POST or None, content_choices=choices)
@@ -134,16 +146,19 @@ def promote_new(request: HttpRequest) -> HttpResponse:
             except services.PromoteError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Promotion #{order.pk} is paid and waiting for review.")
+                messages.success(
+                    request, _("Promotion #%(number)s is paid and waiting for review.") % {"number": order.pk}
+                )
                 return redirect("console:promote_order", pk=order.pk)
     wallet = selectors.coin_wallet_get(holder=merchant)
     return console_render(
         request,
         "console/promote/new.html",
         {
-            "title": "Promote a video",
+            "title": _("Promote a video"),
             "form": form,
             "estimate": estimate,
+            "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             "matrix": selectors.matrix(),
         },
@@ -156,7 +171,7 @@ def promote_shares(request: HttpRequest) -> HttpResponse:
     merchant = _merchant(request)
     if request.method == "POST":
         if not console_can(request, Capability.MANAGE_CAMPAIGNS):
-            messages.error(request, "Your role does not allow asking consumers.")
+            messages.error(request, _("Your role does not allow asking consumers."))
             return redirect("console:promote_shares")
         try:
             post_id = int(request.POST.get("post", ""))
@@ -166,7 +181,7 @@ def promote_shares(request: HttpRequest) -> HttpResponse:
             services.share_authorization_request(
                 merchant=merchant, tracked_post_id=post_id, actor=request.user, now=timezone.now()
             )
-            messages.success(request, "Asked: the consumer answers on their Promote page.")
+            messages.success(request, _("Asked: the consumer answers on their Promote page."))
         except services.PromoteError as exc:
             messages.error(request, str(exc))
         return redirect("console:promote_shares")
@@ -175,7 +190,7 @@ def promote_shares(request: HttpRequest) -> HttpResponse:
     return console_render(
         request,
         "console/promote/shares.html",
-        {"title": "Consumers' shares", "rows": [(p, asked.get(p.pk)) for p in posts]},
+        {"title": _("Consumers' shares"), "rows": [(p, asked.get(p.pk)) for p in posts]},
     )
 
 
@@ -192,7 +207,10 @@ def promote_order(request: HttpRequest, pk: int) -> HttpResponse:
     return console_render(
         request,
         "console/promote/order.html",
-        {"title": f"Promotion #{order.pk}", **selectors.order_analytics(order=order)},
+        {
+            "title": _("Promotion #%(number)s") % {"number": order.pk},
+            **selectors.order_analytics(order=order),
+        },
     )
 
 
@@ -246,7 +264,9 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not can_issue:
-            messages.error(request, "Your role does not allow giving coupons: they are paid from the coins.")
+            messages.error(
+                request, _("Your role does not allow giving coupons: they are paid from the coins.")
+            )
             return redirect("console:promote_coupons")
         if request.POST.get("action") not in ("issue", "revoke"):
             return redirect("console:promote_coupons")
@@ -259,7 +279,11 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
                 done = services.coupon_revoke(
                     coupon_id=coupon_id, merchant=merchant, actor=request.user, now=now
                 )
-                messages.success(request, f"Coupon {done.code} withdrawn: its {done.coins} coins are back.")
+                messages.success(
+                    request,
+                    _("Coupon %(code)s withdrawn: its %(coins)s coins are back.")
+                    % {"code": done.code, "coins": done.coins},
+                )
             except services.PromoteError as exc:
                 messages.error(request, str(exc))
             return redirect("console:promote_coupons")
@@ -282,8 +306,10 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    f"Coupon {coupon.code} ({coupon.coins} coins) given to {labels[data['consumer']]}; "
-                    "they see it on their Promote page.",
+                    _(
+                        "Coupon %(code)s (%(coins)s coins) given to %(person)s; they see it on their Promote page."
+                    )
+                    % {"code": coupon.code, "coins": coupon.coins, "person": labels[data["consumer"]]},
                 )
                 return redirect("console:promote_coupons")
         status = 400
@@ -292,7 +318,7 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
         request,
         "console/promote/coupons.html",
         {
-            "title": "Coupons for your consumers",
+            "title": _("Coupons for your consumers"),
             "form": form,
             "can_issue": can_issue,
             "coins": selectors.coins_held(wallet=wallet),

@@ -3,52 +3,55 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from promote.models import Goal, Kind
 from wallets.money import Currency
 
 
 class BuyCoinsForm(forms.Form):
-    coins = forms.IntegerField(min_value=1, max_value=10_000_000, initial=1000, label="Coins")
-    currency = forms.ChoiceField(choices=Currency.choices, label="Pay in")
+    coins = forms.IntegerField(min_value=1, max_value=10_000_000, initial=1000, label=_("Coins"))
+    currency = forms.ChoiceField(choices=Currency.choices, label=_("Pay in"))
 
 
 class WithdrawForm(forms.Form):
-    coins = forms.IntegerField(min_value=1, max_value=10**12, label="Coins to withdraw")
+    coins = forms.IntegerField(min_value=1, max_value=10**12, label=_("Coins to withdraw"))
 
 
 class BirthDateForm(forms.Form):
     birth_date = forms.DateField(
-        label="Your birth date",
-        help_text="Promote is for people 18 or older.",
+        label=_("Your birth date"),
+        help_text=_("Promote is for people 18 or older."),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
 
 class OrderForm(forms.Form):
-    content = forms.ChoiceField(label="What to promote", choices=())
-    kind = forms.ChoiceField(choices=Kind.choices, label="Kind")
-    goal = forms.ChoiceField(choices=Goal.choices, label="Goal")
+    content = forms.ChoiceField(label=_("What to promote"), choices=())
+    kind = forms.ChoiceField(choices=Kind.choices, label=_("Kind"))
+    goal = forms.ChoiceField(choices=Goal.choices, label=_("Goal"))
     audience_automatic = forms.BooleanField(
         required=False,
         initial=True,
-        label="Automatic audience",
-        help_text="Untick to choose a country and ages.",
+        label=_("Automatic audience"),
+        help_text=_("Untick to choose a country and ages."),
     )
-    country = forms.CharField(max_length=2, required=False, label="Country (ISO code, e.g. GB)")
-    age_min = forms.IntegerField(min_value=18, max_value=99, initial=18, label="Ages from")
-    age_max = forms.IntegerField(min_value=18, max_value=99, initial=65, label="to")
-    budget_coins = forms.IntegerField(min_value=1, max_value=10**9, initial=1000, label="Budget (coins)")
-    duration_days = forms.IntegerField(min_value=1, max_value=30, initial=3, label="Duration (days)")
+    country = forms.CharField(max_length=2, required=False, label=_("Country (ISO code, e.g. GB)"))
+    age_min = forms.IntegerField(min_value=18, max_value=99, initial=18, label=_("Ages from"))
+    age_max = forms.IntegerField(min_value=18, max_value=99, initial=65, label=_("to"))
+    budget_coins = forms.IntegerField(min_value=1, max_value=10**9, initial=1000, label=_("Budget (coins)"))
+    duration_days = forms.IntegerField(min_value=1, max_value=30, initial=3, label=_("Duration (days)"))
     commercial_music_declared = forms.BooleanField(
-        required=False, label="The video's music is commercial music (licensed for promotion)"
+        required=False, label=_("The video's music is commercial music (licensed for promotion)")
     )
-    coupon_code = forms.CharField(max_length=32, required=False, label="Coupon code")
+    coupon_code = forms.CharField(max_length=32, required=False, label=_("Coupon code"))
     spark_auth_code = forms.CharField(
         max_length=200,
         required=False,
-        label="Spark Ads authorization code",
-        help_text="From TikTok: the post's ... > Ad settings > Generate code (asked when delivery runs on TikTok).",
+        label=_("Spark Ads authorization code"),
+        help_text=_(
+            "From TikTok: the post's ... > Ad settings > Generate code (asked when delivery runs on TikTok)."
+        ),
     )
 
     def __init__(self, *args, content_choices=(), **kwargs):
@@ -61,13 +64,13 @@ class OrderForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("age_min") and data.get("age_max") and data["age_min"] > data["age_max"]:
-            self.add_error("age_max", "The oldest age is at least the youngest.")
+            self.add_error("age_max", _("The oldest age is at least the youngest."))
         return data
 
 
 class ResubmitForm(forms.Form):
     commercial_music_declared = forms.BooleanField(
-        required=True, label="The video's music is commercial music (licensed for promotion)"
+        required=True, label=_("The video's music is commercial music (licensed for promotion)")
     )
 
 
@@ -75,22 +78,23 @@ class MerchantCouponForm(forms.Form):
     """A merchant gives one of its consumers a coupon (paid from the merchant's coins)."""
 
     consumer = forms.TypedChoiceField(
-        coerce=int, choices=(), label="For", help_text="People who agreed to share with your brand."
+        coerce=int, choices=(), label=_("For"), help_text=_("People who agreed to share with your brand.")
     )
-    coins = forms.IntegerField(min_value=1, max_value=10**9, initial=100, label="Worth (coins)")
+    coins = forms.IntegerField(min_value=1, max_value=10**9, initial=100, label=_("Worth (coins)"))
     valid_from = forms.DateTimeField(
-        label="Valid from (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Valid from (UTC)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     valid_until = forms.DateTimeField(
-        label="Valid until (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Valid until (UTC)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     kind = forms.ChoiceField(
-        choices=[("", "any kind"), *Kind.choices], required=False, label="Only for promotions of"
+        choices=[("", _("any kind")), *Kind.choices], required=False, label=_("Only for promotions of")
     )
     code = forms.CharField(
+        label=_("Code"),
         max_length=32,
         required=False,
-        help_text="Letters, digits or dashes; blank: one is made for you.",
+        help_text=_("Letters, digits or dashes; blank: one is made for you."),
     )
 
     def __init__(self, *args, consumer_choices: list[tuple[int, str]], **kwargs):
@@ -100,11 +104,11 @@ class MerchantCouponForm(forms.Form):
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()
         if code and not code.replace("-", "").isalnum():
-            raise forms.ValidationError("A coupon code is letters, digits or dashes.")
+            raise forms.ValidationError(_("A coupon code is letters, digits or dashes."))
         return code
 
     def clean(self):
         data = super().clean()
         if data.get("valid_from") and data.get("valid_until") and data["valid_from"] >= data["valid_until"]:
-            self.add_error("valid_until", "A coupon's validity ends after it starts.")
+            self.add_error("valid_until", _("A coupon's validity ends after it starts."))
         return data

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from wallets.money import Currency
 
@@ -18,17 +19,17 @@ MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
 class Kind(models.TextChoices):
-    VIDEO = "VIDEO", "Video"
-    VIDEO_ANCHOR = "VIDEO_ANCHOR", "Video with a product anchor"
-    LIVE = "LIVE", "LIVE"
+    VIDEO = "VIDEO", _("Video")
+    VIDEO_ANCHOR = "VIDEO_ANCHOR", _("Video with a product anchor")
+    LIVE = "LIVE", _("LIVE")
 
 
 class Goal(models.TextChoices):
-    VIEWS = "VIEWS", "More video views"
-    WEBSITE_VISITS = "WEBSITE_VISITS", "More website visits"
-    FOLLOWERS = "FOLLOWERS", "More followers"
-    PRODUCT_CLICKS = "PRODUCT_CLICKS", "More product clicks"
-    LIVE_VIEWERS = "LIVE_VIEWERS", "More live viewers"
+    VIEWS = "VIEWS", _("More video views")
+    WEBSITE_VISITS = "WEBSITE_VISITS", _("More website visits")
+    FOLLOWERS = "FOLLOWERS", _("More followers")
+    PRODUCT_CLICKS = "PRODUCT_CLICKS", _("More product clicks")
+    LIVE_VIEWERS = "LIVE_VIEWERS", _("More live viewers")
 
 
 class KindGoal(models.Model):
@@ -158,8 +159,8 @@ class CoinWallet(models.Model):
 
 
 class PurchaseSource(models.TextChoices):
-    WALLET = "WALLET", "TikJoy wallet"
-    CARD = "CARD", "card"
+    WALLET = "WALLET", _("TikJoy wallet")
+    CARD = "CARD", _("card")
 
 
 class CoinPurchase(models.Model):
@@ -216,11 +217,11 @@ class CoinWithdrawal(models.Model):
 
 
 class CouponStatus(models.TextChoices):
-    AVAILABLE = "AVAILABLE", "available"
-    APPLIED = "APPLIED", "applied to an order"
-    CONSUMED = "CONSUMED", "consumed"
-    EXPIRED = "EXPIRED", "expired unused (coins back to the brand)"
-    REVOKED = "REVOKED", "withdrawn by the brand (coins back)"
+    AVAILABLE = "AVAILABLE", _("available")
+    APPLIED = "APPLIED", _("applied to an order")
+    CONSUMED = "CONSUMED", _("consumed")
+    EXPIRED = "EXPIRED", _("expired unused (coins back to the brand)")
+    REVOKED = "REVOKED", _("withdrawn by the brand (coins back)")
 
 
 class Coupon(models.Model):
@@ -278,23 +279,23 @@ class Coupon(models.Model):
 
 
 class OrderStatus(models.TextChoices):
-    IN_REVIEW = "IN_REVIEW", "in review"
-    ACTIVE = "ACTIVE", "active"
-    COMPLETED = "COMPLETED", "completed (unspent coins being returned)"
-    SETTLED = "SETTLED", "settled"
-    REJECTED = "REJECTED", "rejected"
-    CANCELLED = "CANCELLED", "cancelled"
+    IN_REVIEW = "IN_REVIEW", _("in review")
+    ACTIVE = "ACTIVE", _("active")
+    COMPLETED = "COMPLETED", _("completed (unspent coins being returned)")
+    SETTLED = "SETTLED", _("settled")
+    REJECTED = "REJECTED", _("rejected")
+    CANCELLED = "CANCELLED", _("cancelled")
 
 
 OPEN_STATUSES = (OrderStatus.IN_REVIEW, OrderStatus.ACTIVE)
 
 
 class RejectReason(models.TextChoices):
-    CONTENT_POLICY = "CONTENT_POLICY", "The content breaks the advertising policies"
-    MUSIC_NOT_COMMERCIAL = "MUSIC_NOT_COMMERCIAL", "The music is not licensed commercial music"
-    MISLEADING = "MISLEADING", "The content or the website is misleading"
-    LOW_QUALITY = "LOW_QUALITY", "The video quality is too low to promote"
-    PRODUCT_NOT_ALLOWED = "PRODUCT_NOT_ALLOWED", "The product can't be advertised"
+    CONTENT_POLICY = "CONTENT_POLICY", _("The content breaks the advertising policies")
+    MUSIC_NOT_COMMERCIAL = "MUSIC_NOT_COMMERCIAL", _("The music is not licensed commercial music")
+    MISLEADING = "MISLEADING", _("The content or the website is misleading")
+    LOW_QUALITY = "LOW_QUALITY", _("The video quality is too low to promote")
+    PRODUCT_NOT_ALLOWED = "PRODUCT_NOT_ALLOWED", _("The product can't be advertised")
 
 
 class PromoteOrder(models.Model):
@@ -442,8 +443,8 @@ class DeliveryTick(models.Model):
 
 
 class CheckoutStatus(models.TextChoices):
-    OPEN = "OPEN", "open (waiting for the card payment)"
-    PAID = "PAID", "paid (coins credited)"
+    OPEN = "OPEN", _("open (waiting for the card payment)")
+    PAID = "PAID", _("paid (coins credited)")
 
 
 class CardCheckout(models.Model):
@@ -483,9 +484,9 @@ class CardCheckout(models.Model):
 
 
 class AuthorizationStatus(models.TextChoices):
-    REQUESTED = "REQUESTED", "asked, waiting for the consumer"
-    GRANTED = "GRANTED", "granted"
-    DECLINED = "DECLINED", "declined"
+    REQUESTED = "REQUESTED", _("asked, waiting for the consumer")
+    GRANTED = "GRANTED", _("granted")
+    DECLINED = "DECLINED", _("declined")
 
 
 class ShareAuthorization(models.Model):

@@ -9,6 +9,8 @@ from datetime import date, datetime
 
 from django.db.models import CharField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast, TruncDate
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from promote.delivery import GOAL_FIELD, estimate
 from promote.models import (
@@ -17,6 +19,8 @@ from promote.models import (
     Coupon,
     CouponStatus,
     DeliveryTick,
+    Goal,
+    Kind,
     KindGoal,
     LaunchedCountry,
     OrderStatus,
@@ -30,13 +34,13 @@ from wallets.services import account_for, balance
 
 METRICS = ("spent_coins", "impressions", "views", "clicks", "follows", "product_clicks", "live_viewers")
 METRIC_LABELS = {
-    "spent_coins": "Coins spent",
-    "impressions": "Impressions",
-    "views": "Video views",
-    "clicks": "Website visits",
-    "follows": "Follows",
-    "product_clicks": "Product clicks",
-    "live_viewers": "Live viewers",
+    "spent_coins": gettext_lazy("Coins spent"),
+    "impressions": gettext_lazy("Impressions"),
+    "views": gettext_lazy("Video views"),
+    "clicks": gettext_lazy("Website visits"),
+    "follows": gettext_lazy("Follows"),
+    "product_clicks": gettext_lazy("Product clicks"),
+    "live_viewers": gettext_lazy("Live viewers"),
 }
 
 
@@ -112,12 +116,14 @@ def coupons_of_merchant(*, merchant, limit: int = 200) -> list[CouponUse]:
 
 
 def matrix() -> dict[str, dict[str, list[str]]]:
-    """Kind -> {"goals": [...], "countries": [...]}, from the editable data."""
+    """Kind -> {"goals": [...], "countries": [...]}, from the editable data, in words a person reads."""
     out: dict[str, dict[str, list[str]]] = {}
     for kind, goal in KindGoal.objects.order_by("kind", "pk").values_list("kind", "goal"):
-        out.setdefault(kind, {"goals": [], "countries": []})["goals"].append(goal)
+        out.setdefault(str(Kind(kind).label), {"goals": [], "countries": []})["goals"].append(
+            str(Goal(goal).label)
+        )
     for kind, country in LaunchedCountry.objects.order_by("kind", "country").values_list("kind", "country"):
-        out.setdefault(kind, {"goals": [], "countries": []})["countries"].append(country)
+        out.setdefault(str(Kind(kind).label), {"goals": [], "countries": []})["countries"].append(country)
     return out
 
 
@@ -186,7 +192,8 @@ def chart(*, order: PromoteOrder, width: int = 600, height: int = 160) -> dict:
                 "y": height - h,
                 "w": max(step - 4, 1),
                 "h": h,
-                "label": f"{row.at}: {spent} coins",
+                "label": ngettext("%(day)s: %(coins)s coin", "%(day)s: %(coins)s coins", spent)
+                % {"day": date_format(row.at, "SHORT_DATE_FORMAT"), "coins": spent},
             }
         )
     return {"bars": bars, "width": width, "height": height}
@@ -195,7 +202,7 @@ def chart(*, order: PromoteOrder, width: int = 600, height: int = 160) -> dict:
 def csv_text(*, order: PromoteOrder) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["hour (UTC)", *[METRIC_LABELS[m] for m in METRICS]])
+    writer.writerow([gettext("hour (UTC)"), *[str(METRIC_LABELS[m]) for m in METRICS]])
     for row in by_hour(order=order):
         writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in METRICS]])
     return out.getvalue()

@@ -21,21 +21,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
 from campaigns.models import ActionType, Video
+from cards import stripe
 from core.db import retry_on_conflict
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Consent, Merchant
-from promote import stripe_checkout
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
     OPEN_STATUSES,
@@ -77,7 +80,7 @@ class PromoteError(DomainError):
 class NotEligible(PromoteError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
-        super().__init__("This can't be promoted: " + " ".join(reasons))
+        super().__init__(gettext("This can't be promoted: %(reasons)s") % {"reasons": " ".join(reasons)})
 
 
 class WithdrawalBlocked(PromoteError):
@@ -85,8 +88,22 @@ class WithdrawalBlocked(PromoteError):
         self.orders = orders
         listed = ", ".join(f"#{o.pk} ({o.get_status_display()})" for o in orders)
         super().__init__(
-            f"Coins can be withdrawn once no promotion is in review or active. In the way: {listed}."
+            gettext(
+                "Coins can be withdrawn once no promotion is in review or active. In the way: %(orders)s."
+            )
+            % {"orders": listed}
         )
+
+
+def _paid_in(currency: str) -> str:
+    return gettext("The coins are paid in %(currency)s: buy them in %(currency)s.") % {"currency": currency}
+
+
+def _not_in_review(order: PromoteOrder) -> str:
+    return gettext("Promotion #%(number)s is %(status)s, not in review.") % {
+        "number": order.pk,
+        "status": order.get_status_display(),
+    }
 
 
 def coins(n: int) -> Money:
@@ -100,9 +117,11 @@ def coin_price(*, coins_count: int, currency: str) -> Money:
     """What ``coins_count`` coins cost in ``currency`` (rounded up to the cent: never below the rate)."""
     price = CoinPrice.objects.filter(currency=currency).first()
     if price is None:
-        raise PromoteError(f"Coins are not sold in {currency}.")
+        raise PromoteError(gettext("Coins are not sold in %(currency)s.") % {"currency": currency})
     if coins_count < price.minimum_coins:
-        raise PromoteError(f"The smallest purchase is {price.minimum_coins} coins.")
+        raise PromoteError(
+            gettext("The smallest purchase is %(coins)s coins.") % {"coins": price.minimum_coins}
+        )
     amount = (Decimal(coins_count) * price.pack_price / price.pack_coins).quantize(Decimal("0.01"), ROUND_UP)
     return Money(amount, currency)
 
@@ -117,7 +136,7 @@ def _wallet_locked(holder: User | Merchant, *, currency: str | None, now: dateti
     wallet = CoinWallet.objects.select_for_update().filter(**kwargs).first()
     if wallet is None:
         if currency is None:
-            raise PromoteError("You have no coins yet: buy some first.")
+            raise PromoteError(gettext("You have no coins yet: buy some first."))
         try:
             with transaction.atomic():
                 CoinWallet.objects.create(currency=currency, created_at=now, **kwargs)
@@ -154,7 +173,7 @@ def coins_buy_from_wallet(
     with transaction.atomic(durable=True):
         wallet = _wallet_locked(holder, currency=currency, now=now)
         if wallet.currency != currency:
-            raise PromoteError(f"Your coins are paid in {wallet.currency}: buy them in {wallet.currency}.")
+            raise PromoteError(_paid_in(wallet.currency))
         purchase = CoinPurchase.objects.create(
             wallet=wallet,
             coins=coins_count,
@@ -184,7 +203,8 @@ def coins_buy_from_wallet(
             )
         except InsufficientFunds as exc:
             raise PromoteError(
-                f"Your TikJoy wallet doesn't hold {amount}: {coins_count} coins cost that."
+                gettext("The TikJoy wallet doesn't hold %(amount)s: %(coins)s coins cost that.")
+                % {"amount": amount, "coins": coins_count}
             ) from exc
         CoinWallet.objects.filter(pk=wallet.pk).update(backed_coins=F("backed_coins") + coins_count)
     return purchase
@@ -205,7 +225,7 @@ def coins_withdraw(
     last coins), so a holder never gets back more than they paid.
     """
     if coins_count <= 0:
-        raise PromoteError("Withdraw at least one coin.")
+        raise PromoteError(gettext("Withdraw at least one coin."))
     with transaction.atomic(durable=True):
         wallet = _wallet_locked(holder, currency=None, now=now)
         in_the_way = _open_orders(wallet)
@@ -213,7 +233,7 @@ def coins_withdraw(
             raise WithdrawalBlocked(in_the_way)
         held = coin_balance(wallet=wallet)
         if coins_count > held:
-            raise PromoteError(f"You have {held} coins.")
+            raise PromoteError(gettext("You have %(coins)s coins.") % {"coins": held})
         funds = _funds(wallet)
         funds_now = balance(funds)
         if coins_count >= wallet.backed_coins:
@@ -253,11 +273,11 @@ def coins_withdraw(
 def birth_date_declare(*, user: User, birth_date: date, now: datetime) -> CoinWallet:
     """A consumer declares their birth date (Promote is for people 18 or older)."""
     if birth_date >= now.date():
-        raise PromoteError("Enter your real birth date.")
+        raise PromoteError(gettext("Enter your real birth date."))
     with transaction.atomic(durable=True):
         wallet = CoinWallet.objects.select_for_update().filter(user=user).first()
         if wallet is None:
-            raise PromoteError("Buy coins first: your birth date is kept with your coins.")
+            raise PromoteError(gettext("Buy coins first: your birth date is kept with your coins."))
         wallet.birth_date = birth_date
         wallet.save(update_fields=["birth_date"])
     return wallet
@@ -281,20 +301,33 @@ def card_checkout_start(
     amount = coin_price(coins_count=coins_count, currency=currency)
     existing = CoinWallet.objects.filter(**_holder_kwargs(holder)).values_list("currency", flat=True).first()
     if existing and existing != currency:
-        raise PromoteError(f"Your coins are paid in {existing}: buy them in {existing}.")
+        raise PromoteError(_paid_in(existing))
     reference = uuid.uuid4().hex
-    session_id, url = stripe_checkout.session_create(
-        reference=reference,
-        coins=coins_count,
-        amount=amount.amount,
-        currency=currency,
-        success_url=success_url,
-        cancel_url=cancel_url,
+    session = stripe.checkout_session_create(
+        params={
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": currency.lower(),
+                        "unit_amount": stripe.minor_units(amount.amount),
+                        "product_data": {"name": f"{coins_count} TikJoy Promote coins"},
+                    },
+                }
+            ],
+            "client_reference_id": reference,
+            "metadata": {"tikjoy_checkout": reference},
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        },
+        idempotency_key=f"tikjoy-checkout-{reference}",
     )
+    session_id, url = session.id, session.url
     with transaction.atomic(durable=True):
         wallet = _wallet_locked(holder, currency=currency, now=now)
         if wallet.currency != currency:
-            raise PromoteError(f"Your coins are paid in {wallet.currency}: buy them in {wallet.currency}.")
+            raise PromoteError(_paid_in(wallet.currency))
         CardCheckout.objects.create(
             wallet=wallet,
             coins=coins_count,
@@ -305,6 +338,18 @@ def card_checkout_start(
             created_at=now,
         )
     return url
+
+
+def card_checkout_stripe_event(*, event: dict, now: datetime, **_signal) -> bool:
+    """``cards.signals.stripe_event``: a ``checkout.session.completed`` of one of Promote's card
+    checkouts (found by its session id) credits its coins once; ``True`` when the event was Promote's."""
+    session = stripe.event_object(event)
+    if event.get("type") != "checkout.session.completed" or session is None:
+        return False
+    if not CardCheckout.objects.filter(session_id=str(session.get("id", ""))).exists():
+        return False
+    card_checkout_complete(event=event, now=now)
+    return True
 
 
 def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None:
@@ -322,14 +367,14 @@ def card_checkout_complete(*, event: dict, now: datetime) -> CoinPurchase | None
             CardCheckout.objects.select_for_update().filter(session_id=str(session.get("id", ""))).first()
         )
         if checkout is None:
-            raise PromoteError("Unknown checkout session.")
+            raise PromoteError(gettext("Unknown checkout session."))
         if checkout.status == CheckoutStatus.PAID:
             return checkout.purchase
         if (
-            session.get("amount_total") != stripe_checkout.minor_units(checkout.amount)
+            session.get("amount_total") != stripe.minor_units(checkout.amount)
             or str(session.get("currency", "")).upper() != checkout.currency
         ):
-            raise PromoteError("The paid amount is not the checkout's amount.")
+            raise PromoteError(gettext("The paid amount is not the checkout's amount."))
         wallet = CoinWallet.objects.select_for_update().get(pk=checkout.wallet_id)
         purchase = CoinPurchase.objects.create(
             wallet=wallet,
@@ -388,7 +433,7 @@ def share_authorization_request(
     on their Promote page. Asking again changes nothing."""
     post_obj = shares_promotable(merchant=merchant).filter(pk=tracked_post_id).first()
     if post_obj is None:
-        raise PromoteError("That is not a verified, public share of one of your videos.")
+        raise PromoteError(gettext("That is not a verified, public share of one of your videos."))
     with transaction.atomic(durable=True):
         authorization, created = ShareAuthorization.objects.get_or_create(
             merchant=merchant,
@@ -396,14 +441,17 @@ def share_authorization_request(
             defaults={"requested_by": actor, "requested_at": now},
         )
         if created:
-            mail_after_commit(
-                subject=f"{merchant.brand_name} would like to promote your TikTok post",
-                message=(
-                    f"{merchant.brand_name} asks to promote your share (TikTok video {post_obj.video_id}) with "
-                    "its own coins. Say yes or no on your Promote page; if you agree you see the results there."
-                ),
-                recipient_list=[post_obj.user.email or ""],
-            )
+            with recipient_locale(post_obj.user):
+                mail_after_commit(
+                    subject=gettext("%(brand)s would like to promote your TikTok post")
+                    % {"brand": merchant.brand_name},
+                    message=gettext(
+                        "%(brand)s asks to promote your share (TikTok video %(video)s) with its own coins. "
+                        "Say yes or no on your Promote page; if you agree you see the results there."
+                    )
+                    % {"brand": merchant.brand_name, "video": post_obj.video_id},
+                    recipient_list=[post_obj.user.email or ""],
+                )
     return authorization
 
 
@@ -420,14 +468,14 @@ def share_authorization_decide(
             .first()
         )
         if authorization is None:
-            raise PromoteError("No such request for one of your posts.")
+            raise PromoteError(gettext("No such request for one of your posts."))
         if (
             not grant
             and PromoteOrder.objects.filter(
                 tracked_post=authorization.tracked_post, wallet__merchant=authorization.merchant
             ).exists()
         ):
-            raise PromoteError("The brand already promoted this post with your agreement.")
+            raise PromoteError(gettext("The brand already promoted this post with your agreement."))
         authorization.status = AuthorizationStatus.GRANTED if grant else AuthorizationStatus.DECLINED
         authorization.decided_at = now
         authorization.save(update_fields=["status", "decided_at"])
@@ -468,21 +516,23 @@ def coupon_issue(
     when the coupon expires or is withdrawn unused, or when an order leaves part of it unspent."""
     code = code.strip().upper()
     if not code or len(code) > 32 or not code.replace("-", "").isalnum():
-        raise PromoteError("A coupon code is 1 to 32 letters, digits or dashes.")
+        raise PromoteError(gettext("A coupon code is 1 to 32 letters, digits or dashes."))
     if coins_count <= 0:
-        raise PromoteError("A coupon is worth at least one coin.")
+        raise PromoteError(gettext("A coupon is worth at least one coin."))
     if valid_from >= valid_until:
-        raise PromoteError("A coupon's validity ends after it starts.")
+        raise PromoteError(gettext("A coupon's validity ends after it starts."))
     if kind and kind not in Kind.values:
-        raise PromoteError("Unknown kind of promotion.")
+        raise PromoteError(gettext("Unknown kind of promotion."))
     if merchant is not None:
         if user is None:
-            raise PromoteError("A merchant issues a coupon to one of its consumers: choose who.")
+            raise PromoteError(gettext("A merchant issues a coupon to one of its consumers: choose who."))
         if valid_until <= now:
-            raise PromoteError("The coupon's validity is already over: choose a later end.")
+            raise PromoteError(gettext("The coupon's validity is already over: choose a later end."))
         if not Consent.objects.active().filter(user=user, merchant=merchant).exists():
             raise PromoteError(
-                "A coupon goes to one of your consumers: someone who agreed to share with your brand."
+                gettext(
+                    "A coupon goes to one of your consumers: someone who agreed to share with your brand."
+                )
             )
     try:
         return _coupon_create(
@@ -497,7 +547,7 @@ def coupon_issue(
             merchant=merchant,
         )
     except IntegrityError as exc:
-        raise PromoteError(f"The coupon code {code} is taken.") from exc
+        raise PromoteError(gettext("The coupon code %(code)s is taken.") % {"code": code}) from exc
 
 
 @retry_on_conflict
@@ -543,17 +593,24 @@ def _coupon_create(
             )
         except InsufficientFunds as exc:
             raise PromoteError(
-                f"Your brand has {coin_balance(wallet=wallet)} coins: a coupon of {coins_count} coins is paid from them."
+                gettext("Your brand has %(balance)s coins: a coupon of %(coins)s coins is paid from them.")
+                % {"balance": coin_balance(wallet=wallet), "coins": coins_count}
             ) from exc
-        mail_after_commit(
-            subject=f"{merchant.brand_name} gave you a Promote coupon",
-            message=(
-                f"{merchant.brand_name} gave you coupon {code}: {coins_count} coins off a promotion of one of "
-                f"your TikTok posts that costs more than that, valid until {valid_until:%d %B %Y %H:%M} UTC. "
-                "It is on your Promote page."
-            ),
-            recipient_list=[user.email] if user.email else [],
-        )
+        with recipient_locale(user):
+            mail_after_commit(
+                subject=gettext("%(brand)s gave you a Promote coupon") % {"brand": merchant.brand_name},
+                message=gettext(
+                    "%(brand)s gave you coupon %(code)s: %(coins)s coins off a promotion of one of your TikTok posts "
+                    "that costs more than that, valid until %(until)s UTC. It is on your Promote page."
+                )
+                % {
+                    "brand": merchant.brand_name,
+                    "code": code,
+                    "coins": coins_count,
+                    "until": date_format(valid_until.astimezone(UTC), "DATETIME_FORMAT"),
+                },
+                recipient_list=[user.email] if user.email else [],
+            )
     return coupon
 
 
@@ -584,10 +641,11 @@ def coupon_revoke(*, coupon_id: int, merchant: Merchant, actor: User, now: datet
         wallet = _wallet_locked(merchant, currency=None, now=now)
         coupon = Coupon.objects.select_for_update().filter(pk=coupon_id, issued_by_merchant=merchant).first()
         if coupon is None:
-            raise PromoteError("No such coupon of your brand.")
+            raise PromoteError(gettext("No such coupon of your brand."))
         if coupon.status != CouponStatus.AVAILABLE:
             raise PromoteError(
-                f"Coupon {coupon.code} is {coupon.get_status_display()}: it can't be withdrawn."
+                gettext("Coupon %(code)s is %(status)s: it can't be withdrawn.")
+                % {"code": coupon.code, "status": coupon.get_status_display()}
             )
         _coupon_return(
             coupon, wallet, status=CouponStatus.REVOKED, actor=actor, now=now, why="withdrawn by the brand"
@@ -653,9 +711,9 @@ def _content(wallet: CoinWallet, request: OrderRequest) -> tuple[TrackedPost | N
             else None
         )
         if post_obj is None or post_obj.user_id != wallet.user_id:
-            reasons.append("Pick one of your own TikTok posts.")
+            reasons.append(gettext("Pick one of your own TikTok posts."))
         elif post_obj.status != TrackedPost.Status.ACTIVE:
-            reasons.append("That post is no longer public on TikTok.")
+            reasons.append(gettext("That post is no longer public on TikTok."))
     elif request.tracked_post_id:
         post_obj = TrackedPost.objects.filter(pk=request.tracked_post_id).first()
         granted = ShareAuthorization.objects.filter(
@@ -664,15 +722,17 @@ def _content(wallet: CoinWallet, request: OrderRequest) -> tuple[TrackedPost | N
             status=AuthorizationStatus.GRANTED,
         ).exists()
         if post_obj is None or not granted:
-            reasons.append("Promote a consumer's share only once they have agreed to it.")
+            reasons.append(gettext("Promote a consumer's share only once they have agreed to it."))
         elif post_obj.status != TrackedPost.Status.ACTIVE:
-            reasons.append("That post is no longer public on TikTok.")
+            reasons.append(gettext("That post is no longer public on TikTok."))
     else:
         video = Video.objects.filter(pk=request.video_id).first() if request.video_id else None
         if video is None or video.merchant_id != wallet.merchant_id:
-            reasons.append("Pick a video of your brand's library.")
+            reasons.append(gettext("Pick a video of your brand's library."))
         elif not video.tiktok_url:
-            reasons.append("That video is not posted on your TikTok business account (it has no TikTok URL).")
+            reasons.append(
+                gettext("That video is not posted on your TikTok business account (it has no TikTok URL).")
+            )
     return post_obj, video, reasons
 
 
@@ -681,38 +741,47 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
     reasons = []
     if wallet.user_id:
         if wallet.birth_date is None:
-            reasons.append("Tell us your birth date: Promote is for people 18 or older.")
+            reasons.append(gettext("Tell us your birth date: Promote is for people 18 or older."))
         elif _age(wallet.birth_date, now.date()) < MINIMUM_AGE:
-            reasons.append("Promote is for people 18 or older.")
+            reasons.append(gettext("Promote is for people 18 or older."))
     _, _, content_reasons = _content(wallet, request)
     reasons += content_reasons
     if not request.commercial_music_declared:
-        reasons.append("Only a video whose music is commercial music can be promoted: declare it.")
+        reasons.append(gettext("Only a video whose music is commercial music can be promoted: declare it."))
     if request.kind not in Kind.values:
-        reasons.append("Choose what to promote: a video, a video with a product anchor, or a LIVE.")
+        reasons.append(gettext("Choose what to promote: a video, a video with a product anchor, or a LIVE."))
     elif (
         request.goal not in Goal.values
         or not KindGoal.objects.filter(kind=request.kind, goal=request.goal).exists()
     ):
-        reasons.append(f"That goal is not offered for {Kind(request.kind).label}.")
+        reasons.append(gettext("That goal is not offered for %(kind)s.") % {"kind": Kind(request.kind).label})
     if request.kind in Kind.values:
         launched = set(LaunchedCountry.objects.filter(kind=request.kind).values_list("country", flat=True))
         if not launched:
-            reasons.append(f"{Kind(request.kind).label} promotion is not launched in any country yet.")
+            reasons.append(
+                gettext("%(kind)s promotion is not launched in any country yet.")
+                % {"kind": Kind(request.kind).label}
+            )
         elif not request.audience_automatic and request.country not in launched:
             reasons.append(
-                f"{Kind(request.kind).label} promotion is not launched in {request.country or 'that country'} "
-                f"(launched: {', '.join(sorted(launched))})."
+                gettext("%(kind)s promotion is not launched in %(country)s (launched: %(launched)s).")
+                % {
+                    "kind": Kind(request.kind).label,
+                    "country": request.country or gettext("that country"),
+                    "launched": ", ".join(sorted(launched)),
+                }
             )
     if not 1 <= request.duration_days <= MAX_DURATION_DAYS:
-        reasons.append(f"The duration is 1 to {MAX_DURATION_DAYS} days.")
+        reasons.append(gettext("The duration is 1 to %(days)s days.") % {"days": MAX_DURATION_DAYS})
     if not request.audience_automatic and not (MINIMUM_AGE <= request.age_min <= request.age_max):
-        reasons.append(f"The audience's ages start at {MINIMUM_AGE} at the youngest and go up.")
+        reasons.append(
+            gettext("The audience's ages start at %(age)s at the youngest and go up.") % {"age": MINIMUM_AGE}
+        )
     if request.budget_coins < request.duration_days:
-        reasons.append("The budget is at least one coin a day.")
+        reasons.append(gettext("The budget is at least one coin a day."))
     if provider().needs_launch and not request.spark_auth_code.strip():
         reasons.append(
-            "Paste the post's Spark Ads authorization code (TikTok: the post's ... > Ad settings)."
+            gettext("Paste the post's Spark Ads authorization code (TikTok: the post's ... > Ad settings).")
         )
     return reasons
 
@@ -720,16 +789,19 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
 def _coupon_locked(*, code: str, wallet: CoinWallet, request: OrderRequest, now: datetime) -> Coupon:
     coupon = Coupon.objects.select_for_update().filter(code=code.strip().upper()).first()
     if coupon is None or coupon.status != CouponStatus.AVAILABLE:
-        raise PromoteError("That coupon doesn't exist or was used.")
+        raise PromoteError(gettext("That coupon doesn't exist or was used."))
     if not coupon.valid_from <= now < coupon.valid_until:
-        raise PromoteError("That coupon is not valid now.")
+        raise PromoteError(gettext("That coupon is not valid now."))
     if coupon.user_id and coupon.user_id != wallet.user_id:
-        raise PromoteError("That coupon is someone else's.")
+        raise PromoteError(gettext("That coupon is someone else's."))
     if coupon.kind and coupon.kind != request.kind:
-        raise PromoteError(f"That coupon is for {Kind(coupon.kind).label} promotion only.")
+        raise PromoteError(
+            gettext("That coupon is for %(kind)s promotion only.") % {"kind": Kind(coupon.kind).label}
+        )
     if request.budget_coins <= coupon.coins:
         raise PromoteError(
-            f"A coupon applies only to an order that costs more than it: more than {coupon.coins} coins."
+            gettext("A coupon applies only to an order that costs more than it: more than %(coins)s coins.")
+            % {"coins": coupon.coins}
         )
     return coupon
 
@@ -758,7 +830,8 @@ def _escrow_in(order: PromoteOrder, wallet: CoinWallet, *, actor: User, now: dat
         )
     except InsufficientFunds as exc:
         raise PromoteError(
-            f"You have {coin_balance(wallet=wallet)} coins; this order needs {order.paid_coins}."
+            gettext("You have %(balance)s coins; this order needs %(needed)s.")
+            % {"balance": coin_balance(wallet=wallet), "needed": order.paid_coins}
         ) from exc
 
 
@@ -824,14 +897,17 @@ def order_place(
         _escrow_in(order, wallet, actor=actor, now=now)
         _event(order, "promote.order.created", now=now)
         if wallet.merchant_id and post_obj is not None:
-            mail_after_commit(
-                subject=f"{wallet.merchant.brand_name} is promoting your TikTok post",
-                message=(
-                    f"With your agreement, {wallet.merchant.brand_name} placed promotion #{order.pk} for your "
-                    f"TikTok video {post_obj.video_id}. Its results are on your Promote page."
-                ),
-                recipient_list=[post_obj.user.email or ""],
-            )
+            with recipient_locale(post_obj.user):
+                mail_after_commit(
+                    subject=gettext("%(brand)s is promoting your TikTok post")
+                    % {"brand": wallet.merchant.brand_name},
+                    message=gettext(
+                        "With your agreement, %(brand)s placed promotion #%(number)s for your TikTok video %(video)s. "
+                        "Its results are on your Promote page."
+                    )
+                    % {"brand": wallet.merchant.brand_name, "number": order.pk, "video": post_obj.video_id},
+                    recipient_list=[post_obj.user.email or ""],
+                )
     return order
 
 
@@ -849,7 +925,7 @@ def order_approve(*, order_id: int, actor: User, now: datetime) -> PromoteOrder:
     with transaction.atomic(durable=True):
         _, order = _order_locked(order_id)
         if order.status != OrderStatus.IN_REVIEW:
-            raise PromoteError(f"Promotion #{order.pk} is {order.get_status_display()}, not in review.")
+            raise PromoteError(_not_in_review(order))
         start = now.replace(minute=0, second=0, microsecond=0)
         order.status = OrderStatus.ACTIVE
         order.reviewed_at = now
@@ -868,11 +944,11 @@ def order_reject(*, order_id: int, reason: str, actor: User, now: datetime) -> P
     """Ops reject an order in review with a reason from the fixed list: the budget and the coupon
     come back at once."""
     if reason not in RejectReason.values:
-        raise PromoteError("Choose a reason from the list.")
+        raise PromoteError(gettext("Choose a reason from the list."))
     with transaction.atomic(durable=True):
         wallet, order = _order_locked(order_id)
         if order.status != OrderStatus.IN_REVIEW:
-            raise PromoteError(f"Promotion #{order.pk} is {order.get_status_display()}, not in review.")
+            raise PromoteError(_not_in_review(order))
         _escrow_release(order, wallet, actor=actor, now=now, why=f"rejected ({RejectReason(reason).label})")
         order.status = OrderStatus.REJECTED
         order.reject_reason = reason
@@ -891,7 +967,7 @@ def order_cancel(*, order_id: int, actor: User, now: datetime) -> PromoteOrder:
         wallet, order = _order_locked(order_id)
         if order.status != OrderStatus.IN_REVIEW:
             raise PromoteError(
-                "Only an order in review can be cancelled: a running promotion can't be stopped."
+                gettext("Only an order in review can be cancelled: a running promotion can't be stopped.")
             )
         _escrow_release(order, wallet, actor=actor, now=now, why="cancelled")
         order.status = OrderStatus.CANCELLED
@@ -911,9 +987,9 @@ def order_resubmit(
     with transaction.atomic(durable=True):
         wallet, order = _order_locked(order_id)
         if order.status != OrderStatus.REJECTED:
-            raise PromoteError("Only a rejected order can be resubmitted.")
+            raise PromoteError(gettext("Only a rejected order can be resubmitted."))
         if order.submissions >= 2:
-            raise PromoteError("An order can be resubmitted once; place a new one.")
+            raise PromoteError(gettext("An order can be resubmitted once; place a new one."))
         request = OrderRequest(
             kind=order.kind,
             goal=order.goal,

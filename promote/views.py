@@ -8,13 +8,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
+from django.utils.formats import localize
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from promote import selectors, services, stripe_checkout
+from promote import selectors, services
 from promote.forms import BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
-from promote.models import PromoteOrder
+from promote.models import Goal, PromoteOrder
 from social.models import TrackedPost
 
 
@@ -23,7 +24,7 @@ def _own_order(request: HttpRequest, order_id: int) -> PromoteOrder:
         PromoteOrder.objects.filter(pk=order_id, wallet__user=request.user).select_related("wallet").first()
     )
     if order is None:
-        raise Http404("No such promotion of yours.")
+        raise Http404(_("No such promotion of yours."))
     return order
 
 
@@ -47,7 +48,13 @@ def home(request: HttpRequest) -> HttpResponse:
                         now=now,
                     )
                     messages.success(
-                        request, f"{purchase.coins} coins bought for {purchase.amount} {purchase.currency}."
+                        request,
+                        _("%(coins)s coins bought for %(amount)s %(currency)s.")
+                        % {
+                            "coins": purchase.coins,
+                            "amount": localize(purchase.amount),
+                            "currency": purchase.currency,
+                        },
                     )
                     return redirect("promote:home")
             elif action == "card":
@@ -71,7 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        f"{done.coins} coins withdrawn: {done.amount} {done.currency} are back on your wallet.",
+                        _("%(coins)s coins withdrawn: %(amount)s %(currency)s are back in your wallet.")
+                        % {"coins": done.coins, "amount": localize(done.amount), "currency": done.currency},
                     )
                     return redirect("promote:home")
             elif action == "birth_date":
@@ -80,12 +88,14 @@ def home(request: HttpRequest) -> HttpResponse:
                     services.birth_date_declare(
                         user=user, birth_date=birth.cleaned_data["birth_date"], now=now
                     )
-                    messages.success(request, "Thank you: your birth date is saved.")
+                    messages.success(request, _("Thank you: your birth date is saved."))
                     return redirect("promote:home")
         except DomainError as exc:
             messages.error(request, str(exc))
     if request.GET.get("paid"):
-        messages.info(request, "Thank you: your coins appear here as soon as the card payment is confirmed.")
+        messages.info(
+            request, _("Thank you: your coins appear here as soon as the card payment is confirmed.")
+        )
     wallet = selectors.coin_wallet_get(holder=user)
     return render(
         request,
@@ -109,7 +119,10 @@ def _content_choices(user) -> list[tuple[int, str]]:
     posts = TrackedPost.objects.filter(user=user, status=TrackedPost.Status.ACTIVE).order_by("-posted_at")[
         :100
     ]
-    return [(p.pk, f"TikTok video {p.video_id}: {p.caption[:60]}") for p in posts]
+    return [
+        (p.pk, _("TikTok video %(video)s: %(caption)s") % {"video": p.video_id, "caption": p.caption[:60]})
+        for p in posts
+    ]
 
 
 @login_required
@@ -149,7 +162,9 @@ def order_new(request: HttpRequest) -> HttpResponse:
             except services.PromoteError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Promotion #{order.pk} is paid and waiting for review.")
+                messages.success(
+                    request, _("Promotion #%(number)s is paid and waiting for review.") % {"number": order.pk}
+                )
                 return redirect("promote:order", order_id=order.pk)
     wallet = selectors.coin_wallet_get(holder=user)
     return render(
@@ -158,6 +173,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "estimate": estimate,
+            "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             "matrix": selectors.matrix(),
         },
@@ -188,7 +204,7 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
     try:
         services.order_cancel(order_id=order.pk, actor=request.user, now=timezone.now())
-        messages.success(request, "Cancelled: the budget is back on your coin balance.")
+        messages.success(request, _("Cancelled: the budget is back on your coin balance."))
     except services.PromoteError as exc:
         messages.error(request, str(exc))
     return redirect("promote:order", order_id=order.pk)
@@ -200,34 +216,16 @@ def order_resubmit(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
     form = ResubmitForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Declare that the music is commercial music to resubmit.")
+        messages.error(request, _("Declare that the music is commercial music to resubmit."))
         return redirect("promote:order", order_id=order.pk)
     try:
         services.order_resubmit(
             order_id=order.pk, commercial_music_declared=True, actor=request.user, now=timezone.now()
         )
-        messages.success(request, "Resubmitted: the order is in review again.")
+        messages.success(request, _("Resubmitted: the order is in review again."))
     except services.PromoteError as exc:
         messages.error(request, str(exc))
     return redirect("promote:order", order_id=order.pk)
-
-
-@csrf_exempt
-@require_POST
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """Stripe's events: the signature is checked first (400 when it doesn't match), then a
-    ``checkout.session.completed`` credits its coins once; other events are acknowledged."""
-    try:
-        event = stripe_checkout.event_verify(
-            payload=request.body, signature=request.headers.get("Stripe-Signature", "")
-        )
-        if event is not None:
-            services.card_checkout_complete(event=event, now=timezone.now())
-    except stripe_checkout.InvalidEvent as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain")
-    except services.PromoteError as exc:
-        return HttpResponse(str(exc), status=422, content_type="text/plain")
-    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required
@@ -240,9 +238,8 @@ def authorization_decide(request: HttpRequest, authorization_id: int) -> HttpRes
         )
         messages.success(
             request,
-            f"{done.merchant.brand_name} may promote your post."
-            if grant
-            else f"You said no to {done.merchant.brand_name}.",
+            (_("%(brand)s may promote your post.") if grant else _("You said no to %(brand)s."))
+            % {"brand": done.merchant.brand_name},
         )
     except services.PromoteError as exc:
         messages.error(request, str(exc))
@@ -256,7 +253,7 @@ def shared_order(request: HttpRequest, order_id: int) -> HttpResponse:
         pk=order_id, tracked_post__user=request.user, wallet__merchant__isnull=False
     ).first()
     if order is None:
-        raise Http404("No such promotion of your post.")
+        raise Http404(_("No such promotion of your post."))
     return render(
         request,
         "promote/shared_order.html",

@@ -45,13 +45,9 @@ from moneyed import Money
 from campaigns.models import Campaign, PauseReason, RewardRule
 from campaigns.pricing import apply_multiplier, engagement_price, split
 from rewards.models import ActionStatus, RewardKind
+from rewards.reasons import Reason, moment_param, money_param, reason_detail
 from subscriptions.benefits import NO_BENEFITS, Benefits, hours_in_words, plan_bonus
 from wallets.money import round_down, zero
-
-# Why an action was not paid for lack of money (``SocialAction.status_detail`` of UNFUNDED actions).
-FUNDS_RAN_OUT = "The brand's prepaid funds ran out."
-BUDGET_SPENT = "The campaign's budget is spent."
-DAILY_LIMIT_PREFIX = "This person reached the campaign's daily limit per person"
 
 
 @dataclass(frozen=True)
@@ -110,7 +106,8 @@ class Decision:
     """What to do: pay (``price`` split into ``user_amount`` + ``margin``) or not, and why."""
 
     status: str  # the action's outcome (ActionStatus)
-    detail: str = ""
+    reason: str = ""  # why (rewards.reasons.Reason), recorded on the action with ``params``
+    params: dict = field(default_factory=dict)
     price: Decimal = Decimal(0)
     user_amount: Decimal = Decimal(0)
     margin: Decimal = Decimal(0)
@@ -124,6 +121,11 @@ class Decision:
     @property
     def pays(self) -> bool:
         return self.price > 0
+
+    @property
+    def detail(self) -> str:
+        """The reason in English words (``SocialAction.status_detail``)."""
+        return reason_detail(self.reason, self.params)
 
 
 def _smallest(*values: Decimal | None) -> Decimal | None:
@@ -185,8 +187,9 @@ def decide(payment: Payment) -> Decision:
     engagement = payment.kind == RewardKind.ENGAGEMENT
     not_paid_status = ActionStatus.REWARDED if engagement else ActionStatus.INELIGIBLE
 
-    def no(status: str, detail: str, pause: str = "") -> Decision:
-        return Decision(status=status, detail=detail, pause=pause, calculation=calculation)
+    def no(status: str, reason: str, pause: str = "", **params) -> Decision:
+        params = {"currency": currency, **params}
+        return Decision(status=status, reason=reason, params=params, pause=pause, calculation=calculation)
 
     # 1. The price.
     if engagement:
@@ -207,7 +210,9 @@ def decide(payment: Payment) -> Decision:
         )
         price = target.amount - payment.earned_before
         if price <= 0:
-            return no(ActionStatus.REWARDED, "Nothing more earned: the post's counts did not raise it.")
+            # Nothing more earned: the post's counts did not raise it (engagement: the action keeps its
+            # outcome, so no reason is recorded).
+            return no(ActionStatus.REWARDED, "")
     else:
         price = apply_multiplier(price=Money(rule.amount, currency), multiplier=multiplier).amount
         calculation["amount"] = str(rule.amount)
@@ -217,7 +222,7 @@ def decide(payment: Payment) -> Decision:
             calculation["capped_at"] = str(price)
         if price <= 0:
             # A share rule may pay for engagement only: the action counts, its post earns later.
-            return no(ActionStatus.RECORDED, "")
+            return no(ActionStatus.RECORDED, Reason.EARNS_BY_ENGAGEMENT)
 
     # 2. The person's caps.
     room = user_room(campaign=campaign, tally=payment.tally, today=payment.today)
@@ -229,31 +234,54 @@ def decide(payment: Payment) -> Decision:
                 return replace(
                     no(
                         not_paid_status,
-                        f"{DAILY_LIMIT_PREFIX} ({campaign.user_daily_cap} {currency} a day): "
-                        "nothing more is paid today.",
+                        Reason.DAILY_CAP_REACHED,
+                        cap=money_param(campaign.user_daily_cap),
+                        earned=money_param(campaign.user_daily_cap - day_room),
+                        price=money_param(price),
                     ),
                     daily_limit_reached=True,
                 )
-            return no(not_paid_status, "This person reached the campaign's limit per person.")
+            return no(
+                not_paid_status,
+                Reason.PERSON_CAP_REACHED,
+                cap=money_param(campaign.user_campaign_cap),
+                earned=money_param(payment.tally.total),
+                price=money_param(price),
+            )
         price = room
         calculation["capped_by"] = "user cap"
 
     # 3. The rule's number of rewards.
     if not engagement and rule.max_rewards is not None and rule.rewards_paid >= rule.max_rewards:
-        return no(ActionStatus.INELIGIBLE, "The campaign has paid all the rewards it offers for this.")
+        return no(ActionStatus.INELIGIBLE, Reason.RULE_LIMIT_REACHED, max_rewards=rule.max_rewards)
 
     # 4. The campaign runs and the rule still rewards this (both read from locked rows).
     if campaign.status != "ACTIVE":
-        return no(not_paid_status, "The campaign is not running.")
+        reason = {"PAUSED": Reason.CAMPAIGN_PAUSED, "ENDED": Reason.CAMPAIGN_ENDED}.get(
+            campaign.status, Reason.CAMPAIGN_DRAFT
+        )
+        return no(
+            not_paid_status,
+            reason,
+            pause_reason=campaign.pause_reason,
+            ends_at=moment_param(campaign.ends_at),
+        )
     if not rule.is_enabled:
-        return no(not_paid_status, "The campaign no longer rewards this.")
+        return no(not_paid_status, Reason.RULE_DISABLED)
 
     # 5. The budget.
     pause = ""
     if campaign.budget is not None:
         left = campaign.budget - campaign.spent
         if left <= 0 or (not engagement and price > left):
-            return no(ActionStatus.UNFUNDED, BUDGET_SPENT, PauseReason.BUDGET)
+            return no(
+                ActionStatus.UNFUNDED,
+                Reason.BUDGET_REACHED,
+                PauseReason.BUDGET,
+                budget=money_param(campaign.budget),
+                spent=money_param(campaign.spent),
+                price=money_param(price),
+            )
         if price >= left:
             if price > left:
                 calculation["capped_by"] = "budget"
@@ -263,7 +291,7 @@ def decide(payment: Payment) -> Decision:
     user_amount, margin = split(price=Money(price, currency), user_share=payment.user_share)
     if user_amount.amount <= 0:
         # Too small to give the person a cent: engagement waits until it is worth one.
-        return no(not_paid_status, "Too small to pay.")
+        return no(not_paid_status, Reason.TOO_SMALL, price=money_param(price))
 
     # 7. The person's subscriptions.
     held = payment.already_held or payment.risk_score >= payment.hold_threshold
@@ -275,6 +303,13 @@ def decide(payment: Payment) -> Decision:
     # 8. The hold.
     return Decision(
         status=ActionStatus.HELD if held else ActionStatus.REWARDED,
+        reason=Reason.HELD_FOR_REVIEW if held else Reason.PAID,
+        params={
+            "currency": currency,
+            "price": money_param(price),
+            "user_amount": money_param(user_amount.amount),
+            **({"risk_score": payment.risk_score} if held else {}),
+        },
         price=price,
         user_amount=user_amount.amount,
         margin=margin.amount,

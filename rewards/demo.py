@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from accounts.models import User
 from campaigns.models import ActionType, Campaign
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, reward_settle, snapshot_process
 from social.models import EngagementSnapshot, TrackedPost
+from subscriptions.demo import demo_subscription_seed
 
 
 def _demo_post(*, user: User, campaign: Campaign, video_id: str, now: datetime) -> TrackedPost:
@@ -99,4 +102,50 @@ def demo_rewards_seed(
         user=eve, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now, device_id="demo-device-ana"
     )
     lines.append(f"{eve}: login from Ana's device, held for review")
+    return lines
+
+
+def demo_subscriber_seed(*, campaign: Campaign, person: User, now: datetime) -> list[str]:
+    """Sam: rewards earned this morning and confirmed with the clock advanced past the hold (available),
+    JoyPlus paid from them, then a
+    shared post whose engagement reward shows the JoyPlus bonus (on /wallet/ and /wallet/subscriptions/)."""
+    merchant, earlier = campaign.merchant, max(now - timedelta(hours=12), campaign.starts_at)
+    action_record(
+        user=person,
+        merchant=merchant,
+        action_type=ActionType.TIKTOK_LOGIN,
+        now=earlier,
+        device_id="demo-device-sam",
+    )
+    old_post = _demo_post(user=person, campaign=campaign, video_id="demo-sam-1", now=earlier)
+    action_record(
+        user=person,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        campaign=campaign,
+        tracked_post=old_post,
+        now=earlier,
+        device_id="demo-device-sam",
+    )
+    _snapshot(old_post, views=12_000, likes=520, comments=40, shares=12, at=earlier + timedelta(minutes=1))
+    earned = Reward.objects.filter(user=person, status=RewardStatus.PENDING).filter(
+        Q(action__action_type=ActionType.TIKTOK_LOGIN) | Q(action__tracked_post=old_post)
+    )
+    for reward in earned:
+        # The clock advanced past the hold, and the sync saw the post still there then.
+        TrackedPost.objects.filter(pk=old_post.pk).update(last_synced_at=reward.available_at)
+        reward_settle(reward_id=reward.pk, now=reward.available_at)
+    lines = [demo_subscription_seed(person=person, now=now - timedelta(minutes=5))]
+    post = _demo_post(user=person, campaign=campaign, video_id="demo-sam-2", now=now)
+    action_record(
+        user=person,
+        merchant=merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        campaign=campaign,
+        tracked_post=post,
+        now=now,
+        device_id="demo-device-sam",
+    )
+    _snapshot(post, views=2_400, likes=90, comments=6, shares=2, at=now + timedelta(minutes=1))
+    lines.append(f"{person}: a shared post after subscribing, its rewards with the JoyPlus bonus")
     return lines

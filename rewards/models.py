@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 from campaigns.models import ActionType
+from rewards.reasons import Reason
 
 
 class ActionStatus(models.TextChoices):
@@ -48,7 +49,18 @@ class SocialAction(models.Model):
     )
     action_type = models.CharField(max_length=16, choices=ActionType.choices)
     status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.RECORDED)
-    status_detail = models.CharField(max_length=300, blank=True, help_text="Why it was not paid, in words.")
+    status_detail = models.CharField(
+        max_length=300, blank=True, help_text="Why it was not paid, in English words (from the reason)."
+    )
+    reason = models.CharField(
+        max_length=24,
+        choices=Reason.choices,
+        blank=True,
+        help_text="Why the engine decided so: a stable code (rewards.reasons), empty before it decided.",
+    )
+    reason_params = models.JSONField(
+        default=dict, blank=True, help_text="The figures behind the reason (amounts, caps, dates)."
+    )
     tracked_post = models.ForeignKey(
         "social.TrackedPost", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
     )
@@ -75,6 +87,11 @@ class SocialAction(models.Model):
                 violation_error_message="Choose an action status from the list.",
             ),
             models.CheckConstraint(
+                condition=Q(reason="") | Q(reason__in=Reason.values),
+                name="rewards_action_reason_known",
+                violation_error_message="Choose a reason from the list.",
+            ),
+            models.CheckConstraint(
                 condition=~Q(action_type=ActionType.SHARE_VIDEO) | Q(tracked_post__isnull=False),
                 name="rewards_share_has_post",
                 violation_error_message="A shared video needs the post it was shared in.",
@@ -83,6 +100,8 @@ class SocialAction(models.Model):
         indexes = [
             models.Index(fields=["merchant", "-occurred_at"], name="rewards_action_merchant"),
             models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
+            # Diagnostics: a campaign's latest outcomes (support.diagnostics), newest first.
+            models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_action_campaign_new"),
             models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),
             models.Index(fields=["ip_address", "occurred_at"], name="rewards_action_ip"),
             # The first-run checklist asks whether anyone came through a touchpoint yet: without it, a

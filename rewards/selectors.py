@@ -22,7 +22,6 @@ from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from merchants.models import Merchant
-from rewards.decision import BUDGET_SPENT
 from rewards.models import (
     ActionStatus,
     CampaignDay,
@@ -33,6 +32,7 @@ from rewards.models import (
     RewardStatus,
     SocialAction,
 )
+from rewards.reasons import Reason
 from social.models import EngagementSnapshot, TikTokProfile
 from wallets.models import Account, Purpose
 
@@ -162,7 +162,7 @@ def unfunded_explanation(action: SocialAction, *, now: datetime | None = None) -
     brand = action.merchant.brand_name
     campaign = action.campaign
     deadline = unfunded_deadline(action)
-    budget = action.status_detail == BUDGET_SPENT
+    budget = action.reason == Reason.BUDGET_REACHED
     if campaign is not None and campaign.status == CampaignStatus.ENDED:
         return f"Not paid: {brand}'s campaign ran out of money and ended before more arrived."
     if now >= deadline:

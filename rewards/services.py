@@ -71,9 +71,6 @@ from merchants.roles import Role
 from merchants.selectors import consent_active_get
 from merchants.wallet import merchant_low_balance_check
 from rewards.decision import (
-    BUDGET_SPENT,
-    DAILY_LIMIT_PREFIX,
-    FUNDS_RAN_OUT,
     Counts,
     Decision,
     Limits,
@@ -98,6 +95,7 @@ from rewards.models import (
     UserCampaignTally,
 )
 from rewards.notices import notice_queue
+from rewards.reasons import NOT_PAID, Reader, Reason, action_explain, moment_param, money_param, reason_detail
 from rewards.risk import action_risk, engagement_risk_for
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
@@ -757,8 +755,10 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
         return "We are checking this reward; you'll see the outcome in your wallet."
     if action.status == ActionStatus.UNFUNDED:
         return unfunded_explanation(action) or f"Nothing was paid: {brand} ran out of funds."
-    if action.status == ActionStatus.INELIGIBLE and action.status_detail.startswith(DAILY_LIMIT_PREFIX):
+    if action.status == ActionStatus.INELIGIBLE and action.reason == Reason.DAILY_CAP_REACHED:
         return f"Nothing was paid for that {what}: you had reached the campaign's daily limit that day."
+    if action.reason in NOT_PAID:  # the consumer's words for the engine's reason (rewards.reasons)
+        return action_explain(action, reader=Reader.CONSUMER).text
     if action.status_detail:
         return f"Nothing was paid for that {what}: {action.status_detail}"
     return f"Your {what} was recorded; the campaign pays nothing for it."
@@ -767,7 +767,7 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
 def _evaluate(action: SocialAction, *, now: datetime) -> None:
     """Decide and pay an action just inserted (its row is locked by the insert)."""
     if Ban.objects.filter(user_id=action.user_id).exists():
-        _set_action(action, ActionStatus.INELIGIBLE, "This account is banned from earning rewards.")
+        _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
         return
     campaign, rule = _campaign_and_rule(action, now=now)
     if rule is None:
@@ -777,10 +777,21 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
             # waits for the money like the one that stopped it (evaluated again when it comes).
             action.campaign = stopped
             action.save(update_fields=["campaign"])
-            detail = FUNDS_RAN_OUT if stopped.pause_reason == PauseReason.FUNDS else BUDGET_SPENT
-            _set_action(action, ActionStatus.UNFUNDED, detail)
+            if stopped.pause_reason == PauseReason.FUNDS:
+                price = RewardRule.objects.filter(
+                    campaign=stopped, action=action.action_type, is_enabled=True
+                ).values_list("amount", flat=True)[:1]
+                _set_action(
+                    action,
+                    ActionStatus.UNFUNDED,
+                    Reason.FUNDS_RAN_OUT,
+                    _funds_params(stopped, price[0] if price else None),
+                )
+            else:
+                _set_action(action, ActionStatus.UNFUNDED, Reason.BUDGET_REACHED, _budget_params(stopped))
             return
-        _set_action(action, ActionStatus.INELIGIBLE, "No live campaign of this brand rewards this action.")
+        reason, params = _no_campaign_reason(action, now=now)
+        _set_action(action, ActionStatus.INELIGIBLE, reason, params)
         return
     if action.campaign_id != campaign.pk:
         action.campaign = campaign
@@ -788,11 +799,7 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
     if action.action_type == ActionType.SHARE_VIDEO:
         tracked_posts_watch(post_ids=[action.tracked_post_id], until=_watch_until(action, campaign))
         if ugc_blocks_shares(campaign=campaign, user_id=action.user_id):
-            _set_action(
-                action,
-                ActionStatus.INELIGIBLE,
-                "The brand has not approved your video for this campaign: only approved videos earn.",
-            )
+            _set_action(action, ActionStatus.INELIGIBLE, Reason.VIDEO_NOT_APPROVED)
             return
     score, signals = action_risk(action, now=action.created_at)  # as of the action (a retry too)
     if signals:
@@ -835,13 +842,15 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                 )
         except InsufficientFunds:
             _pause(campaign.pk, PauseReason.FUNDS, now=now)
-            _set_action(action, ActionStatus.UNFUNDED, FUNDS_RAN_OUT)
+            _set_action(
+                action, ActionStatus.UNFUNDED, Reason.FUNDS_RAN_OUT, _funds_params(campaign, decision.price)
+            )
             return
     if decision.pause:
         _pause(campaign.pk, decision.pause, now=now)
     if decision.daily_limit_reached:
         _daily_limit_notice(action.user_id, campaign, now=now)
-    _set_action(action, decision.status, decision.detail)
+    _set_action(action, decision.status, decision.reason, decision.params)
 
 
 def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> None:
@@ -946,9 +955,75 @@ def _campaign_paused_for_money(action: SocialAction, *, now: datetime) -> Campai
     return rule.campaign if rule else None
 
 
-def _set_action(action: SocialAction, status: str, detail: str) -> None:
-    action.status, action.status_detail = status, detail[:300]
-    action.save(update_fields=["status", "status_detail"])
+def _set_action(action: SocialAction, status: str, reason: str, params: dict | None = None) -> None:
+    """Record the engine's outcome: the status, its reason code and figures, and the English words."""
+    params = params or {}
+    action.status, action.reason, action.reason_params = status, reason, params
+    action.status_detail = reason_detail(reason, params)
+    action.save(update_fields=["status", "reason", "reason_params", "status_detail"])
+
+
+def _funds_params(campaign: Campaign, price: Decimal | None) -> dict:
+    """What a FUNDS_RAN_OUT records: the reward's price, the merchant's funds then, what was missing."""
+    balance = _merchant_funds(campaign.merchant, campaign.currency).balance
+    params = {"currency": campaign.currency, "campaign": campaign.pk, "funds": money_param(balance)}
+    if price is not None:
+        params["price"] = money_param(price)
+        if price > balance:
+            params["short"] = money_param(price - balance)
+    return params
+
+
+def _budget_params(campaign: Campaign) -> dict:
+    return {
+        "currency": campaign.currency,
+        "campaign": campaign.pk,
+        "budget": money_param(campaign.budget),
+        "spent": money_param(campaign.spent),
+    }
+
+
+def _no_campaign_reason(action: SocialAction, *, now: datetime) -> tuple[str, dict]:
+    """Why no live campaign rewards the action: the campaign that would have, had it been running then
+    (not started, ended, paused by the team, a draft), else none rewards this kind of action."""
+    campaigns = Campaign.objects.filter(
+        merchant_id=action.merchant_id, rules__action=action.action_type, rules__is_enabled=True
+    )
+    if action.campaign_id:
+        campaigns = campaigns.filter(pk=action.campaign_id)
+    rows = list(
+        campaigns.order_by("-starts_at", "-pk").values(
+            "pk", "status", "pause_reason", "starts_at", "ends_at", "hashtag"
+        )[:20]
+    )
+
+    def pick(test):
+        return next((row for row in rows if test(row)), None)
+
+    checks = (
+        (Reason.CAMPAIGN_PAUSED, lambda r: r["status"] == CampaignStatus.PAUSED),
+        (
+            Reason.CAMPAIGN_NOT_STARTED,
+            lambda r: r["status"] == CampaignStatus.ACTIVE and r["starts_at"] > now,
+        ),
+        (
+            Reason.CAMPAIGN_ENDED,
+            lambda r: (
+                r["status"] == CampaignStatus.ENDED or (r["ends_at"] is not None and r["ends_at"] <= now)
+            ),
+        ),
+        (Reason.CAMPAIGN_DRAFT, lambda r: r["status"] == CampaignStatus.DRAFT),
+    )
+    for reason, test in checks:
+        row = pick(test)
+        if row is not None:
+            return reason, {
+                "campaign": row["pk"],
+                "pause_reason": row["pause_reason"],
+                "starts_at": moment_param(row["starts_at"]),
+                "ends_at": moment_param(row["ends_at"]),
+            }
+    return Reason.NO_CAMPAIGN, {"action_type": action.action_type}
 
 
 def record_discovered_shares(*, user: User, now: datetime) -> list[SocialAction]:
@@ -1088,9 +1163,9 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
         locked.campaigns = _lock(campaign_ids=campaign_ids).campaigns
         if any(_campaign_state(locked.campaigns[pk]) != _campaign_state(read[pk]) for pk in campaign_ids):
             items, pauses, unfunded = _engagement_decisions(context, locked.campaigns)
-        for action in unfunded:
+        for action, decision in unfunded:
             if not action.rewards.exists():
-                _set_action(action, ActionStatus.UNFUNDED, BUDGET_SPENT)
+                _set_action(action, ActionStatus.UNFUNDED, decision.reason, decision.params)
         items = [replace(item, campaign=locked.campaigns[item.campaign.pk]) for item in items]
         for item in items:
             _tally_add(locked.tallies[(item.action.user_id, item.campaign.pk)], item.decision.price, now=now)
@@ -1107,7 +1182,12 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                 campaign = items[0].campaign
                 pauses[campaign.pk] = PauseReason.FUNDS
                 if not items[0].action.rewards.exists():
-                    _set_action(items[0].action, ActionStatus.UNFUNDED, FUNDS_RAN_OUT)
+                    _set_action(
+                        items[0].action,
+                        ActionStatus.UNFUNDED,
+                        Reason.FUNDS_RAN_OUT,
+                        _funds_params(campaign, items[0].decision.price),
+                    )
                 items = []
         for campaign_id, reason in pauses.items():
             _pause(campaign_id, reason, now=now)
@@ -1136,7 +1216,7 @@ def _campaign_state(campaign: Campaign) -> tuple:
 
 def _engagement_decisions(
     context: _BatchContext, campaigns: dict[int, Campaign]
-) -> tuple[list[_Item], dict[int, str], list[SocialAction]]:
+) -> tuple[list[_Item], dict[int, str], list[tuple[SocialAction, Decision]]]:
     """Decide every snapshot of a batch on ``campaigns`` (read or locked rows), each payment seeing
     the ones before it (budget, tally, the post's earnings). Writes nothing."""
     now = context.now
@@ -1147,7 +1227,7 @@ def _engagement_decisions(
     limits: dict[str, Limits] = {}
     items: list[_Item] = []
     pauses: dict[int, str] = {}
-    unfunded: list[SocialAction] = []
+    unfunded: list[tuple[SocialAction, Decision]] = []
     for snap in context.snapshots:
         action = context.actions_by_post[snap.post_id]
         campaign = copy(campaigns[action.campaign_id])
@@ -1190,7 +1270,7 @@ def _engagement_decisions(
         if decision.pause:
             pauses[campaign.pk] = decision.pause
         if decision.status == ActionStatus.UNFUNDED:
-            unfunded.append(action)
+            unfunded.append((action, decision))
         if not decision.pays:
             continue
         spent[campaign.pk] = campaign.spent + decision.price
@@ -1523,7 +1603,7 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
     if reward.kind == RewardKind.ACTION:
         # The action itself is no longer rewarded: its post earns no further engagement, and
         # what it earned and was not yet released goes back too (locked after the action).
-        _set_action(action, ActionStatus.INELIGIBLE, f"Reversed: {reason}")
+        _set_action(action, ActionStatus.INELIGIBLE, Reason.REVERSED, {"reason": reason})
         for engagement in (
             Reward.objects.select_for_update()
             .filter(
@@ -1589,7 +1669,7 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
         reward.status, reward.reason, reward.decided_by = RewardStatus.PENDING, "", actor
         reward.save(update_fields=["status", "reason", "decided_by"])
         if action.status == ActionStatus.HELD:
-            _set_action(action, ActionStatus.REWARDED, "")
+            _set_action(action, ActionStatus.REWARDED, Reason.PAID, action.reason_params)
     return reward
 
 
@@ -1602,7 +1682,7 @@ def held_reward_reject(*, reward_id: int, reason: str, actor: User, now: datetim
             raise RewardError(f"This reward is {reward.get_status_display()}, not held.")
         _reverse(reward, action, reason=reason, actor=actor, now=now)
         if reward.kind != RewardKind.ACTION and action.status == ActionStatus.HELD:
-            _set_action(action, ActionStatus.INELIGIBLE, "Rejected after review.")
+            _set_action(action, ActionStatus.INELIGIBLE, Reason.REJECTED_AFTER_REVIEW)
     return reward
 
 

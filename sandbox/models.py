@@ -80,9 +80,63 @@ class SandboxStripeSession(models.Model):
     cancel_url = models.URLField(max_length=2000, blank=True)
     payment_status = models.CharField(max_length=10, default="unpaid")
     created_at = models.DateTimeField(default=timezone.now)
+    # Saving the card for later payments (``customer_creation=always``,
+    # ``payment_intent_data[setup_future_usage]=off_session``) and what the payment made.
+    customer_creation = models.CharField(max_length=10, blank=True)
+    setup_future_usage = models.CharField(max_length=12, blank=True)
+    payment_intent_metadata = models.JSONField(default=dict)
+    payment_intent_id = models.CharField(max_length=80, blank=True)
+    customer_id = models.CharField(max_length=80, blank=True)
+    expired = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"sandbox checkout {self.session_id}"
+
+
+class SandboxStripePaymentMethod(models.Model):
+    """A card saved at the fake Stripe for a customer; ``declines`` makes its next charges fail
+    (as Stripe's test card 4000 0000 0000 0341 does once attached)."""
+
+    payment_method_id = models.CharField(max_length=80, unique=True)
+    customer_id = models.CharField(max_length=80, blank=True)
+    last4 = models.CharField(max_length=4, default="4242")
+    declines = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"sandbox card {self.payment_method_id}"
+
+
+class SandboxStripePaymentIntent(models.Model):
+    """A PaymentIntent of the fake Stripe, and for an idempotent request its recorded answer."""
+
+    payment_intent_id = models.CharField(max_length=80, unique=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    amount = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    customer_id = models.CharField(max_length=80, blank=True)
+    payment_method_id = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=32)
+    metadata = models.JSONField(default=dict)
+    description = models.CharField(max_length=500, blank=True)
+    off_session = models.BooleanField(default=False)
+    amount_refunded = models.PositiveBigIntegerField(default=0)
+    answer_status = models.PositiveSmallIntegerField(default=200)
+    refund_id = models.CharField(max_length=80, blank=True)
+    refund_idempotency_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="sandbox_stripe_pi_idempotency",
+                violation_error_message="This idempotency key was used for another payment.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"sandbox payment intent {self.payment_intent_id}"
 
 
 class SandboxAdObject(models.Model):

@@ -21,6 +21,21 @@ urlpatterns = [
     ),
     path("whatsapp/inbox/", sandbox.whatsapp_inbox, name="whatsapp_inbox"),
     path("stripe/v1/checkout/sessions", stripe_fake.checkout_sessions, name="stripe_checkout_sessions"),
+    path(
+        "stripe/v1/checkout/sessions/<str:session_id>/expire",
+        stripe_fake.checkout_session_expire,
+        name="stripe_checkout_session_expire",
+    ),
+    path("stripe/v1/payment_intents", stripe_fake.payment_intents, name="stripe_payment_intents"),
+    path(
+        "stripe/v1/payment_intents/<str:intent_id>", stripe_fake.payment_intent, name="stripe_payment_intent"
+    ),
+    path("stripe/v1/refunds", stripe_fake.refunds, name="stripe_refunds"),
+    path(
+        "stripe/v1/payment_methods/<str:method_id>/detach",
+        stripe_fake.payment_method_detach,
+        name="stripe_payment_method_detach",
+    ),
     path("stripe/pay/<str:session_id>/", stripe_fake.pay, name="stripe_pay"),
     path("tiktok-ads/open_api/v1.3/campaign/create/", tiktok_ads.campaign_create, name="tiktok_ads_campaign"),
     path("tiktok-ads/open_api/v1.3/adgroup/create/", tiktok_ads.adgroup_create, name="tiktok_ads_adgroup"),

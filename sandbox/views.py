@@ -23,6 +23,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -127,7 +128,7 @@ def _engagement(video: SandboxTikTokVideo, now: datetime) -> dict[str, int]:
 
 
 class NewPersonaForm(forms.Form):
-    display_name = forms.CharField(max_length=60, label="Display name")
+    display_name = forms.CharField(max_length=60, label=gettext_lazy("Display name"))
 
 
 @sandbox_only

@@ -16,10 +16,11 @@ from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
 
 from social.services import tiktok_profile_update
 
-TIKTOK_OF_ANOTHER_ACCOUNT = (
+TIKTOK_OF_ANOTHER_ACCOUNT = _(
     "This TikTok account already belongs to another TikJoy account, with its own wallet. "
     "Nothing was connected and nothing was merged. To use it, sign out and continue with TikTok: "
     "you will be in that other account."
@@ -74,7 +75,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if other:
             messages.error(
                 request,
-                "Your account already has another TikTok account connected. Nothing was changed.",
+                _("Your account already has another TikTok account connected. Nothing was changed."),
             )
             raise ImmediateHttpResponse(redirect("social:me"))
 
@@ -96,17 +97,29 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         ):
             next_url = ""
         connecting = state.get("process") == "connect" and request.user.is_authenticated
-        verb = "connecting" if connecting else "signing in with"
+        names = {"provider": provider.name}
         if error == AuthError.CANCELLED:
-            text = f"You cancelled {verb} {provider.name}. Nothing was changed."
+            if connecting:
+                text = _("You cancelled connecting %(provider)s. Nothing was changed.") % names
+            else:
+                text = _("You cancelled signing in with %(provider)s. Nothing was changed.") % names
+        elif connecting:
+            text = (
+                _(
+                    "Connecting %(provider)s did not work (%(provider)s refused or did not answer). Please try again."
+                )
+                % names
+            )
         else:
             text = (
-                f"{verb.capitalize()} {provider.name} did not work ({provider.name} refused or did not "
-                "answer). Please try again."
+                _(
+                    "Signing in with %(provider)s did not work (%(provider)s refused or did not answer). Please try again."
+                )
+                % names
             )
         brand_page = _brand_page_of(next_url) if next_url else None
         if brand_page:
-            text += " You can still join with TikTok or WhatsApp below."
+            text += " " + _("You can still join with TikTok or WhatsApp below.")
             target = brand_page
         elif connecting:
             target = reverse("social:me")

@@ -12,6 +12,7 @@ from allauth.account.stages import EmailVerificationStage
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer, phone_to_e164
@@ -44,7 +45,8 @@ class AccountAdapter(DefaultAccountAdapter):
             return phone_to_e164(phone)
         except ValueError:
             raise forms.ValidationError(
-                "Enter a valid mobile number with its country code, e.g. +49 170 1234567.",
+                _("Enter a valid mobile number with its country code, e.g. %(example)s.")
+                % {"example": "+49 170 1234567"},
                 code="invalid_phone",
             ) from None
 

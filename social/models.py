@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TikTokProfile(models.Model):
@@ -38,7 +39,9 @@ class TikTokProfile(models.Model):
                 condition=(Q(disconnected_at__isnull=True) & Q(disconnect_reason=""))
                 | (Q(disconnected_at__isnull=False) & ~Q(disconnect_reason="")),
                 name="social_tiktokprofile_disconnect_has_reason",
-                violation_error_message="A disconnected TikTok account needs the reason it was disconnected.",
+                violation_error_message=_(
+                    "A disconnected TikTok account needs the reason it was disconnected."
+                ),
             ),
         ]
 
@@ -88,7 +91,7 @@ class TrackedPost(models.Model):
                 condition=(Q(status="ACTIVE") & Q(gone_at__isnull=True))
                 | (Q(status="GONE") & Q(gone_at__isnull=False)),
                 name="social_trackedpost_gone_at_iff_gone",
-                violation_error_message="A post marked as gone needs the time it went, and only then.",
+                violation_error_message=_("A post marked as gone needs the time it went, and only then."),
             ),
         ]
 
@@ -125,7 +128,7 @@ class ApiRateWindow(models.Model):
             models.UniqueConstraint(
                 fields=["endpoint", "window_start"],
                 name="social_apiratewindow_unique",
-                violation_error_message="This API rate window is already counted.",
+                violation_error_message=_("This API rate window is already counted."),
             ),
         ]
 
@@ -158,7 +161,7 @@ class WebhookEvent(models.Model):
             models.UniqueConstraint(
                 fields=["source", "event_key"],
                 name="social_webhookevent_once",
-                violation_error_message="This webhook event was already received.",
+                violation_error_message=_("This webhook event was already received."),
             ),
         ]
 

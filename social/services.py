@@ -18,6 +18,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
@@ -492,10 +493,12 @@ def whatsapp_login_start(*, request, phone: str) -> User:
     from allauth.core import ratelimit
 
     if not ratelimit.consume(request, action="request_login_code", key=phone.lower()):
-        raise PhoneLoginRefused("Too many codes were requested for this number. Please wait and try again.")
+        raise PhoneLoginRefused(
+            gettext("Too many codes were requested for this number. Please wait and try again.")
+        )
     user, created = consumer_get_or_create_by_phone(phone=phone)
     if not user.is_active:
-        raise PhoneLoginRefused("This account is closed.")
+        raise PhoneLoginRefused(gettext("This account is closed."))
     try:
         # No transaction is held across the HTTP call (on SQLite the sandbox, served by this
         # same database, must be able to write); a failed send undoes the new account instead.
@@ -521,7 +524,7 @@ def creator_status_set(
 # --- connecting WhatsApp to the signed-in account -------------------------------------------
 
 WHATSAPP_CONNECT_SESSION_KEY = "tikjoy_whatsapp_connect"
-WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT = (
+WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT = gettext_lazy(
     "This WhatsApp number already belongs to another TikJoy account, with its own wallet. "
     "Nothing was connected and nothing was merged. To use that account, sign out and continue "
     "with WhatsApp; to keep this one, connect a different number."
@@ -545,13 +548,16 @@ def whatsapp_connect_start(*, request, user: AbstractBaseUser, phone: str, now: 
     allauth's per-number rate limit.
     """
     if user.phone == phone and user.phone_verified:
-        raise PhoneConnectRefused("This number is already connected to your account.")
+        raise PhoneConnectRefused(gettext("This number is already connected to your account."))
     if user.phone and user.phone_verified:
         raise PhoneConnectRefused(
-            f"Your account already signs in with WhatsApp number {user.phone}. Nothing was changed."
+            gettext("Your account already signs in with WhatsApp number %(phone)s. Nothing was changed.")
+            % {"phone": user.phone}
         )
     if not allauth_ratelimit.consume(request, action="request_login_code", key=phone.lower()):
-        raise PhoneConnectRefused("Too many codes were requested for this number. Please wait and try again.")
+        raise PhoneConnectRefused(
+            gettext("Too many codes were requested for this number. Please wait and try again.")
+        )
     code = f"{secrets.randbelow(1_000_000):06d}"
     try:
         whatsapp_code_send(to=phone, code=code)
@@ -586,16 +592,18 @@ def whatsapp_connect_confirm(*, request, user: AbstractBaseUser, code: str, now:
     phone = whatsapp_connect_pending(request=request, user=user, now=now)
     if phone is None:
         request.session.pop(WHATSAPP_CONNECT_SESSION_KEY, None)
-        raise PhoneConnectRefused("The code has expired or was never sent. Ask for a new code.")
+        raise PhoneConnectRefused(gettext("The code has expired or was never sent. Ask for a new code."))
     state = request.session[WHATSAPP_CONNECT_SESSION_KEY]
     expected = _code_digest(user_id=user.pk, phone=phone, code=code.strip())
     if not hmac.compare_digest(expected, state["digest"]):
         state["failed"] = int(state.get("failed", 0)) + 1
         if state["failed"] >= settings.ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS:
             request.session.pop(WHATSAPP_CONNECT_SESSION_KEY, None)
-            raise PhoneConnectRefused("That code was wrong too many times. Ask for a new code.")
+            raise PhoneConnectRefused(gettext("That code was wrong too many times. Ask for a new code."))
         request.session[WHATSAPP_CONNECT_SESSION_KEY] = state
-        raise PhoneConnectRefused("That code is not right. Check the latest WhatsApp message and try again.")
+        raise PhoneConnectRefused(
+            gettext("That code is not right. Check the latest WhatsApp message and try again.")
+        )
     request.session.pop(WHATSAPP_CONNECT_SESSION_KEY, None)
     with transaction.atomic(durable=True):
         holder_ids = list(User.objects.filter(phone=phone).exclude(pk=user.pk).values_list("pk", flat=True))
@@ -606,13 +614,13 @@ def whatsapp_connect_confirm(*, request, user: AbstractBaseUser, code: str, now:
         for holder_id in holder_ids:
             holder = locked[holder_id]
             if holder.phone_verified or holder.last_login is not None:
-                raise PhoneConnectRefused(WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT)
+                raise PhoneConnectRefused(str(WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT))
             User.objects.filter(pk=holder.pk).update(phone=None)
         try:
             with transaction.atomic():
                 User.objects.filter(pk=user.pk).update(phone=phone, phone_verified=True)
         except IntegrityError:  # the number was taken by a sign-in in the same instant
-            raise PhoneConnectRefused(WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT) from None
+            raise PhoneConnectRefused(str(WHATSAPP_NUMBER_OF_ANOTHER_ACCOUNT)) from None
     user.phone, user.phone_verified = phone, True
     logger.info("WhatsApp number connected to user %s", user.pk)
     return phone

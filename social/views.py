@@ -2,16 +2,20 @@ from __future__ import annotations
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.forms import LocaleForm
 from accounts.people import consumer_home_url, phone_to_e164
+from accounts.services import LocaleChoiceInvalid, user_locale_set
 from social.selectors import connected_accounts_get
 from social.services import (
     PhoneConnectRefused,
@@ -41,16 +45,20 @@ def _example(region: str | None) -> str:
 class PhoneForm(forms.Form):
     """A WhatsApp number: international (+...), or local to ``region`` when the page knows the country."""
 
-    phone = forms.CharField(label="Mobile number on WhatsApp", max_length=32)
+    phone = forms.CharField(label=gettext_lazy("Mobile number on WhatsApp"), max_length=32)
 
     def __init__(self, *args, region: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.region = region
         example = _example(region)
         if region and example:
-            help_text = f"Your local number (e.g. {example}), or any number with its country code (+...)."
+            help_text = gettext(
+                "Your local number (e.g. %(example)s), or any number with its country code (+...)."
+            ) % {"example": example}
         else:
-            help_text = f"With the country code, e.g. {INTERNATIONAL_EXAMPLE}."
+            help_text = gettext("With the country code, e.g. %(example)s.") % {
+                "example": INTERNATIONAL_EXAMPLE
+            }
         self.fields["phone"].help_text = help_text
         self.fields["phone"].widget = forms.TextInput(
             attrs={"type": "tel", "autocomplete": "tel", "placeholder": example or INTERNATIONAL_EXAMPLE}
@@ -62,15 +70,19 @@ class PhoneForm(forms.Form):
         except ValueError:
             example = _example(self.region)
             if self.region and example:
-                text = f"Enter a valid mobile number: a local one (e.g. {example}) or one with its country code (+...)."
+                text = gettext(
+                    "Enter a valid mobile number: a local one (e.g. %(example)s) or one with its country code (+...)."
+                ) % {"example": example}
             else:
-                text = f"Enter a valid mobile number with its country code, e.g. {INTERNATIONAL_EXAMPLE}."
+                text = gettext("Enter a valid mobile number with its country code, e.g. %(example)s.") % {
+                    "example": INTERNATIONAL_EXAMPLE
+                }
             raise forms.ValidationError(text, code="invalid_phone") from None
 
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label="Code from WhatsApp",
+        label=gettext_lazy("Code from WhatsApp"),
         max_length=12,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
@@ -118,7 +130,55 @@ def me(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "social/me.html",
-        {**connected_accounts_get(user=request.user), "whatsapp_form": PhoneForm()},
+        {
+            **connected_accounts_get(user=request.user),
+            "whatsapp_form": PhoneForm(),
+            "locale_form": _locale_form_for(request.user),
+        },
+    )
+
+
+def _locale_form_for(user) -> LocaleForm:
+    return LocaleForm(initial={"language": user.language, "time_zone": user.time_zone})
+
+
+@login_required
+@require_http_methods(["POST"])
+def me_locale(request: HttpRequest) -> HttpResponse:
+    """/me/: save the person's language and time zone."""
+    form = LocaleForm(request.POST)
+    if form.is_valid():
+        try:
+            user_locale_set(
+                user=request.user,
+                language=form.cleaned_data["language"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except LocaleChoiceInvalid as exc:
+            form.add_error(None, str(exc))
+        else:
+            language = form.cleaned_data["language"]
+            if language:
+                translation.activate(language)  # the confirmation below is in the new language
+            messages.success(request, gettext("Saved: your language and time zone."))
+            response = redirect("social:me")
+            if language:  # this device follows the choice even after signing out
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    language,
+                    max_age=settings.LANGUAGE_COOKIE_AGE,
+                    path=settings.LANGUAGE_COOKIE_PATH,
+                    domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                )
+            return response
+    return render(
+        request,
+        "social/me.html",
+        {**connected_accounts_get(user=request.user), "whatsapp_form": PhoneForm(), "locale_form": form},
+        status=400,
     )
 
 
@@ -151,7 +211,7 @@ def whatsapp_connect_code(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     phone = whatsapp_connect_pending(request=request, user=request.user, now=now)
     if phone is None:
-        messages.info(request, "No code is waiting. Enter your WhatsApp number to get one.")
+        messages.info(request, gettext("No code is waiting. Enter your WhatsApp number to get one."))
         return redirect("social:me")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -167,8 +227,11 @@ def whatsapp_connect_code(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"WhatsApp {phone} is now connected to your account: you can sign in with it, "
-                "and everything stays in one wallet.",
+                gettext(
+                    "WhatsApp %(phone)s is now connected to your account: you can sign in with it, "
+                    "and everything stays in one wallet."
+                )
+                % {"phone": phone},
             )
             return redirect("social:me")
     return render(

@@ -13,22 +13,27 @@ from dataclasses import dataclass
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
 # What the person trying to sign in is told, by Cloud API error code.
 _USER_MESSAGES = {
-    131026: "We could not deliver a WhatsApp message to this number. Check that it is on WhatsApp and try again.",
-    131047: "WhatsApp did not let us message this number right now (more than 24 hours since your last "
-    "reply). Send any message to our WhatsApp number, then try again.",
-    100: "WhatsApp did not accept this phone number. Check the number, including the country code.",
-    131009: "WhatsApp did not accept this phone number. Check the number, including the country code.",
-    130429: "WhatsApp is busy: too many codes were sent just now. Please wait a minute and try again.",
-    131056: "Too many codes were sent to this number just now. Please wait a minute and try again.",
-    80007: "WhatsApp is busy: too many codes were sent just now. Please wait a minute and try again.",
-    131048: "WhatsApp is limiting messages to this number for now. Please try again later.",
+    131026: _(
+        "We could not deliver a WhatsApp message to this number. Check that it is on WhatsApp and try again."
+    ),
+    131047: _(
+        "WhatsApp did not let us message this number right now (more than 24 hours since your last "
+        "reply). Send any message to our WhatsApp number, then try again."
+    ),
+    100: _("WhatsApp did not accept this phone number. Check the number, including the country code."),
+    131009: _("WhatsApp did not accept this phone number. Check the number, including the country code."),
+    130429: _("WhatsApp is busy: too many codes were sent just now. Please wait a minute and try again."),
+    131056: _("Too many codes were sent to this number just now. Please wait a minute and try again."),
+    80007: _("WhatsApp is busy: too many codes were sent just now. Please wait a minute and try again."),
+    131048: _("WhatsApp is limiting messages to this number for now. Please try again later."),
 }
-_DEFAULT_MESSAGE = "We could not send your code with WhatsApp just now. Please try again in a moment."
+_DEFAULT_MESSAGE = _("We could not send your code with WhatsApp just now. Please try again in a moment.")
 
 
 class WhatsAppSendError(Exception):
@@ -42,7 +47,7 @@ class WhatsAppSendError(Exception):
 
     @property
     def user_message(self) -> str:
-        return _USER_MESSAGES.get(self.code or 0, _DEFAULT_MESSAGE)
+        return str(_USER_MESSAGES.get(self.code or 0, _DEFAULT_MESSAGE))
 
 
 class WhatsAppSendUnknown(WhatsAppSendError):

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from core.admin import ReadOnlyAdmin
 from core.errors import EditConflict
-from subscriptions.models import Plan, Subscription, SubscriptionPayment
+from subscriptions.models import Plan, Subscription, SubscriptionCheckout, SubscriptionPayment
 
 
 class PlanForm(forms.ModelForm):
@@ -63,7 +63,16 @@ class PlanOpsAdmin(admin.ModelAdmin):
 
 @admin.register(Subscription)
 class SubscriptionOpsAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "user", "plan", "status", "period_end", "cancel_at_period_end", "end_reason")
+    list_display = (
+        "pk",
+        "user",
+        "plan",
+        "status",
+        "pay_with",
+        "period_end",
+        "cancel_at_period_end",
+        "end_reason",
+    )
     list_filter = ("status", "plan", "end_reason")
     search_fields = ("=pk", "user__email", "user__display_name")
     list_select_related = ("user", "plan")
@@ -71,6 +80,24 @@ class SubscriptionOpsAdmin(ReadOnlyAdmin):
 
 @admin.register(SubscriptionPayment)
 class SubscriptionPaymentOpsAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "subscription", "period_start", "period_end", "amount", "currency", "paid_at")
+    list_display = (
+        "pk",
+        "subscription",
+        "period_start",
+        "period_end",
+        "amount",
+        "currency",
+        "pay_with",
+        "paid_at",
+    )
     search_fields = ("=subscription__pk", "subscription__user__email")
     list_select_related = ("subscription__plan", "subscription__user")
+
+
+@admin.register(SubscriptionCheckout)
+class SubscriptionCheckoutOpsAdmin(ReadOnlyAdmin):
+    """Card checkouts of a first month: open, paid (the subscription), refunded or expired."""
+
+    list_display = ("pk", "user", "plan", "status", "amount", "currency", "created_at", "paid_at")
+    list_filter = ("status",)
+    list_select_related = ("user", "plan")

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from moneyed import Money
 
 from wallets.money import round_down
@@ -91,26 +93,54 @@ def terms_for(
 ) -> list[str]:
     """The plan's rules in words, shown before subscribing and kept with the subscription."""
     lines = [
-        f"{name} costs {monthly_fee} a month, taken from your available JoyBack balance when you subscribe "
-        "and on each renewal date. If your available balance can't pay it on a renewal date, the plan ends "
-        "then; rewards you earned while it ran keep what it gave them.",
-        "You can cancel at any time: the plan then runs until the end of the month you paid for, and nothing "
-        "more is taken.",
+        _(
+            "%(plan)s costs %(fee)s a month, paid when you subscribe and on each renewal date, from your "
+            "available JoyBack balance or by card, as you choose. If it can't be paid on a renewal date (your "
+            "available balance is too low, or the card is declined), the plan ends then; rewards you earned "
+            "while it ran keep what it gave them."
+        )
+        % {"plan": name, "fee": monthly_fee},
+        _(
+            "You can cancel at any time: the plan then runs until the end of the month you paid for, and "
+            "nothing more is taken."
+        ),
     ]
     if bonus_rate > 0:
-        cap = "" if bonus_margin_cap >= 1 else f" ({_percent(bonus_margin_cap)} % of it at most)"
+        values = {"plan": name, "rate": _percent(bonus_rate), "cap": _percent(bonus_margin_cap)}
         lines.append(
-            f"Bonus: {_percent(bonus_rate)} % more on every reward you earn while {name} runs. TikJoy pays it from "
-            f"its own margin on that reward{cap}, never from the brand's money, so on a small reward it may be "
-            "less, or nothing."
+            (
+                _(
+                    "Bonus: %(rate)s %% more on every reward you earn while %(plan)s runs. TikJoy pays it from "
+                    "its own margin on that reward, never from the brand's money, so on a small reward it may "
+                    "be less, or nothing."
+                )
+                if bonus_margin_cap >= 1
+                else _(
+                    "Bonus: %(rate)s %% more on every reward you earn while %(plan)s runs. TikJoy pays it from "
+                    "its own margin on that reward (%(cap)s %% of it at most), never from the brand's money, so "
+                    "on a small reward it may be less, or nothing."
+                )
+            )
+            % values
         )
     if fast_hold_hours is not None:
+        if fast_hold_hours == 0:
+            when = _("at once")
+        elif fast_hold_hours % 24 == 0:
+            days = fast_hold_hours // 24
+            when = ngettext("after %(count)d day", "after %(count)d days", days) % {"count": days}
+        else:
+            when = ngettext("after %(count)d hour", "after %(count)d hours", fast_hold_hours) % {
+                "count": fast_hold_hours
+            }
         lines.append(
-            f"Faster money: each reward you earn while {name} runs becomes available "
-            f"{'at once' if fast_hold_hours == 0 else 'after ' + hours_in_words(fast_hold_hours)} instead of at "
-            "the end of the brand's hold period: TikJoy advances it. The brand can still reverse it until its "
-            "hold period ends (for example if the post is deleted). Then TikJoy refunds the brand and you owe the "
-            "amount back: it is taken from your available balance, and from your next rewards if that is not "
-            "enough. While you owe anything, payouts to your bank wait."
+            _(
+                "Faster money: each reward you earn while %(plan)s runs becomes available %(when)s instead of "
+                "at the end of the brand's hold period: TikJoy advances it. The brand can still reverse it until "
+                "its hold period ends (for example if the post is deleted). Then TikJoy refunds the brand and you "
+                "owe the amount back: it is taken from your available balance, and from your next rewards if "
+                "that is not enough. While you owe anything, payouts to your bank wait."
+            )
+            % {"plan": name, "when": when}
         )
     return lines

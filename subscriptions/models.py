@@ -25,6 +25,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 from wallets.money import Currency
@@ -106,13 +107,19 @@ class Plan(models.Model):
 
 
 class SubscriptionStatus(models.TextChoices):
-    ACTIVE = "ACTIVE", "Active"
-    ENDED = "ENDED", "Ended"
+    ACTIVE = "ACTIVE", _("Active")
+    ENDED = "ENDED", _("Ended")
 
 
 class EndReason(models.TextChoices):
-    CANCELLED = "CANCELLED", "Cancelled by the person"
-    RENEWAL_FAILED = "RENEWAL_FAILED", "Not renewed: the available balance could not pay the fee"
+    CANCELLED = "CANCELLED", _("Cancelled by the person")
+    RENEWAL_FAILED = "RENEWAL_FAILED", _("Not renewed: the available balance could not pay the fee")
+    CARD_DECLINED = "CARD_DECLINED", _("Not renewed: the card was declined")
+
+
+class PayWith(models.TextChoices):
+    BALANCE = "BALANCE", _("your available balance")
+    CARD = "CARD", _("card")
 
 
 class Subscription(models.Model):
@@ -135,9 +142,21 @@ class Subscription(models.Model):
     cancel_at_period_end = models.BooleanField(default=False)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
+    pay_with = models.CharField(max_length=8, choices=PayWith.choices, default=PayWith.BALANCE)
+    card_customer = models.CharField(max_length=255, blank=True, help_text="Stripe's customer (cus_...).")
+    card_payment_method = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The saved card at Stripe (pm_...), charged off-session at renewal.",
+    )
 
     class Meta:
         constraints = [
+            models.CheckConstraint(
+                condition=Q(pay_with="BALANCE") | (~Q(card_customer="") & ~Q(card_payment_method="")),
+                name="subscriptions_card_is_saved",
+                violation_error_message="A subscription paid by card has a saved card.",
+            ),
             models.UniqueConstraint(
                 fields=["user", "plan"],
                 condition=Q(status="ACTIVE"),
@@ -183,6 +202,14 @@ class SubscriptionPayment(models.Model):
     amount = models.DecimalField(max_digits=8, decimal_places=2)
     currency = models.CharField(max_length=3)
     paid_at = models.DateTimeField()
+    pay_with = models.CharField(max_length=8, choices=PayWith.choices, default=PayWith.BALANCE)
+    payment_intent = models.CharField(
+        max_length=255,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Stripe's payment (pi_...) of a card payment.",
+    )
 
     class Meta:
         constraints = [
@@ -200,3 +227,52 @@ class SubscriptionPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency} for {self.subscription} from {self.period_start:%Y-%m-%d}"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "OPEN", "open (waiting for the card payment)"
+    PAID = "PAID", "paid (the subscription started)"
+    REFUNDED = "REFUNDED", "refunded (the person already had the plan)"
+    EXPIRED = "EXPIRED", "expired (never paid)"
+
+
+class SubscriptionCheckout(models.Model):
+    """A subscription paid by card, before it is paid: Stripe Checkout's page for the first month,
+    which saves the card for the renewals. The subscription starts only when Stripe's signed
+    ``checkout.session.completed`` arrives; at most one open checkout per person and plan (a
+    double click or a second tab gets the same page)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    session_id = models.CharField(max_length=255, unique=True)
+    url = models.URLField(max_length=2000)
+    amount = models.DecimalField(max_digits=8, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    terms = models.TextField()
+    status = models.CharField(max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
+    subscription = models.OneToOneField(
+        Subscription, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout"
+    )
+    payment_intent = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "plan"],
+                condition=Q(status="OPEN"),
+                name="subscriptions_one_open_checkout",
+                violation_error_message="A card payment for this plan is already open.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status="PAID") & Q(subscription__isnull=False))
+                | (~Q(status="PAID") & Q(subscription__isnull=True)),
+                name="subscriptions_checkout_paid_has_subscription",
+                violation_error_message="A paid checkout has its subscription, and no other one.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.name} by card for {self.user} ({self.get_status_display()})"

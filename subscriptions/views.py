@@ -7,16 +7,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cards.stripe import CardPaymentUnavailable
 from subscriptions import selectors
 from subscriptions.forms import SubscribeForm
 from subscriptions.models import SubscriptionPayment, SubscriptionStatus
 from subscriptions.services import (
     SubscriptionError,
     subscription_cancel,
+    subscription_card_checkout_start,
     subscription_keep,
     subscription_start,
 )
@@ -45,7 +49,9 @@ def _page(
         }
         for plan in selectors.plans_offered()
     ]
-    shown = form is not None and any(item["plan"].pk == form_plan for item in plans)
+    shown = form is not None and any(
+        item["plan"].pk == form_plan and not item["subscribed"] for item in plans
+    )
     return render(
         request,
         "subscriptions/home.html",
@@ -56,6 +62,7 @@ def _page(
             .select_related("subscription__plan")
             .order_by("-paid_at", "-pk")[:12],
             "debts": debts_of(owner=user),
+            "card_returned": request.GET.get("card") == "paid",
             "errors": form.non_field_errors() if form is not None and not shown else [],
         },
         status=status,
@@ -73,8 +80,23 @@ def home(request: HttpRequest) -> HttpResponse:
 def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a plan on the page.")
+        messages.error(request, _("Choose a plan on the page."))
         return redirect("subscriptions:home")
+    if form.cleaned_data["pay_with"] == "CARD":
+        home_url = request.build_absolute_uri(reverse("subscriptions:home"))
+        try:
+            url = subscription_card_checkout_start(
+                user=request.user,
+                plan_id=form.cleaned_data["plan"],
+                terms_accepted=form.cleaned_data["accept"],
+                success_url=home_url + "?card=paid",
+                cancel_url=home_url,
+                now=timezone.now(),
+            )
+        except (SubscriptionError, CardPaymentUnavailable) as exc:
+            form.add_error(None, str(exc))
+            return _page(request, form=form, form_plan=form.cleaned_data["plan"], status=400)
+        return redirect(url)
     try:
         subscription = subscription_start(
             user=request.user,
@@ -88,8 +110,11 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     until = date_format(timezone.localtime(subscription.period_end), "j M Y")
     messages.success(
         request,
-        f"You have {subscription.plan.name}: {subscription.fee_money} was taken from your available balance. "
-        f"It applies to the rewards you earn from now on and renews on {until}.",
+        _(
+            "You have %(plan)s: %(fee)s was taken from your available balance. "
+            "It applies to the rewards you earn from now on and renews on %(until)s."
+        )
+        % {"plan": subscription.plan.name, "fee": subscription.fee_money, "until": until},
     )
     return redirect("subscriptions:home")
 
@@ -106,7 +131,9 @@ def cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
         return redirect("subscriptions:home")
     until = date_format(timezone.localtime(subscription.period_end), "j M Y")
     messages.success(
-        request, f"{subscription.plan.name} is cancelled: it runs until {until}, and nothing more is taken."
+        request,
+        _("%(plan)s is cancelled: it runs until %(until)s, and nothing more is taken.")
+        % {"plan": subscription.plan.name, "until": until},
     )
     return redirect("subscriptions:home")
 
@@ -122,5 +149,7 @@ def keep(request: HttpRequest, subscription_id: int) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("subscriptions:home")
     until = date_format(timezone.localtime(subscription.period_end), "j M Y")
-    messages.success(request, f"{subscription.plan.name} will renew on {until}.")
+    messages.success(
+        request, _("%(plan)s will renew on %(until)s.") % {"plan": subscription.plan.name, "until": until}
+    )
     return redirect("subscriptions:home")

@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import UserAdmin
 from accounts.models import User
@@ -20,16 +22,16 @@ from rewards.models import Ban, BanEvent
 from rewards.risk import people_sharing_devices
 from rewards.services import RewardError, user_ban, user_unban
 
-admin.site.site_header = "TikJoy operations"
-admin.site.site_title = "TikJoy ops"
-admin.site.index_title = "Operations"
+admin.site.site_header = _("TikJoy operations")
+admin.site.site_title = _("TikJoy ops")
+admin.site.index_title = _("Operations")
 admin.site.index_template = "admin/ops_index.html"
 
-BAN_HELP = (
+BAN_HELP = _(
     "Banning reverses the person's pending and held rewards (the brands get the money back) "
     "and stops new rewards and payouts. The person sees the reason."
 )
-UNBAN_HELP = (
+UNBAN_HELP = _(
     "The person earns and withdraws again from now on. Rewards the ban reversed stay reversed. "
     "Kept in the ban's history."
 )
@@ -73,7 +75,9 @@ class OpsUserAdmin(UserAdmin):
             if form.is_valid():
                 if Ban.objects.filter(user=person).exists():
                     self.message_user(
-                        request, f"Nothing changed: {person} is already banned.", messages.WARNING
+                        request,
+                        gettext("Nothing changed: %(person)s is already banned.") % {"person": person},
+                        messages.WARNING,
                     )
                     return HttpResponseRedirect(self._page(person))
                 try:
@@ -84,18 +88,26 @@ class OpsUserAdmin(UserAdmin):
                         now=timezone.now(),
                     )
                 except RewardError as exc:
-                    self.message_user(request, f"Nothing changed: {exc}", messages.ERROR)
+                    self.message_user(
+                        request, gettext("Nothing changed: %(reason)s") % {"reason": exc}, messages.ERROR
+                    )
                 else:
                     self.message_user(
                         request,
-                        f"{person} is banned; their pending and held rewards were reversed.",
+                        gettext("%(person)s is banned; their pending and held rewards were reversed.")
+                        % {"person": person},
                         messages.SUCCESS,
                     )
                 return HttpResponseRedirect(self._page(person))
         else:
             form = ReasonForm(help_text=BAN_HELP)
         return reason_page(
-            request, self, title="Ban this person", objects=[person], form=form, cancel_url=self._page(person)
+            request,
+            self,
+            title=gettext("Ban this person"),
+            objects=[person],
+            form=form,
+            cancel_url=self._page(person),
         )
 
     def unban_view(self, request: HttpRequest, user_id: int) -> HttpResponse:
@@ -111,14 +123,25 @@ class OpsUserAdmin(UserAdmin):
                         now=timezone.now(),
                     )
                 except RewardError as exc:
-                    self.message_user(request, f"Nothing changed: {exc}", messages.WARNING)
+                    self.message_user(
+                        request, gettext("Nothing changed: %(reason)s") % {"reason": exc}, messages.WARNING
+                    )
                 else:
-                    self.message_user(request, f"The ban of {person} is lifted.", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        gettext("The ban of %(person)s is lifted.") % {"person": person},
+                        messages.SUCCESS,
+                    )
                 return HttpResponseRedirect(self._page(person))
         else:
             form = ReasonForm(help_text=UNBAN_HELP)
         return reason_page(
-            request, self, title="Lift the ban", objects=[person], form=form, cancel_url=self._page(person)
+            request,
+            self,
+            title=gettext("Lift the ban"),
+            objects=[person],
+            form=form,
+            cancel_url=self._page(person),
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

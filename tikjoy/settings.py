@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_q",
     "djmoney",
     "tikjoy",
+    "core",  # no models: installed for its translations (core/locale/)
     "accounts",
     "wallets",
     "merchants",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "social",
     "social.tiktok_login",
     "subscriptions",
+    "cards",
     "rewards",
     "billing",
     "payouts",
@@ -98,6 +100,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "support.middleware.RecentErrorsMiddleware",  # the person's last errors, in their session, for a support request
 ]
 
 ROOT_URLCONF = "tikjoy.urls"
@@ -213,6 +216,7 @@ LANGUAGES = [
     ("es", "Español"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tikjoy.formats"]  # English dates the European way (29 Nov 2026, 14:30)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -466,7 +470,7 @@ if not TIKTOK_AUTH_URL.startswith(SITE_URL + "/") and "form-action 'self'" in CO
         "form-action 'self'", f"form-action 'self' {_tiktok_auth_origin}"
     )
 
-# Promote: card purchases of coins through Stripe Checkout (docs/promote.md). In sandbox mode
+# Card payments through Stripe (cards/, docs/cards.md): Promote's coins, subscriptions' fees. In sandbox mode
 # the API is the fake in sandbox/stripe.py, which signs its webhooks with the same secret.
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_sandbox" if SOCIAL_SANDBOX else "")
 STRIPE_WEBHOOK_SECRET = env.str(
@@ -493,7 +497,7 @@ TIKTOK_ADS_ADVERTISER_ID = env.str(
 )
 TIKTOK_ADS_CURRENCY = env.str("TIKTOK_ADS_CURRENCY", default="USD")  # the advertiser account's currency
 
-# Where the sandbox's fake Stripe sends its signed events (blank: this site's /promote/stripe/webhook/).
+# Where the sandbox's fake Stripe sends its signed events (blank: this site's /stripe/webhook/).
 STRIPE_SANDBOX_WEBHOOK_URL = env.str("STRIPE_SANDBOX_WEBHOOK_URL", default="")
 STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
 # The card purchase form redirects to Stripe's Checkout page: CSP form-action applies to it.
@@ -581,6 +585,11 @@ PAYOUTS_ARRIVAL_DAYS = (3, 7)  # business days, shown to the person
 PAYOUTS_REMITTANCE_TEXT = env.str("PAYOUTS_REMITTANCE_TEXT", default="TikJoy JoyBack payout")
 PAYOUTS_IBAN_HASH_KEY = env.str("PAYOUTS_IBAN_HASH_KEY", default=SECRET_KEY)
 PAYOUTS_OPS_EMAILS = env.list("PAYOUTS_OPS_EMAILS", default=[])
+
+# Support (docs/support.md): who hears of new requests (empty: every active staff member with an
+# e-mail address), and the first-response target ops are measured against in /ops/.
+SUPPORT_OPS_EMAILS = env.list("SUPPORT_OPS_EMAILS", default=[])
+SUPPORT_RESPONSE_TARGET_HOURS = env.int("SUPPORT_RESPONSE_TARGET_HOURS", default=24)
 # The debtor of every pain.001 file: the platform's account and its structured address.
 PAYOUTS_DEBTOR = {
     "name": env.str("PAYOUTS_DEBTOR_NAME", default=PLATFORM_BANK_DETAILS["account_holder"]),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("merchants.urls")),
     path("", include("campaigns.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),  # /i18n/language/: the footer's language switcher
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("api.urls")),  # /api/v1/..., /api/docs/
     path("embed/", include("api.embed_urls")),  # the website widget
@@ -25,11 +26,13 @@ urlpatterns = [
     path("", include("social.urls")),  # /me/, /accounts/whatsapp/, /webhooks/...
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw
     path("", include("rewards.urls")),  # /wallet/, /wallet/summary.json
+    path("", include("cards.urls")),  # /stripe/webhook/: card payments
     path("", include("subscriptions.urls")),  # /wallet/subscriptions/: JoyPlus, JoyFast
     path("", include("payouts.urls")),  # /wallet/payouts/...
     path("", include("promote.urls")),  # /promote/: coins, orders, analytics
     path("", include("billing.urls")),  # /billing/invoices/: a consumer's coin purchase invoices
     path("", include("affiliates.urls")),
+    path("", include("support.urls")),  # /help/, /support/: Help pages and support requests
     path("", include("chats.urls")),  # /me/whatsapp/offers/  # /r/<code>, /affiliates/...
 ]
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -38,7 +39,7 @@ def ops_diagnostics(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     context = {
         **admin.site.each_context(request),
-        "title": "Diagnostics",
+        "title": gettext("Diagnostics"),
         "now": now,
         "checks": checks_run(),
         "queue": queue_report(now=now),
@@ -70,11 +71,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response = JsonResponse(
             {
                 "type": "about:blank",
-                "title": "Service unavailable",
+                "title": gettext("Service unavailable"),
                 "status": 503,
-                "detail": "The database could not be reached. Nothing was changed; retry later."
+                "detail": gettext("The database could not be reached. Nothing was changed; retry later.")
                 if database
-                else "A service this request needs could not be reached; retry later.",
+                else gettext("A service this request needs could not be reached; retry later."),
             },
             status=503,
             content_type="application/problem+json",

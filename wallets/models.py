@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 AMOUNT_DIGITS = 20
@@ -122,17 +123,17 @@ class Account(models.Model):
             models.UniqueConstraint(
                 fields=["owner_type", "owner_id", "purpose", "currency", "partition"],
                 name="wallets_account_one_per_owner_purpose_partition",
-                violation_error_message="This owner already has an account for this purpose and currency.",
+                violation_error_message=_("This owner already has an account for this purpose and currency."),
             ),
             models.CheckConstraint(
                 condition=models.Q(partition="") | models.Q(owner_type="platform"),
                 name="wallets_account_partition_platform_only",
-                violation_error_message="Only the platform's accounts can be split into partitions.",
+                violation_error_message=_("Only the platform's accounts can be split into partitions."),
             ),
             models.CheckConstraint(
                 condition=models.Q(allow_negative=True) | models.Q(balance__gte=0),
                 name="wallets_account_non_negative",
-                violation_error_message="There isn't enough money in this account.",
+                violation_error_message=_("There isn't enough money in this account."),
             ),
         ]
 
@@ -179,7 +180,7 @@ class Entry(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(amount=0),
                 name="wallets_entry_not_zero",
-                violation_error_message="A ledger entry can't be for zero.",
+                violation_error_message=_("A ledger entry can't be for zero."),
             ),
         ]
         indexes = [models.Index(fields=["account", "-id"], name="wallets_entry_account_recent")]

@@ -10,24 +10,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class EventType(models.TextChoices):
-    REWARD_CREATED = "reward.created", "A reward was granted (pending or held)"
-    REWARD_CONFIRMED = "reward.confirmed", "A reward became available to the consumer"
-    REWARD_REVERSED = "reward.reversed", "A reward was reversed: the money went back to the wallet"
-    CONSUMER_JOINED = "consumer.joined", "A consumer joined the brand (their first sign-in on its brand page)"
-    CONSENT_WITHDRAWN = "consent.withdrawn", "A consumer withdrew their consent: stop using their data"
-    CAMPAIGN_PAUSED = "campaign.paused", "A campaign paused by itself: the wallet or its budget ran out"
-    WALLET_LOW_BALANCE = "wallet.low_balance", "The wallet fell below the low-balance threshold"
-    TOPUP_RECEIVED = "topup.received", "A bank transfer was credited to the wallet"
-    PROMOTE_ORDER_CREATED = "promote.order.created", "A promotion order was placed (in review)"
-    PROMOTE_ORDER_APPROVED = "promote.order.approved", "A promotion order was approved and started"
-    PROMOTE_ORDER_REJECTED = "promote.order.rejected", "A promotion order was rejected: its budget came back"
-    PROMOTE_ORDER_RESUBMITTED = "promote.order.resubmitted", "A rejected promotion order was resubmitted"
-    PROMOTE_ORDER_CANCELLED = "promote.order.cancelled", "A promotion order was cancelled in review"
-    PROMOTE_ORDER_COMPLETED = "promote.order.completed", "A promotion order finished delivering"
-    PROMOTE_ORDER_SETTLED = "promote.order.settled", "A promotion order's unspent coins were returned"
+    REWARD_CREATED = "reward.created", _("A reward was granted (pending or held)")
+    REWARD_CONFIRMED = "reward.confirmed", _("A reward became available to the consumer")
+    REWARD_REVERSED = "reward.reversed", _("A reward was reversed: the money went back to the wallet")
+    CONSUMER_JOINED = (
+        "consumer.joined",
+        _("A consumer joined the brand (their first sign-in on its brand page)"),
+    )
+    CONSENT_WITHDRAWN = "consent.withdrawn", _("A consumer withdrew their consent: stop using their data")
+    CAMPAIGN_PAUSED = "campaign.paused", _("A campaign paused by itself: the wallet or its budget ran out")
+    WALLET_LOW_BALANCE = "wallet.low_balance", _("The wallet fell below the low-balance threshold")
+    TOPUP_RECEIVED = "topup.received", _("A bank transfer was credited to the wallet")
+    PROMOTE_ORDER_CREATED = "promote.order.created", _("A promotion order was placed (in review)")
+    PROMOTE_ORDER_APPROVED = "promote.order.approved", _("A promotion order was approved and started")
+    PROMOTE_ORDER_REJECTED = (
+        "promote.order.rejected",
+        _("A promotion order was rejected: its budget came back"),
+    )
+    PROMOTE_ORDER_RESUBMITTED = "promote.order.resubmitted", _("A rejected promotion order was resubmitted")
+    PROMOTE_ORDER_CANCELLED = "promote.order.cancelled", _("A promotion order was cancelled in review")
+    PROMOTE_ORDER_COMPLETED = "promote.order.completed", _("A promotion order finished delivering")
+    PROMOTE_ORDER_SETTLED = "promote.order.settled", _("A promotion order's unspent coins were returned")
     CONVERSION_ACCEPTED = (
         "conversion.accepted",
         "An affiliate conversion was accepted: a commission is pending",
@@ -36,17 +43,17 @@ class EventType(models.TextChoices):
         "conversion.rejected",
         "An affiliate conversion was recorded as rejected, with the reason",
     )
-    COMMISSION_LOCKED = "commission.locked", "An affiliate commission locked: it can no longer be reversed"
+    COMMISSION_LOCKED = "commission.locked", _("An affiliate commission locked: it can no longer be reversed")
     COMMISSION_APPROVED = (
         "commission.approved",
         "An affiliate commission was approved: the affiliate may be paid",
     )
-    COMMISSION_PAID = "commission.paid", "An affiliate commission was paid out"
+    COMMISSION_PAID = "commission.paid", _("An affiliate commission was paid out")
     COMMISSION_REVERSED = (
         "commission.reversed",
         "An affiliate commission was reversed: the money went back to the wallet",
     )
-    COMMISSION_ADJUSTED = "commission.adjusted", "An affiliate commission was adjusted after it locked"
+    COMMISSION_ADJUSTED = "commission.adjusted", _("An affiliate commission was adjusted after it locked")
 
 
 class WebhookEndpoint(models.Model):
@@ -56,7 +63,7 @@ class WebhookEndpoint(models.Model):
         "merchants.Merchant", on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
     url = models.URLField("URL", max_length=500)
-    events = models.JSONField(default=list, help_text="The event types sent to this URL.")
+    events = models.JSONField(default=list, help_text=_("The event types sent to this URL."))
     description = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=80, editable=False)
     previous_secret = models.CharField(max_length=80, blank=True, editable=False)
@@ -111,9 +118,9 @@ class WebhookEvent(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "PENDING", "Waiting to be sent"
-    SUCCEEDED = "SUCCEEDED", "Delivered"
-    FAILED = "FAILED", "Given up"
+    PENDING = "PENDING", _("Waiting to be sent")
+    SUCCEEDED = "SUCCEEDED", _("Delivered")
+    FAILED = "FAILED", _("Given up")
 
 
 class WebhookDelivery(models.Model):

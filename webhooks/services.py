@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import requests
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
@@ -60,9 +61,12 @@ def _events_clean(events: Iterable[str]) -> list[str]:
     chosen = list(dict.fromkeys(events))
     unknown = [e for e in chosen if e not in EventType.values]
     if unknown:
-        raise WebhookError(f"Unknown event type: {', '.join(unknown)}. Known: {', '.join(EventType.values)}.")
+        raise WebhookError(
+            _("Unknown event type: %(unknown)s. Known: %(known)s.")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(EventType.values)}
+        )
     if not chosen:
-        raise WebhookError("Choose at least one event type.")
+        raise WebhookError(_("Choose at least one event type."))
     return chosen
 
 
@@ -81,7 +85,9 @@ def endpoint_create(
     with transaction.atomic(durable=True):
         Merchant.objects.select_for_update().get(pk=merchant.pk)
         if WebhookEndpoint.objects.filter(merchant=merchant, is_active=True).count() >= MAX_ENDPOINTS:
-            raise WebhookError(f"A merchant has at most {MAX_ENDPOINTS} active endpoints.")
+            raise WebhookError(
+                _("A merchant has at most %(limit)s active endpoints.") % {"limit": MAX_ENDPOINTS}
+            )
         return WebhookEndpoint.objects.create(
             merchant=merchant,
             url=url,

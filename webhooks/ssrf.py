@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -33,13 +34,13 @@ def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     if address.is_loopback:
-        return "" if settings.WEBHOOKS_ALLOW_LOOPBACK else "a loopback address"
+        return "" if settings.WEBHOOKS_ALLOW_LOOPBACK else _("a loopback address")
     if address.is_link_local:
-        return "a link-local address (cloud metadata lives there)"
+        return _("a link-local address (cloud metadata lives there)")
     if address.is_private:
-        return "a private network address"
+        return _("a private network address")
     if address.is_multicast or address.is_reserved or address.is_unspecified or not address.is_global:
-        return "an address that is not on the public internet"
+        return _("an address that is not on the public internet")
     return ""
 
 
@@ -47,30 +48,33 @@ def url_check(url: str) -> list[str]:
     """The addresses ``url`` resolves to, all public; raises ``UnsafeUrl`` otherwise."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
-        raise UnsafeUrl("The URL must start with https://.")
+        raise UnsafeUrl(_("The URL must start with https://."))
     if parts.scheme == "http" and not settings.WEBHOOKS_ALLOW_HTTP:
-        raise UnsafeUrl("The URL must use https://.")
+        raise UnsafeUrl(_("The URL must use https://."))
     if parts.username or parts.password:
-        raise UnsafeUrl("The URL must not carry a user name or password.")
+        raise UnsafeUrl(_("The URL must not carry a user name or password."))
     host = parts.hostname
     if not host:
-        raise UnsafeUrl("The URL has no host.")
+        raise UnsafeUrl(_("The URL has no host."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
-        raise UnsafeUrl("The URL's port is not a number between 0 and 65535.") from error
+        raise UnsafeUrl(_("The URL's port is not a number between 0 and 65535.")) from error
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeUrl(f"The host {host} can't be resolved.") from error
+        raise UnsafeUrl(_("The host %(host)s can't be resolved.") % {"host": host}) from error
     addresses = sorted({info[4][0] for info in infos})
     if not addresses:
-        raise UnsafeUrl(f"The host {host} can't be resolved.")
+        raise UnsafeUrl(_("The host %(host)s can't be resolved.") % {"host": host})
     for text in addresses:
         why = _address_refused(ipaddress.ip_address(text.split("%")[0]))
         if why:
             raise UnsafeUrl(
-                f"The host {host} resolves to {why} ({text}): webhooks go to the public internet only."
+                _(
+                    "The host %(host)s resolves to %(why)s (%(address)s): webhooks go to the public internet only."
+                )
+                % {"host": host, "why": why, "address": text}
             )
     return addresses
 

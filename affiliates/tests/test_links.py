@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
+from django.db import connection
 
 from affiliates import clicklog, services
 from affiliates.models import Click
+from core.benchmarking import HttpServer, Variant
 from tikjoy.tests.factories import NOW, affiliate_make, affiliate_program_make
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +186,33 @@ def test_unknown_or_odd_codes_get_the_sites_404_page(client, db, path):
 
 def test_a_post_to_a_link_is_refused(client, link):
     assert client.post(f"/r/{link.code}").status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_clicks_a_gunicorn_worker_holds_are_written_when_it_is_stopped():
+    """The benchmark's server (gunicorn, sync workers) with a writer that never wakes by itself:
+    the clicks wait in the workers until SIGTERM, then each worker writes them as it exits."""
+    program = affiliate_program_make(None, domains=["shop.example"])
+    link = services.link_create(
+        affiliate=affiliate_make(program), destination="https://shop.example/", now=NOW
+    )
+    database = connection.settings_dict
+    url = urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + database["NAME"]))
+    server = HttpServer(
+        workers=2,
+        settings_overrides={"AFFILIATES_CLICK_FLUSH_SECONDS": 3600, "TRUST_X_FORWARDED_FOR": True},
+        access_log=True,
+        env={"DATABASE_URL": url, "DATABASE_POOL": "false"},
+    )
+    with server:
+        for i in range(40):
+            status, _ = server.fetch(
+                Variant(f"/r/{link.code}", headers={"User-Agent": BROWSER, "X-Forwarded-For": f"10.0.0.{i}"})
+            )
+            assert status == 302
+        assert Click.objects.count() == 0  # held by the workers
+        server.stop()
+        assert server.responses_sent(302, f"/r/{link.code}") == 40
+
+    assert Click.objects.filter(link=link).count() == 40
+    assert Click.objects.filter(link=link, is_unique=True).count() == 40

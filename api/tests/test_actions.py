@@ -131,7 +131,8 @@ def test_without_a_rule_for_it_the_action_is_recorded_unpaid(shop):
 
     assert response.status_code == 201
     assert (response.json()["status"], response.json()["reward"]) == ("INELIGIBLE", None)
-    assert "No live campaign" in response.json()["detail"]
+    assert response.json()["reason"] == "NO_CAMPAIGN"
+    assert "None of your campaigns rewarded this kind of action" in response.json()["detail"]
 
 
 def test_bad_reports_are_refused_in_words(shop):

@@ -33,7 +33,9 @@ def user(email: str, **flags):
     return user_ensure_with_email(email=email, password=PASSWORD, **flags)[0]
 
 
-def merchant_new(slug: str, *, country: str = "FR", vat_number: str = "", currency: str = "EUR") -> Merchant:
+def merchant_new(
+    slug: str, *, country: str = "FR", vat_number: str = "", currency: str = "EUR", language: str = "en"
+) -> Merchant:
     merchant = merchant_services.merchant_create(
         actor=user(f"owner@{slug}.example"),
         brand_name=slug.title(),
@@ -44,6 +46,7 @@ def merchant_new(slug: str, *, country: str = "FR", vat_number: str = "", curren
         contact_email=f"hello@{slug}.example",
         currency=currency,
         vat_number=vat_number,
+        language=language,  # English unless a test asks: the PDFs' words are read in English here
     )
     Merchant.objects.filter(pk=merchant.pk).update(billing_postcode="10115", billing_city="Capital City")
     merchant.refresh_from_db()

@@ -102,6 +102,9 @@ def _populate(merchant, owner, domain: str, label: str) -> None:
     from chats.tests.isolation import populate_chats
 
     populate_chats(merchant=merchant, label=label)
+    from support.tests.isolation import populate_support
+
+    populate_support(merchant=merchant, owner=owner, label=label)
 
 
 def _populate_rewards(merchant, owner, label: str) -> None:
@@ -255,6 +258,7 @@ def test_the_walk_finds_the_console(world):
         "brand_qr",
         "close",
         "refund_bank",
+        "diagnostics",
     } <= set(SITE_ROUTES)
 
 
@@ -411,6 +415,33 @@ def test_api_routes_never_show_another_merchants_data(client, world, route):
         # 401: /api/v1/ takes API keys, not the console's session (api/tests/test_isolation.py walks it with keys)
         assert response.status_code in (200, 401, 403, 404, 405)
         _assert_no_bravo_data(response, path)
+
+
+def test_diagnostics_never_reach_another_merchants_consumer_or_campaign(client, world):
+    """Diagnostics: Bravo's consumer (its MerchantConsumer reference) and campaign are 404 for Alpha,
+    and searching for what Bravo's consumer shared with Bravo finds nobody at Alpha."""
+    from merchants.services import consent_give
+    from rewards.models import MerchantConsumer
+
+    client.force_login(world["agency"])  # a member of both, with Alpha selected
+    bravo_fan = MerchantConsumer.objects.filter(merchant=world["bravo"]).first()
+    bravo_fan.user.email = "diagnosed-fan@bravo.example"
+    bravo_fan.user.save(update_fields=["email"])
+    consent_give(
+        user=bravo_fan.user, merchant=world["bravo"], fields=["EMAIL", "DISPLAY_NAME"], now=timezone.now()
+    )
+    campaign = world["bravo"].campaigns.first()
+
+    consumer = client.get(reverse("console:diagnostics_consumer", kwargs={"ref": bravo_fan.pk}))
+    campaign_page = client.get(reverse("console:diagnostics_campaign", kwargs={"campaign_id": campaign.pk}))
+    search = client.get(reverse("console:diagnostics"), {"q": "diagnosed-fan@bravo.example"})
+
+    assert (consumer.status_code, campaign_page.status_code) == (404, 404)
+    assert search.status_code == 200
+    assert 'data-result="none"' in response_text(search)
+    assert "Bravo Secret Fan" not in response_text(search)  # (the search box shows what was typed)
+    for response in (consumer, campaign_page):
+        _assert_no_bravo_data(response, response.request["PATH_INFO"])
 
 
 # --- VIEWER changes nothing -----------------------------------------------------------------------
@@ -575,3 +606,32 @@ def test_a_viewer_cannot_read_or_write_conversations(client, world):
     assert (
         client.get(reverse("console:chats_thread", kwargs={"thread_id": alpha_thread.pk})).status_code == 403
     )
+
+
+def test_support_requests_are_the_persons_own_and_name_only_their_own_brands(client, world):
+    """/support/: Alpha's owner never opens Bravo's request, and can't attach Bravo to one of theirs."""
+    from support.models import SupportRequest
+
+    bravo_request = SupportRequest.objects.get(merchant=world["bravo"])
+    client.force_login(world["alpha_owner"])
+    for url in (reverse("support:request", args=[bravo_request.pk]), reverse("support:requests")):
+        response = client.get(url)
+        assert response.status_code in (200, 404)
+        _assert_no_bravo_data(response, url)
+    assert client.get(reverse("support:request", args=[bravo_request.pk])).status_code == 404
+    form = client.get(reverse("support:request_new") + "?from=/console/")
+    _assert_no_bravo_data(form, "support form")
+    before = SupportRequest.objects.count()
+    response = client.post(
+        reverse("support:request_new"),
+        {
+            "topic": "MERCHANT",
+            "subject": "Hi",
+            "message": "About Bravo",
+            "merchant": str(world["bravo"].pk),
+            "submission_key": "isolation-walk",
+        },
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response_text(response)
+    assert SupportRequest.objects.count() == before

@@ -14,7 +14,8 @@ from django.utils import timezone
 from billing.models import Invoice
 from billing.services import coin_invoices_issue_due
 from billing.tests.conftest import pdf_text
-from promote import services, stripe_checkout
+from cards import stripe as stripe_checkout
+from promote import services
 from promote.models import CardCheckout, CheckoutStatus, CoinPurchase
 from promote.tests.conftest import assert_books_clean, coins_of
 from sandbox.stripe import sign

@@ -120,7 +120,8 @@ def test_the_rule_stops_paying_after_its_maximum_number_of_rewards():
 def test_a_campaign_that_is_not_running_pays_nothing():
     decision = decide(payment(campaign=campaign(status="PAUSED", pause_reason="MERCHANT")))
 
-    assert (decision.status, decision.detail) == (ActionStatus.INELIGIBLE, "The campaign is not running.")
+    assert (decision.status, decision.reason) == (ActionStatus.INELIGIBLE, "CAMPAIGN_PAUSED")
+    assert decision.detail == "The campaign was paused by your team when this happened."
 
 
 def test_an_action_beyond_the_budget_is_refused_and_pauses_while_one_that_uses_it_up_is_paid_and_pauses():

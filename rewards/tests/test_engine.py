@@ -74,7 +74,8 @@ def test_an_action_no_live_campaign_rewards_is_recorded_as_ineligible(make_merch
     action = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
 
     assert action.status == ActionStatus.INELIGIBLE
-    assert "No live campaign" in action.status_detail
+    assert action.reason == "NO_CAMPAIGN"
+    assert "None of your campaigns rewarded this kind of action" in action.status_detail
     assert pending(ana) == eur("0.00")
 
 

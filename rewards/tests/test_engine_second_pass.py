@@ -147,7 +147,8 @@ def test_a_creators_share_earns_only_once_the_brand_approved_their_video(
 
     _, waiting = _share(merchant, campaign, chloe)
     assert waiting.status == ActionStatus.INELIGIBLE
-    assert "not approved your video" in waiting.status_detail
+    assert waiting.reason == "VIDEO_NOT_APPROVED"
+    assert "waits for your approval" in waiting.status_detail
     assert not Reward.objects.exists()
 
     UgcSubmission.objects.filter(pk=submission.pk).update(status=UgcStatus.APPROVED)
@@ -367,7 +368,8 @@ def test_a_rule_disabled_just_before_the_engine_locks_it_pays_nothing(
     )
 
     assert not Reward.objects.exists()
-    assert action.status_detail == "The campaign no longer rewards this."
+    assert action.reason == "RULE_DISABLED"
+    assert action.status_detail.startswith("The campaign no longer rewards this")
 
 
 def test_a_payment_with_a_clock_from_before_midnight_never_lifts_the_daily_cap(

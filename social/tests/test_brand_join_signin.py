@@ -29,6 +29,7 @@ def fizz(db):
         brand_name="Fizz",
         slug="fizz",
         country="DE",
+        language="en",  # its brand page is read in English here (the consent text is translated)
         legal_name="Fizz GmbH",
         billing_address="Hauptstrasse 1, 10115 Berlin",
         contact_email="hello@fizz.example",

@@ -66,3 +66,37 @@ def test_a_consumer_subscribes_to_joyplus_and_the_next_reward_shows_the_bonus(
     expect(line).to_contain_text("€\xa00.88")  # 0.80 + 0.08 from TikJoy's margin
     expect(line.get_by_test_id("plan-note")).to_have_text("Includes a JoyPlus bonus of €\xa00.08")
     page.screenshot(path=str(ARTEFACTS / "wallet-joyplus-bonus-390.png"), full_page=True)
+
+
+def test_a_consumer_pays_joyplus_by_card_and_the_back_button_charges_nothing_more(
+    page, live_server, make_consumer, settings
+):
+    settings.STRIPE_API_BASE = live_server.url + "/sandbox/stripe"
+    settings.STRIPE_SANDBOX_WEBHOOK_URL = live_server.url + "/stripe/webhook/"
+    ben = make_consumer("Ben")  # nothing in his balance: the card pays
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, ben, url=live_server.url)
+
+    page.goto(live_server.url + "/wallet/subscriptions/")
+    plan = page.get_by_test_id("plan-joyplus")
+    plan.get_by_label("I read how this plan works").check()
+    plan.get_by_test_id("pay-card-joyplus").check()
+    plan.get_by_test_id("subscribe-joyplus").click()
+
+    # Stripe's page (the sandbox's): nothing started before paying.
+    expect(page.get_by_text("JoyPlus: the first month")).to_be_visible()
+    assert not Subscription.objects.exists()
+    page.get_by_test_id("sandbox-pay").click()
+
+    expect(page.get_by_test_id("card-returned")).to_be_visible()
+    page.reload()
+    expect(page.get_by_test_id("subscription-joyplus").get_by_test_id("pays-with")).to_have_text(
+        "paid by card"
+    )
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "subscriptions-joyplus-card-390.png"), full_page=True)
+
+    page.go_back()  # back on the card page after paying: it says paid, and can't be paid again
+    expect(page.get_by_text("Paid.")).to_be_visible()
+    assert Subscription.objects.get().pay_with == "CARD"
+    assert Subscription.objects.get().payments.count() == 1

@@ -94,3 +94,10 @@ def test_the_wallet_links_to_subscriptions_and_says_what_the_person_owes(client,
 
     assert 'href="/wallet/subscriptions/"' in page
     assert "You owe €\xa00.40" in page and "payouts to your bank wait" in page
+
+
+def test_the_page_and_the_rules_speak_the_persons_language(client, ana):
+    page = client.get(HOME, headers={"Accept-Language": "de"}).content.decode()
+
+    assert "Pläne" in page and "Per Karte bezahlen" in page
+    assert "10 % mehr auf jede Prämie, die du verdienst, solange JoyPlus läuft" in page

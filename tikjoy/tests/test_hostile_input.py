@@ -457,6 +457,31 @@ def test_console_pages_with_their_own_forms_survive_hostile_values(client, world
     walk.assert_clean()
 
 
+def test_the_diagnostics_search_and_pages_survive_hostile_values(client, world):
+    """The Diagnostics search (``q``) with every hostile text and number, and its pages with ids that are
+    out of range, another merchant's or not numbers: never a 5xx, never markup echoed, never a row."""
+    from rewards.models import MerchantConsumer
+
+    walk = Walk(client, world)
+    client.force_login(world["alpha_owner"])
+    before = _row_counts()
+    search = reverse("console:diagnostics")
+    for name, value in {**TEXT, **NUMBERS, "handle": "@" + "a" * 70, "phone": "+" + "9" * 30}.items():
+        query = urlencode({"q": value}, encoding="utf-8", errors="surrogatepass")
+        response = walk.get(f"{search}?{query}", f"GET {search} q={name}")
+        assert response.status_code in (200, 400), name
+    bravo_ref = MerchantConsumer.objects.filter(merchant=world["bravo"]).values_list("pk", flat=True).first()
+    bravo_campaign = world["bravo"].campaigns.values_list("pk", flat=True).first()
+    for tail in ("0", "99999999999999999999", "9" * 40, str(bravo_ref), "abc", "-1", "%00"):
+        for kind in ("consumers", "campaigns"):
+            walk.get(f"/console/diagnostics/{kind}/{tail}/")
+    walk.get(f"/console/diagnostics/campaigns/{bravo_campaign}/")
+    ours = MerchantConsumer.objects.filter(merchant=world["alpha"]).values_list("pk", flat=True).first()
+    assert walk.get(reverse("console:diagnostics_consumer", kwargs={"ref": ours})).status_code == 200
+    assert _row_counts() == before
+    walk.assert_clean()
+
+
 # --- every other URL -------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@
     var data = event.data;
     if (data && data.type === PREFIX + "ping") send("ready", { height: document.body.scrollHeight });
   });
+  // The texts it shows come from the frame's page (data-text-*), already in the frame's language.
   // "Show my balance here": the shop's frame can't see TikJoy's session (another site's frame), so
   // it opens TikJoy in a window of its own with a random nonce, where the person agrees; the frame
   // polls with the nonce and, once agreed, gets a cookie of its own (partitioned to this shop).
@@ -32,16 +33,17 @@
       var bytes = new Uint8Array(16);
       window.crypto.getRandomValues(bytes);
       var nonce = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-      var fields = { key: connect.getAttribute("data-key"), origin: parentOrigin, n: nonce };
+      var fields = { key: connect.getAttribute("data-key"), origin: parentOrigin, n: nonce,
+        lang: document.documentElement.lang || "" };
       window.open(connect.getAttribute("data-connect") + "?" + new URLSearchParams(fields), "_blank", "noopener");
-      status.textContent = " Waiting for you in the TikJoy window…";
+      status.textContent = " " + connect.getAttribute("data-text-waiting");
       var tries = 0;
       (function poll() {
-        if (++tries > 300) { status.textContent = " That took too long: try again."; return; }
+        if (++tries > 300) { status.textContent = " " + connect.getAttribute("data-text-too-long"); return; }
         post(connect.getAttribute("data-pass"), fields).then(function (data) {
           if (data.status === "ok") window.location.reload();
           else if (data.status === "waiting") window.setTimeout(poll, 2000);
-          else status.textContent = " " + (data.detail || "Refused.");
+          else status.textContent = " " + (data.detail || connect.getAttribute("data-text-refused"));
         }, function () { window.setTimeout(poll, 4000); });
       })();
     });

@@ -32,7 +32,7 @@ from accounts.models import User
 from campaigns.models import Campaign
 from core.benchmarking import server_description
 from merchants.models import BankTransfer
-from rewards.models import Reward
+from rewards.models import MerchantConsumer, Reward
 from tikjoy.scale_data import build, existing
 
 GOALS_MS = {"dashboard": 200, "list": 300, "detail": 300, "wallet": 100}
@@ -157,6 +157,26 @@ class Command(BaseCommand):
             Page("list", "team", reverse("console:merchants_membership_changelist")),
             Page("list", "bank transfers", reverse("console:merchants_banktransfer_changelist")),
         ]
+        heavy = MerchantConsumer.objects.filter(merchant=merchant, user_id=data.heavy_user_id).first()
+        diagnostics = reverse("console:diagnostics")
+        pages += [
+            Page("list", "diagnostics", diagnostics),
+            Page("list", "diagnostics, searched by e-mail", diagnostics + "?q=nobody%40bench.invalid"),
+            Page("list", "diagnostics, searched by handle", diagnostics + "?q=%40scale.consumer"),
+            Page(
+                "detail",
+                "diagnostics, campaign",
+                reverse("console:diagnostics_campaign", kwargs={"campaign_id": campaign.pk}),
+            ),
+        ]
+        if heavy is not None:
+            pages.append(
+                Page(
+                    "detail",
+                    "diagnostics, the busiest consumer",
+                    reverse("console:diagnostics_consumer", kwargs={"ref": heavy.pk}),
+                )
+            )
         transfer = BankTransfer.objects.filter(merchant=merchant).first()
         if transfer is not None:
             pages.append(

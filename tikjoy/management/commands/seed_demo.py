@@ -22,7 +22,7 @@ from chats.demo import demo_chats_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
 from promote.demo import demo_promote_seed
-from rewards.demo import demo_rewards_seed
+from rewards.demo import demo_rewards_seed, demo_subscriber_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
 
@@ -44,6 +44,7 @@ DEMO_PEOPLE = (
     DemoPerson("chloe@demo.tikjoy.local", "Chloe Creator", "consumer"),
     DemoPerson("dan@demo.tikjoy.local", "Dan Consumer", "consumer"),
     DemoPerson("eve@demo.tikjoy.local", "Eve Consumer", "consumer"),
+    DemoPerson("sam@demo.tikjoy.local", "Sam Subscriber", "consumer with JoyPlus"),
     DemoPerson("fay@demo.tikjoy.local", "Fay Consumer", "consumer (last month)"),
     DemoPerson("gus@demo.tikjoy.local", "Gus Consumer", "consumer (last month)"),
     DemoPerson("pia@demo.tikjoy.local", "Pia Partner", "affiliate of Joy Coffee"),
@@ -119,6 +120,10 @@ class Command(BaseCommand):
             now=timezone.now(),
         ):
             self.stdout.write(f"rewards: {line}")
+        for line in demo_subscriber_seed(
+            campaign=campaign, person=users["sam@demo.tikjoy.local"], now=timezone.now()
+        ):
+            self.stdout.write(f"subscriptions: {line}")
         for line in demo_payouts_seed(
             people=[users["ana@demo.tikjoy.local"], users["ben@demo.tikjoy.local"]],
             ops=users["ops@demo.tikjoy.local"],

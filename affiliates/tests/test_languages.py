@@ -1,0 +1,106 @@
+"""The affiliate's pages and the console's program page in the visitor's language (docs/i18n.md)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+
+from affiliates.tests.conftest import convert
+from tikjoy.tests.factories import affiliate_click_make, affiliate_make, owner_of
+
+pytestmark = pytest.mark.django_db
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{|\{%")
+
+
+def _page(client, url: str, language: str) -> str:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    assert response["Content-Language"] == language
+    page = response.content.decode()
+    assert not PLACEHOLDER.search(page), PLACEHOLDER.search(page)
+    return page
+
+
+def test_the_list_of_programs_speaks_italian(client, program):
+    page = _page(client, "/affiliates/", "it")
+
+    assert "Programmi di affiliazione" in page
+    assert "40,00 EUR per conversione" in page  # the amount in the Italian way too
+    assert "Affiliate programs" not in page
+
+
+def test_the_program_page_counts_the_attribution_window_in_spanish(client, program):
+    page = _page(client, f"/affiliates/{program.pk}/", "es")
+
+    assert f"atribuida al último clic en un plazo de {program.window_days} días" in page
+    assert "Regístrate para postularte" in page
+
+
+def test_the_affiliate_portal_speaks_italian_with_states_and_reasons(client, program, affiliate):
+    convert(program, affiliate_click_make(affiliate))
+    client.force_login(affiliate.user)
+
+    page = _page(client, f"/affiliates/{program.pk}/", "it")
+
+    assert "Il tuo stato:" in page and "Approvato" in page
+    assert "Le tue commissioni" in page and "I tuoi link" in page
+    assert "In attesa" in page  # the commission's state, translated from the model's choices
+    assert "Your commissions" not in page
+
+
+def test_the_performance_report_speaks_spanish(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    page = _page(client, f"/affiliates/{program.pk}/report/?group=month", "es")
+
+    assert "Agrupar por:" in page and "<strong>Mes</strong>" in page
+    assert "Tasa de conversión" in page and "Todavía no hay nada que mostrar." in page
+
+
+def test_the_console_program_page_addresses_the_merchant_formally_in_italian(client, program):
+    client.force_login(owner_of(program.merchant))
+
+    page = _page(client, "/console/affiliates/", "it")
+
+    assert "Il Suo programma" in page
+    assert "Gli affiliati Le portano clienti" in page
+    assert "Your program" not in page
+
+
+def test_a_refused_link_is_explained_to_the_affiliate_in_german(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    response = client.post(
+        f"/affiliates/{program.pk}/links/",
+        {"destination": "https://elsewhere.example/page"},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Links dürfen nur auf die Websites des Programms zeigen" in page
+    assert "Links may point only" not in page
+
+
+def test_the_decision_mail_is_in_the_affiliates_language_not_the_merchants(
+    client, program, django_capture_on_commit_callbacks
+):
+    applicant = affiliate_make(program, approved=False, email="lia@creator.example")
+    applicant.user.language = "it"
+    applicant.user.save(update_fields=["language"])
+    client.force_login(owner_of(program.merchant))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/console/affiliates/{applicant.pk}/decide/",
+            {"status": "REJECTED", "reason": "Nessun pubblico"},
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    sent = next(m for m in mail.outbox if m.to == ["lia@creator.example"])
+    assert sent.subject == f"{program.name}: la tua candidatura"
+    assert "Il tuo stato in" in sent.body and "Rifiutato" in sent.body
+    assert "Motivo: Nessun pubblico" in sent.body

@@ -1,0 +1,101 @@
+"""The API's human-facing parts in the reader's language: problem+json ``title``/``detail`` follow
+Accept-Language while ``type`` and ``code`` stay; the widget's frame follows the shop's ``lang``."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.models import KeyKind
+from merchants.models import TouchpointKind
+from merchants.services import touchpoint_create
+from tikjoy.tests.factories import owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_problem_in_german_keeps_its_code_and_type(api):
+    response = api("tj_live_unknown").get("/api/v1/rewards", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "unauthenticated"
+    assert body["type"] == "https://tikjoy.example/problems/unauthenticated"
+    assert body["title"] == "Nicht authentifiziert"
+    assert body["detail"] == "Dieser Schlüssel ist unbekannt, widerrufen oder abgelaufen."
+    assert response["Content-Language"] == "de"
+
+
+def test_a_problem_without_accept_language_is_english(api):
+    body = api("tj_live_unknown").get("/api/v1/rewards").json()
+
+    assert body["title"] == "Unauthenticated" and body["code"] == "unauthenticated"
+
+
+def test_field_problems_in_french_keep_the_field_names(brand, make_key, api):
+    key = make_key(brand()["merchant"])
+
+    response = api(key).get("/api/v1/rewards", {"limit": "500"}, HTTP_ACCEPT_LANGUAGE="fr")
+
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "invalid_request"
+    assert body["title"] == "Requête invalide"
+    assert body["detail"] == "limit est un nombre entier de 1 à 100."
+
+
+@pytest.fixture
+def shop(brand, make_key):
+    world = brand()
+    merchant = world["merchant"]
+    touchpoint_create(
+        merchant=merchant,
+        actor=owner_of(merchant),
+        kind=TouchpointKind.WEBSITE,
+        name="Shop",
+        url="https://shop.example/products",
+    )
+    return {**world, "pk": make_key(merchant, kind=KeyKind.PUBLISHABLE)}
+
+
+def test_the_frame_speaks_the_language_the_widget_asks_for(client, shop):
+    response = client.get(
+        "/embed/v1/frame",
+        {"key": shop["pk"], "origin": "https://shop.example", "lang": "fr-FR"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    body = response.content.decode()
+    assert response["Content-Language"] == "fr"
+    assert '<html lang="fr"' in body
+    assert "Continuer avec TikTok" in body and "JoyBack de Acme" in body
+    assert "Continue with TikTok" not in body
+    # the texts frame.js shows while the person agrees, rendered in the frame's language
+    assert 'data-text-waiting="Nous vous attendons dans la fenêtre TikJoy…"' in body
+
+
+def test_a_language_tikjoy_does_not_speak_falls_back_to_the_browsers(client, shop):
+    response = client.get(
+        "/embed/v1/frame",
+        {"key": shop["pk"], "origin": "https://shop.example", "lang": "pt-BR"},
+        HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9",
+    )
+
+    assert response["Content-Language"] == "es"
+    assert "Continuar con TikTok" in response.content.decode()
+
+
+def test_the_script_passes_the_merchants_or_the_pages_language_to_the_frame(client):
+    script = client.get("/embed/v1/widget.js").content.decode()
+
+    assert 'script.getAttribute("data-lang") || document.documentElement.lang' in script
+    assert '"&lang=" + encodeURIComponent(lang)' in script
+
+
+def test_the_console_key_page_is_formal_in_italian(client, brand):
+    merchant = brand()["merchant"]
+    client.force_login(owner_of(merchant))
+
+    page = client.get("/console/api-keys/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "Chiavi API" in page and "Crea la chiave" in page
+    assert "solo dai Suoi server" in page

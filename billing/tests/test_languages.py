@@ -1,0 +1,109 @@
+"""Statements and invoices in the merchant's language; the Factur-X XML the same in every language."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from django.core import mail
+from facturx import get_xml_from_pdf
+
+from billing.months import Month
+from billing.services import invoice_draft_for_month, invoice_finalise, statement_issue
+from billing.tests.conftest import margin_confirmed, merchant_new, pdf_text, top_up, utc
+from billing.validation import schematron_failures, xsd_failures
+from merchants.locale import merchant_language
+from tikjoy.tests.artefacts import ARTEFACTS
+
+pytestmark = pytest.mark.django_db
+
+OCT = Month(2026, 10)
+AFTER = utc(2026, 11, 1, 3)
+
+
+def test_the_language_of_a_merchant_s_documents_is_its_saved_one_when_shipped_else_english():
+    assert merchant_new("milano", country="IT").language == "en"  # the test helper's choice
+
+    assert merchant_language(SimpleNamespace(language="it")) == "it"
+    assert merchant_language(SimpleNamespace(language="pt")) == "en"  # not shipped
+    assert merchant_language(SimpleNamespace()) == "en"
+
+
+def test_a_statement_for_an_italian_merchant_has_italian_labels_and_an_italian_e_mail(
+    django_capture_on_commit_callbacks,
+):
+    merchant = merchant_new("roma", country="IT", language="it")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="ROMA-1")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        statement, created = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+
+    assert created
+    (ARTEFACTS / "statement-it.pdf").write_bytes(bytes(statement.pdf))  # to look at
+    text = pdf_text(statement.pdf)
+    for label in (
+        "Estratto conto mensile",
+        "Ottobre 2026",
+        "Saldo iniziale al",
+        "Entrate",
+        "Uscite",
+        "Saldo finale al",
+        "Ricariche",
+        "Bonifici ricevuti",
+        "Pagina 1 di 1",
+    ):
+        assert label in text, label
+    for english in ("Monthly statement", "Opening balance", "Money in", "Top-ups", "Page 1 of"):
+        assert english not in text, english
+    assert "100,00 EUR" in text  # the amounts in the Italian way
+    assert statement.sections[0]["title"] == "Ricariche"  # kept as printed
+    [message] = mail.outbox
+    assert message.subject == "[TikJoy] Il Suo estratto conto di Ottobre 2026 (EUR)"
+
+
+def test_an_english_merchant_s_statement_is_unchanged():
+    merchant = merchant_new("london", country="GB")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="LDN-1")
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+    text = pdf_text(statement.pdf)
+    assert "Monthly statement · October 2026" in text and "Opening balance on 1 October 2026" in text
+    assert "100.00 EUR" in text
+
+
+def test_a_german_invoice_prints_german_labels_and_embeds_the_same_valid_factur_x_xml():
+    merchant = merchant_new("berlin", country="DE", vat_number="DE136695976", language="de")
+    top_up(merchant, "500.00", at=utc(2026, 9, 1), ref="BER-TOPUP")
+    margin_confirmed(merchant, "12.00", at=utc(2026, 10, 10), key="berlin:m1")
+    draft = invoice_draft_for_month(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+    invoice = invoice_finalise(invoice_id=draft.pk, actor=None, now=AFTER)
+
+    (ARTEFACTS / "invoice-de.pdf").write_bytes(bytes(invoice.pdf))  # to look at
+    text = pdf_text(invoice.pdf)
+    for label in (
+        "Rechnung INV-2026-000001",
+        "Verkäufer",
+        "Käufer",
+        "Leistungszeitraum",
+        "Summen",
+        "Zu zahlender Betrag",
+        "Seite 1 von 1",
+    ):
+        assert label in text, label
+    assert "Seller" not in text and "Amount due" not in text
+    filename, xml = get_xml_from_pdf(bytes(invoice.pdf), check_xsd=False)
+    assert filename == "factur-x.xml" and xml == bytes(invoice.xml)
+    assert xsd_failures(xml) == [] and schematron_failures(xml) == []
+    # The XML speaks the standard's codes and the invoice's own words, never a translated label.
+    for german in (b"Rechnung", b"Verk\xc3\xa4ufer", b"Summen"):
+        assert german not in xml
+
+
+def test_a_german_statement_with_long_words_and_campaign_lines(django_capture_on_commit_callbacks):
+    merchant = merchant_new("hamburg", country="DE", language="de")
+    top_up(merchant, "1234.50", at=utc(2026, 10, 2), ref="HH-1")
+    margin_confirmed(merchant, "12.00", at=utc(2026, 10, 10), key="hamburg:m1")
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+    (ARTEFACTS / "statement-de.pdf").write_bytes(bytes(statement.pdf))  # to look at
+    text = pdf_text(statement.pdf)
+    assert "Monatlicher Kontoauszug · Oktober 2026" in text and "Anfangssaldo am 1 Oktober 2026" in text
+    assert "1234,50 EUR" in text and "Seite 1 von 1" in text

@@ -1,0 +1,91 @@
+"""The console in the person's language: labels, navigation, panels and messages; no raw placeholders."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from merchants import services
+from merchants.models import Invitation
+from merchants.roles import Role
+from merchants.tests.conftest import owner_of
+
+pytestmark = pytest.mark.django_db
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\{|\{%")
+
+
+def test_the_console_dashboard_in_german_shows_german_labels_and_no_raw_placeholder(client, make_merchant):
+    merchant = make_merchant("fizz", funds="100.00")
+    client.force_login(owner_of(merchant))
+
+    page = client.get(reverse("console:index"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    for german in (
+        "Übersicht",
+        "Guthaben",
+        "Kontaktpunkte",
+        "Guthaben aufladen",
+        "Händler wechseln",
+        "Alle Seiten",
+        "Ihre Rolle: Inhaber",
+        "TikJoy-Konsole",
+    ):
+        assert german in page, german
+    for english in ("Add funds", "Switch merchant", "All pages", "You are Owner"):
+        assert english not in page, english
+    assert not PLACEHOLDER.search(page)
+
+
+def test_the_console_in_italian_for_the_wallet_and_the_team(client, make_merchant, add_member):
+    merchant = make_merchant("fizz", funds="100.00")
+    client.force_login(owner_of(merchant))
+
+    wallet = client.get(reverse("console:wallet"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "Esporta cronologia (CSV)" in wallet and "Bonifico ricevuto" in wallet and "Saldo" in wallet
+    assert "Bank transfer received" not in wallet and not PLACEHOLDER.search(wallet)
+
+    team = client.get(reverse("console:merchants_membership_changelist"), HTTP_ACCEPT_LANGUAGE="it")
+    text = team.content.decode()
+    assert "Titolare" in text and "membro del team" in text  # the role and the model's name
+    assert not PLACEHOLDER.search(text)
+
+
+def test_a_refusal_is_in_the_person_s_language(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    with (
+        translation.override("fr"),
+        pytest.raises(services.LastOwner, match="Le dernier propriétaire ne peut pas être retiré"),
+    ):
+        services.membership_remove(membership=merchant.memberships.get(), actor=owner_of(merchant))
+
+
+def test_the_english_console_is_unchanged(client, make_merchant):
+    merchant = make_merchant("fizz", funds="100.00")
+    client.force_login(owner_of(merchant))
+    page = client.get(reverse("console:index")).content.decode()
+    assert "You are Owner" in page and "Add funds" in page and "Dashboard" in page
+
+
+def test_an_invitation_e_mail_is_written_in_the_merchant_s_language(
+    make_merchant, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("fizz", language="es")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(
+            merchant=merchant,
+            actor=owner_of(merchant),
+            email="new@fizz.example",
+            role=Role.MANAGER,
+            now=timezone.now(),
+        )
+    [message] = mail.outbox
+    assert message.subject == "[TikJoy] Únase a Fizz en TikJoy"
+    assert "como Gestor" in message.body and "El enlace es válido durante" in message.body
+    assert Invitation.objects.filter(email="new@fizz.example").exists()

@@ -1,0 +1,134 @@
+"""The forms a person fills: a new support request and a reply. Plain forms; the services write."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from support.models import BODY_MAX, PAGE_MAX, SUBJECT_MAX, Topic
+
+NONE = ""
+
+
+def safe_page(value: str | None) -> str:
+    """A path on this site (``/wallet/?page=2``), never another site's address: anything else is dropped."""
+    value = (value or "").replace("\x00", "").strip()
+    if not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return ""
+    return value[:PAGE_MAX]
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _when(moment) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
+def reward_label(reward) -> str:
+    return gettext("%(date)s · %(brand)s · %(amount)s · %(status)s") % {
+        "date": _when(reward.created_at),
+        "brand": reward.merchant.brand_name,
+        "amount": reward.user_money,
+        "status": reward.get_status_display(),
+    }
+
+
+def payout_label(payout) -> str:
+    return gettext("%(date)s · %(amount)s · %(state)s · reference %(reference)s") % {
+        "date": _when(payout.requested_at),
+        "amount": payout.money,
+        "state": payout.get_state_display(),
+        "reference": payout.end_to_end_id,
+    }
+
+
+class _Keyed(forms.Form):
+    submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def clean_submission_key(self) -> str:
+        key = self.cleaned_data["submission_key"]
+        if not key.replace("-", "").replace("_", "").isalnum():
+            raise forms.ValidationError(_("This form has expired. Reload the page and send it again."))
+        return key
+
+
+class SupportRequestForm(_Keyed):
+    """``user`` is None for a visitor (who must give an e-mail address). Rewards, payouts and brands
+    are offered from the person's own records only; any other id is "not one of the choices"."""
+
+    topic = forms.ChoiceField(label=_("What is it about?"), choices=Topic.choices)
+    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
+    message = forms.CharField(
+        label=_("Your message"),
+        max_length=BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What happened, what you expected, and anything you already tried."),
+    )
+    email = forms.EmailField(label=_("Your e-mail address"), required=False, max_length=254)
+    merchant = forms.ChoiceField(label=_("Which of your brands?"), required=False)
+    reward = forms.ChoiceField(label=_("Which reward?"), required=False)
+    payout = forms.ChoiceField(label=_("Which payout?"), required=False)
+    page = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+    def __init__(self, *args, user=None, rewards=(), payouts=(), merchants=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self._rewards = {str(r.pk): r for r in rewards}
+        self._payouts = {str(p.pk): p for p in payouts}
+        self._merchants = {str(m.pk): m for m in merchants}
+        self.fields["reward"].choices = [(NONE, _("None in particular"))] + [
+            (str(r.pk), reward_label(r)) for r in rewards
+        ]
+        self.fields["payout"].choices = [(NONE, _("None in particular"))] + [
+            (str(p.pk), payout_label(p)) for p in payouts
+        ]
+        self.fields["merchant"].choices = [(NONE, _("None in particular"))] + [
+            (str(m.pk), m.brand_name) for m in merchants
+        ]
+        if user is None:
+            self.fields["email"].required = True
+            self.fields["email"].help_text = _("We answer you there.")
+            for name in ("merchant", "reward", "payout"):
+                del self.fields[name]
+        else:
+            if user.email:
+                del self.fields["email"]
+            else:
+                self.fields["email"].help_text = _(
+                    "Optional: we tell you there when we answer. You also see our answers on this site."
+                )
+            if not rewards:
+                del self.fields["reward"]
+            if not payouts:
+                del self.fields["payout"]
+            if not merchants:
+                del self.fields["merchant"]
+
+    def clean_page(self) -> str:
+        return safe_page(self.cleaned_data.get("page"))
+
+    def chosen(self, name: str):
+        value = self.cleaned_data.get(name) or NONE
+        return {"reward": self._rewards, "payout": self._payouts, "merchant": self._merchants}[name].get(
+            value
+        )
+
+
+class ReplyForm(_Keyed):
+    message = forms.CharField(
+        label=_("Your answer"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class HelpSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search the help"), required=False, max_length=200)

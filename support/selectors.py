@@ -1,0 +1,51 @@
+"""Reads of support: what a person may attach (their own rewards, payouts and brands), their requests."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from merchants.models import Merchant
+from payouts.models import Payout
+from rewards.models import Reward
+from support.models import SupportMessage, SupportRequest
+
+RECENT_REWARDS = 20
+RECENT_PAYOUTS = 10
+
+
+def attachable_rewards(*, user: User) -> list[Reward]:
+    """The person's own latest rewards: the only ones a request may name."""
+    return list(
+        Reward.objects.filter(user=user)
+        .select_related("merchant")
+        .order_by("-created_at", "-pk")[:RECENT_REWARDS]
+    )
+
+
+def attachable_payouts(*, user: User) -> list[Payout]:
+    return list(Payout.objects.filter(requested_by=user).order_by("-requested_at", "-pk")[:RECENT_PAYOUTS])
+
+
+def attachable_merchants(*, user: User) -> list[Merchant]:
+    return list(Merchant.objects.filter(memberships__user=user).order_by("brand_name", "pk").distinct())
+
+
+def requests_of(*, user: User) -> QuerySet[SupportRequest]:
+    return SupportRequest.objects.filter(user=user).order_by("-last_message_at", "-pk")
+
+
+def request_of(*, user: User, request_id: int) -> SupportRequest | None:
+    """One of the person's own requests; ``None`` for anyone else's (the view answers 404)."""
+    return (
+        SupportRequest.objects.filter(user=user, pk=request_id)
+        .select_related("merchant", "reward__merchant", "payout")
+        .first()
+    )
+
+
+def thread_for_person(*, support_request: SupportRequest) -> list[SupportMessage]:
+    """The conversation as the person sees it: never ops' internal notes."""
+    return list(
+        support_request.messages.filter(internal=False).select_related("author").order_by("created_at", "pk")
+    )

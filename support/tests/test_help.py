@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from support.help import AUDIENCES, search
+from tikjoy.tests.factories import response_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["support:help", "support:help_merchants", "support:help_affiliates"])
+def test_each_help_page_lists_its_questions_and_a_way_to_contact_us(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert "Contact support" in response_text(response)
+    assert response.content.count(b"data-help-entry") >= 5
+
+
+def test_search_filters_questions_on_the_server(client):
+    response = client.get(reverse("support:help"), {"q": "IBAN"})
+    text = response_text(response)
+    assert "How do I get my money to my bank?" in text
+    assert 'What does "Under review" mean?' not in text
+    assert "1 answer for" in text
+
+
+def test_search_finds_nothing_and_says_so(client):
+    response = client.get(reverse("support:help_affiliates"), {"q": "zzzz unknown"})
+    assert "No answer matches these words" in response_text(response)
+
+
+def test_search_ignores_case_and_accents():
+    assert [e.slug for e in search(AUDIENCES["affiliates"], "LÖCKS 15")] == ["when-paid"]
+
+
+def test_hostile_queries_are_harmless(client):
+    for q in ["<script>alert(1)</script>", "x" * 10_000, "' OR 1=1 --", "a b c d e f g h i j k l m"]:
+        response = client.get(reverse("support:help_merchants"), {"q": q})
+        assert response.status_code == 200
+        assert b"<script>alert(1)</script>" not in response.content
+
+
+def test_the_footer_of_every_page_links_to_help_and_support(client):
+    response = client.get("/")
+    assert 'href="/help/"' in response.content.decode()
+    assert "/support/new/?from=/" in response.content.decode()
+
+
+def test_help_is_translated_and_searched_in_the_visitors_language():
+    with translation.override("de"):
+        found = search(AUDIENCES["consumers"], "IBAN")
+        assert found and "IBAN" in str(found[0].answer)
+        assert str(found[0].question) != "How do I get my money to my bank?"

@@ -1,0 +1,173 @@
+"""Ops answer in /ops/: the conversation, statuses, assignment, internal notes, first-response time."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from support.models import RequestStatus, SupportRequest
+from support.services import Context, support_reply_by_person, support_request_create
+from tikjoy.tests.factories import response_text
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ops(ops):
+    """Staff who may answer (the permission support.change_supportrequest, here as a superuser)."""
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    return ops
+
+
+@pytest.fixture
+def opened(make_user):
+    def make(person=None, *, subject="My payout", created=None, key="k1"):
+        person = person or make_user("ana@example.com")
+        return support_request_create(
+            user=person,
+            email="",
+            topic="PAYOUTS",
+            subject=subject,
+            body="Where is my money?",
+            context=Context(page="/wallet/payouts/"),
+            submission_key=key,
+            language="en",
+            now=created or timezone.now(),
+        )
+
+    return make
+
+
+def _change(client, support_request, **fields):
+    url = reverse("admin:support_supportrequest_change", args=[support_request.pk])
+    data = {
+        "status": support_request.status,
+        "assigned_to": "",
+        "reply": "",
+        "edit_version": support_request.edit_version,
+        "_save": "Save",
+    }
+    data.update(fields)
+    return client.post(url, data)
+
+
+def test_ops_answer_and_the_person_is_told_and_sees_it(
+    client, ops, opened, django_capture_on_commit_callbacks
+):
+    support_request = opened()
+    client.force_login(ops)
+    page = client.get(reverse("admin:support_supportrequest_change", args=[support_request.pk]))
+    assert "Where is my money?" in response_text(page)
+    assert "/wallet/payouts/" in response_text(page)
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _change(client, support_request, reply="It left on Monday.", assigned_to=str(ops.pk))
+    assert response.status_code == 302
+    support_request.refresh_from_db()
+    assert support_request.status == RequestStatus.WAITING
+    assert support_request.assigned_to == ops
+    assert support_request.first_response_at is not None
+    assert [m.to for m in mail.outbox] == [["ana@example.com"]]
+    assert "It left on Monday." in mail.outbox[0].body
+    assert f"/support/requests/{support_request.pk}/" in mail.outbox[0].body
+
+    client.force_login(support_request.user)
+    thread = response_text(client.get(reverse("support:request", args=[support_request.pk])))
+    assert "It left on Monday." in thread
+    assert "Answered: waiting for you" in thread
+
+
+def test_an_internal_note_is_never_shown_or_sent_to_the_person(
+    client, ops, opened, django_capture_on_commit_callbacks
+):
+    support_request = opened()
+    client.force_login(ops)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _change(client, support_request, reply="Looks like a returned payout.", internal="on")
+    assert response.status_code == 302
+    support_request.refresh_from_db()
+    assert support_request.first_response_at is None
+    assert support_request.status == RequestStatus.OPEN
+    assert mail.outbox == []
+    client.force_login(support_request.user)
+    assert "returned payout" not in response_text(
+        client.get(reverse("support:request", args=[support_request.pk]))
+    )
+
+
+def test_a_stale_ops_tab_is_refused_when_the_person_wrote_since(client, ops, opened):
+    support_request = opened()
+    stale_version = support_request.edit_version
+    support_reply_by_person(
+        support_request=support_request,
+        user=support_request.user,
+        body="Also: it was 12 EUR.",
+        submission_key="r1",
+        now=timezone.now(),
+    )
+    client.force_login(ops)
+    response = _change(
+        client, support_request, reply="Answer to the first message", edit_version=stale_version
+    )
+    assert response.status_code == 200
+    assert "The person wrote again" in response_text(response)
+    assert support_request.messages.count() == 2
+
+
+def test_the_list_shows_the_first_response_time_and_filters_the_overdue(
+    client, ops, opened, make_user, settings
+):
+    settings.SUPPORT_RESPONSE_TARGET_HOURS = 24
+    old = opened(subject="Old and unanswered", created=timezone.now() - timedelta(hours=30), key="a")
+    opened(make_user("ben@example.com"), subject="Fresh one", key="b")
+    client.force_login(ops)
+    url = reverse("admin:support_supportrequest_changelist")
+    text = response_text(client.get(url))
+    assert "OVERDUE: waiting 1 d 6 h" in text
+    assert "none yet: waiting" in text
+    overdue = response_text(client.get(url, {"response": "overdue"}))
+    assert "Old and unanswered" in overdue and "Fresh one" not in overdue
+
+    _change(client, old, reply="Sorry for the wait.")
+    old.refresh_from_db()
+    late = response_text(client.get(url, {"response": "late"}))
+    assert "Old and unanswered" in late and "(late)" in late
+    assert "Old and unanswered" not in response_text(client.get(url, {"response": "overdue"}))
+
+
+def test_closing_and_assigning_to_a_non_staff_person_is_refused(client, ops, opened, make_user):
+    support_request = opened()
+    outsider = make_user("outsider@example.com")
+    client.force_login(ops)
+    response = _change(client, support_request, assigned_to=str(outsider.pk))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response_text(response)
+    _change(client, support_request, status=RequestStatus.CLOSED)
+    support_request.refresh_from_db()
+    assert support_request.status == RequestStatus.CLOSED
+    assert support_request.closed_at is not None
+    assert SupportRequest.objects.count() == 1
+
+
+def test_the_answer_is_e_mailed_in_the_persons_language(
+    client, ops, opened, make_user, django_capture_on_commit_callbacks
+):
+    person = make_user("jonas@example.com")
+    person.language = "de"
+    person.save(update_fields=["language"])
+    support_request = opened(person)
+    client.force_login(ops)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _change(client, support_request, reply="Erledigt.")
+    (sent,) = mail.outbox
+    assert sent.to == ["jonas@example.com"]
+    assert sent.subject == "Der TikJoy-Support hat geantwortet: My payout"
+    assert "Um zu antworten, öffne deine Anfrage" in sent.body

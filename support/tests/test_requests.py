@@ -1,0 +1,199 @@
+"""Support requests from the person's side: the form, its context, hostile input, isolation, double submits."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from support.models import RequestStatus, SupportMessage, SupportRequest
+from support.tokens import request_token
+from tikjoy.tests.factories import response_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _form_key(response) -> str:
+    return re.search(r'name="submission_key" value="([^"]+)"', response.content.decode()).group(1)
+
+
+def _send(client, **fields):
+    page = client.get(reverse("support:request_new") + "?from=/wallet/")
+    data = {
+        "topic": "REWARDS",
+        "subject": "Where is my reward?",
+        "message": "I shared the video yesterday.",
+        "page": "/wallet/",
+        "submission_key": _form_key(page),
+    }
+    data.update(fields)
+    return client.post(reverse("support:request_new"), data)
+
+
+def test_a_consumer_sends_a_request_about_their_own_reward_with_its_context(
+    client, make_consumer, reward_for, ops, django_capture_on_commit_callbacks
+):
+    person = make_consumer("Ana")
+    reward = reward_for(person)
+    client.force_login(person)
+    client.get("/b/no-such-brand/")  # a 404 the person met before writing
+
+    page = client.get(reverse("support:request_new") + "?from=/wallet/")
+    assert page.status_code == 200
+    assert "The last errors you met on the site" in response_text(page)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _send(client, reward=str(reward.pk))
+
+    support_request = SupportRequest.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("support:request", args=[support_request.pk])
+    assert (support_request.user, support_request.reward, support_request.page) == (
+        person,
+        reward,
+        "/wallet/",
+    )
+    assert support_request.status == RequestStatus.OPEN
+    assert [e["status"] for e in support_request.recent_errors] == [404]
+    assert support_request.recent_errors[0]["page"] == "/b/no-such-brand/"
+    assert [m.to for m in mail.outbox] == [[ops.email]]  # ops hear of it; the person has no e-mail
+    assert "I shared the video yesterday." in mail.outbox[0].body
+    thread = client.get(response["Location"])
+    assert "I shared the video yesterday." in response_text(thread)
+    assert "Open: waiting for TikJoy" in response_text(thread)
+
+
+def test_someone_elses_reward_is_a_form_error_never_a_500(client, make_consumer, reward_for):
+    person, other = make_consumer("Ana"), make_consumer("Ben")
+    others_reward = reward_for(other)
+    reward_for(person)
+    client.force_login(person)
+    response = _send(client, reward=str(others_reward.pk))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response_text(response)
+    assert not SupportRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"message": "x" * 10_000}, "Ensure this value has at most 5000 characters"),
+        ({"subject": "x" * 10_000}, "Ensure this value has at most 150 characters"),
+        ({"reward": "1e9"}, "Select a valid choice"),
+        ({"reward": "99999999999999999999"}, "Select a valid choice"),
+        ({"topic": "NOT_A_TOPIC"}, "Select a valid choice"),
+        ({"message": "   "}, "This field is required"),
+        ({"submission_key": "<script>"}, "This form has expired"),
+    ],
+)
+def test_hostile_input_is_a_form_error(client, make_consumer, reward_for, fields, error):
+    person = make_consumer("Ana")
+    reward_for(person)
+    client.force_login(person)
+    response = _send(client, **fields)
+    assert response.status_code == 200
+    assert error in response_text(response)
+    assert not SupportRequest.objects.exists()
+
+
+def test_nul_bytes_are_refused_with_a_message(client, make_consumer):
+    client.force_login(make_consumer("Ana"))
+    response = _send(client, message="a\x00b")
+    assert response.status_code == 400
+    assert not SupportRequest.objects.exists()
+
+
+def test_markup_is_shown_as_text(client, make_consumer):
+    client.force_login(make_consumer("Ana"))
+    response = _send(client, subject="<script>alert(1)</script>", message='<b data-x="1">hi</b>')
+    page = client.get(response["Location"])
+    assert b"<script>alert(1)</script>" not in page.content
+    assert b'<b data-x="1">' not in page.content
+    assert "&lt;script&gt;" in page.content.decode()
+
+
+def test_a_double_submit_creates_one_request(client, make_consumer):
+    client.force_login(make_consumer("Ana"))
+    page = client.get(reverse("support:request_new"))
+    data = {"topic": "OTHER", "subject": "Hello", "message": "Twice?", "submission_key": _form_key(page)}
+    first = client.post(reverse("support:request_new"), data)
+    second = client.post(reverse("support:request_new"), data)
+    assert first["Location"] == second["Location"]
+    assert SupportRequest.objects.count() == 1
+    assert SupportMessage.objects.count() == 1
+
+
+def test_a_person_sees_only_their_own_requests(client, make_consumer):
+    ana, ben = make_consumer("Ana"), make_consumer("Ben")
+    client.force_login(ana)
+    _send(client, subject="Ana's secret")
+    anas = SupportRequest.objects.get()
+    client.force_login(ben)
+    assert client.get(reverse("support:request", args=[anas.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("support:request", args=[anas.pk]), {"message": "hi", "submission_key": "k1"}
+        ).status_code
+        == 404
+    )
+    assert "Ana's secret" not in response_text(client.get(reverse("support:requests")))
+    assert SupportMessage.objects.count() == 1
+
+
+def test_a_visitor_gives_an_email_and_follows_the_private_link(
+    client, ops, django_capture_on_commit_callbacks
+):
+    response = _send(client, email="", page="/")
+    assert "This field is required" in response_text(response)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _send(client, email="visitor@example.com", page="https://evil.example/")
+    assert response.status_code == 200
+    assert "visitor@example.com" in response_text(response)
+    support_request = SupportRequest.objects.get()
+    assert support_request.page == ""  # another site's address is never kept
+    confirmation = next(m for m in mail.outbox if m.to == ["visitor@example.com"])
+    link = reverse("support:request_by_link", args=[support_request.pk, request_token(support_request)])
+    assert link in confirmation.body
+    assert client.get(link).status_code == 200
+    assert (
+        client.get(reverse("support:request_by_link", args=[support_request.pk, "0" * 32])).status_code == 404
+    )
+    page = client.get(link)
+    client.post(link, {"message": "Any news?", "submission_key": _form_key(page)})
+    assert support_request.messages.count() == 2
+
+
+def test_a_visitor_cant_attach_rewards(client, make_consumer, reward_for):
+    reward = reward_for(make_consumer("Ana"))
+    _send(client, email="visitor@example.com", reward=str(reward.pk))
+    assert SupportRequest.objects.get().reward is None
+
+
+def test_a_reply_on_a_closed_request_opens_it_again(client, make_consumer, ops):
+    from django.utils import timezone
+
+    from support.services import support_request_ops_update
+
+    person = make_consumer("Ana")
+    client.force_login(person)
+    _send(client)
+    support_request = SupportRequest.objects.get()
+    support_request_ops_update(
+        support_request=support_request,
+        actor=ops,
+        edit_version=1,
+        status=RequestStatus.CLOSED,
+        assigned_to=None,
+        reply="Done.",
+        internal=False,
+        now=timezone.now(),
+    )
+    url = reverse("support:request", args=[support_request.pk])
+    page = client.get(url)
+    assert "This request is closed" in response_text(page)
+    client.post(url, {"message": "Not quite.", "submission_key": _form_key(page)})
+    support_request.refresh_from_db()
+    assert support_request.status == RequestStatus.OPEN
+    assert support_request.closed_at is None

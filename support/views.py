@@ -1,0 +1,196 @@
+"""The Help pages and a person's support requests (thin: forms in, one service call, a page out)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from merchants.tenancy import SESSION_KEY as CONSOLE_MERCHANT_KEY
+from support import help as help_content
+from support import selectors
+from support.forms import HelpSearchForm, ReplyForm, SupportRequestForm, new_submission_key, safe_page
+from support.middleware import recent_errors
+from support.models import RequestStatus, SupportRequest, Topic
+from support.services import Context, SupportError, support_reply_by_person, support_request_create
+from support.tokens import request_token_valid
+
+
+def _help(request, key: str):
+    audience = help_content.AUDIENCES[key]
+    form = HelpSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    entries = help_content.search(audience, query)
+    return render(
+        request,
+        "support/help.html",
+        {
+            "audience": audience,
+            "audiences": help_content.AUDIENCES.values(),
+            "form": form,
+            "query": query,
+            "entries": entries,
+            "total": len(audience.entries),
+        },
+    )
+
+
+def help_consumers(request):
+    return _help(request, "consumers")
+
+
+def help_merchants(request):
+    return _help(request, "merchants")
+
+
+def help_affiliates(request):
+    return _help(request, "affiliates")
+
+
+def _came_from(request) -> str:
+    page = safe_page(request.GET.get("from"))
+    if page:
+        return page
+    referer = request.headers.get("Referer", "")
+    host = request.get_host()
+    for scheme in ("https://", "http://"):
+        if referer.startswith(scheme + host + "/"):
+            return safe_page(referer[len(scheme + host) :])
+    return ""
+
+
+def _topic_for(page: str) -> str:
+    for prefix, topic in (
+        ("/wallet/payouts", Topic.PAYOUTS),
+        ("/wallet", Topic.REWARDS),
+        ("/b/", Topic.REWARDS),
+        ("/console", Topic.MERCHANT),
+        ("/affiliates", Topic.AFFILIATES),
+        ("/promote", Topic.PROMOTE),
+        ("/me", Topic.ACCOUNT),
+        ("/accounts", Topic.ACCOUNT),
+    ):
+        if page.startswith(prefix):
+            return topic
+    return Topic.OTHER
+
+
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    user = request.user if request.user.is_authenticated else None
+    options = {}
+    if user is not None:
+        options = {
+            "rewards": selectors.attachable_rewards(user=user),
+            "payouts": selectors.attachable_payouts(user=user),
+            "merchants": selectors.attachable_merchants(user=user),
+        }
+    errors = recent_errors(request)
+    if request.method == "POST":
+        form = SupportRequestForm(request.POST, user=user, **options)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                support_request = support_request_create(
+                    user=user,
+                    email=data.get("email") or "",
+                    topic=data["topic"],
+                    subject=data["subject"],
+                    body=data["message"],
+                    context=Context(
+                        page=data["page"],
+                        merchant=form.chosen("merchant") if "merchant" in form.fields else None,
+                        reward=form.chosen("reward") if "reward" in form.fields else None,
+                        payout=form.chosen("payout") if "payout" in form.fields else None,
+                        recent_errors=tuple(errors),
+                    ),
+                    submission_key=data["submission_key"],
+                    language=get_language() or "en",
+                    now=timezone.now(),
+                )
+            except SupportError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, _("Thanks: we received your request and will answer you here and by e-mail.")
+                )
+                if user is not None:
+                    return redirect("support:request", support_request.pk)
+                return render(request, "support/request_sent.html", {"support_request": support_request})
+    else:
+        page = _came_from(request)
+        initial = {"page": page, "topic": _topic_for(page), "submission_key": new_submission_key()}
+        if page.startswith("/console") and request.session.get(CONSOLE_MERCHANT_KEY):
+            initial["merchant"] = str(
+                request.session[CONSOLE_MERCHANT_KEY]
+            )  # the brand the console was showing
+        for name in ("reward", "payout", "merchant"):
+            if request.GET.get(name):
+                initial[name] = request.GET[name][:20]
+        form = SupportRequestForm(initial=initial, user=user, **options)
+    return render(
+        request,
+        "support/request_new.html",
+        {"form": form, "page": form["page"].value() or "", "recent_errors": errors},
+    )
+
+
+@login_required
+def request_list(request):
+    return render(
+        request, "support/request_list.html", {"requests": selectors.requests_of(user=request.user)[:100]}
+    )
+
+
+def _thread(request, support_request: SupportRequest, *, user):
+    if request.method == "POST":
+        form = ReplyForm(request.POST)
+        if form.is_valid():
+            try:
+                support_reply_by_person(
+                    support_request=support_request,
+                    user=user,
+                    body=form.cleaned_data["message"],
+                    submission_key=form.cleaned_data["submission_key"],
+                    now=timezone.now(),
+                )
+            except SupportError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your message was sent."))
+                return redirect(request.path)
+    else:
+        form = ReplyForm(initial={"submission_key": new_submission_key()})
+    return render(
+        request,
+        "support/request_detail.html",
+        {
+            "support_request": support_request,
+            "thread": selectors.thread_for_person(support_request=support_request),
+            "form": form,
+            "closed": support_request.status == RequestStatus.CLOSED,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_detail(request, request_id: int):
+    support_request = selectors.request_of(user=request.user, request_id=request_id)
+    if support_request is None:
+        raise Http404
+    return _thread(request, support_request, user=request.user)
+
+
+@require_http_methods(["GET", "POST"])
+def request_by_link(request, request_id: int, token: str):
+    """A visitor's request, opened from the private link in our e-mails (no account needed)."""
+    support_request = SupportRequest.objects.filter(pk=request_id, user=None).first()
+    if support_request is None or not request_token_valid(support_request, token):
+        raise Http404
+    return _thread(request, support_request, user=None)

@@ -1,0 +1,50 @@
+"""Amounts and numbers as the reader's language writes them (docs/i18n.md), with Babel's CLDR data:
+``€1,234.56`` in English, ``1.234,56 €`` in German and Italian, ``1 234,56 €`` in French.
+
+The language is the active one (the page's, or the recipient's inside
+``core.i18n.recipient_locale``); pass ``language=`` to force another.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import ngettext
+from moneyed import Money
+
+from wallets.money import COIN
+
+
+def babel_locale(language: str | None = None) -> str:
+    return translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+
+
+def money_text(
+    value: Money | Decimal | int | None, currency: str | None = None, *, language: str | None = None
+) -> str:
+    """``value`` (a ``Money``, or an amount and its ``currency``) with its currency sign or name."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, Money):
+        amount, currency = value.amount, str(value.currency)
+    else:
+        amount = Decimal(str(value))
+    if not currency:
+        return number_text(amount, language=language)
+    locale = babel_locale(language)
+    if currency == COIN:  # Promote coins have no sign: "1,200 coins"
+        count = int(amount)
+        return ngettext("%(count)s coin", "%(count)s coins", count) % {
+            "count": format_decimal(count, locale=locale)
+        }
+    return format_currency(amount, currency, locale=locale)  # the currency's own decimals (CLDR)
+
+
+def number_text(value: Decimal | int | float | None, *, language: str | None = None) -> str:
+    """A count or a decimal number with the language's grouping and decimal sign."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(value, locale=babel_locale(language))

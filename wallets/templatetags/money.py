@@ -1,0 +1,18 @@
+"""``{% load money %}``: ``{{ balance|money }}``, ``{{ amount|money:currency }}``, ``{{ count|number }}``
+in the reader's language (wallets.formats)."""
+
+from django import template
+
+from wallets.formats import money_text, number_text
+
+register = template.Library()
+
+
+@register.filter
+def money(value, currency=None) -> str:
+    return money_text(value, currency or None)
+
+
+@register.filter
+def number(value) -> str:
+    return number_text(value)
