@@ -104,7 +104,7 @@ def test_the_wallet_in_german_and_spanish(client, ana_wallet):  # noqa: F811 - t
     assert "Dein Wallet" in german and "Verlauf" in german and "Verbundene Konten" in german
     assert "In Prüfung" in german and "Storniert" in german and "Verfügbar" in german
     assert "Your wallet" not in german and "History" not in german
-    assert "Tu monedero" in spanish and "Historial" in spanish and "Anulada" in spanish
+    assert "Tu monedero" in spanish and "Historial" in spanish and "Cuentas conectadas" in spanish
 
 
 def test_english_stays_the_default(client, make_merchant, make_campaign):
