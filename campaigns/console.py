@@ -16,10 +16,14 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import pricing, selectors, services
 from campaigns.forms import (
     CampaignConsoleForm,
+    CampaignTextForm,
+    CampaignTextFormSet,
     QuoteForm,
     RewardRuleForm,
     RewardRuleFormSet,
@@ -32,6 +36,7 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
+    CampaignText,
     PlatformLimit,
     RewardRule,
     UgcStatus,
@@ -57,8 +62,8 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
     extra = 0
     max_num = len(ActionType.values)
     can_delete = False
-    verbose_name = "reward rule"
-    verbose_name_plural = "reward rules (what you pay per action; the user gets your plan's share)"
+    verbose_name = _("reward rule")
+    verbose_name_plural = _("reward rules (what you pay per action; the user gets your plan's share)")
     fields = (
         "action",
         "is_enabled",
@@ -90,9 +95,9 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
             return 0
         return len(_missing_actions(obj))
 
-    @admin.display(description="Example post")
+    @admin.display(description=_("Example post"))
     def example(self, rule: RewardRule) -> str:
-        text = "Type the amounts to see what you pay and what the user gets."
+        text = gettext("Type the amounts to see what you pay and what the user gets.")
         if rule.pk and rule.campaign_id:
             campaign = rule.campaign
             try:
@@ -111,6 +116,33 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
         )
 
 
+class CampaignTextConsoleInline(ConsoleInlineMixin, admin.TabularInline):
+    """The campaign's name in other languages (visitors see the one of their language, else the
+    campaign's own); saved through ``campaign_texts_save`` by the campaign admin."""
+
+    model = CampaignText
+    form = CampaignTextForm
+    formset = CampaignTextFormSet
+    extra = 0
+    max_num = len(settings.LANGUAGES) - 1
+    verbose_name = _("name in another language")
+    verbose_name_plural = _("name in other languages (visitors see the one of their language)")
+
+    def has_view_permission(self, request, obj=None):
+        return console_can(request, Capability.VIEW)
+
+    def has_add_permission(self, request, obj=None):
+        return console_can(request, Capability.MANAGE_CAMPAIGNS) and (
+            obj is None or obj.status != CampaignStatus.ENDED
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+
 def _missing_actions(campaign) -> list[str]:
     present = (
         set(campaign.rules.values_list("action", flat=True))
@@ -123,24 +155,30 @@ def _missing_actions(campaign) -> list[str]:
 def quote_sentence(quote: dict) -> str:
     if quote["action"] == ActionType.SHARE_VIDEO:
         counts = quote["counts"]
-        head = (
-            f"A verified share whose post gets {counts['views']:,} views, {counts['likes']:,} likes, "
-            f"{counts['comments']:,} comments and {counts['shares']:,} shares"
-        )
+        head = gettext(
+            "A verified share whose post gets %(views)s views, %(likes)s likes, %(comments)s comments and "
+            "%(shares)s shares"
+        ) % {name: f"{counts[name]:,}" for name in ("views", "likes", "comments", "shares")}
     else:
-        head = f"One {ActionType(quote['action']).label.lower()}"
-    return (
-        f"{head}: you pay {quote['merchant_price']}, the user gets {quote['user_amount']}, "
-        f"TikJoy keeps {quote['margin']}."
-        + (" (Engagement capped at the maximum per post.)" if quote["capped"] else "")
-    )
+        head = str(ActionType(quote["action"]).label)
+    sentence = gettext(
+        "%(what)s: you pay %(price)s, the user gets %(user_amount)s, TikJoy keeps %(margin)s."
+    ) % {
+        "what": head,
+        "price": quote["merchant_price"],
+        "user_amount": quote["user_amount"],
+        "margin": quote["margin"],
+    }
+    if quote["capped"]:
+        sentence += " " + gettext("(Engagement capped at the maximum per post.)")
+    return sentence
 
 
 class CampaignConsoleAdmin(ConsoleModelAdmin):
     """Campaigns: settings and reward rules in one form; go live, pause and end from the list."""
 
     form = CampaignConsoleForm
-    inlines = [RewardRuleConsoleInline]
+    inlines = [RewardRuleConsoleInline, CampaignTextConsoleInline]
     add_capability = Capability.MANAGE_CAMPAIGNS
     change_capability = Capability.MANAGE_CAMPAIGNS
     list_display = (
@@ -170,14 +208,15 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
                     "starts_at",
                     "ends_at",
                     "touchpoints",
+                    "language",
                     "edit_version",
                 )
             },
         ),
-        ("Money", {"fields": ("currency", "plan", "budget", "spent", "min_reward", "max_reward")}),
-        ("What a shared post must carry", {"fields": ("hashtag", "mention")}),
+        (_("Money"), {"fields": ("currency", "plan", "budget", "spent", "min_reward", "max_reward")}),
+        (_("What a shared post must carry"), {"fields": ("hashtag", "mention")}),
         (
-            "Users",
+            _("Users"),
             {
                 "fields": (
                     "new_user_multiplier",
@@ -202,17 +241,17 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
     def has_manage_permission(self, request) -> bool:
         return console_can(request, Capability.MANAGE_CAMPAIGNS)
 
-    @admin.display(description="Pricing plan")
+    @admin.display(description=_("Pricing plan"))
     def plan(self, obj) -> str:
         merchant = obj.merchant if obj is not None and obj.merchant_id else None
         if merchant is None:
-            return "Your plan's share goes to the user; see the example under each rule."
+            return gettext("Your plan's share goes to the user; see the example under each rule.")
         try:
             return str(pricing.plan_for(merchant))
         except pricing.NoPricingPlan as exc:
             return str(exc)
 
-    @admin.display(description="Videos to review")
+    @admin.display(description=_("Videos to review"))
     def videos_to_review(self, obj) -> int:
         return obj.ugc_submissions.filter(status=UgcStatus.SUBMITTED).count()
 
@@ -264,21 +303,26 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
                 rules = formset.rules()
                 if rules:
                     services.campaign_update(campaign=campaign, actor=request.user, changes={}, rules=rules)
+            elif isinstance(formset, CampaignTextFormSet):
+                services.campaign_texts_save(campaign=campaign, actor=request.user, texts=formset.texts())
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
-    def _each(self, request, queryset, act, done: str) -> None:
+    def _each(self, request, queryset, act, done) -> None:
+        """``done(count)``: the message saying how many campaigns it was done to."""
         count = 0
         for campaign in queryset.select_related("merchant"):
             try:
                 act(campaign)
             except services.CampaignError as exc:
-                messages.error(request, f"{campaign}: {exc}")
+                messages.error(
+                    request, gettext("%(campaign)s: %(error)s") % {"campaign": campaign, "error": exc}
+                )
             else:
                 count += 1
         if count:
-            messages.success(request, f"{count} campaign(s) {done}.")
+            messages.success(request, done(count))
 
-    @admin.action(description="Go live with the selected campaigns", permissions=["manage"])
+    @admin.action(description=_("Go live with the selected campaigns"), permissions=["manage"])
     def activate(self, request, queryset):
         now = timezone.now()
         went_live = []
@@ -286,7 +330,14 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         def go_live(campaign):
             went_live.append(services.campaign_activate(campaign=campaign, actor=request.user, now=now))
 
-        self._each(request, queryset, go_live, "live")
+        self._each(
+            request,
+            queryset,
+            go_live,
+            lambda n: (
+                ngettext("%(count)d campaign is live.", "%(count)d campaigns are live.", n) % {"count": n}
+            ),
+        )
         for merchant in {c.merchant_id: c.merchant for c in went_live}.values():
             self._warn_if_funds_short(request, merchant, now=now)
 
@@ -303,16 +354,22 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
                 self._warn_if_funds_short(request, campaign.merchant, now=timezone.now())
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description="Pause the selected campaigns", permissions=["manage"])
+    @admin.action(description=_("Pause the selected campaigns"), permissions=["manage"])
     def pause(self, request, queryset):
         self._each(
-            request, queryset, lambda c: services.campaign_pause(campaign=c, actor=request.user), "paused"
+            request,
+            queryset,
+            lambda c: services.campaign_pause(campaign=c, actor=request.user),
+            lambda n: ngettext("%(count)d campaign paused.", "%(count)d campaigns paused.", n) % {"count": n},
         )
 
-    @admin.action(description="End the selected campaigns (for good)", permissions=["manage"])
+    @admin.action(description=_("End the selected campaigns (for good)"), permissions=["manage"])
     def end(self, request, queryset):
         self._each(
-            request, queryset, lambda c: services.campaign_end(campaign=c, actor=request.user), "ended"
+            request,
+            queryset,
+            lambda c: services.campaign_end(campaign=c, actor=request.user),
+            lambda n: ngettext("%(count)d campaign ended.", "%(count)d campaigns ended.", n) % {"count": n},
         )
 
     def get_urls(self):
@@ -385,11 +442,11 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
         base = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
         return base if obj is None else ["slot", *base, "preview"]
 
-    @admin.display(description="Source")
+    @admin.display(description=_("Source"))
     def source(self, obj: Video) -> str:
-        return "Uploaded file" if obj.file else "TikTok link"
+        return gettext("Uploaded file") if obj.file else gettext("TikTok link")
 
-    @admin.display(description="Preview")
+    @admin.display(description=_("Preview"))
     def preview(self, obj: Video) -> str:
         if obj.file:
             return format_html(
@@ -403,8 +460,13 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
             used = Video.objects.filter(merchant_id=membership.merchant_id).count()
             extra_context = {
                 **(extra_context or {}),
-                "title": f"Video library ({used} of {MAX_VIDEOS_PER_MERCHANT}; files up to "
-                f"{settings.VIDEO_MAX_UPLOAD_MB} MB: {', '.join(settings.VIDEO_ALLOWED_EXTENSIONS)})",
+                "title": gettext("Video library (%(used)s of %(max)s; files up to %(mb)s MB: %(types)s)")
+                % {
+                    "used": used,
+                    "max": MAX_VIDEOS_PER_MERCHANT,
+                    "mb": settings.VIDEO_MAX_UPLOAD_MB,
+                    "types": ", ".join(settings.VIDEO_ALLOWED_EXTENSIONS),
+                },
             }
         return super().changelist_view(request, extra_context)
 
@@ -498,7 +560,7 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
             waiting = selectors.ugc_waiting_count(merchant_id=membership.merchant_id)
             extra_context = {
                 **(extra_context or {}),
-                "title": f"UGC submissions ({waiting} waiting for review)",
+                "title": gettext("UGC submissions (%(waiting)s waiting for review)") % {"waiting": waiting},
             }
         return super().changelist_view(request, extra_context)
 

@@ -4,41 +4,59 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
 
 from campaigns import services
-from campaigns.models import ActionType, Campaign, RewardRule, UgcStatus, UgcSubmission, Video
+from campaigns.models import (
+    MAX_VIDEOS_PER_MERCHANT,
+    ActionType,
+    Campaign,
+    CampaignText,
+    RewardRule,
+    UgcStatus,
+    UgcSubmission,
+    Video,
+)
 
 CAMPAIGN_HELP = {
-    "name": "Shown to consumers on your brand page.",
-    "starts_at": "Rewards count from this moment (shares must be posted after it).",
-    "ends_at": "Optional. After this moment nothing new is rewarded. Must be after the start.",
-    "touchpoints": "Where the campaign runs. None selected: everywhere (brand page, stores, websites).",
-    "budget": "Optional. The most this campaign may cost you in total; it pauses when spent. "
-    "Empty: limited only by your wallet.",
-    "hashtag": "A shared post must carry this hashtag (with or without the #) and/or the @mention below.",
-    "mention": "The account a shared post must @mention, e.g. your TikTok handle.",
-    "hold_days": "Days a reward stays pending before it becomes available to the user (0 to 365). "
-    "The post must still be up and its engagement real when the hold ends.",
-    "ugc_policy": "Who may upload their own video for your review.",
-    "min_reward": "Optional. No rule may pay less than this per reward (within the platform's limits).",
-    "max_reward": "Optional. No rule may pay more than this per reward (within the platform's limits).",
-    "new_user_multiplier": "Rewards to users new to your brand are multiplied by this (1.00 = unchanged).",
-    "returning_user_multiplier": "Multiplier for users who already have a confirmed reward from you.",
-    "user_daily_cap": "Optional. The most one user can cost you per day in this campaign.",
-    "user_campaign_cap": "Optional. The most one user can cost you over the whole campaign.",
+    "name": _("Shown to consumers on your brand page."),
+    "starts_at": _("Rewards count from this moment (shares must be posted after it)."),
+    "ends_at": _("Optional. After this moment nothing new is rewarded. Must be after the start."),
+    "touchpoints": _("Where the campaign runs. None selected: everywhere (brand page, stores, websites)."),
+    "budget": _(
+        "Optional. The most this campaign may cost you in total; it pauses when spent. "
+        "Empty: limited only by your wallet."
+    ),
+    "hashtag": _("A shared post must carry this hashtag (with or without the #) and/or the @mention below."),
+    "mention": _("The account a shared post must @mention, e.g. your TikTok handle."),
+    "hold_days": _(
+        "Days a reward stays pending before it becomes available to the user (0 to 365). "
+        "The post must still be up and its engagement real when the hold ends."
+    ),
+    "ugc_policy": _("Who may upload their own video for your review."),
+    "min_reward": _("Optional. No rule may pay less than this per reward (within the platform's limits)."),
+    "max_reward": _("Optional. No rule may pay more than this per reward (within the platform's limits)."),
+    "new_user_multiplier": _("Rewards to users new to your brand are multiplied by this (1.00 = unchanged)."),
+    "returning_user_multiplier": _("Multiplier for users who already have a confirmed reward from you."),
+    "user_daily_cap": _("Optional. The most one user can cost you per day in this campaign."),
+    "user_campaign_cap": _("Optional. The most one user can cost you over the whole campaign."),
 }
 
 RULE_HELP = {
     "action": "",
-    "is_enabled": "Untick to stop paying for this action.",
-    "amount": "Fixed price you pay per action (logins: once per user, first login with your brand; "
-    "shares: when verified).",
-    "per_1000_views": "Shares only: you pay this per 1,000 views of the shared post.",
-    "per_like": "Shares only: per like the shared post gets.",
-    "per_comment": "Shares only: per comment.",
-    "per_share": "Shares only: per re-share.",
-    "max_per_post": "Shares only: the most one post can earn from engagement (empty: the platform maximum).",
-    "max_rewards": "Optional. How many rewards of this action the campaign pays in total.",
+    "is_enabled": _("Untick to stop paying for this action."),
+    "amount": _(
+        "Fixed price you pay per action (logins: once per user, first login with your brand; "
+        "shares: when verified)."
+    ),
+    "per_1000_views": _("Shares only: you pay this per 1,000 views of the shared post."),
+    "per_like": _("Shares only: per like the shared post gets."),
+    "per_comment": _("Shares only: per comment."),
+    "per_share": _("Shares only: per re-share."),
+    "max_per_post": _(
+        "Shares only: the most one post can earn from engagement (empty: the platform maximum)."
+    ),
+    "max_rewards": _("Optional. How many rewards of this action the campaign pays in total."),
 }
 
 
@@ -63,6 +81,7 @@ class CampaignConsoleForm(forms.ModelForm):
             "returning_user_multiplier",
             "user_daily_cap",
             "user_campaign_cap",
+            "language",
         ]
         help_texts = CAMPAIGN_HELP
 
@@ -155,19 +174,65 @@ class RewardRuleFormSet(BaseInlineFormSet):
             raise forms.ValidationError(str(exc)) from exc
 
 
+class CampaignTextForm(forms.ModelForm):
+    class Meta:
+        model = CampaignText
+        fields = ["language", "name"]
+
+    def _get_validation_exclusions(self):
+        # The formset's clean() and the service explain these in words (see CampaignConsoleForm).
+        return set(super()._get_validation_exclusions()) | set(self.fields)
+
+
+class CampaignTextFormSet(BaseInlineFormSet):
+    """The campaign's name in other languages; checked together (one per language, not its own)."""
+
+    def texts(self) -> dict[str, str]:
+        found = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("language"):
+                continue
+            found[data["language"]] = (data.get("name") or "").strip()
+        return found
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        seen = set()
+        own = self.data.get("language") or getattr(self.instance, "language", "")
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("language"):
+                continue
+            language = data["language"]
+            if language in seen:
+                raise forms.ValidationError(_("Give each language once."))
+            if language == own:
+                raise forms.ValidationError(
+                    _("The campaign's own name is already in this language: add other languages here.")
+                )
+            if not (data.get("name") or "").strip():
+                form.add_error("name", _("Write the campaign's name in this language."))
+            seen.add(language)
+
+
 class VideoConsoleForm(forms.ModelForm):
     tiktok_url = forms.URLField(
-        label="TikTok URL",
+        label=_("TikTok URL"),
         required=False,
         assume_scheme="https",
-        help_text="A TikTok video link, instead of (or as well as) a file.",
+        help_text=_("A TikTok video link, instead of (or as well as) a file."),
     )
 
     class Meta:
         model = Video
         fields = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
         help_texts = {
-            "file": "An mp4, mov or webm file, up to the size limit shown on the page. Or give a TikTok link.",
+            "file": _(
+                "An mp4, mov or webm file, up to the size limit shown on the page. Or give a TikTok link."
+            ),
         }
 
     library_full = False
@@ -185,19 +250,20 @@ class VideoConsoleForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk is None and self.library_full:
             raise forms.ValidationError(
-                "Your library holds 15 videos, the maximum. Delete one to add another."
+                _("Your library holds %(count)s videos, the maximum. Delete one to add another.")
+                % {"count": MAX_VIDEOS_PER_MERCHANT}
             )
         if not cleaned.get("file") and not cleaned.get("tiktok_url"):
-            raise forms.ValidationError("Upload a video file or give a TikTok link.")
+            raise forms.ValidationError(_("Upload a video file or give a TikTok link."))
         return cleaned
 
 
 class UgcReviewForm(forms.ModelForm):
     decision = forms.ChoiceField(
         choices=[
-            (UgcStatus.APPROVED, "Approve: it may earn share rewards"),
-            (UgcStatus.CHANGES_REQUESTED, "Request changes (the consumer edits and resubmits)"),
-            (UgcStatus.REJECTED, "Reject for good"),
+            (UgcStatus.APPROVED, _("Approve: it may earn share rewards")),
+            (UgcStatus.CHANGES_REQUESTED, _("Request changes (the consumer edits and resubmits)")),
+            (UgcStatus.REJECTED, _("Reject for good")),
         ],
         widget=forms.RadioSelect,
     )
@@ -205,7 +271,7 @@ class UgcReviewForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
-        help_text="Required to request changes or reject: the consumer reads it.",
+        help_text=_("Required to request changes or reject: the consumer reads it."),
     )
 
     class Meta:
@@ -218,16 +284,16 @@ class UgcReviewForm(forms.ModelForm):
             cleaned.get("decision") in (UgcStatus.CHANGES_REQUESTED, UgcStatus.REJECTED)
             and not (cleaned.get("reason") or "").strip()
         ):
-            self.add_error("reason", "Tell the consumer why (they will read it).")
+            self.add_error("reason", _("Tell the consumer why (they will read it)."))
         return cleaned
 
 
 class UgcSubmitForm(forms.Form):
-    file = forms.FileField(label="Your video", help_text="mp4, mov or webm.")
+    file = forms.FileField(label=_("Your video"), help_text=_("mp4, mov or webm."))
     caption = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2200,
-        help_text="The caption you will post with it.",
+        help_text=_("The caption you will post with it."),
     )
 
     def clean_file(self):
@@ -240,7 +306,7 @@ class UgcSubmitForm(forms.Form):
 
 
 class UgcResubmitForm(forms.Form):
-    file = forms.FileField(label="A new video (optional)", required=False)
+    file = forms.FileField(label=_("A new video (optional)"), required=False)
     caption = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2200)
 
     def clean_file(self):

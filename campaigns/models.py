@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from merchants.models import Currency
 from social.matching import caption_matches
@@ -19,31 +21,31 @@ MAX_VIDEOS_PER_MERCHANT = 15
 
 
 class CampaignStatus(models.TextChoices):
-    DRAFT = "DRAFT", "Draft"
-    ACTIVE = "ACTIVE", "Active"
-    PAUSED = "PAUSED", "Paused"
-    ENDED = "ENDED", "Ended"
+    DRAFT = "DRAFT", _("Draft")
+    ACTIVE = "ACTIVE", _("Active")
+    PAUSED = "PAUSED", _("Paused")
+    ENDED = "ENDED", _("Ended")
 
 
 class PauseReason(models.TextChoices):
-    MERCHANT = "MERCHANT", "Paused by the merchant"
-    FUNDS = "FUNDS", "The wallet ran out of funds"
-    BUDGET = "BUDGET", "The campaign budget is spent"
+    MERCHANT = "MERCHANT", _("Paused by the merchant")
+    FUNDS = "FUNDS", _("The wallet ran out of funds")
+    BUDGET = "BUDGET", _("The campaign budget is spent")
 
 
 class UgcPolicy(models.TextChoices):
-    CREATORS_ONLY = "CREATORS_ONLY", "Creators only (more than 5,000 followers)"
-    ALL_USERS = "ALL_USERS", "All users"
+    CREATORS_ONLY = "CREATORS_ONLY", _("Creators only (more than 5,000 followers)")
+    ALL_USERS = "ALL_USERS", _("All users")
 
 
 class ActionType(models.TextChoices):
-    TIKTOK_LOGIN = "TIKTOK_LOGIN", "Log in with TikTok"
-    WHATSAPP_LOGIN = "WHATSAPP_LOGIN", "Log in with WhatsApp"
-    SHARE_VIDEO = "SHARE_VIDEO", "Share a video on TikTok"
-    LIKE = "LIKE", "Like one of the brand's posts"
-    COMMENT = "COMMENT", "Comment on one of the brand's posts"
-    PURCHASE = "PURCHASE", "Buy in the brand's shop"
-    SIGN_UP = "SIGN_UP", "Sign up in the brand's shop"
+    TIKTOK_LOGIN = "TIKTOK_LOGIN", _("Log in with TikTok")
+    WHATSAPP_LOGIN = "WHATSAPP_LOGIN", _("Log in with WhatsApp")
+    SHARE_VIDEO = "SHARE_VIDEO", _("Share a video on TikTok")
+    LIKE = "LIKE", _("Like one of the brand's posts")
+    COMMENT = "COMMENT", _("Comment on one of the brand's posts")
+    PURCHASE = "PURCHASE", _("Buy in the brand's shop")
+    SIGN_UP = "SIGN_UP", _("Sign up in the brand's shop")
 
 
 LOGIN_ACTIONS = (ActionType.TIKTOK_LOGIN, ActionType.WHATSAPP_LOGIN)
@@ -158,6 +160,15 @@ class Campaign(models.Model):
     mention = models.CharField(max_length=100, blank=True)
     hold_days = models.PositiveSmallIntegerField(default=14)
     ugc_policy = models.CharField(max_length=16, choices=UgcPolicy.choices, default=UgcPolicy.CREATORS_ONLY)
+    language = models.CharField(
+        _("language of the name"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language the name above is written in: visitors whose language has no text of its own see it."
+        ),
+    )
     min_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     new_user_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
@@ -249,11 +260,56 @@ class Campaign(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def name_in(self, language: str | None) -> str:
+        """The name a visitor reading ``language`` sees: the merchant's text in that language, else
+        the campaign's own name (written in ``self.language``). Reads ``texts`` (prefetch it)."""
+        code = (language or "").split("-")[0].lower()
+        if code and code != self.language:
+            for text in self.texts.all():
+                if text.language == code:
+                    return text.name
+        return self.name
+
     @property
     def requirement(self) -> str:
         """What a shared post must carry, as a user would type it (either one, when both are set)."""
         parts = [f"#{self.hashtag}" if self.hashtag else "", f"@{self.mention}" if self.mention else ""]
         return " or ".join(p for p in parts if p)
+
+
+class CampaignText(models.Model):
+    """A campaign's texts a visitor reads, in one more language than the campaign's own.
+
+    Written by ``campaigns.services.campaign_texts_save`` (the console's campaign page); shown by
+    ``Campaign.name_in`` to visitors reading ``language`` (docs/campaigns.md)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    name = models.CharField(pgettext_lazy("campaign text", "name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("campaign text")
+        verbose_name_plural = _("campaign texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "language"],
+                name="campaigns_text_one_per_language",
+                violation_error_message=_("This campaign already has a text in this language."),
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=[code for code, _name in settings.LANGUAGES]),
+                name="campaigns_text_language_known",
+                violation_error_message=_("Choose a language from the list."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="campaigns_text_name_not_empty",
+                violation_error_message=_("Write the campaign's name in this language."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.language}: {self.name}"
 
 
 class RewardRule(models.Model):
@@ -402,10 +458,10 @@ def tags_normalize(text: str, sigil: str) -> str:
 
 
 class UgcStatus(models.TextChoices):
-    SUBMITTED = "SUBMITTED", "Waiting for review"
-    APPROVED = "APPROVED", "Approved"
-    CHANGES_REQUESTED = "CHANGES_REQUESTED", "Changes requested"
-    REJECTED = "REJECTED", "Rejected"
+    SUBMITTED = "SUBMITTED", _("Waiting for review")
+    APPROVED = "APPROVED", _("Approved")
+    CHANGES_REQUESTED = "CHANGES_REQUESTED", _("Changes requested")
+    REJECTED = "REJECTED", _("Rejected")
 
 
 def ugc_upload_to(instance: UgcSubmission, filename: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from moneyed import Money
 
 from campaigns.models import ActionType, MerchantPricing, PricingPlan, RewardRule
@@ -29,7 +30,7 @@ def plan_for(merchant) -> PricingPlan:
         return assigned.plan
     plan = PricingPlan.objects.filter(is_default=True).first()
     if plan is None:
-        raise NoPricingPlan("No default pricing plan: ops must mark one plan as the default.")
+        raise NoPricingPlan(gettext("No default pricing plan: ops must mark one plan as the default."))
     return plan
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext
 from moneyed import Money
 
 from campaigns import pricing
@@ -48,11 +49,13 @@ def ugc_approved_list(*, campaign: Campaign, user) -> QuerySet[UgcSubmission]:
 def ugc_can_submit(*, campaign: Campaign, user, now: datetime) -> tuple[bool, str]:
     """(may this user submit a video to this campaign, and if not, why in words)."""
     if user is None or not user.is_authenticated:
-        return False, "Sign in to submit a video."
+        return False, gettext("Sign in to submit a video.")
     if not Campaign.objects.live(now=now).filter(pk=campaign.pk).exists():
-        return False, "This campaign is not running."
+        return False, gettext("This campaign is not running.")
     if campaign.ugc_policy != "ALL_USERS" and not user_is_creator(user):
-        return False, "This campaign takes videos from creators only (more than 5,000 TikTok followers)."
+        return False, gettext(
+            "This campaign takes videos from creators only (more than 5,000 TikTok followers)."
+        )
     return True, ""
 
 
@@ -129,12 +132,14 @@ def rule_offer(*, rule: RewardRule, campaign: Campaign, user_share: Decimal) -> 
 ACTION_ORDER = {action: index for index, action in enumerate(ActionType.values)}
 
 
-def landing_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
-    """Live campaigns of ``merchant`` with what each enabled action earns a user."""
+def landing_offers(*, merchant: Merchant, now: datetime, texts: bool = True) -> list[dict]:
+    """Live campaigns of ``merchant`` with what each enabled action earns a user; with ``texts``, their
+    names in other languages too (``Campaign.name_in``: what a visitor reads)."""
+    related = ("rules", "texts") if texts else ("rules",)
     campaigns = list(
         Campaign.objects.live(now=now)
         .filter(merchant=merchant)
-        .prefetch_related("rules")
+        .prefetch_related(*related)
         .order_by("starts_at", "pk")
     )
     if not campaigns:
@@ -182,13 +187,18 @@ class FundsRunway:
     def warning(self) -> str:
         if not self.short:
             return ""
-        return (
-            f"The wallet holds {self.balance.amount:.2f} {self.balance.currency}: less than one day of rewards "
-            f"at the recent rate of {self.per_day.amount:.2f} {self.per_day.currency} a day (the larger of "
-            f"the rewards paid in the last 24 hours, {self.last_24h.amount:.2f}, and the 7-day average per day, "
-            f"{self.average_7d.amount:.2f}). When the funds run out, rewards stop and the campaign pauses: "
-            "add funds soon."
-        )
+        return gettext(
+            "The wallet holds %(balance)s %(currency)s: less than one day of rewards at the recent rate of "
+            "%(per_day)s %(currency)s a day (the larger of the rewards paid in the last 24 hours, %(last_24h)s, "
+            "and the 7-day average per day, %(average_7d)s). When the funds run out, rewards stop and the "
+            "campaign pauses: add funds soon."
+        ) % {
+            "balance": f"{self.balance.amount:.2f}",
+            "currency": self.balance.currency,
+            "per_day": f"{self.per_day.amount:.2f}",
+            "last_24h": f"{self.last_24h.amount:.2f}",
+            "average_7d": f"{self.average_7d.amount:.2f}",
+        }
 
 
 def funds_runway(*, merchant: Merchant, now: datetime) -> FundsRunway:

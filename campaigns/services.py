@@ -20,6 +20,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campaigns import signals
 from campaigns.models import (
@@ -27,6 +29,7 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
+    CampaignText,
     PauseReason,
     PlatformLimit,
     RewardRule,
@@ -38,6 +41,7 @@ from campaigns.models import (
 )
 from campaigns.selectors import ugc_can_submit
 from core.errors import DomainError, EditConflict
+from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -60,7 +64,9 @@ CAMPAIGN_FIELDS = (
     "returning_user_multiplier",
     "user_daily_cap",
     "user_campaign_cap",
+    "language",
 )
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 TAG_PATTERN = re.compile(r"^[\w.]{1,99}$")
 
 
@@ -112,8 +118,11 @@ def _require(*, merchant: Merchant, actor, capability: Capability = Capability.M
     ) or (None, None)
     if not role_can(role, capability, closed=closed_at is not None):
         if closed_at is not None and role_can(role, capability):
-            raise NotAllowed(f"{merchant.brand_name} is closed: its campaigns can be read, not changed.")
-        raise NotAllowed("Your role in this merchant does not allow this.")
+            raise NotAllowed(
+                _("%(brand)s is closed: its campaigns can be read, not changed.")
+                % {"brand": merchant.brand_name}
+            )
+        raise NotAllowed(_("Your role in this merchant does not allow this."))
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -139,7 +148,10 @@ def tag_normalize(value: str, prefix: str) -> str:
 def platform_limit_for(currency: str) -> PlatformLimit:
     limit = PlatformLimit.objects.filter(currency=currency).first()
     if limit is None:
-        raise CampaignError(f"Rewards in {currency} are not open yet: ops must set the platform limits.")
+        raise CampaignError(
+            _("Rewards in %(currency)s are not open yet: ops must set the platform limits.")
+            % {"currency": currency}
+        )
     return limit
 
 
@@ -157,45 +169,58 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
     limit = platform_limit_for(currency)
     starts_at, ends_at = values.get("starts_at"), values.get("ends_at")
     if starts_at and ends_at and ends_at <= starts_at:
-        e.add("ends_at", "The end must be after the start.")
+        e.add("ends_at", _("The end must be after the start."))
     budget = values.get("budget")
     if budget is not None and budget <= 0:
-        e.add("budget", "The budget must be more than zero, or empty for no budget.")
+        e.add("budget", _("The budget must be more than zero, or empty for no budget."))
     hold_days = values.get("hold_days")
     if hold_days is not None and not 0 <= hold_days <= 365:
-        e.add("hold_days", "The hold period is 0 to 365 days.")
+        e.add("hold_days", _("The hold period is 0 to 365 days."))
     for name, prefix in (("hashtag", "#"), ("mention", "@")):
         tag = tag_normalize(values.get(name, ""), prefix)
         if tag and not TAG_PATTERN.match(tag):
             e.add(
                 name,
-                f"Use letters, digits, underscores and dots only, without spaces (e.g. {prefix}joyback).",
+                _("Use letters, digits, underscores and dots only, without spaces (e.g. %(example)s).")
+                % {"example": f"{prefix}joyback"},
             )
     low, high = values.get("min_reward"), values.get("max_reward")
     for name, value in (("min_reward", low), ("max_reward", high)):
         if value is not None and value < 0:
-            e.add(name, "A limit cannot be below zero.")
+            e.add(name, _("A limit cannot be below zero."))
     if low is not None and high is not None and high < low:
-        e.add("max_reward", f"The maximum ({_money(high)}) is below the minimum ({_money(low)}).")
+        e.add(
+            "max_reward",
+            _("The maximum (%(high)s) is below the minimum (%(low)s).")
+            % {"high": _money(high), "low": _money(low)},
+        )
     if low is not None and low < limit.min_reward:
-        e.add("min_reward", f"The platform's minimum per reward is {limit.min_reward} {currency}.")
+        e.add(
+            "min_reward",
+            _("The platform's minimum per reward is %(amount)s %(currency)s.")
+            % {"amount": limit.min_reward, "currency": currency},
+        )
     if high is not None and high > limit.max_reward:
-        e.add("max_reward", f"The platform's maximum per reward is {limit.max_reward} {currency}.")
+        e.add(
+            "max_reward",
+            _("The platform's maximum per reward is %(amount)s %(currency)s.")
+            % {"amount": limit.max_reward, "currency": currency},
+        )
     multipliers = []
     for name in ("new_user_multiplier", "returning_user_multiplier"):
         value = values.get(name)
         if value is not None and value <= 0:
-            e.add(name, "A multiplier must be more than zero (1.00 = no change).")
+            e.add(name, _("A multiplier must be more than zero (1.00 = no change)."))
         elif value is not None:
             multipliers.append(value)
     daily, per_campaign = values.get("user_daily_cap"), values.get("user_campaign_cap")
     for name, value in (("user_daily_cap", daily), ("user_campaign_cap", per_campaign)):
         if value is not None and value < 0:
-            e.add(name, "A cap cannot be below zero.")
+            e.add(name, _("A cap cannot be below zero."))
     if daily is not None and per_campaign is not None and daily > per_campaign:
         e.add(
             "user_daily_cap",
-            "The daily cap per user cannot be above the cap per user for the whole campaign.",
+            _("The daily cap per user cannot be above the cap per user for the whole campaign."),
         )
 
     floor = max(limit.min_reward, low if low is not None else Decimal(0))
@@ -206,50 +231,83 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
         action = rule["action"]
         label = ActionType(action).label
         if action in seen:
-            e.add(None, f"{label}: only one rule per action.")
+            e.add(None, _("%(action)s: only one rule per action.") % {"action": label})
         seen.add(action)
         for name in ("amount", *ENGAGEMENT_FIELDS, "max_per_post"):
             value = rule.get(name)
             if value is not None and value < 0:
-                e.add(None, f"{label}: amounts and rates cannot be below zero.")
+                e.add(None, _("%(action)s: amounts and rates cannot be below zero.") % {"action": label})
                 break
         max_rewards = rule.get("max_rewards")
         if max_rewards is not None and max_rewards < rule.get("rewards_paid", 0):
             e.add(
                 None,
-                f"{label}: the cap ({max_rewards}) is below the {rule['rewards_paid']} rewards already paid.",
+                _("%(action)s: the cap (%(cap)s) is below the %(paid)s rewards already paid.")
+                % {"action": label, "cap": max_rewards, "paid": rule["rewards_paid"]},
             )
         engagement = any(rule.get(name) for name in ENGAGEMENT_FIELDS)
         if action != ActionType.SHARE_VIDEO and (engagement or rule.get("max_per_post") is not None):
             e.add(
                 None,
-                f"{label}: rates per view, like, comment and share and a maximum per post are for shares only.",
+                _(
+                    "%(action)s: rates per view, like, comment and share and a maximum per post are for shares only."
+                )
+                % {"action": label},
             )
         max_per_post = rule.get("max_per_post")
         if max_per_post is not None and max_per_post > limit.max_per_post:
-            e.add(None, f"{label}: the platform's maximum per post is {limit.max_per_post} {currency}.")
+            e.add(
+                None,
+                _("%(action)s: the platform's maximum per post is %(amount)s %(currency)s.")
+                % {"action": label, "amount": limit.max_per_post, "currency": currency},
+            )
         if not rule.get("is_enabled"):
             continue
         amount = rule.get("amount") or Decimal(0)
         if amount == 0 and not (action == ActionType.SHARE_VIDEO and engagement):
-            e.add(None, f"{label}: an enabled rule must pay something (or untick “enabled”).")
+            e.add(
+                None,
+                _("%(action)s: an enabled rule must pay something (or untick “enabled”).")
+                % {"action": label},
+            )
         elif amount > 0:
             if amount * lowest_multiplier < floor:
                 e.add(
                     None,
-                    f"{label}: {_money(amount)} {currency} (times {lowest_multiplier} for some users) is below the "
-                    f"minimum per reward of {_money(floor)} {currency}.",
+                    _(
+                        "%(action)s: %(amount)s %(currency)s (times %(multiplier)s for some users) is below the "
+                        "minimum per reward of %(limit)s %(currency)s."
+                    )
+                    % {
+                        "action": label,
+                        "amount": _money(amount),
+                        "currency": currency,
+                        "multiplier": lowest_multiplier,
+                        "limit": _money(floor),
+                    },
                 )
             if amount * highest_multiplier > ceiling:
                 e.add(
                     None,
-                    f"{label}: {_money(amount)} {currency} (times {highest_multiplier} for some users) is above the "
-                    f"maximum per reward of {_money(ceiling)} {currency}.",
+                    _(
+                        "%(action)s: %(amount)s %(currency)s (times %(multiplier)s for some users) is above the "
+                        "maximum per reward of %(limit)s %(currency)s."
+                    )
+                    % {
+                        "action": label,
+                        "amount": _money(amount),
+                        "currency": currency,
+                        "multiplier": highest_multiplier,
+                        "limit": _money(ceiling),
+                    },
                 )
         if action == ActionType.SHARE_VIDEO and not (
             tag_normalize(values.get("hashtag", ""), "#") or tag_normalize(values.get("mention", ""), "@")
         ):
-            e.add(None, "Sharing is rewarded, so set a hashtag and/or an @mention the post must carry.")
+            e.add(None, _("Sharing is rewarded, so set a hashtag and/or an @mention the post must carry."))
+    language = values.get("language")
+    if language is not None and language not in LANGUAGE_CODES:
+        e.add("language", _("Choose a language from the list."))
     e.raise_if_any()
 
 
@@ -314,7 +372,7 @@ def campaign_create(
     campaign_validate(values=values, rules=rules, currency=merchant.currency)
     touchpoints = list(touchpoints)
     if any(t.merchant_id != merchant.pk for t in touchpoints):
-        raise CampaignError("A campaign runs only on its own merchant's touchpoints.")
+        raise CampaignError(_("A campaign runs only on its own merchant's touchpoints."))
     with transaction.atomic():
         campaign = Campaign.objects.create(
             merchant=merchant, currency=merchant.currency, status=CampaignStatus.DRAFT, **values
@@ -352,7 +410,7 @@ def campaign_update(
             Campaign.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=campaign.pk)
         )
         if campaign.status == CampaignStatus.ENDED:
-            raise CampaignError("An ended campaign cannot change.")
+            raise CampaignError(_("An ended campaign cannot change."))
         if expected_version is not None and expected_version != campaign.version:
             raise EditConflict("campaign")
         budget = changes.get("budget", campaign.budget)
@@ -360,7 +418,10 @@ def campaign_update(
             raise CampaignInvalid(
                 {
                     "budget": [
-                        f"This campaign has already spent {campaign.spent} {campaign.currency}: the budget can't be lower."
+                        _(
+                            "This campaign has already spent %(spent)s %(currency)s: the budget can't be lower."
+                        )
+                        % {"spent": campaign.spent, "currency": campaign.currency}
                     ]
                 }
             )
@@ -379,8 +440,56 @@ def campaign_update(
         if touchpoints is not None:
             touchpoints = list(touchpoints)
             if any(t.merchant_id != campaign.merchant_id for t in touchpoints):
-                raise CampaignError("A campaign runs only on its own merchant's touchpoints.")
+                raise CampaignError(_("A campaign runs only on its own merchant's touchpoints."))
             campaign.touchpoints.set(touchpoints)
+    return campaign
+
+
+def campaign_texts_save(*, campaign: Campaign, actor, texts: dict[str, str]) -> Campaign:
+    """Set the campaign's name in other languages than its own: ``texts`` maps a language code to
+    the name visitors reading it see (all of them: a language left out loses its text). Not once ENDED.
+
+    The campaign's version moves on, so a form opened before can't undo it and the brand page's
+    fingerprint changes (rewards/brand_page.py)."""
+    _require(merchant=campaign.merchant, actor=actor)
+    e = _Errors()
+    cleaned: dict[str, str] = {}
+    for language, name in texts.items():
+        name = (name or "").strip()
+        if language not in LANGUAGE_CODES:
+            e.add(None, _("Choose a language from the list."))
+        elif not name:
+            e.add(None, _("Write the campaign's name in each language you add."))
+        elif len(name) > Campaign._meta.get_field("name").max_length:
+            e.add(None, _("A campaign's name is at most 120 characters."))
+        else:
+            cleaned[language] = name
+    e.raise_if_any()
+    with transaction.atomic():
+        campaign = (
+            Campaign.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=campaign.pk)
+        )
+        if campaign.status == CampaignStatus.ENDED:
+            raise CampaignError(_("An ended campaign cannot change."))
+        if campaign.language in cleaned:
+            raise CampaignInvalid(
+                {
+                    None: [
+                        _("The campaign's own name is already in %(language)s: add other languages here.")
+                        % {"language": campaign.get_language_display()}
+                    ]
+                }
+            )
+        current = dict(campaign.texts.values_list("language", "name"))
+        if current == cleaned:
+            return campaign
+        campaign.texts.exclude(language__in=list(cleaned)).delete()
+        for language, name in cleaned.items():
+            CampaignText.objects.update_or_create(
+                campaign=campaign, language=language, defaults={"name": name}
+            )
+        campaign.version += 1
+        campaign.save(update_fields=["version", "updated_at"])
     return campaign
 
 
@@ -400,13 +509,13 @@ def _transition(
             paused_for is not None and locked.pause_reason != paused_for
         ):
             raise CampaignError(
-                f"A campaign that is {locked.get_status_display().lower()} cannot become "
-                f"{CampaignStatus(to).label.lower()}."
+                _("A campaign that is %(status)s cannot become %(to)s.")
+                % {"status": locked.get_status_display().lower(), "to": str(CampaignStatus(to).label).lower()}
             )
         closed = Merchant.objects.filter(pk=locked.merchant_id, closed_at__isnull=False)
         if to == CampaignStatus.ACTIVE and closed.exists():
             # Read under the campaign's lock, which the merchant's closing takes first (docs/privacy.md).
-            raise CampaignError("This merchant is closed: its campaigns can't go live again.")
+            raise CampaignError(_("This merchant is closed: its campaigns can't go live again."))
         locked.status, locked.pause_reason = to, reason
         locked.save(update_fields=["status", "pause_reason", "updated_at"])
         if to == CampaignStatus.ACTIVE:
@@ -418,10 +527,10 @@ def campaign_activate(*, campaign: Campaign, actor, now: datetime) -> Campaign:
     """DRAFT or PAUSED -> ACTIVE, once its rules are valid and at least one pays something."""
     _require(merchant=campaign.merchant, actor=actor)
     if campaign.ends_at is not None and campaign.ends_at <= now:
-        raise CampaignError("This campaign's end date has passed: move it to the future first.")
+        raise CampaignError(_("This campaign's end date has passed: move it to the future first."))
     rules = [_rule_values(rule) for rule in campaign.rules.all()]
     if not any(rule["is_enabled"] for rule in rules):
-        raise CampaignError("Enable at least one reward rule before going live.")
+        raise CampaignError(_("Enable at least one reward rule before going live."))
     campaign_validate(values=_campaign_values(campaign), rules=rules, currency=campaign.currency)
     _funds_cover_a_reward(campaign=campaign, rules=rules)
     return _transition(
@@ -457,15 +566,17 @@ def campaigns_resume_funded(*, merchant_id: int, now: datetime) -> list[Campaign
                     now=now,
                     paused_for=PauseReason.FUNDS,
                 )
-                _mail_on_commit(
-                    subject=f"[TikJoy] Campaign '{live.name}' is live again",
-                    body=(
-                        f"The funds you added arrived: your campaign '{live.name}', paused when the wallet ran "
-                        "out, is live again. Actions refused meanwhile are paid now if they still qualify.\n\n"
-                        f"{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}"
-                    ),
-                    to=_merchant_reviewers(live.merchant),
-                )
+                with recipient_locale(live.merchant):
+                    _mail_on_commit(
+                        subject=_("[TikJoy] Campaign '%(campaign)s' is live again") % {"campaign": live.name},
+                        body=_(
+                            "The funds you added arrived: your campaign '%(campaign)s', paused when the wallet ran "
+                            "out, is live again. Actions refused meanwhile are paid now if they still qualify."
+                        )
+                        % {"campaign": live.name}
+                        + f"\n\n{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}",
+                        to=_merchant_reviewers(live.merchant),
+                    )
             resumed.append(live)
         except CampaignError:
             continue
@@ -480,8 +591,16 @@ def _funds_cover_a_reward(*, campaign: Campaign, rules: list[dict]) -> None:
     smallest = min(fixed) if fixed else Decimal("0.01")  # engagement only: at least a cent
     if balance.currency.code != campaign.currency or balance.amount < smallest:
         raise CampaignError(
-            f"Add funds before going live: the wallet holds {balance.amount} {balance.currency}, and the "
-            f"smallest reward of this campaign costs {smallest} {campaign.currency}."
+            _(
+                "Add funds before going live: the wallet holds %(balance)s %(balance_currency)s, and the "
+                "smallest reward of this campaign costs %(smallest)s %(currency)s."
+            )
+            % {
+                "balance": balance.amount,
+                "balance_currency": balance.currency,
+                "smallest": smallest,
+                "currency": campaign.currency,
+            }
         )
 
 
@@ -543,16 +662,16 @@ def video_file_check(upload: UploadedFile) -> None:
     allowed = tuple(settings.VIDEO_ALLOWED_EXTENSIONS)
     extension = os.path.splitext(upload.name or "")[1].lower().lstrip(".")
     if extension not in allowed:
-        raise VideoInvalid(f"Upload a video file: {', '.join(allowed)}.")
+        raise VideoInvalid(_("Upload a video file: %(types)s.") % {"types": ", ".join(allowed)})
     limit_mb = settings.VIDEO_MAX_UPLOAD_MB
     if upload.size is None or upload.size > limit_mb * 1024 * 1024:
-        raise VideoInvalid(f"The video is larger than {limit_mb} MB.")
+        raise VideoInvalid(_("The video is larger than %(limit)s MB.") % {"limit": limit_mb})
     if upload.size == 0:
-        raise VideoInvalid("The file is empty.")
+        raise VideoInvalid(_("The file is empty."))
     head = upload.read(64)
     upload.seek(0)
     if not _looks_like_video(head, extension):
-        raise VideoInvalid(f"This file is not a real {extension} video.")
+        raise VideoInvalid(_("This file is not a real %(type)s video.") % {"type": extension})
 
 
 def _looks_like_video(head: bytes, extension: str) -> bool:
@@ -567,7 +686,7 @@ def _tiktok_url_check(url: str) -> None:
 
     host = (urlparse(url).hostname or "").lower()
     if not (host == "tiktok.com" or host.endswith(".tiktok.com")):
-        raise VideoInvalid("A video link must be a TikTok URL (https://www.tiktok.com/...).")
+        raise VideoInvalid(_("A video link must be a TikTok URL (https://www.tiktok.com/...)."))
 
 
 def _next_free_slot(merchant: Merchant) -> int:
@@ -575,7 +694,8 @@ def _next_free_slot(merchant: Merchant) -> int:
     free = [slot for slot in range(1, MAX_VIDEOS_PER_MERCHANT + 1) if slot not in used]
     if not free:
         raise LibraryFull(
-            f"Your library holds {MAX_VIDEOS_PER_MERCHANT} videos, the maximum. Delete one to add another."
+            _("Your library holds %(count)s videos, the maximum. Delete one to add another.")
+            % {"count": MAX_VIDEOS_PER_MERCHANT}
         )
     return free[0]
 
@@ -594,7 +714,7 @@ def video_add(
     """Add a video (an uploaded file or a TikTok link) to the first free of the merchant's 15 slots."""
     _require(merchant=merchant, actor=actor)
     if not file and not tiktok_url:
-        raise VideoInvalid("Upload a video file or give a TikTok link.")
+        raise VideoInvalid(_("Upload a video file or give a TikTok link."))
     if file:
         video_file_check(file)
     if tiktok_url:
@@ -617,7 +737,7 @@ def video_add(
                     video.file.save(os.path.basename(file.name), file, save=False)
                 video.save()
         except IntegrityError as exc:
-            raise LibraryFull("That slot was just taken; try again.") from exc
+            raise LibraryFull(_("That slot was just taken; try again.")) from exc
     return video
 
 
@@ -626,7 +746,9 @@ def video_update(*, video: Video, actor, changes: dict[str, Any]) -> Video:
     _require(merchant=video.merchant, actor=actor)
     allowed = {"title", "caption", "hashtags", "mentions", "tiktok_url", "file"}
     if set(changes) - allowed:
-        raise CampaignError("Only the title, caption, hashtags, mentions, file and TikTok link can change.")
+        raise CampaignError(
+            _("Only the title, caption, hashtags, mentions, file and TikTok link can change.")
+        )
     changes = dict(changes)
     remove_file = "file" in changes and not changes["file"]
     upload = changes.pop("file", None)
@@ -647,7 +769,7 @@ def video_update(*, video: Video, actor, changes: dict[str, Any]) -> Video:
     if upload:
         video.file.save(os.path.basename(upload.name), upload, save=False)
     if not video.file and not video.tiktok_url:
-        raise VideoInvalid("A video needs an uploaded file or a TikTok link.")
+        raise VideoInvalid(_("A video needs an uploaded file or a TikTok link."))
     video.save()
     if replaced:
         transaction.on_commit(lambda: storage.delete(replaced))
@@ -694,20 +816,21 @@ def ugc_submit(*, campaign: Campaign, user, file: UploadedFile, caption: str, no
     if not allowed:
         raise UgcNotAllowed(reason)
     if not caption.strip():
-        raise CampaignError("Write the caption you will post with the video.")
+        raise CampaignError(_("Write the caption you will post with the video."))
     video_file_check(file)
     with transaction.atomic():
         submission = UgcSubmission(campaign=campaign, user=user, caption=caption.strip(), submitted_at=now)
         submission.file.save(os.path.basename(file.name), file, save=False)
         submission.save()
-        _mail_on_commit(
-            subject=f"New video to review for {campaign.name}",
-            body=(
-                f"A consumer submitted a video for your campaign {campaign.name}.\n"
-                f"Review it in your console: {_console_ugc_url(submission)}\n"
-            ),
-            to=_merchant_reviewers(campaign.merchant),
-        )
+        with recipient_locale(campaign.merchant):
+            _mail_on_commit(
+                subject=_("New video to review for %(campaign)s") % {"campaign": campaign.name},
+                body=_(
+                    "A consumer submitted a video for your campaign %(campaign)s.\nReview it in your console: %(url)s\n"
+                )
+                % {"campaign": campaign.name, "url": _console_ugc_url(submission)},
+                to=_merchant_reviewers(campaign.merchant),
+            )
     return submission
 
 
@@ -716,9 +839,9 @@ def ugc_resubmit(
 ) -> UgcSubmission:
     """CHANGES_REQUESTED -> SUBMITTED, by its author, with the edited caption and/or a new file."""
     if submission.user_id != user.pk:
-        raise UgcNotAllowed("This is not your submission.")
+        raise UgcNotAllowed(_("This is not your submission."))
     if not caption.strip():
-        raise CampaignError("Write the caption you will post with the video.")
+        raise CampaignError(_("Write the caption you will post with the video."))
     if file:
         video_file_check(file)
     with transaction.atomic():
@@ -728,7 +851,7 @@ def ugc_resubmit(
             .get(pk=submission.pk)
         )
         if locked.status != UgcStatus.CHANGES_REQUESTED:
-            raise UgcWrongState("Only a submission with changes requested can be resubmitted.")
+            raise UgcWrongState(_("Only a submission with changes requested can be resubmitted."))
         locked.caption = caption.strip()
         if file:
             locked.file.save(os.path.basename(file.name), file, save=False)
@@ -736,22 +859,26 @@ def ugc_resubmit(
         locked.submitted_at = now
         locked.revision += 1
         locked.save()
-        _mail_on_commit(
-            subject=f"A video was resubmitted for {locked.campaign.name}",
-            body=(
-                f"A consumer edited and resubmitted their video for {locked.campaign.name}.\n"
-                f"Review it in your console: {_console_ugc_url(locked)}\n"
-            ),
-            to=_merchant_reviewers(locked.campaign.merchant),
-        )
+        with recipient_locale(locked.campaign.merchant):
+            _mail_on_commit(
+                subject=_("A video was resubmitted for %(campaign)s") % {"campaign": locked.campaign.name},
+                body=_(
+                    "A consumer edited and resubmitted their video for %(campaign)s.\nReview it in your console: %(url)s\n"
+                )
+                % {"campaign": locked.campaign.name, "url": _console_ugc_url(locked)},
+                to=_merchant_reviewers(locked.campaign.merchant),
+            )
     return locked
 
 
 UGC_REVIEW_MESSAGES = {
-    UgcStatus.APPROVED: "Your video for {campaign} was approved. Share it on TikTok to earn rewards.",
-    UgcStatus.CHANGES_REQUESTED: "{brand} asks for changes to your video for {campaign}:\n\n{reason}\n\n"
-    "Edit and resubmit it here: {url}",
-    UgcStatus.REJECTED: "{brand} declined your video for {campaign}:\n\n{reason}",
+    UgcStatus.APPROVED: gettext_lazy(
+        "Your video for %(campaign)s was approved. Share it on TikTok to earn rewards."
+    ),
+    UgcStatus.CHANGES_REQUESTED: gettext_lazy(
+        "%(brand)s asks for changes to your video for %(campaign)s:\n\n%(reason)s\n\nEdit and resubmit it here: %(url)s"
+    ),
+    UgcStatus.REJECTED: gettext_lazy("%(brand)s declined your video for %(campaign)s:\n\n%(reason)s"),
 }
 
 
@@ -760,10 +887,10 @@ def ugc_review(
 ) -> UgcSubmission:
     """SUBMITTED -> APPROVED | CHANGES_REQUESTED | REJECTED (the last two need a reason); the consumer is e-mailed."""
     if decision not in (UgcStatus.APPROVED, UgcStatus.CHANGES_REQUESTED, UgcStatus.REJECTED):
-        raise CampaignError("Approve, request changes or reject.")
+        raise CampaignError(_("Approve, request changes or reject."))
     reason = reason.strip()
     if decision != UgcStatus.APPROVED and not reason:
-        raise CampaignInvalid({"reason": ["Tell the consumer why (they will read it)."]})
+        raise CampaignInvalid({"reason": [_("Tell the consumer why (they will read it).")]})
     with transaction.atomic():
         locked = (
             UgcSubmission.objects.select_for_update()
@@ -773,7 +900,8 @@ def ugc_review(
         _require(merchant=locked.campaign.merchant, actor=actor)
         if locked.status != UgcStatus.SUBMITTED:
             raise UgcWrongState(
-                f"This submission is {locked.get_status_display().lower()}, not waiting for review."
+                _("This submission is %(status)s, not waiting for review.")
+                % {"status": locked.get_status_display().lower()}
             )
         locked.status = decision
         locked.review_reason = reason
@@ -781,16 +909,20 @@ def ugc_review(
         locked.reviewed_at = now
         locked.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
         if locked.user.email:
-            _mail_on_commit(
-                subject=f"Your video for {locked.campaign.name}: {locked.get_status_display().lower()}",
-                body=UGC_REVIEW_MESSAGES[decision].format(
-                    brand=locked.campaign.merchant.brand_name,
-                    campaign=locked.campaign.name,
-                    reason=reason,
-                    url=_consumer_ugc_url(locked),
-                ),
-                to=[locked.user.email],
-            )
+            with recipient_locale(locked.user) as language:
+                name = locked.campaign.name_in(language)  # the campaign's name in the person's language
+                _mail_on_commit(
+                    subject=_("Your video for %(campaign)s: %(status)s")
+                    % {"campaign": name, "status": locked.get_status_display().lower()},
+                    body=str(UGC_REVIEW_MESSAGES[decision])
+                    % {
+                        "brand": locked.campaign.merchant.brand_name,
+                        "campaign": name,
+                        "reason": reason,
+                        "url": _consumer_ugc_url(locked),
+                    },
+                    to=[locked.user.email],
+                )
     return locked
 
 

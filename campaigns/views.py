@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns import services
@@ -25,11 +26,11 @@ def video_download(request: HttpRequest, slug: str, slot: int) -> HttpResponse:
     if not video.file:
         if video.tiktok_url:
             return redirect(video.tiktok_url)
-        raise Http404("No such video.")
+        raise Http404(gettext("No such video."))
     try:
         handle = video.file.storage.open(video.file.name, "rb")
     except (FileNotFoundError, OSError) as exc:
-        raise Http404("This video file is missing.") from exc
+        raise Http404(gettext("This video file is missing.")) from exc
     filename = f"{slug}-{video.slot}{os.path.splitext(video.file.name)[1].lower()}"
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
@@ -62,7 +63,11 @@ def ugc(request: HttpRequest, slug: str, campaign_id: int) -> HttpResponse:
             except services.CampaignError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Thanks! {campaign.merchant.brand_name} will review your video.")
+                messages.success(
+                    request,
+                    gettext("Thanks! %(brand)s will review your video.")
+                    % {"brand": campaign.merchant.brand_name},
+                )
                 return redirect("campaigns:ugc", slug=slug, campaign_id=campaign.pk)
     submissions = UgcSubmission.objects.filter(campaign=campaign, user=request.user).order_by(
         "-submitted_at", "-pk"
@@ -112,5 +117,5 @@ def ugc_resubmit(request: HttpRequest, slug: str, campaign_id: int, submission_i
     except services.CampaignError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Resubmitted: it is waiting for review again.")
+        messages.success(request, gettext("Resubmitted: it is waiting for review again."))
     return redirect("campaigns:ugc", slug=slug, campaign_id=campaign.pk)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class ExportStatus(models.TextChoices):
-    QUEUED = "QUEUED", "Being prepared"
-    READY = "READY", "Ready to download"
+    QUEUED = "QUEUED", _("Being prepared")
+    READY = "READY", _("Ready to download")
 
 
 class DataExport(models.Model):

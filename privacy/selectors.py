@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Max, Sum
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
@@ -81,57 +83,68 @@ def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
     that service still decides (a payout it refuses stops the deletion, nothing erased).
     """
     if str(amount.currency) != PAYOUT_CURRENCY:
-        return "payouts are made in euro only"
+        return gettext("payouts are made in euro only")
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
-        return f"it is below the smallest payout ({minimum})"
+        return gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": minimum}
     if Ban.objects.filter(user=user).exists():
-        return "your account is banned"
+        return gettext("your account is banned")
     owed = debt_owed(owner=user, currency=PAYOUT_CURRENCY)
     if owed.amount > 0:
-        return f"you owe {money_text(owed)} (money taken back after it reached your balance), and no payout is made while you do"
+        return gettext(
+            "you owe %(owed)s (money taken back after it reached your balance), and no payout is made while you do"
+        ) % {"owed": money_text(owed)}
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None or identity.status == IdentityStatus.MORE_INFO:
-        return "we don't have your identity for payouts"
+        return gettext("we don't have your identity for payouts")
     if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
-        return "payouts above the yearly limit need your tax id"
+        return gettext("payouts above the yearly limit need your tax id")
     account = current_bank_account(owner=user)
     if account is None:
-        return "you have no bank details"
+        return gettext("you have no bank details")
     if account.is_blocked:
-        return "your bank details were refused by the bank"
+        return gettext("your bank details were refused by the bank")
     if account.payouts_hold_until > now:
-        return "your bank details are still in their 48-hour safety hold"
+        return gettext("your bank details are still in their 48-hour safety hold")
     return ""
 
 
 def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
     """What deleting this person's account does with their money, as the confirmation page states it."""
     if user.deleted_at is not None:
-        return DeletionPlan(refusal="This account is already deleted.")
+        return DeletionPlan(refusal=gettext("This account is already deleted."))
     if user.is_staff:
-        return DeletionPlan(refusal="Staff accounts are closed by an administrator, not from this page.")
+        return DeletionPlan(
+            refusal=gettext("Staff accounts are closed by an administrator, not from this page.")
+        )
     teams = list(Membership.objects.filter(user=user).values_list("merchant__brand_name", flat=True))
     if teams:
         return DeletionPlan(
-            refusal=f"You are on the team of {', '.join(sorted(teams))}. "
-            "Leave the team (or close the merchant) before deleting your account."
+            refusal=gettext(
+                "You are on the team of %(teams)s. Leave the team (or close the merchant) before deleting your account."
+            )
+            % {"teams": ", ".join(sorted(teams))}
         )
     locked = Commission.objects.filter(affiliate__user=user, state=CommissionState.LOCKED)
     last_approval = locked.aggregate(until=Max("approve_date"))["until"]
     if last_approval is not None:
         return DeletionPlan(
-            refusal=f"{locked.count()} of your affiliate commissions are locked and are approved by "
-            f"{last_approval:%d %b %Y}; they can't be taken back before. Delete your account after that "
-            "date: they are then in your balance, paid out or forfeited as this page will say."
+            refusal=gettext(
+                "%(count)s of your affiliate commissions are locked and are approved by %(day)s; they can't be "
+                "taken back before. Delete your account after that date: they are then in your balance, paid out "
+                "or forfeited as this page will say."
+            )
+            % {"count": locked.count(), "day": date_format(last_approval, "j M Y")}
         )
     orders = PromoteOrder.objects.filter(
         wallet__user=user, status__in=[*OPEN_STATUSES, OrderStatus.COMPLETED]
     )
     if orders.exists():
         return DeletionPlan(
-            refusal="A Promote order of yours is in review, running or waiting for its unspent coins to come "
-            "back. Delete your account once it is settled."
+            refusal=gettext(
+                "A Promote order of yours is in review, running or waiting for its unspent coins to come "
+                "back. Delete your account once it is settled."
+            )
         )
     coins, coin_funds = _person_coins(user)
     totals = {
@@ -150,7 +163,11 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
             balances.append(BalanceFate(amount=amount, fate=FORFEIT, why=refusal))
         else:
             bank = current_bank_account(owner=user)
-            balances.append(BalanceFate(amount=amount, fate=PAYOUT, why=f"to {bank.iban_masked}"))
+            balances.append(
+                BalanceFate(
+                    amount=amount, fate=PAYOUT, why=gettext("to %(iban)s") % {"iban": bank.iban_masked}
+                )
+            )
     to_reverse = []
     for status in (RewardStatus.PENDING, RewardStatus.HELD):
         rows = (

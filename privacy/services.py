@@ -37,6 +37,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 from moneyed import Money
 
 from accounts.models import User
@@ -55,6 +56,7 @@ from billing.services import BillingError, statement_issue
 from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
 from chats.services import person_chats_erase
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -123,7 +125,9 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         raise DeletionRefused(plan.refusal)
     if plan.fingerprint != confirmed:
         raise DeletionRefused(
-            "Your money changed since you opened this page. Check what happens now and confirm again."
+            gettext(
+                "Your money changed since you opened this page. Check what happens now and confirm again."
+            )
         )
     result = DeletionResult()
     if plan.coins:  # the coins become money on the available balance, whose fate the plan states
@@ -142,15 +146,19 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
     with transaction.atomic(durable=True):
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.deleted_at is not None:
-            raise DeletionRefused("This account is already deleted.")
+            raise DeletionRefused(gettext("This account is already deleted."))
         pending = accounts_of(user).filter(purpose=Purpose.USER_PENDING, balance__gt=0)
         if pending.exists():  # a reward credited after the reversals: nothing is erased, try again
-            raise DeletionRefused("A reward arrived while deleting your account. Please confirm again.")
+            raise DeletionRefused(
+                gettext("A reward arrived while deleting your account. Please confirm again.")
+            )
         if Commission.objects.filter(
             affiliate__user=user,
             state__in=[CommissionState.PENDING, CommissionState.HELD, CommissionState.LOCKED],
         ).exists():
-            raise DeletionRefused("A commission arrived while deleting your account. Please confirm again.")
+            raise DeletionRefused(
+                gettext("A commission arrived while deleting your account. Please confirm again.")
+            )
         for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("pk"):
             amount = Money(account.balance, account.currency)
             reason = next(
@@ -211,8 +219,12 @@ def data_export_request(*, user: User, now: datetime) -> DataExport:
         if len(recent) >= settings.PRIVACY_EXPORTS_PER_DAY:
             next_at = recent[0] + timedelta(days=1)
             raise ExportRefused(
-                f"You asked for {len(recent)} exports in the last 24 hours. "
-                f"You can ask for the next one from {next_at:%d %b %Y %H:%M} UTC."
+                ngettext(
+                    "You asked for %(count)s export in the last 24 hours. You can ask for the next one from %(when)s UTC.",
+                    "You asked for %(count)s exports in the last 24 hours. You can ask for the next one from %(when)s UTC.",
+                    len(recent),
+                )
+                % {"count": len(recent), "when": f"{next_at:%d %b %Y %H:%M}"}
             )
         export = DataExport.objects.create(user=user, requested_at=now)
         after_commit("privacy.tasks.data_export_build_task", export.pk)
@@ -231,15 +243,19 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport:
         export.expires_at = now + timedelta(hours=settings.PRIVACY_EXPORT_LINK_HOURS)
         export.save(update_fields=["content", "status", "ready_at", "expires_at"])
         if export.user.email:
-            mail_after_commit(
-                subject="Your TikJoy data export is ready",
-                message=(
-                    "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
-                    f"{settings.SITE_URL}/me/export/\n\n"
-                    f"The link works until {export.expires_at:%d %b %Y %H:%M} UTC."
-                ),
-                recipient_list=[export.user.email],
-            )
+            with recipient_locale(export.user):
+                mail_after_commit(
+                    subject=gettext("Your TikJoy data export is ready"),
+                    message=gettext(
+                        "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
+                        "%(url)s\n\nThe link works until %(until)s UTC."
+                    )
+                    % {
+                        "url": f"{settings.SITE_URL}/me/export/",
+                        "until": f"{export.expires_at:%d %b %Y %H:%M}",
+                    },
+                    recipient_list=[export.user.email],
+                )
     return export
 
 

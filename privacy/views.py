@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.errors import DomainError
@@ -29,8 +30,9 @@ def data_export_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                "We are preparing your data. This page shows it when it is ready"
-                + (" and we e-mail you." if request.user.email else "."),
+                gettext("We are preparing your data. This page shows it when it is ready and we e-mail you.")
+                if request.user.email
+                else gettext("We are preparing your data. This page shows it when it is ready."),
             )
         return redirect("privacy:export")
     return render(
@@ -44,7 +46,7 @@ def data_export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     """The ZIP, to the person who asked for it only, until the link expires."""
     export = get_object_or_404(DataExport, pk=export_id, user=request.user, status=ExportStatus.READY)
     if export.expires_at <= timezone.now():
-        raise Http404("This export has expired. Ask for a new one.")
+        raise Http404(gettext("This export has expired. Ask for a new one."))
     response = HttpResponse(bytes(export.content), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="tikjoy-data-{export.ready_at:%Y-%m-%d}.zip"'
     response["Cache-Control"] = "no-store"
@@ -65,10 +67,12 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
                 error = str(exc)
             else:
                 logout(request)
-                messages.success(request, "Your account is deleted. Thank you for having been with TikJoy.")
+                messages.success(
+                    request, gettext("Your account is deleted. Thank you for having been with TikJoy.")
+                )
                 return redirect("home")
         else:
-            error = " ".join(posted.errors.get("understood", [])) or "Confirm the deletion below."
+            error = " ".join(posted.errors.get("understood", [])) or gettext("Confirm the deletion below.")
     # Read after any attempt: the page states the money as it is now, and confirms that plan.
     plan = deletion_plan_get(user=request.user, now=now)
     form = DeleteAccountForm(initial={"confirmed": plan.fingerprint})

@@ -8,14 +8,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -53,6 +55,9 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
         if touchpoint is not None:
             request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
+    if getattr(page, "language", "") != (translation.get_language() or settings.LANGUAGE_CODE):
+        # The language changed since it was read (a fallback for this brand's visitors): its words too.
+        page = brand_page_get(slug=slug, now=now)
     user = request.user
     context = {
         "merchant": merchant,
@@ -129,8 +134,11 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
         # Signed in with e-mail and password: joining is recorded nowhere and earns nothing. Say so.
         messages.warning(
             request,
-            f"Signing in with e-mail earns nothing at {merchant.brand_name}: only signing in with TikTok "
-            "or WhatsApp does. Connect one of them to your account below to earn.",
+            gettext(
+                "Signing in with e-mail earns nothing at %(brand)s: only signing in with TikTok "
+                "or WhatsApp does. Connect one of them to your account below to earn."
+            )
+            % {"brand": merchant.brand_name},
         )
         return redirect("brand:landing", slug=merchant.slug)
     brand_join_complete(
@@ -160,12 +168,14 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("decision") == "decline":
             messages.info(
-                request, f"Nothing was shared with {merchant.brand_name}. You can join whenever you like."
+                request,
+                gettext("Nothing was shared with %(brand)s. You can join whenever you like.")
+                % {"brand": merchant.brand_name},
             )
             return redirect("brand:landing", slug=merchant.slug)
         if request.POST.get("decision") == "agree":
             if sorted(request.POST.getlist("fields")) != sorted(shown):
-                messages.warning(request, "What would be shared has changed. Please check it again.")
+                messages.warning(request, gettext("What would be shared has changed. Please check it again."))
             else:
                 try:
                     merchant_services.consent_give(
@@ -174,7 +184,9 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 except DomainError as exc:
                     messages.error(request, str(exc))
                 else:
-                    messages.success(request, f"You joined {merchant.brand_name}.")
+                    messages.success(
+                        request, gettext("You joined %(brand)s.") % {"brand": merchant.brand_name}
+                    )
                     return _join_complete(request, merchant, now=now)
     return render(
         request,
@@ -198,7 +210,10 @@ def consent_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "GET":
         consent = consent_active_get(user=request.user, merchant=merchant)
         if consent is None:
-            messages.info(request, f"You are not sharing any data with {merchant.brand_name}.")
+            messages.info(
+                request,
+                gettext("You are not sharing any data with %(brand)s.") % {"brand": merchant.brand_name},
+            )
             return redirect(consumer_home_url())
         return render(
             request,
@@ -216,7 +231,8 @@ def consent_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"{merchant.brand_name} no longer receives your data. You will be asked again if you join it.",
+            gettext("%(brand)s no longer receives your data. You will be asked again if you join it.")
+            % {"brand": merchant.brand_name},
         )
     return redirect(_safe_next(request, request.POST.get("next", "")))
 
@@ -242,9 +258,13 @@ def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     merchant = get_object_or_404(Merchant, slug=slug)
     action_type = CLAIMABLE.get(action)
     if action_type is None:
-        raise Http404("Nothing to claim here.")
+        raise Http404(gettext("Nothing to claim here."))
     if consent_active_get(user=request.user, merchant=merchant) is None:
-        messages.info(request, f"Join {merchant.brand_name} first: then your likes and comments can earn.")
+        messages.info(
+            request,
+            gettext("Join %(brand)s first: then your likes and comments can earn.")
+            % {"brand": merchant.brand_name},
+        )
         return redirect("brand:join", slug=merchant.slug)
     outcome = action_claim(
         user=request.user,

@@ -8,11 +8,13 @@ day. So one SQL statement (no ORM compilation, one round trip) reads, for the me
 - a fingerprint: the md5 of every row the page is built from, whole (``to_jsonb``): the merchant;
   every campaign of it not ENDED (ENDED is final) without its running ``spent`` and
   ``updated_at`` (they change with every reward paid and show nothing) but with whether its
-  budget is spent; their reward rules without their running ``rewards_paid`` but with whether
+  budget is spent; their texts in other languages (``CampaignText``); their reward rules without their running ``rewards_paid`` but with whether
   ``max_rewards`` is reached; the videos; the merchant's pricing assignment and every pricing plan;
 - the next moment any of those campaigns starts or ends (``starts_at``/``ends_at`` after now).
 
-Both are the cache key. A campaign edited, paused (by the merchant, or by the engine when the
+Both are the cache key, with the active language: the page keeps the offers' words, the headline
+and the campaigns' names rendered in one language, so an Italian visitor and an English one each
+get their own copy. A campaign edited, paused (by the merchant, or by the engine when the
 funds or the budget run out), resumed, ended, a rule or a budget changed, money that makes the
 engine resume it, a video or a logo changed, a plan reassigned: each changes a row, so the next
 request has another fingerprint and builds the page afresh; a campaign starting or ending changes
@@ -31,17 +33,21 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import Http404
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
+    CampaignText,
     MerchantPricing,
     PricingPlan,
     RewardRule,
@@ -64,6 +70,7 @@ class BrandPage:
     campaigns: list[dict]  # landing_offers(): {"campaign", "offers"}
     videos: list[Video]
     anonymous_offers_html: SafeString = field(default_factory=lambda: mark_safe(""))
+    language: str = ""  # the language it was rendered in (its words and the offers' HTML)
 
     def campaigns_for(self, *, is_creator: bool) -> list[dict]:
         """The campaigns with whether this visitor may submit a video (a fresh list: the cached
@@ -77,6 +84,7 @@ class BrandPage:
 def _sql() -> str:
     m, c, r = Merchant._meta.db_table, Campaign._meta.db_table, RewardRule._meta.db_table
     v, mp, p = Video._meta.db_table, MerchantPricing._meta.db_table, PricingPlan._meta.db_table
+    t = CampaignText._meta.db_table
     return f"""
         SELECT m.id,
                md5(concat_ws('|',
@@ -89,6 +97,9 @@ def _sql() -> str:
                                        || jsonb_build_object('exhausted', r.rewards_paid >= r.max_rewards))::text,
                                       ',' ORDER BY r.id)
                       FROM {r} r JOIN {c} c ON c.id = r.campaign_id
+                     WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
+                   (SELECT string_agg(to_jsonb(t)::text, ',' ORDER BY t.id)
+                      FROM {t} t JOIN {c} c ON c.id = t.campaign_id
                      WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
                    (SELECT string_agg(to_jsonb(v)::text, ',' ORDER BY v.id) FROM {v} v WHERE v.merchant_id = m.id),
                    (SELECT string_agg(to_jsonb(mp)::text, ',' ORDER BY mp.id) FROM {mp} mp WHERE mp.merchant_id = m.id),
@@ -103,7 +114,8 @@ def _sql() -> str:
 
 
 def _fingerprint(*, slug: str, now: datetime) -> tuple[int, str] | None:
-    """(merchant id, cache key) of the brand page of ``slug`` as it is at ``now``; None: no such brand."""
+    """(merchant id, cache key) of the brand page of ``slug`` as it is at ``now`` in the active
+    language (the offers' words and the campaigns' names are kept rendered); None: no such brand."""
     with connection.cursor() as cursor:
         cursor.execute(_sql(), {"slug": slug, "now": now, "ended": CampaignStatus.ENDED})
         row = cursor.fetchone()
@@ -111,7 +123,8 @@ def _fingerprint(*, slug: str, now: datetime) -> tuple[int, str] | None:
         return None
     merchant_id, digest, next_change = row
     moment = next_change.isoformat() if next_change is not None else "-"
-    key = hashlib.sha256(f"{merchant_id}|{digest}|{moment}".encode()).hexdigest()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    key = hashlib.sha256(f"{merchant_id}|{digest}|{moment}|{language}".encode()).hexdigest()
     return merchant_id, f"brand-page:{merchant_id}:{key}"
 
 
@@ -124,7 +137,11 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
     for video in videos:
         video.offered_caption = video.caption_for(share_campaigns)
     page = BrandPage(
-        merchant=merchant, earnings=earnings_from_offers(offers), campaigns=offers, videos=videos
+        merchant=merchant,
+        earnings=earnings_from_offers(offers),
+        campaigns=offers,
+        videos=videos,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     page.anonymous_offers_html = mark_safe(
         render_to_string(
@@ -147,11 +164,11 @@ def brand_page_get(*, slug: str, now: datetime) -> BrandPage:
     if connection.vendor != "postgresql":
         merchant = Merchant.objects.filter(slug=slug).first()
         if merchant is None:
-            raise Http404("No brand at this address.")
+            raise Http404(gettext("No brand at this address."))
         return _build(merchant=merchant, now=now)
     found = _fingerprint(slug=slug, now=now)
     if found is None:
-        raise Http404("No brand at this address.")
+        raise Http404(gettext("No brand at this address."))
     page = cache.get(found[1])
     if page is None:
         # Built from one snapshot of the database, the one its key is computed from: a change
@@ -163,7 +180,7 @@ def brand_page_get(*, slug: str, now: datetime) -> BrandPage:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             found = _fingerprint(slug=slug, now=now)
             if found is None:
-                raise Http404("No brand at this address.")
+                raise Http404(gettext("No brand at this address."))
             merchant_id, key = found
             page = _build(merchant=Merchant.objects.get(pk=merchant_id), now=now)
         cache.set(key, page, CACHE_SECONDS)

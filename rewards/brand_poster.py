@@ -22,6 +22,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext_lazy
 from weasyprint import HTML
 
 from campaigns.models import LOGIN_ACTIONS, ActionType
@@ -32,26 +34,43 @@ from merchants.poster import qr_svg_bytes, qr_svg_data_uri
 from merchants.roles import Capability
 from merchants.tenancy import console_membership
 
-_PHRASES = {
-    ActionType.TIKTOK_LOGIN: "sign in with TikTok",
-    ActionType.WHATSAPP_LOGIN: "sign in with WhatsApp",
-    ActionType.SHARE_VIDEO: "share our video on TikTok",
-    ActionType.LIKE: "like one of our posts",
-    ActionType.COMMENT: "comment on one of our posts",
+# What a person does for each action: as a line of the offers ("Share our video on TikTok: ...")
+# and inside the headline ("Earn 1.20 EUR when you share our video on TikTok"). Whole phrases per
+# action, so a language can put the verb where it belongs.
+_LINE_PHRASES = {
+    ActionType.TIKTOK_LOGIN: pgettext_lazy("earn line", "Sign in with TikTok"),
+    ActionType.WHATSAPP_LOGIN: pgettext_lazy("earn line", "Sign in with WhatsApp"),
+    ActionType.SHARE_VIDEO: pgettext_lazy("earn line", "Share our video on TikTok"),
+    ActionType.LIKE: pgettext_lazy("earn line", "Like one of our posts"),
+    ActionType.COMMENT: pgettext_lazy("earn line", "Comment on one of our posts"),
+    ActionType.PURCHASE: pgettext_lazy("earn line", "Buy in our shop"),
+    ActionType.SIGN_UP: pgettext_lazy("earn line", "Sign up in our shop"),
+}
+_WHEN_PHRASES = {
+    ActionType.TIKTOK_LOGIN: pgettext_lazy("earn headline", "when you sign in with TikTok"),
+    ActionType.WHATSAPP_LOGIN: pgettext_lazy("earn headline", "when you sign in with WhatsApp"),
+    ActionType.SHARE_VIDEO: pgettext_lazy("earn headline", "when you share our video on TikTok"),
+    ActionType.LIKE: pgettext_lazy("earn headline", "when you like one of our posts"),
+    ActionType.COMMENT: pgettext_lazy("earn headline", "when you comment on one of our posts"),
+    ActionType.PURCHASE: pgettext_lazy("earn headline", "when you buy in our shop"),
+    ActionType.SIGN_UP: pgettext_lazy("earn headline", "when you sign up in our shop"),
 }
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    """``1,234.50 EUR`` in English, ``1.234,50 EUR`` in German: the active language's number format."""
+    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
 
 
 def _and(items: list[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) == 1:
+        return items[0]
+    return gettext("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
 
 
 def _rate(value: Decimal, currency: str) -> str:
-    return f"{value} {currency}"
+    return f"{number_format(value, use_l10n=True)} {currency}"
 
 
 @dataclass(frozen=True)
@@ -72,47 +91,61 @@ def _line(offer: Offer, currency: str) -> EarnLine | None:
     fixed = max(new, returning)
     parts = []
     if fixed > 0:
-        prefix = "up to " if new != returning else ""
-        parts.append(prefix + _money(fixed, currency))
+        if new != returning:
+            parts.append(gettext("up to %(amount)s") % {"amount": _money(fixed, currency)})
+        else:
+            parts.append(_money(fixed, currency))
     if offer.has_engagement:
         if offer.max_per_post is not None:
             measured = [
-                name
+                str(name)
                 for name, rate in (
-                    ("views", offer.per_1000_views),
-                    ("likes", offer.per_like),
-                    ("comments", offer.per_comment),
-                    ("shares", offer.per_share),
+                    (pgettext_lazy("engagement measured", "views"), offer.per_1000_views),
+                    (pgettext_lazy("engagement measured", "likes"), offer.per_like),
+                    (pgettext_lazy("engagement measured", "comments"), offer.per_comment),
+                    (pgettext_lazy("engagement measured", "shares"), offer.per_share),
                 )
                 if rate
             ]
-            engagement = (
-                f"up to {_money(offer.max_per_post.amount, currency)} per post from its {_and(measured)}"
-            )
+            engagement = gettext("up to %(amount)s per post from its %(measures)s") % {
+                "amount": _money(offer.max_per_post.amount, currency),
+                "measures": _and(measured),
+            }
         else:
             rates = [
-                f"{_rate(offer.per_1000_views, currency)} per 1,000 views" if offer.per_1000_views else "",
-                f"{_rate(offer.per_like, currency)} per like" if offer.per_like else "",
-                f"{_rate(offer.per_comment, currency)} per comment" if offer.per_comment else "",
-                f"{_rate(offer.per_share, currency)} per share" if offer.per_share else "",
+                gettext("%(rate)s per 1,000 views") % {"rate": _rate(offer.per_1000_views, currency)}
+                if offer.per_1000_views
+                else "",
+                gettext("%(rate)s per like") % {"rate": _rate(offer.per_like, currency)}
+                if offer.per_like
+                else "",
+                gettext("%(rate)s per comment") % {"rate": _rate(offer.per_comment, currency)}
+                if offer.per_comment
+                else "",
+                gettext("%(rate)s per share") % {"rate": _rate(offer.per_share, currency)}
+                if offer.per_share
+                else "",
             ]
-            engagement = _and([r for r in rates if r]) + " on your post"
-        parts.append(("plus " if parts else "") + engagement)
+            engagement = gettext("%(rates)s on your post") % {"rates": _and([r for r in rates if r])}
+        parts.append(gettext("plus %(engagement)s") % {"engagement": engagement} if parts else engagement)
     if not parts:
         return None
     if offer.action in LOGIN_ACTIONS:
-        parts[-1] += ", once"
-    phrase = _PHRASES.get(offer.action, offer.label)
-    return EarnLine(offer.action, fixed, f"{phrase[0].upper()}{phrase[1:]}: {', '.join(parts)}")
+        parts[-1] = gettext("%(amount)s, once") % {"amount": parts[-1]}
+    phrase = str(_LINE_PHRASES.get(offer.action, offer.label))
+    return EarnLine(
+        offer.action, fixed, gettext("%(action)s: %(earns)s") % {"action": phrase, "earns": ", ".join(parts)}
+    )
 
 
 def brand_earnings(*, merchant: Merchant, now: datetime) -> BrandEarnings | None:
     """What the live campaigns pay, in words, best first; None when nothing is live (or pays)."""
-    return earnings_from_offers(landing_offers(merchant=merchant, now=now))
+    return earnings_from_offers(landing_offers(merchant=merchant, now=now, texts=False))  # no campaign names
 
 
 def earnings_from_offers(offers: list[dict]) -> BrandEarnings | None:
-    """``brand_earnings`` from the live campaigns' offers already read (``campaigns.selectors.landing_offers``)."""
+    """``brand_earnings`` from the live campaigns' offers already read (``campaigns.selectors.landing_offers``),
+    in the active language."""
     best: dict[str, tuple[Offer, str]] = {}
     for item in offers:
         currency = item["campaign"].currency
@@ -126,16 +159,27 @@ def earnings_from_offers(offers: list[dict]) -> BrandEarnings | None:
         return None
     lines.sort(key=lambda line: line.fixed, reverse=True)
     top_offer, currency = best[lines[0].action]
-    phrase = _PHRASES.get(top_offer.action, top_offer.label.lower())
+    when = str(_WHEN_PHRASES[top_offer.action])
     if lines[0].fixed > 0:
+        values = {"amount": _money(lines[0].fixed, currency), "when": when}
         ceiling = top_offer.new_user.amount != top_offer.returning_user.amount
-        headline = f"Earn {'up to ' if ceiling else ''}{_money(lines[0].fixed, currency)} when you {phrase}"
         if top_offer.has_engagement:  # the fixed amount is not all it can pay: never say less than true
-            headline += ", plus more as your post is seen"
+            headline = (
+                gettext("Earn up to %(amount)s %(when)s, plus more as your post is seen")
+                if ceiling
+                else gettext("Earn %(amount)s %(when)s, plus more as your post is seen")
+            ) % values
+        else:
+            headline = (
+                gettext("Earn up to %(amount)s %(when)s") if ceiling else gettext("Earn %(amount)s %(when)s")
+            ) % (values)
     elif top_offer.max_per_post is not None:
-        headline = f"Earn up to {_money(top_offer.max_per_post.amount, currency)} per post when you {phrase}"
+        headline = gettext("Earn up to %(amount)s per post %(when)s") % {
+            "amount": _money(top_offer.max_per_post.amount, currency),
+            "when": when,
+        }
     else:
-        headline = f"Earn cash when you {phrase}"
+        headline = gettext("Earn cash %(when)s") % {"when": when}
     return BrandEarnings(headline=headline, lines=lines)
 
 

@@ -23,6 +23,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
 
 from campaigns.console import CampaignConsoleAdmin
@@ -48,30 +49,30 @@ from rewards import (
 from rewards.charts import chart
 from rewards.models import Reward
 
-CONSENT_NOTE = (
+CONSENT_NOTE = gettext_lazy(
     "Shared with consent: what each person agreed to share with your brand when they joined. "
     "It disappears when they withdraw their consent."
 )
 
 # In the order a merchant reads them (PostgreSQL's jsonb does not keep the engine's order).
 _LABELS = {
-    "rule": "Reward rule",
-    "amount": "Rule amount",
-    "counts": "Counts measured",
-    "rates": "Rates",
-    "views": "Views",
-    "likes": "Likes",
-    "comments": "Comments",
-    "shares": "Shares",
-    "per_1000_views": "Per 1,000 views",
-    "per_like": "Per like",
-    "per_comment": "Per comment",
-    "per_share": "Per share",
-    "post_earns": "The post earns in all",
-    "earned_before": "Earned before",
-    "user": "Consumer",
-    "multiplier": "Multiplier",
-    "risk": "Risk signals",
+    "rule": gettext_lazy("Reward rule"),
+    "amount": gettext_lazy("Rule amount"),
+    "counts": gettext_lazy("Counts measured"),
+    "rates": gettext_lazy("Rates"),
+    "views": gettext_lazy("Views"),
+    "likes": gettext_lazy("Likes"),
+    "comments": gettext_lazy("Comments"),
+    "shares": gettext_lazy("Shares"),
+    "per_1000_views": gettext_lazy("Per 1,000 views"),
+    "per_like": gettext_lazy("Per like"),
+    "per_comment": gettext_lazy("Per comment"),
+    "per_share": gettext_lazy("Per share"),
+    "post_earns": gettext_lazy("The post earns in all"),
+    "earned_before": gettext_lazy("Earned before"),
+    "user": gettext_lazy("Consumer"),
+    "multiplier": gettext_lazy("Multiplier"),
+    "risk": gettext_lazy("Risk signals"),
 }
 _ORDER = {key: n for n, key in enumerate(_LABELS)}
 _MONEY_KEYS = {
@@ -101,7 +102,7 @@ def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list
     rows: list[tuple[str, str]] = []
     items = sorted((calculation or {}).items(), key=lambda item: (_ORDER.get(item[0], len(_ORDER)), item[0]))
     for key, value in items:
-        label = prefix + _LABELS.get(key, key.replace("_", " ").capitalize())
+        label = prefix + str(_LABELS.get(key, key.replace("_", " ").capitalize()))
         if isinstance(value, dict):
             rows.extend(calculation_rows(value, currency, prefix=f"{label} · "))
         elif isinstance(value, list):
@@ -205,11 +206,11 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         # The person is shown through people_seen_by_merchant (one query a page), not this join.
         return super().get_queryset(request).select_related("campaign", "action")
 
-    @admin.display(description="Action", ordering="action__action_type")
+    @admin.display(description=gettext_lazy("Action"), ordering="action__action_type")
     def action_type(self, obj: Reward) -> str:
         return ActionType(obj.action.action_type).label
 
-    @admin.display(description="How the amount was computed")
+    @admin.display(description=gettext_lazy("How the amount was computed"))
     def how_computed(self, obj: Reward) -> str:
         rows = calculation_rows(obj.calculation, obj.currency)
         if not rows:
@@ -277,7 +278,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
             request,
             "console/rewards/consumers.html",
             {
-                "title": "Consumers who engaged",
+                "title": gettext("Consumers who engaged"),
                 "opts": self.opts,
                 "page_obj": page,
                 "consumers": [
@@ -346,7 +347,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
     return [
         chart(
             key="rewards",
-            title="Rewards paid",
+            title=gettext("Rewards paid"),
             total=money_in_locale(totals.rewards_paid, locale),
             days=dates,
             values=[d.rewards_paid for d in days],
@@ -354,7 +355,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
         ),
         chart(
             key="views",
-            title="Views of the posts people made",
+            title=gettext("Views of the posts people made"),
             total=count(totals.views),
             days=dates,
             values=[d.views for d in days],
@@ -362,7 +363,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
         ),
         chart(
             key="consumers",
-            title="New consumers",
+            title=gettext("New consumers"),
             total=count(totals.new_consumers),
             days=dates,
             values=[d.new_consumers for d in days],
@@ -370,10 +371,10 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
         ),
         chart(
             key="cpm",
-            title="Cost per 1,000 views",
+            title=gettext("Cost per 1,000 views"),
             total=money_in_locale(totals.cost_per_1000_views, locale)
             if totals.cost_per_1000_views
-            else "no views",
+            else gettext("no views"),
             days=dates,
             values=[d.cost_per_1000_views for d in days],
             text=money,
@@ -452,10 +453,10 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
     def get_list_display(self, request):
         return (*super().get_list_display(request), "report_link")
 
-    @admin.display(description="Report")
+    @admin.display(description=gettext_lazy("Report"))
     def report_link(self, obj: Campaign) -> str:
         url = reverse("console:campaigns_campaign_report", kwargs={"object_id": obj.pk})
-        return format_html('<a href="{}">Report</a>', url)
+        return format_html('<a href="{}">{}</a>', url, gettext("Report"))
 
     def get_urls(self):
         report = [
@@ -475,7 +476,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
     def _campaign(self, request: HttpRequest, object_id: str) -> Campaign:
         campaign = self.get_object(request, object_id)
         if campaign is None or not self.has_view_permission(request, campaign):
-            raise Http404("No such campaign in this merchant.")
+            raise Http404(gettext("No such campaign in this merchant."))
         return campaign
 
     def _window(self, request: HttpRequest, campaign: Campaign) -> reports.Window:
@@ -492,7 +493,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
             request,
             "console/rewards/campaign_report.html",
             {
-                "title": f"Report: {campaign.name}",
+                "title": gettext("Report: %(campaign)s") % {"campaign": campaign.name},
                 "opts": self.opts,
                 "original": campaign,
                 "campaign": campaign,
@@ -500,7 +501,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
                 "spend": money_in_locale(summary.spend, locale),
                 "cpm": money_in_locale(summary.cost_per_1000_views, locale)
                 if summary.cost_per_1000_views
-                else "no views yet",
+                else gettext("no views yet"),
                 "groups": [(g, money_in_locale(g.amount, locale)) for g in summary.groups],
                 "counts": {
                     name: number_in_locale(getattr(summary, name), locale)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 from campaigns.models import ActionType
@@ -26,11 +27,11 @@ from rewards.reasons import Reason
 
 
 class ActionStatus(models.TextChoices):
-    RECORDED = "RECORDED", "Recorded"
-    REWARDED = "REWARDED", "Rewarded"
-    HELD = "HELD", "Held for review"
-    UNFUNDED = "UNFUNDED", "Not paid: the brand's funds or budget ran out"
-    INELIGIBLE = "INELIGIBLE", "Not eligible"
+    RECORDED = "RECORDED", _("Recorded")
+    REWARDED = "REWARDED", _("Rewarded")
+    HELD = "HELD", _("Held for review")
+    UNFUNDED = "UNFUNDED", _("Not paid: the brand's funds or budget ran out")
+    INELIGIBLE = "INELIGIBLE", _("Not eligible")
 
 
 class SocialAction(models.Model):
@@ -187,15 +188,15 @@ class CampaignDay(models.Model):
 
 
 class RewardStatus(models.TextChoices):
-    PENDING = "PENDING", "Pending"
-    CONFIRMED = "CONFIRMED", "Available"
-    REVERSED = "REVERSED", "Reversed"
-    HELD = "HELD", "Held for review"
+    PENDING = "PENDING", _("Pending")
+    CONFIRMED = "CONFIRMED", _("Available")
+    REVERSED = "REVERSED", _("Reversed")
+    HELD = "HELD", _("Held for review")
 
 
 class RewardKind(models.TextChoices):
-    ACTION = "ACTION", "For the action"
-    ENGAGEMENT = "ENGAGEMENT", "For the post's engagement"
+    ACTION = "ACTION", _("For the action")
+    ENGAGEMENT = "ENGAGEMENT", _("For the post's engagement")
 
 
 class RewardQuerySet(models.QuerySet):
@@ -382,8 +383,8 @@ class Ban(models.Model):
 
 
 class BanEventKind(models.TextChoices):
-    BANNED = "BANNED", "Banned"
-    LIFTED = "LIFTED", "Ban lifted"
+    BANNED = "BANNED", _("Banned")
+    LIFTED = "LIFTED", _("Ban lifted")
 
 
 class BanEvent(models.Model):
@@ -410,15 +411,15 @@ class BanEvent(models.Model):
 
 
 class NoticeKind(models.TextChoices):
-    DAILY_LIMIT = "DAILY_LIMIT", "Daily limit reached"
-    REWARD_AVAILABLE = "REWARD_AVAILABLE", "Reward now available"
-    CAMPAIGN_LIVE = "CAMPAIGN_LIVE", "A brand's campaign started"
+    DAILY_LIMIT = "DAILY_LIMIT", _("Daily limit reached")
+    REWARD_AVAILABLE = "REWARD_AVAILABLE", _("Reward now available")
+    CAMPAIGN_LIVE = "CAMPAIGN_LIVE", _("A brand's campaign started")
 
 
 class NoticeChannel(models.TextChoices):
-    EMAIL = "EMAIL", "E-mail"
-    WHATSAPP = "WHATSAPP", "WhatsApp"
-    NONE = "NONE", "No way to reach the person"
+    EMAIL = "EMAIL", _("E-mail")
+    WHATSAPP = "WHATSAPP", _("WhatsApp")
+    NONE = "NONE", _("No way to reach the person")
 
 
 class ConsumerNotice(models.Model):

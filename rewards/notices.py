@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.tasks import after_commit
@@ -31,9 +32,9 @@ from social.whatsapp import WhatsAppSendError, whatsapp_update_send
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
-    NoticeKind.DAILY_LIMIT: "[TikJoy] You reached today's limit",
-    NoticeKind.REWARD_AVAILABLE: "[TikJoy] Your reward is now available",
-    NoticeKind.CAMPAIGN_LIVE: "[TikJoy] A campaign you waited for has started",
+    NoticeKind.DAILY_LIMIT: gettext_lazy("[TikJoy] You reached today's limit"),
+    NoticeKind.REWARD_AVAILABLE: gettext_lazy("[TikJoy] Your reward is now available"),
+    NoticeKind.CAMPAIGN_LIVE: gettext_lazy("[TikJoy] A campaign you waited for has started"),
 }
 
 
@@ -77,7 +78,7 @@ def notice_send(*, user_id: int, kind: str, key: str, text: str, now: datetime |
         channel, address = notice_channel_for(notice.user)
         if channel == NoticeChannel.EMAIL:
             send_mail(
-                subject=SUBJECTS[NoticeKind(notice.kind)],
+                subject=str(SUBJECTS[NoticeKind(notice.kind)]),
                 message=f"{notice.text}\n\n{settings.SITE_URL}/wallet/",
                 from_email=None,
                 recipient_list=[address],

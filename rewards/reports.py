@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext
 from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, Video
@@ -317,38 +318,40 @@ def merchant_checklist(*, merchant: Merchant) -> list[ChecklistItem]:
     return [
         ChecklistItem(
             "fund",
-            "Fund your wallet",
+            gettext("Fund your wallet"),
             funded,
             "add_funds",
-            "Send a bank transfer with your reference; rewards are paid from these funds.",
+            gettext("Send a bank transfer with your reference; rewards are paid from these funds."),
         ),
         ChecklistItem(
             "campaign",
-            "Create a campaign",
+            gettext("Create a campaign"),
             campaigns.exists(),
             "campaigns_campaign_add",
-            "Choose what people do for you and what each action earns.",
+            gettext("Choose what people do for you and what each action earns."),
         ),
         ChecklistItem(
             "videos",
-            "Add videos people can share",
+            gettext("Add videos people can share"),
             Video.objects.filter(merchant=merchant).exists(),
             "campaigns_video_add",
-            "Up to 15 videos with their caption, hashtags and mentions.",
+            gettext("Up to 15 videos with their caption, hashtags and mentions."),
         ),
         ChecklistItem(
             "live",
-            "Put a campaign live",
+            gettext("Put a campaign live"),
             campaigns.exclude(status=CampaignStatus.DRAFT).exists(),
             "campaigns_campaign_changelist",
-            "Going live needs funds for at least the campaign's smallest reward.",
+            gettext("Going live needs funds for at least the campaign's smallest reward."),
         ),
         ChecklistItem(
             "poster",
-            "Put the poster up or the widget on your site",
+            gettext("Put the poster up or the widget on your site"),
             SocialAction.objects.filter(merchant=merchant, touchpoint__isnull=False).exists(),
             "brand_poster",
-            "Print your poster (or a store's, under Touchpoints), or put the widget on your site: "
-            "ticks when the first person arrives through one.",
+            gettext(
+                "Print your poster (or a store's, under Touchpoints), or put the widget on your site: "
+                "ticks when the first person arrives through one."
+            ),
         ),
     ]

@@ -17,6 +17,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
@@ -35,7 +36,7 @@ from rewards.reasons import Reason
 from social.models import EngagementSnapshot, TikTokProfile
 from wallets.models import Account, Purpose
 
-HELD_EXPLANATION = "Under review: we check unusual activity. You'll see the outcome here."
+HELD_EXPLANATION = gettext_lazy("Under review: we check unusual activity. You'll see the outcome here.")
 
 
 # What a person reads for each status (the engine's labels are for operators).
@@ -50,25 +51,32 @@ def reward_plan_note(reward: Reward) -> str:
     notes = []
     for plan in plans:
         if plan.get("benefit") == "BONUS" and reward.bonus:
-            notes.append(f"includes a {plan.get('plan')} bonus of {Money(reward.bonus, reward.currency)}")
+            notes.append(
+                gettext("includes a %(plan)s bonus of %(bonus)s")
+                % {"plan": plan.get("plan"), "bonus": Money(reward.bonus, reward.currency)}
+            )
         elif plan.get("benefit") == "FAST" and reward.advance_at is not None:
             until = date_format(timezone.localtime(reward.available_at), "j M Y")
             if reward.advanced_at is not None and reward.status == RewardStatus.PENDING:
                 notes.append(
-                    f"available early with {plan.get('plan')}: the brand can still reverse it until {until}"
+                    gettext("available early with %(plan)s: the brand can still reverse it until %(until)s")
+                    % {"plan": plan.get("plan"), "until": until}
                 )
             elif reward.status == RewardStatus.PENDING:
                 early = date_format(timezone.localtime(reward.advance_at), "j M Y, H:i")
-                notes.append(f"available early with {plan.get('plan')}: from {early}")
+                notes.append(
+                    gettext("available early with %(plan)s: from %(early)s")
+                    % {"plan": plan.get("plan"), "early": early}
+                )
     text = "; ".join(notes)
     return text[:1].upper() + text[1:]
 
 
 STATUS_FOR_USER = {
-    RewardStatus.PENDING: "Pending",
-    RewardStatus.CONFIRMED: "Available",
-    RewardStatus.HELD: "Under review",
-    RewardStatus.REVERSED: "Reversed",
+    RewardStatus.PENDING: gettext_lazy("Pending"),
+    RewardStatus.CONFIRMED: gettext_lazy("Available"),
+    RewardStatus.HELD: gettext_lazy("Under review"),
+    RewardStatus.REVERSED: gettext_lazy("Reversed"),
 }
 
 
@@ -117,16 +125,16 @@ def wallet_history(*, user: AbstractBaseUser) -> QuerySet[Reward]:
 def reward_action_label(reward: Reward) -> str:
     """What the person did, as they would say it."""
     if reward.kind == RewardKind.ENGAGEMENT:
-        return "Engagement on your shared post"
+        return gettext("Engagement on your shared post")
     return ActionType(reward.action.action_type).label
 
 
 def reward_reason_for_user(reward: Reward) -> str:
     """Why a reward is where it is, in words; empty when there is nothing to explain."""
     if reward.status == RewardStatus.HELD:
-        return HELD_EXPLANATION
+        return str(HELD_EXPLANATION)
     if reward.status == RewardStatus.REVERSED:
-        return reward.reason or "Reversed."
+        return reward.reason or gettext("Reversed.")
     return ""
 
 
@@ -357,7 +365,7 @@ def history_item(reward: Reward) -> dict:
         "amount": _amount(reward.user_money),
         "currency": reward.currency,
         "status": reward.status,
-        "status_label": STATUS_FOR_USER[reward.status],
+        "status_label": str(STATUS_FOR_USER[reward.status]),
         "available_at": reward.available_at.isoformat(),
         "reason": reward_reason_for_user(reward),
     }

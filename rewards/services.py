@@ -47,6 +47,7 @@ from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext
 from moneyed import Money
 
 from accounts.models import User
@@ -63,6 +64,7 @@ from campaigns.pricing import plan_for
 from campaigns.selectors import ugc_blocks_shares
 from core.db import retry_on_conflict
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
 from merchants.models import Membership, Merchant, Touchpoint
 from merchants.roles import Role
@@ -507,26 +509,29 @@ def campaign_paused_tell_owners(*, campaign_id: int) -> None:
         .exclude(user__email__isnull=True)
         .values_list("user__email", flat=True)
     )
-    why = PauseReason(campaign.pause_reason).label.lower()
-    if campaign.pause_reason == PauseReason.FUNDS:
-        what_next = (
-            "Add funds (console > Add funds): once they arrive the campaign goes live again by itself, and "
-            f"the actions refused meanwhile (in the last {settings.REWARDS_UNFUNDED_RETRY_DAYS} days) are "
-            "paid if they still qualify.\n"
+    with recipient_locale(campaign.merchant):
+        why = str(PauseReason(campaign.pause_reason).label).lower()
+        days = settings.REWARDS_UNFUNDED_RETRY_DAYS
+        if campaign.pause_reason == PauseReason.FUNDS:
+            what_next = gettext(
+                "Add funds (console > Add funds): once they arrive the campaign goes live again by itself, and "
+                "the actions refused meanwhile (in the last %(days)s days) are paid if they still qualify."
+            ) % {"days": days}
+        else:
+            what_next = gettext(
+                "Raise the budget, then resume the campaign in the console: the actions refused meanwhile "
+                "(in the last %(days)s days) are then paid if they still qualify."
+            ) % {"days": days}
+        mail_after_commit(
+            subject=gettext("[TikJoy] Campaign '%(campaign)s' paused: %(why)s")
+            % {"campaign": campaign.name, "why": why},
+            message=gettext(
+                "Your campaign '%(campaign)s' was paused automatically: %(why)s.\n\n"
+                "New actions are not rewarded while it is paused. %(what_next)s\n"
+            )
+            % {"campaign": campaign.name, "why": why, "what_next": what_next},
+            recipient_list=owners,
         )
-    else:
-        what_next = (
-            "Raise the budget, then resume the campaign in the console: the actions refused meanwhile "
-            f"(in the last {settings.REWARDS_UNFUNDED_RETRY_DAYS} days) are then paid if they still qualify.\n"
-        )
-    mail_after_commit(
-        subject=f"[TikJoy] Campaign '{campaign.name}' paused: {why}",
-        message=(
-            f"Your campaign '{campaign.name}' was paused automatically: {why}.\n\n"
-            f"New actions are not rewarded while it is paused. {what_next}"
-        ),
-        recipient_list=owners,
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -721,13 +726,20 @@ def action_claim(
     state = _claim_state(action, reward, what=what)
     if new:
         level = "success" if action.status == ActionStatus.REWARDED else "info"
-        return ClaimOutcome(level, f"Thanks! {state}")
+        return ClaimOutcome(level, gettext("Thanks! %(state)s") % {"state": state})
     when = date_format(timezone.localtime(action.created_at), "j M Y")
-    return ClaimOutcome(
-        "info",
-        f"Nothing new was paid: {merchant.brand_name} rewards one {what} per person, and you told us about "
-        f"yours on {when}. {state}",
-    )
+    values = {"brand": merchant.brand_name, "when": when, "state": state}
+    if action_type == ActionType.LIKE:
+        text = gettext(
+            "Nothing new was paid: %(brand)s rewards one like per person, and you told us about yours on "
+            "%(when)s. %(state)s"
+        )
+    else:
+        text = gettext(
+            "Nothing new was paid: %(brand)s rewards one comment per person, and you told us about yours on "
+            "%(when)s. %(state)s"
+        )
+    return ClaimOutcome("info", text % values)
 
 
 def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> str:
@@ -847,11 +859,16 @@ def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> N
         user_id=user_id,
         kind=NoticeKind.DAILY_LIMIT,
         key=f"daily-limit:{user_id}:{campaign.pk}:{now.date().isoformat()}",
-        text=(
-            f"You reached today's limit for {campaign.merchant.brand_name}'s campaign \"{campaign.name}\" "
-            f"({campaign.user_daily_cap} {campaign.currency} a day): what you do for it today earns nothing "
-            "more. You can earn again tomorrow."
-        ),
+        text=gettext(
+            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s %(currency)s a day): "
+            "what you do for it today earns nothing more. You can earn again tomorrow."
+        )
+        % {
+            "brand": campaign.merchant.brand_name,
+            "campaign": campaign.name_in(get_language()),
+            "cap": campaign.user_daily_cap,
+            "currency": campaign.currency,
+        },
     )
 
 
@@ -1340,10 +1357,11 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
                 user_id=reward.user_id,
                 kind=NoticeKind.REWARD_AVAILABLE,
                 key=f"available:{reward.user_id}:{now.date().isoformat()}",
-                text=(
-                    f"Your reward of {reward.user_amount} {reward.currency} from {merchant.brand_name} is now "
-                    "available in your TikJoy wallet: you can pay it out to your bank."
-                ),
+                text=gettext(
+                    "Your reward of %(amount)s %(currency)s from %(brand)s is now available in your TikJoy "
+                    "wallet: you can pay it out to your bank."
+                )
+                % {"amount": reward.user_amount, "currency": reward.currency, "brand": merchant.brand_name},
             )
     return reward
 
@@ -1838,10 +1856,14 @@ def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
                 user_id=user_id,
                 kind=NoticeKind.CAMPAIGN_LIVE,
                 key=f"campaign-live:{merchant.pk}:{user_id}",
-                text=(
-                    f'{merchant.brand_name} started its campaign "{campaign.name}" on TikJoy. See what you '
-                    f"can earn: {settings.SITE_URL}/b/{merchant.slug}/"
-                ),
+                text=gettext(
+                    '%(brand)s started its campaign "%(campaign)s" on TikJoy. See what you can earn: %(url)s'
+                )
+                % {
+                    "brand": merchant.brand_name,
+                    "campaign": campaign.name_in(get_language()),
+                    "url": f"{settings.SITE_URL}/b/{merchant.slug}/",
+                },
             )
             told += 1
     return told

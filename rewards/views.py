@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from rewards import selectors
@@ -54,6 +55,8 @@ def wallet(request: HttpRequest) -> HttpResponse:
     listed = selectors.held_and_reversed(user=user)
     held = [{"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.HELD]]
     awaited = selectors.awaited_brands(user=user)
+    debts = debts_of(owner=user)
+    owed = [str(debt) for debt in debts]
     return render(
         request,
         "wallet/wallet.html",
@@ -78,7 +81,13 @@ def wallet(request: HttpRequest) -> HttpResponse:
             "tiktok": selectors.wallet_tiktok_profile(user=user),
             "phone": user.phone,
             "phone_verified": user.phone_verified,
-            "debts": debts_of(owner=user),
+            "debts": debts,
+            "debts_text": owed[0]
+            if len(owed) == 1
+            else gettext("%(items)s and %(last)s") % {"items": ", ".join(owed[:-1]), "last": owed[-1]}
+            if owed
+            else "",
+            "held_total_text": " + ".join(str(money) for money in figures.held_totals),
         },
     )
 
@@ -90,7 +99,7 @@ def summary(request: HttpRequest) -> HttpResponse:
         response = JsonResponse(
             {
                 "error": "not_authenticated",
-                "detail": "Sign in to see your wallet.",
+                "detail": gettext("Sign in to see your wallet."),
                 "login_url": reverse("account_login"),
             },
             status=401,

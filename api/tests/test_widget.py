@@ -10,6 +10,7 @@ from moneyed import Money
 
 from api.models import ApiKey, KeyKind
 from campaigns.selectors import landing_offers
+from campaigns.services import campaign_texts_save
 from merchants.models import TouchpointKind
 from merchants.services import touchpoint_create
 from tikjoy.tests.factories import owner_of
@@ -124,3 +125,17 @@ def test_the_offer_is_what_the_shopper_earns_not_the_merchants_price(client, sho
     line = body.split('data-action="TIKTOK_LOGIN">')[1].split("</li>")[0]
     assert f"<strong>{offer.new_user.amount} EUR</strong>" in line
     assert f"{rule.amount} EUR" not in line
+
+
+def test_the_frame_names_the_campaign_in_the_visitors_language(client, shop):
+    campaign = shop["campaign"]
+    campaign_texts_save(
+        campaign=campaign, actor=owner_of(shop["merchant"]), texts={"it": "Primavera JoyBack"}
+    )
+    query = {"key": shop["pk"], "origin": "https://shop.example"}
+
+    italian = client.get("/embed/v1/frame", query, HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    english = client.get("/embed/v1/frame", query, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "<h2>Primavera JoyBack</h2>" in italian
+    assert f"<h2>{campaign.name}</h2>" in english and "Primavera" not in english

@@ -42,6 +42,11 @@ def campaign_form(**overrides) -> dict:
         "rules-INITIAL_FORMS": "0",
         "rules-MIN_NUM_FORMS": "0",
         "rules-MAX_NUM_FORMS": "5",
+        "language": "en",
+        "texts-TOTAL_FORMS": "0",
+        "texts-INITIAL_FORMS": "0",
+        "texts-MIN_NUM_FORMS": "0",
+        "texts-MAX_NUM_FORMS": "4",
     }
     for index, action in enumerate(ActionType.values):
         enabled = action not in (ActionType.LIKE, ActionType.COMMENT)

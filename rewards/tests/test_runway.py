@@ -63,7 +63,7 @@ def test_going_live_with_less_than_a_day_of_funds_warns_but_goes_live(
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ACTIVE
     text = response.content.decode()
-    assert "1 campaign(s) live." in text
+    assert "1 campaign is live." in text
     assert (
         "The wallet holds 5.00 EUR: less than one day of rewards at the recent rate of 15.00 EUR a day "
         "(the larger of the rewards paid in the last 24 hours, 15.00, and the 7-day average per day, 2.14)."

@@ -97,7 +97,7 @@ def _the_bank_transfer_arrives(merchant: Merchant, reference_shown: str) -> None
 
 def _create_the_campaign(page: Page) -> None:
     today = timezone.localdate()
-    page.get_by_label("Name").fill("Summer JoyBack")
+    page.get_by_label("Name:", exact=True).fill("Summer JoyBack")  # not "Name in other languages"
     page.locator("#id_starts_at_0").fill(today.isoformat())
     page.locator("#id_starts_at_1").fill("00:00:00")
     page.locator("#id_ends_at_0").fill(today.replace(year=today.year + 1).isoformat())

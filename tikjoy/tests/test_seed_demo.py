@@ -121,7 +121,8 @@ def test_seed_demo_shows_a_live_campaign_with_videos_and_a_ugc_video_to_review(c
     assert set(campaign.rules.values_list("action", flat=True)) == set(ActionType.values)
     assert Video.objects.filter(merchant=campaign.merchant).count() == 3
     assert UgcSubmission.objects.get().status == UgcStatus.SUBMITTED
-    page = client.get(f"/b/{campaign.merchant.slug}/").content.decode()
+    # The demo brand's page is in its country's language unless the visitor asks for another: English here.
+    page = client.get(f"/b/{campaign.merchant.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert campaign.name in page and "Videos to share" in page
 
 
