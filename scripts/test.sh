@@ -13,6 +13,9 @@ $VENV/bin/ruff format --check .
 echo "== translations compiled (.mo files are build output)"
 scripts/compile-messages.sh
 
+echo "== every string translated in every shipped language"
+DATABASE_URL=sqlite:///:memory: $PY manage.py translations_check
+
 echo "== layers: each app imports only the apps below it (import-linter)"
 $VENV/bin/lint-imports --no-cache
 

@@ -211,7 +211,7 @@ def test_a_subject_with_a_line_break_is_kept_on_one_line_and_every_mail_goes(
     assert SupportRequest.objects.get().subject == "My payout Bcc: someone@evil.example"
     # Ops are told (the consumer has no e-mail address), in one line (a newline there stopped every mail).
     assert [m.subject for m in mail.outbox] == [
-        "[TikJoy support #%d] My payout Bcc: someone@evil.example" % (SupportRequest.objects.get().pk)
+        f"[TikJoy support #{SupportRequest.objects.get().pk}] My payout Bcc: someone@evil.example"
     ]
 
 
