@@ -411,6 +411,11 @@ def subscriptions_end_for_person(*, user: User, now: datetime) -> int:
     running = Subscription.objects.filter(user=user, status=SubscriptionStatus.ACTIVE)
     for subscription_id in running.filter(pay_with=PayWith.CARD).values_list("pk", flat=True):
         after_commit("subscriptions.tasks.card_forget", subscription_id)
+    # A card page still open (Stripe keeps it up to a day) must not start a plan: if it is paid, the
+    # completed checkout is refunded (subscription_checkout_complete).
+    SubscriptionCheckout.objects.filter(user=user, status=CheckoutStatus.OPEN).update(
+        status=CheckoutStatus.EXPIRED
+    )
     return running.update(status=SubscriptionStatus.ENDED, ended_at=now, end_reason=EndReason.CANCELLED)
 
 
@@ -524,6 +529,13 @@ def subscription_checkout_complete(*, session: dict, now: datetime) -> bool:
         if checkout.status in (CheckoutStatus.PAID, CheckoutStatus.REFUNDED):
             return True
         plan, user = checkout.plan, checkout.user
+        if user.deleted_at is not None or not user.is_active:
+            # Paid on a page left open after the account was deleted: nobody could use or cancel the
+            # plan, and renewals would charge a card no one can stop. Refunded in full.
+            checkout.status, checkout.payment_intent = CheckoutStatus.REFUNDED, intent.id
+            checkout.save(update_fields=["status", "payment_intent"])
+            after_commit("subscriptions.tasks.card_payment_refund", intent.id)
+            return True
         try:
             with transaction.atomic():
                 subscription = Subscription.objects.create(

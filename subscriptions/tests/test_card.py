@@ -28,7 +28,12 @@ from subscriptions.models import (
     SubscriptionPayment,
     SubscriptionStatus,
 )
-from subscriptions.services import subscription_cancel, subscription_renew, subscription_start
+from subscriptions.services import (
+    subscription_cancel,
+    subscription_renew,
+    subscription_start,
+    subscriptions_end_for_person,
+)
 from subscriptions.tests.conftest import available, books_clean, eur
 from wallets.models import PLATFORM, Purpose, Transaction
 from wallets.services import account_for, balance
@@ -328,6 +333,26 @@ def test_a_card_payment_for_a_plan_already_held_is_refunded(fake_stripe, client,
     intent = SandboxStripePaymentIntent.objects.get(payment_intent_id=checkout.payment_intent)
     assert intent.refund_id.startswith("re_") and intent.amount_refunded == 299
     assert Transaction.objects.filter(kind="SUBSCRIPTION_FEE").count() == 1  # the balance's only
+    books_clean()
+
+
+def test_a_card_page_paid_after_the_account_was_deleted_starts_nothing_and_is_refunded(
+    fake_stripe, client, ana
+):
+    url = subscribe_by_card(client)
+    # The person deletes their account (privacy ends their plans, then erases them) with the page open.
+    subscriptions_end_for_person(user=ana, now=timezone.now())
+    type(ana).objects.filter(pk=ana.pk).update(is_active=False, deleted_at=timezone.now())
+    assert SubscriptionCheckout.objects.get().status == CheckoutStatus.EXPIRED
+
+    pay(client, fake_stripe, url)
+
+    checkout = SubscriptionCheckout.objects.get()
+    assert checkout.status == CheckoutStatus.REFUNDED
+    assert not Subscription.objects.exists()
+    intent = SandboxStripePaymentIntent.objects.get(payment_intent_id=checkout.payment_intent)
+    assert intent.refund_id.startswith("re_") and intent.amount_refunded == 299
+    assert not Transaction.objects.filter(kind="SUBSCRIPTION_FEE").exists()
     books_clean()
 
 
