@@ -184,6 +184,8 @@ class Campaign(models.Model):
     objects = CampaignQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=CampaignStatus.values),
@@ -409,6 +411,8 @@ class Video(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("video")
+        verbose_name_plural = _("videos")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "slot"],

@@ -68,9 +68,16 @@ def _time_zone_names() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+# The regions of the canonical "Area/City" zones: the list offered leaves out the legacy aliases
+# ("Poland", "US/Eastern", "Etc/GMT+3"), which name the same clocks and read as untranslated words.
+_AREAS = ("Africa/", "America/", "Antarctica/", "Arctic/", "Asia/", "Atlantic/", "Australia/", "Europe/")
+_AREAS += ("Indian/", "Pacific/")
+
+
 def time_zone_names() -> list[str]:
-    """Every IANA time zone name, sorted (for the choice on /me/ and in the console)."""
-    return sorted(_time_zone_names())
+    """The canonical IANA time zones and UTC, sorted (the choice on /me/ and in the console); any
+    IANA name, aliases included, is still accepted (``is_time_zone``)."""
+    return sorted(n for n in _time_zone_names() if n == "UTC" or n.startswith(_AREAS))
 
 
 def is_time_zone(name: str | None) -> bool:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from campaigns.models import Video
@@ -87,7 +88,7 @@ def promote_home(request: HttpRequest) -> HttpResponse:
         request,
         "console/promote/home.html",
         {
-            "title": "Promote",
+            "title": pgettext("product name", "Promote"),
             "coins": selectors.coins_held(wallet=wallet),
             "wallet": wallet,
             "orders": selectors.orders_of(wallet=wallet)[:100],

@@ -251,6 +251,8 @@ class Reward(models.Model):
     objects = RewardQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("reward")
+        verbose_name_plural = _("rewards")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=RewardStatus.values),

@@ -70,13 +70,26 @@ VISIBLE_TEXT = """() => {
 def english_with_a_translation(language: str) -> set[str]:
     """Every msgid (as a person would read it) whose translation into ``language`` differs."""
     catalogue = trans_real.translation(language)._catalog
-    found = set()
+    # Each text as read, with its translations: the bare msgid's, else every context's (pgettext).
+    bare, in_context = {}, {}
     for key, translated in catalogue.items():
         if not isinstance(key, str) or not key:
             continue
-        msgid = key.split("\x04")[-1]  # without a pgettext context
-        if len(msgid) > 1 and "%" not in msgid and translated.strip() != msgid.strip():
-            found.add(re.sub(r"\s+", " ", msgid).strip())
+        msgid = key.split("\x04")[-1]
+        if len(msgid) <= 1 or "%" in msgid:
+            continue
+        read = re.sub(r"\s+", " ", msgid).strip()
+        if "\x04" in key:
+            in_context.setdefault(read, set()).add(translated.strip())
+        else:
+            bare.setdefault(read, set()).add(translated.strip())
+    found = set()
+    for read in bare.keys() | in_context.keys():
+        # A word some context translates as itself ("Wallet" for the consumer's, in German) may be
+        # right as it is: English left only when no translation of it reads the same.
+        translations = bare.get(read) or in_context.get(read, set())
+        if read not in translations:
+            found.add(read)
     # The language choices are written in their own language ("English" in every language).
     return found - {name for _code, name in settings.LANGUAGES}
 
