@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0010_campaign_texts'),
+        ("campaigns", "0010_campaign_texts"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='campaign',
-            options={'verbose_name': 'campaign', 'verbose_name_plural': 'campaigns'},
+            name="campaign",
+            options={"verbose_name": "campaign", "verbose_name_plural": "campaigns"},
         ),
         migrations.AlterModelOptions(
-            name='video',
-            options={'verbose_name': 'video', 'verbose_name_plural': 'videos'},
+            name="video",
+            options={"verbose_name": "video", "verbose_name_plural": "videos"},
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rewards', '0011_action_reasons_from_words'),
+        ("rewards", "0011_action_reasons_from_words"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='reward',
-            options={'verbose_name': 'reward', 'verbose_name_plural': 'rewards'},
+            name="reward",
+            options={"verbose_name": "reward", "verbose_name_plural": "rewards"},
         ),
     ]
