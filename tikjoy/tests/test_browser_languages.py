@@ -85,9 +85,9 @@ def english_with_a_translation(language: str) -> set[str]:
             bare.setdefault(read, set()).add(translated.strip())
     found = set()
     for read in bare.keys() | in_context.keys():
-        # A word some context translates as itself ("Wallet" for the consumer's, in German) may be
-        # right as it is: English left only when no translation of it reads the same.
-        translations = bare.get(read) or in_context.get(read, set())
+        # A word some context translates as itself ("Promote" as the product's name) may be right as
+        # it is: English left only when no translation of it, bare or in a context, reads the same.
+        translations = bare.get(read, set()) | in_context.get(read, set())
         if read not in translations:
             found.add(read)
     # The language choices are written in their own language ("English" in every language).
