@@ -92,6 +92,16 @@ def language_for(recipient: Any) -> str:
     return supported_language(getattr(recipient, "language", "")) or settings.LANGUAGE_CODE
 
 
+def person_or_active_language(person: Any) -> str:
+    """The language of a message a person asked for just now (a sign-in code): their saved choice,
+    else the language of the page they are on (the active one)."""
+    return (
+        supported_language(getattr(person, "language", ""))
+        or supported_language(translation.get_language())
+        or settings.LANGUAGE_CODE
+    )
+
+
 def time_zone_for(recipient: Any) -> str:
     """The time zone to show ``recipient`` times in: their saved one, else ``TIME_ZONE`` (UTC)."""
     name = getattr(recipient, "time_zone", "")

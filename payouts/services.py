@@ -248,7 +248,7 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
     if channel == CodeChannel.WHATSAPP:
         # Sent after the commit, never inside it; a refusal is the person's to see.
         try:
-            whatsapp_code_send(to=destination, code=code)
+            whatsapp_code_send(to=destination, code=code, language=person_language(user))
         except WhatsAppSendError as exc:
             raise BankDetailsError(exc.user_message) from None
     return challenge
@@ -474,7 +474,12 @@ def _bank_account_replace(
     if user.email:
         mail_after_commit(subject=subject, message=notice, recipient_list=[user.email])
     elif user.phone and user.phone_verified:  # signs in with WhatsApp: told there
-        after_commit("payouts.tasks.whatsapp_tell", phone=user.phone, text=" ".join(notice.split()))
+        after_commit(
+            "payouts.tasks.whatsapp_tell",
+            phone=user.phone,
+            text=" ".join(notice.split()),
+            language=person_language(user),
+        )
     return account
 
 

@@ -47,7 +47,7 @@ from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
@@ -859,14 +859,10 @@ def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> N
         user_id=user_id,
         kind=NoticeKind.DAILY_LIMIT,
         key=f"daily-limit:{user_id}:{campaign.pk}:{now.date().isoformat()}",
-        text=gettext(
-            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s %(currency)s a day): "
-            "what you do for it today earns nothing more. You can earn again tomorrow."
-        )
-        % {
+        params={  # written when sent, in the person's language (rewards.notices.notice_text)
             "brand": campaign.merchant.brand_name,
-            "campaign": campaign.name_in(get_language()),
-            "cap": campaign.user_daily_cap,
+            "campaign_id": campaign.pk,
+            "cap": str(campaign.user_daily_cap),
             "currency": campaign.currency,
         },
     )
@@ -1357,11 +1353,11 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
                 user_id=reward.user_id,
                 kind=NoticeKind.REWARD_AVAILABLE,
                 key=f"available:{reward.user_id}:{now.date().isoformat()}",
-                text=gettext(
-                    "Your reward of %(amount)s %(currency)s from %(brand)s is now available in your TikJoy "
-                    "wallet: you can pay it out to your bank."
-                )
-                % {"amount": reward.user_amount, "currency": reward.currency, "brand": merchant.brand_name},
+                params={
+                    "amount": str(reward.user_amount),
+                    "currency": reward.currency,
+                    "brand": merchant.brand_name,
+                },
             )
     return reward
 
@@ -1856,12 +1852,9 @@ def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
                 user_id=user_id,
                 kind=NoticeKind.CAMPAIGN_LIVE,
                 key=f"campaign-live:{merchant.pk}:{user_id}",
-                text=gettext(
-                    '%(brand)s started its campaign "%(campaign)s" on TikJoy. See what you can earn: %(url)s'
-                )
-                % {
+                params={
                     "brand": merchant.brand_name,
-                    "campaign": campaign.name_in(get_language()),
+                    "campaign_id": campaign.pk,
                     "url": f"{settings.SITE_URL}/b/{merchant.slug}/",
                 },
             )
