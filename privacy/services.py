@@ -37,6 +37,8 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from moneyed import Money
 
@@ -92,6 +94,7 @@ from rewards.services import (
 from social.services import person_social_erase, tiktok_tokens_revoke, webhook_events_purge
 from subscriptions.services import subscriptions_end_for_person
 from support.services import support_erase_for_person
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
 from wallets.services import InsufficientFunds, account_for, transfer
@@ -359,23 +362,44 @@ def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: date
 
 
 def _closure_tell_owners(merchant: Merchant, closure: MerchantClosure) -> None:
+    """E-mail the owners in the merchant's language, the time in its time zone."""
     refund = closure.refund
-    mail_after_commit(
-        subject=f"[TikJoy] {merchant.brand_name} is closed",
-        message=(
-            f"{merchant.brand_name} was closed on {closure.closed_at:%d %b %Y %H:%M} UTC by {closure.closed_by.email}.\n"
-            f"{closure.campaigns_ended} campaign(s) ended. "
+    with recipient_locale(merchant):
+        words = {
+            "brand": merchant.brand_name,
+            "when": date_format(timezone.localtime(closure.closed_at), "DATETIME_FORMAT"),
+            "by": closure.closed_by.email,
+        }
+        message = (
+            gettext("%(brand)s was closed on %(when)s by %(by)s.") % words
+            + "\n"
+            + ngettext("%(count)s campaign ended.", "%(count)s campaigns ended.", closure.campaigns_ended)
+            % {"count": closure.campaigns_ended}
+            + " "
             + (
-                f"The remaining {refund.money} is refunded to {refund.bank_account.iban_masked} "
-                f"(reference {refund.end_to_end_id}) once two of our staff have checked it.\n"
+                gettext(
+                    "The remaining %(amount)s is refunded to %(iban)s (reference %(reference)s) once two of our "
+                    "staff have checked it."
+                )
+                % {
+                    "amount": money_text(refund.money),
+                    "iban": refund.bank_account.iban_masked,
+                    "reference": refund.end_to_end_id,
+                }
                 if refund
-                else "There was no balance left to refund.\n"
+                else gettext("There was no balance left to refund.")
             )
-            + "Your history, statements and invoices stay readable in the console. The final statement follows "
-            "after the end of the month."
-        ),
-        recipient_list=merchant_owner_emails(merchant),
-    )
+            + "\n"
+            + gettext(
+                "Your history, statements and invoices stay readable in the console. The final statement "
+                "follows after the end of the month."
+            )
+        )
+        mail_after_commit(
+            subject=gettext("[TikJoy] %(brand)s is closed") % words,
+            message=message,
+            recipient_list=merchant_owner_emails(merchant),
+        )
 
 
 def merchant_refund_request(*, merchant: Merchant, actor: User, now: datetime) -> Payout:
