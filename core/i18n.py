@@ -32,6 +32,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -39,6 +40,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 # How the request's language was found (``request.language_source``), strongest first.
@@ -117,6 +119,12 @@ def recipient_locale(recipient: Any) -> Iterator[str]:
     language = language_for(recipient)
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(time_zone_for(recipient))):
         yield language
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment in UTC in the active language's short date-time format ("5 Feb 2026, 14:30",
+    "05.02.2026 14:30"), for a sentence that says "UTC" after it; never ``strftime``'s English."""
+    return date_format(moment.astimezone(UTC), "SHORT_DATETIME_FORMAT")
 
 
 def fallback_language_activate(request: HttpRequest, code: str | None) -> bool:

@@ -39,6 +39,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.models import User
 from core.errors import DomainError
+from core.i18n import utc_text
 from core.tasks import after_commit, mail_after_commit
 from merchants.locale import merchant_language, person_language
 from merchants.models import Merchant, Role
@@ -254,6 +255,11 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
     return challenge
 
 
+def _words_written(words: dict) -> dict:
+    """``words`` with its moments written in the active language (the recipient's), in UTC."""
+    return {k: utc_text(v) if isinstance(v, datetime) else v for k, v in words.items()}
+
+
 def merchant_owner_emails(merchant: Merchant) -> list[str]:
     return sorted(
         {
@@ -422,15 +428,16 @@ def _bank_account_replace(
         created_at=now,
     )
     words = {
-        "when": f"{now:%d %b %Y %H:%M}",
+        "when": now,
         "by": user.email,
         "iban": account.iban_masked,
         "holder": account.holder_name,
-        "hold_until": f"{hold_until:%d %b %Y %H:%M}",
+        "hold_until": hold_until,
         "previous": previous.iban_masked if previous else "",
     }
     if isinstance(owner, Merchant):
         with translation.override(merchant_language(owner)):
+            words = _words_written(words)
             words["brand"] = owner.brand_name
             if previous:
                 subject = _("[TikJoy] %(brand)s's bank details were changed") % words
@@ -455,6 +462,7 @@ def _bank_account_replace(
         mail_after_commit(subject=subject, message=message, recipient_list=merchant_owner_emails(owner))
         return account
     with translation.override(person_language(user)):
+        words = _words_written(words)
         if previous:
             subject = _("[TikJoy] Your bank details were changed")
             first = _(
@@ -711,7 +719,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
     if account.payouts_hold_until > now:
         raise BankDetailsError(
             _("Your new bank details can be used from %(when)s UTC (a 48-hour safety hold after any change).")
-            % {"when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"}
+            % {"when": utc_text(account.payouts_hold_until)}
         )
     available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
@@ -784,7 +792,7 @@ def merchant_refund_refusal(*, merchant: Merchant, amount: Money, now: datetime)
         }
     if account.payouts_hold_until > now:
         return _("the new bank details are in their safety hold until %(when)s UTC") % {
-            "when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"
+            "when": utc_text(account.payouts_hold_until)
         }
     return ""
 

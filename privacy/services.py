@@ -58,7 +58,7 @@ from billing.services import BillingError, statement_issue
 from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
 from chats.services import person_chats_erase
 from core.errors import DomainError
-from core.i18n import recipient_locale
+from core.i18n import recipient_locale, utc_text
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -227,7 +227,7 @@ def data_export_request(*, user: User, now: datetime) -> DataExport:
                     "You asked for %(count)s exports in the last 24 hours. You can ask for the next one from %(when)s UTC.",
                     len(recent),
                 )
-                % {"count": len(recent), "when": f"{next_at:%d %b %Y %H:%M}"}
+                % {"count": len(recent), "when": utc_text(next_at)}
             )
         export = DataExport.objects.create(user=user, requested_at=now)
         after_commit("privacy.tasks.data_export_build_task", export.pk)
@@ -255,7 +255,7 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport:
                     )
                     % {
                         "url": f"{settings.SITE_URL}/me/export/",
-                        "until": f"{export.expires_at:%d %b %Y %H:%M}",
+                        "until": utc_text(export.expires_at),
                     },
                     recipient_list=[export.user.email],
                 )

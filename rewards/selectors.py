@@ -56,14 +56,14 @@ def reward_plan_note(reward: Reward) -> str:
                 % {"plan": plan.get("plan"), "bonus": Money(reward.bonus, reward.currency)}
             )
         elif plan.get("benefit") == "FAST" and reward.advance_at is not None:
-            until = date_format(timezone.localtime(reward.available_at), "j M Y")
+            until = date_format(timezone.localtime(reward.available_at), "DATE_FORMAT")
             if reward.advanced_at is not None and reward.status == RewardStatus.PENDING:
                 notes.append(
                     gettext("available early with %(plan)s: the brand can still reverse it until %(until)s")
                     % {"plan": plan.get("plan"), "until": until}
                 )
             elif reward.status == RewardStatus.PENDING:
-                early = date_format(timezone.localtime(reward.advance_at), "j M Y, H:i")
+                early = date_format(timezone.localtime(reward.advance_at), "DATETIME_FORMAT")
                 notes.append(
                     gettext("available early with %(plan)s: from %(early)s")
                     % {"plan": plan.get("plan"), "early": early}
@@ -152,7 +152,7 @@ def unfunded_deadline(action: SocialAction) -> datetime:
 
 
 def _day(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "j M Y")
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def unfunded_explanation(action: SocialAction, *, now: datetime | None = None) -> str:

@@ -727,7 +727,7 @@ def action_claim(
     if new:
         level = "success" if action.status == ActionStatus.REWARDED else "info"
         return ClaimOutcome(level, gettext("Thanks! %(state)s") % {"state": state})
-    when = date_format(timezone.localtime(action.created_at), "j M Y")
+    when = date_format(timezone.localtime(action.created_at), "DATE_FORMAT")
     values = {"brand": merchant.brand_name, "when": when, "state": state}
     if action_type == ActionType.LIKE:
         text = gettext(
@@ -745,7 +745,7 @@ def action_claim(
 def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> str:
     brand = action.merchant.brand_name
     if reward is not None and reward.status == RewardStatus.PENDING:
-        until = date_format(timezone.localtime(reward.available_at), "j M Y")
+        until = date_format(timezone.localtime(reward.available_at), "DATE_FORMAT")
         return f"Your reward of {reward.user_money} for that {what} is pending in your wallet until {until}."
     if reward is not None and reward.status == RewardStatus.CONFIRMED:
         return f"Your reward of {reward.user_money} for that {what} is available in your wallet."
