@@ -506,6 +506,7 @@ class EngagedConsumer:
     earned: Money  # merchant price of their rewards not reversed
     first_at: datetime
     last_at: datetime
+    ref: int = 0  # the merchant's own number for the person (MerchantConsumer): Diagnostics' link
 
 
 def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
@@ -517,7 +518,7 @@ def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
     return (
         MerchantConsumer.objects.filter(merchant=merchant)
         .order_by("-last_at", "user_id")
-        .values("user_id", n=F("actions"), first=F("first_at"), last=F("last_at"))
+        .values("pk", "user_id", n=F("actions"), first=F("first_at"), last=F("last_at"))
     )
 
 
@@ -547,6 +548,7 @@ def engaged_consumers(*, merchant: Merchant, rows) -> list[EngagedConsumer]:
                 earned=Money(totals.get("total") or Decimal("0.00"), merchant.currency),
                 first_at=row["first"],
                 last_at=row["last"],
+                ref=row.get("pk", 0),
             )
         )
     return result
