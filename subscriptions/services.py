@@ -60,7 +60,12 @@ def period_after(start: datetime) -> datetime:
 
 
 def _day(moment: datetime) -> str:
-    """A day in the active language's own date format (27. Februar 2026, 27 febbraio 2026)."""
+    """A day as the ledger's reasons and the card's descriptions write it (22 Nov 2026)."""
+    return date_format(timezone.localtime(moment), "j M Y")
+
+
+def _day_text(moment: datetime) -> str:
+    """A day in the reader's language's own format (27. Februar 2026, 27 febbraio 2026)."""
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
@@ -298,7 +303,7 @@ def _tell_ended(subscription: Subscription, *, reason: str) -> None:
                     "Your %(plan)s plan could not be renewed on %(day)s: %(why)s. Its benefits ended then; "
                     "rewards earned while it ran keep them. You can subscribe again from your wallet at any time."
                 )
-                % {"plan": subscription.plan.name, "day": _day(subscription.period_end), "why": why}
+                % {"plan": subscription.plan.name, "day": _day_text(subscription.period_end), "why": why}
             ),
             recipient_list=[user.email] if user.email else [],
         )
