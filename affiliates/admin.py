@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from affiliates import reports, services
 from affiliates.forms import ProgramForm
@@ -35,13 +36,16 @@ from wallets.debts import debt_owed
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="The affiliate sees it."
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The affiliate sees it."),
     )
 
 
 class ReversalCodeForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Reason code", choices=ReversalCode.chosen_by_people(), help_text="The affiliate sees it."
+        label=_("Reason code"), choices=ReversalCode.chosen_by_people(), help_text=_("The affiliate sees it.")
     )
 
 
@@ -99,7 +103,7 @@ class ProgramAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "merchant__brand_name")
 
-    @admin.display(description="Performance")
+    @admin.display(description=_("Performance"))
     def report(self, obj: Program) -> str:
         return format_html(
             '<a href="{}">report</a>', reverse("admin:affiliates_program_report", args=[obj.pk])
@@ -183,7 +187,7 @@ class ProgramAdmin(ReadOnlyAdmin):
             "admin/affiliates/platform_program.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "TikJoy's affiliate program",
+                "title": _("TikJoy's affiliate program"),
                 "form": form,
                 "opts": self.opts,
             },
@@ -214,7 +218,7 @@ class AffiliateAdmin(ReadOnlyAdmin):
     ordering = ("-applied_at",)
     actions = ["approve", "reject", "deactivate", "ban"]
 
-    @admin.display(description="owes (ledger)")
+    @admin.display(description=_("owes (ledger)"))
     def owes(self, obj: Affiliate) -> str:
         owed = debt_owed(owner=obj.user, currency=obj.program.currency)
         return f"{owed.amount} {owed.currency}" if owed.amount else "-"
@@ -231,7 +235,7 @@ class AffiliateAdmin(ReadOnlyAdmin):
             AffiliateStatus(status).label,
         )
 
-    @admin.action(description="Approve")
+    @admin.action(description=_("Approve"))
     def approve(self, request, queryset):
         self._decide(request, queryset, AffiliateStatus.APPROVED, "")
 
@@ -247,15 +251,15 @@ class AffiliateAdmin(ReadOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Reject (with a reason)")
+    @admin.action(description=_("Reject (with a reason)"))
     def reject(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.REJECTED, "Reject")
 
-    @admin.action(description="Deactivate (with a reason)")
+    @admin.action(description=_("Deactivate (with a reason)"))
     def deactivate(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.DEACTIVATED, "Deactivate")
 
-    @admin.action(description="Ban (with a reason)")
+    @admin.action(description=_("Ban (with a reason)"))
     def ban(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.BANNED, "Ban")
 
@@ -281,21 +285,21 @@ class CommissionAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     actions = ["reverse", "release"]
 
-    @admin.action(description="Reverse (before lock, with a reason code)")
+    @admin.action(description=_("Reverse (before lock, with a reason code)"))
     def reverse(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Reverse",
+            title=_("Reverse"),
             form_class=ReversalCodeForm,
             apply=lambda c, code: services.commission_reverse(
                 commission_id=c.pk, code=code, actor=request.user, now=now
             ),
         )
 
-    @admin.action(description="Release a held commission")
+    @admin.action(description=_("Release a held commission"))
     def release(self, request, queryset):
         now = timezone.now()
         _each(
@@ -345,7 +349,7 @@ class InquiryAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     actions = ["accept", "decline"]
 
-    @admin.action(description="Accept: credit the conversion (its lock date runs from now)")
+    @admin.action(description=_("Accept: credit the conversion (its lock date runs from now)"))
     def accept(self, request, queryset):
         now = timezone.now()
         _each(
@@ -358,14 +362,14 @@ class InquiryAdmin(ReadOnlyAdmin):
             "Accept",
         )
 
-    @admin.action(description="Decline (with an answer)")
+    @admin.action(description=_("Decline (with an answer)"))
     def decline(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Decline",
+            title=_("Decline"),
             apply=lambda i, answer: services.inquiry_decide(
                 inquiry_id=i.pk, accept=False, answer=answer, actor=request.user, now=now
             ),
