@@ -187,6 +187,48 @@ class CampaignDay(models.Model):
         return f"{self.campaign} on {self.day_date}: {self.rewards} reward(s), {self.rewards_paid}"
 
 
+class PostEngagementDay(models.Model):
+    """What the posts people shared for a campaign gained on one day (in the site's time zone, as
+    ``CampaignDay``): the sum of the gains of their snapshots taken that day (``EngagementSnapshot``'s
+    ``*_added``: each snapshot's counts over the post's previous one). Over all days, a campaign's
+    rows add up to its posts' latest counts. A share without a campaign counts in its merchant's row
+    of the day (``campaign`` empty). Kept in the transaction that writes each snapshot
+    (``rewards.services.post_engagement_days_add``, told by social's ``engagement_gained``) and
+    the one that records a share; ``rewards_check`` compares each row with the snapshots.
+    A day's gain is negative when counts dropped (unlikes, deleted comments).
+    """
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    day_date = models.DateField()
+    views = models.BigIntegerField(default=0)
+    likes = models.BigIntegerField(default=0)
+    comments = models.BigIntegerField(default=0)
+    shares = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day_date"],
+                condition=Q(campaign__isnull=False),
+                name="rewards_post_engagement_day_once",
+                violation_error_message="This campaign's day is already counted.",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "day_date"],
+                condition=Q(campaign__isnull=True),
+                name="rewards_post_engagement_day_merchant_once",
+                violation_error_message="This merchant's day is already counted.",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "day_date"], name="rewards_post_eng_merchant")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign or self.merchant} on {self.day_date}: {self.views} view(s)"
+
+
 class RewardStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
     CONFIRMED = "CONFIRMED", _("Available")

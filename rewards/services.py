@@ -88,6 +88,7 @@ from rewards.models import (
     LaunchWatch,
     MerchantConsumer,
     NoticeKind,
+    PostEngagementDay,
     Reward,
     RewardKind,
     RewardStatus,
@@ -100,7 +101,8 @@ from rewards.risk import action_risk, engagement_risk_for
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import login_channel_for
-from social.services import tracked_posts_watch
+from social.services import engagement_gains_of_post, tracked_posts_watch
+from social.signals import EngagementGain
 from subscriptions.benefits import NO_BENEFITS, Benefits
 from subscriptions.selectors import benefits_for_users
 from wallets.debts import debt_incur, debt_owed, debt_repay
@@ -625,6 +627,7 @@ def _action_record(
             return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False
         _consumer_count(action)
         _evaluate(action, now=now)
+        _share_engagement_count(action)
         if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
             _joined_event(action, now=now)
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
@@ -1867,3 +1870,68 @@ def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
             )
             told += 1
     return told
+
+
+# ---------------------------------------------------------------------------
+# The posts' engagement per campaign and day (PostEngagementDay)
+
+
+def post_engagement_days_add(*, gains: list[EngagementGain]) -> None:
+    """Count what snapshots gained in the days of their posts' shares (``PostEngagementDay``: the
+    share's campaign, or its merchant when it has none, on the snapshot's day in the site's time
+    zone), in the transaction that wrote the snapshots (social's ``engagement_gained``, sent with the
+    posts' rows locked) or recorded the share. Rows are written in (merchant, campaign, day) order;
+    a post without a share counts nowhere (yet: its share counts it when recorded)."""
+    if not gains:
+        return
+    shares: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    for post_id, merchant_id, campaign_id in SocialAction.objects.filter(
+        action_type=ActionType.SHARE_VIDEO, tracked_post_id__in={g.post_id for g in gains}
+    ).values_list("tracked_post_id", "merchant_id", "campaign_id"):
+        shares[post_id].append((merchant_id, campaign_id))
+    zone = timezone.get_default_timezone()
+    sums: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for gain in gains:
+        for merchant_id, campaign_id in shares.get(gain.post_id, ()):
+            row = sums[(merchant_id, campaign_id or 0, timezone.localdate(gain.taken_at, zone))]
+            for n, value in enumerate((gain.views, gain.likes, gain.comments, gain.shares)):
+                row[n] += value
+    for (merchant_id, campaign_id, day), (views, likes, comments, shares_) in sorted(sums.items()):
+        if not (views or likes or comments or shares_):
+            continue
+        figures = {
+            "views": F("views") + views,
+            "likes": F("likes") + likes,
+            "comments": F("comments") + comments,
+            "shares": F("shares") + shares_,
+        }
+        rows = PostEngagementDay.objects.filter(day_date=day)
+        rows = (
+            rows.filter(campaign_id=campaign_id)
+            if campaign_id
+            else rows.filter(merchant_id=merchant_id, campaign__isnull=True)
+        )
+        if rows.update(**figures):
+            continue
+        try:
+            with transaction.atomic():
+                PostEngagementDay.objects.create(
+                    merchant_id=merchant_id,
+                    campaign_id=campaign_id or None,
+                    day_date=day,
+                    views=views,
+                    likes=likes,
+                    comments=comments,
+                    shares=shares_,
+                )
+        except IntegrityError:
+            rows.update(**figures)
+
+
+def _share_engagement_count(action: SocialAction) -> None:
+    """A share just recorded (and decided: its campaign is known) counts what its post's snapshots
+    taken before it gained. The post's row is locked first, so a snapshot written at the same time
+    is counted either here or by its own transaction (which then sees the share), never twice."""
+    if action.action_type != ActionType.SHARE_VIDEO or not action.tracked_post_id:
+        return
+    post_engagement_days_add(gains=engagement_gains_of_post(post_id=action.tracked_post_id))

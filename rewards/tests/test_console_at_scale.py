@@ -23,7 +23,7 @@ from merchants.console_site import WindowPaginator
 from rewards.models import MerchantConsumer, Reward, RewardStatus
 from rewards.reconciliation import rewards_report
 from rewards.services import action_record, reward_reverse
-from rewards.tests.conftest import NOW, owner_of, share
+from rewards.tests.conftest import NOW, owner_of, share, snapshot
 from rewards.tests.test_console import _text
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +180,34 @@ def test_rewards_check_reports_figures_that_drifted_from_their_rows(acme_month):
     assert any(v.startswith("spent of rule") for v in report.violations)
     with pytest.raises(CommandError):
         call_command("rewards_check")
+
+
+def test_the_dashboard_and_a_campaigns_report_read_a_fixed_number_of_queries_whatever_the_posts(
+    client, acme_month, make_consumer
+):
+    """Their engagement figures come from the days the engine keeps, never from the snapshots."""
+    client.force_login(owner_of(acme_month))
+    spring = acme_month.campaigns.get(name__contains="Spring")
+    report = f"/console/campaigns/campaign/{spring.pk}/report/"
+    pages = {"/console/?days=90": 28, report: 14, f"{report}?days=90": 14}
+
+    def more_posts(n: int) -> None:
+        for i in range(n):
+            post = share(make_consumer(f"Poster {Reward.objects.count()}"), acme_month, spring)
+            snapshot(post, views=100 * (i + 1), likes=i, at=NOW + timedelta(hours=i))
+            snapshot(post, views=50 * (i + 1), likes=i, at=NOW - timedelta(hours=i + 1))  # late
+
+    more_posts(2)
+    before = {url: _queries(client, url) for url in pages}
+    more_posts(3)
+    after = {url: _queries(client, url) for url in pages}
+
+    assert {url: len(q) for url, q in after.items()} == {url: len(q) for url, q in before.items()}
+    assert {url: len(q) for url, q in after.items()} == pages
+    assert not [sql for queries in after.values() for sql in queries if "social_engagementsnapshot" in sql]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(report.replace("report/", "report.csv") + "?days=90")
+        b"".join(response.streaming_content)
+    assert len(ctx.captured_queries) == 8
+    assert not [q for q in ctx.captured_queries if "social_engagementsnapshot" in q["sql"]]
+    assert rewards_report().clean
