@@ -10,7 +10,8 @@ whole history when a window will do), in the merchant's currency and in the site
   campaigns' days (``CampaignDay``), which the engine keeps as it grants and reverses;
 - **views** on a day: the views the tracked posts of the merchant's shares gained that day, i.e.
   for each snapshot TikTok gave that day, its views minus the post's previous snapshot's views;
-  the sum over a window is the views gained in the window;
+  the sum over a window is the views gained in the window; read from the campaigns' days of
+  engagement (``PostEngagementDay``), which the engine keeps as snapshots are written;
 - **new consumers** on a day: people whose first action for the merchant (or the campaign) was
   recorded that day;
 - **cost per 1,000 views**: the merchant price of the share and engagement rewards of the day (not
