@@ -102,6 +102,11 @@ class SocialAction(models.Model):
             models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
             # Diagnostics: a campaign's latest outcomes (support.diagnostics), newest first.
             models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_action_campaign_new"),
+            # A campaign's report: its people (COUNT DISTINCT) and whether an action is a person's first
+            # in the campaign (new consumers by day), read on the index alone.
+            models.Index(
+                fields=["campaign", "user", "created_at", "id"], name="rewards_action_campaign_user"
+            ),
             models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),
             models.Index(fields=["ip_address", "occurred_at"], name="rewards_action_ip"),
             # The first-run checklist asks whether anyone came through a touchpoint yet: without it, a
@@ -344,6 +349,11 @@ class Reward(models.Model):
             models.Index(fields=["status", "available_at"], name="rewards_reward_due"),
             models.Index(fields=["merchant", "-created_at", "-id"], name="rewards_reward_merchant_new"),
             models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_reward_campaign_new"),
+            # A campaign's report counts and sums its rewards by kind and status on the index alone.
+            models.Index(
+                fields=["campaign", "kind", "status", "currency", "merchant_price"],
+                name="rewards_reward_c_groups",
+            ),
             models.Index(fields=["merchant", "status", "-created_at", "-id"], name="rewards_reward_m_status"),
             models.Index(fields=["merchant", "kind", "-created_at", "-id"], name="rewards_reward_m_kind"),
             models.Index(fields=["merchant", "available_at", "id"], name="rewards_reward_m_available"),

@@ -2,7 +2,8 @@
 
 """What the posts of the shares gained per campaign (or merchant) and day, kept by the engine from now
 on (issue #16), filled from the snapshots' gains (social 0008) in one grouped read: a row a campaign
-a day, in the site's time zone (as ``CampaignDay``). Portable: PostgreSQL and SQLite."""
+a day, in the site's time zone (as ``CampaignDay``); and the two indexes a campaign's report reads.
+Portable: PostgreSQL and SQLite."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -105,4 +106,18 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(post_engagement_days, migrations.RunPython.noop),
+        # A campaign's report reads its reward groups and its people on these indexes alone.
+        migrations.AddIndex(
+            model_name="reward",
+            index=models.Index(
+                fields=["campaign", "kind", "status", "currency", "merchant_price"],
+                name="rewards_reward_c_groups",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="socialaction",
+            index=models.Index(
+                fields=["campaign", "user", "created_at", "id"], name="rewards_action_campaign_user"
+            ),
+        ),
     ]
