@@ -8,6 +8,7 @@ a share recorded after its post's first snapshot and a share whose reward was re
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, connections, transaction
 from moneyed import Money
 
 from campaigns.models import ActionType
@@ -253,23 +254,48 @@ def test_two_syncs_of_one_post_at_once_count_its_views_once(make_merchant, make_
     ana = make_consumer("Ana")
     post = tracked_post(ana, campaign)
     _share(ana, merchant, campaign, post)
-    start = threading.Barrier(2)
+    first_written = threading.Event()
 
-    def sync(n: int) -> None:
+    def record(n: int) -> None:
+        engagement_snapshots_record(
+            counts={post.pk: EngagementCounts(views=1_000 * (n + 1), likes=n, comments=0, shares=0)},
+            taken_at=NOW + timedelta(hours=n),
+        )
+
+    def first() -> None:
         try:
-            start.wait()
-            engagement_snapshots_record(
-                counts={post.pk: EngagementCounts(views=1_000 * (n + 1), likes=n, comments=0, shares=0)},
-                taken_at=NOW + timedelta(hours=n),
-            )
+            with transaction.atomic():
+                record(0)
+                first_written.set()
+                _until_a_session_waits_for_a_lock()  # the second sync is at the post's row: commit
+        finally:
+            connection.close()
+
+    def second() -> None:
+        try:
+            first_written.wait(timeout=10)
+            record(1)  # while the first has written but not committed
         finally:
             connection.close()
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(sync, range(2)))
+        for done in [pool.submit(first), pool.submit(second)]:
+            done.result()
 
-    # Whichever finished first, the post's gains add up to its latest counts (2,000 views), not 3,000.
+    # The second measured its gain from the first (2,000 views in all), not from nothing (3,000).
     assert merchant_reward_figures(merchant=merchant, now=NOW)["post_views"] == 2_000
     post.refresh_from_db()
     assert (post.latest_views, post.latest_at) == (2_000, NOW + timedelta(hours=1))
     assert rewards_report().clean
+
+
+def _until_a_session_waits_for_a_lock(timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone():
+                return
+        time.sleep(0.05)
