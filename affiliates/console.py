@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from affiliates import reports, selectors, services
@@ -81,13 +82,15 @@ def program(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
     context = {"title": _("Affiliate program"), "form": form, "program": current}
     if current is not None:
+        adjust = AdjustForm()
         context.update(
             affiliates=selectors.affiliates_of(current),
             commissions=selectors.program_commissions(current)[:100],
             totals=selectors.commission_totals(Commission.objects.filter(affiliate__program=current)),
-            decision_form=DecisionForm(),
-            reverse_form=ReverseForm(),
-            adjust_form=AdjustForm(),
+            # The row forms are the same on every row: rendered once here, not once a row.
+            decision_form=DecisionForm().as_p(),
+            reverse_code=format_html("{}", ReverseForm()["code"]),
+            adjust_fields=format_html("{} {}", adjust["amount"], adjust["reason"]),
             inquiries=Inquiry.objects.filter(affiliate__program=current, status=InquiryStatus.OPEN)
             .select_related("affiliate__user")
             .order_by("created_at"),
