@@ -19,7 +19,7 @@ from affiliates import reports, selectors, services
 from affiliates.forms import AdjustForm, DecisionForm, InquiryAnswerForm, ProgramForm, ReverseForm
 from affiliates.models import Affiliate, AffiliateStatus, Commission, Inquiry, InquiryStatus, Program
 from core.errors import DomainError
-from merchants.console_site import console_render, console_site, console_view
+from merchants.console_site import console_render, console_site, console_view, window_page
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 
@@ -84,7 +84,8 @@ def program(request: HttpRequest) -> HttpResponse:
     if current is not None:
         adjust = AdjustForm()
         context.update(
-            affiliates=selectors.affiliates_of(current),
+            # 50 a page (applications waiting first), counted only as far as the pages offered.
+            affiliates=window_page(request, selectors.affiliates_of(current), 50, param="affiliates"),
             commissions=selectors.program_commissions(current)[:100],
             totals=selectors.commission_totals(Commission.objects.filter(affiliate__program=current)),
             # The row forms are the same on every row: rendered once here, not once a row.

@@ -68,3 +68,22 @@ def test_each_row_of_the_program_page_has_its_forms(client, program):
     assert page.count('value="reverse"') == 2 and page.count('<option value="ITEM_RETURNED"') == 2
     assert page.count('value="adjust"') == 1 and page.count('name="amount"') == 1
     assert page.count('name="reason"') == 4 + 1
+
+
+def test_the_program_page_shows_its_affiliates_fifty_a_page_applications_first(client, program):
+    for i in range(50):
+        affiliate_make(program, email=f"member{i:02d}@creator.example")
+    affiliate_make(program, approved=False, email="waiting@creator.example")
+    client.force_login(owner_of(program.merchant))
+    first = client.get("/console/affiliates/").content.decode()
+    assert "waiting@creator.example" in first and "Page 1 of 2" in first
+    assert first.count('name="status"') == 50
+    second = client.get("/console/affiliates/?affiliates=2").content.decode()
+    assert "Page 2 of 2" in second and second.count('name="status"') == 1
+    shown = {
+        email
+        for page in (first, second)
+        for email in (f"member{i:02d}@creator.example" for i in range(50))
+        if email in page
+    }
+    assert len(shown) == 50
