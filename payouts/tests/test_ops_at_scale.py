@@ -76,3 +76,22 @@ def test_the_signals_of_a_page_are_each_payouts_own(make_payee, make_user, ops):
     for payout in payouts:
         assert many[payout.pk] == services.payout_risk_signals(payout)
     assert services.payout_risk_signals_many([]) == {}
+
+
+def _batch(make_payee, ops, offset: int) -> None:
+    user = make_payee("50.00", iban=f"DE{_check(offset)}370400440532{offset:06d}")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    services.batch_build(actor=ops, now=LATER)
+
+
+def test_the_ops_batch_list_reads_a_fixed_number_of_queries(make_payee, ops):
+    client = Client()
+    client.force_login(ops)
+    _batch(make_payee, ops, 300)
+    few, _ = _queries(client, "/ops/payouts/payoutbatch/")
+    for offset in (301, 302, 303):
+        _batch(make_payee, ops, offset)
+    many, page = _queries(client, "/ops/payouts/payoutbatch/")
+    assert many == few
+    assert page.count("ops1@tikjoy.example") >= 4
