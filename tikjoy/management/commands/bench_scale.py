@@ -10,6 +10,11 @@ and p95 of ``--runs`` runs after one warm-up, and its query count. Goals (issue 
 p95 <= 200 ms, lists and other pages p95 <= 300 ms, exports' first byte <= 1 s with flat memory,
 wallet p95 <= 100 ms; ``BELOW GOAL`` marks a miss. ``ledger_check`` and ``rewards_check`` run at the
 end. It writes into the database it is given: point it at a throwaway one (``make bench`` does).
+
+``--apps`` (issue #22) also builds payouts, affiliates, webhooks and an API key at their own scale
+on the same merchant (``tikjoy/scale_data_apps.py``) and times the pages a merchant, an affiliate,
+a consumer, an operator and an API client open in them (``tikjoy/bench_scale_apps.py``), with the
+same goals; ``--only-apps`` times only those.
 """
 
 from __future__ import annotations
