@@ -378,7 +378,9 @@ class ConsumerList(ApiView):
                 "data": dict(p.data),
             }
 
-        people = consented_data_for_merchant(merchant=self.key.merchant)
+        # Only the page (and one more, to know there is a next one) is read, in person-id order.
+        limit, after = page_params(request)
+        people = consented_data_for_merchant(merchant=self.key.merchant, after_user_id=after, limit=limit + 1)
         return Response(cursor_page_of_list(request, people, person, pk=lambda p: p.user_id))
 
 

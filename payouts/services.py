@@ -39,6 +39,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.models import User
 from core.errors import DomainError
+from core.i18n import utc_text
 from core.tasks import after_commit, mail_after_commit
 from merchants.locale import merchant_language, person_language
 from merchants.models import Merchant, Role
@@ -248,10 +249,15 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
     if channel == CodeChannel.WHATSAPP:
         # Sent after the commit, never inside it; a refusal is the person's to see.
         try:
-            whatsapp_code_send(to=destination, code=code)
+            whatsapp_code_send(to=destination, code=code, language=person_language(user))
         except WhatsAppSendError as exc:
             raise BankDetailsError(exc.user_message) from None
     return challenge
+
+
+def _words_written(words: dict) -> dict:
+    """``words`` with its moments written in the active language (the recipient's), in UTC."""
+    return {k: utc_text(v) if isinstance(v, datetime) else v for k, v in words.items()}
 
 
 def merchant_owner_emails(merchant: Merchant) -> list[str]:
@@ -422,15 +428,16 @@ def _bank_account_replace(
         created_at=now,
     )
     words = {
-        "when": f"{now:%d %b %Y %H:%M}",
+        "when": now,
         "by": user.email,
         "iban": account.iban_masked,
         "holder": account.holder_name,
-        "hold_until": f"{hold_until:%d %b %Y %H:%M}",
+        "hold_until": hold_until,
         "previous": previous.iban_masked if previous else "",
     }
     if isinstance(owner, Merchant):
         with translation.override(merchant_language(owner)):
+            words = _words_written(words)
             words["brand"] = owner.brand_name
             if previous:
                 subject = _("[TikJoy] %(brand)s's bank details were changed") % words
@@ -455,6 +462,7 @@ def _bank_account_replace(
         mail_after_commit(subject=subject, message=message, recipient_list=merchant_owner_emails(owner))
         return account
     with translation.override(person_language(user)):
+        words = _words_written(words)
         if previous:
             subject = _("[TikJoy] Your bank details were changed")
             first = _(
@@ -474,7 +482,12 @@ def _bank_account_replace(
     if user.email:
         mail_after_commit(subject=subject, message=notice, recipient_list=[user.email])
     elif user.phone and user.phone_verified:  # signs in with WhatsApp: told there
-        after_commit("payouts.tasks.whatsapp_tell", phone=user.phone, text=" ".join(notice.split()))
+        after_commit(
+            "payouts.tasks.whatsapp_tell",
+            phone=user.phone,
+            text=" ".join(notice.split()),
+            language=person_language(user),
+        )
     return account
 
 
@@ -706,7 +719,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
     if account.payouts_hold_until > now:
         raise BankDetailsError(
             _("Your new bank details can be used from %(when)s UTC (a 48-hour safety hold after any change).")
-            % {"when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"}
+            % {"when": utc_text(account.payouts_hold_until)}
         )
     available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
@@ -779,7 +792,7 @@ def merchant_refund_refusal(*, merchant: Merchant, amount: Money, now: datetime)
         }
     if account.payouts_hold_until > now:
         return _("the new bank details are in their safety hold until %(when)s UTC") % {
-            "when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"
+            "when": utc_text(account.payouts_hold_until)
         }
     return ""
 
@@ -926,31 +939,66 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
 
 def payout_risk_signals(payout: Payout) -> list[str]:
     """Why ops should look twice: the same IBAN behind other people, a ban, a fresh account."""
-    signals = []
-    account = payout.bank_account
-    others = (
-        BankAccount.objects.filter(iban_hash=account.iban_hash)
-        .exclude(owner_type=payout.owner_type, owner_id=payout.owner_id)
-        .values("owner_type", "owner_id")
+    return payout_risk_signals_many([payout])[payout.pk]
+
+
+def payout_risk_signals_many(payouts: Sequence[Payout]) -> dict[int, list[str]]:
+    """``payout_risk_signals`` of each payout (by id), in four queries whatever their number
+    (a page of the ops list): the IBANs' owners, the bans, the merchants' legal names, the debts."""
+    payouts = list(payouts)
+    if not payouts:
+        return {}
+    owners_of: dict[str, set[tuple[str, int]]] = {}
+    for iban_hash, owner_type, owner_id in (
+        BankAccount.objects.filter(iban_hash__in={p.bank_account.iban_hash for p in payouts})
+        .values_list("iban_hash", "owner_type", "owner_id")
         .distinct()
-        .count()
+    ):
+        owners_of.setdefault(iban_hash, set()).add((owner_type, owner_id))
+    banned = set(
+        Ban.objects.filter(user_id__in={p.requested_by_id for p in payouts}).values_list("user_id", flat=True)
     )
-    if others:
-        signals.append(f"same IBAN as {others} other {'person' if others == 1 else 'people'}")
-    if Ban.objects.filter(user_id=payout.requested_by_id).exists():
-        signals.append("banned")
-    if payout.owner_type == MERCHANT_PAYEE:
-        legal_name = Merchant.objects.filter(pk=payout.owner_id).values_list("legal_name", flat=True).first()
-        if (
-            legal_name is not None
-            and epc_name(legal_name).casefold() != epc_name(account.holder_name).casefold()
-        ):
-            signals.append(f"holder '{account.holder_name}' is not the merchant's legal name '{legal_name}'")
-    if account.is_blocked:
-        signals.append(f"bank details blocked ({account.blocked_code})")
-    if payout.requested_by_id is not None and payout.owner_type != MERCHANT_PAYEE:  # a person's own debt
-        signals += [f"owes {owed}" for owed in debts_of(owner=payout.requested_by)]
-    return signals
+    legal_names = dict(
+        Merchant.objects.filter(
+            pk__in={p.owner_id for p in payouts if p.owner_type == MERCHANT_PAYEE}
+        ).values_list("pk", "legal_name")
+    )
+    people = {
+        p.requested_by_id for p in payouts if p.requested_by_id is not None and p.owner_type != MERCHANT_PAYEE
+    }
+    debts: dict[int, list[Money]] = {}
+    for owner_id, value, currency in (
+        Account.objects.filter(
+            owner_type=User._meta.label_lower, owner_id__in=people, purpose=Purpose.USER_OWED, balance__lt=0
+        )
+        .order_by("currency")
+        .values_list("owner_id", "balance", "currency")
+    ):
+        debts.setdefault(owner_id, []).append(Money(-value, currency))
+    result = {}
+    for payout in payouts:
+        signals = []
+        account = payout.bank_account
+        others = len(owners_of.get(account.iban_hash, set()) - {(payout.owner_type, payout.owner_id)})
+        if others:
+            signals.append(f"same IBAN as {others} other {'person' if others == 1 else 'people'}")
+        if payout.requested_by_id in banned:
+            signals.append("banned")
+        if payout.owner_type == MERCHANT_PAYEE:
+            legal_name = legal_names.get(payout.owner_id)
+            if (
+                legal_name is not None
+                and epc_name(legal_name).casefold() != epc_name(account.holder_name).casefold()
+            ):
+                signals.append(
+                    f"holder '{account.holder_name}' is not the merchant's legal name '{legal_name}'"
+                )
+        if account.is_blocked:
+            signals.append(f"bank details blocked ({account.blocked_code})")
+        if payout.requested_by_id is not None and payout.owner_type != MERCHANT_PAYEE:  # a person's own debt
+            signals += [f"owes {owed}" for owed in debts.get(payout.requested_by_id, [])]
+        result[payout.pk] = signals
+    return result
 
 
 def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
