@@ -213,6 +213,12 @@ class Reward(models.Model):
 
     action = models.ForeignKey(SocialAction, on_delete=models.PROTECT, related_name="rewards")
     kind = models.CharField(max_length=10, choices=RewardKind.choices)
+    action_type = models.CharField(
+        max_length=16,
+        choices=ActionType.choices,
+        help_text="The action's type, copied from the action (which never changes it): the console's "
+        "list filters on it with an index of its own instead of joining every action.",
+    )
     snapshot = models.OneToOneField(
         "social.EngagementSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="reward"
     )
@@ -260,6 +266,11 @@ class Reward(models.Model):
                 violation_error_message="Choose a reward status from the list.",
             ),
             models.CheckConstraint(
+                condition=Q(action_type__in=ActionType.values),
+                name="rewards_reward_action_type_known",
+                violation_error_message="Choose an action from the list.",
+            ),
+            models.CheckConstraint(
                 condition=Q(user_amount__gte=0) & Q(margin__gte=0) & Q(merchant_price__gt=0),
                 name="rewards_reward_amounts_positive",
                 violation_error_message="A reward's price must be more than zero, and its shares can't be negative.",
@@ -304,6 +315,16 @@ class Reward(models.Model):
             models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_reward_campaign_new"),
             models.Index(fields=["merchant", "status", "-created_at", "-id"], name="rewards_reward_m_status"),
             models.Index(fields=["merchant", "kind", "-created_at", "-id"], name="rewards_reward_m_kind"),
+            models.Index(
+                fields=["merchant", "action_type", "-created_at", "-id"], name="rewards_reward_m_action"
+            ),
+            # A campaign with another filter: the campaign is a twelfth of the merchant's rewards, so walking
+            # the merchant's index of the other filter read twelve rows for each one shown.
+            models.Index(fields=["campaign", "status", "-created_at", "-id"], name="rewards_reward_c_status"),
+            models.Index(fields=["campaign", "kind", "-created_at", "-id"], name="rewards_reward_c_kind"),
+            models.Index(
+                fields=["campaign", "action_type", "-created_at", "-id"], name="rewards_reward_c_action"
+            ),
             models.Index(fields=["merchant", "available_at", "id"], name="rewards_reward_m_available"),
             models.Index(fields=["merchant", "merchant_price", "id"], name="rewards_reward_m_price"),
             models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),

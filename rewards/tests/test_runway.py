@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import ActionType, CampaignStatus
-from campaigns.selectors import funds_runway
 from campaigns.services import campaign_pause
+from rewards.runway import funds_runway
 from rewards.services import action_record
 from rewards.tests.conftest import eur, login_rule
 from tikjoy.tests.factories import owner_of
