@@ -475,7 +475,7 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         if obj is None:
             return True
         owned = request.__dict__.setdefault("_console_owns", {})
-        key = (self.model._meta.label, self.merchant_path, obj.pk)
+        key = (type(self), obj._meta.label, obj.pk)
         if key not in owned:
             owned[key] = self.get_queryset(request).filter(pk=obj.pk).exists()
         return owned[key]
