@@ -241,15 +241,15 @@ def test_each_reward_carries_its_actions_type_and_rewards_check_says_when_it_doe
     )
 
 
-def test_every_filter_the_console_offers_reads_an_index_in_the_lists_order():
-    """Each filter, and the campaign with each other filter, has an index that gives the rows in the
-    list's order (newest first, then the id), so a page never reads the merchant's whole history."""
-    indexes = {tuple(i.fields) for i in Reward._meta.indexes}
-    for lead in (["merchant"], ["campaign"]):
-        for column in ("status", "kind", "action_type"):
-            assert (*lead, column, "-created_at", "-id") in indexes
+def test_every_filter_the_console_offers_reads_an_index_in_the_lists_order_with_the_other_filters():
+    """Each filter has an index that gives its rows in the list's order (newest first, then the id)
+    and carries the other filters' columns: a list filtered once or twice reads the index alone."""
+    filters = {"campaign", "status", "kind", "action_type"}
+    indexes = {tuple(i.fields): set(i.include or ()) for i in Reward._meta.indexes}
+    for column in filters:
+        lead = ("campaign",) if column == "campaign" else ("merchant", column)
+        assert indexes[(*lead, "-created_at", "-id")] >= (filters | {"merchant"}) - set(lead)
     assert ("merchant", "-created_at", "-id") in indexes
-    assert ("campaign", "-created_at", "-id") in indexes
 
 
 # --- rendering a page of rows ----------------------------------------------------------------
