@@ -200,10 +200,7 @@ REWARD_COLUMNS = (
 
 def _rewards(merchant):
     """The merchant's rewards with only the columns the API shows (the action's type is the reward's own)."""
-    return (
-        Reward.objects.filter(merchant=merchant)
-        .only(*REWARD_COLUMNS)
-    )
+    return Reward.objects.filter(merchant=merchant).only(*REWARD_COLUMNS)
 
 
 class RewardList(ApiView):
