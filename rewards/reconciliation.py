@@ -19,6 +19,7 @@ What it verifies, over all data:
   latest counts equal what the snapshots say (``social.selectors.engagement_figures_drift``),
   and each campaign's (or merchant's, for a share without a campaign) days of engagement
   (``PostEngagementDay``) the gains of its shares' snapshots taken that day;
+- each reward's ``action_type`` (kept for the console's filter) is its action's;
 - subscriptions (docs/subscriptions.md): a reward is advanced (JoyFast) exactly when
   its ``REWARD_ADVANCE`` transaction exists, an advanced reward is no longer in the
   person's pending balance, an advanced reward reversed has its debt
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -232,6 +233,12 @@ def rewards_report() -> RewardsReport:
     _consumers_compare(report)
     _days_compare(report, counted)
     _engagement_days_compare(report)
+    for reward_id, kept, actual in (
+        Reward.objects.exclude(action_type=F("action__action_type"))
+        .order_by("pk")
+        .values_list("pk", "action_type", "action__action_type")[:100]
+    ):
+        report.violations.append(f"reward {reward_id} says its action is {kept}, the action is {actual}")
     return report
 
 

@@ -306,6 +306,7 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
         Reward(
             action=item.action,
             kind=item.kind,
+            action_type=item.action.action_type,
             snapshot=item.snapshot,
             user_id=item.action.user_id,
             merchant_id=item.action.merchant_id,

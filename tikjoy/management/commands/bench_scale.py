@@ -186,7 +186,7 @@ class Command(BaseCommand):
             Page("list", "rewards, status pending", rewards + "?status__exact=PENDING"),
             Page("list", "rewards, status reversed", rewards + "?status__exact=REVERSED"),
             Page("list", "rewards, kind engagement", rewards + "?kind__exact=ENGAGEMENT"),
-            Page("list", "rewards, action like", rewards + "?action__action_type__exact=LIKE"),
+            Page("list", "rewards, action like", rewards + "?action_type__exact=LIKE"),
             Page("list", "rewards, searched 'autumn'", rewards + "?q=autumn"),
             Page(
                 "list",
