@@ -353,6 +353,15 @@ def _engagement_record(
     present = [p for p in batch if p.video_id in by_id]
     missing = [p.pk for p in batch if p.video_id not in by_id]
     with transaction.atomic():
+        # Every post of the batch locked first, in id order, those TikTok no longer has included:
+        # the engagement days are written after the posts' locks, as when a share is recorded
+        # (its post locked first), so the two never wait on each other in opposite orders.
+        list(
+            TrackedPost.objects.select_for_update()
+            .filter(pk__in=sorted(p.pk for p in batch))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         engagement_snapshots_record(
             counts={
                 p.pk: EngagementCounts(
