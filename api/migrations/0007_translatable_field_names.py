@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("api", "0005_widget_pass"),
+        ("api", "0006_rate_window_unlogged"),
         ("merchants", "0011_translatable_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
