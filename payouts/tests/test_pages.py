@@ -233,3 +233,19 @@ def test_below_the_minimum_the_page_says_so_instead_of_offering_a_payout_that_wo
 
     assert "you can ask for one once that much is available" in page
     assert "Pay out everything" not in page
+
+
+def test_the_payouts_page_writes_amounts_the_german_and_spanish_way(client, person, ops):
+    fund(person, "1234.50")
+    verify_identity(person, ops)
+
+    german = text(client.get("/wallet/payouts/", HTTP_ACCEPT_LANGUAGE="de"))
+    spanish = text(client.get("/wallet/payouts/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert 'data-figure="payout-available">1.234,50 €<' in german
+    assert "Alles auszahlen (1.234,50 €)" in german
+    assert "10,00 €" in german and "€ 10.00" not in german and "€10.00" not in german
+    assert (
+        'data-figure="payout-available">1234,50 €<' in spanish
+        or 'data-figure="payout-available">1.234,50 €<' in spanish
+    )

@@ -101,3 +101,11 @@ def test_the_page_and_the_rules_speak_the_persons_language(client, ana):
 
     assert "Pläne" in page and "Per Karte bezahlen" in page
     assert "10 % mehr auf jede Prämie, die du verdienst, solange JoyPlus läuft" in page
+
+
+def test_the_page_writes_fees_and_the_balance_the_german_and_italian_way(client, ana):
+    german = client.get(HOME, HTTP_ACCEPT_LANGUAGE="de").content.decode().replace("\xa0", " ")
+    italian = client.get(HOME, HTTP_ACCEPT_LANGUAGE="it").content.decode().replace("\xa0", " ")
+
+    assert "5,00 €" in german and "€ 5.00" not in german and "€5.00" not in german
+    assert "5,00 €" in italian and "€5.00" not in italian
