@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
 from payouts import sandbox_bank, selectors, services
@@ -35,7 +36,7 @@ from payouts.models import (
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=300, widget=forms.Textarea(attrs={"rows": 3}), help_text="The person sees it."
+        max_length=300, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("The person sees it.")
     )
 
 
@@ -109,20 +110,20 @@ class PayoutAdmin(ReadOnlyAdmin):
     actions = ["approve", "reject", "build_batch"]
     readonly_fields = [f.name for f in Payout._meta.fields]
 
-    @admin.display(description="payee")
+    @admin.display(description=_("payee"))
     def payee(self, obj: Payout) -> str:
         if obj.owner_type == MERCHANT_PAYEE:
             return f"merchant refund: {obj.creditor_name} (merchant #{obj.owner_id})"
         return "person"
 
-    @admin.display(description="KYC")
+    @admin.display(description=_("KYC"))
     def kyc(self, obj: Payout) -> str:
         if obj.owner_type == MERCHANT_PAYEE:
             return "business: legal details on the merchant"
         identity = getattr(obj.requested_by, "payee_identity", None)
         return identity.get_status_display() if identity else "none given"
 
-    @admin.display(description="hold")
+    @admin.display(description=_("hold"))
     def hold(self, obj: Payout) -> str:
         account = obj.bank_account
         if account.is_blocked:
@@ -131,11 +132,11 @@ class PayoutAdmin(ReadOnlyAdmin):
             return f"until {account.payouts_hold_until:%d %b %H:%M}"
         return "-"
 
-    @admin.display(description="risk signals")
+    @admin.display(description=_("risk signals"))
     def risk(self, obj: Payout) -> str:
         return "; ".join(services.payout_risk_signals(obj)) or "-"
 
-    @admin.action(description="Approve selected payouts")
+    @admin.action(description=_("Approve selected payouts"))
     def approve(self, request, queryset):
         now = timezone.now()
         _each(
@@ -146,20 +147,20 @@ class PayoutAdmin(ReadOnlyAdmin):
             "Approved",
         )
 
-    @admin.action(description="Reject selected payouts (with a reason)")
+    @admin.action(description=_("Reject selected payouts (with a reason)"))
     def reject(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Reject payouts",
+            title=_("Reject payouts"),
             apply=lambda p, reason: services.payout_reject(
                 payout_id=p.pk, actor=request.user, reason=reason, now=now
             ),
         )
 
-    @admin.action(description="Build a SEPA file from all approved payouts")
+    @admin.action(description=_("Build a SEPA file from all approved payouts"))
     def build_batch(self, request, queryset):
         try:
             batch = services.batch_build(actor=request.user, now=timezone.now())
@@ -178,12 +179,12 @@ class SandboxAnswerForm(forms.Form):
     reject = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line: EndToEndId CODE (e.g. AC04); the bank rejects these in its pain.002.",
+        help_text=_("One per line: EndToEndId CODE (e.g. AC04); the bank rejects these in its pain.002."),
     )
     give_back = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line: EndToEndId CODE (e.g. MD07); paid, then returned in the camt.054.",
+        help_text=_("One per line: EndToEndId CODE (e.g. MD07); paid, then returned in the camt.054."),
     )
 
     @staticmethod
@@ -237,7 +238,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         "file",
     )
 
-    @admin.display(description="file")
+    @admin.display(description=_("file"))
     def file(self, obj: PayoutBatch) -> str:
         links = format_html(
             '<a href="{}">Download {}</a>', reverse("admin:payouts_batch_xml", args=[obj.pk]), obj.filename
@@ -299,7 +300,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             },
         )
 
-    @admin.action(description="Release selected files to the bank (four eyes: not the builder)")
+    @admin.action(description=_("Release selected files to the bank (four eyes: not the builder)"))
     def release(self, request, queryset):
         now = timezone.now()
         _each(
@@ -310,7 +311,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             "Released",
         )
 
-    @admin.action(description="Discard selected files (payouts go back to the approved queue)")
+    @admin.action(description=_("Discard selected files (payouts go back to the approved queue)"))
     def discard(self, request, queryset):
         now = timezone.now()
         _each(
@@ -332,7 +333,7 @@ class BankLineInline(admin.TabularInline):
 
 
 class BankFileUploadForm(forms.Form):
-    file = forms.FileField(help_text="A pain.002, camt.054 or camt.053 XML file from the bank.")
+    file = forms.FileField(help_text=_("A pain.002, camt.054 or camt.053 XML file from the bank."))
 
 
 @admin.register(BankFile)
@@ -404,7 +405,7 @@ class PayeeIdentityAdmin(ReadOnlyAdmin):
     search_fields = ("legal_name", "user__email", "tax_id")
     actions = ["verify", "ask_for_more"]
 
-    @admin.action(description="Mark selected people verified")
+    @admin.action(description=_("Mark selected people verified"))
     def verify(self, request, queryset):
         now = timezone.now()
         _each(
@@ -417,14 +418,14 @@ class PayeeIdentityAdmin(ReadOnlyAdmin):
             "Verified",
         )
 
-    @admin.action(description="Ask selected people for more (with a reason)")
+    @admin.action(description=_("Ask selected people for more (with a reason)"))
     def ask_for_more(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Ask for more",
+            title=_("Ask for more"),
             apply=lambda i, reason: services.identity_review(
                 identity=i, actor=request.user, verified=False, reason=reason, now=now
             ),
@@ -450,14 +451,14 @@ class BankAccountAdmin(ReadOnlyAdmin):
     exclude = ("iban_hash",)
     actions = ["end_hold"]
 
-    @admin.action(description="End the payout hold (after confirming the change with the person)")
+    @admin.action(description=_("End the payout hold (after confirming the change with the person)"))
     def end_hold(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="End the hold",
+            title=_("End the hold"),
             apply=lambda a, reason: services.bank_account_hold_end(
                 account_id=a.pk, actor=request.user, reason=reason, now=now
             ),
@@ -471,6 +472,6 @@ class BankAccountAdmin(ReadOnlyAdmin):
     def masked(self, obj: BankAccount) -> str:
         return obj.iban_masked
 
-    @admin.display(description="people with this IBAN")
+    @admin.display(description=_("people with this IBAN"))
     def shared(self, obj: BankAccount) -> int:
         return selectors.iban_shared_counts([obj.iban_hash]).get(obj.iban_hash, 1)
