@@ -15,7 +15,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyAdmin
@@ -49,7 +51,11 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
         except services.PayoutError as exc:
             modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            gettext("%(action)s: %(count)s done.") % {"action": title, "count": done},
+            messages.SUCCESS,
+        )
 
 
 def _with_reason(modeladmin, request: HttpRequest, queryset: QuerySet, *, title: str, apply):
@@ -113,23 +119,28 @@ class PayoutAdmin(ReadOnlyAdmin):
     @admin.display(description=_("payee"))
     def payee(self, obj: Payout) -> str:
         if obj.owner_type == MERCHANT_PAYEE:
-            return f"merchant refund: {obj.creditor_name} (merchant #{obj.owner_id})"
-        return "person"
+            return gettext("merchant refund: %(name)s (merchant #%(id)s)") % {
+                "name": obj.creditor_name,
+                "id": obj.owner_id,
+            }
+        return gettext("person")
 
     @admin.display(description=_("KYC"))
     def kyc(self, obj: Payout) -> str:
         if obj.owner_type == MERCHANT_PAYEE:
-            return "business: legal details on the merchant"
+            return gettext("business: legal details on the merchant")
         identity = getattr(obj.requested_by, "payee_identity", None)
-        return identity.get_status_display() if identity else "none given"
+        return identity.get_status_display() if identity else gettext("none given")
 
     @admin.display(description=_("hold"))
     def hold(self, obj: Payout) -> str:
         account = obj.bank_account
         if account.is_blocked:
-            return f"blocked ({account.blocked_code})"
+            return gettext("blocked (%(code)s)") % {"code": account.blocked_code}
         if account.payouts_hold_until > timezone.now():
-            return f"until {account.payouts_hold_until:%d %b %H:%M}"
+            return gettext("until %(when)s") % {
+                "when": date_format(timezone.localtime(account.payouts_hold_until), "SHORT_DATETIME_FORMAT")
+            }
         return "-"
 
     @admin.display(description=_("risk signals"))
@@ -169,7 +180,8 @@ class PayoutAdmin(ReadOnlyAdmin):
             return None
         self.message_user(
             request,
-            f"Built {batch}. Another person must release it before it goes to the bank.",
+            gettext("Built %(batch)s. Another person must release it before it goes to the bank.")
+            % {"batch": batch},
             messages.SUCCESS,
         )
         return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
@@ -194,7 +206,8 @@ class SandboxAnswerForm(forms.Form):
             parts = line.split()
             if len(parts) != 2 or len(parts[1]) != 4:
                 raise forms.ValidationError(
-                    f"{line!r}: write the EndToEndId, a space and a 4-letter ISO code."
+                    gettext("%(line)s: write the EndToEndId, a space and a 4-letter ISO code.")
+                    % {"line": repr(line)}
                 )
             out[parts[0]] = parts[1].upper()
         return out
@@ -270,7 +283,9 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     def sandbox_view(self, request, batch_id: int) -> HttpResponse:
         batch = get_object_or_404(PayoutBatch, pk=batch_id, state=BatchState.EXPORTED)
         if not settings.SOCIAL_SANDBOX:
-            self.message_user(request, "The sandbox bank only answers in sandbox mode.", messages.ERROR)
+            self.message_user(
+                request, gettext("The sandbox bank only answers in sandbox mode."), messages.ERROR
+            )
             return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
         form = SandboxAnswerForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
@@ -292,7 +307,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             "admin/payouts/sandbox_bank.html",
             {
                 **self.admin_site.each_context(request),
-                "title": f"Sandbox bank: answer {batch.msg_id}",
+                "title": gettext("Sandbox bank: answer %(msg_id)s") % {"msg_id": batch.msg_id},
                 "form": form,
                 "batch": batch,
                 "payouts": batch.payouts.order_by("pk")[:200],
@@ -357,7 +372,7 @@ class BankFileAdmin(ReadOnlyAdmin):
 
     def upload_view(self, request) -> HttpResponse:
         if not self.has_view_permission(request) or not request.user.has_perm("payouts.add_bankfile"):
-            self.message_user(request, "You may not import bank files.", messages.ERROR)
+            self.message_user(request, gettext("You may not import bank files."), messages.ERROR)
             return redirect(reverse("admin:payouts_bankfile_changelist"))
         form = BankFileUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
