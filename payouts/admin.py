@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -93,6 +94,26 @@ class PayoutEventInline(admin.TabularInline):
         return False
 
 
+class _PayoutChangeList(ChangeList):
+    """The page's risk signals in four queries for all its rows (not three a row)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        signals = services.payout_risk_signals_many(self.result_list)
+        for payout in self.result_list:
+            payout.risk_signals = signals[payout.pk]
+
+
+class _BankAccountChangeList(ChangeList):
+    """How many people stand behind each IBAN of the page, in one query (not one a row)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        shared = selectors.iban_shared_counts([a.iban_hash for a in self.result_list])
+        for account in self.result_list:
+            account.shared_count = shared.get(account.iban_hash, 1)
+
+
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdmin):
     list_display = (
@@ -143,9 +164,15 @@ class PayoutAdmin(ReadOnlyAdmin):
             }
         return "-"
 
+    def get_changelist(self, request, **kwargs):
+        return _PayoutChangeList
+
     @admin.display(description=_("risk signals"))
     def risk(self, obj: Payout) -> str:
-        return "; ".join(services.payout_risk_signals(obj)) or "-"
+        signals = getattr(obj, "risk_signals", None)
+        if signals is None:
+            signals = services.payout_risk_signals(obj)
+        return "; ".join(signals) or "-"
 
     @admin.action(description=_("Approve selected payouts"))
     def approve(self, request, queryset):
@@ -233,9 +260,15 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     )
     list_filter = ("state",)
     search_fields = ("msg_id", "pmt_inf_id")
+    list_select_related = ("built_by", "released_by")
     ordering = ("-id",)
     actions = ["release", "discard"]
     exclude = ("xml",)
+
+    def get_queryset(self, request):
+        # The pain.001 file (a megabyte for 2,000 payouts) is read only when downloaded.
+        return super().get_queryset(request).defer("xml")
+
     readonly_fields = (
         "msg_id",
         "pmt_inf_id",
@@ -487,6 +520,12 @@ class BankAccountAdmin(ReadOnlyAdmin):
     def masked(self, obj: BankAccount) -> str:
         return obj.iban_masked
 
+    def get_changelist(self, request, **kwargs):
+        return _BankAccountChangeList
+
     @admin.display(description=_("people with this IBAN"))
     def shared(self, obj: BankAccount) -> int:
+        counted = getattr(obj, "shared_count", None)
+        if counted is not None:
+            return counted
         return selectors.iban_shared_counts([obj.iban_hash]).get(obj.iban_hash, 1)

@@ -111,7 +111,7 @@ class RewardAdmin(ReadOnlyAdmin):
         "available_at",
         "reason",
     )
-    list_filter = ("status", "kind", "currency", "action__action_type")
+    list_filter = ("status", "kind", "currency", "action_type")
     search_fields = ("=id", "user__email", "user__display_name", "merchant__brand_name", "reason")
     list_select_related = ("user", "merchant")
     ordering = ("-id",)

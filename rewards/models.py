@@ -102,6 +102,11 @@ class SocialAction(models.Model):
             models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
             # Diagnostics: a campaign's latest outcomes (support.diagnostics), newest first.
             models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_action_campaign_new"),
+            # A campaign's report: its people (COUNT DISTINCT) and whether an action is a person's first
+            # in the campaign (new consumers by day), read on the index alone.
+            models.Index(
+                fields=["campaign", "user", "created_at", "id"], name="rewards_action_campaign_user"
+            ),
             models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),
             models.Index(fields=["ip_address", "occurred_at"], name="rewards_action_ip"),
             # The first-run checklist asks whether anyone came through a touchpoint yet: without it, a
@@ -187,6 +192,48 @@ class CampaignDay(models.Model):
         return f"{self.campaign} on {self.day_date}: {self.rewards} reward(s), {self.rewards_paid}"
 
 
+class PostEngagementDay(models.Model):
+    """What the posts people shared for a campaign gained on one day (in the site's time zone, as
+    ``CampaignDay``): the sum of the gains of their snapshots taken that day (``EngagementSnapshot``'s
+    ``*_added``: each snapshot's counts over the post's previous one). Over all days, a campaign's
+    rows add up to its posts' latest counts. A share without a campaign counts in its merchant's row
+    of the day (``campaign`` empty). Kept in the transaction that writes each snapshot
+    (``rewards.services.post_engagement_days_add``, told by social's ``engagement_gained``) and
+    the one that records a share; ``rewards_check`` compares each row with the snapshots.
+    A day's gain is negative when counts dropped (unlikes, deleted comments).
+    """
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    day_date = models.DateField()
+    views = models.BigIntegerField(default=0)
+    likes = models.BigIntegerField(default=0)
+    comments = models.BigIntegerField(default=0)
+    shares = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day_date"],
+                condition=Q(campaign__isnull=False),
+                name="rewards_post_engagement_day_once",
+                violation_error_message="This campaign's day is already counted.",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "day_date"],
+                condition=Q(campaign__isnull=True),
+                name="rewards_post_engagement_day_merchant_once",
+                violation_error_message="This merchant's day is already counted.",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "day_date"], name="rewards_post_eng_merchant")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign or self.merchant} on {self.day_date}: {self.views} view(s)"
+
+
 class RewardStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
     CONFIRMED = "CONFIRMED", _("Available")
@@ -213,6 +260,15 @@ class Reward(models.Model):
 
     action = models.ForeignKey(SocialAction, on_delete=models.PROTECT, related_name="rewards")
     kind = models.CharField(_("kind"), max_length=10, choices=RewardKind.choices)
+    action_type = models.CharField(
+        _("action type"),
+        max_length=16,
+        choices=ActionType.choices,
+        help_text=_(
+            "The action's type, copied from the action (which never changes it): the console's "
+            "list filters on it with an index of its own instead of joining every action."
+        ),
+    )
     snapshot = models.OneToOneField(
         "social.EngagementSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="reward"
     )
@@ -264,6 +320,11 @@ class Reward(models.Model):
                 violation_error_message="Choose a reward status from the list.",
             ),
             models.CheckConstraint(
+                condition=Q(action_type__in=ActionType.values),
+                name="rewards_reward_action_type_known",
+                violation_error_message="Choose an action from the list.",
+            ),
+            models.CheckConstraint(
                 condition=Q(user_amount__gte=0) & Q(margin__gte=0) & Q(merchant_price__gt=0),
                 name="rewards_reward_amounts_positive",
                 violation_error_message="A reward's price must be more than zero, and its shares can't be negative.",
@@ -299,15 +360,39 @@ class Reward(models.Model):
             ),
         ]
         # The console's list (rewards/console.py) reads one merchant's rewards newest first, filtered by
-        # campaign, status or kind, or sorted by another column with the id as the tie-break in the same
-        # direction (merchants.console_site.ConsoleChangeList): one index for each, read in order, so a
-        # page (and the window its paginator counts) never sorts or scans the merchant's whole history.
+        # campaign, action, status or kind, or sorted by another column with the id as the tie-break in the
+        # same direction (merchants.console_site.ConsoleChangeList): one index for each, read in order, so
+        # a page (and the window its paginator counts) never sorts or scans the merchant's whole history.
+        # Each filter's index carries the other filters' columns (INCLUDE): a list filtered twice reads
+        # the index alone (an index-only scan), never a row for each one it skips.
         indexes = [
             models.Index(fields=["status", "available_at"], name="rewards_reward_due"),
             models.Index(fields=["merchant", "-created_at", "-id"], name="rewards_reward_merchant_new"),
-            models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_reward_campaign_new"),
-            models.Index(fields=["merchant", "status", "-created_at", "-id"], name="rewards_reward_m_status"),
-            models.Index(fields=["merchant", "kind", "-created_at", "-id"], name="rewards_reward_m_kind"),
+            models.Index(
+                fields=["campaign", "-created_at", "-id"],
+                include=["merchant", "status", "kind", "action_type"],
+                name="rewards_reward_campaign_new",
+            ),
+            models.Index(
+                fields=["merchant", "status", "-created_at", "-id"],
+                include=["campaign", "kind", "action_type"],
+                name="rewards_reward_m_status",
+            ),
+            models.Index(
+                fields=["merchant", "kind", "-created_at", "-id"],
+                include=["campaign", "status", "action_type"],
+                name="rewards_reward_m_kind",
+            ),
+            models.Index(
+                fields=["merchant", "action_type", "-created_at", "-id"],
+                include=["campaign", "status", "kind"],
+                name="rewards_reward_m_action",
+            ),
+            # A campaign's report counts and sums its rewards by kind and status on the index alone.
+            models.Index(
+                fields=["campaign", "kind", "status", "currency", "merchant_price"],
+                name="rewards_reward_c_groups",
+            ),
             models.Index(fields=["merchant", "available_at", "id"], name="rewards_reward_m_available"),
             models.Index(fields=["merchant", "merchant_price", "id"], name="rewards_reward_m_price"),
             models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),

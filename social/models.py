@@ -83,6 +83,15 @@ class TrackedPost(models.Model):
         )
     )
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Its latest snapshot's counts (the latest by taken_at, then id), kept with every snapshot
+    # written (``social.services.engagement_snapshots_record``): read instead of looking it up.
+    latest_views = models.BigIntegerField(default=0, help_text="Views at its latest snapshot.")
+    latest_likes = models.BigIntegerField(default=0, help_text="Likes at its latest snapshot.")
+    latest_comments = models.BigIntegerField(default=0, help_text="Comments at its latest snapshot.")
+    latest_shares = models.BigIntegerField(default=0, help_text="Shares at its latest snapshot.")
+    latest_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its latest snapshot was taken (none: no snapshot yet)."
+    )
 
     objects = TrackedPostQuerySet.as_manager()
 
@@ -102,7 +111,11 @@ class TrackedPost(models.Model):
 
 
 class EngagementSnapshot(models.Model):
-    """The counts TikTok reported for a tracked post at one moment."""
+    """The counts TikTok reported for a tracked post at one moment, and what each added over the
+    post's previous snapshot (by ``taken_at``, then id; the first adds all of its counts). A post's
+    snapshots' ``*_added`` sum to its latest counts; they go negative when a count drops (an unlike).
+    Kept by ``social.services.engagement_snapshots_record``, also when a snapshot arrives after a
+    later one (the later one then adds less)."""
 
     post = models.ForeignKey(TrackedPost, on_delete=models.CASCADE, related_name="snapshots")
     views = models.PositiveBigIntegerField()
@@ -110,6 +123,10 @@ class EngagementSnapshot(models.Model):
     comments = models.PositiveBigIntegerField()
     shares = models.PositiveBigIntegerField()
     taken_at = models.DateTimeField()
+    views_added = models.BigIntegerField(default=0)
+    likes_added = models.BigIntegerField(default=0)
+    comments_added = models.BigIntegerField(default=0)
+    shares_added = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["post", "taken_at"])]

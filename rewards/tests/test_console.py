@@ -119,7 +119,7 @@ def test_the_rewards_list_filters_by_status_action_and_campaign(client, acme_mon
     campaign_id = Reward.objects.first().campaign_id
 
     reversed_only = _text(client.get("/console/rewards/reward/?status__exact=REVERSED"))
-    logins = _text(client.get("/console/rewards/reward/?action__action_type__exact=TIKTOK_LOGIN"))
+    logins = _text(client.get("/console/rewards/reward/?action_type__exact=TIKTOK_LOGIN"))
     by_campaign = _text(client.get(f"/console/rewards/reward/?campaign__id__exact={campaign_id}"))
 
     assert "1 reward " in reversed_only and "Ben" in reversed_only

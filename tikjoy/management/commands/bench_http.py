@@ -209,6 +209,7 @@ class Command(BaseCommand):
                 Reward(
                     action=action,
                     kind=RewardKind.ACTION,
+                    action_type=ActionType.PURCHASE,
                     user=person,
                     merchant=merchant,
                     campaign=campaign,
