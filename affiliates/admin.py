@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
 from affiliates import reports, services
@@ -38,13 +39,16 @@ from wallets.models import Account, Purpose
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="The affiliate sees it."
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The affiliate sees it."),
     )
 
 
 class ReversalCodeForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Reason code", choices=ReversalCode.chosen_by_people(), help_text="The affiliate sees it."
+        label=_("Reason code"), choices=ReversalCode.chosen_by_people(), help_text=_("The affiliate sees it.")
     )
 
 
@@ -102,7 +106,7 @@ class ProgramAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "merchant__brand_name")
 
-    @admin.display(description="Performance")
+    @admin.display(description=_("Performance"))
     def report(self, obj: Program) -> str:
         return format_html(
             '<a href="{}">report</a>', reverse("admin:affiliates_program_report", args=[obj.pk])
@@ -186,7 +190,7 @@ class ProgramAdmin(ReadOnlyAdmin):
             "admin/affiliates/platform_program.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "TikJoy's affiliate program",
+                "title": _("TikJoy's affiliate program"),
                 "form": form,
                 "opts": self.opts,
             },
@@ -239,7 +243,7 @@ class AffiliateAdmin(ReadOnlyAdmin):
     def get_changelist(self, request, **kwargs):
         return _AffiliateChangeList
 
-    @admin.display(description="owes (ledger)")
+    @admin.display(description=_("owes (ledger)"))
     def owes(self, obj: Affiliate) -> str:
         owed = getattr(obj, "owed", None)
         if owed is None:
@@ -258,7 +262,7 @@ class AffiliateAdmin(ReadOnlyAdmin):
             AffiliateStatus(status).label,
         )
 
-    @admin.action(description="Approve")
+    @admin.action(description=_("Approve"))
     def approve(self, request, queryset):
         self._decide(request, queryset, AffiliateStatus.APPROVED, "")
 
@@ -274,15 +278,15 @@ class AffiliateAdmin(ReadOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Reject (with a reason)")
+    @admin.action(description=_("Reject (with a reason)"))
     def reject(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.REJECTED, "Reject")
 
-    @admin.action(description="Deactivate (with a reason)")
+    @admin.action(description=_("Deactivate (with a reason)"))
     def deactivate(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.DEACTIVATED, "Deactivate")
 
-    @admin.action(description="Ban (with a reason)")
+    @admin.action(description=_("Ban (with a reason)"))
     def ban(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.BANNED, "Ban")
 
@@ -308,21 +312,21 @@ class CommissionAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     actions = ["reverse", "release"]
 
-    @admin.action(description="Reverse (before lock, with a reason code)")
+    @admin.action(description=_("Reverse (before lock, with a reason code)"))
     def reverse(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Reverse",
+            title=_("Reverse"),
             form_class=ReversalCodeForm,
             apply=lambda c, code: services.commission_reverse(
                 commission_id=c.pk, code=code, actor=request.user, now=now
             ),
         )
 
-    @admin.action(description="Release a held commission")
+    @admin.action(description=_("Release a held commission"))
     def release(self, request, queryset):
         now = timezone.now()
         _each(
@@ -372,7 +376,7 @@ class InquiryAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     actions = ["accept", "decline"]
 
-    @admin.action(description="Accept: credit the conversion (its lock date runs from now)")
+    @admin.action(description=_("Accept: credit the conversion (its lock date runs from now)"))
     def accept(self, request, queryset):
         now = timezone.now()
         _each(
@@ -385,14 +389,14 @@ class InquiryAdmin(ReadOnlyAdmin):
             "Accept",
         )
 
-    @admin.action(description="Decline (with an answer)")
+    @admin.action(description=_("Decline (with an answer)"))
     def decline(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Decline",
+            title=_("Decline"),
             apply=lambda i, answer: services.inquiry_decide(
                 inquiry_id=i.pk, accept=False, answer=answer, actor=request.user, now=now
             ),

@@ -559,7 +559,7 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
             obj is None or obj.status == UgcStatus.SUBMITTED
         )
 
-    @admin.display(description="Video")
+    @admin.display(description=_("Video"))
     def video(self, obj: UgcSubmission) -> str:
         if not obj.file:
             return "-"

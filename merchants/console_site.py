@@ -51,7 +51,7 @@ from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.errors import DomainError
 from core.hardening import formfield_with_db_bounds
@@ -136,7 +136,7 @@ class ConsoleSite(admin.AdminSite):
         (gettext_lazy("Videos"), "campaigns_video_changelist", "campaigns.video"),
         (gettext_lazy("Rewards"), "rewards_reward_changelist", "rewards.reward"),
         (gettext_lazy("Consumers"), "rewards_reward_consumers", "rewards.reward"),
-        (gettext_lazy("Wallet"), "wallet", None),
+        (pgettext_lazy("merchant prepaid wallet", "Wallet"), "wallet", None),
         (gettext_lazy("Touchpoints"), "merchants_touchpoint_changelist", "merchants.touchpoint"),
         (gettext_lazy("Team"), "merchants_membership_changelist", "merchants.membership"),
         (gettext_lazy("Diagnostics"), "diagnostics", None),
