@@ -69,6 +69,7 @@ from payouts.reasons import Action, reason_for
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
 from wallets.debts import debts_of
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post_many, transfer
@@ -680,7 +681,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
         raise PayoutError(_("Enter an amount in euro and cents, e.g. 25.50."))
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
-        raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": minimum})
+        raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": money_text(minimum)})
     if Ban.objects.filter(user=user).exists():
         raise PayoutError(
             _("Your account is banned, so it can't be paid out. Write to us if you think this is wrong.")
@@ -692,7 +693,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
                 "You owe %(debt)s (money taken back after it had reached your balance). "
                 "It is repaid from what you earn next; payouts start again once it is repaid."
             )
-            % {"debt": ", ".join(str(m) for m in owed)}
+            % {"debt": ", ".join(money_text(m) for m in owed)}
         )
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.signals import campaign_went_live
 from merchants.signals import top_up_credited
@@ -7,7 +8,7 @@ from social.signals import engagement_gained
 
 class RewardsConfig(AppConfig):
     name = "rewards"
-    verbose_name = "JoyBack rewards"
+    verbose_name = _("JoyBack rewards")
 
     def ready(self) -> None:
         # Django's way: receivers (which use models) are imported once the app registry is ready.

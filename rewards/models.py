@@ -37,7 +37,7 @@ class ActionStatus(models.TextChoices):
 class SocialAction(models.Model):
     """One thing a person did for a brand. ``key`` makes each action count once."""
 
-    key = models.CharField(max_length=200, unique=True, help_text="What makes this action unique.")
+    key = models.CharField(max_length=200, unique=True, help_text=_("What makes this action unique."))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_actions"
     )
@@ -50,16 +50,16 @@ class SocialAction(models.Model):
     action_type = models.CharField(max_length=16, choices=ActionType.choices)
     status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.RECORDED)
     status_detail = models.CharField(
-        max_length=300, blank=True, help_text="Why it was not paid, in English words (from the reason)."
+        max_length=300, blank=True, help_text=_("Why it was not paid, in English words (from the reason).")
     )
     reason = models.CharField(
         max_length=24,
         choices=Reason.choices,
         blank=True,
-        help_text="Why the engine decided so: a stable code (rewards.reasons), empty before it decided.",
+        help_text=_("Why the engine decided so: a stable code (rewards.reasons), empty before it decided."),
     )
     reason_params = models.JSONField(
-        default=dict, blank=True, help_text="The figures behind the reason (amounts, caps, dates)."
+        default=dict, blank=True, help_text=_("The figures behind the reason (amounts, caps, dates).")
     )
     tracked_post = models.ForeignKey(
         "social.TrackedPost", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
@@ -129,10 +129,10 @@ class MerchantConsumer(models.Model):
 
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    actions = models.PositiveIntegerField(help_text="Social actions recorded for the merchant.")
-    first_at = models.DateTimeField(help_text="When the first of them happened (occurred_at).")
-    last_at = models.DateTimeField(help_text="When the latest of them happened (occurred_at).")
-    joined_at = models.DateTimeField(help_text="When the first of them was recorded (created_at).")
+    actions = models.PositiveIntegerField(help_text=_("Social actions recorded for the merchant."))
+    first_at = models.DateTimeField(help_text=_("When the first of them happened (occurred_at)."))
+    last_at = models.DateTimeField(help_text=_("When the latest of them happened (occurred_at)."))
+    joined_at = models.DateTimeField(help_text=_("When the first of them was recorded (created_at)."))
 
     class Meta:
         constraints = [
@@ -171,7 +171,7 @@ class CampaignDay(models.Model):
         max_digits=14,
         decimal_places=2,
         default=Decimal("0.00"),
-        help_text="The part of rewards_paid for shares and their engagement (the share rule's rewards).",
+        help_text=_("The part of rewards_paid for shares and their engagement (the share rule's rewards)."),
     )
 
     class Meta:
@@ -259,43 +259,50 @@ class Reward(models.Model):
     """Money a person earned (or may earn, when HELD) for an action, and how it was computed."""
 
     action = models.ForeignKey(SocialAction, on_delete=models.PROTECT, related_name="rewards")
-    kind = models.CharField(max_length=10, choices=RewardKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=RewardKind.choices)
     action_type = models.CharField(
+        _("action type"),
         max_length=16,
         choices=ActionType.choices,
-        help_text="The action's type, copied from the action (which never changes it): the console's "
-        "list filters on it with an index of its own instead of joining every action.",
+        help_text=_(
+            "The action's type, copied from the action (which never changes it): the console's "
+            "list filters on it with an index of its own instead of joining every action."
+        ),
     )
     snapshot = models.OneToOneField(
         "social.EngagementSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="reward"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rewards")
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="rewards")
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="rewards")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="rewards", verbose_name=_("campaign")
+    )
     rule = models.ForeignKey("campaigns.RewardRule", on_delete=models.PROTECT, related_name="rewards")
-    status = models.CharField(max_length=10, choices=RewardStatus.choices)
-    currency = models.CharField(max_length=3)
-    merchant_price = models.DecimalField(max_digits=12, decimal_places=2)
-    user_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=RewardStatus.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    merchant_price = models.DecimalField(_("merchant price"), max_digits=12, decimal_places=2)
+    user_amount = models.DecimalField(_("user amount"), max_digits=12, decimal_places=2)
     margin = models.DecimalField(max_digits=12, decimal_places=2)
-    calculation = models.JSONField(default=dict, help_text="The rule and figures that produced the amount.")
+    calculation = models.JSONField(
+        default=dict, help_text=_("The rule and figures that produced the amount.")
+    )
     bonus = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         default=Decimal("0.00"),
-        help_text="A subscription's bonus (JoyPlus): part of the person's share, taken from the margin.",
+        help_text=_("A subscription's bonus (JoyPlus): part of the person's share, taken from the margin."),
     )
-    available_at = models.DateTimeField(help_text="When the hold period ends.")
+    available_at = models.DateTimeField(_("available at"), help_text=_("When the hold period ends."))
     advance_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="A fast subscription (JoyFast): when TikJoy makes it available early.",
+        help_text=_("A fast subscription (JoyFast): when TikJoy makes it available early."),
     )
     advanced_at = models.DateTimeField(
-        null=True, blank=True, help_text="When TikJoy made it available, before the hold ended (JoyFast)."
+        null=True, blank=True, help_text=_("When TikJoy made it available, before the hold ended (JoyFast).")
     )
-    reason = models.CharField(max_length=300, blank=True, help_text="Why it was held or reversed.")
-    created_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True, help_text=_("Why it was held or reversed."))
+    created_at = models.DateTimeField(_("created at"))
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -415,8 +422,8 @@ class HeldReward(Reward):
 
     class Meta:
         proxy = True
-        verbose_name = "held reward (review queue)"
-        verbose_name_plural = "review queue: held rewards"
+        verbose_name = _("held reward (review queue)")
+        verbose_name_plural = _("review queue: held rewards")
 
 
 class UserCampaignTally(models.Model):
@@ -509,7 +516,7 @@ class NoticeChannel(models.TextChoices):
 class ConsumerNotice(models.Model):
     """A notice to a consumer, sent once: ``key`` is unique (inserted first; a second attempt finds it)."""
 
-    key = models.CharField(max_length=200, unique=True, help_text="What makes this notice unique.")
+    key = models.CharField(max_length=200, unique=True, help_text=_("What makes this notice unique."))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
     channel = models.CharField(max_length=10, choices=NoticeChannel.choices, blank=True)

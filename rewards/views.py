@@ -16,6 +16,7 @@ from rewards import selectors
 from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
 from wallets.debts import debts_of
+from wallets.formats import money_text
 
 HISTORY_PAGE_SIZE = 20
 
@@ -56,7 +57,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
     held = [{"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.HELD]]
     awaited = selectors.awaited_brands(user=user)
     debts = debts_of(owner=user)
-    owed = [str(debt) for debt in debts]
+    owed = [money_text(debt) for debt in debts]
     return render(
         request,
         "wallet/wallet.html",
@@ -87,7 +88,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             else gettext("%(items)s and %(last)s") % {"items": ", ".join(owed[:-1]), "last": owed[-1]}
             if owed
             else "",
-            "held_total_text": " + ".join(str(money) for money in figures.held_totals),
+            "held_total_text": " + ".join(money_text(money) for money in figures.held_totals),
         },
     )
 

@@ -216,3 +216,17 @@ def test_a_merchant_never_sees_another_merchants_rewards_or_consumers(
     for page in pages:
         assert "Zed Bravofan" not in page and "Bravo Hidden Campaign" not in page
     assert client.get(f"/console/rewards/reward/{bravo_reward.pk}/change/").status_code == 404
+
+
+def test_the_rewards_lists_column_names_are_in_german_and_spanish(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    german = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="de"))
+    spanish = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    for column in ("Händlerpreis", "Betrag für die Person", "Währung", "Erstellt am", "Verfügbar ab"):
+        assert column in german
+    for column in ("User amount", "Created at", "Available at", "Merchant price"):
+        assert column not in german
+    for column in ("Importe para la persona", "Creado el", "Disponible desde"):
+        assert column in spanish
