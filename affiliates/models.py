@@ -337,6 +337,14 @@ class Conversion(models.Model):
                 violation_error_message="A conversion is accepted with its affiliate, or rejected with a reason.",
             ),
         ]
+        indexes = [
+            # An affiliate's rejected conversions, newest first (their page), without reading the accepted ones.
+            models.Index(
+                fields=["affiliate", "-created_at", "-id"],
+                condition=Q(is_accepted=False),
+                name="affiliates_conversion_rejected",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id}:{self.order_id}"

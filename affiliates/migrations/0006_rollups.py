@@ -377,6 +377,14 @@ class Migration(migrations.Migration):
                 fields=["affiliate", "-tracked_at", "-id"], name="affiliates_commission_aff_new"
             ),
         ),
+        migrations.AddIndex(
+            model_name="conversion",
+            index=models.Index(
+                condition=models.Q(("is_accepted", False)),
+                fields=["affiliate", "-created_at", "-id"],
+                name="affiliates_conversion_rejected",
+            ),
+        ),
         migrations.AddField(
             model_name="linkday",
             name="affiliate",
