@@ -24,9 +24,10 @@ from affiliates.models import (
     Program,
     ProgramDay,
 )
-from affiliates.rollups import COLUMNS
+from affiliates.rollups import AMOUNTS, COLUMNS
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ def _totals_from_rollup(queryset: QuerySet) -> dict[str, Decimal]:
     sums = queryset.aggregate(
         **{c: Sum(c) for c in ("pending", "held", "locked", "approved", "paid", "reversed_amount")}
     )
+    sums = {
+        name: Decimal(value or 0).quantize(CENT) for name, value in sums.items()
+    }  # SQLite: floating point
     held = sums["held"] or ZERO
     return {
         "pending": (sums["pending"] or ZERO) + held,
@@ -220,6 +224,8 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
     rows: dict[object, PerformanceRow] = {}
     for value, *figures in sums:
         f = dict(zip(COLUMNS, figures, strict=True))
+        for column in AMOUNTS:  # cents (SQLite adds them up as floating point)
+            f[column] = Decimal(f[column]).quantize(CENT)
         if not (f["clicks"] or f["conversions"]):
             continue
         if group == "month":
