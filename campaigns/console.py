@@ -29,6 +29,8 @@ from campaigns.forms import (
     RewardRuleFormSet,
     UgcReviewForm,
     VideoConsoleForm,
+    VideoTextForm,
+    VideoTextFormSet,
 )
 from campaigns.models import (
     MAX_VIDEOS_PER_MERCHANT,
@@ -42,6 +44,7 @@ from campaigns.models import (
     UgcStatus,
     UgcSubmission,
     Video,
+    VideoText,
 )
 from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, console_site
 from merchants.models import Merchant
@@ -439,10 +442,36 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         )
 
 
+class VideoTextConsoleInline(ConsoleInlineMixin, admin.TabularInline):
+    """The video's title and caption in other languages (visitors see the ones of their language,
+    else the video's own); saved through ``video_texts_save`` by the video admin."""
+
+    model = VideoText
+    form = VideoTextForm
+    formset = VideoTextFormSet
+    extra = 0
+    max_num = len(settings.LANGUAGES)
+    verbose_name = _("title and caption in another language")
+    verbose_name_plural = _("title and caption in other languages (visitors see the ones of their language)")
+
+    def has_view_permission(self, request, obj=None):
+        return console_can(request, Capability.VIEW)
+
+    def has_add_permission(self, request, obj=None):
+        return console_can(request, Capability.MANAGE_CAMPAIGNS)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+
 class VideoConsoleAdmin(ConsoleModelAdmin):
     """The video library: up to 15 videos consumers download or copy the caption of, to post."""
 
     form = VideoConsoleForm
+    inlines = [VideoTextConsoleInline]
     add_capability = Capability.MANAGE_CAMPAIGNS
     change_capability = Capability.MANAGE_CAMPAIGNS
     delete_capability = Capability.MANAGE_CAMPAIGNS
@@ -510,6 +539,13 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
                 **{n: data[n] for n in fields},
             )
             obj.pk, obj.merchant, obj.slot = video.pk, merchant, video.slot
+
+    def save_related(self, request, form, formsets, change):
+        video = Video.objects.select_related("merchant").get(pk=form.instance.pk)
+        for formset in formsets:
+            if isinstance(formset, VideoTextFormSet):
+                services.video_texts_save(video=video, actor=request.user, texts=formset.texts())
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def delete_model(self, request, obj):
         services.video_delete(

@@ -67,7 +67,8 @@ def campaign_active_count(*, merchant: Merchant) -> int:
 
 
 def video_list(*, merchant: Merchant) -> QuerySet[Video]:
-    return Video.objects.filter(merchant=merchant).order_by("slot")
+    """The merchant's library in slot order, with its texts in other languages."""
+    return Video.objects.filter(merchant=merchant).prefetch_related("texts").order_by("slot")
 
 
 @dataclass(frozen=True)
