@@ -21,7 +21,7 @@ from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
-from core.db import subquery_count, subquery_sum
+from core.db import subquery_count, subquery_sum, subquery_sums
 from merchants.models import Merchant
 from rewards.models import (
     ActionStatus,
@@ -499,22 +499,20 @@ def merchant_reward_figure_expressions(*, merchant: Merchant, now: datetime) -> 
         "active_campaigns": subquery_count(
             Campaign.objects.filter(merchant=merchant, status=CampaignStatus.ACTIVE)
         ),
-        **{
-            f"post_{name}": subquery_sum(PostEngagementDay.objects.filter(merchant=merchant), name)
-            for name in ENGAGEMENT
-        },
+        "engagement": subquery_sums(PostEngagementDay.objects.filter(merchant=merchant), ENGAGEMENT),
         "share_spent": subquery_sum(_share_rules_spent(merchant=merchant), "spent"),
     }
 
 
 def merchant_reward_figures_of(values: dict, *, merchant: Merchant) -> dict:
     """The dashboard's reward figures from the values of ``merchant_reward_figure_expressions``."""
-    views = int(values["post_views"])
+    engagement = {name: int(total) for name, total in zip(ENGAGEMENT, values["engagement"], strict=True)}
+    views = engagement["views"]
     return {
         "rewards_paid_this_month": Money(values["rewards_paid"], merchant.currency),
         "new_consumers_this_month": values["new_consumers"],
         "active_campaigns": values["active_campaigns"],
-        **{f"post_{name}": int(values[f"post_{name}"]) for name in ENGAGEMENT},
+        **{f"post_{name}": total for name, total in engagement.items()},
         "cost_per_1000_views": _per_1000_views(
             cost=values["share_spent"], views=views, currency=merchant.currency
         ),
