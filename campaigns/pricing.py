@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from moneyed import Money
 
@@ -36,6 +37,14 @@ def plan_for(merchant) -> PricingPlan:
     if plan is None:
         raise NoPricingPlan(gettext("No default pricing plan: ops must mark one plan as the default."))
     return plan
+
+
+def user_share_expression(merchant) -> Coalesce:
+    """``plan_for(merchant).user_share`` as an expression, to read with other rows (``NULL``: no
+    plan, where ``plan_for`` raises ``NoPricingPlan``)."""
+    assigned = MerchantPricing.objects.filter(merchant=merchant).values("plan__user_share")[:1]
+    default = PricingPlan.objects.filter(is_default=True).values("user_share")[:1]
+    return Coalesce(Subquery(assigned), Subquery(default))
 
 
 def split(*, price: Money, user_share: Decimal) -> tuple[Money, Money]:

@@ -163,18 +163,19 @@ def landing_offers(*, merchant: Merchant, now: datetime, texts: bool = True) -> 
 
 def live_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
     """``landing_offers(texts=False)`` of the live campaigns that have an enabled rule, read in one
-    query (the rules with their campaign): what pays, for a headline (``brand_earnings``)."""
+    query (the rules with their campaign and the merchant's plan's user share): what pays, for a
+    headline (``brand_earnings``)."""
     rules = list(
         RewardRule.objects.filter(campaign__in=Campaign.objects.live(now=now).filter(merchant=merchant))
         .filter(is_enabled=True)
         .select_related("campaign")
+        .annotate(user_share=pricing.user_share_expression(merchant))
         .order_by("campaign__starts_at", "campaign_id")
     )
     if not rules:
         return []
-    try:
-        user_share = pricing.plan_for(merchant).user_share
-    except pricing.NoPricingPlan:
+    user_share = rules[0].user_share
+    if user_share is None:
         logger.error("No pricing plan for %s: its campaigns are hidden from the brand page", merchant.slug)
         return []
     by_campaign: dict[int, list[RewardRule]] = {}

@@ -32,14 +32,14 @@ from rewards.tests.test_console import _text
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 8  # was 28: a query per figure of each panel (issue #16, docs/benchmarks.md)
+DASHBOARD_QUERIES = 7  # was 28: a query per figure of each panel (issue #16, docs/benchmarks.md)
 
 # Queries each page reads (session, user, membership, navigation, the page's own), whatever the rows;
 # none for the site menu's "is this person a consumer" (``accounts.context_processors``: the console
 # doesn't show that menu).
 PAGES = {
     # Session, user, membership; every panel's figures in one query; the trends' days in one; the
-    # brand poster's offers and pricing plan; the affiliate program.
+    # brand poster's offers (with the pricing plan's user share); the affiliate program.
     "/console/": DASHBOARD_QUERIES,
     "/console/rewards/reward/": 8,
     "/console/rewards/reward/?status__exact=PENDING": 8,
