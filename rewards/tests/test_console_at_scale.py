@@ -49,7 +49,7 @@ PAGES = {
     "/console/wallet/": 9,
 }
 
-CAMPAIGN_PAGE_QUERIES = 21  # a campaign's page, with its rules, whatever the rewards (and no ledger)
+CAMPAIGN_PAGE_QUERIES = 19  # a campaign's page, with its rules, whatever the rewards (and no ledger)
 
 
 def _queries(client, url: str) -> list[str]:
