@@ -41,7 +41,8 @@ def retry_on_conflict(func):
 
 def subquery_sum(queryset: QuerySet, field: str, output_field: Field | None = None) -> Coalesce:
     """``SUM(field)`` of ``queryset`` as a scalar subquery (0 when it has no rows), for one query to
-    read several figures (``queryset`` filters on ``OuterRef``: the row it is read for)."""
+    read several figures (``queryset``: the rows to sum, filtered on what they are read for, or on
+    ``OuterRef`` of the outer row)."""
     output_field = output_field or queryset.model._meta.get_field(field)
     total = (
         queryset.order_by()

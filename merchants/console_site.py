@@ -87,9 +87,9 @@ class DashboardPanel:
     template: str
     context: Callable[..., dict[str, Any]]
     stylesheet: str = ""
-    # The panel's figures as expressions on the merchant's row (``OuterRef("pk")``: scalar
-    # subqueries, ``Exists``...): the dashboard reads every panel's in one query and passes each
-    # panel its own values (``context(request, membership, figures=...)``).
+    # The panel's figures as expressions read on the merchant's row (scalar subqueries of the
+    # panel's selectors, ``Exists``...): the dashboard reads every panel's in one query and passes
+    # each panel its own values (``context(request, membership, figures=...)``).
     figures: Callable[[Merchant, datetime], dict[str, Any]] | None = None
 
 
