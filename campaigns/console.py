@@ -46,6 +46,7 @@ from campaigns.models import (
     Video,
     VideoText,
 )
+from core.db import subquery_count
 from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, console_site
 from merchants.models import Merchant
 from merchants.roles import Capability
@@ -632,8 +633,12 @@ console_site.register(Video, VideoConsoleAdmin)
 console_site.register(UgcSubmission, UgcSubmissionConsoleAdmin)
 
 
-def _ugc_panel(request, membership) -> dict:
-    return {"waiting": selectors.ugc_waiting_count(merchant_id=membership.merchant_id)}
+def _ugc_figures(merchant, now) -> dict:
+    return {"waiting": subquery_count(selectors.ugc_waiting(merchant_id=merchant.pk))}
+
+
+def _ugc_panel(request, membership, *, figures: dict) -> dict:
+    return {"waiting": figures["waiting"]}
 
 
 console_site.register_panel(
@@ -642,4 +647,5 @@ console_site.register_panel(
     template="console/panels/ugc.html",
     context=_ugc_panel,
     stylesheet="campaigns/console.css",
+    figures=_ugc_figures,
 )
