@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ExportStatus(models.TextChoices):
@@ -28,7 +29,10 @@ class DataExport(models.Model):
     requested_at = models.DateTimeField(_("requested at"))
     ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
     expires_at = models.DateTimeField(
-        _("expires at"), null=True, blank=True, help_text=_("the download link works until then")
+        pgettext_lazy("a moment", "expires at"),
+        null=True,
+        blank=True,
+        help_text=_("the download link works until then"),
     )
     content = models.BinaryField(_("content"), null=True, blank=True, help_text=_("the ZIP (JSON and CSV)"))
 

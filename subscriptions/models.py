@@ -131,7 +131,7 @@ class Plan(models.Model):
 
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "ACTIVE", _("Active")
-    ENDED = "ENDED", _("Ended")
+    ENDED = "ENDED", pgettext_lazy("subscription status", "Ended")
 
 
 class EndReason(models.TextChoices):
@@ -314,7 +314,7 @@ class SubscriptionCheckout(models.Model):
     )
     payment_intent = models.CharField(_("payment intent"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"))
-    expires_at = models.DateTimeField(_("expires at"))
+    expires_at = models.DateTimeField(pgettext_lazy("a moment", "expires at"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
