@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import override
+from django.utils.translation import override, trans_real
 
 from accounts.services import user_locale_set
 from privacy.services import data_export_request
@@ -53,7 +53,9 @@ class _Texts(HTMLParser):
         if tag in ("input", "br", "img", "meta", "link", "hr", "source", "col", "wbr", "area", "base"):
             return
         other = bool(attrs.get("lang")) and attrs["lang"] != self.language and tag != "html"
-        self.stack.append((tag, tag in SKIPPED or other or any(hidden for _t, hidden in self.stack)))
+        # The ops menu lists every app's models: each app's own language tests check their names.
+        menu = attrs.get("id") == "nav-sidebar"
+        self.stack.append((tag, tag in SKIPPED or other or menu or any(hidden for _t, hidden in self.stack)))
 
     def handle_endtag(self, tag):
         while self.stack:
@@ -73,22 +75,28 @@ def texts_of(html: str, language: str) -> list[str]:
 
 
 @pytest.fixture
-def world(make_merchant, make_campaign, make_consumer, ops, earn_available):
+def language() -> str:
+    return "de"
+
+
+@pytest.fixture
+def world(make_merchant, make_campaign, make_consumer, ops, earn_available, language):
     now = timezone.now()
     merchant = make_merchant("pasta", funds="200.00", brand_name="Pasta Fresca", country="IT", language="it")
     campaign = make_campaign(merchant)
     person = make_consumer("Ana")
-    earn_available(person, "10.00", at=now - timedelta(minutes=5))
-    subscription = subscription_start(
-        user=person, plan_id=Plan.objects.get(code="joyplus").pk, terms_accepted=True, now=now
-    )
+    reward = earn_available(person, "10.00", at=now - timedelta(minutes=5))
+    with override(language):  # the rules are kept as the person read them, on a page in their language
+        subscription = subscription_start(
+            user=person, plan_id=Plan.objects.get(code="joyplus").pk, terms_accepted=True, now=now
+        )
     request = support_request_create(
         user=person,
         email="",
         topic="PAYOUTS",
         subject="Mein Geld",
         body="Wo ist es?",
-        context=Context(page="/wallet/", merchant=merchant),
+        context=Context(page="/wallet/", reward=reward),
         submission_key="languages-1",
         language="de",
         now=now,
@@ -146,6 +154,11 @@ def _pages(world) -> dict[str, list[str]]:
 def test_subscriptions_support_and_privacy_pages_have_no_english_left(client, world, language):
     english = english_with_a_translation(language)
     assert english, f"no compiled catalogue for {language}: run scripts/compile-messages.sh"
+    # A word that is also some msgid's translation in this language is that language (Italian "Date").
+    english -= {
+        re.sub(r"\s+", " ", str(text)).strip()
+        for _key, text in trans_real.translation(language)._catalog.items()
+    }
     left: dict[str, list[str]] = {}
     for who, paths in _pages(world).items():
         user_locale_set(user=world[who], language=language)
@@ -158,7 +171,8 @@ def test_subscriptions_support_and_privacy_pages_have_no_english_left(client, wo
             assert "%(" not in html and "{%" not in html and "{{" not in html, path
             leftover = sorted({text for text in texts_of(html, language) if text in english})
             if leftover:
-                left[path] = leftover
+                at = html.find(f">{leftover[0]}<")
+                left[path] = [*leftover, html[max(at - 150, 0) : at + 60]]
     assert not left, f"English left where a translation exists ({language}): {left}"
 
 
