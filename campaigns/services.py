@@ -414,7 +414,7 @@ def campaign_update(
         if campaign.status == CampaignStatus.ENDED:
             raise CampaignError(_("An ended campaign cannot change."))
         if expected_version is not None and expected_version != campaign.version:
-            raise EditConflict("campaign")
+            raise EditConflict()
         budget = changes.get("budget", campaign.budget)
         if budget is not None and budget < campaign.spent:
             raise CampaignInvalid(
