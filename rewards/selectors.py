@@ -23,10 +23,12 @@ from moneyed import Money
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from merchants.models import Merchant
 from rewards.models import (
+    FIGURE_COLUMNS,
     ActionStatus,
     CampaignDay,
     LaunchWatch,
     MerchantConsumer,
+    PersonRewardFigures,
     Reward,
     RewardKind,
     RewardStatus,
@@ -249,21 +251,17 @@ class RewardFigures:
 
 
 def wallet_reward_figures(*, user: AbstractBaseUser) -> RewardFigures:
-    """The user's rewards counted by status and the held ones' amounts per currency, in one query."""
+    """The user's rewards counted by status and the held ones' amounts per currency: one row a
+    currency the engine keeps (``PersonRewardFigures``), not a count of every reward."""
     counts = dict.fromkeys(RewardStatus.values, 0)
     held: dict[str, Decimal] = {}
-    rows = (
-        Reward.objects.filter(user=user)
-        .values_list("status", "currency")
-        .annotate(n=Count("pk"), total=Sum("user_amount"))
-        .order_by()
-    )
-    for status, currency, n, total in rows:
-        counts[status] = counts.get(status, 0) + n
-        if status == RewardStatus.HELD:
-            held[currency] = total
+    for row in PersonRewardFigures.objects.filter(user=user).order_by("currency"):
+        for status, column in FIGURE_COLUMNS.items():
+            counts[status] += getattr(row, column)
+        if row.held:
+            held[row.currency] = row.held_amount
     return RewardFigures(
-        counts=counts, held_totals=[Money(total, currency) for currency, total in sorted(held.items())]
+        counts=counts, held_totals=[Money(total, currency) for currency, total in held.items()]
     )
 
 

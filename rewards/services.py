@@ -23,7 +23,9 @@ platform's held account instead, until ops decide.
 
 Concurrency: every path takes its row locks through ``_lock``, in one order:
 the action -> its rewards -> the user's tally for the campaign -> the rule ->
-the campaign -> the ledger accounts (by primary key, inside ``wallets.post``).
+the campaign -> the person's reward figures (``PersonRewardFigures``, by person
+and currency: ``_figures_grant`` / ``_figures_move``) -> the ledger accounts (by
+primary key, inside ``wallets.post``).
 Extending a shared post's watch (``tracked_posts_watch``) updates the post's row
 right after the action and its rewards are locked, before anything later.
 Caps, counters and budgets are read and written on locked rows only.
@@ -43,7 +45,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -80,6 +82,7 @@ from rewards.decision import (
 )
 from rewards.discovery import campaign_id_from_criterion, undiscovered_shares
 from rewards.models import (
+    FIGURE_COLUMNS,
     ActionStatus,
     Ban,
     BanEvent,
@@ -88,6 +91,7 @@ from rewards.models import (
     LaunchWatch,
     MerchantConsumer,
     NoticeKind,
+    PersonRewardFigures,
     Reward,
     RewardKind,
     RewardStatus,
@@ -331,6 +335,7 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             tracked_posts_watch(
                 post_ids=[item.action.tracked_post_id], until=reward.available_at + _evidence_window()
             )
+    _figures_grant(rewards)
     accounts = _AccountCache()
     for currency in {r.currency for r in rewards}:
         accounts.prefetch_users({r.user_id for r in rewards}, Purpose.USER_PENDING, currency)
@@ -691,6 +696,77 @@ def _consumer_count(action: SocialAction) -> None:
             )
     except IntegrityError:
         rows.update(**figures)
+
+
+_FIGURES_TABLE = PersonRewardFigures._meta.db_table
+_FIGURES_COUNTS = list(FIGURE_COLUMNS.values())
+_FIGURES_AMOUNTS = [f"{column}_amount" for column in _FIGURES_COUNTS]
+
+
+def _figures_deltas(moves) -> dict[tuple[int, str], dict[str, Decimal | int]]:
+    """``moves`` ((reward, from status or None, to status)) as changes of each (person, currency)
+    row of ``PersonRewardFigures``, in (person, currency) order (the order the rows are locked in)."""
+    deltas: dict[tuple[int, str], dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
+    for reward, before, after in moves:
+        row = deltas[(reward.user_id, reward.currency)]
+        for status, sign in ((before, -1), (after, 1)):
+            if status is not None:
+                row[FIGURE_COLUMNS[status]] += sign
+                row[f"{FIGURE_COLUMNS[status]}_amount"] += sign * reward.user_amount
+    return dict(sorted(deltas.items()))
+
+
+def _figures_grant(rewards: list[Reward]) -> None:
+    """Count new rewards in their people's figures (``PersonRewardFigures``), in the transaction that
+    creates them, before their money is posted: one ``INSERT ... ON CONFLICT DO UPDATE`` adding to each
+    (person, currency) row, rows in that order (the engine's lock order: after the campaigns, before
+    the ledger accounts)."""
+    deltas = _figures_deltas((reward, None, reward.status) for reward in rewards)
+    if not deltas:
+        return
+    columns = _FIGURES_COUNTS + _FIGURES_AMOUNTS
+    values = ", ".join(["(" + ", ".join(["%s"] * (2 + len(columns))) + ")"] * len(deltas))
+    params = [
+        v
+        for (user_id, currency), row in deltas.items()
+        for v in (user_id, currency, *(row.get(c, 0) for c in columns))
+    ]
+    added = ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(columns)}) VALUES {values} "  # noqa: S608 - fixed names
+            f"ON CONFLICT (user_id, currency) DO UPDATE SET {added}",
+            params,
+        )
+
+
+def _figures_move(reward: Reward, *, to: str) -> None:
+    """Move a locked reward from its status (not yet saved as changed) to ``to`` in its person's
+    figures, before its money moves (the engine's lock order). A row missing (rewards written
+    around the engine) is counted from the rewards first, so the figures come out right."""
+    ((key, row),) = _figures_deltas([(reward, reward.status, to)]).items()
+    changes = {column: F(column) + amount for column, amount in row.items()}
+    rows = PersonRewardFigures.objects.filter(user_id=key[0], currency=key[1])
+    if rows.update(**changes):
+        return
+    _figures_recount(user_id=key[0], currency=key[1])
+    rows.update(**changes)
+
+
+def _figures_recount(*, user_id: int, currency: str) -> None:
+    """Write a person's figures in a currency from their rewards (when the row is missing)."""
+    figures = {}
+    for status, n, total in (
+        Reward.objects.filter(user_id=user_id, currency=currency)
+        .values_list("status")
+        .annotate(n=Count("pk"), total=Sum("user_amount"))
+        .order_by()
+    ):
+        figures[FIGURE_COLUMNS[status]] = n
+        figures[f"{FIGURE_COLUMNS[status]}_amount"] = total
+    PersonRewardFigures.objects.bulk_create(
+        [PersonRewardFigures(user_id=user_id, currency=currency, **figures)], ignore_conflicts=True
+    )
 
 
 @dataclass(frozen=True)
@@ -1336,6 +1412,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
                 _debt_repay_after_commit(reward.user_id, reward.currency)
             else:
                 person_entries = []  # advanced already (JoyFast): only TikJoy's margin is earned now
+            _figures_move(reward, to=RewardStatus.CONFIRMED)
             if person_entries or reward.margin > 0:
                 post(
                     entries=person_entries + margin_entries,
@@ -1536,6 +1613,7 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
     )
     campaign = locked.campaigns[reward.campaign_id]
     tally = locked.tallies[(reward.user_id, reward.campaign_id)]
+    _figures_move(reward, to=RewardStatus.REVERSED)
     price = reward.price_money
     funds = _merchant_funds(campaign.merchant, reward.currency)
     margin = Money(reward.margin, reward.currency)
@@ -1653,6 +1731,7 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
         reward, action = _lock_reward(reward_id)
         if reward.status != RewardStatus.HELD:
             raise RewardError(f"This reward is {reward.get_status_display()}, not held.")
+        _figures_move(reward, to=RewardStatus.PENDING)
         post(
             entries=[
                 (_held(reward.currency), -reward.price_money),

@@ -43,7 +43,15 @@ from campaigns.models import ActionType, Campaign, RewardRule
 from merchants import services as merchant_services
 from merchants.models import Consent, Merchant
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
-from rewards.models import CampaignDay, MerchantConsumer, Reward, SocialAction, UserCampaignTally
+from rewards.models import (
+    FIGURE_COLUMNS,
+    CampaignDay,
+    MerchantConsumer,
+    PersonRewardFigures,
+    Reward,
+    SocialAction,
+    UserCampaignTally,
+)
 from social.models import EngagementSnapshot, TrackedPost
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.services import account_for
@@ -449,7 +457,20 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             f"FROM rewards_reward w JOIN scale_rule r ON r.rule_id = w.rule_id WHERE w.id > {r0} "
             "AND w.status <> 'REVERSED' GROUP BY 2, 3",
         )
-        step("campaign, rule, tally, consumer and day figures")
+        figures = {
+            "id": "nextval(pg_get_serial_sequence('rewards_personrewardfigures', 'id'))",
+            "user_id": "user_id",
+            "currency": "currency",
+        }
+        for status, column in FIGURE_COLUMNS.items():
+            figures[column] = f"COUNT(*) FILTER (WHERE status = '{status}')"
+            figures[f"{column}_amount"] = f"COALESCE(SUM(user_amount) FILTER (WHERE status = '{status}'), 0)"
+        _insert(
+            PersonRewardFigures,
+            figures,
+            f"FROM rewards_reward WHERE id > {r0} GROUP BY user_id, currency",
+        )
+        step("campaign, rule, tally, consumer, day and person figures")
 
         # --- the ledger ---------------------------------------------------------------------
         funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)

@@ -57,7 +57,15 @@ from core.benchmarking import (
 )
 from merchants.models import Consent, Merchant
 from merchants.wallet import merchant_top_up_record
-from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
+from rewards.models import (
+    FIGURE_COLUMNS,
+    ActionStatus,
+    PersonRewardFigures,
+    Reward,
+    RewardKind,
+    RewardStatus,
+    SocialAction,
+)
 
 SLUG = "joycoffee"
 DEMO_CONSUMERS = ("ana", "ben", "dan", "eve")
@@ -224,6 +232,13 @@ class Command(BaseCommand):
                 )
                 for i, action in enumerate(actions)
             )
+            # The person's figures, as the engine keeps them (rewards_check reconciles them).
+            figures = PersonRewardFigures(user=person, currency=merchant.currency)
+            for i in range(count):
+                column = FIGURE_COLUMNS[statuses[i % len(statuses)]]
+                setattr(figures, column, getattr(figures, column) + 1)
+                setattr(figures, f"{column}_amount", getattr(figures, f"{column}_amount") + Decimal("0.40"))
+            figures.save()
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE rewards_reward")
             client = Client()
