@@ -100,6 +100,12 @@ class SocialAction(models.Model):
         indexes = [
             models.Index(fields=["merchant", "-occurred_at"], name="rewards_action_merchant"),
             models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
+            # The wallet's latest actions not paid for lack of money (a few among a person's thousands).
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=Q(status="UNFUNDED"),
+                name="rewards_action_user_unfunded",
+            ),
             # Diagnostics: a campaign's latest outcomes (support.diagnostics), newest first.
             models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_action_campaign_new"),
             models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),

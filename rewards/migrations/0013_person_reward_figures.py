@@ -106,5 +106,13 @@ class Migration(migrations.Migration):
                 violation_error_message="A person's reward figures can't be negative.",
             ),
         ),
+        migrations.AddIndex(
+            model_name="socialaction",
+            index=models.Index(
+                condition=models.Q(("status", "UNFUNDED")),
+                fields=["user", "-created_at", "-id"],
+                name="rewards_action_user_unfunded",
+            ),
+        ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
     ]
