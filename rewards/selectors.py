@@ -343,7 +343,7 @@ def held_and_reversed(
     """The latest ``limit`` rewards under review and the latest ``limit`` reversed, newest first
     (a list the person's ``counts``, when given, say is empty is not read).
 
-    Two short reads along the (user, created_at) index, each stopping at ``limit`` rows: one
+    Two short reads along the (user, status, created_at) index, each stopping at ``limit`` rows: one
     query ranking every held and reversed reward (a window) read and joined them all first,
     31 ms for a person with 10,000 rewards against a few ms (docs/benchmarks.md)."""
     counts = counts or {}
