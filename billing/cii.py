@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from drafthorse.models.accounting import ApplicableTradeTax
 from drafthorse.models.document import Document
 from drafthorse.models.note import IncludedNote
@@ -60,7 +61,8 @@ def invoice_xml(invoice: Invoice) -> bytes:
     if invoice.kind == DocumentKind.CREDIT_NOTE:
         doc.header.notes.add(
             IncludedNote(
-                content=f"Credit note for invoice {invoice.credited_invoice.number}: {invoice.reason}"
+                content=gettext("Credit note for invoice %(number)s: %(reason)s")
+                % {"number": invoice.credited_invoice.number, "reason": invoice.reason}
             )
         )
 
@@ -123,8 +125,9 @@ def invoice_xml(invoice: Invoice) -> bytes:
 
 
 def paid_note(invoice: Invoice) -> str:
+    """The payment note, in the active language (the invoice's, when it is issued)."""
     if invoice.paid_note:
-        return f"{invoice.paid_note}: nothing to pay."
+        return gettext("%(paid)s: nothing to pay.") % {"paid": invoice.paid_note}
     if invoice.kind == DocumentKind.CREDIT_NOTE:
-        return "Refunded to your TikJoy prepaid wallet: nothing to pay."
-    return "Already paid from your TikJoy prepaid wallet: nothing to pay."
+        return gettext("Refunded to your TikJoy prepaid wallet: nothing to pay.")
+    return gettext("Already paid from your TikJoy prepaid wallet: nothing to pay.")

@@ -101,7 +101,7 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
 
     @admin.display(description=gettext_lazy("Month"), ordering="month")
     def month_label(self, obj: Statement) -> str:
-        return date_format(obj.month, "F Y")
+        return date_format(obj.month, "YEAR_MONTH_FORMAT")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return statement_file(self._document(request, object_id), what)
@@ -135,7 +135,7 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
 
     @admin.display(description=gettext_lazy("Period"), ordering="period_start")
     def period(self, obj: Invoice) -> str:
-        return date_format(obj.period_start, "F Y")
+        return date_format(obj.period_start, "YEAR_MONTH_FORMAT")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return invoice_file(self._document(request, object_id), what)

@@ -36,7 +36,7 @@ def statement_pdf(*, figures: StatementFigures, csv_bytes: bytes, issued_at, lan
             },
         )
         description = _("Every ledger line of %(month)s (%(currency)s)") % {
-            "month": date_format(figures.month.first_day, "F Y"),
+            "month": date_format(figures.month.first_day, "YEAR_MONTH_FORMAT"),
             "currency": figures.currency,
         }
     attachment = Attachment(

@@ -13,7 +13,8 @@ import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -144,7 +145,7 @@ def statement_issue(
             )
             with translation.override(language):
                 words = {
-                    "month": date_format(month.first_day, "F Y"),
+                    "month": date_format(month.first_day, "YEAR_MONTH_FORMAT"),
                     "currency": currency,
                     "opening": figures.opening,
                     "closing": figures.closing,
@@ -278,18 +279,25 @@ def _invoice_draft_save(
         invoice.gross_amount = fee.gross
         invoice.fee_count = fee.count
         confirmations = fee.count - fee.chats_entries
-        invoice.description = (
-            f"TikJoy service fee: platform margin on rewards confirmed in {month.label} "
-            f"({confirmations} confirmation{'s' if confirmations != 1 else ''})"
-        )
-        invoice.chats_gross_amount = fee.chats_gross
-        invoice.chats_description = (
-            f"WhatsApp messages to consumers in {month.label} ({fee.chats_count} "
-            f"paid message{'s' if fee.chats_count != 1 else ''}; failed ones refunded)"
-            if fee.chats_count
-            else ""
-        )
-        _apply_parties_and_vat(invoice)
+        with translation.override(document_language(merchant=merchant)):  # the line texts, as printed
+            words = {"month": date_format(month.first_day, "YEAR_MONTH_FORMAT")}
+            invoice.description = ngettext(
+                "TikJoy service fee: platform margin on rewards confirmed in %(month)s (%(count)s confirmation)",
+                "TikJoy service fee: platform margin on rewards confirmed in %(month)s (%(count)s confirmations)",
+                confirmations,
+            ) % {**words, "count": confirmations}
+            invoice.chats_gross_amount = fee.chats_gross
+            invoice.chats_description = (
+                ngettext(
+                    "WhatsApp messages to consumers in %(month)s (%(count)s paid message; failed ones refunded)",
+                    "WhatsApp messages to consumers in %(month)s (%(count)s paid messages; failed ones refunded)",
+                    fee.chats_count,
+                )
+                % {**words, "count": fee.chats_count}
+                if fee.chats_count
+                else ""
+            )
+            _apply_parties_and_vat(invoice)
         invoice.save()
     return invoice
 
@@ -306,14 +314,16 @@ def _next_number(kind: str, year: int) -> tuple[str, int, str]:
 
 def _finalise_locked(invoice: Invoice, *, actor: User | None, now: datetime) -> Invoice:
     """Number, validate, render and freeze a locked draft (inside the caller's transaction)."""
-    if invoice.kind in INVOICE_KINDS:
-        _apply_parties_and_vat(invoice)
-    issue_date = now.astimezone(billing_zone()).date()
-    invoice.series, invoice.sequence, invoice.number = _next_number(invoice.kind, issue_date.year)
-    invoice.issue_date = issue_date
-    xml = invoice_xml(invoice)
+    language = _invoice_language(invoice)
+    with translation.override(language):  # the notes are fixed now in the document's language
+        if invoice.kind in INVOICE_KINDS:
+            _apply_parties_and_vat(invoice)
+        issue_date = now.astimezone(billing_zone()).date()
+        invoice.series, invoice.sequence, invoice.number = _next_number(invoice.kind, issue_date.year)
+        invoice.issue_date = issue_date
+        xml = invoice_xml(invoice)
     invoice_xml_check(xml)  # raises InvoiceInvalid: the transaction, number included, rolls back
-    pdf = rendering.invoice_pdf(invoice=invoice, xml=xml, language=_invoice_language(invoice))
+    pdf = rendering.invoice_pdf(invoice=invoice, xml=xml, language=language)
     invoice.xml, invoice.pdf, invoice.sha256 = xml, pdf, hashlib.sha256(pdf).hexdigest()
     invoice.status, invoice.finalised_at, invoice.finalised_by = InvoiceStatus.FINALISED, now, actor
     invoice.save()
@@ -350,7 +360,8 @@ def _invoice_notify(invoice: Invoice) -> None:
             "amount": invoice.gross_amount,
             "currency": invoice.currency,
             "when": date_format(
-                invoice.period_start, "j F Y" if invoice.kind == DocumentKind.COIN_INVOICE else "F Y"
+                invoice.period_start,
+                "DATE_FORMAT" if invoice.kind == DocumentKind.COIN_INVOICE else "YEAR_MONTH_FORMAT",
             ),
         }
         if invoice.kind == DocumentKind.CREDIT_NOTE:
@@ -441,7 +452,7 @@ def credit_note_issue(
             period_end=original.period_end,
             credited_invoice=original,
             reason=reason[:300],
-            description=f"Credit on invoice {original.number}: {reason}"[:300],
+            description=_credit_description(original, reason),
             gross_amount=gross_amount,
             net_amount=net,
             vat_amount=vat,
@@ -550,15 +561,32 @@ def billing_run(
 # --- Promote coin purchases -----------------------------------------------------------------------
 
 
+def _credit_description(original: Invoice, reason: str) -> str:
+    with translation.override(_invoice_language(original)):
+        return (
+            gettext("Credit on invoice %(number)s: %(reason)s")
+            % {"number": original.number, "reason": reason}
+        )[:300]
+
+
 def _coin_invoice_draft(figures: CoinPurchaseFigures, *, now: datetime) -> Invoice:
-    """An unsaved draft for a coin purchase (the figures come from the ledger transaction)."""
+    """An unsaved draft for a coin purchase (the figures come from the ledger transaction), its
+    texts in the buyer's language."""
     supplied = figures.transaction.created_at.astimezone(billing_zone()).date()
-    if figures.by_card:
-        paid = f"Paid by card on {supplied:%-d %B %Y}"
-    elif figures.buyer_is_merchant:
-        paid = "Already paid from your TikJoy prepaid wallet"
+    if figures.buyer_is_merchant:
+        language = document_language(merchant=Merchant.objects.get(pk=figures.owner_id))
     else:
-        paid = "Paid from your TikJoy wallet (JoyBack balance)"
+        language = document_language(user=User.objects.filter(pk=figures.owner_id).first())
+    with translation.override(language):
+        if figures.by_card:
+            paid = gettext("Paid by card on %(day)s") % {"day": date_format(supplied, "DATE_FORMAT")}
+        elif figures.buyer_is_merchant:
+            paid = gettext("Already paid from your TikJoy prepaid wallet")
+        else:
+            paid = gettext("Paid from your TikJoy wallet (JoyBack balance)")
+        description = ngettext(
+            "TikJoy Promote coins: %(count)s coin", "TikJoy Promote coins: %(count)s coins", figures.coins
+        ) % {"count": number_format(figures.coins, force_grouping=True)}
     invoice = Invoice(
         kind=DocumentKind.COIN_INVOICE,
         merchant_id=figures.owner_id if figures.buyer_is_merchant else None,
@@ -566,14 +594,15 @@ def _coin_invoice_draft(figures: CoinPurchaseFigures, *, now: datetime) -> Invoi
         currency=figures.currency,
         period_start=supplied,
         period_end=supplied,
-        description=f"TikJoy Promote coins: {figures.coins:,} coins",
+        description=description,
         fee_count=1,
         gross_amount=figures.amount,
         paid_note=paid,
         ledger_transaction=figures.transaction,
         created_at=now,
     )
-    _apply_parties_and_vat(invoice)
+    with translation.override(language):
+        _apply_parties_and_vat(invoice)
     return invoice
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from billing.models import VatCategory
 
@@ -27,7 +29,10 @@ def vat_treatment(
 
     ``consumer``: a private person (a consumer buying Promote coins): never reverse charge; the
     operator's rate in the EU, not in scope outside it (the place of supply of an electronically
-    supplied service to a private person is where they live)."""
+    supplied service to a private person is where they live).
+
+    The ``note`` is written in the active language (the invoice's: billing.services writes it inside
+    the document language when the invoice is drafted and again when it is issued)."""
     rules = settings.BILLING_VAT
     eu = set(rules["eu_countries"])
     if consumer:
@@ -36,33 +41,37 @@ def vat_treatment(
             return VatTreatment(
                 category=VatCategory.STANDARD,
                 rate=rate,
-                note=f"VAT charged at the {seller_country} rate of {rate.normalize():f} % (a private customer in the EU).",
+                note=gettext(
+                    "VAT charged at the %(country)s rate of %(rate)s %% (a private customer in the EU)."
+                )
+                % {"country": seller_country, "rate": _rate(rate)},
             )
         return VatTreatment(
             category=VatCategory.NOT_IN_SCOPE,
             rate=Decimal("0.00"),
-            note=(
+            note=gettext(
                 "Not subject to EU VAT: electronically supplied service to a private customer established "
                 "outside the EU (Article 58 of Council Directive 2006/112/EC)."
             ),
         )
     if buyer_country == seller_country or (buyer_country in eu and not buyer_vat_id):
         rate = Decimal(rules["domestic_rate"]).quantize(CENT)
-        why = (
-            "the buyer is established in the seller's country"
-            if buyer_country == seller_country
-            else "the buyer gave no EU VAT number"
-        )
-        return VatTreatment(
-            category=VatCategory.STANDARD,
-            rate=rate,
-            note=f"VAT charged at the {seller_country} rate of {rate.normalize():f} % because {why}.",
-        )
+        words = {"country": seller_country, "rate": _rate(rate)}
+        if buyer_country == seller_country:
+            note = gettext(
+                "VAT charged at the %(country)s rate of %(rate)s %% because the buyer is established in the "
+                "seller's country."
+            )
+        else:
+            note = gettext(
+                "VAT charged at the %(country)s rate of %(rate)s %% because the buyer gave no EU VAT number."
+            )
+        return VatTreatment(category=VatCategory.STANDARD, rate=rate, note=note % words)
     if buyer_country in eu:
         return VatTreatment(
             category=VatCategory.REVERSE_CHARGE,
             rate=Decimal("0.00"),
-            note=(
+            note=gettext(
                 "Reverse charge: VAT to be accounted for by the customer "
                 "(Article 196 of Council Directive 2006/112/EC)."
             ),
@@ -70,11 +79,15 @@ def vat_treatment(
     return VatTreatment(
         category=VatCategory.NOT_IN_SCOPE,
         rate=Decimal("0.00"),
-        note=(
+        note=gettext(
             "Not subject to EU VAT: service supplied to a business established outside the EU "
             "(Article 44 of Council Directive 2006/112/EC)."
         ),
     )
+
+
+def _rate(rate: Decimal) -> str:
+    return number_format(rate.normalize())
 
 
 def split_gross(gross: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -39,6 +40,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 # How the request's language was found (``request.language_source``), strongest first.
@@ -92,6 +94,16 @@ def language_for(recipient: Any) -> str:
     return supported_language(getattr(recipient, "language", "")) or settings.LANGUAGE_CODE
 
 
+def person_or_active_language(person: Any) -> str:
+    """The language of a message a person asked for just now (a sign-in code): their saved choice,
+    else the language of the page they are on (the active one)."""
+    return (
+        supported_language(getattr(person, "language", ""))
+        or supported_language(translation.get_language())
+        or settings.LANGUAGE_CODE
+    )
+
+
 def time_zone_for(recipient: Any) -> str:
     """The time zone to show ``recipient`` times in: their saved one, else ``TIME_ZONE`` (UTC)."""
     name = getattr(recipient, "time_zone", "")
@@ -107,6 +119,12 @@ def recipient_locale(recipient: Any) -> Iterator[str]:
     language = language_for(recipient)
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(time_zone_for(recipient))):
         yield language
+
+
+def utc_text(moment: datetime) -> str:
+    """A moment in UTC in the active language's short date-time format ("5 Feb 2026, 14:30",
+    "05.02.2026 14:30"), for a sentence that says "UTC" after it; never ``strftime``'s English."""
+    return date_format(moment.astimezone(UTC), "SHORT_DATETIME_FORMAT")
 
 
 def fallback_language_activate(request: HttpRequest, code: str | None) -> bool:

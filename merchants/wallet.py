@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -50,7 +51,10 @@ def _refuse_if_closed(merchant: Merchant) -> None:
             _(
                 "%(brand)s closed on %(date)s: its wallet takes no more money. Send the transfer back to the payer."
             )
-            % {"brand": merchant.brand_name, "date": f"{locked.closed_at:%d %b %Y}"}
+            % {
+                "brand": merchant.brand_name,
+                "date": date_format(timezone.localtime(locked.closed_at), "DATE_FORMAT"),
+            }
         )
 
 

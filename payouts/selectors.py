@@ -7,6 +7,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, QuerySet
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
@@ -28,14 +30,21 @@ def expected_arrival(payout: Payout) -> str:
     low, high = settings.PAYOUTS_ARRIVAL_DAYS
     if payout.state in (PayoutState.EXPORTED, PayoutState.ACCEPTED) and payout.exported_at:
         start = payout.exported_at.date()
-        return f"between {add_business_days(start, low):%d %b} and {add_business_days(start, high):%d %b %Y}"
+        return gettext("between %(first)s and %(last)s") % _days(start, low, high)
     if payout.state in (PayoutState.REQUESTED, PayoutState.APPROVED):
         start = add_business_days(payout.requested_at.date(), 1)
-        return (
-            f"{low} to {high} business days after we send it, "
-            f"so about {add_business_days(start, low):%d %b} to {add_business_days(start, high):%d %b %Y}"
-        )
+        return gettext(
+            "%(low)s to %(high)s business days after we send it, so about %(first)s to %(last)s"
+        ) % {"low": low, "high": high, **_days(start, low, high)}
     return ""
+
+
+def _days(start: date, low: int, high: int) -> dict[str, str]:
+    """The first and last expected day in the active language ("9. Februar" … "11. Februar 2026")."""
+    return {
+        "first": date_format(add_business_days(start, low), "MONTH_DAY_FORMAT"),
+        "last": date_format(add_business_days(start, high), "DATE_FORMAT"),
+    }
 
 
 def current_bank_account(*, owner) -> BankAccount | None:

@@ -39,6 +39,7 @@ from schwifty.exceptions import SchwiftyException
 
 from accounts.models import User
 from core.errors import DomainError
+from core.i18n import utc_text
 from core.tasks import after_commit, mail_after_commit
 from merchants.locale import merchant_language, person_language
 from merchants.models import Merchant, Role
@@ -248,10 +249,15 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
     if channel == CodeChannel.WHATSAPP:
         # Sent after the commit, never inside it; a refusal is the person's to see.
         try:
-            whatsapp_code_send(to=destination, code=code)
+            whatsapp_code_send(to=destination, code=code, language=person_language(user))
         except WhatsAppSendError as exc:
             raise BankDetailsError(exc.user_message) from None
     return challenge
+
+
+def _words_written(words: dict) -> dict:
+    """``words`` with its moments written in the active language (the recipient's), in UTC."""
+    return {k: utc_text(v) if isinstance(v, datetime) else v for k, v in words.items()}
 
 
 def merchant_owner_emails(merchant: Merchant) -> list[str]:
@@ -422,15 +428,16 @@ def _bank_account_replace(
         created_at=now,
     )
     words = {
-        "when": f"{now:%d %b %Y %H:%M}",
+        "when": now,
         "by": user.email,
         "iban": account.iban_masked,
         "holder": account.holder_name,
-        "hold_until": f"{hold_until:%d %b %Y %H:%M}",
+        "hold_until": hold_until,
         "previous": previous.iban_masked if previous else "",
     }
     if isinstance(owner, Merchant):
         with translation.override(merchant_language(owner)):
+            words = _words_written(words)
             words["brand"] = owner.brand_name
             if previous:
                 subject = _("[TikJoy] %(brand)s's bank details were changed") % words
@@ -455,6 +462,7 @@ def _bank_account_replace(
         mail_after_commit(subject=subject, message=message, recipient_list=merchant_owner_emails(owner))
         return account
     with translation.override(person_language(user)):
+        words = _words_written(words)
         if previous:
             subject = _("[TikJoy] Your bank details were changed")
             first = _(
@@ -474,7 +482,12 @@ def _bank_account_replace(
     if user.email:
         mail_after_commit(subject=subject, message=notice, recipient_list=[user.email])
     elif user.phone and user.phone_verified:  # signs in with WhatsApp: told there
-        after_commit("payouts.tasks.whatsapp_tell", phone=user.phone, text=" ".join(notice.split()))
+        after_commit(
+            "payouts.tasks.whatsapp_tell",
+            phone=user.phone,
+            text=" ".join(notice.split()),
+            language=person_language(user),
+        )
     return account
 
 
@@ -706,7 +719,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
     if account.payouts_hold_until > now:
         raise BankDetailsError(
             _("Your new bank details can be used from %(when)s UTC (a 48-hour safety hold after any change).")
-            % {"when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"}
+            % {"when": utc_text(account.payouts_hold_until)}
         )
     available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
@@ -779,7 +792,7 @@ def merchant_refund_refusal(*, merchant: Merchant, amount: Money, now: datetime)
         }
     if account.payouts_hold_until > now:
         return _("the new bank details are in their safety hold until %(when)s UTC") % {
-            "when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"
+            "when": utc_text(account.payouts_hold_until)
         }
     return ""
 

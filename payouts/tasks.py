@@ -66,7 +66,7 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
         if not email:
             if person.phone and person.phone_verified:
                 try:
-                    whatsapp_update_send(to=person.phone, text=text)
+                    whatsapp_update_send(to=person.phone, text=text, language=person_language(person))
                 except WhatsAppSendError:
                     logger.warning("payout %s: the WhatsApp update could not be sent", payout.pk)
                     continue
@@ -82,10 +82,11 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
     return sent
 
 
-def whatsapp_tell(*, phone: str, text: str) -> bool:
-    """Tell a person who signs in with WhatsApp about their money (the utility template)."""
+def whatsapp_tell(*, phone: str, text: str, language: str | None = None) -> bool:
+    """Tell a person who signs in with WhatsApp about their money (the utility template, in the
+    translation for ``language``, the one ``text`` is written in; a task queued without it: English)."""
     try:
-        whatsapp_update_send(to=phone, text=text)
+        whatsapp_update_send(to=phone, text=text, language=language)
     except WhatsAppSendError:
         logger.warning("a WhatsApp update could not be sent")
         return False

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from moneyed import Money
 
+from core.i18n import utc_text
 from payouts import selectors, services
 from payouts.forms import BankDetailsForm, CodeForm, IdentityForm, PayoutRequestForm
 from payouts.models import BankDetailsChallenge, PayeeIdentity
@@ -101,7 +102,7 @@ def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpRespons
                 _(
                     "Bank details saved: %(iban)s. For your safety, payouts to them can start after %(when)s UTC."
                 )
-                % {"iban": account.iban_masked, "when": f"{account.payouts_hold_until:%d %b %Y %H:%M}"},
+                % {"iban": account.iban_masked, "when": utc_text(account.payouts_hold_until)},
             )
             return redirect("payouts:home")
     return render(request, "payouts/bank_confirm.html", {"form": form, "challenge": challenge})

@@ -134,7 +134,7 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
                 "taken back before. Delete your account after that date: they are then in your balance, paid out "
                 "or forfeited as this page will say."
             )
-            % {"count": locked.count(), "day": date_format(last_approval, "j M Y")}
+            % {"count": locked.count(), "day": date_format(last_approval, "DATE_FORMAT")}
         )
     orders = PromoteOrder.objects.filter(
         wallet__user=user, status__in=[*OPEN_STATUSES, OrderStatus.COMPLETED]

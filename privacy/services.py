@@ -37,6 +37,8 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from moneyed import Money
 
@@ -56,7 +58,7 @@ from billing.services import BillingError, statement_issue
 from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
 from chats.services import person_chats_erase
 from core.errors import DomainError
-from core.i18n import recipient_locale
+from core.i18n import recipient_locale, utc_text
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -92,6 +94,7 @@ from rewards.services import (
 from social.services import person_social_erase, tiktok_tokens_revoke, webhook_events_purge
 from subscriptions.services import subscriptions_end_for_person
 from support.services import support_erase_for_person
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
 from wallets.services import InsufficientFunds, account_for, transfer
@@ -224,7 +227,7 @@ def data_export_request(*, user: User, now: datetime) -> DataExport:
                     "You asked for %(count)s exports in the last 24 hours. You can ask for the next one from %(when)s UTC.",
                     len(recent),
                 )
-                % {"count": len(recent), "when": f"{next_at:%d %b %Y %H:%M}"}
+                % {"count": len(recent), "when": utc_text(next_at)}
             )
         export = DataExport.objects.create(user=user, requested_at=now)
         after_commit("privacy.tasks.data_export_build_task", export.pk)
@@ -252,7 +255,7 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport:
                     )
                     % {
                         "url": f"{settings.SITE_URL}/me/export/",
-                        "until": f"{export.expires_at:%d %b %Y %H:%M}",
+                        "until": utc_text(export.expires_at),
                     },
                     recipient_list=[export.user.email],
                 )
@@ -359,23 +362,44 @@ def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: date
 
 
 def _closure_tell_owners(merchant: Merchant, closure: MerchantClosure) -> None:
+    """E-mail the owners in the merchant's language, the time in its time zone."""
     refund = closure.refund
-    mail_after_commit(
-        subject=f"[TikJoy] {merchant.brand_name} is closed",
-        message=(
-            f"{merchant.brand_name} was closed on {closure.closed_at:%d %b %Y %H:%M} UTC by {closure.closed_by.email}.\n"
-            f"{closure.campaigns_ended} campaign(s) ended. "
+    with recipient_locale(merchant):
+        words = {
+            "brand": merchant.brand_name,
+            "when": date_format(timezone.localtime(closure.closed_at), "DATETIME_FORMAT"),
+            "by": closure.closed_by.email,
+        }
+        message = (
+            gettext("%(brand)s was closed on %(when)s by %(by)s.") % words
+            + "\n"
+            + ngettext("%(count)s campaign ended.", "%(count)s campaigns ended.", closure.campaigns_ended)
+            % {"count": closure.campaigns_ended}
+            + " "
             + (
-                f"The remaining {refund.money} is refunded to {refund.bank_account.iban_masked} "
-                f"(reference {refund.end_to_end_id}) once two of our staff have checked it.\n"
+                gettext(
+                    "The remaining %(amount)s is refunded to %(iban)s (reference %(reference)s) once two of our "
+                    "staff have checked it."
+                )
+                % {
+                    "amount": money_text(refund.money),
+                    "iban": refund.bank_account.iban_masked,
+                    "reference": refund.end_to_end_id,
+                }
                 if refund
-                else "There was no balance left to refund.\n"
+                else gettext("There was no balance left to refund.")
             )
-            + "Your history, statements and invoices stay readable in the console. The final statement follows "
-            "after the end of the month."
-        ),
-        recipient_list=merchant_owner_emails(merchant),
-    )
+            + "\n"
+            + gettext(
+                "Your history, statements and invoices stay readable in the console. The final statement "
+                "follows after the end of the month."
+            )
+        )
+        mail_after_commit(
+            subject=gettext("[TikJoy] %(brand)s is closed") % words,
+            message=message,
+            recipient_list=merchant_owner_emails(merchant),
+        )
 
 
 def merchant_refund_request(*, merchant: Merchant, actor: User, now: datetime) -> Payout:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.utils.formats import date_format
+
 WIDTH, HEIGHT = 600, 180
 LEFT, RIGHT, TOP, BOTTOM = 0, 0, 4, 2  # the labels are HTML around the SVG (readable on a phone)
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -60,7 +62,7 @@ def _axis(days: Sequence[date], step: float) -> list[tuple[float, str]]:
     if not days:
         return []
     picks = sorted({0, len(days) // 2, len(days) - 1})
-    return [(round(LEFT + step * (n + 0.5), 1), f"{days[n]:%-d %b}") for n in picks]
+    return [(round(LEFT + step * (n + 0.5), 1), date_format(days[n], "MONTH_DAY_FORMAT")) for n in picks]
 
 
 def chart(
@@ -84,7 +86,7 @@ def chart(
         height = float(max(value, Decimal(0)) / top) * PLOT_H
         x = LEFT + step * n
         y = TOP + PLOT_H - height
-        label = f"{day:%a %-d %b}: {text(value)}"
+        label = f"{date_format(day, 'D')} {date_format(day, 'MONTH_DAY_FORMAT')}: {text(value)}"
         if kind == "bars":
             marks.append(
                 Mark(round(x + step * 0.15, 1), round(y, 1), round(step * 0.7, 1), round(height, 1), label)

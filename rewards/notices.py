@@ -7,6 +7,12 @@ inserts a ``ConsumerNotice`` row first (the key is unique), locks it, and sends 
 ``sent_at`` is empty, so two tasks for the same key (two payments in the same day, a retried
 task) send one message. A send that fails rolls the row back, so a retry of the task may send it.
 
+A notice is queued as its kind and figures (``params``), never as text: the task writes it at send
+time in the recipient's language and time zone (``core.i18n.recipient_locale``: their saved
+language, else English), the campaign's name in that language (``Campaign.name_in``) and amounts in
+its number format, whatever language the request or task that queued it was in. The text as sent
+is kept on the ``ConsumerNotice``; the WhatsApp template goes out in the matching translation.
+
 The channel: a verified e-mail address first; else WhatsApp (the approved utility template,
 ``social.whatsapp.whatsapp_update_send``) for a person who signs in with WhatsApp; else nothing
 (recorded as ``NONE``; a later notice with the same key tries again).
@@ -16,15 +22,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.formats import number_format
+from django.utils.translation import get_language, gettext, gettext_lazy
 
 from accounts.models import User
+from campaigns.models import Campaign
+from core.i18n import recipient_locale
 from core.tasks import after_commit
 from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind
 from social.whatsapp import WhatsAppSendError, whatsapp_update_send
@@ -38,9 +48,45 @@ SUBJECTS = {
 }
 
 
-def notice_queue(*, user_id: int, kind: str, key: str, text: str) -> None:
-    """Send ``text`` to the person once per ``key``, after the current transaction commits."""
-    after_commit("rewards.notices.notice_send", user_id=user_id, kind=kind, key=key, text=text)
+def notice_queue(*, user_id: int, kind: str, key: str, params: dict) -> None:
+    """Tell the person once per ``key``, after the current transaction commits; the text is written
+    when it is sent, in their language, from ``params`` (JSON values; see :func:`notice_text`)."""
+    after_commit("rewards.notices.notice_send", user_id=user_id, kind=kind, key=key, params=params)
+
+
+def _campaign_name(params: dict) -> str:
+    campaign = Campaign.objects.prefetch_related("texts").filter(pk=params.get("campaign_id")).first()
+    return campaign.name_in(get_language()) if campaign else str(params.get("campaign", ""))
+
+
+def _amount(value) -> str:
+    return number_format(Decimal(str(value)), decimal_pos=2)
+
+
+def notice_text(kind: str, params: dict) -> str:
+    """The notice in the active language (call it inside ``recipient_locale``)."""
+    if kind == NoticeKind.DAILY_LIMIT:
+        return gettext(
+            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s %(currency)s a day): "
+            "what you do for it today earns nothing more. You can earn again tomorrow."
+        ) % {
+            "brand": params["brand"],
+            "campaign": _campaign_name(params),
+            "cap": _amount(params["cap"]),
+            "currency": params["currency"],
+        }
+    if kind == NoticeKind.REWARD_AVAILABLE:
+        return gettext(
+            "Your reward of %(amount)s %(currency)s from %(brand)s is now available in your TikJoy "
+            "wallet: you can pay it out to your bank."
+        ) % {"amount": _amount(params["amount"]), "currency": params["currency"], "brand": params["brand"]}
+    return gettext(
+        '%(brand)s started its campaign "%(campaign)s" on TikJoy. See what you can earn: %(url)s'
+    ) % {
+        "brand": params["brand"],
+        "campaign": _campaign_name(params),
+        "url": params["url"],
+    }
 
 
 def _email_for(user: User) -> str:
@@ -64,35 +110,52 @@ def notice_channel_for(user: User) -> tuple[str, str]:
     return NoticeChannel.NONE, ""
 
 
-def notice_send(*, user_id: int, kind: str, key: str, text: str, now: datetime | None = None) -> bool:
-    """The task behind :func:`notice_queue`: send the notice unless it was sent; returns whether it was."""
+def notice_send(
+    *,
+    user_id: int,
+    kind: str,
+    key: str,
+    params: dict | None = None,
+    text: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """The task behind :func:`notice_queue`: send the notice unless it was sent; returns whether it was.
+
+    Written in the person's language (``params``); ``text`` is only for a task queued by an older
+    release, which passed the words already written."""
     now = now or timezone.now()
-    with transaction.atomic(durable=True):
-        ConsumerNotice.objects.bulk_create(
-            [ConsumerNotice(key=key, user_id=user_id, kind=kind, text=text[:1000], created_at=now)],
-            ignore_conflicts=True,
-        )
-        notice = ConsumerNotice.objects.select_for_update().select_related("user").get(key=key)
-        if notice.sent_at is not None:
-            return False
-        channel, address = notice_channel_for(notice.user)
-        if channel == NoticeChannel.EMAIL:
-            send_mail(
-                subject=str(SUBJECTS[NoticeKind(notice.kind)]),
-                message=f"{notice.text}\n\n{settings.SITE_URL}/wallet/",
-                from_email=None,
-                recipient_list=[address],
+    user = User.objects.get(pk=user_id)
+    with recipient_locale(user) as language:
+        written = notice_text(kind, params) if params is not None else text
+        with transaction.atomic(durable=True):
+            ConsumerNotice.objects.bulk_create(
+                [ConsumerNotice(key=key, user_id=user_id, kind=kind, text=written[:1000], created_at=now)],
+                ignore_conflicts=True,
             )
-        elif channel == NoticeChannel.WHATSAPP:
-            try:
-                whatsapp_update_send(to=address, text=notice.text)
-            except WhatsAppSendError:
-                logger.warning("notice %s: the WhatsApp update could not be sent", notice.pk)
-                raise
-        else:
-            notice.channel = NoticeChannel.NONE
-            notice.save(update_fields=["channel"])
-            return False
-        notice.channel, notice.sent_at = channel, now
-        notice.save(update_fields=["channel", "sent_at"])
+            notice = ConsumerNotice.objects.select_for_update().select_related("user").get(key=key)
+            if notice.sent_at is not None:
+                return False
+            if notice.text != written[:1000] and params is not None:  # an earlier try, in another language
+                notice.text = written[:1000]
+                notice.save(update_fields=["text"])
+            channel, address = notice_channel_for(notice.user)
+            if channel == NoticeChannel.EMAIL:
+                send_mail(
+                    subject=str(SUBJECTS[NoticeKind(notice.kind)]),
+                    message=f"{notice.text}\n\n{settings.SITE_URL}/wallet/",
+                    from_email=None,
+                    recipient_list=[address],
+                )
+            elif channel == NoticeChannel.WHATSAPP:
+                try:
+                    whatsapp_update_send(to=address, text=notice.text, language=language)
+                except WhatsAppSendError:
+                    logger.warning("notice %s: the WhatsApp update could not be sent", notice.pk)
+                    raise
+            else:
+                notice.channel = NoticeChannel.NONE
+                notice.save(update_fields=["channel"])
+                return False
+            notice.channel, notice.sent_at = channel, now
+            notice.save(update_fields=["channel", "sent_at"])
     return True

@@ -58,14 +58,14 @@ def reward_plan_note(reward: Reward) -> str:
                 % {"plan": plan.get("plan"), "bonus": Money(reward.bonus, reward.currency)}
             )
         elif plan.get("benefit") == "FAST" and reward.advance_at is not None:
-            until = date_format(timezone.localtime(reward.available_at), "j M Y")
+            until = date_format(timezone.localtime(reward.available_at), "DATE_FORMAT")
             if reward.advanced_at is not None and reward.status == RewardStatus.PENDING:
                 notes.append(
                     gettext("available early with %(plan)s: the brand can still reverse it until %(until)s")
                     % {"plan": plan.get("plan"), "until": until}
                 )
             elif reward.status == RewardStatus.PENDING:
-                early = date_format(timezone.localtime(reward.advance_at), "j M Y, H:i")
+                early = date_format(timezone.localtime(reward.advance_at), "DATETIME_FORMAT")
                 notes.append(
                     gettext("available early with %(plan)s: from %(early)s")
                     % {"plan": plan.get("plan"), "early": early}
@@ -181,7 +181,7 @@ def unfunded_deadline(action: SocialAction) -> datetime:
 
 
 def _day(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "j M Y")
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def unfunded_explanation(action: SocialAction, *, now: datetime | None = None) -> str:
@@ -539,6 +539,7 @@ class EngagedConsumer:
     earned: Money  # merchant price of their rewards not reversed
     first_at: datetime
     last_at: datetime
+    ref: int = 0  # the merchant's own number for the person (MerchantConsumer): Diagnostics' link
 
 
 def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
@@ -550,7 +551,7 @@ def engaged_consumer_rows(*, merchant: Merchant) -> QuerySet:
     return (
         MerchantConsumer.objects.filter(merchant=merchant)
         .order_by("-last_at", "user_id")
-        .values("user_id", n=F("actions"), first=F("first_at"), last=F("last_at"))
+        .values("pk", "user_id", n=F("actions"), first=F("first_at"), last=F("last_at"))
     )
 
 
@@ -580,6 +581,7 @@ def engaged_consumers(*, merchant: Merchant, rows) -> list[EngagedConsumer]:
                 earned=Money(totals.get("total") or Decimal("0.00"), merchant.currency),
                 first_at=row["first"],
                 last_at=row["last"],
+                ref=row.get("pk", 0),
             )
         )
     return result

@@ -49,7 +49,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
@@ -803,7 +803,7 @@ def action_claim(
     if new:
         level = "success" if action.status == ActionStatus.REWARDED else "info"
         return ClaimOutcome(level, gettext("Thanks! %(state)s") % {"state": state})
-    when = date_format(timezone.localtime(action.created_at), "j M Y")
+    when = date_format(timezone.localtime(action.created_at), "DATE_FORMAT")
     values = {"brand": merchant.brand_name, "when": when, "state": state}
     if action_type == ActionType.LIKE:
         text = gettext(
@@ -821,7 +821,7 @@ def action_claim(
 def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> str:
     brand = action.merchant.brand_name
     if reward is not None and reward.status == RewardStatus.PENDING:
-        until = date_format(timezone.localtime(reward.available_at), "j M Y")
+        until = date_format(timezone.localtime(reward.available_at), "DATE_FORMAT")
         return f"Your reward of {reward.user_money} for that {what} is pending in your wallet until {until}."
     if reward is not None and reward.status == RewardStatus.CONFIRMED:
         return f"Your reward of {reward.user_money} for that {what} is available in your wallet."
@@ -935,14 +935,10 @@ def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> N
         user_id=user_id,
         kind=NoticeKind.DAILY_LIMIT,
         key=f"daily-limit:{user_id}:{campaign.pk}:{now.date().isoformat()}",
-        text=gettext(
-            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s %(currency)s a day): "
-            "what you do for it today earns nothing more. You can earn again tomorrow."
-        )
-        % {
+        params={  # written when sent, in the person's language (rewards.notices.notice_text)
             "brand": campaign.merchant.brand_name,
-            "campaign": campaign.name_in(get_language()),
-            "cap": campaign.user_daily_cap,
+            "campaign_id": campaign.pk,
+            "cap": str(campaign.user_daily_cap),
             "currency": campaign.currency,
         },
     )
@@ -1434,11 +1430,11 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
                 user_id=reward.user_id,
                 kind=NoticeKind.REWARD_AVAILABLE,
                 key=f"available:{reward.user_id}:{now.date().isoformat()}",
-                text=gettext(
-                    "Your reward of %(amount)s %(currency)s from %(brand)s is now available in your TikJoy "
-                    "wallet: you can pay it out to your bank."
-                )
-                % {"amount": reward.user_amount, "currency": reward.currency, "brand": merchant.brand_name},
+                params={
+                    "amount": str(reward.user_amount),
+                    "currency": reward.currency,
+                    "brand": merchant.brand_name,
+                },
             )
     return reward
 
@@ -1935,12 +1931,9 @@ def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
                 user_id=user_id,
                 kind=NoticeKind.CAMPAIGN_LIVE,
                 key=f"campaign-live:{merchant.pk}:{user_id}",
-                text=gettext(
-                    '%(brand)s started its campaign "%(campaign)s" on TikJoy. See what you can earn: %(url)s'
-                )
-                % {
+                params={
                     "brand": merchant.brand_name,
-                    "campaign": campaign.name_in(get_language()),
+                    "campaign_id": campaign.pk,
                     "url": f"{settings.SITE_URL}/b/{merchant.slug}/",
                 },
             )

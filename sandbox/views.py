@@ -464,6 +464,11 @@ SANDBOX_WHATSAPP_FAILURES = {
 }
 
 
+# The translations TikJoy's two templates are approved in (as in WhatsApp Manager): the Cloud API
+# refuses a template in any other ``language.code`` with error 132001.
+SANDBOX_WHATSAPP_TEMPLATE_LANGUAGES = frozenset({"en_US", "en", "it", "de", "fr", "es"})
+
+
 def _graph_error(
     code: int, message: str, status: int, *, kind: str = "OAuthException", subcode=None
 ) -> JsonResponse:
@@ -503,6 +508,14 @@ def whatsapp_messages(request: HttpRequest, phone_number_id: str) -> JsonRespons
             ]
     name = str(template.get("name", ""))
     login_code = name == settings.WHATSAPP_TEMPLATE_NAME
+    if kind == "template":
+        language = template.get("language") if isinstance(template.get("language"), dict) else {}
+        code = str(language.get("code") or "")
+        if not code:
+            return _graph_error(131008, "(#131008) Required parameter is missing", 400)
+        if code not in SANDBOX_WHATSAPP_TEMPLATE_LANGUAGES:
+            # What the Cloud API answers for a language the template has no approved translation in.
+            return _graph_error(132001, "(#132001) Template name does not exist in the translation", 404)
     message = SandboxWhatsAppMessage.objects.create(
         to="+" + to,
         message_id="wamid.sbx" + secrets.token_hex(12),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
+from core.i18n import person_or_active_language
 from social import signals
 from social.matching import ShareCriterion, caption_matches
 from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
@@ -560,7 +561,7 @@ def whatsapp_connect_start(*, request, user: AbstractBaseUser, phone: str, now: 
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
     try:
-        whatsapp_code_send(to=phone, code=code)
+        whatsapp_code_send(to=phone, code=code, language=person_or_active_language(user))
     except WhatsAppSendError as exc:
         raise PhoneConnectRefused(exc.user_message) from exc
     request.session[WHATSAPP_CONNECT_SESSION_KEY] = {

@@ -15,6 +15,8 @@ import requests
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import supported_language
+
 logger = logging.getLogger(__name__)
 
 # What the person trying to sign in is told, by Cloud API error code.
@@ -61,7 +63,15 @@ class SentMessage:
     wa_id: str
 
 
-def whatsapp_auth_template_payload(*, to: str, code: str) -> dict:
+def whatsapp_template_language(language: str | None) -> str:
+    """The ``template.language.code`` of the approved translation for a person reading ``language``
+    (``de`` -> ``de``), else the English one (``WHATSAPP_TEMPLATE_LANGUAGE``)."""
+    code = supported_language(language)
+    return settings.WHATSAPP_TEMPLATE_LANGUAGES.get(code or "", settings.WHATSAPP_TEMPLATE_LANGUAGE)
+
+
+def whatsapp_auth_template_payload(*, to: str, code: str, language: str | None = None) -> dict:
+    """The authentication template in ``language`` (a TikJoy language code, e.g. the person's)."""
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -69,7 +79,7 @@ def whatsapp_auth_template_payload(*, to: str, code: str) -> dict:
         "type": "template",
         "template": {
             "name": settings.WHATSAPP_TEMPLATE_NAME,
-            "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE},
+            "language": {"code": whatsapp_template_language(language)},
             "components": [
                 {"type": "body", "parameters": [{"type": "text", "text": code}]},
                 {
@@ -83,13 +93,15 @@ def whatsapp_auth_template_payload(*, to: str, code: str) -> dict:
     }
 
 
-def whatsapp_code_send(*, to: str, code: str) -> SentMessage:
-    """Send ``code`` to the E.164 number ``to``; raise WhatsAppSendError when the Cloud API refuses."""
-    return _send(whatsapp_auth_template_payload(to=to, code=code))
+def whatsapp_code_send(*, to: str, code: str, language: str | None) -> SentMessage:
+    """Send ``code`` to the E.164 number ``to`` in the template's translation for ``language`` (the
+    person's); raise WhatsAppSendError when the Cloud API refuses."""
+    return _send(whatsapp_auth_template_payload(to=to, code=code, language=language))
 
 
-def whatsapp_update_payload(*, to: str, text: str) -> dict:
-    """A utility template (``WHATSAPP_UPDATE_TEMPLATE_NAME``) whose one body parameter is ``text``."""
+def whatsapp_update_payload(*, to: str, text: str, language: str | None = None) -> dict:
+    """A utility template (``WHATSAPP_UPDATE_TEMPLATE_NAME``) whose one body parameter is ``text``,
+    in the translation for ``language`` (the language ``text`` is written in)."""
     return {
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
@@ -97,16 +109,17 @@ def whatsapp_update_payload(*, to: str, text: str) -> dict:
         "type": "template",
         "template": {
             "name": settings.WHATSAPP_UPDATE_TEMPLATE_NAME,
-            "language": {"code": settings.WHATSAPP_TEMPLATE_LANGUAGE},
+            "language": {"code": whatsapp_template_language(language)},
             "components": [{"type": "body", "parameters": [{"type": "text", "text": text[:1000]}]}],
         },
     }
 
 
-def whatsapp_update_send(*, to: str, text: str) -> SentMessage:
+def whatsapp_update_send(*, to: str, text: str, language: str | None) -> SentMessage:
     """Tell the E.164 number ``to`` about a change to their money (an approved utility template, so it
-    may go out of the 24-hour customer-service window); raise WhatsAppSendError when refused."""
-    return _send(whatsapp_update_payload(to=to, text=text))
+    may go out of the 24-hour customer-service window), ``text`` being written in ``language``;
+    raise WhatsAppSendError when refused."""
+    return _send(whatsapp_update_payload(to=to, text=text, language=language))
 
 
 def whatsapp_text_payload(*, to: str, text: str) -> dict:

@@ -27,6 +27,7 @@ from accounts.models import User
 from cards import stripe
 from core.db import retry_on_conflict
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
 from subscriptions.models import (
     CheckoutStatus,
@@ -40,6 +41,7 @@ from subscriptions.models import (
 )
 from subscriptions.selectors import plan_terms, subscription_ids_due
 from wallets.debts import debt_owed
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.services import InsufficientFunds, account_for, balance, post
 
@@ -58,7 +60,13 @@ def period_after(start: datetime) -> datetime:
 
 
 def _day(moment: datetime) -> str:
+    """A day as the ledger's reasons and the card's descriptions write it (22 Nov 2026)."""
     return date_format(timezone.localtime(moment), "j M Y")
+
+
+def _day_text(moment: datetime) -> str:
+    """A day in the reader's language's own format (27. Februar 2026, 27 febbraio 2026)."""
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def _charge(
@@ -247,11 +255,7 @@ def subscription_renew(*, subscription_id: int, now: datetime) -> str:
                     _charge(subscription=subscription, user=user, start=start, now=now)
             except InsufficientFunds:
                 _end(subscription, EndReason.RENEWAL_FAILED)
-                _tell_ended(
-                    subscription,
-                    why=_("your available JoyBack balance could not pay %(fee)s")
-                    % {"fee": subscription.fee_money},
-                )
+                _tell_ended(subscription, reason=EndReason.RENEWAL_FAILED)
                 return EndReason.RENEWAL_FAILED
             subscription.period_start, subscription.period_end = start, period_after(start)
             subscription.save(update_fields=["period_start", "period_end"])
@@ -283,19 +287,26 @@ def subscription_renew(*, subscription_id: int, now: datetime) -> str:
     )
 
 
-def _tell_ended(subscription: Subscription, *, why: str) -> None:
+def _tell_ended(subscription: Subscription, *, reason: str) -> None:
+    """E-mail the person, in their language and time zone (the renewal runs in a task)."""
     user = subscription.user
-    mail_after_commit(
-        subject=_("[TikJoy] %(plan)s has ended") % {"plan": subscription.plan.name},
-        message=(
-            _(
-                "Your %(plan)s plan could not be renewed on %(day)s: %(why)s. Its benefits ended then; rewards "
-                "earned while it ran keep them. You can subscribe again from your wallet at any time."
-            )
-            % {"plan": subscription.plan.name, "day": _day(subscription.period_end), "why": why}
-        ),
-        recipient_list=[user.email] if user.email else [],
-    )
+    with recipient_locale(user):
+        fee = money_text(subscription.fee_money)
+        if reason == EndReason.CARD_DECLINED:
+            why = _("your card was declined for %(fee)s") % {"fee": fee}
+        else:
+            why = _("your available JoyBack balance could not pay %(fee)s") % {"fee": fee}
+        mail_after_commit(
+            subject=_("[TikJoy] %(plan)s has ended") % {"plan": subscription.plan.name},
+            message=(
+                _(
+                    "Your %(plan)s plan could not be renewed on %(day)s: %(why)s. Its benefits ended then; "
+                    "rewards earned while it ran keep them. You can subscribe again from your wallet at any time."
+                )
+                % {"plan": subscription.plan.name, "day": _day_text(subscription.period_end), "why": why}
+            ),
+            recipient_list=[user.email] if user.email else [],
+        )
 
 
 def card_period_paid(
@@ -370,9 +381,7 @@ def card_renewal_failed(*, subscription_id: int, period_start: datetime, now: da
         ):
             return "NOT_DUE"
         _end(subscription, EndReason.CARD_DECLINED)
-        _tell_ended(
-            subscription, why=_("your card was declined for %(fee)s") % {"fee": subscription.fee_money}
-        )
+        _tell_ended(subscription, reason=EndReason.CARD_DECLINED)
         return EndReason.CARD_DECLINED
 
 
@@ -558,15 +567,16 @@ def subscription_checkout_complete(*, session: dict, now: datetime) -> bool:
             checkout.status, checkout.payment_intent = CheckoutStatus.REFUNDED, intent.id
             checkout.save(update_fields=["status", "payment_intent"])
             after_commit("subscriptions.tasks.card_payment_refund", intent.id)
-            mail_after_commit(
-                subject=_("[TikJoy] Your card payment for %(plan)s is refunded") % {"plan": plan.name},
-                message=_(
-                    "You already had %(plan)s when your card payment of %(amount)s arrived, so it is refunded "
-                    "in full to your card."
+            with recipient_locale(user):  # the card's webhook, not the person's request
+                mail_after_commit(
+                    subject=_("[TikJoy] Your card payment for %(plan)s is refunded") % {"plan": plan.name},
+                    message=_(
+                        "You already had %(plan)s when your card payment of %(amount)s arrived, so it is "
+                        "refunded in full to your card."
+                    )
+                    % {"plan": plan.name, "amount": money_text(Money(checkout.amount, checkout.currency))},
+                    recipient_list=[user.email] if user.email else [],
                 )
-                % {"plan": plan.name, "amount": Money(checkout.amount, checkout.currency)},
-                recipient_list=[user.email] if user.email else [],
-            )
             return True
         _charge(subscription=subscription, user=user, start=now, now=now, payment_intent=intent.id)
         checkout.status, checkout.subscription = CheckoutStatus.PAID, subscription

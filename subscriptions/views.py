@@ -107,7 +107,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     except SubscriptionError as exc:
         form.add_error(None, str(exc))
         return _page(request, form=form, form_plan=form.cleaned_data["plan"], status=400)
-    until = date_format(timezone.localtime(subscription.period_end), "j M Y")
+    until = date_format(timezone.localtime(subscription.period_end), "DATE_FORMAT")
     messages.success(
         request,
         _(
@@ -129,7 +129,7 @@ def cancel(request: HttpRequest, subscription_id: int) -> HttpResponse:
     except SubscriptionError as exc:
         messages.error(request, str(exc))
         return redirect("subscriptions:home")
-    until = date_format(timezone.localtime(subscription.period_end), "j M Y")
+    until = date_format(timezone.localtime(subscription.period_end), "DATE_FORMAT")
     messages.success(
         request,
         _("%(plan)s is cancelled: it runs until %(until)s, and nothing more is taken.")
@@ -148,7 +148,7 @@ def keep(request: HttpRequest, subscription_id: int) -> HttpResponse:
     except SubscriptionError as exc:
         messages.error(request, str(exc))
         return redirect("subscriptions:home")
-    until = date_format(timezone.localtime(subscription.period_end), "j M Y")
+    until = date_format(timezone.localtime(subscription.period_end), "DATE_FORMAT")
     messages.success(
         request, _("%(plan)s will renew on %(until)s.") % {"plan": subscription.plan.name, "until": until}
     )

@@ -115,6 +115,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.person",
@@ -462,6 +463,13 @@ WHATSAPP_VERIFY_TOKEN = env.str(
 WHATSAPP_TEMPLATE_NAME = env.str("WHATSAPP_TEMPLATE_NAME", default="tikjoy_login_code")
 WHATSAPP_UPDATE_TEMPLATE_NAME = env.str("WHATSAPP_UPDATE_TEMPLATE_NAME", default="tikjoy_account_update")
 WHATSAPP_TEMPLATE_LANGUAGE = env.str("WHATSAPP_TEMPLATE_LANGUAGE", default="en_US")
+# The language code of each approved translation of the two templates, per language TikJoy speaks
+# (the Cloud API's ``template.language.code``); a language missing here gets the English one.
+# WHATSAPP_TEMPLATE_LANGUAGES="it=it,de=de,fr=fr,es=es" (English is WHATSAPP_TEMPLATE_LANGUAGE).
+WHATSAPP_TEMPLATE_LANGUAGES = {
+    "en": WHATSAPP_TEMPLATE_LANGUAGE,
+    **env.dict("WHATSAPP_TEMPLATE_LANGUAGES", default={"it": "it", "de": "de", "fr": "fr", "es": "es"}),
+}
 WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=10)
 # Where the sandbox's fake phone sends its signed webhooks (replies, statuses); empty: this site.
 WHATSAPP_SANDBOX_WEBHOOK_URL = env.str("WHATSAPP_SANDBOX_WEBHOOK_URL", default="")

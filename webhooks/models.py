@@ -37,21 +37,21 @@ class EventType(models.TextChoices):
     PROMOTE_ORDER_SETTLED = "promote.order.settled", _("A promotion order's unspent coins were returned")
     CONVERSION_ACCEPTED = (
         "conversion.accepted",
-        "An affiliate conversion was accepted: a commission is pending",
+        _("An affiliate conversion was accepted: a commission is pending"),
     )
     CONVERSION_REJECTED = (
         "conversion.rejected",
-        "An affiliate conversion was recorded as rejected, with the reason",
+        _("An affiliate conversion was recorded as rejected, with the reason"),
     )
     COMMISSION_LOCKED = "commission.locked", _("An affiliate commission locked: it can no longer be reversed")
     COMMISSION_APPROVED = (
         "commission.approved",
-        "An affiliate commission was approved: the affiliate may be paid",
+        _("An affiliate commission was approved: the affiliate may be paid"),
     )
     COMMISSION_PAID = "commission.paid", _("An affiliate commission was paid out")
     COMMISSION_REVERSED = (
         "commission.reversed",
-        "An affiliate commission was reversed: the money went back to the wallet",
+        _("An affiliate commission was reversed: the money went back to the wallet"),
     )
     COMMISSION_ADJUSTED = "commission.adjusted", _("An affiliate commission was adjusted after it locked")
 

@@ -19,13 +19,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
 from core.errors import DomainError
+from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
 from merchants.models import Membership, Merchant, Role
 from webhooks.models import (
@@ -267,18 +271,27 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
             update_fields=["status", "delivered_at", "next_attempt_at", "last_status_code", "last_error"]
         )
     if status_code == 410:
-        _endpoint_stop(endpoint=endpoint, reason="The endpoint answered 410 Gone.", now=now)
+        _endpoint_stop(endpoint=endpoint, why=_GONE, params={}, now=now)
     elif delivery.status == DeliveryStatus.FAILED:
         _endpoint_stop(
             endpoint=endpoint,
-            reason=f"Failing for {len(RETRY_DELAYS) + 1} attempts over about three days.",
+            why=_FAILING,
+            params={"attempts": len(RETRY_DELAYS) + 1},
             now=now,
         )
     return delivery
 
 
-def _endpoint_stop(*, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
+# Why TikJoy stopped an endpoint by itself: recorded in English (``disabled_reason``, also in the
+# API), told to the merchant's owners in the merchant's language.
+_GONE = gettext_lazy("The endpoint answered 410 Gone.")
+_FAILING = gettext_lazy("Failing for %(attempts)s attempts over about three days.")
+
+
+def _endpoint_stop(*, endpoint: WebhookEndpoint, why, params: dict, now: datetime) -> None:
     """Disable an endpoint that is gone or keeps failing, and tell the merchant's owners."""
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = str(why) % params
     with transaction.atomic(durable=True):
         stopped = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
             is_active=False, disabled_reason=reason[:200]
@@ -290,15 +303,17 @@ def _endpoint_stop(*, endpoint: WebhookEndpoint, reason: str, now: datetime) -> 
         )
         if stopped:
             owners = Membership.objects.filter(merchant_id=endpoint.merchant_id, role=Role.OWNER)
-            mail_after_commit(
-                subject="TikJoy: a webhook endpoint was disabled",
-                message=(
-                    f"We stopped sending events to {endpoint.url}: {reason}\n"
-                    "Fix the endpoint, then register it again in the console (Webhooks); "
-                    "the delivery log shows what it answered."
-                ),
-                recipient_list=list(owners.values_list("user__email", flat=True)),
-            )
+            with recipient_locale(Merchant.objects.get(pk=endpoint.merchant_id)):
+                mail_after_commit(
+                    subject=_("TikJoy: a webhook endpoint was disabled"),
+                    message=_(
+                        "We stopped sending events to %(url)s: %(why)s\n"
+                        "Fix the endpoint, then register it again in the console (Webhooks); "
+                        "the delivery log shows what it answered."
+                    )
+                    % {"url": endpoint.url, "why": str(why) % params},
+                    recipient_list=list(owners.values_list("user__email", flat=True)),
+                )
     endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
 
 

@@ -17,6 +17,9 @@ def test_every_page_has_the_switcher_with_the_current_language_marked(client):
     assert '<html lang="it">' in page
     assert 'value="it" lang="it" class="link-button" aria-current="true" disabled>Italiano</button>' in page
     assert 'value="de" lang="de" class="link-button">Deutsch</button>' in page
+    # every language is named in its own words, never translated into the page's language
+    assert 'value="en" lang="en" class="link-button">English</button>' in page
+    assert "Inglese" not in page
 
 
 @pytest.mark.django_db

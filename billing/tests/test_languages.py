@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from facturx import get_xml_from_pdf
 
 from billing.months import Month
@@ -43,7 +44,7 @@ def test_a_statement_for_an_italian_merchant_has_italian_labels_and_an_italian_e
     text = pdf_text(statement.pdf)
     for label in (
         "Estratto conto mensile",
-        "Ottobre 2026",
+        "ottobre 2026",  # Italian writes its months in lower case
         "Saldo iniziale al",
         "Entrate",
         "Uscite",
@@ -58,7 +59,8 @@ def test_a_statement_for_an_italian_merchant_has_italian_labels_and_an_italian_e
     assert "100,00 EUR" in text  # the amounts in the Italian way
     assert statement.sections[0]["title"] == "Ricariche"  # kept as printed
     [message] = mail.outbox
-    assert message.subject == "[TikJoy] Il Suo estratto conto di Ottobre 2026 (EUR)"
+    assert message.subject == "[TikJoy] Il Suo estratto conto di ottobre 2026 (EUR)"
+    assert "Saldo iniziale al 1 ottobre 2026" in text
 
 
 def test_an_english_merchant_s_statement_is_unchanged():
@@ -93,9 +95,37 @@ def test_a_german_invoice_prints_german_labels_and_embeds_the_same_valid_factur_
     filename, xml = get_xml_from_pdf(bytes(invoice.pdf), check_xsd=False)
     assert filename == "factur-x.xml" and xml == bytes(invoice.xml)
     assert xsd_failures(xml) == [] and schematron_failures(xml) == []
-    # The XML speaks the standard's codes and the invoice's own words, never a translated label.
+    # The XML speaks the standard's codes and the invoice's own words, never a translated label...
     for german in (b"Rechnung", b"Verk\xc3\xa4ufer", b"Summen"):
         assert german not in xml
+    # ... and those words (the line, the VAT note, the payment note) are the merchant's language's,
+    # fixed when it was issued, the same in the PDF and in the XML.
+    line = "TikJoy-Servicegebühr: Plattformmarge auf im Oktober 2026 bestätigte Prämien (1 Bestätigung)"
+    assert invoice.description == line
+    assert line.encode() in xml and "Plattformmarge" in text
+    assert invoice.vat_note.startswith("Steuerschuldnerschaft") or invoice.vat_note.startswith("USt.")
+    assert invoice.vat_note.encode() in xml
+    assert b"nichts zu zahlen" in xml
+    for english in (b"service fee", b"VAT charged", b"Reverse charge", b"nothing to pay"):
+        assert english not in xml, english
+
+
+def test_a_spanish_reverse_charge_invoice_has_spanish_line_texts_and_passes_en_16931():
+    merchant = merchant_new("madrid", country="ES", vat_number="ESA12345674", language="es")
+    top_up(merchant, "500.00", at=utc(2026, 9, 1), ref="MAD-TOPUP")
+    margin_confirmed(merchant, "12.00", at=utc(2026, 10, 10), key="madrid:m1")
+    margin_confirmed(merchant, "3.00", at=utc(2026, 10, 11), key="madrid:m2")
+    draft = invoice_draft_for_month(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+    with translation.override("fr"):  # ops finalises it from a French /ops/
+        invoice = invoice_finalise(invoice_id=draft.pk, actor=None, now=AFTER)
+
+    xml = bytes(invoice.xml)
+    assert xsd_failures(xml) == [] and schematron_failures(xml) == []
+    assert "octubre de 2026" in invoice.description and "2 confirmaciones" in invoice.description
+    assert invoice.vat_note.startswith("Inversión del sujeto pasivo")  # reverse charge, in Spanish
+    assert invoice.vat_note.encode() in xml and b"nada que pagar" in xml
+    assert "Inversión del sujeto pasivo" in pdf_text(invoice.pdf)
+    assert b"TVA" not in xml and b"rien" not in xml
 
 
 def test_a_german_statement_with_long_words_and_campaign_lines(django_capture_on_commit_callbacks):
@@ -105,5 +135,6 @@ def test_a_german_statement_with_long_words_and_campaign_lines(django_capture_on
     statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
     (ARTEFACTS / "statement-de.pdf").write_bytes(bytes(statement.pdf))  # to look at
     text = pdf_text(statement.pdf)
-    assert "Monatlicher Kontoauszug · Oktober 2026" in text and "Anfangssaldo am 1 Oktober 2026" in text
+    assert "Monatlicher Kontoauszug · Oktober 2026" in text and "Anfangssaldo am 1. Oktober 2026" in text
+    assert "Schlusssaldo am 31. Oktober 2026" in text
     assert "1234,50 EUR" in text and "Seite 1 von 1" in text

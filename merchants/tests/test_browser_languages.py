@@ -7,37 +7,22 @@ look at, with the statement and invoice PDFs printed in German beside them.
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from merchants.models import BankTransfer
 from tikjoy.tests.artefacts import ARTEFACTS
+from tikjoy.tests.browser import assert_fits, sign_in
 from tikjoy.tests.factories import owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, user, base_url):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base_url,
-            }
-        ]
-    )
 
 
 def test_the_german_console_fits_a_phone_and_a_desktop(page, live_server, make_merchant):
     merchant = make_merchant(
         "joy", funds="500.00", brand_name="Joy Kaffeerösterei", country="DE", language="de"
     )
-    _sign_in(page, owner_of(merchant), live_server.url)
+    sign_in(page, owner_of(merchant), live_server.url)
     page.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
     transfer = BankTransfer.objects.filter(merchant=merchant).first()
     pages = {
@@ -60,6 +45,5 @@ def test_the_german_console_fits_a_phone_and_a_desktop(page, live_server, make_m
         for name, (url, german) in pages.items():
             page.goto(url)
             expect(page.get_by_text(german).first).to_be_visible()
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            assert overflow <= 1, f"{name} in German is {overflow}px wider than a {width}px screen"
+            assert_fits(page, f"{name} in German")
             page.screenshot(path=str(ARTEFACTS / f"console-de-{name}-{width}.png"), full_page=True)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.db import close_old_connections
 from django.urls import reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext
 from lxml import etree
 from moneyed import Money
 
@@ -35,6 +38,7 @@ from privacy.services import (
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, rewards_settle_due
 from tikjoy.tests.factories import NOW, ConsumerFactory, UserFactory, login_rule, owner_of
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.services import account_for, balance
 
@@ -352,3 +356,25 @@ def test_closing_while_a_reward_is_being_paid_one_of_them_wins_cleanly(make_merc
             outcomes.append("paid")
         clean_books()
     assert set(outcomes) <= {"closed", "paid"}
+
+
+@pytest.mark.django_db
+def test_the_closing_e_mail_is_in_the_merchants_language_and_time_zone(
+    shop, mailoutbox, django_capture_on_commit_callbacks
+):
+    shop.language, shop.time_zone = "it", "Europe/Rome"
+    shop.save(update_fields=["language", "time_zone"])
+    refund_bank(shop)
+    left = funds(shop)
+
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):  # an English console
+        close(shop)
+
+    (sent,) = [m for m in mailoutbox if "Alpha" in m.subject]
+    with translation.override("it"):
+        assert sent.subject == gettext("[TikJoy] %(brand)s is closed") % {"brand": "Alpha"}
+    assert sent.subject != "[TikJoy] Alpha is closed"
+    assert money_text(left, language="it") in sent.body
+    with translation.override("it"):
+        assert formats.date_format(NOW.astimezone(ZoneInfo("Europe/Rome")), "DATETIME_FORMAT") in sent.body
+    assert "was closed" not in sent.body and "campaign" not in sent.body

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -21,6 +19,7 @@ from rewards import reports
 from rewards.services import action_record, snapshot_process
 from rewards.tests.conftest import login_rule, share_rule, snapshot, tracked_post
 from tikjoy.tests.artefacts import ARTEFACTS
+from tikjoy.tests.browser import assert_fits, sign_in
 from tikjoy.tests.factories import owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,20 +49,6 @@ def _two_weeks(merchant, campaign, make_consumer, now):
                 )
 
 
-def _sign_in(page, user, base_url):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base_url,
-            }
-        ]
-    )
-
-
 def test_the_dashboard_looks_like_a_product_on_a_phone_and_a_desktop(
     page, live_server, make_merchant, make_campaign, make_consumer
 ):
@@ -85,7 +70,7 @@ def test_the_dashboard_looks_like_a_product_on_a_phone_and_a_desktop(
         timezone.localtime(now).replace(hour=14, minute=0) - timedelta(days=1),
     )
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    _sign_in(page, owner_of(merchant), live_server.url)
+    sign_in(page, owner_of(merchant), live_server.url)
     days = reports.merchant_daily(
         merchant=merchant, window=reports.Window.ending(now=timezone.now(), days=30)
     )
@@ -102,8 +87,7 @@ def test_the_dashboard_looks_like_a_product_on_a_phone_and_a_desktop(
         expect(page.locator('[data-chart="rewards"] rect.bar:not([height="0.0"])')).to_have_count(14)
         expect(page.locator('[data-step="poster"]')).to_be_visible()  # the checklist: no poster scan yet
         # Nothing is wider than the screen (a phone scrolls down, never sideways).
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"the dashboard is {overflow}px wider than a {width}px screen"
+        assert_fits(page, "the dashboard")
         page.screenshot(path=str(ARTEFACTS / f"console-dashboard-{width}.png"), full_page=True)
 
     page.goto(f"/console/campaigns/campaign/{campaign.pk}/report/")

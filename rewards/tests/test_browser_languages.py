@@ -7,8 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,6 +15,7 @@ from campaigns.services import campaign_texts_save
 from rewards.services import action_record
 from rewards.tests.conftest import login_rule, share_rule
 from tikjoy.tests.artefacts import ARTEFACTS
+from tikjoy.tests.browser import assert_fits, sign_in
 from tikjoy.tests.factories import owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,20 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-def _no_overflow(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-
-
 def _shot(page, name: str) -> None:
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTEFACTS / name), full_page=True)
-
-
-def _sign_in(page, user, *, url: str) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": url}])
 
 
 @pytest.mark.parametrize(
@@ -65,17 +53,17 @@ def test_the_brand_page_and_the_wallet_on_a_phone_in_the_visitors_language(
     expect(page.get_by_role("heading", name=join)).to_be_visible()
     expect(page.get_by_role("heading", name=campaign_name)).to_be_visible()
     expect(page.get_by_text("What you can earn")).to_have_count(0)
-    _no_overflow(page)
+    assert_fits(page)
     _shot(page, f"brand-page-390-{language}.png")
 
     ana = make_consumer("Ana")
     action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now)
-    _sign_in(page, ana, url=live_server.url)
+    sign_in(page, ana, live_server.url)
     page.goto(live_server.url + "/wallet/")
 
     expect(
         page.get_by_role("heading", name={"de": "Dein Wallet", "it": "Il tuo portafoglio"}[language])
     ).to_be_visible()
     expect(page.get_by_text("Your wallet")).to_have_count(0)
-    _no_overflow(page)
+    assert_fits(page)
     _shot(page, f"wallet-390-{language}.png")

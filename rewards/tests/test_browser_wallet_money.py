@@ -50,7 +50,7 @@ def test_a_phone_wallet_explains_a_waiting_reward_and_confirms_before_data_shari
     deadline = timezone.localtime(now + timedelta(days=django_settings.REWARDS_UNFUNDED_RETRY_DAYS))
     expect(page.get_by_test_id("waiting")).to_contain_text(
         "Waiting: Joy Coffee's wallet is empty. Your reward will be paid if they add funds before "
-        f"{deadline.day} {deadline.strftime('%b %Y')}"
+        f"{deadline.day} {deadline.strftime('%B %Y')}"
     )
     expect(page.get_by_text("Nothing paid yet: see below why and until when")).to_be_visible()
     expect(page.get_by_role("button", name="Withdraw")).to_have_count(0)

@@ -78,7 +78,7 @@ def test_a_language_without_a_text_of_its_own_shows_the_campaigns_name_in_its_ow
     assert "Spring JoyBack" in german  # the campaign's own name (English)
     assert "Was du verdienen kannst" in german and "Mit einem Tipp beitreten" in german
     assert "Verdiene " in german and "fürs Teilen unseres Videos auf TikTok" in german
-    assert "Belohnungen bleiben 14 Tage ausstehend" in german
+    assert "Prämien bleiben 14 Tage ausstehend" in german
 
 
 def test_a_changed_text_is_shown_at_once_though_the_page_is_cached(client, make_merchant, make_campaign):

@@ -9,13 +9,17 @@ from decimal import Decimal
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.utils import translation
+from django.utils.translation import gettext
 from werkzeug import Response
 
-from campaigns.models import ActionType
+from campaigns.models import ActionType, CampaignText
+from campaigns.services import campaign_activate
 from merchants.services import consent_give, consent_withdraw
 from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, Reward
 from rewards.services import action_record, brand_join_complete, reward_settle
 from rewards.tests.conftest import NOW, login_rule
+from tikjoy.tests.factories import owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -168,3 +172,90 @@ def test_the_wallet_lists_the_brands_a_person_waits_for_and_how_they_will_be_tol
     assert 'href="/accounts/email/"' in waiting
     assert '<a href="/b/acme/">Acme</a> started a campaign on' in started
     assert ConsumerNotice.objects.get().channel == NoticeChannel.NONE
+
+
+# --- Written at send time in the recipient's language, whatever language queued them ---------------
+
+
+def _in(language: str, msgid: str) -> str:
+    with translation.override(language):
+        return gettext(msgid)
+
+
+def test_the_daily_limit_notice_is_in_the_persons_language_not_the_requests(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    campaign = make_campaign(
+        merchant,
+        rules=[login_rule(), {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.05")}],
+        user_daily_cap=Decimal("0.50"),
+    )
+    CampaignText.objects.create(campaign=campaign, language="de", name="Frühlings-JoyBack")
+    ana = make_consumer("Ana")
+    ana.language = "de"
+    ana.save(update_fields=["language"])
+    _verified_email(ana, "ana@example.com")
+    mail.outbox.clear()
+
+    with translation.override("it"):  # the request that triggered it was in Italian
+        with django_capture_on_commit_callbacks(execute=True):
+            action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+        with django_capture_on_commit_callbacks(execute=True):
+            action_record(user=ana, merchant=merchant, action_type=ActionType.LIKE, now=NOW)
+
+    sent = mail.outbox[-1]
+    assert (
+        sent.subject
+        == _in("de", "[TikJoy] You reached today's limit")
+        != "[TikJoy] You reached today's limit"
+    )
+    assert "Frühlings-JoyBack" in sent.body and "0,50 EUR" in sent.body
+    assert "You reached" not in sent.body and "Spring JoyBack" not in sent.body
+    assert ConsumerNotice.objects.get().text in sent.body  # kept as sent
+
+
+def test_the_reward_available_notice_by_whatsapp_is_in_spanish_with_the_spanish_template(
+    make_merchant, make_campaign, make_consumer, whatsapp_api, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    make_campaign(merchant, rules=[login_rule(action="WHATSAPP_LOGIN")], hold_days=0)
+    ben = make_consumer("Ben")
+    ben.email, ben.phone, ben.phone_verified, ben.language = None, "+34612345678", True, "es"
+    ben.save(update_fields=["email", "phone", "phone_verified", "language"])
+    action = action_record(user=ben, merchant=merchant, action_type=ActionType.WHATSAPP_LOGIN, now=NOW)
+    reward = Reward.objects.get(action=action)
+
+    with django_capture_on_commit_callbacks(execute=True):  # settled by a task: no language active
+        reward_settle(reward_id=reward.pk, now=NOW + timedelta(hours=1))
+
+    template = whatsapp_api[0]["template"]
+    assert template["language"] == {"code": "es"}
+    text = template["components"][0]["parameters"][0]["text"]
+    assert "0,40 EUR" in text and "Acme" in text
+    assert "is now available" not in text
+
+
+def test_the_campaign_started_notice_is_in_french_with_the_french_campaign_name(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    ana = make_consumer("Ana")
+    ana.language = "fr"
+    ana.save(update_fields=["language"])
+    _verified_email(ana, "ana@example.com")
+    consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    brand_join_complete(
+        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+    )
+    mail.outbox.clear()
+
+    campaign = make_campaign(merchant, activate=False)
+    CampaignText.objects.create(campaign=campaign, language="fr", name="JoyBack de printemps")
+    with translation.override("de"), django_capture_on_commit_callbacks(execute=True):  # a German owner
+        campaign_activate(campaign=campaign, actor=owner_of(merchant), now=NOW)
+
+    sent = mail.outbox[-1]
+    assert sent.subject == _in("fr", "[TikJoy] A campaign you waited for has started")
+    assert "JoyBack de printemps" in sent.body and "Spring JoyBack" not in sent.body
+    assert "started its campaign" not in sent.body

@@ -101,7 +101,7 @@ def test_an_action_older_than_the_retry_window_is_not_paid_and_the_wallet_says_s
     assert refused.status == ActionStatus.UNFUNDED
     assert not Reward.objects.filter(user=ben).exists()
     assert unfunded_explanation(refused, now=late) == (
-        "Not paid: Acme's wallet was empty and they did not add funds before 25 Nov 2026."
+        "Not paid: Acme's wallet was empty and they did not add funds before 25 November 2026."
     )
     _books_are_clean(capsys)
 
@@ -116,7 +116,7 @@ def test_the_wallet_says_why_a_reward_waits_and_until_when(ran_dry, client):
     assert "Not paid yet: the brand's money ran out" in text
     assert (
         "Waiting: Acme&#x27;s wallet is empty. Your reward will be paid if they add funds before "
-        "29 Nov 2026 and it still fits the campaign&#x27;s limits."
+        "29 November 2026 and it still fits the campaign&#x27;s limits."
     ) in text
     waiting = client.get("/wallet/summary.json").json()["waiting"]
     assert waiting == [
@@ -127,7 +127,7 @@ def test_the_wallet_says_why_a_reward_waits_and_until_when(ran_dry, client):
             "until": "2026-11-29T12:05:00+00:00",
             "expired": False,
             "explanation": (
-                "Waiting: Acme's wallet is empty. Your reward will be paid if they add funds before 29 Nov 2026 "
+                "Waiting: Acme's wallet is empty. Your reward will be paid if they add funds before 29 November 2026 "
                 "and it still fits the campaign's limits."
             ),
         }

@@ -18,7 +18,12 @@ from sandbox.views import sandbox_personas_ensure
 from social.matching import ShareCriterion
 from social.services import engagement_sync, shares_discover, tiktok_profile_sync, tracked_posts_watch
 from social.tiktok import TikTokClient
-from social.whatsapp import WhatsAppSendError, whatsapp_code_send
+from social.whatsapp import (
+    WhatsAppSendError,
+    whatsapp_code_send,
+    whatsapp_template_send,
+    whatsapp_update_send,
+)
 
 SANDBOX_PATHS = [
     "/sandbox/tiktok/v2/auth/authorize/",
@@ -132,12 +137,33 @@ def test_share_discovery_and_engagement_sync_against_the_sandbox(sandbox, connec
 
 @pytest.mark.django_db(transaction=True)
 def test_whatsapp_codes_land_in_the_sandbox_inbox_and_failures_speak_cloud_api(sandbox, client):
-    whatsapp_code_send(to="+491701234567", code="123456")
+    whatsapp_code_send(to="+491701234567", code="123456", language="de")
     with pytest.raises(WhatsAppSendError) as failure:
-        whatsapp_code_send(to="+491701230000", code="654321")
+        whatsapp_code_send(to="+491701230000", code="654321", language="de")
 
     message = SandboxWhatsAppMessage.objects.get()
     assert (message.to, message.code) == ("+491701234567", "123456")
+    assert message.payload["template"]["language"] == {"code": "de"}
     assert failure.value.code == 131026
     assert "123456" in client.get("/sandbox/whatsapp/inbox/").content.decode()
     assert not User.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sandbox_takes_each_approved_translation_and_refuses_others_as_the_cloud_api_does(
+    sandbox, settings
+):
+    for language in ("en", "it", "de", "fr", "es"):
+        whatsapp_update_send(to="+491701234567", text="Ciao", language=language)
+    with pytest.raises(WhatsAppSendError) as failure:  # no approved Portuguese translation
+        whatsapp_template_send(
+            to="+491701234567",
+            name=settings.WHATSAPP_UPDATE_TEMPLATE_NAME,
+            language="pt_BR",
+            parameters=["Oi"],
+        )
+
+    sent = SandboxWhatsAppMessage.objects.order_by("pk")
+    assert [m.payload["template"]["language"]["code"] for m in sent] == ["en_US", "it", "de", "fr", "es"]
+    assert failure.value.code == 132001
+    assert "does not exist in the translation" in str(failure.value)

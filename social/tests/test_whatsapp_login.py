@@ -53,6 +53,21 @@ def test_a_new_number_gets_a_code_by_whatsapp_and_signs_in_with_it(client, whats
     assert client.get("/me/").context["user"] == user
 
 
+def test_the_code_goes_out_in_the_template_translation_of_the_persons_language(client, whatsapp_api):
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    User.objects.create_user(phone="+491701234567", phone_verified=True, language="it")
+
+    # A new number on a German browser: the German translation of the template.
+    client.post("/accounts/whatsapp/", {"phone": "+4917099990000"}, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9")
+    # A person who saved Italian, signing in from an English browser: Italian.
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567"}, HTTP_ACCEPT_LANGUAGE="en")
+    # Nothing chosen and a language TikJoy doesn't speak: the English translation.
+    client.post("/accounts/whatsapp/", {"phone": "+4917099990001"}, HTTP_ACCEPT_LANGUAGE="pt-BR")
+
+    languages = [body_json(request)["template"]["language"]["code"] for request, _ in whatsapp_api.log]
+    assert languages == ["de", "it", "en_US"]
+
+
 def test_a_wrong_code_does_not_sign_in(client, whatsapp_api):
     whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
     client.post("/accounts/whatsapp/", {"phone": "+491701234567"})

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import formats, timezone, translation
 
 from privacy.export import export_sections
 from privacy.selectors import deletion_plan_get
@@ -21,6 +23,7 @@ from subscriptions.services import (
     subscriptions_renew_due,
 )
 from subscriptions.tests.conftest import NOW, available, books_clean, eur
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose, Transaction
 from wallets.services import account_for, balance
 
@@ -198,3 +201,24 @@ def test_the_data_export_holds_the_persons_plans_and_fees_and_nothing_of_another
     assert [(row["plan"], row["amount"]) for row in sections["subscription_payments"]] == [
         ("JoyPlus", "2.99")
     ]
+
+
+def test_the_failed_renewal_e_mail_is_in_the_persons_language_and_date_format(
+    make_user, earn_available, django_capture_on_commit_callbacks
+):
+    ana = make_user("ana@example.com")
+    ana.language, ana.time_zone = "de", "Europe/Berlin"
+    ana.save(update_fields=["language", "time_zone"])
+    earn_available(ana, "3.00")
+    subscription = subscription_start(user=ana, plan_id=joyplus().pk, terms_accepted=True, now=AT)
+    due = subscription.period_end
+
+    with translation.override("fr"), django_capture_on_commit_callbacks(execute=True):  # not the reader's
+        subscription_renew(subscription_id=subscription.pk, now=due + timedelta(minutes=5))
+
+    body = mail.outbox[-1].body
+    with translation.override("de"), timezone.override(ZoneInfo("Europe/Berlin")):
+        day = formats.date_format(timezone.localtime(due), "DATE_FORMAT")
+    assert f" {day} " in body and "." in day.split()[0]  # "22. Dezember 2026", the German day with its period
+    assert "could not be renewed" not in body and "n'a pas" not in body
+    assert money_text(subscription.fee_money, language="de") in body  # "2,99 €", as German writes it

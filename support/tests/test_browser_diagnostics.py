@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,23 +15,10 @@ from merchants.models import ConsentField
 from merchants.services import consent_give
 from rewards.services import action_record
 from tikjoy.tests.artefacts import ARTEFACTS
+from tikjoy.tests.browser import assert_fits, sign_in
 from tikjoy.tests.factories import login_rule, owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, user, base_url):
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base_url,
-            }
-        ]
-    )
 
 
 def test_a_merchant_out_of_funds_sees_why_and_the_top_up_that_fixes_it(
@@ -50,7 +35,7 @@ def test_a_merchant_out_of_funds_sees_why_and_the_top_up_that_fixes_it(
     ana.save(update_fields=["email"])
     consent_give(user=ana, merchant=merchant, fields=[ConsentField.DISPLAY_NAME, ConsentField.EMAIL], now=now)
     action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now)
-    _sign_in(page, owner_of(merchant), live_server.url)
+    sign_in(page, owner_of(merchant), live_server.url)
 
     for width, height in ((390, 844), (1280, 900)):
         page.set_viewport_size({"width": width, "height": height})
@@ -69,8 +54,7 @@ def test_a_merchant_out_of_funds_sees_why_and_the_top_up_that_fixes_it(
         expect(line.get_by_role("link", name="Add funds")).to_have_attribute(
             "href", "/console/wallet/add-funds/"
         )
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"the consumer's diagnosis is {overflow}px wider than a {width}px screen"
+        assert_fits(page, "the consumer's diagnosis")
         page.screenshot(path=str(ARTEFACTS / f"console-diagnostics-consumer-{width}.png"), full_page=True)
 
         page.goto("/console/diagnostics/")
@@ -82,6 +66,5 @@ def test_a_merchant_out_of_funds_sees_why_and_the_top_up_that_fixes_it(
         expect(page.locator('[data-reason="FUNDS_RAN_OUT"] [data-count]')).to_have_attribute(
             "data-count", "1"
         )
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 1, f"the campaign's diagnosis is {overflow}px wider than a {width}px screen"
+        assert_fits(page, "the campaign's diagnosis")
         page.screenshot(path=str(ARTEFACTS / f"console-diagnostics-campaign-{width}.png"), full_page=True)

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from campaigns.models import ActionType
@@ -249,3 +250,24 @@ def test_a_name_that_resolves_elsewhere_after_the_check_is_not_followed(
     assert request.headers["Host"] == f"hooks.acme.example:{httpserver.port}"
     assert lookups == ["hooks.acme.example"]  # looked up once, for the check, and never again
     assert WebhookDelivery.objects.get(endpoint=endpoint).status == DeliveryStatus.SUCCEEDED
+
+
+def test_the_owners_are_told_in_the_merchants_language_that_an_endpoint_was_disabled(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks, mailoutbox
+):
+    shop.language = "de"
+    shop.save(update_fields=["language"])
+    httpserver.expect_request("/hook").respond_with_data("gone", status=410)
+    endpoint = _endpoint(shop, httpserver.url_for("/hook"))
+
+    with translation.override("es"), django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+
+    endpoint.refresh_from_db()
+    assert endpoint.disabled_reason == "The endpoint answered 410 Gone."  # the record (and the API): English
+    (sent,) = mailoutbox
+    with translation.override("de"):
+        assert sent.subject == gettext("TikJoy: a webhook endpoint was disabled")
+        assert gettext("The endpoint answered 410 Gone.") in sent.body
+    assert sent.subject != "TikJoy: a webhook endpoint was disabled"
+    assert endpoint.url in sent.body and "We stopped" not in sent.body
