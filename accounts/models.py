@@ -42,38 +42,47 @@ class User(AbstractBaseUser, PermissionsMixin):
     so ``email`` is optional but unique (case-insensitively) when present.
     """
 
-    email = models.EmailField("e-mail address", unique=True, null=True, blank=True)
-    display_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(_("e-mail address"), unique=True, null=True, blank=True)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
     phone = models.CharField(
-        "phone number",
+        _("phone number"),
         max_length=16,
         unique=True,
         null=True,
         blank=True,
-        help_text="E.164, e.g. +491701234567; used for WhatsApp sign-in.",
+        help_text=_("E.164, e.g. +491701234567; used for WhatsApp sign-in."),
     )
-    phone_verified = models.BooleanField(default=False)
-    is_staff = models.BooleanField(default=False, help_text="Can sign in to the ops admin at /ops/.")
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
+    is_staff = models.BooleanField(
+        _("is staff"), default=False, help_text=_("Can sign in to the ops admin at /ops/.")
+    )
+    is_active = models.BooleanField(_("is active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     language = models.CharField(
+        _("language"),
         max_length=8,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text="The language the person chose for pages and e-mails. Empty: not chosen "
-        "(their browser's, docs/i18n.md).",
+        help_text=_(
+            "The language the person chose for pages and e-mails. Empty: not chosen "
+            "(their browser's, docs/i18n.md)."
+        ),
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         blank=True,
         validators=[time_zone_validate],
-        help_text="The IANA time zone times are shown in, e.g. Europe/Rome. Empty: not chosen (UTC).",
+        help_text=_("The IANA time zone times are shown in, e.g. Europe/Rome. Empty: not chosen (UTC)."),
     )
     deleted_at = models.DateTimeField(
+        _("deleted at"),
         null=True,
         blank=True,
-        help_text="When the person deleted their account: their personal data is erased, "
-        "the row stays as the pseudonymous owner of their ledger accounts.",
+        help_text=_(
+            "When the person deleted their account: their personal data is erased, "
+            "the row stays as the pseudonymous owner of their ledger accounts."
+        ),
     )
 
     objects = UserManager()
@@ -83,8 +92,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
-        verbose_name = "user"
-        verbose_name_plural = "users"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

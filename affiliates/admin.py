@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -15,6 +16,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from moneyed import Money
 
 from affiliates import reports, services
 from affiliates.forms import ProgramForm
@@ -31,17 +34,21 @@ from affiliates.models import (
 from core.admin import ReadOnlyAdmin
 from core.errors import DomainError
 from wallets.debts import debt_owed
+from wallets.models import Account, Purpose
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, widget=forms.Textarea(attrs={"rows": 3}), help_text="The affiliate sees it."
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The affiliate sees it."),
     )
 
 
 class ReversalCodeForm(forms.Form):
     reason = forms.ChoiceField(
-        label="Reason code", choices=ReversalCode.chosen_by_people(), help_text="The affiliate sees it."
+        label=_("Reason code"), choices=ReversalCode.chosen_by_people(), help_text=_("The affiliate sees it.")
     )
 
 
@@ -99,7 +106,7 @@ class ProgramAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "merchant__brand_name")
 
-    @admin.display(description="Performance")
+    @admin.display(description=_("Performance"))
     def report(self, obj: Program) -> str:
         return format_html(
             '<a href="{}">report</a>', reverse("admin:affiliates_program_report", args=[obj.pk])
@@ -183,7 +190,7 @@ class ProgramAdmin(ReadOnlyAdmin):
             "admin/affiliates/platform_program.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "TikJoy's affiliate program",
+                "title": _("TikJoy's affiliate program"),
                 "form": form,
                 "opts": self.opts,
             },
@@ -205,6 +212,25 @@ class ProgramAdmin(ReadOnlyAdmin):
         )
 
 
+class _AffiliateChangeList(ChangeList):
+    """What each affiliate of the page owes, in one query (not one a row)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        owed = {
+            (owner_id, currency): -balance
+            for owner_id, currency, balance in Account.objects.filter(
+                owner_type="accounts.user",
+                owner_id__in={a.user_id for a in self.result_list},
+                purpose=Purpose.USER_OWED,
+                partition="",
+            ).values_list("owner_id", "currency", "balance")
+        }
+        for affiliate in self.result_list:
+            currency = affiliate.program.currency
+            affiliate.owed = Money(owed.get((affiliate.user_id, currency), 0), currency)
+
+
 @admin.register(Affiliate)
 class AffiliateAdmin(ReadOnlyAdmin):
     list_display = ("user", "program", "status", "status_reason", "website", "applied_at", "owes")
@@ -214,9 +240,14 @@ class AffiliateAdmin(ReadOnlyAdmin):
     ordering = ("-applied_at",)
     actions = ["approve", "reject", "deactivate", "ban"]
 
-    @admin.display(description="owes (ledger)")
+    def get_changelist(self, request, **kwargs):
+        return _AffiliateChangeList
+
+    @admin.display(description=_("owes (ledger)"))
     def owes(self, obj: Affiliate) -> str:
-        owed = debt_owed(owner=obj.user, currency=obj.program.currency)
+        owed = getattr(obj, "owed", None)
+        if owed is None:
+            owed = debt_owed(owner=obj.user, currency=obj.program.currency)
         return f"{owed.amount} {owed.currency}" if owed.amount else "-"
 
     def _decide(self, request, queryset, status: str, reason: str) -> None:
@@ -231,7 +262,7 @@ class AffiliateAdmin(ReadOnlyAdmin):
             AffiliateStatus(status).label,
         )
 
-    @admin.action(description="Approve")
+    @admin.action(description=_("Approve"))
     def approve(self, request, queryset):
         self._decide(request, queryset, AffiliateStatus.APPROVED, "")
 
@@ -247,15 +278,15 @@ class AffiliateAdmin(ReadOnlyAdmin):
             ),
         )
 
-    @admin.action(description="Reject (with a reason)")
+    @admin.action(description=_("Reject (with a reason)"))
     def reject(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.REJECTED, "Reject")
 
-    @admin.action(description="Deactivate (with a reason)")
+    @admin.action(description=_("Deactivate (with a reason)"))
     def deactivate(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.DEACTIVATED, "Deactivate")
 
-    @admin.action(description="Ban (with a reason)")
+    @admin.action(description=_("Ban (with a reason)"))
     def ban(self, request, queryset):
         return self._with(request, queryset, AffiliateStatus.BANNED, "Ban")
 
@@ -281,21 +312,21 @@ class CommissionAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     actions = ["reverse", "release"]
 
-    @admin.action(description="Reverse (before lock, with a reason code)")
+    @admin.action(description=_("Reverse (before lock, with a reason code)"))
     def reverse(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Reverse",
+            title=_("Reverse"),
             form_class=ReversalCodeForm,
             apply=lambda c, code: services.commission_reverse(
                 commission_id=c.pk, code=code, actor=request.user, now=now
             ),
         )
 
-    @admin.action(description="Release a held commission")
+    @admin.action(description=_("Release a held commission"))
     def release(self, request, queryset):
         now = timezone.now()
         _each(
@@ -323,7 +354,7 @@ class ConversionAdmin(ReadOnlyAdmin):
     )
     list_filter = ("is_accepted", "reject_reason", "source", "program")
     search_fields = ("order_id", "customer_ref")
-    list_select_related = ("program", "affiliate__user")
+    list_select_related = ("program", "affiliate__user", "affiliate__program")
     ordering = ("-id",)
 
 
@@ -345,7 +376,7 @@ class InquiryAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
     actions = ["accept", "decline"]
 
-    @admin.action(description="Accept: credit the conversion (its lock date runs from now)")
+    @admin.action(description=_("Accept: credit the conversion (its lock date runs from now)"))
     def accept(self, request, queryset):
         now = timezone.now()
         _each(
@@ -358,14 +389,14 @@ class InquiryAdmin(ReadOnlyAdmin):
             "Accept",
         )
 
-    @admin.action(description="Decline (with an answer)")
+    @admin.action(description=_("Decline (with an answer)"))
     def decline(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Decline",
+            title=_("Decline"),
             apply=lambda i, answer: services.inquiry_decide(
                 inquiry_id=i.pk, accept=False, answer=answer, actor=request.user, now=now
             ),

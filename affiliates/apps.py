@@ -1,11 +1,12 @@
 from datetime import datetime
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AffiliatesConfig(AppConfig):
     name = "affiliates"
-    verbose_name = "Affiliates"
+    verbose_name = _("Affiliates")
 
     def ready(self) -> None:
         from affiliates import receivers  # noqa: F401 - connects to merchants' signals

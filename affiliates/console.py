@@ -12,13 +12,14 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from affiliates import reports, selectors, services
 from affiliates.forms import AdjustForm, DecisionForm, InquiryAnswerForm, ProgramForm, ReverseForm
 from affiliates.models import Affiliate, AffiliateStatus, Commission, Inquiry, InquiryStatus, Program
 from core.errors import DomainError
-from merchants.console_site import console_render, console_site, console_view
+from merchants.console_site import console_render, console_site, console_view, window_page
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 
@@ -81,13 +82,16 @@ def program(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
     context = {"title": _("Affiliate program"), "form": form, "program": current}
     if current is not None:
+        adjust = AdjustForm()
         context.update(
-            affiliates=selectors.affiliates_of(current),
+            # 50 a page (applications waiting first), counted only as far as the pages offered.
+            affiliates=window_page(request, selectors.affiliates_of(current), 50, param="affiliates"),
             commissions=selectors.program_commissions(current)[:100],
             totals=selectors.commission_totals(Commission.objects.filter(affiliate__program=current)),
-            decision_form=DecisionForm(),
-            reverse_form=ReverseForm(),
-            adjust_form=AdjustForm(),
+            # The row forms are the same on every row: rendered once here, not once a row.
+            decision_form=DecisionForm().as_p(),
+            reverse_code=format_html("{}", ReverseForm()["code"]),
+            adjust_fields=format_html("{} {}", adjust["amount"], adjust["reason"]),
             inquiries=Inquiry.objects.filter(affiliate__program=current, status=InquiryStatus.OPEN)
             .select_related("affiliate__user")
             .order_by("created_at"),

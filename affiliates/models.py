@@ -33,40 +33,53 @@ class Attribution(models.TextChoices):
 
 
 class Program(models.Model):
-    kind = models.CharField(max_length=10, choices=ProgramKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=ProgramKind.choices)
     merchant = models.OneToOneField(
         "merchants.Merchant",
+        verbose_name=_("merchant"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="affiliate_program",
     )
-    name = models.CharField(max_length=120)
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    name = models.CharField(_("name"), max_length=120)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     bounty = models.DecimalField(
+        _("bounty"),
         max_digits=12,
         decimal_places=AMOUNT_DECIMALS,
         default=Decimal("40.00"),
-        help_text="Flat, per conversion.",
+        help_text=_("Flat, per conversion."),
     )
     margin_rate = models.DecimalField(
+        _("margin rate"),
         max_digits=5,
         decimal_places=4,
         default=Decimal("0.2000"),
-        help_text="The platform's margin on a merchant program's bounty, paid by the merchant on top of it.",
+        help_text=_(
+            "The platform's margin on a merchant program's bounty, paid by the merchant on top of it."
+        ),
     )
     domains = models.JSONField(
-        default=list, help_text="Host names links may point to (a link to a sub-domain of one is allowed)."
+        _("domains"),
+        default=list,
+        help_text=_("Host names links may point to (a link to a sub-domain of one is allowed)."),
     )
     window_days = models.PositiveSmallIntegerField(
-        default=30, help_text="How long after a click a conversion is attributed to it (1-90 days)."
+        _("window days"),
+        default=30,
+        help_text=_("How long after a click a conversion is attributed to it (1-90 days)."),
     )
-    attribution = models.CharField(max_length=12, choices=Attribution.choices, default=Attribution.LAST_CLICK)
-    terms = models.TextField(blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField()
+    attribution = models.CharField(
+        _("attribution"), max_length=12, choices=Attribution.choices, default=Attribution.LAST_CLICK
+    )
+    terms = models.TextField(_("terms"), blank=True)
+    is_active = models.BooleanField(_("is active"), default=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind"],
@@ -117,21 +130,43 @@ class AffiliateStatus(models.TextChoices):
 class Affiliate(models.Model):
     """A person's membership of one program, from the application on."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="affiliates")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="affiliations")
-    status = models.CharField(max_length=12, choices=AffiliateStatus.choices, default=AffiliateStatus.APPLIED)
-    status_reason = models.CharField(max_length=500, blank=True, help_text="Shown to the affiliate.")
-    website = models.URLField("website or social profile", max_length=300)
-    promotion_plan = models.TextField("how you will promote", max_length=2000)
-    device_id = models.CharField(max_length=64, blank=True, help_text="The device cookie at application.")
-    visitor_hash = models.CharField(max_length=64, blank=True, help_text="Salted hash of the applicant's IP.")
-    applied_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="affiliates"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="affiliations",
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=AffiliateStatus.choices, default=AffiliateStatus.APPLIED
+    )
+    status_reason = models.CharField(
+        _("status reason"), max_length=500, blank=True, help_text=_("Shown to the affiliate.")
+    )
+    website = models.URLField(_("website or social profile"), max_length=300)
+    promotion_plan = models.TextField(_("how you will promote"), max_length=2000)
+    device_id = models.CharField(
+        _("device id"), max_length=64, blank=True, help_text=_("The device cookie at application.")
+    )
+    visitor_hash = models.CharField(
+        _("visitor hash"), max_length=64, blank=True, help_text=_("Salted hash of the applicant's IP.")
+    )
+    applied_at = models.DateTimeField(_("applied at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
+        verbose_name = _("affiliate")
+        verbose_name_plural = _("affiliates")
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "user"],
@@ -150,11 +185,17 @@ class Affiliate(models.Model):
 
 
 class Link(models.Model):
-    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="links")
-    code = models.CharField(max_length=16, unique=True)
-    destination = models.URLField(max_length=1000)
-    sub_id = models.CharField("sub-id", max_length=64, blank=True)
-    created_at = models.DateTimeField()
+    affiliate = models.ForeignKey(
+        Affiliate, verbose_name=_("affiliate"), on_delete=models.PROTECT, related_name="links"
+    )
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    destination = models.URLField(_("destination"), max_length=1000)
+    sub_id = models.CharField(_("sub-id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("link")
+        verbose_name_plural = _("links")
 
     def __str__(self) -> str:
         return f"/r/{self.code}"
@@ -163,16 +204,20 @@ class Link(models.Model):
 class Click(models.Model):
     """One visit of ``/r/<code>``, written after the redirect answered. No raw IP: a salted hash."""
 
-    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="clicks")
-    click_id = models.CharField(max_length=32, unique=True)
-    at = models.DateTimeField()
-    hour = models.DateTimeField(help_text="The hour of the click, for one unique click per visitor and hour.")
-    visitor_hash = models.CharField(max_length=64)
-    user_agent = models.CharField(max_length=300, blank=True)
-    is_bot = models.BooleanField(default=False)
-    is_unique = models.BooleanField(default=False)
+    link = models.ForeignKey(Link, verbose_name=_("link"), on_delete=models.PROTECT, related_name="clicks")
+    click_id = models.CharField(_("click id"), max_length=32, unique=True)
+    at = models.DateTimeField(_("at"))
+    hour = models.DateTimeField(
+        _("hour"), help_text=_("The hour of the click, for one unique click per visitor and hour.")
+    )
+    visitor_hash = models.CharField(_("visitor hash"), max_length=64)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    is_bot = models.BooleanField(_("is bot"), default=False)
+    is_unique = models.BooleanField(_("is unique"), default=False)
 
     class Meta:
+        verbose_name = _("click")
+        verbose_name_plural = _("clicks")
         constraints = [
             models.UniqueConstraint(
                 fields=["link", "visitor_hash", "hour"],
@@ -195,12 +240,18 @@ class Click(models.Model):
 class CustomerBinding(models.Model):
     """A customer of a program is bound to the affiliate of its first attributed conversion."""
 
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="+")
-    customer_ref = models.CharField(max_length=200)
-    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="customers")
-    bound_at = models.DateTimeField()
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+"
+    )
+    customer_ref = models.CharField(_("customer ref"), max_length=200)
+    affiliate = models.ForeignKey(
+        Affiliate, verbose_name=_("affiliate"), on_delete=models.PROTECT, related_name="customers"
+    )
+    bound_at = models.DateTimeField(_("bound at"))
 
     class Meta:
+        verbose_name = _("customer binding")
+        verbose_name_plural = _("customer bindings")
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "customer_ref"],
@@ -229,26 +280,44 @@ class RejectReason(models.TextChoices):
 
 
 class Conversion(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="conversions")
-    order_id = models.CharField(max_length=200)
-    event_type = models.CharField(max_length=40)
-    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0))
-    currency = models.CharField(max_length=3)
-    occurred_at = models.DateTimeField()
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="conversions"
+    )
+    order_id = models.CharField(_("order id"), max_length=200)
+    event_type = models.CharField(_("event type"), max_length=40)
+    amount = models.DecimalField(
+        _("amount"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    occurred_at = models.DateTimeField(_("occurred at"))
     click = models.ForeignKey(
-        Click, null=True, blank=True, on_delete=models.PROTECT, related_name="conversions"
+        Click,
+        verbose_name=_("click"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conversions",
     )
-    customer_ref = models.CharField(max_length=200, blank=True)
-    customer_email = models.CharField(max_length=254, blank=True)
+    customer_ref = models.CharField(_("customer ref"), max_length=200, blank=True)
+    customer_email = models.CharField(_("customer email"), max_length=254, blank=True)
     affiliate = models.ForeignKey(
-        Affiliate, null=True, blank=True, on_delete=models.PROTECT, related_name="conversions"
+        Affiliate,
+        verbose_name=_("affiliate"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="conversions",
     )
-    source = models.CharField(max_length=10, choices=ConversionSource.choices)
-    is_accepted = models.BooleanField()
-    reject_reason = models.CharField(max_length=20, choices=RejectReason.choices, blank=True)
-    created_at = models.DateTimeField()
+    source = models.CharField(_("source"), max_length=10, choices=ConversionSource.choices)
+    is_accepted = models.BooleanField(_("is accepted"))
+    reject_reason = models.CharField(
+        _("reject reason"), max_length=20, choices=RejectReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("conversion")
+        verbose_name_plural = _("conversions")
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "order_id"],
@@ -299,38 +368,51 @@ class ReversalCode(models.TextChoices):
 
 
 class Commission(models.Model):
-    conversion = models.OneToOneField(Conversion, on_delete=models.PROTECT, related_name="commission")
-    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="commissions")
-    state = models.CharField(max_length=10, choices=CommissionState.choices)
+    conversion = models.OneToOneField(
+        Conversion, verbose_name=_("conversion"), on_delete=models.PROTECT, related_name="commission"
+    )
+    affiliate = models.ForeignKey(
+        Affiliate, verbose_name=_("affiliate"), on_delete=models.PROTECT, related_name="commissions"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=CommissionState.choices)
     amount = models.DecimalField(
+        _("amount"),
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,
-        help_text="What the affiliate earns (the bounty, plus adjustments made while locked).",
+        help_text=_("What the affiliate earns (the bounty, plus adjustments made while locked)."),
     )
-    margin = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0))
-    currency = models.CharField(max_length=3)
-    tracked_at = models.DateTimeField()
-    lock_date = models.DateField()
-    approve_date = models.DateField()
-    locked_at = models.DateTimeField(null=True, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
-    reversed_at = models.DateTimeField(null=True, blank=True)
-    reversal_code = models.CharField(max_length=20, choices=ReversalCode.choices, blank=True)
-    hold_reason = models.CharField(max_length=300, blank=True)
+    margin = models.DecimalField(
+        _("margin"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    tracked_at = models.DateTimeField(_("tracked at"))
+    lock_date = models.DateField(_("lock date"))
+    approve_date = models.DateField(_("approve date"))
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversal_code = models.CharField(
+        _("reversal code"), max_length=20, choices=ReversalCode.choices, blank=True
+    )
+    hold_reason = models.CharField(_("hold reason"), max_length=300, blank=True)
     released_at = models.DateTimeField(
+        _("released at"),
         null=True,
         blank=True,
-        help_text="A person released it from a hold: the daily run doesn't hold it again.",
+        help_text=_("A person released it from a hold: the daily run doesn't hold it again."),
     )
     recovered = models.DecimalField(
+        _("recovered"),
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,
         default=Decimal(0),
-        help_text="Part of the amount that repaid the person's debt at approval (wallets.debts).",
+        help_text=_("Part of the amount that repaid the person's debt at approval (wallets.debts)."),
     )
 
     class Meta:
+        verbose_name = _("commission")
+        verbose_name_plural = _("commissions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gte=0) & Q(margin__gte=0),
@@ -360,22 +442,33 @@ class Commission(models.Model):
 class Adjustment(models.Model):
     """A correction after lock: a separate ledger posting either way, with a reason."""
 
-    commission = models.ForeignKey(Commission, on_delete=models.PROTECT, related_name="adjustments")
-    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+    commission = models.ForeignKey(
+        Commission, verbose_name=_("commission"), on_delete=models.PROTECT, related_name="adjustments"
+    )
+    amount = models.DecimalField(_("amount"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
     owed = models.DecimalField(
+        _("owed"),
         max_digits=AMOUNT_DIGITS,
         decimal_places=AMOUNT_DECIMALS,
         default=Decimal(0),
-        help_text="Of a negative adjustment, what the person's balance could not cover: a debt on the ledger.",
+        help_text=_(
+            "Of a negative adjustment, what the person's balance could not cover: a debt on the ledger."
+        ),
     )
     after_approval = models.BooleanField(
-        default=False, help_text="Posted to the person's available balance (else to the locked commission)."
+        _("after approval"),
+        default=False,
+        help_text=_("Posted to the person's available balance (else to the locked commission)."),
     )
-    reason = models.CharField(max_length=500)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    reason = models.CharField(_("reason"), max_length=500)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("adjustment")
+        verbose_name_plural = _("adjustments")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(amount=0),
@@ -396,9 +489,15 @@ class Adjustment(models.Model):
 class PlatformReferral(models.Model):
     """A person who signed up after clicking an affiliate link of TikJoy's own program."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    click_id = models.CharField(max_length=32)
-    created_at = models.DateTimeField()
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    click_id = models.CharField(_("click id"), max_length=32)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("platform referral")
+        verbose_name_plural = _("platform referrals")
 
     def __str__(self) -> str:
         return f"{self.user_id} via {self.click_id}"
@@ -413,24 +512,41 @@ class InquiryStatus(models.TextChoices):
 class Inquiry(models.Model):
     """An affiliate's claim of a missing or wrong conversion, answered by the program's owner."""
 
-    affiliate = models.ForeignKey(Affiliate, on_delete=models.PROTECT, related_name="inquiries")
-    order_id = models.CharField(max_length=200)
-    order_date = models.DateField()
-    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0))
-    message = models.TextField(max_length=2000)
-    status = models.CharField(max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.OPEN)
-    answer = models.CharField(max_length=500, blank=True, help_text="Shown to the affiliate.")
-    conversion = models.ForeignKey(
-        Conversion, null=True, blank=True, on_delete=models.PROTECT, related_name="inquiries"
+    affiliate = models.ForeignKey(
+        Affiliate, verbose_name=_("affiliate"), on_delete=models.PROTECT, related_name="inquiries"
     )
-    created_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    order_id = models.CharField(_("order id"), max_length=200)
+    order_date = models.DateField(_("order date"))
+    amount = models.DecimalField(
+        _("amount"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    message = models.TextField(_("message"), max_length=2000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=InquiryStatus.choices, default=InquiryStatus.OPEN
+    )
+    answer = models.CharField(_("answer"), max_length=500, blank=True, help_text=_("Shown to the affiliate."))
+    conversion = models.ForeignKey(
+        Conversion,
+        verbose_name=_("conversion"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inquiries",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
-        verbose_name_plural = "inquiries"
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
         constraints = [
             models.UniqueConstraint(
                 fields=["affiliate", "order_id"],

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class KeyKind(models.TextChoices):
@@ -14,7 +15,7 @@ class KeyKind(models.TextChoices):
 
 
 class Scope(models.TextChoices):
-    READ = "read", _("Read")
+    READ = "read", pgettext_lazy("API key scope", "Read")
     WRITE = "write", _("Read and write")
     PUBLIC = "public", _("Public reads only")
 
@@ -27,34 +28,50 @@ class ApiKeyQuerySet(models.QuerySet):
 class ApiKey(models.Model):
     """A merchant's key. Only the SHA-256 of a secret key is stored; the key is shown once."""
 
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=80, help_text="What this key is for, e.g. 'shop server'.")
-    kind = models.CharField(max_length=12, choices=KeyKind.choices)
-    prefix = models.CharField(max_length=8, help_text="tj_live_, tj_test_ or tj_pk_")
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    last_four = models.CharField(max_length=4, editable=False)
+    merchant = models.ForeignKey(
+        "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="api_keys"
+    )
+    name = models.CharField(
+        _("name"), max_length=80, help_text=_("What this key is for, e.g. 'shop server'.")
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=KeyKind.choices)
+    prefix = models.CharField(_("prefix"), max_length=8, help_text=_("tj_live_, tj_test_ or tj_pk_"))
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    last_four = models.CharField(_("last four"), max_length=4, editable=False)
     publishable_key = models.CharField(
+        _("publishable key"),
         max_length=64,
         blank=True,
         editable=False,
-        help_text="Publishable keys are public: kept to show again.",
+        help_text=_("Publishable keys are public: kept to show again."),
     )
-    scope = models.CharField(max_length=6, choices=Scope.choices)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scope = models.CharField(_("scope"), max_length=6, choices=Scope.choices)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    created_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "API key"
+        verbose_name_plural = _("API keys")
+        verbose_name = _("API key")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=KeyKind.values),
@@ -98,15 +115,22 @@ class KeyAction(models.TextChoices):
 class ApiKeyEvent(models.Model):
     """The audit trail of a key: who made and revoked it, and every write it made."""
 
-    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="audit")
-    action = models.CharField(max_length=8, choices=KeyAction.choices)
+    key = models.ForeignKey(ApiKey, verbose_name=_("key"), on_delete=models.CASCADE, related_name="audit")
+    action = models.CharField(_("action"), max_length=8, choices=KeyAction.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    detail = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField()
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    at = models.DateTimeField(_("at"))
 
     class Meta:
+        verbose_name = _("API key event")
+        verbose_name_plural = _("API key events")
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=KeyAction.values),
@@ -126,15 +150,19 @@ class IdempotencyRecord(models.Model):
     kept for ``API_IDEMPOTENCY_HOURS``.
     """
 
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.JSONField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField(db_index=True)
+    merchant = models.ForeignKey(
+        "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    response_body = models.JSONField(_("response body"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "key"],
@@ -154,12 +182,14 @@ class RateWindow(models.Model):
     """Requests a key made in one minute, counted in one of ``RATE_SHARDS`` rows (an upsert per request:
     right across processes; the shards spread a busy key's concurrent requests over several rows)."""
 
-    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
-    window_start = models.DateTimeField()
-    shard = models.PositiveSmallIntegerField(default=0)
-    count = models.PositiveIntegerField(default=0)
+    key = models.ForeignKey(ApiKey, verbose_name=_("key"), on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateTimeField(_("window start"))
+    shard = models.PositiveSmallIntegerField(_("shard"), default=0)
+    count = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
+        verbose_name = _("rate window")
+        verbose_name_plural = _("rate windows")
         constraints = [
             models.UniqueConstraint(
                 fields=["key", "window_start", "shard"],
@@ -188,12 +218,20 @@ class WidgetPass(models.Model):
     collected once, within ``WIDGET_PASS_MINUTES``.
     """
 
-    nonce_hash = models.CharField(max_length=64, unique=True)
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
-    origin = models.CharField(max_length=300)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(db_index=True)
-    collected_at = models.DateTimeField(null=True, blank=True)
+    nonce_hash = models.CharField(_("nonce hash"), max_length=64, unique=True)
+    merchant = models.ForeignKey(
+        "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="+"
+    )
+    origin = models.CharField(_("origin"), max_length=300)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    collected_at = models.DateTimeField(_("collected at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("widget pass")
+        verbose_name_plural = _("widget passes")
 
     def __str__(self) -> str:
         return f"widget pass for {self.origin} ({'collected' if self.collected_at else 'waiting'})"

@@ -43,14 +43,15 @@ def _iso(text: str | None) -> str | None:
     as ``datetime.isoformat()`` writes it: ``2026-11-29T02:28:41.018700+00:00``."""
     if text is None:
         return None
-    rest = text[19:]
-    fraction = ""
-    if rest[:1] == ".":
-        end = 1
-        while rest[end].isdigit():
-            end += 1
-        fraction, rest = rest[:end].ljust(7, "0"), rest[end:]
-    return f"{text[:10]}T{text[11:19]}{fraction}{rest if len(rest) > 3 else rest + ':00'}"
+    if text[19] == ".":  # a fraction: up to the offset's sign (str methods, no loop: 150 of them a page)
+        cut = text.find("+", 20)
+        if cut < 0:
+            cut = text.find("-", 20)
+        fraction = text[19:cut].ljust(7, "0")
+    else:
+        cut, fraction = 19, ""
+    offset = text[cut:]
+    return f"{text[:10]}T{text[11:19]}{fraction}{offset if len(offset) > 3 else offset + ':00'}"
 
 
 def reward_page(

@@ -110,7 +110,7 @@ class RewardOut(serializers.Serializer):
 
 
 def reward_data(reward: Reward) -> dict:
-    """A reward read through ``api.views._rewards`` (which annotates ``action_type``)."""
+    """A reward read through ``api.views._rewards`` (``Reward.action_type`` is its action's type)."""
     return reward_payload(reward, action_type=reward.action_type)
 
 

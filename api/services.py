@@ -266,35 +266,69 @@ def idempotency_begin(*, merchant: Merchant, key: str, fingerprint: str, now: da
     """
     expires_at = now + timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
     for _ in range(2):
-        try:
-            with transaction.atomic(durable=True):
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
-                return IdempotencyRecord.objects.create(
-                    merchant=merchant, key=key, fingerprint=fingerprint, created_at=now, expires_at=expires_at
+        record = _idempotency_claim(
+            merchant=merchant, key=key, fingerprint=fingerprint, now=now, expires_at=expires_at
+        )
+        if record is not None:
+            return record
+        existing = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
+        if existing is None:
+            continue  # abandoned meanwhile: try again
+        if existing.expires_at <= now:
+            IdempotencyRecord.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
+            continue
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyMismatch(
+                gettext(
+                    "This Idempotency-Key was used with a different request: use a new key for a new request."
                 )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
-            if existing is None:
-                continue  # abandoned meanwhile: try again
-            if existing.expires_at <= now:
-                IdempotencyRecord.objects.filter(pk=existing.pk, expires_at__lte=now).delete()
-                continue
-            if existing.fingerprint != fingerprint:
-                raise IdempotencyMismatch(
-                    gettext(
-                        "This Idempotency-Key was used with a different request: use a new key for a new request."
-                    )
-                ) from None
-            if existing.response_status is None:
-                raise IdempotencyConflict(
-                    gettext("A request with this Idempotency-Key is still being processed: retry later.")
-                ) from None
-            return existing
+            )
+        if existing.response_status is None:
+            raise IdempotencyConflict(
+                gettext("A request with this Idempotency-Key is still being processed: retry later.")
+            )
+        return existing
     raise IdempotencyConflict(
         gettext("A request with this Idempotency-Key is still being processed: retry later.")
     )
+
+
+# PostgreSQL, one statement in its own transaction: the claim, committed without waiting for the disk
+# (set_config(..., true) lasts for this statement's transaction), or nothing when the key is taken.
+IDEMPOTENCY_CLAIM_POSTGRESQL = (
+    "INSERT INTO api_idempotencyrecord (merchant_id, key, fingerprint, created_at, expires_at) "
+    "SELECT %s, %s, %s, %s, %s FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
+    "ON CONFLICT (merchant_id, key) DO NOTHING RETURNING id"
+)
+
+
+def _idempotency_claim(
+    *, merchant: Merchant, key: str, fingerprint: str, now: datetime, expires_at: datetime
+) -> IdempotencyRecord | None:
+    """Insert the key's record; None when the merchant's key has one already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(IDEMPOTENCY_CLAIM_POSTGRESQL, [merchant.pk, key, fingerprint, now, expires_at])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        record = IdempotencyRecord(
+            id=row[0],
+            merchant=merchant,
+            key=key,
+            fingerprint=fingerprint,
+            created_at=now,
+            expires_at=expires_at,
+        )
+        record._state.adding = False
+        return record
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                merchant=merchant, key=key, fingerprint=fingerprint, created_at=now, expires_at=expires_at
+            )
+    except IntegrityError:
+        return None
 
 
 def idempotency_finish(
@@ -308,10 +342,40 @@ def idempotency_finish(
 ) -> None:
     """Store the answer to replay; with ``audit_key``, the key's audit line of the write too, in the
     same transaction (one commit, one wait for the disk, instead of two)."""
+    if connection.vendor == "postgresql":
+        # One statement (its own durable transaction, outside a caller's): the answer and the audit line.
+        stored = IdempotencyRecord._meta.get_field("response_body").get_db_prep_value(body, connection)
+        with connection.cursor() as cursor:
+            if audit_key is None:
+                cursor.execute(IDEMPOTENCY_FINISH_POSTGRESQL, [status, stored, record.pk])
+            else:
+                cursor.execute(
+                    IDEMPOTENCY_FINISH_AUDITED_POSTGRESQL,
+                    [
+                        status,
+                        stored,
+                        record.pk,
+                        audit_key.pk,
+                        KeyAction.WRITE,
+                        audit_key.created_by_id,
+                        audit_detail[:300],
+                        now or timezone.now(),
+                    ],
+                )
+        return
     with transaction.atomic(durable=True):
         IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=status, response_body=body)
         if audit_key is not None:
             api_key_write_audit(key=audit_key, detail=audit_detail, now=now or timezone.now())
+
+
+IDEMPOTENCY_FINISH_POSTGRESQL = (
+    "UPDATE api_idempotencyrecord SET response_status = %s, response_body = %s WHERE id = %s"
+)
+IDEMPOTENCY_FINISH_AUDITED_POSTGRESQL = (
+    "WITH stored AS (UPDATE api_idempotencyrecord SET response_status = %s, response_body = %s WHERE id = %s) "
+    "INSERT INTO api_apikeyevent (key_id, action, actor_id, detail, at) VALUES (%s, %s, %s, %s, %s)"
+)
 
 
 def idempotency_abandon(*, record: IdempotencyRecord) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -186,6 +186,7 @@ class CampaignPause(CampaignTransition):
 REWARD_COLUMNS = (
     "pk",
     "campaign_id",
+    "action_type",
     "kind",
     "status",
     "currency",
@@ -198,12 +199,8 @@ REWARD_COLUMNS = (
 
 
 def _rewards(merchant):
-    """The merchant's rewards with only the columns the API shows (and the action's type, joined)."""
-    return (
-        Reward.objects.filter(merchant=merchant)
-        .only(*REWARD_COLUMNS)
-        .annotate(action_type=F("action__action_type"))
-    )
+    """The merchant's rewards with only the columns the API shows (the action's type is the reward's own)."""
+    return Reward.objects.filter(merchant=merchant).only(*REWARD_COLUMNS)
 
 
 class RewardList(ApiView):
@@ -378,7 +375,9 @@ class ConsumerList(ApiView):
                 "data": dict(p.data),
             }
 
-        people = consented_data_for_merchant(merchant=self.key.merchant)
+        # Only the page (and one more, to know there is a next one) is read, in person-id order.
+        limit, after = page_params(request)
+        people = consented_data_for_merchant(merchant=self.key.merchant, after_user_id=after, limit=limit + 1)
         return Response(cursor_page_of_list(request, people, person, pk=lambda p: p.user_id))
 
 

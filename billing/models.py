@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
@@ -22,21 +23,31 @@ MONEY = {"max_digits": 20, "decimal_places": 2}
 class Statement(models.Model):
     """A merchant's prepaid-wallet statement for one month and currency, reconciled to the ledger."""
 
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="statements")
+    merchant = models.ForeignKey(
+        "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="statements"
+    )
     currency = models.CharField(_("currency"), max_length=3)
-    month = models.DateField(_("month"), help_text="The first day of the month the statement covers.")
-    period_start = models.DateTimeField(help_text="Inclusive.")
-    period_end = models.DateTimeField(help_text="Exclusive: the first instant of the next month.")
+    month = models.DateField(_("month"), help_text=_("The first day of the month the statement covers."))
+    period_start = models.DateTimeField(_("period start"), help_text=_("Inclusive."))
+    period_end = models.DateTimeField(
+        _("period end"), help_text=_("Exclusive: the first instant of the next month.")
+    )
     opening_balance = models.DecimalField(_("opening balance"), **MONEY)
     closing_balance = models.DecimalField(_("closing balance"), **MONEY)
     money_in = models.DecimalField(_("money in"), **MONEY)
     money_out = models.DecimalField(_("money out"), **MONEY)
     entry_count = models.PositiveIntegerField(_("ledger lines"))
-    sections = models.JSONField(help_text="The movements grouped in words, as printed on the PDF.")
-    pending_at_end = models.JSONField(help_text="Rewards still pending or held at the end of the month.")
-    pdf = models.BinaryField()
-    csv = models.BinaryField(help_text="Every ledger line of the month (also embedded in the PDF).")
-    sha256 = models.CharField("SHA-256", max_length=64, help_text=_("SHA-256 of the PDF."))
+    sections = models.JSONField(
+        _("sections"), help_text=_("The movements grouped in words, as printed on the PDF.")
+    )
+    pending_at_end = models.JSONField(
+        _("pending at end"), help_text=_("Rewards still pending or held at the end of the month.")
+    )
+    pdf = models.BinaryField(_("pdf"))
+    csv = models.BinaryField(
+        _("csv"), help_text=_("Every ledger line of the month (also embedded in the PDF).")
+    )
+    sha256 = models.CharField(_("SHA-256"), max_length=64, help_text=_("SHA-256 of the PDF."))
     issued_at = models.DateTimeField(_("issued at"))
 
     class Meta:
@@ -104,38 +115,58 @@ class Invoice(models.Model):
         _("status"), max_length=10, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
     )
     merchant = models.ForeignKey(
-        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        "merchants.Merchant",
+        verbose_name=_("merchant"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="invoices",
-        help_text="The consumer who bought coins (coin purchase invoices of a consumer).",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        help_text=_("The consumer who bought coins (coin purchase invoices of a consumer)."),
     )
     paid_note = models.CharField(
-        max_length=200, blank=True, help_text="Coin purchases: how it was paid, as printed."
+        _("paid note"),
+        max_length=200,
+        blank=True,
+        help_text=_("Coin purchases: how it was paid, as printed."),
     )
     currency = models.CharField(_("currency"), max_length=3)
-    period_start = models.DateField(help_text="First day of the supply period.")
-    period_end = models.DateField(help_text="Last day of the supply period.")
+    period_start = models.DateField(_("period start"), help_text=_("First day of the supply period."))
+    period_end = models.DateField(_("period end"), help_text=_("Last day of the supply period."))
     credited_invoice = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+        "self",
+        verbose_name=_("credited invoice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
     )
-    reason = models.CharField(max_length=300, blank=True, help_text="Credit notes: why.")
-    description = models.CharField(_("description"), max_length=300, help_text="The invoice line, in words.")
-    fee_count = models.PositiveIntegerField(default=0, help_text="Ledger movements the fee adds up.")
+    reason = models.CharField(_("reason"), max_length=300, blank=True, help_text=_("Credit notes: why."))
+    description = models.CharField(
+        _("description"), max_length=300, help_text=_("The invoice line, in words.")
+    )
+    fee_count = models.PositiveIntegerField(
+        _("fee count"), default=0, help_text=_("Ledger movements the fee adds up.")
+    )
     chats_description = models.CharField(
+        _("chats description"),
         max_length=300,
         blank=True,
-        help_text="The WhatsApp messages' own line, in words (empty: no such line).",
+        help_text=_("The WhatsApp messages' own line, in words (empty: no such line)."),
     )
     chats_gross_amount = models.DecimalField(
+        _("chats gross amount"),
         max_digits=20,
         decimal_places=2,
         default=Decimal("0.00"),
-        help_text="The part of the gross amount that is WhatsApp messages (chats), on a line of its own.",
+        help_text=_("The part of the gross amount that is WhatsApp messages (chats), on a line of its own."),
     )
     gross_amount = models.DecimalField(
         _("total"), **MONEY, help_text=_("What was taken from the prepaid wallet.")
@@ -143,31 +174,39 @@ class Invoice(models.Model):
     net_amount = models.DecimalField(_("net amount"), **MONEY)
     vat_category = models.CharField(_("VAT category"), max_length=2, choices=VatCategory.choices)
     vat_rate = models.DecimalField(_("VAT rate"), max_digits=5, decimal_places=2)
-    vat_amount = models.DecimalField(_("VAT"), **MONEY)
+    vat_amount = models.DecimalField(pgettext_lazy("amount", "VAT"), **MONEY)
     vat_note = models.CharField(
         _("VAT note"), max_length=300, help_text=_("Why this VAT treatment, as printed.")
     )
-    seller = models.JSONField(help_text="The platform's legal details when finalised.")
-    buyer = models.JSONField(help_text="The merchant's legal details when finalised.")
-    series = models.CharField(max_length=20, blank=True)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
+    seller = models.JSONField(_("seller"), help_text=_("The platform's legal details when finalised."))
+    buyer = models.JSONField(_("buyer"), help_text=_("The merchant's legal details when finalised."))
+    series = models.CharField(_("series"), max_length=20, blank=True)
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True)
     number = models.CharField(_("number"), max_length=40, blank=True)
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
-    xml = models.BinaryField(blank=True, default=b"")
-    pdf = models.BinaryField(blank=True, default=b"")
-    sha256 = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the PDF.")
-    created_at = models.DateTimeField()
-    finalised_at = models.DateTimeField(null=True, blank=True)
+    xml = models.BinaryField(_("xml"), blank=True, default=b"")
+    pdf = models.BinaryField(_("pdf"), blank=True, default=b"")
+    sha256 = models.CharField(_("sha256"), max_length=64, blank=True, help_text=_("SHA-256 of the PDF."))
+    created_at = models.DateTimeField(_("created at"))
+    finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
     finalised_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    ledger_transaction = models.OneToOneField(
-        "wallets.Transaction",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finalised by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Credit notes: the refund to the prepaid wallet. Coin invoices: the purchase (one invoice each).",
+    )
+    ledger_transaction = models.OneToOneField(
+        "wallets.Transaction",
+        verbose_name=_("ledger transaction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "Credit notes: the refund to the prepaid wallet. Coin invoices: the purchase (one invoice each)."
+        ),
     )
 
     class Meta:
@@ -288,8 +327,12 @@ class DocumentCounter(models.Model):
     A row lock, never a PostgreSQL sequence: a rolled-back finalisation gives its number back.
     """
 
-    series = models.CharField(max_length=20, primary_key=True)
-    last_value = models.PositiveIntegerField(default=0)
+    series = models.CharField(_("series"), max_length=20, primary_key=True)
+    last_value = models.PositiveIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("document counter")
+        verbose_name_plural = _("document counters")
 
     def __str__(self) -> str:
         return f"{self.series}: {self.last_value}"

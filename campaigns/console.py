@@ -76,6 +76,10 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
     )
     readonly_fields = ("rewards_paid", "example")
 
+    def get_queryset(self, request):
+        # Each rule's title names its campaign, and its example needs the campaign's merchant: one join.
+        return super().get_queryset(request).select_related("campaign__merchant")
+
     def has_view_permission(self, request, obj=None):
         return console_can(request, Capability.VIEW)
 
@@ -95,15 +99,25 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
             return 0
         return len(_missing_actions(obj))
 
+    def _campaign_share(self, rule: RewardRule) -> tuple[Campaign, Decimal | None, str]:
+        """The rule's campaign and its merchant's user share (or why there is none), read once for all
+        the rules of the page (an inline is made anew for each request)."""
+        shares = self.__dict__.setdefault("_campaign_shares", {})
+        if rule.campaign_id not in shares:
+            campaign = rule.campaign
+            try:
+                shares[rule.campaign_id] = (campaign, pricing.plan_for(campaign.merchant).user_share, "")
+            except pricing.NoPricingPlan as exc:
+                shares[rule.campaign_id] = (campaign, None, str(exc))
+        return shares[rule.campaign_id]
+
     @admin.display(description=_("Example post"))
     def example(self, rule: RewardRule) -> str:
         text = gettext("Type the amounts to see what you pay and what the user gets.")
         if rule.pk and rule.campaign_id:
-            campaign = rule.campaign
-            try:
-                user_share = pricing.plan_for(campaign.merchant).user_share
-            except pricing.NoPricingPlan as exc:
-                text = str(exc)
+            campaign, user_share, error = self._campaign_share(rule)
+            if user_share is None:
+                text = error
             else:
                 quote = pricing.example_post_quote(
                     rule=rule, user_share=user_share, currency=campaign.currency
@@ -342,10 +356,9 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
             self._warn_if_funds_short(request, merchant, now=now)
 
     def _warn_if_funds_short(self, request, merchant, *, now) -> None:
-        """A warning, not a refusal: the funds cover less than a day of rewards at the recent rate."""
-        warning = selectors.funds_runway(merchant=merchant, now=now).warning
-        if warning:
-            messages.warning(request, warning)
+        """A warning, not a refusal, when the funds cover less than a day of rewards at the recent rate:
+        what rewards cost is the reward engine's to say, so ``rewards.console`` (the campaign pages
+        registered on the console) gives it (``rewards.runway``)."""
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
@@ -546,7 +559,7 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
             obj is None or obj.status == UgcStatus.SUBMITTED
         )
 
-    @admin.display(description="Video")
+    @admin.display(description=_("Video"))
     def video(self, obj: UgcSubmission) -> str:
         if not obj.file:
             return "-"

@@ -260,6 +260,7 @@ class VideoConsoleForm(forms.ModelForm):
 
 class UgcReviewForm(forms.ModelForm):
     decision = forms.ChoiceField(
+        label=_("Decision"),
         choices=[
             (UgcStatus.APPROVED, _("Approve: it may earn share rewards")),
             (UgcStatus.CHANGES_REQUESTED, _("Request changes (the consumer edits and resubmits)")),
@@ -268,6 +269,7 @@ class UgcReviewForm(forms.ModelForm):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
+        label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
@@ -291,6 +293,7 @@ class UgcReviewForm(forms.ModelForm):
 class UgcSubmitForm(forms.Form):
     file = forms.FileField(label=_("Your video"), help_text=_("mp4, mov or webm."))
     caption = forms.CharField(
+        label=_("Caption"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2200,
         help_text=_("The caption you will post with it."),
@@ -307,7 +310,7 @@ class UgcSubmitForm(forms.Form):
 
 class UgcResubmitForm(forms.Form):
     file = forms.FileField(label=_("A new video (optional)"), required=False)
-    caption = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2200)
+    caption = forms.CharField(label=_("Caption"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2200)
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

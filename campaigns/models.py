@@ -22,7 +22,7 @@ MAX_VIDEOS_PER_MERCHANT = 15
 
 class CampaignStatus(models.TextChoices):
     DRAFT = "DRAFT", _("Draft")
-    ACTIVE = "ACTIVE", _("Active")
+    ACTIVE = "ACTIVE", pgettext_lazy("campaign status", "Active")
     PAUSED = "PAUSED", _("Paused")
     ENDED = "ENDED", _("Ended")
 
@@ -57,18 +57,23 @@ REPORTED_ACTIONS = (ActionType.PURCHASE, ActionType.SIGN_UP)
 class PricingPlan(models.Model):
     """What share of the merchant's price the user receives; the platform keeps the rest (ops-managed)."""
 
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=80, unique=True)
     user_share = models.DecimalField(
+        _("user share"),
         max_digits=5,
         decimal_places=4,
-        help_text="Fraction of the merchant's price paid to the user, 0 to 1 (0.8000 = 80 %).",
+        help_text=_("Fraction of the merchant's price paid to the user, 0 to 1 (0.8000 = 80 %)."),
     )
     is_default = models.BooleanField(
-        default=False, help_text="Used for merchants without a plan of their own. At most one."
+        _("is default"),
+        default=False,
+        help_text=_("Used for merchants without a plan of their own. At most one."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("pricing plan")
+        verbose_name_plural = _("pricing plans")
         constraints = [
             models.CheckConstraint(
                 condition=Q(user_share__gte=0) & Q(user_share__lte=1),
@@ -90,11 +95,16 @@ class PricingPlan(models.Model):
 class MerchantPricing(models.Model):
     """The pricing plan ops assigned to a merchant; without one, the default plan applies."""
 
-    merchant = models.OneToOneField("merchants.Merchant", on_delete=models.CASCADE, related_name="pricing")
-    plan = models.ForeignKey(PricingPlan, on_delete=models.PROTECT, related_name="merchants")
+    merchant = models.OneToOneField(
+        "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="pricing"
+    )
+    plan = models.ForeignKey(
+        PricingPlan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="merchants"
+    )
 
     class Meta:
-        verbose_name_plural = "merchant pricing"
+        verbose_name = _("merchant pricing")
+        verbose_name_plural = _("merchant pricing")
 
     def __str__(self) -> str:
         return f"{self.merchant}: {self.plan}"
@@ -103,18 +113,26 @@ class MerchantPricing(models.Model):
 class PlatformLimit(models.Model):
     """Ops-configured bounds on what one reward may cost the merchant, per currency."""
 
-    currency = models.CharField(max_length=3, choices=Currency.choices, unique=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, unique=True)
     min_reward = models.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Smallest merchant price of one reward."
+        _("min reward"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Smallest merchant price of one reward."),
     )
     max_reward = models.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Largest merchant price of one reward."
+        _("max reward"), max_digits=12, decimal_places=2, help_text=_("Largest merchant price of one reward.")
     )
     max_per_post = models.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Largest merchant price one shared post may earn in total."
+        _("max per post"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Largest merchant price one shared post may earn in total."),
     )
 
     class Meta:
+        verbose_name = _("platform limit")
+        verbose_name_plural = _("platform limits")
         constraints = [
             models.CheckConstraint(
                 condition=Q(min_reward__gte=0),
@@ -146,20 +164,30 @@ class CampaignQuerySet(models.QuerySet):
 
 
 class Campaign(models.Model):
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="campaigns")
-    name = models.CharField(max_length=120)
-    status = models.CharField(max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
-    pause_reason = models.CharField(max_length=10, choices=PauseReason.choices, blank=True)
-    starts_at = models.DateTimeField("starts")
-    ends_at = models.DateTimeField("ends", null=True, blank=True)
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    touchpoints = models.ManyToManyField("merchants.Touchpoint", blank=True, related_name="campaigns")
-    budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    spent = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False)
-    hashtag = models.CharField(max_length=100, blank=True)
-    mention = models.CharField(max_length=100, blank=True)
-    hold_days = models.PositiveSmallIntegerField(default=14)
-    ugc_policy = models.CharField(max_length=16, choices=UgcPolicy.choices, default=UgcPolicy.CREATORS_ONLY)
+    merchant = models.ForeignKey(
+        "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="campaigns"
+    )
+    name = models.CharField(_("name"), max_length=120)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    pause_reason = models.CharField(_("pause reason"), max_length=10, choices=PauseReason.choices, blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    touchpoints = models.ManyToManyField(
+        "merchants.Touchpoint", verbose_name=_("touchpoints"), blank=True, related_name="campaigns"
+    )
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True, blank=True)
+    spent = models.DecimalField(
+        _("spent"), max_digits=14, decimal_places=2, default=Decimal("0.00"), editable=False
+    )
+    hashtag = models.CharField(_("hashtag"), max_length=100, blank=True)
+    mention = models.CharField(_("mention"), max_length=100, blank=True)
+    hold_days = models.PositiveSmallIntegerField(_("hold days"), default=14)
+    ugc_policy = models.CharField(
+        _("ugc policy"), max_length=16, choices=UgcPolicy.choices, default=UgcPolicy.CREATORS_ONLY
+    )
     language = models.CharField(
         _("language of the name"),
         max_length=8,
@@ -169,16 +197,27 @@ class Campaign(models.Model):
             "The language the name above is written in: visitors whose language has no text of its own see it."
         ),
     )
-    min_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    max_reward = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    new_user_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
-    returning_user_multiplier = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.00"))
-    user_daily_cap = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    user_campaign_cap = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    min_reward = models.DecimalField(_("min reward"), max_digits=12, decimal_places=2, null=True, blank=True)
+    max_reward = models.DecimalField(_("max reward"), max_digits=12, decimal_places=2, null=True, blank=True)
+    new_user_multiplier = models.DecimalField(
+        _("new user multiplier"), max_digits=5, decimal_places=2, default=Decimal("1.00")
+    )
+    returning_user_multiplier = models.DecimalField(
+        _("returning user multiplier"), max_digits=5, decimal_places=2, default=Decimal("1.00")
+    )
+    user_daily_cap = models.DecimalField(
+        _("user daily cap"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    user_campaign_cap = models.DecimalField(
+        _("user campaign cap"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="+1 on every edit: a form opened before an edit can't undo it."
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("+1 on every edit: a form opened before an edit can't undo it."),
     )
 
     objects = CampaignQuerySet.as_manager()
@@ -285,7 +324,9 @@ class CampaignText(models.Model):
     Written by ``campaigns.services.campaign_texts_save`` (the console's campaign page); shown by
     ``Campaign.name_in`` to visitors reading ``language`` (docs/campaigns.md)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="texts")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="texts"
+    )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     name = models.CharField(pgettext_lazy("campaign text", "name"), max_length=120)
 
@@ -317,27 +358,38 @@ class CampaignText(models.Model):
 class RewardRule(models.Model):
     """What one action earns in a campaign: the merchant's price (the user gets the plan's share of it)."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="rules")
-    action = models.CharField(max_length=16, choices=ActionType.choices)
-    is_enabled = models.BooleanField("enabled", default=True)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    per_1000_views = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
-    per_like = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
-    per_comment = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
-    per_share = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal("0"))
-    max_per_post = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    max_rewards = models.PositiveIntegerField(null=True, blank=True)
-    rewards_paid = models.PositiveIntegerField(default=0, editable=False)
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="rules"
+    )
+    action = models.CharField(_("action"), max_length=16, choices=ActionType.choices)
+    is_enabled = models.BooleanField(_("enabled"), default=True)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    per_1000_views = models.DecimalField(
+        _("per 1000 views"), max_digits=12, decimal_places=4, default=Decimal("0")
+    )
+    per_like = models.DecimalField(_("per like"), max_digits=12, decimal_places=4, default=Decimal("0"))
+    per_comment = models.DecimalField(_("per comment"), max_digits=12, decimal_places=4, default=Decimal("0"))
+    per_share = models.DecimalField(_("per share"), max_digits=12, decimal_places=4, default=Decimal("0"))
+    max_per_post = models.DecimalField(
+        _("max per post"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    max_rewards = models.PositiveIntegerField(_("max rewards"), null=True, blank=True)
+    rewards_paid = models.PositiveIntegerField(_("rewards paid"), default=0, editable=False)
     spent = models.DecimalField(
+        _("spent"),
         max_digits=14,
         decimal_places=2,
         default=Decimal("0.00"),
         editable=False,
-        help_text="Merchant price of the rewards paid under this rule and not reversed (engagement included), "
-        "kept by the engine with the campaign's spent.",
+        help_text=_(
+            "Merchant price of the rewards paid under this rule and not reversed (engagement included), "
+            "kept by the engine with the campaign's spent."
+        ),
     )
 
     class Meta:
+        verbose_name = _("reward rule")
+        verbose_name_plural = _("reward rules")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "action"],
@@ -398,17 +450,23 @@ def video_upload_to(instance: Video, filename: str) -> str:
 class Video(models.Model):
     """One of the (at most 15) videos a merchant offers consumers to share."""
 
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="videos")
-    slot = models.PositiveSmallIntegerField(help_text=f"1 to {MAX_VIDEOS_PER_MERCHANT}.")
-    title = models.CharField(max_length=120)
-    caption = models.TextField(blank=True, help_text="The text consumers copy to post with the video.")
-    hashtags = models.CharField(
-        max_length=300, blank=True, help_text="Space-separated, e.g. #summer #joyback"
+    merchant = models.ForeignKey(
+        "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="videos"
     )
-    mentions = models.CharField(max_length=300, blank=True, help_text="Space-separated, e.g. @brand")
-    file = models.FileField(upload_to=video_upload_to, blank=True, max_length=255)
-    tiktok_url = models.URLField("TikTok URL", blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    slot = models.PositiveSmallIntegerField(_("slot"), help_text=f"1 to {MAX_VIDEOS_PER_MERCHANT}.")
+    title = models.CharField(_("title"), max_length=120)
+    caption = models.TextField(
+        _("caption"), blank=True, help_text=_("The text consumers copy to post with the video.")
+    )
+    hashtags = models.CharField(
+        _("hashtags"), max_length=300, blank=True, help_text=_("Space-separated, e.g. #summer #joyback")
+    )
+    mentions = models.CharField(
+        _("mentions"), max_length=300, blank=True, help_text=_("Space-separated, e.g. @brand")
+    )
+    file = models.FileField(_("file"), upload_to=video_upload_to, blank=True, max_length=255)
+    tiktok_url = models.URLField(_("TikTok URL"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("video")
@@ -463,9 +521,9 @@ def tags_normalize(text: str, sigil: str) -> str:
 
 class UgcStatus(models.TextChoices):
     SUBMITTED = "SUBMITTED", _("Waiting for review")
-    APPROVED = "APPROVED", _("Approved")
+    APPROVED = "APPROVED", pgettext_lazy("video submission", "Approved")
     CHANGES_REQUESTED = "CHANGES_REQUESTED", _("Changes requested")
-    REJECTED = "REJECTED", _("Rejected")
+    REJECTED = "REJECTED", pgettext_lazy("video submission", "Rejected")
 
 
 def ugc_upload_to(instance: UgcSubmission, filename: str) -> str:
@@ -475,26 +533,39 @@ def ugc_upload_to(instance: UgcSubmission, filename: str) -> str:
 class UgcSubmission(models.Model):
     """A consumer's own video for a campaign, reviewed by the merchant before it may earn share rewards."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="ugc_submissions")
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="ugc_submissions"
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ugc_submissions"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="ugc_submissions",
     )
-    file = models.FileField(upload_to=ugc_upload_to, max_length=255)
-    caption = models.TextField()
-    status = models.CharField(max_length=20, choices=UgcStatus.choices, default=UgcStatus.SUBMITTED)
-    review_reason = models.TextField(blank=True)
+    file = models.FileField(_("file"), upload_to=ugc_upload_to, max_length=255)
+    caption = models.TextField(_("caption"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=UgcStatus.choices, default=UgcStatus.SUBMITTED
+    )
+    review_reason = models.TextField(_("review reason"), blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    submitted_at = models.DateTimeField()
-    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     revision = models.PositiveSmallIntegerField(
-        default=1, help_text="1 for the first submission, +1 per resubmission."
+        _("revision"), default=1, help_text=_("1 for the first submission, +1 per resubmission.")
     )
 
     class Meta:
-        verbose_name = "UGC submission"
+        verbose_name_plural = _("UGC submissions")
+        verbose_name = _("UGC submission")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=UgcStatus.values),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 from moneyed import Money
 
@@ -22,9 +22,7 @@ from campaigns.models import (
     Video,
 )
 from merchants.models import Merchant
-from merchants.selectors import wallet_balance
 from social.selectors import user_is_creator
-from wallets.models import Account, Entry, Purpose
 from wallets.money import round_down
 
 RATE_PLACES = Decimal("0.0001")
@@ -201,26 +199,12 @@ class FundsRunway:
         }
 
 
-def funds_runway(*, merchant: Merchant, now: datetime) -> FundsRunway:
-    """How the merchant's funds compare with what its rewards cost lately (reversals not deducted)."""
-    currency = merchant.currency
-    balance = wallet_balance(merchant=merchant)
-    paid = Entry.objects.filter(
-        account__in=Account.objects.owned_by(merchant).filter(
-            purpose=Purpose.MERCHANT_AVAILABLE, currency=currency
-        ),
-        transaction__kind__in=REWARD_PAYMENT_KINDS,
-        amount__lt=0,
-    ).filter(transaction__created_at__gt=now - timedelta(days=7), transaction__created_at__lte=now)
-    week = -(paid.aggregate(total=Sum("amount"))["total"] or Decimal(0))
-    day = -(
-        paid.filter(transaction__created_at__gt=now - timedelta(hours=24)).aggregate(total=Sum("amount"))[
-            "total"
-        ]
-        or Decimal(0)
-    )
+def runway_of(*, balance: Money, last_24h: Decimal, week: Decimal) -> FundsRunway:
+    """The runway of funds ``balance`` when rewards cost ``last_24h`` in the last 24 hours and ``week`` in
+    the last 7 days (what they cost is the reward engine's to say: ``rewards.runway.funds_runway``)."""
+    currency = balance.currency
     average = (week / 7).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
-    day = day.quantize(Decimal("0.01"))
+    day = last_24h.quantize(Decimal("0.01"))
     return FundsRunway(
         balance=balance,
         per_day=Money(max(day, average), currency),

@@ -38,4 +38,4 @@ class StartForm(forms.Form):
 
 
 class MarketingForm(forms.Form):
-    marketing = forms.BooleanField(required=False)
+    marketing = forms.BooleanField(label=_("Marketing"), required=False)

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from merchants.models import Currency, Merchant
 
@@ -34,14 +35,22 @@ class ChatTemplate(models.Model):
     ``body`` is the approved text: ``{{1}}`` is the brand's name, ``{{2}}`` the text the member writes.
     """
 
-    name = models.CharField(max_length=100, unique=True, help_text="The template's name at Meta.")
-    language = models.CharField(max_length=10, default="en_US")
-    category = models.CharField(max_length=10, choices=Category.choices)
-    title = models.CharField(max_length=100, help_text="What members pick in the Inbox.")
-    body = models.TextField(help_text="The approved text: {{1}} is the brand, {{2}} the member's text.")
-    approved = models.BooleanField(default=True, help_text="Only approved templates can be sent.")
+    name = models.CharField(
+        _("name"), max_length=100, unique=True, help_text=_("The template's name at Meta.")
+    )
+    language = models.CharField(_("language"), max_length=10, default="en_US")
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    title = models.CharField(_("title"), max_length=100, help_text=_("What members pick in the Inbox."))
+    body = models.TextField(
+        _("body"), help_text=_("The approved text: {{1}} is the brand, {{2}} the member's text.")
+    )
+    approved = models.BooleanField(
+        _("approved"), default=True, help_text=_("Only approved templates can be sent.")
+    )
 
     class Meta:
+        verbose_name = _("chat template")
+        verbose_name_plural = _("chat templates")
         constraints = [
             models.CheckConstraint(
                 condition=Q(category__in=["UTILITY", "MARKETING"]),
@@ -64,13 +73,21 @@ class ChatRate(models.Model):
     Meta's price plus the margin, rounded up to the cent.
     """
 
-    category = models.CharField(max_length=10, choices=Category.choices)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code; empty: any other country.")
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    meta_price = models.DecimalField(max_digits=8, decimal_places=4, help_text="Meta's price per message.")
-    margin_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("20.00"))
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("ISO 3166 code; empty: any other country.")
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    meta_price = models.DecimalField(
+        _("meta price"), max_digits=8, decimal_places=4, help_text=_("Meta's price per message.")
+    )
+    margin_percent = models.DecimalField(
+        _("margin percent"), max_digits=5, decimal_places=2, default=Decimal("20.00")
+    )
 
     class Meta:
+        verbose_name = _("chat rate")
+        verbose_name_plural = _("chat rates")
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "country", "currency"],
@@ -100,19 +117,31 @@ class ChatRate(models.Model):
 class Thread(models.Model):
     """A merchant's conversation with one consumer. Closed when the consumer withdraws consent."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="chat_threads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="chat_threads")
-    opened_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    close_reason = models.CharField(max_length=200, blank=True)
-    last_inbound_at = models.DateTimeField(
-        null=True, blank=True, help_text="The consumer's last message: the service window runs from it."
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="chat_threads"
     )
-    last_outbound_at = models.DateTimeField(null=True, blank=True)
-    last_message_at = models.DateTimeField(null=True, blank=True)
-    unread = models.PositiveIntegerField(default=0)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="chat_threads",
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    close_reason = models.CharField(_("close reason"), max_length=200, blank=True)
+    last_inbound_at = models.DateTimeField(
+        _("last inbound at"),
+        null=True,
+        blank=True,
+        help_text=_("The consumer's last message: the service window runs from it."),
+    )
+    last_outbound_at = models.DateTimeField(_("last outbound at"), null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
+    unread = models.PositiveIntegerField(_("unread"), default=0)
 
     class Meta:
+        verbose_name = _("thread")
+        verbose_name_plural = _("threads")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "user"],
@@ -134,7 +163,7 @@ class MessageStatus(models.TextChoices):
     PENDING = "PENDING", _("Sending")
     SENT = "SENT", _("Sent")
     DELIVERED = "DELIVERED", _("Delivered")
-    READ = "READ", _("Read")
+    READ = "READ", pgettext_lazy("chat message status", "Read")
     FAILED = "FAILED", _("Failed")
     RECEIVED = "RECEIVED", _("Received")
 
@@ -145,28 +174,39 @@ class Direction(models.TextChoices):
 
 
 class ChatMessage(models.Model):
-    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
-    category = models.CharField(max_length=10, choices=Category.choices, blank=True)
-    template = models.ForeignKey(ChatTemplate, on_delete=models.PROTECT, null=True, blank=True)
-    text = models.TextField()
-    wamid = models.CharField("WhatsApp message id", max_length=128, null=True, blank=True, unique=True)
-    status = models.CharField(max_length=10, choices=MessageStatus.choices)
-    error = models.CharField(max_length=300, blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
-    currency = models.CharField(max_length=3, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    thread = models.ForeignKey(
+        Thread, verbose_name=_("thread"), on_delete=models.PROTECT, related_name="messages"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    status_at = models.DateTimeField(null=True, blank=True)
-    refunded_at = models.DateTimeField(null=True, blank=True)
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices, blank=True)
+    template = models.ForeignKey(
+        ChatTemplate, verbose_name=_("template"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    text = models.TextField(_("text"))
+    wamid = models.CharField(_("WhatsApp message id"), max_length=128, null=True, blank=True, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    price = models.DecimalField(_("price"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    status_at = models.DateTimeField(_("status at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     # The console's send form carries a fresh key: a second submit of the same form (a double click,
     # a reload) is the same message, sent and charged once.
-    send_key = models.CharField(max_length=64, blank=True, default="")
+    send_key = models.CharField(_("send key"), max_length=64, blank=True, default="")
 
     class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
         constraints = [
             models.UniqueConstraint(
                 fields=["thread", "send_key"],
@@ -205,10 +245,17 @@ class MarketingOptOut(models.Model):
         TOGGLE = "TOGGLE", _("Switched off on their account page")
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="marketing_opt_out"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="marketing_opt_out",
     )
-    source = models.CharField(max_length=6, choices=Source.choices)
-    opted_out_at = models.DateTimeField()
+    source = models.CharField(_("source"), max_length=6, choices=Source.choices)
+    opted_out_at = models.DateTimeField(_("opted out at"))
+
+    class Meta:
+        verbose_name = _("marketing opt-out")
+        verbose_name_plural = _("marketing opt-outs")
 
     def __str__(self) -> str:
         return f"no marketing for user {self.user_id}"

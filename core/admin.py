@@ -6,6 +6,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ReasonForm(forms.Form):
     """What an ops action that needs a reason asks for (``templates/admin/reason.html``)."""
 
-    reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, help_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)

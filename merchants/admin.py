@@ -298,7 +298,8 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
     form = TouchpointConsoleForm
     add_capability = Capability.MANAGE_TOUCHPOINTS
     change_capability = Capability.MANAGE_TOUCHPOINTS
-    list_display = ("name", "kind", "is_active", "public_key", "poster")
+    list_display = ("shown_name", "kind", "is_active", "public_key", "poster")
+    list_display_links = ("shown_name",)
     list_filter = ("kind", "is_active")
     search_fields = ("name", "address", "url")
     readonly_fields = ("public_key", "landing_link", "poster")
@@ -307,6 +308,10 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
     def get_fields(self, request, obj=None):
         base = ["kind", "name", "address", "url", "is_active"]
         return base if obj is None else [*base, "public_key", "landing_link", "poster"]
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def shown_name(self, obj: Touchpoint) -> str:
+        return obj.display_name
 
     @admin.display(description=gettext_lazy("Landing page with this touchpoint's key"))
     def landing_link(self, obj: Touchpoint) -> str:

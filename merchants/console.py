@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from merchants.console_site import console_render, console_site, console_view, csv_response, window_page
 from merchants.locale import merchant_locale, money_in_locale
@@ -48,7 +49,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         request,
         "console/wallet.html",
         {
-            "title": _("Wallet"),
+            "title": pgettext("merchant prepaid wallet", "Wallet"),
             "balances": [money_in_locale(m, locale) for m in wallet_balances(merchant=merchant)],
             "page_obj": page,
             "lines": [(line, money_in_locale(line.money, locale)) for line in wallet_lines(page.object_list)],

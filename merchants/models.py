@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import functools
 import secrets
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.utils.translation import gettext
+from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import time_zone_validate
@@ -15,6 +17,7 @@ from merchants.roles import Role
 from wallets.money import Currency
 
 __all__ = [
+    "DEFAULT_BRAND_PAGE_NAME",
     "BankTransfer",
     "Currency",
     "Invitation",
@@ -90,23 +93,35 @@ class Merchant(models.Model):
             "The owners are e-mailed when the balance falls below this. Empty: the platform default."
         ),
     )
-    low_balance_alerted = models.BooleanField(default=False, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    low_balance_alerted = models.BooleanField(_("low balance alerted"), default=False, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     version = models.PositiveIntegerField(
-        default=1, editable=False, help_text="+1 on every edit: a form opened before an edit can't undo it."
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("+1 on every edit: a form opened before an edit can't undo it."),
     )
     closed_at = models.DateTimeField(
+        _("closed at"),
         null=True,
         blank=True,
         editable=False,
-        help_text="Closed by an owner (docs/privacy.md): no funding, no live campaign, the console is read-only.",
+        help_text=_(
+            "Closed by an owner (docs/privacy.md): no funding, no live campaign, the console is read-only."
+        ),
     )
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
         null=True,
         blank=True,
         editable=False,
@@ -157,15 +172,31 @@ def touchpoint_key_new() -> str:
     return secrets.token_urlsafe(12)
 
 
+# The name a merchant's brand page touchpoint gets at creation (the kind's label, English msgid).
+DEFAULT_BRAND_PAGE_NAME = "TikJoy brand page"
+
+
+@functools.cache
+def _default_brand_page_names() -> frozenset[str]:
+    """The default name in every shipped language (names stored before it was kept in English)."""
+    names = {DEFAULT_BRAND_PAGE_NAME}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(gettext(DEFAULT_BRAND_PAGE_NAME))
+    return frozenset(names)
+
+
 class Touchpoint(models.Model):
     """A place consumers meet the brand: a store, a website, the brand page... Its key marks the source."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="touchpoints")
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="touchpoints"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=TouchpointKind.choices)
     name = models.CharField(_("name"), max_length=120)
     address = models.TextField(_("address"), blank=True, help_text=_("For stores and wholesale."))
     url = models.URLField(_("URL"), blank=True, help_text=_("For websites and e-commerce."))
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(pgettext_lazy("touchpoint", "active"), default=True)
     public_key = models.CharField(
         _("public key"), max_length=32, unique=True, default=touchpoint_key_new, editable=False
     )
@@ -193,14 +224,26 @@ class Touchpoint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()})"
+        return f"{self.display_name} ({self.get_kind_display()})"
+
+    @property
+    def display_name(self) -> str:
+        """The name, in the reader's language when it is still the default name the brand page got at
+        creation (stored in the language active then): a merchant who renamed it sees their own name."""
+        if self.kind == TouchpointKind.BRAND_PAGE and self.name in _default_brand_page_names():
+            return gettext(DEFAULT_BRAND_PAGE_NAME)
+        return self.name
 
 
 class Membership(models.Model):
     """A person's role in a merchant's team. One person may belong to several merchants."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     created_at = models.DateTimeField(_("member since"), auto_now_add=True)
 
@@ -231,18 +274,29 @@ class Membership(models.Model):
 class Invitation(models.Model):
     """An owner's invitation to join the team, sent as a signed, expiring link."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invitations")
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("e-mail"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("sent at"))
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
@@ -290,7 +344,9 @@ class BankTransfer(models.Model):
     the bank's reference is unique, so recording the same transfer twice changes nothing.
     """
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="bank_transfers")
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.PROTECT, related_name="bank_transfers"
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
     bank_reference = models.CharField(
@@ -298,27 +354,49 @@ class BankTransfer(models.Model):
     )
     value_date = models.DateField(_("value date"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     recorded_at = models.DateTimeField(_("credited on"))
     ledger_transaction = models.OneToOneField(
-        "wallets.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        "wallets.Transaction",
+        verbose_name=_("ledger transaction"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The second staff member who confirmed a large top-up (above MERCHANT_TOP_UP_CONFIRM_ABOVE).",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_(
+            "The second staff member who confirmed a large top-up (above MERCHANT_TOP_UP_CONFIRM_ABOVE)."
+        ),
     )
     reversed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reversed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    reversed_at = models.DateTimeField(null=True, blank=True)
-    reversal_reason = models.CharField(max_length=300, blank=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversal_reason = models.CharField(_("reversal reason"), max_length=300, blank=True)
     reversal_transaction = models.OneToOneField(
-        "wallets.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "wallets.Transaction",
+        verbose_name=_("reversal transaction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -405,25 +483,32 @@ class Consent(models.Model):
     most one active (not withdrawn) consent per person and merchant.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="consents")
-    shares_display_name = models.BooleanField(default=False)
-    shares_tiktok_handle = models.BooleanField(default=False)
-    shares_phone = models.BooleanField(default=False)
-    shares_email = models.BooleanField(default=False)
-    given_at = models.DateTimeField()
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="consents"
+    )
+    merchant = models.ForeignKey(
+        Merchant, verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="consents"
+    )
+    shares_display_name = models.BooleanField(_("shares display name"), default=False)
+    shares_tiktok_handle = models.BooleanField(_("shares tiktok handle"), default=False)
+    shares_phone = models.BooleanField(_("shares phone"), default=False)
+    shares_email = models.BooleanField(_("shares email"), default=False)
+    given_at = models.DateTimeField(_("given at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     text_version = models.CharField(
+        _("text version"),
         max_length=20,
         blank=True,
-        help_text="CONSENT_TEXT_VERSION of the words agreed to (empty: before versions)",
+        help_text=_("CONSENT_TEXT_VERSION of the words agreed to (empty: before versions)"),
     )
-    text = models.TextField(blank=True, help_text="the exact words the person agreed to")
-    page = models.CharField(max_length=300, blank=True, help_text="the page they agreed on")
+    text = models.TextField(_("text"), blank=True, help_text=_("the exact words the person agreed to"))
+    page = models.CharField(_("page"), max_length=300, blank=True, help_text=_("the page they agreed on"))
 
     objects = ConsentQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         db_table = "accounts_consent"  # made by accounts before consent moved here (no data moved)
         constraints = [
             models.UniqueConstraint(

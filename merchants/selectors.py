@@ -179,15 +179,27 @@ class ConsentedPerson:
     data: dict[str, str] = field(default_factory=dict)  # ConsentField value -> current value
 
 
-def consented_data_for_merchant(*, merchant: Merchant) -> list[ConsentedPerson]:
+def consented_data_for_merchant(
+    *, merchant: Merchant, after_user_id: int | None = None, limit: int | None = None
+) -> list[ConsentedPerson]:
     """The people with an active consent for ``merchant``, each with only the consented fields.
 
     Values are read now, so a changed phone number shows the new one; a field the
     person no longer has is left out. Withdrawn consents are never returned.
+    With ``limit`` (a page of the API's list): at most ``limit`` people by person id, those after
+    ``after_user_id`` (the rest are never read).
     """
-    consents = list(
-        Consent.objects.active().filter(merchant=merchant).select_related("user").order_by("given_at", "pk")
-    )
+    queryset = Consent.objects.active().filter(merchant=merchant).select_related("user")
+    if limit is None and after_user_id is None:
+        consents = list(queryset.order_by("given_at", "pk"))
+    else:
+        # In two steps: the page's consents on their own (in person-id order), then with their
+        # people; joined in one, PostgreSQL walked every person before the cursor.
+        page = queryset.order_by("user_id")
+        if after_user_id is not None:
+            page = page.filter(user_id__gt=after_user_id)
+        ids = list(page.values_list("pk", flat=True)[:limit])
+        consents = list(queryset.filter(pk__in=ids).order_by("user_id"))
     handles = _tiktok_handles([consent.user_id for consent in consents])
     people = []
     for consent in consents:

@@ -26,6 +26,7 @@ from merchants.locale import merchant_language
 from merchants.models import (
     CONSENT_FLAGS,
     CONSENT_TEXT_VERSION,
+    DEFAULT_BRAND_PAGE_NAME,
     Consent,
     ConsentField,
     Invitation,
@@ -149,7 +150,7 @@ def merchant_create(
             merchant.save(update_fields=["logo"])
         Membership.objects.create(merchant=merchant, user=actor, role=Role.OWNER)
         Touchpoint.objects.create(
-            merchant=merchant, kind=TouchpointKind.BRAND_PAGE, name=str(TouchpointKind.BRAND_PAGE.label)
+            merchant=merchant, kind=TouchpointKind.BRAND_PAGE, name=DEFAULT_BRAND_PAGE_NAME
         )
     return merchant
 

@@ -69,6 +69,7 @@ from payouts.reasons import Action, reason_for
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
 from wallets.debts import debts_of
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post_many, transfer
@@ -680,7 +681,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
         raise PayoutError(_("Enter an amount in euro and cents, e.g. 25.50."))
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
-        raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": minimum})
+        raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": money_text(minimum)})
     if Ban.objects.filter(user=user).exists():
         raise PayoutError(
             _("Your account is banned, so it can't be paid out. Write to us if you think this is wrong.")
@@ -692,7 +693,7 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
                 "You owe %(debt)s (money taken back after it had reached your balance). "
                 "It is repaid from what you earn next; payouts start again once it is repaid."
             )
-            % {"debt": ", ".join(str(m) for m in owed)}
+            % {"debt": ", ".join(money_text(m) for m in owed)}
         )
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None:
@@ -939,31 +940,66 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
 
 def payout_risk_signals(payout: Payout) -> list[str]:
     """Why ops should look twice: the same IBAN behind other people, a ban, a fresh account."""
-    signals = []
-    account = payout.bank_account
-    others = (
-        BankAccount.objects.filter(iban_hash=account.iban_hash)
-        .exclude(owner_type=payout.owner_type, owner_id=payout.owner_id)
-        .values("owner_type", "owner_id")
+    return payout_risk_signals_many([payout])[payout.pk]
+
+
+def payout_risk_signals_many(payouts: Sequence[Payout]) -> dict[int, list[str]]:
+    """``payout_risk_signals`` of each payout (by id), in four queries whatever their number
+    (a page of the ops list): the IBANs' owners, the bans, the merchants' legal names, the debts."""
+    payouts = list(payouts)
+    if not payouts:
+        return {}
+    owners_of: dict[str, set[tuple[str, int]]] = {}
+    for iban_hash, owner_type, owner_id in (
+        BankAccount.objects.filter(iban_hash__in={p.bank_account.iban_hash for p in payouts})
+        .values_list("iban_hash", "owner_type", "owner_id")
         .distinct()
-        .count()
+    ):
+        owners_of.setdefault(iban_hash, set()).add((owner_type, owner_id))
+    banned = set(
+        Ban.objects.filter(user_id__in={p.requested_by_id for p in payouts}).values_list("user_id", flat=True)
     )
-    if others:
-        signals.append(f"same IBAN as {others} other {'person' if others == 1 else 'people'}")
-    if Ban.objects.filter(user_id=payout.requested_by_id).exists():
-        signals.append("banned")
-    if payout.owner_type == MERCHANT_PAYEE:
-        legal_name = Merchant.objects.filter(pk=payout.owner_id).values_list("legal_name", flat=True).first()
-        if (
-            legal_name is not None
-            and epc_name(legal_name).casefold() != epc_name(account.holder_name).casefold()
-        ):
-            signals.append(f"holder '{account.holder_name}' is not the merchant's legal name '{legal_name}'")
-    if account.is_blocked:
-        signals.append(f"bank details blocked ({account.blocked_code})")
-    if payout.requested_by_id is not None and payout.owner_type != MERCHANT_PAYEE:  # a person's own debt
-        signals += [f"owes {owed}" for owed in debts_of(owner=payout.requested_by)]
-    return signals
+    legal_names = dict(
+        Merchant.objects.filter(
+            pk__in={p.owner_id for p in payouts if p.owner_type == MERCHANT_PAYEE}
+        ).values_list("pk", "legal_name")
+    )
+    people = {
+        p.requested_by_id for p in payouts if p.requested_by_id is not None and p.owner_type != MERCHANT_PAYEE
+    }
+    debts: dict[int, list[Money]] = {}
+    for owner_id, value, currency in (
+        Account.objects.filter(
+            owner_type=User._meta.label_lower, owner_id__in=people, purpose=Purpose.USER_OWED, balance__lt=0
+        )
+        .order_by("currency")
+        .values_list("owner_id", "balance", "currency")
+    ):
+        debts.setdefault(owner_id, []).append(Money(-value, currency))
+    result = {}
+    for payout in payouts:
+        signals = []
+        account = payout.bank_account
+        others = len(owners_of.get(account.iban_hash, set()) - {(payout.owner_type, payout.owner_id)})
+        if others:
+            signals.append(f"same IBAN as {others} other {'person' if others == 1 else 'people'}")
+        if payout.requested_by_id in banned:
+            signals.append("banned")
+        if payout.owner_type == MERCHANT_PAYEE:
+            legal_name = legal_names.get(payout.owner_id)
+            if (
+                legal_name is not None
+                and epc_name(legal_name).casefold() != epc_name(account.holder_name).casefold()
+            ):
+                signals.append(
+                    f"holder '{account.holder_name}' is not the merchant's legal name '{legal_name}'"
+                )
+        if account.is_blocked:
+            signals.append(f"bank details blocked ({account.blocked_code})")
+        if payout.requested_by_id is not None and payout.owner_type != MERCHANT_PAYEE:  # a person's own debt
+            signals += [f"owes {owed}" for owed in debts.get(payout.requested_by_id, [])]
+        result[payout.pk] = signals
+    return result
 
 
 def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from merchants.locale import person_language
 from payouts.models import Payout, PayoutState
 from social.whatsapp import WhatsAppSendError, whatsapp_update_send
+from wallets.formats import money_text
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ _PERSON_MESSAGES = {
 def payout_message(payout: Payout) -> str:
     """What the person is told about their payout, in the active language (the reason codes' words too)."""
     return str(_PERSON_MESSAGES[PayoutState(payout.state)]) % {
-        "amount": payout.money,
+        "amount": money_text(payout.money),
         "reason": gettext(payout.reason) if payout.reason else "",
         "days": settings.PAYOUTS_ARRIVAL_DAYS[1],
     }

@@ -15,6 +15,7 @@ from core.i18n import utc_text
 from payouts import selectors, services
 from payouts.forms import BankDetailsForm, CodeForm, IdentityForm, PayoutRequestForm
 from payouts.models import BankDetailsChallenge, PayeeIdentity
+from wallets.formats import money_text
 
 
 @login_required
@@ -32,7 +33,7 @@ def payouts_home(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("Your payout of %(amount)s is requested. We will send it to your bank.")
-                % {"amount": payout.money},
+                % {"amount": money_text(payout.money)},
             )
             return redirect("payouts:home")
     return render(request, "payouts/home.html", {"page": page, "form": form})
@@ -47,7 +48,8 @@ def payout_cancel(request: HttpRequest, payout_id: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(
-            request, _("Payout cancelled: %(amount)s is back in your wallet.") % {"amount": payout.money}
+            request,
+            _("Payout cancelled: %(amount)s is back in your wallet.") % {"amount": money_text(payout.money)},
         )
     return redirect("payouts:home")
 

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from core.errors import DomainError
 from merchants.console_site import console_render, console_site, console_view
@@ -22,6 +23,7 @@ from payouts.selectors import current_bank_account, payouts_for
 from privacy import services
 from privacy.forms import CloseMerchantForm, ReverseRewardsForm
 from privacy.selectors import merchant_closure_get, merchant_closure_plan_get
+from wallets.formats import money_text
 
 
 @console_view(Capability.CLOSE_MERCHANT)
@@ -37,27 +39,37 @@ def close(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"The refund of {payout.money} is asked for again.")
+            messages.success(
+                request,
+                gettext("The refund of %(amount)s is asked for again.")
+                % {"amount": money_text(payout.money)},
+            )
         return redirect("console:close")
     try:
         if action == "close" and close_form.is_valid():
             services.merchant_close(
                 merchant=merchant, actor=request.user, confirmed=close_form.cleaned_data["confirmed"], now=now
             )
-            messages.success(request, f"{merchant.brand_name} is closed.")
+            messages.success(request, gettext("%(brand)s is closed.") % {"brand": merchant.brand_name})
             return redirect("console:close")
         if action == "reverse" and reverse_form.is_valid():
             done = services.merchant_rewards_reverse(
                 merchant=merchant, actor=request.user, reason=reverse_form.cleaned_data["reason"], now=now
             )
             messages.success(
-                request, f"{done} reward{'s' if done != 1 else ''} reversed: the money is back in the wallet."
+                request,
+                ngettext(
+                    "%(count)s reward reversed: the money is back in the wallet.",
+                    "%(count)s rewards reversed: the money is back in the wallet.",
+                    done,
+                )
+                % {"count": done},
             )
             return redirect("console:close")
     except DomainError as exc:
         (close_form if action == "close" else reverse_form).add_error(None, str(exc))
     merchant.refresh_from_db()
-    context = {"title": f"Close {merchant.brand_name}", "merchant": merchant}
+    context = {"title": gettext("Close %(brand)s") % {"brand": merchant.brand_name}, "merchant": merchant}
     if merchant.closed_at is None:
         plan = merchant_closure_plan_get(merchant=merchant, now=now)
         close_form = (

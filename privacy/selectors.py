@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Max, Sum
+from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from moneyed import Money
 
 from accounts.models import User
@@ -29,6 +30,7 @@ from privacy.models import DataExport, MerchantClosure
 from promote.models import OPEN_STATUSES, CoinWallet, OrderStatus, PromoteOrder
 from rewards.models import Ban, Reward, RewardStatus
 from wallets.debts import debt_owed
+from wallets.formats import money_text
 from wallets.models import Account, Entry, Purpose, owner_key
 from wallets.money import COIN
 from wallets.selectors import accounts_of
@@ -86,7 +88,7 @@ def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
         return gettext("payouts are made in euro only")
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
-        return gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": minimum}
+        return gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": money_text(minimum)}
     if Ban.objects.filter(user=user).exists():
         return gettext("your account is banned")
     owed = debt_owed(owner=user, currency=PAYOUT_CURRENCY)
@@ -270,11 +272,6 @@ class ClosurePlan:
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
-def money_text(money: Money) -> str:
-    """``12.50 EUR``, as the bank and the statements write it."""
-    return f"{money.amount:.2f} {money.currency}"
-
-
 def _money_list(rows, amount_key: str) -> str:
     return ", ".join(money_text(Money(row[amount_key] or 0, row["currency"])) for row in rows)
 
@@ -289,25 +286,43 @@ def merchant_money_moving(*, merchant: Merchant) -> tuple[list[str], int, dateti
     ).order_by("pk")
     for payout in payouts:
         reasons.append(
-            f"A refund of {money_text(payout.money)} ({payout.end_to_end_id}) is {payout.get_state_display().lower()}: "
-            "wait until the bank has paid it or sent it back."
+            gettext(
+                "A refund of %(amount)s (%(reference)s) is %(state)s: wait until the bank has paid it or sent it back."
+            )
+            % {
+                "amount": money_text(payout.money),
+                "reference": payout.end_to_end_id,
+                "state": payout.get_state_display().lower(),
+            }
         )
     waiting = BankTransfer.objects.filter(
         merchant=merchant, ledger_transaction__isnull=True, reversed_at__isnull=True
     ).order_by("pk")
     for top_up in waiting:
         reasons.append(
-            f"A top-up of {top_up.amount} {top_up.currency} (reference {top_up.bank_reference}) waits for our "
-            "second check: wait until it is credited or sent back."
+            gettext(
+                "A top-up of %(amount)s (reference %(reference)s) waits for our second check: "
+                "wait until it is credited or sent back."
+            )
+            % {"amount": money_text(top_up.amount, top_up.currency), "reference": top_up.bank_reference}
         )
     rewards = Reward.objects.filter(merchant=merchant, status__in=[RewardStatus.PENDING, RewardStatus.HELD])
     stats = rewards.aggregate(n=Count("pk"), until=Max("available_at"))
     if stats["n"]:
         rows = rewards.values("currency").annotate(total=Sum("merchant_price")).order_by("currency")
         reasons.append(
-            f"{stats['n']} reward{'s are' if stats['n'] != 1 else ' is'} still pending or held "
-            f"({_money_list(rows, 'total')}): they settle by {stats['until']:%d %b %Y}, "
-            "or reverse them below with a reason."
+            ngettext(
+                "%(count)s reward is still pending or held (%(amounts)s): it settles by %(until)s, "
+                "or reverse it below with a reason.",
+                "%(count)s rewards are still pending or held (%(amounts)s): they settle by %(until)s, "
+                "or reverse them below with a reason.",
+                stats["n"],
+            )
+            % {
+                "count": stats["n"],
+                "amounts": _money_list(rows, "total"),
+                "until": date_format(timezone.localtime(stats["until"]), "DATE_FORMAT"),
+            }
         )
     commissions = Commission.objects.filter(
         affiliate__program__merchant=merchant,
@@ -317,16 +332,31 @@ def merchant_money_moving(*, merchant: Merchant) -> tuple[list[str], int, dateti
     if stats_c["n"]:
         rows = commissions.values("currency").annotate(total=Sum("amount")).order_by("currency")
         reasons.append(
-            f"{stats_c['n']} affiliate commission{'s are' if stats_c['n'] != 1 else ' is'} not approved yet "
-            f"({_money_list(rows, 'total')}): the last is approved on {stats_c['until']:%d %b %Y}."
+            ngettext(
+                "%(count)s affiliate commission is not approved yet (%(amounts)s): it is approved on %(until)s.",
+                "%(count)s affiliate commissions are not approved yet (%(amounts)s): "
+                "the last is approved on %(until)s.",
+                stats_c["n"],
+            )
+            % {
+                "count": stats_c["n"],
+                "amounts": _money_list(rows, "total"),
+                "until": date_format(stats_c["until"], "DATE_FORMAT"),
+            }
         )
     orders = PromoteOrder.objects.filter(
         wallet__merchant=merchant, status__in=[*OPEN_STATUSES, OrderStatus.COMPLETED]
     ).count()
     if orders:
         reasons.append(
-            f"{orders} Promote order{'s are' if orders != 1 else ' is'} in review, running or waiting for "
-            "its unspent coins to come back: wait until they are settled."
+            ngettext(
+                "%(count)s Promote order is in review, running or waiting for its unspent coins to come back: "
+                "wait until it is settled.",
+                "%(count)s Promote orders are in review, running or waiting for their unspent coins to come back: "
+                "wait until they are settled.",
+                orders,
+            )
+            % {"count": orders}
         )
     return reasons, stats["n"], stats["until"]
 
@@ -334,7 +364,10 @@ def merchant_money_moving(*, merchant: Merchant) -> tuple[list[str], int, dateti
 def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePlan:
     """What closing ``merchant`` does now, as the owner's confirmation page states it."""
     if merchant.closed_at is not None:
-        return ClosurePlan(merchant=merchant, refusals=[f"{merchant.brand_name} is already closed."])
+        return ClosurePlan(
+            merchant=merchant,
+            refusals=[gettext("%(brand)s is already closed.") % {"brand": merchant.brand_name}],
+        )
     refusals, pending, until = merchant_money_moving(merchant=merchant)
     balances = [
         Money(account.balance, account.currency)
@@ -352,7 +385,8 @@ def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePl
     for other in [*balances, *([coin_funds] if coin_funds is not None else [])]:
         if str(other.currency) != merchant.currency:
             refusals.append(
-                f"The wallet also holds {money_text(other)}: write to us to have it refunded first."
+                gettext("The wallet also holds %(amount)s: write to us to have it refunded first.")
+                % {"amount": money_text(other)}
             )
     refund = plan.refund
     refund_to = ""
@@ -360,7 +394,8 @@ def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePl
         why_not = merchant_refund_refusal(merchant=merchant, amount=refund, now=now)
         if why_not:
             refusals.append(
-                f"The remaining {money_text(refund)} is refunded to your bank account, but {why_not}."
+                gettext("The remaining %(amount)s is refunded to your bank account, but %(why)s.")
+                % {"amount": money_text(refund), "why": why_not}
             )
         else:
             refund_to = current_bank_account(owner=merchant).iban_masked

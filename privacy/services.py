@@ -326,7 +326,7 @@ def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: date
             campaigns = campaigns_lock_for_merchant(merchant_id=merchant.pk)
             locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
             if locked.closed_at is not None:
-                raise ClosureRefused(f"{locked.brand_name} is already closed.")
+                raise ClosureRefused(gettext("%(brand)s is already closed.") % {"brand": locked.brand_name})
             moving, _pending, _until = merchant_money_moving(merchant=locked)
             if moving:  # something started moving after the plan was read
                 raise ClosureRefused(" ".join(moving))

@@ -1,13 +1,14 @@
 from datetime import datetime
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 from cards.signals import stripe_event
 
 
 class PromoteConfig(AppConfig):
     name = "promote"
-    verbose_name = "Promote (coins and promotion orders)"
+    verbose_name = _("Promote (coins and promotion orders)")
 
     def ready(self) -> None:
         # Django's way: services (which use models) are imported once the app registry is ready.

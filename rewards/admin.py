@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
@@ -58,7 +59,7 @@ class SocialActionAdmin(ReadOnlyAdmin):
     ordering = ("-id",)
 
 
-REJECT_HELP = "Both the person and the brand see it."
+REJECT_HELP = _("Both the person and the brand see it.")
 
 
 def _with_reason(
@@ -110,7 +111,7 @@ class RewardAdmin(ReadOnlyAdmin):
         "available_at",
         "reason",
     )
-    list_filter = ("status", "kind", "currency", "action__action_type")
+    list_filter = ("status", "kind", "currency", "action_type")
     search_fields = ("=id", "user__email", "user__display_name", "merchant__brand_name", "reason")
     list_select_related = ("user", "merchant")
     ordering = ("-id",)
@@ -120,7 +121,7 @@ class RewardAdmin(ReadOnlyAdmin):
         """Deciding on rewards moves money: it takes the change permission, not just the view one."""
         return request.user.has_perm("rewards.change_reward")
 
-    @admin.action(description="Approve held rewards (credit them as pending)", permissions=["review"])
+    @admin.action(description=_("Approve held rewards (credit them as pending)"), permissions=["review"])
     def approve_held(self, request, queryset):
         now, done = timezone.now(), 0
         for reward in queryset.filter(status=RewardStatus.HELD):
@@ -131,33 +132,33 @@ class RewardAdmin(ReadOnlyAdmin):
                 self.message_user(request, f"#{reward.pk}: {exc}", messages.ERROR)
         self.message_user(request, f"{done} held reward(s) approved.", messages.SUCCESS)
 
-    @admin.action(description="Reject held rewards (refund the brand)…", permissions=["review"])
+    @admin.action(description=_("Reject held rewards (refund the brand)…"), permissions=["review"])
     def reject_held(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset.filter(status=RewardStatus.HELD),
-            title="Reject held rewards",
+            title=_("Reject held rewards"),
             apply=lambda r, reason: held_reward_reject(
                 reward_id=r.pk, reason=reason, actor=request.user, now=now
             ),
         )
 
-    @admin.action(description="Reverse rewards (refund the brand)…", permissions=["review"])
+    @admin.action(description=_("Reverse rewards (refund the brand)…"), permissions=["review"])
     def reverse(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Reverse rewards",
+            title=_("Reverse rewards"),
             apply=lambda r, reason: reward_reverse(
                 reward_id=r.pk, reason=reason, actor=request.user, now=now
             ),
         )
 
-    @admin.action(description="Ban the people behind these rewards…", permissions=["review"])
+    @admin.action(description=_("Ban the people behind these rewards…"), permissions=["review"])
     def ban_users(self, request, queryset):
         now = timezone.now()
         users = {r.user for r in queryset.select_related("user")}
@@ -165,7 +166,7 @@ class RewardAdmin(ReadOnlyAdmin):
             self,
             request,
             queryset,
-            title="Ban people",
+            title=_("Ban people"),
             apply=lambda r, reason: (
                 r.user in users
                 and (
@@ -195,12 +196,12 @@ class HeldRewardAdmin(RewardAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(status=RewardStatus.HELD).select_related("action")
 
-    @admin.display(description="risk signals")
+    @admin.display(description=_("risk signals"))
     def risk(self, obj: Reward) -> str:
         signals = obj.action.risk_signals or obj.calculation.get("risk") or []
         return "; ".join(f"{s['code']} ({s['detail']})" for s in signals) or "-"
 
-    @admin.display(description="decide")
+    @admin.display(description=_("decide"))
     def decide(self, obj: Reward) -> str:
         # The row's buttons submit the list's own form (which carries the CSRF token) to the
         # reward's approve URL; rejecting opens the page that asks for a reason.
@@ -285,7 +286,7 @@ class HeldRewardAdmin(RewardAdmin):
         return reason_page(
             request,
             self,
-            title="Reject held reward",
+            title=_("Reject held reward"),
             objects=[reward],
             form=form,
             cancel_url=reverse("admin:rewards_heldreward_change", args=[reward.pk]),
@@ -317,14 +318,14 @@ class BanAdmin(ReadOnlyAdmin):
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("rewards.change_reward")
 
-    @admin.action(description="Lift these bans…", permissions=["review"])
+    @admin.action(description=_("Lift these bans…"), permissions=["review"])
     def lift(self, request, queryset):
         now = timezone.now()
         return _with_reason(
             self,
             request,
             queryset,
-            title="Lift bans",
+            title=_("Lift bans"),
             apply=lambda ban, reason: user_unban(user=ban.user, reason=reason, actor=request.user, now=now),
         )
 

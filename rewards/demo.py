@@ -22,7 +22,8 @@ from accounts.models import User
 from campaigns.models import ActionType, Campaign
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, reward_settle, snapshot_process
-from social.models import EngagementSnapshot, TrackedPost
+from social.models import TrackedPost
+from social.services import EngagementCounts, engagement_snapshots_record
 from subscriptions.demo import demo_subscription_seed
 
 
@@ -43,8 +44,9 @@ def _demo_post(*, user: User, campaign: Campaign, video_id: str, now: datetime) 
 
 def _snapshot(post: TrackedPost, *, views: int, likes: int, comments: int, shares: int, at: datetime) -> None:
     if not post.snapshots.filter(views=views).exists():
-        shot = EngagementSnapshot.objects.create(
-            post=post, views=views, likes=likes, comments=comments, shares=shares, taken_at=at
+        (shot,) = engagement_snapshots_record(
+            counts={post.pk: EngagementCounts(views=views, likes=likes, comments=comments, shares=shares)},
+            taken_at=at,
         )
         TrackedPost.objects.filter(pk=post.pk).update(last_synced_at=at)  # as the engagement sync does
         snapshot_process(snapshot_id=shot.pk, now=at)

@@ -37,7 +37,7 @@ class ActionStatus(models.TextChoices):
 class SocialAction(models.Model):
     """One thing a person did for a brand. ``key`` makes each action count once."""
 
-    key = models.CharField(max_length=200, unique=True, help_text="What makes this action unique.")
+    key = models.CharField(max_length=200, unique=True, help_text=_("What makes this action unique."))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_actions"
     )
@@ -50,16 +50,16 @@ class SocialAction(models.Model):
     action_type = models.CharField(max_length=16, choices=ActionType.choices)
     status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.RECORDED)
     status_detail = models.CharField(
-        max_length=300, blank=True, help_text="Why it was not paid, in English words (from the reason)."
+        max_length=300, blank=True, help_text=_("Why it was not paid, in English words (from the reason).")
     )
     reason = models.CharField(
         max_length=24,
         choices=Reason.choices,
         blank=True,
-        help_text="Why the engine decided so: a stable code (rewards.reasons), empty before it decided.",
+        help_text=_("Why the engine decided so: a stable code (rewards.reasons), empty before it decided."),
     )
     reason_params = models.JSONField(
-        default=dict, blank=True, help_text="The figures behind the reason (amounts, caps, dates)."
+        default=dict, blank=True, help_text=_("The figures behind the reason (amounts, caps, dates).")
     )
     tracked_post = models.ForeignKey(
         "social.TrackedPost", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
@@ -108,6 +108,11 @@ class SocialAction(models.Model):
             ),
             # Diagnostics: a campaign's latest outcomes (support.diagnostics), newest first.
             models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_action_campaign_new"),
+            # A campaign's report: its people (COUNT DISTINCT) and whether an action is a person's first
+            # in the campaign (new consumers by day), read on the index alone.
+            models.Index(
+                fields=["campaign", "user", "created_at", "id"], name="rewards_action_campaign_user"
+            ),
             models.Index(fields=["device_id", "occurred_at"], name="rewards_action_device"),
             models.Index(fields=["ip_address", "occurred_at"], name="rewards_action_ip"),
             # The first-run checklist asks whether anyone came through a touchpoint yet: without it, a
@@ -130,10 +135,10 @@ class MerchantConsumer(models.Model):
 
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    actions = models.PositiveIntegerField(help_text="Social actions recorded for the merchant.")
-    first_at = models.DateTimeField(help_text="When the first of them happened (occurred_at).")
-    last_at = models.DateTimeField(help_text="When the latest of them happened (occurred_at).")
-    joined_at = models.DateTimeField(help_text="When the first of them was recorded (created_at).")
+    actions = models.PositiveIntegerField(help_text=_("Social actions recorded for the merchant."))
+    first_at = models.DateTimeField(help_text=_("When the first of them happened (occurred_at)."))
+    last_at = models.DateTimeField(help_text=_("When the latest of them happened (occurred_at)."))
+    joined_at = models.DateTimeField(help_text=_("When the first of them was recorded (created_at)."))
 
     class Meta:
         constraints = [
@@ -172,7 +177,7 @@ class CampaignDay(models.Model):
         max_digits=14,
         decimal_places=2,
         default=Decimal("0.00"),
-        help_text="The part of rewards_paid for shares and their engagement (the share rule's rewards).",
+        help_text=_("The part of rewards_paid for shares and their engagement (the share rule's rewards)."),
     )
 
     class Meta:
@@ -191,6 +196,48 @@ class CampaignDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} on {self.day_date}: {self.rewards} reward(s), {self.rewards_paid}"
+
+
+class PostEngagementDay(models.Model):
+    """What the posts people shared for a campaign gained on one day (in the site's time zone, as
+    ``CampaignDay``): the sum of the gains of their snapshots taken that day (``EngagementSnapshot``'s
+    ``*_added``: each snapshot's counts over the post's previous one). Over all days, a campaign's
+    rows add up to its posts' latest counts. A share without a campaign counts in its merchant's row
+    of the day (``campaign`` empty). Kept in the transaction that writes each snapshot
+    (``rewards.services.post_engagement_days_add``, told by social's ``engagement_gained``) and
+    the one that records a share; ``rewards_check`` compares each row with the snapshots.
+    A day's gain is negative when counts dropped (unlikes, deleted comments).
+    """
+
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    day_date = models.DateField()
+    views = models.BigIntegerField(default=0)
+    likes = models.BigIntegerField(default=0)
+    comments = models.BigIntegerField(default=0)
+    shares = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "day_date"],
+                condition=Q(campaign__isnull=False),
+                name="rewards_post_engagement_day_once",
+                violation_error_message="This campaign's day is already counted.",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "day_date"],
+                condition=Q(campaign__isnull=True),
+                name="rewards_post_engagement_day_merchant_once",
+                violation_error_message="This merchant's day is already counted.",
+            ),
+        ]
+        indexes = [models.Index(fields=["merchant", "day_date"], name="rewards_post_eng_merchant")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign or self.merchant} on {self.day_date}: {self.views} view(s)"
 
 
 # The column of each reward status in ``PersonRewardFigures`` (its amount column adds ``_amount``).
@@ -273,37 +320,50 @@ class Reward(models.Model):
     """Money a person earned (or may earn, when HELD) for an action, and how it was computed."""
 
     action = models.ForeignKey(SocialAction, on_delete=models.PROTECT, related_name="rewards")
-    kind = models.CharField(max_length=10, choices=RewardKind.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=RewardKind.choices)
+    action_type = models.CharField(
+        _("action type"),
+        max_length=16,
+        choices=ActionType.choices,
+        help_text=_(
+            "The action's type, copied from the action (which never changes it): the console's "
+            "list filters on it with an index of its own instead of joining every action."
+        ),
+    )
     snapshot = models.OneToOneField(
         "social.EngagementSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="reward"
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rewards")
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="rewards")
-    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="rewards")
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.PROTECT, related_name="rewards", verbose_name=_("campaign")
+    )
     rule = models.ForeignKey("campaigns.RewardRule", on_delete=models.PROTECT, related_name="rewards")
-    status = models.CharField(max_length=10, choices=RewardStatus.choices)
-    currency = models.CharField(max_length=3)
-    merchant_price = models.DecimalField(max_digits=12, decimal_places=2)
-    user_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=RewardStatus.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    merchant_price = models.DecimalField(_("merchant price"), max_digits=12, decimal_places=2)
+    user_amount = models.DecimalField(_("user amount"), max_digits=12, decimal_places=2)
     margin = models.DecimalField(max_digits=12, decimal_places=2)
-    calculation = models.JSONField(default=dict, help_text="The rule and figures that produced the amount.")
+    calculation = models.JSONField(
+        default=dict, help_text=_("The rule and figures that produced the amount.")
+    )
     bonus = models.DecimalField(
         max_digits=12,
         decimal_places=2,
         default=Decimal("0.00"),
-        help_text="A subscription's bonus (JoyPlus): part of the person's share, taken from the margin.",
+        help_text=_("A subscription's bonus (JoyPlus): part of the person's share, taken from the margin."),
     )
-    available_at = models.DateTimeField(help_text="When the hold period ends.")
+    available_at = models.DateTimeField(_("available at"), help_text=_("When the hold period ends."))
     advance_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="A fast subscription (JoyFast): when TikJoy makes it available early.",
+        help_text=_("A fast subscription (JoyFast): when TikJoy makes it available early."),
     )
     advanced_at = models.DateTimeField(
-        null=True, blank=True, help_text="When TikJoy made it available, before the hold ended (JoyFast)."
+        null=True, blank=True, help_text=_("When TikJoy made it available, before the hold ended (JoyFast).")
     )
-    reason = models.CharField(max_length=300, blank=True, help_text="Why it was held or reversed.")
-    created_at = models.DateTimeField()
+    reason = models.CharField(max_length=300, blank=True, help_text=_("Why it was held or reversed."))
+    created_at = models.DateTimeField(_("created at"))
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -319,6 +379,11 @@ class Reward(models.Model):
                 condition=Q(status__in=RewardStatus.values),
                 name="rewards_reward_status_known",
                 violation_error_message="Choose a reward status from the list.",
+            ),
+            models.CheckConstraint(
+                condition=Q(action_type__in=ActionType.values),
+                name="rewards_reward_action_type_known",
+                violation_error_message="Choose an action from the list.",
             ),
             models.CheckConstraint(
                 condition=Q(user_amount__gte=0) & Q(margin__gte=0) & Q(merchant_price__gt=0),
@@ -356,15 +421,39 @@ class Reward(models.Model):
             ),
         ]
         # The console's list (rewards/console.py) reads one merchant's rewards newest first, filtered by
-        # campaign, status or kind, or sorted by another column with the id as the tie-break in the same
-        # direction (merchants.console_site.ConsoleChangeList): one index for each, read in order, so a
-        # page (and the window its paginator counts) never sorts or scans the merchant's whole history.
+        # campaign, action, status or kind, or sorted by another column with the id as the tie-break in the
+        # same direction (merchants.console_site.ConsoleChangeList): one index for each, read in order, so
+        # a page (and the window its paginator counts) never sorts or scans the merchant's whole history.
+        # Each filter's index carries the other filters' columns (INCLUDE): a list filtered twice reads
+        # the index alone (an index-only scan), never a row for each one it skips.
         indexes = [
             models.Index(fields=["status", "available_at"], name="rewards_reward_due"),
             models.Index(fields=["merchant", "-created_at", "-id"], name="rewards_reward_merchant_new"),
-            models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_reward_campaign_new"),
-            models.Index(fields=["merchant", "status", "-created_at", "-id"], name="rewards_reward_m_status"),
-            models.Index(fields=["merchant", "kind", "-created_at", "-id"], name="rewards_reward_m_kind"),
+            models.Index(
+                fields=["campaign", "-created_at", "-id"],
+                include=["merchant", "status", "kind", "action_type"],
+                name="rewards_reward_campaign_new",
+            ),
+            models.Index(
+                fields=["merchant", "status", "-created_at", "-id"],
+                include=["campaign", "kind", "action_type"],
+                name="rewards_reward_m_status",
+            ),
+            models.Index(
+                fields=["merchant", "kind", "-created_at", "-id"],
+                include=["campaign", "status", "action_type"],
+                name="rewards_reward_m_kind",
+            ),
+            models.Index(
+                fields=["merchant", "action_type", "-created_at", "-id"],
+                include=["campaign", "status", "kind"],
+                name="rewards_reward_m_action",
+            ),
+            # A campaign's report counts and sums its rewards by kind and status on the index alone.
+            models.Index(
+                fields=["campaign", "kind", "status", "currency", "merchant_price"],
+                name="rewards_reward_c_groups",
+            ),
             models.Index(fields=["merchant", "available_at", "id"], name="rewards_reward_m_available"),
             models.Index(fields=["merchant", "merchant_price", "id"], name="rewards_reward_m_price"),
             models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),
@@ -396,8 +485,8 @@ class HeldReward(Reward):
 
     class Meta:
         proxy = True
-        verbose_name = "held reward (review queue)"
-        verbose_name_plural = "review queue: held rewards"
+        verbose_name = _("held reward (review queue)")
+        verbose_name_plural = _("review queue: held rewards")
 
 
 class UserCampaignTally(models.Model):
@@ -490,7 +579,7 @@ class NoticeChannel(models.TextChoices):
 class ConsumerNotice(models.Model):
     """A notice to a consumer, sent once: ``key`` is unique (inserted first; a second attempt finds it)."""
 
-    key = models.CharField(max_length=200, unique=True, help_text="What makes this notice unique.")
+    key = models.CharField(max_length=200, unique=True, help_text=_("What makes this notice unique."))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
     channel = models.CharField(max_length=10, choices=NoticeChannel.choices, blank=True)

@@ -17,6 +17,11 @@ What it verifies, over all data:
   days (``CampaignDay``: rewards, paid, paid for shares) what its rewards say;
 - each person's reward figures in a currency (``PersonRewardFigures``: rewards and what they pay
   the person, per status) equal what their rewards say;
+- the posts' engagement: each snapshot's gain over its post's previous one and each post's
+  latest counts equal what the snapshots say (``social.selectors.engagement_figures_drift``),
+  and each campaign's (or merchant's, for a share without a campaign) days of engagement
+  (``PostEngagementDay``) the gains of its shares' snapshots taken that day;
+- each reward's ``action_type`` (kept for the console's filter) is its action's;
 - subscriptions (docs/subscriptions.md): a reward is advanced (JoyFast) exactly when
   its ``REWARD_ADVANCE`` transaction exists, an advanced reward is no longer in the
   person's pending balance, an advanced reward reversed has its debt
@@ -31,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -41,12 +46,14 @@ from rewards.models import (
     CampaignDay,
     MerchantConsumer,
     PersonRewardFigures,
+    PostEngagementDay,
     Reward,
     RewardKind,
     RewardStatus,
     SocialAction,
     UserCampaignTally,
 )
+from social.selectors import engagement_figures_drift
 from wallets.models import Account, Purpose, Transaction
 
 CREDIT, HOLD, RELEASE, CONFIRM, REVERSAL, ADVANCE, ADVANCE_DEBT = (
@@ -230,6 +237,13 @@ def rewards_report() -> RewardsReport:
     _consumers_compare(report)
     _days_compare(report, counted)
     _figures_compare(report)
+    _engagement_days_compare(report)
+    for reward_id, kept, actual in (
+        Reward.objects.exclude(action_type=F("action__action_type"))
+        .order_by("pk")
+        .values_list("pk", "action_type", "action__action_type")[:100]
+    ):
+        report.violations.append(f"reward {reward_id} says its action is {kept}, the action is {actual}")
     return report
 
 
@@ -256,6 +270,50 @@ def _figures_compare(report: RewardsReport) -> None:
             report.violations.append(f"reward figures of user/currency {key}: the rewards say {wrong}")
     for key, want in sorted(expected.items()):
         report.violations.append(f"reward figures of user/currency {key}: missing (the rewards say {want})")
+
+
+def _engagement_days_compare(report: RewardsReport) -> None:
+    """The snapshots' figures against the snapshots, then the days of engagement (``PostEngagementDay``)
+    against the gains of the snapshots of each campaign's shares, day by day (the site's time zone)."""
+    report.violations.extend(engagement_figures_drift())
+    snapshots = "tracked_post__snapshots__"
+    rows = (
+        SocialAction.objects.filter(action_type=ActionType.SHARE_VIDEO, tracked_post__snapshots__isnull=False)
+        .annotate(day=TruncDate(f"{snapshots}taken_at", tzinfo=timezone.get_default_timezone()))
+        .values("merchant_id", "campaign_id", "day")
+        .annotate(
+            views=Sum(f"{snapshots}views_added"),
+            likes=Sum(f"{snapshots}likes_added"),
+            comments=Sum(f"{snapshots}comments_added"),
+            shares=Sum(f"{snapshots}shares_added"),
+        )
+        .order_by()
+    )
+    none = (0, 0, 0, 0)
+    expected = {
+        (row["merchant_id"], row["campaign_id"], row["day"]): (
+            row["views"],
+            row["likes"],
+            row["comments"],
+            row["shares"],
+        )
+        for row in rows
+    }
+    for merchant_id, campaign_id, day, *figures in PostEngagementDay.objects.values_list(
+        "merchant_id", "campaign_id", "day_date", "views", "likes", "comments", "shares"
+    ).iterator():
+        want, have = expected.pop((merchant_id, campaign_id, day), none), tuple(figures)
+        if want != have:
+            report.violations.append(
+                f"engagement on {day} of merchant/campaign {(merchant_id, campaign_id)}: the snapshots say "
+                f"views/likes/comments/shares {want}, the day says {have}"
+            )
+    for (merchant_id, campaign_id, day), want in sorted(expected.items(), key=str):
+        if want != none:
+            report.violations.append(
+                f"engagement on {day} of merchant/campaign {(merchant_id, campaign_id)}: missing (the "
+                f"snapshots say views/likes/comments/shares {want})"
+            )
 
 
 def _days_compare(report: RewardsReport, counted) -> None:

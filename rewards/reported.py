@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import User
 from campaigns.models import REPORTED_ACTIONS, ActionType
 from core.errors import DomainError
 from merchants.models import Consent, Membership, Merchant
 from rewards.models import SocialAction
-from rewards.services import action_key, action_record
+from rewards.services import action_record
 
 EVENT_ID_MAX = 100
 REPORT_WINDOW = timedelta(days=30)  # an action older than this is not reported any more
@@ -68,30 +70,35 @@ def reported_action_record(
     if occurred_at < now - REPORT_WINDOW:
         raise ReportedActionError(f"Actions older than {REPORT_WINDOW.days} days can't be reported.")
 
-    user = User.objects.filter(pk=consumer_id).first()
-    joined = user is not None and Consent.objects.active().filter(user=user, merchant=merchant).exists()
+    # The person, whether they joined the brand and whether they are on its team: one query.
+    user = (
+        User.objects.filter(pk=consumer_id)
+        .annotate(
+            _joined=Exists(Consent.objects.active().filter(user=OuterRef("pk"), merchant=merchant)),
+            _member=Exists(Membership.objects.filter(merchant=merchant, user=OuterRef("pk"))),
+        )
+        .first()
+    )
+    joined = user is not None and user._joined
     if not joined:  # the same answer for a stranger and for nobody: the API tells no one who exists
         raise ConsumerNotJoined(
             f"usr_{consumer_id} has not joined {merchant.brand_name}: only people who joined the brand "
             "(and still share their data with it) can be rewarded."
         )
-    if Membership.objects.filter(merchant=merchant, user=user).exists():
+    if user._member:
         raise ConsumerNotEligible("A member of the brand's own team can't be rewarded by the brand.")
 
-    key = action_key(action_type=action_type, user=user, merchant=merchant, event_id=event_id)
-    existing = SocialAction.objects.filter(key=key).first()
-    if existing is None:
-        action = action_record(
-            user=user,
-            merchant=merchant,
-            action_type=ActionType(action_type),
-            event_id=event_id,
-            occurred_at=occurred_at,
-            now=now,
-        )
-        created = action.created_at == now
-    else:
-        action, created = existing, False
+    # The same event id again: the engine's insert is refused by the action's unique key and it
+    # returns the first record, paying nothing (no read beforehand: the new event is the usual case).
+    action = action_record(
+        user=user,
+        merchant=merchant,
+        action_type=ActionType(action_type),
+        event_id=event_id,
+        occurred_at=occurred_at,
+        now=now,
+    )
+    created = action.created_at == now
     if (action.user_id, action.action_type) != (user.pk, action_type):
         raise EventIdReused(
             f"event_id {event_id} was already reported for another consumer or action ({action.action_type})."

@@ -10,7 +10,8 @@ whole history when a window will do), in the merchant's currency and in the site
   campaigns' days (``CampaignDay``), which the engine keeps as it grants and reverses;
 - **views** on a day: the views the tracked posts of the merchant's shares gained that day, i.e.
   for each snapshot TikTok gave that day, its views minus the post's previous snapshot's views;
-  the sum over a window is the views gained in the window;
+  the sum over a window is the views gained in the window; read from the campaigns' days of
+  engagement (``PostEngagementDay``), which the engine keeps as snapshots are written;
 - **new consumers** on a day: people whose first action for the merchant (or the campaign) was
   recorded that day;
 - **cost per 1,000 views**: the merchant price of the share and engagement rewards of the day (not
@@ -23,16 +24,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 from moneyed import Money
 
-from campaigns.models import ActionType, Campaign, CampaignStatus, Video
+from campaigns.models import Campaign, CampaignStatus, Video
 from merchants.models import BankTransfer, Merchant
-from rewards.models import CampaignDay, MerchantConsumer, Reward, RewardKind, RewardStatus, SocialAction
-from social.models import EngagementSnapshot
+from rewards.models import (
+    CampaignDay,
+    MerchantConsumer,
+    PostEngagementDay,
+    Reward,
+    RewardKind,
+    RewardStatus,
+    SocialAction,
+)
 
 NOT_REVERSED = [RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD]
 WINDOWS = (7, 30, 90)  # the periods a merchant can pick, in days
@@ -104,30 +112,16 @@ def _rewards_by_day(days: QuerySet, window: Window) -> dict[date, dict]:
     return {row["day_date"]: row for row in rows}
 
 
-def _views_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
-    """Views gained per day by the tracked posts of ``actions``' shares (see the module's doc)."""
-    posts = actions.filter(action_type=ActionType.SHARE_VIDEO, tracked_post__isnull=False).values(
-        "tracked_post_id"
-    )
-    previous = (
-        EngagementSnapshot.objects.filter(post=OuterRef("post"))
-        .filter(
-            Q(taken_at__lt=OuterRef("taken_at")) | Q(taken_at=OuterRef("taken_at"), pk__lt=OuterRef("pk"))
-        )
-        .order_by("-taken_at", "-pk")
-        .values("views")[:1]
-    )
+def _views_by_day(engagement: QuerySet, window: Window) -> dict[date, int]:
+    """Views gained per day (see the module's doc), from the days the engine keeps
+    (``PostEngagementDay``, a row a campaign a day), not every snapshot of the window."""
     rows = (
-        EngagementSnapshot.objects.filter(
-            post_id__in=posts, taken_at__gte=window.start, taken_at__lt=window.end
-        )
-        .annotate(before=Coalesce(Subquery(previous), Value(0)))
-        .annotate(day=TruncDate("taken_at", tzinfo=_tz()))
-        .values("day")
-        .annotate(gained=Sum(F("views") - F("before")))
+        engagement.filter(day_date__gte=window.first, day_date__lte=window.last)
+        .values("day_date")
+        .annotate(gained=Sum("views"))
         .order_by()
     )
-    return {row["day"]: int(row["gained"] or 0) for row in rows}
+    return {row["day_date"]: int(row["gained"] or 0) for row in rows}
 
 
 def _new_consumers_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
@@ -162,10 +156,14 @@ def _merchant_new_consumers_by_day(merchant: Merchant, window: Window) -> dict[d
 
 
 def _days(
-    rewards: QuerySet, actions: QuerySet, window: Window, new: dict[date, int] | None = None
+    rewards: QuerySet,
+    engagement: QuerySet,
+    actions: QuerySet,
+    window: Window,
+    new: dict[date, int] | None = None,
 ) -> list[Day]:
     paid = _rewards_by_day(rewards, window)
-    views = _views_by_day(actions, window)
+    views = _views_by_day(engagement, window)
     if new is None:
         new = _new_consumers_by_day(actions, window)
     days = []
@@ -211,6 +209,7 @@ def merchant_daily(*, merchant: Merchant, window: Window) -> list[Day]:
     """The dashboard's figures, one per day of ``window``, in the merchant's currency."""
     return _days(
         CampaignDay.objects.filter(campaign__merchant=merchant, campaign__currency=merchant.currency),
+        PostEngagementDay.objects.filter(merchant=merchant),
         SocialAction.objects.filter(merchant=merchant),
         window,
         _merchant_new_consumers_by_day(merchant, window),
@@ -221,6 +220,7 @@ def campaign_daily(*, campaign: Campaign, window: Window) -> list[Day]:
     """A campaign's figures by day (its own consumers: first action in this campaign)."""
     return _days(
         CampaignDay.objects.filter(campaign=campaign),
+        PostEngagementDay.objects.filter(campaign=campaign),
         SocialAction.objects.filter(campaign=campaign),
         window,
     )
@@ -262,7 +262,7 @@ def campaign_summary(*, campaign: Campaign) -> CampaignSummary:
             amount=Money(row["total"], currency),
         )
         for row in rewards.values("kind", "status")
-        .annotate(n=Count("pk"), total=Sum("merchant_price"))
+        .annotate(n=Count("*"), total=Sum("merchant_price"))  # on its index alone (no id needed)
         .order_by("kind", "status")
     ]
     # Spend over the whole life: the campaign's days the engine keeps, not every reward again.
@@ -271,16 +271,9 @@ def campaign_summary(*, campaign: Campaign) -> CampaignSummary:
     )
     actions = SocialAction.objects.filter(campaign=campaign)
     people = actions.aggregate(n=Count("pk"), people=Count("user_id", distinct=True))
-    latest = (
-        EngagementSnapshot.objects.filter(post=OuterRef("post")).order_by("-taken_at", "-pk").values("pk")[:1]
-    )
-    posts = actions.filter(action_type=ActionType.SHARE_VIDEO, tracked_post__isnull=False).values(
-        "tracked_post_id"
-    )
-    engagement = (
-        EngagementSnapshot.objects.filter(post_id__in=posts)
-        .filter(pk=Subquery(latest))
-        .aggregate(views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares"))
+    # Its posts' latest counts: the gains of the campaign's days the engine keeps, summed.
+    engagement = PostEngagementDay.objects.filter(campaign=campaign).aggregate(
+        views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares")
     )
     views = int(engagement["views"] or 0)
     per_1000 = _per_1000(counted["shares"] or Decimal("0.00"), views)

@@ -29,13 +29,14 @@ from rewards.models import (
     LaunchWatch,
     MerchantConsumer,
     PersonRewardFigures,
+    PostEngagementDay,
     Reward,
     RewardKind,
     RewardStatus,
     SocialAction,
 )
 from rewards.reasons import Reason
-from social.models import EngagementSnapshot, TikTokProfile
+from social.models import TikTokProfile
 from wallets.models import Account, Purpose
 
 HELD_EXPLANATION = gettext_lazy("Under review: we check unusual activity. You'll see the outcome here.")
@@ -473,25 +474,12 @@ def merchant_active_campaigns(*, merchant: Merchant) -> int:
     return Campaign.objects.filter(merchant=merchant, status=CampaignStatus.ACTIVE).count()
 
 
-def _share_post_ids(merchant: Merchant) -> QuerySet:
-    return SocialAction.objects.filter(
-        merchant=merchant, action_type=ActionType.SHARE_VIDEO, tracked_post__isnull=False
-    ).values("tracked_post_id")
-
-
 def merchant_post_engagement(*, merchant: Merchant) -> dict[str, int]:
-    """Views, likes, comments and shares of the posts people made for the brand: the latest
-    snapshot of each tracked post of the merchant's SHARE_VIDEO actions, summed.
-
-    The latest snapshot of each post is picked in one pass (``DISTINCT ON (post_id)`` over the
-    ``(post, taken_at)`` index), not looked up once per snapshot."""
-    latest = (
-        EngagementSnapshot.objects.filter(post_id__in=_share_post_ids(merchant))
-        .order_by("-post_id", "-taken_at", "-pk")
-        .distinct("post_id")
-        .values("pk")
-    )
-    totals = EngagementSnapshot.objects.filter(pk__in=latest).aggregate(
+    """Views, likes, comments and shares of the posts people shared for the brand: each post's latest
+    counts, summed. Read from the merchant's days the engine keeps (``PostEngagementDay``: its
+    campaigns', and its shares' without a campaign), whose gains add up to the posts' latest counts:
+    a row a campaign a day, not every snapshot."""
+    totals = PostEngagementDay.objects.filter(merchant=merchant).aggregate(
         views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares")
     )
     return {name: int(value or 0) for name, value in totals.items()}

@@ -92,6 +92,7 @@ from rewards.models import (
     MerchantConsumer,
     NoticeKind,
     PersonRewardFigures,
+    PostEngagementDay,
     Reward,
     RewardKind,
     RewardStatus,
@@ -104,11 +105,12 @@ from rewards.risk import action_risk, engagement_risk_for
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import login_channel_for
-from social.services import tracked_posts_watch
+from social.services import engagement_gains_of_post, tracked_posts_watch
+from social.signals import EngagementGain
 from subscriptions.benefits import NO_BENEFITS, Benefits
 from subscriptions.selectors import benefits_for_users
 from wallets.debts import debt_incur, debt_owed, debt_repay
-from wallets.models import PLATFORM, Account, Entry, Purpose
+from wallets.models import PLATFORM, Account, Entry, Purpose, partition_key
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 from webhooks.models import EventType
 from webhooks.payloads import campaign_paused_payload, consumer_joined_payload, reward_payload
@@ -308,6 +310,7 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
         Reward(
             action=item.action,
             kind=item.kind,
+            action_type=item.action.action_type,
             snapshot=item.snapshot,
             user_id=item.action.user_id,
             merchant_id=item.action.merchant_id,
@@ -337,8 +340,9 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             )
     _figures_grant(rewards)
     accounts = _AccountCache()
-    for currency in {r.currency for r in rewards}:
-        accounts.prefetch_users({r.user_id for r in rewards}, Purpose.USER_PENDING, currency)
+    accounts.prefetch(
+        rewards, merchants={item.campaign.merchant_id: item.campaign.merchant for item in items}
+    )
     post_many(
         [
             _credit_posting(reward, action=item.action, merchant=item.campaign.merchant, accounts=accounts)
@@ -446,6 +450,43 @@ class _AccountCache:
             owner_type=label, owner_ids=user_ids, purpose=purpose, currency=currency
         ).items():
             self._accounts[(label, owner_id, purpose, currency)] = account
+
+    def prefetch(self, rewards: list[Reward], *, merchants: dict[int, Merchant]) -> None:
+        """The accounts a batch of new rewards posts to, read in one query: the merchants' funds,
+        the platform's pending revenue on them and the users' pending accounts (those missing are
+        created by ``prefetch_users``, any other by ``get``)."""
+        user_label, merchant_label = User._meta.label_lower, Merchant._meta.label_lower
+        partitions = {partition_key(m): pk for pk, m in merchants.items()}
+        wanted = Q()
+        for currency in {r.currency for r in rewards}:
+            users = {r.user_id for r in rewards if r.currency == currency}
+            wanted |= Q(currency=currency, partition="") & (
+                Q(owner_type=user_label, owner_id__in=users, purpose=Purpose.USER_PENDING)
+                | Q(owner_type=merchant_label, owner_id__in=merchants, purpose=Purpose.MERCHANT_AVAILABLE)
+            )
+            wanted |= Q(
+                currency=currency,
+                owner_type=PLATFORM.owner_type,
+                owner_id=PLATFORM.pk,
+                purpose=Purpose.PLATFORM_REVENUE_PENDING,
+                partition__in=partitions,
+            )
+        missing_users: dict[str, set[int]] = defaultdict(set)
+        for currency in {r.currency for r in rewards}:
+            missing_users[currency] = {r.user_id for r in rewards if r.currency == currency}
+        for account in Account.objects.filter(wanted):
+            if account.purpose == Purpose.USER_PENDING:
+                self._accounts[(user_label, account.owner_id, Purpose.USER_PENDING, account.currency)] = (
+                    account
+                )
+                missing_users[account.currency].discard(account.owner_id)
+            elif account.purpose == Purpose.MERCHANT_AVAILABLE:
+                self._accounts[("funds", account.owner_id, account.currency)] = account
+            elif account.purpose == Purpose.PLATFORM_REVENUE_PENDING:
+                self._accounts[("revenue_pending", partitions[account.partition], account.currency)] = account
+        for currency, user_ids in missing_users.items():
+            if user_ids:
+                self.prefetch_users(user_ids, Purpose.USER_PENDING, currency)
 
     def get(self, key: tuple, make) -> Account:
         if key not in self._accounts:
@@ -610,28 +651,34 @@ def _action_record(
     key = action_key(
         action_type=action_type, user=user, merchant=merchant, post=tracked_post, event_id=event_id
     )
-    with transaction.atomic(durable=True):
-        try:
-            with transaction.atomic():
-                action = SocialAction.objects.create(
-                    key=key,
-                    user=user,
-                    merchant=merchant,
-                    campaign=campaign,
-                    action_type=action_type,
-                    tracked_post=tracked_post,
-                    touchpoint=touchpoint,
-                    device_id=device_id[:64],
-                    ip_address=ip_address,
-                    occurred_at=occurred_at or now,
-                    created_at=now,
-                )
-        except IntegrityError:
-            return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False
-        _consumer_count(action)
-        _evaluate(action, now=now)
-        if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
-            _joined_event(action, now=now)
+    action = None
+    try:
+        with transaction.atomic(durable=True):
+            # The insert is the transaction's first statement (no savepoint needed): when the key
+            # was recorded before, the unique constraint refuses it and the whole, empty,
+            # transaction is rolled back; the first record is read below.
+            action = SocialAction.objects.create(
+                key=key,
+                user=user,
+                merchant=merchant,
+                campaign=campaign,
+                action_type=action_type,
+                tracked_post=tracked_post,
+                touchpoint=touchpoint,
+                device_id=device_id[:64],
+                ip_address=ip_address,
+                occurred_at=occurred_at or now,
+                created_at=now,
+            )
+            _consumer_count(action)
+            _evaluate(action, now=now)
+            _share_engagement_count(action)
+            if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
+                _joined_event(action, now=now)
+    except IntegrityError:
+        if action is not None:  # not the action's key: a later statement's error
+            raise
+        return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)
     return action, True
@@ -671,10 +718,34 @@ def _days_add(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> 
             rows.update(**figures)
 
 
+_CONSUMER_COUNT_SQL = (
+    "INSERT INTO rewards_merchantconsumer (merchant_id, user_id, actions, first_at, last_at, joined_at) "
+    "VALUES (%s, %s, 1, %s, %s, %s) ON CONFLICT (merchant_id, user_id) DO UPDATE SET "
+    "actions = rewards_merchantconsumer.actions + 1, "
+    "first_at = LEAST(rewards_merchantconsumer.first_at, EXCLUDED.first_at), "
+    "last_at = GREATEST(rewards_merchantconsumer.last_at, EXCLUDED.last_at), "
+    "joined_at = LEAST(rewards_merchantconsumer.joined_at, EXCLUDED.joined_at)"
+)
+
+
 def _consumer_count(action: SocialAction) -> None:
     """Count a new action in its person's figures for the merchant (``MerchantConsumer``), in the
-    transaction that records it: one conditional UPDATE, or the row's first INSERT (a concurrent
-    first insert loses on the unique constraint and updates instead)."""
+    transaction that records it: on PostgreSQL one fixed ``INSERT ... ON CONFLICT DO UPDATE``
+    (no savepoint, no ORM compilation); elsewhere one conditional UPDATE, or the row's first
+    INSERT (a concurrent first insert loses on the unique constraint and updates instead)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CONSUMER_COUNT_SQL,
+                [
+                    action.merchant_id,
+                    action.user_id,
+                    action.occurred_at,
+                    action.occurred_at,
+                    action.created_at,
+                ],
+            )
+        return
     figures = {
         "actions": F("actions") + 1,
         "first_at": Least("first_at", Value(action.occurred_at)),
@@ -841,10 +912,17 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
 
 
 def _evaluate(action: SocialAction, *, now: datetime) -> None:
-    """Decide and pay an action just inserted (its row is locked by the insert)."""
+    """Decide and pay an action whose row this transaction holds locked (just inserted, or locked
+    by ``_lock`` in ``_unfunded_action_retry``).
+
+    The action's own changes (its campaign, its risk) are written with its outcome, in one UPDATE
+    at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
+    returning person, pricing plan, subscription benefits) is read before the locks are taken, so
+    that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
     if Ban.objects.filter(user_id=action.user_id).exists():
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
         return
+    changed: list[str] = []  # the action's fields to write with its outcome
     campaign, rule = _campaign_and_rule(action, now=now)
     if rule is None:
         stopped = _campaign_paused_for_money(action, now=now)
@@ -852,7 +930,6 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
             # Not "no campaign": the one that rewards it stopped because the money ran out. The action
             # waits for the money like the one that stopped it (evaluated again when it comes).
             action.campaign = stopped
-            action.save(update_fields=["campaign"])
             if stopped.pause_reason == PauseReason.FUNDS:
                 price = RewardRule.objects.filter(
                     campaign=stopped, action=action.action_type, is_enabled=True
@@ -862,47 +939,62 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                     ActionStatus.UNFUNDED,
                     Reason.FUNDS_RAN_OUT,
                     _funds_params(stopped, price[0] if price else None),
+                    also=["campaign"],
                 )
             else:
-                _set_action(action, ActionStatus.UNFUNDED, Reason.BUDGET_REACHED, _budget_params(stopped))
+                _set_action(
+                    action,
+                    ActionStatus.UNFUNDED,
+                    Reason.BUDGET_REACHED,
+                    _budget_params(stopped),
+                    also=["campaign"],
+                )
             return
         reason, params = _no_campaign_reason(action, now=now)
         _set_action(action, ActionStatus.INELIGIBLE, reason, params)
         return
     if action.campaign_id != campaign.pk:
         action.campaign = campaign
-        action.save(update_fields=["campaign"])
+        changed.append("campaign")
     if action.action_type == ActionType.SHARE_VIDEO:
         tracked_posts_watch(post_ids=[action.tracked_post_id], until=_watch_until(action, campaign))
         if ugc_blocks_shares(campaign=campaign, user_id=action.user_id):
-            _set_action(action, ActionStatus.INELIGIBLE, Reason.VIDEO_NOT_APPROVED)
+            _set_action(action, ActionStatus.INELIGIBLE, Reason.VIDEO_NOT_APPROVED, also=changed)
             return
     score, signals = action_risk(action, now=action.created_at)  # as of the action (a retry too)
     if signals:
         action.risk_score, action.risk_signals = score, signals
-        action.save(update_fields=["risk_score", "risk_signals"])
+        changed += ["risk_score", "risk_signals"]
+    # Read before the locks (none of them is a locked row): the lock below is held for less.
+    currency = campaign.currency
+    limits = _limits(currency)
+    returning = bool(_returning([action.user_id], [action.merchant_id]))
+    user_share = plan_for(action.merchant).user_share
+    benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
+    # The action's row is locked already (see above): the locks start with its tally.
     locked = _lock(
-        action_ids=[action.pk],
         tallies=[(action.user_id, campaign.pk)],
         rule_ids=[rule.pk],
         campaign_ids=[campaign.pk],
     )
     campaign, rule = locked.campaigns[campaign.pk], locked.rules[rule.pk]
+    if campaign.currency != currency:  # changed meanwhile: the locked campaign's limits
+        limits = _limits(campaign.currency)
     tally = locked.tallies[(action.user_id, campaign.pk)]
     decision = decide(
         Payment(
             kind=RewardKind.ACTION,
             campaign=campaign,
             rule=rule,
-            limits=_limits(campaign.currency),
+            limits=limits,
             tally=_tally(tally),
             today=now.date(),
-            returning=bool(_returning([action.user_id], [action.merchant_id])),
-            user_share=plan_for(campaign.merchant).user_share,
+            returning=returning,
+            user_share=user_share,
             hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
             risk_score=score,
             risk_signals=signals,
-            benefits=benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS),
+            benefits=benefits,
             now=now,
             available_at=_available_at(action, campaign, kind=RewardKind.ACTION, now=now),
         )
@@ -919,14 +1011,18 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
         except InsufficientFunds:
             _pause(campaign.pk, PauseReason.FUNDS, now=now)
             _set_action(
-                action, ActionStatus.UNFUNDED, Reason.FUNDS_RAN_OUT, _funds_params(campaign, decision.price)
+                action,
+                ActionStatus.UNFUNDED,
+                Reason.FUNDS_RAN_OUT,
+                _funds_params(campaign, decision.price),
+                also=changed,
             )
             return
     if decision.pause:
         _pause(campaign.pk, decision.pause, now=now)
     if decision.daily_limit_reached:
         _daily_limit_notice(action.user_id, campaign, now=now)
-    _set_action(action, decision.status, decision.reason, decision.params)
+    _set_action(action, decision.status, decision.reason, decision.params, also=changed)
 
 
 def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> None:
@@ -1027,12 +1123,15 @@ def _campaign_paused_for_money(action: SocialAction, *, now: datetime) -> Campai
     return rule.campaign if rule else None
 
 
-def _set_action(action: SocialAction, status: str, reason: str, params: dict | None = None) -> None:
-    """Record the engine's outcome: the status, its reason code and figures, and the English words."""
+def _set_action(
+    action: SocialAction, status: str, reason: str, params: dict | None = None, *, also=()
+) -> None:
+    """Record the engine's outcome: the status, its reason code and figures, and the English words
+    (with ``also``, the action's other fields the engine changed, in the same UPDATE)."""
     params = params or {}
     action.status, action.reason, action.reason_params = status, reason, params
     action.status_detail = reason_detail(reason, params)
-    action.save(update_fields=["status", "reason", "reason_params", "status_detail"])
+    action.save(update_fields=["status", "reason", "reason_params", "status_detail", *also])
 
 
 def _funds_params(campaign: Campaign, price: Decimal | None) -> dict:
@@ -1939,3 +2038,68 @@ def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
             )
             told += 1
     return told
+
+
+# ---------------------------------------------------------------------------
+# The posts' engagement per campaign and day (PostEngagementDay)
+
+
+def post_engagement_days_add(*, gains: list[EngagementGain]) -> None:
+    """Count what snapshots gained in the days of their posts' shares (``PostEngagementDay``: the
+    share's campaign, or its merchant when it has none, on the snapshot's day in the site's time
+    zone), in the transaction that wrote the snapshots (social's ``engagement_gained``, sent with the
+    posts' rows locked) or recorded the share. Rows are written in (merchant, campaign, day) order;
+    a post without a share counts nowhere (yet: its share counts it when recorded)."""
+    if not gains:
+        return
+    shares: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    for post_id, merchant_id, campaign_id in SocialAction.objects.filter(
+        action_type=ActionType.SHARE_VIDEO, tracked_post_id__in={g.post_id for g in gains}
+    ).values_list("tracked_post_id", "merchant_id", "campaign_id"):
+        shares[post_id].append((merchant_id, campaign_id))
+    zone = timezone.get_default_timezone()
+    sums: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for gain in gains:
+        for merchant_id, campaign_id in shares.get(gain.post_id, ()):
+            row = sums[(merchant_id, campaign_id or 0, timezone.localdate(gain.taken_at, zone))]
+            for n, value in enumerate((gain.views, gain.likes, gain.comments, gain.shares)):
+                row[n] += value
+    for (merchant_id, campaign_id, day), (views, likes, comments, shares_) in sorted(sums.items()):
+        if not (views or likes or comments or shares_):
+            continue
+        figures = {
+            "views": F("views") + views,
+            "likes": F("likes") + likes,
+            "comments": F("comments") + comments,
+            "shares": F("shares") + shares_,
+        }
+        rows = PostEngagementDay.objects.filter(day_date=day)
+        rows = (
+            rows.filter(campaign_id=campaign_id)
+            if campaign_id
+            else rows.filter(merchant_id=merchant_id, campaign__isnull=True)
+        )
+        if rows.update(**figures):
+            continue
+        try:
+            with transaction.atomic():
+                PostEngagementDay.objects.create(
+                    merchant_id=merchant_id,
+                    campaign_id=campaign_id or None,
+                    day_date=day,
+                    views=views,
+                    likes=likes,
+                    comments=comments,
+                    shares=shares_,
+                )
+        except IntegrityError:
+            rows.update(**figures)
+
+
+def _share_engagement_count(action: SocialAction) -> None:
+    """A share just recorded (and decided: its campaign is known) counts what its post's snapshots
+    taken before it gained. The post's row is locked first, so a snapshot written at the same time
+    is counted either here or by its own transaction (which then sees the share), never twice."""
+    if action.action_type != ActionType.SHARE_VIDEO or not action.tracked_post_id:
+        return
+    post_engagement_days_add(gains=engagement_gains_of_post(post_id=action.tracked_post_id))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from rewards import selectors
 from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
+from wallets.formats import money_text
 
 HISTORY_PAGE_SIZE = 20
 
@@ -55,7 +56,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
     held = [{"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.HELD]]
     awaited = selectors.awaited_brands(user=user)
     balances, debts = selectors.wallet_money_get(user=user)
-    owed = [str(debt) for debt in debts]
+    owed = [money_text(debt) for debt in debts]
     return render(
         request,
         "wallet/wallet.html",
@@ -86,7 +87,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
             else gettext("%(items)s and %(last)s") % {"items": ", ".join(owed[:-1]), "last": owed[-1]}
             if owed
             else "",
-            "held_total_text": " + ".join(str(money) for money in figures.held_totals),
+            "held_total_text": " + ".join(money_text(money) for money in figures.held_totals),
         },
     )
 

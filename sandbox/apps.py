@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SandboxConfig(AppConfig):
@@ -6,4 +7,4 @@ class SandboxConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "sandbox"
-    verbose_name = "Sandbox (fakes of TikTok and WhatsApp)"
+    verbose_name = _("Sandbox (fakes of TikTok and WhatsApp)")

@@ -13,6 +13,6 @@ $PY manage.py bench_api
 $PY manage.py bench_http
 $PY manage.py bench_promote
 $PY manage.py bench_affiliates
-$PY manage.py bench_scale
+$PY manage.py bench_scale --apps
 $PY manage.py ledger_check
 $PY manage.py rewards_check

@@ -13,8 +13,8 @@ class TikTokProfile(models.Model):
     """What TikTok tells us about a user (``user/info``), kept in our own columns."""
 
     class DisconnectReason(models.TextChoices):
-        REVOKED_BY_USER = "REVOKED_BY_USER", "you removed TikJoy's access in TikTok"
-        GRANT_INVALID = "GRANT_INVALID", "TikTok no longer accepts TikJoy's authorization"
+        REVOKED_BY_USER = "REVOKED_BY_USER", _("you removed TikJoy's access in TikTok")
+        GRANT_INVALID = "GRANT_INVALID", _("TikTok no longer accepts TikJoy's authorization")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tiktok")
     open_id = models.CharField(max_length=128, unique=True)
@@ -26,7 +26,7 @@ class TikTokProfile(models.Model):
     likes_count = models.PositiveBigIntegerField(null=True, blank=True)
     video_count = models.PositiveBigIntegerField(null=True, blank=True)
     is_creator = models.BooleanField(
-        default=False, help_text="More than TIKTOK_CREATOR_MIN_FOLLOWERS followers at the last sync."
+        default=False, help_text=_("More than TIKTOK_CREATOR_MIN_FOLLOWERS followers at the last sync.")
     )
     synced_at = models.DateTimeField(null=True, blank=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
@@ -65,22 +65,33 @@ class TrackedPost(models.Model):
     """A TikTok video of a consumer recognised as a share (one row per TikTok video, ever)."""
 
     class Status(models.TextChoices):
-        ACTIVE = "ACTIVE", "active"
-        GONE = "GONE", "gone (deleted or private)"
+        ACTIVE = "ACTIVE", _("active")
+        GONE = "GONE", _("gone (deleted or private)")
 
     video_id = models.CharField("TikTok video id", max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_posts")
     caption = models.TextField(blank=True)
     share_url = models.URLField(max_length=1000, blank=True)
-    posted_at = models.DateTimeField(help_text="Created on TikTok at.")
-    criterion_key = models.CharField(max_length=100, help_text="The share criterion it matched.")
+    posted_at = models.DateTimeField(help_text=_("Created on TikTok at."))
+    criterion_key = models.CharField(max_length=100, help_text=_("The share criterion it matched."))
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     gone_at = models.DateTimeField(null=True, blank=True)
     discovered_at = models.DateTimeField(default=timezone.now)
     track_until = models.DateTimeField(
-        help_text="Synced until then: the reward engine keeps it past the end of the hold of every reward it paid."
+        help_text=_(
+            "Synced until then: the reward engine keeps it past the end of the hold of every reward it paid."
+        )
     )
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Its latest snapshot's counts (the latest by taken_at, then id), kept with every snapshot
+    # written (``social.services.engagement_snapshots_record``): read instead of looking it up.
+    latest_views = models.BigIntegerField(default=0, help_text="Views at its latest snapshot.")
+    latest_likes = models.BigIntegerField(default=0, help_text="Likes at its latest snapshot.")
+    latest_comments = models.BigIntegerField(default=0, help_text="Comments at its latest snapshot.")
+    latest_shares = models.BigIntegerField(default=0, help_text="Shares at its latest snapshot.")
+    latest_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its latest snapshot was taken (none: no snapshot yet)."
+    )
 
     objects = TrackedPostQuerySet.as_manager()
 
@@ -100,7 +111,11 @@ class TrackedPost(models.Model):
 
 
 class EngagementSnapshot(models.Model):
-    """The counts TikTok reported for a tracked post at one moment."""
+    """The counts TikTok reported for a tracked post at one moment, and what each added over the
+    post's previous snapshot (by ``taken_at``, then id; the first adds all of its counts). A post's
+    snapshots' ``*_added`` sum to its latest counts; they go negative when a count drops (an unlike).
+    Kept by ``social.services.engagement_snapshots_record``, also when a snapshot arrives after a
+    later one (the later one then adds less)."""
 
     post = models.ForeignKey(TrackedPost, on_delete=models.CASCADE, related_name="snapshots")
     views = models.PositiveBigIntegerField()
@@ -108,6 +123,10 @@ class EngagementSnapshot(models.Model):
     comments = models.PositiveBigIntegerField()
     shares = models.PositiveBigIntegerField()
     taken_at = models.DateTimeField()
+    views_added = models.BigIntegerField(default=0)
+    likes_added = models.BigIntegerField(default=0)
+    comments_added = models.BigIntegerField(default=0)
+    shares_added = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["post", "taken_at"])]
@@ -144,7 +163,7 @@ class WebhookEvent(models.Model):
         WHATSAPP = "WHATSAPP", "WhatsApp"
 
     source = models.CharField(max_length=16, choices=Source.choices)
-    event_key = models.CharField(max_length=64, help_text="SHA-256 of the signed body.")
+    event_key = models.CharField(max_length=64, help_text=_("SHA-256 of the signed body."))
     event_type = models.CharField(max_length=100, blank=True)
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
@@ -153,7 +172,7 @@ class WebhookEvent(models.Model):
         max_length=200,
         blank=True,
         default="",
-        help_text="Why a validly signed delivery could not be used (its body is kept in the payload).",
+        help_text=_("Why a validly signed delivery could not be used (its body is kept in the payload)."),
     )
 
     class Meta:
@@ -188,8 +207,8 @@ class CreatorStatus(models.Model):
 
     class Meta:
         db_table = "campaigns_creatorstatus"  # made by campaigns before creators moved here
-        verbose_name = "creator status (ops decision)"
-        verbose_name_plural = "creator statuses (ops decisions)"
+        verbose_name = _("creator status (ops decision)")
+        verbose_name_plural = _("creator statuses (ops decisions)")
 
     def __str__(self) -> str:
         return f"{self.user}: {'creator' if self.is_creator else 'not a creator'} (ops decision)"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection
 from django.db.models import Exists, Subquery
 from django.db.models.functions import Coalesce
 
@@ -90,3 +91,69 @@ def user_is_creator(user) -> bool:
     if decided is not None:
         return decided
     return TikTokProfile.objects.filter(user=user, is_creator=True).exists()
+
+
+# The figures kept with the snapshots (social.services.engagement_snapshots_record), recomputed from
+# the snapshots themselves: rows where they differ.
+_GAINS_DRIFT = """
+SELECT s.id, s.post_id,
+       s.views_added, s.likes_added, s.comments_added, s.shares_added,
+       d.views_added, d.likes_added, d.comments_added, d.shares_added
+  FROM social_engagementsnapshot s
+  JOIN (
+    SELECT id,
+           views - COALESCE(LAG(views) OVER w, 0) AS views_added,
+           likes - COALESCE(LAG(likes) OVER w, 0) AS likes_added,
+           comments - COALESCE(LAG(comments) OVER w, 0) AS comments_added,
+           shares - COALESCE(LAG(shares) OVER w, 0) AS shares_added
+      FROM social_engagementsnapshot
+    WINDOW w AS (PARTITION BY post_id ORDER BY taken_at, id)
+  ) AS d ON d.id = s.id
+ WHERE s.views_added <> d.views_added OR s.likes_added <> d.likes_added
+    OR s.comments_added <> d.comments_added OR s.shares_added <> d.shares_added
+ ORDER BY s.id
+"""
+_LATEST_DRIFT = """
+SELECT p.id, p.latest_views, p.latest_likes, p.latest_comments, p.latest_shares, p.latest_at,
+       s.views, s.likes, s.comments, s.shares, s.taken_at
+  FROM social_trackedpost p
+  LEFT JOIN (
+    SELECT post_id, views, likes, comments, shares, taken_at,
+           ROW_NUMBER() OVER (PARTITION BY post_id ORDER BY taken_at DESC, id DESC) AS n
+      FROM social_engagementsnapshot
+  ) AS s ON s.post_id = p.id AND s.n = 1
+ WHERE (s.post_id IS NULL AND (p.latest_at IS NOT NULL OR p.latest_views <> 0 OR p.latest_likes <> 0
+                               OR p.latest_comments <> 0 OR p.latest_shares <> 0))
+    OR (s.post_id IS NOT NULL AND (p.latest_at IS NULL OR p.latest_at <> s.taken_at
+                                   OR p.latest_views <> s.views OR p.latest_likes <> s.likes
+                                   OR p.latest_comments <> s.comments OR p.latest_shares <> s.shares))
+ ORDER BY p.id
+"""
+
+
+def engagement_figures_drift(*, limit: int = 100) -> list[str]:
+    """Where the figures kept with the snapshots disagree with the snapshots (``rewards_check``
+    reports them): a snapshot's gain over its post's previous one (``*_added``), a post's latest
+    counts (``TrackedPost.latest_*``). Two set-based reads; at most ``limit`` lines each, then a count."""
+    found: list[str] = []
+    with connection.cursor() as cursor:
+        cursor.execute(_GAINS_DRIFT)
+        rows = cursor.fetchall()
+        for row in rows[:limit]:
+            found.append(
+                f"gain of snapshot {row[0]} of post {row[1]}: the snapshots say views/likes/comments/shares "
+                f"{tuple(row[6:10])}, the snapshot says {tuple(row[2:6])}"
+            )
+        if len(rows) > limit:
+            found.append(f"gains of {len(rows) - limit} more snapshot(s) disagree with the snapshots")
+        cursor.execute(_LATEST_DRIFT)
+        rows = cursor.fetchall()
+        for row in rows[:limit]:
+            want = "no snapshot" if row[10] is None else f"{tuple(row[6:10])} at {row[10]}"
+            found.append(
+                f"latest counts of post {row[0]}: the snapshots say {want}, the post says "
+                f"{tuple(row[1:5])} at {row[5]}"
+            )
+        if len(rows) > limit:
+            found.append(f"latest counts of {len(rows) - limit} more post(s) disagree with the snapshots")
+    return found

@@ -18,6 +18,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
@@ -26,6 +27,7 @@ from core.i18n import person_or_active_language
 from social import signals
 from social.matching import ShareCriterion, caption_matches
 from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
+from social.signals import EngagementGain
 from social.tiktok import (
     VIDEO_QUERY_MAX_IDS,
     TikTokClient,
@@ -351,24 +353,140 @@ def _engagement_record(
     present = [p for p in batch if p.video_id in by_id]
     missing = [p.pk for p in batch if p.video_id not in by_id]
     with transaction.atomic():
-        EngagementSnapshot.objects.bulk_create(
-            [
-                EngagementSnapshot(
-                    post=p,
+        # Every post of the batch locked first, in id order, those TikTok no longer has included:
+        # the engagement days are written after the posts' locks, as when a share is recorded
+        # (its post locked first), so the two never wait on each other in opposite orders.
+        list(
+            TrackedPost.objects.select_for_update()
+            .filter(pk__in=sorted(p.pk for p in batch))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        engagement_snapshots_record(
+            counts={
+                p.pk: EngagementCounts(
                     views=by_id[p.video_id].views or 0,
                     likes=by_id[p.video_id].likes or 0,
                     comments=by_id[p.video_id].comments or 0,
                     shares=by_id[p.video_id].shares or 0,
-                    taken_at=now,
                 )
                 for p in present
-            ]
+            },
+            taken_at=now,
         )
         TrackedPost.objects.filter(pk__in=[p.pk for p in present]).update(last_synced_at=now)
         gone = TrackedPost.objects.filter(pk__in=missing, status=TrackedPost.Status.ACTIVE).update(
             status=TrackedPost.Status.GONE, gone_at=now, last_synced_at=now
         )
     return len(present), gone
+
+
+@dataclass(frozen=True)
+class EngagementCounts:
+    """What TikTok reported for a post at one moment."""
+
+    views: int
+    likes: int
+    comments: int
+    shares: int
+
+    def minus(self, other: EngagementCounts) -> EngagementCounts:
+        return EngagementCounts(*(getattr(self, f) - getattr(other, f) for f in ENGAGEMENT_FIGURES))
+
+
+ENGAGEMENT_FIGURES = ("views", "likes", "comments", "shares")
+NO_COUNTS = EngagementCounts(0, 0, 0, 0)
+
+
+def _counts_of(row, prefix: str = "", suffix: str = "") -> EngagementCounts:
+    return EngagementCounts(*(getattr(row, f"{prefix}{f}{suffix}") for f in ENGAGEMENT_FIGURES))
+
+
+def engagement_snapshots_record(
+    *, counts: dict[int, EngagementCounts], taken_at: datetime
+) -> list[EngagementSnapshot]:
+    """Store what TikTok reported for these posts (post id -> counts) at ``taken_at``, with the
+    figures kept beside the snapshots: each snapshot's gain over the post's previous one
+    (``*_added``) and each post's latest counts (``TrackedPost.latest_*``). Returns the snapshots.
+
+    The posts' rows are locked first (by primary key), so two syncs of one post at once write one
+    after the other and the second measures its gain from the first. A snapshot older than the
+    post's latest (a sync that started earlier and finished later) gains over the snapshot before
+    it, and the snapshot after it then gains that much less: each post's gains still add up to its
+    latest counts. A snapshot equal in time to the latest comes after it (ids break the tie).
+
+    The apps above are told what changed on which day (``signals.engagement_gained``), in this
+    transaction: rewards adds it up per campaign and day. Runs inside the caller's transaction.
+    """
+    if not counts:
+        return []
+    with transaction.atomic():
+        posts = list(
+            TrackedPost.objects.select_for_update()
+            .filter(pk__in=sorted(counts))
+            .order_by("pk")
+            .only("pk", "latest_at", *(f"latest_{f}" for f in ENGAGEMENT_FIGURES))
+        )
+        snapshots, moved, gains = [], [], []
+        for post in posts:
+            now_counts = counts[post.pk]
+            following = None
+            if post.latest_at is None or taken_at >= post.latest_at:
+                before = _counts_of(post, prefix="latest_") if post.latest_at else NO_COUNTS
+            else:  # out of order: between two snapshots already stored
+                earlier = (
+                    EngagementSnapshot.objects.filter(post_id=post.pk, taken_at__lte=taken_at)
+                    .order_by("-taken_at", "-pk")
+                    .first()
+                )
+                before = _counts_of(earlier) if earlier else NO_COUNTS
+                following = (
+                    EngagementSnapshot.objects.filter(post_id=post.pk, taken_at__gt=taken_at)
+                    .order_by("taken_at", "pk")
+                    .first()
+                )
+            added = now_counts.minus(before)
+            snapshots.append(
+                EngagementSnapshot(
+                    post_id=post.pk,
+                    taken_at=taken_at,
+                    **{f: getattr(now_counts, f) for f in ENGAGEMENT_FIGURES},
+                    **{f"{f}_added": getattr(added, f) for f in ENGAGEMENT_FIGURES},
+                )
+            )
+            gains.append(EngagementGain(post.pk, taken_at, *(getattr(added, f) for f in ENGAGEMENT_FIGURES)))
+            if following is None:
+                for f in ENGAGEMENT_FIGURES:
+                    setattr(post, f"latest_{f}", getattr(now_counts, f))
+                post.latest_at = taken_at
+                moved.append(post)
+            elif added != NO_COUNTS:
+                EngagementSnapshot.objects.filter(pk=following.pk).update(
+                    **{f"{f}_added": F(f"{f}_added") - getattr(added, f) for f in ENGAGEMENT_FIGURES}
+                )
+                gains.append(
+                    EngagementGain(
+                        post.pk, following.taken_at, *(-getattr(added, f) for f in ENGAGEMENT_FIGURES)
+                    )
+                )
+        EngagementSnapshot.objects.bulk_create(snapshots)
+        if moved:
+            TrackedPost.objects.bulk_update(
+                moved, ["latest_at", *(f"latest_{f}" for f in ENGAGEMENT_FIGURES)]
+            )
+        signals.engagement_gained.send(sender=EngagementSnapshot, gains=gains)
+    return snapshots
+
+
+def engagement_gains_of_post(*, post_id: int) -> list[EngagementGain]:
+    """The gains of every snapshot of the post so far, with the post's row locked until the caller's
+    transaction ends (no snapshot of it is written meanwhile): what the engine counts for a share
+    recorded after some of its post's snapshots."""
+    list(TrackedPost.objects.select_for_update().filter(pk=post_id).values_list("pk", flat=True))
+    return [
+        EngagementGain(post_id, s.taken_at, s.views_added, s.likes_added, s.comments_added, s.shares_added)
+        for s in EngagementSnapshot.objects.filter(post_id=post_id).order_by("taken_at", "pk")
+    ]
 
 
 # --- webhooks -------------------------------------------------------------------------------

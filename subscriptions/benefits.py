@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from moneyed import Money
 
+from wallets.formats import money_text
 from wallets.money import round_down
 
 
@@ -99,7 +100,7 @@ def terms_for(
             "available balance is too low, or the card is declined), the plan ends then; rewards you earned "
             "while it ran keep what it gave them."
         )
-        % {"plan": name, "fee": monthly_fee},
+        % {"plan": name, "fee": money_text(monthly_fee)},
         _(
             "You can cancel at any time: the plan then runs until the end of the month you paid for, and "
             "nothing more is taken."

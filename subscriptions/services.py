@@ -131,7 +131,7 @@ def _plan_to_start(*, user: User, plan_id: int, terms_accepted: bool) -> Plan:
                 "You owe %(owed)s (a reward paid early was reversed): it is repaid from your next rewards first. "
                 "You can subscribe once it is repaid."
             )
-            % {"owed": owed}
+            % {"owed": money_text(owed)}
         )
     return plan
 
@@ -171,7 +171,7 @@ def subscription_start(*, user: User, plan_id: int, terms_accepted: bool, now: d
                 "%(plan)s costs %(fee)s a month, paid from your available balance, which is "
                 "%(available)s. Subscribe once your rewards become available, or pay by card."
             )
-            % {"plan": plan.name, "fee": plan.fee_money, "available": available}
+            % {"plan": plan.name, "fee": money_text(plan.fee_money), "available": money_text(available)}
         ) from None
     return subscription
 

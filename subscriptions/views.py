@@ -25,6 +25,7 @@ from subscriptions.services import (
     subscription_start,
 )
 from wallets.debts import debts_of
+from wallets.formats import money_text
 from wallets.models import Purpose
 from wallets.services import account_for, balance
 
@@ -114,7 +115,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
             "You have %(plan)s: %(fee)s was taken from your available balance. "
             "It applies to the rewards you earn from now on and renews on %(until)s."
         )
-        % {"plan": subscription.plan.name, "fee": subscription.fee_money, "until": until},
+        % {"plan": subscription.plan.name, "fee": money_text(subscription.fee_money), "until": until},
     )
     return redirect("subscriptions:home")
 

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SupportConfig(AppConfig):
     """Help pages, support requests answered by ops, and the diagnostics a merchant runs (docs/support.md)."""
 
     name = "support"
-    verbose_name = "Support"
+    verbose_name = _("Support")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

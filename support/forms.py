@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from support.models import BODY_MAX, PAGE_MAX, SUBJECT_MAX, Topic
+from wallets.formats import money_text
 
 NONE = ""
 
@@ -38,7 +39,7 @@ def reward_label(reward) -> str:
     return gettext("%(date)s · %(brand)s · %(amount)s · %(status)s") % {
         "date": _when(reward.created_at),
         "brand": reward.merchant.brand_name,
-        "amount": reward.user_money,
+        "amount": money_text(reward.user_money),
         "status": reward.get_status_display(),
     }
 
@@ -46,7 +47,7 @@ def reward_label(reward) -> str:
 def payout_label(payout) -> str:
     return gettext("%(date)s · %(amount)s · %(state)s · reference %(reference)s") % {
         "date": _when(payout.requested_at),
-        "amount": payout.money,
+        "amount": money_text(payout.money),
         "state": payout.get_state_display(),
         "reference": payout.end_to_end_id,
     }

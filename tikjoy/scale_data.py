@@ -13,8 +13,9 @@ Every reward's ledger is what the engine posts (``rewards.services``): its credi
 the person's pending account and the platform's pending margin), then, once its hold is over, its
 confirmation (95 %) or its reversal (5 %); rewards still in their hold are pending. Campaign and rule
 ``spent``, rule counts, per-person tallies, each person's figures per merchant and each campaign's days
-are set from the rewards and actions, and account balances from the entries, so ``ledger_check`` and
-``rewards_check`` hold afterwards (the command runs them).
+are set from the rewards and actions, the posts' engagement figures (each snapshot's gain, each post's
+latest counts, each campaign's days) from the snapshots, and account balances from the entries, so
+``ledger_check`` and ``rewards_check`` hold afterwards (the command runs them).
 
 The row-by-row triggers (each ledger entry re-summing its transaction at commit, and the foreign-key
 checks) are switched off for the load (``session_replication_role = replica``, superuser only, this
@@ -48,6 +49,7 @@ from rewards.models import (
     CampaignDay,
     MerchantConsumer,
     PersonRewardFigures,
+    PostEngagementDay,
     Reward,
     SocialAction,
     UserCampaignTally,
@@ -282,6 +284,12 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
                 "discovered_at": share_at,
                 "track_until": f"{share_at} + interval '{HOLD_DAYS + 2} days'",
                 "last_synced_at": sql_now,
+                # Its latest snapshot (the second, below): the counts social keeps with the post.
+                "latest_views": "2 * (500 + g %% 1500)",
+                "latest_likes": "2 * (g %% 40)",
+                "latest_comments": "2 * (g %% 7)",
+                "latest_shares": "g %% 3",
+                "latest_at": f"LEAST({share_at} + interval '3 days', {sql_now})",
             },
             f"FROM generate_series(1, {posts}) AS g",
         )
@@ -300,6 +308,11 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
                 "comments": f"(1 + {snap_round}) * ({snap_post} %% 7)",
                 "shares": f"{snap_post} %% 3",
                 "taken_at": taken,
+                # What each adds over the post's previous snapshot (the first: all of its counts).
+                "views_added": f"500 + {snap_post} %% 1500",
+                "likes_added": f"{snap_post} %% 40",
+                "comments_added": f"{snap_post} %% 7",
+                "shares_added": f"(CASE WHEN {snap_round} = 0 THEN {snap_post} %% 3 ELSE 0 END)",
             },
             f"FROM generate_series(1, {snapshots}) AS g",
         )
@@ -352,6 +365,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
                 "id": f"{r0} + (a.id - {a0})",
                 "action_id": "a.id",
                 "kind": "'ACTION'",
+                "action_type": "a.action_type",
                 "user_id": "a.user_id",
                 "merchant_id": "a.merchant_id",
                 "campaign_id": "a.campaign_id",
@@ -382,6 +396,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
                 "id": f"{r_engagement} + (s.id - {s0})",
                 "action_id": f"{a_share} + (s.post_id - {p0})",
                 "kind": "'ENGAGEMENT'",
+                "action_type": "'SHARE_VIDEO'",
                 "snapshot_id": "s.id",
                 "user_id": "p.user_id",
                 "merchant_id": str(merchant.pk),
@@ -470,7 +485,22 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             figures,
             f"FROM rewards_reward WHERE id > {r0} GROUP BY user_id, currency",
         )
-        step("campaign, rule, tally, consumer, day and person figures")
+        _insert(
+            PostEngagementDay,
+            {
+                "id": "nextval(pg_get_serial_sequence('rewards_postengagementday', 'id'))",
+                "merchant_id": "a.merchant_id",
+                "campaign_id": "a.campaign_id",
+                "day_date": f"(s.taken_at AT TIME ZONE {_quote(settings.TIME_ZONE)})::date",
+                "views": "SUM(s.views_added)",
+                "likes": "SUM(s.likes_added)",
+                "comments": "SUM(s.comments_added)",
+                "shares": "SUM(s.shares_added)",
+            },
+            "FROM social_engagementsnapshot s JOIN rewards_socialaction a ON a.tracked_post_id = s.post_id "
+            f"AND a.action_type = 'SHARE_VIDEO' WHERE s.id > {s0} GROUP BY 2, 3, 4",
+        )
+        step("campaign, rule, tally, consumer, day, person and engagement figures")
 
         # --- the ledger ---------------------------------------------------------------------
         funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)
@@ -588,6 +618,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             UserCampaignTally,
             MerchantConsumer,
             CampaignDay,
+            PostEngagementDay,
             Account,
             Transaction,
             Entry,

@@ -4,8 +4,9 @@ Accept-Language while ``type`` and ``code`` stay; the widget's frame follows the
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
-from api.models import KeyKind
+from api.models import KeyKind, Scope
 from merchants.models import TouchpointKind
 from merchants.services import touchpoint_create
 from tikjoy.tests.factories import owner_of
@@ -99,3 +100,15 @@ def test_the_console_key_page_is_formal_in_italian(client, brand):
 
     assert "Chiavi API" in page and "Crea la chiave" in page
     assert "solo dai Suoi server" in page
+
+
+def test_the_api_keys_page_in_german_scrolls_its_table_and_names_the_scope(client, make_merchant, make_key):
+    merchant = make_merchant("acme")
+    make_key(merchant, scope=Scope.READ)
+    client.force_login(owner_of(merchant))
+
+    page = client.get(reverse("console:api_keys"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    table = page.index("<table")
+    assert page.rfind('<div class="console-table-wrap">', 0, table) > page.rfind("</div>", 0, table)
+    assert "<td>Lesen</td>" in page and "<td>Read</td>" not in page

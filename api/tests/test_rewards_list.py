@@ -103,3 +103,11 @@ def test_a_page_of_the_list_is_two_queries(rewards, make_key, api, django_assert
         response = client.get("/api/v1/rewards", {"limit": 50})
 
     assert len(response.json()["data"]) == 5
+
+
+def test_the_rate_limit_counters_skip_the_write_ahead_log():
+    """Every request counts itself: the counters are an UNLOGGED table (api/0006), a crash only
+    restarts the minute's count."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'api_ratewindow'")
+        assert cursor.fetchone() == ("u",)

@@ -94,8 +94,12 @@ def test_a_shopper_opens_the_widget_sees_the_offer_and_signs_in_with_tiktok(page
     expect(frame.locator('[data-figure="balance"]')).to_have_text(re.compile(r"€\s?0\.80"), timeout=15_000)
     page.screenshot(path=str(ARTEFACTS / "widget-balance-in-the-shop.png"))
 
-    # The close button in the frame asks the host page, by message, to close it.
-    frame.get_by_role("button", name="Close").click()
+    # The close button in the frame asks the host page, by message, to close it. The click is
+    # dispatched rather than driven: the host removes the frame while Playwright still waits on the
+    # frame for the click to settle, which can hang until its timeout under load.
+    close = frame.get_by_role("button", name="Close")
+    expect(close).to_be_visible()
+    close.dispatch_event("click")
     expect(page.locator('iframe[data-tikjoy="frame"]')).to_have_count(0)
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from chats.models import ChatMessage, ChatTemplate
+from chats.models import ChatMessage, ChatTemplate, MessageStatus
 from chats.tests.conftest import meta_post
 from merchants.roles import Role
 from merchants.selectors import wallet_balance
@@ -93,3 +93,22 @@ def test_the_same_form_submitted_twice_sends_and_charges_once(client, whatsapp, 
     # A new form (a new key) is a new message.
     page = response_text(client.get(f"/console/chats/{thread.pk}/"))
     assert page.split('name="send_key" value="')[1].split('"')[0] != key
+
+
+def test_a_read_message_s_status_is_in_the_member_s_language(client, whatsapp, joy, ana):
+    client.force_login(owner_of(joy))
+    client.post("/console/chats/start/", {"person": ana.pk, "console_merchant": joy.pk})
+    thread = ana.chat_threads.get()
+    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer")
+    client.post(
+        f"/console/chats/{thread.pk}/",
+        {"text": "Two for one", "template": offer.pk, "console_merchant": joy.pk},
+    )
+    ChatMessage.objects.update(status=MessageStatus.READ)
+
+    german = response_text(client.get(f"/console/chats/{thread.pk}/", HTTP_ACCEPT_LANGUAGE="de"))
+    assert "<span data-status>Gelesen</span>" in german
+    french = response_text(client.get(f"/console/chats/{thread.pk}/", HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "<span data-status>Lu</span>" in french
+    english = response_text(client.get(f"/console/chats/{thread.pk}/"))
+    assert "<span data-status>Read</span>" in english

@@ -89,3 +89,30 @@ def test_an_invitation_e_mail_is_written_in_the_merchant_s_language(
     assert message.subject == "[TikJoy] Únase a Fizz en TikJoy"
     assert "como Gestor" in message.body and "El enlace es válido durante" in message.body
     assert Invitation.objects.filter(email="new@fizz.example").exists()
+
+
+def test_the_brand_page_touchpoint_keeps_its_default_name_in_the_reader_s_language(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    url = reverse("console:merchants_touchpoint_changelist")
+
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "TikJoy-Markenseite" in german and "TikJoy brand page" not in german
+    assert "Kontaktpunkte" in german  # the menu and the page's title
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Page de marque TikJoy" in french and "TikJoy brand page" not in french
+
+    touchpoint = merchant.touchpoints.get()
+    touchpoint.name = "Schaufenster"  # a name the merchant chose stays as written
+    touchpoint.save()
+    assert "Schaufenster" in client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+
+def test_the_console_menu_names_the_prepaid_wallet_in_the_merchant_s_words(client, make_merchant):
+    merchant = make_merchant("fizz", funds="100.00")
+    client.force_login(owner_of(merchant))
+
+    spanish = client.get(reverse("console:wallet"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Monedero de prepago" in spanish
+    german = client.get(reverse("console:wallet"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Guthaben" in german and ">Wallet<" not in german

@@ -47,9 +47,7 @@ def test_a_person_who_signs_in_with_whatsapp_is_told_by_whatsapp(
     assert len(sent) == 1
     template = sent[0]["template"]
     assert (sent[0]["to"], template["name"]) == ("4915112345678", settings.WHATSAPP_UPDATE_TEMPLATE_NAME)
-    assert (
-        template["components"][0]["parameters"][0]["text"] == "We received your payout request of €\xa025.00."
-    )
+    assert template["components"][0]["parameters"][0]["text"] == "We received your payout request of €25.00."
     assert mail.outbox == []
 
 

@@ -128,11 +128,11 @@ def test_the_person_requests_and_sees_state_name_and_arrival(client, person, ops
         now=timezone.now() - timedelta(hours=49),
     )
     response = client.post("/wallet/payouts/", {"amount": "5.00"})
-    assert "The smallest payout is € 10.00." in text(response)
+    assert "The smallest payout is €10.00." in text(response)
 
     response = client.post("/wallet/payouts/", {"amount": "0", "whole": "on"}, follow=True)
     page = text(response)
-    assert "Your payout of € 35.00 is requested" in page
+    assert "Your payout of €35.00 is requested" in page
     assert "Zoe O&#x27;Brien + Co" in page  # the exact, EPC-safe name sent to the bank
     assert "business days after we send it" in page
     assert available(person) == eur("0.00")
@@ -180,7 +180,7 @@ def test_cancel_from_the_page(client, person, ops):
     )
     payout = services.payout_request(user=person, amount=eur("20.00"), now=timezone.now())
     response = client.post(f"/wallet/payouts/{payout.pk}/cancel/", follow=True)
-    assert "Payout cancelled: € 20.00 is back in your wallet." in text(response)
+    assert "Payout cancelled: €20.00 is back in your wallet." in text(response)
     payout.refresh_from_db()
     assert payout.state == PayoutState.CANCELLED
 
@@ -233,3 +233,19 @@ def test_below_the_minimum_the_page_says_so_instead_of_offering_a_payout_that_wo
 
     assert "you can ask for one once that much is available" in page
     assert "Pay out everything" not in page
+
+
+def test_the_payouts_page_writes_amounts_the_german_and_spanish_way(client, person, ops):
+    fund(person, "1234.50")
+    verify_identity(person, ops)
+
+    german = text(client.get("/wallet/payouts/", HTTP_ACCEPT_LANGUAGE="de"))
+    spanish = text(client.get("/wallet/payouts/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert 'data-figure="payout-available">1.234,50 €<' in german
+    assert "Alles auszahlen (1.234,50 €)" in german
+    assert "10,00 €" in german and "€10.00" not in german and "€10.00" not in german
+    assert (
+        'data-figure="payout-available">1234,50 €<' in spanish
+        or 'data-figure="payout-available">1.234,50 €<' in spanish
+    )

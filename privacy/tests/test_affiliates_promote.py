@@ -206,6 +206,6 @@ def test_a_person_who_owes_money_is_told_their_balance_is_forfeited_not_paid_out
     assert [(b.fate, b.why) for b in plan.balances] == [
         (
             FORFEIT,
-            "you owe 3.00 EUR (money taken back after it reached your balance), and no payout is made while you do",
+            "you owe €3.00 (money taken back after it reached your balance), and no payout is made while you do",
         )
     ]

@@ -233,15 +233,13 @@ def test_a_balance_that_cannot_be_paid_out_is_forfeited_with_its_reason(make_mer
 
     plan = deletion_plan_get(user=zoe, now=NOW)
     assert [(b.amount, b.fate, b.why) for b in plan.balances] == [
-        (available, FORFEIT, "it is below the smallest payout (€\xa010.00)")
+        (available, FORFEIT, "it is below the smallest payout (€10.00)")
     ]
     result = account_delete(user=zoe, confirmed=plan.fingerprint, now=NOW)
 
     assert result.forfeited == [available]
     forfeit = Transaction.objects.get(kind="BALANCE_FORFEITED")
-    assert (
-        forfeit.reason == "Balance forfeited, account deleted: it is below the smallest payout (€\xa010.00)"
-    )
+    assert forfeit.reason == "Balance forfeited, account deleted: it is below the smallest payout (€10.00)"
     assert _balance(zoe, Purpose.USER_AVAILABLE) == eur("0.00")
     assert (
         balance(account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency="EUR"))

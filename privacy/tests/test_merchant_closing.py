@@ -199,7 +199,7 @@ def test_closing_is_refused_while_money_moves_and_says_why(make_merchant, make_c
     plan = merchant_closure_plan_get(merchant=shop, now=NOW)
     text = " ".join(plan.refusals)
     assert "1 reward is still pending or held" in text
-    assert "top-up of 5000.00 EUR (reference BIG-1) waits for our second check" in text
+    assert "top-up of €5,000.00 (reference BIG-1) waits for our second check" in text
     assert "enter the bank account the refund goes to first" in text
     with pytest.raises(ClosureRefused, match="pending"):
         merchant_close(merchant=shop, actor=owner_of(shop), confirmed=plan.fingerprint, now=NOW)
@@ -378,3 +378,15 @@ def test_the_closing_e_mail_is_in_the_merchants_language_and_time_zone(
     with translation.override("it"):
         assert formats.date_format(NOW.astimezone(ZoneInfo("Europe/Rome")), "DATETIME_FORMAT") in sent.body
     assert "was closed" not in sent.body and "campaign" not in sent.body
+
+
+def test_the_close_page_writes_the_refund_the_german_and_french_way(shop, client):
+    refund_bank(shop)
+    client.force_login(owner_of(shop))
+
+    german = client.get(reverse("console:close"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    french = client.get(reverse("console:close"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    # 100.00 funded, 5.00 paid for the login reward: 95.00 is refunded.
+    assert "<strong>95,00\xa0€</strong>" in german and "95.00" not in german
+    assert "<strong>95,00\xa0€</strong>" in french and "95.00" not in french

@@ -14,6 +14,7 @@ from campaigns.models import ActionType
 from merchants.roles import Role
 from rewards.services import action_record, reward_reverse, snapshot_process
 from social.models import EngagementSnapshot, TrackedPost
+from social.services import EngagementCounts, engagement_snapshots_record
 from tikjoy.tests.factories import NOW, login_rule, share_rule
 
 __all__ = [
@@ -74,9 +75,11 @@ def snapshot(post: TrackedPost, *, views=0, likes=0, comments=0, shares=0, at=No
     """A snapshot as social's engagement sync takes it (it also records when the post was last seen)."""
     taken = at or NOW
     seen_on_tiktok(post, at=taken)
-    return EngagementSnapshot.objects.create(
-        post=post, views=views, likes=likes, comments=comments, shares=shares, taken_at=taken
+    (shot,) = engagement_snapshots_record(
+        counts={post.pk: EngagementCounts(views=views, likes=likes, comments=comments, shares=shares)},
+        taken_at=taken,
     )
+    return shot
 
 
 def seen_on_tiktok(post: TrackedPost, *, at) -> None:

@@ -119,7 +119,7 @@ def test_the_rewards_list_filters_by_status_action_and_campaign(client, acme_mon
     campaign_id = Reward.objects.first().campaign_id
 
     reversed_only = _text(client.get("/console/rewards/reward/?status__exact=REVERSED"))
-    logins = _text(client.get("/console/rewards/reward/?action__action_type__exact=TIKTOK_LOGIN"))
+    logins = _text(client.get("/console/rewards/reward/?action_type__exact=TIKTOK_LOGIN"))
     by_campaign = _text(client.get(f"/console/rewards/reward/?campaign__id__exact={campaign_id}"))
 
     assert "1 reward " in reversed_only and "Ben" in reversed_only
@@ -216,3 +216,17 @@ def test_a_merchant_never_sees_another_merchants_rewards_or_consumers(
     for page in pages:
         assert "Zed Bravofan" not in page and "Bravo Hidden Campaign" not in page
     assert client.get(f"/console/rewards/reward/{bravo_reward.pk}/change/").status_code == 404
+
+
+def test_the_rewards_lists_column_names_are_in_german_and_spanish(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    german = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="de"))
+    spanish = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    for column in ("Händlerpreis", "Betrag für die Person", "Währung", "Erstellt am", "Verfügbar ab"):
+        assert column in german
+    for column in ("User amount", "Created at", "Available at", "Merchant price"):
+        assert column not in german
+    for column in ("Importe para la persona", "Creado el", "Disponible desde"):
+        assert column in spanish

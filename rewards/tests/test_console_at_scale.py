@@ -11,19 +11,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from itertools import combinations, product
 
 import pytest
+from django.contrib import admin
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.forms import CheckboxInput
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from campaigns.models import ActionType, RewardRule
-from merchants.console_site import WindowPaginator
-from rewards.models import MerchantConsumer, Reward, RewardStatus
+from merchants.console_site import WindowPaginator, console_site
+from rewards.models import MerchantConsumer, Reward, RewardKind, RewardStatus
 from rewards.reconciliation import rewards_report
 from rewards.services import action_record, reward_reverse
-from rewards.tests.conftest import NOW, owner_of, share
+from rewards.tests.conftest import NOW, owner_of, share, snapshot
 from rewards.tests.test_console import _text
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +38,13 @@ PAGES = {
     "/console/": 27,  # 26, and the Inbox panel's unread count (chats)
     "/console/rewards/reward/": 8,
     "/console/rewards/reward/?status__exact=PENDING": 8,
-    "/console/rewards/reward/?action__action_type__exact=SHARE_VIDEO&q=Spring": 8,
+    "/console/rewards/reward/?action_type__exact=SHARE_VIDEO&q=Spring": 8,
     "/console/rewards/reward/?o=-6": 8,
     "/console/rewards/reward/consumers/": 9,
     "/console/wallet/": 9,
 }
+
+CAMPAIGN_PAGE_QUERIES = 22  # a campaign's page, with its rules, whatever the rewards (and no ledger)
 
 
 def _queries(client, url: str) -> list[str]:
@@ -75,7 +81,7 @@ def test_the_reward_detail_page_reads_a_fixed_number_of_queries(client, acme_mon
     first, last = Reward.objects.filter(merchant=acme_month).order_by("pk")[::7][:2]
     _queries(client, f"/console/rewards/reward/{first.pk}/change/")  # process-wide caches warmed
 
-    assert len(_queries(client, f"/console/rewards/reward/{last.pk}/change/")) == 8
+    assert len(_queries(client, f"/console/rewards/reward/{last.pk}/change/")) == 8  # no action joined
 
 
 def test_no_console_list_counts_every_row(client, acme_month):
@@ -181,3 +187,146 @@ def test_rewards_check_reports_figures_that_drifted_from_their_rows(acme_month):
     assert any(v.startswith("spent of rule") for v in report.violations)
     with pytest.raises(CommandError):
         call_command("rewards_check")
+
+
+def test_the_dashboard_and_a_campaigns_report_read_a_fixed_number_of_queries_whatever_the_posts(
+    client, acme_month, make_consumer
+):
+    """Their engagement figures come from the days the engine keeps, never from the snapshots."""
+    client.force_login(owner_of(acme_month))
+    spring = acme_month.campaigns.get(name__contains="Spring")
+    report = f"/console/campaigns/campaign/{spring.pk}/report/"
+    pages = {"/console/?days=90": 28, report: 14, f"{report}?days=90": 14}
+
+    def more_posts(n: int) -> None:
+        for i in range(n):
+            post = share(make_consumer(f"Poster {Reward.objects.count()}"), acme_month, spring)
+            snapshot(post, views=100 * (i + 1), likes=i, at=NOW + timedelta(hours=i))
+            snapshot(post, views=50 * (i + 1), likes=i, at=NOW - timedelta(hours=i + 1))  # late
+
+    more_posts(2)
+    before = {url: _queries(client, url) for url in pages}
+    more_posts(3)
+    after = {url: _queries(client, url) for url in pages}
+
+    assert {url: len(q) for url, q in after.items()} == {url: len(q) for url, q in before.items()}
+    assert {url: len(q) for url, q in after.items()} == pages
+    assert not [sql for queries in after.values() for sql in queries if "social_engagementsnapshot" in sql]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(report.replace("report/", "report.csv") + "?days=90")
+        b"".join(response.streaming_content)
+    assert len(ctx.captured_queries) == 8
+    assert not [q for q in ctx.captured_queries if "social_engagementsnapshot" in q["sql"]]
+    assert rewards_report().clean
+
+
+# --- the filters: an index each, the same rows as before -------------------------------------
+
+FILTERS = {
+    "campaign__id__exact": lambda acme: [str(c.pk) for c in acme.campaigns.all()],
+    "action_type__exact": lambda acme: [ActionType.TIKTOK_LOGIN, ActionType.SHARE_VIDEO, ActionType.LIKE],
+    "status__exact": lambda acme: [RewardStatus.PENDING, RewardStatus.REVERSED],
+    "kind__exact": lambda acme: [RewardKind.ACTION, RewardKind.ENGAGEMENT],
+}
+# How each filter read before the action's type was the reward's own column (joined to the action).
+BEFORE = {
+    "campaign__id__exact": "campaign_id",
+    "action_type__exact": "action__action_type",
+    "status__exact": "status",
+    "kind__exact": "kind",
+}
+
+
+def test_every_filter_and_pair_of_filters_shows_the_rows_it_showed_before(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    checked = 0
+    for first, second in [(f, None) for f in FILTERS] + list(combinations(FILTERS, 2)):
+        for values in product(*(FILTERS[f](acme_month) for f in (first, second) if f)):
+            params = dict(zip([f for f in (first, second) if f], values, strict=True))
+            shown = client.get("/console/rewards/reward/", params).context["cl"].result_list
+            before = Reward.objects.filter(
+                merchant=acme_month, **{BEFORE[key]: value for key, value in params.items()}
+            ).order_by("-created_at", "-pk")
+            assert [r.pk for r in shown] == [r.pk for r in before], params
+            checked += bool(before)
+    assert checked > 10  # not every combination is empty
+
+
+def test_a_list_bookmarked_with_the_old_action_filter_opens_with_the_same_filter(client, acme_month):
+    client.force_login(owner_of(acme_month))
+
+    response = client.get("/console/rewards/reward/?action__action_type__exact=LIKE&status__exact=PENDING")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/console/rewards/reward/?status__exact=PENDING&action_type__exact=LIKE"
+
+
+def test_each_reward_carries_its_actions_type_and_rewards_check_says_when_it_does_not(acme_month):
+    rewards = Reward.objects.filter(merchant=acme_month).select_related("action")
+    assert all(r.action_type == r.action.action_type for r in rewards)
+    assert {r.action_type for r in rewards} == {ActionType.TIKTOK_LOGIN, ActionType.SHARE_VIDEO}
+
+    Reward.objects.filter(pk=rewards[0].pk).update(action_type=ActionType.LIKE)
+
+    assert any(
+        v.startswith(f"reward {rewards[0].pk} says its action is LIKE") for v in rewards_report().violations
+    )
+
+
+def test_every_filter_the_console_offers_reads_an_index_in_the_lists_order_with_the_other_filters():
+    """Each filter has an index that gives its rows in the list's order (newest first, then the id)
+    and carries the other filters' columns: a list filtered once or twice reads the index alone."""
+    filters = {"campaign", "status", "kind", "action_type"}
+    indexes = {tuple(i.fields): set(i.include or ()) for i in Reward._meta.indexes}
+    for column in filters:
+        lead = ("campaign",) if column == "campaign" else ("merchant", column)
+        assert indexes[(*lead, "-created_at", "-id")] >= (filters | {"merchant"}) - set(lead)
+    assert ("merchant", "-created_at", "-id") in indexes
+
+
+# --- rendering a page of rows ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_each_rows_checkbox_is_the_html_djangos_widget_renders(acme_month, language):
+    console = console_site._registry[Reward]
+    reward = Reward.objects.filter(merchant=acme_month).first()
+
+    with translation.override(language):
+        assert console.action_checkbox(reward) == admin.ModelAdmin.action_checkbox(console, reward)
+
+
+def test_a_page_of_rewards_renders_no_widget_template_per_row(client, acme_month, monkeypatch):
+    client.force_login(owner_of(acme_month))
+    rendered = []
+    real = CheckboxInput.render
+    monkeypatch.setattr(
+        CheckboxInput, "render", lambda self, *a, **k: rendered.append(1) or real(self, *a, **k)
+    )
+
+    page = client.get("/console/rewards/reward/")
+
+    assert page.status_code == 200 and not rendered
+    assert (
+        page.content.decode().count('class="action-select"')
+        == Reward.objects.filter(merchant=acme_month).count()
+    )
+
+
+# --- a campaign's page ---------------------------------------------------------------------
+
+
+def test_a_campaigns_page_reads_a_fixed_number_of_queries_and_never_the_ledgers_entries(
+    client, acme_month, make_consumer
+):
+    client.force_login(owner_of(acme_month))
+    spring = acme_month.campaigns.get(name__contains="Spring")
+    url = f"/console/campaigns/campaign/{spring.pk}/change/"
+    _queries(client, url)  # process-wide caches warmed
+    before = _queries(client, url)
+    _more_people(acme_month, spring, make_consumer, 5)
+
+    after = _queries(client, url)
+
+    assert len(after) == len(before) == CAMPAIGN_PAGE_QUERIES
+    assert not [q for q in after if "wallets_entry" in q]

@@ -296,7 +296,7 @@ def _listed_ids(page: str) -> list[str]:
     [
         "",
         "?status__exact=REVERSED",
-        "?kind__exact=ACTION&action__action_type__exact=SHARE_VIDEO",
+        "?kind__exact=ACTION&action_type__exact=SHARE_VIDEO",
         "?q=Spring",
         "?q=no-such-campaign",
         "?status__exact=PENDING&o=-7",

@@ -127,3 +127,17 @@ def test_a_visitor_whose_browser_asks_for_no_language_sees_the_brands_whole_page
 
     assert "Quanto puoi guadagnare" in page and "Guadagna " in page  # the offers too, not only the frame
     assert "What you can earn" not in page
+
+
+def test_the_wallets_amounts_are_written_the_way_german_and_french_write_them(client, ana_wallet):  # noqa: F811
+    client.force_login(ana_wallet)
+
+    german = _get(client, "/wallet/", "de")
+    french = _get(client, "/wallet/", "fr")
+    english = _get(client, "/wallet/", "en")
+
+    # Bravo's login reward (0.40) is available, Acme's share (0.80) pending, 0.88 reversed.
+    assert "0,40 €" in german and "0,80 €" in german and "0,88 €" in german
+    assert "€ 0.40" not in german and "€0.40" not in german and "0.80" not in german
+    assert "0,40 €" in french and "0,80 €" in french and "0.40" not in french
+    assert "€0.40" in english and "€0.80" in english

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import ActionType, CampaignStatus
-from campaigns.selectors import funds_runway
 from campaigns.services import campaign_pause
-from rewards.services import action_record
+from rewards.models import Reward
+from rewards.runway import funds_runway
+from rewards.services import action_record, reward_reverse
 from rewards.tests.conftest import eur, login_rule
 from tikjoy.tests.factories import owner_of
 
@@ -85,3 +86,21 @@ def test_no_warning_with_enough_funds_or_no_recent_rewards(client, make_merchant
 
     assert "less than one day of rewards" not in page
     assert funds_runway(merchant=merchant, now=timezone.now()).per_day == eur("0.00")
+
+
+def test_the_rate_counts_the_rewards_not_reversed_and_reads_no_ledger_entry(
+    make_merchant, make_campaign, make_consumer, ops, django_assert_max_num_queries
+):
+    merchant = make_merchant(funds="30.00")
+    make_campaign(merchant, rules=[login_rule(amount=Decimal("1.00"))])
+    now = timezone.now()
+    _logins(merchant, 3, make_consumer, now=now - timedelta(hours=2))
+    _logins(merchant, 4, make_consumer, now=now - timedelta(days=8))  # before the week: not counted
+    first = Reward.objects.filter(merchant=merchant).order_by("-created_at").first()
+    reward_reverse(reward_id=first.pk, reason="Duplicate", actor=ops, now=now - timedelta(hours=1))
+
+    with django_assert_max_num_queries(3) as captured:
+        runway = funds_runway(merchant=merchant, now=now)
+
+    assert (runway.last_24h, runway.average_7d) == (eur("2.00"), eur("0.28"))
+    assert not [q for q in captured.captured_queries if "wallets_entry" in q["sql"]]

@@ -15,6 +15,7 @@ from rewards.models import Reward, RewardKind
 from rewards.selectors import availability_schedule
 from rewards.services import action_record, reward_reverse, rewards_settle_due, snapshot_process
 from rewards.tests.conftest import NOW, eur, snapshot, tracked_post
+from wallets.formats import money_text
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def _text(response) -> str:
 
 def shown(value: str) -> str:
     """An amount as the page shows it (whitespace collapsed like ``_text``)."""
-    return re.sub(r"\s+", " ", str(eur(value)))
+    return re.sub(r"\s+", " ", money_text(eur(value)))
 
 
 @pytest.fixture
@@ -106,8 +107,8 @@ def test_the_wallet_shows_pending_and_available_balances_from_the_ledger(client,
 
     body = response.content.decode()
     assert response.status_code == 200
-    assert f'data-figure="pending-EUR">{eur("0.80")}<' in body
-    assert f'data-figure="available-EUR">{eur("0.40")}<' in body
+    assert f'data-figure="pending-EUR">{money_text(eur("0.80"))}<' in body
+    assert f'data-figure="available-EUR">{money_text(eur("0.40"))}<' in body
 
 
 def test_the_history_lists_brand_action_amount_and_status_newest_first(client, ana_wallet):
@@ -197,8 +198,8 @@ def test_the_summary_gives_the_same_figures_as_the_page(client, ana_wallet):
     page = client.get("/wallet/").content.decode()
 
     assert summary["balances"] == {"EUR": {"pending": "0.80", "available": "0.40"}}
-    assert f'data-figure="pending-EUR">{eur(summary["balances"]["EUR"]["pending"])}<' in page
-    assert f'data-figure="available-EUR">{eur(summary["balances"]["EUR"]["available"])}<' in page
+    assert f'data-figure="pending-EUR">{money_text(eur(summary["balances"]["EUR"]["pending"]))}<' in page
+    assert f'data-figure="available-EUR">{money_text(eur(summary["balances"]["EUR"]["available"]))}<' in page
     assert summary["counts"] == {"PENDING": 1, "CONFIRMED": 1, "REVERSED": 1, "HELD": 1}
     assert summary["next_availability"] == {
         "date": "2026-12-06",

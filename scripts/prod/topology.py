@@ -38,6 +38,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_q.brokers import get_broker  # noqa: E402
@@ -58,7 +59,8 @@ from merchants.models import Membership, Merchant  # noqa: E402
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record  # noqa: E402
 from rewards.models import ActionStatus, Reward, RewardStatus, SocialAction  # noqa: E402
 from rewards.services import action_key, snapshots_process  # noqa: E402
-from social.models import EngagementSnapshot, TrackedPost  # noqa: E402
+from social.models import TrackedPost  # noqa: E402
+from social.services import EngagementCounts, engagement_snapshots_record  # noqa: E402
 
 SWEEPS = ("rewards.tasks.snapshots_process_latest", "rewards.tasks.settle_due")
 
@@ -174,12 +176,14 @@ def _posts(run: str, tag: str, merchant, campaign, count: int, now) -> list[int]
             for p in tracked
         ]
     )
-    snapshots = EngagementSnapshot.objects.bulk_create(
-        [
-            EngagementSnapshot(post=p, views=2000 + i, likes=5, comments=1, shares=0, taken_at=now)
-            for i, p in enumerate(tracked)
-        ]
-    )
+    with transaction.atomic(durable=True):  # as the engagement sync writes them, with their figures
+        snapshots = engagement_snapshots_record(
+            counts={
+                p.pk: EngagementCounts(views=2000 + i, likes=5, comments=1, shares=0)
+                for i, p in enumerate(tracked)
+            },
+            taken_at=now,
+        )
     return [s.pk for s in snapshots]
 
 

@@ -212,6 +212,15 @@ def test_engagement_sync_asks_for_at_most_20_ids_per_call(tiktok_api, connected_
     assert result.snapshots == 25
     snapshot = EngagementSnapshot.objects.first()
     assert (snapshot.views, snapshot.likes, snapshot.comments, snapshot.shares) == (100, 10, 2, 1)
+    # The figures kept with it: its gain over no earlier snapshot, the post's latest counts.
+    assert (snapshot.views_added, snapshot.likes_added, snapshot.comments_added, snapshot.shares_added) == (
+        100,
+        10,
+        2,
+        1,
+    )
+    post = snapshot.post
+    assert (post.latest_views, post.latest_likes, post.latest_at) == (100, 10, snapshot.taken_at)
     fields = tiktok_api.log[0][0].args["fields"].split(",")
     assert {"view_count", "like_count", "comment_count", "share_count"} <= set(fields)
 

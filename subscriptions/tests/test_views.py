@@ -39,7 +39,7 @@ def test_the_plans_and_their_rules_are_shown_before_subscribing(client, ana):
     assert "JoyPlus" in page and "JoyFast" in page
     assert "10 % more on every reward" in page and "never from the brand&#x27;s money" in page
     assert "you owe the amount back" in page and "payouts to your bank wait" in page
-    assert "Your available balance: €\xa05.00" in page
+    assert "Your available balance: €5.00" in page
 
 
 def test_subscribing_without_ticking_the_rules_box_is_refused_with_a_message(client, ana):
@@ -57,7 +57,7 @@ def test_subscribing_then_cancelling_shows_the_renewal_then_the_end_date(client,
 
     response = client.post(reverse("subscriptions:subscribe"), {"plan": plan.pk, "accept": "on"}, follow=True)
     page = response.content.decode()
-    assert "You have JoyPlus: €\xa02.99 was taken from your available balance" in page
+    assert "You have JoyPlus: €2.99 was taken from your available balance" in page
     assert "Renews on" in page
     subscription = Subscription.objects.get(user=ana)
 
@@ -93,7 +93,7 @@ def test_the_wallet_links_to_subscriptions_and_says_what_the_person_owes(client,
     page = client.get("/wallet/").content.decode()
 
     assert 'href="/wallet/subscriptions/"' in page
-    assert "You owe €\xa00.40" in page and "payouts to your bank wait" in page
+    assert "You owe €0.40" in page and "payouts to your bank wait" in page
 
 
 def test_the_page_and_the_rules_speak_the_persons_language(client, ana):
@@ -101,3 +101,11 @@ def test_the_page_and_the_rules_speak_the_persons_language(client, ana):
 
     assert "Pläne" in page and "Per Karte bezahlen" in page
     assert "10 % mehr auf jede Prämie, die du verdienst, solange JoyPlus läuft" in page
+
+
+def test_the_page_writes_fees_and_the_balance_the_german_and_italian_way(client, ana):
+    german = client.get(HOME, HTTP_ACCEPT_LANGUAGE="de").content.decode().replace("\xa0", " ")
+    italian = client.get(HOME, HTTP_ACCEPT_LANGUAGE="it").content.decode().replace("\xa0", " ")
+
+    assert "5,00 €" in german and "€5.00" not in german and "€5.00" not in german
+    assert "5,00 €" in italian and "€5.00" not in italian

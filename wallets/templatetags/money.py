@@ -14,5 +14,11 @@ def money(value, currency=None) -> str:
 
 
 @register.filter
+def money_list(values) -> str:
+    """Several amounts, ``1,20 € + 3,00 £`` style joined with ", "."""
+    return ", ".join(money_text(value) for value in values)
+
+
+@register.filter
 def number(value) -> str:
     return number_text(value)

@@ -32,6 +32,7 @@ from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
 from rewards.models import ActionStatus, Reward, SocialAction
 from rewards.services import action_key, snapshots_process
 from social.models import EngagementSnapshot, TrackedPost
+from social.services import EngagementCounts, engagement_snapshots_record
 
 GOAL = 500
 
@@ -181,17 +182,18 @@ class Command(BaseCommand):
             ]
         )
         rng = random.Random(run)  # noqa: S311 - benchmark data
-        snapshots = EngagementSnapshot.objects.bulk_create(
-            [
-                EngagementSnapshot(
-                    post=p,
-                    views=rng.randint(0, 20_000),
-                    likes=rng.randint(0, 400),
-                    comments=rng.randint(0, 30),
-                    shares=rng.randint(0, 10),
-                    taken_at=now,
-                )
-                for p in tracked
-            ]
-        )
+        snapshots = []
+        for start in range(0, len(tracked), 500):  # as the engagement sync writes them, with their figures
+            snapshots += engagement_snapshots_record(
+                counts={
+                    p.pk: EngagementCounts(
+                        views=rng.randint(0, 20_000),
+                        likes=rng.randint(0, 400),
+                        comments=rng.randint(0, 30),
+                        shares=rng.randint(0, 10),
+                    )
+                    for p in tracked[start : start + 500]
+                },
+                taken_at=now,
+            )
         return [s.pk for s in snapshots]

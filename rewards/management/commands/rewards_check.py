@@ -8,8 +8,9 @@ from rewards.reconciliation import rewards_report
 class Command(BaseCommand):
     help = (
         "Check that every reward's state matches its ledger transactions, that pending, held and "
-        "pending-revenue balances equal the rewards in those states, and that campaign spend, "
-        "per-user tallies and rule counts equal the rewards not reversed."
+        "pending-revenue balances equal the rewards in those states, that campaign spend, "
+        "per-user tallies and rule counts equal the rewards not reversed, and that the posts' "
+        "engagement figures (snapshot gains, latest counts, days) equal what the snapshots say."
     )
 
     def handle(self, *args, **options):

@@ -217,6 +217,7 @@ class Command(BaseCommand):
                 Reward(
                     action=action,
                     kind=RewardKind.ACTION,
+                    action_type=ActionType.PURCHASE,
                     user=person,
                     merchant=merchant,
                     campaign=campaign,
@@ -354,11 +355,13 @@ class Command(BaseCommand):
 
     def _check(self, server: HttpServer, targets: list[Target]) -> None:
         """Each page answers as it should before it is loaded (a signed-in page is not the sign-in page)."""
+        # Markup, not words: the pages answer in the visitor's language (the brand's country's
+        # when the request names none, as wrk's don't).
         expect = {
             "bare view (one ORM get)": '"id"',
-            "brand page, anonymous": "Join with one tap",
-            "brand page, signed in": "You already joined",
-            "/wallet/": "Your wallet",
+            "brand page, anonymous": '<input type="hidden" name="process" value="login">',
+            "brand page, signed in": 'class="button button--secondary" href="/wallet/"',
+            "/wallet/": 'data-testid="wallet-name"',
             "/wallet/summary.json": '"balances"',
         }
         for target in targets:

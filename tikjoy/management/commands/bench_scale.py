@@ -10,6 +10,11 @@ and p95 of ``--runs`` runs after one warm-up, and its query count. Goals (issue 
 p95 <= 200 ms, lists and other pages p95 <= 300 ms, exports' first byte <= 1 s with flat memory,
 wallet p95 <= 100 ms; ``BELOW GOAL`` marks a miss. ``ledger_check`` and ``rewards_check`` run at the
 end. It writes into the database it is given: point it at a throwaway one (``make bench`` does).
+
+``--apps`` (issue #22) also builds payouts, affiliates, webhooks and an API key at their own scale
+on the same merchant (``tikjoy/scale_data_apps.py``) and times the pages a merchant, an affiliate,
+a consumer, an operator and an API client open in them (``tikjoy/bench_scale_apps.py``), with the
+same goals; ``--only-apps`` times only those.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ from campaigns.models import Campaign
 from core.benchmarking import server_description
 from merchants.models import BankTransfer
 from rewards.models import MerchantConsumer, Reward
+from tikjoy import bench_scale_apps, scale_data_apps
 from tikjoy.scale_data import build, existing
 
-GOALS_MS = {"dashboard": 200, "list": 300, "detail": 300, "wallet": 100}
+GOALS_MS = {"dashboard": 200, "list": 300, "detail": 300, "wallet": 100, "export": 1000}
 FIRST_BYTE_GOAL_MS = 1000
 FLAT_MEMORY_MB = 50  # growth of the process while an export streams that still counts as flat
 
@@ -70,6 +76,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--export-rows", type=int, default=200_000, help="rows read of each export (0: all of them)"
         )
+        parser.add_argument(
+            "--apps",
+            action="store_true",
+            help="also build and time payouts, affiliates, webhooks and the API (tikjoy/scale_data_apps.py)",
+        )
+        parser.add_argument("--payouts", type=int, help="consumer payouts (default: rewards / 5)")
+        parser.add_argument("--clicks", type=int, help="affiliate clicks (default: rewards)")
+        parser.add_argument("--conversions", type=int, help="affiliate conversions (default: rewards / 10)")
+        parser.add_argument("--events", type=int, help="webhook events delivered (default: rewards / 5)")
+        parser.add_argument(
+            "--only-apps", action="store_true", help="with --apps: time only the new apps' pages"
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -94,17 +112,27 @@ class Command(BaseCommand):
         )
         self.runs = options["runs"]
         self.below = 0
+        apps = None
+        if options["apps"]:
+            apps = self._apps_data(data, options, now)
         client = Client()
         client.force_login(data.owner)
         self.stdout.write(f"{'page':<52} {'median':>9} {'p95':>9} {'queries':>8}  goal")
-        for page in self._pages(data):
-            self._time(client, page)
-        self._exports(client, data, options["export_rows"])
-        heavy = User.objects.get(pk=data.heavy_user_id)
-        wallet_client = Client()
-        wallet_client.force_login(heavy)
-        held = Reward.objects.filter(user=heavy).count()
-        self._time(wallet_client, Page("wallet", f"/wallet/ (a consumer with {held:,} rewards)", "/wallet/"))
+        if not options["only_apps"]:
+            for page in self._pages(data):
+                self._time(client, page)
+            self._exports(client, data, options["export_rows"])
+            heavy = User.objects.get(pk=data.heavy_user_id)
+            wallet_client = Client()
+            wallet_client.force_login(heavy)
+            held = Reward.objects.filter(user=heavy).count()
+            self._time(
+                wallet_client, Page("wallet", f"/wallet/ (a consumer with {held:,} rewards)", "/wallet/")
+            )
+        if apps is not None:
+            by_who = bench_scale_apps.clients(data=apps, owner=data.owner)
+            for page in bench_scale_apps.pages(data=apps, merchant=data.merchant):
+                self._time(by_who[page.who], Page(page.kind, page.label, page.url))
         self.stdout.write(f"{self.below} page(s) BELOW GOAL" if self.below else "every page within its goal")
         for check in ("ledger_check", "rewards_check"):
             try:
@@ -113,6 +141,32 @@ class Command(BaseCommand):
                 self.stdout.write(f"{check}: FAILED ({exc})")
             else:
                 self.stdout.write(f"{check}: clean")
+
+    def _apps_data(self, data, options, now):
+        """The new apps' data (issue #22): built on the merchant, or found from an earlier run."""
+        if options["merchant"]:
+            apps = bench_scale_apps.existing(merchant=data.merchant, owner=data.owner)
+            if apps is not None:
+                self.stdout.write(f"apps found: {apps.payouts:,} payouts, {apps.commissions:,} commissions")
+                return apps
+        started = time.perf_counter()
+        rewards = data.rewards
+        apps = scale_data_apps.build(
+            merchant=data.merchant,
+            owner=data.owner,
+            now=now,
+            payouts=options["payouts"] or max(rewards // 5, 10),
+            clicks=options["clicks"] or max(rewards, 100),
+            conversions=options["conversions"] or max(rewards // 10, 10),
+            events=options["events"] or max(rewards // 5, 10),
+            log=self.stdout.write,
+        )
+        self.stdout.write(
+            f"apps built in {time.perf_counter() - started:.0f} s: {apps.payouts:,} payouts in "
+            f"{apps.batches:,} batches, {apps.affiliates:,} affiliates, {apps.clicks:,} clicks, "
+            f"{apps.conversions:,} conversions ({apps.commissions:,} commissions), {apps.events:,} webhook events"
+        )
+        return apps
 
     def _pages(self, data) -> list[Page]:
         merchant = data.merchant
@@ -132,7 +186,7 @@ class Command(BaseCommand):
             Page("list", "rewards, status pending", rewards + "?status__exact=PENDING"),
             Page("list", "rewards, status reversed", rewards + "?status__exact=REVERSED"),
             Page("list", "rewards, kind engagement", rewards + "?kind__exact=ENGAGEMENT"),
-            Page("list", "rewards, action like", rewards + "?action__action_type__exact=LIKE"),
+            Page("list", "rewards, action like", rewards + "?action_type__exact=LIKE"),
             Page("list", "rewards, searched 'autumn'", rewards + "?q=autumn"),
             Page(
                 "list",

@@ -28,10 +28,7 @@ GROUP BY user_id, currency
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0011_translatable_model_names"),
-        ("merchants", "0011_translatable_labels"),
-        ("rewards", "0012_translatable_model_names"),
-        ("social", "0007_constraint_messages"),
+        ("rewards", "0015_reward_column_names"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
