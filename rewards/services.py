@@ -45,7 +45,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -772,6 +772,15 @@ def _consumer_count(action: SocialAction) -> None:
 _FIGURES_TABLE = PersonRewardFigures._meta.db_table
 _FIGURES_COUNTS = list(FIGURE_COLUMNS.values())
 _FIGURES_AMOUNTS = [f"{column}_amount" for column in _FIGURES_COUNTS]
+_FIGURES_COLUMNS = _FIGURES_COUNTS + _FIGURES_AMOUNTS
+# Each column of a (person, currency) row as the rewards say it, grouped by person and currency.
+_FIGURES_RECOUNT = ", ".join(
+    [f"COUNT(*) FILTER (WHERE status = '{status}') AS {column}" for status, column in FIGURE_COLUMNS.items()]
+    + [
+        f"COALESCE(SUM(user_amount) FILTER (WHERE status = '{status}'), 0) AS {column}_amount"
+        for status, column in FIGURE_COLUMNS.items()
+    ]
+)
 
 
 def _figures_deltas(moves) -> dict[tuple[int, str], dict[str, Decimal | int]]:
@@ -788,56 +797,111 @@ def _figures_deltas(moves) -> dict[tuple[int, str], dict[str, Decimal | int]]:
 
 
 def _figures_grant(rewards: list[Reward]) -> None:
-    """Count new rewards in their people's figures (``PersonRewardFigures``), in the transaction that
-    creates them, before their money is posted: one ``INSERT ... ON CONFLICT DO UPDATE`` adding to each
-    (person, currency) row, rows in that order (the engine's lock order: after the campaigns, before
-    the ledger accounts)."""
+    """Count new rewards (inserted already) in their people's figures (``PersonRewardFigures``), in the
+    transaction that creates them, before their money is posted: one ``INSERT ... ON CONFLICT DO
+    UPDATE`` adding to each (person, currency) row, rows in that order (the engine's lock order: after
+    the campaigns, before the ledger accounts).
+
+    A row that comes out equal to what was added (created now, or a person with nothing counted
+    before) is then written from the person's rewards (``_figures_rebuild``), this transaction's
+    included: a person's first row is never counted from zero while rewards of theirs exist that no
+    row counted (granted by a release before the figures existed, after the migration filled them).
+    """
     deltas = _figures_deltas((reward, None, reward.status) for reward in rewards)
     if not deltas:
         return
-    columns = _FIGURES_COUNTS + _FIGURES_AMOUNTS
-    values = ", ".join(["(" + ", ".join(["%s"] * (2 + len(columns))) + ")"] * len(deltas))
+    values = ", ".join(["(" + ", ".join(["%s"] * (2 + len(_FIGURES_COLUMNS))) + ")"] * len(deltas))
     params = [
         v
         for (user_id, currency), row in deltas.items()
-        for v in (user_id, currency, *(row.get(c, 0) for c in columns))
+        for v in (user_id, currency, *(row.get(c, 0) for c in _FIGURES_COLUMNS))
     ]
-    added = ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in columns)
+    added = ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in _FIGURES_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(columns)}) VALUES {values} "  # noqa: S608 - fixed names
-            f"ON CONFLICT (user_id, currency) DO UPDATE SET {added}",
+            f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
+            f"VALUES {values} ON CONFLICT (user_id, currency) DO UPDATE SET {added} "
+            f"RETURNING user_id, currency, {', '.join(_FIGURES_COLUMNS)}",
             params,
         )
+        written = cursor.fetchall()
+    for user_id, currency, *figures in written:
+        added_now = deltas[(user_id, currency)]
+        if all(value == added_now.get(c, 0) for c, value in zip(_FIGURES_COLUMNS, figures, strict=True)):
+            _figures_rebuild(user_id=user_id, currency=currency, unsaved={})  # locked by the upsert
 
 
 def _figures_move(reward: Reward, *, to: str) -> None:
     """Move a locked reward from its status (not yet saved as changed) to ``to`` in its person's
-    figures, before its money moves (the engine's lock order). A row missing (rewards written
-    around the engine) is counted from the rewards first, so the figures come out right."""
+    figures, before its money moves (the engine's lock order): one conditional ``UPDATE``.
+
+    A money movement never fails because of the figures: when the person's row is missing, or the
+    move would take it below zero (a row that drifted from the rewards), the row is written from
+    the person's rewards instead, under its lock, in this transaction (``_figures_rebuild``), and
+    ``rewards_check`` no longer finds the drift."""
     ((key, row),) = _figures_deltas([(reward, reward.status, to)]).items()
-    changes = {column: F(column) + amount for column, amount in row.items()}
-    rows = PersonRewardFigures.objects.filter(user_id=key[0], currency=key[1])
-    if rows.update(**changes):
+    user_id, currency = key
+    rows = PersonRewardFigures.objects.filter(user_id=user_id, currency=currency)
+    in_range = rows.filter(**{f"{column}__gte": -amount for column, amount in row.items() if amount < 0})
+    if in_range.update(**{column: F(column) + amount for column, amount in row.items()}):
         return
-    _figures_recount(user_id=key[0], currency=key[1])
-    rows.update(**changes)
-
-
-def _figures_recount(*, user_id: int, currency: str) -> None:
-    """Write a person's figures in a currency from their rewards (when the row is missing)."""
-    figures = {}
-    for status, n, total in (
-        Reward.objects.filter(user_id=user_id, currency=currency)
-        .values_list("status")
-        .annotate(n=Count("pk"), total=Sum("user_amount"))
-        .order_by()
-    ):
-        figures[FIGURE_COLUMNS[status]] = n
-        figures[f"{FIGURE_COLUMNS[status]}_amount"] = total
-    PersonRewardFigures.objects.bulk_create(
-        [PersonRewardFigures(user_id=user_id, currency=currency, **figures)], ignore_conflicts=True
+    logger.warning(
+        "reward figures of user %s in %s missing or drifted: rebuilt from the rewards", user_id, currency
     )
+    PersonRewardFigures.objects.bulk_create(
+        [PersonRewardFigures(user_id=user_id, currency=currency)], ignore_conflicts=True
+    )
+    list(rows.select_for_update().values_list("pk", flat=True))  # locked before the rewards are read
+    _figures_rebuild(user_id=user_id, currency=currency, unsaved=row)
+
+
+def _figures_rebuild(*, user_id: int, currency: str, unsaved: dict[str, Decimal | int]) -> None:
+    """Write a person's figures in a currency from their rewards, plus ``unsaved`` (a move of a reward
+    whose new status is not saved yet). The caller holds the row's lock, taken before this statement
+    began, so every reward change that counts in the row is either committed (and read here) or
+    still to add itself to the row (a grant whose rewards this statement can't see yet)."""
+    columns = ", ".join(f"{column} = GREATEST(0, counted.{column} + %s)" for column in _FIGURES_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_FIGURES_TABLE} SET {columns} FROM (SELECT {_FIGURES_RECOUNT} "  # noqa: S608 - fixed names
+            f"FROM {Reward._meta.db_table} WHERE user_id = %s AND currency = %s) AS counted "
+            f"WHERE {_FIGURES_TABLE}.user_id = %s AND {_FIGURES_TABLE}.currency = %s",
+            [*(unsaved.get(c, 0) for c in _FIGURES_COLUMNS), user_id, currency, user_id, currency],
+        )
+
+
+def person_figures_rebuild() -> int:
+    """Write every person's reward figures (``PersonRewardFigures``) from their rewards, set-based, and
+    return how many rows were wrong or missing (``manage.py rewards_figures_rebuild``, run once after
+    a release that changes how they are kept: rewards granted by the old code between the migration
+    and the reload are in no row, docs/deploy.md).
+
+    The table is locked against writes first (``SHARE ROW EXCLUSIVE``: the engine's grants and moves
+    wait for the few seconds this takes, and it waits for theirs), so no change is lost between the
+    recount and the write."""
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {_FIGURES_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(_FIGURES_REBUILD_ALL)
+        rewritten = cursor.rowcount
+        cursor.execute(_FIGURES_ZERO_ORPHANS)
+        return rewritten + cursor.rowcount
+
+
+_FIGURES_REBUILD_ALL = (
+    f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
+    f"SELECT user_id, currency, {_FIGURES_RECOUNT} FROM {Reward._meta.db_table} GROUP BY user_id, currency "
+    f"ON CONFLICT (user_id, currency) DO UPDATE SET ({', '.join(_FIGURES_COLUMNS)}) = "
+    f"ROW({', '.join(f'excluded.{c}' for c in _FIGURES_COLUMNS)}) "
+    f"WHERE ({', '.join(f'{_FIGURES_TABLE}.{c}' for c in _FIGURES_COLUMNS)}) "
+    f"IS DISTINCT FROM ({', '.join(f'excluded.{c}' for c in _FIGURES_COLUMNS)})"
+)
+# Rows of a person and currency without any reward (rewards deleted around the engine) back to zero.
+_FIGURES_ZERO_ORPHANS = (
+    f"UPDATE {_FIGURES_TABLE} SET {', '.join(f'{c} = 0' for c in _FIGURES_COLUMNS)} "  # noqa: S608 - fixed names
+    f"WHERE ({' OR '.join(f'{c} <> 0' for c in _FIGURES_COLUMNS)}) AND NOT EXISTS (SELECT 1 FROM "
+    f"{Reward._meta.db_table} r WHERE r.user_id = {_FIGURES_TABLE}.user_id "
+    f"AND r.currency = {_FIGURES_TABLE}.currency)"
+)
 
 
 @dataclass(frozen=True)

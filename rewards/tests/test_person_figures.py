@@ -19,7 +19,7 @@ from rewards.services import action_record, held_reward_approve, reward_reverse,
 from rewards.tests.conftest import NOW, tracked_post
 from rewards.tests.test_wallet import _text, ana_wallet, shown  # noqa: F401 - the fixture
 
-BACKFILL = importlib.import_module("rewards.migrations.0013_person_reward_figures").BACKFILL
+BACKFILL = importlib.import_module("rewards.migrations.0016_person_reward_figures").BACKFILL
 
 
 def _figures(user) -> dict:
