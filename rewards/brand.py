@@ -151,7 +151,8 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
 
 
 def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
-    if login_channel_for(request.user) is None:
+    channel = login_channel_for(request.user)
+    if channel is None:
         # Signed in with e-mail and password: joining is recorded nowhere and earns nothing. Say so.
         messages.warning(
             request,
@@ -168,6 +169,7 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
         touchpoint_key=_touchpoint_key(request, merchant),
         device_id=device_id_get(request),
         ip_address=client_ip_get(request),
+        channel=channel,
         now=now,
     )
     return redirect(consumer_home_url())

@@ -104,7 +104,6 @@ from rewards.reasons import NOT_PAID, Reader, Reason, action_explain, moment_par
 from rewards.risk import action_risk, engagement_risk_for
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
-from social.selectors import login_channel_for
 from social.services import engagement_gains_of_post, tracked_posts_watch
 from social.signals import EngagementGain
 from subscriptions.benefits import NO_BENEFITS, Benefits
@@ -2041,19 +2040,21 @@ def brand_join_complete(
     touchpoint_key: str | None,
     device_id: str,
     ip_address: str | None,
+    channel: str | None,
     now: datetime,
 ) -> None:
     """A signed-in consumer who consented joins ``merchant`` (the hook for the login reward).
 
     Called on every arrival at ``/b/<slug>/join/`` once the consent is in place,
     so what is plugged in here must be idempotent per user, merchant and channel.
+    ``channel`` is how the person signs in (``social.selectors.login_channel_for``), which the
+    page read already to tell an e-mail sign-in it earns nothing.
     """
     if not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
         # The brand page promised to tell them when its first campaign starts.
         LaunchWatch.objects.bulk_create(
             [LaunchWatch(user=user, merchant=merchant, created_at=now)], ignore_conflicts=True
         )
-    channel = login_channel_for(user)
     if channel is None:  # e-mail and password only: nothing social to reward
         return
     touchpoint = (

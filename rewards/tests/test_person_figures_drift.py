@@ -152,9 +152,7 @@ def test_settlements_grants_and_reversals_of_one_person_at_once_keep_the_figures
     acme = make_merchant("acme")
     campaign = make_campaign(acme)
     shared = [share(ana, acme, campaign) for _ in range(4)]
-    shared_rewards = list(
-        Reward.objects.filter(action__tracked_post__in=shared).values_list("pk", flat=True)
-    )
+    shared_rewards = list(Reward.objects.filter(action__tracked_post__in=shared).values_list("pk", flat=True))
     posts = [tracked_post(ana, campaign) for _ in range(6)]
     PersonRewardFigures.objects.filter(user=ana).delete()
     later = NOW + timedelta(days=3, minutes=1)
