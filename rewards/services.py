@@ -1557,6 +1557,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
         elif _waits_for_evidence(reward, action):
             pass  # the post is watched until the evidence window ends (see _watch_until)
         else:
+            _figures_move(reward, to=RewardStatus.CONFIRMED)  # before the ledger accounts are read
             merchant = action.merchant
             margin_entries = [
                 (_revenue_pending(merchant, reward.currency), -Money(reward.margin, reward.currency)),
@@ -1570,7 +1571,6 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
                 _debt_repay_after_commit(reward.user_id, reward.currency)
             else:
                 person_entries = []  # advanced already (JoyFast): only TikJoy's margin is earned now
-            _figures_move(reward, to=RewardStatus.CONFIRMED)
             if person_entries or reward.margin > 0:
                 post(
                     entries=person_entries + margin_entries,
