@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0008_translatable_field_names'),
+        ("accounts", "0008_translatable_field_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='session_generation',
-            field=models.PositiveIntegerField(default=0, editable=False, help_text="Raised to end every session of the person at once: a sign-out that could not remove the session's copy from the shared cache (accounts/sessions.py).", verbose_name='session generation'),
+            model_name="user",
+            name="session_generation",
+            field=models.PositiveIntegerField(
+                default=0,
+                editable=False,
+                help_text="Raised to end every session of the person at once: a sign-out that could not remove the session's copy from the shared cache (accounts/sessions.py).",
+                verbose_name="session generation",
+            ),
         ),
     ]
