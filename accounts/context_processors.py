@@ -7,8 +7,8 @@ from accounts.people import is_consumer
 
 
 def person(request: HttpRequest) -> dict:
-    """Read when the template asks (a view that knows it already passes its own
-    ``person_is_consumer``, which wins over this one)."""
+    """Read only by the pages that show it (the site's menu): lazy, so a console page, which
+    doesn't, reads no query for it."""
     user = getattr(request, "user", None)
     return {
         "person_is_consumer": SimpleLazyObject(
