@@ -24,10 +24,12 @@ from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, 
 from core.db import subquery_count, subquery_sum, subquery_sums
 from merchants.models import Merchant
 from rewards.models import (
+    FIGURE_COLUMNS,
     ActionStatus,
     CampaignDay,
     LaunchWatch,
     MerchantConsumer,
+    PersonRewardFigures,
     PostEngagementDay,
     Reward,
     RewardKind,
@@ -110,6 +112,33 @@ def wallet_balances_get(*, user: AbstractBaseUser) -> list[CurrencyBalance]:
         )
         for currency, values in sorted(by_currency.items())
     ]
+
+
+def wallet_money_get(*, user: AbstractBaseUser) -> tuple[list[CurrencyBalance], list[Money]]:
+    """The wallet's balances (``wallet_balances_get``) and what the person owes per currency
+    (``wallets.debts.debts_of``), from one read of their accounts."""
+    rows = list(
+        Account.objects.owned_by(user).filter(
+            purpose__in=[Purpose.USER_PENDING, Purpose.USER_AVAILABLE, Purpose.USER_OWED]
+        )
+    )
+    by_currency: dict[str, dict[str, Decimal]] = {}
+    debts = []
+    for account in sorted(rows, key=lambda a: a.currency):
+        if account.purpose == Purpose.USER_OWED:
+            if account.balance < 0:
+                debts.append(Money(-account.balance, account.currency))
+            continue
+        by_currency.setdefault(account.currency, {})[account.purpose] = account.balance
+    balances = [
+        CurrencyBalance(
+            currency=currency,
+            pending=Money(values.get(Purpose.USER_PENDING, Decimal("0.00")), currency),
+            available=Money(values.get(Purpose.USER_AVAILABLE, Decimal("0.00")), currency),
+        )
+        for currency, values in sorted(by_currency.items())
+    ]
+    return balances, debts
 
 
 def wallet_history(*, user: AbstractBaseUser) -> QuerySet[Reward]:
@@ -251,21 +280,17 @@ class RewardFigures:
 
 
 def wallet_reward_figures(*, user: AbstractBaseUser) -> RewardFigures:
-    """The user's rewards counted by status and the held ones' amounts per currency, in one query."""
+    """The user's rewards counted by status and the held ones' amounts per currency: one row a
+    currency the engine keeps (``PersonRewardFigures``), not a count of every reward."""
     counts = dict.fromkeys(RewardStatus.values, 0)
     held: dict[str, Decimal] = {}
-    rows = (
-        Reward.objects.filter(user=user)
-        .values_list("status", "currency")
-        .annotate(n=Count("pk"), total=Sum("user_amount"))
-        .order_by()
-    )
-    for status, currency, n, total in rows:
-        counts[status] = counts.get(status, 0) + n
-        if status == RewardStatus.HELD:
-            held[currency] = total
+    for row in PersonRewardFigures.objects.filter(user=user).order_by("currency"):
+        for status, column in FIGURE_COLUMNS.items():
+            counts[status] += getattr(row, column)
+        if row.held:
+            held[row.currency] = row.held_amount
     return RewardFigures(
-        counts=counts, held_totals=[Money(total, currency) for currency, total in sorted(held.items())]
+        counts=counts, held_totals=[Money(total, currency) for currency, total in held.items()]
     )
 
 
@@ -314,15 +339,23 @@ def reversed_rewards(*, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT) 
     return wallet_history(user=user).filter(status=RewardStatus.REVERSED)[:limit]
 
 
-def held_and_reversed(*, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT) -> dict[str, list[Reward]]:
-    """The latest ``limit`` rewards under review and the latest ``limit`` reversed, newest first.
+def held_and_reversed(
+    *, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT, counts: dict[str, int] | None = None
+) -> dict[str, list[Reward]]:
+    """The latest ``limit`` rewards under review and the latest ``limit`` reversed, newest first
+    (a list the person's ``counts``, when given, say is empty is not read).
 
-    Two short reads along the (user, created_at) index, each stopping at ``limit`` rows: one
+    Two short reads along the (user, status, created_at) index, each stopping at ``limit`` rows: one
     query ranking every held and reversed reward (a window) read and joined them all first,
     31 ms for a person with 10,000 rewards against a few ms (docs/benchmarks.md)."""
+    counts = counts or {}
     return {
-        RewardStatus.HELD: list(held_rewards(user=user, limit=limit)),
-        RewardStatus.REVERSED: list(reversed_rewards(user=user, limit=limit)),
+        RewardStatus.HELD: list(held_rewards(user=user, limit=limit))
+        if counts.get(RewardStatus.HELD, 1)
+        else [],
+        RewardStatus.REVERSED: list(reversed_rewards(user=user, limit=limit))
+        if counts.get(RewardStatus.REVERSED, 1)
+        else [],
     }
 
 

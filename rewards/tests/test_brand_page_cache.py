@@ -46,10 +46,21 @@ def test_a_signed_in_visit_reads_only_the_person_besides_the_fingerprint(
 ):
     client.force_login(make_consumer("Ana"))
     _page(client)
-    # session, user, fingerprint, joined + sign-in channel (one query), creator (two), consumer (two)
-    with django_assert_max_num_queries(8):
+    # session, user, fingerprint, and one query for joined, the sign-in channel, the creator status
+    # and the navigation's consumer rule
+    with django_assert_max_num_queries(4):
         page = _page(client)
     assert "Spring JoyBack" in page
+    assert "My account" in page and "Console" not in page  # a consumer's navigation
+
+
+def test_a_merchants_team_member_on_a_brand_page_sees_the_console_link(client, fizz):
+    merchant, _ = fizz
+    client.force_login(owner_of(merchant))
+
+    page = _page(client)
+
+    assert "Console" in page and "My account" not in page
 
 
 def test_a_paused_campaign_disappears_at_once_and_comes_back_when_resumed(client, fizz):
