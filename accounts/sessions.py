@@ -2,18 +2,22 @@
 Redis, ``tikjoy/settings.py``): a signed-in request reads its session from the cache instead of the
 database.
 
-Ending a session (signing out, a sign-in's or a password change's new key, ``flush``) removes the
-cache's copy first, then the database row. When the cache can't be reached, its copy would outlive
-the row and sign the person back in once the cache is back: then, if that copy could still sign
-someone in, every session of that person is ended (``accounts.services.user_sessions_end``: the hash
-each session must carry changes) before the row goes. Signing out during a cache outage thus signs
-the person out on every device; it never leaves a session alive.
+Ending a session (signing out, a sign-in's or a password change's new key, ``flush``) puts a marker
+in the cache in place of its copy (``ENDED``, kept for the session's age), then deletes the database
+row. A request that read the row just before copies it to the cache only if nothing is there
+(``cache.add``): it can't put an ended session back over the marker. When the cache can't be
+reached, its copy would outlive the row and sign the person back in once the cache is back: then, if
+that copy could still sign someone in, every session of that person is ended
+(``accounts.services.user_sessions_end``: the hash each session must carry changes) before the row
+goes. Signing out during a cache outage thus signs the person out on every device; it never leaves a
+session alive. A cache that is down otherwise costs a database read, never a 500.
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
 from django.contrib.sessions.backends.db import SessionStore as DBStore
@@ -24,9 +28,12 @@ from accounts.services import user_sessions_end
 logger = logging.getLogger(__name__)
 
 
+ENDED = "tikjoy:session-ended"  # what the cache holds for a session that was ended
+
+
 class SessionStore(CachedDBStore):
     """Django's ``cached_db`` sessions, where a cache that is down costs a database read instead of a
-    500, and a session ended while the cache is down stays ended (above)."""
+    500, and an ended session stays ended (above)."""
 
     def load(self) -> dict:
         try:
@@ -34,6 +41,9 @@ class SessionStore(CachedDBStore):
         except Exception:  # a cache down, or a key it refuses: the database has the session
             logger.warning("session cache unavailable; reading the session from the database")
             data = None
+        if data == ENDED:
+            self._session_key = None
+            return {}
         if data is not None:
             return data
         row = self._get_session_from_db()
@@ -41,20 +51,29 @@ class SessionStore(CachedDBStore):
             return {}
         data = self.decode(row.session_data)
         try:
-            self._cache.set(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
+            # Only if absent: a sign-out since the row was read left its marker, which stays.
+            self._cache.add(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
         except Exception:
             logger.warning("session cache unavailable; the session was not copied there")
         return data
 
+    def exists(self, session_key: str) -> bool:
+        try:
+            if (self.cache_key_prefix + session_key) in self._cache:
+                return True
+        except Exception:  # a cache down: the database says
+            logger.warning("session cache unavailable; asking the database whether a session key is taken")
+        return DBStore.exists(self, session_key)
+
     def delete(self, session_key: str | None = None) -> None:
-        """The cache's copy first, then the row (Django's order is the other way round, and a
-        cache that fails after the row is gone leaves the copy signed in)."""
+        """The marker in the cache first, then the row (Django deletes the row first, and a cache
+        that fails after it is gone leaves the copy signed in)."""
         if session_key is None:
             if self.session_key is None:
                 return
             session_key = self.session_key
         try:
-            self._cache.delete(self.cache_key_prefix + session_key)
+            self._cache.set(self.cache_key_prefix + session_key, ENDED, settings.SESSION_COOKIE_AGE)
         except Exception:
             logger.warning("session cache unavailable while ending a session; ending the person's sessions")
             self._end_signed_in_copy(session_key)

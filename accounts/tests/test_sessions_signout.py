@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.test import Client
 
 from accounts.models import User
+from accounts.sessions import SessionStore
 from merchants.services import consent_give
 from privacy.selectors import deletion_plan_get
 from privacy.services import account_delete
@@ -32,9 +33,13 @@ def cached_sessions(settings):
 
 @contextmanager
 def cache_cannot_delete():
-    """A blip of Redis: whatever the cache is asked to delete stays there."""
-    cache = caches["default"]
-    with mock.patch.object(type(cache), "delete", side_effect=ConnectionError("cache down")):
+    """A blip of Redis: whatever the cache is asked to delete or overwrite stays there."""
+    cache = type(caches["default"])
+    down = ConnectionError("cache down")
+    with (
+        mock.patch.object(cache, "delete", side_effect=down),
+        mock.patch.object(cache, "set", side_effect=down),
+    ):
         yield
 
 
@@ -63,8 +68,7 @@ def test_a_sign_out_while_the_cache_is_unreachable_does_not_leave_the_session_al
     assert client.get("/wallet/").status_code == 200  # the session is in the cache now
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
 
-    cache = caches["default"]
-    with mock.patch.object(type(cache), "delete", side_effect=ConnectionError("cache down")):
+    with cache_cannot_delete():
         client.post("/accounts/logout/")  # a blip of Redis during the sign-out
 
     client.cookies[django_settings.SESSION_COOKIE_NAME] = cookie  # the browser kept its cookie (500)
@@ -162,3 +166,57 @@ def test_a_withdrawn_consent_shows_at_once_on_the_brand_page(make_merchant, make
     page = client.get("/b/fizz/").content.decode()
     assert "You already joined" not in page
     assert 'data-testid="join-cta"' in page
+
+
+@contextmanager
+def cache_down():
+    """Redis unreachable: every command raises (as django's RedisCache does: redis ConnectionError)."""
+    cache = type(caches["default"])
+    boom = ConnectionError("cache down")
+    with (
+        mock.patch.object(cache, "get", side_effect=boom),
+        mock.patch.object(cache, "set", side_effect=boom),
+        mock.patch.object(cache, "has_key", side_effect=boom),
+        mock.patch.object(cache, "delete", side_effect=boom),
+    ):
+        yield
+
+
+def test_signing_in_while_the_cache_is_down_is_no_500(make_user):
+    user = make_user("owner@brand.example")
+    client = Client(raise_request_exception=False)
+    with cache_down():
+        response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+
+
+def test_a_signed_in_person_keeps_browsing_while_the_cache_is_down(make_consumer):
+    client = Client(raise_request_exception=False)
+    client.force_login(make_consumer("Ana"))
+    with cache_down():
+        response = client.get("/wallet/")
+    assert response.status_code == 200, response.status_code
+
+
+def test_a_sign_out_during_another_requests_cold_read_does_not_bring_the_session_back(make_consumer):
+    """Redis came back empty (a restart): a request of the session reads it from the database while
+    the person signs out in another tab; the reader then copies the ended session into the cache."""
+    client = Client(raise_request_exception=False)
+    client.force_login(make_consumer("Ana"))
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    caches["default"].clear()  # Redis restarted: no copy of any session
+
+    reader = SessionStore(cookie)  # a request of the same browser, in flight
+    real_read = reader._get_session_from_db
+
+    def read_then_the_person_signs_out():
+        row = real_read()
+        assert client.post("/accounts/logout/").status_code == 302  # the other tab, meanwhile
+        return row
+
+    with mock.patch.object(reader, "_get_session_from_db", side_effect=read_then_the_person_signs_out):
+        reader.load()
+
+    thief = Client(raise_request_exception=False)
+    thief.cookies[django_settings.SESSION_COOKIE_NAME] = cookie
+    assert thief.get("/wallet/").status_code == 302  # signed out: the cookie signs nobody in
