@@ -84,7 +84,7 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
             request,
             queryset,
             lambda o: services.order_approve(order_id=o.pk, actor=request.user, now=now),
-            gettext("Approved: %(count)s."),
+            gettext("Approved: %(count)s done."),
         )
 
     @admin.action(description=_("Reject selected orders (with a reason; the budget goes back)"))
@@ -101,7 +101,7 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
                     lambda o: services.order_reject(
                         order_id=o.pk, reason=reason, actor=request.user, now=now
                     ),
-                    gettext("Rejected: %(count)s."),
+                    gettext("Rejected: %(count)s done."),
                 )
                 return None
         else:
