@@ -995,7 +995,7 @@ def payout_risk_signals_many(payouts: Sequence[Payout]) -> dict[int, list[str]]:
                 and epc_name(legal_name).casefold() != epc_name(account.holder_name).casefold()
             ):
                 signals.append(
-                    gettext("holder “%(holder)s” is not the merchant's legal name “%(legal_name)s”")
+                    gettext("holder '%(holder)s' is not the merchant's legal name '%(legal_name)s'")
                     % {"holder": account.holder_name, "legal_name": legal_name}
                 )
         if account.is_blocked:
