@@ -40,7 +40,7 @@ PAGES = {
     "/console/rewards/reward/?action_type__exact=SHARE_VIDEO&q=Spring": 9,
     "/console/rewards/reward/?o=-6": 9,
     "/console/rewards/reward/consumers/": 10,
-    "/console/wallet/": 10,
+    "/console/wallet/": 12,  # + the page's rewards and their campaigns' texts, said in words (rewards/wallet_details.py)
 }
 
 CAMPAIGN_PAGE_QUERIES = 22  # a campaign's page, with its rules, whatever the rewards (and no ledger)
