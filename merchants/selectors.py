@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet, Subquery, Sum
 from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
@@ -38,6 +38,12 @@ def wallet_balance(*, merchant: Merchant) -> Money:
         .first()
     )
     return Money(value or Decimal("0.00"), merchant.currency)
+
+
+def wallet_balance_expression(*, merchant: Merchant) -> Subquery:
+    """``wallet_balance``'s amount (``NULL`` before the first top-up) as a scalar subquery, for the
+    dashboard to read with the other panels' figures."""
+    return Subquery(_available_accounts(merchant).filter(currency=merchant.currency).values("balance")[:1])
 
 
 def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
