@@ -45,7 +45,7 @@ def program(request: HttpRequest) -> HttpResponse:
         }
         if current
         else {
-            "name": _("%(brand)s partners") % {"brand": merchant.brand_name},
+            "name": _("%(brand)s affiliate program") % {"brand": merchant.brand_name},
             "bounty": "40.00",
             "is_active": True,
         }

@@ -9,5 +9,6 @@ class MerchantsConfig(AppConfig):
     verbose_name = _("Merchants")
 
     def ready(self) -> None:
-        # Every app's console.py registers its console pages, views and dashboard panels.
-        autodiscover_modules("console")
+        # Every app's console.py registers its console pages, views and dashboard panels; its
+        # wallet_details.py says the merchant wallet lines it writes in words (merchants.selectors).
+        autodiscover_modules("console", "wallet_details")

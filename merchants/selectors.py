@@ -7,20 +7,22 @@ export and later API or webhook payload that names a person goes through it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from itertools import islice
 
 from django.db.models import QuerySet, Subquery, Sum
 from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
 
 from accounts.models import User
-from merchants.models import CONSENT_FLAGS, Consent, ConsentField, Merchant
+from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
 from social.models import TikTokProfile
-from wallets.models import Account, Entry, Purpose
+from wallets.models import Account, Entry, Purpose, Transaction
 
 
 def _available_accounts(merchant: Merchant) -> QuerySet[Account]:
@@ -55,8 +57,11 @@ def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
 
 
 # The merchant's wallet history in words. The ledger's kinds are written by several apps (top-ups
-# here, rewards and credit notes above); they are stored strings, so they are named here as such
-# (rewards/tests/test_console_reports.py checks every kind that moves a merchant's funds has words).
+# here, rewards, chats, Promote, affiliates, payouts and credit notes above); they are stored
+# strings, so they are named here as such (rewards/tests/test_console_reports.py checks every kind
+# that moves a merchant's funds has words). A transaction's ``reason`` is recorded in English, as
+# data: what a line says under its words is written at display time, in the reader's language, by
+# the app that owns the transaction's subject (``wallet_details_register``).
 WALLET_WORDS = {
     "TOP_UP": gettext_lazy("Bank transfer received"),
     "TOP_UP_REVERSAL": gettext_lazy("Bank transfer taken back (recorded by mistake)"),
@@ -66,7 +71,35 @@ WALLET_WORDS = {
     "FEE_CREDIT": gettext_lazy("Fees refunded (credit note)"),
     "CHAT_MESSAGE": gettext_lazy("WhatsApp message to a consumer"),
     "CHAT_REFUND": gettext_lazy("WhatsApp message not delivered: refunded"),
+    "PROMOTE_COIN_PURCHASE": gettext_lazy("Promote coins bought"),
+    "PROMOTE_COIN_WITHDRAWAL": gettext_lazy("Promote coins given back"),
+    "AFFILIATE_TRACK": gettext_lazy("Affiliate commission"),
+    "AFFILIATE_REVERSE": gettext_lazy("Affiliate commission reversed: the money is back in your wallet"),
+    "AFFILIATE_ADJUST": gettext_lazy("Affiliate commission adjusted"),
+    "PAYOUT_REQUEST": gettext_lazy("Refund of the balance to your bank account"),
+    "PAYOUT_RELEASE": gettext_lazy("Refund cancelled: the money is back in your wallet"),
+    "PAYOUT_RETURN": gettext_lazy("Refund returned by the bank: the money is back in your wallet"),
 }
+
+# kind -> a function that, given transactions of that kind, says each one's detail in the active
+# language: ``{transaction id: text}`` (a few queries for a whole page, never one a line).
+WalletDetails = Callable[[Sequence[Transaction]], dict[int, str]]
+_WALLET_DETAILS: dict[str, WalletDetails] = {}
+
+
+def wallet_details_register(*, kinds: Iterable[str], describe: WalletDetails) -> None:
+    """An app says in words the wallet lines it writes (from its ``console.py``, read at startup)."""
+    for kind in kinds:
+        _WALLET_DETAILS[kind] = describe
+
+
+def subject_ids(transactions: Sequence[Transaction], model) -> dict[int, list[Transaction]]:
+    """The transactions about rows of ``model``, by the row's id (for a describer's one query)."""
+    rows: dict[int, list[Transaction]] = {}
+    for txn in transactions:
+        if txn.subject_type == model._meta.label_lower and txn.subject_id.isdigit():
+            rows.setdefault(int(txn.subject_id), []).append(txn)
+    return rows
 
 
 def wallet_words(kind: str, amount: Decimal) -> str:
@@ -84,15 +117,54 @@ class WalletLine:
     money: Money
 
 
-def wallet_lines(entries: Iterable[Entry]) -> Iterable[WalletLine]:
-    """Lines of ``wallet_history`` (entries with their transaction) as the merchant reads them."""
-    for entry in entries:
-        yield WalletLine(
-            at=entry.transaction.created_at,
-            what=wallet_words(entry.transaction.kind, entry.amount),
-            detail=entry.transaction.reason,
-            money=entry.money,
-        )
+def _details(transactions: Sequence[Transaction]) -> dict[int, str]:
+    by_describer: dict[WalletDetails, list[Transaction]] = {}
+    for txn in transactions:
+        describe = _WALLET_DETAILS.get(txn.kind)
+        if describe is not None:
+            by_describer.setdefault(describe, []).append(txn)
+    details: dict[int, str] = {}
+    for describe, some in by_describer.items():
+        details.update(describe(some))
+    return details
+
+
+def wallet_lines(entries: Iterable[Entry], *, batch: int = 500) -> Iterator[WalletLine]:
+    """Lines of ``wallet_history`` (entries with their transaction) as the merchant reads them: the
+    detail in the reader's language from the transaction's subject; the recorded English reason
+    only for a kind no app describes."""
+    entries = iter(entries)
+    while chunk := list(islice(entries, batch)):
+        details = _details([entry.transaction for entry in chunk])
+        for entry in chunk:
+            txn = entry.transaction
+            yield WalletLine(
+                at=txn.created_at,
+                what=wallet_words(txn.kind, entry.amount),
+                detail=details.get(txn.pk, "" if txn.kind in _WALLET_DETAILS else txn.reason),
+                money=entry.money,
+            )
+
+
+def _top_up_details(transactions: Sequence[Transaction]) -> dict[int, str]:
+    rows = subject_ids(transactions, BankTransfer)
+    details = {}
+    for record in BankTransfer.objects.filter(pk__in=rows):
+        for txn in rows[record.pk]:
+            if txn.kind == "TOP_UP_REVERSAL":
+                details[txn.pk] = gettext("Reference %(reference)s: %(reason)s") % {
+                    "reference": record.bank_reference,
+                    "reason": record.reversal_reason,  # typed by ops, shown as written
+                }
+            else:
+                details[txn.pk] = gettext("Reference %(reference)s, value date %(date)s") % {
+                    "reference": record.bank_reference,
+                    "date": date_format(record.value_date, "SHORT_DATE_FORMAT"),
+                }
+    return details
+
+
+wallet_details_register(kinds=["TOP_UP", "TOP_UP_REVERSAL"], describe=_top_up_details)
 
 
 def top_up_balance_after(*, transfer) -> Money | None:

@@ -424,7 +424,7 @@ class BankFileAdmin(ReadOnlyAdmin):
             "admin/payouts/upload.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Import a bank file",
+                "title": _("Import a bank file"),
                 "form": form,
                 "opts": self.model._meta,
             },

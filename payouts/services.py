@@ -982,9 +982,12 @@ def payout_risk_signals_many(payouts: Sequence[Payout]) -> dict[int, list[str]]:
         account = payout.bank_account
         others = len(owners_of.get(account.iban_hash, set()) - {(payout.owner_type, payout.owner_id)})
         if others:
-            signals.append(f"same IBAN as {others} other {'person' if others == 1 else 'people'}")
+            signals.append(
+                ngettext("same IBAN as %(count)s other person", "same IBAN as %(count)s other people", others)
+                % {"count": others}
+            )
         if payout.requested_by_id in banned:
-            signals.append("banned")
+            signals.append(gettext("banned"))
         if payout.owner_type == MERCHANT_PAYEE:
             legal_name = legal_names.get(payout.owner_id)
             if (
@@ -992,12 +995,16 @@ def payout_risk_signals_many(payouts: Sequence[Payout]) -> dict[int, list[str]]:
                 and epc_name(legal_name).casefold() != epc_name(account.holder_name).casefold()
             ):
                 signals.append(
-                    f"holder '{account.holder_name}' is not the merchant's legal name '{legal_name}'"
+                    gettext("holder '%(holder)s' is not the merchant's legal name '%(legal_name)s'")
+                    % {"holder": account.holder_name, "legal_name": legal_name}
                 )
         if account.is_blocked:
-            signals.append(f"bank details blocked ({account.blocked_code})")
+            signals.append(gettext("bank details blocked (%(code)s)") % {"code": account.blocked_code})
         if payout.requested_by_id is not None and payout.owner_type != MERCHANT_PAYEE:  # a person's own debt
-            signals += [f"owes {owed}" for owed in debts.get(payout.requested_by_id, [])]
+            signals += [
+                gettext("owes %(amount)s") % {"amount": money_text(owed)}
+                for owed in debts.get(payout.requested_by_id, [])
+            ]
         result[payout.pk] = signals
     return result
 
@@ -1007,7 +1014,8 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
         payout = _locked(payout_id)
         if payout.state != PayoutState.REQUESTED:
             raise PayoutError(
-                f"Only a requested payout can be approved; this one is {payout.get_state_display().lower()}."
+                _("Only a requested payout can be approved; this one is: %(state)s.")
+                % {"state": payout.get_state_display()}
             )
         if payout.owner_type != MERCHANT_PAYEE:  # a merchant is known by its legal details, not a person's
             identity = PayeeIdentity.objects.filter(user_id=payout.requested_by_id).first()
@@ -1020,7 +1028,8 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
             raise PayoutError(_("The bank details of this payout are blocked or were replaced: reject it."))
         if account.payouts_hold_until > now:
             raise PayoutError(
-                f"The bank details are on hold until {account.payouts_hold_until:%d %b %Y %H:%M} UTC."
+                _("The bank details are on hold until %(when)s UTC.")
+                % {"when": utc_text(account.payouts_hold_until)}
             )
         event = _event(payout, to_state=PayoutState.APPROVED, reason="Approved by ops", actor=actor, now=now)
         payout.approved_by = actor
@@ -1121,7 +1130,8 @@ def batch_release(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
         batch = PayoutBatch.objects.select_for_update().get(pk=batch_id)
         if batch.state != BatchState.BUILT:
             raise BatchError(
-                f"This file is {batch.get_state_display().lower()}; only a built file can be released."
+                _("This file is: %(state)s; only a built file can be released.")
+                % {"state": batch.get_state_display()}
             )
         if batch.built_by_id == actor.pk:
             raise BatchError(_("Four eyes: the person who built a file can't release it. Ask a colleague."))
@@ -1431,8 +1441,11 @@ def bank_file_import(*, raw: bytes, name: str, actor: User | None, now: datetime
             or BankFile.objects.filter(kind=parsed.kind, msg_id=parsed.msg_id[:35]).first()
         )
         raise BankFileRejected(
-            f"This bank file was already imported ({existing or parsed.msg_id}), or one of its lines was being "
-            "imported from another file at the same moment; nothing was changed."
+            _(
+                "This bank file was already imported (%(file)s), or one of its lines was being imported from "
+                "another file at the same moment; nothing was changed."
+            )
+            % {"file": existing or parsed.msg_id}
         ) from None
     return result
 

@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.admin import ReadOnlyAdmin
@@ -33,7 +35,9 @@ from promote.models import (
 
 
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(choices=RejectReason.choices, help_text="The person sees it.")
+    reason = forms.ChoiceField(
+        choices=RejectReason.choices, label=_("Reason"), help_text=_("The person sees it.")
+    )
 
 
 def _each(modeladmin, request, queryset, apply, title: str) -> None:
@@ -43,9 +47,11 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
             apply(obj)
             done += 1
         except services.PromoteError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+            modeladmin.message_user(
+                request, gettext("%(order)s: %(error)s") % {"order": obj, "error": exc}, messages.ERROR
+            )
     if done:
-        modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+        modeladmin.message_user(request, title % {"count": done}, messages.SUCCESS)
 
 
 @admin.register(PromoteOrder)
@@ -70,7 +76,7 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Approve selected orders (delivery starts now)")
+    @admin.action(description=_("Approve selected orders (delivery starts now)"))
     def approve(self, request, queryset):
         now = timezone.now()
         _each(
@@ -78,10 +84,10 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
             request,
             queryset,
             lambda o: services.order_approve(order_id=o.pk, actor=request.user, now=now),
-            "Approved",
+            gettext("Approved: %(count)s done."),
         )
 
-    @admin.action(description="Reject selected orders (with a reason; the budget goes back)")
+    @admin.action(description=_("Reject selected orders (with a reason; the budget goes back)"))
     def reject(self, request: HttpRequest, queryset: QuerySet):
         if "apply" in request.POST:
             form = RejectForm(request.POST)
@@ -95,7 +101,7 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
                     lambda o: services.order_reject(
                         order_id=o.pk, reason=reason, actor=request.user, now=now
                     ),
-                    "Rejected",
+                    gettext("Rejected: %(count)s done."),
                 )
                 return None
         else:
@@ -105,7 +111,7 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
             "admin/reason.html",
             {
                 **self.admin_site.each_context(request),
-                "title": "Reject promotion orders",
+                "title": gettext("Reject promotion orders"),
                 "form": form,
                 "queryset": queryset,
                 "action": request.POST.get("action"),
@@ -117,30 +123,34 @@ class PromoteOrderAdmin(ReadOnlyAdmin):
 
 class CouponIssueForm(forms.Form):
     code = forms.CharField(
-        max_length=32, help_text="Letters, digits or dashes; people type it in the order form."
+        label=_("Code"),
+        max_length=32,
+        help_text=_("Letters, digits or dashes; people type it in the order form."),
     )
-    coins = forms.IntegerField(min_value=1, max_value=10**9)
-    valid_from = forms.DateTimeField(help_text="e.g. 2026-12-01 00:00")
-    valid_until = forms.DateTimeField()
-    kind = forms.ChoiceField(choices=[("", "any kind"), *Kind.choices], required=False)
+    coins = forms.IntegerField(label=_("Coins"), min_value=1, max_value=10**9)
+    valid_from = forms.DateTimeField(label=_("Valid from (UTC)"), help_text=_("e.g. 2026-12-01 00:00"))
+    valid_until = forms.DateTimeField(label=_("Valid until (UTC)"))
+    kind = forms.ChoiceField(
+        label=_("Only for promotions of"), choices=[("", _("any kind")), *Kind.choices], required=False
+    )
     user_id = forms.IntegerField(
-        required=False, label="Only for user #", help_text="Blank: anyone with the code."
+        required=False, label=_("Only for user #"), help_text=_("Blank: anyone with the code.")
     )
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()
         if not code.replace("-", "").isalnum():
-            raise forms.ValidationError("A coupon code is letters, digits or dashes.")
+            raise forms.ValidationError(_("A coupon code is letters, digits or dashes."))
         if Coupon.objects.filter(code=code).exists():
-            raise forms.ValidationError(f"The coupon code {code} is taken.")
+            raise forms.ValidationError(_("The coupon code %(code)s is taken.") % {"code": code})
         return code
 
     def clean(self):
         data = super().clean()
         if data.get("valid_from") and data.get("valid_until") and data["valid_from"] >= data["valid_until"]:
-            self.add_error("valid_until", "A coupon's validity ends after it starts.")
+            self.add_error("valid_until", _("A coupon's validity ends after it starts."))
         if data.get("user_id") and not User.objects.filter(pk=data["user_id"]).exists():
-            self.add_error("user_id", "No such user.")
+            self.add_error("user_id", _("No such user."))
         return data
 
 
@@ -187,11 +197,11 @@ class CouponAdmin(admin.ModelAdmin):
             except services.PromoteError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, f"Issued: {coupon}.")
+                messages.success(request, gettext("Issued: %(coupon)s.") % {"coupon": coupon})
                 return redirect("admin:promote_coupon_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": "Issue a coupon",
+            "title": gettext("Issue a coupon"),
             "form": form,
             "opts": self.opts,
         }

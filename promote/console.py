@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -29,6 +28,8 @@ from merchants.tenancy import console_can, console_membership
 from promote import selectors, services
 from promote.forms import BuyCoinsForm, MerchantCouponForm, OrderForm, WithdrawForm
 from promote.models import AuthorizationStatus, Goal, PromoteOrder, ShareAuthorization
+from wallets.formats import money_text
+from wallets.money import COIN
 
 
 def _merchant(request: HttpRequest):
@@ -58,11 +59,10 @@ def promote_home(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        _("%(coins)s coins bought for %(amount)s %(currency)s.")
+                        _("%(coins)s bought for %(amount)s.")
                         % {
-                            "coins": purchase.coins,
-                            "amount": localize(purchase.amount),
-                            "currency": purchase.currency,
+                            "coins": money_text(purchase.coins, COIN),
+                            "amount": money_text(purchase.amount, purchase.currency),
                         },
                     )
                     return redirect("console:promote")
@@ -77,8 +77,11 @@ def promote_home(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        _("%(coins)s coins withdrawn: %(amount)s %(currency)s back in the wallet.")
-                        % {"coins": done.coins, "amount": localize(done.amount), "currency": done.currency},
+                        _("%(coins)s withdrawn: %(amount)s back in the wallet.")
+                        % {
+                            "coins": money_text(done.coins, COIN),
+                            "amount": money_text(done.amount, done.currency),
+                        },
                     )
                     return redirect("console:promote")
         except services.PromoteError as exc:
@@ -90,6 +93,7 @@ def promote_home(request: HttpRequest) -> HttpResponse:
         {
             "title": pgettext("product name", "Promote"),
             "coins": selectors.coins_held(wallet=wallet),
+            "prices": selectors.coin_prices_text(currency=wallet.currency if wallet else merchant.currency),
             "wallet": wallet,
             "orders": selectors.orders_of(wallet=wallet)[:100],
             "purchases": selectors.purchases_of(wallet=wallet),
@@ -198,7 +202,7 @@ def promote_shares(request: HttpRequest) -> HttpResponse:
 def _order(request: HttpRequest, pk: int) -> PromoteOrder:
     order = PromoteOrder.objects.filter(pk=pk, wallet__merchant=_merchant(request)).first()
     if order is None:
-        raise Http404("No such promotion of this merchant.")
+        raise Http404(_("No such promotion of this merchant."))
     return order
 
 
@@ -282,8 +286,8 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
                 )
                 messages.success(
                     request,
-                    _("Coupon %(code)s withdrawn: its %(coins)s coins are back.")
-                    % {"code": done.code, "coins": done.coins},
+                    _("Coupon %(code)s withdrawn: its %(coins)s are back.")
+                    % {"code": done.code, "coins": money_text(done.coins, COIN)},
                 )
             except services.PromoteError as exc:
                 messages.error(request, str(exc))
@@ -307,10 +311,12 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _(
-                        "Coupon %(code)s (%(coins)s coins) given to %(person)s; they see it on their Promote page."
-                    )
-                    % {"code": coupon.code, "coins": coupon.coins, "person": labels[data["consumer"]]},
+                    _("Coupon %(code)s (%(coins)s) given to %(person)s; they see it on their Promote page.")
+                    % {
+                        "code": coupon.code,
+                        "coins": money_text(coupon.coins, COIN),
+                        "person": labels[data["consumer"]],
+                    },
                 )
                 return redirect("console:promote_coupons")
         status = 400

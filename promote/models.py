@@ -11,9 +11,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from wallets.money import Currency
+from wallets.formats import money_text
+from wallets.money import COIN, Currency
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
 
@@ -35,15 +37,17 @@ class Goal(models.TextChoices):
 class KindGoal(models.Model):
     """A goal offered for a kind of promotion (the seed's matrix, editable in /ops/)."""
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    goal = models.CharField(max_length=16, choices=Goal.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    goal = models.CharField(_("goal"), max_length=16, choices=Goal.choices)
 
     class Meta:
+        verbose_name = _("goal offered")
+        verbose_name_plural = _("goals offered")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "goal"],
                 name="promote_kindgoal_unique",
-                violation_error_message="That goal is already offered for that kind.",
+                violation_error_message=_("That goal is already offered for that kind."),
             )
         ]
 
@@ -54,62 +58,68 @@ class KindGoal(models.Model):
 class LaunchedCountry(models.Model):
     """A country or region where a kind of promotion is launched (editable in /ops/)."""
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. GB")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. GB"))
 
     class Meta:
-        verbose_name_plural = "launched countries"
+        verbose_name = _("launched country")
+        verbose_name_plural = _("launched countries")
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "country"],
                 name="promote_launchedcountry_unique",
-                violation_error_message="That kind is already launched in that country.",
+                violation_error_message=_("That kind is already launched in that country."),
             ),
             models.CheckConstraint(
                 condition=Q(country__regex=r"^[A-Z]{2}$"),
                 name="promote_country_iso",
-                violation_error_message="A country is two capital letters (ISO 3166-1), e.g. GB.",
+                violation_error_message=_("A country is two capital letters (ISO 3166-1), e.g. GB."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} in {self.country}"
+        return gettext("%(kind)s in %(country)s") % {"kind": self.get_kind_display(), "country": self.country}
 
 
 class CoinPrice(models.Model):
     """The price of coins in one currency: ``pack_price`` buys ``pack_coins`` (100 coins = 0.99 USD)."""
 
-    currency = models.CharField(max_length=3, choices=Currency.choices, unique=True)
-    pack_coins = models.PositiveIntegerField(default=100)
-    pack_price = models.DecimalField(**MONEY)
-    minimum_coins = models.PositiveIntegerField(default=100)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, unique=True)
+    pack_coins = models.PositiveIntegerField(_("coins per pack"), default=100)
+    pack_price = models.DecimalField(_("price of a pack"), **MONEY)
+    minimum_coins = models.PositiveIntegerField(_("smallest purchase (coins)"), default=100)
 
     class Meta:
+        verbose_name = _("coin price")
+        verbose_name_plural = _("coin prices")
         constraints = [
             models.CheckConstraint(
                 condition=Q(pack_coins__gt=0),
                 name="promote_coinprice_pack_positive",
-                violation_error_message="A pack holds at least one coin.",
+                violation_error_message=_("A pack holds at least one coin."),
             ),
             models.CheckConstraint(
                 condition=Q(pack_price__gt=0),
                 name="promote_coinprice_price_positive",
-                violation_error_message="The price is above zero.",
+                violation_error_message=_("The price is above zero."),
             ),
             models.CheckConstraint(
                 condition=Q(minimum_coins__gt=0),
                 name="promote_coinprice_minimum_positive",
-                violation_error_message="The minimum purchase is at least one coin.",
+                violation_error_message=_("The minimum purchase is at least one coin."),
             ),
             models.CheckConstraint(
                 condition=Q(currency__in=Currency.values),
                 name="promote_coinprice_currency_known",
-                violation_error_message="Choose a currency TikJoy handles.",
+                violation_error_message=_("Choose a currency TikJoy handles."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.pack_coins} coins = {self.pack_price} {self.currency}"
+        return gettext("%(coins)s = %(price)s") % {
+            "coins": money_text(self.pack_coins, COIN),
+            "price": money_text(self.pack_price, self.currency),
+        }
 
 
 class CoinWallet(models.Model):
@@ -123,35 +133,50 @@ class CoinWallet(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="coin_wallet"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coin_wallet",
+        verbose_name=_("consumer"),
     )
     merchant = models.OneToOneField(
-        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="coin_wallet"
+        "merchants.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coin_wallet",
+        verbose_name=_("merchant"),
     )
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    backed_coins = models.PositiveBigIntegerField(default=0)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    backed_coins = models.PositiveBigIntegerField(_("paid coins held"), default=0)
     birth_date = models.DateField(
-        null=True, blank=True, help_text="Declared by a consumer before their first order (18 or older)."
+        _("birth date"),
+        null=True,
+        blank=True,
+        help_text=_("Declared by a consumer before their first order (18 or older)."),
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("coin wallet")
+        verbose_name_plural = _("coin wallets")
         constraints = [
             models.CheckConstraint(
                 condition=(Q(user__isnull=False) & Q(merchant__isnull=True))
                 | (Q(user__isnull=True) & Q(merchant__isnull=False)),
                 name="promote_coinwallet_one_holder",
-                violation_error_message="Coins belong to one consumer or one merchant.",
+                violation_error_message=_("Coins belong to one consumer or one merchant."),
             ),
             models.CheckConstraint(
                 condition=Q(currency__in=Currency.values),
                 name="promote_coinwallet_currency_known",
-                violation_error_message="Choose a currency TikJoy handles.",
+                violation_error_message=_("Choose a currency TikJoy handles."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Coins of {self.holder}"
+        return gettext("Coins of %(holder)s") % {"holder": self.holder}
 
     @property
     def holder(self):
@@ -164,56 +189,74 @@ class PurchaseSource(models.TextChoices):
 
 
 class CoinPurchase(models.Model):
-    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="purchases")
-    coins = models.PositiveBigIntegerField()
-    amount = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    source = models.CharField(max_length=8, choices=PurchaseSource.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    wallet = models.ForeignKey(
+        CoinWallet, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("wallet")
+    )
+    coins = models.PositiveBigIntegerField(_("coins"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    source = models.CharField(_("source"), max_length=8, choices=PurchaseSource.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("coin purchase")
+        verbose_name_plural = _("coin purchases")
         constraints = [
             models.CheckConstraint(
                 condition=Q(coins__gt=0),
                 name="promote_coinpurchase_coins_positive",
-                violation_error_message="A purchase is at least one coin.",
+                violation_error_message=_("A purchase is at least one coin."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="promote_coinpurchase_amount_positive",
-                violation_error_message="A purchase costs more than nothing.",
+                violation_error_message=_("A purchase costs more than nothing."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.coins} coins for {self.amount} {self.currency}"
+        return gettext("%(coins)s for %(amount)s") % {
+            "coins": money_text(self.coins, COIN),
+            "amount": money_text(self.amount, self.currency),
+        }
 
 
 class CoinWithdrawal(models.Model):
-    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="withdrawals")
-    coins = models.PositiveBigIntegerField()
-    amount = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    wallet = models.ForeignKey(
+        CoinWallet, on_delete=models.PROTECT, related_name="withdrawals", verbose_name=_("wallet")
+    )
+    coins = models.PositiveBigIntegerField(_("coins"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("coin withdrawal")
+        verbose_name_plural = _("coin withdrawals")
         constraints = [
             models.CheckConstraint(
                 condition=Q(coins__gt=0),
                 name="promote_coinwithdrawal_coins_positive",
-                violation_error_message="A withdrawal is at least one coin.",
+                violation_error_message=_("A withdrawal is at least one coin."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
                 name="promote_coinwithdrawal_amount_not_negative",
-                violation_error_message="A withdrawal can't pay back less than nothing.",
+                violation_error_message=_("A withdrawal can't pay back less than nothing."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.coins} coins withdrawn for {self.amount} {self.currency}"
+        return gettext("%(coins)s withdrawn for %(amount)s") % {
+            "coins": money_text(self.coins, COIN),
+            "amount": money_text(self.amount, self.currency),
+        }
 
 
 class CouponStatus(models.TextChoices):
@@ -233,12 +276,16 @@ class Coupon(models.Model):
     when the order is rejected or cancelled before delivery.
     """
 
-    code = models.CharField(max_length=32, unique=True)
-    coins = models.PositiveBigIntegerField()
-    valid_from = models.DateTimeField()
-    valid_until = models.DateTimeField()
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    coins = models.PositiveBigIntegerField(_("coins"))
+    valid_from = models.DateTimeField(_("valid from"))
+    valid_until = models.DateTimeField(_("valid until"))
     kind = models.CharField(
-        max_length=16, choices=Kind.choices, blank=True, help_text="Only for this kind (blank: any)."
+        _("kind"),
+        max_length=16,
+        choices=Kind.choices,
+        blank=True,
+        help_text=_("Only for this kind (blank: any)."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -246,36 +293,51 @@ class Coupon(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="promote_coupons",
-        help_text="Only this person may use it (blank: anyone with the code).",
+        verbose_name=_("for"),
+        help_text=_("Only this person may use it (blank: anyone with the code)."),
     )
     issued_by_merchant = models.ForeignKey(
-        "merchants.Merchant", null=True, blank=True, on_delete=models.PROTECT, related_name="promote_coupons"
+        "merchants.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promote_coupons",
+        verbose_name=_("issued by merchant"),
     )
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=CouponStatus.choices, default=CouponStatus.AVAILABLE)
-    created_at = models.DateTimeField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CouponStatus.choices, default=CouponStatus.AVAILABLE
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
         constraints = [
             models.CheckConstraint(
                 condition=Q(coins__gt=0),
                 name="promote_coupon_coins_positive",
-                violation_error_message="A coupon is worth at least one coin.",
+                violation_error_message=_("A coupon is worth at least one coin."),
             ),
             models.CheckConstraint(
                 condition=Q(valid_from__lt=F("valid_until")),
                 name="promote_coupon_validity",
-                violation_error_message="A coupon's validity ends after it starts.",
+                violation_error_message=_("A coupon's validity ends after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(issued_by_merchant__isnull=True) | Q(user__isnull=False),
                 name="promote_coupon_merchant_issues_to_a_consumer",
-                violation_error_message="A merchant's coupon is for one consumer: choose who.",
+                violation_error_message=_("A merchant's coupon is for one consumer: choose who."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Coupon {self.code} ({self.coins} coins)"
+        return gettext("Coupon %(code)s (%(coins)s)") % {
+            "code": self.code,
+            "coins": money_text(self.coins, COIN),
+        }
 
 
 class OrderStatus(models.TextChoices):
@@ -301,105 +363,147 @@ class RejectReason(models.TextChoices):
 class PromoteOrder(models.Model):
     """A promotion order: a budget in coins spent over 1-30 days on one piece of content."""
 
-    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="orders")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    goal = models.CharField(max_length=16, choices=Goal.choices)
+    wallet = models.ForeignKey(
+        CoinWallet, on_delete=models.PROTECT, related_name="orders", verbose_name=_("wallet")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    goal = models.CharField(_("goal"), max_length=16, choices=Goal.choices)
     tracked_post = models.ForeignKey(
-        "social.TrackedPost", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "social.TrackedPost",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("TikTok post"),
     )
     video = models.ForeignKey(
-        "campaigns.Video", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "campaigns.Video",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("video"),
     )
-    content_label = models.CharField(max_length=200)
-    commercial_music_declared = models.BooleanField(default=False)
-    audience_automatic = models.BooleanField(default=True)
-    country = models.CharField(max_length=2, blank=True, help_text="Blank with an automatic audience.")
-    age_min = models.PositiveSmallIntegerField(default=18)
-    age_max = models.PositiveSmallIntegerField(default=65)
-    budget_coins = models.PositiveBigIntegerField()
-    duration_days = models.PositiveSmallIntegerField()
-    coupon = models.ForeignKey(Coupon, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
-    coupon_coins = models.PositiveBigIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.IN_REVIEW)
-    reject_reason = models.CharField(max_length=24, choices=RejectReason.choices, blank=True)
-    submissions = models.PositiveSmallIntegerField(default=1)
-    consumed_coins = models.PositiveBigIntegerField(default=0)
-    refunded_coins = models.PositiveBigIntegerField(default=0)
-    forfeited_coupon_coins = models.PositiveBigIntegerField(default=0)
-    impressions = models.PositiveBigIntegerField(default=0)
-    results = models.PositiveBigIntegerField(default=0, help_text="Of the goal: views, visits, follows...")
-    delivered_until = models.DateTimeField(null=True, blank=True, help_text="Ticks are recorded up to here.")
+    content_label = models.CharField(_("content"), max_length=200)
+    commercial_music_declared = models.BooleanField(_("commercial music declared"), default=False)
+    audience_automatic = models.BooleanField(_("automatic audience"), default=True)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("Blank with an automatic audience.")
+    )
+    age_min = models.PositiveSmallIntegerField(_("youngest age"), default=18)
+    age_max = models.PositiveSmallIntegerField(_("oldest age"), default=65)
+    budget_coins = models.PositiveBigIntegerField(_("budget (coins)"))
+    duration_days = models.PositiveSmallIntegerField(_("duration (days)"))
+    coupon = models.ForeignKey(
+        Coupon,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("coupon"),
+    )
+    coupon_coins = models.PositiveBigIntegerField(_("coupon (coins)"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.IN_REVIEW
+    )
+    reject_reason = models.CharField(
+        _("reject reason"), max_length=24, choices=RejectReason.choices, blank=True
+    )
+    submissions = models.PositiveSmallIntegerField(_("submissions"), default=1)
+    consumed_coins = models.PositiveBigIntegerField(_("spent coins"), default=0)
+    refunded_coins = models.PositiveBigIntegerField(_("returned coins"), default=0)
+    forfeited_coupon_coins = models.PositiveBigIntegerField(_("forfeited coupon coins"), default=0)
+    impressions = models.PositiveBigIntegerField(_("impressions"), default=0)
+    results = models.PositiveBigIntegerField(
+        _("results"), default=0, help_text=_("Of the goal: views, visits, follows...")
+    )
+    delivered_until = models.DateTimeField(
+        _("delivered until"), null=True, blank=True, help_text=_("Ticks are recorded up to here.")
+    )
     spark_auth_code = models.CharField(
+        _("Spark Ads authorization code"),
         max_length=200,
         blank=True,
-        help_text="The Spark Ads authorization code of the post (TikTok delivery).",
+        help_text=_("The Spark Ads authorization code of the post (TikTok delivery)."),
     )
     external_ids = models.JSONField(
-        default=dict, blank=True, help_text="The delivery provider's ids, once launched."
+        _("delivery provider's ids"),
+        default=dict,
+        blank=True,
+        help_text=_("The delivery provider's ids, once launched."),
     )
-    created_at = models.DateTimeField()
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    starts_at = models.DateTimeField(null=True, blank=True)
-    ends_at = models.DateTimeField(null=True, blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("promotion order")
+        verbose_name_plural = _("promotion orders")
         indexes = [models.Index(fields=["status", "ends_at"], name="promote_order_status_ends")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(budget_coins__gt=0),
                 name="promote_order_budget_positive",
-                violation_error_message="The budget is at least one coin.",
+                violation_error_message=_("The budget is at least one coin."),
             ),
             models.CheckConstraint(
                 condition=Q(duration_days__gte=1) & Q(duration_days__lte=30),
                 name="promote_order_duration",
-                violation_error_message="A promotion runs 1 to 30 days.",
+                violation_error_message=_("A promotion runs 1 to 30 days."),
             ),
             models.CheckConstraint(
                 condition=Q(coupon_coins=0) | Q(coupon_coins__lt=F("budget_coins")),
                 name="promote_order_costs_more_than_coupon",
-                violation_error_message="A coupon applies only to an order that costs more than it.",
+                violation_error_message=_("A coupon applies only to an order that costs more than it."),
             ),
             models.CheckConstraint(
                 condition=Q(consumed_coins__lte=F("budget_coins")),
                 name="promote_order_spend_within_budget",
-                violation_error_message="A promotion never spends more than its budget.",
+                violation_error_message=_("A promotion never spends more than its budget."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="SETTLED")
                 | Q(budget_coins=F("consumed_coins") + F("refunded_coins") + F("forfeited_coupon_coins")),
                 name="promote_order_settlement_adds_up",
-                violation_error_message="A settled promotion's spent, returned and forfeited coins add up to its budget.",
+                violation_error_message=_(
+                    "A settled promotion's spent, returned and forfeited coins add up to its budget."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(status="REJECTED", reject_reason__gt="")
                 | (~Q(status="REJECTED") & Q(reject_reason="")),
                 name="promote_order_rejected_has_reason",
-                violation_error_message="A rejected promotion has a reason, and only a rejected one.",
+                violation_error_message=_("A rejected promotion has a reason, and only a rejected one."),
             ),
             models.CheckConstraint(
                 condition=(Q(tracked_post__isnull=False) & Q(video__isnull=True))
                 | (Q(tracked_post__isnull=True) & Q(video__isnull=False)),
                 name="promote_order_one_content",
-                violation_error_message="A promotion is of one post or one library video.",
+                violation_error_message=_("A promotion is of one post or one library video."),
             ),
             models.CheckConstraint(
                 condition=Q(age_min__gte=18) & Q(age_min__lte=F("age_max")),
                 name="promote_order_age_range",
-                violation_error_message="The audience's ages start at 18 and go up.",
+                violation_error_message=_("The audience's ages start at 18 and go up."),
             ),
             models.CheckConstraint(
                 condition=Q(submissions__lte=2),
                 name="promote_order_one_resubmission",
-                violation_error_message="A rejected promotion can be resubmitted once.",
+                violation_error_message=_("A rejected promotion can be resubmitted once."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Promotion #{self.pk}: {self.content_label}"
+        return gettext("Promotion #%(number)s: %(content)s") % {
+            "number": self.pk,
+            "content": self.content_label,
+        }
 
     @property
     def paid_coins(self) -> int:
@@ -419,22 +523,26 @@ class PromoteOrder(models.Model):
 class DeliveryTick(models.Model):
     """What one hour of delivery spent and brought (integers)."""
 
-    order = models.ForeignKey(PromoteOrder, on_delete=models.CASCADE, related_name="ticks")
-    hour = models.DateTimeField(help_text="The start of the hour.")
-    spent_coins = models.PositiveBigIntegerField()
-    impressions = models.PositiveBigIntegerField()
-    views = models.PositiveBigIntegerField()
-    clicks = models.PositiveBigIntegerField()
-    follows = models.PositiveBigIntegerField()
-    product_clicks = models.PositiveBigIntegerField()
-    live_viewers = models.PositiveBigIntegerField()
+    order = models.ForeignKey(
+        PromoteOrder, on_delete=models.CASCADE, related_name="ticks", verbose_name=_("order")
+    )
+    hour = models.DateTimeField(_("hour"), help_text=_("The start of the hour."))
+    spent_coins = models.PositiveBigIntegerField(_("spent coins"))
+    impressions = models.PositiveBigIntegerField(_("impressions"))
+    views = models.PositiveBigIntegerField(_("views"))
+    clicks = models.PositiveBigIntegerField(_("clicks"))
+    follows = models.PositiveBigIntegerField(_("follows"))
+    product_clicks = models.PositiveBigIntegerField(_("product clicks"))
+    live_viewers = models.PositiveBigIntegerField(_("live viewers"))
 
     class Meta:
+        verbose_name = _("delivery hour")
+        verbose_name_plural = _("delivery hours")
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "hour"],
                 name="promote_tick_one_per_hour",
-                violation_error_message="That hour of the promotion is already recorded.",
+                violation_error_message=_("That hour of the promotion is already recorded."),
             )
         ]
 
@@ -451,36 +559,52 @@ class CardCheckout(models.Model):
     """A card purchase of coins through Stripe Checkout: credited once, when Stripe's signed
     ``checkout.session.completed`` arrives (however many times it arrives)."""
 
-    wallet = models.ForeignKey(CoinWallet, on_delete=models.PROTECT, related_name="card_checkouts")
-    coins = models.PositiveBigIntegerField()
-    amount = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3, choices=Currency.choices)
-    session_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
-    status = models.CharField(max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
-    purchase = models.OneToOneField(
-        CoinPurchase, null=True, blank=True, on_delete=models.PROTECT, related_name="card_checkout"
+    wallet = models.ForeignKey(
+        CoinWallet, on_delete=models.PROTECT, related_name="card_checkouts", verbose_name=_("wallet")
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    paid_at = models.DateTimeField(null=True, blank=True)
+    coins = models.PositiveBigIntegerField(_("coins"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices)
+    session_id = models.CharField(_("Stripe session"), max_length=255, unique=True, null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN
+    )
+    purchase = models.OneToOneField(
+        CoinPurchase,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="card_checkout",
+        verbose_name=_("purchase"),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("card checkout")
+        verbose_name_plural = _("card checkouts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(coins__gt=0),
                 name="promote_cardcheckout_coins_positive",
-                violation_error_message="A card purchase is at least one coin.",
+                violation_error_message=_("A card purchase is at least one coin."),
             ),
             models.CheckConstraint(
                 condition=(Q(status="PAID") & Q(purchase__isnull=False))
                 | (Q(status="OPEN") & Q(purchase__isnull=True)),
                 name="promote_cardcheckout_paid_has_purchase",
-                violation_error_message="A paid card checkout has its purchase, and an open one none.",
+                violation_error_message=_("A paid card checkout has its purchase, and an open one none."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Card checkout {self.session_id or self.pk}: {self.coins} coins"
+        return gettext("Card checkout %(session)s: %(coins)s") % {
+            "session": self.session_id or self.pk,
+            "coins": money_text(self.coins, COIN),
+        }
 
 
 class AuthorizationStatus(models.TextChoices):
@@ -493,24 +617,37 @@ class ShareAuthorization(models.Model):
     """A merchant's request to promote a consumer's verified share of its video, and the answer."""
 
     merchant = models.ForeignKey(
-        "merchants.Merchant", on_delete=models.CASCADE, related_name="share_authorizations"
+        "merchants.Merchant",
+        on_delete=models.CASCADE,
+        related_name="share_authorizations",
+        verbose_name=_("merchant"),
     )
-    tracked_post = models.ForeignKey("social.TrackedPost", on_delete=models.CASCADE, related_name="+")
+    tracked_post = models.ForeignKey(
+        "social.TrackedPost", on_delete=models.CASCADE, related_name="+", verbose_name=_("tracked post")
+    )
     status = models.CharField(
-        max_length=10, choices=AuthorizationStatus.choices, default=AuthorizationStatus.REQUESTED
+        _("status"), max_length=10, choices=AuthorizationStatus.choices, default=AuthorizationStatus.REQUESTED
     )
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    decided_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("request to promote a share")
+        verbose_name_plural = _("requests to promote a share")
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant", "tracked_post"],
                 name="promote_shareauth_one_per_post",
-                violation_error_message="The brand already asked about this post.",
+                violation_error_message=_("The brand already asked about this post."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.merchant} may promote {self.tracked_post}: {self.get_status_display()}"
+        return gettext("%(merchant)s may promote %(post)s: %(status)s") % {
+            "merchant": self.merchant,
+            "post": self.tracked_post,
+            "status": self.get_status_display(),
+        }

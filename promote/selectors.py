@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from core.db import subquery_count
 from promote.delivery import GOAL_FIELD, estimate
 from promote.models import (
+    CoinPrice,
     CoinPurchase,
     CoinWallet,
     Coupon,
@@ -49,6 +50,14 @@ METRIC_LABELS = {
 def coin_wallet_get(*, holder) -> CoinWallet | None:
     field = "merchant" if holder._meta.label_lower == "merchants.merchant" else "user"
     return CoinWallet.objects.filter(**{field: holder}).first()
+
+
+def coin_prices_text(*, currency: str | None = None) -> str:
+    """What coins cost, in the reader's language ("100 Coins = 0,99 €, 100 Coins = 0,99 $"): in
+    ``currency`` when it is sold in it, else in every currency they are sold in."""
+    prices = list(CoinPrice.objects.order_by("currency"))
+    mine = [price for price in prices if price.currency == currency]
+    return ", ".join(str(price) for price in (mine or prices))
 
 
 def coins_held(*, wallet: CoinWallet | None) -> int:

@@ -64,6 +64,7 @@ from promote.models import (
 )
 from promote.tiktok_ads import Launch, TikTokAds
 from social.models import TrackedPost
+from wallets.formats import money_text, number_text
 from wallets.models import PLATFORM, Account, Purpose, partition_key
 from wallets.money import COIN, round_down
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, balance, post, post_many
@@ -120,7 +121,7 @@ def coin_price(*, coins_count: int, currency: str) -> Money:
         raise PromoteError(gettext("Coins are not sold in %(currency)s.") % {"currency": currency})
     if coins_count < price.minimum_coins:
         raise PromoteError(
-            gettext("The smallest purchase is %(coins)s coins.") % {"coins": price.minimum_coins}
+            gettext("The smallest purchase is %(coins)s coins.") % {"coins": number_text(price.minimum_coins)}
         )
     amount = (Decimal(coins_count) * price.pack_price / price.pack_coins).quantize(Decimal("0.01"), ROUND_UP)
     return Money(amount, currency)
@@ -204,7 +205,7 @@ def coins_buy_from_wallet(
         except InsufficientFunds as exc:
             raise PromoteError(
                 gettext("The TikJoy wallet doesn't hold %(amount)s: %(coins)s coins cost that.")
-                % {"amount": amount, "coins": coins_count}
+                % {"amount": money_text(amount), "coins": number_text(coins_count)}
             ) from exc
         CoinWallet.objects.filter(pk=wallet.pk).update(backed_coins=F("backed_coins") + coins_count)
     return purchase
@@ -233,7 +234,7 @@ def coins_withdraw(
             raise WithdrawalBlocked(in_the_way)
         held = coin_balance(wallet=wallet)
         if coins_count > held:
-            raise PromoteError(gettext("You have %(coins)s coins.") % {"coins": held})
+            raise PromoteError(gettext("You have %(coins)s coins.") % {"coins": number_text(held)})
         funds = _funds(wallet)
         funds_now = balance(funds)
         if coins_count >= wallet.backed_coins:
@@ -594,7 +595,7 @@ def _coupon_create(
         except InsufficientFunds as exc:
             raise PromoteError(
                 gettext("Your brand has %(balance)s coins: a coupon of %(coins)s coins is paid from them.")
-                % {"balance": coin_balance(wallet=wallet), "coins": coins_count}
+                % {"balance": number_text(coin_balance(wallet=wallet)), "coins": number_text(coins_count)}
             ) from exc
         with recipient_locale(user):
             mail_after_commit(
@@ -606,7 +607,7 @@ def _coupon_create(
                 % {
                     "brand": merchant.brand_name,
                     "code": code,
-                    "coins": coins_count,
+                    "coins": number_text(coins_count),
                     "until": date_format(valid_until.astimezone(UTC), "DATETIME_FORMAT"),
                 },
                 recipient_list=[user.email] if user.email else [],
@@ -801,7 +802,7 @@ def _coupon_locked(*, code: str, wallet: CoinWallet, request: OrderRequest, now:
     if request.budget_coins <= coupon.coins:
         raise PromoteError(
             gettext("A coupon applies only to an order that costs more than it: more than %(coins)s coins.")
-            % {"coins": coupon.coins}
+            % {"coins": number_text(coupon.coins)}
         )
     return coupon
 
@@ -831,7 +832,7 @@ def _escrow_in(order: PromoteOrder, wallet: CoinWallet, *, actor: User, now: dat
     except InsufficientFunds as exc:
         raise PromoteError(
             gettext("You have %(balance)s coins; this order needs %(needed)s.")
-            % {"balance": coin_balance(wallet=wallet), "needed": order.paid_coins}
+            % {"balance": number_text(coin_balance(wallet=wallet)), "needed": number_text(order.paid_coins)}
         ) from exc
 
 

@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +16,8 @@ from promote import selectors, services
 from promote.forms import BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
 from promote.models import Goal, PromoteOrder
 from social.models import TrackedPost
+from wallets.formats import money_text
+from wallets.money import COIN
 
 
 def _own_order(request: HttpRequest, order_id: int) -> PromoteOrder:
@@ -49,11 +50,10 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        _("%(coins)s coins bought for %(amount)s %(currency)s.")
+                        _("%(coins)s bought for %(amount)s.")
                         % {
-                            "coins": purchase.coins,
-                            "amount": localize(purchase.amount),
-                            "currency": purchase.currency,
+                            "coins": money_text(purchase.coins, COIN),
+                            "amount": money_text(purchase.amount, purchase.currency),
                         },
                     )
                     return redirect("promote:home")
@@ -78,8 +78,11 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                     messages.success(
                         request,
-                        _("%(coins)s coins withdrawn: %(amount)s %(currency)s are back in your wallet.")
-                        % {"coins": done.coins, "amount": localize(done.amount), "currency": done.currency},
+                        _("%(coins)s withdrawn: %(amount)s are back in your wallet.")
+                        % {
+                            "coins": money_text(done.coins, COIN),
+                            "amount": money_text(done.amount, done.currency),
+                        },
                     )
                     return redirect("promote:home")
             elif action == "birth_date":
@@ -105,6 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "brand_orders": selectors.orders_on_posts_of(user=user),
             "wallet": wallet,
             "coins": selectors.coins_held(wallet=wallet),
+            "prices": selectors.coin_prices_text(currency=wallet.currency if wallet else None),
             "orders": selectors.orders_of(wallet=wallet)[:50],
             "purchases": selectors.purchases_of(wallet=wallet),
             "coupons": selectors.coupons_usable(user=user, now=timezone.now()),

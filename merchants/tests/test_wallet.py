@@ -136,9 +136,9 @@ def test_the_console_shows_the_balance_and_a_paginated_history_with_reasons(clie
     # In the merchant's locale (a French merchant: "30,00 €"), each line in words.
     assert "30,00 €" in first
     assert "Bank transfer received" in first and "TOP_UP" not in first
-    assert "Bank transfer ref REF-29 received 2026-11-20" in first
+    assert "Reference REF-29, value date 20 Nov 2026" in first  # written now, from the transfer
     assert "Page 1 of 2" in first
-    assert "Bank transfer ref REF-00 received" in second
+    assert "Reference REF-00, value date" in second
     assert "REF-29" not in second
     assert '<dd data-figure="balance">30,00 €</dd>' in dashboard
 

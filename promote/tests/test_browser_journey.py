@@ -38,7 +38,7 @@ def test_buy_promote_approve_deliver_settle(page: Page, ops):
     page.get_by_role("spinbutton", name="Coins:").fill("300")
     page.get_by_label("Pay in").select_option("EUR")
     page.get_by_test_id("buy-wallet").click()
-    expect(page.get_by_text("300 coins bought for 2.97 EUR.")).to_be_visible()
+    expect(page.get_by_text("300 coins bought for €2.97.")).to_be_visible()
     page.get_by_label("Your birth date").fill("1994-03-08")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("your birth date is saved")).to_be_visible()

@@ -34,7 +34,7 @@ def test_an_owner_buys_coins_and_promotes_a_library_video(client, make_merchant)
     page = client.post(
         reverse("console:promote"), {"action": "buy", "coins": "1000", "currency": "EUR"}, follow=True
     )
-    assert "1000 coins bought for 9.90 EUR." in page.content.decode()
+    assert "1,000 coins bought for €9.90." in page.content.decode()
     fields = {
         "content": f"v{video.pk}",
         "kind": "VIDEO",

@@ -38,7 +38,7 @@ def test_a_consumer_buys_coins_in_spanish(client, make_consumer):
     response = client.get(reverse("promote:home"), HTTP_ACCEPT_LANGUAGE="es")
 
     page = _clean(response, "es")
-    assert "300 monedas compradas por 2,97 EUR." in page
+    assert "300 monedas compradas por 2,97\xa0€." in page
     assert "Tus monedas" in page and "300 monedas" in page
     assert "Your coins" not in page
 

@@ -94,7 +94,7 @@ def test_launched_countries_are_data(promoter):
 
 def test_an_order_beyond_the_balance_is_refused(promoter):
     ana, post = promoter(coins=200)
-    with pytest.raises(services.PromoteError, match="You have 200 coins; this order needs 1000"):
+    with pytest.raises(services.PromoteError, match="You have 200 coins; this order needs 1,000"):
         services.order_place(holder=ana, request=order_request(post), actor=ana, now=NOW)
     assert not PromoteOrder.objects.exists()
 

@@ -22,7 +22,7 @@ def test_a_consumer_buys_coins_and_sees_them(client, make_consumer):
     response = client.post(
         reverse("promote:home"), {"action": "buy", "coins": "300", "currency": "EUR"}, follow=True
     )
-    assert "300 coins bought for 2.97 EUR." in response.content.decode()
+    assert "300 coins bought for €2.97." in response.content.decode()
     assert "300 coins" in response.content.decode()
 
 

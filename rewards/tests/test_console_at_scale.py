@@ -46,7 +46,7 @@ PAGES = {
     "/console/rewards/reward/?action_type__exact=SHARE_VIDEO&q=Spring": 8,
     "/console/rewards/reward/?o=-6": 8,
     "/console/rewards/reward/consumers/": 9,
-    "/console/wallet/": 9,
+    "/console/wallet/": 11,  # + the page's rewards and their campaigns' texts, said in words (rewards/wallet_details.py)
 }
 
 CAMPAIGN_PAGE_QUERIES = 19  # a campaign's page, with its rules, whatever the rewards (and no ledger)
