@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 from moneyed import Money
 
@@ -24,11 +25,15 @@ class NoPricingPlan(LookupError):
 
 
 def plan_for(merchant) -> PricingPlan:
-    """The merchant's pricing plan, or the default plan when ops assigned none."""
-    assigned = MerchantPricing.objects.filter(merchant=merchant).select_related("plan").first()
-    if assigned is not None:
-        return assigned.plan
-    plan = PricingPlan.objects.filter(is_default=True).first()
+    """The merchant's pricing plan, or the default plan when ops assigned none (one query)."""
+    plan = (
+        PricingPlan.objects.annotate(
+            assigned=Exists(MerchantPricing.objects.filter(merchant=merchant, plan=OuterRef("pk")))
+        )
+        .filter(Q(assigned=True) | Q(is_default=True))
+        .order_by("-assigned", "pk")
+        .first()
+    )
     if plan is None:
         raise NoPricingPlan(gettext("No default pricing plan: ops must mark one plan as the default."))
     return plan
