@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rewards', '0015_reward_column_names'),
+        ("rewards", "0015_reward_column_names"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='reward',
-            index=models.Index(fields=['merchant', '-id'], name='rewards_reward_m_id'),
+            model_name="reward",
+            index=models.Index(fields=["merchant", "-id"], name="rewards_reward_m_id"),
         ),
     ]
