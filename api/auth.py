@@ -22,7 +22,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != "bearer" or not raw.strip():
             raise exceptions.AuthenticationFailed(gettext("Send the key as 'Authorization: Bearer tj_...'."))
-        key = api_key_authenticate(raw=raw.strip(), now=timezone.now())
+        # counted against the key's rate limit in the round trip that confirms the key (ApiView.check_throttles)
+        key = api_key_authenticate(raw=raw.strip(), now=timezone.now(), count=True)
         if key is None:
             raise exceptions.AuthenticationFailed(gettext("This key is unknown, revoked or expired."))
         return (key.created_by or AnonymousUser(), key)

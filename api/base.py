@@ -71,7 +71,11 @@ class ApiView(APIView):
         if not isinstance(key, ApiKey):
             return
         limit = settings.API_RATE_LIMIT_PER_MINUTE
-        count, reset = rate_limit_hit(key=key, now=timezone.now())
+        now = timezone.now()
+        count = getattr(key, "rate_count", None)  # counted when the key was confirmed (api.auth)
+        if count is None:
+            count = rate_limit_hit(key=key, now=now)[0]
+        reset = 60 - now.second
         request._ratelimit = (limit, max(limit - count, 0), reset)
         if count > limit:
             raise exceptions.Throttled(wait=reset)

@@ -19,15 +19,16 @@ from rewards.models import Reward, RewardStatus
 # --- GET /api/v1/rewards: the API's busiest read (docs/benchmarks.md, "Public API") ----------------
 #
 # One fixed statement per combination of filters, written here rather than by the ORM: compiling
-# the ORM's query was most of the request's CPU. PostgreSQL renders the amount and the times as
+# the ORM's query was most of the request's CPU. It reads the rewards' rows alone (a reward keeps its
+# action's type) through the index on (merchant, id descending): a page reads its 51 rows, however
+# many rewards the merchant has. PostgreSQL renders the amount and the times as
 # text (no Decimal or datetime built per cell); ``_iso`` turns its timestamp into Python's
 # ``isoformat()``, so a row is the same dict as ``webhooks.payloads.reward_payload`` makes.
 
 _PAGE_SELECT = (
-    "SELECT r.id, r.campaign_id, a.action_type, r.kind, r.status, r.currency, r.merchant_price::text, "
+    "SELECT r.id, r.campaign_id, r.action_type, r.kind, r.status, r.currency, r.merchant_price::text, "
     "r.reason, r.created_at::text, r.available_at::text, r.decided_at::text "
-    "FROM rewards_reward r JOIN rewards_socialaction a ON a.id = r.action_id "
-    "WHERE r.merchant_id = %s"
+    "FROM rewards_reward r WHERE r.merchant_id = %s"
 )
 _PAGE_FILTERS = (
     ("status", " AND r.status = %s"),

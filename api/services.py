@@ -5,15 +5,19 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import secrets
 import threading
 import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from redis.exceptions import RedisError
 
 from accounts.models import User
 from api.models import (
@@ -29,6 +33,8 @@ from api.models import (
 )
 from core.errors import DomainError
 from merchants.models import Merchant
+
+logger = logging.getLogger(__name__)
 
 
 class ApiKeyError(DomainError):
@@ -90,7 +96,8 @@ def api_key_create(
 
 
 def api_key_revoke(*, key: ApiKey, actor: User, now: datetime) -> ApiKey:
-    """Revoke: refused at once by this process, within ``API_KEY_CACHE_SECONDS`` by the others."""
+    """Revoke: refused at once by every server process (their copies of the key are checked on each
+    request: ``api_key_authenticate``)."""
     with transaction.atomic(durable=True):
         changed = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=actor
@@ -99,12 +106,15 @@ def api_key_revoke(*, key: ApiKey, actor: User, now: datetime) -> ApiKey:
             raise ApiKeyError(gettext("This key is already revoked."))
         ApiKeyEvent.objects.create(key=key, action=KeyAction.REVOKED, actor=actor, at=now)
     _key_cache_forget(key.key_hash)
+    _key_token_drop(key.key_hash)
     key.refresh_from_db()
     return key
 
 
 # hash -> (monotonic time read, key with its merchant and creator). Per process, for
-# API_KEY_CACHE_SECONDS: the busiest query of every request, saved (docs/api.md, "Keys").
+# API_KEY_CACHE_SECONDS: the busiest query of every request, saved (docs/api.md, "Keys"). A copy is
+# never trusted alone: every request confirms the key in the round trip that counts it
+# (``_rate_hit``), so a revoked key is refused at once by every process.
 _key_cache: dict[str, tuple[float, ApiKey]] = {}
 _key_cache_lock = threading.Lock()
 
@@ -134,6 +144,51 @@ def _key_with_relations(key: ApiKey) -> ApiKey:
     return clone
 
 
+# --- the shared cache (Redis: CACHE_URL=redis://...), when there is one --------------------------
+
+
+def _redis():
+    """The shared cache's Redis client, or None (no shared cache: ``locmem://`` is one process's)."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return None
+    return cache._cache.get_client(write=True)
+
+
+def _key_token_name(hashed: str) -> str:
+    return caches["default"].make_and_validate_key(f"api:key-token:{hashed}")
+
+
+def _key_token_take(hashed: str) -> str | None:
+    """The key's current token in the shared cache (set now when missing), read before the key's row:
+    a copy of the key is good while the token stays the same (``api_key_revoke`` drops it)."""
+    client = _redis()
+    if client is None:
+        return None
+    name = _key_token_name(hashed)
+    try:
+        client.set(name, secrets.token_hex(8), nx=True, ex=KEY_TOKEN_SECONDS)
+        token = client.get(name)
+    except RedisError:
+        return None
+    return token.decode() if token is not None else None
+
+
+def _key_token_drop(hashed: str) -> None:
+    client = _redis()
+    if client is None:
+        return
+    try:
+        client.delete(_key_token_name(hashed))
+    except RedisError:
+        # Only when the cache is down now; the copies that hold its token are then kept
+        # API_KEY_CACHE_SECONDS at most (they are confirmed in the database meanwhile).
+        logger.warning("The revoked key's token could not be dropped from the cache.")
+
+
+KEY_TOKEN_SECONDS = 24 * 3600  # a token lost (expired, evicted): the copies are read again, nothing else
+
+
 def _key_lookup(hashed: str, now: datetime) -> ApiKey | None:
     ttl = settings.API_KEY_CACHE_SECONDS
     if ttl > 0:
@@ -143,12 +198,7 @@ def _key_lookup(hashed: str, now: datetime) -> ApiKey | None:
             key = cached[1]
             if key.expires_at is None or key.expires_at > now:
                 return _key_with_relations(key)
-    key = (
-        ApiKey.objects.usable(now=now)
-        .select_related("merchant", "created_by")
-        .filter(key_hash=hashed)
-        .first()
-    )
+    key = _key_read(hashed, now)
     if key is not None and ttl > 0:
         with _key_cache_lock:
             if len(_key_cache) > 10_000:  # many keys: start again rather than grow
@@ -157,20 +207,52 @@ def _key_lookup(hashed: str, now: datetime) -> ApiKey | None:
     return key
 
 
-def api_key_authenticate(*, raw: str, now: datetime) -> ApiKey | None:
+def _key_read(hashed: str, now: datetime) -> ApiKey | None:
+    """The usable key from the database, with its merchant and creator (and, with a shared cache, the
+    key's token read just before: a revocation after this read drops that token)."""
+    token = _key_token_take(hashed)
+    key = (
+        ApiKey.objects.usable(now=now)
+        .select_related("merchant", "created_by")
+        .filter(key_hash=hashed)
+        .first()
+    )
+    if key is not None:
+        key.cache_token = token
+    return key
+
+
+def api_key_authenticate(*, raw: str, now: datetime, count: bool = False) -> ApiKey | None:
     """The usable key whose hash matches ``raw``; records when it was last used (once a minute).
 
-    A key read from the database is kept in this process for ``API_KEY_CACHE_SECONDS`` (5 s):
-    a revoked key is refused at once by the process that revoked it and within that time by
-    the others (0 reads the key on every request).
+    A key read from the database is kept in this process for ``API_KEY_CACHE_SECONDS`` (5 s), but
+    never trusted alone: with ``count`` (the API's requests), the round trip that counts the request
+    against the key's rate limit (``_rate_hit``) also confirms the key (its row in the database, or
+    its token in the shared cache), and a copy it doesn't confirm is read again from the database.
+    A revoked key is refused at once by every process. ``key.rate_count``: the requests counted in
+    this minute, this one included (with ``count``).
     """
     if not raw.startswith(("tj_live_", "tj_test_", "tj_pk_")):
         return None
     if raw.startswith(("tj_live_", "tj_test_")) and not raw.startswith(secret_prefix()):
         return None  # a test key never reaches live data, nor a live key the sandbox
-    key = _key_lookup(key_hash(raw), now)
+    hashed = key_hash(raw)
+    key = _key_lookup(hashed, now)
     if key is None:
         return None
+    if count:
+        rate_count, confirmed = _rate_hit(key=key, now=now)
+        if not confirmed:
+            _key_cache_forget(hashed)
+            key = _key_lookup(hashed, now)  # read again: refused if revoked, else a fresh copy
+            if key is None:
+                return None
+        key.rate_count = rate_count
+    elif settings.API_KEY_CACHE_SECONDS > 0 and not _key_confirmed(key, now):
+        _key_cache_forget(hashed)
+        key = _key_lookup(hashed, now)
+        if key is None:
+            return None
     if key.last_used_at is None or key.last_used_at < now - timedelta(minutes=1):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
@@ -188,14 +270,16 @@ def api_key_write_audit(*, key: ApiKey, detail: str, now: datetime) -> None:
 
 
 # PostgreSQL, one statement: count the request in its shard's row (committed without waiting for
-# the disk: set_config(..., true) lasts for this statement's own transaction) and add the other
-# shards' rows of the minute.
+# the disk: set_config(..., true) lasts for this statement's own transaction), add the other
+# shards' rows of the minute, and say whether the key is still usable (not revoked, not expired).
 RATE_HIT_POSTGRESQL = (
     "WITH hit AS (INSERT INTO api_ratewindow (key_id, window_start, shard, count) "
     "SELECT %s, %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
     "ON CONFLICT (key_id, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1 RETURNING count) "
     "SELECT (SELECT count FROM hit) + COALESCE((SELECT SUM(count) FROM api_ratewindow "
-    "WHERE key_id = %s AND window_start = %s AND shard <> %s), 0)"
+    "WHERE key_id = %s AND window_start = %s AND shard <> %s), 0), "
+    "COALESCE((SELECT revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s) "
+    "FROM api_apikey WHERE id = %s), false)"
 )
 # SQLite has no INSERT in a WITH: the same in two statements, in one transaction.
 RATE_HIT_SQLITE = (
@@ -205,27 +289,75 @@ RATE_HIT_SQLITE = (
 RATE_SUM_SQLITE = "SELECT SUM(count) FROM api_ratewindow WHERE key_id = %s AND window_start = %s"
 
 
-def rate_limit_hit(*, key: ApiKey, now: datetime) -> tuple[int, int]:
-    """Count one request in the key's current minute; returns (requests this minute, seconds to reset).
+KEY_USABLE_SQL = (
+    "SELECT revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s) FROM api_apikey WHERE id = %s"
+)
 
-    One statement, one round trip, per request: an ``INSERT ... ON CONFLICT DO UPDATE`` on one of
-    the minute's ``RATE_SHARDS`` rows (chosen at random, so concurrent requests of a busy key
-    rarely wait for each other's row lock) plus the sum of the others. Right across processes
-    and machines, except that requests still in flight on other shards are not seen yet. On
-    PostgreSQL it doesn't wait for the disk (a count lost in a crash is harmless).
+
+def rate_limit_hit(*, key: ApiKey, now: datetime) -> tuple[int, int]:
+    """Count one request in the key's current minute; returns (requests this minute, seconds to reset)."""
+    return _rate_hit(key=key, now=now)[0], 60 - now.second
+
+
+def _rate_hit(*, key: ApiKey, now: datetime) -> tuple[int, bool]:
+    """Count one request in the key's current minute: (requests this minute, whether the key is
+    confirmed usable), in one round trip.
+
+    With a shared cache (Redis), there: an ``INCR`` of the key's minute and the key's token
+    (``_key_token_take``) in one pipeline; the database when the cache fails. Without one, in the
+    database: an ``INSERT ... ON CONFLICT DO UPDATE`` on one of the minute's ``RATE_SHARDS`` rows
+    (chosen at random, so concurrent requests of a busy key rarely wait for each other's row lock)
+    plus the sum of the others and the key's row (revoked, expired). Right across processes and
+    machines, except that requests still in flight on other shards are not seen yet. On PostgreSQL
+    it doesn't wait for the disk (a count lost in a crash is harmless).
     """
     window = now.replace(second=0, microsecond=0)
+    client = _redis()
+    if client is not None:
+        cache = caches["default"]
+        name = cache.make_and_validate_key(f"api:rate:{key.pk}:{int(window.timestamp())}")
+        try:
+            pipe = client.pipeline(transaction=False)
+            pipe.incr(name)
+            pipe.expire(name, 120)
+            pipe.get(_key_token_name(key.key_hash))
+            count, _, token = pipe.execute()
+        except RedisError:
+            pass  # the cache is down: counted in the database
+        else:
+            held = getattr(key, "cache_token", None)
+            return count, held is not None and token is not None and token.decode() == held
     shard = secrets.randbelow(RATE_SHARDS)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(RATE_HIT_POSTGRESQL, [key.pk, window, shard, key.pk, window, shard])
-            (count,) = cursor.fetchone()
+            cursor.execute(RATE_HIT_POSTGRESQL, [key.pk, window, shard, key.pk, window, shard, now, key.pk])
+            count, usable = cursor.fetchone()
     else:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(RATE_HIT_SQLITE, [key.pk, window, shard])
             cursor.execute(RATE_SUM_SQLITE, [key.pk, window])
             (count,) = cursor.fetchone()
-    return count, 60 - now.second
+            cursor.execute(KEY_USABLE_SQL, [now, key.pk])
+            row = cursor.fetchone()
+            usable = bool(row and row[0])
+    return count, bool(usable)
+
+
+def _key_confirmed(key: ApiKey, now: datetime) -> bool:
+    """A copy of the key confirmed without counting a request: its token, or its row."""
+    client = _redis()
+    if client is not None:
+        try:
+            token = client.get(_key_token_name(key.key_hash))
+        except RedisError:
+            pass
+        else:
+            held = getattr(key, "cache_token", None)
+            return held is not None and token is not None and token.decode() == held
+    with connection.cursor() as cursor:
+        cursor.execute(KEY_USABLE_SQL, [now, key.pk])
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def rate_windows_prune(*, now: datetime) -> int:

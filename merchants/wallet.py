@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -271,7 +271,45 @@ def merchant_low_balance_check(*, merchant: Merchant) -> bool:
     Returns whether an alert was sent.
     """
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            return _low_balance_check_postgresql(merchant)
         return _low_balance_check(merchant)
+
+
+# PostgreSQL, one statement: the wallet's balance against the merchant's threshold (both read here,
+# not from the caller's copy of the merchant), and the alert flag flipped only when it changes.
+# No row: nothing changed (or no wallet yet).
+LOW_BALANCE_FLIP_POSTGRESQL = (
+    "WITH w AS (SELECT a.balance, COALESCE(m.low_balance_threshold, %s) AS threshold "
+    "FROM merchants_merchant m JOIN wallets_account a ON a.owner_type = %s AND a.owner_id = m.id "
+    "AND a.purpose = %s AND a.currency = m.currency AND a.partition = '' WHERE m.id = %s) "
+    "UPDATE merchants_merchant m SET low_balance_alerted = (w.balance < w.threshold) FROM w "
+    "WHERE m.id = %s AND m.low_balance_alerted <> (w.balance < w.threshold) "
+    "RETURNING m.low_balance_alerted, w.balance, w.threshold, m.currency"
+)
+
+
+def _low_balance_check_postgresql(merchant: Merchant) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            LOW_BALANCE_FLIP_POSTGRESQL,
+            [
+                Decimal(settings.MERCHANT_LOW_BALANCE_THRESHOLD),
+                Merchant._meta.label_lower,
+                Purpose.MERCHANT_AVAILABLE,
+                merchant.pk,
+                merchant.pk,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    below, amount, threshold, currency = row
+    merchant.low_balance_alerted = below
+    if not below:
+        return False
+    _low_balance_tell(merchant, Money(amount, currency), threshold)
+    return True
 
 
 def _low_balance_check(merchant: Merchant) -> bool:
@@ -285,6 +323,12 @@ def _low_balance_check(merchant: Merchant) -> bool:
     merchant.low_balance_alerted = below
     if not (below and changed):
         return False
+    _low_balance_tell(merchant, current, threshold)
+    return True
+
+
+def _low_balance_tell(merchant: Merchant, current: Money, threshold: Decimal) -> None:
+    """The low-balance alert (the flag just went up): the webhook's signal and the owners' e-mail."""
     signals.low_balance_reached.send(sender=Merchant, merchant=merchant, balance=current, threshold=threshold)
     recipients = _owner_emails(merchant)
     if recipients:
@@ -302,4 +346,3 @@ def _low_balance_check(merchant: Merchant) -> bool:
             }
             subject = _("[TikJoy] %(brand)s's wallet is running low") % {"brand": merchant.brand_name}
         mail_after_commit(subject=subject, message=body, recipient_list=recipients)
-    return True

@@ -429,6 +429,8 @@ class Reward(models.Model):
         indexes = [
             models.Index(fields=["status", "available_at"], name="rewards_reward_due"),
             models.Index(fields=["merchant", "-created_at", "-id"], name="rewards_reward_merchant_new"),
+            # The API's rewards list (api.selectors.reward_page): one merchant's, by id, newest first.
+            models.Index(fields=["merchant", "-id"], name="rewards_reward_m_id"),
             models.Index(
                 fields=["campaign", "-created_at", "-id"],
                 include=["merchant", "status", "kind", "action_type"],

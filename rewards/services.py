@@ -113,7 +113,7 @@ from wallets.models import PLATFORM, Account, Entry, Purpose, partition_key
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 from webhooks.models import EventType
 from webhooks.payloads import campaign_paused_payload, consumer_joined_payload, reward_payload
-from webhooks.services import Event, events_record
+from webhooks.services import Event, endpoints_active, events_record
 
 logger = logging.getLogger(__name__)
 
@@ -299,8 +299,32 @@ class _Item:
     snapshot: EngagementSnapshot | None = None
 
 
-def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
-    """Create the rewards, post their money and move the counters, on rows ``_lock`` holds.
+@dataclass
+class _Prepared:
+    """What a payment reads that no lock protects, read before the engine takes its locks (so that
+    the campaign's lock is held for the payment's writes only): the ledger accounts' ids and the
+    merchants' webhook endpoints."""
+
+    accounts: _AccountCache
+    endpoints: dict[int, list]
+
+
+def _prepare(pairs, *, merchants: dict[int, Merchant]) -> _Prepared:
+    """``pairs``: the (user id, currency) of the payments to come."""
+    users: dict[str, set[int]] = defaultdict(set)
+    for user_id, currency in pairs:
+        users[currency].add(user_id)
+    accounts = _AccountCache()
+    accounts.prefetch_for(users, merchants=merchants)
+    return _Prepared(accounts=accounts, endpoints=endpoints_active(merchant_ids=merchants))
+
+
+def _pay(
+    items: list[_Item], *, locked: _Locked, now: datetime, prepared: _Prepared | None = None
+) -> list[Reward]:
+    """Create the rewards, move the counters, write the webhooks' outbox and post the money (last:
+    the merchants' ledger accounts are locked from the posting to the commit), on rows ``_lock``
+    holds. ``prepared``: what ``_prepare`` read before the locks (else read here).
 
     Raises InsufficientFunds when a merchant's funds can't cover them (the caller's
     transaction or savepoint must then be rolled back).
@@ -337,17 +361,7 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             tracked_posts_watch(
                 post_ids=[item.action.tracked_post_id], until=reward.available_at + _evidence_window()
             )
-    _figures_grant(rewards)
-    accounts = _AccountCache()
-    accounts.prefetch(
-        rewards, merchants={item.campaign.merchant_id: item.campaign.merchant for item in items}
-    )
-    post_many(
-        [
-            _credit_posting(reward, action=item.action, merchant=item.campaign.merchant, accounts=accounts)
-            for reward, item in zip(rewards, items, strict=True)
-        ]
-    )
+    _figures_grant(rewards)  # the person's figures: after the campaigns' locks, before the ledger's
     spent: dict[int, Decimal] = defaultdict(Decimal)
     rule_spent: dict[int, Decimal] = defaultdict(Decimal)
     slots: dict[int, int] = defaultdict(int)
@@ -356,16 +370,24 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
         rule_spent[item.rule.pk] += item.decision.price
         if item.kind == RewardKind.ACTION:
             slots[item.rule.pk] += 1
-    _tallies_save([locked.tallies[(i.action.user_id, i.campaign.pk)] for i in items])
-    for rule_id in sorted(rule_spent):
-        RewardRule.objects.filter(pk=rule_id).update(
-            rewards_paid=F("rewards_paid") + slots.get(rule_id, 0), spent=F("spent") + rule_spent[rule_id]
+    tallies = [locked.tallies[(i.action.user_id, i.campaign.pk)] for i in items]
+    share_rule_ids = {i.rule.pk for i in items if i.rule.action == ActionType.SHARE_VIDEO}
+    if connection.vendor == "postgresql":
+        _counters_add_postgresql(
+            tallies=tallies,
+            rules={pk: (slots.get(pk, 0), amount) for pk, amount in rule_spent.items()},
+            campaigns=spent,
+            days=_day_sums(rewards, sign=1, share_rule_ids=share_rule_ids),
         )
-    for campaign_id, amount in sorted(spent.items()):
-        Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
-    _days_add(
-        rewards, sign=1, share_rule_ids={i.rule.pk for i in items if i.rule.action == ActionType.SHARE_VIDEO}
-    )
+    else:
+        _tallies_save(tallies)
+        for rule_id in sorted(rule_spent):
+            RewardRule.objects.filter(pk=rule_id).update(
+                rewards_paid=F("rewards_paid") + slots.get(rule_id, 0), spent=F("spent") + rule_spent[rule_id]
+            )
+        for campaign_id, amount in sorted(spent.items()):
+            Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
+        _days_add(rewards, sign=1, share_rule_ids=share_rule_ids)
     events_record(  # the merchants' webhooks: in this transaction (outbox), sent after commit
         events=[
             Event(
@@ -374,6 +396,20 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             for r, i in zip(rewards, items, strict=True)
         ],
         now=now,
+        endpoints=prepared.endpoints if prepared is not None else None,
+    )
+    if prepared is not None:
+        accounts = prepared.accounts
+    else:
+        accounts = _AccountCache()
+        accounts.prefetch(
+            rewards, merchants={item.campaign.merchant_id: item.campaign.merchant for item in items}
+        )
+    post_many(
+        [
+            _credit_posting(reward, action=item.action, merchant=item.campaign.merchant, accounts=accounts)
+            for reward, item in zip(rewards, items, strict=True)
+        ]
     )
     return rewards
 
@@ -451,16 +487,23 @@ class _AccountCache:
             self._accounts[(label, owner_id, purpose, currency)] = account
 
     def prefetch(self, rewards: list[Reward], *, merchants: dict[int, Merchant]) -> None:
-        """The accounts a batch of new rewards posts to, read in one query: the merchants' funds,
-        the platform's pending revenue on them and the users' pending accounts (those missing are
-        created by ``prefetch_users``, any other by ``get``)."""
+        """The accounts a batch of new rewards posts to (``prefetch_for``)."""
+        users: dict[str, set[int]] = defaultdict(set)
+        for r in rewards:
+            users[r.currency].add(r.user_id)
+        self.prefetch_for(users, merchants=merchants)
+
+    def prefetch_for(self, users: dict[str, set[int]], *, merchants: dict[int, Merchant]) -> None:
+        """The accounts payments to ``users`` (by currency) from ``merchants`` post to, read in one
+        query: the merchants' funds, the platform's pending revenue on them and the users' pending
+        accounts (those missing are created by ``prefetch_users``, any other by ``get``). Their ids
+        never change, so the engine reads them before it takes its locks."""
         user_label, merchant_label = User._meta.label_lower, Merchant._meta.label_lower
         partitions = {partition_key(m): pk for pk, m in merchants.items()}
         wanted = Q()
-        for currency in {r.currency for r in rewards}:
-            users = {r.user_id for r in rewards if r.currency == currency}
+        for currency, user_ids in users.items():
             wanted |= Q(currency=currency, partition="") & (
-                Q(owner_type=user_label, owner_id__in=users, purpose=Purpose.USER_PENDING)
+                Q(owner_type=user_label, owner_id__in=user_ids, purpose=Purpose.USER_PENDING)
                 | Q(owner_type=merchant_label, owner_id__in=merchants, purpose=Purpose.MERCHANT_AVAILABLE)
             )
             wanted |= Q(
@@ -470,9 +513,7 @@ class _AccountCache:
                 purpose=Purpose.PLATFORM_REVENUE_PENDING,
                 partition__in=partitions,
             )
-        missing_users: dict[str, set[int]] = defaultdict(set)
-        for currency in {r.currency for r in rewards}:
-            missing_users[currency] = {r.user_id for r in rewards if r.currency == currency}
+        missing_users = {currency: set(user_ids) for currency, user_ids in users.items()}
         for account in Account.objects.filter(wanted):
             if account.purpose == Purpose.USER_PENDING:
                 self._accounts[(user_label, account.owner_id, Purpose.USER_PENDING, account.currency)] = (
@@ -688,10 +729,8 @@ def reward_day(reward: Reward) -> date:
     return timezone.localdate(reward.created_at, timezone.get_default_timezone())
 
 
-def _days_add(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> None:
-    """Add (``sign`` 1: granted) or take back (-1: reversed) rewards in their campaigns' days
-    (``CampaignDay``). The callers hold the campaigns' locks (``_lock``), so each campaign's days
-    are written by one transaction at a time; rows are written in (campaign, day) order."""
+def _day_sums(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> dict[tuple[int, date], list]:
+    """(campaign id, day) -> [rewards, rewards paid, share cost] to add, in (campaign, day) order."""
     sums: dict[tuple[int, date], list] = defaultdict(lambda: [0, Decimal("0.00"), Decimal("0.00")])
     for reward in rewards:
         row = sums[(reward.campaign_id, reward_day(reward))]
@@ -699,7 +738,16 @@ def _days_add(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> 
         row[1] += sign * reward.merchant_price
         if reward.rule_id in share_rule_ids:
             row[2] += sign * reward.merchant_price
-    for (campaign_id, day), (n, paid, share) in sorted(sums.items()):
+    return dict(sorted(sums.items()))
+
+
+def _days_add(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> None:
+    """Add (``sign`` 1: granted) or take back (-1: reversed) rewards in their campaigns' days
+    (``CampaignDay``). The callers hold the campaigns' locks (``_lock``), so each campaign's days
+    are written by one transaction at a time; rows are written in (campaign, day) order."""
+    for (campaign_id, day), (n, paid, share) in _day_sums(
+        rewards, sign=sign, share_rule_ids=share_rule_ids
+    ).items():
         figures = {
             "rewards": F("rewards") + n,
             "rewards_paid": F("rewards_paid") + paid,
@@ -715,6 +763,54 @@ def _days_add(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> 
                 )
         except IntegrityError:
             rows.update(**figures)
+
+
+def _counters_add_postgresql(
+    *,
+    tallies: list[UserCampaignTally],
+    rules: dict[int, tuple[int, Decimal]],
+    campaigns: dict[int, Decimal],
+    days: dict[tuple[int, date], list],
+) -> None:
+    """A payment's counters in one statement (one round trip while the campaign's lock is held): the
+    people's tallies (their new values), the rules' rewards paid and spent, the campaigns' spent and
+    their days (``CampaignDay``, created when missing). Every row but the days' is locked by ``_lock``
+    already; the days are the campaign's, written under its lock (``_days_add``)."""
+    unique = {t.pk: t for t in tallies}
+    parts, params = [], []
+    if unique:
+        rows = ", ".join(["(%s::bigint, %s::numeric, %s::date, %s::numeric)"] * len(unique))
+        parts.append(
+            "tally AS (UPDATE rewards_usercampaigntally AS t SET total = v.total, day_date = v.day_date, "  # noqa: S608 - fixed SQL
+            f"day_total = v.day_total FROM (VALUES {rows}) AS v(id, total, day_date, day_total) WHERE t.id = v.id)"
+        )
+        params += [v for t in unique.values() for v in (t.pk, t.total, t.day_date, t.day_total)]
+    if rules:
+        rows = ", ".join(["(%s::bigint, %s::integer, %s::numeric)"] * len(rules))
+        parts.append(
+            "rule AS (UPDATE campaigns_rewardrule AS r SET rewards_paid = r.rewards_paid + v.n, "  # noqa: S608 - fixed SQL
+            f"spent = r.spent + v.amount FROM (VALUES {rows}) AS v(id, n, amount) WHERE r.id = v.id)"
+        )
+        params += [v for pk, (n, amount) in sorted(rules.items()) for v in (pk, n, amount)]
+    if campaigns:
+        rows = ", ".join(["(%s::bigint, %s::numeric)"] * len(campaigns))
+        parts.append(
+            "campaign AS (UPDATE campaigns_campaign AS c SET spent = c.spent + v.amount "  # noqa: S608 - fixed SQL
+            f"FROM (VALUES {rows}) AS v(id, amount) WHERE c.id = v.id)"
+        )
+        params += [v for pk, amount in sorted(campaigns.items()) for v in (pk, amount)]
+    rows = ", ".join(["(%s::bigint, %s::date, %s::integer, %s::numeric, %s::numeric)"] * len(days))
+    params += [v for (campaign_id, day), sums in days.items() for v in (campaign_id, day, *sums)]
+    sql = (
+        ("WITH " + ", ".join(parts) + " " if parts else "")
+        + "INSERT INTO rewards_campaignday (campaign_id, day_date, rewards, rewards_paid, share_cost) "  # noqa: S608 - fixed SQL
+        f"VALUES {rows} ON CONFLICT (campaign_id, day_date) DO UPDATE SET "
+        "rewards = rewards_campaignday.rewards + EXCLUDED.rewards, "
+        "rewards_paid = rewards_campaignday.rewards_paid + EXCLUDED.rewards_paid, "
+        "share_cost = rewards_campaignday.share_cost + EXCLUDED.share_cost"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 _CONSUMER_COUNT_SQL = (
@@ -1034,6 +1130,7 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
     returning = bool(_returning([action.user_id], [action.merchant_id]))
     user_share = plan_for(action.merchant).user_share
     benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
+    prepared = _prepare([(action.user_id, currency)], merchants={action.merchant_id: action.merchant})
     # The action's row is locked already (see above): the locks start with its tally.
     locked = _lock(
         tallies=[(action.user_id, campaign.pk)],
@@ -1062,25 +1159,37 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
             available_at=_available_at(action, campaign, kind=RewardKind.ACTION, now=now),
         )
     )
-    if decision.pays:
-        _tally_add(tally, decision.price, now=now)
-        try:
-            with transaction.atomic():
-                _pay(
-                    [_Item(action, campaign, rule, decision, RewardKind.ACTION)],
-                    locked=locked,
-                    now=now,
-                )
-        except InsufficientFunds:
-            _pause(campaign.pk, PauseReason.FUNDS, now=now)
-            _set_action(
-                action,
-                ActionStatus.UNFUNDED,
-                Reason.FUNDS_RAN_OUT,
-                _funds_params(campaign, decision.price),
-                also=changed,
+    if not decision.pays:
+        _decided(action, campaign, decision, changed, now=now)
+        return
+    _tally_add(tally, decision.price, now=now)
+    try:
+        with transaction.atomic():
+            # The outcome first, the payment (its postings last) after: a refusal of the funds rolls
+            # both back to this savepoint.
+            _decided(action, campaign, decision, changed, now=now)
+            _pay(
+                [_Item(action, campaign, rule, decision, RewardKind.ACTION)],
+                locked=locked,
+                now=now,
+                prepared=prepared,
             )
-            return
+    except InsufficientFunds:
+        _pause(campaign.pk, PauseReason.FUNDS, now=now)
+        _set_action(
+            action,
+            ActionStatus.UNFUNDED,
+            Reason.FUNDS_RAN_OUT,
+            _funds_params(campaign, decision.price),
+            also=changed,
+        )
+
+
+def _decided(
+    action: SocialAction, campaign: Campaign, decision: Decision, changed: list[str], *, now
+) -> None:
+    """What a decision changes besides the payment: the campaign's pause, the daily-limit notice, the
+    action's outcome."""
     if decision.pause:
         _pause(campaign.pk, decision.pause, now=now)
     if decision.daily_limit_reached:

@@ -133,20 +133,33 @@ class Event:
     data: dict
 
 
-def events_record(*, events: list[Event], now: datetime) -> list[WebhookEvent]:
+def endpoints_active(*, merchant_ids) -> dict[int, list[WebhookEndpoint]]:
+    """The merchants' active endpoints (with only what ``events_record`` reads), by merchant: one query.
+
+    A caller that holds hot locks reads them before taking those (``events_record(endpoints=...)``)."""
+    endpoints: dict[int, list[WebhookEndpoint]] = {merchant_id: [] for merchant_id in merchant_ids}
+    for endpoint in WebhookEndpoint.objects.filter(merchant_id__in=set(merchant_ids), is_active=True).only(
+        "pk", "merchant_id", "events"
+    ):
+        endpoints[endpoint.merchant_id].append(endpoint)
+    return endpoints
+
+
+def events_record(
+    *, events: list[Event], now: datetime, endpoints: dict[int, list[WebhookEndpoint]] | None = None
+) -> list[WebhookEvent]:
     """Put events in the outbox, in the caller's transaction, for the endpoints subscribed to them.
 
-    Only events some active endpoint listens to are stored (one query finds the endpoints);
-    each delivery is queued to run once the caller's transaction commits, so a rolled-back
-    change never sends anything.
+    Only events some active endpoint listens to are stored (one query finds the endpoints, or
+    ``endpoints`` read before by ``endpoints_active`` for every merchant of ``events``: then no
+    query at all when none listens); each delivery is queued to run once the caller's transaction
+    commits, so a rolled-back change never sends anything.
     """
     if not events:
         return []
-    endpoints: dict[int, list[WebhookEndpoint]] = {}
-    for endpoint in WebhookEndpoint.objects.filter(
-        merchant_id__in={e.merchant_id for e in events}, is_active=True
-    ).only("pk", "merchant_id", "events"):
-        endpoints.setdefault(endpoint.merchant_id, []).append(endpoint)
+    merchant_ids = {e.merchant_id for e in events}
+    if endpoints is None or not merchant_ids <= endpoints.keys():
+        endpoints = endpoints_active(merchant_ids=merchant_ids)
     wanted = [(e, [ep for ep in endpoints.get(e.merchant_id, []) if e.type in ep.events]) for e in events]
     wanted = [(e, eps) for e, eps in wanted if eps]
     if not wanted:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from api.models import Scope
@@ -187,7 +188,39 @@ def test_a_reported_purchase_is_a_fixed_number_of_queries(shop, django_assert_nu
     call_command("rewards_check")
 
 
-# 35 in production (the rate-limit count, the idempotency claim, the person with their consent and
-# membership, the engine's transaction, the low-balance check, the answer's reward id, the stored
-# answer with the audit line); 57 before. The test's transaction adds 2 savepoints' statements.
-PURCHASE_QUERIES = 37
+# 29 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
+# person with their consent and membership, the engine's transaction, the low-balance check in one
+# statement, the answer's reward id, the stored answer with the audit line); 35 before (the
+# low-balance check in three, the pricing plan in two, the payment's four counters in four), 57 before
+# that. The test's transaction adds 2 savepoints' statements.
+PURCHASE_QUERIES = 31
+
+
+def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop):
+    """Every purchase of a campaign waits for the one before it from the rule's lock to the commit:
+    only the payment's writes run in that time (the reads are made before the locks), the ledger
+    postings last (docs/benchmarks.md, "Public API")."""
+    client, ana = shop["client"], shop["ana"]
+    assert _report(client, consumer=ana, event_id="order-1").status_code == 201
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert _report(client, consumer=ana, event_id="order-2").status_code == 201
+
+    locked = next(i for i, sql in enumerate(sent) if "FOR UPDATE" in sql and "campaigns_rewardrule" in sql)
+    after = next(i for i, sql in enumerate(sent) if "UPDATE merchants_merchant m" in sql)  # after the commit
+    held = [sql[:60] for sql in sent[locked:after] if not sql.startswith(("SAVEPOINT", "RELEASE"))]
+    # the rule, the campaign, the action's outcome, the reward, its counters (one statement), the postings
+    assert len(held) == LOCK_HELD_STATEMENTS, held
+    assert "wallets_post_many" in held[-1], "the postings are the last write before the commit"
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+# 11 before (besides the savepoint): the accounts and the webhook endpoints read in the lock, the
+# payment's four counters in four statements, the postings before them.
+LOCK_HELD_STATEMENTS = 6

@@ -231,8 +231,8 @@ def _failing_events_record(monkeypatch, type_: str):
     """The engine's change fails right after this event type was put in the outbox."""
     real = rewards.services.events_record
 
-    def record_then_fail(*, events, now):
-        rows = real(events=events, now=now)
+    def record_then_fail(*, events, now, endpoints=None):
+        rows = real(events=events, now=now, endpoints=endpoints)
         if any(e.type == type_ for e in events):
             raise ChangeFailed
         return rows
