@@ -83,6 +83,7 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     files = ("pdf", "csv")
     list_display = ("month_label", "currency", "opening_balance", "closing_balance", "issued_at", "download")
     list_filter = ("currency",)
+    list_select_related = ("merchant",)  # each row's name (its checkbox's label) names the merchant
     fields = (
         "month_label",
         "currency",

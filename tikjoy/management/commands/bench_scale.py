@@ -20,6 +20,7 @@ same goals; ``--only-apps`` times only those.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import time
 from dataclasses import dataclass
@@ -98,6 +99,9 @@ class Command(BaseCommand):
             help="promotion orders with their delivery rows (default: rewards / 200)",
         )
         parser.add_argument(
+            "--pages", help="with --apps: time only the apps' pages whose label matches this regular expression"
+        )
+        parser.add_argument(
             "--only-apps", action="store_true", help="with --apps: time only the new apps' pages"
         )
 
@@ -150,8 +154,10 @@ class Command(BaseCommand):
                 pages += bench_scale_apps.billing_pages(billing=billing)
             if promote is not None:
                 pages += bench_scale_apps.promote_pages(promote=promote)
+            wanted = re.compile(options["pages"]) if options["pages"] else None
             for page in pages:
-                self._time(by_who[page.who], Page(page.kind, page.label, page.url))
+                if wanted is None or wanted.search(page.label):
+                    self._time(by_who[page.who], Page(page.kind, page.label, page.url))
         self.stdout.write(f"{self.below} page(s) BELOW GOAL" if self.below else "every page within its goal")
         for check in ("ledger_check", "rewards_check"):
             try:
