@@ -116,3 +116,35 @@ def test_ops_downloads_read_only_the_file_asked_for(client, merchant):
 
     assert '"csv"' in csv_sql and '"pdf"' not in csv_sql
     assert xml.content == bytes(invoice.xml)
+
+
+def test_ops_search_finds_documents_by_merchant_number_and_hash(client, merchant):
+    other = merchant_new("elsewhere", country="DE")
+    top_up(other, "40.00", at=utc(2026, 10, 3), ref="E-1")
+    margin_confirmed(other, "2.00", at=utc(2026, 10, 9), key="e:m")
+    billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+    client.force_login(ops())
+    statements = reverse("admin:billing_statement_changelist")
+    invoices = reverse("admin:billing_invoice_changelist")
+    mine, theirs = merchant.invoices.get(), other.invoices.get()
+
+    by_name = client.get(statements, {"q": "Volu"}).content.decode()
+    by_hash = client.get(statements, {"q": other.statements.get().sha256.upper()}).content.decode()
+    by_number = client.get(invoices, {"q": theirs.number.lower()}).content.decode()
+    by_slug = client.get(invoices, {"q": "volume"}).content.decode()
+
+    assert "Volume" in by_name and "Elsewhere" not in by_name
+    assert "Elsewhere" in by_hash and "Volume" not in by_hash
+    assert theirs.number in by_number and mine.number not in by_number
+    assert mine.number in by_slug and theirs.number not in by_slug
+
+
+def test_ops_lists_filter_by_currency_without_reading_every_row(client, merchant):
+    client.force_login(ops())
+    _, sql = _sql_of(client, reverse("admin:billing_invoice_changelist"))
+    page = client.get(
+        reverse("admin:billing_invoice_changelist"), {"currency__exact": "USD"}
+    ).content.decode()
+
+    assert "DISTINCT" not in sql
+    assert merchant.invoices.get().number not in page
