@@ -99,7 +99,8 @@ class Command(BaseCommand):
             help="promotion orders with their delivery rows (default: rewards / 200)",
         )
         parser.add_argument(
-            "--pages", help="with --apps: time only the apps' pages whose label matches this regular expression"
+            "--pages",
+            help="with --apps: time only the apps' pages whose label matches this regular expression",
         )
         parser.add_argument(
             "--only-apps", action="store_true", help="with --apps: time only the new apps' pages"
