@@ -1,7 +1,9 @@
 """What ``manage.py bench_scale --apps`` times: the new apps' pages at their own scale (issue #22).
 
 The pages a merchant (console), an affiliate, a consumer, an operator (``/ops/``) and an API client
-open in payouts, affiliates, webhooks and the API, over the data ``tikjoy.scale_data_apps`` built.
+open in payouts, affiliates, webhooks and the API, over the data ``tikjoy.scale_data_apps`` built,
+and in billing and Promote over ``tikjoy.scale_billing`` and ``tikjoy.scale_promote`` (a creator:
+a consumer who promotes posts of their own).
 Each is a ``Page`` of ``bench_scale`` (timed the same way, with the same goals); the clients are
 signed in (or carry the API key) here.
 """

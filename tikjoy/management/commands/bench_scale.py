@@ -14,7 +14,10 @@ end. It writes into the database it is given: point it at a throwaway one (``mak
 ``--apps`` (issue #22) also builds payouts, affiliates, webhooks and an API key at their own scale
 on the same merchant (``tikjoy/scale_data_apps.py``) and times the pages a merchant, an affiliate,
 a consumer, an operator and an API client open in them (``tikjoy/bench_scale_apps.py``), with the
-same goals; ``--only-apps`` times only those.
+same goals; ``--only-apps`` times only those. With them, billing at volume (years of monthly
+statements and invoices of many merchants with their ledger, ``tikjoy/scale_billing.py``) and
+Promote at its own scale (orders with their hourly delivery rows, coins ledger, coupons,
+``tikjoy/scale_promote.py``); ``--pages REGEX`` times only the apps' pages whose label matches.
 """
 
 from __future__ import annotations
