@@ -7,9 +7,14 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import time_zone_validate
+
+# Django's own salt: at generation 0 a session's hash is the one Django writes (no one is signed out
+# by this code's release).
+_SESSION_HASH_SALT = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 
 class UserManager(BaseUserManager["User"]):
@@ -85,6 +90,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         ),
     )
 
+    session_generation = models.PositiveIntegerField(
+        _("session generation"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Raised to end every session of the person at once: a sign-out that could not remove "
+            "the session's copy from the shared cache (accounts/sessions.py)."
+        ),
+    )
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -116,6 +131,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.display_name or self.email or ""
+
+    # What a session stores to prove it still belongs to the person (Django checks it on every
+    # request): the password's hash as Django has it, and from the first ``session_generation`` on
+    # that number too, so raising it ends every session, wherever a copy of it is kept.
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret: str | None) -> str:
+        value = self.password if not self.session_generation else f"{self.password}:{self.session_generation}"
+        return salted_hmac(_SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
 
     def get_short_name(self) -> str:
         return self.get_full_name()

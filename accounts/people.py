@@ -19,20 +19,24 @@ def phone_to_e164(raw: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def is_consumer(user: AbstractBaseUser) -> bool:
+def is_consumer(user: AbstractBaseUser, *, member: bool | None = None, acted: bool | None = None) -> bool:
     """The one rule for "is this person a consumer" (navigation, where sign-in lands, e-mail checks).
 
     Staff and members of a merchant's team never are. Anyone else is a consumer when they
     sign in with TikTok or WhatsApp (no password, or a phone number) or have earned on a
     brand page. Everyone else signed up with e-mail and password to run a merchant. The
     team and the earnings are read through the User's reverse relations, so this app
-    imports no other.
+    imports no other. A page that read them already with its other facts about the person
+    passes them (``member``: on a merchant's team; ``acted``: has a social action), saving
+    their queries.
     """
     if not user.is_authenticated or user.is_staff:
         return False
-    if user.memberships.exists():
+    if user.memberships.exists() if member is None else member:
         return False
-    return not user.has_usable_password() or bool(user.phone) or user.social_actions.exists()
+    if not user.has_usable_password() or user.phone:
+        return True
+    return user.social_actions.exists() if acted is None else acted
 
 
 def consumer_home_url() -> str:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from allauth.account.models import EmailAddress
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -47,6 +48,17 @@ def user_ensure_with_email(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
     return user, created
+
+
+def user_sessions_end(*, user_id: int) -> None:
+    """End every session of the person at once, wherever a copy of it is kept (the database, the
+    shared cache): their ``session_generation`` goes up, so no session's stored hash matches any
+    more (``User.get_session_auth_hash``) and Django signs each out on its next request.
+
+    One ``UPDATE``: it joins the caller's transaction when there is one (a sign-out, a sign-in or a
+    password change in progress), so it is not an outermost (durable) block of its own.
+    """
+    User.objects.filter(pk=user_id).update(session_generation=F("session_generation") + 1)
 
 
 def user_erase(*, user: User, now: datetime) -> User:

@@ -3,8 +3,9 @@
 The redirect hands its click to ``click_submit`` from the response's closer (the server calls
 it once the response was sent). With ``AFFILIATES_CLICK_FLUSH_SECONDS`` > 0 (the default) the
 click joins an in-process buffer that a background thread writes every so often (or every
-``FLUSH_BATCH`` clicks) with ``services.clicks_record_many``: three statements per batch
-instead of a transaction per click, so the redirect keeps its speed under load. At 0 (the
+``FLUSH_BATCH`` clicks) with ``services.clicks_record_many``: one statement per batch on
+PostgreSQL (the clicks and the reports' roll-ups, ``affiliates/rollups.py``) instead of a
+transaction per click, so the redirect keeps its speed under load. At 0 (the
 tests) each click is written at once, in the closer. A failed write is logged and retried
 once with the next batch; it never reaches the visitor. The buffer is flushed when the
 process exits normally (``atexit``: a gunicorn worker stopped by SIGTERM, a restart, a deploy,

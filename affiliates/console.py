@@ -87,7 +87,7 @@ def program(request: HttpRequest) -> HttpResponse:
             # 50 a page (applications waiting first), counted only as far as the pages offered.
             affiliates=window_page(request, selectors.affiliates_of(current), 50, param="affiliates"),
             commissions=selectors.program_commissions(current)[:100],
-            totals=selectors.commission_totals(Commission.objects.filter(affiliate__program=current)),
+            totals=selectors.program_commission_totals(current),
             # The row forms are the same on every row: rendered once here, not once a row.
             decision_form=DecisionForm().as_p(),
             reverse_code=format_html("{}", ReverseForm()["code"]),
@@ -237,7 +237,7 @@ def _panel(request: HttpRequest, membership) -> dict:
         "program": current,
         "approved": statuses.get(AffiliateStatus.APPROVED, 0),
         "applied": statuses.get(AffiliateStatus.APPLIED, 0),
-        "totals": selectors.commission_totals(Commission.objects.filter(affiliate__program=current)),
+        "totals": selectors.program_commission_totals(current),
     }
 
 

@@ -337,6 +337,14 @@ class Conversion(models.Model):
                 violation_error_message="A conversion is accepted with its affiliate, or rejected with a reason.",
             ),
         ]
+        indexes = [
+            # An affiliate's rejected conversions, newest first (their page), without reading the accepted ones.
+            models.Index(
+                fields=["affiliate", "-created_at", "-id"],
+                condition=Q(is_accepted=False),
+                name="affiliates_conversion_rejected",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id}:{self.order_id}"
@@ -370,6 +378,13 @@ class ReversalCode(models.TextChoices):
 class Commission(models.Model):
     conversion = models.OneToOneField(
         Conversion, verbose_name=_("conversion"), on_delete=models.PROTECT, related_name="commission"
+    )
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("program"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The affiliate's program (kept here for the program's newest commissions)."),
     )
     affiliate = models.ForeignKey(
         Affiliate, verbose_name=_("affiliate"), on_delete=models.PROTECT, related_name="commissions"
@@ -433,6 +448,10 @@ class Commission(models.Model):
         indexes = [
             models.Index(fields=["state", "lock_date"], name="affiliates_commission_due"),
             models.Index(fields=["affiliate", "state"], name="affiliates_commission_aff"),
+            # "The newest commissions of a program" (the console's program page) without sorting them all.
+            models.Index(fields=["program", "-tracked_at", "-id"], name="affiliates_commission_newest"),
+            # And an affiliate's newest (their page).
+            models.Index(fields=["affiliate", "-tracked_at", "-id"], name="affiliates_commission_aff_new"),
         ]
 
     def __str__(self) -> str:
@@ -568,3 +587,136 @@ class Inquiry(models.Model):
 
     def __str__(self) -> str:
         return f"inquiry {self.order_id} by {self.affiliate_id}"
+
+
+class Performance(models.Model):
+    """What the affiliate reports and totals show, added up where it is written (a roll-up).
+
+    Kept by the writers in the transaction of the change: the click writer
+    (``services.clicks_record_many``) adds clicks; the commission services move a commission's
+    amount between the state columns under the commission's row lock. Days are UTC days (of the
+    click, of the commission's tracking), as the reports show them. ``manage.py affiliates_check``
+    compares every row with the figures recomputed from the clicks and commissions.
+    """
+
+    clicks = models.PositiveIntegerField(_("clicks"), default=0, help_text=_("Not counting bots."))
+    unique_clicks = models.PositiveIntegerField(_("unique clicks"), default=0)
+    conversions = models.PositiveIntegerField(
+        _("conversions"), default=0, help_text=_("Accepted conversions (commissions), reversed included.")
+    )
+    reversed = models.PositiveIntegerField(_("reversed"), default=0)
+    revenue = models.DecimalField(
+        _("revenue"),
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal(0),
+        help_text=_("The orders' amounts, reversed ones left out."),
+    )
+    pending = models.DecimalField(
+        _("pending"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    held = models.DecimalField(
+        _("held"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    locked = models.DecimalField(
+        _("locked"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    approved = models.DecimalField(
+        _("approved"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    paid = models.DecimalField(
+        _("paid"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    reversed_amount = models.DecimalField(
+        _("reversed amount"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+    )
+    adjusted = models.DecimalField(
+        _("adjusted"),
+        max_digits=AMOUNT_DIGITS,
+        decimal_places=AMOUNT_DECIMALS,
+        default=Decimal(0),
+        help_text=_("Adjustments made after approval."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class LinkDay(Performance):
+    """Clicks and commissions of one affiliate, one link and one day (the affiliate's reports by day).
+
+    ``link_pk`` is the link's id, 0 for commissions of a bound customer without a click (a plain
+    integer, so that "no link" is a value a unique index and an upsert treat like any other)."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+"
+    )
+    affiliate = models.ForeignKey(
+        Affiliate, verbose_name=_("affiliate"), on_delete=models.PROTECT, related_name="+"
+    )
+    link_pk = models.BigIntegerField(_("link"), default=0)
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("link day")
+        verbose_name_plural = _("link days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["affiliate", "link_pk", "day"],
+                name="affiliates_linkday_once",
+                violation_error_message="One row per affiliate, link and day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.affiliate_id}/{self.link_pk} {self.day}"
+
+
+class LinkTotal(Performance):
+    """Clicks and commissions of one affiliate and one link, all days together (the reports by link
+    and sub-id, the affiliate's totals). ``link_pk`` as in ``LinkDay``."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+"
+    )
+    affiliate = models.ForeignKey(
+        Affiliate, verbose_name=_("affiliate"), on_delete=models.PROTECT, related_name="+"
+    )
+    link_pk = models.BigIntegerField(_("link"), default=0)
+
+    class Meta:
+        verbose_name = _("link total")
+        verbose_name_plural = _("link totals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["affiliate", "link_pk"],
+                name="affiliates_linktotal_once",
+                violation_error_message="One row per affiliate and link.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.affiliate_id}/{self.link_pk}"
+
+
+class ProgramDay(Performance):
+    """Clicks and commissions of a whole program on one day (its reports by day and month, its totals)."""
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+"
+    )
+    day = models.DateField(_("day"))
+
+    class Meta:
+        verbose_name = _("program day")
+        verbose_name_plural = _("program days")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "day"],
+                name="affiliates_programday_once",
+                violation_error_message="One row per program and day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.day}"

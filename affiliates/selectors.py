@@ -4,28 +4,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from affiliates.models import (
-    Adjustment,
     Affiliate,
-    Click,
     Commission,
     CommissionState,
     Conversion,
     Link,
+    LinkDay,
+    LinkTotal,
     Program,
+    ProgramDay,
 )
+from affiliates.rollups import AMOUNTS, COLUMNS
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,34 @@ def commission_totals(commissions: QuerySet[Commission]) -> dict[str, Decimal]:
     }
 
 
+def _totals_from_rollup(queryset: QuerySet) -> dict[str, Decimal]:
+    sums = queryset.aggregate(
+        **{c: Sum(c) for c in ("pending", "held", "locked", "approved", "paid", "reversed_amount")}
+    )
+    sums = {
+        name: Decimal(value or 0).quantize(CENT) for name, value in sums.items()
+    }  # SQLite: floating point
+    held = sums["held"] or ZERO
+    return {
+        "pending": (sums["pending"] or ZERO) + held,
+        "held": held,
+        "locked": sums["locked"] or ZERO,
+        "approved": sums["approved"] or ZERO,
+        "paid": sums["paid"] or ZERO,
+        "reversed": sums["reversed_amount"] or ZERO,
+    }
+
+
+def program_commission_totals(program: Program) -> dict[str, Decimal]:
+    """``commission_totals`` of the program's commissions, from its days' roll-up (a row a day)."""
+    return _totals_from_rollup(ProgramDay.objects.filter(program=program))
+
+
+def affiliate_commission_totals(affiliate: Affiliate) -> dict[str, Decimal]:
+    """``commission_totals`` of the affiliate's commissions, from their links' roll-up (a row a link)."""
+    return _totals_from_rollup(LinkTotal.objects.filter(affiliate=affiliate))
+
+
 def commissions_of(affiliate: Affiliate) -> QuerySet[Commission]:
     return (
         Commission.objects.filter(affiliate=affiliate)
@@ -104,7 +134,7 @@ def affiliates_of(program: Program) -> QuerySet[Affiliate]:
 
 def program_commissions(program: Program) -> QuerySet[Commission]:
     return (
-        Commission.objects.filter(affiliate__program=program)
+        Commission.objects.filter(program=program)  # index affiliates_commission_newest
         .select_related("conversion", "affiliate__user")
         .order_by("-tracked_at", "-pk")
     )
@@ -113,13 +143,7 @@ def program_commissions(program: Program) -> QuerySet[Commission]:
 # ---------------------------------------------------------------------------
 # Reports -> Performance
 
-GROUPS = {
-    # name: (the click's field, the commission's field)
-    "day": ("day", "day"),
-    "month": ("month", "month"),
-    "link": ("link_id", "conversion__click__link_id"),
-    "sub_id": ("link__sub_id", "conversion__click__link__sub_id"),
-}
+GROUPS = ("day", "month", "link", "sub_id")
 # What a person reads for each grouping (the report's first column and its "Group by" links).
 GROUP_LABELS = {
     "day": gettext_lazy("Day"),
@@ -169,74 +193,62 @@ class PerformanceRow:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _annotated(queryset: QuerySet, field: str, time_field: str) -> QuerySet:
-    if field == "day":
-        return queryset.annotate(day=TruncDate(time_field, tzinfo=UTC))
-    if field == "month":
-        return queryset.annotate(month=TruncMonth(time_field, tzinfo=UTC))
-    return queryset
-
-
 def performance(*, program: Program, group: str, affiliate: Affiliate | None = None) -> dict:
     """Clicks, conversions and money of a program (or one affiliate of it) grouped by day, month, link or sub-id.
 
     Clicks count without bots; conversions are accepted ones (gross), reversed, net; money: revenue
     (the orders' amounts, not reversed), payout (commissions not reversed, adjustments included),
-    and what is pending (held included), locked, approved (paid included). UTC days.
+    and what is pending (held included), locked, approved (paid included). UTC days. Read from the
+    roll-ups (``affiliates.rollups``): the program's days, the affiliate's link days, the links' totals.
     """
-    click_field, commission_field = GROUPS[group]
-    clicks = Click.objects.filter(link__affiliate__program=program, is_bot=False)
-    commissions = Commission.objects.filter(affiliate__program=program)
-    adjustments = Adjustment.objects.filter(commission__affiliate__program=program, after_approval=True)
-    if affiliate is not None:
-        clicks = clicks.filter(link__affiliate=affiliate)
-        commissions = commissions.filter(affiliate=affiliate)
-        adjustments = adjustments.filter(commission__affiliate=affiliate)
+    if group in {"day", "month"}:
+        source = (
+            ProgramDay.objects.filter(program=program)
+            if affiliate is None
+            else LinkDay.objects.filter(program=program, affiliate=affiliate)
+        )
+        field = "day"
+    else:
+        source = LinkTotal.objects.filter(program=program)
+        if affiliate is not None:
+            source = source.filter(affiliate=affiliate)
+        field = "link_pk"
+    sums = source.values_list(field).annotate(**{f"s_{c}": Sum(c) for c in COLUMNS}).order_by()
+    links: dict[int, Link] = {}
+    if group in {"link", "sub_id"}:
+        found = [row[0] for row in sums]
+        links = {
+            link.pk: link
+            for link in Link.objects.filter(pk__in=[pk for pk in found if pk]).only("code", "sub_id")
+        }
     rows: dict[object, PerformanceRow] = {}
-
-    def row(key) -> PerformanceRow:
-        return rows.setdefault(key, PerformanceRow(key=key))
-
-    for key, total, unique in (
-        _annotated(clicks, click_field, "at")
-        .values_list(click_field)
-        .annotate(n=Count("id"), u=Count("id", filter=Q(is_unique=True)))
-        .order_by()
-    ):
-        row(key).clicks += total
-        row(key).unique_clicks += unique
-    for key, state, count, amount, revenue in (
-        _annotated(commissions, commission_field, "tracked_at")
-        .values_list(commission_field, "state")
-        .annotate(n=Count("id"), a=Sum("amount"), r=Sum("conversion__amount"))
-        .order_by()
-    ):
-        r = row(key)
-        r.conversions += count
-        if state == CommissionState.REVERSED:
-            r.reversed += count
+    for value, *figures in sums:
+        f = dict(zip(COLUMNS, figures, strict=True))
+        for column in AMOUNTS:  # cents (SQLite adds them up as floating point)
+            f[column] = Decimal(f[column]).quantize(CENT)
+        if not (f["clicks"] or f["conversions"]):
             continue
-        r.payout += amount
-        r.revenue += revenue
-        if state in {CommissionState.PENDING, CommissionState.HELD}:
-            r.pending += amount
-        elif state == CommissionState.LOCKED:
-            r.locked += amount
+        if group == "month":
+            key = datetime(value.year, value.month, 1, tzinfo=UTC)
+        elif group == "link":
+            key = value or None
+        elif group == "sub_id":
+            key = links[value].sub_id if value else None
         else:
-            r.approved += amount
-    adjustment_field = "commission__" + commission_field if group in {"link", "sub_id"} else group
-    for key, amount in (
-        _annotated(adjustments, adjustment_field, "commission__tracked_at")
-        .values_list(adjustment_field)
-        .annotate(a=Sum("amount"))
-        .order_by()
-    ):
-        row(key).payout += amount
-        row(key).approved += amount
+            key = value
+        r = rows.setdefault(key, PerformanceRow(key=key))
+        r.clicks += f["clicks"]
+        r.unique_clicks += f["unique_clicks"]
+        r.conversions += f["conversions"]
+        r.reversed += f["reversed"]
+        r.revenue += f["revenue"]
+        r.pending += f["pending"] + f["held"]
+        r.locked += f["locked"]
+        r.approved += f["approved"] + f["paid"] + f["adjusted"]
+        r.payout += f["pending"] + f["held"] + f["locked"] + f["approved"] + f["paid"] + f["adjusted"]
     if group == "link":
-        codes = dict(Link.objects.filter(pk__in=[k for k in rows if k]).values_list("pk", "code"))
         for key, r in rows.items():
-            r.label = f"/r/{codes[key]}" if key else _("no link (a bound customer)")
+            r.label = f"/r/{links[key].code}" if key else _("no link (a bound customer)")
     else:
         for key, r in rows.items():
             r.label = key.strftime("%Y-%m") if group == "month" and key else str(key) if key else "—"

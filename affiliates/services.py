@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
+from affiliates import rollups
 from affiliates.models import (
     APPROVE_AFTER_DAYS,
     LOCK_AFTER_DAYS,
@@ -465,54 +466,47 @@ def redirect_target(destination: str, click_id: str) -> str:
 def click_record(
     *, link_id: int, click_id: str, visitor: str, user_agent: str, bot: bool, at: datetime
 ) -> Click:
-    """Record a click (after the redirect answered). One unique click per link, visitor and hour."""
-    hour = at.replace(minute=0, second=0, microsecond=0)
-    fields = {
-        "link_id": link_id,
-        "click_id": click_id,
-        "at": at,
-        "hour": hour,
-        "visitor_hash": visitor,
-        "user_agent": user_agent[:300],
-        "is_bot": bot,
-    }
-    if not bot:
-        try:
-            with transaction.atomic():
-                return Click.objects.create(is_unique=True, **fields)
-        except IntegrityError:
-            existing = Click.objects.filter(click_id=click_id).first()
-            if existing is not None:  # the same click recorded twice (a retried task)
-                return existing
-    try:
-        with transaction.atomic():
-            return Click.objects.create(is_unique=False, **fields)
-    except IntegrityError:
-        return Click.objects.get(click_id=click_id)
+    """Record a click (after the redirect answered): the batch writer with a batch of one."""
+    clicks_record_many(
+        [
+            {
+                "link_id": link_id,
+                "click_id": click_id,
+                "visitor": visitor,
+                "user_agent": user_agent,
+                "bot": bot,
+                "at": at,
+            }
+        ]
+    )
+    return Click.objects.get(click_id=click_id)
 
 
 # PostgreSQL, one statement (its own transaction; no ORM objects built in the writer thread, which
 # shares the worker's interpreter with the redirects): the humans' clicks inserted as unique, those
 # the per-link, visitor and hour index refused and the bots' as not unique; a click id already
-# recorded (a retried batch) is skipped by both.
+# recorded (a retried batch) is skipped by both; then the clicks written are added to the reports'
+# roll-ups (``rollups.CLICKS_ROLLUP_POSTGRESQL``: their link's day and their program's day).
 _CLICKS_RECORD_POSTGRESQL = (
-    "WITH batch AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[], "
+    "WITH batch AS (SELECT * FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::timestamptz[], "  # noqa: S608
     "%s::text[], %s::text[], %s::boolean[]) AS b(link_id, click_id, at, hour, visitor_hash, user_agent, is_bot)), "
     "uniq AS (INSERT INTO affiliates_click (link_id, click_id, at, hour, visitor_hash, user_agent, is_bot, is_unique) "
     "SELECT link_id, click_id, at, hour, visitor_hash, user_agent, false, true FROM batch WHERE NOT is_bot "
-    "ON CONFLICT DO NOTHING RETURNING click_id) "
-    "INSERT INTO affiliates_click (link_id, click_id, at, hour, visitor_hash, user_agent, is_bot, is_unique) "
+    "ON CONFLICT DO NOTHING RETURNING click_id, link_id, at), "
+    "rest AS (INSERT INTO affiliates_click (link_id, click_id, at, hour, visitor_hash, user_agent, is_bot, is_unique) "
     "SELECT link_id, click_id, at, hour, visitor_hash, user_agent, is_bot, false FROM batch "
-    "WHERE click_id NOT IN (SELECT click_id FROM uniq) ON CONFLICT DO NOTHING"
+    "WHERE click_id NOT IN (SELECT click_id FROM uniq) ON CONFLICT DO NOTHING RETURNING link_id, at, is_bot), "
+    + rollups.CLICKS_ROLLUP_POSTGRESQL
 )
 
 
 def clicks_record_many(clicks: list[dict]) -> int:
-    """Record a batch of clicks (each: link_id, click_id, visitor, user_agent, bot, at): one statement on
-    PostgreSQL, three elsewhere.
+    """Record a batch of clicks (each: link_id, click_id, visitor, user_agent, bot, at) and add them
+    to the reports' roll-ups: one statement on PostgreSQL, a transaction elsewhere.
 
     A human click is inserted as unique first; those the per-link, visitor and hour index refused
-    (and the bots) are inserted as not unique. A click id already recorded is skipped (a retry).
+    (and the bots) are inserted as not unique. A click id already recorded is skipped (a retry) and
+    not counted again.
     """
     rows = []
     for c in clicks:
@@ -533,16 +527,27 @@ def clicks_record_many(clicks: list[dict]) -> int:
         with connection.cursor() as cursor:
             cursor.execute(_CLICKS_RECORD_POSTGRESQL, [[r[c] for r in rows] for c in columns])
         return len(rows)
-    humans = [r for r in rows if not r["is_bot"]]
+    links = dict(Link.objects.filter(pk__in={r["link_id"] for r in rows}).values_list("pk", "affiliate_id"))
+    programs = dict(Affiliate.objects.filter(pk__in=set(links.values())).values_list("pk", "program_id"))
+    written = []
     with transaction.atomic():
-        Click.objects.bulk_create([Click(is_unique=True, **r) for r in humans], ignore_conflicts=True)
-        written = set(
-            Click.objects.filter(click_id__in=[r["click_id"] for r in humans]).values_list(
-                "click_id", flat=True
-            )
-        )
-        rest = [r for r in rows if r["is_bot"] or r["click_id"] not in written]
-        Click.objects.bulk_create([Click(is_unique=False, **r) for r in rest], ignore_conflicts=True)
+        for r in rows:
+            if Click.objects.filter(click_id=r["click_id"]).exists():
+                continue  # a retry
+            unique = False
+            if not r["is_bot"]:
+                try:
+                    with transaction.atomic():
+                        Click.objects.create(is_unique=True, **r)
+                    unique = True
+                except IntegrityError:
+                    pass
+            if not unique:
+                Click.objects.create(is_unique=False, **r)
+            if not r["is_bot"]:
+                affiliate_id = links[r["link_id"]]
+                written.append((programs[affiliate_id], affiliate_id, r["link_id"], r["at"], unique))
+        rollups.clicks_add(written)
     return len(rows)
 
 
@@ -785,14 +790,18 @@ def tag_conversion_confirm(*, conversion_id: int, amount: Decimal, now: datetime
         conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
         if conversion.source != ConversionSource.TAG:
             raise DuplicateOrder(conversion)
-        if conversion.amount != amount:
-            conversion.amount = amount
-            conversion.save(update_fields=["amount"])
         commission = (
             Commission.objects.select_for_update().filter(conversion=conversion).first()
             if conversion.is_accepted
             else None
         )
+        before = None
+        if commission is not None:
+            commission.conversion = conversion
+            before = rollups.commission_figures(commission)
+        if conversion.amount != amount:
+            conversion.amount = amount
+            conversion.save(update_fields=["amount"])
         if (
             commission is not None
             and commission.state == CommissionState.HELD
@@ -801,6 +810,8 @@ def tag_conversion_confirm(*, conversion_id: int, amount: Decimal, now: datetime
             commission.state = CommissionState.PENDING
             commission.hold_reason = f"Confirmed by the merchant's server on {now:%Y-%m-%d}."
             commission.save(update_fields=["state", "hold_reason"])
+        if commission is not None:
+            _rollup(commission, before)
     conversion.refresh_from_db()
     return conversion
 
@@ -829,6 +840,7 @@ def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime
         with transaction.atomic():
             commission = Commission.objects.create(
                 conversion=conversion,
+                program=program,
                 affiliate=affiliate,
                 state=CommissionState.HELD if hold else CommissionState.PENDING,
                 hold_reason=hold[:300],
@@ -853,6 +865,7 @@ def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime
                 subject=commission,
                 now=tracked_at,
             )
+            _rollup(commission, None)
     except InsufficientFunds:
         conversion.refresh_from_db()  # forgets the commission that was rolled back
         conversion.is_accepted = False
@@ -878,9 +891,17 @@ def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime
 def _lock_commission(commission_id: int) -> Commission:
     return (
         Commission.objects.select_for_update(of=("self",))
-        .select_related("affiliate__user", "affiliate__program__merchant", "conversion")
+        .select_related("affiliate__user", "affiliate__program__merchant", "conversion__click")
         .get(pk=commission_id)
     )
+
+
+def _rollup(commission: Commission, before: dict | None) -> None:
+    """Move the commission in the reports' roll-ups from ``before`` (its figures before the change, None
+    when new) to what it is now; under its row lock, as the transaction's last write (rollups.py)."""
+    changes = rollups.Changes()
+    changes.commission(rollups.commission_key(commission), before, rollups.commission_figures(commission))
+    changes.apply()
 
 
 def commission_lock(*, commission_id: int, now: datetime) -> Commission:
@@ -891,11 +912,13 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
             return commission
         # What may have come to light since it was tracked (an IBAN given later): held, not locked,
         # unless a person released it already.
+        before = rollups.commission_figures(commission)
         duplicate = "" if commission.released_at else duplicate_account_reason(commission.affiliate)
         if duplicate:
             commission.state = CommissionState.HELD
             commission.hold_reason = duplicate[:300]
             commission.save(update_fields=["state", "hold_reason"])
+            _rollup(commission, before)
             return commission
         money = Money(commission.amount, commission.currency)
         post(
@@ -915,6 +938,7 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
         _tell_merchant(
             commission.affiliate.program, EventType.COMMISSION_LOCKED, commission_data(commission), now
         )
+        _rollup(commission, before)
     return commission
 
 
@@ -927,6 +951,7 @@ def commission_approve(*, commission_id: int, now: datetime) -> Commission:
         commission = _lock_commission(commission_id)
         if commission.state != CommissionState.LOCKED or commission.approve_date > timezone.localdate(now):
             return commission
+        before = rollups.commission_figures(commission)
         affiliate = (
             Affiliate.objects.select_for_update().select_related("user").get(pk=commission.affiliate_id)
         )
@@ -971,6 +996,7 @@ def commission_approve(*, commission_id: int, now: datetime) -> Commission:
         commission.recovered = recovered.amount
         commission.save(update_fields=["state", "approved_at", "recovered"])
         _tell_merchant(program, EventType.COMMISSION_APPROVED, commission_data(commission), now)
+        _rollup(commission, before)
     return commission
 
 
@@ -985,6 +1011,7 @@ def commission_reverse(*, commission_id: int, code: str, actor: User | None, now
                 _("This commission is “%(state)s”: after lock it can only be adjusted, not reversed.")
                 % {"state": commission.get_state_display()}
             )
+        before = rollups.commission_figures(commission)
         program = commission.affiliate.program
         currency = commission.currency
         money = Money(commission.amount, currency)
@@ -1009,6 +1036,7 @@ def commission_reverse(*, commission_id: int, code: str, actor: User | None, now
         commission.reversed_at = now
         commission.save(update_fields=["state", "reversal_code", "reversed_at"])
         _tell_merchant(program, EventType.COMMISSION_REVERSED, commission_data(commission), now)
+        _rollup(commission, before)
     return commission
 
 
@@ -1018,10 +1046,12 @@ def commission_release(*, commission_id: int, actor: User, now: datetime) -> Com
         commission = _lock_commission(commission_id)
         if commission.state != CommissionState.HELD:
             raise AffiliateError(_("Only a held commission can be released."))
+        before = rollups.commission_figures(commission)
         commission.state = CommissionState.PENDING
         commission.hold_reason = f"Released by {actor} on {now:%Y-%m-%d}: {commission.hold_reason}"[:300]
         commission.released_at = now
         commission.save(update_fields=["state", "hold_reason", "released_at"])
+        _rollup(commission, before)
     return commission
 
 
@@ -1044,6 +1074,7 @@ def commission_adjust(
         commission = _lock_commission(commission_id)
         if commission.state not in {CommissionState.LOCKED, CommissionState.APPROVED, CommissionState.PAID}:
             raise AffiliateError(_("Before lock a commission is reversed, not adjusted."))
+        before = rollups.commission_figures(commission)
         currency = commission.currency
         if not is_at_precision(Money(amount, currency)):
             raise AffiliateError(
@@ -1148,6 +1179,13 @@ def commission_adjust(
             {**commission_data(commission), "adjustment": {"amount": str(amount), "reason": reason[:500]}},
             now,
         )
+        # Locked: the commission's amount changed; after approval: the adjustment counts on its own.
+        changes = rollups.Changes()
+        key = rollups.commission_key(commission)
+        changes.commission(key, before, rollups.commission_figures(commission))
+        if adjustment.after_approval:
+            changes.add(key, {"adjusted": amount})
+        changes.apply()
     return adjustment
 
 
@@ -1183,9 +1221,10 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
         covered = sum(
             (c.amount - c.recovered for c in commissions.filter(state=CommissionState.PAID)), Decimal(0)
         )
+        changes = rollups.Changes()  # written together at the end, in the roll-ups' lock order
         for commission in (
             commissions.select_for_update(of=("self",))
-            .select_related("affiliate__program")
+            .select_related("affiliate__program", "conversion__click")
             .filter(state=CommissionState.APPROVED)
             .order_by("approved_at", "pk")
         ):
@@ -1193,6 +1232,7 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
             if covered + share > net:
                 break
             covered += share
+            before = rollups.commission_figures(commission)
             commission.state = CommissionState.PAID
             commission.paid_at = now
             commission.save(update_fields=["state", "paid_at"])
@@ -1200,6 +1240,10 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
             _tell_merchant(
                 commission.affiliate.program, EventType.COMMISSION_PAID, commission_data(commission), now
             )
+            changes.commission(
+                rollups.commission_key(commission), before, rollups.commission_figures(commission)
+            )
+        changes.apply()
     return marked
 
 

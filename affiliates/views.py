@@ -131,7 +131,7 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
         context.update(
             links=selectors.links_of(affiliate),
             commissions=commissions[:100],
-            totals=selectors.commission_totals(commissions),
+            totals=selectors.affiliate_commission_totals(affiliate),
             rejected=selectors.rejected_conversions_of(affiliate)[:50],
             site_url=settings.SITE_URL,
             assets=_assets(program),

@@ -107,8 +107,8 @@ class ApiKey(models.Model):
 
 
 class KeyAction(models.TextChoices):
-    CREATED = "CREATED", _("Created")
-    REVOKED = "REVOKED", _("Revoked")
+    CREATED = "CREATED", pgettext_lazy("API key event", "Created")
+    REVOKED = "REVOKED", pgettext_lazy("API key event", "Revoked")
     WRITE = "WRITE", _("Changed data")
 
 

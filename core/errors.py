@@ -6,6 +6,8 @@ an operator). Interfaces turn it into a form error, a message or a 4xx, never
 a 500.
 """
 
+from django.utils.translation import gettext
+
 
 class DomainError(Exception):
     """What was asked can't be done; ``str(error)`` says why, in words a person can read."""
@@ -18,8 +20,10 @@ class DomainError(Exception):
 class EditConflict(DomainError):
     """The object changed since the form that edits it was opened (another person, another tab)."""
 
-    def __init__(self, what: str):
+    def __init__(self):
         super().__init__(
-            f"This {what} was changed since you opened the form (by someone else, or in another tab). "
-            "Nothing was saved: here are the current values; make your change again."
+            gettext(
+                "This was changed since you opened the form (by someone else, or in another tab). "
+                "Nothing was saved: here are the current values; make your change again."
+            )
         )

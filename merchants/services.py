@@ -181,7 +181,7 @@ def merchant_update(
     with transaction.atomic():
         locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
         if expected_version is not None and expected_version != locked.version:
-            raise EditConflict(_("merchant's settings"))
+            raise EditConflict()
         merchant = _merchant_update_locked(merchant=locked, actor=actor, changes=changes)
     return merchant
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DeleteAccountForm(forms.Form):
@@ -24,7 +25,7 @@ class CloseMerchantForm(forms.Form):
 
 class ReverseRewardsForm(forms.Form):
     reason = forms.CharField(
-        label=_("Why"),
+        label=pgettext_lazy("reason for reversing rewards", "Why"),
         max_length=300,
         help_text=_("The people who earned the rewards see this reason."),
         error_messages={"required": _("Say why the rewards are reversed.")},

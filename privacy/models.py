@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ExportStatus(models.TextChoices):
@@ -16,25 +17,41 @@ class ExportStatus(models.TextChoices):
 class DataExport(models.Model):
     """One export: the ZIP is kept in the database (private, never a public file) until it expires."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports")
-    status = models.CharField(max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
-    requested_at = models.DateTimeField()
-    ready_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="the download link works until then")
-    content = models.BinaryField(null=True, blank=True, help_text="the ZIP (JSON and CSV)")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="data_exports",
+        verbose_name=_("user"),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(
+        pgettext_lazy("a moment", "expires at"),
+        null=True,
+        blank=True,
+        help_text=_("the download link works until then"),
+    )
+    content = models.BinaryField(_("content"), null=True, blank=True, help_text=_("the ZIP (JSON and CSV)"))
 
     class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
         indexes = [models.Index(fields=["user", "-requested_at"], name="privacy_export_user_recent")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=ExportStatus.values),
                 name="privacy_export_status_known",
-                violation_error_message="An export is either being prepared or ready.",
+                violation_error_message=_("An export is either being prepared or ready."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="READY") | (Q(ready_at__isnull=False) & Q(expires_at__isnull=False)),
                 name="privacy_export_ready_has_dates",
-                violation_error_message="A ready export needs the time it was made and when its link expires.",
+                violation_error_message=_(
+                    "A ready export needs the time it was made and when its link expires."
+                ),
             ),
         ]
 
@@ -49,18 +66,23 @@ class MerchantClosure(models.Model):
     the apps below read (no funding, no live campaign, a read-only console).
     """
 
-    merchant = models.OneToOneField("merchants.Merchant", on_delete=models.PROTECT, related_name="closure")
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    closed_at = models.DateTimeField()
-    campaigns_ended = models.PositiveIntegerField(default=0)
-    coins_withdrawn = models.PositiveBigIntegerField(default=0)
+    merchant = models.OneToOneField(
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="closure", verbose_name=_("merchant")
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("closed by")
+    )
+    closed_at = models.DateTimeField(_("closed at"))
+    campaigns_ended = models.PositiveIntegerField(_("campaigns ended"), default=0)
+    coins_withdrawn = models.PositiveBigIntegerField(_("coins withdrawn"), default=0)
     refund = models.ForeignKey(
         "payouts.Payout",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="the latest refund of the remaining balance (a returned one is asked for again)",
+        help_text=_("the latest refund of the remaining balance (a returned one is asked for again)"),
+        verbose_name=_("refund"),
     )
     final_statement = models.ForeignKey(
         "billing.Statement",
@@ -68,8 +90,13 @@ class MerchantClosure(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="the statement of the month the last money moved, once that month ended",
+        help_text=_("the statement of the month the last money moved, once that month ended"),
+        verbose_name=_("final statement"),
     )
+
+    class Meta:
+        verbose_name = _("merchant closure")
+        verbose_name_plural = _("merchant closures")
 
     def __str__(self) -> str:
         return f"closure of merchant {self.merchant_id} on {self.closed_at:%Y-%m-%d}"

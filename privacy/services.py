@@ -298,7 +298,7 @@ class ClosureRefused(DomainError):
 def _require_owner(*, merchant: Merchant, actor: User) -> None:
     role = Membership.objects.filter(merchant=merchant, user=actor).values_list("role", flat=True).first()
     if not role_can(role, Capability.CLOSE_MERCHANT):
-        raise ClosureRefused("Only an owner can close the merchant and see its refund through.")
+        raise ClosureRefused(gettext("Only an owner can close the merchant and see its refund through."))
 
 
 def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: datetime) -> MerchantClosure:
@@ -318,7 +318,9 @@ def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: date
     if plan.refusals:
         raise ClosureRefused(" ".join(plan.refusals))
     if plan.fingerprint != confirmed:
-        raise ClosureRefused("The merchant's money changed since you opened this page. Check the plan again.")
+        raise ClosureRefused(
+            gettext("The merchant's money changed since you opened this page. Check the plan again.")
+        )
     if plan.coins:
         coins_withdraw(holder=merchant, coins_count=plan.coins, actor=actor, now=now)
     try:
@@ -353,7 +355,7 @@ def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: date
             _closure_tell_owners(locked, closure)
     except InsufficientFunds:
         raise ClosureRefused(
-            "Money moved on the wallet while closing; nothing was done. Try again."
+            gettext("Money moved on the wallet while closing; nothing was done. Try again.")
         ) from None
     except PayoutError as exc:
         raise ClosureRefused(str(exc)) from None
@@ -410,13 +412,13 @@ def merchant_refund_request(*, merchant: Merchant, actor: User, now: datetime) -
         with transaction.atomic(durable=True):
             locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
             if locked.closed_at is None:
-                raise ClosureRefused("Only a closed merchant's balance is refunded; close it first.")
+                raise ClosureRefused(gettext("Only a closed merchant's balance is refunded; close it first."))
             moving, _pending, _until = merchant_money_moving(merchant=locked)
             if moving:
                 raise ClosureRefused(" ".join(moving))
             funds = wallet_balance(merchant=locked)
             if funds.amount <= 0:
-                raise ClosureRefused("There is nothing left to refund.")
+                raise ClosureRefused(gettext("There is nothing left to refund."))
             payout = merchant_refund_reserve(
                 merchant=locked,
                 requested_by=actor,
@@ -426,7 +428,9 @@ def merchant_refund_request(*, merchant: Merchant, actor: User, now: datetime) -
             )
             MerchantClosure.objects.filter(merchant=locked).update(refund=payout)
     except InsufficientFunds:
-        raise ClosureRefused("Money moved on the wallet meanwhile; nothing was done. Try again.") from None
+        raise ClosureRefused(
+            gettext("Money moved on the wallet meanwhile; nothing was done. Try again.")
+        ) from None
     except PayoutError as exc:
         raise ClosureRefused(str(exc)) from None
     return payout
@@ -437,7 +441,9 @@ def merchant_rewards_reverse(*, merchant: Merchant, actor: User, reason: str, no
     both sides see, through the engine's reversal (each in its own transaction); returns how many."""
     _require_owner(merchant=merchant, actor=actor)
     if not reason.strip():
-        raise ClosureRefused("Say why the rewards are reversed: the people who earned them see the reason.")
+        raise ClosureRefused(
+            gettext("Say why the rewards are reversed: the people who earned them see the reason.")
+        )
     done = 0
     for reward_id in (
         Reward.objects.filter(merchant=merchant, status__in=[RewardStatus.PENDING, RewardStatus.HELD])

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -39,6 +40,7 @@ from rewards.services import (
     user_ban,
     user_unban,
 )
+from wallets.formats import money_text
 
 
 @admin.register(SocialAction)
@@ -75,9 +77,16 @@ def _with_reason(
                     apply(obj, form.cleaned_data["reason"])
                     done += 1
                 except RewardError as exc:
-                    modeladmin.message_user(request, f"#{obj.pk}: {exc}", messages.ERROR)
+                    modeladmin.message_user(
+                        request, gettext("#%(id)s: %(error)s") % {"id": obj.pk, "error": exc}, messages.ERROR
+                    )
             if done:
-                modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+                modeladmin.message_user(
+                    request,
+                    ngettext("%(title)s: %(count)s done.", "%(title)s: %(count)s done.", done)
+                    % {"title": title, "count": done},
+                    messages.SUCCESS,
+                )
             return None
     else:
         form = ReasonForm(help_text=REJECT_HELP)
@@ -129,8 +138,15 @@ class RewardAdmin(ReadOnlyAdmin):
                 held_reward_approve(reward_id=reward.pk, actor=request.user, now=now)
                 done += 1
             except RewardError as exc:
-                self.message_user(request, f"#{reward.pk}: {exc}", messages.ERROR)
-        self.message_user(request, f"{done} held reward(s) approved.", messages.SUCCESS)
+                self.message_user(
+                    request, gettext("#%(id)s: %(error)s") % {"id": reward.pk, "error": exc}, messages.ERROR
+                )
+        self.message_user(
+            request,
+            ngettext("%(count)s held reward approved.", "%(count)s held rewards approved.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
 
     @admin.action(description=_("Reject held rewards (refund the brand)…"), permissions=["review"])
     def reject_held(self, request, queryset):
@@ -206,10 +222,11 @@ class HeldRewardAdmin(RewardAdmin):
         # The row's buttons submit the list's own form (which carries the CSRF token) to the
         # reward's approve URL; rejecting opens the page that asks for a reason.
         return format_html(
-            '<button type="submit" class="button" formaction="{}">Approve</button> '
-            '<a class="button" href="{}">Reject…</a>',
+            '<button type="submit" class="button" formaction="{}">{}</button> <a class="button" href="{}">{}</a>',
             reverse("admin:rewards_heldreward_approve", args=[obj.pk]),
+            pgettext("held reward", "Approve"),
             reverse("admin:rewards_heldreward_reject", args=[obj.pk]),
+            pgettext("held reward", "Reject…"),
         )
 
     def get_urls(self):
@@ -233,12 +250,16 @@ class HeldRewardAdmin(RewardAdmin):
     def _reward_or_404(self, reward_id: int) -> Reward:
         reward = Reward.objects.select_related("user").filter(pk=reward_id).first()
         if reward is None:
-            raise Http404("No such reward.")
+            raise Http404(gettext("No such reward."))
         return reward
 
     def _decided(self, request: HttpRequest, reward: Reward, exc: RewardError) -> HttpResponseRedirect:
         """A second click (or a colleague) got there first: say what the reward is now, change nothing."""
-        self.message_user(request, f"Nothing changed for reward #{reward.pk}: {exc}", messages.WARNING)
+        self.message_user(
+            request,
+            gettext("Nothing changed for reward #%(id)s: %(error)s") % {"id": reward.pk, "error": exc},
+            messages.WARNING,
+        )
         return HttpResponseRedirect(self._queue_url())
 
     @method_decorator(require_POST)
@@ -252,8 +273,12 @@ class HeldRewardAdmin(RewardAdmin):
             return self._decided(request, reward, exc)
         self.message_user(
             request,
-            f"Reward #{reward.pk} approved: {reward.user_amount} {reward.currency} credited to "
-            f"{reward.user} as pending.",
+            gettext("Reward #%(id)s approved: %(amount)s credited to %(person)s as pending.")
+            % {
+                "id": reward.pk,
+                "amount": money_text(reward.user_amount, reward.currency),
+                "person": reward.user,
+            },
             messages.SUCCESS,
         )
         return HttpResponseRedirect(self._queue_url())
@@ -276,8 +301,12 @@ class HeldRewardAdmin(RewardAdmin):
                     return self._decided(request, reward, exc)
                 self.message_user(
                     request,
-                    f"Reward #{reward.pk} rejected: {reward.merchant_price} {reward.currency} "
-                    f"went back to {reward.merchant}.",
+                    gettext("Reward #%(id)s rejected: %(amount)s went back to %(brand)s.")
+                    % {
+                        "id": reward.pk,
+                        "amount": money_text(reward.merchant_price, reward.currency),
+                        "brand": reward.merchant,
+                    },
                     messages.SUCCESS,
                 )
                 return HttpResponseRedirect(self._queue_url())

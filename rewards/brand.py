@@ -21,18 +21,18 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from accounts.people import consumer_home_url
+from accounts.people import consumer_home_url, is_consumer
 from campaigns.models import LOGIN_ACTIONS, ActionType
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from core.i18n import fallback_language_activate
 from merchants import services as merchant_services
-from merchants.models import CONSENT_TEXT_VERSION, Consent, Merchant, Touchpoint
+from merchants.models import CONSENT_TEXT_VERSION, Consent, Membership, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
 from rewards.brand_page import brand_page_get
 from rewards.models import SocialAction
 from rewards.services import action_claim, brand_join_complete
-from social.selectors import login_channel_for, user_is_creator
+from social.selectors import creator_expression, login_channel_for
 
 SOURCE_SESSION_KEY = "tikjoy_source"
 
@@ -71,9 +71,11 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
             earns_by_signing_in=standing["login_channel"],
             campaigns=page.campaigns_for(
                 is_creator=any(item["campaign"].ugc_policy != "ALL_USERS" for item in page.campaigns)
-                and user_is_creator(user)
+                and standing["is_creator"]
             ),
             videos=page.videos,
+            # The navigation's rule (accounts.people), from the facts read with the standing.
+            person_is_consumer=is_consumer(user, member=standing["member"], acted=standing["acted"]),
         )
     else:
         context.update(
@@ -87,7 +89,9 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _standing(user, merchant: Merchant) -> dict[str, bool]:
-    """Whether the person joined the brand and can earn by signing in, in one query.
+    """Whether the person joined the brand and can earn by signing in, whether they count as a
+    creator (``social.selectors.user_is_creator``) and what the navigation's consumer rule reads
+    (on a merchant's team, any social action: ``accounts.people.is_consumer``), in one query.
 
     Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing to
     share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined
@@ -104,15 +108,32 @@ def _standing(user, merchant: Merchant) -> dict[str, bool]:
                 )
             ),
             has_tiktok_account=Exists(SocialAccount.objects.filter(user=OuterRef("pk"), provider="tiktok")),
+            is_creator=creator_expression(OuterRef("pk")),
+            member=Exists(Membership.objects.filter(user=OuterRef("pk"))),
+            acted=Exists(SocialAction.objects.filter(user=OuterRef("pk"))),
         )
         .values(
-            "active_consent", "any_consent", "signed_in_here", "has_tiktok_account", "phone", "phone_verified"
+            "active_consent",
+            "any_consent",
+            "signed_in_here",
+            "has_tiktok_account",
+            "phone",
+            "phone_verified",
+            "is_creator",
+            "member",
+            "acted",
         )
         .get()
     )
     joined = row["active_consent"] or (not row["any_consent"] and row["signed_in_here"])
     login_channel = row["has_tiktok_account"] or bool(row["phone"] and row["phone_verified"])
-    return {"joined": joined, "login_channel": login_channel}
+    return {
+        "joined": joined,
+        "login_channel": login_channel,
+        "is_creator": bool(row["is_creator"]),
+        "member": row["member"],
+        "acted": row["acted"],
+    }
 
 
 def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
@@ -130,7 +151,8 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
 
 
 def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
-    if login_channel_for(request.user) is None:
+    channel = login_channel_for(request.user)
+    if channel is None:
         # Signed in with e-mail and password: joining is recorded nowhere and earns nothing. Say so.
         messages.warning(
             request,
@@ -147,6 +169,7 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
         touchpoint_key=_touchpoint_key(request, merchant),
         device_id=device_id_get(request),
         ip_address=client_ip_get(request),
+        channel=channel,
         now=now,
     )
     return redirect(consumer_home_url())

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils import translation
 from moneyed import Money
 
 from campaigns.models import Campaign, PauseReason, RewardRule
@@ -361,11 +362,8 @@ def _plans(
         entry = {"plan": fast_plan.plan, "subscription": fast_plan.subscription_id, "benefit": "FAST"}
         if early < payment.available_at:
             advance_at = early
-            wait = (
-                "at once"
-                if fast_plan.fast_hold_hours == 0
-                else f"after {hours_in_words(fast_plan.fast_hold_hours)}"
-            )
+            with translation.override("en"):  # the calculation is recorded in English
+                wait = hours_in_words(fast_plan.fast_hold_hours)
             entry["advance_at"] = early.isoformat()
             entry["why"] = f"available {wait} instead of at the end of the hold, advanced by TikJoy" + (
                 " (once the review approves it)" if held else ""

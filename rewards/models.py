@@ -100,6 +100,12 @@ class SocialAction(models.Model):
         indexes = [
             models.Index(fields=["merchant", "-occurred_at"], name="rewards_action_merchant"),
             models.Index(fields=["user", "-occurred_at"], name="rewards_action_user"),
+            # The wallet's latest actions not paid for lack of money (a few among a person's thousands).
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                condition=Q(status="UNFUNDED"),
+                name="rewards_action_user_unfunded",
+            ),
             # Diagnostics: a campaign's latest outcomes (support.diagnostics), newest first.
             models.Index(fields=["campaign", "-created_at", "-id"], name="rewards_action_campaign_new"),
             # A campaign's report: its people (COUNT DISTINCT) and whether an action is a person's first
@@ -232,6 +238,61 @@ class PostEngagementDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign or self.merchant} on {self.day_date}: {self.views} view(s)"
+
+
+# The column of each reward status in ``PersonRewardFigures`` (its amount column adds ``_amount``).
+FIGURE_COLUMNS = {
+    "PENDING": "pending",
+    "CONFIRMED": "confirmed",
+    "HELD": "held",
+    "REVERSED": "reversed",
+}
+
+
+class PersonRewardFigures(models.Model):
+    """A person's rewards in one currency counted by status, with what they pay the person
+    (``user_amount``) per status: kept by the engine in the transaction that grants, confirms,
+    approves or reverses a reward (``rewards.services._figures_grant`` / ``_figures_move``), so the
+    wallet reads one row a currency instead of every reward. ``rewards_check`` compares each row
+    with the rewards."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    currency = models.CharField(max_length=3)
+    pending = models.IntegerField(default=0)
+    confirmed = models.IntegerField(default=0)
+    held = models.IntegerField(default=0)
+    reversed = models.IntegerField(default=0)
+    pending_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    confirmed_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    held_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    reversed_amount = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "currency"],
+                name="rewards_person_figures_once",
+                violation_error_message="This person's rewards in this currency are already counted.",
+            ),
+            models.CheckConstraint(
+                condition=Q(pending__gte=0)
+                & Q(confirmed__gte=0)
+                & Q(held__gte=0)
+                & Q(reversed__gte=0)
+                & Q(pending_amount__gte=0)
+                & Q(confirmed_amount__gte=0)
+                & Q(held_amount__gte=0)
+                & Q(reversed_amount__gte=0),
+                name="rewards_person_figures_not_negative",
+                violation_error_message="A person's reward figures can't be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.user} in {self.currency}: {self.pending} pending, {self.confirmed} available, "
+            f"{self.held} held, {self.reversed} reversed"
+        )
 
 
 class RewardStatus(models.TextChoices):
@@ -396,6 +457,8 @@ class Reward(models.Model):
             models.Index(fields=["merchant", "available_at", "id"], name="rewards_reward_m_available"),
             models.Index(fields=["merchant", "merchant_price", "id"], name="rewards_reward_m_price"),
             models.Index(fields=["user", "-created_at"], name="rewards_reward_user"),
+            # The wallet's latest rewards under review and reversed: read in order, ten rows each.
+            models.Index(fields=["user", "status", "-created_at", "-id"], name="rewards_reward_u_status"),
             models.Index(
                 fields=["advance_at"],
                 condition=Q(status="PENDING", advanced_at__isnull=True, advance_at__isnull=False),

@@ -15,6 +15,8 @@ What it verifies, over all data:
 - each person's figures for a merchant (``MerchantConsumer``: actions, first and latest
   action, when the first was recorded) equal what their actions say, and each campaign's
   days (``CampaignDay``: rewards, paid, paid for shares) what its rewards say;
+- each person's reward figures in a currency (``PersonRewardFigures``: rewards and what they pay
+  the person, per status) equal what their rewards say;
 - the posts' engagement: each snapshot's gain over its post's previous one and each post's
   latest counts equal what the snapshots say (``social.selectors.engagement_figures_drift``),
   and each campaign's (or merchant's, for a share without a campaign) days of engagement
@@ -40,8 +42,10 @@ from django.utils import timezone
 
 from campaigns.models import ActionType, Campaign, RewardRule
 from rewards.models import (
+    FIGURE_COLUMNS,
     CampaignDay,
     MerchantConsumer,
+    PersonRewardFigures,
     PostEngagementDay,
     Reward,
     RewardKind,
@@ -232,6 +236,7 @@ def rewards_report() -> RewardsReport:
     )
     _consumers_compare(report)
     _days_compare(report, counted)
+    _figures_compare(report)
     _engagement_days_compare(report)
     for reward_id, kept, actual in (
         Reward.objects.exclude(action_type=F("action__action_type"))
@@ -240,6 +245,31 @@ def rewards_report() -> RewardsReport:
     ):
         report.violations.append(f"reward {reward_id} says its action is {kept}, the action is {actual}")
     return report
+
+
+def _figures_compare(report: RewardsReport) -> None:
+    """Each person's reward figures in a currency (``PersonRewardFigures``) against their rewards."""
+    columns = list(FIGURE_COLUMNS.values()) + [f"{c}_amount" for c in FIGURE_COLUMNS.values()]
+    expected: dict[tuple[int, str], dict[str, Decimal]] = defaultdict(
+        lambda: dict.fromkeys(columns, _cents(0))
+    )
+    for user_id, currency, status, n, total in (
+        Reward.objects.values_list("user_id", "currency", "status")
+        .annotate(n=Count("pk"), total=Sum("user_amount"))
+        .order_by()
+        .iterator()
+    ):
+        expected[(user_id, currency)][FIGURE_COLUMNS[status]] = _cents(n)
+        expected[(user_id, currency)][f"{FIGURE_COLUMNS[status]}_amount"] = _cents(total)
+    for row in PersonRewardFigures.objects.values("user_id", "currency", *columns).iterator():
+        key = (row["user_id"], row["currency"])
+        want = expected.pop(key, None) or dict.fromkeys(columns, _cents(0))
+        have = {c: _cents(row[c]) for c in columns}
+        if want != have:
+            wrong = ", ".join(f"{c} {want[c]} (figures {have[c]})" for c in columns if want[c] != have[c])
+            report.violations.append(f"reward figures of user/currency {key}: the rewards say {wrong}")
+    for key, want in sorted(expected.items()):
+        report.violations.append(f"reward figures of user/currency {key}: missing (the rewards say {want})")
 
 
 def _engagement_days_compare(report: RewardsReport) -> None:

@@ -23,7 +23,9 @@ platform's held account instead, until ops decide.
 
 Concurrency: every path takes its row locks through ``_lock``, in one order:
 the action -> its rewards -> the user's tally for the campaign -> the rule ->
-the campaign -> the ledger accounts (by primary key, inside ``wallets.post``).
+the campaign -> the person's reward figures (``PersonRewardFigures``, by person
+and currency: ``_figures_grant`` / ``_figures_move``) -> the ledger accounts (by
+primary key, inside ``wallets.post``).
 Extending a shared post's watch (``tracked_posts_watch``) updates the post's row
 right after the action and its rewards are locked, before anything later.
 Caps, counters and budgets are read and written on locked rows only.
@@ -80,6 +82,7 @@ from rewards.decision import (
 )
 from rewards.discovery import campaign_id_from_criterion, undiscovered_shares
 from rewards.models import (
+    FIGURE_COLUMNS,
     ActionStatus,
     Ban,
     BanEvent,
@@ -88,6 +91,7 @@ from rewards.models import (
     LaunchWatch,
     MerchantConsumer,
     NoticeKind,
+    PersonRewardFigures,
     PostEngagementDay,
     Reward,
     RewardKind,
@@ -100,7 +104,6 @@ from rewards.reasons import NOT_PAID, Reader, Reason, action_explain, moment_par
 from rewards.risk import action_risk, engagement_risk_for
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
-from social.selectors import login_channel_for
 from social.services import engagement_gains_of_post, tracked_posts_watch
 from social.signals import EngagementGain
 from subscriptions.benefits import NO_BENEFITS, Benefits
@@ -334,6 +337,7 @@ def _pay(items: list[_Item], *, locked: _Locked, now: datetime) -> list[Reward]:
             tracked_posts_watch(
                 post_ids=[item.action.tracked_post_id], until=reward.available_at + _evidence_window()
             )
+    _figures_grant(rewards)
     accounts = _AccountCache()
     accounts.prefetch(
         rewards, merchants={item.campaign.merchant_id: item.campaign.merchant for item in items}
@@ -762,6 +766,141 @@ def _consumer_count(action: SocialAction) -> None:
             )
     except IntegrityError:
         rows.update(**figures)
+
+
+_FIGURES_TABLE = PersonRewardFigures._meta.db_table
+_FIGURES_COUNTS = list(FIGURE_COLUMNS.values())
+_FIGURES_AMOUNTS = [f"{column}_amount" for column in _FIGURES_COUNTS]
+_FIGURES_COLUMNS = _FIGURES_COUNTS + _FIGURES_AMOUNTS
+# Each column of a (person, currency) row as the rewards say it, grouped by person and currency.
+_FIGURES_RECOUNT = ", ".join(
+    [f"COUNT(*) FILTER (WHERE status = '{status}') AS {column}" for status, column in FIGURE_COLUMNS.items()]
+    + [
+        f"COALESCE(SUM(user_amount) FILTER (WHERE status = '{status}'), 0) AS {column}_amount"
+        for status, column in FIGURE_COLUMNS.items()
+    ]
+)
+
+
+def _figures_deltas(moves) -> dict[tuple[int, str], dict[str, Decimal | int]]:
+    """``moves`` ((reward, from status or None, to status)) as changes of each (person, currency)
+    row of ``PersonRewardFigures``, in (person, currency) order (the order the rows are locked in)."""
+    deltas: dict[tuple[int, str], dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
+    for reward, before, after in moves:
+        row = deltas[(reward.user_id, reward.currency)]
+        for status, sign in ((before, -1), (after, 1)):
+            if status is not None:
+                row[FIGURE_COLUMNS[status]] += sign
+                row[f"{FIGURE_COLUMNS[status]}_amount"] += sign * reward.user_amount
+    return dict(sorted(deltas.items()))
+
+
+def _figures_grant(rewards: list[Reward]) -> None:
+    """Count new rewards (inserted already) in their people's figures (``PersonRewardFigures``), in the
+    transaction that creates them, before their money is posted: one ``INSERT ... ON CONFLICT DO
+    UPDATE`` adding to each (person, currency) row, rows in that order (the engine's lock order: after
+    the campaigns, before the ledger accounts).
+
+    A row that comes out equal to what was added (created now, or a person with nothing counted
+    before) is then written from the person's rewards (``_figures_rebuild``), this transaction's
+    included: a person's first row is never counted from zero while rewards of theirs exist that no
+    row counted (granted by a release before the figures existed, after the migration filled them).
+    """
+    deltas = _figures_deltas((reward, None, reward.status) for reward in rewards)
+    if not deltas:
+        return
+    values = ", ".join(["(" + ", ".join(["%s"] * (2 + len(_FIGURES_COLUMNS))) + ")"] * len(deltas))
+    params = [
+        v
+        for (user_id, currency), row in deltas.items()
+        for v in (user_id, currency, *(row.get(c, 0) for c in _FIGURES_COLUMNS))
+    ]
+    added = ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in _FIGURES_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
+            f"VALUES {values} ON CONFLICT (user_id, currency) DO UPDATE SET {added} "
+            f"RETURNING user_id, currency, {', '.join(_FIGURES_COLUMNS)}",
+            params,
+        )
+        written = cursor.fetchall()
+    for user_id, currency, *figures in written:
+        added_now = deltas[(user_id, currency)]
+        if all(value == added_now.get(c, 0) for c, value in zip(_FIGURES_COLUMNS, figures, strict=True)):
+            _figures_rebuild(user_id=user_id, currency=currency, unsaved={})  # locked by the upsert
+
+
+def _figures_move(reward: Reward, *, to: str) -> None:
+    """Move a locked reward from its status (not yet saved as changed) to ``to`` in its person's
+    figures, before its money moves (the engine's lock order): one conditional ``UPDATE``.
+
+    A money movement never fails because of the figures: when the person's row is missing, or the
+    move would take it below zero (a row that drifted from the rewards), the row is written from
+    the person's rewards instead, under its lock, in this transaction (``_figures_rebuild``), and
+    ``rewards_check`` no longer finds the drift."""
+    ((key, row),) = _figures_deltas([(reward, reward.status, to)]).items()
+    user_id, currency = key
+    rows = PersonRewardFigures.objects.filter(user_id=user_id, currency=currency)
+    in_range = rows.filter(**{f"{column}__gte": -amount for column, amount in row.items() if amount < 0})
+    if in_range.update(**{column: F(column) + amount for column, amount in row.items()}):
+        return
+    logger.warning(
+        "reward figures of user %s in %s missing or drifted: rebuilt from the rewards", user_id, currency
+    )
+    PersonRewardFigures.objects.bulk_create(
+        [PersonRewardFigures(user_id=user_id, currency=currency)], ignore_conflicts=True
+    )
+    list(rows.select_for_update().values_list("pk", flat=True))  # locked before the rewards are read
+    _figures_rebuild(user_id=user_id, currency=currency, unsaved=row)
+
+
+def _figures_rebuild(*, user_id: int, currency: str, unsaved: dict[str, Decimal | int]) -> None:
+    """Write a person's figures in a currency from their rewards, plus ``unsaved`` (a move of a reward
+    whose new status is not saved yet). The caller holds the row's lock, taken before this statement
+    began, so every reward change that counts in the row is either committed (and read here) or
+    still to add itself to the row (a grant whose rewards this statement can't see yet)."""
+    columns = ", ".join(f"{column} = GREATEST(0, counted.{column} + %s)" for column in _FIGURES_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_FIGURES_TABLE} SET {columns} FROM (SELECT {_FIGURES_RECOUNT} "  # noqa: S608 - fixed names
+            f"FROM {Reward._meta.db_table} WHERE user_id = %s AND currency = %s) AS counted "
+            f"WHERE {_FIGURES_TABLE}.user_id = %s AND {_FIGURES_TABLE}.currency = %s",
+            [*(unsaved.get(c, 0) for c in _FIGURES_COLUMNS), user_id, currency, user_id, currency],
+        )
+
+
+def person_figures_rebuild() -> int:
+    """Write every person's reward figures (``PersonRewardFigures``) from their rewards, set-based, and
+    return how many rows were wrong or missing (``manage.py rewards_figures_rebuild``, run once after
+    a release that changes how they are kept: rewards granted by the old code between the migration
+    and the reload are in no row, docs/deploy.md).
+
+    The table is locked against writes first (``SHARE ROW EXCLUSIVE``: the engine's grants and moves
+    wait for the few seconds this takes, and it waits for theirs), so no change is lost between the
+    recount and the write."""
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {_FIGURES_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(_FIGURES_REBUILD_ALL)
+        rewritten = cursor.rowcount
+        cursor.execute(_FIGURES_ZERO_ORPHANS)
+        return rewritten + cursor.rowcount
+
+
+_FIGURES_REBUILD_ALL = (
+    f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
+    f"SELECT user_id, currency, {_FIGURES_RECOUNT} FROM {Reward._meta.db_table} GROUP BY user_id, currency "
+    f"ON CONFLICT (user_id, currency) DO UPDATE SET ({', '.join(_FIGURES_COLUMNS)}) = "
+    f"ROW({', '.join(f'excluded.{c}' for c in _FIGURES_COLUMNS)}) "
+    f"WHERE ({', '.join(f'{_FIGURES_TABLE}.{c}' for c in _FIGURES_COLUMNS)}) "
+    f"IS DISTINCT FROM ({', '.join(f'excluded.{c}' for c in _FIGURES_COLUMNS)})"
+)
+# Rows of a person and currency without any reward (rewards deleted around the engine) back to zero.
+_FIGURES_ZERO_ORPHANS = (
+    f"UPDATE {_FIGURES_TABLE} SET {', '.join(f'{c} = 0' for c in _FIGURES_COLUMNS)} "  # noqa: S608 - fixed names
+    f"WHERE ({' OR '.join(f'{c} <> 0' for c in _FIGURES_COLUMNS)}) AND NOT EXISTS (SELECT 1 FROM "
+    f"{Reward._meta.db_table} r WHERE r.user_id = {_FIGURES_TABLE}.user_id "
+    f"AND r.currency = {_FIGURES_TABLE}.currency)"
+)
 
 
 @dataclass(frozen=True)
@@ -1418,6 +1557,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
         elif _waits_for_evidence(reward, action):
             pass  # the post is watched until the evidence window ends (see _watch_until)
         else:
+            _figures_move(reward, to=RewardStatus.CONFIRMED)  # before the ledger accounts are read
             merchant = action.merchant
             margin_entries = [
                 (_revenue_pending(merchant, reward.currency), -Money(reward.margin, reward.currency)),
@@ -1631,6 +1771,7 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
     )
     campaign = locked.campaigns[reward.campaign_id]
     tally = locked.tallies[(reward.user_id, reward.campaign_id)]
+    _figures_move(reward, to=RewardStatus.REVERSED)
     price = reward.price_money
     funds = _merchant_funds(campaign.merchant, reward.currency)
     margin = Money(reward.margin, reward.currency)
@@ -1748,6 +1889,7 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
         reward, action = _lock_reward(reward_id)
         if reward.status != RewardStatus.HELD:
             raise RewardError(f"This reward is {reward.get_status_display()}, not held.")
+        _figures_move(reward, to=RewardStatus.PENDING)
         post(
             entries=[
                 (_held(reward.currency), -reward.price_money),
@@ -1898,19 +2040,21 @@ def brand_join_complete(
     touchpoint_key: str | None,
     device_id: str,
     ip_address: str | None,
+    channel: str | None,
     now: datetime,
 ) -> None:
     """A signed-in consumer who consented joins ``merchant`` (the hook for the login reward).
 
     Called on every arrival at ``/b/<slug>/join/`` once the consent is in place,
     so what is plugged in here must be idempotent per user, merchant and channel.
+    ``channel`` is how the person signs in (``social.selectors.login_channel_for``), which the
+    page read already to tell an e-mail sign-in it earns nothing.
     """
     if not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
         # The brand page promised to tell them when its first campaign starts.
         LaunchWatch.objects.bulk_create(
             [LaunchWatch(user=user, merchant=merchant, created_at=now)], ignore_conflicts=True
         )
-    channel = login_channel_for(user)
     if channel is None:  # e-mail and password only: nothing social to reward
         return
     touchpoint = (

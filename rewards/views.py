@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET
 from rewards import selectors
 from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
-from wallets.debts import debts_of
 from wallets.formats import money_text
 
 HISTORY_PAGE_SIZE = 20
@@ -53,16 +52,16 @@ def wallet(request: HttpRequest) -> HttpResponse:
             user=user, offset=(page.number - 1) * HISTORY_PAGE_SIZE, size=HISTORY_PAGE_SIZE
         )
     ]
-    listed = selectors.held_and_reversed(user=user)
+    listed = selectors.held_and_reversed(user=user, counts=figures.counts)
     held = [{"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.HELD]]
     awaited = selectors.awaited_brands(user=user)
-    debts = debts_of(owner=user)
+    balances, debts = selectors.wallet_money_get(user=user)
     owed = [money_text(debt) for debt in debts]
     return render(
         request,
         "wallet/wallet.html",
         {
-            "balances": selectors.wallet_balances_get(user=user),
+            "balances": balances,
             "counts": figures.counts,
             "schedule": selectors.availability_schedule(user=user, now=now),
             "held": held,

@@ -8,6 +8,8 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
+from django.db.models import Exists, Subquery
+from django.db.models.functions import Coalesce
 
 from social.models import CreatorStatus, TikTokProfile, TrackedPost
 
@@ -66,6 +68,15 @@ def login_channel_for(user: AbstractBaseUser) -> str | None:
     if user.phone and user.phone_verified:
         return WHATSAPP_LOGIN
     return None
+
+
+def creator_expression(user_ref) -> Coalesce:
+    """``user_is_creator`` as an SQL expression on the person ``user_ref`` (an ``OuterRef`` of a User
+    queryset), so a page reads it with its other facts about the person in one query."""
+    return Coalesce(
+        Subquery(CreatorStatus.objects.filter(user=user_ref).order_by("pk").values("is_creator")[:1]),
+        Exists(TikTokProfile.objects.filter(user=user_ref, is_creator=True)),
+    )
 
 
 def user_is_creator(user) -> bool:

@@ -7,9 +7,9 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from core.admin import ReadOnlyAdmin
-from core.errors import EditConflict
 from subscriptions.models import Plan, Subscription, SubscriptionCheckout, SubscriptionPayment
 
 
@@ -39,7 +39,12 @@ class PlanForm(forms.ModelForm):
         if self.instance.pk:
             current = Plan.objects.filter(pk=self.instance.pk).values_list("edit_version", flat=True).first()
             if cleaned.get("edit_version") != current:
-                raise forms.ValidationError(str(EditConflict("plan")))
+                raise forms.ValidationError(
+                    gettext(
+                        "This plan was changed since you opened the form (by someone else, or in another tab). "
+                        "Nothing was saved: here are the current values; make your change again."
+                    )
+                )
         return cleaned
 
 

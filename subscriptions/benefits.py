@@ -76,12 +76,14 @@ def _percent(fraction: Decimal) -> str:
 
 
 def hours_in_words(hours: int) -> str:
+    """When a fast hold makes a reward available, in the active language: "at once", "after 1 day",
+    "after 36 hours" (whole days are said in days)."""
     if hours == 0:
-        return "at once"
+        return _("at once")
     if hours % 24 == 0:
         days = hours // 24
-        return f"{days} day{'s' if days != 1 else ''}"
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+        return ngettext("after %(count)d day", "after %(count)d days", days) % {"count": days}
+    return ngettext("after %(count)d hour", "after %(count)d hours", hours) % {"count": hours}
 
 
 def terms_for(
@@ -125,15 +127,7 @@ def terms_for(
             % values
         )
     if fast_hold_hours is not None:
-        if fast_hold_hours == 0:
-            when = _("at once")
-        elif fast_hold_hours % 24 == 0:
-            days = fast_hold_hours // 24
-            when = ngettext("after %(count)d day", "after %(count)d days", days) % {"count": days}
-        else:
-            when = ngettext("after %(count)d hour", "after %(count)d hours", fast_hold_hours) % {
-                "count": fast_hold_hours
-            }
+        when = hours_in_words(fast_hold_hours)
         lines.append(
             _(
                 "Faster money: each reward you earn while %(plan)s runs becomes available %(when)s instead of "

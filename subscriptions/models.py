@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
 from wallets.money import Currency
@@ -34,67 +35,89 @@ from wallets.money import Currency
 class Plan(models.Model):
     """A subscription ops offer to consumers; its rules are shown before anyone subscribes."""
 
-    code = models.SlugField(max_length=30, unique=True, help_text="A short name for the plan, e.g. joyplus.")
-    name = models.CharField(max_length=60, help_text="What consumers see, e.g. JoyPlus.")
-    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    code = models.SlugField(
+        _("code"), max_length=30, unique=True, help_text=_("A short name for the plan, e.g. joyplus.")
+    )
+    name = models.CharField(_("name"), max_length=60, help_text=_("What consumers see, e.g. JoyPlus."))
+    currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     monthly_fee = models.DecimalField(
-        max_digits=8, decimal_places=2, help_text="Paid each month, in advance, from the available balance."
+        _("monthly fee"),
+        max_digits=8,
+        decimal_places=2,
+        help_text=_("Paid each month, in advance, from the available balance."),
     )
     bonus_rate = models.DecimalField(
+        _("bonus rate"),
         max_digits=5,
         decimal_places=4,
         default=Decimal("0"),
-        help_text="Extra share for the person, as a fraction of their share (0.2000 = 20 % more). 0: no bonus.",
+        help_text=_(
+            "Extra share for the person, as a fraction of their share (0.2000 = 20 % more). 0: no bonus."
+        ),
     )
     bonus_margin_cap = models.DecimalField(
+        _("bonus margin cap"),
         max_digits=5,
         decimal_places=4,
         default=Decimal("1"),
-        help_text="The bonus takes at most this fraction of TikJoy's margin on a reward (1.0000 = all of it).",
+        help_text=_(
+            "The bonus takes at most this fraction of TikJoy's margin on a reward (1.0000 = all of it)."
+        ),
     )
     fast_hold_hours = models.PositiveIntegerField(
+        _("fast hold hours"),
         null=True,
         blank=True,
-        help_text="Rewards become available this many hours after they are paid (TikJoy advances them). "
-        "Empty: the campaign's hold applies.",
+        help_text=_(
+            "Rewards become available this many hours after they are paid (TikJoy advances them). "
+            "Empty: the campaign's hold applies."
+        ),
     )
-    is_offered = models.BooleanField(default=True, help_text="Shown to consumers, who may subscribe.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    is_offered = models.BooleanField(
+        _("is offered"), default=True, help_text=_("Shown to consumers, who may subscribe.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     edit_version = models.PositiveIntegerField(
-        default=0, help_text="Raised by each edit: a stale form is refused."
+        _("edit version"), default=0, help_text=_("Raised by each edit: a stale form is refused.")
     )
 
     class Meta:
+        verbose_name = pgettext_lazy("subscription plan", "plan")
+        verbose_name_plural = pgettext_lazy("subscription plan", "plans")
         constraints = [
             models.CheckConstraint(
                 condition=Q(monthly_fee__gt=0),
                 name="subscriptions_plan_fee_positive",
-                violation_error_message="The monthly fee must be more than zero.",
+                violation_error_message=_("The monthly fee must be more than zero."),
             ),
             models.CheckConstraint(
                 condition=Q(bonus_rate__gte=0) & Q(bonus_rate__lte=1),
                 name="subscriptions_plan_bonus_0_to_1",
-                violation_error_message="The bonus must be between 0 and 1 (0% and 100% of the person's share).",
+                violation_error_message=_(
+                    "The bonus must be between 0 and 1 (0% and 100% of the person's share)."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(bonus_margin_cap__gte=0) & Q(bonus_margin_cap__lte=1),
                 name="subscriptions_plan_margin_cap_0_to_1",
-                violation_error_message="The part of TikJoy's margin the bonus may take must be between 0 and 1.",
+                violation_error_message=_(
+                    "The part of TikJoy's margin the bonus may take must be between 0 and 1."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(fast_hold_hours__isnull=True) | Q(fast_hold_hours__lte=24 * 60),
                 name="subscriptions_plan_fast_hold_bounded",
-                violation_error_message="A fast hold is at most 60 days (1440 hours).",
+                violation_error_message=_("A fast hold is at most 60 days (1440 hours)."),
             ),
             models.CheckConstraint(
                 condition=Q(bonus_rate__gt=0) | Q(fast_hold_hours__isnull=False),
                 name="subscriptions_plan_has_a_benefit",
-                violation_error_message="A plan needs a benefit: a bonus above 0, a fast hold, or both.",
+                violation_error_message=_("A plan needs a benefit: a bonus above 0, a fast hold, or both."),
             ),
             models.CheckConstraint(
                 condition=Q(currency__in=Currency.values),
                 name="subscriptions_plan_currency_known",
-                violation_error_message="Choose a currency from the list.",
+                violation_error_message=_("Choose a currency from the list."),
             ),
         ]
 
@@ -108,7 +131,7 @@ class Plan(models.Model):
 
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "ACTIVE", _("Active")
-    ENDED = "ENDED", _("Ended")
+    ENDED = "ENDED", pgettext_lazy("subscription status", "Ended")
 
 
 class EndReason(models.TextChoices):
@@ -125,59 +148,76 @@ class PayWith(models.TextChoices):
 class Subscription(models.Model):
     """One person's subscription to one plan, with the fee and benefits they were shown."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
-    status = models.CharField(
-        max_length=8, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("user"),
     )
-    currency = models.CharField(max_length=3)
-    monthly_fee = models.DecimalField(max_digits=8, decimal_places=2)
-    bonus_rate = models.DecimalField(max_digits=5, decimal_places=4)
-    bonus_margin_cap = models.DecimalField(max_digits=5, decimal_places=4)
-    fast_hold_hours = models.PositiveIntegerField(null=True, blank=True)
-    terms = models.TextField(help_text="The rules the person accepted, as they were shown.")
-    started_at = models.DateTimeField()
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField(help_text="The renewal date: the next fee is taken then.")
-    cancel_at_period_end = models.BooleanField(default=False)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
-    pay_with = models.CharField(max_length=8, choices=PayWith.choices, default=PayWith.BALANCE)
-    card_customer = models.CharField(max_length=255, blank=True, help_text="Stripe's customer (cus_...).")
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=pgettext_lazy("subscription plan", "plan"),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    monthly_fee = models.DecimalField(_("monthly fee"), max_digits=8, decimal_places=2)
+    bonus_rate = models.DecimalField(_("bonus rate"), max_digits=5, decimal_places=4)
+    bonus_margin_cap = models.DecimalField(_("bonus margin cap"), max_digits=5, decimal_places=4)
+    fast_hold_hours = models.PositiveIntegerField(_("fast hold hours"), null=True, blank=True)
+    terms = models.TextField(_("terms"), help_text=_("The rules the person accepted, as they were shown."))
+    started_at = models.DateTimeField(_("started at"))
+    period_start = models.DateTimeField(_("period start"))
+    period_end = models.DateTimeField(
+        _("period end"), help_text=_("The renewal date: the next fee is taken then.")
+    )
+    cancel_at_period_end = models.BooleanField(_("cancel at period end"), default=False)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(_("end reason"), max_length=16, choices=EndReason.choices, blank=True)
+    pay_with = models.CharField(_("pay with"), max_length=8, choices=PayWith.choices, default=PayWith.BALANCE)
+    card_customer = models.CharField(
+        _("card customer"), max_length=255, blank=True, help_text=_("Stripe's customer (cus_...).")
+    )
     card_payment_method = models.CharField(
+        _("card payment method"),
         max_length=255,
         blank=True,
-        help_text="The saved card at Stripe (pm_...), charged off-session at renewal.",
+        help_text=_("The saved card at Stripe (pm_...), charged off-session at renewal."),
     )
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(pay_with="BALANCE") | (~Q(card_customer="") & ~Q(card_payment_method="")),
                 name="subscriptions_card_is_saved",
-                violation_error_message="A subscription paid by card has a saved card.",
+                violation_error_message=_("A subscription paid by card has a saved card."),
             ),
             models.UniqueConstraint(
                 fields=["user", "plan"],
                 condition=Q(status="ACTIVE"),
                 name="subscriptions_one_active_per_plan",
-                violation_error_message="You already have this plan.",
+                violation_error_message=_("You already have this plan."),
             ),
             models.CheckConstraint(
                 condition=Q(period_end__gt=models.F("period_start")),
                 name="subscriptions_period_forward",
-                violation_error_message="A period ends after it starts.",
+                violation_error_message=_("A period ends after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=SubscriptionStatus.values),
                 name="subscriptions_status_known",
-                violation_error_message="Choose a status from the list.",
+                violation_error_message=_("Choose a status from the list."),
             ),
             models.CheckConstraint(
                 condition=(Q(status="ACTIVE") & Q(ended_at__isnull=True) & Q(end_reason=""))
                 | (Q(status="ENDED") & Q(ended_at__isnull=False) & Q(end_reason__in=EndReason.values)),
                 name="subscriptions_ended_has_reason",
-                violation_error_message="An ended subscription says when and why it ended.",
+                violation_error_message=_("An ended subscription says when and why it ended."),
             ),
         ]
         indexes = [
@@ -196,32 +236,37 @@ class Subscription(models.Model):
 class SubscriptionPayment(models.Model):
     """The fee of one period, paid once (unique per subscription and period start)."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="payments")
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField()
-    amount = models.DecimalField(max_digits=8, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    paid_at = models.DateTimeField()
-    pay_with = models.CharField(max_length=8, choices=PayWith.choices, default=PayWith.BALANCE)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="payments", verbose_name=_("subscription")
+    )
+    period_start = models.DateTimeField(_("period start"))
+    period_end = models.DateTimeField(_("period end"))
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    paid_at = models.DateTimeField(_("paid at"))
+    pay_with = models.CharField(_("pay with"), max_length=8, choices=PayWith.choices, default=PayWith.BALANCE)
     payment_intent = models.CharField(
+        _("payment intent"),
         max_length=255,
         null=True,
         blank=True,
         unique=True,
-        help_text="Stripe's payment (pi_...) of a card payment.",
+        help_text=_("Stripe's payment (pi_...) of a card payment."),
     )
 
     class Meta:
+        verbose_name = _("subscription payment")
+        verbose_name_plural = _("subscription payments")
         constraints = [
             models.UniqueConstraint(
                 fields=["subscription", "period_start"],
                 name="subscriptions_one_payment_per_period",
-                violation_error_message="This period is already paid.",
+                violation_error_message=_("This period is already paid."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0),
                 name="subscriptions_payment_positive",
-                violation_error_message="A payment is more than zero.",
+                violation_error_message=_("A payment is more than zero."),
             ),
         ]
 
@@ -230,10 +275,10 @@ class SubscriptionPayment(models.Model):
 
 
 class CheckoutStatus(models.TextChoices):
-    OPEN = "OPEN", "open (waiting for the card payment)"
-    PAID = "PAID", "paid (the subscription started)"
-    REFUNDED = "REFUNDED", "refunded (the person already had the plan)"
-    EXPIRED = "EXPIRED", "expired (never paid)"
+    OPEN = "OPEN", _("open (waiting for the card payment)")
+    PAID = "PAID", _("paid (the subscription started)")
+    REFUNDED = "REFUNDED", _("refunded (the person already had the plan)")
+    EXPIRED = "EXPIRED", _("expired (never paid)")
 
 
 class SubscriptionCheckout(models.Model):
@@ -242,35 +287,51 @@ class SubscriptionCheckout(models.Model):
     ``checkout.session.completed`` arrives; at most one open checkout per person and plan (a
     double click or a second tab gets the same page)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
-    session_id = models.CharField(max_length=255, unique=True)
-    url = models.URLField(max_length=2000)
-    amount = models.DecimalField(max_digits=8, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    terms = models.TextField()
-    status = models.CharField(max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN)
-    subscription = models.OneToOneField(
-        Subscription, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
     )
-    payment_intent = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    paid_at = models.DateTimeField(null=True, blank=True)
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("subscription plan", "plan"),
+    )
+    session_id = models.CharField(_("session id"), max_length=255, unique=True)
+    url = models.URLField(_("url"), max_length=2000)
+    amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    terms = models.TextField(_("terms"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN
+    )
+    subscription = models.OneToOneField(
+        Subscription,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="checkout",
+        verbose_name=_("subscription"),
+    )
+    payment_intent = models.CharField(_("payment intent"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(pgettext_lazy("a moment", "expires at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("card checkout")
+        verbose_name_plural = _("card checkouts")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "plan"],
                 condition=Q(status="OPEN"),
                 name="subscriptions_one_open_checkout",
-                violation_error_message="A card payment for this plan is already open.",
+                violation_error_message=_("A card payment for this plan is already open."),
             ),
             models.CheckConstraint(
                 condition=(Q(status="PAID") & Q(subscription__isnull=False))
                 | (~Q(status="PAID") & Q(subscription__isnull=True)),
                 name="subscriptions_checkout_paid_has_subscription",
-                violation_error_message="A paid checkout has its subscription, and no other one.",
+                violation_error_message=_("A paid checkout has its subscription, and no other one."),
             ),
         ]
 

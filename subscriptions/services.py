@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from moneyed import Money
@@ -60,8 +60,10 @@ def period_after(start: datetime) -> datetime:
 
 
 def _day(moment: datetime) -> str:
-    """A day as the ledger's reasons and the card's descriptions write it (22 Nov 2026)."""
-    return date_format(timezone.localtime(moment), "j M Y")
+    """A day as the ledger's reasons and the card's descriptions write it (22 Nov 2026): in English,
+    whoever's request or task writes them (the books keep one language)."""
+    with translation.override("en"):
+        return date_format(timezone.localtime(moment), "j M Y")
 
 
 def _day_text(moment: datetime) -> str:

@@ -16,7 +16,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, EditConflict
@@ -215,7 +215,7 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
         if obj.reward_id:
             rows.append((gettext("Reward"), str(obj.reward)))
         if obj.payout_id:
-            rows.append((gettext("Payout"), str(obj.payout)))
+            rows.append((pgettext("consumer payout", "Payout"), str(obj.payout)))
         for error in obj.recent_errors or []:
             if isinstance(error, dict):
                 rows.append(

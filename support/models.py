@@ -41,13 +41,18 @@ class SupportRequest(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="support_requests",
+        verbose_name=_("user"),
     )
     email = models.EmailField(
-        blank=True, help_text="where answers go: the visitor's address, or the person's"
+        _("e-mail address"),
+        blank=True,
+        help_text=_("where answers go: the visitor's address, or the person's"),
     )
-    topic = models.CharField(max_length=16, choices=Topic.choices, default=Topic.OTHER)
-    subject = models.CharField(max_length=SUBJECT_MAX)
-    status = models.CharField(max_length=8, choices=RequestStatus.choices, default=RequestStatus.OPEN)
+    topic = models.CharField(_("topic"), max_length=16, choices=Topic.choices, default=Topic.OTHER)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX)
+    status = models.CharField(
+        _("status"), max_length=8, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -55,56 +60,84 @@ class SupportRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="support_requests_assigned",
         limit_choices_to={"is_staff": True, "is_active": True},
+        verbose_name=_("assigned to"),
     )
     # The context, captured when the request is sent.
-    page = models.CharField(max_length=PAGE_MAX, blank=True, help_text="the page the person came from")
+    page = models.CharField(
+        _("page"), max_length=PAGE_MAX, blank=True, help_text=_("the page the person came from")
+    )
     merchant = models.ForeignKey(
-        "merchants.Merchant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "merchants.Merchant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("merchant"),
     )
     reward = models.ForeignKey(
-        "rewards.Reward", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "rewards.Reward",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("reward"),
     )
     payout = models.ForeignKey(
-        "payouts.Payout", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "payouts.Payout",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("payout"),
     )
     recent_errors = models.JSONField(
-        default=list, blank=True, help_text="the person's last errors before sending"
+        _("recent errors"), default=list, blank=True, help_text=_("the person's last errors before sending")
     )
     submission_key = models.CharField(
-        max_length=64, unique=True, help_text="one request per form, however often sent"
+        _("submission key"),
+        max_length=64,
+        unique=True,
+        help_text=_("one request per form, however often sent"),
     )
-    language = models.CharField(max_length=8, blank=True, help_text="the language the person wrote in")
-    created_at = models.DateTimeField()
-    first_response_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, help_text=_("the language the person wrote in")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     waiting_since = models.DateTimeField(
-        null=True, blank=True, help_text="when the person last wrote and ops have not answered since"
+        _("waiting since"),
+        null=True,
+        blank=True,
+        help_text=_("when the person last wrote and ops have not answered since"),
     )
-    last_message_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True)
-    edit_version = models.PositiveIntegerField(default=1)
+    last_message_at = models.DateTimeField(_("last message at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    edit_version = models.PositiveIntegerField(_("edit version"), default=1)
 
     class Meta:
+        verbose_name = _("support request")
+        verbose_name_plural = _("support requests")
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False) | ~Q(email=""),
                 name="support_request_has_someone_to_answer",
-                violation_error_message="Give an e-mail address so that we can answer you.",
+                violation_error_message=_("Give an e-mail address so that we can answer you."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=RequestStatus.values),
                 name="support_request_status_valid",
-                violation_error_message="Choose a status from the list.",
+                violation_error_message=_("Choose a status from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(first_response_at__isnull=True)
                 | Q(first_response_at__gte=models.F("created_at")),
                 name="support_request_first_response_after_creation",
-                violation_error_message="The first answer can't come before the request.",
+                violation_error_message=_("The first answer can't come before the request."),
             ),
             models.CheckConstraint(
                 condition=~Q(subject=""),
                 name="support_request_subject_not_empty",
-                violation_error_message="Say in a few words what it is about.",
+                violation_error_message=_("Say in a few words what it is about."),
             ),
         ]
         indexes = [
@@ -122,27 +155,38 @@ class Author(models.TextChoices):
 
 
 class SupportMessage(models.Model):
-    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="messages")
-    author_kind = models.CharField(max_length=8, choices=Author.choices)
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    request = models.ForeignKey(
+        SupportRequest, on_delete=models.CASCADE, related_name="messages", verbose_name=_("request")
     )
-    body = models.TextField()
-    internal = models.BooleanField(default=False, help_text="an ops note the person never sees")
-    submission_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    created_at = models.DateTimeField()
+    author_kind = models.CharField(_("author kind"), max_length=8, choices=Author.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("body"))
+    internal = models.BooleanField(
+        _("internal"), default=False, help_text=_("an ops note the person never sees")
+    )
+    submission_key = models.CharField(_("submission key"), max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("support message")
+        verbose_name_plural = _("support messages")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(body=""),
                 name="support_message_body_not_empty",
-                violation_error_message="Write a message.",
+                violation_error_message=_("Write a message."),
             ),
             models.CheckConstraint(
                 condition=Q(internal=False) | Q(author_kind="OPS"),
                 name="support_message_internal_only_ops",
-                violation_error_message="Only ops write internal notes.",
+                violation_error_message=_("Only ops write internal notes."),
             ),
         ]
         indexes = [models.Index(fields=["request", "created_at"])]

@@ -318,7 +318,7 @@ def support_request_ops_update(
     with transaction.atomic(durable=True):
         locked = _lock(support_request.pk)
         if locked.edit_version != edit_version:
-            raise EditConflict("support request")
+            raise EditConflict()
         fields = {"assigned_to": assigned_to, "edit_version": locked.edit_version + 1}
         if reply:
             SupportMessage.objects.create(

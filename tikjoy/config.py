@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import environ
+from django.utils.translation import gettext_lazy
 
 
 def database_config(
@@ -43,7 +44,7 @@ def q_cluster_config(broker_url: str, *, workers: int = 2) -> dict[str, Any]:
         "retry": 180,
         "max_attempts": 3,
         "catch_up": False,
-        "label": "Task queue",
+        "label": gettext_lazy("Task queue"),  # the ops menu's name of django-q's app
     }
     if broker_url in ("", "orm"):
         config["orm"] = "default"

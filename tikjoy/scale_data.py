@@ -45,8 +45,10 @@ from merchants import services as merchant_services
 from merchants.models import Consent, Merchant
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
 from rewards.models import (
+    FIGURE_COLUMNS,
     CampaignDay,
     MerchantConsumer,
+    PersonRewardFigures,
     PostEngagementDay,
     Reward,
     SocialAction,
@@ -470,6 +472,19 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             f"FROM rewards_reward w JOIN scale_rule r ON r.rule_id = w.rule_id WHERE w.id > {r0} "
             "AND w.status <> 'REVERSED' GROUP BY 2, 3",
         )
+        figures = {
+            "id": "nextval(pg_get_serial_sequence('rewards_personrewardfigures', 'id'))",
+            "user_id": "user_id",
+            "currency": "currency",
+        }
+        for status, column in FIGURE_COLUMNS.items():
+            figures[column] = f"COUNT(*) FILTER (WHERE status = '{status}')"
+            figures[f"{column}_amount"] = f"COALESCE(SUM(user_amount) FILTER (WHERE status = '{status}'), 0)"
+        _insert(
+            PersonRewardFigures,
+            figures,
+            f"FROM rewards_reward WHERE id > {r0} GROUP BY user_id, currency",
+        )
         _insert(
             PostEngagementDay,
             {
@@ -485,7 +500,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             "FROM social_engagementsnapshot s JOIN rewards_socialaction a ON a.tracked_post_id = s.post_id "
             f"AND a.action_type = 'SHARE_VIDEO' WHERE s.id > {s0} GROUP BY 2, 3, 4",
         )
-        step("campaign, rule, tally, consumer, day and engagement figures")
+        step("campaign, rule, tally, consumer, day, person and engagement figures")
 
         # --- the ledger ---------------------------------------------------------------------
         funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)

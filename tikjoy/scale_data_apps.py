@@ -38,6 +38,7 @@ from django.db import connection, transaction
 
 from accounts.models import User
 from accounts.services import user_ensure_with_email
+from affiliates import rollups as affiliate_rollups
 from affiliates import services as affiliate_services
 from affiliates.models import (
     APPROVE_AFTER_DAYS,
@@ -47,7 +48,10 @@ from affiliates.models import (
     Commission,
     Conversion,
     Link,
+    LinkDay,
+    LinkTotal,
     Program,
+    ProgramDay,
 )
 from api.models import ApiKey, KeyKind, Scope
 from api.services import api_key_create
@@ -424,6 +428,7 @@ def _affiliates(
         {
             "id": f"{m0} + v.g",
             "conversion_id": f"{v0} + v.g",
+            "program_id": str(program.pk),
             "affiliate_id": "v.affiliate_id",
             "state": state,
             "amount": str(bounty),
@@ -516,6 +521,9 @@ def _affiliates(
                 txn, account, amount, f"{source} {join} WHERE m.id > {m0} AND {where} ORDER BY m.id"
             )
     log(f"  {conversions:,} conversions, {n_commissions:,} commissions, {entries:,} ledger entries")
+    # The reports' roll-ups (link days, link totals, program days), set-based as migration 0006 fills them.
+    affiliate_rollups.rebuild()
+    log(f"  report roll-ups: {LinkDay.objects.count():,} link days")
     return n_aff, u0 + 1, n_commissions
 
 
@@ -655,7 +663,7 @@ def build(
     with connection.cursor() as cursor:
         for model in (
             User, BankAccount, PayoutBatch, Payout, PayoutEvent, Affiliate, Link, Click, Conversion,
-            Commission, Account, Transaction, Entry, WebhookEvent, WebhookDelivery, WebhookAttempt, ApiKey,
+            Commission, LinkDay, LinkTotal, ProgramDay, Account, Transaction, Entry, WebhookEvent, WebhookDelivery, WebhookAttempt, ApiKey,
         ):  # fmt: skip
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     step("vacuum analyze")

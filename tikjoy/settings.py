@@ -164,6 +164,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache holds rate-limit counters and the API key cache: shared (Redis) with more than one process.
 CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmem://"))}
+# Signed-in requests read their session from the cache when it is shared (Redis: accounts/sessions.py),
+# saving a database query each. A cache in one process's memory (locmem) keeps them in the database: a
+# sign-out in one process would leave the session alive in another process's copy.
+SESSION_ENGINE = (
+    "accounts.sessions"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    else "django.contrib.sessions.backends.db"
+)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -162,12 +163,29 @@ def catalogue_findings(
             if entries:
                 return [Finding(name, "", "no locale/", entries[0].msgid)]
             continue
+        plurals = _nplurals(po)
         for entry in entries:
             if entry.fuzzy:
                 findings.append(Finding(name, language, "fuzzy", entry.msgid))
             elif entry.untranslated:
                 findings.append(Finding(name, language, "untranslated", entry.msgid))
+            elif entry.msgid_plural and plurals is not None and len(entry.msgstrs) != plurals:
+                # gettext picks msgstr[plural(n)]: a form missing shows the English for those n.
+                findings.append(
+                    Finding(
+                        name,
+                        language,
+                        f"{len(entry.msgstrs)} plural forms, the header says {plurals}",
+                        entry.msgid,
+                    )
+                )
     return findings
+
+
+def _nplurals(po: Path) -> int | None:
+    """The number of plural forms the catalogue's header declares (None: no Plural-Forms)."""
+    found = re.search(r"nplurals\s*=\s*(\d+)", po.read_text(encoding="utf-8").split("\n\n", 1)[0])
+    return int(found.group(1)) if found else None
 
 
 def translations_findings(

@@ -22,28 +22,28 @@ AMOUNT_DECIMALS = 2
 
 
 class Purpose(models.TextChoices):
-    PLATFORM_BANK = "PLATFORM_BANK", "platform: money at the bank"
-    PLATFORM_REVENUE = "PLATFORM_REVENUE", "platform: revenue (margin, fees)"
-    PLATFORM_REVENUE_PENDING = "PLATFORM_REVENUE_PENDING", "platform: margin on rewards still reversible"
-    MERCHANT_AVAILABLE = "MERCHANT_AVAILABLE", "merchant: available prepaid funds"
-    USER_PENDING = "USER_PENDING", "user: pending rewards"
-    USER_AVAILABLE = "USER_AVAILABLE", "user: available balance"
-    PAYOUT_PENDING = "PAYOUT_PENDING", "payout: requested, reserved until exported"
-    PAYOUT_IN_TRANSIT = "PAYOUT_IN_TRANSIT", "payout: in transit to the bank"
-    AFFILIATE_PENDING = "AFFILIATE_PENDING", "affiliate: pending commissions"
-    AFFILIATE_LOCKED = "AFFILIATE_LOCKED", "affiliate: locked commissions"
-    AFFILIATE_APPROVED = "AFFILIATE_APPROVED", "affiliate: approved commissions"
-    PLATFORM_HELD = "PLATFORM_HELD", "platform: rewards held for fraud review"
+    PLATFORM_BANK = "PLATFORM_BANK", _("platform: money at the bank")
+    PLATFORM_REVENUE = "PLATFORM_REVENUE", _("platform: revenue (margin, fees)")
+    PLATFORM_REVENUE_PENDING = "PLATFORM_REVENUE_PENDING", _("platform: margin on rewards still reversible")
+    MERCHANT_AVAILABLE = "MERCHANT_AVAILABLE", _("merchant: available prepaid funds")
+    USER_PENDING = "USER_PENDING", _("user: pending rewards")
+    USER_AVAILABLE = "USER_AVAILABLE", _("user: available balance")
+    PAYOUT_PENDING = "PAYOUT_PENDING", _("payout: requested, reserved until exported")
+    PAYOUT_IN_TRANSIT = "PAYOUT_IN_TRANSIT", _("payout: in transit to the bank")
+    AFFILIATE_PENDING = "AFFILIATE_PENDING", _("affiliate: pending commissions")
+    AFFILIATE_LOCKED = "AFFILIATE_LOCKED", _("affiliate: locked commissions")
+    AFFILIATE_APPROVED = "AFFILIATE_APPROVED", _("affiliate: approved commissions")
+    PLATFORM_HELD = "PLATFORM_HELD", _("platform: rewards held for fraud review")
     # Promote (docs/promote.md). Coin accounts are in the coin unit (wallets.money.COIN).
-    PROMOTE_COINS = "PROMOTE_COINS", "promote: coin balance (coins)"
-    PROMOTE_COIN_FUNDS = "PROMOTE_COIN_FUNDS", "promote: money paid for coins not yet spent"
-    PROMOTE_COINS_ISSUED = "PROMOTE_COINS_ISSUED", "platform: coins sold (minus coins in circulation)"
-    PROMOTE_COUPONS = "PROMOTE_COUPONS", "platform: coupon coins (minus coupons applied)"
-    PROMOTE_ESCROW = "PROMOTE_ESCROW", "platform: a promotion order's budget (coins, per order)"
-    PROMOTE_DELIVERED = "PROMOTE_DELIVERED", "platform: coins spent on delivered promotion"
-    PROMOTE_REVENUE = "PROMOTE_REVENUE", "platform: revenue from coins spent on promotion"
+    PROMOTE_COINS = "PROMOTE_COINS", _("promote: coin balance (coins)")
+    PROMOTE_COIN_FUNDS = "PROMOTE_COIN_FUNDS", _("promote: money paid for coins not yet spent")
+    PROMOTE_COINS_ISSUED = "PROMOTE_COINS_ISSUED", _("platform: coins sold (minus coins in circulation)")
+    PROMOTE_COUPONS = "PROMOTE_COUPONS", _("platform: coupon coins (minus coupons applied)")
+    PROMOTE_ESCROW = "PROMOTE_ESCROW", _("platform: a promotion order's budget (coins, per order)")
+    PROMOTE_DELIVERED = "PROMOTE_DELIVERED", _("platform: coins spent on delivered promotion")
+    PROMOTE_REVENUE = "PROMOTE_REVENUE", _("platform: revenue from coins spent on promotion")
     # A person's debt (wallets/debts.py): minus what they owe; never above zero. Payouts wait while it is below.
-    USER_OWED = "USER_OWED", "user: owed by the person (a debt, repaid before any payout)"
+    USER_OWED = "USER_OWED", _("user: owed by the person (a debt, repaid before any payout)")
 
 
 # Only the bank account stands for the world outside the ledger: money that comes
@@ -99,26 +99,31 @@ def owner_key(owner) -> tuple[str, int]:
 
 class Account(models.Model):
     owner_type = models.CharField(
-        max_length=64, help_text="'platform' or the owner's model, e.g. merchants.merchant"
+        _("owner type"),
+        max_length=64,
+        help_text=_("'platform' or the owner's model, e.g. merchants.merchant"),
     )
-    owner_id = models.BigIntegerField(default=0)
-    purpose = models.CharField(max_length=32, choices=Purpose.choices)
-    currency = models.CharField(max_length=3)
+    owner_id = models.BigIntegerField(_("owner id"), default=0)
+    purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
+    currency = models.CharField(_("currency"), max_length=3)
     partition = models.CharField(
+        _("partition"),
         max_length=64,
         blank=True,
         default="",
-        help_text="platform accounts only: the object the account is kept for, e.g. merchants.merchant:12",
+        help_text=_("platform accounts only: the object the account is kept for, e.g. merchants.merchant:12"),
     )
     balance = models.DecimalField(
-        max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
+        _("balance"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, default=Decimal(0)
     )
-    allow_negative = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    allow_negative = models.BooleanField(_("allow negative"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = AccountQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
         constraints = [
             models.UniqueConstraint(
                 fields=["owner_type", "owner_id", "purpose", "currency", "partition"],
@@ -148,20 +153,31 @@ class Account(models.Model):
 
 
 class Transaction(models.Model):
-    kind = models.CharField(max_length=40, db_index=True)
-    reason = models.CharField(max_length=500)
+    kind = models.CharField(_("kind"), max_length=40, db_index=True)
+    reason = models.CharField(_("reason"), max_length=500)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    subject_type = models.CharField(max_length=64, blank=True, help_text="the business object's model")
-    subject_id = models.CharField(max_length=64, blank=True)
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    subject_type = models.CharField(
+        _("subject type"), max_length=64, blank=True, help_text=_("the business object's model")
+    )
+    subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
     fingerprint = models.CharField(
-        max_length=64, help_text="hash of the parameters, to tell a replay from a conflict"
+        _("fingerprint"),
+        max_length=64,
+        help_text=_("hash of the parameters, to tell a replay from a conflict"),
     )
-    created_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
 
     class Meta:
+        verbose_name = _("ledger transaction")
+        verbose_name_plural = _("ledger transactions")
         indexes = [models.Index(fields=["subject_type", "subject_id"], name="wallets_txn_subject")]
 
     def __str__(self) -> str:
@@ -169,13 +185,18 @@ class Transaction(models.Model):
 
 
 class Entry(models.Model):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
-    amount = models.DecimalField(max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
-    currency = models.CharField(max_length=3)
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="entries", verbose_name=_("transaction")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", verbose_name=_("account")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS)
+    currency = models.CharField(_("currency"), max_length=3)
 
     class Meta:
-        verbose_name_plural = "entries"
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(amount=0),

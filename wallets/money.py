@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from moneyed import Money, add_currency, get_currency
 
 
@@ -15,9 +16,9 @@ class Currency(models.TextChoices):
     ``wallets.checks``), and the database CHECKs on currency columns follow in a migration.
     """
 
-    EUR = "EUR", "Euro"
-    USD = "USD", "US dollar"
-    GBP = "GBP", "Pound sterling"
+    EUR = "EUR", _("Euro")
+    USD = "USD", _("US dollar")
+    GBP = "GBP", _("Pound sterling")
 
 
 # Promote coins are a unit the ledger keeps, not money: no merchant, campaign or payout is ever

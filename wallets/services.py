@@ -30,9 +30,11 @@ from decimal import Decimal
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext
 from moneyed import Money
 
 from core.errors import DomainError
+from wallets.formats import money_text
 from wallets.models import (
     AMOUNT_DECIMALS,
     NEGATIVE_ALLOWED,
@@ -57,7 +59,10 @@ class InsufficientFunds(LedgerError):
     def __init__(self, account: Account, needed: Money):
         self.account = account
         self.needed = needed
-        super().__init__(f"Insufficient funds on {account}: {needed} needed")
+        super().__init__(
+            gettext("Not enough money on the ledger account %(account)s: %(needed)s needed.")
+            % {"account": account, "needed": money_text(needed)}
+        )
 
 
 class IdempotencyConflict(LedgerError):

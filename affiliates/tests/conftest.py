@@ -55,6 +55,7 @@ def revenue(merchant) -> Money:
 def assert_ledger_clean() -> None:
     call_command("ledger_check")
     call_command("rewards_check")
+    call_command("affiliates_check")  # the reports' roll-ups equal the rows
 
 
 def convert(program: Program, click, order_id: str = "order-1", *, at=NOW, **fields):

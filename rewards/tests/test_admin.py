@@ -47,7 +47,7 @@ def test_ops_approve_a_held_reward_from_the_queue(ops_client, held):
 
     held.refresh_from_db()
     assert held.status == RewardStatus.PENDING
-    assert "1 held reward(s) approved." in response.content.decode()
+    assert "1 held reward approved." in response.content.decode()
 
 
 def test_rejecting_asks_for_a_reason_then_refunds(ops_client, held):
@@ -131,7 +131,7 @@ def test_approve_button_credits_the_reward_and_says_so(ops_client, held):
     held.refresh_from_db()
     assert held.status == RewardStatus.PENDING
     assert response.redirect_chain[-1][0] == "/ops/rewards/heldreward/"
-    assert f"Reward #{held.pk} approved: {held.user_amount} EUR credited to Bob Fraudster as pending." in (
+    assert f"Reward #{held.pk} approved: €{held.user_amount:.2f} credited to Bob Fraudster as pending." in (
         _messages(response)
     )
     assert Reward.objects.filter(pk=held.pk, status=RewardStatus.HELD).count() == 0
@@ -170,7 +170,7 @@ def test_reject_button_asks_a_reason_then_refunds_the_brand(ops_client, held):
     )
     held.refresh_from_db()
     assert (held.status, held.reason) == (RewardStatus.REVERSED, "One phone, two people.")
-    assert f"Reward #{held.pk} rejected: {held.merchant_price} EUR went back to Acme." in _messages(done)
+    assert f"Reward #{held.pk} rejected: €{held.merchant_price:.2f} went back to Acme." in _messages(done)
 
     again = ops_client.post(
         f"/ops/rewards/heldreward/{held.pk}/reject/", {"reason": "One phone, two people."}, follow=True

@@ -20,8 +20,8 @@ from tikjoy.tests.factories import owner_of
 pytestmark = pytest.mark.django_db
 
 
-def _page(client, slug="fizz") -> str:
-    response = client.get(f"/b/{slug}/")
+def _page(client, slug="fizz", headers=None) -> str:
+    response = client.get(f"/b/{slug}/", headers=headers or {})
     assert response.status_code == 200
     return response.content.decode()
 
@@ -46,10 +46,21 @@ def test_a_signed_in_visit_reads_only_the_person_besides_the_fingerprint(
 ):
     client.force_login(make_consumer("Ana"))
     _page(client)
-    # session, user, fingerprint, joined + sign-in channel (one query), creator (two), consumer (two)
-    with django_assert_max_num_queries(8):
+    # session, user, fingerprint, and one query for joined, the sign-in channel, the creator status
+    # and the navigation's consumer rule
+    with django_assert_max_num_queries(4):
         page = _page(client)
     assert "Spring JoyBack" in page
+    assert "My account" in page and "Console" not in page  # a consumer's navigation
+
+
+def test_a_merchants_team_member_on_a_brand_page_sees_the_console_link(client, fizz):
+    merchant, _ = fizz
+    client.force_login(owner_of(merchant))
+
+    page = _page(client)
+
+    assert "Console" in page and "My account" not in page
 
 
 def test_a_paused_campaign_disappears_at_once_and_comes_back_when_resumed(client, fizz):
@@ -142,6 +153,33 @@ def test_a_new_video_is_listed_at_once(client, fizz):
     )
 
     assert "Our summer video" in _page(client)
+
+
+def test_a_videos_title_and_caption_are_shown_in_the_visitors_language_at_once(client, fizz):
+    merchant, campaign = fizz
+    video = campaign_services.video_add(
+        merchant=merchant,
+        actor=owner_of(merchant),
+        title="Our summer video",
+        caption="Sun all day",
+        hashtags="summer",
+        tiktok_url="https://www.tiktok.com/@fizz/video/7300000000000000001",
+    )
+    italian = _page(client, headers={"Accept-Language": "it"})  # built and kept before the text exists
+    assert "Our summer video" in italian
+
+    campaign_services.video_texts_save(
+        video=video,
+        actor=owner_of(merchant),
+        texts={"it": ("Il nostro video d'estate", "Sole tutto il giorno")},
+    )
+
+    italian = _page(client, headers={"Accept-Language": "it"})
+    assert "Il nostro video d&#x27;estate" in italian and "Our summer video" not in italian
+    # The caption to copy is the Italian one, with the video's tags and the campaign's, so it still earns.
+    assert f"Sole tutto il giorno #summer #{campaign.hashtag}" in italian
+    english = _page(client, headers={"Accept-Language": "en"})
+    assert "Our summer video" in english and f"Sun all day #summer #{campaign.hashtag}" in english
 
 
 def test_an_unknown_brand_is_a_404(client, db):

@@ -19,6 +19,7 @@ from merchants.services import consent_give, consent_withdraw
 from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, Reward
 from rewards.services import action_record, brand_join_complete, reward_settle
 from rewards.tests.conftest import NOW, login_rule
+from social.selectors import login_channel_for
 from tikjoy.tests.factories import owner_of
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +118,13 @@ def test_a_person_who_joined_a_brand_without_a_live_campaign_is_told_once_when_o
     _verified_email(ana, "ana@example.com")
     consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
     brand_join_complete(
-        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+        user=ana,
+        merchant=merchant,
+        touchpoint_key=None,
+        device_id="",
+        ip_address=None,
+        channel=login_channel_for(ana),
+        now=NOW,
     )
     mail.outbox.clear()
 
@@ -139,7 +146,13 @@ def test_a_person_who_stopped_sharing_with_the_brand_is_not_told(
     _verified_email(ana, "ana@example.com")
     consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
     brand_join_complete(
-        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+        user=ana,
+        merchant=merchant,
+        touchpoint_key=None,
+        device_id="",
+        ip_address=None,
+        channel=login_channel_for(ana),
+        now=NOW,
     )
     consent_withdraw(user=ana, merchant=merchant, now=NOW)
     mail.outbox.clear()
@@ -157,7 +170,13 @@ def test_the_wallet_lists_the_brands_a_person_waits_for_and_how_they_will_be_tol
     ana = make_consumer("Ana")
     consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
     brand_join_complete(
-        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+        user=ana,
+        merchant=merchant,
+        touchpoint_key=None,
+        device_id="",
+        ip_address=None,
+        channel=login_channel_for(ana),
+        now=NOW,
     )
     client.force_login(ana)
 
@@ -246,7 +265,13 @@ def test_the_campaign_started_notice_is_in_french_with_the_french_campaign_name(
     _verified_email(ana, "ana@example.com")
     consent_give(user=ana, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
     brand_join_complete(
-        user=ana, merchant=merchant, touchpoint_key=None, device_id="", ip_address=None, now=NOW
+        user=ana,
+        merchant=merchant,
+        touchpoint_key=None,
+        device_id="",
+        ip_address=None,
+        channel=login_channel_for(ana),
+        now=NOW,
     )
     mail.outbox.clear()
 

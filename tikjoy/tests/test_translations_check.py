@@ -119,3 +119,20 @@ def test_the_whole_project_is_covered():
     assert names[0] == "templates/ (locale/)"
     assert {"core", "accounts", "rewards", "merchants", "tikjoy", "wallets"} <= set(names)
     assert "admin" not in names and "account" not in names  # Django's and allauth's ship their own
+
+
+def test_a_plural_with_fewer_forms_than_its_header_declares_is_listed(tmp_path, monkeypatch):
+    """Spanish declares three forms: an entry with two would show English for every n of the third."""
+    body = COMPLETE_IT.replace('msgstr[1] "%(n)s premi"', 'msgstr[1] "%(n)s premi"\nmsgstr[2] "%(n)s premi"')
+    three = _app(tmp_path, "three", TEMPLATE, {"es": COMPLETE_IT})
+    po = three / "locale" / "es" / "LC_MESSAGES" / "django.po"
+    po.write_text(
+        po.read_text().replace("nplurals=2; plural=(n != 1);", "nplurals=3; plural=(n == 1 ? 0 : 2);")
+    )
+    monkeypatch.setattr(translations, "project_catalogues", lambda base_dir=None: [("three", three, [three])])
+
+    findings = [str(f) for f in translations.translations_findings(languages=["es"])]
+
+    assert findings == ["three [es] 2 plural forms, the header says 3: 'One reward'"]
+    po.write_text(po.read_text().replace(COMPLETE_IT, body))
+    assert translations.translations_findings(languages=["es"]) == []

@@ -57,7 +57,15 @@ from core.benchmarking import (
 )
 from merchants.models import Consent, Merchant
 from merchants.wallet import merchant_top_up_record
-from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
+from rewards.models import (
+    FIGURE_COLUMNS,
+    ActionStatus,
+    PersonRewardFigures,
+    Reward,
+    RewardKind,
+    RewardStatus,
+    SocialAction,
+)
 
 SLUG = "joycoffee"
 DEMO_CONSUMERS = ("ana", "ben", "dan", "eve")
@@ -225,6 +233,13 @@ class Command(BaseCommand):
                 )
                 for i, action in enumerate(actions)
             )
+            # The person's figures, as the engine keeps them (rewards_check reconciles them).
+            figures = PersonRewardFigures(user=person, currency=merchant.currency)
+            for i in range(count):
+                column = FIGURE_COLUMNS[statuses[i % len(statuses)]]
+                setattr(figures, column, getattr(figures, column) + 1)
+                setattr(figures, f"{column}_amount", getattr(figures, f"{column}_amount") + Decimal("0.40"))
+            figures.save()
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE rewards_reward")
             client = Client()
@@ -236,21 +251,25 @@ class Command(BaseCommand):
                 )
                 for path in ("/wallet/", "/wallet/?page=250", "/wallet/summary.json"):
                     client.get(path)  # warm up
-                    times = []
+                    times, cpu = [], []
                     for _ in range(20):
-                        started = time.perf_counter()
+                        started, started_cpu = time.perf_counter(), time.process_time()
                         response = client.get(path)
                         times.append((time.perf_counter() - started) * 1000)
+                        cpu.append((time.process_time() - started_cpu) * 1000)
                         if response.status_code != 200:
                             raise CommandError(f"{path}: {response.status_code}")
                     with CaptureQueriesContext(connection) as queries:
                         client.get(path)
                     times.sort()
+                    cpu.sort()
                     p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
                     met = p95 <= GOAL_WALLET_P95_MS
                     ok &= met
+                    # The CPU time is this process's alone: what a busy machine's wall clock can't say.
                     self.stdout.write(
-                        f"  {path}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {len(queries)} queries; "
+                        f"  {path}: p50 {p50:.1f} ms, p95 {p95:.1f} ms (CPU p50 {statistics.median(cpu):.1f} ms, "
+                        f"p95 {cpu[int(len(cpu) * 0.95) - 1]:.1f} ms), {len(queries)} queries; "
                         f"goal p95 <= {GOAL_WALLET_P95_MS:.0f} ms: {verdict(met)}"
                     )
             finally:

@@ -163,7 +163,7 @@ class Command(BaseCommand):
                 if wanted is None or wanted.search(page.label):
                     self._time(by_who[page.who], Page(page.kind, page.label, page.url))
         self.stdout.write(f"{self.below} page(s) BELOW GOAL" if self.below else "every page within its goal")
-        for check in ("ledger_check", "rewards_check"):
+        for check in ("ledger_check", "rewards_check", "affiliates_check"):
             try:
                 call_command(check, stdout=self.stdout, stderr=self.stderr)
             except CommandError as exc:
