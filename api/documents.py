@@ -20,6 +20,7 @@ from api.serializers import page_of
 from api.views import ONE_ERRORS, PAGE_PARAMS, READ_ERRORS
 from billing.downloads import invoice_file, statement_file
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement, VatCategory
+from billing.selectors import document_with_file
 
 
 def _dec(value) -> str:
@@ -181,7 +182,7 @@ class StatementFile(ApiView):
 
     def get(self, request, id: str):
         statement = get_object_or_404(
-            _statements(self.key.merchant).select_related("merchant"), pk=parse_id("stm", id)
+            document_with_file(_statements(self.key.merchant), self.what), pk=parse_id("stm", id)
         )
         return statement_file(statement, self.what)
 
@@ -234,7 +235,9 @@ class InvoiceFile(ApiView):
     what = ""
 
     def get(self, request, id: str):
-        invoice = get_object_or_404(_invoices(self.key.merchant), pk=parse_id("inv", id))
+        invoice = get_object_or_404(
+            document_with_file(_invoices(self.key.merchant), self.what), pk=parse_id("inv", id)
+        )
         return invoice_file(invoice, self.what)
 
 

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from billing.downloads import invoice_file, statement_file
 from billing.models import Invoice, InvoiceStatus, Statement
-from billing.selectors import MERCHANT_OWNER, coin_purchase_figures
+from billing.selectors import MERCHANT_OWNER, coin_purchase_figures, document_blobs, document_with_file
 from billing.services import coin_invoice_issue
 from merchants.console_site import ConsoleModelAdmin, console_site, console_view
 from merchants.roles import Capability
@@ -34,10 +34,18 @@ class _DocumentConsoleAdmin(ConsoleModelAdmin):
     view_capability = Capability.VIEW_BILLING
     files: tuple[str, ...] = ()
 
-    def _document(self, request: HttpRequest, object_id: str):
+    def get_queryset(self, request: HttpRequest):
+        # The files (megabytes for a month of a busy merchant) are read only when downloaded.
+        return super().get_queryset(request).defer(*document_blobs(self.model))
+
+    def _document(self, request: HttpRequest, object_id: str, what: str):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        obj = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        obj = (
+            document_with_file(self.get_queryset(request), what).filter(pk=object_id).first()
+            if str(object_id).isdigit()
+            else None
+        )
         if obj is None:
             raise Http404(_("No such document in this merchant."))
         return obj
@@ -75,6 +83,7 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     files = ("pdf", "csv")
     list_display = ("month_label", "currency", "opening_balance", "closing_balance", "issued_at", "download")
     list_filter = ("currency",)
+    list_select_related = ("merchant",)  # each row's name (its checkbox's label) names the merchant
     fields = (
         "month_label",
         "currency",
@@ -104,7 +113,7 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
         return date_format(obj.month, "YEAR_MONTH_FORMAT")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
-        return statement_file(self._document(request, object_id), what)
+        return statement_file(self._document(request, object_id, what), what)
 
 
 class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
@@ -138,7 +147,7 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
         return date_format(obj.period_start, "YEAR_MONTH_FORMAT")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
-        return invoice_file(self._document(request, object_id), what)
+        return invoice_file(self._document(request, object_id, what), what)
 
 
 @console_view(Capability.VIEW_BILLING)

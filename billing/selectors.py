@@ -354,6 +354,25 @@ def revenue_accounts(*, month: Month, merchant: Merchant | None = None) -> Query
     return accounts.order_by("partition", "currency")
 
 
+# The stored files and the large JSON of a document: never read for a list or a detail page (a
+# busy merchant's statement carries megabytes of CSV and PDF), only by the download of one file.
+BLOBS = {Statement: ("pdf", "csv", "sections", "pending_at_end"), Invoice: ("pdf", "xml", "seller", "buyer")}
+FILE_NAMES = {Statement: ("pdf", "csv"), Invoice: ("pdf", "xml")}
+
+
+def document_blobs(model) -> tuple[str, ...]:
+    return BLOBS[model]
+
+
+def document_with_file(queryset: QuerySet, what: str) -> QuerySet:
+    """``queryset`` of statements or invoices reading, of their files, only ``what`` (and the
+    merchant, whose slug names the file)."""
+    model = queryset.model
+    if what not in FILE_NAMES[model]:
+        what = "pdf"
+    return queryset.select_related("merchant").defer(None).defer(*(b for b in BLOBS[model] if b != what))
+
+
 def credited_total(*, invoice: Invoice) -> Decimal:
     total = invoice.credit_notes.filter(status=InvoiceStatus.FINALISED).aggregate(s=Sum("gross_amount"))["s"]
     return Decimal(total or 0)

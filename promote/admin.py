@@ -170,6 +170,7 @@ class CouponAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "kind")
     search_fields = ("code",)
+    list_select_related = ("user", "issued_by_merchant")  # one query a page, not two a row
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -231,13 +232,16 @@ class CoinPriceAdmin(admin.ModelAdmin):
 @admin.register(CoinWallet)
 class CoinWalletAdmin(ReadOnlyAdmin):
     list_display = ("id", "user", "merchant", "currency", "backed_coins", "created_at")
+    list_select_related = ("user", "merchant")
 
 
 @admin.register(CoinPurchase)
 class CoinPurchaseAdmin(ReadOnlyAdmin):
     list_display = ("id", "wallet", "coins", "amount", "currency", "source", "created_at")
+    list_select_related = ("wallet__user", "wallet__merchant")  # the wallet's name is its holder's
 
 
 @admin.register(CoinWithdrawal)
 class CoinWithdrawalAdmin(ReadOnlyAdmin):
     list_display = ("id", "wallet", "coins", "amount", "currency", "created_at")
+    list_select_related = ("wallet__user", "wallet__merchant")

@@ -31,6 +31,7 @@ from promote.models import (
     ShareAuthorization,
 )
 from promote.services import coin_balance
+from social.models import TrackedPost
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.money import COIN
 from wallets.services import account_for, balance
@@ -255,9 +256,13 @@ def authorizations_for(*, user) -> QuerySet[ShareAuthorization]:
 
 
 def orders_on_posts_of(*, user) -> QuerySet[PromoteOrder]:
-    """Brands' promotions of the person's own posts."""
+    """Brands' promotions of the person's own posts. The posts' ids first: joined in one query,
+    PostgreSQL walked every order of the brand (4,000 at ``bench_scale --apps``: 14 ms; at a
+    brand's hundred thousand, far more) to find the few on this person's posts (0.2 ms by the
+    posts' index)."""
+    posts = list(TrackedPost.objects.filter(user=user).values_list("pk", flat=True))
     return (
-        PromoteOrder.objects.filter(tracked_post__user=user, wallet__merchant__isnull=False)
+        PromoteOrder.objects.filter(tracked_post_id__in=posts, wallet__merchant__isnull=False)
         .select_related("wallet__merchant")
         .order_by("-pk")
     )

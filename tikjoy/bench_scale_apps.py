@@ -1,7 +1,9 @@
 """What ``manage.py bench_scale --apps`` times: the new apps' pages at their own scale (issue #22).
 
 The pages a merchant (console), an affiliate, a consumer, an operator (``/ops/``) and an API client
-open in payouts, affiliates, webhooks and the API, over the data ``tikjoy.scale_data_apps`` built.
+open in payouts, affiliates, webhooks and the API, over the data ``tikjoy.scale_data_apps`` built,
+and in billing and Promote over ``tikjoy.scale_billing`` and ``tikjoy.scale_promote`` (a creator:
+a consumer who promotes posts of their own).
 Each is a ``Page`` of ``bench_scale`` (timed the same way, with the same goals); the clients are
 signed in (or carry the API key) here.
 """
@@ -22,16 +24,20 @@ from accounts.services import user_ensure_with_email
 from affiliates.models import Affiliate, Commission, Program
 from api.models import KeyKind, Scope
 from api.services import api_key_create
+from billing.models import Invoice, InvoiceStatus, Statement
 from merchants.models import Merchant
 from payouts.models import Payout, PayoutBatch
+from promote.models import CoinWallet, PromoteOrder
 from rewards.models import MerchantConsumer, Reward
+from tikjoy.scale_billing import BillingData
 from tikjoy.scale_data_apps import AppsData
+from tikjoy.scale_promote import PromoteData
 from webhooks.models import WebhookEndpoint, WebhookEvent
 
 
 @dataclass(frozen=True)
 class AppPage:
-    who: str  # merchant | affiliate | consumer | ops | api
+    who: str  # merchant | affiliate | consumer | creator | ops | api
     kind: str  # list | detail | export
     label: str
     url: str
@@ -185,3 +191,152 @@ def pages(*, data: AppsData, merchant: Merchant) -> list[AppPage]:
             )
         )
     return result
+
+
+# --- Billing at volume and Promote at its own scale (tikjoy/scale_billing.py, tikjoy/scale_promote.py)
+
+
+def billing_existing(*, merchant: Merchant) -> BillingData | None:
+    """The billing history an earlier ``--apps`` run built (None: none was)."""
+    statements = Statement.objects.filter(merchant=merchant)
+    big = statements.order_by("-entry_count").values_list("pk", flat=True).first()
+    if big is None:
+        return None
+    latest = (
+        Invoice.objects.filter(merchant=merchant, status=InvoiceStatus.FINALISED)
+        .order_by("-issue_date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return BillingData(
+        merchants=Statement.objects.values("merchant_id").distinct().count(),
+        months=statements.count(),
+        statements=Statement.objects.count(),
+        invoices=Invoice.objects.count(),
+        transactions=0,
+        big_statement_id=big,
+        big_invoice_id=latest,
+        seconds={},
+    )
+
+
+def promote_existing(*, merchant: Merchant) -> PromoteData | None:
+    orders = PromoteOrder.objects.filter(wallet__merchant=merchant)
+    busiest = (
+        orders.filter(status="SETTLED").order_by("-duration_days", "-pk").values_list("pk", flat=True).first()
+    )
+    if busiest is None:
+        return None
+    creator = (
+        PromoteOrder.objects.filter(wallet__user__isnull=False, status="SETTLED")
+        .values("wallet_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
+    wallet = CoinWallet.objects.get(pk=creator["wallet_id"]) if creator else None
+    creator_order = (
+        PromoteOrder.objects.filter(wallet=wallet, status="SETTLED")
+        .order_by("-duration_days", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+        if wallet
+        else None
+    )
+    return PromoteData(
+        orders=PromoteOrder.objects.count(),
+        ticks=0,
+        coupons=0,
+        purchases=0,
+        creator_user_id=wallet.user_id if wallet else None,
+        busiest_order_id=busiest,
+        creator_order_id=creator_order,
+        seconds={},
+    )
+
+
+def billing_pages(*, billing: BillingData) -> list[AppPage]:
+    """What a merchant opens in billing (console, API) and what operators open (``/ops/``)."""
+    statement = Statement.objects.only("pk", "month").get(pk=billing.big_statement_id)
+    stm = reverse("console:billing_statement_changelist")
+    inv = reverse("console:billing_invoice_changelist")
+    ops_stm = reverse("admin:billing_statement_changelist")
+    ops_inv = reverse("admin:billing_invoice_changelist")
+    deep = max(1, min(100, billing.statements // 100))
+    numbered = Invoice.objects.filter(pk=billing.big_invoice_id).values_list("number", flat=True).first()
+    pages = [
+        AppPage("merchant", "list", "console: statements", stm),
+        AppPage("merchant", "detail", f"console: a statement ({statement.month:%Y-%m}, the largest)",
+                reverse("console:billing_statement_change", args=[statement.pk])),
+        AppPage("merchant", "export", "console: that statement's PDF",
+                reverse("console:billing_statement_pdf", args=[statement.pk])),
+        AppPage("merchant", "export", "console: that statement's CSV",
+                reverse("console:billing_statement_csv", args=[statement.pk])),
+        AppPage("merchant", "list", "console: invoices", inv),
+        AppPage("api", "detail", "API: GET /api/v1/statements/<id>", f"/api/v1/statements/stm_{statement.pk}"),
+        AppPage("api", "export", "API: that statement's PDF", f"/api/v1/statements/stm_{statement.pk}/pdf"),
+        AppPage("api", "list", "API: GET /api/v1/invoices", "/api/v1/invoices"),
+        AppPage("ops", "list", "ops: statements", ops_stm),
+        AppPage("ops", "list", f"ops: statements, page {deep}", ops_stm + f"?p={deep - 1}"),
+        AppPage("ops", "list", "ops: statements of a month", ops_stm + f"?month={statement.month:%Y-%m-%d}"),
+        AppPage("ops", "list", "ops: statements searched by merchant", ops_stm + "?q=bill-"),
+        AppPage("ops", "detail", "ops: a statement", reverse("admin:billing_statement_change", args=[statement.pk])),
+        AppPage("ops", "list", "ops: invoices", ops_inv),
+        AppPage("ops", "list", f"ops: invoices, page {deep}", ops_inv + f"?p={deep - 1}"),
+        AppPage("ops", "list", "ops: invoices finalised", ops_inv + "?status__exact=FINALISED"),
+    ]  # fmt: skip
+    if billing.big_invoice_id:
+        pk = billing.big_invoice_id
+        pages += [
+            AppPage("merchant", "detail", "console: an invoice", reverse("console:billing_invoice_change", args=[pk])),
+            AppPage("merchant", "export", "console: its Factur-X PDF", reverse("console:billing_invoice_pdf", args=[pk])),
+            AppPage("merchant", "export", "console: its XML", reverse("console:billing_invoice_xml", args=[pk])),
+            AppPage("api", "export", "API: its Factur-X PDF", f"/api/v1/invoices/inv_{pk}/pdf"),
+            AppPage("ops", "detail", "ops: an invoice", reverse("admin:billing_invoice_change", args=[pk])),
+            AppPage("ops", "list", "ops: invoices searched by number", ops_inv + f"?q={numbered or ''}"),
+        ]  # fmt: skip
+    return pages
+
+
+def promote_pages(*, promote: PromoteData) -> list[AppPage]:
+    """What the merchant and a creator open in Promote, and operators' Promote lists."""
+    orders = reverse("admin:promote_promoteorder_changelist")
+    deep = max(1, min(50, promote.orders // 100))
+    pages = [
+        AppPage("merchant", "list", "console: Promote (coins, orders, purchases)", reverse("console:promote")),
+        AppPage("merchant", "list", "console: Promote coupons", reverse("console:promote_coupons")),
+        AppPage("merchant", "list", "console: consumers' shares", reverse("console:promote_shares")),
+        AppPage("ops", "list", "ops: promotion orders", orders),
+        AppPage("ops", "list", f"ops: promotion orders, page {deep}", orders + f"?p={deep - 1}"),
+        AppPage("ops", "list", "ops: promotion orders active", orders + "?status__exact=ACTIVE"),
+        AppPage("ops", "list", "ops: promotion orders searched", orders + "?q=autumn"),
+        AppPage("ops", "list", "ops: coupons", reverse("admin:promote_coupon_changelist")),
+        AppPage("ops", "list", "ops: coin wallets", reverse("admin:promote_coinwallet_changelist")),
+        AppPage("ops", "list", "ops: coin purchases", reverse("admin:promote_coinpurchase_changelist")),
+    ]  # fmt: skip
+    if promote.busiest_order_id:
+        pk = promote.busiest_order_id
+        pages += [
+            AppPage("merchant", "detail", "console: a promotion's analytics (the longest)",
+                    reverse("console:promote_order", kwargs={"pk": pk})),
+            AppPage("merchant", "export", "console: its CSV", reverse("console:promote_order_csv", kwargs={"pk": pk})),
+            AppPage("ops", "detail", "ops: a promotion order", reverse("admin:promote_promoteorder_change", args=[pk])),
+        ]  # fmt: skip
+    if promote.creator_user_id:
+        pages.append(
+            AppPage("creator", "list", "creator: /promote/ (the busiest creator)", reverse("promote:home"))
+        )
+    if promote.creator_order_id:
+        pk = promote.creator_order_id
+        pages += [
+            AppPage("creator", "detail", "creator: a promotion's analytics", reverse("promote:order", kwargs={"order_id": pk})),
+            AppPage("creator", "export", "creator: its CSV", reverse("promote:order_csv", kwargs={"order_id": pk})),
+        ]  # fmt: skip
+    return pages
+
+
+def creator_client(*, promote: PromoteData | None) -> Client:
+    client = Client()
+    if promote is not None and promote.creator_user_id:
+        client.force_login(User.objects.get(pk=promote.creator_user_id))
+    return client

@@ -14,15 +14,20 @@ end. It writes into the database it is given: point it at a throwaway one (``mak
 ``--apps`` (issue #22) also builds payouts, affiliates, webhooks and an API key at their own scale
 on the same merchant (``tikjoy/scale_data_apps.py``) and times the pages a merchant, an affiliate,
 a consumer, an operator and an API client open in them (``tikjoy/bench_scale_apps.py``), with the
-same goals; ``--only-apps`` times only those.
+same goals; ``--only-apps`` times only those. With them, billing at volume (years of monthly
+statements and invoices of many merchants with their ledger, ``tikjoy/scale_billing.py``) and
+Promote at its own scale (orders with their hourly delivery rows, coins ledger, coupons,
+``tikjoy/scale_promote.py``); ``--pages REGEX`` times only the apps' pages whose label matches.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import statistics
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management import call_command
@@ -38,7 +43,7 @@ from campaigns.models import Campaign
 from core.benchmarking import server_description
 from merchants.models import BankTransfer
 from rewards.models import MerchantConsumer, Reward
-from tikjoy import bench_scale_apps, scale_data_apps
+from tikjoy import bench_scale_apps, scale_billing, scale_data, scale_data_apps, scale_promote
 from tikjoy.scale_data import build, existing
 
 GOALS_MS = {"dashboard": 200, "list": 300, "detail": 300, "wallet": 100, "export": 1000}
@@ -86,6 +91,21 @@ class Command(BaseCommand):
         parser.add_argument("--conversions", type=int, help="affiliate conversions (default: rewards / 10)")
         parser.add_argument("--events", type=int, help="webhook events delivered (default: rewards / 5)")
         parser.add_argument(
+            "--billing-merchants",
+            type=int,
+            help="merchants with a billing history of monthly statements and invoices (default: rewards / 1,000)",
+        )
+        parser.add_argument("--billing-months", type=int, default=24, help="months of that history")
+        parser.add_argument(
+            "--promote-orders",
+            type=int,
+            help="promotion orders with their delivery rows (default: rewards / 200)",
+        )
+        parser.add_argument(
+            "--pages",
+            help="with --apps: time only the apps' pages whose label matches this regular expression",
+        )
+        parser.add_argument(
             "--only-apps", action="store_true", help="with --apps: time only the new apps' pages"
         )
 
@@ -130,9 +150,18 @@ class Command(BaseCommand):
                 wallet_client, Page("wallet", f"/wallet/ (a consumer with {held:,} rewards)", "/wallet/")
             )
         if apps is not None:
+            billing, promote = self._billing_promote_data(data, options, now)
             by_who = bench_scale_apps.clients(data=apps, owner=data.owner)
-            for page in bench_scale_apps.pages(data=apps, merchant=data.merchant):
-                self._time(by_who[page.who], Page(page.kind, page.label, page.url))
+            by_who["creator"] = bench_scale_apps.creator_client(promote=promote)
+            pages = bench_scale_apps.pages(data=apps, merchant=data.merchant)
+            if billing is not None:
+                pages += bench_scale_apps.billing_pages(billing=billing)
+            if promote is not None:
+                pages += bench_scale_apps.promote_pages(promote=promote)
+            wanted = re.compile(options["pages"]) if options["pages"] else None
+            for page in pages:
+                if wanted is None or wanted.search(page.label):
+                    self._time(by_who[page.who], Page(page.kind, page.label, page.url))
         self.stdout.write(f"{self.below} page(s) BELOW GOAL" if self.below else "every page within its goal")
         for check in ("ledger_check", "rewards_check", "affiliates_check"):
             try:
@@ -167,6 +196,48 @@ class Command(BaseCommand):
             f"{apps.conversions:,} conversions ({apps.commissions:,} commissions), {apps.events:,} webhook events"
         )
         return apps
+
+    def _billing_promote_data(self, data, options, now):
+        """Billing at volume and Promote at its own scale (issue #22): built, or found from an earlier run."""
+        if options["merchant"]:
+            billing = bench_scale_apps.billing_existing(merchant=data.merchant)
+            promote = bench_scale_apps.promote_existing(merchant=data.merchant)
+            if billing is not None or promote is not None:
+                self.stdout.write(
+                    f"billing found: {billing.statements if billing else 0:,} statements; promote found: "
+                    f"{promote.orders if promote else 0:,} orders"
+                )
+                return billing, promote
+        rewards = data.rewards
+        started = time.perf_counter()
+        first_own = now - timedelta(days=scale_data.DAYS + 1)
+        billing = scale_billing.build(
+            merchant=data.merchant,
+            owner=data.owner,
+            now=now,
+            first_own=first_own,
+            merchants=options["billing_merchants"] or max(rewards // 1_000, 10),
+            months=options["billing_months"],
+            log=self.stdout.write,
+        )
+        self.stdout.write(
+            f"billing built in {time.perf_counter() - started:.0f} s: {billing.merchants:,} merchants x "
+            f"{billing.months} months, {billing.statements:,} statements, {billing.invoices:,} invoices, "
+            f"{billing.transactions:,} ledger transactions"
+        )
+        started = time.perf_counter()
+        promote = scale_promote.build(
+            merchant=data.merchant,
+            owner=data.owner,
+            now=now,
+            orders=options["promote_orders"] or max(rewards // 200, 50),
+            log=self.stdout.write,
+        )
+        self.stdout.write(
+            f"promote built in {time.perf_counter() - started:.0f} s: {promote.orders:,} orders, "
+            f"{promote.ticks:,} delivery ticks, {promote.purchases:,} coin purchases, {promote.coupons:,} coupons"
+        )
+        return billing, promote
 
     def _pages(self, data) -> list[Page]:
         merchant = data.merchant

@@ -1,0 +1,150 @@
+"""Billing's lists and detail pages at volume (issue #22, ``bench_scale --apps``): a busy merchant's
+statement carries megabytes of CSV and PDF, so no list or detail page reads a stored file, and the
+number of queries does not grow with the rows. The downloads read the one file asked for."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from billing.models import Invoice, Statement
+from billing.months import Month
+from billing.services import billing_run
+from billing.tests.conftest import margin_confirmed, merchant_new, ops, top_up, utc
+
+pytestmark = pytest.mark.django_db
+
+OCT = Month(2026, 10)
+FILES = ('"pdf"', '"csv"', '"xml"')
+
+
+@pytest.fixture
+def merchant():
+    merchant = merchant_new("volume", country="FR")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="V-1")
+    margin_confirmed(merchant, "6.00", at=utc(2026, 10, 9), key="v:m")
+    billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+    return merchant
+
+
+def _more_months(merchant, count: int) -> None:
+    """``count`` more months of documents, copies of October's (the files as issued)."""
+    statement, invoice = merchant.statements.get(), merchant.invoices.get()
+    month = OCT
+    for n in range(count):
+        month = month.previous
+        Statement.objects.create(
+            **{
+                f.name: getattr(statement, f.name)
+                for f in Statement._meta.concrete_fields
+                if f.name not in ("id", "month", "period_start", "period_end")
+            },
+            month=month.first_day,
+            period_start=month.start,
+            period_end=month.end,
+        )
+        values = {
+            f.attname: getattr(invoice, f.attname)
+            for f in Invoice._meta.concrete_fields
+            if f.name not in ("id", "period_start", "period_end", "sequence", "number")
+        }
+        Invoice.objects.create(
+            **values,
+            period_start=month.first_day,
+            period_end=month.last_day,
+            sequence=100 + n,
+            number=f"{invoice.series}-{100 + n:06d}",
+        )
+
+
+def _sql_of(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries), " ".join(q["sql"] for q in ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["console:billing_statement_changelist", "console:billing_invoice_changelist"],
+)
+def test_console_lists_read_no_file_and_count_queries_not_rows(client, merchant, url):
+    client.force_login(merchant.memberships.get().user)
+    one, _ = _sql_of(client, reverse(url))
+    _more_months(merchant, 5)
+    six, sql_six = _sql_of(client, reverse(url))
+
+    assert one == six
+    assert not any(column in sql_six for column in FILES)
+
+
+def test_console_detail_pages_read_no_file_and_downloads_read_only_theirs(client, merchant):
+    client.force_login(merchant.memberships.get().user)
+    statement, invoice = merchant.statements.get(), merchant.invoices.get()
+
+    _, statement_sql = _sql_of(client, reverse("console:billing_statement_change", args=[statement.pk]))
+    _, invoice_sql = _sql_of(client, reverse("console:billing_invoice_change", args=[invoice.pk]))
+    _, pdf_sql = _sql_of(client, reverse("console:billing_statement_pdf", args=[statement.pk]))
+    csv = client.get(reverse("console:billing_statement_csv", args=[statement.pk]))
+
+    assert not any(column in statement_sql + invoice_sql for column in FILES)
+    assert '"pdf"' in pdf_sql and '"csv"' not in pdf_sql
+    assert csv.content == bytes(statement.csv)
+
+
+@pytest.mark.parametrize("url", ["admin:billing_statement_changelist", "admin:billing_invoice_changelist"])
+def test_ops_lists_read_no_file_and_count_queries_not_rows(client, merchant, url):
+    client.force_login(ops())
+    one, _ = _sql_of(client, reverse(url))
+    _more_months(merchant, 5)
+    six, sql = _sql_of(client, reverse(url))
+    page = client.get(reverse(url)).content.decode()
+
+    assert one == six
+    assert not any(column in sql for column in FILES)
+    assert page.count(">PDF<") == 6  # every issued document still offers its files
+
+
+def test_ops_downloads_read_only_the_file_asked_for(client, merchant):
+    client.force_login(ops())
+    statement, invoice = merchant.statements.get(), merchant.invoices.get()
+
+    _, csv_sql = _sql_of(client, reverse("admin:billing_statement_csv", args=[statement.pk]))
+    xml = client.get(reverse("admin:billing_invoice_xml", args=[invoice.pk]))
+
+    assert '"csv"' in csv_sql and '"pdf"' not in csv_sql
+    assert xml.content == bytes(invoice.xml)
+
+
+def test_ops_search_finds_documents_by_merchant_number_and_hash(client, merchant):
+    other = merchant_new("elsewhere", country="DE")
+    top_up(other, "40.00", at=utc(2026, 10, 3), ref="E-1")
+    margin_confirmed(other, "2.00", at=utc(2026, 10, 9), key="e:m")
+    billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+    client.force_login(ops())
+    statements = reverse("admin:billing_statement_changelist")
+    invoices = reverse("admin:billing_invoice_changelist")
+    mine, theirs = merchant.invoices.get(), other.invoices.get()
+
+    by_name = client.get(statements, {"q": "Volu"}).content.decode()
+    by_hash = client.get(statements, {"q": other.statements.get().sha256.upper()}).content.decode()
+    by_number = client.get(invoices, {"q": theirs.number.lower()}).content.decode()
+    by_slug = client.get(invoices, {"q": "volume"}).content.decode()
+
+    assert "Volume" in by_name and "Elsewhere" not in by_name
+    assert "Elsewhere" in by_hash and "Volume" not in by_hash
+    assert theirs.number in by_number and mine.number not in by_number
+    assert mine.number in by_slug and theirs.number not in by_slug
+
+
+def test_ops_lists_filter_by_currency_without_reading_every_row(client, merchant):
+    client.force_login(ops())
+    _, sql = _sql_of(client, reverse("admin:billing_invoice_changelist"))
+    page = client.get(
+        reverse("admin:billing_invoice_changelist"), {"currency__exact": "USD"}
+    ).content.decode()
+
+    assert "DISTINCT" not in sql
+    assert merchant.invoices.get().number not in page
