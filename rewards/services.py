@@ -189,7 +189,6 @@ def _lock(
     reward_ids=(),
     tallies=(),
     rule_ids=(),
-    rules_shared: bool = False,
     campaign_ids=(),
 ) -> _Locked:
     """Lock the engine's rows in its one order, each kind by primary key, and return them.
@@ -229,17 +228,7 @@ def _lock(
         )
         locked.tallies = {(t.user_id, t.campaign_id): t for t in rows if (t.user_id, t.campaign_id) in pairs}
     if rule_ids:
-        # Shared by the path that only reads the rule (engagement); rule edits and action payments
-        # (which count the rule's rewards) lock it for update.
-        ids = sorted(set(rule_ids))
-        if rules_shared and connection.vendor == "postgresql":
-            table = RewardRule._meta.db_table
-            rows = RewardRule.objects.raw(
-                f"SELECT * FROM {table} WHERE id = ANY(%s) ORDER BY id FOR SHARE",  # noqa: S608 - fixed table name
-                [ids],
-            )
-        else:
-            rows = RewardRule.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        rows = RewardRule.objects.select_for_update().filter(pk__in=sorted(set(rule_ids))).order_by("pk")
         locked.rules = {r.pk: r for r in rows}
     if campaign_ids:
         locked.campaigns = {
@@ -1466,15 +1455,15 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                 campaign_id__in={a.campaign_id for a in acting}, action=ActionType.SHARE_VIDEO
             ).values_list("campaign_id", "pk")
         )
-        # Locks in the engine's order: (the actions, above), the tallies, the rules (shared: the
-        # engagement path never changes a rule) and the campaigns. The campaigns are locked only
-        # once the decisions are computed, so two workers' batches of one campaign compute side
-        # by side; if a campaign changed meanwhile (its status, budget or spend), the decisions
-        # are computed again on the locked rows.
+        # Locks in the engine's order: (the actions, above), the tallies, the rules and the
+        # campaigns. The rules are locked for update, as every payment's: paying engagement adds to
+        # the share rule's spend (a shared lock here let two batches of one campaign each hold it,
+        # then wait for each other's update: a deadlock). The campaigns are locked only once the
+        # decisions are computed; if a campaign changed meanwhile (its status, budget or spend),
+        # the decisions are computed again on the locked rows.
         locked = _lock(
             tallies={(a.user_id, a.campaign_id) for a in acting},
             rule_ids=set(rule_ids.values()),
-            rules_shared=True,
         )
         locked.actions = actions
         context = _BatchContext(

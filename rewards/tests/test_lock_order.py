@@ -8,6 +8,7 @@ released. Both must finish with no deadlock, and the books must agree.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from decimal import Decimal
@@ -262,4 +263,36 @@ def test_a_ban_does_not_deadlock_with_a_payment_on_another_campaign(
     assert not race.errors
     assert set(Reward.objects.filter(user=ana).values_list("status", flat=True)) == {RewardStatus.REVERSED}
     assert Reward.objects.get(user=ben).status == RewardStatus.PENDING
+    _checks_are_clean(capsys)
+
+
+def test_two_snapshot_batches_of_one_campaign_wait_for_each_other_and_never_deadlock(
+    monkeypatch, make_merchant, make_campaign, make_consumer, capsys, caplog
+):
+    """Two workers pay two people's shares of one campaign: paying engagement adds to the share
+    rule's spend, so each batch takes the rule for update and the second waits (found by review: a
+    shared lock let both hold it, then wait for each other's update, and PostgreSQL killed one)."""
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana, bob = make_consumer(), make_consumer()
+    shot_a = snapshot(_shared_post(merchant, campaign, ana), views=4_000)
+    shot_b = snapshot(_shared_post(merchant, campaign, bob), views=4_000)
+    # The first batch pauses once it holds its tallies and the rule (before the campaign).
+    race = Interleaving(
+        monkeypatch,
+        lambda kwargs: bool(
+            kwargs.get("tallies") and kwargs.get("rule_ids") and not kwargs.get("campaign_ids")
+        ),
+    )
+
+    with caplog.at_level(logging.WARNING, logger="core.db"):
+        waited = race.run(
+            lambda: S.snapshot_process(snapshot_id=shot_a.pk, now=shot_a.taken_at),
+            lambda: S.snapshot_process(snapshot_id=shot_b.pk, now=shot_b.taken_at),
+        )
+
+    assert waited and not race.errors, race.errors
+    assert Reward.objects.filter(kind=RewardKind.ENGAGEMENT).count() == 2
+    lost = [r.getMessage() for r in caplog.records if "lost a race" in r.getMessage()]
+    assert not lost, lost
     _checks_are_clean(capsys)
