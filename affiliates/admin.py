@@ -27,6 +27,7 @@ from affiliates.models import (
     Commission,
     Conversion,
     Inquiry,
+    Link,
     Program,
     ReversalCode,
 )
@@ -223,9 +224,19 @@ def as_typed(term: str) -> str:
     return term.strip()
 
 
-def link_code(term: str) -> str:
+def click_id(term: str) -> str | None:
+    """A click id (``new_click_id``: 24 characters; longer than any link code)."""
+    text = term.strip()
+    return text if len(text) > LINK_CODE_MAX else None
+
+
+def link_code(term: str) -> str | None:
     """A link's code, typed alone or as its address (``/r/<code>``, the site's address before it)."""
-    return term.strip().rstrip("/").rpartition("/")[2]
+    text = term.strip().rstrip("/").rpartition("/")[2]
+    return text if 0 < len(text) <= LINK_CODE_MAX else None
+
+
+LINK_CODE_MAX = Link._meta.get_field("code").max_length
 
 
 class _AffiliateChangeList(WindowChangeList):
@@ -400,7 +411,7 @@ class ClickAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = ("click_id", "link", "at", "is_bot", "is_unique", "user_agent")
     list_filter = ("is_bot", "is_unique")
     search_fields = ("click_id", "link__code")
-    search_by = (SearchBy("click_id", normalize=as_typed), SearchBy("link__code", normalize=link_code))
+    search_by = (SearchBy("click_id", normalize=click_id), SearchBy("link__code", normalize=link_code))
     search_help_text = _("A click id, or a link's code (or its address, /r/...).")
     list_select_related = ("link",)
     ordering = ("-id",)

@@ -238,6 +238,15 @@ def digits(term: str) -> int | None:
     return None
 
 
+def name_part(term: str) -> str | None:
+    """Part of a person's name (three characters at least, for the trigram index), or ``None`` for
+    a term no name holds (digits: a reference or an IBAN; an ``@``: an e-mail address)."""
+    text = term.strip()
+    if len(text) < 3 or "@" in text or any(ch.isdigit() for ch in text):
+        return None
+    return text
+
+
 def email_start(term: str) -> str | None:
     """An e-mail address, or its start up to its ``@`` at least ("anna.k@"), in lower case as
     ``accounts`` stores them, or ``None``: a shorter start would match too many people to be a

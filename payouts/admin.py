@@ -29,6 +29,7 @@ from core.admin import (
     WindowChangeList,
     digits,
     email_start,
+    name_part,
 )
 from payouts import sandbox_bank, selectors, services
 from payouts.countries import address_country_choices
@@ -163,7 +164,7 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         SearchBy("end_to_end_id", normalize=reference),
         SearchBy("bank_account__iban_hash", normalize=iban_hash_of),
         SearchBy("requested_by__email", how="prefix", normalize=email_start),
-        SearchBy("creditor_name", how="contains"),
+        SearchBy("creditor_name", how="contains", normalize=name_part),
     )
     search_help_text = _(
         "A payout's number or reference (TJP...), an IBAN (spaces and case don't matter), the "
@@ -554,7 +555,7 @@ class BankAccountAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         SearchBy("id", normalize=digits),
         SearchBy("iban_hash", normalize=iban_hash_of),
         SearchBy("user__email", how="prefix", normalize=email_start),
-        SearchBy("holder_name", how="contains"),
+        SearchBy("holder_name", how="contains", normalize=name_part),
     )
     search_help_text = _(
         "An account's number, an IBAN (spaces and case don't matter), the owner's e-mail address or "

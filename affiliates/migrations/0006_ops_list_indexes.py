@@ -5,7 +5,8 @@ reference, and the affiliates newest first.
 PostgreSQL only (``make run`` on SQLite lists without them), built ``CONCURRENTLY`` so that a
 deployment does not stop clicks and conversions being written while they build (a million clicks);
 not declared on the models (raw SQL, as ``campaigns.0009``'s trigram index), so ``makemigrations``
-leaves them alone. The click writer pays for one small partial index (the bots' clicks only).
+leaves them alone. The click writer pays for two more index entries a click: the bots' (a partial index, 4 %
+of them) and (link, id).
 """
 
 from django.db import migrations
@@ -14,6 +15,9 @@ INDEXES = {
     # ?is_bot__exact=1: the bots' clicks (4 %), newest first; the other click filters keep 1 row in
     # 1 to 3 and are read on the primary key.
     "affiliates_click_bots": "affiliates_click (id) WHERE is_bot",
+    # A link's clicks, newest first (the search by link code): (link, -at) has no id, and the planner
+    # walked the whole primary key for a link with 0.7 % of the clicks (119 ms; this: 0.25 ms).
+    "affiliates_click_link_id": "affiliates_click (link_id, id)",
     # Conversions: ?program__id__exact=, ?source__exact=, ?is_accepted__exact=0 / ?reject_reason__exact=.
     "affiliates_conversion_program_id": "affiliates_conversion (program_id, id)",
     "affiliates_conversion_source_id": "affiliates_conversion (source, id)",
