@@ -18,6 +18,7 @@ from billing.forms import CreditNoteForm
 from billing.models import DocumentKind, Invoice, Statement
 from billing.selectors import credited_total
 from billing.services import credit_note_issue, invoice_finalise, invoice_resend
+from core.admin import ListAtScaleMixin
 from core.errors import DomainError
 
 
@@ -49,7 +50,7 @@ class _Files:
 
 
 @admin.register(Statement)
-class StatementOpsAdmin(_Files, admin.ModelAdmin):
+class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     files = ("pdf", "csv")
     list_display = (
         "merchant",
@@ -101,7 +102,7 @@ class StatementOpsAdmin(_Files, admin.ModelAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
+class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     files = ("pdf", "xml")
     list_display = (
         "__str__",

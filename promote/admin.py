@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.models import User
-from core.admin import ReadOnlyAdmin
+from core.admin import ListAtScaleMixin, ReadOnlyAdmin
 from promote import services
 from promote.models import (
     CoinPrice,
@@ -49,7 +49,7 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
 
 
 @admin.register(PromoteOrder)
-class PromoteOrderAdmin(ReadOnlyAdmin):
+class PromoteOrderAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "content_label",
