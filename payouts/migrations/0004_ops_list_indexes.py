@@ -7,7 +7,6 @@ deployment does not stop payouts being written while they build; not declared on
 (raw SQL, as ``campaigns.0009``'s trigram index), so ``makemigrations`` leaves them alone.
 """
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 INDEXES = {
@@ -26,6 +25,8 @@ INDEXES = {
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    # pg_trgm is shared (campaigns.0009 uses it too): created when missing, never dropped here.
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, definition in INDEXES.items():
         table, _sep, rest = definition.partition(" ")
         schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {rest}")
@@ -46,6 +47,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        TrigramExtension(),
         migrations.RunPython(create, drop, elidable=False),
     ]
