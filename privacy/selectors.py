@@ -49,6 +49,7 @@ class BalanceFate:
 
 @dataclass(frozen=True)
 class RewardsToReverse:
+    status: str  # the status's value, what the fingerprint keeps (its label is in the reader's language)
     status_label: str
     count: int
     amounts: list[Money]
@@ -66,16 +67,23 @@ class DeletionPlan:
 
     @property
     def fingerprint(self) -> str:
-        """What the person confirmed: the money, its fate, the rewards, commissions, coins and payouts."""
-        parts = [self.refusal]
-        parts += [f"{b.amount.amount}{b.amount.currency}:{b.fate}" for b in self.balances]
-        parts += [f"{r.status_label}:{r.count}:{[str(a) for a in r.amounts]}" for r in self.to_reverse]
-        parts += [
-            f"c:{r.status_label}:{r.count}:{[str(a) for a in r.amounts]}" for r in self.commissions_to_reverse
-        ]
-        parts += [f"coins:{self.coins}:{[str(m) for m in self.coin_funds]}"]
+        """What the person confirmed: the money, its fate, the rewards, commissions, coins and payouts.
+
+        Built from values, never from words: the same plan has the same fingerprint in every
+        language (a person who switches language between the page and the click isn't refused).
+        A refusal isn't part of it: ``account_delete`` refuses on the refusal itself first.
+        """
+        parts = [f"{b.amount.amount}{b.amount.currency}:{b.fate}" for b in self.balances]
+        parts += [f"{r.status}:{r.count}:{_amounts_key(r.amounts)}" for r in self.to_reverse]
+        parts += [f"c:{r.status}:{r.count}:{_amounts_key(r.amounts)}" for r in self.commissions_to_reverse]
+        parts += [f"coins:{self.coins}:{_amounts_key(self.coin_funds)}"]
         parts += [f"payout:{p.pk}:{p.state}" for p in self.payouts_in_flight]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _amounts_key(amounts: list[Money]) -> str:
+    """Amounts as plain values (``str(Money)`` formats them in the active language)."""
+    return ",".join(f"{m.amount}{m.currency}" for m in amounts)
 
 
 def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
@@ -181,6 +189,7 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
         if rows:
             to_reverse.append(
                 RewardsToReverse(
+                    status=str(status),
                     status_label=RewardStatus(status).label,
                     count=sum(row["n"] for row in rows),
                     amounts=[Money(row["total"] or Decimal("0"), row["currency"]) for row in rows],
@@ -197,6 +206,7 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
         if rows:
             commissions.append(
                 RewardsToReverse(
+                    status=str(state),
                     status_label=CommissionState(state).label,
                     count=sum(row["n"] for row in rows),
                     amounts=[Money(row["total"] or Decimal("0"), row["currency"]) for row in rows],
@@ -267,7 +277,10 @@ class ClosurePlan:
 
     @property
     def fingerprint(self) -> str:
-        parts = [*self.refusals, *(str(b) for b in self.balances), str(self.coins), str(self.coin_funds)]
+        """What the owner confirmed, from values only (the same in every language); the refusals
+        aren't part of it: ``merchant_close`` refuses on them first."""
+        coin_funds = [self.coin_funds] if self.coin_funds is not None else []
+        parts = [_amounts_key(self.balances), str(self.coins), _amounts_key(coin_funds)]
         parts += [*self.campaigns_to_end, self.refund_to]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 

@@ -11,6 +11,7 @@ from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 from moneyed import Money
 from rest_framework.test import APIClient
 
@@ -149,6 +150,21 @@ def _where_found(needles: list[str]) -> set[tuple[str, str, str]]:
                 if cursor.fetchone():
                     found.add((table, column, needle))
     return found
+
+
+def test_a_plan_read_in_one_language_is_confirmed_in_another(world, tiktok_revokes):
+    """Zoe reads what deletion does in German and confirms in Spanish: the same money, the same plan."""
+    zoe = world["zoe"]
+    with translation.override("de"):
+        plan = deletion_plan_get(user=zoe, now=NOW)
+        assert [r.status_label for r in plan.to_reverse] == ["Ausstehend", "In Prüfung"]
+        confirmed = plan.fingerprint  # what the German page posts back
+    with translation.override("es"):
+        result = account_delete(user=zoe, confirmed=confirmed, now=NOW)
+    assert result.tiktok_revoked == 1
+    assert _balance(zoe, Purpose.USER_PENDING) == eur("0.00")
+    call_command("ledger_check")
+    call_command("rewards_check")
 
 
 def test_deletion_pays_out_reverses_and_erases_keeping_the_books(world, client, tiktok_revokes):

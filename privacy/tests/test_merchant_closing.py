@@ -161,6 +161,20 @@ def test_closing_refunds_exactly_the_balance_through_the_payouts_pipeline(shop, 
 
 
 @pytest.mark.django_db
+def test_a_plan_read_in_one_language_is_confirmed_in_another(shop):
+    """The owner reads the plan in German and confirms after switching to Italian: same money, same plan."""
+    refund_bank(shop)
+    with translation.override("de"):
+        plan = merchant_closure_plan_get(merchant=shop, now=NOW)
+        assert plan.refusals == [] and plan.refund == funds(shop)
+        confirmed = plan.fingerprint  # what the German page posts back
+    with translation.override("it"):
+        closure = merchant_close(merchant=shop, actor=owner_of(shop), confirmed=confirmed, now=NOW)
+    assert closure.refund.money == plan.refund
+    clean_books()
+
+
+@pytest.mark.django_db
 def test_a_closed_merchant_cant_be_funded_or_go_live(shop, staff, make_campaign):
     refund_bank(shop)
     draft = make_campaign(shop, activate=False, name="Winter")
