@@ -239,3 +239,19 @@ def test_end_hold_from_the_bank_accounts_list_still_works(client, make_payee):
     )
     account.refresh_from_db()
     assert account.hold_end_reason == "Confirmed by phone."
+
+
+def test_a_payouts_page_reads_its_people_account_and_file_with_it_and_never_the_files_xml(
+    client, payouts, ops
+):
+    services.payout_approve(payout_id=payouts[0].pk, actor=ops, now=LATER)
+    services.batch_build(actor=ops, now=LATER)
+    _get(client, f"/ops/payouts/payout/{payouts[0].pk}/change/")  # content types cached
+    page, queries = _get(client, f"/ops/payouts/payout/{payouts[0].pk}/change/")
+    assert payouts[0].end_to_end_id in page
+    assert len(queries) == 4, queries  # session, user, the payout with what it names, its events
+    assert not any('"xml"' in q for q in queries)
+    _listed, queries = _get(client, PAYOUTS)
+    assert not any('"xml"' in q for q in queries)
+    _files, queries = _get(client, "/ops/payouts/bankfile/")
+    assert not any('"raw"' in q for q in queries)
