@@ -29,6 +29,8 @@ from campaigns.forms import (
     RewardRuleFormSet,
     UgcReviewForm,
     VideoConsoleForm,
+    VideoTextForm,
+    VideoTextFormSet,
 )
 from campaigns.models import (
     MAX_VIDEOS_PER_MERCHANT,
@@ -42,7 +44,9 @@ from campaigns.models import (
     UgcStatus,
     UgcSubmission,
     Video,
+    VideoText,
 )
+from core.db import subquery_count
 from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, console_site
 from merchants.models import Merchant
 from merchants.roles import Capability
@@ -439,10 +443,36 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         )
 
 
+class VideoTextConsoleInline(ConsoleInlineMixin, admin.TabularInline):
+    """The video's title and caption in other languages (visitors see the ones of their language,
+    else the video's own); saved through ``video_texts_save`` by the video admin."""
+
+    model = VideoText
+    form = VideoTextForm
+    formset = VideoTextFormSet
+    extra = 0
+    max_num = len(settings.LANGUAGES)
+    verbose_name = _("title and caption in another language")
+    verbose_name_plural = _("title and caption in other languages (visitors see the ones of their language)")
+
+    def has_view_permission(self, request, obj=None):
+        return console_can(request, Capability.VIEW)
+
+    def has_add_permission(self, request, obj=None):
+        return console_can(request, Capability.MANAGE_CAMPAIGNS)
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+
 class VideoConsoleAdmin(ConsoleModelAdmin):
     """The video library: up to 15 videos consumers download or copy the caption of, to post."""
 
     form = VideoConsoleForm
+    inlines = [VideoTextConsoleInline]
     add_capability = Capability.MANAGE_CAMPAIGNS
     change_capability = Capability.MANAGE_CAMPAIGNS
     delete_capability = Capability.MANAGE_CAMPAIGNS
@@ -510,6 +540,13 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
                 **{n: data[n] for n in fields},
             )
             obj.pk, obj.merchant, obj.slot = video.pk, merchant, video.slot
+
+    def save_related(self, request, form, formsets, change):
+        video = Video.objects.select_related("merchant").get(pk=form.instance.pk)
+        for formset in formsets:
+            if isinstance(formset, VideoTextFormSet):
+                services.video_texts_save(video=video, actor=request.user, texts=formset.texts())
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def delete_model(self, request, obj):
         services.video_delete(
@@ -596,8 +633,12 @@ console_site.register(Video, VideoConsoleAdmin)
 console_site.register(UgcSubmission, UgcSubmissionConsoleAdmin)
 
 
-def _ugc_panel(request, membership) -> dict:
-    return {"waiting": selectors.ugc_waiting_count(merchant_id=membership.merchant_id)}
+def _ugc_figures(merchant, now) -> dict:
+    return {"waiting": subquery_count(selectors.ugc_waiting(merchant_id=merchant.pk))}
+
+
+def _ugc_panel(request, membership, *, figures: dict) -> dict:
+    return {"waiting": figures["waiting"]}
 
 
 console_site.register_panel(
@@ -606,4 +647,5 @@ console_site.register_panel(
     template="console/panels/ugc.html",
     context=_ugc_panel,
     stylesheet="campaigns/console.css",
+    figures=_ugc_figures,
 )

@@ -16,6 +16,7 @@ from campaigns.models import (
     UgcStatus,
     UgcSubmission,
     Video,
+    VideoText,
 )
 
 CAMPAIGN_HELP = {
@@ -216,6 +217,45 @@ class CampaignTextFormSet(BaseInlineFormSet):
             if not (data.get("name") or "").strip():
                 form.add_error("name", _("Write the campaign's name in this language."))
             seen.add(language)
+
+
+class VideoTextForm(forms.ModelForm):
+    class Meta:
+        model = VideoText
+        fields = ["language", "title", "caption"]
+        widgets = {"caption": forms.Textarea(attrs={"rows": 2})}
+
+    def _get_validation_exclusions(self):
+        # The formset's clean() and the service explain these in words (see CampaignConsoleForm).
+        return set(super()._get_validation_exclusions()) | set(self.fields)
+
+
+class VideoTextFormSet(BaseInlineFormSet):
+    """The video's title and caption in other languages; one per language."""
+
+    def texts(self) -> dict[str, tuple[str, str]]:
+        found = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("language"):
+                continue
+            found[data["language"]] = ((data.get("title") or "").strip(), (data.get("caption") or "").strip())
+        return found
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        seen = set()
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("language"):
+                continue
+            if data["language"] in seen:
+                raise forms.ValidationError(_("Give each language once."))
+            if not (data.get("title") or "").strip():
+                form.add_error("title", _("Write the video's title in this language."))
+            seen.add(data["language"])
 
 
 class VideoConsoleForm(forms.ModelForm):

@@ -495,18 +495,66 @@ class Video(models.Model):
     @property
     def share_text(self) -> str:
         """Caption, hashtags and mentions as one text to paste into TikTok."""
-        return " ".join(p for p in (self.caption.strip(), self.hashtags.strip(), self.mentions.strip()) if p)
+        return self.share_text_in(None)
 
-    def caption_for(self, campaigns) -> str:
-        """The text a consumer copies: ``share_text`` plus the tag of every live share campaign it
-        would not match otherwise, so that posting it exactly as offered always earns."""
-        text = self.share_text
+    def _text_in(self, language: str | None) -> VideoText | None:
+        """The merchant's title and caption for visitors reading ``language`` (None: none given).
+        Reads ``texts`` (prefetch it)."""
+        code = (language or "").split("-")[0].lower()
+        if code:
+            for text in self.texts.all():
+                if text.language == code:
+                    return text
+        return None
+
+    def title_in(self, language: str | None) -> str:
+        """The title a visitor reading ``language`` sees: the merchant's in that language, else the video's own."""
+        text = self._text_in(language)
+        return text.title if text is not None else self.title
+
+    def share_text_in(self, language: str | None) -> str:
+        """The caption in ``language`` (else the video's own), hashtags and mentions, as one text to
+        paste into TikTok. The tags are the same in every language: they decide what a post earns."""
+        text = self._text_in(language)
+        caption = text.caption if text is not None else self.caption
+        return " ".join(p for p in (caption.strip(), self.hashtags.strip(), self.mentions.strip()) if p)
+
+    def caption_for(self, campaigns, language: str | None = None) -> str:
+        """The text a consumer copies (in ``language`` when the merchant wrote one): the share text
+        plus the tag of every live share campaign it would not match otherwise, so that posting it
+        exactly as offered always earns."""
+        text = self.share_text_in(language)
         for campaign in campaigns:
             if (campaign.hashtag or campaign.mention) and not caption_matches(
                 text, hashtag=campaign.hashtag, mention=campaign.mention
             ):
                 text = f"{text} {campaign.requirement.split(' or ')[0]}".strip()
         return text
+
+
+class VideoText(models.Model):
+    """A library video's title and caption in another language, for visitors reading it (the
+    hashtags and mentions stay the video's: they decide what a post earns). Written by
+    ``campaigns.services.video_texts_save`` (the console's video page)."""
+
+    video = models.ForeignKey(Video, verbose_name=_("video"), on_delete=models.CASCADE, related_name="texts")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=120)
+    caption = models.TextField(_("caption"), blank=True)
+
+    class Meta:
+        verbose_name = _("video text")
+        verbose_name_plural = _("video texts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video", "language"],
+                name="campaigns_video_text_one_per_language",
+                violation_error_message=_("This video already has a text in this language."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video} ({self.language})"
 
 
 def tags_normalize(text: str, sigil: str) -> str:

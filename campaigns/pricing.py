@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from moneyed import Money
 
@@ -25,13 +27,24 @@ class NoPricingPlan(LookupError):
 
 def plan_for(merchant) -> PricingPlan:
     """The merchant's pricing plan, or the default plan when ops assigned none."""
-    assigned = MerchantPricing.objects.filter(merchant=merchant).select_related("plan").first()
-    if assigned is not None:
-        return assigned.plan
-    plan = PricingPlan.objects.filter(is_default=True).first()
+    assigned = MerchantPricing.objects.filter(merchant=merchant)
+    plan = (  # one query: the assigned plan first, else the (only) default one
+        PricingPlan.objects.filter(Q(pk__in=assigned.values("plan")) | Q(is_default=True))
+        .annotate(assigned=Exists(assigned.filter(plan=OuterRef("pk"))))
+        .order_by("-assigned", "pk")
+        .first()
+    )
     if plan is None:
         raise NoPricingPlan(gettext("No default pricing plan: ops must mark one plan as the default."))
     return plan
+
+
+def user_share_expression(merchant) -> Coalesce:
+    """``plan_for(merchant).user_share`` as an expression, to read with other rows (``NULL``: no
+    plan, where ``plan_for`` raises ``NoPricingPlan``)."""
+    assigned = MerchantPricing.objects.filter(merchant=merchant).values("plan__user_share")[:1]
+    default = PricingPlan.objects.filter(is_default=True).values("user_share")[:1]
+    return Coalesce(Subquery(assigned), Subquery(default))
 
 
 def split(*, price: Money, user_share: Decimal) -> tuple[Money, Money]:

@@ -57,9 +57,13 @@ def ugc_can_submit(*, campaign: Campaign, user, now: datetime) -> tuple[bool, st
     return True, ""
 
 
+def ugc_waiting(*, merchant_id: int) -> QuerySet[UgcSubmission]:
+    """Submissions waiting for the merchant's review (the console badge counts them)."""
+    return UgcSubmission.objects.filter(campaign__merchant_id=merchant_id, status=UgcStatus.SUBMITTED)
+
+
 def ugc_waiting_count(*, merchant_id: int) -> int:
-    """Submissions waiting for the merchant's review (the console badge)."""
-    return UgcSubmission.objects.filter(campaign__merchant_id=merchant_id, status=UgcStatus.SUBMITTED).count()
+    return ugc_waiting(merchant_id=merchant_id).count()
 
 
 def campaign_active_count(*, merchant: Merchant) -> int:
@@ -67,7 +71,8 @@ def campaign_active_count(*, merchant: Merchant) -> int:
 
 
 def video_list(*, merchant: Merchant) -> QuerySet[Video]:
-    return Video.objects.filter(merchant=merchant).order_by("slot")
+    """The merchant's library in slot order, with its texts in other languages."""
+    return Video.objects.filter(merchant=merchant).prefetch_related("texts").order_by("slot")
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,35 @@ def landing_offers(*, merchant: Merchant, now: datetime, texts: bool = True) -> 
             (r for r in campaign.rules.all() if r.is_enabled), key=lambda r: ACTION_ORDER[r.action]
         )
         offers = [rule_offer(rule=rule, campaign=campaign, user_share=user_share) for rule in rules]
+        result.append({"campaign": campaign, "offers": offers})
+    return result
+
+
+def live_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
+    """``landing_offers(texts=False)`` of the live campaigns that have an enabled rule, read in one
+    query (the rules with their campaign and the merchant's plan's user share): what pays, for a
+    headline (``brand_earnings``)."""
+    rules = list(
+        RewardRule.objects.filter(campaign__in=Campaign.objects.live(now=now).filter(merchant=merchant))
+        .filter(is_enabled=True)
+        .select_related("campaign")
+        .annotate(user_share=pricing.user_share_expression(merchant))
+        .order_by("campaign__starts_at", "campaign_id")
+    )
+    if not rules:
+        return []
+    user_share = rules[0].user_share
+    if user_share is None:
+        logger.error("No pricing plan for %s: its campaigns are hidden from the brand page", merchant.slug)
+        return []
+    by_campaign: dict[int, list[RewardRule]] = {}
+    for rule in rules:
+        by_campaign.setdefault(rule.campaign_id, []).append(rule)
+    result = []
+    for campaign_rules in by_campaign.values():
+        campaign = campaign_rules[0].campaign
+        ordered = sorted(campaign_rules, key=lambda r: ACTION_ORDER[r.action])
+        offers = [rule_offer(rule=rule, campaign=campaign, user_share=user_share) for rule in ordered]
         result.append({"campaign": campaign, "offers": offers})
     return result
 

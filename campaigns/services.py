@@ -37,6 +37,7 @@ from campaigns.models import (
     UgcStatus,
     UgcSubmission,
     Video,
+    VideoText,
     tags_normalize,
 )
 from campaigns.selectors import ugc_can_submit
@@ -67,6 +68,7 @@ CAMPAIGN_FIELDS = (
     "language",
 )
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+VIDEO_CAPTION_MAX = 2200  # TikTok's limit for a post's caption
 TAG_PATTERN = re.compile(r"^[\w.]{1,99}$")
 
 
@@ -773,6 +775,43 @@ def video_update(*, video: Video, actor, changes: dict[str, Any]) -> Video:
     video.save()
     if replaced:
         transaction.on_commit(lambda: storage.delete(replaced))
+    return video
+
+
+def video_texts_save(*, video: Video, actor, texts: dict[str, tuple[str, str]]) -> Video:
+    """Set the video's title and caption in other languages: ``texts`` maps a language code to
+    (title, caption) (all of them: a language left out loses its text). The brand page's
+    fingerprint reads these rows, so visitors see a change at once (rewards/brand_page.py)."""
+    _require(merchant=video.merchant, actor=actor)
+    e = _Errors()
+    cleaned: dict[str, tuple[str, str]] = {}
+    for language, (title, caption) in texts.items():
+        title, caption = (title or "").strip(), (caption or "").strip()
+        if language not in LANGUAGE_CODES:
+            e.add(None, _("Choose a language from the list."))
+        elif not title:
+            e.add(None, _("Write the video's title in each language you add."))
+        elif len(title) > VideoText._meta.get_field("title").max_length:
+            e.add(None, _("A video's title is at most 120 characters."))
+        elif len(caption) > VIDEO_CAPTION_MAX:
+            e.add(None, _("A caption is at most %(max)s characters.") % {"max": VIDEO_CAPTION_MAX})
+        else:
+            cleaned[language] = (title, caption)
+    e.raise_if_any()
+    with transaction.atomic():
+        Merchant.objects.select_for_update().filter(
+            pk=video.merchant_id
+        ).first()  # one library change at a time
+        if not Video.objects.filter(pk=video.pk).exists():
+            raise CampaignError(_("This video was deleted meanwhile."))
+        current = {t.language: (t.title, t.caption) for t in VideoText.objects.filter(video=video)}
+        if current == cleaned:
+            return video
+        VideoText.objects.filter(video=video).exclude(language__in=list(cleaned)).delete()
+        for language, (title, caption) in cleaned.items():
+            VideoText.objects.update_or_create(
+                video=video, language=language, defaults={"title": title, "caption": caption}
+            )
     return video
 
 

@@ -132,13 +132,19 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     )
 
 
-def _inbox_panel(request: HttpRequest, membership) -> dict:
+def _inbox_figures(merchant, now) -> dict:
+    return {"unread": selectors.unread_total_expression(merchant=merchant)}
+
+
+def _inbox_panel(request: HttpRequest, membership, *, figures: dict) -> dict:
     if not console_can(request, Capability.CHAT):
         return {"show": False}
-    return {"show": True, "unread": selectors.unread_total(merchant=membership.merchant)}
+    return {"show": True, "unread": figures["unread"]}
 
 
 console_site.register_url("chats/", inbox, name="chats_inbox")
 console_site.register_url("chats/start/", start, name="chats_start")
 console_site.register_url("chats/<int:thread_id>/", thread, name="chats_thread")
-console_site.register_panel(key="chats", order=35, template="chats/panel.html", context=_inbox_panel)
+console_site.register_panel(
+    key="chats", order=35, template="chats/panel.html", context=_inbox_panel, figures=_inbox_figures
+)

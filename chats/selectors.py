@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from chats.models import ChatMessage, ChatTemplate, MarketingOptOut, Thread
 from chats.services import window_open
+from core.db import subquery_sum
 from merchants.models import Consent, Merchant
 from merchants.selectors import PersonSeen, people_seen_by_merchant
 
@@ -37,10 +39,17 @@ def inbox_rows(*, merchant: Merchant, now: datetime, limit: int = 100) -> list[I
     return [InboxRow(t, people[t.user_id], t.last_text or "", window_open(t, now=now)) for t in threads]
 
 
+def _open_threads(*, merchant: Merchant) -> QuerySet[Thread]:
+    return Thread.objects.filter(merchant=merchant, closed_at__isnull=True)
+
+
 def unread_total(*, merchant: Merchant) -> int:
-    return (
-        Thread.objects.filter(merchant=merchant, closed_at__isnull=True).aggregate(n=Sum("unread"))["n"] or 0
-    )
+    return _open_threads(merchant=merchant).aggregate(n=Sum("unread"))["n"] or 0
+
+
+def unread_total_expression(*, merchant: Merchant) -> Coalesce:
+    """``unread_total`` as a scalar subquery (the dashboard reads it with the other panels' figures)."""
+    return subquery_sum(_open_threads(merchant=merchant), "unread")
 
 
 def people_to_message(*, merchant: Merchant) -> list[PersonSeen]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import OperationalError, connection
+from django.db.models import DecimalField, F, Field, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 logger = logging.getLogger(__name__)
 
@@ -33,3 +37,32 @@ def retry_on_conflict(func):
             return func(*args, **kwargs)
 
     return run
+
+
+def subquery_sum(queryset: QuerySet, field: str, output_field: Field | None = None) -> Coalesce:
+    """``SUM(field)`` of ``queryset`` as a scalar subquery (0 when it has no rows), for one query to
+    read several figures (``queryset``: the rows to sum, filtered on what they are read for, or on
+    ``OuterRef`` of the outer row)."""
+    output_field = output_field or queryset.model._meta.get_field(field)
+    total = (
+        queryset.order_by()
+        .annotate(_total=Func(F(field), function="SUM", output_field=output_field))
+        .values("_total")
+    )
+    return Coalesce(Subquery(total, output_field=output_field), Value(0), output_field=output_field)
+
+
+def subquery_sums(queryset: QuerySet, fields: Sequence[str]) -> Subquery:
+    """The ``SUM`` of each of ``fields`` over ``queryset`` (0 when it has no rows), as one scalar
+    subquery giving an array (one subquery for several totals of the same rows; see ``subquery_sum``)."""
+    sums = [Coalesce(Func(F(f), function="SUM"), Value(0)) for f in fields]
+    row = queryset.order_by().annotate(
+        _sums=Func(*sums, template="ARRAY[%(expressions)s]", output_field=ArrayField(DecimalField()))
+    )
+    return Subquery(row.values("_sums"), output_field=ArrayField(DecimalField()))
+
+
+def subquery_count(queryset: QuerySet) -> Subquery:
+    """``COUNT(*)`` of ``queryset`` as a scalar subquery (see ``subquery_sum``)."""
+    counted = queryset.order_by().annotate(_n=Func(Value(1), function="COUNT", output_field=IntegerField()))
+    return Subquery(counted.values("_n"), output_field=IntegerField())

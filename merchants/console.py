@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from moneyed import Money
 
 from merchants.console_site import console_render, console_site, console_view, csv_response, window_page
 from merchants.locale import merchant_locale, money_in_locale
-from merchants.models import Membership
+from merchants.models import Membership, Merchant
 from merchants.roles import Capability
-from merchants.selectors import wallet_balance, wallet_balances, wallet_history, wallet_lines
+from merchants.selectors import (
+    wallet_balance_expression,
+    wallet_balances,
+    wallet_history,
+    wallet_lines,
+)
 from merchants.tenancy import console_can, console_membership, console_select
 
 
@@ -80,12 +88,16 @@ def add_funds(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _wallet_panel(request: HttpRequest, membership: Membership) -> dict:
+def _wallet_figures(merchant: Merchant, now) -> dict:
+    return {"balance": wallet_balance_expression(merchant=merchant)}
+
+
+def _wallet_panel(request: HttpRequest, membership: Membership, *, figures: dict) -> dict:
+    merchant = membership.merchant
+    balance = Money(figures["balance"] or Decimal("0.00"), merchant.currency)
     return {
-        "merchant": membership.merchant,
-        "balance": money_in_locale(
-            wallet_balance(merchant=membership.merchant), merchant_locale(membership.merchant)
-        ),
+        "merchant": merchant,
+        "balance": money_in_locale(balance, merchant_locale(merchant)),
         "can_add_funds": console_can(request, Capability.MANAGE_BILLING),
     }
 
@@ -100,4 +112,5 @@ console_site.register_panel(
     template="console/panels/wallet.html",
     context=_wallet_panel,
     stylesheet="merchants/console.css",
+    figures=_wallet_figures,
 )

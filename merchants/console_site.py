@@ -23,6 +23,7 @@ import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -82,8 +83,12 @@ class DashboardPanel:
     key: str
     order: int
     template: str
-    context: Callable[[HttpRequest, Membership], dict[str, Any]]
+    context: Callable[..., dict[str, Any]]
     stylesheet: str = ""
+    # The panel's figures as expressions read on the merchant's row (scalar subqueries of the
+    # panel's selectors, ``Exists``...): the dashboard reads every panel's in one query and passes
+    # each panel its own values (``context(request, membership, figures=...)``).
+    figures: Callable[[Merchant, datetime], dict[str, Any]] | None = None
 
 
 class ConsoleSite(admin.AdminSite):
@@ -111,19 +116,42 @@ class ConsoleSite(admin.AdminSite):
         key: str,
         order: int,
         template: str,
-        context: Callable[[HttpRequest, Membership], dict[str, Any]],
+        context: Callable[..., dict[str, Any]],
         stylesheet: str = "",
+        figures: Callable[[Merchant, datetime], dict[str, Any]] | None = None,
     ) -> None:
-        self._panels[key] = DashboardPanel(key, order, template, context, stylesheet)
+        """``context(request, membership)`` gives the panel's template its context; with ``figures``
+        (what the panel counts, as expressions on the merchant's row), it is called with
+        ``figures=`` their values, read with every other panel's in one query."""
+        self._panels[key] = DashboardPanel(key, order, template, context, stylesheet, figures)
+
+    def dashboard_figures(self, merchant: Merchant, *, now: datetime) -> dict[str, dict[str, Any]]:
+        """Every panel's figures, read in one query: ``{panel key: {name: value}}``."""
+        names, expressions = {}, {}
+        for p in self._panels.values():
+            for name, expression in (p.figures(merchant, now) if p.figures else {}).items():
+                alias = f"figure_{len(expressions)}"
+                names[alias], expressions[alias] = (p.key, name), expression
+        row = Merchant.objects.filter(pk=merchant.pk).values(**expressions).get() if expressions else {}
+        figures: dict[str, dict[str, Any]] = {}
+        for alias, value in row.items():
+            key, name = names[alias]
+            figures.setdefault(key, {})[name] = value
+        return figures
 
     def dashboard_panels(self, request: HttpRequest, membership: Membership) -> list[dict[str, Any]]:
         """The registered panels, in order, each as its template and its context for this member."""
+        figures = self.dashboard_figures(membership.merchant, now=timezone.now())
         return [
             {
                 "key": p.key,
                 "template": p.template,
                 "stylesheet": p.stylesheet,
-                **p.context(request, membership),
+                **(
+                    p.context(request, membership, figures=figures.get(p.key, {}))
+                    if p.figures is not None
+                    else p.context(request, membership)
+                ),
             }
             for p in sorted(self._panels.values(), key=lambda p: (p.order, p.key))
         ]
@@ -167,6 +195,15 @@ class ConsoleSite(admin.AdminSite):
         if best is not None:
             best["current"] = True
         return items
+
+    def get_app_list(self, request: HttpRequest, app_label=None):
+        """Django's list of the console's pages, built once a request (the page's context and the
+        dashboard's "All pages" both ask for it)."""
+        if app_label is not None:
+            return super().get_app_list(request, app_label)
+        if not hasattr(request, "_console_app_list"):
+            request._console_app_list = super().get_app_list(request)
+        return request._console_app_list
 
     def has_permission(self, request: HttpRequest) -> bool:
         # Members only: staff without a membership use /ops/, not this site.

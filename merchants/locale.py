@@ -34,11 +34,17 @@ def money_in_locale(money: Money | None, locale: str) -> str:
     """``1 234,56 €`` / ``€1,234.56``: the amount with its currency, as the locale writes it."""
     if money is None:
         return ""
-    return format_currency(money.amount, str(money.currency), locale=locale)
+    return format_currency(money.amount, str(money.currency), locale=_babel_locale(locale))
 
 
 def number_in_locale(value: int | Decimal, locale: str) -> str:
-    return format_decimal(value, locale=locale)
+    return format_decimal(value, locale=_babel_locale(locale))
+
+
+@lru_cache(maxsize=256)
+def _babel_locale(locale: str) -> Locale:
+    """Babel's ``Locale`` of a name, parsed once (a page writes hundreds of amounts)."""
+    return Locale.parse(locale)
 
 
 def merchant_language(merchant: Merchant) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet, Subquery, Sum
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
@@ -36,6 +36,12 @@ def wallet_balance(*, merchant: Merchant) -> Money:
         .first()
     )
     return Money(value or Decimal("0.00"), merchant.currency)
+
+
+def wallet_balance_expression(*, merchant: Merchant) -> Subquery:
+    """``wallet_balance``'s amount (``NULL`` before the first top-up) as a scalar subquery, for the
+    dashboard to read with the other panels' figures."""
+    return Subquery(_available_accounts(merchant).filter(currency=merchant.currency).values("balance")[:1])
 
 
 def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:

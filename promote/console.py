@@ -337,10 +337,12 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _panel(request: HttpRequest, membership: Membership) -> dict:
-    wallet = selectors.coin_wallet_get(holder=membership.merchant)
-    orders = selectors.orders_of(wallet=wallet)
-    return {"coins": selectors.coins_held(wallet=wallet), "running": orders.filter(status="ACTIVE").count()}
+def _figures(merchant, now) -> dict:
+    return selectors.merchant_panel_expressions(merchant=merchant)
+
+
+def _panel(request: HttpRequest, membership: Membership, *, figures: dict) -> dict:
+    return {"coins": int(figures["coins"]), "running": figures["running"]}
 
 
 console_site.register_url("promote/", promote_home, name="promote")
@@ -349,4 +351,6 @@ console_site.register_url("promote/shares/", promote_shares, name="promote_share
 console_site.register_url("promote/coupons/", promote_coupons, name="promote_coupons")
 console_site.register_url("promote/<int:pk>/", promote_order, name="promote_order")
 console_site.register_url("promote/<int:pk>/csv/", promote_order_csv, name="promote_order_csv")
-console_site.register_panel(key="promote", order=60, template="console/panels/promote.html", context=_panel)
+console_site.register_panel(
+    key="promote", order=60, template="console/panels/promote.html", context=_panel, figures=_figures
+)

@@ -6,12 +6,14 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
-from django.db.models import CharField, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast, TruncDate
+from django.db.models import CharField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from core.db import subquery_count
 from promote.delivery import GOAL_FIELD, estimate
 from promote.models import (
     CoinPurchase,
@@ -28,7 +30,7 @@ from promote.models import (
     ShareAuthorization,
 )
 from promote.services import coin_balance
-from wallets.models import PLATFORM, Entry, Purpose, Transaction
+from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.money import COIN
 from wallets.services import account_for, balance
 
@@ -51,6 +53,17 @@ def coin_wallet_get(*, holder) -> CoinWallet | None:
 
 def coins_held(*, wallet: CoinWallet | None) -> int:
     return coin_balance(wallet=wallet) if wallet else 0
+
+
+def merchant_panel_expressions(*, merchant) -> dict:
+    """The console dashboard's Promote figures as scalar subqueries (read with the other panels'
+    in one query): the coins the merchant holds (``coins_held``: its coin account's balance, 0
+    before it has one) and its orders running."""
+    coins = Account.objects.owned_by(merchant).filter(purpose=Purpose.PROMOTE_COINS, currency=COIN)
+    return {
+        "coins": Coalesce(Subquery(coins.values("balance")[:1]), Value(Decimal(0))),
+        "running": subquery_count(PromoteOrder.objects.filter(wallet__merchant=merchant, status="ACTIVE")),
+    }
 
 
 def orders_of(*, wallet: CoinWallet | None) -> QuerySet[PromoteOrder]:

@@ -9,7 +9,7 @@ day. So one SQL statement (no ORM compilation, one round trip) reads, for the me
   every campaign of it not ENDED (ENDED is final) without its running ``spent`` and
   ``updated_at`` (they change with every reward paid and show nothing) but with whether its
   budget is spent; their texts in other languages (``CampaignText``); their reward rules without their running ``rewards_paid`` but with whether
-  ``max_rewards`` is reached; the videos; the merchant's pricing assignment and every pricing plan;
+  ``max_rewards`` is reached; the videos and their texts in other languages (``VideoText``); the merchant's pricing assignment and every pricing plan;
 - the next moment any of those campaigns starts or ends (``starts_at``/``ends_at`` after now).
 
 Both are the cache key, with the active language: the page keeps the offers' words, the headline
@@ -52,6 +52,7 @@ from campaigns.models import (
     PricingPlan,
     RewardRule,
     Video,
+    VideoText,
 )
 from campaigns.selectors import landing_offers, video_list
 from merchants.models import Merchant
@@ -84,7 +85,7 @@ class BrandPage:
 def _sql() -> str:
     m, c, r = Merchant._meta.db_table, Campaign._meta.db_table, RewardRule._meta.db_table
     v, mp, p = Video._meta.db_table, MerchantPricing._meta.db_table, PricingPlan._meta.db_table
-    t = CampaignText._meta.db_table
+    t, vt = CampaignText._meta.db_table, VideoText._meta.db_table
     return f"""
         SELECT m.id,
                md5(concat_ws('|',
@@ -102,6 +103,8 @@ def _sql() -> str:
                       FROM {t} t JOIN {c} c ON c.id = t.campaign_id
                      WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
                    (SELECT string_agg(to_jsonb(v)::text, ',' ORDER BY v.id) FROM {v} v WHERE v.merchant_id = m.id),
+                   (SELECT string_agg(to_jsonb(vt)::text, ',' ORDER BY vt.id)
+                      FROM {vt} vt JOIN {v} v ON v.id = vt.video_id WHERE v.merchant_id = m.id),
                    (SELECT string_agg(to_jsonb(mp)::text, ',' ORDER BY mp.id) FROM {mp} mp WHERE mp.merchant_id = m.id),
                    (SELECT string_agg(to_jsonb(p)::text, ',' ORDER BY p.id) FROM {p} p)
                )),
@@ -134,8 +137,10 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
         item["campaign"] for item in offers if any(o.action == ActionType.SHARE_VIDEO for o in item["offers"])
     ]
     videos = list(video_list(merchant=merchant))
+    language = translation.get_language() or settings.LANGUAGE_CODE
     for video in videos:
-        video.offered_caption = video.caption_for(share_campaigns)
+        video.offered_title = video.title_in(language)
+        video.offered_caption = video.caption_for(share_campaigns, language)
     page = BrandPage(
         merchant=merchant,
         earnings=earnings_from_offers(offers),

@@ -27,7 +27,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from weasyprint import HTML
 
 from campaigns.models import LOGIN_ACTIONS, ActionType
-from campaigns.selectors import Offer, landing_offers
+from campaigns.selectors import Offer, live_offers
 from merchants.console_site import console_site, console_view
 from merchants.models import Membership, Merchant
 from merchants.poster import qr_svg_bytes, qr_svg_data_uri
@@ -140,7 +140,7 @@ def _line(offer: Offer, currency: str) -> EarnLine | None:
 
 def brand_earnings(*, merchant: Merchant, now: datetime) -> BrandEarnings | None:
     """What the live campaigns pay, in words, best first; None when nothing is live (or pays)."""
-    return earnings_from_offers(landing_offers(merchant=merchant, now=now, texts=False))  # no campaign names
+    return earnings_from_offers(live_offers(merchant=merchant, now=now))
 
 
 def earnings_from_offers(offers: list[dict]) -> BrandEarnings | None:

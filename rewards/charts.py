@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 600, 180
 LEFT, RIGHT, TOP, BOTTOM = 0, 0, 4, 2  # the labels are HTML around the SVG (readable on a phone)
@@ -39,6 +41,7 @@ class Chart:
     points: str  # the line's "x,y x,y ..." (line charts)
     max_label: str
     axis: list[tuple[float, str]]  # (x, label) under the plot
+    drawn: SafeString  # the marks as SVG (a string, not a template loop: a chart has a mark a day)
     width: int = WIDTH
     height: int = HEIGHT
     baseline: float = TOP + PLOT_H
@@ -65,6 +68,22 @@ def _axis(days: Sequence[date], step: float) -> list[tuple[float, str]]:
     return [(round(LEFT + step * (n + 0.5), 1), date_format(days[n], "MONTH_DAY_FORMAT")) for n in picks]
 
 
+def day_label(day: date) -> str:
+    """A day as a chart's marks and the tables beside them name it ("Mon 2 November")."""
+    return f"{date_format(day, 'D')} {date_format(day, 'MONTH_DAY_FORMAT')}"
+
+
+def _drawn(marks: list[Mark], kind: str) -> SafeString:
+    css = "bar" if kind == "bars" else "dot"
+    return mark_safe(  # numbers, and each title escaped
+        "".join(
+            f'<rect class="{css}" x="{m.x}" y="{m.y}" width="{m.width}" height="{m.height}">'
+            f"<title>{escape(m.title)}</title></rect>"
+            for m in marks
+        )
+    )
+
+
 def chart(
     *,
     key: str,
@@ -74,27 +93,32 @@ def chart(
     values: Sequence[Decimal | int | None],
     text: Callable[[Decimal | int], str],
     kind: str = "bars",
+    labels: Sequence[str] | None = None,
 ) -> Chart:
-    """A chart of one value per day; ``None`` values (no figure that day) are left out."""
+    """A chart of one value per day; ``None`` values (no figure that day) are left out.
+
+    ``labels``: each day's ``day_label`` when the caller has them already (several charts of the
+    same days)."""
+    labels = labels if labels is not None else [day_label(day) for day in days]
     numbers = [Decimal(v) if v is not None else None for v in values]
     top = _nice_max(max((v for v in numbers if v is not None), default=Decimal(0)))
     step = PLOT_W / max(len(days), 1)
     marks, points = [], []
-    for n, (day, value) in enumerate(zip(days, numbers, strict=True)):
+    for n, (label, value) in enumerate(zip(labels, numbers, strict=True)):
         if value is None:
             continue
         height = float(max(value, Decimal(0)) / top) * PLOT_H
         x = LEFT + step * n
         y = TOP + PLOT_H - height
-        label = f"{date_format(day, 'D')} {date_format(day, 'MONTH_DAY_FORMAT')}: {text(value)}"
+        said = f"{label}: {text(value)}"
         if kind == "bars":
             marks.append(
-                Mark(round(x + step * 0.15, 1), round(y, 1), round(step * 0.7, 1), round(height, 1), label)
+                Mark(round(x + step * 0.15, 1), round(y, 1), round(step * 0.7, 1), round(height, 1), said)
             )
         else:
             # A hover target the width of the day (the drawing scales, so no circle)
             cx = round(x + step / 2, 1)
-            marks.append(Mark(round(x, 1), round(y - 4, 1), round(step, 1), 8, label))
+            marks.append(Mark(round(x, 1), round(y - 4, 1), round(step, 1), 8, said))
             points.append(f"{cx},{round(y, 1)}")
     return Chart(
         key=key,
@@ -105,4 +129,5 @@ def chart(
         points=" ".join(points),
         max_label=text(top),
         axis=_axis(days, step),
+        drawn=_drawn(marks, kind),
     )

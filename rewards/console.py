@@ -47,7 +47,7 @@ from rewards import (
     runway,
     selectors,
 )
-from rewards.charts import chart
+from rewards.charts import chart, day_label
 from rewards.models import Reward
 
 CONSENT_NOTE = gettext_lazy(
@@ -314,8 +314,12 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 console_site.register(Reward, RewardConsoleAdmin)
 
 
-def _rewards_panel(request: HttpRequest, membership) -> dict:
-    figures = selectors.merchant_reward_figures(merchant=membership.merchant, now=timezone.now())
+def _rewards_figures(merchant, now) -> dict:
+    return selectors.merchant_reward_figure_expressions(merchant=merchant, now=now)
+
+
+def _rewards_panel(request: HttpRequest, membership, *, figures: dict) -> dict:
+    figures = selectors.merchant_reward_figures_of(figures, merchant=membership.merchant)
     locale = merchant_locale(membership.merchant)
     return {
         "merchant": membership.merchant,
@@ -336,6 +340,7 @@ console_site.register_panel(
     template="console/panels/rewards.html",
     context=_rewards_panel,
     stylesheet="rewards/console.css",
+    figures=_rewards_figures,
 )
 
 
@@ -344,26 +349,40 @@ console_site.register_panel(
 CHECKLIST_DISMISSED = "console_checklist_dismissed"  # session: merchant ids whose checklist is hidden
 
 
-def _money_text(locale: str, currency: str):
-    def text(value) -> str:
-        return money_in_locale(Money(value, currency), locale)
+class _Texts:
+    """The day figures' texts, each written once: a chart's mark and the table's cell show the same
+    amount, and every chart names the same days."""
 
-    return text
+    def __init__(self, days: list[reports.Day], *, locale: str, currency: str):
+        self.locale, self.currency = locale, currency
+        self.labels = [day_label(d.day) for d in days]
+        self._money: dict[Decimal, str] = {}
+        self._counts: dict[int, str] = {}
+
+    def money(self, value) -> str:
+        text = self._money.get(value)
+        if text is None:
+            text = self._money[value] = money_in_locale(Money(value, self.currency), self.locale)
+        return text
+
+    def count(self, value) -> str:
+        value = int(value)
+        text = self._counts.get(value)
+        if text is None:
+            text = self._counts[value] = number_in_locale(value, self.locale)
+        return text
 
 
-def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, currency: str) -> list:
+def _charts(days: list[reports.Day], totals: reports.Totals, *, texts: _Texts) -> list:
     dates = [d.day for d in days]
-    money = _money_text(locale, currency)
-
-    def count(value) -> str:
-        return number_in_locale(int(value), locale)
-
+    locale, money, count, labels = texts.locale, texts.money, texts.count, texts.labels
     return [
         chart(
             key="rewards",
             title=gettext("Rewards paid"),
             total=money_in_locale(totals.rewards_paid, locale),
             days=dates,
+            labels=labels,
             values=[d.rewards_paid for d in days],
             text=money,
         ),
@@ -372,6 +391,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
             title=gettext("Views of the posts people made"),
             total=count(totals.views),
             days=dates,
+            labels=labels,
             values=[d.views for d in days],
             text=count,
         ),
@@ -380,6 +400,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
             title=gettext("New consumers"),
             total=count(totals.new_consumers),
             days=dates,
+            labels=labels,
             values=[d.new_consumers for d in days],
             text=count,
         ),
@@ -390,6 +411,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
             if totals.cost_per_1000_views
             else gettext("no views"),
             days=dates,
+            labels=labels,
             values=[d.cost_per_1000_views for d in days],
             text=money,
             kind="line",
@@ -397,18 +419,19 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, locale: str, cur
     ]
 
 
-def _day_rows(days: list[reports.Day], *, locale: str, currency: str) -> list[dict]:
-    money = _money_text(locale, currency)
+def _day_rows(days: list[reports.Day], *, texts: _Texts) -> list[dict]:
+    money, count = texts.money, texts.count
     return [
         {
             "day": d.day,
+            "label": label,
             "rewards_paid": money(d.rewards_paid),
-            "rewards": number_in_locale(d.rewards, locale),
-            "views": number_in_locale(d.views, locale),
-            "new_consumers": number_in_locale(d.new_consumers, locale),
+            "rewards": count(d.rewards),
+            "views": count(d.views),
+            "new_consumers": count(d.new_consumers),
             "cost_per_1000_views": money(d.cost_per_1000_views) if d.cost_per_1000_views is not None else "-",
         }
-        for d in reversed(days)
+        for d, label in zip(reversed(days), reversed(texts.labels), strict=True)
     ]
 
 
@@ -418,22 +441,26 @@ def _trends_panel(request: HttpRequest, membership) -> dict:
     window = reports.Window.ending(now=timezone.now(), days=days_asked)
     days = reports.merchant_daily(merchant=merchant, window=window)
     totals = reports.totals_of(days, merchant.currency)
-    locale = merchant_locale(merchant)
+    texts = _Texts(days, locale=merchant_locale(merchant), currency=merchant.currency)
     return {
         "window": window,
         "days_asked": days_asked,
         "windows": reports.WINDOWS,
         "totals": totals,
-        "charts": _charts(days, totals, locale=locale, currency=merchant.currency),
-        "day_rows": _day_rows(days, locale=locale, currency=merchant.currency),
+        "charts": _charts(days, totals, texts=texts),
+        "day_rows": _day_rows(days, texts=texts),
         "currency": merchant.currency,
     }
 
 
-def _checklist_panel(request: HttpRequest, membership) -> dict:
+def _checklist_figures(merchant, now) -> dict:
+    return reports.merchant_checklist_expressions(merchant=merchant)
+
+
+def _checklist_panel(request: HttpRequest, membership, *, figures: dict) -> dict:
     if membership.merchant_id in request.session.get(CHECKLIST_DISMISSED, []):
         return {"items": [], "show": False}
-    items = reports.merchant_checklist(merchant=membership.merchant)
+    items = reports.merchant_checklist_of(figures)
     steps = [
         {
             "key": i.key,
@@ -507,6 +534,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         days = reports.campaign_daily(campaign=campaign, window=window)
         totals = reports.totals_of(days, campaign.currency)
         locale = merchant_locale(campaign.merchant)
+        texts = _Texts(days, locale=locale, currency=campaign.currency)
         summary = reports.campaign_summary(campaign=campaign)
         return console_render(
             request,
@@ -529,8 +557,8 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
                 "window": window,
                 "days_asked": reports.window_days(request.GET.get("days")),
                 "windows": reports.WINDOWS,
-                "charts": _charts(days, totals, locale=locale, currency=campaign.currency),
-                "day_rows": _day_rows(days, locale=locale, currency=campaign.currency),
+                "charts": _charts(days, totals, texts=texts),
+                "day_rows": _day_rows(days, texts=texts),
                 "csv_url": reverse("console:campaigns_campaign_report_csv", kwargs={"object_id": campaign.pk})
                 + f"?days={reports.window_days(request.GET.get('days'))}",
             },
@@ -573,6 +601,7 @@ console_site.register_panel(
     template="console/panels/checklist.html",
     context=_checklist_panel,
     stylesheet="rewards/console.css",
+    figures=_checklist_figures,
 )
 console_site.register_panel(
     key="trends",

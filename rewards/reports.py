@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -140,31 +140,73 @@ def _new_consumers_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
     return {row["day"]: row["n"] for row in rows}
 
 
-def _merchant_new_consumers_by_day(merchant: Merchant, window: Window) -> dict[date, int]:
-    """People whose first action for the merchant was recorded on each day of the window: one row a
-    person (``MerchantConsumer.joined_at``, kept by the engine), not every action grouped."""
-    rows = (
+def _merchant_figures_by_day(
+    merchant: Merchant, window: Window
+) -> tuple[dict[date, dict], dict[date, int], dict[date, int]]:
+    """``_rewards_by_day`` and ``_views_by_day`` of the merchant, and the people whose first action
+    for it was recorded on each day (one row a person, ``MerchantConsumer.joined_at``, kept by the
+    engine, not every action grouped), in one query: ``UNION ALL`` of the three, each row tagged
+    with its figure (one round trip and one statement on every dashboard view, not three)."""
+    zero = Value(0, output_field=DecimalField())
+    paid = (
+        CampaignDay.objects.filter(
+            campaign__merchant=merchant,
+            campaign__currency=merchant.currency,
+            day_date__gte=window.first,
+            day_date__lte=window.last,
+        )
+        .values("day_date")
+        .annotate(figure=Value("paid"), a=Sum("rewards_paid"), b=Sum("rewards"), c=Sum("share_cost"))
+        .values_list("figure", "day_date", "a", "b", "c")
+        .order_by()
+    )
+    views = (
+        PostEngagementDay.objects.filter(
+            merchant=merchant, day_date__gte=window.first, day_date__lte=window.last
+        )
+        .values("day_date")
+        .annotate(figure=Value("views"), a=Sum("views"), b=zero, c=zero)
+        .values_list("figure", "day_date", "a", "b", "c")
+        .order_by()
+    )
+    new = (
         MerchantConsumer.objects.filter(
             merchant=merchant, joined_at__gte=window.start, joined_at__lt=window.end
         )
         .annotate(day=TruncDate("joined_at", tzinfo=_tz()))
         .values("day")
-        .annotate(n=Count("pk"))
+        .annotate(figure=Value("new"), a=Count("pk"), b=zero, c=zero)
+        .values_list("figure", "day", "a", "b", "c")
         .order_by()
     )
-    return {row["day"]: row["n"] for row in rows}
+    rewards: dict[date, dict] = {}
+    gained: dict[date, int] = {}
+    joined: dict[date, int] = {}
+    for figure, day, a, b, c in paid.union(views, new, all=True):
+        if figure == "paid":
+            rewards[day] = {"day_date": day, "paid": a, "n": int(b), "share_cost": c}
+        elif figure == "views":
+            gained[day] = int(a or 0)
+        else:
+            joined[day] = int(a)
+    return rewards, gained, joined
 
 
 def _days(
-    rewards: QuerySet,
-    engagement: QuerySet,
-    actions: QuerySet,
+    rewards: QuerySet | None,
+    engagement: QuerySet | None,
+    actions: QuerySet | None,
     window: Window,
-    new: dict[date, int] | None = None,
+    *,
+    read: tuple[dict[date, dict], dict[date, int], dict[date, int]] | None = None,
 ) -> list[Day]:
-    paid = _rewards_by_day(rewards, window)
-    views = _views_by_day(engagement, window)
-    if new is None:
+    """The figures of each day of ``window``: read from the three querysets, or given (``read``:
+    what ``_merchant_figures_by_day`` read)."""
+    if read is not None:
+        paid, views, new = read
+    else:
+        paid = _rewards_by_day(rewards, window)
+        views = _views_by_day(engagement, window)
         new = _new_consumers_by_day(actions, window)
     days = []
     for day in window.dates():
@@ -206,14 +248,8 @@ def totals_of(days: list[Day], currency: str) -> Totals:
 
 
 def merchant_daily(*, merchant: Merchant, window: Window) -> list[Day]:
-    """The dashboard's figures, one per day of ``window``, in the merchant's currency."""
-    return _days(
-        CampaignDay.objects.filter(campaign__merchant=merchant, campaign__currency=merchant.currency),
-        PostEngagementDay.objects.filter(merchant=merchant),
-        SocialAction.objects.filter(merchant=merchant),
-        window,
-        _merchant_new_consumers_by_day(merchant, window),
-    )
+    """The dashboard's figures, one per day of ``window``, in the merchant's currency (one query)."""
+    return _days(None, None, None, window, read=_merchant_figures_by_day(merchant, window))
 
 
 def campaign_daily(*, campaign: Campaign, window: Window) -> list[Day]:
@@ -302,45 +338,64 @@ class ChecklistItem:
     hint: str
 
 
-def merchant_checklist(*, merchant: Merchant) -> list[ChecklistItem]:
-    """A new merchant's first steps, each ticked from what exists (five small indexed queries)."""
-    funded = BankTransfer.objects.filter(
-        merchant=merchant, ledger_transaction__isnull=False, reversed_at__isnull=True
-    ).exists()
+def merchant_checklist_expressions(*, merchant: Merchant) -> dict[str, Exists]:
+    """What ticks each step of the checklist, as ``EXISTS`` read in one query (the dashboard reads
+    them with the other panels' figures: ``console_site.register_panel``)."""
     campaigns = Campaign.objects.filter(merchant=merchant)
+    return {
+        "fund": Exists(
+            BankTransfer.objects.filter(
+                merchant=merchant, ledger_transaction__isnull=False, reversed_at__isnull=True
+            )
+        ),
+        "campaign": Exists(campaigns),
+        "videos": Exists(Video.objects.filter(merchant=merchant)),
+        "live": Exists(campaigns.exclude(status=CampaignStatus.DRAFT)),
+        "poster": Exists(SocialAction.objects.filter(merchant=merchant, touchpoint__isnull=False)),
+    }
+
+
+def merchant_checklist(*, merchant: Merchant) -> list[ChecklistItem]:
+    """A new merchant's first steps, each ticked from what exists (one query)."""
+    expressions = merchant_checklist_expressions(merchant=merchant)
+    return merchant_checklist_of(Merchant.objects.filter(pk=merchant.pk).values(**expressions).get())
+
+
+def merchant_checklist_of(done: dict[str, bool]) -> list[ChecklistItem]:
+    """The checklist's steps, ticked from the values of ``merchant_checklist_expressions``."""
     return [
         ChecklistItem(
             "fund",
             gettext("Fund your wallet"),
-            funded,
+            done["fund"],
             "add_funds",
             gettext("Send a bank transfer with your reference; rewards are paid from these funds."),
         ),
         ChecklistItem(
             "campaign",
             gettext("Create a campaign"),
-            campaigns.exists(),
+            done["campaign"],
             "campaigns_campaign_add",
             gettext("Choose what people do for you and what each action earns."),
         ),
         ChecklistItem(
             "videos",
             gettext("Add videos people can share"),
-            Video.objects.filter(merchant=merchant).exists(),
+            done["videos"],
             "campaigns_video_add",
             gettext("Up to 15 videos with their caption, hashtags and mentions."),
         ),
         ChecklistItem(
             "live",
             gettext("Put a campaign live"),
-            campaigns.exclude(status=CampaignStatus.DRAFT).exists(),
+            done["live"],
             "campaigns_campaign_changelist",
             gettext("Going live needs funds for at least the campaign's smallest reward."),
         ),
         ChecklistItem(
             "poster",
             gettext("Put the poster up or the widget on your site"),
-            SocialAction.objects.filter(merchant=merchant, touchpoint__isnull=False).exists(),
+            done["poster"],
             "brand_poster",
             gettext(
                 "Print your poster (or a store's, under Touchpoints), or put the widget on your site: "

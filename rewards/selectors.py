@@ -21,6 +21,7 @@ from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
+from core.db import subquery_count, subquery_sum, subquery_sums
 from merchants.models import Merchant
 from rewards.models import (
     ActionStatus,
@@ -419,26 +420,37 @@ def _month_start(now: datetime) -> datetime:
     return timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+def _rewards_paid_since(*, merchant: Merchant, since: datetime) -> QuerySet[CampaignDay]:
+    return CampaignDay.objects.filter(
+        campaign__merchant=merchant,
+        campaign__currency=merchant.currency,
+        day_date__gte=timezone.localdate(since, timezone.get_default_timezone()),
+    )
+
+
 def merchant_rewards_paid(*, merchant: Merchant, since: datetime) -> Money:
     """Merchant price of the rewards granted since ``since`` (a midnight in the site's time zone)
     that are not reversed (held ones count: their money has left the merchant's funds until review
     decides), in the merchant's currency: from the campaigns' days the engine keeps (``CampaignDay``)."""
-    total = CampaignDay.objects.filter(
-        campaign__merchant=merchant,
-        campaign__currency=merchant.currency,
-        day_date__gte=timezone.localdate(since, timezone.get_default_timezone()),
-    ).aggregate(total=Sum("rewards_paid"))["total"] or Decimal("0.00")
-    return Money(total, merchant.currency)
+    total = _rewards_paid_since(merchant=merchant, since=since).aggregate(total=Sum("rewards_paid"))["total"]
+    return Money(total or Decimal("0.00"), merchant.currency)
+
+
+def _new_consumers_since(*, merchant: Merchant, since: datetime) -> QuerySet[MerchantConsumer]:
+    return MerchantConsumer.objects.filter(merchant=merchant, joined_at__gte=since)
 
 
 def merchant_new_consumers(*, merchant: Merchant, since: datetime) -> int:
     """People whose first action for this merchant was recorded since ``since`` (one row a person,
     kept by the engine: ``MerchantConsumer.joined_at``)."""
-    return MerchantConsumer.objects.filter(merchant=merchant, joined_at__gte=since).count()
+    return _new_consumers_since(merchant=merchant, since=since).count()
 
 
 def merchant_active_campaigns(*, merchant: Merchant) -> int:
     return Campaign.objects.filter(merchant=merchant, status=CampaignStatus.ACTIVE).count()
+
+
+ENGAGEMENT = ("views", "likes", "comments", "shares")
 
 
 def merchant_post_engagement(*, merchant: Merchant) -> dict[str, int]:
@@ -447,9 +459,22 @@ def merchant_post_engagement(*, merchant: Merchant) -> dict[str, int]:
     campaigns', and its shares' without a campaign), whose gains add up to the posts' latest counts:
     a row a campaign a day, not every snapshot."""
     totals = PostEngagementDay.objects.filter(merchant=merchant).aggregate(
-        views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares")
+        **{name: Sum(name) for name in ENGAGEMENT}
     )
     return {name: int(value or 0) for name, value in totals.items()}
+
+
+def _share_rules_spent(*, merchant: Merchant) -> QuerySet[RewardRule]:
+    return RewardRule.objects.filter(
+        campaign__merchant=merchant, campaign__currency=merchant.currency, action=ActionType.SHARE_VIDEO
+    )
+
+
+def _per_1000_views(*, cost: Decimal, views: int, currency: str) -> Money | None:
+    if views <= 0:
+        return None
+    per_1000 = (cost * 1000 / Decimal(views)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return Money(per_1000, currency)
 
 
 def merchant_cost_per_1000_views(*, merchant: Merchant, views: int) -> Money | None:
@@ -460,27 +485,45 @@ def merchant_cost_per_1000_views(*, merchant: Merchant, views: int) -> Money | N
     engine with each reward and reversal), not a sum over every reward ever paid."""
     if views <= 0:
         return None
-    cost = RewardRule.objects.filter(
-        campaign__merchant=merchant, campaign__currency=merchant.currency, action=ActionType.SHARE_VIDEO
-    ).aggregate(total=Sum("spent"))["total"] or Decimal("0.00")
-    per_1000 = (cost * 1000 / Decimal(views)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return Money(per_1000, merchant.currency)
+    cost = _share_rules_spent(merchant=merchant).aggregate(total=Sum("spent"))["total"] or Decimal("0.00")
+    return _per_1000_views(cost=cost, views=views, currency=merchant.currency)
+
+
+def merchant_reward_figure_expressions(*, merchant: Merchant, now: datetime) -> dict:
+    """What ``merchant_reward_figures`` reads, as scalar subqueries read in one query (the
+    dashboard reads them with the other panels' figures: ``console_site.register_panel``)."""
+    since = _month_start(now)
+    return {
+        "rewards_paid": subquery_sum(_rewards_paid_since(merchant=merchant, since=since), "rewards_paid"),
+        "new_consumers": subquery_count(_new_consumers_since(merchant=merchant, since=since)),
+        "active_campaigns": subquery_count(
+            Campaign.objects.filter(merchant=merchant, status=CampaignStatus.ACTIVE)
+        ),
+        "engagement": subquery_sums(PostEngagementDay.objects.filter(merchant=merchant), ENGAGEMENT),
+        "share_spent": subquery_sum(_share_rules_spent(merchant=merchant), "spent"),
+    }
+
+
+def merchant_reward_figures_of(values: dict, *, merchant: Merchant) -> dict:
+    """The dashboard's reward figures from the values of ``merchant_reward_figure_expressions``."""
+    engagement = {name: int(total) for name, total in zip(ENGAGEMENT, values["engagement"], strict=True)}
+    views = engagement["views"]
+    return {
+        "rewards_paid_this_month": Money(values["rewards_paid"], merchant.currency),
+        "new_consumers_this_month": values["new_consumers"],
+        "active_campaigns": values["active_campaigns"],
+        **{f"post_{name}": total for name, total in engagement.items()},
+        "cost_per_1000_views": _per_1000_views(
+            cost=values["share_spent"], views=views, currency=merchant.currency
+        ),
+    }
 
 
 def merchant_reward_figures(*, merchant: Merchant, now: datetime) -> dict:
-    """The console dashboard's reward figures (see ``merchants.selectors.dashboard_figures``)."""
-    since = _month_start(now)
-    engagement = merchant_post_engagement(merchant=merchant)
-    return {
-        "rewards_paid_this_month": merchant_rewards_paid(merchant=merchant, since=since),
-        "new_consumers_this_month": merchant_new_consumers(merchant=merchant, since=since),
-        "active_campaigns": merchant_active_campaigns(merchant=merchant),
-        "post_views": engagement["views"],
-        "post_likes": engagement["likes"],
-        "post_comments": engagement["comments"],
-        "post_shares": engagement["shares"],
-        "cost_per_1000_views": merchant_cost_per_1000_views(merchant=merchant, views=engagement["views"]),
-    }
+    """The console dashboard's reward figures (in one query)."""
+    expressions = merchant_reward_figure_expressions(merchant=merchant, now=now)
+    values = Merchant.objects.filter(pk=merchant.pk).values(**expressions).get()
+    return merchant_reward_figures_of(values, merchant=merchant)
 
 
 @dataclass(frozen=True)

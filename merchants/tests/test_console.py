@@ -3,10 +3,13 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
+from merchants.console_site import console_site
 from merchants.models import Merchant
 from merchants.roles import Role
+from merchants.selectors import wallet_balance
 from merchants.tests.conftest import owner_of
 from tikjoy.tests.factories import response_text
 
@@ -178,3 +181,15 @@ def test_the_console_has_its_theme_and_menu_and_ops_stays_plain(client, make_mer
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body)
     assert not re.search(r'src="(https?:)?//', body)  # nothing loaded from another origin
     assert not re.search(r'<link[^>]+href="(https?:)?//', body)
+
+
+def test_the_dashboard_reads_every_panels_figures_in_one_query(make_merchant, django_assert_num_queries):
+    """Each app's panel declares its figures (``register_panel(figures=...)``); the dashboard reads
+    them all in one query and gives each panel its own."""
+    joy = make_merchant("joy", funds="50.00")
+    with django_assert_num_queries(1):
+        figures = console_site.dashboard_figures(joy, now=timezone.now())
+    assert {"wallet", "checklist", "rewards", "ugc", "chats", "api", "promote"} <= set(figures)
+    assert figures["wallet"]["balance"] == wallet_balance(merchant=joy).amount == 50
+    assert figures["checklist"]["fund"] is True
+    assert figures["ugc"] == {"waiting": 0}

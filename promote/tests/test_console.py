@@ -113,3 +113,37 @@ def test_the_console_walk_covers_promote():
     from merchants.tests.test_tenant_isolation import _site_routes
 
     assert {"promote", "promote_new"} <= set(_site_routes())
+
+
+def test_the_dashboard_shows_the_coins_held_and_the_promotions_running(client, make_merchant):
+    """Read with the other panels' figures in one query: the same coins as the coin account holds."""
+    joy = make_merchant("joy", funds="50.00")
+    video = video_of(joy)
+    signed_in(client, joy.created_by)
+    dashboard = client.get(reverse("console:index")).content.decode()
+    assert '<dd data-figure="promote-coins">0</dd>' in dashboard
+    assert '<dd data-figure="promote-running">0</dd>' in dashboard
+
+    now = timezone.now()
+    services.coins_buy_from_wallet(
+        holder=joy, coins_count=1000, currency="EUR", actor=joy.created_by, now=now
+    )
+    services.order_place(
+        holder=joy,
+        request=services.OrderRequest(
+            kind="VIDEO",
+            goal="VIEWS",
+            budget_coins=300,
+            duration_days=2,
+            commercial_music_declared=True,
+            video_id=video.pk,
+        ),
+        actor=joy.created_by,
+        now=now,
+    )
+    PromoteOrder.objects.filter(wallet__merchant=joy).update(status="ACTIVE")
+
+    dashboard = client.get(reverse("console:index")).content.decode()
+    assert coins_of(joy) == 700
+    assert '<dd data-figure="promote-coins">700</dd>' in dashboard
+    assert '<dd data-figure="promote-running">1</dd>' in dashboard

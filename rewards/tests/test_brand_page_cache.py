@@ -20,8 +20,8 @@ from tikjoy.tests.factories import owner_of
 pytestmark = pytest.mark.django_db
 
 
-def _page(client, slug="fizz") -> str:
-    response = client.get(f"/b/{slug}/")
+def _page(client, slug="fizz", headers=None) -> str:
+    response = client.get(f"/b/{slug}/", headers=headers or {})
     assert response.status_code == 200
     return response.content.decode()
 
@@ -142,6 +142,33 @@ def test_a_new_video_is_listed_at_once(client, fizz):
     )
 
     assert "Our summer video" in _page(client)
+
+
+def test_a_videos_title_and_caption_are_shown_in_the_visitors_language_at_once(client, fizz):
+    merchant, campaign = fizz
+    video = campaign_services.video_add(
+        merchant=merchant,
+        actor=owner_of(merchant),
+        title="Our summer video",
+        caption="Sun all day",
+        hashtags="summer",
+        tiktok_url="https://www.tiktok.com/@fizz/video/7300000000000000001",
+    )
+    italian = _page(client, headers={"Accept-Language": "it"})  # built and kept before the text exists
+    assert "Our summer video" in italian
+
+    campaign_services.video_texts_save(
+        video=video,
+        actor=owner_of(merchant),
+        texts={"it": ("Il nostro video d'estate", "Sole tutto il giorno")},
+    )
+
+    italian = _page(client, headers={"Accept-Language": "it"})
+    assert "Il nostro video d&#x27;estate" in italian and "Our summer video" not in italian
+    # The caption to copy is the Italian one, with the video's tags and the campaign's, so it still earns.
+    assert f"Sole tutto il giorno #summer #{campaign.hashtag}" in italian
+    english = _page(client, headers={"Accept-Language": "en"})
+    assert "Our summer video" in english and f"Sun all day #summer #{campaign.hashtag}" in english
 
 
 def test_an_unknown_brand_is_a_404(client, db):
