@@ -138,7 +138,9 @@ def test_conversions_and_clicks_are_found_by_their_references(client, rows):
 
 
 def test_the_filters_show_the_rows_the_database_holds(client, program, rows, ops):
-    services.commission_reverse(commission_id=rows[0][2].commission.pk, code="CUSTOMER_FRAUD", actor=ops, now=NOW)
+    services.commission_reverse(
+        commission_id=rows[0][2].commission.pk, code="CUSTOMER_FRAUD", actor=ops, now=NOW
+    )
     for state in CommissionState.values:
         page, _ = _get(client, COMMISSIONS + f"?state__exact={state}")
         assert _ticked(page) == set(Commission.objects.filter(state=state).values_list("pk", flat=True)), (
