@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -28,10 +27,18 @@ from affiliates.models import (
     Commission,
     Conversion,
     Inquiry,
+    Link,
     Program,
     ReversalCode,
 )
-from core.admin import ReadOnlyAdmin
+from core.admin import (
+    ListAtScaleMixin,
+    ReadOnlyAdmin,
+    SearchBy,
+    WindowChangeList,
+    digits,
+    email_start,
+)
 from core.errors import DomainError
 from wallets.debts import debt_owed
 from wallets.models import Account, Purpose
@@ -212,7 +219,27 @@ class ProgramAdmin(ReadOnlyAdmin):
         )
 
 
-class _AffiliateChangeList(ChangeList):
+def as_typed(term: str) -> str:
+    """An order id or a customer reference, exactly as the merchant sent it (spaces around dropped)."""
+    return term.strip()
+
+
+def click_id(term: str) -> str | None:
+    """A click id (``new_click_id``: 24 characters; longer than any link code)."""
+    text = term.strip()
+    return text if len(text) > LINK_CODE_MAX else None
+
+
+def link_code(term: str) -> str | None:
+    """A link's code, typed alone or as its address (``/r/<code>``, the site's address before it)."""
+    text = term.strip().rstrip("/").rpartition("/")[2]
+    return text if 0 < len(text) <= LINK_CODE_MAX else None
+
+
+LINK_CODE_MAX = Link._meta.get_field("code").max_length
+
+
+class _AffiliateChangeList(WindowChangeList):
     """What each affiliate of the page owes, in one query (not one a row)."""
 
     def get_results(self, request):
@@ -232,12 +259,20 @@ class _AffiliateChangeList(ChangeList):
 
 
 @admin.register(Affiliate)
-class AffiliateAdmin(ReadOnlyAdmin):
+class AffiliateAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = ("user", "program", "status", "status_reason", "website", "applied_at", "owes")
     list_filter = ("status", "program")
     search_fields = ("user__email", "website")
+    search_by = (
+        SearchBy("user__email", how="prefix", normalize=email_start),
+        SearchBy("website", how="contains"),
+    )
+    search_help_text = _(
+        "The affiliate's e-mail address or its start up to the @, or part of the website (3 letters or more)."
+    )
     list_select_related = ("user", "program")
     ordering = ("-applied_at",)
+    sortable_by = ("applied_at",)
     actions = ["approve", "reject", "deactivate", "ban"]
 
     def get_changelist(self, request, **kwargs):
@@ -292,7 +327,7 @@ class AffiliateAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Commission)
-class CommissionAdmin(ReadOnlyAdmin):
+class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "affiliate",
@@ -307,9 +342,19 @@ class CommissionAdmin(ReadOnlyAdmin):
         "reversal_code",
     )
     list_filter = ("state", "affiliate__program")
-    search_fields = ("=id", "conversion__order_id", "affiliate__user__email")
+    search_fields = ("id", "conversion__order_id", "affiliate__user__email")
+    search_by = (
+        SearchBy("id", normalize=digits),
+        SearchBy("conversion__order_id", normalize=as_typed),
+        SearchBy("affiliate__user__email", how="prefix", normalize=email_start),
+    )
+    search_help_text = _(
+        "A commission's number, the order id as the merchant sent it, or the affiliate's e-mail "
+        "address or its start up to the @."
+    )
     list_select_related = ("affiliate__user", "affiliate__program")
     ordering = ("-id",)
+    sortable_by = ("id",)
     actions = ["reverse", "release"]
 
     @admin.action(description=_("Reverse (before lock, with a reason code)"))
@@ -339,7 +384,7 @@ class CommissionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Conversion)
-class ConversionAdmin(ReadOnlyAdmin):
+class ConversionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = (
         "order_id",
         "program",
@@ -354,17 +399,23 @@ class ConversionAdmin(ReadOnlyAdmin):
     )
     list_filter = ("is_accepted", "reject_reason", "source", "program")
     search_fields = ("order_id", "customer_ref")
+    search_by = (SearchBy("order_id", normalize=as_typed), SearchBy("customer_ref", normalize=as_typed))
+    search_help_text = _("The order id or the customer reference, exactly as the merchant sent it.")
     list_select_related = ("program", "affiliate__user", "affiliate__program")
     ordering = ("-id",)
+    sortable_by = ()
 
 
 @admin.register(Click)
-class ClickAdmin(ReadOnlyAdmin):
+class ClickAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = ("click_id", "link", "at", "is_bot", "is_unique", "user_agent")
     list_filter = ("is_bot", "is_unique")
-    search_fields = ("=click_id", "link__code")
+    search_fields = ("click_id", "link__code")
+    search_by = (SearchBy("click_id", normalize=click_id), SearchBy("link__code", normalize=link_code))
+    search_help_text = _("A click id, or a link's code (or its address, /r/...).")
     list_select_related = ("link",)
     ordering = ("-id",)
+    sortable_by = ()
 
 
 @admin.register(Inquiry)

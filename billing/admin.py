@@ -22,6 +22,7 @@ from billing.forms import CreditNoteForm
 from billing.models import DocumentKind, Invoice, Statement
 from billing.selectors import credited_total, document_blobs, document_with_file
 from billing.services import credit_note_issue, invoice_finalise, invoice_resend
+from core.admin import ListAtScaleMixin
 from core.errors import DomainError
 from merchants.models import Merchant
 from wallets.money import Currency
@@ -81,7 +82,7 @@ def _merchants_matching(term: str):
 
 
 @admin.register(Statement)
-class StatementOpsAdmin(_Files, admin.ModelAdmin):
+class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     files = ("pdf", "csv")
     list_display = (
         "merchant",
@@ -145,7 +146,7 @@ class StatementOpsAdmin(_Files, admin.ModelAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceOpsAdmin(_Files, admin.ModelAdmin):
+class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     files = ("pdf", "xml")
     list_display = (
         "__str__",

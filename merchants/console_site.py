@@ -37,23 +37,21 @@ from django.contrib.admin.views.main import (
     ORDER_VAR,
     PAGE_VAR,
     SEARCH_VAR,
-    ChangeList,
 )
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import conditional_escape, format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core.admin import WindowChangeList, WindowPaginator, action_checkbox_html
 from core.errors import DomainError
 from core.hardening import formfield_with_db_bounds
 from core.i18n import time_zone_for
@@ -308,95 +306,22 @@ class ConsoleSite(admin.AdminSite):
 console_site = ConsoleSite(name="console")
 
 
-class WindowPaginator(Paginator):
-    """A paginator that counts only as far as it must: the rows up to ``ahead`` pages past the page
-    asked for (``SELECT COUNT(*) FROM (... LIMIT n)``), never the whole list. Below that the count is
-    exact (``count_is_exact``); above it the list says "more than" and offers the next pages.
-
-    A million rows cost a million to count on every view; this costs at most the rows a page that
-    far down would read anyway.
-    """
-
-    MAX_PAGE = 100_000
-
-    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page=None, ahead=10):
-        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
-        try:
-            # A page number typed by hand can be anything: past MAX_PAGE it is simply not found.
-            self.asked = min(max(int(page), 1), self.MAX_PAGE)
-        except (TypeError, ValueError):
-            self.asked = 1
-        self.ahead = ahead
-
-    @cached_property
-    def count(self) -> int:
-        limit = (self.asked + self.ahead) * self.per_page + 1
-        rows = self.object_list[:limit]
-        counted = rows.count() if isinstance(rows, models.QuerySet) else len(rows)
-        self._exact = counted < limit
-        return min(counted, limit - 1)
-
-    @property
-    def count_is_exact(self) -> bool:
-        return self.count is not None and self._exact
-
-    def page(self, number):
-        """The page, read in two steps when the list is a queryset: its ids first (the list's own
-        table, in the order of its index, skipping the rows before the page there), then those rows
-        with what they show (joins, related rows). A deep page never joins the rows it skips."""
-        page = super().page(number)
-        rows = page.object_list
-        if isinstance(rows, models.QuerySet) and rows.query.is_sliced and not rows.query.distinct:
-            ids = list(rows.values_list("pk", flat=True))
-            full = self.object_list.all()
-            page.object_list = full.filter(pk__in=ids)
-        return page
-
-
 def window_page(request: HttpRequest, queryset, per_page: int, *, param: str = "page"):
     """The page ``request`` asks for (``?page=``) of a console list that is not a model's changelist."""
     page = request.GET.get(param)
     return WindowPaginator(queryset, per_page, page=page).get_page(page)
 
 
-class ConsoleChangeList(ChangeList):
-    """The console's lists: counted only as far as the pages shown (``WindowPaginator``), and sorted by
-    one column with the id, in the same direction, as the tie-break: one index ``(merchant, column,
-    id)`` serves a column both ways, and no page is sorted in memory."""
-
-    def _sortable(self, param: str) -> bool:
-        try:
-            name = self.list_display[int(param.rpartition("-")[2])]
-        except (IndexError, ValueError):
-            return False
-        return self.sortable_by is None or name in self.sortable_by
-
-    def get_ordering(self, request, queryset):
-        # Only the columns the page offers to sort by (``sortable_by``: the indexed ones), even when
-        # ``?o=`` asks for another one by hand.
-        asked = self.params.get(ORDER_VAR)
-        if asked:
-            kept = ".".join(p for p in str(asked).split(".") if self._sortable(p))
-            self.params = {k: v for k, v in self.params.items() if k != ORDER_VAR}
-            if kept:
-                self.params[ORDER_VAR] = kept
-        ordering = super().get_ordering(request, queryset)
-        if not self.params.get(ORDER_VAR) or not ordering or not isinstance(ordering[0], str):
-            return ordering
-        first = ordering[0]
-        if first.lstrip("-") in ("pk", self.lookup_opts.pk.name):
-            return [first]
-        return [first, "-pk" if first.startswith("-") else "pk"]
+class ConsoleChangeList(WindowChangeList):
+    """The console's lists (``core.admin.WindowChangeList``: counted only as far as the pages shown,
+    sorted by one indexed column with the id in the same direction), with the console's own page
+    links."""
 
     def get_results(self, request):
         super().get_results(request)
-        self.count_is_exact = getattr(self.paginator, "count_is_exact", True)
         self.console_page_range = (
             list(self.paginator.get_elided_page_range(self.page_num)) if self.multi_page else []
         )
-        if not self.count_is_exact:
-            # The search form then says no "N results": the pagination line says "more than N".
-            self.full_result_count = self.result_count
 
 
 def _no_page(changelist, request) -> None:
@@ -665,16 +590,8 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         return seen.label if seen is not None else "-"
 
     def action_checkbox(self, obj):
-        """Each row's checkbox for the list's actions: the HTML of Django's (``CheckboxInput`` through
-        the form renderer), written at once: rendering the widget's templates for every row was 40 %
-        of a page of rewards' rows (``rewards/tests/test_console_at_scale.py`` compares the two)."""
-        label = format_html(_("Select this object for an action - {}"), str(obj))
-        return format_html(
-            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
-            helpers.ACTION_CHECKBOX_NAME,
-            str(obj.pk),
-            label,
-        )
+        """Each row's checkbox, written at once (``core.admin.action_checkbox_html``)."""
+        return action_checkbox_html(obj)
 
     def get_changelist_instance(self, request: HttpRequest):
         self.check_filter_params(request)

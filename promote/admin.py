@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.admin import ReadOnlyAdmin
+from core.admin import ListAtScaleMixin, ReadOnlyAdmin
 from promote import services
 from promote.models import (
     CoinPrice,
@@ -55,7 +55,7 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
 
 
 @admin.register(PromoteOrder)
-class PromoteOrderAdmin(ReadOnlyAdmin):
+class PromoteOrderAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "content_label",

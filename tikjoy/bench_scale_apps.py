@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.test import Client
@@ -157,6 +158,8 @@ def pages(*, data: AppsData, merchant: Merchant) -> list[AppPage]:
         AppPage("ops", "list", "ops: payouts requested", ops_payouts + "?state__exact=REQUESTED"),
         AppPage("ops", "list", "ops: payouts searched by reference",
                 ops_payouts + f"?q={payout.end_to_end_id if payout else 'x'}"),
+        AppPage("ops", "list", "ops: payouts searched by IBAN (typed with spaces)",
+                ops_payouts + "?" + urlencode({"q": payout.bank_account.iban_formatted if payout else "x"})),
         AppPage("ops", "list", "ops: SEPA batches", reverse("admin:payouts_payoutbatch_changelist")),
         AppPage("ops", "list", "ops: bank accounts", reverse("admin:payouts_bankaccount_changelist")),
         AppPage("ops", "list", "ops: commissions", commissions),
@@ -164,6 +167,7 @@ def pages(*, data: AppsData, merchant: Merchant) -> list[AppPage]:
         AppPage("ops", "list", f"ops: commissions, page {deep_commissions}", commissions + f"?p={deep_commissions - 1}"),
         AppPage("ops", "list", "ops: conversions", reverse("admin:affiliates_conversion_changelist")),
         AppPage("ops", "list", "ops: clicks", reverse("admin:affiliates_click_changelist")),
+        AppPage("ops", "list", "ops: clicks by bots", reverse("admin:affiliates_click_changelist") + "?is_bot__exact=1"),
         AppPage("ops", "list", "ops: affiliates", reverse("admin:affiliates_affiliate_changelist")),
         # The API
         AppPage("api", "list", "API: GET /api/v1/rewards", "/api/v1/rewards"),

@@ -57,6 +57,7 @@ from api.models import ApiKey, KeyKind, Scope
 from api.services import api_key_create
 from merchants.models import Merchant
 from payouts.models import BankAccount, Payout, PayoutBatch, PayoutEvent
+from payouts.services import iban_hash
 from tikjoy.scale_data import _insert, _max_id, _quote, _setval, _sql
 from wallets.models import NEGATIVE_ALLOWED, PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.services import account_for
@@ -116,6 +117,31 @@ def _entries(txn: str, account: str, amount: str, source: str) -> int:
     )
 
 
+def _key_iban_hashes(*, after_id: int, chunk: int = 10_000) -> None:
+    """The bank accounts' ``iban_hash`` as ``payouts.services.iban_hash`` keys it (HMAC with the
+    settings' key: an ops search by IBAN looks it up), computed here and written a chunk at a time."""
+    rows = BankAccount.objects.filter(pk__gt=after_id).order_by("pk").values_list("pk", "iban")
+    ids: list[int] = []
+    hashes: list[str] = []
+    with connection.cursor() as cursor:
+        for pk, iban in rows.iterator(chunk_size=chunk):
+            ids.append(pk)
+            hashes.append(iban_hash(iban))
+            if len(ids) == chunk:
+                _write_hashes(cursor, ids, hashes)
+                ids, hashes = [], []
+        _write_hashes(cursor, ids, hashes)
+
+
+def _write_hashes(cursor, ids: list[int], hashes: list[str]) -> None:
+    if ids:
+        cursor.execute(
+            "UPDATE payouts_bankaccount b SET iban_hash = v.h "
+            "FROM (SELECT unnest(%s::bigint[]) AS id, unnest(%s::text[]) AS h) v WHERE b.id = v.id",
+            [ids, hashes],
+        )
+
+
 def _payouts(*, merchant: Merchant, run: str, ops: User, ops2: User, now: datetime, limit: int, log) -> tuple:
     sql_now = f"'{now.isoformat()}'::timestamptz"
     currency = "EUR"
@@ -156,7 +182,7 @@ def _payouts(*, merchant: Merchant, run: str, ops: User, ops2: User, now: dateti
             "town": "'Berlin'",
             "country": "'DE'",
             "iban": iban,
-            "iban_hash": f"encode(sha256(convert_to({iban}, 'UTF8')), 'hex')",
+            "iban_hash": "''",  # keyed as the services key it: _key_iban_hashes below
             "bic": "'COBADEFFXXX'",
             "bank_name": "'Commerzbank'",
             "sepa_eea": "true",
@@ -165,6 +191,7 @@ def _payouts(*, merchant: Merchant, run: str, ops: User, ops2: User, now: dateti
         },
         "FROM scale_payee s",
     )
+    _key_iban_hashes(after_id=b0)
     # Batch k holds payouts (k-1)*BATCH+1 .. k*BATCH; released the day after the last was asked.
     batch_at = f"({sql_now} - interval '150 days' * (1 - LEAST(g * {BATCH}, {sent})::float / {count + 1}) + interval '1 day')"
     _insert(
@@ -202,7 +229,7 @@ def _payouts(*, merchant: Merchant, run: str, ops: User, ops2: User, now: dateti
             "amount": "s.amount",
             "currency": f"'{currency}'",
             "state": state,
-            "end_to_end_id": f"'SC{run}' || s.n",
+            "end_to_end_id": f"upper('SC{run}' || s.n)",  # upper case, as the services write them
             "creditor_name": "'Scale Consumer ' || s.n",
             "remittance": "'TikJoy payout'",
             "reason": f"(CASE {state} WHEN 'REQUESTED' THEN 'Waiting for our check.' WHEN 'PAID' THEN 'Paid.' "
@@ -263,7 +290,7 @@ def _payouts(*, merchant: Merchant, run: str, ops: User, ops2: User, now: dateti
             {
                 "id": txn,
                 "kind": _quote(kind),
-                "reason": f"'Payout SC{run}' || s.n || {reason}",
+                "reason": f"'Payout ' || upper('SC{run}' || s.n) || {reason}",
                 "actor_id": "s.user_id" if key == "request" else "NULL",
                 "subject_type": "'payouts.payout'",
                 "subject_id": f"({p0} + s.n)::text",
