@@ -188,12 +188,13 @@ def test_a_reported_purchase_is_a_fixed_number_of_queries(shop, django_assert_nu
     call_command("rewards_check")
 
 
-# 29 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
-# person with their consent and membership, the engine's transaction, the low-balance check in one
-# statement, the answer's reward id, the stored answer with the audit line); 35 before (the
+# 30 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
+# person with their consent and membership, the engine's transaction with the person's reward figures
+# in one upsert, the low-balance check in one statement, the answer's reward id, the stored answer
+# with the audit line); 35 before (the
 # low-balance check in three, the pricing plan in two, the payment's four counters in four), 57 before
 # that. The test's transaction adds 2 savepoints' statements.
-PURCHASE_QUERIES = 31
+PURCHASE_QUERIES = 32
 
 
 def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop):
@@ -221,6 +222,7 @@ def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop)
     call_command("rewards_check")
 
 
-# 11 before (besides the savepoint): the accounts and the webhook endpoints read in the lock, the
-# payment's four counters in four statements, the postings before them.
-LOCK_HELD_STATEMENTS = 6
+# The person's reward figures (one upsert) among them; 11 before (besides the savepoint): the accounts
+# and the webhook endpoints read in the lock, the payment's four counters in four statements, the
+# postings before them.
+LOCK_HELD_STATEMENTS = 7

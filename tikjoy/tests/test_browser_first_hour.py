@@ -120,8 +120,8 @@ def _saved(page: Page) -> None:
 
 
 def _add_a_video(page: Page) -> None:
-    page.get_by_label("Title").fill("Ice cold")
-    page.get_by_label("Caption").fill("Summer in a can")
+    page.get_by_role("textbox", name="Title:", exact=True).fill("Ice cold")  # not the other languages' group
+    page.get_by_role("textbox", name="Caption:", exact=True).fill("Summer in a can")
     page.get_by_label("Hashtags").fill("fizzsummer")
     page.get_by_label("TikTok URL").fill("https://www.tiktok.com/@fizzcola/video/7300000000000000001")
     page.get_by_role("button", name="Save", exact=True).click()
