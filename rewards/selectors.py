@@ -165,7 +165,10 @@ def reward_reason_for_user(reward: Reward) -> str:
     if reward.status == RewardStatus.HELD:
         return str(HELD_EXPLANATION)
     if reward.status == RewardStatus.REVERSED:
-        return reward.reason or gettext("Reversed.")
+        # The engine's reasons are stored in English and marked for translation where they are
+        # written (``gettext_noop``): shown in the reader's language; a reason ops typed is shown
+        # as written (gettext gives back a text it has no translation for).
+        return gettext(reward.reason) if reward.reason else gettext("Reversed.")
     return ""
 
 
@@ -194,31 +197,47 @@ def unfunded_explanation(action: SocialAction, *, now: datetime | None = None) -
     campaign = action.campaign
     deadline = unfunded_deadline(action)
     budget = action.reason == Reason.BUDGET_REACHED
+    values = {"brand": brand, "day": _day(deadline)}
     if campaign is not None and campaign.status == CampaignStatus.ENDED:
-        return f"Not paid: {brand}'s campaign ran out of money and ended before more arrived."
+        return (
+            gettext("Not paid: %(brand)s's campaign ran out of money and ended before more arrived.") % values
+        )
     if now >= deadline:
         if budget:
             return (
-                f"Not paid: {brand}'s campaign budget was spent and was not raised before {_day(deadline)}."
+                gettext("Not paid: %(brand)s's campaign budget was spent and was not raised before %(day)s.")
+                % values
             )
-        return f"Not paid: {brand}'s wallet was empty and they did not add funds before {_day(deadline)}."
+        return (
+            gettext("Not paid: %(brand)s's wallet was empty and they did not add funds before %(day)s.")
+            % values
+        )
     if (
         campaign is not None
         and campaign.status == CampaignStatus.PAUSED
         and campaign.pause_reason == PauseReason.MERCHANT
     ):
         return (
-            f"Waiting: {brand} paused the campaign. Your reward will be paid if they resume it before "
-            f"{_day(deadline)} and it still fits the campaign's limits."
+            gettext(
+                "Waiting: %(brand)s paused the campaign. Your reward will be paid if they resume it before "
+                "%(day)s and it still fits the campaign's limits."
+            )
+            % values
         )
     if budget:
         return (
-            f"Waiting: {brand}'s campaign budget is spent. Your reward will be paid if they raise it before "
-            f"{_day(deadline)} and it still fits the campaign's limits."
+            gettext(
+                "Waiting: %(brand)s's campaign budget is spent. Your reward will be paid if they raise it "
+                "before %(day)s and it still fits the campaign's limits."
+            )
+            % values
         )
     return (
-        f"Waiting: {brand}'s wallet is empty. Your reward will be paid if they add funds before {_day(deadline)} "
-        "and it still fits the campaign's limits."
+        gettext(
+            "Waiting: %(brand)s's wallet is empty. Your reward will be paid if they add funds before %(day)s "
+            "and it still fits the campaign's limits."
+        )
+        % values
     )
 
 

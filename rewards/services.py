@@ -49,7 +49,7 @@ from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from moneyed import Money
 
 from accounts.models import User
@@ -337,7 +337,7 @@ def _pay(
             bonus=item.decision.bonus,
             available_at=_available_at(item.action, item.campaign, kind=item.kind, now=now),
             advance_at=item.decision.advance_at,
-            reason="Held for review: unusual activity." if item.decision.held else "",
+            reason=gettext_noop("Held for review: unusual activity.") if item.decision.held else "",
             created_at=now,
         )
         for item in items
@@ -1649,7 +1649,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
             and _waits_for_evidence(reward, action)
             and now >= reward.available_at + _evidence_window()
         ):
-            why_not = "The post could not be checked on TikTok after the hold period ended."
+            why_not = gettext_noop("The post could not be checked on TikTok after the hold period ended.")
         if why_not:
             _reverse(reward, action, reason=why_not, actor=None, now=now)
         elif _waits_for_evidence(reward, action):
@@ -1833,14 +1833,14 @@ TIKTOK_ACTIONS = (ActionType.TIKTOK_LOGIN, ActionType.SHARE_VIDEO)
 def _confirmation_blocker(reward: Reward, action: SocialAction) -> str:
     """Why the reward can't be confirmed, in words; empty when its conditions still hold."""
     if Ban.objects.filter(user_id=reward.user_id).exists():
-        return "The account was banned."
+        return gettext_noop("The account was banned.")
     tracked = action.tracked_post
     if tracked is not None and tracked.status == TrackedPost.Status.GONE:
-        return "The post was deleted or made private before the hold period ended."
+        return gettext_noop("The post was deleted or made private before the hold period ended.")
     if action.action_type in TIKTOK_ACTIONS:
         profile = TikTokProfile.objects.filter(user_id=reward.user_id).first()
         if profile is not None and profile.disconnected_at is not None:
-            return "The TikTok account was disconnected before the hold period ended."
+            return gettext_noop("The TikTok account was disconnected before the hold period ended.")
     return ""
 
 

@@ -135,6 +135,17 @@ def test_the_wallet_says_why_a_reward_waits_and_until_when(ran_dry, client):
 
 
 @pytest.mark.django_db
+def test_the_wallet_says_why_a_reward_waits_in_the_persons_language(ran_dry, client):
+    _merchant, _campaign, ben, _refused = ran_dry
+    client.force_login(ben)
+
+    text = client.get("/wallet/", headers={"Accept-Language": "de"}).content.decode()
+
+    assert "Wartet: Das Guthaben von Acme ist leer. Deine Prämie wird bezahlt" in text
+    assert "Waiting:" not in text and "wallet is empty" not in text
+
+
+@pytest.mark.django_db
 def test_a_campaign_the_merchant_paused_waits_for_the_merchant_and_pays_when_resumed(
     ran_dry, ops, django_capture_on_commit_callbacks, capsys
 ):

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns.models import ActionType
 from merchants.services import consent_give
-from rewards.models import Reward, RewardKind
-from rewards.selectors import availability_schedule
+from rewards.models import Reward, RewardKind, RewardStatus
+from rewards.selectors import availability_schedule, reward_reason_for_user
 from rewards.services import action_record, reward_reverse, rewards_settle_due, snapshot_process
 from rewards.tests.conftest import NOW, eur, snapshot, tracked_post
 from wallets.formats import money_text
@@ -169,6 +169,20 @@ def test_a_reversed_reward_shows_its_reason(client, ana_wallet):
         f"Acme: Engagement on your shared post · {shown('0.88')} reversed: Views bought from a click farm"
         in page
     )
+
+
+def test_the_engines_reason_is_shown_in_the_persons_language_an_operators_as_written():
+    reward = Reward(
+        status=RewardStatus.REVERSED,
+        reason="The post was deleted or made private before the hold period ended.",
+    )
+    typed = Reward(status=RewardStatus.REVERSED, reason="Views bought from a click farm")
+
+    with translation.override("it"):
+        assert reward_reason_for_user(reward) == (
+            "Il post è stato eliminato o reso privato prima della fine del periodo di attesa."
+        )
+        assert reward_reason_for_user(typed) == "Views bought from a click farm"
 
 
 def test_the_wallet_shows_the_connected_accounts(client, make_consumer):
