@@ -522,6 +522,10 @@ def clicks_record_many(clicks: list[dict]) -> int:
                 "is_bot": c["bot"],
             }
         )
+    # In the unique index's order: two batches that insert the same (link, visitor, hour) wait for
+    # each other in one direction only (in the arrival order, a batch could wait for another's key
+    # while that one waits for its own: a deadlock).
+    rows.sort(key=lambda r: (r["link_id"], r["visitor_hash"], r["hour"], r["click_id"]))
     if connection.vendor == "postgresql":
         columns = ("link_id", "click_id", "at", "hour", "visitor_hash", "user_agent", "is_bot")
         with connection.cursor() as cursor:

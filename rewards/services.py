@@ -304,7 +304,7 @@ def _prepare(pairs, *, merchants: dict[int, Merchant]) -> _Prepared:
     for user_id, currency in pairs:
         users[currency].add(user_id)
     accounts = _AccountCache()
-    accounts.prefetch_for(users, merchants=merchants)
+    accounts.prefetch_for(users, merchants=merchants, create_missing=False)
     return _Prepared(accounts=accounts, endpoints=endpoints_active(merchant_ids=merchants))
 
 
@@ -482,11 +482,16 @@ class _AccountCache:
             users[r.currency].add(r.user_id)
         self.prefetch_for(users, merchants=merchants)
 
-    def prefetch_for(self, users: dict[str, set[int]], *, merchants: dict[int, Merchant]) -> None:
+    def prefetch_for(
+        self, users: dict[str, set[int]], *, merchants: dict[int, Merchant], create_missing: bool = True
+    ) -> None:
         """The accounts payments to ``users`` (by currency) from ``merchants`` post to, read in one
         query: the merchants' funds, the platform's pending revenue on them and the users' pending
-        accounts (those missing are created by ``prefetch_users``, any other by ``get``). Their ids
-        never change, so the engine reads them before it takes its locks."""
+        accounts (those missing are created by ``prefetch_users`` unless ``create_missing`` is off,
+        any other by ``get`` when a posting needs it). Their ids never change, so the engine reads
+        them before it takes its locks; it creates none there (``_prepare``): an action that pays
+        nothing gives the person no account, and an account is created inside the engine's locks,
+        in their order, as every other path does."""
         user_label, merchant_label = User._meta.label_lower, Merchant._meta.label_lower
         partitions = {partition_key(m): pk for pk, m in merchants.items()}
         wanted = Q()
@@ -514,7 +519,7 @@ class _AccountCache:
             elif account.purpose == Purpose.PLATFORM_REVENUE_PENDING:
                 self._accounts[("revenue_pending", partitions[account.partition], account.currency)] = account
         for currency, user_ids in missing_users.items():
-            if user_ids:
+            if user_ids and create_missing:
                 self.prefetch_users(user_ids, Purpose.USER_PENDING, currency)
 
     def get(self, key: tuple, make) -> Account:

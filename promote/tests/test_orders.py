@@ -9,7 +9,7 @@ import pytest
 
 from promote import services
 from promote.models import CouponStatus, DeliveryTick, LaunchedCountry, OrderStatus, PromoteOrder
-from promote.tests.conftest import assert_books_clean, coins_of, order_request, own_post
+from promote.tests.conftest import FixedSpend, assert_books_clean, coins_of, order_request, own_post
 from social.models import TrackedPost
 from tikjoy.tests.factories import NOW
 from wallets.models import PLATFORM, Entry, Purpose
@@ -24,11 +24,12 @@ def escrow_of(order) -> int:
     return int(balance(account).amount)
 
 
-def run_to_the_end(order, ops):
+def run_to_the_end(order, ops, *, spend: int | None = None):
+    """Approve, deliver to the end (the simulator's spend for this order id, or ``spend`` coins) and settle."""
     services.order_approve(order_id=order.pk, actor=ops, now=NOW)
     order.refresh_from_db()
     end = order.ends_at + timedelta(minutes=5)
-    services.deliveries_tick(now=end)
+    services.deliveries_tick(now=end, source=FixedSpend(spend) if spend is not None else None)
     services.orders_settle_due(now=end)
     order.refresh_from_db()
     return order
@@ -230,9 +231,12 @@ def test_a_started_order_keeps_the_coupon_and_it_is_spent_first(promoter, ops):
         actor=ana,
         now=NOW,
     )
-    order = run_to_the_end(order, ops)
+    order = run_to_the_end(
+        order, ops, spend=640
+    )  # less than the coupon (the simulator's spend varies by order id)
     coupon.refresh_from_db()
     assert coupon.status == CouponStatus.CONSUMED
+    assert order.consumed_coins == 640
     # consumed < 900: the coupon covered all of it; the unused coupon coins are forfeited, not refunded.
     assert order.consumed_coins < 900
     assert order.forfeited_coupon_coins == 900 - order.consumed_coins

@@ -10,7 +10,7 @@
     return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
   };
   var texts = entries.map(function (entry) { return fold(entry.textContent); });
-  input.addEventListener("input", function () {
+  var filter = function () {
     var words = fold(input.value).split(/\s+/).filter(Boolean).slice(0, 10);
     var shown = 0;
     entries.forEach(function (entry, i) {
@@ -19,5 +19,7 @@
       if (match) { shown += 1; }
     });
     if (none) { none.hidden = shown !== 0; }
-  });
+  };
+  input.addEventListener("input", filter);
+  if (input.value) { filter(); }  // typed before this script ran (a slow connection)
 })();
