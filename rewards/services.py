@@ -949,7 +949,8 @@ def _figures_rebuild(*, user_id: int, currency: str, unsaved: dict[str, Decimal 
     whose new status is not saved yet). The caller holds the row's lock, taken before this statement
     began, so every reward change that counts in the row is either committed (and read here) or
     still to add itself to the row (a grant whose rewards this statement can't see yet)."""
-    columns = ", ".join(f"{column} = GREATEST(0, counted.{column} + %s)" for column in _FIGURES_COLUMNS)
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite's two-argument MAX
+    columns = ", ".join(f"{column} = {greatest}(0, counted.{column} + %s)" for column in _FIGURES_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_FIGURES_TABLE} SET {columns} FROM (SELECT {_FIGURES_RECOUNT} "  # noqa: S608 - fixed names
