@@ -279,7 +279,7 @@ def awaited_brands(*, user: AbstractBaseUser) -> list[AwaitedBrand]:
         AwaitedBrand(merchant=watch.merchant, started_at=watch.notified_at)
         for watch in LaunchWatch.objects.filter(user=user)
         .select_related("merchant")
-        .order_by("-created_at")[:10]
+        .order_by("-created_at", "-pk")[:10]
     ]
 
 
