@@ -89,6 +89,14 @@ def _sql() -> str:
     reward = f"concat_ws(';', to_jsonb(r)::text, sa.action_type, to_jsonb(m)::text) AS j FROM {r} r \
         JOIN {s} sa ON sa.id = r.action_id JOIN {m} m ON m.id = r.merchant_id"
     newest = f"ORDER BY r.created_at DESC, r.id DESC LIMIT {LIST_ROWS}"
+    # The statuses are written into the statement, not passed: a generic plan can then use the
+    # partial index of unfunded actions (and they are the code's constants, never input).
+    s_held, s_reversed, s_pending = (
+        RewardStatus.HELD.value,
+        RewardStatus.REVERSED.value,
+        RewardStatus.PENDING.value,
+    )
+    s_unfunded = ActionStatus.UNFUNDED.value
     # Each part coalesced to '' keeps its place: an empty part can't shift another into its slot.
     return f"""
         WITH unfunded AS (
@@ -97,7 +105,7 @@ def _sql() -> str:
                              (to_jsonb(c) - 'spent' - 'updated_at')::text) AS j,
                    LEAST(sa.created_at + %(retry)s, c.ends_at) AS deadline
               FROM {s} sa JOIN {m} m ON m.id = sa.merchant_id LEFT JOIN {c} c ON c.id = sa.campaign_id
-             WHERE sa.user_id = %(user)s AND sa.status = %(unfunded)s
+             WHERE sa.user_id = %(user)s AND sa.status = '{s_unfunded}'
              ORDER BY sa.created_at DESC, sa.id DESC
              LIMIT {LIST_ROWS}
         )
@@ -116,10 +124,10 @@ def _sql() -> str:
                         SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s
                          ORDER BY r.created_at DESC, r.id DESC LIMIT {HISTORY_ROWS}) x), ''),
             coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s AND r.status = %(held)s
+                        SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s AND r.status = '{s_held}'
                         {newest}) x), ''),
             coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s AND r.status = %(reversed)s
+                        SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s AND r.status = '{s_reversed}'
                         {newest}) x), ''),
             -- the schedule as rewards.selectors.availability_schedule groups it
             coalesce((SELECT string_agg(concat_ws(':', d.day, d.currency, d.total, d.n), ','
@@ -127,7 +135,7 @@ def _sql() -> str:
                         FROM (SELECT (COALESCE(r.advance_at, r.available_at) AT TIME ZONE %(tz)s)::date AS day,
                                      r.currency, sum(r.user_amount) AS total, count(*) AS n
                                 FROM {r} r
-                               WHERE r.user_id = %(user)s AND r.status = %(pending)s AND r.advanced_at IS NULL
+                               WHERE r.user_id = %(user)s AND r.status = '{s_pending}' AND r.advanced_at IS NULL
                                GROUP BY 1, 2) d), ''),
             coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM unfunded x), ''),
             coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
@@ -177,10 +185,6 @@ _PARAMETERS = (
     ("tz", "text"),
     ("now", "timestamptz"),
     ("retry", "interval"),
-    ("held", "text"),
-    ("reversed", "text"),
-    ("pending", "text"),
-    ("unfunded", "text"),
 )
 _prepared_on: weakref.WeakSet = weakref.WeakSet()
 
@@ -214,10 +218,6 @@ def wallet_key(*, user: AbstractBaseUser, kind: str, now: datetime) -> str:
                 "tz": tz,
                 "now": now,
                 "retry": timedelta(days=settings.REWARDS_UNFUNDED_RETRY_DAYS),
-                "held": RewardStatus.HELD,
-                "reversed": RewardStatus.REVERSED,
-                "pending": RewardStatus.PENDING,
-                "unfunded": ActionStatus.UNFUNDED,
             },
         )
     moment = next_change.isoformat() if next_change is not None else "-"
