@@ -61,6 +61,7 @@ from accounts.models import User
 from campaigns.models import Campaign
 from merchants.models import Consent, Membership, Merchant
 from rewards.models import ActionStatus, LaunchWatch, PersonRewardFigures, Reward, RewardStatus, SocialAction
+from rewards.selectors import WALLET_LIST_LIMIT
 from social.models import TikTokProfile
 from wallets.models import Account, owner_key
 
@@ -68,7 +69,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 3600
 HISTORY_ROWS = 20  # the history's first page (rewards.views.HISTORY_PAGE_SIZE); the JSON lists 10 of them
-LIST_ROWS = 10  # the lists of held and reversed rewards, unfunded actions and brands awaited
+LIST_ROWS = WALLET_LIST_LIMIT  # the lists of held and reversed rewards, unfunded actions and brands awaited
 # What renders the wallet besides this module: a digest of them is in every key.
 TEMPLATES = (
     "wallet/wallet.html",
@@ -209,13 +210,16 @@ def wallet_key(*, user: AbstractBaseUser, kind: str, now: datetime) -> str:
     active language and time zone."""
     owner_type, owner_id = owner_key(user)
     tz = timezone.get_current_timezone_name()
+    # The time zone as the ORM writes it for the schedule's TruncDate (an offset's sign is flipped
+    # for PostgreSQL), so the fingerprint groups the days exactly as the page does.
+    tz_sql = connection.ops._prepare_tzname_delta(tz)
     with connection.cursor() as cursor:
         digest, next_change = _fingerprint(
             cursor,
             {
                 "user": owner_id,
                 "owner_type": owner_type,
-                "tz": tz,
+                "tz": tz_sql,
                 "now": now,
                 "retry": timedelta(days=settings.REWARDS_UNFUNDED_RETRY_DAYS),
             },

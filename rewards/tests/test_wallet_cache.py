@@ -8,6 +8,7 @@ checks what the person reads, and that the page served is the page built afresh 
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from decimal import Decimal
 from html import unescape
@@ -16,6 +17,7 @@ from unittest import mock
 import pytest
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -27,6 +29,7 @@ from payouts import sandbox_bank
 from payouts import services as payouts
 from payouts.models import PayoutState
 from payouts.tests.conftest import LATER, add_bank_account, fund, verify_identity
+from rewards import selectors
 from rewards.services import action_record, reward_reverse, rewards_settle_due
 from rewards.tests.conftest import NOW, eur, login_rule
 from rewards.tests.test_wallet import ana_wallet, shown  # noqa: F401 - the fixture
@@ -295,6 +298,39 @@ def test_two_people_never_get_each_others_wallet(client, ana_wallet, make_consum
         assert "Ben Nevis" in page and "Ana" not in page and "Nothing here yet" in page
         assert summary["history"] == [] and summary["balances"] == {}
     assert "Signed in as Ana" in _text(_html(client))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_is_built_from_one_snapshot_so_money_arriving_meanwhile_shows_on_the_next_request(
+    client, make_consumer, monkeypatch
+):
+    ana = make_consumer("Ana")
+    fund(ana, "10.00")
+    client.force_login(ana)
+    read_balances = selectors.wallet_money_get
+    paid = []
+
+    def balances_read_after_a_payment_committed(*, user):
+        if not paid:  # the page's other reads are done: 5.00 more arrives, committed elsewhere
+            paid.append(True)
+
+            def pay():
+                try:
+                    fund(ana, "5.00")
+                finally:
+                    connection.close()
+
+            thread = threading.Thread(target=pay)
+            thread.start()
+            thread.join()
+        return read_balances(user=user)
+
+    monkeypatch.setattr(selectors, "wallet_money_get", balances_read_after_a_payment_committed)
+
+    # Built in the snapshot its key was computed in: the state before the payment, whole.
+    assert f"Available {shown('10.00')}" in _text(_html(client))
+    assert paid
+    assert f"Available {shown('15.00')}" in _text(_html(client))
 
 
 class _DownCache(LocMemCache):
