@@ -178,7 +178,8 @@ def _code() -> str:
 
 # The fingerprint is prepared once per database connection (``PREPARE``): planning its fifteen
 # parts took about 1.3 ms a request, more than running them. A prepared statement lives as long as
-# its connection (a rollback doesn't remove it), so the connections that have it are remembered.
+# its connection (a rollback doesn't remove it), so the connections that have it are remembered;
+# without Django's pool or persistent connections it is run as it is.
 STATEMENT = "rewards_wallet_fingerprint"
 _PARAMETERS = (
     ("user", "bigint"),
@@ -192,6 +193,10 @@ _prepared_on: weakref.WeakSet = weakref.WeakSet()
 
 def _fingerprint(cursor, values: dict) -> tuple[str, datetime | None]:
     connection.ensure_connection()
+    if connection.pool is None and not connection.settings_dict.get("CONN_MAX_AGE"):
+        # A connection a request (no pool): a statement prepared would be prepared on every one.
+        cursor.execute(_sql(), values)
+        return cursor.fetchone()
     raw = connection.connection
     if raw not in _prepared_on:
         numbered = _sql() % {name: f"${i}" for i, (name, _) in enumerate(_PARAMETERS, start=1)}
