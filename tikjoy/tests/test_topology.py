@@ -4,6 +4,7 @@ while the database can't be reached."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -12,6 +13,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.db import OperationalError, transaction
 from django.test import RequestFactory
+from django.urls import resolve
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from accounts.models import User
@@ -80,6 +82,28 @@ def test_the_middleware_picks_dashboards_statements_and_reports(settings, method
 
     assert middleware(request) == "response"
     assert seen == [REPLICA if replica else None]
+
+
+# One page of the site for each default pattern: a pattern that matched no URL (a page renamed)
+# would leave its page on the primary without anyone noticing.
+REPLICA_PAGES = [
+    "/console/",
+    "/console/billing/statement/",
+    "/console/billing/invoice/",
+    "/console/campaigns/campaign/7/report/",
+    "/console/affiliates/report/",
+    "/console/promote/7/csv/",
+    "/affiliates/7/report/",
+    "/api/v1/statements",
+]
+
+
+def test_every_default_replica_path_is_a_page_of_the_site(settings):
+    for pattern in settings.DATABASE_REPLICA_PATHS:
+        pages = [path for path in REPLICA_PAGES if re.search(pattern, path)]
+        assert pages, pattern
+        for path in pages:
+            assert resolve(path).func, path
 
 
 def test_replica_url_mirrors_default_in_tests():
