@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from rewards.models import Reward
 from rewards.services import action_record
-from tikjoy.db_router import REPLICA
+from tikjoy.db_router import REPLICA, replica_reads
 from tikjoy.tests.factories import owner_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -99,3 +99,20 @@ def test_pages_outside_the_replica_paths_and_writes_never_touch_it(client, repli
     with CaptureQueriesContext(replica) as read:
         client.post("/console/", {})
     assert read.captured_queries == []
+
+
+def test_a_person_reached_from_a_row_read_on_the_replica_is_read_on_the_primary(replica, acme):
+    merchant, _ = acme
+    with replica_reads():
+        with CaptureQueriesContext(replica) as read:
+            reward = Reward.objects.get(merchant=merchant)
+        with (
+            CaptureQueriesContext(connections["default"]) as primary,
+            CaptureQueriesContext(replica) as later,
+        ):
+            person = reward.user
+
+    assert reward._state.db == REPLICA and len(read.captured_queries) == 1
+    assert person.display_name == "Ana"
+    assert later.captured_queries == []
+    assert [q["sql"] for q in primary.captured_queries if '"accounts_user"' in q["sql"]]
