@@ -196,8 +196,11 @@ def promote_shares(request: HttpRequest) -> HttpResponse:
         except services.PromoteError as exc:
             messages.error(request, str(exc))
         return redirect("console:promote_shares")
-    asked = {a.tracked_post_id: a for a in ShareAuthorization.objects.filter(merchant=merchant)}
-    posts = services.shares_promotable(merchant=merchant).order_by("-posted_at")[:200]
+    posts = selectors.shares_latest(merchant=merchant)
+    asked = {
+        a.tracked_post_id: a
+        for a in ShareAuthorization.objects.filter(merchant=merchant, tracked_post__in=[p.pk for p in posts])
+    }
     return console_render(
         request,
         "console/promote/shares.html",

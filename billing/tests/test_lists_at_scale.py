@@ -187,3 +187,19 @@ def test_a_statement_is_found_by_its_sha256_as_pasted_on_its_index(client, merch
     assert "Volume" in ops_found and "Elsewhere" not in ops_found
     sql, params = Statement.objects.filter(sha256=mine.sha256).query.sql_with_params()
     assert "billing_statement_sha256" in _plan(sql, params)
+
+
+# /ops/ statements searched by a merchant's name: the merchants' ids first, then their statements
+# newest first (pinned; a term most merchants match read them all, then sorted, before).
+OPS_STATEMENTS_SEARCH_QUERIES = 5
+
+
+def test_ops_statements_searched_by_merchant_cost_the_same_queries_for_1_or_6_months(client, merchant):
+    client.force_login(ops())
+    url = reverse("admin:billing_statement_changelist")
+    one, _ = _sql_of(client, url + "?q=volu")
+    _more_months(merchant, 5)
+    six, sql = _sql_of(client, url + "?q=volu")
+
+    assert one == six == OPS_STATEMENTS_SEARCH_QUERIES
+    assert f'"billing_statement"."merchant_id" IN ({merchant.pk})' in sql
