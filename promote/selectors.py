@@ -116,11 +116,13 @@ class CouponUse:
     returned: int | None  # the coupon's unused coins back to the brand
 
 
-def coupons_of_merchant(*, merchant, limit: int = 200) -> list[CouponUse]:
-    """A merchant's coupons, newest first, with the order that used each (its latest)."""
-    coupons = list(
-        Coupon.objects.filter(issued_by_merchant=merchant).select_related("user").order_by("-pk")[:limit]
-    )
+def coupons_of_merchant(*, merchant, limit: int = 200, before: int | None = None) -> list[CouponUse]:
+    """A merchant's coupons, newest first (those before the coupon id ``before``: the next page),
+    with the order that used each (its latest)."""
+    coupons = Coupon.objects.filter(issued_by_merchant=merchant)
+    if before is not None:
+        coupons = coupons.filter(pk__lt=before)
+    coupons = list(coupons.select_related("user").order_by("-pk")[:limit])
     latest: dict[int, PromoteOrder] = {}
     for order in PromoteOrder.objects.filter(coupon__in=coupons).order_by("pk"):
         latest[order.coupon_id] = order

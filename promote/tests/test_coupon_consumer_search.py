@@ -185,3 +185,20 @@ def test_the_page_and_the_search_cost_the_same_queries_for_5_or_45_consumers(bra
     assert select.count("<option value=") == 21  # the newest 20 offered, after "Choose the consumer"
     assert "The 20 people who agreed most recently are offered" in text
     assert consenting_people_search(merchant=merchant, term="fan").more
+
+
+def test_the_coupons_are_listed_50_a_page_newest_first(brand, people, client):
+    merchant, owner = brand
+    for n in range(52):
+        _coupon(merchant, owner, people["ana"], f"ANA{n:02d}")
+    client.force_login(owner)
+    url = reverse("console:promote_coupons")
+
+    first = client.get(url).content.decode()
+    older = re.search(r'href="(\?before=\d+)" data-testid="older-coupons"', first).group(1)
+    second = client.get(url + older).content.decode()
+
+    assert "ANA51" in first and "ANA02" in first and "ANA01" not in first
+    assert "ANA01" in second and "ANA00" in second and "ANA02" not in second
+    assert 'data-testid="older-coupons"' not in second
+    assert client.get(url, {"before": "²"}).status_code == 200  # not a number: the first page

@@ -913,6 +913,7 @@ def test_the_console_coupon_form_survives_hostile_values(client, world):
         query = urlencode({"q": value}, encoding="utf-8", errors="surrogatepass")
         for target in (search, url):
             walk.get(f"{target}?{query}", f"GET {target} q={name}")
+        walk.get(f"{url}?{query.replace('q=', 'before=', 1)}", f"GET {url} before={name}")
     walk.assert_clean()
     assert _bravo_rows(world) == bravo_before
 
