@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer
 from campaigns.models import LOGIN_ACTIONS, ActionType
+from core.db import execute_prepared
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from core.i18n import fallback_language_activate
@@ -170,7 +171,9 @@ def _standing(user, merchant_id: int) -> dict[str, bool]:
     sql, params = _standing_statement()
     values = {_USER: user.pk, _MERCHANT: merchant_id}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [values.get(p, p) if type(p) is int else p for p in params])
+        execute_prepared(
+            cursor, "rewards_brand_standing", sql, [values.get(p, p) if type(p) is int else p for p in params]
+        )
         row = dict(zip(_STANDING_COLUMNS, cursor.fetchone(), strict=True))
     joined = bool(row["active_consent"] or (not row["any_consent"] and row["signed_in_here"]))
     login_channel = bool(row["has_tiktok_account"] or (user.phone and user.phone_verified))

@@ -61,6 +61,7 @@ from campaigns.models import (
     VideoText,
 )
 from campaigns.selectors import landing_offers, video_list
+from core.db import execute_prepared
 from merchants.models import Merchant
 from rewards.brand_poster import BrandEarnings, earnings_from_offers
 
@@ -103,17 +104,18 @@ def _sql() -> str:
     m, c, r = Merchant._meta.db_table, Campaign._meta.db_table, RewardRule._meta.db_table
     v, mp, p = Video._meta.db_table, MerchantPricing._meta.db_table, PricingPlan._meta.db_table
     t, vt = CampaignText._meta.db_table, VideoText._meta.db_table
+    # Parameters, in order: the slug, ENDED, now.
     # A row's version (``xmin``, ``ctid``): every UPDATE writes a new version of the row, with
     # the writing transaction's id and a new place, so any change to it moves the pair.
     return f"""
         WITH m AS MATERIALIZED (
-            SELECT m.id, m.language, m.xmin::text || m.ctid::text AS v FROM {m} m WHERE m.slug = %(slug)s
+            SELECT m.id, m.language, m.xmin::text || m.ctid::text AS v FROM {m} m WHERE m.slug = %s
         ), c AS MATERIALIZED (
             SELECT c.id, c.starts_at, c.ends_at,
                    ((to_jsonb(c) - 'spent' - 'updated_at')
                     || jsonb_build_object('budget_spent', c.spent >= c.budget))::text AS v
               FROM {c} c
-             WHERE c.merchant_id = (SELECT id FROM m) AND c.status <> %(ended)s
+             WHERE c.merchant_id = (SELECT id FROM m) AND c.status <> %s
         ), v AS MATERIALIZED (
             SELECT v.id, v.xmin::text || v.ctid::text AS v FROM {v} v WHERE v.merchant_id = (SELECT id FROM m)
         )
@@ -133,7 +135,7 @@ def _sql() -> str:
                       FROM {mp} mp WHERE mp.merchant_id = m.id),
                    (SELECT string_agg(p.id || ':' || p.xmin::text || p.ctid::text, ',' ORDER BY p.id) FROM {p} p)
                )),
-               (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %(now)s)
+               (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %s)
           FROM m
     """  # noqa: S608 - table names from the models' metadata; every value is a parameter
 
@@ -167,7 +169,8 @@ def brand_state_get(*, slug: str, now: datetime) -> BrandState:
             raise Http404(gettext("No brand at this address."))
         return BrandState(merchant_id=row[0], merchant_language=row[1], version=None)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), {"slug": slug, "now": now, "ended": CampaignStatus.ENDED})
+        # Prepared once per database session: planning it cost more than running it.
+        execute_prepared(cursor, "rewards_brand_page_state", _sql(), [slug, CampaignStatus.ENDED, now])
         row = cursor.fetchone()
     if row is None:
         raise Http404(gettext("No brand at this address."))
