@@ -31,7 +31,14 @@ from core.i18n import fallback_language_activate
 from merchants import services as merchant_services
 from merchants.models import CONSENT_TEXT_VERSION, Consent, Membership, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
-from rewards.brand_page import PAGE_TEMPLATE, brand_page_for, brand_state_get, page_body_get, page_body_keep
+from rewards.brand_page import (
+    PAGE_TEMPLATE,
+    BrandPage,
+    brand_page_for,
+    brand_state_get,
+    page_body_get,
+    page_body_keep,
+)
 from rewards.models import SocialAction
 from rewards.services import action_claim, brand_join_complete
 from social.selectors import creator_expression, login_channel_for
@@ -65,13 +72,18 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     standing = _standing(user, state.merchant_id) if user.is_authenticated else None
     if request.GET or len(messages.get_messages(request)):
-        return render(request, PAGE_TEMPLATE, _landing_context(state, standing, slug=slug, now=now))
+        page = brand_page_for(state=state, slug=slug, now=now)
+        return render(request, PAGE_TEMPLATE, _landing_context(page, standing))
     body_key = state.key("html", request.path, *_variant(user, standing))
     body = page_body_get(body_key, request)
     if body is not None:
         return HttpResponse(body)
-    response = render(request, PAGE_TEMPLATE, _landing_context(state, standing, slug=slug, now=now))
-    page_body_keep(body_key, response.content.decode())
+    page = brand_page_for(state=state, slug=slug, now=now)
+    response = render(request, PAGE_TEMPLATE, _landing_context(page, standing))
+    # A page built from another state (a change committed since the fingerprint) is not kept
+    # under this one's key, where a revert to this state would bring it back.
+    if page.version == state.version:
+        page_body_keep(body_key, response.content.decode())
     return response
 
 
@@ -89,8 +101,7 @@ def _variant(user, standing: dict[str, bool] | None) -> tuple[bool, ...]:
     )
 
 
-def _landing_context(state, standing: dict[str, bool] | None, *, slug: str, now: datetime) -> dict:
-    page = brand_page_for(state=state, slug=slug, now=now)
+def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
     merchant = page.merchant
     context = {
         "merchant": merchant,

@@ -1,29 +1,50 @@
 """What the brand page ``/b/<slug>/`` shows, read once and kept while its sources are unchanged.
 
 The page's offers (live campaigns, their rules after the platform's margin, the headline), its
-videos and the merchant's name and logo come from a handful of tables. Reading and rendering them
-took ten queries and most of the page's time, for every visitor, while they change a few times a
-day. So one SQL statement (no ORM compilation, one round trip) reads, for the merchant of a slug:
+videos and the merchant's name and logo come from a handful of tables. They change a few times a
+day; the page is read thousands of times an hour. So every request runs one SQL statement (a
+prepared statement: planning it cost more than running it, ``core.db.execute_prepared``) that
+reads, for the merchant of a slug, its language (a visitor's fallback) and:
 
-- a fingerprint: the md5 of every row the page is built from, whole (``to_jsonb``): the merchant;
-  every campaign of it not ENDED (ENDED is final) without its running ``spent`` and
-  ``updated_at`` (they change with every reward paid and show nothing) but with whether its
-  budget is spent; their texts in other languages (``CampaignText``); their reward rules without their running ``rewards_paid`` but with whether
-  ``max_rewards`` is reached; the videos and their texts in other languages (``VideoText``); the merchant's pricing assignment and every pricing plan;
+- a fingerprint, the md5 of every row the page is built from: every campaign of the merchant not
+  ENDED (ENDED is final) whole (``to_jsonb``) but without its running ``spent`` and ``updated_at``
+  (they change with every reward paid and show nothing), with whether its budget is spent; their
+  reward rules whole without their running ``rewards_paid``, with whether ``max_rewards`` is
+  reached; and the version of every other row: the merchant, the campaigns' texts in other
+  languages (``CampaignText``), the videos and their texts (``VideoText``), the merchant's pricing
+  assignment and every pricing plan. A row's version is its ``xmin`` and ``ctid``: PostgreSQL
+  writes every UPDATE as a new version of the row, with the writing transaction's id and a new
+  place, so any change to such a row moves the pair, whatever column it touched (cheaper than
+  ``to_jsonb`` of a long caption; the money columns are why campaigns and rules are read whole);
 - the next moment any of those campaigns starts or ends (``starts_at``/``ends_at`` after now).
 
-Both are the cache key, with the active language: the page keeps the offers' words, the headline
-and the campaigns' names rendered in one language, so an Italian visitor and an English one each
-get their own copy. A campaign edited, paused (by the merchant, or by the engine when the
-funds or the budget run out), resumed, ended, a rule or a budget changed, money that makes the
-engine resume it, a video or a logo changed, a plan reassigned: each changes a row, so the next
-request has another fingerprint and builds the page afresh; a campaign starting or ending changes
-the "next moment". Nothing has to remember to invalidate anything, writes through ``update()``
-included, and every server process agrees without a shared cache. A new column in those tables
-joins the fingerprint by itself. A page is built in one REPEATABLE READ snapshot with its
-fingerprint, so a change committed while it is built can't be kept under the key of the state
-before it (which a later revert, a pause then a resume, would bring back). What is kept (``django.core.cache``, the default cache, an hour
-at most) is the data and, for visitors who are not signed in, the offers' HTML.
+Both are the brand's *state* (:class:`BrandState`). A campaign edited, paused (by the merchant, or
+by the engine when the funds or the budget run out), resumed, ended, a rule or a budget changed,
+money that makes the engine resume it, a video, a text or a logo changed, a plan reassigned: each
+changes a row, so the next request has another state; a campaign starting or ending changes the
+"next moment". Nothing has to remember to invalidate anything, writes through ``update()`` or raw
+SQL included, and every server process agrees. A new column in those tables joins the fingerprint
+by itself.
+
+Kept in ``django.core.cache`` (the default cache, an hour at most), under keys made of the state,
+the active language and time zone and the code's version (:func:`_code_version`: templates,
+modules, catalogues; a deploy starts new keys even in a Redis that outlives the processes):
+
+- the page's *data* (:func:`brand_page_for`): built in one REPEATABLE READ snapshot together with
+  its state, so a change committed while it is built can't be kept under the key of the state
+  before it (which a later revert, a pause then a resume, would bring back);
+- the *whole page as sent* (:func:`page_body_get` / :func:`page_body_keep`, used by
+  ``rewards.brand.landing``), per state and per what the page shows of the visitor, besides:
+  signed in or not, and for a signed-in person joined or not, the sign-in channel, creator or
+  not, the navigation's consumer rule and staff (the template reads nothing else of them; no
+  name, no amount of theirs). Its CSRF token is replaced by a placeholder when it is kept and by
+  the request's own token when it is sent (one masked token per response, as Django renders it;
+  the CSRF cookie is set as for a rendered page). A request with a query string (``?t=`` of a
+  touchpoint, anything else) or with messages to show is rendered from the kept data and not kept.
+
+The response goes through the same middleware as a rendered one: ``Content-Language``, ``Vary``,
+``Cache-Control: private, no-store`` for a signed-in person, the device cookie. On SQLite (``make
+run`` on a fresh machine) nothing is kept: the page is built on every request.
 """
 
 from __future__ import annotations
@@ -90,6 +111,7 @@ class BrandPage:
     videos: list[Video]
     anonymous_offers_html: SafeString = field(default_factory=lambda: mark_safe(""))
     language: str = ""  # the language it was rendered in (its words and the offers' HTML)
+    version: str | None = None  # the state it was built from (BrandState.version)
 
     def campaigns_for(self, *, is_creator: bool) -> list[dict]:
         """The campaigns with whether this visitor may submit a video (a fresh list: the cached
@@ -237,7 +259,7 @@ def brand_page_for(*, state: BrandState, slug: str, now: datetime) -> BrandPage:
     kept under the state's key, built on a miss. On SQLite it is built on every request."""
     key = state.key("data")
     if key is None:
-        return _build(merchant=Merchant.objects.get(pk=state.merchant_id), now=now)
+        return _build(merchant=Merchant.objects.get(pk=state.merchant_id), now=now)  # version None
     page = cache.get(key)
     if page is None:
         # Built from one snapshot of the database, the one its key is computed from: a change
@@ -249,6 +271,7 @@ def brand_page_for(*, state: BrandState, slug: str, now: datetime) -> BrandPage:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             state = brand_state_get(slug=slug, now=now)
             page = _build(merchant=Merchant.objects.get(pk=state.merchant_id), now=now)
+        page.version = state.version
         cache.set(state.key("data"), page, CACHE_SECONDS)
     return page
 

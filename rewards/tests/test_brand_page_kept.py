@@ -6,6 +6,7 @@ request's own)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from campaigns.models import Campaign, CampaignStatus, PauseReason, RewardRule, 
 from merchants import services as merchant_services
 from merchants.models import Merchant
 from merchants.wallet import merchant_top_up_record
+from rewards import brand_page
 from rewards.brand_page import CSRF_PLACEHOLDER, brand_state_get
 from rewards.models import ActionStatus
 from rewards.services import action_record
@@ -318,3 +320,22 @@ def test_the_headers_are_those_of_a_page_rendered(visitor, fizz):
     assert ("no-store" in kept.headers.get("Cache-Control", "")) == (
         visitor.session.get("_auth_user_id") is not None
     )
+
+
+def test_a_page_built_from_a_newer_state_is_not_kept_under_the_older_ones_key(client, fizz, monkeypatch):
+    """A change committed between the fingerprint and the build (the build reads its own state in
+    its snapshot): the page sent is the newer one, and it is not kept under the older state's key,
+    where a revert (a pause, then a resume) would bring it back."""
+    real = brand_page.brand_state_get
+
+    def changed_meanwhile(**kwargs):
+        state = real(**kwargs)
+        return dataclasses.replace(state, version=f"{state.version}+changed")
+
+    monkeypatch.setattr(brand_page, "brand_state_get", changed_meanwhile)
+    assert client.get("/b/fizz/").status_code == 200
+    monkeypatch.undo()
+
+    response = client.get("/b/fizz/")
+    assert response.templates != []  # rendered: nothing was kept under this state's key
+    assert client.get("/b/fizz/").templates == []  # and now kept
