@@ -260,7 +260,7 @@ def brand_page_for(*, state: BrandState, slug: str, now: datetime) -> BrandPage:
     key = state.key("data")
     if key is None:
         return _build(merchant=Merchant.objects.get(pk=state.merchant_id), now=now)  # version None
-    page = cache.get(key)
+    page = _cache_get(key)
     if page is None:
         # Built from one snapshot of the database, the one its key is computed from: a change
         # committed meanwhile can't end up in a page kept under the key of the state before it.
@@ -272,7 +272,7 @@ def brand_page_for(*, state: BrandState, slug: str, now: datetime) -> BrandPage:
             state = brand_state_get(slug=slug, now=now)
             page = _build(merchant=Merchant.objects.get(pk=state.merchant_id), now=now)
         page.version = state.version
-        cache.set(state.key("data"), page, CACHE_SECONDS)
+        _cache_set(state.key("data"), page)
     return page
 
 
@@ -292,7 +292,7 @@ def page_body_get(key: str | None, request: HttpRequest) -> str | None:
     """The page kept under ``key`` with this request's CSRF token in its forms; None: not kept."""
     if key is None:
         return None
-    body = cache.get(key)
+    body = _cache_get(key)
     if body is None:
         return None
     if CSRF_PLACEHOLDER in body:
@@ -311,4 +311,21 @@ def page_body_keep(key: str | None, body: str) -> None:
         return
     if tokens:
         body = body.replace(tokens.pop(), CSRF_PLACEHOLDER)
-    cache.set(key, body, CACHE_SECONDS)
+    _cache_set(key, body)
+
+
+def _cache_get(key: str):
+    """What the cache keeps under ``key``; None when it keeps nothing or can't be reached (a cache
+    that is down costs the page its build, never a 500)."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("cache unavailable; the brand page is built", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except Exception:
+        logger.warning("cache unavailable; the brand page was not kept", exc_info=True)

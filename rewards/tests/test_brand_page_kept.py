@@ -339,3 +339,13 @@ def test_a_page_built_from_a_newer_state_is_not_kept_under_the_older_ones_key(cl
     response = client.get("/b/fizz/")
     assert response.templates != []  # rendered: nothing was kept under this state's key
     assert client.get("/b/fizz/").templates == []  # and now kept
+
+
+def test_a_cache_that_is_down_costs_the_build_not_a_500(visitor, fizz, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(brand_page.cache, "get", down)
+    monkeypatch.setattr(brand_page.cache, "set", down)
+
+    assert "Spring JoyBack" in _page(visitor)
