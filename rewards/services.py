@@ -541,10 +541,12 @@ def _credit_posting(
         entries = [(funds, -price), (held, price)]
         kind, reason, suffix = HOLD_KIND, f"{what}: held for review", "hold"
     else:
-        user = User(pk=reward.user_id)  # only its id is needed to find the account
-        pending = accounts.get(
-            (User._meta.label_lower, reward.user_id, Purpose.USER_PENDING, currency),
-            lambda: _user_pending(user, currency),
+        label = User._meta.label_lower
+        pending = accounts.get(  # a person's first: created in one statement (no savepoint)
+            (label, reward.user_id, Purpose.USER_PENDING, currency),
+            lambda: accounts_for(
+                owner_type=label, owner_ids=[reward.user_id], purpose=Purpose.USER_PENDING, currency=currency
+            )[reward.user_id],
         )
         margin = accounts.get(
             ("revenue_pending", merchant.pk, currency), lambda: _revenue_pending(merchant, currency)
@@ -679,43 +681,51 @@ def _action_record(
     device_id: str = "",
     ip_address: str | None = None,
     event_id: str = "",
-) -> tuple[SocialAction, bool]:
-    """``action_record``, also saying whether the action is new (False: the first record, unchanged)."""
+) -> tuple[SocialAction, bool, list[Reward]]:
+    """``action_record``, also saying whether the action is new (False: the first record, unchanged),
+    and the rewards it was paid when new."""
     action_type = ActionType(action_type)
     key = action_key(
         action_type=action_type, user=user, merchant=merchant, post=tracked_post, event_id=event_id
     )
-    action = None
-    try:
-        with transaction.atomic(durable=True):
-            # The insert is the transaction's first statement (no savepoint needed): when the key
-            # was recorded before, the unique constraint refuses it and the whole, empty,
-            # transaction is rolled back; the first record is read below.
-            action = SocialAction.objects.create(
-                key=key,
-                user=user,
-                merchant=merchant,
-                campaign=campaign,
-                action_type=action_type,
-                tracked_post=tracked_post,
-                touchpoint=touchpoint,
-                device_id=device_id[:64],
-                ip_address=ip_address,
-                occurred_at=occurred_at or now,
-                created_at=now,
-            )
-            _consumer_count(action)
-            _evaluate(action, now=now)
-            _share_engagement_count(action)
-            if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
-                _joined_event(action, now=now)
-    except IntegrityError:
-        if action is not None:  # not the action's key: a later statement's error
-            raise
-        return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False
+    # The payment is written without a savepoint (two statements fewer while the campaign's locks are
+    # held): when the merchant's funds refuse it, the whole transaction is rolled back and run once
+    # more with the payment in a savepoint, which records the action as waiting for the money.
+    for savepoint in (False, True):
+        action = None
+        try:
+            with transaction.atomic(durable=True):
+                # The insert is the transaction's first statement (no savepoint needed): when the key
+                # was recorded before, the unique constraint refuses it and the whole, empty,
+                # transaction is rolled back; the first record is read below.
+                action = SocialAction.objects.create(
+                    key=key,
+                    user=user,
+                    merchant=merchant,
+                    campaign=campaign,
+                    action_type=action_type,
+                    tracked_post=tracked_post,
+                    touchpoint=touchpoint,
+                    device_id=device_id[:64],
+                    ip_address=ip_address,
+                    occurred_at=occurred_at or now,
+                    created_at=now,
+                )
+                _consumer_count(action)
+                evaluated = _evaluate(action, now=now, savepoint=savepoint)
+                _share_engagement_count(action)
+                if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
+                    _joined_event(action, now=now, endpoints=evaluated.endpoints)
+        except _FundsRefused:
+            continue
+        except IntegrityError:
+            if action is not None:  # not the action's key: a later statement's error
+                raise
+            return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False, []
+        break
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)
-    return action, True
+    return action, True, evaluated.rewards
 
 
 def reward_day(reward: Reward) -> date:
@@ -1014,7 +1024,7 @@ def action_claim(
     """Record a like or comment the person says they made, and say exactly what happened: paid (pending
     until when), under review, waiting for the brand's funds, refused and why; and, for a claim made
     before (one per brand), that nothing new was paid and what became of the first one."""
-    action, new = _action_record(
+    action, new, paid = _action_record(
         user=user,
         merchant=merchant,
         action_type=action_type,
@@ -1023,7 +1033,10 @@ def action_claim(
         ip_address=ip_address,
     )
     what = "like" if action_type == ActionType.LIKE else "comment"
-    reward = action.rewards.filter(kind=RewardKind.ACTION).first()
+    if new:  # what the engine just paid (nothing: no reward)
+        reward = next((r for r in paid if r.kind == RewardKind.ACTION), None)
+    else:
+        reward = action.rewards.filter(kind=RewardKind.ACTION).first()
     state = _claim_state(action, reward, what=what)
     if new:
         level = "success" if action.status == ActionStatus.REWARDED else "info"
@@ -1065,9 +1078,26 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
     return f"Your {what} was recorded; the campaign pays nothing for it."
 
 
-def _evaluate(action: SocialAction, *, now: datetime) -> None:
+class _FundsRefused(Exception):
+    """The merchant's funds refused a payment made without a savepoint (``_evaluate(savepoint=False)``):
+    the caller's transaction is spoiled and is rolled back by letting this leave its atomic block."""
+
+
+@dataclass
+class _Evaluated:
+    """What ``_evaluate`` paid, and the webhook endpoints it read (for the caller's other events)."""
+
+    rewards: list[Reward] = field(default_factory=list)
+    endpoints: dict[int, list] | None = None
+
+
+def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) -> _Evaluated:
     """Decide and pay an action whose row this transaction holds locked (just inserted, or locked
     by ``_lock`` in ``_unfunded_action_retry``).
+
+    ``savepoint``: the payment is written in a savepoint, so that a refusal of the funds records the
+    action as UNFUNDED and pauses the campaign in this transaction. Without one (``_action_record``'s
+    first try) a refusal raises ``_FundsRefused``, which must roll the whole transaction back.
 
     The action's own changes (its campaign, its risk) are written with its outcome, in one UPDATE
     at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
@@ -1075,7 +1105,7 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
     that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
     if Ban.objects.filter(user_id=action.user_id).exists():
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
-        return
+        return _Evaluated()
     changed: list[str] = []  # the action's fields to write with its outcome
     campaign, rule = _campaign_and_rule(action, now=now)
     if rule is None:
@@ -1103,10 +1133,10 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                     _budget_params(stopped),
                     also=["campaign"],
                 )
-            return
+            return _Evaluated()
         reason, params = _no_campaign_reason(action, now=now)
         _set_action(action, ActionStatus.INELIGIBLE, reason, params)
-        return
+        return _Evaluated()
     if action.campaign_id != campaign.pk:
         action.campaign = campaign
         changed.append("campaign")
@@ -1114,7 +1144,7 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
         tracked_posts_watch(post_ids=[action.tracked_post_id], until=_watch_until(action, campaign))
         if ugc_blocks_shares(campaign=campaign, user_id=action.user_id):
             _set_action(action, ActionStatus.INELIGIBLE, Reason.VIDEO_NOT_APPROVED, also=changed)
-            return
+            return _Evaluated()
     score, signals = action_risk(action, now=action.created_at)  # as of the action (a retry too)
     if signals:
         action.risk_score, action.risk_signals = score, signals
@@ -1156,19 +1186,24 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
     )
     if not decision.pays:
         _decided(action, campaign, decision, changed, now=now)
-        return
+        return _Evaluated(endpoints=prepared.endpoints)
     _tally_add(tally, decision.price, now=now)
+    items = [_Item(action, campaign, rule, decision, RewardKind.ACTION)]
+    if not savepoint:
+        # The outcome first, the payment (its postings last) after.
+        _decided(action, campaign, decision, changed, now=now)
+        try:
+            rewards = _pay(items, locked=locked, now=now, prepared=prepared)
+        except InsufficientFunds as exc:
+            raise _FundsRefused from exc
+        return _Evaluated(rewards, prepared.endpoints)
     try:
         with transaction.atomic():
             # The outcome first, the payment (its postings last) after: a refusal of the funds rolls
             # both back to this savepoint.
             _decided(action, campaign, decision, changed, now=now)
-            _pay(
-                [_Item(action, campaign, rule, decision, RewardKind.ACTION)],
-                locked=locked,
-                now=now,
-                prepared=prepared,
-            )
+            rewards = _pay(items, locked=locked, now=now, prepared=prepared)
+        return _Evaluated(rewards, prepared.endpoints)
     except InsufficientFunds:
         _pause(campaign.pk, PauseReason.FUNDS, now=now)
         _set_action(
@@ -1178,6 +1213,7 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
             _funds_params(campaign, decision.price),
             also=changed,
         )
+        return _Evaluated(endpoints=prepared.endpoints)
 
 
 def _decided(
@@ -1966,7 +2002,7 @@ def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now:
     )
 
 
-def _joined_event(action: SocialAction, *, now: datetime) -> None:
+def _joined_event(action: SocialAction, *, now: datetime, endpoints: dict[int, list] | None = None) -> None:
     touchpoint = action.touchpoint.public_key if action.touchpoint_id else None
     data = consumer_joined_payload(
         user_id=action.user_id,
@@ -1974,7 +2010,9 @@ def _joined_event(action: SocialAction, *, now: datetime) -> None:
         touchpoint=touchpoint,
         joined_at=action.occurred_at,
     )
-    events_record(events=[Event(action.merchant_id, EventType.CONSUMER_JOINED, data)], now=now)
+    events_record(
+        events=[Event(action.merchant_id, EventType.CONSUMER_JOINED, data)], now=now, endpoints=endpoints
+    )
 
 
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
@@ -2154,27 +2192,29 @@ def brand_join_complete(
     ``channel`` is how the person signs in (``social.selectors.login_channel_for``), which the
     page read already to tell an e-mail sign-in it earns nothing.
     """
-    if not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
-        # The brand page promised to tell them when its first campaign starts.
+    paid = False
+    if channel is not None:  # e-mail and password only: nothing social to reward
+        touchpoint = (
+            Touchpoint.objects.filter(merchant=merchant, public_key=touchpoint_key).first()
+            if touchpoint_key
+            else None
+        )
+        action, new, _paid = _action_record(
+            user=user,
+            merchant=merchant,
+            action_type=channel,
+            touchpoint=touchpoint,
+            device_id=device_id,
+            ip_address=ip_address,
+            now=now,
+        )
+        paid = new and action.status in (ActionStatus.REWARDED, ActionStatus.HELD)
+    # Paid now: a live campaign paid it (no need to ask). Else the brand page promised to tell them
+    # when its first campaign starts.
+    if not paid and not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
         LaunchWatch.objects.bulk_create(
             [LaunchWatch(user=user, merchant=merchant, created_at=now)], ignore_conflicts=True
         )
-    if channel is None:  # e-mail and password only: nothing social to reward
-        return
-    touchpoint = (
-        Touchpoint.objects.filter(merchant=merchant, public_key=touchpoint_key).first()
-        if touchpoint_key
-        else None
-    )
-    action_record(
-        user=user,
-        merchant=merchant,
-        action_type=channel,
-        touchpoint=touchpoint,
-        device_id=device_id,
-        ip_address=ip_address,
-        now=now,
-    )
 
 
 def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
