@@ -150,6 +150,17 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
     )
 
 
+def _merchant_with_consent(slug: str, user) -> Merchant:
+    """The brand (404 when unknown) and, as ``consented``, whether the person shares their data with it
+    now (``consent_active_get``), in one query."""
+    return get_object_or_404(
+        Merchant.objects.annotate(
+            consented=Exists(Consent.objects.active().filter(user=user, merchant=OuterRef("pk")))
+        ),
+        slug=slug,
+    )
+
+
 def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
     channel = login_channel_for(request.user)
     if channel is None:
@@ -180,9 +191,9 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
 @device_cookie
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """After signing in on a brand page: the consent page the first time, then on to the wallet."""
-    merchant = get_object_or_404(Merchant, slug=slug)
+    merchant = _merchant_with_consent(slug, request.user)
     now = timezone.now()
-    if consent_active_get(user=request.user, merchant=merchant) is not None:
+    if merchant.consented:
         return _join_complete(request, merchant, now=now)
     items = consent_items_for(user=request.user)
     if not items:  # nothing of this person's could be shared: nothing to agree to
@@ -278,11 +289,11 @@ CLAIMABLE = {"like": ActionType.LIKE, "comment": ActionType.COMMENT}
 def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     """A consumer says they liked or commented on the brand's posts (not verifiable per person:
     paid as pending, reversible, only with the brand's consent in place)."""
-    merchant = get_object_or_404(Merchant, slug=slug)
     action_type = CLAIMABLE.get(action)
     if action_type is None:
         raise Http404(gettext("Nothing to claim here."))
-    if consent_active_get(user=request.user, merchant=merchant) is None:
+    merchant = _merchant_with_consent(slug, request.user)
+    if not merchant.consented:
         messages.info(
             request,
             gettext("Join %(brand)s first: then your likes and comments can earn.")

@@ -45,7 +45,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -58,11 +58,13 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
+    MerchantPricing,
     PauseReason,
     PlatformLimit,
+    PricingPlan,
     RewardRule,
 )
-from campaigns.pricing import plan_for
+from campaigns.pricing import plan_for, user_share_expression
 from campaigns.selectors import ugc_blocks_shares
 from core.db import retry_on_conflict
 from core.errors import DomainError
@@ -1078,6 +1080,49 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
     return f"Your {what} was recorded; the campaign pays nothing for it."
 
 
+def _facts(action: SocialAction) -> dict:
+    """What the decision reads about the person and the merchant besides the locked rows, in one query
+    (four before): whether the person is banned, whether they had a confirmed reward from the merchant
+    before (``_returning``), the merchant's pricing plan's user share (``plan_for``; None: no plan)
+    and the platform's limits in the merchant's currency (``_limits``; None: none set)."""
+    if connection.vendor == "postgresql":  # the same read as fixed SQL: no ORM compilation
+        with connection.cursor() as cursor:
+            cursor.execute(_FACTS_SQL, [action.user_id, action.user_id, action.merchant_id])
+            row = cursor.fetchone()
+        return dict(zip(_FACTS, row, strict=True))
+    limit = PlatformLimit.objects.filter(currency=OuterRef("currency"))
+    row = (
+        Merchant.objects.filter(pk=action.merchant_id)
+        .annotate(
+            banned=Exists(Ban.objects.filter(user_id=action.user_id)),
+            returning=Exists(
+                Reward.objects.filter(
+                    user_id=action.user_id, merchant_id=OuterRef("pk"), status=RewardStatus.CONFIRMED
+                )
+            ),
+            user_share=user_share_expression(action.merchant_id),
+            max_reward=Subquery(limit.values("max_reward")[:1]),
+            max_per_post=Subquery(limit.values("max_per_post")[:1]),
+        )
+        .values(*_FACTS)
+        .get()
+    )
+    return row
+
+
+_FACTS = ("currency", "banned", "returning", "user_share", "max_reward", "max_per_post")
+_FACTS_SQL = (
+    f"SELECT m.currency, EXISTS (SELECT 1 FROM {Ban._meta.db_table} WHERE user_id = %s), "  # noqa: S608 - fixed names
+    f"EXISTS (SELECT 1 FROM {Reward._meta.db_table} WHERE user_id = %s AND merchant_id = m.id "
+    f"AND status = '{RewardStatus.CONFIRMED}'), "
+    f"COALESCE((SELECT p.user_share FROM {MerchantPricing._meta.db_table} mp "
+    f"JOIN {PricingPlan._meta.db_table} p ON p.id = mp.plan_id WHERE mp.merchant_id = m.id LIMIT 1), "
+    f"(SELECT user_share FROM {PricingPlan._meta.db_table} WHERE is_default LIMIT 1)), "
+    f"l.max_reward, l.max_per_post FROM {Merchant._meta.db_table} m "
+    f"LEFT JOIN {PlatformLimit._meta.db_table} l ON l.currency = m.currency WHERE m.id = %s"
+)
+
+
 class _FundsRefused(Exception):
     """The merchant's funds refused a payment made without a savepoint (``_evaluate(savepoint=False)``):
     the caller's transaction is spoiled and is rolled back by letting this leave its atomic block."""
@@ -1103,7 +1148,8 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
     at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
     returning person, pricing plan, subscription benefits) is read before the locks are taken, so
     that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
-    if Ban.objects.filter(user_id=action.user_id).exists():
+    facts = _facts(action)
+    if facts["banned"]:
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
         return _Evaluated()
     changed: list[str] = []  # the action's fields to write with its outcome
@@ -1151,9 +1197,14 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
         changed += ["risk_score", "risk_signals"]
     # Read before the locks (none of them is a locked row): the lock below is held for less.
     currency = campaign.currency
-    limits = _limits(currency)
-    returning = bool(_returning([action.user_id], [action.merchant_id]))
-    user_share = plan_for(action.merchant).user_share
+    if currency == facts["currency"]:
+        limits = Limits(max_reward=facts["max_reward"], max_per_post=facts["max_per_post"])
+    else:
+        limits = _limits(currency)
+    returning = facts["returning"]
+    user_share = facts["user_share"]
+    if user_share is None:  # no plan assigned and no default: plan_for says so
+        user_share = plan_for(action.merchant).user_share
     benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
     prepared = _prepare([(action.user_id, currency)], merchants={action.merchant_id: action.merchant})
     # The action's row is locked already (see above): the locks start with its tally.
