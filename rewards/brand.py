@@ -32,7 +32,7 @@ from merchants.selectors import consent_active_get, consent_items_for
 from rewards.brand_page import brand_page_get
 from rewards.models import SocialAction
 from rewards.services import action_claim, brand_join_complete
-from social.selectors import creator_expression, login_channel_for
+from social.selectors import creator_expression, login_channel_for, tiktok_account_expression
 
 SOURCE_SESSION_KEY = "tikjoy_source"
 
@@ -150,19 +150,18 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
     )
 
 
-def _merchant_with_consent(slug: str, user) -> Merchant:
+def _merchant_with_consent(slug: str, user, *, tiktok: bool = False) -> Merchant:
     """The brand (404 when unknown) and, as ``consented``, whether the person shares their data with it
-    now (``consent_active_get``), in one query."""
-    return get_object_or_404(
-        Merchant.objects.annotate(
-            consented=Exists(Consent.objects.active().filter(user=user, merchant=OuterRef("pk")))
-        ),
-        slug=slug,
-    )
+    now (``consent_active_get``), in one query; with ``tiktok``, as ``has_tiktok_account`` whether
+    they have a TikTok account (``login_channel_for``)."""
+    facts = {"consented": Exists(Consent.objects.active().filter(user=user, merchant=OuterRef("pk")))}
+    if tiktok:
+        facts["has_tiktok_account"] = tiktok_account_expression(user)
+    return get_object_or_404(Merchant.objects.annotate(**facts), slug=slug)
 
 
 def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
-    channel = login_channel_for(request.user)
+    channel = login_channel_for(request.user, has_tiktok_account=merchant.has_tiktok_account)
     if channel is None:
         # Signed in with e-mail and password: joining is recorded nowhere and earns nothing. Say so.
         messages.warning(
@@ -191,7 +190,7 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
 @device_cookie
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """After signing in on a brand page: the consent page the first time, then on to the wallet."""
-    merchant = _merchant_with_consent(slug, request.user)
+    merchant = _merchant_with_consent(slug, request.user, tiktok=True)
     now = timezone.now()
     if merchant.consented:
         return _join_complete(request, merchant, now=now)
@@ -228,7 +227,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "merchant": merchant,
             "items": items,
-            "earns": login_channel_for(request.user) is not None,
+            "earns": login_channel_for(request.user, has_tiktok_account=merchant.has_tiktok_account)
+            is not None,
             "consent_text_version": CONSENT_TEXT_VERSION,
         },
         status=400 if request.method == "POST" else 200,

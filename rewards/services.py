@@ -510,7 +510,7 @@ class _AccountCache:
                 partition__in=partitions,
             )
         missing_users = {currency: set(user_ids) for currency, user_ids in users.items()}
-        for account in Account.objects.filter(wanted):
+        for account in self._read(users, merchants, partitions, wanted):
             if account.purpose == Purpose.USER_PENDING:
                 self._accounts[(user_label, account.owner_id, Purpose.USER_PENDING, account.currency)] = (
                     account
@@ -524,10 +524,43 @@ class _AccountCache:
             if user_ids and create_missing:
                 self.prefetch_users(user_ids, Purpose.USER_PENDING, currency)
 
+    @staticmethod
+    def _read(users: dict[str, set[int]], merchants, partitions: dict[str, int], wanted: Q):
+        """The accounts ``prefetch_for`` wants: on PostgreSQL one fixed statement per currency's rows
+        (no ORM compilation of the alternatives), elsewhere the ORM's query of ``wanted``."""
+        if connection.vendor != "postgresql":
+            return Account.objects.filter(wanted)
+        params = []
+        for currency, user_ids in users.items():
+            params.append(
+                [
+                    currency,
+                    User._meta.label_lower,
+                    sorted(user_ids),
+                    Merchant._meta.label_lower,
+                    sorted(merchants),
+                    sorted(partitions),
+                ]
+            )
+        return [
+            account
+            for values in params
+            for account in Account.objects.raw(_PREFETCH_SQL, [*values, PLATFORM.owner_type, PLATFORM.pk])
+        ]
+
     def get(self, key: tuple, make) -> Account:
         if key not in self._accounts:
             self._accounts[key] = make()
         return self._accounts[key]
+
+
+_PREFETCH_SQL = (
+    f"SELECT * FROM {Account._meta.db_table} WHERE currency = %s AND ("  # noqa: S608 - fixed names
+    f"(partition = '' AND ((owner_type = %s AND owner_id = ANY(%s) AND purpose = '{Purpose.USER_PENDING}') "
+    f"OR (owner_type = %s AND owner_id = ANY(%s) AND purpose = '{Purpose.MERCHANT_AVAILABLE}'))) "
+    f"OR (partition = ANY(%s) AND owner_type = %s AND owner_id = %s "
+    f"AND purpose = '{Purpose.PLATFORM_REVENUE_PENDING}'))"
+)
 
 
 def _credit_posting(

@@ -113,15 +113,16 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
 
 
-# 26 in production (the test's transaction adds a savepoint's two statements around each of the
-# three transactions): the session and the person; the brand with whether they consented; what would
-# be shared; the consent; how they sign in; the engine's transaction (the action, the person's count,
+# 25 in production (the test's transaction adds a savepoint's two statements around each of the
+# three transactions): the session and the person; the brand with whether they consented and have a
+# TikTok account (how they sign in); what would be shared; the consent; the engine's transaction (the action, the person's count,
 # what the decision reads about the person and the brand in one statement, the rule, the risk
 # signals in one, the benefits, accounts and webhook endpoints; then the tally, rule and campaign
 # locked and the payment: JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 42 before (the risk
 # signals in six, the decision's reads in four, two savepoints around the payment, the person's first
-# account in four, the webhook endpoints read again for the joined event, the launch watch's campaign).
-JOIN_QUERIES = 32
+# account in four, the webhook endpoints read again for the joined event, the launch watch's campaign,
+# the brand, the consent and the TikTok account one query each).
+JOIN_QUERIES = 31
 # 21 in production (the engine's transaction and the low-balance check each add the test's savepoint);
 # 33 before (the reward read again for the message, and as the join).
 CLAIM_QUERIES = 25

@@ -284,14 +284,19 @@ class Command(BaseCommand):
         merchant = Merchant.objects.get(slug=SLUG)
         owner = User.objects.get(email="owner@demo.tikjoy.local")
         ops = User.objects.get(email="ops@demo.tikjoy.local")
-        merchant_top_up_record(
-            merchant=merchant,
-            amount=Money(Decimal("50000.00"), merchant.currency),
-            bank_reference=f"BENCH-HTTP-{secrets.token_hex(4)}",
-            value_date=timezone.localdate(now),
-            actor=ops,
-            now=now,
-        )
+        # 50,000 in transfers a single staff member may credit (a larger one waits for a second
+        # member's confirmation and is not credited: the POSTs would run out of money and measure
+        # the unfunded path).
+        piece = min(Decimal(settings.MERCHANT_TOP_UP_CONFIRM_ABOVE), Decimal("10000.00"))
+        for _ in range(int(Decimal("50000.00") / piece)):
+            merchant_top_up_record(
+                merchant=merchant,
+                amount=Money(piece, merchant.currency),
+                bank_reference=f"BENCH-HTTP-{secrets.token_hex(4)}",
+                value_date=timezone.localdate(now),
+                actor=ops,
+                now=now,
+            )
         for campaign in Campaign.objects.filter(merchant=merchant).exclude(status=CampaignStatus.ENDED):
             campaign_services.campaign_update(
                 campaign=campaign, actor=owner, changes={"budget": Decimal("100000.00")}
@@ -395,8 +400,11 @@ class Command(BaseCommand):
         )
         logins = SocialAction.objects.filter(
             merchant=merchant, user_id__in=ids, action_type=ActionType.WHATSAPP_LOGIN
-        ).count()
-        self.stdout.write(f"  effect: {len(joined)} consents given, {logins} sign-ins recorded")
+        )
+        self.stdout.write(
+            f"  effect: {len(joined)} consents given, {logins.count()} sign-ins recorded, "
+            f"{logins.filter(status=ActionStatus.REWARDED).count()} paid"
+        )
         yield result, join
         reached = [(user, h) for user, h in people if user.pk in joined]
         if not reached:
@@ -414,8 +422,11 @@ class Command(BaseCommand):
         result = server.load(claim, clients=clients, seconds=seconds)
         likes = SocialAction.objects.filter(
             merchant=merchant, user_id__in=list(joined), action_type=ActionType.LIKE
-        ).count()
-        self.stdout.write(f"  effect: {likes} like claims recorded")
+        )
+        self.stdout.write(
+            f"  effect: {likes.count()} like claims recorded, "
+            f"{likes.filter(status=ActionStatus.REWARDED).count()} paid"
+        )
         yield result, claim
         withdraw = Target(
             "POST consent withdrawal",
