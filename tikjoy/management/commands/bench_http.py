@@ -36,6 +36,7 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -398,12 +399,13 @@ class Command(BaseCommand):
             .filter(merchant=merchant, user_id__in=ids)
             .values_list("user_id", flat=True)
         )
-        logins = SocialAction.objects.filter(
-            merchant=merchant, user_id__in=ids, action_type=ActionType.WHATSAPP_LOGIN
+        logins = _recorded_and_paid(
+            SocialAction.objects.filter(
+                merchant=merchant, user_id__in=ids, action_type=ActionType.WHATSAPP_LOGIN
+            )
         )
         self.stdout.write(
-            f"  effect: {len(joined)} consents given, {logins.count()} sign-ins recorded, "
-            f"{logins.filter(status=ActionStatus.REWARDED).count()} paid"
+            f"  effect: {len(joined)} consents given, {logins['recorded']} sign-ins recorded, {logins['paid']} paid"
         )
         yield result, join
         reached = [(user, h) for user, h in people if user.pk in joined]
@@ -420,13 +422,12 @@ class Command(BaseCommand):
             unique=True,
         )
         result = server.load(claim, clients=clients, seconds=seconds)
-        likes = SocialAction.objects.filter(
-            merchant=merchant, user_id__in=list(joined), action_type=ActionType.LIKE
+        likes = _recorded_and_paid(
+            SocialAction.objects.filter(
+                merchant=merchant, user_id__in=list(joined), action_type=ActionType.LIKE
+            )
         )
-        self.stdout.write(
-            f"  effect: {likes.count()} like claims recorded, "
-            f"{likes.filter(status=ActionStatus.REWARDED).count()} paid"
-        )
+        self.stdout.write(f"  effect: {likes['recorded']} like claims recorded, {likes['paid']} paid")
         yield result, claim
         withdraw = Target(
             "POST consent withdrawal",
@@ -445,6 +446,11 @@ class Command(BaseCommand):
             f"  {r.name} @ {r.clients}: {r.rps:,.0f} req/s, p50 {r.p50_ms:.1f} ms, p95 {r.p95_ms:.1f} ms, "
             f"p99 {r.p99_ms:.1f} ms, {r.errors} errors; CPU wrk {r.load_cpu_s:.2f} s, server {r.server_cpu_s:.2f} s"
         )
+
+
+def _recorded_and_paid(actions) -> dict[str, int]:
+    """How many of ``actions`` were recorded and how many of them paid, in one read."""
+    return actions.aggregate(recorded=Count("pk"), paid=Count("pk", filter=Q(status=ActionStatus.REWARDED)))
 
 
 def _machine() -> str:
