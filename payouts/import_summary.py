@@ -73,7 +73,7 @@ def _not_matched_text(entry: dict[str, Any]) -> str:
         }
     else:
         why = pgettext("bank file line", "no payout with this reference")
-    return f"{entry['end_to_end_id']}: {why}"
+    return gettext("%(reference)s: %(why)s") % {"reference": entry["end_to_end_id"], "why": why}
 
 
 def summary_text(details: dict[str, Any], *, recorded: str = "") -> str:
@@ -85,7 +85,8 @@ def summary_text(details: dict[str, Any], *, recorded: str = "") -> str:
         gettext("already applied: %(count)s") % {"count": details.get("skipped", 0)},
     ]
     parts += [
-        f"{outcome_text(outcome)}: {count}" for outcome, count in sorted(details.get("outcomes", {}).items())
+        gettext("%(outcome)s: %(count)s") % {"outcome": outcome_text(outcome), "count": count}
+        for outcome, count in sorted(details.get("outcomes", {}).items())
     ]
     not_matched = details.get("not_matched", [])
     if not_matched:
