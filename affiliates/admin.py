@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
@@ -321,15 +321,17 @@ class AffiliateAdmin(ListAtScaleMixin, ReadOnlyAdmin):
 
     @admin.action(description=_("Reject (with a reason)"))
     def reject(self, request, queryset):
-        return self._with(request, queryset, AffiliateStatus.REJECTED, _("Reject"))
+        return self._with(request, queryset, AffiliateStatus.REJECTED, pgettext_lazy("ops action", "Reject"))
 
     @admin.action(description=_("Deactivate (with a reason)"))
     def deactivate(self, request, queryset):
-        return self._with(request, queryset, AffiliateStatus.DEACTIVATED, _("Deactivate"))
+        return self._with(
+            request, queryset, AffiliateStatus.DEACTIVATED, pgettext_lazy("ops action", "Deactivate")
+        )
 
     @admin.action(description=_("Ban (with a reason)"))
     def ban(self, request, queryset):
-        return self._with(request, queryset, AffiliateStatus.BANNED, _("Ban"))
+        return self._with(request, queryset, AffiliateStatus.BANNED, pgettext_lazy("ops action", "Ban"))
 
 
 @admin.register(Commission)
@@ -385,7 +387,7 @@ class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
             request,
             queryset,
             lambda c: services.commission_release(commission_id=c.pk, actor=request.user, now=now),
-            _("Release"),
+            pgettext_lazy("ops action", "Release"),
         )
 
 
@@ -443,7 +445,7 @@ class InquiryAdmin(ReadOnlyAdmin):
             lambda i: services.inquiry_decide(
                 inquiry_id=i.pk, accept=True, answer="", actor=request.user, now=now
             ),
-            _("Accept"),
+            pgettext_lazy("ops action", "Accept"),
         )
 
     @admin.action(description=_("Decline (with an answer)"))

@@ -23,7 +23,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from moneyed import Money
 
 from campaigns.console import CampaignConsoleAdmin
@@ -118,7 +118,7 @@ def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list
                 else risk_signal_text(item)
                 for item in value
             ]
-            rows.append((label, "; ".join(texts) or gettext("none")))
+            rows.append((label, "; ".join(texts) or pgettext("calculation", "none")))
         elif key in _MONEY_KEYS:
             rows.append((label, amount_text(value, currency)))
         elif key == "multiplier":

@@ -17,7 +17,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
@@ -80,7 +80,7 @@ STATUS_FOR_USER = {
     RewardStatus.PENDING: gettext_lazy("Pending"),
     RewardStatus.CONFIRMED: gettext_lazy("Available"),
     RewardStatus.HELD: gettext_lazy("Under review"),
-    RewardStatus.REVERSED: gettext_lazy("Reversed"),
+    RewardStatus.REVERSED: pgettext_lazy("reward status", "Reversed"),
 }
 
 

@@ -192,8 +192,8 @@ def test_plans_and_risk_signals_of_the_record_are_read_in_the_readers_language()
 
     with translation.override("de"):
         assert plan_text(bonus, "EUR") == (
-            "Joy Plus: +10 % des Anteils der Person (0,50 €), gekürzt auf das, was die Marge von TikJoy "
-            "(0,03 €) erlaubt"
+            "Joy Plus: +10 % des Anteils der Person (0,50\xa0€), gekürzt auf das, was die Marge von TikJoy "
+            "(0,03\xa0€) erlaubt"
         )
         assert plan_text(fast, "EUR").startswith(
             "Joy Fast: verfügbar nach 2 Tagen statt am Ende der Wartezeit"
