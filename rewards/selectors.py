@@ -38,6 +38,7 @@ from rewards.models import (
 )
 from rewards.reasons import Reason
 from social.models import TikTokProfile
+from wallets.formats import money_text
 from wallets.models import Account, Purpose
 
 HELD_EXPLANATION = gettext_lazy("Under review: we check unusual activity. You'll see the outcome here.")
@@ -57,7 +58,7 @@ def reward_plan_note(reward: Reward) -> str:
         if plan.get("benefit") == "BONUS" and reward.bonus:
             notes.append(
                 gettext("includes a %(plan)s bonus of %(bonus)s")
-                % {"plan": plan.get("plan"), "bonus": Money(reward.bonus, reward.currency)}
+                % {"plan": plan.get("plan"), "bonus": money_text(reward.bonus, reward.currency)}
             )
         elif plan.get("benefit") == "FAST" and reward.advance_at is not None:
             until = date_format(timezone.localtime(reward.available_at), "DATE_FORMAT")
