@@ -167,7 +167,7 @@ def people(make_merchant, make_campaign, make_consumer):
     payouts.payout_approve(payout_id=refused.pk, actor=ops, now=now)
     batch = payouts.batch_build(actor=ops, now=now)
     payouts.batch_release(batch_id=batch.pk, actor=ops2, now=now)
-    answer = sandbox_bank.BankAnswer(reject={refused.end_to_end_id: "AC04"})
+    answer = sandbox_bank.BankAnswer(reject={refused.end_to_end_id: "TM01"})  # retry: details kept
     pain = sandbox_bank.pain002_answer(batch=batch, payouts=[refused], answer=answer, now=now)
     bank_file = payouts.bank_file_import(raw=pain, name="status.xml", actor=ops, now=now).bank_file
     payouts.payout_request(user=consumer, amount=eur("10.00"), now=now)
