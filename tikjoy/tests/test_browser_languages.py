@@ -77,7 +77,6 @@ EXPECTED = {
     ("fr", "payouts"): ["Modifier", "Annuler"],
     ("de", "ops bank file (the import's result)"): ["angewendet: 1 · bereits angewendet: 0 · abgelehnt: 1"],
     ("es", "ops bank files"): ["aplicadas: 1 · ya aplicadas: 0 · rechazado: 1"],
-    ("de", "home"): ["Affiliates bekommen Tracking-Links"],
 }
 
 
