@@ -1858,21 +1858,43 @@ def _waits_for_evidence(reward: Reward, action: SocialAction) -> bool:
     return tracked.last_synced_at is None or tracked.last_synced_at < reward.available_at
 
 
-def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User | None, now: datetime) -> None:
+def _reverse(
+    reward: Reward,
+    action: SocialAction,
+    *,
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    locked: _Locked | None = None,
+) -> None:
     """Give the money back to the merchant (margin included) and release the caps.
 
     The action and the reward are locked (``_lock_reward``); this takes the rest of the
-    engine's locks in its order: the tally, the rule, the campaign.
+    engine's locks in its order before the first posting: an action reward's engagement
+    rewards still to be released (they go back with it), the tally, the rules, the campaign.
+    ``locked``: those, already taken by the reversal of the action reward this one goes with.
     """
     if reward.status not in (RewardStatus.PENDING, RewardStatus.HELD):
         raise RewardError(
             f"Only pending or held rewards can be reversed; this one is {reward.get_status_display()}."
         )
-    locked = _lock(
-        tallies=[(reward.user_id, reward.campaign_id)],
-        rule_ids=[reward.rule_id],
-        campaign_ids=[reward.campaign_id],
-    )
+    engagements: list[Reward] = []
+    if locked is None:
+        if reward.kind == RewardKind.ACTION:
+            engagements = list(
+                Reward.objects.select_for_update()
+                .filter(
+                    action_id=action.pk,
+                    kind=RewardKind.ENGAGEMENT,
+                    status__in=[RewardStatus.PENDING, RewardStatus.HELD],
+                )
+                .order_by("pk")
+            )
+        locked = _lock(
+            tallies=[(reward.user_id, reward.campaign_id)],
+            rule_ids=[reward.rule_id, *(e.rule_id for e in engagements)],
+            campaign_ids=[reward.campaign_id],
+        )
     campaign = locked.campaigns[reward.campaign_id]
     tally = locked.tallies[(reward.user_id, reward.campaign_id)]
     _figures_move(reward, to=RewardStatus.REVERSED)
@@ -1942,18 +1964,10 @@ def _reverse(reward: Reward, action: SocialAction, *, reason: str, actor: User |
     _reward_event(reward, action, EventType.REWARD_REVERSED, now=now)
     if reward.kind == RewardKind.ACTION:
         # The action itself is no longer rewarded: its post earns no further engagement, and
-        # what it earned and was not yet released goes back too (locked after the action).
+        # what it earned and was not yet released goes back too (locked above, before any posting).
         _set_action(action, ActionStatus.INELIGIBLE, Reason.REVERSED, {"reason": reason})
-        for engagement in (
-            Reward.objects.select_for_update()
-            .filter(
-                action_id=action.pk,
-                kind=RewardKind.ENGAGEMENT,
-                status__in=[RewardStatus.PENDING, RewardStatus.HELD],
-            )
-            .order_by("pk")
-        ):
-            _reverse(engagement, action, reason=reason, actor=actor, now=now)
+        for engagement in engagements:
+            _reverse(engagement, action, reason=reason, actor=actor, now=now, locked=locked)
 
 
 def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now: datetime) -> None:

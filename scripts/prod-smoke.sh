@@ -35,9 +35,33 @@ FAULT_POSTS=${PROD_SMOKE_FAULT_POSTS:-2000}
 FLOOD=${PROD_SMOKE_FLOOD:-10000}
 WEB_WORKERS=${PROD_SMOKE_WEB_WORKERS:-4}
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/tikjoy-prod-smoke.XXXXXX")
-WEB_PORT=$(( 20000 + RANDOM % 20000 ))
+# Five consecutive loopback ports nothing listens on (other benchmark servers may share this
+# machine): gunicorn, nginx's HTTP and HTTPS, the fake TikTok's server, Redis.
+WEB_PORT=$(python3 - <<'PORTS'
+import random
+import socket
+
+for _ in range(500):
+    base = random.randrange(20000, 40000)
+    sockets = []
+    try:
+        for port in range(base, base + 5):
+            sock = socket.socket()
+            sockets.append(sock)
+            sock.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        for sock in sockets:
+            sock.close()
+    print(base)
+    break
+else:
+    raise SystemExit("prod-smoke: no five free ports in a row between 20000 and 40000")
+PORTS
+)
 SANDBOX_PORT=$(( WEB_PORT + 3 ))
-REDIS_PORT=$(( 20000 + RANDOM % 20000 ))
+REDIS_PORT=$(( WEB_PORT + 4 ))
 BASE="http://127.0.0.1:$WEB_PORT"
 FAILED=0
 STARTED_AT=$(date +%s)
@@ -143,10 +167,39 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 has() { grep -qiF -- "$1" <<<"$2"; }  # not `curl | grep -q`: grep's early exit fails the pipe
-healthz() { curl -s -m 15 "$BASE/healthz" || echo "(no answer)"; }
+# Every request asks for English (the checks read English text; a visitor without a language gets
+# the brand's own on its page).
+healthz() { curl -H 'Accept-Language: en' -s -m 15 "$BASE/healthz" || echo "(no answer)"; }
+# An outage while it lasts: /healthz answers 503 naming each part given as down, the others ok.
+expect_down() {
+  local body status part
+  body=$(curl -H 'Accept-Language: en' -s -m 20 -w '\n%{http_code}' "$BASE/healthz") || true
+  status=${body##*$'\n'}; body=${body%$'\n'*}
+  echo "/healthz while it lasts: $status $body"
+  [ "$status" = "503" ] || { fail "/healthz answered $status during the outage of $*"; return; }
+  for part in database queue cache; do
+    if [[ " $* " == *" $part "* ]]; then
+      has "\"$part\": \"down\"" "$body" || fail "/healthz did not report $part down"
+    else
+      has "\"$part\": \"ok\"" "$body" || fail "/healthz reported $part down (only $* is)"
+    fi
+  done
+}
+# A page that needs the database while it is down: the 503 "back in a moment" page, no traceback.
+expect_503_page() {
+  local body status
+  body=$(curl -H 'Accept-Language: en' -s -m 30 -w '\n%{http_code}' "$BASE$1") || true
+  status=${body##*$'\n'}
+  if [ "$status" = "503" ] && has "back in a moment" "$body" && ! has "Traceback" "$body"; then
+    echo "ok  GET $1 while it is down -> 503 back in a moment"
+  else
+    fail "GET $1 while the database is down: $status (expected the 503 back-in-a-moment page)"
+  fi
+}
+web_workers() { { pgrep -P "$WEB_PID" || true; } | sort -n | tr "\n" " "; }
 wait_healthy() {
   for _ in $(seq "${1:-100}"); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -m 15 "$BASE/healthz")" = "200" ] && return 0
+    [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code}' -m 15 "$BASE/healthz")" = "200" ] && return 0
     sleep 0.3
   done
   return 1
@@ -190,7 +243,7 @@ echo "/healthz: $(healthz)"
 say "smoke: what a person opens"
 check() {  # path, expected status, text the page must contain
   local body status
-  body=$(curl -s -m 20 -w '\n%{http_code}' "$BASE$1") || true
+  body=$(curl -H 'Accept-Language: en' -s -m 20 -w '\n%{http_code}' "$BASE$1") || true
   status=${body##*$'\n'}
   if [ "$status" != "$2" ] || ! grep -qF -- "$3" <<<"$body"; then
     fail "GET $1: $status (expected $2 with '$3')"
@@ -207,10 +260,10 @@ check /no-such-page/ 404 "doesn't exist"
 check /api/v1/rewards 401 '401'
 check "/r/$SMOKE_AFFILIATE_CODE" 302 ""
 check /healthz 200 '"cache": "ok"'
-STATIC_HASHED=$(curl -s "$BASE/" | grep -o '/static/css/tikjoy\.[0-9a-f]*\.css' | head -1 || true)
-[ -n "$STATIC_HASHED" ] && has 'cache-control: max-age=315360000' "$(curl -sI "$BASE$STATIC_HASHED")" \
+STATIC_HASHED=$(curl -H 'Accept-Language: en' -s "$BASE/" | grep -o '/static/css/tikjoy\.[0-9a-f]*\.css' | head -1 || true)
+[ -n "$STATIC_HASHED" ] && has 'cache-control: max-age=315360000' "$(curl -H 'Accept-Language: en' -sI "$BASE$STATIC_HASHED")" \
   && echo "ok  hashed static files, cached for ever ($STATIC_HASHED)" || fail "hashed static files"
-has "content-security-policy" "$(curl -sI "$BASE/")" && echo "ok  security headers" || fail "security headers"
+has "content-security-policy" "$(curl -H 'Accept-Language: en' -sI "$BASE/")" && echo "ok  security headers" || fail "security headers"
 
 say "nginx: deploy/nginx/tikjoy.conf in front of gunicorn (TLS with a throwaway certificate)"
 HTTP_PORT=$(( WEB_PORT + 1 )); HTTPS_PORT=$(( WEB_PORT + 2 ))
@@ -243,13 +296,13 @@ if /usr/sbin/nginx -t -q -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" && /usr/sbin
   NGINX_ON=1
   echo "ok  nginx -t accepts the site"
   H="http://127.0.0.1:$HTTP_PORT"; S="https://127.0.0.1:$HTTPS_PORT"
-  [ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$H/b/$SMOKE_BRAND/")" = "301 https://127.0.0.1/b/$SMOKE_BRAND/" ] \
+  [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code} %{redirect_url}' "$H/b/$SMOKE_BRAND/")" = "301 https://127.0.0.1/b/$SMOKE_BRAND/" ] \
     && echo "ok  plain HTTP is redirected to HTTPS" || fail "nginx: no HTTPS redirect"
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$H/healthz")" = "200" ] && echo "ok  /healthz over plain HTTP (the balancer's probe)" || fail "nginx: /healthz over HTTP"
-  has "Continue with TikTok" "$(curl -sk "$S/b/$SMOKE_BRAND/")" && echo "ok  the brand page over TLS" || fail "nginx: brand page over TLS"
-  HASHED=$(curl -sk "$S/" | grep -o '/static/css/tikjoy\.[0-9a-f]*\.css' | head -1 || true)
-  has "cache-control: public, immutable" "$(curl -skI "$S$HASHED")" && echo "ok  nginx serves hashed static files, immutable" || fail "nginx: static files"
-  [ "$(head -c 60000000 /dev/zero | curl -sk -o /dev/null -w '%{http_code}' -X POST --data-binary @- "$S/console/campaigns/video/add/")" = "413" ] \
+  [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code}' "$H/healthz")" = "200" ] && echo "ok  /healthz over plain HTTP (the balancer's probe)" || fail "nginx: /healthz over HTTP"
+  has "Continue with TikTok" "$(curl -H 'Accept-Language: en' -sk "$S/b/$SMOKE_BRAND/")" && echo "ok  the brand page over TLS" || fail "nginx: brand page over TLS"
+  HASHED=$(curl -H 'Accept-Language: en' -sk "$S/" | grep -o '/static/css/tikjoy\.[0-9a-f]*\.css' | head -1 || true)
+  has "cache-control: public, immutable" "$(curl -H 'Accept-Language: en' -skI "$S$HASHED")" && echo "ok  nginx serves hashed static files, immutable" || fail "nginx: static files"
+  [ "$(head -c 60000000 /dev/zero | curl -H 'Accept-Language: en' -sk -o /dev/null -w '%{http_code}' -X POST --data-binary @- "$S/console/campaigns/video/add/")" = "413" ] \
     && echo "ok  a 60 MB upload is refused by nginx (413): client_max_body_size 55m" || fail "nginx: client_max_body_size"
 else
   fail "nginx refused deploy/nginx/tikjoy.conf"
@@ -286,10 +339,12 @@ if [ "${PROD_SMOKE_SKIP_FAULTS:-0}" != "1" ]; then
   say "fault 1: SIGKILL a django-q2 cluster while it pays engagement and settles rewards"
   phase_start
   "$PY" scripts/prod/topology.py enqueue 3 &
+  # kill-mid kills the cluster in any case; it fails when both sweeps were never mid-way at once.
   if KILLED=$("$PY" scripts/prod/topology.py kill-mid "$RUN/fault.json" "${CLUSTER_PIDS[0]}"); then
     echo "killed cluster 0 (its sentinel and every worker) $KILLED"
   else
-    fail "no progress to interrupt"
+    echo "killed cluster 0 $KILLED"
+    fail "the SIGKILL did not come in the middle of both engagement processing and settlement"
   fi
   wait "${CLUSTER_PIDS[0]}" 2>/dev/null || true; CLUSTER_PIDS[0]=""
   sleep 2
@@ -309,7 +364,8 @@ if [ "${PROD_SMOKE_SKIP_FAULTS:-0}" != "1" ]; then
   phase_start
   "$PY" scripts/prod/topology.py flood "redis-$$" 2000 >/dev/null
   stop_redis
-  echo "Redis stopped: /healthz $(healthz)"
+  echo "Redis stopped"
+  expect_down queue cache
   sleep 5
   start_redis
   echo "Redis back: /healthz $(healthz)"
@@ -325,17 +381,41 @@ if [ "${PROD_SMOKE_SKIP_FAULTS:-0}" != "1" ]; then
 
   say "fault 3: restart PostgreSQL mid-run (web processes not restarted)"
   phase_start
+  WORKERS_BEFORE=$(web_workers)
   "${PG_AS[@]}" "$PG_CTL" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
   sleep 1
-  echo "PostgreSQL stopped: /healthz $(healthz)"
-  echo "a page while it is down: $(curl -s -o /dev/null -w '%{http_code}' -m 20 "$BASE/b/$SMOKE_BRAND/")"
+  echo "PostgreSQL stopped"
+  expect_down database
+  # The bare view reads the database on every request; the brand page may come from the cache.
+  expect_503_page "/smoke/bare/$SMOKE_BRAND"
+  BRAND_DOWN=$(curl -H 'Accept-Language: en' -s -m 30 -w '\n%{http_code}' "$BASE/b/$SMOKE_BRAND/") || true
+  case "${BRAND_DOWN##*$'\n'}" in
+    200) echo "ok  the brand page while it is down -> 200 (from the cache)" ;;
+    503) has "back in a moment" "$BRAND_DOWN" && echo "ok  the brand page while it is down -> 503 back in a moment" \
+           || fail "the brand page while the database is down: a 503 that is not the back-in-a-moment page" ;;
+    *) fail "the brand page while the database is down: ${BRAND_DOWN##*$'\n'}" ;;
+  esac
   sleep 3
   # The options scripts/with-postgres.sh started it with (durable: fsync on).
   "${PG_AS[@]}" "$PG_CTL" -D "$PGDATA_DIR" -l "$PGHOST/postgres.log" -w -t 60 \
     -o "-k $PGHOST -p $PGPORT -c listen_addresses='' -c max_connections=300 -c shared_buffers=256MB" start >/dev/null
   echo "PostgreSQL started"
   wait_healthy || fail "/healthz not ok after the PostgreSQL restart"
+  # Each web process's pool may still hold connections to the old server: each is found broken on
+  # its first use (that request gets the 503 page) and replaced. Count them until 20 answers in a row are ok.
+  AFTER=0; STREAK=0
+  for _ in $(seq 400); do
+    if [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code}' -m 20 "$BASE/smoke/bare/$SMOKE_BRAND")" = "200" ]; then
+      STREAK=$(( STREAK + 1 )); [ "$STREAK" -ge 20 ] && break
+    else
+      AFTER=$(( AFTER + 1 )); STREAK=0
+    fi
+  done
+  echo "after PostgreSQL was back: $AFTER request(s) met a connection to the old server (503), then 20 ok in a row"
+  [ "$STREAK" -ge 20 ] || fail "the site did not recover after the PostgreSQL restart"
   echo "/healthz: $(healthz)"
+  kill -0 "$WEB_PID" 2>/dev/null && echo "the same gunicorn (arbiter $WEB_PID) answers; workers before: $WORKERS_BEFORE; after: $(web_workers)" \
+    || fail "gunicorn's arbiter is gone after the PostgreSQL restart"
   sleep 3
   phase_end "PostgreSQL restart"
 

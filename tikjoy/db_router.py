@@ -55,11 +55,13 @@ def replica_reads() -> Iterator[None]:
 
 
 class ReplicaRouter:
-    def db_for_read(self, model, **hints) -> str | None:
+    def db_for_read(self, model, **hints) -> str:
+        # The primary by name, not None: with None Django would follow an instance's hint, and a
+        # user or membership reached from a row read on the replica would be read there too.
         if not _replica_reads.get() or model._meta.app_label in PRIMARY_ONLY_APPS:
-            return None
+            return DEFAULT_DB_ALIAS
         if connections[DEFAULT_DB_ALIAS].in_atomic_block:
-            return None
+            return DEFAULT_DB_ALIAS
         return REPLICA
 
     def db_for_write(self, model, **hints) -> str:

@@ -296,3 +296,32 @@ def test_two_snapshot_batches_of_one_campaign_wait_for_each_other_and_never_dead
     lost = [r.getMessage() for r in caplog.records if "lost a race" in r.getMessage()]
     assert not lost, lost
     _checks_are_clean(capsys)
+
+
+def test_reversing_a_share_locks_its_engagement_rewards_before_any_posting(
+    make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    """The one order (docs/ledger.md): every row lock of the engine before the ledger's. A share
+    reversed with its engagement still pending takes the engagement rewards and the views rule with
+    the share's own rows, not after the share's money was posted back."""
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    ana = make_consumer()
+    post = _shared_post(merchant, campaign, ana)
+    share_reward = Reward.objects.get(kind=RewardKind.ACTION)
+    S.snapshot_process(snapshot_id=snapshot(post, views=4_000).pk, now=NOW)
+    assert Reward.objects.get(kind=RewardKind.ENGAGEMENT).status == RewardStatus.PENDING
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        S.reward_reverse(reward_id=share_reward.pk, reason="fake share", actor=ops, now=NOW)
+
+    first_posting = next(i for i, sql in enumerate(sent) if "wallets_post" in sql)
+    late = [sql[:90] for sql in sent[first_posting:] if "FOR UPDATE" in sql and "wallets_" not in sql]
+    assert not late, f"engine rows locked after the ledger's: {late}"
+    assert set(Reward.objects.values_list("status", flat=True)) == {RewardStatus.REVERSED}
+    _checks_are_clean(capsys)

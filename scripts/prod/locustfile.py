@@ -59,13 +59,24 @@ def _or_stop(ok: bool) -> None:
         raise StopUser
 
 
-class Consumer(HttpUser):
+class Browser(HttpUser):
+    """Every user here is a browser (or a server) that asks for English: the checks read English
+    text, and an anonymous visitor without a language would get the brand's own (German for the demo)."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        self.client.headers["Accept-Language"] = "en"
+
+
+class Consumer(Browser):
     """A consumer from a brand page to the wallet, then back to it now and then."""
 
     weight = 6
     wait_time = constant(0)
 
     def on_start(self) -> None:
+        super().on_start()
         self.joined = False
         c = self.client
         with c.get(f"/b/{BRAND}/", name="brand page", catch_response=True) as r:
@@ -125,7 +136,7 @@ class Consumer(HttpUser):
             _expect(r, 200)
 
 
-class Platforms(HttpUser):
+class Platforms(Browser):
     """TikTok and WhatsApp delivering webhooks, signed as the real ones."""
 
     weight = 1
@@ -193,13 +204,14 @@ class Platforms(HttpUser):
             _expect(r, 200)
 
 
-class Merchant(HttpUser):
+class Merchant(Browser):
     """A merchant's staff member on the console: the dashboard and the reward list."""
 
     weight = 1
     wait_time = constant(0.05)
 
     def on_start(self) -> None:
+        super().on_start()
         c = self.client
         c.get("/accounts/login/", name="merchant: sign-in page")
         with c.post(
@@ -224,7 +236,7 @@ class Merchant(HttpUser):
             _expect(r, 200)
 
 
-class ApiClient(HttpUser):
+class ApiClient(Browser):
     """A merchant's server calling the API with a secret key."""
 
     weight = 1
@@ -241,7 +253,7 @@ class ApiClient(HttpUser):
             _expect(r, 200)
 
 
-class Visitor(HttpUser):
+class Visitor(Browser):
     """A visitor following an affiliate's tracked link, and the bare view beside it."""
 
     weight = 1
@@ -260,7 +272,7 @@ class Visitor(HttpUser):
             _expect(r, 200)
 
 
-class BareOnly(HttpUser):
+class BareOnly(Browser):
     """Capacity run: only the bare view (picked by name on locust's command line, as are all)."""
 
     wait_time = constant(0)
@@ -271,7 +283,7 @@ class BareOnly(HttpUser):
             _expect(r, 200)
 
 
-class BrandOnly(HttpUser):
+class BrandOnly(Browser):
     """Capacity run: only the brand page, as a visitor who has not signed in."""
 
     wait_time = constant(0)
@@ -282,7 +294,7 @@ class BrandOnly(HttpUser):
             _expect(r, 200)
 
 
-class WalletOnly(HttpUser):
+class WalletOnly(Browser):
     """Capacity run: a consumer with rewards (the demo's) reading only /wallet/. Each user takes a
     session made beforehand (SMOKE_WALLET_SESSIONS, topology.py loadprep), as a returning browser
     does, so the run measures the wallet and not the sign-in's password hashing."""
@@ -292,6 +304,7 @@ class WalletOnly(HttpUser):
     count = 0
 
     def on_start(self) -> None:
+        super().on_start()
         WalletOnly.count += 1
         self.client.cookies.set("sessionid", self.sessions[WalletOnly.count % len(self.sessions)])
 

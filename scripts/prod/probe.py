@@ -26,7 +26,8 @@ API_KEY = os.environ.get("SMOKE_API_KEY", "")
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, str]:
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - our own loopback server
+    # An English browser: the 503 page is recognised by its English words.
+    request = urllib.request.Request(url, headers={"Accept-Language": "en", **headers})  # noqa: S310 - our own loopback server
     try:
         with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
             return response.status, response.read().decode("utf-8", "replace")

@@ -39,7 +39,7 @@ from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_q.brokers import get_broker  # noqa: E402
 from django_q.models import Schedule, Task  # noqa: E402
@@ -57,12 +57,15 @@ from merchants import services as merchant_services  # noqa: E402
 from merchants.demo import DEMO_SLUG  # noqa: E402
 from merchants.models import Membership, Merchant  # noqa: E402
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record  # noqa: E402
-from rewards.models import ActionStatus, Reward, RewardStatus, SocialAction  # noqa: E402
+from rewards.models import ActionStatus, MerchantConsumer, Reward, RewardStatus, SocialAction  # noqa: E402
 from rewards.services import action_key, snapshots_process  # noqa: E402
 from social.models import TrackedPost  # noqa: E402
 from social.services import EngagementCounts, engagement_snapshots_record  # noqa: E402
+from wallets.models import Purpose, Transaction  # noqa: E402
+from wallets.services import account_for  # noqa: E402
 
 SWEEPS = ("rewards.tasks.snapshots_process_latest", "rewards.tasks.settle_due")
+FAULT_TOP_UP = Decimal("10000000.00")  # the fault run's merchant: its one top-up
 
 
 def loadprep() -> None:
@@ -113,7 +116,7 @@ def _merchant(run: str, now):
     )
     record, _ = merchant_top_up_record(
         merchant=merchant,
-        amount=Money(Decimal("10000000.00"), "EUR"),
+        amount=Money(FAULT_TOP_UP, "EUR"),
         bank_reference=f"SMOKE-{run}",
         value_date=now.date(),
         actor=ops,
@@ -176,6 +179,16 @@ def _posts(run: str, tag: str, merchant, campaign, count: int, now) -> list[int]
             for p in tracked
         ]
     )
+    # Each person's figures for the merchant, as the engine keeps them beside each action it records
+    # (rewards_check compares them with the actions).
+    MerchantConsumer.objects.bulk_create(
+        [
+            MerchantConsumer(
+                merchant=merchant, user=p.user, actions=1, first_at=now, last_at=now, joined_at=now
+            )
+            for p in tracked
+        ]
+    )
     with transaction.atomic(durable=True):  # as the engagement sync writes them, with their figures
         snapshots = engagement_snapshots_record(
             counts={
@@ -227,22 +240,28 @@ def progress(state_path: str) -> None:
     print(paid, settled)
 
 
-def kill_mid(state_path: str, pgid: int) -> None:
-    """SIGKILL the cluster whose process group is ``pgid`` once both sweeps are under way and the
-    engagement payments are not finished: at the first look where some posts are paid, some
-    rewards settled, and posts remain to pay (or, if payments end first, once settling began)."""
+def kill_mid(state_path: str, pgid: int) -> int:
+    """SIGKILL the cluster whose process group is ``pgid`` in the middle of both sweeps: at the first
+    look where some posts are paid and some remain, and some rewards are settled and some remain.
+
+    It kills the cluster in any case (so the run goes on); it exits 1 when that moment never came
+    (one sweep finished before the other began, or nothing moved in five minutes)."""
     state = json.loads(Path(state_path).read_text())
     count = len(state["pay_snapshots"])
     deadline = time.monotonic() + 300
+    paid = settled = 0
     while time.monotonic() < deadline:
         paid, settled = _counts(state)
-        if (0 < paid < count and settled > 0) or (paid == count and settled > 0):
+        if 0 < paid < count and 0 < settled < count:
             os.killpg(pgid, signal.SIGKILL)
-            print(f"after {paid} of {count} paid, {settled} of {count} settled")
-            return
+            print(f"after {paid} of {count} paid and {settled} of {count} settled (both sweeps mid-way)")
+            return 0
+        if paid == count or settled == count:
+            break
         time.sleep(0.02)
-    print("no progress to interrupt")
-    sys.exit(1)
+    os.killpg(pgid, signal.SIGKILL)
+    print(f"after {paid} of {count} paid and {settled} of {count} settled: NOT both mid-way")
+    return 1
 
 
 def kick() -> None:
@@ -252,6 +271,9 @@ def kick() -> None:
 
 
 def verify(state_path: str) -> int:
+    """Every post paid exactly once and every reward settled exactly once, counted three ways: the
+    rewards, their ledger transactions (one each, under the reward's idempotency key), and the
+    money that left the merchant's funds (exactly the rewards' prices); then the books' own checks."""
     state = json.loads(Path(state_path).read_text())
     count = len(state["pay_snapshots"])
     paid, settled = _counts(state)
@@ -262,16 +284,47 @@ def verify(state_path: str) -> int:
         .filter(n__gt=1)
         .count()
     )
-    confirmed = Reward.objects.filter(
-        snapshot_id__in=state["settle_snapshots"], status=RewardStatus.CONFIRMED
+    pay_rewards = list(
+        Reward.objects.filter(snapshot_id__in=state["pay_snapshots"]).values_list("pk", "status")
+    )
+    credited = Transaction.objects.filter(
+        idempotency_key__in=[
+            f"reward:{pk}:{'hold' if status == RewardStatus.HELD else 'credit'}" for pk, status in pay_rewards
+        ]
     ).count()
+    confirmed_ids = list(
+        Reward.objects.filter(
+            snapshot_id__in=state["settle_snapshots"], status=RewardStatus.CONFIRMED
+        ).values_list("pk", flat=True)
+    )
+    confirm_postings = Transaction.objects.filter(
+        idempotency_key__in=[f"reward:{pk}:confirm" for pk in confirmed_ids]
+    ).count()
+    merchant = Merchant.objects.get(pk=state["merchant"])
+    spent = (
+        FAULT_TOP_UP - account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR").balance
+    )
+    priced = (  # a reversed reward's price went back to the funds
+        Reward.objects.filter(merchant=merchant)
+        .exclude(status=RewardStatus.REVERSED)
+        .aggregate(total=Sum("merchant_price"))["total"]
+    )
     print(
-        f"engagement: {paid} of {count} posts paid, {twice} paid twice; "
-        f"settlement: {settled} of {count} rewards settled ({confirmed} confirmed)"
+        f"engagement: {paid} of {count} posts paid, {twice} paid twice, {credited} ledger postings; "
+        f"settlement: {settled} of {count} rewards settled ({len(confirmed_ids)} confirmed, "
+        f"{confirm_postings} ledger postings); the merchant's funds paid {spent} EUR for rewards "
+        f"priced {priced} EUR"
     )
     call_command("ledger_check")
     call_command("rewards_check")
-    ok = paid == count and twice == 0 and settled == count
+    ok = (
+        paid == count
+        and twice == 0
+        and credited == len(pay_rewards)
+        and settled == count
+        and confirm_postings == len(confirmed_ids)
+        and spent == priced
+    )
     print("nothing lost, nothing twice" if ok else "FAILED: work lost or done twice")
     return 0 if ok else 1
 
@@ -309,7 +362,7 @@ if __name__ == "__main__":
     elif command == "progress":
         progress(args[0])
     elif command == "kill-mid":
-        kill_mid(args[0], int(args[1]))
+        sys.exit(kill_mid(args[0], int(args[1])))
     elif command == "kick":
         kick()
     elif command == "verify":
