@@ -38,6 +38,7 @@ from accounts.middleware import request_language
 from api.base import ApiView
 
 PREFIX = "/api/v1/"
+REPLICA_MIDDLEWARE = "tikjoy.db_router.ReplicaReadsMiddleware"
 
 
 class ApiRequestMiddleware:
@@ -46,9 +47,11 @@ class ApiRequestMiddleware:
         # The API's own URLs (``api.urls`` under ``api/``, as ``tikjoy.urls`` includes them): the same
         # matches, namespace and names, without walking the site's other patterns first.
         self.resolver = URLResolver(RegexPattern(r"^/"), [path("api/", include("api.urls"))])
+        # With a read replica, its middleware (installed by DATABASE_REPLICA_URL: settings.py) routes
+        # the reads of these paths: they go through the full stack.
         self.replica_paths = (
             [re.compile(p) for p in settings.DATABASE_REPLICA_PATHS]
-            if "replica" in settings.DATABASES
+            if REPLICA_MIDDLEWARE in settings.MIDDLEWARE
             else []
         )
 

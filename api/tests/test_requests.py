@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.http import HttpResponse
 from django.test import Client
 
+from api.middleware import REPLICA_MIDDLEWARE, ApiRequestMiddleware
 from api.models import Scope
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +75,19 @@ def test_an_unknown_api_address_is_the_site_s_404_page(api):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("with_replica", [False, True])
+def test_with_a_read_replica_its_paths_go_through_the_full_stack(settings, rf, with_replica):
+    """The replica's middleware (last in MIDDLEWARE) routes /api/v1/statements' reads: not skipped."""
+    if with_replica:
+        settings.MIDDLEWARE = [*settings.MIDDLEWARE, REPLICA_MIDDLEWARE]
+    full_stack = []
+    middleware = ApiRequestMiddleware(lambda request: full_stack.append(request.path) or HttpResponse())
+
+    response = middleware(rf.get("/api/v1/statements"))
+
+    if with_replica:
+        assert (full_stack, response.status_code) == (["/api/v1/statements"], 200)
+    else:  # answered by the API's view itself: no key
+        assert (full_stack, response.status_code) == ([], 401)
