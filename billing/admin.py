@@ -20,7 +20,7 @@ from accounts.models import User
 from billing.downloads import invoice_file, statement_file
 from billing.forms import CreditNoteForm
 from billing.models import DocumentKind, Invoice, Statement
-from billing.selectors import credited_total, document_blobs, document_with_file
+from billing.selectors import credited_total, document_blobs, document_with_file, sha256_typed
 from billing.services import credit_note_issue, invoice_finalise, invoice_resend
 from core.admin import ListAtScaleMixin
 from core.errors import DomainError
@@ -73,7 +73,6 @@ class CurrencyFilter(admin.SimpleListFilter):
         return queryset.filter(currency=self.value()) if self.value() else queryset
 
 
-SHA256 = re.compile(r"[0-9a-f]{64}")
 NUMBER = re.compile(r"(?P<series>[A-Z]+-\d{4})-(?P<sequence>\d{1,9})")
 
 
@@ -133,9 +132,13 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
         term = search_term.strip().lower()
         if not term:
             return queryset, False
-        if SHA256.fullmatch(term):
-            return queryset.filter(sha256=term), False
-        return queryset.filter(merchant__in=_merchants_matching(term)), False
+        digest = sha256_typed(term)
+        if digest is not None:  # the index billing_statement_sha256 (billing.0009)
+            return queryset.filter(sha256=digest), False
+        # The merchants' ids first: PostgreSQL then knows how many matched (a term every merchant
+        # has walks the newest statements; a subquery's estimate had it read them all, then sort).
+        merchants = list(_merchants_matching(term).values_list("pk", flat=True))
+        return queryset.filter(merchant_id__in=merchants), False
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         if not self.has_view_permission(request):

@@ -21,7 +21,13 @@ from django.utils.translation import gettext_lazy
 
 from billing.downloads import invoice_file, statement_file
 from billing.models import Invoice, InvoiceStatus, Statement
-from billing.selectors import MERCHANT_OWNER, coin_purchase_figures, document_blobs, document_with_file
+from billing.selectors import (
+    MERCHANT_OWNER,
+    coin_purchase_figures,
+    document_blobs,
+    document_with_file,
+    sha256_typed,
+)
 from billing.services import coin_invoice_issue
 from merchants.console_site import ConsoleModelAdmin, console_site, console_view
 from merchants.roles import Capability
@@ -107,6 +113,19 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
         "sha256",
     )
     ordering = ("-month", "currency")
+    search_fields = ("sha256",)  # see get_search_results
+    search_help_text = gettext_lazy(
+        "Paste the SHA-256 of a statement's PDF file (64 letters and digits) to find the statement "
+        "it is: a file that was changed matches none."
+    )
+
+    def get_search_results(self, request, queryset, search_term):
+        """A whole SHA-256 in any case (the index billing_statement_sha256), nothing else: a part of
+        one would read every statement."""
+        if not search_term.strip():
+            return queryset, False
+        digest = sha256_typed(search_term)
+        return (queryset.filter(sha256=digest) if digest else queryset.none()), False
 
     @admin.display(description=gettext_lazy("Month"), ordering="month")
     def month_label(self, obj: Statement) -> str:

@@ -360,6 +360,17 @@ BLOBS = {Statement: ("pdf", "csv", "sections", "pending_at_end"), Invoice: ("pdf
 FILE_NAMES = {Statement: ("pdf", "csv"), Invoice: ("pdf", "xml")}
 
 
+_HEX_DIGITS = frozenset("0123456789abcdef")
+
+
+def sha256_typed(term: str) -> str | None:
+    """A whole SHA-256 as a person types or pastes it (any case, spaces or line breaks inside,
+    ``sha256:`` before it) in the lower-case hex that ``hexdigest`` stores, or ``None`` when the term
+    is no SHA-256. Searched by equality on the index ``billing_statement_sha256`` (billing.0009)."""
+    text = "".join(term.split()).lower().removeprefix("sha256:").removeprefix("sha-256:")
+    return text if len(text) == 64 and set(text) <= _HEX_DIGITS else None
+
+
 def document_blobs(model) -> tuple[str, ...]:
     return BLOBS[model]
 

@@ -20,6 +20,8 @@ from django.utils.translation import gettext, gettext_lazy
 from moneyed import Money
 
 from accounts.models import User
+from accounts.people import phone_to_e164
+from core.admin import email_start
 from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
 from social.models import TikTokProfile
 from wallets.models import Account, Entry, Purpose, Transaction
@@ -356,3 +358,119 @@ def people_seen_by_merchant(*, merchant: Merchant | int, user_ids: Iterable[int]
 
 def person_seen_by_merchant(*, user: User, merchant: Merchant | int) -> PersonSeen:
     return people_seen_by_merchant(merchant=merchant, user_ids=[user.pk])[user.pk]
+
+
+# --- finding a consenting person (the console's pickers) ---------------------------------------
+
+# A person is found only by what they agreed to share with the merchant, each way on an index:
+# a part of the shared name (the trigram index ``accounts_user_display_name_trgm``), the start of
+# the shared TikTok handle (``social_tiktokprofile_username_upper``), the start of the shared
+# e-mail address (the ``_like`` index of the unique e-mail), the whole shared verified phone
+# number (its unique index); then the merchant's active consents of those people.
+PEOPLE_SEARCH_LIMIT = 20
+_HANDLE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._")
+_MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class PeopleFound:
+    people: list[PersonSeen]
+    more: bool  # a way found ``limit`` people: there may be others, a longer term narrows it
+
+
+def _active_consents_of(merchant_id: int) -> QuerySet[Consent]:
+    return Consent.objects.active().filter(merchant_id=merchant_id, user__deleted_at__isnull=True)
+
+
+def _handle_start(term: str) -> str | None:
+    text = term.strip().lower()
+    handle = text.removeprefix("@")
+    if not handle or len(handle) > 64 or not set(handle) <= _HANDLE:
+        return None
+    if text.startswith("@") or len(handle) >= 2:
+        return handle
+    return None
+
+
+def _phone(term: str) -> str | None:
+    text = term.strip()
+    if not text.startswith("+") or sum(ch.isdigit() for ch in text) < 7 or len(text) > 32:
+        return None
+    try:
+        return phone_to_e164(text)
+    except ValueError:
+        return None
+
+
+def _name_part(term: str) -> str | None:
+    text = " ".join(term.split())
+    if len(text) < 3 or len(text) > 150 or text.startswith("@") or text.startswith("+"):
+        return None
+    return text
+
+
+def consenting_people_search(
+    *, merchant: Merchant | int, term: str, limit: int = PEOPLE_SEARCH_LIMIT
+) -> PeopleFound:
+    """The people with an active consent for ``merchant`` whom ``term`` finds in what they agreed
+    to share with it (never in a field they did not share, never someone who withdrew), each as
+    the merchant may see them, by label; with an empty term the newest consents.
+
+    At most ``limit`` people a way (name, handle, e-mail, phone), each way one query on an index,
+    then three for the labels (``people_seen_by_merchant``): a merchant with 200,000 consumers is
+    searched as fast as one with ten.
+    """
+    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    term = term.replace("\x00", "").strip()
+    consents = _active_consents_of(merchant_id)
+    if not term:
+        ways = [consents.order_by("-pk")]
+    else:
+        ways = []
+        name = _name_part(term)
+        if name is not None:
+            ways.append(
+                consents.filter(shares_display_name=True, user__display_name__icontains=name).order_by(
+                    "user__display_name", "user_id"
+                )
+            )
+        handle = _handle_start(term)
+        if handle is not None:
+            profiles = TikTokProfile.objects.filter(
+                disconnected_at__isnull=True, username__istartswith=handle
+            ).values("user_id")
+            ways.append(consents.filter(shares_tiktok_handle=True, user_id__in=profiles).order_by("user_id"))
+        email = email_start(term)
+        if email is not None and len(email) <= 254:
+            ways.append(consents.filter(shares_email=True, user__email__startswith=email).order_by("user_id"))
+        phone = _phone(term)
+        if phone is not None:
+            ways.append(consents.filter(shares_phone=True, user__phone=phone, user__phone_verified=True))
+    found: dict[int, None] = {}
+    more = False
+    for way in ways:
+        ids = list(way.values_list("user_id", flat=True)[:limit])
+        more = more or len(ids) == limit
+        found.update(dict.fromkeys(ids))
+    seen = people_seen_by_merchant(merchant=merchant_id, user_ids=found)
+    people = sorted(
+        (seen[user_id] for user_id in found if user_id in seen),
+        key=lambda person: (person.label.lower(), person.user_id),
+    )
+    return PeopleFound(people=people[:limit], more=more or len(people) > limit)
+
+
+def consenting_person_get(*, merchant: Merchant | int, user_id: int) -> PersonSeen | None:
+    """The person ``user_id`` as ``merchant`` sees them if their consent to it is active, else None."""
+    merchant_id = merchant if isinstance(merchant, int) else merchant.pk
+    if not 0 < user_id <= _MAX_ID:
+        return None
+    consent = _active_consents_of(merchant_id).filter(user_id=user_id).select_related("user").first()
+    if consent is None:
+        return None
+    return person_seen(
+        user=consent.user,
+        merchant_id=merchant_id,
+        consent=consent,
+        tiktok_handle=_tiktok_handles([user_id]).get(user_id, ""),
+    )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.admin import ListAtScaleMixin, ReadOnlyAdmin
+from core.admin import ListAtScaleMixin, ReadOnlyAdmin, SearchBy
 from promote import services
 from promote.models import (
     CoinPrice,
@@ -154,8 +154,14 @@ class CouponIssueForm(forms.Form):
         return data
 
 
+def _code_start(term: str) -> str | None:
+    """A coupon code, or its start, as stored (capitals): its unique index answers ``LIKE 'X%'``."""
+    text = term.strip().upper()
+    return text if text and " " not in text else None
+
+
 @admin.register(Coupon)
-class CouponAdmin(admin.ModelAdmin):
+class CouponAdmin(ListAtScaleMixin, admin.ModelAdmin):
     """Ops issue coupons here (through ``coupon_issue``); an issued coupon is never edited."""
 
     list_display = (
@@ -170,6 +176,8 @@ class CouponAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "kind")
     search_fields = ("code",)
+    search_by = (SearchBy("code", how="prefix", normalize=_code_start),)  # the code's start, on its index
+    sortable_by = ()  # newest first (the primary key)
     list_select_related = ("user", "issued_by_merchant")  # one query a page, not two a row
 
     def has_change_permission(self, request, obj=None):
@@ -230,18 +238,21 @@ class CoinPriceAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoinWallet)
-class CoinWalletAdmin(ReadOnlyAdmin):
+class CoinWalletAdmin(ListAtScaleMixin, ReadOnlyAdmin):
+    sortable_by = ("id",)
     list_display = ("id", "user", "merchant", "currency", "backed_coins", "created_at")
     list_select_related = ("user", "merchant")
 
 
 @admin.register(CoinPurchase)
-class CoinPurchaseAdmin(ReadOnlyAdmin):
+class CoinPurchaseAdmin(ListAtScaleMixin, ReadOnlyAdmin):
+    sortable_by = ("id",)
     list_display = ("id", "wallet", "coins", "amount", "currency", "source", "created_at")
     list_select_related = ("wallet__user", "wallet__merchant")  # the wallet's name is its holder's
 
 
 @admin.register(CoinWithdrawal)
-class CoinWithdrawalAdmin(ReadOnlyAdmin):
+class CoinWithdrawalAdmin(ListAtScaleMixin, ReadOnlyAdmin):
+    sortable_by = ("id",)
     list_display = ("id", "wallet", "coins", "amount", "currency", "created_at")
     list_select_related = ("wallet__user", "wallet__merchant")

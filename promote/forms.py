@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -75,10 +77,18 @@ class ResubmitForm(forms.Form):
 
 
 class MerchantCouponForm(forms.Form):
-    """A merchant gives one of its consumers a coupon (paid from the merchant's coins)."""
+    """A merchant gives one of its consumers a coupon (paid from the merchant's coins).
 
-    consumer = forms.TypedChoiceField(
-        coerce=int, choices=(), label=_("For"), help_text=_("People who agreed to share with your brand.")
+    The consumer is searched (``consumer_search``: the console's page and its JSON), never listed
+    whole; ``find_person`` checks the one posted (an active consent to this merchant)."""
+
+    consumer = forms.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        widget=forms.Select,
+        label=_("For"),
+        help_text=_("People who agreed to share with your brand: search them by what they shared."),
+        error_messages={"required": _("Choose the consumer who gets the coupon.")},
     )
     coins = forms.IntegerField(min_value=1, max_value=10**9, initial=100, label=_("Worth (coins)"))
     valid_from = forms.DateTimeField(
@@ -97,9 +107,20 @@ class MerchantCouponForm(forms.Form):
         help_text=_("Letters, digits or dashes; blank: one is made for you."),
     )
 
-    def __init__(self, *args, consumer_choices: list[tuple[int, str]], **kwargs):
+    def __init__(self, *args, consumer_choices: list[tuple[int, str]], find_person: Callable, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consumer"].choices = consumer_choices
+        self.find_person = find_person
+        self.person = None
+        self.fields["consumer"].widget.choices = [("", _("Choose the consumer")), *consumer_choices]
+
+    def clean_consumer(self) -> int:
+        user_id = self.cleaned_data["consumer"]
+        self.person = self.find_person(user_id)
+        if self.person is None:
+            raise forms.ValidationError(
+                _("Choose one of the people who agreed to share with your brand: search them above.")
+            )
+        return user_id
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()

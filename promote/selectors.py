@@ -13,6 +13,7 @@ from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from campaigns.models import ActionType
 from core.db import subquery_count
 from promote.delivery import GOAL_FIELD, estimate
 from promote.models import (
@@ -31,6 +32,7 @@ from promote.models import (
     ShareAuthorization,
 )
 from promote.services import coin_balance
+from rewards.models import SocialAction
 from social.models import TrackedPost
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.money import COIN
@@ -114,11 +116,13 @@ class CouponUse:
     returned: int | None  # the coupon's unused coins back to the brand
 
 
-def coupons_of_merchant(*, merchant, limit: int = 200) -> list[CouponUse]:
-    """A merchant's coupons, newest first, with the order that used each (its latest)."""
-    coupons = list(
-        Coupon.objects.filter(issued_by_merchant=merchant).select_related("user").order_by("-pk")[:limit]
-    )
+def coupons_of_merchant(*, merchant, limit: int = 200, before: int | None = None) -> list[CouponUse]:
+    """A merchant's coupons, newest first (those before the coupon id ``before``: the next page),
+    with the order that used each (its latest)."""
+    coupons = Coupon.objects.filter(issued_by_merchant=merchant)
+    if before is not None:
+        coupons = coupons.filter(pk__lt=before)
+    coupons = list(coupons.select_related("user").order_by("-pk")[:limit])
     latest: dict[int, PromoteOrder] = {}
     for order in PromoteOrder.objects.filter(coupon__in=coupons).order_by("pk"):
         latest[order.coupon_id] = order
@@ -266,3 +270,22 @@ def orders_on_posts_of(*, user) -> QuerySet[PromoteOrder]:
         .select_related("wallet__merchant")
         .order_by("-pk")
     )
+
+
+def shares_latest(*, merchant, limit: int = 200) -> list[TrackedPost]:
+    """The consumers' latest verified shares of the merchant's videos still public (those
+    ``services.shares_promotable`` accepts), newest first: the share actions read newest first on
+    the index ``(merchant, -occurred_at)`` (a share is recorded when the post is found), then their
+    posts; joined and made distinct in one query, PostgreSQL sorted every share of the merchant
+    (155 ms at 30,000 shares)."""
+    ids = list(
+        SocialAction.objects.filter(
+            merchant=merchant,
+            action_type=ActionType.SHARE_VIDEO,
+            tracked_post__status=TrackedPost.Status.ACTIVE,
+        )
+        .order_by("-occurred_at", "-pk")
+        .values_list("tracked_post_id", flat=True)[: limit * 2]
+    )
+    latest = list(dict.fromkeys(ids))[:limit]  # a post shared for two campaigns counts once
+    return list(TrackedPost.objects.filter(pk__in=latest).order_by("-posted_at", "-pk"))

@@ -40,6 +40,10 @@ from rewards.reasons import Reason
 from social.models import TikTokProfile
 from wallets.models import Account, Purpose
 
+# The wallet lists this many of the latest rewards under review, reversed, actions refused for lack
+# of money and brands awaited (rewards.wallet_page reads the same rows for its fingerprint).
+WALLET_LIST_LIMIT = 10
+
 HELD_EXPLANATION = gettext_lazy("Under review: we check unusual activity. You'll see the outcome here.")
 
 
@@ -249,7 +253,9 @@ class WaitingAction:
     expired: bool
 
 
-def unfunded_actions(*, user: AbstractBaseUser, now: datetime, limit: int = 10) -> list[WaitingAction]:
+def unfunded_actions(
+    *, user: AbstractBaseUser, now: datetime, limit: int = WALLET_LIST_LIMIT
+) -> list[WaitingAction]:
     """The person's latest actions refused for lack of money, each with why and until when it may be paid."""
     rows = (
         SocialAction.objects.filter(user=user, status=ActionStatus.UNFUNDED)
@@ -279,7 +285,7 @@ def awaited_brands(*, user: AbstractBaseUser) -> list[AwaitedBrand]:
         AwaitedBrand(merchant=watch.merchant, started_at=watch.notified_at)
         for watch in LaunchWatch.objects.filter(user=user)
         .select_related("merchant")
-        .order_by("-created_at")[:10]
+        .order_by("-created_at", "-pk")[:WALLET_LIST_LIMIT]
     ]
 
 
@@ -344,9 +350,6 @@ def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[Avai
         day.amounts.append(Money(row["total"], row["currency"]))
         day.rewards += row["n"]
     return list(days.values())
-
-
-WALLET_LIST_LIMIT = 10  # the wallet lists the latest rewards under review and reversed, this many each
 
 
 def held_rewards(*, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT) -> QuerySet[Reward]:

@@ -1,23 +1,36 @@
-"""The consumer's wallet: ``/wallet/`` (server-rendered) and ``/wallet/summary.json`` (the widget's data)."""
+"""The consumer's wallet: ``/wallet/`` (server-rendered) and ``/wallet/summary.json`` (the widget's data).
+
+Both are kept rendered while what they show is unchanged (``rewards.wallet_page``)."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
-from rewards import selectors
+from accounts.models import User
+from accounts.people import is_consumer
+from rewards import selectors, wallet_page
 from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
 from wallets.formats import money_text
 
-HISTORY_PAGE_SIZE = 20
+HISTORY_PAGE_SIZE = wallet_page.HISTORY_ROWS
+WALLET_TEMPLATE = "wallet/wallet.html"
 
 
 class _CountedPaginator(Paginator):
@@ -35,7 +48,28 @@ class _CountedPaginator(Paginator):
 @login_required
 @require_GET
 def wallet(request: HttpRequest) -> HttpResponse:
-    user, now = request.user, timezone.now()
+    now = timezone.now()
+    if (
+        request.META.get("QUERY_STRING")  # another history page: built as it is asked for
+        or connection.vendor != "postgresql"
+        or len(messages.get_messages(request))  # shown once, never kept (counting them reads, not uses, them)
+    ):
+        return render(request, WALLET_TEMPLATE, _wallet_context(request, user=request.user, now=now))
+
+    def build(placeholder: str) -> str:
+        # The person as the build's snapshot has them: the request's copy was read before it.
+        user = User.objects.get(pk=request.user.pk)
+        context = _wallet_context(request, user=user, now=now)
+        context["user"] = user
+        context["person_is_consumer"] = SimpleLazyObject(lambda: is_consumer(user))
+        context["csrf_token"] = placeholder  # each response puts its own token there
+        return render_to_string(WALLET_TEMPLATE, context, request=request)
+
+    placeholder, body = wallet_page.wallet_body(user=request.user, kind="page", now=now, build=build)
+    return HttpResponse(body.replace(placeholder, get_token(request)))
+
+
+def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
     figures = selectors.wallet_reward_figures(user=user)
     page = _CountedPaginator(
         selectors.wallet_history(user=user), HISTORY_PAGE_SIZE, count=figures.total
@@ -57,39 +91,34 @@ def wallet(request: HttpRequest) -> HttpResponse:
     awaited = selectors.awaited_brands(user=user)
     balances, debts = selectors.wallet_money_get(user=user)
     owed = [money_text(debt) for debt in debts]
-    return render(
-        request,
-        "wallet/wallet.html",
-        {
-            "balances": balances,
-            "counts": figures.counts,
-            "schedule": selectors.availability_schedule(user=user, now=now),
-            "held": held,
-            "held_more": figures.counts[RewardStatus.HELD] - len(held),
-            "held_totals": figures.held_totals,
-            "waiting": selectors.unfunded_actions(user=user, now=now),
-            "awaited": awaited,
-            # How the person is told when a brand they wait for starts (read only when one is awaited).
-            "notice_channel": notice_channel_for(user) if awaited else None,
-            "held_explanation": selectors.HELD_EXPLANATION,
-            "reversed_items": [
-                {"reward": r, "action": selectors.reward_action_label(r)}
-                for r in listed[RewardStatus.REVERSED]
-            ],
-            "page_obj": page,
-            "history": history,
-            "tiktok": selectors.wallet_tiktok_profile(user=user),
-            "phone": user.phone,
-            "phone_verified": user.phone_verified,
-            "debts": debts,
-            "debts_text": owed[0]
-            if len(owed) == 1
-            else gettext("%(items)s and %(last)s") % {"items": ", ".join(owed[:-1]), "last": owed[-1]}
-            if owed
-            else "",
-            "held_total_text": " + ".join(money_text(money) for money in figures.held_totals),
-        },
-    )
+    return {
+        "balances": balances,
+        "counts": figures.counts,
+        "schedule": selectors.availability_schedule(user=user, now=now),
+        "held": held,
+        "held_more": figures.counts[RewardStatus.HELD] - len(held),
+        "held_totals": figures.held_totals,
+        "waiting": selectors.unfunded_actions(user=user, now=now),
+        "awaited": awaited,
+        # How the person is told when a brand they wait for starts (read only when one is awaited).
+        "notice_channel": notice_channel_for(user) if awaited else None,
+        "held_explanation": selectors.HELD_EXPLANATION,
+        "reversed_items": [
+            {"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.REVERSED]
+        ],
+        "page_obj": page,
+        "history": history,
+        "tiktok": selectors.wallet_tiktok_profile(user=user),
+        "phone": user.phone,
+        "phone_verified": user.phone_verified,
+        "debts": debts,
+        "debts_text": owed[0]
+        if len(owed) == 1
+        else gettext("%(items)s and %(last)s") % {"items": ", ".join(owed[:-1]), "last": owed[-1]}
+        if owed
+        else "",
+        "held_total_text": " + ".join(money_text(money) for money in figures.held_totals),
+    }
 
 
 @require_GET
@@ -107,4 +136,13 @@ def summary(request: HttpRequest) -> HttpResponse:
         response["WWW-Authenticate"] = 'Session realm="TikJoy"'
         return response
     # Cache-Control: private, no-store comes from core.hardening.NoStoreMiddleware.
-    return JsonResponse(selectors.wallet_summary(user=request.user, now=timezone.now()))
+    user, now = request.user, timezone.now()
+    if connection.vendor != "postgresql":
+        return JsonResponse(selectors.wallet_summary(user=user, now=now))
+    _, body = wallet_page.wallet_body(
+        user=user,
+        kind="json",
+        now=now,
+        build=lambda _: json.dumps(selectors.wallet_summary(user=user, now=now), cls=DjangoJSONEncoder),
+    )
+    return HttpResponse(body, content_type="application/json")

@@ -309,6 +309,8 @@ def promote_pages(*, promote: PromoteData) -> list[AppPage]:
     pages = [
         AppPage("merchant", "list", "console: Promote (coins, orders, purchases)", reverse("console:promote")),
         AppPage("merchant", "list", "console: Promote coupons", reverse("console:promote_coupons")),
+        AppPage("merchant", "list", "console: Promote coupons, a consumer searched", reverse("console:promote_coupons") + "?q=consumer+77"),
+        AppPage("merchant", "list", "console: the coupon form's consumer search (JSON)", reverse("console:promote_coupon_consumers") + "?q=consumer+77"),
         AppPage("merchant", "list", "console: consumers' shares", reverse("console:promote_shares")),
         AppPage("ops", "list", "ops: promotion orders", orders),
         AppPage("ops", "list", f"ops: promotion orders, page {deep}", orders + f"?p={deep - 1}"),

@@ -148,3 +148,58 @@ def test_ops_lists_filter_by_currency_without_reading_every_row(client, merchant
 
     assert "DISTINCT" not in sql
     assert merchant.invoices.get().number not in page
+
+
+def _plan(sql: str, params) -> str:
+    """PostgreSQL's plan of a query with sequential scans priced out: whether an index can answer
+    it at all (on a test's ten rows the planner rightly prefers reading the table)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("RESET enable_seqscan")
+    return plan
+
+
+def test_a_statement_is_found_by_its_sha256_as_pasted_on_its_index(client, merchant):
+    """A whole SHA-256 in capitals, with spaces and a line break (as copied from a tool's output),
+    finds the statement in the console and in /ops/, through billing.0009's index."""
+    other = merchant_new("elsewhere", country="DE")
+    top_up(other, "40.00", at=utc(2026, 10, 3), ref="E-1")
+    margin_confirmed(other, "2.00", at=utc(2026, 10, 9), key="e:m")
+    billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+    _more_months(merchant, 3)
+    mine, theirs = merchant.statements.order_by("-month").first(), other.statements.get()
+    pasted = " ".join(mine.sha256.upper()[i : i + 16] for i in range(0, 64, 16)).replace(" ", "\n", 1)
+    client.force_login(merchant.memberships.get().user)
+    console = reverse("console:billing_statement_changelist")
+
+    found = client.get(console, {"q": pasted}).content.decode()
+    others = client.get(console, {"q": theirs.sha256}).content.decode()
+    part = client.get(console, {"q": mine.sha256[:20]}).content.decode()
+    client.force_login(ops())
+    ops_found = client.get(reverse("admin:billing_statement_changelist"), {"q": pasted}).content.decode()
+
+    # The merchant's October statement (the copies share its PDF's digest, so all four match).
+    assert "October 2026" in found and found.count('class="action-select"') == 4
+    assert 'class="action-select"' not in others  # another merchant's statement: not found
+    assert 'class="action-select"' not in part  # a part of a digest is no search
+    assert "Volume" in ops_found and "Elsewhere" not in ops_found
+    sql, params = Statement.objects.filter(sha256=mine.sha256).query.sql_with_params()
+    assert "billing_statement_sha256" in _plan(sql, params)
+
+
+# /ops/ statements searched by a merchant's name: the merchants' ids first, then their statements
+# newest first (pinned; a term most merchants match read them all, then sorted, before).
+OPS_STATEMENTS_SEARCH_QUERIES = 5
+
+
+def test_ops_statements_searched_by_merchant_cost_the_same_queries_for_1_or_6_months(client, merchant):
+    client.force_login(ops())
+    url = reverse("admin:billing_statement_changelist")
+    one, _ = _sql_of(client, url + "?q=volu")
+    _more_months(merchant, 5)
+    six, sql = _sql_of(client, url + "?q=volu")
+
+    assert one == six == OPS_STATEMENTS_SEARCH_QUERIES
+    assert f'"billing_statement"."merchant_id" IN ({merchant.pk})' in sql

@@ -635,3 +635,40 @@ def test_support_requests_are_the_persons_own_and_name_only_their_own_brands(cli
     assert response.status_code == 200
     assert "Select a valid choice" in response_text(response)
     assert SupportRequest.objects.count() == before
+
+
+def test_the_coupon_forms_consumer_search_never_finds_another_merchants_consumer(client, world):
+    """/console/promote/coupons/ searches the consumers to give a coupon to (its page and its JSON):
+    only the selected merchant's, with an active consent; Bravo's consumer can't be picked."""
+    from accounts.models import User
+    from promote.models import Coupon
+
+    bravo_fan = User.objects.get(display_name="Bravo Secret Coupon Holder")
+    alpha_fan = User.objects.get(display_name="Alpha Secret Coupon Holder")
+    client.force_login(world["alpha_owner"])
+    search, page = reverse("console:promote_coupon_consumers"), reverse("console:promote_coupons")
+    for term in ("", "Bravo", "Secret Coupon", "Coupon Holder", "Holder"):  # (not a marker: echoed)
+        for url in (search, page):
+            response = client.get(url, {"q": term})
+            assert response.status_code == 200
+            _assert_no_bravo_data(response, f"{url}?q={term}")
+    assert [row["id"] for row in client.get(search, {"q": "Secret Coupon"}).json()["results"]] == [
+        alpha_fan.pk
+    ]
+    coupons = Coupon.objects.count()
+    response = client.post(
+        page,
+        {
+            "action": "issue",
+            "consumer": bravo_fan.pk,
+            "coins": "10",
+            "valid_from": "2026-11-01 00:00",
+            "valid_until": "2030-12-31 00:00",
+            "code": "ALPHA-TO-BRAVO",
+        },
+    )
+    assert response.status_code == 400 and Coupon.objects.count() == coupons
+    _assert_no_bravo_data(response, "the coupon form, posted with Bravo's consumer")
+
+    services.consent_withdraw(user=alpha_fan, merchant=world["alpha"], now=timezone.now())
+    assert client.get(search, {"q": "Secret Coupon"}).json()["results"] == []

@@ -110,3 +110,38 @@ def test_someone_else_cant_answer_or_see_it(client, make_merchant, make_consumer
     authorization.refresh_from_db()
     assert authorization.status == AuthorizationStatus.REQUESTED
     assert not PromoteOrder.objects.exists()
+
+
+# The console's shares page: the latest 200 shares read newest first through the merchant's
+# actions, whatever their number (pinned: a query a row, or every share read, fails here).
+SHARES_PAGE_QUERIES = 6
+
+
+def test_the_shares_page_lists_the_latest_public_shares_in_the_same_queries(client, make_merchant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from promote import selectors
+    from social.models import TrackedPost
+
+    joy, other = make_merchant("joy", funds="50.00"), make_merchant("other")
+    fans = [UserFactory(email=f"fan{n}@example.com") for n in range(6)]
+    first = verified_share(joy, fans[0])
+    gone = verified_share(joy, fans[1])
+    TrackedPost.objects.filter(pk=gone.pk).update(status=TrackedPost.Status.GONE, gone_at=timezone.now())
+    theirs = verified_share(other, fans[2])
+    services.share_authorization_request(
+        merchant=joy, tracked_post_id=first.pk, actor=joy.created_by, now=timezone.now()
+    )
+    client.force_login(joy.created_by)
+    url = reverse("console:promote_shares")
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(url).content.decode()
+    more = [verified_share(joy, fan) for fan in fans[3:]]
+    with CaptureQueriesContext(connection) as four:
+        client.get(url)
+
+    assert len(one.captured_queries) == len(four.captured_queries) == SHARES_PAGE_QUERIES
+    assert first.video_id in page and "asked, waiting for the consumer" in page
+    assert gone.video_id not in page and theirs.video_id not in page
+    assert [p.pk for p in selectors.shares_latest(merchant=joy, limit=2)] == [more[-1].pk, more[-2].pk]

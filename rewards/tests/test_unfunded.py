@@ -4,6 +4,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -40,6 +41,11 @@ def _top_up(merchant, ops, amount: str, *, ref: str, now=NOW):
         now=now,
     )
     return record
+
+
+def _a_day_later():
+    """The wallet read a day after the fixture's actions (the pages read the clock)."""
+    return mock.patch("django.utils.timezone.now", return_value=NOW + timedelta(days=1))
 
 
 def _login(user, merchant, *, now=NOW):
@@ -111,14 +117,15 @@ def test_the_wallet_says_why_a_reward_waits_and_until_when(ran_dry, client):
     _merchant, _campaign, ben, _refused = ran_dry
     client.force_login(ben)
 
-    text = client.get("/wallet/").content.decode()
+    with _a_day_later():  # the deadline (29 November 12:05) is still ahead, whatever the clock says
+        text = client.get("/wallet/").content.decode()
+        waiting = client.get("/wallet/summary.json").json()["waiting"]
 
     assert "Not paid yet: the brand's money ran out" in text
     assert (
         "Waiting: Acme&#x27;s wallet is empty. Your reward will be paid if they add funds before "
         "29 November 2026 and it still fits the campaign&#x27;s limits."
     ) in text
-    waiting = client.get("/wallet/summary.json").json()["waiting"]
     assert waiting == [
         {
             "brand": "Acme",
@@ -139,7 +146,8 @@ def test_the_wallet_says_why_a_reward_waits_in_the_persons_language(ran_dry, cli
     _merchant, _campaign, ben, _refused = ran_dry
     client.force_login(ben)
 
-    text = client.get("/wallet/", headers={"Accept-Language": "de"}).content.decode()
+    with _a_day_later():
+        text = client.get("/wallet/", headers={"Accept-Language": "de"}).content.decode()
 
     assert "Wartet: Das Guthaben von Acme ist leer. Deine Prämie wird bezahlt" in text
     assert "Waiting:" not in text and "wallet is empty" not in text

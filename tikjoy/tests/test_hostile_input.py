@@ -901,6 +901,19 @@ def test_the_console_coupon_form_survives_hostile_values(client, world):
         walk.post_form(url, {"action": "revoke", "coupon": value}, f"POST {url} revoke coupon={name}")
     walk.post_form(url, {**baseline, "action": "NOT_AN_ACTION"}, f"POST {url} action=unknown")
     walk.get(url)
+    # The consumer search (the page's ?q= and its JSON, which the page's script asks).
+    search = reverse("console:promote_coupon_consumers")
+    for name, value in {
+        **HOSTILE,
+        "@ only": "@",
+        "+ only": "+",
+        "bad e-mail": "a@@b",
+        "phone": "+39 1",
+    }.items():
+        query = urlencode({"q": value}, encoding="utf-8", errors="surrogatepass")
+        for target in (search, url):
+            walk.get(f"{target}?{query}", f"GET {target} q={name}")
+        walk.get(f"{url}?{query.replace('q=', 'before=', 1)}", f"GET {url} before={name}")
     walk.assert_clean()
     assert _bravo_rows(world) == bravo_before
 

@@ -1,0 +1,41 @@
+"""An index on a statement's SHA-256 (issue #22): ops and the console find a statement by the
+SHA-256 of its PDF (a whole hex digest, typed in any case, compared in lower case as
+``hashlib.hexdigest`` stores it), which read every statement without it (24,000 rows at 1,000
+merchants over two years, and growing by each merchant every month).
+
+PostgreSQL only, built ``CONCURRENTLY`` (statements are issued while it builds); raw SQL, as
+``payouts.0005``, so ``makemigrations`` leaves it alone.
+"""
+
+from django.db import migrations
+
+INDEXES = {
+    "billing_statement_sha256": "billing_statement (sha256)",
+}
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name, definition in INDEXES.items():
+        table, _sep, rest = definition.partition(" ")
+        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {rest}")
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name in INDEXES:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("billing", "0008_translatable_field_names"),
+    ]
+
+    operations = [
+        migrations.RunPython(create, drop, elidable=False),
+    ]
