@@ -72,7 +72,9 @@ def test_a_phone_wallet_explains_a_waiting_reward_and_confirms_before_data_shari
     assert Consent.objects.get(user=ben).withdrawn_at is not None
 
 
-def test_the_brands_you_share_data_with_read_as_cards_on_a_phone(page, live_server, make_merchant, make_consumer):
+def test_the_brands_you_share_data_with_read_as_cards_on_a_phone(
+    page, live_server, make_merchant, make_consumer
+):
     now = timezone.now()
     ben = make_consumer("Ben")
     for slug, brand in (("joycoffee", "Joy Coffee"), ("lunabakery", "Luna Bakery of the Long Name")):
