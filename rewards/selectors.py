@@ -40,6 +40,7 @@ from rewards.reasons import Reason
 from social.models import TikTokProfile
 from wallets.formats import money_text
 from wallets.models import Account, Purpose
+from wallets.movements import Movement, person_movements
 
 # The wallet lists this many of the latest rewards under review, reversed, actions refused for lack
 # of money and brands awaited (rewards.wallet_page reads the same rows for its fingerprint).
@@ -156,6 +157,30 @@ def wallet_history(*, user: AbstractBaseUser) -> QuerySet[Reward]:
         .annotate(calculation_plans=F("calculation__plans"))  # what a plan did: the line says it
         .order_by("-created_at", "-pk")
     )
+
+
+# The ledger kinds this app writes on a person's accounts (rewards.services.*_KIND): the wallet's
+# history says them as rewards, so "Other movements" leaves them out (DEBT_REPAID, a debt repaid
+# from a reward, is not one of them: it is shown there).
+REWARD_LEDGER_KINDS = frozenset(
+    {
+        "REWARD",
+        "REWARD_HOLD",
+        "REWARD_RELEASE",
+        "REWARD_CONFIRM",
+        "REWARD_REVERSAL",
+        "REWARD_ADVANCE",
+        "REWARD_ADVANCE_DEBT",
+    }
+)
+
+
+def wallet_movements(
+    *, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT
+) -> tuple[list[Movement], bool]:
+    """What changed the person's available balance other than their rewards (coins bought,
+    commissions paid, payouts, debts repaid...), newest first, and whether there are older ones."""
+    return person_movements(user=user, exclude_kinds=REWARD_LEDGER_KINDS, limit=limit)
 
 
 def reward_action_label(reward: Reward) -> str:

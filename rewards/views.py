@@ -91,6 +91,7 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
     awaited = selectors.awaited_brands(user=user)
     balances, debts = selectors.wallet_money_get(user=user)
     owed = [money_text(debt) for debt in debts]
+    movements, movements_more = selectors.wallet_movements(user=user)
     return {
         "balances": balances,
         "counts": figures.counts,
@@ -108,6 +109,8 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
         ],
         "page_obj": page,
         "history": history,
+        "movements": movements,
+        "movements_more": movements_more,
         "tiktok": selectors.wallet_tiktok_profile(user=user),
         "phone": user.phone,
         "phone_verified": user.phone_verified,

@@ -10,7 +10,8 @@ built from, whole (``to_jsonb``, so a column added later joins it by itself):
   merchant's team or have acted for a brand (the menu's consumer rule, ``accounts.people``);
 - every ledger account the person owns, with its stored balance (``wallets.services.post`` changes
   the balance row of both sides of every posting, so a reward, a confirmation, a reversal, a payout
-  requested, rejected or returned and a debt each change a row read here);
+  requested, rejected or returned, a debt, coins bought and a commission paid each change a row read
+  here: the "Other movements" list, entries of the available accounts, is covered by them);
 - their reward figures (``PersonRewardFigures``: the counts per status, the held totals, the
   history's page count);
 - the rewards the page lists, with their brand and action: the 20 newest (the history's first page;
@@ -166,6 +167,7 @@ def _code() -> str:
         Path(__file__).with_name(name)
         for name in ("views.py", "selectors.py", "wallet_page.py", "notices.py")
     ]
+    paths.append(base / "wallets" / "movements.py")  # the words of "Other movements"
     paths += sorted(base.glob("*/locale/*/LC_MESSAGES/django.mo")) + sorted(
         base.glob("locale/*/LC_MESSAGES/django.mo")
     )

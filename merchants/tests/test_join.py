@@ -193,8 +193,8 @@ def test_the_me_page_lists_active_consents_with_what_is_shared(client, make_merc
     text = client.get("/me/").content.decode()
 
     assert "Brands you share data with" in text
-    assert "<td>Fizz</td>" in text
-    assert "<td>Name, TikTok handle</td>" in text
+    assert '<td data-label="Brand">Fizz</td>' in text
+    assert '<td data-label="What they receive">Name, TikTok handle</td>' in text
     assert 'href="/b/fizz/consent/withdraw/?next=/me/"' in text
     assert "Stop sharing my data with Fizz</a>" in text
 

@@ -70,3 +70,34 @@ def test_a_phone_wallet_explains_a_waiting_reward_and_confirms_before_data_shari
     expect(page.get_by_text("Joy Coffee no longer receives your data.")).to_be_visible()
     assert page.url.endswith("/wallet/")
     assert Consent.objects.get(user=ben).withdrawn_at is not None
+
+
+def test_the_brands_you_share_data_with_read_as_cards_on_a_phone(
+    page, live_server, make_merchant, make_consumer
+):
+    now = timezone.now()
+    ben = make_consumer("Ben")
+    for slug, brand in (("joycoffee", "Joy Coffee"), ("lunabakery", "Luna Bakery of the Long Name")):
+        merchant = make_merchant(slug, brand_name=brand)
+        consent_give(user=ben, merchant=merchant, fields=["DISPLAY_NAME", "EMAIL"], now=now)
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, ben, url=live_server.url)
+
+    page.goto(live_server.url + "/wallet/")
+
+    table = page.get_by_test_id("consents")
+    table.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTEFACTS / "wallet-consents-390.png"), full_page=True)
+    # No horizontal scroll: neither the page nor the table is wider than the phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert table.evaluate("e => e.parentElement.scrollWidth <= e.parentElement.clientWidth")
+    # Each consent is a card: its cells one under the other, the link on at most two lines.
+    stop = page.get_by_test_id("stop-sharing").first
+    expect(stop).to_be_visible()
+    line = stop.evaluate("e => parseFloat(getComputedStyle(e).lineHeight) || 24")
+    assert stop.evaluate("e => e.getBoundingClientRect().height") <= 2 * line + 2
+    cells = table.locator("tbody tr").first.locator("td")
+    tops = [cells.nth(i).evaluate("e => e.getBoundingClientRect().top") for i in range(cells.count())]
+    assert tops == sorted(tops) and len(set(tops)) == len(tops)
+    label = "e => getComputedStyle(e, '::before').content"
+    assert cells.nth(2).evaluate(label) == '"Since"'

@@ -32,30 +32,31 @@ def busy_consumer(make_merchant, make_campaign, make_consumer):
     return ana
 
 
-def test_the_wallet_page_makes_at_most_11_queries(client, busy_consumer, django_assert_max_num_queries):
+def test_the_wallet_page_makes_at_most_12_queries(client, busy_consumer, django_assert_max_num_queries):
     client.force_login(busy_consumer)
     client.get("/wallet/")
     # The session and the user, the person's figures, the history page, brands awaited, the ledger
-    # accounts (balances and debts), the schedule, unfunded actions, TikTok, the navigation, consents.
+    # accounts (balances and debts), the other movements of the available balance, the schedule,
+    # unfunded actions, TikTok, the navigation, consents.
     # Nobody's reward is under review or reversed: those two lists are not read.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = client.get("/wallet/?page=2")
     assert "Page 2 of 2" in response.content.decode()
 
 
-def test_the_wallet_of_a_person_with_rewards_in_every_state_is_built_in_at_most_19_queries_then_read_in_3(
+def test_the_wallet_of_a_person_with_rewards_in_every_state_is_built_in_at_most_20_queries_then_read_in_3(
     client,
     ana_wallet,  # noqa: F811
     django_assert_max_num_queries,
     django_assert_num_queries,
 ):
     client.force_login(ana_wallet)
-    # Built (18): the session and the user, the fingerprint, then in one snapshot (a savepoint in a
+    # Built (19): the session and the user, the fingerprint, then in one snapshot (a savepoint in a
     # test's transaction) the fingerprint again, the person as the snapshot has them and the page's
-    # 11 reads (the person's figures, the history page, the held and the reversed rewards, brands
-    # awaited, the ledger accounts, the schedule, unfunded actions, TikTok, the navigation,
+    # 12 reads (the person's figures, the history page, the held and the reversed rewards, brands
+    # awaited, the ledger accounts, the other movements, the schedule, unfunded actions, TikTok, the navigation,
     # consents); and the statement's PREPARE on a connection that hasn't seen it yet.
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):
         built = client.get("/wallet/").content.decode()
     with django_assert_num_queries(3):  # then: the session, the user and the fingerprint
         page = client.get("/wallet/").content.decode()
