@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import weakref
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -88,3 +89,28 @@ def subquery_count(queryset: QuerySet) -> Subquery:
     """``COUNT(*)`` of ``queryset`` as a scalar subquery (see ``subquery_sum``)."""
     counted = queryset.order_by().annotate(_n=Func(Value(1), function="COUNT", output_field=IntegerField()))
     return Subquery(counted.values("_n"), output_field=IntegerField())
+
+
+_prepared_on: dict[str, weakref.WeakSet] = {}  # statement name: the connections it was prepared on
+
+
+def execute_prepared(cursor, name: str, sql: str, params: Sequence) -> None:
+    """Run ``sql`` (``%s`` placeholders, as Django writes them) on ``cursor`` as a PostgreSQL
+    prepared statement called ``name``: prepared once per database session, then only executed
+    (a hot query whose planning costs more than its run). Django's connections don't prepare
+    (``prepare_threshold`` is None, parameters are bound client-side). A prepared statement belongs
+    to the session, whatever becomes of the transaction it was prepared in; PostgreSQL plans it
+    again by itself if a table it reads changes. Other databases: a plain execute."""
+    if connection.vendor != "postgresql":
+        cursor.execute(sql, params)
+        return
+    connection.ensure_connection()
+    done = _prepared_on.setdefault(name, weakref.WeakSet())
+    if connection.connection not in done:
+        numbered = sql % tuple(f"${i}" for i in range(1, len(params) + 1))
+        cursor.execute(f"PREPARE {name} AS {numbered}")
+        done.add(connection.connection)
+    if params:
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    else:
+        cursor.execute(f"EXECUTE {name}")

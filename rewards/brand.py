@@ -5,17 +5,18 @@ stop sharing their data. They compose campaigns (the offers), consent (merchants
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from allauth.socialaccount.models import SocialAccount
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,13 +24,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer
 from campaigns.models import LOGIN_ACTIONS, ActionType
+from core.db import execute_prepared
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from core.i18n import fallback_language_activate
 from merchants import services as merchant_services
 from merchants.models import CONSENT_TEXT_VERSION, Consent, Membership, Merchant, Touchpoint
 from merchants.selectors import consent_active_get, consent_items_for
-from rewards.brand_page import brand_page_get
+from rewards.brand_page import (
+    PAGE_TEMPLATE,
+    BrandPage,
+    brand_page_for,
+    brand_state_get,
+    page_body_get,
+    page_body_keep,
+)
 from rewards.models import SocialAction
 from rewards.services import action_claim, brand_join_complete
 from social.selectors import creator_expression, login_channel_for
@@ -42,30 +51,65 @@ SOURCE_SESSION_KEY = "tikjoy_source"
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
     """The brand's public page. ``?t=<touchpoint key>`` is remembered as where the visitor came from.
 
-    What it shows of the brand and its offers is read through ``rewards.brand_page`` (one query,
-    then kept while its sources are unchanged); what it shows of the visitor is read each time.
+    What it shows of the brand and its offers is read through ``rewards.brand_page``: one
+    statement says whether what the page is built from changed, then the page comes from the
+    cache. The page sent is kept whole, per what it varies on (the brand's state, the language
+    and time zone, the visitor's part: signed in or not, joined, the sign-in channel, creator,
+    the navigation), its CSRF token put in per request. A request with a query string or with
+    messages to show is rendered (from the kept data): its page is its own.
     """
     now = timezone.now()
-    page = brand_page_get(slug=slug, now=now)
-    merchant = page.merchant
+    state = brand_state_get(slug=slug, now=now)
     # A visitor who chose no language and whose browser asks for none we speak: the brand's.
-    fallback_language_activate(request, merchant.language)
+    fallback_language_activate(request, state.merchant_language)
     key = request.GET.get("t", "")[:64]
     if key:
-        touchpoint = Touchpoint.objects.filter(merchant=merchant, public_key=key, is_active=True).first()
+        touchpoint = Touchpoint.objects.filter(
+            merchant_id=state.merchant_id, public_key=key, is_active=True
+        ).first()
         if touchpoint is not None:
-            request.session[SOURCE_SESSION_KEY] = {"merchant": merchant.pk, "touchpoint": touchpoint.pk}
-    if getattr(page, "language", "") != (translation.get_language() or settings.LANGUAGE_CODE):
-        # The language changed since it was read (a fallback for this brand's visitors): its words too.
-        page = brand_page_get(slug=slug, now=now)
+            request.session[SOURCE_SESSION_KEY] = {"merchant": state.merchant_id, "touchpoint": touchpoint.pk}
     user = request.user
+    standing = _standing(user, state.merchant_id) if user.is_authenticated else None
+    if request.GET or len(messages.get_messages(request)):
+        page = brand_page_for(state=state, slug=slug, now=now)
+        return render(request, PAGE_TEMPLATE, _landing_context(page, standing))
+    body_key = state.key("html", request.path, *_variant(user, standing))
+    body = page_body_get(body_key, request)
+    if body is not None:
+        return HttpResponse(body)
+    page = brand_page_for(state=state, slug=slug, now=now)
+    response = render(request, PAGE_TEMPLATE, _landing_context(page, standing))
+    # A page built from another state (a change committed since the fingerprint) is not kept
+    # under this one's key, where a revert to this state would bring it back.
+    if page.version == state.version:
+        page_body_keep(body_key, response.content.decode())
+    return response
+
+
+def _variant(user, standing: dict[str, bool] | None) -> tuple[bool, ...]:
+    """What the page shows of the visitor (the template reads nothing else of them)."""
+    if standing is None:
+        return (False,)
+    return (
+        True,
+        standing["joined"],
+        standing["login_channel"],
+        standing["is_creator"],
+        standing["is_consumer"],
+        user.is_staff,
+    )
+
+
+def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
+    merchant = page.merchant
     context = {
         "merchant": merchant,
         "next": reverse("brand:join", args=[merchant.slug]),
         "earnings": page.earnings,
+        "videos": page.videos,
     }
-    if user.is_authenticated:
-        standing = _standing(user, merchant)
+    if standing is not None:
         context.update(
             joined=standing["joined"],
             earns_by_signing_in=standing["login_channel"],
@@ -73,38 +117,35 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
                 is_creator=any(item["campaign"].ugc_policy != "ALL_USERS" for item in page.campaigns)
                 and standing["is_creator"]
             ),
-            videos=page.videos,
-            # The navigation's rule (accounts.people), from the facts read with the standing.
-            person_is_consumer=is_consumer(user, member=standing["member"], acted=standing["acted"]),
+            person_is_consumer=standing["is_consumer"],
         )
     else:
         context.update(
             joined=False,
             earns_by_signing_in=False,
             campaigns=page.campaigns,
-            videos=page.videos,
             offers_html=page.anonymous_offers_html,
         )
-    return render(request, "brand/landing.html", context)
+    return context
 
 
-def _standing(user, merchant: Merchant) -> dict[str, bool]:
-    """Whether the person joined the brand and can earn by signing in, whether they count as a
-    creator (``social.selectors.user_is_creator``) and what the navigation's consumer rule reads
-    (on a merchant's team, any social action: ``accounts.people.is_consumer``), in one query.
+_USER, _MERCHANT = -7_270_000_001, -7_270_000_002  # stand-ins for the values, in the statement below
 
-    Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing to
-    share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined
-    (joining again asks again). Earns by signing in: a TikTok account or a verified phone, the rule
-    of ``social.selectors.login_channel_for``."""
-    row = (
-        User.objects.filter(pk=user.pk)
+
+@functools.cache
+def _standing_statement() -> tuple[str, tuple]:
+    """The standing query compiled once per process (ORM compilation costs more than running it),
+    with stand-ins where the person's and the merchant's ids go."""
+    queryset = (
+        User.objects.filter(pk=_USER)
         .annotate(
-            active_consent=Exists(Consent.objects.active().filter(user=OuterRef("pk"), merchant=merchant)),
-            any_consent=Exists(Consent.objects.filter(user=OuterRef("pk"), merchant=merchant)),
+            active_consent=Exists(
+                Consent.objects.active().filter(user=OuterRef("pk"), merchant_id=_MERCHANT)
+            ),
+            any_consent=Exists(Consent.objects.filter(user=OuterRef("pk"), merchant_id=_MERCHANT)),
             signed_in_here=Exists(
                 SocialAction.objects.filter(
-                    user=OuterRef("pk"), merchant=merchant, action_type__in=LOGIN_ACTIONS
+                    user=OuterRef("pk"), merchant_id=_MERCHANT, action_type__in=LOGIN_ACTIONS
                 )
             ),
             has_tiktok_account=Exists(SocialAccount.objects.filter(user=OuterRef("pk"), provider="tiktok")),
@@ -112,27 +153,46 @@ def _standing(user, merchant: Merchant) -> dict[str, bool]:
             member=Exists(Membership.objects.filter(user=OuterRef("pk"))),
             acted=Exists(SocialAction.objects.filter(user=OuterRef("pk"))),
         )
-        .values(
-            "active_consent",
-            "any_consent",
-            "signed_in_here",
-            "has_tiktok_account",
-            "phone",
-            "phone_verified",
-            "is_creator",
-            "member",
-            "acted",
-        )
-        .get()
+        .values_list(*_STANDING_COLUMNS)
     )
-    joined = row["active_consent"] or (not row["any_consent"] and row["signed_in_here"])
-    login_channel = row["has_tiktok_account"] or bool(row["phone"] and row["phone_verified"])
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+_STANDING_COLUMNS = (
+    "active_consent",
+    "any_consent",
+    "signed_in_here",
+    "has_tiktok_account",
+    "is_creator",
+    "member",
+    "acted",
+)
+
+
+def _standing(user, merchant_id: int) -> dict[str, bool]:
+    """Whether the person joined the brand and can earn by signing in, whether they count as a
+    creator (``social.selectors.user_is_creator``) and the navigation's consumer rule
+    (``accounts.people.is_consumer``: on a merchant's team, any social action), in one query.
+
+    Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing to
+    share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined
+    (joining again asks again). Earns by signing in: a TikTok account or a verified phone, the rule
+    of ``social.selectors.login_channel_for``."""
+    sql, params = _standing_statement()
+    values = {_USER: user.pk, _MERCHANT: merchant_id}
+    with connection.cursor() as cursor:
+        execute_prepared(
+            cursor, "rewards_brand_standing", sql, [values.get(p, p) if type(p) is int else p for p in params]
+        )
+        row = dict(zip(_STANDING_COLUMNS, cursor.fetchone(), strict=True))
+    joined = bool(row["active_consent"] or (not row["any_consent"] and row["signed_in_here"]))
+    login_channel = bool(row["has_tiktok_account"] or (user.phone and user.phone_verified))
     return {
         "joined": joined,
         "login_channel": login_channel,
         "is_creator": bool(row["is_creator"]),
-        "member": row["member"],
-        "acted": row["acted"],
+        "is_consumer": is_consumer(user, member=bool(row["member"]), acted=bool(row["acted"])),
     }
 
 

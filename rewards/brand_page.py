@@ -1,45 +1,72 @@
 """What the brand page ``/b/<slug>/`` shows, read once and kept while its sources are unchanged.
 
 The page's offers (live campaigns, their rules after the platform's margin, the headline), its
-videos and the merchant's name and logo come from a handful of tables. Reading and rendering them
-took ten queries and most of the page's time, for every visitor, while they change a few times a
-day. So one SQL statement (no ORM compilation, one round trip) reads, for the merchant of a slug:
+videos and the merchant's name and logo come from a handful of tables. They change a few times a
+day; the page is read thousands of times an hour. So every request runs one SQL statement (a
+prepared statement: planning it cost more than running it, ``core.db.execute_prepared``) that
+reads, for the merchant of a slug, its language (a visitor's fallback) and:
 
-- a fingerprint: the md5 of every row the page is built from, whole (``to_jsonb``): the merchant;
-  every campaign of it not ENDED (ENDED is final) without its running ``spent`` and
-  ``updated_at`` (they change with every reward paid and show nothing) but with whether its
-  budget is spent; their texts in other languages (``CampaignText``); their reward rules without their running ``rewards_paid`` but with whether
-  ``max_rewards`` is reached; the videos and their texts in other languages (``VideoText``); the merchant's pricing assignment and every pricing plan;
+- a fingerprint, the md5 of every row the page is built from: every campaign of the merchant not
+  ENDED (ENDED is final) whole (``to_jsonb``) but without its running ``spent`` and ``updated_at``
+  (they change with every reward paid and show nothing), with whether its budget is spent; their
+  reward rules whole without their running ``rewards_paid``, with whether ``max_rewards`` is
+  reached; and the version of every other row: the merchant, the campaigns' texts in other
+  languages (``CampaignText``), the videos and their texts (``VideoText``), the merchant's pricing
+  assignment and every pricing plan. A row's version is its ``xmin`` and ``ctid``: PostgreSQL
+  writes every UPDATE as a new version of the row, with the writing transaction's id and a new
+  place, so any change to such a row moves the pair, whatever column it touched (cheaper than
+  ``to_jsonb`` of a long caption; the money columns are why campaigns and rules are read whole);
 - the next moment any of those campaigns starts or ends (``starts_at``/``ends_at`` after now).
 
-Both are the cache key, with the active language: the page keeps the offers' words, the headline
-and the campaigns' names rendered in one language, so an Italian visitor and an English one each
-get their own copy. A campaign edited, paused (by the merchant, or by the engine when the
-funds or the budget run out), resumed, ended, a rule or a budget changed, money that makes the
-engine resume it, a video or a logo changed, a plan reassigned: each changes a row, so the next
-request has another fingerprint and builds the page afresh; a campaign starting or ending changes
-the "next moment". Nothing has to remember to invalidate anything, writes through ``update()``
-included, and every server process agrees without a shared cache. A new column in those tables
-joins the fingerprint by itself. A page is built in one REPEATABLE READ snapshot with its
-fingerprint, so a change committed while it is built can't be kept under the key of the state
-before it (which a later revert, a pause then a resume, would bring back). What is kept (``django.core.cache``, the default cache, an hour
-at most) is the data and, for visitors who are not signed in, the offers' HTML.
+Both are the brand's *state* (:class:`BrandState`). A campaign edited, paused (by the merchant, or
+by the engine when the funds or the budget run out), resumed, ended, a rule or a budget changed,
+money that makes the engine resume it, a video, a text or a logo changed, a plan reassigned: each
+changes a row, so the next request has another state; a campaign starting or ending changes the
+"next moment". Nothing has to remember to invalidate anything, writes through ``update()`` or raw
+SQL included, and every server process agrees. A new column in those tables joins the fingerprint
+by itself.
+
+Kept in ``django.core.cache`` (the default cache, an hour at most), under keys made of the state,
+the active language and time zone and the code's version (:func:`_code_version`: templates,
+modules, catalogues; a deploy starts new keys even in a Redis that outlives the processes):
+
+- the page's *data* (:func:`brand_page_for`): built in one REPEATABLE READ snapshot together with
+  its state, so a change committed while it is built can't be kept under the key of the state
+  before it (which a later revert, a pause then a resume, would bring back);
+- the *whole page as sent* (:func:`page_body_get` / :func:`page_body_keep`, used by
+  ``rewards.brand.landing``), per state and per what the page shows of the visitor, besides:
+  signed in or not, and for a signed-in person joined or not, the sign-in channel, creator or
+  not, the navigation's consumer rule and staff (the template reads nothing else of them; no
+  name, no amount of theirs). Its CSRF token is replaced by a placeholder when it is kept and by
+  the request's own token when it is sent (one masked token per response, as Django renders it;
+  the CSRF cookie is set as for a rendered page). A request with a query string (``?t=`` of a
+  touchpoint, anything else) or with messages to show is rendered from the kept data and not kept.
+
+The response goes through the same middleware as a rendered one: ``Content-Language``, ``Vary``,
+``Cache-Control: private, no-store`` for a signed-in person, the device cookie. On SQLite (``make
+run`` on a fresh machine) nothing is kept: the page is built on every request.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.http import Http404
-from django.template.loader import render_to_string
-from django.utils import translation
+from django.http import Http404, HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
@@ -55,6 +82,7 @@ from campaigns.models import (
     VideoText,
 )
 from campaigns.selectors import landing_offers, video_list
+from core.db import execute_prepared
 from merchants.models import Merchant
 from rewards.brand_poster import BrandEarnings, earnings_from_offers
 
@@ -62,6 +90,17 @@ logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 3600
 OFFERS_TEMPLATE = "campaigns/landing_offers.html"
+PAGE_TEMPLATE = "brand/landing.html"
+_PAGE_TEMPLATES = (PAGE_TEMPLATE, "base.html", "includes/language_switcher.html", OFFERS_TEMPLATE)
+# The code that turns the rows into the page, besides the templates (see _code_version).
+_CODE_MODULES = (
+    "rewards.brand_page",
+    "rewards.brand",
+    "rewards.brand_poster",
+    "campaigns.selectors",
+    "campaigns.models",
+    "campaigns.templatetags.campaign_texts",
+)
 
 
 @dataclass
@@ -72,6 +111,7 @@ class BrandPage:
     videos: list[Video]
     anonymous_offers_html: SafeString = field(default_factory=lambda: mark_safe(""))
     language: str = ""  # the language it was rendered in (its words and the offers' HTML)
+    version: str | None = None  # the state it was built from (BrandState.version)
 
     def campaigns_for(self, *, is_creator: bool) -> list[dict]:
         """The campaigns with whether this visitor may submit a video (a fresh list: the cached
@@ -86,49 +126,101 @@ def _sql() -> str:
     m, c, r = Merchant._meta.db_table, Campaign._meta.db_table, RewardRule._meta.db_table
     v, mp, p = Video._meta.db_table, MerchantPricing._meta.db_table, PricingPlan._meta.db_table
     t, vt = CampaignText._meta.db_table, VideoText._meta.db_table
+    # Parameters, in order: the slug, ENDED, now.
+    # A row's version (``xmin``, ``ctid``): every UPDATE writes a new version of the row, with
+    # the writing transaction's id and a new place, so any change to it moves the pair.
     return f"""
-        SELECT m.id,
-               md5(concat_ws('|',
-                   to_jsonb(m)::text,
-                   (SELECT string_agg(((to_jsonb(c) - 'spent' - 'updated_at')
-                                       || jsonb_build_object('budget_spent', c.spent >= c.budget))::text,
-                                      ',' ORDER BY c.id)
-                      FROM {c} c WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
+        WITH m AS MATERIALIZED (
+            SELECT m.id, m.language, m.xmin::text || m.ctid::text AS v FROM {m} m WHERE m.slug = %s
+        ), c AS MATERIALIZED (
+            SELECT c.id, c.starts_at, c.ends_at,
+                   ((to_jsonb(c) - 'spent' - 'updated_at')
+                    || jsonb_build_object('budget_spent', c.spent >= c.budget))::text AS v
+              FROM {c} c
+             WHERE c.merchant_id = (SELECT id FROM m) AND c.status <> %s
+        ), v AS MATERIALIZED (
+            SELECT v.id, v.xmin::text || v.ctid::text AS v FROM {v} v WHERE v.merchant_id = (SELECT id FROM m)
+        )
+        SELECT m.id, m.language,
+               md5(concat_ws('|', m.v,
+                   (SELECT string_agg(c.v, ',' ORDER BY c.id) FROM c),
                    (SELECT string_agg(((to_jsonb(r) - 'rewards_paid')
                                        || jsonb_build_object('exhausted', r.rewards_paid >= r.max_rewards))::text,
                                       ',' ORDER BY r.id)
-                      FROM {r} r JOIN {c} c ON c.id = r.campaign_id
-                     WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
-                   (SELECT string_agg(to_jsonb(t)::text, ',' ORDER BY t.id)
-                      FROM {t} t JOIN {c} c ON c.id = t.campaign_id
-                     WHERE c.merchant_id = m.id AND c.status <> %(ended)s),
-                   (SELECT string_agg(to_jsonb(v)::text, ',' ORDER BY v.id) FROM {v} v WHERE v.merchant_id = m.id),
-                   (SELECT string_agg(to_jsonb(vt)::text, ',' ORDER BY vt.id)
-                      FROM {vt} vt JOIN {v} v ON v.id = vt.video_id WHERE v.merchant_id = m.id),
-                   (SELECT string_agg(to_jsonb(mp)::text, ',' ORDER BY mp.id) FROM {mp} mp WHERE mp.merchant_id = m.id),
-                   (SELECT string_agg(to_jsonb(p)::text, ',' ORDER BY p.id) FROM {p} p)
+                      FROM {r} r WHERE r.campaign_id IN (SELECT id FROM c)),
+                   (SELECT string_agg(t.id || ':' || t.xmin::text || t.ctid::text, ',' ORDER BY t.id)
+                      FROM {t} t WHERE t.campaign_id IN (SELECT id FROM c)),
+                   (SELECT string_agg(v.id || ':' || v.v, ',' ORDER BY v.id) FROM v),
+                   (SELECT string_agg(vt.id || ':' || vt.xmin::text || vt.ctid::text, ',' ORDER BY vt.id)
+                      FROM {vt} vt WHERE vt.video_id IN (SELECT id FROM v)),
+                   (SELECT string_agg(mp.id || ':' || mp.xmin::text || mp.ctid::text, ',' ORDER BY mp.id)
+                      FROM {mp} mp WHERE mp.merchant_id = m.id),
+                   (SELECT string_agg(p.id || ':' || p.xmin::text || p.ctid::text, ',' ORDER BY p.id) FROM {p} p)
                )),
-               (SELECT min(t) FROM {c} c,
-                       LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t)
-                 WHERE c.merchant_id = m.id AND c.status <> %(ended)s AND t > %(now)s)
-          FROM {m} m
-         WHERE m.slug = %(slug)s
+               (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %s)
+          FROM m
     """  # noqa: S608 - table names from the models' metadata; every value is a parameter
 
 
-def _fingerprint(*, slug: str, now: datetime) -> tuple[int, str] | None:
-    """(merchant id, cache key) of the brand page of ``slug`` as it is at ``now`` in the active
-    language (the offers' words and the campaigns' names are kept rendered); None: no such brand."""
+@dataclass(frozen=True)
+class BrandState:
+    """The brand of a slug as the fingerprint saw it: which merchant, its language (a visitor's
+    fallback) and ``version`` (the fingerprint and the next moment a campaign starts or ends;
+    None on SQLite, where nothing is kept)."""
+
+    merchant_id: int
+    merchant_language: str
+    version: str | None
+
+    def key(self, kind: str, *parts: object) -> str | None:
+        """The cache key of ``kind`` kept for this state in the active language and time zone,
+        with ``parts`` (what else it varies on); None when nothing is kept (SQLite)."""
+        if self.version is None:
+            return None
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        zone = timezone.get_current_timezone_name()
+        raw = "|".join(map(str, (self.version, language, zone, _code_version(), *parts)))
+        return f"brand-page:{kind}:{self.merchant_id}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def brand_state_get(*, slug: str, now: datetime) -> BrandState:
+    """The state of the brand page of ``slug`` at ``now``, in one statement (404: no such brand)."""
+    if connection.vendor != "postgresql":
+        row = Merchant.objects.filter(slug=slug).values_list("pk", "language").first()
+        if row is None:
+            raise Http404(gettext("No brand at this address."))
+        return BrandState(merchant_id=row[0], merchant_language=row[1], version=None)
     with connection.cursor() as cursor:
-        cursor.execute(_sql(), {"slug": slug, "now": now, "ended": CampaignStatus.ENDED})
+        # Prepared once per database session: planning it cost more than running it.
+        execute_prepared(cursor, "rewards_brand_page_state", _sql(), [slug, CampaignStatus.ENDED, now])
         row = cursor.fetchone()
     if row is None:
-        return None
-    merchant_id, digest, next_change = row
+        raise Http404(gettext("No brand at this address."))
+    merchant_id, language, digest, next_change = row
     moment = next_change.isoformat() if next_change is not None else "-"
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    key = hashlib.sha256(f"{merchant_id}|{digest}|{moment}|{language}".encode()).hexdigest()
-    return merchant_id, f"brand-page:{merchant_id}:{key}"
+    return BrandState(merchant_id=merchant_id, merchant_language=language, version=f"{digest}|{moment}")
+
+
+@functools.cache
+def _code_version() -> str:
+    """What the kept pages were made by besides the rows: the page's templates, the modules that
+    turn the rows into offers and words, and the compiled catalogues (size and modification time
+    of each file). A deploy that changes any of them starts new keys, even in a cache (Redis)
+    that outlives the processes. Read once per process."""
+    files = [Path(sys.modules[name].__file__) for name in _CODE_MODULES if name in sys.modules]
+    files += [Path(get_template(name).origin.name) for name in _PAGE_TEMPLATES]
+    locales = [*map(Path, settings.LOCALE_PATHS), *(Path(a.path) / "locale" for a in apps.get_app_configs())]
+    for locale in locales:
+        if locale.is_dir():
+            files += sorted(locale.glob("*/LC_MESSAGES/*.mo"))
+    digest = hashlib.sha256()
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
 
 
 def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
@@ -162,19 +254,13 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
     return page
 
 
-def brand_page_get(*, slug: str, now: datetime) -> BrandPage:
-    """The brand page's data for ``slug`` at ``now`` (404 when there is no such brand).
-
-    On SQLite (``make run`` on a fresh machine) the page is built on every request."""
-    if connection.vendor != "postgresql":
-        merchant = Merchant.objects.filter(slug=slug).first()
-        if merchant is None:
-            raise Http404(gettext("No brand at this address."))
-        return _build(merchant=merchant, now=now)
-    found = _fingerprint(slug=slug, now=now)
-    if found is None:
-        raise Http404(gettext("No brand at this address."))
-    page = cache.get(found[1])
+def brand_page_for(*, state: BrandState, slug: str, now: datetime) -> BrandPage:
+    """The brand page's data for ``state`` (from :func:`brand_state_get`) in the active language:
+    kept under the state's key, built on a miss. On SQLite it is built on every request."""
+    key = state.key("data")
+    if key is None:
+        return _build(merchant=Merchant.objects.get(pk=state.merchant_id), now=now)  # version None
+    page = _cache_get(key)
     if page is None:
         # Built from one snapshot of the database, the one its key is computed from: a change
         # committed meanwhile can't end up in a page kept under the key of the state before it.
@@ -183,10 +269,63 @@ def brand_page_get(*, slug: str, now: datetime) -> BrandPage:
             if outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            found = _fingerprint(slug=slug, now=now)
-            if found is None:
-                raise Http404(gettext("No brand at this address."))
-            merchant_id, key = found
-            page = _build(merchant=Merchant.objects.get(pk=merchant_id), now=now)
-        cache.set(key, page, CACHE_SECONDS)
+            state = brand_state_get(slug=slug, now=now)
+            page = _build(merchant=Merchant.objects.get(pk=state.merchant_id), now=now)
+        page.version = state.version
+        _cache_set(state.key("data"), page)
     return page
+
+
+def brand_page_get(*, slug: str, now: datetime) -> BrandPage:
+    """The brand page's data for ``slug`` at ``now`` in the active language (404: no such brand)."""
+    return brand_page_for(state=brand_state_get(slug=slug, now=now), slug=slug, now=now)
+
+
+# The whole page as sent, kept per state and per what else it varies on (the view says what),
+# with the CSRF token of the request it was rendered for replaced by a placeholder no rendered
+# text can contain (PostgreSQL refuses NUL in text; the page escapes what it shows).
+CSRF_PLACEHOLDER = "\x00csrf-token\x00"
+_CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def page_body_get(key: str | None, request: HttpRequest) -> str | None:
+    """The page kept under ``key`` with this request's CSRF token in its forms; None: not kept."""
+    if key is None:
+        return None
+    body = _cache_get(key)
+    if body is None:
+        return None
+    if CSRF_PLACEHOLDER in body:
+        body = body.replace(CSRF_PLACEHOLDER, get_token(request))
+    return body
+
+
+def page_body_keep(key: str | None, body: str) -> None:
+    """Keep ``body`` (a page just rendered) under ``key``, its CSRF token replaced by the
+    placeholder. A page whose forms carry different tokens is not kept."""
+    if key is None:
+        return
+    tokens = set(_CSRF_INPUT.findall(body))
+    if len(tokens) > 1 or CSRF_PLACEHOLDER in body:
+        logger.warning("brand page not kept: %d different CSRF tokens in it", len(tokens))
+        return
+    if tokens:
+        body = body.replace(tokens.pop(), CSRF_PLACEHOLDER)
+    _cache_set(key, body)
+
+
+def _cache_get(key: str):
+    """What the cache keeps under ``key``; None when it keeps nothing or can't be reached (a cache
+    that is down costs the page its build, never a 500)."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("cache unavailable; the brand page is built", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value) -> None:
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except Exception:
+        logger.warning("cache unavailable; the brand page was not kept", exc_info=True)
