@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
@@ -41,6 +42,7 @@ from core.admin import (
 )
 from core.errors import DomainError
 from wallets.debts import debt_owed
+from wallets.formats import money_text
 from wallets.models import Account, Purpose
 
 
@@ -68,7 +70,11 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
         except DomainError as exc:
             modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{title}: {done} done.", messages.SUCCESS)
+        modeladmin.message_user(
+            request,
+            gettext("%(action)s: %(count)s done.") % {"action": title, "count": done},
+            messages.SUCCESS,
+        )
 
 
 def _with_reason(
@@ -141,7 +147,7 @@ class ProgramAdmin(ReadOnlyAdmin):
     def platform_view(self, request: HttpRequest) -> HttpResponse:
         """Start or change TikJoy's own program (paid by the platform)."""
         if not request.user.is_superuser:
-            messages.error(request, "Only superusers change TikJoy's own program.")
+            messages.error(request, gettext("Only superusers change TikJoy's own program."))
             return redirect("admin:affiliates_program_changelist")
         current = services.platform_program()
         initial = (
@@ -156,7 +162,7 @@ class ProgramAdmin(ReadOnlyAdmin):
             }
             if current
             else {
-                "name": "TikJoy partners",
+                "name": "TikJoy affiliate program",  # a name (data): "affiliates, never partners"
                 "bounty": "40.00",
                 "is_active": True,
                 "domains": request.get_host().split(":")[0],
@@ -188,7 +194,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                         terms=data["terms"],
                         is_active=data["is_active"],
                     )
-                messages.success(request, "TikJoy's program is saved.")
+                messages.success(request, gettext("TikJoy's program is saved."))
                 return redirect("admin:affiliates_program_changelist")
             except DomainError as exc:
                 form.add_error(None, str(exc))
@@ -212,7 +218,7 @@ class ProgramAdmin(ReadOnlyAdmin):
             "admin/affiliates/report.html",
             {
                 **self.admin_site.each_context(request),
-                "title": f"Performance · {program.name}",
+                "title": gettext("Performance · %(program)s") % {"program": program.name},
                 "opts": self.opts,
                 **reports.report_context(request, program=program),
             },
@@ -283,7 +289,7 @@ class AffiliateAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         owed = getattr(obj, "owed", None)
         if owed is None:
             owed = debt_owed(owner=obj.user, currency=obj.program.currency)
-        return f"{owed.amount} {owed.currency}" if owed.amount else "-"
+        return money_text(owed) if owed.amount else "-"
 
     def _decide(self, request, queryset, status: str, reason: str) -> None:
         now = timezone.now()
@@ -315,15 +321,17 @@ class AffiliateAdmin(ListAtScaleMixin, ReadOnlyAdmin):
 
     @admin.action(description=_("Reject (with a reason)"))
     def reject(self, request, queryset):
-        return self._with(request, queryset, AffiliateStatus.REJECTED, "Reject")
+        return self._with(request, queryset, AffiliateStatus.REJECTED, pgettext_lazy("ops action", "Reject"))
 
     @admin.action(description=_("Deactivate (with a reason)"))
     def deactivate(self, request, queryset):
-        return self._with(request, queryset, AffiliateStatus.DEACTIVATED, "Deactivate")
+        return self._with(
+            request, queryset, AffiliateStatus.DEACTIVATED, pgettext_lazy("ops action", "Deactivate")
+        )
 
     @admin.action(description=_("Ban (with a reason)"))
     def ban(self, request, queryset):
-        return self._with(request, queryset, AffiliateStatus.BANNED, "Ban")
+        return self._with(request, queryset, AffiliateStatus.BANNED, pgettext_lazy("ops action", "Ban"))
 
 
 @admin.register(Commission)
@@ -379,7 +387,7 @@ class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
             request,
             queryset,
             lambda c: services.commission_release(commission_id=c.pk, actor=request.user, now=now),
-            "Release",
+            pgettext_lazy("ops action", "Release"),
         )
 
 
@@ -437,7 +445,7 @@ class InquiryAdmin(ReadOnlyAdmin):
             lambda i: services.inquiry_decide(
                 inquiry_id=i.pk, accept=True, answer="", actor=request.user, now=now
             ),
-            "Accept",
+            pgettext_lazy("ops action", "Accept"),
         )
 
     @admin.action(description=_("Decline (with an answer)"))

@@ -57,7 +57,7 @@ def _platform(*, ops: User, theo: User, nova_owner: User, now: datetime) -> list
     site_host = urlsplit(settings.SITE_URL).hostname or "127.0.0.1"
     start = now - timedelta(days=3)
     program = services.platform_program() or services.program_create(
-        merchant=None, name="TikJoy partners", domains=[site_host], now=start
+        merchant=None, name="TikJoy affiliate program", domains=[site_host], now=start
     )
     theo_aff = _approved(program, theo, actor=ops, website="https://agency.example/", now=start)
     if not theo_aff.links.exists():

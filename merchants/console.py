@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from moneyed import Money
 
 from merchants.console_site import console_render, console_site, console_view, csv_response, window_page
@@ -66,6 +66,17 @@ def wallet(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The wallet CSV's header in the reader's language, as the other files a merchant downloads (the
+# columns keep their order: when, what, detail, amount, currency; amounts stay plain numbers).
+WALLET_CSV_COLUMNS = (
+    pgettext_lazy("wallet CSV column", "when"),
+    pgettext_lazy("wallet CSV column", "what"),
+    pgettext_lazy("wallet CSV column", "detail"),
+    pgettext_lazy("wallet CSV column", "amount"),
+    pgettext_lazy("wallet CSV column", "currency"),
+)
+
+
 @console_view(Capability.VIEW)
 def wallet_export(request: HttpRequest) -> HttpResponse:
     """The whole wallet history as CSV, streamed (plain amounts: a spreadsheet adds them up)."""
@@ -75,7 +86,7 @@ def wallet_export(request: HttpRequest) -> HttpResponse:
         (line.at.isoformat(), line.what, line.detail, f"{line.money.amount:.2f}", str(line.money.currency))
         for line in wallet_lines(entries)
     )
-    return csv_response(f"wallet-{merchant.slug}", ("when", "what", "detail", "amount", "currency"), rows)
+    return csv_response(f"wallet-{merchant.slug}", [str(column) for column in WALLET_CSV_COLUMNS], rows)
 
 
 @console_view(Capability.MANAGE_BILLING)

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import translation
@@ -478,17 +478,32 @@ def consent_give(
 
 
 def consent_withdraw(*, user: User, merchant: Merchant, now: datetime) -> Consent:
-    """Withdraw the person's active consent for ``merchant``; the row stays as history."""
+    """Withdraw the person's active consent for ``merchant``; the row stays as history.
+
+    One conditional ``UPDATE ... RETURNING`` finds, locks and withdraws it (the database allows one
+    active consent per person and merchant): of two withdrawals at once, the second finds none."""
     with transaction.atomic():
-        consent = Consent.objects.active().select_for_update().filter(user=user, merchant=merchant).first()
+        consent = next(
+            iter(
+                Consent.objects.raw(
+                    _CONSENT_WITHDRAW,
+                    [connection.ops.adapt_datetimefield_value(now), user.pk, merchant.pk],
+                )
+            ),
+            None,
+        )
         if consent is None:
             raise ConsentError(
                 _("You are not sharing any data with %(brand)s.") % {"brand": merchant.brand_name}
             )
-        consent.withdrawn_at = now
-        consent.save(update_fields=["withdrawn_at"])
         signals.consent_withdrawn.send(sender=Consent, consent=consent, merchant=merchant, user=user, now=now)
     return consent
+
+
+_CONSENT_WITHDRAW = (
+    f"UPDATE {Consent._meta.db_table} SET withdrawn_at = %s "  # noqa: S608 - fixed names
+    "WHERE user_id = %s AND merchant_id = %s AND withdrawn_at IS NULL RETURNING *"
+)
 
 
 def consents_withdraw_all(*, user: User, now: datetime) -> int:

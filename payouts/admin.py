@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -33,6 +33,7 @@ from core.admin import (
 )
 from payouts import sandbox_bank, selectors, services
 from payouts.countries import address_country_choices
+from payouts.import_summary import outcome_text, summary_text
 from payouts.models import (
     MERCHANT_PAYEE,
     BankAccount,
@@ -238,7 +239,7 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
             request,
             queryset,
             lambda p: services.payout_approve(payout_id=p.pk, actor=request.user, now=now),
-            "Approved",
+            pgettext_lazy("ops action done", "Approved"),
         )
 
     @admin.action(description=_("Reject selected payouts (with a reason)"))
@@ -389,7 +390,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 for result in results:
-                    self.message_user(request, f"{result.bank_file}: {result.summary()}", messages.SUCCESS)
+                    self.message_user(request, f"{result.bank_file}: {result.message()}", messages.SUCCESS)
                 return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
         return TemplateResponse(
             request,
@@ -412,7 +413,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             request,
             queryset,
             lambda b: services.batch_release(batch_id=b.pk, actor=request.user, now=now),
-            "Released",
+            pgettext_lazy("ops action done", "Released"),
         )
 
     @admin.action(description=_("Discard selected files (payouts go back to the approved queue)"))
@@ -423,17 +424,22 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
             request,
             queryset,
             lambda b: services.batch_discard(batch_id=b.pk, actor=request.user, now=now),
-            "Discarded",
+            pgettext_lazy("ops action done", "Discarded"),
         )
 
 
 class BankLineInline(admin.TabularInline):
     model = BankLine
-    fields = ("reference", "end_to_end_id", "amount", "status", "reason_code", "payout", "outcome")
+    fields = ("reference", "end_to_end_id", "amount", "status", "reason_code", "payout", "outcome_in_words")
     readonly_fields = fields
     extra = 0
     can_delete = False
     max_num = 0
+
+    @admin.display(description=_("outcome"))
+    def outcome_in_words(self, obj: BankLine) -> str:
+        # Recorded in English (BankLine.outcome); read in the ops person's language.
+        return outcome_text(obj.outcome)
 
     def get_queryset(self, request):
         # Each line's payout by name, with the lines (a camt.054 answers for 2,000 payouts).
@@ -446,13 +452,19 @@ class BankFileUploadForm(forms.Form):
 
 @admin.register(BankFile)
 class BankFileAdmin(ReadOnlyAdmin):
-    list_display = ("id", "kind", "msg_id", "name", "uploaded_by", "uploaded_at", "summary")
+    list_display = ("id", "kind", "msg_id", "name", "uploaded_by", "uploaded_at", "summary_in_words")
     list_filter = ("kind",)
     search_fields = ("msg_id", "name", "sha256", "lines__end_to_end_id")
     ordering = ("-id",)
-    exclude = ("raw",)
+    exclude = ("raw", "summary", "details")
+    readonly_fields = ("summary_in_words",)
     inlines = [BankLineInline]
     change_list_template = "admin/payouts/bankfile_change_list.html"
+
+    @admin.display(description=_("summary"))
+    def summary_in_words(self, obj: BankFile) -> str:
+        # Recorded in English (BankFile.summary); read in the ops person's language from its details.
+        return summary_text(obj.details, recorded=obj.summary)
 
     def get_queryset(self, request):
         # The file's bytes are read only when downloaded (raw_view), never for the list or its page.
@@ -481,7 +493,7 @@ class BankFileAdmin(ReadOnlyAdmin):
             except services.PayoutError as exc:
                 form.add_error("file", str(exc))
             else:
-                self.message_user(request, f"{result.bank_file}: {result.summary()}", messages.SUCCESS)
+                self.message_user(request, f"{result.bank_file}: {result.message()}", messages.SUCCESS)
                 return redirect(reverse("admin:payouts_bankfile_change", args=[result.bank_file.pk]))
         return TemplateResponse(
             request,
@@ -527,7 +539,7 @@ class PayeeIdentityAdmin(ReadOnlyAdmin):
             lambda i: services.identity_review(
                 identity=i, actor=request.user, verified=True, reason="", now=now
             ),
-            "Verified",
+            pgettext_lazy("ops action done", "Verified"),
         )
 
     @admin.action(description=_("Ask selected people for more (with a reason)"))

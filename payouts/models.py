@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
@@ -117,7 +117,7 @@ class BankAccount(models.Model):
 
 class IdentityStatus(models.TextChoices):
     SUBMITTED = "SUBMITTED", _("Waiting for our check")
-    VERIFIED = "VERIFIED", _("Verified")
+    VERIFIED = "VERIFIED", pgettext_lazy("identity status", "Verified")
     MORE_INFO = "MORE_INFO", _("We need more from you")
 
 
@@ -215,7 +215,7 @@ class PayoutState(models.TextChoices):
     APPROVED = "APPROVED", _("Approved")
     EXPORTED = "EXPORTED", _("Sent to the bank")
     ACCEPTED = "ACCEPTED", _("Accepted by the bank")
-    PAID = "PAID", _("Paid")
+    PAID = "PAID", pgettext_lazy("payout state", "Paid")
     REJECTED = "REJECTED", _("Rejected")
     RETURNED = "RETURNED", _("Returned")
     CANCELLED = "CANCELLED", _("Cancelled")
@@ -450,6 +450,9 @@ class BankFile(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"))
     summary = models.TextField(_("summary"), blank=True)
+    # What the import did, as data (counts by outcome, the lines not matched): shown to ops in their
+    # language (payouts/import_summary.py); ``summary`` is the same in English, as recorded.
+    details = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("bank file")

@@ -47,6 +47,17 @@ from payouts import sepa
 from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
 from payouts.countries import sepa_country
 from payouts.epc import epc_name, epc_remittance
+from payouts.import_summary import (
+    ACCEPTED,
+    AMOUNT_DIFFERS,
+    NO_PAYOUT,
+    PAID,
+    REJECTED,
+    RETURNED,
+    left_outcome,
+    status_outcome,
+    summary_text,
+)
 from payouts.models import (
     IN_FLIGHT_STATES,
     MERCHANT_PAYEE,
@@ -1244,8 +1255,25 @@ class ImportResult:
     skipped: int = 0
     unmatched: list[str] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)
+    # The same as data, for ops to read in their language (payouts/import_summary.py): each line that
+    # matched no payout, {"end_to_end_id", "kind"} and for an amount that differs the two amounts.
+    not_matched: list[dict[str, str]] = field(default_factory=list)
+
+    def details(self) -> dict:
+        """What ``BankFile.details`` keeps: the counts and the lines not matched, as data."""
+        return {
+            "applied": self.applied,
+            "skipped": self.skipped,
+            "outcomes": dict(sorted(self.outcomes.items())),
+            "not_matched": self.not_matched,
+        }
+
+    def message(self) -> str:
+        """The import in words, in the active language (the ops person's), for the message after an upload."""
+        return summary_text(self.details())
 
     def summary(self) -> str:
+        """The import in words as recorded (English, ``BankFile.summary``)."""
         parts = [f"{self.applied} applied", f"{self.skipped} already applied"]
         parts += [f"{n} {state.lower()}" for state, n in sorted(self.outcomes.items())]
         if self.unmatched:
@@ -1292,10 +1320,10 @@ class _Applier:
 
     def accepted(self, payout: Payout) -> str:
         if payout.state != PayoutState.EXPORTED:
-            return f"left {payout.state.lower()}"
+            return left_outcome(payout.state)
         self._to(payout, PayoutState.ACCEPTED, reason="Accepted by the bank")
         payout.reason = "Accepted by our bank; on its way to your account."
-        return "accepted"
+        return ACCEPTED
 
     def paid(self, payout: Payout) -> str:
         if payout.state not in IN_FLIGHT_STATES:
@@ -1304,7 +1332,7 @@ class _Applier:
                 self.ops_alerts.append(
                     f"{payout.end_to_end_id}: debited by the bank but {payout.state.lower()} here"
                 )
-            return f"left {payout.state.lower()}"
+            return left_outcome(payout.state)
         self._to(payout, PayoutState.PAID, reason="Debited from the platform's bank account")
         payout.reason = "Paid."
         payout.closed_at = self.now
@@ -1321,7 +1349,7 @@ class _Applier:
                 subject=payout,
             )
         )
-        return "paid"
+        return PAID
 
     def _after_bank_reason(self, payout: Payout, code: str) -> str:
         mapped = reason_for(code)
@@ -1341,7 +1369,7 @@ class _Applier:
 
     def rejected(self, payout: Payout, code: str) -> str:
         if payout.state not in IN_FLIGHT_STATES:
-            return f"left {payout.state.lower()}"
+            return left_outcome(payout.state)
         message = self._after_bank_reason(payout, code)
         self._to(
             payout, PayoutState.REJECTED, reason=f"Rejected by the bank ({code}): {message}", code=code[:4]
@@ -1355,13 +1383,13 @@ class _Applier:
                 actor=self.actor,
             )
         )
-        return "rejected"
+        return REJECTED
 
     def returned(self, payout: Payout, code: str) -> str:
         if payout.state in IN_FLIGHT_STATES:
             self.paid(payout)  # the money did leave, then came back
         if payout.state != PayoutState.PAID:
-            return f"left {payout.state.lower()}"
+            return left_outcome(payout.state)
         message = self._after_bank_reason(payout, code)
         self._to(
             payout,
@@ -1383,7 +1411,7 @@ class _Applier:
                 subject=payout,
             )
         )
-        return "returned"
+        return RETURNED
 
 
 def _lines_for_group(parsed: ParsedFile, line: ParsedLine) -> list[tuple[ParsedLine, Payout | None]]:
@@ -1432,7 +1460,8 @@ def bank_file_import(*, raw: bytes, name: str, actor: User | None, now: datetime
             )
             result = _apply(parsed, bank_file=bank_file, actor=actor, now=now)
             bank_file.summary = result.summary()
-            bank_file.save(update_fields=["summary"])
+            bank_file.details = result.details()
+            bank_file.save(update_fields=["summary", "details"])
     except IntegrityError:
         # The same file (or the same bank message) was imported before, or is being imported right now
         # by someone else: the unique index made us wait for them, and their import is the one that counts.
@@ -1492,14 +1521,25 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
         seen.add(line.reference)
         payout = by_e2e.get(match.end_to_end_id) if match is not None else None
         if payout is None:
-            outcome = "no payout with this reference"
+            outcome = NO_PAYOUT
             if line.end_to_end_id:
                 result.unmatched.append(f"{line.end_to_end_id}: {outcome}")
+                result.not_matched.append({"end_to_end_id": line.end_to_end_id, "kind": NO_PAYOUT})
         elif line.amount is not None and (
             line.amount != payout.amount or (line.currency and line.currency != payout.currency)
         ):
             outcome = f"amount {line.amount} {line.currency} differs from the payout's {payout.money}"
             result.unmatched.append(f"{line.end_to_end_id}: {outcome}")
+            result.not_matched.append(
+                {
+                    "end_to_end_id": line.end_to_end_id,
+                    "kind": AMOUNT_DIFFERS,
+                    "amount": str(line.amount),
+                    "currency": line.currency or "",
+                    "payout_amount": str(payout.amount),
+                    "payout_currency": payout.currency,
+                }
+            )
             applier.ops_alerts.append(f"{bank_file}: {line.end_to_end_id} {outcome}")
             payout = None
         else:
@@ -1540,7 +1580,7 @@ def _apply_line(applier: _Applier, payout: Payout, line: ParsedLine) -> str:
         return applier.paid(payout)
     if status == "BOOK_RTRN":
         return applier.returned(payout, line.reason_code or "NARR")
-    return f"status {status}: nothing to do"
+    return status_outcome(status)
 
 
 # --- a person deleting their account ---------------------------------------------------------

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
+from rewards.calculation_text import risk_signal_text
 from rewards.models import (
     Ban,
     BanEvent,
@@ -215,7 +216,7 @@ class HeldRewardAdmin(RewardAdmin):
     @admin.display(description=_("risk signals"))
     def risk(self, obj: Reward) -> str:
         signals = obj.action.risk_signals or obj.calculation.get("risk") or []
-        return "; ".join(f"{s['code']} ({s['detail']})" for s in signals) or "-"
+        return "; ".join(f"{s['code']} ({risk_signal_text(s)})" for s in signals) or "-"
 
     @admin.display(description=_("decide"))
     def decide(self, obj: Reward) -> str:
@@ -329,7 +330,10 @@ class HeldRewardAdmin(RewardAdmin):
                 {
                     "can_review": self.has_review_permission(request),
                     "reward": reward,
-                    "risk_signals": reward.action.risk_signals or reward.calculation.get("risk") or [],
+                    "risk_signals": [
+                        {"code": s.get("code", ""), "detail": risk_signal_text(s)}
+                        for s in reward.action.risk_signals or reward.calculation.get("risk") or []
+                    ],
                     "shared": people_sharing_devices(user_id=reward.user_id),
                     "person_banned": Ban.objects.filter(user_id=reward.user_id).first(),
                 }

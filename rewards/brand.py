@@ -41,7 +41,7 @@ from rewards.brand_page import (
 )
 from rewards.models import SocialAction
 from rewards.services import action_claim, brand_join_complete
-from social.selectors import creator_expression, login_channel_for
+from social.selectors import creator_expression, login_channel_for, tiktok_account_expression
 
 SOURCE_SESSION_KEY = "tikjoy_source"
 
@@ -210,8 +210,18 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
     )
 
 
+def _merchant_with_consent(slug: str, user, *, tiktok: bool = False) -> Merchant:
+    """The brand (404 when unknown) and, as ``consented``, whether the person shares their data with it
+    now (``consent_active_get``), in one query; with ``tiktok``, as ``has_tiktok_account`` whether
+    they have a TikTok account (``login_channel_for``)."""
+    facts = {"consented": Exists(Consent.objects.active().filter(user=user, merchant=OuterRef("pk")))}
+    if tiktok:
+        facts["has_tiktok_account"] = tiktok_account_expression(user)
+    return get_object_or_404(Merchant.objects.annotate(**facts), slug=slug)
+
+
 def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
-    channel = login_channel_for(request.user)
+    channel = login_channel_for(request.user, has_tiktok_account=merchant.has_tiktok_account)
     if channel is None:
         # Signed in with e-mail and password: joining is recorded nowhere and earns nothing. Say so.
         messages.warning(
@@ -240,9 +250,9 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
 @device_cookie
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """After signing in on a brand page: the consent page the first time, then on to the wallet."""
-    merchant = get_object_or_404(Merchant, slug=slug)
+    merchant = _merchant_with_consent(slug, request.user, tiktok=True)
     now = timezone.now()
-    if consent_active_get(user=request.user, merchant=merchant) is not None:
+    if merchant.consented:
         return _join_complete(request, merchant, now=now)
     items = consent_items_for(user=request.user)
     if not items:  # nothing of this person's could be shared: nothing to agree to
@@ -277,7 +287,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "merchant": merchant,
             "items": items,
-            "earns": login_channel_for(request.user) is not None,
+            "earns": login_channel_for(request.user, has_tiktok_account=merchant.has_tiktok_account)
+            is not None,
             "consent_text_version": CONSENT_TEXT_VERSION,
         },
         status=400 if request.method == "POST" else 200,
@@ -338,11 +349,11 @@ CLAIMABLE = {"like": ActionType.LIKE, "comment": ActionType.COMMENT}
 def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     """A consumer says they liked or commented on the brand's posts (not verifiable per person:
     paid as pending, reversible, only with the brand's consent in place)."""
-    merchant = get_object_or_404(Merchant, slug=slug)
     action_type = CLAIMABLE.get(action)
     if action_type is None:
         raise Http404(gettext("Nothing to claim here."))
-    if consent_active_get(user=request.user, merchant=merchant) is None:
+    merchant = _merchant_with_consent(slug, request.user)
+    if not merchant.consented:
         messages.info(
             request,
             gettext("Join %(brand)s first: then your likes and comments can earn.")

@@ -14,7 +14,7 @@ isolation test in ``merchants/tests/test_tenant_isolation.py`` walks them.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -23,7 +23,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from moneyed import Money
 
 from campaigns.console import CampaignConsoleAdmin
@@ -46,6 +46,15 @@ from rewards import (
     reports,
     runway,
     selectors,
+)
+from rewards.calculation_text import (
+    CAPPED_BY,
+    USER_KINDS,
+    amount_text,
+    figure_text,
+    multiplier_text,
+    plan_text,
+    risk_signal_text,
 )
 from rewards.charts import chart, day_label
 from rewards.models import Reward
@@ -73,11 +82,15 @@ _LABELS = {
     "earned_before": gettext_lazy("Earned before"),
     "user": gettext_lazy("Consumer"),
     "multiplier": gettext_lazy("Multiplier"),
+    "capped_at": gettext_lazy("Capped at"),
+    "capped_by": gettext_lazy("Capped by"),
+    "plans": gettext_lazy("Subscription plans"),
     "risk": gettext_lazy("Risk signals"),
 }
 _ORDER = {key: n for n, key in enumerate(_LABELS)}
 _MONEY_KEYS = {
     "amount",
+    "capped_at",
     "per_1000_views",
     "per_like",
     "per_comment",
@@ -87,19 +100,11 @@ _MONEY_KEYS = {
 }
 
 
-def _figure(value) -> str:
-    """A decimal as a person writes it: 0.0100 -> 0.01, 0.0025 stays 0.0025."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    if number == number.quantize(Decimal("0.01")):
-        return f"{number:.2f}"
-    return f"{number.normalize():f}"
-
-
 def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list[tuple[str, str]]:
-    """The ``calculation`` JSON as (label, value) lines a merchant can read."""
+    """The ``calculation`` JSON as (label, value) lines a merchant can read, in the active language.
+
+    The record stays as the engine wrote it (English, the audit); each line is written from its data
+    when it is read (rewards/calculation_text.py)."""
     rows: list[tuple[str, str]] = []
     items = sorted((calculation or {}).items(), key=lambda item: (_ORDER.get(item[0], len(_ORDER)), item[0]))
     for key, value in items:
@@ -107,21 +112,25 @@ def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list
         if isinstance(value, dict):
             rows.extend(calculation_rows(value, currency, prefix=f"{label} · "))
         elif isinstance(value, list):
-            text = "; ".join(
-                f"{item.get('detail') or item.get('code')}" if isinstance(item, dict) else str(item)
+            texts = [
+                plan_text(item, currency)
+                if key == "plans" and isinstance(item, dict)
+                else risk_signal_text(item)
                 for item in value
-            )
-            rows.append((label, text or "none"))
+            ]
+            rows.append((label, "; ".join(texts) or pgettext("calculation", "none")))
         elif key in _MONEY_KEYS:
-            rows.append((label, f"{_figure(value)} {currency}"))
+            rows.append((label, amount_text(value, currency)))
         elif key == "multiplier":
-            rows.append((label, f"times {_figure(value)}"))
+            rows.append((label, multiplier_text(value)))
         elif key == "rule":
             rows.append((label, f"#{value}"))
         elif key == "user":
-            rows.append((label, {"NEW": "new to the brand", "RETURNING": "returning"}.get(value, str(value))))
+            rows.append((label, str(USER_KINDS.get(value, value))))
+        elif key == "capped_by":
+            rows.append((label, str(CAPPED_BY.get(value, value))))
         elif isinstance(value, int) and not isinstance(value, bool):
-            rows.append((label, f"{value:,}"))
+            rows.append((label, figure_text(value)))
         else:
             rows.append((label, "" if value is None else str(value)))
     return rows

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType
@@ -298,7 +299,7 @@ class PersonRewardFigures(models.Model):
 class RewardStatus(models.TextChoices):
     PENDING = "PENDING", _("Pending")
     CONFIRMED = "CONFIRMED", _("Available")
-    REVERSED = "REVERSED", _("Reversed")
+    REVERSED = "REVERSED", pgettext_lazy("reward status", "Reversed")
     HELD = "HELD", _("Held for review")
 
 

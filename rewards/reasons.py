@@ -24,7 +24,7 @@ from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from moneyed import Money
 
 from merchants.locale import money_in_locale
@@ -33,7 +33,7 @@ from merchants.locale import money_in_locale
 class Reason(models.TextChoices):
     """Every outcome the engine records on an action (``rewards.services._evaluate`` and later)."""
 
-    PAID = "PAID", gettext_lazy("Paid")
+    PAID = "PAID", pgettext_lazy("action outcome", "Paid")
     HELD_FOR_REVIEW = "HELD_FOR_REVIEW", gettext_lazy("Held for review")
     EARNS_BY_ENGAGEMENT = "EARNS_BY_ENGAGEMENT", gettext_lazy("Counted: the post earns by its engagement")
     FUNDS_RAN_OUT = "FUNDS_RAN_OUT", gettext_lazy("The prepaid funds ran out")
@@ -50,7 +50,7 @@ class Reason(models.TextChoices):
     VIDEO_NOT_APPROVED = "VIDEO_NOT_APPROVED", gettext_lazy("The person's video is not approved")
     TOO_SMALL = "TOO_SMALL", gettext_lazy("Too small to pay")
     BANNED = "BANNED", gettext_lazy("The person is banned")
-    REVERSED = "REVERSED", gettext_lazy("Reversed")
+    REVERSED = "REVERSED", pgettext_lazy("action outcome", "Reversed")
     REJECTED_AFTER_REVIEW = "REJECTED_AFTER_REVIEW", gettext_lazy("Rejected after review")
 
 

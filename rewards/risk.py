@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max
 
 from accounts.models import User
@@ -25,41 +26,84 @@ def _signal(code: str, weight: int, detail: str) -> dict:
 
 
 def action_risk(action: SocialAction, *, now: datetime) -> tuple[int, list[dict]]:
+    """The action's risk signals, read in one statement (``_risk_counts``)."""
     signals: list[dict] = []
-    hour_ago = now - timedelta(hours=1)
-    others = SocialAction.objects.exclude(user_id=action.user_id)
+    joined = action.user.date_joined
+    new_account = bool(joined and joined > now - timedelta(hours=settings.REWARDS_RISK_NEW_ACCOUNT_HOURS))
+    counts = _risk_counts(action, now=now, new_account=new_account)
     if action.device_id:
-        users = others.filter(device_id=action.device_id).values("user_id").distinct().count()
+        users = counts["device_users"]
         if users >= settings.REWARDS_RISK_DEVICE_USERS:
             signals.append(_signal("SHARED_DEVICE", 60, f"{users} other people earned on this device"))
-        recent = SocialAction.objects.filter(device_id=action.device_id, created_at__gte=hour_ago).count()
+        recent = counts["device_recent"]
         if recent > settings.REWARDS_RISK_ACTIONS_PER_HOUR:
             signals.append(_signal("DEVICE_VELOCITY", 40, f"{recent} actions from this device in an hour"))
     if action.ip_address:
-        since = now - timedelta(days=1)
-        users = (
-            others.filter(ip_address=action.ip_address, created_at__gte=since)
-            .values("user_id")
-            .distinct()
-            .count()
-        )
+        users = counts["ip_users"]
         if users >= settings.REWARDS_RISK_IP_USERS:
             signals.append(_signal("SHARED_IP", 30, f"{users} other people earned from this address today"))
-        recent = SocialAction.objects.filter(ip_address=action.ip_address, created_at__gte=hour_ago).count()
+        recent = counts["ip_recent"]
         if recent > settings.REWARDS_RISK_ACTIONS_PER_HOUR * 3:
             signals.append(_signal("IP_VELOCITY", 30, f"{recent} actions from this address in an hour"))
-    recent = SocialAction.objects.filter(user_id=action.user_id, created_at__gte=hour_ago).count()
+    recent = counts["user_recent"]
     if recent > settings.REWARDS_RISK_ACTIONS_PER_HOUR:
         signals.append(_signal("USER_VELOCITY", 40, f"{recent} actions by this person in an hour"))
-    joined = action.user.date_joined
-    if joined and joined > now - timedelta(hours=settings.REWARDS_RISK_NEW_ACCOUNT_HOURS):
-        profile = TikTokProfile.objects.filter(user_id=action.user_id).first()
-        if (
-            profile is not None
-            and (profile.follower_count or 0) < settings.REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS
-        ):
-            signals.append(_signal("NEW_ACCOUNT", 20, "a brand-new account with almost no followers"))
+    if (
+        new_account
+        and counts["has_profile"]
+        and (counts["followers"] or 0) < settings.REWARDS_RISK_NEW_ACCOUNT_FOLLOWERS
+    ):
+        signals.append(_signal("NEW_ACCOUNT", 20, "a brand-new account with almost no followers"))
     return min(100, sum(s["weight"] for s in signals)), signals
+
+
+_ACTIONS = SocialAction._meta.db_table
+_PROFILES = TikTokProfile._meta.db_table
+
+
+def _risk_counts(action: SocialAction, *, now: datetime, new_account: bool) -> dict:
+    """What the signals count, as scalar subqueries of one SELECT (one round trip, no ORM compilation;
+    the same reads the ORM made one query each): other people on the device (ever) and the address
+    (in a day), the device's, address's and person's actions in the last hour, and for a new account
+    its TikTok profile's followers."""
+    adapt = connection.ops.adapt_datetimefield_value
+    hour_ago, day_ago = adapt(now - timedelta(hours=1)), adapt(now - timedelta(days=1))
+    parts: list[str] = []
+    params: list = []
+    if action.device_id:
+        parts += [
+            f"(SELECT COUNT(DISTINCT user_id) FROM {_ACTIONS} WHERE device_id = %s AND user_id <> %s)",  # noqa: S608 - fixed names
+            f"(SELECT COUNT(*) FROM {_ACTIONS} WHERE device_id = %s AND created_at >= %s)",  # noqa: S608
+        ]
+        params += [action.device_id, action.user_id, action.device_id, hour_ago]
+    if action.ip_address:
+        ip = connection.ops.adapt_ipaddressfield_value(action.ip_address)
+        parts += [
+            f"(SELECT COUNT(DISTINCT user_id) FROM {_ACTIONS} WHERE ip_address = %s AND user_id <> %s "  # noqa: S608
+            "AND created_at >= %s)",
+            f"(SELECT COUNT(*) FROM {_ACTIONS} WHERE ip_address = %s AND created_at >= %s)",  # noqa: S608
+        ]
+        params += [ip, action.user_id, day_ago, ip, hour_ago]
+    parts.append(f"(SELECT COUNT(*) FROM {_ACTIONS} WHERE user_id = %s AND created_at >= %s)")  # noqa: S608
+    params += [action.user_id, hour_ago]
+    if new_account:
+        parts += [
+            f"(SELECT COUNT(*) FROM {_PROFILES} WHERE user_id = %s)",  # noqa: S608
+            f"(SELECT follower_count FROM {_PROFILES} WHERE user_id = %s)",  # noqa: S608
+        ]
+        params += [action.user_id, action.user_id]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = list(cursor.fetchone())
+    counts: dict = {}
+    if action.device_id:
+        counts["device_users"], counts["device_recent"] = row.pop(0), row.pop(0)
+    if action.ip_address:
+        counts["ip_users"], counts["ip_recent"] = row.pop(0), row.pop(0)
+    counts["user_recent"] = row.pop(0)
+    if new_account:
+        counts["has_profile"], counts["followers"] = row.pop(0), row.pop(0)
+    return counts
 
 
 def engagement_risk_for(*, followers: int, counts) -> tuple[int, list[dict]]:

@@ -17,7 +17,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
@@ -38,6 +38,7 @@ from rewards.models import (
 )
 from rewards.reasons import Reason
 from social.models import TikTokProfile
+from wallets.formats import money_text
 from wallets.models import Account, Purpose
 
 # The wallet lists this many of the latest rewards under review, reversed, actions refused for lack
@@ -61,7 +62,7 @@ def reward_plan_note(reward: Reward) -> str:
         if plan.get("benefit") == "BONUS" and reward.bonus:
             notes.append(
                 gettext("includes a %(plan)s bonus of %(bonus)s")
-                % {"plan": plan.get("plan"), "bonus": Money(reward.bonus, reward.currency)}
+                % {"plan": plan.get("plan"), "bonus": money_text(reward.bonus, reward.currency)}
             )
         elif plan.get("benefit") == "FAST" and reward.advance_at is not None:
             until = date_format(timezone.localtime(reward.available_at), "DATE_FORMAT")
@@ -84,7 +85,7 @@ STATUS_FOR_USER = {
     RewardStatus.PENDING: gettext_lazy("Pending"),
     RewardStatus.CONFIRMED: gettext_lazy("Available"),
     RewardStatus.HELD: gettext_lazy("Under review"),
-    RewardStatus.REVERSED: gettext_lazy("Reversed"),
+    RewardStatus.REVERSED: pgettext_lazy("reward status", "Reversed"),
 }
 
 

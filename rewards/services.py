@@ -45,7 +45,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -58,11 +58,13 @@ from campaigns.models import (
     ActionType,
     Campaign,
     CampaignStatus,
+    MerchantPricing,
     PauseReason,
     PlatformLimit,
+    PricingPlan,
     RewardRule,
 )
-from campaigns.pricing import plan_for
+from campaigns.pricing import plan_for, user_share_expression
 from campaigns.selectors import ugc_blocks_shares
 from core.db import retry_on_conflict
 from core.errors import DomainError
@@ -508,7 +510,7 @@ class _AccountCache:
                 partition__in=partitions,
             )
         missing_users = {currency: set(user_ids) for currency, user_ids in users.items()}
-        for account in Account.objects.filter(wanted):
+        for account in self._read(users, merchants, partitions, wanted):
             if account.purpose == Purpose.USER_PENDING:
                 self._accounts[(user_label, account.owner_id, Purpose.USER_PENDING, account.currency)] = (
                     account
@@ -522,10 +524,43 @@ class _AccountCache:
             if user_ids and create_missing:
                 self.prefetch_users(user_ids, Purpose.USER_PENDING, currency)
 
+    @staticmethod
+    def _read(users: dict[str, set[int]], merchants, partitions: dict[str, int], wanted: Q):
+        """The accounts ``prefetch_for`` wants: on PostgreSQL one fixed statement per currency's rows
+        (no ORM compilation of the alternatives), elsewhere the ORM's query of ``wanted``."""
+        if connection.vendor != "postgresql":
+            return Account.objects.filter(wanted)
+        params = []
+        for currency, user_ids in users.items():
+            params.append(
+                [
+                    currency,
+                    User._meta.label_lower,
+                    sorted(user_ids),
+                    Merchant._meta.label_lower,
+                    sorted(merchants),
+                    sorted(partitions),
+                ]
+            )
+        return [
+            account
+            for values in params
+            for account in Account.objects.raw(_PREFETCH_SQL, [*values, PLATFORM.owner_type, PLATFORM.pk])
+        ]
+
     def get(self, key: tuple, make) -> Account:
         if key not in self._accounts:
             self._accounts[key] = make()
         return self._accounts[key]
+
+
+_PREFETCH_SQL = (
+    f"SELECT * FROM {Account._meta.db_table} WHERE currency = %s AND ("  # noqa: S608 - fixed names
+    f"(partition = '' AND ((owner_type = %s AND owner_id = ANY(%s) AND purpose = '{Purpose.USER_PENDING}') "
+    f"OR (owner_type = %s AND owner_id = ANY(%s) AND purpose = '{Purpose.MERCHANT_AVAILABLE}'))) "
+    f"OR (partition = ANY(%s) AND owner_type = %s AND owner_id = %s "
+    f"AND purpose = '{Purpose.PLATFORM_REVENUE_PENDING}'))"
+)
 
 
 def _credit_posting(
@@ -541,10 +576,12 @@ def _credit_posting(
         entries = [(funds, -price), (held, price)]
         kind, reason, suffix = HOLD_KIND, f"{what}: held for review", "hold"
     else:
-        user = User(pk=reward.user_id)  # only its id is needed to find the account
-        pending = accounts.get(
-            (User._meta.label_lower, reward.user_id, Purpose.USER_PENDING, currency),
-            lambda: _user_pending(user, currency),
+        label = User._meta.label_lower
+        pending = accounts.get(  # a person's first: created in one statement (no savepoint)
+            (label, reward.user_id, Purpose.USER_PENDING, currency),
+            lambda: accounts_for(
+                owner_type=label, owner_ids=[reward.user_id], purpose=Purpose.USER_PENDING, currency=currency
+            )[reward.user_id],
         )
         margin = accounts.get(
             ("revenue_pending", merchant.pk, currency), lambda: _revenue_pending(merchant, currency)
@@ -679,43 +716,51 @@ def _action_record(
     device_id: str = "",
     ip_address: str | None = None,
     event_id: str = "",
-) -> tuple[SocialAction, bool]:
-    """``action_record``, also saying whether the action is new (False: the first record, unchanged)."""
+) -> tuple[SocialAction, bool, list[Reward]]:
+    """``action_record``, also saying whether the action is new (False: the first record, unchanged),
+    and the rewards it was paid when new."""
     action_type = ActionType(action_type)
     key = action_key(
         action_type=action_type, user=user, merchant=merchant, post=tracked_post, event_id=event_id
     )
-    action = None
-    try:
-        with transaction.atomic(durable=True):
-            # The insert is the transaction's first statement (no savepoint needed): when the key
-            # was recorded before, the unique constraint refuses it and the whole, empty,
-            # transaction is rolled back; the first record is read below.
-            action = SocialAction.objects.create(
-                key=key,
-                user=user,
-                merchant=merchant,
-                campaign=campaign,
-                action_type=action_type,
-                tracked_post=tracked_post,
-                touchpoint=touchpoint,
-                device_id=device_id[:64],
-                ip_address=ip_address,
-                occurred_at=occurred_at or now,
-                created_at=now,
-            )
-            _consumer_count(action)
-            _evaluate(action, now=now)
-            _share_engagement_count(action)
-            if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
-                _joined_event(action, now=now)
-    except IntegrityError:
-        if action is not None:  # not the action's key: a later statement's error
-            raise
-        return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False
+    # The payment is written without a savepoint (two statements fewer while the campaign's locks are
+    # held): when the merchant's funds refuse it, the whole transaction is rolled back and run once
+    # more with the payment in a savepoint, which records the action as waiting for the money.
+    for savepoint in (False, True):
+        action = None
+        try:
+            with transaction.atomic(durable=True):
+                # The insert is the transaction's first statement (no savepoint needed): when the key
+                # was recorded before, the unique constraint refuses it and the whole, empty,
+                # transaction is rolled back; the first record is read below.
+                action = SocialAction.objects.create(
+                    key=key,
+                    user=user,
+                    merchant=merchant,
+                    campaign=campaign,
+                    action_type=action_type,
+                    tracked_post=tracked_post,
+                    touchpoint=touchpoint,
+                    device_id=device_id[:64],
+                    ip_address=ip_address,
+                    occurred_at=occurred_at or now,
+                    created_at=now,
+                )
+                _consumer_count(action)
+                evaluated = _evaluate(action, now=now, savepoint=savepoint)
+                _share_engagement_count(action)
+                if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
+                    _joined_event(action, now=now, endpoints=evaluated.endpoints)
+        except _FundsRefused:
+            continue
+        except IntegrityError:
+            if action is not None:  # not the action's key: a later statement's error
+                raise
+            return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False, []
+        break
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)
-    return action, True
+    return action, True, evaluated.rewards
 
 
 def reward_day(reward: Reward) -> date:
@@ -1014,7 +1059,7 @@ def action_claim(
     """Record a like or comment the person says they made, and say exactly what happened: paid (pending
     until when), under review, waiting for the brand's funds, refused and why; and, for a claim made
     before (one per brand), that nothing new was paid and what became of the first one."""
-    action, new = _action_record(
+    action, new, paid = _action_record(
         user=user,
         merchant=merchant,
         action_type=action_type,
@@ -1023,7 +1068,10 @@ def action_claim(
         ip_address=ip_address,
     )
     what = "like" if action_type == ActionType.LIKE else "comment"
-    reward = action.rewards.filter(kind=RewardKind.ACTION).first()
+    if new:  # what the engine just paid (nothing: no reward)
+        reward = next((r for r in paid if r.kind == RewardKind.ACTION), None)
+    else:
+        reward = action.rewards.filter(kind=RewardKind.ACTION).first()
     state = _claim_state(action, reward, what=what)
     if new:
         level = "success" if action.status == ActionStatus.REWARDED else "info"
@@ -1065,17 +1113,78 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
     return f"Your {what} was recorded; the campaign pays nothing for it."
 
 
-def _evaluate(action: SocialAction, *, now: datetime) -> None:
+def _facts(action: SocialAction) -> dict:
+    """What the decision reads about the person and the merchant besides the locked rows, in one query
+    (four before): whether the person is banned, whether they had a confirmed reward from the merchant
+    before (``_returning``), the merchant's pricing plan's user share (``plan_for``; None: no plan)
+    and the platform's limits in the merchant's currency (``_limits``; None: none set)."""
+    if connection.vendor == "postgresql":  # the same read as fixed SQL: no ORM compilation
+        with connection.cursor() as cursor:
+            cursor.execute(_FACTS_SQL, [action.user_id, action.user_id, action.merchant_id])
+            row = cursor.fetchone()
+        return dict(zip(_FACTS, row, strict=True))
+    limit = PlatformLimit.objects.filter(currency=OuterRef("currency"))
+    row = (
+        Merchant.objects.filter(pk=action.merchant_id)
+        .annotate(
+            banned=Exists(Ban.objects.filter(user_id=action.user_id)),
+            returning=Exists(
+                Reward.objects.filter(
+                    user_id=action.user_id, merchant_id=OuterRef("pk"), status=RewardStatus.CONFIRMED
+                )
+            ),
+            user_share=user_share_expression(action.merchant_id),
+            max_reward=Subquery(limit.values("max_reward")[:1]),
+            max_per_post=Subquery(limit.values("max_per_post")[:1]),
+        )
+        .values(*_FACTS)
+        .get()
+    )
+    return row
+
+
+_FACTS = ("currency", "banned", "returning", "user_share", "max_reward", "max_per_post")
+_FACTS_SQL = (
+    f"SELECT m.currency, EXISTS (SELECT 1 FROM {Ban._meta.db_table} WHERE user_id = %s), "  # noqa: S608 - fixed names
+    f"EXISTS (SELECT 1 FROM {Reward._meta.db_table} WHERE user_id = %s AND merchant_id = m.id "
+    f"AND status = '{RewardStatus.CONFIRMED}'), "
+    f"COALESCE((SELECT p.user_share FROM {MerchantPricing._meta.db_table} mp "
+    f"JOIN {PricingPlan._meta.db_table} p ON p.id = mp.plan_id WHERE mp.merchant_id = m.id LIMIT 1), "
+    f"(SELECT user_share FROM {PricingPlan._meta.db_table} WHERE is_default LIMIT 1)), "
+    f"l.max_reward, l.max_per_post FROM {Merchant._meta.db_table} m "
+    f"LEFT JOIN {PlatformLimit._meta.db_table} l ON l.currency = m.currency WHERE m.id = %s"
+)
+
+
+class _FundsRefused(Exception):
+    """The merchant's funds refused a payment made without a savepoint (``_evaluate(savepoint=False)``):
+    the caller's transaction is spoiled and is rolled back by letting this leave its atomic block."""
+
+
+@dataclass
+class _Evaluated:
+    """What ``_evaluate`` paid, and the webhook endpoints it read (for the caller's other events)."""
+
+    rewards: list[Reward] = field(default_factory=list)
+    endpoints: dict[int, list] | None = None
+
+
+def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) -> _Evaluated:
     """Decide and pay an action whose row this transaction holds locked (just inserted, or locked
     by ``_lock`` in ``_unfunded_action_retry``).
+
+    ``savepoint``: the payment is written in a savepoint, so that a refusal of the funds records the
+    action as UNFUNDED and pauses the campaign in this transaction. Without one (``_action_record``'s
+    first try) a refusal raises ``_FundsRefused``, which must roll the whole transaction back.
 
     The action's own changes (its campaign, its risk) are written with its outcome, in one UPDATE
     at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
     returning person, pricing plan, subscription benefits) is read before the locks are taken, so
     that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
-    if Ban.objects.filter(user_id=action.user_id).exists():
+    facts = _facts(action)
+    if facts["banned"]:
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
-        return
+        return _Evaluated()
     changed: list[str] = []  # the action's fields to write with its outcome
     campaign, rule = _campaign_and_rule(action, now=now)
     if rule is None:
@@ -1103,10 +1212,10 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
                     _budget_params(stopped),
                     also=["campaign"],
                 )
-            return
+            return _Evaluated()
         reason, params = _no_campaign_reason(action, now=now)
         _set_action(action, ActionStatus.INELIGIBLE, reason, params)
-        return
+        return _Evaluated()
     if action.campaign_id != campaign.pk:
         action.campaign = campaign
         changed.append("campaign")
@@ -1114,16 +1223,21 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
         tracked_posts_watch(post_ids=[action.tracked_post_id], until=_watch_until(action, campaign))
         if ugc_blocks_shares(campaign=campaign, user_id=action.user_id):
             _set_action(action, ActionStatus.INELIGIBLE, Reason.VIDEO_NOT_APPROVED, also=changed)
-            return
+            return _Evaluated()
     score, signals = action_risk(action, now=action.created_at)  # as of the action (a retry too)
     if signals:
         action.risk_score, action.risk_signals = score, signals
         changed += ["risk_score", "risk_signals"]
     # Read before the locks (none of them is a locked row): the lock below is held for less.
     currency = campaign.currency
-    limits = _limits(currency)
-    returning = bool(_returning([action.user_id], [action.merchant_id]))
-    user_share = plan_for(action.merchant).user_share
+    if currency == facts["currency"]:
+        limits = Limits(max_reward=facts["max_reward"], max_per_post=facts["max_per_post"])
+    else:
+        limits = _limits(currency)
+    returning = facts["returning"]
+    user_share = facts["user_share"]
+    if user_share is None:  # no plan assigned and no default: plan_for says so
+        user_share = plan_for(action.merchant).user_share
     benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
     prepared = _prepare([(action.user_id, currency)], merchants={action.merchant_id: action.merchant})
     # The action's row is locked already (see above): the locks start with its tally.
@@ -1156,19 +1270,24 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
     )
     if not decision.pays:
         _decided(action, campaign, decision, changed, now=now)
-        return
+        return _Evaluated(endpoints=prepared.endpoints)
     _tally_add(tally, decision.price, now=now)
+    items = [_Item(action, campaign, rule, decision, RewardKind.ACTION)]
+    if not savepoint:
+        # The outcome first, the payment (its postings last) after.
+        _decided(action, campaign, decision, changed, now=now)
+        try:
+            rewards = _pay(items, locked=locked, now=now, prepared=prepared)
+        except InsufficientFunds as exc:
+            raise _FundsRefused from exc
+        return _Evaluated(rewards, prepared.endpoints)
     try:
         with transaction.atomic():
             # The outcome first, the payment (its postings last) after: a refusal of the funds rolls
             # both back to this savepoint.
             _decided(action, campaign, decision, changed, now=now)
-            _pay(
-                [_Item(action, campaign, rule, decision, RewardKind.ACTION)],
-                locked=locked,
-                now=now,
-                prepared=prepared,
-            )
+            rewards = _pay(items, locked=locked, now=now, prepared=prepared)
+        return _Evaluated(rewards, prepared.endpoints)
     except InsufficientFunds:
         _pause(campaign.pk, PauseReason.FUNDS, now=now)
         _set_action(
@@ -1178,6 +1297,7 @@ def _evaluate(action: SocialAction, *, now: datetime) -> None:
             _funds_params(campaign, decision.price),
             also=changed,
         )
+        return _Evaluated(endpoints=prepared.endpoints)
 
 
 def _decided(
@@ -1980,7 +2100,7 @@ def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now:
     )
 
 
-def _joined_event(action: SocialAction, *, now: datetime) -> None:
+def _joined_event(action: SocialAction, *, now: datetime, endpoints: dict[int, list] | None = None) -> None:
     touchpoint = action.touchpoint.public_key if action.touchpoint_id else None
     data = consumer_joined_payload(
         user_id=action.user_id,
@@ -1988,7 +2108,9 @@ def _joined_event(action: SocialAction, *, now: datetime) -> None:
         touchpoint=touchpoint,
         joined_at=action.occurred_at,
     )
-    events_record(events=[Event(action.merchant_id, EventType.CONSUMER_JOINED, data)], now=now)
+    events_record(
+        events=[Event(action.merchant_id, EventType.CONSUMER_JOINED, data)], now=now, endpoints=endpoints
+    )
 
 
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
@@ -2168,27 +2290,29 @@ def brand_join_complete(
     ``channel`` is how the person signs in (``social.selectors.login_channel_for``), which the
     page read already to tell an e-mail sign-in it earns nothing.
     """
-    if not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
-        # The brand page promised to tell them when its first campaign starts.
+    paid = False
+    if channel is not None:  # e-mail and password only: nothing social to reward
+        touchpoint = (
+            Touchpoint.objects.filter(merchant=merchant, public_key=touchpoint_key).first()
+            if touchpoint_key
+            else None
+        )
+        action, new, _paid = _action_record(
+            user=user,
+            merchant=merchant,
+            action_type=channel,
+            touchpoint=touchpoint,
+            device_id=device_id,
+            ip_address=ip_address,
+            now=now,
+        )
+        paid = new and action.status in (ActionStatus.REWARDED, ActionStatus.HELD)
+    # Paid now: a live campaign paid it (no need to ask). Else the brand page promised to tell them
+    # when its first campaign starts.
+    if not paid and not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
         LaunchWatch.objects.bulk_create(
             [LaunchWatch(user=user, merchant=merchant, created_at=now)], ignore_conflicts=True
         )
-    if channel is None:  # e-mail and password only: nothing social to reward
-        return
-    touchpoint = (
-        Touchpoint.objects.filter(merchant=merchant, public_key=touchpoint_key).first()
-        if touchpoint_key
-        else None
-    )
-    action_record(
-        user=user,
-        merchant=merchant,
-        action_type=channel,
-        touchpoint=touchpoint,
-        device_id=device_id,
-        ip_address=ip_address,
-        now=now,
-    )
 
 
 def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:

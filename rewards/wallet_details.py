@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 
 from campaigns.models import ActionType
 from merchants.selectors import subject_ids, wallet_details_register
@@ -30,7 +30,7 @@ def _why_reversed(reward: Reward) -> str:
     code = _ENGINE_REASONS.get(reward.reason) or reward.action.reason
     if code in NOT_PAID:
         return str(Reason(code).label)
-    return gettext("reversed")
+    return pgettext("reward", "reversed")
 
 
 def reward_wallet_details(transactions: Sequence[Transaction]) -> dict[int, str]:

@@ -58,16 +58,25 @@ TIKTOK_LOGIN = "TIKTOK_LOGIN"  # campaigns.ActionType values: how a person signs
 WHATSAPP_LOGIN = "WHATSAPP_LOGIN"
 
 
-def login_channel_for(user: AbstractBaseUser) -> str | None:
+def login_channel_for(user: AbstractBaseUser, *, has_tiktok_account: bool | None = None) -> str | None:
     """How the person signs in: TikTok (a TikTok account), else WhatsApp (a verified phone), else None.
 
     None is a person who signed in with e-mail and password only: no login reward.
+    ``has_tiktok_account``: read already with other facts (``tiktok_account_expression``), else here.
     """
-    if SocialAccount.objects.filter(user=user, provider="tiktok").exists():
+    if has_tiktok_account is None:
+        has_tiktok_account = SocialAccount.objects.filter(user=user, provider="tiktok").exists()
+    if has_tiktok_account:
         return TIKTOK_LOGIN
     if user.phone and user.phone_verified:
         return WHATSAPP_LOGIN
     return None
+
+
+def tiktok_account_expression(user) -> Exists:
+    """Whether ``user`` (a person or an ``OuterRef``) has a TikTok account, as an SQL expression read
+    with other facts (``login_channel_for(..., has_tiktok_account=)``)."""
+    return Exists(SocialAccount.objects.filter(user=user, provider="tiktok"))
 
 
 def creator_expression(user_ref) -> Coalesce:

@@ -111,7 +111,8 @@ def account_for(*, owner, purpose: Purpose | str, currency: str, partition: Mode
 
 
 def accounts_for(*, owner_type: str, owner_ids, purpose: Purpose | str, currency: str) -> dict[int, Account]:
-    """Many owners' accounts for ``purpose`` in ``currency`` (created when missing), in two queries.
+    """Many owners' accounts for ``purpose`` in ``currency`` (created when missing), in two queries at
+    most (one when all were missing, on PostgreSQL).
 
     ``owner_type`` is the owners' model label, e.g. ``accounts.user``. For batches.
     """
@@ -121,6 +122,8 @@ def accounts_for(*, owner_type: str, owner_ids, purpose: Purpose | str, currency
         raise CurrencyMismatch(str(exc)) from exc
     purpose = Purpose(purpose)
     ids = sorted({int(i) for i in owner_ids})
+    if connection.vendor == "postgresql":
+        return _accounts_for_postgresql(owner_type=owner_type, ids=ids, purpose=purpose, currency=currency)
     Account.objects.bulk_create(
         [
             Account(
@@ -140,6 +143,52 @@ def accounts_for(*, owner_type: str, owner_ids, purpose: Purpose | str, currency
             owner_type=owner_type, owner_id__in=ids, purpose=purpose, currency=currency, partition=""
         )
     }
+
+
+_ACCOUNTS_INSERT = (
+    f"INSERT INTO {Account._meta.db_table} "  # noqa: S608 - fixed names
+    "(owner_type, owner_id, purpose, currency, partition, balance, allow_negative, created_at) "
+    "SELECT %s, owner_id, %s, %s, '', 0, %s, %s FROM unnest(%s::bigint[]) AS owner_id "
+    "ON CONFLICT (owner_type, owner_id, purpose, currency, partition) DO NOTHING RETURNING id, owner_id"
+)
+
+
+def _accounts_for_postgresql(
+    *, owner_type: str, ids: list[int], purpose: str, currency: str
+) -> dict[int, Account]:
+    """``accounts_for`` on PostgreSQL: the missing accounts inserted with their ids returned, then only
+    the owners whose account existed read (none when every one was new: one statement, e.g. a
+    person's first account inside the engine's locks). An insert racing another's waits for it on
+    the unique index and then reads its row (a later statement sees it committed)."""
+    now = timezone.now()
+    allow_negative = purpose in NEGATIVE_ALLOWED
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCOUNTS_INSERT, [owner_type, purpose, currency, allow_negative, now, ids])
+        created = cursor.fetchall()
+    found = {}
+    for pk, owner_id in created:
+        account = Account(
+            id=pk,
+            owner_type=owner_type,
+            owner_id=owner_id,
+            purpose=purpose,
+            currency=currency,
+            partition="",
+            balance=Decimal(0),
+            allow_negative=allow_negative,
+            created_at=now,
+        )
+        account._state.adding, account._state.db = False, connection.alias
+        found[owner_id] = account
+    existing = [i for i in ids if i not in found]
+    if existing:
+        found.update(
+            (a.owner_id, a)
+            for a in Account.objects.filter(
+                owner_type=owner_type, owner_id__in=existing, purpose=purpose, currency=currency, partition=""
+            )
+        )
+    return found
 
 
 def platform_account(*, purpose: Purpose | str, currency: str, partition: Model | None = None) -> Account:

@@ -104,6 +104,22 @@ def test_the_console_export_is_a_csv_of_this_merchants_rows(client, make_merchan
     assert lines[1].startswith("TikJoy brand page,BRAND_PAGE,True")
 
 
+def test_the_wallet_csv_header_is_in_the_readers_language_in_the_same_order(client, make_merchant):
+    import csv
+
+    from accounts.models import User
+
+    merchant = make_merchant("kaffee", funds="50.00", country="DE", language="de")
+    owner = owner_of(merchant)
+    User.objects.filter(pk=owner.pk).update(language="de")
+    client.force_login(owner)
+
+    rows = list(csv.reader(io.StringIO(response_text(client.get("/console/wallet/export.csv")))))
+
+    assert rows[0] == ["Zeitpunkt", "Vorgang", "Details", "Betrag", "Währung"]
+    assert rows[1][3] == "50.00" and rows[1][4] == "EUR"  # amounts stay plain numbers a spreadsheet adds up
+
+
 def test_the_currency_cannot_change_once_the_wallet_was_funded(client, make_merchant, make_user):
     from datetime import date
     from decimal import Decimal

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -66,7 +68,7 @@ def test_approve_build_and_release_need_two_people(make_payee, ops, ops2):
         {"reject": "", "give_back": f"{payout.end_to_end_id} AC01"},
         follow=True,
     )
-    assert "1 returned" in response.content.decode()
+    assert "returned: 1" in response.content.decode()
     payout.refresh_from_db()
     assert payout.state == PayoutState.RETURNED
     assert available(user) == eur("30.00")
@@ -103,7 +105,7 @@ def test_upload_a_bank_file_and_a_hostile_one(make_payee, ops, ops2):
     response = client.post(
         "/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("status.xml", pain)}, follow=True
     )
-    assert "1 rejected" in response.content.decode()
+    assert "rejected: 1" in response.content.decode()
     payout.refresh_from_db()
     assert (payout.state, payout.escalation) == (PayoutState.REJECTED, "COMPLIANCE")
 
@@ -116,6 +118,73 @@ def test_upload_a_bank_file_and_a_hostile_one(make_payee, ops, ops2):
     assert "DOCTYPE" in response.content.decode()
     assert BankFile.objects.count() == 1
     assert_ledger_clean()
+
+
+def test_the_import_summary_is_in_the_ops_persons_language_and_recorded_in_english(make_payee, ops, ops2):
+    from accounts.models import User
+
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = services.batch_build(actor=ops, now=LATER)
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
+    pain = sandbox_bank.pain002_answer(
+        batch=batch,
+        payouts=[payout],
+        answer=sandbox_bank.BankAnswer(reject={payout.end_to_end_id: "AC04"}),
+        now=LATER,
+    )
+    User.objects.filter(pk=ops.pk).update(language="de")
+    client = _client(ops)
+
+    page = client.post(
+        "/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("status.xml", pain)}, follow=True
+    ).content.decode()
+    listed = client.get("/ops/payouts/bankfile/").content.decode()
+
+    # The message after the upload, the file's page (its summary and its line) and the list: German.
+    assert "angewendet: 1 · bereits angewendet: 0 · abgelehnt: 1" in page
+    assert re.search(r'class="field-outcome_in_words">\s*(<p>)?abgelehnt', page)
+    assert "angewendet: 1 · bereits angewendet: 0 · abgelehnt: 1" in listed
+    for english in ("1 applied", "already applied", "1 rejected"):
+        assert english not in page and english not in listed
+    # What is recorded stays English (one language in the books), with the counts as data.
+    bank_file = BankFile.objects.get()
+    assert bank_file.summary == "1 applied, 0 already applied, 1 rejected"
+    assert bank_file.details == {"applied": 1, "skipped": 0, "outcomes": {"rejected": 1}, "not_matched": []}
+    assert bank_file.lines.get().outcome == "rejected"
+
+
+def test_lines_that_match_no_payout_are_named_in_the_readers_language():
+    from django.utils import translation
+
+    from payouts.import_summary import outcome_text, summary_text
+
+    details = {
+        "applied": 0,
+        "skipped": 2,
+        "outcomes": {"left paid": 1},
+        "not_matched": [
+            {"end_to_end_id": "TJPX", "kind": "no payout with this reference"},
+            {
+                "end_to_end_id": "TJPY",
+                "kind": "amount differs",
+                "amount": "25.00",
+                "currency": "EUR",
+                "payout_amount": "20.00",
+                "payout_currency": "EUR",
+            },
+        ],
+    }
+    with translation.override("fr"):
+        assert summary_text(details) == (
+            "appliquées : 0 · déjà appliquées : 2 · laissé tel quel (Versé) : 1 · sans correspondance : 2 "
+            "(TJPX : aucun versement avec cette référence; TJPY : le montant 25,00\u00a0€ diffère de celui du "
+            "versement (20,00\u00a0€))"
+        )
+        assert outcome_text("status PDNG: nothing to do") == "statut PDNG : rien à faire"
+        assert outcome_text("Account closed (AC04)") == "Account closed (AC04)"  # a bank's words: as recorded
+    assert summary_text({}, recorded="3 applied, 0 already applied") == "3 applied, 0 already applied"
 
 
 def test_commands_build_release_answer_and_import(make_payee, ops, ops2, tmp_path):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from campaigns.models import ActionType, CampaignStatus, PauseReason
-from rewards.models import ActionStatus, Reward
+from rewards.models import ActionStatus, Reward, SocialAction
 from rewards.services import action_record, snapshot_process
 from rewards.tests.conftest import NOW, share_rule, snapshot, tracked_post
 
@@ -141,4 +141,41 @@ def test_different_snapshots_of_one_post_at_once_never_pay_more_than_the_post_ea
     engagement = Reward.objects.filter(kind="ENGAGEMENT")
     # the largest snapshot (11,000 views) earns 2.75; whatever the order, no more is paid
     assert sum(r.merchant_price for r in engagement) == Decimal("2.75")
+    _books_are_clean(capsys)
+
+
+def test_30_concurrent_sign_ins_against_funds_for_10_pay_exactly_10_and_nothing_more(
+    make_merchant, make_campaign, make_consumer, capsys
+):
+    """A payment is written without a savepoint; the funds refusing one roll its whole transaction
+    back and run it once more with one (the action then waits, UNFUNDED): under concurrency, exactly
+    what the funds cover is paid, every other action is recorded once and waits, the books agree."""
+    from rewards.tests.conftest import login_rule
+
+    merchant = make_merchant(funds="5.00")
+    campaign = make_campaign(merchant, rules=[login_rule(amount=Decimal("0.50"))])
+    people = [make_consumer() for _ in range(30)]
+    start = threading.Barrier(20)
+
+    @_closing
+    def sign_in(i: int) -> str:
+        if i < 20:
+            start.wait()
+        return action_record(
+            user=people[i], merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW
+        ).status
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(sign_in, range(30)))
+
+    assert statuses.count(ActionStatus.REWARDED) == 10
+    # The others are not paid: refused by the funds (UNFUNDED), or decided on the campaign's locked row
+    # once another had paused it (the decision's CAMPAIGN_PAUSED), each recorded once.
+    assert statuses.count(ActionStatus.UNFUNDED) >= 1
+    assert statuses.count(ActionStatus.UNFUNDED) + statuses.count(ActionStatus.INELIGIBLE) == 20
+    assert SocialAction.objects.count() == 30
+    assert Reward.objects.count() == 10
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.pause_reason) == (CampaignStatus.PAUSED, PauseReason.FUNDS)
+    assert campaign.spent == Decimal("5.00")
     _books_are_clean(capsys)

@@ -143,13 +143,68 @@ def test_the_detail_page_spells_out_how_the_amount_was_computed(client, acme_mon
 
     assert "Counts measured · Views 10,000" in page
     assert "Counts measured · Likes 300" in page
-    assert "Rates · Per 1,000 views 0.25 EUR" in page
-    assert "Rates · Per like 0.01 EUR" in page
+    assert "Rates · Per 1,000 views €0.25" in page
+    assert "Rates · Per like €0.01" in page
     assert page.index("Reward rule") < page.index("Counts measured") < page.index("The post earns")
-    assert "The post earns in all 6.15 EUR" in page
-    assert "Earned before 1.10 EUR" in page
+    assert "The post earns in all €6.15" in page
+    assert "Earned before €1.10" in page
     assert "Consumer new to the brand" in page
     assert 'name="_save"' not in client.get(f"/console/rewards/reward/{reward.pk}/change/").content.decode()
+
+
+def test_the_computation_is_written_in_the_merchants_language_from_the_record(client, acme_month):
+    """The engine's record stays English (the audit); the console writes it in German when read."""
+    owner = owner_of(acme_month)
+    User.objects.filter(pk=owner.pk).update(language="de")
+    client.force_login(owner)
+    reward = Reward.objects.get(kind=RewardKind.ENGAGEMENT, merchant_price=Decimal("5.05"))
+    recorded = dict(reward.calculation)
+
+    page = _text(client.get(f"/console/rewards/reward/{reward.pk}/change/"))
+
+    assert "Gemessene Zahlen · Aufrufe 10.000" in page
+    assert "6,15 €" in page and "1,10 €" in page and "0,25 €" in page
+    assert "neu bei der Marke" in page and "\N{MULTIPLICATION SIGN} 1" in page
+    for english in ("new to the brand", "times 1", "none"):
+        assert english not in page
+    reward.refresh_from_db()
+    assert reward.calculation == recorded and reward.calculation["user"] == "NEW"
+
+
+def test_plans_and_risk_signals_of_the_record_are_read_in_the_readers_language():
+    from django.utils import translation
+
+    from rewards.calculation_text import plan_text, risk_signal_text
+
+    bonus = {
+        "plan": "Joy Plus",
+        "benefit": "BONUS",
+        "why": "+10 % of the person's share (0.50), cut to what TikJoy's margin (0.03) allows",
+        "detail": "Joy Plus: +10 % of the person's share (0.50), cut to what TikJoy's margin (0.03) allows",
+    }
+    fast = {
+        "plan": "Joy Fast",
+        "benefit": "FAST",
+        "why": "available after 2 days instead of at the end of the hold, advanced by TikJoy",
+    }
+    signal = {"code": "SHARED_DEVICE", "weight": 60, "detail": "3 other people earned on this device"}
+    odd = {"plan": "Old", "why": "something recorded long ago", "detail": "Old: something recorded long ago"}
+
+    with translation.override("de"):
+        assert plan_text(bonus, "EUR") == (
+            "Joy Plus: +10 % des Anteils der Person (0,50\xa0€), gekürzt auf das, was die Marge von TikJoy "
+            "(0,03\xa0€) erlaubt"
+        )
+        assert plan_text(fast, "EUR").startswith(
+            "Joy Fast: verfügbar nach 2 Tagen statt am Ende der Wartezeit"
+        )
+        assert risk_signal_text(signal) == "3 andere Personen haben auf diesem Gerät verdient"
+        assert (
+            plan_text(odd, "EUR") == "Old: something recorded long ago"
+        )  # a form it doesn't know: as recorded
+    with translation.override("en"):
+        assert plan_text(bonus, "EUR") == bonus["detail"].replace("0.50", "€0.50").replace("0.03", "€0.03")
+        assert risk_signal_text(signal) == signal["detail"]
 
 
 def test_nobody_adds_changes_or_deletes_a_reward_in_the_console(client, acme_month):

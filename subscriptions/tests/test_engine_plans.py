@@ -59,7 +59,9 @@ def test_joyplus_pays_its_bonus_from_tikjoys_margin_and_the_merchant_pays_its_pr
     [plan] = reward.calculation["plans"]
     assert plan["plan"] == "JoyPlus" and plan["benefit"] == "BONUS"
     assert "from TikJoy's margin (0.20)" in plan["why"]
-    assert reward_plan_note(reward) == "Includes a JoyPlus bonus of €\xa00.08"
+    assert (
+        reward_plan_note(reward) == "Includes a JoyPlus bonus of €0.08"
+    )  # money_text: the language's format
     reward_settle(reward_id=reward.pk, now=reward.available_at)
     assert available(ana) == eur("2.89")  # 5.00 - 2.99 + 0.88
     books_clean()

@@ -4,8 +4,15 @@ The brand page, the wallet and the console (and the other pages in ``PAGES``) ar
 language (a page is checked once the app it belongs to has its ``locale/``): the visitor picks it with the footer's switcher, a signed-in person has it saved on the
 account. Every visible text node is compared with the compiled catalogues Django itself uses (every
 app's, Django's and allauth's): a text that is an msgid whose translation in that language differs
-is English that should not be there. Text marked with another ``lang`` (the switcher's language
+is English that should not be there; so is a button's or a field's own words (a submit
+``<input>``'s value, a placeholder). Text marked with another ``lang`` (the switcher's language
 names) is left out. Strings that are not marked at all are ``translations_check``'s business.
+
+Besides the brand page, home, wallet and console dashboard: a console change form with Django's
+submit row (Save, Save and continue editing, Delete, History) and the Promote and refund-bank
+pages, the consumer's payouts pages (a payout waiting, one the bank refused, the bank details and
+identity), and the ops pages of an imported bank file (its summary and lines, as after an upload)
+with the ops person's language saved.
 """
 
 from __future__ import annotations
@@ -20,10 +27,14 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.translation import trans_real
 
-from accounts.services import user_locale_set
+from accounts.services import user_ensure_with_email, user_locale_set
+from payouts import sandbox_bank
+from payouts import services as payouts
+from payouts.tests.conftest import add_bank_account, eur, fund, verify_identity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+PASSWORD = "a-long-pass-phrase-42"
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
 
 
@@ -31,7 +42,7 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANG
 class Page:
     name: str
     path: str
-    who: str  # "visitor", "consumer" (the wallet's owner) or "owner" (the merchant's)
+    who: str  # "visitor", "consumer" (the wallet's owner), "owner" (the merchant's) or "ops"
     app: str  # whose catalogue the page's own words are in: checked once it has one ("" = locale/)
 
 
@@ -42,7 +53,31 @@ PAGES = [
     Page("wallet", "/wallet/", "consumer", "rewards"),
     Page("connected accounts", "/me/", "consumer", "social"),
     Page("console", "/console/", "owner", "merchants"),
+    Page("console change form", "/console/merchants/merchant/{merchant}/change/", "owner", "merchants"),
+    Page(
+        "console touchpoint form", "/console/merchants/touchpoint/{touchpoint}/change/", "owner", "merchants"
+    ),
+    Page("console Promote", "/console/promote/", "owner", "promote"),
+    Page("console refund bank details", "/console/refund-bank/", "owner", "payouts"),
+    Page("payouts", "/wallet/payouts/", "consumer", "payouts"),
+    Page("bank details", "/wallet/payouts/bank/", "consumer", "payouts"),
+    Page("identity", "/wallet/payouts/identity/", "consumer", "payouts"),
+    Page(
+        "ops bank file (the import's result)", "/ops/payouts/bankfile/{bank_file}/change/", "ops", "payouts"
+    ),
+    Page("ops bank files", "/ops/payouts/bankfile/", "ops", "payouts"),
 ]
+
+
+# Words that must be there (TikJoy's own, where another catalogue once won or English was left).
+EXPECTED = {
+    ("de", "console change form"): ["Speichern", "Speichern und weiter bearbeiten", "Verlauf"],
+    ("it", "console touchpoint form"): ["Salva"],
+    ("de", "payouts"): ["Stornieren", "Ändern", "Ausgezahlt"],
+    ("fr", "payouts"): ["Modifier", "Annuler"],
+    ("de", "ops bank file (the import's result)"): ["angewendet: 1 · bereits angewendet: 0 · abgelehnt: 1"],
+    ("es", "ops bank files"): ["aplicadas: 1 · ya aplicadas: 0 · rechazado: 1"],
+}
 
 
 def translated(item: Page) -> bool:
@@ -62,6 +97,16 @@ VISIBLE_TEXT = """() => {
     if (marked && marked !== document.documentElement && marked.lang !== language) continue;
     const shown = element.tagName === "OPTION" || element.getClientRects().length > 0;
     if (shown && getComputedStyle(element).visibility !== "hidden") texts.push(text);
+  }
+  // A button's words are its value, a field's hint its placeholder: read as text is.
+  for (const input of document.body.querySelectorAll("input[type=submit], input[type=button], [placeholder]")) {
+    const marked = input.closest("[lang]");
+    if (marked && marked !== document.documentElement && marked.lang !== language) continue;
+    if (input.getClientRects().length === 0) continue;
+    for (const words of [input.matches("input[type=submit], input[type=button]") ? input.value : "", input.placeholder]) {
+      const text = (words || "").replace(/\\s+/g, " ").trim();
+      if (text) texts.push(text);
+    }
   }
   return texts;
 }"""
@@ -106,7 +151,31 @@ def people(make_merchant, make_campaign, make_consumer):
     merchant = make_merchant("pasta", funds="200.00", brand_name="Pasta Fresca", country="IT", language="it")
     now = timezone.now()
     make_campaign(merchant, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=30), now=now)
-    return {"owner": merchant.memberships.get().user, "consumer": make_consumer("Ana")}
+    consumer = make_consumer("Ana")
+    ops, _ = user_ensure_with_email(
+        email="ops1@tikjoy.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    ops2, _ = user_ensure_with_email(
+        email="ops2@tikjoy.example", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    # Ana's payouts: one the bank refused (imported by ops from its pain.002), one still waiting.
+    fund(consumer, "60.00")
+    verify_identity(consumer, ops)
+    add_bank_account(consumer)
+    refused = payouts.payout_request(user=consumer, amount=eur("20.00"), now=now)
+    payouts.payout_approve(payout_id=refused.pk, actor=ops, now=now)
+    batch = payouts.batch_build(actor=ops, now=now)
+    payouts.batch_release(batch_id=batch.pk, actor=ops2, now=now)
+    answer = sandbox_bank.BankAnswer(reject={refused.end_to_end_id: "TM01"})  # retry: details kept
+    pain = sandbox_bank.pain002_answer(batch=batch, payouts=[refused], answer=answer, now=now)
+    bank_file = payouts.bank_file_import(raw=pain, name="status.xml", actor=ops, now=now).bank_file
+    payouts.payout_request(user=consumer, amount=eur("10.00"), now=now)
+    ids = {
+        "merchant": merchant.pk,
+        "touchpoint": merchant.touchpoints.order_by("pk").first().pk,
+        "bank_file": bank_file.pk,
+    }
+    return {"owner": merchant.memberships.get().user, "consumer": consumer, "ops": ops, "ids": ids}
 
 
 def test_no_english_is_left_where_a_translation_exists(page, live_server, people):
@@ -124,8 +193,8 @@ def test_no_english_is_left_where_a_translation_exists(page, live_server, people
         page.wait_for_url("**/")
         assert page.locator("html").get_attribute("lang") == language
         # The signed-in people chose it on their account (the switcher saves it: accounts/tests).
-        for person in people.values():
-            user_locale_set(user=person, language=language)
+        for who in ("owner", "consumer", "ops"):
+            user_locale_set(user=people[who], language=language)
 
         signed_in_as = "visitor"
         for item in pages:
@@ -134,10 +203,13 @@ def test_no_english_is_left_where_a_translation_exists(page, live_server, people
                 if item.who != "visitor":
                     _sign_in(page, people[item.who], live_server.url)
                 signed_in_as = item.who
-            response = page.goto(item.path)
+            response = page.goto(item.path.format(**people["ids"]))
             assert response.status == 200, f"{item.name} ({item.path}): {response.status}"
             assert page.locator("html").get_attribute("lang") == language, item.name
-            leftover = sorted({text for text in page.evaluate(VISIBLE_TEXT) if text in english})
+            texts = page.evaluate(VISIBLE_TEXT)
+            leftover = sorted({text for text in texts if text in english})
+            for words in EXPECTED.get((language, item.name), []):
+                assert any(words in text for text in texts), f"{language} {item.name}: {words!r} not shown"
             if leftover:
                 left[f"{language} {item.name} ({item.path})"] = leftover
     assert not left, f"English left where a translation exists: {left}"

@@ -89,4 +89,9 @@ def test_the_home_page_advertises_affiliates_while_a_program_takes_applications(
 
     assert 'data-testid="product-affiliates"' not in client.get("/").content.decode()
     affiliate_program_make(make_merchant("acme"))
-    assert 'data-testid="product-affiliates"' in client.get("/").content.decode()
+    page = client.get("/").content.decode()
+    assert 'data-testid="product-affiliates"' in page
+    # Affiliates, never partners (docs/i18n-glossary.md), in every language.
+    assert "Affiliates get tracked links" in page and "Partners" not in page
+    german = client.get("/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9").content.decode()
+    assert "Affiliates bekommen Tracking-Links" in german and "Partner bekommen" not in german

@@ -1,0 +1,134 @@
+"""The consumer POSTs `bench_http` loads (issue #16): the join (consent given, sign-in paid), a like
+claim and the consent withdrawal, each a fixed number of statements, and the payment holding the
+campaign's locks for few of them (docs/benchmarks.md, "Consumer pages")."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import User
+from merchants.models import Consent
+from rewards.models import ActionStatus, Reward, RewardStatus, SocialAction
+from rewards.services import action_record
+from rewards.tests.conftest import login_rule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def brand(make_merchant, make_campaign):
+    merchant = make_merchant(funds="100.00")
+    make_campaign(
+        merchant,
+        rules=[
+            login_rule(action="WHATSAPP_LOGIN"),
+            {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.05")},
+        ],
+    )
+    # The brand paid someone before (its ledger accounts exist, as on any brand that has paid once).
+    someone = User.objects.create_user(phone="+491709999999", phone_verified=True)
+    action_record(user=someone, merchant=merchant, action_type="WHATSAPP_LOGIN", now=timezone.now())
+    return merchant
+
+
+@pytest.fixture
+def person(client):
+    """Signed in with WhatsApp (a verified phone), never joined a brand."""
+    user = User.objects.create_user(phone="+491701234567", phone_verified=True, display_name="Ana")
+    client.force_login(user)
+    return user
+
+
+def _join(client, brand):
+    return client.post(f"/b/{brand.slug}/join/", {"decision": "agree", "fields": ["DISPLAY_NAME", "PHONE"]})
+
+
+def test_the_join_post_gives_consent_and_pays_the_sign_in_in_a_fixed_number_of_queries(
+    client, brand, person, django_assert_num_queries
+):
+    with django_assert_num_queries(JOIN_QUERIES):
+        response = _join(client, brand)
+
+    assert (response.status_code, response["Location"]) == (302, "/wallet/")
+    assert Consent.objects.active().filter(user=person, merchant=brand).exists()
+    action = SocialAction.objects.get(user=person)
+    assert (action.action_type, action.status) == ("WHATSAPP_LOGIN", ActionStatus.REWARDED)
+    assert Reward.objects.get(user=person).status == RewardStatus.PENDING
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_like_claim_is_a_fixed_number_of_queries(client, brand, person, django_assert_num_queries):
+    assert _join(client, brand).status_code == 302
+
+    with django_assert_num_queries(CLAIM_QUERIES):
+        response = client.post(f"/b/{brand.slug}/claim/like/")
+
+    assert (response.status_code, response["Location"]) == (302, "/wallet/")
+    like = Reward.objects.get(user=person, action_type="LIKE")
+    assert (like.status, like.merchant_price) == (RewardStatus.PENDING, Decimal("0.05"))
+    page = client.get("/wallet/").content.decode()
+    assert "Thanks! Your reward of €\xa00.04 for that like is pending in your wallet until " in page
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_the_consent_withdrawal_is_a_fixed_number_of_queries(
+    client, brand, person, django_assert_num_queries
+):
+    assert _join(client, brand).status_code == 302
+
+    with django_assert_num_queries(WITHDRAW_QUERIES):
+        response = client.post(f"/b/{brand.slug}/consent/withdraw/", {"next": "/wallet/"})
+    again = client.post(f"/b/{brand.slug}/consent/withdraw/", {"next": "/wallet/"}, follow=True)
+
+    assert (response.status_code, response["Location"]) == (302, "/wallet/")
+    assert not Consent.objects.active().filter(user=person, merchant=brand).exists()
+    assert Consent.objects.get(user=person, merchant=brand).withdrawn_at is not None
+    assert "You are not sharing any data with Acme." in again.content.decode()
+
+
+def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client, brand, person):
+    """Every join of a campaign waits for the one before it from the rule's lock to the commit: only
+    the payment's writes run in that time, the ledger postings last."""
+    sent: list[str] = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert _join(client, brand).status_code == 302
+
+    locked = next(i for i, sql in enumerate(sent) if "FOR UPDATE" in sql and "campaigns_rewardrule" in sql)
+    after = next(i for i, sql in enumerate(sent) if "UPDATE merchants_merchant m" in sql)  # after the commit
+    held = [sql[:70] for sql in sent[locked:after] if not sql.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(held) == JOIN_LOCK_HELD_STATEMENTS, held
+    assert "wallets_post_many" in held[-1], "the postings are the last write before the commit"
+    # The test's own, one around each of the three transactions (consent, engine, low-balance check):
+    # none inside the engine's.
+    assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
+
+
+# 25 in production (the test's transaction adds a savepoint's two statements around each of the
+# three transactions): the session and the person; the brand with whether they consented and have a
+# TikTok account (how they sign in); what would be shared; the consent; the engine's transaction (the action, the person's count,
+# what the decision reads about the person and the brand in one statement, the rule, the risk
+# signals in one, the benefits, accounts and webhook endpoints; then the tally, rule and campaign
+# locked and the payment: JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 42 before (the risk
+# signals in six, the decision's reads in four, two savepoints around the payment, the person's first
+# account in four, the webhook endpoints read again for the joined event, the launch watch's campaign,
+# the brand, the consent and the TikTok account one query each).
+JOIN_QUERIES = 31
+# 21 in production (the engine's transaction and the low-balance check each add the test's savepoint);
+# 33 before (the reward read again for the message, and as the join).
+CLAIM_QUERIES = 25
+# The session and the person, the brand, the consent withdrawn (one UPDATE ... RETURNING), the
+# webhook endpoints, the person's chats with the brand closed; the test's savepoint. 7 before.
+WITHDRAW_QUERIES = 8
+# The rule and the campaign locked, the action's outcome, the reward, the person's figures (a first
+# row: written from their rewards, one more), the counters, the person's first account, the postings.
+JOIN_LOCK_HELD_STATEMENTS = 9
