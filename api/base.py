@@ -184,16 +184,19 @@ def page_params(request) -> tuple[int, int | None]:
     return limit, after
 
 
-def _page(rows: list, limit: int, serialize: Callable, pk: Callable) -> dict:
+def _page(rows: list, limit: int, serialize: Callable | None, pk: Callable) -> dict:
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = base64.urlsafe_b64encode(str(pk(rows[-1])).encode()).decode().rstrip("=") if more else None
-    return {"data": [serialize(row) for row in rows], "next_cursor": next_cursor}
+    return {
+        "data": rows if serialize is None else [serialize(row) for row in rows],
+        "next_cursor": next_cursor,
+    }
 
 
 def page_of(rows: list[dict], limit: int, *, pk: Callable) -> dict:
     """The page of rows already shaped as the API shows them (``limit`` + 1 read: one more means a next page)."""
-    return _page(rows, limit, lambda row: row, pk)
+    return _page(rows, limit, None, pk)
 
 
 def cursor_page(

@@ -13,8 +13,9 @@ from django.db.models import Sum
 from moneyed import Money
 
 from api.models import ApiKey, KeyKind
+from core.db import bound_cursor
 from merchants.models import Merchant, Touchpoint, TouchpointKind
-from rewards.models import Reward, RewardStatus
+from rewards.models import Reward, RewardKind, RewardStatus
 
 # --- GET /api/v1/rewards: the API's busiest read (docs/benchmarks.md, "Public API") ----------------
 #
@@ -44,7 +45,11 @@ def _iso(text: str | None) -> str | None:
     as ``datetime.isoformat()`` writes it: ``2026-11-29T02:28:41.018700+00:00``."""
     if text is None:
         return None
-    if text[19] == ".":  # a fraction: up to the offset's sign (str methods, no loop: 150 of them a page)
+    if text[-3:] == "+00":  # UTC, the usual case (150 of them a page): slices only
+        if len(text) == 22:  # whole seconds: isoformat() writes no fraction
+            return f"{text[:10]}T{text[11:19]}+00:00"
+        return f"{text[:10]}T{text[11:-3]:0<15}+00:00"  # the fraction to six digits
+    if text[19] == ".":  # a fraction: up to the offset's sign (str methods, no loop)
         cut = text.find("+", 20)
         if cut < 0:
             cut = text.find("-", 20)
@@ -80,7 +85,7 @@ def reward_page(
             params.append(values[name])
     sql.append(" ORDER BY r.id DESC LIMIT %s")
     params.append(limit)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute("".join(sql), params)
         rows = cursor.fetchall()
     return [
@@ -99,6 +104,20 @@ def reward_page(
         }
         for pk, campaign, action_type, kind, status_, currency, amount, reason, created, available, decided in rows
     ]
+
+
+def action_reward_id(*, action_id: int) -> int | None:
+    """The id of the reward an action earned (its ACTION reward), or None. One fixed statement: the ORM's
+    compilation of the same query cost more than the query (every reported action's answer reads it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTION_REWARD, [action_id, RewardKind.ACTION])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+_ACTION_REWARD = (
+    f"SELECT id FROM {Reward._meta.db_table} WHERE action_id = %s AND kind = %s ORDER BY id LIMIT 1"  # noqa: S608
+)
 
 
 _HOST = re.compile(r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$")

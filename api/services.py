@@ -31,6 +31,7 @@ from api.models import (
     Scope,
     WidgetPass,
 )
+from core.db import bound_cursor
 from core.errors import DomainError
 from merchants.models import Merchant
 
@@ -329,7 +330,7 @@ def _rate_hit(*, key: ApiKey, now: datetime) -> tuple[int, bool]:
             return count, held is not None and token is not None and token.decode() == held
     shard = secrets.randbelow(RATE_SHARDS)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(RATE_HIT_POSTGRESQL, [key.pk, window, shard, key.pk, window, shard, now, key.pk])
             count, usable = cursor.fetchone()
     else:

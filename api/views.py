@@ -27,7 +27,7 @@ from api.base import (
 )
 from api.models import Scope
 from api.problems import ApiProblem, CampaignProblem, problems
-from api.selectors import reward_page
+from api.selectors import action_reward_id, reward_page
 from campaigns.models import REPORTED_ACTIONS, Campaign, RewardRule
 from campaigns.services import (
     CampaignError,
@@ -39,7 +39,7 @@ from campaigns.services import (
     campaign_update,
 )
 from merchants.selectors import consented_data_for_merchant, wallet_balance, wallet_balances, wallet_history
-from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
+from rewards.models import Reward, RewardStatus, SocialAction
 from rewards.reported import ReportedActionError, reported_action_record
 from rewards.services import RewardError, reward_reverse
 from webhooks.models import WebhookEndpoint
@@ -305,8 +305,7 @@ def _reported(merchant):
 
 
 def _action_response(action: SocialAction, *, status: int = 200) -> Response:
-    reward_id = action.rewards.filter(kind=RewardKind.ACTION).values_list("pk", flat=True).first()
-    return Response(s.action_data(action, reward_id=reward_id), status=status)
+    return Response(s.action_data(action, reward_id=action_reward_id(action_id=action.pk)), status=status)
 
 
 class ActionReport(ApiView):

@@ -9,7 +9,7 @@ reads, for the merchant of a slug, its language (a visitor's fallback) and:
 - a fingerprint, the md5 of every row the page is built from: every campaign of the merchant not
   ENDED (ENDED is final) whole (``to_jsonb``) but without its running ``spent`` and ``updated_at``
   (they change with every reward paid and show nothing), with whether its budget is spent; their
-  reward rules whole without their running ``rewards_paid``, with whether ``max_rewards`` is
+  reward rules whole without their running ``rewards_paid`` and ``spent``, with whether ``max_rewards`` is
   reached; and the version of every other row: the merchant, the campaigns' texts in other
   languages (``CampaignText``), the videos and their texts (``VideoText``), the merchant's pricing
   assignment and every pricing plan. A row's version is its ``xmin`` and ``ctid``: PostgreSQL
@@ -144,7 +144,7 @@ def _sql() -> str:
         SELECT m.id, m.language,
                md5(concat_ws('|', m.v,
                    (SELECT string_agg(c.v, ',' ORDER BY c.id) FROM c),
-                   (SELECT string_agg(((to_jsonb(r) - 'rewards_paid')
+                   (SELECT string_agg(((to_jsonb(r) - 'rewards_paid' - 'spent')
                                        || jsonb_build_object('exhausted', r.rewards_paid >= r.max_rewards))::text,
                                       ',' ORDER BY r.id)
                       FROM {r} r WHERE r.campaign_id IN (SELECT id FROM c)),

@@ -11,8 +11,9 @@ budget and hold). Each event id of the merchant's counts once, whatever the Idem
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
-from django.db.models import Exists, OuterRef
+from django.db import connection
 
 from accounts.models import User
 from campaigns.models import REPORTED_ACTIONS, ActionType
@@ -70,22 +71,15 @@ def reported_action_record(
     if occurred_at < now - REPORT_WINDOW:
         raise ReportedActionError(f"Actions older than {REPORT_WINDOW.days} days can't be reported.")
 
-    # The person, whether they joined the brand and whether they are on its team: one query.
-    user = (
-        User.objects.filter(pk=consumer_id)
-        .annotate(
-            _joined=Exists(Consent.objects.active().filter(user=OuterRef("pk"), merchant=merchant)),
-            _member=Exists(Membership.objects.filter(merchant=merchant, user=OuterRef("pk"))),
-        )
-        .first()
-    )
-    joined = user is not None and user._joined
-    if not joined:  # the same answer for a stranger and for nobody: the API tells no one who exists
+    user, joined, member = _person(consumer_id=consumer_id, merchant_id=merchant.pk)
+    if (
+        user is None or not joined
+    ):  # the same answer for a stranger and for nobody: the API tells no one who exists
         raise ConsumerNotJoined(
             f"usr_{consumer_id} has not joined {merchant.brand_name}: only people who joined the brand "
             "(and still share their data with it) can be rewarded."
         )
-    if user._member:
+    if member:
         raise ConsumerNotEligible("A member of the brand's own team can't be rewarded by the brand.")
 
     # The same event id again: the engine's insert is refused by the action's unique key and it
@@ -104,3 +98,31 @@ def reported_action_record(
             f"event_id {event_id} was already reported for another consumer or action ({action.action_type})."
         )
     return action, created
+
+
+@cache
+def _person_sql() -> str:
+    """The person's row, whether they joined the merchant (an active consent: ``Consent.objects.active()``)
+    and whether they are on its team, in one fixed statement.
+
+    Written here rather than by the ORM: compiling the ORM's query with its two ``Exists`` was about
+    1.1 ms of CPU of every reported action, several times what sending and reading it cost
+    (docs/benchmarks.md, "Public API"). ``raw()`` still applies the fields' own conversions."""
+    q = connection.ops.quote_name
+    columns = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+    # names from the models' metadata; the values are parameters
+    return (
+        f"SELECT {columns}, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {q(Consent._meta.db_table)} c "
+        "WHERE c.user_id = u.id AND c.merchant_id = %s AND c.withdrawn_at IS NULL) AS joined_merchant, "
+        f"EXISTS (SELECT 1 FROM {q(Membership._meta.db_table)} m "
+        "WHERE m.merchant_id = %s AND m.user_id = u.id) AS in_merchant_team "
+        f"FROM {q(User._meta.db_table)} u WHERE u.id = %s"
+    )
+
+
+def _person(*, consumer_id: int, merchant_id: int) -> tuple[User | None, bool, bool]:
+    """(the person or None, joined the merchant, on the merchant's team)."""
+    for user in User.objects.raw(_person_sql(), [merchant_id, merchant_id, consumer_id]):
+        return user, bool(user.joined_merchant), bool(user.in_merchant_team)
+    return None, False, False

@@ -30,6 +30,7 @@ PRIMARY_ONLY_APPS = frozenset(
     {
         "accounts",
         "account",
+        "api",  # keys (a revoked one stops at once), rate windows, idempotency records
         "admin",
         "auth",
         "contenttypes",

@@ -34,6 +34,18 @@ def test_postgresqls_timestamps_read_as_text_are_written_as_isoformat_writes_the
     assert _iso(text) == moment.isoformat()
 
 
+@pytest.mark.parametrize(
+    "text, written",
+    [
+        ("2026-11-02 10:30:05.0187+01", "2026-11-02T10:30:05.018700+01:00"),
+        ("2026-11-02 04:00:05-05:30", "2026-11-02T04:00:05-05:30"),
+    ],
+)
+def test_a_timestamp_read_in_another_time_zone_keeps_its_offset(text, written):
+    """Django's connections read in UTC (the usual, quicker path); any other offset is written out too."""
+    assert _iso(text) == written
+
+
 @pytest.fixture
 def rewards(brand, make_consumer):
     """The brand's reward and four more, with times that test every way a timestamp is written."""

@@ -105,7 +105,7 @@ def test_a_spent_budget_and_a_rule_at_its_maximum_move_the_state_but_rewards_pai
     before = brand_state_get(slug="fizz", now=now).version
 
     Campaign.objects.filter(pk=campaign.pk).update(spent=Decimal("9.99"))
-    RewardRule.objects.filter(pk=rule.pk).update(rewards_paid=2)
+    RewardRule.objects.filter(pk=rule.pk).update(rewards_paid=2, spent=Decimal("9.99"))
     assert brand_state_get(slug="fizz", now=now).version == before
 
     Campaign.objects.filter(pk=campaign.pk).update(spent=Decimal("10.00"))
