@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -19,13 +22,42 @@ from merchants.tenancy import console_can, console_membership
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import delivery_replay, endpoint_create, endpoint_disable, endpoint_secret_rotate
 
+# A secret made by a POST is kept in the session for the one page the POST redirects to (then popped):
+# a reload of that page shows it no more and makes nothing (POST, redirect, GET).
+_SHOWN_ONCE = "console_api_shown_once"
+
+
+def _show_once(request: HttpRequest, what: str, **value) -> None:
+    request.session[_SHOWN_ONCE] = {"what": what, **value}
+
+
+def _shown_once(request: HttpRequest, what: str) -> dict | None:
+    kept = request.session.get(_SHOWN_ONCE)
+    if kept is None or kept.get("what") != what:
+        return None
+    del request.session[_SHOWN_ONCE]
+    return kept
+
+
+def _once_token() -> str:
+    """The token of one rendering of a form that makes a secret (``_repeated``)."""
+    return secrets.token_urlsafe(16)
+
+
+def _repeated(request: HttpRequest) -> bool:
+    """Whether this POST sends a form already sent (a double click): its token was used."""
+    token = request.POST.get("once", "")
+    return bool(token) and not cache.add(f"console-api-once:{token[:64]}", True, timeout=24 * 3600)
+
 
 @console_view(Capability.MANAGE_API)
 def api_keys(request: HttpRequest) -> HttpResponse:
-    """GET: the merchant's keys; POST: make one, shown in full on this answer only."""
+    """GET: the merchant's keys (with the key just made, in full, once); POST: make one, then back here."""
     merchant = console_membership(request).merchant
     form = ApiKeyForm(request.POST or None)
     created = None
+    if request.method == "POST" and _repeated(request):
+        return redirect("console:api_keys")
     if request.method == "POST" and form.is_valid():
         try:
             key, raw = api_key_create(
@@ -37,15 +69,19 @@ def api_keys(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 now=timezone.now(),
             )
-            created = {"key": key, "raw": raw}
-            form = ApiKeyForm()
+            _show_once(request, "api_key", pk=key.pk, raw=raw)
+            return redirect("console:api_keys")
         except ApiKeyError as error:
             form.add_error(None, str(error))
+    shown = _shown_once(request, "api_key") if request.method == "GET" else None
+    if shown is not None:
+        key = ApiKey.objects.filter(merchant=merchant, pk=shown["pk"]).first()
+        created = {"key": key, "raw": shown["raw"]} if key is not None else None
     keys = ApiKey.objects.filter(merchant=merchant).select_related("created_by", "revoked_by").order_by("-pk")
     response = console_render(
         request,
         "console/api/keys.html",
-        {"title": _("API keys"), "form": form, "keys": keys, "created": created},
+        {"title": _("API keys"), "form": form, "keys": keys, "created": created, "once": _once_token()},
     )
     response["Cache-Control"] = "no-store"  # the page may hold a secret key
     return response
@@ -72,9 +108,11 @@ def webhook_endpoints(request: HttpRequest) -> HttpResponse:
     merchant = console_membership(request).merchant
     form = EndpointForm(request.POST or None)
     created = None
+    if request.method == "POST" and _repeated(request):
+        return redirect("console:hook_endpoints")
     if request.method == "POST" and form.is_valid():
         try:
-            created = endpoint_create(
+            endpoint = endpoint_create(
                 merchant=merchant,
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
@@ -82,14 +120,24 @@ def webhook_endpoints(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 now=timezone.now(),
             )
-            form = EndpointForm()
+            _show_once(request, "endpoint", pk=endpoint.pk)
+            return redirect("console:hook_endpoints")
         except DomainError as error:
             form.add_error(None, str(error))
+    shown = _shown_once(request, "endpoint") if request.method == "GET" else None
+    if shown is not None:
+        created = WebhookEndpoint.objects.filter(merchant=merchant, pk=shown["pk"]).first()
     endpoints = WebhookEndpoint.objects.filter(merchant=merchant).order_by("-pk")
     response = console_render(
         request,
         "console/api/endpoints.html",
-        {"title": _("Webhooks"), "form": form, "endpoints": endpoints, "created": created},
+        {
+            "title": _("Webhooks"),
+            "form": form,
+            "endpoints": endpoints,
+            "created": created,
+            "once": _once_token(),
+        },
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -103,8 +151,11 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
     new_secret = None
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "rotate":
+        if _repeated(request):
+            pass  # a double click: done by the first POST
+        elif action == "rotate":
             new_secret = endpoint_secret_rotate(endpoint=endpoint, now=now)
+            _show_once(request, "rotated", pk=endpoint.pk, secret=new_secret)
             messages.success(request, _("New secret: for 24 hours every message carries both signatures."))
         elif action == "disable":
             endpoint_disable(endpoint=endpoint, reason="Disabled in the console.", now=now)
@@ -117,8 +168,10 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("Event %(event)s is sent again.") % {"event": delivery.event.message_id}
             )
-        if new_secret is None:
-            return redirect("console:hook_endpoint", pk=endpoint.pk)
+        return redirect("console:hook_endpoint", pk=endpoint.pk)
+    shown = _shown_once(request, "rotated")
+    if shown is not None and shown["pk"] == endpoint.pk:
+        new_secret = shown["secret"]
     deliveries = (
         WebhookDelivery.objects.filter(endpoint=endpoint)
         .select_related("event")
@@ -133,6 +186,7 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
             "endpoint": endpoint,
             "deliveries": deliveries,
             "new_secret": new_secret,
+            "once": _once_token(),
         },
     )
     response["Cache-Control"] = "no-store"

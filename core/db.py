@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 
-from django.contrib.postgres.fields import ArrayField
 from django.db import OperationalError, connection
 from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.models import DecimalField, F, Field, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models import F, Field, Func, IntegerField, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 logger = logging.getLogger(__name__)
@@ -85,14 +86,35 @@ def subquery_sum(queryset: QuerySet, field: str, output_field: Field | None = No
     return Coalesce(Subquery(total, output_field=output_field), Value(0), output_field=output_field)
 
 
+class _Totals(Field):
+    """The totals ``subquery_sums`` reads: a PostgreSQL array (a list already), or SQLite's
+    ``json_array`` (a JSON text, read with its numbers as Decimal)."""
+
+    def get_internal_type(self) -> str:
+        return "TextField"
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str):
+            return json.loads(value, parse_float=Decimal, parse_int=Decimal)
+        return value
+
+
+class _Row(Func):
+    """The given totals as one value: ``ARRAY[...]`` on PostgreSQL, ``json_array(...)`` on SQLite
+    (``make run`` serves SQLite)."""
+
+    template = "ARRAY[%(expressions)s]"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="json_array(%(expressions)s)", **extra_context)
+
+
 def subquery_sums(queryset: QuerySet, fields: Sequence[str]) -> Subquery:
     """The ``SUM`` of each of ``fields`` over ``queryset`` (0 when it has no rows), as one scalar
-    subquery giving an array (one subquery for several totals of the same rows; see ``subquery_sum``)."""
+    subquery giving a list (one subquery for several totals of the same rows; see ``subquery_sum``)."""
     sums = [Coalesce(Func(F(f), function="SUM"), Value(0)) for f in fields]
-    row = queryset.order_by().annotate(
-        _sums=Func(*sums, template="ARRAY[%(expressions)s]", output_field=ArrayField(DecimalField()))
-    )
-    return Subquery(row.values("_sums"), output_field=ArrayField(DecimalField()))
+    row = queryset.order_by().annotate(_sums=_Row(*sums, output_field=_Totals()))
+    return Subquery(row.values("_sums"), output_field=_Totals())
 
 
 def subquery_count(queryset: QuerySet) -> Subquery:

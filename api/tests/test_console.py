@@ -14,15 +14,22 @@ from merchants.roles import Role
 pytestmark = pytest.mark.django_db
 
 
+def _once(page) -> str:
+    """The one-use token of the form on ``page`` (a second POST of it makes nothing)."""
+    return re.search(r'name="once" value="([\w-]+)"', page.content.decode()).group(1)
+
+
 def test_an_owner_makes_a_key_sees_it_once_and_only_its_hash_is_kept(client, make_merchant, api):
     merchant = make_merchant("acme")
     owner = merchant.memberships.get(role=Role.OWNER).user
     client.force_login(owner)
 
-    page = client.post(
+    made = client.post(
         reverse("console:api_keys"), {"name": "shop server", "kind": "SECRET", "scope": "write"}
     )
+    page = client.get(made["Location"])
 
+    assert made.status_code == 302 and made["Location"] == reverse("console:api_keys")
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]
     raw = re.search(r'data-figure="new-key">(tj_test_[\w-]+)<', page.content.decode()).group(1)
@@ -30,10 +37,77 @@ def test_an_owner_makes_a_key_sees_it_once_and_only_its_hash_is_kept(client, mak
     assert key.key_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert raw not in str(ApiKey.objects.values_list())
     assert key.last_four == raw[-4:]
-    again = client.get(reverse("console:api_keys")).content.decode()
+    again = client.get(reverse("console:api_keys")).content.decode()  # a reload
     assert raw not in again and f"tj_test_…{raw[-4:]}" in again
+    assert 'data-figure="new-key"' not in again
+    assert ApiKey.objects.count() == 1
     assert api(raw).get("/api/v1/wallet").status_code == 200
     assert ApiKeyEvent.objects.get().action == KeyAction.CREATED
+
+
+def test_a_double_click_on_create_the_key_makes_one_key_shown_once(client, make_merchant):
+    merchant = make_merchant("acme")
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+    form = {"name": "shop server", "kind": "SECRET", "scope": "write"}
+    form["once"] = _once(client.get(reverse("console:api_keys")))
+
+    first = client.post(reverse("console:api_keys"), form)
+    second = client.post(reverse("console:api_keys"), form)
+    shown = client.get(second["Location"]).content.decode()
+    reloaded = client.get(second["Location"]).content.decode()
+
+    assert first.status_code == second.status_code == 302
+    assert ApiKey.objects.count() == 1
+    assert shown.count('data-figure="new-key"') == 1
+    assert 'data-figure="new-key"' not in reloaded
+    # a new rendering of the form makes a new key
+    form["once"] = _once(client.get(reverse("console:api_keys")))
+    client.post(reverse("console:api_keys"), form)
+    assert ApiKey.objects.count() == 2
+
+
+def test_a_webhook_endpoints_secret_is_shown_once_after_the_redirect_and_a_reload_makes_nothing(
+    client, make_merchant, settings
+):
+    merchant = make_merchant("acme")
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    form = {"url": "http://127.0.0.1:9/hook", "events": ["reward.created"]}
+    form["once"] = _once(client.get(reverse("console:hook_endpoints")))
+
+    made = client.post(reverse("console:hook_endpoints"), form)
+    again = client.post(reverse("console:hook_endpoints"), form)  # a double click
+    shown = client.get(reverse("console:hook_endpoints")).content.decode()
+    reloaded = client.get(reverse("console:hook_endpoints")).content.decode()
+
+    assert made.status_code == again.status_code == 302
+    endpoint = merchant.webhook_endpoints.get()
+    assert endpoint.secret.startswith("whsec_")
+    assert shown.count(endpoint.secret) == 1
+    assert endpoint.secret not in reloaded
+
+
+def test_a_rotated_webhook_secret_is_shown_once_after_the_redirect(client, make_merchant, settings):
+    merchant = make_merchant("acme")
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    client.post(
+        reverse("console:hook_endpoints"), {"url": "http://127.0.0.1:9/hook", "events": ["reward.created"]}
+    )
+    endpoint = merchant.webhook_endpoints.get()
+    url = reverse("console:hook_endpoint", args=[endpoint.pk])
+    form = {"action": "rotate", "once": _once(client.get(url))}
+
+    rotated = client.post(url, form)
+    again = client.post(url, form)  # a double click
+    shown = client.get(url).content.decode()
+    reloaded = client.get(url).content.decode()
+
+    endpoint.refresh_from_db()
+    assert rotated.status_code == again.status_code == 302 and rotated["Location"] == url
+    assert endpoint.previous_secret and endpoint.secret != endpoint.previous_secret
+    assert shown.count(endpoint.secret) == 1 and "New secret, shown only now" in shown
+    assert endpoint.secret not in reloaded and "New secret, shown only now" not in reloaded
 
 
 def test_a_revoked_key_is_refused_at_once_and_the_trail_says_who(client, make_merchant, make_key, api):

@@ -166,9 +166,44 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
     assert invoice.number and invoice.gross_amount == Decimal("0.40")  # the confirmed margin, 20 %
 
 
+# Run in the fresh interpreter on the SQLite demo database: the owner's console dashboard and every
+# page of its navigation and of its list of pages, a consumer's wallet and the brand page answer 200.
+_PAGES_OF_THE_DEMO = """
+from django.test import Client
+from django.test.utils import setup_test_environment
+
+from accounts.models import User
+
+setup_test_environment()
+client, failures, seen = Client(), [], []
+
+
+def visit(url):
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    seen.append(url)
+    if response.status_code != 200:
+        failures.append((url, response.status_code))
+    return response
+
+
+client.force_login(User.objects.get(email="owner@demo.tikjoy.local"))
+dashboard = visit("/console/")
+urls = [item["url"] for item in dashboard.context["console_nav"]]
+urls += [m["admin_url"] for app in dashboard.context["available_apps"] for m in app["models"] if m["admin_url"]]
+for url in dict.fromkeys(urls):
+    visit(url)
+client.force_login(User.objects.get(email="ana@demo.tikjoy.local"))
+visit("/wallet/")
+visit("/b/joycoffee/")
+assert len(seen) > 10, seen
+print("pages: 200" if not failures else failures)
+"""
+
+
 def test_the_demo_of_make_run_builds_on_sqlite_with_its_books_balanced(tmp_path):
     """``make run`` migrates and seeds a SQLite database (the rest of the suite runs on PostgreSQL):
-    SQL written for PostgreSQL alone (a GREATEST, say) would break it here, not in production."""
+    SQL written for PostgreSQL alone (a GREATEST, an ARRAY[...], say) would break it here, not in
+    production: the owner's console pages, a consumer's wallet and the brand page are read there."""
     env = {
         **os.environ,
         "DJANGO_ENV": "development",
@@ -180,6 +215,7 @@ def test_the_demo_of_make_run_builds_on_sqlite_with_its_books_balanced(tmp_path)
         ["seed_demo", "--quiet-credentials"],
         ["ledger_check"],
         ["rewards_check"],
+        ["shell", "-c", _PAGES_OF_THE_DEMO],
     ):
         result = subprocess.run(  # noqa: S603 - a fresh interpreter: its own settings and database
             [sys.executable, "manage.py", *command],
@@ -191,4 +227,7 @@ def test_the_demo_of_make_run_builds_on_sqlite_with_its_books_balanced(tmp_path)
             timeout=600,
         )
         assert result.returncode == 0, f"{command}: {result.stderr[-2000:]}"
-    assert "All reward invariants hold" in result.stdout
+        if command == ["rewards_check"]:
+            ledger_and_rewards = result.stdout
+    assert "All reward invariants hold" in ledger_and_rewards
+    assert "pages: 200" in result.stdout, result.stdout[-2000:]
