@@ -87,10 +87,19 @@ def _sql() -> str:
     f, r, s = PersonRewardFigures._meta.db_table, Reward._meta.db_table, SocialAction._meta.db_table
     m, c, w = Merchant._meta.db_table, Campaign._meta.db_table, LaunchWatch._meta.db_table
     e, t, k = EmailAddress._meta.db_table, TikTokProfile._meta.db_table, Consent._meta.db_table
-    # A listed reward: its row, its action's type and its brand.
-    reward = f"concat_ws(';', to_jsonb(r)::text, sa.action_type, to_jsonb(m)::text) AS j FROM {r} r \
-        JOIN {s} sa ON sa.id = r.action_id JOIN {m} m ON m.id = r.merchant_id"
-    newest = f"ORDER BY r.created_at DESC, r.id DESC LIMIT {LIST_ROWS}"
+
+    def listed(where: str, rows: int) -> str:
+        """The ``rows`` newest rewards of the person matching ``where``, each with its action's type
+        and its brand. The rows are chosen first and only they are joined and turned into JSON: a
+        generic plan (the statement is prepared) can't know a person has 10,000 rewards, and
+        joining before the limit read all of them (190 ms instead of 5)."""
+        return f"""
+            SELECT r.created_at, r.id,
+                   concat_ws(';', to_jsonb(r)::text, sa.action_type, to_jsonb(m)::text) AS j
+              FROM (SELECT * FROM {r} WHERE user_id = %(user)s {where}
+                     ORDER BY created_at DESC, id DESC LIMIT {rows}) r
+              JOIN {s} sa ON sa.id = r.action_id JOIN {m} m ON m.id = r.merchant_id"""  # noqa: S608 - table names from the models, constant statuses
+
     # The statuses are written into the statement, not passed: a generic plan can then use the
     # partial index of unfunded actions (and they are the code's constants, never input).
     s_held, s_reversed, s_pending = (
@@ -123,14 +132,11 @@ def _sql() -> str:
             coalesce((SELECT string_agg(to_jsonb(f)::text, ',' ORDER BY f.id) FROM {f} f
                        WHERE f.user_id = %(user)s), ''),
             coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s
-                         ORDER BY r.created_at DESC, r.id DESC LIMIT {HISTORY_ROWS}) x), ''),
+                        {listed("", HISTORY_ROWS)}) x), ''),
             coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s AND r.status = '{s_held}'
-                        {newest}) x), ''),
+                        {listed(f"AND status = '{s_held}'", LIST_ROWS)}) x), ''),
             coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        SELECT r.created_at, r.id, {reward} WHERE r.user_id = %(user)s AND r.status = '{s_reversed}'
-                        {newest}) x), ''),
+                        {listed(f"AND status = '{s_reversed}'", LIST_ROWS)}) x), ''),
             -- the schedule as rewards.selectors.availability_schedule groups it
             coalesce((SELECT string_agg(concat_ws(':', d.day, d.currency, d.total, d.n), ','
                                         ORDER BY d.day, d.currency)
