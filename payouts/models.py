@@ -196,7 +196,7 @@ class BankDetailsChallenge(models.Model):
     details = models.JSONField(_("details"), help_text=_("the bank details waiting for the code"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"))
-    expires_at = models.DateTimeField(_("expires at"))
+    expires_at = models.DateTimeField(pgettext_lazy("expiry", "expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
