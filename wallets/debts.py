@@ -12,6 +12,11 @@ The debt account never rises above zero: ``debt_repay`` locks the source and the
 account rows in primary-key order (the order ``wallets_post`` takes them in, so no
 deadlock with any posting) and repays at most what is owed and what the source holds.
 ``ledger_check`` reports a debt account above zero as a violation.
+
+A debt nobody can repay any more (the person deleted their account: privacy's
+``account_delete`` repays what their balance can first) is written off:
+``debt_write_off`` moves it to the platform's ``PLATFORM_WRITE_OFF`` account, which
+goes below zero by TikJoy's loss, so no debt is left on an erased account.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from django.db import transaction
 from django.db.models import Model
 from moneyed import Money
 
-from wallets.models import Account, Purpose
+from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import LedgerError, account_for, post
 
 DEBT_INCUR_KIND = "DEBT_INCURRED"
 DEBT_REPAY_KIND = "DEBT_REPAID"
+DEBT_WRITE_OFF_KIND = "DEBT_WRITTEN_OFF"
 
 
 def debt_owed(*, owner, currency: str) -> Money:
@@ -120,3 +126,36 @@ def debt_repay(
             now=now,
         )
     return repaid
+
+
+def debt_write_off(
+    *,
+    owner,
+    currency: str,
+    reason: str,
+    idempotency_key: str,
+    actor: Model | None = None,
+    subject: Model | None = None,
+    now: datetime,
+) -> Money:
+    """Write off all ``owner`` still owes in ``currency`` (TikJoy's loss, ``PLATFORM_WRITE_OFF``); returns
+    the amount (zero when nothing is owed). Locks the debt account's row first, like ``debt_repay``."""
+    owed = account_for(owner=owner, purpose=Purpose.USER_OWED, currency=currency)
+    with transaction.atomic():
+        value = Account.objects.select_for_update().values_list("balance", flat=True).get(pk=owed.pk)
+        if value >= 0:
+            return Money(0, currency)
+        amount = Money(-value, currency)
+        post(
+            entries=[
+                (account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency=currency), -amount),
+                (owed, amount),
+            ],
+            kind=DEBT_WRITE_OFF_KIND,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            subject=subject,
+            now=now,
+        )
+    return amount

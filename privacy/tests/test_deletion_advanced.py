@@ -1,0 +1,137 @@
+"""Deleting an account whose rewards JoyFast advanced: nothing is owed by an erased account, nobody's
+money is made or lost, and the person is told first what they lose (docs/privacy.md, "Money the
+person already had early")."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from payouts.services import payout_request
+from payouts.tests.conftest import add_bank_account, verify_identity
+from privacy.selectors import deletion_plan_get
+from privacy.services import account_delete
+from rewards.models import Reward, RewardKind, RewardStatus
+from rewards.services import rewards_advance_due, rewards_settle_due, snapshot_process
+from rewards.tests.conftest import share, share_rule, snapshot
+from subscriptions.models import Plan
+from subscriptions.services import subscription_start
+from subscriptions.tests import conftest as plans
+from subscriptions.tests.conftest import NOW, available, books_clean, eur, owed, pending
+from wallets.models import PLATFORM, Purpose, Transaction
+from wallets.services import account_for, balance
+
+pytestmark = pytest.mark.django_db
+
+# The engine's fixtures on its clock, by the same names (as subscriptions' tests use them).
+make_merchant, make_campaign, earn_available = plans.make_merchant, plans.make_campaign, plans.earn_available
+
+HOUR = timedelta(hours=1)
+
+
+def funds(merchant):
+    return balance(account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR"))
+
+
+def written_off():
+    """TikJoy's losses: what it wrote off of erased people's debts and advances (minus)."""
+    return -balance(account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency="EUR"))
+
+
+def forfeited():
+    return balance(account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency="EUR"))
+
+
+def joyfast(user, *, at):
+    subscription_start(user=user, plan_id=Plan.objects.get(code="joyfast").pk, terms_accepted=True, now=at)
+
+
+def engagement(post, *, views, at):
+    return snapshot_process(snapshot_id=snapshot(post, views=views, at=at).pk, now=at)
+
+
+def delete(user, *, at):
+    plan = deletion_plan_get(user=user, now=at)
+    assert not plan.refusal, plan.refusal
+    return account_delete(user=user, confirmed=plan.fingerprint, now=at)
+
+
+@pytest.fixture
+def ana(make_consumer, earn_available, ops, settings):
+    """Ana, with 12.00 available (a confirmed reward), identity and bank details past their hold."""
+    settings.PAYOUTS_MIN_AMOUNT = Decimal("1.00")
+    ana = make_consumer("Ana")
+    earn_available(ana, "12.00", at=NOW - timedelta(days=4))
+    verify_identity(ana, ops)
+    add_bank_account(ana, now=NOW - timedelta(days=3))
+    return ana
+
+
+@pytest.fixture
+def acme(make_merchant, make_campaign):
+    acme = make_merchant("acme", funds="100.00")
+    campaign = make_campaign(acme, rules=[share_rule(per_like=0, per_comment=0, per_share=0)])
+    return acme, campaign
+
+
+def test_a_shares_reversal_takes_its_advanced_engagement_with_it_and_no_debt_is_left(ana, acme):
+    """The reviewer's case: a pending share (made before JoyFast) whose engagement JoyFast advanced,
+    paid out, then the account deleted. The share's reversal takes its engagement rewards with it."""
+    acme, campaign = acme
+    post = share(ana, acme, campaign, now=NOW)  # 1.00: 0.80 to Ana, pending, not advanced
+    joyfast(ana, at=NOW + HOUR)  # 1.99 from her balance: 10.01 available
+    first = engagement(post, views=4_000, at=NOW + 2 * HOUR)  # 1.00 for 4,000 views: 0.80 to Ana
+    assert first.advance_at == NOW + 26 * HOUR
+    assert rewards_advance_due(now=NOW + 27 * HOUR) == 1
+    second = engagement(post, views=8_000, at=NOW + 28 * HOUR)  # 1.00 more, waits for its advance
+    assert (available(ana), pending(ana)) == (eur("10.81"), eur("1.60"))
+    payout_request(user=ana, amount=eur("10.81"), now=NOW + 29 * HOUR)  # she withdraws it all
+    assert funds(acme) == eur("97.00")
+    books_clean()
+
+    delete(ana, at=NOW + 30 * HOUR)
+
+    statuses = dict(Reward.objects.filter(user=ana, merchant=acme).values_list("pk", "status"))
+    assert set(statuses.values()) == {RewardStatus.REVERSED}
+    first.refresh_from_db()
+    assert first.kind == RewardKind.ENGAGEMENT and first.advanced_at is not None
+    assert funds(acme) == eur("100.00")  # Acme paid for nothing it keeps: refunded in full
+    assert owed(ana) == eur("0.00")  # no debt on an erased account
+    assert (available(ana), pending(ana)) == (eur("0.00"), eur("0.00"))
+    assert written_off() == eur("0.80")  # the advance she withdrew: TikJoy's risk, its loss
+    assert Transaction.objects.filter(kind="DEBT_WRITTEN_OFF").count() == 1
+    books_clean()
+
+    # Nothing happens to anyone's money later: the rewards are decided.
+    rewards_settle_due(now=NOW + timedelta(days=30))
+    assert (funds(acme), owed(ana), written_off()) == (eur("100.00"), eur("0.00"), eur("0.80"))
+    books_clean()
+    del second
+
+
+def test_an_advanced_share_is_reversed_at_deletion_not_later_against_an_erased_account(ana, acme):
+    """JoyFast advanced the share itself; she keeps part of the advance in her balance. The advance is
+    taken back from that balance, the rest (withdrawn) written off; the rest of the balance is paid out."""
+    acme, campaign = acme
+    joyfast(ana, at=NOW - HOUR)  # 10.01 available
+    share(ana, acme, campaign, now=NOW)  # 0.80, advanced a day later
+    assert rewards_advance_due(now=NOW + 25 * HOUR) == 1
+    assert available(ana) == eur("10.81")
+    payout_request(user=ana, amount=eur("10.41"), now=NOW + 26 * HOUR)  # 0.40 stays available
+    plan = deletion_plan_get(user=ana, now=NOW + 27 * HOUR)
+    assert [(a.taken_back, a.written_off) for a in plan.repayments] == [(eur("0.40"), eur("0.40"))]
+    assert plan.balances == []  # nothing left to pay out or forfeit
+
+    delete(ana, at=NOW + 27 * HOUR)
+
+    assert Reward.objects.get(user=ana, merchant=acme).status == RewardStatus.REVERSED
+    assert funds(acme) == eur("100.00")
+    assert (available(ana), owed(ana), written_off()) == (eur("0.00"), eur("0.00"), eur("0.40"))
+    books_clean()
+    # Before this rule the share stayed pending; its post, no longer synced, was found "gone" at the
+    # end of the hold and the reversal put a debt on the erased account.
+    rewards_settle_due(now=NOW + timedelta(days=30))
+    assert (funds(acme), owed(ana), written_off()) == (eur("100.00"), eur("0.00"), eur("0.40"))
+    books_clean()
