@@ -4,14 +4,17 @@ person already had early")."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
+from payouts.models import Payout
 from payouts.services import payout_request
 from payouts.tests.conftest import add_bank_account, verify_identity
-from privacy.selectors import deletion_plan_get
+from privacy.selectors import PAYOUT, deletion_plan_get
 from privacy.services import account_delete
 from rewards.models import Reward, RewardKind, RewardStatus
 from rewards.services import rewards_advance_due, rewards_settle_due, snapshot_process
@@ -20,6 +23,8 @@ from subscriptions.models import Plan
 from subscriptions.services import subscription_start
 from subscriptions.tests import conftest as plans
 from subscriptions.tests.conftest import NOW, available, books_clean, eur, owed, pending
+from tikjoy.tests.factories import response_text
+from wallets.debts import debt_incur
 from wallets.models import PLATFORM, Purpose, Transaction
 from wallets.services import account_for, balance
 
@@ -135,3 +140,98 @@ def test_an_advanced_share_is_reversed_at_deletion_not_later_against_an_erased_a
     rewards_settle_due(now=NOW + timedelta(days=30))
     assert (funds(acme), owed(ana), written_off()) == (eur("100.00"), eur("0.00"), eur("0.40"))
     books_clean()
+
+
+def test_pending_rewards_and_an_available_balance_the_plain_case(ana, acme):
+    """No JoyFast, no debt: the pending share and its engagement go back to Acme, the balance is paid out,
+    nothing is taken back or written off."""
+    acme, campaign = acme
+    post = share(ana, acme, campaign, now=NOW)
+    engagement(post, views=4_000, at=NOW + 2 * HOUR)
+    plan = deletion_plan_get(user=ana, now=NOW + 3 * HOUR)
+    assert plan.repayments == []
+    assert [(b.fate, b.amount) for b in plan.balances] == [(PAYOUT, eur("12.00"))]
+    assert [(r.status, r.count, r.amounts) for r in plan.to_reverse] == [("PENDING", 2, [eur("1.60")])]
+
+    result = delete(ana, at=NOW + 3 * HOUR)
+
+    assert result.paid_out == [eur("12.00")] and result.written_off == [] and result.taken_back == []
+    assert funds(acme) == eur("100.00")
+    assert (available(ana), pending(ana), owed(ana), written_off()) == (
+        eur("0"),
+        eur("0"),
+        eur("0"),
+        eur("0"),
+    )
+    assert Payout.objects.get(owner_id=ana.pk).money == eur("12.00")
+    books_clean()
+
+
+def test_a_debt_the_person_already_had_is_repaid_from_the_balance_before_the_rest_is_paid_out(ana, acme):
+    acme, _campaign = acme
+    owe(ana, acme, "5.00")
+    plan = deletion_plan_get(user=ana, now=NOW)
+    [repayment] = plan.repayments
+    assert (repayment.owed, repayment.taken_back, repayment.written_off) == (
+        eur("5.00"),
+        eur("5.00"),
+        eur("0"),
+    )
+    assert [(b.fate, b.amount) for b in plan.balances] == [(PAYOUT, eur("7.00"))]
+
+    result = delete(ana, at=NOW)
+
+    assert result.paid_out == [eur("7.00")] and result.written_off == []
+    assert Payout.objects.get(owner_id=ana.pk).money == eur("7.00")
+    assert (available(ana), owed(ana), written_off()) == (eur("0"), eur("0"), eur("0"))
+    assert funds(acme) == eur("105.00")  # paid when the debt arose, as before
+    books_clean()
+
+
+def test_a_debt_larger_than_the_balance_is_written_off_by_tikjoy_for_the_rest(ana, acme):
+    acme, _campaign = acme
+    owe(ana, acme, "15.00")
+    plan = deletion_plan_get(user=ana, now=NOW)
+    [repayment] = plan.repayments
+    assert (repayment.taken_back, repayment.written_off) == (eur("12.00"), eur("3.00"))
+    assert plan.balances == []
+
+    result = delete(ana, at=NOW)
+
+    assert result.paid_out == [] and result.forfeited == [] and result.written_off == [eur("3.00")]
+    assert (available(ana), owed(ana), written_off()) == (eur("0"), eur("0"), eur("3.00"))
+    books_clean()
+
+
+def test_the_page_tells_the_person_what_is_taken_back_and_written_off_before_they_confirm(client, ana, acme):
+    acme, campaign = acme
+    joyfast(ana, at=NOW - HOUR)
+    share(ana, acme, campaign, now=NOW)
+    rewards_advance_due(now=NOW + 25 * HOUR)
+    payout_request(user=ana, amount=eur("10.41"), now=NOW + 26 * HOUR)
+    client.force_login(ana)
+
+    page = " ".join(re.sub(r"<[^>]+>", " ", response_text(client.get(reverse("privacy:delete")))).split())
+
+    assert (
+        "1 reward made available early with JoyFast (€0.80) goes back to the brand too: it was still in "
+        "the brand's hold, and TikJoy had advanced it to you." in page
+    )
+    assert (
+        "Your available balance pays back €0.40, and TikJoy writes off the other €0.40: you owe nothing."
+        in page
+    )
+    assert "Your available balance of" not in page  # nothing is left to pay out or forfeit
+    assert "pending reward" not in page  # the advanced one is said once, above
+
+
+def owe(user, merchant, amount: str) -> None:
+    """The person owes ``amount`` (a commission adjusted after it was paid out, say)."""
+    debt_incur(
+        owner=user,
+        creditor=account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR"),
+        amount=eur(amount),
+        reason="Commission adjusted after it was paid out",
+        idempotency_key=f"test-debt:{user.pk}",
+        now=NOW - HOUR,
+    )
