@@ -100,7 +100,7 @@ from rewards.services import (
 from social.services import person_social_erase, tiktok_tokens_revoke, webhook_events_purge
 from subscriptions.services import subscriptions_end_for_person
 from support.services import support_erase_for_person
-from wallets.debts import debt_repay, debt_write_off
+from wallets.debts import debt_close
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
@@ -232,27 +232,21 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
 def _debt_settle(*, user: User, currency: str, now: datetime) -> tuple[Money, Money]:
     """Inside the deletion's transaction, before anything else is posted to the person's accounts: what
     they owe (advances of rewards reversed by the deletion, a debt they had) is repaid from their
-    available balance as far as it goes, and TikJoy writes off the rest. Returns (repaid, written off)."""
-    repaid = debt_repay(
+    available balance as far as it goes, and TikJoy writes off the rest. The accounts, the revenue
+    account a forfeit goes to included, are locked first in primary-key order. Returns (repaid,
+    written off)."""
+    return debt_close(
         owner=user,
         source=account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=currency),
-        reason="Repaid from the available balance: account deleted",
-        idempotency_key=f"privacy:debt-repay:{user.pk}:{currency}",
+        also_lock=[account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency=currency)],
+        repay_reason="Repaid from the available balance: account deleted",
+        write_off_reason="Written off by TikJoy, account deleted: the balance could not cover what was owed "
+        "(money paid early, or taken back after it was paid out)",
+        idempotency_key=f"privacy:debt:{user.pk}:{currency}",
         actor=user,
         subject=user,
         now=now,
     )
-    written_off = debt_write_off(
-        owner=user,
-        currency=currency,
-        reason="Written off by TikJoy, account deleted: the balance could not cover what was owed "
-        "(money paid early or taken back after it was paid out)",
-        idempotency_key=f"privacy:debt-write-off:{user.pk}:{currency}",
-        actor=user,
-        subject=user,
-        now=now,
-    )
-    return repaid, written_off
 
 
 # --- export -----------------------------------------------------------------------------------

@@ -13,14 +13,15 @@ account rows in primary-key order (the order ``wallets_post`` takes them in, so 
 deadlock with any posting) and repays at most what is owed and what the source holds.
 ``ledger_check`` reports a debt account above zero as a violation.
 
-A debt nobody can repay any more (the person deleted their account: privacy's
-``account_delete`` repays what their balance can first) is written off:
-``debt_write_off`` moves it to the platform's ``PLATFORM_WRITE_OFF`` account, which
-goes below zero by TikJoy's loss, so no debt is left on an erased account.
+A debt nobody can repay any more (the person deleted their account) is closed by
+``debt_close``: repaid from their balance as far as it goes, and the rest written off
+(``debt_write_off``) to the platform's ``PLATFORM_WRITE_OFF`` account, which goes below
+zero by TikJoy's loss, so no debt is left on an erased account.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -159,3 +160,54 @@ def debt_write_off(
             now=now,
         )
     return amount
+
+
+def debt_close(
+    *,
+    owner,
+    source: Account,
+    also_lock: Sequence[Account] = (),
+    repay_reason: str,
+    write_off_reason: str,
+    idempotency_key: str,
+    actor: Model | None = None,
+    subject: Model | None = None,
+    now: datetime,
+) -> tuple[Money, Money]:
+    """``owner`` will never repay (their account is being deleted): repay their debt in ``source``'s
+    currency from ``source`` as far as it goes, write off the rest; returns (repaid, written off).
+
+    Locks, in primary-key order and before anything else, the debt account, ``source``, the
+    write-off account and ``also_lock`` (accounts the caller posts to next in the same transaction,
+    e.g. where the rest of ``source`` goes), so no posting of the caller's transaction takes a
+    ledger lock out of the one order.
+    """
+    currency = source.currency
+    owed = account_for(owner=owner, purpose=Purpose.USER_OWED, currency=currency)
+    loss = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency=currency)
+    with transaction.atomic():
+        list(
+            Account.objects.select_for_update()
+            .filter(pk__in=[owed.pk, source.pk, loss.pk, *(a.pk for a in also_lock)])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        repaid = debt_repay(
+            owner=owner,
+            source=source,
+            reason=repay_reason,
+            idempotency_key=f"{idempotency_key}:repay",
+            actor=actor,
+            subject=subject,
+            now=now,
+        )
+        written_off = debt_write_off(
+            owner=owner,
+            currency=currency,
+            reason=write_off_reason,
+            idempotency_key=f"{idempotency_key}:write-off",
+            actor=actor,
+            subject=subject,
+            now=now,
+        )
+    return repaid, written_off

@@ -15,7 +15,7 @@ from payouts.models import Payout
 from payouts.services import payout_request
 from payouts.tests.conftest import add_bank_account, verify_identity
 from privacy.selectors import PAYOUT, deletion_plan_get
-from privacy.services import account_delete
+from privacy.services import DeletionRefused, account_delete
 from rewards.models import Reward, RewardKind, RewardStatus
 from rewards.services import rewards_advance_due, rewards_settle_due, snapshot_process
 from rewards.tests.conftest import share, share_rule, snapshot
@@ -235,3 +235,38 @@ def owe(user, merchant, amount: str) -> None:
         idempotency_key=f"test-debt:{user.pk}",
         now=NOW - HOUR,
     )
+
+
+def test_a_deletion_retried_after_it_failed_halfway_pays_nothing_twice(ana, acme, monkeypatch):
+    acme, campaign = acme
+    post = share(ana, acme, campaign, now=NOW)
+    joyfast(ana, at=NOW + HOUR)
+    engagement(post, views=4_000, at=NOW + 2 * HOUR)
+    rewards_advance_due(now=NOW + 27 * HOUR)
+    assert available(ana) == eur("10.81")
+    at = NOW + 28 * HOUR
+    [planned] = deletion_plan_get(user=ana, now=at).balances
+    assert (planned.fate, planned.amount) == (PAYOUT, eur("10.01"))  # the advance (0.80) is kept back
+
+    def crash(**kwargs):
+        raise RuntimeError("the machine stopped")
+
+    monkeypatch.setattr("privacy.services.user_erase", crash)
+    with pytest.raises(RuntimeError):
+        delete(ana, at=at)  # paid out and reversed (their own transactions), nothing erased
+    monkeypatch.undo()
+    assert (available(ana), owed(ana)) == (eur("0.80"), eur("0.80"))
+    plan = deletion_plan_get(user=ana, now=at)
+    assert plan.balances == [] and plan.to_reverse == []
+    assert [(r.owed, r.taken_back, r.written_off) for r in plan.repayments] == [
+        (eur("0.80"), eur("0.80"), eur("0"))
+    ]
+
+    delete(ana, at=at)
+    with pytest.raises(DeletionRefused, match="already deleted"):
+        account_delete(user=ana, confirmed=plan.fingerprint, now=at)
+
+    assert [p.money for p in Payout.objects.filter(owner_id=ana.pk)] == [eur("10.01")]
+    assert (available(ana), owed(ana), written_off()) == (eur("0"), eur("0"), eur("0"))
+    assert funds(acme) == eur("100.00")
+    books_clean()
