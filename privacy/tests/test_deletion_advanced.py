@@ -1,6 +1,7 @@
-"""Deleting an account whose rewards JoyFast advanced: nothing is owed by an erased account, nobody's
-money is made or lost, and the person is told first what they lose (docs/privacy.md, "Money the
-person already had early")."""
+"""Deleting an account whose rewards JoyFast advanced, or that owes: nothing is owed by an erased account,
+the brands get back what they paid for rewards still in their hold, TikJoy alone carries what the balance
+can't repay, and the person is told first what they lose (docs/privacy.md, "Money the person had early,
+and debts")."""
 
 from __future__ import annotations
 
