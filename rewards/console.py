@@ -447,7 +447,7 @@ def _day_rows(days: list[reports.Day], *, texts: _Texts) -> list[dict]:
 def _trends_panel(request: HttpRequest, membership) -> dict:
     merchant = membership.merchant
     days_asked = reports.window_days(request.GET.get("days"))
-    window = reports.Window.ending(now=timezone.now(), days=days_asked)
+    window = reports.Window.ending(now=timezone.now(), days=days_asked, merchant=merchant)
     days = reports.merchant_daily(merchant=merchant, window=window)
     totals = reports.totals_of(days, merchant.currency)
     texts = _Texts(days, locale=merchant_locale(merchant), currency=merchant.currency)
@@ -535,7 +535,9 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         return campaign
 
     def _window(self, request: HttpRequest, campaign: Campaign) -> reports.Window:
-        return reports.Window.ending(now=timezone.now(), days=reports.window_days(request.GET.get("days")))
+        return reports.Window.ending(
+            now=timezone.now(), days=reports.window_days(request.GET.get("days")), merchant=campaign.merchant
+        )
 
     def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self._campaign(request, object_id)
