@@ -86,6 +86,7 @@ class MerchantConsoleForm(forms.ModelForm):
 
     time_zone = forms.ChoiceField(
         label=_("time zone"),
+        required=False,  # not sent: unchanged
         choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
         help_text=_(
             "The console's figures count days in this time zone, and so does the daily limit per person. "
@@ -104,6 +105,9 @@ class MerchantConsoleForm(forms.ModelForm):
 
     def clean_logo(self):
         return _clean_logo(self.cleaned_data.get("logo"))
+
+    def clean_time_zone(self):
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
     def clean(self):
         cleaned = super().clean()

@@ -205,3 +205,43 @@ def test_the_migration_recounts_days_kept_in_the_sites_time_zone(shops):
 
     assert {slug: _days(c) for slug, (_, c, _) in shops.items()} == kept
     _clean()
+
+
+@pytest.mark.django_db
+def test_an_owner_changes_the_time_zone_in_the_console_and_the_days_follow(
+    client, shops, django_capture_on_commit_callbacks
+):
+    merchant, campaign, _ = shops["westside"]
+    client.force_login(owner_of(merchant))
+    page = client.get(f"/console/merchants/merchant/{merchant.pk}/change/").content.decode()
+    assert '<option value="America/Los_Angeles" selected>America/Los Angeles</option>' in page
+    details = {
+        "brand_name": merchant.brand_name,
+        "contact_email": merchant.contact_email,
+        "legal_name": merchant.legal_name,
+        "country": merchant.country,
+        "currency": merchant.currency,
+        "vat_number": "",
+        "billing_address": merchant.billing_address,
+        "billing_postcode": merchant.billing_postcode,
+        "billing_city": merchant.billing_city,
+        "edit_version": merchant.version,
+    }
+
+    unchanged = client.post(f"/console/merchants/merchant/{merchant.pk}/change/", details)
+    assert unchanged.status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.time_zone == "America/Los_Angeles"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/console/merchants/merchant/{merchant.pk}/change/",
+            {**details, "edit_version": merchant.version, "time_zone": "Asia/Tokyo"},
+        )
+
+    assert response.status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.time_zone == "Asia/Tokyo"
+    # 23:30 and 00:30 in Los Angeles are 16:30 and 17:30 on the 24th in Tokyo.
+    assert _days(campaign) == {NEXT_DAY: (2, Decimal("2.00"))}
+    _clean()
