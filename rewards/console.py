@@ -284,8 +284,9 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                     consumer.rewards,
                     f"{consumer.earned.amount:.2f}",
                     str(consumer.earned.currency),
-                    consumer.first_at.isoformat(),
-                    consumer.last_at.isoformat(),
+                    # In the merchant's time zone (the console's, active while the CSV streams).
+                    timezone.localtime(consumer.first_at).isoformat(),
+                    timezone.localtime(consumer.last_at).isoformat(),
                 ] + [person.shared.get(f, "") for f in fields]
 
     def consumers_view(self, request: HttpRequest) -> HttpResponse:
@@ -459,6 +460,7 @@ def _trends_panel(request: HttpRequest, membership) -> dict:
         "charts": _charts(days, totals, texts=texts),
         "day_rows": _day_rows(days, texts=texts),
         "currency": merchant.currency,
+        "zone": window.zone.key.replace("_", " "),  # the merchant's: its days (merchants.days)
     }
 
 

@@ -150,6 +150,7 @@ def test_the_console_report_and_its_csv_give_the_merchants_days(client, shops):
     rows = {r["day"]: r for r in csv.DictReader(io.StringIO(response_text(response)))}
     assert (rows[EVENING.isoformat()]["rewards"], rows[NEXT_DAY.isoformat()]["rewards"]) == ("1", "1")
     assert Decimal(rows[EVENING.isoformat()]["rewards_paid"]) == Decimal("1.00")
+    assert "by day in your time zone (Asia/Tokyo)" in response_text(client.get("/console/?days=30"))
 
 
 @pytest.mark.django_db
@@ -245,3 +246,17 @@ def test_an_owner_changes_the_time_zone_in_the_console_and_the_days_follow(
     # 23:30 and 00:30 in Los Angeles are 16:30 and 17:30 on the 24th in Tokyo.
     assert _days(campaign) == {NEXT_DAY: (2, Decimal("2.00"))}
     _clean()
+
+
+@pytest.mark.django_db
+def test_the_consumers_csv_gives_times_in_the_merchants_time_zone(client, shops):
+    merchant, _, _ = shops["shibuya"]
+    client.force_login(owner_of(merchant))
+
+    rows = list(
+        csv.DictReader(io.StringIO(response_text(client.get("/console/rewards/reward/consumers/export.csv"))))
+    )
+
+    assert [(r["first_action"], r["last_action"]) for r in rows] == [
+        ("2026-11-23T23:30:00+09:00", "2026-11-24T00:30:00+09:00")
+    ]
