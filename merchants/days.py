@@ -23,12 +23,20 @@ from django.conf import settings
 from django.db.models import DateField, F, Func, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from core.i18n import time_zone_for
+from core.i18n import is_time_zone, time_zone_for
+
+_ZONES: dict[str, zoneinfo.ZoneInfo] = {}  # valid names only (the fallback follows the settings)
 
 
 def merchant_zone(merchant) -> zoneinfo.ZoneInfo:
     """The merchant's time zone (its saved one, else the site's)."""
-    return zoneinfo.ZoneInfo(time_zone_for(merchant))
+    name = getattr(merchant, "time_zone", "")
+    zone = _ZONES.get(name)
+    if zone is None:
+        zone = zoneinfo.ZoneInfo(time_zone_for(merchant))
+        if is_time_zone(name):
+            _ZONES[name] = zone
+    return zone
 
 
 def merchant_day(merchant, moment: datetime) -> date:
