@@ -537,8 +537,10 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         return campaign
 
     def _window(self, request: HttpRequest, campaign: Campaign) -> reports.Window:
+        # The selected merchant (loaded with the membership): the campaign's own, scoped by ``get_object``.
+        merchant = console_membership(request).merchant
         return reports.Window.ending(
-            now=timezone.now(), days=reports.window_days(request.GET.get("days")), merchant=campaign.merchant
+            now=timezone.now(), days=reports.window_days(request.GET.get("days")), merchant=merchant
         )
 
     def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

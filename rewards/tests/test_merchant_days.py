@@ -16,14 +16,16 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from campaigns.models import ActionType
+from campaigns.models import ActionType, Campaign
 from merchants.days import merchant_day
+from merchants.models import Merchant
 from merchants.services import MerchantError, merchant_update
 from rewards import reports
 from rewards.models import ActionStatus, CampaignDay, PostEngagementDay, Reward, UserCampaignTally
 from rewards.reconciliation import rewards_report
-from rewards.services import action_record, reward_reverse
+from rewards.services import action_record, merchant_days_rebuild, reward_reverse
 from rewards.tests.conftest import owner_of, share_rule, snapshot, tracked_post
+from rewards.tests.test_lock_order import Interleaving, _checks_are_clean
 from tikjoy.tests.factories import response_text
 
 SHARE_ONLY = [share_rule(amount=Decimal("1.00"), per_1000_views=0, per_like=0, per_comment=0, per_share=0)]
@@ -260,3 +262,32 @@ def test_the_consumers_csv_gives_times_in_the_merchants_time_zone(client, shops)
     assert [(r["first_action"], r["last_action"]) for r in rows] == [
         ("2026-11-23T23:30:00+09:00", "2026-11-24T00:30:00+09:00")
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_recount_waits_for_a_payment_in_progress_and_counts_it(
+    monkeypatch, make_merchant, make_campaign, make_consumer, capsys
+):
+    """A share being paid (its campaign locked) when the recount after a change of zone starts: the
+    recount waits, then counts it; no deadlock, both checks clean."""
+    merchant = make_merchant("shibuya", time_zone="Asia/Tokyo")
+    campaign = make_campaign(merchant, rules=SHARE_ONLY)
+    _share(make_consumer("Ana"), campaign, at=_local("Asia/Tokyo", EVENING, 23, 30))
+    Merchant.objects.filter(pk=merchant.pk).update(time_zone="America/Los_Angeles")  # the change committed
+    ben = make_consumer("Ben")
+    race = Interleaving(monkeypatch, lambda kwargs: bool(kwargs.get("campaign_ids")))
+
+    waited = race.run(
+        lambda: _share(
+            ben,
+            Campaign.objects.select_related("merchant").get(pk=campaign.pk),
+            at=_local("Asia/Tokyo", NEXT_DAY, 0, 30),
+        ),
+        lambda: merchant_days_rebuild(merchant_id=merchant.pk),
+    )
+
+    assert waited, "the recount did not wait for the payment's locks: the race did not happen"
+    assert not race.errors
+    # In Los Angeles both shares (06:30 and 07:30 on the 23rd there) are on one day.
+    assert _days(campaign) == {EVENING: (2, Decimal("2.00"))}
+    _checks_are_clean(capsys)
