@@ -2369,8 +2369,9 @@ def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
 def post_engagement_days_add(*, gains: list[EngagementGain]) -> None:
     """Count what snapshots gained in the days of their posts' shares (``PostEngagementDay``: the
     share's campaign, or its merchant when it has none, on the snapshot's day in the merchant's time
-    zone: ``merchants.days.merchant_day``), in the transaction that wrote the snapshots (social's ``engagement_gained``, sent with the
-    posts' rows locked) or recorded the share. Rows are written in (merchant, campaign, day) order;
+    zone: ``merchants.days.merchant_day``, the zone read with the shares), in the transaction that
+    wrote the snapshots (social's ``engagement_gained``, sent with the posts' rows locked) or
+    recorded the share. Rows are written in (merchant, campaign, day) order;
     a post without a share counts nowhere (yet: its share counts it when recorded)."""
     if not gains:
         return
