@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from campaigns.models import ActionType, Campaign
 from merchants.days import merchant_day
@@ -291,3 +292,21 @@ def test_the_recount_waits_for_a_payment_in_progress_and_counts_it(
     # In Los Angeles both shares (06:30 and 07:30 on the 23rd there) are on one day.
     assert _days(campaign) == {EVENING: (2, Decimal("2.00"))}
     _checks_are_clean(capsys)
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command_mends_days_counted_in_utc(shops, capsys):
+    """What the previous code wrote during the release (UTC days) is counted again by the command."""
+    merchant, campaign, _ = shops["shibuya"]
+    kept = _days(campaign)
+    CampaignDay.objects.filter(campaign=campaign).delete()
+    CampaignDay.objects.create(campaign=campaign, day_date=EVENING, rewards=2, rewards_paid=Decimal("2.00"))
+    assert not rewards_report().clean
+
+    call_command("rewards_days_rebuild", "--merchant", merchant.slug)
+
+    assert _days(campaign) == kept
+    assert "1 merchant(s)" in capsys.readouterr().out
+    _clean()
+    with pytest.raises(CommandError, match="nowhere"):
+        call_command("rewards_days_rebuild", "--merchant", "nowhere")
