@@ -800,7 +800,7 @@ def _rules_checks(
     return checks
 
 
-def _outcomes(campaign: Campaign) -> tuple[list[OutcomeGroup], int]:
+def _outcomes(campaign: Campaign, now: datetime) -> tuple[list[OutcomeGroup], int]:
     recent = list(
         SocialAction.objects.filter(campaign=campaign)
         .order_by("-created_at", "-pk")
@@ -810,13 +810,19 @@ def _outcomes(campaign: Campaign) -> tuple[list[OutcomeGroup], int]:
     examples = {}
     for row in recent:  # newest first: each group's example is its latest action
         examples.setdefault(row["reason"], row)
+    paid = [examples[code]["pk"] for code in (Reason.PAID, Reason.HELD_FOR_REVIEW) if code in examples]
+    rewards = (
+        {r.action_id: r for r in Reward.objects.filter(action_id__in=paid, kind="ACTION")} if paid else {}
+    )
     groups = []
     for code, count in counts.most_common():
         row = examples[code]
-        explanation = reason_explain(
+        recorded = reason_explain(
             code, row["reason_params"], reader=Reader.MERCHANT, legacy_text=row["status_detail"]
         )
-        title = explanation.title or _("Decided before reasons were recorded")
+        # The group is the recorded decision; its latest example reads as its reward stands now.
+        explanation = _as_the_reward_stands(recorded, rewards.get(row["pk"]), now)
+        title = recorded.title or _("Decided before reasons were recorded")
         groups.append(
             OutcomeGroup(
                 code=code,
@@ -871,7 +877,7 @@ def campaign_diagnosis(*, merchant: Merchant, campaign_id: int, now: datetime) -
                 },
             )
         )
-    outcomes, counted = _outcomes(campaign)
+    outcomes, counted = _outcomes(campaign, now)
     return CampaignDiagnosis(
         campaign=campaign, checks=checks, outcomes=outcomes, window=OUTCOMES_WINDOW, counted=counted
     )

@@ -69,6 +69,9 @@ def test_an_available_reward_is_not_said_to_wait_for_its_hold(client, merchant, 
     german = _consumer_page(client, merchant, ana, "de")
 
     assert "Paid €0.50; the reward is available to the person." in english
+    campaign_page = _get(client, merchant, "console:diagnostics_campaign", campaign_id=reward.campaign_id)
+    assert "Paid €0.50; the reward is available to the person." in campaign_page
+    assert "waits for its hold period" not in campaign_page
     assert "waits for its hold period" not in english
     assert "Wartezeit" not in german
     assert _german("Paid %(price)s; the reward is available to the person.").split("%(price)s")[1] in german
