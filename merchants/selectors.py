@@ -49,13 +49,20 @@ def wallet_balance_expression(*, merchant: Merchant) -> Subquery:
 
 
 def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
-    """Every movement on the merchant's available accounts, newest first, with its reason.
+    """Every movement on the merchant's available accounts, newest first (by when it happened, the id
+    breaking ties), with its reason.
 
     The account ids are read first: ``account_id = <id>`` lets PostgreSQL walk the index
-    ``(account, -id)`` newest first and stop at the page, where ``IN (subquery)`` had it walk every
-    entry of the ledger newest first looking for the merchant's."""
+    ``(account, -created_at, -id)`` newest first and stop at the page, where ``IN (subquery)`` had
+    it walk every entry of the ledger newest first looking for the merchant's. The time is the
+    entry's copy of its transaction's (ordering by the joined transaction's would sort every line
+    of the wallet for each page)."""
     accounts = list(_available_accounts(merchant).values_list("pk", flat=True))
-    return Entry.objects.filter(account_id__in=accounts).select_related("transaction").order_by("-id")
+    return (
+        Entry.objects.filter(account_id__in=accounts)
+        .select_related("transaction")
+        .order_by("-created_at", "-id")
+    )
 
 
 # The merchant's wallet history in words. The ledger's kinds are written by several apps (top-ups

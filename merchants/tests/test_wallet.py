@@ -1,5 +1,5 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -37,14 +37,14 @@ def _text(response) -> str:
     return response.content.decode().replace("\xa0", " ")
 
 
-def _record(merchant, ops, reference="BANK-001", amount="100.00", value_date=date(2026, 11, 20)):
+def _record(merchant, ops, reference="BANK-001", amount="100.00", value_date=date(2026, 11, 20), now=None):
     return merchant_top_up_record(
         merchant=merchant,
         amount=Money(Decimal(amount), "EUR"),
         bank_reference=reference,
         value_date=value_date,
         actor=ops,
-        now=timezone.now(),
+        now=now or timezone.now(),
     )
 
 
@@ -141,6 +141,23 @@ def test_the_console_shows_the_balance_and_a_paginated_history_with_reasons(clie
     assert "Reference REF-00, value date" in second
     assert "REF-29" not in second
     assert '<dd data-figure="balance">30,00 €</dd>' in dashboard
+
+
+def test_the_console_wallet_lists_movements_by_when_they_happened_not_by_when_they_were_written(
+    client, make_merchant, ops
+):
+    merchant = make_merchant("fizz")
+    now = timezone.now()
+    _record(merchant, ops, reference="REF-NEW", amount="1.00", now=now)
+    _record(merchant, ops, reference="REF-OLD", amount="2.00", now=now - timedelta(days=3))  # written later
+    _record(merchant, ops, reference="REF-TIE", amount="3.00", now=now)  # same time as REF-NEW, written after
+    client.force_login(owner_of(merchant))
+
+    page = _text(client.get("/console/wallet/"))
+    export = b"".join(client.get("/console/wallet/export.csv").streaming_content).decode()
+
+    for text in (page, export):
+        assert text.index("REF-TIE") < text.index("REF-NEW") < text.index("REF-OLD")
 
 
 def test_add_funds_shows_the_bank_details_and_the_payment_reference_to_owners_only(
