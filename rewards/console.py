@@ -36,7 +36,6 @@ from merchants.console_site import (
     csv_response,
     window_page,
 )
-from merchants.locale import merchant_locale, money_in_locale, number_in_locale
 from merchants.models import ConsentField
 from merchants.roles import Capability
 from merchants.selectors import people_seen_by_merchant
@@ -58,6 +57,7 @@ from rewards.calculation_text import (
 )
 from rewards.charts import chart, day_label
 from rewards.models import Reward
+from wallets.formats import money_text, number_text
 
 CONSENT_NOTE = gettext_lazy(
     "Shared with consent: what each person agreed to share with your brand when they joined. "
@@ -329,13 +329,12 @@ def _rewards_figures(merchant, now) -> dict:
 
 def _rewards_panel(request: HttpRequest, membership, *, figures: dict) -> dict:
     figures = selectors.merchant_reward_figures_of(figures, merchant=membership.merchant)
-    locale = merchant_locale(membership.merchant)
     return {
         "merchant": membership.merchant,
         "figures": {
-            name: money_in_locale(value, locale)
+            name: money_text(value)
             if isinstance(value, Money)
-            else number_in_locale(value, locale)
+            else number_text(value)
             if isinstance(value, int)
             else value
             for name, value in figures.items()
@@ -362,8 +361,8 @@ class _Texts:
     """The day figures' texts, each written once: a chart's mark and the table's cell show the same
     amount, and every chart names the same days."""
 
-    def __init__(self, days: list[reports.Day], *, locale: str, currency: str):
-        self.locale, self.currency = locale, currency
+    def __init__(self, days: list[reports.Day], *, currency: str):
+        self.currency = currency
         self.labels = [day_label(d.day) for d in days]
         self._money: dict[Decimal, str] = {}
         self._counts: dict[int, str] = {}
@@ -371,25 +370,25 @@ class _Texts:
     def money(self, value) -> str:
         text = self._money.get(value)
         if text is None:
-            text = self._money[value] = money_in_locale(Money(value, self.currency), self.locale)
+            text = self._money[value] = money_text(value, self.currency)
         return text
 
     def count(self, value) -> str:
         value = int(value)
         text = self._counts.get(value)
         if text is None:
-            text = self._counts[value] = number_in_locale(value, self.locale)
+            text = self._counts[value] = number_text(value)
         return text
 
 
 def _charts(days: list[reports.Day], totals: reports.Totals, *, texts: _Texts) -> list:
     dates = [d.day for d in days]
-    locale, money, count, labels = texts.locale, texts.money, texts.count, texts.labels
+    money, count, labels = texts.money, texts.count, texts.labels
     return [
         chart(
             key="rewards",
             title=gettext("Rewards paid"),
-            total=money_in_locale(totals.rewards_paid, locale),
+            total=money_text(totals.rewards_paid),
             days=dates,
             labels=labels,
             values=[d.rewards_paid for d in days],
@@ -416,7 +415,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, texts: _Texts) -
         chart(
             key="cpm",
             title=gettext("Cost per 1,000 views"),
-            total=money_in_locale(totals.cost_per_1000_views, locale)
+            total=money_text(totals.cost_per_1000_views)
             if totals.cost_per_1000_views
             else gettext("no views"),
             days=dates,
@@ -450,7 +449,7 @@ def _trends_panel(request: HttpRequest, membership) -> dict:
     window = reports.Window.ending(now=timezone.now(), days=days_asked)
     days = reports.merchant_daily(merchant=merchant, window=window)
     totals = reports.totals_of(days, merchant.currency)
-    texts = _Texts(days, locale=merchant_locale(merchant), currency=merchant.currency)
+    texts = _Texts(days, currency=merchant.currency)
     return {
         "window": window,
         "days_asked": days_asked,
@@ -542,8 +541,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         window = self._window(request, campaign)
         days = reports.campaign_daily(campaign=campaign, window=window)
         totals = reports.totals_of(days, campaign.currency)
-        locale = merchant_locale(campaign.merchant)
-        texts = _Texts(days, locale=locale, currency=campaign.currency)
+        texts = _Texts(days, currency=campaign.currency)
         summary = reports.campaign_summary(campaign=campaign)
         return console_render(
             request,
@@ -554,13 +552,13 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
                 "original": campaign,
                 "campaign": campaign,
                 "summary": summary,
-                "spend": money_in_locale(summary.spend, locale),
-                "cpm": money_in_locale(summary.cost_per_1000_views, locale)
+                "spend": money_text(summary.spend),
+                "cpm": money_text(summary.cost_per_1000_views)
                 if summary.cost_per_1000_views
                 else gettext("no views yet"),
-                "groups": [(g, money_in_locale(g.amount, locale)) for g in summary.groups],
+                "groups": [(g, money_text(g.amount)) for g in summary.groups],
                 "counts": {
-                    name: number_in_locale(getattr(summary, name), locale)
+                    name: number_text(getattr(summary, name))
                     for name in ("actions", "consumers", "views", "likes", "comments", "shares")
                 },
                 "window": window,

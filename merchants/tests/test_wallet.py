@@ -133,14 +133,14 @@ def test_the_console_shows_the_balance_and_a_paginated_history_with_reasons(clie
     second = _text(client.get("/console/wallet/?page=2"))
     dashboard = _text(client.get("/console/"))
 
-    # In the merchant's locale (a French merchant: "30,00 €"), each line in words.
-    assert "30,00 €" in first
+    # In the reader's language (English here: "€30.00"), each line in words.
+    assert "€30.00" in first
     assert "Bank transfer received" in first and "TOP_UP" not in first
     assert "Reference REF-29, value date 20 Nov 2026" in first  # written now, from the transfer
     assert "Page 1 of 2" in first
     assert "Reference REF-00, value date" in second
     assert "REF-29" not in second
-    assert '<dd data-figure="balance">30,00 €</dd>' in dashboard
+    assert '<dd data-figure="balance">€30.00</dd>' in dashboard
 
 
 def test_the_console_wallet_lists_movements_by_when_they_happened_not_by_when_they_were_written(

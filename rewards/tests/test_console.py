@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaigns.models import ActionType
-from merchants.locale import money_in_locale
+from wallets.formats import money_text
 from merchants.models import Membership
 from merchants.roles import Role
 from merchants.selectors import person_seen_by_merchant, wallet_balance
@@ -62,16 +62,16 @@ def test_the_dashboard_shows_the_figures(client, acme_month):
 
     body = client.get("/console/").content.decode()
 
-    # In the merchant's locale (Acme is German: 12.000 views, 0,76 €).
-    rewards_paid = money_in_locale(this_month["rewards_paid_this_month"], "de_DE")
+    # In the reader's language (English here: 12,000 views, €0.76; a German reader sees 12.000 and 0,76 €).
+    rewards_paid = money_text(this_month["rewards_paid_this_month"], language="en")
     assert f'<dd data-figure="rewards">{rewards_paid}</dd>' in body
     assert f'<dd data-figure="consumers">{this_month["new_consumers_this_month"]}</dd>' in body
     assert '<dd data-figure="campaigns">1</dd>' in body
-    assert '<dd data-figure="views">12.000</dd>' in body
+    assert '<dd data-figure="views">12,000</dd>' in body
     assert '<dd data-figure="likes">300</dd>' in body
     assert '<dd data-figure="comments">20</dd>' in body
     assert '<dd data-figure="shares">5</dd>' in body
-    assert '<dd data-figure="cpm">0,76\xa0€</dd>' in body
+    assert '<dd data-figure="cpm">€0.76</dd>' in body
 
 
 def test_a_merchant_without_posts_has_no_cost_per_1000_views(client, make_merchant):
@@ -150,6 +150,21 @@ def test_the_detail_page_spells_out_how_the_amount_was_computed(client, acme_mon
     assert "Earned before €1.10" in page
     assert "Consumer new to the brand" in page
     assert 'name="_save"' not in client.get(f"/console/rewards/reward/{reward.pk}/change/").content.decode()
+
+
+def test_the_detail_pages_title_and_breadcrumbs_name_the_reward_in_the_readers_words(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    reward = Reward.objects.get(kind=RewardKind.ACTION, status="PENDING", user_amount=Decimal("0.40"))
+    url = f"/console/rewards/reward/{reward.pk}/change/"
+
+    english = response_text(client.get(url))
+    german = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
+
+    # The page's title and its breadcrumbs' last step.
+    assert english.count(f"For the action reward #{reward.pk}: €0.40 (Pending)") >= 2
+    assert german.count(f"Prämie #{reward.pk} (Für die Aktion): 0,40\xa0€ (Ausstehend)") >= 2
+    for text in (english, german):
+        assert "PENDING" not in text and "0.40 EUR" not in text
 
 
 def test_the_computation_is_written_in_the_merchants_language_from_the_record(client, acme_month):

@@ -20,7 +20,7 @@ from moneyed import Money
 
 from campaigns.models import ActionType, Video
 from merchants.console_site import console_site
-from merchants.locale import money_in_locale
+from wallets.formats import money_text
 from merchants.models import Touchpoint
 from merchants.selectors import WALLET_WORDS, wallet_history
 from merchants.wallet import (
@@ -176,12 +176,12 @@ def test_the_dashboard_draws_the_days_it_computes(client, acme_weeks, make_consu
     days = reports.merchant_daily(merchant=acme_weeks, window=reports.Window.ending(now=now, days=7))
     totals = reports.totals_of(days, "EUR")
     assert totals.new_consumers >= 1 and totals.rewards_paid.amount >= Decimal("0.50")
-    assert f'data-total="rewards">{money_in_locale(totals.rewards_paid, "de_DE")}<' in body
+    assert f'data-total="rewards">{money_text(totals.rewards_paid, language="en")}<' in body
     assert f'data-total="consumers">{totals.new_consumers}<' in body
     assert body.count('<rect class="bar"') >= 2  # rewards and new consumers today
     assert "<script" not in body.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "The last 7 days" in body
-    today = money_in_locale(Money(days[-1].rewards_paid, "EUR"), "de_DE")
+    today = money_text(Money(days[-1].rewards_paid, "EUR"), language="en")
     day = timezone.localdate(now)
     assert f"<title>{date_format(day, 'D')} {date_format(day, 'MONTH_DAY_FORMAT')}: {today}</title>" in body
 
