@@ -21,6 +21,7 @@ from moneyed import Money
 
 from accounts.models import User
 from accounts.people import phone_to_e164
+from accounts.phones import phone_display
 from core.admin import email_start
 from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
 from social.models import TikTokProfile
@@ -311,6 +312,15 @@ class PersonSeen:
     user_id: int
     label: str
     shared: dict[str, str] = field(default_factory=dict)  # ConsentField value -> current value
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """``shared`` as a page shows it: the phone number grouped (``+49 1511 2340007``); files and
+        the API keep the stored E.164."""
+        return {
+            key: phone_display(value) if key == ConsentField.PHONE else value
+            for key, value in self.shared.items()
+        }
 
 
 DELETED_PERSON_LABEL = gettext_lazy("deleted person")

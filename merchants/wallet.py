@@ -19,8 +19,8 @@ from merchants.locale import merchant_language
 from merchants.models import BankTransfer, Currency, Merchant
 from merchants.roles import Role
 from merchants.services import MerchantError
-from wallets.models import PLATFORM, Purpose
 from wallets.formats import money_text
+from wallets.models import PLATFORM, Purpose
 from wallets.services import InsufficientFunds, account_for, balance, transfer
 
 TOP_UP_KIND = "TOP_UP"

@@ -310,7 +310,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                         people[consumer.user_id].label,
                         [
                             (ConsentField(key).label, value)
-                            for key, value in people[consumer.user_id].shared.items()
+                            for key, value in people[consumer.user_id].shown.items()
                         ],
                     )
                     for consumer in consumers

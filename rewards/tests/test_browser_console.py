@@ -14,13 +14,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import ActionType
-from wallets.formats import money_text
 from rewards import reports
 from rewards.services import action_record, snapshot_process
 from rewards.tests.conftest import login_rule, share_rule, snapshot, tracked_post
 from tikjoy.tests.artefacts import ARTEFACTS
 from tikjoy.tests.browser import assert_fits, sign_in
 from tikjoy.tests.factories import owner_of
+from wallets.formats import money_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

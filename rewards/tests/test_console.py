@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaigns.models import ActionType
-from wallets.formats import money_text
 from merchants.models import Membership
 from merchants.roles import Role
 from merchants.selectors import person_seen_by_merchant, wallet_balance
@@ -22,6 +21,7 @@ from rewards.selectors import merchant_reward_figures
 from rewards.services import action_record
 from rewards.tests.conftest import NOW, eur, owner_of
 from tikjoy.tests.factories import response_text
+from wallets.formats import money_text
 
 pytestmark = pytest.mark.django_db
 
@@ -257,6 +257,21 @@ def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_shar
     page = _text(client.get("/console/rewards/reward/consumers/"))
     assert "ana@fans.example" not in page and "Ana" not in page
     assert f"{_label(acme_month, 'Ana')} nothing shared 2 4" in page
+
+
+def test_a_shared_whatsapp_number_is_shown_grouped_in_international_format(client, acme_month):
+    ana = User.objects.get(display_name="Ana")
+    ana.phone, ana.phone_verified = "+4915112340007", True
+    ana.save(update_fields=["phone", "phone_verified"])
+    consent_give(user=ana, merchant=acme_month, fields=["DISPLAY_NAME", "PHONE"], now=timezone.now())
+    client.force_login(owner_of(acme_month))
+
+    page = _text(client.get("/console/rewards/reward/consumers/"))
+    export = response_text(client.get("/console/rewards/reward/consumers/export.csv"))
+
+    assert "Ana Name: Ana Phone number: +49 1511 2340007 " in page
+    assert "4915112340007" not in page
+    assert "+4915112340007" in export  # a file keeps the number as stored (E.164), for other systems
 
 
 def test_a_merchant_never_sees_another_merchants_rewards_or_consumers(

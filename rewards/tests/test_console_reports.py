@@ -20,7 +20,6 @@ from moneyed import Money
 
 from campaigns.models import ActionType, Video
 from merchants.console_site import console_site
-from wallets.formats import money_text
 from merchants.models import Touchpoint
 from merchants.selectors import WALLET_WORDS, wallet_history
 from merchants.wallet import (
@@ -41,6 +40,7 @@ from rewards.services import (
 )
 from rewards.tests.conftest import NOW, owner_of, snapshot
 from tikjoy.tests.factories import response_text
+from wallets.formats import money_text
 from wallets.models import Entry
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,6 @@ from django.db import connection, connections, transaction
 from moneyed import Money
 
 from campaigns.models import ActionType
-from wallets.formats import money_text, number_text
 from rewards import reports
 from rewards.models import PostEngagementDay, Reward, RewardKind
 from rewards.reconciliation import rewards_report
@@ -32,6 +31,7 @@ from rewards.tests.conftest import NOW, owner_of, share_rule, snapshot, tracked_
 from social.models import EngagementSnapshot, TrackedPost
 from social.services import EngagementCounts, engagement_snapshots_record
 from tikjoy.tests.factories import response_text
+from wallets.formats import money_text, number_text
 
 DAY = NOW.date()
 SHARE_ONLY = [share_rule(amount=Decimal("1.00"), per_1000_views=0, per_like=0, per_comment=0, per_share=0)]
