@@ -51,6 +51,7 @@ from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, consol
 from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
+from wallets.columns import money_column
 
 
 def _selected_merchant(request: HttpRequest) -> Merchant:
@@ -205,13 +206,15 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         "pause_reason",
         "starts_at",
         "ends_at",
-        "budget",
-        "spent",
+        "budget_text",
+        "spent_text",
         "videos_to_review",
     )
     list_filter = ("status",)
     search_fields = ("name", "hashtag", "mention")
-    readonly_fields = ("status", "pause_reason", "currency", "spent", "plan")
+    readonly_fields = ("status", "pause_reason", "currency", "spent_text", "plan")
+    budget_text = money_column("budget", Campaign)
+    spent_text = money_column("spent", Campaign)
     actions = ["export_csv", "activate", "pause", "end"]
     export_fields = ("name", "status", "pause_reason", "starts_at", "ends_at", "currency", "budget", "spent")
     filter_horizontal = ()
@@ -231,7 +234,7 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
                 )
             },
         ),
-        (_("Money"), {"fields": ("currency", "plan", "budget", "spent", "min_reward", "max_reward")}),
+        (_("Money"), {"fields": ("currency", "plan", "budget", "spent_text", "min_reward", "max_reward")}),
         (_("What a shared post must carry"), {"fields": ("hashtag", "mention")}),
         (
             _("Users"),

@@ -33,6 +33,7 @@ from merchants.roles import Capability
 from merchants.selectors import top_up_balance_after
 from merchants.tenancy import console_can, console_membership
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record, merchant_top_up_reverse
+from wallets.columns import money_column
 from wallets.formats import money_text
 
 # --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
@@ -88,8 +89,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
     list_display = (
         "bank_reference",
         "merchant",
-        "amount",
-        "currency",
+        "amount_text",
         "value_date",
         "recorded_by",
         "recorded_at",
@@ -113,6 +113,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
         "reversal_transaction",
     )
     actions = ["confirm_selected", "reverse_selected"]
+    amount_text = money_column("amount", BankTransfer)
 
     @admin.action(
         description=gettext_lazy("Confirm the selected large top-ups (a second staff member)"),
@@ -195,7 +196,10 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
                             "Recorded: %(top_up)s. It is above %(limit)s and is credited "
                             "once a second staff member confirms it (action on the list)."
                         )
-                        % {"top_up": record, "limit": settings.MERCHANT_TOP_UP_CONFIRM_ABOVE},
+                        % {
+                            "top_up": record,
+                            "limit": money_text(settings.MERCHANT_TOP_UP_CONFIRM_ABOVE, record.currency),
+                        },
                     )
                 elif created:
                     messages.success(

@@ -57,6 +57,7 @@ from rewards.calculation_text import (
 )
 from rewards.charts import chart, day_label
 from rewards.models import Reward
+from wallets.columns import money_column
 from wallets.formats import money_text, number_text
 
 CONSENT_NOTE = gettext_lazy(
@@ -164,9 +165,8 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "action_type",
         "kind",
         "status",
-        "merchant_price",
-        "user_amount",
-        "currency",
+        "merchant_price_text",
+        "user_amount_text",
         "created_at",
         "available_at",
     )
@@ -182,7 +182,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     search_fields = ("campaign__name",)  # never the person's own fields (see person_field)
     ordering = ("-created_at", "-pk")
     # The columns a merchant can sort by: each has its index (merchant, column, id) (see Reward.Meta).
-    sortable_by = ("created_at", "available_at", "merchant_price")
+    sortable_by = ("created_at", "available_at", "merchant_price_text")
     fields = (
         "person",
         "campaign",
@@ -190,10 +190,9 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "kind",
         "status",
         "reason",
-        "merchant_price",
-        "user_amount",
-        "margin",
-        "currency",
+        "merchant_price_text",
+        "user_amount_text",
+        "margin_text",
         "how_computed",
         "created_at",
         "available_at",
@@ -214,6 +213,10 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "available_at",
         "reason",
     )
+
+    merchant_price_text = money_column("merchant_price", Reward)
+    user_amount_text = money_column("user_amount", Reward)
+    margin_text = money_column("margin", Reward)
 
     def get_queryset(self, request):
         # The person is shown through people_seen_by_merchant (one query a page), not this join; the

@@ -61,7 +61,7 @@ def test_recording_a_transfer_credits_the_wallet_and_emails_the_owner(
     assert record.ledger_transaction.kind == "TOP_UP"
     assert record.ledger_transaction.reason == "Bank transfer ref BANK-001 received 2026-11-20"
     assert [m.to for m in mail.outbox] == [["owner@fizz.example"]]
-    assert "Your balance is now 100.00 EUR" in mail.outbox[0].body
+    assert "Your balance is now €100.00" in mail.outbox[0].body
 
 
 def test_recording_the_same_bank_reference_twice_posts_once(make_merchant, ops):
@@ -116,7 +116,7 @@ def test_ops_record_a_transfer_in_ops_with_the_merchants_payment_reference(clien
     second = client.post("/ops/merchants/banktransfer/add/", form, follow=True)
     unknown = client.post("/ops/merchants/banktransfer/add/", {**form, "payment_reference": "TJ-NOPE"})
 
-    assert "Recorded: SEPA-778: 250.00 EUR to Fizz" in first.content.decode()
+    assert "Recorded: SEPA-778: €250.00 to Fizz" in first.content.decode()
     assert "Already recorded earlier, nothing changed" in second.content.decode()
     assert unknown.status_code == 400
     assert "No merchant has the payment reference TJ-NOPE" in unknown.content.decode()
@@ -202,7 +202,7 @@ def test_low_balance_emails_the_owners_once_per_crossing(
     alerts = [m for m in mail.outbox if "running low" in m.subject]
     assert len(alerts) == 2
     assert alerts[0].to == ["owner@fizz.example"]
-    assert "holds 40.00 EUR, below your alert threshold of 50.00 EUR" in alerts[0].body
+    assert "holds €40.00, below your alert threshold of €50.00" in alerts[0].body
 
 
 def test_ops_see_merchants_read_only(client, make_merchant, ops):
@@ -307,7 +307,7 @@ def test_a_mistaken_top_up_is_reversed_by_a_ledger_transaction_unless_it_was_spe
         idempotency_key="spent-30",
     )
 
-    with pytest.raises(MerchantError, match=r"30\.00 EUR of it was already spent\. Only 70\.00 EUR is left"):
+    with pytest.raises(MerchantError, match=r"€30\.00 of it was already spent\. Only €70\.00 is left"):
         merchant_top_up_reverse(record_id=record.pk, reason="Wrong merchant", actor=ops, now=NOW)
     with pytest.raises(MerchantError, match="Say why"):
         merchant_top_up_reverse(record_id=record.pk, reason=" ", actor=ops, now=NOW)

@@ -154,7 +154,9 @@ def test_the_detail_page_spells_out_how_the_amount_was_computed(client, acme_mon
 
 def test_the_detail_pages_title_and_breadcrumbs_name_the_reward_in_the_readers_words(client, acme_month):
     client.force_login(owner_of(acme_month))
-    reward = Reward.objects.get(kind=RewardKind.ACTION, status="PENDING", user_amount=Decimal("0.40"))
+    reward = Reward.objects.filter(
+        kind=RewardKind.ACTION, status="PENDING", user_amount=Decimal("0.40")
+    ).first()
     url = f"/console/rewards/reward/{reward.pk}/change/"
 
     english = response_text(client.get(url))
@@ -247,10 +249,10 @@ def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_shar
 
     assert "It disappears when they withdraw their consent." in page
     # name, what they shared, actions, rewards not reversed, their price
-    assert f"Ana Name: Ana E-mail address: ana@fans.example 2 4 {' '.join(str(eur('7.65')).split())}" in page
+    assert "Ana Name: Ana E-mail address: ana@fans.example 2 4 €7.65" in page
     ben, cleo = _label(acme_month, "Ben"), _label(acme_month, "Cleo")
-    assert f"{ben} nothing shared 1 1 {' '.join(str(eur('1.00')).split())}" in page
-    assert f"{cleo} nothing shared 2 2 {' '.join(str(eur('1.50')).split())}" in page
+    assert f"{ben} nothing shared 1 1 €1.00" in page
+    assert f"{cleo} nothing shared 2 2 €1.50" in page
     assert "Ben" not in page and "Cleo" not in page
 
     consent_withdraw(user=ana, merchant=acme_month, now=timezone.now())
