@@ -52,6 +52,7 @@ from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 from wallets.columns import money_column
+from wallets.formats import money_text, number_text
 
 
 def _selected_merchant(request: HttpRequest) -> Merchant:
@@ -177,16 +178,16 @@ def quote_sentence(quote: dict) -> str:
         head = gettext(
             "A verified share whose post gets %(views)s views, %(likes)s likes, %(comments)s comments and "
             "%(shares)s shares"
-        ) % {name: f"{counts[name]:,}" for name in ("views", "likes", "comments", "shares")}
+        ) % {name: number_text(counts[name]) for name in ("views", "likes", "comments", "shares")}
     else:
         head = str(ActionType(quote["action"]).label)
     sentence = gettext(
         "%(what)s: you pay %(price)s, the user gets %(user_amount)s, TikJoy keeps %(margin)s."
     ) % {
         "what": head,
-        "price": quote["merchant_price"],
-        "user_amount": quote["user_amount"],
-        "margin": quote["margin"],
+        "price": money_text(quote["merchant_price"]),
+        "user_amount": money_text(quote["user_amount"]),
+        "margin": money_text(quote["margin"]),
     }
     if quote["capped"]:
         sentence += " " + gettext("(Engagement capped at the maximum per post.)")

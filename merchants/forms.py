@@ -63,7 +63,6 @@ class MerchantCreateForm(forms.Form):
                 )
             except ValidationError as exc:
                 self.add_error("vat_number", exc)
-        edit_conflict_check(self)
         return cleaned
 
 
@@ -105,6 +104,7 @@ class MerchantConsoleForm(forms.ModelForm):
                 cleaned["vat_number"] = vat_number_normalize(country=country, vat_number=vat or "")
             except ValidationError as exc:
                 self.add_error("vat_number", exc)
+        edit_conflict_check(self)
         return cleaned
 
 

@@ -86,10 +86,6 @@ def moment_param(moment: datetime | None) -> str:
     return moment.isoformat() if moment is not None else ""
 
 
-def _locale() -> str:
-    return translation.to_locale(translation.get_language() or "en")
-
-
 def _money(params: dict, key: str) -> str:
     """``params[key]`` in ``params["currency"]``, written as the reader's language writes money."""
     try:

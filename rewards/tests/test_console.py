@@ -105,10 +105,10 @@ def test_the_rewards_list_shows_the_name_a_person_shared_else_a_neutral_label(cl
     page = _text(client.get("/console/rewards/reward/"))
 
     assert "8 rewards" in page
-    assert "Ana Spring JoyBack Log in with TikTok For the action Pending 0.50 0.40 EUR" in page
+    assert "Ana Spring JoyBack Log in with TikTok For the action Pending €0.50 €0.40 " in page
     assert (
         f"{_label(acme_month, 'Ben')} Spring JoyBack Share a video on TikTok For the post's engagement "
-        "Reversed 0.50 0.40 EUR"
+        "Reversed €0.50 €0.40 "
     ) in page
     assert "Ben" not in page  # Ben did not agree to share his name with Acme
 
@@ -311,8 +311,9 @@ def test_the_rewards_lists_column_names_are_in_german_and_spanish(client, acme_m
     german = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="de"))
     spanish = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="es"))
 
-    for column in ("Händlerpreis", "Betrag für die Person", "Währung", "Erstellt am", "Verfügbar ab"):
+    for column in ("Händlerpreis", "Betrag für die Person", "Erstellt am", "Verfügbar ab"):
         assert column in german
+    assert "Ausstehend 0,50 € 0,40 €" in german and "EUR" not in german  # amounts as German writes them
     for column in ("User amount", "Created at", "Available at", "Merchant price"):
         assert column not in german
     for column in ("Importe para la persona", "Creado el", "Disponible desde"):
