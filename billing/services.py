@@ -437,8 +437,12 @@ def credit_note_issue(
         remaining = original.gross_amount - credited_total(invoice=original)
         if gross_amount <= 0 or gross_amount > remaining:
             raise BillingError(
-                _("A credit note of %(number)s is between 0.01 and %(remaining)s %(currency)s.")
-                % {"number": original.number, "remaining": remaining, "currency": original.currency}
+                _("A credit note of %(number)s is between %(least)s and %(remaining)s.")
+                % {
+                    "number": original.number,
+                    "least": money_text(Decimal("0.01"), original.currency),
+                    "remaining": money_text(remaining, original.currency),
+                }
             )
         if gross_amount != gross_amount.quantize(Decimal("0.01")):
             raise BillingError(_("Amounts are in cents: at most two decimals."))
