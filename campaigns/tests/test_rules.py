@@ -102,7 +102,7 @@ def test_the_multiplier_counts_against_the_maximum(merchant, owner):
             rules=[rule(ActionType.TIKTOK_LOGIN, amount=Decimal("1.00"))],
         )
 
-    assert "times 1.50 for some users" in messages(exc.value)
+    assert "times 1.5 for some users" in messages(exc.value)
 
 
 def test_a_share_rule_needs_a_hashtag_or_a_mention(merchant, owner):
