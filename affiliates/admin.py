@@ -351,7 +351,7 @@ class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     )
     amount_text = money_column("amount", Commission)
     margin_text = money_column("margin", Commission)
-    list_filter = ("state", "affiliate__program")
+    list_filter = ("state", "program")  # the commission's own program (indexed), not through its affiliate
     search_fields = ("id", "conversion__order_id", "affiliate__user__email")
     search_by = (
         SearchBy("id", normalize=digits),

@@ -204,7 +204,13 @@ class Link(models.Model):
 class Click(models.Model):
     """One visit of ``/r/<code>``, written after the redirect answered. No raw IP: a salted hash."""
 
-    link = models.ForeignKey(Link, verbose_name=_("link"), on_delete=models.PROTECT, related_name="clicks")
+    link = models.ForeignKey(
+        Link,
+        verbose_name=_("link"),
+        on_delete=models.PROTECT,
+        related_name="clicks",
+        db_index=False,  # affiliates_click_link_recent (link, -at) serves every lookup by link
+    )
     click_id = models.CharField(_("click id"), max_length=32, unique=True)
     at = models.DateTimeField(_("at"))
     hour = models.DateTimeField(
