@@ -61,7 +61,7 @@ def _backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("wallets", "0012_translatable_field_names")]
+    dependencies = [("wallets", "0013_platform_write_off")]
 
     operations = [
         migrations.AddField(
