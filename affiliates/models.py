@@ -410,15 +410,15 @@ class Commission(models.Model):
     lock_date = models.DateField(_("lock date"))
     approve_date = models.DateField(_("approve date"))
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_at = models.DateTimeField(pgettext_lazy("commission", "approved at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_at = models.DateTimeField(pgettext_lazy("commission", "reversed at"), null=True, blank=True)
     reversal_code = models.CharField(
         _("reversal code"), max_length=20, choices=ReversalCode.choices, blank=True
     )
     hold_reason = models.CharField(_("hold reason"), max_length=300, blank=True)
     released_at = models.DateTimeField(
-        _("released at"),
+        pgettext_lazy("commission", "released at"),
         null=True,
         blank=True,
         help_text=_("A person released it from a hold: the daily run doesn't hold it again."),
@@ -610,7 +610,7 @@ class Performance(models.Model):
     conversions = models.PositiveIntegerField(
         _("conversions"), default=0, help_text=_("Accepted conversions (commissions), reversed included.")
     )
-    reversed = models.PositiveIntegerField(_("reversed"), default=0)
+    reversed = models.PositiveIntegerField(pgettext_lazy("conversions", "reversed"), default=0)
     revenue = models.DecimalField(
         _("revenue"),
         max_digits=AMOUNT_DIGITS,
