@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -32,13 +32,13 @@ from campaigns import pricing
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
 from campaigns.selectors import rule_offer
 from merchants.days import merchant_day
-from merchants.locale import money_in_locale
 from merchants.models import Consent, ConsentField, Merchant
 from merchants.selectors import PersonSeen, people_seen_by_merchant, wallet_balance
 from rewards.console import calculation_rows
 from rewards.models import CampaignDay, MerchantConsumer, Reward, RewardStatus, SocialAction
 from rewards.reasons import NOT_PAID, Explanation, Reader, Reason, action_explain, reason_explain
 from social.models import TikTokProfile
+from wallets.formats import money_text
 from wallets.money import round_down
 
 ACTIONS_SHOWN = 20  # a person's latest actions on their page
@@ -209,9 +209,7 @@ class ConsumerDiagnosis:
 
 def _money(amount, currency: str) -> str:
     try:
-        return money_in_locale(
-            Money(Decimal(str(amount)), currency), translation.to_locale(translation.get_language() or "en")
-        )
+        return money_text(Money(Decimal(str(amount)), currency))
     except (ArithmeticError, ValueError, LookupError):
         return f"{amount} {currency}"
 
