@@ -726,8 +726,8 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
         )
     if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
         raise IdentityError(
-            _("Payouts above %(limit)s EUR in a year need your tax id. Add it to your identity.")
-            % {"limit": settings.PAYOUTS_TAX_ID_ABOVE}
+            _("Payouts above %(limit)s in a year need your tax id. Add it to your identity.")
+            % {"limit": money_text(Money(settings.PAYOUTS_TAX_ID_ABOVE, PAYOUT_CURRENCY))}
         )
     owner_type, owner_id = owner_key(user)
     account = BankAccount.objects.current().filter(owner_type=owner_type, owner_id=owner_id).first()

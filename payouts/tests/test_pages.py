@@ -284,3 +284,11 @@ def test_a_tiktok_only_person_is_shown_where_to_add_an_email_and_then_gets_the_c
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(response["Location"], {"code": _code_from_mail()}).status_code == 302
     assert BankAccount.objects.current().get(user=tia).iban == "DE89370400440532013000"
+
+
+def test_the_identity_page_writes_the_tax_id_threshold_as_money_in_the_readers_language(client, person):
+    assert "Needed once your payouts pass €2,000.00 in a year." in text(
+        client.get("/wallet/payouts/identity/")
+    )
+    User.objects.filter(pk=person.pk).update(language="de")
+    assert "2.000,00 €" in text(client.get("/wallet/payouts/identity/"))
