@@ -102,6 +102,7 @@ _CODE_MODULES = (
     "campaigns.selectors",
     "campaigns.models",
     "campaigns.templatetags.campaign_texts",
+    "wallets.formats",  # how the offers' amounts are written (the money filter)
 )
 
 
