@@ -24,6 +24,7 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.utils.crypto import constant_time_compare
 
 from accounts.services import user_sessions_end
+from accounts.session_db import OneStatementRead
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 ENDED = "tikjoy:session-ended"  # what the cache holds for a session that was ended
 
 
-class SessionStore(CachedDBStore):
+class _CachedStore(CachedDBStore):
     """Django's ``cached_db`` sessions, where a cache that is down costs a database read instead of a
     500, and an ended session stays ended (above)."""
 
@@ -93,3 +94,7 @@ class SessionStore(CachedDBStore):
         user = load_backend(backend_path).get_user(user_id)
         if user is not None and constant_time_compare(stored, user.get_session_auth_hash()):
             user_sessions_end(user_id=user.pk)
+
+
+class SessionStore(OneStatementRead, _CachedStore):
+    """The store: the cache first, then the row read by one fixed statement (``accounts.session_db``)."""

@@ -349,7 +349,7 @@ class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "hold_reason",
         "reversal_code",
     )
-    list_filter = ("state", "affiliate__program")
+    list_filter = ("state", "program")  # the commission's own program (indexed), not through its affiliate
     search_fields = ("id", "conversion__order_id", "affiliate__user__email")
     search_by = (
         SearchBy("id", normalize=digits),

@@ -204,7 +204,13 @@ class Link(models.Model):
 class Click(models.Model):
     """One visit of ``/r/<code>``, written after the redirect answered. No raw IP: a salted hash."""
 
-    link = models.ForeignKey(Link, verbose_name=_("link"), on_delete=models.PROTECT, related_name="clicks")
+    link = models.ForeignKey(
+        Link,
+        verbose_name=_("link"),
+        on_delete=models.PROTECT,
+        related_name="clicks",
+        db_index=False,  # affiliates_click_link_recent (link, -at) serves every lookup by link
+    )
     click_id = models.CharField(_("click id"), max_length=32, unique=True)
     at = models.DateTimeField(_("at"))
     hour = models.DateTimeField(
@@ -404,15 +410,15 @@ class Commission(models.Model):
     lock_date = models.DateField(_("lock date"))
     approve_date = models.DateField(_("approve date"))
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
-    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_at = models.DateTimeField(pgettext_lazy("commission", "approved at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
-    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    reversed_at = models.DateTimeField(pgettext_lazy("commission", "reversed at"), null=True, blank=True)
     reversal_code = models.CharField(
         _("reversal code"), max_length=20, choices=ReversalCode.choices, blank=True
     )
     hold_reason = models.CharField(_("hold reason"), max_length=300, blank=True)
     released_at = models.DateTimeField(
-        _("released at"),
+        pgettext_lazy("commission", "released at"),
         null=True,
         blank=True,
         help_text=_("A person released it from a hold: the daily run doesn't hold it again."),
@@ -604,7 +610,7 @@ class Performance(models.Model):
     conversions = models.PositiveIntegerField(
         _("conversions"), default=0, help_text=_("Accepted conversions (commissions), reversed included.")
     )
-    reversed = models.PositiveIntegerField(_("reversed"), default=0)
+    reversed = models.PositiveIntegerField(pgettext_lazy("conversions", "reversed"), default=0)
     revenue = models.DecimalField(
         _("revenue"),
         max_digits=AMOUNT_DIGITS,

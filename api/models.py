@@ -46,7 +46,7 @@ class ApiKey(models.Model):
         help_text=_("Publishable keys are public: kept to show again."),
     )
     scope = models.CharField(_("scope"), max_length=6, choices=Scope.choices)
-    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    expires_at = models.DateTimeField(pgettext_lazy("expiry", "expires at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -158,7 +158,7 @@ class IdempotencyRecord(models.Model):
     response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
     response_body = models.JSONField(_("response body"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"))
-    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    expires_at = models.DateTimeField(pgettext_lazy("expiry", "expires at"), db_index=True)
 
     class Meta:
         verbose_name = _("idempotency record")

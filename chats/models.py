@@ -45,7 +45,9 @@ class ChatTemplate(models.Model):
         _("body"), help_text=_("The approved text: {{1}} is the brand, {{2}} the member's text.")
     )
     approved = models.BooleanField(
-        _("approved"), default=True, help_text=_("Only approved templates can be sent.")
+        pgettext_lazy("whatsapp template", "approved"),
+        default=True,
+        help_text=_("Only approved templates can be sent."),
     )
 
     class Meta:

@@ -6,7 +6,7 @@ import functools
 import json
 import logging
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -126,23 +126,43 @@ def subquery_count(queryset: QuerySet) -> Subquery:
 _prepared_on: dict[str, weakref.WeakSet] = {}  # statement name: the connections it was prepared on
 
 
-def execute_prepared(cursor, name: str, sql: str, params: Sequence) -> None:
-    """Run ``sql`` (``%s`` placeholders, as Django writes them) on ``cursor`` as a PostgreSQL
-    prepared statement called ``name``: prepared once per database session, then only executed
-    (a hot query whose planning costs more than its run). Django's connections don't prepare
+def execute_prepared(
+    cursor, name: str, sql: str, params: Sequence | Mapping, *, types: Sequence[str] = ()
+) -> None:
+    """Run ``sql`` on ``cursor`` as a PostgreSQL prepared statement called ``name``: prepared once per
+    database session, then only executed (a hot query whose planning costs more than its run).
+
+    ``params`` is a sequence for ``%s`` placeholders or a mapping for ``%(name)s`` ones (as Django
+    writes them); ``types`` (PostgreSQL type names, in the parameters' order) types the statement's
+    parameters where PostgreSQL can't infer them. Django's connections don't prepare
     (``prepare_threshold`` is None, parameters are bound client-side). A prepared statement belongs
     to the session, whatever becomes of the transaction it was prepared in; PostgreSQL plans it
-    again by itself if a table it reads changes. Other databases: a plain execute."""
+    again by itself if a table it reads changes. The connections that have it are remembered per
+    name. Without a pool or persistent connections (a connection a request) it would be prepared on
+    every connection, so it is run as it is; other databases too.
+
+    Prepared statements live in a PostgreSQL session: behind PgBouncer in transaction mode they
+    don't work (docs/deploy.md)."""
     if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return
     connection.ensure_connection()
+    if connection.pool is None and not connection.settings_dict.get("CONN_MAX_AGE"):
+        cursor.execute(sql, params)
+        return
+    if isinstance(params, Mapping):
+        names = list(params)
+        values = [params[key] for key in names]
+        numbered = sql % {key: f"${i}" for i, key in enumerate(names, start=1)}
+    else:
+        values = list(params)
+        numbered = sql % tuple(f"${i}" for i in range(1, len(values) + 1))
     done = _prepared_on.setdefault(name, weakref.WeakSet())
     if connection.connection not in done:
-        numbered = sql % tuple(f"${i}" for i in range(1, len(params) + 1))
-        cursor.execute(f"PREPARE {name} AS {numbered}")
+        typed = f" ({', '.join(types)})" if types else ""
+        cursor.execute(f"PREPARE {name}{typed} AS {numbered}")
         done.add(connection.connection)
-    if params:
-        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    if values:
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(values))})", values)
     else:
         cursor.execute(f"EXECUTE {name}")

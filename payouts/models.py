@@ -130,7 +130,7 @@ class PayeeIdentity(models.Model):
         related_name="payee_identity",
         verbose_name=_("person"),
     )
-    legal_name = models.CharField(_("legal name"), max_length=140)
+    legal_name = models.CharField(pgettext_lazy("payee identity", "legal name"), max_length=140)
     date_of_birth = models.DateField(_("date of birth"))
     street = models.CharField(_("street"), max_length=70)
     building_number = models.CharField(_("building number"), max_length=16, blank=True)
@@ -144,16 +144,16 @@ class PayeeIdentity(models.Model):
     status_reason = models.CharField(
         _("status reason"), max_length=300, blank=True, help_text=_("shown to the person")
     )
-    submitted_at = models.DateTimeField(_("submitted at"))
+    submitted_at = models.DateTimeField(pgettext_lazy("payee identity", "submitted at"))
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("reviewed by"),
+        verbose_name=pgettext_lazy("payee identity", "reviewed by"),
     )
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(pgettext_lazy("payee identity", "reviewed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payee identity")
@@ -196,7 +196,7 @@ class BankDetailsChallenge(models.Model):
     details = models.JSONField(_("details"), help_text=_("the bank details waiting for the code"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"))
-    expires_at = models.DateTimeField(_("expires at"))
+    expires_at = models.DateTimeField(pgettext_lazy("expiry", "expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
@@ -217,7 +217,7 @@ class PayoutState(models.TextChoices):
     ACCEPTED = "ACCEPTED", _("Accepted by the bank")
     PAID = "PAID", pgettext_lazy("payout state", "Paid")
     REJECTED = "REJECTED", _("Rejected")
-    RETURNED = "RETURNED", _("Returned")
+    RETURNED = "RETURNED", pgettext_lazy("payout state", "Returned")
     CANCELLED = "CANCELLED", _("Cancelled")
 
 
@@ -350,7 +350,10 @@ class Payout(models.Model):
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     exported_at = models.DateTimeField(_("exported at"), null=True, blank=True)
     closed_at = models.DateTimeField(
-        _("closed at"), null=True, blank=True, help_text=_("paid, rejected, returned or cancelled")
+        pgettext_lazy("payout", "closed at"),
+        null=True,
+        blank=True,
+        help_text=_("paid, rejected, returned or cancelled"),
     )
 
     class Meta:

@@ -48,6 +48,25 @@ class BalanceFate:
 
 
 @dataclass(frozen=True)
+class Repayment:
+    """In one currency: what the person's available balance pays back before the rest's fate, and what
+    TikJoy writes off (``privacy.services.account_delete``).
+
+    ``advanced``: the person's share of their rewards made available early (JoyFast) and still in the
+    brands' hold; they are reversed with the other pending rewards (the brands get their money back),
+    so the advance is taken back. ``owed``: a debt they already had. Both are paid from the available
+    balance as far as it goes (``taken_back``); TikJoy writes off the rest (``written_off``), so an
+    erased account owes nothing.
+    """
+
+    advanced: Money
+    advanced_count: int
+    owed: Money
+    taken_back: Money
+    written_off: Money
+
+
+@dataclass(frozen=True)
 class RewardsToReverse:
     status: str  # the status's value, what the fingerprint keeps (its label is in the reader's language)
     status_label: str
@@ -59,7 +78,8 @@ class RewardsToReverse:
 class DeletionPlan:
     refusal: str  # why this account can't be deleted here ("" when it can)
     balances: list[BalanceFate] = field(default_factory=list)
-    to_reverse: list[RewardsToReverse] = field(default_factory=list)
+    to_reverse: list[RewardsToReverse] = field(default_factory=list)  # advanced ones are in ``repayments``
+    repayments: list[Repayment] = field(default_factory=list)
     payouts_in_flight: list[Payout] = field(default_factory=list)
     commissions_to_reverse: list[RewardsToReverse] = field(default_factory=list)
     coins: int = 0  # Promote coins turned back into money (counted in ``balances``) first
@@ -75,6 +95,10 @@ class DeletionPlan:
         """
         parts = [f"{b.amount.amount}{b.amount.currency}:{b.fate}" for b in self.balances]
         parts += [f"{r.status}:{r.count}:{_amounts_key(r.amounts)}" for r in self.to_reverse]
+        parts += [
+            f"r:{r.advanced_count}:{_amounts_key([r.advanced, r.owed, r.taken_back, r.written_off])}"
+            for r in self.repayments
+        ]
         parts += [f"c:{r.status}:{r.count}:{_amounts_key(r.amounts)}" for r in self.commissions_to_reverse]
         parts += [f"coins:{self.coins}:{_amounts_key(self.coin_funds)}"]
         parts += [f"payout:{p.pk}:{p.state}" for p in self.payouts_in_flight]
@@ -99,11 +123,7 @@ def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
         return gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": money_text(minimum)}
     if Ban.objects.filter(user=user).exists():
         return gettext("your account is banned")
-    owed = debt_owed(owner=user, currency=PAYOUT_CURRENCY)
-    if owed.amount > 0:
-        return gettext(
-            "you owe %(owed)s (money taken back after it reached your balance), and no payout is made while you do"
-        ) % {"owed": money_text(owed)}
+    # A debt is repaid from the balance before this amount is known (``Repayment``): nothing is owed then.
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None or identity.status == IdentityStatus.MORE_INFO:
         return gettext("we don't have your identity for payouts")
@@ -163,6 +183,10 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
     }
     for money in coin_funds:
         totals[str(money.currency)] = totals.get(str(money.currency), Money(0, money.currency)) + money
+    repayments = _repayments(user, totals)
+    for repayment in repayments:
+        currency = str(repayment.taken_back.currency)
+        totals[currency] = totals.get(currency, Money(0, currency)) - repayment.taken_back
     balances = []
     for currency in sorted(totals):
         amount = totals[currency]
@@ -181,7 +205,7 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
     to_reverse = []
     for status in (RewardStatus.PENDING, RewardStatus.HELD):
         rows = (
-            Reward.objects.filter(user=user, status=status)
+            Reward.objects.filter(user=user, status=status, advanced_at__isnull=True)
             .values("currency")
             .annotate(n=Count("pk"), total=Sum("user_amount"))
             .order_by("currency")
@@ -223,11 +247,44 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
         refusal="",
         balances=balances,
         to_reverse=to_reverse,
+        repayments=repayments,
         payouts_in_flight=in_flight,
         commissions_to_reverse=commissions,
         coins=coins,
         coin_funds=coin_funds,
     )
+
+
+def _repayments(user: User, available: dict[str, Money]) -> list[Repayment]:
+    """Per currency: the advances (JoyFast) the deletion takes back and the debt already owed, paid from
+    ``available`` (the balance, coins' money included) as far as it goes, TikJoy writing off the rest."""
+    advanced = {
+        row["currency"]: row
+        for row in Reward.objects.filter(user=user, status=RewardStatus.PENDING, advanced_at__isnull=False)
+        .values("currency")
+        .annotate(n=Count("pk"), total=Sum("user_amount"))
+        .order_by("currency")
+    }
+    currencies = set(advanced) | {
+        account.currency for account in accounts_of(user).filter(purpose=Purpose.USER_OWED, balance__lt=0)
+    }
+    repayments = []
+    for currency in sorted(currencies):
+        row = advanced.get(currency, {"n": 0, "total": Decimal("0")})
+        advance = Money(row["total"] or Decimal("0"), currency)
+        owed = debt_owed(owner=user, currency=currency)
+        due = advance + owed
+        taken_back = min(due, available.get(currency, Money(0, currency)))
+        repayments.append(
+            Repayment(
+                advanced=advance,
+                advanced_count=row["n"],
+                owed=owed,
+                taken_back=taken_back,
+                written_off=due - taken_back,
+            )
+        )
+    return repayments
 
 
 def _person_coins(user: User) -> tuple[int, list[Money]]:

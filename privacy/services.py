@@ -8,17 +8,22 @@ Deleting an account keeps the books true:
 
 In this order, each step through the service of the app that owns the data:
 
-1. The available balance in euro is paid out through ``payouts.services.payout_request``
-   when the plan said so (a refused payout stops everything: nothing is erased);
+1. A debt the person already owes is repaid from their available balance
+   (``rewards.services.person_debt_repay``); then what the plan says is left of the balance in
+   euro (after the repayments below) is paid out through ``payouts.services.payout_request``
+   (a refused payout stops everything: nothing is erased);
 2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
    an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
 3. pending and held rewards go back to their merchants with the reason "account deleted"
-   (``rewards.services.rewards_reverse_for_person``, the engine's reversal), and pending and held
+   (``rewards.services.rewards_reverse_for_person``, the engine's reversal), rewards made
+   available early (JoyFast) included: their advance becomes a debt, settled in step 4; pending and held
    affiliate commissions to their payers with the code "account deleted"
    (``affiliates.services.commissions_reverse_for_person``); Promote coins were turned back into
    money first (``promote.services.coins_withdraw``), which then shares the balance's fate;
-4. in one transaction: what is left available (a balance that can't be paid out) is
-   forfeited to the platform by a ledger transaction with its reason; consents are
+4. in one transaction: what the person owes is repaid from the balance and TikJoy writes off
+   the rest (``_debt_settle``: an erased account owes nothing); what is left available (a
+   balance that can't be paid out) is forfeited to the platform by a ledger transaction with
+   its reason; consents are
    withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
    details and allauth e-mail addresses are deleted; the User row keeps only its id
    (pseudonymous owner of its ledger accounts, deactivated, ``deleted_at`` set).
@@ -86,6 +91,7 @@ from promote.services import coins_withdraw, promote_erase_for_person
 from rewards.models import Reward, RewardStatus
 from rewards.services import (
     RewardError,
+    person_debt_repay,
     reward_reverse,
     rewards_reverse_for_person,
     social_actions_erase,
@@ -94,6 +100,7 @@ from rewards.services import (
 from social.services import person_social_erase, tiktok_tokens_revoke, webhook_events_purge
 from subscriptions.services import subscriptions_end_for_person
 from support.services import support_erase_for_person
+from wallets.debts import debt_close
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.selectors import accounts_of
@@ -114,6 +121,10 @@ class DeletionRefused(DomainError):
 class DeletionResult:
     paid_out: list[Money] = field(default_factory=list)
     forfeited: list[Money] = field(default_factory=list)
+    taken_back: list[Money] = field(
+        default_factory=list
+    )  # repaid from the balance at the end (advances, debts)
+    written_off: list[Money] = field(default_factory=list)  # what the balance couldn't repay: TikJoy's loss
     rewards_reversed: int = 0
     commissions_reversed: int = 0
     coins_withdrawn: int = 0
@@ -136,6 +147,9 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
     if plan.coins:  # the coins become money on the available balance, whose fate the plan states
         coins_withdraw(holder=user, coins_count=plan.coins, actor=user, now=now)
         result.coins_withdrawn = plan.coins
+    for repayment in plan.repayments:  # a debt already owed is repaid first: payouts wait while one is
+        if repayment.owed.amount > 0:
+            person_debt_repay(user_id=user.pk, currency=str(repayment.owed.currency), now=now)
     for balance in plan.balances:
         if balance.fate == PAYOUT:
             payout_request(user=user, amount=balance.amount, now=now)  # a PayoutError stops here
@@ -150,8 +164,10 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.deleted_at is not None:
             raise DeletionRefused(gettext("This account is already deleted."))
-        pending = accounts_of(user).filter(purpose=Purpose.USER_PENDING, balance__gt=0)
-        if pending.exists():  # a reward credited after the reversals: nothing is erased, try again
+        pending = accounts_of(user).filter(purpose=Purpose.USER_PENDING, balance__gt=0).exists() or (
+            Reward.objects.filter(user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]).exists()
+        )
+        if pending:  # a reward credited after the reversals: nothing is erased, try again
             raise DeletionRefused(
                 gettext("A reward arrived while deleting your account. Please confirm again.")
             )
@@ -162,6 +178,16 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             raise DeletionRefused(
                 gettext("A commission arrived while deleting your account. Please confirm again.")
             )
+        for currency in sorted(
+            accounts_of(user)
+            .filter(purpose=Purpose.USER_OWED, balance__lt=0)
+            .values_list("currency", flat=True)
+        ):
+            repaid, written_off = _debt_settle(user=user, currency=currency, now=now)
+            if repaid.amount:
+                result.taken_back.append(repaid)
+            if written_off.amount:
+                result.written_off.append(written_off)
         for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("pk"):
             amount = Money(account.balance, account.currency)
             reason = next(
@@ -201,6 +227,26 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         ).update(object_repr=str(user))
     logger.info("account %s deleted: %s", user.pk, result)
     return result
+
+
+def _debt_settle(*, user: User, currency: str, now: datetime) -> tuple[Money, Money]:
+    """Inside the deletion's transaction, before anything else is posted to the person's accounts: what
+    they owe (advances of rewards reversed by the deletion, a debt they had) is repaid from their
+    available balance as far as it goes, and TikJoy writes off the rest. The accounts, the revenue
+    account a forfeit goes to included, are locked first in primary-key order. Returns (repaid,
+    written off)."""
+    return debt_close(
+        owner=user,
+        source=account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=currency),
+        also_lock=[account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency=currency)],
+        repay_reason="Repaid from the available balance: account deleted",
+        write_off_reason="Written off by TikJoy, account deleted: the balance could not cover what was owed "
+        "(money paid early, or taken back after it was paid out)",
+        idempotency_key=f"privacy:debt:{user.pk}:{currency}",
+        actor=user,
+        subject=user,
+        now=now,
+    )
 
 
 # --- export -----------------------------------------------------------------------------------

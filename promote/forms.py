@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from promote.models import Goal, Kind
 from wallets.money import Currency
@@ -40,7 +41,9 @@ class OrderForm(forms.Form):
     )
     country = forms.CharField(max_length=2, required=False, label=_("Country (ISO code, e.g. GB)"))
     age_min = forms.IntegerField(min_value=18, max_value=99, initial=18, label=_("Ages from"))
-    age_max = forms.IntegerField(min_value=18, max_value=99, initial=65, label=_("to"))
+    age_max = forms.IntegerField(
+        min_value=18, max_value=99, initial=65, label=pgettext_lazy("age range", "to")
+    )
     budget_coins = forms.IntegerField(min_value=1, max_value=10**9, initial=1000, label=_("Budget (coins)"))
     duration_days = forms.IntegerField(min_value=1, max_value=30, initial=3, label=_("Duration (days)"))
     commercial_music_declared = forms.BooleanField(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from wallets.formats import money_text
@@ -342,7 +342,7 @@ class Coupon(models.Model):
 
 class OrderStatus(models.TextChoices):
     IN_REVIEW = "IN_REVIEW", _("in review")
-    ACTIVE = "ACTIVE", _("active")
+    ACTIVE = "ACTIVE", pgettext_lazy("promotion status", "active")
     COMPLETED = "COMPLETED", _("completed (unspent coins being returned)")
     SETTLED = "SETTLED", _("settled")
     REJECTED = "REJECTED", _("rejected")
@@ -436,7 +436,7 @@ class PromoteOrder(models.Model):
         help_text=_("The delivery provider's ids, once launched."),
     )
     created_at = models.DateTimeField(_("created at"))
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(pgettext_lazy("promotion order", "reviewed at"), null=True, blank=True)
     starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -581,7 +581,7 @@ class CardCheckout(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
     )
     created_at = models.DateTimeField(_("created at"))
-    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    paid_at = models.DateTimeField(pgettext_lazy("card checkout", "paid at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("card checkout")

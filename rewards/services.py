@@ -2211,16 +2211,22 @@ def rewards_reverse_for_person(*, user: User, reason: str, actor: User, now: dat
     of its own taking the engine's locks in order (as ``user_ban`` does); an error is
     raised, not swallowed: the caller must not erase a person whose rewards still hold money.
     Returns how many rewards were reversed.
+
+    Rewards made available early (JoyFast) are reversed too, like every reward still in its
+    hold: the merchant gets its whole price back, and the person's share, which TikJoy advanced,
+    becomes a debt (``_reverse``) that the deletion repays from the available balance and writes
+    off for the rest, before it erases anything (``privacy.services.account_delete``). Left
+    pending, such a reward would be reversed at the end of its hold anyway (the erased person's
+    posts are no longer followed) and leave the debt on an erased account.
     """
     if not reason.strip():
         raise RewardError("Say why the rewards are reversed: the merchants see the reason.")
     reversed_count = 0
-    # A reward already made available early (JoyFast) is in the balance the deletion pays out or
-    # forfeits: reversing it would refund the merchant from TikJoy and leave a debt on an erased
-    # account. It runs its course like a settled one (docs/subscriptions.md).
-    for reward_id in Reward.objects.filter(
-        user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD], advanced_at__isnull=True
-    ).values_list("pk", flat=True):
+    for reward_id in (
+        Reward.objects.filter(user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    ):
         if _person_reverse(reward_id=reward_id, reason=reason.strip(), actor=actor, now=now):
             reversed_count += 1
     return reversed_count

@@ -171,13 +171,14 @@ CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmem://"))}
 SESSION_ENGINE = (
     "accounts.sessions"
     if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    else "django.contrib.sessions.backends.db"
+    else "accounts.session_db"
 )
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, reading the signed-in person in one fixed statement (accounts/backends.py).
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -12,21 +12,28 @@ The debt account never rises above zero: ``debt_repay`` locks the source and the
 account rows in primary-key order (the order ``wallets_post`` takes them in, so no
 deadlock with any posting) and repays at most what is owed and what the source holds.
 ``ledger_check`` reports a debt account above zero as a violation.
+
+A debt nobody can repay any more (the person deleted their account) is closed by
+``debt_close``: repaid from their balance as far as it goes, and the rest written off
+(``debt_write_off``) to the platform's ``PLATFORM_WRITE_OFF`` account, which goes below
+zero by TikJoy's loss, so no debt is left on an erased account.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Model
 from moneyed import Money
 
-from wallets.models import Account, Purpose
+from wallets.models import PLATFORM, Account, Purpose
 from wallets.services import LedgerError, account_for, post
 
 DEBT_INCUR_KIND = "DEBT_INCURRED"
 DEBT_REPAY_KIND = "DEBT_REPAID"
+DEBT_WRITE_OFF_KIND = "DEBT_WRITTEN_OFF"
 
 
 def debt_owed(*, owner, currency: str) -> Money:
@@ -120,3 +127,87 @@ def debt_repay(
             now=now,
         )
     return repaid
+
+
+def debt_write_off(
+    *,
+    owner,
+    currency: str,
+    reason: str,
+    idempotency_key: str,
+    actor: Model | None = None,
+    subject: Model | None = None,
+    now: datetime,
+) -> Money:
+    """Write off all ``owner`` still owes in ``currency`` (TikJoy's loss, ``PLATFORM_WRITE_OFF``); returns
+    the amount (zero when nothing is owed). Locks the debt account's row first, like ``debt_repay``."""
+    owed = account_for(owner=owner, purpose=Purpose.USER_OWED, currency=currency)
+    with transaction.atomic():
+        value = Account.objects.select_for_update().values_list("balance", flat=True).get(pk=owed.pk)
+        if value >= 0:
+            return Money(0, currency)
+        amount = Money(-value, currency)
+        post(
+            entries=[
+                (account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency=currency), -amount),
+                (owed, amount),
+            ],
+            kind=DEBT_WRITE_OFF_KIND,
+            reason=reason,
+            idempotency_key=idempotency_key,
+            actor=actor,
+            subject=subject,
+            now=now,
+        )
+    return amount
+
+
+def debt_close(
+    *,
+    owner,
+    source: Account,
+    also_lock: Sequence[Account] = (),
+    repay_reason: str,
+    write_off_reason: str,
+    idempotency_key: str,
+    actor: Model | None = None,
+    subject: Model | None = None,
+    now: datetime,
+) -> tuple[Money, Money]:
+    """``owner`` will never repay (their account is being deleted): repay their debt in ``source``'s
+    currency from ``source`` as far as it goes, write off the rest; returns (repaid, written off).
+
+    Locks, in primary-key order and before anything else, the debt account, ``source``, the
+    write-off account and ``also_lock`` (accounts the caller posts to next in the same transaction,
+    e.g. where the rest of ``source`` goes), so no posting of the caller's transaction takes a
+    ledger lock out of the one order.
+    """
+    currency = source.currency
+    owed = account_for(owner=owner, purpose=Purpose.USER_OWED, currency=currency)
+    loss = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency=currency)
+    with transaction.atomic():
+        list(
+            Account.objects.select_for_update()
+            .filter(pk__in=[owed.pk, source.pk, loss.pk, *(a.pk for a in also_lock)])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        repaid = debt_repay(
+            owner=owner,
+            source=source,
+            reason=repay_reason,
+            idempotency_key=f"{idempotency_key}:repay",
+            actor=actor,
+            subject=subject,
+            now=now,
+        )
+        written_off = debt_write_off(
+            owner=owner,
+            currency=currency,
+            reason=write_off_reason,
+            idempotency_key=f"{idempotency_key}:write-off",
+            actor=actor,
+            subject=subject,
+            now=now,
+        )
+    return repaid, written_off

@@ -44,15 +44,24 @@ class Purpose(models.TextChoices):
     PROMOTE_REVENUE = "PROMOTE_REVENUE", _("platform: revenue from coins spent on promotion")
     # A person's debt (wallets/debts.py): minus what they owe; never above zero. Payouts wait while it is below.
     USER_OWED = "USER_OWED", _("user: owed by the person (a debt, repaid before any payout)")
+    # What TikJoy wrote off: the debts of deleted accounts (wallets/debts.py ``debt_write_off``); minus the loss.
+    PLATFORM_WRITE_OFF = "PLATFORM_WRITE_OFF", _("platform: debts written off (minus the loss)")
 
 
 # Only the bank account stands for the world outside the ledger: money that comes
 # in (a top-up) leaves it, so its balance is minus what the platform holds. The coin
 # issuing accounts are its counterpart for coins: minus the coins sold (or handed out as
 # coupons) and still in someone's balance or an order's escrow.
-# A person's debt account is minus what they owe (wallets/debts.py keeps it at or below zero).
+# A person's debt account is minus what they owe (wallets/debts.py keeps it at or below zero);
+# the write-off account is minus what TikJoy lost by writing debts off.
 NEGATIVE_ALLOWED = frozenset(
-    {Purpose.PLATFORM_BANK, Purpose.PROMOTE_COINS_ISSUED, Purpose.PROMOTE_COUPONS, Purpose.USER_OWED}
+    {
+        Purpose.PLATFORM_BANK,
+        Purpose.PROMOTE_COINS_ISSUED,
+        Purpose.PROMOTE_COUPONS,
+        Purpose.USER_OWED,
+        Purpose.PLATFORM_WRITE_OFF,
+    }
 )
 
 

@@ -188,12 +188,13 @@ def test_a_merchant_cant_choose_account_deleted_as_a_reversal_reason():
     assert ReversalCode.ACCOUNT_DELETED not in dict(ReversalCode.chosen_by_people())
 
 
-def test_a_person_who_owes_money_is_told_their_balance_is_forfeited_not_paid_out(people, ops, settings):
+def test_a_person_who_owes_money_repays_it_from_their_balance_and_the_rest_is_paid_out(people, ops, settings):
     settings.PAYOUTS_MIN_AMOUNT = Decimal("1.00")
     zoe = people["zoe"]
     verify_identity(zoe, ops)
     add_bank_account(zoe, holder="Zoe", now=NOW - timedelta(days=3))
-    assert [b.fate for b in deletion_plan_get(user=zoe, now=NOW).balances] == [PAYOUT]
+    [before] = deletion_plan_get(user=zoe, now=NOW).balances
+    assert before.fate == PAYOUT
     debt_incur(
         owner=zoe,
         creditor=account_for(owner=people["delta"], purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR"),
@@ -203,9 +204,10 @@ def test_a_person_who_owes_money_is_told_their_balance_is_forfeited_not_paid_out
         now=NOW,
     )
     plan = deletion_plan_get(user=zoe, now=NOW)
-    assert [(b.fate, b.why) for b in plan.balances] == [
-        (
-            FORFEIT,
-            "you owe €3.00 (money taken back after it reached your balance), and no payout is made while you do",
-        )
-    ]
+    [repayment] = plan.repayments
+    assert (repayment.owed, repayment.taken_back, repayment.written_off) == (
+        eur("3.00"),
+        eur("3.00"),
+        eur("0"),
+    )
+    assert [(b.fate, b.amount) for b in plan.balances] == [(PAYOUT, before.amount - eur("3.00"))]

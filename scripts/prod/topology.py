@@ -87,7 +87,7 @@ def loadprep() -> None:
         person = User.objects.get(email=f"{('ana', 'ben', 'dan', 'eve')[i % 4]}@demo.tikjoy.local")
         store = SessionStore()
         store[SESSION_KEY] = str(person.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "accounts.backends.ModelBackend"
         store[HASH_SESSION_KEY] = person.get_session_auth_hash()
         store.create()
         sessions.append(store.session_key)
