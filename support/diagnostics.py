@@ -23,20 +23,20 @@ from decimal import Decimal
 
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
 from merchants.days import merchant_day
-from merchants.locale import money_in_locale
 from merchants.models import Consent, Merchant
 from merchants.selectors import PersonSeen, people_seen_by_merchant, wallet_balance
 from rewards.console import calculation_rows
 from rewards.models import CampaignDay, MerchantConsumer, Reward, SocialAction
 from rewards.reasons import NOT_PAID, Explanation, Reader, Reason, action_explain, reason_explain
 from social.models import TikTokProfile
+from wallets.formats import money_text
 
 ACTIONS_SHOWN = 20  # a person's latest actions on their page
 OUTCOMES_WINDOW = 200  # a campaign's latest actions grouped by outcome
@@ -191,9 +191,7 @@ class ConsumerDiagnosis:
 
 def _money(amount, currency: str) -> str:
     try:
-        return money_in_locale(
-            Money(Decimal(str(amount)), currency), translation.to_locale(translation.get_language() or "en")
-        )
+        return money_text(Money(Decimal(str(amount)), currency))
     except (ArithmeticError, ValueError, LookupError):
         return f"{amount} {currency}"
 
