@@ -110,6 +110,14 @@ def _moment(params: dict, key: str) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
+def stored_reason(text: str) -> str:
+    """A reason the engine stored in English (a reward's ``reason``, a reversal's ``reason`` param) in the
+    reader's language: the engine marks its reasons for translation where it writes them
+    (``gettext_noop``); a reason ops typed is shown as written (gettext gives back a text it has no
+    translation for)."""
+    return _(text) if text else ""
+
+
 def _consumer(code: str, params: dict) -> str:
     brand = params.get("brand") or _("the brand")
     texts = {
@@ -140,7 +148,7 @@ def _consumer(code: str, params: dict) -> str:
         Reason.REVERSED: _("This reward was reversed: %(reason)s"),
         Reason.REJECTED_AFTER_REVIEW: _("Not paid: it did not pass our review."),
     }
-    return texts[code] % {"brand": brand, "reason": params.get("reason") or ""}
+    return texts[code] % {"brand": brand, "reason": stored_reason(str(params.get("reason") or ""))}
 
 
 def _merchant(code: str, params: dict) -> tuple[str, str]:
@@ -156,7 +164,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         "max_rewards": params.get("max_rewards", "?"),
         "starts_at": _moment(params, "starts_at"),
         "ends_at": _moment(params, "ends_at"),
-        "reason": params.get("reason") or "",
+        "reason": stored_reason(str(params.get("reason") or "")),
         "hashtag": params.get("hashtag") or "",
         "score": params.get("risk_score", "?"),
         "days": settings.REWARDS_UNFUNDED_RETRY_DAYS,
