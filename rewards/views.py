@@ -134,7 +134,7 @@ def movements(request: HttpRequest) -> HttpResponse:
     ``MOVEMENTS_PAGE_SIZE`` a page; ``?before=<movement>`` is the page after it (keyset: any page
     costs one indexed read). Only the person's own accounts are read, whatever ``before`` says."""
     raw = request.GET.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    before = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
     lines, more = selectors.wallet_movements(user=request.user, limit=MOVEMENTS_PAGE_SIZE, before=before)
     return render(
         request,
