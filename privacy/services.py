@@ -10,7 +10,8 @@ In this order, each step through the service of the app that owns the data:
 
 1. A debt the person already owes is repaid from their available balance
    (``rewards.services.person_debt_repay``); then what the plan says is left of the balance in
-   euro (after the repayments below) is paid out through ``payouts.services.payout_request``
+   euro (after the repayments below) is paid out through ``payouts.services.payout_request``,
+   which lets through the debts the plan writes off in step 4, in any currency, and no other
    (a refused payout stops everything: nothing is erased);
 2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
    an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
@@ -20,10 +21,11 @@ In this order, each step through the service of the app that owns the data:
    affiliate commissions to their payers with the code "account deleted"
    (``affiliates.services.commissions_reverse_for_person``); Promote coins were turned back into
    money first (``promote.services.coins_withdraw``), which then shares the balance's fate;
-4. in one transaction: what the person owes is repaid from the balance and TikJoy writes off
+4. in one transaction, its ledger rows locked first in key order (``_ledger_lock``): what the
+   person owes is repaid from the balance and TikJoy writes off
    the rest (``_debt_settle``: an erased account owes nothing); what is left available (a
    balance that can't be paid out) is forfeited to the platform by a ledger transaction with
-   its reason; consents are
+   its reasons (``_forfeit_reason``); consents are
    withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
    details and allauth e-mail addresses are deleted; the User row keeps only its id
    (pseudonymous owner of its ledger accounts, deactivated, ``deleted_at`` set).
