@@ -693,8 +693,15 @@ def _ops_alert(subject: str, message: str) -> None:
     )
 
 
-def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
-    """Reserve ``amount`` of the person's available balance for a payout to their bank account."""
+def payout_request(
+    *, user: User, amount: Money, now: datetime, debts_settled: Sequence[Money] = ()
+) -> Payout:
+    """Reserve ``amount`` of the person's available balance for a payout to their bank account.
+
+    A debt, in any currency, stops it, except up to ``debts_settled`` in its currency: what the caller
+    itself settles right after (an account being deleted: TikJoy writes off what its balance can't repay,
+    ``privacy.services.account_delete``, from the plan the person confirmed).
+    """
     if str(amount.currency) != PAYOUT_CURRENCY:
         raise PayoutError(_("Payouts are made in euro by SEPA transfer."))
     if amount.amount <= 0 or not is_at_precision(amount):
@@ -706,7 +713,10 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
         raise PayoutError(
             _("Your account is banned, so it can't be paid out. Write to us if you think this is wrong.")
         )
-    owed = debts_of(owner=user)  # in any currency: a debt in another one is still a debt
+    settled = {str(m.currency): m for m in debts_settled}
+    owed = [  # in any currency: a debt in another one is still a debt
+        m for m in debts_of(owner=user) if m > settled.get(str(m.currency), Money(0, m.currency))
+    ]
     if owed:
         raise PayoutError(
             _(

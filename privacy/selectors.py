@@ -123,7 +123,8 @@ def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
         return gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": money_text(minimum)}
     if Ban.objects.filter(user=user).exists():
         return gettext("your account is banned")
-    # A debt is repaid from the balance before this amount is known (``Repayment``): nothing is owed then.
+    # A debt is repaid from the balance before this amount is known or written off (``Repayment``): the
+    # deletion passes what it writes off to ``payout_request(debts_settled=)``, in any currency.
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None or identity.status == IdentityStatus.MORE_INFO:
         return gettext("we don't have your identity for payouts")

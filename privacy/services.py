@@ -10,7 +10,8 @@ In this order, each step through the service of the app that owns the data:
 
 1. A debt the person already owes is repaid from their available balance
    (``rewards.services.person_debt_repay``); then what the plan says is left of the balance in
-   euro (after the repayments below) is paid out through ``payouts.services.payout_request``
+   euro (after the repayments below) is paid out through ``payouts.services.payout_request``,
+   which lets through the debts the plan writes off in step 4, in any currency, and no other
    (a refused payout stops everything: nothing is erased);
 2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
    an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
@@ -20,10 +21,11 @@ In this order, each step through the service of the app that owns the data:
    affiliate commissions to their payers with the code "account deleted"
    (``affiliates.services.commissions_reverse_for_person``); Promote coins were turned back into
    money first (``promote.services.coins_withdraw``), which then shares the balance's fate;
-4. in one transaction: what the person owes is repaid from the balance and TikJoy writes off
+4. in one transaction, its ledger rows locked first in key order (``_ledger_lock``): what the
+   person owes is repaid from the balance and TikJoy writes off
    the rest (``_debt_settle``: an erased account owes nothing); what is left available (a
    balance that can't be paid out) is forfeited to the platform by a ledger transaction with
-   its reason; consents are
+   its reasons (``_forfeit_reason``); consents are
    withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
    details and allauth e-mail addresses are deleted; the User row keeps only its id
    (pseudonymous owner of its ledger accounts, deactivated, ``deleted_at`` set).
@@ -42,6 +44,7 @@ from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
@@ -82,6 +85,7 @@ from privacy.export import export_zip
 from privacy.models import DataExport, ExportStatus, MerchantClosure
 from privacy.selectors import (
     PAYOUT,
+    DeletionPlan,
     deletion_plan_get,
     last_movement_at,
     merchant_closure_plan_get,
@@ -102,7 +106,7 @@ from subscriptions.services import subscriptions_end_for_person
 from support.services import support_erase_for_person
 from wallets.debts import debt_close
 from wallets.formats import money_text
-from wallets.models import PLATFORM, Purpose
+from wallets.models import PLATFORM, Account, Purpose
 from wallets.selectors import accounts_of
 from wallets.services import InsufficientFunds, account_for, transfer
 from webhooks.services import webhook_bodies_purge
@@ -147,12 +151,17 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
     if plan.coins:  # the coins become money on the available balance, whose fate the plan states
         coins_withdraw(holder=user, coins_count=plan.coins, actor=user, now=now)
         result.coins_withdrawn = plan.coins
+    repaid_first: dict[str, Money] = {}
     for repayment in plan.repayments:  # a debt already owed is repaid first: payouts wait while one is
         if repayment.owed.amount > 0:
-            person_debt_repay(user_id=user.pk, currency=str(repayment.owed.currency), now=now)
+            currency = str(repayment.owed.currency)
+            repaid_first[currency] = person_debt_repay(user_id=user.pk, currency=currency, now=now)
+    # What the balance can't repay (in any currency) TikJoy writes off in the last step, as the plan says:
+    # that debt doesn't stop the payout the plan promised (another one, e.g. new since the plan, does).
+    written_off = [r.written_off for r in plan.repayments if r.written_off.amount > 0]
     for balance in plan.balances:
-        if balance.fate == PAYOUT:
-            payout_request(user=user, amount=balance.amount, now=now)  # a PayoutError stops here
+        if balance.fate == PAYOUT:  # a PayoutError stops here
+            payout_request(user=user, amount=balance.amount, now=now, debts_settled=written_off)
             result.paid_out.append(balance.amount)
     result.tiktok_revoked = tiktok_tokens_revoke(user=user)  # at TikTok, outside our transaction
     result.rewards_reversed = rewards_reverse_for_person(
@@ -178,22 +187,24 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             raise DeletionRefused(
                 gettext("A commission arrived while deleting your account. Please confirm again.")
             )
+        _ledger_lock(user=user)
+        repaid_last: dict[str, Money] = {}
         for currency in sorted(
             accounts_of(user)
             .filter(purpose=Purpose.USER_OWED, balance__lt=0)
             .values_list("currency", flat=True)
         ):
-            repaid, written_off = _debt_settle(user=user, currency=currency, now=now)
+            repaid, loss = _debt_settle(user=user, currency=currency, now=now)
+            repaid_last[currency] = repaid
             if repaid.amount:
                 result.taken_back.append(repaid)
-            if written_off.amount:
-                result.written_off.append(written_off)
+            if loss.amount:
+                result.written_off.append(loss)
         for account in accounts_of(user).filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0).order_by("pk"):
             amount = Money(account.balance, account.currency)
-            reason = next(
-                (b.why for b in plan.balances if b.amount.currency == amount.currency and b.fate != PAYOUT),
-                "it arrived while the account was being deleted",
-            )
+            zero = Money(0, account.currency)
+            repaid = repaid_first.get(account.currency, zero) + repaid_last.get(account.currency, zero)
+            reason = _forfeit_reason(plan=plan, amount=amount, repaid=repaid)
             transfer(
                 source=account,
                 destination=account_for(
@@ -227,6 +238,61 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         ).update(object_repr=str(user))
     logger.info("account %s deleted: %s", user.pk, result)
     return result
+
+
+def _ledger_lock(*, user: User) -> None:
+    """Inside the deletion's transaction, before any posting: lock, in primary-key order (docs/ledger.md's
+    one order), the ledger rows its postings touch, for every currency the person has money in or owes:
+    their available and debt accounts and the platform's shared revenue (a forfeit) and write-off (a
+    debt TikJoy writes off) accounts. Two deletions at once then wait for each other instead of each
+    holding one shared account and waiting for the other's (a deadlock PostgreSQL would end with an
+    error)."""
+    currencies = sorted(
+        set(
+            accounts_of(user)
+            .filter(
+                Q(purpose=Purpose.USER_AVAILABLE, balance__gt=0) | Q(purpose=Purpose.USER_OWED, balance__lt=0)
+            )
+            .values_list("currency", flat=True)
+        )
+    )
+    keys = [
+        account_for(owner=owner, purpose=purpose, currency=currency).pk
+        for currency in currencies
+        for owner, purpose in (
+            (user, Purpose.USER_AVAILABLE),
+            (user, Purpose.USER_OWED),
+            (PLATFORM, Purpose.PLATFORM_REVENUE),
+            (PLATFORM, Purpose.PLATFORM_WRITE_OFF),
+        )
+    ]
+    list(Account.objects.select_for_update().filter(pk__in=keys).order_by("pk").values_list("pk", flat=True))
+
+
+def _forfeit_reason(*, plan: DeletionPlan, amount: Money, repaid: Money) -> str:
+    """Why ``amount``, what is left available in one currency at the end, is forfeited, each part with its
+    true reason: what the plan said is forfeited (and why); what the plan said would repay an advance
+    that was not owed in the end (the JoyFast reward was confirmed during the deletion, so it was not
+    reversed: the money became the person's after their payout was made); anything else arrived during
+    the deletion. ``repaid``: what the deletion repaid from the balance in that currency."""
+    currency = amount.currency
+    zero = Money(0, currency)
+    left, reasons = amount, []
+    planned = next((b for b in plan.balances if b.amount.currency == currency and b.fate != PAYOUT), None)
+    if planned is not None:
+        reasons.append(planned.why)
+        left -= min(left, planned.amount)
+    to_repay = next((r.taken_back for r in plan.repayments if r.taken_back.currency == currency), zero)
+    unused = min(left, max(to_repay - repaid, zero))
+    if unused.amount > 0:
+        reasons.append(
+            f"{unused.amount} {currency} was to repay an advance, not owed in the end: "
+            "a JoyFast reward confirmed during the deletion"
+        )
+        left -= unused
+    if left.amount > 0:
+        reasons.append(f"{left.amount} {currency} arrived while the account was being deleted")
+    return "; ".join(reasons)
 
 
 def _debt_settle(*, user: User, currency: str, now: datetime) -> tuple[Money, Money]:

@@ -140,18 +140,22 @@ def debt_write_off(
     now: datetime,
 ) -> Money:
     """Write off all ``owner`` still owes in ``currency`` (TikJoy's loss, ``PLATFORM_WRITE_OFF``); returns
-    the amount (zero when nothing is owed). Locks the debt account's row first, like ``debt_repay``."""
+    the amount (zero when nothing is owed). Locks both rows, the debt account and the write-off account,
+    first and in primary-key order (like ``debt_repay``), before the balance is read."""
     owed = account_for(owner=owner, purpose=Purpose.USER_OWED, currency=currency)
+    loss = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency=currency)
     with transaction.atomic():
-        value = Account.objects.select_for_update().values_list("balance", flat=True).get(pk=owed.pk)
-        if value >= 0:
+        rows = dict(
+            Account.objects.select_for_update()
+            .filter(pk__in=[owed.pk, loss.pk])
+            .order_by("pk")
+            .values_list("pk", "balance")
+        )
+        if rows[owed.pk] >= 0:
             return Money(0, currency)
-        amount = Money(-value, currency)
+        amount = Money(-rows[owed.pk], currency)
         post(
-            entries=[
-                (account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency=currency), -amount),
-                (owed, amount),
-            ],
+            entries=[(loss, -amount), (owed, amount)],
             kind=DEBT_WRITE_OFF_KIND,
             reason=reason,
             idempotency_key=idempotency_key,

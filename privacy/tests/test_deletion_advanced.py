@@ -11,21 +11,31 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from moneyed import Money
 
+from campaigns.models import ActionType
 from payouts.models import Payout
-from payouts.services import payout_request
+from payouts.services import PayoutError, payout_request
 from payouts.tests.conftest import add_bank_account, verify_identity
+from privacy import services as privacy_services
 from privacy.selectors import PAYOUT, deletion_plan_get
 from privacy.services import DeletionRefused, account_delete
 from rewards.models import Reward, RewardKind, RewardStatus
-from rewards.services import rewards_advance_due, rewards_settle_due, snapshot_process
+from rewards.services import (
+    action_record,
+    reward_advance,
+    reward_settle,
+    rewards_advance_due,
+    rewards_settle_due,
+    snapshot_process,
+)
 from rewards.tests.conftest import share, share_rule, snapshot
 from subscriptions.models import Plan
 from subscriptions.services import subscription_start
 from subscriptions.tests import conftest as plans
-from subscriptions.tests.conftest import NOW, available, books_clean, eur, owed, pending
+from subscriptions.tests.conftest import NOW, available, books_clean, eur, login_rule, owed, pending
 from tikjoy.tests.factories import response_text
-from wallets.debts import debt_incur
+from wallets.debts import debt_incur, debt_owed
 from wallets.models import PLATFORM, Purpose, Transaction
 from wallets.services import account_for, balance
 
@@ -273,4 +283,98 @@ def test_a_deletion_retried_after_it_failed_halfway_pays_nothing_twice(ana, acme
     assert [p.money for p in Payout.objects.filter(owner_id=ana.pk)] == [eur("10.01")]
     assert (available(ana), owed(ana), written_off()) == (eur("0"), eur("0"), eur("0"))
     assert funds(acme) == eur("100.00")
+    books_clean()
+
+
+def test_review_a_usd_debt_written_off_does_not_stop_the_euro_payout_the_page_promised(ana, acme, client):
+    """A debt in another currency, with no balance there to repay it: the page says TikJoy writes it off
+    and the euro balance is paid out; the payout made by the deletion isn't refused for that debt."""
+    acme, _campaign = acme
+    debt_incur(
+        owner=ana,
+        creditor=account_for(owner=acme, purpose=Purpose.MERCHANT_AVAILABLE, currency="USD"),
+        amount=Money(Decimal("5.00"), "USD"),
+        reason="an advanced USD reward reversed after its money was spent",
+        idempotency_key=f"review-usd-debt:{ana.pk}",
+        now=NOW,
+    )
+    plan = deletion_plan_get(user=ana, now=NOW)
+    [usd] = plan.repayments
+    assert usd.written_off == Money(Decimal("5.00"), "USD")
+    [balance_] = plan.balances
+    assert (balance_.fate, balance_.amount) == (PAYOUT, eur("12.00"))
+    client.force_login(ana)
+    page = " ".join(re.sub(r"<[^>]+>", " ", response_text(client.get(reverse("privacy:delete")))).split())
+    assert "you owe nothing" in page and "is paid out" in page
+    response = client.post(reverse("privacy:delete"), {"confirmed": plan.fingerprint, "understood": "on"})
+    assert response.status_code == 302
+
+    ana.refresh_from_db()
+    assert ana.deleted_at is not None
+    assert Payout.objects.get(owner_id=ana.pk).money == eur("12.00")
+    assert debt_owed(owner=ana, currency="USD") == Money(0, "USD")
+    loss = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency="USD")
+    assert balance(loss) == Money(Decimal("-5.00"), "USD")
+    books_clean()
+
+
+def test_a_debt_the_deletion_does_not_write_off_still_stops_its_payout(ana, acme, monkeypatch):
+    """Only what the plan writes off is let through: a debt that arises during the deletion, after the
+    plan was read (here in dollars, the plan saying nothing of it), stops the payout; nothing is erased."""
+    acme, _campaign = acme
+    plan = deletion_plan_get(user=ana, now=NOW)
+    request = privacy_services.payout_request
+
+    def debt_first(**kwargs):
+        debt_incur(
+            owner=ana,
+            creditor=account_for(owner=acme, purpose=Purpose.MERCHANT_AVAILABLE, currency="USD"),
+            amount=Money(Decimal("5.00"), "USD"),
+            reason="a commission adjusted after it was paid out",
+            idempotency_key=f"late-usd-debt:{ana.pk}",
+            now=NOW,
+        )
+        return request(**kwargs)
+
+    monkeypatch.setattr(privacy_services, "payout_request", debt_first)
+    with pytest.raises(PayoutError, match="You owe"):
+        account_delete(user=ana, confirmed=plan.fingerprint, now=NOW)
+    ana.refresh_from_db()
+    assert ana.deleted_at is None and not Payout.objects.filter(owner_id=ana.pk).exists()
+    books_clean()
+
+
+def test_a_joyfast_reward_confirmed_during_the_deletion_is_forfeited_with_that_reason(
+    ana, make_merchant, make_campaign, monkeypatch
+):
+    """The plan keeps back 0.80 to repay an advance; the reward's hold ends (it is confirmed) between the
+    plan and the last step, so it isn't reversed and the 0.80 is the person's after the payout. It is
+    forfeited, and the ledger says why: not that it "arrived while the account was being deleted"."""
+    joyfast(ana, at=NOW - HOUR)  # 10.01 available
+    brand = make_merchant("brand", funds="100.00")
+    make_campaign(brand, rules=[login_rule(amount=Decimal("1.00"))], hold_days=2)  # 0.80 to Ana
+    reward = action_record(
+        user=ana, merchant=brand, action_type=ActionType.TIKTOK_LOGIN, now=NOW
+    ).rewards.get()
+    reward_advance(reward_id=reward.pk, now=NOW + 25 * HOUR)
+    at = reward.available_at + HOUR  # advanced, and its hold has just ended
+    plan = deletion_plan_get(user=ana, now=at)
+    assert [r.taken_back for r in plan.repayments] == [eur("0.80")]
+    assert [(b.fate, b.amount) for b in plan.balances] == [(PAYOUT, eur("10.01"))]
+    reverse_all = privacy_services.rewards_reverse_for_person
+
+    def hold_ends_first(**kwargs):
+        reward_settle(reward_id=reward.pk, now=at)  # the engine, between the payout and the reversals
+        return reverse_all(**kwargs)
+
+    monkeypatch.setattr(privacy_services, "rewards_reverse_for_person", hold_ends_first)
+    result = account_delete(user=ana, confirmed=plan.fingerprint, now=at)
+
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.CONFIRMED
+    assert (result.paid_out, result.forfeited, result.written_off) == ([eur("10.01")], [eur("0.80")], [])
+    forfeit = Transaction.objects.get(kind="BALANCE_FORFEITED", subject_id=str(ana.pk))
+    assert "a JoyFast reward confirmed during the deletion" in forfeit.reason
+    assert "arrived while" not in forfeit.reason
+    assert (available(ana), owed(ana)) == (eur("0"), eur("0"))
     books_clean()

@@ -4,6 +4,7 @@ account owes nothing, and the person's balance is paid out once."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -11,11 +12,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from moneyed import Money
 
 from campaigns.models import ActionType
 from payouts.models import Payout
 from payouts.tests.conftest import add_bank_account, verify_identity
-from privacy.selectors import deletion_plan_get
+from privacy import services as privacy_services
+from privacy.selectors import FORFEIT, deletion_plan_get
 from privacy.services import DeletionRefused, account_delete
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, reward_advance, reward_settle
@@ -24,7 +27,7 @@ from subscriptions.services import subscription_start
 from subscriptions.tests import conftest as plans
 from subscriptions.tests.conftest import NOW, available, books_clean, eur, login_rule, owed
 from wallets.models import PLATFORM, Purpose, Transaction
-from wallets.services import account_for, balance
+from wallets.services import account_for, balance, transfer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,5 +125,61 @@ def test_a_deletion_racing_the_advance_or_the_end_of_the_hold_leaves_nobody_owin
         ).exists()
     assert balance(account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency="EUR")) == eur(
         "0"
+    )
+    books_clean()
+
+
+def test_two_deletions_at_once_forfeiting_two_currencies_each_do_not_deadlock(make_consumer, monkeypatch):
+    """Ana's euro account has the lower key of her two, Ben's dollar account of his: forfeiting in the
+    order of each person's own keys, Ana would hold the euro revenue account and wait for the dollar one
+    while Ben holds that and waits for hers (PostgreSQL ends one with an error: a 500). The deletion locks
+    the shared accounts up front in key order: one waits for the other, both are deleted."""
+    ana, ben = make_consumer("Ana"), make_consumer("Ben")
+    for currency in ("EUR", "USD"):
+        account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency=currency)
+        account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency=currency)
+    for person, currency in ((ana, "EUR"), (ana, "USD"), (ben, "USD"), (ben, "EUR")):  # the keys' order
+        transfer(
+            source=account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=currency),
+            destination=account_for(owner=person, purpose=Purpose.USER_AVAILABLE, currency=currency),
+            amount=Money(Decimal("3.00"), currency),
+            kind="TOP_UP",
+            reason="test funding",
+            idempotency_key=f"fund:{person.pk}:{currency}",
+        )
+    for person in (ana, ben):  # no identity for payouts: both balances are forfeited, as the page says
+        assert [b.fate for b in deletion_plan_get(user=person, now=NOW).balances] == [FORFEIT, FORFEIT]
+
+    both_hold_one = threading.Barrier(2)
+    forfeited_once = threading.local()
+    forfeit = privacy_services.transfer
+
+    def forfeit_then_wait(**kwargs):
+        done = forfeit(**kwargs)
+        if not getattr(forfeited_once, "yes", False):  # each holds its first revenue account, then goes on
+            forfeited_once.yes = True
+            # Fixed, the other one waits for our locks: it can't get here before we commit.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_hold_one.wait(timeout=3)
+        return done
+
+    monkeypatch.setattr(privacy_services, "transfer", forfeit_then_wait)
+    start = threading.Barrier(2)
+
+    @_closing
+    def delete(person):
+        start.wait()
+        return _delete(person, NOW)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = [pool.submit(delete, person) for person in (ana, ben)]
+        assert [r.result() for r in results] == ["deleted", "deleted"]
+
+    for person in (ana, ben):
+        person.refresh_from_db()
+        assert person.deleted_at is not None
+        assert available(person) == eur("0")
+    assert balance(account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_REVENUE, currency="USD")) == Money(
+        Decimal("6.00"), "USD"
     )
     books_clean()

@@ -1,16 +1,18 @@
 """A person's debt on the ledger: incurred, repaid from later money, never over-repaid."""
 
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from moneyed import Money
 
-from wallets.debts import debt_incur, debt_owed, debt_repay, debts_of
-from wallets.models import Account, Purpose
+from wallets.debts import debt_incur, debt_owed, debt_repay, debt_write_off, debts_of
+from wallets.models import PLATFORM, Account, Purpose
 from wallets.selectors import ledger_report
 from wallets.services import LedgerError, account_for, balance
 from wallets.tests.conftest import eur
@@ -102,4 +104,34 @@ def test_30_concurrent_repayments_never_repay_more_than_is_owed(make_user, funde
     assert sum(repaid) == eur("10.00").amount
     assert debt_owed(owner=person, currency="EUR") == eur("0.00")
     assert balance(available) == eur("90.00")
+    call_command("ledger_check")
+
+
+def test_a_write_off_locks_the_debt_and_the_write_off_accounts_first_in_key_order(make_user):
+    """docs/ledger.md's one order: when the write-off account has the lower key, it is locked with the
+    debt account, in primary-key order, before anything else (not after the debt account, by the posting)."""
+    loss = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_WRITE_OFF, currency="EUR")
+    person = make_user()
+    creditor = account_for(owner=make_user(), purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR")
+    debt_incur(
+        owner=person, creditor=creditor, amount=eur("3.00"), reason="adjusted", idempotency_key="d:w", now=NOW
+    )
+    owed = account_for(owner=person, purpose=Purpose.USER_OWED, currency="EUR")
+    assert loss.pk < owed.pk
+
+    with CaptureQueriesContext(connection) as sent:
+        written_off = debt_write_off(
+            owner=person, currency="EUR", reason="gone", idempotency_key="w:1", now=NOW
+        )
+
+    assert written_off == eur("3.00")
+    locks = [
+        q["sql"] for q in sent.captured_queries if "FOR UPDATE" in q["sql"] and "wallets_account" in q["sql"]
+    ]
+    first = re.search(r"IN \(([^)]*)\)", locks[0])
+    assert first is not None, locks[0]
+    assert {int(key) for key in first.group(1).split(",")} == {loss.pk, owed.pk}
+    assert "ORDER BY" in locks[0]
+    assert debt_owed(owner=person, currency="EUR") == eur("0")
+    assert balance(loss) == eur("-3.00")
     call_command("ledger_check")
