@@ -26,7 +26,7 @@ ASKED = datetime(2026, 11, 29, 14, 47, tzinfo=UTC)
 def test_a_berlin_browser_reads_utc_once_then_its_own_time_and_spanish_pages_fit_a_phone(
     chromium, live_server, make_merchant, make_campaign, make_consumer
 ):
-    acme = make_merchant("acme")
+    acme = make_merchant("acme", funds="100.00")
     campaign = make_campaign(acme)
     ana = make_consumer("Ana")
     ana.language = "es"

@@ -6,7 +6,9 @@
   var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!zone || !/^[A-Za-z0-9_+\-\/]{1,64}$/.test(zone)) { return; }
   var current = document.cookie.match(/(?:^|;\s*)tikjoy_tz=([^;]*)/);
-  if (current && decodeURIComponent(current[1]) === zone) { return; }
-  document.cookie = "tikjoy_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax" +
+  if (current && current[1] === zone) { return; }
+  // Written as is (the test above allows only characters a cookie value may hold): the server reads
+  // cookie values without URL-decoding them.
+  document.cookie = "tikjoy_tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax" +
     (window.location.protocol === "https:" ? "; Secure" : "");
 })();
