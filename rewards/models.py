@@ -19,12 +19,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType
 from rewards.reasons import Reason
+from wallets.formats import money_text
 
 
 class ActionStatus(models.TextChoices):
@@ -164,8 +165,8 @@ class MerchantConsumer(models.Model):
 
 
 class CampaignDay(models.Model):
-    """A campaign's rewards of one day (in the site's time zone), not reversed (held ones count, as
-    in every "rewards paid" figure): kept by the engine in the transaction that grants or reverses a
+    """A campaign's rewards of one day (the merchant's day: ``merchants.days``), not reversed (held
+    ones count, as in every "rewards paid" figure): kept by the engine in the transaction that grants or reverses a
     reward (``rewards.services._days_add``), so the dashboard and a campaign's report read one row a
     campaign a day instead of every reward. ``rewards_check`` compares each row with the rewards.
     """
@@ -200,7 +201,7 @@ class CampaignDay(models.Model):
 
 
 class PostEngagementDay(models.Model):
-    """What the posts people shared for a campaign gained on one day (in the site's time zone, as
+    """What the posts people shared for a campaign gained on one day (the merchant's day, as
     ``CampaignDay``): the sum of the gains of their snapshots taken that day (``EngagementSnapshot``'s
     ``*_added``: each snapshot's counts over the post's previous one). Over all days, a campaign's
     rows add up to its posts' latest counts. A share without a campaign counts in its merchant's row
@@ -470,9 +471,14 @@ class Reward(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display()} reward #{self.pk}: {self.user_amount} {self.currency} ({self.status})"
-        )
+        # Shown to merchants (the console's title and breadcrumbs of a reward) and ops: the kind and
+        # status in the reader's words, the amount as their language writes it.
+        return gettext("%(kind)s reward #%(id)s: %(amount)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "id": self.pk,
+            "amount": money_text(self.user_amount, self.currency),
+            "status": self.get_status_display(),
+        }
 
     @property
     def user_money(self) -> Money:

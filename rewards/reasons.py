@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from moneyed import Money
 
-from merchants.locale import money_in_locale
+from wallets.formats import money_text
 
 
 class Reason(models.TextChoices):
@@ -86,10 +86,6 @@ def moment_param(moment: datetime | None) -> str:
     return moment.isoformat() if moment is not None else ""
 
 
-def _locale() -> str:
-    return translation.to_locale(translation.get_language() or "en")
-
-
 def _money(params: dict, key: str) -> str:
     """``params[key]`` in ``params["currency"]``, written as the reader's language writes money."""
     try:
@@ -100,7 +96,7 @@ def _money(params: dict, key: str) -> str:
     if not currency:
         return formats.number_format(amount, 2)
     try:
-        return money_in_locale(Money(amount, currency), _locale())
+        return money_text(Money(amount, currency))
     except (ValueError, LookupError):
         return f"{amount} {currency}"
 

@@ -23,19 +23,20 @@ from decimal import Decimal
 
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
-from merchants.locale import money_in_locale
+from merchants.days import merchant_day
 from merchants.models import Consent, Merchant
 from merchants.selectors import PersonSeen, people_seen_by_merchant, wallet_balance
 from rewards.console import calculation_rows
 from rewards.models import CampaignDay, MerchantConsumer, Reward, SocialAction
 from rewards.reasons import NOT_PAID, Explanation, Reader, Reason, action_explain, reason_explain
 from social.models import TikTokProfile
+from wallets.formats import money_text
 
 ACTIONS_SHOWN = 20  # a person's latest actions on their page
 OUTCOMES_WINDOW = 200  # a campaign's latest actions grouped by outcome
@@ -190,9 +191,7 @@ class ConsumerDiagnosis:
 
 def _money(amount, currency: str) -> str:
     try:
-        return money_in_locale(
-            Money(Decimal(str(amount)), currency), translation.to_locale(translation.get_language() or "en")
-        )
+        return money_text(Money(Decimal(str(amount)), currency))
     except (ArithmeticError, ValueError, LookupError):
         return f"{amount} {currency}"
 
@@ -468,7 +467,7 @@ def _runway(merchant: Merchant, now: datetime) -> _Runway:
     """The merchant's funds against what its rewards cost lately, from the engine's daily figures
     (``CampaignDay``: one row a campaign a day, net of reversals), not the ledger's entries, so the
     page reads a few dozen rows whatever the merchant's history."""
-    today = timezone.localdate(now, timezone.get_default_timezone())
+    today = merchant_day(merchant, now)
     days = dict.fromkeys((today - timedelta(days=n) for n in range(7)), Decimal(0))
     for day, paid in CampaignDay.objects.filter(
         campaign__merchant=merchant, campaign__currency=merchant.currency, day_date__in=list(days)

@@ -20,7 +20,6 @@ from moneyed import Money
 
 from campaigns.models import ActionType, Video
 from merchants.console_site import console_site
-from merchants.locale import money_in_locale
 from merchants.models import Touchpoint
 from merchants.selectors import WALLET_WORDS, wallet_history
 from merchants.wallet import (
@@ -41,6 +40,7 @@ from rewards.services import (
 )
 from rewards.tests.conftest import NOW, owner_of, snapshot
 from tikjoy.tests.factories import response_text
+from wallets.formats import money_text
 from wallets.models import Entry
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +63,8 @@ def acme_weeks(acme_month, make_consumer):
     return acme_month
 
 
-def _window(days=30):
-    return reports.Window.ending(now=NOW + timedelta(days=1, hours=8), days=days)
+def _window(merchant, days=30):
+    return reports.Window.ending(now=NOW + timedelta(days=1, hours=8), days=days, merchant=merchant)
 
 
 def _ledger_by_day(merchant) -> dict[date, Decimal]:
@@ -82,7 +82,7 @@ def _ledger_by_day(merchant) -> dict[date, Decimal]:
 
 
 def test_the_daily_figures_equal_the_ledger_and_the_engine(acme_weeks):
-    days = reports.merchant_daily(merchant=acme_weeks, window=_window())
+    days = reports.merchant_daily(merchant=acme_weeks, window=_window(acme_weeks))
     by_day = {d.day: d for d in days}
 
     assert len(days) == 30 and days[-1].day == DAY + timedelta(days=1)
@@ -108,7 +108,9 @@ def test_the_daily_figures_equal_the_ledger_and_the_engine(acme_weeks):
     rewarded = Reward.objects.filter(merchant=acme_weeks, status__in=reports.NOT_REVERSED)
     assert (
         totals.rewards_paid.amount
-        == rewarded.filter(created_at__gte=_window().start).aggregate(total=Sum("merchant_price"))["total"]
+        == rewarded.filter(created_at__gte=_window(acme_weeks).start).aggregate(total=Sum("merchant_price"))[
+            "total"
+        ]
     )
     assert (totals.views, totals.new_consumers, totals.rewards) == (17_000, 3, 7)
     assert str(totals.cost_per_1000_views.amount) == "0.54"  # 9.15 per 17,000 views
@@ -117,7 +119,7 @@ def test_the_daily_figures_equal_the_ledger_and_the_engine(acme_weeks):
 
 
 def test_a_shorter_window_counts_only_its_days(acme_weeks):
-    days = reports.merchant_daily(merchant=acme_weeks, window=_window(days=2))
+    days = reports.merchant_daily(merchant=acme_weeks, window=_window(acme_weeks, days=2))
 
     assert [d.day for d in days] == [DAY, DAY + timedelta(days=1)]
     assert reports.totals_of(days, "EUR").rewards_paid.amount == Decimal("9.65")
@@ -151,14 +153,14 @@ def test_the_report_page_and_its_csv_show_the_figures(client, acme_weeks):
     csv_response = client.get(f"/console/campaigns/campaign/{campaign.pk}/report.csv?days=90")
 
     body = page.content.decode()
-    assert '<dd data-figure="spend">10,65\xa0€</dd>' in body
-    assert '<dd data-figure="views">17.000</dd>' in body
+    assert '<dd data-figure="spend">€10.65</dd>' in body
+    assert '<dd data-figure="views">17,000</dd>' in body
     assert '<dd data-figure="consumers">4</dd>' in body
     assert "Für" not in body and "For the post&#x27;s engagement" in body
     report_url = f"/console/campaigns/campaign/{campaign.pk}/report/"
     assert report_url in listing.content.decode() and report_url in change.content.decode()
     rows = list(csv.DictReader(io.StringIO(response_text(csv_response))))
-    window = reports.Window.ending(now=timezone.now(), days=90)
+    window = reports.Window.ending(now=timezone.now(), days=90, merchant=campaign.merchant)
     expected = reports.campaign_daily(campaign=campaign, window=window)
     assert [r["day"] for r in rows] == [d.day.isoformat() for d in expected]
     assert sum(Decimal(r["rewards_paid"]) for r in rows) == sum(d.rewards_paid for d in expected)
@@ -173,15 +175,17 @@ def test_the_dashboard_draws_the_days_it_computes(client, acme_weeks, make_consu
 
     body = client.get("/console/?days=7").content.decode()
 
-    days = reports.merchant_daily(merchant=acme_weeks, window=reports.Window.ending(now=now, days=7))
+    days = reports.merchant_daily(
+        merchant=acme_weeks, window=reports.Window.ending(now=now, days=7, merchant=acme_weeks)
+    )
     totals = reports.totals_of(days, "EUR")
     assert totals.new_consumers >= 1 and totals.rewards_paid.amount >= Decimal("0.50")
-    assert f'data-total="rewards">{money_in_locale(totals.rewards_paid, "de_DE")}<' in body
+    assert f'data-total="rewards">{money_text(totals.rewards_paid, language="en")}<' in body
     assert f'data-total="consumers">{totals.new_consumers}<' in body
     assert body.count('<rect class="bar"') >= 2  # rewards and new consumers today
     assert "<script" not in body.split("<svg", 1)[1].split("</svg>", 1)[0]
     assert "The last 7 days" in body
-    today = money_in_locale(Money(days[-1].rewards_paid, "EUR"), "de_DE")
+    today = money_text(Money(days[-1].rewards_paid, "EUR"), language="en")
     day = timezone.localdate(now)
     assert f"<title>{date_format(day, 'D')} {date_format(day, 'MONTH_DAY_FORMAT')}: {today}</title>" in body
 
@@ -251,7 +255,7 @@ def test_the_wallet_history_reads_in_words_and_exports(client, acme_month):
         assert f">{code}<" not in page
     assert "Bank transfer received" in page and "Reward paid to a consumer" in page
     assert "Reward reversed: the money is back in your wallet" in page
-    assert '<dd data-figure="balance">89,85\xa0€</dd>' in page  # 100.00 - 9.65 - 0.50
+    assert '<dd data-figure="balance">€89.85</dd>' in page  # 100.00 - 9.65 - 0.50
     assert export[0] == ["when", "what", "detail", "amount", "currency"]
     lines = export[1:]
     assert len(lines) == wallet_history(merchant=acme_month).count()
@@ -275,10 +279,10 @@ def test_a_top_up_receipt_shows_reference_value_date_amount_and_balance_after(cl
     receipt = client.get(f"/console/merchants/banktransfer/{second.pk}/receipt/").content.decode()
 
     assert f"/console/merchants/banktransfer/{second.pk}/receipt/" in listing
-    assert '<td data-figure="amount">2.000,00\xa0€</td>' in receipt
+    assert '<td data-figure="amount">€2,000.00</td>' in receipt
     assert '<td data-figure="reference">SEPA-2</td>' in receipt
     assert '<td data-figure="value-date">21 November 2026</td>' in receipt
-    assert '<td data-figure="balance-after">3.234,50\xa0€</td>' in receipt
+    assert '<td data-figure="balance-after">€3,234.50</td>' in receipt
     assert merchant.legal_name in receipt
 
 
