@@ -7,10 +7,18 @@ from django.utils.translation import gettext_lazy as _
 from core.i18n import time_zone_names
 
 
-def _time_zone_choices() -> list[tuple[str, str]]:
+def _zone_choice(name: str) -> tuple[str, str]:
+    return name, name.replace("_", " ")
+
+
+def _time_zone_choices(likely: list[str]) -> list:
+    everything = [_zone_choice(name) for name in time_zone_names()]
+    if not likely:
+        return [("", _("Not chosen (your device's time zone, else UTC)")), *everything]
     return [
-        ("", _("Not chosen (times in UTC)")),
-        *((name, name.replace("_", " ")) for name in time_zone_names()),
+        ("", _("Not chosen (your device's time zone, else UTC)")),
+        (_("Likely for you"), [_zone_choice(name) for name in likely]),
+        (_("All time zones"), everything),
     ]
 
 
@@ -25,6 +33,12 @@ class LocaleForm(forms.Form):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
         required=False,
-        choices=_time_zone_choices,
+        choices=lambda: _time_zone_choices([]),
         help_text=_("Times on TikJoy and in our e-mails are shown in this time zone."),
     )
+
+    def __init__(self, *args, likely_time_zones: list[str] | None = None, **kwargs) -> None:
+        """``likely_time_zones`` (``accounts.time_zones``) come first, the full list after them."""
+        super().__init__(*args, **kwargs)
+        if likely_time_zones:
+            self.fields["time_zone"].choices = _time_zone_choices(likely_time_zones)

@@ -42,6 +42,29 @@ def request_language(request: HttpRequest) -> tuple[str, str]:
     return settings.LANGUAGE_CODE, SOURCE_DEFAULT
 
 
+# The browser's time zone, written by static/js/time_zone_cookie.js (IANA name, e.g. Europe/Berlin).
+TIME_ZONE_COOKIE = "tikjoy_tz"
+
+
+def request_time_zone(request: HttpRequest) -> tuple[str, str]:
+    """(zone, source): the person's saved choice, else the browser's zone from its cookie (only a
+    zone zoneinfo knows; anything else is ignored), else ``("", "")``: unknown, the site's UTC."""
+    user = getattr(request, "user", None)
+    name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
+    if is_time_zone(name):
+        return name, SOURCE_ACCOUNT
+    name = browser_time_zone(request)
+    if name:
+        return name, SOURCE_BROWSER
+    return "", ""
+
+
+def browser_time_zone(request: HttpRequest) -> str:
+    """The zone the browser told us (its cookie), if zoneinfo knows it; else ``""``."""
+    name = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    return name if is_time_zone(name) else ""
+
+
 class PersonLocaleMiddleware(LocaleMiddleware):
     """Django's ``LocaleMiddleware`` that also knows the signed-in person's saved language and
     time zone: it must come after ``AuthenticationMiddleware``. The response keeps Django's
@@ -52,9 +75,8 @@ class PersonLocaleMiddleware(LocaleMiddleware):
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         request.language_source = source
-        user = getattr(request, "user", None)
-        name = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
-        if is_time_zone(name):
+        name, request.time_zone_source = request_time_zone(request)
+        if name:
             timezone.activate(zoneinfo.ZoneInfo(name))
         else:
             timezone.deactivate()

@@ -31,11 +31,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from moneyed import Money
 from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
+from schwifty.exceptions import (
+    InvalidBBANChecksum,
+    InvalidChecksumDigits,
+    InvalidCountryCode,
+    InvalidLength,
+    InvalidStructure,
+    SchwiftyException,
+)
 
 from accounts.models import User
 from core.errors import DomainError
@@ -144,14 +151,59 @@ def iban_hash(iban: str) -> str:
     return hmac.new(key, iban.encode(), hashlib.sha256).hexdigest()
 
 
+# Why an IBAN is refused, in the reader's language: the library's own (English) message never reaches
+# a person. Checked in this order; anything else the library refuses (bank, branch or account code)
+# gets the last sentence.
+_IBAN_ERRORS = (
+    (
+        InvalidStructure,
+        gettext_lazy(
+            "This IBAN is not valid: it contains characters an IBAN can't have, or is too short. "
+            "An IBAN is letters and digits only. Check it against your bank statement."
+        ),
+    ),
+    (
+        InvalidCountryCode,
+        gettext_lazy(
+            "This IBAN is not valid: it doesn't start with a known country code (such as DE or FR). "
+            "Check it against your bank statement."
+        ),
+    ),
+    (
+        InvalidLength,
+        gettext_lazy(
+            "This IBAN is not valid: it has too many or too few characters for its country. "
+            "Check it against your bank statement."
+        ),
+    ),
+    (
+        (InvalidChecksumDigits, InvalidBBANChecksum),
+        gettext_lazy(
+            "This IBAN is not valid: its check digits don't match, so a character is probably mistyped. "
+            "Check it against your bank statement."
+        ),
+    ),
+)
+_IBAN_ERROR_OTHER = gettext_lazy(
+    "This IBAN is not valid: its bank or account number is not in the form its country uses. "
+    "Check it against your bank statement."
+)
+
+
+def iban_error_text(exc: SchwiftyException) -> str:
+    """Why the library refused an IBAN, in the reader's language."""
+    for kinds, text in _IBAN_ERRORS:
+        if isinstance(exc, kinds):
+            return str(text)
+    return str(_IBAN_ERROR_OTHER)
+
+
 def iban_check(raw: str) -> IBAN:
     """The IBAN, validated (checksum and BBAN) and reachable by SEPA according to our own country table."""
     try:
         iban = IBAN(raw or "")
     except SchwiftyException as exc:
-        raise BankDetailsError(
-            _("This IBAN is not valid (%(error)s). Check it against your bank statement.") % {"error": exc}
-        ) from None
+        raise BankDetailsError(iban_error_text(exc)) from None
     country = sepa_country(iban.country_code)
     if country is None:
         raise BankDetailsError(

@@ -24,7 +24,7 @@ from django.db import models
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from moneyed import Money
 
 from wallets.formats import money_text
@@ -110,14 +110,6 @@ def _moment(params: dict, key: str) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
-def stored_reason(text: str) -> str:
-    """A reason the engine stored in English (a reward's ``reason``, a reversal's ``reason`` param) in the
-    reader's language: the engine marks its reasons for translation where it writes them
-    (``gettext_noop``); a reason ops typed is shown as written (gettext gives back a text it has no
-    translation for)."""
-    return _(text) if text else ""
-
-
 def _consumer(code: str, params: dict) -> str:
     brand = params.get("brand") or _("the brand")
     texts = {
@@ -148,7 +140,7 @@ def _consumer(code: str, params: dict) -> str:
         Reason.REVERSED: _("This reward was reversed: %(reason)s"),
         Reason.REJECTED_AFTER_REVIEW: _("Not paid: it did not pass our review."),
     }
-    return texts[code] % {"brand": brand, "reason": stored_reason(str(params.get("reason") or ""))}
+    return texts[code] % {"brand": brand, "reason": reward_reason_text(str(params.get("reason") or ""))}
 
 
 def _merchant(code: str, params: dict) -> tuple[str, str]:
@@ -164,7 +156,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         "max_rewards": params.get("max_rewards", "?"),
         "starts_at": _moment(params, "starts_at"),
         "ends_at": _moment(params, "ends_at"),
-        "reason": stored_reason(str(params.get("reason") or "")),
+        "reason": reward_reason_text(str(params.get("reason") or "")),
         "hashtag": params.get("hashtag") or "",
         "score": params.get("risk_score", "?"),
         "days": settings.REWARDS_UNFUNDED_RETRY_DAYS,
@@ -319,6 +311,46 @@ def reason_explain(
         return Explanation(code=code, title=title, text=_consumer(code, params))
     text, fix = _merchant(code, params)
     return Explanation(code=code, title=title, text=text, fix=fix)
+
+
+# ---------------------------------------------------------------------------
+# A reward's stored reason (``Reward.reason``) in the reader's language
+#
+# When the engine reverses or holds a reward by itself it stores one of these English sentences
+# (recorded data: the ledger and the export keep them as written); a reason an operator typed is
+# stored as typed. Every page, e-mail or diagnostic that shows a reward's reason says it through
+# :func:`reward_reason_text`, so the same stored text reads the same everywhere.
+
+REWARD_REASON_BANNED = gettext_noop("The account was banned.")
+REWARD_REASON_POST_GONE = gettext_noop("The post was deleted or made private before the hold period ended.")
+REWARD_REASON_TIKTOK_DISCONNECTED = gettext_noop(
+    "The TikTok account was disconnected before the hold period ended."
+)
+REWARD_REASON_POST_UNCHECKED = gettext_noop(
+    "The post could not be checked on TikTok after the hold period ended."
+)
+REWARD_REASON_HELD = gettext_noop("Held for review: unusual activity.")
+REWARD_REASON_REJECTED = gettext_noop("Rejected after review.")  # ops rejected a held reward, typing nothing
+
+ENGINE_REWARD_REASONS = frozenset(
+    {
+        REWARD_REASON_BANNED,
+        REWARD_REASON_POST_GONE,
+        REWARD_REASON_TIKTOK_DISCONNECTED,
+        REWARD_REASON_POST_UNCHECKED,
+        REWARD_REASON_HELD,
+        REWARD_REASON_REJECTED,
+    }
+)
+
+
+def reward_reason_text(reason: str) -> str:
+    """A reward's stored reason for a reader: the engine's own sentences in the active language, a
+    reason a person typed as written, and ``""`` for none."""
+    reason = (reason or "").strip()
+    if reason in ENGINE_REWARD_REASONS:
+        return _(reason)
+    return reason
 
 
 def reason_detail(code: str, params: dict | None = None) -> str:

@@ -37,7 +37,7 @@ from rewards.models import (
     RewardStatus,
     SocialAction,
 )
-from rewards.reasons import Reason, stored_reason
+from rewards.reasons import Reason, reward_reason_text
 from social.models import TikTokProfile
 from wallets.formats import money_text
 from wallets.models import Account, Purpose
@@ -197,7 +197,8 @@ def reward_reason_for_user(reward: Reward) -> str:
     if reward.status == RewardStatus.HELD:
         return str(HELD_EXPLANATION)
     if reward.status == RewardStatus.REVERSED:
-        return stored_reason(reward.reason) or gettext("Reversed.")
+        # The engine's own reasons in the reader's language; a reason ops typed as written.
+        return reward_reason_text(reward.reason) or gettext("Reversed.")
     return ""
 
 

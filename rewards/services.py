@@ -49,7 +49,7 @@ from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
@@ -103,7 +103,21 @@ from rewards.models import (
     UserCampaignTally,
 )
 from rewards.notices import notice_queue
-from rewards.reasons import NOT_PAID, Reader, Reason, action_explain, moment_param, money_param, reason_detail
+from rewards.reasons import (
+    NOT_PAID,
+    REWARD_REASON_BANNED,
+    REWARD_REASON_HELD,
+    REWARD_REASON_POST_GONE,
+    REWARD_REASON_POST_UNCHECKED,
+    REWARD_REASON_REJECTED,
+    REWARD_REASON_TIKTOK_DISCONNECTED,
+    Reader,
+    Reason,
+    action_explain,
+    moment_param,
+    money_param,
+    reason_detail,
+)
 from rewards.risk import action_risk, engagement_risk_for
 from rewards.rollups import days_rebuild
 from rewards.selectors import unfunded_explanation
@@ -341,7 +355,7 @@ def _pay(
             bonus=item.decision.bonus,
             available_at=_available_at(item.action, item.campaign, kind=item.kind, now=now),
             advance_at=item.decision.advance_at,
-            reason=gettext_noop("Held for review: unusual activity.") if item.decision.held else "",
+            reason=REWARD_REASON_HELD if item.decision.held else "",
             created_at=now,
         )
         for item in items
@@ -1796,7 +1810,7 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
             and _waits_for_evidence(reward, action)
             and now >= reward.available_at + _evidence_window()
         ):
-            why_not = gettext_noop("The post could not be checked on TikTok after the hold period ended.")
+            why_not = REWARD_REASON_POST_UNCHECKED
         if why_not:
             _reverse(reward, action, reason=why_not, actor=None, now=now)
         elif _waits_for_evidence(reward, action):
@@ -1980,14 +1994,14 @@ TIKTOK_ACTIONS = (ActionType.TIKTOK_LOGIN, ActionType.SHARE_VIDEO)
 def _confirmation_blocker(reward: Reward, action: SocialAction) -> str:
     """Why the reward can't be confirmed, in words; empty when its conditions still hold."""
     if Ban.objects.filter(user_id=reward.user_id).exists():
-        return gettext_noop("The account was banned.")
+        return REWARD_REASON_BANNED
     tracked = action.tracked_post
     if tracked is not None and tracked.status == TrackedPost.Status.GONE:
-        return gettext_noop("The post was deleted or made private before the hold period ended.")
+        return REWARD_REASON_POST_GONE
     if action.action_type in TIKTOK_ACTIONS:
         profile = TikTokProfile.objects.filter(user_id=reward.user_id).first()
         if profile is not None and profile.disconnected_at is not None:
-            return gettext_noop("The TikTok account was disconnected before the hold period ended.")
+            return REWARD_REASON_TIKTOK_DISCONNECTED
     return ""
 
 
@@ -2174,7 +2188,7 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
 
 def held_reward_reject(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
     """Ops reject a held reward: the merchant is refunded, in one transaction with the action's status."""
-    reason = reason.strip() or "Rejected after review."
+    reason = reason.strip() or REWARD_REASON_REJECTED
     with transaction.atomic(durable=True):
         reward, action = _lock_reward(reward_id)
         if reward.status != RewardStatus.HELD:

@@ -27,6 +27,7 @@ from accounts.people import is_consumer
 from rewards import selectors, wallet_page
 from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
+from rewards.reasons import reward_reason_text
 from wallets.formats import money_text
 
 HISTORY_PAGE_SIZE = wallet_page.HISTORY_ROWS
@@ -105,7 +106,8 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
         "notice_channel": notice_channel_for(user) if awaited else None,
         "held_explanation": selectors.HELD_EXPLANATION,
         "reversed_items": [
-            {"reward": r, "action": selectors.reward_action_label(r)} for r in listed[RewardStatus.REVERSED]
+            {"reward": r, "action": selectors.reward_action_label(r), "reason": reward_reason_text(r.reason)}
+            for r in listed[RewardStatus.REVERSED]
         ],
         "page_obj": page,
         "history": history,

@@ -16,12 +16,12 @@ from django.utils.translation import get_language, gettext, pgettext
 from campaigns.models import ActionType
 from merchants.selectors import subject_ids, wallet_details_register
 from rewards.models import Reward, RewardKind
-from rewards.reasons import NOT_PAID, Reason
+from rewards.reasons import NOT_PAID, REWARD_REASON_REJECTED, Reason
 from rewards.services import HOLD_KIND, REVERSAL_KIND, REWARD_KIND
 from wallets.models import Transaction
 
 # Reasons the engine records in English when nobody typed one: said by their code's label.
-_ENGINE_REASONS = {"Rejected after review.": Reason.REJECTED_AFTER_REVIEW}
+_ENGINE_REASONS = {REWARD_REASON_REJECTED: Reason.REJECTED_AFTER_REVIEW}
 
 
 def _why_reversed(reward: Reward) -> str:

@@ -14,8 +14,10 @@ from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.forms import LocaleForm
+from accounts.middleware import browser_time_zone
 from accounts.people import consumer_home_url, phone_to_e164
 from accounts.services import LocaleChoiceInvalid, user_locale_set
+from accounts.time_zones import likely_time_zones
 from social.selectors import connected_accounts_get
 from social.services import (
     PhoneConnectRefused,
@@ -133,13 +135,22 @@ def me(request: HttpRequest) -> HttpResponse:
         {
             **connected_accounts_get(user=request.user),
             "whatsapp_form": PhoneForm(),
-            "locale_form": _locale_form_for(request.user),
+            "locale_form": _locale_form_for(request),
         },
     )
 
 
-def _locale_form_for(user) -> LocaleForm:
-    return LocaleForm(initial={"language": user.language, "time_zone": user.time_zone})
+def _locale_form_for(request: HttpRequest) -> LocaleForm:
+    """The choice as saved; with none saved, the browser's zone preselected as a suggestion (saved
+    only if the person presses Save) and the zones the person likely lives in first."""
+    user = request.user
+    browser_zone = browser_time_zone(request)
+    form = LocaleForm(
+        initial={"language": user.language, "time_zone": user.time_zone or browser_zone},
+        likely_time_zones=likely_time_zones(browser_zone=browser_zone, phone=user.phone),
+    )
+    form.suggested_time_zone = "" if user.time_zone else browser_zone
+    return form
 
 
 @login_required

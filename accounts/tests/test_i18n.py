@@ -7,11 +7,12 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.http import HttpResponse
+from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext, gettext_lazy
 
-from accounts.middleware import PersonLocaleMiddleware
+from accounts.middleware import TIME_ZONE_COOKIE, PersonLocaleMiddleware
 from accounts.services import LocaleChoiceInvalid, user_locale_set
 from core.i18n import language_for, recipient_locale, time_zone_for
 from core.tasks import mail_after_commit
@@ -135,3 +136,43 @@ def test_recipient_locale_overrides_whatever_was_active():
     with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")), recipient_locale(Someone()):
         assert gettext("Monday") == "Lunedì"
         assert timezone.get_current_timezone_name() == "Europe/Rome"
+
+
+@pytest.mark.django_db
+def test_the_browsers_time_zone_is_used_when_the_person_chose_none_and_only_a_real_zone(make_user):
+    def page(request):
+        return HttpResponse(f"{timezone.get_current_timezone_name()} {request.time_zone_source or '-'}")
+
+    middleware = PersonLocaleMiddleware(page)
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    assert middleware(request).content == b"UTC -"
+    request.COOKIES[TIME_ZONE_COOKIE] = "Europe/Berlin"
+    assert middleware(request).content == b"Europe/Berlin browser"
+    for invalid in ("Mars/Olympus", "../../etc/passwd", "", "Europe/Berlin; x=1"):
+        request.COOKIES[TIME_ZONE_COOKIE] = invalid
+        assert middleware(request).content == b"UTC -"
+
+    request.COOKIES[TIME_ZONE_COOKIE] = "Europe/Berlin"
+    request.user = make_user("ana@example.com")
+    assert middleware(request).content == b"Europe/Berlin browser"
+    user_locale_set(user=request.user, time_zone="America/New_York")
+    assert middleware(request).content == b"America/New_York account"  # the saved choice comes first
+    assert timezone.get_current_timezone_name() == "UTC"
+
+
+@pytest.mark.django_db
+def test_a_time_says_its_zone_while_the_zone_is_unknown():
+    def page(request):
+        template = Template('{% load moments %}{% moment when "H:i" %}')
+        return HttpResponse(template.render(Context({"request": request, "when": MOMENT})))
+
+    middleware = PersonLocaleMiddleware(page)
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    assert middleware(request).content == b"14:47 UTC"
+    request.COOKIES[TIME_ZONE_COOKIE] = "Europe/Berlin"
+    assert middleware(request).content == b"15:47"
+
+
+MOMENT = datetime(2026, 11, 29, 14, 47, tzinfo=UTC)

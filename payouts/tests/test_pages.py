@@ -119,6 +119,29 @@ def test_a_wrong_or_unreachable_iban_is_refused_with_a_reason(client, person, ib
     assert message in text(response)
 
 
+@pytest.mark.parametrize(
+    ("iban", "reason"),
+    [
+        ("1e9", "tiene caracteres que un IBAN no puede tener"),
+        ("XX89370400440532013000", "no empieza por un código de país conocido"),
+        ("DE8937040044053201300", "tiene demasiados o demasiado pocos caracteres"),
+        ("DE89370400440532013001", "los dígitos de control no cuadran"),
+    ],
+)
+def test_a_refused_iban_says_why_in_the_persons_language_never_the_librarys_english(
+    client, person, iban, reason
+):
+    person.language = "es"
+    person.save(update_fields=["language"])
+
+    page = text(client.post("/wallet/payouts/bank/", {**BANK_FORM, "iban": iban}))
+
+    assert "Este IBAN no es válido: " in page
+    assert reason in page
+    for english in ("Invalid", "Unknown country", "checksum", "IBAN 1E9"):
+        assert english not in page
+
+
 def test_the_person_requests_and_sees_state_name_and_arrival(client, person, ops):
     fund(person, "35.00")
     verify_identity(person, ops)

@@ -171,6 +171,40 @@ def test_a_reversed_reward_shows_its_reason(client, ana_wallet):
     )
 
 
+def test_a_reward_the_engine_reversed_says_why_in_the_persons_language_in_both_lists(
+    client, make_merchant, make_campaign, make_consumer
+):
+    from social.models import TrackedPost
+
+    acme = make_merchant("acme")
+    campaign = make_campaign(acme)
+    ana = make_consumer("Ana")
+    ana.language = "es"
+    ana.save(update_fields=["language"])
+    post = tracked_post(ana, campaign)
+    action_record(
+        user=ana,
+        merchant=acme,
+        action_type=ActionType.SHARE_VIDEO,
+        tracked_post=post,
+        campaign=campaign,
+        now=NOW,
+    )
+    TrackedPost.objects.filter(pk=post.pk).update(
+        status=TrackedPost.Status.GONE, gone_at=NOW + timedelta(days=3)
+    )
+    rewards_settle_due(now=NOW + timedelta(days=15))
+    client.force_login(ana)
+
+    page = _text(client.get("/wallet/"))
+
+    spanish = "La publicación se eliminó o se hizo privada antes de que terminara el periodo de espera."
+    reversed_section = page.split("Anuladas", 1)[1].split("Historial", 1)[0]
+    assert spanish in reversed_section
+    assert spanish in page.split("Historial", 1)[1]
+    assert "deleted or made private" not in page
+
+
 def test_the_engines_reason_is_shown_in_the_persons_language_an_operators_as_written():
     reward = Reward(
         status=RewardStatus.REVERSED,

@@ -1,7 +1,10 @@
 """/me/: the person's language and time zone."""
 
+import re
+
 import pytest
 
+from accounts.middleware import TIME_ZONE_COOKIE
 from accounts.models import User
 
 
@@ -14,7 +17,7 @@ def test_me_offers_language_and_time_zone_and_suggests_the_devices_zone_without_
     page = client.get("/me/").content.decode()
     assert 'data-testid="locale-form"' in page
     assert '<option value="Europe/Rome">Europe/Rome</option>' in page
-    assert '<option value="" selected>Not chosen (times in UTC)</option>' in page
+    assert '<option value="" selected>Not chosen (your device&#x27;s time zone, else UTC)</option>' in page
     assert "data-time-zone-suggestion hidden" in page  # shown by the script, filled only on "Use it"
 
 
@@ -39,3 +42,51 @@ def test_an_unknown_time_zone_is_refused_with_the_form_shown_again(client, make_
     assert response.status_code == 400
     assert "Mars/Olympus" in response.content.decode()
     assert User.objects.get(pk=consumer.pk).time_zone == ""
+
+
+def _options(page: str) -> list[str]:
+    select = re.search(r'<select name="time_zone".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([^"]*)"', select)
+
+
+@pytest.mark.django_db
+def test_the_likely_zones_come_first_the_browsers_preselected_then_the_full_list(client, make_consumer):
+    consumer = make_consumer("Ana")
+    consumer.phone = "+34612345678"  # Spain
+    consumer.save(update_fields=["phone"])
+    client.force_login(consumer)
+    client.cookies[TIME_ZONE_COOKIE] = "Europe/Berlin"
+
+    page = client.get("/me/").content.decode()
+
+    options = _options(page)
+    full = options.index("Africa/Abidjan")  # the full list follows the likely zones
+    assert options[:full] == [
+        "",
+        "Europe/Berlin",  # the browser's
+        "Europe/Busingen",  # its country's other zone
+        "Africa/Ceuta",  # the phone's country's (Spain)
+        "Atlantic/Canary",
+        "Europe/Madrid",
+    ]
+    assert len(options[full:]) == len(set(options[full:])) > 300 and "Europe/Berlin" in options[full:]
+    assert '<optgroup label="Likely for you">' in page
+    assert '<option value="Europe/Berlin" selected>' in page
+    assert page.count(" selected>") == 1 + 1  # the zone, and the language's "Not chosen"
+    assert "Suggested from your device: Europe/Berlin. Press Save to keep it." in page
+    assert User.objects.get(pk=consumer.pk).time_zone == ""  # suggested, not saved
+
+
+@pytest.mark.django_db
+def test_a_saved_zone_stays_selected_and_nothing_is_suggested(client, make_consumer):
+    consumer = make_consumer("Ana")
+    consumer.time_zone = "Europe/Rome"
+    consumer.save(update_fields=["time_zone"])
+    client.force_login(consumer)
+    client.cookies[TIME_ZONE_COOKIE] = "Europe/Berlin"
+
+    page = client.get("/me/").content.decode()
+
+    assert _options(page)[1] == "Europe/Berlin"
+    assert '<option value="Europe/Rome" selected>' in page
+    assert "Suggested from your device" not in page

@@ -1,0 +1,26 @@
+"""``{% load moments %}``: ``{% moment value "DATETIME_FORMAT" %}``, a moment in the reader's time zone.
+
+The zone is the person's saved choice, else their browser's (``accounts.middleware``). While neither
+is known (the browser's first page view, before its script told us) the time is the site's UTC and
+the zone's name follows it ("14:47 UTC"), so the reader is never left guessing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import formats, timezone
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def moment(context, value: datetime | None, format_name: str = "DATETIME_FORMAT") -> str:
+    if value is None:
+        return ""
+    text = formats.date_format(timezone.localtime(value), format_name)
+    request = context.get("request")
+    if request is not None and not getattr(request, "time_zone_source", "x"):
+        text = f"{text} {timezone.get_current_timezone_name()}"
+    return text
