@@ -49,7 +49,7 @@ class _DocumentConsoleAdmin(ConsoleModelAdmin):
             raise PermissionDenied
         obj = (
             document_with_file(self.get_queryset(request), what).filter(pk=object_id).first()
-            if str(object_id).isdigit()
+            if str(object_id).isascii() and str(object_id).isdigit()
             else None
         )
         if obj is None:

@@ -187,7 +187,7 @@ def _signature_parts(header: str) -> tuple[int, list[str]]:
     timestamp, signatures = None, []
     for item in header.split(","):
         key, _sep, value = item.strip().partition("=")
-        if key == "t" and value.isdigit() and len(value) <= 12:
+        if key == "t" and value.isascii() and value.isdigit() and len(value) <= 12:
             timestamp = int(value)
         elif key == "v1" and value:
             signatures.append(value)

@@ -409,7 +409,7 @@ def _text_of(item: dict) -> str:
 
 def _incoming(item: dict, *, now: datetime) -> None:
     wa_id, wamid = str(item.get("from") or ""), str(item.get("id") or "")
-    if not wa_id.isdigit() or not wamid or len(wamid) > 128:
+    if not (wa_id.isascii() and wa_id.isdigit()) or not wamid or len(wamid) > 128:
         return
     user = User.objects.filter(phone="+" + wa_id).first()
     if user is None:
@@ -501,6 +501,7 @@ def _status(item: dict, *, now: datetime) -> None:
     if (
         message is None
         and callback.startswith(CALLBACK_PREFIX)
+        and callback[len(CALLBACK_PREFIX) :].isascii()
         and callback[len(CALLBACK_PREFIX) :].isdigit()
     ):
         # The status came before the send stored Meta's id (or the send never got its answer): our

@@ -233,7 +233,7 @@ class SearchBy:
 def digits(term: str) -> int | None:
     """The term as a row id (``#123`` too), or ``None``."""
     text = term.strip().lstrip("#")
-    if text.isdigit() and len(text) < 19:
+    if text.isascii() and text.isdigit() and len(text) < 19:
         return int(text)
     return None
 

@@ -127,14 +127,15 @@ _prepared_on: dict[str, weakref.WeakSet] = {}  # statement name: the connections
 
 
 def execute_prepared(
-    cursor, name: str, sql: str, params: Sequence | Mapping, *, types: Sequence[str] = ()
+    cursor, name: str, sql: str, params: Sequence | Mapping, *, types: Sequence[str] | Mapping[str, str] = ()
 ) -> None:
     """Run ``sql`` on ``cursor`` as a PostgreSQL prepared statement called ``name``: prepared once per
     database session, then only executed (a hot query whose planning costs more than its run).
 
     ``params`` is a sequence for ``%s`` placeholders or a mapping for ``%(name)s`` ones (as Django
-    writes them); ``types`` (PostgreSQL type names, in the parameters' order) types the statement's
-    parameters where PostgreSQL can't infer them. Django's connections don't prepare
+    writes them); ``types`` types the statement's parameters where PostgreSQL can't infer them:
+    PostgreSQL type names in the parameters' order (a sequence), or by name (a mapping, for named
+    parameters). Django's connections don't prepare
     (``prepare_threshold`` is None, parameters are bound client-side). A prepared statement belongs
     to the session, whatever becomes of the transaction it was prepared in; PostgreSQL plans it
     again by itself if a table it reads changes. The connections that have it are remembered per
@@ -151,9 +152,12 @@ def execute_prepared(
         cursor.execute(sql, params)
         return
     if isinstance(params, Mapping):
-        names = list(params)
+        # Numbered in the names' sorted order, the same on every call whatever order a caller
+        # builds its mapping in (the statement is prepared once per connection, from the first call).
+        names = sorted(params)
         values = [params[key] for key in names]
         numbered = sql % {key: f"${i}" for i, key in enumerate(names, start=1)}
+        types = [types[key] for key in names] if isinstance(types, Mapping) else ()
     else:
         values = list(params)
         numbered = sql % tuple(f"${i}" for i in range(1, len(values) + 1))

@@ -259,6 +259,7 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
                     "billing_city",
                     "payment_reference",
                     "low_balance_threshold",
+                    "time_zone",
                 )
             },
         ),

@@ -9,6 +9,7 @@ from django.core.validators import validate_slug
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import time_zone_names
 from merchants.countries import COUNTRIES, vat_number_normalize
 from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
 from merchants.roles import Role
@@ -80,17 +81,33 @@ class MerchantConsoleForm(forms.ModelForm):
             "billing_postcode",
             "billing_city",
             "low_balance_threshold",
+            "time_zone",
         ]
 
+    time_zone = forms.ChoiceField(
+        label=_("time zone"),
+        required=False,  # not sent: unchanged
+        choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
+        help_text=_(
+            "The console's figures count days in this time zone, and so does the daily limit per person. "
+            "After a change, past days are counted again in the new time zone."
+        ),
+    )
     edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the version opened
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.fields["edit_version"].initial = self.instance.version
+        zone = self.instance.time_zone
+        if zone and zone not in time_zone_names():  # an alias saved earlier stays choosable
+            self.fields["time_zone"].choices = [(zone, zone), *self.fields["time_zone"].choices]
 
     def clean_logo(self):
         return _clean_logo(self.cleaned_data.get("logo"))
+
+    def clean_time_zone(self):
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
     def clean(self):
         cleaned = super().clean()

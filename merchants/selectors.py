@@ -99,7 +99,11 @@ def subject_ids(transactions: Sequence[Transaction], model) -> dict[int, list[Tr
     """The transactions about rows of ``model``, by the row's id (for a describer's one query)."""
     rows: dict[int, list[Transaction]] = {}
     for txn in transactions:
-        if txn.subject_type == model._meta.label_lower and txn.subject_id.isdigit():
+        if (
+            txn.subject_type == model._meta.label_lower
+            and txn.subject_id.isascii()
+            and txn.subject_id.isdigit()
+        ):
             rows.setdefault(int(txn.subject_id), []).append(txn)
     return rows
 

@@ -19,7 +19,8 @@ from django.utils.translation import ngettext
 
 from accounts.models import User
 from core.errors import DomainError, EditConflict
-from core.tasks import mail_after_commit
+from core.i18n import is_time_zone
+from core.tasks import after_commit, mail_after_commit
 from merchants import signals
 from merchants.countries import country_language, country_time_zone, vat_number_normalize
 from merchants.locale import merchant_language
@@ -166,6 +167,7 @@ BILLING_FIELDS = frozenset(
         "country",
         "currency",
         "low_balance_threshold",
+        "time_zone",
     }
 )
 
@@ -212,6 +214,9 @@ def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[st
             country=changes.get("country", merchant.country),
             vat_number=changes.get("vat_number", merchant.vat_number),
         )
+    zone_changed = changes.get("time_zone", merchant.time_zone) != merchant.time_zone
+    if zone_changed and not is_time_zone(changes["time_zone"]):
+        raise MerchantError(_("Choose a time zone from the list."))
     logo = changes.pop("logo", None) if "logo" in changes else ...
     for field, value in changes.items():
         setattr(merchant, field, value)
@@ -225,6 +230,10 @@ def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[st
     if fields:
         merchant.version += 1
         merchant.save(update_fields=[*sorted(fields), "version"])
+    if zone_changed:
+        # The days the console counts (rewards' CampaignDay, PostEngagementDay, the daily caps) are
+        # the merchant's: counted again in the new zone once this commits (docs/rewards.md, "Days").
+        after_commit("rewards.tasks.merchant_days_rebuild", merchant.pk)
     return merchant
 
 

@@ -99,11 +99,12 @@ def console_request_merchant_check(request: HttpRequest) -> str | None:
     if carried is None:
         return None
     current = membership.merchant_id if membership is not None else None
-    if not carried.isdigit() or int(carried) != current:
+    if not (carried.isascii() and carried.isdigit()) or int(carried) != current:
         # Name the merchant the page was made for only when the user is still in its team.
         made_for = (
             _brand(int(carried))
-            if carried.isdigit()
+            if carried.isascii()
+            and carried.isdigit()
             and Membership.objects.filter(user=request.user, merchant_id=int(carried)).exists()
             else _("another merchant")
         )

@@ -323,7 +323,9 @@ class HeldRewardAdmin(RewardAdmin):
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        reward = Reward.objects.filter(pk=object_id if str(object_id).isdigit() else None).first()
+        reward = Reward.objects.filter(
+            pk=object_id if str(object_id).isascii() and str(object_id).isdigit() else None
+        ).first()
         extra = dict(extra_context or {})
         if reward is not None:
             extra.update(

@@ -284,8 +284,9 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                     consumer.rewards,
                     f"{consumer.earned.amount:.2f}",
                     str(consumer.earned.currency),
-                    consumer.first_at.isoformat(),
-                    consumer.last_at.isoformat(),
+                    # In the merchant's time zone (the console's, active while the CSV streams).
+                    timezone.localtime(consumer.first_at).isoformat(),
+                    timezone.localtime(consumer.last_at).isoformat(),
                 ] + [person.shared.get(f, "") for f in fields]
 
     def consumers_view(self, request: HttpRequest) -> HttpResponse:
@@ -447,7 +448,7 @@ def _day_rows(days: list[reports.Day], *, texts: _Texts) -> list[dict]:
 def _trends_panel(request: HttpRequest, membership) -> dict:
     merchant = membership.merchant
     days_asked = reports.window_days(request.GET.get("days"))
-    window = reports.Window.ending(now=timezone.now(), days=days_asked)
+    window = reports.Window.ending(now=timezone.now(), days=days_asked, merchant=merchant)
     days = reports.merchant_daily(merchant=merchant, window=window)
     totals = reports.totals_of(days, merchant.currency)
     texts = _Texts(days, locale=merchant_locale(merchant), currency=merchant.currency)
@@ -459,6 +460,7 @@ def _trends_panel(request: HttpRequest, membership) -> dict:
         "charts": _charts(days, totals, texts=texts),
         "day_rows": _day_rows(days, texts=texts),
         "currency": merchant.currency,
+        "zone": window.zone.key.replace("_", " "),  # the merchant's: its days (merchants.days)
     }
 
 
@@ -535,7 +537,11 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         return campaign
 
     def _window(self, request: HttpRequest, campaign: Campaign) -> reports.Window:
-        return reports.Window.ending(now=timezone.now(), days=reports.window_days(request.GET.get("days")))
+        # The selected merchant (loaded with the membership): the campaign's own, scoped by ``get_object``.
+        merchant = console_membership(request).merchant
+        return reports.Window.ending(
+            now=timezone.now(), days=reports.window_days(request.GET.get("days")), merchant=merchant
+        )
 
     def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         campaign = self._campaign(request, object_id)

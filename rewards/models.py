@@ -166,8 +166,8 @@ class MerchantConsumer(models.Model):
 
 
 class CampaignDay(models.Model):
-    """A campaign's rewards of one day (in the site's time zone), not reversed (held ones count, as
-    in every "rewards paid" figure): kept by the engine in the transaction that grants or reverses a
+    """A campaign's rewards of one day (the merchant's day: ``merchants.days``), not reversed (held
+    ones count, as in every "rewards paid" figure): kept by the engine in the transaction that grants or reverses a
     reward (``rewards.services._days_add``), so the dashboard and a campaign's report read one row a
     campaign a day instead of every reward. ``rewards_check`` compares each row with the rewards.
     """
@@ -202,7 +202,7 @@ class CampaignDay(models.Model):
 
 
 class PostEngagementDay(models.Model):
-    """What the posts people shared for a campaign gained on one day (in the site's time zone, as
+    """What the posts people shared for a campaign gained on one day (the merchant's day, as
     ``CampaignDay``): the sum of the gains of their snapshots taken that day (``EngagementSnapshot``'s
     ``*_added``: each snapshot's counts over the post's previous one). Over all days, a campaign's
     rows add up to its posts' latest counts. A share without a campaign counts in its merchant's row

@@ -21,6 +21,8 @@ What it verifies, over all data:
   latest counts equal what the snapshots say (``social.selectors.engagement_figures_drift``),
   and each campaign's (or merchant's, for a share without a campaign) days of engagement
   (``PostEngagementDay``) the gains of its shares' snapshots taken that day;
+- every day above (a campaign's, a tally's, a day of engagement) is the merchant's: the date in the
+  merchant's time zone (``merchants.days.MerchantDay``, the rule the engine counts by);
 - each reward's ``action_type`` (kept for the console's filter) is its action's;
 - subscriptions (docs/subscriptions.md): a reward is advanced (JoyFast) exactly when
   its ``REWARD_ADVANCE`` transaction exists, an advanced reward is no longer in the
@@ -33,14 +35,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC
 from decimal import Decimal
 
 from django.db.models import Count, F, Max, Min, Q, Sum
-from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from campaigns.models import ActionType, Campaign, RewardRule
+from merchants.days import MerchantDay
 from rewards.models import (
     FIGURE_COLUMNS,
     CampaignDay,
@@ -205,11 +205,11 @@ def rewards_report() -> RewardsReport:
             if t
         },
     )
-    # Today's part of each tally: the rewards not reversed made on the tally's day (UTC dates, as
-    # the engine counts them).
+    # Today's part of each tally: the rewards not reversed made on the tally's day (the merchant's
+    # day, as the engine counts them).
     by_day = {
         (u, c, d): t
-        for u, c, d, t in counted.annotate(day=TruncDate("created_at", tzinfo=UTC))
+        for u, c, d, t in counted.annotate(day=MerchantDay("created_at", "merchant"))
         .values_list("user_id", "campaign_id", "day")
         .annotate(t=Sum("merchant_price"))
     }
@@ -274,12 +274,12 @@ def _figures_compare(report: RewardsReport) -> None:
 
 def _engagement_days_compare(report: RewardsReport) -> None:
     """The snapshots' figures against the snapshots, then the days of engagement (``PostEngagementDay``)
-    against the gains of the snapshots of each campaign's shares, day by day (the site's time zone)."""
+    against the gains of the snapshots of each campaign's shares, day by day (the merchant's)."""
     report.violations.extend(engagement_figures_drift())
     snapshots = "tracked_post__snapshots__"
     rows = (
         SocialAction.objects.filter(action_type=ActionType.SHARE_VIDEO, tracked_post__snapshots__isnull=False)
-        .annotate(day=TruncDate(f"{snapshots}taken_at", tzinfo=timezone.get_default_timezone()))
+        .annotate(day=MerchantDay(f"{snapshots}taken_at", "merchant"))
         .values("merchant_id", "campaign_id", "day")
         .annotate(
             views=Sum(f"{snapshots}views_added"),
@@ -318,9 +318,9 @@ def _engagement_days_compare(report: RewardsReport) -> None:
 
 def _days_compare(report: RewardsReport, counted) -> None:
     """Each campaign's days (``CampaignDay``) against its rewards not reversed, day by day (the
-    site's time zone, as the engine counts them)."""
+    merchant's, as the engine counts them)."""
     rows = (
-        counted.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
+        counted.annotate(day=MerchantDay("created_at", "merchant"))
         .values("campaign_id", "day")
         .annotate(n=Count("pk"), paid=Sum("merchant_price"), share=Sum("merchant_price", filter=SHARE_RULE))
         .order_by()

@@ -2,7 +2,8 @@
 the first-run checklist. Read-only selectors (no writes).
 
 Every figure is computed in the database, set-based, over the window asked for (never over the
-whole history when a window will do), in the merchant's currency and in the site's time zone:
+whole history when a window will do), in the merchant's currency and in the merchant's time zone
+(its days: ``merchants.days``, as the engine counts ``CampaignDay`` and ``PostEngagementDay``):
 
 - **rewards paid** on a day: the merchant price of the rewards granted that day and not reversed
   (held ones count: their money has left the merchant's funds until review decides), as on the
@@ -20,17 +21,18 @@ whole history when a window will do), in the merchant's currency and in the site
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 from django.utils.translation import gettext
 from moneyed import Money
 
 from campaigns.models import Campaign, CampaignStatus, Video
+from merchants.days import merchant_day, merchant_zone
 from merchants.models import BankTransfer, Merchant
 from rewards.models import (
     CampaignDay,
@@ -57,23 +59,25 @@ def window_days(value: str | None, default: int = 30) -> int:
 
 @dataclass(frozen=True)
 class Window:
-    """Whole days in the site's time zone: ``first`` to ``last`` included."""
+    """Whole days of a merchant (in its time zone, ``zone``): ``first`` to ``last`` included."""
 
     first: date
     last: date
+    zone: zoneinfo.ZoneInfo
 
     @classmethod
-    def ending(cls, *, now: datetime, days: int) -> Window:
-        last = timezone.localdate(now)
-        return cls(first=last - timedelta(days=days - 1), last=last)
+    def ending(cls, *, now: datetime, days: int, merchant: Merchant) -> Window:
+        """The ``days`` days of ``merchant`` up to the one ``now`` counts on (its today)."""
+        last = merchant_day(merchant, now)
+        return cls(first=last - timedelta(days=days - 1), last=last, zone=merchant_zone(merchant))
 
     @property
     def start(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.first, time.min))
+        return datetime.combine(self.first, time.min, tzinfo=self.zone)
 
     @property
     def end(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.last + timedelta(days=1), time.min))
+        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=self.zone)
 
     def dates(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
@@ -94,10 +98,6 @@ def _per_1000(cost: Decimal, views: int) -> Decimal | None:
     if views <= 0:
         return None
     return (cost * 1000 / Decimal(views)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def _tz():
-    return timezone.get_current_timezone()
 
 
 def _rewards_by_day(days: QuerySet, window: Window) -> dict[date, dict]:
@@ -132,7 +132,7 @@ def _new_consumers_by_day(actions: QuerySet, window: Window) -> dict[date, int]:
     rows = (
         actions.filter(created_at__gte=window.start, created_at__lt=window.end)
         .filter(~Exists(earlier))
-        .annotate(day=TruncDate("created_at", tzinfo=_tz()))
+        .annotate(day=TruncDate("created_at", tzinfo=window.zone))
         .values("day")
         .annotate(n=Count("pk"))
         .order_by()
@@ -173,7 +173,7 @@ def _merchant_figures_by_day(
         MerchantConsumer.objects.filter(
             merchant=merchant, joined_at__gte=window.start, joined_at__lt=window.end
         )
-        .annotate(day=TruncDate("joined_at", tzinfo=_tz()))
+        .annotate(day=TruncDate("joined_at", tzinfo=window.zone))
         .values("day")
         .annotate(figure=Value("new"), a=Count("pk"), b=zero, c=zero)
         .values_list("figure", "day", "a", "b", "c")

@@ -7,7 +7,7 @@ engine's own figures, never the ledger's entries (summing a week of the merchant
 of its account's entries: 1.5 s at 200,000 rewards, 12 s at a million):
 
 - the 7 days: the campaigns' days (``CampaignDay``, kept by the engine; today and the 6 days before,
-  in the site's time zone): a dozen rows a campaign;
+  in the merchant's time zone: ``merchants.days``): a dozen rows a campaign;
 - the last 24 hours: the merchant's rewards of that day, on the index ``(merchant, -created_at, -id)``.
 
 Both count the rewards not reversed (held ones too), as every "rewards paid" figure of the console.
@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from campaigns.selectors import FundsRunway, runway_of
+from merchants.days import merchant_day
 from merchants.models import Merchant
 from merchants.selectors import wallet_balance
 from rewards.models import CampaignDay, Reward, RewardStatus
@@ -29,7 +29,7 @@ from rewards.models import CampaignDay, Reward, RewardStatus
 
 def funds_runway(*, merchant: Merchant, now: datetime) -> FundsRunway:
     """The merchant's funds against what its rewards cost lately (in its currency)."""
-    today = timezone.localdate(now, timezone.get_default_timezone())
+    today = merchant_day(merchant, now)
     week = CampaignDay.objects.filter(
         campaign__merchant=merchant,
         campaign__currency=merchant.currency,

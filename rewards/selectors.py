@@ -22,6 +22,7 @@ from moneyed import Money
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from core.db import subquery_count, subquery_sum, subquery_sums
+from merchants.days import merchant_day, merchant_zone
 from merchants.models import Merchant
 from rewards.models import (
     FIGURE_COLUMNS,
@@ -496,21 +497,21 @@ def wallet_summary(*, user: AbstractBaseUser, now: datetime, history_size: int =
 NOT_REVERSED = [RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD]
 
 
-def _month_start(now: datetime) -> datetime:
-    """Midnight on the 1st of ``now``'s month, in the site's time zone."""
-    return timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def _month_start(now: datetime, *, merchant: Merchant) -> datetime:
+    """Midnight on the 1st of the merchant's month of ``now``, in its time zone (``merchants.days``)."""
+    return now.astimezone(merchant_zone(merchant)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _rewards_paid_since(*, merchant: Merchant, since: datetime) -> QuerySet[CampaignDay]:
     return CampaignDay.objects.filter(
         campaign__merchant=merchant,
         campaign__currency=merchant.currency,
-        day_date__gte=timezone.localdate(since, timezone.get_default_timezone()),
+        day_date__gte=merchant_day(merchant, since),
     )
 
 
 def merchant_rewards_paid(*, merchant: Merchant, since: datetime) -> Money:
-    """Merchant price of the rewards granted since ``since`` (a midnight in the site's time zone)
+    """Merchant price of the rewards granted since ``since`` (a midnight in the merchant's time zone)
     that are not reversed (held ones count: their money has left the merchant's funds until review
     decides), in the merchant's currency: from the campaigns' days the engine keeps (``CampaignDay``)."""
     total = _rewards_paid_since(merchant=merchant, since=since).aggregate(total=Sum("rewards_paid"))["total"]
@@ -573,7 +574,7 @@ def merchant_cost_per_1000_views(*, merchant: Merchant, views: int) -> Money | N
 def merchant_reward_figure_expressions(*, merchant: Merchant, now: datetime) -> dict:
     """What ``merchant_reward_figures`` reads, as scalar subqueries read in one query (the
     dashboard reads them with the other panels' figures: ``console_site.register_panel``)."""
-    since = _month_start(now)
+    since = _month_start(now, merchant=merchant)
     return {
         "rewards_paid": subquery_sum(_rewards_paid_since(merchant=merchant, since=since), "rewards_paid"),
         "new_consumers": subquery_count(_new_consumers_since(merchant=merchant, since=since)),

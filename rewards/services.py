@@ -70,6 +70,7 @@ from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
+from merchants.days import merchant_day
 from merchants.models import Membership, Merchant, Touchpoint
 from merchants.roles import Role
 from merchants.selectors import consent_active_get
@@ -104,6 +105,7 @@ from rewards.models import (
 from rewards.notices import notice_queue
 from rewards.reasons import NOT_PAID, Reader, Reason, action_explain, moment_param, money_param, reason_detail
 from rewards.risk import action_risk, engagement_risk_for
+from rewards.rollups import days_rebuild
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.services import engagement_gains_of_post, tracked_posts_watch
@@ -363,12 +365,13 @@ def _pay(
             slots[item.rule.pk] += 1
     tallies = [locked.tallies[(i.action.user_id, i.campaign.pk)] for i in items]
     share_rule_ids = {i.rule.pk for i in items if i.rule.action == ActionType.SHARE_VIDEO}
+    merchants = {i.campaign.pk: i.campaign.merchant for i in items}
     if connection.vendor == "postgresql":
         _counters_add_postgresql(
             tallies=tallies,
             rules={pk: (slots.get(pk, 0), amount) for pk, amount in rule_spent.items()},
             campaigns=spent,
-            days=_day_sums(rewards, sign=1, share_rule_ids=share_rule_ids),
+            days=_day_sums(rewards, sign=1, share_rule_ids=share_rule_ids, merchants=merchants),
         )
     else:
         _tallies_save(tallies)
@@ -378,7 +381,7 @@ def _pay(
             )
         for campaign_id, amount in sorted(spent.items()):
             Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
-        _days_add(rewards, sign=1, share_rule_ids=share_rule_ids)
+        _days_add(rewards, sign=1, share_rule_ids=share_rule_ids, merchants=merchants)
     events_record(  # the merchants' webhooks: in this transaction (outbox), sent after commit
         events=[
             Event(
@@ -432,11 +435,12 @@ def _watch_until(action: SocialAction, campaign: Campaign) -> datetime:
     return _hold_end(action, campaign) + _evidence_window()
 
 
-def _tally_add(tally: UserCampaignTally, amount: Decimal, *, now: datetime) -> None:
-    """Count ``amount`` in the person's tally. The tally's day never moves backwards: a payment
-    whose ``now`` is older than the tally's day (a run that started before midnight) counts in
-    the total only, and the daily cap measured it against the later day (``decision.user_room``)."""
-    today = now.date()
+def _tally_add(tally: UserCampaignTally, amount: Decimal, *, today: date) -> None:
+    """Count ``amount`` in the person's tally on ``today``, the merchant's day of the payment
+    (``merchants.days.merchant_day``: the reward counts on the same day in ``CampaignDay``, and a
+    reversal takes it back from that day). The tally's day never moves backwards: a payment whose
+    day is older than the tally's (a run that started before midnight) counts in the total only,
+    and the daily cap measured it against the later day (``decision.user_room``)."""
     if tally.day_date is not None and today < tally.day_date:
         pass
     elif today == tally.day_date:
@@ -763,16 +767,20 @@ def _action_record(
     return action, True, evaluated.rewards
 
 
-def reward_day(reward: Reward) -> date:
-    """The day a reward counts on in the console's daily figures (the site's time zone)."""
-    return timezone.localdate(reward.created_at, timezone.get_default_timezone())
+def reward_day(reward: Reward, *, merchant: Merchant) -> date:
+    """The day a reward counts on (its campaign's ``CampaignDay``, its person's daily cap): the day of
+    its creation in its merchant's time zone (``merchants.days.merchant_day``)."""
+    return merchant_day(merchant, reward.created_at)
 
 
-def _day_sums(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> dict[tuple[int, date], list]:
-    """(campaign id, day) -> [rewards, rewards paid, share cost] to add, in (campaign, day) order."""
+def _day_sums(
+    rewards: list[Reward], *, sign: int, share_rule_ids: set[int], merchants: dict[int, Merchant]
+) -> dict[tuple[int, date], list]:
+    """(campaign id, day) -> [rewards, rewards paid, share cost] to add, in (campaign, day) order.
+    ``merchants``: each campaign's merchant (by campaign id), loaded with the locked campaign."""
     sums: dict[tuple[int, date], list] = defaultdict(lambda: [0, Decimal("0.00"), Decimal("0.00")])
     for reward in rewards:
-        row = sums[(reward.campaign_id, reward_day(reward))]
+        row = sums[(reward.campaign_id, reward_day(reward, merchant=merchants[reward.campaign_id]))]
         row[0] += sign
         row[1] += sign * reward.merchant_price
         if reward.rule_id in share_rule_ids:
@@ -780,12 +788,14 @@ def _day_sums(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> 
     return dict(sorted(sums.items()))
 
 
-def _days_add(rewards: list[Reward], *, sign: int, share_rule_ids: set[int]) -> None:
+def _days_add(
+    rewards: list[Reward], *, sign: int, share_rule_ids: set[int], merchants: dict[int, Merchant]
+) -> None:
     """Add (``sign`` 1: granted) or take back (-1: reversed) rewards in their campaigns' days
     (``CampaignDay``). The callers hold the campaigns' locks (``_lock``), so each campaign's days
     are written by one transaction at a time; rows are written in (campaign, day) order."""
     for (campaign_id, day), (n, paid, share) in _day_sums(
-        rewards, sign=sign, share_rule_ids=share_rule_ids
+        rewards, sign=sign, share_rule_ids=share_rule_ids, merchants=merchants
     ).items():
         figures = {
             "rewards": F("rewards") + n,
@@ -1257,7 +1267,7 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
             rule=rule,
             limits=limits,
             tally=_tally(tally),
-            today=now.date(),
+            today=merchant_day(campaign.merchant, now),
             returning=returning,
             user_share=user_share,
             hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
@@ -1271,7 +1281,7 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
     if not decision.pays:
         _decided(action, campaign, decision, changed, now=now)
         return _Evaluated(endpoints=prepared.endpoints)
-    _tally_add(tally, decision.price, now=now)
+    _tally_add(tally, decision.price, today=merchant_day(campaign.merchant, now))
     items = [_Item(action, campaign, rule, decision, RewardKind.ACTION)]
     if not savepoint:
         # The outcome first, the payment (its postings last) after.
@@ -1317,7 +1327,7 @@ def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> N
     notice_queue(
         user_id=user_id,
         kind=NoticeKind.DAILY_LIMIT,
-        key=f"daily-limit:{user_id}:{campaign.pk}:{now.date().isoformat()}",
+        key=f"daily-limit:{user_id}:{campaign.pk}:{merchant_day(campaign.merchant, now).isoformat()}",
         params={  # written when sent, in the person's language (rewards.notices.notice_text)
             "brand": campaign.merchant.brand_name,
             "campaign_id": campaign.pk,
@@ -1626,7 +1636,11 @@ def _engagement_batch(*, snapshot_ids: list[int], now: datetime) -> int:
                 _set_action(action, ActionStatus.UNFUNDED, decision.reason, decision.params)
         items = [replace(item, campaign=locked.campaigns[item.campaign.pk]) for item in items]
         for item in items:
-            _tally_add(locked.tallies[(item.action.user_id, item.campaign.pk)], item.decision.price, now=now)
+            _tally_add(
+                locked.tallies[(item.action.user_id, item.campaign.pk)],
+                item.decision.price,
+                today=merchant_day(item.campaign.merchant, now),
+            )
         if items:
             try:
                 with transaction.atomic():
@@ -1711,7 +1725,7 @@ def _engagement_decisions(
                 rule=rule,
                 limits=limits[campaign.currency],
                 tally=tally,
-                today=now.date(),
+                today=merchant_day(campaign.merchant, now),
                 returning=(action.user_id, action.merchant_id) in context.returning,
                 user_share=shares[campaign.merchant_id],
                 hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
@@ -1732,16 +1746,16 @@ def _engagement_decisions(
         if not decision.pays:
             continue
         spent[campaign.pk] = campaign.spent + decision.price
-        tallies[key] = _tally_after(tally, decision.price, now=now)
+        tallies[key] = _tally_after(tally, decision.price, today=merchant_day(campaign.merchant, now))
         earned[action.pk] = before + decision.price
         items.append(_Item(action, campaign, rule, decision, RewardKind.ENGAGEMENT, snap))
     return items, pauses, unfunded
 
 
-def _tally_after(tally: Tally, amount: Decimal, *, now: datetime) -> Tally:
+def _tally_after(tally: Tally, amount: Decimal, *, today: date) -> Tally:
     """``tally`` with ``amount`` counted, as ``_tally_add`` counts it in the row."""
     row = UserCampaignTally(total=tally.total, day_date=tally.day_date, day_total=tally.day_total)
-    _tally_add(row, amount, now=now)
+    _tally_add(row, amount, today=today)
     return _tally(row)
 
 
@@ -2069,9 +2083,10 @@ def _reverse(
             "pk", flat=True
         )
     )
-    _days_add([reward], sign=-1, share_rule_ids=share_rule_ids)
+    _days_add([reward], sign=-1, share_rule_ids=share_rule_ids, merchants={campaign.pk: campaign.merchant})
     tally.total -= reward.merchant_price
-    if tally.day_date == reward.created_at.date():
+    # Taken back from the day the grant counted on, if that is still the tally's day.
+    if tally.day_date == reward_day(reward, merchant=campaign.merchant):
         tally.day_total -= reward.merchant_price
     tally.save(update_fields=["total", "day_total"])
     reward.status, reward.reason, reward.decided_at, reward.decided_by = (
@@ -2359,22 +2374,24 @@ def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:
 
 def post_engagement_days_add(*, gains: list[EngagementGain]) -> None:
     """Count what snapshots gained in the days of their posts' shares (``PostEngagementDay``: the
-    share's campaign, or its merchant when it has none, on the snapshot's day in the site's time
-    zone), in the transaction that wrote the snapshots (social's ``engagement_gained``, sent with the
-    posts' rows locked) or recorded the share. Rows are written in (merchant, campaign, day) order;
+    share's campaign, or its merchant when it has none, on the snapshot's day in the merchant's time
+    zone: ``merchants.days.merchant_day``, the zone read with the shares), in the transaction that
+    wrote the snapshots (social's ``engagement_gained``, sent with the posts' rows locked) or
+    recorded the share. Rows are written in (merchant, campaign, day) order;
     a post without a share counts nowhere (yet: its share counts it when recorded)."""
     if not gains:
         return
     shares: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
-    for post_id, merchant_id, campaign_id in SocialAction.objects.filter(
+    merchants: dict[int, Merchant] = {}
+    for post_id, merchant_id, campaign_id, zone in SocialAction.objects.filter(
         action_type=ActionType.SHARE_VIDEO, tracked_post_id__in={g.post_id for g in gains}
-    ).values_list("tracked_post_id", "merchant_id", "campaign_id"):
+    ).values_list("tracked_post_id", "merchant_id", "campaign_id", "merchant__time_zone"):
         shares[post_id].append((merchant_id, campaign_id))
-    zone = timezone.get_default_timezone()
+        merchants.setdefault(merchant_id, Merchant(pk=merchant_id, time_zone=zone))
     sums: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for gain in gains:
         for merchant_id, campaign_id in shares.get(gain.post_id, ()):
-            row = sums[(merchant_id, campaign_id or 0, timezone.localdate(gain.taken_at, zone))]
+            row = sums[(merchant_id, campaign_id or 0, merchant_day(merchants[merchant_id], gain.taken_at))]
             for n, value in enumerate((gain.views, gain.likes, gain.comments, gain.shares)):
                 row[n] += value
     for (merchant_id, campaign_id, day), (views, likes, comments, shares_) in sorted(sums.items()):
@@ -2416,3 +2433,36 @@ def _share_engagement_count(action: SocialAction) -> None:
     if action.action_type != ActionType.SHARE_VIDEO or not action.tracked_post_id:
         return
     post_engagement_days_add(gains=engagement_gains_of_post(post_id=action.tracked_post_id))
+
+
+# ---------------------------------------------------------------------------
+# A merchant's days counted again (its time zone changed)
+
+
+def merchant_days_rebuild(*, merchant_id: int) -> None:
+    """Count the merchant's day rollups again in its time zone as it is now (``rewards.rollups``):
+    its campaigns' days, its days of engagement and its people's days in its campaigns.
+
+    Queued by ``merchants.services.merchant_update`` when the time zone changes, to run after that
+    change commits: every payment whose statements start later reads the new zone. It takes the
+    engine's locks in the engine's order (the merchant's shared posts, the tallies of its campaigns,
+    its campaigns, each by primary key), so a payment or a snapshot of the merchant waits for it,
+    and one that wrote before it is counted in what it reads (docs/rewards.md, "Days")."""
+    with transaction.atomic(durable=True):
+        shared = SocialAction.objects.filter(
+            merchant_id=merchant_id, action_type=ActionType.SHARE_VIDEO, tracked_post__isnull=False
+        ).values("tracked_post_id")
+        list(TrackedPost.objects.select_for_update().filter(pk__in=shared).order_by("pk").values_list("pk"))
+        list(
+            UserCampaignTally.objects.select_for_update()
+            .filter(campaign__merchant_id=merchant_id)
+            .order_by("pk")
+            .values_list("pk")
+        )
+        list(
+            Campaign.objects.select_for_update()
+            .filter(merchant_id=merchant_id)
+            .order_by("pk")
+            .values_list("pk")
+        )
+        days_rebuild(merchant_ids=[merchant_id])

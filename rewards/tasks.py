@@ -35,6 +35,9 @@ from rewards.services import (
     snapshots_process,
     unfunded_actions_retry,
 )
+from rewards.services import (
+    merchant_days_rebuild as _merchant_days_rebuild,
+)
 from social.services import TikTokNotConnected, shares_discover
 from social.tiktok import TikTokClient, TikTokError
 
@@ -114,3 +117,9 @@ def advance_due() -> dict[str, int]:
 def debt_repay(user_id: int, currency: str) -> str:
     """After money reached a person who owes: repay from their available balance."""
     return str(person_debt_repay(user_id=user_id, currency=currency, now=timezone.now()))
+
+
+def merchant_days_rebuild(merchant_id: int) -> str:
+    """The merchant's days counted again in its time zone (queued when the zone changes)."""
+    _merchant_days_rebuild(merchant_id=merchant_id)
+    return "rebuilt"

@@ -191,9 +191,7 @@ _TYPES = {"user": "bigint", "owner_type": "text", "tz": "text", "now": "timestam
 
 
 def _fingerprint(cursor, values: dict) -> tuple[str, datetime | None]:
-    execute_prepared(
-        cursor, STATEMENT, _sql(), {name: values[name] for name in _TYPES}, types=list(_TYPES.values())
-    )
+    execute_prepared(cursor, STATEMENT, _sql(), values, types=_TYPES)
     return cursor.fetchone()
 
 

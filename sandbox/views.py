@@ -493,7 +493,11 @@ def whatsapp_messages(request: HttpRequest, phone_number_id: str) -> JsonRespons
     kind = body.get("type")
     template = body.get("template") if isinstance(body.get("template"), dict) else {}
     text_body = body.get("text") if isinstance(body.get("text"), dict) else {}
-    if body.get("messaging_product") != "whatsapp" or kind not in ("template", "text") or not to.isdigit():
+    if (
+        body.get("messaging_product") != "whatsapp"
+        or kind not in ("template", "text")
+        or not (to.isascii() and to.isdigit())
+    ):
         return _graph_error(100, "(#100) Invalid parameter", 400)
     if kind == "text" and not str(text_body.get("body") or "").strip():
         return _graph_error(100, "(#100) Param text['body'] is required", 400)

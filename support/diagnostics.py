@@ -29,6 +29,7 @@ from moneyed import Money
 
 from accounts.models import User
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
+from merchants.days import merchant_day
 from merchants.locale import money_in_locale
 from merchants.models import Consent, Merchant
 from merchants.selectors import PersonSeen, people_seen_by_merchant, wallet_balance
@@ -468,7 +469,7 @@ def _runway(merchant: Merchant, now: datetime) -> _Runway:
     """The merchant's funds against what its rewards cost lately, from the engine's daily figures
     (``CampaignDay``: one row a campaign a day, net of reversals), not the ledger's entries, so the
     page reads a few dozen rows whatever the merchant's history."""
-    today = timezone.localdate(now, timezone.get_default_timezone())
+    today = merchant_day(merchant, now)
     days = dict.fromkeys((today - timedelta(days=n) for n in range(7)), Decimal(0))
     for day, paid in CampaignDay.objects.filter(
         campaign__merchant=merchant, campaign__currency=merchant.currency, day_date__in=list(days)

@@ -146,7 +146,9 @@ class OpsUserAdmin(UserAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = dict(extra_context or {})
-        person = User.objects.filter(pk=object_id if str(object_id).isdigit() else None).first()
+        person = User.objects.filter(
+            pk=object_id if str(object_id).isascii() and str(object_id).isdigit() else None
+        ).first()
         if person is not None:
             extra.update(
                 {

@@ -124,6 +124,11 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''").replace("%", "%%") + "'"
 
 
+def zone(alias: str) -> str:
+    """The time zone of the merchant row ``alias`` in SQL (its days: ``merchants.days.MerchantDay``)."""
+    return f"COALESCE(NULLIF({alias}.time_zone, ''), {_quote(settings.TIME_ZONE)})"
+
+
 def _sql(sql: str, params: list | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
@@ -464,12 +469,13 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
             {
                 "id": "nextval(pg_get_serial_sequence('rewards_campaignday', 'id'))",
                 "campaign_id": "w.campaign_id",
-                "day_date": f"(w.created_at AT TIME ZONE {_quote(settings.TIME_ZONE)})::date",
+                "day_date": f"(w.created_at AT TIME ZONE {zone('m')})::date",  # the merchant's day
                 "rewards": "COUNT(*)",
                 "rewards_paid": "SUM(w.merchant_price)",
                 "share_cost": "COALESCE(SUM(w.merchant_price) FILTER (WHERE r.action = 'SHARE_VIDEO'), 0)",
             },
-            f"FROM rewards_reward w JOIN scale_rule r ON r.rule_id = w.rule_id WHERE w.id > {r0} "
+            "FROM rewards_reward w JOIN scale_rule r ON r.rule_id = w.rule_id "
+            f"JOIN merchants_merchant m ON m.id = w.merchant_id WHERE w.id > {r0} "
             "AND w.status <> 'REVERSED' GROUP BY 2, 3",
         )
         figures = {
@@ -491,14 +497,15 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
                 "id": "nextval(pg_get_serial_sequence('rewards_postengagementday', 'id'))",
                 "merchant_id": "a.merchant_id",
                 "campaign_id": "a.campaign_id",
-                "day_date": f"(s.taken_at AT TIME ZONE {_quote(settings.TIME_ZONE)})::date",
+                "day_date": f"(s.taken_at AT TIME ZONE {zone('m')})::date",  # the merchant's day
                 "views": "SUM(s.views_added)",
                 "likes": "SUM(s.likes_added)",
                 "comments": "SUM(s.comments_added)",
                 "shares": "SUM(s.shares_added)",
             },
             "FROM social_engagementsnapshot s JOIN rewards_socialaction a ON a.tracked_post_id = s.post_id "
-            f"AND a.action_type = 'SHARE_VIDEO' WHERE s.id > {s0} GROUP BY 2, 3, 4",
+            "AND a.action_type = 'SHARE_VIDEO' JOIN merchants_merchant m ON m.id = a.merchant_id "
+            f"WHERE s.id > {s0} GROUP BY 2, 3, 4",
         )
         step("campaign, rule, tally, consumer, day, person and engagement figures")
 

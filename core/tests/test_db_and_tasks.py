@@ -1,8 +1,8 @@
 import pytest
 from django.core import mail
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 
-from core.db import retry_on_conflict
+from core.db import execute_prepared, retry_on_conflict
 from core.tasks import mail_after_commit
 
 
@@ -63,3 +63,21 @@ def test_a_mail_server_that_is_down_does_not_break_the_caller(settings, caplog):
         mail_after_commit(subject="Hello", message="x", recipient_list=["a@example.com"])
     # No exception reached the caller; the failure is logged for ops (a worker records it too).
     assert "task core.tasks.mail_send failed or could not be queued" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_binds_named_values_by_name_whatever_order_a_caller_builds_them_in():
+    """The statement is prepared once per connection from the first call: a later call whose mapping
+    lists the same names in another order must still bind each value to its own name (review)."""
+    sql = "SELECT %(a)s::text || '-' || %(b)s::text"
+    with connection.cursor() as cursor:
+        execute_prepared(
+            cursor, "core_test_named_order", sql, {"a": "x", "b": "y"}, types={"a": "text", "b": "text"}
+        )
+        first = cursor.fetchone()[0]
+        execute_prepared(
+            cursor, "core_test_named_order", sql, {"b": "y", "a": "x"}, types={"b": "text", "a": "text"}
+        )
+        second = cursor.fetchone()[0]
+
+    assert (first, second) == ("x-y", "x-y")

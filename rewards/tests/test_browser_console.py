@@ -72,7 +72,7 @@ def test_the_dashboard_looks_like_a_product_on_a_phone_and_a_desktop(
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     sign_in(page, owner_of(merchant), live_server.url)
     days = reports.merchant_daily(
-        merchant=merchant, window=reports.Window.ending(now=timezone.now(), days=30)
+        merchant=merchant, window=reports.Window.ending(now=timezone.now(), days=30, merchant=merchant)
     )
     totals = reports.totals_of(days, "EUR")
 

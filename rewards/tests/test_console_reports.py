@@ -63,8 +63,8 @@ def acme_weeks(acme_month, make_consumer):
     return acme_month
 
 
-def _window(days=30):
-    return reports.Window.ending(now=NOW + timedelta(days=1, hours=8), days=days)
+def _window(merchant, days=30):
+    return reports.Window.ending(now=NOW + timedelta(days=1, hours=8), days=days, merchant=merchant)
 
 
 def _ledger_by_day(merchant) -> dict[date, Decimal]:
@@ -82,7 +82,7 @@ def _ledger_by_day(merchant) -> dict[date, Decimal]:
 
 
 def test_the_daily_figures_equal_the_ledger_and_the_engine(acme_weeks):
-    days = reports.merchant_daily(merchant=acme_weeks, window=_window())
+    days = reports.merchant_daily(merchant=acme_weeks, window=_window(acme_weeks))
     by_day = {d.day: d for d in days}
 
     assert len(days) == 30 and days[-1].day == DAY + timedelta(days=1)
@@ -108,7 +108,9 @@ def test_the_daily_figures_equal_the_ledger_and_the_engine(acme_weeks):
     rewarded = Reward.objects.filter(merchant=acme_weeks, status__in=reports.NOT_REVERSED)
     assert (
         totals.rewards_paid.amount
-        == rewarded.filter(created_at__gte=_window().start).aggregate(total=Sum("merchant_price"))["total"]
+        == rewarded.filter(created_at__gte=_window(acme_weeks).start).aggregate(total=Sum("merchant_price"))[
+            "total"
+        ]
     )
     assert (totals.views, totals.new_consumers, totals.rewards) == (17_000, 3, 7)
     assert str(totals.cost_per_1000_views.amount) == "0.54"  # 9.15 per 17,000 views
@@ -117,7 +119,7 @@ def test_the_daily_figures_equal_the_ledger_and_the_engine(acme_weeks):
 
 
 def test_a_shorter_window_counts_only_its_days(acme_weeks):
-    days = reports.merchant_daily(merchant=acme_weeks, window=_window(days=2))
+    days = reports.merchant_daily(merchant=acme_weeks, window=_window(acme_weeks, days=2))
 
     assert [d.day for d in days] == [DAY, DAY + timedelta(days=1)]
     assert reports.totals_of(days, "EUR").rewards_paid.amount == Decimal("9.65")
@@ -158,7 +160,7 @@ def test_the_report_page_and_its_csv_show_the_figures(client, acme_weeks):
     report_url = f"/console/campaigns/campaign/{campaign.pk}/report/"
     assert report_url in listing.content.decode() and report_url in change.content.decode()
     rows = list(csv.DictReader(io.StringIO(response_text(csv_response))))
-    window = reports.Window.ending(now=timezone.now(), days=90)
+    window = reports.Window.ending(now=timezone.now(), days=90, merchant=campaign.merchant)
     expected = reports.campaign_daily(campaign=campaign, window=window)
     assert [r["day"] for r in rows] == [d.day.isoformat() for d in expected]
     assert sum(Decimal(r["rewards_paid"]) for r in rows) == sum(d.rewards_paid for d in expected)
@@ -173,7 +175,9 @@ def test_the_dashboard_draws_the_days_it_computes(client, acme_weeks, make_consu
 
     body = client.get("/console/?days=7").content.decode()
 
-    days = reports.merchant_daily(merchant=acme_weeks, window=reports.Window.ending(now=now, days=7))
+    days = reports.merchant_daily(
+        merchant=acme_weeks, window=reports.Window.ending(now=now, days=7, merchant=acme_weeks)
+    )
     totals = reports.totals_of(days, "EUR")
     assert totals.new_consumers >= 1 and totals.rewards_paid.amount >= Decimal("0.50")
     assert f'data-total="rewards">{money_in_locale(totals.rewards_paid, "de_DE")}<' in body

@@ -134,7 +134,7 @@ def test_the_dashboard_shows_the_posts_latest_counts_and_their_cost_per_1000_vie
 
 @pytest.mark.django_db
 def test_the_views_per_day_are_what_the_snapshots_of_each_day_gained(lumen):
-    window = reports.Window.ending(now=NOW + timedelta(days=2, hours=3), days=7)
+    window = reports.Window.ending(now=NOW + timedelta(days=2, hours=3), days=7, merchant=lumen)
     campaign = lumen.campaigns.get()
 
     for days in (

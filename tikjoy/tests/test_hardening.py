@@ -301,3 +301,39 @@ def test_console_forms_carry_the_merchant_they_were_made_for(client, agency_worl
     body = client.get("/console/campaigns/campaign/").content.decode()
 
     assert f'name="console_merchant" value="{w["bravo"].pk}"' in body
+
+
+@pytest.mark.parametrize("carried", ["²", "١٢", "①"])
+def test_digits_of_other_scripts_in_a_carried_merchant_are_refused_not_a_500(client, agency_world, carried):
+    """``"²".isdigit()`` is true but ``int("²")`` raises: such a value is not a merchant's id
+    (found by review; it was a 500)."""
+    w = agency_world
+    client.raise_request_exception = False
+    client.force_login(w["agency"])
+    client.post("/console/switch/", {"merchant": w["bravo"].pk})
+
+    response = client.post(
+        "/console/campaigns/campaign/",
+        {
+            "action": "pause",
+            "select_across": "1",
+            "index": 0,
+            "_selected_action": [],
+            "console_merchant": carried,
+        },
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert Campaign.objects.get(pk=w["bravo_campaign"].pk).status == CampaignStatus.ACTIVE
+    assert "was made for another merchant" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/ops/rewards/reward/²/change/", "/ops/accounts/user/²/change/"])
+def test_an_object_id_in_digits_of_another_script_is_a_404_not_a_500(client, url):
+    client.raise_request_exception = False
+    client.force_login(_user("root@tikjoy.example", is_staff=True, is_superuser=True))
+
+    response = client.get(url)
+
+    assert response.status_code in (302, 404), response.status_code

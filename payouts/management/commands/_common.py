@@ -17,7 +17,7 @@ def staff_user(email: str) -> User:
 
 def batch_by_reference(reference: str) -> PayoutBatch:
     batch = PayoutBatch.objects.filter(msg_id=reference).first()
-    if batch is None and reference.isdigit():
+    if batch is None and reference.isascii() and reference.isdigit():
         batch = PayoutBatch.objects.filter(pk=int(reference)).first()
     if batch is None:
         raise CommandError(f"No SEPA file {reference} (give its MsgId or id).")
