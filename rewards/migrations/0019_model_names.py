@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("rewards", "0017_reward_merchant_id_index"),
+        ("rewards", "0018_days_in_merchant_time_zone"),
     ]
 
     operations = [
