@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phones import phone_display
 from core.i18n import time_zone_validate
 
 # Django's own salt: at generation 0 a session's hash is the one Django writes (no one is signed out
@@ -127,7 +128,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         if self.deleted_at is not None:
             return f"deleted person #{self.pk}"
-        return self.email or self.display_name or self.phone or f"user #{self.pk}"
+        return self.email or self.display_name or phone_display(self.phone) or f"user #{self.pk}"
 
     def get_full_name(self) -> str:
         return self.display_name or self.email or ""

@@ -41,6 +41,7 @@ from core.admin import (
     email_start,
 )
 from core.errors import DomainError
+from wallets.columns import money_column
 from wallets.debts import debt_owed
 from wallets.formats import money_text
 from wallets.models import Account, Purpose
@@ -340,15 +341,16 @@ class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "id",
         "affiliate",
         "state",
-        "amount",
-        "margin",
-        "currency",
+        "amount_text",
+        "margin_text",
         "tracked_at",
         "lock_date",
         "approve_date",
         "hold_reason",
         "reversal_code",
     )
+    amount_text = money_column("amount", Commission)
+    margin_text = money_column("margin", Commission)
     list_filter = ("state", "program")  # the commission's own program (indexed), not through its affiliate
     search_fields = ("id", "conversion__order_id", "affiliate__user__email")
     search_by = (
@@ -397,14 +399,14 @@ class ConversionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "order_id",
         "program",
         "event_type",
-        "amount",
-        "currency",
+        "amount_text",
         "affiliate",
         "is_accepted",
         "reject_reason",
         "source",
         "created_at",
     )
+    amount_text = money_column("amount", Conversion)
     list_filter = ("is_accepted", "reject_reason", "source", "program")
     search_fields = ("order_id", "customer_ref")
     search_by = (SearchBy("order_id", normalize=as_typed), SearchBy("customer_ref", normalize=as_typed))

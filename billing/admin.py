@@ -25,6 +25,7 @@ from billing.services import credit_note_issue, invoice_finalise, invoice_resend
 from core.admin import ListAtScaleMixin
 from core.errors import DomainError
 from merchants.models import Merchant
+from wallets.columns import money_column
 from wallets.money import Currency
 
 
@@ -86,12 +87,13 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     list_display = (
         "merchant",
         "month",
-        "currency",
-        "opening_balance",
-        "closing_balance",
+        "opening_balance_text",
+        "closing_balance_text",
         "issued_at",
         "download",
     )
+    opening_balance_text = money_column("opening_balance", Statement)
+    closing_balance_text = money_column("closing_balance", Statement)
     list_filter = ("month", CurrencyFilter)
     search_fields = ("merchant__brand_name", "merchant__slug", "sha256")  # see get_search_results
     list_select_related = ("merchant",)
@@ -157,12 +159,12 @@ class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
         "user",
         "status",
         "period_start",
-        "gross_amount",
-        "currency",
+        "gross_amount_text",
         "vat_category",
         "issue_date",
         "download",
     )
+    gross_amount_text = money_column("gross_amount", Invoice)
     list_filter = ("status", "kind", "vat_category", CurrencyFilter)
     search_fields = ("number", "merchant__brand_name", "merchant__slug", "user__email", "user__display_name")
     list_select_related = ("merchant", "user")

@@ -32,6 +32,7 @@ from billing.services import coin_invoice_issue
 from merchants.console_site import ConsoleModelAdmin, console_site, console_view
 from merchants.roles import Capability
 from merchants.tenancy import console_membership
+from wallets.columns import money_column
 
 
 class _DocumentConsoleAdmin(ConsoleModelAdmin):
@@ -87,16 +88,20 @@ class _DocumentConsoleAdmin(ConsoleModelAdmin):
 
 class StatementConsoleAdmin(_DocumentConsoleAdmin):
     files = ("pdf", "csv")
-    list_display = ("month_label", "currency", "opening_balance", "closing_balance", "issued_at", "download")
+    list_display = ("month_label", "opening_balance_text", "closing_balance_text", "issued_at", "download")
+    opening_balance_text = money_column("opening_balance", Statement)
+    closing_balance_text = money_column("closing_balance", Statement)
+    money_in_text = money_column("money_in", Statement)
+    money_out_text = money_column("money_out", Statement)
     list_filter = ("currency",)
     list_select_related = ("merchant",)  # each row's name (its checkbox's label) names the merchant
     fields = (
         "month_label",
         "currency",
-        "opening_balance",
-        "money_in",
-        "money_out",
-        "closing_balance",
+        "opening_balance_text",
+        "money_in_text",
+        "money_out_text",
+        "closing_balance_text",
         "entry_count",
         "issued_at",
         "sha256",
@@ -137,17 +142,20 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
 
 class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
     files = ("pdf", "xml")
-    list_display = ("number", "kind", "period", "gross_amount", "currency", "issue_date", "download")
+    list_display = ("number", "kind", "period", "gross_amount_text", "issue_date", "download")
+    net_amount_text = money_column("net_amount", Invoice)
+    vat_amount_text = money_column("vat_amount", Invoice)
+    gross_amount_text = money_column("gross_amount", Invoice)
     list_filter = ("kind", "currency")
     fields = (
         "number",
         "kind",
         "period",
         "description",
-        "net_amount",
+        "net_amount_text",
         "vat_rate",
-        "vat_amount",
-        "gross_amount",
+        "vat_amount_text",
+        "gross_amount_text",
         "currency",
         "vat_note",
         "issue_date",

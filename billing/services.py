@@ -42,6 +42,7 @@ from core.errors import DomainError
 from core.tasks import mail_after_commit
 from merchants.locale import merchant_language
 from merchants.models import Merchant, Role
+from wallets.formats import money_text
 from wallets.services import LedgerError, post
 
 logger = logging.getLogger(__name__)
@@ -147,14 +148,14 @@ def statement_issue(
                 words = {
                     "month": date_format(month.first_day, "YEAR_MONTH_FORMAT"),
                     "currency": currency,
-                    "opening": figures.opening,
-                    "closing": figures.closing,
+                    "opening": money_text(figures.opening, currency),
+                    "closing": money_text(figures.closing, currency),
                 }
                 subject = _("[TikJoy] Your %(month)s statement (%(currency)s)") % words
                 message = (
                     _(
                         "Your TikJoy wallet statement for %(month)s is ready in the console (Statements). "
-                        "Opening balance %(opening)s %(currency)s, closing balance %(closing)s %(currency)s."
+                        "Opening balance %(opening)s, closing balance %(closing)s."
                     )
                     % words
                 )
@@ -343,13 +344,12 @@ def _invoice_notify(invoice: Invoice) -> None:
         with translation.override(document_language(user=user)):
             subject = _("[TikJoy] Your invoice %(number)s for Promote coins") % {"number": invoice.number}
             message = _(
-                "TikJoy invoice %(number)s: %(description)s, %(amount)s %(currency)s. "
+                "TikJoy invoice %(number)s: %(description)s, %(amount)s. "
                 "Download it from your Promote page (Invoices)."
             ) % {
                 "number": invoice.number,
                 "description": invoice.description,
-                "amount": invoice.gross_amount,
-                "currency": invoice.currency,
+                "amount": money_text(invoice.gross_amount, invoice.currency),
             }
         mail_after_commit(subject=subject, message=message, recipient_list=[user.email] if user.email else [])
         return
@@ -357,8 +357,7 @@ def _invoice_notify(invoice: Invoice) -> None:
     with translation.override(document_language(merchant=merchant)):
         words = {
             "number": invoice.number,
-            "amount": invoice.gross_amount,
-            "currency": invoice.currency,
+            "amount": money_text(invoice.gross_amount, invoice.currency),
             "when": date_format(
                 invoice.period_start,
                 "DATE_FORMAT" if invoice.kind == DocumentKind.COIN_INVOICE else "YEAR_MONTH_FORMAT",
@@ -367,19 +366,19 @@ def _invoice_notify(invoice: Invoice) -> None:
         if invoice.kind == DocumentKind.CREDIT_NOTE:
             subject = _("[TikJoy] Your credit note %(number)s") % words
             message = _(
-                "TikJoy credit note %(number)s (%(amount)s %(currency)s, %(when)s) is in the console "
+                "TikJoy credit note %(number)s (%(amount)s, %(when)s) is in the console "
                 "(Invoices), as a PDF with its e-invoice XML."
             )
         elif invoice.kind == DocumentKind.COIN_INVOICE:
             subject = _("[TikJoy] Your invoice %(number)s for Promote coins") % words
             message = _(
-                "TikJoy invoice %(number)s for Promote coins (%(amount)s %(currency)s, %(when)s) is in the "
+                "TikJoy invoice %(number)s for Promote coins (%(amount)s, %(when)s) is in the "
                 "console (Invoices), as a PDF with its e-invoice XML."
             )
         else:
             subject = _("[TikJoy] Your invoice %(number)s") % words
             message = _(
-                "TikJoy invoice %(number)s (%(amount)s %(currency)s, %(when)s) is in the console (Invoices), "
+                "TikJoy invoice %(number)s (%(amount)s, %(when)s) is in the console (Invoices), "
                 "as a PDF with its e-invoice XML."
             )
         message %= words
@@ -438,8 +437,12 @@ def credit_note_issue(
         remaining = original.gross_amount - credited_total(invoice=original)
         if gross_amount <= 0 or gross_amount > remaining:
             raise BillingError(
-                _("A credit note of %(number)s is between 0.01 and %(remaining)s %(currency)s.")
-                % {"number": original.number, "remaining": remaining, "currency": original.currency}
+                _("A credit note of %(number)s is between %(least)s and %(remaining)s.")
+                % {
+                    "number": original.number,
+                    "least": money_text(Decimal("0.01"), original.currency),
+                    "remaining": money_text(remaining, original.currency),
+                }
             )
         if gross_amount != gross_amount.quantize(Decimal("0.01")):
             raise BillingError(_("Amounts are in cents: at most two decimals."))

@@ -51,6 +51,8 @@ from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, consol
 from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
+from wallets.columns import money_column
+from wallets.formats import money_text, number_text
 
 
 def _selected_merchant(request: HttpRequest) -> Merchant:
@@ -176,16 +178,16 @@ def quote_sentence(quote: dict) -> str:
         head = gettext(
             "A verified share whose post gets %(views)s views, %(likes)s likes, %(comments)s comments and "
             "%(shares)s shares"
-        ) % {name: f"{counts[name]:,}" for name in ("views", "likes", "comments", "shares")}
+        ) % {name: number_text(counts[name]) for name in ("views", "likes", "comments", "shares")}
     else:
         head = str(ActionType(quote["action"]).label)
     sentence = gettext(
         "%(what)s: you pay %(price)s, the user gets %(user_amount)s, TikJoy keeps %(margin)s."
     ) % {
         "what": head,
-        "price": quote["merchant_price"],
-        "user_amount": quote["user_amount"],
-        "margin": quote["margin"],
+        "price": money_text(quote["merchant_price"]),
+        "user_amount": money_text(quote["user_amount"]),
+        "margin": money_text(quote["margin"]),
     }
     if quote["capped"]:
         sentence += " " + gettext("(Engagement capped at the maximum per post.)")
@@ -205,13 +207,15 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         "pause_reason",
         "starts_at",
         "ends_at",
-        "budget",
-        "spent",
+        "budget_text",
+        "spent_text",
         "videos_to_review",
     )
     list_filter = ("status",)
     search_fields = ("name", "hashtag", "mention")
-    readonly_fields = ("status", "pause_reason", "currency", "spent", "plan")
+    readonly_fields = ("status", "pause_reason", "currency", "spent_text", "plan")
+    budget_text = money_column("budget", Campaign)
+    spent_text = money_column("spent", Campaign)
     actions = ["export_csv", "activate", "pause", "end"]
     export_fields = ("name", "status", "pause_reason", "starts_at", "ends_at", "currency", "budget", "spent")
     filter_horizontal = ()
@@ -231,7 +235,7 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
                 )
             },
         ),
-        (_("Money"), {"fields": ("currency", "plan", "budget", "spent", "min_reward", "max_reward")}),
+        (_("Money"), {"fields": ("currency", "plan", "budget", "spent_text", "min_reward", "max_reward")}),
         (_("What a shared post must carry"), {"fields": ("hashtag", "mention")}),
         (
             _("Users"),

@@ -18,6 +18,7 @@ from campaigns.models import (
     Video,
     VideoText,
 )
+from merchants.forms import edit_conflict_check
 
 CAMPAIGN_HELP = {
     "name": _("Shown to consumers on your brand page."),
@@ -116,6 +117,7 @@ class CampaignConsoleForm(forms.ModelForm):
                     self.add_error(name if name in self.fields else None, message)
         except services.CampaignError as exc:
             self.add_error(None, str(exc))
+        edit_conflict_check(self)
         return cleaned
 
 

@@ -23,6 +23,7 @@ from campaigns.models import (
 )
 from merchants.models import Merchant
 from social.selectors import user_is_creator
+from wallets.formats import money_text
 from wallets.money import round_down
 
 RATE_PLACES = Decimal("0.0001")
@@ -220,16 +221,15 @@ class FundsRunway:
         if not self.short:
             return ""
         return gettext(
-            "The wallet holds %(balance)s %(currency)s: less than one day of rewards at the recent rate of "
-            "%(per_day)s %(currency)s a day (the larger of the rewards paid in the last 24 hours, %(last_24h)s, "
+            "The wallet holds %(balance)s: less than one day of rewards at the recent rate of "
+            "%(per_day)s a day (the larger of the rewards paid in the last 24 hours, %(last_24h)s, "
             "and the 7-day average per day, %(average_7d)s). When the funds run out, rewards stop and the "
             "campaign pauses: add funds soon."
         ) % {
-            "balance": f"{self.balance.amount:.2f}",
-            "currency": self.balance.currency,
-            "per_day": f"{self.per_day.amount:.2f}",
-            "last_24h": f"{self.last_24h.amount:.2f}",
-            "average_7d": f"{self.average_7d.amount:.2f}",
+            "balance": money_text(self.balance),
+            "per_day": money_text(self.per_day),
+            "last_24h": money_text(self.last_24h),
+            "average_7d": money_text(self.average_7d),
         }
 
 

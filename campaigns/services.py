@@ -47,6 +47,7 @@ from core.tasks import mail_after_commit
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
 from merchants.selectors import wallet_balance
+from wallets.formats import money_text, number_text
 
 ENGAGEMENT_FIELDS = ("per_1000_views", "per_like", "per_comment", "per_share")
 RULE_FIELDS = ("is_enabled", "amount", *ENGAGEMENT_FIELDS, "max_per_post", "max_rewards")
@@ -157,8 +158,9 @@ def platform_limit_for(currency: str) -> PlatformLimit:
     return limit
 
 
-def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+def _money(value: Decimal | None, currency: str) -> str:
+    """An amount in a message to the merchant, as their language writes it (``wallets.formats``)."""
+    return "-" if value is None else money_text(value, currency)
 
 
 def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]], currency: str) -> None:
@@ -194,19 +196,19 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
         e.add(
             "max_reward",
             _("The maximum (%(high)s) is below the minimum (%(low)s).")
-            % {"high": _money(high), "low": _money(low)},
+            % {"high": _money(high, currency), "low": _money(low, currency)},
         )
     if low is not None and low < limit.min_reward:
         e.add(
             "min_reward",
-            _("The platform's minimum per reward is %(amount)s %(currency)s.")
-            % {"amount": limit.min_reward, "currency": currency},
+            _("The platform's minimum per reward is %(amount)s.")
+            % {"amount": _money(limit.min_reward, currency)},
         )
     if high is not None and high > limit.max_reward:
         e.add(
             "max_reward",
-            _("The platform's maximum per reward is %(amount)s %(currency)s.")
-            % {"amount": limit.max_reward, "currency": currency},
+            _("The platform's maximum per reward is %(amount)s.")
+            % {"amount": _money(limit.max_reward, currency)},
         )
     multipliers = []
     for name in ("new_user_multiplier", "returning_user_multiplier"):
@@ -260,8 +262,8 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
         if max_per_post is not None and max_per_post > limit.max_per_post:
             e.add(
                 None,
-                _("%(action)s: the platform's maximum per post is %(amount)s %(currency)s.")
-                % {"action": label, "amount": limit.max_per_post, "currency": currency},
+                _("%(action)s: the platform's maximum per post is %(amount)s.")
+                % {"action": label, "amount": _money(limit.max_per_post, currency)},
             )
         if not rule.get("is_enabled"):
             continue
@@ -277,30 +279,28 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
                 e.add(
                     None,
                     _(
-                        "%(action)s: %(amount)s %(currency)s (times %(multiplier)s for some users) is below the "
-                        "minimum per reward of %(limit)s %(currency)s."
+                        "%(action)s: %(amount)s (times %(multiplier)s for some users) is below the "
+                        "minimum per reward of %(limit)s."
                     )
                     % {
                         "action": label,
-                        "amount": _money(amount),
-                        "currency": currency,
-                        "multiplier": lowest_multiplier,
-                        "limit": _money(floor),
+                        "amount": _money(amount, currency),
+                        "multiplier": number_text(lowest_multiplier),
+                        "limit": _money(floor, currency),
                     },
                 )
             if amount * highest_multiplier > ceiling:
                 e.add(
                     None,
                     _(
-                        "%(action)s: %(amount)s %(currency)s (times %(multiplier)s for some users) is above the "
-                        "maximum per reward of %(limit)s %(currency)s."
+                        "%(action)s: %(amount)s (times %(multiplier)s for some users) is above the "
+                        "maximum per reward of %(limit)s."
                     )
                     % {
                         "action": label,
-                        "amount": _money(amount),
-                        "currency": currency,
-                        "multiplier": highest_multiplier,
-                        "limit": _money(ceiling),
+                        "amount": _money(amount, currency),
+                        "multiplier": number_text(highest_multiplier),
+                        "limit": _money(ceiling, currency),
                     },
                 )
         if action == ActionType.SHARE_VIDEO and not (
@@ -420,10 +420,8 @@ def campaign_update(
             raise CampaignInvalid(
                 {
                     "budget": [
-                        _(
-                            "This campaign has already spent %(spent)s %(currency)s: the budget can't be lower."
-                        )
-                        % {"spent": campaign.spent, "currency": campaign.currency}
+                        _("This campaign has already spent %(spent)s: the budget can't be lower.")
+                        % {"spent": _money(campaign.spent, campaign.currency)}
                     ]
                 }
             )
@@ -594,15 +592,10 @@ def _funds_cover_a_reward(*, campaign: Campaign, rules: list[dict]) -> None:
     if balance.currency.code != campaign.currency or balance.amount < smallest:
         raise CampaignError(
             _(
-                "Add funds before going live: the wallet holds %(balance)s %(balance_currency)s, and the "
-                "smallest reward of this campaign costs %(smallest)s %(currency)s."
+                "Add funds before going live: the wallet holds %(balance)s, and the smallest reward of this "
+                "campaign costs %(smallest)s."
             )
-            % {
-                "balance": balance.amount,
-                "balance_currency": balance.currency,
-                "smallest": smallest,
-                "currency": campaign.currency,
-            }
+            % {"balance": money_text(balance), "smallest": _money(smallest, campaign.currency)}
         )
 
 

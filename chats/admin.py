@@ -7,6 +7,7 @@ from django.contrib import admin
 
 from chats.models import ChatMessage, ChatRate, ChatTemplate, MarketingOptOut, Thread
 from core.admin import ReadOnlyAdmin
+from wallets.columns import money_column
 
 
 @admin.register(ChatTemplate)
@@ -32,7 +33,8 @@ class ThreadAdmin(ReadOnlyAdmin):
 
 @admin.register(ChatMessage)
 class ChatMessageAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "thread", "direction", "category", "status", "price", "currency", "created_at")
+    list_display = ("pk", "thread", "direction", "category", "status", "price_text", "created_at")
+    price_text = money_column("price", ChatMessage)
     list_filter = ("direction", "category", "status")
     search_fields = ("wamid",)
     raw_id_fields = ("thread", "template", "sent_by")

@@ -20,10 +20,10 @@ from chats.forms import SendForm, StartForm
 from chats.models import ChatRate, Direction
 from chats.services import ChatRefused, ChatSendFailed, chat_send, thread_open, thread_read, window_open
 from merchants.console_site import console_render, console_site, console_view
-from merchants.locale import merchant_locale, money_in_locale
 from merchants.roles import Capability
 from merchants.selectors import person_seen_by_merchant, wallet_balance
 from merchants.tenancy import console_can, console_membership
+from wallets.formats import money_text
 
 
 @console_view(Capability.CHAT)
@@ -61,14 +61,13 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 def _price_list(merchant) -> list[str]:
-    locale = merchant_locale(merchant)
     rates = ChatRate.objects.filter(currency=merchant.currency).order_by("category", "country")
     return [
         _("%(category)s to %(country)s: %(price)s")
         % {
             "category": rate.get_category_display(),
             "country": rate.country or _("other countries"),
-            "price": money_in_locale(Money(rate.price, rate.currency), locale),
+            "price": money_text(Money(rate.price, rate.currency)),
         }
         for rate in rates
     ]
@@ -101,18 +100,16 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
         except ChatRefused as exc:
             form.add_error(None, str(exc))
         else:
-            locale = merchant_locale(merchant)
             charged = (
                 " "
                 + _("%(price)s was taken from your wallet.")
-                % {"price": money_in_locale(Money(message.price, message.currency), locale)}
+                % {"price": money_text(Money(message.price, message.currency))}
                 if message.price > 0
                 else " " + _("It was free.")
             )
             messages.success(request, _("Sent.") + charged)
             return redirect("console:chats_thread", thread_id=current.pk)
     thread_read(thread=current)
-    locale = merchant_locale(merchant)
     return console_render(
         request,
         "chats/thread.html",
@@ -124,7 +121,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             "form": form,
             "window_open": window_open(current, now=now),
             "opted_out": selectors.marketing_opted_out(user_id=current.user_id),
-            "balance": money_in_locale(wallet_balance(merchant=merchant), locale),
+            "balance": money_text(wallet_balance(merchant=merchant)),
             "prices": _price_list(merchant),
             "can_see_wallet": console_can(request, Capability.VIEW),
             "IN": Direction.IN,

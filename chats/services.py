@@ -35,6 +35,7 @@ from chats.pricing import FREE, is_charged, rate_for, recipient_country
 from core.errors import DomainError
 from merchants.models import Consent, Merchant
 from social.whatsapp import WhatsAppSendError, WhatsAppSendUnknown, whatsapp_template_send, whatsapp_text_send
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.services import InsufficientFunds, account_for, transfer
 
@@ -273,10 +274,10 @@ def _chat_send(
             except InsufficientFunds:
                 raise ChatRefused(
                     _(
-                        "Your wallet can't pay for this message (%(price)s %(currency)s): add funds to start a "
+                        "Your wallet can't pay for this message (%(price)s): add funds to start a "
                         "conversation. Replies within 24 hours of the consumer's last message are free."
                     )
-                    % {"price": f"{price:.2f}", "currency": currency}
+                    % {"price": money_text(price, currency)}
                 ) from None
     callback = f"{CALLBACK_PREFIX}{message.pk}"  # echoed in its status webhooks (see _status)
     try:

@@ -19,7 +19,6 @@ from moneyed import Money
 from merchants import services
 from merchants.console_site import ConsoleModelAdmin, console_site
 from merchants.forms import MerchantConsoleForm, TopUpRecordForm, TopUpReversalForm, TouchpointConsoleForm
-from merchants.locale import locale_for_country, money_in_locale
 from merchants.models import (
     BankTransfer,
     Consent,
@@ -34,6 +33,8 @@ from merchants.roles import Capability
 from merchants.selectors import top_up_balance_after
 from merchants.tenancy import console_can, console_membership
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record, merchant_top_up_reverse
+from wallets.columns import money_column
+from wallets.formats import money_text
 
 # --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
 
@@ -88,8 +89,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
     list_display = (
         "bank_reference",
         "merchant",
-        "amount",
-        "currency",
+        "amount_text",
         "value_date",
         "recorded_by",
         "recorded_at",
@@ -113,6 +113,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
         "reversal_transaction",
     )
     actions = ["confirm_selected", "reverse_selected"]
+    amount_text = money_column("amount", BankTransfer)
 
     @admin.action(
         description=gettext_lazy("Confirm the selected large top-ups (a second staff member)"),
@@ -195,7 +196,10 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
                             "Recorded: %(top_up)s. It is above %(limit)s and is credited "
                             "once a second staff member confirms it (action on the list)."
                         )
-                        % {"top_up": record, "limit": settings.MERCHANT_TOP_UP_CONFIRM_ABOVE},
+                        % {
+                            "top_up": record,
+                            "limit": money_text(settings.MERCHANT_TOP_UP_CONFIRM_ABOVE, record.currency),
+                        },
                     )
                 elif created:
                     messages.success(
@@ -464,7 +468,7 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
 
     @admin.display(description=gettext_lazy("Amount"), ordering="amount")
     def amount_text(self, obj: BankTransfer) -> str:
-        return money_in_locale(Money(obj.amount, obj.currency), locale_for_country(obj.merchant.country))
+        return money_text(obj.amount, obj.currency)
 
     @admin.display(description=gettext_lazy("State"))
     def state_text(self, obj: BankTransfer) -> str:
@@ -495,7 +499,6 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
             raise Http404(_("No such top-up in this merchant."))
         if transfer.ledger_transaction_id is None:
             raise Http404(_("This top-up is not credited yet: its receipt comes once it is."))
-        locale = locale_for_country(transfer.merchant.country)
         balance_after = top_up_balance_after(transfer=transfer)
         return TemplateResponse(
             request,
@@ -505,8 +508,8 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
                 "title": _("Receipt for top-up %(reference)s") % {"reference": transfer.bank_reference},
                 "transfer": transfer,
                 "merchant": transfer.merchant,
-                "amount": money_in_locale(Money(transfer.amount, transfer.currency), locale),
-                "balance_after": money_in_locale(balance_after, locale) if balance_after else "",
+                "amount": money_text(transfer.amount, transfer.currency),
+                "balance_after": money_text(balance_after) if balance_after else "",
                 "receipt_number": f"TJ-TOPUP-{transfer.pk:06d}",
             },
         )

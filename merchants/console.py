@@ -13,7 +13,6 @@ from django.utils.translation import pgettext, pgettext_lazy
 from moneyed import Money
 
 from merchants.console_site import console_render, console_site, console_view, csv_response, window_page
-from merchants.locale import merchant_locale, money_in_locale
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability
 from merchants.selectors import (
@@ -23,6 +22,7 @@ from merchants.selectors import (
     wallet_lines,
 )
 from merchants.tenancy import console_can, console_membership, console_select
+from wallets.formats import money_text
 
 
 def switch(request: HttpRequest) -> HttpResponse:
@@ -51,16 +51,15 @@ switch.console_any_merchant = True  # switching is how a person changes the merc
 @console_view(Capability.VIEW)
 def wallet(request: HttpRequest) -> HttpResponse:
     merchant = console_membership(request).merchant
-    locale = merchant_locale(merchant)
     page = window_page(request, wallet_history(merchant=merchant), 25)
     return console_render(
         request,
         "console/wallet.html",
         {
             "title": pgettext("merchant prepaid wallet", "Wallet"),
-            "balances": [money_in_locale(m, locale) for m in wallet_balances(merchant=merchant)],
+            "balances": [money_text(m) for m in wallet_balances(merchant=merchant)],
             "page_obj": page,
-            "lines": [(line, money_in_locale(line.money, locale)) for line in wallet_lines(page.object_list)],
+            "lines": [(line, money_text(line.money)) for line in wallet_lines(page.object_list)],
             "can_add_funds": console_can(request, Capability.MANAGE_BILLING),
         },
     )
@@ -108,7 +107,7 @@ def _wallet_panel(request: HttpRequest, membership: Membership, *, figures: dict
     balance = Money(figures["balance"] or Decimal("0.00"), merchant.currency)
     return {
         "merchant": merchant,
-        "balance": money_in_locale(balance, merchant_locale(merchant)),
+        "balance": money_text(balance),
         "can_add_funds": console_can(request, Capability.MANAGE_BILLING),
     }
 

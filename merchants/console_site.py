@@ -52,7 +52,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.admin import WindowChangeList, WindowPaginator, action_checkbox_html
-from core.errors import DomainError
+from core.errors import DomainError, EditConflict
 from core.hardening import formfield_with_db_bounds
 from core.i18n import time_zone_for
 from merchants.models import Membership, Merchant
@@ -681,22 +681,29 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        return self._with_domain_errors(
-            request,
-            lambda: super(ConsoleModelAdmin, self).changeform_view(
-                request, object_id, form_url, extra_context
-            ),
-        )
+        def view():
+            return super(ConsoleModelAdmin, self).changeform_view(request, object_id, form_url, extra_context)
+
+        try:
+            return self._with_domain_errors(request, view, conflict=EditConflict)
+        except EditConflict:
+            # The row changed between the form's check and the service's (under its lock): nothing was
+            # saved; the form is shown again, and its check now explains the conflict and keeps the input.
+            return self._with_domain_errors(request, view)
 
     def delete_view(self, request, object_id, extra_context=None):
         return self._with_domain_errors(
             request, lambda: super(ConsoleModelAdmin, self).delete_view(request, object_id, extra_context)
         )
 
-    def _with_domain_errors(self, request: HttpRequest, view) -> HttpResponse:
+    def _with_domain_errors(
+        self, request: HttpRequest, view, *, conflict: type | None = None
+    ) -> HttpResponse:
         try:
             return view()
         except DomainError as exc:  # any app's rule, in words: a message, never a 500
+            if conflict is not None and isinstance(exc, conflict) and request.method == "POST":
+                raise
             messages.error(request, str(exc))
             return HttpResponseRedirect(request.get_full_path())
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.forms.models import model_to_dict
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -118,7 +121,66 @@ class MerchantConsoleForm(forms.ModelForm):
                 cleaned["vat_number"] = vat_number_normalize(country=country, vat_number=vat or "")
             except ValidationError as exc:
                 self.add_error("vat_number", exc)
+        edit_conflict_check(self)
         return cleaned
+
+
+EDIT_CONFLICT = _(
+    "This was changed since you opened the form (by someone else, or in another tab). Nothing was saved. "
+    "What you typed is kept below; under each field that differs, “Saved now” gives its current value. "
+    "Check them and save again to apply your changes over the current version."
+)
+
+
+def edit_conflict_check(form: forms.ModelForm) -> bool:
+    """Refuse a console edit form opened on an older ``version`` of its row (another person, another
+    tab), keeping what the person typed: the form is shown again with the conflict explained, the
+    current value under each field that differs from what they typed, and its ``edit_version`` moved
+    to the current version, so that saving it again (once they checked) applies their input over the
+    current row. Returns whether it refused. Call it from the form's ``clean``.
+
+    The service checks the version again under its row lock (``EditConflict``): the console then
+    shows this form again (``ConsoleModelAdmin.changeform_view``).
+    """
+    opened = form.cleaned_data.get("edit_version")
+    if not form.instance.pk or opened is None:
+        return False
+    current = type(form.instance)._default_manager.filter(pk=form.instance.pk).first()
+    if current is None or current.version == opened:
+        return False
+    data = form.data.copy()
+    data[form.add_prefix("edit_version")] = str(current.version)
+    form.data = data
+    form.add_error(None, str(EDIT_CONFLICT))
+    names = [
+        n for n, f in form.fields.items() if not f.disabled and not isinstance(f.widget, forms.HiddenInput)
+    ]
+    initial = model_to_dict(current, fields=names)
+    for name in names:
+        field = form.fields[name]
+        if isinstance(field, forms.FileField) or name not in initial:
+            continue
+        if field.has_changed(initial[name], form[name].data):
+            form.add_error(name, gettext("Saved now: %(value)s") % {"value": _saved_text(current, name)})
+    return True
+
+
+def _saved_text(row, name: str) -> str:
+    """A field's current value in words (its choice's label, the related rows' names, yes or no)."""
+    model_field = row._meta.get_field(name)
+    if model_field.many_to_many:
+        value = ", ".join(str(item) for item in getattr(row, name).all())
+    elif model_field.choices:
+        value = getattr(row, f"get_{name}_display")()
+    else:
+        value = getattr(row, name)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if value is None or value == "":
+        return gettext("(empty)")
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return str(formats.localize(value)) if isinstance(value, (datetime, date, Decimal, int)) else str(value)
 
 
 class TouchpointConsoleForm(forms.ModelForm):

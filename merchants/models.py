@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from core.i18n import time_zone_validate
 from merchants.countries import COUNTRIES
 from merchants.roles import Role
+from wallets.formats import money_text
 from wallets.money import Currency
 
 __all__ = [
@@ -416,10 +417,9 @@ class BankTransfer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(reference)s: %(amount)s %(currency)s to %(brand)s") % {
+        return gettext("%(reference)s: %(amount)s to %(brand)s") % {
             "reference": self.bank_reference,
-            "amount": self.amount,
-            "currency": self.currency,
+            "amount": money_text(self.amount, self.currency),
             "brand": self.merchant,
         }
 

@@ -21,6 +21,7 @@ from moneyed import Money
 
 from accounts.models import User
 from accounts.people import phone_to_e164
+from accounts.phones import phone_display
 from core.admin import email_start
 from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
 from social.models import TikTokProfile
@@ -49,13 +50,20 @@ def wallet_balance_expression(*, merchant: Merchant) -> Subquery:
 
 
 def wallet_history(*, merchant: Merchant) -> QuerySet[Entry]:
-    """Every movement on the merchant's available accounts, newest first, with its reason.
+    """Every movement on the merchant's available accounts, newest first (by when it happened, the id
+    breaking ties), with its reason.
 
     The account ids are read first: ``account_id = <id>`` lets PostgreSQL walk the index
-    ``(account, -id)`` newest first and stop at the page, where ``IN (subquery)`` had it walk every
-    entry of the ledger newest first looking for the merchant's."""
+    ``(account, -created_at, -id)`` newest first and stop at the page, where ``IN (subquery)`` had
+    it walk every entry of the ledger newest first looking for the merchant's. The time is the
+    entry's copy of its transaction's (ordering by the joined transaction's would sort every line
+    of the wallet for each page)."""
     accounts = list(_available_accounts(merchant).values_list("pk", flat=True))
-    return Entry.objects.filter(account_id__in=accounts).select_related("transaction").order_by("-id")
+    return (
+        Entry.objects.filter(account_id__in=accounts)
+        .select_related("transaction")
+        .order_by("-created_at", "-id")
+    )
 
 
 # The merchant's wallet history in words. The ledger's kinds are written by several apps (top-ups
@@ -308,6 +316,15 @@ class PersonSeen:
     user_id: int
     label: str
     shared: dict[str, str] = field(default_factory=dict)  # ConsentField value -> current value
+
+    @property
+    def shown(self) -> dict[str, str]:
+        """``shared`` as a page shows it: the phone number grouped (``+49 1511 2340007``); files and
+        the API keep the stored E.164."""
+        return {
+            key: phone_display(value) if key == ConsentField.PHONE else value
+            for key, value in self.shared.items()
+        }
 
 
 DELETED_PERSON_LABEL = gettext_lazy("deleted person")

@@ -19,6 +19,7 @@ from merchants.locale import merchant_language
 from merchants.models import BankTransfer, Currency, Merchant
 from merchants.roles import Role
 from merchants.services import MerchantError
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
 from wallets.services import InsufficientFunds, account_for, balance, transfer
 
@@ -28,11 +29,6 @@ TOP_UP_REVERSAL_KIND = "TOP_UP_REVERSAL"
 
 class TopUpConflict(MerchantError):
     pass
-
-
-def money_text(money: Money) -> str:
-    """``100.00 EUR``: how bank matters read in e-mails."""
-    return f"{money.amount:.2f} {money.currency}"
 
 
 def _owner_emails(merchant: Merchant) -> list[str]:
@@ -128,13 +124,12 @@ def merchant_top_up_record(
             if not same:
                 raise TopUpConflict(
                     _(
-                        "Bank reference %(reference)s was already recorded: %(amount)s %(currency)s "
+                        "Bank reference %(reference)s was already recorded: %(amount)s "
                         "for %(brand)s, value date %(value_date)s."
                     )
                     % {
                         "reference": bank_reference,
-                        "amount": record.amount,
-                        "currency": record.currency,
+                        "amount": money_text(record.amount, record.currency),
                         "brand": record.merchant,
                         "value_date": record.value_date,
                     }

@@ -46,6 +46,7 @@ from payouts.models import (
     PayoutBatch,
     PayoutEvent,
 )
+from wallets.columns import money_column
 
 
 class ReasonForm(forms.Form):
@@ -153,7 +154,7 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "requested_at",
         "payee",
         "requested_by",
-        "amount",
+        "amount_text",
         "state",
         "kyc",
         "hold",
@@ -161,6 +162,7 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "escalation",
         "batch",
     )
+    amount_text = money_column("amount", Payout)
     list_filter = ("state", "escalation")
     # What each search matches (docs/payouts.md, "Ops lists at scale"), each through an index.
     search_fields = ("id", "end_to_end_id", "bank_account__iban", "requested_by__email", "creditor_name")

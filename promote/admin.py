@@ -32,6 +32,7 @@ from promote.models import (
     PromoteOrder,
     RejectReason,
 )
+from wallets.columns import money_column
 
 
 class RejectForm(forms.Form):
@@ -247,12 +248,14 @@ class CoinWalletAdmin(ListAtScaleMixin, ReadOnlyAdmin):
 @admin.register(CoinPurchase)
 class CoinPurchaseAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     sortable_by = ("id",)
-    list_display = ("id", "wallet", "coins", "amount", "currency", "source", "created_at")
+    list_display = ("id", "wallet", "coins", "amount_text", "source", "created_at")
+    amount_text = money_column("amount", CoinPurchase)
     list_select_related = ("wallet__user", "wallet__merchant")  # the wallet's name is its holder's
 
 
 @admin.register(CoinWithdrawal)
 class CoinWithdrawalAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     sortable_by = ("id",)
-    list_display = ("id", "wallet", "coins", "amount", "currency", "created_at")
+    list_display = ("id", "wallet", "coins", "amount_text", "created_at")
+    amount_text = money_column("amount", CoinWithdrawal)
     list_select_related = ("wallet__user", "wallet__merchant")

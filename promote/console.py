@@ -254,7 +254,7 @@ def _search_term(request: HttpRequest) -> str:
 def _person_text(person: PersonSeen) -> str:
     """How a consumer reads in the picker: their label, then the other things they shared (to tell
     two people of the same name apart)."""
-    others = [value for value in person.shared.values() if value != person.label]
+    others = [value for value in person.shown.values() if value != person.label]
     return f"{person.label} ({', '.join(others)})" if others else person.label
 
 

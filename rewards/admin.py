@@ -41,6 +41,7 @@ from rewards.services import (
     user_ban,
     user_unban,
 )
+from wallets.columns import money_column
 from wallets.formats import money_text
 
 
@@ -115,13 +116,14 @@ class RewardAdmin(ReadOnlyAdmin):
         "merchant",
         "kind",
         "status",
-        "merchant_price",
-        "user_amount",
-        "currency",
+        "merchant_price_text",
+        "user_amount_text",
         "available_at",
         "reason",
     )
     list_filter = ("status", "kind", "currency", "action_type")
+    merchant_price_text = money_column("merchant_price", Reward)
+    user_amount_text = money_column("user_amount", Reward)
     search_fields = ("=id", "user__email", "user__display_name", "merchant__brand_name", "reason")
     list_select_related = ("user", "merchant")
     ordering = ("-id",)
@@ -203,8 +205,7 @@ class HeldRewardAdmin(RewardAdmin):
         "user",
         "merchant",
         "kind",
-        "merchant_price",
-        "currency",
+        "merchant_price_text",
         "risk",
         "decide",
     )

@@ -36,7 +36,6 @@ from merchants.console_site import (
     csv_response,
     window_page,
 )
-from merchants.locale import merchant_locale, money_in_locale, number_in_locale
 from merchants.models import ConsentField
 from merchants.roles import Capability
 from merchants.selectors import people_seen_by_merchant
@@ -58,6 +57,8 @@ from rewards.calculation_text import (
 )
 from rewards.charts import chart, day_label
 from rewards.models import Reward
+from wallets.columns import money_column
+from wallets.formats import money_text, number_text
 
 CONSENT_NOTE = gettext_lazy(
     "Shared with consent: what each person agreed to share with your brand when they joined. "
@@ -164,9 +165,8 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "action_type",
         "kind",
         "status",
-        "merchant_price",
-        "user_amount",
-        "currency",
+        "merchant_price_text",
+        "user_amount_text",
         "created_at",
         "available_at",
     )
@@ -182,7 +182,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     search_fields = ("campaign__name",)  # never the person's own fields (see person_field)
     ordering = ("-created_at", "-pk")
     # The columns a merchant can sort by: each has its index (merchant, column, id) (see Reward.Meta).
-    sortable_by = ("created_at", "available_at", "merchant_price")
+    sortable_by = ("created_at", "available_at", "merchant_price_text")
     fields = (
         "person",
         "campaign",
@@ -190,10 +190,9 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "kind",
         "status",
         "reason",
-        "merchant_price",
-        "user_amount",
-        "margin",
-        "currency",
+        "merchant_price_text",
+        "user_amount_text",
+        "margin_text",
         "how_computed",
         "created_at",
         "available_at",
@@ -214,6 +213,10 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "available_at",
         "reason",
     )
+
+    merchant_price_text = money_column("merchant_price", Reward)
+    user_amount_text = money_column("user_amount", Reward)
+    margin_text = money_column("margin", Reward)
 
     def get_queryset(self, request):
         # The person is shown through people_seen_by_merchant (one query a page), not this join; the
@@ -311,7 +314,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                         people[consumer.user_id].label,
                         [
                             (ConsentField(key).label, value)
-                            for key, value in people[consumer.user_id].shared.items()
+                            for key, value in people[consumer.user_id].shown.items()
                         ],
                     )
                     for consumer in consumers
@@ -330,13 +333,12 @@ def _rewards_figures(merchant, now) -> dict:
 
 def _rewards_panel(request: HttpRequest, membership, *, figures: dict) -> dict:
     figures = selectors.merchant_reward_figures_of(figures, merchant=membership.merchant)
-    locale = merchant_locale(membership.merchant)
     return {
         "merchant": membership.merchant,
         "figures": {
-            name: money_in_locale(value, locale)
+            name: money_text(value)
             if isinstance(value, Money)
-            else number_in_locale(value, locale)
+            else number_text(value)
             if isinstance(value, int)
             else value
             for name, value in figures.items()
@@ -363,8 +365,8 @@ class _Texts:
     """The day figures' texts, each written once: a chart's mark and the table's cell show the same
     amount, and every chart names the same days."""
 
-    def __init__(self, days: list[reports.Day], *, locale: str, currency: str):
-        self.locale, self.currency = locale, currency
+    def __init__(self, days: list[reports.Day], *, currency: str):
+        self.currency = currency
         self.labels = [day_label(d.day) for d in days]
         self._money: dict[Decimal, str] = {}
         self._counts: dict[int, str] = {}
@@ -372,25 +374,25 @@ class _Texts:
     def money(self, value) -> str:
         text = self._money.get(value)
         if text is None:
-            text = self._money[value] = money_in_locale(Money(value, self.currency), self.locale)
+            text = self._money[value] = money_text(value, self.currency)
         return text
 
     def count(self, value) -> str:
         value = int(value)
         text = self._counts.get(value)
         if text is None:
-            text = self._counts[value] = number_in_locale(value, self.locale)
+            text = self._counts[value] = number_text(value)
         return text
 
 
 def _charts(days: list[reports.Day], totals: reports.Totals, *, texts: _Texts) -> list:
     dates = [d.day for d in days]
-    locale, money, count, labels = texts.locale, texts.money, texts.count, texts.labels
+    money, count, labels = texts.money, texts.count, texts.labels
     return [
         chart(
             key="rewards",
             title=gettext("Rewards paid"),
-            total=money_in_locale(totals.rewards_paid, locale),
+            total=money_text(totals.rewards_paid),
             days=dates,
             labels=labels,
             values=[d.rewards_paid for d in days],
@@ -417,7 +419,7 @@ def _charts(days: list[reports.Day], totals: reports.Totals, *, texts: _Texts) -
         chart(
             key="cpm",
             title=gettext("Cost per 1,000 views"),
-            total=money_in_locale(totals.cost_per_1000_views, locale)
+            total=money_text(totals.cost_per_1000_views)
             if totals.cost_per_1000_views
             else gettext("no views"),
             days=dates,
@@ -451,7 +453,7 @@ def _trends_panel(request: HttpRequest, membership) -> dict:
     window = reports.Window.ending(now=timezone.now(), days=days_asked, merchant=merchant)
     days = reports.merchant_daily(merchant=merchant, window=window)
     totals = reports.totals_of(days, merchant.currency)
-    texts = _Texts(days, locale=merchant_locale(merchant), currency=merchant.currency)
+    texts = _Texts(days, currency=merchant.currency)
     return {
         "window": window,
         "days_asked": days_asked,
@@ -548,8 +550,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         window = self._window(request, campaign)
         days = reports.campaign_daily(campaign=campaign, window=window)
         totals = reports.totals_of(days, campaign.currency)
-        locale = merchant_locale(campaign.merchant)
-        texts = _Texts(days, locale=locale, currency=campaign.currency)
+        texts = _Texts(days, currency=campaign.currency)
         summary = reports.campaign_summary(campaign=campaign)
         return console_render(
             request,
@@ -560,13 +561,13 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
                 "original": campaign,
                 "campaign": campaign,
                 "summary": summary,
-                "spend": money_in_locale(summary.spend, locale),
-                "cpm": money_in_locale(summary.cost_per_1000_views, locale)
+                "spend": money_text(summary.spend),
+                "cpm": money_text(summary.cost_per_1000_views)
                 if summary.cost_per_1000_views
                 else gettext("no views yet"),
-                "groups": [(g, money_in_locale(g.amount, locale)) for g in summary.groups],
+                "groups": [(g, money_text(g.amount)) for g in summary.groups],
                 "counts": {
-                    name: number_in_locale(getattr(summary, name), locale)
+                    name: number_text(getattr(summary, name))
                     for name in ("actions", "consumers", "views", "likes", "comments", "shares")
                 },
                 "window": window,

@@ -19,12 +19,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
 from campaigns.models import ActionType
 from rewards.reasons import Reason
+from wallets.formats import money_text
 
 
 class ActionStatus(models.TextChoices):
@@ -472,9 +473,14 @@ class Reward(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display()} reward #{self.pk}: {self.user_amount} {self.currency} ({self.status})"
-        )
+        # Shown to merchants (the console's title and breadcrumbs of a reward) and ops: the kind and
+        # status in the reader's words, the amount as their language writes it.
+        return gettext("%(kind)s reward #%(id)s: %(amount)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "id": self.pk,
+            "amount": money_text(self.user_amount, self.currency),
+            "status": self.get_status_display(),
+        }
 
     @property
     def user_money(self) -> Money:

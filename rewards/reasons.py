@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from moneyed import Money
 
-from merchants.locale import money_in_locale
+from wallets.formats import money_text
 
 
 class Reason(models.TextChoices):
@@ -86,10 +86,6 @@ def moment_param(moment: datetime | None) -> str:
     return moment.isoformat() if moment is not None else ""
 
 
-def _locale() -> str:
-    return translation.to_locale(translation.get_language() or "en")
-
-
 def _money(params: dict, key: str) -> str:
     """``params[key]`` in ``params["currency"]``, written as the reader's language writes money."""
     try:
@@ -100,7 +96,7 @@ def _money(params: dict, key: str) -> str:
     if not currency:
         return formats.number_format(amount, 2)
     try:
-        return money_in_locale(Money(amount, currency), _locale())
+        return money_text(Money(amount, currency))
     except (ValueError, LookupError):
         return f"{amount} {currency}"
 
@@ -112,6 +108,14 @@ def _moment(params: dict, key: str) -> str:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def stored_reason(text: str) -> str:
+    """A reason the engine stored in English (a reward's ``reason``, a reversal's ``reason`` param) in the
+    reader's language: the engine marks its reasons for translation where it writes them
+    (``gettext_noop``); a reason ops typed is shown as written (gettext gives back a text it has no
+    translation for)."""
+    return _(text) if text else ""
 
 
 def _consumer(code: str, params: dict) -> str:
@@ -144,7 +148,7 @@ def _consumer(code: str, params: dict) -> str:
         Reason.REVERSED: _("This reward was reversed: %(reason)s"),
         Reason.REJECTED_AFTER_REVIEW: _("Not paid: it did not pass our review."),
     }
-    return texts[code] % {"brand": brand, "reason": params.get("reason") or ""}
+    return texts[code] % {"brand": brand, "reason": stored_reason(str(params.get("reason") or ""))}
 
 
 def _merchant(code: str, params: dict) -> tuple[str, str]:
@@ -160,7 +164,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         "max_rewards": params.get("max_rewards", "?"),
         "starts_at": _moment(params, "starts_at"),
         "ends_at": _moment(params, "ends_at"),
-        "reason": params.get("reason") or "",
+        "reason": stored_reason(str(params.get("reason") or "")),
         "hashtag": params.get("hashtag") or "",
         "score": params.get("risk_score", "?"),
         "days": settings.REWARDS_UNFUNDED_RETRY_DAYS,

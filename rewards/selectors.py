@@ -37,7 +37,7 @@ from rewards.models import (
     RewardStatus,
     SocialAction,
 )
-from rewards.reasons import Reason
+from rewards.reasons import Reason, stored_reason
 from social.models import TikTokProfile
 from wallets.formats import money_text
 from wallets.models import Account, Purpose
@@ -196,10 +196,7 @@ def reward_reason_for_user(reward: Reward) -> str:
     if reward.status == RewardStatus.HELD:
         return str(HELD_EXPLANATION)
     if reward.status == RewardStatus.REVERSED:
-        # The engine's reasons are stored in English and marked for translation where they are
-        # written (``gettext_noop``): shown in the reader's language; a reason ops typed is shown
-        # as written (gettext gives back a text it has no translation for).
-        return gettext(reward.reason) if reward.reason else gettext("Reversed.")
+        return stored_reason(reward.reason) or gettext("Reversed.")
     return ""
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 
 from core.admin import ReadOnlyAdmin
 from subscriptions.models import Plan, Subscription, SubscriptionCheckout, SubscriptionPayment
+from wallets.columns import money_column
 
 
 class PlanForm(forms.ModelForm):
@@ -51,7 +52,8 @@ class PlanForm(forms.ModelForm):
 @admin.register(Plan)
 class PlanOpsAdmin(admin.ModelAdmin):
     form = PlanForm
-    list_display = ("name", "code", "currency", "monthly_fee", "bonus_rate", "fast_hold_hours", "is_offered")
+    list_display = ("name", "code", "monthly_fee_text", "bonus_rate", "fast_hold_hours", "is_offered")
+    monthly_fee_text = money_column("monthly_fee", Plan)
     list_filter = ("is_offered", "currency")
     fields = (*PlanForm.Meta.fields, "edit_version")
 
@@ -90,11 +92,11 @@ class SubscriptionPaymentOpsAdmin(ReadOnlyAdmin):
         "subscription",
         "period_start",
         "period_end",
-        "amount",
-        "currency",
+        "amount_text",
         "pay_with",
         "paid_at",
     )
+    amount_text = money_column("amount", SubscriptionPayment)
     search_fields = ("=subscription__pk", "subscription__user__email")
     list_select_related = ("subscription__plan", "subscription__user")
 

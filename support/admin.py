@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, EditConflict
 from support.models import BODY_MAX, RequestStatus, SupportRequest
+from support.selectors import support_request_person_address
 from support.services import person_language, support_request_ops_update
 
 
@@ -105,15 +106,38 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def answer_delivery(support_request: SupportRequest, *, before: bool) -> str:
+    """How an answer reaches the person, as it is (the reply field's help) or as it went (after it):
+    by e-mail when they have an address; otherwise only on their request page, and nothing tells
+    them (support sends no WhatsApp or other message)."""
+    address = support_request_person_address(support_request)
+    if address and before:
+        return gettext(
+            "Sent to the person by e-mail (%(address)s) and shown on their request page, unless it is an "
+            "internal note."
+        ) % {"address": address}
+    if address:
+        return gettext("Answer sent by e-mail to %(address)s and shown on the person's request page.") % {
+            "address": address
+        }
+    if before:
+        return gettext(
+            "The person has no e-mail address: an answer is only shown on their request page, and nothing "
+            "tells them of it. They see it when they open their support requests. Internal notes are never "
+            "shown."
+        )
+    return gettext(
+        "Answer shown on the person's request page. They have no e-mail address, so they were not told of "
+        "it: they see it when they open their support requests."
+    )
+
+
 class SupportRequestOpsForm(forms.ModelForm):
     reply = forms.CharField(
         label=_("Answer"),
         required=False,
         max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
-        help_text=_(
-            "Sent to the person by e-mail and shown on their request page, unless it is an internal note."
-        ),
     )
     internal = forms.BooleanField(label=_("Internal note (the person never sees it)"), required=False)
     edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -129,6 +153,7 @@ class SupportRequestOpsForm(forms.ModelForm):
         self.fields["assigned_to"].queryset = get_user_model().objects.filter(is_staff=True, is_active=True)
         if self.instance.pk:
             self.fields["edit_version"].initial = self.instance.edit_version
+            self.fields["reply"].help_text = answer_delivery(self.instance, before=True)
 
     def clean(self):
         cleaned = super().clean()
@@ -274,6 +299,7 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         original = SupportRequest.objects.get(pk=obj.pk)
+        answered = bool((data.get("reply") or "").strip()) and not data.get("internal")
         support_request_ops_update(
             support_request=original,
             actor=request.user,
@@ -284,6 +310,8 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
             internal=bool(data.get("internal")),
             now=timezone.now(),
         )
+        if answered:
+            messages.info(request, answer_delivery(original, before=False))
 
     def response_change(self, request, obj):
         # Django's own "The support request “…” was changed successfully. You may edit it again below."

@@ -23,20 +23,23 @@ from decimal import Decimal
 
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
+from campaigns import pricing
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
+from campaigns.selectors import rule_offer
 from merchants.days import merchant_day
-from merchants.locale import money_in_locale
-from merchants.models import Consent, Merchant
+from merchants.models import Consent, ConsentField, Merchant
 from merchants.selectors import PersonSeen, people_seen_by_merchant, wallet_balance
 from rewards.console import calculation_rows
-from rewards.models import CampaignDay, MerchantConsumer, Reward, SocialAction
+from rewards.models import CampaignDay, MerchantConsumer, Reward, RewardStatus, SocialAction
 from rewards.reasons import NOT_PAID, Explanation, Reader, Reason, action_explain, reason_explain
 from social.models import TikTokProfile
+from wallets.formats import money_text
+from wallets.money import round_down
 
 ACTIONS_SHOWN = 20  # a person's latest actions on their page
 OUTCOMES_WINDOW = 200  # a campaign's latest actions grouped by outcome
@@ -112,14 +115,29 @@ def _normalized_phone(text: str) -> str:
     return digits if re.fullmatch(r"\+[1-9]\d{6,14}", digits) else ""
 
 
+def _name_part(query: str) -> str:
+    """A part of a name to look for (at least three characters, as the console's people pickers:
+    ``merchants.selectors.consenting_people_search``), or empty."""
+    text = " ".join(query.split())
+    return text if 3 <= len(text) <= 150 and text[0] not in "@+" else ""
+
+
 def consumer_search(*, merchant: Merchant, query: str) -> list[Found]:
-    """The merchant's consumers whose shared e-mail address, phone number or TikTok handle is ``query``
-    (exactly, case aside). Only fields shared under an active consent with this merchant are searched."""
+    """The merchant's consumers whose shared name contains ``query`` (case aside; on the trigram index
+    ``accounts_user_display_name_trgm``), or whose shared e-mail address, phone number or TikTok handle
+    is ``query`` (exactly, case aside). Only fields shared under an active consent with this merchant
+    are searched: a field a person did not share finds nobody."""
     query = (query or "").strip()
     if not query or len(query) > SEARCH_MAX or "\x00" in query:
         return []
     consents = Consent.objects.active().filter(merchant=merchant)
     matches: dict[int, str] = {}
+    name = _name_part(query)
+    if name:
+        ids = consents.filter(
+            shares_display_name=True, user__display_name__icontains=name, user__deleted_at__isnull=True
+        ).values_list("user_id", flat=True)
+        matches.update((user_id, str(ConsentField.DISPLAY_NAME.label)) for user_id in ids[:SEARCH_RESULTS])
     if _EMAIL.fullmatch(query):
         users = User.objects.annotate(email_ci=Lower("email")).filter(email_ci=query.lower())
         ids = consents.filter(shares_email=True, user_id__in=users.values("pk")).values_list(
@@ -191,9 +209,7 @@ class ConsumerDiagnosis:
 
 def _money(amount, currency: str) -> str:
     try:
-        return money_in_locale(
-            Money(Decimal(str(amount)), currency), translation.to_locale(translation.get_language() or "en")
-        )
+        return money_text(Money(Decimal(str(amount)), currency))
     except (ArithmeticError, ValueError, LookupError):
         return f"{amount} {currency}"
 
@@ -227,6 +243,42 @@ def _figures(action: SocialAction, reward: Reward | None) -> list[tuple[str, str
     return rows
 
 
+def _as_the_reward_stands(explanation: Explanation, reward: Reward | None, now: datetime) -> Explanation:
+    """The engine records its decision when it pays ("paid; the reward waits for its hold period"); what
+    happened to the reward since is its own status, by the rule the engine settles on (``Reward.objects.due``:
+    pending until ``available_at``, then confirmed or reversed) and the reward list shows."""
+    if reward is None or explanation.code not in (Reason.PAID, Reason.HELD_FOR_REVIEW):
+        return explanation
+    price = _money(reward.merchant_price, reward.currency)
+    if reward.status == RewardStatus.PENDING:
+        if explanation.code == Reason.PAID and reward.available_at > now:
+            return explanation  # the engine's words are still true
+        if reward.available_at > now:
+            text = _("Paid %(price)s; the reward waits for its hold period to end on %(when)s.")
+        else:
+            text = _(
+                "Paid %(price)s; its hold period ended on %(when)s: the reward becomes available once TikJoy "
+                "has checked that its conditions still hold."
+            )
+        when = formats.date_format(timezone.localtime(reward.available_at), "DATETIME_FORMAT")
+        return Explanation(
+            code=explanation.code,
+            title=str(reward.get_status_display()),
+            text=text % {"price": price, "when": when},
+        )
+    if reward.status == RewardStatus.CONFIRMED:
+        return Explanation(
+            code=explanation.code,
+            title=str(reward.get_status_display()),
+            text=_("Paid %(price)s; the reward is available to the person.") % {"price": price},
+        )
+    if reward.status == RewardStatus.REVERSED:
+        return reason_explain(
+            Reason.REVERSED, {"reason": reward.reason, "currency": reward.currency}, reader=Reader.MERCHANT
+        )
+    return explanation  # HELD: held for review, as the engine recorded
+
+
 def consumer_diagnosis(*, merchant: Merchant, ref: int, now: datetime) -> ConsumerDiagnosis:
     """A person's latest actions for the merchant, each with the engine's decision in words, the
     figures it recorded and the fix; and the live share campaigns none of their posts counted for."""
@@ -247,8 +299,8 @@ def consumer_diagnosis(*, merchant: Merchant, ref: int, now: datetime) -> Consum
         rewards[reward.action_id] = reward
     lines = []
     for action in actions:
-        explanation = action_explain(action, reader=Reader.MERCHANT)
         reward = rewards.get(action.pk)
+        explanation = _as_the_reward_stands(action_explain(action, reader=Reader.MERCHANT), reward, now)
         campaign_id = action.campaign_id or (action.reason_params or {}).get("campaign")
         lines.append(
             ActionLine(
@@ -266,6 +318,17 @@ def consumer_diagnosis(*, merchant: Merchant, ref: int, now: datetime) -> Consum
     return ConsumerDiagnosis(
         ref=ref, person=person, lines=lines, share_hints=_share_hints(merchant, user_id, actions, now)
     )
+
+
+def requirement_in_words(campaign: Campaign) -> str:
+    """What a shared post must carry, in the reader's language (``Campaign.requirement`` joins the
+    hashtag and the mention with an English "or")."""
+    if campaign.hashtag and campaign.mention:
+        return _("%(hashtag)s or %(mention)s") % {
+            "hashtag": f"#{campaign.hashtag}",
+            "mention": f"@{campaign.mention}",
+        }
+    return campaign.requirement
 
 
 def _share_hints(
@@ -295,10 +358,10 @@ def _share_hints(
                 "No post of theirs has counted as a share for “%(campaign)s” yet. A post counts when its "
                 "caption carries %(requirement)s and it was posted after %(when)s; posts are looked for on "
                 "their TikTok profile every 15 minutes."
-            ) % {"campaign": campaign.name, "requirement": campaign.requirement, "when": when}
+            ) % {"campaign": campaign.name, "requirement": requirement_in_words(campaign), "when": when}
             fix = Fix(
                 _("Tell them the caption must contain %(requirement)s.")
-                % {"requirement": campaign.requirement}
+                % {"requirement": requirement_in_words(campaign)}
             )
         else:
             text = _(
@@ -415,6 +478,16 @@ def _status_check(campaign: Campaign, url: str) -> Check:
 
 def _dates_check(campaign: Campaign, now: datetime, url: str) -> Check:
     title = _("Dates")
+    if campaign.status == CampaignStatus.ENDED:
+        # An ended campaign never changes again (campaigns.services), so its last change is the moment
+        # it was ended: by the team, or when its end date passed (then the end date itself).
+        ended = min(campaign.updated_at, campaign.ends_at) if campaign.ends_at else campaign.updated_at
+        figures = {"starts": _when(campaign.starts_at), "ended": _when(ended)}
+        if campaign.starts_at < ended:
+            text = _("It ran from %(starts)s until it ended on %(ended)s.") % figures
+        else:
+            text = _("It ended on %(ended)s, before its start (%(starts)s).") % figures
+        return Check("dates", INFO, title, text)
     if campaign.starts_at > now:
         return Check(
             "dates",
@@ -602,8 +675,46 @@ def _caps_check(campaign: Campaign, rules: list[RewardRule], url: str) -> Check:
     )
 
 
+def _rule_prices(campaign: Campaign, rule: RewardRule, user_share: Decimal | None) -> str:
+    """What the merchant pays for the rule's action and what the person gets, for a customer new to
+    the brand and a returning one (the campaign's multipliers), as the brand page offers it
+    (``campaigns.selectors.rule_offer``)."""
+    name = rule.get_action_display()
+    base = round_down(rule.amount, campaign.currency)
+    price = pricing.apply_multiplier(price=base, multiplier=campaign.new_user_multiplier)
+    returning_price = pricing.apply_multiplier(price=base, multiplier=campaign.returning_user_multiplier)
+    figures = {
+        "action": name,
+        "price": _money(price.amount, campaign.currency),
+        "returning_price": _money(returning_price.amount, campaign.currency),
+    }
+    if user_share is None:  # no pricing plan: the person's share is unknown
+        if price == returning_price:
+            return _("%(action)s: you pay %(price)s.") % figures
+        return (
+            _("%(action)s: you pay %(price)s for a new customer, %(returning_price)s for a returning one.")
+            % figures
+        )
+    offer = rule_offer(rule=rule, campaign=campaign, user_share=user_share)
+    figures["gets"] = _money(offer.new_user.amount, campaign.currency)
+    figures["returning_gets"] = _money(offer.returning_user.amount, campaign.currency)
+    if price == returning_price:
+        return _("%(action)s: you pay %(price)s; the person gets %(gets)s.") % figures
+    return (
+        _(
+            "%(action)s: you pay %(price)s for a new customer, who gets %(gets)s; %(returning_price)s for "
+            "a customer who has earned with you before, who gets %(returning_gets)s."
+        )
+        % figures
+    )
+
+
 def _rules_checks(
-    campaign: Campaign, rules: list[RewardRule], limits: PlatformLimit | None, url: str
+    campaign: Campaign,
+    rules: list[RewardRule],
+    limits: PlatformLimit | None,
+    url: str,
+    user_share: Decimal | None,
 ) -> list[Check]:
     title = _("Reward rules")
     enabled = [r for r in rules if r.is_enabled]
@@ -679,18 +790,15 @@ def _rules_checks(
         if rule.action == ActionType.SHARE_VIDEO:
             text = _("%(action)s: posts must carry %(requirement)s in their caption.") % {
                 "action": name,
-                "requirement": campaign.requirement,
+                "requirement": requirement_in_words(campaign),
             }
         else:
-            text = _("%(action)s: pays %(amount)s.") % {
-                "action": name,
-                "amount": _money(rule.amount, campaign.currency),
-            }
+            text = _rule_prices(campaign, rule, user_share)
         checks.append(Check(f"rule-{rule.pk}", OK, title, text))
     return checks
 
 
-def _outcomes(campaign: Campaign) -> tuple[list[OutcomeGroup], int]:
+def _outcomes(campaign: Campaign, now: datetime) -> tuple[list[OutcomeGroup], int]:
     recent = list(
         SocialAction.objects.filter(campaign=campaign)
         .order_by("-created_at", "-pk")
@@ -700,13 +808,19 @@ def _outcomes(campaign: Campaign) -> tuple[list[OutcomeGroup], int]:
     examples = {}
     for row in recent:  # newest first: each group's example is its latest action
         examples.setdefault(row["reason"], row)
+    paid = [examples[code]["pk"] for code in (Reason.PAID, Reason.HELD_FOR_REVIEW) if code in examples]
+    rewards = (
+        {r.action_id: r for r in Reward.objects.filter(action_id__in=paid, kind="ACTION")} if paid else {}
+    )
     groups = []
     for code, count in counts.most_common():
         row = examples[code]
-        explanation = reason_explain(
+        recorded = reason_explain(
             code, row["reason_params"], reader=Reader.MERCHANT, legacy_text=row["status_detail"]
         )
-        title = explanation.title or _("Decided before reasons were recorded")
+        # The group is the recorded decision; its latest example reads as its reward stands now.
+        explanation = _as_the_reward_stands(recorded, rewards.get(row["pk"]), now)
+        title = recorded.title or _("Decided before reasons were recorded")
         groups.append(
             OutcomeGroup(
                 code=code,
@@ -719,6 +833,13 @@ def _outcomes(campaign: Campaign) -> tuple[list[OutcomeGroup], int]:
         )
     groups.sort(key=lambda g: (not g.not_paid, -g.count))
     return groups, len(recent)
+
+
+def _user_share(merchant: Merchant) -> Decimal | None:
+    try:
+        return pricing.plan_for(merchant).user_share
+    except pricing.NoPricingPlan:
+        return None
 
 
 def campaign_diagnosis(*, merchant: Merchant, campaign_id: int, now: datetime) -> CampaignDiagnosis:
@@ -736,7 +857,7 @@ def campaign_diagnosis(*, merchant: Merchant, campaign_id: int, now: datetime) -
         _funds_check(merchant, campaign, rules, now),
         _budget_check(campaign, url),
         _caps_check(campaign, rules, url),
-        *_rules_checks(campaign, rules, limits, url),
+        *_rules_checks(campaign, rules, limits, url, _user_share(merchant)),
     ]
     if limits is not None:
         checks.append(
@@ -754,7 +875,7 @@ def campaign_diagnosis(*, merchant: Merchant, campaign_id: int, now: datetime) -
                 },
             )
         )
-    outcomes, counted = _outcomes(campaign)
+    outcomes, counted = _outcomes(campaign, now)
     return CampaignDiagnosis(
         campaign=campaign, checks=checks, outcomes=outcomes, window=OUTCOMES_WINDOW, counted=counted
     )

@@ -12,6 +12,16 @@ from payouts.models import Payout
 from rewards.models import Reward
 from support.models import SupportMessage, SupportRequest
 
+
+def support_request_person_address(support_request: SupportRequest) -> str:
+    """Where an answer to the person is e-mailed: their account's address, else the one they gave
+    on the form; ``""`` when they have none (a TikTok or WhatsApp sign-in without an address): then
+    an answer is only shown on their request page, and nothing tells them of it."""
+    if support_request.user_id and support_request.user.email:
+        return support_request.user.email
+    return support_request.email
+
+
 RECENT_REWARDS = 20
 RECENT_PAYOUTS = 10
 

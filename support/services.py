@@ -31,6 +31,7 @@ from support.models import (
     SupportRequest,
     Topic,
 )
+from support.selectors import support_request_person_address
 from support.tokens import request_token
 
 
@@ -136,12 +137,6 @@ def _mail_ops(support_request: SupportRequest, *, subject_text, message_text, **
 
 def _ops_link(support_request: SupportRequest) -> str:
     return _site(reverse("admin:support_supportrequest_change", args=[support_request.pk]))
-
-
-def _person_address(support_request: SupportRequest) -> str:
-    if support_request.user_id and support_request.user.email:
-        return support_request.user.email
-    return support_request.email
 
 
 # Requests a visitor (not signed in) may send from one e-mail address in 24 hours.
@@ -276,7 +271,7 @@ def _confirm_to_person(support_request: SupportRequest) -> None:
                 "here by e-mail and on the site.\n\nYour request and our answers: %(url)s"
             )
             % {"url": request_url(support_request)},
-            recipient_list=[_person_address(support_request)],
+            recipient_list=[support_request_person_address(support_request)],
         )
 
 
@@ -412,7 +407,7 @@ def _tell_person_of_answer(support_request: SupportRequest, *, reply: str) -> No
                 "%(answer)s\n\n---\nTo answer, open your request (replies to this e-mail are not read): %(url)s"
             )
             % {"answer": reply, "url": request_url(support_request)},
-            recipient_list=[_person_address(support_request)],
+            recipient_list=[support_request_person_address(support_request)],
         )
 
 

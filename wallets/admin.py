@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
+from wallets.columns import money_column
 from wallets.models import Account, Entry, Transaction
 
 
@@ -14,19 +15,21 @@ class AccountAdmin(ReadOnlyAdmin):
         "owner_id",
         "purpose",
         "currency",
-        "balance",
+        "balance_text",
         "allow_negative",
         "created_at",
     )
     list_filter = ("purpose", "currency", "owner_type")
     search_fields = ("=id", "owner_type", "=owner_id")
     ordering = ("-id",)
+    balance_text = money_column("balance", Account)
 
 
 class EntryInline(admin.TabularInline):
     model = Entry
-    fields = ("account", "amount", "currency")
+    fields = ("account", "amount_text")
     readonly_fields = fields
+    amount_text = money_column("amount", Entry)
     extra = 0
     can_delete = False
 
@@ -46,7 +49,7 @@ class TransactionAdmin(ReadOnlyAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "transaction", "account", "amount", "currency")
+    list_display = ("id", "transaction", "account", "amount_text", "created_at")
     list_filter = ("currency", "account__purpose")
     search_fields = (
         "=transaction__id",
@@ -56,3 +59,4 @@ class EntryAdmin(ReadOnlyAdmin):
     )
     list_select_related = ("transaction", "account")
     ordering = ("-id",)
+    amount_text = money_column("amount", Entry)

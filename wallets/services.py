@@ -468,6 +468,7 @@ def _write_in_python(values: dict, legs: Sequence[_Leg]) -> tuple[int, bool]:
                 account=leg.account,
                 amount=leg.amount.amount,
                 currency=leg.account.currency,
+                created_at=values["created_at"],
             )
             for leg in legs
         ]

@@ -287,11 +287,24 @@ def test_a_campaign_form_opened_before_another_edit_cannot_undo_it(client, merch
     assert client.post(url, data).status_code == 302  # the second tab saves 300.00
     stale = first_tab.data()
     stale["name"] = ["Renamed in the first tab"]
-    response = client.post(url, stale, follow=True)
+    response = client.post(url, stale)
 
+    # Refused, and the form is shown again: what was typed kept, the conflict said, the current values shown.
     campaign.refresh_from_db()
     assert (campaign.budget, campaign.name) == (Decimal("300.00"), "Summer JoyBack")
-    assert "was changed since you opened the form" in response.content.decode()
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "was changed since you opened the form" in page and "Nothing was saved" in page
+    assert 'value="Renamed in the first tab"' in page
+    assert "Saved now: Summer JoyBack" in page and "Saved now: 300.00" in page
+
+    # Saving the form shown again applies the person's input over the current version.
+    kept = main_form(page).data()
+    assert kept["name"] == ["Renamed in the first tab"] and kept["budget"] == ["100.00"]
+    kept["budget"] = ["300.00"]  # they keep the other tab's budget
+    assert client.post(url, kept).status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.budget, campaign.name) == (Decimal("300.00"), "Renamed in the first tab")
 
 
 def test_merchant_settings_opened_before_another_edit_cannot_undo_it(client, merchant, owner):
@@ -307,8 +320,18 @@ def test_merchant_settings_opened_before_another_edit_cannot_undo_it(client, mer
     assert client.post(url, data).status_code == 302
     stale = first_tab.data()
     stale["contact_email"] = ["stale@acme.example"]
-    response = client.post(url, stale, follow=True)
+    response = client.post(url, stale)
 
     merchant.refresh_from_db()
     assert (merchant.brand_name, merchant.contact_email) == ("Acme Coffee", "hello@acme.example")
-    assert "was changed since you opened the form" in response.content.decode()
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "was changed since you opened the form" in page
+    assert 'value="stale@acme.example"' in page
+    assert "Saved now: Acme Coffee" in page and "Saved now: hello@acme.example" in page
+
+    # A second save of the form as shown (it still says the old brand name) is no longer refused:
+    # the person saw the current values and chose.
+    assert client.post(url, main_form(page).data()).status_code == 302
+    merchant.refresh_from_db()
+    assert merchant.contact_email == "stale@acme.example"

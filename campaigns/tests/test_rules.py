@@ -79,11 +79,8 @@ def test_a_rule_outside_the_merchants_own_limits_is_refused(merchant, owner):
         )
 
     text = messages(exc.value)
-    assert "Log in with TikTok: 2.00 EUR" in text and "above the maximum per reward of 1.50 EUR" in text
-    assert (
-        "Like one of the brand's posts: 0.05 EUR" in text
-        and "below the minimum per reward of 0.20 EUR" in text
-    )
+    assert "Log in with TikTok: €2.00" in text and "above the maximum per reward of €1.50" in text
+    assert "Like one of the brand's posts: €0.05" in text and "below the minimum per reward of €0.20" in text
 
 
 def test_a_rule_above_the_platform_limit_is_refused(merchant, owner):
@@ -92,7 +89,7 @@ def test_a_rule_above_the_platform_limit_is_refused(merchant, owner):
     with pytest.raises(services.CampaignInvalid) as exc:
         create(merchant, owner, rules=[rule(ActionType.TIKTOK_LOGIN, amount=Decimal("6.00"))])
 
-    assert "above the maximum per reward of 5.00 EUR" in messages(exc.value)
+    assert "above the maximum per reward of €5.00" in messages(exc.value)
 
 
 def test_the_multiplier_counts_against_the_maximum(merchant, owner):
@@ -105,7 +102,7 @@ def test_the_multiplier_counts_against_the_maximum(merchant, owner):
             rules=[rule(ActionType.TIKTOK_LOGIN, amount=Decimal("1.00"))],
         )
 
-    assert "times 1.50 for some users" in messages(exc.value)
+    assert "times 1.5 for some users" in messages(exc.value)
 
 
 def test_a_share_rule_needs_a_hashtag_or_a_mention(merchant, owner):
@@ -230,7 +227,7 @@ def test_a_campaign_goes_live_only_when_the_wallet_covers_its_smallest_reward(
     broke = make_merchant("broke")
     draft = make_campaign(broke, activate=False)
 
-    with pytest.raises(CampaignError, match=r"Add funds before going live: the wallet holds 0\.00 EUR"):
+    with pytest.raises(CampaignError, match=r"Add funds before going live: the wallet holds €0\.00"):
         campaign_activate(campaign=draft, actor=broke.memberships.get().user, now=NOW)
 
     merchant_top_up_record(

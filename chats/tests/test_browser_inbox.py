@@ -80,5 +80,5 @@ def test_a_merchant_answers_a_consumer_in_the_inbox_and_sees_the_charge(page, sa
     page.goto("/console/wallet/")
     line = page.locator("tr", has_text="WhatsApp message to a consumer")
     expect(line).to_have_count(1)
-    expect(line.locator("[data-amount]")).to_contain_text("0,06")
+    expect(line.locator("[data-amount]")).to_contain_text("€0.06")
     assert_books_clean()

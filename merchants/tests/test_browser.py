@@ -53,6 +53,6 @@ def test_a_founder_signs_up_creates_a_merchant_invites_a_manager_and_sees_the_da
     page.goto("/console/")
     expect(page.get_by_role("heading", name="Fizz Cola", exact=True)).to_be_visible()
     expect(page.get_by_text("You are Owner")).to_be_visible()
-    expect(page.locator('[data-figure="balance"]').first).to_have_text(re.compile(r"0,00\s€"))
+    expect(page.locator('[data-figure="balance"]').first).to_have_text(re.compile(r"€0\.00"))
     expect(page.locator('[data-figure="campaigns"]')).to_have_text("0")
     assert Merchant.objects.get().slug == "fizz-cola"

@@ -1,5 +1,5 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -37,14 +37,14 @@ def _text(response) -> str:
     return response.content.decode().replace("\xa0", " ")
 
 
-def _record(merchant, ops, reference="BANK-001", amount="100.00", value_date=date(2026, 11, 20)):
+def _record(merchant, ops, reference="BANK-001", amount="100.00", value_date=date(2026, 11, 20), now=None):
     return merchant_top_up_record(
         merchant=merchant,
         amount=Money(Decimal(amount), "EUR"),
         bank_reference=reference,
         value_date=value_date,
         actor=ops,
-        now=timezone.now(),
+        now=now or timezone.now(),
     )
 
 
@@ -61,7 +61,7 @@ def test_recording_a_transfer_credits_the_wallet_and_emails_the_owner(
     assert record.ledger_transaction.kind == "TOP_UP"
     assert record.ledger_transaction.reason == "Bank transfer ref BANK-001 received 2026-11-20"
     assert [m.to for m in mail.outbox] == [["owner@fizz.example"]]
-    assert "Your balance is now 100.00 EUR" in mail.outbox[0].body
+    assert "Your balance is now €100.00" in mail.outbox[0].body
 
 
 def test_recording_the_same_bank_reference_twice_posts_once(make_merchant, ops):
@@ -116,7 +116,7 @@ def test_ops_record_a_transfer_in_ops_with_the_merchants_payment_reference(clien
     second = client.post("/ops/merchants/banktransfer/add/", form, follow=True)
     unknown = client.post("/ops/merchants/banktransfer/add/", {**form, "payment_reference": "TJ-NOPE"})
 
-    assert "Recorded: SEPA-778: 250.00 EUR to Fizz" in first.content.decode()
+    assert "Recorded: SEPA-778: €250.00 to Fizz" in first.content.decode()
     assert "Already recorded earlier, nothing changed" in second.content.decode()
     assert unknown.status_code == 400
     assert "No merchant has the payment reference TJ-NOPE" in unknown.content.decode()
@@ -133,14 +133,31 @@ def test_the_console_shows_the_balance_and_a_paginated_history_with_reasons(clie
     second = _text(client.get("/console/wallet/?page=2"))
     dashboard = _text(client.get("/console/"))
 
-    # In the merchant's locale (a French merchant: "30,00 €"), each line in words.
-    assert "30,00 €" in first
+    # In the reader's language (English here: "€30.00"), each line in words.
+    assert "€30.00" in first
     assert "Bank transfer received" in first and "TOP_UP" not in first
     assert "Reference REF-29, value date 20 Nov 2026" in first  # written now, from the transfer
     assert "Page 1 of 2" in first
     assert "Reference REF-00, value date" in second
     assert "REF-29" not in second
-    assert '<dd data-figure="balance">30,00 €</dd>' in dashboard
+    assert '<dd data-figure="balance">€30.00</dd>' in dashboard
+
+
+def test_the_console_wallet_lists_movements_by_when_they_happened_not_by_when_they_were_written(
+    client, make_merchant, ops
+):
+    merchant = make_merchant("fizz")
+    now = timezone.now()
+    _record(merchant, ops, reference="REF-NEW", amount="1.00", now=now)
+    _record(merchant, ops, reference="REF-OLD", amount="2.00", now=now - timedelta(days=3))  # written later
+    _record(merchant, ops, reference="REF-TIE", amount="3.00", now=now)  # same time as REF-NEW, written after
+    client.force_login(owner_of(merchant))
+
+    page = _text(client.get("/console/wallet/"))
+    export = b"".join(client.get("/console/wallet/export.csv").streaming_content).decode()
+
+    for text in (page, export):
+        assert text.index("REF-TIE") < text.index("REF-NEW") < text.index("REF-OLD")
 
 
 def test_add_funds_shows_the_bank_details_and_the_payment_reference_to_owners_only(
@@ -185,7 +202,7 @@ def test_low_balance_emails_the_owners_once_per_crossing(
     alerts = [m for m in mail.outbox if "running low" in m.subject]
     assert len(alerts) == 2
     assert alerts[0].to == ["owner@fizz.example"]
-    assert "holds 40.00 EUR, below your alert threshold of 50.00 EUR" in alerts[0].body
+    assert "holds €40.00, below your alert threshold of €50.00" in alerts[0].body
 
 
 def test_ops_see_merchants_read_only(client, make_merchant, ops):
@@ -290,7 +307,7 @@ def test_a_mistaken_top_up_is_reversed_by_a_ledger_transaction_unless_it_was_spe
         idempotency_key="spent-30",
     )
 
-    with pytest.raises(MerchantError, match=r"30\.00 EUR of it was already spent\. Only 70\.00 EUR is left"):
+    with pytest.raises(MerchantError, match=r"€30\.00 of it was already spent\. Only €70\.00 is left"):
         merchant_top_up_reverse(record_id=record.pk, reason="Wrong merchant", actor=ops, now=NOW)
     with pytest.raises(MerchantError, match="Say why"):
         merchant_top_up_reverse(record_id=record.pk, reason=" ", actor=ops, now=NOW)

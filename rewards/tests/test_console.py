@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from campaigns.models import ActionType
-from merchants.locale import money_in_locale
 from merchants.models import Membership
 from merchants.roles import Role
 from merchants.selectors import person_seen_by_merchant, wallet_balance
@@ -22,6 +21,7 @@ from rewards.selectors import merchant_reward_figures
 from rewards.services import action_record
 from rewards.tests.conftest import NOW, eur, owner_of
 from tikjoy.tests.factories import response_text
+from wallets.formats import money_text
 
 pytestmark = pytest.mark.django_db
 
@@ -62,16 +62,16 @@ def test_the_dashboard_shows_the_figures(client, acme_month):
 
     body = client.get("/console/").content.decode()
 
-    # In the merchant's locale (Acme is German: 12.000 views, 0,76 €).
-    rewards_paid = money_in_locale(this_month["rewards_paid_this_month"], "de_DE")
+    # In the reader's language (English here: 12,000 views, €0.76; a German reader sees 12.000 and 0,76 €).
+    rewards_paid = money_text(this_month["rewards_paid_this_month"], language="en")
     assert f'<dd data-figure="rewards">{rewards_paid}</dd>' in body
     assert f'<dd data-figure="consumers">{this_month["new_consumers_this_month"]}</dd>' in body
     assert '<dd data-figure="campaigns">1</dd>' in body
-    assert '<dd data-figure="views">12.000</dd>' in body
+    assert '<dd data-figure="views">12,000</dd>' in body
     assert '<dd data-figure="likes">300</dd>' in body
     assert '<dd data-figure="comments">20</dd>' in body
     assert '<dd data-figure="shares">5</dd>' in body
-    assert '<dd data-figure="cpm">0,76\xa0€</dd>' in body
+    assert '<dd data-figure="cpm">€0.76</dd>' in body
 
 
 def test_a_merchant_without_posts_has_no_cost_per_1000_views(client, make_merchant):
@@ -105,10 +105,10 @@ def test_the_rewards_list_shows_the_name_a_person_shared_else_a_neutral_label(cl
     page = _text(client.get("/console/rewards/reward/"))
 
     assert "8 rewards" in page
-    assert "Ana Spring JoyBack Log in with TikTok For the action Pending 0.50 0.40 EUR" in page
+    assert "Ana Spring JoyBack Log in with TikTok For the action Pending €0.50 €0.40 " in page
     assert (
         f"{_label(acme_month, 'Ben')} Spring JoyBack Share a video on TikTok For the post's engagement "
-        "Reversed 0.50 0.40 EUR"
+        "Reversed €0.50 €0.40 "
     ) in page
     assert "Ben" not in page  # Ben did not agree to share his name with Acme
 
@@ -150,6 +150,23 @@ def test_the_detail_page_spells_out_how_the_amount_was_computed(client, acme_mon
     assert "Earned before €1.10" in page
     assert "Consumer new to the brand" in page
     assert 'name="_save"' not in client.get(f"/console/rewards/reward/{reward.pk}/change/").content.decode()
+
+
+def test_the_detail_pages_title_and_breadcrumbs_name_the_reward_in_the_readers_words(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    reward = Reward.objects.filter(
+        kind=RewardKind.ACTION, status="PENDING", user_amount=Decimal("0.40")
+    ).first()
+    url = f"/console/rewards/reward/{reward.pk}/change/"
+
+    english = response_text(client.get(url))
+    german = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
+
+    # The page's title and its breadcrumbs' last step.
+    assert english.count(f"For the action reward #{reward.pk}: €0.40 (Pending)") >= 2
+    assert german.count(f"Prämie #{reward.pk} (Für die Aktion): 0,40\xa0€ (Ausstehend)") >= 2
+    for text in (english, german):
+        assert "PENDING" not in text and "0.40 EUR" not in text
 
 
 def test_the_computation_is_written_in_the_merchants_language_from_the_record(client, acme_month):
@@ -232,16 +249,31 @@ def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_shar
 
     assert "It disappears when they withdraw their consent." in page
     # name, what they shared, actions, rewards not reversed, their price
-    assert f"Ana Name: Ana E-mail address: ana@fans.example 2 4 {' '.join(str(eur('7.65')).split())}" in page
+    assert "Ana Name: Ana E-mail address: ana@fans.example 2 4 €7.65" in page
     ben, cleo = _label(acme_month, "Ben"), _label(acme_month, "Cleo")
-    assert f"{ben} nothing shared 1 1 {' '.join(str(eur('1.00')).split())}" in page
-    assert f"{cleo} nothing shared 2 2 {' '.join(str(eur('1.50')).split())}" in page
+    assert f"{ben} nothing shared 1 1 €1.00" in page
+    assert f"{cleo} nothing shared 2 2 €1.50" in page
     assert "Ben" not in page and "Cleo" not in page
 
     consent_withdraw(user=ana, merchant=acme_month, now=timezone.now())
     page = _text(client.get("/console/rewards/reward/consumers/"))
     assert "ana@fans.example" not in page and "Ana" not in page
     assert f"{_label(acme_month, 'Ana')} nothing shared 2 4" in page
+
+
+def test_a_shared_whatsapp_number_is_shown_grouped_in_international_format(client, acme_month):
+    ana = User.objects.get(display_name="Ana")
+    ana.phone, ana.phone_verified = "+4915112340007", True
+    ana.save(update_fields=["phone", "phone_verified"])
+    consent_give(user=ana, merchant=acme_month, fields=["DISPLAY_NAME", "PHONE"], now=timezone.now())
+    client.force_login(owner_of(acme_month))
+
+    page = _text(client.get("/console/rewards/reward/consumers/"))
+    export = response_text(client.get("/console/rewards/reward/consumers/export.csv"))
+
+    assert "Ana Name: Ana Phone number: +49 1511 2340007 " in page
+    assert "4915112340007" not in page
+    assert "+4915112340007" in export  # a file keeps the number as stored (E.164), for other systems
 
 
 def test_a_merchant_never_sees_another_merchants_rewards_or_consumers(
@@ -279,8 +311,9 @@ def test_the_rewards_lists_column_names_are_in_german_and_spanish(client, acme_m
     german = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="de"))
     spanish = _text(client.get("/console/rewards/reward/", HTTP_ACCEPT_LANGUAGE="es"))
 
-    for column in ("Händlerpreis", "Betrag für die Person", "Währung", "Erstellt am", "Verfügbar ab"):
+    for column in ("Händlerpreis", "Betrag für die Person", "Erstellt am", "Verfügbar ab"):
         assert column in german
+    assert "Ausstehend 0,50 € 0,40 €" in german and "EUR" not in german  # amounts as German writes them
     for column in ("User amount", "Created at", "Available at", "Merchant price"):
         assert column not in german
     for column in ("Importe para la persona", "Creado el", "Disponible desde"):

@@ -22,7 +22,6 @@ from django.db import connection, connections, transaction
 from moneyed import Money
 
 from campaigns.models import ActionType
-from merchants.locale import money_in_locale, number_in_locale
 from rewards import reports
 from rewards.models import PostEngagementDay, Reward, RewardKind
 from rewards.reconciliation import rewards_report
@@ -32,6 +31,7 @@ from rewards.tests.conftest import NOW, owner_of, share_rule, snapshot, tracked_
 from social.models import EngagementSnapshot, TrackedPost
 from social.services import EngagementCounts, engagement_snapshots_record
 from tikjoy.tests.factories import response_text
+from wallets.formats import money_text, number_text
 
 DAY = NOW.date()
 SHARE_ONLY = [share_rule(amount=Decimal("1.00"), per_1000_views=0, per_like=0, per_comment=0, per_share=0)]
@@ -126,10 +126,10 @@ def test_the_dashboard_shows_the_posts_latest_counts_and_their_cost_per_1000_vie
 
     client.force_login(owner_of(lumen))
     body = response_text(client.get("/console/"))
-    locale = "de_DE"  # Lumen is German, like every merchant of make_merchant
+    # In the reader's language (English here), though Lumen is German like every merchant of make_merchant.
     for name, value in (("views", 5_500), ("likes", 37), ("comments", 6), ("shares", 1)):
-        assert f'<dd data-figure="{name}">{number_in_locale(value, locale)}</dd>' in body
-    assert f'<dd data-figure="cpm">{money_in_locale(Money("0.36", "EUR"), locale)}</dd>' in body
+        assert f'<dd data-figure="{name}">{number_text(value, language="en")}</dd>' in body
+    assert f'<dd data-figure="cpm">{money_text(Money("0.36", "EUR"), language="en")}</dd>' in body
 
 
 @pytest.mark.django_db
@@ -161,11 +161,11 @@ def test_a_campaigns_report_shows_its_posts_engagement(client, lumen):
 
     client.force_login(owner_of(lumen))
     body = response_text(client.get(f"/console/campaigns/campaign/{campaign.pk}/report/"))
-    assert '<dd data-figure="views">5.500</dd>' in body
+    assert '<dd data-figure="views">5,500</dd>' in body
     assert '<dd data-figure="likes">37</dd>' in body
     assert '<dd data-figure="comments">6</dd>' in body
     assert '<dd data-figure="shares">1</dd>' in body
-    assert '<dd data-figure="cpm">0,36\xa0€</dd>' in body
+    assert '<dd data-figure="cpm">€0.36</dd>' in body
 
 
 @pytest.mark.django_db

@@ -73,7 +73,7 @@ def test_lowering_the_budget_below_what_was_spent_is_a_clear_error(
     owner = merchant.memberships.get(role="OWNER").user
     campaign.refresh_from_db()
     assert campaign.spent == Decimal("0.50")
-    with pytest.raises(CS.CampaignInvalid, match=r"already spent 0\.50"):
+    with pytest.raises(CS.CampaignInvalid, match=r"already spent €0\.50"):
         CS.campaign_update(campaign=campaign, actor=owner, changes={"budget": Decimal("0.40")})
 
     campaign.refresh_from_db()

@@ -66,8 +66,8 @@ def test_going_live_with_less_than_a_day_of_funds_warns_but_goes_live(
     text = response.content.decode()
     assert "1 campaign is live." in text
     assert (
-        "The wallet holds 5.00 EUR: less than one day of rewards at the recent rate of 15.00 EUR a day "
-        "(the larger of the rewards paid in the last 24 hours, 15.00, and the 7-day average per day, 2.14)."
+        "The wallet holds €5.00: less than one day of rewards at the recent rate of €15.00 a day "
+        "(the larger of the rewards paid in the last 24 hours, €15.00, and the 7-day average per day, €2.14)."
     ) in text
     page = client.get(reverse("console:campaigns_campaign_change", args=[campaign.pk])).content.decode()
     assert "less than one day of rewards at the recent rate" in page

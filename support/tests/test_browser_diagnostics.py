@@ -41,7 +41,7 @@ def test_a_merchant_out_of_funds_sees_why_and_the_top_up_that_fixes_it(
         page.set_viewport_size({"width": width, "height": height})
         page.goto("/console/")
         page.get_by_role("link", name="Diagnostics").click()
-        page.get_by_label("Their e-mail address, phone number or TikTok handle").fill("ana@example.com")
+        page.get_by_label("Their name, e-mail address, phone number or TikTok handle").fill("ana@example.com")
         page.get_by_role("button", name="Find").click()
         page.get_by_role("link", name="Ana").click()
 
@@ -68,3 +68,63 @@ def test_a_merchant_out_of_funds_sees_why_and_the_top_up_that_fixes_it(
         )
         assert_fits(page, "the campaign's diagnosis")
         page.screenshot(path=str(ARTEFACTS / f"console-diagnostics-campaign-{width}.png"), full_page=True)
+
+
+def test_the_german_pages_say_what_is_true_now(
+    page, live_server, make_merchant, make_campaign, make_consumer, ops
+):
+    """Items of issue #23 in German at 1280 px: an available reward, an ended campaign, the caption rule."""
+    from campaigns import services as campaign_services
+    from campaigns.models import Campaign
+    from rewards.services import reward_settle
+    from tikjoy.tests.factories import share_rule
+
+    now = timezone.now()
+    merchant = make_merchant("joycoffee", funds="50.00", ops=ops, brand_name="Joy Coffee")
+    owner = owner_of(merchant)
+    ended = make_campaign(
+        merchant,
+        rules=[login_rule()],
+        name="Joy autumn",
+        starts_at=now - timedelta(days=40),
+        ends_at=None,
+        now=now,
+    )
+    ben = make_consumer("Ben Consumer")
+    consent_give(user=ben, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=now)
+    reward = action_record(
+        user=ben, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now - timedelta(days=30)
+    ).rewards.get()
+    reward_settle(reward_id=reward.pk, now=reward.available_at + timedelta(hours=1))
+    campaign_services.campaign_end(campaign=ended, actor=owner)
+    live = make_campaign(
+        merchant,
+        rules=[share_rule()],
+        name="Joy winter",
+        hashtag="joycoffeewinter",
+        mention="joycoffee.demo",
+        now=now,
+    )
+    page.set_extra_http_headers({"Accept-Language": "de"})
+    sign_in(page, owner, live_server.url)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto("/console/diagnostics/?q=Ben+Consumer")
+    page.locator('[data-list="found"] a').first.click()
+    line = page.locator('[data-reason="PAID"]')
+    expect(line).to_contain_text("die Prämie ist für die Person verfügbar")
+    expect(line).not_to_contain_text("Wartezeit")
+    page.screenshot(path=str(ARTEFACTS / "console-diagnostics-consumer-de-1280.png"), full_page=True)
+
+    page.goto(f"/console/diagnostics/campaigns/{ended.pk}/")
+    dates = page.locator('[data-check="dates"]')
+    expect(dates).to_contain_text("bis sie am")
+    expect(dates).not_to_contain_text("Läuft seit")
+    expect(page.locator('[data-reason="PAID"]')).to_contain_text("die Prämie ist für die Person verfügbar")
+    page.screenshot(path=str(ARTEFACTS / "console-diagnostics-ended-de-1280.png"), full_page=True)
+
+    page.goto(f"/console/diagnostics/campaigns/{live.pk}/")
+    expect(page.locator("#content-main")).to_contain_text("#joycoffeewinter oder @joycoffee.demo")
+    assert_fits(page, "the campaign's diagnosis in German")
+    page.screenshot(path=str(ARTEFACTS / "console-diagnostics-campaign-de-1280.png"), full_page=True)
+    assert Campaign.objects.get(pk=ended.pk).status == "ENDED"

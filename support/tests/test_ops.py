@@ -83,6 +83,52 @@ def test_ops_answer_and_the_person_is_told_and_sees_it(
     assert "Answered: waiting for you" in thread
 
 
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.wsgi_request._messages]
+
+
+def test_ops_are_told_the_answer_went_by_e_mail_to_the_persons_address(
+    client, ops, opened, django_capture_on_commit_callbacks
+):
+    support_request = opened()
+    client.force_login(ops)
+    url = reverse("admin:support_supportrequest_change", args=[support_request.pk])
+
+    page = response_text(client.get(url))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _change(client, support_request, reply="It left on Monday.")
+
+    assert "Sent to the person by e-mail (ana@example.com)" in page
+    assert "Answer sent by e-mail to ana@example.com and shown on the person's request page." in _messages(
+        response
+    )
+    assert [m.to for m in mail.outbox if "It left on Monday." in m.body] == [["ana@example.com"]]
+
+
+def test_an_answer_to_a_person_without_e_mail_says_it_is_only_on_their_request_page(
+    client, ops, opened, make_consumer, django_capture_on_commit_callbacks
+):
+    support_request = opened(make_consumer("Wanda"))  # signed in with WhatsApp: no e-mail address
+    client.force_login(ops)
+    url = reverse("admin:support_supportrequest_change", args=[support_request.pk])
+
+    page = response_text(client.get(url))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _change(client, support_request, reply="It left on Monday.")
+
+    assert "by e-mail" not in page
+    assert "The person has no e-mail address: an answer is only shown on their request page" in page
+    assert mail.outbox == []
+    told = _messages(response)
+    assert any("Answer shown on the person's request page. They have no e-mail address" in m for m in told)
+    assert not any("e-mail to" in m for m in told)
+    client.force_login(support_request.user)
+    assert "It left on Monday." in response_text(
+        client.get(reverse("support:request", args=[support_request.pk]))
+    )
+
+
 def test_an_internal_note_is_never_shown_or_sent_to_the_person(
     client, ops, opened, django_capture_on_commit_callbacks
 ):

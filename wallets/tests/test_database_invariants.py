@@ -1,5 +1,6 @@
 """PostgreSQL itself refuses what would break the ledger, even through raw SQL."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -163,3 +164,38 @@ def test_wallets_post_refuses_an_unbalanced_transaction_before_it_moves_any_bala
     source.refresh_from_db()
     destination.refresh_from_db()
     assert (source.balance, destination.balance) == (Decimal("10.00"), Decimal("0.00"))
+
+
+def test_an_entry_carries_its_transactions_time_whoever_writes_it(make_user, funded):
+    """The history's order (account, -created_at, -id) relies on it: the service's posting and raw SQL alike."""
+    a = funded(make_user(), "10.00")
+    b = account_for(owner=make_user(), purpose=Purpose.USER_PENDING, currency="EUR")
+    backdated = timezone.now() - timedelta(days=3)
+    posted = transfer(
+        source=a,
+        destination=b,
+        amount=eur("1.00"),
+        kind="TEST",
+        reason="backdated",
+        idempotency_key="t-back",
+        actor=None,
+        subject=None,
+        now=backdated,
+    )
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        txn_id = _raw_transaction(cursor, "raw-time")
+        cursor.execute(
+            "INSERT INTO wallets_entry (transaction_id, account_id, amount, currency, created_at) "
+            "VALUES (%s, %s, -1, 'EUR', %s), (%s, %s, 1, 'EUR', NULL)",
+            [txn_id, a.pk, backdated, txn_id, b.pk],
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.transaction_id, COUNT(*) FROM wallets_entry e JOIN wallets_transaction t "
+            "ON t.id = e.transaction_id WHERE e.transaction_id IN (%s, %s) AND e.created_at = t.created_at "
+            "GROUP BY e.transaction_id ORDER BY e.transaction_id",
+            [posted.pk, txn_id],
+        )
+        assert cursor.fetchall() == [(posted.pk, 2), (txn_id, 2)]
