@@ -179,6 +179,8 @@ def support_request_create(
         return already  # the same form sent again (a double click)
     duplicate = _identical_recent(user=user, email=email, topic=topic, subject=subject, body=body, now=now)
     if duplicate is not None:
+        if duplicate.submission_key == submission_key:
+            return duplicate  # the other of two clicks at once committed it since the check above
         raise DuplicateRequest(duplicate)
     if user is not None:
         _check_context_is_the_persons(user=user, context=context)
