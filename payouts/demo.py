@@ -1,4 +1,5 @@
-"""Demo data for payouts (``manage.py seed_demo``): Ana and Ben are verified and have bank details past their hold."""
+"""Demo data for payouts (``manage.py seed_demo``): Ana, Ben and Ivy are verified and have bank details
+past their hold (Ivy has enough available to ask for a payout)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from accounts.models import User
 from payouts import services
 from payouts.models import BankAccount, PayeeIdentity
 
-DEMO_IBANS = ["DE02120300000000202051", "DE89370400440532013000"]  # valid German IBANs (DKB, Commerzbank)
+# Valid German IBANs (DKB, Commerzbank, Postbank)
+DEMO_IBANS = ["DE02120300000000202051", "DE89370400440532013000", "DE02100100100006820101"]
 
 
 def demo_payouts_seed(*, people: list[User], ops: User, now: datetime) -> list[str]:

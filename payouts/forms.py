@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from moneyed import Money
 
 from payouts.countries import address_country_choices
+from wallets.formats import money_text
 
 
 class BankDetailsForm(forms.Form):
@@ -27,6 +31,13 @@ class CodeForm(forms.Form):
     )
 
 
+def _tax_id_help() -> str:
+    """The yearly total above which payouts need a tax id, written as the reader's language writes money."""
+    return _("Needed once your payouts pass %(limit)s in a year.") % {
+        "limit": money_text(Money(settings.PAYOUTS_TAX_ID_ABOVE, "EUR"))
+    }
+
+
 class IdentityForm(forms.Form):
     legal_name = forms.CharField(label=_("Full legal name"), max_length=140)
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -39,7 +50,7 @@ class IdentityForm(forms.Form):
         label=_("Tax id"),
         max_length=32,
         required=False,
-        help_text=_("Needed once your payouts pass 2,000 EUR in a year."),
+        help_text=lazy(_tax_id_help, str)(),
     )
 
 

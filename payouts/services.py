@@ -201,12 +201,21 @@ def _code_hash(challenge_salt: str, code: str) -> str:
     ).hexdigest()
 
 
-def _code_channel(user: User) -> tuple[str, str]:
-    """E-mail when the person has one, else WhatsApp to their verified phone."""
+def code_channel_for(user: User) -> tuple[str, str] | None:
+    """Where the code that confirms bank details goes: e-mail when the person has one, else
+    WhatsApp to their verified phone; None when they have neither (a TikTok-only consumer: the
+    bank details page then links to where they add one)."""
     if user.email:
         return CodeChannel.EMAIL, user.email
     if user.phone and user.phone_verified:
         return CodeChannel.WHATSAPP, user.phone
+    return None
+
+
+def _code_channel(user: User) -> tuple[str, str]:
+    channel = code_channel_for(user)
+    if channel is not None:
+        return channel
     raise BankDetailsError(
         _("We need a way to send you a code first: sign in with WhatsApp or add an e-mail address.")
     )
@@ -717,8 +726,8 @@ def payout_request(*, user: User, amount: Money, now: datetime) -> Payout:
         )
     if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
         raise IdentityError(
-            _("Payouts above %(limit)s EUR in a year need your tax id. Add it to your identity.")
-            % {"limit": settings.PAYOUTS_TAX_ID_ABOVE}
+            _("Payouts above %(limit)s in a year need your tax id. Add it to your identity.")
+            % {"limit": money_text(Money(settings.PAYOUTS_TAX_ID_ABOVE, PAYOUT_CURRENCY))}
         )
     owner_type, owner_id = owner_key(user)
     account = BankAccount.objects.current().filter(owner_type=owner_type, owner_id=owner_id).first()

@@ -78,7 +78,15 @@ def bank_details(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             return redirect("payouts:bank_confirm", challenge_id=challenge.pk)
-    return render(request, "payouts/bank.html", {"form": form, "current": current})
+    return render(
+        request,
+        "payouts/bank.html",
+        {
+            "form": form,
+            "current": current,
+            "code_channel": services.code_channel_for(request.user),
+        },
+    )
 
 
 @login_required

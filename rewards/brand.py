@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer
-from campaigns.models import LOGIN_ACTIONS, ActionType
+from campaigns.models import ActionType
 from core.db import execute_prepared
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
@@ -40,7 +40,7 @@ from rewards.brand_page import (
     page_body_keep,
 )
 from rewards.models import SocialAction
-from rewards.services import action_claim, brand_join_complete
+from rewards.services import action_claim, brand_join_complete, login_action_key
 from social.selectors import creator_expression, login_channel_for, tiktok_account_expression
 
 SOURCE_SESSION_KEY = "tikjoy_source"
@@ -54,7 +54,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     What it shows of the brand and its offers is read through ``rewards.brand_page``: one
     statement says whether what the page is built from changed, then the page comes from the
     cache. The page sent is kept whole, per what it varies on (the brand's state, the language
-    and time zone, the visitor's part: signed in or not, joined, the sign-in channel, creator,
+    and time zone, the visitor's part: signed in or not, joined, sign-in counted, the sign-in channel, creator,
     the navigation), its CSRF token put in per request. A request with a query string or with
     messages to show is rendered (from the kept data): its page is its own.
     """
@@ -94,6 +94,7 @@ def _variant(user, standing: dict[str, bool] | None) -> tuple[bool, ...]:
     return (
         True,
         standing["joined"],
+        standing["login_counted"],
         standing["login_channel"],
         standing["is_creator"],
         standing["is_consumer"],
@@ -108,10 +109,14 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
         "next": reverse("brand:join", args=[merchant.slug]),
         "earnings": page.earnings,
         "videos": page.videos,
+        "videos_downloadable": page.videos_downloadable,
     }
     if standing is not None:
         context.update(
             joined=standing["joined"],
+            # Signing in here was counted already (the engine pays it once): promise nothing for it.
+            login_counted=standing["login_counted"],
+            earnings=page.earnings_after_sign_in if standing["login_counted"] else page.earnings,
             earns_by_signing_in=standing["login_channel"],
             campaigns=page.campaigns_for(
                 is_creator=any(item["campaign"].ugc_policy != "ALL_USERS" for item in page.campaigns)
@@ -130,6 +135,7 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
 
 
 _USER, _MERCHANT = -7_270_000_001, -7_270_000_002  # stand-ins for the values, in the statement below
+_LOGIN_KEY = login_action_key(user_id=_USER, merchant_id=_MERCHANT)
 
 
 @functools.cache
@@ -143,10 +149,9 @@ def _standing_statement() -> tuple[str, tuple]:
                 Consent.objects.active().filter(user=OuterRef("pk"), merchant_id=_MERCHANT)
             ),
             any_consent=Exists(Consent.objects.filter(user=OuterRef("pk"), merchant_id=_MERCHANT)),
-            signed_in_here=Exists(
-                SocialAction.objects.filter(
-                    user=OuterRef("pk"), merchant_id=_MERCHANT, action_type__in=LOGIN_ACTIONS
-                )
+            # The engine's own rule (``login_action_key``): one sign-in per person and merchant, paid once.
+            login_counted=Exists(
+                SocialAction.objects.filter(key=login_action_key(user_id=_USER, merchant_id=_MERCHANT))
             ),
             has_tiktok_account=Exists(SocialAccount.objects.filter(user=OuterRef("pk"), provider="tiktok")),
             is_creator=creator_expression(OuterRef("pk")),
@@ -162,7 +167,7 @@ def _standing_statement() -> tuple[str, tuple]:
 _STANDING_COLUMNS = (
     "active_consent",
     "any_consent",
-    "signed_in_here",
+    "login_counted",
     "has_tiktok_account",
     "is_creator",
     "member",
@@ -177,19 +182,29 @@ def _standing(user, merchant_id: int) -> dict[str, bool]:
 
     Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing to
     share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined
-    (joining again asks again). Earns by signing in: a TikTok account or a verified phone, the rule
+    (joining again asks again). Login counted: the engine recorded the person's sign-in at the brand
+    already (``rewards.services.login_action_key``, the key it pays once under), so signing in or
+    joining again pays nothing. Earns by signing in: a TikTok account or a verified phone, the rule
     of ``social.selectors.login_channel_for``."""
     sql, params = _standing_statement()
-    values = {_USER: user.pk, _MERCHANT: merchant_id}
+    values = {
+        _USER: user.pk,
+        _MERCHANT: merchant_id,
+        _LOGIN_KEY: login_action_key(user_id=user.pk, merchant_id=merchant_id),
+    }
     with connection.cursor() as cursor:
         execute_prepared(
-            cursor, "rewards_brand_standing", sql, [values.get(p, p) if type(p) is int else p for p in params]
+            cursor,
+            "rewards_brand_standing",
+            sql,
+            [values.get(p, p) if type(p) in (int, str) else p for p in params],
         )
         row = dict(zip(_STANDING_COLUMNS, cursor.fetchone(), strict=True))
-    joined = bool(row["active_consent"] or (not row["any_consent"] and row["signed_in_here"]))
+    joined = bool(row["active_consent"] or (not row["any_consent"] and row["login_counted"]))
     login_channel = bool(row["has_tiktok_account"] or (user.phone and user.phone_verified))
     return {
         "joined": joined,
+        "login_counted": bool(row["login_counted"]),
         "login_channel": login_channel,
         "is_creator": bool(row["is_creator"]),
         "is_consumer": is_consumer(user, member=bool(row["member"]), acted=bool(row["acted"])),

@@ -35,8 +35,9 @@ modules, catalogues; a deploy starts new keys even in a Redis that outlives the 
   before it (which a later revert, a pause then a resume, would bring back);
 - the *whole page as sent* (:func:`page_body_get` / :func:`page_body_keep`, used by
   ``rewards.brand.landing``), per state and per what the page shows of the visitor, besides:
-  signed in or not, and for a signed-in person joined or not, the sign-in channel, creator or
-  not, the navigation's consumer rule and staff (the template reads nothing else of them; no
+  signed in or not, and for a signed-in person joined or not, whether their sign-in at the brand
+  was counted already (the engine pays it once: the page then promises nothing for it), the
+  sign-in channel, creator or not, the navigation's consumer rule and staff (the template reads nothing else of them; no
   name, no amount of theirs). Its CSRF token is replaced by a placeholder when it is kept and by
   the request's own token when it is sent (one masked token per response, as Django renders it;
   the CSRF cookie is set as for a rendered page). A request with a query string (``?t=`` of a
@@ -71,6 +72,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from campaigns.models import (
+    LOGIN_ACTIONS,
     ActionType,
     Campaign,
     CampaignStatus,
@@ -100,6 +102,7 @@ _CODE_MODULES = (
     "campaigns.selectors",
     "campaigns.models",
     "campaigns.templatetags.campaign_texts",
+    "wallets.formats",  # how the offers' amounts are written (the money filter)
 )
 
 
@@ -107,8 +110,12 @@ _CODE_MODULES = (
 class BrandPage:
     merchant: Merchant
     earnings: BrandEarnings | None
+    # What the page's top says to a person whose sign-in at the brand was counted already (the
+    # engine pays it once): the same offers without the sign-in ones.
+    earnings_after_sign_in: BrandEarnings | None
     campaigns: list[dict]  # landing_offers(): {"campaign", "offers"}
     videos: list[Video]
+    videos_downloadable: bool  # some video of the library has a file to download
     anonymous_offers_html: SafeString = field(default_factory=lambda: mark_safe(""))
     language: str = ""  # the language it was rendered in (its words and the offers' HTML)
     version: str | None = None  # the state it was built from (BrandState.version)
@@ -236,8 +243,15 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
     page = BrandPage(
         merchant=merchant,
         earnings=earnings_from_offers(offers),
+        earnings_after_sign_in=earnings_from_offers(
+            [
+                {**item, "offers": [o for o in item["offers"] if o.action not in LOGIN_ACTIONS]}
+                for item in offers
+            ]
+        ),
         campaigns=offers,
         videos=videos,
+        videos_downloadable=any(video.file for video in videos),
         language=translation.get_language() or settings.LANGUAGE_CODE,
     )
     page.anonymous_offers_html = mark_safe(
@@ -247,6 +261,7 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
                 "merchant": merchant,
                 "campaigns": page.campaigns_for(is_creator=False),
                 "videos": videos,
+                "videos_downloadable": page.videos_downloadable,
                 "user": AnonymousUser(),
             },
         )

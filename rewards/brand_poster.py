@@ -22,7 +22,6 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext, pgettext_lazy
 from weasyprint import HTML
 
@@ -33,9 +32,10 @@ from merchants.models import Membership, Merchant
 from merchants.poster import qr_svg_bytes, qr_svg_data_uri
 from merchants.roles import Capability
 from merchants.tenancy import console_membership
+from wallets.formats import money_text
 
 # What a person does for each action: as a line of the offers ("Share our video on TikTok: ...")
-# and inside the headline ("Earn 1.20 EUR when you share our video on TikTok"). Whole phrases per
+# and inside the headline ("Earn €1.20 when you share our video on TikTok"). Whole phrases per
 # action, so a language can put the verb where it belongs.
 _LINE_PHRASES = {
     ActionType.TIKTOK_LOGIN: pgettext_lazy("earn line", "Sign in with TikTok"),
@@ -58,8 +58,8 @@ _WHEN_PHRASES = {
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    """``1,234.50 EUR`` in English, ``1.234,50 EUR`` in German: the active language's number format."""
-    return f"{number_format(amount, decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
+    """``€1,234.50`` in English, ``1.234,50 €`` in German: the one money format (``wallets.formats``)."""
+    return money_text(amount, currency)
 
 
 def _and(items: list[str]) -> str:
@@ -70,19 +70,19 @@ def _and(items: list[str]) -> str:
 
 
 def _rate(value: Decimal, currency: str) -> str:
-    return f"{number_format(value, use_l10n=True)} {currency}"
+    return money_text(value, currency)  # every digit of the rate (0.008 stays 0.008)
 
 
 @dataclass(frozen=True)
 class EarnLine:
     action: str
     fixed: Decimal  # the most this action pays at once (0: engagement only)
-    text: str  # e.g. "Share our video on TikTok: 1.20 EUR, plus up to 5.00 EUR per post ..."
+    text: str  # e.g. "Share our video on TikTok: €1.20, plus up to €5.00 per post ..."
 
 
 @dataclass(frozen=True)
 class BrandEarnings:
-    headline: str  # e.g. "Earn up to 1.20 EUR when you share our video on TikTok"
+    headline: str  # e.g. "Earn up to €1.20 when you share our video on TikTok"
     lines: list[EarnLine]
 
 

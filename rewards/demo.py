@@ -151,3 +151,40 @@ def demo_subscriber_seed(*, campaign: Campaign, person: User, now: datetime) -> 
     _snapshot(post, views=2_400, likes=90, comments=6, shares=2, at=now + timedelta(minutes=1))
     lines.append(f"{person}: a shared post after subscribing, its rewards with the JoyPlus bonus")
     return lines
+
+
+def demo_payout_ready_seed(*, campaign: Campaign, person: User, now: datetime) -> list[str]:
+    """Ivy: signed in and shared a post on each of the campaign's two days so far (its cap per
+    person and day holds), every reward confirmed with the clock advanced past the hold: her
+    available balance is above the smallest payout, so she can ask for one at /wallet/payouts/
+    (``payouts.demo`` verifies her identity and gives her bank details past their hold)."""
+    merchant = campaign.merchant
+    yesterday = campaign.starts_at + timedelta(minutes=5)  # the campaign started a day before the demo
+    today = max(now - timedelta(minutes=30), yesterday + timedelta(days=1))
+    action_record(
+        user=person,
+        merchant=merchant,
+        action_type=ActionType.TIKTOK_LOGIN,
+        now=yesterday,
+        device_id="demo-device-ivy",
+    )
+    for video_id, moment in (("demo-ivy-1", yesterday), ("demo-ivy-2", today)):
+        post = _demo_post(user=person, campaign=campaign, video_id=video_id, now=moment)
+        action_record(
+            user=person,
+            merchant=merchant,
+            action_type=ActionType.SHARE_VIDEO,
+            campaign=campaign,
+            tracked_post=post,
+            now=moment,
+            device_id="demo-device-ivy",
+        )
+        _snapshot(post, views=30_000, likes=1_200, comments=80, shares=20, at=moment + timedelta(minutes=1))
+    for reward in Reward.objects.filter(user=person, status=RewardStatus.PENDING).select_related("action"):
+        # The clock advanced past the hold, and the sync saw the posts still there then.
+        if reward.action.tracked_post_id:
+            TrackedPost.objects.filter(pk=reward.action.tracked_post_id).update(
+                last_synced_at=reward.available_at
+            )
+        reward_settle(reward_id=reward.pk, now=reward.available_at)
+    return [f"{person}: rewards on two days, confirmed: available to pay out"]

@@ -29,7 +29,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext, gettext_lazy
 
 from accounts.models import User
@@ -38,6 +37,7 @@ from core.i18n import recipient_locale
 from core.tasks import after_commit
 from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind
 from social.whatsapp import WhatsAppSendError, whatsapp_update_send
+from wallets.formats import money_text
 
 logger = logging.getLogger(__name__)
 
@@ -59,27 +59,28 @@ def _campaign_name(params: dict) -> str:
     return campaign.name_in(get_language()) if campaign else str(params.get("campaign", ""))
 
 
-def _amount(value) -> str:
-    return number_format(Decimal(str(value)), decimal_pos=2)
+def _amount(value, currency) -> str:
+    """An amount of the notice's ``params`` as the reader's language writes money (``€2.40``,
+    ``2,40 €``): the one money format (``wallets.formats``)."""
+    return money_text(Decimal(str(value)), str(currency))
 
 
 def notice_text(kind: str, params: dict) -> str:
     """The notice in the active language (call it inside ``recipient_locale``)."""
     if kind == NoticeKind.DAILY_LIMIT:
         return gettext(
-            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s %(currency)s a day): "
+            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s a day): "
             "what you do for it today earns nothing more. You can earn again tomorrow."
         ) % {
             "brand": params["brand"],
             "campaign": _campaign_name(params),
-            "cap": _amount(params["cap"]),
-            "currency": params["currency"],
+            "cap": _amount(params["cap"], params["currency"]),
         }
     if kind == NoticeKind.REWARD_AVAILABLE:
         return gettext(
-            "Your reward of %(amount)s %(currency)s from %(brand)s is now available in your TikJoy "
+            "Your reward of %(amount)s from %(brand)s is now available in your TikJoy "
             "wallet: you can pay it out to your bank."
-        ) % {"amount": _amount(params["amount"]), "currency": params["currency"], "brand": params["brand"]}
+        ) % {"amount": _amount(params["amount"], params["currency"]), "brand": params["brand"]}
     return gettext(
         '%(brand)s started its campaign "%(campaign)s" on TikJoy. See what you can earn: %(url)s'
     ) % {

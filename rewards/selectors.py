@@ -177,11 +177,12 @@ REWARD_LEDGER_KINDS = frozenset(
 
 
 def wallet_movements(
-    *, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT
+    *, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT, before: int | None = None
 ) -> tuple[list[Movement], bool]:
     """What changed the person's available balance other than their rewards (coins bought,
-    commissions paid, payouts, debts repaid...), newest first, and whether there are older ones."""
-    return person_movements(user=user, exclude_kinds=REWARD_LEDGER_KINDS, limit=limit)
+    commissions paid, payouts, debts repaid...), newest first, and whether there are older ones;
+    ``before``: those older than that movement (the pages of ``/wallet/movements/``)."""
+    return person_movements(user=user, exclude_kinds=REWARD_LEDGER_KINDS, limit=limit, before=before)
 
 
 def reward_action_label(reward: Reward) -> str:

@@ -659,6 +659,13 @@ def campaign_paused_tell_owners(*, campaign_id: int) -> None:
 # Recording and evaluating actions
 
 
+def login_action_key(*, user_id: int, merchant_id: int) -> str:
+    """The key of a person's sign-in at a merchant (TikTok or WhatsApp alike): recorded once, paid
+    once. While an action with this key exists, signing in there again pays nothing (the brand page
+    reads it to say so)."""
+    return f"login:{merchant_id}:{user_id}"
+
+
 def action_key(
     *, action_type: str, user: User, merchant: Merchant, post: TrackedPost | None = None, event_id: str = ""
 ) -> str:
@@ -667,7 +674,7 @@ def action_key(
     if event_id:
         return f"reported:{merchant.pk}:{event_id}"
     if action_type in LOGIN_ACTIONS:
-        return f"login:{merchant.pk}:{user.pk}"
+        return login_action_key(user_id=user.pk, merchant_id=merchant.pk)
     if action_type == ActionType.SHARE_VIDEO:
         return f"share:{post.video_id}"
     return f"{action_type.lower()}:{merchant.pk}:{user.pk}"

@@ -124,6 +124,29 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
     }
 
 
+MOVEMENTS_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def movements(request: HttpRequest) -> HttpResponse:
+    """``/wallet/movements/``: every "Other movements" line of the signed-in person, newest first,
+    ``MOVEMENTS_PAGE_SIZE`` a page; ``?before=<movement>`` is the page after it (keyset: any page
+    costs one indexed read). Only the person's own accounts are read, whatever ``before`` says."""
+    raw = request.GET.get("before", "")
+    before = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    lines, more = selectors.wallet_movements(user=request.user, limit=MOVEMENTS_PAGE_SIZE, before=before)
+    return render(
+        request,
+        "wallet/movements.html",
+        {
+            "movements": lines,
+            "older": lines[-1].entry_id if more and lines else None,
+            "paged": before is not None,
+        },
+    )
+
+
 @require_GET
 def summary(request: HttpRequest) -> HttpResponse:
     """The wallet's figures as JSON; 401 JSON (not a redirect) when nobody is signed in."""

@@ -25,7 +25,8 @@ def babel_locale(language: str | None = None) -> str:
 def money_text(
     value: Money | Decimal | int | None, currency: str | None = None, *, language: str | None = None
 ) -> str:
-    """``value`` (a ``Money``, or an amount and its ``currency``) with its currency sign or name."""
+    """``value`` (a ``Money``, or an amount and its ``currency``) with its currency sign or name,
+    never rounded (a rate may have more decimals than the currency)."""
     if value is None or value == "":
         return ""
     if isinstance(value, Money):
@@ -40,7 +41,10 @@ def money_text(
         return ngettext("%(count)s coin", "%(count)s coins", count) % {
             "count": format_decimal(count, locale=locale)
         }
-    return format_currency(amount, currency, locale=locale)  # the currency's own decimals (CLDR)
+    # The currency's own decimals (CLDR) at least, and every digit the amount has beyond them: a
+    # rate such as 0.008 EUR per like reads "€0.008", never rounded to "€0.01" (ledger amounts are
+    # at the currency's precision, so they are written with exactly its decimals).
+    return format_currency(amount, currency, locale=locale, decimal_quantization=False)
 
 
 def number_text(value: Decimal | int | float | None, *, language: str | None = None) -> str:

@@ -45,31 +45,44 @@ class Movement:
     at: datetime
     what: str
     money: Money
+    entry_id: int = 0  # where a page of older movements starts (``person_movements(before=...)``)
 
 
 def person_movements(
-    *, user: AbstractBaseUser, exclude_kinds: frozenset[str] | set[str], limit: int
+    *,
+    user: AbstractBaseUser,
+    exclude_kinds: frozenset[str] | set[str],
+    limit: int,
+    before: int | None = None,
 ) -> tuple[list[Movement], bool]:
     """The newest ``limit`` movements of the person's available balances whose kind is not one of
-    ``exclude_kinds`` (the caller's own, shown its own way), and whether there are older ones.
+    ``exclude_kinds`` (the caller's own, shown its own way), and whether there are older ones; with
+    ``before`` (a movement's ``entry_id``), the newest of those older than it (keyset pages: a page
+    costs the same however far back it is, and a movement posted meanwhile moves nothing).
 
-    One query: the entries of the person's available accounts, newest first, with their transaction.
+    One query: the entries of the person's available accounts, newest first, with their
+    transaction, ``limit + 1`` of them (the one more says whether there are older ones).
     """
     owner_type, owner_id = owner_key(user)
+    entries = Entry.objects.filter(
+        account__owner_type=owner_type,
+        account__owner_id=owner_id,
+        account__purpose=Purpose.USER_AVAILABLE,
+    )
+    if before is not None:
+        entries = entries.filter(id__lt=before)
     entries = list(
-        Entry.objects.filter(
-            account__owner_type=owner_type,
-            account__owner_id=owner_id,
-            account__purpose=Purpose.USER_AVAILABLE,
-        )
-        .exclude(transaction__kind__in=sorted(exclude_kinds))
+        entries.exclude(transaction__kind__in=sorted(exclude_kinds))
         .select_related("transaction")
         .only("amount", "currency", "transaction__kind", "transaction__created_at")
-        .order_by("-id")  # posting order: the index (account, -id)[: limit + 1]
+        .order_by("-id")[: limit + 1]  # posting order: the index (account, -id)
     )
     lines = [
         Movement(
-            at=e.transaction.created_at, what=movement_words(e.transaction.kind, e.amount), money=e.money
+            at=e.transaction.created_at,
+            what=movement_words(e.transaction.kind, e.amount),
+            money=e.money,
+            entry_id=e.pk,
         )
         for e in entries[:limit]
     ]

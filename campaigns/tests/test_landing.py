@@ -39,8 +39,8 @@ def test_the_brand_page_shows_what_the_user_gets_after_the_margin(client, mercha
     assert (
         "0.80" in text and "1.00" not in text
     )  # 80 % of 1.00: the user's amount, never the merchant's price
-    assert "0.20 EUR per 1,000 views" in text  # 0.25 x 0.80
-    assert "up to 8.00 EUR per post" in text
+    assert "€0.20 per 1,000 views" in text  # 0.25 x 0.80
+    assert "up to €8.00 per post" in text
     assert "#acmesummer" in text
     assert "has no live campaigns yet" not in text
 

@@ -47,3 +47,21 @@ def test_the_german_console_fits_a_phone_and_a_desktop(page, live_server, make_m
             expect(page.get_by_text(german).first).to_be_visible()
             assert_fits(page, f"{name} in German")
             page.screenshot(path=str(ARTEFACTS / f"console-de-{name}-{width}.png"), full_page=True)
+
+
+def test_the_console_has_the_language_switcher_and_it_changes_the_language(page, live_server, make_merchant):
+    merchant = make_merchant(
+        "joy", funds="500.00", brand_name="Joy Kaffeerösterei", country="DE", language="de"
+    )
+    sign_in(page, owner_of(merchant), live_server.url)
+    page.set_extra_http_headers({"Accept-Language": "de-DE,de;q=0.9"})
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/console/")
+
+    switcher = page.get_by_test_id("language-switcher")
+    expect(switcher).to_be_visible()
+    switcher.get_by_role("button", name="Français").click()
+
+    expect(page.get_by_test_id("language-switcher").get_by_text("Langue")).to_be_visible()
+    assert page.url.endswith("/console/")
+    assert_fits(page, "the console in French with its switcher")

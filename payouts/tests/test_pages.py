@@ -249,3 +249,46 @@ def test_the_payouts_page_writes_amounts_the_german_and_spanish_way(client, pers
         'data-figure="payout-available">1234,50 €<' in spanish
         or 'data-figure="payout-available">1.234,50 €<' in spanish
     )
+
+
+def test_a_tiktok_only_person_is_shown_where_to_add_an_email_and_then_gets_the_code(
+    client, make_consumer, django_capture_on_commit_callbacks
+):
+    # Signed in with TikTok: no e-mail, no WhatsApp. The code has nowhere to go yet.
+    tia = make_consumer("Tia")
+    client.force_login(tia)
+    page = text(client.get("/wallet/payouts/bank/"))
+    assert 'data-testid="no-code-channel"' in page
+    assert 'href="/accounts/email/" data-testid="add-email"' in page
+    assert 'href="/me/#whatsapp-heading" data-testid="add-whatsapp"' in page
+    refused = text(client.post("/wallet/payouts/bank/", BANK_FORM))
+    assert "We need a way to send you a code first" in refused and 'data-testid="add-email"' in refused
+
+    # The link: add an address, confirm it from the e-mail it receives.
+    assert client.get("/accounts/email/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/email/", {"email": "tia@example.com", "action_add": ""})
+    assert response.status_code == 302
+    confirm_url = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
+    assert client.get(confirm_url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_url)
+    tia.refresh_from_db()
+    assert tia.email == "tia@example.com"
+
+    # Back on the bank details page: no warning, and the code arrives at the new address.
+    assert 'data-testid="no-code-channel"' not in text(client.get("/wallet/payouts/bank/"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/wallet/payouts/bank/", BANK_FORM)
+    assert response.status_code == 302 and mail.outbox[-1].to == ["tia@example.com"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(response["Location"], {"code": _code_from_mail()}).status_code == 302
+    assert BankAccount.objects.current().get(user=tia).iban == "DE89370400440532013000"
+
+
+def test_the_identity_page_writes_the_tax_id_threshold_as_money_in_the_readers_language(client, person):
+    assert "Needed once your payouts pass €2,000.00 in a year." in text(
+        client.get("/wallet/payouts/identity/")
+    )
+    User.objects.filter(pk=person.pk).update(language="de")
+    assert "2.000,00 €" in text(client.get("/wallet/payouts/identity/"))

@@ -99,7 +99,7 @@ def test_a_tax_id_is_needed_above_the_yearly_total(make_payee, ops, settings):
     settings.PAYOUTS_TAX_ID_ABOVE = eur("100.00").amount
     user = make_payee("300.00")
     services.payout_request(user=user, amount=eur("80.00"), now=LATER)
-    _refused(user, eur("30.00"), "need your tax id")
+    _refused(user, eur("30.00"), "Payouts above €100.00 in a year need your tax id")
     identity = user.payee_identity
     services.identity_submit(
         user=user,

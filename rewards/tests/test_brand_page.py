@@ -5,6 +5,7 @@ own poster and QR code in the console."""
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -61,12 +62,12 @@ def test_the_promise_matches_the_offers_listed_below_it(client, make_merchant, m
     share, login = earnings.lines  # best first
     assert (share.action, login.action) == ("SHARE_VIDEO", "TIKTOK_LOGIN")
     assert share.fixed > login.fixed > 0
-    assert f"{share.fixed} EUR" in page and f"{login.fixed} EUR" in page  # the offers list says the same
+    assert f"€{share.fixed}" in page and f"€{login.fixed}" in page  # the offers list says the same
     assert (
         earnings.headline
-        == f"Earn {share.fixed} EUR when you share our video on TikTok, plus more as your post is seen"
+        == f"Earn €{share.fixed} when you share our video on TikTok, plus more as your post is seen"
     )  # no "up to" on the fixed amount, and the engagement it pays on top is not hidden
-    assert share.text.startswith(f"Share our video on TikTok: {share.fixed} EUR, plus ")
+    assert share.text.startswith(f"Share our video on TikTok: €{share.fixed}, plus ")
 
 
 def test_up_to_is_said_only_when_an_amount_is_a_ceiling(make_merchant, make_campaign):
@@ -76,7 +77,7 @@ def test_up_to_is_said_only_when_an_amount_is_a_ceiling(make_merchant, make_camp
     earnings = brand_earnings(merchant=merchant, now=NOW)
 
     assert earnings.headline.startswith("Earn up to ")
-    assert earnings.headline.endswith(" EUR when you sign in with TikTok")
+    assert re.search(r" €\d+\.\d\d when you sign in with TikTok$", earnings.headline)
 
 
 def test_without_a_live_campaign_nothing_is_promised(client, make_merchant, make_campaign):
@@ -86,7 +87,7 @@ def test_without_a_live_campaign_nothing_is_promised(client, make_merchant, make
     assert brand_earnings(merchant=merchant, now=NOW) is None
     assert "Earn " not in _page(client)
     poster = brand_poster_html(merchant=merchant, now=NOW)
-    assert "Cash back with JoyBack" in poster and " EUR" not in poster
+    assert "Cash back with JoyBack" in poster and "€" not in poster
 
 
 def test_a_person_who_joined_is_told_so_instead_of_a_join_button(
@@ -229,5 +230,5 @@ def test_each_line_says_what_an_action_pays_and_a_cap_is_said_as_up_to(make_merc
 
     assert share.text.endswith(" per post from its views, likes, comments and shares")
     assert ", plus up to " in share.text
-    assert login.text.startswith("Sign in with TikTok: ") and login.text.endswith(" EUR, once")
+    assert login.text.startswith("Sign in with TikTok: ") and re.search(r"€\d+\.\d\d, once$", login.text)
     assert "up to" not in login.text

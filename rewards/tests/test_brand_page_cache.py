@@ -106,7 +106,7 @@ def test_money_running_out_is_seen_even_when_written_by_a_bulk_update(client, fi
 
 def test_an_edited_amount_is_shown_at_once(client, fizz):
     merchant, campaign = fizz
-    assert "0.40 EUR" in _page(client)  # 0.50 at the platform's 80 %
+    assert "€0.40" in _page(client)  # 0.50 at the platform's 80 %
 
     campaign_services.campaign_update(
         campaign=campaign,
@@ -116,17 +116,17 @@ def test_an_edited_amount_is_shown_at_once(client, fizz):
     )
 
     page = _page(client)
-    assert "0.80 EUR" in page and "0.40 EUR" not in page
+    assert "€0.80" in page and "€0.40" not in page
 
 
 def test_a_reassigned_pricing_plan_is_shown_at_once(client, fizz):
     merchant, _ = fizz
-    assert "0.40 EUR" in _page(client)
+    assert "€0.40" in _page(client)
 
     plan = PricingPlan.objects.create(name="Generous", user_share=Decimal("0.90"))
     MerchantPricing.objects.update_or_create(merchant=merchant, defaults={"plan": plan})
 
-    assert "0.45 EUR" in _page(client)
+    assert "€0.45" in _page(client)
 
 
 def test_rewards_paid_do_not_rebuild_the_page(client, fizz, django_assert_num_queries):

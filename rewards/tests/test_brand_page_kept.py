@@ -118,7 +118,7 @@ def test_a_spent_budget_and_a_rule_at_its_maximum_move_the_state_but_rewards_pai
 
 def test_a_rule_changed_shows_at_once(visitor, fizz):
     merchant, campaign = fizz
-    assert "0.40 EUR" in _page(visitor)
+    assert "€0.40" in _page(visitor)
 
     campaign_services.campaign_update(
         campaign=campaign,
@@ -128,7 +128,7 @@ def test_a_rule_changed_shows_at_once(visitor, fizz):
     )
 
     page = _page(visitor)
-    assert "1.60 EUR" in page and "0.40 EUR" not in page
+    assert "€1.60" in page and "€0.40" not in page
 
 
 def test_a_campaign_ended_by_the_merchant_disappears_at_once(visitor, fizz):
@@ -349,3 +349,74 @@ def test_a_cache_that_is_down_costs_the_build_not_a_500(visitor, fizz, monkeypat
     monkeypatch.setattr(brand_page.cache, "set", down)
 
     assert "Spring JoyBack" in _page(visitor)
+
+
+def _offer(page: str, action: str) -> str:
+    return re.search(rf'<li class="offer" data-action="{action}">(.*?)</li>', page, re.S).group(1)
+
+
+def test_after_withdrawing_consent_the_page_promises_nothing_for_the_sign_in_the_engine_paid_once(
+    fizz, make_consumer
+):
+    from allauth.socialaccount.models import SocialAccount
+
+    from rewards.models import Reward, SocialAction
+
+    merchant, _ = fizz
+    vera, chloe = make_consumer("Vera"), make_consumer("Chloe")
+    for person in (vera, chloe):
+        SocialAccount.objects.create(user=person, provider="tiktok", uid=f"open-{person.pk}", extra_data={})
+    # Vera never signed in here: the sign-in pays her €0.40 (0.50 at the platform's 80 %). Her page is kept.
+    as_vera = Client()
+    as_vera.force_login(vera)
+    for _ in range(2):
+        assert "€0.40" in _offer(_page(as_vera), "TIKTOK_LOGIN")
+
+    # Chloe joined (her sign-in paid), then stopped sharing her data: the same page variant as Vera's
+    # before, but joining again would pay her nothing for the sign-in.
+    as_chloe = Client()
+    as_chloe.force_login(chloe)
+    merchant_services.consent_give(user=chloe, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    assert as_chloe.get("/b/fizz/join/").status_code == 302
+    assert Reward.objects.filter(user=chloe).count() == 1
+    merchant_services.consent_withdraw(user=chloe, merchant=merchant, now=NOW)
+
+    for _ in range(2):  # built, then kept under her own variant
+        page = _page(as_chloe)
+        offer = _offer(page, "TIKTOK_LOGIN")
+        assert "€" not in offer and "Already counted for you" in offer
+        assert 'data-testid="sign-in-counted"' in page and "joining again pays nothing for it" in page
+        headline = re.search(r'data-testid="earn-headline"><strong>(.*?)</strong>', page).group(1)
+        assert "sign in" not in headline and "share our video" in headline
+    assert "€0.40" in _offer(_page(as_vera), "TIKTOK_LOGIN")  # Vera's page still promises hers
+
+    # What the page says is what the engine does: joining again pays nothing more.
+    fields = re.findall(r'name="fields" value="([^"]+)"', as_chloe.get("/b/fizz/join/").content.decode())
+    assert fields  # asked again
+    assert as_chloe.post("/b/fizz/join/", {"decision": "agree", "fields": fields}).status_code == 302
+    assert Reward.objects.filter(user=chloe).count() == 1
+    assert SocialAction.objects.filter(user=chloe, merchant=merchant).count() == 1
+
+
+def test_the_videos_offer_a_download_only_when_one_has_a_file(visitor, fizz, settings, tmp_path):
+    from campaigns.tests.conftest import tiny_mp4
+
+    settings.MEDIA_ROOT = tmp_path
+    merchant, _ = fizz
+    owner = owner_of(merchant)
+    for n in (1, 2):  # the demo's videos: TikTok links, no file
+        campaign_services.video_add(
+            merchant=merchant,
+            actor=owner,
+            title=f"Clip {n}",
+            caption="Summer is here",
+            tiktok_url=f"https://www.tiktok.com/@fizz/video/{7000000000000000000 + n}",
+        )
+    page = _page(visitor)
+    assert "Download a video" not in page and ">Download</a>" not in page
+    assert "These videos can't be downloaded here. Copy a caption" in page
+
+    campaign_services.video_add(merchant=merchant, actor=owner, title="Clip 3", file=tiny_mp4())
+    page = _page(visitor)
+    assert "Download a video or copy its caption" in page and "can't be downloaded" not in page
+    assert page.count(">Download</a>") == 1

@@ -78,7 +78,7 @@ def test_reaching_the_daily_limit_is_told_once_by_e_mail(
     assert like.status_detail.startswith("This person reached the campaign's daily limit per person")
     assert _notices("ana@example.com") == ["[TikJoy] You reached today's limit"]
     body = mail.outbox[-1].body
-    assert "You reached today's limit for Acme's campaign \"Spring JoyBack\" (0.50 EUR a day)" in body
+    assert "You reached today's limit for Acme's campaign \"Spring JoyBack\" (€0.50 a day)" in body
     assert ConsumerNotice.objects.get().channel == NoticeChannel.EMAIL
 
 
@@ -103,7 +103,7 @@ def test_a_reward_that_becomes_available_is_told_by_whatsapp_to_a_whatsapp_perso
     assert whatsapp_api[0]["template"]["name"] == settings.WHATSAPP_UPDATE_TEMPLATE_NAME
     text = whatsapp_api[0]["template"]["components"][0]["parameters"][0]["text"]
     assert text == (
-        "Your reward of 0.40 EUR from Acme is now available in your TikJoy wallet: you can pay it out to your bank."
+        "Your reward of €0.40 from Acme is now available in your TikJoy wallet: you can pay it out to your bank."
     )
     notice = ConsumerNotice.objects.get()
     assert (notice.kind, notice.channel) == (NoticeKind.REWARD_AVAILABLE, NoticeChannel.WHATSAPP)
@@ -229,7 +229,7 @@ def test_the_daily_limit_notice_is_in_the_persons_language_not_the_requests(
         == _in("de", "[TikJoy] You reached today's limit")
         != "[TikJoy] You reached today's limit"
     )
-    assert "Frühlings-JoyBack" in sent.body and "0,50 EUR" in sent.body
+    assert "Frühlings-JoyBack" in sent.body and "0,50\xa0€" in sent.body
     assert "You reached" not in sent.body and "Spring JoyBack" not in sent.body
     assert ConsumerNotice.objects.get().text in sent.body  # kept as sent
 
@@ -251,7 +251,7 @@ def test_the_reward_available_notice_by_whatsapp_is_in_spanish_with_the_spanish_
     template = whatsapp_api[0]["template"]
     assert template["language"] == {"code": "es"}
     text = template["components"][0]["parameters"][0]["text"]
-    assert "0,40 EUR" in text and "Acme" in text
+    assert "0,40\xa0€" in text and "Acme" in text
     assert "is now available" not in text
 
 

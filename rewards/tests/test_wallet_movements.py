@@ -100,3 +100,71 @@ def test_a_commission_and_a_coin_purchase_show_on_the_very_next_request(client, 
     total = sum(Decimal(a.replace("€", "").replace("+", "")) for _, a in lines)
     assert total == _available(ben)
     call_command("ledger_check")
+
+
+def _commissions(person: User, *, count: int, actor: User, tag: str) -> None:
+    """``count`` commissions of 1.00, 2.00, ... EUR reaching ``person``'s balance, in that order."""
+    now = timezone.now()
+    for n in range(1, count + 1):
+        transfer(
+            source=account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="EUR"),
+            destination=account_for(owner=person, purpose=Purpose.USER_AVAILABLE, currency="EUR"),
+            amount=Money(Decimal(n), "EUR"),
+            kind="AFFILIATE_APPROVE",
+            reason="test: a commission approved",
+            actor=actor,
+            idempotency_key=f"test:{tag}:{n}",
+            now=now,
+        )
+
+
+def test_the_wallet_links_every_movement_and_the_full_list_pages_through_all_of_them(
+    client, make_consumer, ops, monkeypatch
+):
+    ben = make_consumer("Ben")
+    _commissions(ben, count=13, actor=ops, tag="ben")
+    client.force_login(ben)
+
+    wallet = client.get("/wallet/").content.decode()
+    assert len(_movements(wallet)) == 10
+    assert 'data-testid="all-movements"' in wallet and 'href="/wallet/movements/"' in wallet
+
+    monkeypatch.setattr("rewards.views.MOVEMENTS_PAGE_SIZE", 5)
+    seen, url = [], "/wallet/movements/"
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        page = response.content.decode()
+        seen += _movements(page)
+        older = re.search(r'href="(\?before=\d+)" data-testid="movements-older"', page)
+        url = "/wallet/movements/" + older.group(1) if older else None
+    # The same words and amounts as the wallet, newest first, each once: 13.00 down to 1.00.
+    assert seen == [("Affiliate commission paid", f"+€{n}.00") for n in range(13, 0, -1)]
+    assert _movements(wallet) == seen[:10]
+
+
+def test_the_full_list_shows_only_the_signed_in_persons_movements(client, make_consumer, ops):
+    ben, eve = make_consumer("Ben"), make_consumer("Eve")
+    _commissions(eve, count=3, actor=ops, tag="eve")
+    _commissions(ben, count=1, actor=ops, tag="ben")
+    eves_newest = (
+        Entry.objects.filter(account__owner_id=eve.pk, account__purpose=Purpose.USER_AVAILABLE)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    client.force_login(ben)
+    for url in (
+        "/wallet/movements/",
+        f"/wallet/movements/?before={eves_newest}",
+        f"/wallet/movements/?before={eves_newest + 1000}",
+    ):
+        page = client.get(url).content.decode()
+        assert all(amount == "+€1.00" for _, amount in _movements(page)), url
+    assert _movements(client.get("/wallet/movements/").content.decode()) == [
+        ("Affiliate commission paid", "+€1.00")
+    ]
+    for hostile in ("abc", "-1", "1" * 40, "1e3", "%20", "²", "١٢"):
+        assert client.get(f"/wallet/movements/?before={hostile}").status_code == 200
+    client.logout()
+    assert client.get("/wallet/movements/").status_code == 302  # to sign in

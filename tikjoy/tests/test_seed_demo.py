@@ -104,8 +104,9 @@ def test_seed_demo_leaves_rewards_in_every_state_from_the_engine_and_a_clean_led
         "REVERSED",
         "HELD",
     }
-    # 5 this month, 2 last month, 3 of Sam Subscriber's (JoyPlus); the second run recorded nothing new
-    assert SocialAction.objects.count() == 10
+    # 5 this month, 2 last month, 3 of Sam Subscriber's (JoyPlus), 3 of Ivy's (ready to pay out);
+    # the second run recorded nothing new
+    assert SocialAction.objects.count() == 13
     capsys.readouterr()
     call_command("ledger_check")
     call_command("rewards_check")
@@ -231,3 +232,32 @@ def test_the_demo_of_make_run_builds_on_sqlite_with_its_books_balanced(tmp_path)
             ledger_and_rewards = result.stdout
     assert "All reward invariants hold" in ledger_and_rewards
     assert "pages: 200" in result.stdout, result.stdout[-2000:]
+
+
+@pytest.mark.django_db
+def test_ivy_of_the_demo_asks_for_a_payout_on_the_payouts_page_and_it_is_reserved(
+    client, django_capture_on_commit_callbacks
+):
+    from payouts.models import Payout, PayoutState
+    from wallets.models import Purpose
+    from wallets.services import account_for
+
+    call_command("seed_demo", "--quiet-credentials")
+    ivy = User.objects.get(email="ivy@demo.tikjoy.local")
+    assert client.login(email=ivy.email, password=DEMO_PASSWORD)  # the login README names
+    page = client.get("/wallet/payouts/").content.decode()
+    assert 'data-testid="below-minimum"' not in page and "Pay out everything" in page
+    available = account_for(owner=ivy, purpose=Purpose.USER_AVAILABLE, currency="EUR").balance
+    assert available > settings.PAYOUTS_MIN_AMOUNT
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/wallet/payouts/", {"amount": str(settings.PAYOUTS_MIN_AMOUNT), "whole": "on"}
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    payout = Payout.objects.get(requested_by=ivy)
+    assert payout.amount == available and payout.state in (PayoutState.REQUESTED, PayoutState.APPROVED)
+    assert account_for(owner=ivy, purpose=Purpose.USER_AVAILABLE, currency="EUR").balance == 0
+    assert "Your payout of" in client.get("/wallet/payouts/").content.decode()
+    call_command("ledger_check")
+    call_command("rewards_check")

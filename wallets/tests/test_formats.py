@@ -47,3 +47,18 @@ def test_the_template_filter_and_numbers_and_coins():
 def test_nothing_is_written_for_no_amount():
     assert money_text(None) == ""
     assert number_text(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "expected"),
+    [
+        ("en", "0.008", "€0.008"),
+        ("en", "0.2", "€0.20"),
+        ("de", "0.0125", "0,0125\xa0€"),
+        ("fr", "2.400", "2,40\xa0€"),
+    ],
+)
+def test_a_rate_keeps_its_digits_and_an_amount_its_currencys_decimals(language, value, expected):
+    # A rate of 0.008 EUR per like is not 0.01 EUR: the filter never rounds what it writes.
+    with translation.override(language):
+        assert money_text(Decimal(value), "EUR") == expected

@@ -22,7 +22,7 @@ from chats.demo import demo_chats_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
 from promote.demo import demo_promote_seed
-from rewards.demo import demo_rewards_seed, demo_subscriber_seed
+from rewards.demo import demo_payout_ready_seed, demo_rewards_seed, demo_subscriber_seed
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
 
@@ -45,6 +45,7 @@ DEMO_PEOPLE = (
     DemoPerson("dan@demo.tikjoy.local", "Dan Consumer", "consumer"),
     DemoPerson("eve@demo.tikjoy.local", "Eve Consumer", "consumer"),
     DemoPerson("sam@demo.tikjoy.local", "Sam Subscriber", "consumer with JoyPlus"),
+    DemoPerson("ivy@demo.tikjoy.local", "Ivy Consumer", "consumer who can pay out"),
     DemoPerson("fay@demo.tikjoy.local", "Fay Consumer", "consumer (last month)"),
     DemoPerson("gus@demo.tikjoy.local", "Gus Consumer", "consumer (last month)"),
     DemoPerson("pia@demo.tikjoy.local", "Pia Partner", "affiliate of Joy Coffee"),
@@ -124,8 +125,16 @@ class Command(BaseCommand):
             campaign=campaign, person=users["sam@demo.tikjoy.local"], now=timezone.now()
         ):
             self.stdout.write(f"subscriptions: {line}")
+        for line in demo_payout_ready_seed(
+            campaign=campaign, person=users["ivy@demo.tikjoy.local"], now=timezone.now()
+        ):
+            self.stdout.write(f"rewards: {line}")
         for line in demo_payouts_seed(
-            people=[users["ana@demo.tikjoy.local"], users["ben@demo.tikjoy.local"]],
+            people=[
+                users["ana@demo.tikjoy.local"],
+                users["ben@demo.tikjoy.local"],
+                users["ivy@demo.tikjoy.local"],
+            ],
             ops=users["ops@demo.tikjoy.local"],
             now=timezone.now(),
         ):
