@@ -77,6 +77,8 @@ class SocialAction(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("social action")
+        verbose_name_plural = _("social actions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(action_type__in=ActionType.values),
@@ -541,6 +543,10 @@ class Ban(models.Model):
     banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     banned_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("ban (standing)")
+        verbose_name_plural = _("bans (standing)")
+
     def __str__(self) -> str:
         return f"{self.user} banned: {self.reason}"
 
@@ -560,6 +566,8 @@ class BanEvent(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("ban event (ban or lift)")
+        verbose_name_plural = _("ban events (bans and lifts)")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=BanEventKind.values),
@@ -597,6 +605,8 @@ class ConsumerNotice(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notice to a person")
+        verbose_name_plural = _("notices to people")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=NoticeKind.values),
@@ -618,6 +628,8 @@ class LaunchWatch(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("person waiting for a first campaign")
+        verbose_name_plural = _("people waiting for a first campaign")
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "merchant"],

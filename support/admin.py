@@ -16,13 +16,13 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language_info, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, EditConflict
 from support.models import BODY_MAX, RequestStatus, SupportRequest
 from support.selectors import support_request_person_address
-from support.services import support_request_ops_update
+from support.services import person_language, support_request_ops_update
 
 
 def _target() -> timedelta:
@@ -172,6 +172,17 @@ class SupportRequestOpsForm(forms.ModelForm):
         return cleaned
 
 
+def _language_name(obj: SupportRequest) -> str:
+    """The language the person reads us in (their saved one, else the one they wrote in), by its own name."""
+    code = person_language(obj)
+    if not code:
+        return gettext("not known")
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
+
+
 @admin.register(SupportRequest)
 class SupportRequestOpsAdmin(admin.ModelAdmin):
     form = SupportRequestOpsForm
@@ -232,7 +243,7 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("context"))
     def context(self, obj):
-        rows = []
+        rows = [(gettext("Language of the person"), _language_name(obj))]
         if obj.page:
             rows.append((gettext("Page"), obj.page))
         if obj.merchant_id:
@@ -259,8 +270,6 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
             links.append(
                 (reverse("admin:payouts_payout_change", args=[obj.payout_id]), gettext("Open the payout"))
             )
-        if not rows:
-            return gettext("nothing attached")
         return format_html(
             "<dl>{}</dl>{}",
             format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
@@ -303,6 +312,19 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
         )
         if answered:
             messages.info(request, answer_delivery(original, before=False))
+
+    def response_change(self, request, obj):
+        # Django's own "The support request “…” was changed successfully. You may edit it again below."
+        # speaks of the model in the masculine in Italian ("Il richiesta ... è stato modificato"):
+        # ops read one message of ours instead, in their language.
+        request._support_saved = obj.pk
+        return super().response_change(request, obj)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        saved = getattr(request, "_support_saved", None)
+        if saved is not None and level == messages.SUCCESS:
+            message = gettext("Support request #%(id)s saved.") % {"id": saved}
+        return super().message_user(request, message, level, *args, **kwargs)
 
     def save_related(self, request, form, formsets, change):
         pass  # nothing related is edited here: the service wrote everything

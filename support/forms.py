@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django import forms
 from django.utils import formats, timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from support.models import BODY_MAX, PAGE_MAX, SUBJECT_MAX, Topic
@@ -65,7 +65,8 @@ class _Keyed(forms.Form):
 
 class SupportRequestForm(_Keyed):
     """``user`` is None for a visitor (who must give an e-mail address). Rewards, payouts and brands
-    are offered from the person's own records only; any other id is "not one of the choices"."""
+    are offered from the person's own records only; any other id is "not one of the choices".
+    ``formal``: the form was opened from the console, and speaks to a merchant."""
 
     topic = forms.ChoiceField(label=_("What is it about?"), choices=Topic.choices)
     subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
@@ -81,9 +82,25 @@ class SupportRequestForm(_Keyed):
     payout = forms.ChoiceField(label=_("Which payout?"), required=False)
     page = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
 
-    def __init__(self, *args, user=None, rewards=(), payouts=(), merchants=(), **kwargs):
+    def __init__(self, *args, user=None, rewards=(), payouts=(), merchants=(), formal=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if formal:
+            self.fields["message"].label = pgettext_lazy("to a merchant", "Your message")
+            self.fields["message"].help_text = pgettext_lazy(
+                "to a merchant", "What happened, what you expected, and anything you already tried."
+            )
+            self.fields["email"].label = pgettext_lazy("to a merchant", "Your e-mail address")
+            self.fields["merchant"].label = pgettext_lazy("to a merchant", "Which brand?")
+        # The limit is said, and checked on the server: the browser's maxlength would cut a pasted
+        # text silently (keeping the first 5,000 characters without a word).
+        for name in ("subject", "message"):
+            self.fields[name].widget.attrs.pop("maxlength", None)
+        self.fields["message"].help_text = "{} {}".format(
+            self.fields["message"].help_text,
+            gettext("Up to %(limit)s characters.")
+            % {"limit": formats.number_format(BODY_MAX, force_grouping=True)},
+        )
         self._rewards = {str(r.pk): r for r in rewards}
         self._payouts = {str(p.pk): p for p in payouts}
         self._merchants = {str(m.pk): m for m in merchants}
@@ -105,8 +122,15 @@ class SupportRequestForm(_Keyed):
             if user.email:
                 del self.fields["email"]
             else:
-                self.fields["email"].help_text = _(
-                    "Optional: we tell you there when we answer. You also see our answers on this site."
+                self.fields["email"].help_text = (
+                    pgettext_lazy(
+                        "to a merchant",
+                        "Optional: we tell you there when we answer. You also see our answers on this site.",
+                    )
+                    if formal
+                    else _(
+                        "Optional: we tell you there when we answer. You also see our answers on this site."
+                    )
                 )
             if not rewards:
                 del self.fields["reward"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 SUBJECT_MAX = 150
@@ -146,7 +147,7 @@ class SupportRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Support request #{self.pk}: {self.subject}"
+        return gettext("Support request #%(id)s: %(subject)s") % {"id": self.pk, "subject": self.subject}
 
 
 class Author(models.TextChoices):

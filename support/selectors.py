@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import QuerySet
 
 from accounts.models import User
@@ -39,6 +41,15 @@ def attachable_payouts(*, user: User) -> list[Payout]:
 
 def attachable_merchants(*, user: User) -> list[Merchant]:
     return list(Merchant.objects.filter(memberships__user=user).order_by("brand_name", "pk").distinct())
+
+
+_BRAND_PAGE = re.compile(r"^/b/([-a-zA-Z0-9_]+)/")
+
+
+def brand_of_page(page: str) -> Merchant | None:
+    """The merchant whose brand page (``/b/<slug>/...``) the person came from, if it exists."""
+    match = _BRAND_PAGE.match(page or "")
+    return Merchant.objects.filter(slug=match.group(1).lower()).first() if match else None
 
 
 def requests_of(*, user: User) -> QuerySet[SupportRequest]:

@@ -39,6 +39,37 @@ class SupportError(DomainError):
     """A support request or reply that can't be taken, in words for the person."""
 
 
+class DuplicateRequest(SupportError):
+    """The same person sent the same words a moment ago (Back, then Send again): ``existing`` is that request."""
+
+    def __init__(self, existing: SupportRequest):
+        self.existing = existing
+        super().__init__(_("You already sent this request: #%(id)s") % {"id": existing.pk})
+
+
+# A request identical to one the same person sent within this time is refused (they go to the first one).
+DUPLICATE_WINDOW = timedelta(minutes=30)
+
+
+def _same_words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _identical_recent(
+    *, user: User | None, email: str, topic: str, subject: str, body: str, now: datetime
+) -> SupportRequest | None:
+    """The person's request of the last 30 minutes with the same topic, subject and first message
+    (whitespace aside), if any."""
+    recent = SupportRequest.objects.filter(topic=topic, created_at__gte=now - DUPLICATE_WINDOW)
+    recent = recent.filter(user=user) if user is not None else recent.filter(user=None, email__iexact=email)
+    wanted = (_same_words(subject), _same_words(body))
+    for candidate in recent.order_by("created_at", "pk"):
+        first = candidate.messages.filter(author_kind=Author.PERSON).order_by("created_at", "pk").first()
+        if first is not None and (_same_words(candidate.subject), _same_words(first.body)) == wanted:
+            return candidate
+    return None
+
+
 @dataclass(frozen=True)
 class Context:
     """What a request carries besides the person's words (chosen from the person's own records)."""
@@ -125,7 +156,9 @@ def support_request_create(
     now: datetime,
 ) -> SupportRequest:
     """Open a request with its first message. The same ``submission_key`` (a double click, a
-    resent form) returns the request it already made, once, never a second one."""
+    resent form) returns the request it already made, once, never a second one. The same words
+    sent again by the same person within ``DUPLICATE_WINDOW`` under a new key (Back, then Send:
+    the browser keeps the text, the page brings a new key) raise ``DuplicateRequest``."""
     subject = _clean_text(
         " ".join(str(subject or "").split()),  # one line: it goes into e-mail subjects
         limit=SUBJECT_MAX,
@@ -139,9 +172,19 @@ def support_request_create(
         raise SupportError(_("Give an e-mail address so that we can answer you."))
     if not submission_key or len(submission_key) > 64:
         raise SupportError(_("This form has expired. Reload the page and send it again."))
+    already = SupportRequest.objects.filter(submission_key=submission_key).first()
+    if already is not None:
+        if already.user_id != (user.pk if user else None):
+            raise SupportError(_("This form has expired. Reload the page and send it again."))
+        return already  # the same form sent again (a double click)
+    duplicate = _identical_recent(user=user, email=email, topic=topic, subject=subject, body=body, now=now)
+    if duplicate is not None:
+        if duplicate.submission_key == submission_key:
+            return duplicate  # the other of two clicks at once committed it since the check above
+        raise DuplicateRequest(duplicate)
     if user is not None:
         _check_context_is_the_persons(user=user, context=context)
-    elif context.merchant or context.reward or context.payout:
+    elif context.reward or context.payout:  # a visitor's merchant is the brand page they came from
         raise SupportError(_("Sign in to ask about one of your rewards or payouts."))
     elif (
         SupportRequest.objects.filter(
@@ -209,18 +252,18 @@ def _notify_ops_of_new(support_request: SupportRequest, *, body: str) -> None:
         ),
         id=support_request.pk,
         subject=support_request.subject,
-        topic=support_request.get_topic_display(),
+        topic=Topic(support_request.topic).label,  # lazy: in each ops member's language, like the text
         body=body,
     )
 
 
-def _person_language(support_request: SupportRequest) -> str:
+def person_language(support_request: SupportRequest) -> str:
     """The person's saved language, else the one they wrote in."""
     return supported_language(getattr(support_request.user, "language", "")) or support_request.language
 
 
 def _confirm_to_person(support_request: SupportRequest) -> None:
-    with translation.override(_person_language(support_request) or settings.LANGUAGE_CODE):
+    with translation.override(person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             # The number, never the visitor's own words: an address typed by someone else gets no
             # text of theirs from TikJoy's domain.
@@ -359,7 +402,7 @@ def support_request_ops_update(
 
 
 def _tell_person_of_answer(support_request: SupportRequest, *, reply: str) -> None:
-    with translation.override(_person_language(support_request) or settings.LANGUAGE_CODE):
+    with translation.override(person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             subject=_("TikJoy support answered: %(subject)s") % {"subject": support_request.subject},
             message=_(

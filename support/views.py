@@ -17,7 +17,13 @@ from support import selectors
 from support.forms import HelpSearchForm, ReplyForm, SupportRequestForm, new_submission_key, safe_page
 from support.middleware import recent_errors
 from support.models import RequestStatus, SupportRequest, Topic
-from support.services import Context, SupportError, support_reply_by_person, support_request_create
+from support.services import (
+    Context,
+    DuplicateRequest,
+    SupportError,
+    support_reply_by_person,
+    support_request_create,
+)
 from support.tokens import request_token_valid
 
 
@@ -91,8 +97,11 @@ def request_new(request):
             "merchants": selectors.attachable_merchants(user=user),
         }
     errors = recent_errors(request)
+    # From the console: a merchant, addressed formally (and their brand chosen for them).
+    formal = safe_page(request.POST.get("page") if request.method == "POST" else _came_from(request))
+    formal = formal.startswith("/console")
     if request.method == "POST":
-        form = SupportRequestForm(request.POST, user=user, **options)
+        form = SupportRequestForm(request.POST, user=user, formal=formal, **options)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -104,7 +113,13 @@ def request_new(request):
                     body=data["message"],
                     context=Context(
                         page=data["page"],
-                        merchant=form.chosen("merchant") if "merchant" in form.fields else None,
+                        merchant=(
+                            form.chosen("merchant")
+                            if "merchant" in form.fields
+                            else selectors.brand_of_page(data["page"])
+                            if user is None
+                            else None
+                        ),
                         reward=form.chosen("reward") if "reward" in form.fields else None,
                         payout=form.chosen("payout") if "payout" in form.fields else None,
                         recent_errors=tuple(errors),
@@ -113,6 +128,12 @@ def request_new(request):
                     language=get_language() or "en",
                     now=timezone.now(),
                 )
+            except DuplicateRequest as duplicate:
+                # Back, then Send again: the first request stands, the person is sent to it.
+                messages.info(request, str(duplicate))
+                if user is not None:
+                    return redirect("support:request", duplicate.existing.pk)
+                return render(request, "support/request_sent.html", {"support_request": duplicate.existing})
             except SupportError as error:
                 form.add_error(None, str(error))
             else:
@@ -129,14 +150,16 @@ def request_new(request):
             initial["merchant"] = str(
                 request.session[CONSOLE_MERCHANT_KEY]
             )  # the brand the console was showing
+        elif formal and len(options.get("merchants", ())) == 1:
+            initial["merchant"] = str(options["merchants"][0].pk)  # their only brand
         for name in ("reward", "payout", "merchant"):
             if request.GET.get(name):
                 initial[name] = request.GET[name][:20]
-        form = SupportRequestForm(initial=initial, user=user, **options)
+        form = SupportRequestForm(initial=initial, user=user, formal=formal, **options)
     return render(
         request,
         "support/request_new.html",
-        {"form": form, "page": form["page"].value() or "", "recent_errors": errors},
+        {"form": form, "page": form["page"].value() or "", "recent_errors": errors, "formal": formal},
     )
 
 

@@ -1,4 +1,12 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
+
+# django-allauth's two apps are both "Accounts" in German and Italian, like ours ("Konten" three
+# times in the ops sidebar): in /ops/ they are named for what they hold.
+ALLAUTH_APP_NAMES = {
+    "account": _("Sign-in: e-mail addresses"),
+    "socialaccount": _("Sign-in: social networks"),
+}
 
 
 class TikJoyConfig(AppConfig):
@@ -9,3 +17,6 @@ class TikJoyConfig(AppConfig):
         from tikjoy import duplicates  # it imports models: only once the apps are ready
 
         duplicates.register()
+        for label, name in ALLAUTH_APP_NAMES.items():
+            if apps.is_installed(f"allauth.{label}"):
+                apps.get_app_config(label).verbose_name = name

@@ -76,6 +76,8 @@ class WebhookEndpoint(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         constraints = [
             models.CheckConstraint(
                 condition=Q(secret__startswith="whsec_"),  # noqa: S106 - a prefix, not a secret
@@ -99,6 +101,8 @@ class WebhookEvent(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("outgoing webhook event")
+        verbose_name_plural = _("outgoing webhook events")
         constraints = [
             models.CheckConstraint(
                 condition=Q(type__in=EventType.values),
@@ -136,6 +140,8 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "endpoint"],
@@ -171,6 +177,10 @@ class WebhookAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("webhook delivery attempt")
+        verbose_name_plural = _("webhook delivery attempts")
 
     def __str__(self) -> str:
         return f"{self.delivery} at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"

@@ -82,11 +82,23 @@ def test_a_consumer_asks_about_a_reward_and_reads_ops_answer(
     ops_page.locator("#id_assigned_to").select_option(str(ops.pk))
     ops_page.screenshot(path=str(ARTEFACTS / "support-ops-answer-1280.png"), full_page=True)
     ops_page.get_by_role("button", name="Save", exact=True).click()
-    expect(ops_page.get_by_text("was changed successfully")).to_be_visible()
+    expect(ops_page.get_by_text(f"Support request #{support_request.pk} saved.")).to_be_visible()
     support_request.refresh_from_db()
     assert support_request.status == RequestStatus.WAITING
     assert support_request.first_response_at is not None
     ops_page.screenshot(path=str(ARTEFACTS / "support-ops-list-1280.png"), full_page=True)
+
+    # The same desk in German: the sidebar's names, the ticket's title and the person's language.
+    ops.language = "de"
+    ops.save(update_fields=["language"])
+    ops_page.goto("/ops/")
+    expect(ops_page.get_by_text("Sperrereignisse (Sperren und Aufhebungen)")).to_be_visible()
+    expect(ops_page.get_by_text("Ban events")).to_have_count(0)
+    ops_page.screenshot(path=str(ARTEFACTS / "support-ops-index-de-1280.png"), full_page=True)
+    ops_page.goto(f"/ops/support/supportrequest/{support_request.pk}/change/")
+    expect(ops_page.get_by_text("Sprache der Person")).to_be_visible()
+    expect(ops_page.get_by_text("Support request #")).to_have_count(0)
+    ops_page.screenshot(path=str(ARTEFACTS / "support-ops-ticket-de-1280.png"), full_page=True)
     desk.close()
 
     # Ana reads the answer on her request's page.

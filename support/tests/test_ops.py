@@ -217,3 +217,46 @@ def test_the_answer_is_e_mailed_in_the_persons_language(
     assert sent.to == ["jonas@example.com"]
     assert sent.subject == "Der TikJoy-Support hat geantwortet: My payout"
     assert "Um zu antworten, öffne deine Anfrage" in sent.body
+
+
+def test_italian_ops_read_the_ticket_in_italian_and_the_german_person_gets_german(
+    client, ops, make_user, django_capture_on_commit_callbacks
+):
+    ops.language = "it"
+    ops.save(update_fields=["language"])
+    person = make_user("jonas@example.com")
+    person.language = "de"
+    person.save(update_fields=["language"])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        support_request = support_request_create(
+            user=person,
+            email="",
+            topic="PAYOUTS",
+            subject="Auszahlung",
+            body="Wo ist mein Geld?",
+            context=Context(page="/wallet/payouts/"),
+            submission_key="k-de",
+            language="de",
+            now=timezone.now(),
+        )
+    to_ops = next(m for m in mail.outbox if m.to == [ops.email])
+    # Ops hear of it in their own language, the topic included (not the person's German).
+    assert "Una nuova richiesta di assistenza (Pagamenti sul mio conto):" in to_ops.body, to_ops.body
+    assert "Auszahlungen" not in to_ops.body
+
+    client.force_login(ops)
+    url = reverse("admin:support_supportrequest_change", args=[support_request.pk])
+    page = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="it"))
+    assert "Support request #" not in page
+    assert f"Richiesta di assistenza n. {support_request.pk}: Auszahlung" in page
+    assert "Lingua della persona" in page and "Deutsch" in page
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _change(client, support_request, reply="Erledigt.", _continue="1")
+    shown = response_text(client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="it"))
+    assert f"Richiesta di assistenza n. {support_request.pk} salvata." in shown
+    assert "Il richiesta" not in shown and "stato modificato" not in shown
+    (sent,) = mail.outbox
+    assert sent.subject == "Der TikJoy-Support hat geantwortet: Auszahlung"

@@ -242,3 +242,90 @@ def test_errors_met_before_signing_in_are_not_attached_after_it(client, make_con
     client.force_login(make_consumer("Ana"))
     page = client.get(reverse("support:request_new"))
     assert "The last errors you met on the site" not in response_text(page)
+
+
+def test_back_then_send_again_goes_to_the_first_request_instead_of_a_duplicate(client, make_consumer):
+    """After sending, Back re-fetches the form with a new key while the browser restores the text."""
+    client.force_login(make_consumer("Ana"))
+    first = _send(client, subject="Where is my reward?", message="I shared the video yesterday.")
+    support_request = SupportRequest.objects.get()
+    again = _send(client, subject=" Where is my  reward? ", message="I shared the video\r\n yesterday. ")
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert SupportRequest.objects.count() == 1
+    assert SupportMessage.objects.count() == 1
+    assert f"You already sent this request: #{support_request.pk}" in response_text(
+        client.get(again["Location"])
+    )
+    # Different words (another tab, another question) are another request.
+    _send(client, subject="Where is my reward?", message="And the one from last week?")
+    assert SupportRequest.objects.count() == 2
+
+
+def test_a_visitor_sending_the_same_words_again_is_told_about_the_first_request(client):
+    _send(client, email="visitor@example.com", page="/")
+    again = _send(client, email="VISITOR@example.com", page="/")
+    support_request = SupportRequest.objects.get()
+    assert again.status_code == 200
+    assert f"You already sent this request: #{support_request.pk}" in response_text(again)
+    # Another address with the same words is another person's request.
+    _send(client, email="someone@example.com", page="/")
+    assert SupportRequest.objects.count() == 2
+
+
+def test_the_same_words_after_half_an_hour_are_a_new_request(make_consumer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from support.services import Context, support_request_create
+
+    person = make_consumer("Ana")
+    now = timezone.now()
+    words = {"user": person, "email": "", "topic": "OTHER", "subject": "Hi", "body": "Same", "language": "en"}
+    support_request_create(**words, context=Context(), submission_key="k1", now=now - timedelta(minutes=31))
+    support_request_create(**words, context=Context(), submission_key="k2", now=now)
+    assert SupportRequest.objects.count() == 2
+
+
+def test_a_merchant_writing_from_the_console_is_addressed_formally_with_their_brand_chosen(
+    client, make_merchant, make_user
+):
+    owner = make_user("owner@example.com")
+    merchant = make_merchant("acme", owner=owner)
+    owner.language = "de"
+    owner.save(update_fields=["language"])
+    client.force_login(owner)
+    page = client.get(reverse("support:request_new") + "?from=/console/", HTTP_ACCEPT_LANGUAGE="de")
+    text = response_text(page)
+    assert "Ihre Nachricht" in text and "Was ist passiert" in text
+    form = text[
+        text.index('data-testid="support-form"') : text.index(
+            "</form>", text.index('data-testid="support-form"')
+        )
+    ]
+    assert "Deine Nachricht" not in form and " du " not in form, form
+    assert re.search(rf'<option value="{merchant.pk}" selected>', page.content.decode())
+    # From a consumer page the same person is addressed like every consumer.
+    assert "Deine Nachricht" in response_text(
+        client.get(reverse("support:request_new") + "?from=/wallet/", HTTP_ACCEPT_LANGUAGE="de")
+    )
+
+
+def test_the_message_limit_is_shown_and_a_longer_message_is_refused_not_cut(client, make_consumer):
+    client.force_login(make_consumer("Ana"))
+    page = client.get(reverse("support:request_new"))
+    assert "Up to 5,000 characters." in response_text(page)
+    assert 'maxlength="5000"' not in page.content.decode()  # the browser would cut a pasted text silently
+    response = _send(client, message="x" * 5001)
+    assert response.status_code == 200
+    assert "at most 5000 characters (it has 5001)" in response_text(response)
+    assert not SupportRequest.objects.exists()
+
+
+def test_a_visitor_writing_from_a_brand_page_names_that_brand(client, make_merchant):
+    merchant = make_merchant("acme")
+    _send(client, email="visitor@example.com", page="/b/acme/join/")
+    assert SupportRequest.objects.get().merchant == merchant
+    _send(client, email="visitor@example.com", page="/b/no-such-brand/", subject="Other")
+    assert SupportRequest.objects.get(subject="Other").merchant is None
