@@ -236,7 +236,7 @@ def test_a_credit_note_has_its_own_series_references_the_invoice_and_refunds_the
         "INV-2026-000001"
     ]
     assert [f for f in schematron_failures(bytes(note.xml)) if f.flag != "warning"] == []
-    with pytest.raises(BillingError, match=r"between 0\.01 and 6\.00 EUR"):
+    with pytest.raises(BillingError, match=r"between €0\.01 and €6\.00"):
         credit_note_issue(
             invoice_id=invoice.pk,
             gross_amount=Decimal("6.01"),
