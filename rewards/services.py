@@ -824,6 +824,16 @@ def _days_add(
             "share_cost": F("share_cost") + share,
         }
         rows = CampaignDay.objects.filter(campaign_id=campaign_id, day_date=day)
+        if sign < 0:
+            # Taken back from the day the reward counted on. A day that can't give it back is one
+            # counted in another zone: the merchant's zone changed and its recount has not run yet
+            # (or a release is half rolled out). The recount, queued again, sets the days from the
+            # rewards; a negative day would refuse the reversal itself (review of the zone change).
+            if not rows.filter(rewards__gte=-n, rewards_paid__gte=-paid, share_cost__gte=-share).update(
+                **figures
+            ):
+                after_commit("rewards.tasks.merchant_days_rebuild", merchants[campaign_id].pk)
+            continue
         if rows.update(**figures):
             continue
         try:
@@ -2106,9 +2116,11 @@ def _reverse(
     )
     _days_add([reward], sign=-1, share_rule_ids=share_rule_ids, merchants={campaign.pk: campaign.merchant})
     tally.total -= reward.merchant_price
-    # Taken back from the day the grant counted on, if that is still the tally's day.
+    # Taken back from the day the grant counted on, if that is still the tally's day. Never below
+    # zero: more than the day holds means the day was counted in another zone (the merchant's zone
+    # changed and the recount _days_add queued has not run yet), and the recount sets it again.
     if tally.day_date == reward_day(reward, merchant=campaign.merchant):
-        tally.day_total -= reward.merchant_price
+        tally.day_total = max(tally.day_total - reward.merchant_price, Decimal("0.00"))
     tally.save(update_fields=["total", "day_total"])
     reward.status, reward.reason, reward.decided_at, reward.decided_by = (
         RewardStatus.REVERSED,

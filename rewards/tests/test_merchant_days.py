@@ -119,6 +119,27 @@ def test_the_daily_cap_stops_a_second_share_on_the_same_local_day(shops, slug):
     _clean()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_reversal_after_a_zone_change_before_its_recount_is_not_refused_and_the_recount_mends_the_days(
+    shops, ops
+):
+    """Review: the owner moved Los Angeles to Tokyo; until the recount runs, the days are still Los
+    Angeles'. Both shares fall on 24 November in Tokyo, so taking both back from that day would make it
+    negative, which the database refuses (the reversal with it). The reversal goes through; the day it
+    can't take back from is left to the recount, queued again, and the days end as the rewards say."""
+    merchant, campaign, _ana = shops["westside"]
+    Merchant.objects.filter(pk=merchant.pk).update(time_zone="Asia/Tokyo")  # the recount not run yet
+    evening, next_day = Reward.objects.filter(campaign=campaign).order_by("created_at")
+    later = _local("Asia/Tokyo", NEXT_DAY, 20, 0)
+
+    reward_reverse(reward_id=evening.pk, reason="Not our product", actor=ops, now=later)
+    reward_reverse(reward_id=next_day.pk, reason="Not our product", actor=ops, now=later)
+
+    assert set(Reward.objects.filter(campaign=campaign).values_list("status", flat=True)) == {"REVERSED"}
+    assert _days(campaign) == {}
+    _clean()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", ["westside", "shibuya"])
 def test_a_reversal_takes_back_from_the_local_day_it_counted_on(shops, slug, ops):
