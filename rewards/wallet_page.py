@@ -75,6 +75,7 @@ LIST_ROWS = WALLET_LIST_LIMIT  # the lists of held and reversed rewards, unfunde
 TEMPLATES = (
     "wallet/wallet.html",
     "wallet/_connected_accounts.html",
+    "wallet/_movement_lines.html",
     "base.html",
     "includes/language_switcher.html",
     "merchants/consents_panel.html",
