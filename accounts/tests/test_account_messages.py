@@ -6,11 +6,11 @@ import pytest
 from accounts.services import user_ensure_with_email
 
 SIGNED_IN = {
-    "en": "You are signed in as Devi.",
-    "de": "Du bist als Devi angemeldet.",
-    "it": "Hai effettuato l'accesso come Devi.",
-    "es": "Has iniciado sesión como Devi.",
-    "fr": "Connexion en tant que Devi réussie.",
+    "en": "You are signed in as devi@example.com.",
+    "de": "Du bist als devi@example.com angemeldet.",
+    "it": "Hai effettuato l'accesso come devi@example.com.",
+    "es": "Has iniciado sesión como devi@example.com.",
+    "fr": "Connexion en tant que devi@example.com réussie.",
 }
 FORMAL = ("Ha iniciado sesión", "exitosamente", "Ha cerrado sesión", "Sie haben", "Erfolgreich als")
 

@@ -75,7 +75,7 @@ def test_the_help_page_finds_paiement_in_french_and_gives_the_filter_its_words(c
     page = response_text(client.get(reverse("support:help"), {"q": "paiement"}, HTTP_ACCEPT_LANGUAGE="fr"))
 
     assert 'id="payout"' in page
-    assert "No answer matches" not in page and "Aucune réponse" not in page
+    assert "data-help-none hidden" in page  # the "no answer" line is there for the filter, hidden
     assert 'data-help-words="paiement payer' in page  # the browser's filter reads them too
 
 
@@ -97,4 +97,5 @@ def test_the_coins_price_in_the_help_says_its_currency_as_the_language_writes_mo
     )
 
     assert f"({price})" in page
-    assert "0.99)" not in page and "0,99)" not in page.replace(price, "")
+    rest = page.replace(f"({price})", "")
+    assert "0.99)" not in rest and "0,99)" not in rest
