@@ -169,9 +169,9 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
         # Drafts are the platform's working copies: merchants see finalised documents only.
         return super().get_queryset(request).filter(status=InvoiceStatus.FINALISED)
 
-    @admin.display(description=gettext_lazy("Period"), ordering="period_start")
+    @admin.display(description=gettext_lazy("Period"), ordering="month")
     def period(self, obj: Invoice) -> str:
-        return date_format(obj.period_start, "YEAR_MONTH_FORMAT")
+        return date_format(obj.month, "YEAR_MONTH_FORMAT")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return invoice_file(self._document(request, object_id, what), what)

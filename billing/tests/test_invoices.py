@@ -21,7 +21,7 @@ from wallets.services import account_for, balance, post
 pytestmark = pytest.mark.django_db
 
 OCT = Month(2026, 10)
-AFTER = utc(2026, 11, 1, 3)
+AFTER = utc(2026, 11, 1, 12)  # October is over in New York too (04:00 UTC)
 NS = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
 
 
