@@ -97,6 +97,7 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     list_select_related = ("merchant",)  # each row's name (its checkbox's label) names the merchant
     fields = (
         "month_label",
+        "period_text",
         "currency",
         "opening_balance_text",
         "money_in_text",
@@ -135,6 +136,11 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     @admin.display(description=gettext_lazy("Month"), ordering="month")
     def month_label(self, obj: Statement) -> str:
         return date_format(obj.month, "YEAR_MONTH_FORMAT")
+
+    @admin.display(description=gettext_lazy("Period"))
+    def period_text(self, obj: Statement) -> str:
+        """The instants it covers, in the zone it was issued in (the merchant's then)."""
+        return _("%(start)s to %(end)s, %(zone)s time") % obj.period.words()
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return statement_file(self._document(request, object_id, what), what)

@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
+from billing.months import Month, Period
+
 MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
@@ -84,6 +86,13 @@ class Statement(models.Model):
     @property
     def title(self) -> str:
         return f"{self.month:%B %Y} · {self.currency}"
+
+    @property
+    def period(self) -> Period:
+        """What the statement covers, as issued (``billing.selectors.billing_period``)."""
+        return Period(
+            month=Month.of(self.month), start=self.period_start, end=self.period_end, zone=self.time_zone
+        )
 
 
 class DocumentKind(models.TextChoices):
@@ -304,6 +313,16 @@ class Invoice(models.Model):
     def __str__(self) -> str:
         label = self.get_kind_display()
         return f"{label} {self.number}" if self.number else f"{label} (draft) {self.month:%B %Y}"
+
+    @property
+    def period(self) -> Period:
+        """What the invoice covers: its month's period (``billing.selectors.billing_period``)."""
+        return Period(
+            month=Month.of(self.month),
+            start=self.period_starts_at,
+            end=self.period_ends_at,
+            zone=self.period_time_zone,
+        )
 
     @property
     def buyer_name(self) -> str:

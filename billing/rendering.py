@@ -14,7 +14,6 @@ from facturx import generate_from_binary
 from weasyprint import HTML, Attachment
 
 from billing.models import Invoice
-from billing.months import Month, Period
 from billing.selectors import StatementFigures
 
 CSV_NAME = "ledger-lines.csv"
@@ -50,12 +49,7 @@ def invoice_pdf(*, invoice: Invoice, xml: bytes, language: str) -> bytes:
     """The human-readable invoice as PDF/A-3b in ``language``, with its CII XML embedded as
     ``factur-x.xml`` exactly as built (the XML's codes and texts do not depend on the language)."""
     with translation.override(language):
-        period = Period(
-            month=Month.of(invoice.month),
-            start=invoice.period_starts_at,
-            end=invoice.period_ends_at,
-            zone=invoice.period_time_zone,
-        )
+        period = invoice.period
         html = render_to_string(
             "billing/invoice.html",
             {
