@@ -147,7 +147,7 @@ def test_after_a_change_of_zone_the_next_month_starts_where_the_last_one_ended(
     assert november_invoice.period_time_zone == zone
     assert _cii_period(november_invoice) == cii
     invoice_xml_check(bytes(november_invoice.xml))  # EN 16931: XSD and schematron
-    words = " ".join(pdf_text(november_invoice.pdf).split())
+    words = " ".join(pdf_text(november_invoice.pdf).split()).replace("/ ", "/")  # a line may break after "/"
     assert f"Supply period: {printed.removeprefix('period ')}" in words
     # December: opens at November's close, in the new zone
     december, _ = statement_issue(merchant=rome, currency="EUR", month=NOV.next, now=utc(2027, 1, 2))
