@@ -28,7 +28,9 @@ from django.utils import timezone
 from accounts.backends import ModelBackend, user_by_id
 from accounts.models import Session, User
 from accounts.session_db import SessionStore
-from tikjoy.tests.factories import PASSWORD
+from privacy.selectors import deletion_plan_get
+from privacy.services import account_delete
+from tikjoy.tests.factories import NOW, PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -233,6 +235,19 @@ def test_clearsessions_clears_expired_sessions_of_both_tables(client, make_consu
 
     assert list(Session.objects.values_list("session_key", flat=True)) == [kept]
     assert not DjangoSession.objects.exists()
+
+
+def test_deleting_the_account_signs_out_every_session_read_with_its_person(make_consumer):
+    ana = make_consumer("Ana")
+    phone, laptop = Client(), Client()
+    for browser in (phone, laptop):
+        browser.force_login(ana)
+        assert browser.get("/wallet/").status_code == 200
+
+    account_delete(user=ana, confirmed=deletion_plan_get(user=ana, now=NOW).fingerprint, now=NOW)
+
+    assert phone.get("/wallet/").status_code == 302
+    assert laptop.get("/wallet/").status_code == 302
 
 
 def test_deleting_a_person_deletes_their_sessions(client, make_consumer):
