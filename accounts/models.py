@@ -165,7 +165,7 @@ class Session(AbstractBaseSession):
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("person"),
+        verbose_name=_("user"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
