@@ -94,7 +94,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, handed the person read with the session's row (one statement: accounts/session_db.py).
+    "accounts.middleware.AuthenticationMiddleware",
     # Language (saved > cookie > browser > a page's fallback) and time zone: docs/i18n.md.
     "accounts.middleware.PersonLocaleMiddleware",
     "core.hardening.NoStoreMiddleware",  # private, no-store for every signed-in response
