@@ -129,22 +129,25 @@ class BrandPage:
         ]
 
 
-def _sql() -> str:
+@functools.cache
+def _sql(person: str = "") -> str:
+    """The state's statement; with ``person`` (a SELECT of one row, see :func:`brand_state_get`), its
+    columns follow the state's."""
     m, c, r = Merchant._meta.db_table, Campaign._meta.db_table, RewardRule._meta.db_table
     v, mp, p = Video._meta.db_table, MerchantPricing._meta.db_table, PricingPlan._meta.db_table
     t, vt = CampaignText._meta.db_table, VideoText._meta.db_table
-    # Parameters, in order: the slug, ENDED, now.
+    person_columns, person_join = (", p.*", f"LEFT JOIN LATERAL ({person}) p ON true") if person else ("", "")
     # A row's version (``xmin``, ``ctid``): every UPDATE writes a new version of the row, with
     # the writing transaction's id and a new place, so any change to it moves the pair.
     return f"""
         WITH m AS MATERIALIZED (
-            SELECT m.id, m.language, m.xmin::text || m.ctid::text AS v FROM {m} m WHERE m.slug = %s
+            SELECT m.id, m.language, m.xmin::text || m.ctid::text AS v FROM {m} m WHERE m.slug = %(slug)s
         ), c AS MATERIALIZED (
             SELECT c.id, c.starts_at, c.ends_at,
                    ((to_jsonb(c) - 'spent' - 'updated_at')
                     || jsonb_build_object('budget_spent', c.spent >= c.budget))::text AS v
               FROM {c} c
-             WHERE c.merchant_id = (SELECT id FROM m) AND c.status <> %s
+             WHERE c.merchant_id = (SELECT id FROM m) AND c.status <> %(ended)s
         ), v AS MATERIALIZED (
             SELECT v.id, v.xmin::text || v.ctid::text AS v FROM {v} v WHERE v.merchant_id = (SELECT id FROM m)
         )
@@ -164,8 +167,9 @@ def _sql() -> str:
                       FROM {mp} mp WHERE mp.merchant_id = m.id),
                    (SELECT string_agg(p.id || ':' || p.xmin::text || p.ctid::text, ',' ORDER BY p.id) FROM {p} p)
                )),
-               (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %s)
-          FROM m
+               (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %(now)s)
+               {person_columns}
+          FROM m {person_join}
     """  # noqa: S608 - table names from the models' metadata; every value is a parameter
 
 
@@ -178,6 +182,8 @@ class BrandState:
     merchant_id: int
     merchant_language: str
     version: str | None
+    # The row of the ``person`` statement given to brand_state_get, read with the state.
+    person: tuple | None = field(default=None, compare=False)
 
     def key(self, kind: str, *parts: object) -> str | None:
         """The cache key of ``kind`` kept for this state in the active language and time zone,
@@ -190,22 +196,44 @@ class BrandState:
         return f"brand-page:{kind}:{self.merchant_id}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
-def brand_state_get(*, slug: str, now: datetime) -> BrandState:
-    """The state of the brand page of ``slug`` at ``now``, in one statement (404: no such brand)."""
+def brand_state_get(*, slug: str, now: datetime, person: tuple[str, dict] | None = None) -> BrandState:
+    """The state of the brand page of ``slug`` at ``now``, in one statement (404: no such brand).
+
+    ``person``: ``(sql, values)``, a SELECT of one row about the visitor, read in the same statement
+    (one round trip) as ``BrandState.person``: ``sql`` may use ``m.id`` (the brand's id) and named
+    parameters (``%(name)s``, in ``values``). It must be the same text on every call (the statement
+    is prepared once per database session under a name made of it). Not on SQLite: the caller
+    reads it on its own."""
     if connection.vendor != "postgresql":
         row = Merchant.objects.filter(slug=slug).values_list("pk", "language").first()
         if row is None:
             raise Http404(gettext("No brand at this address."))
         return BrandState(merchant_id=row[0], merchant_language=row[1], version=None)
+    values = {"slug": slug, "ended": CampaignStatus.ENDED, "now": now}
+    name = "rewards_brand_page_state"
+    if person is not None:
+        sql, person_values = person
+        values.update(person_values)
+        name = _statement_name(sql)
     with connection.cursor() as cursor:
         # Prepared once per database session: planning it cost more than running it.
-        execute_prepared(cursor, "rewards_brand_page_state", _sql(), [slug, CampaignStatus.ENDED, now])
+        execute_prepared(cursor, name, _sql(person[0] if person else ""), values)
         row = cursor.fetchone()
     if row is None:
         raise Http404(gettext("No brand at this address."))
-    merchant_id, language, digest, next_change = row
+    merchant_id, language, digest, next_change, *person_row = row
     moment = next_change.isoformat() if next_change is not None else "-"
-    return BrandState(merchant_id=merchant_id, merchant_language=language, version=f"{digest}|{moment}")
+    return BrandState(
+        merchant_id=merchant_id,
+        merchant_language=language,
+        version=f"{digest}|{moment}",
+        person=tuple(person_row) if person is not None else None,
+    )
+
+
+@functools.cache
+def _statement_name(person_sql: str) -> str:
+    return "rewards_brand_page_state_" + hashlib.sha256(person_sql.encode()).hexdigest()[:12]
 
 
 @functools.cache
