@@ -65,7 +65,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -84,6 +83,7 @@ from campaigns.models import (
     VideoText,
 )
 from campaigns.selectors import landing_offers, video_list
+from core.csrf import csrf_token_get
 from core.db import execute_prepared
 from merchants.models import Merchant
 from rewards.brand_poster import BrandEarnings, earnings_from_offers
@@ -339,7 +339,7 @@ def page_body_get(key: str | None, request: HttpRequest) -> str | None:
     if body is None:
         return None
     if CSRF_PLACEHOLDER in body:
-        body = body.replace(CSRF_PLACEHOLDER, get_token(request))
+        body = body.replace(CSRF_PLACEHOLDER, csrf_token_get(request))
     return body
 
 
