@@ -27,7 +27,8 @@ costs PostgreSQL a third less than ``to_jsonb`` of each whole row, which it read
 - the 10 newest brands awaited, the person's e-mail addresses (how they are told), their TikTok
   profile and their active consents with each brand;
 
-and the next moment the page changes by time alone: the earliest deadline of a listed unfunded
+(the JSON's fingerprint reads only what it shows: the accounts, the figures, the 20 newest rewards,
+the schedule and the unfunded actions), and the next moment the page changes by time alone: the earliest deadline of a listed unfunded
 action still ahead ("Waiting: ... before" turns into "Not paid"). The day in the person's time zone
 is in the key too (a day that has come reads "Being checked now"), with the time zone, the active
 language and a digest of the code that renders the page (a release with another template or text
@@ -96,7 +97,9 @@ def _version(alias: str) -> str:
 
 
 @functools.cache
-def _sql() -> str:
+def _sql(kind: str) -> str:
+    """The fingerprint of the wallet's ``kind``: "page" (everything ``/wallet/`` shows) or "json"
+    (the part ``/wallet/summary.json`` shows)."""
     u, ms, a = User._meta.db_table, Membership._meta.db_table, Account._meta.db_table
     f, r, s = PersonRewardFigures._meta.db_table, Reward._meta.db_table, SocialAction._meta.db_table
     m, c, w = Merchant._meta.db_table, Campaign._meta.db_table, LaunchWatch._meta.db_table
@@ -123,6 +126,51 @@ def _sql() -> str:
         RewardStatus.PENDING.value,
     )
     s_unfunded = ActionStatus.UNFUNDED.value
+
+    def aggregated(rows: str) -> str:
+        return f"coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM ({rows}) x), '')"  # noqa: S608 - table names from the models
+
+    # What the JSON shows (``selectors.wallet_summary``: balances, counts, the schedule's next day,
+    # the 10 newest rewards, the unfunded actions); the page shows these and the rest below.
+    parts = [
+        f"""coalesce((SELECT string_agg({_version("a")}, ',' ORDER BY a.id) FROM {a} a
+                       WHERE a.owner_type = %(owner_type)s AND a.owner_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+        f"""coalesce((SELECT string_agg({_version("f")}, ',' ORDER BY f.id) FROM {f} f
+                       WHERE f.user_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+        aggregated(listed("", HISTORY_ROWS)),
+        # the schedule as rewards.selectors.availability_schedule groups it
+        f"""coalesce((SELECT string_agg(concat_ws(':', d.day, d.currency, d.total, d.n), ','
+                                        ORDER BY d.day, d.currency)
+                        FROM (SELECT (COALESCE(r.advance_at, r.available_at) AT TIME ZONE %(tz)s)::date AS day,
+                                     r.currency, sum(r.user_amount) AS total, count(*) AS n
+                                FROM {r} r
+                               WHERE r.user_id = %(user)s AND r.status = '{s_pending}' AND r.advanced_at IS NULL
+                               GROUP BY 1, 2) d), '')""",  # noqa: S608 - table names from the models
+        "coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM unfunded x), '')",
+    ]
+    if kind == "page":
+        parts += [
+            # the person (the menu: name, staff, whether they can sign in with a password), whether
+            # they are on a merchant's team and whether they have acted (the menu's consumer rule)
+            f"""coalesce((SELECT {_version("u")} FROM {u} u WHERE u.id = %(user)s), '')""",  # noqa: S608 - table names from the models
+            f"(SELECT EXISTS (SELECT 1 FROM {ms} WHERE user_id = %(user)s))::text",  # noqa: S608 - table names from the models
+            f"(SELECT EXISTS (SELECT 1 FROM {s} WHERE user_id = %(user)s))::text",  # noqa: S608 - table names from the models
+            aggregated(listed(f"AND status = '{s_held}'", LIST_ROWS)),
+            aggregated(listed(f"AND status = '{s_reversed}'", LIST_ROWS)),
+            aggregated(
+                f"""SELECT w.created_at, w.id, concat_ws(';', {_version("w")}, {_version("m")}) AS j
+                      FROM {w} w JOIN {m} m ON m.id = w.merchant_id
+                     WHERE w.user_id = %(user)s
+                     ORDER BY w.created_at DESC, w.id DESC LIMIT {LIST_ROWS}"""  # noqa: S608 - table names from the models
+            ),
+            f"""coalesce((SELECT string_agg({_version("e")}, ',' ORDER BY e.id) FROM {e} e
+                       WHERE e.user_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+            f"""coalesce((SELECT string_agg({_version("t")}, ',' ORDER BY t.id) FROM {t} t
+                       WHERE t.user_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+            f"""coalesce((SELECT string_agg(concat_ws(';', {_version("k")}, {_version("m")}), ',' ORDER BY k.id)
+                        FROM {k} k JOIN {m} m ON m.id = k.merchant_id
+                       WHERE k.user_id = %(user)s AND k.withdrawn_at IS NULL), '')""",  # noqa: S608 - table names from the models
+        ]
     # Each part coalesced to '' keeps its place: an empty part can't shift another into its slot.
     return f"""
         WITH unfunded AS (
@@ -135,42 +183,7 @@ def _sql() -> str:
              ORDER BY sa.created_at DESC, sa.id DESC
              LIMIT {LIST_ROWS}
         )
-        SELECT md5(concat_ws('|',
-            coalesce((SELECT {_version("u")} FROM {u} u WHERE u.id = %(user)s), ''),
-            (SELECT EXISTS (SELECT 1 FROM {ms} WHERE user_id = %(user)s))::text,
-            (SELECT EXISTS (SELECT 1 FROM {s} WHERE user_id = %(user)s))::text,
-            coalesce((SELECT string_agg({_version("a")}, ',' ORDER BY a.id) FROM {a} a
-                       WHERE a.owner_type = %(owner_type)s AND a.owner_id = %(user)s), ''),
-            coalesce((SELECT string_agg({_version("f")}, ',' ORDER BY f.id) FROM {f} f
-                       WHERE f.user_id = %(user)s), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        {listed("", HISTORY_ROWS)}) x), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        {listed(f"AND status = '{s_held}'", LIST_ROWS)}) x), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        {listed(f"AND status = '{s_reversed}'", LIST_ROWS)}) x), ''),
-            -- the schedule as rewards.selectors.availability_schedule groups it
-            coalesce((SELECT string_agg(concat_ws(':', d.day, d.currency, d.total, d.n), ','
-                                        ORDER BY d.day, d.currency)
-                        FROM (SELECT (COALESCE(r.advance_at, r.available_at) AT TIME ZONE %(tz)s)::date AS day,
-                                     r.currency, sum(r.user_amount) AS total, count(*) AS n
-                                FROM {r} r
-                               WHERE r.user_id = %(user)s AND r.status = '{s_pending}' AND r.advanced_at IS NULL
-                               GROUP BY 1, 2) d), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM unfunded x), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        SELECT w.created_at, w.id, concat_ws(';', {_version("w")}, {_version("m")}) AS j
-                          FROM {w} w JOIN {m} m ON m.id = w.merchant_id
-                         WHERE w.user_id = %(user)s
-                         ORDER BY w.created_at DESC, w.id DESC LIMIT {LIST_ROWS}) x), ''),
-            coalesce((SELECT string_agg({_version("e")}, ',' ORDER BY e.id) FROM {e} e
-                       WHERE e.user_id = %(user)s), ''),
-            coalesce((SELECT string_agg({_version("t")}, ',' ORDER BY t.id) FROM {t} t
-                       WHERE t.user_id = %(user)s), ''),
-            coalesce((SELECT string_agg(concat_ws(';', {_version("k")}, {_version("m")}), ',' ORDER BY k.id)
-                        FROM {k} k JOIN {m} m ON m.id = k.merchant_id
-                       WHERE k.user_id = %(user)s AND k.withdrawn_at IS NULL), '')
-        )),
+        SELECT md5(concat_ws('|', {", ".join(parts)})),
         (SELECT min(deadline) FROM unfunded WHERE deadline > %(now)s)
     """  # noqa: S608 - table names from the models' metadata; every value is a parameter
 
@@ -202,8 +215,8 @@ STATEMENT = "rewards_wallet_fingerprint"
 _TYPES = {"user": "bigint", "owner_type": "text", "tz": "text", "now": "timestamptz", "retry": "interval"}
 
 
-def _fingerprint(cursor, values: dict) -> tuple[str, datetime | None]:
-    execute_prepared(cursor, STATEMENT, _sql(), values, types=_TYPES)
+def _fingerprint(cursor, values: dict, kind: str) -> tuple[str, datetime | None]:
+    execute_prepared(cursor, f"{STATEMENT}_{kind}", _sql(kind), values, types=_TYPES)
     return cursor.fetchone()
 
 
@@ -225,6 +238,7 @@ def wallet_key(*, user: AbstractBaseUser, kind: str, now: datetime) -> str:
                 "now": now,
                 "retry": timedelta(days=settings.REWARDS_UNFUNDED_RETRY_DAYS),
             },
+            kind,
         )
     moment = next_change.isoformat() if next_change is not None else "-"
     language = translation.get_language() or settings.LANGUAGE_CODE
