@@ -138,22 +138,23 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
 
     from billing.models import Invoice, Statement
     from billing.months import Month
+    from merchants.days import merchant_zone
 
     call_command("seed_demo", "--quiet-credentials")
     call_command("seed_demo", "--quiet-credentials")
 
-    month = Month.before(timezone.now())
     statement = Statement.objects.get()
+    month = Month.before(timezone.now(), merchant_zone(statement.merchant))  # the merchant's last month
     invoice = Invoice.objects.get(kind="INVOICE")
     # Ben's and the demo merchant's coin purchases have their invoices, once each (run twice above).
     coin_invoices = Invoice.objects.filter(kind="COIN_INVOICE", status="FINALISED")
     assert coin_invoices.count() == 2 and coin_invoices.filter(user__email="ben@demo.tikjoy.local").exists()
     assert statement.month == month.first_day
-    # 50.00 in, two logins at 1.00 out; plus the affiliates demo (its budget and bounties, dated up to
-    # 45 days back) when its clock fell before this month's end
+    # 50.00 in, two logins at 1.00 out; plus the other demos' movements dated before the month's end:
+    # the affiliates demo (its budget and bounties, up to 45 days back) and the live demo's history
+    # (its top-up and rewards, up to three weeks back) when it began last month
     from django.db.models import Q, Sum
 
-    # and the live demo's history (its top-up and rewards, up to three weeks back) when it began last month
     from billing.demo import CAMPAIGN_NAME, DEMO_PREVIOUS_TOP_UP
     from rewards.models import Reward
     from wallets.models import Entry
@@ -163,7 +164,7 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
         account__owner_type="merchants.merchant",
         account__owner_id=statement.merchant_id,
         account__purpose="MERCHANT_AVAILABLE",
-        transaction__created_at__lt=month.end,
+        transaction__created_at__lt=statement.period_end,  # the merchant's month, in its zone
     ).exclude(transaction__idempotency_key=f"topup:{DEMO_PREVIOUS_TOP_UP}").exclude(
         Q(transaction__subject_type=Reward._meta.label_lower)
         & Q(transaction__subject_id__in=[str(pk) for pk in last_months_rewards])
