@@ -28,7 +28,7 @@ def test_the_list_of_programs_speaks_italian(client, program):
     page = _page(client, "/affiliates/", "it")
 
     assert "Programmi di affiliazione" in page
-    assert "40,00 EUR per conversione" in page  # the amount in the Italian way too
+    assert "40,00\xa0€ per conversione" in page  # the amount in the Italian way too
     assert "Affiliate programs" not in page
 
 
