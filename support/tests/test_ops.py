@@ -262,9 +262,7 @@ def test_italian_ops_read_the_ticket_in_italian_and_the_german_person_gets_germa
     assert sent.subject == "Der TikJoy-Support hat geantwortet: Auszahlung"
 
 
-def test_ops_see_the_language_the_request_was_written_in_and_the_persons_language_now(
-    client, ops, make_user
-):
+def test_ops_see_the_language_the_request_was_written_in_and_the_persons_language_now(client, ops, make_user):
     """The tester's request was written in German; the person reads TikJoy in Spanish since: ops see
     both, the request's first (it is the language of the words in the conversation)."""
     person = make_user("mara@example.com")
