@@ -32,7 +32,7 @@ def test_the_reward_detail_labels_are_in_the_readers_language(client, acme_month
         assert english not in page
     with translation.override(language):
         for field in ("reason", "margin", "decided_at"):
-            label = capfirst(Reward._meta.get_field(field).verbose_name)
+            label = str(capfirst(Reward._meta.get_field(field).verbose_name))
             assert re.search(rf"{re.escape(label)}\s?:", page), label  # French: "Motif :"
 
 
