@@ -76,6 +76,8 @@ def _topic_for(page: str) -> str:
         ("/wallet", Topic.REWARDS),
         ("/b/", Topic.REWARDS),
         ("/console", Topic.MERCHANT),
+        ("/help/merchants", Topic.MERCHANT),
+        ("/help/affiliates", Topic.AFFILIATES),
         ("/affiliates", Topic.AFFILIATES),
         ("/promote", Topic.PROMOTE),
         ("/me", Topic.ACCOUNT),

@@ -87,11 +87,46 @@ def test_a_language_tikjoy_does_not_speak_falls_back_to_the_browsers(client, sho
     assert "Continuar con TikTok" in response.content.decode()
 
 
-def test_the_script_passes_the_merchants_or_the_pages_language_to_the_frame(client):
+def test_the_script_passes_the_merchants_and_the_pages_language_to_the_frame(client):
     script = client.get("/embed/v1/widget.js").content.decode()
 
-    assert 'script.getAttribute("data-lang") || document.documentElement.lang' in script
+    assert 'var lang = (script.getAttribute("data-lang") || "")' in script
+    assert 'var pageLang = (document.documentElement.lang || "")' in script
     assert '"&lang=" + encodeURIComponent(lang)' in script
+    assert '"&page_lang=" + encodeURIComponent(pageLang)' in script
+
+
+@pytest.mark.parametrize(
+    ("lang", "page_lang", "browser", "expected"),
+    [
+        ("", "en", "de-DE,de;q=0.9", "de"),  # a German visitor on an English shop: their language
+        ("", "it", None, "it"),  # the browser says nothing: the shop page's
+        ("", "it", "pt-BR", "it"),  # nothing TikJoy speaks in the browser: the shop page's
+        ("en", "de", "fr", "en"),  # the merchant's data-lang wins over both
+        ("", "", None, "en"),
+    ],
+)
+def test_the_frame_speaks_the_visitors_language_before_the_shop_pages(
+    client, shop, lang, page_lang, browser, expected
+):
+    headers = {"HTTP_ACCEPT_LANGUAGE": browser} if browser else {}
+    response = client.get(
+        "/embed/v1/frame",
+        {"key": shop["pk"], "origin": "https://shop.example", "lang": lang, "page_lang": page_lang},
+        **headers,
+    )
+
+    assert response["Content-Language"] == expected
+    assert f'<html lang="{expected}"' in response.content.decode()
+
+
+def test_the_frame_puts_french_punctuation_after_an_offers_name(client, shop):
+    body = client.get(
+        "/embed/v1/frame", {"key": shop["pk"], "origin": "https://shop.example", "lang": "fr"}
+    ).content.decode()
+
+    line = body.split('data-action="TIKTOK_LOGIN">')[1].split("</li>")[0]
+    assert "TikTok :" in line and "TikTok:" not in line
 
 
 def test_the_console_key_page_is_formal_in_italian(client, brand):
