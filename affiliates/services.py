@@ -36,6 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -1352,7 +1353,7 @@ def inquiry_open(
             % {
                 "person": affiliate.user,
                 "order": order_id,
-                "date": order_date,
+                "date": date_format(order_date, "DATE_FORMAT"),  # in the owner's language (_tell_owner)
                 "message": message.strip()[:500],
             },
         ),
