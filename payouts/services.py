@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -692,20 +693,38 @@ def identity_review(
         )
 
 
+def tax_year(now: datetime) -> int:
+    """The calendar year a payout asked for at ``now`` counts in: the platform's (``BILLING_TIME_ZONE``),
+    the same for everyone whatever zone the request's page was shown in."""
+    return now.astimezone(ZoneInfo(settings.BILLING_TIME_ZONE)).year
+
+
 def yearly_paid_total(*, owner, year: int) -> Decimal:
-    """What was asked for or paid this calendar year (everything not cancelled, rejected or returned)."""
+    """What was asked for or paid in the tax year ``year`` (everything not cancelled, rejected or returned)."""
+    zone = ZoneInfo(settings.BILLING_TIME_ZONE)
     owner_type, owner_id = owner_key(owner)
     total = Payout.objects.filter(
         owner_type=owner_type,
         owner_id=owner_id,
-        requested_at__year=year,
+        requested_at__gte=datetime(year, 1, 1, tzinfo=zone),
+        requested_at__lt=datetime(year + 1, 1, 1, tzinfo=zone),
         state__in=[*OPEN_STATES, *IN_FLIGHT_STATES, PayoutState.PAID],
     ).aggregate(total=Sum("amount"))["total"]
     return total or Decimal(0)
 
 
 def tax_id_needed(*, user: User, amount: Decimal, now: datetime) -> bool:
-    return yearly_paid_total(owner=user, year=now.year) + amount > settings.PAYOUTS_TAX_ID_ABOVE
+    """Whether asking for ``amount`` more at ``now`` takes the person's year above the tax-id threshold.
+    Decided under the person's identity row lock in ``payout_request`` (two requests at once can't both
+    pass it); the check before the lock only answers early."""
+    return yearly_paid_total(owner=user, year=tax_year(now)) + amount > settings.PAYOUTS_TAX_ID_ABOVE
+
+
+def _tax_id_refusal() -> IdentityError:
+    return IdentityError(
+        _("Payouts above %(limit)s in a year need your tax id. Add it to your identity.")
+        % {"limit": money_text(Money(settings.PAYOUTS_TAX_ID_ABOVE, PAYOUT_CURRENCY))}
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -801,10 +820,7 @@ def payout_request(
             _("We need more from you before paying out: %(reason)s") % {"reason": identity.status_reason}
         )
     if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
-        raise IdentityError(
-            _("Payouts above %(limit)s in a year need your tax id. Add it to your identity.")
-            % {"limit": money_text(Money(settings.PAYOUTS_TAX_ID_ABOVE, PAYOUT_CURRENCY))}
-        )
+        raise _tax_id_refusal()
     owner_type, owner_id = owner_key(user)
     account = BankAccount.objects.current().filter(owner_type=owner_type, owner_id=owner_id).first()
     if account is None:
@@ -821,6 +837,12 @@ def payout_request(
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
     try:
         with transaction.atomic(durable=True):
+            # The person's identity row serialises their requests (locked before the ledger's accounts,
+            # docs/ledger.md): the year's total is read again under it, so two requests at once can't
+            # both pass the tax-id threshold.
+            identity = PayeeIdentity.objects.select_for_update().get(pk=identity.pk)
+            if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
+                raise _tax_id_refusal()
             payout = Payout.objects.create(
                 owner_type=owner_type,
                 owner_id=owner_id,
@@ -1116,6 +1138,18 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
             identity = PayeeIdentity.objects.filter(user_id=payout.requested_by_id).first()
             if identity is None or identity.status != IdentityStatus.VERIFIED:
                 raise PayoutError(_("Verify the person's identity first."))
+            threshold = Decimal(settings.PAYOUTS_TAX_ID_ABOVE)
+            if (
+                not identity.tax_id
+                and yearly_paid_total(owner=payout.requested_by, year=tax_year(payout.requested_at))
+                > threshold
+            ):
+                raise PayoutError(
+                    _(
+                        "The person's payouts this year are above %(limit)s and they gave no tax id: ask for it first."
+                    )
+                    % {"limit": money_text(Money(threshold, PAYOUT_CURRENCY))}
+                )
         if Ban.objects.filter(user_id=payout.requested_by_id).exists():
             raise PayoutError(_("The person is banned: reject the payout instead."))
         account = payout.bank_account
