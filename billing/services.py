@@ -433,7 +433,28 @@ def invoice_finalise_once(*, invoice_id: int, actor: User | None, now: datetime)
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         if invoice.is_final:
             return invoice, False
+        _draft_period_check(invoice)
         return _finalise_locked(invoice, actor=actor, now=now), True
+
+
+def _draft_period_check(invoice: Invoice) -> None:
+    """A service-fee draft covers what ``billing_period`` says its month covers now: a draft left from
+    before a change of zone (or before its month's statement was issued, e.g. at a merchant's closing)
+    is refused, so an invoice and its statement never cover different instants."""
+    if invoice.kind != DocumentKind.INVOICE or invoice.merchant_id is None:
+        return
+    period = billing_period(
+        merchant=invoice.merchant, currency=invoice.currency, month=Month.of(invoice.month)
+    )
+    if (period.start, period.end) != (invoice.period_starts_at, invoice.period_ends_at):
+        raise BillingError(
+            _(
+                "This draft's period no longer matches what %(month)s covers for the merchant (their time zone "
+                "changed, or the month's statement was issued since): the next monthly run drafts it again; "
+                "finalise it then."
+            )
+            % {"month": str(Month.of(invoice.month))}
+        )
 
 
 def credit_note_issue(

@@ -16,7 +16,13 @@ from lxml import etree
 
 from billing.models import Invoice, InvoiceStatus, Statement
 from billing.months import Month
-from billing.services import billing_run, invoice_draft_for_month, invoice_finalise, statement_issue
+from billing.services import (
+    BillingError,
+    billing_run,
+    invoice_draft_for_month,
+    invoice_finalise,
+    statement_issue,
+)
 from billing.tests.conftest import margin_confirmed, merchant_new, pdf_text, top_up, utc
 from billing.validation import invoice_xml_check
 from merchants.models import Merchant
@@ -261,3 +267,27 @@ def test_documents_issued_before_keep_their_periods_in_the_billing_time_zone():
 
     with pytest.raises(IntegrityError, match="never updated"), transaction.atomic():
         Statement.objects.filter(pk=statement.pk).update(time_zone="Asia/Tokyo")
+
+
+def test_a_draft_left_from_before_a_change_of_zone_is_not_finalised_over_another_period():
+    # A draft made in Rome's October, then the merchant moves to Tokyo and the month's statement is
+    # issued there (a closing does it outside the run): finalising the old draft from /ops/ is refused,
+    # the run's re-draft then finalises over the statement's period.
+    rome = merchant_new("roma", country="IT", language="en")
+    top_up(rome, "100.00", at=utc(2026, 10, 2), ref="OCT")
+    margin_confirmed(rome, "0.10", at=utc(2026, 10, 10), key="oct")
+    draft = invoice_draft_for_month(merchant=rome, currency="EUR", month=OCT, now=utc(2026, 11, 1, 3))
+    _move(rome, "Asia/Tokyo")
+    statement, _ = statement_issue(merchant=rome, currency="EUR", month=OCT, now=utc(2026, 11, 1, 3))
+
+    with pytest.raises(BillingError, match="no longer matches what 2026-10 covers"):
+        invoice_finalise(invoice_id=draft.pk, actor=None, now=utc(2026, 11, 1, 4))
+    assert Invoice.objects.get(pk=draft.pk).status == InvoiceStatus.DRAFT
+
+    redrafted = invoice_draft_for_month(merchant=rome, currency="EUR", month=OCT, now=utc(2026, 11, 1, 4))
+    invoice = invoice_finalise(invoice_id=redrafted.pk, actor=None, now=utc(2026, 11, 1, 4))
+    assert (invoice.period_starts_at, invoice.period_ends_at) == (
+        statement.period_start,
+        statement.period_end,
+    )
+    _checks_clean()
