@@ -58,10 +58,10 @@ def test_a_signed_in_visit_reads_only_the_person_besides_the_fingerprint(
 ):
     client.force_login(make_consumer("Ana"))
     _page(client)
-    # session (in the database here; Redis in production), user, and one statement for the
-    # fingerprint with joined, the sign-in channel, the creator status and the navigation's
-    # consumer rule
-    with django_assert_num_queries(3):
+    # the session with the person (one statement; in the database here, Redis in production), and
+    # one statement for the fingerprint with joined, the sign-in channel, the creator status and the
+    # navigation's consumer rule
+    with django_assert_num_queries(2):
         response = client.get("/b/fizz/")
     page = response.content.decode()
     assert response.templates == []  # kept whole for people in the same standing

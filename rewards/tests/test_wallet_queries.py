@@ -44,7 +44,7 @@ def test_the_wallet_page_makes_at_most_12_queries(client, busy_consumer, django_
     assert "Page 2 of 2" in response.content.decode()
 
 
-def test_the_wallet_of_a_person_with_rewards_in_every_state_is_built_in_at_most_20_queries_then_read_in_3(
+def test_the_wallet_of_a_person_with_rewards_in_every_state_is_built_in_at_most_20_queries_then_read_in_2(
     client,
     ana_wallet,  # noqa: F811
     django_assert_max_num_queries,
@@ -58,7 +58,7 @@ def test_the_wallet_of_a_person_with_rewards_in_every_state_is_built_in_at_most_
     # consents); and the statement's PREPARE on a connection that hasn't seen it yet.
     with django_assert_max_num_queries(20):
         built = client.get("/wallet/").content.decode()
-    with django_assert_num_queries(3):  # then: the session, the user and the fingerprint
+    with django_assert_num_queries(2):  # then: the session with the person, and the fingerprint
         page = client.get("/wallet/").content.decode()
     assert "Under review" in page and "Views bought from a click farm" in page
     assert built.split("csrfmiddlewaretoken")[0] == page.split("csrfmiddlewaretoken")[0]
@@ -74,7 +74,7 @@ def test_a_deep_history_page_reads_its_ids_first_and_shows_the_same_lines(busy_c
     assert wallet_history_page(user=busy_consumer, offset=30, size=5, deep_from=0) == []
 
 
-def test_the_wallet_summary_is_built_in_at_most_12_queries_then_read_in_3(
+def test_the_wallet_summary_is_built_in_at_most_12_queries_then_read_in_2(
     client, busy_consumer, django_assert_max_num_queries, django_assert_num_queries
 ):
     client.force_login(busy_consumer)
@@ -83,7 +83,7 @@ def test_the_wallet_summary_is_built_in_at_most_12_queries_then_read_in_3(
     with django_assert_max_num_queries(12):
         summary = client.get("/wallet/summary.json").json()
     assert summary["counts"]["PENDING"] == 25
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):  # the session with the person, and the fingerprint
         assert client.get("/wallet/summary.json").json() == summary
 
 
