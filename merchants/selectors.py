@@ -221,6 +221,8 @@ class SharedItem:
 
 def _tiktok_handles(user_ids: list[int]) -> dict[int, str]:
     """``@username`` of each user whose TikTok is connected (not disconnected)."""
+    if not user_ids:  # as the ORM: no query for nobody
+        return {}
     if connection.vendor == "postgresql":  # every join's consent page asks: a fixed statement
         with connection.cursor() as cursor:
             cursor.execute(_TIKTOK_HANDLES_SQL, [list(user_ids)])

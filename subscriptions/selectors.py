@@ -20,6 +20,9 @@ def benefits_for_users(*, user_ids: Iterable[int], now: datetime) -> dict[int, B
     A person missing from the answer has none (``NO_BENEFITS``).
     """
     plans: dict[int, list[PlanApplied]] = defaultdict(list)
+    user_ids = set(user_ids)
+    if not user_ids:  # as the ORM: no query for nobody
+        return {}
     if connection.vendor == "postgresql":  # the engine asks on every payment: no ORM compilation
         with connection.cursor() as cursor:
             cursor.execute(_BENEFITS_SQL, [sorted(set(user_ids)), SubscriptionStatus.ACTIVE, now, now])

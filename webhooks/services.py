@@ -138,6 +138,8 @@ def endpoints_active(*, merchant_ids) -> dict[int, list[WebhookEndpoint]]:
 
     A caller that holds hot locks reads them before taking those (``events_record(endpoints=...)``)."""
     endpoints: dict[int, list[WebhookEndpoint]] = {merchant_id: [] for merchant_id in merchant_ids}
+    if not endpoints:  # as the ORM: no query for no merchant
+        return endpoints
     if connection.vendor == "postgresql":  # every engine payment asks: a fixed statement, no ORM compilation
         with connection.cursor() as cursor:
             cursor.execute(_ENDPOINTS_ACTIVE_SQL, [sorted(endpoints)])
