@@ -175,6 +175,21 @@ def post_earns(
     return price
 
 
+def action_price(
+    *, rule: RewardRule, campaign: Campaign, multiplier: Decimal, limits: Limits
+) -> tuple[Decimal, bool]:
+    """What an action (not engagement) costs the merchant before the person's caps and the budget: the
+    rule's amount times the new/returning ``multiplier``, rounded down, cut to the campaign's and the
+    platform's maximum per reward; and whether it was cut. The engine's rule 1 for an action, also read
+    by the console's diagnostics."""
+    currency = campaign.currency
+    price = apply_multiplier(price=Money(rule.amount, currency), multiplier=multiplier).amount
+    ceiling = _smallest(campaign.max_reward, limits.max_reward)
+    if ceiling is not None and price > ceiling:
+        return round_down(ceiling, currency).amount, True
+    return price, False
+
+
 def decide(payment: Payment) -> Decision:
     """The engine's decision for one payment (see the module's docstring for the order of the rules)."""
     campaign, rule, currency = payment.campaign, payment.rule, payment.campaign.currency
@@ -215,11 +230,11 @@ def decide(payment: Payment) -> Decision:
             # outcome, so no reason is recorded).
             return no(ActionStatus.REWARDED, "")
     else:
-        price = apply_multiplier(price=Money(rule.amount, currency), multiplier=multiplier).amount
+        price, capped = action_price(
+            rule=rule, campaign=campaign, multiplier=multiplier, limits=payment.limits
+        )
         calculation["amount"] = str(rule.amount)
-        ceiling = _smallest(campaign.max_reward, payment.limits.max_reward)
-        if ceiling is not None and price > ceiling:
-            price = round_down(ceiling, currency).amount
+        if capped:
             calculation["capped_at"] = str(price)
         if price <= 0:
             # A share rule may pay for engagement only: the action counts, its post earns later.

@@ -138,4 +138,12 @@ def terms_for(
             )
             % {"plan": name, "when": when}
         )
+        lines.append(
+            _(
+                "If you delete your account, every reward still in its hold period goes back to its brand, those "
+                "TikJoy advanced included: your available balance first pays back what was advanced and anything "
+                "you owe, and TikJoy writes off whatever it can't cover. You never owe anything after your "
+                "account is deleted."
+            )
+        )
     return lines

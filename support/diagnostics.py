@@ -35,6 +35,7 @@ from merchants.days import merchant_day
 from merchants.models import Consent, ConsentField, Merchant
 from merchants.selectors import PersonSeen, people_seen_by_merchant, wallet_balance
 from rewards.console import calculation_rows
+from rewards.decision import Limits, action_price
 from rewards.models import CampaignDay, MerchantConsumer, Reward, RewardStatus, SocialAction
 from rewards.reasons import NOT_PAID, Explanation, Reader, Reason, action_explain, reason_explain
 from social.models import TikTokProfile
@@ -637,7 +638,23 @@ def _budget_check(campaign: Campaign, url: str) -> Check:
     return Check("budget", OK, title, _("Spent %(spent)s of %(budget)s.") % figures)
 
 
-def _caps_check(campaign: Campaign, rules: list[RewardRule], url: str) -> Check:
+def _limits(limits: PlatformLimit | None) -> Limits:
+    return (
+        Limits() if limits is None else Limits(max_reward=limits.max_reward, max_per_post=limits.max_per_post)
+    )
+
+
+def _action_prices(campaign: Campaign, rule: RewardRule, limits: PlatformLimit | None) -> tuple:
+    """What the engine charges for the rule's action to a customer new to the brand and to a returning
+    one: ((price, cut to the maximum), (price, cut)), by the engine's own rule (``action_price``)."""
+    bounds = _limits(limits)
+    return tuple(
+        action_price(rule=rule, campaign=campaign, multiplier=multiplier, limits=bounds)
+        for multiplier in (campaign.new_user_multiplier, campaign.returning_user_multiplier)
+    )
+
+
+def _caps_check(campaign: Campaign, rules: list[RewardRule], limits: PlatformLimit | None, url: str) -> Check:
     title = _("Limits per person")
     caps = []
     if campaign.user_campaign_cap is not None:
@@ -651,22 +668,31 @@ def _caps_check(campaign: Campaign, rules: list[RewardRule], url: str) -> Check:
     if not caps:
         return Check("caps", OK, title, _("No limit per person."))
     tightest = min(c for c in (campaign.user_campaign_cap, campaign.user_daily_cap) if c is not None)
-    too_big = [r for r in rules if r.is_enabled and r.amount > tightest]
     text = "; ".join(caps) + "."
-    if too_big:
-        return Check(
-            "caps",
-            PROBLEM,
-            title,
-            text
-            + " "
-            + _("%(action)s pays %(amount)s: more than a person may earn, so it never pays.")
-            % {
-                "action": too_big[0].get_action_display(),
-                "amount": _money(too_big[0].amount, campaign.currency),
-            },
-            Fix(_("Raise the limit per person, or lower the reward."), url, _("Open the campaign")),
-        )
+    fix = Fix(_("Raise the limit per person, or lower the reward."), url, _("Open the campaign"))
+    for rule in rules:
+        if not rule.is_enabled or rule.amount <= 0:
+            continue
+        new, returning = (price for price, _was_cut in _action_prices(campaign, rule, limits))
+        figures = {"action": rule.get_action_display()}
+        if new > tightest and returning > tightest:
+            figures["amount"] = _money(min(new, returning), campaign.currency)
+            sentence = _("%(action)s pays %(amount)s: more than a person may earn, so it never pays.")
+        elif new > tightest:
+            figures["amount"] = _money(new, campaign.currency)
+            sentence = _(
+                "%(action)s pays %(amount)s to a customer new to your brand (with the multiplier): more than a "
+                "person may earn, so new customers are never paid for it."
+            )
+        elif returning > tightest:
+            figures["amount"] = _money(returning, campaign.currency)
+            sentence = _(
+                "%(action)s pays %(amount)s to a returning customer (with the multiplier): more than a person "
+                "may earn, so returning customers are never paid for it."
+            )
+        else:
+            continue
+        return Check("caps", PROBLEM, title, text + " " + sentence % figures, fix)
     return Check(
         "caps",
         INFO,
@@ -771,8 +797,13 @@ def _rules_checks(
                 )
             )
             continue
-        ceiling = [c for c in (campaign.max_reward, limits.max_reward if limits else None) if c is not None]
-        if rule.amount > 0 and ceiling and rule.amount > min(ceiling):
+        prices = _action_prices(campaign, rule, limits) if rule.amount > 0 else ()
+        cut = [price for price, was_cut in prices if was_cut]
+        if cut:
+            multiplied = [
+                pricing.apply_multiplier(price=Money(rule.amount, campaign.currency), multiplier=m).amount
+                for m in (campaign.new_user_multiplier, campaign.returning_user_multiplier)
+            ]
             checks.append(
                 Check(
                     f"rule-{rule.pk}",
@@ -781,8 +812,8 @@ def _rules_checks(
                     _("%(action)s: %(amount)s is cut to the largest reward allowed, %(ceiling)s.")
                     % {
                         "action": name,
-                        "amount": _money(rule.amount, campaign.currency),
-                        "ceiling": _money(min(ceiling), campaign.currency),
+                        "amount": _money(max(multiplied), campaign.currency),
+                        "ceiling": _money(cut[0], campaign.currency),
                     },
                 )
             )
@@ -856,7 +887,7 @@ def campaign_diagnosis(*, merchant: Merchant, campaign_id: int, now: datetime) -
         _dates_check(campaign, now, url),
         _funds_check(merchant, campaign, rules, now),
         _budget_check(campaign, url),
-        _caps_check(campaign, rules, url),
+        _caps_check(campaign, rules, limits, url),
         *_rules_checks(campaign, rules, limits, url, _user_share(merchant)),
     ]
     if limits is not None:

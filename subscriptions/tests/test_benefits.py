@@ -155,3 +155,28 @@ def test_the_rules_state_where_the_bonus_comes_from_and_what_a_reversal_costs():
     assert "25 % more on every reward" in text
     assert "from its own margin" in text and "never from the brand's money" in text
     assert "after 1 day" in text and "you owe the amount back" in text and "payouts to your bank wait" in text
+
+
+def test_a_fast_plans_rules_say_what_deleting_the_account_does_to_advanced_money():
+    fast = " ".join(
+        terms_for(
+            name="JoyFast",
+            monthly_fee=Money("1.99", "EUR"),
+            bonus_rate=Decimal("0"),
+            bonus_margin_cap=Decimal("1"),
+            fast_hold_hours=24,
+        )
+    )
+    bonus_only = " ".join(
+        terms_for(
+            name="JoyPlus",
+            monthly_fee=Money("2.99", "EUR"),
+            bonus_rate=Decimal("0.25"),
+            bonus_margin_cap=Decimal("1"),
+            fast_hold_hours=None,
+        )
+    )
+
+    assert "If you delete your account" in fast and "TikJoy writes off whatever it can't cover" in fast
+    assert "You never owe anything after your account is deleted." in fast
+    assert "delete your account" not in bonus_only

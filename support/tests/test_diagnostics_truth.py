@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from campaigns import services as campaign_services
-from campaigns.models import ActionType
+from campaigns.models import ActionType, PlatformLimit
 from merchants.models import ConsentField
 from merchants.services import consent_give
 from rewards.models import MerchantConsumer, Reward, RewardStatus
@@ -208,3 +208,57 @@ def test_the_consumers_list_link_says_the_glossarys_word(client, merchant, make_
 
     assert "Warum keine Prämie?" in german
     assert "Belohnung" not in german
+
+
+# --- 6. the limits per person and the maximum per reward, with the multipliers ---------------------
+
+
+def test_a_cap_only_new_customers_exceed_after_the_multiplier_is_a_problem_for_them(
+    client, merchant, make_campaign
+):
+    # €1.00 a sign-in, times 1.50 for a new customer: €1.50, above the €1.20 a person may earn a day.
+    campaign = make_campaign(
+        merchant,
+        rules=[login_rule(amount=Decimal("1.00"))],
+        new_user_multiplier=Decimal("1.50"),
+        user_daily_cap=Decimal("1.20"),
+    )
+
+    body = _get(client, merchant, "console:diagnostics_campaign", campaign_id=campaign.pk)
+
+    assert 'data-check="caps" data-level="PROBLEM"' in body
+    assert (
+        "Log in with TikTok pays €1.50 to a customer new to your brand (with the multiplier): more than a "
+        "person may earn, so new customers are never paid for it." in body
+    )
+    assert "so it never pays" not in body
+
+
+def test_a_cap_below_the_base_amount_but_above_the_returning_price_is_not_said_to_never_pay(
+    client, merchant, make_campaign
+):
+    # €1.00 a sign-in, €0.50 for a returning customer (x0.50), €1.00 for a new one (x1.00): a €0.80 cap
+    # stops new customers only; returning ones are paid.
+    campaign = make_campaign(
+        merchant,
+        rules=[login_rule(amount=Decimal("1.00"))],
+        returning_user_multiplier=Decimal("0.50"),
+        user_campaign_cap=Decimal("0.80"),
+    )
+
+    body = _get(client, merchant, "console:diagnostics_campaign", campaign_id=campaign.pk)
+
+    assert "so it never pays" not in body
+    assert "so new customers are never paid for it" in body
+
+
+def test_the_maximum_per_reward_is_checked_against_the_multiplied_price(client, merchant, make_campaign):
+    campaign = make_campaign(
+        merchant, rules=[login_rule(amount=Decimal("1.00"))], new_user_multiplier=Decimal("1.50")
+    )
+    # Ops lower the platform's maximum per reward after the campaign was saved: €1.50 is cut to €1.20.
+    PlatformLimit.objects.filter(currency="EUR").update(max_reward=Decimal("1.20"))
+
+    body = _get(client, merchant, "console:diagnostics_campaign", campaign_id=campaign.pk)
+
+    assert "Log in with TikTok: €1.50 is cut to the largest reward allowed, €1.20." in body
