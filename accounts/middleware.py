@@ -1,4 +1,5 @@
-"""The language and time zone of each request (docs/i18n.md, ``core.i18n``)."""
+"""The signed-in person of each request (``AuthenticationMiddleware``), and its language and time
+zone (docs/i18n.md, ``core.i18n``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,15 @@ import zoneinfo
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation.trans_real import parse_accept_lang_header
 
+from accounts.backends import persons_read_with
 from core.i18n import (
     SOURCE_ACCOUNT,
     SOURCE_BROWSER,
@@ -19,6 +24,24 @@ from core.i18n import (
     is_time_zone,
     supported_language,
 )
+
+
+class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
+    """Django's, where the person read with the session's row (``accounts.session_db``: one statement
+    for both) is handed to the backend instead of read again (``accounts.backends``). The rest is
+    Django's ``get_user``: the backend named in the session, the person active, the session's
+    password hash checked against the person's row on every request."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: request_user(request))
+
+
+def request_user(request: HttpRequest):
+    if not hasattr(request, "_cached_user"):
+        with persons_read_with(request.session):
+            request._cached_user = auth.get_user(request)
+    return request._cached_user
 
 
 def request_language(request: HttpRequest) -> tuple[str, str]:

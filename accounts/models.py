@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -149,3 +150,28 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.get_full_name()
+
+
+class Session(AbstractBaseSession):
+    """A session (Django's ``AbstractBaseSession``: key, encoded data, expiry) with the id of the
+    person signed in by it, so that a signed-in request reads its session and its person in one
+    statement (``accounts.session_db``). Written by the session store from the session's own data
+    (``SESSION_KEY``) on every save; empty for an anonymous session.
+
+    Not a database constraint: a session is written during a request, and a constraint failing
+    there would read to Django as a key already taken (it tries again, endlessly). A person who no
+    longer exists signs nobody in, as with Django's table. Deleting a person deletes their sessions.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
+    )
+
+    class Meta(AbstractBaseSession.Meta):
+        pass

@@ -20,11 +20,10 @@ import logging
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBStore
-from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.utils.crypto import constant_time_compare
 
+from accounts import session_db
 from accounts.services import user_sessions_end
-from accounts.session_db import OneStatementRead
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +31,14 @@ logger = logging.getLogger(__name__)
 ENDED = "tikjoy:session-ended"  # what the cache holds for a session that was ended
 
 
-class _CachedStore(CachedDBStore):
-    """Django's ``cached_db`` sessions, where a cache that is down costs a database read instead of a
-    500, and an ended session stays ended (above)."""
+class SessionStore(CachedDBStore, session_db.SessionStore):
+    """Django's ``cached_db`` sessions over ``accounts.session_db`` (the row and its person in one
+    statement on a miss), where a cache that is down costs a database read instead of a 500, and an
+    ended session stays ended (above). A session from the cache carries no person: the backend reads
+    the person's row (one fixed statement), fresh on every request as Django's checks need.
+
+    ``CachedDBStore``'s database calls (``super()``) reach ``session_db.SessionStore``; the methods
+    below that replace ``CachedDBStore``'s own call ``session_db.SessionStore`` by name."""
 
     def load(self) -> dict:
         try:
@@ -46,7 +50,7 @@ class _CachedStore(CachedDBStore):
             self._session_key = None
             return {}
         if data is not None:
-            return data
+            return session_db.backend_paths_current(data)
         row = self._get_session_from_db()
         if row is None:
             return {}
@@ -56,7 +60,7 @@ class _CachedStore(CachedDBStore):
             self._cache.add(self.cache_key, data, self.get_expiry_age(expiry=row.expire_date))
         except Exception:
             logger.warning("session cache unavailable; the session was not copied there")
-        return data
+        return session_db.backend_paths_current(data)
 
     def exists(self, session_key: str) -> bool:
         try:
@@ -64,7 +68,7 @@ class _CachedStore(CachedDBStore):
                 return True
         except Exception:  # a cache down: the database says
             logger.warning("session cache unavailable; asking the database whether a session key is taken")
-        return DBStore.exists(self, session_key)
+        return session_db.SessionStore.exists(self, session_key)
 
     def delete(self, session_key: str | None = None) -> None:
         """The marker in the cache first, then the row (Django deletes the row first, and a cache
@@ -78,13 +82,15 @@ class _CachedStore(CachedDBStore):
         except Exception:
             logger.warning("session cache unavailable while ending a session; ending the person's sessions")
             self._end_signed_in_copy(session_key)
-        DBStore.delete(self, session_key)
+        session_db.SessionStore.delete(self, session_key)
 
     def _end_signed_in_copy(self, session_key: str) -> None:
         """The cache may keep a copy of this session: if that copy can still sign its person in (its
         hash is the person's current one), end every session of theirs. An anonymous session, or one
         whose hash no longer matches (the password changed), signs nobody in."""
-        row = self.model.objects.filter(session_key=session_key).first()
+        row = self.model.objects.filter(session_key=session_key).first() or (
+            session_db.LegacySession.objects.filter(session_key=session_key).first()
+        )
         data = self.decode(row.session_data) if row is not None else {}
         user_id, backend_path, stored = (
             data.get(k) for k in (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
@@ -94,7 +100,3 @@ class _CachedStore(CachedDBStore):
         user = load_backend(backend_path).get_user(user_id)
         if user is not None and constant_time_compare(stored, user.get_session_auth_hash()):
             user_sessions_end(user_id=user.pk)
-
-
-class SessionStore(OneStatementRead, _CachedStore):
-    """The store: the cache first, then the row read by one fixed statement (``accounts.session_db``)."""

@@ -12,14 +12,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from wallets.models import AMOUNT_DECIMALS, AMOUNT_DIGITS
 from wallets.money import Currency
 
 LOCK_AFTER_DAYS = 15  # a commission locks 15 days after the day it was tracked
 APPROVE_AFTER_DAYS = 15  # and is approved 15 days after it locked
+
+
+# TikJoy's own program (no merchant) is created under this name (affiliates.demo), stored in English
+# and shown in the reader's language (``Program.display_name``).
+PLATFORM_PROGRAM_NAME = gettext_noop("TikJoy affiliate program")
 
 
 class ProgramKind(models.TextChoices):
@@ -116,6 +121,14 @@ class Program(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name a person reads: TikJoy's own program under its default name in the reader's
+        language; a name someone chose as written."""
+        if self.merchant_id is None and self.name == PLATFORM_PROGRAM_NAME:
+            return gettext(PLATFORM_PROGRAM_NAME)
         return self.name
 
 

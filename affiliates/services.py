@@ -69,6 +69,7 @@ from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.debts import debt_incur, debt_owed, debt_repay
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.money import is_at_precision, round_down
 from wallets.services import InsufficientFunds, account_for, balance, post
@@ -1102,8 +1103,8 @@ def commission_adjust(
             holder = _locked(affiliate, currency)
             if amount < 0 and -amount > commission.amount:
                 raise AffiliateError(
-                    _("The commission holds %(amount)s %(currency)s; adjust by at most that.")
-                    % {"amount": commission.amount, "currency": currency}
+                    _("The commission holds %(amount)s; adjust by at most that.")
+                    % {"amount": money_text(commission.amount, currency)}
                 )
         else:
             holder = _available(affiliate, currency)

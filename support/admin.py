@@ -20,6 +20,7 @@ from django.utils.translation import get_language_info, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, EditConflict
+from core.i18n import utc_text
 from support.models import BODY_MAX, RequestStatus, SupportRequest
 from support.selectors import support_request_person_address
 from support.services import person_language, support_request_ops_update
@@ -287,7 +288,7 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
                 (
                     (
                         m.author if m.author_kind == "OPS" else gettext("The person"),
-                        timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M"),
+                        gettext("%(moment)s UTC") % {"moment": utc_text(m.created_at)},  # ops read UTC
                         format_html(" · <em>{}</em>", gettext("internal note")) if m.internal else "",
                         linebreaksbr(m.body),
                     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Session
 from accounts.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def cached_sessions(settings):
 def _session_reads(client, path: str) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(path)
-    return response.status_code, sum('FROM "django_session"' in q["sql"] for q in queries.captured_queries)
+    return response.status_code, sum('FROM "accounts_session"' in q["sql"] for q in queries.captured_queries)
 
 
 def test_a_signed_in_request_reads_its_session_from_the_cache(client, make_consumer):

@@ -9,11 +9,10 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.test import Client
 
-from accounts.models import User
+from accounts.models import Session, User
 from accounts.sessions import SessionStore
 from merchants.services import consent_give
 from privacy.selectors import deletion_plan_get

@@ -4,10 +4,10 @@ as every page, no session, the language from the request alone."""
 from __future__ import annotations
 
 import pytest
-from django.contrib.sessions.models import Session
 from django.http import HttpResponse
 from django.test import Client
 
+from accounts.models import Session
 from api.middleware import REPLICA_MIDDLEWARE, ApiRequestMiddleware
 from api.models import Scope
 

@@ -35,7 +35,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -48,6 +47,7 @@ from moneyed import Money  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.services import user_ensure_with_email  # noqa: E402
+from accounts.session_db import SessionStore  # noqa: E402
 from affiliates.models import Link  # noqa: E402
 from api.models import KeyKind, Scope  # noqa: E402
 from api.services import api_key_create  # noqa: E402

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ROUTER = "tikjoy.db_router.ReplicaRouter"
 MIDDLEWARE = "tikjoy.db_router.ReplicaReadsMiddleware"
 # Tables a request's identity and permissions come from: never read from the replica.
-IDENTITY = re.compile(r'"(django_session|accounts_user|merchants_membership)"')
+IDENTITY = re.compile(r'"(accounts_session|django_session|accounts_user|merchants_membership)"')
 
 
 @pytest.fixture

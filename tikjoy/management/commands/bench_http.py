@@ -34,8 +34,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -45,7 +43,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from moneyed import Money
 
-from accounts.models import User
+from accounts.models import Session, User
+from accounts.session_db import SessionStore
 from campaigns import services as campaign_services
 from campaigns.models import ActionType, Campaign, CampaignStatus
 from core.benchmarking import (
@@ -356,7 +355,9 @@ class Command(BaseCommand):
                 BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
                 HASH_SESSION_KEY: user.get_session_auth_hash(),
             }
-            rows.append(Session(session_key=key, session_data=store.encode(data), expire_date=expire))
+            rows.append(
+                Session(session_key=key, session_data=store.encode(data), expire_date=expire, user_id=user.pk)
+            )
             csrf = _csrf()
             out.append(
                 (
