@@ -1,8 +1,13 @@
 """The demo campaign that ``manage.py seed_demo`` loads for the demo merchant. Idempotent.
 
-Everything here is clearly demo content: the campaign and videos say "Demo" in their names,
-the library videos are TikTok links, and the UGC submission's file is a tiny placeholder
-(an mp4 header only, not a playable video) because no video encoder ships with the project.
+Everything here is clearly demo content: the campaign and videos say "Demo" in their names (in
+each language TikJoy speaks: the campaign's and the videos' texts in Italian, German, French and
+Spanish, as a merchant gives them on the console), the library videos are TikTok links, and the UGC
+submission's file is a tiny placeholder (an mp4 header only, not a playable video) because no video
+encoder ships with the project.
+
+The campaign went live three weeks before ``now`` (``DEMO_HISTORY``), so the demo's rewards can be
+earned and confirmed in the past: nothing the demo shows happens after ``make run`` starts.
 """
 
 from __future__ import annotations
@@ -18,6 +23,13 @@ from merchants.demo import demo_merchant_ensure
 from social.services import creator_status_set
 
 DEMO_CAMPAIGN_NAME = "Demo: Winter warm-up JoyBack"
+DEMO_CAMPAIGN_TEXTS = {
+    "it": "Demo: JoyBack d'inverno per scaldarsi",
+    "de": "Demo: Winter-JoyBack zum Aufwärmen",
+    "fr": "Démo : JoyBack pour se réchauffer cet hiver",
+    "es": "Demo: JoyBack para entrar en calor este invierno",
+}
+DEMO_HISTORY = timedelta(days=21)  # the campaign went live this long before the demo's "now"
 DEMO_HASHTAG = "joycoffeewinter"
 DEMO_VIDEOS = (
     (
@@ -36,6 +48,27 @@ DEMO_VIDEOS = (
         "https://www.tiktok.com/@joycoffee.demo/video/7300000000000000003",
     ),
 )
+# Each video's (title, caption) in the other languages, by its English title.
+DEMO_VIDEO_TEXTS = {
+    "Demo: latte art in 10 seconds": {
+        "it": ("Demo: latte art in 10 secondi", "Latte art da Joy Coffee"),
+        "de": ("Demo: Latte Art in 10 Sekunden", "Latte Art bei Joy Coffee"),
+        "fr": ("Démo : latte art en 10 secondes", "Latte art chez Joy Coffee"),
+        "es": ("Demo: latte art en 10 segundos", "Latte art en Joy Coffee"),
+    },
+    "Demo: our winter menu": {
+        "it": ("Demo: il nostro menu invernale", "Il menu invernale di Joy Coffee"),
+        "de": ("Demo: unsere Winterkarte", "Die Winterkarte von Joy Coffee"),
+        "fr": ("Démo : notre carte d'hiver", "La carte d'hiver de Joy Coffee"),
+        "es": ("Demo: nuestro menú de invierno", "El menú de invierno de Joy Coffee"),
+    },
+    "Demo: behind the roaster": {
+        "it": ("Demo: dietro il tostatore", "Come tostiamo da Joy Coffee"),
+        "de": ("Demo: hinter dem Röster", "So rösten wir bei Joy Coffee"),
+        "fr": ("Démo : dans les coulisses de la torréfaction", "Comment nous torréfions chez Joy Coffee"),
+        "es": ("Demo: detrás del tostador", "Así tostamos en Joy Coffee"),
+    },
+}
 PLACEHOLDER_MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 40
 
 
@@ -75,13 +108,14 @@ def demo_rules() -> list[dict]:
 def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaign:
     """A live campaign with a rule for every action, three library videos and one UGC video to review."""
     campaign = Campaign.objects.filter(merchant=merchant, name=DEMO_CAMPAIGN_NAME).first()
+    went_live = now - DEMO_HISTORY
     if campaign is None:
         campaign = services.campaign_create(
             merchant=merchant,
             actor=owner,
             values={
                 "name": DEMO_CAMPAIGN_NAME,
-                "starts_at": now - timedelta(days=1),
+                "starts_at": went_live,
                 "ends_at": now + timedelta(days=90),
                 "budget": Decimal("300.00"),
                 "hashtag": DEMO_HASHTAG,
@@ -94,12 +128,16 @@ def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaig
             rules=demo_rules(),
             touchpoints=list(merchant.touchpoints.all()),
         )
-    if campaign.status in (CampaignStatus.DRAFT, CampaignStatus.PAUSED):
+    if campaign.status == CampaignStatus.DRAFT:
+        campaign = services.campaign_activate(campaign=campaign, actor=owner, now=went_live)
+    elif campaign.status == CampaignStatus.PAUSED:
         campaign = services.campaign_activate(campaign=campaign, actor=owner, now=now)
-    titles = set(Video.objects.filter(merchant=merchant).values_list("title", flat=True))
+    if not campaign.texts.exists() and campaign.status != CampaignStatus.ENDED:
+        campaign = services.campaign_texts_save(campaign=campaign, actor=owner, texts=DEMO_CAMPAIGN_TEXTS)
+    videos = {video.title: video for video in Video.objects.filter(merchant=merchant)}
     for title, caption, url in DEMO_VIDEOS:
-        if title not in titles:
-            services.video_add(
+        if title not in videos:
+            videos[title] = services.video_add(
                 merchant=merchant,
                 actor=owner,
                 title=title,
@@ -108,6 +146,8 @@ def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaig
                 mentions="@joycoffee.demo",
                 tiktok_url=url,
             )
+        if not videos[title].texts.exists():
+            services.video_texts_save(video=videos[title], actor=owner, texts=DEMO_VIDEO_TEXTS[title])
     creator_status_set(user=creator, is_creator=True)
     if not UgcSubmission.objects.filter(campaign=campaign, user=creator).exists():
         placeholder = ContentFile(PLACEHOLDER_MP4, name="demo-ugc-placeholder.mp4")
@@ -124,5 +164,5 @@ def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaig
 
 def demo_seed(*, owner, manager, ops, creator, now: datetime) -> Campaign:
     """For ``seed_demo``: the demo merchant, then its campaign."""
-    merchant = demo_merchant_ensure(owner=owner, manager=manager, ops=ops)
+    merchant = demo_merchant_ensure(owner=owner, manager=manager, ops=ops, now=now)
     return demo_campaigns_ensure(merchant=merchant, owner=owner, creator=creator, now=now)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -18,8 +18,12 @@ DEMO_SLUG = "joycoffee"
 DEMO_TOP_UP_REFERENCE = "DEMO-TOPUP-0001"
 
 
-def demo_merchant_ensure(*, owner: User, manager: User, ops: User) -> Merchant:
-    """Joy Coffee: a store and a website, an owner and a manager, a wallet funded by one top-up."""
+def demo_merchant_ensure(*, owner: User, manager: User, ops: User, now: datetime | None = None) -> Merchant:
+    """Joy Coffee: a store and a website, an owner and a manager, a wallet funded by one top-up,
+    received the day before its demo campaign went live (``campaigns.demo.DEMO_HISTORY``, 21 days
+    before ``now``): the wallet's history is over by ``now``."""
+    now = now or timezone.now()
+    funded_at = now - timedelta(days=22)
     merchant = Merchant.objects.filter(slug=DEMO_SLUG).first()
     if merchant is None:
         merchant = services.merchant_create(
@@ -56,8 +60,8 @@ def demo_merchant_ensure(*, owner: User, manager: User, ops: User) -> Merchant:
         merchant=merchant,
         amount=Money(Decimal("500.00"), "EUR"),
         bank_reference=DEMO_TOP_UP_REFERENCE,
-        value_date=date(2026, 11, 2),
+        value_date=funded_at.date(),
         actor=ops,
-        now=timezone.now(),
+        now=funded_at,
     )
     return merchant

@@ -8,6 +8,7 @@ from moneyed import Money
 
 from payouts.countries import address_country_choices
 from wallets.formats import money_text
+from wallets.forms import AmountField
 
 
 class BankDetailsForm(forms.Form):
@@ -55,5 +56,5 @@ class IdentityForm(forms.Form):
 
 
 class PayoutRequestForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount (EUR)"), max_digits=12, decimal_places=2, min_value=0)
+    amount = AmountField(label=_("Amount (EUR)"))
     whole = forms.BooleanField(required=False, widget=forms.HiddenInput)

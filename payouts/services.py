@@ -90,7 +90,15 @@ from wallets.debts import debts_of
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
-from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post_many, transfer
+from wallets.services import (
+    InsufficientFunds,
+    Posting,
+    account_for,
+    accounts_for,
+    balance,
+    post_many,
+    transfer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -761,6 +769,12 @@ def payout_request(
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
         raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": money_text(minimum)})
+    # What is asked for must be there before anything about the person is asked: an amount above the
+    # balance is refused as such, never with a step (a tax id, an identity) that could not unlock it.
+    # The reserve below checks it again under the account's lock.
+    available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
+    if amount > balance(available):
+        raise PayoutError(_("That is more than your available balance."))
     if Ban.objects.filter(user=user).exists():
         raise PayoutError(
             _("Your account is banned, so it can't be paid out. Write to us if you think this is wrong.")
@@ -804,7 +818,6 @@ def payout_request(
             _("Your new bank details can be used from %(when)s UTC (a 48-hour safety hold after any change).")
             % {"when": utc_text(account.payouts_hold_until)}
         )
-    available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
     try:
         with transaction.atomic(durable=True):

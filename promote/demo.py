@@ -1,9 +1,10 @@
 """Demo data for Promote (``manage.py seed_demo``), made by the services themselves.
 
-- Ben buys 100 coins with his JoyBack, promotes his own post for a day: approved two days ago,
-  delivered by the simulator, completed and settled (his unspent coins are back).
-- The demo merchant buys 1,000 coins from its prepaid funds and promotes a library video for
-  three days: approved yesterday, a day of delivery recorded (console: /console/promote/).
+- Ben bought 100 coins with his JoyBack three days ago (his login reward had become available the
+  day before, ``rewards.demo``), promoted his own post for a day: approved two days ago, delivered
+  by the simulator, completed and settled (his unspent coins are back).
+- The demo merchant bought 1,000 coins from its prepaid funds yesterday and promotes a library video
+  for three days: approved yesterday, a day of delivery recorded (console: /console/promote/).
 - Ops issued the coupon WELCOME100 (100 coins, for orders above 100 coins).
 - Ben agreed to share his name with the demo merchant, which gave him a 50-coin coupon from its coins.
 
@@ -39,10 +40,11 @@ def demo_promote_seed(
         lines.append("coupon WELCOME100 (100 coins) issued by ops")
 
     if not CoinWallet.objects.filter(user=consumer).exists():
+        bought = now - timedelta(days=3)
         services.coins_buy_from_wallet(
-            holder=consumer, coins_count=100, currency="EUR", actor=consumer, now=now
+            holder=consumer, coins_count=100, currency="EUR", actor=consumer, now=bought
         )
-        services.birth_date_declare(user=consumer, birth_date=date(1995, 4, 2), now=now)
+        services.birth_date_declare(user=consumer, birth_date=date(1995, 4, 2), now=bought)
         lines.append(f"{consumer.email}: 100 coins bought with JoyBack")
     post, _ = TrackedPost.objects.get_or_create(
         video_id="demo-ben-promote-1",
@@ -77,10 +79,14 @@ def demo_promote_seed(
 
     video = Video.objects.filter(merchant=merchant).exclude(tiktok_url="").order_by("slot").first()
     if video and not CoinWallet.objects.filter(merchant=merchant).exists():
-        services.coins_buy_from_wallet(
-            holder=merchant, coins_count=1000, currency=merchant.currency, actor=owner, now=now
-        )
         started = now - timedelta(days=1)
+        services.coins_buy_from_wallet(
+            holder=merchant,
+            coins_count=1000,
+            currency=merchant.currency,
+            actor=owner,
+            now=started - timedelta(hours=1),
+        )
         order = services.order_place(
             holder=merchant,
             request=services.OrderRequest(

@@ -1,13 +1,16 @@
-"""Demo rewards for ``seed_demo``: every state, produced by the engine itself.
+"""Demo rewards for ``seed_demo``: every state, produced by the engine itself, on a history that is
+over by the time ``make run`` starts (``now`` is the real time): what the wallet shows as available
+became available before now, what it shows as pending was earned in the last hours and waits for
+its hold to end.
 
-- Ana signs in with TikTok on the brand page: login reward PENDING; her shared post earns
-  engagement as its snapshots come in (PENDING).
-- Ben signs in, and his reward is settled with the clock advanced past the hold
-  (``manage.py rewards_settle --advance-days 15`` does the same for everyone): CONFIRMED.
-- Dan shares a post, then deletes it; the sync finds it gone, and at the end of the hold
-  it is REVERSED and the brand refunded. (Chloe, the creator, has her own video waiting for
+- Ana signs in with TikTok on the brand page two hours ago: login reward PENDING; her shared post
+  earns engagement as its snapshots come in (PENDING).
+- Ben signed in 18 days ago; the hold (14 days) ended 4 days ago and his reward was settled then:
+  CONFIRMED, available.
+- Dan shared a post 17 days ago, then deleted it; the sync found it gone, and at the end of the
+  hold it was REVERSED and the brand refunded. (Chloe, the creator, has her own video waiting for
   the brand's review: her shares earn once the brand approves it.)
-- Eve signs in from the device Ana used: HELD for ops review (/ops/ review queue).
+- Eve signs in an hour ago from the device Ana used: HELD for ops review (/ops/ review queue).
 
 Idempotent: actions count once by their key, settlement only touches pending rewards.
 """
@@ -58,60 +61,87 @@ def demo_rewards_seed(
     merchant = campaign.merchant
     lines = []
 
+    ana_at = now - timedelta(hours=2)
     action_record(
-        user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now, device_id="demo-device-ana"
+        user=ana,
+        merchant=merchant,
+        action_type=ActionType.TIKTOK_LOGIN,
+        now=ana_at,
+        device_id="demo-device-ana",
     )
-    ana_post = _demo_post(user=ana, campaign=campaign, video_id="demo-ana-1", now=now)
+    ana_post = _demo_post(user=ana, campaign=campaign, video_id="demo-ana-1", now=ana_at)
     action_record(
         user=ana,
         merchant=merchant,
         action_type=ActionType.SHARE_VIDEO,
         campaign=campaign,
         tracked_post=ana_post,
-        now=now,
+        now=ana_at,
     )
-    _snapshot(ana_post, views=3_200, likes=140, comments=12, shares=3, at=now)
-    _snapshot(ana_post, views=9_800, likes=410, comments=31, shares=9, at=now + timedelta(minutes=1))
+    _snapshot(ana_post, views=3_200, likes=140, comments=12, shares=3, at=ana_at + timedelta(minutes=15))
+    _snapshot(ana_post, views=9_800, likes=410, comments=31, shares=9, at=ana_at + timedelta(minutes=75))
     lines.append(f"{ana}: login and a shared post, pending")
 
     action_record(
-        user=ben, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now, device_id="demo-device-ben"
+        user=ben,
+        merchant=merchant,
+        action_type=ActionType.TIKTOK_LOGIN,
+        now=now - timedelta(days=18),
+        device_id="demo-device-ben",
     )
-    for reward in Reward.objects.filter(user=ben, status=RewardStatus.PENDING):
-        reward_settle(reward_id=reward.pk, now=reward.available_at)  # the clock advanced past the hold
+    _settle_when_due(Reward.objects.filter(user=ben, status=RewardStatus.PENDING), now=now)
     lines.append(f"{ben}: login reward confirmed (available)")
 
-    dan_post = _demo_post(user=dan, campaign=campaign, video_id="demo-dan-1", now=now)
+    dan_at = now - timedelta(days=17)
+    dan_post = _demo_post(user=dan, campaign=campaign, video_id="demo-dan-1", now=dan_at)
     action_record(
         user=dan,
         merchant=merchant,
         action_type=ActionType.SHARE_VIDEO,
         campaign=campaign,
         tracked_post=dan_post,
-        now=now,
+        now=dan_at,
         device_id="demo-device-dan",
     )
-    _snapshot(dan_post, views=1_500, likes=60, comments=4, shares=1, at=now)
+    _snapshot(dan_post, views=1_500, likes=60, comments=4, shares=1, at=dan_at + timedelta(minutes=15))
+    gone_at = dan_at + timedelta(days=1)
     if dan_post.status == TrackedPost.Status.ACTIVE:
         TrackedPost.objects.filter(pk=dan_post.pk).update(
-            status=TrackedPost.Status.GONE, gone_at=now, last_synced_at=now
+            status=TrackedPost.Status.GONE, gone_at=gone_at, last_synced_at=gone_at
         )
-    for reward in Reward.objects.filter(user=dan, status=RewardStatus.PENDING):
-        reward_settle(reward_id=reward.pk, now=reward.available_at)
+    _settle_when_due(Reward.objects.filter(user=dan, status=RewardStatus.PENDING), now=now)
     lines.append(f"{dan}: shared post deleted, rewards reversed")
 
     action_record(
-        user=eve, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=now, device_id="demo-device-ana"
+        user=eve,
+        merchant=merchant,
+        action_type=ActionType.TIKTOK_LOGIN,
+        now=now - timedelta(hours=1),
+        device_id="demo-device-ana",
     )
     lines.append(f"{eve}: login from Ana's device, held for review")
     return lines
 
 
+def _settle_when_due(rewards, *, now: datetime, synced: bool = False) -> None:
+    """Settle each reward at the moment its hold ended, as the every-minute task did then (never later
+    than ``now``: a reward still on hold stays pending). With ``synced``, the sync saw its post still
+    there at that moment."""
+    for reward in rewards.select_related("action"):
+        if reward.available_at > now:
+            continue
+        if synced and reward.action.tracked_post_id:
+            TrackedPost.objects.filter(pk=reward.action.tracked_post_id).update(
+                last_synced_at=reward.available_at
+            )
+        reward_settle(reward_id=reward.pk, now=reward.available_at)
+
+
 def demo_subscriber_seed(*, campaign: Campaign, person: User, now: datetime) -> list[str]:
-    """Sam: rewards earned this morning and confirmed with the clock advanced past the hold (available),
-    JoyPlus paid from them, then a
-    shared post whose engagement reward shows the JoyPlus bonus (on /wallet/ and /wallet/subscriptions/)."""
-    merchant, earlier = campaign.merchant, max(now - timedelta(hours=12), campaign.starts_at)
+    """Sam: rewards earned 19 days ago and confirmed when their hold ended (available), JoyPlus paid
+    from them a few minutes ago, then a shared post whose engagement reward shows the JoyPlus bonus
+    (on /wallet/ and /wallet/subscriptions/)."""
+    merchant, earlier = campaign.merchant, max(now - timedelta(days=19), campaign.starts_at)
     action_record(
         user=person,
         merchant=merchant,
@@ -133,34 +163,32 @@ def demo_subscriber_seed(*, campaign: Campaign, person: User, now: datetime) -> 
     earned = Reward.objects.filter(user=person, status=RewardStatus.PENDING).filter(
         Q(action__action_type=ActionType.TIKTOK_LOGIN) | Q(action__tracked_post=old_post)
     )
-    for reward in earned:
-        # The clock advanced past the hold, and the sync saw the post still there then.
-        TrackedPost.objects.filter(pk=old_post.pk).update(last_synced_at=reward.available_at)
-        reward_settle(reward_id=reward.pk, now=reward.available_at)
-    lines = [demo_subscription_seed(person=person, now=now - timedelta(minutes=5))]
-    post = _demo_post(user=person, campaign=campaign, video_id="demo-sam-2", now=now)
+    _settle_when_due(earned, now=now, synced=True)  # the sync saw the post still there then
+    lines = [demo_subscription_seed(person=person, now=now - timedelta(minutes=10))]
+    shared_at = now - timedelta(minutes=5)
+    post = _demo_post(user=person, campaign=campaign, video_id="demo-sam-2", now=shared_at)
     action_record(
         user=person,
         merchant=merchant,
         action_type=ActionType.SHARE_VIDEO,
         campaign=campaign,
         tracked_post=post,
-        now=now,
+        now=shared_at,
         device_id="demo-device-sam",
     )
-    _snapshot(post, views=2_400, likes=90, comments=6, shares=2, at=now + timedelta(minutes=1))
+    _snapshot(post, views=2_400, likes=90, comments=6, shares=2, at=shared_at + timedelta(minutes=1))
     lines.append(f"{person}: a shared post after subscribing, its rewards with the JoyPlus bonus")
     return lines
 
 
 def demo_payout_ready_seed(*, campaign: Campaign, person: User, now: datetime) -> list[str]:
-    """Ivy: signed in and shared a post on each of the campaign's two days so far (its cap per
-    person and day holds), every reward confirmed with the clock advanced past the hold: her
-    available balance is above the smallest payout, so she can ask for one at /wallet/payouts/
+    """Ivy: signed in and shared a post on each of the campaign's first two days (its cap per person
+    and day holds), three weeks ago: every reward was confirmed when its hold ended, so her available
+    balance is above the smallest payout and she can ask for one at /wallet/payouts/
     (``payouts.demo`` verifies her identity and gives her bank details past their hold)."""
     merchant = campaign.merchant
-    yesterday = campaign.starts_at + timedelta(minutes=5)  # the campaign started a day before the demo
-    today = max(now - timedelta(minutes=30), yesterday + timedelta(days=1))
+    yesterday = campaign.starts_at + timedelta(minutes=5)  # the campaign's first day
+    today = yesterday + timedelta(days=1)
     action_record(
         user=person,
         merchant=merchant,
@@ -180,11 +208,6 @@ def demo_payout_ready_seed(*, campaign: Campaign, person: User, now: datetime) -
             device_id="demo-device-ivy",
         )
         _snapshot(post, views=30_000, likes=1_200, comments=80, shares=20, at=moment + timedelta(minutes=1))
-    for reward in Reward.objects.filter(user=person, status=RewardStatus.PENDING).select_related("action"):
-        # The clock advanced past the hold, and the sync saw the posts still there then.
-        if reward.action.tracked_post_id:
-            TrackedPost.objects.filter(pk=reward.action.tracked_post_id).update(
-                last_synced_at=reward.available_at
-            )
-        reward_settle(reward_id=reward.pk, now=reward.available_at)
+    # Settled when each hold ended; the sync saw the posts still there then.
+    _settle_when_due(Reward.objects.filter(user=person, status=RewardStatus.PENDING), now=now, synced=True)
     return [f"{person}: rewards on two days, confirmed: available to pay out"]

@@ -104,13 +104,13 @@ class SupportRequestForm(_Keyed):
         self._rewards = {str(r.pk): r for r in rewards}
         self._payouts = {str(p.pk): p for p in payouts}
         self._merchants = {str(m.pk): m for m in merchants}
-        self.fields["reward"].choices = [(NONE, _("None in particular"))] + [
+        self.fields["reward"].choices = [(NONE, pgettext_lazy("reward", "None in particular"))] + [
             (str(r.pk), reward_label(r)) for r in rewards
         ]
-        self.fields["payout"].choices = [(NONE, _("None in particular"))] + [
+        self.fields["payout"].choices = [(NONE, pgettext_lazy("payout", "None in particular"))] + [
             (str(p.pk), payout_label(p)) for p in payouts
         ]
-        self.fields["merchant"].choices = [(NONE, _("None in particular"))] + [
+        self.fields["merchant"].choices = [(NONE, pgettext_lazy("brand", "None in particular"))] + [
             (str(m.pk), m.brand_name) for m in merchants
         ]
         if user is None:

@@ -8,10 +8,14 @@ check the app's own doc: these pages must never promise what the product doesn't
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from promote.selectors import coin_prices_text
 
 QUERY_WORDS_MAX = 10
 
@@ -22,9 +26,25 @@ class Entry:
     question: str
     answer: str
     links: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, URL name)
+    # Words people search with, in the reader's language (never shown): the answer may say
+    # "versement" where the reader types "paiement". Space-separated, in the context "help search words".
+    keywords: str = ""
+    values: Callable[[], dict[str, str]] | None = None  # the answer's %(name)s values, read when shown
 
     def urls(self) -> list[tuple[str, str]]:
         return [(label, reverse(name)) for label, name in self.links]
+
+    def answer_text(self) -> str:
+        """The answer in the reader's language, with its figures written as that language writes them."""
+        return str(self.answer) % self.values() if self.values else str(self.answer)
+
+    def search_text(self) -> str:
+        return f"{self.question} {self.answer_text()} {self.keywords}"
+
+
+def _coin_price() -> dict[str, str]:
+    """What coins cost in the consumer's currency, as the reader's language writes money ("100 Coins = 0,99 €")."""
+    return {"price": coin_prices_text(currency="EUR")}
 
 
 @dataclass(frozen=True)
@@ -103,6 +123,7 @@ CONSUMERS = Audience(
                 "for a shared post it can take up to a day."
             ),
             ((_("Open your wallet"), "rewards:wallet"),),
+            keywords=pgettext_lazy("help search words", "waiting wait hold available when blocked"),
         ),
         Entry(
             "reversed",
@@ -113,6 +134,7 @@ CONSUMERS = Audience(
                 "unusual activity. A reversed reward's money went back to the brand, so we can't pay it "
                 "afterwards."
             ),
+            keywords=pgettext_lazy("help search words", "cancelled canceled removed lost taken back"),
         ),
         Entry(
             "under-review",
@@ -144,6 +166,10 @@ CONSUMERS = Audience(
                 "days after we send it. Payouts are in euro, to bank accounts in the SEPA area."
             ),
             ((_("Pay out to my bank"), "payouts:home"),),
+            keywords=pgettext_lazy(
+                "help search words",
+                "payment pay paid withdraw withdrawal cash out transfer money bank account",
+            ),
         ),
         Entry(
             "cost",
@@ -156,6 +182,7 @@ CONSUMERS = Audience(
                 "is repaid). You can cancel any time; a plan runs to the end of the month you paid."
             ),
             ((_("See the plans"), "subscriptions:home"),),
+            keywords=pgettext_lazy("help search words", "price free fee subscription plan monthly"),
         ),
         Entry(
             "data",
@@ -168,6 +195,7 @@ CONSUMERS = Audience(
                 "happens to your money)."
             ),
             ((_("My account"), "social:me"),),
+            keywords=pgettext_lazy("help search words", "privacy personal data delete account consent share"),
         ),
         Entry(
             "accounts",
@@ -191,13 +219,15 @@ CONSUMERS = Audience(
             "promote",
             _("What are coins and Promote?"),
             _(
-                "With Promote you can give one of your TikTok posts more reach. You buy coins (100 coins cost "
-                "0.99), from your available balance or by card, and choose a goal, an audience, a budget and 1 "
+                "With Promote you can give one of your TikTok posts more reach. You buy coins (%(price)s), "
+                "from your available balance or by card, and choose a goal, an audience, a budget and 1 "
                 "to 30 days; our team reviews each order. An order can't be paused; the coins it didn't spend "
                 "come back within 15 minutes of its end. You can turn unspent coins back into money, at what you "
                 "paid for them, when no order is in review or running. Promote is for people aged 18 or over."
             ),
             ((_("Open Promote"), "promote:home"),),
+            keywords=pgettext_lazy("help search words", "coins boost advertise advertising ads reach"),
+            values=_coin_price,
         ),
     ),
 )
@@ -443,13 +473,13 @@ def query_words(query: str) -> list[str]:
 
 
 def search(audience: Audience, query: str) -> list[Entry]:
-    """The entries whose question or answer (in the current language) hold every word of the query."""
+    """The entries whose question, answer or search words (in the current language) hold every word of the query."""
     words = query_words(query)
     if not words:
         return list(audience.entries)
     found = []
     for entry in audience.entries:
-        text = _folded(f"{entry.question} {entry.answer}")
+        text = _folded(entry.search_text())
         if all(word in text for word in words):
             found.append(entry)
     return found

@@ -150,3 +150,26 @@ def test_absurd_addresses_are_404_not_500(client, merchant, make_user, path):
     client.force_login(make_user("fan@consumer.example"))
 
     assert client.get(path).status_code == 404
+
+
+def test_the_german_brand_page_reads_the_new_and_returning_amounts_as_one_correct_sentence(
+    client, merchant, make_campaign
+):
+    import re
+
+    make_campaign(
+        merchant,
+        new_user_multiplier=Decimal("1.50"),
+        rules=[rule(ActionType.SHARE_VIDEO, amount=Decimal("2.00"), per_1000_views=Decimal("0.25"))],
+    )
+
+    page = client.get(f"/b/{merchant.slug}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    offer = " ".join(re.search(r'data-action="SHARE_VIDEO">(.*?)</li>', page, re.S).group(1).split())
+    offer = re.sub(r"<[^>]+>", "", offer).replace("\xa0", " ")
+
+    # a subordinate clause ("wenn du ... verdient hast") running into "sobald ..." without its comma
+    assert "hast sobald" not in offer and "sobald" not in offer
+    assert (
+        f"für Kunden mit früheren Prämien von {merchant.brand_name} nach Bestätigung deines Beitrags, plus"
+        in (" ".join(offer.split()))
+    ), offer

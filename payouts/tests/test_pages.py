@@ -315,3 +315,80 @@ def test_the_identity_page_writes_the_tax_id_threshold_as_money_in_the_readers_l
     )
     User.objects.filter(pk=person.pk).update(language="de")
     assert "2.000,00 €" in text(client.get("/wallet/payouts/identity/"))
+
+
+def _ready(person, ops, funds: str) -> None:
+    fund(person, funds)
+    verify_identity(person, ops)  # no tax id
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+
+
+def test_an_amount_above_the_balance_says_so_in_german_and_never_asks_for_a_tax_id(client, person, ops):
+    _ready(person, ops, "16.00")
+
+    for typed in ("100", "5000", "1.000.000.000", "1000000000"):
+        page = text(client.post("/wallet/payouts/", {"amount": typed}, HTTP_ACCEPT_LANGUAGE="de"))
+        assert "Das ist mehr als dein verfügbares Guthaben." in page, typed
+        assert "Steuer-ID" not in page, typed
+    assert available(person) == eur("16.00")
+
+
+def test_the_amount_is_typed_with_the_languages_decimal_comma(client, person, ops):
+    _ready(person, ops, "16.00")
+
+    page = text(client.get("/wallet/payouts/", HTTP_ACCEPT_LANGUAGE="de"))
+    field = re.search(r"<input[^>]*name=\"amount\"[^>]*>", page).group(0)
+    assert 'type="text"' in field and 'inputmode="decimal"' in field and 'value="16,00"' in field
+
+    response = client.post("/wallet/payouts/", {"amount": "10,50"}, HTTP_ACCEPT_LANGUAGE="de", follow=True)
+
+    assert "Deine Auszahlung über 10,50 € ist beantragt" in text(response)
+    assert available(person) == eur("5.50")
+    assert_ledger_clean()
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "message"),
+    [
+        ("de", "1e9", "Gib einen Betrag wie 25,50 ein"),
+        ("de", "-5", "Gib einen Betrag wie 25,50 ein"),
+        ("de", "10,505", "Gib einen Betrag wie 25,50 ein"),
+        ("en", "1.000", "Enter an amount such as 25.50"),
+        ("fr", "12,3,4", "Saisissez un montant comme 25,50"),
+    ],
+)
+def test_junk_amounts_are_refused_with_an_example_in_the_readers_language(
+    client, person, ops, language, typed, message
+):
+    _ready(person, ops, "16.00")
+
+    page = text(client.post("/wallet/payouts/", {"amount": typed}, HTTP_ACCEPT_LANGUAGE=language))
+
+    assert message in page
+    assert available(person) == eur("16.00")
+
+
+def test_amounts_are_read_as_each_language_writes_them():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from wallets.forms import amount_parse
+
+    cases = {
+        "de": {"10,50": "10.50", "10.50": "10.50", "1.234,56": "1234.56", "7": "7.0", "1.000": "1000.0"},
+        "fr": {"10,5": "10.5", "1 234,56": "1234.56", "1\u202f234,56": "1234.56"},
+        "en": {"10.50": "10.50", "1,234.56": "1234.56", "10,50": "10.50"},
+        "es": {"10,50": "10.50", "1.234,56": "1234.56"},
+    }
+    for language, readings in cases.items():
+        with translation.override(language):
+            for typed, amount in readings.items():
+                assert amount_parse(typed) == Decimal(amount), (language, typed)
+    with translation.override("en"):
+        for junk in ("1e9", "1.000", "1,000.5.0", "--1", "Infinity", "NaN", "", "12,3456"):
+            assert amount_parse(junk) is None, junk

@@ -57,6 +57,19 @@ def test_below_the_minimum_or_above_the_balance_or_not_in_euro(make_payee, setti
     assert available(user) == eur("45.00")
 
 
+def test_an_amount_above_the_balance_is_refused_as_such_before_any_step_about_the_person(
+    make_payee, make_user
+):
+    # 16.00 available, no tax id: 5,000 and a billion are more than the balance, and the person must
+    # not be told that a tax id (or an identity) would unlock them.
+    user = make_payee("16.00")
+    for amount in ("100.00", "5000.00", "1000000000.00"):
+        _refused(user, eur(amount), "^That is more than your available balance.$")
+    stranger = make_user()  # no identity, no bank details, nothing available
+    _refused(stranger, eur("50.00"), "^That is more than your available balance.$")
+    assert available(user) == eur("16.00")
+
+
 def test_identity_comes_before_the_first_payout(db, ops):
     user, _ = user_ensure_with_email(email="new@example.com", password="a-long-pass-phrase-42")
     fund(user, "50.00")

@@ -53,3 +53,49 @@ def test_help_is_translated_and_searched_in_the_visitors_language():
         found = search(AUDIENCES["consumers"], "IBAN")
         assert found and "IBAN" in str(found[0].answer)
         assert str(found[0].question) != "How do I get my money to my bank?"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("fr", ["paiement", "virement", "IBAN", "retirer", "versement"]),
+        ("de", ["Zahlung", "auszahlen", "Überweisung", "IBAN", "Geld"]),
+        ("it", ["pagamento", "prelievo", "bonifico", "IBAN"]),
+        ("es", ["pago", "cobrar", "transferencia", "IBAN"]),
+        ("en", ["payment", "withdraw", "IBAN", "transfer"]),
+    ],
+)
+def test_the_payout_answer_is_found_by_the_words_people_use_in_their_language(language, words):
+    with translation.override(language):
+        for word in words:
+            assert "payout" in [e.slug for e in search(AUDIENCES["consumers"], word)], (language, word)
+
+
+def test_the_help_page_finds_paiement_in_french_and_gives_the_filter_its_words(client):
+    page = response_text(client.get(reverse("support:help"), {"q": "paiement"}, HTTP_ACCEPT_LANGUAGE="fr"))
+
+    assert 'id="payout"' in page
+    assert "data-help-none hidden" in page  # the "no answer" line is there for the filter, hidden
+    assert 'data-help-words="paiement payer' in page  # the browser's filter reads them too
+
+
+@pytest.mark.parametrize(
+    ("language", "price"),
+    [
+        ("en", "100 coins = €0.99"),
+        ("de", "100 Coins = 0,99 €"),
+        ("it", "100 monete = 0,99 €"),
+        ("fr", "100 coins = 0,99 €"),
+        ("es", "100 monedas = 0,99 €"),
+    ],
+)
+def test_the_coins_price_in_the_help_says_its_currency_as_the_language_writes_money(client, language, price):
+    page = (
+        response_text(client.get(reverse("support:help"), HTTP_ACCEPT_LANGUAGE=language))
+        .replace("\xa0", " ")
+        .replace("\u202f", " ")
+    )
+
+    assert f"({price})" in page
+    rest = page.replace(f"({price})", "")
+    assert "0.99)" not in rest and "0,99)" not in rest

@@ -329,3 +329,22 @@ def test_a_visitor_writing_from_a_brand_page_names_that_brand(client, make_merch
     assert SupportRequest.objects.get().merchant == merchant
     _send(client, email="visitor@example.com", page="/b/no-such-brand/", subject="Other")
     assert SupportRequest.objects.get(subject="Other").merchant is None
+
+
+@pytest.mark.parametrize(
+    ("language", "no_reward"),
+    [("es", "Ninguna en concreto"), ("fr", "Aucune en particulier"), ("it", "Nessuno in particolare")],
+)
+def test_no_reward_in_particular_agrees_with_the_word_reward_in_each_language(
+    client, make_consumer, reward_for, language, no_reward
+):
+    person = make_consumer("Ana")
+    reward = reward_for(person)
+    client.force_login(person)
+
+    page = response_text(
+        client.get(f"/support/new/?from=/wallet/&reward={reward.pk}", HTTP_ACCEPT_LANGUAGE=language)
+    )
+
+    select = re.search(r'<select name="reward".*?</select>', page, re.S).group(0)
+    assert no_reward in select

@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -74,7 +75,7 @@ def test_seed_demo_creates_one_funded_demo_merchant_with_a_store_a_website_and_a
         .exclude(state="REVERSED")
         .aggregate(total=Sum("amount") + Sum("margin"))["total"]
     )
-    # 500.00 this month, 50.00 last month (the billing demo's month), 60.00 for the affiliates demo
+    # 500.00 for the live campaign, 50.00 last month (the billing demo's month), 60.00 for the affiliates demo
     assert sorted(merchant.bank_transfers.values_list("amount", flat=True)) == [
         Decimal("50.00"),
         Decimal("60.00"),
@@ -149,22 +150,26 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
     coin_invoices = Invoice.objects.filter(kind="COIN_INVOICE", status="FINALISED")
     assert coin_invoices.count() == 2 and coin_invoices.filter(user__email="ben@demo.tikjoy.local").exists()
     assert statement.month == month.first_day
-    # 50.00 in, two logins at 1.00 out; plus the affiliates demo (its budget and bounties, dated up to
-    # 45 days back) when its clock fell before this month's end
+    # 50.00 in, two logins at 1.00 out; plus the other demos' movements dated before the month's end:
+    # the affiliates demo (its budget and bounties, up to 45 days back) and the live demo's history
+    # (its top-up and rewards, up to three weeks back) when it began last month
     from django.db.models import Q, Sum
 
+    from billing.demo import CAMPAIGN_NAME, DEMO_PREVIOUS_TOP_UP
+    from rewards.models import Reward
     from wallets.models import Entry
 
-    affiliates_demo = Entry.objects.filter(
+    last_months_rewards = Reward.objects.filter(campaign__name=CAMPAIGN_NAME).values_list("pk", flat=True)
+    other_demos = Entry.objects.filter(
         account__owner_type="merchants.merchant",
         account__owner_id=statement.merchant_id,
         account__purpose="MERCHANT_AVAILABLE",
         transaction__created_at__lt=statement.period_end,  # the merchant's month, in its zone
-    ).filter(
-        Q(transaction__kind__startswith="AFFILIATE_")
-        | Q(transaction__idempotency_key="topup:JOY-AFFILIATES-DEMO")
+    ).exclude(transaction__idempotency_key=f"topup:{DEMO_PREVIOUS_TOP_UP}").exclude(
+        Q(transaction__subject_type=Reward._meta.label_lower)
+        & Q(transaction__subject_id__in=[str(pk) for pk in last_months_rewards])
     ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    assert statement.closing_balance == Decimal("48.00") + affiliates_demo
+    assert statement.closing_balance == Decimal("48.00") + other_demos
     assert invoice.number and invoice.gross_amount == Decimal("0.40")  # the confirmed margin, 20 %
 
 
@@ -262,3 +267,56 @@ def test_ivy_of_the_demo_asks_for_a_payout_on_the_payouts_page_and_it_is_reserve
     assert "Your payout of" in client.get("/wallet/payouts/").content.decode()
     call_command("ledger_check")
     call_command("rewards_check")
+
+
+@pytest.mark.django_db
+def test_the_demos_history_is_over_when_make_run_starts_and_what_it_calls_available_is():
+    """Nothing the demo shows is dated after the moment it was loaded: every ledger movement, action,
+    snapshot and reward decision is in the past, and a reward shown available became available then
+    (the holds of its actions ended before now, #23)."""
+    from django.utils import timezone
+
+    from rewards.models import Reward, RewardStatus, SocialAction
+    from social.models import EngagementSnapshot
+    from wallets.models import Entry, Transaction
+
+    call_command("seed_demo", "--quiet-credentials")
+    now = timezone.now()
+
+    def later(queryset, *fields):
+        rows = []
+        for name in fields:
+            rows += [(name, row) for row in queryset.filter(**{f"{name}__gt": now}).values_list("pk", name)]
+        return rows
+
+    assert later(Transaction.objects, "created_at") == []
+    assert later(Entry.objects, "created_at") == []
+    assert later(SocialAction.objects, "occurred_at", "created_at") == []
+    assert later(EngagementSnapshot.objects, "taken_at") == []
+    assert later(Reward.objects, "created_at", "decided_at", "advance_at", "advanced_at") == []
+    available = Reward.objects.filter(status=RewardStatus.CONFIRMED)
+    assert available.exists() and later(available, "available_at") == []
+    # what is still pending was earned in the last hours and waits for its hold to end
+    pending = Reward.objects.filter(status=RewardStatus.PENDING)
+    assert pending.exists() and not pending.filter(created_at__lt=now - timedelta(days=1)).exists()
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+@pytest.mark.django_db
+def test_the_demo_campaign_and_its_videos_speak_the_visitors_language(client):
+    from campaigns.demo import DEMO_CAMPAIGN_NAME, DEMO_CAMPAIGN_TEXTS, DEMO_VIDEO_TEXTS
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")  # twice: the texts are kept, not duplicated
+
+    for language, name in DEMO_CAMPAIGN_TEXTS.items():
+        page = (
+            client.get("/b/joycoffee/", HTTP_ACCEPT_LANGUAGE=language).content.decode().replace("&#x27;", "'")
+        )
+        assert name in page, language
+        assert DEMO_CAMPAIGN_NAME not in page, language
+        assert DEMO_VIDEO_TEXTS["Demo: latte art in 10 seconds"][language][0] in page, language
+        assert "Demo: latte art in 10 seconds" not in page, language
+    english = client.get("/b/joycoffee/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert DEMO_CAMPAIGN_NAME in english and "Demo: latte art in 10 seconds" in english

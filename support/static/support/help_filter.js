@@ -9,7 +9,10 @@
   var fold = function (text) {
     return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
   };
-  var texts = entries.map(function (entry) { return fold(entry.textContent); });
+  // The search words people use for an entry (data-help-words, never shown) count as its text too.
+  var texts = entries.map(function (entry) {
+    return fold(entry.textContent + " " + (entry.getAttribute("data-help-words") || ""));
+  });
   var filter = function () {
     var words = fold(input.value).split(/\s+/).filter(Boolean).slice(0, 10);
     var shown = 0;

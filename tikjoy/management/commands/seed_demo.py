@@ -66,6 +66,9 @@ class Command(BaseCommand):
                 "seed_demo refuses to run with DJANGO_ENV=production: it sets known passwords."
             )
 
+        # The one "now" of the whole demo, read once: every demo app builds its history before it
+        # (actions weeks ago, settled when their hold ended), so nothing the demo shows is later.
+        now = timezone.now()
         host = settings.SITE_URL.split("://", 1)[-1]
         Site.objects.update_or_create(pk=settings.SITE_ID, defaults={"domain": host, "name": "TikJoy"})
 
@@ -85,6 +88,7 @@ class Command(BaseCommand):
             owner=users["owner@demo.tikjoy.local"],
             manager=users["manager@demo.tikjoy.local"],
             ops=users["ops@demo.tikjoy.local"],
+            now=now,
         )
         self.stdout.write(
             f"demo merchant {merchant.brand_name}: console {settings.SITE_URL}/console/, "
@@ -104,12 +108,10 @@ class Command(BaseCommand):
             manager=users["manager@demo.tikjoy.local"],
             ops=users["ops@demo.tikjoy.local"],
             creator=users["chloe@demo.tikjoy.local"],
-            now=timezone.now(),
+            now=now,
         )
         self.stdout.write(f"campaign: {campaign} at /b/{campaign.merchant.slug}/")
-        for line in demo_widget_seed(
-            merchant=merchant, owner=users["owner@demo.tikjoy.local"], now=timezone.now()
-        ):
+        for line in demo_widget_seed(merchant=merchant, owner=users["owner@demo.tikjoy.local"], now=now):
             self.stdout.write(line)
 
         for line in demo_rewards_seed(
@@ -118,16 +120,12 @@ class Command(BaseCommand):
             ben=users["ben@demo.tikjoy.local"],
             dan=users["dan@demo.tikjoy.local"],
             eve=users["eve@demo.tikjoy.local"],
-            now=timezone.now(),
+            now=now,
         ):
             self.stdout.write(f"rewards: {line}")
-        for line in demo_subscriber_seed(
-            campaign=campaign, person=users["sam@demo.tikjoy.local"], now=timezone.now()
-        ):
+        for line in demo_subscriber_seed(campaign=campaign, person=users["sam@demo.tikjoy.local"], now=now):
             self.stdout.write(f"subscriptions: {line}")
-        for line in demo_payout_ready_seed(
-            campaign=campaign, person=users["ivy@demo.tikjoy.local"], now=timezone.now()
-        ):
+        for line in demo_payout_ready_seed(campaign=campaign, person=users["ivy@demo.tikjoy.local"], now=now):
             self.stdout.write(f"rewards: {line}")
         for line in demo_payouts_seed(
             people=[
@@ -136,7 +134,7 @@ class Command(BaseCommand):
                 users["ivy@demo.tikjoy.local"],
             ],
             ops=users["ops@demo.tikjoy.local"],
-            now=timezone.now(),
+            now=now,
         ):
             self.stdout.write(f"payouts: {line}")
         # Before last month's statement: the affiliates demo posts with clocks up to 45 days back.
@@ -147,7 +145,7 @@ class Command(BaseCommand):
             pia=users["pia@demo.tikjoy.local"],
             theo=users["theo@demo.tikjoy.local"],
             nova_owner=users["nova@demo.tikjoy.local"],
-            now=timezone.now(),
+            now=now,
         ):
             self.stdout.write(line)
         for line in demo_last_month_seed(
@@ -155,7 +153,7 @@ class Command(BaseCommand):
             owner=users["owner@demo.tikjoy.local"],
             ops=users["ops@demo.tikjoy.local"],
             consumers=[users["fay@demo.tikjoy.local"], users["gus@demo.tikjoy.local"]],
-            now=timezone.now(),
+            now=now,
         ):
             self.stdout.write(line)
         for line in demo_promote_seed(
@@ -163,13 +161,13 @@ class Command(BaseCommand):
             owner=users["owner@demo.tikjoy.local"],
             ops=users["ops@demo.tikjoy.local"],
             consumer=users["ben@demo.tikjoy.local"],
-            now=timezone.now(),
+            now=now,
         ):
             self.stdout.write(f"promote: {line}")
-        issued = coin_invoices_issue_due(now=timezone.now())  # what the every-minute schedule does
+        issued = coin_invoices_issue_due(now=now)  # what the every-minute schedule does
         if issued:
             self.stdout.write(f"billing: {issued} coin purchase invoice(s) issued")
-        for line in demo_chats_seed(merchant=campaign.merchant, now=timezone.now()):
+        for line in demo_chats_seed(merchant=campaign.merchant, now=now):
             self.stdout.write(line)
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)

@@ -1,0 +1,85 @@
+"""Money typed by a person, the way their language writes it (docs/i18n.md).
+
+``AmountField`` reads "10,50" in German, Italian, French and Spanish and "10.50" in English, and
+either sign wherever it can only be a decimal sign (one sign followed by one or two digits: no
+language groups thousands that way). Thousands grouped as the language writes them ("1.234,56" in
+German, "1 234,56" in French, "1,234.56" in English) are read too. Anything else (``1e9``,
+``-5``, ``10,5,0``, ``1.000`` in English) is refused with an example in the reader's language,
+never read as a number it was not meant to be. It shows its value as the language writes it
+("16,00" in German), in a text box with the decimal keypad on phones.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from wallets.formats import babel_locale
+
+_SPACES = "\u0020\u00a0\u202f"
+_PLAIN = re.compile(r"(?P<whole>\d{1,12})(?:[.,](?P<cents>\d{1,2}))?")
+
+
+def amount_text(value: Decimal, *, language: str | None = None) -> str:
+    """``value`` with two decimals and the language's signs, as a person would type it ("1.234,50")."""
+    return format_decimal(value, format="#,##0.00", locale=babel_locale(language))
+
+
+def amount_parse(text: str, *, language: str | None = None) -> Decimal | None:
+    """The amount a person typed, or None when it is not one (see the module's docstring)."""
+    text = text.strip().removesuffix("€").removeprefix("€").strip()
+    plain = _PLAIN.fullmatch(text)
+    if plain:
+        return Decimal(f"{plain['whole']}.{plain['cents'] or '0'}")
+    locale = babel_locale(language)
+    decimal_sign, group_sign = get_decimal_symbol(locale), get_group_symbol(locale)
+    group = f"[{re.escape(_SPACES)}]" if group_sign in _SPACES else re.escape(group_sign)
+    grouped = re.fullmatch(
+        rf"(?P<whole>\d{{1,3}}(?:{group}\d{{3}})+)(?:{re.escape(decimal_sign)}(?P<cents>\d{{1,2}}))?", text
+    )
+    if grouped is None:
+        return None
+    digits = re.sub(r"\D", "", grouped["whole"])
+    try:
+        return Decimal(f"{digits}.{grouped['cents'] or '0'}")
+    except InvalidOperation:  # pragma: no cover - the pattern admits digits only
+        return None
+
+
+class AmountInput(forms.TextInput):
+    """A text box (never ``type=number``, which refuses the comma in some browsers) with the decimal keypad."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, Decimal | int):
+            return amount_text(Decimal(value))
+        return super().format_value(value)
+
+
+class AmountField(forms.Field):
+    """An amount in a currency's units and cents, typed the way the reader's language writes it."""
+
+    widget = AmountInput
+    default_error_messages = {
+        "invalid": _("Enter an amount such as %(example)s (at most two digits after the decimal sign)."),
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal):
+            return value
+        amount = amount_parse(str(value))
+        if amount is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"example": amount_text(Decimal("25.50"))},
+            )
+        return amount
