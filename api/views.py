@@ -305,7 +305,12 @@ def _reported(merchant):
 
 
 def _action_response(action: SocialAction, *, status: int = 200) -> Response:
-    return Response(s.action_data(action, reward_id=action_reward_id(action_id=action.pk)), status=status)
+    """The action and the reward it earned (as the engine just paid it, else read)."""
+    if hasattr(action, "paid_reward_id"):
+        reward_id = action.paid_reward_id
+    else:
+        reward_id = action_reward_id(action_id=action.pk)
+    return Response(s.action_data(action, reward_id=reward_id), status=status)
 
 
 class ActionReport(ApiView):

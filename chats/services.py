@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
@@ -541,10 +541,21 @@ def marketing_opt_out_set(*, user: User, opted_out: bool, source: str, now: date
 
 
 def threads_close_for_consent(*, merchant: Merchant, user: User, now: datetime) -> int:
-    """The consumer withdrew their consent: their conversation with ``merchant`` is closed."""
+    """The consumer withdrew their consent: their conversation with ``merchant`` is closed (every
+    withdrawal asks: on PostgreSQL one fixed ``UPDATE``, no ORM compilation)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_THREADS_CLOSE_SQL, [now, CLOSED_BY_CONSENT, merchant.pk, user.pk])
+            return cursor.rowcount
     return Thread.objects.filter(merchant=merchant, user=user, closed_at__isnull=True).update(
         closed_at=now, close_reason=CLOSED_BY_CONSENT
     )
+
+
+_THREADS_CLOSE_SQL = (
+    f"UPDATE {Thread._meta.db_table} SET closed_at = %s, close_reason = %s "  # noqa: S608 - names from the model
+    "WHERE merchant_id = %s AND user_id = %s AND closed_at IS NULL"
+)
 
 
 def person_chats_erase(*, user: User) -> dict[str, int]:

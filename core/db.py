@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.db import OperationalError, connection
+from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.models import F, Field, Func, IntegerField, QuerySet, Subquery, Value
+from django.db.models import F, Field, Func, IntegerField, Model, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 logger = logging.getLogger(__name__)
@@ -173,3 +173,110 @@ def execute_prepared(
         cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(values))})", values)
     else:
         cursor.execute(f"EXECUTE {name}")
+
+
+# --- fixed statements for a model's rows (hot paths: no ORM compilation) --------------------------
+
+
+@functools.cache
+def model_columns(model: type[Model], alias: str = "") -> str:
+    """The model's concrete columns, quoted and in ``_meta.concrete_fields`` order (optionally prefixed
+    by a table alias): the select list ``model_rows`` reads."""
+    quote = connection.ops.quote_name
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+@functools.cache
+def _converters(model: type[Model]) -> tuple:
+    """Per concrete field: the field and its database converters (what a queryset applies)."""
+    out = []
+    for f in model._meta.concrete_fields:
+        converters = list(connection.ops.get_db_converters(f.get_col(model._meta.db_table)))
+        converters += f.get_db_converters(connection)
+        out.append((f, tuple(converters)))
+    return tuple(out)
+
+
+def model_rows(row: Sequence, *models: type[Model]) -> list[Model]:
+    """One fetched row holding each of ``models``' ``model_columns`` in turn, as model instances (the
+    fields' converters applied, as a queryset does), for a fixed statement of a hot path."""
+    out, start = [], 0
+    for model in models:
+        fields = _converters(model)
+        values = []
+        for offset, (f, converters) in enumerate(fields):
+            value = row[start + offset]
+            for converter in converters:
+                value = converter(value, f, connection)
+            values.append(value)
+        start += len(fields)
+        out.append(model.from_db(connection.alias, None, values))
+    return out
+
+
+@functools.cache
+def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field, ...]]:
+    meta, quote = model._meta, connection.ops.quote_name
+    returning = tuple(meta.db_returning_fields)
+    fields = tuple(f for f in meta.local_concrete_fields if f not in returning and not f.generated)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 - names from the model
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {', '.join(quote(f.column) for f in returning)}"
+    )
+    return sql, fields
+
+
+def model_insert(obj: Model, *, update: tuple[Model, Sequence[str]] | None = None) -> None:
+    """``obj.save(force_insert=True)`` for a model with a database-generated primary key and no
+    signal receivers, as one fixed ``INSERT ... RETURNING`` (the same values the ORM would send:
+    each field's ``pre_save`` and ``get_db_prep_save``), without compiling a query. A unique
+    violation raises Django's ``IntegrityError`` as ``save`` does. Elsewhere than PostgreSQL, ``save``.
+
+    ``update``: ``(row, fields)``, a ``model_update`` of another row sent in the same statement (one
+    round trip for both): only for a row this transaction holds locked already, since the two
+    writes of one statement happen in no set order."""
+    if connection.vendor != "postgresql":
+        if update is not None:
+            model_update(*update)
+        obj.save(force_insert=True)
+        return
+    sql, fields = _insert_sql(type(obj))
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    if update is not None:
+        row, names = update
+        update_sql, update_fields = _update_sql(type(row), tuple(names))
+        sql = f"WITH updated AS ({update_sql}) {sql}"
+        params = [
+            *(f.get_db_prep_save(f.pre_save(row, False), connection) for f in update_fields),
+            row.pk,
+            *params,
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = cursor.fetchone()
+    for f, value in zip(obj._meta.db_returning_fields, returned, strict=True):
+        setattr(obj, f.attname, value)
+    obj._state.adding, obj._state.db = False, connection.alias
+
+
+def model_update(obj: Model, fields: Sequence[str]) -> None:
+    """``obj.save(update_fields=fields)`` for a model without signal receivers, as one fixed
+    ``UPDATE ... WHERE pk`` (the values as the ORM would send them). Elsewhere than PostgreSQL, ``save``."""
+    if connection.vendor != "postgresql":
+        obj.save(update_fields=fields)
+        return
+    sql, model_fields = _update_sql(type(obj), tuple(fields))
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, obj.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+@functools.cache
+def _update_sql(model: type[Model], names: tuple[str, ...]) -> tuple[str, tuple[Field, ...]]:
+    meta, quote = model._meta, connection.ops.quote_name
+    fields = tuple(meta.get_field(name) for name in names)
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    return f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s", fields  # noqa: S608

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer
 from campaigns.models import ActionType
+from core.db import model_columns, model_rows
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from core.i18n import fallback_language_activate
@@ -260,10 +261,31 @@ def _merchant_with_consent(slug: str, user, *, tiktok: bool = False) -> Merchant
     """The brand (404 when unknown) and, as ``consented``, whether the person shares their data with it
     now (``consent_active_get``), in one query; with ``tiktok``, as ``has_tiktok_account`` whether
     they have a TikTok account (``login_channel_for``)."""
+    if connection.vendor == "postgresql":  # every join and claim asks: a fixed statement, no ORM compilation
+        with connection.cursor() as cursor:
+            cursor.execute(_MERCHANT_WITH_CONSENT_SQL, [user.pk, user.pk, slug])
+            row = cursor.fetchone()
+        if row is None:
+            raise Http404("No such brand.")
+        (merchant,) = model_rows(row, Merchant)
+        merchant.consented = row[-2]
+        if tiktok:
+            merchant.has_tiktok_account = row[-1]
+        return merchant
     facts = {"consented": Exists(Consent.objects.active().filter(user=user, merchant=OuterRef("pk")))}
     if tiktok:
         facts["has_tiktok_account"] = tiktok_account_expression(user)
     return get_object_or_404(Merchant.objects.annotate(**facts), slug=slug)
+
+
+_MERCHANT_WITH_CONSENT_SQL = (
+    f"SELECT {model_columns(Merchant, 'm')}, "  # noqa: S608 - names from the models
+    f"EXISTS (SELECT 1 FROM {Consent._meta.db_table} c WHERE c.user_id = %s AND c.merchant_id = m.id "
+    "AND c.withdrawn_at IS NULL), "
+    f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(SocialAccount._meta.db_table)} s "
+    "WHERE s.user_id = %s AND s.provider = 'tiktok') "
+    f"FROM {Merchant._meta.db_table} m WHERE m.slug = %s"
+)
 
 
 def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -> HttpResponse:
@@ -346,8 +368,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
 def consent_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
     """The "Stop sharing my data with <brand>" link on /me/ and the wallet: GET says what happens and
     asks to confirm; the confirmation (a POST) withdraws the consent: the brand no longer receives the data."""
-    merchant = get_object_or_404(Merchant, slug=slug)
     if request.method == "GET":
+        merchant = get_object_or_404(Merchant, slug=slug)
         consent = consent_active_get(user=request.user, merchant=merchant)
         if consent is None:
             messages.info(
@@ -365,7 +387,11 @@ def consent_withdraw(request: HttpRequest, slug: str) -> HttpResponse:
             },
         )
     try:
-        merchant_services.consent_withdraw(user=request.user, merchant=merchant, now=timezone.now())
+        merchant, _consent = merchant_services.consent_withdraw_at_brand(
+            user=request.user, slug=slug, now=timezone.now()
+        )
+    except Merchant.DoesNotExist:
+        raise Http404("No such brand.") from None
     except DomainError as exc:
         messages.error(request, str(exc))
     else:

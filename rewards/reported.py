@@ -19,8 +19,8 @@ from accounts.models import User
 from campaigns.models import REPORTED_ACTIONS, ActionType
 from core.errors import DomainError
 from merchants.models import Consent, Membership, Merchant
-from rewards.models import SocialAction
-from rewards.services import action_record
+from rewards.models import RewardKind, SocialAction
+from rewards.services import _action_record
 
 EVENT_ID_MAX = 100
 REPORT_WINDOW = timedelta(days=30)  # an action older than this is not reported any more
@@ -57,7 +57,8 @@ def reported_action_record(
     """Record a reported action (and pay it when a live campaign rewards it); ``(action, created)``.
 
     The same event id again, for the same person and action, returns the first record
-    (``created`` False) and pays nothing more; for anything else it is refused.
+    (``created`` False) and pays nothing more; for anything else it is refused. A new record carries
+    ``paid_reward_id``: the id of the reward it earned now (None: nothing paid).
     """
     if action_type not in REPORTED_ACTIONS:
         known = ", ".join(REPORTED_ACTIONS)
@@ -84,7 +85,7 @@ def reported_action_record(
 
     # The same event id again: the engine's insert is refused by the action's unique key and it
     # returns the first record, paying nothing (no read beforehand: the new event is the usual case).
-    action = action_record(
+    action, new, paid = _action_record(
         user=user,
         merchant=merchant,
         action_type=ActionType(action_type),
@@ -92,6 +93,8 @@ def reported_action_record(
         occurred_at=occurred_at,
         now=now,
     )
+    if new:  # what the engine just paid, for the answer (no read of it again)
+        action.paid_reward_id = next((r.pk for r in paid if r.kind == RewardKind.ACTION), None)
     created = action.created_at == now
     if (action.user_id, action.action_type) != (user.pk, action_type):
         raise EventIdReused(

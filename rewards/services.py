@@ -66,7 +66,7 @@ from campaigns.models import (
 )
 from campaigns.pricing import plan_for, user_share_expression
 from campaigns.selectors import ugc_blocks_shares
-from core.db import retry_on_conflict
+from core.db import model_columns, model_insert, model_rows, model_update, retry_on_conflict
 from core.errors import DomainError
 from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
@@ -234,6 +234,10 @@ def _lock(
             .filter(pk__in=sorted(set(reward_ids)))
             .order_by("pk")
         }
+    if connection.vendor == "postgresql" and not (action_ids or reward_ids):
+        # The same rows in the same order, as fixed statements (no ORM compilation): the action path's.
+        _lock_postgresql(locked, tallies=tallies, rule_ids=rule_ids, campaign_ids=campaign_ids)
+        return locked
     if tallies:
         pairs = set(tallies)
         UserCampaignTally.objects.bulk_create(
@@ -257,6 +261,52 @@ def _lock(
             .order_by("pk")
         }
     return locked
+
+
+_TALLY = UserCampaignTally._meta.db_table
+_TALLIES_CREATE_SQL = (
+    f"INSERT INTO {_TALLY} (user_id, campaign_id, total, day_total) "  # noqa: S608 - names from the models
+    "SELECT u, c, 0, 0 FROM unnest(%s::bigint[], %s::bigint[]) AS v(u, c) ON CONFLICT DO NOTHING"
+)
+_TALLIES_LOCK_SQL = (
+    f"SELECT {model_columns(UserCampaignTally)} FROM {_TALLY} "  # noqa: S608
+    "WHERE user_id = ANY(%s) AND campaign_id = ANY(%s) ORDER BY id FOR UPDATE"
+)
+_RULES_LOCK_SQL = (
+    f"SELECT {model_columns(RewardRule)} FROM {RewardRule._meta.db_table} "  # noqa: S608
+    "WHERE id = ANY(%s) ORDER BY id FOR UPDATE"
+)
+_CAMPAIGNS_LOCK_SQL = (
+    f"SELECT {model_columns(Campaign, 'c')}, {model_columns(Merchant, 'm')} "  # noqa: S608
+    f"FROM {Campaign._meta.db_table} c JOIN {Merchant._meta.db_table} m ON m.id = c.merchant_id "
+    "WHERE c.id = ANY(%s) ORDER BY c.id FOR UPDATE OF c"
+)
+
+
+def _lock_postgresql(locked: _Locked, *, tallies, rule_ids, campaign_ids) -> None:
+    """``_lock``'s tallies (created when missing), rules and campaigns (with their merchants), in that
+    order, each kind by primary key: the statements the ORM's queries were, written out."""
+    with connection.cursor() as cursor:
+        if tallies:
+            pairs = set(tallies)
+            users, campaigns = zip(*sorted(pairs), strict=True)
+            cursor.execute(_TALLIES_CREATE_SQL, [list(users), list(campaigns)])
+            cursor.execute(_TALLIES_LOCK_SQL, [sorted(set(users)), sorted(set(campaigns))])
+            for row in cursor.fetchall():
+                (tally,) = model_rows(row, UserCampaignTally)
+                if (tally.user_id, tally.campaign_id) in pairs:
+                    locked.tallies[(tally.user_id, tally.campaign_id)] = tally
+        if rule_ids:
+            cursor.execute(_RULES_LOCK_SQL, [sorted(set(rule_ids))])
+            locked.rules = {
+                rule.pk: rule for (rule,) in (model_rows(r, RewardRule) for r in cursor.fetchall())
+            }
+        if campaign_ids:
+            cursor.execute(_CAMPAIGNS_LOCK_SQL, [sorted(set(campaign_ids))])
+            for row in cursor.fetchall():
+                campaign, merchant = model_rows(row, Campaign, Merchant)
+                campaign.merchant = merchant
+                locked.campaigns[campaign.pk] = campaign
 
 
 # ---------------------------------------------------------------------------
@@ -327,11 +377,18 @@ def _prepare(pairs, *, merchants: dict[int, Merchant]) -> _Prepared:
 
 
 def _pay(
-    items: list[_Item], *, locked: _Locked, now: datetime, prepared: _Prepared | None = None
+    items: list[_Item],
+    *,
+    locked: _Locked,
+    now: datetime,
+    prepared: _Prepared | None = None,
+    action_fields: list[str] | None = None,
 ) -> list[Reward]:
     """Create the rewards, move the counters, write the webhooks' outbox and post the money (last:
     the merchants' ledger accounts are locked from the posting to the commit), on rows ``_lock``
-    holds. ``prepared``: what ``_prepare`` read before the locks (else read here).
+    holds. ``prepared``: what ``_prepare`` read before the locks (else read here). ``action_fields``:
+    the one item's action's outcome, decided but not written yet (``_decided(write=False)``): written
+    with its reward, in the reward's statement (the action's row is this transaction's already).
 
     Raises InsufficientFunds when a merchant's funds can't cover them (the caller's
     transaction or savepoint must then be rolled back).
@@ -360,7 +417,13 @@ def _pay(
         )
         for item in items
     ]
-    Reward.objects.bulk_create(rewards)
+    if len(rewards) == 1:  # an action's payment: one fixed INSERT (no ORM compilation)
+        model_insert(rewards[0], update=(items[0].action, action_fields) if action_fields else None)
+    else:
+        if action_fields:
+            (item,) = items
+            model_update(item.action, action_fields)
+        Reward.objects.bulk_create(rewards)
     # Late engagement (a hold of its own, past the share's): its post stays watched until that
     # reward's evidence window ends too.
     for reward, item in zip(rewards, items, strict=True):
@@ -560,11 +623,12 @@ class _AccountCache:
                     sorted(partitions),
                 ]
             )
-        return [
-            account
-            for values in params
-            for account in Account.objects.raw(_PREFETCH_SQL, [*values, PLATFORM.owner_type, PLATFORM.pk])
-        ]
+        accounts = []
+        with connection.cursor() as cursor:
+            for values in params:
+                cursor.execute(_PREFETCH_SQL, [*values, PLATFORM.owner_type, PLATFORM.pk])
+                accounts += [model_rows(row, Account)[0] for row in cursor.fetchall()]
+        return accounts
 
     def get(self, key: tuple, make) -> Account:
         if key not in self._accounts:
@@ -573,7 +637,7 @@ class _AccountCache:
 
 
 _PREFETCH_SQL = (
-    f"SELECT * FROM {Account._meta.db_table} WHERE currency = %s AND ("  # noqa: S608 - fixed names
+    f"SELECT {model_columns(Account)} FROM {Account._meta.db_table} WHERE currency = %s AND ("  # noqa: S608 - fixed names
     f"(partition = '' AND ((owner_type = %s AND owner_id = ANY(%s) AND purpose = '{Purpose.USER_PENDING}') "
     f"OR (owner_type = %s AND owner_id = ANY(%s) AND purpose = '{Purpose.MERCHANT_AVAILABLE}'))) "
     f"OR (partition = ANY(%s) AND owner_type = %s AND owner_id = %s "
@@ -758,7 +822,7 @@ def _action_record(
                 # The insert is the transaction's first statement (no savepoint needed): when the key
                 # was recorded before, the unique constraint refuses it and the whole, empty,
                 # transaction is rolled back; the first record is read below.
-                action = SocialAction.objects.create(
+                new = SocialAction(
                     key=key,
                     user=user,
                     merchant=merchant,
@@ -771,6 +835,8 @@ def _action_record(
                     occurred_at=occurred_at or now,
                     created_at=now,
                 )
+                model_insert(new)  # what SocialAction.objects.create sends, as a fixed statement
+                action = new
                 _consumer_count(action)
                 evaluated = _evaluate(action, now=now, savepoint=savepoint)
                 _share_engagement_count(action)
@@ -1315,10 +1381,10 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
     _tally_add(tally, decision.price, today=merchant_day(campaign.merchant, now))
     items = [_Item(action, campaign, rule, decision, RewardKind.ACTION)]
     if not savepoint:
-        # The outcome first, the payment (its postings last) after.
-        _decided(action, campaign, decision, changed, now=now)
+        # The outcome with the payment's first write (the reward), the postings last.
+        fields = _decided(action, campaign, decision, changed, now=now, write=False)
         try:
-            rewards = _pay(items, locked=locked, now=now, prepared=prepared)
+            rewards = _pay(items, locked=locked, now=now, prepared=prepared, action_fields=fields)
         except InsufficientFunds as exc:
             raise _FundsRefused from exc
         return _Evaluated(rewards, prepared.endpoints)
@@ -1342,15 +1408,22 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
 
 
 def _decided(
-    action: SocialAction, campaign: Campaign, decision: Decision, changed: list[str], *, now
-) -> None:
+    action: SocialAction,
+    campaign: Campaign,
+    decision: Decision,
+    changed: list[str],
+    *,
+    now,
+    write: bool = True,
+) -> list[str]:
     """What a decision changes besides the payment: the campaign's pause, the daily-limit notice, the
-    action's outcome."""
+    action's outcome (with ``write`` False, set on the action but left for ``_pay`` to write with the
+    reward: the action's fields to write are returned)."""
     if decision.pause:
         _pause(campaign.pk, decision.pause, now=now)
     if decision.daily_limit_reached:
         _daily_limit_notice(action.user_id, campaign, now=now)
-    _set_action(action, decision.status, decision.reason, decision.params, also=changed)
+    return _set_action(action, decision.status, decision.reason, decision.params, also=changed, write=write)
 
 
 def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> None:
@@ -1419,6 +1492,22 @@ def _unfunded_action_retry(*, action_id: int, now: datetime) -> str:
 
 
 def _campaign_and_rule(action: SocialAction, *, now: datetime) -> tuple[Campaign | None, RewardRule | None]:
+    """The live campaign (the earliest started; or the action's own) with an enabled rule for the action,
+    and that rule. On PostgreSQL one fixed statement (``Campaign.objects.live``'s conditions written out:
+    no ORM compilation on every action), elsewhere the ORM's query."""
+    if connection.vendor == "postgresql":
+        params = [action.merchant_id, CampaignStatus.ACTIVE, now, now, action.action_type]
+        sql = _CAMPAIGN_AND_RULE_SQL
+        if action.campaign_id:
+            sql, params = _CAMPAIGN_AND_RULE_OWN_SQL, [*params, action.campaign_id]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None, None
+        rule, campaign = model_rows(row, RewardRule, Campaign)
+        rule.campaign = campaign
+        return campaign, rule
     campaigns = Campaign.objects.live(now=now).filter(merchant_id=action.merchant_id)
     if action.campaign_id:
         campaigns = campaigns.filter(pk=action.campaign_id)
@@ -1429,6 +1518,18 @@ def _campaign_and_rule(action: SocialAction, *, now: datetime) -> tuple[Campaign
         .first()
     )
     return (rule.campaign, rule) if rule else (None, None)
+
+
+_CAMPAIGN_AND_RULE_SQL = (
+    f"SELECT {model_columns(RewardRule, 'r')}, {model_columns(Campaign, 'c')} "  # noqa: S608 - names from the models
+    f"FROM {RewardRule._meta.db_table} r JOIN {Campaign._meta.db_table} c ON c.id = r.campaign_id "
+    "WHERE c.merchant_id = %s AND c.status = %s AND c.starts_at <= %s AND (c.ends_at IS NULL OR c.ends_at > %s) "
+    "AND r.action = %s AND r.is_enabled"
+)
+_CAMPAIGN_AND_RULE_OWN_SQL = (
+    _CAMPAIGN_AND_RULE_SQL + " AND c.id = %s ORDER BY c.starts_at, r.campaign_id LIMIT 1"
+)
+_CAMPAIGN_AND_RULE_SQL += " ORDER BY c.starts_at, r.campaign_id LIMIT 1"
 
 
 def _campaign_paused_for_money(action: SocialAction, *, now: datetime) -> Campaign | None:
@@ -1452,14 +1553,18 @@ def _campaign_paused_for_money(action: SocialAction, *, now: datetime) -> Campai
 
 
 def _set_action(
-    action: SocialAction, status: str, reason: str, params: dict | None = None, *, also=()
-) -> None:
+    action: SocialAction, status: str, reason: str, params: dict | None = None, *, also=(), write: bool = True
+) -> list[str]:
     """Record the engine's outcome: the status, its reason code and figures, and the English words
-    (with ``also``, the action's other fields the engine changed, in the same UPDATE)."""
+    (with ``also``, the action's other fields the engine changed, in the same UPDATE); with ``write``
+    False only on the object (the caller writes the fields returned)."""
     params = params or {}
     action.status, action.reason, action.reason_params = status, reason, params
     action.status_detail = reason_detail(reason, params)
-    action.save(update_fields=["status", "reason", "reason_params", "status_detail", *also])
+    fields = ["status", "reason", "reason_params", "status_detail", *also]
+    if write:
+        model_update(action, fields)
+    return fields
 
 
 def _funds_params(campaign: Campaign, price: Decimal | None) -> dict:

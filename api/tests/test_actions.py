@@ -188,14 +188,16 @@ def test_a_reported_purchase_is_a_fixed_number_of_queries(shop, django_assert_nu
     call_command("rewards_check")
 
 
-# 25 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
+# 23 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
 # person with their consent and membership, the engine's transaction with the person's reward figures
-# in one upsert, the low-balance check in one statement, the answer's reward id, the stored answer
-# with the audit line); 30 before the engine's ban, limits, returning person and pricing plan were
+# in one upsert and the action's outcome written with its reward, the low-balance check in one
+# statement, the stored answer with the audit line; the answer's reward id is the one the engine
+# paid); 25 before postspeed3 (the outcome and the reward one statement each, the reward id read
+# again after the commit), 30 before the engine's ban, limits, returning person and pricing plan were
 # read in one statement and its payment lost its savepoint (postspeed, #16); 35 before (the
 # low-balance check in three, the pricing plan in two, the payment's four counters in four), 57 before
 # that. The test's transaction adds 2 savepoints' statements.
-PURCHASE_QUERIES = 27
+PURCHASE_QUERIES = 25
 
 
 def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop):
@@ -216,14 +218,15 @@ def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop)
     locked = next(i for i, sql in enumerate(sent) if "FOR UPDATE" in sql and "campaigns_rewardrule" in sql)
     after = next(i for i, sql in enumerate(sent) if "UPDATE merchants_merchant m" in sql)  # after the commit
     held = [sql[:60] for sql in sent[locked:after] if not sql.startswith(("SAVEPOINT", "RELEASE"))]
-    # the rule, the campaign, the action's outcome, the reward, its counters (one statement), the postings
+    # the rule, the campaign, the action's outcome with the reward (one statement), the person's
+    # figures, the counters (one statement), the postings
     assert len(held) == LOCK_HELD_STATEMENTS, held
     assert "wallets_post_many" in held[-1], "the postings are the last write before the commit"
     call_command("ledger_check")
     call_command("rewards_check")
 
 
-# The person's reward figures (one upsert) among them; 11 before (besides the savepoint): the accounts
+# 7 before postspeed3 (the action's outcome and the reward one statement each); 11 before (besides the savepoint): the accounts
 # and the webhook endpoints read in the lock, the payment's four counters in four statements, the
 # postings before them.
-LOCK_HELD_STATEMENTS = 7
+LOCK_HELD_STATEMENTS = 6

@@ -10,10 +10,13 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
+from chats.services import CLOSED_BY_CONSENT, thread_open
 from merchants.models import Consent
 from rewards.models import ActionStatus, Reward, RewardStatus, SocialAction
 from rewards.services import action_record
-from rewards.tests.conftest import login_rule
+from rewards.tests.conftest import NOW, login_rule
+from webhooks.models import WebhookEvent
+from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +94,36 @@ def test_the_consent_withdrawal_is_a_fixed_number_of_queries(
     assert "You are not sharing any data with Acme." in again.content.decode()
 
 
+def test_the_withdrawal_tells_the_brand_s_webhooks_and_closes_its_chat(client, brand, person):
+    """What the one statement of the withdrawal keeps doing: the consent ended (the row kept), the
+    ``consent.withdrawn`` event in the outbox, the person's conversation with the brand closed; an
+    unknown brand is a 404 and changes nothing."""
+    assert _join(client, brand).status_code == 302
+    endpoint = endpoint_create(
+        merchant=brand, url="http://127.0.0.1:9/hook", events=["consent.withdrawn"], actor=None, now=NOW
+    )
+    thread = thread_open(merchant=brand, user_id=person.pk, now=NOW)
+
+    assert client.post("/b/nobody/consent/withdraw/", {"next": "/wallet/"}).status_code == 404
+    assert Consent.objects.active().filter(user=person, merchant=brand).exists()
+    response = client.post(f"/b/{brand.slug}/consent/withdraw/", {"next": "/wallet/"}, follow=True)
+
+    consent = Consent.objects.get(user=person, merchant=brand)
+    assert consent.withdrawn_at is not None
+    assert "Acme no longer receives your data. You will be asked again if you join it." in (
+        response.content.decode()
+    )
+    (event,) = WebhookEvent.objects.filter(merchant=brand, type="consent.withdrawn")
+    assert event.data == {
+        "consumer": f"usr_{person.pk}",
+        "consented_at": consent.given_at.isoformat(),
+        "withdrawn_at": consent.withdrawn_at.isoformat(),
+    }
+    assert event.deliveries.get().endpoint == endpoint
+    thread.refresh_from_db()
+    assert (thread.closed_at, thread.close_reason) == (consent.withdrawn_at, CLOSED_BY_CONSENT)
+
+
 def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client, brand, person):
     """Every join of a campaign waits for the one before it from the rule's lock to the commit: only
     the payment's writes run in that time, the ledger postings last."""
@@ -113,22 +146,28 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
 
 
-# 25 in production (the test's transaction adds a savepoint's two statements around each of the
-# three transactions): the session and the person; the brand with whether they consented and have a
-# TikTok account (how they sign in); what would be shared; the consent; the engine's transaction (the action, the person's count,
-# what the decision reads about the person and the brand in one statement, the rule, the risk
-# signals in one, the benefits, accounts and webhook endpoints; then the tally, rule and campaign
-# locked and the payment: JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 42 before (the risk
-# signals in six, the decision's reads in four, two savepoints around the payment, the person's first
-# account in four, the webhook endpoints read again for the joined event, the launch watch's campaign,
-# the brand, the consent and the TikTok account one query each).
-JOIN_QUERIES = 31
-# 21 in production (the engine's transaction and the low-balance check each add the test's savepoint);
-# 33 before (the reward read again for the message, and as the join).
-CLAIM_QUERIES = 25
-# The session and the person, the brand, the consent withdrawn (one UPDATE ... RETURNING), the
-# webhook endpoints, the person's chats with the brand closed; the test's savepoint. 7 before.
-WITHDRAW_QUERIES = 8
-# The rule and the campaign locked, the action's outcome, the reward, the person's figures (a first
-# row: written from their rewards, one more), the counters, the person's first account, the postings.
-JOIN_LOCK_HELD_STATEMENTS = 9
+# 23 in production (the test's transaction adds a savepoint's two statements around each of the
+# three transactions): the session with its person (one statement, sessuser); the brand with whether
+# they consented and have a TikTok account (how they sign in); what would be shared; the consent; the
+# engine's transaction (the action, the person's count, what the decision reads about the person and
+# the brand in one statement, the rule, the risk signals in one, the benefits, accounts and webhook
+# endpoints; then the tally, rule and campaign locked and the payment: JOIN_LOCK_HELD_STATEMENTS);
+# the low-balance check. 25 before postspeed3 and sessuser (the action's outcome and its reward one
+# statement each, the session and the person one each); 42 before postspeed (the risk signals in six,
+# the decision's reads in four, two savepoints around the payment, the person's first account in
+# four, the webhook endpoints read again for the joined event, the launch watch's campaign, the brand,
+# the consent and the TikTok account one query each).
+JOIN_QUERIES = 29
+# 19 in production (the engine's transaction and the low-balance check each add the test's
+# savepoint); 21 before postspeed3 and sessuser, 33 before postspeed (the reward read again for the
+# message, and as the join).
+CLAIM_QUERIES = 23
+# The session with its person, the brand read and the consent withdrawn in one statement (a
+# WITH ... UPDATE ... RETURNING), the webhook endpoints, the person's chats with the brand closed; the
+# test's savepoint. 7 before postspeed3 and sessuser (the brand, the session and the person one
+# query each), 8 before postspeed.
+WITHDRAW_QUERIES = 6
+# The rule and the campaign locked, the action's outcome with the reward (one statement), the
+# person's figures (a first row: written from their rewards, one more), the counters, the person's
+# first account, the postings. 9 before postspeed3 (the outcome and the reward one statement each).
+JOIN_LOCK_HELD_STATEMENTS = 8
