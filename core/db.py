@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db import DatabaseError, OperationalError, connection
 from django.db.backends.postgresql.base import ServerBindingCursor
-from django.db.models import F, Field, Func, IntegerField, Model, QuerySet, Subquery, Value
+from django.db.models import F, Field, Func, IntegerField, Model, QuerySet, Subquery, Value, signals
 from django.db.models.functions import Coalesce
 
 logger = logging.getLogger(__name__)
@@ -227,6 +227,16 @@ def _insert_sql(model: type[Model]) -> tuple[str, tuple[Field, ...]]:
     return sql, fields
 
 
+class SignalsWouldBeSkipped(RuntimeError):
+    """A fixed write was asked of a model that has ``pre_save``/``post_save`` receivers: they would be
+    skipped silently, so the write is refused (use ``save`` there, or move the receiver's work)."""
+
+
+def _no_save_receivers(model: type[Model]) -> None:
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise SignalsWouldBeSkipped(f"{model._meta.label} has save signal receivers: write it with save().")
+
+
 def model_insert(obj: Model, *, update: tuple[Model, Sequence[str]] | None = None) -> None:
     """``obj.save(force_insert=True)`` for a model with a database-generated primary key and no
     signal receivers, as one fixed ``INSERT ... RETURNING`` (the same values the ORM would send:
@@ -241,6 +251,9 @@ def model_insert(obj: Model, *, update: tuple[Model, Sequence[str]] | None = Non
             model_update(*update)
         obj.save(force_insert=True)
         return
+    _no_save_receivers(type(obj))
+    if update is not None:
+        _no_save_receivers(type(update[0]))
     sql, fields = _insert_sql(type(obj))
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     if update is not None:
@@ -266,6 +279,7 @@ def model_update(obj: Model, fields: Sequence[str]) -> None:
     if connection.vendor != "postgresql":
         obj.save(update_fields=fields)
         return
+    _no_save_receivers(type(obj))
     sql, model_fields = _update_sql(type(obj), tuple(fields))
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
     with connection.cursor() as cursor:

@@ -81,3 +81,24 @@ def test_a_prepared_statement_binds_named_values_by_name_whatever_order_a_caller
         second = cursor.fetchone()[0]
 
     assert (first, second) == ("x-y", "x-y")
+
+
+@pytest.mark.django_db
+def test_a_fixed_write_refuses_a_model_with_save_receivers_rather_than_skip_them():
+    from django.db.models.signals import post_save
+
+    from core.db import SignalsWouldBeSkipped, model_insert, model_update
+    from merchants.models import Merchant
+
+    def receiver(**kwargs):
+        raise AssertionError("never reached")
+
+    merchant = Merchant.objects.first() or Merchant.objects.create(slug="recv", brand_name="Recv")
+    post_save.connect(receiver, sender=Merchant)
+    try:
+        with pytest.raises(SignalsWouldBeSkipped, match="merchants.Merchant has save signal receivers"):
+            model_update(merchant, ["brand_name"])
+        with pytest.raises(SignalsWouldBeSkipped):
+            model_insert(Merchant(slug="other", brand_name="Other"))
+    finally:
+        post_save.disconnect(receiver, sender=Merchant)
