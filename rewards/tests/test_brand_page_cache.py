@@ -58,9 +58,10 @@ def test_a_signed_in_visit_reads_only_the_person_besides_the_fingerprint(
 ):
     client.force_login(make_consumer("Ana"))
     _page(client)
-    # session (in the database here; Redis in production), user, fingerprint, and one query for
-    # joined, the sign-in channel, the creator status and the navigation's consumer rule
-    with django_assert_num_queries(4):
+    # the session with its person (in the database here; Redis in production: the person), the
+    # fingerprint, and one query for joined, the sign-in channel, the creator status and the
+    # navigation's consumer rule
+    with django_assert_num_queries(3):
         response = client.get("/b/fizz/")
     page = response.content.decode()
     assert response.templates == []  # kept whole for people in the same standing

@@ -113,8 +113,8 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
 
 
-# 25 in production (the test's transaction adds a savepoint's two statements around each of the
-# three transactions): the session and the person; the brand with whether they consented and have a
+# 24 in production (the test's transaction adds a savepoint's two statements around each of the
+# three transactions): the session with its person (one statement); the brand with whether they consented and have a
 # TikTok account (how they sign in); what would be shared; the consent; the engine's transaction (the action, the person's count,
 # what the decision reads about the person and the brand in one statement, the rule, the risk
 # signals in one, the benefits, accounts and webhook endpoints; then the tally, rule and campaign
@@ -122,13 +122,13 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
 # signals in six, the decision's reads in four, two savepoints around the payment, the person's first
 # account in four, the webhook endpoints read again for the joined event, the launch watch's campaign,
 # the brand, the consent and the TikTok account one query each).
-JOIN_QUERIES = 31
-# 21 in production (the engine's transaction and the low-balance check each add the test's savepoint);
+JOIN_QUERIES = 30
+# 20 in production (the engine's transaction and the low-balance check each add the test's savepoint);
 # 33 before (the reward read again for the message, and as the join).
-CLAIM_QUERIES = 25
-# The session and the person, the brand, the consent withdrawn (one UPDATE ... RETURNING), the
+CLAIM_QUERIES = 24
+# The session with its person (one statement), the brand, the consent withdrawn (one UPDATE ... RETURNING), the
 # webhook endpoints, the person's chats with the brand closed; the test's savepoint. 7 before.
-WITHDRAW_QUERIES = 8
+WITHDRAW_QUERIES = 7
 # The rule and the campaign locked, the action's outcome, the reward, the person's figures (a first
 # row: written from their rewards, one more), the counters, the person's first account, the postings.
 JOIN_LOCK_HELD_STATEMENTS = 9

@@ -58,7 +58,7 @@ def test_the_wallet_of_a_person_with_rewards_in_every_state_is_built_in_at_most_
     # consents); and the statement's PREPARE on a connection that hasn't seen it yet.
     with django_assert_max_num_queries(20):
         built = client.get("/wallet/").content.decode()
-    with django_assert_num_queries(3):  # then: the session, the user and the fingerprint
+    with django_assert_num_queries(2):  # then: the session with its person, and the fingerprint
         page = client.get("/wallet/").content.decode()
     assert "Under review" in page and "Views bought from a click farm" in page
     assert built.split("csrfmiddlewaretoken")[0] == page.split("csrfmiddlewaretoken")[0]
@@ -83,7 +83,7 @@ def test_the_wallet_summary_is_built_in_at_most_12_queries_then_read_in_3(
     with django_assert_max_num_queries(12):
         summary = client.get("/wallet/summary.json").json()
     assert summary["counts"]["PENDING"] == 25
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert client.get("/wallet/summary.json").json() == summary
 
 
