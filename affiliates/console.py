@@ -7,6 +7,8 @@ MANAGE_CAMPAIGNS (owners, managers, agencies); the report needs VIEW.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -46,7 +48,7 @@ def program(request: HttpRequest) -> HttpResponse:
         if current
         else {
             "name": _("%(brand)s affiliate program") % {"brand": merchant.brand_name},
-            "bounty": "40.00",
+            "bounty": Decimal("40.00"),
             "is_active": True,
         }
     )
@@ -82,7 +84,7 @@ def program(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
     context = {"title": _("Affiliate program"), "form": form, "program": current}
     if current is not None:
-        adjust = AdjustForm()
+        adjust = AdjustForm(auto_id=False)  # one copy for every row: no id to repeat
         context.update(
             # 50 a page (applications waiting first), counted only as far as the pages offered.
             affiliates=window_page(request, selectors.affiliates_of(current), 50, param="affiliates"),

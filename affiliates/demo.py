@@ -14,11 +14,13 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
 from affiliates import services
-from affiliates.models import Affiliate, AffiliateStatus, Program
+from affiliates.models import PLATFORM_PROGRAM_NAME, Affiliate, AffiliateStatus, Program
 from merchants.models import Merchant
 from merchants.services import merchant_create
 from merchants.wallet import merchant_top_up_record
@@ -53,11 +55,16 @@ def demo_affiliates_seed(
     )
 
 
+def _program_name(merchant: Merchant) -> str:
+    with translation.override(merchant.language or settings.LANGUAGE_CODE):
+        return gettext("%(brand)s affiliate program") % {"brand": merchant.brand_name}
+
+
 def _platform(*, ops: User, theo: User, nova_owner: User, now: datetime) -> list[str]:
     site_host = urlsplit(settings.SITE_URL).hostname or "127.0.0.1"
     start = now - timedelta(days=3)
     program = services.platform_program() or services.program_create(
-        merchant=None, name="TikJoy affiliate program", domains=[site_host], now=start
+        merchant=None, name=PLATFORM_PROGRAM_NAME, domains=[site_host], now=start
     )
     theo_aff = _approved(program, theo, actor=ops, website="https://agency.example/", now=start)
     if not theo_aff.links.exists():
@@ -119,7 +126,8 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
     )
     program = services.program_create(
         merchant=joy,
-        name="Joy Coffee partners",
+        # The name the console suggests (affiliates.console), in the brand's language, as its owner kept it.
+        name=_program_name(joy),
         domains=["joycoffee.example", shop_host],
         bounty=Decimal("10.00"),
         terms="10.00 EUR for each order of a new customer. No paid search on our brand name.",

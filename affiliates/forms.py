@@ -32,8 +32,14 @@ class LinkForm(forms.Form):
 
 class ProgramForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
+    # In the reader's number format both ways ("10,50" in German): localize=True (docs/i18n.md).
     bounty = forms.DecimalField(
-        label=_("Bounty per conversion"), min_value=Decimal("0.01"), max_digits=12, decimal_places=2
+        label=_("Bounty per conversion"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     domains = forms.CharField(
         label=_("Your sites (one domain a line)"),
@@ -72,13 +78,30 @@ class ReverseForm(forms.Form):
 
 
 class AdjustForm(forms.Form):
+    """A row's adjustment. The console shows its two inputs in a table cell, without the form's
+    labels: each input carries its name (aria-label) and an example (placeholder)."""
+
     amount = forms.DecimalField(
         label=_("Amount"),
         max_digits=12,
         decimal_places=2,
+        localize=True,
         help_text=_("Positive adds to the commission, negative takes back."),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "decimal",
+                "aria-label": _("Adjustment (positive adds to the commission, negative takes back)"),
+                "placeholder": _("e.g. -2.50"),
+            }
+        ),
     )
-    reason = forms.CharField(label=_("Reason"), max_length=500)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"aria-label": _("Reason for the adjustment"), "placeholder": _("Reason")}
+        ),
+    )
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]

@@ -12,14 +12,20 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from affiliates.holds import HoldCode, hold_text
 from wallets.models import AMOUNT_DECIMALS, AMOUNT_DIGITS
 from wallets.money import Currency
 
 LOCK_AFTER_DAYS = 15  # a commission locks 15 days after the day it was tracked
 APPROVE_AFTER_DAYS = 15  # and is approved 15 days after it locked
+
+
+# TikJoy's own program (no merchant) is created under this name (affiliates.demo), stored in English
+# and shown in the reader's language (``Program.display_name``).
+PLATFORM_PROGRAM_NAME = gettext_noop("TikJoy affiliate program")
 
 
 class ProgramKind(models.TextChoices):
@@ -116,6 +122,14 @@ class Program(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name a person reads: TikJoy's own program under its default name in the reader's
+        language; a name someone chose as written."""
+        if self.merchant_id is None and self.name == PLATFORM_PROGRAM_NAME:
+            return gettext(PLATFORM_PROGRAM_NAME)
         return self.name
 
 
@@ -416,7 +430,25 @@ class Commission(models.Model):
     reversal_code = models.CharField(
         _("reversal code"), max_length=20, choices=ReversalCode.choices, blank=True
     )
-    hold_reason = models.CharField(_("hold reason"), max_length=300, blank=True)
+    hold_reason = models.CharField(
+        _("hold reason"), max_length=300, blank=True, help_text=_("Why it was held, in English words.")
+    )
+    hold_code = models.CharField(
+        _("hold code"),
+        max_length=24,
+        choices=HoldCode.choices,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("Why it was held: a stable code (affiliates.holds), shown in the reader's language."),
+    )
+    hold_params = models.JSONField(
+        _("hold figures"),
+        default=dict,
+        db_default={},
+        blank=True,
+        help_text=_("The figures behind the hold code."),
+    )
     released_at = models.DateTimeField(
         pgettext_lazy("commission", "released at"),
         null=True,
@@ -450,6 +482,11 @@ class Commission(models.Model):
                 name="affiliates_commission_reversal_coded",
                 violation_error_message="A reversed commission needs its reason code.",
             ),
+            models.CheckConstraint(
+                condition=Q(hold_code="") | Q(hold_code__in=HoldCode.values),
+                name="affiliates_commission_hold_code_known",
+                violation_error_message="Choose a hold reason from the list.",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "lock_date"], name="affiliates_commission_due"),
@@ -462,6 +499,12 @@ class Commission(models.Model):
 
     def __str__(self) -> str:
         return f"commission #{self.pk} ({self.state})"
+
+    @property
+    def hold_text(self) -> str:
+        """Why it is held, in the reader's language (from the code); a commission held before the
+        codes existed has only its English ``hold_reason``."""
+        return hold_text(self.hold_code, self.hold_params) if self.hold_code else self.hold_reason
 
 
 class Adjustment(models.Model):

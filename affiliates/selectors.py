@@ -169,6 +169,12 @@ class PerformanceRow:
     bar: int = 0  # the payout as a percentage of the largest row's, for the chart
 
     @property
+    def period(self):
+        """A day's or a month's row: its day (a month: its first), as a date, for the page to write in
+        the reader's format (the CSV keeps the ISO ``label``)."""
+        return self.key.date() if isinstance(self.key, datetime) else self.key
+
+    @property
     def net(self) -> int:
         return self.conversions - self.reversed
 

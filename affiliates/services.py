@@ -36,11 +36,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
 from affiliates import rollups
+from affiliates.holds import Hold, HoldCode, duplicate_checks
 from affiliates.models import (
     APPROVE_AFTER_DAYS,
     LOCK_AFTER_DAYS,
@@ -69,6 +71,7 @@ from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.debts import debt_incur, debt_owed, debt_repay
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.money import is_at_precision, round_down
 from wallets.services import InsufficientFunds, account_for, balance, post
@@ -78,7 +81,8 @@ from webhooks.services import event_record
 # A browser tag can be forged by anyone who holds a click id (the affiliate included), so what it
 # reports is never paid on its word: the commission is reserved and HELD until the merchant confirms
 # the order (its server reports the same order id to the API, or a person releases it in the console).
-TAG_HOLD_REASON = "Reported by the thank-you-page tag: waiting for the merchant to confirm the order."
+TAG_HOLD = Hold(HoldCode.TAG_UNCONFIRMED)
+TAG_HOLD_REASON = TAG_HOLD.english()
 
 
 TRACK_KIND = "AFFILIATE_TRACK"
@@ -612,49 +616,31 @@ def normalised_email(email: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}" if domain else ""
 
 
-@dataclass(frozen=True)
-class DuplicateCheck:
-    """One way two affiliate accounts can be one person, known to an app affiliates can't import
-    (the IBAN is in payouts): ``shared(user_id=, among=)`` returns those of ``among`` (user ids) who
-    share it with the person ``user_id``. Registered by the composition layer (``tikjoy.duplicates``)."""
-
-    what: str
-    shared: Callable[..., list[int]]
-
-
-_DUPLICATE_CHECKS: list[DuplicateCheck] = []
-
-
-def duplicate_check_register(check: DuplicateCheck) -> None:
-    if check not in _DUPLICATE_CHECKS:
-        _DUPLICATE_CHECKS.append(check)
-
-
-def duplicate_account_reason(affiliate: Affiliate) -> str:
+def duplicate_account_reason(affiliate: Affiliate) -> Hold | None:
     """Why ``affiliate`` looks like another affiliate of its program (same device at application,
-    same IBAN...), or "". A phone number can't be shared: it is unique per person (accounts)."""
+    same IBAN...), or None. A phone number can't be shared: it is unique per person (accounts)."""
     others = Affiliate.objects.filter(program_id=affiliate.program_id).exclude(pk=affiliate.pk)
     if affiliate.device_id and others.filter(device_id=affiliate.device_id).exists():
-        return "Duplicate account: another affiliate of this program applied from the same device."
+        return Hold(HoldCode.DUPLICATE_DEVICE)
     other_users = list(others.exclude(user_id=affiliate.user_id).values_list("user_id", flat=True))
-    for check in _DUPLICATE_CHECKS:
+    for check in duplicate_checks():
         if check.shared(user_id=affiliate.user_id, among=other_users):
-            return f"Duplicate account: the same {check.what} as another affiliate of this program."
-    return ""
+            return Hold(HoldCode.DUPLICATE_ACCOUNT, {"check": check.code})
+    return None
 
 
 def fraud_hold_reason(
     *, affiliate: Affiliate, click: Click | None, customer_email: str, now: datetime
-) -> str:
-    """Why a new commission must wait for a person, or ""; never a silent rejection."""
+) -> Hold | None:
+    """Why a new commission must wait for a person, or None; never a silent rejection."""
     email = normalised_email(customer_email)
     if email and email == normalised_email(affiliate.user.email or ""):
-        return "Self-referral: the customer's e-mail is the affiliate's."
+        return Hold(HoldCode.SELF_REFERRAL_EMAIL)
     if click is not None and affiliate.visitor_hash and click.visitor_hash == affiliate.visitor_hash:
-        return "Self-referral: the customer clicked from the affiliate's own network address."
+        return Hold(HoldCode.SELF_REFERRAL_NETWORK)
     domain = email.rpartition("@")[2]
     if domain and domain in settings.AFFILIATES_DISPOSABLE_DOMAINS:
-        return f"Disposable e-mail domain ({domain})."
+        return Hold(HoldCode.DISPOSABLE_EMAIL, {"domain": domain})
     duplicate = duplicate_account_reason(affiliate)
     if duplicate:
         return duplicate
@@ -665,8 +651,8 @@ def fraud_hold_reason(
             created_at__gte=now - timedelta(hours=24),
         ).count()
         if recent >= settings.AFFILIATES_VELOCITY_PER_DAY:
-            return f"Velocity: {recent} conversions from one visitor in 24 hours."
-    return ""
+            return Hold(HoldCode.VELOCITY, {"count": recent})
+    return None
 
 
 def lock_date_for(day: date) -> date:
@@ -701,13 +687,13 @@ def conversion_record(
     attributed = _attribute(
         program=program, click_id=click_id.strip(), customer_ref=customer_ref.strip(), occurred_at=occurred_at
     )
-    hold = ""
+    hold = None
     if not attributed.reject_reason:
         hold = fraud_hold_reason(
             affiliate=attributed.affiliate, click=attributed.click, customer_email=customer_email, now=now
         )
         if not hold and source == ConversionSource.TAG:
-            hold = TAG_HOLD_REASON
+            hold = TAG_HOLD
     try:
         with transaction.atomic(durable=True):
             conversion = Conversion.objects.create(
@@ -809,7 +795,7 @@ def tag_conversion_confirm(*, conversion_id: int, amount: Decimal, now: datetime
         if (
             commission is not None
             and commission.state == CommissionState.HELD
-            and commission.hold_reason == TAG_HOLD_REASON
+            and commission.hold_code == HoldCode.TAG_UNCONFIRMED
         ):
             commission.state = CommissionState.PENDING
             commission.hold_reason = f"Confirmed by the merchant's server on {now:%Y-%m-%d}."
@@ -833,7 +819,7 @@ def _customer_bind(conversion: Conversion, *, now: datetime) -> None:
         pass  # bound by a concurrent first conversion: the first one wins
 
 
-def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime) -> None:
+def _commission_track(conversion: Conversion, *, hold: Hold | None, tracked_at: datetime) -> None:
     program = conversion.program
     affiliate = conversion.affiliate
     currency = program.currency
@@ -847,7 +833,9 @@ def _commission_track(conversion: Conversion, *, hold: str, tracked_at: datetime
                 program=program,
                 affiliate=affiliate,
                 state=CommissionState.HELD if hold else CommissionState.PENDING,
-                hold_reason=hold[:300],
+                hold_reason=hold.english()[:300] if hold else "",
+                hold_code=hold.code if hold else "",
+                hold_params=hold.params if hold else {},
                 amount=bounty.amount,
                 margin=margin.amount,
                 currency=currency,
@@ -917,11 +905,13 @@ def commission_lock(*, commission_id: int, now: datetime) -> Commission:
         # What may have come to light since it was tracked (an IBAN given later): held, not locked,
         # unless a person released it already.
         before = rollups.commission_figures(commission)
-        duplicate = "" if commission.released_at else duplicate_account_reason(commission.affiliate)
+        duplicate = None if commission.released_at else duplicate_account_reason(commission.affiliate)
         if duplicate:
             commission.state = CommissionState.HELD
-            commission.hold_reason = duplicate[:300]
-            commission.save(update_fields=["state", "hold_reason"])
+            commission.hold_reason = duplicate.english()[:300]
+            commission.hold_code = duplicate.code
+            commission.hold_params = duplicate.params
+            commission.save(update_fields=["state", "hold_reason", "hold_code", "hold_params"])
             _rollup(commission, before)
             return commission
         money = Money(commission.amount, commission.currency)
@@ -1102,8 +1092,8 @@ def commission_adjust(
             holder = _locked(affiliate, currency)
             if amount < 0 and -amount > commission.amount:
                 raise AffiliateError(
-                    _("The commission holds %(amount)s %(currency)s; adjust by at most that.")
-                    % {"amount": commission.amount, "currency": currency}
+                    _("The commission holds %(amount)s; adjust by at most that.")
+                    % {"amount": money_text(commission.amount, currency)}
                 )
         else:
             holder = _available(affiliate, currency)
@@ -1363,7 +1353,7 @@ def inquiry_open(
             % {
                 "person": affiliate.user,
                 "order": order_id,
-                "date": order_date,
+                "date": date_format(order_date, "DATE_FORMAT"),  # in the owner's language (_tell_owner)
                 "message": message.strip()[:500],
             },
         ),
@@ -1416,7 +1406,7 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
                 conversion.is_accepted = True
                 conversion.reject_reason = ""
                 conversion.save(update_fields=["affiliate", "is_accepted", "reject_reason"])
-            _commission_track(conversion, hold="", tracked_at=now)
+            _commission_track(conversion, hold=None, tracked_at=now)
             if not conversion.is_accepted:
                 raise AffiliateError(
                     _("The program's funds don't cover the bounty: top up, then accept again.")

@@ -32,6 +32,7 @@ from api.selectors import (
 )
 from api.services import WidgetPassError, widget_pass_collect, widget_pass_grant
 from campaigns.selectors import landing_offers
+from core.i18n import SOURCE_DEFAULT
 
 # The frame's own cookie: who the balance is shown for, signed; partitioned to the shop's site.
 BALANCE_COOKIE = "tj_widget"
@@ -55,14 +56,26 @@ def _policy(origins: list[str]) -> str:
     return "; ".join([d for d in directives if not d.startswith("frame-ancestors")] + [ancestors])
 
 
-def widget_language(raw: str) -> str:
-    """The frame's language: ``lang`` from the widget (the merchant's ``data-lang``, else the shop
-    page's ``<html lang>``, else the browser's) when TikJoy speaks it, else what LocaleMiddleware chose
-    from the visitor's Accept-Language (docs/api.md, "The widget's language")."""
+def _spoken(raw: str) -> str | None:
+    """``raw`` (``fr-CA``, ``de_AT``) as a language TikJoy speaks, or None."""
     try:
         return get_supported_language_variant(raw.strip().replace("_", "-").lower()[:35])
     except LookupError:
+        return None
+
+
+def widget_language(raw: str, *, page_language: str = "", request: HttpRequest | None = None) -> str:
+    """The frame's language (docs/api.md, "The widget's language"): ``lang``, the merchant's explicit
+    ``data-lang`` on the tag, when TikJoy speaks it; else the visitor's own, as LocaleMiddleware found
+    it for ``request`` (their saved choice or cookie if the browser sends them, else the browser's
+    Accept-Language), as on the brand page; else the shop page's ``<html lang>`` (``page_language``);
+    else English."""
+    chosen = _spoken(raw)
+    if chosen:
+        return chosen
+    if request is not None and getattr(request, "language_source", SOURCE_DEFAULT) != SOURCE_DEFAULT:
         return translation.get_language() or settings.LANGUAGE_CODE
+    return _spoken(page_language) or translation.get_language() or settings.LANGUAGE_CODE
 
 
 @require_GET
@@ -70,7 +83,9 @@ def widget_language(raw: str) -> str:
 def widget_frame(request: HttpRequest) -> HttpResponse:
     """The merchant's live offer and the sign-in buttons (or the signed-in consumer's balance), in
     the shop's language."""
-    language = widget_language(request.GET.get("lang", ""))
+    language = widget_language(
+        request.GET.get("lang", ""), page_language=request.GET.get("page_lang", ""), request=request
+    )
     with translation.override(language):
         response = _widget_frame(request)
     response["Content-Language"] = language

@@ -104,6 +104,7 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
         "month",
         "period_start",
         "period_end",
+        "time_zone",
         "opening_balance",
         "money_in",
         "money_out",

@@ -97,6 +97,7 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     list_select_related = ("merchant",)  # each row's name (its checkbox's label) names the merchant
     fields = (
         "month_label",
+        "period_text",
         "currency",
         "opening_balance_text",
         "money_in_text",
@@ -136,6 +137,11 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     def month_label(self, obj: Statement) -> str:
         return date_format(obj.month, "YEAR_MONTH_FORMAT")
 
+    @admin.display(description=gettext_lazy("Period"))
+    def period_text(self, obj: Statement) -> str:
+        """The instants it covers, in the zone it was issued in (the merchant's then)."""
+        return _("%(start)s to %(end)s, %(zone)s time") % obj.period.words()
+
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return statement_file(self._document(request, object_id, what), what)
 
@@ -169,9 +175,9 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
         # Drafts are the platform's working copies: merchants see finalised documents only.
         return super().get_queryset(request).filter(status=InvoiceStatus.FINALISED)
 
-    @admin.display(description=gettext_lazy("Period"), ordering="period_start")
+    @admin.display(description=gettext_lazy("Period"), ordering="month")
     def period(self, obj: Invoice) -> str:
-        return date_format(obj.period_start, "YEAR_MONTH_FORMAT")
+        return date_format(obj.month, "YEAR_MONTH_FORMAT")
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return invoice_file(self._document(request, object_id, what), what)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from moneyed import Money
 
@@ -20,6 +21,7 @@ from billing.months import Month
 from billing.services import billing_run
 from campaigns import services as campaign_services
 from campaigns.models import ActionType, Campaign, CampaignStatus
+from merchants.days import merchant_zone
 from merchants.models import Merchant
 from merchants.wallet import merchant_top_up_record
 from rewards.models import Reward, RewardStatus
@@ -29,14 +31,15 @@ DEMO_PREVIOUS_TOP_UP = "JOY-DEMO-LAST-MONTH"
 CAMPAIGN_NAME = "Demo: last month's JoyBack"
 
 
-def _at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour, 0), tzinfo=Month.of(day).start.tzinfo)
+def _at(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(hour, 0), tzinfo=zone)
 
 
 def demo_last_month_seed(
     *, merchant: Merchant, owner: User, ops: User, consumers: list[User], now: datetime
 ) -> list[str]:
-    month = Month.before(now)
+    zone = merchant_zone(merchant)
+    month = Month.before(now, zone)  # the merchant's last month, ended in its zone
     day = month.first_day
     merchant_top_up_record(
         merchant=merchant,
@@ -44,11 +47,11 @@ def demo_last_month_seed(
         bank_reference=DEMO_PREVIOUS_TOP_UP,
         value_date=day + timedelta(days=1),
         actor=ops,
-        now=_at(day + timedelta(days=1), 9),
+        now=_at(day + timedelta(days=1), 9, zone),
     )
     campaign = Campaign.objects.filter(merchant=merchant, name=CAMPAIGN_NAME).first()
     if campaign is None:
-        start = _at(day + timedelta(days=2), 8)
+        start = _at(day + timedelta(days=2), 8, zone)
         campaign = campaign_services.campaign_create(
             merchant=merchant,
             actor=owner,
@@ -66,7 +69,7 @@ def demo_last_month_seed(
                 merchant=merchant,
                 campaign=campaign,
                 action_type=ActionType.TIKTOK_LOGIN,
-                now=_at(day + timedelta(days=3 + n), 11),
+                now=_at(day + timedelta(days=3 + n), 11, zone),
             )
         for reward in Reward.objects.filter(campaign=campaign, status=RewardStatus.PENDING):
             reward_settle(reward_id=reward.pk, now=reward.available_at + timedelta(hours=1))

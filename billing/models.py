@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
+from billing.months import Month, Period
+
 MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
@@ -31,6 +33,11 @@ class Statement(models.Model):
     period_start = models.DateTimeField(_("period start"), help_text=_("Inclusive."))
     period_end = models.DateTimeField(
         _("period end"), help_text=_("Exclusive: the first instant of the next month.")
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        help_text=_("The time zone the month was counted in: the merchant's when the statement was issued."),
     )
     opening_balance = models.DecimalField(_("opening balance"), **MONEY)
     closing_balance = models.DecimalField(_("closing balance"), **MONEY)
@@ -79,6 +86,13 @@ class Statement(models.Model):
     @property
     def title(self) -> str:
         return f"{self.month:%B %Y} · {self.currency}"
+
+    @property
+    def period(self) -> Period:
+        """What the statement covers, as issued (``billing.selectors.billing_period``)."""
+        return Period(
+            month=Month.of(self.month), start=self.period_start, end=self.period_end, zone=self.time_zone
+        )
 
 
 class DocumentKind(models.TextChoices):
@@ -138,8 +152,18 @@ class Invoice(models.Model):
         help_text=_("Coin purchases: how it was paid, as printed."),
     )
     currency = models.CharField(_("currency"), max_length=3)
+    month = models.DateField(
+        _("month"), help_text=_("The first day of the month the invoice is for (of the purchase, for coins).")
+    )
     period_start = models.DateField(_("period start"), help_text=_("First day of the supply period."))
     period_end = models.DateField(_("period end"), help_text=_("Last day of the supply period."))
+    period_starts_at = models.DateTimeField(_("period starts at"), help_text=_("Inclusive."))
+    period_ends_at = models.DateTimeField(_("period ends at"), help_text=_("Exclusive."))
+    period_time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        help_text=_("The time zone the supply period's days are dates in."),
+    )
     credited_invoice = models.ForeignKey(
         "self",
         verbose_name=_("credited invoice"),
@@ -214,10 +238,10 @@ class Invoice(models.Model):
         verbose_name_plural = _("invoices")
         constraints = [
             models.UniqueConstraint(
-                fields=["merchant", "currency", "period_start"],
+                fields=["merchant", "currency", "month"],
                 condition=Q(kind="INVOICE"),
                 name="billing_invoice_one_per_month",
-                violation_error_message="There is already an invoice for this merchant, currency and period.",
+                violation_error_message="There is already an invoice for this merchant, currency and month.",
             ),
             models.UniqueConstraint(
                 fields=["series", "sequence"],
@@ -275,6 +299,11 @@ class Invoice(models.Model):
                 name="billing_invoice_period",
                 violation_error_message="An invoice's period must not end before it starts.",
             ),
+            models.CheckConstraint(
+                condition=Q(period_starts_at__lt=models.F("period_ends_at")),
+                name="billing_invoice_period_instants",
+                violation_error_message="An invoice's period must end after it starts.",
+            ),
         ]
         indexes = [
             models.Index(fields=["merchant", "-period_start"], name="billing_invoice_merchant"),
@@ -283,7 +312,17 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         label = self.get_kind_display()
-        return f"{label} {self.number}" if self.number else f"{label} (draft) {self.period_start:%B %Y}"
+        return f"{label} {self.number}" if self.number else f"{label} (draft) {self.month:%B %Y}"
+
+    @property
+    def period(self) -> Period:
+        """What the invoice covers: its month's period (``billing.selectors.billing_period``)."""
+        return Period(
+            month=Month.of(self.month),
+            start=self.period_starts_at,
+            end=self.period_ends_at,
+            zone=self.period_time_zone,
+        )
 
     @property
     def buyer_name(self) -> str:

@@ -14,7 +14,6 @@ from facturx import generate_from_binary
 from weasyprint import HTML, Attachment
 
 from billing.models import Invoice
-from billing.months import Month
 from billing.selectors import StatementFigures
 
 CSV_NAME = "ledger-lines.csv"
@@ -31,6 +30,7 @@ def statement_pdf(*, figures: StatementFigures, csv_bytes: bytes, issued_at, lan
                 "f": figures,
                 "merchant": figures.merchant,
                 "month": figures.month,
+                "period": figures.period.words(),
                 "issued_at": issued_at,
                 "csv_name": CSV_NAME,
             },
@@ -49,11 +49,13 @@ def invoice_pdf(*, invoice: Invoice, xml: bytes, language: str) -> bytes:
     """The human-readable invoice as PDF/A-3b in ``language``, with its CII XML embedded as
     ``factur-x.xml`` exactly as built (the XML's codes and texts do not depend on the language)."""
     with translation.override(language):
+        period = invoice.period
         html = render_to_string(
             "billing/invoice.html",
             {
                 "invoice": invoice,
-                "month": Month.of(invoice.period_start),
+                "month": period.month,
+                "period": period.words(),
                 "original": invoice.credited_invoice,
             },
         )

@@ -14,8 +14,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils.translation import gettext, gettext_noop
 
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
-from billing.months import Month
+from billing.months import Month, Period, PeriodError, month_period
 from campaigns.models import ActionType, Campaign
+from merchants.days import merchant_zone
 from merchants.models import Merchant
 from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction, owner_key, partition_key
@@ -48,7 +49,7 @@ class StatementFigures:
 
     merchant: Merchant
     currency: str
-    month: Month
+    period: Period
     account: Account | None
     opening: Decimal = ZERO
     closing: Decimal = ZERO
@@ -58,6 +59,10 @@ class StatementFigures:
     sections: list[dict] = field(default_factory=list)
     pending_at_end: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def month(self) -> Month:
+        return self.period.month
 
     @property
     def reconciles(self) -> bool:
@@ -86,16 +91,74 @@ def platform_revenue_account(*, merchant: Merchant, currency: str) -> Account | 
     ).first()
 
 
+# --- the billing period: the one rule ----------------------------------------------------------------
+
+
+def _issued_periods(merchant: Merchant, currency: str, months: list[Month]) -> dict[Month, tuple]:
+    """(start, end, zone) of the issued statements of ``months``, else of their finalised service-fee
+    invoices (a month whose statement could not be issued), as stored."""
+    firsts = {m.first_day: m for m in months}
+    found = {
+        firsts[row[0]]: row[1:]
+        for row in Statement.objects.filter(
+            merchant=merchant, currency=currency, month__in=list(firsts)
+        ).values_list("month", "period_start", "period_end", "time_zone")
+    }
+    missing = [day for day, m in firsts.items() if m not in found]
+    if missing:
+        for row in Invoice.objects.filter(
+            merchant=merchant,
+            currency=currency,
+            kind=DocumentKind.INVOICE,
+            status=InvoiceStatus.FINALISED,
+            month__in=missing,
+        ).values_list("month", "period_starts_at", "period_ends_at", "period_time_zone"):
+            found[firsts[row[0]]] = row[1:]
+    return found
+
+
+def billing_period(*, merchant: Merchant, currency: str, month: Month) -> Period:
+    """What ``merchant``'s statement and service-fee invoice in ``currency`` for ``month`` cover.
+
+    The one rule (docs/billing.md, "Periods"): an issued month keeps the period it was issued with.
+    Otherwise the month is ``[the 1st 00:00, the next 1st 00:00)`` in the merchant's time zone now,
+    except that it starts exactly where the previous month's issued document ended, and ends exactly
+    where the next month's issued one starts: after a change of zone no movement is counted twice
+    or missed (the opening balance is the previous closing balance).
+    """
+    issued = _issued_periods(merchant, currency, [month.previous, month, month.next])
+    if month in issued:
+        start, end, zone = issued[month]
+        return Period(month=month, start=start, end=end, zone=zone)
+    zone = merchant_zone(merchant).key
+    before, after = issued.get(month.previous), issued.get(month.next)
+    period = month_period(month, zone, start=before[1] if before else None, end=after[0] if after else None)
+    if period.start >= period.end:
+        raise PeriodError(
+            f"{month.label} of {merchant} would end before it starts ({period.start} to {period.end})."
+        )
+    return period
+
+
 def statement_accounts(*, month: Month, merchant: Merchant | None = None) -> QuerySet[Account]:
-    """The merchants' prepaid accounts that existed, or had money posted, before the month ended:
-    one statement each (a ledger dated by the caller's clock may hold entries older than the row)."""
-    posted = Entry.objects.filter(account=OuterRef("pk"), transaction__created_at__lt=month.end)
+    """The merchants' prepaid accounts that existed, or had money posted, before the month ended
+    somewhere (in any zone; ``account_in_period`` then checks the merchant's own period): one
+    statement each (a ledger dated by the caller's clock may hold entries older than the row)."""
+    end = month.ended_everywhere
+    posted = Entry.objects.filter(account=OuterRef("pk"), transaction__created_at__lt=end)
     accounts = Account.objects.filter(
         owner_type=Merchant._meta.label_lower, purpose=Purpose.MERCHANT_AVAILABLE
-    ).filter(Q(created_at__lt=month.end) | Exists(posted))
+    ).filter(Q(created_at__lt=end) | Exists(posted))
     if merchant is not None:
         accounts = accounts.filter(owner_id=merchant.pk)
     return accounts.order_by("owner_id", "currency")
+
+
+def account_in_period(account: Account, period: Period) -> bool:
+    """Whether ``account`` existed, or had money posted, before ``period`` ended."""
+    return account.created_at < period.end or (
+        Entry.objects.filter(account=account, transaction__created_at__lt=period.end).exists()
+    )
 
 
 def _sum_before(account: Account, instant: datetime) -> Decimal:
@@ -124,8 +187,8 @@ def _stored_balance_at(account: Account, start: datetime, end: datetime) -> tupl
     return Decimal(at_start).quantize(Decimal("0.01")), Decimal(at_end).quantize(Decimal("0.01"))
 
 
-def _grouped_movements(account: Account, month: Month) -> list[tuple]:
-    """(kind, campaign name, action type, reward kind, count, sum, money in, money out) for the month."""
+def _grouped_movements(account: Account, period: Period) -> list[tuple]:
+    """(kind, campaign name, action type, reward kind, count, sum, money in, money out) for the period."""
     entry, txn, reward, action, campaign = (
         connection.ops.quote_name(m._meta.db_table)
         for m in (Entry, Transaction, Reward, SocialAction, Campaign)
@@ -142,7 +205,7 @@ def _grouped_movements(account: Account, month: Month) -> list[tuple]:
         f"GROUP BY t.kind, c.name, a.action_type, r.kind"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [REWARD_SUBJECT, account.pk, month.start, month.end])
+        cursor.execute(sql, [REWARD_SUBJECT, account.pk, period.start, period.end])
         return cursor.fetchall()
 
 
@@ -169,16 +232,17 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
     return f"{campaign} · {action}"
 
 
-def _pending_at_end(merchant: Merchant, currency: str, month: Month) -> dict:
-    """Rewards granted before the month ended and neither confirmed nor reversed by then, from the ledger."""
+def _pending_at_end(merchant: Merchant, currency: str, period: Period) -> dict:
+    """Rewards granted before the period ended and neither confirmed nor reversed by then, from the ledger."""
+    end = period.end
     candidates = dict(
-        Reward.objects.filter(merchant=merchant, currency=currency, created_at__lt=month.end)
-        .filter(Q(status__in=[RewardStatus.PENDING, RewardStatus.HELD]) | Q(decided_at__gte=month.end))
+        Reward.objects.filter(merchant=merchant, currency=currency, created_at__lt=end)
+        .filter(Q(status__in=[RewardStatus.PENDING, RewardStatus.HELD]) | Q(decided_at__gte=end))
         .values_list("pk", "merchant_price")
     )
     kinds: dict[int, set[str]] = defaultdict(set)
     rows = Transaction.objects.filter(
-        subject_type=REWARD_SUBJECT, subject_id__in=[str(pk) for pk in candidates], created_at__lt=month.end
+        subject_type=REWARD_SUBJECT, subject_id__in=[str(pk) for pk in candidates], created_at__lt=end
     ).values_list("subject_id", "kind")
     for subject_id, kind in list(rows):
         kinds[int(subject_id)].add(kind)
@@ -195,22 +259,26 @@ def _pending_at_end(merchant: Merchant, currency: str, month: Month) -> dict:
     return {k: (f"{v:.2f}" if isinstance(v, Decimal) else v) for k, v in figures.items()}
 
 
-def statement_figures(*, merchant: Merchant, currency: str, month: Month) -> StatementFigures:
-    """The statement of ``merchant``'s prepaid account for ``month``, and the reconciliation's verdict.
+def statement_figures(
+    *, merchant: Merchant, currency: str, month: Month, period: Period | None = None
+) -> StatementFigures:
+    """The statement of ``merchant``'s prepaid account for ``month`` (over ``period``, by default
+    ``billing_period``'s), and the reconciliation's verdict.
 
     It reconciles when: the opening and closing balances (sums of the entries before each instant)
     equal the balances found by the other road (the stored balance minus the entries posted later);
     closing = opening + the movements; and the opening equals the closing of the previous statement
     issued, if any (a movement slipped into a month already stated breaks it).
     """
+    period = period or billing_period(merchant=merchant, currency=currency, month=month)
     account = merchant_funds_account(merchant=merchant, currency=currency)
-    figures = StatementFigures(merchant=merchant, currency=currency, month=month, account=account)
+    figures = StatementFigures(merchant=merchant, currency=currency, period=period, account=account)
     if account is not None:
-        figures.opening = _sum_before(account, month.start)
-        figures.closing = _sum_before(account, month.end)
+        figures.opening = _sum_before(account, period.start)
+        figures.closing = _sum_before(account, period.end)
         grouped: dict[str, dict[str, dict]] = defaultdict(dict)
         for kind, campaign, action_type, reward_kind, count, total, money_in, money_out in _grouped_movements(
-            account, month
+            account, period
         ):
             title = gettext(SECTION_TITLES.get(kind, OTHER_TITLE))
             label = _line_label(kind, campaign, action_type, reward_kind)
@@ -231,15 +299,16 @@ def statement_figures(*, merchant: Merchant, currency: str, month: Month) -> Sta
                         "lines": [{**line, "amount": f"{line['amount']:.2f}"} for line in lines],
                     }
                 )
-        stored_start, stored_end = _stored_balance_at(account, month.start, month.end)
+        stored_start, stored_end = _stored_balance_at(account, period.start, period.end)
         if stored_start != figures.opening:
             figures.problems.append(
-                f"Opening balance: the entries before {month.start:%Y-%m-%d %H:%M} sum to {figures.opening}, "
-                f"but the stored balance minus later entries gives {stored_start}."
+                f"Opening balance: the entries before {period.local_start:%Y-%m-%d %H:%M} {period.zone} "
+                f"sum to {figures.opening}, but the stored balance minus later entries gives {stored_start}."
             )
         if stored_end != figures.closing:
             figures.problems.append(
-                f"Closing balance: the entries before {month.end:%Y-%m-%d %H:%M} sum to {figures.closing}, "
+                f"Closing balance: the entries before {period.local_end:%Y-%m-%d %H:%M} {period.zone} "
+                f"sum to {figures.closing}, "
                 f"but the stored balance minus later entries gives {stored_end}."
             )
         if figures.opening + figures.movements_total != figures.closing:
@@ -255,7 +324,7 @@ def statement_figures(*, merchant: Merchant, currency: str, month: Month) -> Sta
             f"but the ledger now opens {month.label} at {figures.opening}: "
             "a movement was posted into a month already stated."
         )
-    figures.pending_at_end = _pending_at_end(merchant, currency, month)
+    figures.pending_at_end = _pending_at_end(merchant, currency, period)
     return figures
 
 
@@ -272,8 +341,8 @@ def statement_csv(*, figures: StatementFigures) -> bytes:
         rows = (
             Entry.objects.filter(
                 account=figures.account,
-                transaction__created_at__gte=figures.month.start,
-                transaction__created_at__lt=figures.month.end,
+                transaction__created_at__gte=figures.period.start,
+                transaction__created_at__lt=figures.period.end,
             )
             .order_by("transaction__created_at", "transaction_id", "id")
             .values_list(
@@ -318,13 +387,17 @@ class FeeFigures:
     chats_entries: int = 0  # charges and refunds among ``count``
 
 
-def confirmed_margin(*, merchant: Merchant, currency: str, month: Month) -> FeeFigures:
-    """The platform's margin on ``merchant`` credited to its revenue account in ``month`` (net of debits)."""
+def confirmed_margin(
+    *, merchant: Merchant, currency: str, month: Month, period: Period | None = None
+) -> FeeFigures:
+    """The platform's margin on ``merchant`` credited to its revenue account in ``month`` (over
+    ``period``, by default ``billing_period``'s; net of debits)."""
+    period = period or billing_period(merchant=merchant, currency=currency, month=month)
     account = platform_revenue_account(merchant=merchant, currency=currency)
     if account is None:
         return FeeFigures(gross=ZERO, count=0)
     rows = Entry.objects.filter(
-        account=account, transaction__created_at__gte=month.start, transaction__created_at__lt=month.end
+        account=account, transaction__created_at__gte=period.start, transaction__created_at__lt=period.end
     ).exclude(transaction__kind="FEE_CREDIT")
     total = rows.aggregate(s=Sum("amount"), n=Count("id"))
     chats = rows.filter(transaction__kind__in=CHAT_KINDS).aggregate(
@@ -342,13 +415,15 @@ def confirmed_margin(*, merchant: Merchant, currency: str, month: Month) -> FeeF
 
 
 def revenue_accounts(*, month: Month, merchant: Merchant | None = None) -> QuerySet[Account]:
-    """Platform revenue accounts kept per merchant that existed, or had money posted, before the month ended."""
-    posted = Entry.objects.filter(account=OuterRef("pk"), transaction__created_at__lt=month.end)
+    """Platform revenue accounts kept per merchant that existed, or had money posted, before the month
+    ended somewhere (``account_in_period`` checks the merchant's own period)."""
+    end = month.ended_everywhere
+    posted = Entry.objects.filter(account=OuterRef("pk"), transaction__created_at__lt=end)
     accounts = Account.objects.filter(
         owner_type=PLATFORM.owner_type,
         purpose=Purpose.PLATFORM_REVENUE,
         partition__startswith=f"{Merchant._meta.label_lower}:",
-    ).filter(Q(created_at__lt=month.end) | Exists(posted))
+    ).filter(Q(created_at__lt=end) | Exists(posted))
     if merchant is not None:
         accounts = accounts.filter(partition=partition_key(merchant))
     return accounts.order_by("partition", "currency")
@@ -397,7 +472,7 @@ def invoices_of(*, merchant: Merchant) -> QuerySet[Invoice]:
 
 def invoice_of_month(*, merchant: Merchant, currency: str, month: Month) -> Invoice | None:
     return Invoice.objects.filter(
-        merchant=merchant, currency=currency, period_start=month.first_day, kind=DocumentKind.INVOICE
+        merchant=merchant, currency=currency, month=month.first_day, kind=DocumentKind.INVOICE
     ).first()
 
 

@@ -6,7 +6,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
@@ -22,9 +22,11 @@ from accounts.models import User
 from billing import rendering
 from billing.cii import invoice_xml
 from billing.models import INVOICE_KINDS, DocumentCounter, DocumentKind, Invoice, InvoiceStatus, Statement
-from billing.months import Month, billing_zone
+from billing.months import EARLIEST_ZONE, LATEST_ZONE, Month, Period, billing_zone
 from billing.selectors import (
     CoinPurchaseFigures,
+    account_in_period,
+    billing_period,
     coin_purchase_figures,
     coin_purchases_uninvoiced,
     confirmed_margin,
@@ -40,6 +42,7 @@ from billing.validation import InvoiceInvalid, invoice_xml_check
 from billing.vat import split_gross, vat_treatment
 from core.errors import DomainError
 from core.tasks import mail_after_commit
+from merchants.days import merchant_zone
 from merchants.locale import merchant_language
 from merchants.models import Merchant, Role
 from wallets.formats import money_text
@@ -98,29 +101,43 @@ def ops_alert(*, subject: str, message: str) -> None:
 # --- statements ---------------------------------------------------------------------------------
 
 
+def _not_over(period: Period, *, document: str) -> BillingError:
+    words = {"month": date_format(period.month.first_day, "YEAR_MONTH_FORMAT"), "zone": period.zone}
+    if document == "statement":
+        text = _("%(month)s is not over yet in %(zone)s: its statement is issued after it ends.")
+    else:
+        text = _("%(month)s is not over yet in %(zone)s: its invoice is drafted after it ends.")
+    return BillingError(text % words)
+
+
 def statement_issue(
-    *, merchant: Merchant, currency: str, month: Month, now: datetime
+    *, merchant: Merchant, currency: str, month: Month, now: datetime, alert: bool = True
 ) -> tuple[Statement, bool]:
-    """Issue the statement of ``merchant``'s prepaid wallet in ``currency`` for ``month``, once.
+    """Issue the statement of ``merchant``'s prepaid wallet in ``currency`` for ``month``, once, over
+    its ``billing_period`` (the month in the merchant's time zone).
 
     Returns ``(statement, created)``; an issued statement is returned unchanged. Raises
-    ``StatementDoesNotReconcile`` (and alerts ops) when the ledger does not reconcile.
+    ``StatementDoesNotReconcile`` (logged; ops e-mailed unless ``alert`` is false) when the ledger
+    does not reconcile.
     """
-    if now < month.end:
-        raise BillingError(
-            _("%(month)s is not over yet: its statement is issued after it ends.") % {"month": month.label}
-        )
     existing = Statement.objects.filter(merchant=merchant, currency=currency, month=month.first_day).first()
     if existing is not None:
         return existing, False
+    period = billing_period(merchant=merchant, currency=currency, month=month)
+    if now < period.end:
+        raise _not_over(period, document="statement")
     language = document_language(merchant=merchant)
     with translation.override(language):  # the movements' words, as printed and kept with the statement
-        figures = statement_figures(merchant=merchant, currency=currency, month=month)
+        figures = statement_figures(merchant=merchant, currency=currency, month=month, period=period)
     if not figures.reconciles:
         error = StatementDoesNotReconcile(
             merchant=merchant, currency=currency, month=month, problems=figures.problems
         )
-        ops_alert(subject=f"Statement {month} {currency} of {merchant.slug} not issued", message=str(error))
+        subject = f"Statement {month} {currency} of {merchant.slug} not issued"
+        if alert:
+            ops_alert(subject=subject, message=str(error))
+        else:
+            logger.error("%s: %s", subject, error)
         raise error
     csv_bytes = statement_csv(figures=figures)
     pdf = rendering.statement_pdf(figures=figures, csv_bytes=csv_bytes, issued_at=now, language=language)
@@ -130,8 +147,9 @@ def statement_issue(
                 merchant=merchant,
                 currency=currency,
                 month=month.first_day,
-                period_start=month.start,
-                period_end=month.end,
+                period_start=period.start,
+                period_end=period.end,
+                time_zone=period.zone,
                 opening_balance=figures.opening,
                 closing_balance=figures.closing,
                 money_in=figures.money_in,
@@ -236,32 +254,31 @@ def _apply_parties_and_vat(invoice: Invoice) -> None:
 def invoice_draft_for_month(
     *, merchant: Merchant, currency: str, month: Month, now: datetime
 ) -> Invoice | None:
-    """The service-fee invoice of ``month``: created as a draft, or refreshed while still a draft.
+    """The service-fee invoice of ``month`` (over its ``billing_period``, the month in the merchant's
+    time zone, the same as the statement's): created as a draft, or refreshed while still a draft.
 
-    ``None`` when no margin was confirmed in the month. A finalised invoice is returned unchanged.
+    ``None`` when no margin was confirmed in the period. A finalised invoice is returned unchanged.
     """
-    if now < month.end:
-        raise BillingError(
-            _("%(month)s is not over yet: its invoice is drafted after it ends.") % {"month": month.label}
-        )
-    fee = confirmed_margin(merchant=merchant, currency=currency, month=month)
+    period = billing_period(merchant=merchant, currency=currency, month=month)
+    if now < period.end:
+        raise _not_over(period, document="invoice")
+    fee = confirmed_margin(merchant=merchant, currency=currency, month=month, period=period)
     try:
-        return _invoice_draft_save(merchant=merchant, currency=currency, month=month, now=now, fee=fee)
+        return _invoice_draft_save(merchant=merchant, currency=currency, period=period, now=now, fee=fee)
     except IntegrityError:  # drafted by a concurrent run meanwhile: the partial unique constraint
         return Invoice.objects.get(
-            merchant=merchant, currency=currency, period_start=month.first_day, kind=DocumentKind.INVOICE
+            merchant=merchant, currency=currency, month=month.first_day, kind=DocumentKind.INVOICE
         )
 
 
 def _invoice_draft_save(
-    *, merchant: Merchant, currency: str, month: Month, now: datetime, fee
+    *, merchant: Merchant, currency: str, period: Period, now: datetime, fee
 ) -> Invoice | None:
+    month = period.month
     with transaction.atomic(durable=True):
         invoice = (
             Invoice.objects.select_for_update()
-            .filter(
-                merchant=merchant, currency=currency, period_start=month.first_day, kind=DocumentKind.INVOICE
-            )
+            .filter(merchant=merchant, currency=currency, month=month.first_day, kind=DocumentKind.INVOICE)
             .first()
         )
         if invoice is not None and invoice.is_final:
@@ -273,10 +290,13 @@ def _invoice_draft_save(
                 kind=DocumentKind.INVOICE,
                 merchant=merchant,
                 currency=currency,
-                period_start=month.first_day,
-                period_end=month.last_day,
+                month=month.first_day,
                 created_at=now,
             )
+        # The supply period: the merchant's (the statement's), its days as dates in its zone (BT-73/74).
+        invoice.period_start, invoice.period_end = period.first_day, period.last_day
+        invoice.period_starts_at, invoice.period_ends_at = period.start, period.end
+        invoice.period_time_zone = period.zone
         invoice.gross_amount = fee.gross
         invoice.fee_count = fee.count
         confirmations = fee.count - fee.chats_entries
@@ -358,9 +378,10 @@ def _invoice_notify(invoice: Invoice) -> None:
         words = {
             "number": invoice.number,
             "amount": money_text(invoice.gross_amount, invoice.currency),
-            "when": date_format(
-                invoice.period_start,
-                "DATE_FORMAT" if invoice.kind == DocumentKind.COIN_INVOICE else "YEAR_MONTH_FORMAT",
+            "when": (
+                date_format(invoice.period_start, "DATE_FORMAT")
+                if invoice.kind == DocumentKind.COIN_INVOICE
+                else date_format(invoice.month, "YEAR_MONTH_FORMAT")
             ),
         }
         if invoice.kind == DocumentKind.CREDIT_NOTE:
@@ -451,8 +472,12 @@ def credit_note_issue(
             kind=DocumentKind.CREDIT_NOTE,
             merchant=original.merchant,
             currency=original.currency,
+            month=original.month,
             period_start=original.period_start,
             period_end=original.period_end,
+            period_starts_at=original.period_starts_at,
+            period_ends_at=original.period_ends_at,
+            period_time_zone=original.period_time_zone,
             credited_invoice=original,
             reason=reason[:300],
             description=_credit_description(original, reason),
@@ -491,74 +516,127 @@ def credit_note_issue(
 
 @dataclass
 class RunReport:
-    month: Month
+    months: list[Month]
     statements_issued: int = 0
     statements_existing: int = 0
     invoices_finalised: int = 0
     invoices_existing: int = 0
+    not_over: int = 0  # merchants whose month has not ended yet in their zone
     failures: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
+        waiting = f"{self.not_over} not over yet in the merchant's zone; " if self.not_over else ""
         return (
-            f"{self.month}: statements {self.statements_issued} issued, {self.statements_existing} already; "
-            f"invoices {self.invoices_finalised} finalised, {self.invoices_existing} already; "
-            f"{len(self.failures)} failure(s)"
+            f"{', '.join(str(m) for m in self.months)}: statements {self.statements_issued} issued, "
+            f"{self.statements_existing} already; invoices {self.invoices_finalised} finalised, "
+            f"{self.invoices_existing} already; {waiting}{len(self.failures)} failure(s)"
         )
 
 
 def billing_run(
     *,
-    month: Month,
     now: datetime,
+    month: Month | None = None,
     merchant: Merchant | None = None,
     progress: Callable[[str], None] | None = None,
+    alert: bool = True,
 ) -> RunReport:
-    """Issue every statement and service-fee invoice of ``month`` that is not issued yet (idempotent)."""
+    """Issue every statement and service-fee invoice that is due and not issued yet (idempotent).
+
+    ``month`` given: that month, for each merchant whose ``billing_period`` of it has ended at
+    ``now`` (in the merchant's zone; the others are counted as not over yet). ``month`` omitted (the
+    schedule): each merchant's last month that has ended in its own zone, so that a merchant in
+    Pacific/Auckland gets its documents hours before one in America/Los_Angeles. Failures are
+    logged and reported; ops are e-mailed about them when ``alert`` is true.
+    """
     say = progress or (lambda _text: None)
-    report = RunReport(month=month)
-    if now < month.end:
-        raise BillingError(_("%(month)s is not over yet.") % {"month": month.label})
-    for account in statement_accounts(month=month, merchant=merchant):
-        owner = merchant or Merchant.objects.get(pk=account.owner_id)
-        try:
-            _statement, created = statement_issue(
-                merchant=owner, currency=account.currency, month=month, now=now
-            )
-        except StatementDoesNotReconcile as exc:
-            report.failures.append(str(exc))
-            say(f"statement {owner.slug} {account.currency}: NOT ISSUED, does not reconcile")
-            continue
-        if created:
-            report.statements_issued += 1
-        else:
-            report.statements_existing += 1
-        say(f"statement {owner.slug} {account.currency}: {'issued' if created else 'already issued'}")
-    for account in revenue_accounts(month=month, merchant=merchant):
-        owner = merchant or Merchant.objects.get(pk=int(account.partition.rsplit(":", 1)[1]))
-        invoice = invoice_draft_for_month(merchant=owner, currency=account.currency, month=month, now=now)
-        if invoice is None:
-            continue
-        if invoice.is_final:
-            report.invoices_existing += 1
-            say(f"invoice {owner.slug} {account.currency}: already {invoice.number}")
-            continue
-        try:
-            invoice, finalised = invoice_finalise_once(invoice_id=invoice.pk, actor=None, now=now)
-        except InvoiceInvalid as exc:
-            report.failures.append(f"{owner.slug}: {exc}")
-            ops_alert(
-                subject=f"Invoice {month} {account.currency} of {owner.slug} left as a draft",
-                message=str(exc),
-            )
-            say(f"invoice {owner.slug} {account.currency}: LEFT AS DRAFT, {exc}")
-            continue
-        if not finalised:  # a concurrent run finalised it meanwhile
-            report.invoices_existing += 1
-            say(f"invoice {owner.slug} {account.currency}: already {invoice.number}")
-            continue
-        report.invoices_finalised += 1
-        say(f"invoice {owner.slug} {account.currency}: {invoice.number}")
+    if month is not None:
+        if now < month.ended_somewhere:
+            raise BillingError(_("%(month)s is not over yet.") % {"month": month.label})
+        months = [month]
+    else:  # the last complete month of the zones furthest behind and ahead: at most two
+        months = sorted({Month.before(now, LATEST_ZONE), Month.before(now, EARLIEST_ZONE)}, key=str)
+    report = RunReport(months=months)
+    owners: dict[int, Merchant] = {}
+
+    def owner_of(pk: int) -> Merchant:
+        if merchant is not None:
+            return merchant
+        if pk not in owners:
+            owners[pk] = Merchant.objects.get(pk=pk)
+        return owners[pk]
+
+    def due(owner: Merchant, candidate: Month) -> bool:
+        return month is not None or Month.before(now, merchant_zone(owner)) == candidate
+
+    for candidate in months:
+        for account in statement_accounts(month=candidate, merchant=merchant):
+            owner = owner_of(account.owner_id)
+            if due(owner, candidate):
+                _run_statement(owner, account, candidate, now=now, report=report, say=say, alert=alert)
+        for account in revenue_accounts(month=candidate, merchant=merchant):
+            owner = owner_of(int(account.partition.rsplit(":", 1)[1]))
+            if due(owner, candidate):
+                _run_invoice(owner, account, candidate, now=now, report=report, say=say, alert=alert)
     return report
+
+
+def _run_statement(owner, account, month: Month, *, now, report: RunReport, say, alert: bool) -> None:
+    where = f"statement {owner.slug} {account.currency}"
+    period = billing_period(merchant=owner, currency=account.currency, month=month)
+    if now < period.end:
+        report.not_over += 1
+        say(f"{where}: not over yet in {period.zone}")
+        return
+    if not account_in_period(account, period):
+        return  # opened after the month ended in the merchant's zone
+    try:
+        _statement, created = statement_issue(
+            merchant=owner, currency=account.currency, month=month, now=now, alert=alert
+        )
+    except StatementDoesNotReconcile as exc:
+        report.failures.append(str(exc))
+        say(f"{where}: NOT ISSUED, does not reconcile")
+        return
+    if created:
+        report.statements_issued += 1
+    else:
+        report.statements_existing += 1
+    say(f"{where}: {'issued' if created else 'already issued'}")
+
+
+def _run_invoice(owner, account, month: Month, *, now, report: RunReport, say, alert: bool) -> None:
+    where = f"invoice {owner.slug} {account.currency}"
+    period = billing_period(merchant=owner, currency=account.currency, month=month)
+    if now < period.end:
+        say(f"{where}: not over yet in {period.zone}")
+        return
+    if not account_in_period(account, period):
+        return
+    invoice = invoice_draft_for_month(merchant=owner, currency=account.currency, month=month, now=now)
+    if invoice is None:
+        return
+    if invoice.is_final:
+        report.invoices_existing += 1
+        say(f"{where}: already {invoice.number}")
+        return
+    try:
+        invoice, finalised = invoice_finalise_once(invoice_id=invoice.pk, actor=None, now=now)
+    except InvoiceInvalid as exc:
+        report.failures.append(f"{owner.slug}: {exc}")
+        subject = f"Invoice {month} {account.currency} of {owner.slug} left as a draft"
+        if alert:
+            ops_alert(subject=subject, message=str(exc))
+        else:
+            logger.error("%s: %s", subject, exc)
+        say(f"{where}: LEFT AS DRAFT, {exc}")
+        return
+    if not finalised:  # a concurrent run finalised it meanwhile
+        report.invoices_existing += 1
+        say(f"{where}: already {invoice.number}")
+        return
+    report.invoices_finalised += 1
+    say(f"{where}: {invoice.number}")
 
 
 # --- Promote coin purchases -----------------------------------------------------------------------
@@ -575,7 +653,9 @@ def _credit_description(original: Invoice, reason: str) -> str:
 def _coin_invoice_draft(figures: CoinPurchaseFigures, *, now: datetime) -> Invoice:
     """An unsaved draft for a coin purchase (the figures come from the ledger transaction), its
     texts in the buyer's language."""
-    supplied = figures.transaction.created_at.astimezone(billing_zone()).date()
+    zone = billing_zone()  # the platform's: a purchase's date is the seller's (docs/billing.md)
+    supplied = figures.transaction.created_at.astimezone(zone).date()
+    day_starts = datetime.combine(supplied, datetime.min.time(), tzinfo=zone)
     if figures.buyer_is_merchant:
         language = document_language(merchant=Merchant.objects.get(pk=figures.owner_id))
     else:
@@ -595,8 +675,12 @@ def _coin_invoice_draft(figures: CoinPurchaseFigures, *, now: datetime) -> Invoi
         merchant_id=figures.owner_id if figures.buyer_is_merchant else None,
         user_id=None if figures.buyer_is_merchant else figures.owner_id,
         currency=figures.currency,
+        month=supplied.replace(day=1),
         period_start=supplied,
         period_end=supplied,
+        period_starts_at=day_starts,
+        period_ends_at=datetime.combine(supplied + timedelta(days=1), datetime.min.time(), tzinfo=zone),
+        period_time_zone=zone.key,
         description=description,
         fee_count=1,
         gross_amount=figures.amount,

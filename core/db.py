@@ -156,13 +156,16 @@ def execute_prepared(
         # builds its mapping in (the statement is prepared once per connection, from the first call).
         names = sorted(params)
         values = [params[key] for key in names]
-        numbered = sql % {key: f"${i}" for i, key in enumerate(names, start=1)}
-        types = [types[key] for key in names] if isinstance(types, Mapping) else ()
     else:
-        values = list(params)
-        numbered = sql % tuple(f"${i}" for i in range(1, len(values) + 1))
+        names, values = None, list(params)
     done = _prepared_on.setdefault(name, weakref.WeakSet())
     if connection.connection not in done:
+        # The statement's text is numbered only when it is prepared (a long one: microseconds).
+        if names is not None:
+            numbered = sql % {key: f"${i}" for i, key in enumerate(names, start=1)}
+            types = [types[key] for key in names] if isinstance(types, Mapping) else ()
+        else:
+            numbered = sql % tuple(f"${i}" for i in range(1, len(values) + 1))
         typed = f" ({', '.join(types)})" if types else ""
         cursor.execute(f"PREPARE {name}{typed} AS {numbered}")
         done.add(connection.connection)

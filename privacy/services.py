@@ -60,14 +60,15 @@ from affiliates.services import (
     commissions_reverse_for_person,
     program_close_for_merchant,
 )
-from billing.months import Month, billing_zone
-from billing.selectors import merchant_funds_account
+from billing.months import Month
+from billing.selectors import billing_period, merchant_funds_account
 from billing.services import BillingError, statement_issue
 from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
 from chats.services import person_chats_erase
 from core.errors import DomainError
 from core.i18n import recipient_locale, utc_text
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
+from merchants.days import merchant_day
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
 from merchants.selectors import wallet_balance
@@ -581,8 +582,8 @@ def merchant_closures_finish(*, now: datetime) -> int:
             continue
         account = merchant_funds_account(merchant=merchant, currency=merchant.currency)
         last = last_movement_at(account) if account is not None else None
-        month = Month.of((last or closure.closed_at).astimezone(billing_zone()).date())
-        if now < month.end:
+        month = Month.of(merchant_day(merchant, last or closure.closed_at))
+        if now < billing_period(merchant=merchant, currency=merchant.currency, month=month).end:
             continue
         try:
             statement, _created = statement_issue(

@@ -6,6 +6,7 @@ stop sharing their data. They compose campaigns (the offers), consent (merchants
 from __future__ import annotations
 
 import functools
+import re
 from datetime import datetime
 
 from allauth.socialaccount.models import SocialAccount
@@ -24,7 +25,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer
 from campaigns.models import ActionType
-from core.db import execute_prepared
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from core.i18n import fallback_language_activate
@@ -34,6 +34,7 @@ from merchants.selectors import consent_active_get, consent_items_for
 from rewards.brand_page import (
     PAGE_TEMPLATE,
     BrandPage,
+    BrandState,
     brand_page_for,
     brand_state_get,
     page_body_get,
@@ -59,7 +60,11 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     messages to show is rendered (from the kept data): its page is its own.
     """
     now = timezone.now()
-    state = brand_state_get(slug=slug, now=now)
+    # A signed-in visitor's standing is read with the brand's state, in the same statement.
+    person = _standing_statement(on_brand=True) if request.user.is_authenticated else None
+    state = brand_state_get(
+        slug=slug, now=now, person=(person[0], {**person[1], "user": request.user.pk}) if person else None
+    )
     # A visitor who chose no language and whose browser asks for none we speak: the brand's.
     fallback_language_activate(request, state.merchant_language)
     key = request.GET.get("t", "")[:64]
@@ -70,7 +75,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         if touchpoint is not None:
             request.session[SOURCE_SESSION_KEY] = {"merchant": state.merchant_id, "touchpoint": touchpoint.pk}
     user = request.user
-    standing = _standing(user, state.merchant_id) if user.is_authenticated else None
+    standing = _standing(user, state) if user.is_authenticated else None
     if request.GET or len(messages.get_messages(request)):
         page = brand_page_for(state=state, slug=slug, now=now)
         return render(request, PAGE_TEMPLATE, _landing_context(page, standing))
@@ -139,9 +144,12 @@ _LOGIN_KEY = login_action_key(user_id=_USER, merchant_id=_MERCHANT)
 
 
 @functools.cache
-def _standing_statement() -> tuple[str, tuple]:
-    """The standing query compiled once per process (ORM compilation costs more than running it),
-    with stand-ins where the person's and the merchant's ids go."""
+def _standing_statement(*, on_brand: bool) -> tuple[str, dict]:
+    """The standing query compiled once per process (ORM compilation costs more than running it):
+    ``(sql, constants)``, ``sql`` with ``%(user)s`` where the person's id goes and the query's own
+    constants as named parameters (``constants``). With ``on_brand``, the brand is ``m.id`` (read in
+    the brand's state statement, ``brand_state_get``) and the key of the person's sign-in there is
+    computed in SQL; without it, they are ``%(merchant)s`` and ``%(login_key)s``."""
     queryset = (
         User.objects.filter(pk=_USER)
         .annotate(
@@ -150,9 +158,7 @@ def _standing_statement() -> tuple[str, tuple]:
             ),
             any_consent=Exists(Consent.objects.filter(user=OuterRef("pk"), merchant_id=_MERCHANT)),
             # The engine's own rule (``login_action_key``): one sign-in per person and merchant, paid once.
-            login_counted=Exists(
-                SocialAction.objects.filter(key=login_action_key(user_id=_USER, merchant_id=_MERCHANT))
-            ),
+            login_counted=Exists(SocialAction.objects.filter(key=_LOGIN_KEY)),
             has_tiktok_account=Exists(SocialAccount.objects.filter(user=OuterRef("pk"), provider="tiktok")),
             is_creator=creator_expression(OuterRef("pk")),
             member=Exists(Membership.objects.filter(user=OuterRef("pk"))),
@@ -161,7 +167,29 @@ def _standing_statement() -> tuple[str, tuple]:
         .values_list(*_STANDING_COLUMNS)
     )
     sql, params = queryset.query.sql_with_params()
-    return sql, tuple(params)
+    if "%%" in sql:  # a literal % would not survive the second formatting below
+        raise ValueError("the standing query has a literal %")
+    stand_ins = {
+        _USER: "%(user)s",
+        _MERCHANT: "m.id" if on_brand else "%(merchant)s",
+        _LOGIN_KEY: _login_key_sql() if on_brand else "%(login_key)s",
+    }
+    placeholders, constants = [], {}
+    for i, value in enumerate(params):
+        if type(value) in (int, str) and value in stand_ins:
+            placeholders.append(stand_ins[value])
+        else:
+            placeholders.append(f"%(c{i})s")
+            constants[f"c{i}"] = value
+    return sql % tuple(placeholders), constants
+
+
+def _login_key_sql() -> str:
+    """``login_action_key`` of ``%(user)s`` at the brand ``m.id``, written in SQL from the function
+    itself (called with stand-ins), so the two can't differ."""
+    values = {str(_USER): "(%(user)s::bigint)::text", str(_MERCHANT): "m.id::text"}
+    pieces = re.split(f"({_USER}|{_MERCHANT})", _LOGIN_KEY)
+    return "(" + " || ".join(values.get(p, "'" + p.replace("'", "''") + "'") for p in pieces if p) + ")"
 
 
 _STANDING_COLUMNS = (
@@ -175,10 +203,11 @@ _STANDING_COLUMNS = (
 )
 
 
-def _standing(user, merchant_id: int) -> dict[str, bool]:
+def _standing(user, state: BrandState) -> dict[str, bool]:
     """Whether the person joined the brand and can earn by signing in, whether they count as a
     creator (``social.selectors.user_is_creator``) and the navigation's consumer rule
-    (``accounts.people.is_consumer``: on a merchant's team, any social action), in one query.
+    (``accounts.people.is_consumer``: on a merchant's team, any social action): on PostgreSQL read
+    with the brand's state (``state.person``, the same statement), elsewhere in one query.
 
     Joined: agreed to share with the brand and not withdrawn; or, for a person who had nothing to
     share (never asked), the brand's sign-in was recorded. A withdrawn consent is no longer joined
@@ -186,20 +215,22 @@ def _standing(user, merchant_id: int) -> dict[str, bool]:
     already (``rewards.services.login_action_key``, the key it pays once under), so signing in or
     joining again pays nothing. Earns by signing in: a TikTok account or a verified phone, the rule
     of ``social.selectors.login_channel_for``."""
-    sql, params = _standing_statement()
-    values = {
-        _USER: user.pk,
-        _MERCHANT: merchant_id,
-        _LOGIN_KEY: login_action_key(user_id=user.pk, merchant_id=merchant_id),
-    }
-    with connection.cursor() as cursor:
-        execute_prepared(
-            cursor,
-            "rewards_brand_standing",
-            sql,
-            [values.get(p, p) if type(p) in (int, str) else p for p in params],
-        )
-        row = dict(zip(_STANDING_COLUMNS, cursor.fetchone(), strict=True))
+    if state.person is not None:
+        values = state.person
+    else:
+        sql, constants = _standing_statement(on_brand=False)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                sql,
+                {
+                    **constants,
+                    "user": user.pk,
+                    "merchant": state.merchant_id,
+                    "login_key": login_action_key(user_id=user.pk, merchant_id=state.merchant_id),
+                },
+            )
+            values = cursor.fetchone()
+    row = dict(zip(_STANDING_COLUMNS, values, strict=True))
     joined = bool(row["active_consent"] or (not row["any_consent"] and row["login_counted"]))
     login_channel = bool(row["has_tiktok_account"] or (user.phone and user.phone_verified))
     return {

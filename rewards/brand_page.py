@@ -7,7 +7,8 @@ prepared statement: planning it cost more than running it, ``core.db.execute_pre
 reads, for the merchant of a slug, its language (a visitor's fallback) and:
 
 - a fingerprint, the md5 of every row the page is built from: every campaign of the merchant not
-  ENDED (ENDED is final) whole (``to_jsonb``) but without its running ``spent`` and ``updated_at``
+  ENDED (ENDED is final) whole (every column of the model, as a ``ROW``: half what ``to_jsonb`` of
+  the row cost PostgreSQL) but without its running ``spent`` and ``updated_at``
   (they change with every reward paid and show nothing), with whether its budget is spent; their
   reward rules whole without their running ``rewards_paid`` and ``spent``, with whether ``max_rewards`` is
   reached; and the version of every other row: the merchant, the campaigns' texts in other
@@ -24,7 +25,7 @@ money that makes the engine resume it, a video, a text or a logo changed, a plan
 changes a row, so the next request has another state; a campaign starting or ending changes the
 "next moment". Nothing has to remember to invalidate anything, writes through ``update()`` or raw
 SQL included, and every server process agrees. A new column in those tables joins the fingerprint
-by itself.
+by itself (a campaign's and a rule's columns are read from their models).
 
 Kept in ``django.core.cache`` (the default cache, an hour at most), under keys made of the state,
 the active language and time zone and the code's version (:func:`_code_version`: templates,
@@ -65,7 +66,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest
-from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
@@ -84,6 +84,7 @@ from campaigns.models import (
     VideoText,
 )
 from campaigns.selectors import landing_offers, video_list
+from core.csrf import csrf_token_get
 from core.db import execute_prepared
 from merchants.models import Merchant
 from rewards.brand_poster import BrandEarnings, earnings_from_offers
@@ -129,31 +130,45 @@ class BrandPage:
         ]
 
 
-def _sql() -> str:
+def _columns(model, alias: str, *, without: tuple[str, ...]) -> str:
+    """Every column of ``model``'s table but ``without``, as ``alias.column`` (SQL)."""
+    quote = connection.ops.quote_name
+    fields = [f.column for f in model._meta.concrete_fields]
+    missing = set(without) - set(fields)
+    if missing:  # a column renamed: the fingerprint must not silently keep it
+        raise ValueError(f"{model.__name__} has no column {sorted(missing)}")
+    return ", ".join(f"{alias}.{quote(column)}" for column in fields if column not in without)
+
+
+@functools.cache
+def _sql(person: str = "") -> str:
+    """The state's statement; with ``person`` (a SELECT of one row, see :func:`brand_state_get`), its
+    columns follow the state's."""
     m, c, r = Merchant._meta.db_table, Campaign._meta.db_table, RewardRule._meta.db_table
     v, mp, p = Video._meta.db_table, MerchantPricing._meta.db_table, PricingPlan._meta.db_table
     t, vt = CampaignText._meta.db_table, VideoText._meta.db_table
-    # Parameters, in order: the slug, ENDED, now.
+    person_columns, person_join = (", p.*", f"LEFT JOIN LATERAL ({person}) p ON true") if person else ("", "")
+    # A campaign and a rule whole but for what moves with every reward paid (and shows nothing):
+    # every column of the model, as a ROW (half the cost of to_jsonb of the row less those columns).
+    c_columns = _columns(Campaign, "c", without=("spent", "updated_at"))
+    r_columns = _columns(RewardRule, "r", without=("rewards_paid", "spent"))
     # A row's version (``xmin``, ``ctid``): every UPDATE writes a new version of the row, with
     # the writing transaction's id and a new place, so any change to it moves the pair.
     return f"""
         WITH m AS MATERIALIZED (
-            SELECT m.id, m.language, m.xmin::text || m.ctid::text AS v FROM {m} m WHERE m.slug = %s
+            SELECT m.id, m.language, m.xmin::text || m.ctid::text AS v FROM {m} m WHERE m.slug = %(slug)s
         ), c AS MATERIALIZED (
             SELECT c.id, c.starts_at, c.ends_at,
-                   ((to_jsonb(c) - 'spent' - 'updated_at')
-                    || jsonb_build_object('budget_spent', c.spent >= c.budget))::text AS v
+                   ROW({c_columns}, c.spent >= c.budget)::text AS v
               FROM {c} c
-             WHERE c.merchant_id = (SELECT id FROM m) AND c.status <> %s
+             WHERE c.merchant_id = (SELECT id FROM m) AND c.status <> %(ended)s
         ), v AS MATERIALIZED (
             SELECT v.id, v.xmin::text || v.ctid::text AS v FROM {v} v WHERE v.merchant_id = (SELECT id FROM m)
         )
         SELECT m.id, m.language,
                md5(concat_ws('|', m.v,
                    (SELECT string_agg(c.v, ',' ORDER BY c.id) FROM c),
-                   (SELECT string_agg(((to_jsonb(r) - 'rewards_paid' - 'spent')
-                                       || jsonb_build_object('exhausted', r.rewards_paid >= r.max_rewards))::text,
-                                      ',' ORDER BY r.id)
+                   (SELECT string_agg(ROW({r_columns}, r.rewards_paid >= r.max_rewards)::text, ',' ORDER BY r.id)
                       FROM {r} r WHERE r.campaign_id IN (SELECT id FROM c)),
                    (SELECT string_agg(t.id || ':' || t.xmin::text || t.ctid::text, ',' ORDER BY t.id)
                       FROM {t} t WHERE t.campaign_id IN (SELECT id FROM c)),
@@ -164,8 +179,9 @@ def _sql() -> str:
                       FROM {mp} mp WHERE mp.merchant_id = m.id),
                    (SELECT string_agg(p.id || ':' || p.xmin::text || p.ctid::text, ',' ORDER BY p.id) FROM {p} p)
                )),
-               (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %s)
-          FROM m
+               (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %(now)s)
+               {person_columns}
+          FROM m {person_join}
     """  # noqa: S608 - table names from the models' metadata; every value is a parameter
 
 
@@ -178,6 +194,8 @@ class BrandState:
     merchant_id: int
     merchant_language: str
     version: str | None
+    # The row of the ``person`` statement given to brand_state_get, read with the state.
+    person: tuple | None = field(default=None, compare=False)
 
     def key(self, kind: str, *parts: object) -> str | None:
         """The cache key of ``kind`` kept for this state in the active language and time zone,
@@ -190,22 +208,44 @@ class BrandState:
         return f"brand-page:{kind}:{self.merchant_id}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
-def brand_state_get(*, slug: str, now: datetime) -> BrandState:
-    """The state of the brand page of ``slug`` at ``now``, in one statement (404: no such brand)."""
+def brand_state_get(*, slug: str, now: datetime, person: tuple[str, dict] | None = None) -> BrandState:
+    """The state of the brand page of ``slug`` at ``now``, in one statement (404: no such brand).
+
+    ``person``: ``(sql, values)``, a SELECT of one row about the visitor, read in the same statement
+    (one round trip) as ``BrandState.person``: ``sql`` may use ``m.id`` (the brand's id) and named
+    parameters (``%(name)s``, in ``values``). It must be the same text on every call (the statement
+    is prepared once per database session under a name made of it). Not on SQLite: the caller
+    reads it on its own."""
     if connection.vendor != "postgresql":
         row = Merchant.objects.filter(slug=slug).values_list("pk", "language").first()
         if row is None:
             raise Http404(gettext("No brand at this address."))
         return BrandState(merchant_id=row[0], merchant_language=row[1], version=None)
+    values = {"slug": slug, "ended": CampaignStatus.ENDED, "now": now}
+    name = "rewards_brand_page_state"
+    if person is not None:
+        sql, person_values = person
+        values.update(person_values)
+        name = _statement_name(sql)
     with connection.cursor() as cursor:
         # Prepared once per database session: planning it cost more than running it.
-        execute_prepared(cursor, "rewards_brand_page_state", _sql(), [slug, CampaignStatus.ENDED, now])
+        execute_prepared(cursor, name, _sql(person[0] if person else ""), values)
         row = cursor.fetchone()
     if row is None:
         raise Http404(gettext("No brand at this address."))
-    merchant_id, language, digest, next_change = row
+    merchant_id, language, digest, next_change, *person_row = row
     moment = next_change.isoformat() if next_change is not None else "-"
-    return BrandState(merchant_id=merchant_id, merchant_language=language, version=f"{digest}|{moment}")
+    return BrandState(
+        merchant_id=merchant_id,
+        merchant_language=language,
+        version=f"{digest}|{moment}",
+        person=tuple(person_row) if person is not None else None,
+    )
+
+
+@functools.cache
+def _statement_name(person_sql: str) -> str:
+    return "rewards_brand_page_state_" + hashlib.sha256(person_sql.encode()).hexdigest()[:12]
 
 
 @functools.cache
@@ -311,7 +351,7 @@ def page_body_get(key: str | None, request: HttpRequest) -> str | None:
     if body is None:
         return None
     if CSRF_PLACEHOLDER in body:
-        body = body.replace(CSRF_PLACEHOLDER, get_token(request))
+        body = body.replace(CSRF_PLACEHOLDER, csrf_token_get(request))
     return body
 
 

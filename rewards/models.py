@@ -347,7 +347,7 @@ class Reward(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     merchant_price = models.DecimalField(_("merchant price"), max_digits=12, decimal_places=2)
     user_amount = models.DecimalField(_("user amount"), max_digits=12, decimal_places=2)
-    margin = models.DecimalField(max_digits=12, decimal_places=2)
+    margin = models.DecimalField(_("margin"), max_digits=12, decimal_places=2)
     calculation = models.JSONField(
         default=dict, help_text=_("The rule and figures that produced the amount.")
     )
@@ -366,9 +366,11 @@ class Reward(models.Model):
     advanced_at = models.DateTimeField(
         null=True, blank=True, help_text=_("When TikJoy made it available, before the hold ended (JoyFast).")
     )
-    reason = models.CharField(max_length=300, blank=True, help_text=_("Why it was held or reversed."))
+    reason = models.CharField(
+        _("reason"), max_length=300, blank=True, help_text=_("Why it was held or reversed.")
+    )
     created_at = models.DateTimeField(_("created at"))
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import User
 from accounts.people import is_consumer
+from core.csrf import csrf_token_get
 from rewards import selectors, wallet_page
 from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
@@ -67,7 +67,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         return render_to_string(WALLET_TEMPLATE, context, request=request)
 
     placeholder, body = wallet_page.wallet_body(user=request.user, kind="page", now=now, build=build)
-    return HttpResponse(body.replace(placeholder, get_token(request)))
+    return HttpResponse(body.replace(placeholder, csrf_token_get(request)))
 
 
 def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:

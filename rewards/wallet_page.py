@@ -3,10 +3,13 @@ is unchanged.
 
 Building the wallet took 11-13 ORM queries and a template of every section, about 15 ms of CPU a
 request, while most requests find it as it was. So one SQL statement (no ORM compilation, one round
-trip) reads a fingerprint of the person's wallet: the md5 of every row the page and its JSON are
-built from, whole (``to_jsonb``, so a column added later joins it by itself):
+trip) reads a fingerprint of the person's wallet: the md5 of the version of every row the page and
+its JSON are built from (:func:`_version`: the row's ``xmin`` and ``ctid``, which every UPDATE
+moves, whatever column it touched: a column added later joins it by itself; reading the versions
+costs PostgreSQL a third less than ``to_jsonb`` of each whole row, which it read before):
 
-- the person's User row (name, phone, language, time zone, staff or not) and whether they are on a
+- the person's User row (name, phone, language, time zone, staff or not; a new password hash or a
+  sign-in's ``last_login`` builds the page again, as it did) and whether they are on a
   merchant's team or have acted for a brand (the menu's consumer rule, ``accounts.people``);
 - every ledger account the person owns, with its stored balance (``wallets.services.post`` changes
   the balance row of both sides of every posting, so a reward, a confirmation, a reversal, a payout
@@ -18,12 +21,14 @@ built from, whole (``to_jsonb``, so a column added later joins it by itself):
   the JSON's 10 are among them), the 10 newest under review and the 10 newest reversed;
 - the schedule of pending rewards as the page groups them (day in the person's time zone, currency,
   total, count);
-- the 10 newest actions refused for lack of money, with their brand and campaign (without its
-  running ``spent`` and ``updated_at``, which change with every reward paid and show nothing here);
+- the 10 newest actions refused for lack of money, with their brand and campaign (the campaign read
+  whole, ``to_jsonb``, without its running ``spent`` and ``updated_at``, which change with every
+  reward paid and show nothing here: its version would change with them);
 - the 10 newest brands awaited, the person's e-mail addresses (how they are told), their TikTok
   profile and their active consents with each brand;
 
-and the next moment the page changes by time alone: the earliest deadline of a listed unfunded
+(the JSON's fingerprint reads only what it shows: the accounts, the figures, the 20 newest rewards,
+the schedule and the unfunded actions), and the next moment the page changes by time alone: the earliest deadline of a listed unfunded
 action still ahead ("Waiting: ... before" turns into "Not paid"). The day in the person's time zone
 is in the key too (a day that has come reads "Being checked now"), with the time zone, the active
 language and a digest of the code that renders the page (a release with another template or text
@@ -83,7 +88,18 @@ TEMPLATES = (
 )
 
 
-def _sql() -> str:
+def _version(alias: str) -> str:
+    """The version of the row ``alias``: its id, and the id of the transaction that wrote it with its
+    place in the table (``xmin``, ``ctid``). PostgreSQL writes every UPDATE as a new version of the
+    row, with the writing transaction's id and a new place, so any change to the row moves them,
+    whatever column it touched (a row locked ``FOR UPDATE`` keeps them)."""
+    return f"({alias}.id || ':' || {alias}.xmin::text || {alias}.ctid::text)"
+
+
+@functools.cache
+def _sql(kind: str) -> str:
+    """The fingerprint of the wallet's ``kind``: "page" (everything ``/wallet/`` shows) or "json"
+    (the part ``/wallet/summary.json`` shows)."""
     u, ms, a = User._meta.db_table, Membership._meta.db_table, Account._meta.db_table
     f, r, s = PersonRewardFigures._meta.db_table, Reward._meta.db_table, SocialAction._meta.db_table
     m, c, w = Merchant._meta.db_table, Campaign._meta.db_table, LaunchWatch._meta.db_table
@@ -91,13 +107,14 @@ def _sql() -> str:
 
     def listed(where: str, rows: int) -> str:
         """The ``rows`` newest rewards of the person matching ``where``, each with its action's type
-        and its brand. The rows are chosen first and only they are joined and turned into JSON: a
+        and its brand. The rows are chosen first and only they are joined and read: a
         generic plan (the statement is prepared) can't know a person has 10,000 rewards, and
         joining before the limit read all of them (190 ms instead of 5)."""
         return f"""
             SELECT r.created_at, r.id,
-                   concat_ws(';', to_jsonb(r)::text, sa.action_type, to_jsonb(m)::text) AS j
-              FROM (SELECT * FROM {r} WHERE user_id = %(user)s {where}
+                   concat_ws(';', r.id || ':' || r.v, sa.action_type, {_version("m")}) AS j
+              FROM (SELECT id, created_at, action_id, merchant_id, xmin::text || ctid::text AS v
+                      FROM {r} WHERE user_id = %(user)s {where}
                      ORDER BY created_at DESC, id DESC LIMIT {rows}) r
               JOIN {s} sa ON sa.id = r.action_id JOIN {m} m ON m.id = r.merchant_id"""  # noqa: S608 - table names from the models, constant statuses
 
@@ -109,11 +126,56 @@ def _sql() -> str:
         RewardStatus.PENDING.value,
     )
     s_unfunded = ActionStatus.UNFUNDED.value
+
+    def aggregated(rows: str) -> str:
+        return f"coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM ({rows}) x), '')"  # noqa: S608 - table names from the models
+
+    # What the JSON shows (``selectors.wallet_summary``: balances, counts, the schedule's next day,
+    # the 10 newest rewards, the unfunded actions); the page shows these and the rest below.
+    parts = [
+        f"""coalesce((SELECT string_agg({_version("a")}, ',' ORDER BY a.id) FROM {a} a
+                       WHERE a.owner_type = %(owner_type)s AND a.owner_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+        f"""coalesce((SELECT string_agg({_version("f")}, ',' ORDER BY f.id) FROM {f} f
+                       WHERE f.user_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+        aggregated(listed("", HISTORY_ROWS)),
+        # the schedule as rewards.selectors.availability_schedule groups it
+        f"""coalesce((SELECT string_agg(concat_ws(':', d.day, d.currency, d.total, d.n), ','
+                                        ORDER BY d.day, d.currency)
+                        FROM (SELECT (COALESCE(r.advance_at, r.available_at) AT TIME ZONE %(tz)s)::date AS day,
+                                     r.currency, sum(r.user_amount) AS total, count(*) AS n
+                                FROM {r} r
+                               WHERE r.user_id = %(user)s AND r.status = '{s_pending}' AND r.advanced_at IS NULL
+                               GROUP BY 1, 2) d), '')""",  # noqa: S608 - table names from the models
+        "coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM unfunded x), '')",
+    ]
+    if kind == "page":
+        parts += [
+            # the person (the menu: name, staff, whether they can sign in with a password), whether
+            # they are on a merchant's team and whether they have acted (the menu's consumer rule)
+            f"""coalesce((SELECT {_version("u")} FROM {u} u WHERE u.id = %(user)s), '')""",  # noqa: S608 - table names from the models
+            f"(SELECT EXISTS (SELECT 1 FROM {ms} WHERE user_id = %(user)s))::text",  # noqa: S608 - table names from the models
+            f"(SELECT EXISTS (SELECT 1 FROM {s} WHERE user_id = %(user)s))::text",  # noqa: S608 - table names from the models
+            aggregated(listed(f"AND status = '{s_held}'", LIST_ROWS)),
+            aggregated(listed(f"AND status = '{s_reversed}'", LIST_ROWS)),
+            aggregated(
+                f"""SELECT w.created_at, w.id, concat_ws(';', {_version("w")}, {_version("m")}) AS j
+                      FROM {w} w JOIN {m} m ON m.id = w.merchant_id
+                     WHERE w.user_id = %(user)s
+                     ORDER BY w.created_at DESC, w.id DESC LIMIT {LIST_ROWS}"""  # noqa: S608 - table names from the models
+            ),
+            f"""coalesce((SELECT string_agg({_version("e")}, ',' ORDER BY e.id) FROM {e} e
+                       WHERE e.user_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+            f"""coalesce((SELECT string_agg({_version("t")}, ',' ORDER BY t.id) FROM {t} t
+                       WHERE t.user_id = %(user)s), '')""",  # noqa: S608 - table names from the models
+            f"""coalesce((SELECT string_agg(concat_ws(';', {_version("k")}, {_version("m")}), ',' ORDER BY k.id)
+                        FROM {k} k JOIN {m} m ON m.id = k.merchant_id
+                       WHERE k.user_id = %(user)s AND k.withdrawn_at IS NULL), '')""",  # noqa: S608 - table names from the models
+        ]
     # Each part coalesced to '' keeps its place: an empty part can't shift another into its slot.
     return f"""
         WITH unfunded AS (
             SELECT sa.created_at, sa.id,
-                   concat_ws(';', to_jsonb(sa)::text, to_jsonb(m)::text,
+                   concat_ws(';', {_version("sa")}, {_version("m")},
                              (to_jsonb(c) - 'spent' - 'updated_at')::text) AS j,
                    LEAST(sa.created_at + %(retry)s, c.ends_at) AS deadline
               FROM {s} sa JOIN {m} m ON m.id = sa.merchant_id LEFT JOIN {c} c ON c.id = sa.campaign_id
@@ -121,45 +183,7 @@ def _sql() -> str:
              ORDER BY sa.created_at DESC, sa.id DESC
              LIMIT {LIST_ROWS}
         )
-        SELECT md5(concat_ws('|',
-            -- the person, without the password's hash (whether it can sign in counts: the menu)
-            coalesce((SELECT ((to_jsonb(u) - 'password')
-                              || jsonb_build_object('usable', NOT starts_with(u.password, '!')))::text
-                        FROM {u} u WHERE u.id = %(user)s), ''),
-            (SELECT EXISTS (SELECT 1 FROM {ms} WHERE user_id = %(user)s))::text,
-            (SELECT EXISTS (SELECT 1 FROM {s} WHERE user_id = %(user)s))::text,
-            coalesce((SELECT string_agg(to_jsonb(a)::text, ',' ORDER BY a.id) FROM {a} a
-                       WHERE a.owner_type = %(owner_type)s AND a.owner_id = %(user)s), ''),
-            coalesce((SELECT string_agg(to_jsonb(f)::text, ',' ORDER BY f.id) FROM {f} f
-                       WHERE f.user_id = %(user)s), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        {listed("", HISTORY_ROWS)}) x), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        {listed(f"AND status = '{s_held}'", LIST_ROWS)}) x), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        {listed(f"AND status = '{s_reversed}'", LIST_ROWS)}) x), ''),
-            -- the schedule as rewards.selectors.availability_schedule groups it
-            coalesce((SELECT string_agg(concat_ws(':', d.day, d.currency, d.total, d.n), ','
-                                        ORDER BY d.day, d.currency)
-                        FROM (SELECT (COALESCE(r.advance_at, r.available_at) AT TIME ZONE %(tz)s)::date AS day,
-                                     r.currency, sum(r.user_amount) AS total, count(*) AS n
-                                FROM {r} r
-                               WHERE r.user_id = %(user)s AND r.status = '{s_pending}' AND r.advanced_at IS NULL
-                               GROUP BY 1, 2) d), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM unfunded x), ''),
-            coalesce((SELECT string_agg(x.j, ',' ORDER BY x.created_at DESC, x.id DESC) FROM (
-                        SELECT w.created_at, w.id, concat_ws(';', to_jsonb(w)::text, to_jsonb(m)::text) AS j
-                          FROM {w} w JOIN {m} m ON m.id = w.merchant_id
-                         WHERE w.user_id = %(user)s
-                         ORDER BY w.created_at DESC, w.id DESC LIMIT {LIST_ROWS}) x), ''),
-            coalesce((SELECT string_agg(to_jsonb(e)::text, ',' ORDER BY e.id) FROM {e} e
-                       WHERE e.user_id = %(user)s), ''),
-            coalesce((SELECT string_agg(to_jsonb(t)::text, ',' ORDER BY t.id) FROM {t} t
-                       WHERE t.user_id = %(user)s), ''),
-            coalesce((SELECT string_agg(concat_ws(';', to_jsonb(k)::text, to_jsonb(m)::text), ',' ORDER BY k.id)
-                        FROM {k} k JOIN {m} m ON m.id = k.merchant_id
-                       WHERE k.user_id = %(user)s AND k.withdrawn_at IS NULL), '')
-        )),
+        SELECT md5(concat_ws('|', {", ".join(parts)})),
         (SELECT min(deadline) FROM unfunded WHERE deadline > %(now)s)
     """  # noqa: S608 - table names from the models' metadata; every value is a parameter
 
@@ -191,8 +215,8 @@ STATEMENT = "rewards_wallet_fingerprint"
 _TYPES = {"user": "bigint", "owner_type": "text", "tz": "text", "now": "timestamptz", "retry": "interval"}
 
 
-def _fingerprint(cursor, values: dict) -> tuple[str, datetime | None]:
-    execute_prepared(cursor, STATEMENT, _sql(), values, types=_TYPES)
+def _fingerprint(cursor, values: dict, kind: str) -> tuple[str, datetime | None]:
+    execute_prepared(cursor, f"{STATEMENT}_{kind}", _sql(kind), values, types=_TYPES)
     return cursor.fetchone()
 
 
@@ -214,6 +238,7 @@ def wallet_key(*, user: AbstractBaseUser, kind: str, now: datetime) -> str:
                 "now": now,
                 "retry": timedelta(days=settings.REWARDS_UNFUNDED_RETRY_DAYS),
             },
+            kind,
         )
     moment = next_change.isoformat() if next_change is not None else "-"
     language = translation.get_language() or settings.LANGUAGE_CODE

@@ -20,6 +20,7 @@ from django.utils.translation import get_language_info, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, EditConflict
+from core.i18n import utc_text
 from support.models import BODY_MAX, RequestStatus, SupportRequest
 from support.selectors import support_request_person_address
 from support.services import person_language, support_request_ops_update
@@ -172,15 +173,24 @@ class SupportRequestOpsForm(forms.ModelForm):
         return cleaned
 
 
-def _language_name(obj: SupportRequest) -> str:
-    """The language the person reads us in (their saved one, else the one they wrote in), by its own name."""
-    code = person_language(obj)
+def _language_name(code: str) -> str:
+    """A language by its own name ("Deutsch"), "not known" for none."""
     if not code:
         return gettext("not known")
     try:
         return get_language_info(code)["name_local"]
     except KeyError:
         return code
+
+
+def _language_rows(obj: SupportRequest) -> list[tuple[str, str]]:
+    """The language the request was written in (recorded when it was made), and the person's own
+    language now when it is another one (what our e-mails to them are written in)."""
+    rows = [(gettext("Language of the request"), _language_name(obj.language))]
+    now = person_language(obj)
+    if now and now != obj.language:
+        rows.append((gettext("Language of the person now"), _language_name(now)))
+    return rows
 
 
 @admin.register(SupportRequest)
@@ -243,7 +253,7 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("context"))
     def context(self, obj):
-        rows = [(gettext("Language of the person"), _language_name(obj))]
+        rows = _language_rows(obj)
         if obj.page:
             rows.append((gettext("Page"), obj.page))
         if obj.merchant_id:
@@ -287,7 +297,7 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
                 (
                     (
                         m.author if m.author_kind == "OPS" else gettext("The person"),
-                        timezone.localtime(m.created_at).strftime("%Y-%m-%d %H:%M"),
+                        gettext("%(moment)s UTC") % {"moment": utc_text(m.created_at)},  # ops read UTC
                         format_html(" · <em>{}</em>", gettext("internal note")) if m.internal else "",
                         linebreaksbr(m.body),
                     )

@@ -150,9 +150,16 @@ class SupportRequestForm(_Keyed):
 
 
 class ReplyForm(_Keyed):
+    """``formal``: the request is a merchant's (``SupportRequest.for_merchant``)."""
+
     message = forms.CharField(
         label=_("Your answer"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+    def __init__(self, *args, formal=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if formal:
+            self.fields["message"].label = pgettext_lazy("to a merchant", "Your answer")
 
 
 class HelpSearchForm(forms.Form):

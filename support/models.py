@@ -18,6 +18,9 @@ SUBJECT_MAX = 150
 BODY_MAX = 5000
 PAGE_MAX = 500
 
+# Pages whose reader is a merchant: a support request sent from one of them speaks formally (docs/support.md).
+MERCHANT_PAGES = ("/console", "/help/merchants")
+
 
 class Topic(models.TextChoices):
     REWARDS = "REWARDS", _("My rewards and wallet")
@@ -148,6 +151,17 @@ class SupportRequest(models.Model):
 
     def __str__(self) -> str:
         return gettext("Support request #%(id)s: %(subject)s") % {"id": self.pk, "subject": self.subject}
+
+    @property
+    def for_merchant(self) -> bool:
+        """Who the request's pages and e-mails speak to: a merchant, formally like the console (Sie /
+        Lei / vous / usted), when it was sent from the console or the brands' Help, is about "my brand,
+        campaigns and console", or names one of the person's brands; else a consumer (du / tu)."""
+        return (
+            self.page.startswith(MERCHANT_PAGES)
+            or self.topic == Topic.MERCHANT
+            or bool(self.user_id and self.merchant_id)
+        )
 
 
 class Author(models.TextChoices):

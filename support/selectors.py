@@ -43,6 +43,12 @@ def attachable_merchants(*, user: User) -> list[Merchant]:
     return list(Merchant.objects.filter(memberships__user=user).order_by("brand_name", "pk").distinct())
 
 
+def is_merchants_member(*, user: User | None) -> bool:
+    """The person's role for the support pages that aren't one request's (their list, a new request
+    from there): a member of a merchant's team is addressed formally, like the console."""
+    return user is not None and user.is_authenticated and user.memberships.exists()
+
+
 _BRAND_PAGE = re.compile(r"^/b/([-a-zA-Z0-9_]+)/")
 
 

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from core.errors import DomainError, EditConflict
@@ -263,14 +263,29 @@ def person_language(support_request: SupportRequest) -> str:
 
 
 def _confirm_to_person(support_request: SupportRequest) -> None:
+    """The person's confirmation, in their language; a merchant's request formally (``for_merchant``)."""
+    formal = support_request.for_merchant
     with translation.override(person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             # The number, never the visitor's own words: an address typed by someone else gets no
             # text of theirs from TikJoy's domain.
-            subject=_("We received your request #%(id)s") % {"id": support_request.pk},
-            message=_(
-                "Thanks for writing to TikJoy support. We answer requests in the order they arrive, "
-                "here by e-mail and on the site.\n\nYour request and our answers: %(url)s"
+            subject=(
+                pgettext("to a merchant", "We received your request #%(id)s")
+                if formal
+                else _("We received your request #%(id)s")
+            )
+            % {"id": support_request.pk},
+            message=(
+                pgettext(
+                    "to a merchant",
+                    "Thanks for writing to TikJoy support. We answer requests in the order they arrive, "
+                    "here by e-mail and on the site.\n\nYour request and our answers: %(url)s",
+                )
+                if formal
+                else _(
+                    "Thanks for writing to TikJoy support. We answer requests in the order they arrive, "
+                    "here by e-mail and on the site.\n\nYour request and our answers: %(url)s"
+                )
             )
             % {"url": request_url(support_request)},
             recipient_list=[support_request_person_address(support_request)],
@@ -405,8 +420,15 @@ def _tell_person_of_answer(support_request: SupportRequest, *, reply: str) -> No
     with translation.override(person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             subject=_("TikJoy support answered: %(subject)s") % {"subject": support_request.subject},
-            message=_(
-                "%(answer)s\n\n---\nTo answer, open your request (replies to this e-mail are not read): %(url)s"
+            message=(
+                pgettext(
+                    "to a merchant",
+                    "%(answer)s\n\n---\nTo answer, open your request (replies to this e-mail are not read): %(url)s",
+                )
+                if support_request.for_merchant
+                else _(
+                    "%(answer)s\n\n---\nTo answer, open your request (replies to this e-mail are not read): %(url)s"
+                )
             )
             % {"answer": reply, "url": request_url(support_request)},
             recipient_list=[support_request_person_address(support_request)],

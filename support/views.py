@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,7 +16,7 @@ from support import help as help_content
 from support import selectors
 from support.forms import HelpSearchForm, ReplyForm, SupportRequestForm, new_submission_key, safe_page
 from support.middleware import recent_errors
-from support.models import RequestStatus, SupportRequest, Topic
+from support.models import MERCHANT_PAGES, RequestStatus, SupportRequest, Topic
 from support.services import (
     Context,
     DuplicateRequest,
@@ -76,6 +76,8 @@ def _topic_for(page: str) -> str:
         ("/wallet", Topic.REWARDS),
         ("/b/", Topic.REWARDS),
         ("/console", Topic.MERCHANT),
+        ("/help/merchants", Topic.MERCHANT),
+        ("/help/affiliates", Topic.AFFILIATES),
         ("/affiliates", Topic.AFFILIATES),
         ("/promote", Topic.PROMOTE),
         ("/me", Topic.ACCOUNT),
@@ -97,9 +99,12 @@ def request_new(request):
             "merchants": selectors.attachable_merchants(user=user),
         }
     errors = recent_errors(request)
-    # From the console: a merchant, addressed formally (and their brand chosen for them).
-    formal = safe_page(request.POST.get("page") if request.method == "POST" else _came_from(request))
-    formal = formal.startswith("/console")
+    # From the console or the brands' Help: a merchant, addressed formally (and their brand chosen for
+    # them); from the support pages themselves, as the person's role says.
+    came_from = safe_page(request.POST.get("page") if request.method == "POST" else _came_from(request))
+    formal = came_from.startswith(MERCHANT_PAGES) or (
+        came_from.startswith("/support/") and bool(options.get("merchants"))
+    )
     if request.method == "POST":
         form = SupportRequestForm(request.POST, user=user, formal=formal, **options)
         if form.is_valid():
@@ -133,16 +138,22 @@ def request_new(request):
                 messages.info(request, str(duplicate))
                 if user is not None:
                     return redirect("support:request", duplicate.existing.pk)
-                return render(request, "support/request_sent.html", {"support_request": duplicate.existing})
+                return _sent(request, duplicate.existing)
             except SupportError as error:
                 form.add_error(None, str(error))
             else:
                 messages.success(
-                    request, _("Thanks: we received your request and will answer you here and by e-mail.")
+                    request,
+                    pgettext(
+                        "to a merchant",
+                        "Thanks: we received your request and will answer you here and by e-mail.",
+                    )
+                    if support_request.for_merchant
+                    else _("Thanks: we received your request and will answer you here and by e-mail."),
                 )
                 if user is not None:
                     return redirect("support:request", support_request.pk)
-                return render(request, "support/request_sent.html", {"support_request": support_request})
+                return _sent(request, support_request)
     else:
         page = _came_from(request)
         initial = {"page": page, "topic": _topic_for(page), "submission_key": new_submission_key()}
@@ -163,16 +174,30 @@ def request_new(request):
     )
 
 
+def _sent(request, support_request: SupportRequest):
+    return render(
+        request,
+        "support/request_sent.html",
+        {"support_request": support_request, "formal": support_request.for_merchant},
+    )
+
+
 @login_required
 def request_list(request):
     return render(
-        request, "support/request_list.html", {"requests": selectors.requests_of(user=request.user)[:100]}
+        request,
+        "support/request_list.html",
+        {
+            "requests": selectors.requests_of(user=request.user)[:100],
+            "formal": selectors.is_merchants_member(user=request.user),
+        },
     )
 
 
 def _thread(request, support_request: SupportRequest, *, user):
+    formal = support_request.for_merchant  # a merchant's request speaks like the console
     if request.method == "POST":
-        form = ReplyForm(request.POST)
+        form = ReplyForm(request.POST, formal=formal)
         if form.is_valid():
             try:
                 support_reply_by_person(
@@ -185,10 +210,15 @@ def _thread(request, support_request: SupportRequest, *, user):
             except SupportError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(request, _("Your message was sent."))
+                messages.success(
+                    request,
+                    pgettext("to a merchant", "Your message was sent.")
+                    if formal
+                    else _("Your message was sent."),
+                )
                 return redirect(request.path)
     else:
-        form = ReplyForm(initial={"submission_key": new_submission_key()})
+        form = ReplyForm(initial={"submission_key": new_submission_key()}, formal=formal)
     return render(
         request,
         "support/request_detail.html",
@@ -197,6 +227,7 @@ def _thread(request, support_request: SupportRequest, *, user):
             "thread": selectors.thread_for_person(support_request=support_request),
             "form": form,
             "closed": support_request.status == RequestStatus.CLOSED,
+            "formal": formal,
         },
     )
 

@@ -336,6 +336,7 @@ def _documents(
             "month": "mo.first_day",
             "period_start": "mo.starts",
             "period_end": "mo.ends",
+            "time_zone": _quote(billing_zone().key),  # these months are counted in the platform's zone
             "opening_balance": "f.opening",
             "closing_balance": "f.opening + f.money_in - f.money_out",
             "money_in": "f.money_in",
@@ -406,8 +407,12 @@ def _documents(
             "user_id": "NULL",
             "paid_note": "''",
             "currency": f"'{CURRENCY}'",
+            "month": "mo.first_day",
             "period_start": "mo.first_day",
             "period_end": "mo.last_day",
+            "period_starts_at": "mo.starts",
+            "period_ends_at": "mo.ends",
+            "period_time_zone": _quote(billing_zone().key),
             "credited_invoice_id": "NULL",
             "reason": "''",
             "description": f"'TikJoy service fee: platform margin on rewards confirmed in ' || {month_words} || ' (0 confirmations)'",
@@ -512,7 +517,7 @@ def build(
     # The benchmark merchant's own months, through the services (its big statements).
     own = Month.of(first_own.date())
     issued = 0
-    while own.end <= now:
+    while own.ended_everywhere <= now:
         billing_services.statement_issue(merchant=merchant, currency=CURRENCY, month=own, now=now)
         draft = billing_services.invoice_draft_for_month(
             merchant=merchant, currency=CURRENCY, month=own, now=now

@@ -40,6 +40,7 @@ from accounts.models import User
 from accounts.services import user_ensure_with_email
 from affiliates import rollups as affiliate_rollups
 from affiliates import services as affiliate_services
+from affiliates.holds import HoldCode
 from affiliates.models import (
     APPROVE_AFTER_DAYS,
     LOCK_AFTER_DAYS,
@@ -468,8 +469,8 @@ def _affiliates(
             "approved_at": f"(CASE WHEN {state} = 'APPROVED' THEN {approved_at} END)",
             "reversed_at": f"(CASE WHEN {state} = 'REVERSED' THEN {tracked} + interval '2 days' END)",
             "reversal_code": f"(CASE WHEN {state} = 'REVERSED' THEN 'ITEM_RETURNED' ELSE '' END)",
-            "hold_reason": f"(CASE WHEN {state} = 'HELD' THEN 'Reported by the tag: held until the merchant confirms.' "
-            "ELSE '' END)",
+            "hold_reason": f"(CASE WHEN {state} = 'HELD' THEN '{affiliate_services.TAG_HOLD_REASON}' ELSE '' END)",
+            "hold_code": f"(CASE WHEN {state} = 'HELD' THEN '{HoldCode.TAG_UNCONFIRMED}' ELSE '' END)",
         },
         f"FROM scale_conv v WHERE {accepted} ORDER BY v.g",
     )

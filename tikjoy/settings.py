@@ -308,7 +308,8 @@ MERCHANT_TOP_UP_CONFIRM_ABOVE = env.str("MERCHANT_TOP_UP_CONFIRM_ABOVE", default
 MERCHANT_INVITATION_MAX_AGE_DAYS = env.int("MERCHANT_INVITATION_MAX_AGE_DAYS", default=7)
 
 # Billing (issue #15, docs/billing.md): the platform operator, seller on every service-fee invoice,
-# and the VAT rules as data. Month boundaries are taken in BILLING_TIME_ZONE.
+# and the VAT rules as data. A merchant's months are in its own time zone (billing.selectors.billing_period);
+# BILLING_TIME_ZONE is the platform's own calendar: invoice issue dates and numbering, coin purchase dates.
 BILLING_SELLER = {
     "legal_name": env.str("BILLING_SELLER_NAME", default="TikJoy SAS (demo)"),
     "address": env.str("BILLING_SELLER_ADDRESS", default="10 Rue de la Paix"),

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django.utils.formats import date_format
 from playwright.sync_api import Page, expect
 
 from accounts.services import user_ensure_with_email
@@ -115,16 +116,16 @@ def test_apply_link_click_sale_pending_locked_approved_payout(
     assert answer["commission"]["state"] == "pending"
 
     page.reload()
-    expect(page.locator('[data-figure="pending"]')).to_have_text("40.00 EUR")
-    lock_date = (timezone.localdate() + timedelta(days=15)).isoformat()
+    expect(page.locator('[data-figure="pending"]')).to_have_text("€40.00")
+    lock_date = date_format(timezone.localdate() + timedelta(days=15), "SHORT_DATE_FORMAT")
     expect(page.get_by_test_id("commission")).to_contain_text(lock_date)
 
     call_command("affiliates_clock", advance_days=15)
     page.reload()
-    expect(page.locator('[data-figure="locked"]')).to_have_text("40.00 EUR")
+    expect(page.locator('[data-figure="locked"]')).to_have_text("€40.00")
     call_command("affiliates_clock", advance_days=15)
     page.reload()
-    expect(page.locator('[data-figure="approved"]')).to_have_text("40.00 EUR")
+    expect(page.locator('[data-figure="approved"]')).to_have_text("€40.00")
 
     # The approved money is in her wallet: she asks for a payout of it.
     verify_identity(pia, ops)

@@ -96,3 +96,19 @@ def test_the_affiliate_opens_an_inquiry_and_the_merchant_accepts_it_in_the_conso
     client.post(f"/console/affiliates/inquiries/{inquiry.pk}/", {"decision": "accept", "answer": ""})
     inquiry.refresh_from_db()
     assert inquiry.status == InquiryStatus.ACCEPTED
+
+
+def test_the_owner_reads_the_inquirys_order_date_in_the_merchants_language(
+    program, affiliate, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    program.merchant.language = "de"
+    program.merchant.save(update_fields=["language"])
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _open(affiliate)
+
+    body = next(m.body for m in mail.outbox if m.to == [program.merchant.contact_email])
+    assert "(20. November 2026)" in body and "2026-11-20" not in body

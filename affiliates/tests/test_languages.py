@@ -28,7 +28,7 @@ def test_the_list_of_programs_speaks_italian(client, program):
     page = _page(client, "/affiliates/", "it")
 
     assert "Programmi di affiliazione" in page
-    assert "40,00 EUR per conversione" in page  # the amount in the Italian way too
+    assert "40,00\xa0€ per conversione" in page  # the amount in the Italian way too
     assert "Affiliate programs" not in page
 
 
@@ -104,3 +104,16 @@ def test_the_decision_mail_is_in_the_affiliates_language_not_the_merchants(
     assert sent.subject == f"{program.name}: la tua candidatura"
     assert "Il tuo stato in" in sent.body and "Rifiutato" in sent.body
     assert "Motivo: Nessun pubblico" in sent.body
+
+
+def test_tikjoys_own_program_is_named_in_the_readers_language_a_merchants_as_written(client, program):
+    from affiliates.models import PLATFORM_PROGRAM_NAME
+    from tikjoy.tests.factories import affiliate_program_make
+
+    platform = affiliate_program_make(None, name=PLATFORM_PROGRAM_NAME)
+
+    page = _page(client, "/affiliates/", "de")
+
+    assert "TikJoy-Partnerprogramm" in page and PLATFORM_PROGRAM_NAME not in page
+    assert program.name in page  # the merchant's own name for its program, as the merchant wrote it
+    assert "Programma di affiliazione TikJoy" in _page(client, f"/affiliates/{platform.pk}/", "it")

@@ -80,8 +80,28 @@ def test_an_approved_affiliate_creates_a_link_and_sees_commissions_with_their_da
     convert(program, affiliate_click_make(affiliate, link=link))
 
     page = client.get(f"/affiliates/{program.pk}/").content.decode()
-    assert "order-1" in page and "2026-12-07" in page and "2026-12-22" in page
-    assert 'data-figure="pending">40.00 EUR' in page
+    # Tracked 22 November 12:00 UTC; it locks on 7 December and is approved on 22 December. The
+    # browser's zone isn't known yet: the tracked day says it is UTC's.
+    assert "order-1" in page and "22 Nov 2026 UTC" in page
+    assert "7 Dec 2026" in page and "22 Dec 2026" in page and "2026-12-07" not in page
+    assert 'data-figure="pending">€40.00' in page
+
+
+def test_the_portal_writes_dates_and_amounts_as_the_persons_language_and_time_zone_do(
+    client, program, affiliate
+):
+    from accounts.middleware import TIME_ZONE_COOKIE
+
+    convert(program, affiliate_click_make(affiliate))
+    client.force_login(affiliate.user)
+    client.cookies[TIME_ZONE_COOKIE] = "Pacific/Auckland"  # 22 November 12:00 UTC is the 23rd there
+
+    page = client.get(f"/affiliates/{program.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    row = page.split('data-testid="commission">')[1].split("</tr>")[0]
+    assert "<td>23.11.2026</td>" in row and "40,00\xa0€" in row
+    assert "07.12.2026" in row and "22.12.2026" in row
+    assert 'data-figure="pending">40,00\xa0€' in page and "EUR" not in row
 
 
 def test_a_link_to_another_site_is_refused_with_a_message(client, program, affiliate):

@@ -105,7 +105,9 @@ def test_the_affiliate_downloads_the_report_as_csv(client, history):
 def test_the_merchant_sees_the_programs_report_in_the_console(client, history):
     client.force_login(owner_of(history["program"].merchant))
     page = client.get("/console/affiliates/report/?group=month").content.decode()
-    assert "2026-11" in page and "117.50" in page
+    assert "November 2026" in page and "€117.50" in page  # the month and the amount as English writes them
+    german = client.get("/console/affiliates/report/?group=month", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "November 2026" in german and "117,50\xa0€" in german and "Days and months" not in german
 
 
 def test_ops_see_a_programs_report(client, history, ops):
@@ -113,4 +115,4 @@ def test_ops_see_a_programs_report(client, history, ops):
     ops.save(update_fields=["is_superuser"])
     client.force_login(ops)
     page = client.get(f"/ops/affiliates/program/{history['program'].pk}/report/").content.decode()
-    assert "117.50" in page
+    assert "€117.50" in page

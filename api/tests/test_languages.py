@@ -3,13 +3,15 @@ Accept-Language while ``type`` and ``code`` stay; the widget's frame follows the
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
 from api.models import KeyKind, Scope
 from merchants.models import TouchpointKind
 from merchants.services import touchpoint_create
-from tikjoy.tests.factories import owner_of
+from tikjoy.tests.factories import login_rule, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -85,11 +87,46 @@ def test_a_language_tikjoy_does_not_speak_falls_back_to_the_browsers(client, sho
     assert "Continuar con TikTok" in response.content.decode()
 
 
-def test_the_script_passes_the_merchants_or_the_pages_language_to_the_frame(client):
+def test_the_script_passes_the_merchants_and_the_pages_language_to_the_frame(client):
     script = client.get("/embed/v1/widget.js").content.decode()
 
-    assert 'script.getAttribute("data-lang") || document.documentElement.lang' in script
+    assert 'var lang = (script.getAttribute("data-lang") || "")' in script
+    assert 'var pageLang = (document.documentElement.lang || "")' in script
     assert '"&lang=" + encodeURIComponent(lang)' in script
+    assert '"&page_lang=" + encodeURIComponent(pageLang)' in script
+
+
+@pytest.mark.parametrize(
+    ("lang", "page_lang", "browser", "expected"),
+    [
+        ("", "en", "de-DE,de;q=0.9", "de"),  # a German visitor on an English shop: their language
+        ("", "it", None, "it"),  # the browser says nothing: the shop page's
+        ("", "it", "pt-BR", "it"),  # nothing TikJoy speaks in the browser: the shop page's
+        ("en", "de", "fr", "en"),  # the merchant's data-lang wins over both
+        ("", "", None, "en"),
+    ],
+)
+def test_the_frame_speaks_the_visitors_language_before_the_shop_pages(
+    client, shop, lang, page_lang, browser, expected
+):
+    headers = {"HTTP_ACCEPT_LANGUAGE": browser} if browser else {}
+    response = client.get(
+        "/embed/v1/frame",
+        {"key": shop["pk"], "origin": "https://shop.example", "lang": lang, "page_lang": page_lang},
+        **headers,
+    )
+
+    assert response["Content-Language"] == expected
+    assert f'<html lang="{expected}"' in response.content.decode()
+
+
+def test_the_frame_puts_french_punctuation_after_an_offers_name(client, shop):
+    body = client.get(
+        "/embed/v1/frame", {"key": shop["pk"], "origin": "https://shop.example", "lang": "fr"}
+    ).content.decode()
+
+    line = body.split('data-action="TIKTOK_LOGIN">')[1].split("</li>")[0]
+    assert "TikTok :" in line and "TikTok:" not in line
 
 
 def test_the_console_key_page_is_formal_in_italian(client, brand):
@@ -112,3 +149,43 @@ def test_the_api_keys_page_in_german_scrolls_its_table_and_names_the_scope(clien
     table = page.index("<table")
     assert page.rfind('<div class="console-table-wrap">', 0, table) > page.rfind("</div>", 0, table)
     assert "<td>Lesen</td>" in page and "<td>Read</td>" not in page
+
+
+def _written(amount, language: str) -> str:
+    """How a person reading ``language`` writes a euro amount (docs/i18n.md): ``€0.80`` in English,
+    ``0,80 €`` (a no-break space) in Italian, German, French and Spanish."""
+    text = f"{amount:f}"
+    return f"€{text}" if language == "en" else text.replace(".", ",") + "\xa0€"
+
+
+@pytest.mark.parametrize("language", ["en", "it", "de", "fr", "es"])
+def test_the_frames_amounts_are_written_as_the_visitors_language_writes_them(
+    client, make_merchant, make_campaign, make_key, language
+):
+    from campaigns.selectors import landing_offers
+    from tikjoy.tests.factories import NOW, share_rule
+
+    merchant = make_merchant("acme", funds="100.00")
+    make_campaign(merchant, rules=[login_rule(amount=Decimal("1.00")), share_rule()], now=NOW)
+    touchpoint_create(
+        merchant=merchant,
+        actor=owner_of(merchant),
+        kind=TouchpointKind.WEBSITE,
+        name="Shop",
+        url="https://shop.example/",
+    )
+    offers = {o.action: o for o in landing_offers(merchant=merchant, now=NOW)[0]["offers"]}
+    key = make_key(merchant, kind=KeyKind.PUBLISHABLE)
+
+    body = client.get(
+        "/embed/v1/frame", {"key": key, "origin": "https://shop.example", "lang": language}
+    ).content.decode()
+
+    login = body.split('data-action="TIKTOK_LOGIN">')[1].split("</li>")[0]
+    assert f"<strong>{_written(offers['TIKTOK_LOGIN'].new_user.amount, language)}</strong>" in login
+    share = body.split('data-action="SHARE_VIDEO">')[1].split("</li>")[0]
+    offer = offers["SHARE_VIDEO"]
+    for rate in (offer.per_1000_views, offer.per_like, offer.per_comment, offer.per_share):
+        assert _written(rate, language) in share, (rate, share)
+    assert _written(offer.max_per_post.amount, language) in share
+    assert "EUR" not in login + share  # never "0.80 EUR": the one formatter, as on the brand page

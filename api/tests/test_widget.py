@@ -6,7 +6,6 @@ import gzip
 
 import pytest
 from django.utils import timezone
-from moneyed import Money
 
 from api.models import ApiKey, KeyKind
 from campaigns.selectors import landing_offers
@@ -89,7 +88,7 @@ def test_a_signed_in_consumer_sees_their_balance_with_the_brand(client, shop):
     body = response.content.decode()
     assert "Continue with TikTok" not in body
     figure = body.split('data-figure="balance">')[1].split("<")[0]
-    assert figure == str(Money(shop["reward"].user_amount, "EUR"))
+    assert figure == f"€{shop['reward'].user_amount}"  # English: the sign first, as on the brand page
 
 
 def test_the_demo_shop_embeds_the_demo_brands_widget(client, settings, make_merchant):
@@ -123,8 +122,8 @@ def test_the_offer_is_what_the_shopper_earns_not_the_merchants_price(client, sho
     ).content.decode()
 
     line = body.split('data-action="TIKTOK_LOGIN">')[1].split("</li>")[0]
-    assert f"<strong>{offer.new_user.amount} EUR</strong>" in line
-    assert f"{rule.amount} EUR" not in line
+    assert f"<strong>€{offer.new_user.amount}</strong>" in line  # the one money format (English here)
+    assert f"€{rule.amount}" not in line and "EUR" not in line
 
 
 def test_the_frame_names_the_campaign_in_the_visitors_language(client, shop):

@@ -62,7 +62,7 @@ def test_a_shopper_opens_the_widget_sees_the_offer_and_signs_in_with_tiktok(page
     frame = page.frame_locator('iframe[title="TikJoy"]')
     expect(frame.get_by_role("heading", name="Morning JoyBack")).to_be_visible()
     # What the shopper earns (the 1.00 EUR price less TikJoy's margin), as the brand page says it.
-    expect(frame.locator('[data-action="TIKTOK_LOGIN"]')).to_contain_text("0.80 EUR")
+    expect(frame.locator('[data-action="TIKTOK_LOGIN"]')).to_contain_text("€0.80")
     # The frame said "ready" by postMessage, and the script took it (origin and source checked).
     expect(page.locator('iframe[data-tikjoy="frame"]')).to_have_attribute("data-state", "ready")
 

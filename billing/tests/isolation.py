@@ -17,7 +17,7 @@ def populate_billing(*, merchant, label: str) -> None:
     """The month now running, closed an hour after its end (services take ``now``)."""
     now = timezone.now()
     month = Month.of(now.date())
-    closed = month.end + timedelta(hours=1)
+    closed = month.ended_everywhere + timedelta(hours=1)
     currency = merchant.currency
     funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)
     revenue = account_for(

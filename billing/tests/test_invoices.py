@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -21,7 +23,7 @@ from wallets.services import account_for, balance, post
 pytestmark = pytest.mark.django_db
 
 OCT = Month(2026, 10)
-AFTER = utc(2026, 11, 1, 3)
+AFTER = utc(2026, 11, 1, 12)  # October is over in New York too (04:00 UTC)
 NS = {"ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"}
 
 
@@ -151,8 +153,9 @@ def test_a_schematron_rule_breaks_even_when_the_xsd_passes():
 
 def test_only_margin_confirmed_in_the_month_is_billed():
     merchant = _merchant_with_margin("paris", country="FR", margin="3.00")
-    margin_confirmed(merchant, "2.00", at=utc(2026, 9, 30, 23, 59), key="sept")  # September
-    margin_confirmed(merchant, "4.00", at=OCT.end, key="nov")  # November
+    paris = ZoneInfo("Europe/Paris")  # the merchant's zone: its months
+    margin_confirmed(merchant, "2.00", at=OCT.start_in(paris) - timedelta(minutes=1), key="sept")  # September
+    margin_confirmed(merchant, "4.00", at=OCT.end_in(paris), key="nov")  # November
     with clock(utc(2026, 10, 12)):  # margin still reversible: pending revenue, not billed
         funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR")
         pending = account_for(

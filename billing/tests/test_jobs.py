@@ -13,7 +13,7 @@ from django_q.models import Schedule
 from billing.models import Invoice, InvoiceStatus, Statement
 from billing.months import Month
 from billing.services import billing_run
-from billing.tasks import billing_run_last_month
+from billing.tasks import billing_run_due
 from billing.tests.conftest import margin_confirmed, merchant_new, top_up, utc
 
 pytestmark = pytest.mark.django_db
@@ -30,11 +30,12 @@ def _two_merchants():
     return paris, berlin
 
 
-def test_the_schedule_runs_the_task_at_3am_on_the_first():
-    schedule = Schedule.objects.get(func="billing.tasks.billing_run_last_month")
+def test_the_schedule_runs_the_task_every_hour():
+    schedule = Schedule.objects.get(func="billing.tasks.billing_run_due")
 
-    assert (schedule.schedule_type, schedule.cron, schedule.repeats) == ("C", "0 3 1 * *", -1)
-    assert (schedule.next_run.day, schedule.next_run.hour) == (1, 3)
+    assert (schedule.schedule_type, schedule.cron, schedule.repeats) == ("C", "5 * * * *", -1)
+    assert schedule.next_run.minute == 5
+    assert not Schedule.objects.filter(func="billing.tasks.billing_run_last_month").exists()
 
 
 def test_running_twice_makes_nothing_twice(django_capture_on_commit_callbacks):
@@ -58,10 +59,11 @@ def test_the_task_issues_last_month():
     _two_merchants()
 
     with mock.patch("billing.tasks.timezone.now", return_value=utc(2026, 11, 1, 3)):
-        summary = billing_run_last_month()
-        billing_run_last_month()
+        summary = billing_run_due()
+        billing_run_due()
 
-    assert summary.startswith("2026-10: statements 2 issued")
+    # 03:00 UTC on 1 November: October is over in Paris and Berlin (and September in every zone)
+    assert summary.startswith("2026-09, 2026-10: statements 2 issued")
     assert Statement.objects.filter(month=OCT.first_day).count() == 2
     assert Invoice.objects.filter(status=InvoiceStatus.FINALISED).count() == 2
 

@@ -48,10 +48,11 @@ def _more_months(merchant, count: int) -> None:
         values = {
             f.attname: getattr(invoice, f.attname)
             for f in Invoice._meta.concrete_fields
-            if f.name not in ("id", "period_start", "period_end", "sequence", "number")
+            if f.name not in ("id", "month", "period_start", "period_end", "sequence", "number")
         }
         Invoice.objects.create(
             **values,
+            month=month.first_day,
             period_start=month.first_day,
             period_end=month.last_day,
             sequence=100 + n,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -28,8 +28,12 @@ def _drafts(merchant: Merchant, count: int, first_year: int) -> list[int]:
             kind=DocumentKind.INVOICE,
             merchant=merchant,
             currency="EUR",
+            month=start,
             period_start=start,
             period_end=date.fromordinal(end.toordinal() - 1),
+            period_starts_at=datetime.combine(start, time(), tzinfo=UTC),
+            period_ends_at=datetime.combine(end, time(), tzinfo=UTC),
+            period_time_zone="UTC",
             description="TikJoy service fee",
             gross_amount=Decimal("12.00"),
             net_amount=Decimal("10.00"),

@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -98,10 +99,11 @@ def test_the_embedded_csv_lists_every_ledger_line_and_sums_to_the_movements():
 
 
 def test_a_movement_at_the_exact_month_boundary_belongs_to_the_month_it_starts():
-    merchant = merchant_new("joy")
-    top_up(merchant, "10.00", at=OCT.start, ref="AT-START")  # 1 Oct 00:00:00: October
-    top_up(merchant, "7.00", at=OCT.end - timedelta(microseconds=1), ref="LAST-INSTANT")  # October
-    top_up(merchant, "5.00", at=OCT.end, ref="AT-END")  # 1 Nov 00:00:00: November
+    merchant = merchant_new("joy")  # in France: Europe/Paris
+    paris = ZoneInfo("Europe/Paris")
+    top_up(merchant, "10.00", at=OCT.start_in(paris), ref="AT-START")  # 1 Oct 00:00:00 in Paris: October
+    top_up(merchant, "7.00", at=OCT.end_in(paris) - timedelta(microseconds=1), ref="LAST-INSTANT")  # October
+    top_up(merchant, "5.00", at=OCT.end_in(paris), ref="AT-END")  # 1 Nov 00:00:00 in Paris: November
 
     october, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
     november, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT.next, now=utc(2026, 12, 1))
@@ -167,8 +169,8 @@ def test_a_transaction_slipped_into_the_ledger_by_hand_blocks_the_statement_and_
         statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
 
     assert (
-        "the entries before 2026-11-01 00:00 sum to 39.00, but the stored balance minus later entries gives 30.00"
-        in str(refused.value)
+        "the entries before 2026-11-01 00:00 Europe/Paris sum to 39.00, but the stored balance minus later "
+        "entries gives 30.00" in str(refused.value)
     )
     assert not Statement.objects.exists()
     alert = next(m for m in mail.outbox if m.subject.startswith("[TikJoy ops]"))
@@ -215,7 +217,7 @@ def test_an_issued_statement_never_changes():
 def test_a_month_not_over_is_refused():
     merchant = merchant_new("joy")
     with pytest.raises(Exception, match="not over yet"):
-        statement_issue(merchant=merchant, currency="EUR", month=OCT, now=utc(2026, 10, 31, 23))
+        statement_issue(merchant=merchant, currency="EUR", month=OCT, now=utc(2026, 10, 31, 22, 59))
 
 
 def test_a_post_with_no_merchant_funds_movement_does_not_appear():

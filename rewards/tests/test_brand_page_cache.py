@@ -58,15 +58,55 @@ def test_a_signed_in_visit_reads_only_the_person_besides_the_fingerprint(
 ):
     client.force_login(make_consumer("Ana"))
     _page(client)
-    # the session with its person (in the database here; Redis in production: the person), the
-    # fingerprint, and one query for joined, the sign-in channel, the creator status and the
+    # the session with its person (in the database here; Redis in production: the person), and one
+    # statement for the fingerprint with joined, the sign-in channel, the creator status and the
     # navigation's consumer rule
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         response = client.get("/b/fizz/")
     page = response.content.decode()
     assert response.templates == []  # kept whole for people in the same standing
     assert "Spring JoyBack" in page
     assert "My account" in page and "Console" not in page  # a consumer's navigation
+
+
+def test_the_standing_read_with_the_brand_state_says_what_the_standing_query_alone_says(fizz, make_consumer):
+    """A signed-in visitor's standing is read in the brand's state statement (the brand as ``m.id``,
+    the key of their sign-in there written in SQL): the same answers as the query on its own."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from merchants import services as merchant_services
+    from rewards import brand as brand_views
+    from rewards.brand_page import brand_state_get
+    from rewards.services import brand_join_complete
+    from social.selectors import login_channel_for
+
+    merchant, _ = fizz
+    now = timezone.now()
+    joined, withdrawn, never = make_consumer("Joy"), make_consumer("Will"), make_consumer("Nev")
+    for person in (joined, withdrawn):
+        SocialAccount.objects.create(user=person, provider="tiktok", uid=f"open-{person.pk}", extra_data={})
+        merchant_services.consent_give(user=person, merchant=merchant, fields=["DISPLAY_NAME"], now=now)
+        brand_join_complete(
+            user=person,
+            merchant=merchant,
+            touchpoint_key=None,
+            device_id=f"device-{person.pk}",
+            ip_address=None,
+            channel=login_channel_for(person),
+            now=now,
+        )
+    merchant_services.consent_withdraw(user=withdrawn, merchant=merchant, now=now)
+    statement, constants = brand_views._standing_statement(on_brand=True)
+    seen = []
+    for person in (joined, withdrawn, never):
+        state = brand_state_get(slug="fizz", now=now, person=(statement, {**constants, "user": person.pk}))
+        assert state.person is not None
+        alone = brand_state_get(slug="fizz", now=now)  # no person: the standing is its own query
+        assert alone.person is None and alone.version == state.version
+        standing = brand_views._standing(person, state)
+        assert standing == brand_views._standing(person, alone)
+        seen.append((standing["joined"], standing["login_counted"]))
+    assert seen == [(True, True), (False, True), (False, False)]
 
 
 def test_a_merchants_team_member_on_a_brand_page_sees_the_console_link(client, fizz):

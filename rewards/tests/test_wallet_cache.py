@@ -352,3 +352,27 @@ def test_a_cache_that_is_down_costs_a_build_not_an_error(client, ana_wallet):  #
     for _ in range(2):
         assert "Views bought from a click farm" in _text(_html(client))
         assert client.get("/wallet/summary.json").json()["counts"]["HELD"] == 1
+
+
+def test_the_summary_is_kept_through_what_only_the_page_shows_and_both_stay_fresh(client, ana_wallet):  # noqa: F811
+    """The JSON's fingerprint reads only what the JSON shows: an e-mail address (how the person is
+    told, on the page only) builds the page again and leaves the JSON as it was kept."""
+    from allauth.account.models import EmailAddress
+
+    from rewards import wallet_page
+
+    client.force_login(ana_wallet)
+    _warm(client)
+    keys = {
+        kind: wallet_page.wallet_key(user=ana_wallet, kind=kind, now=timezone.now())
+        for kind in ("page", "json")
+    }
+
+    EmailAddress.objects.create(user=ana_wallet, email="ana.new@example.com", verified=True, primary=False)
+
+    after = {
+        kind: wallet_page.wallet_key(user=ana_wallet, kind=kind, now=timezone.now())
+        for kind in ("page", "json")
+    }
+    assert after["page"] != keys["page"] and after["json"] == keys["json"]
+    _served_is_fresh(client)

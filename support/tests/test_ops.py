@@ -250,7 +250,7 @@ def test_italian_ops_read_the_ticket_in_italian_and_the_german_person_gets_germa
     page = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="it"))
     assert "Support request #" not in page
     assert f"Richiesta di assistenza n. {support_request.pk}: Auszahlung" in page
-    assert "Lingua della persona" in page and "Deutsch" in page
+    assert "Lingua della richiesta" in page and "Deutsch" in page
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -260,3 +260,33 @@ def test_italian_ops_read_the_ticket_in_italian_and_the_german_person_gets_germa
     assert "Il richiesta" not in shown and "stato modificato" not in shown
     (sent,) = mail.outbox
     assert sent.subject == "Der TikJoy-Support hat geantwortet: Auszahlung"
+
+
+def test_ops_see_the_language_the_request_was_written_in_and_the_persons_language_now(client, ops, make_user):
+    """The tester's request was written in German; the person reads TikJoy in Spanish since: ops see
+    both, the request's first (it is the language of the words in the conversation)."""
+    person = make_user("mara@example.com")
+    support_request = support_request_create(
+        user=person,
+        email="",
+        topic="PAYOUTS",
+        subject="Frage zur Abrechnung",
+        body="Die Abrechnung Oktober zeigt 84,00 €.",
+        context=Context(page="/console/"),
+        submission_key="k-lang",
+        language="de",
+        now=timezone.now(),
+    )
+    client.force_login(ops)
+    url = reverse("admin:support_supportrequest_change", args=[support_request.pk])
+
+    page = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
+    assert "Sprache der Anfrage" in page and "Deutsch" in page
+    assert "Aktuelle Sprache der Person" not in page  # nothing else to say
+
+    person.language = "es"
+    person.save(update_fields=["language"])
+    page = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
+    request_row = page.split("Sprache der Anfrage")[1].split("Aktuelle Sprache der Person")[0]
+    assert "Deutsch" in request_row and "español" not in request_row
+    assert "español" in page.split("Aktuelle Sprache der Person")[1].split("</dd>")[0]

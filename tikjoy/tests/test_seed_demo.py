@@ -137,12 +137,13 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
 
     from billing.models import Invoice, Statement
     from billing.months import Month
+    from merchants.days import merchant_zone
 
     call_command("seed_demo", "--quiet-credentials")
     call_command("seed_demo", "--quiet-credentials")
 
-    month = Month.before(timezone.now())
     statement = Statement.objects.get()
+    month = Month.before(timezone.now(), merchant_zone(statement.merchant))  # the merchant's last month
     invoice = Invoice.objects.get(kind="INVOICE")
     # Ben's and the demo merchant's coin purchases have their invoices, once each (run twice above).
     coin_invoices = Invoice.objects.filter(kind="COIN_INVOICE", status="FINALISED")
@@ -158,7 +159,7 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
         account__owner_type="merchants.merchant",
         account__owner_id=statement.merchant_id,
         account__purpose="MERCHANT_AVAILABLE",
-        transaction__created_at__lt=month.end,
+        transaction__created_at__lt=statement.period_end,  # the merchant's month, in its zone
     ).filter(
         Q(transaction__kind__startswith="AFFILIATE_")
         | Q(transaction__idempotency_key="topup:JOY-AFFILIATES-DEMO")

@@ -1,5 +1,5 @@
 /* TikJoy website widget v1. <script src=".../embed/v1/widget.js" data-key="tj_pk_..." async></script>
-   Language: data-lang="de" on the tag, else the page's <html lang>, else the visitor's browser (docs/api.md).
+   Language: data-lang="de" on the tag, else the visitor's browser, else the page's <html lang> (docs/api.md).
    No third-party code. Messages with the frame: {type: "tikjoy.widget.v1.<name>"}, checked by origin and source.
    The host page receives no personal data: only "ready" (with a height) and "close". */
 (function () {
@@ -12,9 +12,10 @@
     if (window.console) console.warn("TikJoy widget: data-key must be a publishable key (tj_pk_...)");
     return;
   }
-  // The frame's language: the merchant's data-lang, else the shop page's lang, else the browser's.
-  var lang = (script.getAttribute("data-lang") || document.documentElement.lang ||
-    (navigator.languages && navigator.languages[0]) || navigator.language || "").slice(0, 35);
+  // The frame's language: the merchant's data-lang, else the visitor's (the frame's request carries
+  // the browser's Accept-Language), else the shop page's lang.
+  var lang = (script.getAttribute("data-lang") || "").slice(0, 35);
+  var pageLang = (document.documentElement.lang || "").slice(0, 35);
   var launcher = document.createElement("button");
   launcher.type = "button";
   launcher.textContent = script.getAttribute("data-label") || "JoyBack";
@@ -39,7 +40,8 @@
     frame.setAttribute("data-state", "loading");
     frame.src = TIKJOY + "/embed/v1/frame?key=" + encodeURIComponent(key) +
       "&origin=" + encodeURIComponent(window.location.origin) +
-      (lang ? "&lang=" + encodeURIComponent(lang) : "");
+      (lang ? "&lang=" + encodeURIComponent(lang) : "") +
+      (pageLang ? "&page_lang=" + encodeURIComponent(pageLang) : "");
     var f = frame.style;
     f.position = "fixed"; f.right = "16px"; f.bottom = "72px"; f.zIndex = "2147483647";
     f.width = "360px"; f.maxWidth = "calc(100vw - 32px)"; f.height = "480px"; f.border = "0";

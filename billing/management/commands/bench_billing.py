@@ -37,7 +37,7 @@ class Command(BaseCommand):
         run = secrets.token_hex(3)
         now = timezone.now()
         month = Month.of(now.date())
-        closed = month.end + timedelta(hours=1)
+        closed = month.ended_everywhere + timedelta(hours=1)
         owner = user_ensure_with_email(
             email=f"bench-billing-{run}@tikjoy.example", password=secrets.token_hex(16)
         )[0]

@@ -1,4 +1,4 @@
-"""Issue a month's statements and service-fee invoices by hand (the schedule does it on the 1st)."""
+"""Issue statements and service-fee invoices by hand (the schedule does it every hour)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,18 @@ from merchants.models import Merchant
 
 class Command(BaseCommand):
     help = (
-        "Issue the statements and invoices of --month YYYY-MM (optionally one --merchant slug). Idempotent."
+        "Issue the statements and invoices of --month YYYY-MM for every merchant whose month has ended in "
+        "its time zone (without --month: each merchant's last month ended in its zone; optionally one "
+        "--merchant slug). Idempotent."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--month", required=True, help="YYYY-MM, a month that is over")
+        parser.add_argument("--month", help="YYYY-MM, a month that is over (default: each merchant's last)")
         parser.add_argument("--merchant", help="the merchant's slug (default: every merchant)")
 
-    def handle(self, *args, month: str, merchant: str | None, **options):
+    def handle(self, *args, month: str | None, merchant: str | None, **options):
         try:
-            parsed = Month.parse(month)
+            parsed = Month.parse(month) if month is not None else None
             chosen = None
             if merchant:
                 chosen = Merchant.objects.filter(slug=merchant).first()

@@ -1,0 +1,78 @@
+"""The console's affiliate pages and its consumers list on a 390 px phone (Playwright, #23): a tester
+found them 700 to 1,240 px wide. Their tables scroll inside their own box, as the console's lists do;
+the page itself is never wider than the screen. Screenshots in ``test-artifacts/``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from affiliates import services
+from affiliates.tests.conftest import convert
+from campaigns.models import ActionType
+from rewards.services import action_record
+from rewards.tests.conftest import login_rule
+from tikjoy.tests.artefacts import ARTEFACTS
+from tikjoy.tests.browser import sign_in
+from tikjoy.tests.factories import affiliate_click_make, affiliate_make, affiliate_program_make, owner_of
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PAGES = ("/console/affiliates/", "/console/affiliates/report/", "/console/rewards/reward/consumers/")
+
+
+def test_the_console_tables_scroll_in_their_box_on_a_phone(
+    page, live_server, make_merchant, make_campaign, make_consumer
+):
+    now = timezone.now()
+    merchant = make_merchant("joy", funds="500.00", brand_name="Joy Coffee", country="DE")
+    make_campaign(merchant, rules=[login_rule()], now=now - timedelta(days=1))
+    for n in range(3):
+        action_record(
+            user=make_consumer(f"Fan {n}"),
+            merchant=merchant,
+            action_type=ActionType.TIKTOK_LOGIN,
+            now=now - timedelta(hours=n + 1),
+        )
+    program = affiliate_program_make(merchant, now=now - timedelta(days=40))
+    affiliate = affiliate_make(
+        program, email="pia.with.a.long.address@creator.example", now=now - timedelta(days=40)
+    )
+    at = now - timedelta(days=20)
+    locked = convert(program, affiliate_click_make(affiliate, at=at), "JOY-1001", at=at).commission
+    services.commission_lock(commission_id=locked.pk, now=now)
+    convert(
+        program,
+        affiliate_click_make(affiliate, visitor="v2"),
+        "JOY-1006",
+        at=now,
+        customer_email="someone@mailinator.com",
+    )
+    services.inquiry_open(
+        affiliate=affiliate,
+        order_id="JOY-0999",
+        order_date=timezone.localdate(now) - timedelta(days=2),
+        amount=Decimal("31.50"),
+        message="A follower ordered with my code at the counter; it is not in my list.",
+        now=now,
+    )
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, owner_of(merchant), live_server.url)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    for path in PAGES:
+        page.goto(f"{live_server.url}{path}")
+        page.screenshot(
+            path=str(ARTEFACTS / f"console{path.replace('/', '-').rstrip('-')}-390.png"), full_page=True
+        )
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width}px wide on a 390px screen"
+        # The tables are all there, scrolling inside their box (not cut off, not hidden).
+        assert page.locator("table").count() >= 1
+        assert page.evaluate(
+            "[...document.querySelectorAll('table')].every(t => "
+            "t.closest('.console-table-wrap, .table-wrap, .results') !== null)"
+        ), path
