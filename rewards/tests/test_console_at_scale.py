@@ -222,7 +222,7 @@ def test_the_dashboard_and_a_campaigns_report_read_a_fixed_number_of_queries_wha
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(report.replace("report/", "report.csv") + "?days=90")
         b"".join(response.streaming_content)
-    assert len(ctx.captured_queries) == 8
+    assert len(ctx.captured_queries) == 7
     assert not [q for q in ctx.captured_queries if "social_engagementsnapshot" in q["sql"]]
     assert rewards_report().clean
 
