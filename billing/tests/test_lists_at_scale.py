@@ -192,7 +192,7 @@ def test_a_statement_is_found_by_its_sha256_as_pasted_on_its_index(client, merch
 
 # /ops/ statements searched by a merchant's name: the merchants' ids first, then their statements
 # newest first (pinned; a term most merchants match read them all, then sorted, before).
-OPS_STATEMENTS_SEARCH_QUERIES = 5
+OPS_STATEMENTS_SEARCH_QUERIES = 4
 
 
 def test_ops_statements_searched_by_merchant_cost_the_same_queries_for_1_or_6_months(client, merchant):

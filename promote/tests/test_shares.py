@@ -114,7 +114,7 @@ def test_someone_else_cant_answer_or_see_it(client, make_merchant, make_consumer
 
 # The console's shares page: the latest 200 shares read newest first through the merchant's
 # actions, whatever their number (pinned: a query a row, or every share read, fails here).
-SHARES_PAGE_QUERIES = 6
+SHARES_PAGE_QUERIES = 5
 
 
 def test_the_shares_page_lists_the_latest_public_shares_in_the_same_queries(client, make_merchant):

@@ -32,24 +32,24 @@ from rewards.tests.test_console import _text
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD_QUERIES = 7  # was 28: a query per figure of each panel (issue #16, docs/benchmarks.md)
+DASHBOARD_QUERIES = 6  # was 28: a query per figure of each panel (issue #16, docs/benchmarks.md)
 
-# Queries each page reads (session, user, membership, navigation, the page's own), whatever the rows;
+# Queries each page reads (the session with its person, membership, navigation, the page's own), whatever the rows;
 # none for the site menu's "is this person a consumer" (``accounts.context_processors``: the console
 # doesn't show that menu).
 PAGES = {
-    # Session, user, membership; every panel's figures in one query; the trends' days in one; the
+    # The session with its person, membership; every panel's figures in one query; the trends' days in one; the
     # brand poster's offers (with the pricing plan's user share); the affiliate program.
     "/console/": DASHBOARD_QUERIES,
-    "/console/rewards/reward/": 8,
-    "/console/rewards/reward/?status__exact=PENDING": 8,
-    "/console/rewards/reward/?action_type__exact=SHARE_VIDEO&q=Spring": 8,
-    "/console/rewards/reward/?o=-6": 8,
-    "/console/rewards/reward/consumers/": 9,
-    "/console/wallet/": 11,  # + the page's rewards and their campaigns' texts, said in words (rewards/wallet_details.py)
+    "/console/rewards/reward/": 7,
+    "/console/rewards/reward/?status__exact=PENDING": 7,
+    "/console/rewards/reward/?action_type__exact=SHARE_VIDEO&q=Spring": 7,
+    "/console/rewards/reward/?o=-6": 7,
+    "/console/rewards/reward/consumers/": 8,
+    "/console/wallet/": 10,  # + the page's rewards and their campaigns' texts, said in words (rewards/wallet_details.py)
 }
 
-CAMPAIGN_PAGE_QUERIES = 19  # a campaign's page, with its rules, whatever the rewards (and no ledger)
+CAMPAIGN_PAGE_QUERIES = 18  # a campaign's page, with its rules, whatever the rewards (and no ledger)
 
 
 def _queries(client, url: str) -> list[str]:
@@ -86,7 +86,7 @@ def test_the_reward_detail_page_reads_a_fixed_number_of_queries(client, acme_mon
     first, last = Reward.objects.filter(merchant=acme_month).order_by("pk")[::7][:2]
     _queries(client, f"/console/rewards/reward/{first.pk}/change/")  # process-wide caches warmed
 
-    assert len(_queries(client, f"/console/rewards/reward/{last.pk}/change/")) == 7  # no action joined
+    assert len(_queries(client, f"/console/rewards/reward/{last.pk}/change/")) == 6  # no action joined
 
 
 def test_no_console_list_counts_every_row(client, acme_month):
@@ -201,9 +201,9 @@ def test_the_dashboard_and_a_campaigns_report_read_a_fixed_number_of_queries_wha
     client.force_login(owner_of(acme_month))
     spring = acme_month.campaigns.get(name__contains="Spring")
     report = f"/console/campaigns/campaign/{spring.pk}/report/"
-    # The report: 12, one fewer than before the merchant-time-zone days and the one money formatter
-    # were merged together (2026-11-29).
-    pages = {"/console/?days=90": DASHBOARD_QUERIES, report: 12, f"{report}?days=90": 12}
+    # The report: 11 (12 before the session and its person were read in one statement, 13 before
+    # the merchant-time-zone days and the one money formatter were merged together, 2026-11-29).
+    pages = {"/console/?days=90": DASHBOARD_QUERIES, report: 11, f"{report}?days=90": 11}
 
     def more_posts(n: int) -> None:
         for i in range(n):
@@ -222,7 +222,7 @@ def test_the_dashboard_and_a_campaigns_report_read_a_fixed_number_of_queries_wha
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(report.replace("report/", "report.csv") + "?days=90")
         b"".join(response.streaming_content)
-    assert len(ctx.captured_queries) == 8
+    assert len(ctx.captured_queries) == 7
     assert not [q for q in ctx.captured_queries if "social_engagementsnapshot" in q["sql"]]
     assert rewards_report().clean
 
