@@ -103,7 +103,7 @@ def test_a_sale_in_the_demo_shop_is_reported_by_its_thank_you_page_and_seen_by_t
     row = page.get_by_test_id("commission").filter(has_text=order_id)
     expect(row).to_contain_text("Held for review")
     expect(row).to_contain_text("goes on once the shop confirms the order")
-    expect(page.locator('[data-figure="pending"]')).to_have_text("40.00 EUR")
+    expect(page.locator('[data-figure="pending"]')).to_have_text("€40.00")
 
     # The shop's server reports the same order: confirmed, it goes on as pending.
     _, secret = api_key_create(
