@@ -13,8 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
 from billing.months import Month, Period
@@ -81,11 +82,15 @@ class Statement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Statement {self.month:%B %Y} {self.currency} · {self.merchant}"
+        return gettext("Statement %(month)s %(currency)s · %(merchant)s") % {
+            "month": date_format(self.month, "YEAR_MONTH_FORMAT"),
+            "currency": self.currency,
+            "merchant": self.merchant,
+        }
 
     @property
     def title(self) -> str:
-        return f"{self.month:%B %Y} · {self.currency}"
+        return f"{date_format(self.month, 'YEAR_MONTH_FORMAT')} · {self.currency}"
 
     @property
     def period(self) -> Period:

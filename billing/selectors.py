@@ -221,6 +221,10 @@ def _line_label(kind: str, campaign: str | None, action_type: str | None, reward
             "PAYOUT_REQUEST": gettext("Refund of the balance to your bank account"),
             "PAYOUT_RELEASE": gettext("Refund not sent (rejected), back in the wallet"),
             "PAYOUT_RETURN": gettext("Refund returned by your bank, back in the wallet"),
+            # the merchant's affiliate program (docs/affiliates.md): commissions reserved, reversed, adjusted
+            "AFFILIATE_TRACK": gettext("Affiliate commissions reserved"),
+            "AFFILIATE_REVERSE": gettext("Affiliate commissions reversed, back in the wallet"),
+            "AFFILIATE_ADJUST": gettext("Affiliate commissions adjusted"),
         }
         return words.get(kind, kind.replace("_", " ").capitalize())
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")

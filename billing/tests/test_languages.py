@@ -10,6 +10,7 @@ from django.utils import translation
 from facturx import get_xml_from_pdf
 
 from billing.months import Month
+from billing.selectors import _line_label
 from billing.services import invoice_draft_for_month, invoice_finalise, statement_issue
 from billing.tests.conftest import margin_confirmed, merchant_new, pdf_text, top_up, utc
 from billing.validation import schematron_failures, xsd_failures
@@ -138,3 +139,23 @@ def test_a_german_statement_with_long_words_and_campaign_lines(django_capture_on
     assert "Monatlicher Kontoauszug · Oktober 2026" in text and "Anfangssaldo am 1. Oktober 2026" in text
     assert "Schlusssaldo am 31. Oktober 2026" in text
     assert "1234,50 EUR" in text and "Seite 1 von 1" in text
+
+
+def test_a_statements_name_in_the_console_and_ops_is_in_the_readers_language():
+    merchant = merchant_new("berlin", country="DE")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="BER-1")
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+
+    with translation.override("de"):
+        assert str(statement).startswith("Kontoauszug Oktober 2026 EUR · ")
+        assert statement.title == "Oktober 2026 · EUR"
+    with translation.override("en"):
+        assert str(statement).startswith("Statement October 2026 EUR · ")
+
+
+def test_an_affiliate_programs_movements_are_named_in_the_statements_language():
+    with translation.override("de"):
+        assert _line_label("AFFILIATE_TRACK", None, None, None) == "Reservierte Affiliate-Provisionen"
+        assert _line_label("AFFILIATE_REVERSE", None, None, None).startswith(
+            "Stornierte Affiliate-Provisionen"
+        )
