@@ -159,3 +159,13 @@ def test_an_affiliate_programs_movements_are_named_in_the_statements_language():
         assert _line_label("AFFILIATE_REVERSE", None, None, None).startswith(
             "Stornierte Affiliate-Provisionen"
         )
+
+
+def test_a_statement_says_when_it_was_issued_in_the_merchants_time_zone():
+    merchant = merchant_new("roma2", country="IT", language="en")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="ROMA2-1")
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)  # 03:00 UTC
+
+    text = " ".join(pdf_text(statement.pdf).split())
+    assert "Issued 1 November 2026, 04:00, Europe/Rome time" in text  # 03:00 UTC is 04:00 in Rome
+    assert "UTC" not in text
