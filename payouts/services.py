@@ -788,12 +788,6 @@ def payout_request(
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
         raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": money_text(minimum)})
-    # What is asked for must be there before anything about the person is asked: an amount above the
-    # balance is refused as such, never with a step (a tax id, an identity) that could not unlock it.
-    # The reserve below checks it again under the account's lock.
-    available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
-    if amount > balance(available):
-        raise PayoutError(_("That is more than your available balance."))
     if Ban.objects.filter(user=user).exists():
         raise PayoutError(
             _("Your account is banned, so it can't be paid out. Write to us if you think this is wrong.")
@@ -810,6 +804,13 @@ def payout_request(
             )
             % {"debt": ", ".join(money_text(m) for m in owed)}
         )
+    # What is asked for must be there before any step the person could take is asked of them: an amount
+    # above the balance is refused as such, never with a step (a tax id, an identity, bank details) that
+    # could not unlock it. A ban or a debt stops every payout whatever the amount, so they come first.
+    # The reserve below checks the balance again under the account's lock.
+    available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
+    if amount > balance(available):
+        raise PayoutError(_("That is more than your available balance."))
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None:
         raise IdentityError(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
 from billing.models import DocumentCounter, DocumentKind, Invoice, InvoiceStatus
+from billing.months import Month
+from billing.selectors import billing_period
 from billing.services import invoice_finalise
 from billing.tests.conftest import merchant_new, utc
 from billing.validation import InvoiceInvalid
@@ -24,6 +26,8 @@ def _drafts(merchant: Merchant, count: int, first_year: int) -> list[int]:
         year, month = first_year + n // 12, n % 12 + 1
         start = date(year, month, 1)
         end = date(year + month // 12, month % 12 + 1, 1)
+        # the merchant's billing period of the month (what finalising checks a draft against)
+        period = billing_period(merchant=merchant, currency="EUR", month=Month.of(start))
         invoice = Invoice.objects.create(
             kind=DocumentKind.INVOICE,
             merchant=merchant,
@@ -31,9 +35,9 @@ def _drafts(merchant: Merchant, count: int, first_year: int) -> list[int]:
             month=start,
             period_start=start,
             period_end=date.fromordinal(end.toordinal() - 1),
-            period_starts_at=datetime.combine(start, time(), tzinfo=UTC),
-            period_ends_at=datetime.combine(end, time(), tzinfo=UTC),
-            period_time_zone="UTC",
+            period_starts_at=period.start,
+            period_ends_at=period.end,
+            period_time_zone=period.zone,
             description="TikJoy service fee",
             gross_amount=Decimal("12.00"),
             net_amount=Decimal("10.00"),

@@ -96,7 +96,7 @@ def test_a_consumer_asks_about_a_reward_and_reads_ops_answer(
     expect(ops_page.get_by_text("Ban events")).to_have_count(0)
     ops_page.screenshot(path=str(ARTEFACTS / "support-ops-index-de-1280.png"), full_page=True)
     ops_page.goto(f"/ops/support/supportrequest/{support_request.pk}/change/")
-    expect(ops_page.get_by_text("Sprache der Person")).to_be_visible()
+    expect(ops_page.get_by_text("Sprache der Anfrage")).to_be_visible()
     expect(ops_page.get_by_text("Support request #")).to_have_count(0)
     ops_page.screenshot(path=str(ARTEFACTS / "support-ops-ticket-de-1280.png"), full_page=True)
     desk.close()
