@@ -182,9 +182,17 @@ def _merchant_figures_by_day(
     rewards: dict[date, dict] = {}
     gained: dict[date, int] = {}
     joined: dict[date, int] = {}
+    # SQLite (``make run``) hands a union's sums back through floats: the money sums are brought back to
+    # their columns' decimals (exact on PostgreSQL already), so 46.72 never reads 46.72000000000000044.
+    places = Decimal(1).scaleb(-CampaignDay._meta.get_field("rewards_paid").decimal_places)
     for figure, day, a, b, c in paid.union(views, new, all=True):
         if figure == "paid":
-            rewards[day] = {"day_date": day, "paid": a, "n": int(b), "share_cost": c}
+            rewards[day] = {
+                "day_date": day,
+                "paid": Decimal(str(a or 0)).quantize(places),
+                "n": int(b),
+                "share_cost": Decimal(str(c or 0)).quantize(places),
+            }
         elif figure == "views":
             gained[day] = int(a or 0)
         else:

@@ -174,8 +174,11 @@ def test_seed_demo_leaves_last_months_statement_and_invoice_from_the_engines_rew
 
 
 # Run in the fresh interpreter on the SQLite demo database: the owner's console dashboard and every
-# page of its navigation and of its list of pages, a consumer's wallet and the brand page answer 200.
-_PAGES_OF_THE_DEMO = """
+# page of its navigation and of its list of pages, a consumer's wallet and the brand page answer 200,
+# and the dashboard's sums read as money (no float artefacts).
+_PAGES_OF_THE_DEMO = r"""
+import re
+
 from django.test import Client
 from django.test.utils import setup_test_environment
 
@@ -195,6 +198,12 @@ def visit(url):
 
 client.force_login(User.objects.get(email="owner@demo.tikjoy.local"))
 dashboard = visit("/console/")
+# SQLite sums money through floats: no amount may read like 46,72000000000000044408920985.
+for days in ("7", "30", "90"):
+    body = visit("/console/?days=" + days).content.decode()
+    artefacts = re.findall(r"\d[.,]\d{6,}", body)
+    if artefacts:
+        failures.append(("/console/?days=" + days, artefacts[:3]))
 urls = [item["url"] for item in dashboard.context["console_nav"]]
 urls += [m["admin_url"] for app in dashboard.context["available_apps"] for m in app["models"] if m["admin_url"]]
 for url in dict.fromkeys(urls):
