@@ -11,8 +11,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from merchants.models import Currency
 from social.matching import caption_matches
@@ -436,7 +436,10 @@ class RewardRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} in {self.campaign}"
+        return gettext("%(action)s in %(campaign)s") % {
+            "action": self.get_action_display(),
+            "campaign": self.campaign,
+        }
 
     @property
     def has_engagement(self) -> bool:
@@ -630,4 +633,8 @@ class UgcSubmission(models.Model):
         indexes = [models.Index(fields=["campaign", "status"], name="campaigns_ugc_cstatus")]
 
     def __str__(self) -> str:
-        return f"UGC #{self.pk} for {self.campaign} ({self.get_status_display()})"
+        return gettext("UGC #%(id)s for %(campaign)s (%(status)s)") % {
+            "id": self.pk,
+            "campaign": self.campaign,
+            "status": self.get_status_display(),
+        }

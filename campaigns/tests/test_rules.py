@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
+from django.utils import translation
 
 from campaigns import services
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
@@ -240,3 +241,15 @@ def test_a_campaign_goes_live_only_when_the_wallet_covers_its_smallest_reward(
     )
     live = campaign_activate(campaign=draft, actor=broke.memberships.get().user, now=NOW)
     assert live.status == "ACTIVE"
+
+
+def test_a_rules_name_in_the_console_is_in_the_readers_language(merchant, owner):
+    campaign = create(merchant, owner, name="Winter")
+    login = campaign.rules.get(action=ActionType.TIKTOK_LOGIN)
+
+    with translation.override("fr"):
+        assert str(login) == "Se connecter avec TikTok dans Winter"
+    with translation.override("es"):
+        assert str(login) == "Iniciar sesión con TikTok en Winter"
+    with translation.override("en"):
+        assert str(login) == "Log in with TikTok in Winter"
