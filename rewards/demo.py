@@ -45,6 +45,23 @@ def _demo_post(*, user: User, campaign: Campaign, video_id: str, now: datetime) 
     return post
 
 
+def _demo_share(
+    *, person: User, campaign: Campaign, video_id: str, at: datetime, device_id: str = ""
+) -> TrackedPost:
+    """A post of the campaign's video shared by ``person`` at ``at``, and its share recorded by the engine."""
+    post = _demo_post(user=person, campaign=campaign, video_id=video_id, now=at)
+    action_record(
+        user=person,
+        merchant=campaign.merchant,
+        action_type=ActionType.SHARE_VIDEO,
+        campaign=campaign,
+        tracked_post=post,
+        now=at,
+        device_id=device_id,
+    )
+    return post
+
+
 def _snapshot(post: TrackedPost, *, views: int, likes: int, comments: int, shares: int, at: datetime) -> None:
     if not post.snapshots.filter(views=views).exists():
         (shot,) = engagement_snapshots_record(
@@ -69,15 +86,7 @@ def demo_rewards_seed(
         now=ana_at,
         device_id="demo-device-ana",
     )
-    ana_post = _demo_post(user=ana, campaign=campaign, video_id="demo-ana-1", now=ana_at)
-    action_record(
-        user=ana,
-        merchant=merchant,
-        action_type=ActionType.SHARE_VIDEO,
-        campaign=campaign,
-        tracked_post=ana_post,
-        now=ana_at,
-    )
+    ana_post = _demo_share(person=ana, campaign=campaign, video_id="demo-ana-1", at=ana_at)
     _snapshot(ana_post, views=3_200, likes=140, comments=12, shares=3, at=ana_at + timedelta(minutes=15))
     _snapshot(ana_post, views=9_800, likes=410, comments=31, shares=9, at=ana_at + timedelta(minutes=75))
     lines.append(f"{ana}: login and a shared post, pending")
@@ -93,15 +102,8 @@ def demo_rewards_seed(
     lines.append(f"{ben}: login reward confirmed (available)")
 
     dan_at = now - timedelta(days=17)
-    dan_post = _demo_post(user=dan, campaign=campaign, video_id="demo-dan-1", now=dan_at)
-    action_record(
-        user=dan,
-        merchant=merchant,
-        action_type=ActionType.SHARE_VIDEO,
-        campaign=campaign,
-        tracked_post=dan_post,
-        now=dan_at,
-        device_id="demo-device-dan",
+    dan_post = _demo_share(
+        person=dan, campaign=campaign, video_id="demo-dan-1", at=dan_at, device_id="demo-device-dan"
     )
     _snapshot(dan_post, views=1_500, likes=60, comments=4, shares=1, at=dan_at + timedelta(minutes=15))
     gone_at = dan_at + timedelta(days=1)
@@ -149,15 +151,8 @@ def demo_subscriber_seed(*, campaign: Campaign, person: User, now: datetime) -> 
         now=earlier,
         device_id="demo-device-sam",
     )
-    old_post = _demo_post(user=person, campaign=campaign, video_id="demo-sam-1", now=earlier)
-    action_record(
-        user=person,
-        merchant=merchant,
-        action_type=ActionType.SHARE_VIDEO,
-        campaign=campaign,
-        tracked_post=old_post,
-        now=earlier,
-        device_id="demo-device-sam",
+    old_post = _demo_share(
+        person=person, campaign=campaign, video_id="demo-sam-1", at=earlier, device_id="demo-device-sam"
     )
     _snapshot(old_post, views=12_000, likes=520, comments=40, shares=12, at=earlier + timedelta(minutes=1))
     earned = Reward.objects.filter(user=person, status=RewardStatus.PENDING).filter(
@@ -166,15 +161,8 @@ def demo_subscriber_seed(*, campaign: Campaign, person: User, now: datetime) -> 
     _settle_when_due(earned, now=now, synced=True)  # the sync saw the post still there then
     lines = [demo_subscription_seed(person=person, now=now - timedelta(minutes=10))]
     shared_at = now - timedelta(minutes=5)
-    post = _demo_post(user=person, campaign=campaign, video_id="demo-sam-2", now=shared_at)
-    action_record(
-        user=person,
-        merchant=merchant,
-        action_type=ActionType.SHARE_VIDEO,
-        campaign=campaign,
-        tracked_post=post,
-        now=shared_at,
-        device_id="demo-device-sam",
+    post = _demo_share(
+        person=person, campaign=campaign, video_id="demo-sam-2", at=shared_at, device_id="demo-device-sam"
     )
     _snapshot(post, views=2_400, likes=90, comments=6, shares=2, at=shared_at + timedelta(minutes=1))
     lines.append(f"{person}: a shared post after subscribing, its rewards with the JoyPlus bonus")
@@ -197,15 +185,8 @@ def demo_payout_ready_seed(*, campaign: Campaign, person: User, now: datetime) -
         device_id="demo-device-ivy",
     )
     for video_id, moment in (("demo-ivy-1", yesterday), ("demo-ivy-2", today)):
-        post = _demo_post(user=person, campaign=campaign, video_id=video_id, now=moment)
-        action_record(
-            user=person,
-            merchant=merchant,
-            action_type=ActionType.SHARE_VIDEO,
-            campaign=campaign,
-            tracked_post=post,
-            now=moment,
-            device_id="demo-device-ivy",
+        post = _demo_share(
+            person=person, campaign=campaign, video_id=video_id, at=moment, device_id="demo-device-ivy"
         )
         _snapshot(post, views=30_000, likes=1_200, comments=80, shares=20, at=moment + timedelta(minutes=1))
     # Settled when each hold ended; the sync saw the posts still there then.
