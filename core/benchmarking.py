@@ -473,7 +473,9 @@ def report_rows(
             all_met = False
             notes.append("no request completed within the run BELOW GOAL")
         if target.unique and r.reused:
-            notes.append(f"({r.reused} requests repeated a variant)")
+            # A POST sent again measures its refusal (already joined, already withdrawn), not its work.
+            all_met = False
+            notes.append(f"{r.reused} requests repeated a variant: not a measurement BELOW GOAL")
         lines.append(
             f"{r.name:<44} {r.clients:>7} {r.rps:>8,.0f} {r.p50_ms:>8.1f} {r.p95_ms:>8.1f} {r.p99_ms:>8.1f} "
             f"{r.errors:>6} {ratio:>7.2f}  {'; '.join(notes)}"

@@ -9,8 +9,10 @@ run and server:
 
 - the brand page ``/b/joycoffee/``, anonymous and signed in (the demo consumers, in turn);
 - the join POST (the consent page's "agree": consent given, sign-in recorded, paid), each request
-  by a person who never joined; then a like claim (``/b/joycoffee/claim/like/``) and the consent
-  withdrawal POST by the people the join run reached;
+  by a person who never joined; then a like claim (``/b/joycoffee/claim/like/``) by the people the
+  join run reached; then the consent withdrawal POST, each request by a person of their own whose
+  consent was given before the run (``--withdraw-people``: the join run reaches too few people for
+  a POST this fast, and a repeated withdrawal measures a refusal, not a withdrawal);
 - ``/wallet/`` and ``/wallet/summary.json`` of the demo consumers.
 
 Goals (issue 16), as ratios to the bare view's requests/s at the same number of clients: brand
@@ -59,6 +61,7 @@ from core.benchmarking import (
     verdict,
 )
 from merchants.models import Consent, Merchant
+from merchants.services import consent_give
 from merchants.wallet import merchant_top_up_record
 from rewards.models import (
     FIGURE_COLUMNS,
@@ -101,6 +104,12 @@ class Command(BaseCommand):
             type=int,
             default=1500,
             help="people who never joined, per client count (each join POST is a new person)",
+        )
+        parser.add_argument(
+            "--withdraw-people",
+            type=int,
+            default=8000,
+            help="people who gave consent before the run, per client count (each withdrawal POST is one)",
         )
         parser.add_argument(
             "--wallet-rewards",
@@ -442,16 +451,24 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  effect: {likes['recorded']} like claims recorded, {likes['paid']} paid")
         yield result, claim
+        consenting = self._people(options["withdraw_people"])
+        now = timezone.now()
+        for user in consenting:
+            consent_give(user=user, merchant=merchant, fields=["DISPLAY_NAME"], now=now)
+        withdrawers = self._sessions_bulk(consenting)
         withdraw = Target(
             "POST consent withdrawal",
-            tuple(Variant(f"/b/{SLUG}/consent/withdraw/", "POST", h, "next=/wallet/") for _, h in reached),
+            tuple(
+                Variant(f"/b/{SLUG}/consent/withdraw/", "POST", h, "next=/wallet/") for _, h in withdrawers
+            ),
             ok_statuses=(302,),
             goal_ratio=GOAL_POST,
             unique=True,
         )
         result = server.load(withdraw, clients=clients, seconds=seconds)
-        still = Consent.objects.active().filter(merchant=merchant, user_id__in=list(joined)).count()
-        self.stdout.write(f"  effect: {len(joined) - still} consents withdrawn")
+        ids = [user.pk for user in consenting]
+        still = Consent.objects.active().filter(merchant=merchant, user_id__in=ids).count()
+        self.stdout.write(f"  effect: {len(ids) - still} consents withdrawn")
         yield result, withdraw
 
     def _line(self, r: LoadResult) -> None:
