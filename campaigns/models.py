@@ -611,7 +611,12 @@ class UgcSubmission(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     revision = models.PositiveSmallIntegerField(
-        _("revision"), default=1, help_text=_("1 for the first submission, +1 per resubmission.")
+        _("revision"),
+        default=1,
+        help_text=_(
+            "How many times the person has sent this video: 1 the first time, one more each time they send it "
+            "again after you asked for changes."
+        ),
     )
 
     class Meta:

@@ -46,3 +46,23 @@ def test_the_consumers_list_writes_times_as_the_reader_does(client, acme_month, 
     first = MerchantConsumer.objects.filter(merchant=acme_month).order_by("first_at").first().first_at
     with translation.override(language), timezone.override(acme_month.time_zone):
         assert date_format(timezone.localtime(first), "SHORT_DATETIME_FORMAT") in page
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_reward_detail_explains_the_action_to_the_merchant_not_to_a_developer(
+    client, acme_month, language
+):
+    client.force_login(owner_of(acme_month))
+    reward = Reward.objects.filter(merchant=acme_month).first()
+
+    page = _text(client.get(f"/console/rewards/reward/{reward.pk}/change/", HTTP_ACCEPT_LANGUAGE=language))
+
+    for developer_words in ("an index of its own", "joining every action", "copied from the action"):
+        assert developer_words not in page
+    with translation.override(language):
+        help_text = str(Reward._meta.get_field("action_type").help_text)
+    assert help_text in page
+    assert {
+        "en": "What the person did for your brand.",
+        "de": "Was die Person für Ihre Marke getan hat.",
+    }.get(language, "") in page
