@@ -26,6 +26,7 @@ from core.admin import ListAtScaleMixin
 from core.errors import DomainError
 from merchants.models import Merchant
 from wallets.columns import money_column
+from wallets.formats import label_text
 from wallets.money import Currency
 
 
@@ -244,7 +245,7 @@ class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
             try:
                 done = invoice_finalise(invoice_id=invoice.pk, actor=request.user, now=now)
             except DomainError as exc:
-                messages.error(request, f"{invoice}: {exc}")
+                messages.error(request, label_text(invoice, exc))
             else:
                 messages.success(request, _("Finalised %(number)s.") % {"number": done.number})
 

@@ -16,7 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import pricing, selectors, services
@@ -45,6 +45,7 @@ from campaigns.models import (
     UgcSubmission,
     Video,
     VideoText,
+    campaign_name_in,
 )
 from core.db import subquery_count
 from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, console_site
@@ -83,8 +84,14 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
     readonly_fields = ("rewards_paid", "example")
 
     def get_queryset(self, request):
-        # Each rule's title names its campaign, and its example needs the campaign's merchant: one join.
-        return super().get_queryset(request).select_related("campaign__merchant")
+        # Each rule's title names its campaign (in the reader's language: ``campaign_name_in``), and its
+        # example needs the campaign's merchant: one join.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("campaign__merchant")
+            .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
+        )
 
     def has_view_permission(self, request, obj=None):
         return console_can(request, Capability.VIEW)
@@ -202,7 +209,7 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
     add_capability = Capability.MANAGE_CAMPAIGNS
     change_capability = Capability.MANAGE_CAMPAIGNS
     list_display = (
-        "name",
+        "display_name",
         "status",
         "pause_reason",
         "starts_at",
@@ -262,6 +269,15 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
 
     def has_manage_permission(self, request) -> bool:
         return console_can(request, Capability.MANAGE_CAMPAIGNS)
+
+    def get_queryset(self, request):
+        # Each campaign named in the reader's language (its text in that language, else its own name),
+        # read with the list: the name the other console pages give it (``campaign_name_in``).
+        return super().get_queryset(request).annotate(name_read=campaign_name_in(get_language()))
+
+    @admin.display(description=_("name"), ordering="name")
+    def display_name(self, obj: Campaign) -> str:
+        return obj.name_read
 
     @admin.display(description=_("Pricing plan"))
     def plan(self, obj) -> str:
@@ -569,12 +585,20 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
     form = UgcReviewForm
     change_capability = Capability.MANAGE_CAMPAIGNS
     person_field = "user"
-    list_display = ("__str__", "campaign", "person", "status", "revision", "submitted_at", "reviewed_at")
+    list_display = (
+        "__str__",
+        "campaign_name",
+        "person",
+        "status",
+        "revision",
+        "submitted_at",
+        "reviewed_at",
+    )
     list_filter = ("status",)
     search_fields = ("caption", "campaign__name")
     export_fields = ("pk", "campaign", "person", "status", "revision", "submitted_at", "reviewed_at")
     readonly_fields = (
-        "campaign",
+        "campaign_link",
         "person",
         "status",
         "revision",
@@ -587,7 +611,22 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("campaign", "user")
+        # The campaign named in the reader's language, read with the list (``campaign_name_in``).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("campaign", "user")
+            .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
+        )
+
+    @admin.display(description=_("campaign"), ordering="campaign__name")
+    def campaign_name(self, obj: UgcSubmission) -> str:
+        return obj.campaign_name_read
+
+    @admin.display(description=_("campaign"))
+    def campaign_link(self, obj: UgcSubmission) -> str:
+        url = reverse("console:campaigns_campaign_change", kwargs={"object_id": obj.campaign_id})
+        return format_html('<a href="{}">{}</a>', url, obj.campaign_name_read)
 
     def get_fields(self, request, obj=None):
         fields = list(self.readonly_fields)

@@ -34,7 +34,7 @@ from merchants.selectors import top_up_balance_after
 from merchants.tenancy import console_can, console_membership
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record, merchant_top_up_reverse
 from wallets.columns import money_column
-from wallets.formats import money_text
+from wallets.formats import label_text, money_text
 
 # --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
 
@@ -124,7 +124,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
             try:
                 merchant_top_up_confirm(record_id=record.pk, actor=request.user, now=timezone.now())
             except services.MerchantError as exc:
-                messages.error(request, f"{record}: {exc}")
+                messages.error(request, label_text(record, exc))
             else:
                 messages.success(request, _("Confirmed and credited: %(top_up)s.") % {"top_up": record})
 
@@ -145,7 +145,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
                             now=timezone.now(),
                         )
                     except services.MerchantError as exc:
-                        messages.error(request, f"{record}: {exc}")
+                        messages.error(request, label_text(record, exc))
                     else:
                         messages.success(request, _("Reversed: %(top_up)s.") % {"top_up": record})
                 return None

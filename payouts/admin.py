@@ -47,6 +47,7 @@ from payouts.models import (
     PayoutEvent,
 )
 from wallets.columns import money_column
+from wallets.formats import label_text
 
 
 class ReasonForm(forms.Form):
@@ -62,7 +63,7 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
             apply(obj)
             done += 1
         except services.PayoutError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+            modeladmin.message_user(request, label_text(obj, exc), messages.ERROR)
     if done:
         modeladmin.message_user(
             request,
@@ -392,7 +393,11 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 for result in results:
-                    self.message_user(request, f"{result.bank_file}: {result.message()}", messages.SUCCESS)
+                    self.message_user(
+                        request,
+                        label_text(result.bank_file, result.message()),
+                        messages.SUCCESS,
+                    )
                 return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
         return TemplateResponse(
             request,
@@ -495,7 +500,11 @@ class BankFileAdmin(ReadOnlyAdmin):
             except services.PayoutError as exc:
                 form.add_error("file", str(exc))
             else:
-                self.message_user(request, f"{result.bank_file}: {result.message()}", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    label_text(result.bank_file, result.message()),
+                    messages.SUCCESS,
+                )
                 return redirect(reverse("admin:payouts_bankfile_change", args=[result.bank_file.pk]))
         return TemplateResponse(
             request,

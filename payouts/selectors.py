@@ -16,6 +16,14 @@ from payouts.models import BankAccount, PayeeIdentity, Payout, PayoutState
 from wallets.models import Purpose, owner_key
 from wallets.services import account_for, balance
 
+PAYOUT_CURRENCY = "EUR"  # SEPA credit transfers are in euro
+
+
+def payout_minimum() -> Money:
+    """The smallest payout (``PAYOUTS_MIN_AMOUNT``, in euro): what ``payout_request`` refuses below, and
+    what the payouts page and the Help say."""
+    return Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
+
 
 def add_business_days(day: date, days: int) -> date:
     while days > 0:
@@ -88,7 +96,7 @@ def payouts_page_get(*, user: User, now: datetime) -> PayoutsPage:
         on_hold=bool(account and account.payouts_hold_until > now),
         identity=PayeeIdentity.objects.filter(user=user).first(),
         payouts=rows,
-        minimum=Money(settings.PAYOUTS_MIN_AMOUNT, "EUR"),
+        minimum=payout_minimum(),
     )
 
 

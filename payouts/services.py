@@ -85,6 +85,7 @@ from payouts.models import (
     PayoutState,
 )
 from payouts.reasons import Action, reason_for
+from payouts.selectors import PAYOUT_CURRENCY, payout_minimum
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
 from wallets.debts import debts_of
@@ -102,8 +103,6 @@ from wallets.services import (
 )
 
 logger = logging.getLogger(__name__)
-
-PAYOUT_CURRENCY = "EUR"  # SEPA credit transfers are in euro
 
 
 def available_purpose(owner_type: str) -> Purpose:
@@ -785,7 +784,7 @@ def payout_request(
         raise PayoutError(_("Payouts are made in euro by SEPA transfer."))
     if amount.amount <= 0 or not is_at_precision(amount):
         raise PayoutError(_("Enter an amount in euro and cents, e.g. 25.50."))
-    minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
+    minimum = payout_minimum()
     if amount < minimum:
         raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": money_text(minimum)})
     if Ban.objects.filter(user=user).exists():

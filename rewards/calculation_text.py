@@ -17,7 +17,7 @@ from babel.numbers import format_currency
 from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from subscriptions.benefits import hours_in_words
-from wallets.formats import babel_locale, number_text
+from wallets.formats import babel_locale, label_text, number_text
 
 _NUMBER = re.compile(r"\d+")
 
@@ -163,7 +163,7 @@ def plan_text(entry: dict, currency: str) -> str:
         why_text = pgettext("subscription plan", "not applied: this reward's own hold ends sooner")
     else:
         return str(entry.get("detail") or why)  # as recorded
-    return f"{plan}: {why_text}"
+    return label_text(plan, why_text)  # French: "JoyPlus : ..."
 
 
 USER_KINDS = {"NEW": gettext_lazy("new to the brand"), "RETURNING": gettext_lazy("returning")}

@@ -17,6 +17,8 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from wallets.formats import label_text
+
 WIDTH, HEIGHT = 600, 180
 LEFT, RIGHT, TOP, BOTTOM = 0, 0, 4, 2  # the labels are HTML around the SVG (readable on a phone)
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
@@ -110,7 +112,7 @@ def chart(
         height = float(max(value, Decimal(0)) / top) * PLOT_H
         x = LEFT + step * n
         y = TOP + PLOT_H - height
-        said = f"{label}: {text(value)}"
+        said = label_text(label, text(value))  # French: "3 nov. : 1,20 €"
         if kind == "bars":
             marks.append(
                 Mark(round(x + step * 0.15, 1), round(y, 1), round(step * 0.7, 1), round(height, 1), said)

@@ -23,11 +23,11 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext, gettext_lazy, pgettext
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext
 from moneyed import Money
 
 from campaigns.console import CampaignConsoleAdmin
-from campaigns.models import ActionType, Campaign
+from campaigns.models import ActionType, Campaign, campaign_name_in
 from merchants.console_site import (
     ConsoleModelAdmin,
     console_render,
@@ -142,11 +142,13 @@ class MerchantCampaignFilter(admin.RelatedFieldListFilter):
     campaigns of every reward listed (``RelatedOnlyFieldListFilter`` reads the whole list for them)."""
 
     def field_choices(self, field, request, model_admin):
+        # Each named in the reader's language, as the list's rows name them (``campaign_name_in``).
         membership = console_membership(request)
-        return field.get_choices(
-            include_blank=False,
-            ordering=("name",),
-            limit_choices_to={"merchant_id": membership.merchant_id if membership else None},
+        return list(
+            Campaign.objects.filter(merchant_id=membership.merchant_id if membership else None)
+            .annotate(name_read=campaign_name_in(get_language()))
+            .order_by("name_read", "pk")
+            .values_list("pk", "name_read")
         )
 
 
@@ -161,7 +163,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     change_list_template = "console/rewards/reward_change_list.html"
     list_display = (
         "person",
-        "campaign",
+        "campaign_name",
         "action_type",
         "kind",
         "status",
@@ -185,7 +187,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     sortable_by = ("created_at", "available_at", "merchant_price_text")
     fields = (
         "person",
-        "campaign",
+        "campaign_link",
         "action_type",
         "kind",
         "status",
@@ -220,8 +222,14 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
     def get_queryset(self, request):
         # The person is shown through people_seen_by_merchant (one query a page), not this join; the
-        # action's type is the reward's own column (``Reward.action_type``).
-        return super().get_queryset(request).select_related("campaign")
+        # action's type is the reward's own column (``Reward.action_type``); the campaign is named in the
+        # reader's language in the same query (``campaign_name_in``).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("campaign")
+            .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
+        )
 
     def changelist_view(self, request, extra_context=None):
         # The action filter was the action's column before it was the reward's: a list bookmarked then
@@ -231,6 +239,15 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
             query.setlist(ACTION_FILTER, query.pop(OLD_ACTION_FILTER))
             return redirect(f"{request.path}?{query.urlencode()}")
         return super().changelist_view(request, extra_context)
+
+    @admin.display(description=gettext_lazy("campaign"))
+    def campaign_name(self, obj: Reward) -> str:
+        return obj.campaign_name_read
+
+    @admin.display(description=gettext_lazy("campaign"))
+    def campaign_link(self, obj: Reward) -> str:
+        url = reverse("console:campaigns_campaign_change", kwargs={"object_id": obj.campaign_id})
+        return format_html('<a href="{}">{}</a>', url, obj.campaign_name_read)
 
     @admin.display(description=gettext_lazy("Action"))
     def action_type(self, obj: Reward) -> str:
@@ -556,7 +573,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
             request,
             "console/rewards/campaign_report.html",
             {
-                "title": gettext("Report: %(campaign)s") % {"campaign": campaign.name},
+                "title": gettext("Report: %(campaign)s") % {"campaign": campaign.name_read},
                 "opts": self.opts,
                 "original": campaign,
                 "campaign": campaign,

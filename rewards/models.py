@@ -329,9 +329,11 @@ class Reward(models.Model):
         _("action type"),
         max_length=16,
         choices=ActionType.choices,
+        # The action's type, copied from the action (which never changes it): the console's list filters
+        # on it with an index of its own instead of joining every action.
         help_text=_(
-            "The action's type, copied from the action (which never changes it): the console's "
-            "list filters on it with an index of its own instead of joining every action."
+            "What the person did for your brand. A reward for a post's views, likes, comments and shares "
+            "shows the share it came from."
         ),
     )
     snapshot = models.OneToOneField(

@@ -70,7 +70,7 @@ def diagnostics_campaign(request: HttpRequest, campaign_id: int) -> HttpResponse
         request,
         "support/diagnostics_campaign.html",
         {
-            "title": _("Why isn't “%(campaign)s” paying?") % {"campaign": diagnosis.campaign.name},
+            "title": _("Why isn't “%(campaign)s” paying?") % {"campaign": diagnosis.campaign.name_read},
             "diagnosis": diagnosis,
         },
     )

@@ -24,12 +24,21 @@ from decimal import Decimal
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
 from campaigns import pricing
-from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, PlatformLimit, RewardRule
+from campaigns.models import (
+    ActionType,
+    Campaign,
+    CampaignStatus,
+    PauseReason,
+    PlatformLimit,
+    RewardRule,
+    campaign_name_in,
+)
 from campaigns.selectors import rule_offer
 from merchants.days import merchant_day
 from merchants.models import Consent, ConsentField, Merchant
@@ -293,6 +302,8 @@ def consumer_diagnosis(*, merchant: Merchant, ref: int, now: datetime) -> Consum
     actions = list(
         SocialAction.objects.filter(user_id=user_id, merchant=merchant)
         .select_related("campaign", "merchant")
+        # Each campaign named in the reader's language, as the console's lists name it.
+        .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
         .order_by("-occurred_at", "-pk")[:ACTIONS_SHOWN]
     )
     rewards: dict[int, Reward] = {}
@@ -307,7 +318,7 @@ def consumer_diagnosis(*, merchant: Merchant, ref: int, now: datetime) -> Consum
             ActionLine(
                 action=action,
                 label=str(ActionType(action.action_type).label),
-                campaign_name=action.campaign.name if action.campaign else "",
+                campaign_name=action.campaign_name_read if action.campaign else "",
                 explanation=explanation,
                 fix=fix_for(explanation, campaign_id=campaign_id, reward_id=reward.pk if reward else None),
                 figures=_figures(action, reward),
@@ -349,6 +360,7 @@ def _share_hints(
         .filter(merchant=merchant, rules__action=ActionType.SHARE_VIDEO, rules__is_enabled=True)
         .exclude(pk__in=shared)
         .distinct()
+        .annotate(name_read=campaign_name_in(get_language()))
         .order_by("starts_at", "pk")[:5]
     )
     for campaign in campaigns:
@@ -359,7 +371,7 @@ def _share_hints(
                 "No post of theirs has counted as a share for “%(campaign)s” yet. A post counts when its "
                 "caption carries %(requirement)s and it was posted after %(when)s; posts are looked for on "
                 "their TikTok profile every 15 minutes."
-            ) % {"campaign": campaign.name, "requirement": requirement_in_words(campaign), "when": when}
+            ) % {"campaign": campaign.name_read, "requirement": requirement_in_words(campaign), "when": when}
             fix = Fix(
                 _("Tell them the caption must contain %(requirement)s.")
                 % {"requirement": requirement_in_words(campaign)}
@@ -367,7 +379,7 @@ def _share_hints(
         else:
             text = _(
                 "“%(campaign)s” rewards shares but has no hashtag or mention: no post can be matched to it."
-            ) % {"campaign": campaign.name}
+            ) % {"campaign": campaign.name_read}
             fix = Fix(
                 _("Give the campaign a hashtag or a mention."),
                 _campaign_url(campaign.pk),
@@ -415,7 +427,12 @@ class CampaignDiagnosis:
 
 
 def campaign_list(*, merchant: Merchant) -> list[Campaign]:
-    return list(Campaign.objects.filter(merchant=merchant).order_by("-starts_at", "-pk")[:50])
+    """The merchant's latest campaigns, each named in the reader's language (``campaign_name_in``)."""
+    return list(
+        Campaign.objects.filter(merchant=merchant)
+        .annotate(name_read=campaign_name_in(get_language()))
+        .order_by("-starts_at", "-pk")[:50]
+    )
 
 
 def _when(moment: datetime) -> str:
@@ -876,7 +893,11 @@ def _user_share(merchant: Merchant) -> Decimal | None:
 def campaign_diagnosis(*, merchant: Merchant, campaign_id: int, now: datetime) -> CampaignDiagnosis:
     if not 0 < campaign_id <= ID_MAX:
         raise DiagnosisNotFound
-    campaign = Campaign.objects.filter(pk=campaign_id, merchant=merchant).first()
+    campaign = (
+        Campaign.objects.filter(pk=campaign_id, merchant=merchant)
+        .annotate(name_read=campaign_name_in(get_language()))
+        .first()
+    )
     if campaign is None:
         raise DiagnosisNotFound
     url = _campaign_url(campaign.pk)

@@ -11,11 +11,15 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from campaigns.models import MAX_VIDEOS_PER_MERCHANT
+from payouts.selectors import payout_minimum
 from promote.selectors import coin_prices_text
+from wallets.formats import money_text, number_text
 
 QUERY_WORDS_MAX = 10
 
@@ -45,6 +49,21 @@ class Entry:
 def _coin_price() -> dict[str, str]:
     """What coins cost in the consumer's currency, as the reader's language writes money ("100 Coins = 0,99 €")."""
     return {"price": coin_prices_text(currency="EUR")}
+
+
+def _payout_minimum() -> dict[str, str]:
+    """The smallest payout, from the rule that refuses below it, as the reader's language writes money
+    ("10,00 €")."""
+    return {"minimum": money_text(payout_minimum())}
+
+
+def _creators() -> dict[str, str]:
+    """Who counts as a creator (social's rule: more than ``TIKTOK_CREATOR_MIN_FOLLOWERS`` followers) and
+    the library's size, as the reader's language writes numbers ("5.000", "5 000")."""
+    return {
+        "followers": number_text(settings.TIKTOK_CREATOR_MIN_FOLLOWERS),
+        "videos": number_text(MAX_VIDEOS_PER_MERCHANT),
+    }
 
 
 @dataclass(frozen=True)
@@ -106,11 +125,12 @@ CONSUMERS = Audience(
             "own-video",
             _("Can I share my own video instead of the brand's?"),
             _(
-                "If you have more than 5,000 TikTok followers, yes: on the brand's page you can submit your own "
-                "video, and the brand approves it, asks for changes or refuses it. Some brands let everyone "
-                "submit. Once you have submitted a video to a campaign, only a video the brand approved earns "
-                "in it."
+                "If you have more than %(followers)s TikTok followers, yes: on the brand's page you can submit "
+                "your own video, and the brand approves it, asks for changes or refuses it. Some brands let "
+                "everyone submit. Once you have submitted a video to a campaign, only a video the brand approved "
+                "earns in it."
             ),
+            values=_creators,
         ),
         Entry(
             "pending",
@@ -161,7 +181,7 @@ CONSUMERS = Audience(
             _(
                 "From your wallet, choose Pay out to my bank. Add your IBAN (we send you a code to confirm it) "
                 "and tell us who you are (legal name, date of birth, address). For your safety, payouts start "
-                "48 hours after new bank details. You can ask for any amount from 10.00 EUR of your available "
+                "48 hours after new bank details. You can ask for any amount from %(minimum)s of your available "
                 "balance; our team approves it and sends a SEPA transfer, which usually arrives 3 to 7 business "
                 "days after we send it. Payouts are in euro, to bank accounts in the SEPA area."
             ),
@@ -170,6 +190,7 @@ CONSUMERS = Audience(
                 "help search words",
                 "payment pay paid withdraw withdrawal cash out transfer money bank account",
             ),
+            values=_payout_minimum,
         ),
         Entry(
             "cost",
@@ -325,11 +346,12 @@ MERCHANTS = Audience(
             "videos",
             _("Which videos can people share?"),
             _(
-                "Up to 15 videos in your library (an upload or a TikTok link), each with its caption, hashtags "
-                "and mentions. Creators (more than 5,000 TikTok followers), or everyone if you allow it, can "
-                "submit their own video: you approve it, ask for changes or refuse it, and only approved videos "
-                "earn."
+                "Up to %(videos)s videos in your library (an upload or a TikTok link), each with its caption, "
+                "hashtags and mentions. Creators (more than %(followers)s TikTok followers), or everyone if you "
+                "allow it, can submit their own video: you approve it, ask for changes or refuse it, and only "
+                "approved videos earn."
             ),
+            values=_creators,
         ),
         Entry(
             "likes-comments",
@@ -423,9 +445,10 @@ AFFILIATES = Audience(
                 "A commission is pending when the conversion is tracked. It locks 15 days after the day it was "
                 "tracked (until then the brand can reverse it, with a reason you see) and is approved 15 days "
                 "after locking: then it is in your TikJoy wallet, and you pay it out to your bank like any "
-                "balance (from 10.00 EUR). Your page shows each commission's lock and approval dates."
+                "balance (from %(minimum)s). Your page shows each commission's lock and approval dates."
             ),
             ((_("Pay out to my bank"), "payouts:home"),),
+            values=_payout_minimum,
         ),
         Entry(
             "not-counted",

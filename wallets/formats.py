@@ -12,7 +12,7 @@ from decimal import Decimal
 from babel.numbers import format_currency, format_decimal
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from moneyed import Money
 
 from wallets.money import COIN
@@ -52,3 +52,10 @@ def number_text(value: Decimal | int | float | None, *, language: str | None = N
     if value is None or value == "":
         return ""
     return format_decimal(value, locale=babel_locale(language))
+
+
+def label_text(label: object, value: object) -> str:
+    """``label: value`` as the reader's language writes it: French puts a no-break space before the
+    colon ("Motif : ..."), so the colon never starts a line."""
+    colon = pgettext("after a label", ":")
+    return f"{label}{colon} {value}"

@@ -4,6 +4,7 @@ language, the consumers list's times in the reader's format (the merchant's time
 from __future__ import annotations
 
 import re
+from html import unescape
 
 import pytest
 from django.conf import settings
@@ -46,3 +47,56 @@ def test_the_consumers_list_writes_times_as_the_reader_does(client, acme_month, 
     first = MerchantConsumer.objects.filter(merchant=acme_month).order_by("first_at").first().first_at
     with translation.override(language), timezone.override(acme_month.time_zone):
         assert date_format(timezone.localtime(first), "SHORT_DATETIME_FORMAT") in page
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_reward_detail_explains_the_action_to_the_merchant_not_to_a_developer(
+    client, acme_month, language
+):
+    client.force_login(owner_of(acme_month))
+    reward = Reward.objects.filter(merchant=acme_month).first()
+
+    page = _text(client.get(f"/console/rewards/reward/{reward.pk}/change/", HTTP_ACCEPT_LANGUAGE=language))
+
+    for developer_words in ("an index of its own", "joining every action", "copied from the action"):
+        assert developer_words not in page
+    with translation.override(language):
+        help_text = str(Reward._meta.get_field("action_type").help_text)
+    assert help_text in page
+    assert {
+        "en": "What the person did for your brand.",
+        "de": "Was die Person für Ihre Marke getan hat.",
+    }.get(language, "") in page
+
+
+def _text_keeping_no_break_spaces(response) -> str:
+    body = unescape(re.sub(r"<[^>]+>", " ", response.content.decode()))
+    return re.sub(r"[ \t\r\n]+", " ", body)  # not \s: it would make a no-break space a space
+
+
+def test_french_labels_in_the_console_have_a_no_break_space_before_the_colon(client, acme_month):
+    client.force_login(owner_of(acme_month))
+    reward = Reward.objects.filter(merchant=acme_month).first()
+    campaign_id = reward.campaign_id
+
+    detail = _text_keeping_no_break_spaces(
+        client.get(f"/console/rewards/reward/{reward.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr")
+    )
+    diagnosis = _text_keeping_no_break_spaces(
+        client.get(f"/console/diagnostics/campaigns/{campaign_id}/", HTTP_ACCEPT_LANGUAGE="fr")
+    )
+
+    with translation.override("fr"):
+        reason = str(capfirst(Reward._meta.get_field("reason").verbose_name))
+    assert f"{reason}\xa0:" in detail  # Django's label suffix, as French writes it
+    assert not re.search(r"[^\W\d_]:", detail.replace("https:", "").replace("http:", ""))  # a word, then ":"
+    assert "\xa0: " in diagnosis and not re.search(r"[^\W\d_]: ", diagnosis)
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("fr", "Langue\xa0:"), ("de", "Sprache:"), ("en", "Language:")]
+)
+def test_the_footers_language_label_is_written_as_the_language_writes_a_colon(client, language, label):
+    page = _text_keeping_no_break_spaces(client.get("/", HTTP_ACCEPT_LANGUAGE=language))
+
+    assert label in page

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -99,3 +101,48 @@ def test_the_coins_price_in_the_help_says_its_currency_as_the_language_writes_mo
     assert f"({price})" in page
     rest = page.replace(f"({price})", "")
     assert "0.99)" not in rest and "0,99)" not in rest
+
+
+@pytest.mark.parametrize(
+    ("language", "minimum"),
+    [("en", "€10.00"), ("de", "10,00 €"), ("it", "10,00 €"), ("fr", "10,00 €"), ("es", "10,00 €")],
+)
+@pytest.mark.parametrize(
+    ("name", "slug"), [("support:help", "payout"), ("support:help_affiliates", "when-paid")]
+)
+def test_the_payout_minimum_in_the_help_is_written_as_the_language_writes_money(
+    client, language, minimum, name, slug
+):
+    page = (
+        response_text(client.get(reverse(name), HTTP_ACCEPT_LANGUAGE=language))
+        .replace("\xa0", " ")
+        .replace("\u202f", " ")
+    )
+
+    assert f'id="{slug}"' in page
+    assert minimum in page
+    assert "EUR" not in page  # neither "10.00 EUR" nor "10,00 EUR"
+
+
+def test_the_payout_minimum_in_the_help_is_the_one_payouts_refuse_below(client, settings):
+    settings.PAYOUTS_MIN_AMOUNT = Decimal("25.00")
+
+    page = response_text(client.get(reverse("support:help"), HTTP_ACCEPT_LANGUAGE="de")).replace("\xa0", " ")
+
+    assert "ab 25,00 € deines verfügbaren Guthabens" in page
+    assert "10,00" not in page
+
+
+def test_who_is_a_creator_and_the_librarys_size_in_the_help_are_the_products_rules(client, settings):
+    settings.TIKTOK_CREATOR_MIN_FOLLOWERS = 10_000
+
+    consumers = response_text(client.get(reverse("support:help"), HTTP_ACCEPT_LANGUAGE="de"))
+    merchants = (
+        response_text(client.get(reverse("support:help_merchants"), HTTP_ACCEPT_LANGUAGE="fr"))
+        .replace("\xa0", " ")
+        .replace("\u202f", " ")
+    )
+
+    assert "mehr als 10.000 TikTok-Follower" in consumers
+    assert "à 15 vidéos" in merchants and "plus de 10 000 abonnés TikTok" in merchants
+    assert "5.000" not in consumers and "5 000" not in merchants
