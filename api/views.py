@@ -333,9 +333,7 @@ class ActionReport(ApiView):
     def post(self, request):
         """Report a purchase or sign-up in your shop by a person who joined the brand; the live campaign's
         rule for it pays them (pending, then confirmed after the hold; reverse it like any reward)."""
-        body = s.ActionIn(data=request.data)
-        body.is_valid(raise_exception=True)
-        values = body.validated_data
+        values = s.action_in(request.data)
         try:
             action, created = reported_action_record(
                 merchant=self.key.merchant,

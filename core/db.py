@@ -188,14 +188,17 @@ def model_columns(model: type[Model], alias: str = "") -> str:
 
 
 @functools.cache
-def _converters(model: type[Model]) -> tuple:
-    """Per concrete field: the field and its database converters (what a queryset applies)."""
+def _converters(model: type[Model]) -> tuple[int, tuple]:
+    """The model's number of concrete fields, and for those whose values are converted after they are
+    read (what a queryset applies: the backend's and the field's database converters) their
+    offset, the field and its converters."""
     out = []
-    for f in model._meta.concrete_fields:
+    for offset, f in enumerate(model._meta.concrete_fields):
         converters = list(connection.ops.get_db_converters(f.get_col(model._meta.db_table)))
         converters += f.get_db_converters(connection)
-        out.append((f, tuple(converters)))
-    return tuple(out)
+        if converters:
+            out.append((offset, f, tuple(converters)))
+    return len(model._meta.concrete_fields), tuple(out)
 
 
 def model_rows(row: Sequence, *models: type[Model]) -> list[Model]:
@@ -203,14 +206,14 @@ def model_rows(row: Sequence, *models: type[Model]) -> list[Model]:
     fields' converters applied, as a queryset does), for a fixed statement of a hot path."""
     out, start = [], 0
     for model in models:
-        fields = _converters(model)
-        values = []
-        for offset, (f, converters) in enumerate(fields):
-            value = row[start + offset]
+        count, converted = _converters(model)
+        values = list(row[start : start + count])
+        for offset, f, converters in converted:
+            value = values[offset]
             for converter in converters:
                 value = converter(value, f, connection)
-            values.append(value)
-        start += len(fields)
+            values[offset] = value
+        start += count
         out.append(model.from_db(connection.alias, None, values))
     return out
 
@@ -237,7 +240,12 @@ def _no_save_receivers(model: type[Model]) -> None:
         raise SignalsWouldBeSkipped(f"{model._meta.label} has save signal receivers: write it with save().")
 
 
-def model_insert(obj: Model, *, update: tuple[Model, Sequence[str]] | None = None) -> None:
+def model_insert(
+    obj: Model,
+    *,
+    update: tuple[Model, Sequence[str]] | None = None,
+    also: tuple[str, Sequence] | None = None,
+) -> None:
     """``obj.save(force_insert=True)`` for a model with a database-generated primary key and no
     signal receivers, as one fixed ``INSERT ... RETURNING`` (the same values the ORM would send:
     each field's ``pre_save`` and ``get_db_prep_save``), without compiling a query. A unique
@@ -245,8 +253,15 @@ def model_insert(obj: Model, *, update: tuple[Model, Sequence[str]] | None = Non
 
     ``update``: ``(row, fields)``, a ``model_update`` of another row sent in the same statement (one
     round trip for both): only for a row this transaction holds locked already, since the two
-    writes of one statement happen in no set order."""
+    writes of one statement happen in no set order.
+
+    ``also``: ``(sql, params)``, another write (PostgreSQL's, e.g. an ``INSERT ... ON CONFLICT DO
+    UPDATE`` of a counter) sent in the same statement, as a data-modifying ``WITH``; it is done only
+    if the insert is (a unique violation of the insert fails the whole statement). PostgreSQL only:
+    elsewhere the caller writes it apart."""
     if connection.vendor != "postgresql":
+        if also is not None:
+            raise ValueError("model_insert's also= is PostgreSQL's (write it apart elsewhere).")
         if update is not None:
             model_update(*update)
         obj.save(force_insert=True)
@@ -265,6 +280,13 @@ def model_insert(obj: Model, *, update: tuple[Model, Sequence[str]] | None = Non
             row.pk,
             *params,
         ]
+    if also is not None:
+        also_sql, also_params = also
+        if update is not None:
+            sql = f"WITH also AS ({also_sql}), {sql.removeprefix('WITH ')}"
+        else:
+            sql = f"WITH also AS ({also_sql}) {sql}"
+        params = [*also_params, *params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchone()

@@ -25,12 +25,18 @@ def _signal(code: str, weight: int, detail: str) -> dict:
     return {"code": code, "weight": weight, "detail": detail}
 
 
-def action_risk(action: SocialAction, *, now: datetime) -> tuple[int, list[dict]]:
-    """The action's risk signals, read in one statement (``_risk_counts``)."""
-    signals: list[dict] = []
+def _new_account(action: SocialAction, now: datetime) -> bool:
     joined = action.user.date_joined
-    new_account = bool(joined and joined > now - timedelta(hours=settings.REWARDS_RISK_NEW_ACCOUNT_HOURS))
-    counts = _risk_counts(action, now=now, new_account=new_account)
+    return bool(joined and joined > now - timedelta(hours=settings.REWARDS_RISK_NEW_ACCOUNT_HOURS))
+
+
+def action_risk(action: SocialAction, *, now: datetime, counts: dict | None = None) -> tuple[int, list[dict]]:
+    """The action's risk signals, read in one statement (``_risk_counts``), or from ``counts`` when a
+    caller read them in one of its own (``risk_counts_sql``, then ``risk_counts_read``)."""
+    signals: list[dict] = []
+    new_account = _new_account(action, now)
+    if counts is None:
+        counts = _risk_counts(action, now=now, new_account=new_account)
     if action.device_id:
         users = counts["device_users"]
         if users >= settings.REWARDS_RISK_DEVICE_USERS:
@@ -61,11 +67,12 @@ _ACTIONS = SocialAction._meta.db_table
 _PROFILES = TikTokProfile._meta.db_table
 
 
-def _risk_counts(action: SocialAction, *, now: datetime, new_account: bool) -> dict:
-    """What the signals count, as scalar subqueries of one SELECT (one round trip, no ORM compilation;
-    the same reads the ORM made one query each): other people on the device (ever) and the address
+def risk_counts_sql(action: SocialAction, *, now: datetime) -> tuple[list[str], list]:
+    """What the signals count, as scalar subqueries (each a select-list expression) and their values
+    (the same reads the ORM made one query each): other people on the device (ever) and the address
     (in a day), the device's, address's and person's actions in the last hour, and for a new account
-    its TikTok profile's followers."""
+    its TikTok profile's followers. ``risk_counts_read`` reads their values."""
+    new_account = _new_account(action, now)
     adapt = connection.ops.adapt_datetimefield_value
     hour_ago, day_ago = adapt(now - timedelta(hours=1)), adapt(now - timedelta(days=1))
     parts: list[str] = []
@@ -92,18 +99,30 @@ def _risk_counts(action: SocialAction, *, now: datetime, new_account: bool) -> d
             f"(SELECT follower_count FROM {_PROFILES} WHERE user_id = %s)",  # noqa: S608
         ]
         params += [action.user_id, action.user_id]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        row = list(cursor.fetchone())
+    return parts, params
+
+
+def risk_counts_read(action: SocialAction, *, now: datetime, values) -> dict:
+    """The values of ``risk_counts_sql``'s expressions, in their order, as ``action_risk``'s counts."""
+    row = list(values)
     counts: dict = {}
     if action.device_id:
         counts["device_users"], counts["device_recent"] = row.pop(0), row.pop(0)
     if action.ip_address:
         counts["ip_users"], counts["ip_recent"] = row.pop(0), row.pop(0)
     counts["user_recent"] = row.pop(0)
-    if new_account:
+    if _new_account(action, now):
         counts["has_profile"], counts["followers"] = row.pop(0), row.pop(0)
     return counts
+
+
+def _risk_counts(action: SocialAction, *, now: datetime, new_account: bool) -> dict:
+    """``risk_counts_sql``'s expressions as one SELECT (one round trip, no ORM compilation)."""
+    parts, params = risk_counts_sql(action, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        row = cursor.fetchone()
+    return risk_counts_read(action, now=now, values=row)
 
 
 def engagement_risk_for(*, followers: int, counts) -> tuple[int, list[dict]]:

@@ -118,7 +118,7 @@ from rewards.reasons import (
     money_param,
     reason_detail,
 )
-from rewards.risk import action_risk, engagement_risk_for
+from rewards.risk import action_risk, engagement_risk_for, risk_counts_read, risk_counts_sql
 from rewards.rollups import days_rebuild
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
@@ -268,6 +268,10 @@ _TALLIES_CREATE_SQL = (
     f"INSERT INTO {_TALLY} (user_id, campaign_id, total, day_total) "  # noqa: S608 - names from the models
     "SELECT u, c, 0, 0 FROM unnest(%s::bigint[], %s::bigint[]) AS v(u, c) ON CONFLICT DO NOTHING"
 )
+_TALLY_CREATE_RETURNING_SQL = (
+    f"INSERT INTO {_TALLY} (user_id, campaign_id, total, day_total) VALUES (%s, %s, 0, 0) "  # noqa: S608
+    f"ON CONFLICT DO NOTHING RETURNING {model_columns(UserCampaignTally)}"
+)
 _TALLIES_LOCK_SQL = (
     f"SELECT {model_columns(UserCampaignTally)} FROM {_TALLY} "  # noqa: S608
     "WHERE user_id = ANY(%s) AND campaign_id = ANY(%s) ORDER BY id FOR UPDATE"
@@ -290,9 +294,22 @@ def _lock_postgresql(locked: _Locked, *, tallies, rule_ids, campaign_ids) -> Non
         if tallies:
             pairs = set(tallies)
             users, campaigns = zip(*sorted(pairs), strict=True)
-            cursor.execute(_TALLIES_CREATE_SQL, [list(users), list(campaigns)])
-            cursor.execute(_TALLIES_LOCK_SQL, [sorted(set(users)), sorted(set(campaigns))])
-            for row in cursor.fetchall():
+            rows = None
+            if len(pairs) == 1:
+                # An action's one tally (one row: no order to keep among tallies): locked by one
+                # statement when it exists (a person's second action in the campaign), else inserted,
+                # this transaction's row from then on (a person's first). Created meanwhile by a
+                # concurrent first action (the insert did nothing): locked below, once committed.
+                cursor.execute(_TALLIES_LOCK_SQL, [list(users), list(campaigns)])
+                rows = cursor.fetchall()
+                if not rows:
+                    cursor.execute(_TALLY_CREATE_RETURNING_SQL, [users[0], campaigns[0]])
+                    rows = cursor.fetchall() or None
+            if rows is None:
+                cursor.execute(_TALLIES_CREATE_SQL, [list(users), list(campaigns)])
+                cursor.execute(_TALLIES_LOCK_SQL, [sorted(set(users)), sorted(set(campaigns))])
+                rows = cursor.fetchall()
+            for row in rows:
                 (tally,) = model_rows(row, UserCampaignTally)
                 if (tally.user_id, tally.campaign_id) in pairs:
                     locked.tallies[(tally.user_id, tally.campaign_id)] = tally
@@ -575,23 +592,10 @@ class _AccountCache:
         them before it takes its locks; it creates none there (``_prepare``): an action that pays
         nothing gives the person no account, and an account is created inside the engine's locks,
         in their order, as every other path does."""
-        user_label, merchant_label = User._meta.label_lower, Merchant._meta.label_lower
+        user_label = User._meta.label_lower
         partitions = {partition_key(m): pk for pk, m in merchants.items()}
-        wanted = Q()
-        for currency, user_ids in users.items():
-            wanted |= Q(currency=currency, partition="") & (
-                Q(owner_type=user_label, owner_id__in=user_ids, purpose=Purpose.USER_PENDING)
-                | Q(owner_type=merchant_label, owner_id__in=merchants, purpose=Purpose.MERCHANT_AVAILABLE)
-            )
-            wanted |= Q(
-                currency=currency,
-                owner_type=PLATFORM.owner_type,
-                owner_id=PLATFORM.pk,
-                purpose=Purpose.PLATFORM_REVENUE_PENDING,
-                partition__in=partitions,
-            )
         missing_users = {currency: set(user_ids) for currency, user_ids in users.items()}
-        for account in self._read(users, merchants, partitions, wanted):
+        for account in self._read(users, merchants, partitions):
             if account.purpose == Purpose.USER_PENDING:
                 self._accounts[(user_label, account.owner_id, Purpose.USER_PENDING, account.currency)] = (
                     account
@@ -606,10 +610,24 @@ class _AccountCache:
                 self.prefetch_users(user_ids, Purpose.USER_PENDING, currency)
 
     @staticmethod
-    def _read(users: dict[str, set[int]], merchants, partitions: dict[str, int], wanted: Q):
+    def _read(users: dict[str, set[int]], merchants, partitions: dict[str, int]):
         """The accounts ``prefetch_for`` wants: on PostgreSQL one fixed statement per currency's rows
-        (no ORM compilation of the alternatives), elsewhere the ORM's query of ``wanted``."""
+        (no ORM compilation of the alternatives, nor building them), elsewhere the ORM's query."""
         if connection.vendor != "postgresql":
+            user_label, merchant_label = User._meta.label_lower, Merchant._meta.label_lower
+            wanted = Q()
+            for currency, user_ids in users.items():
+                wanted |= Q(currency=currency, partition="") & (
+                    Q(owner_type=user_label, owner_id__in=user_ids, purpose=Purpose.USER_PENDING)
+                    | Q(owner_type=merchant_label, owner_id__in=merchants, purpose=Purpose.MERCHANT_AVAILABLE)
+                )
+                wanted |= Q(
+                    currency=currency,
+                    owner_type=PLATFORM.owner_type,
+                    owner_id=PLATFORM.pk,
+                    purpose=Purpose.PLATFORM_REVENUE_PENDING,
+                    partition__in=partitions,
+                )
             return Account.objects.filter(wanted)
         params = []
         for currency, user_ids in users.items():
@@ -835,9 +853,15 @@ def _action_record(
                     occurred_at=occurred_at or now,
                     created_at=now,
                 )
-                model_insert(new)  # what SocialAction.objects.create sends, as a fixed statement
-                action = new
-                _consumer_count(action)
+                if connection.vendor == "postgresql":
+                    # what SocialAction.objects.create sends, as a fixed statement, with the person's
+                    # count for the merchant in the same statement (one round trip for both)
+                    model_insert(new, also=(_CONSUMER_COUNT_SQL, _consumer_count_params(new)))
+                    action = new
+                else:
+                    model_insert(new)
+                    action = new
+                    _consumer_count(action)
                 evaluated = _evaluate(action, now=now, savepoint=savepoint)
                 _share_engagement_count(action)
                 if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
@@ -969,24 +993,16 @@ _CONSUMER_COUNT_SQL = (
 )
 
 
+def _consumer_count_params(action: SocialAction) -> list:
+    return [action.merchant_id, action.user_id, action.occurred_at, action.occurred_at, action.created_at]
+
+
 def _consumer_count(action: SocialAction) -> None:
     """Count a new action in its person's figures for the merchant (``MerchantConsumer``), in the
-    transaction that records it: on PostgreSQL one fixed ``INSERT ... ON CONFLICT DO UPDATE``
-    (no savepoint, no ORM compilation); elsewhere one conditional UPDATE, or the row's first
-    INSERT (a concurrent first insert loses on the unique constraint and updates instead)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _CONSUMER_COUNT_SQL,
-                [
-                    action.merchant_id,
-                    action.user_id,
-                    action.occurred_at,
-                    action.occurred_at,
-                    action.created_at,
-                ],
-            )
-        return
+    transaction that records it. On PostgreSQL it is ``_CONSUMER_COUNT_SQL`` (one ``INSERT ... ON
+    CONFLICT DO UPDATE``), sent in the action's own insert (``_action_record``); here, elsewhere, one
+    conditional UPDATE, or the row's first INSERT (a concurrent first insert loses on the unique
+    constraint and updates instead)."""
     figures = {
         "actions": F("actions") + 1,
         "first_at": Least("first_at", Value(action.occurred_at)),
@@ -1250,6 +1266,44 @@ def _facts(action: SocialAction) -> dict:
     return row
 
 
+def _facts_and_rule(
+    action: SocialAction, *, now: datetime
+) -> tuple[dict, Campaign | None, RewardRule | None, dict | None]:
+    """``_facts``, ``_campaign_and_rule`` and the counts of the action's risk signals
+    (``rewards.risk``, as of the action): on PostgreSQL in one statement (the risk's scalar subqueries
+    beside the facts', the live campaign and its rule joined to the merchant, ``LATERAL``: two round
+    trips fewer on every action), elsewhere the two reads (the risk's counts None: ``action_risk``
+    reads them)."""
+    if connection.vendor != "postgresql":
+        facts = _facts(action)
+        return facts, *_campaign_and_rule(action, now=now), None
+    risk_parts, risk_params = risk_counts_sql(action, now=action.created_at)
+    params = [
+        action.user_id,
+        action.user_id,
+        *risk_params,
+        CampaignStatus.ACTIVE,
+        now,
+        now,
+        action.action_type,
+    ]
+    lateral = _FACTS_AND_RULE_LATERAL
+    if action.campaign_id:
+        lateral, params = _FACTS_AND_OWN_RULE_LATERAL, [*params, action.campaign_id]
+    sql = f"{_FACTS_SELECT}, {', '.join(risk_parts)}, live.* {lateral}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, action.merchant_id])
+        row = cursor.fetchone()
+    facts = dict(zip(_FACTS, row, strict=False))
+    start = len(_FACTS) + len(risk_parts)
+    risk_counts = risk_counts_read(action, now=action.created_at, values=row[len(_FACTS) : start])
+    if row[start] is None:  # no live campaign with an enabled rule for the action
+        return facts, None, None, risk_counts
+    rule, campaign = model_rows(row[start:], RewardRule, Campaign)
+    rule.campaign = campaign
+    return facts, campaign, rule, risk_counts
+
+
 _FACTS = ("currency", "banned", "returning", "user_share", "max_reward", "max_per_post")
 _FACTS_SQL = (
     f"SELECT m.currency, EXISTS (SELECT 1 FROM {Ban._meta.db_table} WHERE user_id = %s), "  # noqa: S608 - fixed names
@@ -1288,12 +1342,11 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
     at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
     returning person, pricing plan, subscription benefits) is read before the locks are taken, so
     that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
-    facts = _facts(action)
+    facts, campaign, rule, risk_counts = _facts_and_rule(action, now=now)
     if facts["banned"]:
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
         return _Evaluated()
     changed: list[str] = []  # the action's fields to write with its outcome
-    campaign, rule = _campaign_and_rule(action, now=now)
     if rule is None:
         stopped = _campaign_paused_for_money(action, now=now)
         if stopped is not None:
@@ -1331,7 +1384,8 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
         if ugc_blocks_shares(campaign=campaign, user_id=action.user_id):
             _set_action(action, ActionStatus.INELIGIBLE, Reason.VIDEO_NOT_APPROVED, also=changed)
             return _Evaluated()
-    score, signals = action_risk(action, now=action.created_at)  # as of the action (a retry too)
+    # as of the action (a retry too); counted in _facts_and_rule's statement on PostgreSQL
+    score, signals = action_risk(action, now=action.created_at, counts=risk_counts)
     if signals:
         action.risk_score, action.risk_signals = score, signals
         changed += ["risk_score", "risk_signals"]
@@ -1530,6 +1584,26 @@ _CAMPAIGN_AND_RULE_OWN_SQL = (
     _CAMPAIGN_AND_RULE_SQL + " AND c.id = %s ORDER BY c.starts_at, r.campaign_id LIMIT 1"
 )
 _CAMPAIGN_AND_RULE_SQL += " ORDER BY c.starts_at, r.campaign_id LIMIT 1"
+
+# _FACTS_SQL with the live campaign's rule and the campaign (_CAMPAIGN_AND_RULE_SQL's, of the
+# merchant m) after its columns: NULLs when there is none.
+_LIVE_RULE_LATERAL = (
+    f"SELECT {model_columns(RewardRule, 'r')}, {model_columns(Campaign, 'c')} "  # noqa: S608 - names from the models
+    f"FROM {RewardRule._meta.db_table} r JOIN {Campaign._meta.db_table} c ON c.id = r.campaign_id "
+    "WHERE c.merchant_id = m.id AND c.status = %s AND c.starts_at <= %s AND (c.ends_at IS NULL OR c.ends_at > %s) "
+    "AND r.action = %s AND r.is_enabled"
+)
+_FACTS_SELECT, _FACTS_FROM = _FACTS_SQL.split(f" FROM {Merchant._meta.db_table} m ")
+_FACTS_AND_RULE_LATERAL = (
+    f"FROM {Merchant._meta.db_table} m "
+    f"LEFT JOIN LATERAL ({_LIVE_RULE_LATERAL} ORDER BY c.starts_at, r.campaign_id LIMIT 1) live ON true "
+    f"{_FACTS_FROM}"
+)
+_FACTS_AND_OWN_RULE_LATERAL = (
+    f"FROM {Merchant._meta.db_table} m "
+    f"LEFT JOIN LATERAL ({_LIVE_RULE_LATERAL} AND c.id = %s ORDER BY c.starts_at, r.campaign_id LIMIT 1) live "
+    f"ON true {_FACTS_FROM}"
+)
 
 
 def _campaign_paused_for_money(action: SocialAction, *, now: datetime) -> Campaign | None:

@@ -9,8 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from api.models import Scope
+from api.serializers import ActionIn, action_in
 from merchants.models import ConsentField
 from merchants.services import consent_give, consent_withdraw
 from rewards.models import Reward
@@ -188,16 +190,19 @@ def test_a_reported_purchase_is_a_fixed_number_of_queries(shop, django_assert_nu
     call_command("rewards_check")
 
 
-# 23 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
-# person with their consent and membership, the engine's transaction with the person's reward figures
-# in one upsert and the action's outcome written with its reward, the low-balance check in one
-# statement, the stored answer with the audit line; the answer's reward id is the one the engine
-# paid); 25 before postspeed3 (the outcome and the reward one statement each, the reward id read
+# 19 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
+# person with their consent and membership, the engine's transaction with the person's count for the
+# merchant sent in the action's insert, what the decision reads about the person and the brand with
+# the live rule and the risk signals' counts in one statement, the tally locked in one statement when
+# it exists, the person's reward figures in one upsert and the action's outcome written with its
+# reward, the low-balance check in one statement, the stored answer with the audit line; the answer's
+# reward id is the one the engine paid); 23 before apipost (the person's count, the rule, the risk
+# signals one statement each, the tally created and then locked), 25 before postspeed3 (the outcome and the reward one statement each, the reward id read
 # again after the commit), 30 before the engine's ban, limits, returning person and pricing plan were
 # read in one statement and its payment lost its savepoint (postspeed, #16); 35 before (the
 # low-balance check in three, the pricing plan in two, the payment's four counters in four), 57 before
 # that. The test's transaction adds 2 savepoints' statements.
-PURCHASE_QUERIES = 25
+PURCHASE_QUERIES = 21
 
 
 def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop):
@@ -230,3 +235,46 @@ def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop)
 # and the webhook endpoints read in the lock, the payment's four counters in four statements, the
 # postings before them.
 LOCK_HELD_STATEMENTS = 6
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": "order-1"},
+        {"type": "SIGN_UP", "consumer": "usr_42", "event_id": "  order 2\t", "note": "ignored"},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": "x" * 100},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": " " + "x" * 100 + " "},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": "x" * 101},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": "   "},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": "a\x00b"},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": 1001},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": True},
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": None},
+        {"type": "PURCHASE", "consumer": "usr_42"},
+        {"type": "PURCHASE", "consumer": " usr_42", "event_id": "order-1"},
+        {"type": "PURCHASE", "consumer": "usr_042", "event_id": "order-1"},
+        {"type": "PURCHASE", "consumer": "usr_42\n", "event_id": "order-1"},
+        {"type": "purchase", "consumer": "usr_42", "event_id": "order-1"},
+        {"type": "TIKTOK_LOGIN", "consumer": "usr_42", "event_id": "order-1"},
+        {"type": ["PURCHASE"], "consumer": "usr_42", "event_id": "order-1"},
+        {
+            "type": "PURCHASE",
+            "consumer": "usr_42",
+            "event_id": "order-1",
+            "occurred_at": "2026-11-28T10:00:00Z",
+        },
+        {"type": "PURCHASE", "consumer": "usr_42", "event_id": "order-1", "occurred_at": "yesterday"},
+        ["PURCHASE"],
+        "PURCHASE",
+    ],
+)
+def test_a_reported_action_s_body_is_read_as_the_serializer_reads_it(body):
+    """The usual body is read without building the serializer (docs/benchmarks.md, "Public API"):
+    what it gives, and every refusal, are ``ActionIn``'s own."""
+    expected = ActionIn(data=body)
+    if expected.is_valid():
+        assert action_in(body) == expected.validated_data
+    else:
+        with pytest.raises(ValidationError) as refused:
+            action_in(body)
+        assert refused.value.detail == expected.errors

@@ -358,9 +358,9 @@ def test_a_rule_disabled_just_before_the_engine_locks_it_pays_nothing(
     make_campaign(merchant, rules=[login_rule()])
     real_risk = services.action_risk
 
-    def merchant_disables_the_rule_meanwhile(action, *, now):
+    def merchant_disables_the_rule_meanwhile(action, *, now, **counts):
         RewardRule.objects.update(is_enabled=False)  # what a concurrent campaign edit commits
-        return real_risk(action, now=now)
+        return real_risk(action, now=now, **counts)
 
     monkeypatch.setattr(services, "action_risk", merchant_disables_the_rule_meanwhile)
     action = action_record(

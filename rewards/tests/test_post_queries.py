@@ -146,22 +146,24 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
 
 
-# 23 in production (the test's transaction adds a savepoint's two statements around each of the
+# 20 in production (the test's transaction adds a savepoint's two statements around each of the
 # three transactions): the session with its person (one statement, sessuser); the brand with whether
 # they consented and have a TikTok account (how they sign in); what would be shared; the consent; the
-# engine's transaction (the action, the person's count, what the decision reads about the person and
-# the brand in one statement, the rule, the risk signals in one, the benefits, accounts and webhook
-# endpoints; then the tally, rule and campaign locked and the payment: JOIN_LOCK_HELD_STATEMENTS);
-# the low-balance check. 25 before postspeed3 and sessuser (the action's outcome and its reward one
+# engine's transaction (the action with the person's count in one statement, what the decision reads
+# about the person and the brand with the live rule and the risk signals' counts in one, the
+# benefits, accounts and webhook endpoints; then the tally (a first: looked for, then created), rule
+# and campaign locked and the payment: JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 23 before
+# apipost (the person's count, the rule and the risk signals one statement each), 25 before postspeed3 and sessuser (the action's outcome and its reward one
 # statement each, the session and the person one each); 42 before postspeed (the risk signals in six,
 # the decision's reads in four, two savepoints around the payment, the person's first account in
 # four, the webhook endpoints read again for the joined event, the launch watch's campaign, the brand,
 # the consent and the TikTok account one query each).
-JOIN_QUERIES = 29
-# 19 in production (the engine's transaction and the low-balance check each add the test's
-# savepoint); 21 before postspeed3 and sessuser, 33 before postspeed (the reward read again for the
+JOIN_QUERIES = 26
+# 15 in production (the engine's transaction and the low-balance check each add the test's
+# savepoint); 19 before apipost (the person's count, the rule, the risk signals one statement each,
+# the existing tally created again before it was locked), 21 before postspeed3 and sessuser, 33 before postspeed (the reward read again for the
 # message, and as the join).
-CLAIM_QUERIES = 23
+CLAIM_QUERIES = 19
 # The session with its person, the brand read and the consent withdrawn in one statement (a
 # WITH ... UPDATE ... RETURNING), the webhook endpoints, the person's chats with the brand closed; the
 # test's savepoint. 7 before postspeed3 and sessuser (the brand, the session and the person one
