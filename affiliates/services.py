@@ -355,7 +355,7 @@ def affiliate_decide(*, affiliate_id: int, status: str, reason: str, actor: User
         affiliate.decided_at = now
         affiliate.decided_by = actor
         affiliate.save(update_fields=["status", "status_reason", "decided_at", "decided_by"])
-        with recipient_locale(affiliate.user):
+        with recipient_locale(affiliate.user, brand=affiliate.program.merchant):
             mail_after_commit(
                 subject=(
                     _("%(program)s: your application")
@@ -1417,7 +1417,7 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
         inquiry.decided_at = now
         inquiry.decided_by = actor
         inquiry.save(update_fields=["status", "answer", "conversion", "decided_at", "decided_by"])
-        with recipient_locale(affiliate.user):
+        with recipient_locale(affiliate.user, brand=affiliate.program.merchant):
             mail_after_commit(
                 subject=_("%(program)s: your inquiry about order %(order)s")
                 % {"program": program, "order": inquiry.order_id},

@@ -41,6 +41,7 @@ from billing.selectors import (
 from billing.validation import InvoiceInvalid, invoice_xml_check
 from billing.vat import split_gross, vat_treatment
 from core.errors import DomainError
+from core.i18n import language_for
 from core.tasks import mail_after_commit
 from merchants.days import merchant_zone
 from merchants.locale import merchant_language
@@ -65,11 +66,10 @@ class BillingError(DomainError):
 
 def document_language(*, merchant: Merchant | None = None, user: User | None = None) -> str:
     """The language a statement, an invoice and their e-mails are written in: the merchant's
-    (``merchants.locale.merchant_language``), or for a consumer's invoice their saved choice."""
+    (``merchants.locale.merchant_language``), or for a consumer's invoice theirs (``core.i18n.language_for``)."""
     if merchant is not None:
         return merchant_language(merchant)
-    language = getattr(user, "language", "") or ""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language_for(user)
 
 
 class StatementDoesNotReconcile(BillingError):

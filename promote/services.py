@@ -442,7 +442,7 @@ def share_authorization_request(
             defaults={"requested_by": actor, "requested_at": now},
         )
         if created:
-            with recipient_locale(post_obj.user):
+            with recipient_locale(post_obj.user, brand=merchant):
                 mail_after_commit(
                     subject=gettext("%(brand)s would like to promote your TikTok post")
                     % {"brand": merchant.brand_name},
@@ -597,7 +597,7 @@ def _coupon_create(
                 gettext("Your brand has %(balance)s coins: a coupon of %(coins)s coins is paid from them.")
                 % {"balance": number_text(coin_balance(wallet=wallet)), "coins": number_text(coins_count)}
             ) from exc
-        with recipient_locale(user):
+        with recipient_locale(user, brand=merchant):
             mail_after_commit(
                 subject=gettext("%(brand)s gave you a Promote coupon") % {"brand": merchant.brand_name},
                 message=gettext(
@@ -898,7 +898,7 @@ def order_place(
         _escrow_in(order, wallet, actor=actor, now=now)
         _event(order, "promote.order.created", now=now)
         if wallet.merchant_id and post_obj is not None:
-            with recipient_locale(post_obj.user):
+            with recipient_locale(post_obj.user, brand=wallet.merchant):
                 mail_after_commit(
                     subject=gettext("%(brand)s is promoting your TikTok post")
                     % {"brand": wallet.merchant.brand_name},
