@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -391,7 +391,9 @@ def _invoice_notify(invoice: Invoice) -> None:
                 "(Invoices), as a PDF with its e-invoice XML."
             )
         elif invoice.kind == DocumentKind.COIN_INVOICE:
-            subject = _("[TikJoy] Your invoice %(number)s for Promote coins") % words
+            # The merchant's purchase (the console): written to its owners formally, like every
+            # merchant mail; a consumer's own purchase is a consumer mail (above), informal.
+            subject = pgettext("to a merchant", "[TikJoy] Your invoice %(number)s for Promote coins") % words
             message = _(
                 "TikJoy invoice %(number)s for Promote coins (%(amount)s, %(when)s) is in the "
                 "console (Invoices), as a PDF with its e-invoice XML."
