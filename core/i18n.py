@@ -151,6 +151,13 @@ def utc_text(moment: datetime) -> str:
     return date_format(moment.astimezone(UTC), "SHORT_DATETIME_FORMAT")
 
 
+def moment_text(moment: datetime, format_name: str = "DATETIME_FORMAT") -> str:
+    """A moment in the active time zone and language, followed by the zone's name ("22. Dezember
+    2026 13:00 Europe/Berlin"): for an e-mail, written inside ``recipient_locale``, whose reader
+    has no page to tell the zone by (the pages' ``{% moment %}`` names it only while unknown)."""
+    return f"{date_format(timezone.localtime(moment), format_name)} {timezone.get_current_timezone_name()}"
+
+
 def fallback_language_activate(request: HttpRequest, code: str | None) -> bool:
     """A view's own idea of the page's language, used only if the person, their cookie and their
     browser said nothing the site speaks (the brand page passes the brand's language).
