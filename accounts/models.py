@@ -75,6 +75,16 @@ class User(AbstractBaseUser, PermissionsMixin):
             "(their browser's, docs/i18n.md)."
         ),
     )
+    browser_language = models.CharField(
+        _("browser's language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language their browser asked for when they last signed in (not a choice: "
+            "e-mails use it while no language is chosen, docs/i18n.md)."
+        ),
+    )
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import DomainError
-from core.i18n import is_time_zone, language_codes
+from core.i18n import is_time_zone, language_codes, supported_language
 
 
 @transaction.atomic
@@ -113,4 +113,15 @@ def user_locale_set(*, user: User, language: str | None = None, time_zone: str |
         fields.append("time_zone")
     if fields:  # one UPDATE: nothing to keep atomic with it
         User.objects.filter(pk=user.pk).update(**{field: getattr(user, field) for field in fields})
+    return user
+
+
+def user_browser_language_record(*, user: User, language: str | None) -> User:
+    """Remember the language the person's browser negotiated as they sign in (``User.browser_language``),
+    for the e-mails written while they have chosen none (``core.i18n.language_for``). Never touches
+    their choice (``User.language``); a language TikJoy doesn't ship, or none, changes nothing."""
+    language = supported_language(language)
+    if language and language != user.browser_language:
+        user.browser_language = language
+        User.objects.filter(pk=user.pk).update(browser_language=language)
     return user

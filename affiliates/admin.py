@@ -7,6 +7,7 @@ reason (or reason code) the affiliate sees.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -69,7 +70,9 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
             apply(obj)
             done += 1
         except DomainError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc}", messages.ERROR)
+            modeladmin.message_user(
+                request, gettext("%(item)s: %(error)s") % {"item": obj, "error": exc}, messages.ERROR
+            )
     if done:
         modeladmin.message_user(
             request,
@@ -159,6 +162,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                 "window_days": current.window_days,
                 "attribution": current.attribution,
                 "terms": current.terms,
+                **{f"terms_{code}": text for code, text in current.terms_translations.items()},
                 "is_active": current.is_active,
             }
             if current
@@ -169,7 +173,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                 "domains": request.get_host().split(":")[0],
             }
         )
-        form = ProgramForm(request.POST or None, initial=initial)
+        form = ProgramForm(request.POST or None, initial=initial, owner_language=settings.LANGUAGE_CODE)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
@@ -182,6 +186,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                         window_days=data["window_days"],
                         attribution=data["attribution"],
                         terms=data["terms"],
+                        terms_translations=form.terms_translations(),
                         now=timezone.now(),
                     )
                 else:
@@ -193,6 +198,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                         window_days=data["window_days"],
                         attribution=data["attribution"],
                         terms=data["terms"],
+                        terms_translations=form.terms_translations(),
                         is_active=data["is_active"],
                     )
                 messages.success(request, gettext("TikJoy's program is saved."))

@@ -21,6 +21,7 @@ from affiliates import reports, selectors, services
 from affiliates.forms import AdjustForm, DecisionForm, InquiryAnswerForm, ProgramForm, ReverseForm
 from affiliates.models import Affiliate, AffiliateStatus, Commission, Inquiry, InquiryStatus, Program
 from core.errors import DomainError
+from core.i18n import language_for
 from merchants.console_site import console_render, console_site, console_view, window_page
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
@@ -43,6 +44,7 @@ def program(request: HttpRequest) -> HttpResponse:
             "window_days": current.window_days,
             "attribution": current.attribution,
             "terms": current.terms,
+            **{f"terms_{code}": text for code, text in current.terms_translations.items()},
             "is_active": current.is_active,
         }
         if current
@@ -52,7 +54,7 @@ def program(request: HttpRequest) -> HttpResponse:
             "is_active": True,
         }
     )
-    form = ProgramForm(request.POST or None, initial=initial)
+    form = ProgramForm(request.POST or None, initial=initial, owner_language=language_for(merchant))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -65,6 +67,7 @@ def program(request: HttpRequest) -> HttpResponse:
                     window_days=data["window_days"],
                     attribution=data["attribution"],
                     terms=data["terms"],
+                    terms_translations=form.terms_translations(),
                     now=timezone.now(),
                 )
             else:
@@ -76,6 +79,7 @@ def program(request: HttpRequest) -> HttpResponse:
                     window_days=data["window_days"],
                     attribution=data["attribution"],
                     terms=data["terms"],
+                    terms_translations=form.terms_translations(),
                     is_active=data["is_active"],
                 )
             messages.success(request, _("The affiliate program is saved."))

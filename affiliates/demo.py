@@ -21,6 +21,7 @@ from moneyed import Money
 from accounts.models import User
 from affiliates import services
 from affiliates.models import PLATFORM_PROGRAM_NAME, Affiliate, AffiliateStatus, Program
+from core.i18n import language_codes
 from merchants.models import Merchant
 from merchants.services import merchant_create
 from merchants.wallet import merchant_top_up_record
@@ -58,6 +59,11 @@ def demo_affiliates_seed(
 def _program_name(merchant: Merchant) -> str:
     with translation.override(merchant.language or settings.LANGUAGE_CODE):
         return gettext("%(brand)s affiliate program") % {"brand": merchant.brand_name}
+
+
+def _demo_terms(language: str) -> str:
+    with translation.override(language):
+        return gettext("One bounty for each order of a new customer. No paid search on our brand name.")
 
 
 def _platform(*, ops: User, theo: User, nova_owner: User, now: datetime) -> list[str]:
@@ -130,7 +136,10 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
         name=_program_name(joy),
         domains=["joycoffee.example", shop_host],
         bounty=Decimal("10.00"),
-        terms="10.00 EUR for each order of a new customer. No paid search on our brand name.",
+        # Written by the brand in its language and translated into the others; no amount in them:
+        # the page states the bounty in each reader's format.
+        terms=_demo_terms(joy.language or settings.LANGUAGE_CODE),
+        terms_translations={code: _demo_terms(code) for code in language_codes() if code != joy.language},
         now=start,
     )
     pia_aff = _approved(program, pia, actor=joy_owner, website="https://www.tiktok.com/@pia.brews", now=start)

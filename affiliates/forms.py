@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from affiliates.models import AffiliateStatus, Attribution, ReversalCode
+from core.i18n import language_codes
 
 
 class ApplicationForm(forms.Form):
@@ -53,11 +55,34 @@ class ProgramForm(forms.Form):
         label=_("Attribution"), choices=Attribution.choices, initial=Attribution.LAST_CLICK
     )
     terms = forms.CharField(
-        label=_("Terms"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+        label=_("Terms"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
+        help_text=_(
+            "In your brand's language; below, the same terms for affiliates who read another one. "
+            "Leave the bounty out: the page states it in each reader's format."
+        ),
     )
     is_active = forms.BooleanField(
         label=_("Open (accepting affiliates and conversions)"), required=False, initial=True
     )
+
+    def __init__(self, *args, owner_language: str, **kwargs):
+        """``owner_language``: the language of ``terms`` (the merchant's); a field ``terms_<code>``
+        follows for each other shipped language."""
+        super().__init__(*args, **kwargs)
+        self.translation_codes = [code for code in language_codes() if code != owner_language]
+        for code in self.translation_codes:
+            self.fields[f"terms_{code}"] = forms.CharField(
+                label=_("Terms in %(language)s") % {"language": get_language_info(code)["name_translated"]},
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                max_length=5000,
+            )
+
+    def terms_translations(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"terms_{code}", "") for code in self.translation_codes}
 
     def domain_list(self) -> list[str]:
         return [line for line in self.cleaned_data["domains"].split() if line.strip()]

@@ -79,7 +79,17 @@ class Program(models.Model):
     attribution = models.CharField(
         _("attribution"), max_length=12, choices=Attribution.choices, default=Attribution.LAST_CLICK
     )
-    terms = models.TextField(_("terms"), blank=True)
+    terms = models.TextField(
+        _("terms"), blank=True, help_text=_("In the owner's language (the merchant's; TikJoy's: English).")
+    )
+    terms_translations = models.JSONField(
+        _("terms in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The terms in other shipped languages, by language code; a reader sees theirs, else the terms."
+        ),
+    )
     is_active = models.BooleanField(_("is active"), default=True)
     created_at = models.DateTimeField(_("created at"))
 
@@ -123,6 +133,12 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def terms_in(self, language: str | None) -> str:
+        """The terms a reader of ``language`` sees: the owner's text in that language, else the terms
+        as the owner wrote them (amounts are not part of them: the page says the bounty with ``|money``)."""
+        code = (language or "").split("-")[0].lower()
+        return (self.terms_translations or {}).get(code) or self.terms
 
     @property
     def display_name(self) -> str:

@@ -67,7 +67,7 @@ from affiliates.models import (
 )
 from affiliates.payloads import commission_data, conversion_data
 from core.errors import DomainError
-from core.i18n import recipient_locale
+from core.i18n import language_codes, recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.debts import debt_incur, debt_owed, debt_repay
@@ -202,8 +202,12 @@ def program_create(
     attribution: str = Attribution.LAST_CLICK,
     margin_rate: Decimal | None = None,
     terms: str = "",
+    terms_translations: dict[str, str] | None = None,
 ) -> Program:
-    """A merchant's program (``merchant`` given) or TikJoy's own (``merchant=None``, one only)."""
+    """A merchant's program (``merchant`` given) or TikJoy's own (``merchant=None``, one only).
+
+    ``terms`` in the owner's language, ``terms_translations`` the same terms in other shipped languages
+    (``{"it": "..."}``), shown to readers of those languages (``Program.terms_in``)."""
     currency = currency or (merchant.currency if merchant else "EUR")
     if not 1 <= int(window_days) <= 90:
         raise AffiliateError(_("The attribution window is 1 to 90 days."))
@@ -228,10 +232,19 @@ def program_create(
                 window_days=window_days,
                 attribution=attribution,
                 terms=terms,
+                terms_translations=_terms_translations(terms_translations or {}),
                 created_at=now,
             )
     except IntegrityError as exc:
         raise AffiliateError(_("This program exists already.")) from exc
+
+
+def _terms_translations(texts: dict[str, str]) -> dict[str, str]:
+    """The non-empty texts, by shipped language code; any other language is refused."""
+    unknown = sorted(set(texts) - set(language_codes()))
+    if unknown:
+        raise AffiliateError(_("Terms can be given only in the languages TikJoy speaks."))
+    return {code: text.strip() for code, text in sorted(texts.items()) if text and text.strip()}
 
 
 def program_update(
@@ -244,8 +257,10 @@ def program_update(
     attribution: str,
     terms: str,
     is_active: bool,
+    terms_translations: dict[str, str] | None = None,
 ) -> Program:
-    """Change a program's terms; a new bounty applies to conversions tracked from now on."""
+    """Change a program's terms; a new bounty applies to conversions tracked from now on.
+    ``terms_translations`` None keeps the terms' other languages as they are."""
     if not 1 <= int(window_days) <= 90:
         raise AffiliateError(_("The attribution window is 1 to 90 days."))
     if attribution not in Attribution.values:
@@ -263,6 +278,8 @@ def program_update(
         program.window_days = window_days
         program.attribution = attribution
         program.terms = terms
+        if terms_translations is not None:
+            program.terms_translations = _terms_translations(terms_translations)
         program.is_active = is_active
         program.save()
     return program
@@ -355,7 +372,7 @@ def affiliate_decide(*, affiliate_id: int, status: str, reason: str, actor: User
         affiliate.decided_at = now
         affiliate.decided_by = actor
         affiliate.save(update_fields=["status", "status_reason", "decided_at", "decided_by"])
-        with recipient_locale(affiliate.user):
+        with recipient_locale(affiliate.user, brand=affiliate.program.merchant):
             mail_after_commit(
                 subject=(
                     _("%(program)s: your application")
@@ -1417,7 +1434,7 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
         inquiry.decided_at = now
         inquiry.decided_by = actor
         inquiry.save(update_fields=["status", "answer", "conversion", "decided_at", "decided_by"])
-        with recipient_locale(affiliate.user):
+        with recipient_locale(affiliate.user, brand=affiliate.program.merchant):
             mail_after_commit(
                 subject=_("%(program)s: your inquiry about order %(order)s")
                 % {"program": program, "order": inquiry.order_id},

@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -119,7 +120,11 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
                     return redirect("affiliates:program", program_id=program.pk)
                 except DomainError as exc:
                     form.add_error(None, str(exc))
-        return render(request, "affiliates/apply.html", {"program": program, "form": form})
+        return render(
+            request,
+            "affiliates/apply.html",
+            {"program": program, "form": form, "terms": program.terms_in(get_language())},
+        )
     context = {
         "program": program,
         "affiliate": affiliate,

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.formats import date_format, number_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -41,6 +41,7 @@ from billing.selectors import (
 from billing.validation import InvoiceInvalid, invoice_xml_check
 from billing.vat import split_gross, vat_treatment
 from core.errors import DomainError
+from core.i18n import language_for
 from core.tasks import mail_after_commit
 from merchants.days import merchant_zone
 from merchants.locale import merchant_language
@@ -65,11 +66,10 @@ class BillingError(DomainError):
 
 def document_language(*, merchant: Merchant | None = None, user: User | None = None) -> str:
     """The language a statement, an invoice and their e-mails are written in: the merchant's
-    (``merchants.locale.merchant_language``), or for a consumer's invoice their saved choice."""
+    (``merchants.locale.merchant_language``), or for a consumer's invoice theirs (``core.i18n.language_for``)."""
     if merchant is not None:
         return merchant_language(merchant)
-    language = getattr(user, "language", "") or ""
-    return language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    return language_for(user)
 
 
 class StatementDoesNotReconcile(BillingError):
@@ -391,7 +391,9 @@ def _invoice_notify(invoice: Invoice) -> None:
                 "(Invoices), as a PDF with its e-invoice XML."
             )
         elif invoice.kind == DocumentKind.COIN_INVOICE:
-            subject = _("[TikJoy] Your invoice %(number)s for Promote coins") % words
+            # The merchant's purchase (the console): written to its owners formally, like every
+            # merchant mail; a consumer's own purchase is a consumer mail (above), informal.
+            subject = pgettext("to a merchant", "[TikJoy] Your invoice %(number)s for Promote coins") % words
             message = _(
                 "TikJoy invoice %(number)s for Promote coins (%(amount)s, %(when)s) is in the "
                 "console (Invoices), as a PDF with its e-invoice XML."

@@ -941,7 +941,7 @@ def ugc_review(
         locked.reviewed_at = now
         locked.save(update_fields=["status", "review_reason", "reviewed_by", "reviewed_at", "updated_at"])
         if locked.user.email:
-            with recipient_locale(locked.user) as language:
+            with recipient_locale(locked.user, brand=locked.campaign.merchant) as language:
                 name = locked.campaign.name_in(language)  # the campaign's name in the person's language
                 _mail_on_commit(
                     subject=_("Your video for %(campaign)s: %(status)s")

@@ -20,6 +20,11 @@ so a lazy string can't be translated later in the worker's language::
                 recipient_list=[user.email],
             )
 
+``language_for`` is the one rule: the person's saved choice, else the language their browser
+negotiated when they last signed in (``User.browser_language``, recorded at sign-in), else the
+brand's language for a message about one brand (``recipient_locale(user, brand=merchant)``), else
+English.
+
 One e-mail per recipient (or per group of recipients with the same ``language_for``): never one
 e-mail in one language to people who chose different ones.
 
@@ -86,12 +91,30 @@ def is_time_zone(name: str | None) -> bool:
     return bool(name) and name in _time_zone_names()
 
 
-def language_for(recipient: Any) -> str:
-    """The language to write to ``recipient`` (a ``User``, a ``Merchant``, or None) in.
+def language_for(recipient: Any, *, brand: Any = None) -> str:
+    """The language to write to ``recipient`` (a ``User``, a ``Merchant``, or None) in: the one rule
+    of every e-mail and notification (docs/i18n.md, "Which language an e-mail is in").
 
-    Their saved choice if it is a shipped language, else the site default (``LANGUAGE_CODE``).
+    1. their saved choice (``language``), if it is a shipped language;
+    2. else the language their browser negotiated when they last signed in (``User.browser_language``);
+    3. else, for a message about one brand (``brand``: a ``Merchant``), the brand's language;
+    4. else the site default (``LANGUAGE_CODE``, English).
     """
-    return supported_language(getattr(recipient, "language", "")) or settings.LANGUAGE_CODE
+    return (
+        supported_language(getattr(recipient, "language", ""))
+        or supported_language(getattr(recipient, "browser_language", ""))
+        or supported_language(getattr(brand, "language", ""))
+        or settings.LANGUAGE_CODE
+    )
+
+
+def negotiated_language(request: HttpRequest) -> str | None:
+    """The language the request's browser asked for (the switcher's cookie or ``Accept-Language``,
+    as ``PersonLocaleMiddleware`` found it), or None when the page is in a saved choice, a page's
+    fallback or the default."""
+    if getattr(request, "language_source", SOURCE_DEFAULT) in (SOURCE_COOKIE, SOURCE_BROWSER):
+        return supported_language(getattr(request, "LANGUAGE_CODE", ""))
+    return None
 
 
 def person_or_active_language(person: Any) -> str:
@@ -111,12 +134,13 @@ def time_zone_for(recipient: Any) -> str:
 
 
 @contextmanager
-def recipient_locale(recipient: Any) -> Iterator[str]:
-    """Within the block, gettext and dates speak ``recipient``'s language and time zone.
+def recipient_locale(recipient: Any, *, brand: Any = None) -> Iterator[str]:
+    """Within the block, gettext and dates speak ``recipient``'s language (``language_for``; pass
+    ``brand``, a ``Merchant``, when the message is about one brand) and time zone.
 
     Yields the language code (for a template's ``{% language %}`` or a WhatsApp template).
     """
-    language = language_for(recipient)
+    language = language_for(recipient, brand=brand)
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(time_zone_for(recipient))):
         yield language
 
@@ -125,6 +149,13 @@ def utc_text(moment: datetime) -> str:
     """A moment in UTC in the active language's short date-time format ("5 Feb 2026, 14:30",
     "05.02.2026 14:30"), for a sentence that says "UTC" after it; never ``strftime``'s English."""
     return date_format(moment.astimezone(UTC), "SHORT_DATETIME_FORMAT")
+
+
+def moment_text(moment: datetime, format_name: str = "DATETIME_FORMAT") -> str:
+    """A moment in the active time zone and language, followed by the zone's name ("22. Dezember
+    2026 13:00 Europe/Berlin"): for an e-mail, written inside ``recipient_locale``, whose reader
+    has no page to tell the zone by (the pages' ``{% moment %}`` names it only while unknown)."""
+    return f"{date_format(timezone.localtime(moment), format_name)} {timezone.get_current_timezone_name()}"
 
 
 def fallback_language_activate(request: HttpRequest, code: str | None) -> bool:

@@ -100,6 +100,9 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
                 "phone_verified": lambda u: u.phone_verified,
                 "date_joined": lambda u: u.date_joined,
                 "last_login": lambda u: u.last_login,
+                "language": lambda u: u.language,
+                "browser_language": lambda u: u.browser_language,  # recorded at sign-in (docs/i18n.md)
+                "time_zone": lambda u: u.time_zone,
             },
         ),
         "sign_in_identities": _rows(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -94,11 +95,12 @@ class MerchantCouponForm(forms.Form):
         error_messages={"required": _("Choose the consumer who gets the coupon.")},
     )
     coins = forms.IntegerField(min_value=1, max_value=10**9, initial=100, label=_("Worth (coins)"))
+    # Read and shown in the active time zone: the console's, the merchant's (docs/i18n.md).
     valid_from = forms.DateTimeField(
-        label=_("Valid from (UTC)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     valid_until = forms.DateTimeField(
-        label=_("Valid until (UTC)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Valid until"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     kind = forms.ChoiceField(
         choices=[("", _("any kind")), *Kind.choices], required=False, label=_("Only for promotions of")
@@ -115,6 +117,9 @@ class MerchantCouponForm(forms.Form):
         self.find_person = find_person
         self.person = None
         self.fields["consumer"].widget.choices = [("", _("Choose the consumer")), *consumer_choices]
+        self.fields["valid_until"].help_text = _("In your brand's time zone, %(zone)s.") % {
+            "zone": timezone.get_current_timezone_name()
+        }
 
     def clean_consumer(self) -> int:
         user_id = self.cleaned_data["consumer"]

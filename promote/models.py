@@ -52,7 +52,10 @@ class KindGoal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.get_goal_display()}"
+        return gettext("%(kind)s: %(goal)s") % {
+            "kind": self.get_kind_display(),
+            "goal": self.get_goal_display(),
+        }
 
 
 class LaunchedCountry(models.Model):

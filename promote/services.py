@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 from moneyed import Money
 
@@ -36,7 +35,7 @@ from campaigns.models import ActionType, Video
 from cards import stripe
 from core.db import retry_on_conflict
 from core.errors import DomainError
-from core.i18n import recipient_locale
+from core.i18n import moment_text, recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Consent, Merchant
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
@@ -442,7 +441,7 @@ def share_authorization_request(
             defaults={"requested_by": actor, "requested_at": now},
         )
         if created:
-            with recipient_locale(post_obj.user):
+            with recipient_locale(post_obj.user, brand=merchant):
                 mail_after_commit(
                     subject=gettext("%(brand)s would like to promote your TikTok post")
                     % {"brand": merchant.brand_name},
@@ -597,18 +596,19 @@ def _coupon_create(
                 gettext("Your brand has %(balance)s coins: a coupon of %(coins)s coins is paid from them.")
                 % {"balance": number_text(coin_balance(wallet=wallet)), "coins": number_text(coins_count)}
             ) from exc
-        with recipient_locale(user):
+        with recipient_locale(user, brand=merchant):
             mail_after_commit(
                 subject=gettext("%(brand)s gave you a Promote coupon") % {"brand": merchant.brand_name},
                 message=gettext(
                     "%(brand)s gave you coupon %(code)s: %(coins)s coins off a promotion of one of your TikTok posts "
-                    "that costs more than that, valid until %(until)s UTC. It is on your Promote page."
+                    "that costs more than that, valid until %(until)s. It is on your Promote page."
                 )
                 % {
                     "brand": merchant.brand_name,
                     "code": code,
                     "coins": number_text(coins_count),
-                    "until": date_format(valid_until.astimezone(UTC), "DATETIME_FORMAT"),
+                    # In the person's time zone (recipient_locale), and its name said.
+                    "until": moment_text(valid_until),
                 },
                 recipient_list=[user.email] if user.email else [],
             )
@@ -898,7 +898,7 @@ def order_place(
         _escrow_in(order, wallet, actor=actor, now=now)
         _event(order, "promote.order.created", now=now)
         if wallet.merchant_id and post_obj is not None:
-            with recipient_locale(post_obj.user):
+            with recipient_locale(post_obj.user, brand=wallet.merchant):
                 mail_after_commit(
                     subject=gettext("%(brand)s is promoting your TikTok post")
                     % {"brand": wallet.merchant.brand_name},

@@ -59,6 +59,15 @@ def _campaign_name(params: dict) -> str:
     return campaign.name_in(get_language()) if campaign else str(params.get("campaign", ""))
 
 
+def _brand(params: dict | None):
+    """The brand a notice is about (its campaign's merchant), for the language of a person who chose
+    none and whose browser we never heard (``core.i18n.language_for``); None when it names no campaign."""
+    if not params or not params.get("campaign_id"):
+        return None
+    campaign = Campaign.objects.select_related("merchant").filter(pk=params["campaign_id"]).first()
+    return campaign.merchant if campaign else None
+
+
 def _amount(value, currency) -> str:
     """An amount of the notice's ``params`` as the reader's language writes money (``€2.40``,
     ``2,40 €``): the one money format (``wallets.formats``)."""
@@ -126,7 +135,7 @@ def notice_send(
     release, which passed the words already written."""
     now = now or timezone.now()
     user = User.objects.get(pk=user_id)
-    with recipient_locale(user) as language:
+    with recipient_locale(user, brand=_brand(params)) as language:
         written = notice_text(kind, params) if params is not None else text
         with transaction.atomic(durable=True):
             ConsumerNotice.objects.bulk_create(

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer, phone_to_e164
+from accounts.services import user_browser_language_record
 from accounts.sign_in import continue_after_sign_in_get
-from core.i18n import person_or_active_language
+from core.i18n import negotiated_language, person_or_active_language
 from social.selectors import tiktok_disconnection_notice
 from social.whatsapp import whatsapp_code_send
 
@@ -84,6 +85,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def login(self, request, user: AbstractBaseUser) -> None:
         super().login(request, user)
+        # Their e-mails' language while they choose none (core.i18n.language_for).
+        user_browser_language_record(user=user, language=negotiated_language(request))
         notice = tiktok_disconnection_notice(user=user)
         if notice:
             messages.warning(request, notice)

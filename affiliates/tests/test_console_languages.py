@@ -154,3 +154,16 @@ def test_the_hold_reasons_of_before_the_codes_are_shown_as_they_were_written(bus
     Commission.objects.filter(pk=held.pk).update(hold_code="", hold_params={})
     held.refresh_from_db()
     assert held.hold_text == "Disposable e-mail domain (mailinator.com)."
+
+
+def test_french_puts_a_no_break_space_before_the_colon_after_a_held_state(client, busy):
+    program, _held = busy
+    page = _page(client, program, "fr")
+
+    with translation.override("fr"):
+        state = str(CommissionState.HELD.label)
+        reason = hold_text(HoldCode.DISPOSABLE_EMAIL, {"domain": "mailinator.com"})
+    assert f"{escape(state)}\xa0: {escape(reason)}" in page
+    assert f"{escape(state)}: " not in page
+    english = _page(client, program, "en")
+    assert "Held for review: Disposable e-mail domain (mailinator.com)." in english

@@ -28,3 +28,24 @@ def test_the_demo_has_both_programs_with_their_states(capsys):
     }
     assert joy.conversions.get(is_accepted=False).reject_reason == RejectReason.OUTSIDE_WINDOW
     assert Inquiry.objects.filter(affiliate__program=joy).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "terms", "bounty"),
+    [
+        ("de", "Eine Prämie für jede Bestellung eines Neukunden.", "10,00\xa0€"),
+        ("fr", "Une prime pour chaque commande d&#x27;un nouveau client.", "10,00\xa0€"),
+        ("en", "One bounty for each order of a new customer.", "€10.00"),
+    ],
+)
+def test_the_demo_programs_terms_are_in_the_readers_language_with_the_bounty_in_their_format(
+    client, language, terms, bounty
+):
+    call_command("seed_demo", "--quiet-credentials")
+    joy = Program.objects.get(merchant__slug="joycoffee")
+
+    page = client.get(f"/affiliates/{joy.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert terms in page
+    assert f"<strong>{bounty}</strong>" in page
+    assert "EUR" not in page and "10.00 EUR" not in page

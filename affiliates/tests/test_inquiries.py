@@ -103,8 +103,9 @@ def test_the_owner_reads_the_inquirys_order_date_in_the_merchants_language(
 ):
     from django.core import mail
 
-    program.merchant.language = "de"
-    program.merchant.save(update_fields=["language"])
+    merchant = affiliate.program.merchant  # the instance the service reads (loaded when she was approved)
+    merchant.language = "de"
+    merchant.save(update_fields=["language"])
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -112,3 +113,26 @@ def test_the_owner_reads_the_inquirys_order_date_in_the_merchants_language(
 
     body = next(m.body for m in mail.outbox if m.to == [program.merchant.contact_email])
     assert "(20. November 2026)" in body and "2026-11-20" not in body
+
+
+def _row(page: str, order_id: str) -> str:
+    """The table row of ``order_id`` on a page, as text."""
+    start = page.rindex("<tr", 0, page.index(f"<td>{order_id}</td>"))
+    return page[start : page.index("</tr>", start)]
+
+
+def test_the_portal_and_the_console_date_an_inquiry_by_its_order_under_the_same_label(
+    client, program, affiliate
+):
+    _open(affiliate, order_id="A-77", now=day(5))  # an order of 20 November, asked about on the 27th
+
+    client.force_login(affiliate.user)
+    portal = client.get(f"/affiliates/{program.pk}/").content.decode()
+    client.force_login(owner_of(program.merchant))
+    console = client.get("/console/affiliates/").content.decode()
+
+    for page in (portal, console):
+        assert '<th scope="col">Order date</th>' in page
+        row = _row(page, "A-77")
+        assert "<td>20 Nov 2026</td>" in row
+        assert day(5).strftime("%d") not in row.replace("A-77", "")  # never the day it was sent

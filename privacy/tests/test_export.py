@@ -67,6 +67,8 @@ def test_the_export_holds_each_kind_of_record_of_the_person_and_nothing_of_anoth
     client, both, django_capture_on_commit_callbacks
 ):
     zoe, _olaf = both
+    User.objects.filter(pk=zoe.pk).update(browser_language="en", time_zone="Europe/Rome")
+    zoe.refresh_from_db()
 
     data, archive = _export(client, zoe, django_capture_on_commit_callbacks)
 
@@ -79,6 +81,9 @@ def test_the_export_holds_each_kind_of_record_of_the_person_and_nothing_of_anoth
             "phone_verified": True,
             "date_joined": zoe.date_joined.isoformat(),
             "last_login": data["profile"][0]["last_login"],
+            "language": "",
+            "browser_language": "en",  # recorded at sign-in, not a choice
+            "time_zone": "Europe/Rome",
         }
     ]
     assert {(i["kind"], i["identifier"]) for i in data["sign_in_identities"]} == {
