@@ -95,6 +95,10 @@ class PersonLocaleMiddleware(LocaleMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         language, source = request_language(request)
+        # The person is read now (the language may be theirs): the rest of the request reads
+        # ``request.user`` itself, not through the lazy object (a proxy call per attribute).
+        if hasattr(request, "_cached_user"):
+            request.user = request._cached_user
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         request.language_source = source

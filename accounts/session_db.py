@@ -25,10 +25,14 @@ Django's or allauth's backend path: ``load`` reads it as ours (``LEGACY_BACKENDS
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.contrib.sessions.models import Session as LegacySession
+from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, connection, router, transaction
 from django.utils import timezone
 
@@ -57,6 +61,11 @@ _LEGACY_SQL = (
 )
 
 
+# A session's data, its signature checked, by the signed text it was read from (``SessionStore.decode``).
+_VERIFIED: dict[tuple, str] = {}
+VERIFIED_KEPT = 4096  # texts remembered per process; all forgotten when full
+
+
 def backend_paths_current(data: dict) -> dict:
     """The session's data with a backend path from before ``accounts.backends`` read as ours."""
     legacy = data.get(BACKEND_SESSION_KEY)
@@ -77,6 +86,26 @@ class SessionStore(DBStore):
 
     def load(self) -> dict:
         return backend_paths_current(super().load())
+
+    def decode(self, session_data: str) -> dict:
+        """Django's (the signature checked with the secret key, then the JSON read), remembered per
+        process by the signed text: a signed-in person's session is read on every request and its
+        text changes only when the session is saved, so the second request on does not check the
+        same signature again (about a sixth of what a signed-in request adds; docs/benchmarks.md,
+        "brandsig"). Only a text whose signature was checked is remembered (a tampered one is
+        checked, refused and logged every time, as Django does), under the keys it was checked with
+        (another secret key checks it again); each call gets its own copy of the data (read from
+        JSON), so a request changing its session changes nothing kept."""
+        key = (self.key_salt, settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS, session_data)
+        verified = _VERIFIED.get(key)
+        if verified is not None:
+            return json.loads(verified)
+        data = super().decode(session_data)
+        if data and self.serializer is signing.JSONSerializer:
+            if len(_VERIFIED) >= VERIFIED_KEPT:
+                _VERIFIED.clear()
+            _VERIFIED[key] = json.dumps(data)
+        return data
 
     def person_read(self, user_id) -> User | None:
         """The person read with this session's row in this request, if that is ``user_id`` (and the

@@ -23,6 +23,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 
 NUL = "\x00"
+NO_STORE = "private, no-store"
 
 NUL_MESSAGE = (
     "What you sent contains a NUL character (\\0, often from a pasted or crafted value), "
@@ -92,7 +93,10 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated) or getattr(request, "shows_personal_data", False):
-            patch_cache_control(response, private=True, no_store=True)
+            if "Cache-Control" in response:
+                patch_cache_control(response, private=True, no_store=True)
+            else:  # what patch_cache_control writes on a response without the header, without parsing
+                response["Cache-Control"] = NO_STORE
         return response
 
 

@@ -294,3 +294,53 @@ def test_a_new_password_still_ends_the_other_sessions(client, make_user):
     person.save()
 
     assert _get(client, "/wallet/")[0].status_code == 302
+
+
+def test_a_session_read_again_is_the_same_data_and_each_read_its_own_copy(make_consumer):
+    # The second read of a session's text doesn't check its signature again (SessionStore.decode).
+    store = SessionStore()
+    store["basket"] = {"brand": "joycoffee", "items": [1, 2]}
+    store.create()
+
+    first = SessionStore(store.session_key)
+    first["basket"]["items"].append(3)  # a request changing its copy in place, unsaved
+    second = SessionStore(store.session_key)
+
+    assert second["basket"] == {"brand": "joycoffee", "items": [1, 2]}
+
+
+def test_a_tampered_session_signs_nobody_in_even_after_its_original_was_read(client, make_consumer):
+    ana = make_consumer("Ana")
+    client.force_login(ana)
+    assert _get(client, "/wallet/")[0].status_code == 200  # its text read and its signature checked
+    key = _cookie(client)
+    text = Session.objects.get(session_key=key).session_data
+    forged = text[:-1] + ("A" if text[-1] != "A" else "B")  # the same data, another signature
+    Session.objects.filter(session_key=key).update(session_data=forged)
+
+    response, _ = _get(client, "/wallet/")
+
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_new_secret_key_without_the_old_as_fallback_signs_everybody_out(settings, client, make_consumer):
+    ana = make_consumer("Ana")
+    client.force_login(ana)
+    assert _get(client, "/wallet/")[0].status_code == 200  # the session and its hash checked once
+
+    settings.SECRET_KEY = "another secret key, the old one not kept as a fallback"
+    settings.SECRET_KEY_FALLBACKS = []
+
+    response, _ = _get(client, "/wallet/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_new_secret_key_with_the_old_as_fallback_keeps_everybody_signed_in(settings, client, make_consumer):
+    ana = make_consumer("Ana")
+    client.force_login(ana)
+    assert _get(client, "/wallet/")[0].status_code == 200
+
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "another secret key"
+
+    assert _get(client, "/wallet/")[0].status_code == 200
