@@ -7,6 +7,8 @@ locked account, APPROVED and PAID: the person's available balance, REVERSED: bac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -521,6 +523,36 @@ class Commission(models.Model):
         """Why it is held, in the reader's language (from the code); a commission held before the
         codes existed has only its English ``hold_reason``."""
         return hold_text(self.hold_code, self.hold_params) if self.hold_code else self.hold_reason
+
+    @property
+    def lock_milestone(self) -> Milestone:
+        """When it locked, or when it is due to lock: what its pages show in the "Locks" column."""
+        return self._milestone(self.locked_at, self.lock_date, waiting=(CommissionState.PENDING,))
+
+    @property
+    def approve_milestone(self) -> Milestone:
+        """When it was approved, or when it is due to be: never a date that will not come (a reversed
+        commission is never approved; a held one waits for its review)."""
+        return self._milestone(
+            self.approved_at, self.approve_date, waiting=(CommissionState.PENDING, CommissionState.LOCKED)
+        )
+
+    def _milestone(self, at, due, *, waiting: tuple[str, ...]) -> Milestone:
+        if at is not None:
+            return Milestone(at=at)
+        if self.state in waiting:
+            return Milestone(due=due)
+        return Milestone(review=self.state == CommissionState.HELD)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A step of a commission's life: done ``at`` a moment, ``due`` on a day, waiting for a review, or
+    never coming (all empty)."""
+
+    at: datetime | None = None
+    due: date | None = None
+    review: bool = False
 
 
 class Adjustment(models.Model):

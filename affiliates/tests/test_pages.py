@@ -255,3 +255,42 @@ def test_the_ops_pages_open(client, ops, program, affiliate, click, path):
     client.force_login(ops)
     response = client.get(path)
     assert response.status_code == 200
+
+
+def test_the_portal_and_console_never_promise_a_step_that_will_not_come(client, program, affiliate):
+    """Each commission's lock and approval: the day it happened, the day it is due, 'after review'
+    while held, nothing once reversed (a reversed commission is never approved)."""
+    from affiliates import services
+    from affiliates.tests.conftest import day
+
+    approved = convert(program, affiliate_click_make(affiliate), "order-approved").commission
+    services.commissions_advance(now=day(15))
+    services.commissions_advance(now=day(31))  # approved a day after its due date (22 Dec): on the 23rd
+    waiting = convert(
+        program, affiliate_click_make(affiliate, at=day(31)), "order-waiting", at=day(31)
+    ).commission
+    reversed_ = convert(
+        program,
+        affiliate_click_make(affiliate, at=day(31), visitor="visitor-2"),
+        "order-reversed",
+        at=day(31),
+    ).commission
+    client.force_login(owner_of(program.merchant))
+    client.post(f"/console/affiliates/commissions/{reversed_.pk}/", {"action": "reverse", "code": "TEST"})
+    assert Commission.objects.get(pk=approved.pk).state == CommissionState.APPROVED
+
+    def row(page: str, order: str) -> str:
+        return next(part.split("</tr>")[0] for part in page.split("<tr") if order in part.split("</tr>")[0])
+
+    console = client.get("/console/affiliates/").content.decode()
+    client.force_login(affiliate.user)
+    portal = client.get(f"/affiliates/{program.pk}/").content.decode()
+    for page in (portal, console):
+        assert "Approval" in page and "Approved on" not in page
+        done = row(page, "order-approved")
+        assert "7 Dec 2026" in done and "23 Dec 2026" in done and "due" not in done
+        due = row(page, "order-waiting")
+        assert f"due {waiting.lock_date:%-d %b %Y}" in due and f"due {waiting.approve_date:%-d %b %Y}" in due
+        gone = row(page, "order-reversed")
+        assert "due" not in gone and f"{reversed_.approve_date:%-d %b %Y}" not in gone
+        assert gone.count("<td>—</td>") == 2
