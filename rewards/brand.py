@@ -41,7 +41,7 @@ from rewards.brand_page import (
     page_body_get,
     page_body_keep,
 )
-from rewards.models import SocialAction
+from rewards.models import Reward, RewardStatus, SocialAction
 from rewards.services import action_claim, brand_join_complete, login_action_key
 from social.selectors import creator_expression, login_channel_for, tiktok_account_expression
 
@@ -101,6 +101,7 @@ def _variant(user, standing: dict[str, bool] | None) -> tuple[bool, ...]:
         True,
         standing["joined"],
         standing["login_counted"],
+        standing["returning"],
         standing["login_channel"],
         standing["is_creator"],
         standing["is_consumer"],
@@ -122,7 +123,9 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
             joined=standing["joined"],
             # Signing in here was counted already (the engine pays it once): promise nothing for it.
             login_counted=standing["login_counted"],
-            earnings=page.earnings_after_sign_in if standing["login_counted"] else page.earnings,
+            earnings=page.earnings_for(
+                returning=standing["returning"], login_counted=standing["login_counted"]
+            ),
             earns_by_signing_in=standing["login_channel"],
             campaigns=page.campaigns_for(
                 is_creator=any(item["campaign"].ugc_policy != "ALL_USERS" for item in page.campaigns)
@@ -160,6 +163,12 @@ def _standing_statement(*, on_brand: bool) -> tuple[str, dict]:
             any_consent=Exists(Consent.objects.filter(user=OuterRef("pk"), merchant_id=_MERCHANT)),
             # The engine's own rule (``login_action_key``): one sign-in per person and merchant, paid once.
             login_counted=Exists(SocialAction.objects.filter(key=_LOGIN_KEY)),
+            # The engine's ``returning`` (rewards.services): a confirmed reward from the brand before.
+            returning=Exists(
+                Reward.objects.filter(
+                    user=OuterRef("pk"), merchant_id=_MERCHANT, status=RewardStatus.CONFIRMED
+                )
+            ),
             has_tiktok_account=Exists(SocialAccount.objects.filter(user=OuterRef("pk"), provider="tiktok")),
             is_creator=creator_expression(OuterRef("pk")),
             member=Exists(Membership.objects.filter(user=OuterRef("pk"))),
@@ -197,6 +206,7 @@ _STANDING_COLUMNS = (
     "active_consent",
     "any_consent",
     "login_counted",
+    "returning",
     "has_tiktok_account",
     "is_creator",
     "member",
@@ -237,6 +247,7 @@ def _standing(user, state: BrandState) -> dict[str, bool]:
     return {
         "joined": joined,
         "login_counted": bool(row["login_counted"]),
+        "returning": bool(row["returning"]),
         "login_channel": login_channel,
         "is_creator": bool(row["is_creator"]),
         "is_consumer": is_consumer(user, member=bool(row["member"]), acted=bool(row["acted"])),

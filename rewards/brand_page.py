@@ -56,7 +56,7 @@ import hashlib
 import logging
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -120,6 +120,17 @@ class BrandPage:
     anonymous_offers_html: SafeString = field(default_factory=lambda: mark_safe(""))
     language: str = ""  # the language it was rendered in (its words and the offers' HTML)
     version: str | None = None  # the state it was built from (BrandState.version)
+    # And to a returning customer (a confirmed reward from the brand before: the engine's
+    # ``returning``), who is paid the returning amounts: never "up to" a new customer's amount.
+    earnings_returning: BrandEarnings | None = None
+    earnings_returning_after_sign_in: BrandEarnings | None = None
+
+    def earnings_for(self, *, returning: bool, login_counted: bool) -> BrandEarnings | None:
+        """What the page's top promises this person: a returning customer's amounts to one, and
+        nothing for a sign-in counted already."""
+        if returning:
+            return self.earnings_returning_after_sign_in if login_counted else self.earnings_returning
+        return self.earnings_after_sign_in if login_counted else self.earnings
 
     def campaigns_for(self, *, is_creator: bool) -> list[dict]:
         """The campaigns with whether this visitor may submit a video (a fresh list: the cached
@@ -270,6 +281,18 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def _earnings(offers: list[dict], *, returning: bool, after_sign_in: bool) -> BrandEarnings | None:
+    """The page's top for one kind of visitor: without the sign-in offers once the sign-in was counted;
+    with the returning customer's amount as the only amount for a returning customer."""
+    items = []
+    for item in offers:
+        kept = [o for o in item["offers"] if not (after_sign_in and o.action in LOGIN_ACTIONS)]
+        if returning:
+            kept = [replace(o, new_user=o.returning_user) for o in kept]
+        items.append({**item, "offers": kept})
+    return earnings_from_offers(items)
+
+
 def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
     offers = landing_offers(merchant=merchant, now=now)
     share_campaigns = [
@@ -282,13 +305,10 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
         video.offered_caption = video.caption_for(share_campaigns, language)
     page = BrandPage(
         merchant=merchant,
-        earnings=earnings_from_offers(offers),
-        earnings_after_sign_in=earnings_from_offers(
-            [
-                {**item, "offers": [o for o in item["offers"] if o.action not in LOGIN_ACTIONS]}
-                for item in offers
-            ]
-        ),
+        earnings=_earnings(offers, returning=False, after_sign_in=False),
+        earnings_after_sign_in=_earnings(offers, returning=False, after_sign_in=True),
+        earnings_returning=_earnings(offers, returning=True, after_sign_in=False),
+        earnings_returning_after_sign_in=_earnings(offers, returning=True, after_sign_in=True),
         campaigns=offers,
         videos=videos,
         videos_downloadable=any(video.file for video in videos),

@@ -232,3 +232,44 @@ def test_each_line_says_what_an_action_pays_and_a_cap_is_said_as_up_to(make_merc
     assert ", plus up to " in share.text
     assert login.text.startswith("Sign in with TikTok: ") and re.search(r"€\d+\.\d\d, once$", login.text)
     assert "up to" not in login.text
+
+
+def test_a_returning_customer_is_promised_the_returning_amount_not_a_new_customers(
+    client, make_merchant, make_campaign, make_consumer
+):
+    """The engine pays a person with a confirmed reward from the brand the returning amount: the
+    page's top says that amount to them, without "up to" a new customer's (tester, #23)."""
+    from datetime import timedelta
+
+    from campaigns.models import ActionType
+    from campaigns.selectors import landing_offers
+    from rewards.models import Reward, RewardStatus
+    from rewards.services import action_record, rewards_settle_due
+
+    merchant = make_merchant("fizz")
+    make_campaign(
+        merchant,
+        rules=[login_rule(amount=Decimal("0.50")), share_rule(amount=Decimal("2.00"))],
+        new_user_multiplier=Decimal("1.50"),
+    )
+    chloe = _tiktok_consumer(make_consumer)
+    action_record(user=chloe, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    rewards_settle_due(now=NOW + timedelta(days=14, minutes=1))
+    assert Reward.objects.get(user=chloe).status == RewardStatus.CONFIRMED
+    share_offer = next(
+        o
+        for item in landing_offers(merchant=merchant, now=NOW)
+        for o in item["offers"]
+        if o.action == "SHARE_VIDEO"
+    )
+    assert share_offer.new_user.amount > share_offer.returning_user.amount > 0
+
+    newcomer = make_consumer("Dan")
+    client.force_login(newcomer)
+    new_top = re.search(r'data-testid="earn-headline"><strong>([^<]*)<', _page(client)).group(1)
+    client.force_login(chloe)
+    returning_top = re.search(r'data-testid="earn-headline"><strong>([^<]*)<', _page(client)).group(1)
+
+    assert new_top.startswith(f"Earn up to €{share_offer.new_user.amount}")
+    assert returning_top.startswith(f"Earn €{share_offer.returning_user.amount} when you share our video")
+    assert "up to" not in returning_top.split(",")[0]
