@@ -26,6 +26,7 @@ from billing.selectors import (
     coin_purchase_figures,
     document_blobs,
     document_with_file,
+    invoice_line_get,
     sha256_typed,
 )
 from billing.services import coin_invoice_issue
@@ -157,7 +158,7 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
         "number",
         "kind",
         "period",
-        "description",
+        "line",
         "net_amount_text",
         "vat_rate",
         "vat_amount_text",
@@ -178,6 +179,11 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
     @admin.display(description=gettext_lazy("Period"), ordering="month")
     def period(self, obj: Invoice) -> str:
         return date_format(obj.month, "YEAR_MONTH_FORMAT")
+
+    @admin.display(description=gettext_lazy("description"))
+    def line(self, obj: Invoice) -> str:
+        """In the reader's language for a coin invoice (the PDF and XML keep the issued text)."""
+        return invoice_line_get(obj)
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return invoice_file(self._document(request, object_id, what), what)

@@ -10,8 +10,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.utils.translation import gettext, gettext_noop
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_noop, ngettext
+from moneyed import Money
 
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month, Period, PeriodError, month_period
@@ -542,6 +544,56 @@ def coin_invoice_of(*, transaction_id: int) -> Invoice | None:
     ).first()
 
 
-def coin_invoices_of_user(*, user) -> QuerySet[Invoice]:
-    """A consumer's finalised coin invoices, newest first."""
-    return Invoice.objects.filter(user=user, status=InvoiceStatus.FINALISED).order_by("-issue_date", "-pk")
+def coin_invoice_line(coins: int) -> str:
+    """What a coin invoice is for, in the active language: the line an issued invoice states in its
+    own language, and the one the buyer's list shows in theirs (read from the ledger, not the stored
+    text)."""
+    return ngettext(
+        "TikJoy Promote coins: %(count)s coin", "TikJoy Promote coins: %(count)s coins", coins
+    ) % {"count": number_format(coins, force_grouping=True)}
+
+
+def invoice_line_get(invoice: Invoice) -> str:
+    """An invoice's line in the reader's language: a coin invoice's from the ledger's coin count
+    (``coin_invoice_line``); other invoices' as issued (their own language)."""
+    if invoice.kind == DocumentKind.COIN_INVOICE and invoice.ledger_transaction_id:
+        coins = (
+            Entry.objects.filter(
+                transaction_id=invoice.ledger_transaction_id,
+                account__purpose=Purpose.PROMOTE_COINS,
+                amount__gt=0,
+            )
+            .values_list("amount", flat=True)
+            .first()
+        )
+        if coins is not None:
+            return coin_invoice_line(int(coins))
+    return invoice.description
+
+
+@dataclass(frozen=True)
+class CoinInvoiceRow:
+    invoice: Invoice
+    line: str  # in the reader's language
+    gross: Money
+
+
+def coin_invoices_of_user(*, user) -> list[CoinInvoiceRow]:
+    """A consumer's finalised coin invoices, newest first, each with its line in the reader's
+    language (the issued PDF and XML keep theirs)."""
+    coins = Entry.objects.filter(
+        transaction=OuterRef("ledger_transaction"), account__purpose=Purpose.PROMOTE_COINS, amount__gt=0
+    ).values("amount")[:1]
+    invoices = (
+        Invoice.objects.filter(user=user, status=InvoiceStatus.FINALISED)
+        .annotate(coins=Subquery(coins))
+        .order_by("-issue_date", "-pk")
+    )
+    return [
+        CoinInvoiceRow(
+            invoice=invoice,
+            line=coin_invoice_line(int(invoice.coins)) if invoice.coins is not None else invoice.description,
+            gross=Money(invoice.gross_amount, invoice.currency),
+        )
+        for invoice in invoices
+    ]

@@ -13,7 +13,7 @@ import phonenumbers
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext as _
 from moneyed import Money
@@ -27,6 +27,7 @@ from billing.selectors import (
     CoinPurchaseFigures,
     account_in_period,
     billing_period,
+    coin_invoice_line,
     coin_purchase_figures,
     coin_purchases_uninvoiced,
     confirmed_margin,
@@ -690,9 +691,7 @@ def _coin_invoice_draft(figures: CoinPurchaseFigures, *, now: datetime) -> Invoi
             paid = gettext("Already paid from your TikJoy prepaid wallet")
         else:
             paid = gettext("Paid from your TikJoy wallet (JoyBack balance)")
-        description = ngettext(
-            "TikJoy Promote coins: %(count)s coin", "TikJoy Promote coins: %(count)s coins", figures.coins
-        ) % {"count": number_format(figures.coins, force_grouping=True)}
+        description = coin_invoice_line(figures.coins)
     invoice = Invoice(
         kind=DocumentKind.COIN_INVOICE,
         merchant_id=figures.owner_id if figures.buyer_is_merchant else None,

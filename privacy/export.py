@@ -17,11 +17,13 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from affiliates.models import Affiliate, Click, Commission, Inquiry, Link, PlatformReferral
 from campaigns.models import UgcSubmission
 from chats.models import ChatMessage
+from core.i18n import recipient_locale
 from merchants.models import Consent, ConsentField
 from payouts.models import BankAccount, PayeeIdentity, Payout
 from promote.models import CardCheckout, CoinPurchase, CoinWallet, CoinWithdrawal, Coupon, PromoteOrder
@@ -33,38 +35,55 @@ from support.models import SupportMessage, SupportRequest
 from wallets.models import Entry
 from wallets.selectors import accounts_of
 
-README = """Your data at TikJoy
+README_TITLE = gettext_lazy("Your data at TikJoy")
+README_INTRO = gettext_lazy("data.json holds every section below; each section is also a CSV file.")
+README_SECTIONS = (  # each section of the ZIP and what it holds, in the README.txt the person reads
+    ("profile", gettext_lazy("your account: name, e-mail, phone, when you joined")),
+    (
+        "sign_in_identities",
+        gettext_lazy("how you sign in (e-mail addresses, TikTok); access tokens are never exported"),
+    ),
+    ("tiktok_profile", gettext_lazy("what TikTok told us about you")),
+    ("consents", gettext_lazy("which brand receives which of your data, since when, until when (withdrawn)")),
+    ("merchants_received", gettext_lazy("per brand, the fields it received under your consents")),
+    ("social_actions", gettext_lazy("what you did for brands (logins, shares), with device and network")),
+    ("tracked_posts", gettext_lazy("your TikTok videos we recognised as shares")),
+    ("engagement", gettext_lazy("the counts TikTok reported for them")),
+    ("rewards", gettext_lazy("every reward, its status and reason")),
+    ("wallet_history", gettext_lazy("every movement of your wallet (ledger entries)")),
+    ("ugc_videos", gettext_lazy("videos you uploaded for brands")),
+    ("bank_details", gettext_lazy("your bank details (IBAN masked)")),
+    ("payee_identity", gettext_lazy("who you told us you are, for payouts")),
+    ("payouts", gettext_lazy("your payouts and their states")),
+    (
+        "affiliate_applications",
+        gettext_lazy("your applications to affiliate programs (and your partner profile in each)"),
+    ),
+    ("affiliate_links", gettext_lazy("your tracked links")),
+    ("affiliate_clicks", gettext_lazy("the clicks on your links (when, unique or bot; never who clicked)")),
+    (
+        "affiliate_commissions",
+        gettext_lazy("your commissions, their states and dates (the buyer is never shown)"),
+    ),
+    ("affiliate_inquiries", gettext_lazy("your questions about missing commissions, and the answers")),
+    ("affiliate_referral", gettext_lazy("the affiliate link you arrived through, if any")),
+    ("promote_coins", gettext_lazy("your Promote coin wallet (currency, declared birth date)")),
+    ("promote_purchases", gettext_lazy("coins you bought (from your wallet or by card) and withdrew")),
+    ("promote_card_checkouts", gettext_lazy("card payments you started, and whether they were paid")),
+    ("promote_orders", gettext_lazy("your promotion orders, their budget and results")),
+    ("promote_coupons", gettext_lazy("coupons given to you")),
+    (
+        "support_requests",
+        gettext_lazy("your requests to TikJoy support and what they carried (page, reward, payout, errors)"),
+    ),
+    ("support_messages", gettext_lazy("the conversations with TikJoy support, as you saw them")),
+)
 
-data.json holds every section below; each section is also a CSV file.
 
-profile             your account: name, e-mail, phone, when you joined
-sign_in_identities  how you sign in (e-mail addresses, TikTok); access tokens are never exported
-tiktok_profile      what TikTok told us about you
-consents            which brand receives which of your data, since when, until when (withdrawn)
-merchants_received  per brand, the fields it received under your consents
-social_actions      what you did for brands (logins, shares), with device and network
-tracked_posts       your TikTok videos we recognised as shares
-engagement          the counts TikTok reported for them
-rewards             every reward, its status and reason
-wallet_history      every movement of your wallet (ledger entries)
-ugc_videos          videos you uploaded for brands
-bank_details        your bank details (IBAN masked)
-payee_identity      who you told us you are, for payouts
-payouts             your payouts and their states
-affiliate_applications  your applications to affiliate programs (and your partner profile in each)
-affiliate_links     your tracked links
-affiliate_clicks    the clicks on your links (when, unique or bot; never who clicked)
-affiliate_commissions   your commissions, their states and dates (the buyer is never shown)
-affiliate_inquiries your questions about missing commissions, and the answers
-affiliate_referral  the affiliate link you arrived through, if any
-promote_coins       your Promote coin wallet (currency, declared birth date)
-promote_purchases   coins you bought (from your wallet or by card) and withdrew
-promote_card_checkouts  card payments you started, and whether they were paid
-promote_orders      your promotion orders, their budget and results
-promote_coupons     coupons given to you
-support_requests    your requests to TikJoy support and what they carried (page, reward, payout, errors)
-support_messages    the conversations with TikJoy support, as you saw them
-"""
+def readme_text() -> str:
+    """README.txt of the ZIP, in the active language (the person's: ``export_zip``)."""
+    rows = [f"{name:<19} {description}" for name, description in README_SECTIONS]
+    return "\n".join([str(README_TITLE), "", str(README_INTRO), "", *rows, ""])
 
 
 def _plain(value):
@@ -520,7 +539,8 @@ def export_zip(*, user: User, now: datetime) -> bytes:
     sections = export_sections(user=user)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("README.txt", README)
+        with recipient_locale(user):
+            archive.writestr("README.txt", readme_text())
         archive.writestr(
             "data.json",
             json.dumps({"exported_at": now.isoformat(), **sections}, indent=2, ensure_ascii=False),

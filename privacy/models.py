@@ -41,6 +41,12 @@ class DataExport(models.Model):
         verbose_name_plural = _("data exports")
         indexes = [models.Index(fields=["user", "-requested_at"], name="privacy_export_user_recent")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="QUEUED"),
+                name="privacy_export_one_queued_per_user",
+                violation_error_message=_("Your data is already being prepared."),
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=ExportStatus.values),
                 name="privacy_export_status_known",

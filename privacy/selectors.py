@@ -27,12 +27,12 @@ from payouts.models import IN_FLIGHT_STATES, OPEN_STATES, IdentityStatus, PayeeI
 from payouts.selectors import current_bank_account
 from payouts.services import PAYOUT_CURRENCY, merchant_refund_refusal, tax_id_needed
 from privacy.models import DataExport, MerchantClosure
-from promote.models import OPEN_STATUSES, CoinWallet, OrderStatus, PromoteOrder
+from promote.models import OPEN_STATUSES, OrderStatus, PromoteOrder
+from promote.selectors import coin_holdings_get
 from rewards.models import Ban, Reward, RewardStatus
 from wallets.debts import debt_owed
 from wallets.formats import money_text
 from wallets.models import Account, Entry, Purpose, owner_key
-from wallets.money import COIN
 from wallets.selectors import accounts_of
 
 PAYOUT, FORFEIT = "PAYOUT", "FORFEIT"
@@ -289,17 +289,12 @@ def _repayments(user: User, available: dict[str, Money]) -> list[Repayment]:
 
 
 def _person_coins(user: User) -> tuple[int, list[Money]]:
-    """The person's Promote coins and what withdrawing them all gives back (all the money paid for them)."""
-    wallet = CoinWallet.objects.filter(user=user).first()
-    if wallet is None:
+    """The person's free Promote coins and what withdrawing them gives back (``coins_withdraw``'s
+    rule, ``coin_holdings_get``); coins in an open order refuse the deletion on their own."""
+    holdings = coin_holdings_get(holder=user)
+    if holdings is None:
         return 0, []
-    accounts = {
-        (a.purpose, a.currency): a.balance
-        for a in accounts_of(user).filter(purpose__in=[Purpose.PROMOTE_COINS, Purpose.PROMOTE_COIN_FUNDS])
-    }
-    held = int(accounts.get((Purpose.PROMOTE_COINS, COIN), 0))
-    funds = Money(accounts.get((Purpose.PROMOTE_COIN_FUNDS, wallet.currency), 0), wallet.currency)
-    return held, ([funds] if held and funds.amount > 0 else [])
+    return holdings.free, ([holdings.free_value] if holdings.free and holdings.free_value.amount > 0 else [])
 
 
 def data_exports_list(*, user: User) -> list[DataExport]:
@@ -317,8 +312,12 @@ class ClosurePlan:
     merchant: Merchant
     refusals: list[str] = field(default_factory=list)
     balances: list[Money] = field(default_factory=list)  # the prepaid funds, per currency
-    coins: int = 0  # Promote coins withdrawn back to the wallet first
-    coin_funds: Money | None = None  # what those coins give back
+    coins: int = 0  # the free Promote coins, withdrawn back to the wallet first
+    coin_funds: Money | None = None  # what those coins give back (``coins_withdraw``'s rule)
+    coins_in_orders: int = 0  # in the merchant's promotions in review or running (they refuse closing)
+    orders: int = 0
+    coins_in_coupons: int = 0  # set aside for coupons given to consumers: not withdrawn, not refunded
+    coupons: int = 0
     campaigns_to_end: list[str] = field(default_factory=list)
     refund_to: str = ""  # the masked IBAN the refund goes to
     pending_rewards: int = 0  # pending or held rewards (the owner may reverse them)
@@ -445,7 +444,9 @@ def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePl
         for account in accounts_of(merchant).filter(purpose=Purpose.MERCHANT_AVAILABLE).order_by("currency")
         if account.balance > 0
     ]
-    coins, coin_funds = promote_coins_of(merchant=merchant)
+    holdings = coin_holdings_get(holder=merchant)
+    coins = holdings.free if holdings else 0
+    coin_funds = holdings.free_value if coins else None
     campaigns = list(
         Campaign.objects.filter(merchant=merchant)
         .exclude(status=CampaignStatus.ENDED)
@@ -476,25 +477,15 @@ def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePl
         balances=balances,
         coins=coins,
         coin_funds=coin_funds,
+        coins_in_orders=holdings.in_orders if holdings else 0,
+        orders=holdings.orders if holdings else 0,
+        coins_in_coupons=holdings.in_coupons if holdings else 0,
+        coupons=holdings.coupons if holdings else 0,
         campaigns_to_end=campaigns,
         refund_to=refund_to,
         pending_rewards=pending,
         pending_rewards_until=until,
     )
-
-
-def promote_coins_of(*, merchant: Merchant) -> tuple[int, Money | None]:
-    """The merchant's Promote coins and the money they give back when withdrawn (all the funds)."""
-    wallet = CoinWallet.objects.filter(merchant=merchant).first()
-    if wallet is None:
-        return 0, None
-    accounts = {
-        (a.purpose, a.currency): a.balance
-        for a in accounts_of(merchant).filter(purpose__in=[Purpose.PROMOTE_COINS, Purpose.PROMOTE_COIN_FUNDS])
-    }
-    held = int(accounts.get((Purpose.PROMOTE_COINS, COIN), 0))
-    funds = Money(accounts.get((Purpose.PROMOTE_COIN_FUNDS, wallet.currency), 0), wallet.currency)
-    return held, (funds if held else None)
 
 
 def merchant_closure_get(*, merchant: Merchant) -> MerchantClosure | None:

@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -323,12 +323,20 @@ class ExportRefused(DomainError):
     """Too many exports asked for; the message says when the next one can be."""
 
 
-def data_export_request(*, user: User, now: datetime) -> DataExport:
-    """Queue a data export of the person (at most ``PRIVACY_EXPORTS_PER_DAY`` in 24 hours)."""
+def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]:
+    """Queue a data export of the person (at most ``PRIVACY_EXPORTS_PER_DAY`` in 24 hours); returns it
+    and whether it is new. One export of a person is prepared at a time (a unique constraint): asking
+    again while one is (a double click) returns that one, and no second ZIP or e-mail is made."""
     with transaction.atomic(durable=True):
         User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per person
+        try:
+            with transaction.atomic():
+                export = DataExport.objects.create(user=user, requested_at=now)
+        except IntegrityError:
+            return DataExport.objects.get(user=user, status=ExportStatus.QUEUED), False
         recent = list(
             DataExport.objects.filter(user=user, requested_at__gt=now - timedelta(days=1))
+            .exclude(pk=export.pk)
             .order_by("requested_at")
             .values_list("requested_at", flat=True)
         )
@@ -342,17 +350,16 @@ def data_export_request(*, user: User, now: datetime) -> DataExport:
                 )
                 % {"count": len(recent), "when": utc_text(next_at)}
             )
-        export = DataExport.objects.create(user=user, requested_at=now)
         after_commit("privacy.tasks.data_export_build_task", export.pk)
-    return export
+    return export, True
 
 
-def data_export_build(*, export_id: int, now: datetime) -> DataExport:
+def data_export_build(*, export_id: int, now: datetime) -> DataExport | None:
     """Make the ZIP of a queued export, and tell the person it is ready (safe to run twice)."""
     with transaction.atomic(durable=True):
-        export = DataExport.objects.select_for_update().select_related("user").get(pk=export_id)
-        if export.status != ExportStatus.QUEUED:
-            return export
+        export = DataExport.objects.select_for_update().select_related("user").filter(pk=export_id).first()
+        if export is None or export.status != ExportStatus.QUEUED:
+            return export  # gone: a second copy of a double click, removed when one queued became the rule
         export.content = export_zip(user=export.user, now=now)
         export.status = ExportStatus.READY
         export.ready_at = now

@@ -24,10 +24,16 @@ def data_export_view(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if request.method == "POST":
         try:
-            data_export_request(user=request.user, now=now)
+            _export, created = data_export_request(user=request.user, now=now)
         except DomainError as exc:
             messages.error(request, str(exc))
         else:
+            if not created:
+                messages.info(
+                    request,
+                    gettext("Your data is already being prepared: this page shows it when it is ready."),
+                )
+                return redirect("privacy:export")
             messages.success(
                 request,
                 gettext("We are preparing your data. This page shows it when it is ready and we e-mail you.")

@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 from accounts.models import User
 from campaigns.models import Video
 from merchants.console_site import console_render, console_site, console_view
+from merchants.days import merchant_zone
 from merchants.models import Membership
 from merchants.roles import Capability
 from merchants.selectors import (
@@ -46,7 +47,11 @@ def _merchant(request: HttpRequest):
 def promote_home(request: HttpRequest) -> HttpResponse:
     merchant = _merchant(request)
     can_pay = console_can(request, Capability.MANAGE_BILLING)
-    buy, withdraw = BuyCoinsForm(initial={"currency": merchant.currency}), WithdrawForm()
+    currencies = selectors.coin_currencies(holder=merchant)
+    buy, withdraw = (
+        BuyCoinsForm(initial={"currency": merchant.currency}, currencies=currencies),
+        WithdrawForm(),
+    )
     if request.method == "POST":
         if not can_pay:
             messages.error(request, _("Your role does not allow buying or withdrawing coins."))
@@ -54,7 +59,7 @@ def promote_home(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         try:
             if request.POST.get("action") == "buy":
-                buy = BuyCoinsForm(request.POST)
+                buy = BuyCoinsForm(request.POST, currencies=currencies)
                 if buy.is_valid():
                     purchase = services.coins_buy_from_wallet(
                         holder=merchant,
@@ -127,29 +132,35 @@ def promote_new(request: HttpRequest) -> HttpResponse:
         for a in shares
     ]
     form = OrderForm(request.POST or None, content_choices=choices)
-    estimate = None
+    estimate = quote = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
-        if request.POST.get("confirm") == "yes":
-            order_request = services.OrderRequest(
-                kind=data["kind"],
-                goal=data["goal"],
-                budget_coins=data["budget_coins"],
-                duration_days=data["duration_days"],
-                commercial_music_declared=data["commercial_music_declared"],
-                audience_automatic=data["audience_automatic"],
-                country=data["country"],
-                age_min=data["age_min"],
-                age_max=data["age_max"],
-                video_id=int(data["content"][1:]) if data["content"].startswith("v") else None,
-                tracked_post_id=int(data["content"][1:]) if data["content"].startswith("p") else None,
-                coupon_code=data["coupon_code"],
-                spark_auth_code=data["spark_auth_code"],
-            )
+        order_request = services.OrderRequest(
+            kind=data["kind"],
+            goal=data["goal"],
+            budget_coins=data["budget_coins"],
+            duration_days=data["duration_days"],
+            commercial_music_declared=data["commercial_music_declared"],
+            audience_automatic=data["audience_automatic"],
+            country=data["country"],
+            age_min=data["age_min"],
+            age_max=data["age_max"],
+            video_id=int(data["content"][1:]) if data["content"].startswith("v") else None,
+            tracked_post_id=int(data["content"][1:]) if data["content"].startswith("p") else None,
+            coupon_code=data["coupon_code"],
+            spark_auth_code=data["spark_auth_code"],
+        )
+        now = timezone.now()
+        quote = services.order_quote(holder=merchant, request=order_request, now=now)
+        for reason in quote.reasons:  # shown before paying, not only after clicking Pay
+            form.add_error(None, reason)
+        if quote.reasons:
+            estimate = None
+        elif request.POST.get("confirm") == "yes":
             try:
                 order = services.order_place(
-                    holder=merchant, request=order_request, actor=request.user, now=timezone.now()
+                    holder=merchant, request=order_request, actor=request.user, now=now
                 )
             except services.NotEligible as exc:
                 for reason in exc.reasons:
@@ -169,6 +180,7 @@ def promote_new(request: HttpRequest) -> HttpResponse:
             "title": _("Promote a video"),
             "form": form,
             "estimate": estimate,
+            "quote": quote,
             "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             "matrix": selectors.matrix(),
@@ -223,7 +235,7 @@ def promote_order(request: HttpRequest, pk: int) -> HttpResponse:
         "console/promote/order.html",
         {
             "title": _("Promotion #%(number)s") % {"number": order.pk},
-            **selectors.order_analytics(order=order),
+            **selectors.order_analytics(order=order, zone=merchant_zone(order.wallet.merchant)),
         },
     )
 
@@ -231,7 +243,10 @@ def promote_order(request: HttpRequest, pk: int) -> HttpResponse:
 @console_view(Capability.VIEW)
 def promote_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk)
-    response = HttpResponse(selectors.csv_text(order=order), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        selectors.csv_text(order=order, zone=merchant_zone(order.wallet.merchant)),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="promotion-{order.pk}.csv"'
     return response
 

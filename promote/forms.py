@@ -14,8 +14,14 @@ from wallets.money import Currency
 
 
 class BuyCoinsForm(forms.Form):
+    """``currencies``: the ones this holder can pay in (``selectors.coin_currencies``): no other is offered."""
+
     coins = forms.IntegerField(min_value=1, max_value=10_000_000, initial=1000, label=_("Coins"))
     currency = forms.ChoiceField(choices=Currency.choices, label=_("Pay in"))
+
+    def __init__(self, *args, currencies: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].choices = [(c, label) for c, label in Currency.choices if c in currencies]
 
 
 class WithdrawForm(forms.Form):

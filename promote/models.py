@@ -353,6 +353,8 @@ class OrderStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (OrderStatus.IN_REVIEW, OrderStatus.ACTIVE)
+POST_LABEL = "TikTok video "  # an order's stored label of a TikTok post: this and the video id
+ERASED_LABEL = "deleted person's content"  # its label once the person is erased
 
 
 class RejectReason(models.TextChoices):
@@ -505,12 +507,23 @@ class PromoteOrder(models.Model):
     def __str__(self) -> str:
         return gettext("Promotion #%(number)s: %(content)s") % {
             "number": self.pk,
-            "content": self.content_label,
+            "content": self.content_text,
         }
 
     @property
     def paid_coins(self) -> int:
         return self.budget_coins - self.coupon_coins
+
+    @property
+    def content_text(self) -> str:
+        """What is promoted, in the reader's language: ``content_label`` is stored in English for
+        a TikTok post (``POST_LABEL`` and its video id) and after an erasure (``ERASED_LABEL``); a
+        library video's label is its title, shown as it is."""
+        if self.content_label == ERASED_LABEL:
+            return gettext("deleted person's content")
+        if self.tracked_post_id and self.content_label.startswith(POST_LABEL):
+            return gettext("TikTok video %(video)s") % {"video": self.content_label.removeprefix(POST_LABEL)}
+        return self.content_label
 
     @property
     def remaining_coins(self) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
-from django.db.models import CharField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import CharField, Count, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy, ngettext
+from moneyed import Money
 
 from campaigns.models import ActionType
 from core.db import subquery_count
@@ -31,11 +32,13 @@ from promote.models import (
     PromoteOrder,
     ShareAuthorization,
 )
-from promote.services import coin_balance
+from promote.services import coin_balance, paid_coins_value
 from rewards.models import SocialAction
 from social.models import TrackedPost
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.money import COIN
+from wallets.selectors import accounts_of
 from wallets.services import account_for, balance
 
 METRICS = ("spent_coins", "impressions", "views", "clicks", "follows", "product_clicks", "live_viewers")
@@ -63,8 +66,77 @@ def coin_prices_text(*, currency: str | None = None) -> str:
     return ", ".join(str(price) for price in (mine or prices))
 
 
+def coin_currencies(*, holder) -> list[str]:
+    """The currencies the holder can buy coins in: those coins are sold in, and of them only the
+    coin wallet's own (a holder pays in one currency), or for a merchant without coins yet its
+    currency (its prepaid funds)."""
+    priced = list(CoinPrice.objects.order_by("currency").values_list("currency", flat=True))
+    wallet = coin_wallet_get(holder=holder)
+    if wallet is not None:
+        only = wallet.currency
+    elif holder._meta.label_lower == "merchants.merchant":
+        only = holder.currency
+    else:
+        return priced
+    return [currency for currency in priced if currency == only]
+
+
+def cancelled_text(order: PromoteOrder) -> str:
+    """Where a cancelled order's budget went, as ``order_cancel`` moved it: the holder's share back to
+    their coins, the coupon's back on the coupon."""
+    paid = money_text(order.paid_coins, COIN)
+    if not order.coupon_coins:
+        return gettext("Cancelled. Back on your coin balance: %(paid)s.") % {"paid": paid}
+    return gettext(
+        "Cancelled. Back on your coin balance: %(paid)s; back on coupon %(code)s, which you can use again: "
+        "%(coupon)s."
+    ) % {"paid": paid, "coupon": money_text(order.coupon_coins, COIN), "code": order.coupon.code}
+
+
 def coins_held(*, wallet: CoinWallet | None) -> int:
     return coin_balance(wallet=wallet) if wallet else 0
+
+
+@dataclass(frozen=True)
+class CoinHoldings:
+    """Where a holder's coins are and what the free ones are worth, as ``coins_withdraw`` pays it."""
+
+    free: int  # on the coin balance: what a withdrawal takes
+    free_value: Money  # what withdrawing them all gives back now (``paid_coins_value``)
+    in_orders: int  # in the escrow of the holder's open orders (in review or running)
+    orders: int
+    in_coupons: int  # set aside for the holder's coupons (a merchant's) not used up yet
+    coupons: int
+
+
+def coin_holdings_get(*, holder) -> CoinHoldings | None:
+    """The holder's coins by where they are (None without a coin wallet)."""
+    wallet = coin_wallet_get(holder=holder)
+    if wallet is None:
+        return None
+    accounts = {
+        (a.purpose, a.currency): a.balance
+        for a in accounts_of(holder).filter(purpose__in=[Purpose.PROMOTE_COINS, Purpose.PROMOTE_COIN_FUNDS])
+    }
+    free = int(accounts.get((Purpose.PROMOTE_COINS, COIN), 0))
+    funds = Money(accounts.get((Purpose.PROMOTE_COIN_FUNDS, wallet.currency), 0), wallet.currency)
+    open_orders = wallet.orders.filter(status__in=[OrderStatus.IN_REVIEW, OrderStatus.ACTIVE])
+    orders = open_orders.aggregate(n=Count("pk"), paid=Sum("budget_coins") - Sum("coupon_coins"))
+    coupons = (
+        Coupon.objects.filter(
+            issued_by_merchant=holder, status__in=[CouponStatus.AVAILABLE, CouponStatus.APPLIED]
+        )
+        if wallet.merchant_id
+        else Coupon.objects.none()
+    ).aggregate(n=Count("pk"), coins=Sum("coins"))
+    return CoinHoldings(
+        free=free,
+        free_value=paid_coins_value(wallet=wallet, coins_count=free, funds=funds),
+        in_orders=int(orders["paid"] or 0),
+        orders=orders["n"],
+        in_coupons=int(coupons["coins"] or 0),
+        coupons=coupons["n"],
+    )
 
 
 def merchant_panel_expressions(*, merchant) -> dict:
@@ -164,17 +236,19 @@ class Row:
     values: dict[str, int]
 
 
-def by_hour(*, order: PromoteOrder) -> list[Row]:
+def by_hour(*, order: PromoteOrder, zone: tzinfo) -> list[Row]:
+    """The order's delivery hours, their times in ``zone`` (the viewer's)."""
     return [
-        Row(at=t["hour"], values={m: t[m] for m in METRICS})
+        Row(at=t["hour"].astimezone(zone), values={m: t[m] for m in METRICS})
         for t in DeliveryTick.objects.filter(order=order).order_by("hour").values("hour", *METRICS)
     ]
 
 
-def by_day(*, order: PromoteOrder) -> list[Row]:
+def by_day(*, order: PromoteOrder, zone: tzinfo) -> list[Row]:
+    """The order's delivery summed by the viewer's days (``zone``)."""
     rows = (
         DeliveryTick.objects.filter(order=order)
-        .annotate(day=TruncDate("hour"))
+        .annotate(day=TruncDate("hour", tzinfo=zone))
         .values("day")
         .annotate(**{m: Sum(m) for m in METRICS})
         .order_by("day")
@@ -202,9 +276,10 @@ def result_label(order: PromoteOrder) -> str:
     return METRIC_LABELS[GOAL_FIELD[order.goal]]
 
 
-def chart(*, order: PromoteOrder, width: int = 600, height: int = 160) -> dict:
-    """Bars of coins spent per day, scaled to integers for an inline SVG (no script, no style)."""
-    days = by_day(order=order)
+def chart(*, order: PromoteOrder, zone: tzinfo, width: int = 600, height: int = 160) -> dict:
+    """Bars of coins spent per day (the viewer's, ``zone``), scaled to integers for an inline SVG
+    (no script, no style)."""
+    days = by_day(order=order, zone=zone)
     peak = max((r.values["spent_coins"] for r in days), default=0)
     if not days:
         return {"bars": [], "width": width, "height": height}
@@ -226,22 +301,28 @@ def chart(*, order: PromoteOrder, width: int = 600, height: int = 160) -> dict:
     return {"bars": bars, "width": width, "height": height}
 
 
-def csv_text(*, order: PromoteOrder) -> str:
+def csv_text(*, order: PromoteOrder, zone: tzinfo) -> str:
+    """Every hour of the order, in ``zone`` (the viewer's), which the first column names."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([gettext("hour (UTC)"), *[str(METRIC_LABELS[m]) for m in METRICS]])
-    for row in by_hour(order=order):
+    writer.writerow(
+        [gettext("hour (%(zone)s)") % {"zone": str(zone)}, *[str(METRIC_LABELS[m]) for m in METRICS]]
+    )
+    for row in by_hour(order=order, zone=zone):
         writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in METRICS]])
     return out.getvalue()
 
 
-def order_analytics(*, order: PromoteOrder) -> dict:
-    """Everything an order's page shows: figures, the returned share, by day, by hour, the chart."""
+def order_analytics(*, order: PromoteOrder, zone: tzinfo) -> dict:
+    """Everything an order's page shows: figures, the returned share, by day, by hour, the chart;
+    days and hours in ``zone``, the viewer's (a merchant's in the console, the person's on theirs)."""
     return {
         "order": order,
-        "by_day": by_day(order=order),
-        "by_hour": by_hour(order=order)[-48:],
-        "chart": chart(order=order),
+        "by_day": by_day(order=order, zone=zone),
+        "by_hour": by_hour(order=order, zone=zone)[-48:],
+        "chart": chart(order=order, zone=zone),
+        "zone": zone,
+        "zone_name": str(zone),
         "result_label": result_label(order),
         "result_field": GOAL_FIELD[order.goal],
         "metric_labels": METRIC_LABELS,

@@ -40,7 +40,9 @@ from core.tasks import mail_after_commit
 from merchants.models import Consent, Merchant
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
+    ERASED_LABEL,
     OPEN_STATUSES,
+    POST_LABEL,
     AuthorizationStatus,
     CardCheckout,
     CheckoutStatus,
@@ -163,6 +165,17 @@ def coin_balance(*, wallet: CoinWallet) -> int:
     return int(balance(_coin_account(wallet)).amount)
 
 
+def paid_coins_value(*, wallet: CoinWallet, coins_count: int, funds: Money) -> Money:
+    """The money ``coins_count`` of the wallet's paid coins stand for, out of ``funds`` (what is on
+    its ``PROMOTE_COIN_FUNDS``): their pro rata share of the funds, rounded down; all of it for the
+    last ones. The one rule for coins withdrawn (``coins_withdraw``), spent (settlement) and shown
+    before either (a closing merchant's or a leaving person's page): coins set aside for coupons or
+    in an open order's escrow keep their share of the funds."""
+    if coins_count >= wallet.backed_coins:
+        return funds
+    return round_down(funds.amount * coins_count / wallet.backed_coins, wallet.currency)
+
+
 @retry_on_conflict
 def coins_buy_from_wallet(
     *, holder: User | Merchant, coins_count: int, currency: str, actor: User, now: datetime
@@ -235,11 +248,7 @@ def coins_withdraw(
         if coins_count > held:
             raise PromoteError(gettext("You have %(coins)s coins.") % {"coins": number_text(held)})
         funds = _funds(wallet)
-        funds_now = balance(funds)
-        if coins_count >= wallet.backed_coins:
-            amount = funds_now
-        else:
-            amount = round_down(funds_now.amount * coins_count / wallet.backed_coins, wallet.currency)
+        amount = paid_coins_value(wallet=wallet, coins_count=coins_count, funds=balance(funds))
         withdrawal = CoinWithdrawal.objects.create(
             wallet=wallet,
             coins=coins_count,
@@ -787,8 +796,55 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
     return reasons
 
 
+@dataclass(frozen=True)
+class OrderQuote:
+    """What placing an order would do, read before paying: every reason it would be refused (empty:
+    none), and how its budget is paid: the coupon's coins first, the holder's coins for the rest."""
+
+    reasons: list[str]
+    coupon_code: str
+    coupon_coins: int
+    paid_coins: int
+
+
+def order_quote(*, holder: User | Merchant, request: OrderRequest, now: datetime) -> OrderQuote:
+    """``order_place``'s checks without its writes (nothing locked): the estimate step shows them, and
+    the Pay button the coins the holder pays. ``order_place`` checks all again under its locks."""
+    wallet = CoinWallet.objects.filter(**_holder_kwargs(holder)).first()
+    if wallet is None:
+        return OrderQuote([gettext("You have no coins yet: buy some first.")], "", 0, request.budget_coins)
+    reasons = order_eligibility(wallet=wallet, request=request, now=now)
+    coupon = None
+    if request.coupon_code.strip():
+        try:
+            coupon = _coupon_check(
+                Coupon.objects.filter(code=request.coupon_code.strip().upper()).first(),
+                wallet=wallet,
+                request=request,
+                now=now,
+            )
+        except PromoteError as exc:
+            reasons.append(str(exc))
+    coupon_coins = coupon.coins if coupon else 0
+    paid = request.budget_coins - coupon_coins
+    held = coin_balance(wallet=wallet)
+    if paid > held:
+        reasons.append(
+            gettext("You have %(balance)s coins; this order needs %(needed)s.")
+            % {"balance": number_text(held), "needed": number_text(paid)}
+        )
+    return OrderQuote(reasons, coupon.code if coupon else "", coupon_coins, paid)
+
+
 def _coupon_locked(*, code: str, wallet: CoinWallet, request: OrderRequest, now: datetime) -> Coupon:
     coupon = Coupon.objects.select_for_update().filter(code=code.strip().upper()).first()
+    return _coupon_check(coupon, wallet=wallet, request=request, now=now)
+
+
+def _coupon_check(
+    coupon: Coupon | None, *, wallet: CoinWallet, request: OrderRequest, now: datetime
+) -> Coupon:
+    """The coupon, if this order may use it; else the reason, raised."""
     if coupon is None or coupon.status != CouponStatus.AVAILABLE:
         raise PromoteError(gettext("That coupon doesn't exist or was used."))
     if not coupon.valid_from <= now < coupon.valid_until:
@@ -871,7 +927,7 @@ def order_place(
             if request.coupon_code.strip()
             else None
         )
-        label = f"TikTok video {post_obj.video_id}" if post_obj else f"{video.title}"
+        label = f"{POST_LABEL}{post_obj.video_id}" if post_obj else f"{video.title}"
         order = PromoteOrder.objects.create(
             wallet=wallet,
             created_by=actor,
@@ -1280,10 +1336,7 @@ def _spend_backed(wallet: CoinWallet, spent: int, accounts: _SettleAccounts, ent
     rounded down; all that is left for the last coins) goes from its coin funds to revenue."""
     funds = accounts.funds[wallet.pk]
     held = accounts.funds_left[wallet.pk]
-    if spent >= wallet.backed_coins:
-        value = Money(held, wallet.currency)
-    else:
-        value = round_down(held * spent / wallet.backed_coins, wallet.currency)
+    value = paid_coins_value(wallet=wallet, coins_count=spent, funds=Money(held, wallet.currency))
     if value.amount > 0:
         entries += [(funds, -value), (accounts.revenue(wallet.currency), value)]
         accounts.funds_left[wallet.pk] = held - value.amount
@@ -1488,6 +1541,6 @@ def promote_erase_for_person(*, user: User) -> dict[str, int]:
             birth_date=None
         ),
         "promote_orders": PromoteOrder.objects.filter(wallet__user=user).update(
-            content_label="deleted person's content", spark_auth_code=""
+            content_label=ERASED_LABEL, spark_auth_code=""
         ),
     }

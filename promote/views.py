@@ -33,13 +33,14 @@ def _own_order(request: HttpRequest, order_id: int) -> PromoteOrder:
 @require_http_methods(["GET", "POST"])
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    buy, withdraw, birth = BuyCoinsForm(), WithdrawForm(), BirthDateForm()
+    currencies = selectors.coin_currencies(holder=user)
+    buy, withdraw, birth = BuyCoinsForm(currencies=currencies), WithdrawForm(), BirthDateForm()
     if request.method == "POST":
         now = timezone.now()
         action = request.POST.get("action")
         try:
             if action == "buy":
-                buy = BuyCoinsForm(request.POST)
+                buy = BuyCoinsForm(request.POST, currencies=currencies)
                 if buy.is_valid():
                     purchase = services.coins_buy_from_wallet(
                         holder=user,
@@ -58,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect("promote:home")
             elif action == "card":
-                buy = BuyCoinsForm(request.POST)
+                buy = BuyCoinsForm(request.POST, currencies=currencies)
                 if buy.is_valid():
                     url = services.card_checkout_start(
                         holder=user,
@@ -137,29 +138,33 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if request.GET.get("post"):
         initial["content"] = request.GET["post"]
     form = OrderForm(request.POST or None, initial=initial, content_choices=_content_choices(user))
-    estimate = None
+    estimate = quote = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
-        if request.POST.get("confirm") == "yes":
-            order_request = services.OrderRequest(
-                kind=data["kind"],
-                goal=data["goal"],
-                budget_coins=data["budget_coins"],
-                duration_days=data["duration_days"],
-                commercial_music_declared=data["commercial_music_declared"],
-                audience_automatic=data["audience_automatic"],
-                country=data["country"],
-                age_min=data["age_min"],
-                age_max=data["age_max"],
-                tracked_post_id=int(data["content"]),
-                coupon_code=data["coupon_code"],
-                spark_auth_code=data["spark_auth_code"],
-            )
+        order_request = services.OrderRequest(
+            kind=data["kind"],
+            goal=data["goal"],
+            budget_coins=data["budget_coins"],
+            duration_days=data["duration_days"],
+            commercial_music_declared=data["commercial_music_declared"],
+            audience_automatic=data["audience_automatic"],
+            country=data["country"],
+            age_min=data["age_min"],
+            age_max=data["age_max"],
+            tracked_post_id=int(data["content"]),
+            coupon_code=data["coupon_code"],
+            spark_auth_code=data["spark_auth_code"],
+        )
+        now = timezone.now()
+        quote = services.order_quote(holder=user, request=order_request, now=now)
+        for reason in quote.reasons:  # shown before paying, not only after clicking Pay
+            form.add_error(None, reason)
+        if quote.reasons:
+            estimate = None
+        elif request.POST.get("confirm") == "yes":
             try:
-                order = services.order_place(
-                    holder=user, request=order_request, actor=user, now=timezone.now()
-                )
+                order = services.order_place(holder=user, request=order_request, actor=user, now=now)
             except services.NotEligible as exc:
                 for reason in exc.reasons:
                     form.add_error(None, reason)
@@ -177,6 +182,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "estimate": estimate,
+            "quote": quote,
             "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             "matrix": selectors.matrix(),
@@ -190,14 +196,18 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(
         request,
         "promote/order.html",
-        selectors.order_analytics(order=order) | {"resubmit_form": ResubmitForm()},
+        selectors.order_analytics(order=order, zone=timezone.get_current_timezone())
+        | {"resubmit_form": ResubmitForm()},
     )
 
 
 @login_required
 def order_csv(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
-    response = HttpResponse(selectors.csv_text(order=order), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(
+        selectors.csv_text(order=order, zone=timezone.get_current_timezone()),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="promotion-{order.pk}.csv"'
     return response
 
@@ -207,8 +217,8 @@ def order_csv(request: HttpRequest, order_id: int) -> HttpResponse:
 def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
     try:
-        services.order_cancel(order_id=order.pk, actor=request.user, now=timezone.now())
-        messages.success(request, _("Cancelled: the budget is back on your coin balance."))
+        order = services.order_cancel(order_id=order.pk, actor=request.user, now=timezone.now())
+        messages.success(request, selectors.cancelled_text(order))
     except services.PromoteError as exc:
         messages.error(request, str(exc))
     return redirect("promote:order", order_id=order.pk)
@@ -261,5 +271,6 @@ def shared_order(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(
         request,
         "promote/shared_order.html",
-        selectors.order_analytics(order=order) | {"brand": order.wallet.merchant},
+        selectors.order_analytics(order=order, zone=timezone.get_current_timezone())
+        | {"brand": order.wallet.merchant},
     )

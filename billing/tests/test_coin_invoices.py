@@ -278,9 +278,44 @@ def test_the_merchant_finds_the_invoice_on_its_promote_page_and_under_invoices(
     assert "TikJoy Promote coins: 1,000 coins" in pdf_text(client.get(answer["Location"]).content)
     listing = client.get(reverse("console:billing_invoice_changelist")).content.decode()
     assert invoice.number in listing and "Invoice for Promote coins" in listing
+    detail = client.get(
+        reverse("console:billing_invoice_change", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+    assert "Monedas de TikJoy Promote: 1\xa0000 monedas" in detail  # the reader's, the PDF keeps English
     assert client.get(reverse("console:billing_coin_purchase_invoice", args=[theirs])).status_code == 404
 
     viewer = add_member(merchant, "viewer@kaffee.example", role="VIEWER")
     client.force_login(viewer)
     assert client.get(link).status_code == 403
     assert "purchase-invoice" not in client.get(reverse("console:promote")).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_invoice_list_reads_the_line_in_the_readers_language_and_the_issued_pdf_keeps_its_own(
+    make_consumer, client
+):
+    ana, _ = consumer_buys(make_consumer, "Ana", coins=1000)  # no saved language: issued in English
+    coin_invoices_issue_due(now=LATER)
+    invoice = Invoice.objects.get(user=ana)
+    client.force_login(ana)
+
+    spanish = client.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    german = client.get(reverse("billing:invoices"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "Monedas de TikJoy Promote: 1\xa0000 monedas" in spanish and "9,90\xa0€" in spanish
+    assert "TikJoy Promote coins" not in spanish and "9.90 EUR" not in spanish
+    assert "TikJoy-Promote-Coins: 1.000 Coins" in german and "Münze" not in german
+    assert invoice.description == "TikJoy Promote coins: 1,000 coins"  # the issued document's, unchanged
+    assert "TikJoy Promote coins: 1,000 coins" in pdf_text(invoice.pdf)
+
+
+@pytest.mark.django_db
+def test_a_german_and_a_french_coin_invoice_say_coins_as_the_glossary_does(make_consumer):
+    for name, language in (("Jonas", "de"), ("Léa", "fr")):
+        person, _ = consumer_buys(make_consumer, name)
+        type(person).objects.filter(pk=person.pk).update(language=language)
+    coin_invoices_issue_due(now=LATER)
+
+    lines = {invoice.user.language: invoice.description for invoice in Invoice.objects.select_related("user")}
+    assert lines["de"] == "TikJoy-Promote-Coins: 1.000 Coins"
+    assert lines["fr"].startswith("Coins TikJoy Promote\xa0: 1") and lines["fr"].endswith(" coins")

@@ -211,3 +211,12 @@ def test_a_person_who_owes_money_repays_it_from_their_balance_and_the_rest_is_pa
         eur("0"),
     )
     assert [(b.fate, b.amount) for b in plan.balances] == [(PAYOUT, before.amount - eur("3.00"))]
+
+
+def test_the_delete_page_writes_what_the_coins_give_back_the_readers_way(people, client):
+    client.force_login(people["zoe"])
+
+    italian = client.get(reverse("privacy:delete"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "Le tue 1000 monete Promote vengono riconvertite in 9,90\xa0€" in italian
+    assert "€ 9.90" not in italian and "9.90" not in italian

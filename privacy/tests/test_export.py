@@ -150,7 +150,8 @@ def test_exports_are_rate_limited(client, both, settings, django_capture_on_comm
     settings.PRIVACY_EXPORTS_PER_DAY = 2
     client.force_login(zoe)
     for _ in range(3):
-        response = client.post(reverse("privacy:export"), follow=True)
+        with django_capture_on_commit_callbacks(execute=True):  # each is made before the next is asked
+            response = client.post(reverse("privacy:export"), follow=True)
 
     assert DataExport.objects.filter(user=zoe).count() == 2
     assert "You asked for 2 exports in the last 24 hours." in response.content.decode()
@@ -166,3 +167,36 @@ def test_the_person_is_told_by_email_when_the_export_is_ready(
     mail = [m for m in mailoutbox if m.subject == "Your TikJoy data export is ready"]
     assert [m.to for m in mail] == [[EMAIL]]
     assert "/me/export/" in mail[0].body
+
+
+def test_asking_twice_quickly_prepares_one_export_and_shows_it(
+    client, both, mailoutbox, django_capture_on_commit_callbacks
+):
+    zoe, _ = both
+    client.force_login(zoe)
+
+    with django_capture_on_commit_callbacks(execute=False) as jobs:
+        client.post(reverse("privacy:export"), HTTP_ACCEPT_LANGUAGE="it")
+        second = client.post(reverse("privacy:export"), HTTP_ACCEPT_LANGUAGE="it", follow=True)
+
+    assert DataExport.objects.filter(user=zoe).count() == 1 and len(jobs) == 1
+    page = second.content.decode()
+    assert "I tuoi dati sono già in preparazione: questa pagina li mostra quando sono pronti." in page
+    assert page.count('data-testid="export-row"') == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the job, and the e-mail it sends after commit
+        for job in jobs:
+            job()
+    assert len([m for m in mailoutbox if "/me/export/" in m.body]) == 1
+
+
+def test_the_readme_in_the_zip_speaks_the_persons_language(client, both, django_capture_on_commit_callbacks):
+    zoe, _ = both
+    zoe.language = "de"
+    zoe.save(update_fields=["language"])
+
+    _, archive = _export(client, zoe, django_capture_on_commit_callbacks)
+
+    readme = archive.read("README.txt").decode()
+    assert readme.startswith("Deine Daten bei TikJoy")
+    assert "wallet_history      jede Bewegung deines Guthabens (Buchungen)" in readme
+    assert "every movement" not in readme

@@ -20,8 +20,8 @@ from moneyed import Money
 from billing.models import Statement
 from campaigns.models import ActionType, CampaignStatus
 from campaigns.services import CampaignError, NotAllowed, campaign_activate
-from merchants.models import Merchant
-from merchants.services import MerchantError
+from merchants.models import ConsentField, Merchant
+from merchants.services import MerchantError, consent_give
 from merchants.wallet import merchant_top_up_record
 from payouts import sandbox_bank
 from payouts import services as payouts
@@ -35,6 +35,7 @@ from privacy.services import (
     merchant_refund_request,
     merchant_rewards_reverse,
 )
+from promote.services import coins_buy_from_wallet, coupon_issue
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, rewards_settle_due
 from tikjoy.tests.factories import NOW, ConsumerFactory, UserFactory, login_rule, owner_of
@@ -404,3 +405,35 @@ def test_the_close_page_writes_the_refund_the_german_and_french_way(shop, client
     # 100.00 funded, 5.00 paid for the login reward: 95.00 is refunded.
     assert "<strong>95,00\xa0€</strong>" in german and "95.00" not in german
     assert "<strong>95,00\xa0€</strong>" in french and "95.00" not in french
+
+
+@pytest.mark.django_db
+def test_the_close_page_refunds_only_the_free_coins_and_says_what_becomes_of_a_coupons_coins(shop, client):
+    """2,000 coins bought for 19.80, 1,950 of them set aside for a consumer's coupon: the 50 free
+    coins give back their share (0.49, not the 19.80 of all the coins), and closing refunds just that."""
+    refund_bank(shop)
+    owner = owner_of(shop)
+    coins_buy_from_wallet(holder=shop, coins_count=2000, currency="EUR", actor=owner, now=NOW)
+    fan = ConsumerFactory(display_name="Coupon Fan")
+    consent_give(user=fan, merchant=shop, fields=[ConsentField.DISPLAY_NAME], now=NOW)
+    coupon_issue(
+        code="JOY-THANKS",
+        coins_count=1950,
+        valid_from=NOW - timedelta(hours=1),
+        valid_until=NOW + timedelta(days=30),
+        user=fan,
+        merchant=shop,
+        actor=owner,
+        now=NOW,
+    )
+    client.force_login(owner)
+
+    german = client.get(reverse("console:close"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    # 95.00 after the reward, 75.20 after the coins; the 50 free coins are worth 19.80 * 50 / 2000.
+    assert "Zuerst werden die 50 freien Promote-Coins in 0,49\xa0€ Guthaben zurückgetauscht" in german
+    assert "<strong>75,69\xa0€</strong>" in german and "19,80" not in german and "19.80" not in german
+    assert "1.950 Promote-Coins sind für einen Gutschein reserviert" in german
+    closure = close(shop)
+    assert closure.refund.money == eur("75.69") and closure.coins_withdrawn == 50
+    clean_books()

@@ -79,5 +79,7 @@ def test_buy_promote_approve_deliver_settle(page: Page, ops):
     with page.expect_download() as again:  # the purchase's own link: the same invoice
         page.get_by_test_id("purchase-invoice").click()
     assert Path(again.value.path()).read_bytes() == Path(download.value.path()).read_bytes()
-    assert 0 < order.consumed_coins < 300
+    # The simulator fills 55 to 100 % of the budget by the order's id (its sequence runs on across
+    # transactional tests): some coins come back, or none when it fills it all.
+    assert 0 < order.consumed_coins <= 300 and order.refunded_coins == 300 - order.consumed_coins
     assert_books_clean()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from campaigns.models import Video
 from merchants.roles import Role
 from promote import services
-from promote.models import PromoteOrder
+from promote.models import CoinWallet, PromoteOrder
 from promote.tests.conftest import coins_of
 from tikjoy.tests.factories import PASSWORD
 
@@ -147,3 +147,16 @@ def test_the_dashboard_shows_the_coins_held_and_the_promotions_running(client, m
     assert coins_of(joy) == 700
     assert '<dd data-figure="promote-coins">700</dd>' in dashboard
     assert '<dd data-figure="promote-running">1</dd>' in dashboard
+
+
+def test_the_buy_form_offers_only_the_currency_the_merchant_can_pay_in(client, make_merchant):
+    joy = make_merchant("joy", funds="50.00")
+    signed_in(client, joy.created_by)
+
+    page = client.get(reverse("console:promote")).content.decode()
+
+    assert '<option value="EUR"' in page
+    assert '<option value="USD"' not in page and '<option value="GBP"' not in page
+    refused = client.post(reverse("console:promote"), {"action": "buy", "coins": "1000", "currency": "USD"})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
+    assert not CoinWallet.objects.filter(merchant=joy).exists()  # nothing bought

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from promote import services
-from promote.models import PromoteOrder
+from promote.models import DeliveryTick, PromoteOrder
 from promote.tests.conftest import coins_of, fund, order_request, own_post
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +114,92 @@ def test_a_gone_post_is_not_offered(client, promoter):
     page = client.get(reverse("promote:order_new")).content.decode()
     assert "TikTok video gone1" not in page
     assert f"TikTok video {post.video_id}" in page
+
+
+def test_an_order_page_counts_hours_and_days_in_the_persons_time_zone(client, promoter, ops):
+    ana, post = promoter()
+    ana.time_zone = "Pacific/Auckland"
+    ana.save(update_fields=["time_zone"])
+    now = timezone.now()
+    order = services.order_place(holder=ana, request=order_request(post, duration_days=1), actor=ana, now=now)
+    services.order_approve(order_id=order.pk, actor=ops, now=now)
+    services.deliveries_tick(now=now + timedelta(days=1, hours=1))
+    client.force_login(ana)
+
+    page = client.get(reverse("promote:order", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    lines = client.get(reverse("promote:order_csv", args=[order.pk])).content.decode().strip().splitlines()
+
+    assert "Ora (Pacific/Auckland)" in page and "Ora (UTC)" not in page
+    first = DeliveryTick.objects.filter(order=order).order_by("hour").first().hour
+    assert lines[0].startswith("hour (Pacific/Auckland),")
+    assert lines[1].startswith(first.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:00,"))
+
+
+def _coupon(user, ops, *, code="JOYCOFFEE-THANKS", coins=50):
+    now = timezone.now()
+    return services.coupon_issue(
+        code=code,
+        coins_count=coins,
+        valid_from=now - timedelta(hours=1),
+        valid_until=now + timedelta(days=30),
+        actor=ops,
+        now=now,
+        user=user,
+    )
+
+
+def _order_fields(post, **fields) -> dict:
+    values = {
+        "content": post.pk,
+        "kind": "VIDEO",
+        "goal": "VIEWS",
+        "audience_automatic": "on",
+        "age_min": 18,
+        "age_max": 65,
+        "budget_coins": 60,
+        "duration_days": 1,
+        "commercial_music_declared": "on",
+    }
+    values.update(fields)
+    return values
+
+
+def test_the_estimate_shows_the_coupons_share_and_pay_names_the_coins_the_person_pays(client, promoter, ops):
+    ana, post = promoter(coins=100, funds="0.99")
+    _coupon(ana, ops)
+    client.force_login(ana)
+    fields = _order_fields(post, coupon_code="joycoffee-thanks")
+
+    estimate = client.post(reverse("promote:order_new"), fields, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "El cupón JOYCOFFEE-THANKS paga 50 monedas del presupuesto; tú pagas 10 monedas." in estimate
+    assert "Pagar 10 monedas y enviar a revisión" in estimate and "Pagar 60" not in estimate
+    client.post(reverse("promote:order_new"), fields | {"confirm": "yes"})
+    order = PromoteOrder.objects.get()
+    assert coins_of(ana) == 90
+
+    page = client.post(
+        reverse("promote:order_cancel", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="es", follow=True
+    ).content.decode()
+
+    assert (
+        "Cancelada. De vuelta en tu saldo de monedas: 10 monedas; de vuelta en el cupón JOYCOFFEE-THANKS, "
+        "que puedes volver a usar: 50 monedas." in page
+    )
+    assert coins_of(ana) == 100
+
+
+def test_the_estimate_step_reports_a_bad_coupon_and_the_missing_music_tick_and_offers_no_pay(
+    client, promoter
+):
+    ana, post = promoter()
+    client.force_login(ana)
+    fields = _order_fields(post, coupon_code="NOPE")
+    del fields["commercial_music_declared"]
+
+    page = client.post(reverse("promote:order_new"), fields).content.decode()
+
+    assert "That coupon doesn&#x27;t exist or was used." in page
+    assert "Only a video whose music is commercial music can be promoted: declare it." in page
+    assert 'data-testid="pay"' not in page and 'data-testid="estimate"' not in page
+    assert not PromoteOrder.objects.exists()
