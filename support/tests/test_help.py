@@ -263,3 +263,30 @@ def test_the_consumers_help_keeps_its_informal_words_about_rewards_and_payouts(c
     page = html.unescape(response_text(client.get(reverse("support:help"), HTTP_ACCEPT_LANGUAGE="de")))
 
     assert "Wenn du angemeldet bist" in page and "Prämie oder Auszahlung" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        (
+            "de",
+            "Bewerben Sie sich bei einem Programm",
+            {"du", "dich", "dein", "deine", "deinen", "deinem", "deiner"},
+        ),
+        ("it", "Si candidi a un programma", {"tuo", "tua", "tuoi", "ti", "porti", "vedi", "candidati"}),
+        ("es", "Postúlese a un programa", {"tu", "tus", "te", "traes", "postúlate"}),
+    ],
+)
+def test_the_affiliates_answers_speak_formally_like_the_rest_of_their_pages(
+    client, language, formal, informal
+):
+    page = html.unescape(
+        response_text(client.get(reverse("support:help_affiliates"), HTTP_ACCEPT_LANGUAGE=language))
+    )
+    answers = page[
+        page.index('<ol class="help-entries">') : page.index("</ol>", page.index('<ol class="help-entries">'))
+    ]
+    words = set(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", answers).casefold()))
+
+    assert formal in answers
+    assert not words & informal, words & informal
