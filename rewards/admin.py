@@ -42,7 +42,7 @@ from rewards.services import (
     user_unban,
 )
 from wallets.columns import money_column
-from wallets.formats import money_text
+from wallets.formats import list_text, money_text
 
 
 @admin.register(SocialAction)
@@ -217,7 +217,7 @@ class HeldRewardAdmin(RewardAdmin):
     @admin.display(description=_("risk signals"))
     def risk(self, obj: Reward) -> str:
         signals = obj.action.risk_signals or obj.calculation.get("risk") or []
-        return "; ".join(f"{s['code']} ({risk_signal_text(s)})" for s in signals) or "-"
+        return list_text(f"{s['code']} ({risk_signal_text(s)})" for s in signals) or "-"
 
     @admin.display(description=_("decide"))
     def decide(self, obj: Reward) -> str:

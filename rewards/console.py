@@ -58,7 +58,7 @@ from rewards.calculation_text import (
 from rewards.charts import chart, day_label
 from rewards.models import Reward
 from wallets.columns import money_column
-from wallets.formats import money_text, number_text
+from wallets.formats import list_text, money_text, number_text
 
 CONSENT_NOTE = gettext_lazy(
     "Shared with consent: what each person agreed to share with your brand when they joined. "
@@ -119,7 +119,7 @@ def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list
                 else risk_signal_text(item)
                 for item in value
             ]
-            rows.append((label, "; ".join(texts) or pgettext("calculation", "none")))
+            rows.append((label, list_text(texts) or pgettext("calculation", "none")))
         elif key in _MONEY_KEYS:
             rows.append((label, amount_text(value, currency)))
         elif key == "multiplier":

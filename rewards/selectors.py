@@ -39,7 +39,7 @@ from rewards.models import (
 )
 from rewards.reasons import Reason, reward_reason_text
 from social.models import TikTokProfile
-from wallets.formats import money_text
+from wallets.formats import list_text, money_text
 from wallets.models import Account, Purpose
 from wallets.movements import Movement, person_movements
 
@@ -79,7 +79,7 @@ def reward_plan_note(reward: Reward) -> str:
                     gettext("available early with %(plan)s: from %(early)s")
                     % {"plan": plan.get("plan"), "early": early}
                 )
-    text = "; ".join(notes)
+    text = list_text(notes)
     return text[:1].upper() + text[1:]
 
 

@@ -257,7 +257,12 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
         if obj.page:
             rows.append((gettext("Page"), obj.page))
         if obj.merchant_id:
-            rows.append((gettext("Merchant"), f"{obj.merchant} (#{obj.merchant_id})"))
+            # The person's own brand, or only the brand page a visitor wrote from: ops must not mistake
+            # a consumer for the brand's owner.
+            label = (
+                gettext("Their brand") if obj.merchant_is_theirs else gettext("Brand page it was sent from")
+            )
+            rows.append((label, f"{obj.merchant} (#{obj.merchant_id})"))
         if obj.reward_id:
             rows.append((gettext("Reward"), str(obj.reward)))
         if obj.payout_id:

@@ -48,7 +48,7 @@ from rewards.decision import Limits, action_price
 from rewards.models import CampaignDay, MerchantConsumer, Reward, RewardStatus, SocialAction
 from rewards.reasons import NOT_PAID, Explanation, Reader, Reason, action_explain, reason_explain
 from social.models import TikTokProfile
-from wallets.formats import money_text
+from wallets.formats import list_text, money_text
 from wallets.money import round_down
 
 ACTIONS_SHOWN = 20  # a person's latest actions on their page
@@ -685,7 +685,7 @@ def _caps_check(campaign: Campaign, rules: list[RewardRule], limits: PlatformLim
     if not caps:
         return Check("caps", OK, title, _("No limit per person."))
     tightest = min(c for c in (campaign.user_campaign_cap, campaign.user_daily_cap) if c is not None)
-    text = "; ".join(caps) + "."
+    text = list_text(caps) + "."  # French: "au total ; 10,00 €"
     fix = Fix(_("Raise the limit per person, or lower the reward."), url, _("Open the campaign"))
     for rule in rules:
         if not rule.is_enabled or rule.amount <= 0:

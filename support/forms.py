@@ -11,7 +11,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from support.models import BODY_MAX, PAGE_MAX, SUBJECT_MAX, Topic
-from wallets.formats import money_text
+from wallets.formats import money_text, number_text
 
 NONE = ""
 
@@ -53,6 +53,17 @@ def payout_label(payout) -> str:
     }
 
 
+SUBJECT_TOO_LONG = _("Keep the subject under %(limit)s characters (it has %(count)s).")
+MESSAGE_TOO_LONG = _("Keep your message under %(limit)s characters (it has %(count)s).")
+
+
+def _within(text: str, limit: int, too_long) -> str:
+    """``text`` if it fits, else a form error with both figures as the language writes numbers."""
+    if len(text) > limit:
+        raise forms.ValidationError(too_long % {"limit": number_text(limit), "count": number_text(len(text))})
+    return text
+
+
 class _Keyed(forms.Form):
     submission_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
@@ -69,10 +80,9 @@ class SupportRequestForm(_Keyed):
     ``formal``: the form was opened from the console, and speaks to a merchant."""
 
     topic = forms.ChoiceField(label=_("What is it about?"), choices=Topic.choices)
-    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
+    subject = forms.CharField(label=_("Subject"))
     message = forms.CharField(
         label=_("Your message"),
-        max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("What happened, what you expected, and anything you already tried."),
     )
@@ -92,14 +102,12 @@ class SupportRequestForm(_Keyed):
             )
             self.fields["email"].label = pgettext_lazy("to a merchant", "Your e-mail address")
             self.fields["merchant"].label = pgettext_lazy("to a merchant", "Which brand?")
-        # The limit is said, and checked on the server: the browser's maxlength would cut a pasted
-        # text silently (keeping the first 5,000 characters without a word).
-        for name in ("subject", "message"):
-            self.fields[name].widget.attrs.pop("maxlength", None)
+        # The limit is said, and checked on the server (clean_*): a browser's maxlength would cut a
+        # pasted text silently (keeping the first 5,000 characters without a word). Its figures are
+        # written as the rest of the site writes numbers ("5.000" in Spanish, "5 000" in French).
         self.fields["message"].help_text = "{} {}".format(
             self.fields["message"].help_text,
-            gettext("Up to %(limit)s characters.")
-            % {"limit": formats.number_format(BODY_MAX, force_grouping=True)},
+            gettext("Up to %(limit)s characters.") % {"limit": number_text(BODY_MAX)},
         )
         self._rewards = {str(r.pk): r for r in rewards}
         self._payouts = {str(p.pk): p for p in payouts}
@@ -142,6 +150,12 @@ class SupportRequestForm(_Keyed):
     def clean_page(self) -> str:
         return safe_page(self.cleaned_data.get("page"))
 
+    def clean_subject(self) -> str:
+        return _within(self.cleaned_data["subject"], SUBJECT_MAX, SUBJECT_TOO_LONG)
+
+    def clean_message(self) -> str:
+        return _within(self.cleaned_data["message"], BODY_MAX, MESSAGE_TOO_LONG)
+
     def chosen(self, name: str):
         value = self.cleaned_data.get(name) or NONE
         return {"reward": self._rewards, "payout": self._payouts, "merchant": self._merchants}[name].get(
@@ -152,14 +166,15 @@ class SupportRequestForm(_Keyed):
 class ReplyForm(_Keyed):
     """``formal``: the request is a merchant's (``SupportRequest.for_merchant``)."""
 
-    message = forms.CharField(
-        label=_("Your answer"), max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    message = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, formal=False, **kwargs):
         super().__init__(*args, **kwargs)
         if formal:
             self.fields["message"].label = pgettext_lazy("to a merchant", "Your answer")
+
+    def clean_message(self) -> str:
+        return _within(self.cleaned_data["message"], BODY_MAX, MESSAGE_TOO_LONG)
 
 
 class HelpSearchForm(forms.Form):

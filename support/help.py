@@ -7,7 +7,6 @@ check the app's own doc: these pages must never promise what the product doesn't
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,9 +18,8 @@ from django.utils.translation import pgettext_lazy
 from campaigns.models import MAX_VIDEOS_PER_MERCHANT
 from payouts.selectors import payout_minimum
 from promote.selectors import coin_prices_text
+from support.help_search import query_terms, ranked
 from wallets.formats import money_text, number_text
-
-QUERY_WORDS_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,9 @@ class Entry:
         return str(self.answer) % self.values() if self.values else str(self.answer)
 
     def search_text(self) -> str:
-        return f"{self.question} {self.answer_text()} {self.keywords}"
+        """What the search reads besides the question: the answer, its links and its search words."""
+        links = " ".join(str(label) for label, _name in self.links)
+        return f"{self.answer_text()} {links} {self.keywords}"
 
 
 def _coin_price() -> dict[str, str]:
@@ -67,12 +67,63 @@ def _creators() -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """The page's own lines around the answers, in its readers' tone: people who earn informally (du /
+    tu / tú), brands and affiliates formally (Sie / Lei / usted), each told what they can point us to."""
+
+    none_found: str
+    title: str
+    text: str
+    button: str
+    requests: str
+
+
+TO_CONSUMERS = Contact(
+    none_found=_("No answer matches these words. Try other words, or ask us."),
+    title=_("Didn't find your answer?"),
+    text=_(
+        "Write to us: we answer on this site and by e-mail. If you are signed in, we see which page you came "
+        "from and you can point us to the reward or payout in question."
+    ),
+    button=_("Contact support"),
+    requests=_("Your requests"),
+)
+
+_FORMAL = "to a brand or an affiliate"
+
+TO_MERCHANTS = Contact(
+    none_found=pgettext_lazy(_FORMAL, "No answer matches these words. Try other words, or ask us."),
+    title=pgettext_lazy(_FORMAL, "Didn't find your answer?"),
+    text=pgettext_lazy(
+        "to a merchant",
+        "Write to us: we answer on this site and by e-mail. If you are signed in, we see which page you came "
+        "from and you can choose the brand in question.",
+    ),
+    button=pgettext_lazy(_FORMAL, "Contact support"),
+    requests=pgettext_lazy(_FORMAL, "Your requests"),
+)
+
+TO_AFFILIATES = Contact(
+    none_found=TO_MERCHANTS.none_found,
+    title=TO_MERCHANTS.title,
+    text=pgettext_lazy(
+        "to an affiliate",
+        "Write to us: we answer on this site and by e-mail. Say which program and which commission it is "
+        "about. If you are signed in, we see which page you came from.",
+    ),
+    button=TO_MERCHANTS.button,
+    requests=TO_MERCHANTS.requests,
+)
+
+
+@dataclass(frozen=True)
 class Audience:
     key: str
     url_name: str
     title: str
     intro: str
     entries: tuple[Entry, ...]
+    contact: Contact
 
 
 CONSUMERS = Audience(
@@ -143,7 +194,9 @@ CONSUMERS = Audience(
                 "for a shared post it can take up to a day."
             ),
             ((_("Open your wallet"), "rewards:wallet"),),
-            keywords=pgettext_lazy("help search words", "waiting wait hold available when blocked"),
+            keywords=pgettext_lazy(
+                "help search words", "waiting wait hold available when blocked receive received"
+            ),
         ),
         Entry(
             "reversed",
@@ -188,7 +241,7 @@ CONSUMERS = Audience(
             ((_("Pay out to my bank"), "payouts:home"),),
             keywords=pgettext_lazy(
                 "help search words",
-                "payment pay paid withdraw withdrawal cash out transfer money bank account",
+                "payment pay paid withdraw withdrawal cash out transfer money bank account receive received",
             ),
             values=_payout_minimum,
         ),
@@ -251,6 +304,7 @@ CONSUMERS = Audience(
             values=_coin_price,
         ),
     ),
+    contact=TO_CONSUMERS,
 )
 
 MERCHANTS = Audience(
@@ -410,6 +464,7 @@ MERCHANTS = Audience(
             ),
         ),
     ),
+    contact=TO_MERCHANTS,
 )
 
 AFFILIATES = Audience(
@@ -448,6 +503,7 @@ AFFILIATES = Audience(
                 "balance (from %(minimum)s). Your page shows each commission's lock and approval dates."
             ),
             ((_("Pay out to my bank"), "payouts:home"),),
+            keywords=pgettext_lazy("help search words", "money payment paid pay receive received earnings"),
             values=_payout_minimum,
         ),
         Entry(
@@ -480,29 +536,18 @@ AFFILIATES = Audience(
             ),
         ),
     ),
+    contact=TO_AFFILIATES,
 )
 
 AUDIENCES = {a.key: a for a in (CONSUMERS, MERCHANTS, AFFILIATES)}
 
 
-def _folded(text: str) -> str:
-    """Lower case without accents, so "réversé" finds "reverse" and "Über" finds "uber"."""
-    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def query_words(query: str) -> list[str]:
-    return [w for w in _folded(query or "").replace("\x00", " ").split() if w][:QUERY_WORDS_MAX]
-
-
 def search(audience: Audience, query: str) -> list[Entry]:
-    """The entries whose question, answer or search words (in the current language) hold every word of the query."""
-    words = query_words(query)
-    if not words:
+    """The entries holding any of the query's meaningful words (in the current language), the ones
+    holding the most first (support.help_search); every entry, in its order, for an empty query or
+    one of stop words only."""
+    terms = query_terms(query)
+    if not terms:
         return list(audience.entries)
-    found = []
-    for entry in audience.entries:
-        text = _folded(entry.search_text())
-        if all(word in text for word in words):
-            found.append(entry)
-    return found
+    documents = [(str(entry.question), entry.search_text()) for entry in audience.entries]
+    return [audience.entries[index] for index in ranked(documents, terms)]

@@ -157,11 +157,13 @@ class SupportRequest(models.Model):
         """Who the request's pages and e-mails speak to: a merchant, formally like the console (Sie /
         Lei / vous / usted), when it was sent from the console or the brands' Help, is about "my brand,
         campaigns and console", or names one of the person's brands; else a consumer (du / tu)."""
-        return (
-            self.page.startswith(MERCHANT_PAGES)
-            or self.topic == Topic.MERCHANT
-            or bool(self.user_id and self.merchant_id)
-        )
+        return self.page.startswith(MERCHANT_PAGES) or self.topic == Topic.MERCHANT or self.merchant_is_theirs
+
+    @property
+    def merchant_is_theirs(self) -> bool:
+        """The request's brand is the person's own (a signed-in member chose it: the service checks the
+        membership). A visitor's brand is only the brand page they wrote from, never "your brand"."""
+        return bool(self.user_id and self.merchant_id)
 
 
 class Author(models.TextChoices):

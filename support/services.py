@@ -33,6 +33,7 @@ from support.models import (
 )
 from support.selectors import support_request_person_address
 from support.tokens import request_token
+from wallets.formats import number_text
 
 
 class SupportError(DomainError):
@@ -86,7 +87,7 @@ def _clean_text(text: str, *, limit: int, empty: str, too_long: str) -> str:
     if not text:
         raise SupportError(empty)
     if len(text) > limit:
-        raise SupportError(too_long % {"limit": limit, "count": len(text)})
+        raise SupportError(too_long % {"limit": number_text(limit), "count": number_text(len(text))})
     return text
 
 
@@ -366,7 +367,7 @@ def support_request_ops_update(
     if len(reply) > BODY_MAX:
         raise SupportError(
             _("Keep the answer under %(limit)s characters (it has %(count)s).")
-            % {"limit": BODY_MAX, "count": len(reply)}
+            % {"limit": number_text(BODY_MAX), "count": number_text(len(reply))}
         )
     with transaction.atomic(durable=True):
         locked = _lock(support_request.pk)

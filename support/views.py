@@ -15,6 +15,7 @@ from merchants.tenancy import SESSION_KEY as CONSOLE_MERCHANT_KEY
 from support import help as help_content
 from support import selectors
 from support.forms import HelpSearchForm, ReplyForm, SupportRequestForm, new_submission_key, safe_page
+from support.help_search import stop_words
 from support.middleware import recent_errors
 from support.models import MERCHANT_PAGES, RequestStatus, SupportRequest, Topic
 from support.services import (
@@ -42,6 +43,9 @@ def _help(request, key: str):
             "query": query,
             "entries": entries,
             "total": len(audience.entries),
+            "stop_words": " ".join(
+                sorted(stop_words())
+            ),  # for the browser's filter, which ranks the same way
         },
     )
 

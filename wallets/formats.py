@@ -7,6 +7,7 @@ The language is the active one (the page's, or the recipient's inside
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
@@ -59,3 +60,10 @@ def label_text(label: object, value: object) -> str:
     colon ("Motif : ..."), so the colon never starts a line."""
     colon = pgettext("after a label", ":")
     return f"{label}{colon} {value}"
+
+
+def list_text(items: Iterable[object]) -> str:
+    """Clauses one after another, ``a; b``, as the reader's language writes the semicolon: French puts
+    a no-break space before it ("au total ; 10,00 € par jour"), so it never starts a line."""
+    semicolon = pgettext("between clauses of a list", ";")
+    return f"{semicolon} ".join(str(item) for item in items)

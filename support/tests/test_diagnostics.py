@@ -358,6 +358,20 @@ def test_a_limit_below_every_reward_is_a_problem(client, funded, campaign_for):
     assert "more than a person may earn" in body
 
 
+def test_the_limits_per_person_are_joined_by_a_french_semicolon_in_french(client, funded, campaign_for):
+    merchant = funded()
+    campaign = campaign_for(merchant, user_campaign_cap=Decimal("40.00"), user_daily_cap=Decimal("10.00"))
+    client.force_login(owner_of(merchant))
+    url = reverse("console:diagnostics_campaign", kwargs={"campaign_id": campaign.pk})
+
+    french = html.unescape(response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="fr")))
+    english = html.unescape(response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="en")))
+
+    assert "par personne au total\xa0; 10,00\xa0€ par personne et par jour" in french, french
+    assert "total;" not in french
+    assert "€40.00 per person in all; €10.00 per person a day." in english
+
+
 # --- search: only what the person shared with this merchant ----------------------------------------
 
 

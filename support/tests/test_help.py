@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -33,8 +35,69 @@ def test_search_finds_nothing_and_says_so(client):
     assert "No answer matches these words" in response_text(response)
 
 
-def test_search_ignores_case_and_accents():
-    assert [e.slug for e in search(AUDIENCES["affiliates"], "LÖCKS 15")] == ["when-paid"]
+def test_search_ignores_case_and_accents_and_puts_the_answer_holding_every_word_first():
+    found = [e.slug for e in search(AUDIENCES["affiliates"], "LÖCKS 15")]
+
+    assert found[0] == "when-paid"  # "locks" and "15"; the report only says "locked"
+    assert "reports" in found
+
+
+def test_a_word_no_answer_holds_does_not_hide_the_answers_holding_the_others(client):
+    page = response_text(client.get(reverse("support:help"), {"q": "my IBAN zzzz"}))
+
+    assert "How do I get my money to my bank?" in page
+    assert "data-help-none hidden" in page  # "No answer matches these words" is not shown
+
+
+@pytest.mark.parametrize(
+    ("language", "audience", "question", "answer"),
+    [
+        ("it", "consumers", "quando ricevo i soldi", "payout"),
+        ("it", "affiliates", "quando ricevo i soldi", "when-paid"),
+        ("es", "consumers", "por qué no recibí", "pending"),
+        ("es", "consumers", "por qué no recibí mi dinero", "payout"),
+        ("es", "affiliates", "¿cuándo cobro mi dinero?", "when-paid"),
+        ("de", "consumers", "Wann bekomme ich mein Geld?", "payout"),
+        ("de", "affiliates", "wann bekomme ich mein Geld", "when-paid"),
+        ("fr", "consumers", "pourquoi ma récompense a été annulée", "reversed"),
+        ("fr", "affiliates", "quand est-ce que je reçois mon argent ?", "when-paid"),
+        ("en", "consumers", "why was my reward reversed", "reversed"),
+        ("en", "affiliates", "when will I get my money", "when-paid"),
+    ],
+)
+def test_a_question_in_natural_words_finds_its_answer_among_the_first(language, audience, question, answer):
+    with translation.override(language):
+        found = [e.slug for e in search(AUDIENCES[audience], question)]
+
+    assert answer in found[:2], found
+
+
+@pytest.mark.parametrize(
+    ("language", "question"),
+    [
+        ("en", "why is it"),
+        ("it", "perché non è"),
+        ("de", "warum ist es nicht"),
+        ("fr", "pourquoi ce n'est pas"),
+    ],
+)
+def test_a_question_of_stop_words_only_shows_every_answer_in_its_order(language, question):
+    with translation.override(language):
+        found = search(AUDIENCES["consumers"], question)
+
+    assert found == list(AUDIENCES["consumers"].entries)
+
+
+def test_the_page_shows_the_answer_holding_the_most_words_first(client):
+    page = response_text(
+        client.get(
+            reverse("support:help"), {"q": "perché hanno annullato il mio premio"}, HTTP_ACCEPT_LANGUAGE="it"
+        )
+    )
+
+    questions = re.findall(r'<h2 class="help-entry__question">(.*?)</h2>', page)
+    assert html.unescape(questions[0]) == "Perché il mio premio è stato annullato?"
+    assert len(questions) > 1
 
 
 def test_hostile_queries_are_harmless(client):
@@ -146,3 +209,84 @@ def test_who_is_a_creator_and_the_librarys_size_in_the_help_are_the_products_rul
     assert "mehr als 10.000 TikTok-Follower" in consumers
     assert "à 15 vidéos" in merchants and "plus de 10 000 abonnés TikTok" in merchants
     assert "5.000" not in consumers and "5 000" not in merchants
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        ("de", "Wenn Sie angemeldet sind", "du"),
+        ("it", "Se ha effettuato l'accesso", "Se hai"),
+        ("es", "Si ha iniciado sesión", "Si has"),
+        ("fr", "Si vous êtes connecté", "tu"),
+    ],
+)
+@pytest.mark.parametrize("name", ["support:help_merchants", "support:help_affiliates"])
+def test_brands_and_affiliates_help_speaks_formally_of_what_they_can_point_us_to(
+    client, make_user, language, formal, informal, name
+):
+    client.force_login(make_user("owner@example.com"))
+    page = html.unescape(
+        response_text(client.get(reverse(name), {"q": "zzzz"}, HTTP_ACCEPT_LANGUAGE=language))
+    )
+    box = page[
+        page.index('id="contact-heading"') : page.index("</section>", page.index('id="contact-heading"'))
+    ]
+    none_found = re.search(r"<p class=\"empty-state\" data-help-none>(.*?)</p>", page).group(1)
+
+    assert formal in box
+    assert f" {informal} " not in f" {box} " and f" {informal} " not in f" {none_found} "
+    assert "Prämie" not in box and "premio" not in box and "ricompensa" not in box and "recompensa" not in box
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("de", "Versuchen Sie es mit anderen Wörtern oder fragen Sie uns."),
+        ("it", "Provi con altre parole o ci scriva."),
+        ("es", "Pruebe con otras o pregúntenos."),
+    ],
+)
+def test_the_brands_empty_search_is_formal_and_the_consumers_informal(client, language, text):
+    brands = html.unescape(
+        response_text(
+            client.get(reverse("support:help_merchants"), {"q": "zzzz"}, HTTP_ACCEPT_LANGUAGE=language)
+        )
+    )
+    people = html.unescape(
+        response_text(client.get(reverse("support:help"), {"q": "zzzz"}, HTTP_ACCEPT_LANGUAGE=language))
+    )
+
+    assert text in brands and text not in people
+
+
+def test_the_consumers_help_keeps_its_informal_words_about_rewards_and_payouts(client):
+    page = html.unescape(response_text(client.get(reverse("support:help"), HTTP_ACCEPT_LANGUAGE="de")))
+
+    assert "Wenn du angemeldet bist" in page and "Prämie oder Auszahlung" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        (
+            "de",
+            "Bewerben Sie sich bei einem Programm",
+            {"du", "dich", "dein", "deine", "deinen", "deinem", "deiner"},
+        ),
+        ("it", "Si candidi a un programma", {"tuo", "tua", "tuoi", "ti", "porti", "vedi", "candidati"}),
+        ("es", "Postúlese a un programa", {"tu", "tus", "te", "traes", "postúlate"}),
+    ],
+)
+def test_the_affiliates_answers_speak_formally_like_the_rest_of_their_pages(
+    client, language, formal, informal
+):
+    page = html.unescape(
+        response_text(client.get(reverse("support:help_affiliates"), HTTP_ACCEPT_LANGUAGE=language))
+    )
+    answers = page[
+        page.index('<ol class="help-entries">') : page.index("</ol>", page.index('<ol class="help-entries">'))
+    ]
+    words = set(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", answers).casefold()))
+
+    assert formal in answers
+    assert not words & informal, words & informal

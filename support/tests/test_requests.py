@@ -79,8 +79,8 @@ def test_someone_elses_reward_is_a_form_error_never_a_500(client, make_consumer,
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"message": "x" * 10_000}, "Ensure this value has at most 5000 characters"),
-        ({"subject": "x" * 10_000}, "Ensure this value has at most 150 characters"),
+        ({"message": "x" * 10_000}, "Keep your message under 5,000 characters (it has 10,000)."),
+        ({"subject": "x" * 10_000}, "Keep the subject under 150 characters (it has 10,000)."),
         ({"reward": "1e9"}, "Select a valid choice"),
         ({"reward": "99999999999999999999"}, "Select a valid choice"),
         ({"topic": "NOT_A_TOPIC"}, "Select a valid choice"),
@@ -319,8 +319,31 @@ def test_the_message_limit_is_shown_and_a_longer_message_is_refused_not_cut(clie
     assert 'maxlength="5000"' not in page.content.decode()  # the browser would cut a pasted text silently
     response = _send(client, message="x" * 5001)
     assert response.status_code == 200
-    assert "at most 5000 characters (it has 5001)" in response_text(response)
+    assert "Keep your message under 5,000 characters (it has 5,001)." in response_text(response)
     assert not SupportRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "limit", "too_long"),
+    [
+        ("es", "Hasta 5.000 caracteres.", "5.000"),
+        ("de", "Höchstens 5.000 Zeichen.", "5.000"),
+        ("fr", "5\u202f000 caractères au maximum.", "5\u202f000"),
+    ],
+)
+def test_the_message_limit_is_written_as_the_language_writes_numbers(
+    client, make_consumer, language, limit, too_long
+):
+    client.force_login(make_consumer("Ana"))
+
+    page = client.get(reverse("support:request_new"), HTTP_ACCEPT_LANGUAGE=language)
+    form = response_text(page)
+    data = {"topic": "REWARDS", "subject": "Hi", "message": "x" * 5001, "submission_key": _form_key(page)}
+    refused = response_text(client.post(reverse("support:request_new"), data, HTTP_ACCEPT_LANGUAGE=language))
+
+    assert limit in form
+    assert "5\xa0000" not in form  # Django's own grouping, which the rest of the site doesn't use
+    assert too_long in refused and "5000" not in refused.replace('"5000"', "")
 
 
 def test_a_visitor_writing_from_a_brand_page_names_that_brand(client, make_merchant):
