@@ -279,7 +279,14 @@ def program_update(
         program.attribution = attribution
         program.terms = terms
         if terms_translations is not None:
-            program.terms_translations = _terms_translations(terms_translations)
+            # The languages the form did not offer (the brand's own, which may have changed since)
+            # keep what they had: saving never drops a translation nobody was shown.
+            kept = {
+                code: text
+                for code, text in (program.terms_translations or {}).items()
+                if code not in terms_translations
+            }
+            program.terms_translations = _terms_translations({**kept, **terms_translations})
         program.is_active = is_active
         program.save()
     return program

@@ -22,5 +22,6 @@ def merchant_language(merchant: Merchant) -> str:
 
 def person_language(user) -> str:
     """The language TikJoy writes to a person in (payouts, chats): their saved choice
-    (``User.language``) when TikJoy ships it, else English: ``core.i18n.language_for``."""
+    (``User.language``), else the language their browser asked for when they last signed in
+    (``User.browser_language``), else English (shipped languages only): ``core.i18n.language_for``."""
     return language_for(user)

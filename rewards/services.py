@@ -871,7 +871,10 @@ def _action_record(
         except IntegrityError:
             if action is not None:  # not the action's key: a later statement's error
                 raise
-            return SocialAction.objects.select_related("merchant", "campaign").get(key=key), False, []
+            recorded = SocialAction.objects.select_related("merchant", "campaign").filter(key=key).first()
+            if recorded is None:  # not the action's key either (another write of its statement)
+                raise
+            return recorded, False, []
         break
     if action.status in (ActionStatus.REWARDED, ActionStatus.HELD):
         merchant_low_balance_check(merchant=merchant)

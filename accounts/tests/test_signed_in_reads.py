@@ -344,3 +344,23 @@ def test_a_new_secret_key_with_the_old_as_fallback_keeps_everybody_signed_in(set
     settings.SECRET_KEY = "another secret key"
 
     assert _get(client, "/wallet/")[0].status_code == 200
+
+
+def test_a_remembered_session_text_is_checked_again_under_another_secret_key(settings):
+    """The per-process memory of checked texts (SessionStore.decode) is keyed by the secret keys: a
+    text signed with a key no longer held reads as no session at all, even right after it was read."""
+    store = SessionStore()
+    store["basket"] = {"brand": "joycoffee"}
+    store.create()
+    text = Session.objects.get(session_key=store.session_key).session_data
+    assert SessionStore().decode(text) == {"basket": {"brand": "joycoffee"}}  # checked and remembered
+
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "another secret key, the old one not kept"
+    settings.SECRET_KEY_FALLBACKS = []
+    assert SessionStore().decode(text) == {}
+
+    settings.SECRET_KEY_FALLBACKS = [old_key]  # kept as a fallback: still valid
+    assert SessionStore().decode(text) == {"basket": {"brand": "joycoffee"}}
+    settings.SECRET_KEY_FALLBACKS = []  # and dropped again: refused again
+    assert SessionStore().decode(text) == {}

@@ -89,3 +89,18 @@ def test_terms_in_a_language_tikjoy_does_not_speak_are_refused(make_merchant):
             terms_translations={"pt": "Sem pesquisa paga."},
             now=merchant.created_at,
         )
+
+
+def test_a_translation_the_form_did_not_offer_is_kept_when_the_brands_language_changes(client, make_merchant):
+    merchant = make_merchant("kaffee", funds="100.00", language="it")
+    _save(client, merchant, terms="Niente annunci a pagamento.", terms_de="Keine bezahlte Suche.")
+    merchant.language = "de"  # the brand's language changes: the form no longer offers German
+    merchant.save(update_fields=["language"])
+
+    _save(client, merchant, terms="Niente annunci a pagamento.", terms_fr="Pas de recherche payante.")
+
+    program = Program.objects.get(merchant=merchant)
+    assert program.terms_translations == {"de": "Keine bezahlte Suche.", "fr": "Pas de recherche payante."}
+    client.logout()
+    page = client.get(f"/affiliates/{program.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Keine bezahlte Suche." in page
