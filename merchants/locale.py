@@ -6,12 +6,19 @@ conventions instead, so one page could say ``€2.40`` in a table and ``2,40 €
 
 from __future__ import annotations
 
-from core.i18n import language_for
+import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.utils import timezone, translation
+
+from core.i18n import is_time_zone, language_for, supported_language, time_zone_for
 from merchants.models import Merchant
 
 
 def merchant_language(merchant: Merchant) -> str:
-    """The language TikJoy writes to a merchant in: its e-mails, statements, invoices and posters.
+    """The language TikJoy writes to a merchant in: its e-mails, statements and invoices
+    (a poster is printed in the language of the person who prints it, as any console page).
 
     Its saved language (``Merchant.language``, set from the country at sign-up) when TikJoy ships it,
     else English: ``core.i18n.language_for``. E-mails and PDFs render under
@@ -24,3 +31,24 @@ def person_language(user) -> str:
     """The language TikJoy writes to a person in (payouts, chats): their saved choice
     (``User.language``) when TikJoy ships it, else English: ``core.i18n.language_for``."""
     return language_for(user)
+
+
+def member_language(user, merchant: Merchant) -> str:
+    """The language TikJoy writes to a member of ``merchant``'s team in: their saved choice
+    (``User.language``) when TikJoy ships it, else the merchant's (``merchant_language``).
+
+    Until the project has one rule for a person's e-mail language, team e-mails read it here."""
+    return supported_language(getattr(user, "language", "")) or merchant_language(merchant)
+
+
+@contextmanager
+def member_locale(user, merchant: Merchant) -> Iterator[str]:
+    """Within the block, gettext and dates speak the team member's language (``member_language``)
+    and time zone (theirs, else the merchant's). Yields the language code.
+
+    A team e-mail is one e-mail per member, each built inside this block (core.i18n: never one
+    e-mail in one language to people who chose different ones)."""
+    language = member_language(user, merchant)
+    zone = user.time_zone if is_time_zone(getattr(user, "time_zone", "")) else time_zone_for(merchant)
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+        yield language
