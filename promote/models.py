@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -504,6 +505,15 @@ class PromoteOrder(models.Model):
             "number": self.pk,
             "content": self.content_label,
         }
+
+    @property
+    def content_text(self) -> str:
+        """What the order promotes, in the reader's (active) language: a library video's title as the
+        merchant wrote it in that language (``Video.title_in``; prefetch ``video__texts``), else the
+        label stored when it was ordered (a consumer's share: its TikTok video)."""
+        if self.video_id is not None:
+            return self.video.title_in(translation.get_language())
+        return self.content_label
 
     @property
     def paid_coins(self) -> int:
