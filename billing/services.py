@@ -45,7 +45,7 @@ from core.errors import DomainError
 from core.i18n import language_for
 from core.tasks import mail_after_commit
 from merchants.days import merchant_zone
-from merchants.locale import merchant_language
+from merchants.locale import member_locale, merchant_language
 from merchants.models import Merchant, Role
 from wallets.formats import money_text
 from wallets.services import LedgerError, post
@@ -82,10 +82,12 @@ class StatementDoesNotReconcile(BillingError):
         )
 
 
-def _owner_emails(merchant: Merchant) -> list[str]:
+def _owners_with_email(merchant: Merchant) -> list[User]:
+    """The merchant's owners with an e-mail address: each gets their own e-mail, in their language
+    (``merchants.locale.member_locale``); the documents stay in the merchant's."""
     return [
-        m.user.email
-        for m in merchant.memberships.filter(role=Role.OWNER).select_related("user")
+        m.user
+        for m in merchant.memberships.filter(role=Role.OWNER).select_related("user").order_by("user__email")
         if m.user.email
     ]
 
@@ -163,22 +165,23 @@ def statement_issue(
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 issued_at=now,
             )
-            with translation.override(language):
-                words = {
-                    "month": date_format(month.first_day, "YEAR_MONTH_FORMAT"),
-                    "currency": currency,
-                    "opening": money_text(figures.opening, currency),
-                    "closing": money_text(figures.closing, currency),
-                }
-                subject = _("[TikJoy] Your %(month)s statement (%(currency)s)") % words
-                message = (
-                    _(
-                        "Your TikJoy wallet statement for %(month)s is ready in the console (Statements). "
-                        "Opening balance %(opening)s, closing balance %(closing)s."
+            for owner in _owners_with_email(merchant):
+                with member_locale(owner, merchant):
+                    words = {
+                        "month": date_format(month.first_day, "YEAR_MONTH_FORMAT"),
+                        "currency": currency,
+                        "opening": money_text(figures.opening, currency),
+                        "closing": money_text(figures.closing, currency),
+                    }
+                    subject = _("[TikJoy] Your %(month)s statement (%(currency)s)") % words
+                    message = (
+                        _(
+                            "Your TikJoy wallet statement for %(month)s is ready in the console (Statements). "
+                            "Opening balance %(opening)s, closing balance %(closing)s."
+                        )
+                        % words
                     )
-                    % words
-                )
-            mail_after_commit(subject=subject, message=message, recipient_list=_owner_emails(merchant))
+                mail_after_commit(subject=subject, message=message, recipient_list=[owner.email])
     except IntegrityError:  # issued by someone else meanwhile
         return Statement.objects.get(merchant=merchant, currency=currency, month=month.first_day), False
     return statement, True
@@ -375,38 +378,41 @@ def _invoice_notify(invoice: Invoice) -> None:
         mail_after_commit(subject=subject, message=message, recipient_list=[user.email] if user.email else [])
         return
     merchant = Merchant.objects.get(pk=invoice.merchant_id)
-    with translation.override(document_language(merchant=merchant)):
-        words = {
-            "number": invoice.number,
-            "amount": money_text(invoice.gross_amount, invoice.currency),
-            "when": (
-                date_format(invoice.period_start, "DATE_FORMAT")
-                if invoice.kind == DocumentKind.COIN_INVOICE
-                else date_format(invoice.month, "YEAR_MONTH_FORMAT")
-            ),
-        }
-        if invoice.kind == DocumentKind.CREDIT_NOTE:
-            subject = _("[TikJoy] Your credit note %(number)s") % words
-            message = _(
-                "TikJoy credit note %(number)s (%(amount)s, %(when)s) is in the console "
-                "(Invoices), as a PDF with its e-invoice XML."
-            )
-        elif invoice.kind == DocumentKind.COIN_INVOICE:
-            # The merchant's purchase (the console): written to its owners formally, like every
-            # merchant mail; a consumer's own purchase is a consumer mail (above), informal.
-            subject = pgettext("to a merchant", "[TikJoy] Your invoice %(number)s for Promote coins") % words
-            message = _(
-                "TikJoy invoice %(number)s for Promote coins (%(amount)s, %(when)s) is in the "
-                "console (Invoices), as a PDF with its e-invoice XML."
-            )
-        else:
-            subject = _("[TikJoy] Your invoice %(number)s") % words
-            message = _(
-                "TikJoy invoice %(number)s (%(amount)s, %(when)s) is in the console (Invoices), "
-                "as a PDF with its e-invoice XML."
-            )
-        message %= words
-    mail_after_commit(subject=subject, message=message, recipient_list=_owner_emails(merchant))
+    for owner in _owners_with_email(merchant):
+        with member_locale(owner, merchant):
+            words = {
+                "number": invoice.number,
+                "amount": money_text(invoice.gross_amount, invoice.currency),
+                "when": (
+                    date_format(invoice.period_start, "DATE_FORMAT")
+                    if invoice.kind == DocumentKind.COIN_INVOICE
+                    else date_format(invoice.month, "YEAR_MONTH_FORMAT")
+                ),
+            }
+            if invoice.kind == DocumentKind.CREDIT_NOTE:
+                subject = _("[TikJoy] Your credit note %(number)s") % words
+                message = _(
+                    "TikJoy credit note %(number)s (%(amount)s, %(when)s) is in the console "
+                    "(Invoices), as a PDF with its e-invoice XML."
+                )
+            elif invoice.kind == DocumentKind.COIN_INVOICE:
+                # The merchant's purchase (the console): written to its owners formally, like every
+                # merchant mail; a consumer's own purchase is a consumer mail (above), informal.
+                subject = (
+                    pgettext("to a merchant", "[TikJoy] Your invoice %(number)s for Promote coins") % words
+                )
+                message = _(
+                    "TikJoy invoice %(number)s for Promote coins (%(amount)s, %(when)s) is in the "
+                    "console (Invoices), as a PDF with its e-invoice XML."
+                )
+            else:
+                subject = _("[TikJoy] Your invoice %(number)s") % words
+                message = _(
+                    "TikJoy invoice %(number)s (%(amount)s, %(when)s) is in the console (Invoices), "
+                    "as a PDF with its e-invoice XML."
+                )
+            message %= words
+        mail_after_commit(subject=subject, message=message, recipient_list=[owner.email])
 
 
 def invoice_resend(*, invoice_id: int) -> Invoice:

@@ -112,30 +112,40 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
             return 0
         return len(_missing_actions(obj))
 
-    def _campaign_share(self, rule: RewardRule) -> tuple[Campaign, Decimal | None, str]:
-        """The rule's campaign and its merchant's user share (or why there is none), read once for all
-        the rules of the page (an inline is made anew for each request)."""
+    def _campaign_share(self, rule: RewardRule) -> tuple[Campaign, Decimal | None, str, PlatformLimit | None]:
+        """The rule's campaign, its merchant's user share (or why there is none) and the platform's
+        limits for its currency, read once for all the rules of the page (an inline is made anew for
+        each request)."""
         shares = self.__dict__.setdefault("_campaign_shares", {})
         if rule.campaign_id not in shares:
             campaign = rule.campaign
+            limit = PlatformLimit.objects.filter(currency=campaign.currency).first()
             try:
-                shares[rule.campaign_id] = (campaign, pricing.plan_for(campaign.merchant).user_share, "")
+                share, error = pricing.plan_for(campaign.merchant).user_share, ""
             except pricing.NoPricingPlan as exc:
-                shares[rule.campaign_id] = (campaign, None, str(exc))
+                share, error = None, str(exc)
+            shares[rule.campaign_id] = (campaign, share, error, limit)
         return shares[rule.campaign_id]
 
     @admin.display(description=_("Example post"))
     def example(self, rule: RewardRule) -> str:
         text = gettext("Type the amounts to see what you pay and what the user gets.")
         if rule.pk and rule.campaign_id:
-            campaign, user_share, error = self._campaign_share(rule)
+            campaign, user_share, error, limit = self._campaign_share(rule)
             if user_share is None:
                 text = error
             else:
-                quote = pricing.example_post_quote(
-                    rule=rule, user_share=user_share, currency=campaign.currency
+                text = quote_sentence(
+                    *rule_quotes(
+                        rule=rule,
+                        user_share=user_share,
+                        currency=campaign.currency,
+                        new_user_multiplier=campaign.new_user_multiplier,
+                        returning_user_multiplier=campaign.returning_user_multiplier,
+                        max_reward=pricing.smallest(campaign.max_reward, limit and limit.max_reward),
+                        max_per_post=limit and limit.max_per_post,
+                    )
                 )
-                text = quote_sentence(quote)
         return format_html(
             '<output class="rule-quote" aria-live="polite" data-quote-url="{}">{}</output>',
             reverse("console:campaigns_campaign_quote"),
@@ -179,24 +189,67 @@ def _missing_actions(campaign) -> list[str]:
     return [action for action in ActionType.values if action not in present]
 
 
-def quote_sentence(quote: dict) -> str:
-    if quote["action"] == ActionType.SHARE_VIDEO:
-        counts = quote["counts"]
+def rule_quotes(
+    *,
+    rule: RewardRule,
+    user_share: Decimal,
+    currency: str,
+    new_user_multiplier: Decimal,
+    returning_user_multiplier: Decimal,
+    max_reward: Decimal | None,
+    max_per_post: Decimal | None,
+    **counts: int,
+) -> tuple[dict, dict]:
+    """The example for a returning customer and for a customer new to the brand (each with the
+    campaign's multiplier for them), by the engine's rules (``pricing.example_post_quote``)."""
+    return tuple(
+        pricing.example_post_quote(
+            rule=rule,
+            user_share=user_share,
+            currency=currency,
+            multiplier=multiplier,
+            max_reward=max_reward,
+            max_per_post=max_per_post,
+            **counts,
+        )
+        for multiplier in (returning_user_multiplier, new_user_multiplier)
+    )
+
+
+def quote_sentence(returning: dict, new: dict) -> str:
+    """The example in words: one sentence when a new customer costs what a returning one does, else
+    both cases ("A returning customer: …. A new customer: …")."""
+    if returning["action"] == ActionType.SHARE_VIDEO:
+        counts = returning["counts"]
         head = gettext(
             "A verified share whose post gets %(views)s views, %(likes)s likes, %(comments)s comments and "
             "%(shares)s shares"
         ) % {name: number_text(counts[name]) for name in ("views", "likes", "comments", "shares")}
     else:
-        head = str(ActionType(quote["action"]).label)
-    sentence = gettext(
-        "%(what)s: you pay %(price)s, the user gets %(user_amount)s, TikJoy keeps %(margin)s."
-    ) % {
+        head = str(ActionType(returning["action"]).label)
+    figures = {
         "what": head,
-        "price": money_text(quote["merchant_price"]),
-        "user_amount": money_text(quote["user_amount"]),
-        "margin": money_text(quote["margin"]),
+        "price": money_text(returning["merchant_price"]),
+        "user_amount": money_text(returning["user_amount"]),
+        "margin": money_text(returning["margin"]),
     }
-    if quote["capped"]:
+    if new["merchant_price"] == returning["merchant_price"]:
+        sentence = (
+            gettext("%(what)s: you pay %(price)s, the user gets %(user_amount)s, TikJoy keeps %(margin)s.")
+            % figures
+        )
+    else:
+        sentence = gettext(
+            "%(what)s. A returning customer: you pay %(price)s, the user gets %(user_amount)s, TikJoy "
+            "keeps %(margin)s. A new customer: you pay %(new_price)s, the user gets %(new_user_amount)s, "
+            "TikJoy keeps %(new_margin)s."
+        ) % {
+            **figures,
+            "new_price": money_text(new["merchant_price"]),
+            "new_user_amount": money_text(new["user_amount"]),
+            "new_margin": money_text(new["margin"]),
+        }
+    if returning["capped"] or new["capped"]:
         sentence += " " + gettext("(Engagement capped at the maximum per post.)")
     return sentence
 
@@ -433,9 +486,7 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
             },
             max_per_post=data.get("max_per_post") if share else None,
         )
-        if share and rule.max_per_post is None:
-            limit = PlatformLimit.objects.filter(currency=merchant.currency).first()
-            rule.max_per_post = limit.max_per_post if limit else None
+        limit = PlatformLimit.objects.filter(currency=merchant.currency).first()
         counts = {
             name: data[name] if data.get(name) is not None else pricing.EXAMPLE_POST[name]
             for name in ("views", "likes", "comments", "shares")
@@ -444,21 +495,38 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
             user_share = pricing.plan_for(merchant).user_share
         except pricing.NoPricingPlan as exc:
             return JsonResponse({"errors": {"__all__": [{"message": str(exc)}]}}, status=503)
-        quote = pricing.example_post_quote(
-            rule=rule, user_share=user_share, currency=merchant.currency, **counts
+        one = Decimal(1)
+        quotes = rule_quotes(
+            rule=rule,
+            user_share=user_share,
+            currency=merchant.currency,
+            new_user_multiplier=data.get("new_user_multiplier") or one,
+            returning_user_multiplier=data.get("returning_user_multiplier") or one,
+            max_reward=pricing.smallest(data.get("max_reward"), limit and limit.max_reward),
+            max_per_post=limit and limit.max_per_post,
+            **counts,
         )
-        return JsonResponse(
-            {
-                "action": quote["action"],
-                "currency": quote["currency"],
-                "counts": quote["counts"],
+
+        def figures(quote: dict) -> dict:
+            return {
+                "multiplier": str(quote["multiplier"]),
                 "merchant_price": str(quote["merchant_price"].amount),
                 "user_amount": str(quote["user_amount"].amount),
                 "margin": str(quote["margin"].amount),
                 "fixed": str(quote["fixed"].amount),
                 "engagement": str(quote["engagement"].amount),
                 "capped": quote["capped"],
-                "text": quote_sentence(quote),
+            }
+
+        returning, new = quotes
+        return JsonResponse(
+            {
+                "action": returning["action"],
+                "currency": returning["currency"],
+                "counts": returning["counts"],
+                **figures(returning),
+                "new_customer": figures(new),
+                "text": quote_sentence(returning, new),
             }
         )
 

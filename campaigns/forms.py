@@ -374,6 +374,12 @@ class QuoteForm(forms.Form):
     per_comment = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
     per_share = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
     max_per_post = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
+    # The campaign's fields on the same page: what a new and a returning customer cost.
+    new_user_multiplier = forms.DecimalField(min_value=0, max_digits=5, decimal_places=2, required=False)
+    returning_user_multiplier = forms.DecimalField(
+        min_value=0, max_digits=5, decimal_places=2, required=False
+    )
+    max_reward = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
     views = forms.IntegerField(min_value=0, max_value=10**10, required=False)
     likes = forms.IntegerField(min_value=0, max_value=10**9, required=False)
     comments = forms.IntegerField(min_value=0, max_value=10**9, required=False)

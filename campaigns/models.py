@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel.numbers import format_percent
 from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Currency
 from social.matching import caption_matches
+from wallets.formats import babel_locale
 
 MAX_VIDEOS_PER_MERCHANT = 15
 
@@ -90,7 +92,9 @@ class PricingPlan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (users get {self.user_share * 100:.2f} %)"
+        # "Standard (users get 80 %)", the percent as the reader's language writes it.
+        share = format_percent(self.user_share, locale=babel_locale(), decimal_quantization=False)
+        return gettext("%(name)s (users get %(share)s)") % {"name": self.name, "share": share}
 
 
 class MerchantPricing(models.Model):

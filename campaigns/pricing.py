@@ -97,37 +97,99 @@ def apply_multiplier(*, price: Money, multiplier: Decimal) -> Money:
     return round_down(price.amount * multiplier, str(price.currency))
 
 
+def smallest(*values: Decimal | None) -> Decimal | None:
+    """The smallest of the bounds that are set (``None``: no bound at all)."""
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
+
+
+def action_price_capped(
+    *, amount: Decimal, multiplier: Decimal, max_reward: Decimal | None, currency: str
+) -> tuple[Money, bool]:
+    """What an action costs the merchant: the rule's ``amount`` times the new/returning ``multiplier``,
+    rounded down, cut to ``max_reward`` (the smallest of the campaign's and the platform's maximum per
+    reward); and whether it was cut. The engine's rule (``rewards.decision.action_price``), here so that
+    the console's example, below the engine, shows the same price."""
+    price = apply_multiplier(price=Money(amount, currency), multiplier=multiplier)
+    if max_reward is not None and price.amount > max_reward:
+        return round_down(max_reward, currency), True
+    return price, False
+
+
+def post_price_capped(
+    *,
+    rule: RewardRule,
+    multiplier: Decimal,
+    max_per_post: Decimal | None,
+    currency: str,
+    views: int,
+    likes: int,
+    comments: int,
+    shares: int,
+) -> Money:
+    """What a post with these counts earns in all (merchant price): the multiplier applied, then cut to
+    ``max_per_post`` (the smallest of the rule's and the platform's). The engine's rule
+    (``rewards.decision.post_earns``)."""
+    price = engagement_price(
+        rule=rule, views=views, likes=likes, comments=comments, shares=shares, currency=currency
+    )
+    price = apply_multiplier(price=price, multiplier=multiplier)
+    cap = smallest(rule.max_per_post, max_per_post)
+    if cap is not None and price.amount > cap:
+        price = round_down(cap, currency)
+    return price
+
+
 def example_post_quote(
     *,
     rule: RewardRule,
     user_share: Decimal,
     currency: str,
+    multiplier: Decimal = Decimal(1),
+    max_reward: Decimal | None = None,
+    max_per_post: Decimal | None = None,
     views: int = EXAMPLE_POST["views"],
     likes: int = EXAMPLE_POST["likes"],
     comments: int = EXAMPLE_POST["comments"],
     shares: int = EXAMPLE_POST["shares"],
 ) -> dict:
-    """What the merchant pays and the user gets for one action (a share: an example post).
+    """What the merchant pays and the user gets for one action (a share: an example post), for a
+    person whose ``multiplier`` applies (the campaign's new or returning one), by the engine's rules:
+    the fixed amount cut to ``max_reward`` (campaign's and platform's), the engagement to
+    ``max_per_post`` (rule's and platform's).
 
     The fixed amount and the engagement are split separately, as they are paid as separate
     rewards (the fixed amount on verification, the engagement as it is measured).
     """
-    fixed = round_down(rule.amount, currency)
-    engagement = engagement_price(
-        rule=rule, views=views, likes=likes, comments=comments, shares=shares, currency=currency
+    fixed, _cut = action_price_capped(
+        amount=rule.amount, multiplier=multiplier, max_reward=max_reward, currency=currency
     )
+    engagement = (
+        post_price_capped(
+            rule=rule,
+            multiplier=multiplier,
+            max_per_post=max_per_post,
+            currency=currency,
+            views=views,
+            likes=likes,
+            comments=comments,
+            shares=shares,
+        )
+        if rule.action == ActionType.SHARE_VIDEO
+        else zero(currency)
+    )
+    cap = smallest(rule.max_per_post, max_per_post)
     fixed_user, fixed_margin = split(price=fixed, user_share=user_share)
     engagement_user, engagement_margin = split(price=engagement, user_share=user_share)
     return {
         "action": rule.action,
         "currency": currency,
         "counts": {"views": views, "likes": likes, "comments": comments, "shares": shares},
+        "multiplier": multiplier,
         "fixed": fixed,
         "engagement": engagement,
         "merchant_price": fixed + engagement,
         "user_amount": fixed_user + engagement_user,
         "margin": fixed_margin + engagement_margin,
-        "capped": rule.max_per_post is not None
-        and engagement == round_down(rule.max_per_post, currency)
-        and engagement.amount > 0,
+        "capped": cap is not None and engagement == round_down(cap, currency) and engagement.amount > 0,
     }

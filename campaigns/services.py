@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -44,6 +44,7 @@ from campaigns.selectors import ugc_can_submit
 from core.errors import DomainError, EditConflict
 from core.i18n import recipient_locale
 from core.tasks import mail_after_commit
+from merchants.locale import member_locale
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
 from merchants.selectors import wallet_balance
@@ -566,17 +567,19 @@ def campaigns_resume_funded(*, merchant_id: int, now: datetime) -> list[Campaign
                     now=now,
                     paused_for=PauseReason.FUNDS,
                 )
-                with recipient_locale(live.merchant):
-                    _mail_on_commit(
-                        subject=_("[TikJoy] Campaign '%(campaign)s' is live again") % {"campaign": live.name},
-                        body=_(
-                            "The funds you added arrived: your campaign '%(campaign)s', paused when the wallet ran "
-                            "out, is live again. Actions refused meanwhile are paid now if they still qualify."
+                url = f"{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}"
+                _mail_reviewers_on_commit(
+                    campaign=live,
+                    write=lambda name, url=url: (
+                        _("[TikJoy] Campaign '%(campaign)s' is live again") % {"campaign": name},
+                        _(
+                            "The funds you added arrived: your campaign '%(campaign)s', paused when the wallet "
+                            "ran out, is live again. Actions refused meanwhile are paid now if they still qualify."
                         )
-                        % {"campaign": live.name}
-                        + f"\n\n{settings.SITE_URL}{reverse('console:campaigns_campaign_change', args=[live.pk])}",
-                        to=_merchant_reviewers(live.merchant),
-                    )
+                        % {"campaign": name}
+                        + f"\n\n{url}",
+                    ),
+                )
             resumed.append(live)
         except CampaignError:
             continue
@@ -820,11 +823,25 @@ def video_delete(*, video: Video, actor) -> None:
 # --- creators and UGC -----------------------------------------------------------------------------
 
 
-def _merchant_reviewers(merchant: Merchant) -> list[str]:
+def _merchant_reviewers(merchant: Merchant) -> list:
+    """The team members who manage campaigns and have an e-mail address, by address."""
     members = Membership.objects.filter(merchant=merchant).select_related("user")
-    return sorted(
-        {m.user.email for m in members if m.user.email and role_can(m.role, Capability.MANAGE_CAMPAIGNS)}
-    )
+    reviewers = {
+        m.user.email: m.user
+        for m in members
+        if m.user.email and role_can(m.role, Capability.MANAGE_CAMPAIGNS)
+    }
+    return [reviewers[email] for email in sorted(reviewers)]
+
+
+def _mail_reviewers_on_commit(*, campaign: Campaign, write: Callable[[str], tuple[str, str]]) -> None:
+    """One e-mail to each member who manages campaigns, in that person's language and time zone
+    (``merchants.locale.member_locale``): ``write(name)`` returns its subject and body, given the
+    campaign's name in that language (the merchant's text for it, else the campaign's own)."""
+    for user in _merchant_reviewers(campaign.merchant):
+        with member_locale(user, campaign.merchant) as language:
+            subject, body = write(campaign.name_in(language))
+            _mail_on_commit(subject=subject, body=body, to=[user.email])
 
 
 def _mail_on_commit(*, subject: str, body: str, to: list[str]) -> None:
@@ -854,15 +871,17 @@ def ugc_submit(*, campaign: Campaign, user, file: UploadedFile, caption: str, no
         submission = UgcSubmission(campaign=campaign, user=user, caption=caption.strip(), submitted_at=now)
         submission.file.save(os.path.basename(file.name), file, save=False)
         submission.save()
-        with recipient_locale(campaign.merchant):
-            _mail_on_commit(
-                subject=_("New video to review for %(campaign)s") % {"campaign": campaign.name},
-                body=_(
+        url = _console_ugc_url(submission)
+        _mail_reviewers_on_commit(
+            campaign=campaign,
+            write=lambda name: (
+                _("New video to review for %(campaign)s") % {"campaign": name},
+                _(
                     "A consumer submitted a video for your campaign %(campaign)s.\nReview it in your console: %(url)s\n"
                 )
-                % {"campaign": campaign.name, "url": _console_ugc_url(submission)},
-                to=_merchant_reviewers(campaign.merchant),
-            )
+                % {"campaign": name, "url": url},
+            ),
+        )
     return submission
 
 
@@ -891,15 +910,17 @@ def ugc_resubmit(
         locked.submitted_at = now
         locked.revision += 1
         locked.save()
-        with recipient_locale(locked.campaign.merchant):
-            _mail_on_commit(
-                subject=_("A video was resubmitted for %(campaign)s") % {"campaign": locked.campaign.name},
-                body=_(
+        url = _console_ugc_url(locked)
+        _mail_reviewers_on_commit(
+            campaign=locked.campaign,
+            write=lambda name: (
+                _("A video was resubmitted for %(campaign)s") % {"campaign": name},
+                _(
                     "A consumer edited and resubmitted their video for %(campaign)s.\nReview it in your console: %(url)s\n"
                 )
-                % {"campaign": locked.campaign.name, "url": _console_ugc_url(locked)},
-                to=_merchant_reviewers(locked.campaign.merchant),
-            )
+                % {"campaign": name, "url": url},
+            ),
+        )
     return locked
 
 

@@ -16,10 +16,8 @@ import qrcode.image.svg
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
-from merchants.locale import merchant_language
 from merchants.models import Touchpoint
 
 JOYBACK_LINE = gettext_noop(
@@ -45,12 +43,8 @@ def qr_svg_data_uri(*, data: str) -> str:
 
 
 def poster_html(*, touchpoint: Touchpoint) -> str:
-    """The poster in the merchant's language (its customers read it in the store)."""
-    with translation.override(merchant_language(touchpoint.merchant)):
-        return _poster_html(touchpoint=touchpoint)
-
-
-def _poster_html(*, touchpoint: Touchpoint) -> str:
+    """The poster in the active language: the viewer's, who prints it (the console page's language,
+    which the merchant's team chooses for their store), as the brand poster (``rewards.brand_poster``)."""
     url = touchpoint_landing_url(touchpoint=touchpoint)
     logo_uri = None
     if touchpoint.merchant.logo:

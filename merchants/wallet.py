@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from moneyed import Money
@@ -15,7 +15,7 @@ from moneyed import Money
 from accounts.models import User
 from core.tasks import mail_after_commit
 from merchants import signals
-from merchants.locale import merchant_language
+from merchants.locale import member_locale
 from merchants.models import BankTransfer, Currency, Merchant
 from merchants.roles import Role
 from merchants.services import MerchantError
@@ -31,11 +31,12 @@ class TopUpConflict(MerchantError):
     pass
 
 
-def _owner_emails(merchant: Merchant) -> list[str]:
+def _owners_with_email(merchant: Merchant) -> list[User]:
+    """The merchant's owners who have an e-mail address: each is written to in their own language."""
     return list(
-        merchant.memberships.filter(role=Role.OWNER, user__email__isnull=False)
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
+        User.objects.filter(
+            memberships__merchant=merchant, memberships__role=Role.OWNER, email__isnull=False
+        ).order_by("email")
     )
 
 
@@ -166,9 +167,8 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
     merchant_low_balance_check(merchant=merchant)
     signals.top_up_credited.send(sender=Merchant, merchant=merchant, record=record, amount=amount, now=now)
 
-    recipients = _owner_emails(merchant)
-    if recipients:
-        with translation.override(merchant_language(merchant)):
+    for owner in _owners_with_email(merchant):
+        with member_locale(owner, merchant):
             body = _(
                 "We received your bank transfer of %(amount)s (reference %(reference)s, value date "
                 "%(value_date)s) and added it to the wallet of %(brand)s.\n\n"
@@ -185,7 +185,7 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
                 "amount": money_text(amount),
                 "brand": merchant.brand_name,
             }
-        mail_after_commit(subject=subject, message=body, recipient_list=recipients)
+        mail_after_commit(subject=subject, message=body, recipient_list=[owner.email])
 
 
 def merchant_top_up_confirm(*, record_id: int, actor: User, now: datetime) -> BankTransfer:
@@ -325,9 +325,8 @@ def _low_balance_check(merchant: Merchant) -> bool:
 def _low_balance_tell(merchant: Merchant, current: Money, threshold: Decimal) -> None:
     """The low-balance alert (the flag just went up): the webhook's signal and the owners' e-mail."""
     signals.low_balance_reached.send(sender=Merchant, merchant=merchant, balance=current, threshold=threshold)
-    recipients = _owner_emails(merchant)
-    if recipients:
-        with translation.override(merchant_language(merchant)):
+    for owner in _owners_with_email(merchant):
+        with member_locale(owner, merchant):
             body = _(
                 "The wallet of %(brand)s holds %(balance)s, below your alert threshold of %(threshold)s. "
                 "When it runs out, rewards stop.\n\n"
@@ -340,4 +339,4 @@ def _low_balance_tell(merchant: Merchant, current: Money, threshold: Decimal) ->
                 "url": f"{settings.SITE_URL}/console/wallet/add-funds/",
             }
             subject = _("[TikJoy] %(brand)s's wallet is running low") % {"brand": merchant.brand_name}
-        mail_after_commit(subject=subject, message=body, recipient_list=recipients)
+        mail_after_commit(subject=subject, message=body, recipient_list=[owner.email])

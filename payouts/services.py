@@ -49,7 +49,7 @@ from accounts.models import User
 from core.errors import DomainError
 from core.i18n import utc_text
 from core.tasks import after_commit, mail_after_commit
-from merchants.locale import merchant_language, person_language
+from merchants.locale import member_locale, merchant_language, person_language
 from merchants.models import Merchant, Role
 from payouts import sepa
 from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
@@ -341,6 +341,15 @@ def _words_written(words: dict) -> dict:
     return {k: utc_text(v) if isinstance(v, datetime) else v for k, v in words.items()}
 
 
+def _owners_with_email(merchant: Merchant) -> list[User]:
+    """The merchant's owners with an e-mail address, each written to in their own language."""
+    return list(
+        User.objects.filter(memberships__merchant=merchant, memberships__role=Role.OWNER, email__isnull=False)
+        .exclude(email="")
+        .order_by("email")
+    )
+
+
 def merchant_owner_emails(merchant: Merchant) -> list[str]:
     return sorted(
         {
@@ -517,30 +526,32 @@ def _bank_account_replace(
         "previous": previous.iban_masked if previous else "",
     }
     if isinstance(owner, Merchant):
-        with translation.override(merchant_language(owner)):
-            words = _words_written(words)
-            words["brand"] = owner.brand_name
-            if previous:
-                subject = _("[TikJoy] %(brand)s's bank details were changed") % words
-                first = _(
-                    "The bank account for %(brand)s's refund was changed on %(when)s UTC by %(by)s: "
-                    "%(iban)s, holder %(holder)s.\n"
+        # One e-mail to each owner, in their language and zone (``merchants.locale.member_locale``).
+        for member in _owners_with_email(owner):
+            with member_locale(member, owner):
+                written = _words_written(words)
+                written["brand"] = owner.brand_name
+                if previous:
+                    subject = _("[TikJoy] %(brand)s's bank details were changed") % written
+                    first = _(
+                        "The bank account for %(brand)s's refund was changed on %(when)s UTC by %(by)s: "
+                        "%(iban)s, holder %(holder)s.\n"
+                    )
+                else:
+                    subject = _("[TikJoy] %(brand)s's bank details were added") % written
+                    first = _(
+                        "The bank account for %(brand)s's refund was added on %(when)s UTC by %(by)s: "
+                        "%(iban)s, holder %(holder)s.\n"
+                    )
+                message = (
+                    first % written
+                    + _("A refund to it can be sent after %(hold_until)s UTC.\n") % written
+                    + (_("The previous account was %(previous)s.\n") % written if previous else "")
+                    + _(
+                        "If this wasn't one of your team's owners, write to us at once: nothing is paid during the hold."
+                    )
                 )
-            else:
-                subject = _("[TikJoy] %(brand)s's bank details were added") % words
-                first = _(
-                    "The bank account for %(brand)s's refund was added on %(when)s UTC by %(by)s: "
-                    "%(iban)s, holder %(holder)s.\n"
-                )
-            message = (
-                first % words
-                + _("A refund to it can be sent after %(hold_until)s UTC.\n") % words
-                + (_("The previous account was %(previous)s.\n") % words if previous else "")
-                + _(
-                    "If this wasn't one of your team's owners, write to us at once: nothing is paid during the hold."
-                )
-            )
-        mail_after_commit(subject=subject, message=message, recipient_list=merchant_owner_emails(owner))
+            mail_after_commit(subject=subject, message=message, recipient_list=[member.email])
         return account
     with translation.override(person_language(user)):
         words = _words_written(words)

@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -120,11 +120,17 @@ def promote_home(request: HttpRequest) -> HttpResponse:
 @console_view(Capability.MANAGE_CAMPAIGNS)
 def promote_new(request: HttpRequest) -> HttpResponse:
     merchant = _merchant(request)
-    videos = Video.objects.filter(merchant=merchant).exclude(tiktok_url="").order_by("slot")
+    videos = (
+        Video.objects.filter(merchant=merchant)
+        .exclude(tiktok_url="")
+        .prefetch_related("texts")
+        .order_by("slot")
+    )
+    language = translation.get_language()
     shares = ShareAuthorization.objects.filter(
         merchant=merchant, status=AuthorizationStatus.GRANTED
     ).select_related("tracked_post")
-    choices = [(f"v{v.pk}", v.title) for v in videos] + [
+    choices = [(f"v{v.pk}", v.title_in(language)) for v in videos] + [
         (
             f"p{a.tracked_post_id}",
             _("A consumer's share: TikTok video %(video)s") % {"video": a.tracked_post.video_id},
@@ -221,7 +227,12 @@ def promote_shares(request: HttpRequest) -> HttpResponse:
 
 
 def _order(request: HttpRequest, pk: int) -> PromoteOrder:
-    order = PromoteOrder.objects.filter(pk=pk, wallet__merchant=_merchant(request)).first()
+    order = (
+        PromoteOrder.objects.filter(pk=pk, wallet__merchant=_merchant(request))
+        .select_related("video")
+        .prefetch_related("video__texts")
+        .first()
+    )
     if order is None:
         raise Http404(_("No such promotion of this merchant."))
     return order

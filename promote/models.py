@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -518,11 +519,14 @@ class PromoteOrder(models.Model):
     def content_text(self) -> str:
         """What is promoted, in the reader's language: ``content_label`` is stored in English for
         a TikTok post (``POST_LABEL`` and its video id) and after an erasure (``ERASED_LABEL``); a
-        library video's label is its title, shown as it is."""
+        library video is named by its title as the merchant wrote it in that language
+        (``Video.title_in``; prefetch ``video__texts``)."""
         if self.content_label == ERASED_LABEL:
             return gettext("deleted person's content")
         if self.tracked_post_id and self.content_label.startswith(POST_LABEL):
             return gettext("TikTok video %(video)s") % {"video": self.content_label.removeprefix(POST_LABEL)}
+        if self.video_id is not None:
+            return self.video.title_in(translation.get_language())
         return self.content_label
 
     @property

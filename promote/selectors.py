@@ -153,7 +153,7 @@ def merchant_panel_expressions(*, merchant) -> dict:
 def orders_of(*, wallet: CoinWallet | None) -> QuerySet[PromoteOrder]:
     if wallet is None:
         return PromoteOrder.objects.none()
-    return wallet.orders.order_by("-pk")
+    return wallet.orders.select_related("video").prefetch_related("video__texts").order_by("-pk")
 
 
 def purchases_of(*, wallet: CoinWallet | None, limit: int = 50) -> list[CoinPurchase]:

@@ -40,7 +40,7 @@ class Chart:
     total: str
     kind: str  # "bars" or "line"
     marks: list[Mark]
-    points: str  # the line's "x,y x,y ..." (line charts)
+    lines: list[str]  # line charts: each run of consecutive days with a figure, "x,y x,y ..."
     max_label: str
     axis: list[tuple[float, str]]  # (x, label) under the plot
     drawn: SafeString  # the marks as SVG (a string, not a template loop: a chart has a mark a day)
@@ -97,7 +97,9 @@ def chart(
     kind: str = "bars",
     labels: Sequence[str] | None = None,
 ) -> Chart:
-    """A chart of one value per day; ``None`` values (no figure that day) are left out.
+    """A chart of one value per day; ``None`` values (no figure that day) are left out: a bar chart
+    has no bar that day, a line chart a gap (its line joins only consecutive days with a figure, so it
+    never draws a value for a day that has none).
 
     ``labels``: each day's ``day_label`` when the caller has them already (several charts of the
     same days)."""
@@ -105,9 +107,12 @@ def chart(
     numbers = [Decimal(v) if v is not None else None for v in values]
     top = _nice_max(max((v for v in numbers if v is not None), default=Decimal(0)))
     step = PLOT_W / max(len(days), 1)
-    marks, points = [], []
+    marks, lines, points = [], [], []
     for n, (label, value) in enumerate(zip(labels, numbers, strict=True)):
         if value is None:
+            if points:
+                lines.append(" ".join(points))
+                points = []
             continue
         height = float(max(value, Decimal(0)) / top) * PLOT_H
         x = LEFT + step * n
@@ -122,13 +127,15 @@ def chart(
             cx = round(x + step / 2, 1)
             marks.append(Mark(round(x, 1), round(y - 4, 1), round(step, 1), 8, said))
             points.append(f"{cx},{round(y, 1)}")
+    if points:
+        lines.append(" ".join(points))
     return Chart(
         key=key,
         title=title,
         total=total,
         kind=kind,
         marks=marks,
-        points=" ".join(points),
+        lines=[line for line in lines if " " in line],  # a day alone is its dot, not a line
         max_label=text(top),
         axis=_axis(days, step),
         drawn=_drawn(marks, kind),

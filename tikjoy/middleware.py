@@ -1,7 +1,9 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 
 class SecurityHeadersMiddleware:
@@ -17,4 +19,31 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        return response
+
+
+OPS_PREFIX = "/ops/"
+
+
+def _in_utc(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """A streaming response's content (an ops CSV export) written in UTC, as the page was."""
+    with timezone.override(UTC):
+        yield from chunks
+
+
+class OpsInUtcMiddleware:
+    """Every time in /ops/ is UTC, and the pages say so ("Times in UTC" in the header; detail pages
+    write "19:57 UTC"): lists used to show the ops person's browser zone with no label beside detail
+    pages that say UTC. After ``PersonLocaleMiddleware``, which activates the person's zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(OPS_PREFIX):
+            return self.get_response(request)
+        with timezone.override(UTC):
+            response = self.get_response(request)
+        if response.streaming:
+            response.streaming_content = _in_utc(response.streaming_content)
         return response

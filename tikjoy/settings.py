@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "accounts.middleware.AuthenticationMiddleware",
     # Language (saved > cookie > browser > a page's fallback) and time zone: docs/i18n.md.
     "accounts.middleware.PersonLocaleMiddleware",
+    "tikjoy.middleware.OpsInUtcMiddleware",  # /ops/ in UTC, as its pages say
     "core.hardening.NoStoreMiddleware",  # private, no-store for every signed-in response
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

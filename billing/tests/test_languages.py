@@ -12,9 +12,10 @@ from facturx import get_xml_from_pdf
 from billing.months import Month
 from billing.selectors import _line_label
 from billing.services import invoice_draft_for_month, invoice_finalise, statement_issue
-from billing.tests.conftest import margin_confirmed, merchant_new, pdf_text, top_up, utc
+from billing.tests.conftest import margin_confirmed, merchant_new, pdf_text, top_up, user, utc
 from billing.validation import schematron_failures, xsd_failures
 from merchants.locale import merchant_language
+from merchants.models import Membership, Role
 from tikjoy.tests.artefacts import ARTEFACTS
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +170,25 @@ def test_a_statement_says_when_it_was_issued_in_the_merchants_time_zone():
     text = " ".join(pdf_text(statement.pdf).split())
     assert "Issued 1 November 2026, 04:00, Europe/Rome time" in text  # 03:00 UTC is 04:00 in Rome
     assert "UTC" not in text
+
+
+def test_each_owner_gets_the_statement_e_mail_in_their_own_language_and_the_pdf_stays_the_merchants(
+    django_capture_on_commit_callbacks,
+):
+    merchant = merchant_new("roma", country="IT", language="it")
+    partner = user("partner@roma.example")
+    partner.language = "de"
+    partner.save(update_fields=["language"])
+    Membership.objects.create(merchant=merchant, user=partner, role=Role.OWNER)
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="ROMA-1")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statement, _created = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+
+    subjects = {tuple(m.to): m.subject for m in mail.outbox}
+    assert subjects == {
+        ("owner@roma.example",): "[TikJoy] Il Suo estratto conto di ottobre 2026 (EUR)",
+        ("partner@roma.example",): "[TikJoy] Ihr Kontoauszug für Oktober 2026 (EUR)",
+    }
+    assert "Estratto conto mensile" in pdf_text(statement.pdf)  # the document in the merchant's language

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from campaigns import services
-from campaigns.models import ActionType, Campaign, CampaignStatus, UgcPolicy, UgcStatus, Video
-from campaigns.tests.conftest import NOW, tiny_mp4
+from campaigns.models import ActionType, Campaign, CampaignStatus, PlatformLimit, UgcPolicy, UgcStatus, Video
+from campaigns.tests.conftest import NOW, rule, tiny_mp4
 from merchants.roles import Role
 
 pytestmark = pytest.mark.django_db
@@ -335,3 +335,68 @@ def test_merchant_settings_opened_before_another_edit_cannot_undo_it(client, mer
     assert client.post(url, main_form(page).data()).status_code == 302
     merchant.refresh_from_db()
     assert merchant.contact_email == "stale@acme.example"
+
+
+def test_the_rule_example_shows_what_a_new_customer_costs_when_the_campaign_multiplies_it(
+    client, merchant, owner, make_campaign
+):
+    campaign = make_campaign(
+        merchant,
+        rules=[rule(ActionType.TIKTOK_LOGIN, amount=Decimal("1.00"))],
+        new_user_multiplier=Decimal("1.50"),
+    )
+    client.force_login(owner)
+
+    page = client.get(
+        reverse("console:campaigns_campaign_change", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
+
+    text = page.replace("\xa0", " ")
+    # the default plan: users get 80 %; the engine charges a new customer 1.50 x the amount
+    assert (
+        "Un cliente recurrente: usted paga 1,00 €, el usuario recibe 0,80 € y TikJoy se queda 0,20 €" in text
+    )
+    assert "Un cliente nuevo: usted paga 1,50 €, el usuario recibe 1,20 € y TikJoy se queda 0,30 €" in text
+
+
+def test_the_rule_example_is_cut_to_the_platforms_maximum_per_reward_as_the_engine_cuts_it(
+    client, merchant, owner, make_campaign
+):
+    campaign = make_campaign(
+        merchant,
+        rules=[rule(ActionType.TIKTOK_LOGIN, amount=Decimal("1.00"))],
+        new_user_multiplier=Decimal("1.50"),
+    )
+    PlatformLimit.objects.filter(currency="EUR").update(max_reward=Decimal("1.20"))  # ops lowered it since
+    client.force_login(owner)
+
+    page = client.get(reverse("console:campaigns_campaign_change", args=[campaign.pk])).content.decode()
+
+    assert "A new customer: you pay €1.20, the user gets €0.96, TikJoy keeps €0.24." in page.replace(
+        "\xa0", ""
+    )
+
+
+def test_the_live_quote_follows_the_multipliers_typed_in_the_campaign_form(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.get(
+        reverse("console:campaigns_campaign_quote"),
+        {"action": ActionType.TIKTOK_LOGIN, "amount": "2.00", "new_user_multiplier": "1.50"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    body = response.json()
+    assert (body["merchant_price"], body["new_customer"]["merchant_price"]) == ("2.00", "3.00")
+    assert "Neuer Kunde: Sie zahlen 3,00" in body["text"].replace("\xa0", " ")
+
+
+def test_the_live_quote_refuses_a_multiplier_that_is_not_a_number(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.get(
+        reverse("console:campaigns_campaign_quote"), {"amount": "2.00", "new_user_multiplier": "lots"}
+    )
+
+    assert response.status_code == 400
+    assert "new_user_multiplier" in response.json()["errors"]

@@ -3,12 +3,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 from moneyed import Money
 
 from campaigns import pricing
-from campaigns.models import ActionType, MerchantPricing, PricingPlan, RewardRule
+from campaigns.models import ActionType, Campaign, MerchantPricing, PricingPlan, RewardRule
+from rewards.decision import Limits, action_price
 
 prices = st.decimals(min_value=Decimal("0.00"), max_value=Decimal("99999999.99"), places=2)
 shares = st.decimals(min_value=Decimal("0"), max_value=Decimal("1"), places=4)
@@ -142,3 +144,35 @@ def test_only_one_plan_can_be_the_default():
 
     with pytest.raises(IntegrityError):
         PricingPlan.objects.create(name="Another", user_share=Decimal("0.5"), is_default=True)
+
+
+@given(
+    amount=st.decimals(min_value=0, max_value=1000, places=2),
+    multiplier=st.decimals(min_value=Decimal("0.01"), max_value=5, places=2),
+    campaign_max=st.one_of(st.none(), st.decimals(min_value=0, max_value=1000, places=2)),
+    platform_max=st.one_of(st.none(), st.decimals(min_value=0, max_value=1000, places=2)),
+)
+def test_the_consoles_action_price_is_the_engines(amount, multiplier, campaign_max, platform_max):
+    rule = RewardRule(action=ActionType.TIKTOK_LOGIN, amount=amount)
+    campaign = Campaign(currency="EUR", max_reward=campaign_max)
+
+    engine = action_price(
+        rule=rule, campaign=campaign, multiplier=multiplier, limits=Limits(max_reward=platform_max)
+    )
+    console = pricing.action_price_capped(
+        amount=amount,
+        multiplier=multiplier,
+        max_reward=pricing.smallest(campaign_max, platform_max),
+        currency="EUR",
+    )
+
+    assert (console[0].amount, console[1]) == engine
+
+
+def test_a_pricing_plan_reads_its_share_as_a_percent_in_the_readers_language():
+    plan = PricingPlan(name="Standard", user_share=Decimal("0.8250"))
+
+    with translation.override("de"):
+        assert str(plan) == "Standard (Nutzer erhalten 82,5\xa0%)"
+    with translation.override("en"):
+        assert str(plan) == "Standard (users get 82.5%)"

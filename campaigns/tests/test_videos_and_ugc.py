@@ -307,3 +307,31 @@ def test_every_caption_offered_on_the_brand_page_earns_in_every_live_share_campa
             assert caption_matches(
                 video.offered_caption, hashtag=campaign.hashtag, mention=campaign.mention
             ), f"{video.offered_caption!r} would earn nothing in {campaign.name}"
+
+
+def test_a_new_video_is_mailed_to_each_reviewer_in_their_language_with_the_campaign_name_in_it(
+    merchant, owner, add_member, make_campaign, consumer, django_capture_on_commit_callbacks
+):
+    merchant.language = "de"
+    merchant.save(update_fields=["language"])
+    owner.language = ""  # no choice of their own: the merchant's language
+    owner.save(update_fields=["language"])
+    manager = add_member(merchant, "manager@acme.example")
+    manager.language = "it"
+    manager.save(update_fields=["language"])
+    campaign = make_campaign(merchant, name="Winter warm-up JoyBack")
+    services.campaign_texts_save(
+        campaign=campaign, actor=owner, texts={"de": "Winter-Aufwärmen", "it": "Riscaldamento d'inverno"}
+    )
+    creator_status_set(user=consumer, is_creator=True)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ugc_submit(campaign=campaign, user=consumer, file=tiny_mp4(), caption="v1", now=NOW)
+
+    by_person = {tuple(m.to): m for m in mail.outbox}
+    assert set(by_person) == {(owner.email,), (manager.email,)}  # one e-mail each, never both on one
+    assert by_person[(owner.email,)].subject == "Neues Video zur Prüfung für Winter-Aufwärmen"
+    assert "Winter-Aufwärmen" in by_person[(owner.email,)].body
+    assert "Riscaldamento d'inverno" in by_person[(manager.email,)].subject
+    assert "Winter warm-up" not in by_person[(manager.email,)].body

@@ -1,5 +1,8 @@
+import io
+
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from merchants.models import Touchpoint, TouchpointKind
 from merchants.poster import JOYBACK_LINE, poster_html, touchpoint_landing_url
@@ -118,3 +121,17 @@ def test_a_key_of_another_merchant_or_an_inactive_touchpoint_is_not_remembered(c
 
 def test_an_unknown_brand_page_is_a_404(client):
     assert client.get("/b/nobody/").status_code == 404
+
+
+def test_a_store_poster_is_printed_in_the_viewers_language_as_the_brand_poster_is(client, make_merchant):
+    merchant = make_merchant("fizz")
+    merchant.language = "de"  # the merchant's language is not the one of the person printing
+    merchant.save(update_fields=["language"])
+    store = _store(merchant)
+    client.force_login(owner_of(merchant))
+
+    response = client.get(f"/console/merchants/touchpoint/{store.pk}/poster.pdf", HTTP_ACCEPT_LANGUAGE="it")
+
+    text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
+    assert "Inquadra il codice, accedi con TikTok o WhatsApp" in text
+    assert "Scannen" not in text

@@ -360,3 +360,25 @@ def test_ops_confirm_a_large_top_up_and_reverse_a_mistaken_one_from_the_list(
     )
     assert "Reversed: SEPA-BIG" in done.content.decode()
     assert balance(merchant_available_account(merchant=merchant)) == Money("0.00", "EUR")
+
+
+def test_a_credited_transfer_is_mailed_to_each_owner_in_their_own_language(
+    make_merchant, add_member, ops, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("fizz")
+    merchant.language = "de"
+    merchant.save(update_fields=["language"])
+    owner = owner_of(merchant)
+    owner.language = ""  # no choice of their own: the merchant's language
+    owner.save(update_fields=["language"])
+    partner = add_member(merchant, "partner@fizz.example", role=Role.OWNER)
+    partner.language = "fr"
+    partner.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _record(merchant, ops)
+
+    by_person = {tuple(m.to): m.body.replace("\xa0", " ").replace("\u202f", " ") for m in mail.outbox}
+    assert set(by_person) == {("owner@fizz.example",), ("partner@fizz.example",)}
+    assert "Wir haben Ihre Überweisung über 100,00 € erhalten" in by_person[("owner@fizz.example",)]
+    assert "Nous avons reçu votre virement de 100,00 €" in by_person[("partner@fizz.example",)]

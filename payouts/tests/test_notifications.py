@@ -9,8 +9,10 @@ import pytest
 from django.core import mail
 from werkzeug import Response
 
+from merchants.roles import Role
 from payouts import services
 from payouts.tests.conftest import NOW, eur
+from tikjoy.tests.factories import owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,30 @@ def test_a_whatsapp_person_is_told_by_whatsapp_when_bank_details_change(
     text = sent[0]["template"]["components"][0]["parameters"][0]["text"]
     assert text.startswith("The bank account for your TikJoy payouts was changed")
     assert "If this wasn't you, write to us at once" in text
+
+
+def test_each_owner_is_told_of_the_merchants_new_bank_details_in_their_own_language(
+    make_merchant, add_member, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("fizz")
+    merchant.language = "it"
+    merchant.save(update_fields=["language"])
+    owner = owner_of(merchant)
+    partner = add_member(merchant, "partner@fizz.example", role=Role.OWNER)
+    partner.language = "fr"
+    partner.save(update_fields=["language"])
+    details = services.bank_details_clean(
+        holder_name="Fizz GmbH", street="Hauptstrasse", building_number="1", postcode="10115", town="Berlin",
+        country="DE", iban="DE89370400440532013000",
+    )  # fmt: skip
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.bank_account_replace(user=owner, details=details, now=NOW, owner=merchant)
+
+    subjects = {tuple(m.to): m.subject for m in mail.outbox}
+    assert set(subjects) == {("owner@fizz.example",), ("partner@fizz.example",)}  # one e-mail each
+    assert subjects[("owner@fizz.example",)] == "[TikJoy] I dati bancari di Fizz sono stati aggiunti"
+    assert (
+        subjects[("partner@fizz.example",)] == "[TikJoy] Les coordonnées bancaires de Fizz ont été ajoutées"
+    )

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns import services as campaign_services
 from campaigns.models import Video
 from merchants.roles import Role
 from promote import services
@@ -160,3 +161,43 @@ def test_the_buy_form_offers_only_the_currency_the_merchant_can_pay_in(client, m
     refused = client.post(reverse("console:promote"), {"action": "buy", "coins": "1000", "currency": "USD"})
     assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
     assert not CoinWallet.objects.filter(merchant=joy).exists()  # nothing bought
+
+
+def test_a_library_video_is_named_in_the_readers_language_where_the_merchant_gave_a_title(
+    client, make_merchant
+):
+    joy = make_merchant("joy", funds="50.00")
+    video = video_of(joy)
+    campaign_services.video_texts_save(
+        video=video, actor=joy.created_by, texts={"it": ("Caffè del mattino", "")}
+    )
+    signed_in(client, joy.created_by)
+    client.post(reverse("console:promote"), {"action": "buy", "coins": "1000", "currency": "EUR"})
+    form = client.get(reverse("console:promote_new"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    client.post(
+        reverse("console:promote_new"),
+        {
+            "content": f"v{video.pk}",
+            "kind": "VIDEO",
+            "goal": "WEBSITE_VISITS",
+            "audience_automatic": "on",
+            "age_min": 18,
+            "age_max": 65,
+            "budget_coins": 600,
+            "duration_days": 3,
+            "commercial_music_declared": "on",
+            "confirm": "yes",
+        },
+    )
+    order = PromoteOrder.objects.get()
+
+    home = client.get(reverse("console:promote"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    page = client.get(
+        reverse("console:promote_order", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="it"
+    ).content.decode()
+    english = client.get(reverse("console:promote"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    for text in (form, home, page):
+        assert "Caffè del mattino" in text
+        assert "Joy Coffee morning" not in text
+    assert "Joy Coffee morning" in english  # no English text given: the video's own title

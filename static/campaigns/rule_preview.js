@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var FIELDS = ["action", "amount", "per_1000_views", "per_like", "per_comment", "per_share", "max_per_post"];
+  // The campaign's own fields on the same page: the multipliers for new and returning customers and the
+  // maximum per reward change what an action costs.
+  var CAMPAIGN_FIELDS = ["new_user_multiplier", "returning_user_multiplier", "max_reward"];
   var timers = new WeakMap();
 
   function valueOf(container, name) {
@@ -17,6 +20,10 @@
     FIELDS.forEach(function (name) {
       var value = valueOf(container, name);
       if (value !== "") params.set(name, value);
+    });
+    CAMPAIGN_FIELDS.forEach(function (name) {
+      var input = document.querySelector('[name="' + name + '"]');
+      if (input && input.value.trim() !== "") params.set(name, input.value.trim());
     });
     fetch(output.getAttribute("data-quote-url") + "?" + params.toString(), {
       credentials: "same-origin",
@@ -43,6 +50,12 @@
   }
 
   function onEdit(event) {
+    if (event.target.name && CAMPAIGN_FIELDS.indexOf(event.target.name) !== -1) {
+      document.querySelectorAll(".inline-related").forEach(function (each) {
+        if (each.querySelector("output.rule-quote") && valueOf(each, "amount") !== "") schedule(each);
+      });
+      return;
+    }
     var container = event.target.closest(".inline-related");
     if (container && container.querySelector("output.rule-quote")) schedule(container);
   }

@@ -3,7 +3,7 @@ and the diagnostics page (the ledger and rewards checks, the task queue's health
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -222,3 +222,57 @@ def test_a_malformed_person_in_an_autocomplete_field_is_refused_in_words(ops_cli
 
     assert response.status_code == 200
     assert "Select a valid choice." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("it", ("Attività fallite", "Attività in coda", "Attività pianificate", "Attività riuscite")),
+        ("es", ("Tareas fallidas", "Tareas en cola", "Tareas programadas", "Tareas completadas")),
+        (
+            "de",
+            (
+                "Fehlgeschlagene Aufgaben",
+                "Eingereihte Aufgaben",
+                "Geplante Aufgaben",
+                "Erfolgreiche Aufgaben",
+            ),
+        ),
+        ("fr", ("Tâches échouées", "Tâches en file d'attente", "Tâches planifiées", "Tâches réussies")),
+    ],
+)
+def test_the_ops_index_names_the_task_queue_in_the_readers_language(ops_client, language, names):
+    page = ops_client.get("/ops/", HTTP_ACCEPT_LANGUAGE=language).content.decode().replace("&#x27;", "'")
+
+    for name in names:
+        assert name in page, name
+    for english in ("Failed tasks", "Queued tasks", "Scheduled tasks", "Successful tasks"):
+        assert english not in page, english
+
+
+def test_the_failed_tasks_list_names_its_columns_in_italian(ops_client):
+    moment = datetime(2026, 11, 29, 19, 57, tzinfo=UTC)
+    Task.objects.create(
+        id="f1", name="broken-sync", func="x.y", started=moment, stopped=moment, success=False
+    )
+
+    page = ops_client.get("/ops/django_q/failure/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    for italian in ("Gruppo", "Iniziata il", "Terminata il", "Risultato (breve)"):
+        assert italian in page, italian
+    for english in ("Started at", "Stopped at", "Short result"):
+        assert english not in page, english
+
+
+def test_an_ops_list_shows_times_in_utc_and_says_so_whatever_the_browsers_zone(ops_client):
+    stopped = datetime(2026, 11, 29, 19, 57, tzinfo=UTC)
+    Task.objects.create(
+        id="f1", name="broken-sync", func="x.y", started=stopped, stopped=stopped, success=False
+    )
+    ops_client.cookies["tikjoy_tz"] = "Europe/Berlin"  # 20:57 there
+
+    page = ops_client.get("/ops/django_q/failure/").content.decode()
+
+    assert "19:57" in page
+    assert "20:57" not in page
+    assert "Times in UTC" in page
