@@ -44,7 +44,7 @@ from django.utils import translation
 from moneyed import Money
 
 from campaigns.models import Campaign, PauseReason, RewardRule
-from campaigns.pricing import apply_multiplier, engagement_price, split
+from campaigns.pricing import action_price_capped, post_price_capped, smallest, split
 from rewards.models import ActionStatus, RewardKind
 from rewards.reasons import Reason, moment_param, money_param, reason_detail
 from subscriptions.benefits import NO_BENEFITS, Benefits, hours_in_words, plan_bonus
@@ -129,11 +129,6 @@ class Decision:
         return reason_detail(self.reason, self.params)
 
 
-def _smallest(*values: Decimal | None) -> Decimal | None:
-    present = [v for v in values if v is not None]
-    return min(present) if present else None
-
-
 def user_room(*, campaign: Campaign, tally: Tally, today: date) -> Decimal | None:
     """How much more (merchant price) the person may earn in the campaign today; None when uncapped."""
     rooms = [
@@ -159,20 +154,18 @@ def daily_room(campaign: Campaign, tally: Tally, today: date) -> Decimal | None:
 def post_earns(
     *, rule: RewardRule, counts: Counts, multiplier: Decimal, limits: Limits, currency: str
 ) -> Money:
-    """What a post with these counts earns in all (merchant price), the multiplier and caps applied."""
-    price = engagement_price(
+    """What a post with these counts earns in all (merchant price), the multiplier and caps applied:
+    ``campaigns.pricing.post_price_capped``, the one rule (the console's example reads it too)."""
+    return post_price_capped(
         rule=rule,
+        multiplier=multiplier,
+        max_per_post=limits.max_per_post,
+        currency=currency,
         views=counts.views,
         likes=counts.likes,
         comments=counts.comments,
         shares=counts.shares,
-        currency=currency,
     )
-    price = apply_multiplier(price=price, multiplier=multiplier)
-    cap = _smallest(rule.max_per_post, limits.max_per_post)  # after the multiplier too
-    if cap is not None and price.amount > cap:
-        price = round_down(cap, currency)
-    return price
 
 
 def action_price(
@@ -181,13 +174,15 @@ def action_price(
     """What an action (not engagement) costs the merchant before the person's caps and the budget: the
     rule's amount times the new/returning ``multiplier``, rounded down, cut to the campaign's and the
     platform's maximum per reward; and whether it was cut. The engine's rule 1 for an action, also read
-    by the console's diagnostics."""
-    currency = campaign.currency
-    price = apply_multiplier(price=Money(rule.amount, currency), multiplier=multiplier).amount
-    ceiling = _smallest(campaign.max_reward, limits.max_reward)
-    if ceiling is not None and price > ceiling:
-        return round_down(ceiling, currency).amount, True
-    return price, False
+    by the console's diagnostics; written once in ``campaigns.pricing.action_price_capped`` (the
+    campaign editor's example, below the engine, reads it there)."""
+    price, cut = action_price_capped(
+        amount=rule.amount,
+        multiplier=multiplier,
+        max_reward=smallest(campaign.max_reward, limits.max_reward),
+        currency=campaign.currency,
+    )
+    return price.amount, cut
 
 
 def decide(payment: Payment) -> Decision:
