@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -193,7 +193,7 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
                 "name": obj.creditor_name,
                 "id": obj.owner_id,
             }
-        return gettext("person")
+        return pgettext("payee kind", "person")
 
     @admin.display(description=_("KYC"))
     def kyc(self, obj: Payout) -> str:

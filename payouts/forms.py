@@ -58,3 +58,6 @@ class IdentityForm(forms.Form):
 class PayoutRequestForm(forms.Form):
     amount = AmountField(label=_("Amount (EUR)"))
     whole = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # The balance the page showed on its "Pay out everything (16,00 €)" button: a stale tab's
+    # button no longer pays out what it says.
+    shown_available = forms.DecimalField(required=False, widget=forms.HiddenInput)

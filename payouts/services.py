@@ -47,7 +47,7 @@ from schwifty.exceptions import (
 
 from accounts.models import User
 from core.errors import DomainError
-from core.i18n import utc_text
+from core.i18n import person_or_active_language, utc_text
 from core.tasks import after_commit, mail_after_commit
 from merchants.locale import member_locale, merchant_language, person_language
 from merchants.models import Merchant, Role
@@ -310,8 +310,8 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
             created_at=now,
             expires_at=now + timedelta(seconds=settings.PAYOUTS_CODE_TTL_SECONDS),
         )
-        if channel == CodeChannel.EMAIL:
-            with translation.override(person_language(user)):
+        if channel == CodeChannel.EMAIL:  # in the language of the code's WhatsApp template too
+            with translation.override(person_or_active_language(user)):
                 subject = _("[TikJoy] Your code to change your bank details")
                 message = _(
                     "Your code is %(code)s. It is valid for %(minutes)s minutes.\n\n"
@@ -330,7 +330,7 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
     if channel == CodeChannel.WHATSAPP:
         # Sent after the commit, never inside it; a refusal is the person's to see.
         try:
-            whatsapp_code_send(to=destination, code=code, language=person_language(user))
+            whatsapp_code_send(to=destination, code=code, person=user)
         except WhatsAppSendError as exc:
             raise BankDetailsError(exc.user_message) from None
     return challenge

@@ -22,9 +22,21 @@ from wallets.formats import money_text
 def payouts_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = selectors.payouts_page_get(user=request.user, now=now)
-    form = PayoutRequestForm(request.POST or None, initial={"amount": page.available.amount})
+    form = PayoutRequestForm(
+        request.POST or None,
+        initial={"amount": page.available.amount},
+    )
     if request.method == "POST" and form.is_valid():
-        amount = page.available if form.cleaned_data["whole"] else Money(form.cleaned_data["amount"], "EUR")
+        whole = form.cleaned_data["whole"]
+        shown = form.cleaned_data["shown_available"]
+        if whole and shown is not None and shown != page.available.amount:  # a stale tab's button
+            form.add_error(
+                None,
+                _("Your balance changed: nothing was requested. Available now: %(available)s.")
+                % {"available": money_text(page.available)},
+            )
+            return render(request, "payouts/home.html", {"page": page, "form": form})
+        amount = page.available if whole else Money(form.cleaned_data["amount"], "EUR")
         try:
             payout = services.payout_request(user=request.user, amount=amount, now=now)
         except services.PayoutError as exc:

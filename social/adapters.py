@@ -18,7 +18,7 @@ from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer, phone_to_e164
 from accounts.services import user_browser_language_record
 from accounts.sign_in import continue_after_sign_in_get
-from core.i18n import negotiated_language, person_or_active_language
+from core.i18n import negotiated_language
 from social.selectors import tiktok_disconnection_notice
 from social.whatsapp import whatsapp_code_send
 
@@ -73,7 +73,7 @@ class AccountAdapter(DefaultAccountAdapter):
         self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
     ) -> None:
         """The code goes out as a WhatsApp authentication template (raises WhatsAppSendError)."""
-        whatsapp_code_send(to=phone, code=code, language=person_or_active_language(user))
+        whatsapp_code_send(to=phone, code=code, person=user)
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:
         # Unknown numbers get an account on their first WhatsApp sign-in (social.views), so

@@ -22,8 +22,8 @@ from django.db.models import F
 from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
+from accounts.phones import phone_display
 from core.errors import DomainError
-from core.i18n import person_or_active_language
 from social import signals
 from social.matching import ShareCriterion, caption_matches
 from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
@@ -671,7 +671,7 @@ def whatsapp_connect_start(*, request, user: AbstractBaseUser, phone: str, now: 
     if user.phone and user.phone_verified:
         raise PhoneConnectRefused(
             gettext("Your account already signs in with WhatsApp number %(phone)s. Nothing was changed.")
-            % {"phone": user.phone}
+            % {"phone": phone_display(user.phone)}
         )
     if not allauth_ratelimit.consume(request, action="request_login_code", key=phone.lower()):
         raise PhoneConnectRefused(
@@ -679,7 +679,7 @@ def whatsapp_connect_start(*, request, user: AbstractBaseUser, phone: str, now: 
         )
     code = f"{secrets.randbelow(1_000_000):06d}"
     try:
-        whatsapp_code_send(to=phone, code=code, language=person_or_active_language(user))
+        whatsapp_code_send(to=phone, code=code, person=user)
     except WhatsAppSendError as exc:
         raise PhoneConnectRefused(exc.user_message) from exc
     request.session[WHATSAPP_CONNECT_SESSION_KEY] = {

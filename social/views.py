@@ -16,8 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.forms import LocaleForm
 from accounts.middleware import browser_time_zone
 from accounts.people import consumer_home_url, phone_to_e164
+from accounts.phones import phone_display
 from accounts.services import LocaleChoiceInvalid, user_locale_set
 from accounts.time_zones import likely_time_zones
+from social.phone_regions import (
+    INTERNATIONAL_EXAMPLE,
+    PHONE_COUNTRY_COOKIE,
+    PHONE_COUNTRY_COOKIE_MAX_AGE,
+    example_number,
+    phone_region,
+    region_choices,
+    visitor_phone_region,
+)
 from social.selectors import connected_accounts_get
 from social.services import (
     PhoneConnectRefused,
@@ -28,32 +38,28 @@ from social.services import (
     whatsapp_login_start,
 )
 
-INTERNATIONAL_EXAMPLE = "+49 170 1234567"
-
-
-def phone_region(value: str | None) -> str | None:
-    """A two-letter region phonenumbers knows (the brand's country, given by the brand page), else None."""
-    region = (value or "").strip().upper()
-    return region if region in phonenumbers.SUPPORTED_REGIONS else None
-
-
-def _example(region: str | None) -> str:
-    if region is None:
-        return INTERNATIONAL_EXAMPLE
-    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if number else ""
-
 
 class PhoneForm(forms.Form):
-    """A WhatsApp number: international (+...), or local to ``region`` when the page knows the country."""
+    """A WhatsApp number: international (+...), or local to the country chosen (``region`` by default,
+    ``social.phone_regions.visitor_phone_region``)."""
 
+    country = forms.ChoiceField(label=gettext_lazy("Country of the number"), required=False)
     phone = forms.CharField(label=gettext_lazy("Mobile number on WhatsApp"), max_length=32)
 
     def __init__(self, *args, region: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.region = region
-        example = _example(region)
-        if region and example:
+        self.fields["country"].choices = [
+            ("", gettext("Other: I type the country code (+...)")),
+            *region_choices(),
+        ]
+        self.fields["country"].initial = region or ""
+        if self.is_bound and "country" in self.data:  # the person's choice in the selector
+            self.region = phone_region(self.data.get("country"))
+        else:
+            self.region = region
+        self.typed_international = False
+        example = example_number(self.region)
+        if self.region and example:
             help_text = gettext(
                 "Your local number (e.g. %(example)s), or any number with its country code (+...)."
             ) % {"example": example}
@@ -67,10 +73,11 @@ class PhoneForm(forms.Form):
         )
 
     def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"]
         try:
-            return phone_to_e164(self.cleaned_data["phone"], region=self.region)
+            phone = phone_to_e164(raw, region=self.region)
         except ValueError:
-            example = _example(self.region)
+            example = example_number(self.region)
             if self.region and example:
                 text = gettext(
                     "Enter a valid mobile number: a local one (e.g. %(example)s) or one with its country code (+...)."
@@ -80,6 +87,11 @@ class PhoneForm(forms.Form):
                     "example": INTERNATIONAL_EXAMPLE
                 }
             raise forms.ValidationError(text, code="invalid_phone") from None
+        try:  # typed with its own country code: the country chosen played no part
+            self.typed_international = phone_to_e164(raw) == phone
+        except ValueError:
+            self.typed_international = False
+        return phone
 
 
 class CodeForm(forms.Form):
@@ -104,26 +116,48 @@ def _safe_next(request: HttpRequest) -> str:
 def whatsapp_login(request: HttpRequest) -> HttpResponse:
     """Ask for the number, send the code; ``next`` (e.g. a brand's join page) is carried to the code page.
 
-    ``region`` (the brand page's country) lets a person type their local number.
+    A number typed without its country code is read in the country chosen in the selector (by
+    default the visitor's: ``social.phone_regions``; ``region``, the brand page's country, comes
+    last), and the page first shows the full international number and sends only once the person
+    confirms it.
     """
     next_url = _safe_next(request)
-    region = phone_region(request.POST.get("region") or request.GET.get("region"))
+    brand_region = phone_region(request.POST.get("region") or request.GET.get("region"))
     if request.user.is_authenticated:
         return redirect(next_url or consumer_home_url())
-    form = PhoneForm(request.POST or None, region=region)
+    form = PhoneForm(request.POST or None, region=visitor_phone_region(request, brand_region=brand_region))
+    context = {"form": form, "next": next_url, "region": brand_region or ""}
     if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        if not form.typed_international and request.POST.get("confirmed") != phone:
+            context.update(confirm_phone=phone, confirm_phone_shown=phone_display(phone))
+            return render(request, "social/whatsapp_login.html", context)
         try:
-            whatsapp_login_start(request=request, phone=form.cleaned_data["phone"])
+            whatsapp_login_start(request=request, phone=phone)
         except PhoneLoginRefused as exc:
             form.add_error("phone", exc.user_message)
         else:
             confirm_url = reverse("account_confirm_login_code")
             if next_url:  # allauth's code page keeps it and signs in to it
                 confirm_url += "?" + urlencode({"next": next_url})
-            return redirect(confirm_url)
-    return render(
-        request, "social/whatsapp_login.html", {"form": form, "next": next_url, "region": region or ""}
-    )
+            response = redirect(confirm_url)
+            _remember_phone_country(response, phone)
+            return response
+    return render(request, "social/whatsapp_login.html", context)
+
+
+def _remember_phone_country(response: HttpResponse, phone: str) -> None:
+    """This device's country for the next local number: the one of the number a code went to."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    if phone_region(region):
+        response.set_cookie(
+            PHONE_COUNTRY_COOKIE,
+            region,
+            max_age=PHONE_COUNTRY_COOKIE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
 
 
 @login_required
@@ -134,7 +168,7 @@ def me(request: HttpRequest) -> HttpResponse:
         "social/me.html",
         {
             **connected_accounts_get(user=request.user),
-            "whatsapp_form": PhoneForm(),
+            "whatsapp_form": PhoneForm(region=visitor_phone_region(request)),
             "locale_form": _locale_form_for(request),
         },
     )
@@ -188,7 +222,11 @@ def me_locale(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "social/me.html",
-        {**connected_accounts_get(user=request.user), "whatsapp_form": PhoneForm(), "locale_form": form},
+        {
+            **connected_accounts_get(user=request.user),
+            "whatsapp_form": PhoneForm(region=visitor_phone_region(request)),
+            "locale_form": form,
+        },
         status=400,
     )
 
@@ -197,7 +235,7 @@ def me_locale(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def whatsapp_connect(request: HttpRequest) -> HttpResponse:
     """Connected accounts: send a code to the number to add WhatsApp to this account."""
-    form = PhoneForm(request.POST)
+    form = PhoneForm(request.POST, region=visitor_phone_region(request))
     if form.is_valid():
         try:
             whatsapp_connect_start(
@@ -242,7 +280,7 @@ def whatsapp_connect_code(request: HttpRequest) -> HttpResponse:
                     "WhatsApp %(phone)s is now connected to your account: you can sign in with it, "
                     "and everything stays in one wallet."
                 )
-                % {"phone": phone},
+                % {"phone": phone_display(phone)},
             )
             return redirect("social:me")
     return render(

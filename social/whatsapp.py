@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import supported_language
+from core.i18n import person_or_active_language, supported_language
 
 logger = logging.getLogger(__name__)
 
@@ -93,10 +94,13 @@ def whatsapp_auth_template_payload(*, to: str, code: str, language: str | None =
     }
 
 
-def whatsapp_code_send(*, to: str, code: str, language: str | None) -> SentMessage:
-    """Send ``code`` to the E.164 number ``to`` in the template's translation for ``language`` (the
-    person's); raise WhatsAppSendError when the Cloud API refuses."""
-    return _send(whatsapp_auth_template_payload(to=to, code=code, language=language))
+def whatsapp_code_send(*, to: str, code: str, person: Any) -> SentMessage:
+    """Send ``code`` to the E.164 number ``to``, asked for just now by ``person`` (a User, or None for
+    a number not yet anyone's), in the template's translation for their language: the one rule for
+    every code TikJoy sends by WhatsApp (signing in, connecting a number, confirming bank details),
+    ``core.i18n.person_or_active_language`` (their saved language, else the page's). Raise
+    WhatsAppSendError when the Cloud API refuses."""
+    return _send(whatsapp_auth_template_payload(to=to, code=code, language=person_or_active_language(person)))
 
 
 def whatsapp_update_payload(*, to: str, text: str, language: str | None = None) -> dict:

@@ -82,7 +82,7 @@ def test_a_whatsapp_consumer_is_shown_their_verified_phone_number(client, make_m
 
     text = client.get("/b/fizz/join/").content.decode()
 
-    assert '<dd data-testid="consent-phone">+491701234567</dd>' in text
+    assert '<dd data-testid="consent-phone">+49 170 1234567</dd>' in text  # grouped, as everywhere
     assert "TikTok handle" not in text
 
 

@@ -211,3 +211,30 @@ def test_commands_build_release_answer_and_import(make_payee, ops, ops2, tmp_pat
     assert Payout.objects.get().state == PayoutState.RETURNED
     assert available(user) == eur("50.00")
     assert_ledger_clean()
+
+
+@pytest.mark.parametrize(
+    ("language", "payee"),
+    [
+        ("fr", "particulier"),
+        ("de", "Privatperson"),
+        ("it", "privato"),
+        ("es", "particular"),
+        ("en", "person"),
+    ],
+)
+def test_a_persons_payout_names_its_payee_kind_not_nobody(make_payee, ops, language, payee):
+    # French once said "Bénéficiaire : personne", which reads as "nobody" (tester, #23).
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    ops.language = language
+    ops.save(update_fields=["language"])
+
+    page = _client(ops).get("/ops/payouts/payout/").content.decode()
+
+    cell = re.search(
+        rf'<tr[^>]*>(?:(?!</tr>).)*?>{payout.pk}</a>(?:(?!</tr>).)*?<td class="field-payee">([^<]*)</td>',
+        page,
+        re.S,
+    )
+    assert cell is not None and cell.group(1) == payee

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import timedelta
@@ -105,6 +106,22 @@ def test_a_whatsapp_only_person_gets_the_code_on_whatsapp(client, db, httpserver
     assert BankAccount.objects.get().user == user
 
 
+def test_the_bank_details_code_goes_in_the_language_of_the_page_like_the_sign_in_code(
+    client, db, httpserver, settings
+):
+    # The tester's Italian page sent the sign-in code "(it)" but the bank details' code "(en_US)".
+    settings.WHATSAPP_API_BASE_URL = httpserver.url_for("/v21.0").rstrip("/")
+    settings.WHATSAPP_PHONE_NUMBER_ID = "1055"
+    httpserver.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(
+        {"messaging_product": "whatsapp", "contacts": [{"wa_id": "1"}], "messages": [{"id": "wamid.1"}]}
+    )
+    client.force_login(User.objects.create_user(phone="+393471234567", phone_verified=True))
+
+    client.post("/wallet/payouts/bank/", BANK_FORM, HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9")
+
+    assert json.loads(httpserver.log[-1][0].get_data())["template"]["language"] == {"code": "it"}
+
+
 @pytest.mark.parametrize(
     ("iban", "message"),
     [
@@ -159,6 +176,63 @@ def test_the_person_requests_and_sees_state_name_and_arrival(client, person, ops
     assert "Zoe O&#x27;Brien + Co" in page  # the exact, EPC-safe name sent to the bank
     assert "business days after we send it" in page
     assert available(person) == eur("0.00")
+
+
+def _ready_to_pay(person, ops, amount: str) -> None:
+    fund(person, amount)
+    verify_identity(person, ops)
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+
+
+def test_a_stale_tabs_pay_out_everything_says_the_balance_changed_and_pays_nothing(client, person, ops):
+    _ready_to_pay(person, ops, "16.00")
+    person.language = "fr"
+    person.save(update_fields=["language"])
+    tab = text(client.get("/wallet/payouts/"))
+    assert "Tout verser (16,00 €)" in tab
+    button = {"amount": "16.00", "whole": "on", "shown_available": "16.00"}
+    client.post("/wallet/payouts/", button)  # the first tab
+
+    response = client.post("/wallet/payouts/", button)  # the second tab's identical button
+
+    assert "Votre solde a changé : rien n'a été demandé. Disponible maintenant : 0,00 €." in html.unescape(
+        text(response)
+    )
+    assert person.payouts.count() == 1
+    assert available(person) == eur("0.00")
+
+
+def test_a_pay_out_everything_button_showing_less_than_is_now_available_pays_nothing(client, person, ops):
+    _ready_to_pay(person, ops, "30.00")
+
+    response = client.post("/wallet/payouts/", {"amount": "16.00", "whole": "on", "shown_available": "16.00"})
+
+    assert "Your balance changed: nothing was requested. Available now: €30.00." in text(response)
+    assert available(person) == eur("30.00")
+
+
+def test_the_bank_account_is_named_truthfully_before_anything_is_paid(client, person, ops):
+    _ready_to_pay(person, ops, "16.00")
+    expected = {
+        "en": "To account DE89 •••• 3000",
+        "de": "Auf Konto DE89 •••• 3000",
+        "fr": "Vers le compte DE89 •••• 3000",
+        "it": "Sul conto DE89 •••• 3000",
+        "es": "A la cuenta DE89 •••• 3000",
+    }
+    for language, words in expected.items():
+        person.language = language
+        person.save(update_fields=["language"])
+
+        page = re.sub(r"<[^>]+>", "", text(client.get("/wallet/payouts/")))
+
+        assert words in page
+        for paid in ("Paid to", "Ausgezahlt auf", "Versé sur", "Pagamento su", "Se paga a"):
+            assert paid not in page
 
 
 def test_a_returned_payout_shows_its_reason_and_the_money_is_back(client, person, ops, ops2):

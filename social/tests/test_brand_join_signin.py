@@ -54,7 +54,7 @@ def test_whatsapp_sign_in_from_a_brand_page_lands_on_its_join_page(client, whats
     assert response.status_code == 302
     assert response["Location"] == "/b/fizz/join/"
     page = client.get("/b/fizz/join/").content.decode()
-    assert "Fizz will receive" in page and "+491701234567" in page
+    assert "Fizz will receive" in page and "+49 170 1234567" in page
 
 
 @pytest.mark.parametrize("tampered", ["https://evil.example/steal", "//evil.example/", "javascript:alert(1)"])

@@ -40,9 +40,12 @@ def test_a_local_number_typed_on_an_italian_brand_page_is_an_italian_number(clie
     assert '<input type="hidden" name="region" value="IT">' in form
     assert "Your local number (e.g. 312 345 6789)" in form
 
-    response = client.post(
-        "/accounts/whatsapp/", {"phone": "333 123 4567", "region": "IT", "next": "/b/gelato/join/"}
+    typed = {"phone": "333 123 4567", "region": "IT", "next": "/b/gelato/join/"}
+    shown = client.post("/accounts/whatsapp/", typed).content.decode()
+    assert "We'll send a code to <strong>+39 333 123 4567</strong> on WhatsApp." in shown.replace(
+        "&#x27;", "'"
     )
+    response = client.post("/accounts/whatsapp/", {**typed, "confirmed": "+393331234567"})
 
     assert response.status_code == 302
     assert body_json(whatsapp_api.log[-1][0])["to"] == "393331234567"

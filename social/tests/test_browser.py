@@ -40,4 +40,4 @@ def test_a_consumer_signs_in_with_whatsapp_using_the_code_from_the_sandbox_inbox
 
     page.wait_for_url("**/wallet/")  # CONSUMER_HOME_URL
     assert page.get_by_test_id("wallet-name").inner_text() == "+49 170 1234567"  # grouped (accounts.phones)
-    assert page.get_by_text("+491701234567 verified").is_visible()
+    assert page.get_by_text("+49 170 1234567 verified").is_visible()

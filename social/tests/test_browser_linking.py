@@ -34,8 +34,8 @@ def test_a_tiktok_consumer_adds_whatsapp_and_then_signs_in_with_it_to_the_same_w
     page.get_by_role("button", name="Connect").click()
 
     page.wait_for_url("**/me/")
-    expect(page.get_by_text("WhatsApp +491707654321 is now connected to your account")).to_be_visible()
-    expect(page.get_by_text("+491707654321 verified")).to_be_visible()
+    expect(page.get_by_text("WhatsApp +49 170 7654321 is now connected to your account")).to_be_visible()
+    expect(page.get_by_text("+49 170 7654321 verified")).to_be_visible()
 
     page.get_by_role("button", name="Sign out").click()
     page.goto("/accounts/whatsapp/")

@@ -137,9 +137,10 @@ def test_share_discovery_and_engagement_sync_against_the_sandbox(sandbox, connec
 
 @pytest.mark.django_db(transaction=True)
 def test_whatsapp_codes_land_in_the_sandbox_inbox_and_failures_speak_cloud_api(sandbox, client):
-    whatsapp_code_send(to="+491701234567", code="123456", language="de")
+    person = User(language="de")
+    whatsapp_code_send(to="+491701234567", code="123456", person=person)
     with pytest.raises(WhatsAppSendError) as failure:
-        whatsapp_code_send(to="+491701230000", code="654321", language="de")
+        whatsapp_code_send(to="+491701230000", code="654321", person=person)
 
     message = SandboxWhatsAppMessage.objects.get()
     assert (message.to, message.code) == ("+491701234567", "123456")

@@ -73,7 +73,7 @@ PAGES = [
 EXPECTED = {
     ("de", "console change form"): ["Speichern", "Speichern und weiter bearbeiten", "Verlauf"],
     ("it", "console touchpoint form"): ["Salva"],
-    ("de", "payouts"): ["Stornieren", "Ändern", "Ausgezahlt"],
+    ("de", "payouts"): ["Stornieren", "Ändern", "Auf Konto"],
     ("fr", "payouts"): ["Modifier", "Annuler"],
     ("de", "ops bank file (the import's result)"): ["angewendet: 1 · bereits angewendet: 0 · abgelehnt: 1"],
     ("es", "ops bank files"): ["aplicadas: 1 · ya aplicadas: 0 · rechazado: 1"],

@@ -1,0 +1,104 @@
+"""Which country a phone number typed without its country code belongs to (WhatsApp sign-in and
+connecting WhatsApp on /me/).
+
+The person's country, never the brand's first: a Spanish visitor on a German brand page who types
+her local "612 345 678" means +34 612 34 56 78, not +49 612345678. The default region is, in order:
+
+1. the country of the signed-in person's own number, if they have one; else the country of the
+   last number a code went to on this device (the ``PHONE_COUNTRY_COOKIE`` set when it was sent);
+2. the region of their browser's languages (``Accept-Language: es-ES`` is Spain), or, for a bare
+   language, the country where it is most spoken (``es`` is Spain, ``de`` Germany) unless the
+   brand's country speaks it too (``de`` on an Austrian brand page is Austria);
+3. the brand's country (the brand page passes it as ``?region=``).
+
+The person sees the chosen country in a selector and may change it; the page then shows the full
+international number before the code goes out (``social.views.whatsapp_login``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import phonenumbers
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.languages import get_official_languages
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.translation import trans_real
+
+PHONE_COUNTRY_COOKIE = "tikjoy_phone_country"
+PHONE_COUNTRY_COOKIE_MAX_AGE = 365 * 24 * 3600
+INTERNATIONAL_EXAMPLE = "+49 170 1234567"
+
+
+def phone_region(value: str | None) -> str | None:
+    """A two-letter region libphonenumber knows, upper-cased, else None."""
+    region = (value or "").strip().upper()
+    return region if region in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _browser_regions(request: HttpRequest, *, brand_region: str | None) -> list[str]:
+    header = request.headers.get("Accept-Language", "")
+    try:
+        tags = [tag for tag, _q in trans_real.parse_accept_lang_header(header)]
+    except ValueError:
+        tags = []
+    explicit = [phone_region(tag.replace("_", "-").split("-")[-1]) for tag in tags if "-" in tag]
+    regions = [region for region in explicit if region]
+    if regions:
+        return regions
+    for tag in tags[:1]:
+        language = tag.split("-")[0].lower()
+        if brand_region and language in get_official_languages(brand_region, de_facto=True):
+            return [brand_region]
+        likely = get_global("likely_subtags").get(language, "")
+        region = phone_region(likely.split("_")[-1]) if likely else None
+        if region:
+            return [region]
+    return []
+
+
+def visitor_phone_region(request: HttpRequest, *, brand_region: str | None = None) -> str | None:
+    """The country a local number typed on this request most likely belongs to (see the module)."""
+    user = getattr(request, "user", None)
+    own = getattr(user, "phone", None) if getattr(user, "is_authenticated", False) else None
+    if own:
+        region = phone_region(phonenumbers.region_code_for_number(phonenumbers.parse(own)))
+        if region:
+            return region
+    saved = phone_region(request.COOKIES.get(PHONE_COUNTRY_COOKIE))
+    if saved:
+        return saved
+    regions = _browser_regions(request, brand_region=brand_region)
+    if regions:
+        return regions[0]
+    return phone_region(brand_region)
+
+
+def example_number(region: str | None) -> str:
+    """A mobile number as the region's people write it locally (Spain: "612 34 56 78"), or the
+    international example without a region."""
+    if region is None:
+        return INTERNATIONAL_EXAMPLE
+    number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL) if number else ""
+
+
+def region_choices() -> list[tuple[str, str]]:
+    """Every region libphonenumber knows as "Spain (+34)", by name in the active language (CLDR's
+    names through Babel; the code itself where CLDR has no name), sorted by that name."""
+    try:
+        names = Locale.parse(translation.to_locale(translation.get_language() or "en")).territories
+    except (UnknownLocaleError, ValueError):
+        names = {}
+    choices = [
+        (region, f"{names.get(region, region)} (+{phonenumbers.country_code_for_region(region)})")
+        for region in phonenumbers.SUPPORTED_REGIONS
+    ]
+    return sorted(choices, key=lambda choice: _sort_key(choice[1]))
+
+
+def _sort_key(name: str) -> str:
+    """A name without its accents ("Österreich" sorts with the O's)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()

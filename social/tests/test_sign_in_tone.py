@@ -1,0 +1,65 @@
+"""allauth's own sign-in pages speak to the person informally in Spanish, German and Italian, as
+every consumer page does (tester, issue #23: "Si aún no ha creado una cuenta, por favor
+regístrese", "bitte geben Sie ihn bald ein")."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+SENT = {"messaging_product": "whatsapp", "contacts": [], "messages": [{"id": "wamid.1"}]}
+
+
+def _text(response) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.content.decode())).split())
+
+
+def test_the_spanish_sign_in_page_says_tu(client):
+    page = _text(client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert "Si aún no tienes una cuenta, regístrate primero." in page
+    assert "¿Has olvidado tu contraseña?" in page
+    for formal in ("ha creado", "regístrese", "Ha olvidado su"):
+        assert formal not in page
+
+
+def test_a_wrong_password_is_told_informally_in_spanish(client):
+    page = _text(
+        client.post(
+            "/accounts/login/",
+            {"login": "nobody@example.com", "password": "wrong"},
+            HTTP_ACCEPT_LANGUAGE="es",
+        )
+    )
+
+    assert "que has indicado no son correctas" in page
+
+
+def test_the_spanish_password_reset_page_says_tu(client):
+    page = _text(client.get("/accounts/password/reset/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert "Introduce tu dirección de correo electrónico y te enviaremos un correo" in page
+    assert "Introduzca" not in page and "contáctenos" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "informal", "formal"),
+    [
+        ("de", "Der Code läuft bald ab, gib ihn also bitte bald ein.", "Sie"),
+        ("es", "Introduce el código de inicio de sesión", "Ingrese"),
+        ("it", "inseriscilo al più presto", "La preghiamo"),
+    ],
+)
+def test_the_code_page_says_du_tu_tu(client, whatsapp_api, language, informal, formal):
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    sent = client.post("/accounts/whatsapp/", {"phone": "+49 170 1234567"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    page = _text(client.get(sent["Location"], HTTP_ACCEPT_LANGUAGE=language))
+
+    assert informal in page
+    assert "+49 170 1234567" in page
+    assert formal not in page.split()
