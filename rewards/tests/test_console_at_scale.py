@@ -49,7 +49,9 @@ PAGES = {
     "/console/wallet/": 10,  # + the page's rewards and their campaigns' texts, said in words (rewards/wallet_details.py)
 }
 
-CAMPAIGN_PAGE_QUERIES = 18  # a campaign's page, with its rules, whatever the rewards (and no ledger)
+# A campaign's page, with its rules, whatever the rewards (and no ledger); the platform's limits for
+# its currency are one of them (the rules' price examples cut to the maximum per reward, as the engine does).
+CAMPAIGN_PAGE_QUERIES = 19
 
 
 def _queries(client, url: str) -> list[str]:
