@@ -113,9 +113,18 @@ def fix_for(explanation: Explanation, *, campaign_id: int | None, reward_id: int
 
 @dataclass(frozen=True)
 class Found:
-    ref: int  # the merchant's MerchantConsumer id
+    ref: int | None  # the merchant's MerchantConsumer id; None: nothing done at the brand yet, no page
     person: PersonSeen
     matched: str  # which shared field matched ("E-mail address", ...)
+
+    @property
+    def no_action_yet(self) -> str:
+        """What the search says of a person who shares their data with the brand but has no page."""
+        if self.ref is not None:
+            return ""
+        return _(
+            "%(person)s shares their data with your brand but has not done anything a campaign pays for yet."
+        ) % {"person": self.person.label}
 
 
 def _normalized_phone(text: str) -> str:
@@ -133,20 +142,22 @@ def _name_part(query: str) -> str:
 
 
 def consumer_search(*, merchant: Merchant, query: str) -> list[Found]:
-    """The merchant's consumers whose shared name contains ``query`` (case aside; on the trigram index
-    ``accounts_user_display_name_trgm``), or whose shared e-mail address, phone number or TikTok handle
-    is ``query`` (exactly, case aside). Only fields shared under an active consent with this merchant
-    are searched: a field a person did not share finds nobody."""
+    """The people with an active consent for the merchant whose shared name contains ``query`` (case
+    aside; on the trigram index ``accounts_user_display_name_trgm``), or whose shared e-mail address,
+    phone number or TikTok handle is ``query`` (exactly, case aside). Only fields shared under an
+    active consent with this merchant are searched: a field a person did not share finds nobody, as
+    in ``merchants.selectors.consenting_people_search``. A person found who has done nothing at the
+    brand yet (no ``MerchantConsumer`` row) is found too, with no page (``ref`` None)."""
     query = (query or "").strip()
     if not query or len(query) > SEARCH_MAX or "\x00" in query:
         return []
-    consents = Consent.objects.active().filter(merchant=merchant)
+    consents = Consent.objects.active().filter(merchant=merchant, user__deleted_at__isnull=True)
     matches: dict[int, str] = {}
     name = _name_part(query)
     if name:
-        ids = consents.filter(
-            shares_display_name=True, user__display_name__icontains=name, user__deleted_at__isnull=True
-        ).values_list("user_id", flat=True)
+        ids = consents.filter(shares_display_name=True, user__display_name__icontains=name).values_list(
+            "user_id", flat=True
+        )
         matches.update((user_id, str(ConsentField.DISPLAY_NAME.label)) for user_id in ids[:SEARCH_RESULTS])
     if _EMAIL.fullmatch(query):
         users = User.objects.annotate(email_ci=Lower("email")).filter(email_ci=query.lower())
@@ -178,9 +189,11 @@ def consumer_search(*, merchant: Merchant, query: str) -> list[Found]:
             "user_id", "pk"
         )
     )
-    people = people_seen_by_merchant(merchant=merchant, user_ids=list(rows))
+    people = people_seen_by_merchant(merchant=merchant, user_ids=list(matches))
     return [
-        Found(ref=rows[user_id], person=people[user_id], matched=matches[user_id]) for user_id in sorted(rows)
+        Found(ref=rows.get(user_id), person=people[user_id], matched=matches[user_id])
+        for user_id in sorted(matches)
+        if user_id in people
     ]
 
 

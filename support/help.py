@@ -303,6 +303,19 @@ CONSUMERS = Audience(
             keywords=pgettext_lazy("help search words", "coins boost advertise advertising ads reach"),
             values=_coin_price,
         ),
+        Entry(
+            "language-time-zone",
+            _("How do I change the language and the time zone?"),
+            _(
+                "Choose your language at the foot of any page; once you are signed in, it is saved in your "
+                "account, so your other devices and our e-mails use it too. In My account you choose your "
+                "language and your time zone; with no time zone chosen, times are shown in your device's."
+            ),
+            ((_("My account"), "social:me"),),
+            keywords=pgettext_lazy(
+                "help search words", "language languages time zone timezone hour time settings change"
+            ),
+        ),
     ),
     contact=TO_CONSUMERS,
 )
@@ -461,6 +474,51 @@ MERCHANTS = Audience(
                 "coins are turned back into money, and the remaining balance is refunded by SEPA transfer to the "
                 "bank account you give. It waits while money is still moving (rewards still on hold, for "
                 "example) and says what is in the way."
+            ),
+        ),
+        Entry(
+            "diagnostics-consumer",
+            _("Why didn't a consumer get a reward?"),
+            _(
+                "Open Diagnostics in the console's menu and find the person by what they shared with your "
+                "brand: their name, e-mail address, phone number or TikTok handle. Their page lists their "
+                "latest actions at your brand, each with what happened (paid, held for review, or not paid "
+                "and why: a budget or a limit reached, your funds ran out, the campaign paused or ended) and "
+                "what you can do about it. Someone who shares their data with you but has done nothing a "
+                "campaign pays for yet is found too, and the search says so."
+            ),
+            ((_("Diagnostics"), "console:diagnostics"),),
+            keywords=pgettext_lazy(
+                "help search words", "diagnostics reward missing not paid customer consumer person why"
+            ),
+        ),
+        Entry(
+            "diagnostics-campaign",
+            _("Why isn't my campaign paying?"),
+            _(
+                "Open Diagnostics in the console's menu and choose the campaign. Its page checks what can stop "
+                "it paying (its status and dates, your funds and how long they last, its budget, its limits "
+                "compared with its rewards), says what to change with a link to where you change it, and "
+                "groups its latest actions by what happened to them."
+            ),
+            ((_("Diagnostics"), "console:diagnostics"),),
+            keywords=pgettext_lazy(
+                "help search words", "diagnostics campaign not paying paused budget funds limits why"
+            ),
+        ),
+        Entry(
+            "language-time-zone",
+            _("How do I change the console's language and my brand's time zone?"),
+            _(
+                "The console is in the language you choose at the foot of any page; it is saved for your "
+                "account, so each member of your team has their own. Your brand's language comes from its "
+                "country, set when the brand is created. Each campaign has its own language, on the "
+                "campaign's page. The console's times and days (its figures and the daily "
+                "limit per person) are in your brand's time zone: an owner changes it in the brand and "
+                "billing details, and past days are then counted again in the new time zone."
+            ),
+            keywords=pgettext_lazy(
+                "help search words", "language languages time zone timezone hour time settings change"
             ),
         ),
     ),

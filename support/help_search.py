@@ -3,8 +3,11 @@
 "quando ricevo i soldi" or "por qué no recibí" must find the payout answer although no answer holds
 every word: each answer is ranked by how many of the query's meaningful words it holds (the
 language's stop words ignored, case and accents folded, a word found by its stem: "ricevo" finds
-"ricevere", "recibí" finds "recibido"), the best first. ``static/support/help_filter.js`` ranks the
-same way as the person types, with the stop words the page gives it (``data-help-stop``).
+"ricevere", "recibí" finds "recibido"), the best first; among those holding as many, a word in the
+question weighs more than one in the answer, and the word itself more than another word it starts
+("delete my account" puts the answer saying "delete your account" before the one saying "deleted").
+``static/support/help_filter.js`` ranks the same way as the person types, with the stop words the
+page gives it (``data-help-stop``).
 """
 
 from __future__ import annotations
@@ -98,32 +101,46 @@ def stem(word: str) -> str:
 
 
 def query_terms(query: str, *, language: str | None = None) -> list[str]:
-    """The stems of the query's meaningful words, at most ``QUERY_WORDS_MAX``, each once; none when
-    every word is a stop word ("how"): that asks nothing, and every answer is shown."""
+    """The query's meaningful words, folded, at most ``QUERY_WORDS_MAX``, one a stem ("ricevo
+    ricevere" is "ricevo"); none when every word is a stop word ("how"): that asks nothing, and every
+    answer is shown."""
     words = words_of((query or "").replace("\x00", " "))[: QUERY_WORDS_MAX * 3]
     stops = stop_words(language)
-    meaningful = [w for w in words if w not in stops]
-    terms: list[str] = []
-    for word in meaningful:
-        term = stem(word)
-        if term not in terms:
-            terms.append(term)
-    return terms[:QUERY_WORDS_MAX]
+    terms: dict[str, str] = {}
+    for word in words:
+        if word not in stops:
+            terms.setdefault(stem(word), word)
+    return list(terms.values())[:QUERY_WORDS_MAX]
 
 
-def _holds(words: Sequence[str], term: str) -> bool:
-    return any(w.startswith(term) for w in words)
+# What a query word weighs where it is found: the word itself above another word it starts
+# ("delete" in "delete" above "deleted"), in the question above in the answer.
+QUESTION_WORD, QUESTION_PREFIX, ANSWER_WORD, ANSWER_PREFIX = 4, 3, 2, 1
+
+
+def _weight(word: str, title_words: Sequence[str], text_words: Sequence[str]) -> int:
+    term = stem(word)
+    if word in title_words:
+        return QUESTION_WORD
+    if any(w.startswith(term) for w in title_words):
+        return QUESTION_PREFIX
+    if word in text_words:
+        return ANSWER_WORD
+    if any(w.startswith(term) for w in text_words):
+        return ANSWER_PREFIX
+    return 0
 
 
 def ranked(documents: Sequence[tuple[str, str]], terms: Sequence[str]) -> list[int]:
-    """The indexes of ``documents`` ((title, text) pairs) that hold at least one term, the ones
-    holding the most terms first, then those whose title holds the most, then in their order."""
+    """The indexes of ``documents`` ((title, text) pairs) that hold at least one of the query's
+    words (``query_terms``), the ones holding the most first, then by where and how they hold them
+    (``QUESTION_WORD`` ... ``ANSWER_PREFIX``, summed), then in their order."""
     scores = []
     for index, (title, text) in enumerate(documents):
         title_words = words_of(title)
-        all_words = title_words + words_of(text)
-        found = sum(1 for term in terms if _holds(all_words, term))
+        text_words = words_of(text)
+        weights = [_weight(word, title_words, text_words) for word in terms]
+        found = sum(1 for weight in weights if weight)
         if found:
-            in_title = sum(1 for term in terms if _holds(title_words, term))
-            scores.append((-found, -in_title, index))
-    return [index for _found, _in_title, index in sorted(scores)]
+            scores.append((-found, -sum(weights), index))
+    return [index for _found, _weight_sum, index in sorted(scores)]

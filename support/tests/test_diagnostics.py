@@ -516,3 +516,79 @@ def test_the_diagnostics_page_speaks_the_readers_language(client, funded, campai
     assert "Perché la mia campagna non paga?" in html.unescape(response_text(index))
     assert "Checkliste" in response_text(page)
     assert "Im Moment hindert sie nichts am Zahlen." in response_text(page)
+
+
+# --- a person who shared but has done nothing yet ------------------------------------------------
+
+
+def _owner_reading(merchant, language):
+    owner = owner_of(merchant)
+    owner.language = language
+    owner.save(update_fields=["language"])
+    return owner
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "words"),
+    [
+        ("de", "Hana", "teilt Daten mit Ihrer Marke, hat aber noch nichts getan, wofür eine Kampagne zahlt."),
+        (
+            "fr",
+            "+4915112340007",
+            "partage ses données avec votre marque mais n'a encore rien fait qu'une campagne rémunère.",
+        ),
+        (
+            "en",
+            "hana consumer",
+            "shares their data with your brand but has not done anything a campaign pays for yet.",
+        ),
+    ],
+)
+def test_a_person_who_shares_their_data_but_did_nothing_yet_is_found_and_told_so(
+    client, funded, campaign_for, make_consumer, language, query, words
+):
+    merchant = funded()
+    campaign_for(merchant)
+    hana = make_consumer("Hana Consumer")
+    hana.phone, hana.phone_verified = "+4915112340007", True
+    hana.save(update_fields=["phone", "phone_verified"])
+    consent_give(
+        user=hana, merchant=merchant, fields=[ConsentField.DISPLAY_NAME, ConsentField.PHONE], now=NOW
+    )
+    client.force_login(_owner_reading(merchant, language))
+
+    body = html.unescape(response_text(client.get(reverse("console:diagnostics"), {"q": query})))
+
+    assert f"Hana Consumer {words}" in body
+    assert 'data-result="none"' not in body
+    assert "/console/diagnostics/consumers/" not in body
+
+
+def test_a_person_who_acted_is_linked_to_their_page_and_one_who_did_not_is_told_apart(
+    client, funded, campaign_for, make_consumer
+):
+    merchant = funded()
+    campaign_for(merchant)
+    ana = _shared_person(merchant, make_consumer, fields=[ConsentField.DISPLAY_NAME])
+    hana = make_consumer("Hana Shared")
+    consent_give(user=hana, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=NOW)
+    client.force_login(owner_of(merchant))
+
+    body = html.unescape(response_text(client.get(reverse("console:diagnostics"), {"q": "Shared"})))
+
+    ref = MerchantConsumer.objects.get(merchant=merchant, user=ana).pk
+    assert f'<a href="/console/diagnostics/consumers/{ref}/">Ana Shared</a>' in body
+    assert "Hana Shared shares their data with your brand but has not done anything" in body
+    assert "Ana Shared shares their data" not in body
+
+
+def test_the_french_title_of_a_persons_page_says_no_he_or_she(client, funded, campaign_for, make_consumer):
+    merchant = funded()
+    campaign_for(merchant)
+    ana = _shared_person(merchant, make_consumer, fields=[ConsentField.DISPLAY_NAME])
+    _owner_reading(merchant, "fr")
+
+    body = html.unescape(response_text(_page(client, merchant, SocialAction.objects.get(user=ana))))
+
+    assert "Pourquoi aucune récompense pour Ana Shared\xa0?" in body
+    assert "n'a-t-il" not in body and "n'a-t-elle" not in body

@@ -290,3 +290,43 @@ def test_the_affiliates_answers_speak_formally_like_the_rest_of_their_pages(
 
     assert formal in answers
     assert not words & informal, words & informal
+
+
+@pytest.mark.parametrize(
+    ("language", "audience", "question", "answer"),
+    [
+        ("en", "consumers", "delete my account", "data"),
+        ("fr", "consumers", "supprimer mon compte", "data"),
+        ("es", "merchants", "por qué mi campaña no paga", "diagnostics-campaign"),
+        ("de", "merchants", "warum bekommt ein Kunde keine Prämie", "diagnostics-consumer"),
+        ("it", "consumers", "cambiare lingua", "language-time-zone"),
+        ("it", "merchants", "cambiare lingua", "language-time-zone"),
+        ("fr", "consumers", "changer le fuseau horaire", "language-time-zone"),
+    ],
+)
+def test_the_answer_asked_for_comes_first(language, audience, question, answer):
+    with translation.override(language):
+        found = [e.slug for e in search(AUDIENCES[audience], question)]
+
+    assert found[0] == answer, found
+
+
+def test_the_page_puts_the_question_holding_the_words_before_an_answer_holding_longer_ones(client):
+    page = response_text(client.get(reverse("support:help"), {"q": "delete my account"}))
+
+    questions = [html.unescape(q) for q in re.findall(r'<h2 class="help-entry__question">(.*?)</h2>', page)]
+    assert questions[0] == "What does a brand learn about me, and can I stop it?", questions
+    assert "Why was my reward reversed?" in questions[1:]
+
+
+def test_the_brands_diagnostics_answers_say_where_the_diagnostics_are(client):
+    page = html.unescape(
+        response_text(
+            client.get(reverse("support:help_merchants"), {"q": "Diagnose"}, HTTP_ACCEPT_LANGUAGE="de")
+        )
+    )
+
+    assert "Warum hat eine Kundin oder ein Kunde keine Prämie bekommen?" in page
+    assert "Warum zahlt meine Kampagne nicht?" in page
+    assert "Öffnen Sie Diagnose im Menü der Konsole" in page
+    assert 'href="/console/diagnostics/"' in page

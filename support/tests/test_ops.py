@@ -219,6 +219,21 @@ def test_the_answer_is_e_mailed_in_the_persons_language(
     assert "Um zu antworten, öffne deine Anfrage" in sent.body
 
 
+def test_the_french_answer_mail_puts_a_no_break_space_before_the_colon(
+    client, ops, opened, make_user, django_capture_on_commit_callbacks
+):
+    person = make_user("jeanne@example.com")
+    person.language = "fr"
+    person.save(update_fields=["language"])
+    support_request = opened(person)
+    client.force_login(ops)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _change(client, support_request, reply="C'est fait.")
+    (sent,) = mail.outbox
+    assert sent.subject == "Le support TikJoy a répondu\xa0: My payout"
+
+
 def test_italian_ops_read_the_ticket_in_italian_and_the_german_person_gets_german(
     client, ops, make_user, django_capture_on_commit_callbacks
 ):
