@@ -13,7 +13,7 @@ from wallets.columns import money_column
 @admin.register(ChatTemplate)
 class ChatTemplateAdmin(admin.ModelAdmin):
     list_display = ("title", "name", "category", "language", "approved")
-    list_filter = ("category", "approved")
+    list_filter = ("category", "language", "approved")
     search_fields = ("name", "title")
 
 

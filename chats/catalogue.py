@@ -1,23 +1,58 @@
-"""The approved templates and the rate card TikJoy starts with (data: ops edit both at /ops/).
+"""The approved templates (in English and each language TikJoy speaks) and the rate card TikJoy
+starts with (data: ops edit both at /ops/, and mark a translation not approved there).
 
 The rates are Meta's per-message prices in 2025 for a few markets, rounded, plus "any other
-country"; ops keep them in line with Meta's current rate card (docs/chats.md). Used by migration
-0002 (with its historical models) and by ``seed_demo`` and tests after a database flush.
+country"; ops keep them in line with Meta's current rate card (docs/chats.md). Used by migrations
+0002 and 0005 (with its historical models) and by ``seed_demo`` and tests after a database flush.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+# The language code of the English translation: the one every template has, and the one sent when
+# the consumer's language has no approved translation.
+ENGLISH = "en_US"
+
+# name, category, {WhatsApp language code: (title members pick, approved body)}. The consumer is
+# addressed informally in de/it/es, with "vous" in French; the titles are for the console.
+NBSP = "\u00a0"
 TEMPLATES = [
-    # name, category, title, body
     (
         "tikjoy_brand_offer",
         "MARKETING",
-        "Offer",
-        "{{1}} has something for you: {{2}}\n\nReply STOP to receive no more offers.",
+        {
+            ENGLISH: ("Offer", "{{1}} has something for you: {{2}}\n\nReply STOP to receive no more offers."),
+            "de": (
+                "Angebot",
+                "{{1}} hat etwas für dich: {{2}}\n\nAntworte STOP, wenn du keine Angebote mehr erhalten möchtest.",
+            ),
+            "it": (
+                "Offerta",
+                "{{1}} ha qualcosa per te: {{2}}\n\nRispondi STOP per non ricevere più offerte.",
+            ),
+            "fr": (
+                "Offre",
+                f"{{{{1}}}} a quelque chose pour vous{NBSP}: {{{{2}}}}\n\n"
+                "Répondez STOP pour ne plus recevoir d'offres.",
+            ),
+            "es": ("Oferta", "{{1}} tiene algo para ti: {{2}}\n\nResponde STOP para no recibir más ofertas."),
+        },
     ),
-    ("tikjoy_brand_update", "UTILITY", "Update about your order or visit", "An update from {{1}}: {{2}}"),
+    (
+        "tikjoy_brand_update",
+        "UTILITY",
+        {
+            ENGLISH: ("Update about your order or visit", "An update from {{1}}: {{2}}"),
+            "de": ("Neuigkeit zu einer Bestellung oder einem Besuch", "Neuigkeiten von {{1}}: {{2}}"),
+            "it": ("Aggiornamento su un ordine o una visita", "Un aggiornamento da {{1}}: {{2}}"),
+            "fr": (
+                "Nouvelles d'une commande ou d'une visite",
+                f"Des nouvelles de {{{{1}}}}{NBSP}: {{{{2}}}}",
+            ),
+            "es": ("Novedades sobre un pedido o una visita", "Novedades de {{1}}: {{2}}"),
+        },
+    ),
 ]
 
 # category, country, currency, Meta's price per message
@@ -45,12 +80,16 @@ RATES = [
 ]
 
 
-def catalogue_ensure(template_model, rate_model) -> None:
-    """Create the templates and rates that are missing (never changes those ops edited)."""
-    for name, category, title, body in TEMPLATES:
-        template_model.objects.get_or_create(
-            name=name, defaults={"category": category, "title": title, "body": body, "language": "en_US"}
-        )
+def catalogue_ensure(template_model, rate_model, *, languages: tuple[str, ...] | None = None) -> None:
+    """Create the templates (each translation: one row per name and language; only ``languages``
+    when given) and rates that are missing (never changes those ops edited)."""
+    for name, category, translations in TEMPLATES:
+        for language, (title, body) in translations.items():
+            if languages is not None and language not in languages:
+                continue
+            template_model.objects.get_or_create(
+                name=name, language=language, defaults={"category": category, "title": title, "body": body}
+            )
     for category, country, currency, price in RATES:
         rate_model.objects.get_or_create(
             category=category,

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -19,10 +20,12 @@ from chats import selectors
 from chats.forms import SendForm, StartForm
 from chats.models import ChatRate, Direction
 from chats.services import ChatRefused, ChatSendFailed, chat_send, thread_open, thread_read, window_open
+from chats.template_languages import template_language_for, template_language_name, template_translation
 from merchants.console_site import console_render, console_site, console_view
 from merchants.roles import Capability
 from merchants.selectors import person_seen_by_merchant, wallet_balance
 from merchants.tenancy import console_can, console_membership
+from social.whatsapp import whatsapp_template_language
 from wallets.formats import money_text
 
 
@@ -73,6 +76,30 @@ def _price_list(merchant) -> list[str]:
     ]
 
 
+def _sent_language(message, consumer_language: str) -> str:
+    """Which translation of the template went, when the consumer's had none approved."""
+    if message.template is None:
+        return ""
+    went = template_language_name(message.template.language)
+    if message.template.language == consumer_language:
+        return " " + _("The consumer received it in %(language)s.") % {"language": went}
+    return " " + _(
+        "The consumer received it in %(language)s: this template has no approved translation in "
+        "%(consumer_language)s."
+    ) % {"language": went, "consumer_language": template_language_name(consumer_language)}
+
+
+def _previews(form: SendForm, *, merchant, language: str) -> list[tuple[str, str, str]]:
+    """Each template in the picker as the consumer will read it: (title, language, text)."""
+    previews = []
+    for choice in form.fields["template"].queryset:
+        sent = template_translation(name=choice.name, language=language)
+        if sent is not None:
+            text = sent.render(brand=merchant.brand_name, text="…")
+            previews.append((choice.title, template_language_name(sent.language), text))
+    return previews
+
+
 @console_view(Capability.CHAT)
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     """GET: the conversation (read: its unread count goes to zero); POST: send a message."""
@@ -81,7 +108,8 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     if current is None:
         raise Http404(_("No such conversation in this merchant."))
     now = timezone.now()
-    form = SendForm(request.POST or None)
+    form = SendForm(request.POST or None, language=whatsapp_template_language(get_language()))
+    consumer_language = template_language_for(user=current.user, merchant=merchant)
     if request.method == "POST" and form.is_valid():
         template = form.cleaned_data["template"]
         try:
@@ -107,7 +135,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
                 if message.price > 0
                 else " " + _("It was free.")
             )
-            messages.success(request, _("Sent.") + charged)
+            messages.success(request, _("Sent.") + _sent_language(message, consumer_language) + charged)
             return redirect("console:chats_thread", thread_id=current.pk)
     thread_read(thread=current)
     return console_render(
@@ -123,6 +151,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             "opted_out": selectors.marketing_opted_out(user_id=current.user_id),
             "balance": money_text(wallet_balance(merchant=merchant)),
             "prices": _price_list(merchant),
+            "previews": _previews(form, merchant=merchant, language=consumer_language),
             "can_see_wallet": console_can(request, Capability.VIEW),
             "IN": Direction.IN,
         },

@@ -7,16 +7,25 @@ from django.utils.translation import gettext_lazy as _
 
 from chats.models import ChatTemplate
 from chats.services import MAX_TEXT
+from chats.template_languages import template_choices
+
+
+class TemplateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ChatTemplate) -> str:
+        return f"{obj.title} ({obj.get_category_display().lower()})"
 
 
 class SendForm(forms.Form):
+    """``language``: the console's, as a Cloud API code: the picker shows one entry per template,
+    titled in that language's translation (else English)."""
+
     text = forms.CharField(
         label=_("Message"),
         max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("A free reply within 24 hours of the consumer's last message; else pick a template."),
     )
-    template = forms.ModelChoiceField(
+    template = TemplateChoiceField(
         queryset=ChatTemplate.objects.none(),
         required=False,
         empty_label=_("No template: a free reply"),
@@ -25,12 +34,13 @@ class SendForm(forms.Form):
     # A fresh key per form shown: submitting the same form twice sends (and charges) once.
     send_key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, language: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["send_key"].initial = uuid.uuid4().hex
-        self.fields["template"].queryset = ChatTemplate.objects.filter(approved=True).order_by(
-            "category", "title"
-        )
+        choices = template_choices(language=language)
+        self.fields["template"].queryset = ChatTemplate.objects.filter(
+            pk__in=[row.pk for row in choices]
+        ).order_by("category", "title")
 
 
 class StartForm(forms.Form):

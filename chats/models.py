@@ -30,14 +30,15 @@ class Category(models.TextChoices):
 
 
 class ChatTemplate(models.Model):
-    """A message template approved by Meta: the only kind of message allowed outside the window.
+    """One translation of a message template approved by Meta: the only kind of message allowed
+    outside the window. Meta approves a template per (name, language): one row each.
 
-    ``body`` is the approved text: ``{{1}}`` is the brand's name, ``{{2}}`` the text the member writes.
+    ``language`` is the Cloud API's code (``en_US``, ``de``, ...); ``title`` is what members pick
+    in the Inbox when the console speaks that language; ``body`` is the approved text: ``{{1}}``
+    is the brand's name, ``{{2}}`` the text the member writes.
     """
 
-    name = models.CharField(
-        _("name"), max_length=100, unique=True, help_text=_("The template's name at Meta.")
-    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("The template's name at Meta."))
     language = models.CharField(_("language"), max_length=10, default="en_US")
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     title = models.CharField(_("title"), max_length=100, help_text=_("What members pick in the Inbox."))
@@ -54,6 +55,11 @@ class ChatTemplate(models.Model):
         verbose_name = _("chat template")
         verbose_name_plural = _("chat templates")
         constraints = [
+            models.UniqueConstraint(
+                fields=["name", "language"],
+                name="chats_template_one_per_name_language",
+                violation_error_message="There is already a translation of this template in this language.",
+            ),
             models.CheckConstraint(
                 condition=Q(category__in=["UTILITY", "MARKETING"]),
                 name="chats_template_category_paid",
@@ -62,7 +68,7 @@ class ChatTemplate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.get_category_display().lower()})"
+        return f"{self.title} ({self.language}, {self.get_category_display().lower()})"
 
     def render(self, *, brand: str, text: str) -> str:
         return self.body.replace("{{1}}", brand).replace("{{2}}", text)

@@ -74,7 +74,11 @@ def thread_get(*, merchant: Merchant, thread_id: int) -> Thread | None:
 
 def thread_messages(*, thread: Thread, limit: int = 200) -> list[ChatMessage]:
     """The conversation's latest messages, oldest first."""
-    latest = ChatMessage.objects.filter(thread=thread).order_by("-created_at", "-pk")[:limit]
+    latest = (
+        ChatMessage.objects.filter(thread=thread)
+        .select_related("template")
+        .order_by("-created_at", "-pk")[:limit]
+    )
     return list(reversed(list(latest)))
 
 

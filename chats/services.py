@@ -32,6 +32,7 @@ from chats.models import (
     Thread,
 )
 from chats.pricing import FREE, is_charged, rate_for, recipient_country
+from chats.template_languages import template_language_for, template_translation
 from core.errors import DomainError
 from merchants.models import Consent, Merchant
 from social.whatsapp import WhatsAppSendError, WhatsAppSendUnknown, whatsapp_template_send, whatsapp_text_send
@@ -150,7 +151,10 @@ def _outgoing(*, thread: Thread, text: str, template_id: int | None, now: dateti
                 )
             )
         return _Outgoing(Category.SERVICE, None, text, [])
-    template = ChatTemplate.objects.filter(pk=template_id, approved=True).first()
+    picked = ChatTemplate.objects.filter(pk=template_id).first()
+    # The template the member picked (any of its translations), in the consumer's language.
+    language = template_language_for(user=thread.user, merchant=thread.merchant)
+    template = template_translation(name=picked.name, language=language) if picked else None
     if template is None:
         raise ChatRefused(_("This template is not approved for sending: pick another one."))
     if (
@@ -173,6 +177,10 @@ def chat_send(
     send_key: str = "",
 ) -> ChatMessage:
     """Send ``text`` (a free reply in the window) or the approved template ``template_id`` with it.
+
+    ``template_id`` is any translation of the template: the consumer gets its approved translation
+    in their language (``template_language_for``), else the approved English one; the message's
+    ``template`` is the translation sent.
 
     A message Meta charges for is debited from the merchant's available funds in its own ledger
     transaction (key ``chat:<message id>:charge``) before it is sent; without the funds nothing is

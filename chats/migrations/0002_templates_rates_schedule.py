@@ -5,13 +5,16 @@ from datetime import UTC, datetime
 
 from django.db import migrations
 
-from chats.catalogue import catalogue_ensure
+from chats.catalogue import ENGLISH, catalogue_ensure
 
 SCHEDULE = "chats: fail and refund messages WhatsApp never confirmed"
 
 
 def create(apps, schema_editor):
-    catalogue_ensure(apps.get_model("chats", "ChatTemplate"), apps.get_model("chats", "ChatRate"))
+    # English only: a template name is unique until 0005, which adds the translations.
+    catalogue_ensure(
+        apps.get_model("chats", "ChatTemplate"), apps.get_model("chats", "ChatRate"), languages=(ENGLISH,)
+    )
     apps.get_model("django_q", "Schedule").objects.update_or_create(
         name=SCHEDULE,
         defaults={

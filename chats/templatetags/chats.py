@@ -1,10 +1,12 @@
-"""``{% marketing_panel %}``: on /me/, whether brands may send the person WhatsApp offers, with a switch."""
+"""``{% marketing_panel %}``: on /me/, whether brands may send the person WhatsApp offers, with a switch.
+``{{ code|template_language }}``: a WhatsApp template's language code as the language's name."""
 
 from __future__ import annotations
 
 from django import template
 
 from chats.selectors import marketing_opted_out
+from chats.template_languages import template_language_name
 
 register = template.Library()
 
@@ -18,3 +20,8 @@ def marketing_panel(context) -> dict:
         "opted_out": marketing_opted_out(user_id=user.pk),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.filter
+def template_language(code: str) -> str:
+    return template_language_name(code or "")

@@ -27,7 +27,7 @@ def test_chats_are_their_own_line_on_the_statement_and_the_invoice(whatsapp):
     shop = merchant_new("shop")  # France: domestic VAT
     top_up(shop, "50.00", at=utc(2026, 10, 1, 9), ref="SHOP-1")
     margin_confirmed(shop, "1.20", at=utc(2026, 10, 10), key="m1")
-    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer")
+    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer", language="en_US")
     for n, phone in enumerate(["+33612345671", "+33612345672", "+33612345673", "+33612340000"]):
         person = chat_consumer_make(shop, name=f"Person {n}", phone=phone, at=sent_at)
         thread = thread_open(merchant=shop, user_id=person.pk, now=sent_at)

@@ -30,6 +30,8 @@ def _sign_in(page, user, base_url):
 def test_a_merchant_answers_a_consumer_in_the_inbox_and_sees_the_charge(page, sandbox, make_merchant):
     joy = make_merchant("joy", funds="10.00", brand_name="Joy Coffee")
     hana = chat_consumer_make(joy, name="Hana", phone="+4915112340007")
+    hana.browser_language = "de"  # her browser asked for German: the template goes in German
+    hana.save(update_fields=["browser_language"])
     wrote = timezone.now() - timedelta(hours=30)  # yesterday: the free window has closed
     with transaction.atomic():
         whatsapp_webhook_apply(
@@ -53,7 +55,9 @@ def test_a_merchant_answers_a_consumer_in_the_inbox_and_sees_the_charge(page, sa
     page.get_by_label("Message").fill("Yes, we do! Oat milk at no extra cost.")
     page.get_by_label("Template").select_option(label="Update about your order or visit (utility template)")
     page.get_by_role("button", name="Send").click()
-    expect(page.get_by_text("was taken from your wallet")).to_be_visible()
+    expect(page.get_by_text("was taken from your wallet")).to_contain_text(
+        "The consumer received it in German."
+    )
     sent = ChatMessage.objects.get(direction="OUT")
     assert (sent.status, str(sent.price)) == (MessageStatus.SENT, "0.06")
 
@@ -61,6 +65,7 @@ def test_a_merchant_answers_a_consumer_in_the_inbox_and_sees_the_charge(page, sa
     page.goto("/sandbox/whatsapp/inbox/")
     conversation = page.locator(f'[data-number="{hana.phone}"]')
     expect(conversation).to_contain_text("Oat milk at no extra cost")
+    expect(conversation.locator("[data-template-language]")).to_have_text("[de]")
     conversation.get_by_role("button", name="Mark delivered").click()
     expect(page.get_by_text("TikJoy was told the message is delivered")).to_be_visible()
     page.locator(f'[data-number="{hana.phone}"]').get_by_label(f"Reply as {hana.phone}").fill(

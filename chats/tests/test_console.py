@@ -49,7 +49,7 @@ def test_a_member_sends_from_the_console_and_is_told_the_price(client, whatsapp,
         client.post(f"/console/chats/{thread.pk}/", {"text": "Hi", "console_merchant": joy.pk})
     )
     assert "only an approved template" in refused
-    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer")
+    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer", language="en_US")
     sent = client.post(
         f"/console/chats/{thread.pk}/",
         {"text": "Two for one", "template": offer.pk, "console_merchant": joy.pk},
@@ -81,7 +81,7 @@ def test_the_same_form_submitted_twice_sends_and_charges_once(client, whatsapp, 
     thread = ana.chat_threads.get()
     page = response_text(client.get(f"/console/chats/{thread.pk}/"))
     key = page.split('name="send_key" value="')[1].split('"')[0]
-    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer")
+    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer", language="en_US")
     form = {"text": "Two for one", "template": offer.pk, "console_merchant": joy.pk, "send_key": key}
 
     for _ in range(2):  # a double click, or the browser's "resend" after a reload
@@ -99,7 +99,7 @@ def test_a_read_message_s_status_is_in_the_member_s_language(client, whatsapp, j
     client.force_login(owner_of(joy))
     client.post("/console/chats/start/", {"person": ana.pk, "console_merchant": joy.pk})
     thread = ana.chat_threads.get()
-    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer")
+    offer = ChatTemplate.objects.get(name="tikjoy_brand_offer", language="en_US")
     client.post(
         f"/console/chats/{thread.pk}/",
         {"text": "Two for one", "template": offer.pk, "console_merchant": joy.pk},

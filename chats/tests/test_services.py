@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def template(name: str) -> ChatTemplate:
-    return ChatTemplate.objects.get(name=name)
+    return ChatTemplate.objects.get(name=name, language="en_US")
 
 
 OFFER, UPDATE = "tikjoy_brand_offer", "tikjoy_brand_update"
