@@ -365,6 +365,8 @@ def _invoice_language(invoice: Invoice) -> str:
 def _invoice_notify(invoice: Invoice) -> None:
     if invoice.user_id is not None:
         user = User.objects.get(pk=invoice.user_id)
+        # Coins are TikJoy's own product, about no brand: no brand's language to fall back on (the
+        # invoice's PDF, _coin_invoice_draft, is in the same language as this mail).
         with translation.override(document_language(user=user)):
             subject = _("[TikJoy] Your invoice %(number)s for Promote coins") % {"number": invoice.number}
             message = _(

@@ -1037,6 +1037,20 @@ def _release_posting(payout: Payout, *, source_purpose: str, reason: str, actor:
     )
 
 
+def _cancel_refusal(payout: Payout) -> str:
+    """Why a payout the person asks to cancel can't be: what truly became of it (another tab may
+    have cancelled it, ops rejected it, the bank paid or returned it)."""
+    if payout.state == PayoutState.CANCELLED:
+        return _("This payout was already cancelled: the money is back in your balance.")
+    if payout.state == PayoutState.REJECTED:
+        return _("This payout was rejected: the money is back in your balance.")
+    if payout.state == PayoutState.RETURNED:
+        return _("Your bank sent this payout back: the money is back in your balance.")
+    if payout.state == PayoutState.PAID:
+        return _("This payout was already paid to your bank account, so it can't be cancelled.")
+    return _("This payout is already on its way to the bank and can't be cancelled.")
+
+
 def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
     """The person takes back a payout that was not sent yet; the reserve returns to available."""
     with transaction.atomic(durable=True):
@@ -1044,7 +1058,7 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
         if payout.requested_by_id != user.pk or payout.owner_type == MERCHANT_PAYEE:
             raise PayoutError(_("This payout is not yours."))  # a merchant's refund is ops' to reject
         if payout.state not in OPEN_STATES or payout.batch_id is not None:
-            raise PayoutError(_("This payout is already on its way to the bank and can't be cancelled."))
+            raise PayoutError(_cancel_refusal(payout))
         event = _event(
             payout, to_state=PayoutState.CANCELLED, reason="Cancelled by the person", actor=user, now=now
         )

@@ -30,7 +30,7 @@ from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from core.i18n import fallback_language_activate
 from merchants import services as merchant_services
-from merchants.models import CONSENT_TEXT_VERSION, Consent, Membership, Merchant, Touchpoint
+from merchants.models import CONSENT_TEXT_VERSION, Consent, Membership, Merchant, Touchpoint, consent_text
 from merchants.selectors import consent_active_get, consent_items_for
 from rewards.brand_page import (
     PAGE_TEMPLATE,
@@ -369,6 +369,10 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
             "earns": login_channel_for(request.user, has_tiktok_account=merchant.has_tiktok_account)
             is not None,
             "consent_text_version": CONSENT_TEXT_VERSION,
+            # the words consent_give stores (same fields, same order, same language): one source
+            "consent_words": consent_text(
+                brand_name=merchant.brand_name, field_labels=[item.label for item in items]
+            ),
         },
         status=400 if request.method == "POST" else 200,
     )

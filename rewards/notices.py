@@ -29,13 +29,15 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.text import get_text_list
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
 
 from accounts.models import User
 from campaigns.models import Campaign
 from core.i18n import recipient_locale
 from core.tasks import after_commit
-from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind
+from merchants.models import Merchant
+from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, Reward
 from social.whatsapp import WhatsAppSendError, whatsapp_update_send
 from wallets.formats import money_text
 
@@ -54,14 +56,36 @@ def notice_queue(*, user_id: int, kind: str, key: str, params: dict) -> None:
     after_commit("rewards.notices.notice_send", user_id=user_id, kind=kind, key=key, params=params)
 
 
+def available_notice_queue(*, user_id: int, key: str, rewards: list[Reward]) -> None:
+    """Tell the person which of their rewards (one currency) just became available: how many, their
+    sum and from which brands; the key names the settlement run, so the words are true of exactly
+    these rewards (a later run the same day tells its own). The brand's language is the fallback
+    only when they are all from one brand (``_brand``)."""
+    brands = sorted({reward.merchant.brand_name for reward in rewards})
+    merchant_ids = {reward.merchant_id for reward in rewards}
+    params = {
+        "amount": str(sum(reward.user_amount for reward in rewards)),
+        "currency": rewards[0].currency,
+        "count": len(rewards),
+        "brands": brands,
+        "brand": brands[0] if len(brands) == 1 else "",
+    }
+    if len(merchant_ids) == 1:
+        params["merchant_id"] = rewards[0].merchant_id
+    notice_queue(user_id=user_id, kind=NoticeKind.REWARD_AVAILABLE, key=key, params=params)
+
+
 def _campaign_name(params: dict) -> str:
     campaign = Campaign.objects.prefetch_related("texts").filter(pk=params.get("campaign_id")).first()
     return campaign.name_in(get_language()) if campaign else str(params.get("campaign", ""))
 
 
 def _brand(params: dict | None):
-    """The brand a notice is about (its campaign's merchant), for the language of a person who chose
-    none and whose browser we never heard (``core.i18n.language_for``); None when it names no campaign."""
+    """The brand a notice is about (its merchant, or its campaign's), for the language of a person who
+    chose none and whose browser we never heard (``core.i18n.language_for``); None when it is about
+    no brand or several (their rewards from two brands: English)."""
+    if params and params.get("merchant_id"):
+        return Merchant.objects.filter(pk=params["merchant_id"]).first()
     if not params or not params.get("campaign_id"):
         return None
     campaign = Campaign.objects.select_related("merchant").filter(pk=params["campaign_id"]).first()
@@ -84,6 +108,18 @@ def notice_text(kind: str, params: dict) -> str:
             "brand": params["brand"],
             "campaign": _campaign_name(params),
             "cap": _amount(params["cap"], params["currency"]),
+        }
+    if kind == NoticeKind.REWARD_AVAILABLE and params.get("count", 1) > 1:
+        return ngettext(
+            "%(count)s reward from %(brands)s, %(amount)s in total, is now available in your TikJoy "
+            "wallet: you can pay it out to your bank.",
+            "%(count)s rewards from %(brands)s, %(amount)s in total, are now available in your TikJoy "
+            "wallet: you can pay them out to your bank.",
+            params["count"],
+        ) % {
+            "count": params["count"],
+            "brands": get_text_list(params["brands"], gettext("and")),
+            "amount": _amount(params["amount"], params["currency"]),
         }
     if kind == NoticeKind.REWARD_AVAILABLE:
         return gettext(
@@ -108,6 +144,12 @@ def _email_for(user: User) -> str:
         .first()
         or ""
     )
+
+
+def _subject(kind: str, params: dict | None) -> str:
+    if kind == NoticeKind.REWARD_AVAILABLE and params and params.get("count", 1) > 1:
+        return gettext("[TikJoy] Your rewards are now available")
+    return str(SUBJECTS[NoticeKind(kind)])
 
 
 def notice_channel_for(user: User) -> tuple[str, str]:
@@ -151,7 +193,7 @@ def notice_send(
             channel, address = notice_channel_for(notice.user)
             if channel == NoticeChannel.EMAIL:
                 send_mail(
-                    subject=str(SUBJECTS[NoticeKind(notice.kind)]),
+                    subject=_subject(notice.kind, params),
                     message=f"{notice.text}\n\n{settings.SITE_URL}/wallet/",
                     from_email=None,
                     recipient_list=[address],

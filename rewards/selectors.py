@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -353,6 +353,8 @@ class AvailabilityDay:
     is_due: bool = False  # the day has come: the reward is checked at the next settlement run
     amounts: list[Money] = field(default_factory=list)
     rewards: int = 0
+    with_post: int = 0  # of them, rewards for a shared post (checked: the post is still up)
+    from_tiktok: int = 0  # rewards for a TikTok action (checked: the account is still connected)
 
 
 def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[AvailabilityDay]:
@@ -366,7 +368,14 @@ def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[Avai
         Reward.objects.filter(user=user, status=RewardStatus.PENDING, advanced_at__isnull=True)
         .annotate(day=TruncDate(Coalesce("advance_at", "available_at")))
         .values("day", "currency")
-        .annotate(total=Sum("user_amount"), n=Count("pk"))
+        .annotate(
+            total=Sum("user_amount"),
+            n=Count("pk"),
+            with_post=Count("pk", filter=Q(action__tracked_post__isnull=False)),
+            from_tiktok=Count(
+                "pk", filter=Q(action_type__in=(ActionType.TIKTOK_LOGIN, ActionType.SHARE_VIDEO))
+            ),
+        )
         .order_by("day", "currency")
     )
     today = timezone.localdate(now)
@@ -375,7 +384,27 @@ def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[Avai
         day = days.setdefault(row["day"], AvailabilityDay(day_date=row["day"], is_due=row["day"] <= today))
         day.amounts.append(Money(row["total"], row["currency"]))
         day.rewards += row["n"]
+        day.with_post += row["with_post"]
+        day.from_tiktok += row["from_tiktok"]
     return list(days.values())
+
+
+def availability_conditions(schedule: list[AvailabilityDay]) -> str:
+    """What is checked on the day the schedule's rewards end their hold, as it is true of those
+    rewards (``services._confirmation_blocker``): the post still up only for a reward that has a
+    post, the TikTok account still connected only for one from TikTok; a WhatsApp sign-in's reward
+    has neither."""
+    if any(day.with_post for day in schedule):
+        return gettext(
+            "On that day we check the conditions still hold (your post is still up, your account still "
+            "connected); then the money is yours to pay out."
+        )
+    if any(day.from_tiktok for day in schedule):
+        return gettext(
+            "On that day we check the conditions still hold (your TikTok account still connected); "
+            "then the money is yours to pay out."
+        )
+    return gettext("On that day we check the reward still stands; then the money is yours to pay out.")
 
 
 def held_rewards(*, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT) -> QuerySet[Reward]:

@@ -102,7 +102,7 @@ from rewards.models import (
     SocialAction,
     UserCampaignTally,
 )
-from rewards.notices import notice_queue
+from rewards.notices import available_notice_queue, notice_queue
 from rewards.reasons import (
     NOT_PAID,
     REWARD_REASON_BANNED,
@@ -1986,11 +1986,13 @@ def _lock_reward(reward_id: int) -> tuple[Reward, SocialAction]:
 
 
 @retry_on_conflict
-def reward_settle(*, reward_id: int, now: datetime) -> Reward:
+def reward_settle(*, reward_id: int, now: datetime, tell: bool = True) -> Reward:
     """At the end of the hold: confirm the reward if its conditions still hold, else reverse it.
 
     A reward for a shared post is confirmed only once the post was synced after the hold
-    ended; until then it waits (and the post stays watched).
+    ended; until then it waits (and the post stays watched). ``tell``: queue this reward's own
+    "now available" notice; a settlement run (``rewards_settle_due``) passes False and tells each
+    person once for all the rewards the run made available.
     """
     with transaction.atomic(durable=True):
         reward, action = _lock_reward(reward_id)
@@ -2039,16 +2041,10 @@ def reward_settle(*, reward_id: int, now: datetime) -> Reward:
             reward.status, reward.decided_at = RewardStatus.CONFIRMED, now
             reward.save(update_fields=["status", "decided_at"])
             _reward_event(reward, action, EventType.REWARD_CONFIRMED, now=now)
-            notice_queue(  # once a day per person, however many rewards became available
-                user_id=reward.user_id,
-                kind=NoticeKind.REWARD_AVAILABLE,
-                key=f"available:{reward.user_id}:{now.date().isoformat()}",
-                params={
-                    "amount": str(reward.user_amount),
-                    "currency": reward.currency,
-                    "brand": merchant.brand_name,
-                },
-            )
+            if tell and person_entries:  # an advanced reward's money became available at the advance
+                available_notice_queue(
+                    user_id=reward.user_id, key=f"available:reward:{reward.pk}", rewards=[reward]
+                )
     return reward
 
 
@@ -2147,9 +2143,28 @@ def person_debt_repay(*, user_id: int, currency: str, now: datetime) -> Money:
         )
 
 
+def _available_tell(reward_ids: list[int], *, now: datetime) -> None:
+    """One notice per person and currency for the rewards this run made available (not those
+    advanced earlier): their sum, count and brands; the key is the run's, so every notice is
+    true of the rewards it names, however many runs a day settles."""
+    rewards = (
+        Reward.objects.filter(pk__in=reward_ids, advanced_at__isnull=True)
+        .select_related("merchant")
+        .order_by("pk")
+    )
+    groups: dict[tuple[int, str], list[Reward]] = defaultdict(list)
+    for reward in rewards:
+        groups[(reward.user_id, reward.currency)].append(reward)
+    for (user_id, currency), settled in groups.items():
+        available_notice_queue(
+            user_id=user_id, key=f"available:{user_id}:{currency}:{now.isoformat()}", rewards=settled
+        )
+
+
 def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
     """Settle every reward whose hold ended; returns how many were confirmed, reversed and left waiting."""
     counts = {RewardStatus.CONFIRMED: 0, RewardStatus.REVERSED: 0, RewardStatus.PENDING: 0}
+    confirmed: list[int] = []
     # Due and decidable now: no post to check, the post was seen (or found gone) after the hold,
     # or its evidence window is over. Rewards still waiting for a sync stay out of the queue, so
     # they never hold back the rewards behind them.
@@ -2166,12 +2181,15 @@ def rewards_settle_due(*, now: datetime, limit: int = 1000) -> dict[str, int]:
         .values_list("pk", flat=True)[:limit]
     ):
         try:
-            reward = reward_settle(reward_id=reward_id, now=now)
+            reward = reward_settle(reward_id=reward_id, now=now, tell=False)
         except Exception:  # one reward that can't be settled must not stop everyone else's
             logger.exception("reward %s could not be settled", reward_id)
             continue
         if reward.status in counts:
             counts[reward.status] += 1
+        if reward.status == RewardStatus.CONFIRMED and reward.decided_at == now:
+            confirmed.append(reward.pk)
+    _available_tell(confirmed, now=now)
     waiting = Reward.objects.due(now=now).exclude(decidable).count()
     return {
         "CONFIRMED": counts[RewardStatus.CONFIRMED],

@@ -93,10 +93,12 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
     balances, debts = selectors.wallet_money_get(user=user)
     owed = [money_text(debt) for debt in debts]
     movements, movements_more = selectors.wallet_movements(user=user)
+    schedule = selectors.availability_schedule(user=user, now=now)
     return {
         "balances": balances,
         "counts": figures.counts,
-        "schedule": selectors.availability_schedule(user=user, now=now),
+        "schedule": schedule,
+        "schedule_conditions": selectors.availability_conditions(schedule),
         "held": held,
         "held_more": figures.counts[RewardStatus.HELD] - len(held),
         "held_totals": figures.held_totals,

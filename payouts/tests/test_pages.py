@@ -282,6 +282,58 @@ def test_cancel_from_the_page(client, person, ops):
     assert payout.state == PayoutState.CANCELLED
 
 
+def _requested_payout(person, ops):
+    fund(person, "35.00")
+    verify_identity(person, ops)
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+    return services.payout_request(user=person, amount=eur("20.00"), now=timezone.now())
+
+
+def test_cancelling_again_from_a_second_tab_says_it_was_cancelled_not_sent_to_the_bank(client, person, ops):
+    person.language = "it"
+    person.save(update_fields=["language"])
+    payout = _requested_payout(person, ops)
+    client.post(f"/wallet/payouts/{payout.pk}/cancel/")  # the first tab
+
+    page = text(client.post(f"/wallet/payouts/{payout.pk}/cancel/", follow=True))  # the second tab
+
+    assert "Questo pagamento è già stato annullato: i soldi sono di nuovo nel tuo saldo." in page
+    assert "già partito verso la banca" not in page
+    assert available(person) == eur("35.00")
+
+
+@pytest.mark.parametrize(
+    ("close", "refusal"),
+    [
+        (
+            lambda payout, ops: services.payout_reject(
+                payout_id=payout.pk, actor=ops, reason="The name does not match.", now=timezone.now()
+            ),
+            "This payout was rejected: the money is back in your balance.",
+        ),
+        (
+            lambda payout, ops: (
+                services.payout_approve(payout_id=payout.pk, actor=ops, now=timezone.now())
+                and services.batch_build(actor=ops, now=timezone.now())
+            ),
+            "This payout is already on its way to the bank and can't be cancelled.",
+        ),
+    ],
+)
+def test_a_payout_that_cannot_be_cancelled_says_what_became_of_it(client, person, ops, close, refusal):
+    payout = _requested_payout(person, ops)
+    close(payout, ops)
+
+    page = html.unescape(text(client.post(f"/wallet/payouts/{payout.pk}/cancel/", follow=True)))
+
+    assert refusal in page
+    assert "Payout cancelled" not in page
+
+
 def test_someone_else_cannot_cancel_my_payout(client, person, ops, make_payee):
     other = make_payee("30.00")
     from payouts.tests.conftest import LATER

@@ -4,6 +4,7 @@ own poster and QR code in the console."""
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from decimal import Decimal
@@ -13,6 +14,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.messages import get_messages
 from pypdf import PdfReader
 
+from merchants.models import Consent
 from merchants.poster import qr_svg_data_uri
 from merchants.services import consent_give, consent_withdraw
 from rewards.brand_poster import brand_earnings, brand_page_url, brand_poster_html
@@ -273,3 +275,27 @@ def test_a_returning_customer_is_promised_the_returning_amount_not_a_new_custome
     assert new_top.startswith(f"Earn up to €{share_offer.new_user.amount}")
     assert returning_top.startswith(f"Earn €{share_offer.returning_user.amount} when you share our video")
     assert "up to" not in returning_top.split(",")[0]
+
+
+# --- the consent: the words shown are the words stored ---------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "it", "de", "fr", "es"])
+def test_the_consent_stored_is_the_very_sentence_the_join_page_showed(
+    client, make_merchant, make_campaign, make_consumer, language
+):
+    merchant = make_merchant("fizz", brand_name="Joy Coffee")
+    make_campaign(merchant)
+    person = _tiktok_consumer(make_consumer)
+    person.language = language
+    person.save(update_fields=["language"])
+    client.force_login(person)
+
+    page = client.get("/b/fizz/join/").content.decode()
+    shown = html.unescape(re.search(r'data-testid="consent-text"[^>]*>(.*?)</p>', page, re.S).group(1))
+    fields = re.findall(r'name="fields" value="([^"]+)"', page)
+    client.post("/b/fizz/join/", {"decision": "agree", "fields": fields})
+
+    stored = Consent.objects.get(user=person, merchant=merchant).text
+    assert shown == stored
+    assert "Joy Coffee" in shown

@@ -17,7 +17,7 @@ from campaigns.models import ActionType, CampaignText
 from campaigns.services import campaign_activate
 from merchants.services import consent_give, consent_withdraw
 from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, Reward
-from rewards.services import action_record, brand_join_complete, reward_settle
+from rewards.services import action_record, brand_join_complete, reward_settle, rewards_settle_due
 from rewards.tests.conftest import NOW, login_rule
 from social.selectors import login_channel_for
 from tikjoy.tests.factories import owner_of
@@ -284,3 +284,93 @@ def test_the_campaign_started_notice_is_in_french_with_the_french_campaign_name(
     assert sent.subject == _in("fr", "[TikJoy] A campaign you waited for has started")
     assert "JoyBack de printemps" in sent.body and "Spring JoyBack" not in sent.body
     assert "started its campaign" not in sent.body
+
+
+def _three_rewards_rules() -> list[dict]:
+    return [
+        login_rule(amount=Decimal("1.50")),
+        {"action": "COMMENT", "is_enabled": True, "amount": Decimal("3.00")},
+        {"action": "LIKE", "is_enabled": True, "amount": Decimal("5.50")},
+    ]
+
+
+def _available_mails(address: str) -> list:
+    """The person's mails since the outbox was cleared (after their rewards were granted)."""
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_three_rewards_settled_in_one_run_are_told_in_one_mail_with_their_sum(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    make_campaign(merchant, rules=_three_rewards_rules(), hold_days=0)
+    sam = make_consumer("Sam")
+    _verified_email(sam, "sam@example.com")
+    for action_type in (ActionType.TIKTOK_LOGIN, ActionType.COMMENT, ActionType.LIKE):
+        action_record(user=sam, merchant=merchant, action_type=action_type, now=NOW)
+    assert sorted(Reward.objects.values_list("user_amount", flat=True)) == [
+        Decimal("1.20"),
+        Decimal("2.40"),
+        Decimal("4.40"),
+    ]
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rewards_settle_due(now=NOW + timedelta(hours=1))
+
+    [sent] = _available_mails("sam@example.com")
+    assert sent.subject == "[TikJoy] Your rewards are now available"
+    assert sent.body.startswith(
+        "3 rewards from Acme, €8.00 in total, are now available in your TikJoy wallet: "
+        "you can pay them out to your bank."
+    )
+    assert "€4.40" not in sent.body
+
+
+def test_rewards_settled_in_two_runs_the_same_day_are_each_told_with_that_runs_sum(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    make_campaign(merchant, rules=_three_rewards_rules(), hold_days=0)
+    sam = make_consumer("Sam")
+    _verified_email(sam, "sam@example.com")
+    action_record(user=sam, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    action_record(user=sam, merchant=merchant, action_type=ActionType.COMMENT, now=NOW)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        rewards_settle_due(now=NOW + timedelta(hours=1))
+    action_record(user=sam, merchant=merchant, action_type=ActionType.LIKE, now=NOW + timedelta(hours=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rewards_settle_due(now=NOW + timedelta(hours=3))
+
+    first, second = (m.body for m in _available_mails("sam@example.com"))
+    assert first.startswith("2 rewards from Acme, €3.60 in total, are now available")
+    assert second.startswith("Your reward of €4.40 from Acme is now available")
+    assert ConsumerNotice.objects.filter(kind=NoticeKind.REWARD_AVAILABLE).count() == 2
+
+
+def test_a_run_of_one_brand_is_told_in_the_brands_language_and_of_two_brands_in_english(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    acme = make_merchant("acme", language="it")
+    make_campaign(acme, rules=_three_rewards_rules(), hold_days=0)
+    beta = make_merchant("beta", language="de")
+    make_campaign(beta, rules=[login_rule(amount=Decimal("1.50"))], hold_days=0)
+    sam = make_consumer("Sam")  # no saved language, no browser heard
+    _verified_email(sam, "sam@example.com")
+    action_record(user=sam, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    action_record(user=sam, merchant=acme, action_type=ActionType.LIKE, now=NOW)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        rewards_settle_due(now=NOW + timedelta(hours=1))
+    action_record(user=sam, merchant=acme, action_type=ActionType.COMMENT, now=NOW + timedelta(hours=2))
+    action_record(user=sam, merchant=beta, action_type=ActionType.TIKTOK_LOGIN, now=NOW + timedelta(hours=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rewards_settle_due(now=NOW + timedelta(hours=3))
+
+    italian, english = _available_mails("sam@example.com")
+    assert italian.subject == "[TikJoy] I tuoi premi sono ora disponibili"
+    assert italian.body.startswith("2 premi da Acme, 5,60\xa0€ in tutto, sono ora disponibili")
+    assert english.body.startswith("2 rewards from Acme and Beta, €3.60 in total, are now available")

@@ -14,7 +14,7 @@ from merchants.services import consent_give
 from rewards.models import Reward, RewardKind, RewardStatus
 from rewards.selectors import availability_schedule, reward_reason_for_user
 from rewards.services import action_record, reward_reverse, rewards_settle_due, snapshot_process
-from rewards.tests.conftest import NOW, eur, snapshot, tracked_post
+from rewards.tests.conftest import NOW, eur, login_rule, snapshot, tracked_post
 from wallets.formats import money_text
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +342,28 @@ def test_the_wallet_has_no_withdraw_button_and_stopping_data_sharing_is_a_link_a
     # The data section comes after every money section, with no form that acts at once.
     assert text.index("Brands you share data with") > text.index("Pay out to my bank")
     assert 'action="/b/fizz/consent/withdraw/"' not in text
+
+
+def test_a_whatsapp_sign_in_rewards_wait_is_explained_without_a_post_or_tiktok(
+    client, make_merchant, make_campaign, make_consumer
+):
+    merchant = make_merchant()
+    make_campaign(merchant, rules=[login_rule(action="WHATSAPP_LOGIN")])
+    ben = make_consumer("Ben")
+    ben.phone, ben.phone_verified, ben.language = "+34612345678", True, "es"
+    ben.save(update_fields=["phone", "phone_verified", "language"])
+    action_record(user=ben, merchant=merchant, action_type=ActionType.WHATSAPP_LOGIN, now=timezone.now())
+    client.force_login(ben)
+
+    page = _text(client.get("/wallet/"))
+
+    assert "Ese día comprobamos que la recompensa sigue siendo válida" in page
+    assert "publicación" not in page and "TikTok sigue conectada" not in page
+
+
+def test_a_shared_posts_wait_is_explained_with_the_post_still_up(client, ana_wallet):
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/"))
+
+    assert "On that day we check the conditions still hold (your post is still up" in page
