@@ -163,6 +163,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                 "attribution": current.attribution,
                 "terms": current.terms,
                 **{f"terms_{code}": text for code, text in current.terms_translations.items()},
+                **{f"name_{code}": text for code, text in current.name_translations.items()},
                 "is_active": current.is_active,
             }
             if current
@@ -187,6 +188,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                         attribution=data["attribution"],
                         terms=data["terms"],
                         terms_translations=form.terms_translations(),
+                        name_translations=form.name_translations(),
                         now=timezone.now(),
                     )
                 else:
@@ -199,6 +201,7 @@ class ProgramAdmin(ReadOnlyAdmin):
                         attribution=data["attribution"],
                         terms=data["terms"],
                         terms_translations=form.terms_translations(),
+                        name_translations=form.name_translations(),
                         is_active=data["is_active"],
                     )
                 messages.success(request, gettext("TikJoy's program is saved."))

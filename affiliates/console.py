@@ -45,6 +45,7 @@ def program(request: HttpRequest) -> HttpResponse:
             "attribution": current.attribution,
             "terms": current.terms,
             **{f"terms_{code}": text for code, text in current.terms_translations.items()},
+            **{f"name_{code}": text for code, text in current.name_translations.items()},
             "is_active": current.is_active,
         }
         if current
@@ -68,6 +69,7 @@ def program(request: HttpRequest) -> HttpResponse:
                     attribution=data["attribution"],
                     terms=data["terms"],
                     terms_translations=form.terms_translations(),
+                    name_translations=form.name_translations(),
                     now=timezone.now(),
                 )
             else:
@@ -80,6 +82,7 @@ def program(request: HttpRequest) -> HttpResponse:
                     attribution=data["attribution"],
                     terms=data["terms"],
                     terms_translations=form.terms_translations(),
+                    name_translations=form.name_translations(),
                     is_active=data["is_active"],
                 )
             messages.success(request, _("The affiliate program is saved."))

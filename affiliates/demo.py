@@ -56,8 +56,8 @@ def demo_affiliates_seed(
     )
 
 
-def _program_name(merchant: Merchant) -> str:
-    with translation.override(merchant.language or settings.LANGUAGE_CODE):
+def _program_name(merchant: Merchant, language: str) -> str:
+    with translation.override(language):
         return gettext("%(brand)s affiliate program") % {"brand": merchant.brand_name}
 
 
@@ -132,8 +132,12 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
     )
     program = services.program_create(
         merchant=joy,
-        # The name the console suggests (affiliates.console), in the brand's language, as its owner kept it.
-        name=_program_name(joy),
+        # The name the console suggests (affiliates.console), in the brand's language, as its owner kept it,
+        # and the same name in the other languages, so each reader sees it in theirs.
+        name=_program_name(joy, joy.language or settings.LANGUAGE_CODE),
+        name_translations={
+            code: _program_name(joy, code) for code in language_codes() if code != joy.language
+        },
         domains=["joycoffee.example", shop_host],
         bounty=Decimal("10.00"),
         # Written by the brand in its language and translated into the others; no amount in them:

@@ -69,10 +69,18 @@ class ProgramForm(forms.Form):
     )
 
     def __init__(self, *args, owner_language: str, **kwargs):
-        """``owner_language``: the language of ``terms`` (the merchant's); a field ``terms_<code>``
-        follows for each other shipped language."""
+        """``owner_language``: the language of ``name`` and ``terms`` (the merchant's); fields
+        ``name_<code>`` and ``terms_<code>`` follow for each other shipped language."""
         super().__init__(*args, **kwargs)
         self.translation_codes = [code for code in language_codes() if code != owner_language]
+        for code in self.translation_codes:
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=_("Name in %(language)s") % {"language": get_language_info(code)["name_translated"]},
+                required=False,
+                max_length=120,
+            )
+        # Each name in another language right under the name.
+        self.order_fields(["name", *(f"name_{code}" for code in self.translation_codes)])
         for code in self.translation_codes:
             self.fields[f"terms_{code}"] = forms.CharField(
                 label=_("Terms in %(language)s") % {"language": get_language_info(code)["name_translated"]},
@@ -83,6 +91,9 @@ class ProgramForm(forms.Form):
 
     def terms_translations(self) -> dict[str, str]:
         return {code: self.cleaned_data.get(f"terms_{code}", "") for code in self.translation_codes}
+
+    def name_translations(self) -> dict[str, str]:
+        return {code: self.cleaned_data.get(f"name_{code}", "") for code in self.translation_codes}
 
     def domain_list(self) -> list[str]:
         return [line for line in self.cleaned_data["domains"].split() if line.strip()]

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +52,14 @@ class Program(models.Model):
         related_name="affiliate_program",
     )
     name = models.CharField(_("name"), max_length=120)
+    name_translations = models.JSONField(
+        _("name in other languages"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The name in other shipped languages, by language code; a reader sees theirs, else the name."
+        ),
+    )
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     bounty = models.DecimalField(
         _("bounty"),
@@ -142,13 +151,22 @@ class Program(models.Model):
         code = (language or "").split("-")[0].lower()
         return (self.terms_translations or {}).get(code) or self.terms
 
+    def name_in(self, language: str | None) -> str:
+        """The name a reader of ``language`` sees: the owner's name in that language, else TikJoy's
+        own program under its default name translated, else the name as the owner wrote it."""
+        code = (language or "").split("-")[0].lower()
+        translated = (self.name_translations or {}).get(code)
+        if translated:
+            return translated
+        if self.merchant_id is None and self.name == PLATFORM_PROGRAM_NAME:
+            with translation.override(code or None):
+                return gettext(PLATFORM_PROGRAM_NAME)
+        return self.name
+
     @property
     def display_name(self) -> str:
-        """The name a person reads: TikJoy's own program under its default name in the reader's
-        language; a name someone chose as written."""
-        if self.merchant_id is None and self.name == PLATFORM_PROGRAM_NAME:
-            return gettext(PLATFORM_PROGRAM_NAME)
-        return self.name
+        """The name in the active language (the page's, or the e-mail's recipient's): ``name_in``."""
+        return self.name_in(translation.get_language())
 
 
 class AffiliateStatus(models.TextChoices):

@@ -203,11 +203,13 @@ def program_create(
     margin_rate: Decimal | None = None,
     terms: str = "",
     terms_translations: dict[str, str] | None = None,
+    name_translations: dict[str, str] | None = None,
 ) -> Program:
     """A merchant's program (``merchant`` given) or TikJoy's own (``merchant=None``, one only).
 
     ``terms`` in the owner's language, ``terms_translations`` the same terms in other shipped languages
-    (``{"it": "..."}``), shown to readers of those languages (``Program.terms_in``)."""
+    (``{"it": "..."}``), shown to readers of those languages (``Program.terms_in``); ``name_translations``
+    likewise for the name (``Program.name_in``)."""
     currency = currency or (merchant.currency if merchant else "EUR")
     if not 1 <= int(window_days) <= 90:
         raise AffiliateError(_("The attribution window is 1 to 90 days."))
@@ -225,6 +227,7 @@ def program_create(
                 kind=ProgramKind.PLATFORM if merchant is None else ProgramKind.MERCHANT,
                 merchant=merchant,
                 name=name.strip() or "Affiliate program",
+                name_translations=_translations(name_translations or {}),
                 currency=currency,
                 bounty=bounty,
                 margin_rate=margin_rate,
@@ -232,19 +235,27 @@ def program_create(
                 window_days=window_days,
                 attribution=attribution,
                 terms=terms,
-                terms_translations=_terms_translations(terms_translations or {}),
+                terms_translations=_translations(terms_translations or {}),
                 created_at=now,
             )
     except IntegrityError as exc:
         raise AffiliateError(_("This program exists already.")) from exc
 
 
-def _terms_translations(texts: dict[str, str]) -> dict[str, str]:
-    """The non-empty texts, by shipped language code; any other language is refused."""
+def _translations(texts: dict[str, str]) -> dict[str, str]:
+    """The non-empty texts (a name's or the terms'), by shipped language code; any other language
+    is refused."""
     unknown = sorted(set(texts) - set(language_codes()))
     if unknown:
         raise AffiliateError(_("Terms can be given only in the languages TikJoy speaks."))
     return {code: text.strip() for code, text in sorted(texts.items()) if text and text.strip()}
+
+
+def _translations_merged(stored: dict[str, str] | None, given: dict[str, str]) -> dict[str, str]:
+    """``given`` over ``stored``: the languages the form did not offer (the brand's own, which may
+    have changed since) keep what they had, so saving never drops a translation nobody was shown."""
+    kept = {code: text for code, text in (stored or {}).items() if code not in given}
+    return _translations({**kept, **given})
 
 
 def program_update(
@@ -258,9 +269,11 @@ def program_update(
     terms: str,
     is_active: bool,
     terms_translations: dict[str, str] | None = None,
+    name_translations: dict[str, str] | None = None,
 ) -> Program:
     """Change a program's terms; a new bounty applies to conversions tracked from now on.
-    ``terms_translations`` None keeps the terms' other languages as they are."""
+    ``terms_translations`` (``name_translations``) None keeps the terms' (name's) other languages as
+    they are."""
     if not 1 <= int(window_days) <= 90:
         raise AffiliateError(_("The attribution window is 1 to 90 days."))
     if attribution not in Attribution.values:
@@ -279,14 +292,9 @@ def program_update(
         program.attribution = attribution
         program.terms = terms
         if terms_translations is not None:
-            # The languages the form did not offer (the brand's own, which may have changed since)
-            # keep what they had: saving never drops a translation nobody was shown.
-            kept = {
-                code: text
-                for code, text in (program.terms_translations or {}).items()
-                if code not in terms_translations
-            }
-            program.terms_translations = _terms_translations({**kept, **terms_translations})
+            program.terms_translations = _translations_merged(program.terms_translations, terms_translations)
+        if name_translations is not None:
+            program.name_translations = _translations_merged(program.name_translations, name_translations)
         program.is_active = is_active
         program.save()
     return program

@@ -139,20 +139,23 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
             totals=selectors.affiliate_commission_totals(affiliate),
             rejected=selectors.rejected_conversions_of(affiliate)[:50],
             site_url=settings.SITE_URL,
-            assets=_assets(program),
+            assets=_assets(program, language=get_language()),
             inquiries=affiliate.inquiries.order_by("-created_at", "-pk")[:50],
             owes=debt_owed(owner=request.user, currency=program.currency),
         )
     return render(request, "affiliates/portal.html", context)
 
 
-def _assets(program: Program) -> dict:
+def _assets(program: Program, *, language: str) -> dict:
+    """The brand's logo and latest videos, each with its title in the reader's language
+    (``Video.title_in``: the merchant's translation, else the video's own title)."""
     merchant = program.merchant
     if merchant is None:
         return {"logo": None, "videos": []}
+    videos = list(merchant.videos.prefetch_related("texts").order_by("-pk")[:12])
     return {
         "logo": merchant.logo if merchant.logo else None,
-        "videos": list(merchant.videos.order_by("-pk")[:12]),
+        "videos": [{"video": video, "title": video.title_in(language)} for video in videos],
     }
 
 

@@ -380,7 +380,7 @@ def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[st
         "affiliate_applications": _rows(
             affiliations,
             {
-                "program": lambda a: a.program.name,
+                "program": lambda a: a.program.display_name,
                 "status": lambda a: a.get_status_display(),
                 "status_reason": lambda a: a.status_reason,
                 "website": lambda a: a.website,
@@ -394,7 +394,7 @@ def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[st
         "affiliate_links": _rows(
             Link.objects.filter(affiliate__user=user).select_related("affiliate__program").order_by("pk"),
             {
-                "program": lambda k: k.affiliate.program.name,
+                "program": lambda k: k.affiliate.program.display_name,
                 "code": lambda k: k.code,
                 "destination": lambda k: k.destination,
                 "sub_id": lambda k: k.sub_id,
@@ -416,7 +416,7 @@ def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[st
             .select_related("affiliate__program", "conversion")
             .order_by("tracked_at", "pk"),
             {
-                "program": lambda c: c.affiliate.program.name,
+                "program": lambda c: c.affiliate.program.display_name,
                 "order": lambda c: c.conversion.order_id,
                 "state": lambda c: c.get_state_display(),
                 "amount": lambda c: c.amount,
@@ -431,7 +431,7 @@ def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[st
         "affiliate_inquiries": _rows(
             Inquiry.objects.filter(affiliate__user=user).select_related("affiliate__program").order_by("pk"),
             {
-                "program": lambda i: i.affiliate.program.name,
+                "program": lambda i: i.affiliate.program.display_name,
                 "order": lambda i: i.order_id,
                 "order_date": lambda i: i.order_date,
                 "amount": lambda i: i.amount,
@@ -535,12 +535,16 @@ def _csv(rows: list[dict]) -> str:
 
 
 def export_zip(*, user: User, now: datetime) -> bytes:
-    """The ZIP: README.txt, data.json (every section) and one CSV per section."""
-    sections = export_sections(user=user)
+    """The ZIP: README.txt, data.json (every section) and one CSV per section.
+
+    Built in a task, so no request's language is active: the README and every value a person reads
+    (a status, an action, a reason, a consented field) are written in the person's language
+    (``recipient_locale``: ``core.i18n.language_for``). Section names and column names are keys, the
+    same in every language, so a program reading the files needs no translation (docs/privacy.md)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        with recipient_locale(user):
-            archive.writestr("README.txt", readme_text())
+    with recipient_locale(user), zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        sections = export_sections(user=user)
+        archive.writestr("README.txt", readme_text())
         archive.writestr(
             "data.json",
             json.dumps({"exported_at": now.isoformat(), **sections}, indent=2, ensure_ascii=False),

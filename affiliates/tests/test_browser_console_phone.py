@@ -24,9 +24,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PAGES = ("/console/affiliates/", "/console/affiliates/report/", "/console/rewards/reward/consumers/")
 
 
-def test_the_console_tables_scroll_in_their_box_on_a_phone(
-    page, live_server, make_merchant, make_campaign, make_consumer
-):
+def _joy(make_merchant, make_campaign, make_consumer):
+    """Joy Coffee with consumers, an affiliate, two commissions (one locked) and an open inquiry."""
     now = timezone.now()
     merchant = make_merchant("joy", funds="500.00", brand_name="Joy Coffee", country="DE")
     make_campaign(merchant, rules=[login_rule()], now=now - timedelta(days=1))
@@ -59,6 +58,13 @@ def test_the_console_tables_scroll_in_their_box_on_a_phone(
         message="A follower ordered with my code at the counter; it is not in my list.",
         now=now,
     )
+    return merchant
+
+
+def test_the_console_tables_scroll_in_their_box_on_a_phone(
+    page, live_server, make_merchant, make_campaign, make_consumer
+):
+    merchant = _joy(make_merchant, make_campaign, make_consumer)
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
     sign_in(page, owner_of(merchant), live_server.url)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -76,3 +82,36 @@ def test_the_console_tables_scroll_in_their_box_on_a_phone(
             "[...document.querySelectorAll('table')].every(t => "
             "t.closest('.console-table-wrap, .table-wrap, .results') !== null)"
         ), path
+
+
+def test_the_programs_tables_have_compact_rows_and_show_there_is_more_to_the_right_in_italian(
+    page, live_server, make_merchant, make_campaign, make_consumer
+):
+    merchant = _joy(make_merchant, make_campaign, make_consumer)
+    owner = owner_of(merchant)
+    owner.language = "it"
+    owner.save(update_fields=["language"])
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, owner, live_server.url)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/console/affiliates/")
+
+    page.screenshot(path=str(ARTEFACTS / "console-affiliates-it-390.png"), full_page=True)
+    for heading, last_column in (("Affiliati", "Decida"), ("Commissioni", "Azione")):
+        box = page.locator(f"h2:text-is('{heading}') + .console-table-wrap")
+        table = box.locator("table")
+        # Wider than the screen, so it scrolls in its box, and the box's right edge is shaded (the hint).
+        assert box.evaluate("b => b.scrollWidth > b.clientWidth"), heading
+        assert "radial-gradient" in box.evaluate("b => getComputedStyle(b).backgroundImage"), heading
+        # Compact: no row is taller than two lines of a form (the tester saw rows of empty space).
+        heights = table.locator("tbody tr").evaluate_all(
+            "rows => rows.map(r => r.getBoundingClientRect().height)"
+        )
+        assert heights and max(heights) <= 90, (heading, heights)
+        # Scrolled to its end, the last column is on the screen.
+        box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+        header = table.get_by_role("columnheader", name=last_column, exact=True)
+        right = header.evaluate("h => h.getBoundingClientRect().right")
+        assert 0 < right <= 390, (heading, right)
+    page.screenshot(path=str(ARTEFACTS / "console-affiliates-it-390-scrolled.png"), full_page=True)

@@ -24,7 +24,7 @@ def test_the_affiliate_portal_fits_a_phone_in_german(chromium, live_server, make
 
     page.goto(f"/affiliates/{program.pk}/")
 
-    expect(page.get_by_role("heading", name="Deine Provisionen")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ihre Provisionen")).to_be_visible()
     expect(page.get_by_role("button", name="Link erstellen")).to_be_visible()
     expect(page.get_by_test_id("commission")).to_contain_text("Ausstehend")
     page.screenshot(path=str(ARTEFACTS / "affiliate-portal-de-360.png"), full_page=True)

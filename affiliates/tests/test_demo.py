@@ -49,3 +49,22 @@ def test_the_demo_programs_terms_are_in_the_readers_language_with_the_bounty_in_
     assert terms in page
     assert f"<strong>{bounty}</strong>" in page
     assert "EUR" not in page and "10.00 EUR" not in page
+
+
+def test_the_demo_programs_name_is_in_each_of_the_five_languages(client):
+    call_command("seed_demo", "--quiet-credentials")
+    joy = Program.objects.get(merchant__slug="joycoffee")
+
+    names = {
+        language: client.get("/affiliates/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        for language in ("en", "it", "de", "fr", "es")
+    }
+
+    assert (
+        f">{joy.name_in('it')}</a>" in names["it"]
+        and "Programma di affiliazione di Joy Coffee" in names["it"]
+    )
+    assert "Partnerprogramm von Joy Coffee" in names["de"] and "Partnerprogramm" not in names["it"]
+    assert "Programme d&#x27;affiliation de Joy Coffee" in names["fr"]
+    assert "Programa de afiliados de Joy Coffee" in names["es"]
+    assert "Joy Coffee affiliate program" in names["en"]

@@ -36,7 +36,7 @@ def test_the_program_page_counts_the_attribution_window_in_spanish(client, progr
     page = _page(client, f"/affiliates/{program.pk}/", "es")
 
     assert f"atribuida al último clic en un plazo de {program.window_days} días" in page
-    assert "Regístrate para postularte" in page
+    assert "Regístrese para postularse" in page
 
 
 def test_the_affiliate_portal_speaks_italian_with_states_and_reasons(client, program, affiliate):
@@ -45,8 +45,8 @@ def test_the_affiliate_portal_speaks_italian_with_states_and_reasons(client, pro
 
     page = _page(client, f"/affiliates/{program.pk}/", "it")
 
-    assert "Il tuo stato:" in page and "Approvato" in page
-    assert "Le tue commissioni" in page and "I tuoi link" in page
+    assert "Il Suo stato:" in page and "Approvato" in page
+    assert "Le Sue commissioni" in page and "I Suoi link" in page
     assert "In attesa" in page  # the commission's state, translated from the model's choices
     assert "Your commissions" not in page
 
@@ -101,8 +101,8 @@ def test_the_decision_mail_is_in_the_affiliates_language_not_the_merchants(
         )
 
     sent = next(m for m in mail.outbox if m.to == ["lia@creator.example"])
-    assert sent.subject == f"{program.name}: la tua candidatura"
-    assert "Il tuo stato in" in sent.body and "Rifiutato" in sent.body
+    assert sent.subject == f"{program.name}: la Sua candidatura"
+    assert "Il Suo stato in" in sent.body and "Rifiutato" in sent.body
     assert "Motivo: Nessun pubblico" in sent.body
 
 
@@ -117,3 +117,66 @@ def test_tikjoys_own_program_is_named_in_the_readers_language_a_merchants_as_wri
     assert "TikJoy-Partnerprogramm" in page and PLATFORM_PROGRAM_NAME not in page
     assert program.name in page  # the merchant's own name for its program, as the merchant wrote it
     assert "Programma di affiliazione TikJoy" in _page(client, f"/affiliates/{platform.pk}/", "it")
+
+
+def _main(page: str) -> str:
+    """The page's own content, without the site's header and menu (the consumer's, informal)."""
+    return page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        (
+            "it",
+            ["Il Suo stato:", "I Suoi link", "Le Sue commissioni", "nel Suo portafoglio"],
+            ["Il tuo stato", "I tuoi link", "Le tue commissioni", "nel tuo portafoglio", "Crea un link"],
+        ),
+        (
+            "de",
+            ["Ihr Status:", "Ihre Links", "Ihre Provisionen", "in Ihrem Wallet"],
+            ["Dein Status", "Deine Links", "Deine Provisionen", "in deinem Wallet"],
+        ),
+        (
+            "es",
+            ["Su estado:", "Sus enlaces", "Sus comisiones", "en su monedero"],
+            ["Tu estado", "Tus enlaces", "Tus comisiones", "en tu monedero"],
+        ),
+    ],
+)
+def test_the_portal_addresses_the_affiliate_formally_as_the_help_does(
+    client, program, affiliate, language, formal, informal
+):
+    client.force_login(affiliate.user)
+
+    page = _main(_page(client, f"/affiliates/{program.pk}/", language))
+
+    for words in formal:
+        assert words in page, words
+    for words in informal:
+        assert words not in page, words
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        (
+            "it",
+            ["Si registri per candidarsi", "acceda", "per ogni conversione che porta,"],
+            ["Registrati per candidarti", "che porti,"],
+        ),
+        (
+            "de",
+            ["Registrieren Sie sich, um sich zu bewerben", "die Sie bringen"],
+            ["Registriere dich", "die du bringst"],
+        ),
+        ("es", ["Regístrese para postularse", "inicie sesión", "que traiga,"], ["Regístrate", "que traigas"]),
+    ],
+)
+def test_the_program_page_asks_a_visitor_to_apply_formally(client, program, language, formal, informal):
+    page = _main(_page(client, f"/affiliates/{program.pk}/", language))
+
+    for words in formal:
+        assert words in page, words
+    for words in informal:
+        assert words not in page, words

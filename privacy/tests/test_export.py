@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -200,3 +201,50 @@ def test_the_readme_in_the_zip_speaks_the_persons_language(client, both, django_
     assert readme.startswith("Deine Daten bei TikJoy")
     assert "wallet_history      jede Bewegung deines Guthabens (Buchungen)" in readme
     assert "every movement" not in readme
+
+
+def _csv_rows(archive: zipfile.ZipFile, name: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(archive.read(name).decode())))
+
+
+def test_a_spanish_persons_csv_files_speak_spanish_under_the_same_column_names(
+    client, both, django_capture_on_commit_callbacks
+):
+    zoe, _ = both
+    zoe.language = "es"
+    zoe.save(update_fields=["language"])
+
+    _, archive = _export(client, zoe, django_capture_on_commit_callbacks)  # built in a task: no request
+
+    actions = _csv_rows(archive, "social_actions.csv")
+    assert list(actions[0]) == [  # the column names are keys: the same in every language
+        "brand",
+        "action",
+        "status",
+        "detail",
+        "occurred_at",
+        "device_id",
+        "ip_address",
+    ]
+    assert {(a["brand"], a["action"], a["status"]) for a in actions} == {
+        ("Alpha", "Iniciar sesión con TikTok", "Recompensada"),
+        ("Beta", "Iniciar sesión con TikTok", "Recompensada"),
+        ("Gamma", "Iniciar sesión con TikTok", "En revisión"),
+    }
+    alpha = next(a for a in actions if a["brand"] == "Alpha")
+    assert alpha["detail"] == "Pagada: tu recompensa está en tu monedero."
+    rewards = _csv_rows(archive, "rewards.csv")
+    assert sorted((r["kind"], r["status"]) for r in rewards) == [
+        ("Por la acción", "Disponible"),
+        ("Por la acción", "En revisión"),
+        ("Por la acción", "Pendiente"),
+    ]
+    assert [(c["brand"], c["fields"]) for c in _csv_rows(archive, "consents.csv")] == [
+        ("Alpha", "Nombre, Usuario de TikTok"),
+        ("Beta", "Dirección de correo"),
+    ]
+    assert {(m["brand"], m["field"]) for m in _csv_rows(archive, "merchants_received.csv")} == {
+        ("Alpha", "Nombre"),
+        ("Alpha", "Usuario de TikTok"),
+        ("Beta", "Dirección de correo"),
+    }
