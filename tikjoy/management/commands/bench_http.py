@@ -10,7 +10,8 @@ run and server:
 - the brand page ``/b/joycoffee/``, anonymous and signed in (the demo consumers, in turn);
 - the join POST (the consent page's "agree": consent given, sign-in recorded, paid), each request
   by a person who never joined; then a like claim (``/b/joycoffee/claim/like/``) by the people the
-  join run reached; then the consent withdrawal POST, each request by a person of their own whose
+  join run reached and people of their own who joined before the run (``--claim-people``); then
+  the consent withdrawal POST, each request by a person of their own whose
   consent was given before the run (``--withdraw-people``: the join run reaches too few people for
   a POST this fast, and a repeated withdrawal measures a refusal, not a withdrawal);
 - ``/wallet/`` and ``/wallet/summary.json`` of the demo consumers.
@@ -104,6 +105,12 @@ class Command(BaseCommand):
             type=int,
             default=1500,
             help="people who never joined, per client count (each join POST is a new person)",
+        )
+        parser.add_argument(
+            "--claim-people",
+            type=int,
+            default=2000,
+            help="people who joined before the run, per client count, claiming beside the join run's",
         )
         parser.add_argument(
             "--withdraw-people",
@@ -436,9 +443,17 @@ class Command(BaseCommand):
                 "  no join POST succeeded: the claim and the withdrawal are not measured (BELOW GOAL)"
             )
             return
+        # The join run reaches a few hundred people, fewer than the claim run sends: people of their
+        # own who joined before the run make up the rest (each claim is a person's first, never a repeat).
+        joiners = self._people(options["claim_people"])
+        now = timezone.now()
+        for user in joiners:
+            consent_give(user=user, merchant=merchant, fields=["DISPLAY_NAME"], now=now)
+        claimers = reached + self._sessions_bulk(joiners)
+        joined |= {user.pk for user in joiners}
         claim = Target(
             "POST like claim",
-            tuple(Variant(f"/b/{SLUG}/claim/like/", "POST", h, "") for _, h in reached),
+            tuple(Variant(f"/b/{SLUG}/claim/like/", "POST", h, "") for _, h in claimers),
             ok_statuses=(302,),
             goal_ratio=GOAL_POST,
             unique=True,
