@@ -18,6 +18,7 @@ from campaigns.models import (
     Video,
     VideoText,
 )
+from core.forms import CountField
 from merchants.forms import edit_conflict_check
 
 CAMPAIGN_HELP = {
@@ -380,7 +381,7 @@ class QuoteForm(forms.Form):
         min_value=0, max_digits=5, decimal_places=2, required=False
     )
     max_reward = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
-    views = forms.IntegerField(min_value=0, max_value=10**10, required=False)
-    likes = forms.IntegerField(min_value=0, max_value=10**9, required=False)
-    comments = forms.IntegerField(min_value=0, max_value=10**9, required=False)
-    shares = forms.IntegerField(min_value=0, max_value=10**9, required=False)
+    views = CountField(min_value=0, max_value=10**10, required=False)
+    likes = CountField(min_value=0, max_value=10**9, required=False)
+    comments = CountField(min_value=0, max_value=10**9, required=False)
+    shares = CountField(min_value=0, max_value=10**9, required=False)

@@ -457,7 +457,9 @@ CONSENT_FLAGS: dict[str, str] = {
 
 # The consent text's version: change it (and ``consent_text``) whenever the wording changes, so
 # every consent records which words the person agreed to.
-CONSENT_TEXT_VERSION = "2026-11-28"
+# A new version whenever the words change in any shipped language (2026-11-29: the it/de/fr/es wording
+# was corrected; consents given before keep the exact words they were shown in ``Consent.text``).
+CONSENT_TEXT_VERSION = "2026-11-29"
 
 
 def consent_text(*, brand_name: str, field_labels: list[str]) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from payouts.models import PayoutState
-from wallets.formats import money_text
+from wallets.formats import list_text, money_text
 
 # The outcome of one line, as the import records it (``_Applier`` in services.py).
 ACCEPTED, PAID, REJECTED, RETURNED = "accepted", "paid", "rejected", "returned"
@@ -92,6 +92,6 @@ def summary_text(details: dict[str, Any], *, recorded: str = "") -> str:
     if not_matched:
         parts.append(
             gettext("not matched: %(count)s (%(lines)s)")
-            % {"count": len(not_matched), "lines": "; ".join(_not_matched_text(e) for e in not_matched[:20])}
+            % {"count": len(not_matched), "lines": list_text(_not_matched_text(e) for e in not_matched[:20])}
         )
     return " · ".join(parts)

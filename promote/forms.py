@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.forms import CountField
 from promote.models import Goal, Kind
 from wallets.money import Currency
 
@@ -16,7 +17,7 @@ from wallets.money import Currency
 class BuyCoinsForm(forms.Form):
     """``currencies``: the ones this holder can pay in (``selectors.coin_currencies``): no other is offered."""
 
-    coins = forms.IntegerField(min_value=1, max_value=10_000_000, initial=1000, label=_("Coins"))
+    coins = CountField(min_value=1, max_value=10_000_000, initial=1000, label=_("Coins"))
     currency = forms.ChoiceField(choices=Currency.choices, label=_("Pay in"))
 
     def __init__(self, *args, currencies: list[str], **kwargs):
@@ -25,7 +26,7 @@ class BuyCoinsForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    coins = forms.IntegerField(min_value=1, max_value=10**12, label=_("Coins to withdraw"))
+    coins = CountField(min_value=1, max_value=10**12, label=_("Coins to withdraw"))
 
 
 class BirthDateForm(forms.Form):
@@ -51,7 +52,7 @@ class OrderForm(forms.Form):
     age_max = forms.IntegerField(
         min_value=18, max_value=99, initial=65, label=pgettext_lazy("age range", "to")
     )
-    budget_coins = forms.IntegerField(min_value=1, max_value=10**9, initial=1000, label=_("Budget (coins)"))
+    budget_coins = CountField(min_value=1, max_value=10**9, initial=1000, label=_("Budget (coins)"))
     duration_days = forms.IntegerField(min_value=1, max_value=30, initial=3, label=_("Duration (days)"))
     commercial_music_declared = forms.BooleanField(
         required=False, label=_("The video's music is commercial music (licensed for promotion)")
@@ -100,7 +101,7 @@ class MerchantCouponForm(forms.Form):
         help_text=_("People who agreed to share with your brand: search them by what they shared."),
         error_messages={"required": _("Choose the consumer who gets the coupon.")},
     )
-    coins = forms.IntegerField(min_value=1, max_value=10**9, initial=100, label=_("Worth (coins)"))
+    coins = CountField(min_value=1, max_value=10**9, initial=100, label=_("Worth (coins)"))
     # Read and shown in the active time zone: the console's, the merchant's (docs/i18n.md).
     valid_from = forms.DateTimeField(
         label=_("Valid from"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})

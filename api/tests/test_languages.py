@@ -126,7 +126,7 @@ def test_the_frame_puts_french_punctuation_after_an_offers_name(client, shop):
     ).content.decode()
 
     line = body.split('data-action="TIKTOK_LOGIN">')[1].split("</li>")[0]
-    assert "TikTok :" in line and "TikTok:" not in line
+    assert "TikTok\xa0:" in line and "TikTok:" not in line
 
 
 def test_the_console_key_page_is_formal_in_italian(client, brand):

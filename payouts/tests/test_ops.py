@@ -178,11 +178,11 @@ def test_lines_that_match_no_payout_are_named_in_the_readers_language():
     }
     with translation.override("fr"):
         assert summary_text(details) == (
-            "appliquées : 0 · déjà appliquées : 2 · laissé tel quel (Versé) : 1 · sans correspondance : 2 "
-            "(TJPX : aucun versement avec cette référence; TJPY : le montant 25,00\u00a0€ diffère de celui du "
+            "appliquées\u00a0: 0 · déjà appliquées\u00a0: 2 · laissé tel quel (Versé)\u00a0: 1 · sans correspondance\u00a0: 2 "
+            "(TJPX\u00a0: aucun versement avec cette référence\u00a0; TJPY\u00a0: le montant 25,00\u00a0€ diffère de celui du "
             "versement (20,00\u00a0€))"
         )
-        assert outcome_text("status PDNG: nothing to do") == "statut PDNG : rien à faire"
+        assert outcome_text("status PDNG: nothing to do") == "statut PDNG\u00a0: rien à faire"
         assert outcome_text("Account closed (AC04)") == "Account closed (AC04)"  # a bank's words: as recorded
     assert summary_text({}, recorded="3 applied, 0 already applied") == "3 applied, 0 already applied"
 

@@ -1,0 +1,16 @@
+from django.utils import translation
+
+from promote.forms import BuyCoinsForm
+
+
+def test_a_limit_in_the_error_reads_as_the_visitor_reads_numbers():
+    with translation.override("de"):
+        form = BuyCoinsForm(data={"coins": "1000000000"}, currencies=["EUR"])
+        assert not form.is_valid()
+        assert form.errors["coins"] == ["Dieser Wert muss kleiner oder gleich 10.000.000 sein."]
+    with translation.override("en"):
+        form = BuyCoinsForm(data={"coins": "0"}, currencies=["EUR"])
+        assert form.errors["coins"] == ["Ensure this value is greater than or equal to 1."]
+        form = BuyCoinsForm(data={"coins": "10000001"}, currencies=["EUR"])
+        assert form.errors["coins"] == ["Ensure this value is less than or equal to 10,000,000."]
+        assert 'max="10000000"' in str(form["coins"])
