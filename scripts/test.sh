@@ -36,4 +36,7 @@ echo "== browser for the Playwright tests"
 scripts/ensure-chromium.sh
 
 echo "== pytest on PostgreSQL"
-scripts/with-postgres.sh $PY -m pytest -p no:cacheprovider "$@"
+# One pytest-xdist worker per CPU, at most 4 (each builds its own test database from the migrations).
+# PYTEST_WORKERS=0 runs in one process.
+WORKERS=${PYTEST_WORKERS:-$(( $(nproc) < 4 ? $(nproc) : 4 ))}
+scripts/with-postgres.sh $PY -m pytest -p no:cacheprovider -n "$WORKERS" --durations=15 "$@"
