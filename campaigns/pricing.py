@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 from moneyed import Money
 
-from campaigns.models import ActionType, MerchantPricing, PricingPlan, RewardRule
+from campaigns.models import ActionType, MerchantPricing, PlatformLimit, PricingPlan, RewardRule
 from wallets.money import is_at_precision, round_down, zero
 
 EXAMPLE_POST = {"views": 10_000, "likes": 300, "comments": 20, "shares": 5}
@@ -45,6 +45,12 @@ def user_share_expression(merchant) -> Coalesce:
     assigned = MerchantPricing.objects.filter(merchant=merchant).values("plan__user_share")[:1]
     default = PricingPlan.objects.filter(is_default=True).values("user_share")[:1]
     return Coalesce(Subquery(assigned), Subquery(default))
+
+
+def platform_cap(field: str, *, currency: str = "currency") -> Subquery:
+    """The platform's ``max_reward`` or ``max_per_post`` (``PlatformLimit``) in the row's ``currency``,
+    as an expression to read with the row (``NULL``: ops set none)."""
+    return Subquery(PlatformLimit.objects.filter(currency=OuterRef(currency)).values(field)[:1])
 
 
 def split(*, price: Money, user_share: Decimal) -> tuple[Money, Money]:

@@ -107,18 +107,31 @@ def _user_rate(rate: Decimal, share: Decimal) -> Decimal:
     return cents if cents == value else value.normalize()
 
 
-def rule_offer(*, rule: RewardRule, campaign: Campaign, user_share: Decimal) -> Offer:
+def rule_offer(
+    *,
+    rule: RewardRule,
+    campaign: Campaign,
+    user_share: Decimal,
+    platform_max_reward: Decimal | None = None,
+    platform_max_per_post: Decimal | None = None,
+) -> Offer:
+    """What ``rule`` pays a person, as the engine pays it (``pricing.action_price_capped`` and the
+    per-post cap of ``pricing.post_price_capped``): the multiplier applied, cut to the campaign's and
+    the platform's maximum per reward (ops may lower the platform's after the campaign was saved),
+    then the person's share."""
     currency = campaign.currency
-    fixed = round_down(rule.amount, currency)
+    max_reward = pricing.smallest(campaign.max_reward, platform_max_reward)
 
     def user_amount(multiplier: Decimal) -> Money:
-        return pricing.split(
-            price=pricing.apply_multiplier(price=fixed, multiplier=multiplier), user_share=user_share
-        )[0]
+        price, _cut = pricing.action_price_capped(
+            amount=rule.amount, multiplier=multiplier, max_reward=max_reward, currency=currency
+        )
+        return pricing.split(price=price, user_share=user_share)[0]
 
     max_per_post = None
-    if rule.max_per_post is not None:
-        max_per_post = pricing.split(price=round_down(rule.max_per_post, currency), user_share=user_share)[0]
+    cap = pricing.smallest(rule.max_per_post, platform_max_per_post)
+    if cap is not None:
+        max_per_post = pricing.split(price=round_down(cap, currency), user_share=user_share)[0]
     return Offer(
         action=rule.action,
         label=ActionType(rule.action).label,
@@ -143,6 +156,10 @@ def landing_offers(*, merchant: Merchant, now: datetime, texts: bool = True) -> 
     campaigns = list(
         Campaign.objects.live(now=now)
         .filter(merchant=merchant)
+        .annotate(
+            platform_max_reward=pricing.platform_cap("max_reward"),
+            platform_max_per_post=pricing.platform_cap("max_per_post"),
+        )
         .prefetch_related(*related)
         .order_by("starts_at", "pk")
     )
@@ -158,7 +175,16 @@ def landing_offers(*, merchant: Merchant, now: datetime, texts: bool = True) -> 
         rules = sorted(
             (r for r in campaign.rules.all() if r.is_enabled), key=lambda r: ACTION_ORDER[r.action]
         )
-        offers = [rule_offer(rule=rule, campaign=campaign, user_share=user_share) for rule in rules]
+        offers = [
+            rule_offer(
+                rule=rule,
+                campaign=campaign,
+                user_share=user_share,
+                platform_max_reward=campaign.platform_max_reward,
+                platform_max_per_post=campaign.platform_max_per_post,
+            )
+            for rule in rules
+        ]
         result.append({"campaign": campaign, "offers": offers})
     return result
 
@@ -171,7 +197,11 @@ def live_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
         RewardRule.objects.filter(campaign__in=Campaign.objects.live(now=now).filter(merchant=merchant))
         .filter(is_enabled=True)
         .select_related("campaign")
-        .annotate(user_share=pricing.user_share_expression(merchant))
+        .annotate(
+            user_share=pricing.user_share_expression(merchant),
+            platform_max_reward=pricing.platform_cap("max_reward", currency="campaign__currency"),
+            platform_max_per_post=pricing.platform_cap("max_per_post", currency="campaign__currency"),
+        )
         .order_by("campaign__starts_at", "campaign_id")
     )
     if not rules:
@@ -187,7 +217,16 @@ def live_offers(*, merchant: Merchant, now: datetime) -> list[dict]:
     for campaign_rules in by_campaign.values():
         campaign = campaign_rules[0].campaign
         ordered = sorted(campaign_rules, key=lambda r: ACTION_ORDER[r.action])
-        offers = [rule_offer(rule=rule, campaign=campaign, user_share=user_share) for rule in ordered]
+        offers = [
+            rule_offer(
+                rule=rule,
+                campaign=campaign,
+                user_share=user_share,
+                platform_max_reward=rule.platform_max_reward,
+                platform_max_per_post=rule.platform_max_per_post,
+            )
+            for rule in ordered
+        ]
         result.append({"campaign": campaign, "offers": offers})
     return result
 

@@ -13,7 +13,8 @@ reads, for the merchant of a slug, its language (a visitor's fallback) and:
   reward rules whole without their running ``rewards_paid`` and ``spent``, with whether ``max_rewards`` is
   reached; and the version of every other row: the merchant, the campaigns' texts in other
   languages (``CampaignText``), the videos and their texts (``VideoText``), the merchant's pricing
-  assignment and every pricing plan. A row's version is its ``xmin`` and ``ctid``: PostgreSQL
+  assignment, every pricing plan and every platform limit (ops lowering the maximum per reward
+  lowers what the page offers). A row's version is its ``xmin`` and ``ctid``: PostgreSQL
   writes every UPDATE as a new version of the row, with the writing transaction's id and a new
   place, so any change to such a row moves the pair, whatever column it touched (cheaper than
   ``to_jsonb`` of a long caption; the money columns are why campaigns and rules are read whole);
@@ -21,7 +22,8 @@ reads, for the merchant of a slug, its language (a visitor's fallback) and:
 
 Both are the brand's *state* (:class:`BrandState`). A campaign edited, paused (by the merchant, or
 by the engine when the funds or the budget run out), resumed, ended, a rule or a budget changed,
-money that makes the engine resume it, a video, a text or a logo changed, a plan reassigned: each
+money that makes the engine resume it, a video, a text or a logo changed, a plan reassigned, a
+platform limit changed: each
 changes a row, so the next request has another state; a campaign starting or ending changes the
 "next moment". Nothing has to remember to invalidate anything, writes through ``update()`` or raw
 SQL included, and every server process agrees. A new column in those tables joins the fingerprint
@@ -78,6 +80,7 @@ from campaigns.models import (
     CampaignStatus,
     CampaignText,
     MerchantPricing,
+    PlatformLimit,
     PricingPlan,
     RewardRule,
     Video,
@@ -157,7 +160,7 @@ def _sql(person: str = "") -> str:
     columns follow the state's."""
     m, c, r = Merchant._meta.db_table, Campaign._meta.db_table, RewardRule._meta.db_table
     v, mp, p = Video._meta.db_table, MerchantPricing._meta.db_table, PricingPlan._meta.db_table
-    t, vt = CampaignText._meta.db_table, VideoText._meta.db_table
+    t, vt, pl = CampaignText._meta.db_table, VideoText._meta.db_table, PlatformLimit._meta.db_table
     person_columns, person_join = (", p.*", f"LEFT JOIN LATERAL ({person}) p ON true") if person else ("", "")
     # A campaign and a rule whole but for what moves with every reward paid (and shows nothing):
     # every column of the model, as a ROW (half the cost of to_jsonb of the row less those columns).
@@ -188,7 +191,8 @@ def _sql(person: str = "") -> str:
                       FROM {vt} vt WHERE vt.video_id IN (SELECT id FROM v)),
                    (SELECT string_agg(mp.id || ':' || mp.xmin::text || mp.ctid::text, ',' ORDER BY mp.id)
                       FROM {mp} mp WHERE mp.merchant_id = m.id),
-                   (SELECT string_agg(p.id || ':' || p.xmin::text || p.ctid::text, ',' ORDER BY p.id) FROM {p} p)
+                   (SELECT string_agg(p.id || ':' || p.xmin::text || p.ctid::text, ',' ORDER BY p.id) FROM {p} p),
+                   (SELECT string_agg(pl.id || ':' || pl.xmin::text || pl.ctid::text, ',' ORDER BY pl.id) FROM {pl} pl)
                )),
                (SELECT min(t) FROM c, LATERAL (VALUES (c.starts_at), (c.ends_at)) AS moments(t) WHERE t > %(now)s)
                {person_columns}

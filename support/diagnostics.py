@@ -49,7 +49,6 @@ from rewards.models import CampaignDay, MerchantConsumer, Reward, RewardStatus, 
 from rewards.reasons import NOT_PAID, Explanation, Reader, Reason, action_explain, reason_explain
 from social.models import TikTokProfile
 from wallets.formats import list_text, money_text
-from wallets.money import round_down
 
 ACTIONS_SHOWN = 20  # a person's latest actions on their page
 OUTCOMES_WINDOW = 200  # a campaign's latest actions grouped by outcome
@@ -731,14 +730,25 @@ def _caps_check(campaign: Campaign, rules: list[RewardRule], limits: PlatformLim
     )
 
 
-def _rule_prices(campaign: Campaign, rule: RewardRule, user_share: Decimal | None) -> str:
+def _rule_prices(
+    campaign: Campaign, rule: RewardRule, user_share: Decimal | None, limits: PlatformLimit | None
+) -> str:
     """What the merchant pays for the rule's action and what the person gets, for a customer new to
-    the brand and a returning one (the campaign's multipliers), as the brand page offers it
-    (``campaigns.selectors.rule_offer``)."""
+    the brand and a returning one (the campaign's multipliers), cut to the campaign's and the
+    platform's maximum per reward, as the engine pays and the brand page offers it
+    (``campaigns.pricing.action_price_capped``, ``campaigns.selectors.rule_offer``)."""
     name = rule.get_action_display()
-    base = round_down(rule.amount, campaign.currency)
-    price = pricing.apply_multiplier(price=base, multiplier=campaign.new_user_multiplier)
-    returning_price = pricing.apply_multiplier(price=base, multiplier=campaign.returning_user_multiplier)
+    platform_max_reward = limits.max_reward if limits is not None else None
+    platform_max_per_post = limits.max_per_post if limits is not None else None
+    max_reward = pricing.smallest(campaign.max_reward, platform_max_reward)
+
+    def price_for(multiplier: Decimal):
+        return pricing.action_price_capped(
+            amount=rule.amount, multiplier=multiplier, max_reward=max_reward, currency=campaign.currency
+        )[0]
+
+    price = price_for(campaign.new_user_multiplier)
+    returning_price = price_for(campaign.returning_user_multiplier)
     figures = {
         "action": name,
         "price": _money(price.amount, campaign.currency),
@@ -751,7 +761,13 @@ def _rule_prices(campaign: Campaign, rule: RewardRule, user_share: Decimal | Non
             _("%(action)s: you pay %(price)s for a new customer, %(returning_price)s for a returning one.")
             % figures
         )
-    offer = rule_offer(rule=rule, campaign=campaign, user_share=user_share)
+    offer = rule_offer(
+        rule=rule,
+        campaign=campaign,
+        user_share=user_share,
+        platform_max_reward=platform_max_reward,
+        platform_max_per_post=platform_max_per_post,
+    )
     figures["gets"] = _money(offer.new_user.amount, campaign.currency)
     figures["returning_gets"] = _money(offer.returning_user.amount, campaign.currency)
     if price == returning_price:
@@ -854,7 +870,7 @@ def _rules_checks(
                 "requirement": requirement_in_words(campaign),
             }
         else:
-            text = _rule_prices(campaign, rule, user_share)
+            text = _rule_prices(campaign, rule, user_share, limits)
         checks.append(Check(f"rule-{rule.pk}", OK, title, text))
     return checks
 

@@ -170,6 +170,31 @@ def test_a_reassigned_pricing_plan_is_shown_at_once(client, fizz):
     assert "€0.45" in _page(client)
 
 
+def test_a_platform_maximum_lowered_by_ops_is_offered_at_once_as_the_engine_pays_it(
+    client, fizz, make_consumer
+):
+    """Ops lower the platform's maximum per reward below a rule saved before: the page (kept in the
+    cache) offers the capped amount at once, and the engine pays exactly that."""
+    from allauth.socialaccount.models import SocialAccount
+
+    from campaigns.models import ActionType, PlatformLimit
+    from rewards.models import Reward
+    from rewards.services import action_record
+
+    merchant, campaign = fizz
+    assert "€0.40" in _page(client)  # 0.50 at the platform's 80 %
+
+    PlatformLimit.objects.filter(currency="EUR").update(min_reward=Decimal("0.10"), max_reward=Decimal("0.30"))
+
+    page = _page(client)
+    assert "€0.24" in page and "€0.40" not in page  # 0.30 at 80 %
+    ana = make_consumer("Ana")
+    SocialAccount.objects.create(user=ana, provider="tiktok", uid="open-ana", extra_data={})
+    action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=timezone.now())
+    reward = Reward.objects.get(user=ana)
+    assert (reward.merchant_price, reward.user_amount) == (Decimal("0.30"), Decimal("0.24"))
+
+
 def test_rewards_paid_do_not_rebuild_the_page(client, fizz, django_assert_num_queries):
     """What a campaign has spent is not shown: paying rewards keeps the page cached."""
     _, campaign = fizz
