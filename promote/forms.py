@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.forms import CountField
 from promote.models import Goal, Kind
+from promote.services import OrderRequest
 from wallets.money import Currency
 
 
@@ -79,6 +80,27 @@ class OrderForm(forms.Form):
         if data.get("age_min") and data.get("age_max") and data["age_min"] > data["age_max"]:
             self.add_error("age_max", _("The oldest age is at least the youngest."))
         return data
+
+    def order_request(self) -> OrderRequest:
+        """The valid form as the order it asks for. ``content`` is a choice of ``content_choices``:
+        ``v<id>`` a video of the merchant's library, ``p<id>`` or ``<id>`` a tracked post."""
+        data = self.cleaned_data
+        content = data["content"]
+        return OrderRequest(
+            kind=data["kind"],
+            goal=data["goal"],
+            budget_coins=data["budget_coins"],
+            duration_days=data["duration_days"],
+            commercial_music_declared=data["commercial_music_declared"],
+            audience_automatic=data["audience_automatic"],
+            country=data["country"],
+            age_min=data["age_min"],
+            age_max=data["age_max"],
+            video_id=int(content[1:]) if content.startswith("v") else None,
+            tracked_post_id=None if content.startswith("v") else int(content.removeprefix("p")),
+            coupon_code=data["coupon_code"],
+            spark_auth_code=data["spark_auth_code"],
+        )
 
 
 class ResubmitForm(forms.Form):

@@ -142,20 +142,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
-        order_request = services.OrderRequest(
-            kind=data["kind"],
-            goal=data["goal"],
-            budget_coins=data["budget_coins"],
-            duration_days=data["duration_days"],
-            commercial_music_declared=data["commercial_music_declared"],
-            audience_automatic=data["audience_automatic"],
-            country=data["country"],
-            age_min=data["age_min"],
-            age_max=data["age_max"],
-            tracked_post_id=int(data["content"]),
-            coupon_code=data["coupon_code"],
-            spark_auth_code=data["spark_auth_code"],
-        )
+        order_request = form.order_request()
         now = timezone.now()
         quote = services.order_quote(holder=user, request=order_request, now=now)
         for reason in quote.reasons:  # shown before paying, not only after clicking Pay
