@@ -23,6 +23,7 @@ from payouts.selectors import current_bank_account, payouts_for
 from privacy import services
 from privacy.forms import CloseMerchantForm, ReverseRewardsForm
 from privacy.selectors import merchant_closure_get, merchant_closure_plan_get
+from promote.selectors import coin_holdings_get
 from wallets.formats import money_text
 
 
@@ -84,6 +85,7 @@ def close(request: HttpRequest) -> HttpResponse:
             "closure": merchant_closure_get(merchant=merchant),
             "refunds": list(payouts_for(owner=merchant)[:20]),
             "left": wallet_balance(merchant=merchant),
+            "returned": coin_holdings_get(holder=merchant),
         }
     context["bank"] = current_bank_account(owner=merchant)
     return console_render(request, "console/close.html", context)

@@ -305,6 +305,15 @@ def data_exports_list(*, user: User) -> list[DataExport]:
 # --- a merchant leaving ------------------------------------------------------------------------
 
 
+def closed_merchant_returned_coins(*, merchant: Merchant) -> int:
+    """The free Promote coins of a closed merchant (0 for one still open): coins its coupons left
+    unused came back to it after the closing; asking for the refund turns them into money first."""
+    if not Merchant.objects.filter(pk=merchant.pk, closed_at__isnull=False).exists():
+        return 0
+    holdings = coin_holdings_get(holder=merchant)
+    return holdings.free if holdings else 0
+
+
 @dataclass(frozen=True)
 class ClosurePlan:
     """What closing a merchant does, or why it can't be closed now (``refusals``, in words)."""

@@ -87,12 +87,13 @@ from privacy.models import DataExport, ExportStatus, MerchantClosure
 from privacy.selectors import (
     PAYOUT,
     DeletionPlan,
+    closed_merchant_returned_coins,
     deletion_plan_get,
     last_movement_at,
     merchant_closure_plan_get,
     merchant_money_moving,
 )
-from promote.services import coins_withdraw, promote_erase_for_person
+from promote.services import PromoteError, coins_withdraw, promote_erase_for_person
 from rewards.models import Reward, RewardStatus
 from rewards.services import (
     RewardError,
@@ -526,8 +527,21 @@ def _closure_tell_owners(merchant: Merchant, closure: MerchantClosure) -> None:
 
 def merchant_refund_request(*, merchant: Merchant, actor: User, now: datetime) -> Payout:
     """A closed merchant's balance is refunded again (a refund came back, or money arrived after
-    the closing, e.g. a commission reversed): refused while another refund is on its way."""
+    the closing, e.g. a commission reversed): refused while another refund is on its way.
+
+    Promote coins that came back after the closing (a coupon the merchant gave that ended unused)
+    are turned back into money first, by ``coins_withdraw``'s rule (its own transaction, as when
+    closing), so they are refunded with the rest: the owner who asks is the one who withdraws."""
     _require_owner(merchant=merchant, actor=actor)
+    returned = closed_merchant_returned_coins(merchant=merchant)
+    if returned:
+        moving, _pending, _until = merchant_money_moving(merchant=merchant)
+        if moving:  # refused before anything moves, as below
+            raise ClosureRefused(" ".join(moving))
+        try:
+            coins_withdraw(holder=merchant, coins_count=returned, actor=actor, now=now)
+        except PromoteError as exc:
+            raise ClosureRefused(str(exc)) from None
     try:
         with transaction.atomic(durable=True):
             locked = Merchant.objects.select_for_update().get(pk=merchant.pk)

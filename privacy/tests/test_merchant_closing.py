@@ -437,3 +437,56 @@ def test_the_close_page_refunds_only_the_free_coins_and_says_what_becomes_of_a_c
     closure = close(shop)
     assert closure.refund.money == eur("75.69") and closure.coins_withdrawn == 50
     clean_books()
+
+
+@pytest.mark.django_db
+def test_coins_a_coupon_leaves_unused_after_the_closing_are_refunded_not_stranded(shop, staff, client):
+    """A coupon given before the closing ends unused after it: its 1,950 coins come back to the closed
+    merchant. The closing page says what they are worth, and "Refund it" turns them into money by
+    the withdrawal's rule (the last coins take all their funds: 19.80 less the 0.49 the 50 free coins
+    gave back at the closing) and refunds that: nothing is left behind."""
+    from promote.selectors import coin_holdings_get
+    from promote.services import coupons_expire
+
+    refund_bank(shop)
+    owner = owner_of(shop)
+    coins_buy_from_wallet(holder=shop, coins_count=2000, currency="EUR", actor=owner, now=NOW)
+    fan = ConsumerFactory(display_name="Coupon Fan")
+    consent_give(user=fan, merchant=shop, fields=[ConsentField.DISPLAY_NAME], now=NOW)
+    coupon_issue(
+        code="JOY-LATER",
+        coins_count=1950,
+        valid_from=NOW - timedelta(hours=1),
+        valid_until=NOW + timedelta(days=2),
+        user=fan,
+        merchant=shop,
+        actor=owner,
+        now=NOW,
+    )
+    closure = close(shop)
+    payouts.payout_approve(payout_id=closure.refund.pk, actor=staff[0], now=LATER)
+    batch = payouts.batch_build(actor=staff[0], now=LATER)
+    batch = payouts.batch_release(batch_id=batch.pk, actor=staff[1], now=LATER)
+    for build in (sandbox_bank.pain002_answer, sandbox_bank.camt054_answer):
+        raw = build(batch=batch, payouts=[closure.refund], answer=sandbox_bank.BankAnswer(), now=LATER)
+        payouts.bank_file_import(raw=raw, name="bank.xml", actor=None, now=LATER)
+    assert funds(shop) == eur("0.00")
+
+    assert coupons_expire(now=NOW + timedelta(days=3)) == 1
+    assert coin_holdings_get(holder=shop).free == 1950
+    client.force_login(owner)
+    page = client.get(reverse("console:close")).content.decode().replace("\xa0", " ")
+    assert (
+        "1,950 Promote coins came back from coupons that ended unused. They are worth €19.31: asking for "
+        "the refund turns them into money and refunds them with the rest." in page
+    )
+    assert 'value="Refund it"' in page and "Left on the wallet: €0.00" in page
+
+    response = client.post(reverse("console:close"), {"action": "refund"}, follow=True)
+    assert "The refund of €19.31 is asked for again." in response.content.decode().replace("\xa0", " ")
+    again = Payout.objects.filter(owner_id=shop.pk, owner_type=MERCHANT_PAYEE).latest("pk")
+    assert (again.money, again.state) == (eur("19.31"), PayoutState.REQUESTED)
+    assert coin_holdings_get(holder=shop).free == 0 and funds(shop) == eur("0.00")
+    page = client.get(reverse("console:close")).content.decode()
+    assert "came back from coupon" not in page and 'value="Refund it"' not in page
+    clean_books()
