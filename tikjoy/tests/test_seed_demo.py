@@ -329,3 +329,20 @@ def test_the_demo_campaign_and_its_videos_speak_the_visitors_language(client):
         assert "Demo: latte art in 10 seconds" not in page, language
     english = client.get("/b/joycoffee/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert DEMO_CAMPAIGN_NAME in english and "Demo: latte art in 10 seconds" in english
+
+
+@pytest.mark.django_db
+def test_a_demo_person_rewarded_for_a_tiktok_sign_in_has_tiktok_connected(client):
+    """Eve's reward is for signing in with TikTok: her account says TikTok is connected (tester, #23)."""
+    from allauth.socialaccount.models import SocialAccount
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")  # idempotent
+
+    eve = User.objects.get(email="eve@demo.tikjoy.local")
+    assert SocialAccount.objects.filter(user=eve, provider="tiktok").count() == 1
+    assert client.login(email="eve@demo.tikjoy.local", password=DEMO_PASSWORD)
+    page = client.get("/me/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "@eve.demo" in page and "not connected" not in page.lower()
+    owner = User.objects.get(email="owner@demo.tikjoy.local")
+    assert not SocialAccount.objects.filter(user=owner).exists()  # no TikTok history: none made up

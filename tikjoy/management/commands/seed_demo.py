@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -18,11 +19,13 @@ from api.demo import demo_widget_seed
 from billing.demo import demo_last_month_seed
 from billing.services import coin_invoices_issue_due
 from campaigns.demo import demo_seed
+from campaigns.models import ActionType
 from chats.demo import demo_chats_seed
 from merchants.demo import demo_merchant_ensure
 from payouts.demo import demo_payouts_seed
 from promote.demo import demo_promote_seed
 from rewards.demo import demo_payout_ready_seed, demo_rewards_seed, demo_subscriber_seed
+from social.demo import demo_tiktok_identity
 
 DEMO_PASSWORD = "tikjoy-demo-2026"
 
@@ -169,6 +172,17 @@ class Command(BaseCommand):
             self.stdout.write(f"billing: {issued} coin purchase invoice(s) issued")
         for line in demo_chats_seed(merchant=campaign.merchant, now=now):
             self.stdout.write(line)
+        # Whoever the demo's history rewards for a TikTok sign-in or share has a TikTok identity.
+        tiktok_people = (
+            get_user_model()
+            .objects.filter(pk__in=[u.pk for u in users.values()])
+            .filter(social_actions__action_type__in=[ActionType.TIKTOK_LOGIN, ActionType.SHARE_VIDEO])
+            .distinct()
+            .order_by("pk")
+        )
+        linked = [person.email for person in tiktok_people if demo_tiktok_identity(user=person, now=now)]
+        if linked:
+            self.stdout.write(f"social: TikTok identities linked for {', '.join(linked)}")
         # The demo is made by the engine itself: the books must agree before anyone looks.
         call_command("ledger_check", stdout=self.stdout, stderr=self.stderr)
         call_command("rewards_check", stdout=self.stdout, stderr=self.stderr)
