@@ -407,10 +407,9 @@ def test_the_close_page_writes_the_refund_the_german_and_french_way(shop, client
     assert "<strong>95,00\xa0€</strong>" in french and "95.00" not in french
 
 
-@pytest.mark.django_db
-def test_the_close_page_refunds_only_the_free_coins_and_says_what_becomes_of_a_coupons_coins(shop, client):
-    """2,000 coins bought for 19.80, 1,950 of them set aside for a consumer's coupon: the 50 free
-    coins give back their share (0.49, not the 19.80 of all the coins), and closing refunds just that."""
+def _coins_with_a_coupon(shop, *, valid_for: timedelta):
+    """The shop (with its refund bank account) buys 2,000 coins for 19.80 and sets 1,950 aside for a
+    consumer's coupon valid for ``valid_for``; returns its owner."""
     refund_bank(shop)
     owner = owner_of(shop)
     coins_buy_from_wallet(holder=shop, coins_count=2000, currency="EUR", actor=owner, now=NOW)
@@ -420,12 +419,20 @@ def test_the_close_page_refunds_only_the_free_coins_and_says_what_becomes_of_a_c
         code="JOY-THANKS",
         coins_count=1950,
         valid_from=NOW - timedelta(hours=1),
-        valid_until=NOW + timedelta(days=30),
+        valid_until=NOW + valid_for,
         user=fan,
         merchant=shop,
         actor=owner,
         now=NOW,
     )
+    return owner
+
+
+@pytest.mark.django_db
+def test_the_close_page_refunds_only_the_free_coins_and_says_what_becomes_of_a_coupons_coins(shop, client):
+    """2,000 coins bought for 19.80, 1,950 of them set aside for a consumer's coupon: the 50 free
+    coins give back their share (0.49, not the 19.80 of all the coins), and closing refunds just that."""
+    owner = _coins_with_a_coupon(shop, valid_for=timedelta(days=30))
     client.force_login(owner)
 
     german = client.get(reverse("console:close"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
@@ -448,21 +455,7 @@ def test_coins_a_coupon_leaves_unused_after_the_closing_are_refunded_not_strande
     from promote.selectors import coin_holdings_get
     from promote.services import coupons_expire
 
-    refund_bank(shop)
-    owner = owner_of(shop)
-    coins_buy_from_wallet(holder=shop, coins_count=2000, currency="EUR", actor=owner, now=NOW)
-    fan = ConsumerFactory(display_name="Coupon Fan")
-    consent_give(user=fan, merchant=shop, fields=[ConsentField.DISPLAY_NAME], now=NOW)
-    coupon_issue(
-        code="JOY-LATER",
-        coins_count=1950,
-        valid_from=NOW - timedelta(hours=1),
-        valid_until=NOW + timedelta(days=2),
-        user=fan,
-        merchant=shop,
-        actor=owner,
-        now=NOW,
-    )
+    owner = _coins_with_a_coupon(shop, valid_for=timedelta(days=2))
     closure = close(shop)
     payouts.payout_approve(payout_id=closure.refund.pk, actor=staff[0], now=LATER)
     batch = payouts.batch_build(actor=staff[0], now=LATER)
