@@ -181,10 +181,12 @@ def test_a_platform_maximum_lowered_by_ops_is_offered_at_once_as_the_engine_pays
     from rewards.models import Reward
     from rewards.services import action_record
 
-    merchant, campaign = fizz
+    merchant, _ = fizz
     assert "€0.40" in _page(client)  # 0.50 at the platform's 80 %
 
-    PlatformLimit.objects.filter(currency="EUR").update(min_reward=Decimal("0.10"), max_reward=Decimal("0.30"))
+    PlatformLimit.objects.filter(currency="EUR").update(
+        min_reward=Decimal("0.10"), max_reward=Decimal("0.30")
+    )
 
     page = _page(client)
     assert "€0.24" in page and "€0.40" not in page  # 0.30 at 80 %
