@@ -436,6 +436,10 @@ def merchant_close(*, merchant: Merchant, actor: User, confirmed: str, now: date
     """
     _require_owner(merchant=merchant, actor=actor)
     plan = merchant_closure_plan_get(merchant=merchant, now=now)
+    if not plan.refusals and plan.fingerprint != confirmed:
+        # Money moved since the page was shown, perhaps while the plan was read (a reward paid
+        # between its checks and its balances): read it again, so a reason to refuse is named.
+        plan = merchant_closure_plan_get(merchant=merchant, now=now)
     if plan.refusals:
         raise ClosureRefused(" ".join(plan.refusals))
     if plan.fingerprint != confirmed:
