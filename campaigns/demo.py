@@ -23,10 +23,12 @@ from merchants.demo import demo_merchant_ensure
 from social.services import creator_status_set
 
 DEMO_CAMPAIGN_NAME = "Demo: Winter warm-up JoyBack"
+# French texts put a no-break space (U+00A0) before ":" ";" "?" "!" and inside « », so a narrow
+# screen never starts a line with the colon.
 DEMO_CAMPAIGN_TEXTS = {
     "it": "Demo: JoyBack d'inverno per scaldarsi",
     "de": "Demo: Winter-JoyBack zum Aufwärmen",
-    "fr": "Démo : JoyBack pour se réchauffer cet hiver",
+    "fr": "Démo\u00a0: JoyBack pour se réchauffer cet hiver",
     "es": "Demo: JoyBack para entrar en calor este invierno",
 }
 DEMO_HISTORY = timedelta(days=21)  # the campaign went live this long before the demo's "now"
@@ -53,19 +55,22 @@ DEMO_VIDEO_TEXTS = {
     "Demo: latte art in 10 seconds": {
         "it": ("Demo: latte art in 10 secondi", "Latte art da Joy Coffee"),
         "de": ("Demo: Latte Art in 10 Sekunden", "Latte Art bei Joy Coffee"),
-        "fr": ("Démo : latte art en 10 secondes", "Latte art chez Joy Coffee"),
+        "fr": ("Démo\u00a0: latte art en 10 secondes", "Latte art chez Joy Coffee"),
         "es": ("Demo: latte art en 10 segundos", "Latte art en Joy Coffee"),
     },
     "Demo: our winter menu": {
         "it": ("Demo: il nostro menu invernale", "Il menu invernale di Joy Coffee"),
         "de": ("Demo: unsere Winterkarte", "Die Winterkarte von Joy Coffee"),
-        "fr": ("Démo : notre carte d'hiver", "La carte d'hiver de Joy Coffee"),
+        "fr": ("Démo\u00a0: notre carte d'hiver", "La carte d'hiver de Joy Coffee"),
         "es": ("Demo: nuestro menú de invierno", "El menú de invierno de Joy Coffee"),
     },
     "Demo: behind the roaster": {
         "it": ("Demo: dietro il tostatore", "Come tostiamo da Joy Coffee"),
         "de": ("Demo: hinter dem Röster", "So rösten wir bei Joy Coffee"),
-        "fr": ("Démo : dans les coulisses de la torréfaction", "Comment nous torréfions chez Joy Coffee"),
+        "fr": (
+            "Démo\u00a0: dans les coulisses de la torréfaction",
+            "Comment nous torréfions chez Joy Coffee",
+        ),
         "es": ("Demo: detrás del tostador", "Así tostamos en Joy Coffee"),
     },
 }
@@ -105,6 +110,23 @@ def demo_rules() -> list[dict]:
     ]
 
 
+def _plain_spaces(value):
+    """A demo text (or a video's (title, caption)) with its no-break spaces as ordinary ones."""
+    if isinstance(value, tuple):
+        return tuple(_plain_spaces(part) for part in value)
+    return value.replace("\N{NO-BREAK SPACE}", " ")
+
+
+def _demo_texts_due(current: dict, demo: dict) -> bool:
+    """Whether the demo's texts in other languages are to be written: none yet, or the demo's own
+    as an earlier ``seed_demo`` wrote them, with ordinary spaces where French now has no-break ones.
+    Texts changed by hand on the console are kept."""
+    if not current:
+        return True
+    plain = {language: _plain_spaces(text) for language, text in demo.items()}
+    return current != demo and {language: _plain_spaces(text) for language, text in current.items()} == plain
+
+
 def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaign:
     """A live campaign with a rule for every action, three library videos and one UGC video to review."""
     campaign = Campaign.objects.filter(merchant=merchant, name=DEMO_CAMPAIGN_NAME).first()
@@ -132,7 +154,8 @@ def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaig
         campaign = services.campaign_activate(campaign=campaign, actor=owner, now=went_live)
     elif campaign.status == CampaignStatus.PAUSED:
         campaign = services.campaign_activate(campaign=campaign, actor=owner, now=now)
-    if not campaign.texts.exists() and campaign.status != CampaignStatus.ENDED:
+    campaign_texts = dict(campaign.texts.values_list("language", "name"))
+    if campaign.status != CampaignStatus.ENDED and _demo_texts_due(campaign_texts, DEMO_CAMPAIGN_TEXTS):
         campaign = services.campaign_texts_save(campaign=campaign, actor=owner, texts=DEMO_CAMPAIGN_TEXTS)
     videos = {video.title: video for video in Video.objects.filter(merchant=merchant)}
     for title, caption, url in DEMO_VIDEOS:
@@ -146,7 +169,8 @@ def demo_campaigns_ensure(*, merchant, owner, creator, now: datetime) -> Campaig
                 mentions="@joycoffee.demo",
                 tiktok_url=url,
             )
-        if not videos[title].texts.exists():
+        video_texts = {text.language: (text.title, text.caption) for text in videos[title].texts.all()}
+        if _demo_texts_due(video_texts, DEMO_VIDEO_TEXTS[title]):
             services.video_texts_save(video=videos[title], actor=owner, texts=DEMO_VIDEO_TEXTS[title])
     creator_status_set(user=creator, is_creator=True)
     if not UgcSubmission.objects.filter(campaign=campaign, user=creator).exists():

@@ -18,8 +18,8 @@ from campaigns.models import (
     Video,
     VideoText,
 )
-from core.forms import CountField
 from merchants.forms import edit_conflict_check
+from wallets.forms import CountField
 
 CAMPAIGN_HELP = {
     "name": _("Shown to consumers on your brand page."),

@@ -16,12 +16,12 @@ from django.conf import settings
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from moneyed import Money
 
 from accounts.models import User
 from affiliates.models import Commission, CommissionState
-from campaigns.models import Campaign, CampaignStatus
+from campaigns.models import Campaign, CampaignStatus, campaign_name_in
 from merchants.models import BankTransfer, Membership, Merchant
 from payouts.models import IN_FLIGHT_STATES, OPEN_STATES, IdentityStatus, PayeeIdentity, Payout
 from payouts.selectors import current_bank_account
@@ -327,7 +327,8 @@ class ClosurePlan:
     orders: int = 0
     coins_in_coupons: int = 0  # set aside for coupons given to consumers: not withdrawn, not refunded
     coupons: int = 0
-    campaigns_to_end: list[str] = field(default_factory=list)
+    campaigns_to_end: list[str] = field(default_factory=list)  # their own names (the fingerprint's)
+    campaigns_to_end_read: list[str] = field(default_factory=list)  # as the reader's language names them
     refund_to: str = ""  # the masked IBAN the refund goes to
     pending_rewards: int = 0  # pending or held rewards (the owner may reverse them)
     pending_rewards_until: datetime | None = None  # when the last hold ends
@@ -456,11 +457,13 @@ def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePl
     holdings = coin_holdings_get(holder=merchant)
     coins = holdings.free if holdings else 0
     coin_funds = holdings.free_value if coins else None
+    # The page names each campaign in the reader's language (``campaign_name_in``); the fingerprint keeps
+    # their own names, the same in every language.
     campaigns = list(
         Campaign.objects.filter(merchant=merchant)
         .exclude(status=CampaignStatus.ENDED)
         .order_by("pk")
-        .values_list("name", flat=True)
+        .values_list("name", campaign_name_in(get_language()))
     )
     plan = ClosurePlan(merchant=merchant, balances=balances, coin_funds=coin_funds)
     for other in [*balances, *([coin_funds] if coin_funds is not None else [])]:
@@ -490,7 +493,8 @@ def merchant_closure_plan_get(*, merchant: Merchant, now: datetime) -> ClosurePl
         orders=holdings.orders if holdings else 0,
         coins_in_coupons=holdings.in_coupons if holdings else 0,
         coupons=holdings.coupons if holdings else 0,
-        campaigns_to_end=campaigns,
+        campaigns_to_end=[name for name, _ in campaigns],
+        campaigns_to_end_read=[name_read for _, name_read in campaigns],
         refund_to=refund_to,
         pending_rewards=pending,
         pending_rewards_until=until,

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.forms import CountField
 from promote.models import Goal, Kind
 from promote.services import OrderRequest
+from wallets.forms import CountField
 from wallets.money import Currency
 
 

@@ -57,6 +57,7 @@ from rewards.calculation_text import (
 )
 from rewards.charts import chart, day_label
 from rewards.models import Reward
+from rewards.reasons import reward_reason_text
 from wallets.columns import money_column
 from wallets.formats import list_text, money_text, number_text
 
@@ -191,7 +192,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "action_type",
         "kind",
         "status",
-        "reason",
+        "reason_text",
         "merchant_price_text",
         "user_amount_text",
         "margin_text",
@@ -248,6 +249,12 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     def campaign_link(self, obj: Reward) -> str:
         url = reverse("console:campaigns_campaign_change", kwargs={"object_id": obj.campaign_id})
         return format_html('<a href="{}">{}</a>', url, obj.campaign_name_read)
+
+    @admin.display(description=Reward._meta.get_field("reason").verbose_name)
+    def reason_text(self, obj: Reward) -> str:
+        # The engine's own sentences in the reader's language, a reason a person typed as written; the
+        # stored text stays as recorded (the export and the ledger keep it).
+        return reward_reason_text(obj.reason)
 
     @admin.display(description=gettext_lazy("Action"))
     def action_type(self, obj: Reward) -> str:

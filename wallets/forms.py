@@ -1,4 +1,4 @@
-"""Money typed by a person, the way their language writes it (docs/i18n.md).
+"""Money and counts typed by a person, the way their language writes them (docs/i18n.md).
 
 ``AmountField`` reads "10,50" in German, Italian, French and Spanish and "10.50" in English, and
 either sign wherever it can only be a decimal sign (one sign followed by one or two digits: no
@@ -7,6 +7,10 @@ German, "1 234,56" in French, "1,234.56" in English) are read too. Anything else
 ``-5``, ``10,5,0``, ``1.000`` in English) is refused with an example in the reader's language,
 never read as a number it was not meant to be. It shows its value as the language writes it
 ("16,00" in German), in a text box with the decimal keypad on phones.
+
+``CountField`` is a whole number (coins, views) whose bounds read in the error message as every
+other number on the site does (``number_text``, Babel): "10,000,000" in English, "10.000.000" in
+German and Spanish, where Django's ``number_format`` wrote "10 000 000" in Spanish.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_decimal, get_decimal_symbol, get_group_symbol
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from wallets.formats import babel_locale
+from wallets.formats import babel_locale, number_text
 
 _SPACES = "\u0020\u00a0\u202f"
 _PLAIN = re.compile(r"(?P<whole>\d{1,12})(?:[.,](?P<cents>\d{1,2}))?")
@@ -83,3 +89,37 @@ class AmountField(forms.Field):
                 params={"example": amount_text(Decimal("25.50"))},
             )
         return amount
+
+
+class _GroupedLimit:
+    """A min/max validator whose message shows its limit as the visitor reads numbers
+    ("at most 10,000,000" / "10.000.000"), not Python's ``10000000``."""
+
+    def __call__(self, value):
+        try:
+            super().__call__(value)
+        except ValidationError as error:
+            limit = self.limit_value() if callable(self.limit_value) else self.limit_value
+            raise ValidationError(
+                error.message,
+                code=error.code,
+                params={**error.params, "limit_value": number_text(limit)},
+            ) from None
+
+
+class GroupedMinValueValidator(_GroupedLimit, MinValueValidator):
+    pass
+
+
+class GroupedMaxValueValidator(_GroupedLimit, MaxValueValidator):
+    pass
+
+
+class CountField(forms.IntegerField):
+    """A whole number a person types (coins, views): its bounds read in their locale in the
+    error message. The ``min``/``max`` attributes of the input stay plain numbers for the browser."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        swap = {MinValueValidator: GroupedMinValueValidator, MaxValueValidator: GroupedMaxValueValidator}
+        self.validators = [swap[type(v)](v.limit_value) if type(v) in swap else v for v in self.validators]

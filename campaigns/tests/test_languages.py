@@ -3,9 +3,13 @@ columns and the model names are translated, not the English derived from the cod
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 
+from campaigns.models import ActionType
+from campaigns.tests.conftest import rule
 from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +88,33 @@ def test_the_english_campaign_form_is_unchanged(client, merchant, owner, make_ca
 
     for english in ("Starts", "Touchpoints", "New user multiplier", "User daily cap", "Max per post"):
         assert english in page, english
+
+
+def _inline_headings(page: str) -> list[str]:
+    """Each reward rule's heading as a person reads it ("Reward rule: #1"), the markup left out."""
+    headings = re.findall(r"<h3><b>(.*?)</b>\s*<span class=\"inline_label\">(.*?)</span>", page, re.S)
+    return [f"{label} {re.sub(r'<[^>]+>', '', rule).strip()}" for label, rule in headings]
+
+
+def test_the_reward_rules_headings_put_a_no_break_space_before_the_colon_in_french(
+    client, merchant, owner, make_campaign
+):
+    campaign = make_campaign(merchant, rules=[rule(ActionType.TIKTOK_LOGIN)])
+    client.force_login(owner)
+
+    add = response_text(client.get(reverse("console:campaigns_campaign_add"), HTTP_ACCEPT_LANGUAGE="fr"))
+    change = response_text(
+        client.get(
+            reverse("console:campaigns_campaign_change", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="fr"
+        )
+    )
+    english = response_text(
+        client.get(
+            reverse("console:campaigns_campaign_change", args=[campaign.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+    )
+
+    assert "Règle de récompense\xa0: #1" in _inline_headings(add)
+    assert "Règle de récompense\xa0: Se connecter avec TikTok dans Summer JoyBack" in _inline_headings(change)
+    assert "Reward rule: Log in with TikTok in Summer JoyBack" in _inline_headings(english)
+    assert "Règle de récompense: " not in add + change

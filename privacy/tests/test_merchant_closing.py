@@ -19,7 +19,7 @@ from moneyed import Money
 
 from billing.models import Statement
 from campaigns.models import ActionType, CampaignStatus
-from campaigns.services import CampaignError, NotAllowed, campaign_activate
+from campaigns.services import CampaignError, NotAllowed, campaign_activate, campaign_texts_save
 from merchants.models import ConsentField, Merchant
 from merchants.services import MerchantError, consent_give
 from merchants.wallet import merchant_top_up_record
@@ -405,6 +405,25 @@ def test_the_close_page_writes_the_refund_the_german_and_french_way(shop, client
     # 100.00 funded, 5.00 paid for the login reward: 95.00 is refunded.
     assert "<strong>95,00\xa0€</strong>" in german and "95.00" not in german
     assert "<strong>95,00\xa0€</strong>" in french and "95.00" not in french
+
+
+@pytest.mark.django_db
+def test_the_close_page_names_the_campaigns_in_the_readers_language_and_the_plan_stays_the_same(shop, client):
+    refund_bank(shop)
+    spring = shop.campaigns.get()
+    campaign_texts_save(campaign=spring, actor=owner_of(shop), texts={"fr": "Cashback de printemps"})
+    client.force_login(owner_of(shop))
+
+    french = client.get(reverse("console:close"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    english = client.get(reverse("console:close"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Ses campagnes se terminent\xa0: Cashback de printemps." in french
+    assert "Spring JoyBack" not in french
+    assert "Its campaigns end: Spring JoyBack." in english
+    with translation.override("fr"):
+        read_in_french = merchant_closure_plan_get(merchant=shop, now=NOW)
+    with translation.override("en"):
+        assert merchant_closure_plan_get(merchant=shop, now=NOW).fingerprint == read_in_french.fingerprint
 
 
 def _coins_with_a_coupon(shop, *, valid_for: timedelta):

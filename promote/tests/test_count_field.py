@@ -8,6 +8,14 @@ def test_a_limit_in_the_error_reads_as_the_visitor_reads_numbers():
         form = BuyCoinsForm(data={"coins": "1000000000"}, currencies=["EUR"])
         assert not form.is_valid()
         assert form.errors["coins"] == ["Dieser Wert muss kleiner oder gleich 10.000.000 sein."]
+    with translation.override("es"):  # as every Spanish number on the site (Babel), not "10 000 000"
+        form = BuyCoinsForm(data={"coins": "10000001"}, currencies=["EUR"])
+        assert form.errors["coins"] == ["El valor debe ser menor o igual que 10.000.000."]
+    with translation.override("fr"):
+        form = BuyCoinsForm(data={"coins": "10000001"}, currencies=["EUR"])
+        assert form.errors["coins"] == [
+            "Assurez-vous que cette valeur est inférieure ou égale à 10\u202f000\u202f000."
+        ]
     with translation.override("en"):
         form = BuyCoinsForm(data={"coins": "0"}, currencies=["EUR"])
         assert form.errors["coins"] == ["Ensure this value is greater than or equal to 1."]

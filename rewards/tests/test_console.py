@@ -18,8 +18,9 @@ from merchants.selectors import person_seen_by_merchant, wallet_balance
 from merchants.services import consent_give, consent_withdraw
 from rewards.models import Reward, RewardKind
 from rewards.selectors import merchant_reward_figures
-from rewards.services import action_record
+from rewards.services import action_record, reward_settle
 from rewards.tests.conftest import NOW, eur, owner_of
+from social.models import TrackedPost
 from tikjoy.tests.factories import response_text
 from wallets.formats import money_text
 
@@ -167,6 +168,39 @@ def test_the_detail_pages_title_and_breadcrumbs_name_the_reward_in_the_readers_w
     assert german.count(f"Prämie #{reward.pk} (Für die Aktion): 0,40\xa0€ (Ausstehend)") >= 2
     for text in (english, german):
         assert "PENDING" not in text and "0.40 EUR" not in text
+
+
+def test_the_engines_reason_is_shown_in_the_readers_language_and_stays_recorded_in_english(
+    client, acme_month
+):
+    """Ben deletes his post before the hold ends: the engine reverses his share reward, in its English words."""
+    ben_share = Reward.objects.get(user__display_name="Ben", kind=RewardKind.ACTION)
+    TrackedPost.objects.filter(pk=ben_share.action.tracked_post_id).update(
+        status=TrackedPost.Status.GONE, gone_at=NOW + timedelta(days=3)
+    )
+    reward_settle(reward_id=ben_share.pk, now=NOW + timedelta(days=15))
+    client.force_login(owner_of(acme_month))
+    url = f"/console/rewards/reward/{ben_share.pk}/change/"
+
+    german = _text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
+    english = _text(client.get(url))
+
+    assert "Grund: Der Beitrag wurde gelöscht oder auf privat gestellt, bevor die Wartezeit endete." in german
+    assert "deleted or made private" not in german
+    assert "Reason: The post was deleted or made private before the hold period ended." in english
+    ben_share.refresh_from_db()
+    assert ben_share.reason == "The post was deleted or made private before the hold period ended."
+
+
+def test_a_reason_an_operator_typed_is_shown_as_typed(client, acme_month):
+    reversed_by_ops = Reward.objects.get(status="REVERSED")
+    client.force_login(owner_of(acme_month))
+
+    german = _text(
+        client.get(f"/console/rewards/reward/{reversed_by_ops.pk}/change/", HTTP_ACCEPT_LANGUAGE="de")
+    )
+
+    assert "Grund: Bought views" in german
 
 
 def test_the_computation_is_written_in_the_merchants_language_from_the_record(client, acme_month):
