@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from billing.downloads import invoice_file
 from billing.models import Invoice, InvoiceStatus
+from billing.months import billing_zone
 from billing.selectors import coin_invoices_of_user, coin_purchase_figures
 from billing.services import coin_invoice_issue
 
@@ -22,7 +23,11 @@ FILES = ("pdf", "xml")
 
 @login_required
 def invoices(request: HttpRequest) -> HttpResponse:
-    return render(request, "billing/my_invoices.html", {"invoices": coin_invoices_of_user(user=request.user)})
+    return render(
+        request,
+        "billing/my_invoices.html",
+        {"invoices": coin_invoices_of_user(user=request.user), "zone": billing_zone().key},
+    )
 
 
 @login_required

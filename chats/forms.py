@@ -3,6 +3,9 @@ from __future__ import annotations
 import uuid
 
 from django import forms
+from django.utils.formats import number_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from chats.models import ChatTemplate
@@ -15,13 +18,21 @@ class TemplateChoiceField(forms.ModelChoiceField):
         return f"{obj.title} ({obj.get_category_display().lower()})"
 
 
+def _too_long() -> str:
+    """The service's refusal, so the form (the browser's maxlength bypassed) says the same."""
+    return gettext("A message has at most %(limit)s characters.") % {
+        "limit": number_format(MAX_TEXT, force_grouping=True)
+    }
+
+
 class SendForm(forms.Form):
     """``language``: the console's, as a Cloud API code: the picker shows one entry per template,
     titled in that language's translation (else English)."""
 
     text = forms.CharField(
         label=_("Message"),
-        max_length=MAX_TEXT,
+        max_length=MAX_TEXT,  # WhatsApp's limit for a text body; the textarea's maxlength
+        error_messages={"max_length": lazy(_too_long, str)()},
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("A free reply within 24 hours of the consumer's last message; else pick a template."),
     )

@@ -44,7 +44,10 @@ logger = logging.getLogger(__name__)
 
 CHARGE_KIND = "CHAT_MESSAGE"
 REFUND_KIND = "CHAT_REFUND"
-MAX_TEXT = 1000
+# WhatsApp Cloud API limits: a text message's body has at most 4,096 characters; a template's text
+# parameter at most 1,000 (``social.whatsapp`` cuts there): refused above, never cut and charged.
+MAX_TEXT = 4096
+MAX_TEMPLATE_TEXT = 1000
 STOP_WORDS = {"STOP", "UNSUBSCRIBE", "STOPP", "ARRET", "ARRÊT", "BASTA"}
 START_WORDS = {"START", "SUBSCRIBE"}
 # Kept in English on the thread (``close_reason``), translated where it is read.
@@ -141,6 +144,11 @@ def _outgoing(*, thread: Thread, text: str, template_id: int | None, now: dateti
         raise ChatRefused(
             _("A message has at most %(limit)s characters.")
             % {"limit": number_format(MAX_TEXT, force_grouping=True)}
+        )
+    if template_id is not None and len(text) > MAX_TEMPLATE_TEXT:
+        raise ChatRefused(
+            _("With a template, a message has at most %(limit)s characters.")
+            % {"limit": number_format(MAX_TEMPLATE_TEXT, force_grouping=True)}
         )
     if template_id is None:
         if not window_open(thread, now=now):

@@ -90,6 +90,7 @@ from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
 from wallets.debts import debts_of
 from wallets.formats import money_text
+from wallets.forms import amount_text
 from wallets.models import PLATFORM, Account, Purpose, owner_key
 from wallets.money import is_at_precision
 from wallets.services import (
@@ -793,9 +794,17 @@ def payout_request(
     """
     if str(amount.currency) != PAYOUT_CURRENCY:
         raise PayoutError(_("Payouts are made in euro by SEPA transfer."))
-    if amount.amount <= 0 or not is_at_precision(amount):
-        raise PayoutError(_("Enter an amount in euro and cents, e.g. 25.50."))
+    if not is_at_precision(amount):
+        raise PayoutError(
+            _("Enter an amount in euro and cents, e.g. %(example)s.")
+            % {"example": amount_text(Decimal("25.50"))}
+        )
     minimum = payout_minimum()
+    if amount.amount <= 0:  # well formed, but nothing to pay out
+        raise PayoutError(
+            _("Enter an amount above zero: the smallest payout is %(minimum)s.")
+            % {"minimum": money_text(minimum)}
+        )
     if amount < minimum:
         raise PayoutError(_("The smallest payout is %(minimum)s.") % {"minimum": money_text(minimum)})
     if Ban.objects.filter(user=user).exists():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -112,6 +113,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "prices": selectors.coin_prices_text(currency=wallet.currency if wallet else None),
             "orders": selectors.orders_of(wallet=wallet)[:50],
             "purchases": selectors.purchases_of(wallet=wallet),
+            # Dated as their invoices are: the seller's calendar (billing.months.billing_zone), not the reader's.
+            "purchases_zone": settings.BILLING_TIME_ZONE,
             "coupons": selectors.coupons_usable(user=user, now=timezone.now()),
             "buy_form": buy,
             "withdraw_form": withdraw,

@@ -125,6 +125,8 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
         if owed
         else "",
         "held_total_text": " + ".join(money_text(money) for money in figures.held_totals),
+        # No reward in any state, no debt, no other movement: only then "Nothing here yet".
+        "wallet_empty": figures.total == 0 and not debts and not movements,
     }
 
 

@@ -4,6 +4,7 @@ valid EN 16931 e-invoices; receipts for consumers, business invoices for merchan
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -319,3 +320,30 @@ def test_a_german_and_a_french_coin_invoice_say_coins_as_the_glossary_does(make_
     lines = {invoice.user.language: invoice.description for invoice in Invoice.objects.select_related("user")}
     assert lines["de"] == "TikJoy-Promote-Coins: 1.000 Coins"
     assert lines["fr"].startswith("Coins TikJoy Promote\xa0: 1") and lines["fr"].endswith(" coins")
+
+
+@pytest.mark.django_db
+def test_a_purchase_near_midnight_utc_has_one_date_on_the_promote_page_the_invoice_list_and_the_pdf(
+    client, make_consumer
+):
+    """Ivy, in Rome, buys at 00:06 her time, 23:06 UTC: every document, and /promote/, dates it by the
+    seller's calendar (BILLING_TIME_ZONE, UTC) and says so; none says 30 November."""
+    ivy = make_consumer("Ivy")
+    type(ivy).objects.filter(pk=ivy.pk).update(time_zone="Europe/Rome", language="it")
+    ivy.refresh_from_db()
+    fund(ivy, "20.00")
+    bought_at = datetime(2026, 11, 29, 23, 6, tzinfo=UTC)
+    promote.coins_buy_from_wallet(holder=ivy, coins_count=1000, currency="EUR", actor=ivy, now=bought_at)
+    assert coin_invoices_issue_due(now=bought_at + timedelta(minutes=1)) == 1
+    client.force_login(ivy)
+
+    page = " ".join(client.get("/promote/").content.decode().split())
+    invoices = " ".join(client.get("/billing/invoices/").content.decode().split())
+    pdf = " ".join(pdf_text(Invoice.objects.get().pdf).split())
+
+    assert "<td>29/11/2026 23:06</td>" in page and "Data (UTC)" in page
+    assert "Gli orari di acquisto sono nell'ora di UTC" in page
+    assert "29/11/2026" in invoices and "Data (UTC)" in invoices
+    assert "Data di emissione: 29 novembre 2026 · Data di acquisto: 29 novembre 2026, ora di UTC" in pdf
+    for shown in (page, invoices, pdf):
+        assert "30/11/2026" not in shown and "30 novembre" not in shown

@@ -112,3 +112,36 @@ def test_a_read_message_s_status_is_in_the_member_s_language(client, whatsapp, j
     assert "<span data-status>Lu</span>" in french
     english = response_text(client.get(f"/console/chats/{thread.pk}/"))
     assert "<span data-status>Read</span>" in english
+
+
+def test_a_reply_longer_than_whatsapp_allows_is_refused_in_the_members_language_and_costs_nothing(
+    client, whatsapp, joy, ana
+):
+    meta_post(client, chat_reply_payload(phone=ana.phone, wamid="wamid.IN1", text="Hi", at=timezone.now()))
+    thread = ana.chat_threads.get()
+    client.force_login(owner_of(joy))
+    page = response_text(client.get(f"/console/chats/{thread.pk}/", HTTP_ACCEPT_LANGUAGE="fr"))
+    assert 'maxlength="4096"' in page
+
+    refused = response_text(
+        client.post(
+            f"/console/chats/{thread.pk}/",
+            {"text": "x" * 4097, "console_merchant": joy.pk},
+            HTTP_ACCEPT_LANGUAGE="fr",
+        )
+    )
+
+    assert "Un message compte au plus 4\xa0096 caractères." in refused
+    assert "C'était gratuit" not in refused
+    assert not ChatMessage.objects.filter(direction="OUT").exists()
+    assert whatsapp == []
+    assert wallet_balance(merchant=joy).amount == Decimal("10.00")
+
+    sent = client.post(
+        f"/console/chats/{thread.pk}/",
+        {"text": "x" * 4096, "console_merchant": joy.pk},
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    )
+    assert "Envoyé." in response_text(sent)
+    assert whatsapp[-1]["text"]["body"] == "x" * 4096

@@ -283,3 +283,19 @@ def test_a_send_without_an_answer_waits_for_its_status_instead_of_refunding(
     assert chats_services.chats_pending_expire(now=later) == 0  # delivered: never refunded
     assert wallet_balance(merchant=joy).amount == Decimal("9.86")
     assert_books_clean()
+
+
+def test_a_text_over_whatsapps_limits_is_refused_and_nothing_is_sent_or_charged(client, whatsapp, joy, ana):
+    meta_post(client, chat_reply_payload(phone=ana.phone, wamid="wamid.IN1", text="Hi", at=timezone.now()))
+    thread = Thread.objects.get(merchant=joy, user=ana)
+
+    with pytest.raises(ChatRefused, match="A message has at most 4,096 characters"):
+        send(thread, "x" * 4097)
+    with pytest.raises(ChatRefused, match="With a template, a message has at most 1,000 characters"):
+        send(thread, "x" * 1001, template_name=OFFER)
+
+    assert not ChatMessage.objects.filter(direction="OUT").exists()
+    assert whatsapp == []
+    assert wallet_balance(merchant=joy).amount == Decimal("10.00")
+    assert send(thread, "x" * 4096).price == Decimal("0.00")
+    assert whatsapp[-1]["text"]["body"] == "x" * 4096

@@ -518,3 +518,24 @@ def test_amounts_are_read_as_each_language_writes_them():
     with translation.override("en"):
         for junk in ("1e9", "1.000", "1,000.5.0", "--1", "Infinity", "NaN", "", "12,3456"):
             assert amount_parse(junk) is None, junk
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Enter an amount above zero: the smallest payout is €10.00."),
+        ("de", "Gib einen Betrag über null ein: Die kleinste Auszahlung beträgt 10,00 €."),
+    ],
+)
+def test_a_zero_amount_is_refused_as_too_small_in_the_visitors_number_format(
+    client, person, language, expected
+):
+    fund(person, "35.00")
+
+    response = client.post("/wallet/payouts/", {"amount": "0"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    page = text(response)
+    assert response.status_code == 200
+    assert expected in page
+    assert "25.50" not in page and "euro and cents" not in page
+    assert available(person) == eur("35.00")

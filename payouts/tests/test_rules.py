@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.utils import translation
 from moneyed import Money
 
 from accounts.services import user_ensure_with_email
@@ -55,6 +56,19 @@ def test_below_the_minimum_or_above_the_balance_or_not_in_euro(make_payee, setti
     settings.PAYOUTS_MIN_AMOUNT = eur("5.00").amount
     services.payout_request(user=user, amount=eur("5.00"), now=LATER)
     assert available(user) == eur("45.00")
+
+
+@pytest.mark.parametrize(
+    ("language", "example"),
+    [("en", r"e\.g\. 25\.50\."), ("de", r"z\. B\. 25,50\."), ("fr", r"p\. ex\. 25,50\.")],
+)
+def test_an_amount_below_the_cent_is_refused_with_an_example_in_the_languages_format(
+    make_payee, language, example
+):
+    user = make_payee("50.00")
+
+    with translation.override(language):
+        _refused(user, Money("20.005", "EUR"), example)
 
 
 def test_an_amount_above_the_balance_is_refused_as_such_before_any_step_about_the_person(

@@ -100,6 +100,50 @@ def test_a_new_consumer_sees_an_empty_wallet_that_says_how_to_earn(client, make_
     }
 
 
+@pytest.mark.parametrize(
+    ("language", "empty_text", "review_text"),
+    [
+        ("en", "Nothing here yet", "is under review (see below)"),
+        ("it", "Ancora niente qui", "è in verifica (vedi sotto)"),
+    ],
+)
+def test_a_person_with_only_a_held_reward_is_told_it_is_under_review_not_that_the_wallet_is_empty(
+    client, make_merchant, make_campaign, make_consumer, language, empty_text, review_text
+):
+    acme = make_merchant("acme")
+    make_campaign(acme)
+    ben, eve = make_consumer("Ben"), make_consumer("Eve")
+    action_record(user=ben, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="dev-1")
+    action_record(user=eve, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="dev-1")
+    assert Reward.objects.get(user=eve).status == RewardStatus.HELD
+    client.force_login(eve)
+
+    with translation.override(language):
+        page = _text(client.get("/wallet/", HTTP_ACCEPT_LANGUAGE=language))
+        amount = re.sub(r"\s+", " ", money_text(Reward.objects.get(user=eve).user_money, language=language))
+
+    assert empty_text not in page
+    assert f"{amount} {review_text}" in page
+
+
+def test_a_person_whose_only_reward_was_reversed_under_review_is_not_told_the_wallet_is_empty(
+    client, make_merchant, make_campaign, make_consumer, ops
+):
+    acme = make_merchant("acme")
+    make_campaign(acme)
+    ben, eve = make_consumer("Ben"), make_consumer("Eve")
+    action_record(user=ben, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="dev-1")
+    action_record(user=eve, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="dev-1")
+    reward_reverse(reward_id=Reward.objects.get(user=eve).pk, reason="Same device", actor=ops, now=NOW)
+    client.force_login(eve)
+
+    page = _text(client.get("/wallet/"))
+
+    assert "Nothing here yet" not in page
+    assert "Nothing pending or available: see your history below." in page
+    assert "reversed: Same device" in page
+
+
 def test_the_wallet_shows_pending_and_available_balances_from_the_ledger(client, ana_wallet):
     client.force_login(ana_wallet)
 
