@@ -253,6 +253,15 @@ def test_the_ledger_figures_are_counted_in_words_of_the_readers_language(ops_cli
     assert re.search(r"\d+ conti, \d+ transazioni, \d+ scritture", body)
 
 
+def test_the_ops_user_pages_have_no_english_left_by_djangos_italian(ops_client):
+    add = ops_client.get("/ops/accounts/user/add/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    script = ops_client.get("/ops/jsi18n/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "Dopo aver creato l'utente si possono modificare le altre opzioni." in html.unescape(add)
+    assert "After you" not in add
+    assert "Scegli tutto (%s)" in script and "Per scegliere %s, selezionarli" in script
+
+
 def test_the_ops_home_links_to_diagnostics(ops_client):
     assert 'href="/ops/diagnostics/"' in ops_client.get("/ops/").content.decode()
 
