@@ -262,6 +262,18 @@ def test_the_ops_user_pages_have_no_english_left_by_djangos_italian(ops_client):
     assert "Scegli tutto (%s)" in script and "Per scegliere %s, selezionarli" in script
 
 
+def test_permissions_are_named_in_the_readers_language(ops_client, ops):
+    person = html.unescape(
+        ops_client.get(f"/ops/accounts/user/{ops.pk}/change/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    )
+    group = html.unescape(ops_client.get("/ops/auth/group/add/", HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+
+    assert "Può aggiungere “giorno del link”" in person
+    assert "Peut ajouter «\xa0jour du lien\xa0»" in group
+    for page in (person, group):
+        assert "Can add link day" not in page
+
+
 def test_the_ops_home_links_to_diagnostics(ops_client):
     assert 'href="/ops/diagnostics/"' in ops_client.get("/ops/").content.decode()
 
