@@ -274,6 +274,13 @@ def test_permissions_are_named_in_the_readers_language(ops_client, ops):
         assert "Can add link day" not in page
 
 
+def test_a_persons_page_names_its_sections_in_the_readers_language(ops_client, ops):
+    page = ops_client.get(f"/ops/accounts/user/{ops.pk}/change/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    headings = re.findall(r'<h2 id="[^"]*-heading" class="fieldset-heading">([^<]+)</h2>', page)
+    assert headings == ["Profilo", "Permessi", "Date"]
+
+
 def test_the_ops_home_links_to_diagnostics(ops_client):
     assert 'href="/ops/diagnostics/"' in ops_client.get("/ops/").content.decode()
 
