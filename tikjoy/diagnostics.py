@@ -19,6 +19,7 @@ from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule, Task
 
 from rewards.reconciliation import rewards_report
+from wallets.formats import number_text
 from wallets.selectors import ledger_report
 
 FAILURES_WINDOW = timedelta(hours=24)
@@ -110,12 +111,15 @@ def _timed(name: str, command: str, run) -> CheckResult:
 
 def _ledger() -> tuple[str, list[str]]:
     report = ledger_report()
+    # Each count as the reader's language writes numbers (*1.234 conti*).
     summary = ", ".join(
         (
-            ngettext("%(count)d account", "%(count)d accounts", report.accounts) % {"count": report.accounts},
-            ngettext("%(count)d transaction", "%(count)d transactions", report.transactions)
-            % {"count": report.transactions},
-            ngettext("%(count)d entry", "%(count)d entries", report.entries) % {"count": report.entries},
+            ngettext("%(count)s account", "%(count)s accounts", report.accounts)
+            % {"count": number_text(report.accounts)},
+            ngettext("%(count)s transaction", "%(count)s transactions", report.transactions)
+            % {"count": number_text(report.transactions)},
+            ngettext("%(count)s entry", "%(count)s entries", report.entries)
+            % {"count": number_text(report.entries)},
         )
     )
     return summary, [f"[{v.invariant}] {v.detail}" for v in report.violations]
@@ -123,8 +127,8 @@ def _ledger() -> tuple[str, list[str]]:
 
 def _rewards() -> tuple[str, list[str]]:
     report = rewards_report()
-    summary = ngettext("%(count)d reward checked", "%(count)d rewards checked", report.rewards) % {
-        "count": report.rewards
+    summary = ngettext("%(count)s reward checked", "%(count)s rewards checked", report.rewards) % {
+        "count": number_text(report.rewards)
     }
     return summary, list(report.violations)
 
