@@ -221,7 +221,7 @@ def test_diagnostics_shows_queue_health(ops_client):
             (
                 "Premi confrontati con la contabilità",
                 "0 premi controllati",
-                "fatturazione: emetti il mese di ogni merchant quando è terminato nel suo fuso orario",
+                "fatturazione: emettere il mese di ogni merchant quando è terminato nel suo fuso orario",
             ),
         ),
         (
