@@ -45,14 +45,26 @@ from wallets.columns import money_column
 from wallets.formats import list_text, money_text
 
 
+@admin.display(description=_("user"), ordering="user")
+def user_column(obj: SocialAction | Reward):
+    """The person, with a column header in the reader's language (the field has no verbose name)."""
+    return obj.user
+
+
+@admin.display(description=_("merchant"), ordering="merchant")
+def merchant_column(obj: SocialAction | Reward):
+    """The merchant, with a column header in the reader's language (the field has no verbose name)."""
+    return obj.merchant
+
+
 @admin.register(SocialAction)
 class SocialActionAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "occurred_at",
         "action_type",
-        "user",
-        "merchant",
+        user_column,
+        merchant_column,
         "campaign",
         "status",
         "risk_score",
@@ -112,8 +124,8 @@ class RewardAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "created_at",
-        "user",
-        "merchant",
+        user_column,
+        merchant_column,
         "kind",
         "status",
         "merchant_price_text",
@@ -202,8 +214,8 @@ class HeldRewardAdmin(RewardAdmin):
     list_display = (
         "id",
         "created_at",
-        "user",
-        "merchant",
+        user_column,
+        merchant_column,
         "kind",
         "merchant_price_text",
         "risk",

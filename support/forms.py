@@ -10,10 +10,38 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from support.models import BODY_MAX, PAGE_MAX, SUBJECT_MAX, Topic
+from support.models import BODY_MAX, MERCHANT_PAGES, PAGE_MAX, SUBJECT_MAX, Topic
 from wallets.formats import money_text, number_text
 
 NONE = ""
+
+AFFILIATE_PAGES = ("/affiliates", "/help/affiliates")
+
+
+class FormAudience:
+    """Whom the new-request form speaks to, read from the page it was opened from: a merchant (the
+    console, Help for brands) and an affiliate (the affiliate pages, Help for affiliates) formally,
+    everyone else informally (docs/support.md)."""
+
+    CONSUMER = "consumer"
+    MERCHANT = "merchant"
+    AFFILIATE = "affiliate"
+
+    HELP_URL_NAMES = {
+        CONSUMER: "support:help",
+        MERCHANT: "support:help_merchants",
+        AFFILIATE: "support:help_affiliates",
+    }
+
+
+def form_audience(page: str, *, merchant_member: bool) -> str:
+    """``page``: where the form was opened from. From the support pages themselves, a member of a
+    merchant's team is a merchant."""
+    if page.startswith(MERCHANT_PAGES) or (page.startswith("/support/") and merchant_member):
+        return FormAudience.MERCHANT
+    if page.startswith(AFFILIATE_PAGES):
+        return FormAudience.AFFILIATE
+    return FormAudience.CONSUMER
 
 
 def safe_page(value: str | None) -> str:
@@ -77,7 +105,7 @@ class _Keyed(forms.Form):
 class SupportRequestForm(_Keyed):
     """``user`` is None for a visitor (who must give an e-mail address). Rewards, payouts and brands
     are offered from the person's own records only; any other id is "not one of the choices".
-    ``formal``: the form was opened from the console, and speaks to a merchant."""
+    ``formal``: the form speaks to a merchant or an affiliate (``form_audience``), formally."""
 
     topic = forms.ChoiceField(label=_("What is it about?"), choices=Topic.choices)
     subject = forms.CharField(label=_("Subject"))

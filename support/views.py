@@ -14,10 +14,18 @@ from django.views.decorators.http import require_http_methods
 from merchants.tenancy import SESSION_KEY as CONSOLE_MERCHANT_KEY
 from support import help as help_content
 from support import selectors
-from support.forms import HelpSearchForm, ReplyForm, SupportRequestForm, new_submission_key, safe_page
+from support.forms import (
+    FormAudience,
+    HelpSearchForm,
+    ReplyForm,
+    SupportRequestForm,
+    form_audience,
+    new_submission_key,
+    safe_page,
+)
 from support.help_search import stop_words
 from support.middleware import recent_errors
-from support.models import MERCHANT_PAGES, RequestStatus, SupportRequest, Topic
+from support.models import RequestStatus, SupportRequest, Topic
 from support.services import (
     Context,
     DuplicateRequest,
@@ -104,11 +112,11 @@ def request_new(request):
         }
     errors = recent_errors(request)
     # From the console or the brands' Help: a merchant, addressed formally (and their brand chosen for
-    # them); from the support pages themselves, as the person's role says.
+    # them); from the affiliate pages or their Help: an affiliate, formally too; from the support pages
+    # themselves, as the person's role says; anyone else informally.
     came_from = safe_page(request.POST.get("page") if request.method == "POST" else _came_from(request))
-    formal = came_from.startswith(MERCHANT_PAGES) or (
-        came_from.startswith("/support/") and bool(options.get("merchants"))
-    )
+    audience = form_audience(came_from, merchant_member=bool(options.get("merchants")))
+    formal = audience != FormAudience.CONSUMER
     if request.method == "POST":
         form = SupportRequestForm(request.POST, user=user, formal=formal, **options)
         if form.is_valid():
@@ -152,7 +160,7 @@ def request_new(request):
                         "to a merchant",
                         "Thanks: we received your request and will answer you here and by e-mail.",
                     )
-                    if support_request.for_merchant
+                    if support_request.for_merchant or formal
                     else _("Thanks: we received your request and will answer you here and by e-mail."),
                 )
                 if user is not None:
@@ -174,15 +182,30 @@ def request_new(request):
     return render(
         request,
         "support/request_new.html",
-        {"form": form, "page": form["page"].value() or "", "recent_errors": errors, "formal": formal},
+        {
+            "form": form,
+            "page": form["page"].value() or "",
+            "recent_errors": errors,
+            "formal": formal,
+            "audience": audience,
+            "help_url_name": FormAudience.HELP_URL_NAMES[audience],
+        },
     )
 
 
 def _sent(request, support_request: SupportRequest):
+    audience = (
+        FormAudience.MERCHANT
+        if support_request.for_merchant
+        else form_audience(support_request.page, merchant_member=False)
+    )
     return render(
         request,
         "support/request_sent.html",
-        {"support_request": support_request, "formal": support_request.for_merchant},
+        {
+            "support_request": support_request,
+            "help_url_name": FormAudience.HELP_URL_NAMES[audience],
+        },
     )
 
 

@@ -7,7 +7,10 @@ and shared devices of ``rewards``) and the diagnostics page (``tikjoy.diagnostic
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
@@ -27,6 +30,43 @@ admin.site.site_title = _("TikJoy ops")
 admin.site.index_title = _("Operations")
 admin.site.index_template = "admin/ops_index.html"
 
+# Django stores a permission's name in English ("Can add link day", written from the model's verbose
+# name when the migration ran) and shows it as stored: /ops/ writes the four default permissions from
+# the action and the model's lazy verbose name instead, so they read in the reader's language.
+PERMISSION_ACTIONS = {
+    "add": _("Can add “%(model)s”"),
+    "change": _("Can change “%(model)s”"),
+    "delete": _("Can delete “%(model)s”"),
+    "view": _("Can view “%(model)s”"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """``app | model | Can add “model”`` in the reader's language; a model's own permissions (its
+    ``Meta.permissions``) as stored."""
+    model = permission.content_type.model_class()
+    action, _sep, model_name = permission.codename.partition("_")
+    if model is None or action not in PERMISSION_ACTIONS or model_name != model._meta.model_name:
+        return str(permission)
+    return "{} | {}".format(
+        permission.content_type, PERMISSION_ACTIONS[action] % {"model": model._meta.verbose_name}
+    )
+
+
+class PermissionsField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Permission) -> str:
+        return permission_label(obj)
+
+
+class PermissionsInReadersLanguage:
+    """For an admin with a many-to-many to Permission (a person's, a group's)."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.related_model is Permission:
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request=request, **kwargs)
+
+
 BAN_HELP = _(
     "Banning reverses the person's pending and held rewards (the brands get the money back) "
     "and stops new rewards and payouts. The person sees the reason."
@@ -37,7 +77,7 @@ UNBAN_HELP = _(
 )
 
 
-class OpsUserAdmin(UserAdmin):
+class OpsUserAdmin(PermissionsInReadersLanguage, UserAdmin):
     """The account page in /ops/, with the person's ban (ban, lift it), its history, and shared devices."""
 
     change_form_template = "admin/accounts/user/ops_change_form.html"
@@ -166,3 +206,11 @@ class OpsUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, OpsUserAdmin)
+
+
+class OpsGroupAdmin(PermissionsInReadersLanguage, GroupAdmin):
+    """Django's group admin, its permissions in the reader's language."""
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, OpsGroupAdmin)

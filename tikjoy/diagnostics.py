@@ -12,14 +12,51 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Max
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule, Task
 
 from rewards.reconciliation import rewards_report
+from wallets.formats import number_text
 from wallets.selectors import ledger_report
 
 FAILURES_WINDOW = timedelta(hours=24)
+
+# The schedules' names as the migrations store them in django-q2's Schedule.name (and as the group
+# of their tasks, which is how the page finds their runs): kept in English in the database, shown
+# in the reader's language. A name not listed here (one added by hand in /ops/) is shown as stored.
+SCHEDULE_LABELS = {
+    "affiliates: lock, approve and mark paid due commissions": _(
+        "affiliates: lock, approve and mark paid due commissions"
+    ),
+    "api: prune idempotency keys and rate windows": _("api: prune idempotency keys and rate windows"),
+    "billing: invoice Promote coin purchases": _("billing: invoice Promote coin purchases"),
+    "billing: issue each merchant's month once it has ended in its time zone": _(
+        "billing: issue each merchant's month once it has ended in its time zone"
+    ),
+    "campaigns: end campaigns past their end date": _("campaigns: end campaigns past their end date"),
+    "chats: fail and refund messages WhatsApp never confirmed": _(
+        "chats: fail and refund messages WhatsApp never confirmed"
+    ),
+    "privacy: final statements of closed merchants": _("privacy: final statements of closed merchants"),
+    "privacy: purge personal data past its retention": _("privacy: purge personal data past its retention"),
+    "promote: deliver, complete and settle orders": _("promote: deliver, complete and settle orders"),
+    "rewards: confirm or reverse due rewards": _("rewards: confirm or reverse due rewards"),
+    "rewards: discover and reward shares": _("rewards: discover and reward shares"),
+    "rewards: make available early (JoyFast)": _("rewards: make available early (JoyFast)"),
+    "rewards: pay engagement": _("rewards: pay engagement"),
+    "social: refresh TikTok tokens": _("social: refresh TikTok tokens"),
+    "social: sync TikTok engagement": _("social: sync TikTok engagement"),
+    "subscriptions: renew or end due subscriptions": _("subscriptions: renew or end due subscriptions"),
+    "webhooks: retry due deliveries": _("webhooks: retry due deliveries"),
+}
+
+
+def schedule_label(name: str) -> str:
+    """A schedule's name in the reader's language (as stored when it is not one of ours)."""
+    return str(SCHEDULE_LABELS.get(name, name))
 
 
 @dataclass(frozen=True)
@@ -37,7 +74,8 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class ScheduleState:
-    name: str
+    name: str  # as stored: the group of its tasks
+    label: str  # what the page shows: the name in the reader's language
     func: str
     next_run: datetime | None
     last_run: datetime | None  # when the last run finished, successful or not
@@ -73,20 +111,33 @@ def _timed(name: str, command: str, run) -> CheckResult:
 
 def _ledger() -> tuple[str, list[str]]:
     report = ledger_report()
-    summary = f"{report.accounts} accounts, {report.transactions} transactions, {report.entries} entries"
+    # Each count as the reader's language writes numbers (*1.234 conti*).
+    summary = ", ".join(
+        (
+            ngettext("%(count)s account", "%(count)s accounts", report.accounts)
+            % {"count": number_text(report.accounts)},
+            ngettext("%(count)s transaction", "%(count)s transactions", report.transactions)
+            % {"count": number_text(report.transactions)},
+            ngettext("%(count)s entry", "%(count)s entries", report.entries)
+            % {"count": number_text(report.entries)},
+        )
+    )
     return summary, [f"[{v.invariant}] {v.detail}" for v in report.violations]
 
 
 def _rewards() -> tuple[str, list[str]]:
     report = rewards_report()
-    return f"{report.rewards} rewards checked", list(report.violations)
+    summary = ngettext("%(count)s reward checked", "%(count)s rewards checked", report.rewards) % {
+        "count": number_text(report.rewards)
+    }
+    return summary, list(report.violations)
 
 
 def checks_run() -> list[CheckResult]:
-    """Run both invariant checks, each timed."""
+    """Run both invariant checks, each timed (names and figures in the active language)."""
     return [
-        _timed("Ledger", "manage.py ledger_check", _ledger),
-        _timed("Rewards against the ledger", "manage.py rewards_check", _rewards),
+        _timed(gettext("Ledger"), "manage.py ledger_check", _ledger),
+        _timed(gettext("Rewards against the ledger"), "manage.py rewards_check", _rewards),
     ]
 
 
@@ -120,7 +171,9 @@ def queue_report(*, now: datetime, failures_shown: int = 20) -> QueueReport:
             )
             report.oldest_queued_at = _queued_at(oldest) if oldest is not None else None
     except Exception as exc:  # the page must show the broker is down, not fail with it
-        report.error = f"The queue's broker did not answer: {exc.__class__.__name__}"
+        report.error = gettext("The queue's broker did not answer: %(error)s") % {
+            "error": exc.__class__.__name__
+        }
     schedules = list(Schedule.objects.order_by("name", "pk"))
     groups = [s.name or str(s.pk) for s in schedules]  # django-q2 runs a schedule's tasks in this group
     last_success = dict(
@@ -132,6 +185,7 @@ def queue_report(*, now: datetime, failures_shown: int = 20) -> QueueReport:
         report.schedules.append(
             ScheduleState(
                 name=group,
+                label=schedule_label(group),
                 func=schedule.func,
                 next_run=schedule.next_run,
                 last_run=last.stopped if last else None,

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
@@ -38,6 +40,16 @@ def test_the_review_queue_lists_held_rewards_with_their_risk_signals(ops_client,
     assert "Bob Fraudster" in body
     assert "Alice Fraudster" not in body  # her reward was not held
     assert "SHARED_DEVICE" in body
+
+
+def test_the_review_queue_names_its_person_and_merchant_columns_in_french(ops_client, held):
+    body = ops_client.get("/ops/rewards/heldreward/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    headers = re.findall(
+        r'<th scope="col" class="[^"]*column-(\w+)[^"]*">.*?<a href="[^"]*">([^<]+)</a>', body, re.S
+    )
+    assert ("user_column", "Utilisateur") in headers
+    assert ("merchant_column", "Commerçant") in headers
 
 
 def test_ops_approve_a_held_reward_from_the_queue(ops_client, held):

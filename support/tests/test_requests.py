@@ -371,3 +371,50 @@ def test_no_reward_in_particular_agrees_with_the_word_reward_in_each_language(
 
     select = re.search(r'<select name="reward".*?</select>', page, re.S).group(0)
     assert no_reward in select
+
+
+@pytest.mark.parametrize("opened_from", ["/affiliates/1/", "/help/affiliates/"])
+def test_an_affiliate_is_addressed_formally_and_pointed_to_the_affiliates_help(
+    client, make_consumer, opened_from
+):
+    client.force_login(make_consumer("Ana"))
+
+    page = client.get(f"{reverse('support:request_new')}?from={opened_from}", HTTP_ACCEPT_LANGUAGE="de")
+
+    text = response_text(page)
+    start = text.index("<h1>")
+    form = text[start : text.index("</form>", start)]
+    assert "Ihre Nachricht" in form and "Schildern Sie uns" in form
+    assert "Suchen Sie zuerst in der Hilfe" in form
+    assert "Ihre Programme, Links und Provisionen" in form
+    for informal in ("Deine Nachricht", "Erzähl uns", "Such zuerst", " du ", " dein"):
+        assert informal not in form, informal
+    assert re.search(r'<a href="/help/affiliates/">Suchen Sie zuerst in der Hilfe</a>', page.content.decode())
+
+
+def test_a_consumer_is_addressed_informally_and_pointed_to_the_consumers_help(client, make_consumer):
+    client.force_login(make_consumer("Ana"))
+
+    page = client.get(f"{reverse('support:request_new')}?from=/wallet/", HTTP_ACCEPT_LANGUAGE="de")
+
+    assert "Deine Nachricht" in response_text(page)
+    assert re.search(r'<a href="/help/">Such zuerst in der Hilfe</a>', page.content.decode())
+
+
+def test_a_visitor_who_wrote_from_the_affiliates_help_is_sent_back_there(client):
+    page = client.get(f"{reverse('support:request_new')}?from=/help/affiliates/")
+
+    sent = client.post(
+        reverse("support:request_new"),
+        {
+            "topic": "AFFILIATES",
+            "subject": "My commission",
+            "message": "Where is it?",
+            "email": "aff@example.com",
+            "page": "/help/affiliates/",
+            "submission_key": _form_key(page),
+        },
+    )
+
+    assert sent.status_code == 200
+    assert 'href="/help/affiliates/">Back to the help</a>' in sent.content.decode()

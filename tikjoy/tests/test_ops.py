@@ -3,6 +3,8 @@ and the diagnostics page (the ledger and rewards checks, the task queue's health
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -209,6 +211,74 @@ def test_diagnostics_shows_queue_health(ops_client):
     assert "nightly-thing" in body
     assert f"{now - timedelta(hours=2):%Y-%m-%d %H:%M:%S} UTC <strong>(failed)</strong>" in body
     assert f"{now - timedelta(hours=5):%Y-%m-%d %H:%M:%S} UTC</td>" in body
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "it",
+            (
+                "Premi confrontati con la contabilità",
+                "0 premi controllati",
+                "fatturazione: emettere il mese di ogni merchant quando è terminato nel suo fuso orario",
+            ),
+        ),
+        (
+            "fr",
+            (
+                "Récompenses comparées au grand livre",
+                "0 récompense vérifiée",
+                "facturation : émettre le mois de chaque commerçant une fois terminé dans son fuseau horaire",
+            ),
+        ),
+    ],
+)
+def test_diagnostics_speak_the_readers_language_schedules_included(ops_client, language, words):
+    stored = "billing: issue each merchant's month once it has ended in its time zone"
+    Schedule.objects.update_or_create(name=stored, defaults={"func": "billing.tasks.billing_run_due"})
+
+    body = html.unescape(ops_client.get("/ops/diagnostics/", HTTP_ACCEPT_LANGUAGE=language).content.decode())
+
+    for word in words:
+        assert word.replace("\xa0", " ") in body.replace("\xa0", " "), word
+    for english in ("Rewards against the ledger", "rewards checked", " accounts, ", stored):
+        assert english not in body, english
+    assert Schedule.objects.get(func="billing.tasks.billing_run_due").name == stored  # kept as stored
+
+
+def test_the_ledger_figures_are_counted_in_words_of_the_readers_language(ops_client, cheat):
+    body = ops_client.get("/ops/diagnostics/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert re.search(r"\d+ conti, \d+ transazioni, \d+ scritture", body)
+
+
+def test_the_ops_user_pages_have_no_english_left_by_djangos_italian(ops_client):
+    add = ops_client.get("/ops/accounts/user/add/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    script = ops_client.get("/ops/jsi18n/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "Dopo aver creato l'utente si possono modificare le altre opzioni." in html.unescape(add)
+    assert "After you" not in add
+    assert "Scegli tutto (%s)" in script and "Per scegliere %s, selezionarli" in script
+
+
+def test_permissions_are_named_in_the_readers_language(ops_client, ops):
+    person = html.unescape(
+        ops_client.get(f"/ops/accounts/user/{ops.pk}/change/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    )
+    group = html.unescape(ops_client.get("/ops/auth/group/add/", HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+
+    assert "Può aggiungere “giorno del link”" in person
+    assert "Peut ajouter «\xa0jour du lien\xa0»" in group
+    for page in (person, group):
+        assert "Can add link day" not in page
+
+
+def test_a_persons_page_names_its_sections_in_the_readers_language(ops_client, ops):
+    page = ops_client.get(f"/ops/accounts/user/{ops.pk}/change/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    headings = re.findall(r'<h2 id="[^"]*-heading" class="fieldset-heading">([^<]+)</h2>', page)
+    assert headings == ["Profilo", "Permessi", "Date"]
 
 
 def test_the_ops_home_links_to_diagnostics(ops_client):

@@ -1,0 +1,84 @@
+"""Never imported: Django's own msgids that the root catalogue (``locale/``) says TikJoy's way.
+
+The root catalogue is read after every other one and wins over Django's (docs/i18n.md). Listed
+here, each exactly as Django writes it, so that ``scripts/makemessages.sh templates`` keeps them;
+a Python file because a template tag cannot write Django's ``%(name)d`` placeholders and plurals.
+
+- Form and validator errors, the password validators' messages and help texts, and the admin's
+  "Hold down Control" help: said without a pronoun in Italian and Spanish (Django's Italian says
+  *tu* / *la tua*, its Spanish *usted* / *su*), so that a consumer (tu, tú) and the console (Lei,
+  usted) can both read them; German without *Sie* (Django's admin help says it). French keeps
+  *vous*, as everywhere.
+- Strings of Django 5.1+ that Django's Italian (and German) catalogue lacks, shown in /ops/
+  (the user pages, the sign-in page, validators).
+"""
+
+# ruff: noqa: RUF001 (Django's msgids have typographic apostrophes; copied exactly)
+from django.utils.translation import gettext_noop, ngettext_lazy
+
+FORM_ERRORS = [
+    gettext_noop("Enter a whole number."),
+    gettext_noop("Enter a number."),
+    gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is greater than or equal to %(limit_value)s."),
+    gettext_noop("Ensure this value is a multiple of step size %(limit_value)s."),
+    gettext_noop("Enter a valid value."),
+    gettext_noop("Enter a valid date."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("Enter a valid time."),
+    gettext_noop("Enter a valid date/time."),
+    gettext_noop("Enter a valid duration."),
+    gettext_noop("Enter a valid URL."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Select a valid choice. That choice is not one of the available choices."),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        1,
+    ),
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+        1,
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit in total.",
+        "Ensure that there are no more than %(max)s digits in total.",
+        1,
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s decimal place.",
+        "Ensure that there are no more than %(max)s decimal places.",
+        1,
+    ),
+    ngettext_lazy(
+        "Ensure that there are no more than %(max)s digit before the decimal point.",
+        "Ensure that there are no more than %(max)s digits before the decimal point.",
+        1,
+    ),
+    gettext_noop("Hold down “Control”, or “Command” on a Mac, to select more than one."),
+    ngettext_lazy(
+        "This password is too short. It must contain at least %d character.",
+        "This password is too short. It must contain at least %d characters.",
+        1,
+    ),
+    ngettext_lazy(
+        "Your password must contain at least %(min_length)d character.",
+        "Your password must contain at least %(min_length)d characters.",
+        1,
+    ),
+    gettext_noop("Your password can’t be too similar to your other personal information."),
+    gettext_noop("Your password can’t be a commonly used password."),
+    gettext_noop("Your password can’t be entirely numeric."),
+    gettext_noop("Enter the same password as before, for verification."),
+    gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
+    gettext_noop("Raw passwords are not stored, so there is no way to see the user’s password."),
+    gettext_noop("Set password"),
+    gettext_noop("Reset password"),
+    gettext_noop("Set password: %s"),
+    gettext_noop("Forgotten your login credentials?"),
+    gettext_noop("In case you’ve forgotten, you are:"),
+    gettext_noop("Enter a valid domain name."),
+    gettext_noop("Enter a valid %(protocol)s address."),
+    gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
+]
