@@ -502,3 +502,16 @@ def test_coins_a_coupon_leaves_unused_after_the_closing_are_refunded_not_strande
     page = client.get(reverse("console:close")).content.decode()
     assert "came back from coupon" not in page and 'value="Refund it"' not in page
     clean_books()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "neutral", "informal"),
+    [("it", "Come risulta alla banca.", "tua banca"), ("es", "Tal como figura en el banco.", "tu banco")],
+)
+def test_the_refund_bank_form_speaks_to_a_merchant_without_tu(shop, client, language, neutral, informal):
+    """The bank details form is shared with consumers (tu) and merchants (Lei / usted): its holder's help
+    says neither (tester, #23)."""
+    client.force_login(owner_of(shop))
+    page = client.get(reverse("console:refund_bank"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert neutral in page and informal not in page
