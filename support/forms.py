@@ -10,12 +10,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from support.models import BODY_MAX, MERCHANT_PAGES, PAGE_MAX, SUBJECT_MAX, Topic
+from support.models import AFFILIATE_PAGES, BODY_MAX, MERCHANT_PAGES, PAGE_MAX, SUBJECT_MAX, Topic
 from wallets.formats import money_text, number_text
 
 NONE = ""
-
-AFFILIATE_PAGES = ("/affiliates", "/help/affiliates")
 
 
 class FormAudience:

@@ -20,6 +20,7 @@ PAGE_MAX = 500
 
 # Pages whose reader is a merchant: a support request sent from one of them speaks formally (docs/support.md).
 MERCHANT_PAGES = ("/console", "/help/merchants")
+AFFILIATE_PAGES = ("/affiliates", "/help/affiliates")
 
 
 class Topic(models.TextChoices):
@@ -158,6 +159,20 @@ class SupportRequest(models.Model):
         Lei / vous / usted), when it was sent from the console or the brands' Help, is about "my brand,
         campaigns and console", or names one of the person's brands; else a consumer (du / tu)."""
         return self.page.startswith(MERCHANT_PAGES) or self.topic == Topic.MERCHANT or self.merchant_is_theirs
+
+    @property
+    def for_affiliate(self) -> bool:
+        """Not a merchant's, and sent from the affiliate pages or their Help, or about affiliate
+        programs: spoken to formally too, like the affiliate pages (Sie / Lei / vous / usted)."""
+        return not self.for_merchant and (
+            self.page.startswith(AFFILIATE_PAGES) or self.topic == Topic.AFFILIATES
+        )
+
+    @property
+    def formal(self) -> bool:
+        """The request's pages and e-mails speak formally: a merchant's or an affiliate's request (the
+        "to a merchant" texts name no brand); a consumer's informally (du / tu)."""
+        return self.for_merchant or self.for_affiliate
 
     @property
     def merchant_is_theirs(self) -> bool:

@@ -264,8 +264,9 @@ def person_language(support_request: SupportRequest) -> str:
 
 
 def _confirm_to_person(support_request: SupportRequest) -> None:
-    """The person's confirmation, in their language; a merchant's request formally (``for_merchant``)."""
-    formal = support_request.for_merchant
+    """The person's confirmation, in their language; a merchant's or an affiliate's request formally
+    (``SupportRequest.formal``)."""
+    formal = support_request.formal
     with translation.override(person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             # The number, never the visitor's own words: an address typed by someone else gets no
@@ -426,7 +427,7 @@ def _tell_person_of_answer(support_request: SupportRequest, *, reply: str) -> No
                     "to a merchant",
                     "%(answer)s\n\n---\nTo answer, open your request (replies to this e-mail are not read): %(url)s",
                 )
-                if support_request.for_merchant
+                if support_request.formal
                 else _(
                     "%(answer)s\n\n---\nTo answer, open your request (replies to this e-mail are not read): %(url)s"
                 )

@@ -160,7 +160,7 @@ def request_new(request):
                         "to a merchant",
                         "Thanks: we received your request and will answer you here and by e-mail.",
                     )
-                    if support_request.for_merchant or formal
+                    if support_request.formal or formal
                     else _("Thanks: we received your request and will answer you here and by e-mail."),
                 )
                 if user is not None:
@@ -197,6 +197,8 @@ def _sent(request, support_request: SupportRequest):
     audience = (
         FormAudience.MERCHANT
         if support_request.for_merchant
+        else FormAudience.AFFILIATE
+        if support_request.for_affiliate
         else form_audience(support_request.page, merchant_member=False)
     )
     return render(
@@ -222,7 +224,7 @@ def request_list(request):
 
 
 def _thread(request, support_request: SupportRequest, *, user):
-    formal = support_request.for_merchant  # a merchant's request speaks like the console
+    formal = support_request.formal  # a merchant's or an affiliate's request speaks formally
     if request.method == "POST":
         form = ReplyForm(request.POST, formal=formal)
         if form.is_valid():

@@ -418,3 +418,35 @@ def test_a_visitor_who_wrote_from_the_affiliates_help_is_sent_back_there(client)
 
     assert sent.status_code == 200
     assert 'href="/help/affiliates/">Back to the help</a>' in sent.content.decode()
+
+
+def test_an_affiliates_request_stays_formal_after_it_is_sent(
+    client, make_consumer, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Sent from the affiliate pages, the request's page and its e-mail speak as the affiliate pages do
+    (Sie), not as to a consumer (du) (tester, #23)."""
+    person = make_consumer("Pia")
+    person.language, person.email = "de", "pia@example.com"
+    person.save(update_fields=["language", "email"])
+    client.force_login(person)
+    page = client.get(f"{reverse('support:request_new')}?from=/affiliates/1/", HTTP_ACCEPT_LANGUAGE="de")
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            reverse("support:request_new"),
+            {
+                "topic": "AFFILIATES",
+                "subject": "Provision",
+                "message": "Wo ist sie?",
+                "page": "/affiliates/1/",
+                "submission_key": _form_key(page),
+            },
+            HTTP_ACCEPT_LANGUAGE="de",
+            follow=True,
+        )
+
+    text = response_text(sent)
+    assert "Ihre Supportanfragen" in text and "Deine Supportanfragen" not in text
+    request = SupportRequest.objects.get()
+    assert request.for_affiliate and request.formal and not request.for_merchant
+    to_pia = [m.subject for m in mailoutbox if m.to == ["pia@example.com"]]
+    assert to_pia == [f"Wir haben Ihre Anfrage Nr. {request.pk} erhalten"]
