@@ -14,6 +14,7 @@ from merchants.models import ConsentField
 from merchants.services import consent_give
 from promote import services
 from promote.models import Coupon
+from promote.tests.conftest import fund
 from tikjoy.tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
@@ -53,8 +54,25 @@ def test_the_consumer_reads_a_coupons_validity_in_their_time_zone(brand, make_us
 
     page = client.get(reverse("promote:home")).content.decode()
 
-    assert "valid until 22 Dec 2026, 07:00" in page
+    assert "valid until 22 Dec 2026, 07:00 America/New_York" in page
     assert "12:00" not in page and "UTC" not in page
+
+
+def test_below_purchases_listed_in_utc_a_coupons_validity_names_its_own_zone(brand, make_user, client):
+    """The coin purchases are in UTC and say so; the coupon just below is in the reader's zone and says
+    which: never a bare time after a table in another zone (tester, #23)."""
+    merchant, owner = brand
+    lena = make_user("lena@example.com")
+    user_locale_set(user=lena, language="de", time_zone="Europe/Berlin")
+    _give(merchant, owner, lena)
+    fund(lena, "5.00")
+    services.coins_buy_from_wallet(holder=lena, coins_count=100, currency="EUR", actor=lena, now=NOW)
+    client.force_login(lena)
+
+    page = client.get(reverse("promote:home")).content.decode()
+
+    assert "Datum (UTC)" in page
+    assert "gültig bis 22.12.2026 13:00 Europe/Berlin" in page
 
 
 def test_a_consumer_whose_zone_is_unknown_is_told_the_time_is_utc(brand, make_user, client):
