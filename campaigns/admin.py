@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import (
     Campaign,
@@ -12,6 +14,7 @@ from campaigns.models import (
     RewardRule,
     UgcSubmission,
     Video,
+    campaign_name_in,
 )
 
 
@@ -46,10 +49,19 @@ class RewardRuleInline(admin.TabularInline):
 
 @admin.register(Campaign)
 class CampaignOpsAdmin(admin.ModelAdmin):
-    list_display = ("name", "merchant", "status", "starts_at", "ends_at", "budget", "spent")
+    list_display = ("display_name", "merchant", "status", "starts_at", "ends_at", "budget", "spent")
     list_filter = ("status", "currency")
     search_fields = ("name", "merchant__brand_name")
     inlines = [RewardRuleInline]
+
+    def get_queryset(self, request):
+        # Each campaign named in the reader's language (its text in that language, else its own name),
+        # read with the list, as the console names it (``campaign_name_in``).
+        return super().get_queryset(request).annotate(name_read=campaign_name_in(get_language()))
+
+    @admin.display(description=_("name"), ordering="name")
+    def display_name(self, obj: Campaign) -> str:
+        return obj.name_read
 
     def has_add_permission(self, request):
         return False

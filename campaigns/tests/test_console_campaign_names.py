@@ -73,3 +73,13 @@ def test_the_ugc_list_and_page_name_the_campaign_in_the_readers_language(client,
         assert f"UGC-Einreichung Nr. {submission.pk} für Winterschlussverkauf" in page
         assert "Winter sale" not in page
     assert f"UGC #{submission.pk} for Winter sale" in english
+
+
+def test_the_ops_campaign_list_names_the_campaign_in_the_readers_language(client, make_user, winter):
+    client.force_login(make_user("lead@ops.example", is_staff=True, is_superuser=True))
+
+    german = _text(client.get("/ops/campaigns/campaign/", HTTP_ACCEPT_LANGUAGE="de"))
+    french = _text(client.get("/ops/campaigns/campaign/", HTTP_ACCEPT_LANGUAGE="fr"))
+
+    assert "Winterschlussverkauf" in german and "Winter sale" not in german
+    assert "Winter sale" in french and "Winterschlussverkauf" not in french  # no French name: its own
