@@ -15,10 +15,17 @@ from weasyprint import HTML, Attachment
 
 from billing.models import Invoice
 from billing.selectors import StatementFigures
+from merchants.countries import COUNTRIES
 
 CSV_NAME = "ledger-lines.csv"
 # The PDF's declared language (its /Lang), as the documents were declared before there were several.
 PDF_LANG = {"en": "en-GB"}
+
+
+def country_name(code: str) -> str:
+    """A party's country as an address prints it, in the active language ("Germany" for DE); a
+    country TikJoy has no name for keeps its code."""
+    return str(dict(COUNTRIES).get(code, code))
 
 
 def statement_pdf(*, figures: StatementFigures, csv_bytes: bytes, issued_at, language: str) -> bytes:
@@ -57,6 +64,8 @@ def invoice_pdf(*, invoice: Invoice, xml: bytes, language: str) -> bytes:
                 "month": period.month,
                 "period": period.words(),
                 "original": invoice.credited_invoice,
+                "seller_country": country_name(invoice.seller.get("country", "")),
+                "buyer_country": country_name(invoice.buyer.get("country", "")),
             },
         )
     pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")

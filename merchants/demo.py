@@ -16,6 +16,15 @@ from merchants.wallet import merchant_top_up_record
 
 DEMO_SLUG = "joycoffee"
 DEMO_TOP_UP_REFERENCE = "DEMO-TOPUP-0001"
+# The billing address as the console's form takes it: the street lines, then postcode and city in
+# their fields; the country is the merchant's country (invoices print each once).
+DEMO_BILLING_ADDRESS = {
+    "billing_address": "Torstrasse 1",
+    "billing_postcode": "10119",
+    "billing_city": "Berlin",
+}
+# What an earlier seed_demo wrote: all in the street lines, the country's name included.
+_EARLIER_BILLING_ADDRESS = "Torstrasse 1\n10119 Berlin\nGermany"
 
 
 def demo_merchant_ensure(*, owner: User, manager: User, ops: User, now: datetime | None = None) -> Merchant:
@@ -34,8 +43,13 @@ def demo_merchant_ensure(*, owner: User, manager: User, ops: User, now: datetime
             currency="EUR",
             legal_name="Joy Coffee GmbH",
             vat_number="DE136695976",
-            billing_address="Torstrasse 1\n10119 Berlin\nGermany",
+            billing_address=DEMO_BILLING_ADDRESS["billing_address"],
             contact_email="hello@joycoffee.example",
+        )
+    street = (_EARLIER_BILLING_ADDRESS, DEMO_BILLING_ADDRESS["billing_address"])
+    if merchant.billing_address in street and not merchant.billing_postcode:  # new, or seeded before
+        merchant = services.merchant_update(
+            merchant=merchant, actor=owner, changes=dict(DEMO_BILLING_ADDRESS)
         )
     services.membership_ensure(merchant=merchant, user=owner, role=Role.OWNER)
     services.membership_ensure(merchant=merchant, user=manager, role=Role.MANAGER)

@@ -90,6 +90,19 @@ def test_an_eu_business_in_another_member_state_gets_a_reverse_charge_invoice():
     ) == ["VATEX-EU-AE"]
 
 
+def test_the_buyers_address_prints_its_country_once_by_name_in_the_invoices_language():
+    """Street lines, postcode and city, then the country: "Germany", not "Germany" and then "DE" (#23)."""
+    merchant = _merchant_with_margin("berlin", country="DE", vat_number="DE136695976")
+    Merchant.objects.filter(pk=merchant.pk).update(billing_address="Torstrasse 1", billing_city="Berlin")
+
+    text = pdf_text(_issue(merchant).pdf)
+
+    buyer = text[text.index("Berlin Ltd") :]
+    assert "Torstrasse 1\n10115 Berlin\nGermany\n" in buyer
+    assert buyer.count("Germany") == 1 and "\nDE\n" not in text
+    assert "75002 Paris\nFrance\n" in text  # the seller's, likewise
+
+
 def test_an_eu_buyer_without_a_vat_number_pays_the_operators_vat():
     merchant = _merchant_with_margin("rome", country="IT")
 
