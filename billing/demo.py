@@ -5,7 +5,12 @@ the real services and dated inside last month, a bank top-up, a short campaign t
 demo consumers' logins, their confirmation at the end of its 3-day hold, and then issues last
 month's statement and service-fee invoice with the monthly run. Idempotent: the top-up is keyed
 by its bank reference, the campaign by its name, the actions by their keys, the documents by
-merchant and month.
+merchant and month. The campaign is named in each language TikJoy speaks (``CAMPAIGN_TEXTS``), as
+the live demo campaign is.
+
+:func:`demo_coin_invoices_issue` issues the invoice of each demo coin purchase as the every-minute
+task would have, a minute after the purchase; ``seed_demo`` calls it before the monthly run, so the
+INV numbers follow the invoices' dates.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from zoneinfo import ZoneInfo
 from moneyed import Money
 
 from accounts.models import User
-from billing.months import Month
-from billing.services import billing_run
+from billing.months import Month, billing_zone
+from billing.selectors import coin_purchases_uninvoiced
+from billing.services import billing_run, coin_invoice_issue
 from campaigns import services as campaign_services
 from campaigns.models import ActionType, Campaign, CampaignStatus
 from merchants.days import merchant_zone
@@ -26,9 +32,18 @@ from merchants.models import Merchant
 from merchants.wallet import merchant_top_up_record
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, reward_settle
+from wallets.models import Transaction
 
 DEMO_PREVIOUS_TOP_UP = "JOY-DEMO-LAST-MONTH"
 CAMPAIGN_NAME = "Demo: last month's JoyBack"
+# Its name in the other languages TikJoy speaks, as the live demo campaign's (``campaigns.demo``);
+# French puts a no-break space before ":".
+CAMPAIGN_TEXTS = {
+    "it": "Demo: il JoyBack del mese scorso",
+    "de": "Demo: JoyBack vom letzten Monat",
+    "fr": "Démo\u00a0: le JoyBack du mois dernier",
+    "es": "Demo: el JoyBack del mes pasado",
+}
 
 
 def _at(day: date, hour: int, zone: ZoneInfo) -> datetime:
@@ -62,6 +77,9 @@ def demo_last_month_seed(
             ],
         )
         campaign = campaign_services.campaign_activate(campaign=campaign, actor=owner, now=start)
+    if campaign.status != CampaignStatus.ENDED and not campaign.texts.exists():
+        # Before it ends: an ended campaign's texts no longer change.
+        campaign = campaign_services.campaign_texts_save(campaign=campaign, actor=owner, texts=CAMPAIGN_TEXTS)
     if campaign.status == CampaignStatus.ACTIVE:
         for n, person in enumerate(consumers):
             action_record(
@@ -80,3 +98,24 @@ def demo_last_month_seed(
         f"{report.statements_issued + report.statements_existing} statement(s), "
         f"{report.invoices_finalised + report.invoices_existing} invoice(s) in the console (Statements, Invoices)"
     ]
+
+
+# The schedule that issues coin purchase invoices runs every minute (billing.tasks).
+COIN_INVOICE_DELAY = timedelta(minutes=1)
+
+
+def demo_coin_invoices_issue(*, now: datetime) -> int:
+    """Issue the invoice of each coin purchase not invoiced yet, oldest first, as the every-minute
+    task would have: a minute after the purchase, still on the purchase's day in TikJoy's calendar
+    (a purchase in the day's last minute is invoiced that day) and never after ``now``. Returns how
+    many were finalised."""
+    zone = billing_zone()
+    issued = 0
+    purchases = Transaction.objects.filter(pk__in=coin_purchases_uninvoiced()).order_by("created_at", "pk")
+    for purchase in purchases:
+        bought = purchase.created_at.astimezone(zone)
+        day_ends = datetime.combine(bought.date(), time.max, tzinfo=zone)
+        at = min(bought + COIN_INVOICE_DELAY, day_ends, max(bought, now))
+        if coin_invoice_issue(transaction_id=purchase.pk, now=at).is_final:
+            issued += 1
+    return issued

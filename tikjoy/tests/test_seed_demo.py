@@ -346,3 +346,56 @@ def test_a_demo_person_rewarded_for_a_tiktok_sign_in_has_tiktok_connected(client
     assert "@eve.demo" in page and "not connected" not in page.lower()
     owner = User.objects.get(email="owner@demo.tikjoy.local")
     assert not SocialAccount.objects.filter(user=owner).exists()  # no TikTok history: none made up
+
+
+@pytest.mark.django_db
+def test_the_demos_coin_invoices_are_issued_a_minute_after_their_purchases_numbered_in_date_order():
+    """/billing/invoices/ says an invoice comes within a minute of the purchase: the demo's do, dated
+    their purchase's day in UTC (the billing calendar), and INV numbers follow the dates (#23)."""
+    from datetime import UTC
+
+    from billing.models import Invoice
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")
+
+    coin_invoices = Invoice.objects.filter(kind="COIN_INVOICE").select_related("ledger_transaction")
+    assert coin_invoices.count() == 2
+    for invoice in coin_invoices:
+        bought = invoice.ledger_transaction.created_at
+        assert invoice.issue_date == bought.astimezone(UTC).date()
+        assert bought <= invoice.finalised_at <= bought + timedelta(minutes=1)
+    ben = coin_invoices.get(user__email="ben@demo.tikjoy.local")
+    assert ben.finalised_at < ben.ledger_transaction.created_at + timedelta(days=1)
+    # every INV of the demo (the coin purchases', last month's service fees): numbers in date order
+    numbered = list(Invoice.objects.filter(series__startswith="INV-").order_by("series", "sequence"))
+    assert len(numbered) == 3
+    assert [i.finalised_at for i in numbered] == sorted(i.finalised_at for i in numbered)
+    assert [i.issue_date for i in numbered] == sorted(i.issue_date for i in numbered)
+    # Joy Coffee's invoices print its address once: street, postcode and city, then the country
+    from billing.tests.conftest import pdf_text
+
+    for invoice in Invoice.objects.filter(merchant__slug="joycoffee"):
+        text = pdf_text(invoice.pdf)
+        buyer = text[text.index("Joy Coffee GmbH") :]
+        assert "Torstrasse 1\n10119 Berlin\nDeutschland\n" in buyer, invoice.number
+        assert buyer.count("Deutschland") == 1 and "Germany" not in text and "\nDE\n" not in text
+
+
+@pytest.mark.django_db
+def test_last_months_demo_campaign_speaks_the_readers_language_on_the_ops_list(client):
+    from billing.demo import CAMPAIGN_NAME, CAMPAIGN_TEXTS
+    from campaigns.models import Campaign
+
+    call_command("seed_demo", "--quiet-credentials")
+    call_command("seed_demo", "--quiet-credentials")  # the texts are kept, not duplicated
+
+    campaign = Campaign.objects.get(name=CAMPAIGN_NAME)
+    assert dict(campaign.texts.values_list("language", "name")) == CAMPAIGN_TEXTS
+    assert CAMPAIGN_TEXTS["fr"] == "Démo\u00a0: le JoyBack du mois dernier"
+    client.force_login(User.objects.get(email="ops@demo.tikjoy.local"))
+    for language, name in CAMPAIGN_TEXTS.items():
+        page = client.get("/ops/campaigns/campaign/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert name.replace("'", "&#x27;") in page and CAMPAIGN_NAME.replace("'", "&#x27;") not in page, (
+            language
+        )

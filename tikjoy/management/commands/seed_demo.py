@@ -16,8 +16,7 @@ from django.utils.module_loading import import_string
 from accounts.services import user_ensure_with_email
 from affiliates.demo import demo_affiliates_seed
 from api.demo import demo_widget_seed
-from billing.demo import demo_last_month_seed
-from billing.services import coin_invoices_issue_due
+from billing.demo import demo_coin_invoices_issue, demo_last_month_seed
 from campaigns.demo import demo_seed
 from campaigns.models import ActionType
 from chats.demo import demo_chats_seed
@@ -151,14 +150,6 @@ class Command(BaseCommand):
             now=now,
         ):
             self.stdout.write(line)
-        for line in demo_last_month_seed(
-            merchant=campaign.merchant,
-            owner=users["owner@demo.tikjoy.local"],
-            ops=users["ops@demo.tikjoy.local"],
-            consumers=[users["fay@demo.tikjoy.local"], users["gus@demo.tikjoy.local"]],
-            now=now,
-        ):
-            self.stdout.write(line)
         for line in demo_promote_seed(
             merchant=campaign.merchant,
             owner=users["owner@demo.tikjoy.local"],
@@ -167,9 +158,19 @@ class Command(BaseCommand):
             now=now,
         ):
             self.stdout.write(f"promote: {line}")
-        issued = coin_invoices_issue_due(now=now)  # what the every-minute schedule does
+        # Each invoiced a minute after its purchase, as the every-minute schedule does; before the
+        # monthly run below, whose invoice is dated now: INV numbers follow the invoices' dates.
+        issued = demo_coin_invoices_issue(now=now)
         if issued:
             self.stdout.write(f"billing: {issued} coin purchase invoice(s) issued")
+        for line in demo_last_month_seed(
+            merchant=campaign.merchant,
+            owner=users["owner@demo.tikjoy.local"],
+            ops=users["ops@demo.tikjoy.local"],
+            consumers=[users["fay@demo.tikjoy.local"], users["gus@demo.tikjoy.local"]],
+            now=now,
+        ):
+            self.stdout.write(line)
         for line in demo_chats_seed(merchant=campaign.merchant, now=now):
             self.stdout.write(line)
         # Whoever the demo's history rewards for a TikTok sign-in or share has a TikTok identity.
