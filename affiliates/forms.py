@@ -5,11 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from affiliates.models import AffiliateStatus, Attribution, ReversalCode
+from affiliates.services import INQUIRY_AMOUNT_MAX, INQUIRY_MESSAGE_MAX, inquiry_amount_refusal
 from core.i18n import language_codes
+from wallets.formats import number_text
+from wallets.forms import AmountField
 
 
 class ApplicationForm(forms.Form):
@@ -147,14 +150,44 @@ class AdjustForm(forms.Form):
 
 
 class InquiryForm(forms.Form):
+    """``currency``: the program's, in which the order amount is read and its limit is written.
+    The amount is typed as the reader's language writes it ("12,50" in German, never "1e9")."""
+
     order_id = forms.CharField(label=_("Order id"), max_length=200)
     order_date = forms.DateField(label=_("Order date"), widget=forms.DateInput(attrs={"type": "date"}))
-    amount = forms.DecimalField(
-        label=_("Order amount"), min_value=0, max_digits=14, decimal_places=2, initial=0
+    amount = AmountField(
+        label=_("Order amount"),
+        error_messages={
+            "invalid": pgettext_lazy(
+                "to an affiliate",
+                "Enter an amount such as %(example)s (at most two digits after the decimal sign).",
+            )
+        },
     )
     message = forms.CharField(
-        label=_("What is missing or wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("What is missing or wrong?"),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": INQUIRY_MESSAGE_MAX}),
     )
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def clean_amount(self) -> Decimal:
+        amount = self.cleaned_data["amount"]
+        if not Decimal(0) < amount <= INQUIRY_AMOUNT_MAX:
+            raise forms.ValidationError(inquiry_amount_refusal(self.currency))
+        return amount
+
+    def clean_message(self) -> str:
+        """The limit and the count as the reader writes numbers ("2.000" in German), not Django's "2000"."""
+        message = self.cleaned_data["message"]
+        if len(message) > INQUIRY_MESSAGE_MAX:
+            raise forms.ValidationError(
+                _("A message has at most %(limit)s characters (this one has %(count)s).")
+                % {"limit": number_text(INQUIRY_MESSAGE_MAX), "count": number_text(len(message))}
+            )
+        return message
 
 
 class InquiryAnswerForm(forms.Form):

@@ -1347,6 +1347,19 @@ def platform_conversion_record(*, merchant_id: int, now: datetime) -> Conversion
 # Inquiries
 
 
+# What an order an affiliate asks about can be: more than nothing, and at most a million in the
+# program's currency ("1e9" typed in the form is refused before; an old inquiry above it is not accepted).
+INQUIRY_AMOUNT_MAX = Decimal("1000000.00")
+INQUIRY_MESSAGE_MAX = 2000
+
+
+def inquiry_amount_refusal(currency: str) -> str:
+    """Why an inquiry's order amount is refused, with the limit as the reader writes money."""
+    return _("An order amount is more than zero and at most %(limit)s.") % {
+        "limit": money_text(Money(INQUIRY_AMOUNT_MAX, currency))
+    }
+
+
 def inquiry_open(
     *, affiliate: Affiliate, order_id: str, order_date: date, amount: Decimal, message: str, now: datetime
 ) -> Inquiry:
@@ -1358,8 +1371,8 @@ def inquiry_open(
         raise AffiliateError(_("Give the order id (1 to 200 characters)."))
     if order_date > timezone.localdate(now):
         raise AffiliateError(_("The order date can't be in the future."))
-    if amount < 0:
-        raise AffiliateError(_("The amount can't be negative."))
+    if not Decimal(0) < amount <= INQUIRY_AMOUNT_MAX:
+        raise AffiliateError(inquiry_amount_refusal(affiliate.program.currency))
     credited = Commission.objects.filter(
         conversion__program_id=affiliate.program_id, conversion__order_id=order_id, affiliate=affiliate
     ).exclude(state=CommissionState.REVERSED)
@@ -1372,7 +1385,7 @@ def inquiry_open(
                 order_id=order_id,
                 order_date=order_date,
                 amount=amount,
-                message=message.strip()[:2000],
+                message=message.strip()[:INQUIRY_MESSAGE_MAX],
                 created_at=now,
             )
     except IntegrityError as exc:
@@ -1408,6 +1421,14 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
         if accept:
             if affiliate.status != AffiliateStatus.APPROVED:
                 raise AffiliateError(_("The affiliate is no longer approved in the program."))
+            if inquiry.amount > INQUIRY_AMOUNT_MAX:  # sent before the form had a limit
+                raise AffiliateError(
+                    _(
+                        "This inquiry's order amount (%(amount)s) is more than an order can be: decline it, "
+                        "the affiliate can send the inquiry again with the order's real amount."
+                    )
+                    % {"amount": money_text(Money(inquiry.amount, program.currency))}
+                )
             conversion = (
                 Conversion.objects.select_for_update()
                 .filter(program=program, order_id=inquiry.order_id)

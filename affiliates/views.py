@@ -129,7 +129,7 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
         "program": program,
         "affiliate": affiliate,
         "link_form": LinkForm(),
-        "inquiry_form": InquiryForm(),
+        "inquiry_form": InquiryForm(currency=program.currency),
     }
     if affiliate.status == AffiliateStatus.APPROVED:
         commissions = selectors.commissions_of(affiliate)
@@ -208,7 +208,7 @@ def inquiry_open(request: HttpRequest, program_id: int) -> HttpResponse:
     affiliate = selectors.affiliation_get(user=request.user, program=program)
     if affiliate is None:
         raise Http404
-    form = InquiryForm(request.POST)
+    form = InquiryForm(request.POST, currency=program.currency)
     if form.is_valid():
         try:
             services.inquiry_open(affiliate=affiliate, now=timezone.now(), **form.cleaned_data)

@@ -8,14 +8,24 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from chats.models import ChatTemplate
+from chats.models import Category, ChatTemplate
 from chats.services import MAX_TEXT
 from chats.template_languages import template_choices
+
+# A template's entry in the picker, whole in each catalogue: German capitalizes the category
+# ("Angebot (Marketing-Vorlage)"), English does not ("Offer (marketing template)").
+_PICKER_LABELS = {
+    Category.MARKETING: _("%(name)s (marketing template)"),
+    Category.UTILITY: _("%(name)s (utility template)"),
+}
 
 
 class TemplateChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: ChatTemplate) -> str:
-        return f"{obj.title} ({obj.get_category_display().lower()})"
+        label = _PICKER_LABELS.get(obj.category)
+        if label is None:  # templates are UTILITY or MARKETING (a constraint); the category as is
+            return f"{obj.title} ({obj.get_category_display()})"
+        return label % {"name": obj.title}
 
 
 def _too_long() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 from decimal import Decimal
@@ -9,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from affiliates import services
-from affiliates.models import CommissionState, InquiryStatus, RejectReason
+from affiliates.models import CommissionState, Inquiry, InquiryStatus, RejectReason
 from affiliates.tests.conftest import NOW, assert_ledger_clean, convert, day, eur, funds
 from tikjoy.tests.factories import owner_of
 
@@ -140,3 +141,124 @@ def test_the_portal_and_the_console_date_an_inquiry_by_its_order_under_the_same_
         assert not any(day(5).strftime("%d") in cell for cell in cells if cell != "A-77"), (
             cells
         )  # never the day sent
+
+
+def _send(client, program, language="de", **fields):
+    """The affiliate's inquiry form sent from the program's page; the page it comes back to, as text."""
+    form = {"order_id": "A-90", "order_date": "2026-11-20", "amount": "12,50", "message": "Missing", **fields}
+    response = client.post(
+        f"/affiliates/{program.pk}/inquiries/", form, HTTP_ACCEPT_LANGUAGE=language, follow=True
+    )
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def test_an_order_amount_with_the_german_decimal_comma_is_read_as_euros_and_cents(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    page = _send(client, program, amount="12,50")
+
+    assert "Ihre Anfrage ist beim Programm eingegangen." in page
+    assert affiliate.inquiries.get().amount == Decimal("12.50")
+    assert "<td>12,50\xa0€</td>" in page
+
+
+@pytest.mark.parametrize(
+    ("amount", "refusal"),
+    [
+        ("1e9", "Geben Sie einen Betrag wie 25,50 ein"),
+        ("1000000,01", "Der Bestellwert muss größer als null und höchstens 1.000.000,00\xa0€ sein."),
+        ("999999999999", "Der Bestellwert muss größer als null und höchstens 1.000.000,00\xa0€ sein."),
+        ("0", "Der Bestellwert muss größer als null und höchstens 1.000.000,00\xa0€ sein."),
+        ("-5", "Geben Sie einen Betrag wie 25,50 ein"),
+    ],
+)
+def test_an_order_amount_no_order_can_have_is_refused_in_the_affiliates_language(
+    client, program, affiliate, amount, refusal
+):
+    """The tester's "1e9" became an inquiry of 1.000.000.000,00 € (#23)."""
+    client.force_login(affiliate.user)
+
+    page = _send(client, program, amount=amount)
+
+    assert refusal in page
+    assert not affiliate.inquiries.exists()
+
+
+def test_the_largest_order_amount_is_accepted(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    _send(client, program, amount="1.000.000,00")
+
+    assert affiliate.inquiries.get().amount == Decimal("1000000.00")
+
+
+def test_a_message_over_the_limit_is_refused_with_both_figures_as_german_writes_them(
+    client, program, affiliate
+):
+    client.force_login(affiliate.user)
+    assert 'maxlength="2000"' in client.get(f"/affiliates/{program.pk}/").content.decode()
+
+    page = _send(client, program, message="x" * 2001)
+
+    assert "Eine Nachricht hat höchstens 2.000 Zeichen (diese hat 2.001)." in page
+    assert not affiliate.inquiries.exists()
+
+
+def test_the_service_refuses_an_order_amount_above_a_million(program, affiliate):
+    with pytest.raises(services.AffiliateError, match=r"at most €1,000,000\.00"):
+        services.inquiry_open(
+            affiliate=affiliate,
+            order_id="A-91",
+            order_date=date(2026, 11, 20),
+            amount=Decimal("1E9"),
+            message="Missing",
+            now=NOW,
+        )
+    assert not affiliate.inquiries.exists()
+
+
+def test_an_accepted_inquiry_of_the_largest_amount_pays_the_bounty_only(program, affiliate):
+    """The commission is the program's bounty whatever the order's amount: a huge order is no huge commission."""
+    inquiry = services.inquiry_open(
+        affiliate=affiliate,
+        order_id="A-92",
+        order_date=date(2026, 11, 20),
+        amount=Decimal("1000000.00"),
+        message="Missing",
+        now=NOW,
+    )
+
+    services.inquiry_decide(
+        inquiry_id=inquiry.pk, accept=True, answer="", actor=owner_of(program.merchant), now=day(1)
+    )
+
+    inquiry.refresh_from_db()
+    assert inquiry.conversion.amount == Decimal("1000000.00")
+    assert inquiry.conversion.commission.amount == program.bounty
+    assert funds(program.merchant) == eur("452.00")  # the same as for an order of 80,00 €
+    assert_ledger_clean()
+
+
+def test_the_console_does_not_accept_an_inquiry_sent_before_the_limit_with_a_larger_amount(
+    client, program, affiliate
+):
+    inquiry = _open(affiliate)
+    Inquiry.objects.filter(pk=inquiry.pk).update(amount=Decimal("1000000000.00"))  # as the tester's "1e9"
+    client.force_login(owner_of(program.merchant))
+
+    response = client.post(
+        f"/console/affiliates/inquiries/{inquiry.pk}/",
+        {"decision": "accept", "answer": ""},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    )
+
+    assert (
+        "Der Bestellwert dieser Anfrage (1.000.000.000,00\xa0€) ist höher, als eine Bestellung sein kann"
+        in html.unescape(response.content.decode())
+    )
+    inquiry.refresh_from_db()
+    assert inquiry.status == InquiryStatus.OPEN
+    assert inquiry.conversion is None
+    assert funds(program.merchant) == eur("500.00")

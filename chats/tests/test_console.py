@@ -145,3 +145,18 @@ def test_a_reply_longer_than_whatsapp_allows_is_refused_in_the_members_language_
     )
     assert "Envoyé." in response_text(sent)
     assert whatsapp[-1]["text"]["body"] == "x" * 4096
+
+
+def test_the_template_picker_names_each_category_as_the_member_s_language_writes_it(client, joy, ana):
+    """German capitalizes its nouns: "Angebot (Marketing-Vorlage)", never "(marketing-vorlage)" (tester, #23)."""
+    meta_post(client, chat_reply_payload(phone=ana.phone, wamid="wamid.IN1", text="Hi", at=timezone.now()))
+    thread = ana.chat_threads.get()
+    client.force_login(owner_of(joy))
+
+    german = response_text(client.get(f"/console/chats/{thread.pk}/", HTTP_ACCEPT_LANGUAGE="de"))
+    english = response_text(client.get(f"/console/chats/{thread.pk}/"))
+
+    assert ">Angebot (Marketing-Vorlage)</option>" in german
+    assert ">Neuigkeit zu einer Bestellung oder einem Besuch (Service-Vorlage)</option>" in german
+    assert "-vorlage)" not in german
+    assert ">Offer (marketing template)</option>" in english

@@ -142,7 +142,7 @@ def test_a_wrong_or_unreachable_iban_is_refused_with_a_reason(client, person, ib
         ("1e9", "tiene caracteres que un IBAN no puede tener"),
         ("XX89370400440532013000", "no empieza por un código de país conocido"),
         ("DE8937040044053201300", "tiene demasiados o demasiado pocos caracteres"),
-        ("DE89370400440532013001", "los dígitos de control no cuadran"),
+        ("DE89370400440532013001", "los dígitos de control no coinciden"),
     ],
 )
 def test_a_refused_iban_says_why_in_the_persons_language_never_the_librarys_english(

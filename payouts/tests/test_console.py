@@ -1,0 +1,82 @@
+"""The console's bank details for a merchant's refund: the form consumers use too, spoken to neither."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from django.urls import reverse
+
+from tikjoy.tests.factories import owner_of, response_text
+
+ADDRESS = {
+    "holder_name": "Acme GmbH",
+    "street": "Hauptstr.",
+    "postcode": "10115",
+    "town": "Berlin",
+    "country": "DE",
+}
+
+# What would speak to one reader: "tu"/"tuo"/"tua" and their imperatives ("Confrontalo", "Compruébalo",
+# "Inserisci", "Introduce"), du/dein in German.
+INFORMAL = {
+    "it": r"\btu[oa]?\b|\bti\b|Confrontalo|Inserisci",
+    "es": r"\btu\b|\btú\b|Compruébalo|Introduce\b",
+    "de": r"\bdu\b|\bdein\w*|Gleiche sie",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "neutral"),
+    [
+        ("it", "Da verificare con l'estratto conto."),
+        ("es", "Conviene comprobarlo con el extracto bancario."),
+        ("de", "Bitte mit dem Kontoauszug abgleichen."),
+    ],
+)
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "DE89 3704 0044 0532 0130 01",  # check digits
+        "QQ89370400440532013000",  # no such country
+        "DE8937040044053201300",  # one character short
+        "DE89-3704!",  # not an IBAN's characters
+    ],
+)
+def test_a_bad_iban_on_the_refund_bank_page_speaks_to_the_merchant_without_tu(
+    make_merchant, client, language, neutral, iban
+):
+    """Consumers (tu / du) and merchants (Lei / usted / Sie) share the bank details form: why an IBAN
+    is refused says neither (tester, #23)."""
+    client.force_login(owner_of(make_merchant()))
+    response = client.post(
+        reverse("console:refund_bank"), {**ADDRESS, "iban": iban}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 200
+    text = html.unescape(response_text(response))
+    assert neutral in text
+    assert not re.search(INFORMAL[language], text, flags=re.IGNORECASE), re.findall(
+        INFORMAL[language], text, flags=re.IGNORECASE
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "refusal"),
+    [
+        ("it", "Indicare il nome dell'intestatario come risulta alla banca."),
+        ("es", "Hay que indicar el nombre del titular tal como figura en el banco."),
+    ],
+)
+def test_a_holder_name_the_bank_cant_take_is_refused_without_tu(make_merchant, client, language, refusal):
+    client.force_login(owner_of(make_merchant()))
+    response = client.post(
+        reverse("console:refund_bank"),
+        {**ADDRESS, "holder_name": "☃☃", "iban": "DE89370400440532013000"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    text = html.unescape(response_text(response))
+    assert refusal in text
+    assert not re.search(INFORMAL[language], text, flags=re.IGNORECASE)
