@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
+from django.utils.functional import lazy
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -473,13 +474,29 @@ def video_upload_to(instance: Video, filename: str) -> str:
     return f"campaigns/videos/{instance.merchant_id}/{filename}"
 
 
+def _video_slot_help() -> str:
+    return gettext("%(first)s to %(last)s.") % {"first": 1, "last": MAX_VIDEOS_PER_MERCHANT}
+
+
+def _video_slot_error() -> str:
+    return gettext("Choose a slot from %(first)s to %(last)s.") % {
+        "first": 1,
+        "last": MAX_VIDEOS_PER_MERCHANT,
+    }
+
+
+# Lazy: worked out in the reader's language when the form or the error is shown, not at import.
+video_slot_help = lazy(_video_slot_help, str)
+video_slot_error = lazy(_video_slot_error, str)
+
+
 class Video(models.Model):
     """One of the (at most 15) videos a merchant offers consumers to share."""
 
     merchant = models.ForeignKey(
         "merchants.Merchant", verbose_name=_("merchant"), on_delete=models.CASCADE, related_name="videos"
     )
-    slot = models.PositiveSmallIntegerField(_("slot"), help_text=f"1 to {MAX_VIDEOS_PER_MERCHANT}.")
+    slot = models.PositiveSmallIntegerField(_("slot"), help_text=video_slot_help())
     title = models.CharField(_("title"), max_length=120)
     caption = models.TextField(
         _("caption"), blank=True, help_text=_("The text consumers copy to post with the video.")
@@ -501,17 +518,17 @@ class Video(models.Model):
             models.UniqueConstraint(
                 fields=["merchant", "slot"],
                 name="campaigns_video_one_per_slot",
-                violation_error_message="There is already a video in this slot.",
+                violation_error_message=_("There is already a video in this slot."),
             ),
             models.CheckConstraint(
                 condition=Q(slot__gte=1) & Q(slot__lte=MAX_VIDEOS_PER_MERCHANT),
                 name="campaigns_video_slot_1_to_15",
-                violation_error_message="Choose a slot from 1 to 15.",
+                violation_error_message=video_slot_error(),
             ),
             models.CheckConstraint(
                 condition=~Q(file="") | ~Q(tiktok_url=""),
                 name="campaigns_video_file_or_tiktok_url",
-                violation_error_message="Upload a video file or give the video's TikTok link.",
+                violation_error_message=_("Upload a video file or give the video's TikTok link."),
             ),
         ]
 

@@ -16,7 +16,7 @@ from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language_info, gettext, pgettext
+from django.utils.translation import get_language_info, gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, EditConflict
@@ -196,8 +196,17 @@ def _language_rows(obj: SupportRequest) -> list[tuple[str, str]]:
 @admin.register(SupportRequest)
 class SupportRequestOpsAdmin(admin.ModelAdmin):
     form = SupportRequestOpsForm
-    list_display = ("pk", "subject", "person", "ops_status", "assigned_to", "first_response", "created_at")
-    list_display_links = ("pk", "subject")
+    # Its times are UTC, as every ops list (tikjoy.middleware.OpsInUtcMiddleware; the header says so).
+    list_display = (
+        "number",
+        "subject",
+        "person",
+        "ops_status",
+        "assigned_to",
+        "first_response",
+        "created_at",
+    )
+    list_display_links = ("number", "subject")
     list_filter = (ResponseTimeFilter, OpsStatusFilter, AssignedFilter, "topic")
     search_fields = ("=pk", "subject", "email", "user__email", "user__display_name", "messages__body")
     list_select_related = ("user", "assigned_to")
@@ -220,6 +229,12 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # close it instead: the conversation is the record of what was said
+
+    @admin.display(
+        description=pgettext_lazy("a support request's number, a column heading", "No."), ordering="pk"
+    )
+    def number(self, obj):
+        return obj.pk
 
     @admin.display(description=_("person"))
     def person(self, obj):

@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
-from campaigns.models import ActionType
+from campaigns.models import ActionType, Video
+from campaigns.services import video_add
 from campaigns.tests.conftest import rule
 from tikjoy.tests.factories import response_text
 
@@ -118,3 +121,30 @@ def test_the_reward_rules_headings_put_a_no_break_space_before_the_colon_in_fren
     assert "Règle de récompense\xa0: Se connecter avec TikTok dans Summer JoyBack" in _inline_headings(change)
     assert "Reward rule: Log in with TikTok in Summer JoyBack" in _inline_headings(english)
     assert "Règle de récompense: " not in add + change
+
+
+def test_the_video_form_in_german_explains_the_slot_in_german(client, merchant, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    video = video_add(
+        merchant=merchant,
+        actor=owner,
+        title="Clip",
+        tiktok_url="https://www.tiktok.com/@acme/video/7000000000000000001",
+    )
+    client.force_login(owner)
+
+    page = response_text(
+        client.get(reverse("console:campaigns_video_change", args=[video.pk]), HTTP_ACCEPT_LANGUAGE="de")
+    )
+
+    assert "1 bis 15." in page
+    assert "1 to 15." not in page
+
+
+def test_a_slot_out_of_range_is_refused_in_the_readers_language(merchant):
+    video = Video(merchant=merchant, slot=16, title="Clip", tiktok_url="https://www.tiktok.com/@a/video/1")
+
+    with translation.override("de"), pytest.raises(ValidationError) as refused:
+        video.validate_constraints()
+
+    assert refused.value.messages == ["Wählen Sie einen Platz von 1 bis 15."]

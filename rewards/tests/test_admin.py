@@ -1,3 +1,4 @@
+import html
 import re
 
 import pytest
@@ -247,3 +248,12 @@ def test_people_sharing_devices_counts_device_and_address_separately(
     }
 
     assert shared == {"Ben": (1, 0), "Cat": (0, 1)}
+
+
+def test_the_german_review_queue_title_starts_with_a_capital_as_german_nouns_do(ops_client, held):
+    body = html.unescape(
+        ops_client.get("/ops/rewards/heldreward/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    )
+
+    assert re.search(r"<h1>Zurückgehaltene Prämie \(Prüf-Warteschlange\) \w+ \w+ auswählen</h1>", body)
+    assert "zurückgehaltene Prämie (Prüf" not in body

@@ -141,3 +141,32 @@ def test_the_wallets_amounts_are_written_the_way_german_and_french_write_them(cl
     assert "€ 0.40" not in german and "€0.40" not in german and "0.80" not in german
     assert "0,40 €" in french and "0,80 €" in french and "0.40" not in french
     assert "€0.40" in english and "€0.80" in english
+
+
+@pytest.mark.parametrize(
+    ("language", "place", "sign_in_with"),
+    [
+        ("fr", "la première fois que vous vous connectez chez ", "vous vous connectez avec"),
+        ("it", "la prima volta che accedi presso ", "accedi con Fizz"),
+    ],
+)
+def test_the_brand_page_says_the_first_sign_in_happens_at_the_brand_not_with_it(
+    client, make_merchant, make_campaign, language, place, sign_in_with
+):
+    make_campaign(make_merchant("fizz"))
+
+    page = _get(client, "/b/fizz/", language)
+
+    assert place in page
+    assert sign_in_with not in page
+
+
+def test_the_french_brand_page_keeps_a_thousand_views_on_one_line(client, make_merchant, make_campaign):
+    make_campaign(make_merchant("fizz"))
+
+    page = unescape(client.get("/b/fizz/", HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+
+    # As Babel writes 1 000 in French (wallets.formats.number_text): a narrow no-break space, which
+    # _text() would flatten to a space like any other.
+    assert "pour 1\u202f000 vues" in page
+    assert "1 000" not in page

@@ -592,3 +592,34 @@ def test_the_french_title_of_a_persons_page_says_no_he_or_she(client, funded, ca
 
     assert "Pourquoi aucune récompense pour Ana Shared\xa0?" in body
     assert "n'a-t-il" not in body and "n'a-t-elle" not in body
+
+
+def test_the_german_heading_of_a_persons_actions_is_theirs_not_the_merchants(
+    client, funded, campaign_for, make_consumer
+):
+    merchant = funded()
+    campaign_for(merchant)
+    ana = _shared_person(merchant, make_consumer, fields=[ConsentField.DISPLAY_NAME])
+    _owner_reading(merchant, "de")
+
+    body = html.unescape(response_text(_page(client, merchant, SocialAction.objects.get(user=ana))))
+
+    assert "Letzte Aktion der Person" in body
+    assert "Ihre letzte" not in body
+
+
+def test_an_ended_campaign_is_finalizada_in_spanish_on_its_diagnostics_page_as_in_the_list(
+    client, funded, campaign_for
+):
+    merchant = funded()
+    campaign = campaign_services.campaign_end(campaign=campaign_for(merchant), actor=owner_of(merchant))
+    client.force_login(_owner_reading(merchant, "es"))
+
+    body = html.unescape(
+        response_text(
+            client.get(reverse("console:diagnostics_campaign", kwargs={"campaign_id": campaign.pk}))
+        )
+    )
+
+    assert "Finalizada: ya no paga nada." in body
+    assert "Terminada" not in body

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import html
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -305,3 +306,24 @@ def test_ops_see_the_language_the_request_was_written_in_and_the_persons_languag
     request_row = page.split("Sprache der Anfrage")[1].split("Aktuelle Sprache der Person")[0]
     assert "Deutsch" in request_row and "español" not in request_row
     assert "español" in page.split("Aktuelle Sprache der Person")[1].split("</dd>")[0]
+
+
+def test_the_italian_list_numbers_the_requests_in_italian_and_shows_utc_times_and_says_so(
+    client, ops, opened
+):
+    request = opened(created=datetime(2026, 11, 29, 23, 59, tzinfo=UTC))
+    client.cookies["tikjoy_tz"] = "Europe/Rome"  # 00:59 the next day there
+    client.force_login(ops)
+
+    page = html.unescape(
+        response_text(
+            client.get(reverse("admin:support_supportrequest_changelist"), HTTP_ACCEPT_LANGUAGE="it")
+        )
+    )
+
+    assert '<th scope="col" class="sortable column-number">' in page
+    assert ">N.</a>" in page
+    assert "column-pk" not in page
+    assert f">{request.pk}</a>" in page
+    assert "23:59" in page and "00:59" not in page
+    assert "Orari in UTC" in page

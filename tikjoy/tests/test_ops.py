@@ -346,3 +346,10 @@ def test_an_ops_list_shows_times_in_utc_and_says_so_whatever_the_browsers_zone(o
     assert "19:57" in page
     assert "20:57" not in page
     assert "Times in UTC" in page
+
+
+def test_the_french_ops_home_puts_a_no_break_space_before_the_colon(ops_client):
+    page = html.unescape(ops_client.get("/ops/", HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+
+    assert "Diagnostic</a>\u00a0: les contrôles du grand livre" in page
+    assert "</a> :" not in page
