@@ -92,6 +92,9 @@ def demo_last_month_seed(
         for reward in Reward.objects.filter(campaign=campaign, status=RewardStatus.PENDING):
             reward_settle(reward_id=reward.pk, now=reward.available_at + timedelta(hours=1))
         campaign_services.campaign_end(campaign=campaign, actor=owner)
+        # The owner ended it on the last evening of that month (the demo's history is over, README):
+        # an ended campaign never changes again, so its last change is when it ended (diagnostics).
+        Campaign.objects.filter(pk=campaign.pk).update(updated_at=_at(month.last_day, 20, zone))
     report = billing_run(month=month, now=now, merchant=merchant)
     return [
         f"billing: {month.label}: a top-up and {len(consumers)} confirmed logins; "

@@ -399,3 +399,22 @@ def test_last_months_demo_campaign_speaks_the_readers_language_on_the_ops_list(c
         assert name.replace("'", "&#x27;") in page and CAMPAIGN_NAME.replace("'", "&#x27;") not in page, (
             language
         )
+
+
+@pytest.mark.django_db
+def test_last_months_demo_campaign_ended_last_month():
+    """The console's diagnostics say when an ended campaign ended (its last change): for the demo's
+    campaign of last month, that is in last month, not the moment the demo was seeded (tester, #23)."""
+    from django.utils import timezone
+
+    from billing.demo import CAMPAIGN_NAME
+    from campaigns.models import Campaign, CampaignStatus
+    from merchants.days import merchant_zone
+
+    call_command("seed_demo", "--quiet-credentials")
+
+    campaign = Campaign.objects.get(name=CAMPAIGN_NAME)
+    zone = merchant_zone(campaign.merchant)
+    this_month = timezone.now().astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    assert campaign.status == CampaignStatus.ENDED
+    assert campaign.starts_at < campaign.updated_at < this_month
