@@ -12,12 +12,12 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.formats import number_format
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext, gettext_noop, ngettext
 from moneyed import Money
 
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month, Period, PeriodError, month_period
-from campaigns.models import ActionType, Campaign
+from campaigns.models import ActionType, Campaign, CampaignText
 from merchants.days import merchant_zone
 from merchants.models import Merchant
 from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
@@ -190,24 +190,30 @@ def _stored_balance_at(account: Account, start: datetime, end: datetime) -> tupl
 
 
 def _grouped_movements(account: Account, period: Period) -> list[tuple]:
-    """(kind, campaign name, action type, reward kind, count, sum, money in, money out) for the period."""
-    entry, txn, reward, action, campaign = (
+    """(kind, campaign name, action type, reward kind, count, sum, money in, money out) for the period.
+
+    The campaign is named in the active language (the document's: ``Campaign.name_in``'s rule, its
+    ``CampaignText`` for that language when the campaign is written in another), as the console names it."""
+    entry, txn, reward, action, campaign, text = (
         connection.ops.quote_name(m._meta.db_table)
-        for m in (Entry, Transaction, Reward, SocialAction, Campaign)
+        for m in (Entry, Transaction, Reward, SocialAction, Campaign, CampaignText)
     )
+    language = (get_language() or "").split("-")[0].lower()
+    name = "COALESCE(ct.name, c.name)"
     sql = (
-        f"SELECT t.kind, c.name, a.action_type, r.kind, COUNT(*), ROUND(SUM(e.amount), 2), "  # noqa: S608
+        f"SELECT t.kind, {name}, a.action_type, r.kind, COUNT(*), ROUND(SUM(e.amount), 2), "  # noqa: S608
         f"ROUND(SUM(CASE WHEN e.amount > 0 THEN e.amount ELSE 0 END), 2), "
         f"ROUND(SUM(CASE WHEN e.amount < 0 THEN -e.amount ELSE 0 END), 2) "
         f"FROM {entry} e JOIN {txn} t ON t.id = e.transaction_id "
         f"LEFT JOIN {reward} r ON t.subject_type = %s AND CAST(r.id AS VARCHAR(64)) = t.subject_id "
         f"LEFT JOIN {action} a ON a.id = r.action_id "
         f"LEFT JOIN {campaign} c ON c.id = r.campaign_id "
+        f"LEFT JOIN {text} ct ON ct.campaign_id = c.id AND ct.language = %s AND c.language <> %s "
         f"WHERE e.account_id = %s AND t.created_at >= %s AND t.created_at < %s "
-        f"GROUP BY t.kind, c.name, a.action_type, r.kind"
+        f"GROUP BY t.kind, {name}, a.action_type, r.kind"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [REWARD_SUBJECT, account.pk, period.start, period.end])
+        cursor.execute(sql, [REWARD_SUBJECT, language, language, account.pk, period.start, period.end])
         return cursor.fetchall()
 
 

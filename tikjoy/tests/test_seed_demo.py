@@ -418,3 +418,17 @@ def test_last_months_demo_campaign_ended_last_month():
     this_month = timezone.now().astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     assert campaign.status == CampaignStatus.ENDED
     assert campaign.starts_at < campaign.updated_at < this_month
+
+
+@pytest.mark.django_db
+def test_last_months_demo_statement_names_the_campaign_in_the_merchants_language():
+    """Joy Coffee writes German: its statement names the demo campaign as the console does,
+    "Demo: JoyBack vom letzten Monat", not the campaign's English name (tester, #23)."""
+    from billing.models import Statement
+
+    call_command("seed_demo", "--quiet-credentials")
+
+    statement = Statement.objects.filter(merchant__slug="joycoffee").order_by("month").first()
+    labels = [line["label"] for section in statement.sections for line in section["lines"]]
+    assert any(label.startswith("Demo: JoyBack vom letzten Monat · ") for label in labels), labels
+    assert not any("last month's JoyBack" in label for label in labels), labels
