@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from campaigns.models import (
     VideoText,
 )
 from merchants.forms import edit_conflict_check
+from wallets.formats import number_text
 from wallets.forms import CountField
 
 CAMPAIGN_HELP = {
@@ -272,13 +274,15 @@ class VideoConsoleForm(forms.ModelForm):
     class Meta:
         model = Video
         fields = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
-        help_texts = {
-            "file": _(
-                "An mp4, mov or webm file, up to the size limit shown on the page. Or give a TikTok link."
-            ),
-        }
 
     library_full = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            self.fields["file"].help_text = _(
+                "An mp4, mov or webm file of up to %(mb)s MB. Or give a TikTok link."
+            ) % {"mb": number_text(settings.VIDEO_MAX_UPLOAD_MB)}
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

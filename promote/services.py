@@ -65,7 +65,7 @@ from promote.models import (
 )
 from promote.tiktok_ads import Launch, TikTokAds
 from social.models import TrackedPost
-from wallets.formats import money_text, number_text
+from wallets.formats import currency_name, money_text, names_text, number_text
 from wallets.models import PLATFORM, Account, Purpose, partition_key
 from wallets.money import COIN, round_down
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, balance, post, post_many
@@ -148,9 +148,12 @@ def _wallet_locked(holder: User | Merchant, *, currency: str | None, now: dateti
     return wallet
 
 
+def _money_account_purpose(holder: User | Merchant) -> str:
+    return Purpose.MERCHANT_AVAILABLE if isinstance(holder, Merchant) else Purpose.USER_AVAILABLE
+
+
 def _money_account(holder: User | Merchant, currency: str):
-    purpose = Purpose.MERCHANT_AVAILABLE if isinstance(holder, Merchant) else Purpose.USER_AVAILABLE
-    return account_for(owner=holder, purpose=purpose, currency=currency)
+    return account_for(owner=holder, purpose=_money_account_purpose(holder), currency=currency)
 
 
 def _funds(wallet: CoinWallet):
@@ -177,6 +180,31 @@ def paid_coins_value(*, wallet: CoinWallet, coins_count: int, funds: Money) -> M
 
 
 @retry_on_conflict
+def _short_of(holder: User | Merchant, amount: Money, coins_count: int) -> str:
+    """Why the wallet can't pay ``amount``: too little money, or its money is in other currencies
+    (a JoyBack in euros asked for dollars), which it names with the way out."""
+    held = sorted(
+        set(
+            Account.objects.owned_by(holder)
+            .filter(purpose=_money_account_purpose(holder), balance__gt=0)
+            .exclude(currency=amount.currency.code)
+            .values_list("currency", flat=True)
+        )
+    )
+    if held and not balance(_money_account(holder, amount.currency.code)):
+        return gettext(
+            "The TikJoy wallet holds no %(currency)s: its money is in %(held)s. Buy the coins in "
+            "%(held)s, or pay by card."
+        ) % {
+            "currency": currency_name(amount.currency.code),
+            "held": names_text(currency_name(c) for c in held),
+        }
+    return gettext("The TikJoy wallet doesn't hold %(amount)s: %(coins)s coins cost that.") % {
+        "amount": money_text(amount),
+        "coins": number_text(coins_count),
+    }
+
+
 def coins_buy_from_wallet(
     *, holder: User | Merchant, coins_count: int, currency: str, actor: User, now: datetime
 ) -> CoinPurchase:
@@ -215,10 +243,7 @@ def coins_buy_from_wallet(
                 now=now,
             )
         except InsufficientFunds as exc:
-            raise PromoteError(
-                gettext("The TikJoy wallet doesn't hold %(amount)s: %(coins)s coins cost that.")
-                % {"amount": money_text(amount), "coins": number_text(coins_count)}
-            ) from exc
+            raise PromoteError(_short_of(holder, amount, coins_count)) from exc
         CoinWallet.objects.filter(pk=wallet.pk).update(backed_coins=F("backed_coins") + coins_count)
     return purchase
 

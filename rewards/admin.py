@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
-from rewards.calculation_text import risk_signal_text
+from rewards.calculation_text import risk_signal_line, risk_signal_name, risk_signal_text
 from rewards.models import (
     Ban,
     BanEvent,
@@ -229,7 +229,7 @@ class HeldRewardAdmin(RewardAdmin):
     @admin.display(description=_("risk signals"))
     def risk(self, obj: Reward) -> str:
         signals = obj.action.risk_signals or obj.calculation.get("risk") or []
-        return list_text(f"{s['code']} ({risk_signal_text(s)})" for s in signals) or "-"
+        return list_text(risk_signal_line(s) for s in signals) or "-"
 
     @admin.display(description=_("decide"))
     def decide(self, obj: Reward) -> str:
@@ -346,7 +346,11 @@ class HeldRewardAdmin(RewardAdmin):
                     "can_review": self.has_review_permission(request),
                     "reward": reward,
                     "risk_signals": [
-                        {"code": s.get("code", ""), "detail": risk_signal_text(s)}
+                        {
+                            "code": s.get("code", ""),
+                            "name": risk_signal_name(s),
+                            "detail": risk_signal_text(s),
+                        }
                         for s in reward.action.risk_signals or reward.calculation.get("risk") or []
                     ],
                     "shared": people_sharing_devices(user_id=reward.user_id),

@@ -55,6 +55,29 @@ def _counts(signal: dict) -> list[int]:
     return [int(n) for n in _NUMBER.findall(str(signal.get("detail", "")))]
 
 
+_SIGNAL_NAMES = {
+    "SHARED_DEVICE": gettext_lazy("Shared device"),
+    "DEVICE_VELOCITY": gettext_lazy("Busy device"),
+    "SHARED_IP": gettext_lazy("Shared address"),
+    "IP_VELOCITY": gettext_lazy("Busy address"),
+    "USER_VELOCITY": gettext_lazy("Busy person"),
+    "NEW_ACCOUNT": gettext_lazy("New account"),
+    "ENGAGEMENT_OUT_OF_LINE": gettext_lazy("Engagement out of line"),
+    "MORE_LIKES_THAN_VIEWS": gettext_lazy("More likes than views"),
+}
+
+
+def risk_signal_name(signal: dict | str) -> str:
+    """A risk signal's short name in the active language; a code these texts don't know, as recorded."""
+    code = signal.get("code", "") if isinstance(signal, dict) else str(signal)
+    return str(_SIGNAL_NAMES.get(code, code))
+
+
+def risk_signal_line(signal: dict | str) -> str:
+    """``Shared device: 3 other people earned on this device``, in the active language."""
+    return label_text(risk_signal_name(signal), risk_signal_text(signal))
+
+
 def risk_signal_text(signal: dict | str) -> str:
     """One risk signal (``{"code", "weight", "detail"}``, ``rewards/risk.py``) in the active language."""
     if not isinstance(signal, dict):

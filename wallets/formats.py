@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.lists import format_list
+from babel.numbers import format_currency, format_decimal, get_currency_name
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import ngettext, pgettext
@@ -67,3 +68,13 @@ def list_text(items: Iterable[object]) -> str:
     a no-break space before it ("au total ; 10,00 € par jour"), so it never starts a line."""
     semicolon = pgettext("between clauses of a list", ";")
     return f"{semicolon} ".join(str(item) for item in items)
+
+
+def currency_name(currency: str, *, language: str | None = None) -> str:
+    """A currency's name as a sum of it is called in the reader's language: "euros", "Euro", "dollari USA"."""
+    return get_currency_name(currency, count=2, locale=babel_locale(language))
+
+
+def names_text(items: Iterable[object], *, language: str | None = None) -> str:
+    """Names joined as the reader's language joins them: "euros and pounds", "euro e sterline"."""
+    return format_list([str(item) for item in items], locale=babel_locale(language))

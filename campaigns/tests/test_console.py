@@ -400,3 +400,14 @@ def test_the_live_quote_refuses_a_multiplier_that_is_not_a_number(client, mercha
 
     assert response.status_code == 400
     assert "new_user_multiplier" in response.json()["errors"]
+
+
+def test_the_video_form_states_the_size_limit_in_the_members_language(client, owner, settings):
+    settings.VIDEO_MAX_UPLOAD_MB = 50
+    client.force_login(owner)
+
+    english = client.get(reverse("console:campaigns_video_add")).content.decode()
+    german = client.get(reverse("console:campaigns_video_add"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "An mp4, mov or webm file of up to 50 MB. Or give a TikTok link." in english
+    assert "Eine mp4-, mov- oder webm-Datei mit bis zu 50 MB." in german

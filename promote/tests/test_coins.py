@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from moneyed import Money
 
 from promote import services
@@ -70,6 +71,26 @@ def test_a_purchase_beyond_the_wallet_is_refused_and_changes_nothing(make_consum
         services.coins_buy_from_wallet(holder=ana, coins_count=100, currency="EUR", actor=ana, now=NOW)
     assert available(ana) == Money("0.50", "EUR")
     assert not Transaction.objects.filter(kind="PROMOTE_COIN_PURCHASE").exists()
+
+
+def test_paying_in_dollars_from_a_joyback_in_euros_says_the_joyback_is_in_euros(make_consumer):
+    ana = make_consumer("Ana")
+    fund(ana, "50.00")
+
+    with pytest.raises(services.PromoteError) as refused:
+        services.coins_buy_from_wallet(holder=ana, coins_count=100, currency="USD", actor=ana, now=NOW)
+    with translation.override("es"), pytest.raises(services.PromoteError) as refused_es:
+        services.coins_buy_from_wallet(holder=ana, coins_count=100, currency="USD", actor=ana, now=NOW)
+
+    assert str(refused.value) == (
+        "The TikJoy wallet holds no US dollars: its money is in euros. Buy the coins in euros, or pay by card."
+    )
+    assert str(refused_es.value).startswith(
+        "El monedero TikJoy no tiene dólares estadounidenses: su dinero está en euros."
+    )
+    assert available(ana) == Money("50.00", "EUR")
+    assert not CoinWallet.objects.filter(user=ana).exists()
+    assert_books_clean()
 
 
 def test_coins_stay_in_the_currency_of_the_first_purchase(make_consumer):

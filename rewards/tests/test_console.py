@@ -225,7 +225,7 @@ def test_the_computation_is_written_in_the_merchants_language_from_the_record(cl
 def test_plans_and_risk_signals_of_the_record_are_read_in_the_readers_language():
     from django.utils import translation
 
-    from rewards.calculation_text import plan_text, risk_signal_text
+    from rewards.calculation_text import plan_text, risk_signal_line, risk_signal_text
 
     bonus = {
         "plan": "Joy Plus",
@@ -251,11 +251,17 @@ def test_plans_and_risk_signals_of_the_record_are_read_in_the_readers_language()
         )
         assert risk_signal_text(signal) == "3 andere Personen haben auf diesem Gerät verdient"
         assert (
+            risk_signal_line(signal)
+            == "Gemeinsam genutztes Gerät: 3 andere Personen haben auf diesem Gerät verdient"
+        )
+        assert (
             plan_text(odd, "EUR") == "Old: something recorded long ago"
         )  # a form it doesn't know: as recorded
     with translation.override("en"):
         assert plan_text(bonus, "EUR") == bonus["detail"].replace("0.50", "€0.50").replace("0.03", "€0.03")
         assert risk_signal_text(signal) == signal["detail"]
+    with translation.override("fr"):
+        assert risk_signal_line(signal).startswith("Appareil partagé\u00a0: 3 autres personnes")
 
 
 def test_nobody_adds_changes_or_deletes_a_reward_in_the_console(client, acme_month):

@@ -262,6 +262,13 @@ def test_the_ops_user_pages_have_no_english_left_by_djangos_italian(ops_client):
     assert "Scegli tutto (%s)" in script and "Per scegliere %s, selezionarli" in script
 
 
+def test_the_admin_scripts_spanish_is_ours_not_djangos_garbled_one(ops_client):
+    script = ops_client.get("/ops/jsi18n/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "Nota: su hora va %s hora por detr\\u00e1s de la del servidor." in script  # JSON-escaped á
+    assert "Usted esta a" not in script and "click para limpiar" not in script
+
+
 def test_permissions_are_named_in_the_readers_language(ops_client, ops):
     person = html.unescape(
         ops_client.get(f"/ops/accounts/user/{ops.pk}/change/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
