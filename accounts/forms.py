@@ -4,15 +4,17 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import time_zone_names
+from core.i18n import is_time_zone, time_zone_choices, time_zone_label
 
 
 def _zone_choice(name: str) -> tuple[str, str]:
-    return name, name.replace("_", " ")
+    return name, time_zone_label(name)
 
 
-def _time_zone_choices(likely: list[str]) -> list:
-    everything = [_zone_choice(name) for name in time_zone_names()]
+def _time_zone_choices(likely: list[str], saved: str = "") -> list:
+    everything = time_zone_choices()
+    if saved and saved not in dict(everything):  # an alias saved earlier stays choosable
+        everything = [_zone_choice(saved), *everything]
     if not likely:
         return [("", _("Not chosen (your device's time zone, else UTC)")), *everything]
     return [
@@ -40,5 +42,8 @@ class LocaleForm(forms.Form):
     def __init__(self, *args, likely_time_zones: list[str] | None = None, **kwargs) -> None:
         """``likely_time_zones`` (``accounts.time_zones``) come first, the full list after them."""
         super().__init__(*args, **kwargs)
-        if likely_time_zones:
-            self.fields["time_zone"].choices = _time_zone_choices(likely_time_zones)
+        saved = str(self.initial.get("time_zone") or "")
+        if self.is_bound and is_time_zone(self.data.get("time_zone")):  # an alias the browser reports
+            saved = self.data["time_zone"]
+        if likely_time_zones or saved:
+            self.fields["time_zone"].choices = _time_zone_choices(likely_time_zones or [], saved)

@@ -34,6 +34,7 @@ object that has them (a ``User``, a ``Merchant``) and never imports those apps.
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from babel.core import get_global
+from babel.dates import get_timezone_location, get_timezone_name
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -85,6 +88,50 @@ def time_zone_names() -> list[str]:
     """The canonical IANA time zones and UTC, sorted (the choice on /me/ and in the console); any
     IANA name, aliases included, is still accepted (``is_time_zone``)."""
     return sorted(n for n in _time_zone_names() if n == "UTC" or n.startswith(_AREAS))
+
+
+def time_zone_label(name: str, language: str | None = None) -> str:
+    """A time zone as the reader's language names it: "Rome (Central European Time)", "Roma (Ora
+    dell'Europa centrale)", "Knox, Indiana (Central Time)"; UTC as "UTC"; a name Babel doesn't know
+    (a newer IANA zone) with its IANA name written plainly."""
+    if name == "UTC":
+        return "UTC"
+    locale = translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+    try:
+        city = get_timezone_location(name, locale=locale, return_city=True)
+        zone = get_timezone_name(name, width="long", locale=locale)
+    except LookupError:
+        return name.replace("_", " ")
+    return f"{city} ({zone})"
+
+
+@cache
+def _time_zone_choices(language: str) -> tuple[tuple[str, str], ...]:
+    aliases = get_global("zone_aliases")
+    names = [
+        n
+        for n in time_zone_names()
+        if n == "UTC" or aliases.get(n, n) == n or aliases[n] not in _time_zone_names()
+    ]
+    labels = {name: time_zone_label(name, language) for name in names}
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    choices = [
+        (name, label if seen[label] == 1 else f"{label} · {name.replace('_', ' ')}")
+        for name, label in labels.items()
+    ]
+    return tuple(sorted(choices, key=lambda choice: _sort_key(choice[1])))
+
+
+def _sort_key(label: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", label.casefold()) if not unicodedata.combining(c))
+
+
+def time_zone_choices(language: str | None = None) -> list[tuple[str, str]]:
+    """The time zones offered (``time_zone_names`` less the aliases of another one), each named in
+    the reader's language and sorted by that name (computed once per language)."""
+    return list(_time_zone_choices(language or translation.get_language() or settings.LANGUAGE_CODE))
 
 
 def is_time_zone(name: str | None) -> bool:

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import time_zone_names
+from core.i18n import time_zone_choices, time_zone_label
 from merchants.countries import COUNTRIES, vat_number_normalize
 from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
 from merchants.roles import Role
@@ -90,7 +90,7 @@ class MerchantConsoleForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
         label=_("time zone"),
         required=False,  # not sent: unchanged
-        choices=lambda: [(name, name.replace("_", " ")) for name in time_zone_names()],
+        choices=lambda: time_zone_choices(),
         help_text=_(
             "The console's figures count days in this time zone, and so does the daily limit per person. "
             "After a change, past days are counted again in the new time zone."
@@ -103,8 +103,10 @@ class MerchantConsoleForm(forms.ModelForm):
         if self.instance.pk and not self.is_bound:
             self.fields["edit_version"].initial = self.instance.version
         zone = self.instance.time_zone
-        if zone and zone not in time_zone_names():  # an alias saved earlier stays choosable
-            self.fields["time_zone"].choices = [(zone, zone), *self.fields["time_zone"].choices]
+        if (
+            "time_zone" in self.fields and zone and zone not in dict(time_zone_choices())
+        ):  # an alias saved earlier stays choosable
+            self.fields["time_zone"].choices = [(zone, time_zone_label(zone)), *time_zone_choices()]
 
     def clean_logo(self):
         return _clean_logo(self.cleaned_data.get("logo"))

@@ -225,7 +225,10 @@ class Touchpoint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.display_name} ({self.get_kind_display()})"
+        name, kind = self.display_name, self.get_kind_display()
+        if name.casefold() == str(kind).casefold():  # the brand page's default name is its kind's label
+            return name
+        return f"{name} ({kind})"
 
     @property
     def display_name(self) -> str:

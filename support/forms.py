@@ -32,12 +32,12 @@ class FormAudience:
     }
 
 
-def form_audience(page: str, *, merchant_member: bool) -> str:
+def form_audience(page: str, *, merchant_member: bool, affiliate: bool = False) -> str:
     """``page``: where the form was opened from. From the support pages themselves, a member of a
-    merchant's team is a merchant."""
+    merchant's team is a merchant, else an affiliate is an affiliate."""
     if page.startswith(MERCHANT_PAGES) or (page.startswith("/support/") and merchant_member):
         return FormAudience.MERCHANT
-    if page.startswith(AFFILIATE_PAGES):
+    if page.startswith(AFFILIATE_PAGES) or (page.startswith("/support/") and affiliate):
         return FormAudience.AFFILIATE
     return FormAudience.CONSUMER
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 SUBJECT_MAX = 150
@@ -107,7 +107,7 @@ class SupportRequest(models.Model):
     language = models.CharField(
         _("language"), max_length=8, blank=True, help_text=_("the language the person wrote in")
     )
-    created_at = models.DateTimeField(_("created at"))
+    created_at = models.DateTimeField(pgettext_lazy("support request", "created at"))
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     waiting_since = models.DateTimeField(
         _("waiting since"),

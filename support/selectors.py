@@ -49,6 +49,18 @@ def is_merchants_member(*, user: User | None) -> bool:
     return user is not None and user.is_authenticated and user.memberships.exists()
 
 
+def is_affiliate(*, user: User | None) -> bool:
+    """Whether the person has applied to an affiliate program: addressed formally, like a merchant,
+    on the support pages that aren't one request's."""
+    return user is not None and user.is_authenticated and user.affiliations.exists()
+
+
+def speaks_formally(*, user: User | None) -> bool:
+    """The tone of the support pages that aren't one request's: formal for a merchant's team member
+    or an affiliate, informal for a consumer."""
+    return is_merchants_member(user=user) or is_affiliate(user=user)
+
+
 _BRAND_PAGE = re.compile(r"^/b/([-a-zA-Z0-9_]+)/")
 
 

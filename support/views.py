@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
@@ -115,7 +116,11 @@ def request_new(request):
     # them); from the affiliate pages or their Help: an affiliate, formally too; from the support pages
     # themselves, as the person's role says; anyone else informally.
     came_from = safe_page(request.POST.get("page") if request.method == "POST" else _came_from(request))
-    audience = form_audience(came_from, merchant_member=bool(options.get("merchants")))
+    audience = form_audience(
+        came_from,
+        merchant_member=bool(options.get("merchants")),
+        affiliate=selectors.is_affiliate(user=user),
+    )
     formal = audience != FormAudience.CONSUMER
     if request.method == "POST":
         form = SupportRequestForm(request.POST, user=user, formal=formal, **options)
@@ -218,7 +223,14 @@ def request_list(request):
         "support/request_list.html",
         {
             "requests": selectors.requests_of(user=request.user)[:100],
-            "formal": selectors.is_merchants_member(user=request.user),
+            "formal": selectors.speaks_formally(user=request.user),
+            "help_url": reverse(
+                "support:help_merchants"
+                if selectors.is_merchants_member(user=request.user)
+                else "support:help_affiliates"
+                if selectors.is_affiliate(user=request.user)
+                else "support:help"
+            ),
         },
     )
 

@@ -10,7 +10,7 @@ SIGNED_IN = {
     "de": "Du bist als devi@example.com angemeldet.",
     "it": "Hai effettuato l'accesso come devi@example.com.",
     "es": "Has iniciado sesión como devi@example.com.",
-    "fr": "Connexion en tant que devi@example.com réussie.",
+    "fr": "Connexion réussie. Compte\u00a0: devi@example.com.",
 }
 FORMAL = ("Ha iniciado sesión", "exitosamente", "Ha cerrado sesión", "Sie haben", "Erfolgreich als")
 

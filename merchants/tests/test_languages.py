@@ -103,9 +103,13 @@ def test_the_brand_page_touchpoint_keeps_its_default_name_in_the_reader_s_langua
     assert "Page de marque TikJoy" in french and "TikJoy brand page" not in french
 
     touchpoint = merchant.touchpoints.get()
+    with translation.override("es"):
+        assert str(touchpoint) == "Página de marca en TikJoy"  # named once, not "X (X)"
     touchpoint.name = "Schaufenster"  # a name the merchant chose stays as written
     touchpoint.save()
     assert "Schaufenster" in client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    with translation.override("es"):
+        assert str(touchpoint) == "Schaufenster (Página de marca en TikJoy)"
 
 
 def test_the_console_menu_names_the_prepaid_wallet_in_the_merchant_s_words(client, make_merchant):

@@ -480,9 +480,9 @@ def test_the_amount_is_typed_with_the_languages_decimal_comma(client, person, op
 @pytest.mark.parametrize(
     ("language", "typed", "message"),
     [
-        ("de", "1e9", "Gib einen Betrag wie 25,50 ein"),
-        ("de", "-5", "Gib einen Betrag wie 25,50 ein"),
-        ("de", "10,505", "Gib einen Betrag wie 25,50 ein"),
+        ("de", "1e9", "Erwartet wird ein Betrag wie 25,50"),
+        ("de", "-5", "Erwartet wird ein Betrag wie 25,50"),
+        ("de", "10,505", "Erwartet wird ein Betrag wie 25,50"),
         ("en", "1.000", "Enter an amount such as 25.50"),
         ("fr", "12,3,4", "Saisissez un montant comme 25,50"),
     ],

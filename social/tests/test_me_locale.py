@@ -16,7 +16,7 @@ def test_me_offers_language_and_time_zone_and_suggests_the_devices_zone_without_
     client.force_login(consumer)
     page = client.get("/me/").content.decode()
     assert 'data-testid="locale-form"' in page
-    assert '<option value="Europe/Rome">Europe/Rome</option>' in page
+    assert '<option value="Europe/Rome">Rome (Central European Time)</option>' in page
     assert '<option value="" selected>Not chosen (your device&#x27;s time zone, else UTC)</option>' in page
     assert "data-time-zone-suggestion hidden" in page  # shown by the script, filled only on "Use it"
 
@@ -31,7 +31,36 @@ def test_saving_language_and_time_zone(client, make_consumer, settings):
     assert response.redirect_chain[-1][0] == "/me/"
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "it"  # this device, even signed out
     assert response["Content-Language"] == "it"
-    assert '<option value="Europe/Rome" selected>Europe/Rome</option>' in response.content.decode()
+    assert (
+        '<option value="Europe/Rome" selected>Roma (Ora dell\u2019Europa centrale)</option>'
+        in response.content.decode()
+    )
+
+
+@pytest.mark.django_db
+def test_time_zones_are_named_in_the_readers_language_each_once(client, make_consumer):
+    consumer = make_consumer("Ana")
+    client.force_login(consumer)
+
+    page = client.get("/me/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    labels = re.findall(r'<option value="[A-Z][^"]*">([^<]+)</option>', page)
+
+    assert "Rom (Mitteleuropäische Zeit)" in labels
+    assert "Europe/Rome" not in labels and not any("_" in label for label in labels)
+    assert 'value="America/Buenos_Aires"' not in page  # an alias of America/Argentina/Buenos_Aires
+    assert len(labels) == len(set(labels))  # no two zones read the same
+
+
+@pytest.mark.django_db
+def test_an_alias_the_browser_reports_is_saved_as_it_is(client, make_consumer):
+    consumer = make_consumer("Ana")
+    client.force_login(consumer)
+
+    client.post("/me/language/", {"language": "", "time_zone": "Asia/Calcutta"})
+
+    consumer.refresh_from_db()
+    assert consumer.time_zone == "Asia/Calcutta"
+    assert '<option value="Asia/Calcutta" selected>' in client.get("/me/").content.decode()
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from support.models import RequestStatus, SupportMessage, SupportRequest
 from support.tokens import request_token
-from tikjoy.tests.factories import response_text
+from tikjoy.tests.factories import affiliate_make, affiliate_program_make, response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -450,3 +450,19 @@ def test_an_affiliates_request_stays_formal_after_it_is_sent(
     assert request.for_affiliate and request.formal and not request.for_merchant
     to_pia = [m.subject for m in mailoutbox if m.to == ["pia@example.com"]]
     assert to_pia == [f"Wir haben Ihre Anfrage Nr. {request.pk} erhalten"]
+
+
+def test_an_affiliates_list_of_requests_speaks_formally_and_points_to_the_affiliates_help(
+    client, make_merchant, make_consumer
+):
+    affiliate = affiliate_make(affiliate_program_make(make_merchant("joy", funds="100.00")))
+    client.force_login(affiliate.user)
+    consumer = make_consumer("Ana")
+
+    page = client.get(reverse("support:requests"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    client.force_login(consumer)
+    consumers_page = client.get(reverse("support:requests"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert "<h1>Ihre Supportanfragen</h1>" in page and '<a href="/help/affiliates/">' in page
+    assert "Deine" not in page
+    assert "<h1>Deine Supportanfragen</h1>" in consumers_page and '<a href="/help/">' in consumers_page
