@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext
 from lxml import etree
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -70,22 +71,26 @@ def _parser() -> etree.XMLParser:
 
 def parse_bank_file(raw: bytes) -> ParsedFile:
     if not raw:
-        raise BankFileError("The file is empty.")
+        raise BankFileError(gettext("The file is empty."))
     if len(raw) > MAX_FILE_BYTES:
-        raise BankFileError("The file is larger than 50 MB.")
+        raise BankFileError(gettext("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // 2**20})
     if _DOCTYPE.search(raw[:4096]) or _DOCTYPE.search(raw):
         raise BankFileError(
-            "The file declares a DOCTYPE or entities; bank files never do, so it was refused."
+            gettext("The file declares a DOCTYPE or entities; bank files never do, so it was refused.")
         )
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
-        raise BankFileError(f"The file is not well-formed XML ({exc.msg}).") from None
+        raise BankFileError(
+            gettext("The file is not well-formed XML (%(error)s).") % {"error": exc.msg}
+        ) from None
     namespace = etree.QName(root).namespace or ""
     match = _NAMESPACE.match(namespace)
     if etree.QName(root).localname != "Document" or not match:
         raise BankFileError(
-            "This is not a pain.002, camt.054 or camt.053 file (ISO 20022 Document in its namespace)."
+            gettext(
+                "This is not a pain.002, camt.054 or camt.053 file (ISO 20022 Document in its namespace)."
+            )
         )
     reader = _Reader(namespace)
     message = match.group(1)
@@ -110,7 +115,7 @@ class _Reader:
         try:
             return Decimal(found.text.strip()), found.get("Ccy", "")
         except InvalidOperation:
-            raise BankFileError(f"{found.text!r} is not an amount.") from None
+            raise BankFileError(gettext("%(text)r is not an amount.") % {"text": found.text}) from None
 
     def reason(self, element) -> str:
         return self.text(element, "d:StsRsnInf/d:Rsn/d:Cd") or self.text(element, "d:StsRsnInf/d:Rsn/d:Prtry")
@@ -118,10 +123,10 @@ class _Reader:
     def pain002(self, root) -> ParsedFile:
         report = root.find("d:CstmrPmtStsRpt", self.ns)
         if report is None:
-            raise BankFileError("The pain.002 file has no CstmrPmtStsRpt.")
+            raise BankFileError(gettext("The pain.002 file has no CstmrPmtStsRpt."))
         msg_id = self.text(report, "d:GrpHdr/d:MsgId")
         if not msg_id:
-            raise BankFileError("The file has no GrpHdr/MsgId.")
+            raise BankFileError(gettext("The file has no GrpHdr/MsgId."))
         group = report.find("d:OrgnlGrpInfAndSts", self.ns)
         original_msg_id = self.text(group, "d:OrgnlMsgId") if group is not None else ""
         lines: list[ParsedLine] = []
@@ -182,10 +187,10 @@ class _Reader:
     def camt(self, root, *, kind: str) -> ParsedFile:
         message = root[0] if len(root) else None
         if message is None:
-            raise BankFileError("The camt file is empty.")
+            raise BankFileError(gettext("The camt file is empty."))
         msg_id = self.text(message, "d:GrpHdr/d:MsgId")
         if not msg_id:
-            raise BankFileError("The file has no GrpHdr/MsgId.")
+            raise BankFileError(gettext("The file has no GrpHdr/MsgId."))
         lines: list[ParsedLine] = []
         for report in list(message.findall("d:Ntfctn", self.ns)) + list(message.findall("d:Stmt", self.ns)):
             for entry in report.findall("d:Ntry", self.ns):

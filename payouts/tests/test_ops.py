@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from accounts.models import User
 from payouts import sandbox_bank, services
 from payouts.models import BankFile, BatchState, Payout, PayoutBatch, PayoutState
 from payouts.tests.conftest import LATER, assert_ledger_clean, available, eur
@@ -121,7 +122,6 @@ def test_upload_a_bank_file_and_a_hostile_one(make_payee, ops, ops2):
 
 
 def test_the_import_summary_is_in_the_ops_persons_language_and_recorded_in_english(make_payee, ops, ops2):
-    from accounts.models import User
 
     user = make_payee("30.00")
     payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
@@ -238,3 +238,24 @@ def test_a_persons_payout_names_its_payee_kind_not_nobody(make_payee, ops, langu
         re.S,
     )
     assert cell is not None and cell.group(1) == payee
+
+
+@pytest.mark.parametrize(
+    ("raw", "german"),
+    [
+        (
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Document>&a;</Document>',
+            "Bankdateien tun das nie",
+        ),
+        (b"<Document", "Die Datei ist kein wohlgeformtes XML ("),
+        (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"/>', "Das ist keine pain.002-"),
+    ],
+)
+def test_a_refused_bank_file_is_explained_in_the_ops_persons_language(ops, raw, german):
+    User.objects.filter(pk=ops.pk).update(language="de")
+
+    page = _client(ops).post("/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("x.xml", raw)})
+
+    assert page.status_code == 200
+    assert german in page.content.decode()
+    assert not BankFile.objects.exists()
