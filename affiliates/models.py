@@ -112,33 +112,35 @@ class Program(models.Model):
                 fields=["kind"],
                 condition=Q(kind="PLATFORM"),
                 name="affiliates_program_one_platform",
-                violation_error_message="TikJoy has one affiliate program of its own.",
+                violation_error_message=_("TikJoy has one affiliate program of its own."),
             ),
             models.CheckConstraint(
                 condition=(Q(kind="PLATFORM") & Q(merchant__isnull=True))
                 | (Q(kind="MERCHANT") & Q(merchant__isnull=False)),
                 name="affiliates_program_kind_matches_payer",
-                violation_error_message="A merchant's program names its merchant; TikJoy's own program names none.",
+                violation_error_message=_(
+                    "A merchant's program names its merchant; TikJoy's own program names none."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(window_days__gte=1) & Q(window_days__lte=90),
                 name="affiliates_program_window_1_90",
-                violation_error_message="The attribution window is 1 to 90 days.",
+                violation_error_message=_("The attribution window is 1 to 90 days."),
             ),
             models.CheckConstraint(
                 condition=Q(bounty__gt=0),
                 name="affiliates_program_bounty_positive",
-                violation_error_message="The bounty must be more than zero.",
+                violation_error_message=_("The bounty must be more than zero."),
             ),
             models.CheckConstraint(
                 condition=Q(margin_rate__gte=0) & Q(margin_rate__lte=1),
                 name="affiliates_program_margin_0_1",
-                violation_error_message="The platform's margin is between 0 and 100 %.",
+                violation_error_message=_("The platform's margin is between 0 and 100 %%."),
             ),
             models.CheckConstraint(
                 condition=Q(currency__in=Currency.values),
                 name="affiliates_program_currency",
-                violation_error_message="Choose a currency from the list.",
+                violation_error_message=_("Choose a currency from the list."),
             ),
         ]
 
@@ -221,12 +223,12 @@ class Affiliate(models.Model):
             models.UniqueConstraint(
                 fields=["program", "user"],
                 name="affiliates_affiliate_once_per_program",
-                violation_error_message="This person has applied to this program already.",
+                violation_error_message=_("This person has applied to this program already."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["APPLIED", "APPROVED"]) | ~Q(status_reason=""),
                 name="affiliates_affiliate_refusal_has_reason",
-                violation_error_message="Give a reason: the affiliate reads it.",
+                violation_error_message=_("Give a reason: the affiliate reads it."),
             ),
         ]
 
@@ -279,12 +281,12 @@ class Click(models.Model):
                 fields=["link", "visitor_hash", "hour"],
                 condition=Q(is_unique=True),
                 name="affiliates_click_one_unique_per_hour",
-                violation_error_message="This visitor's click on this link is counted once an hour.",
+                violation_error_message=_("This visitor's click on this link is counted once an hour."),
             ),
             models.CheckConstraint(
                 condition=~(Q(is_bot=True) & Q(is_unique=True)),
                 name="affiliates_click_bot_not_unique",
-                violation_error_message="A bot's click is never a unique click.",
+                violation_error_message=_("A bot's click is never a unique click."),
             ),
         ]
         indexes = [models.Index(fields=["link", "-at"], name="affiliates_click_link_recent")]
@@ -312,7 +314,7 @@ class CustomerBinding(models.Model):
             models.UniqueConstraint(
                 fields=["program", "customer_ref"],
                 name="affiliates_customer_bound_once",
-                violation_error_message="This customer is bound to an affiliate already.",
+                violation_error_message=_("This customer is bound to an affiliate already."),
             )
         ]
 
@@ -378,19 +380,21 @@ class Conversion(models.Model):
             models.UniqueConstraint(
                 fields=["program", "order_id"],
                 name="affiliates_conversion_order_once",
-                violation_error_message="This order was reported for this program already.",
+                violation_error_message=_("This order was reported for this program already."),
             ),
             models.UniqueConstraint(
                 fields=["click"],
                 condition=Q(source="TAG"),
                 name="affiliates_conversion_one_tag_per_click",
-                violation_error_message="This visit reported an order through the tag already.",
+                violation_error_message=_("This visit reported an order through the tag already."),
             ),
             models.CheckConstraint(
                 condition=(Q(is_accepted=True) & Q(reject_reason="") & Q(affiliate__isnull=False))
                 | (Q(is_accepted=False) & ~Q(reject_reason="")),
                 name="affiliates_conversion_accepted_or_reason",
-                violation_error_message="A conversion is accepted with its affiliate, or rejected with a reason.",
+                violation_error_message=_(
+                    "A conversion is accepted with its affiliate, or rejected with a reason."
+                ),
             ),
         ]
         indexes = [
@@ -506,22 +510,22 @@ class Commission(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gte=0) & Q(margin__gte=0),
                 name="affiliates_commission_amounts",
-                violation_error_message="A commission's amount and margin can't be negative.",
+                violation_error_message=_("A commission's amount and margin can't be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(approve_date__gt=models.F("lock_date")),
                 name="affiliates_commission_dates_ordered",
-                violation_error_message="A commission is approved after it locks.",
+                violation_error_message=_("A commission is approved after it locks."),
             ),
             models.CheckConstraint(
                 condition=~Q(state="REVERSED") | ~Q(reversal_code=""),
                 name="affiliates_commission_reversal_coded",
-                violation_error_message="A reversed commission needs its reason code.",
+                violation_error_message=_("A reversed commission needs its reason code."),
             ),
             models.CheckConstraint(
                 condition=Q(hold_code="") | Q(hold_code__in=HoldCode.values),
                 name="affiliates_commission_hold_code_known",
-                violation_error_message="Choose a hold reason from the list.",
+                violation_error_message=_("Choose a hold reason from the list."),
             ),
         ]
         indexes = [
@@ -607,12 +611,12 @@ class Adjustment(models.Model):
             models.CheckConstraint(
                 condition=~Q(amount=0),
                 name="affiliates_adjustment_not_zero",
-                violation_error_message="An adjustment is a non-zero amount.",
+                violation_error_message=_("An adjustment is a non-zero amount."),
             ),
             models.CheckConstraint(
                 condition=Q(owed__gte=0),
                 name="affiliates_adjustment_owed",
-                violation_error_message="What is owed can't be negative.",
+                violation_error_message=_("What is owed can't be negative."),
             ),
         ]
 
@@ -686,17 +690,17 @@ class Inquiry(models.Model):
                 fields=["affiliate", "order_id"],
                 condition=Q(status="OPEN"),
                 name="affiliates_inquiry_one_open",
-                violation_error_message="You have an open inquiry about this order already.",
+                violation_error_message=_("You have an open inquiry about this order already."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="DECLINED") | ~Q(answer=""),
                 name="affiliates_inquiry_declined_has_answer",
-                violation_error_message="A declined inquiry needs an answer for the affiliate.",
+                violation_error_message=_("A declined inquiry needs an answer for the affiliate."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="ACCEPTED") | Q(conversion__isnull=False),
                 name="affiliates_inquiry_accepted_conversion",
-                violation_error_message="An accepted inquiry has its conversion.",
+                violation_error_message=_("An accepted inquiry has its conversion."),
             ),
         ]
 
@@ -779,7 +783,7 @@ class LinkDay(Performance):
             models.UniqueConstraint(
                 fields=["affiliate", "link_pk", "day"],
                 name="affiliates_linkday_once",
-                violation_error_message="One row per affiliate, link and day.",
+                violation_error_message=_("One row per affiliate, link and day."),
             )
         ]
 
@@ -806,7 +810,7 @@ class LinkTotal(Performance):
             models.UniqueConstraint(
                 fields=["affiliate", "link_pk"],
                 name="affiliates_linktotal_once",
-                violation_error_message="One row per affiliate and link.",
+                violation_error_message=_("One row per affiliate and link."),
             )
         ]
 
@@ -829,7 +833,7 @@ class ProgramDay(Performance):
             models.UniqueConstraint(
                 fields=["program", "day"],
                 name="affiliates_programday_once",
-                violation_error_message="One row per program and day.",
+                violation_error_message=_("One row per program and day."),
             )
         ]
 

@@ -76,18 +76,20 @@ class ApiKey(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=KeyKind.values),
                 name="api_apikey_kind_known",
-                violation_error_message="Choose a key kind from the list.",
+                violation_error_message=_("Choose a key kind from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(scope__in=Scope.values),
                 name="api_apikey_scope_known",
-                violation_error_message="Choose a key scope from the list.",
+                violation_error_message=_("Choose a key scope from the list."),
             ),
             models.CheckConstraint(
                 condition=(Q(kind="SECRET") & Q(prefix__in=["tj_live_", "tj_test_"]) & ~Q(scope="public"))
                 | (Q(kind="PUBLISHABLE") & Q(prefix="tj_pk_") & Q(scope="public")),
                 name="api_apikey_kind_matches_prefix_and_scope",
-                violation_error_message="A secret key reads or writes; a publishable key is public. The key's prefix must match its kind.",
+                violation_error_message=_(
+                    "A secret key reads or writes; a publishable key is public. The key's prefix must match its kind."
+                ),
             ),
         ]
 
@@ -135,7 +137,7 @@ class ApiKeyEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(action__in=KeyAction.values),
                 name="api_apikeyevent_action_known",
-                violation_error_message="Choose a key event from the list.",
+                violation_error_message=_("Choose a key event from the list."),
             )
         ]
 
@@ -167,7 +169,7 @@ class IdempotencyRecord(models.Model):
             models.UniqueConstraint(
                 fields=["merchant", "key"],
                 name="api_idempotency_key_once_per_merchant",
-                violation_error_message="This Idempotency-Key was already used.",
+                violation_error_message=_("This Idempotency-Key was already used."),
             ),
         ]
 
@@ -194,12 +196,12 @@ class RateWindow(models.Model):
             models.UniqueConstraint(
                 fields=["key", "window_start", "shard"],
                 name="api_ratewindow_once",
-                violation_error_message="This rate window is already counted.",
+                violation_error_message=_("This rate window is already counted."),
             ),
             models.CheckConstraint(
                 condition=models.Q(shard__lt=RATE_SHARDS),
                 name="api_ratewindow_shard_known",
-                violation_error_message="A rate window's shard is one of the known shards.",
+                violation_error_message=_("A rate window's shard is one of the known shards."),
             ),
         ]
 

@@ -65,19 +65,23 @@ class Statement(models.Model):
             models.UniqueConstraint(
                 fields=["merchant", "currency", "month"],
                 name="billing_statement_one_per_month",
-                violation_error_message="There is already a statement for this merchant, currency and month.",
+                violation_error_message=_(
+                    "There is already a statement for this merchant, currency and month."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(
                     closing_balance=models.F("opening_balance") + models.F("money_in") - models.F("money_out")
                 ),
                 name="billing_statement_reconciles",
-                violation_error_message="The closing balance must equal the opening balance plus money in minus money out.",
+                violation_error_message=_(
+                    "The closing balance must equal the opening balance plus money in minus money out."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(period_start__lt=models.F("period_end")),
                 name="billing_statement_period",
-                violation_error_message="A statement's period must end after it starts.",
+                violation_error_message=_("A statement's period must end after it starts."),
             ),
         ]
 
@@ -246,18 +250,22 @@ class Invoice(models.Model):
                 fields=["merchant", "currency", "month"],
                 condition=Q(kind="INVOICE"),
                 name="billing_invoice_one_per_month",
-                violation_error_message="There is already an invoice for this merchant, currency and month.",
+                violation_error_message=_(
+                    "There is already an invoice for this merchant, currency and month."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["series", "sequence"],
                 condition=Q(sequence__isnull=False),
                 name="billing_invoice_number_once",
-                violation_error_message="This invoice number is already used.",
+                violation_error_message=_("This invoice number is already used."),
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=DocumentKind.values),
                 name="billing_invoice_kind_known",
-                violation_error_message="An invoice is an invoice (for a service fee or for coins) or a credit note.",
+                violation_error_message=_(
+                    "An invoice is an invoice (for a service fee or for coins) or a credit note."
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(status="DRAFT", sequence__isnull=True, number="", issue_date__isnull=True))
@@ -273,41 +281,47 @@ class Invoice(models.Model):
                     & ~Q(sha256="")
                 ),
                 name="billing_invoice_number_iff_finalised",
-                violation_error_message="Only a finalised invoice has a number and an issue date, and every finalised one has them.",
+                violation_error_message=_(
+                    "Only a finalised invoice has a number and an issue date, and every finalised one has them."
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(merchant__isnull=False) & Q(user__isnull=True))
                 | (Q(merchant__isnull=True) & Q(user__isnull=False) & Q(kind="COIN_INVOICE")),
                 name="billing_invoice_one_buyer",
-                violation_error_message="An invoice has one buyer: a merchant, or a consumer for coins.",
+                violation_error_message=_("An invoice has one buyer: a merchant, or a consumer for coins."),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="COIN_INVOICE") | Q(ledger_transaction__isnull=False),
                 name="billing_invoice_coins_name_the_purchase",
-                violation_error_message="A coin purchase invoice names the purchase's ledger transaction.",
+                violation_error_message=_("A coin purchase invoice names the purchase's ledger transaction."),
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=["INVOICE", "COIN_INVOICE"], credited_invoice__isnull=True)
                 | Q(kind="CREDIT_NOTE", credited_invoice__isnull=False),
                 name="billing_invoice_credit_note_references_invoice",
-                violation_error_message="A credit note must name the invoice it corrects; an invoice names none.",
+                violation_error_message=_(
+                    "A credit note must name the invoice it corrects; an invoice names none."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(gross_amount__gt=0)
                 & Q(gross_amount=models.F("net_amount") + models.F("vat_amount"))
                 & Q(vat_amount__gte=0),
                 name="billing_invoice_amounts",
-                violation_error_message="The gross amount must be more than zero and equal the net amount plus VAT.",
+                violation_error_message=_(
+                    "The gross amount must be more than zero and equal the net amount plus VAT."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(period_start__lte=models.F("period_end")),
                 name="billing_invoice_period",
-                violation_error_message="An invoice's period must not end before it starts.",
+                violation_error_message=_("An invoice's period must not end before it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(period_starts_at__lt=models.F("period_ends_at")),
                 name="billing_invoice_period_instants",
-                violation_error_message="An invoice's period must end after it starts.",
+                violation_error_message=_("An invoice's period must end after it starts."),
             ),
         ]
         indexes = [

@@ -29,6 +29,14 @@ class Category(models.TextChoices):
     MARKETING = "MARKETING", _("Marketing template")
 
 
+# A template's name, whole in each catalogue: German capitalizes the category ("Angebot (de,
+# Marketing-Vorlage)"), English does not ("Offer (en_US, marketing template)").
+_TEMPLATE_LABELS = {
+    Category.MARKETING: _("%(title)s (%(language)s, marketing template)"),
+    Category.UTILITY: _("%(title)s (%(language)s, utility template)"),
+}
+
+
 class ChatTemplate(models.Model):
     """One translation of a message template approved by Meta: the only kind of message allowed
     outside the window. Meta approves a template per (name, language): one row each.
@@ -58,17 +66,22 @@ class ChatTemplate(models.Model):
             models.UniqueConstraint(
                 fields=["name", "language"],
                 name="chats_template_one_per_name_language",
-                violation_error_message="There is already a translation of this template in this language.",
+                violation_error_message=_(
+                    "There is already a translation of this template in this language."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(category__in=["UTILITY", "MARKETING"]),
                 name="chats_template_category_paid",
-                violation_error_message="A template is a marketing or a utility template.",
+                violation_error_message=_("A template is a marketing or a utility template."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.language}, {self.get_category_display().lower()})"
+        label = _TEMPLATE_LABELS.get(self.category)
+        if label is None:  # templates are UTILITY or MARKETING (a constraint); the category as is
+            return f"{self.title} ({self.language}, {self.get_category_display()})"
+        return label % {"title": self.title, "language": self.language}
 
     def render(self, *, brand: str, text: str) -> str:
         return self.body.replace("{{1}}", brand).replace("{{2}}", text)
@@ -100,17 +113,17 @@ class ChatRate(models.Model):
             models.UniqueConstraint(
                 fields=["category", "country", "currency"],
                 name="chats_rate_one_per_category_country_currency",
-                violation_error_message="There is already a rate for this category, country and currency.",
+                violation_error_message=_("There is already a rate for this category, country and currency."),
             ),
             models.CheckConstraint(
                 condition=Q(meta_price__gte=0) & Q(margin_percent__gte=0),
                 name="chats_rate_not_negative",
-                violation_error_message="Prices and margins are not negative.",
+                violation_error_message=_("Prices and margins are not negative."),
             ),
             models.CheckConstraint(
                 condition=Q(category__in=["UTILITY", "MARKETING"]),
                 name="chats_rate_category_paid",
-                violation_error_message="Only marketing and utility messages have a rate.",
+                violation_error_message=_("Only marketing and utility messages have a rate."),
             ),
         ]
 
@@ -154,7 +167,7 @@ class Thread(models.Model):
             models.UniqueConstraint(
                 fields=["merchant", "user"],
                 name="chats_thread_one_per_consumer",
-                violation_error_message="There is already a conversation with this consumer.",
+                violation_error_message=_("There is already a conversation with this consumer."),
             ),
         ]
         indexes = [models.Index(fields=["merchant", "-last_message_at"], name="chats_thread_inbox")]
@@ -220,23 +233,25 @@ class ChatMessage(models.Model):
                 fields=["thread", "send_key"],
                 condition=~Q(send_key=""),
                 name="chats_message_send_key_once",
-                violation_error_message="This message was already sent.",
+                violation_error_message=_("This message was already sent."),
             ),
             models.CheckConstraint(
                 condition=Q(price__gte=0),
                 name="chats_message_price_not_negative",
-                violation_error_message="A price is not negative.",
+                violation_error_message=_("A price is not negative."),
             ),
             models.CheckConstraint(
                 condition=Q(direction="IN", status="RECEIVED", price=0)
                 | (Q(direction="OUT") & ~Q(status="RECEIVED") & ~Q(category="")),
                 name="chats_message_direction_status",
-                violation_error_message="A received message is free; a sent one has a category and a delivery status.",
+                violation_error_message=_(
+                    "A received message is free; a sent one has a category and a delivery status."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(refunded_at__isnull=True) | Q(status="FAILED"),
                 name="chats_message_refund_only_failed",
-                violation_error_message="Only a failed message is refunded.",
+                violation_error_message=_("Only a failed message is refunded."),
             ),
         ]
         indexes = [models.Index(fields=["thread", "created_at"], name="chats_message_thread_time")]

@@ -82,7 +82,7 @@ class WebhookEndpoint(models.Model):
             models.CheckConstraint(
                 condition=Q(secret__startswith="whsec_"),  # noqa: S106 - a prefix, not a secret
                 name="webhooks_endpoint_secret_whsec",
-                violation_error_message="The signing secret must start with whsec_.",
+                violation_error_message=_("The signing secret must start with whsec_."),
             ),
         ]
 
@@ -107,7 +107,7 @@ class WebhookEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(type__in=EventType.values),
                 name="webhooks_event_type_known",
-                violation_error_message="Choose an event type from the list.",
+                violation_error_message=_("Choose an event type from the list."),
             ),
         ]
         indexes = [models.Index(fields=["merchant", "-id"], name="webhooks_event_recent")]
@@ -146,17 +146,17 @@ class WebhookDelivery(models.Model):
             models.UniqueConstraint(
                 fields=["event", "endpoint"],
                 name="webhooks_delivery_once_per_endpoint",
-                violation_error_message="This event is already being delivered to this endpoint.",
+                violation_error_message=_("This event is already being delivered to this endpoint."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=DeliveryStatus.values),
                 name="webhooks_delivery_status_known",
-                violation_error_message="Choose a delivery status from the list.",
+                violation_error_message=_("Choose a delivery status from the list."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="PENDING") | Q(next_attempt_at__isnull=False),
                 name="webhooks_delivery_pending_is_scheduled",
-                violation_error_message="A delivery still to be made needs the time of its next attempt.",
+                violation_error_message=_("A delivery still to be made needs the time of its next attempt."),
             ),
         ]
         indexes = [
