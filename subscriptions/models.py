@@ -94,7 +94,7 @@ class Plan(models.Model):
                 condition=Q(bonus_rate__gte=0) & Q(bonus_rate__lte=1),
                 name="subscriptions_plan_bonus_0_to_1",
                 violation_error_message=_(
-                    "The bonus must be between 0 and 1 (0% and 100% of the person's share)."
+                    "The bonus must be between 0 and 1 (0 %% and 100 %% of the person's share)."
                 ),
             ),
             models.CheckConstraint(

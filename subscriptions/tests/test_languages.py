@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import override, trans_real
@@ -208,3 +210,20 @@ def test_hours_in_words_are_whole_phrases_in_the_active_language():
         assert hours_in_words(24) == "dopo 1 giorno"
     with override("en"):
         assert [hours_in_words(h) for h in (0, 24, 36)] == ["at once", "after 1 day", "after 36 hours"]
+
+
+def test_a_bonus_beyond_100_percent_is_refused_in_the_readers_words_not_with_a_crash():
+    plan = Plan(code="big", name="Big", currency="EUR", monthly_fee=Decimal("4.99"), bonus_rate=Decimal("2"))
+
+    with override("de"), pytest.raises(ValidationError) as german:
+        plan.validate_constraints()
+    with override("en"), pytest.raises(ValidationError) as english:
+        plan.validate_constraints()
+
+    assert (
+        "Der Bonus muss zwischen 0 und 1 liegen (0 % und 100 % des Anteils der Person)."
+        in german.value.messages
+    )
+    assert (
+        "The bonus must be between 0 and 1 (0 % and 100 % of the person's share)." in english.value.messages
+    )
