@@ -82,13 +82,13 @@ class PricingPlan(models.Model):
             models.CheckConstraint(
                 condition=Q(user_share__gte=0) & Q(user_share__lte=1),
                 name="campaigns_plan_share_0_to_1",
-                violation_error_message="The person's share must be between 0 and 1 (0% and 100%).",
+                violation_error_message=_("The person's share must be between 0 and 1 (0% and 100%)."),
             ),
             models.UniqueConstraint(
                 fields=["is_default"],
                 condition=Q(is_default=True),
                 name="campaigns_plan_one_default",
-                violation_error_message="Another pricing plan is already the default; only one can be.",
+                violation_error_message=_("Another pricing plan is already the default; only one can be."),
             ),
         ]
 
@@ -143,17 +143,19 @@ class PlatformLimit(models.Model):
             models.CheckConstraint(
                 condition=Q(min_reward__gte=0),
                 name="campaigns_limit_min_not_negative",
-                violation_error_message="The smallest reward can't be negative.",
+                violation_error_message=_("The smallest reward can't be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(max_reward__gte=F("min_reward")),
                 name="campaigns_limit_max_at_least_min",
-                violation_error_message="The largest reward can't be smaller than the smallest reward.",
+                violation_error_message=_("The largest reward can't be smaller than the smallest reward."),
             ),
             models.CheckConstraint(
                 condition=Q(max_per_post__gte=F("max_reward")),
                 name="campaigns_limit_post_at_least_max",
-                violation_error_message="The most a post can earn can't be smaller than the largest reward.",
+                violation_error_message=_(
+                    "The most a post can earn can't be smaller than the largest reward."
+                ),
             ),
         ]
 
@@ -235,71 +237,77 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=CampaignStatus.values),
                 name="campaigns_campaign_status_known",
-                violation_error_message="Choose a campaign status from the list.",
+                violation_error_message=_("Choose a campaign status from the list."),
             ),
             models.CheckConstraint(
                 condition=(Q(status=CampaignStatus.PAUSED) & Q(pause_reason__in=PauseReason.values))
                 | (~Q(status=CampaignStatus.PAUSED) & Q(pause_reason="")),
                 name="campaigns_campaign_paused_has_reason",
-                violation_error_message="A paused campaign needs the reason it was paused, and only a paused one has one.",
+                violation_error_message=_(
+                    "A paused campaign needs the reason it was paused, and only a paused one has one."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(ugc_policy__in=UgcPolicy.values),
                 name="campaigns_campaign_ugc_policy_known",
-                violation_error_message="Choose who may submit videos from the list.",
+                violation_error_message=_("Choose who may submit videos from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(currency__in=Currency.values),
                 name="campaigns_campaign_currency_known",
-                violation_error_message="Choose one of the currencies TikJoy supports (EUR, USD or GBP).",
+                violation_error_message=_("Choose one of the currencies TikJoy supports (EUR, USD or GBP)."),
             ),
             models.CheckConstraint(
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
                 name="campaigns_campaign_ends_after_start",
-                violation_error_message="The campaign must end after it starts.",
+                violation_error_message=_("The campaign must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(budget__isnull=True) | Q(budget__gt=0),
                 name="campaigns_campaign_budget_positive",
-                violation_error_message="The budget must be more than zero, or left empty for no budget.",
+                violation_error_message=_("The budget must be more than zero, or left empty for no budget."),
             ),
             models.CheckConstraint(
                 condition=Q(spent__gte=0) & (Q(budget__isnull=True) | Q(spent__lte=F("budget"))),
                 name="campaigns_campaign_spent_within_budget",
-                violation_error_message="The budget can't be less than what the campaign has already spent.",
+                violation_error_message=_(
+                    "The budget can't be less than what the campaign has already spent."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(min_reward__isnull=True) | Q(min_reward__gte=0),
                 name="campaigns_campaign_min_reward_not_negative",
-                violation_error_message="The smallest reward can't be negative.",
+                violation_error_message=_("The smallest reward can't be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(min_reward__isnull=True)
                 | Q(max_reward__isnull=True)
                 | Q(max_reward__gte=F("min_reward")),
                 name="campaigns_campaign_max_reward_at_least_min",
-                violation_error_message="The largest reward can't be smaller than the smallest reward.",
+                violation_error_message=_("The largest reward can't be smaller than the smallest reward."),
             ),
             models.CheckConstraint(
                 condition=Q(new_user_multiplier__gt=0) & Q(returning_user_multiplier__gt=0),
                 name="campaigns_campaign_multipliers_positive",
-                violation_error_message="The multipliers for new and returning people must be more than zero.",
+                violation_error_message=_(
+                    "The multipliers for new and returning people must be more than zero."
+                ),
             ),
             models.CheckConstraint(
                 condition=(Q(user_daily_cap__isnull=True) | Q(user_daily_cap__gte=0))
                 & (Q(user_campaign_cap__isnull=True) | Q(user_campaign_cap__gte=0)),
                 name="campaigns_campaign_user_caps_not_negative",
-                violation_error_message="The limits per person can't be negative.",
+                violation_error_message=_("The limits per person can't be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(hold_days__lte=365),
                 name="campaigns_campaign_hold_at_most_a_year",
-                violation_error_message="The hold period can be at most 365 days.",
+                violation_error_message=_("The hold period can be at most 365 days."),
             ),
             models.CheckConstraint(
                 condition=~Q(hashtag__startswith="#") & ~Q(mention__startswith="@"),
                 name="campaigns_campaign_tags_stored_bare",
-                violation_error_message="Write the hashtag without # and the mention without @.",
+                violation_error_message=_("Write the hashtag without # and the mention without @."),
             ),
         ]
         indexes = [models.Index(fields=["merchant", "status"], name="campaigns_campaign_mstatus")]
@@ -417,12 +425,12 @@ class RewardRule(models.Model):
             models.UniqueConstraint(
                 fields=["campaign", "action"],
                 name="campaigns_rule_one_per_action",
-                violation_error_message="This campaign already has a reward for this action.",
+                violation_error_message=_("This campaign already has a reward for this action."),
             ),
             models.CheckConstraint(
                 condition=Q(action__in=ActionType.values),
                 name="campaigns_rule_action_known",
-                violation_error_message="Choose an action from the list.",
+                violation_error_message=_("Choose an action from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0)
@@ -432,7 +440,7 @@ class RewardRule(models.Model):
                 & Q(per_share__gte=0)
                 & (Q(max_per_post__isnull=True) | Q(max_per_post__gte=0)),
                 name="campaigns_rule_amounts_not_negative",
-                violation_error_message="Reward amounts can't be negative.",
+                violation_error_message=_("Reward amounts can't be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(action=ActionType.SHARE_VIDEO)
@@ -444,17 +452,21 @@ class RewardRule(models.Model):
                     & Q(max_per_post__isnull=True)
                 ),
                 name="campaigns_rule_engagement_only_for_shares",
-                violation_error_message="Views, likes, comments and shares can only be paid for a shared video.",
+                violation_error_message=_(
+                    "Views, likes, comments and shares can only be paid for a shared video."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(max_rewards__isnull=True) | Q(rewards_paid__lte=F("max_rewards")),
                 name="campaigns_rule_paid_within_cap",
-                violation_error_message="The number of rewards can't be lower than the number already paid.",
+                violation_error_message=_(
+                    "The number of rewards can't be lower than the number already paid."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(spent__gte=0),
                 name="campaigns_rule_spent_not_negative",
-                violation_error_message="What a rule has spent can't be negative.",
+                violation_error_message=_("What a rule has spent can't be negative."),
             ),
         ]
 
@@ -666,13 +678,13 @@ class UgcSubmission(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=UgcStatus.values),
                 name="campaigns_ugc_status_known",
-                violation_error_message="Choose a review status from the list.",
+                violation_error_message=_("Choose a review status from the list."),
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=[UgcStatus.CHANGES_REQUESTED, UgcStatus.REJECTED])
                 | ~Q(review_reason=""),
                 name="campaigns_ugc_refusal_has_reason",
-                violation_error_message="Say why the video was refused or needs changes.",
+                violation_error_message=_("Say why the video was refused or needs changes."),
             ),
         ]
         indexes = [models.Index(fields=["campaign", "status"], name="campaigns_ugc_cstatus")]

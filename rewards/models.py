@@ -83,22 +83,22 @@ class SocialAction(models.Model):
             models.CheckConstraint(
                 condition=Q(action_type__in=ActionType.values),
                 name="rewards_action_type_known",
-                violation_error_message="Choose an action from the list.",
+                violation_error_message=_("Choose an action from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ActionStatus.values),
                 name="rewards_action_status_known",
-                violation_error_message="Choose an action status from the list.",
+                violation_error_message=_("Choose an action status from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(reason="") | Q(reason__in=Reason.values),
                 name="rewards_action_reason_known",
-                violation_error_message="Choose a reason from the list.",
+                violation_error_message=_("Choose a reason from the list."),
             ),
             models.CheckConstraint(
                 condition=~Q(action_type=ActionType.SHARE_VIDEO) | Q(tracked_post__isnull=False),
                 name="rewards_share_has_post",
-                violation_error_message="A shared video needs the post it was shared in.",
+                violation_error_message=_("A shared video needs the post it was shared in."),
             ),
         ]
         indexes = [
@@ -149,12 +149,12 @@ class MerchantConsumer(models.Model):
             models.UniqueConstraint(
                 fields=["merchant", "user"],
                 name="rewards_merchant_consumer_once",
-                violation_error_message="This person is already counted for this merchant.",
+                violation_error_message=_("This person is already counted for this merchant."),
             ),
             models.CheckConstraint(
                 condition=Q(actions__gt=0) & Q(last_at__gte=F("first_at")),
                 name="rewards_merchant_consumer_figures",
-                violation_error_message="A consumer's figures must come from at least one action.",
+                violation_error_message=_("A consumer's figures must come from at least one action."),
             ),
         ]
         indexes = [
@@ -189,12 +189,12 @@ class CampaignDay(models.Model):
             models.UniqueConstraint(
                 fields=["campaign", "day_date"],
                 name="rewards_campaign_day_once",
-                violation_error_message="This campaign's day is already counted.",
+                violation_error_message=_("This campaign's day is already counted."),
             ),
             models.CheckConstraint(
                 condition=Q(rewards__gte=0) & Q(rewards_paid__gte=0) & Q(share_cost__gte=0),
                 name="rewards_campaign_day_not_negative",
-                violation_error_message="A day's rewards can't be negative.",
+                violation_error_message=_("A day's rewards can't be negative."),
             ),
         ]
 
@@ -229,13 +229,13 @@ class PostEngagementDay(models.Model):
                 fields=["campaign", "day_date"],
                 condition=Q(campaign__isnull=False),
                 name="rewards_post_engagement_day_once",
-                violation_error_message="This campaign's day is already counted.",
+                violation_error_message=_("This campaign's day is already counted."),
             ),
             models.UniqueConstraint(
                 fields=["merchant", "day_date"],
                 condition=Q(campaign__isnull=True),
                 name="rewards_post_engagement_day_merchant_once",
-                violation_error_message="This merchant's day is already counted.",
+                violation_error_message=_("This merchant's day is already counted."),
             ),
         ]
         indexes = [models.Index(fields=["merchant", "day_date"], name="rewards_post_eng_merchant")]
@@ -276,7 +276,7 @@ class PersonRewardFigures(models.Model):
             models.UniqueConstraint(
                 fields=["user", "currency"],
                 name="rewards_person_figures_once",
-                violation_error_message="This person's rewards in this currency are already counted.",
+                violation_error_message=_("This person's rewards in this currency are already counted."),
             ),
             models.CheckConstraint(
                 condition=Q(pending__gte=0)
@@ -288,7 +288,7 @@ class PersonRewardFigures(models.Model):
                 & Q(held_amount__gte=0)
                 & Q(reversed_amount__gte=0),
                 name="rewards_person_figures_not_negative",
-                violation_error_message="A person's reward figures can't be negative.",
+                violation_error_message=_("A person's reward figures can't be negative."),
             ),
         ]
 
@@ -386,17 +386,19 @@ class Reward(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=RewardStatus.values),
                 name="rewards_reward_status_known",
-                violation_error_message="Choose a reward status from the list.",
+                violation_error_message=_("Choose a reward status from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(action_type__in=ActionType.values),
                 name="rewards_reward_action_type_known",
-                violation_error_message="Choose an action from the list.",
+                violation_error_message=_("Choose an action from the list."),
             ),
             models.CheckConstraint(
                 condition=Q(user_amount__gte=0) & Q(margin__gte=0) & Q(merchant_price__gt=0),
                 name="rewards_reward_amounts_positive",
-                violation_error_message="A reward's price must be more than zero, and its shares can't be negative.",
+                violation_error_message=_(
+                    "A reward's price must be more than zero, and its shares can't be negative."
+                ),
             ),
             models.CheckConstraint(
                 # Amounts are whole cents, so within a tenth of a cent means equal; the
@@ -404,28 +406,34 @@ class Reward(models.Model):
                 condition=Q(merchant_price__gte=F("user_amount") + F("margin") - Decimal("0.001"))
                 & Q(merchant_price__lte=F("user_amount") + F("margin") + Decimal("0.001")),
                 name="rewards_reward_price_is_split",
-                violation_error_message="A reward's price must equal the person's share plus the platform's margin.",
+                violation_error_message=_(
+                    "A reward's price must equal the person's share plus the platform's margin."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(bonus__gte=0) & Q(bonus__lte=F("user_amount")),
                 name="rewards_reward_bonus_within_share",
-                violation_error_message="A subscription's bonus is part of the person's share, never negative.",
+                violation_error_message=_(
+                    "A subscription's bonus is part of the person's share, never negative."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(advanced_at__isnull=True) | Q(advance_at__isnull=False),
                 name="rewards_reward_advanced_when_due",
-                violation_error_message="Only a reward with an early availability date can be advanced.",
+                violation_error_message=_("Only a reward with an early availability date can be advanced."),
             ),
             models.CheckConstraint(
                 condition=Q(kind=RewardKind.ACTION) | Q(snapshot__isnull=False),
                 name="rewards_engagement_has_snapshot",
-                violation_error_message="A reward for engagement needs the engagement figures it was paid for.",
+                violation_error_message=_(
+                    "A reward for engagement needs the engagement figures it was paid for."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["action"],
                 condition=Q(kind=RewardKind.ACTION),
                 name="rewards_one_action_reward",
-                violation_error_message="This action has already been rewarded.",
+                violation_error_message=_("This action has already been rewarded."),
             ),
         ]
         # The console's list (rewards/console.py) reads one merchant's rewards newest first, filtered by
@@ -522,12 +530,14 @@ class UserCampaignTally(models.Model):
             models.UniqueConstraint(
                 fields=["user", "campaign"],
                 name="rewards_tally_one_per_user_campaign",
-                violation_error_message="This person's earnings in this campaign are already being counted.",
+                violation_error_message=_(
+                    "This person's earnings in this campaign are already being counted."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(total__gte=0) & Q(day_total__gte=0),
                 name="rewards_tally_not_negative",
-                violation_error_message="A person's earnings in a campaign can't be negative.",
+                violation_error_message=_("A person's earnings in a campaign can't be negative."),
             ),
         ]
 
@@ -576,7 +586,7 @@ class BanEvent(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=BanEventKind.values),
                 name="rewards_ban_event_kind_known",
-                violation_error_message="A ban event is either a ban or a lift.",
+                violation_error_message=_("A ban event is either a ban or a lift."),
             ),
         ]
         indexes = [models.Index(fields=["user", "-created_at"], name="rewards_ban_event_user")]
@@ -615,7 +625,9 @@ class ConsumerNotice(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=NoticeKind.values),
                 name="rewards_notice_kind_known",
-                violation_error_message="A notice is about a daily limit, an available reward or a campaign start.",
+                violation_error_message=_(
+                    "A notice is about a daily limit, an available reward or a campaign start."
+                ),
             ),
         ]
 
@@ -638,7 +650,7 @@ class LaunchWatch(models.Model):
             models.UniqueConstraint(
                 fields=["user", "merchant"],
                 name="rewards_launch_watch_once",
-                violation_error_message="This person already waits for this brand's first campaign.",
+                violation_error_message=_("This person already waits for this brand's first campaign."),
             ),
         ]
 

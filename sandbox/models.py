@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class SandboxTikTokPersona(models.Model):
@@ -131,7 +132,7 @@ class SandboxStripePaymentIntent(models.Model):
                 fields=["idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="sandbox_stripe_pi_idempotency",
-                violation_error_message="This idempotency key was used for another payment.",
+                violation_error_message=_("This idempotency key was used for another payment."),
             )
         ]
 
