@@ -82,7 +82,7 @@ class PricingPlan(models.Model):
             models.CheckConstraint(
                 condition=Q(user_share__gte=0) & Q(user_share__lte=1),
                 name="campaigns_plan_share_0_to_1",
-                violation_error_message=_("The person's share must be between 0 and 1 (0% and 100%)."),
+                violation_error_message=_("The person's share must be between 0 and 1 (0 %% and 100 %%)."),
             ),
             models.UniqueConstraint(
                 fields=["is_default"],
