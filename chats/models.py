@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from merchants.models import Currency, Merchant
+from wallets.formats import money_text
 
 CENT = Decimal("0.01")
 
@@ -128,7 +129,11 @@ class ChatRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} to {self.country or 'other countries'}: {self.price} {self.currency}"
+        return gettext("%(category)s, %(country)s: %(price)s") % {
+            "category": self.get_category_display(),
+            "country": self.country or gettext("every other country"),
+            "price": money_text(self.price, self.currency),
+        }
 
     @property
     def price(self) -> Decimal:
@@ -173,7 +178,7 @@ class Thread(models.Model):
         indexes = [models.Index(fields=["merchant", "-last_message_at"], name="chats_thread_inbox")]
 
     def __str__(self) -> str:
-        return f"conversation {self.pk} of {self.merchant}"
+        return gettext("Conversation %(number)s of %(brand)s") % {"number": self.pk, "brand": self.merchant}
 
     @property
     def is_open(self) -> bool:
@@ -257,7 +262,10 @@ class ChatMessage(models.Model):
         indexes = [models.Index(fields=["thread", "created_at"], name="chats_message_thread_time")]
 
     def __str__(self) -> str:
-        return f"message {self.pk} ({self.get_direction_display().lower()})"
+        return gettext("Message %(number)s (%(direction)s)") % {
+            "number": self.pk,
+            "direction": self.get_direction_display(),
+        }
 
 
 class MarketingOptOut(models.Model):
@@ -281,4 +289,4 @@ class MarketingOptOut(models.Model):
         verbose_name_plural = _("marketing opt-outs")
 
     def __str__(self) -> str:
-        return f"no marketing for user {self.user_id}"
+        return gettext("No marketing messages to person #%(number)s") % {"number": self.user_id}

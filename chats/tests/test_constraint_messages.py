@@ -50,3 +50,19 @@ def test_a_template_is_named_with_its_category_as_the_language_writes_it(languag
 
     with translation.override(language):
         assert str(template) == expected
+
+
+def test_ops_read_chat_records_named_in_their_language():
+    rate = ChatRate(
+        category="MARKETING",
+        country="",
+        currency="EUR",
+        meta_price=Decimal("0.10"),
+        margin_percent=Decimal("20"),
+    )
+
+    with translation.override("de"):
+        named = str(rate)
+
+    assert named == "Marketing-Vorlage, alle übrigen Länder: 0,12\xa0€"
+    assert "other countries" not in named
