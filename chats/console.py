@@ -65,15 +65,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _price_list(merchant) -> list[str]:
     rates = ChatRate.objects.filter(currency=merchant.currency).order_by("category", "country")
-    return [
-        _("%(category)s to %(country)s: %(price)s")
-        % {
-            "category": rate.get_category_display(),
-            "country": rate.country or _("other countries"),
-            "price": money_text(Money(rate.price, rate.currency)),
-        }
-        for rate in rates
-    ]
+    return [str(rate) for rate in rates]  # "Marketing template, IT: €0.06" in the reader's language
 
 
 def _sent_language(message, consumer_language: str) -> str:
