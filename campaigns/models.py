@@ -327,10 +327,24 @@ class Campaign(models.Model):
         return self.name
 
     @property
+    def tags(self) -> list[str]:
+        """The hashtag and the mention a shared post may carry, as a user types them (either one earns)."""
+        return [
+            tag
+            for tag in (
+                f"#{self.hashtag}" if self.hashtag else "",
+                f"@{self.mention}" if self.mention else "",
+            )
+            if tag
+        ]
+
+    @property
     def requirement(self) -> str:
-        """What a shared post must carry, as a user would type it (either one, when both are set)."""
-        parts = [f"#{self.hashtag}" if self.hashtag else "", f"@{self.mention}" if self.mention else ""]
-        return " or ".join(p for p in parts if p)
+        """What a shared post must carry, in the reader's language ("#joy or @joycoffee", "#joy oder @joycoffee")."""
+        tags = self.tags
+        if len(tags) == 2:
+            return gettext("%(hashtag)s or %(mention)s") % {"hashtag": tags[0], "mention": tags[1]}
+        return tags[0] if tags else ""
 
 
 class CampaignText(models.Model):
@@ -583,7 +597,7 @@ class Video(models.Model):
             if (campaign.hashtag or campaign.mention) and not caption_matches(
                 text, hashtag=campaign.hashtag, mention=campaign.mention
             ):
-                text = f"{text} {campaign.requirement.split(' or ')[0]}".strip()
+                text = f"{text} {campaign.tags[0]}".strip()
         return text
 
 

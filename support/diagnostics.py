@@ -344,17 +344,6 @@ def consumer_diagnosis(*, merchant: Merchant, ref: int, now: datetime) -> Consum
     )
 
 
-def requirement_in_words(campaign: Campaign) -> str:
-    """What a shared post must carry, in the reader's language (``Campaign.requirement`` joins the
-    hashtag and the mention with an English "or")."""
-    if campaign.hashtag and campaign.mention:
-        return _("%(hashtag)s or %(mention)s") % {
-            "hashtag": f"#{campaign.hashtag}",
-            "mention": f"@{campaign.mention}",
-        }
-    return campaign.requirement
-
-
 def _share_hints(
     merchant: Merchant, user_id: int, actions: list[SocialAction], now: datetime
 ) -> list[ShareHint]:
@@ -383,10 +372,10 @@ def _share_hints(
                 "No post of theirs has counted as a share for “%(campaign)s” yet. A post counts when its "
                 "caption carries %(requirement)s and it was posted after %(when)s; posts are looked for on "
                 "their TikTok profile every 15 minutes."
-            ) % {"campaign": campaign.name_read, "requirement": requirement_in_words(campaign), "when": when}
+            ) % {"campaign": campaign.name_read, "requirement": campaign.requirement, "when": when}
             fix = Fix(
                 _("Tell them the caption must contain %(requirement)s.")
-                % {"requirement": requirement_in_words(campaign)}
+                % {"requirement": campaign.requirement}
             )
         else:
             text = _(
@@ -867,7 +856,7 @@ def _rules_checks(
         if rule.action == ActionType.SHARE_VIDEO:
             text = _("%(action)s: posts must carry %(requirement)s in their caption.") % {
                 "action": name,
-                "requirement": requirement_in_words(campaign),
+                "requirement": campaign.requirement,
             }
         else:
             text = _rule_prices(campaign, rule, user_share, limits)

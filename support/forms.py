@@ -79,8 +79,8 @@ def payout_label(payout) -> str:
     }
 
 
-SUBJECT_TOO_LONG = _("Keep the subject under %(limit)s characters (it has %(count)s).")
-MESSAGE_TOO_LONG = _("Keep your message under %(limit)s characters (it has %(count)s).")
+SUBJECT_TOO_LONG = _("The subject can have at most %(limit)s characters (it has %(count)s).")
+MESSAGE_TOO_LONG = _("The message can have at most %(limit)s characters (it has %(count)s).")
 
 
 def _within(text: str, limit: int, too_long) -> str:

@@ -96,7 +96,7 @@ def _clean_body(text: str) -> str:
         text,
         limit=BODY_MAX,
         empty=_("Write your message."),
-        too_long=_("Keep your message under %(limit)s characters (it has %(count)s)."),
+        too_long=_("The message can have at most %(limit)s characters (it has %(count)s)."),
     )
 
 
@@ -164,7 +164,7 @@ def support_request_create(
         " ".join(str(subject or "").split()),  # one line: it goes into e-mail subjects
         limit=SUBJECT_MAX,
         empty=_("Say in a few words what it is about."),
-        too_long=_("Keep the subject under %(limit)s characters (it has %(count)s)."),
+        too_long=_("The subject can have at most %(limit)s characters (it has %(count)s)."),
     )
     body = _clean_body(body)
     if topic not in Topic.values:
@@ -367,7 +367,7 @@ def support_request_ops_update(
     reply = (reply or "").replace("\x00", "").strip()
     if len(reply) > BODY_MAX:
         raise SupportError(
-            _("Keep the answer under %(limit)s characters (it has %(count)s).")
+            _("The answer can have at most %(limit)s characters (it has %(count)s).")
             % {"limit": number_text(BODY_MAX), "count": number_text(len(reply))}
         )
     with transaction.atomic(durable=True):

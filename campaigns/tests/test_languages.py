@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from campaigns.models import ActionType, Video
+from campaigns.models import ActionType, Campaign, Video
 from campaigns.services import video_add
 from campaigns.tests.conftest import rule
 from tikjoy.tests.factories import response_text
@@ -148,3 +148,14 @@ def test_a_slot_out_of_range_is_refused_in_the_readers_language(merchant):
         video.validate_constraints()
 
     assert refused.value.messages == ["Wählen Sie einen Platz von 1 bis 15."]
+
+
+def test_what_a_shared_post_must_carry_is_written_in_the_readers_language():
+    both, one = Campaign(hashtag="joywinter", mention="joycoffee"), Campaign(hashtag="joywinter")
+
+    with translation.override("de"):
+        assert both.requirement == "#joywinter oder @joycoffee"
+        assert one.requirement == "#joywinter"
+    with translation.override("fr"):
+        assert both.requirement == "#joywinter ou @joycoffee"
+    assert both.tags == ["#joywinter", "@joycoffee"]

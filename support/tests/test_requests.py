@@ -79,8 +79,8 @@ def test_someone_elses_reward_is_a_form_error_never_a_500(client, make_consumer,
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"message": "x" * 10_000}, "Keep your message under 5,000 characters (it has 10,000)."),
-        ({"subject": "x" * 10_000}, "Keep the subject under 150 characters (it has 10,000)."),
+        ({"message": "x" * 10_000}, "The message can have at most 5,000 characters (it has 10,000)."),
+        ({"subject": "x" * 10_000}, "The subject can have at most 150 characters (it has 10,000)."),
         ({"reward": "1e9"}, "Select a valid choice"),
         ({"reward": "99999999999999999999"}, "Select a valid choice"),
         ({"topic": "NOT_A_TOPIC"}, "Select a valid choice"),
@@ -319,7 +319,7 @@ def test_the_message_limit_is_shown_and_a_longer_message_is_refused_not_cut(clie
     assert 'maxlength="5000"' not in page.content.decode()  # the browser would cut a pasted text silently
     response = _send(client, message="x" * 5001)
     assert response.status_code == 200
-    assert "Keep your message under 5,000 characters (it has 5,001)." in response_text(response)
+    assert "The message can have at most 5,000 characters (it has 5,001)." in response_text(response)
     assert not SupportRequest.objects.exists()
 
 
