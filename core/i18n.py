@@ -42,8 +42,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from babel.core import get_global
-from babel.dates import get_timezone_location, get_timezone_name
+from babel.core import Locale, get_global
+from babel.dates import get_timezone_location
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -91,18 +91,29 @@ def time_zone_names() -> list[str]:
 
 
 def time_zone_label(name: str, language: str | None = None) -> str:
-    """A time zone as the reader's language names it: "Rome (Central European Time)", "Roma (Ora
-    dell'Europa centrale)", "Knox, Indiana (Central Time)"; UTC as "UTC"; a name Babel doesn't know
-    (a newer IANA zone) with its IANA name written plainly."""
+    """A time zone as the reader's language names it, from CLDR's names in Babel: its city and the
+    clock it keeps, "Rom (Mitteleuropäische Zeit)", "Roma (Ora dell'Europa centrale)"; a zone without
+    a shared clock name by its city and country, "Abidjan, Côte d'Ivoire"; UTC as "UTC"; a zone
+    Babel doesn't know (a newer IANA zone) by its city, as IANA writes it."""
     if name == "UTC":
         return "UTC"
-    locale = translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+    city = name.rsplit("/", 1)[-1].replace("_", " ")
+    locale = Locale.parse(
+        translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+    )
     try:
-        city = get_timezone_location(name, locale=locale, return_city=True)
-        zone = get_timezone_name(name, width="long", locale=locale)
+        exemplar = get_timezone_location(name, locale=locale, return_city=True)
     except LookupError:
-        return name.replace("_", " ")
-    return f"{city} ({zone})"
+        return city
+    if exemplar and "/" not in exemplar:
+        city = exemplar
+    metazone = get_global("meta_zones").get(name)
+    clock = locale.meta_zones.get(metazone, {}).get("long", {}).get("generic") if metazone else None
+    if clock:  # "Beulah (Dakota du Nord) · heure du centre": never a bracket inside a bracket
+        return f"{city} · {clock}" if "(" in city or "(" in clock else f"{city} ({clock})"
+    territory = get_global("zone_territories").get(name)
+    country = locale.territories.get(territory) if territory not in (None, "001", "ZZ") else None
+    return f"{city}, {country}" if country and country != city else city
 
 
 @cache

@@ -49,6 +49,11 @@ def test_time_zones_are_named_in_the_readers_language_each_once(client, make_con
     assert "Europe/Rome" not in labels and not any("_" in label for label in labels)
     assert 'value="America/Buenos_Aires"' not in page  # an alias of America/Argentina/Buenos_Aires
     assert len(labels) == len(set(labels))  # no two zones read the same
+    assert "Buenos Aires, Argentinien" in labels and "Abidjan, Côte d\u2019Ivoire" in labels
+    for label in labels:  # no IANA path, no unknown region, no bracket in a bracket
+        assert not re.search(r"\b(America|Europe|Asia|Africa|Argentina|Indiana|Kentucky)/", label), label
+        assert "Unbekannt" not in label, label
+        assert not re.search(r"\([^)]*\(", label), label
 
 
 @pytest.mark.django_db
