@@ -11,6 +11,10 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
   *vous*, as everywhere.
 - Strings of Django 5.1+ that Django's Italian (and German) catalogue lacks, shown in /ops/
   (the user pages, the sign-in page, validators).
+- The admin's page titles and buttons that put a model's name into a sentence ("Ajout de
+  invitation", "Supprimer les vidéos sélectionnés", "Aggiungi un altro Nome in un'altra lingua"):
+  written as "verb: name" so that any name, of any gender, reads right; Italian's missing "Error:";
+  the password change page's help (Django's German repeats "es es", its Italian says *tu*).
 """
 
 # ruff: noqa: RUF001 (Django's msgids have typographic apostrophes; copied exactly)
@@ -81,4 +85,21 @@ FORM_ERRORS = [
     gettext_noop("Enter a valid domain name."),
     gettext_noop("Enter a valid %(protocol)s address."),
     gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
+]
+
+ADMIN = [
+    gettext_noop("Error:"),
+    gettext_noop("Add %s"),
+    gettext_noop("Change %s"),
+    gettext_noop("View %s"),
+    gettext_noop("Add another %(verbose_name)s"),
+    gettext_noop("Delete selected %(verbose_name_plural)s"),
+    gettext_noop("Add another %(model)s"),
+    gettext_noop("Change selected %(model)s"),
+    gettext_noop("Delete selected %(model)s"),
+    gettext_noop("View selected %(model)s"),
+    gettext_noop(
+        "Please enter your old password, for security’s sake, and then enter your new password twice so we can "
+        "verify you typed it in correctly."
+    ),
 ]

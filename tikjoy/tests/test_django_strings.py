@@ -1,0 +1,58 @@
+"""Django's own words in the console and /ops/, as the root catalogue says them (templates/django_strings.py,
+docs/i18n.md): a model's name put into a title or a button reads right whatever its gender, Italian has its
+"Errore:", and the password page's help is correct and without tu (tester pass 6, #23)."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from django.urls import reverse
+
+from tikjoy.tests.factories import owner_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner_client(client, make_merchant):
+    client.force_login(owner_of(make_merchant("fizz")))
+    return client
+
+
+def _page(client, url: str, language: str) -> str:
+    return html.unescape(client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode())
+
+
+def test_a_title_or_button_with_a_models_name_reads_right_in_french(owner_client):
+    add = _page(owner_client, reverse("console:campaigns_campaign_add"), "fr")
+    videos = _page(owner_client, reverse("console:campaigns_video_changelist"), "fr")
+
+    assert "Ajouter\xa0: " in add and "Ajout de " not in add
+    assert "objet" not in add and "supplémentaire" not in add  # the inline's "add another"
+    assert "Supprimer la sélection (vidéos)" in videos and "sélectionnés" not in videos
+
+
+def test_italian_says_errore_and_adds_another_language_without_a_wrong_article(owner_client):
+    refused = html.unescape(
+        owner_client.post(
+            reverse("console:campaigns_campaign_add"), {"name": ""}, HTTP_ACCEPT_LANGUAGE="it"
+        ).content.decode()
+    )
+
+    assert "<title>Errore: " in refused and "Error: " not in refused
+    assert "Aggiungi un altro" not in refused
+
+
+@pytest.mark.parametrize(
+    ("language", "help_text", "wrong"),
+    [
+        ("de", "damit geprüft werden kann, ob es korrekt eingegeben wurde.", "es es"),
+        ("it", "Per sicurezza, inserire la password attuale", "Inserisci la password attuale"),
+    ],
+)
+def test_the_consoles_password_page_says_it_right(owner_client, language, help_text, wrong):
+    page = _page(owner_client, reverse("console:password_change"), language)
+
+    assert help_text in page
+    assert wrong not in page
