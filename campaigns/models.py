@@ -73,7 +73,7 @@ class PricingPlan(models.Model):
         default=False,
         help_text=_("Used for merchants without a plan of their own. At most one."),
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("pricing plan", "created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("pricing plan")
@@ -219,7 +219,7 @@ class Campaign(models.Model):
     user_campaign_cap = models.DecimalField(
         _("user campaign cap"), max_digits=12, decimal_places=2, null=True, blank=True
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("campaign", "created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     version = models.PositiveIntegerField(
         _("version"),
@@ -535,7 +535,7 @@ class Video(models.Model):
     )
     file = models.FileField(_("file"), upload_to=video_upload_to, blank=True, max_length=255)
     tiktok_url = models.URLField(_("TikTok URL"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(pgettext_lazy("video", "created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("video")

@@ -9,14 +9,19 @@ import html
 import pytest
 from django.urls import reverse
 
-from tikjoy.tests.factories import owner_of
+from tikjoy.tests.factories import campaign_make, owner_of
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def owner_client(client, make_merchant):
-    client.force_login(owner_of(make_merchant("fizz")))
+def merchant(make_merchant):
+    return make_merchant("fizz", funds="100.00")
+
+
+@pytest.fixture
+def owner_client(client, merchant):
+    client.force_login(owner_of(merchant))
     return client
 
 
@@ -56,3 +61,13 @@ def test_the_consoles_password_page_says_it_right(owner_client, language, help_t
 
     assert help_text in page
     assert wrong not in page
+
+
+def test_the_breadcrumbs_keep_the_french_no_break_space_of_a_name(owner_client, merchant):
+    campaign = campaign_make(merchant, name="Démo\u00a0: JoyBack d'hiver")
+
+    page = _page(owner_client, reverse("console:campaigns_campaign_change", args=[campaign.pk]), "fr")
+
+    crumbs = page[page.index('<div class="breadcrumbs">') :]
+    crumbs = crumbs[: crumbs.index("</div>")]
+    assert "Démo\u00a0: JoyBack d'hiver" in crumbs and "Accueil" in crumbs
