@@ -1129,6 +1129,7 @@ def _plan(order: PromoteOrder, price: tuple[int, Decimal] = (100, Decimal("0.99"
         budget_coins=order.budget_coins,
         duration_days=order.duration_days,
         goal=order.goal,
+        kind=order.kind,
         starts_at=order.starts_at,
         external=order.external_ids or {},
         pack_coins=price[0],
