@@ -114,7 +114,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "wallet": wallet,
             "coins": selectors.coins_held(wallet=wallet),
             # Someone under 18 is told why and sold no coins; they may withdraw those they hold.
-            "under_age": services.under_age(wallet=wallet, today=timezone.localdate()),
+            "under_age": services.under_age(wallet=wallet, today=timezone.now().date()),
             "under_age_text": services.under_age_text(),
             "birth_date_wrong_text": services.birth_date_wrong_text(),
             "prices": selectors.coin_prices_text(currency=wallet.currency if wallet else None),
@@ -183,7 +183,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
             "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             # Someone under 18 is told why and sold no coins; they may withdraw those they hold.
-            "under_age": services.under_age(wallet=wallet, today=timezone.localdate()),
+            "under_age": services.under_age(wallet=wallet, today=timezone.now().date()),
             "under_age_text": services.under_age_text(),
             "birth_date_wrong_text": services.birth_date_wrong_text(),
             "matrix": selectors.matrix(),
