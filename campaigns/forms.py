@@ -338,13 +338,19 @@ class UgcReviewForm(forms.ModelForm):
 
 
 class UgcSubmitForm(forms.Form):
-    file = forms.FileField(label=_("Your video"), help_text=_("mp4, mov or webm."))
+    file = forms.FileField(label=_("Your video"))
     caption = forms.CharField(
         label=_("Caption"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2200,
         help_text=_("The caption you will post with it."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("An mp4, mov or webm file of up to %(mb)s MB.") % {
+            "mb": number_text(settings.VIDEO_MAX_UPLOAD_MB)
+        }
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -7,7 +7,8 @@ moves coins.
 
 ``Simulator`` is the provider of tests and ``make run``: deterministic (seeded by the
 order), it spends each day's share over a daily curve, never more than the day's share or
-the budget, and under-delivers by an order-specific fill rate between 55 and 100 %.
+the budget, and under-delivers by an order-specific fill rate between 55 and 100 %. It counts
+only the results the order's kind and goal can have (``possible_results``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,24 @@ RESULT_PER_MILLE = {
     "live_viewers": 40,
 }
 
+# The counts each kind of promotion can have: only a LIVE has live viewers (and no video views),
+# only a video with a product anchor has product clicks. A website visit needs the link TikTok
+# adds only to a promotion for website visits, so it is counted only for that goal.
+KIND_RESULTS = {
+    "VIDEO": ("views", "clicks", "follows"),
+    "VIDEO_ANCHOR": ("views", "follows", "product_clicks"),
+    "LIVE": ("follows", "live_viewers"),
+}
+GOAL_ONLY = {"clicks": "WEBSITE_VISITS"}
+
+
+def possible_results(*, kind: str, goal: str) -> tuple[str, ...]:
+    """The counts an order of this kind and goal can have, in ``RESULT_PER_MILLE``'s order: the
+    others are never produced (the simulator gives 0) nor shown."""
+    return tuple(
+        name for name in RESULT_PER_MILLE if name in KIND_RESULTS[kind] and GOAL_ONLY.get(name, goal) == goal
+    )
+
 
 @dataclass(frozen=True)
 class OrderPlan:
@@ -43,6 +62,7 @@ class OrderPlan:
     budget_coins: int
     duration_days: int
     goal: str
+    kind: str
     starts_at: datetime | None = None
     external: dict = field(default_factory=dict)  # the provider's ids, from its launch
     pack_coins: int = 100  # the coin price in the provider's currency (spend back to coins)
@@ -101,12 +121,16 @@ class Simulator:
     def deliver(self, plan: OrderPlan, *, first_hour: int, hours: int) -> list[HourResult]:
         fill = self.fill_percent(plan.order_id)
         quality = self.quality_percent(plan.order_id)
+        possible = possible_results(kind=plan.kind, goal=plan.goal)
         last = plan.duration_days * 24
         out = []
         for index in range(first_hour, min(first_hour + hours, last)):
             spent = self.planned(plan, index) * fill // 100
             impressions = spent * IMPRESSIONS_PER_100_COINS * quality // 10_000
-            counts = {name: impressions * per_mille // 1000 for name, per_mille in RESULT_PER_MILLE.items()}
+            counts = {
+                name: impressions * per_mille // 1000 if name in possible else 0
+                for name, per_mille in RESULT_PER_MILLE.items()
+            }
             out.append(HourResult(hour_index=index, spent_coins=spent, impressions=impressions, **counts))
         return out
 

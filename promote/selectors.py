@@ -16,7 +16,7 @@ from moneyed import Money
 
 from campaigns.models import ActionType
 from core.db import subquery_count
-from promote.delivery import GOAL_FIELD, estimate
+from promote.delivery import GOAL_FIELD, estimate, possible_results
 from promote.models import (
     CoinPrice,
     CoinPurchase,
@@ -236,24 +236,33 @@ class Row:
     values: dict[str, int]
 
 
+def order_metrics(order: PromoteOrder) -> tuple[str, ...]:
+    """The figures an order's tables show: coins, impressions and only the results its kind and
+    goal can have (an old record's live viewers of a video are not shown)."""
+    possible = possible_results(kind=order.kind, goal=order.goal)
+    return tuple(m for m in METRICS if m in ("spent_coins", "impressions") or m in possible)
+
+
 def by_hour(*, order: PromoteOrder, zone: tzinfo) -> list[Row]:
     """The order's delivery hours, their times in ``zone`` (the viewer's)."""
+    metrics = order_metrics(order)
     return [
-        Row(at=t["hour"].astimezone(zone), values={m: t[m] for m in METRICS})
-        for t in DeliveryTick.objects.filter(order=order).order_by("hour").values("hour", *METRICS)
+        Row(at=t["hour"].astimezone(zone), values={m: t[m] for m in metrics})
+        for t in DeliveryTick.objects.filter(order=order).order_by("hour").values("hour", *metrics)
     ]
 
 
 def by_day(*, order: PromoteOrder, zone: tzinfo) -> list[Row]:
     """The order's delivery summed by the viewer's days (``zone``)."""
+    metrics = order_metrics(order)
     rows = (
         DeliveryTick.objects.filter(order=order)
         .annotate(day=TruncDate("hour", tzinfo=zone))
         .values("day")
-        .annotate(**{m: Sum(m) for m in METRICS})
+        .annotate(**{m: Sum(m) for m in metrics})
         .order_by("day")
     )
-    return [Row(at=r["day"], values={m: r[m] for m in METRICS}) for r in rows]
+    return [Row(at=r["day"], values={m: r[m] for m in metrics}) for r in rows]
 
 
 def ledger_consumed(*, order: PromoteOrder) -> int:
@@ -305,11 +314,12 @@ def csv_text(*, order: PromoteOrder, zone: tzinfo) -> str:
     """Every hour of the order, in ``zone`` (the viewer's), which the first column names."""
     out = io.StringIO()
     writer = csv.writer(out)
+    metrics = order_metrics(order)
     writer.writerow(
-        [gettext("hour (%(zone)s)") % {"zone": str(zone)}, *[str(METRIC_LABELS[m]) for m in METRICS]]
+        [gettext("hour (%(zone)s)") % {"zone": str(zone)}, *[str(METRIC_LABELS[m]) for m in metrics]]
     )
     for row in by_hour(order=order, zone=zone):
-        writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in METRICS]])
+        writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in metrics]])
     return out.getvalue()
 
 
@@ -325,7 +335,7 @@ def order_analytics(*, order: PromoteOrder, zone: tzinfo) -> dict:
         "zone_name": str(zone),
         "result_label": result_label(order),
         "result_field": GOAL_FIELD[order.goal],
-        "metric_labels": METRIC_LABELS,
+        "metric_labels": {m: METRIC_LABELS[m] for m in order_metrics(order)},
         "ledger_consumed": ledger_consumed(order=order),
         "refunded_percent": order.refunded_coins * 100 // order.budget_coins,
         "is_settled": order.status == OrderStatus.SETTLED,

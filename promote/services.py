@@ -213,6 +213,8 @@ def coins_buy_from_wallet(
     amount = coin_price(coins_count=coins_count, currency=currency)
     with transaction.atomic(durable=True):
         wallet = _wallet_locked(holder, currency=currency, now=now)
+        if under_age(wallet=wallet, today=now.date()):
+            raise PromoteError(under_age_text())
         if wallet.currency != currency:
             raise PromoteError(_paid_in(wallet.currency))
         purchase = CoinPurchase.objects.create(
@@ -304,14 +306,36 @@ def coins_withdraw(
     return withdrawal
 
 
+def under_age(*, wallet: CoinWallet | None, today: date) -> bool:
+    """Whether the wallet's holder declared a birth date under ``MINIMUM_AGE`` (the one place of
+    the age rule): they may neither buy coins nor promote, only withdraw the coins they hold."""
+    return bool(
+        wallet is not None
+        and wallet.user_id
+        and wallet.birth_date is not None
+        and _age(wallet.birth_date, today) < MINIMUM_AGE
+    )
+
+
+def under_age_text() -> str:
+    return gettext("Promote is for people 18 or older: you can't buy coins or promote a post.")
+
+
+def birth_date_wrong_text() -> str:
+    return gettext("If your birth date is wrong, contact support: it can't be changed here.")
+
+
 def birth_date_declare(*, user: User, birth_date: date, now: datetime) -> CoinWallet:
-    """A consumer declares their birth date (Promote is for people 18 or older)."""
+    """A consumer declares their birth date (Promote is for people 18 or older), once: a second
+    declaration would let someone under 18 type another date, so a wrong one is support's."""
     if birth_date >= now.date():
         raise PromoteError(gettext("Enter your real birth date."))
     with transaction.atomic(durable=True):
         wallet = CoinWallet.objects.select_for_update().filter(user=user).first()
         if wallet is None:
             raise PromoteError(gettext("Buy coins first: your birth date is kept with your coins."))
+        if wallet.birth_date is not None:
+            raise PromoteError(gettext("Your birth date is already saved.") + " " + birth_date_wrong_text())
         wallet.birth_date = birth_date
         wallet.save(update_fields=["birth_date"])
     return wallet
@@ -333,9 +357,11 @@ def card_checkout_start(
     recorded only once the session exists, so a Stripe that can't be reached leaves nothing
     behind. Nothing is credited until Stripe's signed ``checkout.session.completed`` arrives."""
     amount = coin_price(coins_count=coins_count, currency=currency)
-    existing = CoinWallet.objects.filter(**_holder_kwargs(holder)).values_list("currency", flat=True).first()
-    if existing and existing != currency:
-        raise PromoteError(_paid_in(existing))
+    wallet = CoinWallet.objects.filter(**_holder_kwargs(holder)).first()
+    if under_age(wallet=wallet, today=now.date()):
+        raise PromoteError(under_age_text())
+    if wallet is not None and wallet.currency != currency:
+        raise PromoteError(_paid_in(wallet.currency))
     reference = uuid.uuid4().hex
     session = stripe.checkout_session_create(
         params={
@@ -777,7 +803,7 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
     if wallet.user_id:
         if wallet.birth_date is None:
             reasons.append(gettext("Tell us your birth date: Promote is for people 18 or older."))
-        elif _age(wallet.birth_date, now.date()) < MINIMUM_AGE:
+        elif under_age(wallet=wallet, today=now.date()):
             reasons.append(gettext("Promote is for people 18 or older."))
     _, _, content_reasons = _content(wallet, request)
     reasons += content_reasons
@@ -1129,6 +1155,7 @@ def _plan(order: PromoteOrder, price: tuple[int, Decimal] = (100, Decimal("0.99"
         budget_coins=order.budget_coins,
         duration_days=order.duration_days,
         goal=order.goal,
+        kind=order.kind,
         starts_at=order.starts_at,
         external=order.external_ids or {},
         pack_coins=price[0],

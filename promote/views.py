@@ -90,10 +90,13 @@ def home(request: HttpRequest) -> HttpResponse:
             elif action == "birth_date":
                 birth = BirthDateForm(request.POST)
                 if birth.is_valid():
-                    services.birth_date_declare(
+                    wallet = services.birth_date_declare(
                         user=user, birth_date=birth.cleaned_data["birth_date"], now=now
                     )
-                    messages.success(request, _("Thank you: your birth date is saved."))
+                    if services.under_age(wallet=wallet, today=now.date()):
+                        messages.error(request, services.under_age_text())
+                    else:
+                        messages.success(request, _("Thank you: your birth date is saved."))
                     return redirect("promote:home")
         except DomainError as exc:
             messages.error(request, str(exc))
@@ -110,6 +113,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "brand_orders": selectors.orders_on_posts_of(user=user),
             "wallet": wallet,
             "coins": selectors.coins_held(wallet=wallet),
+            # Someone under 18 is told why and sold no coins; they may withdraw those they hold.
+            "under_age": services.under_age(wallet=wallet, today=timezone.now().date()),
+            "under_age_text": services.under_age_text(),
+            "birth_date_wrong_text": services.birth_date_wrong_text(),
             "prices": selectors.coin_prices_text(currency=wallet.currency if wallet else None),
             "orders": selectors.orders_of(wallet=wallet)[:50],
             "purchases": selectors.purchases_of(wallet=wallet),
@@ -175,6 +182,10 @@ def order_new(request: HttpRequest) -> HttpResponse:
             "quote": quote,
             "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
+            # Someone under 18 is told why and sold no coins; they may withdraw those they hold.
+            "under_age": services.under_age(wallet=wallet, today=timezone.now().date()),
+            "under_age_text": services.under_age_text(),
+            "birth_date_wrong_text": services.birth_date_wrong_text(),
             "matrix": selectors.matrix(),
         },
     )

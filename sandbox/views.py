@@ -23,7 +23,7 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -411,8 +411,14 @@ SANDBOX_FAST_FORWARD = timedelta(hours=1)
 
 
 class PostVideoForm(forms.Form):
-    persona = forms.ModelChoiceField(queryset=SandboxTikTokPersona.objects.all(), to_field_name="open_id")
-    caption = forms.CharField(max_length=2200, widget=forms.Textarea(attrs={"rows": 2}))
+    persona = forms.ModelChoiceField(
+        queryset=SandboxTikTokPersona.objects.all(),
+        to_field_name="open_id",
+        label=pgettext_lazy("a fake TikTok user of the sandbox", "Persona"),
+    )
+    caption = forms.CharField(
+        max_length=2200, widget=forms.Textarea(attrs={"rows": 2}), label=gettext_lazy("Caption")
+    )
 
 
 @sandbox_only

@@ -23,12 +23,20 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sandbox.models import SandboxWhatsAppMessage
 
 WABA_ID = "100000000000099"
 STATUSES = ("sent", "delivered", "read", "failed")
+# What the inbox's person reads for a status (Meta's own words stay in the webhooks).
+STATUS_LABELS = {
+    "sent": pgettext_lazy("WhatsApp message", "sent"),
+    "delivered": pgettext_lazy("WhatsApp message", "delivered"),
+    "read": pgettext_lazy("WhatsApp message", "read"),
+    "failed": pgettext_lazy("WhatsApp message", "failed"),
+}
 FAILURE = {"code": 131026, "title": "Message undeliverable"}
 
 
@@ -118,6 +126,12 @@ class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=[(s, s) for s in STATUSES])
 
 
+def _webhook_failed_text(answer: int) -> str:
+    if not answer:
+        return gettext("TikJoy's webhook did not answer.")
+    return gettext("TikJoy's webhook answered with HTTP status %(code)s.") % {"code": answer}
+
+
 def inbox_post(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     if request.POST.get("action") == "status":
@@ -130,7 +144,7 @@ def inbox_post(request: HttpRequest) -> HttpResponse:
             else None
         )
         if message is None:
-            flash.error(request, "No such message sent by TikJoy.")
+            flash.error(request, gettext("No such message sent by TikJoy."))
             return redirect("sandbox:whatsapp_inbox")
         status = form.cleaned_data["status"]
         payload = status_payload(
@@ -144,13 +158,16 @@ def inbox_post(request: HttpRequest) -> HttpResponse:
         if answer == 200:
             message.status = status
             message.save(update_fields=["status"])
-            flash.success(request, f"TikJoy was told the message is {status}.")
+            flash.success(
+                request,
+                gettext("TikJoy was told the message is %(status)s.") % {"status": STATUS_LABELS[status]},
+            )
         else:
-            flash.error(request, f"TikJoy's webhook answered {answer or 'nothing'}.")
+            flash.error(request, _webhook_failed_text(answer))
         return redirect("sandbox:whatsapp_inbox")
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        flash.error(request, "Write a reply (up to 1,000 characters) from a number in E.164 form.")
+        flash.error(request, gettext("Write a reply (up to 1,000 characters) from a number in E.164 form."))
         return redirect("sandbox:whatsapp_inbox")
     to, text = form.cleaned_data["to"], form.cleaned_data["text"]
     message_id = "wamid.sbxin" + secrets.token_hex(12)
@@ -168,9 +185,9 @@ def inbox_post(request: HttpRequest) -> HttpResponse:
             payload=payload,
             sent_at=now,
         )
-        flash.success(request, f"Sent to TikJoy as {to}.")
+        flash.success(request, gettext("Sent to TikJoy as %(number)s.") % {"number": to})
     else:
-        flash.error(request, f"TikJoy's webhook answered {answer or 'nothing'}.")
+        flash.error(request, _webhook_failed_text(answer))
     return redirect("sandbox:whatsapp_inbox")
 
 
@@ -181,6 +198,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     conversations: dict[str, list[SandboxWhatsAppMessage]] = {}
     for message in recent:
         conversations.setdefault(message.to, []).append(message)
+        message.status_label = STATUS_LABELS.get(message.status, message.status)
     threads = [
         {"number": number, "messages": list(reversed(items[:30]))} for number, items in conversations.items()
     ]
@@ -188,7 +206,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "sandbox/whatsapp_inbox.html",
-        {"sent": codes, "threads": threads, "statuses": STATUSES[1:]},
+        {"sent": codes, "threads": threads, "statuses": [(s, STATUS_LABELS[s]) for s in STATUSES[1:]]},
     )
 
 

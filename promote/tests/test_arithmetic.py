@@ -15,6 +15,7 @@ plans = st.builds(
     budget_coins=st.integers(min_value=1, max_value=10**7),
     duration_days=st.integers(min_value=1, max_value=30),
     goal=st.sampled_from(["VIEWS", "WEBSITE_VISITS", "FOLLOWERS", "PRODUCT_CLICKS", "LIVE_VIEWERS"]),
+    kind=st.sampled_from(["VIDEO", "VIDEO_ANCHOR", "LIVE"]),
 )
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from promote import services
 from promote.models import CouponStatus, DeliveryTick, LaunchedCountry, OrderStatus, PromoteOrder
-from promote.tests.conftest import FixedSpend, assert_books_clean, coins_of, order_request, own_post
+from promote.tests.conftest import FixedSpend, assert_books_clean, coins_of, fund, order_request, own_post
 from social.models import TrackedPost
 from tikjoy.tests.factories import NOW
 from wallets.models import PLATFORM, Entry, Purpose
@@ -68,9 +68,12 @@ def test_every_reason_is_given_at_once(promoter, make_consumer):
     assert coins_of(ana) == 1000
 
 
-def test_a_minor_cant_promote(promoter):
-    ana, post = promoter()
+def test_a_minor_cant_promote(make_consumer):
+    ana = make_consumer("Ana")
+    fund(ana, "10.00")
+    services.coins_buy_from_wallet(holder=ana, coins_count=1000, currency="EUR", actor=ana, now=NOW)
     services.birth_date_declare(user=ana, birth_date=date(2010, 1, 1), now=NOW)
+    post = own_post(ana)
     with pytest.raises(services.NotEligible, match="18 or older"):
         services.order_place(holder=ana, request=order_request(post), actor=ana, now=NOW)
 

@@ -1,0 +1,119 @@
+"""Promote is for people 18 or older: someone younger is told at once, plainly, and sold no coins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from promote import services
+from promote.models import CoinWallet
+from promote.tests.conftest import coins_of, fund
+from tikjoy.tests.factories import NOW
+
+pytestmark = pytest.mark.django_db
+
+UNDER_AGE = {
+    "fr": "Promote est réservé aux personnes de 18 ans ou plus\u00a0: vous ne pouvez ni acheter de coins "
+    "ni promouvoir une publication.",
+    "de": "Promote ist für Personen ab 18 Jahren: Du kannst keine Coins kaufen und keinen Beitrag bewerben.",
+}
+THANKS = {"fr": "Merci\u00a0: votre date de naissance est enregistrée.", "de": "Danke"}
+WRONG = {
+    "fr": "Si votre date de naissance est erronée, contactez le support\u00a0: elle ne peut pas être modifiée ici.",
+    "de": "Wenn dein Geburtsdatum falsch ist, kontaktiere den Support: Hier lässt es sich nicht ändern.",
+}
+
+
+@pytest.fixture
+def buyer(make_consumer):
+    """A consumer who bought 500 coins and has not said their birth date yet."""
+    user = make_consumer("Zoé")
+    fund(user, "10.00")
+    services.coins_buy_from_wallet(holder=user, coins_count=500, currency="EUR", actor=user, now=NOW)
+    return user
+
+
+@pytest.mark.parametrize("language", ["fr", "de"])
+def test_someone_under_18_is_told_at_once_and_offered_no_coins(client, buyer, language):
+    client.force_login(buyer)
+
+    page = client.post(
+        reverse("promote:home"),
+        {"action": "birth_date", "birth_date": "2012-03-04"},
+        HTTP_ACCEPT_LANGUAGE=language,
+        follow=True,
+    ).content.decode()
+
+    assert page.count(UNDER_AGE[language]) == 2  # the message, and the notice where coins were sold
+    assert THANKS[language] not in page
+    assert WRONG[language] in page
+    assert 'data-testid="buy-wallet"' not in page
+    assert 'name="action" value="withdraw"' in page  # the coins held can still be turned back into money
+    assert 'data-testid="promote-new"' not in page
+
+
+def test_the_order_form_tells_someone_under_18_why_and_sells_no_coins(client, buyer):
+    services.birth_date_declare(user=buyer, birth_date=date(2012, 3, 4), now=NOW)
+    client.force_login(buyer)
+
+    page = client.get(reverse("promote:order_new"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert UNDER_AGE["de"] in page
+    assert "Coins kaufen</a>" not in page
+
+
+def test_coins_are_not_sold_to_someone_under_18(client, buyer):
+    services.birth_date_declare(user=buyer, birth_date=date(2012, 3, 4), now=NOW)
+    client.force_login(buyer)
+
+    page = client.post(
+        reverse("promote:home"),
+        {"action": "buy", "coins": "100", "currency": "EUR"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    ).content.decode()
+
+    assert UNDER_AGE["fr"] in page
+    assert coins_of(buyer) == 500
+    with pytest.raises(services.PromoteError, match="18 or older"):
+        services.card_checkout_start(
+            holder=buyer,
+            coins_count=100,
+            currency="EUR",
+            actor=buyer,
+            success_url="http://testserver/promote/?paid=1",
+            cancel_url="http://testserver/promote/",
+            now=NOW,
+        )
+
+
+def test_an_adult_is_thanked_and_still_sold_coins(client, buyer):
+    client.force_login(buyer)
+
+    page = client.post(
+        reverse("promote:home"),
+        {"action": "birth_date", "birth_date": "1990-03-04"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+        follow=True,
+    ).content.decode()
+
+    assert THANKS["fr"] in page
+    assert 'data-testid="buy-wallet"' in page
+    assert 'data-testid="under-age"' not in page
+
+
+def test_a_birth_date_is_declared_once_and_a_wrong_one_is_supports(client, buyer):
+    services.birth_date_declare(user=buyer, birth_date=date(2012, 3, 4), now=NOW)
+    client.force_login(buyer)
+
+    page = client.post(
+        reverse("promote:home"),
+        {"action": "birth_date", "birth_date": "1990-03-04"},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    ).content.decode()
+
+    assert "Dein Geburtsdatum ist bereits gespeichert. " + WRONG["de"] in page
+    assert services.under_age(wallet=CoinWallet.objects.get(user=buyer), today=NOW.date())
