@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Currency
 from social.matching import caption_matches
-from wallets.formats import babel_locale
+from wallets.formats import babel_locale, money_text
 
 MAX_VIDEOS_PER_MERCHANT = 15
 
@@ -160,7 +160,13 @@ class PlatformLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.currency}: {self.min_reward} to {self.max_reward} per reward, {self.max_per_post} per post"
+        # How ops read a currency's limits: "USD: 0,01 $ bis 50,00 $ pro Prämie, 100,00 $ pro Beitrag".
+        return gettext("%(currency)s: %(min)s to %(max)s per reward, %(post)s per post") % {
+            "currency": self.currency,
+            "min": money_text(self.min_reward, self.currency),
+            "max": money_text(self.max_reward, self.currency),
+            "post": money_text(self.max_per_post, self.currency),
+        }
 
 
 class CampaignQuerySet(models.QuerySet):

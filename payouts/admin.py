@@ -454,7 +454,9 @@ class BankLineInline(admin.TabularInline):
 
 
 class BankFileUploadForm(forms.Form):
-    file = forms.FileField(help_text=_("A pain.002, camt.054 or camt.053 XML file from the bank."))
+    file = forms.FileField(
+        label=_("File"), help_text=_("A pain.002, camt.054 or camt.053 XML file from the bank.")
+    )
 
 
 @admin.register(BankFile)

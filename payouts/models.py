@@ -426,7 +426,19 @@ class PayoutEvent(models.Model):
         verbose_name_plural = _("payout events")
 
     def __str__(self) -> str:
-        return f"{self.payout_id}: {self.from_state or '-'} -> {self.to_state} ({self.reason})"
+        # Each row of a payout's history in /ops/: its states as the reader's language names them.
+        return gettext("Payout #%(number)s: %(before)s → %(after)s") % {
+            "number": self.payout_id,
+            "before": _state_name(self.from_state),
+            "after": _state_name(self.to_state),
+        }
+
+
+def _state_name(state: str) -> str:
+    """A payout state's name in the active language ("-" before the first state, the code if unknown)."""
+    if not state:
+        return "-"
+    return str(PayoutState(state).label) if state in PayoutState.values else state
 
 
 class BankFileKind(models.TextChoices):
@@ -500,4 +512,6 @@ class BankLine(models.Model):
         verbose_name_plural = _("bank file lines")
 
     def __str__(self) -> str:
-        return f"{self.reference}: {self.outcome}"
+        # The bank's reference names the line; its outcome (recorded in English) is read in the reader's
+        # language from its own column (payouts.import_summary.outcome_text).
+        return self.reference

@@ -32,6 +32,7 @@ from rewards.models import (
     RewardStatus,
     SocialAction,
 )
+from rewards.reasons import reward_reason_text
 from rewards.risk import people_sharing_devices
 from rewards.services import (
     RewardError,
@@ -47,14 +48,21 @@ from wallets.formats import list_text, money_text
 
 @admin.display(description=_("user"), ordering="user")
 def user_column(obj: SocialAction | Reward):
-    """The person, with a column header in the reader's language (the field has no verbose name)."""
+    """The person, with a column header in the reader's language."""
     return obj.user
 
 
 @admin.display(description=_("merchant"), ordering="merchant")
 def merchant_column(obj: SocialAction | Reward):
-    """The merchant, with a column header in the reader's language (the field has no verbose name)."""
+    """The merchant, with a column header in the reader's language."""
     return obj.merchant
+
+
+def fields_in_words(fields: list[str], shown: dict[str, str]) -> list[str]:
+    """A page's fields with each stored one in ``shown`` replaced, in its place, by the admin's method
+    that reads it in the reader's language (the stored value stays as recorded)."""
+    words = set(shown.values())
+    return [shown.get(name, name) for name in fields if name not in words]
 
 
 @admin.register(SocialAction)
@@ -73,6 +81,14 @@ class SocialActionAdmin(ReadOnlyAdmin):
     search_fields = ("=id", "key", "user__email", "user__display_name", "merchant__brand_name", "device_id")
     list_select_related = ("user", "merchant", "campaign")
     ordering = ("-id",)
+
+    @admin.display(description=SocialAction._meta.get_field("risk_signals").verbose_name)
+    def risk_signals_text(self, obj: SocialAction) -> str:
+        # Recorded in English (the engine's audit); read as the review queue writes them.
+        return list_text(risk_signal_line(s) for s in obj.risk_signals or []) or "-"
+
+    def get_fields(self, request, obj=None):
+        return fields_in_words(super().get_fields(request, obj), {"risk_signals": "risk_signals_text"})
 
 
 REJECT_HELP = _("Both the person and the brand see it.")
@@ -131,7 +147,7 @@ class RewardAdmin(ReadOnlyAdmin):
         "merchant_price_text",
         "user_amount_text",
         "available_at",
-        "reason",
+        "reason_text",
     )
     list_filter = ("status", "kind", "currency", "action_type")
     merchant_price_text = money_column("merchant_price", Reward)
@@ -140,6 +156,15 @@ class RewardAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "merchant")
     ordering = ("-id",)
     actions = ["approve_held", "reject_held", "reverse", "ban_users"]
+
+    @admin.display(description=Reward._meta.get_field("reason").verbose_name)
+    def reason_text(self, obj: Reward) -> str:
+        # As the console shows it: the engine's own sentences in the reader's language ("Held for
+        # review: unusual activity."), a reason ops typed as written.
+        return reward_reason_text(obj.reason)
+
+    def get_fields(self, request, obj=None):
+        return fields_in_words(super().get_fields(request, obj), {"reason": "reason_text"})
 
     def has_review_permission(self, request) -> bool:
         """Deciding on rewards moves money: it takes the change permission, not just the view one."""

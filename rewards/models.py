@@ -39,42 +39,74 @@ class ActionStatus(models.TextChoices):
 class SocialAction(models.Model):
     """One thing a person did for a brand. ``key`` makes each action count once."""
 
-    key = models.CharField(max_length=200, unique=True, help_text=_("What makes this action unique."))
+    key = models.CharField(
+        _("key"), max_length=200, unique=True, help_text=_("What makes this action unique.")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="social_actions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="social_actions",
+        verbose_name=_("user"),
     )
     merchant = models.ForeignKey(
-        "merchants.Merchant", on_delete=models.PROTECT, related_name="social_actions"
+        "merchants.Merchant",
+        on_delete=models.PROTECT,
+        related_name="social_actions",
+        verbose_name=_("merchant"),
     )
     campaign = models.ForeignKey(
-        "campaigns.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
+        "campaigns.Campaign",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="social_actions",
+        verbose_name=_("campaign"),
     )
-    action_type = models.CharField(max_length=16, choices=ActionType.choices)
-    status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.RECORDED)
+    action_type = models.CharField(_("action type"), max_length=16, choices=ActionType.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.RECORDED
+    )
     status_detail = models.CharField(
-        max_length=300, blank=True, help_text=_("Why it was not paid, in English words (from the reason).")
+        _("status detail"),
+        max_length=300,
+        blank=True,
+        help_text=_("Why it was not paid, in English words (from the reason)."),
     )
     reason = models.CharField(
+        _("reason"),
         max_length=24,
         choices=Reason.choices,
         blank=True,
         help_text=_("Why the engine decided so: a stable code (rewards.reasons), empty before it decided."),
     )
     reason_params = models.JSONField(
-        default=dict, blank=True, help_text=_("The figures behind the reason (amounts, caps, dates).")
+        _("reason parameters"),
+        default=dict,
+        blank=True,
+        help_text=_("The figures behind the reason (amounts, caps, dates)."),
     )
     tracked_post = models.ForeignKey(
-        "social.TrackedPost", null=True, blank=True, on_delete=models.PROTECT, related_name="social_actions"
+        "social.TrackedPost",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="social_actions",
+        verbose_name=_("tracked post"),
     )
     touchpoint = models.ForeignKey(
-        "merchants.Touchpoint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "merchants.Touchpoint",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("touchpoint"),
     )
-    device_id = models.CharField(max_length=64, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    risk_score = models.PositiveSmallIntegerField(default=0)
-    risk_signals = models.JSONField(default=list, blank=True)
-    occurred_at = models.DateTimeField()
-    created_at = models.DateTimeField()
+    device_id = models.CharField(_("device id"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    risk_score = models.PositiveSmallIntegerField(_("risk score"), default=0)
+    risk_signals = models.JSONField(_("risk signals"), default=list, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("social action")
@@ -127,7 +159,12 @@ class SocialAction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_type_display()} by {self.user} for {self.merchant}"
+        # The title of an action's page in /ops/ and its link from a reward's page, in the reader's words.
+        return gettext("%(action)s by %(person)s for %(brand)s") % {
+            "action": self.get_action_type_display(),
+            "person": self.user,
+            "brand": self.merchant,
+        }
 
 
 class MerchantConsumer(models.Model):
@@ -323,7 +360,9 @@ class RewardQuerySet(models.QuerySet):
 class Reward(models.Model):
     """Money a person earned (or may earn, when HELD) for an action, and how it was computed."""
 
-    action = models.ForeignKey(SocialAction, on_delete=models.PROTECT, related_name="rewards")
+    action = models.ForeignKey(
+        SocialAction, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("action")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=RewardKind.choices)
     action_type = models.CharField(
         _("action type"),
@@ -337,23 +376,38 @@ class Reward(models.Model):
         ),
     )
     snapshot = models.OneToOneField(
-        "social.EngagementSnapshot", null=True, blank=True, on_delete=models.PROTECT, related_name="reward"
+        "social.EngagementSnapshot",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reward",
+        verbose_name=_("engagement snapshot"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rewards")
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.PROTECT, related_name="rewards")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("user")
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.PROTECT, related_name="rewards", verbose_name=_("merchant")
+    )
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.PROTECT, related_name="rewards", verbose_name=_("campaign")
     )
-    rule = models.ForeignKey("campaigns.RewardRule", on_delete=models.PROTECT, related_name="rewards")
+    rule = models.ForeignKey(
+        "campaigns.RewardRule",
+        on_delete=models.PROTECT,
+        related_name="rewards",
+        verbose_name=_("reward rule"),
+    )
     status = models.CharField(_("status"), max_length=10, choices=RewardStatus.choices)
     currency = models.CharField(_("currency"), max_length=3)
     merchant_price = models.DecimalField(_("merchant price"), max_digits=12, decimal_places=2)
     user_amount = models.DecimalField(_("user amount"), max_digits=12, decimal_places=2)
     margin = models.DecimalField(_("margin"), max_digits=12, decimal_places=2)
     calculation = models.JSONField(
-        default=dict, help_text=_("The rule and figures that produced the amount.")
+        _("calculation"), default=dict, help_text=_("The rule and figures that produced the amount.")
     )
     bonus = models.DecimalField(
+        _("bonus"),
         max_digits=12,
         decimal_places=2,
         default=Decimal("0.00"),
@@ -361,12 +415,16 @@ class Reward(models.Model):
     )
     available_at = models.DateTimeField(_("available at"), help_text=_("When the hold period ends."))
     advance_at = models.DateTimeField(
+        _("to be advanced at"),
         null=True,
         blank=True,
         help_text=_("A fast subscription (JoyFast): when TikJoy makes it available early."),
     )
     advanced_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When TikJoy made it available, before the hold ended (JoyFast).")
+        _("advanced at"),
+        null=True,
+        blank=True,
+        help_text=_("When TikJoy made it available, before the hold ended (JoyFast)."),
     )
     reason = models.CharField(
         _("reason"), max_length=300, blank=True, help_text=_("Why it was held or reversed.")
@@ -374,7 +432,12 @@ class Reward(models.Model):
     created_at = models.DateTimeField(_("created at"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
 
     objects = RewardQuerySet.as_manager()
@@ -552,17 +615,21 @@ class Ban(models.Model):
     every lift is kept in ``BanEvent`` (who, when, why).
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban")
-    reason = models.CharField(max_length=300)
-    banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    banned_at = models.DateTimeField()
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban", verbose_name=_("user")
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    banned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("banned by")
+    )
+    banned_at = models.DateTimeField(_("banned at"))
 
     class Meta:
         verbose_name = _("ban (standing)")
         verbose_name_plural = _("bans (standing)")
 
     def __str__(self) -> str:
-        return f"{self.user} banned: {self.reason}"
+        return gettext("%(person)s banned: %(reason)s") % {"person": self.user, "reason": self.reason}
 
 
 class BanEventKind(models.TextChoices):
@@ -573,11 +640,15 @@ class BanEventKind(models.TextChoices):
 class BanEvent(models.Model):
     """The audit trail of bans: every ban and every lift, with its reason and the staff member."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban_events")
-    kind = models.CharField(max_length=6, choices=BanEventKind.choices)
-    reason = models.CharField(max_length=300)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ban_events", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=6, choices=BanEventKind.choices)
+    reason = models.CharField(_("reason"), max_length=300)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         verbose_name = _("ban event (ban or lift)")
@@ -610,13 +681,17 @@ class NoticeChannel(models.TextChoices):
 class ConsumerNotice(models.Model):
     """A notice to a consumer, sent once: ``key`` is unique (inserted first; a second attempt finds it)."""
 
-    key = models.CharField(max_length=200, unique=True, help_text=_("What makes this notice unique."))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
-    channel = models.CharField(max_length=10, choices=NoticeChannel.choices, blank=True)
-    text = models.CharField(max_length=1000)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
+    key = models.CharField(
+        _("key"), max_length=200, unique=True, help_text=_("What makes this notice unique.")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NoticeKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=NoticeChannel.choices, blank=True)
+    text = models.CharField(_("text"), max_length=1000)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(pgettext_lazy("notice", "sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice to a person")
@@ -632,16 +707,20 @@ class ConsumerNotice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.user}"
+        return gettext("%(notice)s for %(person)s") % {"notice": self.get_kind_display(), "person": self.user}
 
 
 class LaunchWatch(models.Model):
     """A person who joined a brand while it had no live campaign: told once when one goes live."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField()
-    notified_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    notified_at = models.DateTimeField(_("told at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("person waiting for a first campaign")
@@ -655,4 +734,7 @@ class LaunchWatch(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} waits for {self.merchant}'s first campaign"
+        return gettext("%(person)s waits for the first campaign of %(brand)s") % {
+            "person": self.user,
+            "brand": self.merchant,
+        }

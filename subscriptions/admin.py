@@ -105,6 +105,7 @@ class SubscriptionPaymentOpsAdmin(ReadOnlyAdmin):
 class SubscriptionCheckoutOpsAdmin(ReadOnlyAdmin):
     """Card checkouts of a first month: open, paid (the subscription), refunded or expired."""
 
-    list_display = ("pk", "user", "plan", "status", "amount", "currency", "created_at", "paid_at")
+    list_display = ("pk", "user", "plan", "status", "amount_text", "created_at", "paid_at")
+    amount_text = money_column("amount", SubscriptionCheckout)
     list_filter = ("status",)
     list_select_related = ("user", "plan")

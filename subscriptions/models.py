@@ -25,10 +25,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from moneyed import Money
 
+from wallets.formats import money_text
 from wallets.money import Currency
 
 
@@ -122,7 +125,11 @@ class Plan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.monthly_fee} {self.currency} a month)"
+        # How ops read a plan (its page, the subscriptions' list and filter): "JoyPlus (2,99 € im Monat)".
+        return gettext("%(name)s (%(price)s a month)") % {
+            "name": self.name,
+            "price": money_text(self.monthly_fee, self.currency),
+        }
 
     @property
     def fee_money(self) -> Money:
@@ -226,7 +233,11 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan.name} for {self.user} ({self.get_status_display()})"
+        return gettext("%(plan)s for %(person)s (%(status)s)") % {
+            "plan": self.plan.name,
+            "person": self.user,
+            "status": self.get_status_display(),
+        }
 
     @property
     def fee_money(self) -> Money:
@@ -271,7 +282,11 @@ class SubscriptionPayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} {self.currency} for {self.subscription} from {self.period_start:%Y-%m-%d}"
+        return gettext("%(amount)s for %(subscription)s from %(day)s") % {
+            "amount": money_text(self.amount, self.currency),
+            "subscription": self.subscription,
+            "day": date_format(timezone.localtime(self.period_start), "SHORT_DATE_FORMAT"),
+        }
 
 
 class CheckoutStatus(models.TextChoices):
@@ -336,4 +351,8 @@ class SubscriptionCheckout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan.name} by card for {self.user} ({self.get_status_display()})"
+        return gettext("%(plan)s by card for %(person)s (%(status)s)") % {
+            "plan": self.plan.name,
+            "person": self.user,
+            "status": self.get_status_display(),
+        }

@@ -1,0 +1,98 @@
+"""Ops read the engine's pages in their own language: field labels, titles, reasons (#23)."""
+
+import html
+import re
+
+import pytest
+from django.utils import translation
+
+from campaigns.models import ActionType
+from rewards.models import Ban, LaunchWatch, Reward, RewardStatus
+from rewards.services import action_record
+from rewards.tests.conftest import NOW
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ops_client(client, ops):
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    client.force_login(ops)
+    return client
+
+
+@pytest.fixture
+def held(make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant(brand_name="Joy Coffee")
+    make_campaign(merchant)
+    alice, bob = make_consumer("Alice"), make_consumer("Bob")
+    action_record(user=alice, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="d")
+    action_record(user=bob, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW, device_id="d")
+    return Reward.objects.get(status=RewardStatus.HELD)
+
+
+def page_text(response) -> str:
+    """What the page shows, as words (tags dropped, spaces and line breaks collapsed, no-break spaces kept)."""
+    assert response.status_code == 200
+    body = re.sub(r"<script.*?</script>|<style.*?</style>", "", response.content.decode(), flags=re.S)
+    return re.sub(r"[ \t\r\n]+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))
+
+
+def test_the_held_reward_page_is_labelled_titled_and_explained_in_german(ops_client, held):
+    text = page_text(ops_client.get(f"/ops/rewards/heldreward/{held.pk}/change/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    for label in ("Aktion:", "Momentaufnahme der Interaktionen:", "Benutzer:", "Händler:", "Prämienregel:"):
+        assert label in text
+    for label in ("Berechnung:", "Vorzustrecken am:", "Vorgestreckt am:", "Entschieden von:"):
+        assert label in text
+    assert "Aktion: Mit TikTok anmelden von Bob für Joy Coffee" in text
+    assert "Grund: In Prüfung: ungewöhnliche Aktivität." in text
+    for english in (
+        "Snapshot:",
+        "Rule:",
+        "Advance at",
+        "Advanced at",
+        "Decided by",
+        " by Bob for ",
+        "unusual",
+    ):
+        assert english not in text
+
+
+def test_the_social_action_page_is_labelled_in_italian_with_its_risk_signals_in_words(ops_client, held):
+    text = page_text(
+        ops_client.get(f"/ops/rewards/socialaction/{held.action_id}/change/", HTTP_ACCEPT_LANGUAGE="it")
+    )
+
+    for label in ("Tipo di azione:", "Dettaglio dello stato:", "Parametri del motivo:", "Avvenuta il:"):
+        assert label in text
+    for label in ("Creato il:", "Post seguito:", "Punteggio di rischio: 60", "Segnali di rischio:"):
+        assert label in text
+    assert "Accedi con TikTok di Bob per Joy Coffee" in text
+    assert "other people earned" not in text  # the recorded signal, read in words
+    for english in (
+        "Action type",
+        "Status detail",
+        "Reason params",
+        "Occurred at",
+        "Risk score",
+        "Tracked post",
+    ):
+        assert english not in text
+
+
+def test_the_rewards_list_gives_the_engines_reason_in_german(ops_client, held):
+    text = page_text(ops_client.get("/ops/rewards/reward/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "In Prüfung: ungewöhnliche Aktivität." in text
+    assert "Held for review: unusual activity." not in text
+
+
+def test_bans_and_waiting_people_are_named_in_the_readers_language(held, ops):
+    ban = Ban(user=held.user, reason="Betrug", banned_by=ops, banned_at=NOW)
+    watch = LaunchWatch(user=held.user, merchant=held.merchant, created_at=NOW)
+
+    with translation.override("de"):
+        assert str(ban) == "Bob gesperrt: Betrug"
+        assert str(watch) == "Bob wartet auf die erste Kampagne von Joy Coffee"
