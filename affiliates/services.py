@@ -1389,6 +1389,18 @@ def inquiry_open(
                 created_at=now,
             )
     except IntegrityError as exc:
+        # The same inquiry sent twice (a double click, a resent form) is the one already open: the person
+        # sees it was received, and the owner hears of it once.
+        same = Inquiry.objects.filter(
+            affiliate=affiliate,
+            order_id=order_id,
+            status=InquiryStatus.OPEN,
+            order_date=order_date,
+            amount=amount,
+            message=message.strip()[:INQUIRY_MESSAGE_MAX],
+        ).first()
+        if same is not None:
+            return same
         raise AffiliateError(_("You have an open inquiry about this order already.")) from exc
     _tell_owner(
         affiliate.program,
