@@ -235,3 +235,35 @@ def test_the_affiliate_e_mails_name_the_program_in_a_sentence_that_reads_right_i
     name = program.name_in(language)
     assert applied_sentence.format(name=name) in to_owner.body
     assert status_sentence.format(name=name) in to_affiliate.body
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        (
+            "de",
+            "TikJoy: Lassen Sie sich für das bezahlen, was Sie für Ihre Lieblingsmarken tun.",
+            "TikJoy: Lass dich für das bezahlen, was du für deine Lieblingsmarken tust.",
+        ),
+        (
+            "it",
+            "TikJoy: si faccia pagare per quello che fa per i brand che ama.",
+            "TikJoy: fatti pagare per quello che fai per i brand che ami.",
+        ),
+        (
+            "es",
+            "TikJoy: cobre por lo que hace por las marcas que le encantan.",
+            "TikJoy: cobra por lo que haces por las marcas que te encantan.",
+        ),
+    ],
+)
+def test_the_affiliate_pages_footer_addresses_the_affiliate_formally_like_the_pages(
+    client, program, affiliate, language, formal, informal
+):
+    """#23: the formal affiliate pages ended with the consumers' "Lass dich … bezahlen, was du … tust"."""
+    client.force_login(affiliate.user)
+
+    for url in ("/affiliates/", f"/affiliates/{program.pk}/", f"/affiliates/{program.pk}/report/"):
+        page = _page(client, url, language)
+        assert formal in page and informal not in page, url
+    assert informal in _page(client, "/", language)  # the consumers' pages keep theirs
