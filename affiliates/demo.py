@@ -3,7 +3,8 @@
 - TikJoy's own program: Theo (an agency) is approved; a person who signed up through his link
   created the merchant Nova Bikes and topped it up: Theo's 40.00 bounty is pending.
 - Joy Coffee's program (10.00 a sale): Pia is approved, with links, clicks (a bot among them) and
-  conversions in every state the daily task reaches by itself (pending, held, locked, approved),
+  conversions in every state the daily task reaches by itself (pending, held, locked, approved), each
+  locked and approved by that task on the days the rule gives (tracked + 15 days, + 30 days),
   one reversed with a reason code, one rejected outside the window, and an open inquiry.
 """
 
@@ -14,13 +15,13 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from moneyed import Money
 
 from accounts.models import User
 from affiliates import services
-from affiliates.models import PLATFORM_PROGRAM_NAME, Affiliate, AffiliateStatus, Program
+from affiliates.models import PLATFORM_PROGRAM_NAME, Affiliate, AffiliateStatus, Commission, Program
 from core.i18n import language_codes
 from merchants.models import Merchant
 from merchants.services import merchant_create
@@ -168,8 +169,22 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
             at=now - timedelta(days=days_ago),
         )
 
+    today = timezone.localdate(now)
+    ran_until = [timezone.localdate(start)]
+
+    def daily_runs(until: datetime) -> None:
+        """The daily task (``commissions_advance``) as it ran on each day up to ``until`` that one of the
+        program's commissions came due: each locks on its lock date (tracked + 15 days) and is approved on
+        its approval date (15 days later), at the moments the rule gives, not all at the demo's "now"."""
+        last = timezone.localdate(until)
+        due = Commission.objects.filter(program=program).values_list("lock_date", "approve_date")
+        for day in sorted({d for dates in due for d in dates if ran_until[0] < d <= last}):
+            services.commissions_advance(now=now - timedelta(days=(today - day).days))
+        ran_until[0] = last
+
     def sale(order_id: str, clicked, days_ago: int, **fields):
         at = now - timedelta(days=days_ago)
+        daily_runs(at)
         return services.conversion_record(
             program=program,
             order_id=order_id,
@@ -183,10 +198,11 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
         )
 
     click(bio, 44, "preview", bot=True)
-    sale("JOY-1001", click(bio, 44, "v-ada"), 44)  # approved by now
-    sale("JOY-1002", click(story, 40, "v-bea"), 40)  # approved by now
-    sale("JOY-1003", click(bio, 20, "v-cem"), 20)  # locked
+    sale("JOY-1001", click(bio, 44, "v-ada"), 44)  # locked 29 days ago, approved 14 days ago
+    sale("JOY-1002", click(story, 40, "v-bea"), 40)  # locked 25 days ago, approved 10 days ago
+    sale("JOY-1003", click(bio, 20, "v-cem"), 20)  # locked 5 days ago, due in 10 days
     returned = sale("JOY-1004", click(story, 10, "v-dora"), 10)
+    daily_runs(now - timedelta(days=8))
     services.commission_reverse(
         commission_id=returned.commission.pk,
         code="ITEM_RETURNED",
@@ -196,7 +212,7 @@ def _joy(*, joy: Merchant, joy_owner: User, pia: User, now: datetime) -> list[st
     sale("JOY-1005", click(bio, 3, "v-emil"), 3)  # pending
     sale("JOY-1006", click(bio, 2, "v-finn"), 2, customer_email="someone@mailinator.com")  # held
     sale("JOY-1007", click(story, 44, "v-gus"), 1)  # clicked 44 days ago: outside the 30-day window
-    services.commissions_advance(now=now)
+    daily_runs(now)
     services.inquiry_open(
         affiliate=pia_aff,
         order_id="JOY-0999",

@@ -340,7 +340,7 @@ def affiliate_apply(
         program,
         lambda: (
             _("New affiliate application: %(person)s") % {"person": user},
-            _("%(person)s applied to %(program)s.") % {"person": user, "program": program},
+            _("%(person)s applied to the program “%(program)s”.") % {"person": user, "program": program},
         ),
     )
     return affiliate
@@ -395,7 +395,7 @@ def affiliate_decide(*, affiliate_id: int, status: str, reason: str, actor: User
                     else _("%(program)s: your account")
                 )
                 % {"program": affiliate.program},
-                message=_("Your status in %(program)s is now: %(status)s.")
+                message=_("Your status in the program “%(program)s” is now: %(status)s.")
                 % {"program": affiliate.program, "status": status.label}
                 + ("\n" + _("Reason: %(reason)s") % {"reason": reason} if reason else ""),
                 recipient_list=[affiliate.user.email or ""],
@@ -1389,6 +1389,18 @@ def inquiry_open(
                 created_at=now,
             )
     except IntegrityError as exc:
+        # The same inquiry sent twice (a double click, a resent form) is the one already open: the person
+        # sees it was received, and the owner hears of it once.
+        same = Inquiry.objects.filter(
+            affiliate=affiliate,
+            order_id=order_id,
+            status=InquiryStatus.OPEN,
+            order_date=order_date,
+            amount=amount,
+            message=message.strip()[:INQUIRY_MESSAGE_MAX],
+        ).first()
+        if same is not None:
+            return same
         raise AffiliateError(_("You have an open inquiry about this order already.")) from exc
     _tell_owner(
         affiliate.program,

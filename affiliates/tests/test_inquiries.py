@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from affiliates import services
 from affiliates.models import CommissionState, Inquiry, InquiryStatus, RejectReason
@@ -103,8 +104,6 @@ def test_the_affiliate_opens_an_inquiry_and_the_merchant_accepts_it_in_the_conso
 def test_the_owner_reads_the_inquirys_order_date_in_the_merchants_language(
     program, affiliate, django_capture_on_commit_callbacks
 ):
-    from django.core import mail
-
     merchant = affiliate.program.merchant  # the instance the service reads (loaded when she was approved)
     merchant.language = "de"
     merchant.save(update_fields=["language"])
@@ -262,3 +261,32 @@ def test_the_console_does_not_accept_an_inquiry_sent_before_the_limit_with_a_lar
     assert inquiry.status == InquiryStatus.OPEN
     assert inquiry.conversion is None
     assert funds(program.merchant) == eur("500.00")
+
+
+def test_the_same_inquiry_sent_twice_is_one_inquiry_and_the_person_sees_it_was_received(
+    client, program, affiliate, django_capture_on_commit_callbacks
+):
+    """A double click on "Send" (#23): the second post used to show only "Sie haben zu dieser Bestellung
+    schon eine offene Anfrage.", never that the inquiry had arrived."""
+    client.force_login(affiliate.user)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(client, program)
+        page = _send(client, program)
+
+    assert "Ihre Anfrage ist beim Programm eingegangen." in page
+    assert "schon eine offene Anfrage" not in page
+    assert affiliate.inquiries.count() == 1
+    assert [m.to for m in mail.outbox].count([program.merchant.contact_email]) == 1
+
+
+def test_another_inquiry_about_an_order_with_an_open_one_is_refused(client, program, affiliate):
+    client.force_login(affiliate.user)
+    _send(client, program, amount="12,50")
+
+    page = _send(client, program, amount="13,50")
+
+    assert "Sie haben zu dieser Bestellung schon eine offene Anfrage." in page
+    assert "Ihre Anfrage ist beim Programm eingegangen." not in page
+    assert affiliate.inquiries.get().amount == Decimal("12.50")

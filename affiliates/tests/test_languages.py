@@ -102,7 +102,7 @@ def test_the_decision_mail_is_in_the_affiliates_language_not_the_merchants(
 
     sent = next(m for m in mail.outbox if m.to == ["lia@creator.example"])
     assert sent.subject == f"{program.name}: la Sua candidatura"
-    assert "Il Suo stato in" in sent.body and "Rifiutato" in sent.body
+    assert f"Il Suo stato nel programma «{program.name}» ora è: Rifiutato." in sent.body
     assert "Motivo: Nessun pubblico" in sent.body
 
 
@@ -180,3 +180,90 @@ def test_the_program_page_asks_a_visitor_to_apply_formally(client, program, lang
         assert words in page, words
     for words in informal:
         assert words not in page, words
+
+
+NBSP = "\xa0"
+
+
+@pytest.mark.parametrize(
+    ("language", "status_sentence", "applied_sentence"),
+    [
+        ("en", "Your status in the program “{name}” is now: Approved.", "applied to the program “{name}”."),
+        (
+            "de",
+            "Ihr Status im Programm „{name}“ ist jetzt: Freigeschaltet.",
+            "hat sich für das Programm „{name}“ beworben.",
+        ),
+        (
+            "it",
+            "Il Suo stato nel programma «{name}» ora è: Approvato.",
+            "ha inviato la candidatura al programma «{name}».",
+        ),
+        (
+            "fr",
+            f"Votre statut dans le programme «{NBSP}{{name}}{NBSP}» est désormais{NBSP}: Approuvé.",
+            f"a postulé au programme «{NBSP}{{name}}{NBSP}».",
+        ),
+        (
+            "es",
+            "Su estado en el programa «{name}» ahora es: Aprobado.",
+            "se ha postulado al programa «{name}».",
+        ),
+    ],
+)
+def test_the_affiliate_e_mails_name_the_program_in_a_sentence_that_reads_right_in_every_language(
+    client, program, django_capture_on_commit_callbacks, language, status_sentence, applied_sentence
+):
+    """#23: "Ihr Status in Partnerprogramm von Joy Coffee ist jetzt" dropped the name into the sentence
+    without an article; quoted after "the program", a name of any form reads right."""
+    program.merchant.language = language
+    program.merchant.save(update_fields=["language"])
+    program.name = "Partnerprogramm von Joy Coffee"
+    program.save(update_fields=["name"])
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        applicant = affiliate_make(program, approved=False, email="lia@creator.example")
+    applicant.user.language = language
+    applicant.user.save(update_fields=["language"])
+    client.force_login(owner_of(program.merchant))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/console/affiliates/{applicant.pk}/decide/", {"status": "APPROVED", "reason": ""})
+
+    to_owner = next(m for m in mail.outbox if m.to == [program.merchant.contact_email])
+    to_affiliate = next(m for m in mail.outbox if m.to == ["lia@creator.example"])
+    name = program.name_in(language)
+    assert applied_sentence.format(name=name) in to_owner.body
+    assert status_sentence.format(name=name) in to_affiliate.body
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        (
+            "de",
+            "TikJoy: Lassen Sie sich für das bezahlen, was Sie für Ihre Lieblingsmarken tun.",
+            "TikJoy: Lass dich für das bezahlen, was du für deine Lieblingsmarken tust.",
+        ),
+        (
+            "it",
+            "TikJoy: si faccia pagare per quello che fa per i brand che ama.",
+            "TikJoy: fatti pagare per quello che fai per i brand che ami.",
+        ),
+        (
+            "es",
+            "TikJoy: cobre por lo que hace por las marcas que le encantan.",
+            "TikJoy: cobra por lo que haces por las marcas que te encantan.",
+        ),
+    ],
+)
+def test_the_affiliate_pages_footer_addresses_the_affiliate_formally_like_the_pages(
+    client, program, affiliate, language, formal, informal
+):
+    """#23: the formal affiliate pages ended with the consumers' "Lass dich … bezahlen, was du … tust"."""
+    client.force_login(affiliate.user)
+
+    for url in ("/affiliates/", f"/affiliates/{program.pk}/", f"/affiliates/{program.pk}/report/"):
+        page = _page(client, url, language)
+        assert formal in page and informal not in page, url
+    assert informal in _page(client, "/", language)  # the consumers' pages keep theirs

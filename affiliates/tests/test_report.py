@@ -116,3 +116,28 @@ def test_ops_see_a_programs_report(client, history, ops):
     client.force_login(ops)
     page = client.get(f"/ops/affiliates/program/{history['program'].pk}/report/").content.decode()
     assert "€117.50" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "chart", "column", "payout"),
+    [
+        ("de", "Provisionen pro Tag (EUR)", "Provisionen", "Auszahlung"),
+        ("es", "Comisiones por día (EUR)", "Comisiones", "Pago"),
+        ("it", "Compensi al giorno (EUR)", "Compenso", "Pagament"),
+        ("fr", "Gains par jour (EUR)", "Gains", "Versement"),
+    ],
+)
+def test_the_report_names_the_commissions_earned_not_a_payout(
+    client, history, language, chart, column, payout
+):
+    """#23: the German and Spanish report said "Auszahlung pro Tag" / "Pagos por día" for what was earned,
+    while the program page said nothing was paid out."""
+    client.force_login(history["affiliate"].user)
+
+    page = client.get(
+        f"/affiliates/{history['program'].pk}/report/", HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    assert f"<figcaption>{chart}</figcaption>" in page
+    assert f'<th scope="col">{column}</th>' in page
+    assert f"<figcaption>{payout}" not in page and f'<th scope="col">{payout}' not in page
