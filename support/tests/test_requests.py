@@ -466,3 +466,5 @@ def test_an_affiliates_list_of_requests_speaks_formally_and_points_to_the_affili
     assert "<h1>Ihre Supportanfragen</h1>" in page and '<a href="/help/affiliates/">' in page
     assert "Deine" not in page
     assert "<h1>Deine Supportanfragen</h1>" in consumers_page and '<a href="/help/">' in consumers_page
+    assert "Lassen Sie sich für das bezahlen" in page  # the footer too
+    assert "Lass dich für das bezahlen" in consumers_page
