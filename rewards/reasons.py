@@ -344,12 +344,24 @@ ENGINE_REWARD_REASONS = frozenset(
 )
 
 
+# A reward reversed because its person was banned: stored in English with the ban's reason after it.
+BANNED_REASON = "Account banned: %(reason)s"
+
+
+def banned_reason(reason: str) -> str:
+    """The reason stored on a reward reversed by a ban (``user_ban``), in English as recorded."""
+    return BANNED_REASON % {"reason": reason.strip()}
+
+
 def reward_reason_text(reason: str) -> str:
     """A reward's stored reason for a reader: the engine's own sentences in the active language, a
     reason a person typed as written, and ``""`` for none."""
     reason = (reason or "").strip()
     if reason in ENGINE_REWARD_REASONS:
         return _(reason)
+    prefix = BANNED_REASON.split("%", 1)[0]
+    if reason.startswith(prefix):
+        return _("Account banned: %(reason)s") % {"reason": reason[len(prefix) :]}
     return reason
 
 

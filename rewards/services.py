@@ -114,6 +114,7 @@ from rewards.reasons import (
     Reader,
     Reason,
     action_explain,
+    banned_reason,
     moment_param,
     money_param,
     reason_detail,
@@ -2429,9 +2430,7 @@ def user_ban(*, user: User, reason: str, actor: User, now: datetime) -> Ban:
         user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
     ).values_list("pk", flat=True):
         try:
-            _ban_reverse(
-                reward_id=reward_id, reason=f"Account banned: {reason.strip()}", actor=actor, now=now
-            )
+            _ban_reverse(reward_id=reward_id, reason=banned_reason(reason), actor=actor, now=now)
         except Exception:  # one reward that can't be reversed must not leave the others paid
             logger.exception("reward %s of banned user %s could not be reversed", reward_id, user.pk)
     return ban

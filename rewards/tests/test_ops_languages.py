@@ -8,6 +8,7 @@ from django.utils import translation
 
 from campaigns.models import ActionType
 from rewards.models import Ban, LaunchWatch, Reward, RewardStatus
+from rewards.reasons import banned_reason, reward_reason_text
 from rewards.services import action_record
 from rewards.tests.conftest import NOW
 
@@ -96,3 +97,13 @@ def test_bans_and_waiting_people_are_named_in_the_readers_language(held, ops):
     with translation.override("de"):
         assert str(ban) == "Bob gesperrt: Betrug"
         assert str(watch) == "Bob wartet auf die erste Kampagne von Joy Coffee"
+
+
+def test_a_reward_reversed_by_a_ban_gives_its_reason_in_the_readers_language():
+    stored = banned_reason("  fake accounts  ")
+
+    with translation.override("de"):
+        german = reward_reason_text(stored)
+
+    assert stored == "Account banned: fake accounts"
+    assert german == "Konto gesperrt: fake accounts"
