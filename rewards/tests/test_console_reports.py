@@ -401,3 +401,15 @@ def test_a_campaign_ended_early_by_the_merchant_ran_until_the_day_it_was_ended(c
     )
 
     assert "Ended · ran from 3 Oct 2026 to 20 Oct 2026</p>" in body
+
+
+def test_the_dashboard_names_the_merchants_time_zone_in_german_not_by_its_iana_name(client, acme_weeks):
+    type(acme_weeks).objects.filter(pk=acme_weeks.pk).update(time_zone="Europe/Berlin")
+    owner = owner_of(acme_weeks)
+    type(owner).objects.filter(pk=owner.pk).update(language="de")
+    client.force_login(owner)
+
+    body = re.sub(r"[ \n]+", " ", client.get("/console/?days=30").content.decode())
+
+    assert "pro Tag in Ihrer Zeitzone: Berlin (Mitteleuropäische Zeit)." in body
+    assert "Europe/Berlin" not in body
