@@ -141,7 +141,7 @@ class StatementConsoleAdmin(_DocumentConsoleAdmin):
     @admin.display(description=gettext_lazy("Period"))
     def period_text(self, obj: Statement) -> str:
         """The instants it covers, in the zone it was issued in (the merchant's then)."""
-        return _("%(start)s to %(end)s, %(zone)s time") % obj.period.words()
+        return _("%(start)s to %(end)s, time zone: %(zone)s") % obj.period.words()
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return statement_file(self._document(request, object_id, what), what)

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils.formats import date_format
 
 from core.errors import DomainError
+from core.i18n import time_zone_label
 
 # The zones furthest ahead of and behind UTC: a month has ended in every zone once it has ended in
 # the latest one, and in some zone once it has ended in the earliest one.
@@ -144,7 +145,8 @@ class Period:
 
     def words(self) -> dict[str, str]:
         """The period as printed, in the active language: its first and last day, a time added where
-        it does not start or end at midnight (the month after a change of zone), and the zone."""
+        it does not start or end at midnight (the month after a change of zone), and the zone as the
+        reader's language names it ("Berlin (Mitteleuropäische Zeit)"; ``zone_name``: its IANA name)."""
         start, end = self.local_start, self.local_end
         first = date_format(start, "DATE_FORMAT")
         if start.time() != datetime.min.time():
@@ -153,7 +155,7 @@ class Period:
             last = date_format(self.last_day, "DATE_FORMAT")
         else:
             last = f"{date_format(end, 'DATE_FORMAT')}, {date_format(end, 'TIME_FORMAT')}"
-        return {"start": first, "end": last, "zone": self.zone}
+        return {"start": first, "end": last, "zone": time_zone_label(self.zone), "zone_name": self.zone}
 
 
 def month_period(

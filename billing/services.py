@@ -42,7 +42,7 @@ from billing.selectors import (
 from billing.validation import InvoiceInvalid, invoice_xml_check
 from billing.vat import split_gross, vat_treatment
 from core.errors import DomainError
-from core.i18n import language_for
+from core.i18n import language_for, time_zone_label
 from core.tasks import mail_after_commit
 from merchants.days import merchant_zone
 from merchants.locale import member_locale, merchant_language
@@ -105,7 +105,10 @@ def ops_alert(*, subject: str, message: str) -> None:
 
 
 def _not_over(period: Period, *, document: str) -> BillingError:
-    words = {"month": date_format(period.month.first_day, "YEAR_MONTH_FORMAT"), "zone": period.zone}
+    words = {
+        "month": date_format(period.month.first_day, "YEAR_MONTH_FORMAT"),
+        "zone": time_zone_label(period.zone),
+    }
     if document == "statement":
         text = _("%(month)s is not over yet in %(zone)s: its statement is issued after it ends.")
     else:

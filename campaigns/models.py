@@ -333,6 +333,16 @@ class Campaign(models.Model):
         return self.name
 
     @property
+    def ended_at(self):
+        """When an ENDED campaign stopped (else ``None``): its end date when that came first, else the
+        moment it was ended (an ended campaign is never changed again: its last change is its end)."""
+        if self.status != CampaignStatus.ENDED:
+            return None
+        if self.ends_at is not None and (self.updated_at is None or self.ends_at <= self.updated_at):
+            return self.ends_at
+        return self.updated_at
+
+    @property
     def tags(self) -> list[str]:
         """The hashtag and the mention a shared post may carry, as a user types them (either one earns)."""
         return [

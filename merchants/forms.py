@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.forms.models import model_to_dict
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -88,7 +89,7 @@ class MerchantConsoleForm(forms.ModelForm):
         ]
 
     time_zone = forms.ChoiceField(
-        label=_("time zone"),
+        label=capfirst(_("time zone")),  # as the admin writes verbose names (Django admin capfirst)
         required=False,  # not sent: unchanged
         choices=lambda: time_zone_choices(),
         help_text=_(

@@ -176,7 +176,7 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
             ) % {
                 "amount": money_text(amount),
                 "reference": bank_reference,
-                "value_date": value_date.isoformat(),
+                "value_date": date_format(value_date, "DATE_FORMAT"),  # as the receipt writes it
                 "brand": merchant.brand_name,
                 "balance": money_text(new_balance),
                 "url": f"{settings.SITE_URL}/console/wallet/",

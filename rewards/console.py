@@ -28,6 +28,7 @@ from moneyed import Money
 
 from campaigns.console import CampaignConsoleAdmin
 from campaigns.models import ActionType, Campaign, campaign_name_in
+from core.i18n import time_zone_label
 from merchants.console_site import (
     ConsoleModelAdmin,
     console_render,
@@ -486,7 +487,7 @@ def _trends_panel(request: HttpRequest, membership) -> dict:
         "charts": _charts(days, totals, texts=texts),
         "day_rows": _day_rows(days, texts=texts),
         "currency": merchant.currency,
-        "zone": window.zone.key.replace("_", " "),  # the merchant's: its days (merchants.days)
+        "zone": time_zone_label(window.zone.key),  # the merchant's: its days (merchants.days)
     }
 
 

@@ -43,6 +43,7 @@ from rewards.models import (
     RewardStatus,
     SocialAction,
 )
+from wallets.money import sum_at_precision
 
 NOT_REVERSED = [RewardStatus.PENDING, RewardStatus.CONFIRMED, RewardStatus.HELD]
 WINDOWS = (7, 30, 90)  # the periods a merchant can pick, in days
@@ -100,16 +101,30 @@ def _per_1000(cost: Decimal, views: int) -> Decimal | None:
     return (cost * 1000 / Decimal(views)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def _rewards_by_day(days: QuerySet, window: Window) -> dict[date, dict]:
+def _rewards_by_day(days: QuerySet, window: Window, currency: str) -> dict[date, dict]:
     """The rewards paid on each day of the window, from the campaigns' days (``CampaignDay``, kept
-    by the engine): a row a campaign a day, not every reward."""
+    by the engine): a row a campaign a day, not every reward; the sums in ``currency``'s cents."""
     rows = (
         days.filter(day_date__gte=window.first, day_date__lte=window.last)
         .values("day_date")
         .annotate(paid=Sum("rewards_paid"), n=Sum("rewards"), share_cost=Sum("share_cost"))
         .order_by()
     )
-    return {row["day_date"]: row for row in rows}
+    return {
+        row["day_date"]: _paid_row(row["day_date"], row["paid"], row["n"], row["share_cost"], currency)
+        for row in rows
+    }
+
+
+def _paid_row(day: date, paid, count, share_cost, currency: str) -> dict:
+    """One day's rewards paid, its money sums at the currency's precision (``sum_at_precision``:
+    SQLite's sums come back with float noise)."""
+    return {
+        "day_date": day,
+        "paid": sum_at_precision(paid, currency),
+        "n": int(count or 0),
+        "share_cost": sum_at_precision(share_cost, currency),
+    }
 
 
 def _views_by_day(engagement: QuerySet, window: Window) -> dict[date, int]:
@@ -182,17 +197,9 @@ def _merchant_figures_by_day(
     rewards: dict[date, dict] = {}
     gained: dict[date, int] = {}
     joined: dict[date, int] = {}
-    # SQLite (``make run``) hands a union's sums back through floats: the money sums are brought back to
-    # their columns' decimals (exact on PostgreSQL already), so 46.72 never reads 46.72000000000000044.
-    places = Decimal(1).scaleb(-CampaignDay._meta.get_field("rewards_paid").decimal_places)
     for figure, day, a, b, c in paid.union(views, new, all=True):
         if figure == "paid":
-            rewards[day] = {
-                "day_date": day,
-                "paid": Decimal(str(a or 0)).quantize(places),
-                "n": int(b),
-                "share_cost": Decimal(str(c or 0)).quantize(places),
-            }
+            rewards[day] = _paid_row(day, a, b, c, merchant.currency)
         elif figure == "views":
             gained[day] = int(a or 0)
         else:
@@ -207,13 +214,14 @@ def _days(
     window: Window,
     *,
     read: tuple[dict[date, dict], dict[date, int], dict[date, int]] | None = None,
+    currency: str = "",
 ) -> list[Day]:
     """The figures of each day of ``window``: read from the three querysets, or given (``read``:
     what ``_merchant_figures_by_day`` read)."""
     if read is not None:
         paid, views, new = read
     else:
-        paid = _rewards_by_day(rewards, window)
+        paid = _rewards_by_day(rewards, window, currency)
         views = _views_by_day(engagement, window)
         new = _new_consumers_by_day(actions, window)
     days = []
@@ -267,6 +275,7 @@ def campaign_daily(*, campaign: Campaign, window: Window) -> list[Day]:
         PostEngagementDay.objects.filter(campaign=campaign),
         SocialAction.objects.filter(campaign=campaign),
         window,
+        currency=campaign.currency,
     )
 
 
@@ -303,7 +312,7 @@ def campaign_summary(*, campaign: Campaign) -> CampaignSummary:
             kind=RewardKind(row["kind"]).label,
             status=RewardStatus(row["status"]).label,
             count=row["n"],
-            amount=Money(row["total"], currency),
+            amount=Money(sum_at_precision(row["total"], currency), currency),
         )
         for row in rewards.values("kind", "status")
         .annotate(n=Count("*"), total=Sum("merchant_price"))  # on its index alone (no id needed)
@@ -320,9 +329,9 @@ def campaign_summary(*, campaign: Campaign) -> CampaignSummary:
         views=Sum("views"), likes=Sum("likes"), comments=Sum("comments"), shares=Sum("shares")
     )
     views = int(engagement["views"] or 0)
-    per_1000 = _per_1000(counted["shares"] or Decimal("0.00"), views)
+    per_1000 = _per_1000(sum_at_precision(counted["shares"], currency), views)
     return CampaignSummary(
-        spend=Money(counted["total"] or Decimal("0.00"), currency),
+        spend=Money(sum_at_precision(counted["total"], currency), currency),
         groups=groups,
         actions=people["n"],
         consumers=people["people"],

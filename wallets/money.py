@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +46,19 @@ def minor_unit_exponent(currency: str) -> int:
 
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit_exponent(currency))
+
+
+def sum_at_precision(value: Decimal | float | int | None, currency: str) -> Decimal:
+    """A database sum of amounts brought back to ``currency``'s minor unit (``None``: zero).
+
+    SQLite (``make run``) sums decimals in floating point: 46.72 comes back as
+    46.72000000000000044408920985 and 0.00 as 0.000000000000000444089209850063. Every report that
+    sums amounts in the database reads the sum through this, so no float noise reaches a page."""
+    if value is None:
+        value = 0
+    if isinstance(value, float):
+        value = repr(value)  # the float's shortest decimal, not its binary expansion
+    return Decimal(value).quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
 def round_down(amount: Decimal, currency: str) -> Money:

@@ -48,7 +48,7 @@ def test_an_owner_lists_statements_and_downloads_the_pdf_and_csv(client, issued)
     assert client.get(reverse("console:billing_statement_pdf", args=[theirs.pk])).status_code == 404
     # the detail says what the month covered, in the zone it was counted in (the merchant's: Paris)
     detail = client.get(reverse("console:billing_statement_change", args=[statement.pk])).content.decode()
-    assert "1 October 2026 to 31 October 2026, Europe/Paris time" in detail
+    assert "1 October 2026 to 31 October 2026, time zone: Paris (Central European Time)" in detail
 
 
 def test_an_owner_downloads_the_invoice_pdf_and_xml_but_never_sees_drafts(client, issued):

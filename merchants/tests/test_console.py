@@ -209,3 +209,18 @@ def test_the_dashboard_reads_every_panels_figures_in_one_query(make_merchant, dj
     assert figures["wallet"]["balance"] == wallet_balance(merchant=joy).amount == 50
     assert figures["checklist"]["fund"] is True
     assert figures["ugc"] == {"waiting": 0}
+
+
+def test_the_time_zone_label_is_capitalised_like_the_other_labels_in_french_and_italian(
+    client, make_merchant
+):
+    merchant = make_merchant("fizz")
+    owner = owner_of(merchant)
+    client.force_login(owner)
+
+    for language, label in (("fr", "Fuseau horaire"), ("it", "Fuso orario")):
+        type(owner).objects.filter(pk=owner.pk).update(language=language)
+        body = client.get(f"/console/merchants/merchant/{merchant.pk}/change/").content.decode()
+
+        assert f'<label for="id_time_zone">{label}' in body
+        assert f'<label for="id_time_zone">{label.lower()}' not in body

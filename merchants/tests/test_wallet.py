@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 from moneyed import Money
 
@@ -382,3 +383,24 @@ def test_a_credited_transfer_is_mailed_to_each_owner_in_their_own_language(
     assert set(by_person) == {("owner@fizz.example",), ("partner@fizz.example",)}
     assert "Wir haben Ihre Überweisung über 100,00 € erhalten" in by_person[("owner@fizz.example",)]
     assert "Nous avons reçu votre virement de 100,00 €" in by_person[("partner@fizz.example",)]
+
+
+def test_the_top_up_e_mail_writes_the_value_date_as_the_receipt_does_in_german(
+    client, make_merchant, ops, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("fizz")
+    owner = owner_of(merchant)
+    owner.language = "de"
+    owner.save(update_fields=["language"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record, _ = _record(merchant, ops, value_date=date(2026, 11, 8))
+    client.force_login(owner)
+    receipt = client.get(
+        reverse("console:merchants_banktransfer_receipt", kwargs={"object_id": record.pk})
+    ).content.decode()
+
+    body = mail.outbox[0].body
+    assert "Wertstellung 8. November 2026)" in body
+    assert "2026-11-08" not in body
+    assert '<td data-figure="value-date">8. November 2026</td>' in receipt

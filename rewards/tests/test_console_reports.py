@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from moneyed import Money
 
-from campaigns.models import ActionType, Video
+from campaigns.models import ActionType, Campaign, CampaignStatus, Video
 from merchants.console_site import console_site
 from merchants.models import Touchpoint
 from merchants.selectors import WALLET_WORDS, wallet_history
@@ -361,3 +361,55 @@ def test_an_export_streams_without_counting_the_list_first(client, acme_month):
 
     assert response.streaming and body.count("\n") > 1
     assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_an_ended_campaigns_report_says_in_german_when_it_ran_and_its_amounts_in_cents(client, acme_weeks):
+    campaign = acme_weeks.campaigns.exclude(status="DRAFT").get()
+    start, end = datetime(2026, 10, 3, 9, tzinfo=UTC), datetime(2026, 10, 31, 18, tzinfo=UTC)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.ENDED, starts_at=start, ends_at=end, updated_at=end + timedelta(minutes=1)
+    )
+    owner = owner_of(acme_weeks)
+    type(owner).objects.filter(pk=owner.pk).update(language="de")
+    client.force_login(owner)
+
+    body = re.sub(
+        r"[ \n]+", " ", client.get(f"/console/campaigns/campaign/{campaign.pk}/report/").content.decode()
+    )
+
+    assert "Beendet · lief vom 03.10.2026 bis 31.10.2026</p>" in body
+    assert "seit 03.10.2026" not in body
+    assert '<dd data-figure="spend">10,65\xa0€</dd>' in body
+    amounts = re.findall(r'<td class="amount">([^<]*€)</td>', body)
+    assert amounts and "0,00\xa0€" in amounts
+    assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*,\d\d\xa0€", amount) for amount in amounts)
+
+
+def test_a_campaign_ended_early_by_the_merchant_ran_until_the_day_it_was_ended(client, acme_weeks):
+    campaign = acme_weeks.campaigns.exclude(status="DRAFT").get()
+    start, ended = datetime(2026, 10, 3, 9, tzinfo=UTC), datetime(2026, 10, 20, 12, tzinfo=UTC)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.ENDED,
+        starts_at=start,
+        ends_at=datetime(2026, 12, 31, tzinfo=UTC),
+        updated_at=ended,
+    )
+    client.force_login(owner_of(acme_weeks))
+
+    body = re.sub(
+        r"[ \n]+", " ", client.get(f"/console/campaigns/campaign/{campaign.pk}/report/").content.decode()
+    )
+
+    assert "Ended · ran from 3 Oct 2026 to 20 Oct 2026</p>" in body
+
+
+def test_the_dashboard_names_the_merchants_time_zone_in_german_not_by_its_iana_name(client, acme_weeks):
+    type(acme_weeks).objects.filter(pk=acme_weeks.pk).update(time_zone="Europe/Berlin")
+    owner = owner_of(acme_weeks)
+    type(owner).objects.filter(pk=owner.pk).update(language="de")
+    client.force_login(owner)
+
+    body = re.sub(r"[ \n]+", " ", client.get("/console/?days=30").content.decode())
+
+    assert "pro Tag in Ihrer Zeitzone: Berlin (Mitteleuropäische Zeit)." in body
+    assert "Europe/Berlin" not in body

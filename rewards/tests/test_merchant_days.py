@@ -174,7 +174,7 @@ def test_the_console_report_and_its_csv_give_the_merchants_days(client, shops):
     rows = {r["day"]: r for r in csv.DictReader(io.StringIO(response_text(response)))}
     assert (rows[EVENING.isoformat()]["rewards"], rows[NEXT_DAY.isoformat()]["rewards"]) == ("1", "1")
     assert Decimal(rows[EVENING.isoformat()]["rewards_paid"]) == Decimal("1.00")
-    assert "by day in your time zone (Asia/Tokyo)" in response_text(client.get("/console/?days=30"))
+    assert "by day in your time zone: Tokyo (Japan Time)." in response_text(client.get("/console/?days=30"))
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.utils import translation
 from moneyed import Money
 
 from wallets.formats import money_text, number_text
+from wallets.money import sum_at_precision
 
 
 @pytest.mark.parametrize(
@@ -62,3 +63,30 @@ def test_a_rate_keeps_its_digits_and_an_amount_its_currencys_decimals(language, 
     # A rate of 0.008 EUR per like is not 0.01 EUR: the filter never rounds what it writes.
     with translation.override(language):
         assert money_text(Decimal(value), "EUR") == expected
+
+
+@pytest.mark.parametrize(
+    ("summed", "currency", "expected"),
+    [
+        (Decimal("46.72000000000000044408920985"), "EUR", Decimal("46.72")),  # SQLite's sum of 46.72
+        (Decimal("0.000000000000000444089209850063"), "EUR", Decimal("0.00")),
+        (Decimal("-0.000000000000000444089209850063"), "EUR", Decimal("0.00")),
+        (46.72, "EUR", Decimal("46.72")),
+        (None, "EUR", Decimal("0.00")),
+        (Decimal("1000.0000000001"), "XTJ", Decimal("1000")),  # coins: whole ones
+    ],
+)
+def test_a_database_sum_with_float_noise_reads_in_the_currencys_cents(summed, currency, expected):
+    amount = sum_at_precision(summed, currency)
+
+    assert amount == expected and amount.as_tuple().exponent == expected.as_tuple().exponent
+
+
+def test_a_summed_amount_with_float_noise_is_written_as_cents():
+    noisy = Decimal("46.72000000000000044408920985")
+
+    with translation.override("de"):
+        assert money_text(Money(sum_at_precision(noisy, "EUR"), "EUR")) == "46,72\xa0€"
+        assert money_text(
+            Money(sum_at_precision(Decimal("0.000000000000000444089209850063"), "EUR"), "EUR")
+        ) == ("0,00\xa0€")
