@@ -239,7 +239,7 @@ def test_an_owner_changes_the_time_zone_in_the_console_and_the_days_follow(
     merchant, campaign, _ = shops["westside"]
     client.force_login(owner_of(merchant))
     page = client.get(f"/console/merchants/merchant/{merchant.pk}/change/").content.decode()
-    assert '<option value="America/Los_Angeles" selected>America/Los Angeles</option>' in page
+    assert '<option value="America/Los_Angeles" selected>Los Angeles (Pacific Time)</option>' in page
     details = {
         "brand_name": merchant.brand_name,
         "contact_email": merchant.contact_email,
