@@ -35,7 +35,7 @@ from promote.models import (
 from promote.services import coin_balance, paid_coins_value
 from rewards.models import SocialAction
 from social.models import TrackedPost
-from wallets.formats import money_text
+from wallets.formats import money_text, percent_text
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.money import COIN
 from wallets.selectors import accounts_of
@@ -337,7 +337,7 @@ def order_analytics(*, order: PromoteOrder, zone: tzinfo) -> dict:
         "result_field": GOAL_FIELD[order.goal],
         "metric_labels": {m: METRIC_LABELS[m] for m in order_metrics(order)},
         "ledger_consumed": ledger_consumed(order=order),
-        "refunded_percent": order.refunded_coins * 100 // order.budget_coins,
+        "refunded_percent": percent_text(order.refunded_coins * 100 // order.budget_coins),
         "is_settled": order.status == OrderStatus.SETTLED,
     }
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from moneyed import Money
 
-from wallets.formats import money_text
+from wallets.formats import money_text, percent_text
 from wallets.money import round_down
 
 
@@ -70,11 +70,6 @@ def plan_bonus(*, user_amount: Money, margin: Money, bonus_rate: Decimal, margin
     return min(wanted, allowed)
 
 
-def _percent(fraction: Decimal) -> str:
-    value = (fraction * 100).normalize()
-    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"
-
-
 def hours_in_words(hours: int) -> str:
     """When a fast hold makes a reward available, in the active language: "at once", "after 1 day",
     "after 36 hours" (whole days are said in days)."""
@@ -109,18 +104,22 @@ def terms_for(
         ),
     ]
     if bonus_rate > 0:
-        values = {"plan": name, "rate": _percent(bonus_rate), "cap": _percent(bonus_margin_cap)}
+        values = {
+            "plan": name,
+            "rate": percent_text(bonus_rate * 100),
+            "cap": percent_text(bonus_margin_cap * 100),
+        }
         lines.append(
             (
                 _(
-                    "Bonus: %(rate)s %% more on every reward you earn while %(plan)s runs. TikJoy pays it from "
+                    "Bonus: %(rate)s more on every reward you earn while %(plan)s runs. TikJoy pays it from "
                     "its own margin on that reward, never from the brand's money, so on a small reward it may "
                     "be less, or nothing."
                 )
                 if bonus_margin_cap >= 1
                 else _(
-                    "Bonus: %(rate)s %% more on every reward you earn while %(plan)s runs. TikJoy pays it from "
-                    "its own margin on that reward (%(cap)s %% of it at most), never from the brand's money, so "
+                    "Bonus: %(rate)s more on every reward you earn while %(plan)s runs. TikJoy pays it from "
+                    "its own margin on that reward (%(cap)s of it at most), never from the brand's money, so "
                     "on a small reward it may be less, or nothing."
                 )
             )

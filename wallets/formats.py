@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from babel.lists import format_list
-from babel.numbers import format_currency, format_decimal, get_currency_name
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_name
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import ngettext, pgettext
@@ -78,3 +78,11 @@ def currency_name(currency: str, *, language: str | None = None) -> str:
 def names_text(items: Iterable[object], *, language: str | None = None) -> str:
     """Names joined as the reader's language joins them: "euros and pounds", "euro e sterline"."""
     return format_list([str(item) for item in items], locale=babel_locale(language))
+
+
+def percent_text(points: Decimal | int | float, *, language: str | None = None) -> str:
+    """A percentage given in points (``27``, ``Decimal("71.43")``) as the reader's language writes it:
+    "27%" in English and Italian, "27 %" in German and Spanish, "27 %" in French (a no-break space, as CLDR writes it)."""
+    return format_percent(
+        Decimal(str(points)) / 100, locale=babel_locale(language), decimal_quantization=False
+    )

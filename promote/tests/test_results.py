@@ -72,3 +72,19 @@ def test_every_goal_of_the_seed_matrix_is_a_result_its_kind_can_have():
     for kind, goals in seed.GOALS.items():
         for goal in goals:
             assert GOAL_FIELD[goal] in possible_results(kind=kind, goal=goal), (kind, goal)
+
+
+def test_the_share_returned_is_a_percentage_as_the_reader_writes_it(client, promoter, ops):
+    ana, order = _delivered(promoter, ops, kind="VIDEO", goal="VIEWS")
+    services.order_settle(order_id=order.pk, now=timezone.now() + timedelta(days=3))
+    order.refresh_from_db()
+    client.force_login(ana)
+    url = reverse("promote:order", args=[order.pk])
+    share = order.refunded_coins * 100 // order.budget_coins
+
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert order.status == "SETTLED"
+    assert f"({share}% of the budget)" in english
+    assert f"({share}\xa0% du budget)" in french

@@ -152,7 +152,7 @@ def test_the_rules_state_where_the_bonus_comes_from_and_what_a_reversal_costs():
         )
     )
 
-    assert "25 % more on every reward" in text
+    assert "25% more on every reward" in text
     assert "from its own margin" in text and "never from the brand's money" in text
     assert "after 1 day" in text and "you owe the amount back" in text and "payouts to your bank wait" in text
 

@@ -43,7 +43,7 @@ def test_a_consumer_subscribes_to_joyplus_and_the_next_reward_shows_the_bonus(
     page.goto(live_server.url + "/wallet/")
     page.get_by_test_id("subscriptions-link").click()
     plan = page.get_by_test_id("plan-joyplus")
-    expect(plan).to_contain_text("10 % more on every reward you earn while JoyPlus runs")
+    expect(plan).to_contain_text("10% more on every reward you earn while JoyPlus runs")
     expect(plan).to_contain_text("never from the brand's money")
     expect(plan).to_contain_text("Your available balance: €5.00")  # Babel's English format
     plan.get_by_test_id("subscribe-joyplus").click()

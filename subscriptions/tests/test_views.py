@@ -37,7 +37,7 @@ def test_the_plans_and_their_rules_are_shown_before_subscribing(client, ana):
     page = client.get(HOME).content.decode()
 
     assert "JoyPlus" in page and "JoyFast" in page
-    assert "10 % more on every reward" in page and "never from the brand&#x27;s money" in page
+    assert "10% more on every reward" in page and "never from the brand&#x27;s money" in page
     assert "you owe the amount back" in page and "payouts to your bank wait" in page
     assert "Your available balance: €5.00" in page
 
@@ -100,7 +100,7 @@ def test_the_page_and_the_rules_speak_the_persons_language(client, ana):
     page = client.get(HOME, headers={"Accept-Language": "de"}).content.decode()
 
     assert "Pläne" in page and "Per Karte bezahlen" in page
-    assert "10 % mehr auf jede Prämie, die du verdienst, solange JoyPlus läuft" in page
+    assert "10\xa0% mehr auf jede Prämie, die du verdienst, solange JoyPlus läuft" in page
 
 
 def test_the_page_writes_fees_and_the_balance_the_german_and_italian_way(client, ana):

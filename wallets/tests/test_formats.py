@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.utils import translation
 from moneyed import Money
 
-from wallets.formats import money_text, number_text
+from wallets.formats import money_text, number_text, percent_text
 from wallets.money import sum_at_precision
 
 
@@ -90,3 +90,12 @@ def test_a_summed_amount_with_float_noise_is_written_as_cents():
         assert money_text(
             Money(sum_at_precision(Decimal("0.000000000000000444089209850063"), "EUR"), "EUR")
         ) == ("0,00\xa0€")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "71.43%"), ("it", "71,43%"), ("de", "71,43\xa0%"), ("fr", "71,43\xa0%"), ("es", "71,43\xa0%")],
+)
+def test_a_percentage_is_written_the_way_the_language_writes_it(language, expected):
+    assert percent_text(Decimal("71.43"), language=language) == expected
+    assert percent_text(27, language="en") == "27%"
