@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
@@ -110,7 +110,7 @@ def _with_reason(
 @admin.register(Program)
 class ProgramAdmin(ReadOnlyAdmin):
     list_display = (
-        "name",
+        "program_name",
         "kind",
         "merchant",
         "bounty",
@@ -123,10 +123,17 @@ class ProgramAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "merchant__brand_name")
 
+    @admin.display(description=Program._meta.get_field("name").verbose_name, ordering="name")
+    def program_name(self, obj: Program) -> str:
+        """As every page names it: in the reader's language (TikJoy's own program's default name too)."""
+        return obj.display_name
+
     @admin.display(description=_("Performance"))
     def report(self, obj: Program) -> str:
         return format_html(
-            '<a href="{}">report</a>', reverse("admin:affiliates_program_report", args=[obj.pk])
+            '<a href="{}">{}</a>',
+            reverse("admin:affiliates_program_report", args=[obj.pk]),
+            pgettext("a link to a program's report", "report"),
         )
 
     def get_urls(self):
@@ -228,7 +235,7 @@ class ProgramAdmin(ReadOnlyAdmin):
             "admin/affiliates/report.html",
             {
                 **self.admin_site.each_context(request),
-                "title": gettext("Performance · %(program)s") % {"program": program.name},
+                "title": gettext("Performance · %(program)s") % {"program": program.display_name},
                 "opts": self.opts,
                 **reports.report_context(request, program=program),
             },
@@ -355,7 +362,7 @@ class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "tracked_at",
         "lock_date",
         "approve_date",
-        "hold_reason",
+        "hold",
         "reversal_code",
     )
     amount_text = money_column("amount", Commission)
@@ -375,6 +382,11 @@ class CommissionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     ordering = ("-id",)
     sortable_by = ("id",)
     actions = ["reverse", "release"]
+
+    @admin.display(description=Commission._meta.get_field("hold_reason").verbose_name)
+    def hold(self, obj: Commission) -> str:
+        """Why it is held, in the reader's language, as the console writes it (``Commission.hold_text``)."""
+        return obj.hold_text
 
     @admin.action(description=_("Reverse (before lock, with a reason code)"))
     def reverse(self, request, queryset):

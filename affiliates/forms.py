@@ -9,10 +9,16 @@ from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from affiliates.models import AffiliateStatus, Attribution, ReversalCode
-from affiliates.services import INQUIRY_AMOUNT_MAX, INQUIRY_MESSAGE_MAX, inquiry_amount_refusal
+from affiliates.services import (
+    ADJUSTMENT_MAX,
+    BOUNTY_MAX,
+    INQUIRY_AMOUNT_MAX,
+    INQUIRY_MESSAGE_MAX,
+    inquiry_amount_refusal,
+)
 from core.i18n import language_codes
 from wallets.formats import number_text
-from wallets.forms import AmountField
+from wallets.forms import AmountField, GroupedMaxValueValidator, GroupedMinValueValidator
 
 
 class ApplicationForm(forms.Form):
@@ -37,14 +43,10 @@ class LinkForm(forms.Form):
 
 class ProgramForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    # In the reader's number format both ways ("10,50" in German): localize=True (docs/i18n.md).
-    bounty = forms.DecimalField(
+    # In the reader's number format both ways ("10,50" in German), its limits too ("0,01", "10.000").
+    bounty = AmountField(
         label=_("Bounty per conversion"),
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-        localize=True,
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        validators=[GroupedMinValueValidator(Decimal("0.01")), GroupedMaxValueValidator(BOUNTY_MAX)],
     )
     domains = forms.CharField(
         label=_("Your sites (one domain a line)"),
@@ -125,6 +127,7 @@ class AdjustForm(forms.Form):
         max_digits=12,
         decimal_places=2,
         localize=True,
+        validators=[GroupedMinValueValidator(-ADJUSTMENT_MAX), GroupedMaxValueValidator(ADJUSTMENT_MAX)],
         help_text=_("Positive adds to the commission, negative takes back."),
         widget=forms.TextInput(
             attrs={

@@ -233,7 +233,8 @@ class Affiliate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.program}"
+        """The person and the program, in the reader's language (ops lists and titles)."""
+        return gettext("%(person)s in %(program)s") % {"person": self.user, "program": self.program}
 
 
 class Link(models.Model):
@@ -538,7 +539,11 @@ class Commission(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"commission #{self.pk} ({self.state})"
+        """Its number and state, in the reader's language (ops titles): "Provision Nr. 6 (ausstehend)"."""
+        return gettext("commission #%(number)s (%(state)s)") % {
+            "number": self.pk,
+            "state": self.get_state_display(),
+        }
 
     @property
     def hold_text(self) -> str:
@@ -705,7 +710,11 @@ class Inquiry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"inquiry {self.order_id} by {self.affiliate_id}"
+        """The order and the person who asked, in the reader's language (ops titles)."""
+        return gettext("inquiry about order %(order)s by %(person)s") % {
+            "order": self.order_id,
+            "person": self.affiliate.user,
+        }
 
 
 class Performance(models.Model):

@@ -73,7 +73,7 @@ from merchants.models import Merchant
 from wallets.debts import debt_incur, debt_owed, debt_repay
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Entry, Purpose
-from wallets.money import is_at_precision, round_down
+from wallets.money import is_at_precision, quantum, round_down, zero
 from wallets.services import InsufficientFunds, account_for, balance, post
 from webhooks.models import EventType
 from webhooks.services import event_record
@@ -217,6 +217,8 @@ def program_create(
         raise AffiliateError(
             _("The bounty is a positive amount in %(currency)s, e.g. 40.00.") % {"currency": currency}
         )
+    if bounty > BOUNTY_MAX:
+        raise AffiliateError(bounty_refusal(currency))
     if attribution not in Attribution.values:
         raise AffiliateError(_("Choose last click or first click."))
     if margin_rate is None:
@@ -285,6 +287,8 @@ def program_update(
                 _("The bounty is a positive amount in %(currency)s, e.g. 40.00.")
                 % {"currency": program.currency}
             )
+        if bounty > BOUNTY_MAX:
+            raise AffiliateError(bounty_refusal(program.currency))
         program.name = name.strip() or program.name
         program.bounty = bounty
         program.domains = _clean_domains(domains)
@@ -300,9 +304,38 @@ def program_update(
     return program
 
 
+# Sane upper bounds of what a person types: a bounty per conversion, and an adjustment either way.
+BOUNTY_MAX = Decimal("10000.00")
+ADJUSTMENT_MAX = BOUNTY_MAX
+
+
+def bounty_refusal(currency: str) -> str:
+    """Why a bounty is refused, with its limits as the reader writes money."""
+    return _("A bounty per conversion is at least %(min)s and at most %(max)s.") % {
+        "min": money_text(Money(Decimal("0.01"), currency)),
+        "max": money_text(Money(BOUNTY_MAX, currency)),
+    }
+
+
+def adjustment_amount_refusal(currency: str) -> str:
+    """Why an adjustment's amount is refused, with its limit as the reader writes money."""
+    return _("An adjustment is at most %(limit)s either way.") % {
+        "limit": money_text(Money(ADJUSTMENT_MAX, currency))
+    }
+
+
+def commission_margin(program: Program, amount: Decimal) -> Money:
+    """The platform's margin on ``amount`` earned by an affiliate of ``program``: the one rule of every
+    commission and every adjustment (docs/affiliates.md "Adjustments"). The merchant pays it on top,
+    rounded down; TikJoy's own program has none; nothing earned (or less), no margin."""
+    if program.kind != ProgramKind.MERCHANT:
+        return zero(program.currency)
+    return round_down(max(amount, Decimal(0)) * program.margin_rate, program.currency)
+
+
 def program_margin(program: Program) -> Money:
-    """The platform's margin on one bounty, rounded down (the merchant pays bounty + margin)."""
-    return round_down(program.bounty * program.margin_rate, program.currency)
+    """The platform's margin on one bounty (the merchant pays bounty + margin)."""
+    return commission_margin(program, program.bounty)
 
 
 # ---------------------------------------------------------------------------
@@ -856,7 +889,7 @@ def _commission_track(conversion: Conversion, *, hold: Hold | None, tracked_at: 
     affiliate = conversion.affiliate
     currency = program.currency
     bounty = Money(program.bounty, currency)
-    margin = program_margin(program) if program.kind == ProgramKind.MERCHANT else Money(0, currency)
+    margin = program_margin(program)
     lock_date = lock_date_for(timezone.localdate(tracked_at))
     try:
         with transaction.atomic():
@@ -903,7 +936,7 @@ def _commission_track(conversion: Conversion, *, hold: Hold | None, tracked_at: 
                     "Order %(order)s was attributed to an affiliate, but your prepaid funds did not cover the "
                     "bounty (%(bounty)s + %(margin)s margin). Top up to keep paying your affiliates."
                 )
-                % {"order": conversion.order_id, "bounty": bounty, "margin": margin},
+                % {"order": conversion.order_id, "bounty": money_text(bounty), "margin": money_text(margin)},
             ),
         )
 
@@ -1090,6 +1123,15 @@ def commission_adjust(
     balance does, and what it can't cover of a negative adjustment becomes the person's debt on the
     ledger (``wallets.debts``): the payer is refunded at once, payouts wait, and the person's next
     approved commissions repay it.
+
+    The platform's margin follows by the rule of the commission itself (``commission_margin``): what the
+    affiliate earns on the order before and after the adjustment each carry the rule's margin, and the
+    payer pays (or gets back) the difference with the amount. So -x then +x leaves the commission, its
+    margin, the payer and the platform's revenue as they were. While locked the margin waits with the
+    commission's (the platform's ``affiliate:pending``); after approval it is revenue at once.
+
+    Locks as every commission path: the commission row, the affiliate row, then the ledger accounts in
+    primary-key order.
     """
     reason = reason.strip()
     if not reason:
@@ -1106,35 +1148,70 @@ def commission_adjust(
             raise AffiliateError(
                 _("Write the amount in %(currency)s with its cents, e.g. 5.00.") % {"currency": currency}
             )
+        if abs(amount) > ADJUSTMENT_MAX:
+            raise AffiliateError(adjustment_amount_refusal(currency))
+        amount = amount.quantize(quantum(currency))  # "-1" is -1.00: one way to write it everywhere
         affiliate = (
             Affiliate.objects.select_for_update().select_related("user").get(pk=commission.affiliate_id)
         )
         program = commission.affiliate.program
         payer = _payer(program, currency)
+        is_locked = commission.state == CommissionState.LOCKED
+        # What the affiliate earns on this order so far: the commission, and once approved the
+        # adjustments made since (they count on their own).
+        earned = commission.amount
+        if not is_locked:
+            earned += Adjustment.objects.filter(commission=commission, after_approval=True).aggregate(
+                total=Sum("amount")
+            )["total"] or Decimal(0)
+        if is_locked and -amount > commission.amount:
+            raise AffiliateError(
+                _("The commission holds %(amount)s; adjust by at most that.")
+                % {"amount": money_text(commission.amount, currency)}
+            )
+        if is_locked:
+            holder, margin_account = _locked(affiliate, currency), _margin_pending(program, currency)
+            new_margin = commission_margin(program, earned + amount)
+            margin_moved = new_margin - Money(commission.margin, currency)
+        else:
+            holder, margin_account = _available(affiliate, currency), _margin(program, currency)
+            margin_moved = commission_margin(program, earned + amount) - commission_margin(program, earned)
         adjustment = Adjustment.objects.create(
             commission=commission,
             amount=amount,
-            after_approval=commission.state != CommissionState.LOCKED,
+            after_approval=not is_locked,
             reason=reason[:500],
             actor=actor,
             created_at=now,
         )
-        money = Money(abs(amount), currency)
-        if commission.state == CommissionState.LOCKED:
-            holder = _locked(affiliate, currency)
-            if amount < 0 and -amount > commission.amount:
-                raise AffiliateError(
-                    _("The commission holds %(amount)s; adjust by at most that.")
-                    % {"amount": money_text(commission.amount, currency)}
-                )
-        else:
-            holder = _available(affiliate, currency)
+        signed = Money(amount, currency)
         reason_text = f"Affiliate commission adjusted by {amount:+} {currency}: {reason}"
         key = f"affiliates:adjustment:{adjustment.pk}"
-        if amount > 0:
+        owed = zero(currency)
+        if amount < 0 and not is_locked:
+            # Take back what the person's available balance holds (every account locked first, in
+            # primary-key order); the rest becomes a debt on the ledger: the payer is refunded in full
+            # at once, the person owes the rest (wallets.debts).
+            owed_account = _owed(affiliate, currency)
+            _accounts_lock([holder, payer, margin_account, owed_account])
+            take = min(-signed, balance(holder))
+            owed = -signed - take
+            moved = -take
+        else:
+            moved = signed
+        entries = [
+            (account, value)
+            for account, value in (
+                (payer, -(moved + margin_moved)),
+                (holder, moved),
+                (margin_account, margin_moved),
+            )
+            if value.amount
+        ]
+        if entries:
             try:
                 post(
-                    entries=[(payer, -money), (holder, money)],
+                    entries=entries,
                     kind=ADJUST_KIND,
                     reason=reason_text,
                     idempotency_key=key,
@@ -1144,60 +1221,25 @@ def commission_adjust(
                 )
             except InsufficientFunds as exc:
                 raise AffiliateError(
-                    _("The program's funds don't cover %(amount)s.") % {"amount": money}
+                    _("The program's funds don't cover %(amount)s.")
+                    % {"amount": money_text(moved + margin_moved)}
                 ) from exc
-        elif commission.state == CommissionState.LOCKED:
-            # The platform's margin follows the bounty down, pro rata (rounded down, so the payer never
-            # gets back less than its share): what the merchant paid on the part taken back returns too.
-            new_amount = commission.amount + amount
-            new_margin = round_down(commission.margin * new_amount / commission.amount, currency).amount
-            margin_back = Money(commission.margin - new_margin, currency)
-            entries = [(holder, -money), (payer, money + margin_back)]
-            if margin_back.amount:
-                entries.append((_margin_pending(program, currency), -margin_back))
-            commission.margin = new_margin
-            post(
-                entries=entries,
-                kind=ADJUST_KIND,
-                reason=reason_text,
-                idempotency_key=key,
+        if owed.amount > 0:
+            debt_incur(
+                owner=affiliate.user,
+                creditor=payer,
+                amount=owed,
+                reason=f"{reason_text} (not covered by the balance: owed)",
+                idempotency_key=f"{key}:debt",
                 actor=actor,
                 subject=commission,
                 now=now,
             )
-        else:
-            # Take back what the person's available balance holds (its row locked, with the payer's
-            # and the debt's, in primary-key order); the rest becomes a debt on the ledger: the payer
-            # is refunded in full at once, the person owes the rest (wallets.debts).
-            owed_account = _owed(affiliate, currency)
-            _accounts_lock([holder, payer, owed_account])
-            take = min(money, balance(holder))
-            if take.amount > 0:
-                post(
-                    entries=[(holder, -take), (payer, take)],
-                    kind=ADJUST_KIND,
-                    reason=reason_text,
-                    idempotency_key=key,
-                    actor=actor,
-                    subject=commission,
-                    now=now,
-                )
-            owed = money - take
-            if owed.amount > 0:
-                debt_incur(
-                    owner=affiliate.user,
-                    creditor=payer,
-                    amount=owed,
-                    reason=f"{reason_text} (not covered by the balance: owed)",
-                    idempotency_key=f"{key}:debt",
-                    actor=actor,
-                    subject=commission,
-                    now=now,
-                )
-                adjustment.owed = owed.amount
-                adjustment.save(update_fields=["owed"])
-        if commission.state == CommissionState.LOCKED:
+            adjustment.owed = owed.amount
+            adjustment.save(update_fields=["owed"])
+        if is_locked:
             commission.amount += amount
+            commission.margin = new_margin.amount
             commission.save(update_fields=["amount", "margin"])
         _tell_merchant(
             program,

@@ -120,8 +120,10 @@ def test_an_adjustment_beyond_the_balance_leaves_a_debt_repaid_from_the_next_app
     assert available(affiliate.user) == eur("0.00")  # the 40.00 it had is taken back...
     assert adjustment.owed == Decimal("10.00")  # ...the rest is a debt on the ledger
     assert debt_owed(owner=affiliate.user, currency="EUR") == eur("10.00")
-    # The merchant is refunded the whole 50.00 at once (the debt's creditor), not when it is repaid.
-    assert funds(program.merchant) == eur("500.00") - eur("96.00") + eur("50.00")
+    # The merchant is refunded the whole 50.00 at once (the debt's creditor), not when it is repaid,
+    # and the margin it paid on the 40.00 the affiliate had earned (8.00; none beyond what was earned).
+    assert funds(program.merchant) == eur("500.00") - eur("96.00") + eur("58.00")
+    assert revenue(program.merchant) == eur("0.00")
     assert_ledger_clean()
     services.commissions_advance(now=day(61))
     second.commission.refresh_from_db()
@@ -129,7 +131,7 @@ def test_an_adjustment_beyond_the_balance_leaves_a_debt_repaid_from_the_next_app
     assert second.commission.recovered == Decimal("10.00")
     assert debt_owed(owner=affiliate.user, currency="EUR") == eur("0.00")
     assert available(affiliate.user) == eur("30.00")
-    assert funds(program.merchant) == eur("500.00") - eur("96.00") + eur("50.00")  # two bounties, 50 back
+    assert funds(program.merchant) == eur("500.00") - eur("96.00") + eur("58.00")  # two bounties, 58 back
     assert_ledger_clean()
 
 
@@ -140,7 +142,9 @@ def test_a_positive_adjustment_after_approval_is_paid_by_the_merchant(program, a
         commission_id=commission.pk, amount=Decimal("5.00"), reason="Bonus", actor=ops, now=day(31)
     )
     assert available(affiliate.user) == eur("45.00")
-    assert funds(program.merchant) == eur("447.00")
+    # The margin's rule applies to it as to the bounty: 5.00 + 1.00 (20 %), the 1.00 TikJoy's revenue.
+    assert funds(program.merchant) == eur("446.00")
+    assert revenue(program.merchant) == eur("9.00")
     assert_ledger_clean()
 
 
