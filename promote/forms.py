@@ -21,9 +21,17 @@ class BuyCoinsForm(forms.Form):
     coins = CountField(min_value=1, max_value=10_000_000, initial=1000, label=_("Coins"))
     currency = forms.ChoiceField(choices=Currency.choices, label=_("Pay in"))
 
-    def __init__(self, *args, currencies: list[str], **kwargs):
+    def __init__(self, *args, currencies: list[str], ask_birth_date: bool = False, **kwargs):
+        """``ask_birth_date``: a consumer who hasn't said it yet gives it with the first purchase
+        (Promote is for people 18 or older: nothing is sold before the age is known)."""
         super().__init__(*args, **kwargs)
         self.fields["currency"].choices = [(c, label) for c, label in Currency.choices if c in currencies]
+        if ask_birth_date:
+            self.fields["birth_date"] = forms.DateField(
+                label=_("Your birth date"),
+                help_text=_("Promote is for people 18 or older."),
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
 
 
 class WithdrawForm(forms.Form):

@@ -325,15 +325,21 @@ def birth_date_wrong_text() -> str:
     return gettext("If your birth date is wrong, contact support: it can't be changed here.")
 
 
-def birth_date_declare(*, user: User, birth_date: date, now: datetime) -> CoinWallet:
+def birth_date_declare(
+    *, user: User, birth_date: date, now: datetime, currency: str | None = None
+) -> CoinWallet:
     """A consumer declares their birth date (Promote is for people 18 or older), once: a second
-    declaration would let someone under 18 type another date, so a wrong one is support's."""
+    declaration would let someone under 18 type another date, so a wrong one is support's. Asked
+    before the first purchase: the coin wallet that keeps it is then opened in ``currency``, the one
+    the person chose to pay in."""
     if birth_date >= now.date():
         raise PromoteError(gettext("Enter your real birth date."))
     with transaction.atomic(durable=True):
         wallet = CoinWallet.objects.select_for_update().filter(user=user).first()
         if wallet is None:
-            raise PromoteError(gettext("Buy coins first: your birth date is kept with your coins."))
+            if currency is None:
+                raise PromoteError(gettext("Buy coins first: your birth date is kept with your coins."))
+            wallet = _wallet_locked(user, currency=currency, now=now)
         if wallet.birth_date is not None:
             raise PromoteError(gettext("Your birth date is already saved.") + " " + birth_date_wrong_text())
         wallet.birth_date = birth_date
@@ -372,7 +378,11 @@ def card_checkout_start(
                     "price_data": {
                         "currency": currency.lower(),
                         "unit_amount": stripe.minor_units(amount.amount),
-                        "product_data": {"name": f"{coins_count} TikJoy Promote coins"},
+                        # In the buyer's language, as Stripe's page shows it to them: "TikJoy Promote: 1.000 Coins".
+                        "product_data": {
+                            "name": gettext("TikJoy Promote: %(coins)s")
+                            % {"coins": money_text(coins_count, COIN)}
+                        },
                     },
                 }
             ],

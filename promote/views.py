@@ -35,13 +35,28 @@ def _own_order(request: HttpRequest, order_id: int) -> PromoteOrder:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     currencies = selectors.coin_currencies(holder=user)
-    buy, withdraw, birth = BuyCoinsForm(currencies=currencies), WithdrawForm(), BirthDateForm()
+    wallet = selectors.coin_wallet_get(holder=user)
+    ask_birth_date = wallet is None or wallet.birth_date is None  # asked before anything is sold
+    buy = BuyCoinsForm(currencies=currencies, ask_birth_date=ask_birth_date)
+    withdraw, birth = WithdrawForm(), BirthDateForm()
+    declared = None
     if request.method == "POST":
         now = timezone.now()
         action = request.POST.get("action")
         try:
+            if action in ("buy", "card"):
+                buy = BuyCoinsForm(request.POST, currencies=currencies, ask_birth_date=ask_birth_date)
+                if buy.is_valid() and ask_birth_date:
+                    declared = services.birth_date_declare(
+                        user=user,
+                        birth_date=buy.cleaned_data["birth_date"],
+                        currency=buy.cleaned_data["currency"],
+                        now=now,
+                    )
+                    if services.under_age(wallet=declared, today=now.date()):
+                        messages.error(request, services.under_age_text())
+                        return redirect("promote:home")
             if action == "buy":
-                buy = BuyCoinsForm(request.POST, currencies=currencies)
                 if buy.is_valid():
                     purchase = services.coins_buy_from_wallet(
                         holder=user,
@@ -60,7 +75,6 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect("promote:home")
             elif action == "card":
-                buy = BuyCoinsForm(request.POST, currencies=currencies)
                 if buy.is_valid():
                     url = services.card_checkout_start(
                         holder=user,
@@ -100,6 +114,8 @@ def home(request: HttpRequest) -> HttpResponse:
                     return redirect("promote:home")
         except DomainError as exc:
             messages.error(request, str(exc))
+            if declared is not None:  # the date is kept: the form asks for it no more
+                return redirect("promote:home")
     if request.GET.get("paid"):
         messages.info(
             request, _("Thank you: your coins appear here as soon as the card payment is confirmed.")

@@ -47,6 +47,7 @@ def _help(request, key: str):
         "support/help.html",
         {
             "audience": audience,
+            "formal": key != "consumers",  # brands and affiliates: formal, down to the footer
             "audiences": help_content.AUDIENCES.values(),
             "form": form,
             "query": query,

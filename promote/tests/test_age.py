@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from moneyed import Money
 
 from promote import services
-from promote.models import CoinWallet
-from promote.tests.conftest import coins_of, fund
+from promote.models import CoinPurchase, CoinWallet
+from promote.tests.conftest import available, coins_of, fund
 from tikjoy.tests.factories import NOW
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,40 @@ def test_a_birth_date_is_declared_once_and_a_wrong_one_is_supports(client, buyer
 
     assert "Dein Geburtsdatum ist bereits gespeichert. " + WRONG["de"] in page
     assert services.under_age(wallet=CoinWallet.objects.get(user=buyer), today=NOW.date())
+
+
+def test_nothing_is_sold_before_the_age_is_known_and_a_minor_buying_first_is_refused(client, make_consumer):
+    ivy = make_consumer("Ivy")
+    fund(ivy, "20.00")
+    client.force_login(ivy)
+
+    form = client.get(reverse("promote:home"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    without_date = client.post(reverse("promote:home"), {"action": "buy", "coins": "100", "currency": "EUR"})
+    minor = client.post(
+        reverse("promote:home"),
+        {"action": "buy", "coins": "100", "currency": "EUR", "birth_date": "2012-02-03"},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    ).content.decode()
+
+    assert 'name="birth_date"' in form and "Promote ist für Personen ab 18 Jahren" in form
+    assert without_date.status_code == 200 and coins_of(ivy) == 0  # the form asks for the date
+    assert UNDER_AGE["de"] in minor
+    assert coins_of(ivy) == 0 and available(ivy) == Money("20.00", "EUR")
+    assert not CoinPurchase.objects.filter(wallet__user=ivy).exists()
+
+
+def test_an_adult_gives_the_date_with_the_first_purchase_and_is_asked_no_more(client, make_consumer):
+    ivy = make_consumer("Ivy")
+    fund(ivy, "20.00")
+    client.force_login(ivy)
+
+    client.post(
+        reverse("promote:home"),
+        {"action": "buy", "coins": "100", "currency": "EUR", "birth_date": "1990-02-03"},
+    )
+    again = client.get(reverse("promote:home")).content.decode()
+
+    assert coins_of(ivy) == 100
+    assert CoinWallet.objects.get(user=ivy).birth_date == date(1990, 2, 3)
+    assert 'name="birth_date"' not in again

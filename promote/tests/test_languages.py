@@ -32,7 +32,7 @@ def test_a_consumer_buys_coins_in_spanish(client, make_consumer):
 
     client.post(
         reverse("promote:home"),
-        {"action": "buy", "coins": "300", "currency": "EUR"},
+        {"action": "buy", "coins": "300", "currency": "EUR", "birth_date": "1990-05-01"},
         HTTP_ACCEPT_LANGUAGE="es",
     )
     response = client.get(reverse("promote:home"), HTTP_ACCEPT_LANGUAGE="es")

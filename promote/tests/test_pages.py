@@ -21,7 +21,9 @@ def test_a_consumer_buys_coins_and_sees_them(client, make_consumer):
     fund(ana, "5.00")
     client.force_login(ana)
     response = client.post(
-        reverse("promote:home"), {"action": "buy", "coins": "300", "currency": "EUR"}, follow=True
+        reverse("promote:home"),
+        {"action": "buy", "coins": "300", "currency": "EUR", "birth_date": "1990-05-01"},
+        follow=True,
     )
     assert "300 coins bought for €2.97." in response.content.decode()
     assert "300 coins" in response.content.decode()
@@ -30,9 +32,14 @@ def test_a_consumer_buys_coins_and_sees_them(client, make_consumer):
 def test_a_purchase_beyond_the_balance_is_a_message_not_an_error(client, make_consumer):
     ana = make_consumer("Ana")
     client.force_login(ana)
-    response = client.post(reverse("promote:home"), {"action": "buy", "coins": "300", "currency": "EUR"})
+    response = client.post(
+        reverse("promote:home"),
+        {"action": "buy", "coins": "300", "currency": "EUR", "birth_date": "1990-05-01"},
+        follow=True,
+    )
     assert response.status_code == 200
     assert "doesn&#x27;t hold" in response.content.decode()
+    assert 'name="birth_date"' not in response.content.decode()  # the date is kept: not asked again
 
 
 def test_the_order_form_shows_the_estimate_then_places_the_order(client, promoter):

@@ -330,3 +330,18 @@ def test_the_brands_diagnostics_answers_say_where_the_diagnostics_are(client):
     assert "Warum zahlt meine Kampagne nicht?" in page
     assert "Öffnen Sie Diagnose im Menü der Konsole" in page
     assert 'href="/console/diagnostics/"' in page
+
+
+@pytest.mark.parametrize(
+    ("name", "slogan"),
+    [
+        ("support:help_merchants", "Lassen Sie sich"),
+        ("support:help_affiliates", "Lassen Sie sich"),
+        ("support:help", "Lass dich"),
+    ],
+)
+def test_the_help_pages_footer_speaks_as_the_page_does(client, name, slogan):
+    page = html.unescape(client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="de").content.decode())
+
+    footer = page[page.index("<footer") :]
+    assert slogan in footer
