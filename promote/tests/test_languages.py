@@ -95,3 +95,12 @@ def test_the_console_promote_page_addresses_the_merchant_formally_in_spanish(cli
     assert "Cupones para sus consumidores" in page
     assert "Regale a uno de sus consumidores" in page
     assert "Coupons for your consumers" not in page
+
+
+def test_the_order_forms_coin_count_is_grouped_as_the_reader_writes_numbers(client, promoter):
+    ana, _post = promoter(coins=1000)
+    client.force_login(ana)
+
+    german = client.get(reverse("promote:order_new"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert 'Du hast <strong data-figure="coins">1.000</strong> Coins.' in german
