@@ -14,6 +14,7 @@ from campaigns.models import ActionType
 from rewards.models import Reward
 from rewards.services import action_record
 from support.models import RequestStatus, SupportRequest
+from support.services import Context, support_request_create
 from tikjoy.tests.artefacts import ARTEFACTS
 from tikjoy.tests.factories import PASSWORD
 
@@ -109,3 +110,25 @@ def test_a_consumer_asks_about_a_reward_and_reads_ops_answer(
     page.screenshot(path=str(ARTEFACTS / "support-answer-412.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(ARTEFACTS / "support-answer-1280.png"), full_page=True)
+
+
+def test_a_subject_typed_as_one_long_word_does_not_widen_the_phone_page(page, live_server, make_consumer):
+    ana = make_consumer("Ana")
+    request = support_request_create(
+        user=ana,
+        email="",
+        topic="OTHER",
+        subject="a" * 150,
+        body="b" * 600,
+        context=Context(),
+        submission_key="long-word",
+        language="en",
+        now=timezone.now(),
+    )
+    _sign_in(page.context, ana, url=live_server.url)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"{live_server.url}/support/requests/{request.pk}/")
+    page.screenshot(path=str(ARTEFACTS / "support-long-subject-390.png"), full_page=True)
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
