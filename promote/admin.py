@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from core.admin import ListAtScaleMixin, ReadOnlyAdmin, SearchBy
+from core.admin import ListAtScaleMixin, ReadOnlyAdmin, ReasonForm, SearchBy
 from promote import services
 from promote.models import (
     CoinPrice,
@@ -243,6 +243,41 @@ class CoinWalletAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     sortable_by = ("id",)
     list_display = ("id", "user", "merchant", "currency", "backed_coins", "created_at")
     list_select_related = ("user", "merchant")
+    actions = ["forget_birth_date"]
+
+    @admin.action(description=_("Forget the declared birth date (support checked it was wrong)"))
+    def forget_birth_date(self, request: HttpRequest, queryset: QuerySet):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                now = timezone.now()
+                reason = form.cleaned_data["reason"]
+
+                def forget(wallet):
+                    services.birth_date_forget(wallet_id=wallet.pk, now=now)
+                    self.log_change(request, wallet, f"Birth date forgotten: {reason}")
+
+                _each(self, request, queryset, forget, gettext("Birth date forgotten: %(count)s done."))
+                return None
+        else:
+            form = ReasonForm(
+                help_text=gettext(
+                    "What support checked. The person gives the date again with their next purchase."
+                )
+            )
+        return TemplateResponse(
+            request,
+            "admin/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": gettext("Forget a declared birth date"),
+                "form": form,
+                "queryset": queryset,
+                "action": request.POST.get("action"),
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(CoinPurchase)

@@ -347,6 +347,19 @@ def birth_date_declare(
     return wallet
 
 
+def birth_date_forget(*, wallet_id: int, now: datetime) -> CoinWallet:
+    """Ops forget a consumer's declared birth date once support has checked it was wrong (the
+    person wrote in, as the Promote page tells them to): the person gives it again with their next
+    purchase, under the same rule (``under_age``). The admin's history keeps who did it and why."""
+    with transaction.atomic(durable=True):
+        wallet = CoinWallet.objects.select_for_update().filter(pk=wallet_id, user__isnull=False).first()
+        if wallet is None or wallet.birth_date is None:
+            raise PromoteError(gettext("No birth date is declared on this coin wallet."))
+        wallet.birth_date = None
+        wallet.save(update_fields=["birth_date"])
+    return wallet
+
+
 def card_checkout_start(
     *,
     holder: User | Merchant,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
 from promote import services
-from promote.models import OrderStatus, PromoteOrder
-from promote.tests.conftest import coins_of, order_request
+from promote.models import CoinWallet, OrderStatus, PromoteOrder
+from promote.tests.conftest import coins_of, fund, order_request
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +82,40 @@ def test_ops_issue_a_coupon_and_a_taken_code_is_a_form_error(client, make_user):
     assert "The coupon code WELCOME100 is taken." in again.content.decode()
     backwards = client.post(url, fields | {"code": "LATE", "valid_until": "2026-10-01 00:00"})
     assert "A coupon&#x27;s validity ends after it starts." in backwards.content.decode()
+
+
+def test_ops_forget_a_wrong_birth_date_with_a_reason_and_the_person_gives_it_again(
+    client, make_user, make_consumer
+):
+    kid = make_consumer("Kid")
+    fund(kid, "20.00")
+    wallet = services.birth_date_declare(
+        user=kid, birth_date=date(2012, 3, 4), now=timezone.now(), currency="EUR"
+    )
+    _staff(client, make_user)
+    url = reverse("admin:promote_coinwallet_changelist")
+
+    asked = client.post(
+        url, {"action": "forget_birth_date", "_selected_action": [wallet.pk]}
+    ).content.decode()
+    assert 'name="reason"' in asked and CoinWallet.objects.get(pk=wallet.pk).birth_date == date(2012, 3, 4)
+    done = client.post(
+        url,
+        {
+            "action": "forget_birth_date",
+            "_selected_action": [wallet.pk],
+            "apply": "1",
+            "reason": "ID checked: born 1992",
+        },
+        follow=True,
+    ).content.decode()
+    client.force_login(kid)
+    promote_page = client.get(reverse("promote:home")).content.decode()
+
+    assert "Birth date forgotten: 1 done." in done
+    assert CoinWallet.objects.get(pk=wallet.pk).birth_date is None
+    assert (
+        LogEntry.objects.get(object_id=str(wallet.pk)).change_message
+        == "Birth date forgotten: ID checked: born 1992"
+    )
+    assert 'name="birth_date"' in promote_page and 'data-testid="under-age"' not in promote_page
