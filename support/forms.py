@@ -33,11 +33,13 @@ class FormAudience:
 
 
 def form_audience(page: str, *, merchant_member: bool, affiliate: bool = False) -> str:
-    """``page``: where the form was opened from. From the support pages themselves, a member of a
-    merchant's team is a merchant, else an affiliate is an affiliate."""
-    if page.startswith(MERCHANT_PAGES) or (page.startswith("/support/") and merchant_member):
+    """``page``: where the form was opened from. From the support pages themselves, or from nowhere
+    known (typed in, a bookmark), the person's role decides, as on their list of requests: a member
+    of a merchant's team is a merchant, else an affiliate is an affiliate."""
+    by_role = not page or page.startswith("/support/")
+    if page.startswith(MERCHANT_PAGES) or (by_role and merchant_member):
         return FormAudience.MERCHANT
-    if page.startswith(AFFILIATE_PAGES) or (page.startswith("/support/") and affiliate):
+    if page.startswith(AFFILIATE_PAGES) or (by_role and affiliate):
         return FormAudience.AFFILIATE
     return FormAudience.CONSUMER
 

@@ -468,3 +468,15 @@ def test_an_affiliates_list_of_requests_speaks_formally_and_points_to_the_affili
     assert "<h1>Deine Supportanfragen</h1>" in consumers_page and '<a href="/help/">' in consumers_page
     assert "Lassen Sie sich für das bezahlen" in page  # the footer too
     assert "Lass dich für das bezahlen" in consumers_page
+
+
+def test_an_affiliate_opening_the_form_from_nowhere_known_is_addressed_formally_as_on_their_list(
+    client, make_merchant
+):
+    affiliate = affiliate_make(affiliate_program_make(make_merchant("joy", funds="100.00")))
+    client.force_login(affiliate.user)
+
+    form = response_text(client.get(reverse("support:request_new"), HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "Ihre Nachricht" in form and "Schildern Sie uns" in form
+    assert "Deine Nachricht" not in form and "Erzähl uns" not in form
