@@ -121,6 +121,15 @@ def ops(db):
 
 
 @pytest.fixture
+def ops_client(client, ops):
+    """A test client signed in as ``ops``, made a superuser: every /ops/ page and action."""
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    client.force_login(ops)
+    return client
+
+
+@pytest.fixture
 def make_merchant(db):
     """``make_merchant("acme", funds="100.00")``: created by owner@acme.example, optionally funded."""
     from tikjoy.tests.factories import MerchantFactory

@@ -16,14 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ops_client(client, ops):
-    ops.is_superuser = True
-    ops.save(update_fields=["is_superuser"])
-    client.force_login(ops)
-    return client
-
-
-@pytest.fixture
 def held(make_merchant, make_campaign, make_consumer):
     merchant = make_merchant(brand_name="Joy Coffee")
     make_campaign(merchant)

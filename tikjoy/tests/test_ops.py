@@ -23,14 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ops_client(client, ops):
-    ops.is_superuser = True
-    ops.save(update_fields=["is_superuser"])
-    client.force_login(ops)
-    return client
-
-
-@pytest.fixture
 def cheat(make_merchant, make_campaign, make_consumer, ops):
     merchant = make_merchant("acme", funds="100.00", ops=ops)
     make_campaign(merchant, now=NOW)
