@@ -238,3 +238,20 @@ def time_zone_validate(value: str) -> None:
             _("“%(value)s” is not a time zone we know; choose one from the list, e.g. Europe/Rome."),
             params={"value": value},
         )
+
+
+# Languages whose sentence goes on in lower case after a colon ("Annullata: articolo reso");
+# German keeps its capitals (nouns), English keeps a label's capital ("Reversed: Item returned").
+LOWER_AFTER_COLON = frozenset({"it", "es", "fr"})
+
+
+def after_colon(text: str, language: str | None = None) -> str:
+    """A label (a reason's name, "Item returned") written after a colon in ``language`` (the active
+    one): in Italian, Spanish and French its first letter in lower case, unless the first word is a
+    name or an acronym (another capital in it: "TikTok", "IBAN")."""
+    language = supported_language(language or translation.get_language())
+    text = str(text)
+    first_word = text.split(" ", 1)[0]
+    if language not in LOWER_AFTER_COLON or not first_word[1:].islower():
+        return text
+    return text[0].lower() + text[1:]

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import after_colon
 from wallets.formats import money_text
 from wallets.money import COIN, Currency
 
@@ -55,7 +56,7 @@ class KindGoal(models.Model):
     def __str__(self) -> str:
         return gettext("%(kind)s: %(goal)s") % {
             "kind": self.get_kind_display(),
-            "goal": self.get_goal_display(),
+            "goal": after_colon(self.get_goal_display()),
         }
 
 

@@ -7,7 +7,8 @@ import re
 import pytest
 from django.core import mail
 
-from affiliates.tests.conftest import convert
+from affiliates import services
+from affiliates.tests.conftest import convert, day
 from tikjoy.tests.factories import affiliate_click_make, affiliate_make, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +50,22 @@ def test_the_affiliate_portal_speaks_italian_with_states_and_reasons(client, pro
     assert "Le Sue commissioni" in page and "I Suoi link" in page
     assert "In attesa" in page  # the commission's state, translated from the model's choices
     assert "Your commissions" not in page
+
+
+def test_a_reversed_commission_reads_its_reason_in_lower_case_after_the_colon(
+    client, program, affiliate, ops
+):
+    commission = convert(program, affiliate_click_make(affiliate)).commission
+    services.commission_reverse(commission_id=commission.pk, code="ITEM_RETURNED", actor=ops, now=day(3))
+    client.force_login(affiliate.user)
+
+    italian = _page(client, f"/affiliates/{program.pk}/", "it")
+    french = _page(client, f"/affiliates/{program.pk}/", "fr")
+    german = _page(client, f"/affiliates/{program.pk}/", "de")
+
+    assert "Annullata: articolo reso" in italian and "Articolo reso" not in italian
+    assert "Annulée\xa0: article retourné" in french
+    assert "Storniert: Artikel zurückgegeben" in german  # German keeps its nouns' capitals
 
 
 def test_the_performance_report_speaks_spanish(client, program, affiliate):
