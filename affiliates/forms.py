@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.utils.translation import get_language_info, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from affiliates.models import AffiliateStatus, Attribution, ReversalCode
 from affiliates.services import (
@@ -16,7 +16,7 @@ from affiliates.services import (
     INQUIRY_MESSAGE_MAX,
     inquiry_amount_refusal,
 )
-from core.i18n import language_codes
+from core.i18n import language_codes, language_in_sentence
 from wallets.formats import number_text
 from wallets.forms import AmountField, GroupedMaxValueValidator, GroupedMinValueValidator
 
@@ -80,7 +80,7 @@ class ProgramForm(forms.Form):
         self.translation_codes = [code for code in language_codes() if code != owner_language]
         for code in self.translation_codes:
             self.fields[f"name_{code}"] = forms.CharField(
-                label=_("Name in %(language)s") % {"language": get_language_info(code)["name_translated"]},
+                label=_("Name in %(language)s") % {"language": language_in_sentence(code)},
                 required=False,
                 max_length=120,
             )
@@ -88,7 +88,7 @@ class ProgramForm(forms.Form):
         self.order_fields(["name", *(f"name_{code}" for code in self.translation_codes)])
         for code in self.translation_codes:
             self.fields[f"terms_{code}"] = forms.CharField(
-                label=_("Terms in %(language)s") % {"language": get_language_info(code)["name_translated"]},
+                label=_("Terms in %(language)s") % {"language": language_in_sentence(code)},
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
                 max_length=5000,

@@ -8,12 +8,10 @@ brand, as the Cloud API codes it), else the approved English one (``en_US``).
 
 from __future__ import annotations
 
-from django.utils.translation import get_language, get_language_info
-
 from accounts.models import User
 from chats.catalogue import ENGLISH
 from chats.models import ChatTemplate
-from core.i18n import language_for
+from core.i18n import language_for, language_in_sentence
 from merchants.models import Merchant
 from social.whatsapp import whatsapp_template_language
 
@@ -46,16 +44,11 @@ def template_choices(*, language: str) -> list[ChatTemplate]:
     return sorted(picked, key=lambda row: (row.category, row.title.casefold()))
 
 
-# Languages that write a language's name in lower case inside a sentence ("en allemand").
-_LOWER_CASE_NAMES = ("fr", "it", "es")
-
-
 def template_language_name(code: str) -> str:
     """A Cloud API language code as a language's name in the active language, as written inside a
     sentence ("German" for ``de``, "English" for ``en_US``, "allemand" in French); the code itself
     when Django doesn't know it."""
     try:
-        name = get_language_info(code.split("_")[0].lower())["name_translated"]
+        return language_in_sentence(code.split("_")[0].lower())
     except KeyError:
         return code
-    return name.lower() if (get_language() or "").split("-")[0] in _LOWER_CASE_NAMES else name

@@ -240,8 +240,9 @@ def time_zone_validate(value: str) -> None:
         )
 
 
-# Languages whose sentence goes on in lower case after a colon ("Annullata: articolo reso");
-# German keeps its capitals (nouns), English keeps a label's capital ("Reversed: Item returned").
+# Languages whose sentence goes on in lower case after a colon ("Annullata: articolo reso") and
+# that write a language's name in lower case ("en allemand"); German keeps its capitals (nouns),
+# English keeps a label's capital ("Reversed: Item returned") and its languages' ("in German").
 LOWER_AFTER_COLON = frozenset({"it", "es", "fr"})
 
 
@@ -255,3 +256,11 @@ def after_colon(text: str, language: str | None = None) -> str:
     if language not in LOWER_AFTER_COLON or not first_word[1:].islower():
         return text
     return text[0].lower() + text[1:]
+
+
+def language_in_sentence(code: str) -> str:
+    """A shipped or Django-known language (``code``: "de") named in the active language as written
+    inside a sentence: "German", "Deutsch", "allemand", "tedesco", "alemán". Raises ``KeyError``
+    for a code Django doesn't know."""
+    name = str(translation.get_language_info(code)["name_translated"])
+    return name.lower() if supported_language(translation.get_language()) in LOWER_AFTER_COLON else name

@@ -17,6 +17,7 @@ from affiliates.forms import AdjustForm
 from affiliates.holds import Hold, HoldCode, hold_text
 from affiliates.models import Commission, CommissionState
 from affiliates.tests.conftest import NOW, convert, day
+from core.i18n import after_colon
 from tikjoy.tests.factories import affiliate_click_make, affiliate_make, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +75,7 @@ def test_each_language_shows_the_hold_reason_and_names_the_adjustment_inputs(cli
     program, _held = busy
     page = _page(client, program, language)
     with translation.override(language):
-        reason = hold_text(HoldCode.DISPOSABLE_EMAIL, {"domain": "mailinator.com"})
+        reason = after_colon(hold_text(HoldCode.DISPOSABLE_EMAIL, {"domain": "mailinator.com"}))
         amount_label = str(AdjustForm.base_fields["amount"].widget.attrs["aria-label"])
         reason_label = str(AdjustForm.base_fields["reason"].widget.attrs["aria-label"])
     assert escape(reason) in page
@@ -163,7 +164,18 @@ def test_french_puts_a_no_break_space_before_the_colon_after_a_held_state(client
     with translation.override("fr"):
         state = str(CommissionState.HELD.label)
         reason = hold_text(HoldCode.DISPOSABLE_EMAIL, {"domain": "mailinator.com"})
-    assert f"{escape(state)}\xa0: {escape(reason)}" in page
+    assert f"{escape(state)}\xa0: {escape(reason[0].lower() + reason[1:])}" in page
     assert f"{escape(state)}: " not in page
     english = _page(client, program, "en")
     assert "Held for review: Disposable e-mail domain (mailinator.com)." in english
+
+
+def test_the_program_form_names_the_other_languages_as_each_language_writes_them_in_a_sentence(
+    client, program
+):
+    french = _page(client, program, "fr")
+    german = _page(client, program, "de")
+
+    assert "Nom en italien" in french and "Conditions en espagnol" in french
+    assert "Nom en Italien" not in french
+    assert "Name auf Italienisch" in german
