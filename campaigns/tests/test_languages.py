@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
-from campaigns.models import ActionType, Campaign, Video
+from campaigns.models import ActionType, Campaign, UgcSubmission, Video
 from campaigns.services import video_add
 from campaigns.tests.conftest import rule
 from tikjoy.tests.factories import response_text
@@ -159,3 +160,27 @@ def test_what_a_shared_post_must_carry_is_written_in_the_readers_language():
     with translation.override("fr"):
         assert both.requirement == "#joywinter ou @joycoffee"
     assert both.tags == ["#joywinter", "@joycoffee"]
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "in_a_sentence"),
+    [
+        ("fr", "Vidéos soumises (UGC)", "objet vidéo soumise (UGC) "),
+        ("it", "Video inviati (UGC)", "Il video inviato (UGC) "),
+        ("es", "Vídeos enviados (UGC)", "El vídeo enviado (UGC) "),
+    ],
+)
+def test_the_video_submissions_are_a_heading_on_their_own_and_lower_case_inside_a_sentence(
+    client, merchant, owner, language, heading, in_a_sentence
+):
+    client.force_login(owner)
+
+    index = response_text(client.get(reverse("console:index"), HTTP_ACCEPT_LANGUAGE=language))
+    with translation.override(language):
+        # The admin's message after a change, as Django words it around the model's name.
+        message = gettext("The {name} “{obj}” was changed successfully.").format(
+            name=UgcSubmission._meta.verbose_name, obj="x"
+        )
+
+    assert heading in index
+    assert in_a_sentence in message
