@@ -238,3 +238,28 @@ def test_a_live_order_placed_on_a_post_before_becomes_an_order_on_that_accounts_
     order = PromoteOrder.objects.get()
     assert (order.tracked_post_id, order.video_id, order.spark_auth_code) == (None, None, "")
     assert order.content_text == "LIVE room of @ivy"
+
+
+def test_a_rejected_live_order_is_resubmitted_without_a_music_declaration(client, promoter, ops):
+    ana, post = promoter()
+    _with_tiktok(ana, "ivy")
+    now = timezone.now()
+    order = services.order_place(
+        holder=ana,
+        request=order_request(
+            post, kind="LIVE", goal="LIVE_VIEWERS", tracked_post_id=None, live_room="ivy",
+            commercial_music_declared=False,
+        ),
+        actor=ana,
+        now=now,
+    )  # fmt: skip
+    services.order_reject(order_id=order.pk, reason="CONTENT_POLICY", actor=ops, now=now)
+    client.force_login(ana)
+
+    page = client.get(reverse("promote:order", args=[order.pk])).content.decode()
+    done = client.post(reverse("promote:order_resubmit", args=[order.pk]), follow=True).content.decode()
+
+    assert "The video&#x27;s music is commercial music" not in page
+    assert "Resubmitted: the order is in review again." in done
+    order.refresh_from_db()
+    assert (order.status, order.content_text) == ("IN_REVIEW", "LIVE room of @ivy")
