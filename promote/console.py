@@ -33,7 +33,7 @@ from merchants.selectors import (
 )
 from merchants.tenancy import console_can, console_membership
 from promote import selectors, services
-from promote.forms import BuyCoinsForm, MerchantCouponForm, OrderForm, WithdrawForm
+from promote.forms import LIVE_CHOICE, BuyCoinsForm, MerchantCouponForm, OrderForm, WithdrawForm
 from promote.models import AuthorizationStatus, Goal, PromoteOrder, ShareAuthorization
 from wallets.formats import money_text
 from wallets.money import COIN
@@ -130,7 +130,12 @@ def promote_new(request: HttpRequest) -> HttpResponse:
     shares = ShareAuthorization.objects.filter(
         merchant=merchant, status=AuthorizationStatus.GRANTED
     ).select_related("tracked_post")
-    choices = [(f"v{v.pk}", v.title_in(language)) for v in videos] + [
+    rooms = services.live_rooms(holder=merchant)
+    choices = [
+        (f"{LIVE_CHOICE}{account}", _("Your brand's LIVE room (@%(account)s)") % {"account": account})
+        for account in rooms
+    ]
+    choices += [(f"v{v.pk}", v.title_in(language)) for v in videos] + [
         (
             f"p{a.tracked_post_id}",
             _("A consumer's share: TikTok video %(video)s") % {"video": a.tracked_post.video_id},
@@ -176,6 +181,15 @@ def promote_new(request: HttpRequest) -> HttpResponse:
             "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             "matrix": selectors.matrix(),
+            # A LIVE promotes the brand's TikTok account going live, never a recorded video: without
+            # an account TikJoy knows, LIVE is not offered, and the page says why.
+            "live_note": ""
+            if rooms
+            else _(
+                "LIVE is not offered: a LIVE promotion promotes your brand's TikTok account when it goes "
+                "live, and TikJoy knows that account from the TikTok URLs of your library videos "
+                "(https://www.tiktok.com/@account/video/...). Add a video posted on it to the library."
+            ),
         },
     )
 

@@ -46,6 +46,9 @@ class BirthDateForm(forms.Form):
     )
 
 
+LIVE_CHOICE = "live:"  # an order form's content choice for a LIVE room: this and the TikTok username
+
+
 class OrderForm(forms.Form):
     content = forms.ChoiceField(label=_("What to promote"), choices=())
     kind = forms.ChoiceField(choices=Kind.choices, label=_("Kind"))
@@ -64,7 +67,9 @@ class OrderForm(forms.Form):
     budget_coins = CountField(min_value=1, max_value=10**9, initial=1000, label=_("Budget (coins)"))
     duration_days = forms.IntegerField(min_value=1, max_value=30, initial=3, label=_("Duration (days)"))
     commercial_music_declared = forms.BooleanField(
-        required=False, label=_("The video's music is commercial music (licensed for promotion)")
+        required=False,
+        label=_("The video's music is commercial music (licensed for promotion)"),
+        help_text=_("Not asked for a LIVE room."),
     )
     coupon_code = forms.CharField(max_length=32, required=False, label=_("Coupon code"))
     spark_auth_code = forms.CharField(
@@ -91,9 +96,13 @@ class OrderForm(forms.Form):
 
     def order_request(self) -> OrderRequest:
         """The valid form as the order it asks for. ``content`` is a choice of ``content_choices``:
-        ``v<id>`` a video of the merchant's library, ``p<id>`` or ``<id>`` a tracked post."""
+        ``live:<username>`` a LIVE room, ``v<id>`` a video of the merchant's library, ``p<id>`` or
+        ``<id>`` a tracked post."""
         data = self.cleaned_data
         content = data["content"]
+        live_room = content.removeprefix(LIVE_CHOICE) if content.startswith(LIVE_CHOICE) else ""
+        if live_room:
+            content = ""
         return OrderRequest(
             kind=data["kind"],
             goal=data["goal"],
@@ -105,7 +114,8 @@ class OrderForm(forms.Form):
             age_min=data["age_min"],
             age_max=data["age_max"],
             video_id=int(content[1:]) if content.startswith("v") else None,
-            tracked_post_id=None if content.startswith("v") else int(content.removeprefix("p")),
+            tracked_post_id=int(content.removeprefix("p")) if content and content[0] != "v" else None,
+            live_room=live_room,
             coupon_code=data["coupon_code"],
             spark_auth_code=data["spark_auth_code"],
         )

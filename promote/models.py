@@ -356,6 +356,7 @@ class OrderStatus(models.TextChoices):
 
 OPEN_STATUSES = (OrderStatus.IN_REVIEW, OrderStatus.ACTIVE)
 POST_LABEL = "TikTok video "  # an order's stored label of a TikTok post: this and the video id
+LIVE_LABEL = "LIVE room of @"  # a LIVE order's stored label: this and the TikTok username
 ERASED_LABEL = "deleted person's content"  # its label once the person is erased
 
 
@@ -368,7 +369,10 @@ class RejectReason(models.TextChoices):
 
 
 class PromoteOrder(models.Model):
-    """A promotion order: a budget in coins spent over 1-30 days on one piece of content."""
+    """A promotion order: a budget in coins spent over 1-30 days on one piece of content: a video
+    (a consumer's TikTok post or a merchant's library video) for the kinds VIDEO and
+    VIDEO_ANCHOR, a LIVE room (a TikTok account going live, named by ``content_label``; no post,
+    no video) for the kind LIVE."""
 
     wallet = models.ForeignKey(
         CoinWallet, on_delete=models.PROTECT, related_name="orders", verbose_name=_("wallet")
@@ -489,10 +493,19 @@ class PromoteOrder(models.Model):
                 violation_error_message=_("A rejected promotion has a reason, and only a rejected one."),
             ),
             models.CheckConstraint(
-                condition=(Q(tracked_post__isnull=False) & Q(video__isnull=True))
-                | (Q(tracked_post__isnull=True) & Q(video__isnull=False)),
-                name="promote_order_one_content",
-                violation_error_message=_("A promotion is of one post or one library video."),
+                condition=(Q(kind="LIVE") & Q(tracked_post__isnull=True) & Q(video__isnull=True))
+                | (
+                    ~Q(kind="LIVE")
+                    & (
+                        (Q(tracked_post__isnull=False) & Q(video__isnull=True))
+                        | (Q(tracked_post__isnull=True) & Q(video__isnull=False))
+                    )
+                ),
+                name="promote_order_content_fits_kind",
+                violation_error_message=_(
+                    "A LIVE promotion is of a LIVE room (no post, no video); any other is of one post or "
+                    "one library video."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(age_min__gte=18) & Q(age_min__lte=F("age_max")),
@@ -517,13 +530,26 @@ class PromoteOrder(models.Model):
         return self.budget_coins - self.coupon_coins
 
     @property
+    def live_account(self) -> str:
+        """The TikTok username whose LIVE room a LIVE order promotes ("" for a video's order, or
+        once the person is erased)."""
+        if self.kind == Kind.LIVE and self.content_label.startswith(LIVE_LABEL):
+            return self.content_label.removeprefix(LIVE_LABEL)
+        return ""
+
+    @property
     def content_text(self) -> str:
         """What is promoted, in the reader's language: ``content_label`` is stored in English for
-        a TikTok post (``POST_LABEL`` and its video id) and after an erasure (``ERASED_LABEL``); a
-        library video is named by its title as the merchant wrote it in that language
-        (``Video.title_in``; prefetch ``video__texts``)."""
+        a TikTok post (``POST_LABEL`` and its video id), a LIVE room (``LIVE_LABEL`` and the
+        account's username) and after an erasure (``ERASED_LABEL``); a library video is named by
+        its title as the merchant wrote it in that language (``Video.title_in``; prefetch
+        ``video__texts``)."""
         if self.content_label == ERASED_LABEL:
             return gettext("deleted person's content")
+        if self.kind == Kind.LIVE and self.tracked_post_id is None and self.video_id is None:
+            if self.live_account:
+                return gettext("LIVE room of @%(account)s") % {"account": self.live_account}
+            return gettext("LIVE room")
         if self.tracked_post_id and self.content_label.startswith(POST_LABEL):
             return gettext("TikTok video %(video)s") % {"video": self.content_label.removeprefix(POST_LABEL)}
         if self.video_id is not None:

@@ -19,10 +19,12 @@ the ledger accounts last, inside ``wallets.post``. Delivery locks only orders.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -41,6 +43,7 @@ from merchants.models import Consent, Merchant
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
 from promote.models import (
     ERASED_LABEL,
+    LIVE_LABEL,
     OPEN_STATUSES,
     POST_LABEL,
     AuthorizationStatus,
@@ -64,7 +67,7 @@ from promote.models import (
     ShareAuthorization,
 )
 from promote.tiktok_ads import Launch, TikTokAds
-from social.models import TrackedPost
+from social.models import TikTokProfile, TrackedPost
 from wallets.formats import currency_name, money_text, names_text, number_text
 from wallets.models import PLATFORM, Account, Purpose, partition_key
 from wallets.money import COIN, round_down
@@ -777,6 +780,7 @@ class OrderRequest:
     age_max: int = 65
     tracked_post_id: int | None = None
     video_id: int | None = None
+    live_room: str = ""  # the TikTok username whose LIVE room is promoted (``live_rooms``)
     coupon_code: str = ""
     spark_auth_code: str = ""
 
@@ -785,10 +789,48 @@ def _age(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+_ACCOUNT_PATH = re.compile(r"^/@([A-Za-z0-9._]{1,64})(?:/|$)")
+
+
+def tiktok_url_account(url: str) -> str:
+    """The TikTok username a TikTok URL is under ("joycoffee" of
+    ``https://www.tiktok.com/@joycoffee/video/7300…``), "" when it names none (a short link)."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if not (host == "tiktok.com" or host.endswith(".tiktok.com")):
+        return ""
+    found = _ACCOUNT_PATH.match(parsed.path)
+    return found.group(1) if found else ""
+
+
+def live_rooms(*, holder: User | Merchant) -> list[str]:
+    """The TikTok accounts (usernames) whose LIVE room the holder may promote: a consumer's own
+    connected TikTok account; a merchant's business account(s), as TikJoy knows them: the accounts
+    its library videos are posted on (the ``@name`` of their TikTok URLs). Empty: no LIVE for them."""
+    if isinstance(holder, Merchant):
+        urls = Video.objects.filter(merchant=holder).exclude(tiktok_url="").order_by("slot")
+        accounts = (tiktok_url_account(url) for url in urls.values_list("tiktok_url", flat=True))
+        return list(dict.fromkeys(a for a in accounts if a))
+    profile = (
+        TikTokProfile.objects.filter(user=holder, disconnected_at__isnull=True).exclude(username="").first()
+    )
+    return [profile.username] if profile else []
+
+
 def _content(wallet: CoinWallet, request: OrderRequest) -> tuple[TrackedPost | None, Video | None, list[str]]:
+    """The post or video the order is of (none for a LIVE room), and why it can't be."""
     reasons = []
     post_obj = video = None
-    if wallet.user_id:
+    if request.live_room:
+        if request.live_room not in live_rooms(holder=wallet.holder):
+            reasons.append(
+                gettext("Pick your own LIVE room: the TikTok account you signed in with.")
+                if wallet.user_id
+                else gettext(
+                    "Pick your brand's LIVE room: a TikTok account its library videos are posted on."
+                )
+            )
+    elif wallet.user_id:
         post_obj = (
             TrackedPost.objects.filter(pk=request.tracked_post_id).first()
             if request.tracked_post_id
@@ -830,7 +872,13 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
             reasons.append(gettext("Promote is for people 18 or older."))
     _, _, content_reasons = _content(wallet, request)
     reasons += content_reasons
-    if not request.commercial_music_declared:
+    if request.kind == Kind.LIVE and not request.live_room:
+        reasons.append(gettext("A LIVE promotion promotes a LIVE room, not a recorded video."))
+    elif request.kind in Kind.values and request.kind != Kind.LIVE and request.live_room:
+        reasons.append(gettext("A LIVE room is promoted as a LIVE, not as a video."))
+    # The music rule is a video's (the seed's FAQ: "The BGM of the video should be commercial
+    # music"); a LIVE room is reviewed while it broadcasts.
+    if not request.live_room and not request.commercial_music_declared:
         reasons.append(gettext("Only a video whose music is commercial music can be promoted: declare it."))
     if request.kind not in Kind.values:
         reasons.append(gettext("Choose what to promote: a video, a video with a product anchor, or a LIVE."))
@@ -863,7 +911,7 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
         )
     if request.budget_coins < request.duration_days:
         reasons.append(gettext("The budget is at least one coin a day."))
-    if provider().needs_launch and not request.spark_auth_code.strip():
+    if provider().needs_launch and not request.live_room and not request.spark_auth_code.strip():
         reasons.append(
             gettext("Paste the post's Spark Ads authorization code (TikTok: the post's ... > Ad settings).")
         )
@@ -1001,7 +1049,10 @@ def order_place(
             if request.coupon_code.strip()
             else None
         )
-        label = f"{POST_LABEL}{post_obj.video_id}" if post_obj else f"{video.title}"
+        if request.live_room:
+            label = f"{LIVE_LABEL}{request.live_room}"
+        else:
+            label = f"{POST_LABEL}{post_obj.video_id}" if post_obj else f"{video.title}"
         order = PromoteOrder.objects.create(
             wallet=wallet,
             created_by=actor,
@@ -1019,7 +1070,7 @@ def order_place(
             duration_days=request.duration_days,
             coupon=coupon,
             coupon_coins=coupon.coins if coupon else 0,
-            spark_auth_code=request.spark_auth_code.strip()[:200],
+            spark_auth_code="" if request.live_room else request.spark_auth_code.strip()[:200],
             created_at=now,
         )
         if coupon:
@@ -1133,6 +1184,7 @@ def order_resubmit(
             age_max=order.age_max,
             tracked_post_id=order.tracked_post_id,
             video_id=order.video_id,
+            live_room=order.live_account,
             spark_auth_code=order.spark_auth_code,
         )
         reasons = order_eligibility(wallet=wallet, request=request, now=now)
@@ -1211,6 +1263,7 @@ def orders_launch(*, source: DeliveryProvider | None = None) -> int:
                 age_max=order.age_max,
                 starts_at=order.starts_at,
                 spark_auth_code=order.spark_auth_code,
+                live_account=order.live_account,
                 pack_coins=price[0],
                 pack_price=price[1],
             ),

@@ -9,7 +9,9 @@ advertiser account:
   the order's run, the locations (GeoNames ids of the order's country, or of every country
   where the kind is launched) and age groups, the goal's optimisation goal;
 - a Spark Ad (``/ad/create/``) on the post, ``identity_type: AUTH_CODE`` with the authorization
-  code the person generated for that post in TikTok.
+  code the person generated for that post in TikTok; for a LIVE order no post and no code: a
+  ``LIVE_CONTENT`` ad whose identity is the TikTok account of the LIVE room (its username). TikTok
+  serves it only once that account is authorised to TikJoy's advertiser, which is not built yet.
 
 Every create carries a ``request_id`` derived from the order, so a launch retried after a
 crash finds the objects it made instead of making them twice. Results come from
@@ -78,6 +80,7 @@ class Launch:
     spark_auth_code: str
     pack_coins: int
     pack_price: Decimal
+    live_account: str = ""  # a LIVE order's TikTok username (its LIVE room)
 
 
 class TikTokAds:
@@ -170,14 +173,7 @@ class TikTokAds:
             {
                 "advertiser_id": self.advertiser_id,
                 "adgroup_id": adgroup["adgroup_id"],
-                "creatives": [
-                    {
-                        "ad_name": name,
-                        "ad_format": "SINGLE_VIDEO",
-                        "identity_type": "AUTH_CODE",
-                        "tiktok_item_id": launch.spark_auth_code,
-                    }
-                ],
+                "creatives": [self.creative(plan, launch, name)],
                 "request_id": f"tikjoy-{plan.order_id}-ad",
             },
         )
@@ -185,6 +181,23 @@ class TikTokAds:
             "campaign_id": str(campaign["campaign_id"]),
             "adgroup_id": str(adgroup["adgroup_id"]),
             "ad_id": str((ad.get("ad_ids") or [""])[0]),
+        }
+
+    def creative(self, plan: OrderPlan, launch: Launch, name: str) -> dict:
+        """A video's Spark Ad names the post by its authorization code; a LIVE promotes the
+        account's LIVE room: no post, no code, the account as the ad's identity."""
+        if plan.kind == "LIVE":
+            return {
+                "ad_name": name,
+                "ad_format": "LIVE_CONTENT",
+                "identity_type": "TT_USER",
+                "identity_id": launch.live_account,
+            }
+        return {
+            "ad_name": name,
+            "ad_format": "SINGLE_VIDEO",
+            "identity_type": "AUTH_CODE",
+            "tiktok_item_id": launch.spark_auth_code,
         }
 
     # --- results ----------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from promote import selectors, services
-from promote.forms import BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
-from promote.models import Goal, PromoteOrder
+from promote.forms import LIVE_CHOICE, BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
+from promote.models import Goal, Kind, PromoteOrder
 from social.models import TrackedPost
 from wallets.formats import money_text
 from wallets.money import COIN
@@ -146,11 +146,17 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _content_choices(user) -> list[tuple[int, str]]:
+def _content_choices(user) -> list[tuple[int | str, str]]:
+    """The person's LIVE room (their connected TikTok account: a LIVE promotes it, never a
+    recorded video), then their public posts."""
+    rooms = [
+        (f"{LIVE_CHOICE}{account}", _("Your LIVE room (@%(account)s)") % {"account": account})
+        for account in services.live_rooms(holder=user)
+    ]
     posts = TrackedPost.objects.filter(user=user, status=TrackedPost.Status.ACTIVE).order_by("-posted_at")[
         :100
     ]
-    return [
+    return rooms + [
         (p.pk, _("TikTok video %(video)s: %(caption)s") % {"video": p.video_id, "caption": p.caption[:60]})
         for p in posts
     ]
@@ -163,7 +169,8 @@ def order_new(request: HttpRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("post"):
         initial["content"] = request.GET["post"]
-    form = OrderForm(request.POST or None, initial=initial, content_choices=_content_choices(user))
+    choices = _content_choices(user)
+    form = OrderForm(request.POST or None, initial=initial, content_choices=choices)
     estimate = quote = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -203,6 +210,9 @@ def order_new(request: HttpRequest) -> HttpResponse:
             "under_age_text": services.under_age_text(),
             "birth_date_wrong_text": services.birth_date_wrong_text(),
             "matrix": selectors.matrix(),
+            "live_note": ""
+            if any(str(value).startswith(LIVE_CHOICE) for value, _label in choices)
+            else _("A LIVE promotion promotes your LIVE room: connect your TikTok account to promote it."),
         },
     )
 
@@ -245,13 +255,13 @@ def order_cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 @require_POST
 def order_resubmit(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
-    form = ResubmitForm(request.POST)
-    if not form.is_valid():
+    live = order.kind == Kind.LIVE  # a LIVE room has no music to declare
+    if not live and not ResubmitForm(request.POST).is_valid():
         messages.error(request, _("Declare that the music is commercial music to resubmit."))
         return redirect("promote:order", order_id=order.pk)
     try:
         services.order_resubmit(
-            order_id=order.pk, commercial_music_declared=True, actor=request.user, now=timezone.now()
+            order_id=order.pk, commercial_music_declared=not live, actor=request.user, now=timezone.now()
         )
         messages.success(request, _("Resubmitted: the order is in review again."))
     except services.PromoteError as exc:

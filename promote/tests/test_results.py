@@ -13,12 +13,16 @@ from promote import services
 from promote.delivery import GOAL_FIELD, possible_results
 from promote.models import DeliveryTick
 from promote.tests.conftest import order_request
+from social.models import TikTokProfile
 
 pytestmark = pytest.mark.django_db
 
 
 def _delivered(promoter, ops, **fields):
     ana, post = promoter()
+    if fields.get("kind") == "LIVE":  # a LIVE promotes the person's LIVE room, not the post
+        TikTokProfile.objects.create(user=ana, open_id="open-ana", username="ana")
+        fields |= {"tracked_post_id": None, "live_room": "ana"}
     now = timezone.now()
     order = services.order_place(
         holder=ana, request=order_request(post, duration_days=1, **fields), actor=ana, now=now

@@ -14,6 +14,7 @@ from promote.models import DeliveryTick, OrderStatus
 from promote.tests.conftest import assert_books_clean, coins_of, order_request
 from promote.tiktok_ads import TikTokAds, TikTokAdsError
 from sandbox.models import SandboxAdObject
+from social.models import TikTokProfile
 
 
 @pytest.fixture
@@ -67,3 +68,26 @@ def test_an_error_envelope_is_a_clear_error(tiktok, settings):
     client = TikTokAds(token="not-the-token")
     with pytest.raises(TikTokAdsError, match="error 40001: Access token is incorrect"):
         client.report(campaign_id="1", start=timezone.now(), end=timezone.now())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_live_order_is_launched_on_the_account_with_no_video_and_no_code(tiktok, promoter, ops):
+    ana, post = promoter()
+    TikTokProfile.objects.create(user=ana, open_id="open-ivy", username="ivy")
+    now = timezone.now()
+    order = services.order_place(
+        holder=ana,
+        request=order_request(
+            post, kind="LIVE", goal="LIVE_VIEWERS", tracked_post_id=None, live_room="ivy", duration_days=1
+        ),
+        actor=ana,
+        now=now,
+    )  # no Spark Ads code asked: it names a post
+    services.order_approve(order_id=order.pk, actor=ops, now=now)
+
+    assert services.orders_launch() == 1
+    creative = SandboxAdObject.objects.get(kind="ad").payload["creatives"][0]
+    assert "tiktok_item_id" not in creative
+    assert creative["ad_format"] == "LIVE_CONTENT"
+    assert creative["identity_id"] == "ivy"
+    assert SandboxAdObject.objects.get(kind="adgroup").payload["optimization_goal"] == "LIVE_VIEW"
