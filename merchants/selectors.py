@@ -14,7 +14,7 @@ from decimal import Decimal
 from itertools import islice
 
 from django.db import connection
-from django.db.models import QuerySet, Subquery, Sum
+from django.db.models import Q, QuerySet, Subquery, Sum
 from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
@@ -191,12 +191,18 @@ def top_up_balance_after(*, transfer) -> Money | None:
             transaction_id=transfer.ledger_transaction_id,
             account__in=_available_accounts(transfer.merchant).filter(currency=transfer.currency),
         )
-        .select_related("account")
+        .select_related("transaction")
         .first()
     )
     if entry is None:
         return None
-    total = Entry.objects.filter(account_id=entry.account_id, id__lte=entry.id).aggregate(total=Sum("amount"))
+    # In the ledger's time order, as the statements count a balance (billing.selectors): what was
+    # posted before the top-up's moment, and at that same moment up to the top-up itself.
+    moment = entry.transaction.created_at
+    total = Entry.objects.filter(
+        Q(transaction__created_at__lt=moment) | Q(transaction__created_at=moment, id__lte=entry.id),
+        account_id=entry.account_id,
+    ).aggregate(total=Sum("amount"))
     return Money(total["total"] or Decimal("0.00"), transfer.currency)
 
 

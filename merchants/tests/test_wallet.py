@@ -161,6 +161,30 @@ def test_the_console_wallet_lists_movements_by_when_they_happened_not_by_when_th
         assert text.index("REF-TIE") < text.index("REF-NEW") < text.index("REF-OLD")
 
 
+def test_each_receipt_gives_the_balance_just_after_its_top_up_in_the_ledgers_time_order(
+    client, make_merchant, ops
+):
+    merchant = make_merchant("fizz")  # the factory's own funding comes first
+    now = timezone.now()
+    start = balance(merchant_available_account(merchant=merchant)).amount
+    earlier = now - timedelta(days=13)
+    late, _ = _record(merchant, ops, reference="REF-LATE", amount="60.00", value_date=now.date(), now=now)
+    early, _ = _record(
+        merchant, ops, reference="REF-EARLY", amount="50.00", value_date=earlier.date(), now=earlier
+    )
+    client.force_login(owner_of(merchant))
+
+    def balance_after(record) -> str:
+        receipt = _text(
+            client.get(reverse("console:merchants_banktransfer_receipt", kwargs={"object_id": record.pk}))
+        )
+        return receipt.split('data-figure="balance-after">')[1].split("<")[0]
+
+    # REF-EARLY was written second but happened first: its receipt can't count REF-LATE's 60.00.
+    assert balance_after(early) == f"€{start + Decimal('50.00'):,.2f}"
+    assert balance_after(late) == f"€{start + Decimal('110.00'):,.2f}"
+
+
 def test_add_funds_shows_the_bank_details_and_the_payment_reference_to_owners_only(
     client, make_merchant, add_member, settings
 ):
