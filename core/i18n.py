@@ -210,10 +210,12 @@ def utc_text(moment: datetime) -> str:
 
 
 def moment_text(moment: datetime, format_name: str = "DATETIME_FORMAT") -> str:
-    """A moment in the active time zone and language, followed by the zone's name ("22. Dezember
-    2026 13:00 Europe/Berlin"): for an e-mail, written inside ``recipient_locale``, whose reader
-    has no page to tell the zone by (the pages' ``{% moment %}`` names it only while unknown)."""
-    return f"{date_format(timezone.localtime(moment), format_name)} {timezone.get_current_timezone_name()}"
+    """A moment in the active time zone and language, followed by the zone's name in that language
+    ("22. Dezember 2026 13:00 Berlin (Mitteleuropäische Zeit)", ``time_zone_label``): for an e-mail,
+    written inside ``recipient_locale``, whose reader has no page to tell the zone by (the pages'
+    ``{% moment %}`` names it only while unknown)."""
+    zone = time_zone_label(timezone.get_current_timezone_name())
+    return f"{date_format(timezone.localtime(moment), format_name)} {zone}"
 
 
 def fallback_language_activate(request: HttpRequest, code: str | None) -> bool:

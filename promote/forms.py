@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.i18n import time_zone_label
 from promote.models import Goal, Kind
 from promote.services import OrderRequest
 from wallets.forms import CountField
@@ -165,7 +166,7 @@ class MerchantCouponForm(forms.Form):
         self.person = None
         self.fields["consumer"].widget.choices = [("", _("Choose the consumer")), *consumer_choices]
         self.fields["valid_until"].help_text = _("In your brand's time zone, %(zone)s.") % {
-            "zone": timezone.get_current_timezone_name()
+            "zone": time_zone_label(timezone.get_current_timezone_name())
         }
 
     def clean_consumer(self) -> int:

@@ -187,6 +187,20 @@ class CoinWallet(models.Model):
     def holder(self):
         return self.user if self.user_id else self.merchant
 
+    def currency_is_chosen(self) -> bool:
+        """Whether the wallet's currency is settled: once money or coins went through it (a
+        purchase, a card checkout begun, a withdrawal, an order). Until then it is only where the
+        birth date is kept, and the person's first purchase chooses the currency (a purchase
+        refused in one currency must not tie them to it)."""
+        return bool(
+            self.merchant_id
+            or self.backed_coins
+            or self.purchases.exists()
+            or self.card_checkouts.exists()
+            or self.withdrawals.exists()
+            or self.orders.exists()
+        )
+
 
 class PurchaseSource(models.TextChoices):
     WALLET = "WALLET", _("TikJoy wallet")

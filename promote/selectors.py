@@ -16,6 +16,7 @@ from moneyed import Money
 
 from campaigns.models import ActionType
 from core.db import subquery_count
+from core.i18n import time_zone_label
 from promote.delivery import GOAL_FIELD, estimate, possible_results
 from promote.models import (
     CoinPrice,
@@ -68,11 +69,11 @@ def coin_prices_text(*, currency: str | None = None) -> str:
 
 def coin_currencies(*, holder) -> list[str]:
     """The currencies the holder can buy coins in: those coins are sold in, and of them only the
-    coin wallet's own (a holder pays in one currency), or for a merchant without coins yet its
-    currency (its prepaid funds)."""
+    coin wallet's own once a purchase settled it (a holder pays in one currency), or for a merchant
+    its currency (its prepaid funds)."""
     priced = list(CoinPrice.objects.order_by("currency").values_list("currency", flat=True))
     wallet = coin_wallet_get(holder=holder)
-    if wallet is not None:
+    if wallet is not None and wallet.currency_is_chosen():
         only = wallet.currency
     elif holder._meta.label_lower == "merchants.merchant":
         only = holder.currency
@@ -332,7 +333,7 @@ def order_analytics(*, order: PromoteOrder, zone: tzinfo) -> dict:
         "by_hour": by_hour(order=order, zone=zone)[-48:],
         "chart": chart(order=order, zone=zone),
         "zone": zone,
-        "zone_name": str(zone),
+        "zone_name": time_zone_label(str(zone)),  # "Berlin (Mitteleuropäische Zeit)"
         "result_label": result_label(order),
         "result_field": GOAL_FIELD[order.goal],
         "metric_labels": {m: METRIC_LABELS[m] for m in order_metrics(order)},

@@ -151,6 +151,20 @@ def _wallet_locked(holder: User | Merchant, *, currency: str | None, now: dateti
     return wallet
 
 
+def _wallet_for_purchase(holder: User | Merchant, *, currency: str, now: datetime) -> CoinWallet:
+    """The holder's coin wallet, locked, for a purchase in ``currency``: a consumer's wallet whose
+    currency no purchase has settled yet (``CoinWallet.currency_is_chosen``) takes ``currency``;
+    one in another currency is refused (a holder pays in one currency). Inside the purchase's
+    transaction, so a purchase that fails leaves the currency as it was."""
+    wallet = _wallet_locked(holder, currency=currency, now=now)
+    if wallet.currency != currency:
+        if wallet.currency_is_chosen():
+            raise PromoteError(_paid_in(wallet.currency))
+        wallet.currency = currency
+        wallet.save(update_fields=["currency"])
+    return wallet
+
+
 def _money_account_purpose(holder: User | Merchant) -> str:
     return Purpose.MERCHANT_AVAILABLE if isinstance(holder, Merchant) else Purpose.USER_AVAILABLE
 
@@ -215,11 +229,9 @@ def coins_buy_from_wallet(
     prepaid funds): one ledger transaction moves the money to the coin funds and issues the coins."""
     amount = coin_price(coins_count=coins_count, currency=currency)
     with transaction.atomic(durable=True):
-        wallet = _wallet_locked(holder, currency=currency, now=now)
+        wallet = _wallet_for_purchase(holder, currency=currency, now=now)
         if under_age(wallet=wallet, today=now.date()):
             raise PromoteError(under_age_text())
-        if wallet.currency != currency:
-            raise PromoteError(_paid_in(wallet.currency))
         purchase = CoinPurchase.objects.create(
             wallet=wallet,
             coins=coins_count,
@@ -382,7 +394,7 @@ def card_checkout_start(
     wallet = CoinWallet.objects.filter(**_holder_kwargs(holder)).first()
     if under_age(wallet=wallet, today=now.date()):
         raise PromoteError(under_age_text())
-    if wallet is not None and wallet.currency != currency:
+    if wallet is not None and wallet.currency != currency and wallet.currency_is_chosen():
         raise PromoteError(_paid_in(wallet.currency))
     reference = uuid.uuid4().hex
     session = stripe.checkout_session_create(
@@ -411,9 +423,7 @@ def card_checkout_start(
     )
     session_id, url = session.id, session.url
     with transaction.atomic(durable=True):
-        wallet = _wallet_locked(holder, currency=currency, now=now)
-        if wallet.currency != currency:
-            raise PromoteError(_paid_in(wallet.currency))
+        wallet = _wallet_for_purchase(holder, currency=currency, now=now)
         CardCheckout.objects.create(
             wallet=wallet,
             coins=coins_count,

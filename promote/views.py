@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.i18n import time_zone_label
 from promote import selectors, services
 from promote.forms import LIVE_CHOICE, BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
 from promote.models import Goal, Kind, PromoteOrder
@@ -121,10 +122,13 @@ def home(request: HttpRequest) -> HttpResponse:
             request, _("Thank you: your coins appear here as soon as the card payment is confirmed.")
         )
     wallet = selectors.coin_wallet_get(holder=user)
+    # Paid in one currency once a purchase chose it (a wallet may hold only the birth date so far).
+    currency = wallet.currency if wallet is not None and wallet.currency_is_chosen() else None
     return render(
         request,
         "promote/home.html",
         {
+            "currency": currency,
             "authorizations": selectors.authorizations_for(user=user),
             "brand_orders": selectors.orders_on_posts_of(user=user),
             "wallet": wallet,
@@ -133,12 +137,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "under_age": services.under_age(wallet=wallet, today=timezone.now().date()),
             "under_age_text": services.under_age_text(),
             "birth_date_wrong_text": services.birth_date_wrong_text(),
-            "prices": selectors.coin_prices_text(currency=wallet.currency if wallet else None),
+            "prices": selectors.coin_prices_text(currency=currency),
             "orders": selectors.orders_of(wallet=wallet)[:50],
             "purchases": selectors.purchases_of(wallet=wallet),
             # Dated as their invoices are: the seller's calendar (billing.months.billing_zone), not the reader's.
             "purchases_zone": settings.BILLING_TIME_ZONE,
             "coupons": selectors.coupons_usable(user=user, now=timezone.now()),
+            "zone_label": time_zone_label(timezone.get_current_timezone_name()),
             "buy_form": buy,
             "withdraw_form": withdraw,
             "birth_form": birth,

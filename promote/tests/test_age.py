@@ -155,3 +155,44 @@ def test_an_adult_gives_the_date_with_the_first_purchase_and_is_asked_no_more(cl
     assert coins_of(ivy) == 100
     assert CoinWallet.objects.get(user=ivy).birth_date == date(1990, 2, 3)
     assert 'name="birth_date"' not in again
+
+
+def test_a_first_purchase_refused_in_one_currency_leaves_the_person_free_to_buy_in_another(
+    client, make_consumer
+):
+    """A JoyBack in euros, coins asked in dollars with the birth date: refused, the date kept, and the
+    page offers euros again (the refused currency must not become the wallet's)."""
+    sam = make_consumer("Sam")
+    fund(sam, "20.00")
+    client.force_login(sam)
+
+    refused = client.post(
+        reverse("promote:home"),
+        {"action": "buy", "coins": "100", "currency": "USD", "birth_date": "1990-02-03"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+    bought = client.post(
+        reverse("promote:home"), {"action": "buy", "coins": "1000", "currency": "EUR"}, follow=True
+    ).content.decode()
+
+    assert "son argent est en euros" in refused
+    assert '<option value="EUR"' in refused and "Payés en USD" not in refused
+    assert 'name="birth_date"' not in refused  # the date is kept: not asked twice
+    assert coins_of(sam) == 1000 and available(sam) == Money("10.10", "EUR")
+    assert CoinWallet.objects.get(user=sam).currency == "EUR"
+    assert "1,000 coins bought for €9.90." in bought
+    assert '<p class="stat" data-figure="coins">1,000 coins</p>' in bought  # grouped as the reader writes it
+    assert "Paid in EUR." in bought
+
+
+def test_once_a_purchase_chose_the_currency_the_other_is_refused(client, make_consumer):
+    sam = make_consumer("Sam")
+    fund(sam, "20.00")
+    fund(sam, "20.00", "USD")
+    services.birth_date_declare(user=sam, birth_date=date(1990, 2, 3), currency="USD", now=NOW)
+    services.coins_buy_from_wallet(holder=sam, coins_count=100, currency="EUR", actor=sam, now=NOW)
+
+    with pytest.raises(services.PromoteError, match="paid in EUR"):
+        services.coins_buy_from_wallet(holder=sam, coins_count=100, currency="USD", actor=sam, now=NOW)
+    assert CoinWallet.objects.get(user=sam).currency == "EUR"

@@ -95,8 +95,10 @@ def test_an_order_page_shows_analytics_and_csv(client, promoter, ops):
     client.force_login(ana)
     page = client.get(reverse("promote:order", args=[order.pk])).content.decode()
     assert "Settled" in page or "settled" in page
-    assert f"Returned to your coins: <strong>{order.refunded_coins} coins</strong>" in page
-    assert f"The ledger records {order.consumed_coins} coins spent." in page
+    # Counts grouped as the reader writes numbers ("1,000"), the hour column naming its zone.
+    assert f"Returned to your coins: <strong>{order.refunded_coins:,} coins</strong>" in page
+    assert f"The ledger records {order.consumed_coins:,} coins spent." in page
+    assert "<th>Hour, UTC</th>" in page
     assert 'data-testid="chart"' in page
     csv_text = client.get(reverse("promote:order_csv", args=[order.pk])).content.decode()
     lines = csv_text.strip().splitlines()
@@ -136,7 +138,7 @@ def test_an_order_page_counts_hours_and_days_in_the_persons_time_zone(client, pr
     page = client.get(reverse("promote:order", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="it").content.decode()
     lines = client.get(reverse("promote:order_csv", args=[order.pk])).content.decode().strip().splitlines()
 
-    assert "Ora (Pacific/Auckland)" in page and "Ora (UTC)" not in page
+    assert "Ora, Auckland (Ora della Nuova Zelanda)" in page and "Ora, UTC" not in page
     first = DeliveryTick.objects.filter(order=order).order_by("hour").first().hour
     assert lines[0].startswith("hour (Pacific/Auckland),")
     assert lines[1].startswith(first.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:00,"))

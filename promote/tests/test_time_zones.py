@@ -54,7 +54,7 @@ def test_the_consumer_reads_a_coupons_validity_in_their_time_zone(brand, make_us
 
     page = client.get(reverse("promote:home")).content.decode()
 
-    assert "valid until 22 Dec 2026, 07:00 America/New_York" in page
+    assert "valid until 22 Dec 2026, 07:00 New York (Eastern Time)" in page
     assert "12:00" not in page and "UTC" not in page
 
 
@@ -72,7 +72,7 @@ def test_below_purchases_listed_in_utc_a_coupons_validity_names_its_own_zone(bra
     page = client.get(reverse("promote:home")).content.decode()
 
     assert "Datum (UTC)" in page
-    assert "gültig bis 22.12.2026 13:00 Europe/Berlin" in page
+    assert "gültig bis 22.12.2026 13:00 Berlin (Mitteleuropäische Zeit)" in page
 
 
 def test_a_consumer_whose_zone_is_unknown_is_told_the_time_is_utc(brand, make_user, client):
@@ -97,7 +97,9 @@ def test_the_console_shows_a_coupons_validity_in_the_merchants_time_zone(brand, 
     page = client.get(reverse("console:promote_coupons")).content.decode()
 
     assert "22 Nov 2026, 12:00 to 22 Dec 2026, 13:00" in page  # from 11:00 UTC, until 12:00 UTC
-    assert "In your brand&#x27;s time zone, Europe/Rome." in page
+    assert "In your brand&#x27;s time zone, Rome (Central European Time)." in page
+    german = client.get(reverse("console:promote_coupons"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "In der Zeitzone Ihrer Marke, Rom (Mitteleuropäische Zeit)." in german
 
 
 def test_a_coupon_typed_in_the_console_is_read_in_the_merchants_time_zone(brand, make_user, client):
@@ -135,4 +137,4 @@ def test_the_coupon_email_gives_the_time_in_the_persons_zone_and_names_it(
         _give(merchant, owner, lena)
 
     (sent,) = [m for m in mail.outbox if m.to == ["lena@example.com"]]
-    assert "gültig bis 22. Dezember 2026 13:00 Europe/Berlin." in sent.body
+    assert "gültig bis 22. Dezember 2026 13:00 Berlin (Mitteleuropäische Zeit)." in sent.body

@@ -1,9 +1,11 @@
-"""``{% load money %}``: ``{{ balance|money }}``, ``{{ amount|money:currency }}``, ``{{ count|number }}``
+"""``{% load money %}``: ``{{ balance|money }}``, ``{{ amount|money:currency }}``, ``{{ count|number }}``,
+``{{ count|coins }}``
 in the reader's language (wallets.formats)."""
 
 from django import template
 
 from wallets.formats import money_text, number_text
+from wallets.money import COIN
 
 register = template.Library()
 
@@ -22,3 +24,9 @@ def money_list(values) -> str:
 @register.filter
 def number(value) -> str:
     return number_text(value)
+
+
+@register.filter
+def coins(value) -> str:
+    """A count of Promote coins as the reader writes it: "1.000 Coins", "1 000 coins"."""
+    return money_text(value, COIN)
