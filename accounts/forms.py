@@ -20,7 +20,8 @@ def _time_zone_choices(likely: list[str], saved: str = "") -> list:
     return [
         ("", _("Not chosen (your device's time zone, else UTC)")),
         (_("Likely for you"), [_zone_choice(name) for name in likely]),
-        (_("All time zones"), everything),
+        # Each zone once: the likely ones are not repeated below them.
+        (_("Other time zones"), [choice for choice in everything if choice[0] not in likely]),
     ]
 
 

@@ -94,26 +94,48 @@ def time_zone_label(name: str, language: str | None = None) -> str:
     """A time zone as the reader's language names it, from CLDR's names in Babel: its city and the
     clock it keeps, "Rom (Mitteleuropäische Zeit)", "Roma (Ora dell'Europa centrale)"; a zone without
     a shared clock name by its city and country, "Abidjan, Côte d'Ivoire"; UTC as "UTC"; a zone
-    Babel doesn't know (a newer IANA zone) by its city, as IANA writes it."""
+    Babel doesn't know (a newer IANA zone) by its city, as IANA writes it.
+
+    CLDR keeps its names under its own ids, which are often IANA's older names (Asia/Calcutta for
+    Asia/Kolkata, America/Cordoba for America/Argentina/Cordoba): they are looked up too, so Kolkata
+    keeps its clock and Córdoba its accent."""
     if name == "UTC":
         return "UTC"
     city = name.rsplit("/", 1)[-1].replace("_", " ")
     locale = Locale.parse(
         translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
     )
-    try:
-        exemplar = get_timezone_location(name, locale=locale, return_city=True)
-    except LookupError:
-        return city
+    ids = [name, *_cldr_ids().get(name, ())]
+    exemplar = next(
+        (str(locale.time_zones[i]["city"]) for i in ids if "city" in locale.time_zones.get(i, {})), ""
+    )
+    if not exemplar:
+        try:
+            exemplar = get_timezone_location(name, locale=locale, return_city=True)
+        except LookupError:
+            return city
     if exemplar and "/" not in exemplar:
         city = exemplar
-    metazone = get_global("meta_zones").get(name)
+    meta_zones = get_global("meta_zones")
+    metazone = next((meta_zones[i] for i in ids if i in meta_zones), None)
     clock = locale.meta_zones.get(metazone, {}).get("long", {}).get("generic") if metazone else None
     if clock:  # "Beulah (Dakota du Nord) · heure du centre": never a bracket inside a bracket
         return f"{city} · {clock}" if "(" in city or "(" in clock else f"{city} ({clock})"
-    territory = get_global("zone_territories").get(name)
-    country = locale.territories.get(territory) if territory not in (None, "001", "ZZ") else None
+    territories = get_global("zone_territories")
+    territory = next((territories[i] for i in ids if territories.get(i) not in (None, "001", "ZZ")), None)
+    if territory is None and name.startswith("Antarctica/"):  # a research station: "Troll, Antarktis"
+        territory = "AQ"
+    country = locale.territories.get(territory) if territory else None
     return f"{city}, {country}" if country and country != city else city
+
+
+@cache
+def _cldr_ids() -> dict[str, tuple[str, ...]]:
+    """IANA name -> the older ids CLDR may keep its names under (Babel's zone aliases reversed)."""
+    found: dict[str, list[str]] = {}
+    for alias, canonical in get_global("zone_aliases").items():
+        found.setdefault(canonical, []).append(alias)
+    return {name: tuple(aliases) for name, aliases in found.items()}
 
 
 @cache

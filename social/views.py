@@ -19,6 +19,7 @@ from accounts.people import consumer_home_url, phone_to_e164
 from accounts.phones import phone_display
 from accounts.services import LocaleChoiceInvalid, user_locale_set
 from accounts.time_zones import likely_time_zones
+from core.i18n import time_zone_label
 from social.phone_regions import (
     INTERNATIONAL_EXAMPLE,
     PHONE_COUNTRY_COOKIE,
@@ -183,7 +184,7 @@ def _locale_form_for(request: HttpRequest) -> LocaleForm:
         initial={"language": user.language, "time_zone": user.time_zone or browser_zone},
         likely_time_zones=likely_time_zones(browser_zone=browser_zone, phone=user.phone),
     )
-    form.suggested_time_zone = "" if user.time_zone else browser_zone
+    form.suggested_time_zone = "" if user.time_zone or not browser_zone else time_zone_label(browser_zone)
     return form
 
 
