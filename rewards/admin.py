@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from campaigns.models import campaign_name_in
+from campaigns.models import RewardRule, campaign_name_in
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
 from rewards.calculation_text import risk_signal_line, risk_signal_name, risk_signal_text
 from rewards.models import (
@@ -178,8 +178,16 @@ class RewardAdmin(ReadOnlyAdmin):
         # review: unusual activity."), a reason ops typed as written.
         return reward_reason_text(obj.reason)
 
+    @admin.display(description=Reward._meta.get_field("rule").verbose_name)
+    def rule_text(self, obj: Reward) -> str:
+        # "Mit TikTok anmelden in <the campaign's name in the reader's language>".
+        named = campaign_name_in(get_language(), path="campaign__")
+        return str(RewardRule.objects.annotate(campaign_name_read=named).get(pk=obj.rule_id))
+
     def get_fields(self, request, obj=None):
-        return fields_in_words(super().get_fields(request, obj), {"reason": "reason_text"})
+        return fields_in_words(
+            super().get_fields(request, obj), {"reason": "reason_text", "rule": "rule_text"}
+        )
 
     def has_review_permission(self, request) -> bool:
         """Deciding on rewards moves money: it takes the change permission, not just the view one."""

@@ -110,3 +110,12 @@ def test_the_social_actions_list_names_the_campaign_in_the_readers_language(held
 
     assert "Winteraufwärmung" in german and campaign.name not in german
     assert campaign.name in french and "Winteraufwärmung" not in french  # no French name: its own
+
+
+def test_the_held_reward_page_names_its_rules_campaign_in_german(held, ops_client):
+    CampaignText.objects.create(campaign=held.campaign, language="de", name="Winteraufwärmung")
+
+    text = page_text(ops_client.get(f"/ops/rewards/heldreward/{held.pk}/change/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "Prämienregel: Mit TikTok anmelden in Winteraufwärmung" in text
+    assert f" in {held.campaign.name}" not in text
