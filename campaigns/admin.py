@@ -40,6 +40,14 @@ class RewardRuleInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ("rewards_paid",)
 
+    def get_queryset(self, request):
+        # Each row is named "Like in <campaign>", the campaign in the reader's language.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
+        )
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -87,8 +95,22 @@ class VideoOpsAdmin(admin.ModelAdmin):
 
 @admin.register(UgcSubmission)
 class UgcSubmissionOpsAdmin(admin.ModelAdmin):
-    list_display = ("pk", "campaign", "user", "status", "submitted_at", "reviewed_at")
+    list_display = ("id", "campaign_name", "user", "status", "submitted_at", "reviewed_at")
     list_filter = ("status",)
+
+    def get_queryset(self, request):
+        # Each campaign named in the reader's language, as the campaign list above names it.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
+        )
+
+    @admin.display(
+        description=UgcSubmission._meta.get_field("campaign").verbose_name, ordering="campaign__name"
+    )
+    def campaign_name(self, obj: UgcSubmission) -> str:
+        return obj.campaign_name_read
 
     def has_add_permission(self, request):
         return False

@@ -110,7 +110,7 @@ class MerchantPricing(models.Model):
 
     class Meta:
         verbose_name = _("merchant pricing")
-        verbose_name_plural = _("merchant pricing")
+        verbose_name_plural = pgettext_lazy("plural", "merchant pricing")
 
     def __str__(self) -> str:
         return f"{self.merchant}: {self.plan}"

@@ -26,14 +26,14 @@ class ChatRateAdmin(admin.ModelAdmin):
 
 @admin.register(Thread)
 class ThreadAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "merchant", "user", "opened_at", "closed_at", "last_message_at", "unread")
+    list_display = ("id", "merchant", "user", "opened_at", "closed_at", "last_message_at", "unread")
     list_select_related = ("merchant", "user")
     raw_id_fields = ("merchant", "user")
 
 
 @admin.register(ChatMessage)
 class ChatMessageAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "thread", "direction", "category", "status", "price_text", "created_at")
+    list_display = ("id", "thread", "direction", "category", "status", "price_text", "created_at")
     price_text = money_column("price", ChatMessage)
     list_filter = ("direction", "category", "status")
     search_fields = ("wamid",)

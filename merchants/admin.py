@@ -93,7 +93,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
         "value_date",
         "recorded_by",
         "recorded_at",
-        "state",
+        "state_text",
     )
     search_fields = ("bank_reference", "merchant__brand_name", "merchant__payment_reference")
     list_filter = ("currency",)
@@ -114,6 +114,10 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
     )
     actions = ["confirm_selected", "reverse_selected"]
     amount_text = money_column("amount", BankTransfer)
+
+    @admin.display(description=gettext_lazy("State"))
+    def state_text(self, obj: BankTransfer) -> str:
+        return obj.state.capitalize()
 
     @admin.action(
         description=gettext_lazy("Confirm the selected large top-ups (a second staff member)"),

@@ -539,8 +539,11 @@ class Consent(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "withdrawn" if self.withdrawn_at else "active"
-        return f"{self.user} → {self.merchant} ({state})"
+        # "Hana Consumer → Joy Coffee (aktiv)": the state in the reader's language.
+        names = {"person": self.user, "brand": self.merchant}
+        if self.withdrawn_at:
+            return gettext("%(person)s → %(brand)s (withdrawn)") % names
+        return gettext("%(person)s → %(brand)s (active)") % names
 
     @property
     def fields(self) -> list[str]:

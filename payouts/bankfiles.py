@@ -81,8 +81,11 @@ def parse_bank_file(raw: bytes) -> ParsedFile:
     try:
         root = etree.fromstring(raw, _parser())
     except etree.XMLSyntaxError as exc:
+        # Where it fails, in the reader's words; lxml's own message is English only.
+        line, column = exc.position
         raise BankFileError(
-            gettext("The file is not well-formed XML (%(error)s).") % {"error": exc.msg}
+            gettext("The file is not well-formed XML: it fails at line %(line)s, column %(column)s.")
+            % {"line": line, "column": column}
         ) from None
     namespace = etree.QName(root).namespace or ""
     match = _NAMESPACE.match(namespace)

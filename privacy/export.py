@@ -354,7 +354,7 @@ def _subscription_sections(*, user: User) -> dict[str, list[dict]]:
                 "renews_or_ends_at": lambda s: s.period_end,
                 "cancelled": lambda s: s.cancel_at_period_end,
                 "ended_at": lambda s: s.ended_at,
-                "end_reason": lambda s: s.get_end_reason_display(),
+                "end_reason": lambda s: s.end_reason_to_person,
             },
         ),
         "subscription_payments": _rows(

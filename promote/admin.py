@@ -59,7 +59,7 @@ def _each(modeladmin, request, queryset, apply, title: str) -> None:
 class PromoteOrderAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_display = (
         "id",
-        "content_label",
+        "content",
         "kind",
         "goal",
         "status",
@@ -73,6 +73,17 @@ class PromoteOrderAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_filter = ("status", "kind", "goal")
     search_fields = ("content_label", "=id")
     actions = ["approve", "reject"]
+
+    def get_queryset(self, request):
+        # ``content_text`` names a library video by its title in the reader's language.
+        return super().get_queryset(request).select_related("video").prefetch_related("video__texts")
+
+    @admin.display(
+        description=PromoteOrder._meta.get_field("content_label").verbose_name, ordering="content_label"
+    )
+    def content(self, obj: PromoteOrder) -> str:
+        # As the order's own page names it: "TikTok-Video …", "LIVE-Raum von @ivy" (stored in English).
+        return obj.content_text
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -255,7 +266,10 @@ class CoinWalletAdmin(ListAtScaleMixin, ReadOnlyAdmin):
 
                 def forget(wallet):
                     services.birth_date_forget(wallet_id=wallet.pk, now=now)
-                    self.log_change(request, wallet, f"Birth date forgotten: {reason}")
+                    # The history keeps the line in the language the operator wrote the reason in.
+                    self.log_change(
+                        request, wallet, gettext("Birth date forgotten: %(reason)s") % {"reason": reason}
+                    )
 
                 _each(self, request, queryset, forget, gettext("Birth date forgotten: %(count)s done."))
                 return None

@@ -16,10 +16,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from campaigns.models import RewardRule, campaign_name_in
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
 from rewards.calculation_text import risk_signal_line, risk_signal_name, risk_signal_text
 from rewards.models import (
@@ -73,7 +74,7 @@ class SocialActionAdmin(ReadOnlyAdmin):
         "action_type",
         user_column,
         merchant_column,
-        "campaign",
+        "campaign_name",
         "status",
         "risk_score",
     )
@@ -81,6 +82,20 @@ class SocialActionAdmin(ReadOnlyAdmin):
     search_fields = ("=id", "key", "user__email", "user__display_name", "merchant__brand_name", "device_id")
     list_select_related = ("user", "merchant", "campaign")
     ordering = ("-id",)
+
+    def get_queryset(self, request):
+        # Each campaign named in the reader's language, as the ops campaign list names it.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
+        )
+
+    @admin.display(
+        description=SocialAction._meta.get_field("campaign").verbose_name, ordering="campaign__name"
+    )
+    def campaign_name(self, obj: SocialAction) -> str | None:
+        return obj.campaign_name_read
 
     @admin.display(description=SocialAction._meta.get_field("risk_signals").verbose_name)
     def risk_signals_text(self, obj: SocialAction) -> str:
@@ -163,8 +178,16 @@ class RewardAdmin(ReadOnlyAdmin):
         # review: unusual activity."), a reason ops typed as written.
         return reward_reason_text(obj.reason)
 
+    @admin.display(description=Reward._meta.get_field("rule").verbose_name)
+    def rule_text(self, obj: Reward) -> str:
+        # "Mit TikTok anmelden in <the campaign's name in the reader's language>".
+        named = campaign_name_in(get_language(), path="campaign__")
+        return str(RewardRule.objects.annotate(campaign_name_read=named).get(pk=obj.rule_id))
+
     def get_fields(self, request, obj=None):
-        return fields_in_words(super().get_fields(request, obj), {"reason": "reason_text"})
+        return fields_in_words(
+            super().get_fields(request, obj), {"reason": "reason_text", "rule": "rule_text"}
+        )
 
     def has_review_permission(self, request) -> bool:
         """Deciding on rewards moves money: it takes the change permission, not just the view one."""

@@ -71,7 +71,7 @@ class PlanOpsAdmin(admin.ModelAdmin):
 @admin.register(Subscription)
 class SubscriptionOpsAdmin(ReadOnlyAdmin):
     list_display = (
-        "pk",
+        "id",
         "user",
         "plan",
         "status",
@@ -88,7 +88,7 @@ class SubscriptionOpsAdmin(ReadOnlyAdmin):
 @admin.register(SubscriptionPayment)
 class SubscriptionPaymentOpsAdmin(ReadOnlyAdmin):
     list_display = (
-        "pk",
+        "id",
         "subscription",
         "period_start",
         "period_end",
@@ -105,7 +105,7 @@ class SubscriptionPaymentOpsAdmin(ReadOnlyAdmin):
 class SubscriptionCheckoutOpsAdmin(ReadOnlyAdmin):
     """Card checkouts of a first month: open, paid (the subscription), refunded or expired."""
 
-    list_display = ("pk", "user", "plan", "status", "amount_text", "created_at", "paid_at")
+    list_display = ("id", "user", "plan", "status", "amount_text", "created_at", "paid_at")
     amount_text = money_column("amount", SubscriptionCheckout)
     list_filter = ("status",)
     list_select_related = ("user", "plan")

@@ -27,7 +27,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
@@ -142,13 +142,15 @@ class SubscriptionStatus(models.TextChoices):
 
 
 class EndReason(models.TextChoices):
+    """Labels about the person, as ops read them; the person reads ``Subscription.end_reason_to_person``."""
+
     CANCELLED = "CANCELLED", _("Cancelled by the person")
     RENEWAL_FAILED = "RENEWAL_FAILED", _("Not renewed: the available balance could not pay the fee")
     CARD_DECLINED = "CARD_DECLINED", _("Not renewed: the card was declined")
 
 
 class PayWith(models.TextChoices):
-    BALANCE = "BALANCE", _("your available balance")
+    BALANCE = "BALANCE", _("the person's available balance")
     CARD = "CARD", _("card")
 
 
@@ -242,6 +244,13 @@ class Subscription(models.Model):
     @property
     def fee_money(self) -> Money:
         return Money(self.monthly_fee, self.currency)
+
+    @property
+    def end_reason_to_person(self) -> str:
+        """Why it ended, as its person reads it ("Cancelled by you"; ops read the choice's label)."""
+        if self.end_reason == EndReason.CANCELLED:
+            return pgettext("to the person", "Cancelled by you")
+        return self.get_end_reason_display()
 
 
 class SubscriptionPayment(models.Model):

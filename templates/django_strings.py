@@ -15,6 +15,8 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
   invitation", "Supprimer les vidéos sélectionnés", "Aggiungi un altro Nome in un'altra lingua"):
   written as "verb: name" so that any name, of any gender, reads right; Italian's missing "Error:";
   the password change page's help (Django's German repeats "es es", its Italian says *tu*).
+- An upload's "The submitted file is empty.": Django REST framework's Spanish, which wins over
+  Django's, misspells it (*vació*).
 """
 
 # ruff: noqa: RUF001 (Django's msgids have typographic apostrophes; copied exactly)
@@ -85,6 +87,8 @@ FORM_ERRORS = [
     gettext_noop("Enter a valid domain name."),
     gettext_noop("Enter a valid %(protocol)s address."),
     gettext_noop("%(model)s instance with %(field)s %(value)r is not a valid choice."),
+    # Django REST framework's Spanish (read before Django's) says "está vació".
+    gettext_noop("The submitted file is empty."),
 ]
 
 ADMIN = [

@@ -247,7 +247,7 @@ def test_a_persons_payout_names_its_payee_kind_not_nobody(make_payee, ops, langu
             b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Document>&a;</Document>',
             "Bankdateien tun das nie",
         ),
-        (b"<Document", "Die Datei ist kein wohlgeformtes XML ("),
+        (b"<Document", "Die Datei ist kein wohlgeformtes XML: Fehler in Zeile 1, Spalte "),
         (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"/>', "Das ist keine pain.002-"),
     ],
 )

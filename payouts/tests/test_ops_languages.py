@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
@@ -31,3 +34,37 @@ def test_a_payouts_history_row_names_its_states_in_italian():
         named = str(event)
 
     assert named == "Pagamento #7: Richiesto → Approvato"
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("de", "Die Datei ist kein wohlgeformtes XML: Fehler in Zeile 1, Spalte 1."),
+        ("fr", "Le fichier n'est pas du XML bien formé\xa0: il échoue ligne 1, colonne 1."),
+        ("it", "Il file non è XML ben formato: si interrompe alla riga 1, colonna 1."),
+        ("es", "El archivo no es XML bien formado: falla en la línea 1, columna 1."),
+    ],
+)
+def test_a_bank_file_that_is_not_xml_is_refused_in_the_ops_persons_words(ops_client, language, words):
+    page = ops_client.post(
+        "/ops/payouts/bankfile/upload/",
+        {"file": SimpleUploadedFile("statement.xml", b"IBAN;amount\nDE89;12.00\n")},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    text = html.unescape(response_text(page))
+    assert page.status_code == 200
+    assert words in text
+    assert "Start tag" not in text and "expected" not in text
+
+
+def test_an_empty_bank_file_is_refused_in_correct_spanish(ops_client):
+    page = ops_client.post(
+        "/ops/payouts/bankfile/upload/",
+        {"file": SimpleUploadedFile("statement.xml", b"")},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+
+    text = html.unescape(response_text(page))
+    assert "El archivo enviado está vacío." in text
+    assert "vació" not in text

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.utils import translation
 
-from campaigns.models import ActionType
+from campaigns.models import ActionType, CampaignText
 from rewards.models import Ban, LaunchWatch, Reward, RewardStatus
 from rewards.reasons import banned_reason, reward_reason_text
 from rewards.services import action_record
@@ -99,3 +99,23 @@ def test_a_reward_reversed_by_a_ban_gives_its_reason_in_the_readers_language():
 
     assert stored == "Account banned: fake accounts"
     assert german == "Konto gesperrt: fake accounts"
+
+
+def test_the_social_actions_list_names_the_campaign_in_the_readers_language(held, ops_client):
+    campaign = held.campaign
+    CampaignText.objects.create(campaign=campaign, language="de", name="Winteraufwärmung")
+
+    german = page_text(ops_client.get("/ops/rewards/socialaction/", HTTP_ACCEPT_LANGUAGE="de"))
+    french = page_text(ops_client.get("/ops/rewards/socialaction/", HTTP_ACCEPT_LANGUAGE="fr"))
+
+    assert "Winteraufwärmung" in german and campaign.name not in german
+    assert campaign.name in french and "Winteraufwärmung" not in french  # no French name: its own
+
+
+def test_the_held_reward_page_names_its_rules_campaign_in_german(held, ops_client):
+    CampaignText.objects.create(campaign=held.campaign, language="de", name="Winteraufwärmung")
+
+    text = page_text(ops_client.get(f"/ops/rewards/heldreward/{held.pk}/change/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "Prämienregel: Mit TikTok anmelden in Winteraufwärmung" in text
+    assert f" in {held.campaign.name}" not in text

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone, translation
 
 from subscriptions.models import Plan
-from subscriptions.services import subscription_start
+from subscriptions.services import subscription_cancel, subscription_renew, subscription_start
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +47,39 @@ def test_ops_read_a_subscriptions_payment_in_italian(ops_client, ana_subscribed)
     with translation.override("it"):
         named = str(ana_subscribed.payments.get())
     assert named.startswith("2,99\xa0€ per JoyPlus per Ana (Attivo) dal ")
+
+
+@pytest.fixture
+def ana_cancelled(ana_subscribed):
+    subscription_cancel(user=ana_subscribed.user, subscription_id=ana_subscribed.pk, now=timezone.now())
+    subscription_renew(subscription_id=ana_subscribed.pk, now=ana_subscribed.period_end)
+    ana_subscribed.refresh_from_db()
+    return ana_subscribed
+
+
+def test_ops_read_what_paid_a_subscription_as_the_persons_balance_in_french(ana_subscribed, ops_client):
+    text = page_text(
+        ops_client.get(
+            f"/ops/subscriptions/subscription/{ana_subscribed.pk}/change/", HTTP_ACCEPT_LANGUAGE="fr"
+        )
+    )
+
+    assert "le solde disponible de la personne" in text
+    assert "votre solde" not in text
+
+
+def test_ops_filter_subscriptions_cancelled_by_the_person_not_by_themselves(ana_cancelled, ops_client):
+    german = page_text(ops_client.get("/ops/subscriptions/subscription/", HTTP_ACCEPT_LANGUAGE="de"))
+    spanish = page_text(ops_client.get("/ops/subscriptions/subscription/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert "Von der Person gekündigt" in german and "das verfügbare Guthaben der Person" in german
+    assert "Von dir" not in german and "dein verfügbares" not in german
+    assert "Cancelado por la persona" in spanish and "Cancelado por ti" not in spanish
+
+
+def test_the_person_still_reads_that_they_cancelled_it_themselves(ana_cancelled, client):
+    client.force_login(ana_cancelled.user)
+
+    text = page_text(client.get("/wallet/subscriptions/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "Von dir gekündigt" in text and "der Person" not in text

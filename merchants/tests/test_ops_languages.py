@@ -1,0 +1,57 @@
+"""Ops read the merchants' top-ups and consents in their own language (#23, tester pass 8)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import unescape
+
+import pytest
+from django.utils import timezone, translation
+from moneyed import Money
+
+from merchants.models import ConsentField
+from merchants.services import consent_give
+from merchants.wallet import merchant_top_up_record
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(response) -> str:
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def test_the_top_ups_state_column_is_headed_in_german(make_merchant, ops, ops_client):
+    transfer, _ = merchant_top_up_record(
+        merchant=make_merchant("acme"),
+        amount=Money("250.00", "EUR"),
+        bank_reference="BANK-REF-1",
+        value_date=date(2026, 11, 2),
+        actor=ops,
+        now=timezone.now(),
+    )
+
+    page = ops_client.get("/ops/merchants/banktransfer/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    headings = re.findall(
+        r'<th scope="col" class="[^"]*column-(\w+)[^"]*">.*?<(?:a [^>]*|span)>([^<]+)<', page, re.S
+    )
+
+    assert ("state_text", "Status") in headings
+    assert not any(text.strip().lower() == "state" for _, text in headings)
+    with translation.override("de"):
+        state = transfer.state.capitalize()
+    assert state in ("Gutgeschrieben", "Wartet auf eine zweite Person")
+    assert state in _text(ops_client.get("/ops/merchants/banktransfer/", HTTP_ACCEPT_LANGUAGE="de"))
+
+
+def test_a_consents_title_says_its_state_in_german(make_merchant, make_consumer, ops_client):
+    merchant = make_merchant("joy", brand_name="Joy Coffee")
+    consent = consent_give(
+        user=make_consumer("Hana"), merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=timezone.now()
+    )
+
+    text = _text(ops_client.get(f"/ops/merchants/consent/{consent.pk}/change/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "Hana → Joy Coffee (aktiv)" in text
+    assert "(active)" not in text
