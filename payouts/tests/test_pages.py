@@ -539,3 +539,30 @@ def test_a_zero_amount_is_refused_as_too_small_in_the_visitors_number_format(
     assert expected in page
     assert "25.50" not in page and "euro and cents" not in page
     assert available(person) == eur("35.00")
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "message"),
+    [
+        (
+            "de",
+            "99999999999999999999999",
+            "Das ist mehr als der größte hier mögliche Betrag (999.999.999.999,99).",
+        ),
+        (
+            "en",
+            "1,000,000,000,000,000",
+            "That is more than the largest amount accepted here (999,999,999,999.99).",
+        ),
+    ],
+)
+def test_a_well_formed_amount_too_large_for_anything_is_told_so_not_that_it_is_malformed(
+    client, person, ops, language, typed, message
+):
+    _ready(person, ops, "16.00")
+
+    page = text(client.post("/wallet/payouts/", {"amount": typed}, HTTP_ACCEPT_LANGUAGE=language))
+
+    assert message in page
+    assert "25,50" not in page and "25.50" not in page
+    assert available(person) == eur("16.00")
