@@ -18,7 +18,7 @@ from affiliates.services import (
 )
 from core.i18n import language_codes, language_in_sentence
 from wallets.formats import number_text
-from wallets.forms import AmountField, GroupedMaxValueValidator, GroupedMinValueValidator
+from wallets.forms import AmountField, AmountInput, GroupedMaxValueValidator, GroupedMinValueValidator
 
 
 class ApplicationForm(forms.Form):
@@ -122,16 +122,14 @@ class AdjustForm(forms.Form):
     """A row's adjustment. The console shows its two inputs in a table cell, without the form's
     labels: each input carries its name (aria-label) and an example (placeholder)."""
 
-    amount = forms.DecimalField(
+    # In the reader's number format, a minus before a grouped amount too ("-1.000,00" in German).
+    amount = AmountField(
+        signed=True,
         label=_("Amount"),
-        max_digits=12,
-        decimal_places=2,
-        localize=True,
         validators=[GroupedMinValueValidator(-ADJUSTMENT_MAX), GroupedMaxValueValidator(ADJUSTMENT_MAX)],
         help_text=_("Positive adds to the commission, negative takes back."),
-        widget=forms.TextInput(
+        widget=AmountInput(
             attrs={
-                "inputmode": "decimal",
                 "aria-label": _("Adjustment (positive adds to the commission, negative takes back)"),
                 "placeholder": _("e.g. -2.50"),
             }

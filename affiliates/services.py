@@ -1402,6 +1402,17 @@ def inquiry_amount_refusal(currency: str) -> str:
     }
 
 
+def inquiry_order_date_refusal(joined: date) -> str:
+    """Why an inquiry's order date is refused: the earliest order that can have come from the
+    affiliate's links is one of the day they applied to the program (their links, and so their
+    clicks, come after it; the attribution window only says how long after a click an order
+    counts, so it bounds nothing here)."""
+    return _(
+        "An order from before %(joined)s, the day you applied to the program, can't have come from "
+        "your links: give the date of an order since then."
+    ) % {"joined": date_format(joined, "DATE_FORMAT")}
+
+
 def inquiry_open(
     *, affiliate: Affiliate, order_id: str, order_date: date, amount: Decimal, message: str, now: datetime
 ) -> Inquiry:
@@ -1413,6 +1424,9 @@ def inquiry_open(
         raise AffiliateError(_("Give the order id (1 to 200 characters)."))
     if order_date > timezone.localdate(now):
         raise AffiliateError(_("The order date can't be in the future."))
+    joined = timezone.localdate(affiliate.applied_at)
+    if order_date < joined:
+        raise AffiliateError(inquiry_order_date_refusal(joined))
     if not Decimal(0) < amount <= INQUIRY_AMOUNT_MAX:
         raise AffiliateError(inquiry_amount_refusal(affiliate.program.currency))
     credited = Commission.objects.filter(

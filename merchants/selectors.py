@@ -27,6 +27,7 @@ from core.admin import email_start
 from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
 from social.models import TikTokProfile
 from wallets.models import Account, Entry, Purpose, Transaction
+from wallets.movements import subject_ids
 
 
 def _available_accounts(merchant: Merchant) -> QuerySet[Account]:
@@ -102,19 +103,6 @@ def wallet_details_register(*, kinds: Iterable[str], describe: WalletDetails) ->
     """An app says in words the wallet lines it writes (from its ``console.py``, read at startup)."""
     for kind in kinds:
         _WALLET_DETAILS[kind] = describe
-
-
-def subject_ids(transactions: Sequence[Transaction], model) -> dict[int, list[Transaction]]:
-    """The transactions about rows of ``model``, by the row's id (for a describer's one query)."""
-    rows: dict[int, list[Transaction]] = {}
-    for txn in transactions:
-        if (
-            txn.subject_type == model._meta.label_lower
-            and txn.subject_id.isascii()
-            and txn.subject_id.isdigit()
-        ):
-            rows.setdefault(int(txn.subject_id), []).append(txn)
-    return rows
 
 
 def wallet_words(kind: str, amount: Decimal) -> str:

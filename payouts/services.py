@@ -46,6 +46,7 @@ from schwifty.exceptions import (
 )
 
 from accounts.models import User
+from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.errors import DomainError
 from core.i18n import person_or_active_language, utc_text
 from core.tasks import after_commit, mail_after_commit
@@ -647,13 +648,13 @@ def identity_submit(
     """Record (or correct) who the person is; it waits for ops to check it again."""
     if not " ".join((legal_name or "").split()):
         raise IdentityError(_("Enter your full legal name."))
-    age = (now.date() - date_of_birth).days / 365.25
-    if age < settings.PAYOUTS_MIN_AGE_YEARS:
+    today = now.date()
+    if not birth_date_is_real(date_of_birth, today=today):  # a date in the future is no age
+        raise IdentityError(birth_date_unreal_text())
+    if age_on(date_of_birth, today) < settings.PAYOUTS_MIN_AGE_YEARS:
         raise IdentityError(
             _("Payouts are for people aged %(age)s or over.") % {"age": settings.PAYOUTS_MIN_AGE_YEARS}
         )
-    if age > 120:
-        raise IdentityError(_("Check your date of birth."))
     if not street.strip() or not postcode.strip() or not town.strip() or not country:
         raise IdentityError(_("Enter your full address: street, postcode, town and country."))
     values = {

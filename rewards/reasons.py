@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from moneyed import Money
 
+from core.i18n import after_colon
 from wallets.formats import money_text
 
 
@@ -140,7 +141,11 @@ def _consumer(code: str, params: dict) -> str:
         Reason.REVERSED: _("This reward was reversed: %(reason)s"),
         Reason.REJECTED_AFTER_REVIEW: _("Not paid: it did not pass our review."),
     }
-    return texts[code] % {"brand": brand, "reason": reward_reason_text(str(params.get("reason") or ""))}
+    # The reason follows a colon: "annullato: il post…" in Italian, Spanish and French.
+    return texts[code] % {
+        "brand": brand,
+        "reason": after_colon(reward_reason_text(str(params.get("reason") or ""))),
+    }
 
 
 def _merchant(code: str, params: dict) -> tuple[str, str]:
@@ -156,7 +161,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         "max_rewards": params.get("max_rewards", "?"),
         "starts_at": _moment(params, "starts_at"),
         "ends_at": _moment(params, "ends_at"),
-        "reason": reward_reason_text(str(params.get("reason") or "")),
+        "reason": after_colon(reward_reason_text(str(params.get("reason") or ""))),  # after a colon
         "hashtag": params.get("hashtag") or "",
         "score": params.get("risk_score", "?"),
         "days": settings.REWARDS_UNFUNDED_RETRY_DAYS,

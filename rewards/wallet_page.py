@@ -196,9 +196,10 @@ def _code() -> str:
     paths = [Path(get_template(name).origin.name) for name in TEMPLATES]
     paths += [
         Path(__file__).with_name(name)
-        for name in ("views.py", "selectors.py", "wallet_page.py", "notices.py")
+        for name in ("views.py", "selectors.py", "wallet_page.py", "notices.py", "reasons.py")
     ]
     paths.append(base / "wallets" / "movements.py")  # the words of "Other movements"
+    paths += sorted(base.glob("*/wallet_details.py"))  # the apps' words for theirs (a plan's fee)
     paths += sorted(base.glob("*/locale/*/LC_MESSAGES/django.mo")) + sorted(
         base.glob("locale/*/LC_MESSAGES/django.mo")
     )

@@ -3,10 +3,13 @@
 ``AmountField`` reads "10,50" in German, Italian, French and Spanish and "10.50" in English, and
 either sign wherever it can only be a decimal sign (one sign followed by one or two digits: no
 language groups thousands that way). Thousands grouped as the language writes them ("1.234,56" in
-German, "1 234,56" in French, "1,234.56" in English) are read too. Anything else (``1e9``,
-``-5``, ``10,5,0``, ``1.000`` in English) is refused with an example in the reader's language,
-never read as a number it was not meant to be. It shows its value as the language writes it
-("16,00" in German), in a text box with the decimal keypad on phones.
+German, "1 234,56" in French, "1,234.56" in English) are read too. A field that takes a negative
+amount (``AmountField(signed=True)``: an adjustment) reads one leading minus ("-1.000,00", or the
+minus sign U+2212) by the same rule. Anything else (``1e9``, ``-5`` where no negative is taken,
+``10,5,0``, ``1.000`` in English) is refused with an example in the reader's language, never read
+as a number it was not meant to be. A well-formed amount above ``AMOUNT_LARGEST`` (however many
+digits) is refused as too large, with the limit, never as malformed. It shows its value as the
+language writes it ("16,00" in German), in a text box with the decimal keypad on phones.
 
 ``CountField`` is a whole number (coins, views) whose bounds read in the error message as every
 other number on the site does (``number_text``, Babel): "10,000,000" in English, "10.000.000" in
@@ -27,7 +30,11 @@ from django.utils.translation import gettext_lazy as _
 from wallets.formats import babel_locale, number_text
 
 _SPACES = "\u0020\u00a0\u202f"
-_PLAIN = re.compile(r"(?P<whole>\d{1,12})(?:[.,](?P<cents>\d{1,2}))?")
+_PLAIN = re.compile(r"(?P<whole>\d+)(?:[.,](?P<cents>\d{1,2}))?")
+_MINUS = "-\u2212"  # the hyphen-minus a keyboard types, the minus sign a page shows
+# The largest amount a person types anywhere (a form's own limit is lower): what is above it is
+# refused as too large, and no larger number reaches the arithmetic or the database.
+AMOUNT_LARGEST = Decimal("999999999999.99")
 
 
 def amount_text(value: Decimal, *, language: str | None = None) -> str:
@@ -35,9 +42,14 @@ def amount_text(value: Decimal, *, language: str | None = None) -> str:
     return format_decimal(value, format="#,##0.00", locale=babel_locale(language))
 
 
-def amount_parse(text: str, *, language: str | None = None) -> Decimal | None:
-    """The amount a person typed, or None when it is not one (see the module's docstring)."""
-    text = text.strip().removesuffix("€").removeprefix("€").strip()
+def amount_parse(text: str, *, language: str | None = None, signed: bool = False) -> Decimal | None:
+    """The amount a person typed, or None when it is not one (see the module's docstring);
+    ``signed``: one leading minus is read as a negative amount."""
+    text = text.strip()
+    if signed and text and text[0] in _MINUS:
+        amount = amount_parse(text[1:], language=language)
+        return None if amount is None else -amount
+    text = text.removesuffix("€").removeprefix("€").strip()
     plain = _PLAIN.fullmatch(text)
     if plain:
         return Decimal(f"{plain['whole']}.{plain['cents'] or '0'}")
@@ -69,24 +81,36 @@ class AmountInput(forms.TextInput):
 
 
 class AmountField(forms.Field):
-    """An amount in a currency's units and cents, typed the way the reader's language writes it."""
+    """An amount in a currency's units and cents, typed the way the reader's language writes it;
+    ``signed``: a negative amount is taken too (an adjustment)."""
 
     widget = AmountInput
     default_error_messages = {
         "invalid": _("Enter an amount such as %(example)s (at most two digits after the decimal sign)."),
+        "too_large": _("That is more than the largest amount accepted here (%(limit)s)."),
     }
+
+    def __init__(self, *, signed: bool = False, **kwargs):
+        self.signed = signed
+        super().__init__(**kwargs)
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         if isinstance(value, Decimal):
             return value
-        amount = amount_parse(str(value))
+        amount = amount_parse(str(value), signed=self.signed)
         if amount is None:
             raise forms.ValidationError(
                 self.error_messages["invalid"],
                 code="invalid",
                 params={"example": amount_text(Decimal("25.50"))},
+            )
+        if abs(amount) > AMOUNT_LARGEST:
+            raise forms.ValidationError(
+                self.error_messages["too_large"],
+                code="too_large",
+                params={"limit": amount_text(AMOUNT_LARGEST)},
             )
         return amount
 

@@ -6,10 +6,16 @@ The kinds are written by apps above this one (Promote, affiliates, payouts, the 
 stored strings, so they are named here as such, keyed by kind (``wallets/tests/test_movements.py``
 checks every kind those apps post to a person's available account has words). A kind without words
 reads "Money added" or "Money taken", never its code.
+
+An app whose line says more than its kind (which plan a subscription fee was for: "JoyPlus: monthly
+fee") registers a describer for its kinds from its ``wallet_details.py`` (``person_words_register``,
+read at startup): it gets the page's transactions of those kinds and says each in words, with one
+query; the kind's words stay for a line it can't describe.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -18,7 +24,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from moneyed import Money
 
-from wallets.models import Entry, Purpose, owner_key
+from wallets.models import Entry, Purpose, Transaction, owner_key
 
 PERSON_WORDS = {
     "PROMOTE_COIN_PURCHASE": gettext_lazy("Promote coins bought"),
@@ -30,7 +36,42 @@ PERSON_WORDS = {
     "PAYOUT_RELEASE": pgettext_lazy("consumer wallet", "Payout cancelled: the money is back"),
     "PAYOUT_RETURN": pgettext_lazy("consumer wallet", "Payout returned by the bank: the money is back"),
     "DEBT_REPAID": gettext_lazy("Amount you owed, repaid"),
+    "SUBSCRIPTION_FEE": gettext_lazy("Subscription fee"),
 }
+
+PersonDetails = Callable[[Sequence[Transaction]], dict[int, str]]
+_PERSON_DETAILS: dict[str, PersonDetails] = {}
+
+
+def person_words_register(*, kinds: Iterable[str], describe: PersonDetails) -> None:
+    """An app says in words the lines of a person's movements it writes (from its ``wallet_details.py``)."""
+    for kind in kinds:
+        _PERSON_DETAILS[kind] = describe
+
+
+def subject_ids(transactions: Sequence[Transaction], model) -> dict[int, list[Transaction]]:
+    """The transactions about rows of ``model``, by the row's id (for a describer's one query)."""
+    rows: dict[int, list[Transaction]] = {}
+    for txn in transactions:
+        if (
+            txn.subject_type == model._meta.label_lower
+            and txn.subject_id.isascii()
+            and txn.subject_id.isdigit()
+        ):
+            rows.setdefault(int(txn.subject_id), []).append(txn)
+    return rows
+
+
+def _details(transactions: Sequence[Transaction]) -> dict[int, str]:
+    """The registered apps' words for ``transactions``, by transaction id (one call per describer)."""
+    by_describer: dict[PersonDetails, list[Transaction]] = {}
+    for txn in transactions:
+        if txn.kind in _PERSON_DETAILS:
+            by_describer.setdefault(_PERSON_DETAILS[txn.kind], []).append(txn)
+    details: dict[int, str] = {}
+    for describe, rows in by_describer.items():
+        details.update(describe(rows))
+    return details
 
 
 def movement_words(kind: str, amount: Decimal) -> str:
@@ -61,7 +102,8 @@ def person_movements(
     costs the same however far back it is, and a movement posted meanwhile moves nothing).
 
     One query: the entries of the person's available accounts, newest first, with their
-    transaction, ``limit + 1`` of them (the one more says whether there are older ones).
+    transaction, ``limit + 1`` of them (the one more says whether there are older ones); and one per
+    registered describer whose kinds are on the page (``person_words_register``).
     """
     owner_type, owner_id = owner_key(user)
     entries = Entry.objects.filter(
@@ -74,13 +116,21 @@ def person_movements(
     entries = list(
         entries.exclude(transaction__kind__in=sorted(exclude_kinds))
         .select_related("transaction")
-        .only("amount", "currency", "transaction__kind", "transaction__created_at")
+        .only(
+            "amount",
+            "currency",
+            "transaction__kind",
+            "transaction__created_at",
+            "transaction__subject_type",
+            "transaction__subject_id",
+        )
         .order_by("-id")[: limit + 1]  # posting order: the index (account, -id)
     )
+    details = _details([e.transaction for e in entries[:limit]])
     lines = [
         Movement(
             at=e.transaction.created_at,
-            what=movement_words(e.transaction.kind, e.amount),
+            what=details.get(e.transaction_id) or movement_words(e.transaction.kind, e.amount),
             money=e.money,
             entry_id=e.pk,
         )

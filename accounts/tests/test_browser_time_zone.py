@@ -70,7 +70,7 @@ def test_a_berlin_browser_reads_utc_once_then_its_own_time_and_spanish_pages_fit
     page.goto("/wallet/")
     reversed_list = page.locator("section[aria-labelledby=reversed-heading]")
     expect(reversed_list).to_contain_text(
-        "se eliminó o se hizo privada antes de que terminara el periodo de espera"
+        "se eliminó o se hizo privada antes de que terminara el periodo de retención"
     )
     expect(page.get_by_text("deleted or made private")).to_have_count(0)
     assert_fits(page)

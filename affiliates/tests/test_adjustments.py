@@ -183,7 +183,7 @@ def test_the_console_refuses_a_billion_euro_adjustment_with_its_limit_in_german(
 
     response = client.post(
         f"/console/affiliates/commissions/{commission.pk}/",
-        {"action": "adjust", "amount": "1e9", "reason": "Test"},
+        {"action": "adjust", "amount": "1.000.000.000", "reason": "Test"},
         HTTP_ACCEPT_LANGUAGE="de",
         follow=True,
     )
@@ -193,6 +193,54 @@ def test_the_console_refuses_a_billion_euro_adjustment_with_its_limit_in_german(
     assert "Dieser Wert muss kleiner oder gleich 10.000 sein." in page
     commission.refresh_from_db()
     assert commission.amount == Decimal("40.00")
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "refusal"),
+    [
+        ("de", "-1.000,00", "Die Provision beträgt 40,00\u00a0€; passen Sie höchstens um diesen Betrag an."),
+        ("fr", "\u22121\u202f000,00", "ajustez-la au plus de ce montant."),
+        ("en", "-1,000.00", "The commission holds €40.00; adjust by at most that."),
+    ],
+)
+def test_a_negative_grouped_adjustment_is_read_in_the_readers_format(
+    client, program, affiliate, click, language, typed, refusal
+):
+    commission = convert(program, click).commission
+    services.commissions_advance(now=day(15))
+    client.force_login(owner_of(program.merchant))
+    url = f"/console/affiliates/commissions/{commission.pk}/"
+
+    page = client.post(
+        url,
+        {"action": "adjust", "amount": typed, "reason": "Retoure"},
+        HTTP_ACCEPT_LANGUAGE=language,
+        follow=True,
+    ).content.decode()
+
+    assert refusal in page  # read as minus one thousand: more than the commission holds
+    client.post(
+        url,
+        {"action": "adjust", "amount": "-2" + typed[-3:], "reason": "Retoure"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    commission.refresh_from_db()
+    assert commission.amount == Decimal("38.00")
+
+
+def test_a_junk_adjustment_is_refused_with_an_example_in_german(client, program, affiliate, click):
+    commission = convert(program, click).commission
+    services.commissions_advance(now=day(15))
+    client.force_login(owner_of(program.merchant))
+
+    page = client.post(
+        f"/console/affiliates/commissions/{commission.pk}/",
+        {"action": "adjust", "amount": "--1", "reason": "Test"},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    ).content.decode()
+
+    assert "Erwartet wird ein Betrag wie 25,50" in page
 
 
 def test_the_service_refuses_an_adjustment_beyond_its_limit_in_the_readers_format(

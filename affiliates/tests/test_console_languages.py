@@ -37,7 +37,7 @@ def busy(program):
     services.inquiry_open(
         affiliate=affiliate,
         order_id="JOY-0999",
-        order_date=date(2026, 11, 20),
+        order_date=date(2026, 11, 22),
         amount=Decimal("31.50"),
         message="A follower ordered with my code.",
         now=NOW,
@@ -66,7 +66,7 @@ def test_the_program_page_in_german_writes_dates_amounts_and_the_hold_reason_in_
     assert "ausgezahlt 0,00\xa0€" in page and "EUR" not in page
     assert "<td>40,00\xa0€</td>" in page
     assert "<td>22.11.2026</td>" in page and "2026-11-22" not in page  # tracked, in the merchant's zone
-    assert "<td>20.11.2026</td>" in page and "<td>31,50\xa0€</td>" in page  # the inquiry
+    assert "<td>22.11.2026</td>" in page and "<td>31,50\xa0€</td>" in page  # the inquiry
     assert 'name="bounty" value="40,00"' in page
 
 

@@ -22,7 +22,7 @@ def _open(affiliate, order_id="A-77", now=NOW):
     return services.inquiry_open(
         affiliate=affiliate,
         order_id=order_id,
-        order_date=date(2026, 11, 20),
+        order_date=date(2026, 11, 22),
         amount=Decimal("80.00"),
         message="My follower bought with my link but it is not here.",
         now=now,
@@ -90,7 +90,7 @@ def test_the_affiliate_opens_an_inquiry_and_the_merchant_accepts_it_in_the_conso
     client.force_login(affiliate.user)
     client.post(
         f"/affiliates/{program.pk}/inquiries/",
-        {"order_id": "A-88", "order_date": "2026-11-20", "amount": "10.00", "message": "Missing"},
+        {"order_id": "A-88", "order_date": "2026-11-22", "amount": "10.00", "message": "Missing"},
     )
     inquiry = affiliate.inquiries.get()
 
@@ -113,7 +113,7 @@ def test_the_owner_reads_the_inquirys_order_date_in_the_merchants_language(
         _open(affiliate)
 
     body = next(m.body for m in mail.outbox if m.to == [program.merchant.contact_email])
-    assert "(20. November 2026)" in body and "2026-11-20" not in body
+    assert "(22. November 2026)" in body and "2026-11-22" not in body
 
 
 def _row(page: str, order_id: str) -> str:
@@ -125,7 +125,7 @@ def _row(page: str, order_id: str) -> str:
 def test_the_portal_and_the_console_date_an_inquiry_by_its_order_under_the_same_label(
     client, program, affiliate
 ):
-    _open(affiliate, order_id="A-77", now=day(5))  # an order of 20 November, asked about on the 27th
+    _open(affiliate, order_id="A-77", now=day(5))  # an order of 22 November, asked about on the 27th
 
     client.force_login(affiliate.user)
     portal = client.get(f"/affiliates/{program.pk}/").content.decode()
@@ -135,7 +135,7 @@ def test_the_portal_and_the_console_date_an_inquiry_by_its_order_under_the_same_
     for page in (portal, console):
         assert '<th scope="col">Order date</th>' in page
         row = _row(page, "A-77")
-        assert "<td>20 Nov 2026</td>" in row
+        assert "<td>22 Nov 2026</td>" in row
         cells = re.findall(r"<td>([^<]*)</td>", row)  # the row's text cells (not its form's CSRF token)
         assert not any(day(5).strftime("%d") in cell for cell in cells if cell != "A-77"), (
             cells
@@ -144,7 +144,7 @@ def test_the_portal_and_the_console_date_an_inquiry_by_its_order_under_the_same_
 
 def _send(client, program, language="de", **fields):
     """The affiliate's inquiry form sent from the program's page; the page it comes back to, as text."""
-    form = {"order_id": "A-90", "order_date": "2026-11-20", "amount": "12,50", "message": "Missing", **fields}
+    form = {"order_id": "A-90", "order_date": "2026-11-22", "amount": "12,50", "message": "Missing", **fields}
     response = client.post(
         f"/affiliates/{program.pk}/inquiries/", form, HTTP_ACCEPT_LANGUAGE=language, follow=True
     )
@@ -209,7 +209,7 @@ def test_the_service_refuses_an_order_amount_above_a_million(program, affiliate)
         services.inquiry_open(
             affiliate=affiliate,
             order_id="A-91",
-            order_date=date(2026, 11, 20),
+            order_date=date(2026, 11, 22),
             amount=Decimal("1E9"),
             message="Missing",
             now=NOW,
@@ -222,7 +222,7 @@ def test_an_accepted_inquiry_of_the_largest_amount_pays_the_bounty_only(program,
     inquiry = services.inquiry_open(
         affiliate=affiliate,
         order_id="A-92",
-        order_date=date(2026, 11, 20),
+        order_date=date(2026, 11, 22),
         amount=Decimal("1000000.00"),
         message="Missing",
         now=NOW,
@@ -290,3 +290,39 @@ def test_another_inquiry_about_an_order_with_an_open_one_is_refused(client, prog
     assert "Sie haben zu dieser Bestellung schon eine offene Anfrage." in page
     assert "Ihre Anfrage ist beim Programm eingegangen." not in page
     assert affiliate.inquiries.get().amount == Decimal("12.50")
+
+
+@pytest.mark.parametrize(
+    ("order_date", "refusal"),
+    [
+        (
+            "1999-01-01",
+            "Eine Bestellung von vor dem 22. November 2026, dem Tag Ihrer Bewerbung beim Programm, kann "
+            "nicht über Ihre Links gekommen sein: Geben Sie das Datum einer Bestellung ab diesem Tag an.",
+        ),
+        ("2026-11-21", "Eine Bestellung von vor dem 22. November 2026"),
+        ("2999-01-01", "Das Bestelldatum kann nicht in der Zukunft liegen."),
+    ],
+)
+def test_an_order_date_no_link_of_the_affiliate_can_have_brought_is_refused_in_german(
+    client, program, affiliate, order_date, refusal, django_capture_on_commit_callbacks
+):
+    """The tester's order of 01/01/1999 was e-mailed to the brand (#23): the affiliate applied on
+    22 November 2026, so no order before that day came from their links."""
+    client.force_login(affiliate.user)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = _send(client, program, order_date=order_date)
+
+    assert refusal in page
+    assert "Ihre Anfrage ist beim Programm eingegangen." not in page
+    assert not affiliate.inquiries.exists() and not mail.outbox
+
+
+def test_an_order_of_the_day_the_affiliate_applied_is_taken(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    page = _send(client, program, order_date="2026-11-22")
+
+    assert "Ihre Anfrage ist beim Programm eingegangen." in page

@@ -49,7 +49,7 @@ def test_an_inquiry_is_titled_by_its_order_and_the_affiliate_in_german(ops_clien
     inquiry = services.inquiry_open(
         affiliate=affiliate,
         order_id="JOY-0999",
-        order_date=date(2026, 11, 20),
+        order_date=date(2026, 11, 22),
         amount=Decimal("31.50"),
         message="A follower ordered with my code.",
         now=NOW,

@@ -539,3 +539,66 @@ def test_a_zero_amount_is_refused_as_too_small_in_the_visitors_number_format(
     assert expected in page
     assert "25.50" not in page and "euro and cents" not in page
     assert available(person) == eur("35.00")
+
+
+IDENTITY_FORM = {
+    "legal_name": "Zoë O'Brien",
+    "street": "Via Roma",
+    "building_number": "5",
+    "postcode": "00184",
+    "town": "Roma",
+    "country": "IT",
+}
+
+
+@pytest.mark.parametrize("born", ["2090-01-01", "1850-01-01"])
+def test_a_birth_date_that_cannot_be_real_is_refused_as_such_not_as_too_young(client, person, born):
+    page = text(
+        client.post(
+            "/wallet/payouts/identity/", {**IDENTITY_FORM, "date_of_birth": born}, HTTP_ACCEPT_LANGUAGE="it"
+        )
+    )
+
+    assert "Inserisci la tua vera data di nascita." in page
+    assert "almeno 18 anni" not in page
+    assert not hasattr(User.objects.get(pk=person.pk), "payee_identity")
+
+
+def test_someone_under_18_is_told_the_age_for_payouts(client, person):
+    born = timezone.localdate().replace(month=1, day=1, year=timezone.localdate().year - 17)
+    page = text(
+        client.post(
+            "/wallet/payouts/identity/",
+            {**IDENTITY_FORM, "date_of_birth": born.isoformat()},
+            HTTP_ACCEPT_LANGUAGE="it",
+        )
+    )
+
+    assert "I pagamenti sono per persone di almeno 18 anni." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "message"),
+    [
+        (
+            "de",
+            "99999999999999999999999",
+            "Das ist mehr als der größte hier mögliche Betrag (999.999.999.999,99).",
+        ),
+        (
+            "en",
+            "1,000,000,000,000,000",
+            "That is more than the largest amount accepted here (999,999,999,999.99).",
+        ),
+    ],
+)
+def test_a_well_formed_amount_too_large_for_anything_is_told_so_not_that_it_is_malformed(
+    client, person, ops, language, typed, message
+):
+    _ready(person, ops, "16.00")
+
+    page = text(client.post("/wallet/payouts/", {"amount": typed}, HTTP_ACCEPT_LANGUAGE=language))
+
+    assert message in page
+    assert "25,50" not in page and "25.50" not in page
+    assert available(person) == eur("16.00")

@@ -242,10 +242,10 @@ def test_a_reward_the_engine_reversed_says_why_in_the_persons_language_in_both_l
 
     page = _text(client.get("/wallet/"))
 
-    spanish = "La publicación se eliminó o se hizo privada antes de que terminara el periodo de espera."
+    spanish = "a publicación se eliminó o se hizo privada antes de que terminara el periodo de retención."
     reversed_section = page.split("Anuladas", 1)[1].split("Historial", 1)[0]
-    assert spanish in reversed_section
-    assert spanish in page.split("Historial", 1)[1]
+    assert f"anulada: l{spanish}" in reversed_section  # after the colon, in lower case
+    assert f"L{spanish}" in page.split("Historial", 1)[1]  # a sentence of its own
     assert "deleted or made private" not in page
 
 
@@ -411,3 +411,36 @@ def test_a_shared_posts_wait_is_explained_with_the_post_still_up(client, ana_wal
     page = _text(client.get("/wallet/"))
 
     assert "On that day we check the conditions still hold (your post is still up" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("it", "annullato: il post è stato eliminato o reso privato"),
+        (
+            "es",
+            "anulada: la publicación se eliminó o se hizo privada antes de que terminara el periodo de retención.",
+        ),
+        ("fr", "annulée : la publication a été supprimée"),
+        ("en", "reversed: The post was deleted or made private"),
+    ],
+)
+def test_a_reversal_reason_after_the_colon_goes_on_in_lower_case_where_the_language_does(
+    client, make_merchant, make_campaign, make_consumer, ops, language, line
+):
+    """It read "annullato: Il post…", "anulada: La publicación…" (#23)."""
+    acme = make_merchant("acme")
+    make_campaign(acme)
+    eve = make_consumer("Eve")
+    action_record(user=eve, merchant=acme, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    reward_reverse(
+        reward_id=Reward.objects.get(user=eve).pk,
+        reason="The post was deleted or made private before the hold period ended.",
+        actor=ops,
+        now=NOW,
+    )
+    client.force_login(eve)
+
+    page = _text(client.get("/wallet/", HTTP_ACCEPT_LANGUAGE=language)).replace("\xa0", " ")
+
+    assert line in page

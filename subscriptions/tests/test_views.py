@@ -109,3 +109,22 @@ def test_the_page_writes_fees_and_the_balance_the_german_and_italian_way(client,
 
     assert "5,00 €" in german and "€5.00" not in german and "€5.00" not in german
     assert "5,00 €" in italian and "€5.00" not in italian
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("de", "JoyPlus: Monatsgebühr"),
+        ("en", "JoyPlus: monthly fee"),
+        ("fr", "JoyPlus\xa0: frais mensuels"),
+    ],
+)
+def test_the_wallet_names_the_plan_a_fee_was_taken_for(client, ana, language, line):
+    """It read "Geld abgebucht -2,99 €" ("Money taken") under other movements (#23)."""
+    plan = Plan.objects.get(code="joyplus")
+    client.post(reverse("subscriptions:subscribe"), {"plan": plan.pk, "accept": "on"})
+
+    page = client.get("/wallet/", headers={"Accept-Language": language}).content.decode()
+
+    assert line in page
+    assert "Geld abgebucht" not in page and "Money taken" not in page
