@@ -35,6 +35,7 @@ from moneyed import Money
 from accounts.models import User
 from campaigns.models import ActionType, Video
 from cards import stripe
+from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.db import retry_on_conflict
 from core.errors import DomainError
 from core.i18n import moment_text, recipient_locale
@@ -328,7 +329,7 @@ def under_age(*, wallet: CoinWallet | None, today: date) -> bool:
         wallet is not None
         and wallet.user_id
         and wallet.birth_date is not None
-        and _age(wallet.birth_date, today) < MINIMUM_AGE
+        and age_on(wallet.birth_date, today) < MINIMUM_AGE
     )
 
 
@@ -347,8 +348,8 @@ def birth_date_declare(
     declaration would let someone under 18 type another date, so a wrong one is support's. Asked
     before the first purchase: the coin wallet that keeps it is then opened in ``currency``, the one
     the person chose to pay in."""
-    if birth_date >= now.date():
-        raise PromoteError(gettext("Enter your real birth date."))
+    if not birth_date_is_real(birth_date, today=now.date()):
+        raise PromoteError(birth_date_unreal_text())
     with transaction.atomic(durable=True):
         wallet = CoinWallet.objects.select_for_update().filter(user=user).first()
         if wallet is None:
@@ -793,10 +794,6 @@ class OrderRequest:
     live_room: str = ""  # the TikTok username whose LIVE room is promoted (``live_rooms``)
     coupon_code: str = ""
     spark_auth_code: str = ""
-
-
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 _ACCOUNT_PATH = re.compile(r"^/@([A-Za-z0-9._]{1,64})(?:/|$)")

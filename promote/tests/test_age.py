@@ -196,3 +196,12 @@ def test_once_a_purchase_chose_the_currency_the_other_is_refused(client, make_co
     with pytest.raises(services.PromoteError, match="paid in EUR"):
         services.coins_buy_from_wallet(holder=sam, coins_count=100, currency="USD", actor=sam, now=NOW)
     assert CoinWallet.objects.get(user=sam).currency == "EUR"
+
+
+@pytest.mark.parametrize("typed", [date(2090, 1, 1), date(1850, 1, 1)])
+def test_a_birth_date_that_cant_be_real_is_refused_as_such_not_measured(make_consumer, typed):
+    ivy = make_consumer("Ivy")
+
+    with pytest.raises(services.PromoteError, match=r"Enter your real birth date\."):
+        services.birth_date_declare(user=ivy, birth_date=typed, currency="EUR", now=NOW)
+    assert not CoinWallet.objects.filter(user=ivy).exists()
