@@ -539,3 +539,13 @@ def test_a_zero_amount_is_refused_as_too_small_in_the_visitors_number_format(
     assert expected in page
     assert "25.50" not in page and "euro and cents" not in page
     assert available(person) == eur("35.00")
+
+
+def test_the_bank_details_countries_are_in_german_alphabetical_order(client, person):
+    page = text(client.get("/wallet/payouts/bank/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    select = page[page.index('name="country"') :]
+    names = re.findall(r'<option value="[A-Z]{2}"[^>]*>([^<]+)</option>', select[: select.index("</select>")])
+    assert names.index("Dänemark") < names.index("Deutschland")
+    assert names.index("Norwegen") < names.index("Österreich") < names.index("Polen")
+    assert names[0] == "Albanien"
