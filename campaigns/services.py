@@ -277,12 +277,18 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
             )
         elif amount > 0:
             if amount * lowest_multiplier < floor:
-                e.add(
-                    None,
-                    _(
+                # The multiplier is named only when it is not 1 ("times 1 for some users" says nothing).
+                below = (
+                    _("%(action)s: %(amount)s is below the minimum per reward of %(limit)s.")
+                    if lowest_multiplier == 1
+                    else _(
                         "%(action)s: %(amount)s (times %(multiplier)s for some users) is below the "
                         "minimum per reward of %(limit)s."
                     )
+                )
+                e.add(
+                    None,
+                    below
                     % {
                         "action": label,
                         "amount": _money(amount, currency),
@@ -291,12 +297,17 @@ def campaign_validate(*, values: dict[str, Any], rules: Iterable[dict[str, Any]]
                     },
                 )
             if amount * highest_multiplier > ceiling:
-                e.add(
-                    None,
-                    _(
+                above = (
+                    _("%(action)s: %(amount)s is above the maximum per reward of %(limit)s.")
+                    if highest_multiplier == 1
+                    else _(
                         "%(action)s: %(amount)s (times %(multiplier)s for some users) is above the "
                         "maximum per reward of %(limit)s."
                     )
+                )
+                e.add(
+                    None,
+                    above
                     % {
                         "action": label,
                         "amount": _money(amount, currency),

@@ -154,10 +154,13 @@ def _time_zone_choices(language: str) -> tuple[tuple[str, str], ...]:
         (name, label if seen[label] == 1 else f"{label} · {name.replace('_', ' ')}")
         for name, label in labels.items()
     ]
-    return tuple(sorted(choices, key=lambda choice: _sort_key(choice[1])))
+    return tuple(sorted(choices, key=lambda choice: collation_key(choice[1])))
 
 
-def _sort_key(label: str) -> str:
+def collation_key(label: str) -> str:
+    """A name's key for a list a person reads in their language: case and accents ignored, so that
+    "Österreich" comes after "Norwegen" and "Dänemark" before "Deutschland" (German's dictionary
+    order; Italian, French and Spanish alike), where Python's plain sort puts accented letters last."""
     return "".join(c for c in unicodedata.normalize("NFKD", label.casefold()) if not unicodedata.combining(c))
 
 

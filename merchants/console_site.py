@@ -47,9 +47,10 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from core.admin import WindowChangeList, WindowPaginator, action_checkbox_html
 from core.errors import DomainError, EditConflict
@@ -312,10 +313,75 @@ def window_page(request: HttpRequest, queryset, per_page: int, *, param: str = "
     return WindowPaginator(queryset, per_page, page=page).get_page(page)
 
 
+# Django's admin messages after an add, a change or a deletion, as the console says them. The root
+# catalogue says Django's own msgids (templates/django_strings.py) in /ops/' tone, informally and
+# without an article or a gender ("Modifica salvata: campagna “…”. Puoi continuare a modificare qui
+# sotto."); the console reads the same words formally ("Può …"), in the context "to a merchant"
+# (docs/i18n.md). Each pair: Django's msgids (joined by a space, as Django joins them), the console's.
+_CONSOLE_ADMIN_MESSAGES = (
+    (
+        ("The {name} “{obj}” was added successfully.", "You may edit it again below."),
+        pgettext_lazy(
+            "to a merchant", "The {name} “{obj}” was added successfully. You may edit it again below."
+        ),
+    ),
+    (
+        ("The {name} “{obj}” was added successfully. You may add another {name} below.",),
+        pgettext_lazy(
+            "to a merchant", "The {name} “{obj}” was added successfully. You may add another {name} below."
+        ),
+    ),
+    (
+        ("The {name} “{obj}” was changed successfully. You may edit it again below.",),
+        pgettext_lazy(
+            "to a merchant", "The {name} “{obj}” was changed successfully. You may edit it again below."
+        ),
+    ),
+    (
+        ("The {name} “{obj}” was changed successfully. You may add another {name} below.",),
+        pgettext_lazy(
+            "to a merchant", "The {name} “{obj}” was changed successfully. You may add another {name} below."
+        ),
+    ),
+)
+_PLACEHOLDER = re.compile(r"\{(name|obj)\}")
+
+
+def _console_admin_message(message):
+    """``message`` (one of Django's admin messages, as the root catalogue words it for /ops/) in the
+    console's formal words; any other message as it is."""
+    text = str(message)
+    for msgids, formal in _CONSOLE_ADMIN_MESSAGES:
+        pattern, seen = [], set()
+        for index, part in enumerate(_PLACEHOLDER.split(" ".join(_(msgid) for msgid in msgids))):
+            if index % 2 == 0:
+                pattern.append(re.escape(part))
+            else:
+                pattern.append(f"(?P={part})" if part in seen else f"(?P<{part}>.*)")
+                seen.add(part)
+        found = re.fullmatch("".join(pattern), text, re.DOTALL)
+        if found is not None:
+            values = found.groupdict()
+            if isinstance(message, SafeString):  # Django's format_html escaped the values already
+                values = {key: mark_safe(value) for key, value in values.items()}
+            return format_html(str(formal), **values)
+    return message
+
+
 class ConsoleChangeList(WindowChangeList):
     """The console's lists (``core.admin.WindowChangeList``: counted only as far as the pages shown,
     sorted by one indexed column with the id in the same direction), with the console's own page
-    links."""
+    links, and a title that speaks formally (Django's "Select %s to change" is said in /ops/' tone)."""
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if self.is_popup:
+            title = pgettext("to a merchant", "Select %s")
+        elif self.model_admin.has_change_permission(request):
+            title = pgettext("to a merchant", "Select %s to change")
+        else:
+            title = pgettext("to a merchant", "Select %s to view")
+        self.title = title % self.opts.verbose_name
 
     def get_results(self, request):
         super().get_results(request)
@@ -667,6 +733,11 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse:
         return self._csv(queryset)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS:
+            message = _console_admin_message(message)
+        return super().message_user(request, message, level, *args, **kwargs)
 
     def changelist_view(self, request, extra_context=None):
         info = self.opts.app_label, self.opts.model_name

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from babel import Locale, UnknownLocaleError
 from django.utils import translation
 
+from core.i18n import collation_key
+
 
 @dataclass(frozen=True)
 class SepaCountry:
@@ -87,11 +89,13 @@ def sepa_country(code: str) -> SepaCountry | None:
 
 def address_country_choices() -> list[tuple[str, str]]:
     """Countries a holder's address may be in (the SEPA countries, by name in the active language:
-    CLDR's names through Babel, the English name where it has none)."""
+    CLDR's names through Babel, the English name where it has none), in that language's order
+    (``core.i18n.collation_key``: "Dänemark" before "Deutschland", "Österreich" after "Norwegen")."""
     try:
         names = Locale.parse(translation.to_locale(translation.get_language() or "en")).territories
     except (UnknownLocaleError, ValueError):
         names = {}
     return sorted(
-        ((c.code, names.get(c.code, c.name)) for c in SEPA_COUNTRIES.values()), key=lambda item: item[1]
+        ((c.code, names.get(c.code, c.name)) for c in SEPA_COUNTRIES.values()),
+        key=lambda item: collation_key(item[1]),
     )

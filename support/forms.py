@@ -151,7 +151,11 @@ class SupportRequestForm(_Keyed):
         ]
         if user is None:
             self.fields["email"].required = True
-            self.fields["email"].help_text = _("We answer you there.")
+            self.fields["email"].help_text = (
+                pgettext_lazy("to a merchant", "We answer you there.")
+                if formal
+                else _("We answer you there.")
+            )
             for name in ("merchant", "reward", "payout"):
                 del self.fields[name]
         else:

@@ -83,6 +83,16 @@ def request_of(*, user: User, request_id: int) -> SupportRequest | None:
     )
 
 
+def brand_of_request(*, support_request: SupportRequest) -> Merchant | None:
+    """The brand whose clock a merchant's request is read by (its times, as the console shows them):
+    the request's own brand if it is the person's, else the first brand of their team."""
+    if support_request.merchant_is_theirs:
+        return support_request.merchant
+    if not support_request.for_merchant or not support_request.user_id:
+        return None
+    return Merchant.objects.filter(memberships__user_id=support_request.user_id).order_by("pk").first()
+
+
 def thread_for_person(*, support_request: SupportRequest) -> list[SupportMessage]:
     """The conversation as the person sees it: never ops' internal notes."""
     return list(

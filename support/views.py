@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -12,6 +14,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from core.i18n import SOURCE_ACCOUNT, time_zone_for, time_zone_label
 from merchants.tenancy import SESSION_KEY as CONSOLE_MERCHANT_KEY
 from support import help as help_content
 from support import selectors
@@ -261,17 +264,27 @@ def _thread(request, support_request: SupportRequest, *, user):
                 return redirect(request.path)
     else:
         form = ReplyForm(initial={"submission_key": new_submission_key()}, formal=formal)
-    return render(
-        request,
-        "support/request_detail.html",
-        {
-            "support_request": support_request,
-            "thread": selectors.thread_for_person(support_request=support_request),
-            "form": form,
-            "closed": support_request.status == RequestStatus.CLOSED,
-            "formal": formal,
-        },
-    )
+    context = {
+        "support_request": support_request,
+        "thread": selectors.thread_for_person(support_request=support_request),
+        "form": form,
+        "closed": support_request.status == RequestStatus.CLOSED,
+        "formal": formal,
+    }
+    # A merchant's request read by someone who saved no time zone of their own: its times are the
+    # brand's, as in the console (not the browser's guess), and the page says so (docs/support.md).
+    brand = None
+    if getattr(request, "time_zone_source", "") != SOURCE_ACCOUNT:
+        brand = selectors.brand_of_request(support_request=support_request)
+    if brand is None:
+        return render(request, "support/request_detail.html", context)
+    zone = time_zone_for(brand)
+    with timezone.override(zoneinfo.ZoneInfo(zone)):
+        return render(
+            request,
+            "support/request_detail.html",
+            {**context, "brand_zone": {"brand": brand.brand_name, "zone": time_zone_label(zone)}},
+        )
 
 
 @login_required

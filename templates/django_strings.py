@@ -17,6 +17,10 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
   the password change page's help (Django's German repeats "es es", its Italian says *tu*).
 - An upload's "The submitted file is empty.": Django REST framework's Spanish, which wins over
   Django's, misspells it (*vació*).
+- The admin's messages after an add, a change or a deletion and its list titles ("Il campagna … è
+  stato modificato", "Scegli campagna da modificare"): "what: name" without an article in Italian
+  and Spanish, in /ops/' tone (tu, tú); the console says them formally in the context "to a
+  merchant" (``merchants.console_site``).
 """
 
 # ruff: noqa: RUF001 (Django's msgids have typographic apostrophes; copied exactly)
@@ -102,6 +106,16 @@ ADMIN = [
     gettext_noop("Change selected %(model)s"),
     gettext_noop("Delete selected %(model)s"),
     gettext_noop("View selected %(model)s"),
+    gettext_noop("The {name} “{obj}” was added successfully."),
+    gettext_noop("You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below."),
+    gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below."),
+    gettext_noop("The {name} “{obj}” was changed successfully."),
+    gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
+    gettext_noop("Select %s to change"),
+    gettext_noop("Select %s to view"),
+    gettext_noop("Select %s"),
     gettext_noop(
         "Please enter your old password, for security’s sake, and then enter your new password twice so we can "
         "verify you typed it in correctly."

@@ -2,8 +2,11 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.template.loader import render_to_string
 from django.utils import timezone
+
+from support.models import AFFILIATE_PAGES, MERCHANT_PAGES
 
 
 class SecurityHeadersMiddleware:
@@ -47,3 +50,37 @@ class OpsInUtcMiddleware:
         if response.streaming:
             response.streaming_content = _in_utc(response.streaming_content)
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page for a 405: an address that only a form or a button sends to (a POST), opened with GET
+    (typed in, a bookmark, a reload), answered Django's empty 405, a blank page. It gets a page in the
+    reader's language saying so and where to go (``templates/405.html``), formal for a merchant's or
+    an affiliate's page (``support.models.MERCHANT_PAGES``, ``AFFILIATE_PAGES``), informal else. A
+    response with a body of its own (the API's problem+json) and a JSON address are left as they are.
+    After ``PersonLocaleMiddleware`` and ``MessageMiddleware``: the page renders in the person's
+    language with the site's header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.streaming or response.content:
+            return response
+        if request.path.startswith("/api/") or request.path.endswith(".json"):
+            return response
+        path = request.path
+        page = HttpResponseNotAllowed(
+            [method.strip() for method in response.get("Allow", "").split(",") if method.strip()],
+            content=render_to_string(
+                "405.html",
+                {
+                    "formal": path.startswith(MERCHANT_PAGES + AFFILIATE_PAGES),
+                    "console": path.startswith("/console/"),
+                    "affiliates": path.startswith("/affiliates/"),
+                },
+                request=request,
+            ),
+        )
+        return page

@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "tikjoy.middleware.OpsInUtcMiddleware",  # /ops/ in UTC, as its pages say
     "core.hardening.NoStoreMiddleware",  # private, no-store for every signed-in response
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tikjoy.middleware.MethodNotAllowedPageMiddleware",  # a 405 is a page in the reader's language
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "support.middleware.RecentErrorsMiddleware",  # the person's last errors, in their session, for a support request

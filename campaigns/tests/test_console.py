@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -411,3 +412,27 @@ def test_the_video_form_states_the_size_limit_in_the_members_language(client, ow
 
     assert "An mp4, mov or webm file of up to 50 MB. Or give a TikTok link." in english
     assert "Eine mp4-, mov- oder webm-Datei mit bis zu 50 MB." in german
+
+
+@pytest.mark.parametrize(
+    ("language", "multiplier", "said", "unsaid"),
+    [
+        ("es", "1.00", "Iniciar sesión con TikTok: 999,00\xa0€ supera el máximo por recompensa", "(por 1 "),
+        ("es", "1.50", "999,00\xa0€ (por 1,5 para algunos usuarios) supera el máximo", None),
+        ("en", "1.00", "Log in with TikTok: €999.00 is above the maximum per reward", "(times 1 "),
+    ],
+)
+def test_a_rule_above_the_maximum_names_the_multiplier_only_when_it_is_not_one(
+    client, merchant, owner, language, multiplier, said, unsaid
+):
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_campaign_add"),
+        campaign_form(**{"rules-0-amount": "999.00", "new_user_multiplier": multiplier}),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    page = html.unescape(response.content.decode())
+    assert said in page
+    assert unsaid is None or unsaid not in page

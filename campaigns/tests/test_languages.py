@@ -166,8 +166,8 @@ def test_what_a_shared_post_must_carry_is_written_in_the_readers_language():
     ("language", "heading", "in_a_sentence"),
     [
         ("fr", "Vidéos soumises (UGC)", "objet vidéo soumise (UGC) "),
-        ("it", "Video inviati (UGC)", "Il video inviato (UGC) "),
-        ("es", "Vídeos enviados (UGC)", "El vídeo enviado (UGC) "),
+        ("it", "Video inviati (UGC)", "salvata: video inviato (UGC) "),
+        ("es", "Vídeos enviados (UGC)", "cambios: vídeo enviado (UGC) "),
     ],
 )
 def test_the_video_submissions_are_a_heading_on_their_own_and_lower_case_inside_a_sentence(

@@ -602,3 +602,12 @@ def test_a_well_formed_amount_too_large_for_anything_is_told_so_not_that_it_is_m
     assert message in page
     assert "25,50" not in page and "25.50" not in page
     assert available(person) == eur("16.00")
+
+def test_the_bank_details_countries_are_in_german_alphabetical_order(client, person):
+    page = text(client.get("/wallet/payouts/bank/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    select = page[page.index('name="country"') :]
+    names = re.findall(r'<option value="[A-Z]{2}"[^>]*>([^<]+)</option>', select[: select.index("</select>")])
+    assert names.index("Dänemark") < names.index("Deutschland")
+    assert names.index("Norwegen") < names.index("Österreich") < names.index("Polen")
+    assert names[0] == "Albanien"

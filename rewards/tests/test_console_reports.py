@@ -413,3 +413,34 @@ def test_the_dashboard_names_the_merchants_time_zone_in_german_not_by_its_iana_n
 
     assert "pro Tag in Ihrer Zeitzone: Berlin (Mitteleuropäische Zeit)." in body
     assert "Europe/Berlin" not in body
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", "läuft vom 09.11.2026 bis 28.02.2027</p>"),
+        ("it", "dal 09/11/2026 al 28/02/2027</p>"),
+        ("fr", "du 09/11/2026 au 28/02/2027</p>"),
+        ("es", "del 09/11/2026 al 28/02/2027</p>"),
+        ("en", "runs from 9 Nov 2026 to 28 Feb 2027</p>"),
+    ],
+)
+def test_a_live_campaigns_report_says_from_when_to_when_it_runs(client, acme_weeks, language, said):
+    campaign = acme_weeks.campaigns.exclude(status="DRAFT").get()
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.ACTIVE,
+        starts_at=datetime(2026, 11, 9, 9, tzinfo=UTC),
+        ends_at=datetime(2027, 2, 28, 12, tzinfo=UTC),
+    )
+    client.force_login(owner_of(acme_weeks))
+
+    body = re.sub(
+        r"[ \n]+",
+        " ",
+        client.get(
+            f"/console/campaigns/campaign/{campaign.pk}/report/", HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode(),
+    )
+
+    assert f" · {said}" in body
+    assert "seit" not in body.split('class="console-status">')[1].split("</p>")[0]

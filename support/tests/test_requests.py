@@ -480,3 +480,30 @@ def test_an_affiliate_opening_the_form_from_nowhere_known_is_addressed_formally_
 
     assert "Ihre Nachricht" in form and "Schildern Sie uns" in form
     assert "Deine Nachricht" not in form and "Erzähl uns" not in form
+
+
+@pytest.mark.parametrize(
+    ("opened_from", "language", "formal", "informal"),
+    [
+        ("/help/merchants/", "de", "Dorthin antworten wir Ihnen.", "Dorthin antworten wir dir."),
+        ("/help/affiliates/", "de", "Dorthin antworten wir Ihnen.", "Dorthin antworten wir dir."),
+        ("/help/merchants/", "it", "Le rispondiamo lì.", "Ti rispondiamo lì."),
+        ("/help/affiliates/", "es", "Le responderemos ahí.", "Te responderemos ahí."),
+    ],
+)
+def test_a_visitor_from_the_brands_or_affiliates_help_reads_the_e_mail_hint_formally(
+    client, opened_from, language, formal, informal
+):
+    page = response_text(
+        client.get(f"{reverse('support:request_new')}?from={opened_from}", HTTP_ACCEPT_LANGUAGE=language)
+    )
+
+    assert formal in page and informal not in page
+
+
+def test_a_visitor_from_the_consumers_help_reads_the_e_mail_hint_informally(client):
+    page = response_text(
+        client.get(f"{reverse('support:request_new')}?from=/help/", HTTP_ACCEPT_LANGUAGE="de")
+    )
+
+    assert "Dorthin antworten wir dir." in page

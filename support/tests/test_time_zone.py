@@ -8,6 +8,7 @@ import pytest
 
 from accounts.middleware import TIME_ZONE_COOKIE
 from support.services import Context, support_request_create
+from tikjoy.tests.factories import owner_of, response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +48,47 @@ def test_with_the_browsers_zone_the_time_is_berlins(client, asked):
 
     assert "29. November 2026 15:47" in page
     assert "14:47" not in page
+
+
+@pytest.fixture
+def owners_request(client, make_merchant):
+    """A German owner's request about their brand (Berlin), sent at 04:40 UTC; the owner saved no zone
+    and their browser says UTC."""
+    merchant = make_merchant("kaffee", brand_name="Kaffee", time_zone="Europe/Berlin")
+    owner = owner_of(merchant)
+    owner.language = "de"
+    owner.save(update_fields=["language"])
+    request = support_request_create(
+        user=owner,
+        email="",
+        topic="MERCHANT",
+        subject="Kampagne",
+        body="Warum zahlt sie nicht?",
+        context=Context(page="/console/", merchant=merchant),
+        submission_key="tz-owner",
+        language="de",
+        now=datetime(2026, 11, 30, 4, 40, tzinfo=UTC),
+    )
+    client.force_login(owner)
+    client.cookies[TIME_ZONE_COOKIE] = "UTC"
+    return owner, f"/support/requests/{request.pk}/"
+
+
+def test_a_merchants_request_shows_the_brands_time_and_names_its_zone(client, owners_request):
+    _, url = owners_request
+
+    page = response_text(client.get(url))
+
+    assert "30. November 2026 05:40" in page and "04:40" not in page
+    assert "Zeiten in der Zeitzone von Kaffee: Berlin (Mitteleuropäische Zeit)." in page
+
+
+def test_a_member_who_saved_a_zone_reads_the_request_in_it(client, owners_request):
+    owner, url = owners_request
+    owner.time_zone = "Europe/Lisbon"
+    owner.save(update_fields=["time_zone"])
+
+    page = response_text(client.get(url))
+
+    assert "30. November 2026 04:40" in page
+    assert "Zeitzone von Kaffee" not in page

@@ -5,10 +5,14 @@ docs/i18n.md): a model's name put into a title or a button reads right whatever 
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
+from merchants.models import Merchant
 from tikjoy.tests.factories import campaign_make, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +75,61 @@ def test_the_breadcrumbs_keep_the_french_no_break_space_of_a_name(owner_client, 
     crumbs = page[page.index('<div class="breadcrumbs">') :]
     crumbs = crumbs[: crumbs.index("</div>")]
     assert "Démo\u00a0: JoyBack d'hiver" in crumbs and "Accueil" in crumbs
+
+
+def _merchant_details(merchant) -> dict:
+    return {
+        "brand_name": merchant.brand_name,
+        "contact_email": merchant.contact_email,
+        "legal_name": merchant.legal_name,
+        "country": merchant.country,
+        "currency": merchant.currency,
+        "vat_number": "",
+        "billing_address": merchant.billing_address,
+        "billing_postcode": merchant.billing_postcode,
+        "billing_city": merchant.billing_city,
+        "time_zone": "Europe/Rome",
+        "edit_version": merchant.version,
+        "_continue": "1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "wrong"),
+    [
+        ("it", "Modifica salvata: {name} “Fizz”. Può continuare a modificare qui sotto.", ("Il ", "Puoi")),
+        ("es", "Se guardaron los cambios: {name} “Fizz”. Puede seguir editando abajo.", ("El ", "Puedes")),
+    ],
+)
+def test_the_consoles_saved_message_is_formal_and_needs_no_article(
+    owner_client, merchant, language, said, wrong
+):
+    page = html.unescape(
+        owner_client.post(
+            reverse("console:merchants_merchant_change", args=[merchant.pk]),
+            _merchant_details(merchant),
+            HTTP_ACCEPT_LANGUAGE=language,
+            follow=True,
+        ).content.decode()
+    )
+
+    with translation.override(language):
+        name = str(Merchant._meta.verbose_name)
+    message = page[page.index('<ul class="messagelist">') :]
+    message = re.sub(r"<[^>]+>", "", message[: message.index("</ul>")])  # the name is a link
+    assert said.format(name=name) in message
+    for word in wrong:
+        assert word not in message
+
+
+def test_the_consoles_list_title_is_formal_and_the_ops_one_informal(owner_client, ops):
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    ops_client = Client()
+    ops_client.force_login(ops)
+
+    console = _page(owner_client, reverse("console:campaigns_campaign_changelist"), "it")
+    ops_page = _page(ops_client, "/ops/campaigns/campaign/", "it")
+
+    assert "<h1>Scelga cosa modificare: campagna</h1>" in console and "Scegli" not in console
+    assert "<h1>Scegli cosa visualizzare: campagna</h1>" in ops_page  # read-only in /ops/
