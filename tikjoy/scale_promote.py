@@ -37,7 +37,7 @@ from accounts.models import User
 from accounts.services import user_ensure_with_email
 from campaigns.models import Video
 from merchants.models import Merchant
-from promote.delivery import GOAL_FIELD, IMPRESSIONS_PER_100_COINS, RESULT_PER_MILLE
+from promote.delivery import GOAL_FIELD, IMPRESSIONS_PER_100_COINS, RESULT_PER_MILLE, possible_results
 from promote.models import (
     CardCheckout,
     CoinPurchase,
@@ -109,12 +109,22 @@ def _post(
                 "account_id": account,
                 "amount": amount,
                 "currency": _quote(currency),
+                "created_at": at,  # the transaction's time, as wallets.services.post copies it
             },
             f"{source} AND ({amount}) <> 0 ORDER BY r.t"
             if " WHERE " in source
             else f"{source} WHERE ({amount}) <> 0 ORDER BY r.t",
         )
     return entries
+
+
+def _possible_only(result: str, value: str) -> str:
+    """SQL: ``value`` for the orders (all videos) whose goal can have ``result``, else 0."""
+    goals = [goal for goal in GOALS if result in possible_results(kind="VIDEO", goal=goal)]
+    if not goals:
+        return "0"
+    listed = ", ".join(_quote(goal) for goal in goals)
+    return f"CASE WHEN o.goal IN ({listed}) THEN {value} ELSE 0 END"
 
 
 def _holder_account(alias: str, purpose: str, currency: str) -> str:
@@ -426,8 +436,10 @@ def build(*, merchant: Merchant, owner: User, now: datetime, orders: int, log=pr
                 "hour": "o.starts + h * interval '1 hour'",
                 "spent_coins": "o.per_hour",
                 "impressions": impressions,
+                # Only the results a video order of its goal can have (promote.delivery.possible_results),
+                # as the simulator records them: 0 for the others.
                 **{
-                    name: f"({impressions} * {per_mille} / 1000)"
+                    name: _possible_only(name, f"({impressions} * {per_mille} / 1000)")
                     for name, per_mille in RESULT_PER_MILLE.items()
                 },
             },
