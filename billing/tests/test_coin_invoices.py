@@ -342,7 +342,7 @@ def test_a_purchase_near_midnight_utc_has_one_date_on_the_promote_page_the_invoi
     pdf = " ".join(pdf_text(Invoice.objects.get().pdf).split())
 
     assert "<td>29/11/2026 23:06</td>" in page and "Data (UTC)" in page
-    assert "Gli orari di acquisto sono nell'ora di UTC" in page
+    assert "Gli orari di acquisto sono nel fuso orario UTC" in page
     assert "29/11/2026" in invoices and "Data (UTC)" in invoices
     assert "Le date sono in UTC: una fattura" in invoices and "ora di UTC" not in invoices
     assert "Data di emissione: 29 novembre 2026 · Data di acquisto: 29 novembre 2026, fuso orario: UTC" in pdf

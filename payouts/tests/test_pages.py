@@ -603,6 +603,7 @@ def test_a_well_formed_amount_too_large_for_anything_is_told_so_not_that_it_is_m
     assert "25,50" not in page and "25.50" not in page
     assert available(person) == eur("16.00")
 
+
 def test_the_bank_details_countries_are_in_german_alphabetical_order(client, person):
     page = text(client.get("/wallet/payouts/bank/", HTTP_ACCEPT_LANGUAGE="de"))
 
