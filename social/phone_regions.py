@@ -17,8 +17,6 @@ international number before the code goes out (``social.views.whatsapp_login``).
 
 from __future__ import annotations
 
-import unicodedata
-
 import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -26,6 +24,8 @@ from babel.languages import get_official_languages
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import trans_real
+
+from core.i18n import collation_key
 
 PHONE_COUNTRY_COOKIE = "tikjoy_phone_country"
 PHONE_COUNTRY_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -96,9 +96,4 @@ def region_choices() -> list[tuple[str, str]]:
         (region, f"{names.get(region, region)} (+{phonenumbers.country_code_for_region(region)})")
         for region in phonenumbers.SUPPORTED_REGIONS
     ]
-    return sorted(choices, key=lambda choice: _sort_key(choice[1]))
-
-
-def _sort_key(name: str) -> str:
-    """A name without its accents ("Österreich" sorts with the O's)."""
-    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    return sorted(choices, key=lambda choice: collation_key(choice[1]))  # "Österreich" with the O's
