@@ -585,6 +585,7 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
                 "opts": self.opts,
                 "original": campaign,
                 "campaign": campaign,
+                "not_started": campaign.starts_at > timezone.now(),  # "starts on", never "since" a future day
                 "summary": summary,
                 "spend": money_text(summary.spend),
                 "cpm": money_text(summary.cost_per_1000_views)

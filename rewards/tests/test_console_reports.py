@@ -444,3 +444,17 @@ def test_a_live_campaigns_report_says_from_when_to_when_it_runs(client, acme_wee
 
     assert f" · {said}" in body
     assert "seit" not in body.split('class="console-status">')[1].split("</p>")[0]
+
+
+def test_a_campaign_without_an_end_that_has_not_started_says_when_it_starts_not_since(client, acme_weeks):
+    campaign = acme_weeks.campaigns.exclude(status="DRAFT").get()
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.ACTIVE, starts_at=timezone.now() + timedelta(days=400), ends_at=None
+    )
+    client.force_login(owner_of(acme_weeks))
+
+    body = client.get(
+        f"/console/campaigns/campaign/{campaign.pk}/report/", HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+
+    assert "beginnt am " in body and "seit " not in body.split('class="console-status"')[1].split("</p>")[0]
