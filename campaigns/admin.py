@@ -93,24 +93,26 @@ class VideoOpsAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(UgcSubmission)
-class UgcSubmissionOpsAdmin(admin.ModelAdmin):
-    list_display = ("id", "campaign_name", "user", "status", "submitted_at", "reviewed_at")
-    list_filter = ("status",)
+class CampaignNameColumn:
+    """An ops list's ``campaign_name`` column (of a model with a ``campaign`` foreign key): each
+    campaign named in the reader's language, as the ops campaign list names it (``campaign_name_in``)."""
 
     def get_queryset(self, request):
-        # Each campaign named in the reader's language, as the campaign list above names it.
         return (
             super()
             .get_queryset(request)
             .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
         )
 
-    @admin.display(
-        description=UgcSubmission._meta.get_field("campaign").verbose_name, ordering="campaign__name"
-    )
-    def campaign_name(self, obj: UgcSubmission) -> str:
+    @admin.display(description=_("campaign"), ordering="campaign__name")
+    def campaign_name(self, obj) -> str | None:
         return obj.campaign_name_read
+
+
+@admin.register(UgcSubmission)
+class UgcSubmissionOpsAdmin(CampaignNameColumn, admin.ModelAdmin):
+    list_display = ("id", "campaign_name", "user", "status", "submitted_at", "reviewed_at")
+    list_filter = ("status",)
 
     def has_add_permission(self, request):
         return False

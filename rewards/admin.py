@@ -20,6 +20,7 @@ from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from campaigns.admin import CampaignNameColumn
 from campaigns.models import RewardRule, campaign_name_in
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
 from rewards.calculation_text import risk_signal_line, risk_signal_name, risk_signal_text
@@ -68,7 +69,7 @@ def fields_in_words(fields: list[str], shown: dict[str, str]) -> list[str]:
 
 
 @admin.register(SocialAction)
-class SocialActionAdmin(ReadOnlyAdmin):
+class SocialActionAdmin(CampaignNameColumn, ReadOnlyAdmin):
     list_display = (
         "id",
         "occurred_at",
@@ -83,20 +84,6 @@ class SocialActionAdmin(ReadOnlyAdmin):
     search_fields = ("=id", "key", "user__email", "user__display_name", "merchant__brand_name", "device_id")
     list_select_related = ("user", "merchant", "campaign")
     ordering = ("-id",)
-
-    def get_queryset(self, request):
-        # Each campaign named in the reader's language, as the ops campaign list names it.
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(campaign_name_read=campaign_name_in(get_language(), path="campaign__"))
-        )
-
-    @admin.display(
-        description=SocialAction._meta.get_field("campaign").verbose_name, ordering="campaign__name"
-    )
-    def campaign_name(self, obj: SocialAction) -> str | None:
-        return obj.campaign_name_read
 
     @admin.display(description=SocialAction._meta.get_field("risk_signals").verbose_name)
     def risk_signals_text(self, obj: SocialAction) -> str:
