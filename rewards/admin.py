@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from campaigns.admin import CampaignNameColumn
 from campaigns.models import RewardRule, campaign_name_in
 from core.admin import ReadOnlyAdmin, ReasonForm, reason_page
 from rewards.calculation_text import risk_signal_line, risk_signal_name, risk_signal_text
-from rewards.console import calculation_rows
+from rewards.console import calculation_table
 from rewards.models import (
     Ban,
     BanEvent,
@@ -176,13 +176,7 @@ class RewardAdmin(ReadOnlyAdmin):
     def calculation_text(self, obj: Reward) -> str:
         # The engine's figures in words and the reader's numbers, as the console lists them
         # (rewards.console.calculation_rows); the JSON stays as recorded (the audit, the API).
-        rows = calculation_rows(obj.calculation, obj.currency)
-        if not rows:
-            return "—"
-        return format_html(
-            '<dl class="calculation" data-testid="calculation">{}</dl>',
-            format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows),
-        )
+        return calculation_table(obj.calculation, obj.currency)
 
     def get_fields(self, request, obj=None):
         return fields_in_words(

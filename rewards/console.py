@@ -139,6 +139,17 @@ def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list
     return rows
 
 
+def calculation_table(calculation: dict, currency: str) -> str:
+    """``calculation_rows`` as the table the console's and ops' reward pages show ("-" for none)."""
+    rows = calculation_rows(calculation, currency)
+    if not rows:
+        return "-"
+    return format_html(
+        '<table class="reward-calculation" data-testid="calculation"><tbody>{}</tbody></table>',
+        format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td></tr>", rows),
+    )
+
+
 class MerchantCampaignFilter(admin.RelatedFieldListFilter):
     """The campaign filter: the selected merchant's campaigns (a small table), not the distinct
     campaigns of every reward listed (``RelatedOnlyFieldListFilter`` reads the whole list for them)."""
@@ -263,13 +274,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
     @admin.display(description=gettext_lazy("How the amount was computed"))
     def how_computed(self, obj: Reward) -> str:
-        rows = calculation_rows(obj.calculation, obj.currency)
-        if not rows:
-            return "-"
-        return format_html(
-            '<table class="reward-calculation"><tbody>{}</tbody></table>',
-            format_html_join("", "<tr><th scope='row'>{}</th><td>{}</td></tr>", rows),
-        )
+        return calculation_table(obj.calculation, obj.currency)
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name

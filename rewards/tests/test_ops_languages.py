@@ -124,9 +124,9 @@ def test_the_held_reward_page_names_its_rules_campaign_in_german(held, ops_clien
 def test_a_rewards_calculation_reads_as_lines_in_the_readers_language_not_json(ops_client, held):
     response = ops_client.get(f"/ops/rewards/reward/{held.pk}/change/", HTTP_ACCEPT_LANGUAGE="de")
     text = page_text(response)
-    calculation = response.content.decode().split('data-testid="calculation">')[1].split("</dl>")[0]
+    calculation = response.content.decode().split('data-testid="calculation">')[1].split("</table>")[0]
 
-    assert "<dt>" in calculation and "<dd>" in calculation
+    assert "<th scope='row'>" in calculation and "<td>" in calculation
     assert "{" not in calculation and '"' not in calculation  # no JSON
     assert "Regel" in calculation and "#" in calculation  # the rule's number, labelled in German
     assert "Berechnung:" in text
