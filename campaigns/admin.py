@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +109,16 @@ class CampaignNameColumn:
     @admin.display(description=_("campaign"), ordering="campaign__name")
     def campaign_name(self, obj) -> str | None:
         return obj.campaign_name_read
+
+    @admin.display(description=_("campaign"))
+    def campaign_link(self, obj) -> str:
+        """The change page's campaign: its name in the reader's language, linked to its page."""
+        url = reverse(f"{self.admin_site.name}:campaigns_campaign_change", args=[obj.campaign_id])
+        return format_html('<a href="{}">{}</a>', url, obj.campaign_name_read)
+
+    def get_fields(self, request, obj=None):
+        """The read-only page shows ``campaign_link`` where the foreign key would show its stored name."""
+        return ["campaign_link" if name == "campaign" else name for name in super().get_fields(request, obj)]
 
 
 @admin.register(UgcSubmission)

@@ -139,7 +139,7 @@ def _with_reason(
 
 
 @admin.register(Reward)
-class RewardAdmin(ReadOnlyAdmin):
+class RewardAdmin(CampaignNameColumn, ReadOnlyAdmin):
     list_display = (
         "id",
         "created_at",

@@ -15,6 +15,7 @@ import logging
 
 from django.contrib.messages import constants as message_levels
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,30 @@ class RecentErrorsMiddleware:
         if response.status_code >= 500:
             # SessionMiddleware doesn't save a session on a 5xx answer: save the list ourselves.
             session.save()
+
+
+# What an HTTP error status means, for the person reading their own recent errors (the request
+# records the server's English reason phrase, which ops read as it is).
+STATUS_TEXTS = {
+    400: _("The request could not be read"),
+    403: _("Access denied"),
+    404: _("Page not found"),
+    405: _("This page can't be opened directly"),
+    413: _("Too large"),
+    429: _("Too many requests"),
+    500: _("Server error"),
+    502: _("Service unavailable"),
+    503: _("Service unavailable"),
+}
+
+
+def error_text(error: dict) -> str:
+    """A recorded error in the reader's language: an HTTP status by what it means, a message as it
+    was shown (it was already in the page's language)."""
+    status = error.get("status")
+    if status:
+        return str(STATUS_TEXTS.get(status, error.get("message", "")))
+    return str(error.get("message", ""))
 
 
 def recent_errors(request) -> list[dict]:

@@ -28,7 +28,7 @@ from support.forms import (
     safe_page,
 )
 from support.help_search import stop_words
-from support.middleware import recent_errors
+from support.middleware import error_text, recent_errors
 from support.models import RequestStatus, SupportRequest, Topic
 from support.services import (
     Context,
@@ -194,7 +194,7 @@ def request_new(request):
         {
             "form": form,
             "page": form["page"].value() or "",
-            "recent_errors": errors,
+            "recent_errors": [{**error, "text": error_text(error)} for error in errors],
             "formal": formal,
             "audience": audience,
             "help_url_name": FormAudience.HELP_URL_NAMES[audience],

@@ -130,3 +130,16 @@ def test_a_rewards_calculation_reads_as_lines_in_the_readers_language_not_json(o
     assert "{" not in calculation and '"' not in calculation  # no JSON
     assert "Regel" in calculation and "#" in calculation  # the rule's number, labelled in German
     assert "Berechnung:" in text
+
+
+def test_the_change_pages_name_the_campaign_in_the_readers_language_with_a_link(ops_client, held):
+    CampaignText.objects.create(campaign=held.campaign, language="de", name="Winteraktion")
+
+    for url in (
+        f"/ops/rewards/reward/{held.pk}/change/",
+        f"/ops/rewards/heldreward/{held.pk}/change/",
+        f"/ops/rewards/socialaction/{held.action_id}/change/",
+    ):
+        page = ops_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert f'href="/ops/campaigns/campaign/{held.campaign_id}/change/">Winteraktion</a>' in page, url
+        assert held.campaign.name not in page_text(ops_client.get(url, HTTP_ACCEPT_LANGUAGE="de")), url

@@ -507,3 +507,16 @@ def test_a_visitor_from_the_consumers_help_reads_the_e_mail_hint_informally(clie
     )
 
     assert "Dorthin antworten wir dir." in page
+
+
+def test_the_recent_errors_are_said_in_the_readers_language(client, make_consumer):
+    person = make_consumer("Zoe")
+    client.force_login(person)
+    client.get("/b/no-such-brand/")
+    client.get("/me/whatsapp/offers/")  # a POST-only address opened directly: 405
+
+    page = response_text(client.get(reverse("support:request_new"), HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "/b/no-such-brand/ (404): Seite nicht gefunden" in page
+    assert "/me/whatsapp/offers/ (405): Diese Seite lässt sich nicht direkt öffnen" in page
+    assert "Not Found" not in page and "Method Not Allowed" not in page
