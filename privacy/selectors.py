@@ -45,6 +45,9 @@ class BalanceFate:
     amount: Money
     fate: str  # PAYOUT or FORFEIT
     why: str  # for a payout: where it goes; for a forfeit: why it can't be paid out
+    # A forfeit the person can still avoid by a payout before deleting (missing bank details, identity,
+    # a safety hold that ends); never for an amount no payout can take (below the minimum, not euros).
+    avoidable: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,34 +113,37 @@ def _amounts_key(amounts: list[Money]) -> str:
     return ",".join(f"{m.amount}{m.currency}" for m in amounts)
 
 
-def _payout_refusal(user: User, amount: Money, *, now: datetime) -> str:
-    """Why ``amount`` can't be paid out to the person now ("" when it can).
+def _payout_refusal(user: User, amount: Money, *, now: datetime) -> tuple[str, bool]:
+    """Why ``amount`` can't be paid out to the person now ("" when it can), and whether the person
+    can still change that before deleting (bank details, identity, tax id, a hold that ends).
 
     The same conditions ``payouts.services.payout_request`` checks, read without writing;
     that service still decides (a payout it refuses stops the deletion, nothing erased).
     """
     if str(amount.currency) != PAYOUT_CURRENCY:
-        return gettext("payouts are made in euro only")
+        return gettext("payouts are made in euro only"), False
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
-        return gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": money_text(minimum)}
+        return gettext("it is below the smallest payout (%(minimum)s)") % {
+            "minimum": money_text(minimum)
+        }, False
     if Ban.objects.filter(user=user).exists():
-        return gettext("your account is banned")
+        return gettext("your account is banned"), False
     # A debt is repaid from the balance before this amount is known or written off (``Repayment``): the
     # deletion passes what it writes off to ``payout_request(debts_settled=)``, in any currency.
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None or identity.status == IdentityStatus.MORE_INFO:
-        return gettext("we don't have your identity for payouts")
+        return gettext("we don't have your identity for payouts"), True
     if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
-        return gettext("payouts above the yearly limit need your tax id")
+        return gettext("payouts above the yearly limit need your tax id"), True
     account = current_bank_account(owner=user)
     if account is None:
-        return gettext("you have no bank details")
+        return gettext("you have no bank details"), True
     if account.is_blocked:
-        return gettext("your bank details were refused by the bank")
+        return gettext("your bank details were refused by the bank"), True
     if account.payouts_hold_until > now:
-        return gettext("your bank details are still in their 48-hour safety hold")
-    return ""
+        return gettext("your bank details are still in their 48-hour safety hold"), True
+    return "", False
 
 
 def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
@@ -193,9 +199,9 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
         amount = totals[currency]
         if amount.amount <= 0:
             continue
-        refusal = _payout_refusal(user, amount, now=now)
+        refusal, avoidable = _payout_refusal(user, amount, now=now)
         if refusal:
-            balances.append(BalanceFate(amount=amount, fate=FORFEIT, why=refusal))
+            balances.append(BalanceFate(amount=amount, fate=FORFEIT, why=refusal, avoidable=avoidable))
         else:
             bank = current_bank_account(owner=user)
             balances.append(

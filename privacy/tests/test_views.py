@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from campaigns.models import ActionType
+from payouts.tests.conftest import fund
 from rewards.services import action_record, rewards_settle_due
 from tikjoy.tests.factories import NOW, login_rule, owner_of
 
@@ -34,6 +35,22 @@ def test_the_page_says_the_balance_is_forfeited_and_why(client, zoe):
 
     assert "0.40</strong> is <strong>forfeited</strong>" in page
     assert "it can't be paid out because it is below the smallest payout" in page
+    # No payout can take 0.40 €: the page doesn't tell the person to request one.
+    assert "request a payout" not in page
+    german = " ".join(
+        client.get(reverse("privacy:delete"), HTTP_ACCEPT_LANGUAGE="de").content.decode().split()
+    )
+    assert "weil es unter der kleinsten Auszahlung (10,00 €) liegt." in german
+    assert "Auszahlung in deinem" not in german
+
+
+def test_a_forfeit_the_person_can_avoid_says_how(client, zoe):
+    fund(zoe, "20.00")  # above the smallest payout, but no identity for payouts yet
+    client.force_login(zoe)
+
+    page = " ".join(client.get(reverse("privacy:delete")).content.decode().split())
+
+    assert "because we don&#x27;t have your identity for payouts. If you want it, request a payout" in page
 
 
 def test_the_me_page_links_to_the_deletion(client, zoe):
