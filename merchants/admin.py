@@ -70,7 +70,13 @@ class MerchantOpsAdmin(admin.ModelAdmin):
 
 @admin.register(Touchpoint)
 class TouchpointOpsAdmin(admin.ModelAdmin):
-    list_display = ("name", "merchant", "kind", "is_active", "public_key")
+    list_display = ("shown_name", "merchant", "kind", "is_active", "public_key")
+
+    @admin.display(description=gettext_lazy("name"), ordering="name")
+    def shown_name(self, obj: Touchpoint) -> str:
+        # The brand page's default name in the reader's language, as the console lists it.
+        return obj.display_name
+
     list_filter = ("kind", "is_active")
     search_fields = ("name", "merchant__brand_name", "public_key")
     readonly_fields = ("merchant", "kind", "name", "address", "url", "is_active", "public_key", "created_at")

@@ -371,7 +371,7 @@ class Reward(models.Model):
         # The action's type, copied from the action (which never changes it): the console's list filters
         # on it with an index of its own instead of joining every action.
         help_text=_(
-            "What the person did for your brand. A reward for a post's views, likes, comments and shares "
+            "What the person did for the brand. A reward for a post's views, likes, comments and shares "
             "shows the share it came from."
         ),
     )

@@ -55,3 +55,12 @@ def test_a_consents_title_says_its_state_in_german(make_merchant, make_consumer,
 
     assert "Hana → Joy Coffee (aktiv)" in text
     assert "(active)" not in text
+
+
+def test_the_touchpoints_list_names_the_brand_page_in_the_readers_language(make_merchant, ops_client):
+    make_merchant("kaffee")  # created with its TikJoy brand page as first touchpoint
+
+    page = _text(ops_client.get("/ops/merchants/touchpoint/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "TikJoy-Markenseite" in page
+    assert "TikJoy brand page" not in page

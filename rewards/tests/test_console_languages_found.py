@@ -64,8 +64,8 @@ def test_the_reward_detail_explains_the_action_to_the_merchant_not_to_a_develope
         help_text = str(Reward._meta.get_field("action_type").help_text)
     assert help_text in page
     assert {
-        "en": "What the person did for your brand.",
-        "de": "Was die Person für Ihre Marke getan hat.",
+        "en": "What the person did for the brand.",  # the same words on the console's and ops' pages
+        "de": "Was die Person für die Marke getan hat.",
     }.get(language, "") in page
 
 
