@@ -102,13 +102,15 @@ def stem(word: str) -> str:
 
 def query_terms(query: str, *, language: str | None = None) -> list[str]:
     """The query's meaningful words, folded, at most ``QUERY_WORDS_MAX``, one a stem ("ricevo
-    ricevere" is "ricevo"); none when every word is a stop word ("how"): that asks nothing, and every
-    answer is shown."""
+    ricevere" is "ricevo"); none when every word is a stop word ("how") or a single character: that
+    asks nothing, and every answer is shown."""
     words = words_of((query or "").replace("\x00", " "))[: QUERY_WORDS_MAX * 3]
     stops = stop_words(language)
     terms: dict[str, str] = {}
     for word in words:
-        if word not in stops:
+        # A lone letter or digit ("b" of "zzqx<b>", "1" of "-1") starts half the words of every
+        # answer: it asks nothing, as a stop word doesn't.
+        if word not in stops and len(word) > 1:
             terms.setdefault(stem(word), word)
     return list(terms.values())[:QUERY_WORDS_MAX]
 

@@ -100,6 +100,13 @@ def test_the_page_shows_the_answer_holding_the_most_words_first(client):
     assert len(questions) > 1
 
 
+@pytest.mark.parametrize("q", ["zzqx<b>", "zzqx b", "zzqx 1"])
+def test_a_lone_letter_beside_nonsense_finds_nothing_rather_than_everything(client, q):
+    page = response_text(client.get(reverse("support:help"), {"q": q}, HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "Keine Antwort passt" in page
+
+
 def test_hostile_queries_are_harmless(client):
     for q in ["<script>alert(1)</script>", "x" * 10_000, "' OR 1=1 --", "a b c d e f g h i j k l m"]:
         response = client.get(reverse("support:help_merchants"), {"q": q})
