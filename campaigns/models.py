@@ -397,7 +397,10 @@ class CampaignText(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.language}: {self.name}"
+        return gettext("%(language)s: %(text)s") % {
+            "language": self.get_language_display(),
+            "text": self.name,
+        }
 
 
 def campaign_name_in(language: str | None, *, path: str = "") -> models.Expression:
@@ -639,7 +642,11 @@ class VideoText(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.video} ({self.language})"
+        """Its language and its own title ("Deutsch: Demo: hinter dem Röster"): the console's rows."""
+        return gettext("%(language)s: %(text)s") % {
+            "language": self.get_language_display(),
+            "text": self.title,
+        }
 
 
 def tags_normalize(text: str, sigil: str) -> str:

@@ -184,3 +184,21 @@ def test_the_video_submissions_are_a_heading_on_their_own_and_lower_case_inside_
 
     assert heading in index
     assert in_a_sentence in message
+
+
+def test_a_videos_translation_rows_are_captioned_by_their_language_and_own_title(client, merchant, owner):
+    video = video_add(
+        merchant=merchant,
+        actor=owner,
+        title="Behind the roaster",
+        tiktok_url="https://www.tiktok.com/@acme/video/7000000000000000002",
+    )
+    video.texts.create(language="de", title="Hinter dem Röster")
+    client.force_login(owner)
+
+    page = response_text(
+        client.get(reverse("console:campaigns_video_change", args=[video.pk]), HTTP_ACCEPT_LANGUAGE="de")
+    )
+
+    assert "Deutsch: Hinter dem Röster" in page
+    assert "Behind the roaster (de)" not in page
