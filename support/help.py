@@ -250,7 +250,7 @@ CONSUMERS = Audience(
             _("Does TikJoy cost anything?"),
             _(
                 "No: joining brands and earning is free. Two optional monthly plans are paid from your available "
-                "balance: JoyPlus adds a bonus to every reward (paid from TikJoy's own share, so it can be small "
+                "balance or by card: JoyPlus adds a bonus to every reward (paid from TikJoy's own share, so it can be small "
                 "or nothing on a small reward), and JoyFast makes rewards available after a day instead of at "
                 "the end of the hold (if the brand reverses one later, you owe it back and payouts wait until it "
                 "is repaid). You can cancel any time; a plan runs to the end of the month you paid."
