@@ -1220,9 +1220,19 @@ def commission_adjust(
                     now=now,
                 )
             except InsufficientFunds as exc:
+                if not margin_moved:
+                    raise AffiliateError(
+                        _("The program's funds don't cover %(amount)s.") % {"amount": money_text(moved)}
+                    ) from exc
                 raise AffiliateError(
-                    _("The program's funds don't cover %(amount)s.")
-                    % {"amount": money_text(moved + margin_moved)}
+                    _(
+                        "The program's funds don't cover %(amount)s: %(adjustment)s plus TikJoy's margin of %(margin)s."
+                    )
+                    % {
+                        "amount": money_text(moved + margin_moved),
+                        "adjustment": money_text(moved),
+                        "margin": money_text(margin_moved),
+                    }
                 ) from exc
         if owed.amount > 0:
             debt_incur(

@@ -166,7 +166,10 @@ def test_funds_that_dont_cover_an_adjustment_are_named_as_the_reader_writes_mone
     with translation.override("de"), pytest.raises(services.AffiliateError) as refused:
         _adjust(commission, "5000", ops, 16)  # 5,000.00 and its 1,000.00 margin
 
-    assert str(refused.value) == "Das Guthaben des Programms deckt 6.000,00\u00a0€ nicht."
+    assert str(refused.value) == (
+        "Das Guthaben des Programms deckt 6.000,00\u00a0€ nicht: 5.000,00\u00a0€ plus die TikJoy-Marge von "
+        "1.000,00\u00a0€."
+    )
     with translation.override("fr"), pytest.raises(services.AffiliateError) as refused:
         _adjust(commission, "5000", ops, 16)
     assert "6\u202f000,00\u00a0€" in str(refused.value)
