@@ -175,7 +175,7 @@ _IBAN_ERRORS = (
     (
         InvalidCountryCode,
         gettext_lazy(
-            "This IBAN is not valid: it doesn't start with a known country code (such as DE or FR). "
+            "This IBAN is not valid: it doesn't start with the code of a country that uses IBANs (such as DE or FR). "
             "Check it against your bank statement."
         ),
     ),

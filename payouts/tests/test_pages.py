@@ -126,7 +126,7 @@ def test_the_bank_details_code_goes_in_the_language_of_the_page_like_the_sign_in
     ("iban", "message"),
     [
         ("DE89370400440532013001", "This IBAN is not valid"),
-        ("US12345678901234567890", "This IBAN is not valid"),
+        ("US12345678901234567890", "the code of a country that uses IBANs"),  # the US is known, without IBANs
         ("BR1800360305000010009795493C1", "outside it"),
     ],
 )
