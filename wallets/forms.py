@@ -88,6 +88,7 @@ class AmountField(forms.Field):
     default_error_messages = {
         "invalid": _("Enter an amount such as %(example)s (at most two digits after the decimal sign)."),
         "too_large": _("That is more than the largest amount accepted here (%(limit)s)."),
+        "negative": _("The amount must be above zero."),
     }
 
     def __init__(self, *, signed: bool = False, **kwargs):
@@ -100,6 +101,9 @@ class AmountField(forms.Field):
         if isinstance(value, Decimal):
             return value
         amount = amount_parse(str(value), signed=self.signed)
+        if amount is None and not self.signed and amount_parse(str(value), signed=True) is not None:
+            # "-1": an amount, below zero, where only a positive one can be (a payout).
+            raise forms.ValidationError(self.error_messages["negative"], code="negative")
         if amount is None:
             raise forms.ValidationError(
                 self.error_messages["invalid"],

@@ -169,7 +169,7 @@ def test_an_order_amount_with_the_german_decimal_comma_is_read_as_euros_and_cent
         ("1000000,01", "Der Bestellwert muss größer als null und höchstens 1.000.000,00\xa0€ sein."),
         ("999999999999", "Der Bestellwert muss größer als null und höchstens 1.000.000,00\xa0€ sein."),
         ("0", "Der Bestellwert muss größer als null und höchstens 1.000.000,00\xa0€ sein."),
-        ("-5", "Geben Sie einen Betrag wie 25,50 ein"),
+        ("-5", "Der Betrag muss über null liegen."),
     ],
 )
 def test_an_order_amount_no_order_can_have_is_refused_in_the_affiliates_language(

@@ -140,7 +140,7 @@ def test_a_wrong_or_unreachable_iban_is_refused_with_a_reason(client, person, ib
     ("iban", "reason"),
     [
         ("1e9", "tiene caracteres que un IBAN no puede tener"),
-        ("XX89370400440532013000", "no empieza por un código de país conocido"),
+        ("XX89370400440532013000", "no empieza por el código de un país que usa IBAN"),
         ("DE8937040044053201300", "tiene demasiados o demasiado pocos caracteres"),
         ("DE89370400440532013001", "los dígitos de control no coinciden"),
     ],
@@ -481,7 +481,7 @@ def test_the_amount_is_typed_with_the_languages_decimal_comma(client, person, op
     ("language", "typed", "message"),
     [
         ("de", "1e9", "Erwartet wird ein Betrag wie 25,50"),
-        ("de", "-5", "Erwartet wird ein Betrag wie 25,50"),
+        ("de", "-5", "Der Betrag muss über null liegen."),
         ("de", "10,505", "Erwartet wird ein Betrag wie 25,50"),
         ("en", "1.000", "Enter an amount such as 25.50"),
         ("fr", "12,3,4", "Saisissez un montant comme 25,50"),
@@ -538,6 +538,19 @@ def test_a_zero_amount_is_refused_as_too_small_in_the_visitors_number_format(
     assert response.status_code == 200
     assert expected in page
     assert "25.50" not in page and "euro and cents" not in page
+    assert available(person) == eur("35.00")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "The amount must be above zero."), ("de", "Der Betrag muss über null liegen.")],
+)
+def test_a_negative_amount_is_told_it_must_be_above_zero(client, person, language, expected):
+    fund(person, "35.00")
+
+    page = text(client.post("/wallet/payouts/", {"amount": "-1"}, HTTP_ACCEPT_LANGUAGE=language))
+
+    assert expected in page
     assert available(person) == eur("35.00")
 
 
