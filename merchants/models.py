@@ -45,7 +45,7 @@ class Merchant(models.Model):
         _("brand page address"),
         max_length=60,
         unique=True,
-        help_text=_("Your brand page lives at /b/<slug>/. Lowercase."),
+        help_text=_("The brand page lives at /b/<slug>/. Lowercase."),
     )
     logo = models.ImageField(_("logo"), upload_to="merchants/logos/", blank=True)
     country = models.CharField(_("country"), max_length=2, choices=COUNTRIES)

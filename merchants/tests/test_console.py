@@ -177,7 +177,9 @@ def test_help_texts_read_as_written_on_console_forms(client, make_merchant):
     field = escaped_help_text(Merchant._meta.get_field("slug").formfield())
     page = response_text(client.get(f"/console/merchants/merchant/{merchant.pk}/change/"))
 
-    assert field.help_text == "Your brand page lives at /b/&lt;slug&gt;/. Lowercase."
+    assert (
+        field.help_text == "The brand page lives at /b/&lt;slug&gt;/. Lowercase."
+    )  # read in the console and in ops
     assert "<slug>" not in page and "<address>" not in page
 
 
