@@ -704,7 +704,7 @@ class UgcSubmission(models.Model):
         default=1,
         help_text=_(
             "How many times the person has sent this video: 1 the first time, one more each time they send it "
-            "again after you asked for changes."
+            "again after the brand asked for changes."
         ),
     )
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 
 from affiliates import services
-from affiliates.tests.conftest import convert, day
+from affiliates.tests.conftest import NOW, convert, day
 from tikjoy.tests.factories import affiliate_click_make, affiliate_make, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,16 @@ def test_a_reversed_commission_reads_its_reason_in_lower_case_after_the_colon(
     assert "Annullata: articolo reso" in italian and "Articolo reso" not in italian
     assert "Annulée\xa0: article retourné" in french
     assert "Storniert: Artikel zurückgegeben" in german  # German keeps its nouns' capitals
+
+
+def test_a_conversion_not_counted_gives_its_reason_in_lower_case_after_the_colon(client, program, affiliate):
+    late = affiliate_click_make(affiliate, at=NOW - timedelta(days=program.window_days + 5))
+    convert(program, late, "JOY-1007")  # the click is older than the attribution window
+    client.force_login(affiliate.user)
+
+    french = _page(client, f"/affiliates/{program.pk}/", "fr")
+
+    assert "commande JOY-1007\xa0: le clic était hors de la fenêtre" in french
 
 
 def test_the_performance_report_speaks_spanish(client, program, affiliate):

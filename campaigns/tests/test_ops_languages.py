@@ -48,6 +48,25 @@ def test_the_ops_ugc_list_names_the_campaign_in_german_under_an_id_heading(winte
     assert f"{submission.pk} Winterschlussverkauf" in text
 
 
+def test_the_ops_ugc_page_explains_the_revision_as_the_brands_request_not_the_readers(
+    winter, ops_client, make_user
+):
+    submission = services.ugc_submit(
+        campaign=winter, user=make_user("fan@consumer.example"), file=tiny_mp4(), caption="v1", now=NOW
+    )
+
+    text = _text(
+        ops_client.get(f"/ops/campaigns/ugcsubmission/{submission.pk}/change/", HTTP_ACCEPT_LANGUAGE="de")
+    )
+
+    assert "nachdem die Marke Änderungen verlangt hat" in text
+    assert "nachdem Sie" not in text
+    assert (
+        'href="/ops/campaigns/campaign/'
+        in ops_client.get(f"/ops/campaigns/ugcsubmission/{submission.pk}/change/").content.decode()
+    )  # the campaign, linked
+
+
 def test_the_ops_campaign_pages_rule_rows_name_the_campaign_in_german(winter, ops_client):
     text = _text(ops_client.get(f"/ops/campaigns/campaign/{winter.pk}/change/", HTTP_ACCEPT_LANGUAGE="de"))
 
