@@ -4,6 +4,7 @@ and the wallet, with the campaign's name in the visitor's language when the merc
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -170,3 +171,14 @@ def test_the_french_brand_page_keeps_a_thousand_views_on_one_line(client, make_m
     # _text() would flatten to a space like any other.
     assert "pour 1\u202f000 vues" in page
     assert "1 000" not in page
+
+
+def test_an_offer_for_new_and_returning_people_says_each_amount_waits_for_the_check(
+    client, make_merchant, make_campaign
+):
+    campaign = make_campaign(make_merchant("fizz"))
+    type(campaign).objects.filter(pk=campaign.pk).update(returning_user_multiplier=Decimal("0.80"))
+
+    page = " ".join(unescape(client.get("/b/fizz/", HTTP_ACCEPT_LANGUAGE="en").content.decode()).split())
+
+    assert "if you have earned with Fizz before (each when your post is verified), plus" in page
