@@ -170,6 +170,6 @@ def test_the_german_brand_page_reads_the_new_and_returning_amounts_as_one_correc
     # a subordinate clause ("wenn du ... verdient hast") running into "sobald ..." without its comma
     assert "hast sobald" not in offer and "sobald" not in offer
     assert (
-        f"für Kunden mit früheren Prämien von {merchant.brand_name} nach Bestätigung deines Beitrags, plus"
+        f"für Kunden mit früheren Prämien von {merchant.brand_name} (jeweils nach Bestätigung deines Beitrags), plus"
         in (" ".join(offer.split()))
     ), offer
