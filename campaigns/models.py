@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils.functional import lazy
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language_info, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Currency
@@ -642,9 +642,10 @@ class VideoText(models.Model):
         ]
 
     def __str__(self) -> str:
-        """Its language and its own title ("Deutsch: Demo: hinter dem Röster"): the console's rows."""
+        """Its language named in the reader's language and its own title ("Deutsch: Demo: hinter dem
+        Röster" for a German reader, "Tedesco: …" for an Italian one): the console's rows."""
         return gettext("%(language)s: %(text)s") % {
-            "language": self.get_language_display(),
+            "language": get_language_info(self.language)["name_translated"],
             "text": self.title,
         }
 

@@ -117,6 +117,11 @@ class PayoutError(DomainError):
     """A payout, bank-details or batch operation that can't be done; the message is for the person."""
 
 
+# An amount above the person's available balance, whatever its size (the form says the same of an
+# amount too long to be one: it is above every balance too).
+OVER_BALANCE = gettext_lazy("That is more than your available balance.")
+
+
 class BankDetailsError(PayoutError):
     pass
 
@@ -830,7 +835,7 @@ def payout_request(
     # The reserve below checks the balance again under the account's lock.
     available = account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
     if amount > balance(available):
-        raise PayoutError(_("That is more than your available balance."))
+        raise PayoutError(str(OVER_BALANCE))
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None:
         raise IdentityError(
@@ -911,7 +916,7 @@ def payout_request(
                 event.save()
             _notify([payout])
     except InsufficientFunds:
-        raise PayoutError(_("That is more than your available balance.")) from None
+        raise PayoutError(str(OVER_BALANCE)) from None
     return payout
 
 

@@ -15,6 +15,7 @@ from core.i18n import utc_text
 from payouts import selectors, services
 from payouts.forms import BankDetailsForm, CodeForm, IdentityForm, PayoutRequestForm
 from payouts.models import BankDetailsChallenge, PayeeIdentity
+from payouts.services import OVER_BALANCE
 from wallets.formats import money_text
 
 
@@ -48,6 +49,9 @@ def payouts_home(request: HttpRequest) -> HttpResponse:
                 % {"amount": money_text(payout.money)},
             )
             return redirect("payouts:home")
+    if form.has_error("amount", "too_large"):
+        # Twenty-three digits are above this person's balance: said as such, not as the form's limit.
+        form.errors["amount"] = form.error_class([OVER_BALANCE])
     return render(request, "payouts/home.html", {"page": page, "form": form})
 
 

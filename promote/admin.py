@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -252,9 +252,28 @@ class CoinPriceAdmin(admin.ModelAdmin):
 @admin.register(CoinWallet)
 class CoinWalletAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     sortable_by = ("id",)
-    list_display = ("id", "user", "merchant", "currency", "backed_coins", "created_at")
+    list_display = ("id", "user", "merchant", "currency_column", "backed_coins", "created_at")
     list_select_related = ("user", "merchant")
+    fields = ("user", "merchant", "currency_column", "backed_coins", "birth_date", "created_at")
+    readonly_fields = ("currency_column",)
     actions = ["forget_birth_date"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                currency_is_set=ExpressionWrapper(CoinWallet.currency_chosen(), output_field=BooleanField())
+            )
+        )
+
+    @admin.display(description=_("currency"))
+    def currency_column(self, wallet: CoinWallet) -> str:
+        """The currency, or that none is chosen yet: a wallet opened by a refused purchase (or
+        only holding a birth date) is not in dollars because the refused purchase was."""
+        if not wallet.currency_is_set:
+            return gettext("Not chosen yet (the first purchase chooses it)")
+        return wallet.get_currency_display()
 
     @admin.action(description=_("Forget the declared birth date (support checked it was wrong)"))
     def forget_birth_date(self, request: HttpRequest, queryset: QuerySet):

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -192,13 +192,20 @@ class CoinWallet(models.Model):
         purchase, a card checkout begun, a withdrawal, an order). Until then it is only where the
         birth date is kept, and the person's first purchase chooses the currency (a purchase
         refused in one currency must not tie them to it)."""
-        return bool(
-            self.merchant_id
-            or self.backed_coins
-            or self.purchases.exists()
-            or self.card_checkouts.exists()
-            or self.withdrawals.exists()
-            or self.orders.exists()
+        if self.merchant_id or self.backed_coins:
+            return True
+        return CoinWallet.objects.filter(pk=self.pk).filter(CoinWallet.currency_chosen()).exists()
+
+    @staticmethod
+    def currency_chosen() -> Q:
+        """``currency_is_chosen`` as a condition on wallets, for lists (one query for a page)."""
+        return (
+            Q(merchant__isnull=False)
+            | Q(backed_coins__gt=0)
+            | Q(Exists(CoinPurchase.objects.filter(wallet=OuterRef("pk"))))
+            | Q(Exists(CardCheckout.objects.filter(wallet=OuterRef("pk"))))
+            | Q(Exists(CoinWithdrawal.objects.filter(wallet=OuterRef("pk"))))
+            | Q(Exists(PromoteOrder.objects.filter(wallet=OuterRef("pk"))))
         )
 
 

@@ -8,7 +8,7 @@ from accounts.services import user_ensure_with_email
 SIGNED_IN = {
     "en": "You are signed in as devi@example.com.",
     "de": "Du bist als devi@example.com angemeldet.",
-    "it": "Hai effettuato l'accesso come devi@example.com.",
+    "it": "Hai effettuato l\u2019accesso come devi@example.com.",
     "es": "Has iniciado sesión como devi@example.com.",
     "fr": "Connexion réussie. Compte\u00a0: devi@example.com.",
 }

@@ -200,5 +200,12 @@ def test_a_videos_translation_rows_are_captioned_by_their_language_and_own_title
         client.get(reverse("console:campaigns_video_change", args=[video.pk]), HTTP_ACCEPT_LANGUAGE="de")
     )
 
+    italian = response_text(
+        client.get(reverse("console:campaigns_video_change", args=[video.pk]), HTTP_ACCEPT_LANGUAGE="it")
+    )
+
     assert "Deutsch: Hinter dem Röster" in page
     assert "Behind the roaster (de)" not in page
+    # The language is named in the reader's language, not in its own.
+    assert "Tedesco: Hinter dem Röster" in italian
+    assert "Deutsch: Hinter dem Röster" not in italian

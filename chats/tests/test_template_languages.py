@@ -120,7 +120,7 @@ def test_the_picker_is_titled_in_the_console_language_and_previews_the_consumer_
         re.sub(r"\s*\(.*\)$", "", label)
         for label in re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)<", picker)
     ]
-    assert sorted(titles) == ["Nouvelles d'une commande ou d'une visite", "Offre"]
+    assert sorted(titles) == ["Nouvelles d\u2019une commande ou d\u2019une visite", "Offre"]
     previews = page.split('data-testid="previews"')[1].split("</details>")[0]
     assert "Angebot · allemand" not in previews  # titled for the member, in French
     assert "Offre · allemand" in previews

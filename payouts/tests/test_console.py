@@ -31,7 +31,7 @@ INFORMAL = {
 @pytest.mark.parametrize(
     ("language", "neutral"),
     [
-        ("it", "Da verificare con l'estratto conto."),
+        ("it", "Da verificare con l\u2019estratto conto."),
         ("es", "Conviene comprobarlo con el extracto bancario."),
         ("de", "Bitte mit dem Kontoauszug abgleichen."),
     ],
@@ -66,7 +66,7 @@ def test_a_bad_iban_on_the_refund_bank_page_speaks_to_the_merchant_without_tu(
 @pytest.mark.parametrize(
     ("language", "refusal"),
     [
-        ("it", "Indicare il nome dell'intestatario come risulta alla banca."),
+        ("it", "Indicare il nome dell\u2019intestatario come risulta alla banca."),
         ("es", "Hay que indicar el nombre del titular tal como figura en el banco."),
     ],
 )

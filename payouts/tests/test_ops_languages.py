@@ -40,7 +40,7 @@ def test_a_payouts_history_row_names_its_states_in_italian():
     ("language", "words"),
     [
         ("de", "Die Datei ist kein wohlgeformtes XML: Fehler in Zeile 1, Spalte 1."),
-        ("fr", "Le fichier n'est pas du XML bien formé\xa0: il échoue ligne 1, colonne 1."),
+        ("fr", "Le fichier n\u2019est pas du XML bien formé\xa0: il échoue ligne 1, colonne 1."),
         ("it", "Il file non è XML ben formato: si interrompe alla riga 1, colonna 1."),
         ("es", "El archivo no es XML bien formado: falla en la línea 1, columna 1."),
     ],

@@ -199,8 +199,9 @@ def test_a_stale_tabs_pay_out_everything_says_the_balance_changed_and_pays_nothi
 
     response = client.post("/wallet/payouts/", button)  # the second tab's identical button
 
-    assert "Votre solde a changé : rien n'a été demandé. Disponible maintenant : 0,00 €." in html.unescape(
-        text(response)
+    assert (
+        "Votre solde a changé : rien n\u2019a été demandé. Disponible maintenant : 0,00 €."
+        in html.unescape(text(response))
     )
     assert person.payouts.count() == 1
     assert available(person) == eur("0.00")
@@ -596,16 +597,16 @@ def test_someone_under_18_is_told_the_age_for_payouts(client, person):
         (
             "de",
             "99999999999999999999999",
-            "Das ist mehr als der größte hier mögliche Betrag (999.999.999.999,99).",
+            "Das ist mehr als dein verfügbares Guthaben.",
         ),
         (
             "en",
             "1,000,000,000,000,000",
-            "That is more than the largest amount accepted here (999,999,999,999.99).",
+            "That is more than your available balance.",
         ),
     ],
 )
-def test_a_well_formed_amount_too_large_for_anything_is_told_so_not_that_it_is_malformed(
+def test_a_well_formed_amount_too_large_for_anything_is_told_it_is_above_the_balance_not_malformed(
     client, person, ops, language, typed, message
 ):
     _ready(person, ops, "16.00")
@@ -614,6 +615,7 @@ def test_a_well_formed_amount_too_large_for_anything_is_told_so_not_that_it_is_m
 
     assert message in page
     assert "25,50" not in page and "25.50" not in page
+    assert "999.999.999.999,99" not in page and "999,999,999,999.99" not in page  # not the form's limit
     assert available(person) == eur("16.00")
 
 

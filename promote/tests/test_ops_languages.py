@@ -46,3 +46,23 @@ def test_a_forgotten_birth_date_reads_in_the_operators_language_in_the_history(m
 
     assert "Geburtsdatum vergessen: Ausweis geprüft: 1992" in history
     assert "Birth date forgotten" not in history
+
+
+def test_ops_see_that_a_wallet_opened_by_a_refused_purchase_has_no_currency_yet(make_consumer, ops_client):
+    """A birth date given with a purchase in dollars that was refused opens the wallet in dollars,
+    but the person's first purchase still chooses: ops must not read "US-Dollar" there."""
+    sam, zoe = make_consumer("Sam"), make_consumer("Zoé")
+    fund(zoe, "20.00")
+    services.birth_date_declare(user=sam, birth_date=date(1990, 2, 3), now=timezone.now(), currency="USD")
+    services.birth_date_declare(user=zoe, birth_date=date(1990, 2, 3), now=timezone.now(), currency="EUR")
+    services.coins_buy_from_wallet(holder=zoe, coins_count=100, currency="EUR", actor=zoe, now=timezone.now())
+
+    german = _text(ops_client.get("/ops/promote/coinwallet/", HTTP_ACCEPT_LANGUAGE="de"))
+    page = _text(
+        ops_client.get(f"/ops/promote/coinwallet/{sam.coin_wallet.pk}/change/", HTTP_ACCEPT_LANGUAGE="de")
+    )
+
+    assert "Noch nicht gewählt (der erste Kauf wählt sie)" in german
+    assert "US-Dollar" not in german
+    assert "Euro" in german  # Zoé's purchase chose it
+    assert "Noch nicht gewählt" in page and "US-Dollar" not in page

@@ -28,4 +28,4 @@ def test_the_reason_tiktok_was_disconnected_is_in_german_and_french(client):
 
     assert "getrennt: du hast TikJoy den Zugriff in TikTok entzogen." in german
     assert "you removed TikJoy's access" not in german
-    assert "vous avez retiré l'accès de TikJoy dans TikTok" in french
+    assert "vous avez retiré l\u2019accès de TikJoy dans TikTok" in french

@@ -62,7 +62,10 @@ def tracked(make_consumer):
             ],
         ),
         ("it", ["Id del video TikTok", "Criterio di condivisione", "Seguito fino al", "Visualizzazioni"]),
-        ("fr", ["Identifiant de la vidéo TikTok", "Critère de partage", "Suivie jusqu'au", "Vues ajoutées"]),
+        (
+            "fr",
+            ["Identifiant de la vidéo TikTok", "Critère de partage", "Suivie jusqu\u2019au", "Vues ajoutées"],
+        ),
         ("es", ["Id del vídeo de TikTok", "Criterio de compartido", "Seguido hasta el", "Visualizaciones"]),
     ],
 )

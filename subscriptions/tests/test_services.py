@@ -220,5 +220,5 @@ def test_the_failed_renewal_e_mail_is_in_the_persons_language_and_date_format(
     with translation.override("de"), timezone.override(ZoneInfo("Europe/Berlin")):
         day = formats.date_format(timezone.localtime(due), "DATE_FORMAT")
     assert f" {day} " in body and "." in day.split()[0]  # "22. Dezember 2026", the German day with its period
-    assert "could not be renewed" not in body and "n'a pas" not in body
+    assert "could not be renewed" not in body and "n\u2019a pas" not in body
     assert money_text(subscription.fee_money, language="de") in body  # "2,99 €", as German writes it

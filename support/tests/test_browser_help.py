@@ -16,7 +16,7 @@ def _shown_questions(page) -> list[str]:
 def test_a_natural_question_typed_in_italian_shows_its_answer_first_and_nonsense_says_so(page, live_server):
     page.context.set_extra_http_headers({"Accept-Language": "it"})
     page.goto(live_server.url + "/help/affiliates/")
-    search = page.get_by_label("Cerca nell'assistenza")
+    search = page.get_by_label("Cerca nell\u2019assistenza")
 
     search.fill("quando ricevo i soldi")
 

@@ -535,7 +535,7 @@ def _owner_reading(merchant, language):
         (
             "fr",
             "+4915112340007",
-            "partage ses données avec votre marque mais n'a encore rien fait qu'une campagne rémunère.",
+            "partage ses données avec votre marque mais n\u2019a encore rien fait qu\u2019une campagne rémunère.",
         ),
         (
             "en",
@@ -591,7 +591,7 @@ def test_the_french_title_of_a_persons_page_says_no_he_or_she(client, funded, ca
     body = html.unescape(response_text(_page(client, merchant, SocialAction.objects.get(user=ana))))
 
     assert "Pourquoi aucune récompense pour Ana Shared\xa0?" in body
-    assert "n'a-t-il" not in body and "n'a-t-elle" not in body
+    assert "n\u2019a-t-il" not in body and "n\u2019a-t-elle" not in body
 
 
 def test_the_german_heading_of_a_persons_actions_is_theirs_not_the_merchants(

@@ -78,7 +78,7 @@ def test_a_question_in_natural_words_finds_its_answer_among_the_first(language, 
         ("en", "why is it"),
         ("it", "perché non è"),
         ("de", "warum ist es nicht"),
-        ("fr", "pourquoi ce n'est pas"),
+        ("fr", "pourquoi ce n\u2019est pas"),
     ],
 )
 def test_a_question_of_stop_words_only_shows_every_answer_in_its_order(language, question):
@@ -222,7 +222,7 @@ def test_who_is_a_creator_and_the_librarys_size_in_the_help_are_the_products_rul
     ("language", "formal", "informal"),
     [
         ("de", "Wenn Sie angemeldet sind", "du"),
-        ("it", "Se ha effettuato l'accesso", "Se hai"),
+        ("it", "Se ha effettuato l\u2019accesso", "Se hai"),
         ("es", "Si ha iniciado sesión", "Si has"),
         ("fr", "Si vous êtes connecté", "tu"),
     ],

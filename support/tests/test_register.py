@@ -55,7 +55,7 @@ FORMAL = {
         "you": "<strong>Vous</strong>",
         "waiting": "Répondue : en attente de votre part",
         "answer": "Votre réponse",
-        "list": "Vos demandes d'assistance",
+        "list": "Vos demandes d\u2019assistance",
         "mail": "Votre demande et nos réponses",
         "answer_mail": "ouvrez votre demande",
     },

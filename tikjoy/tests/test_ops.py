@@ -249,7 +249,7 @@ def test_the_ops_user_pages_have_no_english_left_by_djangos_italian(ops_client):
     add = ops_client.get("/ops/accounts/user/add/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
     script = ops_client.get("/ops/jsi18n/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
 
-    assert "Dopo aver creato l'utente si possono modificare le altre opzioni." in html.unescape(add)
+    assert "Dopo aver creato l\u2019utente si possono modificare le altre opzioni." in html.unescape(add)
     assert "After you" not in add
     assert "Scegli tutto (%s)" in script and "Per scegliere %s, selezionarli" in script
 
@@ -307,7 +307,7 @@ def test_a_malformed_person_in_an_autocomplete_field_is_refused_in_words(ops_cli
                 "Erfolgreiche Aufgaben",
             ),
         ),
-        ("fr", ("Tâches échouées", "Tâches en file d'attente", "Tâches planifiées", "Tâches réussies")),
+        ("fr", ("Tâches échouées", "Tâches en file d\u2019attente", "Tâches planifiées", "Tâches réussies")),
     ],
 )
 def test_the_ops_index_names_the_task_queue_in_the_readers_language(ops_client, language, names):
