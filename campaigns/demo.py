@@ -26,7 +26,7 @@ DEMO_CAMPAIGN_NAME = "Demo: Winter warm-up JoyBack"
 # French texts put a no-break space (U+00A0) before ":" ";" "?" "!" and inside « », so a narrow
 # screen never starts a line with the colon.
 DEMO_CAMPAIGN_TEXTS = {
-    "it": "Demo: JoyBack d'inverno per scaldarsi",
+    "it": "Demo: JoyBack d\u2019inverno per scaldarsi",
     "de": "Demo: Winter-JoyBack zum Aufwärmen",
     "fr": "Démo\u00a0: JoyBack pour se réchauffer cet hiver",
     "es": "Demo: JoyBack para entrar en calor este invierno",
@@ -61,7 +61,7 @@ DEMO_VIDEO_TEXTS = {
     "Demo: our winter menu": {
         "it": ("Demo: il nostro menu invernale", "Il menu invernale di Joy Coffee"),
         "de": ("Demo: unsere Winterkarte", "Die Winterkarte von Joy Coffee"),
-        "fr": ("Démo\u00a0: notre carte d'hiver", "La carte d'hiver de Joy Coffee"),
+        "fr": ("Démo\u00a0: notre carte d\u2019hiver", "La carte d\u2019hiver de Joy Coffee"),
         "es": ("Demo: nuestro menú de invierno", "El menú de invierno de Joy Coffee"),
     },
     "Demo: behind the roaster": {

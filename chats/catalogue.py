@@ -34,7 +34,7 @@ TEMPLATES = [
             "fr": (
                 "Offre",
                 f"{{{{1}}}} a quelque chose pour vous{NBSP}: {{{{2}}}}\n\n"
-                "Répondez STOP pour ne plus recevoir d'offres.",
+                "Répondez STOP pour ne plus recevoir d\u2019offres.",
             ),
             "es": ("Oferta", "{{1}} tiene algo para ti: {{2}}\n\nResponde STOP para no recibir más ofertas."),
         },
@@ -47,7 +47,7 @@ TEMPLATES = [
             "de": ("Neuigkeit zu einer Bestellung oder einem Besuch", "Neuigkeiten von {{1}}: {{2}}"),
             "it": ("Aggiornamento su un ordine o una visita", "Un aggiornamento da {{1}}: {{2}}"),
             "fr": (
-                "Nouvelles d'une commande ou d'une visite",
+                "Nouvelles d\u2019une commande ou d\u2019une visite",
                 f"Des nouvelles de {{{{1}}}}{NBSP}: {{{{2}}}}",
             ),
             "es": ("Novedades sobre un pedido o una visita", "Novedades de {{1}}: {{2}}"),

@@ -375,8 +375,8 @@ MERCHANTS = Audience(
                 "TikJoy's fee is part of each reward's price and becomes final only when the reward does: a "
                 "reversed reward returns its full price to your wallet. On the 1st of each month you get a "
                 "statement of your wallet and an e-invoice (Factur-X) for the fees that became final in the "
-                "month. They were already paid from your wallet, VAT included, so the invoice asks for nothing "
-                "more."
+                "month. They were already paid from your wallet, with VAT where the invoice charges it (a business "
+                "in another EU country accounts for it itself), so the invoice asks for nothing more."
             ),
         ),
         Entry(

@@ -48,7 +48,7 @@ def test_the_demo_has_both_programs_with_their_states(capsys):
     ("language", "terms", "bounty"),
     [
         ("de", "Eine Prämie für jede Bestellung eines Neukunden.", "10,00\xa0€"),
-        ("fr", "Une prime pour chaque commande d&#x27;un nouveau client.", "10,00\xa0€"),
+        ("fr", "Une prime pour chaque commande d\u2019un nouveau client.", "10,00\xa0€"),
         ("en", "One bounty for each order of a new customer.", "€10.00"),
     ],
 )
@@ -79,7 +79,7 @@ def test_the_demo_programs_name_is_in_each_of_the_five_languages(client):
         and "Programma di affiliazione di Joy Coffee" in names["it"]
     )
     assert "Partnerprogramm von Joy Coffee" in names["de"] and "Partnerprogramm" not in names["it"]
-    assert "Programme d&#x27;affiliation de Joy Coffee" in names["fr"]
+    assert "Programme d\u2019affiliation de Joy Coffee" in names["fr"]
     assert "Programa de afiliados de Joy Coffee" in names["es"]
     assert "Joy Coffee affiliate program" in names["en"]
 

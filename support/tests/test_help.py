@@ -352,3 +352,26 @@ def test_the_help_pages_footer_speaks_as_the_page_does(client, name, slogan):
 
     footer = page[page.index("<footer") :]
     assert slogan in footer
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "de",
+            "mit USt., wo die Rechnung sie berechnet (ein Unternehmen in einem anderen EU-Land führt sie selbst ab)",
+        ),
+        (
+            "fr",
+            "avec la TVA lorsqu\u2019elle est facturée (une entreprise d\u2019un autre pays de l\u2019UE l\u2019autoliquide)",
+        ),
+    ],
+)
+def test_the_fees_answer_does_not_say_vat_was_paid_where_the_buyer_accounts_for_it(client, language, words):
+    """A brand under reverse charge pays no VAT to TikJoy: the answer must not say it was included."""
+    page = response_text(
+        client.get(reverse("support:help_merchants"), HTTP_ACCEPT_LANGUAGE=language)
+    )
+
+    assert words in page
+    assert "inklusive USt." not in page and "TVA comprise" not in page

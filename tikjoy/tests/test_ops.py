@@ -307,7 +307,7 @@ def test_a_malformed_person_in_an_autocomplete_field_is_refused_in_words(ops_cli
                 "Erfolgreiche Aufgaben",
             ),
         ),
-        ("fr", ("Tâches échouées", "Tâches en file d\u2019attente", "Tâches planifiées", "Tâches réussies")),
+        ("fr", ("Tâches échouées", "Tâches en file d'attente", "Tâches planifiées", "Tâches réussies")),
     ],
 )
 def test_the_ops_index_names_the_task_queue_in_the_readers_language(ops_client, language, names):
