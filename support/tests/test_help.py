@@ -369,9 +369,7 @@ def test_the_help_pages_footer_speaks_as_the_page_does(client, name, slogan):
 )
 def test_the_fees_answer_does_not_say_vat_was_paid_where_the_buyer_accounts_for_it(client, language, words):
     """A brand under reverse charge pays no VAT to TikJoy: the answer must not say it was included."""
-    page = response_text(
-        client.get(reverse("support:help_merchants"), HTTP_ACCEPT_LANGUAGE=language)
-    )
+    page = response_text(client.get(reverse("support:help_merchants"), HTTP_ACCEPT_LANGUAGE=language))
 
     assert words in page
     assert "inklusive USt." not in page and "TVA comprise" not in page
