@@ -116,3 +116,54 @@ def test_without_choice_browser_or_brand_it_is_english(make_user):
     assert language_for(user, brand=None) == "en"
     user.browser_language = "fr"
     assert language_for(user) == "fr"
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "said", "not_said"),
+    [
+        (
+            "es",
+            "Restablecer tu contraseña",
+            "Recibes este correo porque tú u otra persona ha pedido restablecer la contraseña de tu cuenta.",
+            ["usted", "Haga clic"],
+        ),
+        (
+            "fr",
+            "Réinitialisation de votre mot de passe",
+            "\u00a0!\n\nVous recevez cet e-mail car vous ou quelqu\u2019un d\u2019autre avez demandé",
+            [" !", "c'est"],
+        ),
+        (
+            "it",
+            "Reimpostare la tua password",
+            "Ricevi questa email perché tu o qualcun altro avete chiesto di reimpostare la password",
+            ["Lei"],
+        ),
+    ],
+)
+def test_the_sign_in_systems_password_reset_mail_speaks_as_the_sign_in_pages_do(
+    client, language, subject, said, not_said
+):
+    """allauth's own e-mail: Spanish and Italian informal as its pages, French with no-break spaces."""
+    user_ensure_with_email(email="reset@example.com", password=PASSWORD)
+
+    client.post("/accounts/password/reset/", {"email": "reset@example.com"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    (sent,) = mail.outbox
+    assert subject in sent.subject
+    assert said in sent.body
+    for words in not_said:
+        assert words not in sent.body
+
+
+def test_the_address_confirmation_mail_in_spanish_says_visit_not_go_away(client):
+    client.post(
+        "/accounts/signup/",
+        {"email": "nueva@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+
+    (sent,) = [m for m in mail.outbox if m.to == ["nueva@example.com"]]
+    assert "Confirma tu dirección de correo electrónico" in sent.subject
+    assert "Para confirmarlo, visita http" in sent.body
+    assert "vete a" not in sent.body and "confirme" not in sent.subject
