@@ -126,7 +126,9 @@ def test_a_spanish_reverse_charge_invoice_has_spanish_line_texts_and_passes_en_1
     assert "octubre de 2026" in invoice.description and "2 confirmaciones" in invoice.description
     assert invoice.vat_note.startswith("Inversión del sujeto pasivo")  # reverse charge, in Spanish
     assert invoice.vat_note.encode() in xml and b"nada que pagar" in xml
-    assert "Inversión del sujeto pasivo" in pdf_text(invoice.pdf)
+    text = pdf_text(invoice.pdf)
+    assert "Inversión del sujeto pasivo" in text
+    assert "Tipo de IVA" in text and "tipo de IVA" not in text  # a column heading, capitalised as its neighbours
     assert b"TVA" not in xml and b"rien" not in xml
 
 
