@@ -374,3 +374,16 @@ def test_joining_after_arriving_through_a_store_poster_still_works(client, make_
 
     assert response.status_code == 302 and response["Location"] == "/wallet/"
     assert Consent.objects.filter(merchant=merchant).count() == 1
+
+
+def test_the_italian_consent_says_the_brand_uses_these_data_whatever_their_number(
+    client, make_merchant, tiktok_consumer
+):
+    """"li usa" was plural where one item is shared ("riceverà: Numero di telefono. … li usa")."""
+    make_merchant("fizz")
+    client.force_login(tiktok_consumer)
+
+    text = client.get("/b/fizz/join/", HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "Fizz usa questi dati per sapere chi ha guadagnato i suoi premi" in " ".join(text.split())
+    assert "li usa" not in text
