@@ -304,6 +304,19 @@ CONSUMERS = Audience(
             values=_coin_price,
         ),
         Entry(
+            "coupons",
+            _("A brand gave me a coupon: how do I use it?"),
+            _(
+                "A coupon is worth coins off one Promote order. Your Promote page lists your coupons with their "
+                "code and until when they are valid. Enter the code when you promote a post: the coupon pays the "
+                "first coins of an order that costs more than it, one coupon per order. A coupon is not money: it "
+                "can't be paid out, and the coins of it an order doesn't spend don't come back. It comes back "
+                "only if the order is rejected or cancelled before it runs."
+            ),
+            ((_("Open Promote"), "promote:home"),),
+            keywords=pgettext_lazy("help search words", "coupon coupons voucher code gift"),
+        ),
+        Entry(
             "language-time-zone",
             _("How do I change the language and the time zone?"),
             _(

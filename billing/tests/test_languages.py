@@ -128,7 +128,9 @@ def test_a_spanish_reverse_charge_invoice_has_spanish_line_texts_and_passes_en_1
     assert invoice.vat_note.encode() in xml and b"nada que pagar" in xml
     text = pdf_text(invoice.pdf)
     assert "Inversión del sujeto pasivo" in text
-    assert "Tipo de IVA" in text and "tipo de IVA" not in text  # a column heading, capitalised as its neighbours
+    assert (
+        "Tipo de IVA" in text and "tipo de IVA" not in text
+    )  # a column heading, capitalised as its neighbours
     assert b"TVA" not in xml and b"rien" not in xml
 
 

@@ -379,7 +379,7 @@ def test_joining_after_arriving_through_a_store_poster_still_works(client, make_
 def test_the_italian_consent_says_the_brand_uses_these_data_whatever_their_number(
     client, make_merchant, tiktok_consumer
 ):
-    """"li usa" was plural where one item is shared ("riceverà: Numero di telefono. … li usa")."""
+    """ "li usa" was plural where one item is shared ("riceverà: Numero di telefono. … li usa")."""
     make_merchant("fizz")
     client.force_login(tiktok_consumer)
 

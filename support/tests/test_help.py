@@ -373,3 +373,20 @@ def test_the_fees_answer_does_not_say_vat_was_paid_where_the_buyer_accounts_for_
 
     assert words in page
     assert "inklusive USt." not in page and "TVA comprise" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "question"),
+    [
+        ("es", "cupón", "Una marca me ha regalado un cupón: ¿cómo lo uso?"),
+        ("es", "cupon", "Una marca me ha regalado un cupón: ¿cómo lo uso?"),
+        ("de", "Gutschein einlösen", "Eine Marke hat mir einen Gutschein geschenkt: Wie löse ich ihn ein?"),
+        ("en", "coupon", "A brand gave me a coupon: how do I use it?"),
+    ],
+)
+def test_a_consumer_who_received_a_coupon_finds_how_to_use_it(client, language, typed, question):
+    page = response_text(client.get(reverse("support:help"), {"q": typed}, HTTP_ACCEPT_LANGUAGE=language))
+
+    assert question in page
+    first = page.index(question)
+    assert all(first <= page.index(q) for q in ("JoyBack",) if q in page[first:])  # found, not buried
