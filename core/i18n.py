@@ -230,7 +230,8 @@ def recipient_locale(recipient: Any, *, brand: Any = None) -> Iterator[str]:
 
 def utc_text(moment: datetime) -> str:
     """A moment in UTC in the active language's short date-time format ("5 Feb 2026, 14:30",
-    "05.02.2026 14:30"), for a sentence that says "UTC" after it; never ``strftime``'s English."""
+    "05.02.2026 14:30"), for an ops sentence that says "UTC" after it; never ``strftime``'s English.
+    What a consumer, an affiliate or a merchant reads is in their zone: ``moment_text``."""
     return date_format(moment.astimezone(UTC), "SHORT_DATETIME_FORMAT")
 
 

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.i18n import utc_text
+from core.i18n import moment_text
 from merchants.console_site import console_render, console_site, console_view
 from merchants.roles import Capability
 from merchants.tenancy import console_membership
@@ -72,8 +72,13 @@ def refund_bank_confirm(request: HttpRequest, challenge_id: int) -> HttpResponse
         else:
             messages.success(
                 request,
-                _("Bank details saved: %(iban)s. A refund to them can be sent from %(when)s UTC.")
-                % {"iban": account.iban_masked, "when": utc_text(account.payouts_hold_until)},
+                _("Bank details saved: %(iban)s. A refund to them can be sent from %(when)s.")
+                % {
+                    "iban": account.iban_masked,
+                    "when": moment_text(
+                        account.payouts_hold_until, "SHORT_DATETIME_FORMAT"
+                    ),  # the merchant's zone
+                },
             )
             return redirect("console:refund_bank")
     return console_render(

@@ -48,7 +48,7 @@ from schwifty.exceptions import (
 from accounts.models import User
 from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.errors import DomainError
-from core.i18n import person_or_active_language, utc_text
+from core.i18n import moment_text, person_or_active_language, recipient_locale, utc_text
 from core.tasks import after_commit, mail_after_commit
 from merchants.locale import member_locale, merchant_language, person_language
 from merchants.models import Merchant, Role
@@ -344,8 +344,9 @@ def bank_details_challenge_start(*, user: User, details: BankDetails, now: datet
 
 
 def _words_written(words: dict) -> dict:
-    """``words`` with its moments written in the active language (the recipient's), in UTC."""
-    return {k: utc_text(v) if isinstance(v, datetime) else v for k, v in words.items()}
+    """``words`` with its moments written in the active language and time zone (the recipient's,
+    ``recipient_locale`` or ``member_locale``), the zone named (``moment_text``)."""
+    return {k: moment_text(v) if isinstance(v, datetime) else v for k, v in words.items()}
 
 
 def _owners_with_email(merchant: Merchant) -> list[User]:
@@ -541,18 +542,18 @@ def _bank_account_replace(
                 if previous:
                     subject = _("[TikJoy] %(brand)s's bank details were changed") % written
                     first = _(
-                        "The bank account for %(brand)s's refund was changed on %(when)s UTC by %(by)s: "
+                        "The bank account for %(brand)s's refund was changed on %(when)s by %(by)s: "
                         "%(iban)s, holder %(holder)s.\n"
                     )
                 else:
                     subject = _("[TikJoy] %(brand)s's bank details were added") % written
                     first = _(
-                        "The bank account for %(brand)s's refund was added on %(when)s UTC by %(by)s: "
+                        "The bank account for %(brand)s's refund was added on %(when)s by %(by)s: "
                         "%(iban)s, holder %(holder)s.\n"
                     )
                 message = (
                     first % written
-                    + _("A refund to it can be sent after %(hold_until)s UTC.\n") % written
+                    + _("A refund to it can be sent after %(hold_until)s.\n") % written
                     + (_("The previous account was %(previous)s.\n") % written if previous else "")
                     + _(
                         "If this wasn't one of your team's owners, write to us at once: nothing is paid during the hold."
@@ -560,21 +561,21 @@ def _bank_account_replace(
                 )
             mail_after_commit(subject=subject, message=message, recipient_list=[member.email])
         return account
-    with translation.override(person_language(user)):
+    with recipient_locale(user):  # their language and time zone (UTC if they chose none)
         words = _words_written(words)
         if previous:
             subject = _("[TikJoy] Your bank details were changed")
             first = _(
-                "The bank account for your TikJoy payouts was changed on %(when)s UTC: %(iban)s, holder %(holder)s.\n"
+                "The bank account for your TikJoy payouts was changed on %(when)s: %(iban)s, holder %(holder)s.\n"
             )
         else:
             subject = _("[TikJoy] Your bank details were added")
             first = _(
-                "The bank account for your TikJoy payouts was added on %(when)s UTC: %(iban)s, holder %(holder)s.\n"
+                "The bank account for your TikJoy payouts was added on %(when)s: %(iban)s, holder %(holder)s.\n"
             )
         notice = (
             first % words
-            + _("Payouts to it can start after %(hold_until)s UTC.\n") % words
+            + _("Payouts to it can start after %(hold_until)s.\n") % words
             + (_("The previous account was %(previous)s.\n") % words if previous else "")
             + _("If this wasn't you, write to us at once: nothing will be paid during the hold.")
         )
@@ -857,8 +858,8 @@ def payout_request(
         )
     if account.payouts_hold_until > now:
         raise BankDetailsError(
-            _("Your new bank details can be used from %(when)s UTC (a 48-hour safety hold after any change).")
-            % {"when": utc_text(account.payouts_hold_until)}
+            _("Your new bank details can be used from %(when)s (a 48-hour safety hold after any change).")
+            % {"when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT")}
         )
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
     try:
@@ -935,8 +936,8 @@ def merchant_refund_refusal(*, merchant: Merchant, amount: Money, now: datetime)
             "reason": gettext(account.blocked_reason)
         }
     if account.payouts_hold_until > now:
-        return _("the new bank details are in their safety hold until %(when)s UTC") % {
-            "when": utc_text(account.payouts_hold_until)
+        return _("the new bank details are in their safety hold until %(when)s") % {
+            "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT")
         }
     return ""
 

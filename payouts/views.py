@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from moneyed import Money
 
-from core.i18n import utc_text
+from core.i18n import moment_text
 from payouts import selectors, services
 from payouts.forms import BankDetailsForm, CodeForm, IdentityForm, PayoutRequestForm
 from payouts.models import BankDetailsChallenge, PayeeIdentity
@@ -125,10 +125,11 @@ def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpRespons
         else:
             messages.success(
                 request,
-                _(
-                    "Bank details saved: %(iban)s. For your safety, payouts to them can start after %(when)s UTC."
-                )
-                % {"iban": account.iban_masked, "when": utc_text(account.payouts_hold_until)},
+                _("Bank details saved: %(iban)s. For your safety, payouts to them can start after %(when)s.")
+                % {
+                    "iban": account.iban_masked,
+                    "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT"),
+                },
             )
             return redirect("payouts:home")
     return render(request, "payouts/bank_confirm.html", {"form": form, "challenge": challenge})

@@ -45,8 +45,6 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
 from moneyed import Money
 
@@ -66,7 +64,7 @@ from billing.services import BillingError, statement_issue
 from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant, ugc_erase_for_person
 from chats.services import person_chats_erase
 from core.errors import DomainError
-from core.i18n import recipient_locale, utc_text
+from core.i18n import moment_text, recipient_locale
 from core.tasks import after_commit, mail_after_commit, mails_sent_purge
 from merchants.days import merchant_day
 from merchants.models import Membership, Merchant
@@ -345,11 +343,11 @@ def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]
             next_at = recent[0] + timedelta(days=1)
             raise ExportRefused(
                 ngettext(
-                    "You asked for %(count)s export in the last 24 hours. You can ask for the next one from %(when)s UTC.",
-                    "You asked for %(count)s exports in the last 24 hours. You can ask for the next one from %(when)s UTC.",
+                    "You asked for %(count)s export in the last 24 hours. You can ask for the next one from %(when)s.",
+                    "You asked for %(count)s exports in the last 24 hours. You can ask for the next one from %(when)s.",
                     len(recent),
                 )
-                % {"count": len(recent), "when": utc_text(next_at)}
+                % {"count": len(recent), "when": moment_text(next_at, "SHORT_DATETIME_FORMAT")}
             )
         after_commit("privacy.tasks.data_export_build_task", export.pk)
     return export, True
@@ -372,11 +370,11 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport | None:
                     subject=gettext("Your TikJoy data export is ready"),
                     message=gettext(
                         "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
-                        "%(url)s\n\nThe link works until %(until)s UTC."
+                        "%(url)s\n\nThe link works until %(until)s."
                     )
                     % {
                         "url": f"{settings.SITE_URL}/me/export/",
-                        "until": utc_text(export.expires_at),
+                        "until": moment_text(export.expires_at),  # their zone (recipient_locale), named
                     },
                     recipient_list=[export.user.email],
                 )
@@ -494,7 +492,7 @@ def _closure_tell_owners(merchant: Merchant, closure: MerchantClosure) -> None:
     with recipient_locale(merchant):
         words = {
             "brand": merchant.brand_name,
-            "when": date_format(timezone.localtime(closure.closed_at), "DATETIME_FORMAT"),
+            "when": moment_text(closure.closed_at),  # the merchant's zone, named
             "by": closure.closed_by.email,
         }
         message = (

@@ -2,7 +2,9 @@
 
 The zone is the person's saved choice, else their browser's (``accounts.middleware``). While neither
 is known (the browser's first page view, before its script told us) the time is the site's UTC and
-the zone's name follows it ("14:47 UTC"), so the reader is never left guessing.
+the zone's name follows it ("14:47 UTC"), so the reader is never left guessing; in words
+(``core.i18n.time_zone_label``) where a page overrides the zone (the console: "14:47 Rom
+(Mitteleuropäische Zeit)"), never its IANA id.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import datetime
 
 from django import template
 from django.utils import formats, timezone
+
+from core.i18n import time_zone_label
 
 register = template.Library()
 
@@ -22,5 +26,5 @@ def moment(context, value: datetime | None, format_name: str = "DATETIME_FORMAT"
     text = formats.date_format(timezone.localtime(value), format_name)
     request = context.get("request")
     if request is not None and not getattr(request, "time_zone_source", "x"):
-        text = f"{text} {timezone.get_current_timezone_name()}"
+        text = f"{text} {time_zone_label(timezone.get_current_timezone_name())}"
     return text

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import zipfile
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from accounts.models import User
 from campaigns.models import UgcStatus, UgcSubmission
@@ -248,3 +250,27 @@ def test_a_spanish_persons_csv_files_speak_spanish_under_the_same_column_names(
         ("Alpha", "Usuario de TikTok"),
         ("Beta", "Dirección de correo"),
     }
+
+
+def test_the_export_e_mail_and_the_limit_give_times_in_the_persons_zone_and_name_it(
+    client, both, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    zoe, _ = both
+    zoe.language, zoe.time_zone = "es", "Europe/Berlin"
+    zoe.save(update_fields=["language", "time_zone"])
+    settings.PRIVACY_EXPORTS_PER_DAY = 1
+    berlin = ZoneInfo("Europe/Berlin")
+
+    _export(client, zoe, django_capture_on_commit_callbacks)
+    refused = client.post(reverse("privacy:export"), follow=True).content.decode().replace("\xa0", " ")
+
+    export = DataExport.objects.get(user=zoe)
+    (ready,) = [m for m in mailoutbox if "/me/export/" in m.body]
+    with translation.override("es"):
+        until = formats.date_format(export.expires_at.astimezone(berlin), "DATETIME_FORMAT")
+        next_one = formats.date_format(
+            (export.requested_at + timedelta(days=1)).astimezone(berlin), "SHORT_DATETIME_FORMAT"
+        )
+    assert f"{until} Berlín (hora de Europa central)." in ready.body
+    assert f"{next_one} Berlín (hora de Europa central)." in html.unescape(refused)
+    assert "UTC" not in ready.body and "UTC" not in refused

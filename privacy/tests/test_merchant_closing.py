@@ -3,6 +3,7 @@ while money still moves, and one of a closing and a reward being paid wins clean
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -391,8 +392,28 @@ def test_the_closing_e_mail_is_in_the_merchants_language_and_time_zone(
     assert sent.subject != "[TikJoy] Alpha is closed"
     assert money_text(left, language="it") in sent.body
     with translation.override("it"):
-        assert formats.date_format(NOW.astimezone(ZoneInfo("Europe/Rome")), "DATETIME_FORMAT") in sent.body
+        when = formats.date_format(NOW.astimezone(ZoneInfo("Europe/Rome")), "DATETIME_FORMAT")
+    assert f"{when} Roma (Ora dell\u2019Europa centrale)" in sent.body  # the zone named, as every e-mail does
     assert "was closed" not in sent.body and "campaign" not in sent.body
+
+
+def test_the_closed_page_gives_the_closing_time_in_the_merchants_zone(shop, client):
+    shop.time_zone = "America/New_York"
+    shop.save(update_fields=["time_zone"])
+    refund_bank(shop)
+    closure = close(shop)
+    client.force_login(owner_of(shop))
+
+    text = client.get(reverse("console:close")).content.decode().replace("\xa0", " ")
+
+    closed = re.search(r"<p data-closed>([^<]*)</p>", text).group(1)
+    with translation.override("en"):
+        when = formats.date_format(
+            closure.closed_at.astimezone(ZoneInfo("America/New_York")), "SHORT_DATETIME_FORMAT"
+        )
+    # The owner's own zone is not known yet (none saved, no browser cookie): the page names the one it uses.
+    assert closed.startswith(f"Alpha closed on {when} New York (Eastern Time) by owner@alpha.example;")
+    assert "UTC" not in closed
 
 
 def test_the_close_page_writes_the_refund_the_german_and_french_way(shop, client):
