@@ -37,7 +37,10 @@ class LocaleForm(forms.Form):
         label=_("Time zone"),
         required=False,
         choices=lambda: _time_zone_choices([]),
-        help_text=_("Times on TikJoy and in our e-mails are shown in this time zone."),
+        help_text=_(
+            "Times on TikJoy and in our e-mails are shown in this time zone; an invoice or a report counted "
+            "by day says which zone it uses."
+        ),
     )
 
     def __init__(self, *args, likely_time_zones: list[str] | None = None, **kwargs) -> None:
