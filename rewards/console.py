@@ -217,7 +217,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     export_fields = (
         "pk",
         "person",
-        "campaign",
+        "campaign_name",
         "action_type",
         "kind",
         "status",
@@ -226,7 +226,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "currency",
         "created_at",
         "available_at",
-        "reason",
+        "reason_text",
     )
 
     merchant_price_text = money_column("merchant_price", Reward)
@@ -264,8 +264,8 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
     @admin.display(description=Reward._meta.get_field("reason").verbose_name)
     def reason_text(self, obj: Reward) -> str:
-        # The engine's own sentences in the reader's language, a reason a person typed as written; the
-        # stored text stays as recorded (the export and the ledger keep it).
+        # The engine's own sentences in the reader's language (on this page and in the export), a reason
+        # a person typed as written; the stored text stays as recorded (the ledger keeps it).
         return reward_reason_text(obj.reason)
 
     @admin.display(description=gettext_lazy("Action"))

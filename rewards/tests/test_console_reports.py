@@ -314,7 +314,7 @@ def test_a_reward_export_has_exactly_the_rows_the_filtered_list_shows(client, ac
 
     assert export.streaming
     rows = list(csv.DictReader(io.StringIO(response_text(export))))
-    assert [row["pk"] for row in rows] == _listed_ids(listing)  # same rows, same order
+    assert [row["ID"] for row in rows] == _listed_ids(listing)  # same rows, same order
     export_link = "/console/rewards/reward/export.csv" + query.replace("&", "&amp;")
     assert f'href="{export_link}"' in listing
 
