@@ -110,6 +110,16 @@ def test_a_german_readers_touchpoints_export_says_ja_and_names_the_brand_page_in
     assert row[:3] == ["TikJoy-Markenseite", "TikJoy-Markenseite", "Nein"]
 
 
+def test_the_wallet_export_gives_its_times_in_berlin_to_the_second(client, kaffee):
+    client.force_login(owner_of(kaffee))
+
+    header, *rows = _rows(client, "/console/wallet/export.csv", "de")
+
+    assert header == ["Zeitpunkt", "Vorgang", "Details", "Betrag", "Währung"]
+    top_up = rows[-1]  # the oldest line: the 50.00 top-up recorded at 12:00 UTC on 22 November
+    assert top_up[0] == "2026-11-22 13:00:00+01:00" and top_up[3:] == ["50.00", "EUR"]
+
+
 def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted_in_an_export(client, kaffee):
     Touchpoint.objects.filter(merchant=kaffee).update(name='=HYPERLINK("http://evil.example")')
     client.force_login(owner_of(kaffee))
