@@ -277,7 +277,17 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
     budget_text = money_column("budget", Campaign)
     spent_text = money_column("spent", Campaign)
     actions = ["export_csv", "activate", "pause", "end"]
-    export_fields = ("name", "status", "pause_reason", "starts_at", "ends_at", "currency", "budget", "spent")
+    # The name as the list shows it (in the reader's language), the amounts plain with their currency.
+    export_fields = (
+        "display_name",
+        "status",
+        "pause_reason",
+        "starts_at",
+        "ends_at",
+        "currency",
+        "budget",
+        "spent",
+    )
     filter_horizontal = ()
     fieldsets = (
         (
@@ -664,7 +674,7 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
     )
     list_filter = ("status",)
     search_fields = ("caption", "campaign__name")
-    export_fields = ("pk", "campaign", "person", "status", "revision", "submitted_at", "reviewed_at")
+    export_fields = ("pk", "campaign_name", "person", "status", "revision", "submitted_at", "reviewed_at")
     readonly_fields = (
         "campaign_link",
         "person",

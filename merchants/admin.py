@@ -318,7 +318,7 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
     list_filter = ("kind", "is_active")
     search_fields = ("name", "address", "url")
     readonly_fields = ("public_key", "landing_link", "poster")
-    export_fields = ("name", "kind", "is_active", "address", "url", "public_key")
+    export_fields = ("shown_name", "kind", "is_active", "address", "url", "public_key")
 
     def get_fields(self, request, obj=None):
         base = ["kind", "name", "address", "url", "is_active"]

@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from moneyed import Money
 
-from merchants.console_site import console_render, console_site, console_view, csv_response, window_page
+from merchants.console_site import (
+    console_render,
+    console_site,
+    console_view,
+    csv_response,
+    export_text,
+    window_page,
+)
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability
 from merchants.selectors import (
@@ -78,11 +85,12 @@ WALLET_CSV_COLUMNS = (
 
 @console_view(Capability.VIEW)
 def wallet_export(request: HttpRequest) -> HttpResponse:
-    """The whole wallet history as CSV, streamed (plain amounts: a spreadsheet adds them up)."""
+    """The whole wallet history as CSV, streamed (plain amounts: a spreadsheet adds them up; times
+    in the merchant's zone, as the console's list exports write them)."""
     merchant = console_membership(request).merchant
     entries = wallet_history(merchant=merchant).iterator(chunk_size=2000)
     rows = (
-        (line.at.isoformat(), line.what, line.detail, f"{line.money.amount:.2f}", str(line.money.currency))
+        (export_text(line.at), line.what, line.detail, f"{line.money.amount:.2f}", str(line.money.currency))
         for line in wallet_lines(entries)
     )
     return csv_response(f"wallet-{merchant.slug}", [str(column) for column in WALLET_CSV_COLUMNS], rows)

@@ -19,11 +19,13 @@ The dashboard knows no app: it renders the registered panels in their order.
 from __future__ import annotations
 
 import csv
+import html
 import re
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -31,6 +33,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import label_for_field, lookup_field
 from django.contrib.admin.views.main import (
     ERROR_FLAG,
     IGNORED_PARAMS,
@@ -39,16 +42,16 @@ from django.contrib.admin.views.main import (
     SEARCH_VAR,
 )
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -425,6 +428,30 @@ def csv_cell(value) -> str:
     return text
 
 
+def export_text(value) -> str:
+    """A value as a file a merchant downloads writes it: words, not codes (lazy text and choices in
+    the active language; Yes/No), a time in the active time zone (the merchant's in the console)
+    as ISO 8601 to the second with its offset ("2026-11-30 08:06:05+01:00"), a date as ISO, an
+    amount as a plain number ("-0.50"), and no HTML."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.replace(microsecond=0).isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(export_text(v) for v in value)
+    if hasattr(value, "__html__"):  # format_html's links and markup: their text only
+        return html.unescape(strip_tags(str(value)))
+    return str(value)
+
+
 def csv_response(filename: str, header, rows) -> StreamingHttpResponse:
     """A streamed CSV download: ``header`` then each row of the iterable ``rows`` (read lazily)."""
     writer = csv.writer(_Echo())
@@ -470,7 +497,10 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     change_capability: Capability | None = None
     delete_capability: Capability | None = None
     actions = ["export_csv"]
+    # The CSV's columns (default: the list's); each is headed and written as the list shows it
+    # (``export_header``, ``export_value``), except the columns named here, written as stored.
     export_fields: tuple[str, ...] = ()
+    export_as_stored: tuple[str, ...] = ("currency",)
     # Newest first unless a page says otherwise; also keeps autocomplete's pages stable.
     ordering = ("-pk",)
     # The foreign key to the consumer a row is about (e.g. "user"): show them with ``person``
@@ -675,12 +705,37 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     def export_field_names(self) -> tuple[str, ...]:
         return self.export_fields or tuple(f for f in self.list_display if f != "__str__") or ("pk",)
 
+    def export_header(self, fields: Iterable[str]) -> list[str]:
+        """Each column's name as the list heads it, in the reader's language ("ID" for the id)."""
+        return [
+            str(self.opts.pk.verbose_name)
+            if name == "pk"
+            else capfirst(label_for_field(name, self.model, self))
+            for name in fields
+        ]
+
+    def export_value(self, obj, name: str) -> str:
+        """What the list shows for ``name`` as a file's cell (``export_text``): a choice by its
+        label, a foreign key by what its row's ``__str__`` says; the columns of ``export_as_stored``
+        (a currency's ISO code) as stored."""
+        if name == "pk":
+            return str(obj.pk)
+        try:
+            field, attr, value = lookup_field(name, obj, self)
+        except ObjectDoesNotExist:  # a one-to-one the row has none of
+            return ""
+        if getattr(field, "flatchoices", None) and name not in self.export_as_stored:
+            value = dict(field.flatchoices).get(value, value)
+        elif field is None and getattr(attr, "boolean", False):
+            value = bool(value) if value is not None else None
+        return export_text(value)
+
     def _csv(self, queryset: models.QuerySet) -> StreamingHttpResponse:
         filename = slugify(self.opts.verbose_name_plural) or "export"
-        return csv_response(filename, self.export_field_names(), self._csv_rows(queryset))
-
-    def _csv_rows(self, queryset: models.QuerySet):
         fields = self.export_field_names()
+        return csv_response(filename, self.export_header(fields), self._csv_rows(queryset, fields))
+
+    def _csv_rows(self, queryset: models.QuerySet, fields: tuple[str, ...]):
         chunk: list = []
         for obj in queryset.iterator(chunk_size=self.EXPORT_CHUNK):
             chunk.append(obj)
@@ -692,17 +747,7 @@ class ConsoleModelAdmin(admin.ModelAdmin):
     def _csv_chunk(self, chunk: list, fields: tuple[str, ...]):
         self.see_people(chunk)
         for obj in chunk:
-            yield [self._export_value(obj, field) for field in fields]
-
-    def _export_value(self, obj, field: str) -> str:
-        value = getattr(self, field, None)
-        if callable(value):
-            value = value(obj)
-        else:
-            value = getattr(obj, field, "")
-            if callable(value):
-                value = value()
-        return "" if value is None else str(value)
+            yield [self.export_value(obj, field) for field in fields]
 
     def export_queryset(self, request: HttpRequest) -> models.QuerySet:
         """Exactly the rows the list shows with the request's filters, search and order (all pages)."""

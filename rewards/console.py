@@ -23,6 +23,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext
 from moneyed import Money
 
@@ -35,6 +36,7 @@ from merchants.console_site import (
     console_site,
     console_view,
     csv_response,
+    export_text,
     window_page,
 )
 from merchants.models import ConsentField
@@ -217,7 +219,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     export_fields = (
         "pk",
         "person",
-        "campaign",
+        "campaign_name",
         "action_type",
         "kind",
         "status",
@@ -226,7 +228,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
         "currency",
         "created_at",
         "available_at",
-        "reason",
+        "reason_text",
     )
 
     merchant_price_text = money_column("merchant_price", Reward)
@@ -264,8 +266,8 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
 
     @admin.display(description=Reward._meta.get_field("reason").verbose_name)
     def reason_text(self, obj: Reward) -> str:
-        # The engine's own sentences in the reader's language, a reason a person typed as written; the
-        # stored text stays as recorded (the export and the ledger keep it).
+        # The engine's own sentences in the reader's language (on this page and in the export), a reason
+        # a person typed as written; the stored text stays as recorded (the ledger keeps it).
         return reward_reason_text(obj.reason)
 
     @admin.display(description=gettext_lazy("Action"))
@@ -296,9 +298,16 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
             raise PermissionDenied
         merchant = console_membership(request).merchant
         fields = [field.value for field in ConsentField]
-        header = ["consumer", "actions", "rewards", "earned", "currency", "first_action", "last_action"] + [
-            str(ConsentField(f).label) for f in fields
-        ]
+        # The page's column heads, in the reader's language (the currency's column beside the amount).
+        header = [
+            gettext("Consumer"),
+            gettext("Actions"),
+            gettext("Rewards"),
+            gettext("Rewards paid"),
+            capfirst(Reward._meta.get_field("currency").verbose_name),
+            gettext("First action"),
+            gettext("Last action"),
+        ] + [str(ConsentField(f).label) for f in fields]
         return csv_response(f"consumers-{merchant.slug}", header, self._consumer_rows(merchant, fields))
 
     def _consumer_rows(self, merchant, fields: list[str]):
@@ -318,8 +327,8 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                     f"{consumer.earned.amount:.2f}",
                     str(consumer.earned.currency),
                     # In the merchant's time zone (the console's, active while the CSV streams).
-                    timezone.localtime(consumer.first_at).isoformat(),
-                    timezone.localtime(consumer.last_at).isoformat(),
+                    export_text(consumer.first_at),
+                    export_text(consumer.last_at),
                 ] + [person.shared.get(f, "") for f in fields]
 
     def consumers_view(self, request: HttpRequest) -> HttpResponse:
@@ -612,17 +621,18 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         )
 
     def report_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The report's figures by day as CSV (plain numbers: a spreadsheet adds them up)."""
+        """The report's figures by day as CSV (plain numbers: a spreadsheet adds them up), headed as the
+        page's table in the reader's language, with the currency's column beside the amount."""
         campaign = self._campaign(request, object_id)
         days = reports.campaign_daily(campaign=campaign, window=self._window(request, campaign))
         header = (
-            "day",
-            "rewards_paid",
-            "currency",
-            "rewards",
-            "views",
-            "new_consumers",
-            "cost_per_1000_views",
+            gettext("Day"),
+            gettext("Rewards paid"),
+            capfirst(Reward._meta.get_field("currency").verbose_name),
+            gettext("Rewards"),
+            gettext("Views"),
+            gettext("New consumers"),
+            gettext("Cost per 1,000 views"),
         )
         rows = (
             (

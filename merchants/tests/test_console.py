@@ -100,8 +100,8 @@ def test_the_console_export_is_a_csv_of_this_merchants_rows(client, make_merchan
 
     assert response["Content-Type"].startswith("text/csv")
     lines = response_text(response).splitlines()
-    assert lines[0] == "name,kind,is_active,address,url,public_key"
-    assert lines[1].startswith("TikJoy brand page,BRAND_PAGE,True")
+    assert lines[0] == "Name,Kind,Active,Address,URL,Public key"
+    assert lines[1].startswith("TikJoy brand page,TikJoy brand page,Yes")
 
 
 def test_the_wallet_csv_header_is_in_the_readers_language_in_the_same_order(client, make_merchant):

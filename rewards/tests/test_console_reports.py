@@ -162,8 +162,8 @@ def test_the_report_page_and_its_csv_show_the_figures(client, acme_weeks):
     rows = list(csv.DictReader(io.StringIO(response_text(csv_response))))
     window = reports.Window.ending(now=timezone.now(), days=90, merchant=campaign.merchant)
     expected = reports.campaign_daily(campaign=campaign, window=window)
-    assert [r["day"] for r in rows] == [d.day.isoformat() for d in expected]
-    assert sum(Decimal(r["rewards_paid"]) for r in rows) == sum(d.rewards_paid for d in expected)
+    assert [r["Day"] for r in rows] == [d.day.isoformat() for d in expected]
+    assert sum(Decimal(r["Rewards paid"]) for r in rows) == sum(d.rewards_paid for d in expected)
 
 
 def test_the_dashboard_draws_the_days_it_computes(client, acme_weeks, make_consumer):
@@ -314,7 +314,7 @@ def test_a_reward_export_has_exactly_the_rows_the_filtered_list_shows(client, ac
 
     assert export.streaming
     rows = list(csv.DictReader(io.StringIO(response_text(export))))
-    assert [row["pk"] for row in rows] == _listed_ids(listing)  # same rows, same order
+    assert [row["ID"] for row in rows] == _listed_ids(listing)  # same rows, same order
     export_link = "/console/rewards/reward/export.csv" + query.replace("&", "&amp;")
     assert f'href="{export_link}"' in listing
 
@@ -346,8 +346,55 @@ def test_the_consumers_export_has_every_consumer_and_only_what_they_share(client
     )
 
     assert len(rows) == 3  # Ana, Ben, Cleo
-    assert all(row["consumer"].startswith("Consumer ") for row in rows)  # nobody consented: pseudonyms
-    assert sum(Decimal(row["earned"]) for row in rows) == Decimal("10.15")
+    assert all(row["Consumer"].startswith("Consumer ") for row in rows)  # nobody consented: pseudonyms
+    assert sum(Decimal(row["Rewards paid"]) for row in rows) == Decimal("10.15")
+
+
+def test_a_german_reader_gets_the_consumers_and_the_reports_files_headed_in_german(client, acme_month):
+    campaign = acme_month.campaigns.exclude(status="DRAFT").get()
+    client.force_login(owner_of(acme_month))
+
+    consumers = list(
+        csv.reader(
+            io.StringIO(
+                response_text(
+                    client.get("/console/rewards/reward/consumers/export.csv", HTTP_ACCEPT_LANGUAGE="de")
+                )
+            )
+        )
+    )
+    report = list(
+        csv.reader(
+            io.StringIO(
+                response_text(
+                    client.get(
+                        f"/console/campaigns/campaign/{campaign.pk}/report.csv?days=90",
+                        HTTP_ACCEPT_LANGUAGE="de",
+                    )
+                )
+            )
+        )
+    )
+
+    assert consumers[0][:7] == [
+        "Kunde",
+        "Aktionen",
+        "Prämien",
+        "Bezahlte Prämien",
+        "Währung",
+        "Erste Aktion",
+        "Letzte Aktion",
+    ]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00", row[5]) for row in consumers[1:])
+    assert report[0] == [
+        "Tag",
+        "Bezahlte Prämien",
+        "Währung",
+        "Prämien",
+        "Aufrufe",
+        "Neue Kunden",
+        "Kosten pro 1.000 Aufrufe",
+    ]
 
 
 def test_an_export_streams_without_counting_the_list_first(client, acme_month):

@@ -171,9 +171,9 @@ def test_the_console_report_and_its_csv_give_the_merchants_days(client, shops):
 
     response = client.get(f"/console/campaigns/campaign/{campaign.pk}/report.csv?days=90")
 
-    rows = {r["day"]: r for r in csv.DictReader(io.StringIO(response_text(response)))}
-    assert (rows[EVENING.isoformat()]["rewards"], rows[NEXT_DAY.isoformat()]["rewards"]) == ("1", "1")
-    assert Decimal(rows[EVENING.isoformat()]["rewards_paid"]) == Decimal("1.00")
+    rows = {r["Day"]: r for r in csv.DictReader(io.StringIO(response_text(response)))}
+    assert (rows[EVENING.isoformat()]["Rewards"], rows[NEXT_DAY.isoformat()]["Rewards"]) == ("1", "1")
+    assert Decimal(rows[EVENING.isoformat()]["Rewards paid"]) == Decimal("1.00")
     assert "by day in your time zone: Tokyo (Japan Time)." in response_text(client.get("/console/?days=30"))
 
 
@@ -281,8 +281,8 @@ def test_the_consumers_csv_gives_times_in_the_merchants_time_zone(client, shops)
         csv.DictReader(io.StringIO(response_text(client.get("/console/rewards/reward/consumers/export.csv"))))
     )
 
-    assert [(r["first_action"], r["last_action"]) for r in rows] == [
-        ("2026-11-23T23:30:00+09:00", "2026-11-24T00:30:00+09:00")
+    assert [(r["First action"], r["Last action"]) for r in rows] == [
+        ("2026-11-23 23:30:00+09:00", "2026-11-24 00:30:00+09:00")
     ]
 
 

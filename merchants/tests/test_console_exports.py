@@ -1,0 +1,142 @@
+"""The console's list exports (``…/export.csv``) read as the lists do (#23): each column headed as the
+list heads it in the reader's language, words instead of codes, a campaign by its name in the reader's
+language, times in the merchant's time zone to the second, amounts as plain numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.utils.html import format_html
+
+from campaigns.models import ActionType
+from campaigns.services import campaign_pause, campaign_texts_save
+from merchants.console_site import export_text
+from merchants.models import Touchpoint
+from merchants.tests.conftest import owner_of
+from rewards.models import Reward
+from rewards.services import action_record
+from tikjoy.tests.factories import NOW, response_text
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(client, url: str, language: str) -> list[list[str]]:
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200 and response.streaming
+    return list(csv.reader(io.StringIO(response_text(response))))
+
+
+@pytest.fixture
+def kaffee(make_merchant, make_campaign, make_consumer, ops):
+    """A Berlin café with a campaign German readers know as "Winteraktion", and one reward for Ana's
+    TikTok log-in at 12:00 UTC on 22 November 2026 (13:00 in Berlin)."""
+    merchant = make_merchant("kaffee", funds="50.00", ops=ops, time_zone="Europe/Berlin")
+    campaign = make_campaign(merchant, name="Winter warm-up JoyBack", now=NOW)
+    campaign_texts_save(
+        campaign=campaign, actor=owner_of(merchant), texts={"de": "Winteraktion", "fr": "Chocolat chaud"}
+    )
+    action_record(user=make_consumer("Ana"), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    return merchant
+
+
+def test_a_german_readers_rewards_export_reads_in_german_and_in_berlin_time(client, kaffee):
+    client.force_login(owner_of(kaffee))
+    reward = Reward.objects.get(merchant=kaffee)
+
+    header, *rows = _rows(client, "/console/rewards/reward/export.csv", "de")
+
+    assert header == [
+        "ID",
+        "Kunde",
+        "Kampagne",
+        "Aktionstyp",
+        "Art",
+        "Status",
+        "Händlerpreis",
+        "Betrag für die Person",
+        "Währung",
+        "Erstellt am",
+        "Verfügbar ab",
+        "Grund",
+    ]
+    (row,) = rows
+    assert row[0] == str(reward.pk)
+    assert row[1].startswith("Kunde ")  # Ana shares nothing: her pseudonym
+    assert row[2:6] == ["Winteraktion", "Mit TikTok anmelden", "Für die Aktion", "Ausstehend"]
+    assert row[6:9] == ["0.50", "0.40", "EUR"]  # plain numbers a spreadsheet adds up, with the currency
+    assert row[9] == "2026-11-22 13:00:00+01:00"  # Berlin's time, to the second, with its offset
+    assert row[10] == "2026-12-06 13:00:00+01:00"
+
+
+def test_a_french_readers_campaigns_export_reads_in_french(client, kaffee, make_campaign):
+    paused = make_campaign(kaffee, name="Spring JoyBack", now=NOW)
+    campaign_pause(campaign=paused, actor=owner_of(kaffee))
+    client.force_login(owner_of(kaffee))
+
+    header, *rows = _rows(client, "/console/campaigns/campaign/export.csv", "fr")
+
+    assert header == ["Nom", "Statut", "Motif de la pause", "Début", "Fin", "Devise", "Budget", "Dépensé"]
+    assert rows == [
+        ["Spring JoyBack", "En pause", "Mise en pause par le commerçant", *rows[0][3:]],
+        ["Chocolat chaud", "Active", "", *rows[1][3:]],
+    ]
+    assert rows[1][3:] == ["2026-11-21 13:00:00+01:00", "2027-01-21 13:00:00+01:00", "EUR", "", "0.50"]
+
+
+def test_an_english_readers_exports_read_in_english(client, kaffee):
+    client.force_login(owner_of(kaffee))
+
+    rewards = _rows(client, "/console/rewards/reward/export.csv", "en")
+    campaigns = _rows(client, "/console/campaigns/campaign/export.csv", "en")
+    touchpoints = _rows(client, "/console/merchants/touchpoint/export.csv", "en")
+
+    assert rewards[0][:6] == ["ID", "Consumer", "Campaign", "Action type", "Kind", "Status"]
+    assert rewards[1][2:6] == ["Winter warm-up JoyBack", "Log in with TikTok", "For the action", "Pending"]
+    assert campaigns[0] == ["Name", "Status", "Pause reason", "Starts", "Ends", "Currency", "Budget", "Spent"]
+    assert campaigns[1][:2] == ["Winter warm-up JoyBack", "Active"]
+    assert touchpoints[0] == ["Name", "Kind", "Active", "Address", "URL", "Public key"]
+    assert touchpoints[1][:3] == ["TikJoy brand page", "TikJoy brand page", "Yes"]
+
+
+def test_a_german_readers_touchpoints_export_says_ja_and_names_the_brand_page_in_german(client, kaffee):
+    Touchpoint.objects.filter(merchant=kaffee).update(is_active=False)
+    client.force_login(owner_of(kaffee))
+
+    header, row = _rows(client, "/console/merchants/touchpoint/export.csv", "de")
+
+    assert header[:3] == ["Name", "Art", "Aktiv"]
+    assert row[:3] == ["TikJoy-Markenseite", "TikJoy-Markenseite", "Nein"]
+
+
+def test_the_wallet_export_gives_its_times_in_berlin_to_the_second(client, kaffee):
+    client.force_login(owner_of(kaffee))
+
+    header, *rows = _rows(client, "/console/wallet/export.csv", "de")
+
+    assert header == ["Zeitpunkt", "Vorgang", "Details", "Betrag", "Währung"]
+    top_up = rows[-1]  # the oldest line: the 50.00 top-up recorded at 12:00 UTC on 22 November
+    assert top_up[0] == "2026-11-22 13:00:00+01:00" and top_up[3:] == ["50.00", "EUR"]
+
+
+def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted_in_an_export(client, kaffee):
+    Touchpoint.objects.filter(merchant=kaffee).update(name='=HYPERLINK("http://evil.example")')
+    client.force_login(owner_of(kaffee))
+
+    _, row = _rows(client, "/console/merchants/touchpoint/export.csv", "en")
+
+    assert row[0] == '\'=HYPERLINK("http://evil.example")'
+
+
+def test_a_cell_never_holds_html_or_microseconds():
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    link = format_html('<a href="{}">{}</a>', "/console/x/", "Report & figures")
+
+    assert export_text(link) == "Report & figures"
+    assert export_text(datetime(2026, 11, 30, 7, 6, 5, 986049, tzinfo=UTC)) == "2026-11-30 07:06:05+00:00"
+    assert export_text(date(2026, 11, 30)) == "2026-11-30"
+    assert export_text(Decimal("-0.50")) == "-0.50"
+    assert export_text(None) == ""
