@@ -259,7 +259,11 @@ class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
             except DomainError as exc:
                 messages.error(request, str(exc))
             else:
-                to = f"the owners of {invoice.merchant}" if invoice.merchant_id else invoice.buyer_name
+                to = (
+                    _("the owners of %(brand)s") % {"brand": invoice.merchant}
+                    if invoice.merchant_id
+                    else invoice.buyer_name
+                )
                 messages.success(
                     request, _("%(invoice)s e-mailed to %(to)s.") % {"invoice": invoice, "to": to}
                 )

@@ -340,6 +340,8 @@ class Invitation(models.Model):
             return gettext("Revoked")
         return gettext("Pending")
 
+    status.fget.short_description = _("status")  # the column's and the change page's label
+
 
 class BankTransfer(models.Model):
     """A bank transfer ops saw arrive on the platform's account, credited to a merchant's wallet.

@@ -137,3 +137,11 @@ def test_ops_resend_an_invoice_to_the_owners(client, issued, django_capture_on_c
     assert [(m.subject, m.to) for m in mail.outbox] == [
         ("[TikJoy] Your invoice INV-2026-000001", ["owner@paris.example"])
     ]
+    german = client.post(
+        reverse("admin:billing_invoice_changelist"),
+        {"action": "resend_selected", "_selected_action": [invoice.pk]},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).content.decode()
+    assert "INV-2026-000001 an die Inhaber von Paris gesendet." in german
+    assert "the owners of" not in german

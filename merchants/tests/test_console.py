@@ -226,3 +226,14 @@ def test_the_time_zone_label_is_capitalised_like_the_other_labels_in_french_and_
 
         assert f'<label for="id_time_zone">{label}' in body
         assert f'<label for="id_time_zone">{label.lower()}' not in body
+
+
+def test_the_invitations_status_column_is_named_in_the_readers_language(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    client.post("/console/merchants/invitation/add/", {"email": "new@fizz.example", "role": "VIEWER"})
+
+    page = response_text(client.get("/console/merchants/invitation/", HTTP_ACCEPT_LANGUAGE="fr"))
+
+    assert "Statut" in page
+    assert "Status" not in page

@@ -262,6 +262,8 @@ def test_a_returned_payout_shows_its_reason_and_the_money_is_back(client, person
     assert "Your bank says this account is closed." in page
     assert "(AC04)" in page
     assert 'data-testid="bank-blocked"' in page
+    # Every request would be refused until new details are given: none is offered.
+    assert "Pay out this amount" not in page and "Pay out everything" not in page
     assert available(person) == eur("35.00")
     wallet = text(client.get("/wallet/"))
     assert "/wallet/payouts/" in wallet
