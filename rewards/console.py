@@ -123,7 +123,13 @@ def calculation_rows(calculation: dict, currency: str, prefix: str = "") -> list
                 else risk_signal_text(item)
                 for item in value
             ]
-            rows.append((label, list_text(texts) or pgettext("calculation", "none")))
+            # "none" agrees with what is missing in some languages (es "ninguna" señal, "ningún" plan).
+            none = (
+                pgettext("calculation, no risk signal", "none")
+                if key == "risk"
+                else pgettext("calculation", "none")
+            )
+            rows.append((label, list_text(texts) or none))
         elif key in _MONEY_KEYS:
             rows.append((label, amount_text(value, currency)))
         elif key == "multiplier":

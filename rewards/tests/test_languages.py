@@ -8,9 +8,11 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from django.utils import translation
 
 from campaigns.services import campaign_texts_save
 from rewards import brand_page
+from rewards.console import calculation_rows
 from rewards.tests.test_wallet import ana_wallet  # noqa: F401 - the fixture
 from tikjoy.tests.factories import owner_of
 
@@ -182,3 +184,12 @@ def test_an_offer_for_new_and_returning_people_says_each_amount_waits_for_the_ch
     page = " ".join(unescape(client.get("/b/fizz/", HTTP_ACCEPT_LANGUAGE="en").content.decode()).split())
 
     assert "if you have earned with Fizz before (each when your post is verified), plus" in page
+
+
+def test_no_risk_signal_agrees_with_signals_in_spanish():
+    """"Señales de riesgo: ninguna" (feminine), where "ningún plan" stays masculine."""
+    with translation.override("es"):
+        rows = dict(calculation_rows({"risk": [], "plans": []}, "EUR"))
+
+    assert rows["Señales de riesgo"] == "ninguna"
+    assert rows[next(label for label in rows if label != "Señales de riesgo")] == "ninguno"
