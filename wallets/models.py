@@ -14,8 +14,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
+
+from wallets.formats import money_text
 
 AMOUNT_DIGITS = 20
 AMOUNT_DECIMALS = 2
@@ -224,7 +227,12 @@ class Entry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount:+} {self.currency} on account #{self.account_id}"
+        """ "+9.876,54 € auf Konto #2": the amount signed, as the reader writes money."""
+        sign = "+" if self.amount > 0 else ""
+        return gettext("%(amount)s on account #%(account)s") % {
+            "amount": sign + money_text(self.amount, self.currency),
+            "account": self.account_id,
+        }
 
     @property
     def money(self) -> Money:

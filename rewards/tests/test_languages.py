@@ -187,7 +187,7 @@ def test_an_offer_for_new_and_returning_people_says_each_amount_waits_for_the_ch
 
 
 def test_no_risk_signal_agrees_with_signals_in_spanish():
-    """"Señales de riesgo: ninguna" (feminine), where "ningún plan" stays masculine."""
+    """ "Señales de riesgo: ninguna" (feminine), where "ningún plan" stays masculine."""
     with translation.override("es"):
         rows = dict(calculation_rows({"risk": [], "plans": []}, "EUR"))
 

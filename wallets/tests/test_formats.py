@@ -8,6 +8,7 @@ from django.utils import translation
 from moneyed import Money
 
 from wallets.formats import money_text, number_text, percent_text
+from wallets.models import Entry
 from wallets.money import sum_at_precision
 
 
@@ -99,3 +100,12 @@ def test_a_summed_amount_with_float_noise_is_written_as_cents():
 def test_a_percentage_is_written_the_way_the_language_writes_it(language, expected):
     assert percent_text(Decimal("71.43"), language=language) == expected
     assert percent_text(27, language="en") == "27%"
+
+
+def test_a_ledger_entry_is_named_as_the_reader_writes_money():
+    """The ops entry page's title: "+9.876,54 € auf Konto #2", not "+9876.54 EUR on account #2"."""
+    entry = Entry(amount=Decimal("9876.54"), currency="EUR", account_id=2)
+    with translation.override("de"):
+        assert str(entry) == "+9.876,54\u00a0€ auf Konto #2"
+    with translation.override("en"):
+        assert str(entry) == "+€9,876.54 on account #2"
