@@ -35,6 +35,7 @@ from rewards.models import (
     RewardStatus,
     SocialAction,
 )
+from rewards.notices import notice_outcome_text
 from rewards.reasons import reward_reason_text
 from rewards.risk import people_sharing_devices
 from rewards.services import (
@@ -438,11 +439,17 @@ class BanEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ConsumerNotice)
 class ConsumerNoticeAdmin(ReadOnlyAdmin):
-    """What consumers were told (daily limit, reward available, campaign started), once per key."""
+    """What consumers were told (daily limit, reward available, campaign started), at most once per
+    key, and, in words, what became of each (sent, refused, or not known to have arrived)."""
 
-    list_display = ("created_at", "kind", "user", "channel", "sent_at")
-    list_filter = ("kind", "channel")
+    list_display = ("created_at", "kind", "user", "channel", "sent_at", "outcome")
+    list_filter = ("kind", "channel", "uncertainty")
     search_fields = ("key", "user__email", "text")
+    readonly_fields = ("outcome",)
+
+    @admin.display(description=_("outcome"))
+    def outcome(self, obj: ConsumerNotice) -> str:
+        return notice_outcome_text(obj, now=timezone.now())
 
 
 @admin.register(LaunchWatch)

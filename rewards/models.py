@@ -678,8 +678,17 @@ class NoticeChannel(models.TextChoices):
     NONE = "NONE", _("No way to reach the person")
 
 
+class NoticeUncertainty(models.TextChoices):
+    """Why it is not known whether a notice arrived (``rewards.notices``: it is not sent again)."""
+
+    UNANSWERED = "UNANSWERED", _("No answer in time")
+    INTERRUPTED = "INTERRUPTED", _("Sending interrupted")
+
+
 class ConsumerNotice(models.Model):
-    """A notice to a consumer, sent once: ``key`` is unique (inserted first; a second attempt finds it)."""
+    """A notice to a consumer, sent at most once: ``key`` is unique (inserted first; a second attempt
+    finds it), and a worker claims it (``sending_started_at``) before it hands it to e-mail or
+    WhatsApp, outside any transaction (``rewards.notices.notice_send``)."""
 
     key = models.CharField(
         _("key"), max_length=200, unique=True, help_text=_("What makes this notice unique.")
@@ -692,11 +701,36 @@ class ConsumerNotice(models.Model):
     text = models.CharField(_("text"), max_length=1000)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(pgettext_lazy("notice", "sent at"), null=True, blank=True)
+    sending_started_at = models.DateTimeField(
+        _("sending started at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When a worker last began handing it to the e-mail server or WhatsApp; no other worker "
+            "sends it meanwhile."
+        ),
+    )
+    attempts = models.PositiveSmallIntegerField(
+        _("tries"), default=0, help_text=_("How many times it was handed to the e-mail server or WhatsApp.")
+    )
+    uncertainty = models.CharField(
+        _("unknown whether it arrived"),
+        max_length=20,
+        choices=NoticeUncertainty.choices,
+        blank=True,
+        help_text=_("Why it is not known whether it arrived; such a notice is not sent again."),
+    )
 
     class Meta:
         verbose_name = _("notice to a person")
         verbose_name_plural = _("notices to people")
         constraints = [
+            models.CheckConstraint(
+                condition=Q(uncertainty="")
+                | Q(uncertainty__in=NoticeUncertainty.values, sent_at__isnull=True),
+                name="rewards_notice_sent_or_uncertain",
+                violation_error_message=_("A notice is either sent or not known to have arrived, not both."),
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=NoticeKind.values),
                 name="rewards_notice_kind_known",

@@ -2,10 +2,28 @@
 "<brand>'s campaign started" (for people who joined a brand while it had none).
 
 The engine queues a notice with :func:`notice_queue` inside its transaction; the notice is sent
-by a django-q2 task after the commit (``core.tasks.after_commit``), once per ``key``: the task
-inserts a ``ConsumerNotice`` row first (the key is unique), locks it, and sends only while its
-``sent_at`` is empty, so two tasks for the same key (two payments in the same day, a retried
-task) send one message. A send that fails rolls the row back, so a retry of the task may send it.
+by a django-q2 task after the commit (``core.tasks.after_commit``), at most once per ``key``:
+
+1. *Claim*, in a short transaction: insert the ``ConsumerNotice`` row (the key is unique), lock it,
+   and, while it is neither sent, nor claimed, nor of unknown fate, mark it claimed
+   (``sending_started_at``, ``attempts``) and commit. Two tasks for the same key (two payments the
+   same day, a retried task, two workers) meet on the row lock: the second finds the claim and
+   sends nothing.
+2. *Send*, with no transaction or lock held: the e-mail server or WhatsApp is called while the
+   database is free (in ``make run`` the sandbox's WhatsApp writes to the same SQLite file; a lock
+   held across the call made it wait, time out and the message go out three times).
+3. *Record*, in another short statement: ``sent_at``. A definite refusal (WhatsApp answered with an
+   error, the e-mail server refused or could not be reached) frees the claim and raises, so the
+   worker's retry of the task sends it. An answer that never came (WhatsApp's ``ReadTimeout``, an
+   SMTP timeout or a dropped connection) may hide a delivered message: the notice is recorded
+   ``uncertainty=UNANSWERED`` and is not sent again; a claim older than a task may run
+   (``Q_CLUSTER["timeout"]``: django-q2 stopped that worker) is recorded ``INTERRUPTED`` the same
+   way. /ops/ says so in words on the notice (:func:`notice_outcome_text`).
+
+At most once rather than at least once, because of what a reward notice is: a second "your reward
+is available" is a nuisance the person sees (and a WhatsApp template Meta bills twice, and a reason
+to block our number), while a lost one loses nothing: the money is in the wallet, which shows it,
+and ops see which notices may not have arrived.
 
 A notice is queued as its kind and figures (``params``), never as text: the task writes it at send
 time in the recipient's language and time zone (``core.i18n.recipient_locale``: their saved
@@ -21,7 +39,8 @@ The channel: a verified e-mail address first; else WhatsApp (the approved utilit
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import smtplib
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -30,15 +49,15 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
-from django.utils.translation import get_language, gettext, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext, pgettext
 
 from accounts.models import User
 from campaigns.models import Campaign
 from core.i18n import recipient_locale
 from core.tasks import after_commit
 from merchants.models import Merchant
-from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, Reward
-from social.whatsapp import WhatsAppSendError, whatsapp_update_send
+from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, NoticeUncertainty, Reward
+from social.whatsapp import WhatsAppSendError, WhatsAppSendUnknown, whatsapp_update_send
 from wallets.formats import money_text
 
 logger = logging.getLogger(__name__)
@@ -162,6 +181,47 @@ def notice_channel_for(user: User) -> tuple[str, str]:
     return NoticeChannel.NONE, ""
 
 
+def _claim_abandoned_after() -> timedelta:
+    """How old a claim is when its worker is surely gone: django-q2 stops a task that runs longer than
+    ``Q_CLUSTER["timeout"]`` (and presents it again only after ``retry``, which is longer)."""
+    return timedelta(seconds=settings.Q_CLUSTER.get("timeout") or 120)
+
+
+def _notice_claim(
+    *, user_id: int, kind: str, key: str, written: str, rewrite: bool, now: datetime
+) -> tuple[ConsumerNotice, str] | None:
+    """Insert the notice if new, lock it and claim it for this worker (one short transaction); returns
+    it and the address to send to, or None when there is nothing to send (sent, being sent by another
+    worker, of unknown fate, or no way to reach the person)."""
+    with transaction.atomic(durable=True):
+        ConsumerNotice.objects.bulk_create(
+            [ConsumerNotice(key=key, user_id=user_id, kind=kind, text=written[:1000], created_at=now)],
+            ignore_conflicts=True,
+        )
+        notice = ConsumerNotice.objects.select_for_update().select_related("user").get(key=key)
+        if notice.sent_at is not None or notice.uncertainty:
+            return None
+        if notice.sending_started_at is not None:
+            if now - notice.sending_started_at < _claim_abandoned_after():
+                return None  # another worker is sending it right now
+            notice.uncertainty = NoticeUncertainty.INTERRUPTED
+            notice.save(update_fields=["uncertainty"])
+            logger.warning(
+                "notice %s: its sending was interrupted; it may have arrived: not sent again", notice.pk
+            )
+            return None
+        fields = ["channel"]
+        if rewrite and notice.text != written[:1000]:  # an earlier try, in another language
+            notice.text = written[:1000]
+            fields.append("text")
+        notice.channel, address = notice_channel_for(notice.user)
+        if notice.channel != NoticeChannel.NONE:
+            notice.sending_started_at, notice.attempts = now, notice.attempts + 1
+            fields += ["sending_started_at", "attempts"]
+        notice.save(update_fields=fields)
+    return (notice, address) if notice.channel != NoticeChannel.NONE else None
+
+
 def notice_send(
     *,
     user_id: int,
@@ -171,7 +231,9 @@ def notice_send(
     text: str = "",
     now: datetime | None = None,
 ) -> bool:
-    """The task behind :func:`notice_queue`: send the notice unless it was sent; returns whether it was.
+    """The task behind :func:`notice_queue`: send the notice unless it was sent, is being sent or may
+    have been (see the module's docstring); returns whether this call sent it. Raises when e-mail or
+    WhatsApp refused it, so that the worker tries the task again.
 
     Written in the person's language (``params``); ``text`` is only for a task queued by an older
     release, which passed the words already written."""
@@ -179,35 +241,69 @@ def notice_send(
     user = User.objects.get(pk=user_id)
     with recipient_locale(user, brand=_brand(params)) as language:
         written = notice_text(kind, params) if params is not None else text
-        with transaction.atomic(durable=True):
-            ConsumerNotice.objects.bulk_create(
-                [ConsumerNotice(key=key, user_id=user_id, kind=kind, text=written[:1000], created_at=now)],
-                ignore_conflicts=True,
+        claimed = _notice_claim(
+            user_id=user_id, kind=kind, key=key, written=written, rewrite=params is not None, now=now
+        )
+        if claimed is None:
+            return False
+        notice, address = claimed
+        subject = _subject(notice.kind, params)
+    mine = ConsumerNotice.objects.filter(pk=notice.pk, sending_started_at=now, sent_at__isnull=True)
+    try:  # no transaction and no lock held from here on
+        if notice.channel == NoticeChannel.EMAIL:
+            send_mail(
+                subject=subject,
+                message=f"{notice.text}\n\n{settings.SITE_URL}/wallet/",
+                from_email=None,
+                recipient_list=[address],
             )
-            notice = ConsumerNotice.objects.select_for_update().select_related("user").get(key=key)
-            if notice.sent_at is not None:
-                return False
-            if notice.text != written[:1000] and params is not None:  # an earlier try, in another language
-                notice.text = written[:1000]
-                notice.save(update_fields=["text"])
-            channel, address = notice_channel_for(notice.user)
-            if channel == NoticeChannel.EMAIL:
-                send_mail(
-                    subject=_subject(notice.kind, params),
-                    message=f"{notice.text}\n\n{settings.SITE_URL}/wallet/",
-                    from_email=None,
-                    recipient_list=[address],
-                )
-            elif channel == NoticeChannel.WHATSAPP:
-                try:
-                    whatsapp_update_send(to=address, text=notice.text, language=language)
-                except WhatsAppSendError:
-                    logger.warning("notice %s: the WhatsApp update could not be sent", notice.pk)
-                    raise
-            else:
-                notice.channel = NoticeChannel.NONE
-                notice.save(update_fields=["channel"])
-                return False
-            notice.channel, notice.sent_at = channel, now
-            notice.save(update_fields=["channel", "sent_at"])
+        else:
+            whatsapp_update_send(to=address, text=notice.text, language=language)
+    except (WhatsAppSendUnknown, TimeoutError, smtplib.SMTPServerDisconnected) as exc:
+        # Handed over, but no answer: it may have arrived. Not sent again (at most once).
+        mine.filter(uncertainty="").update(uncertainty=NoticeUncertainty.UNANSWERED)
+        logger.warning("notice %s: no answer (%s); it may have arrived: not sent again", notice.pk, exc)
+        return False
+    except (WhatsAppSendError, smtplib.SMTPException, OSError) as exc:
+        # Refused, or never reached the server: free the claim for the task's retry.
+        mine.filter(uncertainty="").update(sending_started_at=None)
+        logger.warning("notice %s: not sent (%s); the task is tried again", notice.pk, exc)
+        raise
+    # One UPDATE, its own short transaction. Sent is sent, whatever another worker concluded meanwhile.
+    ConsumerNotice.objects.filter(pk=notice.pk).update(sent_at=now, uncertainty="")
     return True
+
+
+def notice_outcome_text(notice: ConsumerNotice, *, now: datetime) -> str:
+    """What became of the notice, in words in the active language (ops read it on the notice)."""
+    if notice.sent_at is not None:
+        return pgettext("notice", "Sent.")
+    if notice.channel == NoticeChannel.NONE:
+        return gettext("Not sent: the person has no verified e-mail address and no WhatsApp number.")
+    abandoned = (
+        notice.sending_started_at is not None and now - notice.sending_started_at >= _claim_abandoned_after()
+    )
+    if notice.uncertainty == NoticeUncertainty.INTERRUPTED or (not notice.uncertainty and abandoned):
+        return gettext(
+            "Not known whether it arrived: the worker sending it stopped before it could record the "
+            "answer. It is not sent again, so that the person cannot get it twice."
+        )
+    if notice.uncertainty == NoticeUncertainty.UNANSWERED and notice.channel == NoticeChannel.WHATSAPP:
+        return gettext(
+            "Not known whether it arrived: WhatsApp did not answer in time. It is not sent again, so "
+            "that the person cannot get it twice."
+        )
+    if notice.uncertainty == NoticeUncertainty.UNANSWERED:
+        return gettext(
+            "Not known whether it arrived: the e-mail server did not answer in time. It is not sent "
+            "again, so that the person cannot get it twice."
+        )
+    if notice.sending_started_at is not None:
+        return gettext("Being sent.")
+    if notice.attempts:
+        return ngettext(
+            "Not sent: refused %(count)s time; the task queue tries a failed task again.",
+            "Not sent: refused %(count)s times; the task queue tries a failed task again.",
+            notice.attempts,
+        ) % {"count": notice.attempts}
+    return gettext("Not sent yet.")

@@ -216,6 +216,9 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# Seconds an SMTP call may wait: a hung server must not hold a task until django-q2 stops it (a
+# consumer notice whose server did not answer is recorded as such and not sent twice: rewards/notices.py).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TikJoy <no-reply@tikjoy.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
