@@ -16,6 +16,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -574,7 +575,7 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
     add_capability = Capability.MANAGE_CAMPAIGNS
     change_capability = Capability.MANAGE_CAMPAIGNS
     delete_capability = Capability.MANAGE_CAMPAIGNS
-    list_display = ("title", "slot", "source", "created_at")
+    list_display = ("title_read", "slot", "source", "created_at")
     search_fields = ("title", "caption", "hashtags")
     readonly_fields = ("slot", "preview")
     export_fields = ("slot", "title", "caption", "hashtags", "mentions", "tiktok_url")
@@ -582,6 +583,14 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
     def get_fields(self, request, obj=None):
         base = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
         return base if obj is None else ["slot", *base, "preview"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("texts")
+
+    @admin.display(description=capfirst(_("title")), ordering="title")
+    def title_read(self, obj: Video) -> str:
+        """The title in the reader's language when the merchant gave one, as visitors see it."""
+        return obj.title_in(get_language())
 
     @admin.display(description=_("Source"))
     def source(self, obj: Video) -> str:

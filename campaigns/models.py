@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils.functional import lazy
-from django.utils.translation import get_language_info, gettext, pgettext_lazy
+from django.utils.translation import get_language, get_language_info, gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Currency
@@ -578,7 +578,9 @@ class Video(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        """Its title in the reader's language when the merchant gave one (the console's breadcrumbs
+        and headings, as its list shows it); reads ``texts`` (prefetch it for lists)."""
+        return self.title_in(get_language())
 
     @property
     def share_text(self) -> str:

@@ -209,3 +209,28 @@ def test_a_videos_translation_rows_are_captioned_by_their_language_and_own_title
     # The language is named in the reader's language, not in its own.
     assert "Tedesco: Hinter dem Röster" in italian
     assert "Deutsch: Hinter dem Röster" not in italian
+
+
+def test_the_video_library_names_a_video_in_the_readers_language_as_the_campaigns_do(client, merchant, owner):
+    video = video_add(
+        merchant=merchant,
+        actor=owner,
+        title="Behind the roaster",
+        tiktok_url="https://www.tiktok.com/@acme/video/7000000000000000003",
+    )
+    video.texts.create(language="de", title="Hinter dem Röster")
+    client.force_login(owner)
+
+    listing = response_text(
+        client.get(reverse("console:campaigns_video_changelist"), HTTP_ACCEPT_LANGUAGE="de")
+    )
+    change = response_text(
+        client.get(reverse("console:campaigns_video_change", args=[video.pk]), HTTP_ACCEPT_LANGUAGE="de")
+    )
+    english = response_text(
+        client.get(reverse("console:campaigns_video_changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    )
+
+    assert "Hinter dem Röster" in listing and "Behind the roaster" not in listing
+    assert "<title>Hinter dem Röster | Video ändern" in change  # the heading and breadcrumb name it so
+    assert "Behind the roaster" in english and "Hinter dem Röster" not in english
