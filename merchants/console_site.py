@@ -225,6 +225,7 @@ class ConsoleSite(admin.AdminSite):
     def each_context(self, request: HttpRequest) -> dict:
         context = super().each_context(request)
         context["console_theme"] = True
+        context["home_label"] = self.index_title  # the breadcrumbs' first link, named as the menu names it
         membership = console_membership(request)
         if membership is not None:
             context["console_membership"] = membership

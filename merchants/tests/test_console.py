@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
@@ -237,3 +238,30 @@ def test_the_invitations_status_column_is_named_in_the_readers_language(client, 
 
     assert "Statut" in page
     assert "Status" not in page
+
+
+def test_the_console_breadcrumbs_name_the_dashboard_as_its_menu_does_and_ops_keep_home(
+    client, make_merchant, ops
+):
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    ops_client = Client()
+    ops_client.force_login(ops)
+    merchant = make_merchant("fizz")
+    owner = owner_of(merchant)
+    client.force_login(owner)
+    pages = [
+        "/console/campaigns/campaign/",
+        f"/console/merchants/merchant/{merchant.pk}/change/",
+        f"/console/merchants/merchant/{merchant.pk}/history/",
+        "/console/wallet/",
+    ]
+
+    for url in pages:
+        crumbs = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="de")).split('class="breadcrumbs"')[1][
+            :200
+        ]
+        assert "Übersicht</a>" in crumbs, url
+        assert ">Start<" not in crumbs, url
+    ops = response_text(ops_client.get("/ops/merchants/merchant/", HTTP_ACCEPT_LANGUAGE="de"))
+    assert ">Start</a>" in ops.split('class="breadcrumbs"')[1][:200]
