@@ -20,6 +20,7 @@ from merchants.console_site import console_render, console_site, console_view
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.reasons import DISABLED_IN_CONSOLE, reason_english, retry_days
 from webhooks.services import delivery_replay, endpoint_create, endpoint_disable, endpoint_secret_rotate
 
 # A secret made by a POST is kept in the session for the one page the POST redirects to (then popped):
@@ -137,6 +138,7 @@ def webhook_endpoints(request: HttpRequest) -> HttpResponse:
             "endpoints": endpoints,
             "created": created,
             "once": _once_token(),
+            "retry_days": retry_days(),
         },
     )
     response["Cache-Control"] = "no-store"
@@ -158,7 +160,7 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
             _show_once(request, "rotated", pk=endpoint.pk, secret=new_secret)
             messages.success(request, _("New secret: for 24 hours every message carries both signatures."))
         elif action == "disable":
-            endpoint_disable(endpoint=endpoint, reason="Disabled in the console.", now=now)
+            endpoint_disable(endpoint=endpoint, reason=reason_english(DISABLED_IN_CONSOLE), now=now)
             messages.success(request, _("Disabled: nothing more is sent to this URL."))
         elif action == "replay":
             delivery = get_object_or_404(

@@ -43,6 +43,7 @@ from rewards.models import Reward, RewardStatus, SocialAction
 from rewards.reported import ReportedActionError, reported_action_record
 from rewards.services import RewardError, reward_reverse
 from webhooks.models import WebhookEndpoint
+from webhooks.reasons import DISABLED_THROUGH_API, reason_english
 from webhooks.services import WebhookError, endpoint_create, endpoint_disable
 from webhooks.ssrf import UnsafeUrl
 
@@ -512,7 +513,9 @@ class EndpointDetail(ApiView):
     )
     def delete(self, request, id: str):
         """Disable the endpoint (its delivery log is kept)."""
-        endpoint_disable(endpoint=self._get(id), reason="Disabled through the API.", now=timezone.now())
+        endpoint_disable(
+            endpoint=self._get(id), reason=reason_english(DISABLED_THROUGH_API), now=timezone.now()
+        )
         return Response(status=204)
 
 

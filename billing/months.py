@@ -111,6 +111,10 @@ class Month:
     def label(self) -> str:
         return f"{self.first_day:%B %Y}"
 
+    def text(self) -> str:
+        """The month in the active language ("Oktober 2026"), for a sentence a person reads."""
+        return date_format(self.first_day, "YEAR_MONTH_FORMAT")
+
 
 @dataclass(frozen=True)
 class Period:

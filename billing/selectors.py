@@ -12,12 +12,13 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.formats import number_format
-from django.utils.translation import get_language, gettext, gettext_noop, ngettext
+from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
 from moneyed import Money
 
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month, Period, PeriodError, month_period
 from campaigns.models import ActionType, Campaign, CampaignText
+from core.i18n import LaterText
 from merchants.days import merchant_zone
 from merchants.models import Merchant
 from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
@@ -60,7 +61,7 @@ class StatementFigures:
     entry_count: int = 0
     sections: list[dict] = field(default_factory=list)
     pending_at_end: dict = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    problems: list[LaterText] = field(default_factory=list)  # each written in its reader's language
 
     @property
     def month(self) -> Month:
@@ -314,27 +315,54 @@ def statement_figures(
         stored_start, stored_end = _stored_balance_at(account, period.start, period.end)
         if stored_start != figures.opening:
             figures.problems.append(
-                f"Opening balance: the entries before {period.local_start:%Y-%m-%d %H:%M} {period.zone} "
-                f"sum to {figures.opening}, but the stored balance minus later entries gives {stored_start}."
+                LaterText(
+                    gettext_lazy(
+                        "Opening balance: the entries before %(moment)s %(zone)s sum to %(sum)s, but the "
+                        "stored balance minus later entries gives %(stored)s."
+                    ),
+                    moment=f"{period.local_start:%Y-%m-%d %H:%M}",
+                    zone=period.zone,
+                    sum=figures.opening,
+                    stored=stored_start,
+                )
             )
         if stored_end != figures.closing:
             figures.problems.append(
-                f"Closing balance: the entries before {period.local_end:%Y-%m-%d %H:%M} {period.zone} "
-                f"sum to {figures.closing}, "
-                f"but the stored balance minus later entries gives {stored_end}."
+                LaterText(
+                    gettext_lazy(
+                        "Closing balance: the entries before %(moment)s %(zone)s sum to %(sum)s, but the "
+                        "stored balance minus later entries gives %(stored)s."
+                    ),
+                    moment=f"{period.local_end:%Y-%m-%d %H:%M}",
+                    zone=period.zone,
+                    sum=figures.closing,
+                    stored=stored_end,
+                )
             )
         if figures.opening + figures.movements_total != figures.closing:
             figures.problems.append(
-                f"Opening {figures.opening} + movements {figures.movements_total} != closing {figures.closing}."
+                LaterText(
+                    gettext_lazy("Opening %(opening)s + movements %(movements)s != closing %(closing)s."),
+                    opening=figures.opening,
+                    movements=figures.movements_total,
+                    closing=figures.closing,
+                )
             )
     previous = Statement.objects.filter(
         merchant=merchant, currency=currency, month=month.previous.first_day
     ).first()
     if previous is not None and previous.closing_balance != figures.opening:
         figures.problems.append(
-            f"The statement of {month.previous.label} closed at {previous.closing_balance}, "
-            f"but the ledger now opens {month.label} at {figures.opening}: "
-            "a movement was posted into a month already stated."
+            LaterText(
+                gettext_lazy(
+                    "The statement of %(previous)s closed at %(closed)s, but the ledger now opens %(month)s "
+                    "at %(opening)s: a movement was posted into a month already stated."
+                ),
+                previous=month.previous,
+                closed=previous.closing_balance,
+                month=month,
+                opening=figures.opening,
+            )
         )
     figures.pending_at_end = _pending_at_end(merchant, currency, period)
     return figures

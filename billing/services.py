@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, ngettext_lazy, pgettext
 from django.utils.translation import gettext as _
 from moneyed import Money
 
@@ -42,11 +42,12 @@ from billing.selectors import (
 from billing.validation import InvoiceInvalid, invoice_xml_check
 from billing.vat import split_gross, vat_treatment
 from core.errors import DomainError
-from core.i18n import language_for, time_zone_label
-from core.tasks import mail_after_commit
+from core.i18n import LaterText, language_for, time_zone_label
+from core.tasks import mail_after_commit, mail_each_after_commit
 from merchants.days import merchant_zone
 from merchants.locale import member_locale, merchant_language
-from merchants.models import Merchant, Role
+from merchants.models import Merchant
+from merchants.selectors import owners_with_email
 from wallets.formats import money_text
 from wallets.services import LedgerError, post
 
@@ -74,31 +75,46 @@ def document_language(*, merchant: Merchant | None = None, user: User | None = N
 
 
 class StatementDoesNotReconcile(BillingError):
-    def __init__(self, *, merchant: Merchant, currency: str, month: Month, problems: list[str]):
+    def __init__(self, *, merchant: Merchant, currency: str, month: Month, problems: list[LaterText]):
         self.problems = problems
-        super().__init__(
-            f"The {month.label} {currency} statement of {merchant} does not reconcile and was not issued: "
-            + " ".join(problems)
+        self.alert = LaterText(
+            gettext_lazy(
+                "The %(month)s %(currency)s statement of %(merchant)s does not reconcile and was not "
+                "issued: %(problems)s"
+            ),
+            month=month,
+            currency=currency,
+            merchant=str(merchant),
+            problems=problems,
         )
+        with translation.override(settings.LANGUAGE_CODE):  # the log's and the exception's words
+            super().__init__(str(self.alert))
 
 
-def _owners_with_email(merchant: Merchant) -> list[User]:
-    """The merchant's owners with an e-mail address: each gets their own e-mail, in their language
-    (``merchants.locale.member_locale``); the documents stay in the merchant's."""
-    return [
-        m.user
-        for m in merchant.memberships.filter(role=Role.OWNER).select_related("user").order_by("user__email")
-        if m.user.email
-    ]
-
-
-def ops_alert(*, subject: str, message: str) -> None:
-    """Log the problem and e-mail every active staff member (after commit)."""
-    logger.error("%s: %s", subject, message)
-    staff = list(
-        User.objects.filter(is_staff=True, is_active=True).exclude(email=None).values_list("email", flat=True)
+def ops_alert(*, subject: LaterText, message: LaterText) -> None:
+    """Log the problem (in English) and e-mail every active staff member, each in the language they
+    saved (``core.tasks.mail_each_after_commit``, as support's e-mails to ops), after commit."""
+    with translation.override(settings.LANGUAGE_CODE):
+        logger.error("%s: %s", subject, message)
+    staff = User.objects.filter(is_staff=True, is_active=True).exclude(email=None).exclude(email="")
+    mail_each_after_commit(
+        recipients=[(member, member.email) for member in staff.order_by("pk")],
+        subject=LaterText("[TikJoy ops] %(subject)s", subject=subject),
+        message=message,
     )
-    mail_after_commit(subject=f"[TikJoy ops] {subject}", message=message, recipient_list=staff)
+
+
+def _invoice_invalid_text(exc: InvoiceInvalid) -> LaterText:
+    """Why the e-invoice was refused, for ops: the rules' ids and texts stay as the standard writes them."""
+    return LaterText(
+        ngettext_lazy(
+            "The e-invoice breaks EN 16931 (%(count)s rule): %(rules)s",
+            "The e-invoice breaks EN 16931 (%(count)s rules): %(rules)s",
+            "count",
+        ),
+        count=len(exc.failures),
+        rules="; ".join(str(f) for f in exc.failures[:10]),
+    )
 
 
 # --- statements ---------------------------------------------------------------------------------
@@ -139,9 +155,14 @@ def statement_issue(
         error = StatementDoesNotReconcile(
             merchant=merchant, currency=currency, month=month, problems=figures.problems
         )
-        subject = f"Statement {month} {currency} of {merchant.slug} not issued"
+        subject = LaterText(
+            gettext_lazy("Statement %(month)s %(currency)s of %(merchant)s not issued"),
+            month=str(month),
+            currency=currency,
+            merchant=merchant.slug,
+        )
         if alert:
-            ops_alert(subject=subject, message=str(error))
+            ops_alert(subject=subject, message=error.alert)
         else:
             logger.error("%s: %s", subject, error)
         raise error
@@ -168,7 +189,7 @@ def statement_issue(
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 issued_at=now,
             )
-            for owner in _owners_with_email(merchant):
+            for owner in owners_with_email(merchant):
                 with member_locale(owner, merchant):
                     words = {
                         "month": date_format(month.first_day, "YEAR_MONTH_FORMAT"),
@@ -383,7 +404,7 @@ def _invoice_notify(invoice: Invoice) -> None:
         mail_after_commit(subject=subject, message=message, recipient_list=[user.email] if user.email else [])
         return
     merchant = Merchant.objects.get(pk=invoice.merchant_id)
-    for owner in _owners_with_email(merchant):
+    for owner in owners_with_email(merchant):
         with member_locale(owner, merchant):
             words = {
                 "number": invoice.number,
@@ -659,9 +680,14 @@ def _run_invoice(owner, account, month: Month, *, now, report: RunReport, say, a
         invoice, finalised = invoice_finalise_once(invoice_id=invoice.pk, actor=None, now=now)
     except InvoiceInvalid as exc:
         report.failures.append(f"{owner.slug}: {exc}")
-        subject = f"Invoice {month} {account.currency} of {owner.slug} left as a draft"
+        subject = LaterText(
+            gettext_lazy("Invoice %(month)s %(currency)s of %(merchant)s left as a draft"),
+            month=str(month),
+            currency=account.currency,
+            merchant=owner.slug,
+        )
         if alert:
-            ops_alert(subject=subject, message=str(exc))
+            ops_alert(subject=subject, message=_invoice_invalid_text(exc))
         else:
             logger.error("%s: %s", subject, exc)
         say(f"{where}: LEFT AS DRAFT, {exc}")
@@ -757,8 +783,11 @@ def coin_invoice_issue(*, transaction_id: int, now: datetime) -> Invoice:
                 draft = _coin_invoice_draft(figures, now=now)
                 draft.save()
                 ops_alert(
-                    subject=f"Coin purchase invoice of transaction {transaction_id} left as a draft",
-                    message=str(exc),
+                    subject=LaterText(
+                        gettext_lazy("Coin purchase invoice of transaction %(transaction)s left as a draft"),
+                        transaction=transaction_id,
+                    ),
+                    message=_invoice_invalid_text(exc),
                 )
         except IntegrityError:
             draft = Invoice.objects.get(ledger_transaction_id=transaction_id)

@@ -228,6 +228,30 @@ def recipient_locale(recipient: Any, *, brand: Any = None) -> Iterator[str]:
         yield language
 
 
+class LaterText:
+    """A text and its values, written in the language active each time it is shown (``str()``):
+    for words built once and read by several people, each in theirs (an alert to every operator,
+    ``core.tasks.mail_each_after_commit``). ``text`` is a lazy string (``gettext_lazy``, or
+    ``ngettext_lazy`` with the name of its count); a value may be another ``LaterText``, a list of
+    them (joined with spaces) or anything with a ``text()`` method (written then) or a ``str()``."""
+
+    def __init__(self, text: Any, **values: Any):
+        self.text, self.values = text, values
+
+    def __str__(self) -> str:
+        return self.text % {name: _written(value) for name, value in self.values.items()}
+
+
+def _written(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(_written(v)) for v in value)
+    if isinstance(value, LaterText):
+        return str(value)
+    if callable(getattr(value, "text", None)):
+        return value.text()
+    return value
+
+
 def utc_text(moment: datetime) -> str:
     """A moment in UTC in the active language's short date-time format ("5 Feb 2026, 14:30",
     "05.02.2026 14:30"), for an ops sentence that says "UTC" after it; never ``strftime``'s English.

@@ -12,11 +12,15 @@ by the worker, not shown to the person.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from typing import Any
 
 from django.core.mail import send_mail
 from django.db import transaction
 from django_q.models import Task
 from django_q.tasks import async_task
+
+from core.i18n import recipient_locale
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,16 @@ def mail_after_commit(*, subject: str, message: str, recipient_list: list[str]) 
     after_commit(
         "core.tasks.mail_send", subject=str(subject), message=str(message), recipient_list=recipients
     )
+
+
+def mail_each_after_commit(*, recipients: Iterable[tuple[Any, str]], subject: Any, message: Any) -> None:
+    """One e-mail to each ``(person, address)``, with subject and message written in that person's
+    language and time zone (``core.i18n.recipient_locale``; ``None`` for an address without an
+    account: English). ``subject`` and ``message`` are written once per recipient: lazy strings or
+    ``core.i18n.LaterText`` (a text with its values), e.g. an alert to every operator."""
+    for person, address in recipients:
+        with recipient_locale(person):
+            mail_after_commit(subject=str(subject), message=str(message), recipient_list=[address])
 
 
 def mail_send(*, subject: str, message: str, recipient_list: list[str]) -> None:

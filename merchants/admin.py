@@ -18,7 +18,13 @@ from moneyed import Money
 
 from merchants import services
 from merchants.console_site import ConsoleModelAdmin, console_site
-from merchants.forms import MerchantConsoleForm, TopUpRecordForm, TopUpReversalForm, TouchpointConsoleForm
+from merchants.forms import (
+    MerchantConsoleForm,
+    MerchantOpsLanguageForm,
+    TopUpRecordForm,
+    TopUpReversalForm,
+    TouchpointConsoleForm,
+)
 from merchants.models import (
     BankTransfer,
     Consent,
@@ -55,14 +61,25 @@ class MerchantOpsAdmin(admin.ModelAdmin):
     list_display = ("brand_name", "slug", "country", "currency", "payment_reference", "created_at")
     search_fields = ("brand_name", "slug", "legal_name", "payment_reference", "vat_number")
     list_filter = ("country", "currency")
-    readonly_fields = ("payment_reference", "created_at", "created_by", "low_balance_alerted")
+    form = MerchantOpsLanguageForm
     inlines = [MembershipInline]
 
     def has_add_permission(self, request):
         return False  # merchants onboard themselves at /merchants/new/
 
-    def has_change_permission(self, request, obj=None):
-        return False  # owners change their details in the console, through merchant_update
+    def get_readonly_fields(self, request, obj=None):
+        # Owners change their details in the console (merchant_update); ops change only the language
+        # a merchant is written to in (a Geneva shop set to German by its country).
+        return [f.name for f in Merchant._meta.fields if f.name not in ("id", "language")]
+
+    def get_fields(self, request, obj=None):
+        return ["language", *self.get_readonly_fields(request, obj)]
+
+    def save_model(self, request, obj, form, change):
+        if "language" in form.changed_data:
+            services.merchant_language_set(
+                merchant=obj, actor=request.user, language=form.cleaned_data["language"]
+            )
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -274,6 +291,7 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
                     "payment_reference",
                     "low_balance_threshold",
                     "time_zone",
+                    "language",
                 )
             },
         ),

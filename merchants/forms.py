@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.forms.models import model_to_dict
@@ -68,6 +69,26 @@ class MerchantCreateForm(forms.Form):
         return cleaned
 
 
+# What a merchant's language decides (the console's brand settings and the ops merchant page).
+MERCHANT_LANGUAGE_HELP = _(
+    "TikJoy writes to the brand in this language: its statements, invoices and e-mails (a team member "
+    "who chose a language gets their own e-mails in it). The brand page is shown in it to visitors "
+    "whose language TikJoy doesn't know or doesn't speak."
+)
+
+
+class MerchantOpsLanguageForm(forms.ModelForm):
+    """The ops merchant page: ops change only the merchant's language (``merchant_language_set``)."""
+
+    class Meta:
+        model = Merchant
+        fields = ["language"]
+
+    language = forms.ChoiceField(
+        label=capfirst(_("language")), choices=settings.LANGUAGES, help_text=MERCHANT_LANGUAGE_HELP
+    )
+
+
 class MerchantConsoleForm(forms.ModelForm):
     """The console's brand and billing form; ``merchant_update`` saves it."""
 
@@ -86,6 +107,7 @@ class MerchantConsoleForm(forms.ModelForm):
             "billing_city",
             "low_balance_threshold",
             "time_zone",
+            "language",
         ]
 
     time_zone = forms.ChoiceField(
@@ -96,6 +118,12 @@ class MerchantConsoleForm(forms.ModelForm):
             "The console's figures count days in this time zone, and so does the daily limit per person. "
             "After a change, past days are counted again in the new time zone."
         ),
+    )
+    language = forms.ChoiceField(
+        label=capfirst(_("language")),
+        required=False,  # not sent: unchanged
+        choices=settings.LANGUAGES,  # each language in its own name, as the footer's switcher
+        help_text=MERCHANT_LANGUAGE_HELP,
     )
     edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the version opened
 
@@ -114,6 +142,9 @@ class MerchantConsoleForm(forms.ModelForm):
 
     def clean_time_zone(self):
         return self.cleaned_data.get("time_zone") or self.instance.time_zone
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
     def clean(self):
         cleaned = super().clean()

@@ -25,9 +25,21 @@ from accounts.people import phone_to_e164
 from accounts.phones import phone_display
 from core.admin import email_start
 from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
+from merchants.roles import Role
 from social.models import TikTokProfile
 from wallets.models import Account, Entry, Purpose, Transaction
 from wallets.movements import subject_ids
+
+
+def owners_with_email(merchant: Merchant) -> list[User]:
+    """The merchant's owners who have an e-mail address, by address: a mail to the owners is one
+    e-mail to each, built inside ``merchants.locale.member_locale`` (their language, else the
+    merchant's)."""
+    return list(
+        User.objects.filter(memberships__merchant=merchant, memberships__role=Role.OWNER, email__isnull=False)
+        .exclude(email="")
+        .order_by("email")
+    )
 
 
 def _available_accounts(merchant: Merchant) -> QuerySet[Account]:

@@ -20,11 +20,11 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from core.db import model_columns, model_insert, model_rows
 from core.errors import DomainError, EditConflict
-from core.i18n import is_time_zone
+from core.i18n import is_time_zone, language_codes
 from core.tasks import after_commit, mail_after_commit
 from merchants import signals
 from merchants.countries import country_language, country_time_zone, vat_number_normalize
-from merchants.locale import merchant_language
+from merchants.locale import member_language, merchant_language
 from merchants.models import (
     CONSENT_FLAGS,
     CONSENT_TEXT_VERSION,
@@ -169,6 +169,7 @@ BILLING_FIELDS = frozenset(
         "currency",
         "low_balance_threshold",
         "time_zone",
+        "language",
     }
 )
 
@@ -215,6 +216,8 @@ def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[st
             country=changes.get("country", merchant.country),
             vat_number=changes.get("vat_number", merchant.vat_number),
         )
+    if changes.get("language", merchant.language) not in language_codes():
+        raise MerchantError(_("Choose a language from the list."))
     zone_changed = changes.get("time_zone", merchant.time_zone) != merchant.time_zone
     if zone_changed and not is_time_zone(changes["time_zone"]):
         raise MerchantError(_("Choose a time zone from the list."))
@@ -236,6 +239,22 @@ def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[st
         # the merchant's: counted again in the new zone once this commits (docs/rewards.md, "Days").
         after_commit("rewards.tasks.merchant_days_rebuild", merchant.pk)
     return merchant
+
+
+def merchant_language_set(*, merchant: Merchant, actor: User, language: str) -> Merchant:
+    """Ops change the language TikJoy writes to the merchant in (its statements, invoices, e-mails and
+    its brand page's fallback); the owners change it in the console (``merchant_update``)."""
+    if not actor.is_staff:
+        raise NotAllowed(_("Only TikJoy staff change a merchant's language here."))
+    if language not in language_codes():
+        raise MerchantError(_("Choose a language from the list."))
+    with transaction.atomic():
+        locked = Merchant.objects.select_for_update().get(pk=merchant.pk)
+        if locked.language != language:
+            locked.language = language
+            locked.version += 1
+            locked.save(update_fields=["language", "version"])
+    return locked
 
 
 def _wallet_has_moved(merchant: Merchant) -> bool:
@@ -322,7 +341,11 @@ def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str,
             invitation.save(update_fields=["role", "invited_by", "created_at"])
         link = invitation_url(invitation=invitation)
         days = settings.MERCHANT_INVITATION_MAX_AGE_DAYS
-        with translation.override(merchant_language(merchant)):
+        # In the invitee's language when the address is an account's (its saved choice, else its
+        # browser's at sign-in), else the merchant's (docs/i18n.md, "Which language an e-mail is in").
+        invitee = User.objects.filter(email__iexact=email).first()
+        language = member_language(invitee, merchant) if invitee else merchant_language(merchant)
+        with translation.override(language):
             body = _(
                 "%(person)s invites you to join %(brand)s on TikJoy as %(role)s.\n\n"
                 "Accept by signing in or signing up with this e-mail address:\n%(link)s\n\n"

@@ -17,7 +17,7 @@ from core.tasks import mail_after_commit
 from merchants import signals
 from merchants.locale import member_locale
 from merchants.models import BankTransfer, Currency, Merchant
-from merchants.roles import Role
+from merchants.selectors import owners_with_email
 from merchants.services import MerchantError
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
@@ -29,15 +29,6 @@ TOP_UP_REVERSAL_KIND = "TOP_UP_REVERSAL"
 
 class TopUpConflict(MerchantError):
     pass
-
-
-def _owners_with_email(merchant: Merchant) -> list[User]:
-    """The merchant's owners who have an e-mail address: each is written to in their own language."""
-    return list(
-        User.objects.filter(
-            memberships__merchant=merchant, memberships__role=Role.OWNER, email__isnull=False
-        ).order_by("email")
-    )
 
 
 def _refuse_if_closed(merchant: Merchant) -> None:
@@ -167,7 +158,7 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
     merchant_low_balance_check(merchant=merchant)
     signals.top_up_credited.send(sender=Merchant, merchant=merchant, record=record, amount=amount, now=now)
 
-    for owner in _owners_with_email(merchant):
+    for owner in owners_with_email(merchant):
         with member_locale(owner, merchant):
             body = _(
                 "We received your bank transfer of %(amount)s (reference %(reference)s, value date "
@@ -325,7 +316,7 @@ def _low_balance_check(merchant: Merchant) -> bool:
 def _low_balance_tell(merchant: Merchant, current: Money, threshold: Decimal) -> None:
     """The low-balance alert (the flag just went up): the webhook's signal and the owners' e-mail."""
     signals.low_balance_reached.send(sender=Merchant, merchant=merchant, balance=current, threshold=threshold)
-    for owner in _owners_with_email(merchant):
+    for owner in owners_with_email(merchant):
         with member_locale(owner, merchant):
             body = _(
                 "The wallet of %(brand)s holds %(balance)s, below your alert threshold of %(threshold)s. "

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from core.errors import DomainError, EditConflict
-from core.i18n import recipient_locale, supported_language
-from core.tasks import mail_after_commit
+from core.i18n import LaterText, recipient_locale, supported_language
+from core.tasks import mail_after_commit, mail_each_after_commit
 from merchants.models import Merchant
 from payouts.models import Payout
 from rewards.models import Reward
@@ -127,13 +127,11 @@ def _ops_recipients(support_request: SupportRequest) -> list[tuple[User | None, 
 
 def _mail_ops(support_request: SupportRequest, *, subject_text, message_text, **values) -> None:
     """One e-mail per ops member, in their own language (the texts are lazy strings with placeholders)."""
-    for member, address in _ops_recipients(support_request):
-        with recipient_locale(member):
-            mail_after_commit(
-                subject=str(subject_text) % values,
-                message=str(message_text) % {**values, "link": _ops_link(support_request)},
-                recipient_list=[address],
-            )
+    mail_each_after_commit(
+        recipients=_ops_recipients(support_request),
+        subject=LaterText(subject_text, **values),
+        message=LaterText(message_text, **values, link=_ops_link(support_request)),
+    )
 
 
 def _ops_link(support_request: SupportRequest) -> str:

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from webhooks.reasons import disabled_reason_text
+
 
 class EventType(models.TextChoices):
     REWARD_CREATED = "reward.created", _("A reward was granted (pending or held)")
@@ -88,6 +90,11 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def disabled_reason_text(self) -> str:
+        """Why it was disabled, in the reader's language (``disabled_reason`` stays in English)."""
+        return disabled_reason_text(self.disabled_reason)
 
 
 class WebhookEvent(models.Model):

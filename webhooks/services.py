@@ -3,7 +3,8 @@
 ``events_record`` is called by the services whose changes merchants hear about
 (``rewards.services``), inside their transaction: the event and its deliveries
 commit or roll back with the change. Delivery happens after commit, in the
-worker (``webhooks.tasks``), with retries on a schedule of about a day.
+worker (``webhooks.tasks``), with retries on a schedule of about three days
+(``webhooks.reasons.RETRY_DELAYS``).
 """
 
 from __future__ import annotations
@@ -19,19 +20,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
-from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
 from core.errors import DomainError
-from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
-from merchants.models import Membership, Merchant, Role
+from merchants.locale import member_locale
+from merchants.models import Merchant
+from merchants.selectors import owners_with_email
 from webhooks.models import (
     DeliveryStatus,
     EventType,
@@ -40,13 +39,11 @@ from webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
+from webhooks.reasons import FAILING, GONE, RETRY_DELAYS, reason_english
 from webhooks.ssrf import UnsafeUrl, pinned_session, url_check
 
 logger = logging.getLogger(__name__)
 
-# Seconds after the first attempt's failure at which each retry is made (Standard Webhooks' advice:
-# back off over about a day). Each delay gets up to 10 % of jitter so failed endpoints aren't hit in step.
-RETRY_DELAYS = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600]
 LEASE = timedelta(seconds=60)  # a claimed attempt is retried by someone else if its worker died
 TIMEOUT_SECONDS = 10
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -104,7 +101,9 @@ def endpoint_create(
 
 
 def endpoint_disable(*, endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
-    """Stop sending to the endpoint; deliveries still waiting are given up."""
+    """Stop sending to the endpoint; deliveries still waiting are given up. ``reason``: in English, as
+    recorded and returned by the API (``webhooks.reasons``: ``DISABLED_IN_CONSOLE``, ...); pages show
+    it in their reader's language (``disabled_reason_text``)."""
     with transaction.atomic(durable=True):
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False, disabled_reason=reason[:200])
         WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).update(
@@ -304,27 +303,22 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
             update_fields=["status", "delivered_at", "next_attempt_at", "last_status_code", "last_error"]
         )
     if status_code == 410:
-        _endpoint_stop(endpoint=endpoint, why=_GONE, params={}, now=now)
+        _endpoint_stop(endpoint=endpoint, why=GONE, params={}, now=now)
     elif delivery.status == DeliveryStatus.FAILED:
         _endpoint_stop(
             endpoint=endpoint,
-            why=_FAILING,
+            why=FAILING,
             params={"attempts": len(RETRY_DELAYS) + 1},
             now=now,
         )
     return delivery
 
 
-# Why TikJoy stopped an endpoint by itself: recorded in English (``disabled_reason``, also in the
-# API), told to the merchant's owners in the merchant's language.
-_GONE = gettext_lazy("The endpoint answered 410 Gone.")
-_FAILING = gettext_lazy("Failing for %(attempts)s attempts over about three days.")
-
-
 def _endpoint_stop(*, endpoint: WebhookEndpoint, why, params: dict, now: datetime) -> None:
-    """Disable an endpoint that is gone or keeps failing, and tell the merchant's owners."""
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = str(why) % params
+    """Disable an endpoint that is gone or keeps failing, and tell each of the merchant's owners, in
+    their language (``member_locale``). The reason is recorded in English (``disabled_reason``, also in
+    the API) and shown in the reader's language (``webhooks.reasons.disabled_reason_text``)."""
+    reason = reason_english(why, params)
     with transaction.atomic(durable=True):
         stopped = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).update(
             is_active=False, disabled_reason=reason[:200]
@@ -335,18 +329,19 @@ def _endpoint_stop(*, endpoint: WebhookEndpoint, why, params: dict, now: datetim
             last_error=f"Endpoint disabled: {reason}"[:300],
         )
         if stopped:
-            owners = Membership.objects.filter(merchant_id=endpoint.merchant_id, role=Role.OWNER)
-            with recipient_locale(Merchant.objects.get(pk=endpoint.merchant_id)):
-                mail_after_commit(
-                    subject=_("TikJoy: a webhook endpoint was disabled"),
-                    message=_(
-                        "We stopped sending events to %(url)s: %(why)s\n"
-                        "Fix the endpoint, then register it again in the console (Webhooks); "
-                        "the delivery log shows what it answered."
+            merchant = Merchant.objects.get(pk=endpoint.merchant_id)
+            for owner in owners_with_email(merchant):
+                with member_locale(owner, merchant):
+                    mail_after_commit(
+                        subject=_("TikJoy: a webhook endpoint was disabled"),
+                        message=_(
+                            "We stopped sending events to %(url)s: %(why)s\n"
+                            "Fix the endpoint, then register it again in the console (Webhooks); "
+                            "the delivery log shows what it answered."
+                        )
+                        % {"url": endpoint.url, "why": str(why) % params},
+                        recipient_list=[owner.email],
                     )
-                    % {"url": endpoint.url, "why": str(why) % params},
-                    recipient_list=list(owners.values_list("user__email", flat=True)),
-                )
     endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
 
 

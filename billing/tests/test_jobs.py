@@ -139,3 +139,26 @@ def test_two_runs_at_once_make_each_document_once():
     assert Statement.objects.count() == 2
     assert sorted(Invoice.objects.values_list("number", flat=True)) == ["INV-2026-000001", "INV-2026-000002"]
     assert sum(r.statements_issued for r in reports) == 2 and sum(r.invoices_finalised for r in reports) == 2
+
+
+def test_an_operator_who_saved_german_reads_the_invoice_left_as_a_draft_alert_in_german(
+    django_capture_on_commit_callbacks,
+):
+    from accounts.models import User
+    from billing.tests.conftest import ops, user
+    from merchants.models import Merchant
+
+    paris, _berlin = _two_merchants()
+    ops()
+    german = user("betrieb@tikjoy.example", is_staff=True)
+    User.objects.filter(pk=german.pk).update(language="de")
+    Merchant.objects.filter(pk=paris.pk).update(legal_name="")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+
+    [alert] = [m for m in mail.outbox if m.to == [german.email]]
+    assert alert.subject == "[TikJoy ops] Rechnung 2026-10 EUR von paris als Entwurf belassen"
+    assert alert.body.startswith("Die E-Rechnung verletzt EN 16931 (") and "BR-07" in alert.body
+    [english] = [m for m in mail.outbox if m.to == ["ops@tikjoy.example"]]
+    assert english.subject == "[TikJoy ops] Invoice 2026-10 EUR of paris left as a draft"

@@ -9,10 +9,16 @@ from django.core import mail
 from django.utils import translation
 from facturx import get_xml_from_pdf
 
+from accounts.models import User
 from billing.months import Month
 from billing.selectors import _line_label
-from billing.services import invoice_draft_for_month, invoice_finalise, statement_issue
-from billing.tests.conftest import margin_confirmed, merchant_new, pdf_text, top_up, user, utc
+from billing.services import (
+    StatementDoesNotReconcile,
+    invoice_draft_for_month,
+    invoice_finalise,
+    statement_issue,
+)
+from billing.tests.conftest import margin_confirmed, merchant_new, ops, pdf_text, top_up, user, utc
 from billing.validation import schematron_failures, xsd_failures
 from merchants.locale import merchant_language
 from merchants.models import Membership, Role
@@ -198,3 +204,29 @@ def test_each_owner_gets_the_statement_e_mail_in_their_own_language_and_the_pdf_
         ("partner@roma.example",): "[TikJoy] Ihr Kontoauszug für Oktober 2026 (EUR)",
     }
     assert "Estratto conto mensile" in pdf_text(statement.pdf)  # the document in the merchant's language
+
+
+def test_each_operator_reads_the_statement_not_issued_alert_in_their_own_language(
+    django_capture_on_commit_callbacks,
+):
+    merchant = merchant_new("joy")
+    english = ops()
+    german = user("betrieb@tikjoy.example", is_staff=True)
+    User.objects.filter(pk=german.pk).update(language="de")
+    top_up(merchant, "30.00", at=utc(2026, 9, 2), ref="SEPT")
+    statement_issue(merchant=merchant, currency="EUR", month=OCT.previous, now=AFTER)
+    top_up(merchant, "5.00", at=utc(2026, 9, 29), ref="LATE")  # posted later with a September date
+    mail.outbox.clear()
+
+    with pytest.raises(StatementDoesNotReconcile), django_capture_on_commit_callbacks(execute=True):
+        statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+
+    alerts = {m.to[0]: m for m in mail.outbox if m.subject.startswith("[TikJoy ops]")}
+    assert set(alerts) == {english.email, german.email}
+    de, en = alerts[german.email], alerts[english.email]
+    assert de.subject == "[TikJoy ops] Kontoauszug 2026-10 EUR von joy nicht ausgestellt"
+    assert "geht nicht auf und wurde nicht ausgestellt" in de.body
+    assert "Der Kontoauszug für September 2026 schloss mit 30.00" in de.body
+    assert "Oktober 2026" in de.body and "does not reconcile" not in de.body
+    assert en.subject == "[TikJoy ops] Statement 2026-10 EUR of joy not issued"
+    assert "The statement of September 2026 closed at 30.00, but the ledger now opens October 2026" in en.body

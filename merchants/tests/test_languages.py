@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import User
 from merchants import services
 from merchants.models import Invitation
 from merchants.roles import Role
@@ -89,6 +90,45 @@ def test_an_invitation_e_mail_is_written_in_the_merchant_s_language(
     assert message.subject == "[TikJoy] Únase a Fizz en TikJoy"
     assert "como Gestor" in message.body and "El enlace es válido durante" in message.body
     assert Invitation.objects.filter(email="new@fizz.example").exists()
+
+
+def test_an_invitation_to_an_account_that_saved_italian_is_in_italian_not_the_merchant_s_german(
+    make_merchant, make_user, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("joy", brand_name="Joy Coffee", language="de")
+    giulia = make_user("giulia@bar.example")
+    User.objects.filter(pk=giulia.pk).update(language="it")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(
+            merchant=merchant,
+            actor=owner_of(merchant),
+            email="Giulia@Bar.example",
+            role=Role.MANAGER,
+            now=timezone.now(),
+        )
+    [message] = mail.outbox
+    assert message.subject == "[TikJoy] Si unisca a Joy Coffee su TikJoy"
+    assert "Accetti accedendo" in message.body
+    assert "Treten Sie" not in message.subject and "Sie" not in message.body
+
+
+def test_an_invitation_to_an_account_without_a_saved_language_is_in_the_merchant_s(
+    make_merchant, make_user, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant("joy", brand_name="Joy Coffee", language="de")
+    make_user("max@bar.example")  # an account that chose no language
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(
+            merchant=merchant,
+            actor=owner_of(merchant),
+            email="max@bar.example",
+            role=Role.MANAGER,
+            now=timezone.now(),
+        )
+    [message] = mail.outbox
+    assert message.subject == "[TikJoy] Treten Sie Joy Coffee auf TikJoy bei"
 
 
 def test_the_brand_page_touchpoint_keeps_its_default_name_in_the_reader_s_language(client, make_merchant):

@@ -12,7 +12,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from accounts.models import User
 from campaigns.models import ActionType
+from merchants.roles import Role
 from rewards.services import action_record, reward_reverse
 from tikjoy.tests.factories import NOW, login_rule, owner_of
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -271,3 +273,32 @@ def test_the_owners_are_told_in_the_merchants_language_that_an_endpoint_was_disa
         assert gettext("The endpoint answered 410 Gone.") in sent.body
     assert sent.subject != "TikJoy: a webhook endpoint was disabled"
     assert endpoint.url in sent.body and "We stopped" not in sent.body
+
+
+def test_each_owner_is_told_in_their_own_language_that_an_endpoint_was_disabled(
+    shop, make_consumer, add_member, httpserver, django_capture_on_commit_callbacks, mailoutbox
+):
+    shop.language = "de"
+    shop.save(update_fields=["language"])
+    first = owner_of(shop)
+    httpserver.expect_request("/hook").respond_with_data("gone", status=410)
+    endpoint = _endpoint(shop, httpserver.url_for("/hook"))
+    italian = add_member(shop, "giulia@acme.example", Role.OWNER)
+    User.objects.filter(pk=italian.pk).update(language="it")
+    add_member(shop, "viewer@acme.example", Role.VIEWER)  # not an owner: not told
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))
+
+    sent = {m.to[0]: m for m in mailoutbox}
+    assert all(len(m.to) == 1 for m in mailoutbox)
+    assert set(sent) == {first.email, "giulia@acme.example"}
+    german, italian_mail = sent[first.email], sent["giulia@acme.example"]
+    with translation.override("de"):
+        assert german.subject == gettext("TikJoy: a webhook endpoint was disabled")
+        assert "Der Endpunkt hat mit 410 Gone geantwortet." in german.body
+    with translation.override("it"):
+        assert italian_mail.subject == gettext("TikJoy: a webhook endpoint was disabled")
+    assert "L\u2019endpoint ha risposto 410 Gone." in italian_mail.body
+    assert italian_mail.subject != german.subject
+    assert endpoint.url in italian_mail.body
