@@ -690,7 +690,10 @@ def _coupon_create(
             )
         except InsufficientFunds as exc:
             raise PromoteError(
-                gettext("Your brand has %(balance)s coins: a coupon of %(coins)s coins is paid from them.")
+                gettext(
+                    "Your brand has %(balance)s coins, too few for a coupon of %(coins)s coins: a coupon's coins "
+                    "are set aside from your brand's. Buy more coins or give a smaller coupon."
+                )
                 % {"balance": number_text(coin_balance(wallet=wallet)), "coins": number_text(coins_count)}
             ) from exc
         with recipient_locale(user, brand=merchant):

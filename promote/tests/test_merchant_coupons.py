@@ -175,7 +175,7 @@ def test_only_a_consenting_consumer_gets_a_coupon_and_only_from_coins_the_brand_
     with pytest.raises(services.PromoteError, match="someone who agreed to share with your brand"):
         give(merchant, owner, ana)
     fan_of(merchant, ana)
-    with pytest.raises(services.PromoteError, match="Your brand has 2,000 coins: a coupon of 5,000 coins"):
+    with pytest.raises(services.PromoteError, match="Your brand has 2,000 coins, too few for a coupon of 5,000 coins: .* Buy more coins or give a smaller coupon."):
         give(merchant, owner, ana, coins=5000)
     poor = make_merchant("poor", funds="10.00")
     fan_of(poor, ana)
@@ -262,7 +262,10 @@ def test_the_console_gives_lists_and_withdraws_coupons(brand, promoter, client, 
     assert refused.status_code == 400
     assert "A coupon&#x27;s validity ends after it starts." in refused.content.decode()
     too_big = client.post(url, {**fields, "coins": "999999"})
-    assert too_big.status_code == 400 and "Your brand has 1,750 coins" in too_big.content.decode()
+    assert too_big.status_code == 400 and "Your brand has 1,750 coins, too few" in too_big.content.decode()
+    italian = client.post(url, {**fields, "coins": "999999"}, HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "troppo poche per un coupon da 999.999 monete" in italian
+    assert "Acquisti altre monete o dia un coupon più piccolo." in italian
 
     viewer = add_member(merchant, "viewer@joycoffee.example", role="VIEWER")
     client.force_login(viewer)
