@@ -175,7 +175,10 @@ def test_only_a_consenting_consumer_gets_a_coupon_and_only_from_coins_the_brand_
     with pytest.raises(services.PromoteError, match="someone who agreed to share with your brand"):
         give(merchant, owner, ana)
     fan_of(merchant, ana)
-    with pytest.raises(services.PromoteError, match="Your brand has 2,000 coins, too few for a coupon of 5,000 coins: .* Buy more coins or give a smaller coupon."):
+    with pytest.raises(
+        services.PromoteError,
+        match=r"Your brand has 2,000 coins, too few for a coupon of 5,000 coins: .* Buy more coins or give a smaller coupon\.",
+    ):
         give(merchant, owner, ana, coins=5000)
     poor = make_merchant("poor", funds="10.00")
     fan_of(poor, ana)
