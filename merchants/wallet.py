@@ -17,7 +17,7 @@ from core.tasks import mail_after_commit
 from merchants import signals
 from merchants.locale import member_locale
 from merchants.models import BankTransfer, Currency, Merchant
-from merchants.selectors import owners_with_email
+from merchants.selectors import owners_with_email, top_up_balance_after
 from merchants.services import MerchantError
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
@@ -154,7 +154,9 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
     )
     record.ledger_transaction = txn
     record.save(update_fields=["ledger_transaction"])
-    new_balance = balance(wallet)
+    # As the receipt counts it (the ledger in time order): the same as the balance now, except for a
+    # transfer recorded with an earlier moment than movements already on the wallet (the demo's past).
+    new_balance = top_up_balance_after(transfer=record)
     merchant_low_balance_check(merchant=merchant)
     signals.top_up_credited.send(sender=Merchant, merchant=merchant, record=record, amount=amount, now=now)
 
@@ -163,7 +165,7 @@ def _top_up_credit(record: BankTransfer, *, actor: User, now: datetime) -> None:
             body = _(
                 "We received your bank transfer of %(amount)s (reference %(reference)s, value date "
                 "%(value_date)s) and added it to the wallet of %(brand)s.\n\n"
-                "Your balance is now %(balance)s.\n\n%(url)s"
+                "Your balance after this top-up: %(balance)s.\n\n%(url)s"
             ) % {
                 "amount": money_text(amount),
                 "reference": bank_reference,

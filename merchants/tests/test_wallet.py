@@ -62,7 +62,7 @@ def test_recording_a_transfer_credits_the_wallet_and_emails_the_owner(
     assert record.ledger_transaction.kind == "TOP_UP"
     assert record.ledger_transaction.reason == "Bank transfer ref BANK-001 received 2026-11-20"
     assert [m.to for m in mail.outbox] == [["owner@fizz.example"]]
-    assert "Your balance is now €100.00" in mail.outbox[0].body
+    assert "Your balance after this top-up: €100.00." in mail.outbox[0].body
 
 
 def test_recording_the_same_bank_reference_twice_posts_once(make_merchant, ops):
@@ -162,16 +162,18 @@ def test_the_console_wallet_lists_movements_by_when_they_happened_not_by_when_th
 
 
 def test_each_receipt_gives_the_balance_just_after_its_top_up_in_the_ledgers_time_order(
-    client, make_merchant, ops
+    client, make_merchant, ops, django_capture_on_commit_callbacks
 ):
     merchant = make_merchant("fizz")  # the factory's own funding comes first
     now = timezone.now()
     start = balance(merchant_available_account(merchant=merchant)).amount
     earlier = now - timedelta(days=13)
-    late, _ = _record(merchant, ops, reference="REF-LATE", amount="60.00", value_date=now.date(), now=now)
-    early, _ = _record(
-        merchant, ops, reference="REF-EARLY", amount="50.00", value_date=earlier.date(), now=earlier
-    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        late, _ = _record(merchant, ops, reference="REF-LATE", amount="60.00", value_date=now.date(), now=now)
+        early, _ = _record(
+            merchant, ops, reference="REF-EARLY", amount="50.00", value_date=earlier.date(), now=earlier
+        )
     client.force_login(owner_of(merchant))
 
     def balance_after(record) -> str:
@@ -183,6 +185,11 @@ def test_each_receipt_gives_the_balance_just_after_its_top_up_in_the_ledgers_tim
     # REF-EARLY was written second but happened first: its receipt can't count REF-LATE's 60.00.
     assert balance_after(early) == f"€{start + Decimal('50.00'):,.2f}"
     assert balance_after(late) == f"€{start + Decimal('110.00'):,.2f}"
+    # Each e-mail says what was true when it was sent, in the same time order: REF-EARLY's never
+    # counts REF-LATE's 60.00, which came after it (the demo's past top-ups are recorded so).
+    late_mail, early_mail = mail.outbox
+    assert f"Your balance after this top-up: €{start + Decimal('60.00'):,.2f}." in late_mail.body
+    assert f"Your balance after this top-up: €{start + Decimal('50.00'):,.2f}." in early_mail.body
 
 
 def test_add_funds_shows_the_bank_details_and_the_payment_reference_to_owners_only(
