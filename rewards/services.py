@@ -68,12 +68,11 @@ from campaigns.pricing import plan_for, user_share_expression
 from campaigns.selectors import ugc_blocks_shares
 from core.db import model_columns, model_insert, model_rows, model_update, retry_on_conflict
 from core.errors import DomainError
-from core.i18n import recipient_locale
 from core.tasks import after_commit, mail_after_commit
 from merchants.days import merchant_day
-from merchants.models import Membership, Merchant, Touchpoint
-from merchants.roles import Role
-from merchants.selectors import consent_active_get
+from merchants.locale import member_locale
+from merchants.models import Merchant, Touchpoint
+from merchants.selectors import consent_active_get, owners_with_email
 from merchants.wallet import merchant_low_balance_check
 from rewards.decision import (
     Counts,
@@ -718,38 +717,35 @@ def _pause(campaign_id: int, reason: str, *, now: datetime) -> None:
 
 
 def campaign_paused_tell_owners(*, campaign_id: int) -> None:
-    """The task behind an automatic pause: e-mail the merchant's owners why their campaign stopped."""
-    campaign = Campaign.objects.select_related("merchant").get(pk=campaign_id)
+    """The task behind an automatic pause: e-mail each of the merchant's owners, in their language
+    (``merchants.locale.member_locale``), why their campaign stopped."""
+    campaign = Campaign.objects.select_related("merchant").prefetch_related("texts").get(pk=campaign_id)
     if campaign.status != CampaignStatus.PAUSED:
         return
-    owners = list(
-        Membership.objects.filter(merchant=campaign.merchant, role=Role.OWNER)
-        .exclude(user__email__isnull=True)
-        .values_list("user__email", flat=True)
-    )
-    with recipient_locale(campaign.merchant):
-        why = str(PauseReason(campaign.pause_reason).label).lower()
-        days = settings.REWARDS_UNFUNDED_RETRY_DAYS
-        if campaign.pause_reason == PauseReason.FUNDS:
-            what_next = gettext(
-                "Add funds (console > Add funds): once they arrive the campaign goes live again by itself, and "
-                "the actions refused meanwhile (in the last %(days)s days) are paid if they still qualify."
-            ) % {"days": days}
-        else:
-            what_next = gettext(
-                "Raise the budget, then resume the campaign in the console: the actions refused meanwhile "
-                "(in the last %(days)s days) are then paid if they still qualify."
-            ) % {"days": days}
-        mail_after_commit(
-            subject=gettext("[TikJoy] Campaign '%(campaign)s' paused: %(why)s")
-            % {"campaign": campaign.name, "why": why},
-            message=gettext(
+    days = settings.REWARDS_UNFUNDED_RETRY_DAYS
+    for owner in owners_with_email(campaign.merchant):
+        with member_locale(owner, campaign.merchant) as language:
+            why = str(PauseReason(campaign.pause_reason).label).lower()
+            name = campaign.name_in(language)
+            if campaign.pause_reason == PauseReason.FUNDS:
+                what_next = gettext(
+                    "Add funds (console > Add funds): once they arrive the campaign goes live again by itself, and "
+                    "the actions refused meanwhile (in the last %(days)s days) are paid if they still qualify."
+                ) % {"days": days}
+            else:
+                what_next = gettext(
+                    "Raise the budget, then resume the campaign in the console: the actions refused meanwhile "
+                    "(in the last %(days)s days) are then paid if they still qualify."
+                ) % {"days": days}
+            subject = gettext("[TikJoy] Campaign '%(campaign)s' paused: %(why)s") % {
+                "campaign": name,
+                "why": why,
+            }
+            message = gettext(
                 "Your campaign '%(campaign)s' was paused automatically: %(why)s.\n\n"
                 "New actions are not rewarded while it is paused. %(what_next)s\n"
-            )
-            % {"campaign": campaign.name, "why": why, "what_next": what_next},
-            recipient_list=owners,
-        )
+            ) % {"campaign": name, "why": why, "what_next": what_next}
+        mail_after_commit(subject=subject, message=message, recipient_list=[owner.email])
 
 
 # ---------------------------------------------------------------------------

@@ -120,6 +120,30 @@ def test_when_funds_run_out_nothing_is_credited_the_campaign_pauses_and_owners_a
     assert "paused" in mail.outbox[0].subject
 
 
+def test_a_paused_campaign_is_told_to_each_owner_in_their_own_language(
+    make_merchant, make_campaign, make_consumer, add_member, django_capture_on_commit_callbacks
+):
+    from merchants.roles import Role
+    from rewards.tests.conftest import login_rule
+
+    merchant = make_merchant(funds="0.60")
+    campaign = make_campaign(merchant, rules=[login_rule(amount=Decimal("0.60"))])
+    campaign.texts.create(language="it", name="Inverno")
+    italian = add_member(merchant, "giulia@acme.example", Role.OWNER)
+    italian.language = "it"
+    italian.save(update_fields=["language"])
+    action_record(user=make_consumer(), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        action_record(user=make_consumer(), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+
+    subjects = {m.to[0]: m.subject for m in mail.outbox if "paus" in m.subject.lower()}
+    assert set(subjects) == {"owner@acme.example", "giulia@acme.example"}
+    assert subjects["giulia@acme.example"].startswith("[TikJoy] Campagna «Inverno» in pausa")
+    assert "Campaign" in subjects["owner@acme.example"] and "Inverno" not in subjects["owner@acme.example"]
+
+
 def test_engagement_rewards_grow_with_the_post_and_a_snapshot_pays_once(
     make_merchant, make_campaign, make_consumer
 ):
