@@ -330,6 +330,14 @@ class Payout(models.Model):
     escalation = models.CharField(
         _("escalation"), max_length=16, choices=Escalation.choices, blank=True, default=""
     )
+    notified_state = models.CharField(
+        _("person told of"),
+        max_length=16,
+        choices=PayoutState.choices,
+        blank=True,
+        default="",
+        help_text=_("the last state the person was told of (payouts.tasks.payouts_notify: once each)"),
+    )
     batch = models.ForeignKey(
         PayoutBatch,
         null=True,

@@ -52,11 +52,16 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
     """Tell each person whose payout is (still) in ``state``, by e-mail or, for people who sign in
     with WhatsApp and have no e-mail, by WhatsApp; returns how many were told.
 
-    A payout that moved on since is skipped: the later change sends its own message.
+    A payout that moved on since is skipped: the later change sends its own message. Each person is
+    told of a state once: a message that went out is recorded at once (``notified_state``), so a
+    retry of a batch that failed half-way tells only those it had not told yet.
     """
     sent = 0
     for payout in (
-        Payout.objects.filter(pk__in=payout_ids, state=state).select_related("requested_by").order_by("pk")
+        Payout.objects.filter(pk__in=payout_ids, state=state)
+        .exclude(notified_state=state)
+        .select_related("requested_by")
+        .order_by("pk")
     ):
         person = payout.requested_by
         email = person.email
@@ -71,6 +76,7 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
                 except WhatsAppSendError:
                     logger.warning("payout %s: the WhatsApp update could not be sent", payout.pk)
                     continue
+                _told(payout, state)
                 sent += 1
             continue
         send_mail(
@@ -79,8 +85,13 @@ def payouts_notify(*, payout_ids: list[int], state: str) -> int:
             from_email=None,
             recipient_list=[email],
         )
+        _told(payout, state)
         sent += 1
     return sent
+
+
+def _told(payout: Payout, state: str) -> None:
+    Payout.objects.filter(pk=payout.pk).update(notified_state=state)
 
 
 def whatsapp_tell(*, phone: str, text: str, language: str | None = None) -> bool:

@@ -10,7 +10,7 @@ from django.core import mail
 from werkzeug import Response
 
 from merchants.roles import Role
-from payouts import services
+from payouts import services, tasks
 from payouts.tests.conftest import NOW, eur
 from tikjoy.tests.factories import owner_of
 
@@ -120,3 +120,30 @@ def test_each_owner_is_told_of_the_merchants_new_bank_details_in_their_own_langu
     assert (
         subjects[("partner@fizz.example",)] == "[TikJoy] Les coordonnées bancaires de Fizz ont été ajoutées"
     )
+
+
+def test_a_batch_told_half_way_before_the_mail_server_failed_tells_each_person_once_on_retry(
+    make_payee, monkeypatch
+):
+    """The retry of a notification task that failed half-way tells only those not told yet."""
+    people = [make_payee("100.00", email=f"p{n}@example.com") for n in range(3)]
+    payouts = [
+        services.payout_request(user=p, amount=eur("25.00"), now=NOW + timedelta(days=3)) for p in people
+    ]
+    mail.outbox.clear()
+    real_send = tasks.send_mail
+
+    def fails_for_the_second(**kwargs):
+        if kwargs["recipient_list"] == ["p1@example.com"]:
+            raise ConnectionRefusedError("the mail server went away")
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(tasks, "send_mail", fails_for_the_second)
+    with pytest.raises(ConnectionRefusedError):
+        tasks.payouts_notify(payout_ids=[p.pk for p in payouts], state="REQUESTED")
+    monkeypatch.setattr(tasks, "send_mail", real_send)
+    told = tasks.payouts_notify(payout_ids=[p.pk for p in payouts], state="REQUESTED")
+
+    assert told == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["p0@example.com", "p1@example.com", "p2@example.com"]
+    assert tasks.payouts_notify(payout_ids=[p.pk for p in payouts], state="REQUESTED") == 0
