@@ -524,8 +524,10 @@ MERCHANTS = Audience(
             _("How do I change the console's language and my brand's time zone?"),
             _(
                 "The console is in the language you choose at the foot of any page; it is saved for your "
-                "account, so each member of your team has their own. Your brand's language comes from its "
-                "country, set when the brand is created. Each campaign has its own language, on the "
+                "account, so each member of your team has their own. Your brand's language (its statements, "
+                "invoices and e-mails, and its brand page for visitors whose language is not known) is first "
+                "set from its country; an owner changes it in the brand and billing details. Each campaign has "
+                "its own language, on the "
                 "campaign's page. The console's times and days (its figures and the daily "
                 "limit per person) are in your brand's time zone: an owner changes it in the brand and "
                 "billing details, and past days are then counted again in the new time zone."

@@ -390,3 +390,10 @@ def test_a_consumer_who_received_a_coupon_finds_how_to_use_it(client, language, 
     assert question in page
     first = page.index(question)
     assert all(first <= page.index(q) for q in ("JoyBack",) if q in page[first:])  # found, not buried
+
+
+def test_the_merchant_help_says_an_owner_can_change_the_brands_language(client):
+    page = response_text(client.get(reverse("support:help_merchants"), HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "ein Inhaber ändert sie unter Marke und Abrechnung. Jede Kampagne" in page
+    assert "beim Anlegen der Marke festgelegt" not in page
