@@ -67,6 +67,7 @@ def promote_home(request: HttpRequest) -> HttpResponse:
                         currency=buy.cleaned_data["currency"],
                         actor=request.user,
                         now=now,
+                        request_key=buy.cleaned_data.get("request_key"),
                     )
                     messages.success(
                         request,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from uuid import uuid4
 
 from django import forms
 from django.utils import timezone
@@ -21,11 +22,15 @@ class BuyCoinsForm(forms.Form):
 
     coins = CountField(min_value=1, max_value=10_000_000, initial=1000, label=_("Coins"))
     currency = forms.ChoiceField(choices=Currency.choices, label=_("Pay in"))
+    # A new one with each form shown: the same form sent twice buys once (services.coins_buy_from_wallet).
+    request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, currencies: list[str], ask_birth_date: bool = False, **kwargs):
         """``ask_birth_date``: a consumer who hasn't said it yet gives it with the first purchase
         (Promote is for people 18 or older: nothing is sold before the age is known)."""
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("request_key", uuid4())
         self.fields["currency"].choices = [(c, label) for c, label in Currency.choices if c in currencies]
         if ask_birth_date:
             self.fields["birth_date"] = forms.DateField(

@@ -226,11 +226,18 @@ class CoinPurchase(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
     )
     created_at = models.DateTimeField(_("created at"))
+    # The buy form's one-time key: the same form sent twice (a retried request, a reload) buys once.
+    request_key = models.UUIDField(_("request key"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("coin purchase")
         verbose_name_plural = _("coin purchases")
         constraints = [
+            models.UniqueConstraint(
+                fields=["wallet", "request_key"],
+                condition=Q(request_key__isnull=False),
+                name="promote_coinpurchase_one_per_request",
+            ),
             models.CheckConstraint(
                 condition=Q(coins__gt=0),
                 name="promote_coinpurchase_coins_positive",

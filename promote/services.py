@@ -224,13 +224,27 @@ def _short_of(holder: User | Merchant, amount: Money, coins_count: int) -> str:
 
 
 def coins_buy_from_wallet(
-    *, holder: User | Merchant, coins_count: int, currency: str, actor: User, now: datetime
+    *,
+    holder: User | Merchant,
+    coins_count: int,
+    currency: str,
+    actor: User,
+    now: datetime,
+    request_key: uuid.UUID | None = None,
 ) -> CoinPurchase:
     """Buy coins with the holder's TikJoy wallet (a consumer's available JoyBack, a merchant's
-    prepaid funds): one ledger transaction moves the money to the coin funds and issues the coins."""
+    prepaid funds): one ledger transaction moves the money to the coin funds and issues the coins.
+
+    ``request_key``: the buy form's one-time key; a purchase already made with it (the same form
+    sent again) is returned as it is, nothing bought twice (looked for under the wallet's lock,
+    the unique constraint behind it)."""
     amount = coin_price(coins_count=coins_count, currency=currency)
     with transaction.atomic(durable=True):
         wallet = _wallet_for_purchase(holder, currency=currency, now=now)
+        if request_key is not None:
+            done = CoinPurchase.objects.filter(wallet=wallet, request_key=request_key).first()
+            if done is not None:
+                return done
         if under_age(wallet=wallet, today=now.date()):
             raise PromoteError(under_age_text())
         purchase = CoinPurchase.objects.create(
@@ -241,6 +255,7 @@ def coins_buy_from_wallet(
             source=PurchaseSource.WALLET,
             actor=actor,
             created_at=now,
+            request_key=request_key,
         )
         try:
             post(

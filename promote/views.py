@@ -65,6 +65,7 @@ def home(request: HttpRequest) -> HttpResponse:
                         currency=buy.cleaned_data["currency"],
                         actor=user,
                         now=now,
+                        request_key=buy.cleaned_data.get("request_key"),
                     )
                     messages.success(
                         request,

@@ -133,3 +133,28 @@ def test_withdrawing_more_than_held_is_refused(promoter):
     ana, _ = promoter(coins=200)
     with pytest.raises(services.PromoteError, match="You have 200 coins"):
         services.coins_withdraw(holder=ana, coins_count=201, actor=ana, now=NOW)
+
+
+def test_the_same_buy_form_sent_twice_buys_once(client, make_consumer):
+    """A retried request (the same form posted again, its one-time key with it) is not a second purchase."""
+    import re
+
+    from django.urls import reverse
+
+    from promote.models import CoinWallet
+
+    sam = make_consumer("Sam")
+    fund(sam, "20.00")
+    CoinWallet.objects.create(user=sam, currency="EUR", birth_date="1990-02-03", created_at=NOW)
+    client.force_login(sam)
+    page = client.get(reverse("promote:home")).content.decode()
+    key = re.search(r'name="request_key" value="([0-9a-f-]{36})"', page)[1]
+    form = {"action": "buy", "coins": "100", "currency": "EUR", "request_key": key}
+
+    first = client.post(reverse("promote:home"), form, follow=True).content.decode()
+    again = client.post(reverse("promote:home"), form, follow=True).content.decode()
+
+    assert "100 coins bought for €0.99." in first and "100 coins bought for €0.99." in again
+    assert coins_of(sam) == 100 and available(sam) == Money("19.01", "EUR")
+    assert key not in client.get(reverse("promote:home")).content.decode()  # the next form has a new key
+    assert_books_clean()

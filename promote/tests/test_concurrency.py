@@ -122,3 +122,28 @@ def test_a_brand_withdrawing_while_its_coupon_is_settled_keeps_the_books(promote
     assert "1" in outcomes and "Decimal('16.83')" in outcomes, outcomes
     assert coins_of(brand) == 0
     assert_books_clean()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_buy_form_sent_by_four_requests_at_once_buys_once(make_consumer):
+    import uuid
+
+    from promote.models import CoinPurchase
+    from promote.tests.conftest import available, fund
+
+    sam = make_consumer("Sam")
+    fund(sam, "20.00")
+    key = uuid.uuid4()
+
+    def buy():
+        return services.coins_buy_from_wallet(
+            holder=sam, coins_count=100, currency="EUR", actor=sam, now=NOW, request_key=key
+        ).pk
+
+    outcomes = run_together([buy] * 4)
+
+    assert len(set(outcomes)) == 1 and not any(o.startswith("crash") for o in outcomes)
+    assert CoinPurchase.objects.filter(wallet__user=sam).count() == 1
+    assert coins_of(sam) == 100
+    assert available(sam).amount == 20 - services.coin_price(coins_count=100, currency="EUR").amount
+    assert_books_clean()
