@@ -163,15 +163,20 @@ def request_new(request):
             except SupportError as error:
                 form.add_error(None, str(error))
             else:
-                messages.success(
-                    request,
-                    pgettext(
+                if not selectors.support_request_person_address(support_request):
+                    # No address to write to (a TikTok or WhatsApp sign-in who gave none): said so.
+                    thanks = _(
+                        "Thanks: we received your request. We answer it here, on its page: you gave us no "
+                        "e-mail address to tell you when we do."
+                    )
+                elif support_request.formal or formal:
+                    thanks = pgettext(
                         "to a merchant",
                         "Thanks: we received your request and will answer you here and by e-mail.",
                     )
-                    if support_request.formal or formal
-                    else _("Thanks: we received your request and will answer you here and by e-mail."),
-                )
+                else:
+                    thanks = _("Thanks: we received your request and will answer you here and by e-mail.")
+                messages.success(request, thanks)
                 if user is not None:
                     return redirect("support:request", support_request.pk)
                 return _sent(request, support_request)

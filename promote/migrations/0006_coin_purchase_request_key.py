@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('promote', '0005_live_room'),
+        ("promote", "0005_live_room"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='coinpurchase',
-            name='request_key',
-            field=models.UUIDField(blank=True, editable=False, null=True, verbose_name='request key'),
+            model_name="coinpurchase",
+            name="request_key",
+            field=models.UUIDField(blank=True, editable=False, null=True, verbose_name="request key"),
         ),
         migrations.AddConstraint(
-            model_name='coinpurchase',
-            constraint=models.UniqueConstraint(condition=models.Q(('request_key__isnull', False)), fields=('wallet', 'request_key'), name='promote_coinpurchase_one_per_request'),
+            model_name="coinpurchase",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("request_key__isnull", False)),
+                fields=("wallet", "request_key"),
+                name="promote_coinpurchase_one_per_request",
+            ),
         ),
     ]

@@ -211,3 +211,28 @@ def test_a_new_request_from_a_merchants_own_list_is_formal(client, make_merchant
 
     assert "Ihre Nachricht" in page and "Sie haben dem Support noch nicht geschrieben." in _main(listed)
     assert not INFORMAL["de"].search(page), INFORMAL["de"].search(page)
+
+
+def test_a_person_without_an_e_mail_address_is_not_promised_an_e_mail(client, make_consumer):
+    """A WhatsApp sign-in who gives no address on the form is told the answer comes on its page only."""
+    person = make_consumer("Sol")
+    person.language, person.email = "es", None
+    person.save(update_fields=["language", "email"])
+    client.force_login(person)
+    form = client.get(reverse("support:request_new") + "?from=/wallet/")
+
+    sent = client.post(
+        reverse("support:request_new"),
+        {
+            "topic": "REWARDS",
+            "subject": "¿Mi premio?",
+            "message": "Lo compartí.",
+            "page": "/wallet/",
+            "submission_key": _key(form),
+        },
+        follow=True,
+    )
+
+    page = _main(sent)
+    assert "Te respondemos aquí, en su página: no nos has dado una dirección de correo para avisarte." in page
+    assert "y por correo" not in page
