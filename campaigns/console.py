@@ -578,7 +578,7 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
     list_display = ("title_read", "slot", "source", "created_at")
     search_fields = ("title", "caption", "hashtags")
     readonly_fields = ("slot", "preview")
-    export_fields = ("slot", "title", "caption", "hashtags", "mentions", "tiktok_url")
+    export_fields = ("slot", "title_read", "caption_read", "hashtags", "mentions", "tiktok_url")
 
     def get_fields(self, request, obj=None):
         base = ["title", "caption", "hashtags", "mentions", "file", "tiktok_url"]
@@ -591,6 +591,11 @@ class VideoConsoleAdmin(ConsoleModelAdmin):
     def title_read(self, obj: Video) -> str:
         """The title in the reader's language when the merchant gave one, as visitors see it."""
         return obj.title_in(get_language())
+
+    @admin.display(description=capfirst(_("caption")))
+    def caption_read(self, obj: Video) -> str:
+        """The caption in the reader's language when the merchant gave one (the CSV, as the list)."""
+        return obj.caption_in(get_language())
 
     @admin.display(description=_("Source"))
     def source(self, obj: Video) -> str:

@@ -602,6 +602,11 @@ class Video(models.Model):
         text = self._text_in(language)
         return text.title if text is not None else self.title
 
+    def caption_in(self, language: str | None) -> str:
+        """The caption a visitor reading ``language`` sees: the merchant's in that language, else the video's own."""
+        text = self._text_in(language)
+        return text.caption if text is not None and text.caption else self.caption
+
     def share_text_in(self, language: str | None) -> str:
         """The caption in ``language`` (else the video's own), hashtags and mentions, as one text to
         paste into TikTok. The tags are the same in every language: they decide what a post earns."""

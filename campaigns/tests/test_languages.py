@@ -234,3 +234,21 @@ def test_the_video_library_names_a_video_in_the_readers_language_as_the_campaign
     assert "Hinter dem Röster" in listing and "Behind the roaster" not in listing
     assert "<title>Hinter dem Röster | Video ändern" in change  # the heading and breadcrumb name it so
     assert "Behind the roaster" in english and "Hinter dem Röster" not in english
+
+
+def test_the_video_librarys_csv_gives_titles_and_captions_in_the_readers_language(client, merchant, owner):
+    video = video_add(
+        merchant=merchant,
+        actor=owner,
+        title="Behind the roaster",
+        caption="How we roast",
+        tiktok_url="https://www.tiktok.com/@acme/video/7000000000000000004",
+    )
+    video.texts.create(language="fr", title="Dans les coulisses", caption="Comment nous torréfions")
+    client.force_login(owner)
+
+    response = client.get(reverse("console:campaigns_video_export"), HTTP_ACCEPT_LANGUAGE="fr")
+    csv_text = b"".join(response.streaming_content).decode()
+
+    assert "Dans les coulisses" in csv_text and "Comment nous torréfions" in csv_text
+    assert "Behind the roaster" not in csv_text and "How we roast" not in csv_text
