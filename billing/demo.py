@@ -30,6 +30,7 @@ from campaigns.models import ActionType, Campaign, CampaignStatus
 from merchants.days import merchant_zone
 from merchants.models import Merchant
 from merchants.wallet import merchant_top_up_record
+from rewards.demo import demo_consent_give
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, reward_settle
 from wallets.models import Transaction
@@ -82,12 +83,14 @@ def demo_last_month_seed(
         campaign = campaign_services.campaign_texts_save(campaign=campaign, actor=owner, texts=CAMPAIGN_TEXTS)
     if campaign.status == CampaignStatus.ACTIVE:
         for n, person in enumerate(consumers):
+            joined_at = _at(day + timedelta(days=3 + n), 11, zone)
+            demo_consent_give(person, merchant, joined_at)
             action_record(
                 user=person,
                 merchant=merchant,
                 campaign=campaign,
                 action_type=ActionType.TIKTOK_LOGIN,
-                now=_at(day + timedelta(days=3 + n), 11, zone),
+                now=joined_at,
             )
         for reward in Reward.objects.filter(campaign=campaign, status=RewardStatus.PENDING):
             reward_settle(reward_id=reward.pk, now=reward.available_at + timedelta(hours=1))

@@ -23,11 +23,26 @@ from django.db.models import Q
 
 from accounts.models import User
 from campaigns.models import ActionType, Campaign
+from merchants.models import ConsentField, Merchant
+from merchants.services import consent_give
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, reward_settle, snapshot_process
 from social.models import TrackedPost
 from social.services import EngagementCounts, engagement_snapshots_record
 from subscriptions.demo import demo_subscription_seed
+
+
+def demo_consent_give(person: User, merchant: Merchant, at: datetime) -> None:
+    """The consent a person gives on the brand page's join step before their first reward (as the
+    real page records it; given twice, the first stays): the demo's wallets then say whom they share
+    with, and since when."""
+    consent_give(
+        user=person,
+        merchant=merchant,
+        fields=[ConsentField.DISPLAY_NAME, ConsentField.TIKTOK_HANDLE],
+        now=at,
+        page=f"/b/{merchant.slug}/join/",
+    )
 
 
 def _demo_post(*, user: User, campaign: Campaign, video_id: str, now: datetime) -> TrackedPost:
@@ -79,6 +94,7 @@ def demo_rewards_seed(
     lines = []
 
     ana_at = now - timedelta(hours=2)
+    demo_consent_give(ana, merchant, ana_at)
     action_record(
         user=ana,
         merchant=merchant,
@@ -91,6 +107,7 @@ def demo_rewards_seed(
     _snapshot(ana_post, views=9_800, likes=410, comments=31, shares=9, at=ana_at + timedelta(minutes=75))
     lines.append(f"{ana}: login and a shared post, pending")
 
+    demo_consent_give(ben, merchant, now - timedelta(days=18))
     action_record(
         user=ben,
         merchant=merchant,
@@ -102,6 +119,7 @@ def demo_rewards_seed(
     lines.append(f"{ben}: login reward confirmed (available)")
 
     dan_at = now - timedelta(days=17)
+    demo_consent_give(dan, merchant, dan_at)
     dan_post = _demo_share(
         person=dan, campaign=campaign, video_id="demo-dan-1", at=dan_at, device_id="demo-device-dan"
     )
@@ -114,6 +132,7 @@ def demo_rewards_seed(
     _settle_when_due(Reward.objects.filter(user=dan, status=RewardStatus.PENDING), now=now)
     lines.append(f"{dan}: shared post deleted, rewards reversed")
 
+    demo_consent_give(eve, merchant, now - timedelta(hours=1))
     action_record(
         user=eve,
         merchant=merchant,
@@ -144,6 +163,7 @@ def demo_subscriber_seed(*, campaign: Campaign, person: User, now: datetime) -> 
     from them a few minutes ago, then a shared post whose engagement reward shows the JoyPlus bonus
     (on /wallet/ and /wallet/subscriptions/)."""
     merchant, earlier = campaign.merchant, max(now - timedelta(days=19), campaign.starts_at)
+    demo_consent_give(person, merchant, earlier)
     action_record(
         user=person,
         merchant=merchant,
@@ -177,6 +197,7 @@ def demo_payout_ready_seed(*, campaign: Campaign, person: User, now: datetime) -
     merchant = campaign.merchant
     yesterday = campaign.starts_at + timedelta(minutes=5)  # the campaign's first day
     today = yesterday + timedelta(days=1)
+    demo_consent_give(person, merchant, yesterday)
     action_record(
         user=person,
         merchant=merchant,

@@ -349,6 +349,28 @@ def test_a_demo_person_rewarded_for_a_tiktok_sign_in_has_tiktok_connected(client
 
 
 @pytest.mark.django_db
+def test_each_demo_person_paid_for_joining_a_brand_shares_with_it_since_before_the_reward():
+    """A join reward needs the consent of the join step: the demo's wallets say whom they share with."""
+    from merchants.models import Consent
+    from rewards.models import Reward
+
+    call_command("seed_demo", "--quiet-credentials")
+
+    joins = Reward.objects.filter(action__action_type__in=["TIKTOK_LOGIN", "WHATSAPP_LOGIN"]).select_related(
+        "action"
+    )
+    assert joins.count() >= 5
+    for reward in joins:
+        consent = (
+            Consent.objects.filter(user=reward.user_id, merchant=reward.merchant_id)
+            .order_by("given_at")
+            .first()
+        )
+        assert consent is not None, reward.user
+        assert consent.given_at <= reward.action.occurred_at, reward.user
+
+
+@pytest.mark.django_db
 def test_the_demos_coin_invoices_are_issued_a_minute_after_their_purchases_numbered_in_date_order():
     """/billing/invoices/ says an invoice comes within a minute of the purchase: the demo's do, dated
     their purchase's day in UTC (the billing calendar), and INV numbers follow the dates (#23)."""
