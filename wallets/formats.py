@@ -8,6 +8,7 @@ The language is the active one (the page's, or the recipient's inside
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.lists import format_list
@@ -47,6 +48,18 @@ def money_text(
     # rate such as 0.008 EUR per like reads "€0.008", never rounded to "€0.01" (ledger amounts are
     # at the currency's precision, so they are written with exactly its decimals).
     return format_currency(amount, currency, locale=locale, decimal_quantization=False)
+
+
+@dataclass(frozen=True)
+class MoneyLater:
+    """An amount written when a ``core.i18n.LaterText`` is shown (its ``text()``), in the reader's
+    language: an alert built once and read by operators of several languages."""
+
+    amount: Decimal
+    currency: str
+
+    def text(self) -> str:
+        return money_text(self.amount, self.currency)
 
 
 def number_text(value: Decimal | int | float | None, *, language: str | None = None) -> str:
