@@ -40,8 +40,8 @@ def money_text(
         return number_text(amount, language=language)
     locale = babel_locale(language)
     if currency == COIN:  # Promote coins have no sign: "1,200 coins"
-        count = int(amount)
-        return ngettext("%(count)s coin", "%(count)s coins", count) % {
+        count = int(amount)  # the plural follows the size: "-100 coins", never "-100 coin"
+        return ngettext("%(count)s coin", "%(count)s coins", abs(count)) % {
             "count": format_decimal(count, locale=locale)
         }
     # The currency's own decimals (CLDR) at least, and every digit the amount has beyond them: a
