@@ -259,14 +259,17 @@ class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
             except DomainError as exc:
                 messages.error(request, str(exc))
             else:
-                to = (
-                    _("the owners of %(brand)s") % {"brand": invoice.merchant}
-                    if invoice.merchant_id
-                    else invoice.buyer_name
-                )
-                messages.success(
-                    request, _("%(invoice)s e-mailed to %(to)s.") % {"invoice": invoice, "to": to}
-                )
+                if invoice.merchant_id:  # one whole sentence per case: each language its own preposition
+                    done = _("%(invoice)s e-mailed to the owners of %(brand)s.") % {
+                        "invoice": invoice,
+                        "brand": invoice.merchant,
+                    }
+                else:
+                    done = _("%(invoice)s e-mailed to %(buyer)s.") % {
+                        "invoice": invoice,
+                        "buyer": invoice.buyer_name,
+                    }
+                messages.success(request, done)
 
     def credit_note_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if not request.user.is_superuser:

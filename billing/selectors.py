@@ -22,6 +22,7 @@ from core.i18n import LaterText
 from merchants.days import merchant_zone
 from merchants.models import Merchant
 from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
+from wallets.formats import MoneyLater
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction, owner_key, partition_key
 
 ZERO = Decimal("0.00")
@@ -322,8 +323,8 @@ def statement_figures(
                     ),
                     moment=f"{period.local_start:%Y-%m-%d %H:%M}",
                     zone=period.zone,
-                    sum=figures.opening,
-                    stored=stored_start,
+                    sum=MoneyLater(figures.opening, currency),
+                    stored=MoneyLater(stored_start, currency),
                 )
             )
         if stored_end != figures.closing:
@@ -335,17 +336,17 @@ def statement_figures(
                     ),
                     moment=f"{period.local_end:%Y-%m-%d %H:%M}",
                     zone=period.zone,
-                    sum=figures.closing,
-                    stored=stored_end,
+                    sum=MoneyLater(figures.closing, currency),
+                    stored=MoneyLater(stored_end, currency),
                 )
             )
         if figures.opening + figures.movements_total != figures.closing:
             figures.problems.append(
                 LaterText(
                     gettext_lazy("Opening %(opening)s + movements %(movements)s != closing %(closing)s."),
-                    opening=figures.opening,
-                    movements=figures.movements_total,
-                    closing=figures.closing,
+                    opening=MoneyLater(figures.opening, currency),
+                    movements=MoneyLater(figures.movements_total, currency),
+                    closing=MoneyLater(figures.closing, currency),
                 )
             )
     previous = Statement.objects.filter(
@@ -359,9 +360,9 @@ def statement_figures(
                     "at %(opening)s: a movement was posted into a month already stated."
                 ),
                 previous=month.previous,
-                closed=previous.closing_balance,
+                closed=MoneyLater(previous.closing_balance, currency),
                 month=month,
-                opening=figures.opening,
+                opening=MoneyLater(figures.opening, currency),
             )
         )
     figures.pending_at_end = _pending_at_end(merchant, currency, period)

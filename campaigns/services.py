@@ -42,7 +42,7 @@ from campaigns.models import (
 )
 from campaigns.selectors import ugc_can_submit
 from core.errors import DomainError, EditConflict
-from core.i18n import recipient_locale
+from core.i18n import after_colon, label_in_sentence, recipient_locale
 from core.tasks import mail_after_commit
 from merchants.locale import member_locale
 from merchants.models import Membership, Merchant
@@ -522,7 +522,10 @@ def _transition(
         ):
             raise CampaignError(
                 _("A campaign that is %(status)s cannot become %(to)s.")
-                % {"status": locked.get_status_display().lower(), "to": str(CampaignStatus(to).label).lower()}
+                % {
+                    "status": label_in_sentence(locked.get_status_display()),
+                    "to": label_in_sentence(CampaignStatus(to).label),
+                }
             )
         closed = Merchant.objects.filter(pk=locked.merchant_id, closed_at__isnull=False)
         if to == CampaignStatus.ACTIVE and closed.exists():
@@ -965,7 +968,7 @@ def ugc_review(
         if locked.status != UgcStatus.SUBMITTED:
             raise UgcWrongState(
                 _("This submission is %(status)s, not waiting for review.")
-                % {"status": locked.get_status_display().lower()}
+                % {"status": label_in_sentence(locked.get_status_display())}
             )
         locked.status = decision
         locked.review_reason = reason
@@ -977,7 +980,7 @@ def ugc_review(
                 name = locked.campaign.name_in(language)  # the campaign's name in the person's language
                 _mail_on_commit(
                     subject=_("Your video for %(campaign)s: %(status)s")
-                    % {"campaign": name, "status": locked.get_status_display().lower()},
+                    % {"campaign": name, "status": after_colon(locked.get_status_display())},
                     body=str(UGC_REVIEW_MESSAGES[decision])
                     % {
                         "brand": locked.campaign.merchant.brand_name,

@@ -310,6 +310,18 @@ def after_colon(text: str, language: str | None = None) -> str:
     return text[0].lower() + text[1:]
 
 
+def label_in_sentence(text: str, language: str | None = None) -> str:
+    """A label (a state's name, "Paused") written inside a sentence in ``language`` (the active one):
+    its first letter in lower case ("a campaign that is paused"), except in German, whose nouns keep
+    their capitals ("Status „Entwurf“"), and unless the first word is a name or an acronym."""
+    language = supported_language(language or translation.get_language())
+    text = str(text)
+    first_word = text.split(" ", 1)[0]
+    if language == "de" or not first_word[1:].islower():
+        return text
+    return text[0].lower() + text[1:]
+
+
 def language_in_sentence(code: str) -> str:
     """A shipped or Django-known language (``code``: "de") named in the active language as written
     inside a sentence: "German", "Deutsch", "allemand", "tedesco", "alemán". Raises ``KeyError``

@@ -74,12 +74,12 @@ def wallet(request: HttpRequest) -> HttpResponse:
 
 # The wallet CSV's header in the reader's language, as the other files a merchant downloads (the
 # columns keep their order: when, what, detail, amount, currency; amounts stay plain numbers).
-WALLET_CSV_COLUMNS = (
-    pgettext_lazy("wallet CSV column", "when"),
-    pgettext_lazy("wallet CSV column", "what"),
-    pgettext_lazy("wallet CSV column", "detail"),
-    pgettext_lazy("wallet CSV column", "amount"),
-    pgettext_lazy("wallet CSV column", "currency"),
+WALLET_CSV_COLUMNS = (  # capitalised, as the other console lists' exports are headed
+    pgettext_lazy("wallet CSV column", "When"),
+    pgettext_lazy("wallet CSV column", "What"),
+    pgettext_lazy("wallet CSV column", "Detail"),
+    pgettext_lazy("wallet CSV column", "Amount"),
+    pgettext_lazy("wallet CSV column", "Currency"),
 )
 
 

@@ -22,6 +22,7 @@ from moneyed import Money
 from accounts.models import User
 from affiliates.models import Commission, CommissionState
 from campaigns.models import Campaign, CampaignStatus, campaign_name_in
+from core.i18n import label_in_sentence
 from merchants.models import BankTransfer, Membership, Merchant
 from payouts.models import IN_FLIGHT_STATES, OPEN_STATES, IdentityStatus, PayeeIdentity, Payout
 from payouts.selectors import current_bank_account
@@ -378,7 +379,7 @@ def merchant_money_moving(*, merchant: Merchant) -> tuple[list[str], int, dateti
             % {
                 "amount": money_text(payout.money),
                 "reference": payout.end_to_end_id,
-                "state": payout.get_state_display().lower(),
+                "state": label_in_sentence(payout.get_state_display()),
             }
         )
     waiting = BankTransfer.objects.filter(

@@ -312,12 +312,16 @@ def chart(*, order: PromoteOrder, zone: tzinfo, width: int = 600, height: int = 
 
 
 def csv_text(*, order: PromoteOrder, zone: tzinfo) -> str:
-    """Every hour of the order, in ``zone`` (the viewer's), which the first column names."""
+    """Every hour of the order, in ``zone`` (the viewer's), which the first column names in words as the
+    page's table does ("Hour, Auckland (New Zealand Time)", ``time_zone_label``)."""
     out = io.StringIO()
     writer = csv.writer(out)
     metrics = order_metrics(order)
     writer.writerow(
-        [gettext("hour (%(zone)s)") % {"zone": str(zone)}, *[str(METRIC_LABELS[m]) for m in metrics]]
+        [
+            gettext("Hour, %(zone)s") % {"zone": time_zone_label(str(zone))},
+            *[str(METRIC_LABELS[m]) for m in metrics],
+        ]
     )
     for row in by_hour(order=order, zone=zone):
         writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in metrics]])

@@ -714,7 +714,7 @@ class ConsumerNotice(models.Model):
         _("tries"), default=0, help_text=_("How many times it was handed to the e-mail server or WhatsApp.")
     )
     uncertainty = models.CharField(
-        _("unknown whether it arrived"),
+        _("uncertainty"),  # a noun: the ops filter reads "By uncertainty", "Par incertitude"
         max_length=20,
         choices=NoticeUncertainty.choices,
         blank=True,

@@ -68,6 +68,7 @@ from campaigns.pricing import plan_for, user_share_expression
 from campaigns.selectors import ugc_blocks_shares
 from core.db import model_columns, model_insert, model_rows, model_update, retry_on_conflict
 from core.errors import DomainError
+from core.i18n import after_colon
 from core.tasks import after_commit, mail_after_commit
 from merchants.days import merchant_day
 from merchants.locale import member_locale
@@ -725,7 +726,7 @@ def campaign_paused_tell_owners(*, campaign_id: int) -> None:
     days = settings.REWARDS_UNFUNDED_RETRY_DAYS
     for owner in owners_with_email(campaign.merchant):
         with member_locale(owner, campaign.merchant) as language:
-            why = str(PauseReason(campaign.pause_reason).label).lower()
+            why = after_colon(PauseReason(campaign.pause_reason).label)
             name = campaign.name_in(language)
             if campaign.pause_reason == PauseReason.FUNDS:
                 what_next = gettext(

@@ -8,6 +8,7 @@ The language is the active one (the page's, or the recipient's inside
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from babel.lists import format_list
@@ -39,14 +40,26 @@ def money_text(
         return number_text(amount, language=language)
     locale = babel_locale(language)
     if currency == COIN:  # Promote coins have no sign: "1,200 coins"
-        count = int(amount)
-        return ngettext("%(count)s coin", "%(count)s coins", count) % {
+        count = int(amount)  # the plural follows the size: "-100 coins", never "-100 coin"
+        return ngettext("%(count)s coin", "%(count)s coins", abs(count)) % {
             "count": format_decimal(count, locale=locale)
         }
     # The currency's own decimals (CLDR) at least, and every digit the amount has beyond them: a
     # rate such as 0.008 EUR per like reads "€0.008", never rounded to "€0.01" (ledger amounts are
     # at the currency's precision, so they are written with exactly its decimals).
     return format_currency(amount, currency, locale=locale, decimal_quantization=False)
+
+
+@dataclass(frozen=True)
+class MoneyLater:
+    """An amount written when a ``core.i18n.LaterText`` is shown (its ``text()``), in the reader's
+    language: an alert built once and read by operators of several languages."""
+
+    amount: Decimal
+    currency: str
+
+    def text(self) -> str:
+        return money_text(self.amount, self.currency)
 
 
 def number_text(value: Decimal | int | float | None, *, language: str | None = None) -> str:

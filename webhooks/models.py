@@ -96,6 +96,10 @@ class WebhookEndpoint(models.Model):
         """Why it was disabled, in the reader's language (``disabled_reason`` stays in English)."""
         return disabled_reason_text(self.disabled_reason)
 
+    def disabled_reason_after_colon(self) -> str:
+        """The same, written after "Disabled:" (lower case in Italian, Spanish and French)."""
+        return disabled_reason_text(self.disabled_reason, after_a_colon=True)
+
 
 class WebhookEvent(models.Model):
     """One event in the outbox, written in the transaction of the change it reports."""

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import after_colon
+
 # Seconds after the first attempt's failure at which each retry is made (Standard Webhooks' advice:
 # back off over days). Each delay gets up to 10 % of jitter so failed endpoints aren't hit in step.
 # They add up to about three days (``retry_days``): the console and the disable e-mail say so.
@@ -48,11 +50,14 @@ def _patterns() -> tuple[tuple[re.Pattern, object], ...]:
     return tuple(found)
 
 
-def disabled_reason_text(recorded: str) -> str:
+def disabled_reason_text(recorded: str, *, after_a_colon: bool = False) -> str:
     """A recorded reason in the active language: "Échec sur 10 tentatives en trois jours environ."
-    for "Failing for 10 attempts over about three days."; a text TikJoy doesn't know, as it is."""
+    for "Failing for 10 attempts over about three days."; a text TikJoy doesn't know, as it is.
+    ``after_a_colon``: written after "Disabled:", so in lower case where the language wants it
+    (``core.i18n.after_colon``); a text TikJoy doesn't know keeps its own words."""
     for pattern, why in _patterns():
         match = pattern.fullmatch(recorded)
         if match:
-            return str(why) % match.groupdict()
+            text = str(why) % match.groupdict()
+            return after_colon(text) if after_a_colon else text
     return recorded

@@ -27,6 +27,7 @@ from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
 from core.errors import DomainError
+from core.i18n import after_colon
 from core.tasks import after_commit, mail_after_commit
 from merchants.locale import member_locale
 from merchants.models import Merchant
@@ -339,7 +340,10 @@ def _endpoint_stop(*, endpoint: WebhookEndpoint, why, params: dict, now: datetim
                             "Fix the endpoint, then register it again in the console (Webhooks); "
                             "the delivery log shows what it answered."
                         )
-                        % {"url": endpoint.url, "why": str(why) % params},
+                        % {
+                            "url": endpoint.url,
+                            "why": after_colon(str(why) % params),
+                        },  # one of TikJoy's own reasons
                         recipient_list=[owner.email],
                     )
     endpoint.is_active, endpoint.disabled_reason = False, reason[:200]

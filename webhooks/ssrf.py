@@ -30,17 +30,46 @@ class UnsafeUrl(DomainError):
     """The URL can't receive webhooks."""
 
 
-def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, host: str, text: str) -> str:
+    """Why ``host`` may not receive webhooks at ``address`` (``text`` as resolved): one whole sentence
+    per kind of address, so each language builds its own ("wird zu einer Loopback-Adresse aufgelöst");
+    "" when the address is public."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
+    names = {"host": host, "address": text}
     if address.is_loopback:
-        return "" if settings.WEBHOOKS_ALLOW_LOOPBACK else _("a loopback address")
+        if settings.WEBHOOKS_ALLOW_LOOPBACK:
+            return ""
+        return (
+            _(
+                "The host %(host)s resolves to a loopback address (%(address)s): webhooks go to the public internet only."
+            )
+            % names
+        )
     if address.is_link_local:
-        return _("a link-local address (cloud metadata lives there)")
+        return (
+            _(
+                "The host %(host)s resolves to a link-local address (%(address)s), where cloud metadata lives: "
+                "webhooks go to the public internet only."
+            )
+            % names
+        )
     if address.is_private:
-        return _("a private network address")
+        return (
+            _(
+                "The host %(host)s resolves to a private network address (%(address)s): "
+                "webhooks go to the public internet only."
+            )
+            % names
+        )
     if address.is_multicast or address.is_reserved or address.is_unspecified or not address.is_global:
-        return _("an address that is not on the public internet")
+        return (
+            _(
+                "The host %(host)s resolves to an address that is not on the public internet (%(address)s): "
+                "webhooks go to the public internet only."
+            )
+            % names
+        )
     return ""
 
 
@@ -68,14 +97,9 @@ def url_check(url: str) -> list[str]:
     if not addresses:
         raise UnsafeUrl(_("The host %(host)s can't be resolved.") % {"host": host})
     for text in addresses:
-        why = _address_refused(ipaddress.ip_address(text.split("%")[0]))
-        if why:
-            raise UnsafeUrl(
-                _(
-                    "The host %(host)s resolves to %(why)s (%(address)s): webhooks go to the public internet only."
-                )
-                % {"host": host, "why": why, "address": text}
-            )
+        refusal = _address_refused(ipaddress.ip_address(text.split("%")[0]), host=host, text=text)
+        if refusal:
+            raise UnsafeUrl(refusal)
     return addresses
 
 

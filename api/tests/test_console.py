@@ -169,6 +169,29 @@ def test_an_owner_registers_a_webhook_and_a_private_url_is_refused(client, make_
     assert not merchant.webhook_endpoints.exists()
 
 
+def test_a_loopback_url_is_refused_in_one_whole_sentence_in_each_language(client, make_merchant, settings):
+    """#23: German read "Der Host 127.0.0.1 löst zu eine Loopback-Adresse auf" (a sentence glued from pieces)."""
+    merchant = make_merchant("acme")
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+
+    pages = {
+        language: client.post(
+            reverse("console:hook_endpoints"),
+            {"url": "http://127.0.0.1:9000/hook", "events": ["reward.created"]},
+            HTTP_ACCEPT_LANGUAGE=language,
+        ).content.decode()
+        for language in ("de", "fr")
+    }
+
+    assert "Der Host 127.0.0.1 wird zu einer Loopback-Adresse aufgelöst (127.0.0.1)" in pages["de"]
+    assert (
+        "L\u2019hôte 127.0.0.1 correspond à une adresse de bouclage (127.0.0.1)\u00a0: les webhooks"
+        in pages["fr"]
+    )
+    assert not merchant.webhook_endpoints.exists()
+
+
 def test_the_api_reference_is_served_from_our_own_files(client):
     page = client.get("/api/docs/")
     script = client.get("/api/docs/?script=")

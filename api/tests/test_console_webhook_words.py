@@ -98,3 +98,25 @@ def test_the_webhooks_page_follows_a_shorter_schedule(owner_client, monkeypatch)
     page = _text(owner_client.get(reverse("console:hook_endpoints")))
 
     assert "and retry for about 1 day until it answers 2xx." in page
+
+
+@pytest.mark.parametrize(
+    ("language", "status"),
+    [
+        ("es", "Desactivado: han fallado 10 intentos en unos tres días."),
+        ("it", "Disattivato: non ha risposto correttamente a 10 tentativi in circa tre giorni."),
+        ("de", "Deaktiviert: 10 Zustellversuche in etwa drei Tagen sind fehlgeschlagen."),
+    ],
+)
+def test_the_reason_after_disabled_goes_on_in_lower_case_where_the_language_wants_it(
+    owner_client, language, status
+):
+    """#23: "Desactivado: Han fallado…", "Disattivato: Non ha risposto…" (docs/i18n.md, "What follows a colon")."""
+    endpoint = _disabled(owner_client.merchant, "Failing for 10 attempts over about three days.")
+
+    listed = _text(owner_client.get(reverse("console:hook_endpoints"), HTTP_ACCEPT_LANGUAGE=language))
+    detail = _text(
+        owner_client.get(reverse("console:hook_endpoint", args=[endpoint.pk]), HTTP_ACCEPT_LANGUAGE=language)
+    )
+
+    assert status in listed and status in detail

@@ -145,3 +145,13 @@ def test_ops_resend_an_invoice_to_the_owners(client, issued, django_capture_on_c
     ).content.decode()
     assert "INV-2026-000001 an die Inhaber von Paris gesendet." in german
     assert "the owners of" not in german
+    said = {}
+    for language in ("fr", "it"):
+        said[language] = client.post(
+            reverse("admin:billing_invoice_changelist"),
+            {"action": "resend_selected", "_selected_action": [invoice.pk]},
+            follow=True,
+            HTTP_ACCEPT_LANGUAGE=language,
+        ).content.decode()
+    assert "INV-2026-000001 envoyée aux propriétaires de Paris." in said["fr"]  # not "à les"
+    assert "INV-2026-000001 inviata ai titolari di Paris." in said["it"]  # not "a i"

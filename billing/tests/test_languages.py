@@ -226,7 +226,13 @@ def test_each_operator_reads_the_statement_not_issued_alert_in_their_own_languag
     de, en = alerts[german.email], alerts[english.email]
     assert de.subject == "[TikJoy ops] Kontoauszug 2026-10 EUR von joy nicht ausgestellt"
     assert "geht nicht auf und wurde nicht ausgestellt" in de.body
-    assert "Der Kontoauszug für September 2026 schloss mit 30.00" in de.body
+    assert (
+        "Der Kontoauszug für September 2026 schloss mit 30,00\xa0€, das Hauptbuch eröffnet Oktober 2026 aber mit 35,00\xa0€"
+        in de.body
+    )
     assert "Oktober 2026" in de.body and "does not reconcile" not in de.body
     assert en.subject == "[TikJoy ops] Statement 2026-10 EUR of joy not issued"
-    assert "The statement of September 2026 closed at 30.00, but the ledger now opens October 2026" in en.body
+    assert (
+        "The statement of September 2026 closed at €30.00, but the ledger now opens October 2026 at €35.00"
+        in en.body
+    )

@@ -169,8 +169,8 @@ def test_a_transaction_slipped_into_the_ledger_by_hand_blocks_the_statement_and_
         statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
 
     assert (
-        "the entries before 2026-11-01 00:00 Europe/Paris sum to 39.00, but the stored balance minus later "
-        "entries gives 30.00" in str(refused.value)
+        "the entries before 2026-11-01 00:00 Europe/Paris sum to €39.00, but the stored balance minus later "
+        "entries gives €30.00" in str(refused.value)
     )
     assert not Statement.objects.exists()
     alert = next(m for m in mail.outbox if m.subject.startswith("[TikJoy ops]"))
@@ -188,7 +188,7 @@ def test_a_movement_backdated_into_a_month_already_stated_blocks_the_next_statem
         statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
 
     assert (
-        "The statement of September 2026 closed at 30.00, but the ledger now opens October 2026 at 35.00"
+        "The statement of September 2026 closed at €30.00, but the ledger now opens October 2026 at €35.00"
         in str(refused.value)
     )
 

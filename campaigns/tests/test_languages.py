@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+from campaigns import services
 from campaigns.models import ActionType, Campaign, UgcSubmission, Video
 from campaigns.services import video_add
 from campaigns.tests.conftest import rule
@@ -252,3 +253,18 @@ def test_the_video_librarys_csv_gives_titles_and_captions_in_the_readers_languag
 
     assert "Dans les coulisses" in csv_text and "Comment nous torréfions" in csv_text
     assert "Behind the roaster" not in csv_text and "How we roast" not in csv_text
+
+
+def test_a_refused_state_change_names_the_states_as_each_language_writes_them(merchant, owner, make_campaign):
+    """#23: the states were lower-cased in every language ("Status „entwurf“")."""
+    draft = make_campaign(merchant, activate=False)
+
+    refusals = {}
+    for language in ("de", "en", "it"):
+        with translation.override(language), pytest.raises(services.CampaignError) as refused:
+            services.campaign_pause(campaign=draft, actor=owner)
+        refusals[language] = str(refused.value)
+
+    assert refusals["de"] == "Eine Kampagne mit Status „Entwurf“ kann nicht „Pausiert“ werden."
+    assert refusals["en"] == "A campaign that is draft cannot become paused."
+    assert refusals["it"] == "Una campagna nello stato «bozza» non può passare a «in pausa»."

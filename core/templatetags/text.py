@@ -1,4 +1,5 @@
-"""Text filters: ``{{ reason|after_colon }}`` (``core.i18n.after_colon``)."""
+"""Text filters: ``{{ reason|after_colon }}`` (``core.i18n.after_colon``) and ``{{ state|in_sentence }}``
+(``core.i18n.label_in_sentence``)."""
 
 from django import template
 
@@ -10,3 +11,8 @@ register = template.Library()
 @register.filter
 def after_colon(value) -> str:
     return i18n.after_colon(value) if value else ""
+
+
+@register.filter
+def in_sentence(value) -> str:
+    return i18n.label_in_sentence(value) if value else ""

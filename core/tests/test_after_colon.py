@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from core.i18n import after_colon
+from core.i18n import after_colon, label_in_sentence
 from promote.models import KindGoal
 
 
@@ -44,3 +44,17 @@ def test_a_goal_offered_reads_as_one_phrase_in_italian_and_french():
         assert str(offered).split("\xa0: ")[1][0].islower()
     with translation.override("de"):
         assert str(offered).startswith("Video: Mehr")
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "expected"),
+    [
+        ("en", "Paused", "paused"),
+        ("it", "In pausa", "in pausa"),
+        ("fr", "Brouillon", "brouillon"),
+        ("de", "Entwurf", "Entwurf"),  # a German noun keeps its capital inside a sentence too
+        ("en", "IBAN refused", "IBAN refused"),  # an acronym
+    ],
+)
+def test_a_label_inside_a_sentence_is_lower_case_except_german_nouns_and_names(language, label, expected):
+    assert label_in_sentence(label, language) == expected

@@ -120,6 +120,15 @@ def test_the_wallet_export_gives_its_times_in_berlin_to_the_second(client, kaffe
     assert top_up[0] == "2026-11-22 13:00:00+01:00" and top_up[3:] == ["50.00", "EUR"]
 
 
+def test_the_wallet_export_is_headed_with_capitals_as_the_other_console_exports(client, kaffee):
+    """#23: the French wallet CSV read "date et heure, opération, …" beside capitalised list exports."""
+    client.force_login(owner_of(kaffee))
+
+    header, *_rows_after = _rows(client, "/console/wallet/export.csv", "fr")
+
+    assert header == ["Date et heure", "Opération", "Détail", "Montant", "Devise"]
+
+
 def test_text_a_spreadsheet_would_run_as_a_formula_is_quoted_in_an_export(client, kaffee):
     Touchpoint.objects.filter(merchant=kaffee).update(name='=HYPERLINK("http://evil.example")')
     client.force_login(owner_of(kaffee))

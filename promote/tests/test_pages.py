@@ -102,7 +102,7 @@ def test_an_order_page_shows_analytics_and_csv(client, promoter, ops):
     assert 'data-testid="chart"' in page
     csv_text = client.get(reverse("promote:order_csv", args=[order.pk])).content.decode()
     lines = csv_text.strip().splitlines()
-    assert lines[0].startswith("hour (UTC),Coins spent,Impressions")
+    assert lines[0].startswith('"Hour, UTC",Coins spent,Impressions')
     assert len(lines) == 25
     assert sum(int(line.split(",")[1]) for line in lines[1:]) == order.consumed_coins
 
@@ -136,11 +136,12 @@ def test_an_order_page_counts_hours_and_days_in_the_persons_time_zone(client, pr
     client.force_login(ana)
 
     page = client.get(reverse("promote:order", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="it").content.decode()
-    lines = client.get(reverse("promote:order_csv", args=[order.pk])).content.decode().strip().splitlines()
+    csv_reply = client.get(reverse("promote:order_csv", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="it")
+    lines = csv_reply.content.decode().strip().splitlines()
 
     assert "Ora, Auckland (Ora della Nuova Zelanda)" in page and "Ora, UTC" not in page
     first = DeliveryTick.objects.filter(order=order).order_by("hour").first().hour
-    assert lines[0].startswith("hour (Pacific/Auckland),")
+    assert lines[0].startswith('"Ora, Auckland (Ora della Nuova Zelanda)",')  # in words, not its id
     assert lines[1].startswith(first.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:00,"))
 
 

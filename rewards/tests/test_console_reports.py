@@ -256,7 +256,7 @@ def test_the_wallet_history_reads_in_words_and_exports(client, acme_month):
     assert "Bank transfer received" in page and "Reward paid to a consumer" in page
     assert "Reward reversed: the money is back in your wallet" in page
     assert '<dd data-figure="balance">€89.85</dd>' in page  # 100.00 - 9.65 - 0.50
-    assert export[0] == ["when", "what", "detail", "amount", "currency"]
+    assert export[0] == ["When", "What", "Detail", "Amount", "Currency"]
     lines = export[1:]
     assert len(lines) == wallet_history(merchant=acme_month).count()
     assert sum(Decimal(line[3]) for line in lines) == Decimal("89.85")

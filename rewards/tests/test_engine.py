@@ -144,6 +144,32 @@ def test_a_paused_campaign_is_told_to_each_owner_in_their_own_language(
     assert "Campaign" in subjects["owner@acme.example"] and "Inverno" not in subjects["owner@acme.example"]
 
 
+def test_a_paused_campaign_names_its_reason_with_german_capitals_and_italian_lower_case(
+    make_merchant, make_campaign, make_consumer, add_member, django_capture_on_commit_callbacks
+):
+    """#23: the reason after "pausiert:" kept its nouns' capitals lowered ("das guthaben")."""
+    from merchants.roles import Role
+    from rewards.tests.conftest import login_rule
+
+    merchant = make_merchant(funds="0.60")
+    make_campaign(merchant, rules=[login_rule(amount=Decimal("0.60"))])
+    for email, language in (("jonas@acme.example", "de"), ("giulia@acme.example", "it")):
+        member = add_member(merchant, email, Role.OWNER)
+        member.language = language
+        member.save(update_fields=["language"])
+    action_record(user=make_consumer(), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        action_record(user=make_consumer(), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+
+    sent = {m.to[0]: m for m in mail.outbox}
+    german, italian = sent["jonas@acme.example"], sent["giulia@acme.example"]
+    assert german.subject.endswith("pausiert: Das Guthaben ist aufgebraucht")
+    assert "automatisch pausiert: Das Guthaben ist aufgebraucht." in german.body
+    assert italian.subject.endswith("in pausa: il wallet ha esaurito i fondi")
+
+
 def test_engagement_rewards_grow_with_the_post_and_a_snapshot_pays_once(
     make_merchant, make_campaign, make_consumer
 ):

@@ -143,3 +143,20 @@ def test_the_change_pages_name_the_campaign_in_the_readers_language_with_a_link(
         page = ops_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
         assert f'href="/ops/campaigns/campaign/{held.campaign_id}/change/">Winteraktion</a>' in page, url
         assert held.campaign.name not in page_text(ops_client.get(url, HTTP_ACCEPT_LANGUAGE="de")), url
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "old"),
+    [
+        ("fr", "Par incertitude", "Par on ne sait pas"),
+        ("it", "Per incertezza", "Per non si sa"),
+        ("es", "Por incertidumbre", "Por no se sabe"),
+        ("de", "Nach Ungewissheit", "unbekannt, ob"),
+    ],
+)
+def test_the_notices_uncertainty_filter_is_titled_with_a_noun(ops_client, language, title, old):
+    """#23: Django writes "By <the field's name>": "Par on ne sait pas s'il est arrivé" read as nonsense."""
+    text = page_text(ops_client.get("/ops/rewards/consumernotice/", HTTP_ACCEPT_LANGUAGE=language))
+
+    assert title in text
+    assert old not in text

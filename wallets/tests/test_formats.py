@@ -109,3 +109,19 @@ def test_a_ledger_entry_is_named_as_the_reader_writes_money():
         assert str(entry) == "+9.876,54\u00a0€ auf Konto #2"
     with translation.override("en"):
         assert str(entry) == "+€9,876.54 on account #2"
+
+
+@pytest.mark.parametrize(
+    ("language", "coins", "expected"),
+    [
+        ("fr", -100, "-100 coins"),  # #23: "-100 coin" beside "1 000 coins" on /ops/wallets/entry/
+        ("fr", -900, "-900 coins"),
+        ("fr", -1, "-1 coin"),
+        ("fr", 1000, "1\u202f000 coins"),
+        ("en", -1, "-1 coin"),
+        ("en", -2, "-2 coins"),
+    ],
+)
+def test_a_negative_coin_count_takes_the_plural_of_its_size(language, coins, expected):
+    with translation.override(language):
+        assert money_text(Money(coins, "XTJ")) == expected

@@ -299,6 +299,6 @@ def test_each_owner_is_told_in_their_own_language_that_an_endpoint_was_disabled(
         assert "Der Endpunkt hat mit 410 Gone geantwortet." in german.body
     with translation.override("it"):
         assert italian_mail.subject == gettext("TikJoy: a webhook endpoint was disabled")
-    assert "L\u2019endpoint ha risposto 410 Gone." in italian_mail.body
+    assert ": l\u2019endpoint ha risposto 410 Gone." in italian_mail.body  # lower case after the colon
     assert italian_mail.subject != german.subject
     assert endpoint.url in italian_mail.body
