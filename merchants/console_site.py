@@ -797,6 +797,21 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             request, lambda: super(ConsoleModelAdmin, self).changelist_view(request, extra_context)
         )
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django's history entry, without the fields a person never sees: a change page's hidden
+        ``edit_version`` is not a change of theirs (history pages name each field changed)."""
+        hidden = {name for name, field in form.fields.items() if field.widget.is_hidden}
+        message = super().construct_change_message(request, form, formsets, add)
+        for part in message:
+            changed = part.get("changed")
+            if changed and "name" not in changed:  # the form's own fields, not an inline's
+                changed["fields"] = [
+                    label
+                    for label, name in zip(changed["fields"], form.changed_data, strict=True)
+                    if name not in hidden
+                ]
+        return [part for part in message if part.get("changed", {"fields": True})["fields"]]
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         def view():
             return super(ConsoleModelAdmin, self).changeform_view(request, object_id, form_url, extra_context)
