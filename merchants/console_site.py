@@ -100,6 +100,10 @@ class ConsoleSite(admin.AdminSite):
     site_title = gettext_lazy("TikJoy console")
     index_title = gettext_lazy("Dashboard")
     index_template = "console/index.html"
+    # The breadcrumbs' first link names the dashboard as the menu does (``home_label``), not "Home".
+    app_index_template = "console/app_index.html"
+    password_change_template = "console/password_change_form.html"  # noqa: S105 - a template
+    password_change_done_template = "console/password_change_done.html"  # noqa: S105 - a template
     # Every console page carries the console's theme and navigation (templates/admin/base_site.html
     # reads ``console_theme``); /ops/ stays Django's plain admin.
     enable_nav_sidebar = False
@@ -306,6 +310,13 @@ class ConsoleSite(admin.AdminSite):
             request,
             {**(extra_context or {}), "dashboard_panels": panels, "dashboard_stylesheets": stylesheets},
         )
+
+    def app_index(self, request: HttpRequest, app_label: str, extra_context=None) -> HttpResponse:
+        """Django's page of an app's lists, headed by the app's name as the menu says it ("Billing"),
+        not "Billing administration"."""
+        app_list = self.get_app_list(request, app_label)
+        heading = {"title": app_list[0]["name"]} if app_list else {}  # none: Django's 404
+        return super().app_index(request, app_label, {**heading, **(extra_context or {})})
 
 
 console_site = ConsoleSite(name="console")
@@ -796,6 +807,21 @@ class ConsoleModelAdmin(admin.ModelAdmin):
         return self._with_domain_errors(
             request, lambda: super(ConsoleModelAdmin, self).changelist_view(request, extra_context)
         )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django's history entry, without the fields a person never sees: a change page's hidden
+        ``edit_version`` is not a change of theirs (history pages name each field changed)."""
+        hidden = {name for name, field in form.fields.items() if field.widget.is_hidden}
+        message = super().construct_change_message(request, form, formsets, add)
+        for part in message:
+            changed = part.get("changed")
+            if changed and "name" not in changed:  # the form's own fields, not an inline's
+                changed["fields"] = [
+                    label
+                    for label, name in zip(changed["fields"], form.changed_data, strict=True)
+                    if name not in hidden
+                ]
+        return [part for part in message if part.get("changed", {"fields": True})["fields"]]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         def view():

@@ -84,6 +84,7 @@ FORM_ERRORS = [
     gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
     gettext_noop("Raw passwords are not stored, so there is no way to see the user’s password."),
     gettext_noop("Set password"),
+    gettext_noop("Enable password-based authentication for this user by setting a password."),
     gettext_noop("Reset password"),
     gettext_noop("Set password: %s"),
     gettext_noop("Forgotten your login credentials?"),

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from webhooks.delivery_log import error_text
 from webhooks.reasons import disabled_reason_text
 
 
@@ -195,3 +196,8 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery} at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+
+    @property
+    def error_text(self) -> str:
+        """What went wrong, in the reader's language (``error`` stays as recorded, in English)."""
+        return error_text(self.error)

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import requests
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
@@ -264,7 +266,11 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
     status_code, error = None, ""
     started = time.monotonic()
     try:
-        with pinned_session(endpoint.url) as session:  # checks the URL, then never resolves it again
+        # Checks the URL, then never resolves it again. A refusal is recorded in English, whatever
+        # language triggered the attempt; a page shows it in its reader's (``WebhookAttempt.error_text``).
+        with translation.override(settings.LANGUAGE_CODE):
+            session = pinned_session(endpoint.url)
+        with session:
             response = session.post(
                 endpoint.url,
                 data=body.encode(),

@@ -348,3 +348,24 @@ def test_a_purchase_near_midnight_utc_has_one_date_on_the_promote_page_the_invoi
     assert "Data di emissione: 29 novembre 2026 · Data di acquisto: 29 novembre 2026, fuso orario: UTC" in pdf
     for shown in (page, invoices, pdf):
         assert "30/11/2026" not in shown and "30 novembre" not in shown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("es", ["Fecha de emisión:", "Fecha de compra:", "zona horaria:"]),
+        ("fr", ["Date d\u2019émission :", "Date d\u2019achat :", "fuseau horaire :"]),
+        ("de", ["Ausstellungsdatum:", "Kaufdatum:", "Zeitzone:"]),
+    ],
+)
+def test_a_merchants_coin_invoice_header_never_breaks_inside_a_label(make_merchant, language, labels):
+    merchant = make_merchant("berlin", funds="100.00", vat_number="DE136695976", language=language)
+    owner = merchant.memberships.get().user
+    promote.coins_buy_from_wallet(holder=merchant, coins_count=1000, currency="EUR", actor=owner, now=NOW)
+    coin_invoices_issue_due(now=LATER)
+
+    lines = [line.replace("\u00a0", " ") for line in pdf_text(Invoice.objects.get().pdf).splitlines()]
+
+    for label in labels:  # each label whole on one line of the PDF (es broke "Fecha | de emisión")
+        assert any(label in line for line in lines), (label, lines[:4])

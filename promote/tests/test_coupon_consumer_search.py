@@ -202,3 +202,25 @@ def test_the_coupons_are_listed_50_a_page_newest_first(brand, people, client):
     assert "ANA01" in second and "ANA00" in second and "ANA02" not in second
     assert 'data-testid="older-coupons"' not in second
     assert client.get(url, {"before": "²"}).status_code == 200  # not a number: the first page
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_refused_coupon_says_why_once(brand, people, client, language):
+    _merchant, owner = brand
+    client.force_login(owner)
+    fields = {
+        "action": "issue",
+        "coins": "999999",  # more than the brand's 2,000 coins
+        "valid_from": "2026-11-01 00:00",
+        "valid_until": "2030-12-31 00:00",
+        "consumer": people["dan"].pk,
+        "code": "TOO-MANY",
+    }
+
+    refused = client.post(reverse("console:promote_coupons"), fields, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    (why,) = re.findall(r'<ul class="errorlist nonfield"><li>(.*?)</li></ul>', page)
+    assert why and page.count(why) == 1
+    assert not Coupon.objects.exists()
