@@ -237,6 +237,7 @@ class CoinPurchase(models.Model):
                 fields=["wallet", "request_key"],
                 condition=Q(request_key__isnull=False),
                 name="promote_coinpurchase_one_per_request",
+                violation_error_message=_("These coins were already bought with this form."),
             ),
             models.CheckConstraint(
                 condition=Q(coins__gt=0),

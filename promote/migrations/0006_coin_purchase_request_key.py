@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 condition=models.Q(("request_key__isnull", False)),
                 fields=("wallet", "request_key"),
                 name="promote_coinpurchase_one_per_request",
+                violation_error_message="These coins were already bought with this form.",
             ),
         ),
     ]
