@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +55,8 @@ class WhatsAppSendError(Exception):
 
 
 class WhatsAppSendUnknown(WhatsAppSendError):
-    """The request went out but no answer came back in time: Meta may have sent (and will bill) the
+    """The request went out but no answer came back (a read timeout, or the connection dropped after the
+    request was written): Meta may have sent (and will bill) the
     message. The caller keeps it waiting for a status webhook instead of treating it as refused."""
 
 
@@ -185,10 +187,10 @@ def _send(payload: dict) -> SentMessage:
             headers={"Authorization": f"Bearer {settings.WHATSAPP_ACCESS_TOKEN}"},
             timeout=settings.WHATSAPP_HTTP_TIMEOUT_SECONDS,
         )
-    except requests.ReadTimeout as exc:  # sent, but no answer: the outcome is unknown
-        logger.warning("WhatsApp send unanswered: %s", type(exc).__name__)
-        raise WhatsAppSendUnknown(code=None, message=type(exc).__name__) from exc
     except requests.RequestException as exc:
+        if _maybe_delivered(exc):  # the request may have reached Meta: the outcome is unknown
+            logger.warning("WhatsApp send unanswered: %s", type(exc).__name__)
+            raise WhatsAppSendUnknown(code=None, message=type(exc).__name__) from exc
         logger.warning("WhatsApp send failed: %s", type(exc).__name__)
         raise WhatsAppSendError(code=None, message=type(exc).__name__) from exc
     try:
@@ -209,6 +211,25 @@ def _send(payload: dict) -> SentMessage:
     )
     logger.warning("WhatsApp send refused: code=%s subcode=%s trace=%s", exc.code, exc.subcode, exc.trace_id)
     raise exc
+
+
+def _maybe_delivered(exc: requests.RequestException) -> bool:
+    """Whether a failed POST may still have reached Meta (and the message gone out): no connection
+    was ever made (refused, unresolvable, TLS failed, connect timeout) means surely not sent; a
+    connection that dropped or stayed silent after the request was written (``ReadTimeout``, the
+    server closing it before or while answering) means it may have been."""
+    if isinstance(
+        exc, requests.ConnectTimeout | requests.exceptions.SSLError | requests.exceptions.ProxyError
+    ):
+        return False
+    if isinstance(exc, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        # urllib3 wraps a connection that was never made in MaxRetryError(reason=NewConnectionError);
+        # one that dropped after the request went out comes as ProtocolError("Connection aborted.").
+        return not isinstance(getattr(reason, "reason", None), urllib3.exceptions.NewConnectionError)
+    return False  # an invalid URL or the like: nothing went out
 
 
 def _int_or_none(value) -> int | None:

@@ -23,6 +23,7 @@ from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, NoticeUnce
 from rewards.notices import notice_send
 from rewards.tests.conftest import NOW
 from rewards.tests.test_ops_languages import page_text
+from social.tests.test_whatsapp_dropped import DroppingServer
 from social.whatsapp import WhatsAppSendError
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,6 +150,21 @@ def test_a_send_whatsapp_never_answered_is_recorded_uncertain_and_not_sent_again
     ) in page
     listed = page_text(ops_client.get("/ops/rewards/consumernotice/", HTTP_ACCEPT_LANGUAGE="it"))
     assert "Non si sa se sia arrivato: WhatsApp non ha risposto in tempo." in listed
+
+
+def test_a_whatsapp_connection_dropped_after_the_request_is_uncertain_and_not_sent_again(ben, settings):
+    server = DroppingServer()  # Meta's edge closes the connection after reading the message
+    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{server.port}/v21.0"
+    try:
+        first = _send(ben)
+        retried = _send(ben, now=NOW + timedelta(minutes=3))  # the worker's retry of the task
+    finally:
+        server.close()
+
+    assert (first, retried) == (False, False)
+    assert server.requests == 1  # it may have arrived once; it is never sent a second time
+    notice = ConsumerNotice.objects.get()
+    assert (notice.sent_at, notice.uncertainty) == (None, NoticeUncertainty.UNANSWERED)
 
 
 def test_a_send_whatsapp_refused_is_tried_again_and_sent_once(ben, httpserver, settings, ops_client):
