@@ -35,6 +35,7 @@ from chats.pricing import FREE, is_charged, rate_for, recipient_country
 from chats.template_languages import template_language_for, template_translation
 from core.errors import DomainError
 from merchants.models import Consent, Merchant
+from rewards.notices import notice_whatsapp_status_apply
 from social.whatsapp import WhatsAppSendError, WhatsAppSendUnknown, whatsapp_template_send, whatsapp_text_send
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
@@ -508,13 +509,17 @@ def _status(item: dict, *, now: datetime) -> None:
     wamid, status = str(item.get("id") or ""), _WEBHOOK_STATUS.get(str(item.get("status") or ""))
     if not wamid or status is None:
         return
+    callback = str(item.get("biz_opaque_callback_data") or "")
+    if notice_whatsapp_status_apply(
+        callback_data=callback, status=str(item.get("status")), at=_timestamp(item.get("timestamp"), now)
+    ):
+        return  # a reward notice's message (rewards.notices), not a conversation's
     outgoing = (
         ChatMessage.objects.select_for_update()
         .select_related("thread__merchant")
         .filter(direction=Direction.OUT)
     )
     message = outgoing.filter(wamid=wamid).first()
-    callback = str(item.get("biz_opaque_callback_data") or "")
     if (
         message is None
         and callback.startswith(CALLBACK_PREFIX)

@@ -258,7 +258,9 @@ def notice_send(
                 recipient_list=[address],
             )
         else:
-            whatsapp_update_send(to=address, text=notice.text, language=language)
+            whatsapp_update_send(
+                to=address, text=notice.text, language=language, callback_data=notice_callback_data(notice)
+            )
     except (WhatsAppSendUnknown, TimeoutError, smtplib.SMTPServerDisconnected) as exc:
         # Handed over, but no answer: it may have arrived. Not sent again (at most once).
         mine.filter(uncertainty="").update(uncertainty=NoticeUncertainty.UNANSWERED)
@@ -271,6 +273,29 @@ def notice_send(
         raise
     # One UPDATE, its own short transaction. Sent is sent, whatever another worker concluded meanwhile.
     ConsumerNotice.objects.filter(pk=notice.pk).update(sent_at=now, uncertainty="")
+    return True
+
+
+NOTICE_CALLBACK_PREFIX = "tikjoy-notice:"  # biz_opaque_callback_data of a notice sent by WhatsApp
+
+
+def notice_callback_data(notice: ConsumerNotice) -> str:
+    """Our reference on a notice's WhatsApp message, which Meta echoes in its status webhooks."""
+    return f"{NOTICE_CALLBACK_PREFIX}{notice.pk}"
+
+
+def notice_whatsapp_status_apply(*, callback_data: str, status: str, at: datetime) -> bool:
+    """A status webhook for a notice's WhatsApp message (``sent``, ``delivered`` or ``read``): it did
+    go out, so a notice recorded of unknown fate (the answer never came) is recorded sent, at the
+    time Meta gives. ``failed`` and anything else change nothing: a notice is never sent twice.
+    Returns whether the webhook was about a notice (else it is someone else's message)."""
+    if not callback_data.startswith(NOTICE_CALLBACK_PREFIX):
+        return False
+    number = callback_data[len(NOTICE_CALLBACK_PREFIX) :]
+    if number.isascii() and number.isdigit() and status in {"sent", "delivered", "read"}:
+        ConsumerNotice.objects.filter(
+            pk=int(number), channel=NoticeChannel.WHATSAPP, sent_at__isnull=True
+        ).update(sent_at=at, uncertainty="")
     return True
 
 

@@ -121,11 +121,11 @@ def whatsapp_update_payload(*, to: str, text: str, language: str | None = None) 
     }
 
 
-def whatsapp_update_send(*, to: str, text: str, language: str | None) -> SentMessage:
+def whatsapp_update_send(*, to: str, text: str, language: str | None, callback_data: str = "") -> SentMessage:
     """Tell the E.164 number ``to`` about a change to their money (an approved utility template, so it
     may go out of the 24-hour customer-service window), ``text`` being written in ``language``;
     raise WhatsAppSendError when refused."""
-    return _send(whatsapp_update_payload(to=to, text=text, language=language))
+    return _send(_with_callback(whatsapp_update_payload(to=to, text=text, language=language), callback_data))
 
 
 def whatsapp_text_payload(*, to: str, text: str) -> dict:
