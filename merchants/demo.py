@@ -25,14 +25,19 @@ DEMO_BILLING_ADDRESS = {
 }
 # What an earlier seed_demo wrote: all in the street lines, the country's name included.
 _EARLIER_BILLING_ADDRESS = "Torstrasse 1\n10119 Berlin\nGermany"
+# The wallet's first top-up came before every movement the demo dates in the past: last month's
+# (``billing.demo``, at most 61 days back) and the affiliate program's budget (``affiliates.demo``,
+# 61 days back). Each top-up e-mail states the balance after it, counted in the ledger's time order
+# as its receipt does: it is right only if nothing dated earlier is posted after it.
+DEMO_FUNDED_BEFORE = timedelta(days=62)
 
 
 def demo_merchant_ensure(*, owner: User, manager: User, ops: User, now: datetime | None = None) -> Merchant:
     """Joy Coffee: a store and a website, an owner and a manager, a wallet funded by one top-up,
-    received the day before its demo campaign went live (``campaigns.demo.DEMO_HISTORY``, 21 days
-    before ``now``): the wallet's history is over by ``now``."""
+    received before anything else the demo posts on it (``DEMO_FUNDED_BEFORE``): the wallet's
+    history is over by ``now``, and it was posted in time order."""
     now = now or timezone.now()
-    funded_at = now - timedelta(days=22)
+    funded_at = now - DEMO_FUNDED_BEFORE
     merchant = Merchant.objects.filter(slug=DEMO_SLUG).first()
     if merchant is None:
         merchant = services.merchant_create(

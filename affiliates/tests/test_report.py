@@ -138,6 +138,39 @@ def test_the_report_names_the_commissions_earned_not_a_payout(
         f"/affiliates/{history['program'].pk}/report/", HTTP_ACCEPT_LANGUAGE=language
     ).content.decode()
 
-    assert f"<figcaption>{chart}</figcaption>" in page
+    assert f">{chart}</figcaption>" in page
     assert f'<th scope="col">{column}</th>' in page
-    assert f"<figcaption>{payout}" not in page and f'<th scope="col">{payout}' not in page
+    assert (
+        f">{payout}" not in page.split("</figcaption>")[0][-200:] and f'<th scope="col">{payout}' not in page
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "caption", "first", "last"),
+    [
+        ("de", "Provisionen pro Tag (EUR)", "{day0:%d.%m.%Y} 77,50 €", "{day31:%d.%m.%Y} 40,00 €"),
+        ("en", "Payout per day (EUR)", "{day0:%-d %b %Y} €77.50", "{day31:%-d %b %Y} €40.00"),
+    ],
+)
+def test_the_reports_chart_names_each_day_and_writes_its_payout(
+    client, history, language, caption, first, last
+):
+    """#23 pass 12: the chart's bars had no labels; each is a day and a payout a reader sees and a
+    screen reader reads, in the reader's format, under a caption saying what they are."""
+    import re
+
+    client.force_login(history["affiliate"].user)
+
+    page = client.get(
+        f"/affiliates/{history['program'].pk}/report/", HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    chart = page.split('data-testid="payout-chart"')[1].split("</figure>")[0]
+    caption_id = re.search(r'<figcaption id="([^"]+)">' + re.escape(caption) + "</figcaption>", chart).group(
+        1
+    )
+    assert f'<ol class="bar-chart__rows" aria-labelledby="{caption_id}">' in chart
+    rows = [
+        " ".join(re.sub(r"<[^>]+>", " ", item).split()) for item in re.findall(r"<li[^>]*>(.*?)</li>", chart)
+    ]
+    assert rows == [first.format(day0=day(0)), last.format(day31=day(31))]

@@ -417,7 +417,7 @@ def test_the_video_form_states_the_size_limit_in_the_members_language(client, ow
 @pytest.mark.parametrize(
     ("language", "multiplier", "said", "unsaid"),
     [
-        ("es", "1.00", "Iniciar sesión con TikTok: 999,00\xa0€ supera el máximo por recompensa", "(por 1 "),
+        ("es", "1.00", "Inicio de sesión con TikTok: 999,00\xa0€ supera el máximo por recompensa", "(por 1 "),
         ("es", "1.50", "999,00\xa0€ (por 1,5 para algunos usuarios) supera el máximo", None),
         ("en", "1.00", "Log in with TikTok: €999.00 is above the maximum per reward", "(times 1 "),
     ],

@@ -120,7 +120,7 @@ def test_the_reward_rules_headings_put_a_no_break_space_before_the_colon_in_fren
     )
 
     assert "Règle de récompense\xa0: #1" in _inline_headings(add)
-    assert "Règle de récompense\xa0: Se connecter avec TikTok dans Summer JoyBack" in _inline_headings(change)
+    assert "Règle de récompense\xa0: Connexion avec TikTok dans Summer JoyBack" in _inline_headings(change)
     assert "Reward rule: Log in with TikTok in Summer JoyBack" in _inline_headings(english)
     assert "Règle de récompense: " not in add + change
 

@@ -248,8 +248,8 @@ def test_a_rules_name_in_the_console_is_in_the_readers_language(merchant, owner)
     login = campaign.rules.get(action=ActionType.TIKTOK_LOGIN)
 
     with translation.override("fr"):
-        assert str(login) == "Se connecter avec TikTok dans Winter"
+        assert str(login) == "Connexion avec TikTok dans Winter"
     with translation.override("es"):
-        assert str(login) == "Iniciar sesión con TikTok en Winter"
+        assert str(login) == "Inicio de sesión con TikTok en Winter"
     with translation.override("en"):
         assert str(login) == "Log in with TikTok in Winter"

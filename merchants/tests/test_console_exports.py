@@ -64,7 +64,7 @@ def test_a_german_readers_rewards_export_reads_in_german_and_in_berlin_time(clie
     (row,) = rows
     assert row[0] == str(reward.pk)
     assert row[1].startswith("Kunde ")  # Ana shares nothing: her pseudonym
-    assert row[2:6] == ["Winteraktion", "Mit TikTok anmelden", "Für die Aktion", "Ausstehend"]
+    assert row[2:6] == ["Winteraktion", "Anmeldung mit TikTok", "Für die Aktion", "Ausstehend"]
     assert row[6:9] == ["0.50", "0.40", "EUR"]  # plain numbers a spreadsheet adds up, with the currency
     assert row[9] == "2026-11-22 13:00:00+01:00"  # Berlin's time, to the second, with its offset
     assert row[10] == "2026-12-06 13:00:00+01:00"

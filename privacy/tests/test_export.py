@@ -229,9 +229,9 @@ def test_a_spanish_persons_csv_files_speak_spanish_under_the_same_column_names(
         "ip_address",
     ]
     assert {(a["brand"], a["action"], a["status"]) for a in actions} == {
-        ("Alpha", "Iniciar sesión con TikTok", "Recompensada"),
-        ("Beta", "Iniciar sesión con TikTok", "Recompensada"),
-        ("Gamma", "Iniciar sesión con TikTok", "En revisión"),
+        ("Alpha", "Inicio de sesión con TikTok", "Recompensada"),
+        ("Beta", "Inicio de sesión con TikTok", "Recompensada"),
+        ("Gamma", "Inicio de sesión con TikTok", "En revisión"),
     }
     alpha = next(a for a in actions if a["brand"] == "Alpha")
     assert alpha["detail"] == "Pagada: tu recompensa está en tu monedero."

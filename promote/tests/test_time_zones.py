@@ -72,7 +72,7 @@ def test_below_purchases_listed_in_utc_a_coupons_validity_names_its_own_zone(bra
     page = client.get(reverse("promote:home")).content.decode()
 
     assert "Datum (UTC)" in page
-    assert "gültig bis 22.12.2026 13:00 Berlin (Mitteleuropäische Zeit)" in page
+    assert "gültig bis 22.12.2026 um 13:00 Uhr Berlin (Mitteleuropäische Zeit)" in page
 
 
 def test_a_consumer_whose_zone_is_unknown_is_told_the_time_is_utc(brand, make_user, client):
@@ -137,4 +137,4 @@ def test_the_coupon_email_gives_the_time_in_the_persons_zone_and_names_it(
         _give(merchant, owner, lena)
 
     (sent,) = [m for m in mail.outbox if m.to == ["lena@example.com"]]
-    assert "gültig bis 22. Dezember 2026 13:00 Berlin (Mitteleuropäische Zeit)." in sent.body
+    assert "gültig bis 22. Dezember 2026 um 13:00 Uhr Berlin (Mitteleuropäische Zeit)." in sent.body

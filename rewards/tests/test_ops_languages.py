@@ -39,7 +39,7 @@ def test_the_held_reward_page_is_labelled_titled_and_explained_in_german(ops_cli
         assert label in text
     for label in ("Berechnung:", "Vorzustrecken am:", "Vorgestreckt am:", "Entschieden von:"):
         assert label in text
-    assert "Aktion: Mit TikTok anmelden von Bob für Joy Coffee" in text
+    assert "Aktion: Anmeldung mit TikTok von Bob für Joy Coffee" in text
     assert "Grund: In Prüfung: ungewöhnliche Aktivität." in text
     for english in (
         "Snapshot:",
@@ -62,7 +62,7 @@ def test_the_social_action_page_is_labelled_in_italian_with_its_risk_signals_in_
         assert label in text
     for label in ("Creato il:", "Post seguito:", "Punteggio di rischio: 60", "Segnali di rischio:"):
         assert label in text
-    assert "Accedi con TikTok di Bob per Joy Coffee" in text
+    assert "Accesso con TikTok di Bob per Joy Coffee" in text
     assert "other people earned" not in text  # the recorded signal, read in words
     for english in (
         "Action type",
@@ -117,7 +117,7 @@ def test_the_held_reward_page_names_its_rules_campaign_in_german(held, ops_clien
 
     text = page_text(ops_client.get(f"/ops/rewards/heldreward/{held.pk}/change/", HTTP_ACCEPT_LANGUAGE="de"))
 
-    assert "Prämienregel: Mit TikTok anmelden in Winteraufwärmung" in text
+    assert "Prämienregel: Anmeldung mit TikTok in Winteraufwärmung" in text
     assert f" in {held.campaign.name}" not in text
 
 

@@ -444,3 +444,30 @@ def test_a_reversal_reason_after_the_colon_goes_on_in_lower_case_where_the_langu
     page = _text(client.get("/wallet/", HTTP_ACCEPT_LANGUAGE=language)).replace("\xa0", " ")
 
     assert line in page
+
+
+@pytest.mark.parametrize(
+    ("language", "login", "share"),
+    [
+        ("it", "Accesso con TikTok", "Condivisione di un video su TikTok"),
+        ("de", "Anmeldung mit TikTok", "Teilen eines Videos auf TikTok"),
+        ("fr", "Connexion avec TikTok", "Partage d\u2019une vidéo sur TikTok"),
+        ("es", "Inicio de sesión con TikTok", "Vídeo compartido en TikTok"),
+    ],
+)
+def test_the_history_names_each_action_with_a_noun_not_an_order(client, ana_wallet, language, login, share):
+    """#23 pass 12: the history said "Acme Condividi un video su TikTok", an order to the reader, where
+    it names what was done; the buttons that ask for it stay imperative."""
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/", HTTP_ACCEPT_LANGUAGE=language))
+
+    assert f"Acme {share} " in page and f"Acme {login} " in page and f"Bravo {login} " in page
+    for order in (
+        "Accedi con TikTok",
+        "Condividi un video",
+        "Mit TikTok anmelden",
+        "Se connecter avec",
+        "Iniciar sesión con",
+    ):
+        assert order not in page

@@ -187,7 +187,7 @@ def test_the_renewal_date_is_in_the_persons_format_and_time_zone(client, world):
 
     with override("de"), timezone.override("Asia/Tokyo"):
         renewal = date_format(timezone.localtime(subscription.period_end), "SHORT_DATETIME_FORMAT")
-    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}", renewal)
+    assert re.fullmatch(r"\d{2}\.\d{2}\.\d{4} um \d{2}:\d{2} Uhr", renewal)  # "am 30.12.2026 um 19:21 Uhr"
     assert f'<strong data-testid="renewal-date">{renewal}</strong>' in page
 
 

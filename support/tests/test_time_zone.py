@@ -38,7 +38,7 @@ def asked(client, make_consumer):
 def test_the_first_view_says_the_time_is_utc(client, asked):
     page = client.get(asked).content.decode()
 
-    assert "29. November 2026 14:47 UTC" in page
+    assert "29. November 2026 um 14:47 Uhr UTC" in page
 
 
 def test_with_the_browsers_zone_the_time_is_berlins(client, asked):
@@ -46,7 +46,7 @@ def test_with_the_browsers_zone_the_time_is_berlins(client, asked):
 
     page = client.get(asked).content.decode()
 
-    assert "29. November 2026 15:47" in page
+    assert "29. November 2026 um 15:47 Uhr" in page
     assert "14:47" not in page
 
 
@@ -79,7 +79,7 @@ def test_a_merchants_request_shows_the_brands_time_and_names_its_zone(client, ow
 
     page = response_text(client.get(url))
 
-    assert "30. November 2026 05:40" in page and "04:40" not in page
+    assert "30. November 2026 um 05:40 Uhr" in page and "04:40" not in page
     assert "Zeiten in der Zeitzone von Kaffee: Berlin (Mitteleuropäische Zeit)." in page
 
 
@@ -90,5 +90,5 @@ def test_a_member_who_saved_a_zone_reads_the_request_in_it(client, owners_reques
 
     page = response_text(client.get(url))
 
-    assert "30. November 2026 04:40" in page
+    assert "30. November 2026 um 04:40 Uhr" in page
     assert "Zeitzone von Kaffee" not in page

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from tikjoy.management.commands.seed_demo import DEMO_PASSWORD
+from wallets.formats import money_text
 
 
 @pytest.fixture(autouse=True)
@@ -454,3 +455,29 @@ def test_last_months_demo_statement_names_the_campaign_in_the_merchants_language
     labels = [line["label"] for section in statement.sections for line in section["lines"]]
     assert any(label.startswith("Demo: JoyBack vom letzten Monat · ") for label in labels), labels
     assert not any("last month's JoyBack" in label for label in labels), labels
+
+
+@pytest.mark.django_db
+def test_each_demo_top_up_email_states_the_balance_its_receipt_and_statement_count(
+    django_capture_on_commit_callbacks,
+):
+    """The demo is seeded in time order: the balance each top-up's e-mail announces is the wallet's
+    running balance at that top-up in the ledger's time order, as its receipt and the statements count it."""
+    from django.core import mail
+
+    from merchants.locale import member_locale
+    from merchants.models import BankTransfer
+    from merchants.selectors import owners_with_email, top_up_balance_after
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--quiet-credentials")
+
+    transfers = BankTransfer.objects.filter(ledger_transaction__isnull=False).select_related("merchant")
+    # Joy Coffee's (last month's, its affiliate program's budget, its wallet's) and Nova Bikes'
+    assert transfers.count() == 4
+    for transfer in transfers:
+        for owner in owners_with_email(transfer.merchant):
+            [message] = [m for m in mail.outbox if transfer.bank_reference in m.body and owner.email in m.to]
+            with member_locale(owner, transfer.merchant):
+                receipt = money_text(top_up_balance_after(transfer=transfer))
+            assert f": {receipt}." in message.body, (transfer.bank_reference, message.body)
