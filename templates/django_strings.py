@@ -21,6 +21,8 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
   stato modificato", "Scegli campagna da modificare"): "what: name" without an article in Italian
   and Spanish, in /ops/' tone (tu, tú); the console says them formally in the context "to a
   merchant" (``merchants.console_site``).
+- A history's "Action" column ("Modification de Alerte …", "Modificati Lingua"): "what: fields" in
+  French, Italian and Spanish, so that no field label meets an article or an agreement.
 """
 
 # ruff: noqa: RUF001 (Django's msgids have typographic apostrophes; copied exactly)
@@ -114,6 +116,12 @@ ADMIN = [
     gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below."),
     gettext_noop("The {name} “{obj}” was changed successfully."),
     gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
+    # A history's "Action" column (LogEntry.get_change_message): "what: fields" with no article, so that
+    # any label reads right (French "Modification de Alerte", Italian "Modificati Lingua").
+    gettext_noop("Changed {fields}."),
+    gettext_noop("Changed {fields} for {name} “{object}”."),
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Deleted {name} “{object}”."),
     gettext_noop("Select %s to change"),
     gettext_noop("Select %s to view"),
     gettext_noop("Select %s"),
