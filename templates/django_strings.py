@@ -88,6 +88,19 @@ FORM_ERRORS = [
     gettext_noop("Set password"),
     gettext_noop("Enable password-based authentication for this user by setting a password."),
     gettext_noop("Reset password"),
+    # The usable-password field of Django 5.1+'s user forms (ops: add a person, set or disable a password).
+    gettext_noop("Password-based authentication"),
+    gettext_noop(
+        "Whether the user will be able to authenticate using a password or not. If disabled, they may still be able "
+        "to authenticate using other backends, such as Single Sign-On or LDAP."
+    ),
+    gettext_noop("Enabled"),
+    gettext_noop("Disabled"),
+    gettext_noop("Password-based authentication was disabled."),
+    gettext_noop("This action will <strong>enable</strong> password-based authentication for this user."),
+    gettext_noop("Disable password-based authentication"),
+    gettext_noop("Enable password-based authentication"),
+    gettext_noop("Conflicting form data submitted. Please try again."),
     gettext_noop("Set password: %s"),
     gettext_noop("Forgotten your login credentials?"),
     gettext_noop("In case you’ve forgotten, you are:"),
