@@ -264,6 +264,4 @@ def test_the_bank_file_alert_reaches_each_ops_recipient_in_their_language(
     assert team.subject == f"[TikJoy ops] bank file {result.bank_file.msg_id} needs a look"
     assert italian.subject == f"[TikJoy ops] il file della banca {result.bank_file.msg_id} va controllato"
     assert f"{payout.end_to_end_id}: debited by the bank, but its state here is “Rejected”" in team.body
-    assert (
-        f"{payout.end_to_end_id}: addebitato dalla banca, ma qui il suo stato è “Respinto”" in italian.body
-    )
+    assert f"{payout.end_to_end_id}: addebitato dalla banca, ma qui il suo stato è “Respinto”" in italian.body
