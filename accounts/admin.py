@@ -1,6 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    SetUnusablePasswordMixin,
+    UserChangeForm,
+    UserCreationForm,
+)
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
@@ -18,10 +25,22 @@ class TikJoyUserChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+class TikJoyAdminPasswordChangeForm(AdminPasswordChangeForm):
+    """Django's ops form to set or disable a person's password, its help in the reader's language: Django
+    adds its warning to the lazy help text when the module loads, which freezes it in English."""
+
+    usable_password_help_text = format_lazy(
+        '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("If disabled, the current password for this user will be lost."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = TikJoyUserChangeForm
     add_form = TikJoyUserCreationForm
+    change_password_form = TikJoyAdminPasswordChangeForm
     ordering = ("-date_joined",)
     list_display = ("email", "display_name", "is_staff", "is_active", "date_joined")
     list_filter = ("is_staff", "is_superuser", "is_active")

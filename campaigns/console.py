@@ -50,6 +50,7 @@ from campaigns.models import (
 )
 from core.db import subquery_count
 from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, console_site
+from merchants.locale import merchant_language
 from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
@@ -364,6 +365,15 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
             obj.currency if obj is not None else (membership.merchant.currency if membership else "EUR")
         )
         return form
+
+    def get_changeform_initial_data(self, request):
+        """A new campaign's name is written in the merchant's own language (``Merchant.language``), not the
+        site's default English."""
+        initial = super().get_changeform_initial_data(request)
+        membership = console_membership(request)
+        if membership is not None and "language" not in initial:
+            initial["language"] = merchant_language(membership.merchant)
+        return initial
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

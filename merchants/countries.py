@@ -7,6 +7,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from core.i18n import collation_key
+
 COUNTRIES = (
     ("AT", _("Austria")),
     ("BE", _("Belgium")),
@@ -40,6 +42,17 @@ COUNTRIES = (
     ("SK", _("Slovakia")),
     ("US", _("United States")),
 )
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """``COUNTRIES`` for a select a person picks from, by the name they read, in their language's order
+    (``core.i18n.collation_key``: German "Österreich" after "Norwegen", not under "AT"). Computed at each
+    call, so the language switch re-sorts: every country select (``Merchant.country``, the sign-up form)
+    takes this callable as its choices."""
+    return sorted(
+        ((code, str(name)) for code, name in COUNTRIES), key=lambda choice: collation_key(choice[1])
+    )
+
 
 EU_VAT_PREFIX = {
     "AT": "AT", "BE": "BE", "BG": "BG", "CY": "CY", "CZ": "CZ", "DE": "DE", "DK": "DK", "EE": "EE",

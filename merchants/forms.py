@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import time_zone_choices, time_zone_label
-from merchants.countries import COUNTRIES, vat_number_normalize
+from merchants.countries import country_choices, vat_number_normalize
 from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
 from merchants.roles import Role
 
@@ -38,7 +38,9 @@ class MerchantCreateForm(forms.Form):
         help_text=_("Letters, digits and hyphens: your page will be /b/<address>/."),
     )
     logo = forms.ImageField(required=False, label=_("Logo"), help_text=_("PNG or JPEG, up to 2 MB."))
-    country = forms.ChoiceField(label=_("Country"), choices=(("", _("Choose a country")), *COUNTRIES))
+    country = forms.ChoiceField(
+        label=_("Country"), choices=lambda: [("", _("Choose a country")), *country_choices()]
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial=Currency.EUR)
     legal_name = forms.CharField(
         max_length=200, label=_("Legal name"), help_text=_("As registered, for invoices.")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import time_zone_validate
-from merchants.countries import COUNTRIES
+from merchants.countries import country_choices
 from merchants.roles import Role
 from wallets.formats import money_text
 from wallets.money import Currency
@@ -48,7 +48,7 @@ class Merchant(models.Model):
         help_text=_("The brand page lives at /b/<slug>/. Lowercase."),
     )
     logo = models.ImageField(_("logo"), upload_to="merchants/logos/", blank=True)
-    country = models.CharField(_("country"), max_length=2, choices=COUNTRIES)
+    country = models.CharField(_("country"), max_length=2, choices=country_choices)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.EUR)
     language = models.CharField(
         _("language"),

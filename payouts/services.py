@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
@@ -48,8 +48,8 @@ from schwifty.exceptions import (
 from accounts.models import User
 from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.errors import DomainError
-from core.i18n import moment_text, person_or_active_language, recipient_locale, utc_text
-from core.tasks import after_commit, mail_after_commit
+from core.i18n import LaterText, moment_text, person_or_active_language, recipient_locale, utc_text
+from core.tasks import after_commit, mail_after_commit, mail_each_after_commit
 from merchants.locale import member_locale, merchant_language, person_language
 from merchants.models import Merchant, Role
 from payouts import sepa
@@ -784,9 +784,38 @@ def _notify(payouts: Iterable[Payout]) -> None:
             after_commit("payouts.tasks.payouts_notify", payout_ids=ids[offset : offset + 500], state=state)
 
 
-def _ops_alert(subject: str, message: str) -> None:
-    mail_after_commit(
-        subject=f"[TikJoy ops] {subject}", message=message, recipient_list=list(settings.PAYOUTS_OPS_EMAILS)
+class _AlertLines:
+    """An ops alert's lines, one a line, each written in the language active when the e-mail is."""
+
+    def __init__(self, lines: Sequence[LaterText]):
+        self.lines = list(lines)
+
+    def __str__(self) -> str:
+        return "\n".join(str(line) for line in self.lines)
+
+
+def _ops_recipients() -> list[tuple[User | None, str]]:
+    """``PAYOUTS_OPS_EMAILS``, each with the active staff member whose address it is (written to in the
+    language they saved), else ``None`` (a team address: English)."""
+    addresses = list(settings.PAYOUTS_OPS_EMAILS)
+    if not addresses:
+        return []
+    whose = Q()
+    for address in addresses:
+        whose |= Q(email__iexact=address)
+    staff = {
+        member.email.casefold(): member
+        for member in User.objects.filter(whose, is_staff=True, is_active=True)
+    }
+    return [(staff.get(address.casefold()), address) for address in addresses]
+
+
+def _ops_alert(subject: LaterText, lines: Sequence[LaterText]) -> None:
+    """E-mail ``PAYOUTS_OPS_EMAILS``, each recipient in their own language (``_ops_recipients``), after commit."""
+    mail_each_after_commit(
+        recipients=_ops_recipients(),
+        subject=LaterText("[TikJoy ops] %(subject)s", subject=subject),
+        message=_AlertLines(lines),
     )
 
 
@@ -1455,7 +1484,7 @@ class _Applier:
         self.events: list[PayoutEvent] = []
         self.changed: dict[int, Payout] = {}
         self.blocked: set[int] = set()
-        self.ops_alerts: list[str] = []
+        self.ops_alerts: list[LaterText] = []
         self.platform_bank = account_for(
             owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=PAYOUT_CURRENCY
         )
@@ -1489,7 +1518,11 @@ class _Applier:
             if payout.state != PayoutState.PAID:
                 # The bank says the money left for a payout we no longer count as sent: reconcile by hand.
                 self.ops_alerts.append(
-                    f"{payout.end_to_end_id}: debited by the bank but {payout.state.lower()} here"
+                    LaterText(
+                        gettext_lazy("%(payout)s: debited by the bank, but its state here is “%(state)s”"),
+                        payout=payout.end_to_end_id,
+                        state=PayoutState(payout.state).label,
+                    )
                 )
             return left_outcome(payout.state)
         self._to(payout, PayoutState.PAID, reason="Debited from the platform's bank account")
@@ -1520,10 +1553,22 @@ class _Applier:
             self.blocked.add(account.pk)
         if mapped.action == Action.COMPLIANCE:
             payout.escalation = Escalation.COMPLIANCE
-            self.ops_alerts.append(f"COMPLIANCE {mapped.code}: payout {payout.end_to_end_id} (never retry)")
+            self.ops_alerts.append(
+                LaterText(
+                    gettext_lazy("COMPLIANCE %(code)s: payout %(payout)s (never retry it)"),
+                    code=mapped.code,
+                    payout=payout.end_to_end_id,
+                )
+            )
         elif mapped.action == Action.OPS:
             payout.escalation = Escalation.OPS
-            self.ops_alerts.append(f"{mapped.code}: payout {payout.end_to_end_id} refused for our own data")
+            self.ops_alerts.append(
+                LaterText(
+                    gettext_lazy("%(code)s: payout %(payout)s refused because of our own data"),
+                    code=mapped.code,
+                    payout=payout.end_to_end_id,
+                )
+            )
         return mapped.message
 
     def rejected(self, payout: Payout, code: str) -> str:
@@ -1699,7 +1744,16 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
                     "payout_currency": payout.currency,
                 }
             )
-            applier.ops_alerts.append(f"{bank_file}: {line.end_to_end_id} {outcome}")
+            applier.ops_alerts.append(
+                LaterText(
+                    gettext_lazy(
+                        "%(payout)s: the bank's amount %(amount)s differs from the payout's %(payout_amount)s"
+                    ),
+                    payout=line.end_to_end_id,
+                    amount=f"{line.amount} {line.currency or payout.currency}",
+                    payout_amount=f"{payout.amount} {payout.currency}",
+                )
+            )
             payout = None
         else:
             outcome = _apply_line(applier, payout, line)
@@ -1725,7 +1779,10 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
         _post_chunked(applier.postings)
         _notify(changed)
     if applier.ops_alerts:
-        _ops_alert(f"bank file {bank_file.msg_id} needs a look", "\n".join(applier.ops_alerts))
+        _ops_alert(
+            LaterText(gettext_lazy("bank file %(file)s needs a look"), file=bank_file.msg_id),
+            applier.ops_alerts,
+        )
     return result
 
 

@@ -21,6 +21,8 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
   stato modificato", "Scegli campagna da modificare"): "what: name" without an article in Italian
   and Spanish, in /ops/' tone (tu, tú); the console says them formally in the context "to a
   merchant" (``merchants.console_site``).
+- A history's "Action" column ("Modification de Alerte …", "Modificati Lingua"): "what: fields" in
+  French, Italian and Spanish, so that no field label meets an article or an agreement.
 """
 
 # ruff: noqa: RUF001 (Django's msgids have typographic apostrophes; copied exactly)
@@ -86,6 +88,19 @@ FORM_ERRORS = [
     gettext_noop("Set password"),
     gettext_noop("Enable password-based authentication for this user by setting a password."),
     gettext_noop("Reset password"),
+    # The usable-password field of Django 5.1+'s user forms (ops: add a person, set or disable a password).
+    gettext_noop("Password-based authentication"),
+    gettext_noop(
+        "Whether the user will be able to authenticate using a password or not. If disabled, they may still be able "
+        "to authenticate using other backends, such as Single Sign-On or LDAP."
+    ),
+    gettext_noop("Enabled"),
+    gettext_noop("Disabled"),
+    gettext_noop("Password-based authentication was disabled."),
+    gettext_noop("This action will <strong>enable</strong> password-based authentication for this user."),
+    gettext_noop("Disable password-based authentication"),
+    gettext_noop("Enable password-based authentication"),
+    gettext_noop("Conflicting form data submitted. Please try again."),
     gettext_noop("Set password: %s"),
     gettext_noop("Forgotten your login credentials?"),
     gettext_noop("In case you’ve forgotten, you are:"),
@@ -114,6 +129,12 @@ ADMIN = [
     gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below."),
     gettext_noop("The {name} “{obj}” was changed successfully."),
     gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
+    # A history's "Action" column (LogEntry.get_change_message): "what: fields" with no article, so that
+    # any label reads right (French "Modification de Alerte", Italian "Modificati Lingua").
+    gettext_noop("Changed {fields}."),
+    gettext_noop("Changed {fields} for {name} “{object}”."),
+    gettext_noop("Added {name} “{object}”."),
+    gettext_noop("Deleted {name} “{object}”."),
     gettext_noop("Select %s to change"),
     gettext_noop("Select %s to view"),
     gettext_noop("Select %s"),

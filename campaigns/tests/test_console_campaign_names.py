@@ -83,3 +83,17 @@ def test_the_ops_campaign_list_names_the_campaign_in_the_readers_language(client
 
     assert "Winterschlussverkauf" in german and "Winter sale" not in german
     assert "Winter sale" in french and "Winterschlussverkauf" not in french  # no French name: its own
+
+
+@pytest.mark.parametrize("language", ["de", "it", "en"])
+def test_a_new_campaigns_name_language_preselects_the_merchants_own_language(
+    client, owner, merchant, language
+):
+    """#23: the new-campaign form offered English for the name's language to a German merchant."""
+    type(merchant).objects.filter(pk=merchant.pk).update(language=language)
+    client.force_login(owner)
+
+    body = client.get("/console/campaigns/campaign/add/").content.decode()
+
+    select = re.search(r'<select name="language"[^>]*>(.*?)</select>', body, re.S).group(1)
+    assert re.findall(r'<option value="(\w+)"[^>]*selected', select) == [language]

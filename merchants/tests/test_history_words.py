@@ -62,3 +62,40 @@ def test_an_entry_recorded_before_reads_in_words_in_the_ops_history(ops_client, 
     assert "Warnung bei niedrigem Guthaben" in german
     assert "edit_version" not in german and "Low-balance alert" not in german
     assert "Changed Low-balance alert." in english
+
+
+@pytest.mark.parametrize(
+    ("language", "changed", "added"),
+    [
+        ("fr", "Champs modifiés : Alerte de solde bas et Langue.", "Ajout : point de contact « Joy shop »."),
+        ("it", "Campi modificati: ", "Aggiunta: "),
+        ("es", "Campos modificados: Aviso de saldo bajo y Idioma.", "Se añadió: "),
+        ("de", " und Sprache geändert.", " „Joy shop“ hinzugefügt."),
+    ],
+)
+def test_a_history_says_what_changed_with_no_article_before_any_label(
+    ops_client, make_merchant, ops, language, changed, added
+):
+    """#23: French read "Modification de Alerte de solde bas", Italian "Modificati Avviso …": Django puts
+    the field's label after a word that must agree with it. "What: labels" reads right for any label."""
+    merchant = make_merchant("joy", brand_name="Joy Coffee")
+    LogEntry.objects.create(
+        user=ops,
+        content_type=ContentType.objects.get_for_model(Merchant),
+        object_id=str(merchant.pk),
+        object_repr="Joy Coffee",
+        action_flag=CHANGE,
+        change_message=json.dumps(
+            [
+                {"changed": {"fields": ["Low-balance alert", "Language"]}},
+                {"added": {"name": "touchpoint", "object": "Joy shop"}},
+            ]
+        ),
+    )
+
+    page = _text(
+        ops_client.get(f"/ops/merchants/merchant/{merchant.pk}/history/", HTTP_ACCEPT_LANGUAGE=language)
+    ).replace("\xa0", " ")
+
+    assert changed in page and added in page
+    assert "Modification de" not in page and "Modificati " not in page and "Modificado " not in page

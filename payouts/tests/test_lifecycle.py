@@ -227,6 +227,41 @@ def test_a_debit_for_a_rejected_payout_alerts_ops_and_moves_nothing(
     assert result.outcomes == {"left rejected": 1}
     alert = mail.outbox[-1]
     assert alert.to == ["ops-team@tikjoy.example"]
-    assert "debited by the bank but rejected here" in alert.body
+    assert f"{payout.end_to_end_id}: debited by the bank, but its state here is “Rejected”" in alert.body
     assert available(user) == eur("50.00")
     assert_ledger_clean()
+
+
+def test_the_bank_file_alert_reaches_each_ops_recipient_in_their_language(
+    make_payee, ops, ops2, settings, django_capture_on_commit_callbacks
+):
+    """#23: the alert was English only. A staff member's address gets it in the language they saved,
+    a team address (no account) in English."""
+    ops.language = "it"
+    ops.save(update_fields=["language"])
+    settings.PAYOUTS_OPS_EMAILS = ["ops-team@tikjoy.example", ops.email.upper()]
+    user = make_payee("50.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = _export(ops, ops2)
+    reject = sandbox_bank.BankAnswer(reject={payout.end_to_end_id: "AC01"})
+    services.bank_file_import(
+        raw=sandbox_bank.pain002_answer(batch=batch, payouts=[payout], answer=reject, now=LATER),
+        name="s.xml",
+        actor=ops,
+        now=LATER,
+    )
+    debit = sandbox_bank.camt054_answer(
+        batch=batch, payouts=[payout], answer=sandbox_bank.BankAnswer(), now=LATER
+    )
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.bank_file_import(raw=debit, name="n.xml", actor=ops, now=LATER)
+
+    team, italian = mail.outbox
+    assert team.to == ["ops-team@tikjoy.example"] and italian.to == [ops.email.upper()]
+    assert team.subject == f"[TikJoy ops] bank file {result.bank_file.msg_id} needs a look"
+    assert italian.subject == f"[TikJoy ops] il file della banca {result.bank_file.msg_id} va controllato"
+    assert f"{payout.end_to_end_id}: debited by the bank, but its state here is “Rejected”" in team.body
+    assert f"{payout.end_to_end_id}: addebitato dalla banca, ma qui il suo stato è “Respinto”" in italian.body

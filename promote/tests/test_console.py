@@ -201,3 +201,61 @@ def test_a_library_video_is_named_in_the_readers_language_where_the_merchant_gav
         assert "Caffè del mattino" in text
         assert "Joy Coffee morning" not in text
     assert "Joy Coffee morning" in english  # no English text given: the video's own title
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("de", "Bezahlt mit"),
+        ("fr", "Payé avec"),
+        ("it", "Pagato con"),
+        ("es", "Pagado con"),
+        ("en", "Paid with"),
+    ],
+)
+def test_a_coin_purchase_says_what_it_was_paid_with(client, make_merchant, language, heading):
+    """#23: the German column read "Über: TikJoy-Wallet" on a phone (a literal "From"/"via")."""
+    joy = make_merchant("joy", funds="50.00")
+    owner = joy.created_by
+    services.coins_buy_from_wallet(
+        holder=joy, coins_count=1000, currency="EUR", actor=owner, now=timezone.now()
+    )
+    type(owner).objects.filter(pk=owner.pk).update(language=language)
+    signed_in(client, owner)
+
+    body = client.get(reverse("console:promote")).content.decode()
+
+    assert f'<th scope="col">{heading}</th>' in body
+    assert '<th scope="col">Über</th>' not in body and '<th scope="col">Via</th>' not in body
+
+
+def test_a_promotions_status_reads_as_the_lists_status_column_in_italian(client, make_merchant):
+    """#23: the Italian order page said "stato attiva" in a sentence, lower case, while a status is a label:
+    the page says "Stato: Attiva", as the list's column does."""
+    joy = make_merchant("joy", funds="50.00")
+    video = video_of(joy)
+    owner = joy.created_by
+    now = timezone.now()
+    services.coins_buy_from_wallet(holder=joy, coins_count=1000, currency="EUR", actor=owner, now=now)
+    order = services.order_place(
+        holder=joy,
+        request=services.OrderRequest(
+            kind="VIDEO",
+            goal="VIEWS",
+            budget_coins=300,
+            duration_days=2,
+            commercial_music_declared=True,
+            video_id=video.pk,
+        ),
+        actor=owner,
+        now=now,
+    )
+    PromoteOrder.objects.filter(pk=order.pk).update(status="ACTIVE")
+    type(owner).objects.filter(pk=owner.pk).update(language="it")
+    signed_in(client, owner)
+
+    page = client.get(reverse("console:promote_order", args=[order.pk])).content.decode()
+    listed = client.get(reverse("console:promote")).content.decode()
+
+    assert 'Stato: <strong data-testid="status">Attiva</strong>' in page
+    assert "<td>Attiva</td>" in listed

@@ -142,6 +142,6 @@ def test_the_shares_page_lists_the_latest_public_shares_in_the_same_queries(clie
         client.get(url)
 
     assert len(one.captured_queries) == len(four.captured_queries) == SHARES_PAGE_QUERIES
-    assert first.video_id in page and "asked, waiting for the consumer" in page
+    assert first.video_id in page and "Asked, waiting for the consumer" in page  # a status column: a label
     assert gone.video_id not in page and theirs.video_id not in page
     assert [p.pk for p in selectors.shares_latest(merchant=joy, limit=2)] == [more[-1].pk, more[-2].pk]

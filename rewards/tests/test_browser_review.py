@@ -10,6 +10,8 @@ from campaigns.models import ActionType
 from rewards.models import Reward, RewardStatus
 from rewards.services import action_record
 from rewards.tests.conftest import NOW
+from tikjoy.tests.artefacts import ARTEFACTS
+from tikjoy.tests.browser import assert_fits, sign_in
 from tikjoy.tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,3 +58,33 @@ def test_ops_approve_and_reject_held_rewards_in_the_browser(
     page.goto("/ops/")
     page.get_by_role("link", name="Diagnostics").click()
     expect(page.get_by_text("All invariants hold.")).to_have_count(2)
+
+
+def test_a_held_rewards_page_fits_a_phone(
+    page: Page, live_server, ops, make_merchant, make_campaign, make_consumer
+):
+    """#23: the table of who shares the devices made the page 538 px wide on a 390 px phone; it scrolls
+    inside its own box now and the page fits."""
+    ops.is_superuser = True
+    ops.language = "es"  # Spanish was the widest
+    ops.save(update_fields=["is_superuser", "language"])
+    merchant = make_merchant()
+    make_campaign(merchant)
+    for name in ("Annabella Longname-Phonesharer", "Ben Phone"):
+        action_record(
+            user=make_consumer(name),
+            merchant=merchant,
+            action_type=ActionType.TIKTOK_LOGIN,
+            now=NOW,
+            device_id="p1",
+        )
+    held = Reward.objects.filter(status=RewardStatus.HELD).order_by("pk").last()
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    sign_in(page, ops, live_server.url)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"/ops/rewards/heldreward/{held.pk}/change/")
+    page.screenshot(path=str(ARTEFACTS / "ops-held-reward-390.png"), full_page=True)
+
+    expect(page.get_by_role("link", name="Annabella Longname-Phonesharer")).to_be_attached()
+    assert_fits(page, "the held reward's page")

@@ -167,7 +167,7 @@ def test_a_paused_campaign_names_its_reason_with_german_capitals_and_italian_low
     german, italian = sent["jonas@acme.example"], sent["giulia@acme.example"]
     assert german.subject.endswith("pausiert: Das Guthaben ist aufgebraucht")
     assert "automatisch pausiert: Das Guthaben ist aufgebraucht." in german.body
-    assert italian.subject.endswith("in pausa: il wallet ha esaurito i fondi")
+    assert italian.subject.endswith("in pausa: il portafoglio ha esaurito i fondi")
 
 
 def test_engagement_rewards_grow_with_the_post_and_a_snapshot_pays_once(
