@@ -15,14 +15,7 @@ from accounts.models import User
 from payouts.models import BankAccount, PayeeIdentity, Payout, PayoutState
 from wallets.models import Purpose, owner_key
 from wallets.services import account_for, balance
-
-PAYOUT_CURRENCY = "EUR"  # SEPA credit transfers are in euro
-
-
-def payout_minimum() -> Money:
-    """The smallest payout (``PAYOUTS_MIN_AMOUNT``, in euro): what ``payout_request`` refuses below, and
-    what the payouts page and the Help say."""
-    return Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
+from wallets.withdrawals import payout_minimum
 
 
 def add_business_days(day: date, days: int) -> date:

@@ -86,7 +86,6 @@ from payouts.models import (
     PayoutState,
 )
 from payouts.reasons import Action, reason_for
-from payouts.selectors import PAYOUT_CURRENCY, payout_minimum
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
 from wallets.debts import debts_of
@@ -103,6 +102,7 @@ from wallets.services import (
     post_many,
     transfer,
 )
+from wallets.withdrawals import PAYOUT_CURRENCY, payout_minimum
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from core.i18n import label_in_sentence
 from merchants.models import BankTransfer, Membership, Merchant
 from payouts.models import IN_FLIGHT_STATES, OPEN_STATES, IdentityStatus, PayeeIdentity, Payout
 from payouts.selectors import current_bank_account
-from payouts.services import PAYOUT_CURRENCY, merchant_refund_refusal, tax_id_needed
+from payouts.services import merchant_refund_refusal, tax_id_needed
 from privacy.models import DataExport, MerchantClosure
 from promote.models import OPEN_STATUSES, OrderStatus, PromoteOrder
 from promote.selectors import coin_holdings_get
@@ -35,6 +35,7 @@ from wallets.debts import debt_owed
 from wallets.formats import money_text
 from wallets.models import Account, Entry, Purpose, owner_key
 from wallets.selectors import accounts_of
+from wallets.withdrawals import PAYOUT_CURRENCY
 
 PAYOUT, FORFEIT = "PAYOUT", "FORFEIT"
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
@@ -50,15 +50,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import get_language, gettext, gettext_lazy, ngettext, pgettext
+from moneyed import Money
 
 from accounts.models import User
 from campaigns.models import Campaign
 from core.i18n import recipient_locale
 from core.tasks import after_commit
+from merchants.days import merchant_day
 from merchants.models import Merchant
 from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, NoticeUncertainty, Reward
 from social.whatsapp import WhatsAppSendError, WhatsAppSendUnknown, whatsapp_update_send
 from wallets.formats import money_text
+from wallets.models import Account, Purpose
+from wallets.withdrawals import PAYOUT_CURRENCY, payout_minimum
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +121,11 @@ def _amount(value, currency) -> str:
     return money_text(Decimal(str(value)), str(currency))
 
 
-def notice_text(kind: str, params: dict) -> str:
-    """The notice in the active language (call it inside ``recipient_locale``)."""
+def notice_text(kind: str, params: dict, *, available: Money | None = None) -> str:
+    """The notice in the active language (call it inside ``recipient_locale``). ``available``: the
+    person's available balance in euro as the notice is sent, for a reward in euro (what a payout is
+    made in): the notice says it beside the smallest payout, never that a payout can be made now
+    (below the minimum it can't)."""
     if kind == NoticeKind.DAILY_LIMIT:
         return gettext(
             "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s a day): "
@@ -128,23 +135,8 @@ def notice_text(kind: str, params: dict) -> str:
             "campaign": _campaign_name(params),
             "cap": _amount(params["cap"], params["currency"]),
         }
-    if kind == NoticeKind.REWARD_AVAILABLE and params.get("count", 1) > 1:
-        return ngettext(
-            "%(count)s reward from %(brands)s, %(amount)s in total, is now available in your TikJoy "
-            "wallet: you can pay it out to your bank.",
-            "%(count)s rewards from %(brands)s, %(amount)s in total, are now available in your TikJoy "
-            "wallet: you can pay them out to your bank.",
-            params["count"],
-        ) % {
-            "count": params["count"],
-            "brands": get_text_list(params["brands"], gettext("and")),
-            "amount": _amount(params["amount"], params["currency"]),
-        }
     if kind == NoticeKind.REWARD_AVAILABLE:
-        return gettext(
-            "Your reward of %(amount)s from %(brand)s is now available in your TikJoy "
-            "wallet: you can pay it out to your bank."
-        ) % {"amount": _amount(params["amount"], params["currency"]), "brand": params["brand"]}
+        return " ".join(filter(None, [_available_text(params), _payout_text(available)]))
     return gettext(
         '%(brand)s started its campaign "%(campaign)s" on TikJoy. See what you can earn: %(url)s'
     ) % {
@@ -152,6 +144,67 @@ def notice_text(kind: str, params: dict) -> str:
         "campaign": _campaign_name(params),
         "url": params["url"],
     }
+
+
+def _available_text(params: dict) -> str:
+    if params.get("count", 1) > 1:
+        return ngettext(
+            "%(count)s reward from %(brands)s, %(amount)s in total, is now available in your TikJoy wallet.",
+            "%(count)s rewards from %(brands)s, %(amount)s in total, are now available in your TikJoy wallet.",
+            params["count"],
+        ) % {
+            "count": params["count"],
+            "brands": get_text_list(params["brands"], gettext("and")),
+            "amount": _amount(params["amount"], params["currency"]),
+        }
+    return gettext("Your reward of %(amount)s from %(brand)s is now available in your TikJoy wallet.") % {
+        "amount": _amount(params["amount"], params["currency"]),
+        "brand": params["brand"],
+    }
+
+
+def _payout_text(available: Money | None) -> str:
+    """Where the person stands for a payout, true whatever their balance: it, and the smallest payout."""
+    if available is None:
+        return ""
+    return gettext("Your available balance is %(available)s; payouts to your bank start at %(minimum)s.") % {
+        "available": money_text(available),
+        "minimum": money_text(payout_minimum()),
+    }
+
+
+def _available_for_payout(user: User, params: dict | None) -> Money | None:
+    """The person's available balance in euro, for a notice about rewards in euro; else None."""
+    if not params or params.get("currency") != PAYOUT_CURRENCY:
+        return None
+    held = (
+        Account.objects.owned_by(user)
+        .filter(purpose=Purpose.USER_AVAILABLE, currency=PAYOUT_CURRENCY)
+        .values_list("balance", flat=True)
+        .first()
+    )
+    return Money(held or Decimal("0.00"), PAYOUT_CURRENCY)
+
+
+def _day_passed(kind: str, key: str, params: dict | None, *, now: datetime) -> bool:
+    """A daily-limit notice ("what you do today earns nothing more; tomorrow you can earn again") is
+    true only on the day it is about (the merchant's day, as the cap counts it): sent later (a queue
+    that waited, the demo seeding past days), it would be untrue, so it is not sent."""
+    if kind != NoticeKind.DAILY_LIMIT:
+        return False
+    day = str((params or {}).get("day") or key.rsplit(":", 1)[-1])
+    merchant = _brand(params)
+    if merchant is None:
+        return False
+    try:
+        return date.fromisoformat(day) < merchant_day(merchant, now)
+    except ValueError:
+        return False
+
+
+def _clock() -> datetime:
+    """The moment a notice is sent (the tests set it to their day)."""
+    return timezone.now()
 
 
 def _email_for(user: User) -> str:
@@ -237,10 +290,14 @@ def notice_send(
 
     Written in the person's language (``params``); ``text`` is only for a task queued by an older
     release, which passed the words already written."""
-    now = now or timezone.now()
+    now = now or _clock()
+    if _day_passed(kind, key, params, now=now):
+        logger.info("notice %s: the day it is about has passed: not sent", key)
+        return False
     user = User.objects.get(pk=user_id)
+    available = _available_for_payout(user, params) if kind == NoticeKind.REWARD_AVAILABLE else None
     with recipient_locale(user, brand=_brand(params)) as language:
-        written = notice_text(kind, params) if params is not None else text
+        written = notice_text(kind, params, available=available) if params is not None else text
         claimed = _notice_claim(
             user_id=user_id, kind=kind, key=key, written=written, rewrite=params is not None, now=now
         )

@@ -1483,11 +1483,13 @@ def _decided(
 
 def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> None:
     """Tell the person once a day per campaign that its daily limit is reached (after the commit)."""
+    day = merchant_day(campaign.merchant, now).isoformat()
     notice_queue(
         user_id=user_id,
         kind=NoticeKind.DAILY_LIMIT,
-        key=f"daily-limit:{user_id}:{campaign.pk}:{merchant_day(campaign.merchant, now).isoformat()}",
+        key=f"daily-limit:{user_id}:{campaign.pk}:{day}",
         params={  # written when sent, in the person's language (rewards.notices.notice_text)
+            "day": day,  # sent only on that day (rewards.notices: "today" would be untrue later)
             "brand": campaign.merchant.brand_name,
             "campaign_id": campaign.pk,
             "cap": str(campaign.user_daily_cap),

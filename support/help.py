@@ -16,10 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campaigns.models import MAX_VIDEOS_PER_MERCHANT
-from payouts.selectors import payout_minimum
 from promote.selectors import coin_prices_text
 from support.help_search import query_terms, ranked
 from wallets.formats import money_text, number_text
+from wallets.withdrawals import payout_minimum
 
 
 @dataclass(frozen=True)

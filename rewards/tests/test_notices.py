@@ -16,6 +16,7 @@ from werkzeug import Response
 from campaigns.models import ActionType, CampaignText
 from campaigns.services import campaign_activate
 from merchants.services import consent_give, consent_withdraw
+from rewards import notices
 from rewards.models import ConsumerNotice, NoticeChannel, NoticeKind, Reward
 from rewards.services import action_record, brand_join_complete, reward_settle, rewards_settle_due
 from rewards.tests.conftest import NOW, login_rule
@@ -55,8 +56,15 @@ def whatsapp_api(httpserver, settings):
     return sent
 
 
+@pytest.fixture
+def sent_that_day(monkeypatch):
+    """The worker sends a notice a minute after the engine queued it, on the test's day (``NOW``),
+    not on the day the suite runs: a daily-limit notice goes out only on the day it is about."""
+    monkeypatch.setattr(notices, "_clock", lambda: NOW + timedelta(minutes=1))
+
+
 def test_reaching_the_daily_limit_is_told_once_by_e_mail(
-    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks, sent_that_day
 ):
     merchant = make_merchant()
     make_campaign(
@@ -103,7 +111,8 @@ def test_a_reward_that_becomes_available_is_told_by_whatsapp_to_a_whatsapp_perso
     assert whatsapp_api[0]["template"]["name"] == settings.WHATSAPP_UPDATE_TEMPLATE_NAME
     text = whatsapp_api[0]["template"]["components"][0]["parameters"][0]["text"]
     assert text == (
-        "Your reward of €0.40 from Acme is now available in your TikJoy wallet: you can pay it out to your bank."
+        "Your reward of €0.40 from Acme is now available in your TikJoy wallet. "
+        "Your available balance is €0.40; payouts to your bank start at €10.00."
     )
     notice = ConsumerNotice.objects.get()
     assert (notice.kind, notice.channel) == (NoticeKind.REWARD_AVAILABLE, NoticeChannel.WHATSAPP)
@@ -202,7 +211,7 @@ def _in(language: str, msgid: str) -> str:
 
 
 def test_the_daily_limit_notice_is_in_the_persons_language_not_the_requests(
-    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks, sent_that_day
 ):
     merchant = make_merchant()
     campaign = make_campaign(
@@ -321,8 +330,8 @@ def test_three_rewards_settled_in_one_run_are_told_in_one_mail_with_their_sum(
     [sent] = _available_mails("sam@example.com")
     assert sent.subject == "[TikJoy] Your rewards are now available"
     assert sent.body.startswith(
-        "3 rewards from Acme, €8.00 in total, are now available in your TikJoy wallet: "
-        "you can pay them out to your bank."
+        "3 rewards from Acme, €8.00 in total, are now available in your TikJoy wallet. "
+        "Your available balance is €8.00; payouts to your bank start at €10.00."
     )
     assert "€4.40" not in sent.body
 
@@ -374,3 +383,51 @@ def test_a_run_of_one_brand_is_told_in_the_brands_language_and_of_two_brands_in_
     assert italian.subject == "[TikJoy] I tuoi premi sono ora disponibili"
     assert italian.body.startswith("2 premi da Acme, 5,60\xa0€ in tutto, sono ora disponibili")
     assert english.body.startswith("2 rewards from Acme and Beta, €3.60 in total, are now available")
+
+
+def test_a_daily_limit_notice_sent_after_its_day_would_be_untrue_and_is_not_sent(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks, monkeypatch
+):
+    merchant = make_merchant()
+    make_campaign(
+        merchant,
+        rules=[login_rule(), {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.05")}],
+        user_daily_cap=Decimal("0.50"),
+    )
+    ana = make_consumer("Ana")
+    _verified_email(ana, "ana@example.com")
+    mail.outbox.clear()
+    # the queue waited (or the demo seeded a past day): the worker sends it two days later
+    monkeypatch.setattr(notices, "_clock", lambda: NOW + timedelta(days=2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    with django_capture_on_commit_callbacks(execute=True):
+        like = action_record(user=ana, merchant=merchant, action_type=ActionType.LIKE, now=NOW)
+
+    assert like.status == "INELIGIBLE"  # the limit was reached that day
+    assert _notices("ana@example.com") == []  # "what you do today earns nothing more" two days later: no
+    assert not ConsumerNotice.objects.exists()
+
+
+def test_the_available_notice_says_the_balance_and_the_smallest_payout_never_that_a_payout_can_be_made(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks
+):
+    merchant = make_merchant()
+    make_campaign(merchant, rules=_three_rewards_rules(), hold_days=0)
+    ivy = make_consumer("Ivy")
+    ivy.language = "de"
+    ivy.save(update_fields=["language"])
+    _verified_email(ivy, "ivy@example.com")
+    action_record(user=ivy, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rewards_settle_due(now=NOW + timedelta(hours=1))
+
+    [sent] = _available_mails("ivy@example.com")
+    assert sent.body.startswith(
+        "Deine Prämie von 1,20\xa0€ von Acme ist jetzt in deinem TikJoy-Wallet verfügbar. "
+        "Dein verfügbares Guthaben beträgt 1,20\xa0€; Auszahlungen auf dein Bankkonto sind ab 10,00\xa0€ möglich."
+    )
+    assert "auszahlen lassen" not in sent.body  # 1,20 € can't be paid out: it isn't promised

@@ -123,9 +123,13 @@ def test_two_workers_sending_the_same_notice_at_once_send_one_message(ben, https
         thread.join(timeout=30)
 
     assert sorted(results) == [False, True]
-    assert graph.texts == [
-        "Your reward of €0.40 from Acme is now available in your TikJoy wallet: you can pay it out to your bank."
-    ]
+    assert (
+        graph.texts
+        == [
+            "Your reward of €0.40 from Acme is now available in your TikJoy wallet. "
+            "Your available balance is €0.00; payouts to your bank start at €10.00."  # its reward was never paid here
+        ]
+    )
     assert ConsumerNotice.objects.get().sent_at == NOW
 
 
