@@ -41,8 +41,14 @@ def demo_promote_seed(
 
     if not CoinWallet.objects.filter(user=consumer).exists():
         bought = now - timedelta(days=3)
+        # No one to ask whether to buy again (services.RepeatPurchase): the loader's purchases are meant.
         services.coins_buy_from_wallet(
-            holder=consumer, coins_count=100, currency="EUR", actor=consumer, now=bought
+            holder=consumer,
+            coins_count=100,
+            currency="EUR",
+            actor=consumer,
+            now=bought,
+            repeat_confirmed=True,
         )
         services.birth_date_declare(user=consumer, birth_date=date(1995, 4, 2), now=bought)
         lines.append(f"{consumer.email}: 100 coins bought with JoyBack")
@@ -86,6 +92,7 @@ def demo_promote_seed(
             currency=merchant.currency,
             actor=owner,
             now=started - timedelta(hours=1),
+            repeat_confirmed=True,  # no one to ask whether to buy again: the loader's purchases are meant
         )
         order = services.order_place(
             holder=merchant,

@@ -29,7 +29,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from moneyed import Money
 
 from accounts.models import User
@@ -77,6 +77,10 @@ from webhooks.services import Event, event_record, events_record
 
 MINIMUM_AGE = 18
 MAX_DURATION_DAYS = 30
+# A purchase from a TikJoy wallet this soon after another one on the same coin wallet is made only
+# once the person confirms it (``RepeatPurchase``): the back button or a second tab shows the buy
+# form again with a new request key, and would otherwise buy the same coins twice.
+REPEAT_PURCHASE_WINDOW = timedelta(minutes=10)
 
 
 class PromoteError(DomainError):
@@ -98,6 +102,34 @@ class WithdrawalBlocked(PromoteError):
                 "Coins can be withdrawn once no promotion is in review or active. In the way: %(orders)s."
             )
             % {"orders": listed}
+        )
+
+
+def minutes_ago_text(moment: datetime, *, now: datetime) -> str:
+    """How long before ``now`` ``moment`` was, in whole minutes ("3 minutes ago"), in the active language."""
+    minutes = int((now - moment).total_seconds() // 60)
+    if minutes < 1:
+        return gettext("less than a minute ago")
+    return ngettext("%(count)s minute ago", "%(count)s minutes ago", minutes) % {
+        "count": number_text(minutes)
+    }
+
+
+class RepeatPurchase(PromoteError):
+    """Coins bought from a TikJoy wallet within ``REPEAT_PURCHASE_WINDOW`` of another purchase on
+    the same coin wallet, without ``repeat_confirmed``: ``earlier`` is that purchase (the page asks
+    whether to buy again, naming it). The message names it in the active language and time zone."""
+
+    def __init__(self, earlier: CoinPurchase, *, now: datetime):
+        self.earlier = earlier
+        super().__init__(
+            gettext("%(coins)s were bought for %(amount)s at %(at)s, %(ago)s: confirm to buy again.")
+            % {
+                "coins": money_text(earlier.coins, COIN),
+                "amount": money_text(earlier.amount, earlier.currency),
+                "at": moment_text(earlier.created_at, "TIME_FORMAT"),
+                "ago": minutes_ago_text(earlier.created_at, now=now),
+            }
         )
 
 
@@ -231,13 +263,19 @@ def coins_buy_from_wallet(
     actor: User,
     now: datetime,
     request_key: uuid.UUID | None = None,
+    repeat_confirmed: bool = False,
 ) -> CoinPurchase:
     """Buy coins with the holder's TikJoy wallet (a consumer's available JoyBack, a merchant's
     prepaid funds): one ledger transaction moves the money to the coin funds and issues the coins.
 
     ``request_key``: the buy form's one-time key; a purchase already made with it (the same form
     sent again) is returned as it is, nothing bought twice (looked for under the wallet's lock,
-    the unique constraint behind it)."""
+    the unique constraint behind it).
+
+    ``repeat_confirmed``: the person confirmed buying again. Without it, a purchase within
+    ``REPEAT_PURCHASE_WINDOW`` of another one on the same coin wallet (a form shown again by the
+    back button, a second tab: each with a new key) raises ``RepeatPurchase``; looked for under
+    the same lock, so two tabs posting at once are served one after the other."""
     amount = coin_price(coins_count=coins_count, currency=currency)
     with transaction.atomic(durable=True):
         wallet = _wallet_for_purchase(holder, currency=currency, now=now)
@@ -247,6 +285,15 @@ def coins_buy_from_wallet(
                 return done
         if under_age(wallet=wallet, today=now.date()):
             raise PromoteError(under_age_text())
+        if not repeat_confirmed:
+            # Not bounded by ``now`` above: a tab that read the clock first may get the lock second.
+            earlier = (
+                CoinPurchase.objects.filter(wallet=wallet, created_at__gt=now - REPEAT_PURCHASE_WINDOW)
+                .order_by("-created_at", "-pk")
+                .first()
+            )
+            if earlier is not None:
+                raise RepeatPurchase(earlier, now=now)
         purchase = CoinPurchase.objects.create(
             wallet=wallet,
             coins=coins_count,
