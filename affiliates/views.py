@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from affiliates import clicklog, reports, selectors, services
 from affiliates.forms import ApplicationForm, InquiryForm, LinkForm
-from affiliates.models import AffiliateStatus, Program, ProgramKind
+from affiliates.models import Affiliate, AffiliateStatus, Program, ProgramKind
 from core.errors import DomainError
 from core.http import client_ip_get, device_id_get
 from wallets.debts import debt_owed
@@ -125,11 +125,24 @@ def program_page(request: HttpRequest, program_id: int) -> HttpResponse:
             "affiliates/apply.html",
             {"program": program, "form": form, "terms": program.terms_in(get_language())},
         )
+    return _portal(request, program=program, affiliate=affiliate)
+
+
+def _portal(
+    request: HttpRequest,
+    *,
+    program: Program,
+    affiliate: Affiliate,
+    link_form: LinkForm | None = None,
+    inquiry_form: InquiryForm | None = None,
+) -> HttpResponse:
+    """The affiliate's portal; a refused form is passed in bound, so it shows what was typed, each
+    error beside its field (status 200, never a redirect that drops the typing)."""
     context = {
         "program": program,
         "affiliate": affiliate,
-        "link_form": LinkForm(),
-        "inquiry_form": InquiryForm(currency=program.currency),
+        "link_form": link_form or LinkForm(),
+        "inquiry_form": inquiry_form or InquiryForm(currency=program.currency),
     }
     if affiliate.status == AffiliateStatus.APPROVED:
         commissions = selectors.commissions_of(affiliate)
@@ -178,11 +191,12 @@ def link_create(request: HttpRequest, program_id: int) -> HttpResponse:
             messages.success(
                 request, _("Your link is ready: %(url)s") % {"url": f"{settings.SITE_URL}/r/{link.code}"}
             )
+            return redirect("affiliates:program", program_id=program.pk)
         except DomainError as exc:
             messages.error(request, str(exc))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("affiliates:program", program_id=program.pk)
+        messages.error(request, _("Your link was not created: the form below says why."))
+    return _portal(request, program=program, affiliate=affiliate, link_form=form)
 
 
 @login_required
@@ -213,8 +227,9 @@ def inquiry_open(request: HttpRequest, program_id: int) -> HttpResponse:
         try:
             services.inquiry_open(affiliate=affiliate, now=timezone.now(), **form.cleaned_data)
             messages.success(request, _("Your inquiry was sent to the program. You'll see the answer here."))
+            return redirect("affiliates:program", program_id=program.pk)
         except DomainError as exc:
             messages.error(request, str(exc))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect("affiliates:program", program_id=program.pk)
+        messages.error(request, _("Your inquiry was not sent: the form below says why."))
+    return _portal(request, program=program, affiliate=affiliate, inquiry_form=form)

@@ -202,6 +202,8 @@ def request_new(request):
             "recent_errors": [{**error, "text": error_text(error)} for error in errors],
             "formal": formal,
             "audience": audience,
+            # Someone signed in without an address (WhatsApp, TikTok) is answered on the site only.
+            "answer_by_email": user is None or bool(user.email),
             "help_url_name": FormAudience.HELP_URL_NAMES[audience],
         },
     )

@@ -14,7 +14,15 @@ from django.utils import timezone
 from accounts.models import User
 from payouts import sandbox_bank, services
 from payouts.models import BankAccount, PayoutState
-from payouts.tests.conftest import IBAN_DE, assert_ledger_clean, available, eur, fund, verify_identity
+from payouts.tests.conftest import (
+    IBAN_DE,
+    add_bank_account,
+    assert_ledger_clean,
+    available,
+    eur,
+    fund,
+    verify_identity,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -629,3 +637,28 @@ def test_the_bank_details_countries_are_in_german_alphabetical_order(client, per
     assert names.index("Dänemark") < names.index("Deutschland")
     assert names.index("Norwegen") < names.index("Österreich") < names.index("Polen")
     assert names[0] == "Albanien"
+
+
+def test_the_code_page_names_the_account_holder_so_french_reads_right_before_a_vowel(
+    client, person, django_capture_on_commit_callbacks
+):
+    """ "au nom de Ivy Consumer" lacked its elision (#23): the holder follows a label instead."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/wallet/payouts/bank/", {**BANK_FORM, "holder_name": "Ivy Consumer"}, HTTP_ACCEPT_LANGUAGE="fr"
+        )
+
+    page = text(client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="fr"))
+
+    assert "Il confirme le compte se terminant par 3000, titulaire : Ivy Consumer." in page
+    assert "de Ivy" not in page
+
+
+def test_the_german_hold_note_says_nach_dem_before_its_date(client, person):
+    """ "erst nach 02.12.2026 um 11:48 Uhr" read wrong; the e-mail says "nach dem 2. Dezember" (#23)."""
+    add_bank_account(person, now=timezone.now())
+
+    page = html.unescape(text(client.get("/wallet/payouts/", HTTP_ACCEPT_LANGUAGE="de")))
+
+    note = re.search(r'data-testid="bank-hold">(.*?)</p>', page, re.S).group(1)
+    assert re.search(r"Auszahlungen erst nach dem \d{2}\.\d{2}\.\d{4} ", note), note

@@ -424,8 +424,8 @@ def test_an_ended_campaigns_report_says_in_german_when_it_ran_and_its_amounts_in
         r"[ \n]+", " ", client.get(f"/console/campaigns/campaign/{campaign.pk}/report/").content.decode()
     )
 
-    assert "Beendet · lief vom 03.10.2026 bis 31.10.2026</p>" in body
-    assert "seit 03.10.2026" not in body
+    assert "Beendet · lief vom 03.10.2026 bis zum 31.10.2026</p>" in body
+    assert "seit dem 03.10.2026" not in body
     assert '<dd data-figure="spend">10,65\xa0€</dd>' in body
     amounts = re.findall(r'<td class="amount">([^<]*€)</td>', body)
     assert amounts and "0,00\xa0€" in amounts
@@ -465,7 +465,7 @@ def test_the_dashboard_names_the_merchants_time_zone_in_german_not_by_its_iana_n
 @pytest.mark.parametrize(
     ("language", "said"),
     [
-        ("de", "läuft vom 09.11.2026 bis 28.02.2027</p>"),
+        ("de", "läuft vom 09.11.2026 bis zum 28.02.2027</p>"),
         ("it", "dal 09/11/2026 al 28/02/2027</p>"),
         ("fr", "du 09/11/2026 au 28/02/2027</p>"),
         ("es", "del 09/11/2026 al 28/02/2027</p>"),

@@ -520,3 +520,28 @@ def test_the_recent_errors_are_said_in_the_readers_language(client, make_consume
     assert "/b/no-such-brand/ (404): Seite nicht gefunden" in page
     assert "/me/whatsapp/offers/ (405): Diese Seite lässt sich nicht direkt öffnen" in page
     assert "Not Found" not in page and "Method Not Allowed" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "without_address", "with_address"),
+    [
+        ("fr", "Nous répondons sur ce site.", "Nous répondons sur ce site et par e-mail."),
+        ("de", "Wir antworten auf dieser Website.", "Wir antworten auf dieser Website und per E-Mail."),
+        ("en", "We answer on this site.", "We answer on this site and by e-mail."),
+    ],
+)
+def test_the_form_promises_an_e_mail_only_to_whom_we_can_write(
+    client, make_consumer, language, without_address, with_address
+):
+    """A WhatsApp sign-in who gave no address was told "Nous répondons … et par e-mail" (#23)."""
+    person = make_consumer("Ivy")
+    assert not person.email
+    client.force_login(person)
+
+    page = response_text(client.get(reverse("support:request_new"), HTTP_ACCEPT_LANGUAGE=language))
+
+    assert without_address in page and with_address not in page
+    person.email = "ivy@example.com"
+    person.save(update_fields=["email"])
+    page = response_text(client.get(reverse("support:request_new"), HTTP_ACCEPT_LANGUAGE=language))
+    assert with_address in page

@@ -1,0 +1,92 @@
+"""The portal's forms (a link, an inquiry): a refused one comes back as typed, each error just above
+its field's label and tied to its input, never a redirect that empties the form (#23, tester pass 13)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+INQUIRY = {"order_id": "JOY-2001", "order_date": "2026-11-22", "amount": "-5", "message": "Not in my list"}
+
+
+def _error_of(page: str, field: str) -> str:
+    """The error shown for ``field``; it must sit right above the field's label (nothing between)."""
+    match = re.search(
+        rf'<ul class="errorlist" id="id_{field}_error"><li>(.*?)</li></ul>\s*<p>\s*<label for="id_{field}">',
+        page,
+    )
+    assert match, f"no error beside the field {field}"
+    return html.unescape(match.group(1))
+
+
+def test_a_refused_inquiry_keeps_what_was_typed_and_says_why_beside_the_amount(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    response = client.post(f"/affiliates/{program.pk}/inquiries/", INQUIRY, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _error_of(page, "amount") == "El importe debe ser mayor que cero."
+    assert 'value="JOY-2001"' in page and 'value="2026-11-22"' in page and 'value="-5"' in page
+    assert "Not in my list</textarea>" in page
+    assert 'aria-describedby="id_amount_error"' in page
+    assert "Su consulta no se ha enviado: el formulario de abajo indica el motivo." in html.unescape(page)
+    assert not affiliate.inquiries.exists()
+
+
+def test_an_empty_inquiry_names_each_missing_field_beside_it_not_four_times_at_the_top(
+    client, program, affiliate
+):
+    client.force_login(affiliate.user)
+
+    response = client.post(f"/affiliates/{program.pk}/inquiries/", {}, HTTP_ACCEPT_LANGUAGE="es")
+
+    page = response.content.decode()
+    for field in ("order_id", "order_date", "amount", "message"):
+        assert _error_of(page, field) == "Este campo es requerido."
+    top = page[: page.index("<h1")]
+    assert "requerido" not in top
+
+
+def test_a_refused_link_keeps_the_typed_page_and_sub_id(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    response = client.post(
+        f"/affiliates/{program.pk}/links/",
+        {"destination": "not a page", "sub_id": "bio story"},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _error_of(page, "destination") == "La URL no es válida."
+    assert _error_of(page, "sub_id").startswith("Hasta 64 letras")
+    assert 'value="not a page"' in page and 'value="bio story"' in page
+    assert "Su enlace no se ha creado: el formulario de abajo indica el motivo." in html.unescape(page)
+    assert not affiliate.links.exists()
+
+
+def test_a_link_the_program_refuses_keeps_the_typed_page_and_says_why(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    response = client.post(
+        f"/affiliates/{program.pk}/links/", {"destination": "https://evil.example/x", "sub_id": "bio"}
+    )
+
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "only to the program's sites" in page
+    assert 'value="https://evil.example/x"' in page and 'value="bio"' in page
+
+
+def test_an_accepted_inquiry_still_goes_back_to_an_empty_form(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    response = client.post(f"/affiliates/{program.pk}/inquiries/", {**INQUIRY, "amount": "31.50"})
+
+    assert response.status_code == 302 and response["Location"] == f"/affiliates/{program.pk}/"
+    assert affiliate.inquiries.get().order_id == "JOY-2001"
