@@ -753,7 +753,12 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
             waiting = selectors.ugc_waiting_count(merchant_id=membership.merchant_id)
             extra_context = {
                 **(extra_context or {}),
-                "title": gettext("UGC submissions (%(waiting)s waiting for review)") % {"waiting": waiting},
+                "title": ngettext(
+                    "UGC submissions (%(waiting)s waiting for review)",
+                    "UGC submissions (%(waiting)s waiting for review)",
+                    waiting,
+                )
+                % {"waiting": waiting},
             }
         return super().changelist_view(request, extra_context)
 

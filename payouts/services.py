@@ -50,7 +50,7 @@ from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.errors import DomainError
 from core.i18n import LaterText, moment_text, person_or_active_language, recipient_locale, utc_text
 from core.tasks import after_commit, mail_after_commit, mail_each_after_commit
-from merchants.locale import member_locale, merchant_language, person_language
+from merchants.locale import member_locale, person_language
 from merchants.models import Merchant, Role
 from payouts import sepa
 from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
@@ -400,7 +400,8 @@ def merchant_bank_details_challenge_start(
             created_at=now,
             expires_at=now + timedelta(seconds=settings.PAYOUTS_CODE_TTL_SECONDS),
         )
-        with translation.override(merchant_language(merchant)):
+        # The owner's own language (their saved choice, else the console page's), as every code.
+        with translation.override(person_or_active_language(user)):
             subject = _("[TikJoy] Your code to change %(brand)s's bank details") % {
                 "brand": merchant.brand_name
             }

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
+from moneyed import Money
 
 from core.errors import DomainError
 from merchants.console_site import console_render, console_site, console_view
@@ -24,7 +25,7 @@ from privacy import services
 from privacy.forms import CloseMerchantForm, ReverseRewardsForm
 from privacy.selectors import merchant_closure_get, merchant_closure_plan_get
 from promote.selectors import coin_holdings_get
-from wallets.formats import money_text
+from wallets.formats import list_text, money_text
 
 
 @console_view(Capability.CLOSE_MERCHANT)
@@ -57,14 +58,20 @@ def close(request: HttpRequest) -> HttpResponse:
             done = services.merchant_rewards_reverse(
                 merchant=merchant, actor=request.user, reason=reverse_form.cleaned_data["reason"], now=now
             )
+            # Every reward reversed, a share's engagement rewards with it, as the wallet lists them.
             messages.success(
                 request,
                 ngettext(
-                    "%(count)s reward reversed: the money is back in the wallet.",
-                    "%(count)s rewards reversed: the money is back in the wallet.",
-                    done,
+                    "%(count)s reward reversed: %(amount)s is back in the wallet.",
+                    "%(count)s rewards reversed: %(amount)s is back in the wallet.",
+                    len(done.rewards),
                 )
-                % {"count": done},
+                % {
+                    "count": len(done.rewards),
+                    "amount": list_text(
+                        money_text(amount) for amount in done.refunded() or [Money(0, merchant.currency)]
+                    ),
+                },
             )
             return redirect("console:close")
     except DomainError as exc:

@@ -94,9 +94,9 @@ from privacy.selectors import (
 from promote.services import PromoteError, coins_withdraw, promote_erase_for_person
 from rewards.models import Reward, RewardStatus
 from rewards.services import (
-    RewardError,
+    RewardsReversed,
     person_debt_repay,
-    reward_reverse,
+    rewards_reverse,
     rewards_reverse_for_person,
     social_actions_erase,
     social_actions_network_purge,
@@ -572,26 +572,25 @@ def merchant_refund_request(*, merchant: Merchant, actor: User, now: datetime) -
     return payout
 
 
-def merchant_rewards_reverse(*, merchant: Merchant, actor: User, reason: str, now: datetime) -> int:
+def merchant_rewards_reverse(
+    *, merchant: Merchant, actor: User, reason: str, now: datetime
+) -> RewardsReversed:
     """The owner of a merchant that is closing reverses its pending and held rewards, with a reason
-    both sides see, through the engine's reversal (each in its own transaction); returns how many."""
+    both sides see, through the engine's reversal (each in its own transaction); returns every
+    reward reversed, a share's engagement rewards with it. One settled meanwhile ran its course."""
     _require_owner(merchant=merchant, actor=actor)
     if not reason.strip():
         raise ClosureRefused(
             gettext("Say why the rewards are reversed: the people who earned them see the reason.")
         )
-    done = 0
-    for reward_id in (
-        Reward.objects.filter(merchant=merchant, status__in=[RewardStatus.PENDING, RewardStatus.HELD])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    ):
-        try:
-            reward_reverse(reward_id=reward_id, reason=reason.strip()[:300], actor=actor, now=now)
-        except RewardError:
-            continue  # settled meanwhile: it ran its course
-        done += 1
-    return done
+    return rewards_reverse(
+        reward_ids=Reward.objects.filter(
+            merchant=merchant, status__in=[RewardStatus.PENDING, RewardStatus.HELD]
+        ).values_list("pk", flat=True),
+        reason=reason.strip()[:300],
+        actor=actor,
+        now=now,
+    )
 
 
 def merchant_closures_finish(*, now: datetime) -> int:

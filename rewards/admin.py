@@ -40,9 +40,10 @@ from rewards.reasons import reward_reason_text
 from rewards.risk import people_sharing_devices
 from rewards.services import (
     RewardError,
+    RewardsReversed,
     held_reward_approve,
     held_reward_reject,
-    reward_reverse,
+    rewards_reverse,
     user_ban,
     user_unban,
 )
@@ -98,22 +99,31 @@ class SocialActionAdmin(CampaignNameColumn, ReadOnlyAdmin):
 REJECT_HELP = _("Both the person and the brand see it.")
 
 
+def _each(queryset: QuerySet, reason: str, apply) -> tuple[int, dict[int, str]]:
+    done, refused = 0, {}
+    for obj in queryset:
+        try:
+            apply(obj, reason)
+            done += 1
+        except RewardError as exc:
+            refused[obj.pk] = str(exc)
+    return done, refused
+
+
 def _with_reason(
-    modeladmin, request: HttpRequest, queryset: QuerySet, *, title: str, apply
+    modeladmin, request: HttpRequest, queryset: QuerySet, *, title: str, apply=None, apply_all=None
 ) -> TemplateResponse | None:
-    """An admin action that asks for a reason on an intermediate page, then applies ``apply`` to each row."""
+    """An admin action that asks for a reason on an intermediate page, then applies ``apply`` to each
+    row, or ``apply_all`` to them all (it returns how many were done and why some were not, by id)."""
     if "apply" in request.POST:
         form = ReasonForm(request.POST, help_text=REJECT_HELP)
         if form.is_valid():
-            done = 0
-            for obj in queryset:
-                try:
-                    apply(obj, form.cleaned_data["reason"])
-                    done += 1
-                except RewardError as exc:
-                    modeladmin.message_user(
-                        request, gettext("#%(id)s: %(error)s") % {"id": obj.pk, "error": exc}, messages.ERROR
-                    )
+            reason = form.cleaned_data["reason"]
+            done, refused = apply_all(queryset, reason) if apply_all else _each(queryset, reason, apply)
+            for pk, error in sorted(refused.items()):
+                modeladmin.message_user(
+                    request, gettext("#%(id)s: %(error)s") % {"id": pk, "error": error}, messages.ERROR
+                )
             if done:
                 modeladmin.message_user(
                     request,
@@ -137,6 +147,11 @@ def _with_reason(
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         },
     )
+
+
+def _reversed_count(result: RewardsReversed) -> tuple[int, dict[int, str]]:
+    # Every reward reversed counts, a share's engagement rewards that went with it included.
+    return len(result.rewards), result.refused
 
 
 @admin.register(Reward)
@@ -228,8 +243,10 @@ class RewardAdmin(CampaignNameColumn, ReadOnlyAdmin):
             request,
             queryset,
             title=_("Reverse rewards"),
-            apply=lambda r, reason: reward_reverse(
-                reward_id=r.pk, reason=reason, actor=request.user, now=now
+            apply_all=lambda rows, reason: _reversed_count(
+                rewards_reverse(
+                    reward_ids=rows.values_list("pk", flat=True), reason=reason, actor=request.user, now=now
+                )
             ),
         )
 

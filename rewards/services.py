@@ -6,6 +6,7 @@
     reward_settle(...)        at the end of the hold: CONFIRMED (pending -> available) or REVERSED
     reward_advance(...)       a fast subscription (JoyFast): available early, advanced by TikJoy
     reward_reverse(...)       ops reverse a reward, with a reason
+    rewards_reverse(...)      several at once, each share's engagement rewards counted with it
     held_reward_approve/reject, user_ban/unban   the fraud review queue
 
 What a payment earns is decided by one pure function, ``rewards.decision.decide``;
@@ -38,6 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -2231,8 +2233,9 @@ def _reverse(
     actor: User | None,
     now: datetime,
     locked: _Locked | None = None,
-) -> None:
-    """Give the money back to the merchant (margin included) and release the caps.
+) -> list[Reward]:
+    """Give the money back to the merchant (margin included) and release the caps; returns the
+    rewards reversed (an action reward's engagement rewards go with it).
 
     The action and the reward are locked (``_lock_reward``); this takes the rest of the
     engine's locks in its order before the first posting: an action reward's engagement
@@ -2241,7 +2244,8 @@ def _reverse(
     """
     if reward.status not in (RewardStatus.PENDING, RewardStatus.HELD):
         raise RewardError(
-            f"Only pending or held rewards can be reversed; this one is {reward.get_status_display()}."
+            gettext("Only pending or held rewards can be reversed. This one's status: %(status)s.")
+            % {"status": reward.get_status_display()}
         )
     engagements: list[Reward] = []
     if locked is None:
@@ -2336,6 +2340,7 @@ def _reverse(
         _set_action(action, ActionStatus.INELIGIBLE, Reason.REVERSED, {"reason": reason})
         for engagement in engagements:
             _reverse(engagement, action, reason=reason, actor=actor, now=now, locked=locked)
+    return [reward, *engagements]
 
 
 def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now: datetime) -> None:
@@ -2369,6 +2374,41 @@ def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -
         reward, action = _lock_reward(reward_id)
         _reverse(reward, action, reason=reason.strip(), actor=actor, now=now)
     return reward
+
+
+@dataclass(frozen=True)
+class RewardsReversed:
+    """What ``rewards_reverse`` did: every reward reversed, engagement rewards that went with their
+    share's reward included, and why each reward asked for was not (by id, in the reader's language)."""
+
+    rewards: list[Reward]
+    refused: dict[int, str]
+
+    def refunded(self) -> list[Money]:
+        """The money back with the merchants, one sum per currency."""
+        sums: dict[str, Money] = {}
+        for reward in self.rewards:
+            sums[reward.currency] = sums.get(reward.currency, Money(0, reward.currency)) + reward.price_money
+        return [sums[currency] for currency in sorted(sums)]
+
+
+def rewards_reverse(*, reward_ids: Iterable[int], reason: str, actor: User, now: datetime) -> RewardsReversed:
+    """Reverse several rewards, each in its own transaction. A share's reward takes its engagement
+    rewards with it: they are counted once, and not refused afterwards for being reversed already."""
+    if not reason.strip():
+        raise RewardError(gettext("Say why the reward is reversed: both sides see the reason."))
+    done: list[Reward] = []
+    refused: dict[int, str] = {}
+    for reward_id in sorted(set(reward_ids)):
+        if any(r.pk == reward_id for r in done):
+            continue
+        try:
+            with transaction.atomic(durable=True):
+                reward, action = _lock_reward(reward_id)
+                done += _reverse(reward, action, reason=reason.strip(), actor=actor, now=now)
+        except RewardError as exc:
+            refused[reward_id] = str(exc)
+    return RewardsReversed(rewards=done, refused=refused)
 
 
 def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward:

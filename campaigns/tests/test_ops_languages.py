@@ -99,3 +99,22 @@ def test_a_pricing_plans_help_writes_its_decimal_with_the_readers_mark(ops_clien
 
     assert "0 bis 1 (0,8000 = 80 %)" in german and "0.8000" not in german
     assert "(0,8000 = 80 %)" in french and "0.8000" not in french
+
+
+def test_the_console_ugc_heading_says_one_waits_in_german_with_the_menus_word(
+    winter, owner, client, make_user
+):
+    services.ugc_submit(
+        campaign=winter, user=make_user("fan@consumer.example"), file=tiny_mp4(), caption="v1", now=NOW
+    )
+    client.force_login(owner)
+
+    one = _text(client.get("/console/campaigns/ugcsubmission/", HTTP_ACCEPT_LANGUAGE="de"))
+    services.ugc_submit(
+        campaign=winter, user=make_user("fan2@consumer.example"), file=tiny_mp4(), caption="v2", now=NOW
+    )
+    two = _text(client.get("/console/campaigns/ugcsubmission/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "UGC-Einreichungen (1 wartet auf Prüfung)" in one
+    assert "UGC-Einreichungen (2 warten auf Prüfung)" in two
+    assert "Einsendungen" not in one + two

@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from tikjoy.tests.factories import owner_of, response_text
@@ -80,3 +81,32 @@ def test_a_holder_name_the_bank_cant_take_is_refused_without_tu(make_merchant, c
     text = html.unescape(response_text(response))
     assert refusal in text
     assert not re.search(INFORMAL[language], text, flags=re.IGNORECASE)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("saved", "page", "subject"),
+    [
+        ("", "es", "[TikJoy] Su código para cambiar los datos bancarios de Maison Claire"),
+        ("de", "es", "[TikJoy] Ihr Code zum Ändern der Bankdaten von Maison Claire"),
+    ],
+)
+def test_the_refund_bank_details_code_goes_in_the_owners_language_not_the_brands(
+    make_merchant, client, django_capture_on_commit_callbacks, saved, page, subject
+):
+    merchant = make_merchant("claire", brand_name="Maison Claire", language="fr")
+    owner = owner_of(merchant)
+    owner.language = saved
+    owner.save(update_fields=["language"])
+    client.force_login(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("console:refund_bank"),
+            {**ADDRESS, "holder_name": "Maison Claire SARL", "iban": "DE89370400440532013000"},
+            HTTP_ACCEPT_LANGUAGE=page,
+        )
+
+    (sent,) = mail.outbox
+    assert sent.subject == subject
+    assert "Maison Claire" in sent.body and "Votre code" not in sent.body

@@ -38,7 +38,8 @@ from privacy.services import (
 )
 from promote.services import coins_buy_from_wallet, coupon_issue
 from rewards.models import Reward, RewardStatus
-from rewards.services import action_record, rewards_settle_due
+from rewards.services import action_record, rewards_settle_due, snapshot_process
+from rewards.tests.conftest import share, snapshot
 from tikjoy.tests.factories import NOW, ConsumerFactory, UserFactory, login_rule, owner_of
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Purpose
@@ -223,13 +224,44 @@ def test_closing_is_refused_while_money_moves_and_says_why(make_merchant, make_c
     assert shop.closed_at is None
 
     # The owner reverses the pending reward with a reason; the person sees it.
-    assert (
-        merchant_rewards_reverse(merchant=shop, actor=owner_of(shop), reason="We are closing", now=NOW) == 1
-    )
+    done = merchant_rewards_reverse(merchant=shop, actor=owner_of(shop), reason="We are closing", now=NOW)
+    assert len(done.rewards) == 1
     reward = Reward.objects.get(merchant=shop)
     assert (reward.status, reward.reason) == (RewardStatus.REVERSED, "We are closing")
     assert funds(shop) == eur("100.00")
     clean_books()
+
+
+@pytest.mark.django_db
+def test_reversing_before_closing_counts_a_shares_engagement_rewards_and_says_the_sum_in_spanish(
+    make_merchant, make_campaign, staff, client, capsys
+):
+    shop = make_merchant("gamma", funds="100.00", ops=staff[0])
+    campaign = make_campaign(shop, now=NOW)  # a login reward and a share with engagement rates
+    post = share(ConsumerFactory(display_name="Sharing Person"), shop, campaign)
+    snapshot_process(snapshot_id=snapshot(post, views=4_000).pk, now=NOW)
+    snapshot_process(snapshot_id=snapshot(post, views=9_000, likes=30).pk, now=NOW)
+    action_record(user=ConsumerFactory(), merchant=shop, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    assert Reward.objects.filter(merchant=shop, status=RewardStatus.PENDING).count() == 4
+    before = funds(shop)
+    client.force_login(owner_of(shop))
+
+    page = client.post(
+        reverse("console:close"),
+        {"action": "reverse", "reason": "Test", "console_merchant": shop.pk},
+        HTTP_ACCEPT_LANGUAGE="es",
+        follow=True,
+    )
+
+    returned = funds(shop) - before
+    assert returned > eur("0")
+    with translation.override("es"):
+        amount = money_text(returned)
+    said = [str(m) for m in page.context["messages"]]
+    assert said == [f"4 recompensas anuladas: {amount} de vuelta en el monedero."]
+    assert not Reward.objects.filter(merchant=shop).exclude(status=RewardStatus.REVERSED).exists()
+    clean_books()
+    assert "All reward invariants hold." in capsys.readouterr().out
 
 
 @pytest.mark.django_db

@@ -7,10 +7,10 @@ from django.core.management import call_command
 
 from accounts.models import User
 from campaigns.models import ActionType
-from rewards.models import Ban, Reward, RewardStatus
+from rewards.models import Ban, Reward, RewardKind, RewardStatus
 from rewards.risk import people_sharing_devices
-from rewards.services import action_record
-from rewards.tests.conftest import NOW
+from rewards.services import action_record, reward_reverse, snapshot_process
+from rewards.tests.conftest import NOW, share, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +250,44 @@ def test_the_german_review_queue_title_starts_with_a_capital_as_german_nouns_do(
 
     assert re.search(r"<h1>Zurückgehaltene Prämie \(Prüf-Warteschlange\) \w+ \w+ auswählen</h1>", body)
     assert "zurückgehaltene Prämie (Prüf" not in body
+
+
+def test_reversing_a_share_with_its_engagement_counts_every_reward_once_and_refuses_in_the_readers_language(
+    ops_client, ops, make_merchant, make_campaign, make_consumer, capsys
+):
+    merchant = make_merchant()
+    campaign = make_campaign(merchant)
+    post = share(make_consumer("Ana Sharer"), merchant, campaign)
+    snapshot_process(snapshot_id=snapshot(post, views=4_000).pk, now=NOW)
+    snapshot_process(snapshot_id=snapshot(post, views=8_000, likes=20).pk, now=NOW)
+    action_record(
+        user=make_consumer("Ben Login"), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW
+    )
+    gone = reward_reverse(
+        reward_id=Reward.objects.get(user__display_name="Ben Login").pk, reason="Bot.", actor=ops, now=NOW
+    )  # reversed before: it can't be again
+    engagements = list(Reward.objects.filter(kind=RewardKind.ENGAGEMENT).order_by("pk"))
+    assert len(engagements) == 2
+    share_reward = Reward.objects.get(kind=RewardKind.ACTION, user__display_name="Ana Sharer")
+    selected = [share_reward.pk, engagements[0].pk, gone.pk]  # the second engagement goes with its share
+
+    page = ops_client.post(
+        "/ops/rewards/reward/",
+        {"action": "reverse", "_selected_action": selected, "apply": "1", "reason": "Fake share."},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    )
+
+    text = html.unescape(page.content.decode())
+    assert "Prämien stornieren: 3 erledigt." in text  # the share's reward and both its engagement rewards
+    assert (
+        f"Nr. {gone.pk}: Nur ausstehende oder zur Prüfung zurückgehaltene Prämien können storniert "
+        "werden. Status dieser Prämie: Storniert." in text
+    )
+    assert all(f"Nr. {e.pk}:" not in text for e in engagements)  # gone with their share, not refused
+    assert set(Reward.objects.filter(user__display_name="Ana Sharer").values_list("status", flat=True)) == {
+        RewardStatus.REVERSED
+    }
+    call_command("ledger_check")
+    call_command("rewards_check")
+    assert "All reward invariants hold." in capsys.readouterr().out
