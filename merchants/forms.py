@@ -18,8 +18,10 @@ from core.i18n import time_zone_choices, time_zone_label
 from merchants.countries import country_choices, vat_number_normalize
 from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
 from merchants.roles import Role
+from wallets.forms import AmountField, GroupedMaxValueValidator
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
+LOW_BALANCE_ALERT_MAX = Decimal("1000000")  # in the merchant's currency
 
 
 def _clean_logo(logo):
@@ -126,6 +128,14 @@ class MerchantConsoleForm(forms.ModelForm):
         required=False,  # not sent: unchanged
         choices=settings.LANGUAGES,  # each language in its own name, as the footer's switcher
         help_text=MERCHANT_LANGUAGE_HELP,
+    )
+    # Typed as the reader writes amounts ("50,00" in German), up to a bound a wallet alert can mean
+    # ("1e9" was saved as 1.000.000.000,00 €, an alert that never stops).
+    low_balance_threshold = AmountField(
+        label=capfirst(Merchant._meta.get_field("low_balance_threshold").verbose_name),
+        required=False,
+        help_text=Merchant._meta.get_field("low_balance_threshold").help_text,
+        validators=[GroupedMaxValueValidator(LOW_BALANCE_ALERT_MAX)],
     )
     edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)  # the version opened
 

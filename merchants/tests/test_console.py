@@ -12,6 +12,7 @@ from merchants.models import Merchant
 from merchants.roles import Role
 from merchants.selectors import wallet_balance
 from merchants.tests.conftest import owner_of
+from merchants.tests.test_merchant_language import _form_data
 from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
@@ -265,3 +266,38 @@ def test_the_console_breadcrumbs_name_the_dashboard_as_its_menu_does_and_ops_kee
         assert ">Start<" not in crumbs, url
     ops = response_text(ops_client.get("/ops/merchants/merchant/", HTTP_ACCEPT_LANGUAGE="de"))
     assert ">Start</a>" in ops.split('class="breadcrumbs"')[1][:200]
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "shown"),
+    [
+        ("en", "1e9", "Enter an amount such as 25.50"),
+        ("de", "1.000.000.000,00", "Dieser Wert muss kleiner oder gleich 1.000.000 sein."),
+        ("fr", "-5", "Le montant doit être supérieur à zéro."),
+    ],
+)
+def test_a_low_balance_alert_beyond_reason_is_refused_in_words_and_nothing_saved(
+    client, make_merchant, language, typed, shown
+):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    url = f"/console/merchants/merchant/{merchant.pk}/change/"
+    data = {**_form_data(client.get(url)), "low_balance_threshold": typed}
+
+    response = client.post(url, data, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 200
+    assert shown in response_text(response).replace("\xa0", " ").replace("\u202f", " ")
+    merchant.refresh_from_db()
+    assert merchant.low_balance_threshold is None  # as it was
+
+
+def test_a_low_balance_alert_is_typed_as_the_reader_writes_amounts(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    url = f"/console/merchants/merchant/{merchant.pk}/change/"
+    data = {**_form_data(client.get(url)), "low_balance_threshold": "1.250,50"}
+
+    assert client.post(url, data, HTTP_ACCEPT_LANGUAGE="de").status_code == 302
+    merchant.refresh_from_db()
+    assert str(merchant.low_balance_threshold) == "1250.50"
