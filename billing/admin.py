@@ -13,6 +13,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,7 +28,7 @@ from core.admin import ListAtScaleMixin
 from core.errors import DomainError
 from merchants.models import Merchant
 from wallets.columns import money_column
-from wallets.formats import label_text
+from wallets.formats import label_text, money_text, number_text
 from wallets.money import Currency
 
 
@@ -98,7 +100,7 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     list_filter = ("month", CurrencyFilter)
     search_fields = ("merchant__brand_name", "merchant__slug", "sha256")  # see get_search_results
     list_select_related = ("merchant",)
-    exclude = ("pdf", "csv")
+    exclude = ("pdf", "csv", "sections", "pending_at_end")  # shown as tables (sections_table, …)
     readonly_fields = (
         "merchant",
         "currency",
@@ -111,8 +113,8 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
         "money_out",
         "closing_balance",
         "entry_count",
-        "sections",
-        "pending_at_end",
+        "sections_table",
+        "pending_at_end_table",
         "sha256",
         "issued_at",
         "download",
@@ -129,6 +131,62 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
 
     def get_urls(self):
         return self._file_urls() + super().get_urls()
+
+    # The stored figures (JSON, amounts with a dot) as the PDF prints them, in the reader's number
+    # format; the titles and labels stay in the statement's language, as on the PDF.
+    @admin.display(description=capfirst(Statement._meta.get_field("sections").verbose_name))
+    def sections_table(self, obj: Statement) -> SafeString | str:
+        if not obj.sections:
+            return _("No movement on the wallet this month.")
+        rows = []
+        for section in obj.sections:
+            rows.append(format_html('<tr><th colspan="3">{}</th></tr>', section["title"]))
+            rows.extend(
+                format_html(
+                    '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>',
+                    line["label"],
+                    number_text(line["count"]),
+                    money_text(line["amount"], obj.currency),
+                )
+                for line in section["lines"]
+            )
+            rows.append(
+                format_html(
+                    '<tr><td>{}</td><td></td><td class="num"><strong>{}</strong></td></tr>',
+                    _("Total"),
+                    money_text(section["total"], obj.currency),
+                )
+            )
+        return format_html(
+            '<table><thead><tr><th>{}</th><th class="num">{}</th><th class="num">{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            _("What"),
+            _("Movements"),
+            _("Amount"),
+            SafeString("".join(rows)),
+        )
+
+    @admin.display(description=capfirst(Statement._meta.get_field("pending_at_end").verbose_name))
+    def pending_at_end_table(self, obj: Statement) -> SafeString:
+        figures = obj.pending_at_end or {}
+        return format_html(
+            "<table><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                '<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>',
+                (
+                    (
+                        label,
+                        number_text(figures.get(f"{kind}_count", 0)),
+                        money_text(figures.get(f"{kind}_amount", "0"), obj.currency),
+                    )
+                    for kind, label in (
+                        ("pending", _("Rewards still pending (reversible until their hold ends)")),
+                        ("held", _("Rewards held for review")),
+                    )
+                ),
+            ),
+        )
 
     def get_search_results(self, request, queryset, search_term):
         """A PDF's SHA-256 (whole), or a merchant's name or slug: the merchants matched first, then

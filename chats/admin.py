@@ -4,6 +4,7 @@ messages and opt-outs are read-only."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from chats.models import ChatMessage, ChatRate, ChatTemplate, MarketingOptOut, Thread
 from core.admin import ReadOnlyAdmin
@@ -22,6 +23,11 @@ class ChatRateAdmin(admin.ModelAdmin):
     list_display = ("category", "country", "currency", "meta_price", "margin_percent", "price")
     list_filter = ("category", "currency")
     search_fields = ("country",)
+
+    @admin.display(description=_("price"))
+    def price(self, obj: ChatRate):
+        """What the merchant pays per message (Meta's price plus the margin)."""
+        return obj.price
 
 
 @admin.register(Thread)

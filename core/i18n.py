@@ -158,10 +158,16 @@ def _time_zone_choices(language: str) -> tuple[tuple[str, str], ...]:
 
 
 def collation_key(label: str) -> str:
-    """A name's key for a list a person reads in their language: case and accents ignored, so that
-    "Österreich" comes after "Norwegen" and "Dänemark" before "Deutschland" (German's dictionary
-    order; Italian, French and Spanish alike), where Python's plain sort puts accented letters last."""
-    return "".join(c for c in unicodedata.normalize("NFKD", label.casefold()) if not unicodedata.combining(c))
+    """A name's key for a list a person reads in their language: case, accents and punctuation ignored,
+    so that "Österreich" comes after "Norwegen", "Dänemark" before "Deutschland" (German's dictionary
+    order; Italian, French and Spanish alike) and Italian "L'Avana" (CLDR writes a typographic
+    apostrophe) before "Lussemburgo", where Python's plain sort puts accented letters and that
+    apostrophe after every letter."""
+    return "".join(
+        c
+        for c in unicodedata.normalize("NFKD", label.casefold())
+        if not unicodedata.combining(c) and not unicodedata.category(c).startswith("P")
+    )
 
 
 def time_zone_choices(language: str | None = None) -> list[tuple[str, str]]:

@@ -1,4 +1,8 @@
+from allauth.socialaccount.admin import SocialAccountAdmin
+from allauth.socialaccount.models import SocialAccount
 from django.contrib import admin
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import TolerantAutocompleteMixin
 from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
@@ -59,3 +63,25 @@ class CreatorStatusOpsAdmin(TolerantAutocompleteMixin, admin.ModelAdmin):
             user=form.cleaned_data["user"], is_creator=form.cleaned_data["is_creator"], actor=request.user
         )
         obj.pk = CreatorStatus.objects.get(user=form.cleaned_data["user"]).pk
+
+
+class OpsSocialAccountAdmin(SocialAccountAdmin):
+    """allauth's list of sign-in accounts, its person named in the reader's language (allauth's field is
+    "user", untranslated: the list read "USER" in every language)."""
+
+    list_display = ("person", "uid", "provider")
+
+    @admin.display(description=_("person"), ordering="user")
+    def person(self, obj: SocialAccount):
+        return obj.user
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "user" and field is not None:
+            field.label = capfirst(_("person"))
+        return field
+
+
+if admin.site.is_registered(SocialAccount):
+    admin.site.unregister(SocialAccount)
+admin.site.register(SocialAccount, OpsSocialAccountAdmin)

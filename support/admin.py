@@ -174,9 +174,13 @@ class SupportRequestOpsForm(forms.ModelForm):
 
 
 def _language_name(code: str) -> str:
-    """A language by its own name ("Deutsch"), "not known" for none."""
+    """A language by its own name as the language switcher writes it ("Deutsch", "Italiano":
+    settings.LANGUAGES), Django's for another one, "not known" for none."""
     if not code:
         return gettext("not known")
+    shipped = dict(settings.LANGUAGES)
+    if code in shipped:
+        return shipped[code]
     try:
         return get_language_info(code)["name_local"]
     except KeyError:
@@ -361,6 +365,18 @@ class SupportRequestOpsAdmin(admin.ModelAdmin):
 
     def log_change(self, request, obj, message):
         return None  # the conversation and the request's fields are the record
+
+    def history_view(self, request, object_id, extra_context=None):
+        """No History link on the request's page (its own object tools); the page, opened by its
+        address, says where the record is instead of Django's "no change history"."""
+        extra = {
+            "no_history_text": gettext(
+                "Support requests keep no change history: the conversation on the request's page, with "
+                "its answers and internal notes, is the record."
+            ),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, extra_context=extra)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Not Django's atomic wrapper: the service owns its (durable) transaction.

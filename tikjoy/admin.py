@@ -2,7 +2,8 @@
 
 Each app registers its own ops pages in its ``admin.py``; this module composes what
 needs several apps: the person's page (the account from ``accounts``, with the bans
-and shared devices of ``rewards``) and the diagnostics page (``tikjoy.diagnostics``).
+and shared devices of ``rewards``), the diagnostics page (``tikjoy.diagnostics``) and the task
+queue's lists, their schedules named as the diagnostics page names them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_q.admin import FailAdmin, QueueAdmin, ScheduleAdmin, TaskAdmin
+from django_q.models import Failure, OrmQ, Schedule, Success, Task
 
 from accounts.admin import UserAdmin
 from accounts.models import User
@@ -24,6 +28,7 @@ from core.admin import ReasonForm, reason_page
 from rewards.models import Ban, BanEvent
 from rewards.risk import people_sharing_devices
 from rewards.services import RewardError, user_ban, user_unban
+from tikjoy.diagnostics import schedule_label
 
 admin.site.site_header = _("TikJoy operations")
 admin.site.site_title = _("TikJoy ops")
@@ -214,3 +219,74 @@ class OpsGroupAdmin(PermissionsInReadersLanguage, GroupAdmin):
 
 admin.site.unregister(Group)
 admin.site.register(Group, OpsGroupAdmin)
+
+
+# --- the task queue --------------------------------------------------------------------------------
+# django-q2's lists show a schedule's name, and the group of the tasks it starts, as stored: in English.
+# /ops/ shows them as the diagnostics page does (``tikjoy.diagnostics.schedule_label``), sorted and
+# searched by the stored name; django-q2's admins are kept otherwise.
+
+
+class ScheduleGroupFilter(admin.SimpleListFilter):
+    """ "By group": the schedules whose tasks are listed, in the reader's language."""
+
+    title = capfirst(Task._meta.get_field("group").verbose_name)
+    parameter_name = "group"
+
+    def lookups(self, request, model_admin):
+        groups = model_admin.get_queryset(request).exclude(group=None).values_list("group", flat=True)
+        return sorted(((group, schedule_label(group)) for group in set(groups)), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(group=self.value()) if self.value() else queryset
+
+
+def _replaced(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
+    return tuple(new if column == old else column for column in columns)
+
+
+class OpsScheduleAdmin(ScheduleAdmin):
+    list_display = _replaced(ScheduleAdmin.list_display, "name", "name_label")
+    list_display_links = ("id", "name_label")
+
+    @admin.display(description=capfirst(Schedule._meta.get_field("name").verbose_name), ordering="name")
+    def name_label(self, obj: Schedule) -> str:
+        return schedule_label(obj.name) if obj.name else "-"
+
+
+class GroupLabelColumn:
+    """The task's group (the schedule that started it) as the diagnostics page names it."""
+
+    @admin.display(description=capfirst(Task._meta.get_field("group").verbose_name), ordering="group")
+    def group_label(self, obj: Task) -> str:
+        return schedule_label(obj.group) if obj.group else "-"
+
+
+class OpsTaskAdmin(GroupLabelColumn, TaskAdmin):
+    list_display = _replaced(TaskAdmin.list_display, "group", "group_label")
+    list_filter = (ScheduleGroupFilter, "cluster")
+
+
+class OpsFailAdmin(GroupLabelColumn, FailAdmin):
+    list_display = _replaced(FailAdmin.list_display, "group", "group_label")
+    list_filter = (ScheduleGroupFilter, "cluster")
+
+
+class OpsQueueAdmin(QueueAdmin):
+    list_display = _replaced(QueueAdmin.list_display, "group", "group_label")
+
+    @admin.display(description=OrmQ.group.short_description)
+    def group_label(self, obj: OrmQ) -> str:
+        group = obj.group()
+        return schedule_label(group) if group else "-"
+
+
+for model, model_admin in (
+    (Schedule, OpsScheduleAdmin),
+    (Success, OpsTaskAdmin),
+    (Failure, OpsFailAdmin),
+    (OrmQ, OpsQueueAdmin),
+):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+        admin.site.register(model, model_admin)

@@ -130,3 +130,16 @@ def test_a_saved_zone_stays_selected_and_nothing_is_suggested(client, make_consu
     assert _options(page)[1] == "Europe/Berlin"
     assert '<option value="Europe/Rome" selected>' in page
     assert "Suggested from your device" not in page
+
+
+@pytest.mark.django_db
+def test_the_italian_time_zone_choice_sorts_past_the_apostrophe(client, make_consumer):
+    consumer = make_consumer("Ana")
+    User.objects.filter(pk=consumer.pk).update(language="it")
+    client.force_login(consumer)
+
+    page = client.get("/me/").content.decode()
+
+    havana = page.index("L\u2019Avana (Ora di Cuba)")
+    assert page.index("Lagos (") < havana < page.index("Libreville (")
+    assert havana < page.index("Lussemburgo (Ora")

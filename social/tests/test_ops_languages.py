@@ -3,10 +3,12 @@ the snapshots' columns and the post's state (issue #23)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html import unescape
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.utils import timezone
 
 from accounts.services import user_locale_set
@@ -93,3 +95,25 @@ def test_in_english_the_ops_page_says_what_the_fields_are(client, tracked):
 
     for english in ("TikTok video id", "Share criterion", "Tracked until", "Views at its latest snapshot."):
         assert english in change
+
+
+@pytest.mark.parametrize(
+    ("language", "person"), [("de", "Person"), ("it", "Persona"), ("fr", "Personne"), ("es", "Persona")]
+)
+def test_the_sign_in_accounts_name_their_person_in_the_ops_persons_language(
+    client, make_consumer, language, person
+):
+    account = SocialAccount.objects.create(user=make_consumer("Ana"), provider="tiktok", uid="open-1")
+    ops = UserFactory(email="ops@tikjoy.example", is_staff=True, is_superuser=True)
+    user_locale_set(user=ops, language=language)
+    client.force_login(ops)
+
+    listing = unescape(client.get("/ops/socialaccount/socialaccount/").content.decode())
+    change = unescape(client.get(f"/ops/socialaccount/socialaccount/{account.pk}/change/").content.decode())
+
+    assert re.search(
+        rf'class="sortable column-person">\s*<div class="text"><a href="[^"]*">{person}</a>', listing
+    )
+    assert ">Ana</a>" in listing or ">Ana<" in listing
+    assert f'<label class="required" for="id_user">{person}:</label>' in change.replace("\xa0:", ":")
+    assert "column-user" not in listing

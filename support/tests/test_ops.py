@@ -304,8 +304,8 @@ def test_ops_see_the_language_the_request_was_written_in_and_the_persons_languag
     person.save(update_fields=["language"])
     page = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
     request_row = page.split("Sprache der Anfrage")[1].split("Aktuelle Sprache der Person")[0]
-    assert "Deutsch" in request_row and "español" not in request_row
-    assert "español" in page.split("Aktuelle Sprache der Person")[1].split("</dd>")[0]
+    assert "Deutsch" in request_row and "Español" not in request_row
+    assert "Español" in page.split("Aktuelle Sprache der Person")[1].split("</dd>")[0]
 
 
 def test_the_italian_list_numbers_the_requests_in_italian_and_shows_utc_times_and_says_so(
@@ -327,3 +327,41 @@ def test_the_italian_list_numbers_the_requests_in_italian_and_shows_utc_times_an
     assert f">{request.pk}</a>" in page
     assert "23:59" in page and "00:59" not in page
     assert "Orari in UTC" in page
+
+
+def test_the_language_of_the_request_is_named_as_the_language_switcher_names_it(client, ops, make_user):
+    support_request = support_request_create(
+        user=make_user("lia@example.com"),
+        email="",
+        topic="PAYOUTS",
+        subject="Pagamento",
+        body="Dov'è il mio pagamento?",
+        context=Context(page="/wallet/"),
+        submission_key="k-it",
+        language="it",
+        now=timezone.now(),
+    )
+    client.force_login(ops)
+    url = reverse("admin:support_supportrequest_change", args=[support_request.pk])
+
+    page = response_text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
+
+    request_row = page.split("Sprache der Anfrage")[1].split("</dd>")[0]
+    assert "Italiano" in request_row
+    assert "italiano" not in request_row
+
+
+def test_a_requests_page_has_no_history_link_and_its_history_says_where_the_record_is(client, ops, opened):
+    support_request = opened()
+    client.force_login(ops)
+    _change(client, support_request, reply="It left on Monday.")
+    change = reverse("admin:support_supportrequest_change", args=[support_request.pk])
+    history = reverse("admin:support_supportrequest_history", args=[support_request.pk])
+
+    page = response_text(client.get(change, HTTP_ACCEPT_LANGUAGE="de"))
+    history_page = html.unescape(response_text(client.get(history, HTTP_ACCEPT_LANGUAGE="de")))
+
+    assert "It left on Monday." in page
+    assert history not in page and 'class="historylink"' not in page
+    assert "Support-Anfragen führen keinen Änderungsverlauf" in history_page
+    assert "keine Änderungsgeschichte" not in history_page
