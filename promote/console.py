@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +20,6 @@ from django.utils.translation import pgettext
 
 from accounts.models import User
 from campaigns.models import Video
-from core.i18n import moment_text
 from merchants.console_site import console_render, console_site, console_view
 from merchants.days import merchant_zone
 from merchants.models import Membership
@@ -35,25 +34,13 @@ from merchants.selectors import (
 from merchants.tenancy import console_can, console_membership
 from promote import selectors, services
 from promote.forms import LIVE_CHOICE, BuyCoinsForm, MerchantCouponForm, OrderForm, WithdrawForm
-from promote.models import AuthorizationStatus, CoinPurchase, Goal, PromoteOrder, ShareAuthorization
+from promote.models import AuthorizationStatus, Goal, PromoteOrder, ShareAuthorization
 from wallets.formats import money_text
 from wallets.money import COIN
 
 
 def _merchant(request: HttpRequest):
     return console_membership(request).merchant
-
-
-def _repeat_question(earlier: CoinPurchase, *, coins_count: int, now: datetime) -> str:
-    """Whether to buy ``coins_count`` coins so soon after ``earlier`` (services.RepeatPurchase),
-    perhaps by another member of the team; its time in the merchant's zone, named."""
-    return _("%(coins)s were bought for %(amount)s at %(at)s, %(ago)s. Buy another %(another)s?") % {
-        "coins": money_text(earlier.coins, COIN),
-        "amount": money_text(earlier.amount, earlier.currency),
-        "at": moment_text(earlier.created_at, "TIME_FORMAT"),
-        "ago": services.minutes_ago_text(earlier.created_at, now=now),
-        "another": money_text(coins_count, COIN),
-    }
 
 
 @console_view(Capability.VIEW)
@@ -113,7 +100,9 @@ def promote_home(request: HttpRequest) -> HttpResponse:
                     return redirect("console:promote")
         except services.RepeatPurchase as exc:
             # The form again, bound (same values and key), asking whether to buy again.
-            repeat_question = _repeat_question(exc.earlier, coins_count=buy.cleaned_data["coins"], now=now)
+            repeat_question = _(
+                "%(coins)s were bought for %(amount)s at %(at)s, %(ago)s. Buy another %(another)s?"
+            ) % exc.words(coins_count=buy.cleaned_data["coins"])
         except services.PromoteError as exc:
             messages.error(request, str(exc))
     wallet = selectors.coin_wallet_get(holder=merchant)

@@ -121,16 +121,22 @@ class RepeatPurchase(PromoteError):
     whether to buy again, naming it). The message names it in the active language and time zone."""
 
     def __init__(self, earlier: CoinPurchase, *, now: datetime):
-        self.earlier = earlier
+        self.earlier, self.now = earlier, now
         super().__init__(
             gettext("%(coins)s were bought for %(amount)s at %(at)s, %(ago)s: confirm to buy again.")
-            % {
-                "coins": money_text(earlier.coins, COIN),
-                "amount": money_text(earlier.amount, earlier.currency),
-                "at": moment_text(earlier.created_at, "TIME_FORMAT"),
-                "ago": minutes_ago_text(earlier.created_at, now=now),
-            }
+            % self.words(coins_count=earlier.coins)
         )
+
+    def words(self, *, coins_count: int) -> dict[str, str]:
+        """The earlier purchase in words for a page's question, in the active language and time zone:
+        ``coins``, ``amount``, ``at``, ``ago``, and ``another`` (the ``coins_count`` asked for now)."""
+        return {
+            "coins": money_text(self.earlier.coins, COIN),
+            "amount": money_text(self.earlier.amount, self.earlier.currency),
+            "at": moment_text(self.earlier.created_at, "TIME_FORMAT"),
+            "ago": minutes_ago_text(self.earlier.created_at, now=self.now),
+            "another": money_text(coins_count, COIN),
+        }
 
 
 def _paid_in(currency: str) -> str:

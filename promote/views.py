@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from core.i18n import moment_text, time_zone_label
+from core.i18n import time_zone_label
 from promote import selectors, services
 from promote.forms import LIVE_CHOICE, BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
-from promote.models import CoinPurchase, Goal, Kind, PromoteOrder
+from promote.models import Goal, Kind, PromoteOrder
 from social.models import TrackedPost
 from wallets.formats import money_text
 from wallets.money import COIN
@@ -31,18 +29,6 @@ def _own_order(request: HttpRequest, order_id: int) -> PromoteOrder:
     if order is None:
         raise Http404(_("No such promotion of yours."))
     return order
-
-
-def _repeat_question(earlier: CoinPurchase, *, coins_count: int, now: datetime) -> str:
-    """Whether to buy ``coins_count`` coins so soon after ``earlier`` (services.RepeatPurchase),
-    its time in the reader's zone, named as the coupons' times on the page are."""
-    return _("You bought %(coins)s for %(amount)s at %(at)s, %(ago)s. Buy another %(another)s?") % {
-        "coins": money_text(earlier.coins, COIN),
-        "amount": money_text(earlier.amount, earlier.currency),
-        "at": moment_text(earlier.created_at, "TIME_FORMAT"),
-        "ago": services.minutes_ago_text(earlier.created_at, now=now),
-        "another": money_text(coins_count, COIN),
-    }
 
 
 @login_required
@@ -131,7 +117,9 @@ def home(request: HttpRequest) -> HttpResponse:
                     return redirect("promote:home")
         except services.RepeatPurchase as exc:
             # The form again, bound (same values and key), asking whether to buy again.
-            repeat_question = _repeat_question(exc.earlier, coins_count=buy.cleaned_data["coins"], now=now)
+            repeat_question = _(
+                "You bought %(coins)s for %(amount)s at %(at)s, %(ago)s. Buy another %(another)s?"
+            ) % exc.words(coins_count=buy.cleaned_data["coins"])
         except DomainError as exc:
             messages.error(request, str(exc))
             if declared is not None:  # the date is kept: the form asks for it no more
