@@ -127,14 +127,12 @@ def notice_text(kind: str, params: dict, *, available: Money | None = None) -> s
     made in): the notice says it beside the smallest payout, never that a payout can be made now
     (below the minimum it can't)."""
     if kind == NoticeKind.DAILY_LIMIT:
+        # No amount: the daily cap is counted in the merchant's prices, which is not what the person
+        # earns (their share, and a plan's bonus on top); naming it told them a sum they never reach.
         return gettext(
-            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\" (%(cap)s a day): "
+            "You reached today's limit for %(brand)s's campaign \"%(campaign)s\": "
             "what you do for it today earns nothing more. You can earn again tomorrow."
-        ) % {
-            "brand": params["brand"],
-            "campaign": _campaign_name(params),
-            "cap": _amount(params["cap"], params["currency"]),
-        }
+        ) % {"brand": params["brand"], "campaign": _campaign_name(params)}
     if kind == NoticeKind.REWARD_AVAILABLE:
         return " ".join(filter(None, [_available_text(params), _payout_text(available)]))
     return gettext(

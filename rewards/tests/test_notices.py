@@ -86,7 +86,11 @@ def test_reaching_the_daily_limit_is_told_once_by_e_mail(
     assert like.status_detail.startswith("This person reached the campaign's daily limit per person")
     assert _notices("ana@example.com") == ["[TikJoy] You reached today's limit"]
     body = mail.outbox[-1].body
-    assert "You reached today's limit for Acme's campaign \"Spring JoyBack\" (€0.50 a day)" in body
+    assert (
+        "You reached today's limit for Acme's campaign \"Spring JoyBack\": what you do for it today earns "
+        "nothing more. You can earn again tomorrow."
+    ) in body
+    assert "€0.50" not in body  # the cap is in the merchant's prices, not what the person earns
     assert ConsumerNotice.objects.get().channel == NoticeChannel.EMAIL
 
 
@@ -238,7 +242,7 @@ def test_the_daily_limit_notice_is_in_the_persons_language_not_the_requests(
         == _in("de", "[TikJoy] You reached today's limit")
         != "[TikJoy] You reached today's limit"
     )
-    assert "Frühlings-JoyBack" in sent.body and "0,50\xa0€" in sent.body
+    assert "Frühlings-JoyBack" in sent.body and "Morgen kannst du wieder verdienen." in sent.body
     assert "You reached" not in sent.body and "Spring JoyBack" not in sent.body
     assert ConsumerNotice.objects.get().text in sent.body  # kept as sent
 
