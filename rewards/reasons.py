@@ -144,7 +144,7 @@ def _consumer(code: str, params: dict) -> str:
     # The reason follows a colon: "annullato: il post…" in Italian, Spanish and French.
     return texts[code] % {
         "brand": brand,
-        "reason": after_colon(reward_reason_text(str(params.get("reason") or ""))),
+        "reason": _reason_after_colon(params),
     }
 
 
@@ -161,7 +161,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         "max_rewards": params.get("max_rewards", "?"),
         "starts_at": _moment(params, "starts_at"),
         "ends_at": _moment(params, "ends_at"),
-        "reason": after_colon(reward_reason_text(str(params.get("reason") or ""))),  # after a colon
+        "reason": _reason_after_colon(params),
         "hashtag": params.get("hashtag") or "",
         "score": params.get("risk_score", "?"),
         "days": settings.REWARDS_UNFUNDED_RETRY_DAYS,
@@ -290,7 +290,9 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
     if code == Reason.REVERSED:
         return (
             _("The reward was reversed and the money returned to your wallet: %(reason)s") % p,
-            _("Nothing to do: the conditions of the reward no longer held."),
+            # Reversed by the engine (a condition failed), by the brand (closing) or by TikJoy: the
+            # reason says which; the fix must be true of all three.
+            _("Nothing to do on your side."),
         )
     if code == Reason.REJECTED_AFTER_REVIEW:
         return (
@@ -356,6 +358,14 @@ BANNED_REASON = "Account banned: %(reason)s"
 def banned_reason(reason: str) -> str:
     """The reason stored on a reward reversed by a ban (``user_ban``), in English as recorded."""
     return BANNED_REASON % {"reason": reason.strip()}
+
+
+def _reason_after_colon(params: dict) -> str:
+    """The recorded reason after a colon: the engine's own sentences as a sentence after a colon reads
+    in the language (``after_colon``); a reason a person typed exactly as they typed it."""
+    reason = str(params.get("reason") or "")
+    text = reward_reason_text(reason)
+    return after_colon(text) if text != reason.strip() else text
 
 
 def reward_reason_text(reason: str) -> str:

@@ -70,7 +70,7 @@ from campaigns.pricing import plan_for, user_share_expression
 from campaigns.selectors import ugc_blocks_shares
 from core.db import model_columns, model_insert, model_rows, model_update, retry_on_conflict
 from core.errors import DomainError
-from core.i18n import after_colon
+from core.i18n import after_colon, label_in_sentence
 from core.tasks import after_commit, mail_after_commit
 from merchants.days import merchant_day
 from merchants.locale import member_locale
@@ -1483,6 +1483,14 @@ def _decided(
     return _set_action(action, decision.status, decision.reason, decision.params, also=changed, write=write)
 
 
+def _not_held_text(reward: Reward) -> str:
+    """Why a held reward's review can't be decided: it is no longer held (a colleague decided it, the
+    brand reversed it while closing), in the reader's language."""
+    return gettext("This reward is no longer held for review (status: %(status)s).") % {
+        "status": label_in_sentence(reward.get_status_display())
+    }
+
+
 def _daily_limit_notice(user_id: int, campaign: Campaign, *, now: datetime) -> None:
     """Tell the person once a day per campaign that its daily limit is reached (after the commit)."""
     day = merchant_day(campaign.merchant, now).isoformat()
@@ -2416,7 +2424,7 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
     with transaction.atomic(durable=True):
         reward, action = _lock_reward(reward_id)
         if reward.status != RewardStatus.HELD:
-            raise RewardError(f"This reward is {reward.get_status_display()}, not held.")
+            raise RewardError(_not_held_text(reward))
         _figures_move(reward, to=RewardStatus.PENDING)
         post(
             entries=[
@@ -2444,7 +2452,7 @@ def held_reward_reject(*, reward_id: int, reason: str, actor: User, now: datetim
     with transaction.atomic(durable=True):
         reward, action = _lock_reward(reward_id)
         if reward.status != RewardStatus.HELD:
-            raise RewardError(f"This reward is {reward.get_status_display()}, not held.")
+            raise RewardError(_not_held_text(reward))
         _reverse(reward, action, reason=reason, actor=actor, now=now)
         if reward.kind != RewardKind.ACTION and action.status == ActionStatus.HELD:
             _set_action(action, ActionStatus.INELIGIBLE, Reason.REJECTED_AFTER_REVIEW)

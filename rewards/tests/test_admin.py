@@ -149,7 +149,10 @@ def test_a_double_click_on_approve_changes_nothing_and_says_why(ops_client, held
 
     held.refresh_from_db()
     assert held.status == RewardStatus.PENDING
-    assert f"Nothing changed for reward #{held.pk}: This reward is Pending, not held." in _messages(response)
+    assert (
+        f"Nothing changed for reward #{held.pk}: This reward is no longer held for review (status: pending)."
+        in _messages(response)
+    )
     call_command("ledger_check")
     call_command("rewards_check")
 
@@ -181,7 +184,10 @@ def test_reject_button_asks_a_reason_then_refunds_the_brand(ops_client, held):
     again = ops_client.post(
         f"/ops/rewards/heldreward/{held.pk}/reject/", {"reason": "One phone, two people."}, follow=True
     )
-    assert f"Nothing changed for reward #{held.pk}: This reward is Reversed, not held." in _messages(again)
+    assert (
+        f"Nothing changed for reward #{held.pk}: This reward is no longer held for review (status: reversed)."
+        in _messages(again)
+    )
     call_command("ledger_check")
     call_command("rewards_check")
 

@@ -18,7 +18,7 @@ from merchants.models import ConsentField
 from merchants.roles import Role
 from merchants.services import consent_give
 from rewards.models import MerchantConsumer, Reward, SocialAction
-from rewards.reasons import Reader, Reason, reason_explain
+from rewards.reasons import REWARD_REASON_POST_GONE, Reader, Reason, reason_explain
 from rewards.services import action_record, reward_reverse, user_ban
 from rewards.tests.conftest import share
 from social.models import TikTokProfile
@@ -623,3 +623,20 @@ def test_an_ended_campaign_is_finalizada_in_spanish_on_its_diagnostics_page_as_i
 
     assert "Finalizada: ya no paga nada." in body
     assert "Terminada" not in body
+
+
+@pytest.mark.parametrize(("language", "typed"), [("it", "Test Doppelzählung"), ("es", "Test")])
+def test_a_reversed_reward_keeps_the_reason_as_typed_and_claims_nothing_about_its_conditions(language, typed):
+    with translation.override(language):
+        typed_by_hand = reason_explain(Reason.REVERSED, {"reason": typed}, reader=Reader.MERCHANT)
+        by_engine = reason_explain(
+            Reason.REVERSED, {"reason": REWARD_REASON_POST_GONE}, reader=Reader.MERCHANT
+        )
+
+    assert typed_by_hand.text.endswith(f": {typed}")  # as the person typed it, capital kept
+    assert (
+        typed_by_hand.fix
+        == by_engine.fix
+        == {"it": "Non deve fare nulla.", "es": "No tiene que hacer nada."}[language]
+    )
+    assert by_engine.text != typed_by_hand.text

@@ -52,7 +52,7 @@ def test_an_italian_merchants_too_long_brand_name_is_told_without_tu(client):
         ).content.decode()
     )
 
-    assert "Questo valore non può superare i 120 caratteri (ne ha 500)." in page
+    assert "Questo valore può avere al massimo 120 caratteri (ne ha 500)." in page
     assert "Assicurati" not in page
 
 
