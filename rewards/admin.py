@@ -43,6 +43,7 @@ from rewards.services import (
     RewardsReversed,
     held_reward_approve,
     held_reward_reject,
+    not_held_text,
     rewards_reverse,
     user_ban,
     user_unban,
@@ -327,6 +328,15 @@ class HeldRewardAdmin(RewardAdmin):
         if reward is None:
             raise Http404(gettext("No such reward."))
         return reward
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        """A reward decided meanwhile (a second tab, a colleague, the brand closing) has left the queue:
+        say what it is now, not Django's "... does not exist. Perhaps it was deleted?"."""
+        reward = Reward.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if reward is None:
+            return super()._get_obj_does_not_exist_redirect(request, opts, object_id)
+        self.message_user(request, not_held_text(reward), messages.WARNING)
+        return HttpResponseRedirect(self._queue_url())
 
     def _decided(self, request: HttpRequest, reward: Reward, exc: RewardError) -> HttpResponseRedirect:
         """A second click (or a colleague) got there first: say what the reward is now, change nothing."""

@@ -1483,7 +1483,7 @@ def _decided(
     return _set_action(action, decision.status, decision.reason, decision.params, also=changed, write=write)
 
 
-def _not_held_text(reward: Reward) -> str:
+def not_held_text(reward: Reward) -> str:
     """Why a held reward's review can't be decided: it is no longer held (a colleague decided it, the
     brand reversed it while closing), in the reader's language."""
     return gettext("This reward is no longer held for review (status: %(status)s).") % {
@@ -2424,7 +2424,7 @@ def held_reward_approve(*, reward_id: int, actor: User, now: datetime) -> Reward
     with transaction.atomic(durable=True):
         reward, action = _lock_reward(reward_id)
         if reward.status != RewardStatus.HELD:
-            raise RewardError(_not_held_text(reward))
+            raise RewardError(not_held_text(reward))
         _figures_move(reward, to=RewardStatus.PENDING)
         post(
             entries=[
@@ -2452,7 +2452,7 @@ def held_reward_reject(*, reward_id: int, reason: str, actor: User, now: datetim
     with transaction.atomic(durable=True):
         reward, action = _lock_reward(reward_id)
         if reward.status != RewardStatus.HELD:
-            raise RewardError(_not_held_text(reward))
+            raise RewardError(not_held_text(reward))
         _reverse(reward, action, reason=reason, actor=actor, now=now)
         if reward.kind != RewardKind.ACTION and action.status == ActionStatus.HELD:
             _set_action(action, ActionStatus.INELIGIBLE, Reason.REJECTED_AFTER_REVIEW)

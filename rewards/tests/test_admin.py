@@ -297,3 +297,15 @@ def test_reversing_a_share_with_its_engagement_counts_every_reward_once_and_refu
     call_command("ledger_check")
     call_command("rewards_check")
     assert "All reward invariants hold." in capsys.readouterr().out
+
+
+def test_a_decided_rewards_queue_page_says_what_it_is_now_not_that_it_was_deleted(ops_client, held):
+    ops_client.post(f"/ops/rewards/heldreward/{held.pk}/reject/", {"reason": "One phone, two people."})
+
+    stale = ops_client.get(
+        f"/ops/rewards/heldreward/{held.pk}/change/", HTTP_ACCEPT_LANGUAGE="es", follow=True
+    )
+
+    said = " ".join(_messages(stale))
+    assert "ya no está retenida para revisión (estado: anulada)" in said
+    assert "eliminad" not in said and "does not exist" not in said
