@@ -63,9 +63,8 @@ def sent_that_day(monkeypatch):
     monkeypatch.setattr(notices, "_clock", lambda: NOW + timedelta(minutes=1))
 
 
-def test_reaching_the_daily_limit_is_told_once_by_e_mail(
-    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks, sent_that_day
-):
+def _capped_campaign_and_ana(make_merchant, make_campaign, make_consumer):
+    """A campaign whose 0.50 daily limit per person a login fills, and Ana, told by e-mail."""
     merchant = make_merchant()
     make_campaign(
         merchant,
@@ -75,6 +74,13 @@ def test_reaching_the_daily_limit_is_told_once_by_e_mail(
     ana = make_consumer("Ana")
     _verified_email(ana, "ana@example.com")
     mail.outbox.clear()
+    return merchant, ana
+
+
+def test_reaching_the_daily_limit_is_told_once_by_e_mail(
+    make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks, sent_that_day
+):
+    merchant, ana = _capped_campaign_and_ana(make_merchant, make_campaign, make_consumer)
 
     with django_capture_on_commit_callbacks(execute=True):
         login = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
@@ -392,15 +398,7 @@ def test_a_run_of_one_brand_is_told_in_the_brands_language_and_of_two_brands_in_
 def test_a_daily_limit_notice_sent_after_its_day_would_be_untrue_and_is_not_sent(
     make_merchant, make_campaign, make_consumer, django_capture_on_commit_callbacks, monkeypatch
 ):
-    merchant = make_merchant()
-    make_campaign(
-        merchant,
-        rules=[login_rule(), {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.05")}],
-        user_daily_cap=Decimal("0.50"),
-    )
-    ana = make_consumer("Ana")
-    _verified_email(ana, "ana@example.com")
-    mail.outbox.clear()
+    merchant, ana = _capped_campaign_and_ana(make_merchant, make_campaign, make_consumer)
     # the queue waited (or the demo seeded a past day): the worker sends it two days later
     monkeypatch.setattr(notices, "_clock", lambda: NOW + timedelta(days=2))
 
