@@ -8,7 +8,6 @@ from datetime import datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from django.db import connection
 from django.db.models import Sum
 from moneyed import Money
 
@@ -109,7 +108,7 @@ def reward_page(
 def action_reward_id(*, action_id: int) -> int | None:
     """The id of the reward an action earned (its ACTION reward), or None. One fixed statement: the ORM's
     compilation of the same query cost more than the query (every reported action's answer reads it)."""
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_ACTION_REWARD, [action_id, RewardKind.ACTION])
         row = cursor.fetchone()
     return row[0] if row else None

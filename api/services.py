@@ -355,7 +355,7 @@ def _key_confirmed(key: ApiKey, now: datetime) -> bool:
         else:
             held = getattr(key, "cache_token", None)
             return held is not None and token is not None and token.decode() == held
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(KEY_USABLE_SQL, [now, key.pk])
         row = cursor.fetchone()
     return bool(row and row[0])
@@ -440,7 +440,7 @@ def _idempotency_claim(
 ) -> IdempotencyRecord | None:
     """Insert the key's record; None when the merchant's key has one already."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(IDEMPOTENCY_CLAIM_POSTGRESQL, [merchant.pk, key, fingerprint, now, expires_at])
             row = cursor.fetchone()
         if row is None:
@@ -478,7 +478,7 @@ def idempotency_finish(
     if connection.vendor == "postgresql":
         # One statement (its own durable transaction, outside a caller's): the answer and the audit line.
         stored = IdempotencyRecord._meta.get_field("response_body").get_db_prep_value(body, connection)
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             if audit_key is None:
                 cursor.execute(IDEMPOTENCY_FINISH_POSTGRESQL, [status, stored, record.pk])
             else:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -45,24 +44,42 @@ def retry_on_conflict(func):
 
 @contextmanager
 def bound_cursor() -> Iterator:
-    """A cursor that sends its statement's values apart from its text (PostgreSQL's extended protocol,
-    an unnamed statement: nothing prepared, so a PgBouncer in transaction mode is fine) instead of
-    psycopg writing each value into the SQL as Django's cursors do. For a hot fixed statement of a few
-    values that saves a third of its client-side cost (about 0.04 ms; docs/benchmarks.md, "Public
-    API"). Query logging and ``execute_wrapper`` see it as any other. Elsewhere, a plain cursor.
+    """A cursor for a hot fixed statement: its values are sent apart from its text (PostgreSQL's
+    extended protocol) instead of psycopg writing each value into the SQL as Django's cursors do, and
+    on a connection that outlives the request (the pool, or ``CONN_MAX_AGE``) the statement is
+    prepared the first time and only executed after that: PostgreSQL parses and plans it once per
+    connection (psycopg keeps the connection's prepared statements, keyed by the text and the values'
+    types, and forgets the least used past ``prepared_max``). Planning was half of what PostgreSQL
+    spent on a paid action (docs/benchmarks.md, "prepared"). A connection opened for one request
+    prepares nothing (a second round trip for nothing). Query logging and ``execute_wrapper`` see it
+    as any other. Elsewhere than PostgreSQL, a plain cursor.
 
     The values are typed by psycopg (an ``int`` as the smallest integer type that holds it, an aware
-    ``datetime`` as ``timestamptz``): write statements whose values PostgreSQL can take as such."""
+    ``datetime`` as ``timestamptz``, a ``str`` as unknown, for PostgreSQL to infer): write statements
+    whose values PostgreSQL can take as such. Prepared statements live in the database session:
+    behind PgBouncer use session pooling (docs/deploy.md)."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             yield cursor
         return
     connection.ensure_connection()
     connection.validate_thread_sharing()
-    raw = _UnpreparedCursor(connection.connection)
+    pg = connection.connection
+    if connection.pool is not None or connection.settings_dict.get("CONN_MAX_AGE"):
+        if pg.prepare_threshold is None:
+            # Django turns psycopg's preparing off; on, but never on its own: only this cursor asks.
+            pg.prepare_threshold = _ONLY_WHEN_ASKED
+        raw = _PreparedCursor(pg)
+    else:
+        raw = _UnpreparedCursor(pg)
     cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
     with cursor:
         yield cursor
+
+
+# psycopg prepares a statement run this many times on a connection by itself: never, in practice. Django's
+# own cursors bind on the client and can't be prepared; ``bound_cursor`` asks for it.
+_ONLY_WHEN_ASKED = 2**62
 
 
 class _UnpreparedCursor(ServerBindingCursor):
@@ -71,6 +88,20 @@ class _UnpreparedCursor(ServerBindingCursor):
 
     def execute(self, query, params=None, *, prepare=False, binary=None):
         return super().execute(query, params, prepare=prepare, binary=binary)
+
+
+class _PreparedCursor(ServerBindingCursor):
+    """psycopg's server-side binding cursor that prepares its statement the first time it is run on
+    the connection (a statement's values can't change its text: only a fixed statement's cursor)."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        # psycopg (3.3, pinned) records the statement it sends only when it is not prepared: Django's
+        # query log (``connection.queries``, ``CaptureQueriesContext``) reads it from there.
+        self._query = pgq
+        super()._send_query_prepared(name, pgq, binary=binary)
 
 
 def subquery_sum(queryset: QuerySet, field: str, output_field: Field | None = None) -> Coalesce:
@@ -121,58 +152,6 @@ def subquery_count(queryset: QuerySet) -> Subquery:
     """``COUNT(*)`` of ``queryset`` as a scalar subquery (see ``subquery_sum``)."""
     counted = queryset.order_by().annotate(_n=Func(Value(1), function="COUNT", output_field=IntegerField()))
     return Subquery(counted.values("_n"), output_field=IntegerField())
-
-
-_prepared_on: dict[str, weakref.WeakSet] = {}  # statement name: the connections it was prepared on
-
-
-def execute_prepared(
-    cursor, name: str, sql: str, params: Sequence | Mapping, *, types: Sequence[str] | Mapping[str, str] = ()
-) -> None:
-    """Run ``sql`` on ``cursor`` as a PostgreSQL prepared statement called ``name``: prepared once per
-    database session, then only executed (a hot query whose planning costs more than its run).
-
-    ``params`` is a sequence for ``%s`` placeholders or a mapping for ``%(name)s`` ones (as Django
-    writes them); ``types`` types the statement's parameters where PostgreSQL can't infer them:
-    PostgreSQL type names in the parameters' order (a sequence), or by name (a mapping, for named
-    parameters). Django's connections don't prepare
-    (``prepare_threshold`` is None, parameters are bound client-side). A prepared statement belongs
-    to the session, whatever becomes of the transaction it was prepared in; PostgreSQL plans it
-    again by itself if a table it reads changes. The connections that have it are remembered per
-    name. Without a pool or persistent connections (a connection a request) it would be prepared on
-    every connection, so it is run as it is; other databases too.
-
-    Prepared statements live in a PostgreSQL session: behind PgBouncer in transaction mode they
-    don't work (docs/deploy.md)."""
-    if connection.vendor != "postgresql":
-        cursor.execute(sql, params)
-        return
-    connection.ensure_connection()
-    if connection.pool is None and not connection.settings_dict.get("CONN_MAX_AGE"):
-        cursor.execute(sql, params)
-        return
-    if isinstance(params, Mapping):
-        # Numbered in the names' sorted order, the same on every call whatever order a caller
-        # builds its mapping in (the statement is prepared once per connection, from the first call).
-        names = sorted(params)
-        values = [params[key] for key in names]
-    else:
-        names, values = None, list(params)
-    done = _prepared_on.setdefault(name, weakref.WeakSet())
-    if connection.connection not in done:
-        # The statement's text is numbered only when it is prepared (a long one: microseconds).
-        if names is not None:
-            numbered = sql % {key: f"${i}" for i, key in enumerate(names, start=1)}
-            types = [types[key] for key in names] if isinstance(types, Mapping) else ()
-        else:
-            numbered = sql % tuple(f"${i}" for i in range(1, len(values) + 1))
-        typed = f" ({', '.join(types)})" if types else ""
-        cursor.execute(f"PREPARE {name}{typed} AS {numbered}")
-        done.add(connection.connection)
-    if values:
-        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(values))})", values)
-    else:
-        cursor.execute(f"EXECUTE {name}")
 
 
 # --- fixed statements for a model's rows (hot paths: no ORM compilation) --------------------------
@@ -287,7 +266,7 @@ def model_insert(
         else:
             sql = f"WITH also AS ({also_sql}) {sql}"
         params = [*also_params, *params]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchone()
     for f, value in zip(obj._meta.db_returning_fields, returned, strict=True):
@@ -304,7 +283,7 @@ def model_update(obj: Model, fields: Sequence[str]) -> None:
     _no_save_receivers(type(obj))
     sql, model_fields = _update_sql(type(obj), tuple(fields))
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, [*params, obj.pk])
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")

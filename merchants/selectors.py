@@ -24,6 +24,7 @@ from accounts.models import User
 from accounts.people import phone_to_e164
 from accounts.phones import phone_display
 from core.admin import email_start
+from core.db import bound_cursor
 from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
 from merchants.roles import Role
 from social.models import TikTokProfile
@@ -227,7 +228,7 @@ def _tiktok_handles(user_ids: list[int]) -> dict[int, str]:
     if not user_ids:  # as the ORM: no query for nobody
         return {}
     if connection.vendor == "postgresql":  # every join's consent page asks: a fixed statement
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(_TIKTOK_HANDLES_SQL, [list(user_ids)])
             rows = cursor.fetchall()
     else:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from core.db import model_columns, model_insert, model_rows
+from core.db import bound_cursor, model_columns, model_insert, model_rows
 from core.errors import DomainError, EditConflict
 from core.i18n import is_time_zone, language_codes
 from core.tasks import after_commit, mail_after_commit
@@ -553,7 +553,7 @@ def consent_withdraw_at_brand(*, user: User, slug: str, now: datetime) -> tuple[
         merchant = Merchant.objects.get(slug=slug)
         return merchant, consent_withdraw(user=user, merchant=merchant, now=now)
     with transaction.atomic():
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(_CONSENT_WITHDRAW_AT_BRAND, [slug, now, user.pk])
             row = cursor.fetchone()
         if row is None:

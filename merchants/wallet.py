@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from moneyed import Money
 
 from accounts.models import User
+from core.db import bound_cursor
 from core.tasks import mail_after_commit
 from merchants import signals
 from merchants.locale import member_locale
@@ -278,7 +279,7 @@ LOW_BALANCE_FLIP_POSTGRESQL = (
 
 
 def _low_balance_check_postgresql(merchant: Merchant) -> bool:
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             LOW_BALANCE_FLIP_POSTGRESQL,
             [

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer
 from campaigns.models import ActionType
-from core.db import model_columns, model_rows
+from core.db import bound_cursor, model_columns, model_rows
 from core.errors import DomainError
 from core.http import client_ip_get, device_cookie, device_id_get
 from core.i18n import fallback_language_activate
@@ -273,7 +273,7 @@ def _merchant_with_consent(slug: str, user, *, tiktok: bool = False) -> Merchant
     now (``consent_active_get``), in one query; with ``tiktok``, as ``has_tiktok_account`` whether
     they have a TikTok account (``login_channel_for``)."""
     if connection.vendor == "postgresql":  # every join and claim asks: a fixed statement, no ORM compilation
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(_MERCHANT_WITH_CONSENT_SQL, [user.pk, user.pk, slug])
             row = cursor.fetchone()
         if row is None:

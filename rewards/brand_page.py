@@ -3,7 +3,7 @@
 The page's offers (live campaigns, their rules after the platform's margin, the headline), its
 videos and the merchant's name and logo come from a handful of tables. They change a few times a
 day; the page is read thousands of times an hour. So every request runs one SQL statement (a
-prepared statement: planning it cost more than running it, ``core.db.execute_prepared``) that
+prepared statement: planning it cost more than running it, ``core.db.bound_cursor``) that
 reads, for the merchant of a slug, its language (a visitor's fallback) and:
 
 - a fingerprint, the md5 of every row the page is built from: every campaign of the merchant not
@@ -88,7 +88,7 @@ from campaigns.models import (
 )
 from campaigns.selectors import landing_offers, video_list
 from core.csrf import csrf_token_get
-from core.db import execute_prepared
+from core.db import bound_cursor
 from merchants.models import Merchant
 from rewards.brand_poster import BrandEarnings, earnings_from_offers
 
@@ -237,14 +237,11 @@ def brand_state_get(*, slug: str, now: datetime, person: tuple[str, dict] | None
             raise Http404(gettext("No brand at this address."))
         return BrandState(merchant_id=row[0], merchant_language=row[1], version=None)
     values = {"slug": slug, "ended": CampaignStatus.ENDED, "now": now}
-    name = "rewards_brand_page_state"
     if person is not None:
-        sql, person_values = person
-        values.update(person_values)
-        name = _statement_name(sql)
-    with connection.cursor() as cursor:
+        values.update(person[1])
+    with bound_cursor() as cursor:
         # Prepared once per database session: planning it cost more than running it.
-        execute_prepared(cursor, name, _sql(person[0] if person else ""), values)
+        cursor.execute(_sql(person[0] if person else ""), values)
         row = cursor.fetchone()
     if row is None:
         raise Http404(gettext("No brand at this address."))
@@ -259,10 +256,6 @@ def brand_state_get(*, slug: str, now: datetime, person: tuple[str, dict] | None
 
 
 @functools.cache
-def _statement_name(person_sql: str) -> str:
-    return "rewards_brand_page_state_" + hashlib.sha256(person_sql.encode()).hexdigest()[:12]
-
-
 @functools.cache
 def _code_version() -> str:
     """What the kept pages were made by besides the rows: the page's templates, the modules that

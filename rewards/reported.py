@@ -17,7 +17,7 @@ from django.db import connection
 
 from accounts.models import User
 from campaigns.models import REPORTED_ACTIONS, ActionType
-from core.db import model_columns, model_rows
+from core.db import bound_cursor, model_columns, model_rows
 from core.errors import DomainError
 from merchants.models import Consent, Membership, Merchant
 from rewards.models import RewardKind, SocialAction
@@ -128,7 +128,7 @@ def _person_sql() -> str:
 
 def _person(*, consumer_id: int, merchant_id: int) -> tuple[User | None, bool, bool]:
     """(the person or None, joined the merchant, on the merchant's team)."""
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_person_sql(), [merchant_id, merchant_id, consumer_id])
         row = cursor.fetchone()
     if row is None:

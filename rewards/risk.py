@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Max
 
 from accounts.models import User
+from core.db import bound_cursor
 from rewards.models import Ban, SocialAction
 from social.models import TikTokProfile
 
@@ -119,7 +120,7 @@ def risk_counts_read(action: SocialAction, *, now: datetime, values) -> dict:
 def _risk_counts(action: SocialAction, *, now: datetime, new_account: bool) -> dict:
     """``risk_counts_sql``'s expressions as one SELECT (one round trip, no ORM compilation)."""
     parts, params = risk_counts_sql(action, now=now)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
         row = cursor.fetchone()
     return risk_counts_read(action, now=now, values=row)

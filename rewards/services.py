@@ -68,7 +68,7 @@ from campaigns.models import (
 )
 from campaigns.pricing import plan_for, user_share_expression
 from campaigns.selectors import ugc_blocks_shares
-from core.db import model_columns, model_insert, model_rows, model_update, retry_on_conflict
+from core.db import bound_cursor, model_columns, model_insert, model_rows, model_update, retry_on_conflict
 from core.errors import DomainError
 from core.i18n import after_colon, label_in_sentence
 from core.tasks import after_commit, mail_after_commit
@@ -293,7 +293,7 @@ _CAMPAIGNS_LOCK_SQL = (
 def _lock_postgresql(locked: _Locked, *, tallies, rule_ids, campaign_ids) -> None:
     """``_lock``'s tallies (created when missing), rules and campaigns (with their merchants), in that
     order, each kind by primary key: the statements the ORM's queries were, written out."""
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         if tallies:
             pairs = set(tallies)
             users, campaigns = zip(*sorted(pairs), strict=True)
@@ -556,7 +556,7 @@ def _tallies_save(tallies: list[UserCampaignTally]) -> None:
         return
     rows = ", ".join(["(%s::bigint, %s::numeric, %s::date, %s::numeric)"] * len(unique))
     params = [v for t in unique.values() for v in (t.pk, t.total, t.day_date, t.day_total)]
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             "UPDATE rewards_usercampaigntally AS t SET total = v.total, day_date = v.day_date, "  # noqa: S608 - fixed SQL
             f"day_total = v.day_total FROM (VALUES {rows}) AS v(id, total, day_date, day_total) WHERE t.id = v.id",
@@ -645,7 +645,7 @@ class _AccountCache:
                 ]
             )
         accounts = []
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             for values in params:
                 cursor.execute(_PREFETCH_SQL, [*values, PLATFORM.owner_type, PLATFORM.pk])
                 accounts += [model_rows(row, Account)[0] for row in cursor.fetchall()]
@@ -982,7 +982,7 @@ def _counters_add_postgresql(
         "rewards_paid = rewards_campaignday.rewards_paid + EXCLUDED.rewards_paid, "
         "share_cost = rewards_campaignday.share_cost + EXCLUDED.share_cost"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, params)
 
 
@@ -1077,7 +1077,7 @@ def _figures_grant(rewards: list[Reward]) -> None:
         for v in (user_id, currency, *(row.get(c, 0) for c in _FIGURES_COLUMNS))
     ]
     added = ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in _FIGURES_COLUMNS)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
             f"VALUES {values} ON CONFLICT (user_id, currency) DO UPDATE SET {added} "
@@ -1122,7 +1122,7 @@ def _figures_rebuild(*, user_id: int, currency: str, unsaved: dict[str, Decimal 
     still to add itself to the row (a grant whose rewards this statement can't see yet)."""
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"  # SQLite's two-argument MAX
     columns = ", ".join(f"{column} = {greatest}(0, counted.{column} + %s)" for column in _FIGURES_COLUMNS)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"UPDATE {_FIGURES_TABLE} SET {columns} FROM (SELECT {_FIGURES_RECOUNT} "  # noqa: S608 - fixed names
             f"FROM {Reward._meta.db_table} WHERE user_id = %s AND currency = %s) AS counted "
@@ -1245,7 +1245,7 @@ def _facts(action: SocialAction) -> dict:
     before (``_returning``), the merchant's pricing plan's user share (``plan_for``; None: no plan)
     and the platform's limits in the merchant's currency (``_limits``; None: none set)."""
     if connection.vendor == "postgresql":  # the same read as fixed SQL: no ORM compilation
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(_FACTS_SQL, [action.user_id, action.user_id, action.merchant_id])
             row = cursor.fetchone()
         return dict(zip(_FACTS, row, strict=True))
@@ -1294,7 +1294,7 @@ def _facts_and_rule(
     if action.campaign_id:
         lateral, params = _FACTS_AND_OWN_RULE_LATERAL, [*params, action.campaign_id]
     sql = f"{_FACTS_SELECT}, {', '.join(risk_parts)}, live.* {lateral}"
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, [*params, action.merchant_id])
         row = cursor.fetchone()
     facts = dict(zip(_FACTS, row, strict=False))
@@ -1567,7 +1567,7 @@ def _campaign_and_rule(action: SocialAction, *, now: datetime) -> tuple[Campaign
         sql = _CAMPAIGN_AND_RULE_SQL
         if action.campaign_id:
             sql, params = _CAMPAIGN_AND_RULE_OWN_SQL, [*params, action.campaign_id]
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
         if row is None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import QuerySet
 
+from core.db import bound_cursor
 from subscriptions.benefits import NO_BENEFITS, Benefits, PlanApplied, terms_for
 from subscriptions.models import Plan, Subscription, SubscriptionStatus
 
@@ -24,7 +25,7 @@ def benefits_for_users(*, user_ids: Iterable[int], now: datetime) -> dict[int, B
     if not user_ids:  # as the ORM: no query for nobody
         return {}
     if connection.vendor == "postgresql":  # the engine asks on every payment: no ORM compilation
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(_BENEFITS_SQL, [sorted(set(user_ids)), SubscriptionStatus.ACTIVE, now, now])
             rows = cursor.fetchall()
     else:

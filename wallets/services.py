@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from moneyed import Money
 
+from core.db import bound_cursor
 from core.errors import DomainError
 from wallets.formats import money_text
 from wallets.models import (
@@ -162,7 +163,7 @@ def _accounts_for_postgresql(
     the unique index and then reads its row (a later statement sees it committed)."""
     now = timezone.now()
     allow_negative = purpose in NEGATIVE_ALLOWED
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_ACCOUNTS_INSERT, [owner_type, purpose, currency, allow_negative, now, ids])
         created = cursor.fetchall()
     found = {}
@@ -363,7 +364,7 @@ def _write_many_postgres(prepared: list[tuple[dict, list[_Leg]]]) -> list[tuple[
             leg_currencies.append(leg.account.currency)
     params += [leg_posting, leg_accounts, leg_amounts, leg_currencies]
     try:
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(
                 "SELECT posting, txn_id, created FROM wallets_post_many("
                 "%s::text[], %s::text[], %s::text[], %s::text[], %s::bigint[], %s::text[], %s::text[], %s, "
@@ -432,7 +433,7 @@ def _write_postgres(values: dict, legs: Sequence[_Leg]) -> tuple[int, bool]:
         [leg.account.currency for leg in legs],
     ]
     try:
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(
                 "SELECT txn_id, created FROM wallets_post(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params
             )

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import User
+from core.db import bound_cursor
 from core.errors import DomainError
 from core.i18n import after_colon
 from core.tasks import after_commit, mail_after_commit
@@ -143,7 +144,7 @@ def endpoints_active(*, merchant_ids) -> dict[int, list[WebhookEndpoint]]:
     if not endpoints:  # as the ORM: no query for no merchant
         return endpoints
     if connection.vendor == "postgresql":  # every engine payment asks: a fixed statement, no ORM compilation
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(_ENDPOINTS_ACTIVE_SQL, [sorted(endpoints)])
             rows = cursor.fetchall()
         events = WebhookEndpoint._meta.get_field("events")

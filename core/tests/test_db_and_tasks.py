@@ -1,8 +1,9 @@
 import pytest
 from django.core import mail
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from core.db import execute_prepared, retry_on_conflict
+from core.db import bound_cursor, retry_on_conflict
 from core.tasks import mail_after_commit
 
 
@@ -65,22 +66,45 @@ def test_a_mail_server_that_is_down_does_not_break_the_caller(settings, caplog):
     assert "task core.tasks.mail_send failed or could not be queued" in caplog.text
 
 
-@pytest.mark.django_db
-def test_a_prepared_statement_binds_named_values_by_name_whatever_order_a_caller_builds_them_in():
-    """The statement is prepared once per connection from the first call: a later call whose mapping
-    lists the same names in another order must still bind each value to its own name (review)."""
-    sql = "SELECT %(a)s::text || '-' || %(b)s::text"
+def _prepared(text: str) -> int:
     with connection.cursor() as cursor:
-        execute_prepared(
-            cursor, "core_test_named_order", sql, {"a": "x", "b": "y"}, types={"a": "text", "b": "text"}
-        )
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement = %s", [text])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_fixed_statement_is_prepared_once_per_connection_and_binds_each_value_by_name():
+    """Prepared from the first call: a later call whose mapping lists the same names in another order
+    still binds each value to its own name (review), and the statement is prepared once, not again."""
+    sql = "SELECT %(a)s::text || '-' || %(b)s::text"
+    with CaptureQueriesContext(connection) as logged, bound_cursor() as cursor:
+        cursor.execute(sql, {"a": "x", "b": "y"})
         first = cursor.fetchone()[0]
-        execute_prepared(
-            cursor, "core_test_named_order", sql, {"b": "y", "a": "x"}, types={"b": "text", "a": "text"}
-        )
+        cursor.execute(sql, {"b": "z", "a": "w"})
         second = cursor.fetchone()[0]
 
-    assert (first, second) == ("x-y", "x-y")
+    assert (first, second) == ("x-y", "w-z")
+    # The query log shows what was run, prepared or not.
+    assert [q["sql"] for q in logged] == ["SELECT $1::text || '-' || $2::text"] * 2
+    assert _prepared("SELECT $1::text || '-' || $2::text") == 1
+
+
+@pytest.mark.django_db
+def test_a_prepared_statement_still_runs_after_a_rollback_to_a_savepoint():
+    """psycopg forgets its prepared statements when a transaction or a savepoint is rolled back (and
+    deallocates them all): the next call prepares again instead of naming a statement that is gone."""
+    sql = "SELECT %s::int + 1"
+    with bound_cursor() as cursor:
+        cursor.execute(sql, [1])
+        assert cursor.fetchone()[0] == 2
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        raise ZeroDivisionError
+    with bound_cursor() as cursor:
+        cursor.execute(sql, [41])
+        assert cursor.fetchone()[0] == 42
+    assert _prepared("SELECT $1::int + 1") == 1
 
 
 @pytest.mark.django_db
