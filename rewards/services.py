@@ -2377,7 +2377,7 @@ def _joined_event(action: SocialAction, *, now: datetime, endpoints: dict[int, l
 def reward_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) -> Reward:
     """Ops reverse a pending or held reward: the merchant gets the money back."""
     if not reason.strip():
-        raise RewardError("Say why the reward is reversed: both sides see the reason.")
+        raise RewardError(gettext("Say why the reward is reversed: both sides see the reason."))
     with transaction.atomic(durable=True):
         reward, action = _lock_reward(reward_id)
         _reverse(reward, action, reason=reason.strip(), actor=actor, now=now)

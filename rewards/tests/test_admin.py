@@ -4,12 +4,13 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import call_command
+from django.utils import translation
 
 from accounts.models import User
 from campaigns.models import ActionType
 from rewards.models import Ban, Reward, RewardKind, RewardStatus
 from rewards.risk import people_sharing_devices
-from rewards.services import action_record, reward_reverse, snapshot_process
+from rewards.services import RewardError, action_record, reward_reverse, snapshot_process
 from rewards.tests.conftest import NOW, share, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +310,11 @@ def test_a_decided_rewards_queue_page_says_what_it_is_now_not_that_it_was_delete
     said = " ".join(_messages(stale))
     assert "ya no está retenida para revisión (estado: anulada)" in said
     assert "eliminad" not in said and "does not exist" not in said
+
+
+def test_a_reversal_without_a_reason_is_refused_in_the_readers_language(held, ops):
+    with translation.override("de"), pytest.raises(RewardError) as refused:
+        reward_reverse(reward_id=held.pk, reason="  ", actor=ops, now=NOW)
+
+    assert str(refused.value) == "Sagen Sie, warum die Prämie storniert wird: Beide Seiten sehen den Grund."
+    assert Reward.objects.get(pk=held.pk).status == RewardStatus.HELD

@@ -50,6 +50,7 @@ from accounts.models import Session, User
 from accounts.session_db import SessionStore
 from campaigns import services as campaign_services
 from campaigns.models import ActionType, Campaign, CampaignStatus
+from campaigns.services import RULE_FIELDS
 from core.benchmarking import (
     BARE_PATH,
     Goals,
@@ -325,8 +326,14 @@ class Command(BaseCommand):
                 now=now,
             )
         for campaign in Campaign.objects.filter(merchant=merchant).exclude(status=CampaignStatus.ENDED):
+            # No cap on the number of rewards either (the demo's sign-in rule pays its first 1,000):
+            # a join past it is refused before any money moves, a cheaper request than the one measured.
+            rules = [
+                {"action": rule.action, **{n: getattr(rule, n) for n in RULE_FIELDS}, "max_rewards": None}
+                for rule in campaign.rules.all()
+            ]
             campaign_services.campaign_update(
-                campaign=campaign, actor=owner, changes={"budget": Decimal("100000.00")}
+                campaign=campaign, actor=owner, changes={"budget": Decimal("100000.00")}, rules=rules
             )
             if campaign.status == CampaignStatus.PAUSED:
                 campaign_services.campaign_activate(campaign=campaign, actor=owner, now=now)
@@ -436,6 +443,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  effect: {len(joined)} consents given, {logins['recorded']} sign-ins recorded, {logins['paid']} paid"
         )
+        if logins["paid"] < logins["recorded"]:
+            # A sign-in the engine refused (a cap, the funds) costs less than the payment measured.
+            self.incomplete = True
+            self.stdout.write(
+                f"  {logins['recorded'] - logins['paid']} sign-ins were not paid: the join's figure is not "
+                "that of a paid join (BELOW GOAL)"
+            )
         yield result, join
         reached = [(user, h) for user, h in people if user.pk in joined]
         if not reached:
@@ -465,6 +479,12 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"  effect: {likes['recorded']} like claims recorded, {likes['paid']} paid")
+        if likes["paid"] < likes["recorded"]:
+            self.incomplete = True
+            self.stdout.write(
+                f"  {likes['recorded'] - likes['paid']} claims were not paid: the claim's figure is not that "
+                "of a paid claim (BELOW GOAL)"
+            )
         yield result, claim
         consenting = self._people(options["withdraw_people"])
         now = timezone.now()
