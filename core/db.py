@@ -43,7 +43,7 @@ def retry_on_conflict(func):
 
 
 @contextmanager
-def bound_cursor() -> Iterator:
+def bound_cursor(*, prepare: bool = True) -> Iterator:
     """A cursor for a hot fixed statement: its values are sent apart from its text (PostgreSQL's
     extended protocol) instead of psycopg writing each value into the SQL as Django's cursors do, and
     on a connection that outlives the request (the pool, or ``CONN_MAX_AGE``) the statement is
@@ -53,6 +53,10 @@ def bound_cursor() -> Iterator:
     spent on a paid action (docs/benchmarks.md, "prepared"). A connection opened for one request
     prepares nothing (a second round trip for nothing). Query logging and ``execute_wrapper`` see it
     as any other. Elsewhere than PostgreSQL, a plain cursor.
+
+    ``prepare=False``: bound but not prepared, for a statement whose text is made for its values (a
+    batch's ``VALUES`` list of as many rows as it has): prepared, each length would keep a plan of its
+    own in the session for one use.
 
     The values are typed by psycopg (an ``int`` as the smallest integer type that holds it, an aware
     ``datetime`` as ``timestamptz``, a ``str`` as unknown, for PostgreSQL to infer): write statements
@@ -65,7 +69,7 @@ def bound_cursor() -> Iterator:
     connection.ensure_connection()
     connection.validate_thread_sharing()
     pg = connection.connection
-    if connection.pool is not None or connection.settings_dict.get("CONN_MAX_AGE"):
+    if prepare and (connection.pool is not None or connection.settings_dict.get("CONN_MAX_AGE")):
         if pg.prepare_threshold is None:
             # Django turns psycopg's preparing off; on, but never on its own: only this cursor asks.
             pg.prepare_threshold = _ONLY_WHEN_ASKED

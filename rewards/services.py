@@ -556,7 +556,7 @@ def _tallies_save(tallies: list[UserCampaignTally]) -> None:
         return
     rows = ", ".join(["(%s::bigint, %s::numeric, %s::date, %s::numeric)"] * len(unique))
     params = [v for t in unique.values() for v in (t.pk, t.total, t.day_date, t.day_total)]
-    with bound_cursor() as cursor:
+    with bound_cursor(prepare=len(unique) == 1) as cursor:  # an action's one tally: the usual text
         cursor.execute(
             "UPDATE rewards_usercampaigntally AS t SET total = v.total, day_date = v.day_date, "  # noqa: S608 - fixed SQL
             f"day_total = v.day_total FROM (VALUES {rows}) AS v(id, total, day_date, day_total) WHERE t.id = v.id",
@@ -982,7 +982,8 @@ def _counters_add_postgresql(
         "rewards_paid = rewards_campaignday.rewards_paid + EXCLUDED.rewards_paid, "
         "share_cost = rewards_campaignday.share_cost + EXCLUDED.share_cost"
     )
-    with bound_cursor() as cursor:
+    # an action's payment: one row of each, the usual text; a batch's is its own
+    with bound_cursor(prepare=max(len(unique), len(rules), len(campaigns), len(days)) <= 1) as cursor:
         cursor.execute(sql, params)
 
 
@@ -1077,7 +1078,7 @@ def _figures_grant(rewards: list[Reward]) -> None:
         for v in (user_id, currency, *(row.get(c, 0) for c in _FIGURES_COLUMNS))
     ]
     added = ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in _FIGURES_COLUMNS)
-    with bound_cursor() as cursor:
+    with bound_cursor(prepare=len(deltas) == 1) as cursor:  # one person's row: the usual text
         cursor.execute(
             f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
             f"VALUES {values} ON CONFLICT (user_id, currency) DO UPDATE SET {added} "

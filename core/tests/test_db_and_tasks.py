@@ -126,3 +126,12 @@ def test_a_fixed_write_refuses_a_model_with_save_receivers_rather_than_skip_them
             model_insert(Merchant(slug="other", brand_name="Other"))
     finally:
         post_save.disconnect(receiver, sender=Merchant)
+
+
+@pytest.mark.django_db
+def test_a_statement_made_for_its_values_is_bound_but_not_prepared():
+    with bound_cursor(prepare=False) as cursor:
+        cursor.execute("SELECT %s::int * 3", [14])
+        assert cursor.fetchone()[0] == 42
+
+    assert _prepared("SELECT $1::int * 3") == 0
