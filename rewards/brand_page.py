@@ -229,7 +229,7 @@ def brand_state_get(*, slug: str, now: datetime, person: tuple[str, dict] | None
     ``person``: ``(sql, values)``, a SELECT of one row about the visitor, read in the same statement
     (one round trip) as ``BrandState.person``: ``sql`` may use ``m.id`` (the brand's id) and named
     parameters (``%(name)s``, in ``values``). It must be the same text on every call (the statement
-    is prepared once per database session under a name made of it). Not on SQLite: the caller
+    is prepared once per database session, kept by its text). Not on SQLite: the caller
     reads it on its own."""
     if connection.vendor != "postgresql":
         row = Merchant.objects.filter(slug=slug).values_list("pk", "language").first()
