@@ -31,6 +31,7 @@ from core.admin import (
     email_start,
     name_part,
 )
+from merchants.models import Merchant
 from payouts import sandbox_bank, selectors, services
 from payouts.countries import address_country_choices
 from payouts.import_summary import outcome_text, summary_text
@@ -612,8 +613,23 @@ class BankAccountAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     list_select_related = ("user",)
     ordering = ("-id",)
     sortable_by = ("id",)
-    exclude = ("iban_hash",)
+    # Whose details these are in words, not the ledger's owner key ("accounts.user", 42).
+    exclude = ("iban_hash", "owner_type", "owner_id")
+    readonly_fields = ("owner",)
     actions = ["end_hold"]
+
+    def get_fields(self, request, obj=None):
+        return ["owner", *(f for f in super().get_fields(request, obj) if f != "owner")]
+
+    @admin.display(description=_("details of"))
+    def owner(self, obj: BankAccount) -> str:
+        if obj.owner_type == MERCHANT_PAYEE:
+            name = Merchant.objects.filter(pk=obj.owner_id).values_list("brand_name", flat=True).first()
+            return gettext("merchant: %(name)s (merchant #%(id)s)") % {
+                "name": name or "-",
+                "id": obj.owner_id,
+            }
+        return pgettext("payee kind", "person")
 
     @admin.action(description=_("End the payout hold (after confirming the change with the person)"))
     def end_hold(self, request, queryset):
