@@ -1,7 +1,8 @@
 """gunicorn settings for TikJoy's web processes (deploy/tikjoy-web.service and make prod-smoke).
 
 Every value can be set from the environment of the service, so one file serves a small VM and
-a big one: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT.
+a big one: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_MAX_REQUESTS.
+The back-office pool (tikjoy-back.service) is the same file with --bind and --workers on its command line.
 """
 
 import multiprocessing
@@ -17,9 +18,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# A worker is replaced after this many requests (plus jitter): a slow leak can't grow for ever.
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is replaced after this many requests (plus jitter): a slow leak can't grow for ever. Not
+# much lower: a new worker imports the app and loads its URLs and templates again (3.5 s of CPU on
+# the 2-CPU benchmark machine) and prepares its statements anew, and at 5,000 each of 4 workers
+# restarted about every minute under make prod-smoke's load (docs/benchmarks.md, "two pools").
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # The proxy in front (nginx on the same machine, or the load balancer's addresses) is the only
 # source of X-Forwarded-* gunicorn believes; Django reads X-Forwarded-Proto (settings.py) and, with
 # TRUST_X_FORWARDED_FOR, the last X-Forwarded-For hop (core/http.py).

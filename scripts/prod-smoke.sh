@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # make prod-smoke: the production topology on this machine, under load and under faults (docs/deploy.md).
 #
-# Starts PostgreSQL (scripts/with-postgres.sh, durable), Redis (append-only file), gunicorn
-# (deploy/gunicorn.conf.py, several workers) and two django-q2 clusters on the Redis broker, all with
+# Starts PostgreSQL (scripts/with-postgres.sh, durable), Redis (append-only file), gunicorn's two pools
+# (deploy/gunicorn.conf.py: the web pool, and the back-office pool at a lower CPU priority), nginx in
+# front (deploy/nginx/tikjoy.conf) and two django-q2 clusters on the Redis broker, all with
 # DJANGO_ENV=production; HTTPS expectations are relaxed only by SMOKE_TEST_PLAIN_HTTP=loopback-only,
 # which the settings refuse unless every host is a loopback name. Then:
 #   1. migrate, collectstatic, demo data; smoke checks of the pages a person opens;
-#   2. load: locust, the real mix, headless and time-bounded; then the bare view, the brand page and
-#      /wallet/ each alone under the same server (figures, goals, BELOW GOAL);
+#   2. load: locust through nginx (as a browser reaches the site), the real mix, headless and
+#      time-bounded; then the bare view, the brand page and /wallet/ each alone under the same server
+#      (figures, goals, BELOW GOAL);
 #   3. faults: SIGKILL a cluster while it pays engagement and settles rewards, restart it; restart
 #      Redis; restart PostgreSQL; fill the queue with 10,000 tasks and watch it drain;
 #   4. ledger_check and rewards_check; each outage as seen by pages and /healthz.
@@ -15,6 +17,7 @@
 #
 # PROD_SMOKE_USERS (32), PROD_SMOKE_SECONDS (60: the mix; the capacity runs take a third each),
 # PROD_SMOKE_FAULT_POSTS (2000), PROD_SMOKE_FLOOD (10000), PROD_SMOKE_WEB_WORKERS (4),
+# PROD_SMOKE_BACK_WORKERS (2),
 # PROD_SMOKE_SKIP_LOAD=1 / PROD_SMOKE_SKIP_FAULTS=1 for a shorter run; PROD_SMOKE_KEEP_UP=N keeps the
 # topology up N seconds after the smoke checks, to look around.
 set -euo pipefail
@@ -34,18 +37,22 @@ SECONDS_ALONE=$(( SECONDS_MIX / 3 ))
 FAULT_POSTS=${PROD_SMOKE_FAULT_POSTS:-2000}
 FLOOD=${PROD_SMOKE_FLOOD:-10000}
 WEB_WORKERS=${PROD_SMOKE_WEB_WORKERS:-4}
+BACK_WORKERS=${PROD_SMOKE_BACK_WORKERS:-2}
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/tikjoy-prod-smoke.XXXXXX")
-# Five consecutive loopback ports nothing listens on (other benchmark servers may share this
-# machine): gunicorn, nginx's HTTP and HTTPS, the fake TikTok's server, Redis.
+# Seven consecutive loopback ports nothing listens on (other benchmark servers may share this
+# machine): the web pool, nginx's HTTP and HTTPS, the fake TikTok's server, Redis, nginx's door for
+# the load test, the back-office pool. Below the kernel's range of ephemeral ports (32768 and up
+# here), where an outgoing connection of this run could take one after the check (nginx once
+# failed to bind its port so).
 WEB_PORT=$(python3 - <<'PORTS'
 import random
 import socket
 
 for _ in range(500):
-    base = random.randrange(20000, 40000)
+    base = random.randrange(20000, 32000 - 7)
     sockets = []
     try:
-        for port in range(base, base + 5):
+        for port in range(base, base + 7):
             sock = socket.socket()
             sockets.append(sock)
             sock.bind(("127.0.0.1", port))
@@ -57,12 +64,17 @@ for _ in range(500):
     print(base)
     break
 else:
-    raise SystemExit("prod-smoke: no five free ports in a row between 20000 and 40000")
+    raise SystemExit("prod-smoke: no seven free ports in a row between 20000 and 32000")
 PORTS
 )
 SANDBOX_PORT=$(( WEB_PORT + 3 ))
 REDIS_PORT=$(( WEB_PORT + 4 ))
+LOAD_PORT=$(( WEB_PORT + 5 ))
+BACK_PORT=$(( WEB_PORT + 6 ))
+# The web pool itself (the smoke checks and the faults' prober) and nginx's door (the load test,
+# and the site's address: the sandbox TikTok sends the browser back to it).
 BASE="http://127.0.0.1:$WEB_PORT"
+LOAD="http://127.0.0.1:$LOAD_PORT"
 FAILED=0
 STARTED_AT=$(date +%s)
 
@@ -81,7 +93,7 @@ export SMOKE_TEST_PLAIN_HTTP=loopback-only
 SECRET_KEY="prod-smoke-$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')"
 export SECRET_KEY
 export ALLOWED_HOSTS=127.0.0.1,localhost
-export SITE_URL="$BASE"
+export SITE_URL="$LOAD"
 export Q_BROKER="redis://127.0.0.1:$REDIS_PORT/0"
 export CACHE_URL="redis://127.0.0.1:$REDIS_PORT/1"
 export Q_WORKERS=2
@@ -107,7 +119,7 @@ export GUNICORN_BIND="127.0.0.1:$WEB_PORT" GUNICORN_WORKERS="$WEB_WORKERS" GUNIC
 say() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - STARTED_AT ))"; }
 fail() { echo "FAILED: $*"; FAILED=1; }
 
-REDIS_PID=""; WEB_PID=""; SANDBOX_PID=""; CLUSTER_PIDS=("" ""); PROBE_PID=""; NGINX_ON=""
+REDIS_PID=""; WEB_PID=""; BACK_PID=""; SANDBOX_PID=""; CLUSTER_PIDS=("" ""); PROBE_PID=""; NGINX_ON=""
 start_redis() {
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$RUN" --appendonly yes --appendfsync everysec \
     --save "" --daemonize no --logfile "$RUN/redis.log" &
@@ -122,7 +134,8 @@ stop_redis() {
   REDIS_PID=""
 }
 start_cluster() {  # its own process group, so SIGKILL reaches the sentinel and every worker at once
-  setsid "$PY" manage.py qcluster >>"$RUN/cluster-$1.log" 2>&1 &
+  # at the CPU priority of deploy/systemd/tikjoy-worker@.service (Nice=10)
+  setsid nice -n 10 "$PY" manage.py qcluster >>"$RUN/cluster-$1.log" 2>&1 &
   CLUSTER_PIDS[$1]=$!
 }
 stop_cluster() {
@@ -149,6 +162,17 @@ stop_web() {
   wait "$WEB_PID" 2>/dev/null || true
   WEB_PID=""
 }
+start_back() {  # as deploy/systemd/tikjoy-back.service: its own port and workers, Nice=10
+  nice -n 10 .venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind "127.0.0.1:$BACK_PORT" --workers "$BACK_WORKERS" \
+    --access-logfile "$RUN/back-access.log" tikjoy.wsgi >>"$RUN/back.log" 2>&1 &
+  BACK_PID=$!
+}
+stop_back() {
+  [ -n "$BACK_PID" ] || return 0
+  kill -TERM "$BACK_PID" 2>/dev/null || true
+  wait "$BACK_PID" 2>/dev/null || true
+  BACK_PID=""
+}
 cleanup() {
   local rc=$?
   set +e  # stop everything, whatever fails on the way
@@ -156,10 +180,10 @@ cleanup() {
   if [ -n "$PROBE_PID" ]; then touch "$RUN/stop-probe"; wait "$PROBE_PID" 2>/dev/null; fi
   if [ -n "$NGINX_ON" ] && [ -f "$RUN/nginx/nginx.pid" ]; then kill -TERM "$(cat "$RUN/nginx/nginx.pid")" 2>/dev/null; fi
   if [ -n "$SANDBOX_PID" ]; then kill -TERM "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null; fi
-  stop_cluster 0; stop_cluster 1; stop_web; stop_redis
+  stop_cluster 0; stop_cluster 1; stop_web; stop_back; stop_redis
   if [ "$rc" -ne 0 ] || [ "$FAILED" -ne 0 ]; then
     echo "prod-smoke: logs of the failed run:" >&2
-    tail -n 30 "$RUN"/web.log "$RUN"/cluster-*.log 2>/dev/null >&2 || true
+    tail -n 30 "$RUN"/web.log "$RUN"/back.log "$RUN"/cluster-*.log 2>/dev/null >&2 || true
   fi
   rm -rf "$RUN"
   exit "$rc"
@@ -232,13 +256,20 @@ DJANGO_ENV=development "$PY" manage.py seed_demo --quiet-credentials >"$RUN/seed
 . "$RUN/load.env"
 export SMOKE_TIKTOK_SECRET=sandbox-client-secret SMOKE_WHATSAPP_SECRET=sandbox-app-secret
 
-say "gunicorn ($WEB_WORKERS workers x 4 threads) on $BASE, two django-q2 clusters on Redis; the fake TikTok on :$SANDBOX_PORT"
+say "gunicorn: the web pool ($WEB_WORKERS workers x 4 threads) on $BASE, the back-office pool ($BACK_WORKERS x 4, nice 10) on :$BACK_PORT; two django-q2 clusters on Redis (nice 10); the fake TikTok on :$SANDBOX_PORT"
 start_sandbox
 start_web
+start_back
 start_cluster 0
 start_cluster 1
 wait_healthy || { healthz; fail "/healthz never answered 200"; exit 1; }
 echo "/healthz: $(healthz)"
+for _ in $(seq 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -m 15 "http://127.0.0.1:$BACK_PORT/healthz")" = "200" ] && break
+  sleep 0.3
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' -m 15 "http://127.0.0.1:$BACK_PORT/healthz")" = "200" ] \
+  && echo "the back-office pool: /healthz 200" || { fail "the back-office pool never answered"; exit 1; }
 
 say "smoke: what a person opens"
 check() {  # path, expected status, text the page must contain
@@ -273,12 +304,28 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
 # The site as shipped, with this run's ports, paths and certificate.
 sed -e "s|listen 80;|listen 127.0.0.1:$HTTP_PORT;|; s|listen \[::\]:80;||" \
     -e "s|listen 443 ssl http2;|listen 127.0.0.1:$HTTPS_PORT ssl http2;|; s|listen \[::\]:443 ssl http2;||" \
-    -e "s|server 127.0.0.1:8000;|server 127.0.0.1:$WEB_PORT;|" \
+    -e "s|server 127.0.0.1:8000;|server 127.0.0.1:$WEB_PORT;|; s|server 127.0.0.1:8001;|server 127.0.0.1:$BACK_PORT;|" \
     -e "s|server_name tikjoy.example.com;|server_name 127.0.0.1;|" \
     -e "s|/etc/letsencrypt/live/tikjoy.example.com/fullchain.pem|$RUN/nginx/cert.pem|" \
     -e "s|/etc/letsencrypt/live/tikjoy.example.com/privkey.pem|$RUN/nginx/key.pem|" \
     -e "s|/srv/tikjoy/staticfiles/|$PWD/staticfiles/|g" -e "s|/var/lib/tikjoy/media/|$RUN/media/|" \
     deploy/nginx/tikjoy.conf >"$RUN/nginx/site.conf"
+# The load test's door: the HTTPS server's locations (static files, the two pools) over plain HTTP on
+# loopback, as the smoke flag runs the site (locust then measures the site, not its own TLS), with the
+# port in Host ($host drops it: the site's absolute URLs, the sandbox TikTok's redirect, need it).
+python3 - "$RUN/nginx/site.conf" "$LOAD_PORT" <<'DOOR'
+import re
+import sys
+
+path, port = sys.argv[1], sys.argv[2]
+site = open(path).read()
+(tls,) = [b for b in re.findall(r"^server \{\n.*?^\}", site, re.S | re.M) if "ssl_certificate" in b]
+door = "\n".join(
+    line for line in tls.splitlines() if "ssl" not in line and not line.strip().startswith("listen")
+)
+door = door.replace("server {", f"server {{\n    listen 127.0.0.1:{port};", 1).replace("$host", "$http_host")
+open(path, "a").write("\n# make prod-smoke's door for the load test\n" + door + "\n")
+DOOR
 cat >"$RUN/nginx/nginx.conf" <<NGINX
 worker_processes 1;
 pid $RUN/nginx/nginx.pid;
@@ -304,6 +351,16 @@ if /usr/sbin/nginx -t -q -c "$RUN/nginx/nginx.conf" -p "$RUN/nginx" && /usr/sbin
   has "cache-control: public, immutable" "$(curl -H 'Accept-Language: en' -skI "$S$HASHED")" && echo "ok  nginx serves hashed static files, immutable" || fail "nginx: static files"
   [ "$(head -c 60000000 /dev/zero | curl -H 'Accept-Language: en' -sk -o /dev/null -w '%{http_code}' -X POST --data-binary @- "$S/console/campaigns/video/add/")" = "413" ] \
     && echo "ok  a 60 MB upload is refused by nginx (413): client_max_body_size 55m" || fail "nginx: client_max_body_size"
+  # The two pools: each path lands in the pool deploy/nginx/tikjoy.conf names (the pools' access logs).
+  has "Continue with TikTok" "$(curl -H 'Accept-Language: en' -s "$LOAD/b/$SMOKE_BRAND/?pool-check")" \
+    && [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code}' "$LOAD/api/v1/rewards?pool-check")" = "401" ] \
+    && [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code}' "$LOAD/console/?pool-check")" = "302" ] \
+    && sleep 1 \
+    && grep -q "GET /b/$SMOKE_BRAND/?pool-check" "$RUN/access.log" && ! grep -q "pool-check" <(grep -v "/b/" "$RUN/access.log") \
+    && grep -q "GET /api/v1/rewards?pool-check" "$RUN/back-access.log" && grep -q "GET /console/?pool-check" "$RUN/back-access.log" \
+    && ! grep -q "/b/$SMOKE_BRAND/?pool-check" "$RUN/back-access.log" \
+    && echo "ok  nginx sends the brand page to the web pool, the API and the console to the back-office pool" \
+    || fail "nginx: the two pools' routing"
 else
   fail "nginx refused deploy/nginx/tikjoy.conf"
 fi
@@ -313,9 +370,11 @@ if [ "${PROD_SMOKE_KEEP_UP:-0}" != "0" ]; then
   sleep "$PROD_SMOKE_KEEP_UP"
 fi
 
-if [ "${PROD_SMOKE_SKIP_LOAD:-0}" != "1" ]; then
-  say "load: the real mix, $USERS users, ${SECONDS_MIX}s (locust, headless)"
-  LOCUST=(.venv/bin/locust -f scripts/prod/locustfile.py --headless --host "$BASE" -u "$USERS" -r "$USERS"
+if [ "${PROD_SMOKE_SKIP_LOAD:-0}" != "1" ] && [ -z "$NGINX_ON" ]; then
+  fail "no load test: it goes through nginx, which did not start"
+elif [ "${PROD_SMOKE_SKIP_LOAD:-0}" != "1" ]; then
+  say "load: the real mix through nginx ($LOAD), $USERS users, ${SECONDS_MIX}s (locust, headless)"
+  LOCUST=(.venv/bin/locust -f scripts/prod/locustfile.py --headless --host "$LOAD" -u "$USERS" -r "$USERS"
           --only-summary --loglevel WARNING --exit-code-on-error 0)
   "${LOCUST[@]}" -t "${SECONDS_MIX}s" --csv "$RUN/mix" Consumer Platforms Merchant ApiClient Visitor \
     >"$RUN/locust-mix.log" 2>&1 || { tail -20 "$RUN/locust-mix.log"; fail "locust (mix)"; }
