@@ -156,23 +156,18 @@ start_web() {
   .venv/bin/gunicorn -c deploy/gunicorn.conf.py tikjoy.wsgi >>"$RUN/web.log" 2>&1 &
   WEB_PID=$!
 }
-stop_web() {
-  [ -n "$WEB_PID" ] || return 0
-  kill -TERM "$WEB_PID" 2>/dev/null || true
-  wait "$WEB_PID" 2>/dev/null || true
-  WEB_PID=""
+stop_gunicorn() {  # the arbiter whose pid is $1, and its workers
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
 }
+stop_web() { stop_gunicorn "$WEB_PID"; WEB_PID=""; }
 start_back() {  # as deploy/systemd/tikjoy-back.service: its own port and workers, Nice=10
   nice -n 10 .venv/bin/gunicorn -c deploy/gunicorn.conf.py --bind "127.0.0.1:$BACK_PORT" --workers "$BACK_WORKERS" \
     --access-logfile "$RUN/back-access.log" tikjoy.wsgi >>"$RUN/back.log" 2>&1 &
   BACK_PID=$!
 }
-stop_back() {
-  [ -n "$BACK_PID" ] || return 0
-  kill -TERM "$BACK_PID" 2>/dev/null || true
-  wait "$BACK_PID" 2>/dev/null || true
-  BACK_PID=""
-}
+stop_back() { stop_gunicorn "$BACK_PID"; BACK_PID=""; }
 cleanup() {
   local rc=$?
   set +e  # stop everything, whatever fails on the way
