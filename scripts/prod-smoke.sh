@@ -216,9 +216,9 @@ expect_503_page() {
   fi
 }
 web_workers() { { pgrep -P "$WEB_PID" || true; } | sort -n | tr "\n" " "; }
-wait_healthy() {
+wait_healthy() {  # [tries] [server]: /healthz of the web pool (or of server) answers 200
   for _ in $(seq "${1:-100}"); do
-    [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code}' -m 15 "$BASE/healthz")" = "200" ] && return 0
+    [ "$(curl -H 'Accept-Language: en' -s -o /dev/null -w '%{http_code}' -m 15 "${2:-$BASE}/healthz")" = "200" ] && return 0
     sleep 0.3
   done
   return 1
@@ -259,12 +259,8 @@ start_cluster 0
 start_cluster 1
 wait_healthy || { healthz; fail "/healthz never answered 200"; exit 1; }
 echo "/healthz: $(healthz)"
-for _ in $(seq 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -m 15 "http://127.0.0.1:$BACK_PORT/healthz")" = "200" ] && break
-  sleep 0.3
-done
-[ "$(curl -s -o /dev/null -w '%{http_code}' -m 15 "http://127.0.0.1:$BACK_PORT/healthz")" = "200" ] \
-  && echo "the back-office pool: /healthz 200" || { fail "the back-office pool never answered"; exit 1; }
+wait_healthy 100 "http://127.0.0.1:$BACK_PORT" && echo "the back-office pool: /healthz 200" \
+  || { fail "the back-office pool's /healthz never answered 200"; exit 1; }
 
 say "smoke: what a person opens"
 check() {  # path, expected status, text the page must contain
