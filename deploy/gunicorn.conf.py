@@ -1,7 +1,8 @@
 """gunicorn settings for TikJoy's web processes (deploy/tikjoy-web.service and make prod-smoke).
 
 Every value can be set from the environment of the service, so one file serves a small VM and
-a big one: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_TIMEOUT, GUNICORN_MAX_REQUESTS.
+a big one: GUNICORN_BIND, GUNICORN_WORKERS, GUNICORN_THREADS, GUNICORN_WORKER_CONNECTIONS,
+GUNICORN_TIMEOUT, GUNICORN_MAX_REQUESTS.
 The back-office pool (tikjoy-back.service) is the same file with --bind and --workers on its command line.
 """
 
@@ -15,9 +16,17 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Keep workers x threads (plus the task workers) below PostgreSQL's max_connections /
 # DATABASE_POOL_MAX_SIZE: each thread holds at most one pooled connection at a time.
+# A process takes only as many connections as it has threads. A request then waits in the kernel's one
+# accept queue for whichever process frees a thread first, never behind the busy threads of the process
+# that happened to accept it (a gthread worker otherwise accepts up to 1,000 and queues them itself).
+# nginx opens a connection per request for this reason (no upstream `keepalive`), and gunicorn closes it
+# after the response: with no room beyond the threads there is none for idle kept-alive connections.
+# Measured in docs/benchmarks.md ("One connection per thread"). Raise GUNICORN_WORKER_CONNECTIONS
+# above the threads only for clients that keep connections open to gunicorn directly.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads))
+keepalive = 5 if worker_connections > threads else 0
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
-keepalive = 5
 # A worker is replaced after this many requests (plus jitter): a slow leak can't grow for ever. Not
 # much lower: a new worker imports the app and loads its URLs and templates again (3.5 s of CPU on
 # the 2-CPU benchmark machine) and prepares its statements anew, and at 5,000 each of 4 workers

@@ -88,3 +88,122 @@ def test_the_units_listen_where_nginx_sends_and_run_below_the_web_pool():
     assert "Nice=" not in web
     # both locations that proxy to the app use the map (the health probe on port 80 goes to the web pool)
     assert "proxy_pass http://$tikjoy_pool;" in _nginx()
+
+
+# A stand-in application for the two tests below: /slow holds its thread, /fast answers with the process id.
+_APP = """
+import os, time
+
+def application(environ, start_response):
+    if environ["PATH_INFO"] == "/slow":
+        time.sleep(float(os.environ.get("SLOW_SECONDS", "3")))
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(os.getpid()).encode()]
+"""
+
+
+def _gunicorn(tmp_path, **env):
+    """deploy/gunicorn.conf.py serving _APP with 2 processes of 1 thread each; returns (process, base URL)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    (tmp_path / "standin.py").write_text(_APP)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    environ = {
+        **os.environ,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": "1",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "GUNICORN_LOG_LEVEL": "warning",
+        **env,
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(  # noqa: S603 - our own executable and config
+        [
+            str(gunicorn),
+            "-c",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "--chdir",
+            str(tmp_path),
+            "standin:application",
+        ],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    pids = set()
+    deadline = time.monotonic() + 30
+    while len(pids) < 2 and time.monotonic() < deadline:  # both processes up and accepting
+        try:
+            with urllib.request.urlopen(f"{base}/fast", timeout=2) as response:  # noqa: S310 - loopback
+                pids.add(response.read())
+        except OSError:
+            time.sleep(0.1)
+    if len(pids) < 2:
+        process.kill()
+        pytest.fail(f"gunicorn did not start two workers: {process.stderr.read1(4000)!r}")
+    return process, base
+
+
+def _fast_while_one_process_is_busy(base: str) -> list[float]:
+    """Start a slow request, then time ten fast ones, each on a new connection (as nginx sends them)."""
+    import threading
+    import time
+    import urllib.request
+
+    def get(path):
+        with urllib.request.urlopen(f"{base}{path}", timeout=20) as response:  # noqa: S310 - loopback
+            return response.read()
+
+    slow = threading.Thread(target=get, args=("/slow",))
+    slow.start()
+    time.sleep(0.5)  # the slow request holds one process's only thread
+    times = []
+    for _ in range(10):
+        started = time.monotonic()
+        get("/fast")
+        times.append(time.monotonic() - started)
+    slow.join()
+    return times
+
+
+def test_a_request_never_waits_behind_a_busy_process_while_another_has_a_free_thread(tmp_path):
+    process, base = _gunicorn(tmp_path, SLOW_SECONDS="4")
+    try:
+        times = _fast_while_one_process_is_busy(base)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    # Each fast request went to the free process: none waited for the 4 s one.
+    assert max(times) < 2, times
+
+
+def test_with_gunicorns_default_of_1000_connections_a_busy_process_makes_requests_wait(tmp_path):
+    # The same pair of processes with gunicorn's own default (1,000 connections a process): the busy process
+    # also accepts, and what it accepts waits for its one thread.
+    process, base = _gunicorn(tmp_path, SLOW_SECONDS="4", GUNICORN_WORKER_CONNECTIONS="1000")
+    try:
+        times = _fast_while_one_process_is_busy(base)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    assert max(times) > 2, times
+
+
+def test_nginx_keeps_no_idle_connection_to_a_pool_whose_processes_take_one_per_thread():
+    import runpy
+
+    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert config["worker_connections"] == config["threads"]
+    assert config["keepalive"] == 0  # closed after the response: no idle connection holds a thread's place
+    for name, body in re.findall(r"upstream (\w+) \{([^}]*)\}", _nginx()):
+        assert not re.search(r"^\s*keepalive\s", body, re.M), name
+    assert 'proxy_set_header Connection "";' not in _nginx()  # nginx's default: Connection: close
