@@ -22,7 +22,8 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # nginx opens a connection per request for this reason (no upstream `keepalive`), and gunicorn closes it
 # after the response: with no room beyond the threads there is none for idle kept-alive connections.
 # Measured in docs/benchmarks.md ("One connection per thread"). Raise GUNICORN_WORKER_CONNECTIONS
-# above the threads only for clients that keep connections open to gunicorn directly.
+# above the threads only for clients that keep connections open to gunicorn directly. Set the threads with
+# GUNICORN_THREADS, not --threads on the command line: the connections follow the variable.
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads))
 keepalive = 5 if worker_connections > threads else 0
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

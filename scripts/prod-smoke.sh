@@ -147,8 +147,10 @@ stop_cluster() {
   wait "$pid" 2>/dev/null || true
   CLUSTER_PIDS[$1]=""
 }
+# The stand-in for TikTok's API is called straight by the app, not through nginx: room for more connections
+# than threads, as gunicorn has by default (deploy/gunicorn.conf.py, worker_connections).
 start_sandbox() {
-  GUNICORN_BIND="127.0.0.1:$SANDBOX_PORT" GUNICORN_WORKERS=2 GUNICORN_THREADS=8 GUNICORN_ACCESS_LOG=/dev/null \
+  GUNICORN_BIND="127.0.0.1:$SANDBOX_PORT" GUNICORN_WORKERS=2 GUNICORN_THREADS=8 GUNICORN_WORKER_CONNECTIONS=64 GUNICORN_ACCESS_LOG=/dev/null \
     .venv/bin/gunicorn -c deploy/gunicorn.conf.py tikjoy.wsgi >>"$RUN/sandbox.log" 2>&1 &
   SANDBOX_PID=$!
 }

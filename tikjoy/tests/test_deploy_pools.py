@@ -6,8 +6,18 @@ read from deploy/nginx/tikjoy.conf and applied to paths reversed from the URLcon
 (or a new page under a back-office prefix) fails here instead of landing in the wrong pool.
 """
 
+import os
 import re
+import runpy
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -90,40 +100,49 @@ def test_the_units_listen_where_nginx_sends_and_run_below_the_web_pool():
     assert "proxy_pass http://$tikjoy_pool;" in _nginx()
 
 
-# A stand-in application for the two tests below: /slow holds its thread, /fast answers with the process id.
+# A stand-in application for the two tests below: /slow holds its thread, every path answers the process id.
 _APP = """
 import os, time
 
 def application(environ, start_response):
     if environ["PATH_INFO"] == "/slow":
-        time.sleep(float(os.environ.get("SLOW_SECONDS", "3")))
+        time.sleep(float(os.environ["SLOW_SECONDS"]))
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [str(os.getpid()).encode()]
 """
+SLOW_SECONDS = 4
 
 
+def _environ(**env) -> dict:
+    """This process's environment without any GUNICORN_ setting of the machine running the tests."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GUNICORN_")} | env
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own loopback server
+        return response.read()
+
+
+@contextmanager
 def _gunicorn(tmp_path, **env):
-    """deploy/gunicorn.conf.py serving _APP with 2 processes of 1 thread each; returns (process, base URL)."""
-    import os
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
+    """deploy/gunicorn.conf.py serving _APP with 2 processes of 1 thread each; yields its base URL.
 
+    The listening socket is made here and handed down (`fd://`): no port is chosen, freed and taken
+    again, which an outgoing connection of another test could take meanwhile."""
     (tmp_path / "standin.py").write_text(_APP)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    environ = {
-        **os.environ,
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "1",
-        "GUNICORN_ACCESS_LOG": "/dev/null",
-        "GUNICORN_LOG_LEVEL": "warning",
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    environ = _environ(
+        GUNICORN_BIND=f"fd://{listener.fileno()}",
+        GUNICORN_WORKERS="2",
+        GUNICORN_THREADS="1",
+        GUNICORN_ACCESS_LOG="/dev/null",
+        GUNICORN_LOG_LEVEL="warning",
+        SLOW_SECONDS=str(SLOW_SECONDS),
         **env,
-    }
+    )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(  # noqa: S603 - our own executable and config
         [
@@ -135,73 +154,67 @@ def _gunicorn(tmp_path, **env):
             "standin:application",
         ],
         env=environ,
+        pass_fds=[listener.fileno()],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    base = f"http://127.0.0.1:{port}"
-    pids = set()
-    deadline = time.monotonic() + 30
-    while len(pids) < 2 and time.monotonic() < deadline:  # both processes up and accepting
+    listener.close()  # gunicorn has its own copy
+    try:
+        pids = set()
+        deadline = time.monotonic() + 60
+        while len(pids) < 2 and time.monotonic() < deadline:  # both processes up and accepting
+            pids.add(_get(f"{base}/fast"))
+        assert len(pids) == 2, "gunicorn did not start two workers"
+        yield base
+    finally:
+        process.terminate()
         try:
-            with urllib.request.urlopen(f"{base}/fast", timeout=2) as response:  # noqa: S310 - loopback
-                pids.add(response.read())
-        except OSError:
-            time.sleep(0.1)
-    if len(pids) < 2:
-        process.kill()
-        pytest.fail(f"gunicorn did not start two workers: {process.stderr.read1(4000)!r}")
-    return process, base
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
-def _fast_while_one_process_is_busy(base: str) -> list[float]:
-    """Start a slow request, then time ten fast ones, each on a new connection (as nginx sends them)."""
-    import threading
-    import time
-    import urllib.request
+def _fast_while_one_process_is_busy(base: str) -> tuple[bytes, list[tuple[bytes, float]]]:
+    """Start a slow request, then time twenty fast ones, each on a new connection (as nginx sends them).
 
-    def get(path):
-        with urllib.request.urlopen(f"{base}{path}", timeout=20) as response:  # noqa: S310 - loopback
-            return response.read()
-
-    slow = threading.Thread(target=get, args=("/slow",))
-    slow.start()
+    Returns the process id that answered the slow request and, for each fast one, its process id
+    and how long it took."""
+    slow: list[bytes] = []
+    thread = threading.Thread(target=lambda: slow.append(_get(f"{base}/slow")))
+    thread.start()
     time.sleep(0.5)  # the slow request holds one process's only thread
-    times = []
-    for _ in range(10):
+    fast = []
+    for _ in range(20):
         started = time.monotonic()
-        get("/fast")
-        times.append(time.monotonic() - started)
-    slow.join()
-    return times
+        pid = _get(f"{base}/fast")
+        fast.append((pid, time.monotonic() - started))
+    thread.join()
+    assert len(slow) == 1, "the slow request got no answer"
+    return slow[0], fast
 
 
 def test_a_request_never_waits_behind_a_busy_process_while_another_has_a_free_thread(tmp_path):
-    process, base = _gunicorn(tmp_path, SLOW_SECONDS="4")
-    try:
-        times = _fast_while_one_process_is_busy(base)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    # Each fast request went to the free process: none waited for the 4 s one.
-    assert max(times) < 2, times
+    with _gunicorn(tmp_path) as base:
+        busy, fast = _fast_while_one_process_is_busy(base)
+    # Each fast request was answered by the other process, at once, while the slow one ran.
+    assert all(pid != busy for pid, _ in fast), fast
+    assert max(seconds for _, seconds in fast) < 2, fast
 
 
 def test_with_gunicorns_default_of_1000_connections_a_busy_process_makes_requests_wait(tmp_path):
     # The same pair of processes with gunicorn's own default (1,000 connections a process): the busy process
     # also accepts, and what it accepts waits for its one thread.
-    process, base = _gunicorn(tmp_path, SLOW_SECONDS="4", GUNICORN_WORKER_CONNECTIONS="1000")
-    try:
-        times = _fast_while_one_process_is_busy(base)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    assert max(times) > 2, times
+    with _gunicorn(tmp_path, GUNICORN_WORKER_CONNECTIONS="1000") as base:
+        busy, fast = _fast_while_one_process_is_busy(base)
+    waited = [(pid, seconds) for pid, seconds in fast if seconds > 2]
+    assert waited, fast
+    assert all(pid == busy for pid, _ in waited), fast
 
 
 def test_nginx_keeps_no_idle_connection_to_a_pool_whose_processes_take_one_per_thread():
-    import runpy
-
-    config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    with mock.patch.dict(os.environ, _environ(), clear=True):
+        config = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert config["worker_connections"] == config["threads"]
     assert config["keepalive"] == 0  # closed after the response: no idle connection holds a thread's place
     for name, body in re.findall(r"upstream (\w+) \{([^}]*)\}", _nginx()):
