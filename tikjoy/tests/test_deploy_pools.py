@@ -144,27 +144,32 @@ def _gunicorn(tmp_path, **env):
         **env,
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    process = subprocess.Popen(  # noqa: S603 - our own executable and config
-        [
-            str(gunicorn),
-            "-c",
-            str(DEPLOY / "gunicorn.conf.py"),
-            "--chdir",
-            str(tmp_path),
-            "standin:application",
-        ],
-        env=environ,
-        pass_fds=[listener.fileno()],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as errors:  # the child keeps its own copy
+        process = subprocess.Popen(  # noqa: S603 - our own executable and config
+            [
+                str(gunicorn),
+                "-c",
+                str(DEPLOY / "gunicorn.conf.py"),
+                "--chdir",
+                str(tmp_path),
+                "standin:application",
+            ],
+            env=environ,
+            pass_fds=[listener.fileno()],
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
     listener.close()  # gunicorn has its own copy
     try:
         pids = set()
         deadline = time.monotonic() + 60
         while len(pids) < 2 and time.monotonic() < deadline:  # both processes up and accepting
-            pids.add(_get(f"{base}/fast"))
-        assert len(pids) == 2, "gunicorn did not start two workers"
+            try:
+                pids.add(_get(f"{base}/fast"))
+            except OSError as exc:
+                pytest.fail(f"gunicorn did not answer ({exc}): {log.read_text()[-2000:]}")
+        assert len(pids) == 2, f"gunicorn did not start two workers: {log.read_text()[-2000:]}"
         yield base
     finally:
         process.terminate()
