@@ -835,16 +835,69 @@ def tag_conversion_record(
     )
 
 
-def tag_conversion_confirm(*, conversion_id: int, amount: Decimal, now: datetime) -> Conversion:
+# How long before the order's own time (the merchant's server's clock) a tag report may arrive: a
+# thank-you page is shown after the order, so a report much earlier names an order id that was guessed.
+TAG_BEFORE_ORDER = timedelta(minutes=5)
+
+
+class TagAttributionMismatch(AffiliateError):
+    """The merchant's server reported an order the tag had reported, and what it says doesn't bear the
+    tag's attribution out: the tag's report is not confirmed, and its commission stays held for a
+    person to release or reverse."""
+
+    def __init__(self, conversion: Conversion):
+        self.conversion = conversion
+        super().__init__(
+            _(
+                "Order %(order)s was reported by the thank-you-page tag, but your report doesn't bear out "
+                "its affiliate (your click_id or customer_id gives another visit, or the tag reported the "
+                "order before it was placed): it is not confirmed, and its commission stays held until a "
+                "person releases or reverses it in the console. To confirm a tag report, send the click id "
+                "the tag kept for the visit."
+            )
+            % {"order": repr(conversion.order_id)}
+        )
+
+
+def tag_conversion_confirm(
+    *,
+    conversion_id: int,
+    amount: Decimal,
+    now: datetime,
+    click_id: str = "",
+    customer_ref: str = "",
+    occurred_at: datetime | None = None,
+) -> Conversion:
     """The merchant's server reported an order the tag had reported: the server's amount is kept, and
     a commission held only because it came from the tag goes on as pending (its dates kept); one held
-    for a fraud rule stays held for a person."""
+    for a fraud rule stays held for a person.
+
+    Anyone holding a click id of their own can send the tag a guessed order id before the real order
+    exists, so an order id alone doesn't confirm the tag's attribution. The server's ``click_id`` and
+    ``customer_ref`` are attributed as its own report would be (``_attribute``): they must give the
+    tag's affiliate. When they name no visit (no click id, a customer bound to no affiliate), the tag's
+    report must have arrived after the order's time (``occurred_at``, less ``TAG_BEFORE_ORDER``).
+    Otherwise ``TagAttributionMismatch``, and nothing changes."""
     if amount < 0:
         raise AffiliateError(_("amount can't be negative."))
+    reported = Conversion.objects.select_related("program").get(pk=conversion_id)
+    if reported.source != ConversionSource.TAG:
+        raise DuplicateOrder(reported)
+    occurred_at = occurred_at or now
+    attributed = _attribute(
+        program=reported.program,
+        click_id=click_id.strip(),
+        customer_ref=customer_ref.strip(),
+        occurred_at=occurred_at,
+    )
+    if attributed.reject_reason or attributed.affiliate is None:
+        names_no_visit = not click_id.strip() and attributed.reject_reason == RejectReason.NO_CLICK
+        if not names_no_visit or reported.occurred_at < occurred_at - TAG_BEFORE_ORDER:
+            raise TagAttributionMismatch(reported)
+    elif attributed.affiliate.pk != reported.affiliate_id:
+        raise TagAttributionMismatch(reported)
     with transaction.atomic(durable=True):
         conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
-        if conversion.source != ConversionSource.TAG:
-            raise DuplicateOrder(conversion)
         commission = (
             Commission.objects.select_for_update().filter(conversion=conversion).first()
             if conversion.is_accepted

@@ -16,7 +16,12 @@ from rest_framework.response import Response
 
 from affiliates.models import Conversion, ConversionSource, Program
 from affiliates.payloads import conversion_data
-from affiliates.services import DuplicateOrder, conversion_record, tag_conversion_confirm
+from affiliates.services import (
+    DuplicateOrder,
+    TagAttributionMismatch,
+    conversion_record,
+    tag_conversion_confirm,
+)
 from api.base import IDEMPOTENCY_HEADER, ApiView, cursor_page, idempotent, typed_id
 from api.models import Scope
 from api.problems import ApiProblem, problems
@@ -113,7 +118,10 @@ class Conversions(ApiView):
             201: ConversionOut,
             200: OpenApiResponse(
                 ConversionOut,
-                description="The order was reported by the thank-you-page tag first: this report confirms it.",
+                description=(
+                    "The order was reported by the thank-you-page tag first: this report confirms it "
+                    "(when its click_id or customer_id gives the same affiliate; else 409 attribution_mismatch)."
+                ),
             ),
             **problems(400, 401, 403, 409, 415, 422, 429),
         },
@@ -163,8 +171,20 @@ class Conversions(ApiView):
             # The thank-you-page tag reported this order first: the server's report confirms it.
             try:
                 conversion = tag_conversion_confirm(
-                    conversion_id=exc.conversion.pk, amount=data["amount"], now=now
+                    conversion_id=exc.conversion.pk,
+                    amount=data["amount"],
+                    click_id=data["click_id"],
+                    customer_ref=data["customer_id"],
+                    occurred_at=data["occurred_at"],
+                    now=now,
                 )
+            except TagAttributionMismatch as mismatch:
+                raise ApiProblem(
+                    gettext("%(problem)s It is %(id)s.")
+                    % {"problem": mismatch, "id": typed_id("cnv", mismatch.conversion.pk)},
+                    status=409,
+                    code="attribution_mismatch",
+                ) from mismatch
             except DuplicateOrder as again:
                 raise ApiProblem(str(again), status=409, code="duplicate_order") from again
             return Response(conversion_data(conversion), status=200)

@@ -192,7 +192,13 @@ def varied(make_merchant, ops):
         now=clicks["ben"].at + timedelta(minutes=5),
     )
     assert tag.commission.state == CommissionState.HELD
-    services.tag_conversion_confirm(conversion_id=tag.pk, amount=Decimal("65.50"), now=day(2))
+    services.tag_conversion_confirm(
+        conversion_id=tag.pk,
+        amount=Decimal("65.50"),
+        click_id=clicks["ben"].click_id,
+        occurred_at=clicks["ben"].at + timedelta(minutes=5),
+        now=day(2),
+    )
     held_tag = services.tag_conversion_record(
         program=program,
         click_id=clicks["ben2"].click_id,

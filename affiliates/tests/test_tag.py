@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,7 +14,7 @@ from affiliates.models import CommissionState, Conversion, ConversionSource
 from affiliates.services import TAG_HOLD_REASON
 from affiliates.tests.conftest import assert_ledger_clean, eur, funds
 from api.models import KeyKind
-from tikjoy.tests.factories import affiliate_click_make, affiliate_program_make
+from tikjoy.tests.factories import affiliate_click_make, affiliate_make, affiliate_program_make
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,77 @@ def test_the_merchants_server_reporting_the_same_order_confirms_it(client, api, 
     conversion = Conversion.objects.get()
     assert conversion.amount == Decimal("60.00")  # the server's figure wins
     assert conversion.commission.state == CommissionState.PENDING
+    assert_ledger_clean()
+
+
+def server_report(api, secret, **fields):
+    body = {
+        "order_id": "A-1001",
+        "amount": "120.00",
+        "currency": "EUR",
+        "occurred_at": timezone.now().isoformat(),
+    }
+    return api(secret).post(
+        "/api/v1/conversions", {**body, **fields}, format="json", HTTP_IDEMPOTENCY_KEY=f"srv-{sorted(fields)}"
+    )
+
+
+def test_a_forged_report_of_a_guessed_order_is_not_confirmed_by_the_servers_order_id(
+    client, api, make_key, program, affiliate, tag
+):
+    """Anyone with a click of their own can send the tag a guessed order id before the real order exists;
+    the real order came through another affiliate's link: the server's report doesn't hand it to the forger."""
+    forger = affiliate_make(program, email="mallory@creator.example")
+    forged_click = affiliate_click_make(forger, at=timezone.now(), visitor="forger-1")
+    assert report(client, tag, click_id=forged_click.click_id, amount="1.00").status_code == 201
+    before = funds(program.merchant)
+
+    response = server_report(api, make_key(program.merchant), click_id=tag["click"].click_id)
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "attribution_mismatch"
+    assert "not confirmed" in problem["detail"] and "cnv_" in problem["detail"]
+    conversion = Conversion.objects.get()
+    assert conversion.affiliate == forger and conversion.amount == Decimal("1.00")  # nothing changed
+    assert (conversion.commission.state, conversion.commission.hold_reason) == (
+        CommissionState.HELD,
+        TAG_HOLD_REASON,
+    )
+    assert funds(program.merchant) == before
+    assert_ledger_clean()
+
+
+def test_a_server_report_naming_no_visit_confirms_a_tag_report_made_after_the_order(
+    client, api, make_key, program, tag
+):
+    """A shop that keeps no click id confirms with its order and customer: the tag reported after the order."""
+    report(client, tag)
+
+    response = server_report(api, make_key(program.merchant), customer_id="cust-77")
+
+    assert response.status_code == 200
+    assert Conversion.objects.get().commission.state == CommissionState.PENDING
+    assert_ledger_clean()
+
+
+def test_a_tag_report_made_before_the_order_is_not_confirmed_by_a_report_naming_no_visit(
+    client, api, make_key, program, tag
+):
+    """A thank-you page comes after the order: a report an hour before it named a guessed order id."""
+    report(client, tag)
+    Conversion.objects.update(occurred_at=timezone.now() - timedelta(hours=2))
+
+    response = server_report(
+        api,
+        make_key(program.merchant),
+        customer_id="cust-77",
+        occurred_at=(timezone.now() - timedelta(hours=1)).isoformat(),
+    )
+
+    assert response.status_code == 409 and response.json()["code"] == "attribution_mismatch"
+    assert Conversion.objects.get().commission.state == CommissionState.HELD
     assert_ledger_clean()
 
 
