@@ -21,7 +21,7 @@ from campaigns.models import (
 )
 from merchants.forms import edit_conflict_check
 from wallets.formats import number_text
-from wallets.forms import CountField
+from wallets.forms import CountField, TypedDecimalField
 
 CAMPAIGN_HELP = {
     "name": _("Shown to consumers on your brand page."),
@@ -379,18 +379,16 @@ class QuoteForm(forms.Form):
     """The live editor's question: what does this rule cost and pay for the example post?"""
 
     action = forms.ChoiceField(choices=ActionType.choices, required=False)
-    amount = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
-    per_1000_views = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
-    per_like = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
-    per_comment = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
-    per_share = forms.DecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
-    max_per_post = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
+    amount = TypedDecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
+    per_1000_views = TypedDecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    per_like = TypedDecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    per_comment = TypedDecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    per_share = TypedDecimalField(min_value=0, max_digits=12, decimal_places=4, required=False)
+    max_per_post = TypedDecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
     # The campaign's fields on the same page: what a new and a returning customer cost.
-    new_user_multiplier = forms.DecimalField(min_value=0, max_digits=5, decimal_places=2, required=False)
-    returning_user_multiplier = forms.DecimalField(
-        min_value=0, max_digits=5, decimal_places=2, required=False
-    )
-    max_reward = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
+    new_user_multiplier = TypedDecimalField(min_value=0, max_digits=5, decimal_places=2, required=False)
+    returning_user_multiplier = TypedDecimalField(min_value=0, max_digits=5, decimal_places=2, required=False)
+    max_reward = TypedDecimalField(min_value=0, max_digits=12, decimal_places=2, required=False)
     views = CountField(min_value=0, max_value=10**10, required=False)
     likes = CountField(min_value=0, max_value=10**9, required=False)
     comments = CountField(min_value=0, max_value=10**9, required=False)

@@ -30,7 +30,6 @@ from django.utils.translation import gettext_lazy as _
 from wallets.formats import babel_locale, number_text
 
 _SPACES = "\u0020\u00a0\u202f"
-_PLAIN = re.compile(r"(?P<whole>\d+)(?:[.,](?P<cents>\d{1,2}))?")
 _MINUS = "-\u2212"  # the hyphen-minus a keyboard types, the minus sign a page shows
 # The largest amount a person types anywhere (a form's own limit is lower): what is above it is
 # refused as too large, and no larger number reaches the arithmetic or the database.
@@ -45,19 +44,31 @@ def amount_text(value: Decimal, *, language: str | None = None) -> str:
 def amount_parse(text: str, *, language: str | None = None, signed: bool = False) -> Decimal | None:
     """The amount a person typed, or None when it is not one (see the module's docstring);
     ``signed``: one leading minus is read as a negative amount."""
+    return decimal_parse(text, places=2, language=language, signed=signed)
+
+
+def decimal_parse(
+    text: str, *, places: int, language: str | None = None, signed: bool = False
+) -> Decimal | None:
+    """A number with at most ``places`` decimals as a person typed it, or None (the module's rules).
+
+    One sign followed by one to ``places`` digits is the decimal sign in every language, except three
+    digits where ``places`` allows them: "1,050" groups thousands in English and "0,005" is a decimal
+    in German, so then the sign is read as the reader's language writes it."""
     text = text.strip()
     if signed and text and text[0] in _MINUS:
-        amount = amount_parse(text[1:], language=language)
+        amount = decimal_parse(text[1:], places=places, language=language)
         return None if amount is None else -amount
     text = text.removesuffix("€").removeprefix("€").strip()
-    plain = _PLAIN.fullmatch(text)
-    if plain:
-        return Decimal(f"{plain['whole']}.{plain['cents'] or '0'}")
     locale = babel_locale(language)
     decimal_sign, group_sign = get_decimal_symbol(locale), get_group_symbol(locale)
+    plain = re.fullmatch(rf"(?P<whole>\d+)(?:(?P<sign>[.,])(?P<cents>\d{{1,{places}}}))?", text)
+    if plain and (len(plain["cents"] or "") != 3 or plain["sign"] == decimal_sign):
+        return Decimal(f"{plain['whole']}.{plain['cents'] or '0'}")
     group = f"[{re.escape(_SPACES)}]" if group_sign in _SPACES else re.escape(group_sign)
     grouped = re.fullmatch(
-        rf"(?P<whole>\d{{1,3}}(?:{group}\d{{3}})+)(?:{re.escape(decimal_sign)}(?P<cents>\d{{1,2}}))?", text
+        rf"(?P<whole>[1-9]\d{{0,2}}(?:{group}\d{{3}})+)(?:{re.escape(decimal_sign)}(?P<cents>\d{{1,{places}}}))?",
+        text,
     )
     if grouped is None:
         return None
@@ -117,6 +128,55 @@ class AmountField(forms.Field):
                 params={"limit": amount_text(AMOUNT_LARGEST)},
             )
         return amount
+
+
+class DecimalInput(forms.TextInput):
+    """A text box for a decimal number (never ``type=number``: Chromium drops a comma typed into one,
+    and "10,50" reaches the server as "1050") with the decimal keypad, its value shown as the
+    reader's language writes it."""
+
+    def __init__(self, attrs=None, *, places: int = 2):
+        self.places = places
+        super().__init__({"inputmode": "decimal", "autocomplete": "off", **(attrs or {})})
+
+    def format_value(self, value):
+        if isinstance(value, Decimal | int):
+            shown = f"#,##0.{'0' * min(self.places, 2)}{'#' * max(self.places - 2, 0)}"
+            return format_decimal(Decimal(value), format=shown, locale=babel_locale(None))
+        return super().format_value(value)
+
+
+class TypedDecimalField(forms.DecimalField):
+    """Django's ``DecimalField`` (its digits, places and bounds) read from what a person typed by
+    ``decimal_parse``: "10,50" is 10.50 in every language, never 1050; what can't be read is refused
+    with an example."""
+
+    widget = DecimalInput
+    default_error_messages = {
+        "invalid": _("Enter a number such as %(example)s."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.places = self.decimal_places if self.decimal_places is not None else 2
+
+    def widget_attrs(self, widget):
+        return {}  # no min/max/step: not a number box (the validators check the bounds)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, Decimal | int):
+            return super().to_python(value)
+        places = self.decimal_places if self.decimal_places is not None else 12
+        number = decimal_parse(str(value), places=places, signed=True)
+        if number is None:
+            raise ValidationError(
+                self.error_messages["invalid"],
+                code="invalid",
+                params={"example": amount_text(Decimal("10.50"))},
+            )
+        return super().to_python(number)
 
 
 class _GroupedLimit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -272,6 +273,52 @@ def test_a_saved_rule_keeps_its_action(merchant, make_campaign):
 
     assert form.is_valid(), form.errors
     assert form.cleaned_data["action"] == ActionType.TIKTOK_LOGIN
+
+
+@pytest.mark.parametrize(
+    ("language", "budget", "per_1000_views", "want_budget", "want_rate"),
+    [
+        ("en", "10,50", "0,25", "10.50", "0.25"),
+        ("en", "1,050", "0.005", "1050.00", "0.005"),
+        ("de", "10,50", "0,005", "10.50", "0.005"),
+        ("de", "1.050", "0.25", "1050.00", "0.25"),
+    ],
+)
+def test_a_decimal_comma_is_read_as_the_decimal_sign_never_as_a_hundredfold_amount(
+    client, merchant, owner, language, budget, per_1000_views, want_budget, want_rate
+):
+    """A number box in Chromium sends "10,50" as "1050": the console's numbers are text boxes read as
+    the member's language writes them."""
+    owner.language = language
+    owner.save(update_fields=["language"])
+    client.force_login(owner)
+    page = client.get(
+        reverse("console:campaigns_campaign_add"), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    (budget_input,) = re.findall(r'<input[^>]*name="budget"[^>]*>', page)
+    assert 'type="text"' in budget_input and 'inputmode="decimal"' in budget_input
+
+    response = client.post(
+        reverse("console:campaigns_campaign_add"),
+        campaign_form(budget=budget, **{"rules-2-per_1000_views": per_1000_views}),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    campaign = Campaign.objects.get(merchant=merchant)
+    assert campaign.budget == Decimal(want_budget)
+    assert campaign.rules.get(action=ActionType.SHARE_VIDEO).per_1000_views == Decimal(want_rate)
+
+
+@pytest.mark.parametrize("budget", ["10,5,0", "1e9", "1.234,5678", "0.005"])
+def test_a_number_that_cant_be_read_is_refused_with_an_example(client, merchant, owner, budget):
+    client.force_login(owner)
+
+    response = client.post(reverse("console:campaigns_campaign_add"), campaign_form(budget=budget))
+
+    assert response.status_code == 200
+    assert "Enter a number such as 10.50." in response.content.decode()
+    assert not Campaign.objects.filter(merchant=merchant).exists()
 
 
 def test_a_campaign_form_opened_before_another_edit_cannot_undo_it(client, merchant, owner, make_campaign):
