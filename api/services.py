@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext
 from redis.exceptions import RedisError
@@ -33,7 +34,8 @@ from api.models import (
 )
 from core.db import bound_cursor
 from core.errors import DomainError
-from merchants.models import Merchant
+from merchants.models import Membership, Merchant
+from merchants.roles import Capability, Role, role_can
 
 logger = logging.getLogger(__name__)
 
@@ -208,14 +210,27 @@ def _key_lookup(hashed: str, now: datetime) -> ApiKey | None:
     return key
 
 
+# The team members who may make keys: a key works only while its creator is one of them.
+_KEY_MAKERS = Membership.objects.filter(
+    role__in=[role for role in Role.values if role_can(role, Capability.MANAGE_API)]
+)
+
+
 def _key_read(hashed: str, now: datetime) -> ApiKey | None:
     """The usable key from the database, with its merchant and creator (and, with a shared cache, the
-    key's token read just before: a revocation after this read drops that token)."""
+    key's token read just before: a revocation after this read drops that token).
+
+    Usable only while its creator may still make keys for the merchant (``MANAGE_API``): a person
+    removed from the team, or no longer an owner, keeps a copy of the keys they made, and those stop
+    working with their role (within ``API_KEY_CACHE_SECONDS`` in a process that holds a copy)."""
     token = _key_token_take(hashed)
     key = (
         ApiKey.objects.usable(now=now)
         .select_related("merchant", "created_by")
         .filter(key_hash=hashed)
+        .filter(
+            Exists(_KEY_MAKERS.filter(merchant_id=OuterRef("merchant_id"), user_id=OuterRef("created_by_id")))
+        )
         .first()
     )
     if key is not None:

@@ -11,7 +11,10 @@ from django.utils import timezone
 
 import api.services as key_services
 from api.models import ApiKey, ApiKeyEvent, KeyAction, KeyKind, Scope
+from merchants.models import Membership
+from merchants.roles import Role
 from merchants.selectors import wallet_balance
+from merchants.services import membership_change_role, membership_remove
 from rewards.models import RewardStatus
 from tikjoy.tests.factories import owner_of
 from wallets.models import Transaction
@@ -170,6 +173,40 @@ def test_no_key_a_revoked_key_or_an_expired_key_is_401(brand, make_key, api):
         assert response.status_code == 401
         assert response.json()["code"] == "unauthenticated"
         assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("change", ["removed", "no longer an owner"])
+def test_the_keys_a_person_made_stop_working_when_they_may_no_longer_make_keys(
+    brand, make_key, api, add_member, settings, change
+):
+    """A person removed from the team (or made a manager) keeps a copy of the keys they made: those
+    stop working with their role; the keys the other owners made go on."""
+    settings.API_KEY_CACHE_SECONDS = 0  # no copy kept in this process: the next request reads the key
+    world = brand()
+    merchant = world["merchant"]
+    owner = owner_of(merchant)
+    others = make_key(merchant)
+    leaver = add_member(merchant, "leaver@acme.example", Role.OWNER)
+    _, theirs = key_services.api_key_create(
+        merchant=merchant,
+        name="made by the leaver",
+        kind=KeyKind.SECRET,
+        scope=Scope.WRITE,
+        expires_at=None,
+        actor=leaver,
+        now=timezone.now(),
+    )
+    assert api(theirs).get("/api/v1/wallet").status_code == 200
+
+    membership = Membership.objects.get(merchant=merchant, user=leaver)
+    if change == "removed":
+        membership_remove(membership=membership, actor=owner)
+    else:
+        membership_change_role(membership=membership, actor=owner, role=Role.MANAGER)
+
+    refused = api(theirs).get("/api/v1/consumers")
+    assert refused.status_code == 401 and refused.json()["code"] == "unauthenticated"
+    assert api(others).get("/api/v1/consumers").status_code == 200
 
 
 def test_the_key_records_when_it_was_last_used(brand, make_key, api):
