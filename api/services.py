@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from redis.exceptions import RedisError
@@ -220,16 +220,20 @@ def _key_read(hashed: str, now: datetime) -> ApiKey | None:
     """The usable key from the database, with its merchant and creator (and, with a shared cache, the
     key's token read just before: a revocation after this read drops that token).
 
-    Usable only while its creator may still make keys for the merchant (``MANAGE_API``): a person
-    removed from the team, or no longer an owner, keeps a copy of the keys they made, and those stop
-    working with their role (within ``API_KEY_CACHE_SECONDS`` in a process that holds a copy)."""
+    A secret key is usable only while its creator may still make keys for the merchant
+    (``MANAGE_API``): a person removed from the team, or no longer an owner, keeps a copy of the keys
+    they made, and those stop working with their role (within ``API_KEY_CACHE_SECONDS`` in a process
+    that holds a copy). A publishable key is public by design (the shop's pages carry it) and goes on."""
     token = _key_token_take(hashed)
     key = (
         ApiKey.objects.usable(now=now)
         .select_related("merchant", "created_by")
         .filter(key_hash=hashed)
         .filter(
-            Exists(_KEY_MAKERS.filter(merchant_id=OuterRef("merchant_id"), user_id=OuterRef("created_by_id")))
+            Q(kind=KeyKind.PUBLISHABLE)
+            | Exists(
+                _KEY_MAKERS.filter(merchant_id=OuterRef("merchant_id"), user_id=OuterRef("created_by_id"))
+            )
         )
         .first()
     )

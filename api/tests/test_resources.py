@@ -196,6 +196,15 @@ def test_the_keys_a_person_made_stop_working_when_they_may_no_longer_make_keys(
         actor=leaver,
         now=timezone.now(),
     )
+    _, their_public = key_services.api_key_create(
+        merchant=merchant,
+        name="widget",
+        kind=KeyKind.PUBLISHABLE,
+        scope=Scope.PUBLIC,
+        expires_at=None,
+        actor=leaver,
+        now=timezone.now(),
+    )
     assert api(theirs).get("/api/v1/wallet").status_code == 200
 
     membership = Membership.objects.get(merchant=merchant, user=leaver)
@@ -207,6 +216,9 @@ def test_the_keys_a_person_made_stop_working_when_they_may_no_longer_make_keys(
     refused = api(theirs).get("/api/v1/consumers")
     assert refused.status_code == 401 and refused.json()["code"] == "unauthenticated"
     assert api(others).get("/api/v1/consumers").status_code == 200
+    assert (
+        api(their_public).get("/api/v1/offer").status_code == 200
+    )  # public by design: the shop's widget goes on
 
 
 def test_the_key_records_when_it_was_last_used(brand, make_key, api):
