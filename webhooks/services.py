@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,12 +45,15 @@ from webhooks.models import (
     WebhookEvent,
 )
 from webhooks.reasons import FAILING, GONE, RETRY_DELAYS, reason_english
-from webhooks.ssrf import UnsafeUrl, pinned_session, url_check
+from webhooks.ssrf import UnsafeUrl, pinned_abort, pinned_session, url_check
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)  # a claimed attempt is retried by someone else if its worker died
-TIMEOUT_SECONDS = 10
+TIMEOUT_SECONDS = 10  # to connect, and for each read of the answer
+# The whole attempt, connection to status line and headers: a receiver that answers a byte at a time
+# can't hold a worker past it (nor past the LEASE, after which another worker would send again).
+DEADLINE_SECONDS = 30
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_ENDPOINTS = 10
 
@@ -271,19 +275,37 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
         # language triggered the attempt; a page shows it in its reader's (``WebhookAttempt.error_text``).
         with translation.override(settings.LANGUAGE_CODE):
             session = pinned_session(endpoint.url)
+        late = threading.Event()
+
+        def cut_off() -> None:
+            late.set()
+            pinned_abort(session)
+
+        watchdog = threading.Timer(DEADLINE_SECONDS, cut_off)
         with session:
-            response = session.post(
-                endpoint.url,
-                data=body.encode(),
-                headers=signature_headers(endpoint=endpoint, event=event, body=body, now=now),
-                timeout=TIMEOUT_SECONDS,
-                allow_redirects=False,
-            )
-        status_code = response.status_code
+            watchdog.start()
+            try:
+                # ``stream``: the status line and headers only; the body is never read (a receiver
+                # could send gigabytes of it, a byte at a time).
+                with session.post(
+                    endpoint.url,
+                    data=body.encode(),
+                    headers=signature_headers(endpoint=endpoint, event=event, body=body, now=now),
+                    timeout=TIMEOUT_SECONDS,
+                    allow_redirects=False,
+                    stream=True,
+                ) as response:
+                    status_code = response.status_code
+            finally:
+                watchdog.cancel()
+        if late.is_set():  # what was read before the cut (a status line, some headers) is no answer
+            raise requests.Timeout("cut off")
     except UnsafeUrl as refused:
         error = str(refused)
     except requests.RequestException as failure:
         error = f"{type(failure).__name__}: {failure}"
+        if time.monotonic() - started >= DEADLINE_SECONDS:
+            status_code, error = None, f"No complete answer within {DEADLINE_SECONDS} s ({error})"
     duration_ms = int((time.monotonic() - started) * 1000)
     ok = status_code is not None and 200 <= status_code < 300
     with transaction.atomic(durable=True):

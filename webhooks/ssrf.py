@@ -12,6 +12,7 @@ lets tests and ``make run`` deliver to 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from urllib.parse import urlsplit
@@ -112,14 +113,18 @@ class _Pinned:
 
     pinned_address = ""
 
+    pinned_sockets: list[socket.socket]
+
     def _new_conn(self) -> socket.socket:
         try:
-            return urllib3.util.connection.create_connection(
+            opened = urllib3.util.connection.create_connection(
                 (self.pinned_address, self.port),
                 self.timeout,
                 source_address=self.source_address,
                 socket_options=self.socket_options,
             )
+            self.pinned_sockets.append(opened)
+            return opened
         except OSError as error:
             raise urllib3.exceptions.NewConnectionError(
                 self, f"Failed to connect to {self.host} at {self.pinned_address}: {error}"
@@ -129,7 +134,15 @@ class _Pinned:
 class _PinnedAdapter(HTTPAdapter):
     def __init__(self, address: str):
         self.address = address
+        self.sockets: list[socket.socket] = []  # every socket its connections opened
         super().__init__(max_retries=0)
+
+    def abort(self) -> None:
+        """Shut every socket this adapter opened: a read blocked on one returns at once (a deadline
+        over the whole exchange, where the client's timeouts are per read)."""
+        for opened in list(self.sockets):
+            with contextlib.suppress(OSError):  # closed already
+                opened.shutdown(socket.SHUT_RDWR)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -138,7 +151,7 @@ class _PinnedAdapter(HTTPAdapter):
             connection_class = type(
                 f"Pinned{pool_class.ConnectionCls.__name__}",
                 (_Pinned, pool_class.ConnectionCls),
-                {"pinned_address": self.address},
+                {"pinned_address": self.address, "pinned_sockets": self.sockets},
             )
             pools[scheme] = type(
                 f"Pinned{pool_class.__name__}", (pool_class,), {"ConnectionCls": connection_class}
@@ -159,3 +172,10 @@ def pinned_session(url: str) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def pinned_abort(session: requests.Session) -> None:
+    """End whatever ``session`` (a ``pinned_session``) is waiting for: its sockets are shut."""
+    for adapter in session.adapters.values():
+        if isinstance(adapter, _PinnedAdapter):
+            adapter.abort()
