@@ -210,7 +210,14 @@ def endpoint_data(endpoint: WebhookEndpoint, *, with_secret: bool = False) -> di
 
 class OfferRuleOut(serializers.Serializer):
     action = serializers.ChoiceField(choices=ActionType.choices)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="Before engagement.")
+    amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="What a new customer earns for the action (before engagement), as the brand page shows it.",
+    )
+    returning_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="What a returning customer earns for it."
+    )
 
 
 class OfferCampaignOut(serializers.Serializer):

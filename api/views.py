@@ -29,6 +29,7 @@ from api.models import Scope
 from api.problems import ApiProblem, CampaignProblem, problems
 from api.selectors import action_reward_id, reward_page
 from campaigns.models import REPORTED_ACTIONS, Campaign, RewardRule
+from campaigns.selectors import landing_offers
 from campaigns.services import (
     CampaignError,
     CampaignInvalid,
@@ -526,29 +527,30 @@ class Offer(ApiView):
         operation_id="offer_retrieve", responses={200: s.OfferOut, **problems(401, 429)}, tags=["public"]
     )
     def get(self, request):
-        """The merchant's live offer, as the brand page shows it. Any key, publishable ones included."""
+        """The merchant's live offer, as the brand page shows it: what a person earns (the merchant's
+        price less TikJoy's share, capped as the engine caps it). Any key, publishable ones included."""
         merchant = self.key.merchant
-        live = (
-            Campaign.objects.live(now=timezone.now())
-            .filter(merchant=merchant)
-            .prefetch_related(
-                Prefetch("rules", queryset=RewardRule.objects.filter(is_enabled=True).order_by("pk"))
-            )
-            .order_by("pk")
-        )
+        live = landing_offers(merchant=merchant, now=timezone.now(), texts=False)
         return Response(
             {
                 "brand_name": merchant.brand_name,
                 "brand_page": reverse("brand:landing", kwargs={"slug": merchant.slug}),
                 "campaigns": [
                     {
-                        "id": typed_id("cmp", c.pk),
-                        "name": c.name,
-                        "currency": c.currency,
-                        "ends_at": c.ends_at.isoformat() if c.ends_at else None,
-                        "rules": [{"action": r.action, "amount": str(r.amount)} for r in c.rules.all()],
+                        "id": typed_id("cmp", item["campaign"].pk),
+                        "name": item["campaign"].name,
+                        "currency": item["campaign"].currency,
+                        "ends_at": item["campaign"].ends_at.isoformat() if item["campaign"].ends_at else None,
+                        "rules": [
+                            {
+                                "action": offer.action,
+                                "amount": str(offer.new_user.amount),
+                                "returning_amount": str(offer.returning_user.amount),
+                            }
+                            for offer in item["offers"]
+                        ],
                     }
-                    for c in live
+                    for item in live
                 ],
             }
         )

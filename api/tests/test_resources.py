@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 import api.services as key_services
 from api.models import ApiKey, ApiKeyEvent, KeyAction, KeyKind, Scope
+from campaigns.selectors import landing_offers
 from merchants.models import Membership
 from merchants.roles import Role
 from merchants.selectors import wallet_balance
@@ -111,6 +113,12 @@ def test_a_publishable_key_reads_the_public_offer_only(brand, make_key, api):
 
     assert offer.status_code == 200
     assert offer.json()["brand_page"] == "/b/acme/"
+    # What a person earns, as the brand page says it: never the merchant's price (TikJoy's share in it).
+    (rule,) = offer.json()["campaigns"][0]["rules"]
+    shown = landing_offers(merchant=world["merchant"], now=timezone.now(), texts=False)[0]["offers"][0]
+    price = world["merchant"].campaigns.get().rules.get().amount
+    assert rule["amount"] == str(shown.new_user.amount) and Decimal(rule["amount"]) < price
+    assert rule["returning_amount"] == str(shown.returning_user.amount)
     assert client.get("/api/v1/rewards").status_code == 403
     assert client.get("/api/v1/consumers").status_code == 403
 
