@@ -153,7 +153,7 @@ def idempotent(method: Callable) -> Callable:
         idempotency_finish(
             record=record,
             status=response.status_code,
-            body=response.data,
+            body=getattr(response, "replay_data", response.data),  # a view may keep a secret out of it
             audit_key=self.key if response.status_code < 300 else None,
             audit_detail=f"{request.method} {request.path} -> {response.status_code}",
             now=now,

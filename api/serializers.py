@@ -179,7 +179,12 @@ class EndpointOut(serializers.Serializer):
 
 class EndpointCreatedOut(EndpointOut):
     secret = serializers.CharField(
-        help_text="whsec_...: shown only in this response. Verify signatures with it."
+        allow_null=True,
+        help_text=(
+            "whsec_...: shown only in this response. Verify signatures with it. null when the request is "
+            "replayed with its Idempotency-Key (Idempotent-Replayed: true): the secret is never stored "
+            "with the answer."
+        ),
     )
 
 

@@ -487,7 +487,9 @@ class EndpointList(ApiView):
             raise ApiProblem(str(error), status=422, code="unsafe_url") from error
         except WebhookError as error:
             raise ApiProblem(str(error), status=422, code="invalid_endpoint") from error
-        return Response(s.endpoint_data(endpoint, with_secret=True), status=201)
+        response = Response(s.endpoint_data(endpoint, with_secret=True), status=201)
+        response.replay_data = {**response.data, "secret": None}  # the secret is shown once, never stored
+        return response
 
 
 class EndpointDetail(ApiView):
