@@ -35,8 +35,15 @@ def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, 
     """Why ``host`` may not receive webhooks at ``address`` (``text`` as resolved): one whole sentence
     per kind of address, so each language builds its own ("wird zu einer Loopback-Adresse aufgelöst");
     "" when the address is public."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv4 address inside an IPv6 one (mapped, 6to4's 2002::/16, Teredo's server and client):
+        # judged as the IPv4 address it reaches, e.g. 2002:a9fe:a9fe:: is 169.254.169.254.
+        teredo = address.teredo
+        for inner in (address.ipv4_mapped, address.sixtofour, *(teredo or ())):
+            if inner is not None and _address_refused(inner, host=host, text=text):
+                return _address_refused(inner, host=host, text=text)
+        if address.ipv4_mapped:
+            address = address.ipv4_mapped
     names = {"host": host, "address": text}
     if address.is_loopback:
         if settings.WEBHOOKS_ALLOW_LOOPBACK:

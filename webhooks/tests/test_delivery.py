@@ -156,6 +156,9 @@ def test_410_gone_disables_the_endpoint(shop, make_consumer, httpserver, django_
         "http://169.254.169.254/latest/meta-data/",
         "http://[fd00:ec2::254]/hook",
         "http://[::ffff:10.0.0.1]/hook",
+        "http://[2002:a9fe:a9fe::1]/hook",  # 6to4 of 169.254.169.254
+        "http://[2002:7f00:1::1]/hook",  # 6to4 of 127.0.0.1
+        "http://[2002:c0a8:101::1]/hook",  # 6to4 of 192.168.1.1
         "http://0.0.0.0/hook",
         "http://localhost:8000/hook",
         "http://127.0.0.1/hook",
