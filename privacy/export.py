@@ -72,6 +72,9 @@ README_SECTIONS = (  # each section of the ZIP and what it holds, in the README.
     ("promote_card_checkouts", gettext_lazy("card payments you started, and whether they were paid")),
     ("promote_orders", gettext_lazy("your promotion orders, their budget and results")),
     ("promote_coupons", gettext_lazy("coupons given to you")),
+    ("whatsapp_messages", gettext_lazy("the WhatsApp messages between you and brands")),
+    ("subscriptions", gettext_lazy("your JoyBack subscriptions (plan, dates, state)")),
+    ("subscription_payments", gettext_lazy("what each subscription period cost you, and how it was paid")),
     (
         "support_requests",
         gettext_lazy("your requests to TikJoy support and what they carried (page, reward, payout, errors)"),

@@ -205,6 +205,17 @@ def test_the_readme_in_the_zip_speaks_the_persons_language(client, both, django_
     assert "every movement" not in readme
 
 
+def test_the_readme_names_every_file_of_the_zip(client, both, django_capture_on_commit_callbacks):
+    zoe, _ = both
+
+    _, archive = _export(client, zoe, django_capture_on_commit_callbacks)
+
+    readme = archive.read("README.txt").decode()
+    listed = {line.split()[0] for line in readme.splitlines()[4:] if line.strip()}
+    files = {name.removesuffix(".csv") for name in archive.namelist() if name.endswith(".csv")}
+    assert files and files <= listed, files - listed
+
+
 def _csv_rows(archive: zipfile.ZipFile, name: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(archive.read(name).decode())))
 
