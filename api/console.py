@@ -6,6 +6,7 @@ import secrets
 
 from django.contrib import messages
 from django.core.cache import cache
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from api.forms import ApiKeyForm, EndpointForm
 from api.models import ApiKey
-from api.services import ApiKeyError, api_key_create, api_key_revoke
+from api.services import ApiKeyError, api_key_create, api_key_revoke, key_creator_may_make
 from core.db import subquery_count
 from core.errors import DomainError
 from merchants.console_site import console_render, console_site, console_view
@@ -78,7 +79,12 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     if shown is not None:
         key = ApiKey.objects.filter(merchant=merchant, pk=shown["pk"]).first()
         created = {"key": key, "raw": shown["raw"]} if key is not None else None
-    keys = ApiKey.objects.filter(merchant=merchant).select_related("created_by", "revoked_by").order_by("-pk")
+    keys = (
+        ApiKey.objects.filter(merchant=merchant)
+        .select_related("created_by", "revoked_by")
+        .annotate(creator_may_make=ExpressionWrapper(key_creator_may_make(), output_field=BooleanField()))
+        .order_by("-pk")
+    )
     response = console_render(
         request,
         "console/api/keys.html",

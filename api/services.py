@@ -210,10 +210,16 @@ def _key_lookup(hashed: str, now: datetime) -> ApiKey | None:
     return key
 
 
-# The team members who may make keys: a key works only while its creator is one of them.
-_KEY_MAKERS = Membership.objects.filter(
-    role__in=[role for role in Role.values if role_can(role, Capability.MANAGE_API)]
-)
+def key_creator_may_make() -> Q:
+    """The condition on an ``ApiKey`` row that it may work for its creator: a publishable key always
+    (public by design), a secret one while its creator may still make keys for the merchant (a team
+    member whose role has ``MANAGE_API``)."""
+    makers = Membership.objects.filter(
+        role__in=[role for role in Role.values if role_can(role, Capability.MANAGE_API)],
+        merchant_id=OuterRef("merchant_id"),
+        user_id=OuterRef("created_by_id"),
+    )
+    return Q(kind=KeyKind.PUBLISHABLE) | Q(Exists(makers))
 
 
 def _key_read(hashed: str, now: datetime) -> ApiKey | None:
@@ -229,12 +235,7 @@ def _key_read(hashed: str, now: datetime) -> ApiKey | None:
         ApiKey.objects.usable(now=now)
         .select_related("merchant", "created_by")
         .filter(key_hash=hashed)
-        .filter(
-            Q(kind=KeyKind.PUBLISHABLE)
-            | Exists(
-                _KEY_MAKERS.filter(merchant_id=OuterRef("merchant_id"), user_id=OuterRef("created_by_id"))
-            )
-        )
+        .filter(key_creator_may_make())
         .first()
     )
     if key is not None:

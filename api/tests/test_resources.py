@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 import api.services as key_services
@@ -185,7 +186,7 @@ def test_no_key_a_revoked_key_or_an_expired_key_is_401(brand, make_key, api):
 
 @pytest.mark.parametrize("change", ["removed", "no longer an owner"])
 def test_the_keys_a_person_made_stop_working_when_they_may_no_longer_make_keys(
-    brand, make_key, api, add_member, settings, change
+    brand, make_key, api, add_member, settings, client, change
 ):
     """A person removed from the team (or made a manager) keeps a copy of the keys they made: those
     stop working with their role; the keys the other owners made go on."""
@@ -227,6 +228,11 @@ def test_the_keys_a_person_made_stop_working_when_they_may_no_longer_make_keys(
     assert (
         api(their_public).get("/api/v1/offer").status_code == 200
     )  # public by design: the shop's widget goes on
+    # The owners see why the key no longer works, beside the key.
+    client.force_login(owner)
+    page = client.get(reverse("console:api_keys")).content.decode()
+    assert page.count('data-testid="key-stopped"') == 1
+    assert "Not working: leaver@acme.example, who made it, is no longer an owner." in page
 
 
 def test_the_key_records_when_it_was_last_used(brand, make_key, api):
