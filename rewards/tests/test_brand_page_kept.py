@@ -372,7 +372,9 @@ def test_after_withdrawing_consent_the_page_promises_nothing_for_the_sign_in_the
     for _ in range(2):
         assert "€0.40" in _offer(_page(as_vera), "TIKTOK_LOGIN")
     # Signed in but not joined: rewards come once she joins, not before.
-    assert re.search(r'data-testid="join-to-earn">You are signed in\. Join Fizz to earn rewards', _page(as_vera))
+    assert re.search(
+        r'data-testid="join-to-earn">You are signed in\. Join Fizz to earn rewards', _page(as_vera)
+    )
 
     # Chloe joined (her sign-in paid), then stopped sharing her data: the same page variant as Vera's
     # before, but joining again would pay her nothing for the sign-in.
