@@ -167,13 +167,18 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
     locked = Commission.objects.filter(affiliate__user=user, state=CommissionState.LOCKED)
     last_approval = locked.aggregate(until=Max("approve_date"))["until"]
     if last_approval is not None:
+        count = locked.count()
         return DeletionPlan(
-            refusal=gettext(
+            refusal=ngettext(
+                "%(count)s of your affiliate commissions is locked and is approved by %(day)s; it can't be "
+                "taken back before. Delete your account after that date: it is then in your balance, paid out "
+                "or forfeited as this page will say.",
                 "%(count)s of your affiliate commissions are locked and are approved by %(day)s; they can't be "
                 "taken back before. Delete your account after that date: they are then in your balance, paid out "
-                "or forfeited as this page will say."
+                "or forfeited as this page will say.",
+                count,
             )
-            % {"count": locked.count(), "day": date_format(last_approval, "DATE_FORMAT")}
+            % {"count": count, "day": date_format(last_approval, "DATE_FORMAT")}
         )
     orders = PromoteOrder.objects.filter(
         wallet__user=user, status__in=[*OPEN_STATUSES, OrderStatus.COMPLETED]
