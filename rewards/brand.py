@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import re
 from datetime import datetime
+from types import SimpleNamespace
 
 from allauth.socialaccount.models import SocialAccount
 from django.contrib import messages
@@ -42,7 +43,7 @@ from rewards.brand_page import (
     page_body_keep,
 )
 from rewards.models import Reward, RewardStatus, SocialAction
-from rewards.services import action_claim, brand_join_complete, login_action_key
+from rewards.services import action_claim, action_key, brand_join_complete, login_action_key
 from social.selectors import creator_expression, login_channel_for, tiktok_account_expression
 
 SOURCE_SESSION_KEY = "tikjoy_source"
@@ -101,6 +102,7 @@ def _variant(user, standing: dict[str, bool] | None) -> tuple[bool, ...]:
         True,
         standing["joined"],
         standing["login_counted"],
+        standing["claimed"],
         standing["returning"],
         standing["login_channel"],
         standing["is_creator"],
@@ -123,6 +125,7 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
             joined=standing["joined"],
             # Signing in here was counted already (the engine pays it once): promise nothing for it.
             login_counted=standing["login_counted"],
+            claimed=standing["claimed"],
             earnings=page.earnings_for(
                 returning=standing["returning"], login_counted=standing["login_counted"]
             ),
@@ -145,6 +148,13 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
 
 _USER, _MERCHANT = -7_270_000_001, -7_270_000_002  # stand-ins for the values, in the statement below
 _LOGIN_KEY = login_action_key(user_id=_USER, merchant_id=_MERCHANT)
+# The claims a person makes once per brand (a like, a comment: ``action_key``), keyed as the engine keys them.
+_CLAIM_KEYS = {
+    action: action_key(
+        action_type=action, user=SimpleNamespace(pk=_USER), merchant=SimpleNamespace(pk=_MERCHANT)
+    )
+    for action in (ActionType.LIKE, ActionType.COMMENT)
+}
 
 
 @functools.cache
@@ -163,6 +173,9 @@ def _standing_statement(*, on_brand: bool) -> tuple[str, dict]:
             any_consent=Exists(Consent.objects.filter(user=OuterRef("pk"), merchant_id=_MERCHANT)),
             # The engine's own rule (``login_action_key``): one sign-in per person and merchant, paid once.
             login_counted=Exists(SocialAction.objects.filter(key=_LOGIN_KEY)),
+            # The like and the comment claimed here already (paid or not, each counts once).
+            like_counted=Exists(SocialAction.objects.filter(key=_CLAIM_KEYS[ActionType.LIKE])),
+            comment_counted=Exists(SocialAction.objects.filter(key=_CLAIM_KEYS[ActionType.COMMENT])),
             # The engine's ``returning`` (rewards.services): a confirmed reward from the brand before.
             returning=Exists(
                 Reward.objects.filter(
@@ -182,7 +195,11 @@ def _standing_statement(*, on_brand: bool) -> tuple[str, dict]:
     stand_ins = {
         _USER: "%(user)s",
         _MERCHANT: "m.id" if on_brand else "%(merchant)s",
-        _LOGIN_KEY: _login_key_sql() if on_brand else "%(login_key)s",
+        _LOGIN_KEY: _key_sql(_LOGIN_KEY) if on_brand else "%(login_key)s",
+        **{
+            key: _key_sql(key) if on_brand else f"%({action.lower()}_key)s"
+            for action, key in _CLAIM_KEYS.items()
+        },
     }
     placeholders, constants = [], {}
     for i, value in enumerate(params):
@@ -194,11 +211,11 @@ def _standing_statement(*, on_brand: bool) -> tuple[str, dict]:
     return sql % tuple(placeholders), constants
 
 
-def _login_key_sql() -> str:
-    """``login_action_key`` of ``%(user)s`` at the brand ``m.id``, written in SQL from the function
-    itself (called with stand-ins), so the two can't differ."""
+def _key_sql(key: str) -> str:
+    """An action key of ``%(user)s`` at the brand ``m.id`` (``login_action_key``, ``action_key``),
+    written in SQL from the function itself (called with stand-ins: ``key``), so the two can't differ."""
     values = {str(_USER): "(%(user)s::bigint)::text", str(_MERCHANT): "m.id::text"}
-    pieces = re.split(f"({_USER}|{_MERCHANT})", _LOGIN_KEY)
+    pieces = re.split(f"({_USER}|{_MERCHANT})", key)
     return "(" + " || ".join(values.get(p, "'" + p.replace("'", "''") + "'") for p in pieces if p) + ")"
 
 
@@ -206,6 +223,8 @@ _STANDING_COLUMNS = (
     "active_consent",
     "any_consent",
     "login_counted",
+    "like_counted",
+    "comment_counted",
     "returning",
     "has_tiktok_account",
     "is_creator",
@@ -238,6 +257,12 @@ def _standing(user, state: BrandState) -> dict[str, bool]:
                     "user": user.pk,
                     "merchant": state.merchant_id,
                     "login_key": login_action_key(user_id=user.pk, merchant_id=state.merchant_id),
+                    **{
+                        f"{action.lower()}_key": action_key(
+                            action_type=action, user=user, merchant=SimpleNamespace(pk=state.merchant_id)
+                        )
+                        for action in _CLAIM_KEYS
+                    },
                 },
             )
             values = cursor.fetchone()
@@ -247,6 +272,10 @@ def _standing(user, state: BrandState) -> dict[str, bool]:
     return {
         "joined": joined,
         "login_counted": bool(row["login_counted"]),
+        # The held claims (a like, a comment) made here already: the page offers them no more.
+        "claimed": tuple(
+            action for action in (ActionType.LIKE, ActionType.COMMENT) if row[f"{action.lower()}_counted"]
+        ),
         "returning": bool(row["returning"]),
         "login_channel": login_channel,
         "is_creator": bool(row["is_creator"]),

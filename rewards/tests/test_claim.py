@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -39,6 +40,31 @@ def test_a_consumer_who_joined_claims_a_like_and_sees_it_pending(client, brand, 
     assert Reward.objects.get(user=ana).merchant_price == Decimal("0.05")
     assert again.status_code == 200
     assert SocialAction.objects.filter(user=ana).count() == 1
+
+
+def test_once_a_like_is_claimed_the_brand_page_offers_it_no_more(client, brand, make_consumer):
+    """The engine counts one like per person and brand: the page says it was counted, with no amount
+    and no button, to her (twice: built, then kept); another person is still offered it."""
+    ana, ben = make_consumer("Ana"), make_consumer("Ben")
+    for person in (ana, ben):
+        consent_give(user=person, merchant=brand, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(ana)
+    client.post(f"/b/{brand.slug}/claim/like/")
+
+    for _ in range(2):
+        page = client.get(f"/b/{brand.slug}/").content.decode()
+        like = re.search(r'<li class="offer" data-action="LIKE">(.*?)</li>', page, re.S).group(1)
+        assert 'data-testid="claim-counted"' in like
+        assert "Already counted for you: Acme rewards one like per person" in like
+        assert "€" not in like and "I liked a post" not in like
+
+    client.force_login(ben)
+    like = re.search(
+        r'<li class="offer" data-action="LIKE">(.*?)</li>',
+        client.get(f"/b/{brand.slug}/").content.decode(),
+        re.S,
+    ).group(1)
+    assert "I liked a post" in like and "€" in like and "claim-counted" not in like
 
 
 def test_claiming_a_like_again_says_nothing_new_was_paid_and_what_became_of_the_first(
