@@ -835,9 +835,11 @@ def tag_conversion_record(
     )
 
 
-# How long before the order's own time (the merchant's server's clock) a tag report may arrive: a
-# thank-you page is shown after the order, so a report much earlier names an order id that was guessed.
+# When a tag report may arrive around the order's own time (the merchant's server's clock), for a
+# server report that names no visit: a thank-you page is shown once, right after the order, so a
+# report much earlier named a guessed order id, and one much later an order someone learned of.
 TAG_BEFORE_ORDER = timedelta(minutes=5)
+TAG_AFTER_ORDER = timedelta(hours=1)
 
 
 class TagAttributionMismatch(AffiliateError):
@@ -850,8 +852,8 @@ class TagAttributionMismatch(AffiliateError):
         super().__init__(
             _(
                 "Order %(order)s was reported by the thank-you-page tag, but your report doesn't bear out "
-                "its affiliate (your click_id or customer_id gives another visit, or the tag reported the "
-                "order before it was placed): it is not confirmed, and its commission stays held until a "
+                "its affiliate (your click_id or customer_id gives another visit, or the tag's report came "
+                "long before or after the order's time): it is not confirmed, and its commission stays held until a "
                 "person releases or reverses it in the console. To confirm a tag report, send the click id "
                 "the tag kept for the visit."
             )
@@ -876,7 +878,8 @@ def tag_conversion_confirm(
     exists, so an order id alone doesn't confirm the tag's attribution. The server's ``click_id`` and
     ``customer_ref`` are attributed as its own report would be (``_attribute``): they must give the
     tag's affiliate. When they name no visit (no click id, a customer bound to no affiliate), the tag's
-    report must have arrived after the order's time (``occurred_at``, less ``TAG_BEFORE_ORDER``).
+    report must have arrived around the order's time (``occurred_at``, from ``TAG_BEFORE_ORDER`` before
+    to ``TAG_AFTER_ORDER`` after).
     Otherwise ``TagAttributionMismatch``, and nothing changes."""
     if amount < 0:
         raise AffiliateError(_("amount can't be negative."))
@@ -892,7 +895,9 @@ def tag_conversion_confirm(
     )
     if attributed.reject_reason or attributed.affiliate is None:
         names_no_visit = not click_id.strip() and attributed.reject_reason == RejectReason.NO_CLICK
-        if not names_no_visit or reported.occurred_at < occurred_at - TAG_BEFORE_ORDER:
+        if not names_no_visit or not (
+            occurred_at - TAG_BEFORE_ORDER <= reported.occurred_at <= occurred_at + TAG_AFTER_ORDER
+        ):
             raise TagAttributionMismatch(reported)
     elif attributed.affiliate.pk != reported.affiliate_id:
         raise TagAttributionMismatch(reported)

@@ -139,6 +139,7 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
     else:
         context.update(
             joined=False,
+            claimed=(),
             earns_by_signing_in=False,
             campaigns=page.campaigns,
             offers_html=page.anonymous_offers_html,

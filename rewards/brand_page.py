@@ -320,6 +320,7 @@ def _build(*, merchant: Merchant, now: datetime) -> BrandPage:
                 "videos": videos,
                 "videos_downloadable": page.videos_downloadable,
                 "user": AnonymousUser(),
+                "claimed": (),
             },
         )
     )

@@ -275,10 +275,10 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
         # language triggered the attempt; a page shows it in its reader's (``WebhookAttempt.error_text``).
         with translation.override(settings.LANGUAGE_CODE):
             session = pinned_session(endpoint.url)
-        late = threading.Event()
+        cut_at: list[float] = []
 
         def cut_off() -> None:
-            late.set()
+            cut_at.append(time.monotonic())
             pinned_abort(session)
 
         watchdog = threading.Timer(DEADLINE_SECONDS, cut_off)
@@ -295,11 +295,13 @@ def delivery_attempt(*, delivery_id: int, now: datetime) -> WebhookDelivery | No
                     allow_redirects=False,
                     stream=True,
                 ) as response:
+                    answered_at = time.monotonic()
                     status_code = response.status_code
             finally:
                 watchdog.cancel()
-        if late.is_set():  # what was read before the cut (a status line, some headers) is no answer
-            raise requests.Timeout("cut off")
+                watchdog.join()  # a cut already under way ends before the session closes its sockets
+        if cut_at and cut_at[0] <= answered_at:  # read while being cut (a status line, some headers):
+            raise requests.Timeout("cut off")  # no answer; one complete before the cut stands
     except UnsafeUrl as refused:
         error = str(refused)
     except requests.RequestException as failure:

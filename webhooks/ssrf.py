@@ -130,7 +130,9 @@ class _Pinned:
                 source_address=self.source_address,
                 socket_options=self.socket_options,
             )
-            self.pinned_sockets.append(opened)
+            # A duplicate of the descriptor: an https connection wraps (and detaches) the socket
+            # returned here, and shutting the duplicate down still ends the one connection.
+            self.pinned_sockets.append(opened.dup())
             return opened
         except OSError as error:
             raise urllib3.exceptions.NewConnectionError(
@@ -145,11 +147,16 @@ class _PinnedAdapter(HTTPAdapter):
         super().__init__(max_retries=0)
 
     def abort(self) -> None:
-        """Shut every socket this adapter opened: a read blocked on one returns at once (a deadline
-        over the whole exchange, where the client's timeouts are per read)."""
+        """Shut every connection this adapter opened, plain or TLS: a read blocked on one returns at
+        once (a deadline over the whole exchange, where the client's timeouts are per read)."""
         for opened in list(self.sockets):
             with contextlib.suppress(OSError):  # closed already
                 opened.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        super().close()
+        while self.sockets:
+            self.sockets.pop().close()  # the duplicates (the connections closed themselves)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)

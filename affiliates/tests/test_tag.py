@@ -145,6 +145,23 @@ def test_a_server_report_naming_no_visit_confirms_a_tag_report_made_after_the_or
     assert_ledger_clean()
 
 
+def test_a_tag_report_made_long_after_the_order_is_not_confirmed_by_a_report_naming_no_visit(
+    client, api, make_key, program, tag
+):
+    """A thank-you page comes right after the order: a report two hours later named an order someone learned of."""
+    report(client, tag)
+
+    response = server_report(
+        api,
+        make_key(program.merchant),
+        customer_id="cust-77",
+        occurred_at=(timezone.now() - timedelta(hours=2)).isoformat(),
+    )
+
+    assert response.status_code == 409 and response.json()["code"] == "attribution_mismatch"
+    assert Conversion.objects.get().commission.state == CommissionState.HELD
+
+
 def test_a_tag_report_made_before_the_order_is_not_confirmed_by_a_report_naming_no_visit(
     client, api, make_key, program, tag
 ):

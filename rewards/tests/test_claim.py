@@ -2,6 +2,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import ActionType
@@ -57,6 +58,9 @@ def test_once_a_like_is_claimed_the_brand_page_offers_it_no_more(client, brand, 
         assert 'data-testid="claim-counted"' in like
         assert "Already counted for you: Acme rewards one like per person" in like
         assert "€" not in like and "I liked a post" not in like
+
+    anonymous = Client().get(f"/b/{brand.slug}/").content.decode()
+    assert "Held as pending: it can't be checked per person" in anonymous  # told to everyone else
 
     client.force_login(ben)
     like = re.search(

@@ -90,3 +90,36 @@ def test_a_receiver_dripping_a_huge_body_is_answered_by_its_status_alone(
     assert time.monotonic() - started < 5
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.SUCCEEDED, 200)
+
+
+def test_an_https_receiver_that_never_finishes_its_handshake_is_cut_off_at_the_deadline(
+    make_merchant, ops, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The TLS socket wraps (and detaches) the one the connection opened: the cut still reaches it."""
+    monkeypatch.setattr(services, "DEADLINE_SECONDS", 1)
+    monkeypatch.setattr(services, "TIMEOUT_SECONDS", 30)  # each read may wait longer than the deadline
+    merchant = make_merchant("acme", funds="10.00", ops=ops)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    held = []
+    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()  # says nothing
+    endpoint_create(
+        merchant=merchant,
+        url=f"https://127.0.0.1:{server.getsockname()[1]}/hook",
+        events=["reward.created"],
+        actor=owner_of(merchant),
+        now=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        events_record(events=[Event(merchant.pk, "reward.created", {"id": "rwd_1"})], now=timezone.now())
+    delivery = WebhookDelivery.objects.get()
+
+    started = time.monotonic()
+    delivery_attempt(delivery_id=delivery.pk, now=timezone.now())
+
+    assert time.monotonic() - started < 5
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.last_status_code is None
+    assert delivery.last_error.startswith("No complete answer within 1 s")
+    server.close()
