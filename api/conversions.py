@@ -30,6 +30,15 @@ from api.views import PAGE_PARAMS, READ_ERRORS
 CLOCK_SKEW = timedelta(minutes=5)
 
 
+def _conflict(error: DuplicateOrder | TagAttributionMismatch, *, code: str) -> ApiProblem:
+    """A 409 naming the order's conversion (the one recorded first)."""
+    return ApiProblem(
+        gettext("%(problem)s It is %(id)s.") % {"problem": error, "id": typed_id("cnv", error.conversion.pk)},
+        status=409,
+        code=code,
+    )
+
+
 class ConversionIn(serializers.Serializer):
     """A conversion of the merchant's affiliate program. Send ``click_id`` (the ``tj_click`` query parameter the
     visitor arrived with) or ``customer_id`` (a customer bound to an affiliate by an earlier conversion), or both."""
@@ -162,12 +171,7 @@ class Conversions(ApiView):
             )
         except DuplicateOrder as exc:
             if exc.conversion.source != ConversionSource.TAG:
-                raise ApiProblem(
-                    gettext("%(problem)s It is %(id)s.")
-                    % {"problem": exc, "id": typed_id("cnv", exc.conversion.pk)},
-                    status=409,
-                    code="duplicate_order",
-                ) from exc
+                raise _conflict(exc, code="duplicate_order") from exc
             # The thank-you-page tag reported this order first: the server's report confirms it.
             try:
                 conversion = tag_conversion_confirm(
@@ -179,12 +183,7 @@ class Conversions(ApiView):
                     now=now,
                 )
             except TagAttributionMismatch as mismatch:
-                raise ApiProblem(
-                    gettext("%(problem)s It is %(id)s.")
-                    % {"problem": mismatch, "id": typed_id("cnv", mismatch.conversion.pk)},
-                    status=409,
-                    code="attribution_mismatch",
-                ) from mismatch
+                raise _conflict(mismatch, code="attribution_mismatch") from mismatch
             except DuplicateOrder as again:
                 raise ApiProblem(str(again), status=409, code="duplicate_order") from again
             return Response(conversion_data(conversion), status=200)

@@ -39,7 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
     wallet = selectors.coin_wallet_get(holder=user)
     ask_birth_date = wallet is None or wallet.birth_date is None  # asked before anything is sold
     buy = BuyCoinsForm(currencies=currencies, ask_birth_date=ask_birth_date)
-    withdraw, birth = WithdrawForm(), BirthDateForm()
+    # Its own ids beside the buy form's (both have a "coins" field): each label names its own box.
+    withdraw, birth = WithdrawForm(auto_id="id_withdraw_%s"), BirthDateForm()
     declared = repeat_question = None
     if request.method == "POST":
         now = timezone.now()
@@ -90,7 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     )
                     return redirect(url)
             elif action == "withdraw":
-                withdraw = WithdrawForm(request.POST)
+                withdraw = WithdrawForm(request.POST, auto_id="id_withdraw_%s")
                 if withdraw.is_valid():
                     done = services.coins_withdraw(
                         holder=user, coins_count=withdraw.cleaned_data["coins"], actor=user, now=now

@@ -203,6 +203,9 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
     # Fifty rows a page: rendering a row costs more than reading it (see docs/benchmarks.md).
     list_per_page = 50
     search_fields = ("campaign__name",)  # never the person's own fields (see person_field)
+    search_help_text = gettext_lazy(
+        "Searches the campaign's name only: people's names and contact details are not searched here."
+    )
     ordering = ("-created_at", "-pk")
     # The columns a merchant can sort by: each has its index (merchant, column, id) (see Reward.Meta).
     sortable_by = ("created_at", "available_at", "merchant_price_text")

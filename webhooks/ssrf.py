@@ -45,6 +45,14 @@ def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, 
         if address.ipv4_mapped:
             address = address.ipv4_mapped
     names = {"host": host, "address": text}
+    if address.is_unspecified:  # 0.0.0.0 and :: (Python counts 0.0.0.0 as private: it isn't a network)
+        return (
+            _(
+                "The host %(host)s resolves to an address that is not on the public internet (%(address)s): "
+                "webhooks go to the public internet only."
+            )
+            % names
+        )
     if address.is_loopback:
         if settings.WEBHOOKS_ALLOW_LOOPBACK:
             return ""

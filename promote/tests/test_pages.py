@@ -25,8 +25,12 @@ def test_a_consumer_buys_coins_and_sees_them(client, make_consumer):
         {"action": "buy", "coins": "300", "currency": "EUR", "birth_date": "1990-05-01"},
         follow=True,
     )
-    assert "300 coins bought for €2.97." in response.content.decode()
-    assert "300 coins" in response.content.decode()
+    page = response.content.decode()
+    assert "300 coins bought for €2.97." in page
+    assert "300 coins" in page
+    # The buy and the withdrawal forms both ask for coins: each label names its own box.
+    assert page.count('id="id_coins"') == 1 and page.count('id="id_withdraw_coins"') == 1
+    assert 'for="id_withdraw_coins"' in page
 
 
 def test_a_purchase_beyond_the_balance_is_a_message_not_an_error(client, make_consumer):

@@ -174,6 +174,14 @@ def test_private_loopback_and_metadata_addresses_are_refused_at_registration(sho
     assert not WebhookEndpoint.objects.exists()
 
 
+@pytest.mark.parametrize("url", ["http://0.0.0.0/hook", "http://[::]/hook"])
+def test_the_unspecified_address_is_named_for_what_it_is(shop, settings, url):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = False
+
+    with pytest.raises(UnsafeUrl, match="not on the public internet"):
+        _endpoint(shop, url)
+
+
 def test_an_endpoint_that_now_resolves_to_a_private_address_is_refused_at_delivery(
     shop, make_consumer, settings, httpserver, django_capture_on_commit_callbacks
 ):
