@@ -44,10 +44,12 @@ def _dripping_receiver(head: bytes, drip: bytes, seconds: float) -> int:
     return server.getsockname()[1]
 
 
-def _delivery(merchant, port: int, django_capture_on_commit_callbacks) -> WebhookDelivery:
+def _delivery(
+    merchant, port: int, django_capture_on_commit_callbacks, *, scheme: str = "http"
+) -> WebhookDelivery:
     endpoint_create(
         merchant=merchant,
-        url=f"http://127.0.0.1:{port}/hook",
+        url=f"{scheme}://127.0.0.1:{port}/hook",
         events=["reward.created"],
         actor=owner_of(merchant),
         now=timezone.now(),
@@ -104,16 +106,9 @@ def test_an_https_receiver_that_never_finishes_its_handshake_is_cut_off_at_the_d
     server.listen(1)
     held = []
     threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()  # says nothing
-    endpoint_create(
-        merchant=merchant,
-        url=f"https://127.0.0.1:{server.getsockname()[1]}/hook",
-        events=["reward.created"],
-        actor=owner_of(merchant),
-        now=timezone.now(),
+    delivery = _delivery(
+        merchant, server.getsockname()[1], django_capture_on_commit_callbacks, scheme="https"
     )
-    with django_capture_on_commit_callbacks(execute=False):
-        events_record(events=[Event(merchant.pk, "reward.created", {"id": "rwd_1"})], now=timezone.now())
-    delivery = WebhookDelivery.objects.get()
 
     started = time.monotonic()
     delivery_attempt(delivery_id=delivery.pk, now=timezone.now())
