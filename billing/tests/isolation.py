@@ -9,14 +9,16 @@ from moneyed import Money
 
 from billing.months import Month
 from billing.services import invoice_draft_for_month, invoice_finalise, statement_issue
+from merchants.days import merchant_zone
 from wallets.models import PLATFORM, Purpose
 from wallets.services import account_for, post
 
 
 def populate_billing(*, merchant, label: str) -> None:
-    """The month now running, closed an hour after its end (services take ``now``)."""
+    """The month now running in the merchant's zone (where its margin posted now falls), closed an
+    hour after its end (services take ``now``)."""
     now = timezone.now()
-    month = Month.of(now.date())
+    month = Month.of(now.astimezone(merchant_zone(merchant)).date())
     closed = month.ended_everywhere + timedelta(hours=1)
     currency = merchant.currency
     funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency=currency)
