@@ -10,6 +10,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from api.models import ApiKey, Scope
 from api.services import api_key_authenticate
+from core.http import client_ip_get
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -23,7 +24,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if scheme.lower() != "bearer" or not raw.strip():
             raise exceptions.AuthenticationFailed(gettext("Send the key as 'Authorization: Bearer tj_...'."))
         # counted against the key's rate limit in the round trip that confirms the key (ApiView.check_throttles)
-        key = api_key_authenticate(raw=raw.strip(), now=timezone.now(), count=True)
+        key = api_key_authenticate(raw=raw.strip(), now=timezone.now(), count=True, ip=client_ip_get(request))
         if key is None:
             raise exceptions.AuthenticationFailed(gettext("This key is unknown, revoked or expired."))
         return (key.created_by or AnonymousUser(), key)

@@ -8,7 +8,6 @@ import binascii
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -29,9 +28,12 @@ from api.services import (
     idempotency_abandon,
     idempotency_begin,
     idempotency_finish,
+    rate_client,
+    rate_limit_for,
     rate_limit_hit,
     request_fingerprint,
 )
+from core.http import client_ip_get
 
 MAX_ID = 2**63 - 1
 
@@ -70,13 +72,15 @@ class ApiView(APIView):
         key = request.auth
         if not isinstance(key, ApiKey):
             return
-        limit = settings.API_RATE_LIMIT_PER_MINUTE
+        limit, policy = rate_limit_for(key)
         now = timezone.now()
         count = getattr(key, "rate_count", None)  # counted when the key was confirmed (api.auth)
         if count is None:
-            count = rate_limit_hit(key=key, now=now)[0]
+            count = rate_limit_hit(key=key, now=now, client=rate_client(key=key, ip=client_ip_get(request)))[
+                0
+            ]
         reset = 60 - now.second
-        request._ratelimit = (limit, max(limit - count, 0), reset)
+        request._ratelimit = (policy, limit, max(limit - count, 0), reset)
         if count > limit:
             raise exceptions.Throttled(wait=reset)
 
@@ -84,10 +88,10 @@ class ApiView(APIView):
         response = super().finalize_response(request, response, *args, **kwargs)
         state = getattr(request, "_ratelimit", None)
         if state is not None:
-            limit, remaining, reset = state
+            policy, limit, remaining, reset = state
             # draft-ietf-httpapi-ratelimit-headers
-            response["RateLimit-Policy"] = f'"per-key";q={limit};w=60'
-            response["RateLimit"] = f'"per-key";r={remaining};t={reset}'
+            response["RateLimit-Policy"] = f'"{policy}";q={limit};w=60'
+            response["RateLimit"] = f'"{policy}";r={remaining};t={reset}'
         if response.status_code >= 400 and isinstance(response, Response) and not response.content_type:
             response.content_type = "application/problem+json"  # e.g. a replayed error
         return response

@@ -14,7 +14,6 @@ import json
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from affiliates.models import Program
 from affiliates.services import AffiliateError, DuplicateOrder, destination_on_domains, tag_conversion_record
 from api.selectors import origin_of, publishable_key_get
-from api.services import rate_limit_hit
+from api.services import rate_client, rate_limit_for, rate_limit_hit
+from core.http import client_ip_get
 
 MAX_BODY = 2_000
 MAX_AMOUNT = Decimal("1000000.00")
@@ -98,8 +98,8 @@ def tag_conversion(request: HttpRequest) -> HttpResponse:
             {"status": "origin_refused", "error": "This site is not one of the program's domains."},
             status=403,
         )
-    count, reset = rate_limit_hit(key=key, now=now)
-    if count > settings.API_RATE_LIMIT_PER_MINUTE:
+    count, reset = rate_limit_hit(key=key, now=now, client=rate_client(key=key, ip=client_ip_get(request)))
+    if count > rate_limit_for(key)[0]:
         response = _answer(
             {"status": "rate_limited", "error": "Too many reports."}, status=429, origin=origin
         )

@@ -182,9 +182,14 @@ RATE_SHARDS = 16
 
 class RateWindow(models.Model):
     """Requests a key made in one minute, counted in one of ``RATE_SHARDS`` rows (an upsert per request:
-    right across processes; the shards spread a busy key's concurrent requests over several rows)."""
+    right across processes; the shards spread a busy key's concurrent requests over several rows).
+
+    A secret key is counted as a whole (``client`` empty). A publishable key is public (it is in the
+    shop's pages), so it is counted per visitor: ``client`` is a keyed hash of the visitor's network
+    (``api.services.rate_client``), and one visitor can't use up the limit of the shop's others."""
 
     key = models.ForeignKey(ApiKey, verbose_name=_("key"), on_delete=models.CASCADE, related_name="+")
+    client = models.CharField(_("client"), max_length=32, blank=True, default="")
     window_start = models.DateTimeField(_("window start"))
     shard = models.PositiveSmallIntegerField(_("shard"), default=0)
     count = models.PositiveIntegerField(_("count"), default=0)
@@ -194,8 +199,8 @@ class RateWindow(models.Model):
         verbose_name_plural = _("rate windows")
         constraints = [
             models.UniqueConstraint(
-                fields=["key", "window_start", "shard"],
-                name="api_ratewindow_once",
+                fields=["key", "client", "window_start", "shard"],
+                name="api_ratewindow_once_per_client",
                 violation_error_message=_("This rate window is already counted."),
             ),
             models.CheckConstraint(

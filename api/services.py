@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
+import ipaddress
 import json
 import logging
 import secrets
@@ -243,7 +245,9 @@ def _key_read(hashed: str, now: datetime) -> ApiKey | None:
     return key
 
 
-def api_key_authenticate(*, raw: str, now: datetime, count: bool = False) -> ApiKey | None:
+def api_key_authenticate(
+    *, raw: str, now: datetime, count: bool = False, ip: str | None = None
+) -> ApiKey | None:
     """The usable key whose hash matches ``raw``; records when it was last used (once a minute).
 
     A key read from the database is kept in this process for ``API_KEY_CACHE_SECONDS`` (5 s), but
@@ -251,7 +255,8 @@ def api_key_authenticate(*, raw: str, now: datetime, count: bool = False) -> Api
     against the key's rate limit (``_rate_hit``) also confirms the key (its row in the database, or
     its token in the shared cache), and a copy it doesn't confirm is read again from the database.
     A revoked key is refused at once by every process. ``key.rate_count``: the requests counted in
-    this minute, this one included (with ``count``).
+    this minute, this one included (with ``count``; a publishable key's by the visitor at ``ip``,
+    ``rate_client``).
     """
     if not raw.startswith(("tj_live_", "tj_test_", "tj_pk_")):
         return None
@@ -262,7 +267,7 @@ def api_key_authenticate(*, raw: str, now: datetime, count: bool = False) -> Api
     if key is None:
         return None
     if count:
-        rate_count, confirmed = _rate_hit(key=key, now=now)
+        rate_count, confirmed = _rate_hit(key=key, now=now, client=rate_client(key=key, ip=ip))
         if not confirmed:
             _key_cache_forget(hashed)
             key = _key_lookup(hashed, now)  # read again: refused if revoked, else a fresh copy
@@ -294,20 +299,23 @@ def api_key_write_audit(*, key: ApiKey, detail: str, now: datetime) -> None:
 # the disk: set_config(..., true) lasts for this statement's own transaction), add the other
 # shards' rows of the minute, and say whether the key is still usable (not revoked, not expired).
 RATE_HIT_POSTGRESQL = (
-    "WITH hit AS (INSERT INTO api_ratewindow (key_id, window_start, shard, count) "
-    "SELECT %s, %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
-    "ON CONFLICT (key_id, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1 RETURNING count) "
+    "WITH hit AS (INSERT INTO api_ratewindow (key_id, client, window_start, shard, count) "
+    "SELECT %s, %s, %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
+    "ON CONFLICT (key_id, client, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1 "
+    "RETURNING count) "
     "SELECT (SELECT count FROM hit) + COALESCE((SELECT SUM(count) FROM api_ratewindow "
-    "WHERE key_id = %s AND window_start = %s AND shard <> %s), 0), "
+    "WHERE key_id = %s AND client = %s AND window_start = %s AND shard <> %s), 0), "
     "COALESCE((SELECT revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s) "
     "FROM api_apikey WHERE id = %s), false)"
 )
 # SQLite has no INSERT in a WITH: the same in two statements, in one transaction.
 RATE_HIT_SQLITE = (
-    "INSERT INTO api_ratewindow (key_id, window_start, shard, count) VALUES (%s, %s, %s, 1) "
-    "ON CONFLICT (key_id, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1"
+    "INSERT INTO api_ratewindow (key_id, client, window_start, shard, count) VALUES (%s, %s, %s, %s, 1) "
+    "ON CONFLICT (key_id, client, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1"
 )
-RATE_SUM_SQLITE = "SELECT SUM(count) FROM api_ratewindow WHERE key_id = %s AND window_start = %s"
+RATE_SUM_SQLITE = (
+    "SELECT SUM(count) FROM api_ratewindow WHERE key_id = %s AND client = %s AND window_start = %s"
+)
 
 
 KEY_USABLE_SQL = (
@@ -315,14 +323,41 @@ KEY_USABLE_SQL = (
 )
 
 
-def rate_limit_hit(*, key: ApiKey, now: datetime) -> tuple[int, int]:
-    """Count one request in the key's current minute; returns (requests this minute, seconds to reset)."""
-    return _rate_hit(key=key, now=now)[0], 60 - now.second
+def rate_client(*, key: ApiKey, ip: str | None) -> str:
+    """Whose requests a request of ``key`` is counted with: the whole key's for a secret key ("");
+    for a publishable key, which is public (it is in the shop's pages), the visitor's, by network (an
+    IPv4 address, an IPv6 /64: what one household or phone holds), as a keyed hash that doesn't keep
+    the address."""
+    if key.kind != KeyKind.PUBLISHABLE:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        network = "unknown"
+    else:
+        network = str(ipaddress.ip_network(f"{address}/{64 if address.version == 6 else 32}", strict=False))
+    return hmac.new(settings.SECRET_KEY.encode(), f"api-rate:{network}".encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
 
 
-def _rate_hit(*, key: ApiKey, now: datetime) -> tuple[int, bool]:
-    """Count one request in the key's current minute: (requests this minute, whether the key is
-    confirmed usable), in one round trip.
+def rate_limit_for(key: ApiKey) -> tuple[int, str]:
+    """The requests a minute ``key`` may make, and the policy's name in the ``RateLimit`` headers: per
+    key for a secret key, per visitor for a publishable key (``rate_client``)."""
+    if key.kind == KeyKind.PUBLISHABLE:
+        return settings.API_PUBLIC_RATE_LIMIT_PER_MINUTE, "per-visitor"
+    return settings.API_RATE_LIMIT_PER_MINUTE, "per-key"
+
+
+def rate_limit_hit(*, key: ApiKey, now: datetime, client: str = "") -> tuple[int, int]:
+    """Count one request in the key's (and ``client``'s, ``rate_client``) current minute; returns
+    (requests this minute, seconds to reset)."""
+    return _rate_hit(key=key, now=now, client=client)[0], 60 - now.second
+
+
+def _rate_hit(*, key: ApiKey, now: datetime, client: str = "") -> tuple[int, bool]:
+    """Count one request in the key's (and ``client``'s) current minute: (requests this minute,
+    whether the key is confirmed usable), in one round trip.
 
     With a shared cache (Redis), there: an ``INCR`` of the key's minute and the key's token
     (``_key_token_take``) in one pipeline; the database when the cache fails. Without one, in the
@@ -333,12 +368,12 @@ def _rate_hit(*, key: ApiKey, now: datetime) -> tuple[int, bool]:
     it doesn't wait for the disk (a count lost in a crash is harmless).
     """
     window = now.replace(second=0, microsecond=0)
-    client = _redis()
-    if client is not None:
+    redis = _redis()
+    if redis is not None:
         cache = caches["default"]
-        name = cache.make_and_validate_key(f"api:rate:{key.pk}:{int(window.timestamp())}")
+        name = cache.make_and_validate_key(f"api:rate:{key.pk}:{client}:{int(window.timestamp())}")
         try:
-            pipe = client.pipeline(transaction=False)
+            pipe = redis.pipeline(transaction=False)
             pipe.incr(name)
             pipe.expire(name, 120)
             pipe.get(_key_token_name(key.key_hash))
@@ -351,12 +386,15 @@ def _rate_hit(*, key: ApiKey, now: datetime) -> tuple[int, bool]:
     shard = secrets.randbelow(RATE_SHARDS)
     if connection.vendor == "postgresql":
         with bound_cursor() as cursor:
-            cursor.execute(RATE_HIT_POSTGRESQL, [key.pk, window, shard, key.pk, window, shard, now, key.pk])
+            cursor.execute(
+                RATE_HIT_POSTGRESQL,
+                [key.pk, client, window, shard, key.pk, client, window, shard, now, key.pk],
+            )
             count, usable = cursor.fetchone()
     else:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(RATE_HIT_SQLITE, [key.pk, window, shard])
-            cursor.execute(RATE_SUM_SQLITE, [key.pk, window])
+            cursor.execute(RATE_HIT_SQLITE, [key.pk, client, window, shard])
+            cursor.execute(RATE_SUM_SQLITE, [key.pk, client, window])
             (count,) = cursor.fetchone()
             cursor.execute(KEY_USABLE_SQL, [now, key.pk])
             row = cursor.fetchone()

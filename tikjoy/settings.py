@@ -278,6 +278,9 @@ SPECTACULAR_SETTINGS = {
 
 # The public API (issue #17, docs/api.md): requests per key per minute.
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
+# A publishable key (tj_pk_..., public: in the shop's pages) is counted per visitor's network, not as a
+# whole, so that no one can use up a shop's limit: GET /api/v1/offer and the conversion tag.
+API_PUBLIC_RATE_LIMIT_PER_MINUTE = env.int("API_PUBLIC_RATE_LIMIT_PER_MINUTE", default=300)
 API_IDEMPOTENCY_HOURS = 24
 # How long a server process keeps a key it read (saves a query per request); a revoked key is
 # refused within this many seconds by every process. 0: read the key on every request.

@@ -30,7 +30,7 @@ def tag(program, affiliate, make_key):
     }
 
 
-def report(client, tag, *, origin=SHOP, **fields):
+def report(client, tag, *, origin=SHOP, address="127.0.0.1", **fields):
     body = {
         "key": tag["key"],
         "click_id": tag["click"].click_id,
@@ -40,7 +40,9 @@ def report(client, tag, *, origin=SHOP, **fields):
         **fields,
     }
     headers = {"HTTP_ORIGIN": origin} if origin else {}
-    return client.post("/embed/v1/conversion", json.dumps(body), content_type="text/plain", **headers)
+    return client.post(
+        "/embed/v1/conversion", json.dumps(body), content_type="text/plain", REMOTE_ADDR=address, **headers
+    )
 
 
 def test_the_script_is_small_and_names_this_site(client):
@@ -179,6 +181,23 @@ def test_a_tag_report_made_before_the_order_is_not_confirmed_by_a_report_naming_
     assert response.status_code == 409 and response.json()["code"] == "attribution_mismatch"
     assert Conversion.objects.get().commission.state == CommissionState.HELD
     assert_ledger_clean()
+
+
+def test_a_visitor_who_floods_the_tag_does_not_stop_other_shoppers_reports(client, tag, settings):
+    """The tag's key is public (it is in the shop's pages): it is counted per visitor, so a flood from
+    one address is refused while a shopper's report from another is recorded."""
+    settings.API_PUBLIC_RATE_LIMIT_PER_MINUTE = 2
+    unknown = "0123456789abcdef01234567"
+    flood = [
+        report(client, tag, click_id=unknown, order_id=f"X-{n}", address="203.0.113.7") for n in range(3)
+    ]
+
+    shopper = report(client, tag, address="198.51.100.20")
+
+    assert [r.json()["status"] for r in flood] == ["ignored", "ignored", "rate_limited"]
+    assert flood[-1].status_code == 429 and 1 <= int(flood[-1]["Retry-After"]) <= 60
+    assert (shopper.status_code, shopper.json()["status"]) == (201, "recorded")
+    assert Conversion.objects.get().order_id == "A-1001"
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "https://shop.example.evil.example", "null", ""])

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 import api.services as key_services
-from api.models import ApiKey, ApiKeyEvent, KeyAction, KeyKind, Scope
+from api.models import ApiKey, ApiKeyEvent, KeyAction, KeyKind, RateWindow, Scope
 from campaigns.selectors import landing_offers
 from merchants.models import Membership
 from merchants.roles import Role
@@ -256,6 +256,24 @@ def test_the_rate_limit_answers_429_with_retry_after(brand, make_key, api):
     assert answers[2]["RateLimit"].startswith('"per-key";r=0;')
     assert answers[3].json()["code"] == "rate_limited"
     assert 1 <= int(answers[3]["Retry-After"]) <= 60
+
+
+@override_settings(API_PUBLIC_RATE_LIMIT_PER_MINUTE=2, API_RATE_LIMIT_PER_MINUTE=1000)
+def test_a_publishable_key_is_limited_per_visitor_so_no_one_uses_up_the_shops_limit(brand, make_key, api):
+    """The publishable key is in the shop's pages: a visitor who calls it in a loop is refused, and
+    every other visitor (another address; IPv6 by /64) still gets the offer."""
+    world = brand()
+    client = api(make_key(world["merchant"], kind=KeyKind.PUBLISHABLE))
+
+    hammering = [client.get("/api/v1/offer", REMOTE_ADDR="203.0.113.7") for _ in range(3)]
+    another = client.get("/api/v1/offer", REMOTE_ADDR="198.51.100.20")
+    phone = [client.get("/api/v1/offer", REMOTE_ADDR=f"2001:db8:1:2::{n}") for n in (1, 2, 3)]
+
+    assert [a.status_code for a in hammering] == [200, 200, 429]
+    assert hammering[0]["RateLimit-Policy"] == '"per-visitor";q=2;w=60'
+    assert another.status_code == 200 and another["RateLimit"].startswith('"per-visitor";r=1;')
+    assert [a.status_code for a in phone] == [200, 200, 429]  # one /64 is one household or phone
+    assert not RateWindow.objects.filter(client__contains="203.0.113").exists()  # no address kept
 
 
 def test_another_merchants_reward_is_404(brand, make_key, api):
