@@ -189,7 +189,7 @@ class RateWindow(models.Model):
     (``api.services.rate_client``), and one visitor can't use up the limit of the shop's others."""
 
     key = models.ForeignKey(ApiKey, verbose_name=_("key"), on_delete=models.CASCADE, related_name="+")
-    client = models.CharField(_("client"), max_length=32, blank=True, default="")
+    client = models.CharField(_("visitor"), max_length=32, blank=True, default="")
     window_start = models.DateTimeField(_("window start"))
     shard = models.PositiveSmallIntegerField(_("shard"), default=0)
     count = models.PositiveIntegerField(_("count"), default=0)

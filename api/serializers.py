@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from api.base import typed_id
 from campaigns.models import REPORTED_ACTIONS, ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
+from merchants.consumer_ids import REF_PATTERN, consumer_ref
 from merchants.models import ConsentField
 from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus, SocialAction
 from rewards.reasons import Reason
@@ -257,9 +258,9 @@ class ActionIn(serializers.Serializer):
 
     type = serializers.ChoiceField(choices=[(a.value, a.label) for a in REPORTED_ACTIONS])
     consumer = serializers.RegexField(
-        r"^usr_[1-9][0-9]{0,17}$",
-        help_text="The person's id (usr_...), from GET /api/v1/consumers or the consumer.joined webhook. "
-        "They must have joined the brand.",
+        REF_PATTERN,
+        help_text="The person's id as you know them (con_...), from GET /api/v1/consumers or the "
+        "consumer.joined webhook. They must have joined the brand.",
     )
     event_id = serializers.CharField(
         max_length=100,
@@ -271,7 +272,7 @@ class ActionIn(serializers.Serializer):
 
 
 _REPORTED_TYPES = frozenset(a.value for a in REPORTED_ACTIONS)
-_CONSUMER_ID = re.compile(r"usr_[1-9][0-9]{0,17}")
+_CONSUMER_ID = re.compile(REF_PATTERN)
 
 
 def action_in(data) -> dict:
@@ -322,7 +323,7 @@ def action_data(action: SocialAction, *, reward_id: int | None) -> dict:
     return {
         "id": typed_id("act", action.pk),
         "type": action.action_type,
-        "consumer": typed_id("usr", action.user_id),
+        "consumer": consumer_ref(merchant_id=action.merchant_id, user_id=action.user_id),
         "event_id": action.key.split(":", 2)[2],
         "status": action.status,
         "detail": action.status_detail,

@@ -39,6 +39,7 @@ from campaigns.services import (
     campaign_pause,
     campaign_update,
 )
+from merchants.consumer_ids import consumer_ref, consumer_user_id
 from merchants.selectors import consented_data_for_merchant, wallet_balance, wallet_balances, wallet_history
 from rewards.models import Reward, RewardStatus, SocialAction
 from rewards.reported import ReportedActionError, reported_action_record
@@ -339,7 +340,8 @@ class ActionReport(ApiView):
         try:
             action, created = reported_action_record(
                 merchant=self.key.merchant,
-                consumer_id=int(values["consumer"].removeprefix("usr_")),
+                # None (nobody) for an id that isn't this merchant's: the same answer as a stranger's
+                consumer_id=consumer_user_id(merchant_id=self.key.merchant_id, ref=values["consumer"]),
                 action_type=values["type"],
                 event_id=values["event_id"],
                 occurred_at=values.get("occurred_at"),
@@ -370,19 +372,21 @@ class ConsumerList(ApiView):
         tags=["consumers"],
     )
     def get(self, request):
-        """The people who agreed to share data with the merchant, each with only the fields they agreed to."""
+        """The people who agreed to share data with the merchant, each with only the fields they agreed to,
+        under the id this merchant knows them by (con_...: another brand knows them by another)."""
+        merchant = self.key.merchant
 
         def person(p):
             return {
-                "id": typed_id("usr", p.user_id),
+                "id": consumer_ref(merchant_id=merchant.pk, user_id=p.user_id),
                 "consented_at": p.given_at.isoformat(),
                 "data": dict(p.data),
             }
 
         # Only the page (and one more, to know there is a next one) is read, in person-id order.
         limit, after = page_params(request)
-        people = consented_data_for_merchant(merchant=self.key.merchant, after_user_id=after, limit=limit + 1)
-        return Response(cursor_page_of_list(request, people, person, pk=lambda p: p.user_id))
+        people = consented_data_for_merchant(merchant=merchant, after_consent_id=after, limit=limit + 1)
+        return Response(cursor_page_of_list(request, people, person, pk=lambda p: p.consent_id))
 
 
 class Wallet(ApiView):

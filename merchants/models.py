@@ -539,6 +539,14 @@ class Consent(models.Model):
                 violation_error_message=_("Consent can't be withdrawn before it was given."),
             ),
         ]
+        indexes = [
+            # A merchant's people, page by page in consent order (GET /api/v1/consumers).
+            models.Index(
+                fields=["merchant", "id"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_active_by_merchant",
+            ),
+        ]
 
     def __str__(self) -> str:
         # "Hana Consumer → Joy Coffee (aktiv)": the state in the reader's language.

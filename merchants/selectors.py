@@ -287,35 +287,41 @@ class ConsentedPerson:
     user_id: int
     given_at: datetime
     data: dict[str, str] = field(default_factory=dict)  # ConsentField value -> current value
+    consent_id: int = 0
 
 
 def consented_data_for_merchant(
-    *, merchant: Merchant, after_user_id: int | None = None, limit: int | None = None
+    *, merchant: Merchant, after_consent_id: int | None = None, limit: int | None = None
 ) -> list[ConsentedPerson]:
     """The people with an active consent for ``merchant``, each with only the consented fields.
 
     Values are read now, so a changed phone number shows the new one; a field the
     person no longer has is left out. Withdrawn consents are never returned.
-    With ``limit`` (a page of the API's list): at most ``limit`` people by person id, those after
-    ``after_user_id`` (the rest are never read).
+    With ``limit`` (a page of the API's list): at most ``limit`` people in the order of their
+    consents, those after the consent ``after_consent_id`` (the rest are never read; the index
+    ``consent_active_by_merchant``). A page names no person's own id: the API's cursor
+    is the consent's.
     """
     queryset = Consent.objects.active().filter(merchant=merchant).select_related("user")
-    if limit is None and after_user_id is None:
+    if limit is None and after_consent_id is None:
         consents = list(queryset.order_by("given_at", "pk"))
     else:
-        # In two steps: the page's consents on their own (in person-id order), then with their
-        # people; joined in one, PostgreSQL walked every person before the cursor.
-        page = queryset.order_by("user_id")
-        if after_user_id is not None:
-            page = page.filter(user_id__gt=after_user_id)
+        # In two steps: the page's consents on their own (in consent order), then with their people.
+        page = queryset.order_by("pk")
+        if after_consent_id is not None:
+            page = page.filter(pk__gt=after_consent_id)
         ids = list(page.values_list("pk", flat=True)[:limit])
-        consents = list(queryset.filter(pk__in=ids).order_by("user_id"))
+        consents = list(queryset.filter(pk__in=ids).order_by("pk"))
     handles = _tiktok_handles([consent.user_id for consent in consents])
     people = []
     for consent in consents:
         values = _values(consent.user, handles.get(consent.user_id, ""))
         data = {key: values[key] for key in consent.fields if key in values}
-        people.append(ConsentedPerson(user_id=consent.user_id, given_at=consent.given_at, data=data))
+        people.append(
+            ConsentedPerson(
+                user_id=consent.user_id, given_at=consent.given_at, data=data, consent_id=consent.pk
+            )
+        )
     return people
 
 

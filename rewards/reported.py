@@ -1,8 +1,8 @@
 """Actions the merchant's own systems report (a purchase, a sign-up in their shop), paid by the engine.
 
 Who may be rewarded: only a person who joined the brand (an active consent with this merchant:
-the merchant knows them as ``usr_<id>`` from ``GET /api/v1/consumers`` or the ``consumer.joined``
-webhook), never a member of the merchant's own team (a merchant can't pay itself), never a banned
+the merchant knows them by its own id for them, ``con_...`` (``merchants.consumer_ids``), from
+``GET /api/v1/consumers`` or the ``consumer.joined`` webhook), never a member of the merchant's own team (a merchant can't pay itself), never a banned
 account (the engine). What is paid: the live campaign's rule for the action, decided and paid by
 the engine's one path (``rewards.services.action_record`` → ``decide()``, the same locks, caps,
 budget and hold). Each event id of the merchant's counts once, whatever the Idempotency-Key.
@@ -49,7 +49,7 @@ class EventIdReused(ReportedActionError):
 def reported_action_record(
     *,
     merchant: Merchant,
-    consumer_id: int,
+    consumer_id: int | None,
     action_type: str,
     event_id: str,
     occurred_at: datetime | None,
@@ -78,7 +78,7 @@ def reported_action_record(
         user is None or not joined
     ):  # the same answer for a stranger and for nobody: the API tells no one who exists
         raise ConsumerNotJoined(
-            f"usr_{consumer_id} has not joined {merchant.brand_name}: only people who joined the brand "
+            f"This consumer has not joined {merchant.brand_name}: only people who joined the brand "
             "(and still share their data with it) can be rewarded."
         )
     if member:
@@ -126,8 +126,10 @@ def _person_sql() -> str:
     )
 
 
-def _person(*, consumer_id: int, merchant_id: int) -> tuple[User | None, bool, bool]:
-    """(the person or None, joined the merchant, on the merchant's team)."""
+def _person(*, consumer_id: int | None, merchant_id: int) -> tuple[User | None, bool, bool]:
+    """(the person or None, joined the merchant, on the merchant's team); nobody for no id."""
+    if consumer_id is None:
+        return None, False, False
     with bound_cursor() as cursor:
         cursor.execute(_person_sql(), [merchant_id, merchant_id, consumer_id])
         row = cursor.fetchone()

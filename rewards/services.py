@@ -2365,6 +2365,7 @@ def _reward_event(reward: Reward, action: SocialAction, event_type: str, *, now:
 def _joined_event(action: SocialAction, *, now: datetime, endpoints: dict[int, list] | None = None) -> None:
     touchpoint = action.touchpoint.public_key if action.touchpoint_id else None
     data = consumer_joined_payload(
+        merchant_id=action.merchant_id,
         user_id=action.user_id,
         channel=action.action_type,
         touchpoint=touchpoint,

@@ -5,6 +5,8 @@ Duck-typed on the engine's ``Reward`` (this app sits below ``rewards`` and can't
 
 from __future__ import annotations
 
+from merchants.consumer_ids import consumer_ref
+
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
@@ -27,10 +29,13 @@ def reward_payload(reward, *, action_type: str) -> dict:
     }
 
 
-def consumer_joined_payload(*, user_id: int, channel: str, touchpoint: str | None, joined_at) -> dict:
-    """A person joined the brand: their id (``GET /api/v1/consumers`` shows what they share), no personal data."""
+def consumer_joined_payload(
+    *, merchant_id: int, user_id: int, channel: str, touchpoint: str | None, joined_at
+) -> dict:
+    """A person joined the brand: their id as this merchant knows them (``merchants.consumer_ids``;
+    ``GET /api/v1/consumers`` shows what they share), no personal data."""
     return {
-        "consumer": f"usr_{user_id}",
+        "consumer": consumer_ref(merchant_id=merchant_id, user_id=user_id),
         "channel": channel,
         "touchpoint": touchpoint,
         "joined_at": _iso(joined_at),
@@ -40,7 +45,7 @@ def consumer_joined_payload(*, user_id: int, channel: str, touchpoint: str | Non
 def consent_withdrawn_payload(consent) -> dict:
     """The merchant must stop using what this person shared (``consent`` is a ``merchants.Consent``)."""
     return {
-        "consumer": f"usr_{consent.user_id}",
+        "consumer": consumer_ref(merchant_id=consent.merchant_id, user_id=consent.user_id),
         "consented_at": _iso(consent.given_at),
         "withdrawn_at": _iso(consent.withdrawn_at),
     }

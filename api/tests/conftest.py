@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.models import KeyKind, Scope
-from api.services import api_key_create
+from api.models import ApiKey, KeyKind, Scope
+from api.services import api_key_create, key_hash
 from billing.months import Month
 from billing.services import billing_run
 from billing.tests.conftest import margin_confirmed, utc
@@ -42,6 +43,12 @@ def api():
         client = APIClient()
         if key:
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+            # whose consumer ids (con_...) it speaks in
+            client.key_merchant_id = (
+                ApiKey.objects.filter(Q(key_hash=key_hash(key)) | Q(publishable_key=key))
+                .values_list("merchant_id", flat=True)
+                .first()
+            )
         return client
 
     return make

@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from merchants.consumer_ids import consumer_ref
 from merchants.selectors import wallet_history
 from rewards.models import Reward, SocialAction
 from rewards.reported import reported_action_record
@@ -66,7 +67,7 @@ def world(brand, make_key, billed, settings):
         f"cmp_{bravo['campaign'].pk}",
         f"rul_{bravo['campaign'].rules.get().pk}",
         f"rwd_{bravo['reward'].pk}",
-        f"usr_{bravo['fan'].pk}",
+        consumer_ref(merchant_id=bravo["merchant"].pk, user_id=bravo["fan"].pk),
         f"whe_{endpoint.pk}",
         f"stm_{documents['statement'].pk}",
         f"inv_{documents['invoice'].pk}",

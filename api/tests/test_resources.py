@@ -14,6 +14,7 @@ from django.utils import timezone
 import api.services as key_services
 from api.models import ApiKey, ApiKeyEvent, KeyAction, KeyKind, RateWindow, Scope
 from campaigns.selectors import landing_offers
+from merchants.consumer_ids import consumer_ref
 from merchants.models import Membership
 from merchants.roles import Role
 from merchants.selectors import wallet_balance
@@ -132,7 +133,7 @@ def test_consumers_show_only_the_fields_they_consented_to(brand, make_key, api):
 
     assert people == [
         {
-            "id": f"usr_{world['fan'].pk}",
+            "id": consumer_ref(merchant_id=world["merchant"].pk, user_id=world["fan"].pk),
             "consented_at": people[0]["consented_at"],
             "data": {"DISPLAY_NAME": "Ana Fan"},
         }

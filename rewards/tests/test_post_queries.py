@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from chats.services import CLOSED_BY_CONSENT, thread_open
+from merchants.consumer_ids import consumer_ref
 from merchants.models import Consent
 from rewards.models import ActionStatus, Reward, RewardStatus, SocialAction
 from rewards.services import action_record
@@ -115,7 +116,7 @@ def test_the_withdrawal_tells_the_brand_s_webhooks_and_closes_its_chat(client, b
     )
     (event,) = WebhookEvent.objects.filter(merchant=brand, type="consent.withdrawn")
     assert event.data == {
-        "consumer": f"usr_{person.pk}",
+        "consumer": consumer_ref(merchant_id=brand.pk, user_id=person.pk),
         "consented_at": consent.given_at.isoformat(),
         "withdrawn_at": consent.withdrawn_at.isoformat(),
     }

@@ -14,6 +14,7 @@ from standardwebhooks.webhooks import Webhook
 import rewards.services
 from campaigns.models import ActionType, CampaignStatus
 from merchants import signals
+from merchants.consumer_ids import consumer_ref
 from merchants.models import BankTransfer, Consent, Merchant
 from merchants.services import consent_give, consent_withdraw
 from merchants.wallet import merchant_top_up_record
@@ -181,7 +182,7 @@ def test_consent_withdrawn_once_signed(
     (payload,) = _received(hook, endpoint)
     assert payload["type"] == "consent.withdrawn"
     assert payload["data"] == {
-        "consumer": f"usr_{ana.pk}",
+        "consumer": consumer_ref(merchant_id=merchant.pk, user_id=ana.pk),
         "consented_at": consent.given_at.isoformat(),
         "withdrawn_at": NOW.isoformat(),
     }
@@ -219,7 +220,7 @@ def test_consumer_joined_once_on_the_first_sign_in(
 
     (payload,) = _of_type(hook, endpoint, "consumer.joined")
     assert payload["data"] == {
-        "consumer": f"usr_{ana.pk}",
+        "consumer": consumer_ref(merchant_id=merchant.pk, user_id=ana.pk),
         "channel": "TIKTOK_LOGIN",
         "touchpoint": None,
         "joined_at": NOW.isoformat(),

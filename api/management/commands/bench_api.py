@@ -34,6 +34,7 @@ from campaigns import services as campaign_services
 from campaigns.models import ActionType
 from core.benchmarking import BARE_PATH, Goals, HttpServer, Target, Variant, report_rows, server_description
 from merchants import services as merchant_services
+from merchants.consumer_ids import consumer_ref
 from merchants.models import ConsentField, Merchant
 from merchants.services import consent_give
 from merchants.wallet import merchant_top_up_record
@@ -86,7 +87,13 @@ class Command(BaseCommand):
                     "Content-Type": "application/json",
                     "Idempotency-Key": event,
                 },
-                json.dumps({"type": "PURCHASE", "consumer": f"usr_{fan}", "event_id": f"order-{event}"}),
+                json.dumps(
+                    {
+                        "type": "PURCHASE",
+                        "consumer": consumer_ref(merchant_id=merchant.pk, user_id=fan),
+                        "event_id": f"order-{event}",
+                    }
+                ),
             )
 
         bare = Target("bare view (one ORM get)", (Variant(BARE_PATH.format(pk=anchor_pk)),), p99_goal=False)
