@@ -39,6 +39,15 @@ def is_consumer(user: AbstractBaseUser, *, member: bool | None = None, acted: bo
     return user.social_actions.exists() if acted is None else acted
 
 
+def team_home_url(user: AbstractBaseUser) -> str | None:
+    """Where a member of a merchant's team lands after signing in: the merchant console (its
+    dashboard), where their work is; None for anyone else. Read through the User's reverse relation,
+    as ``is_consumer`` does."""
+    if user.is_authenticated and not user.is_staff and user.memberships.exists():
+        return reverse("console:index")
+    return None
+
+
 def consumer_home_url() -> str:
     """CONSUMER_HOME_URL (the wallet), or the connected-accounts page until that page exists."""
     url = settings.CONSUMER_HOME_URL

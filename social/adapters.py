@@ -15,7 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.people import consumer_home_url, is_consumer, phone_to_e164
+from accounts.people import consumer_home_url, is_consumer, phone_to_e164, team_home_url
 from accounts.services import user_browser_language_record
 from accounts.sign_in import continue_after_sign_in_get
 from core.i18n import negotiated_language
@@ -97,7 +97,7 @@ class AccountAdapter(DefaultAccountAdapter):
             return pending
         if request.user.is_authenticated and is_consumer(request.user):
             return consumer_home_url()
-        return super().get_login_redirect_url(request)
+        return team_home_url(request.user) or super().get_login_redirect_url(request)
 
     def get_signup_redirect_url(self, request) -> str:
         pending = continue_after_sign_in_get(request)

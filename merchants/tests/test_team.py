@@ -251,3 +251,26 @@ def test_an_invitee_without_account_signs_up_from_the_link_and_lands_on_the_invi
     assert landed.redirect_chain[-1][0] == path
     assert accepted.status_code == 302
     assert Membership.objects.get(merchant=merchant, user__email="new@agency.example").role == Role.AGENCY
+
+
+def test_a_team_member_signing_in_lands_on_the_console_and_anyone_else_where_they_did(client, make_merchant):
+    """The owner's work is in the console: signing in with e-mail and password takes them there (not
+    to the site's home page); a person on no team keeps landing on the home page."""
+    from accounts.services import user_ensure_with_email
+
+    merchant = make_merchant("acme")
+    owner = owner_of(merchant)
+    owner.set_password("a-long-pass-phrase-42")
+    owner.save(update_fields=["password"])
+    user_ensure_with_email(email="nobody@brand.example", password="a-long-pass-phrase-42")
+
+    landed = client.post("/accounts/login/", {"login": owner.email, "password": "a-long-pass-phrase-42"})
+    dashboard = client.get(landed["Location"])
+    client.logout()
+    elsewhere = client.post(
+        "/accounts/login/", {"login": "nobody@brand.example", "password": "a-long-pass-phrase-42"}
+    )
+
+    assert (landed.status_code, landed["Location"]) == (302, "/console/")
+    assert dashboard.status_code == 200 and merchant.brand_name in dashboard.content.decode()
+    assert (elsewhere.status_code, elsewhere["Location"]) == (302, "/")
