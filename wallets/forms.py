@@ -146,6 +146,11 @@ class DecimalInput(forms.TextInput):
         return super().format_value(value)
 
 
+# One or three digits, one sign, three digits: a thousands group in one language, three decimals in
+# another (TypedDecimalField asks which, where three decimals are allowed).
+_AMBIGUOUS = re.compile(rf"(?P<minus>[{_MINUS}])?(?P<whole>[1-9]\d{{0,2}})[.,](?P<cents>\d{{3}})")
+
+
 class TypedDecimalField(forms.DecimalField):
     """Django's ``DecimalField`` (its digits, places and bounds) read from what a person typed by
     ``decimal_parse``: "10,50" is 10.50 in every language, never 1050; what can't be read is refused
@@ -154,6 +159,10 @@ class TypedDecimalField(forms.DecimalField):
     widget = DecimalInput
     default_error_messages = {
         "invalid": _("Enter a number such as %(example)s."),
+        "ambiguous": _(
+            "“%(typed)s” can be read two ways here. Type %(whole)s for the whole number, or %(decimal)s "
+            "for the decimal."
+        ),
     }
 
     def __init__(self, **kwargs):
@@ -169,6 +178,21 @@ class TypedDecimalField(forms.DecimalField):
         if isinstance(value, Decimal | int):
             return super().to_python(value)
         places = self.decimal_places if self.decimal_places is not None else 12
+        ambiguous = _AMBIGUOUS.fullmatch(str(value).strip()) if places >= 3 else None
+        if ambiguous:
+            # "1.250" or "1,250" where three decimals are allowed: 1250 in one language, 1.25 in another,
+            # and a rate read a thousand times too high is money; asked, never guessed.
+            decimal_sign = get_decimal_symbol(babel_locale(None))
+            whole, cents = ambiguous["whole"], ambiguous["cents"]
+            raise ValidationError(
+                self.error_messages["ambiguous"],
+                code="ambiguous",
+                params={
+                    "typed": str(value).strip(),
+                    "whole": f"{ambiguous['minus'] or ''}{whole}{cents}",
+                    "decimal": f"{ambiguous['minus'] or ''}{whole}{decimal_sign}{cents.ljust(places, '0')}",
+                },
+            )
         number = decimal_parse(str(value), places=places, signed=True)
         if number is None:
             raise ValidationError(

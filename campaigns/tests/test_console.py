@@ -310,6 +310,37 @@ def test_a_decimal_comma_is_read_as_the_decimal_sign_never_as_a_hundredfold_amou
     assert campaign.rules.get(action=ActionType.SHARE_VIDEO).per_1000_views == Decimal(want_rate)
 
 
+@pytest.mark.parametrize(
+    ("language", "typed", "message"),
+    [
+        (
+            "de",
+            "1.250",
+            "„1.250“ kann hier auf zwei Arten gelesen werden. Erwartet wird 1250 für die ganze Zahl oder 1,2500",
+        ),
+        ("en", "1,250", "“1,250” can be read two ways here. Type 1250 for the whole number, or 1.2500 for"),
+    ],
+)
+def test_a_rate_that_reads_two_ways_is_asked_about_never_guessed(
+    client, merchant, owner, language, typed, message
+):
+    """Where a rate has three or four decimals, "1.250" is 1250 in German and 1.25 in English: a rate
+    read a thousand times too high is money, so the member is asked which, and nothing is saved."""
+    owner.language = language
+    owner.save(update_fields=["language"])
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_campaign_add"),
+        campaign_form(budget="100", **{"rules-2-per_1000_views": typed}),
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    assert not Campaign.objects.filter(merchant=merchant).exists()
+
+
 @pytest.mark.parametrize("budget", ["10,5,0", "1e9", "1.234,5678", "0.005"])
 def test_a_number_that_cant_be_read_is_refused_with_an_example(client, merchant, owner, budget):
     client.force_login(owner)
