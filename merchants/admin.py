@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from moneyed import Money
 
 from merchants import services
@@ -36,7 +36,7 @@ from merchants.models import (
 )
 from merchants.poster import poster_pdf, touchpoint_landing_url
 from merchants.roles import Capability
-from merchants.selectors import top_up_balance_after
+from merchants.selectors import member_working_keys, top_up_balance_after
 from merchants.tenancy import console_can, console_membership
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record, merchant_top_up_reverse
 from wallets.columns import money_column
@@ -418,6 +418,39 @@ class MembershipConsoleAdmin(ConsoleModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "merchant")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            self._warn_of_keys(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "GET":
+            self._warn_of_keys(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def _warn_of_keys(self, request, object_id) -> None:
+        """Before an owner's role is changed or they are removed: the secret API keys they made stop
+        working at once (a key works while its creator may make keys), so the merchant's systems
+        that use them would stop."""
+        membership = (
+            self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        )
+        count = member_working_keys(membership=membership, now=timezone.now()) if membership else 0
+        if count:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(count)s secret API key made by %(member)s works only while they are an owner. If "
+                    "they get another role or leave the team, it stops working at once: make a new key for "
+                    "your systems first (API keys).",
+                    "%(count)s secret API keys made by %(member)s work only while they are an owner. If "
+                    "they get another role or leave the team, they stop working at once: make new keys for "
+                    "your systems first (API keys).",
+                    count,
+                )
+                % {"member": membership.user, "count": count},
+            )
 
     def save_model(self, request, obj, form, change):
         membership = Membership.objects.select_related("merchant").get(pk=obj.pk)

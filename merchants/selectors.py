@@ -26,7 +26,7 @@ from accounts.phones import phone_display
 from core.admin import email_start
 from core.db import bound_cursor
 from merchants.models import CONSENT_FLAGS, BankTransfer, Consent, ConsentField, Merchant
-from merchants.roles import Role
+from merchants.roles import Capability, Role, role_can
 from social.models import TikTokProfile
 from wallets.models import Account, Entry, Purpose, Transaction
 from wallets.movements import subject_ids
@@ -518,4 +518,20 @@ def consenting_person_get(*, merchant: Merchant | int, user_id: int) -> PersonSe
         merchant_id=merchant_id,
         consent=consent,
         tiktok_handle=_tiktok_handles([user_id]).get(user_id, ""),
+    )
+
+
+def member_working_keys(*, membership, now: datetime) -> int:
+    """How many of the merchant's secret API keys this member made that work now because of their role:
+    a secret key works only while its creator may make keys (``api.services.key_creator_may_make``),
+    so they stop when the member leaves that role or the team. Read through the merchant's reverse
+    relation (the keys belong to the API, above this app); 0 for a role that can't make keys."""
+    if not role_can(membership.role, Capability.MANAGE_API):
+        return 0
+    return (
+        membership.merchant.api_keys.filter(
+            created_by_id=membership.user_id, kind="SECRET", revoked_at__isnull=True
+        )
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .count()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from decimal import Decimal
 
@@ -234,6 +235,46 @@ def test_the_keys_a_person_made_stop_working_when_they_may_no_longer_make_keys(
     page = client.get(reverse("console:api_keys")).content.decode()
     assert page.count('data-testid="key-stopped"') == 1
     assert "Not working: leaver@acme.example, who made it, is no longer an owner." in page
+
+
+def test_the_team_page_warns_before_a_key_maker_loses_the_owner_role(brand, add_member, client):
+    """Before an owner who made a working secret key is given another role or removed, the console
+    says the key will stop working; a member who made none gets no warning."""
+    world = brand()
+    merchant = world["merchant"]
+    owner = owner_of(merchant)
+    maker = add_member(merchant, "maker@acme.example", Role.OWNER)
+    add_member(merchant, "quiet@acme.example", Role.OWNER)
+    for name in ("shop server", "warehouse"):
+        key_services.api_key_create(
+            merchant=merchant,
+            name=name,
+            kind=KeyKind.SECRET,
+            scope=Scope.WRITE,
+            expires_at=None,
+            actor=maker,
+            now=timezone.now(),
+        )
+    client.force_login(owner)
+    memberships = {
+        m.user.email: m.pk for m in Membership.objects.filter(merchant=merchant).select_related("user")
+    }
+    warning = "2 secret API keys made by maker@acme.example work only while they are an owner."
+
+    change = client.get(
+        reverse("console:merchants_membership_change", args=[memberships["maker@acme.example"]])
+    )
+    delete = client.get(
+        reverse("console:merchants_membership_delete", args=[memberships["maker@acme.example"]])
+    )
+    quiet = client.get(
+        reverse("console:merchants_membership_change", args=[memberships["quiet@acme.example"]])
+    )
+
+    assert change.status_code == delete.status_code == quiet.status_code == 200
+    assert warning in html.unescape(change.content.decode())
+    assert warning in html.unescape(delete.content.decode())
+    assert "secret API key" not in quiet.content.decode()
 
 
 def test_the_key_records_when_it_was_last_used(brand, make_key, api):
