@@ -71,7 +71,9 @@ FAULT_TOP_UP = Decimal("10000000.00")  # the fault run's merchant: its one top-u
 def loadprep() -> None:
     merchant = Merchant.objects.get(slug=DEMO_SLUG)
     owner = Membership.objects.filter(merchant=merchant, role="OWNER").select_related("user").first()
-    actor = owner.user if owner else User.objects.filter(is_superuser=True).first()
+    if owner is None:  # a key works only while its creator is an owner (docs/api.md): no stand-in
+        raise SystemExit(f"loadprep: {merchant} has no owner to make the load test's API key: run seed_demo.")
+    actor = owner.user
     _, raw = api_key_create(
         merchant=merchant,
         name=f"prod-smoke load {uuid.uuid4().hex[:6]}",
