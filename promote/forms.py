@@ -10,14 +10,52 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.birth_dates import age_on
 from core.i18n import time_zone_label
 from promote.models import Goal, Kind
-from promote.services import OrderRequest
+from promote.services import MINIMUM_AGE, OrderRequest
 from wallets.forms import CountField
 from wallets.money import Currency
 
 
-class BuyCoinsForm(forms.Form):
+def birth_date_field() -> forms.DateField:
+    return forms.DateField(
+        label=_("Your birth date"),
+        help_text=_("Promote is for people 18 or older."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class _BirthDateChecked(forms.Form):
+    """A birth date that would make the person under 18 is asked about once before it is saved: a
+    saved birth date can't be changed (only support can), and a slip of the year would shut them out
+    of Promote. The form comes back with the question and the date kept in ``birth_date_confirmed``;
+    the same date sent again is the answer."""
+
+    birth_date_confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        born = cleaned.get("birth_date")
+        if born is None or age_on(born, timezone.localdate()) >= MINIMUM_AGE:
+            return cleaned
+        if cleaned.get("birth_date_confirmed") == born.isoformat():
+            return cleaned
+        self.add_error(
+            "birth_date",
+            _(
+                "By this date you are %(age)s: Promote is for people 18 or older, and a saved birth date "
+                "can't be changed. Check it; if it is right, send the form again."
+            )
+            % {"age": age_on(born, timezone.localdate())},
+        )
+        data = self.data.copy()
+        data[self.add_prefix("birth_date_confirmed")] = born.isoformat()
+        self.data = data  # the form shown again carries the question's answer
+        return cleaned
+
+
+class BuyCoinsForm(_BirthDateChecked):
     """``currencies``: the ones this holder can pay in (``selectors.coin_currencies``): no other is offered."""
 
     coins = CountField(min_value=1, max_value=10_000_000, initial=1000, label=_("Coins"))
@@ -33,23 +71,17 @@ class BuyCoinsForm(forms.Form):
             self.initial.setdefault("request_key", uuid4())
         self.fields["currency"].choices = [(c, label) for c, label in Currency.choices if c in currencies]
         if ask_birth_date:
-            self.fields["birth_date"] = forms.DateField(
-                label=_("Your birth date"),
-                help_text=_("Promote is for people 18 or older."),
-                widget=forms.DateInput(attrs={"type": "date"}),
-            )
+            self.fields["birth_date"] = birth_date_field()
+        else:
+            del self.fields["birth_date_confirmed"]
 
 
 class WithdrawForm(forms.Form):
     coins = CountField(min_value=1, max_value=10**12, label=_("Coins to withdraw"))
 
 
-class BirthDateForm(forms.Form):
-    birth_date = forms.DateField(
-        label=_("Your birth date"),
-        help_text=_("Promote is for people 18 or older."),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+class BirthDateForm(_BirthDateChecked):
+    birth_date = birth_date_field()
 
 
 LIVE_CHOICE = "live:"  # an order form's content choice for a LIVE room: this and the TikTok username

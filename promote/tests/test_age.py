@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import pytest
@@ -42,7 +43,7 @@ def test_someone_under_18_is_told_at_once_and_offered_no_coins(client, buyer, la
 
     page = client.post(
         reverse("promote:home"),
-        {"action": "birth_date", "birth_date": "2012-03-04"},
+        {"action": "birth_date", "birth_date": "2012-03-04", "birth_date_confirmed": "2012-03-04"},
         HTTP_ACCEPT_LANGUAGE=language,
         follow=True,
     ).content.decode()
@@ -63,6 +64,40 @@ def test_the_order_form_tells_someone_under_18_why_and_sells_no_coins(client, bu
 
     assert UNDER_AGE["de"] in page
     assert "Coins kaufen</a>" not in page
+
+
+@pytest.mark.parametrize("action", ["birth_date", "buy"])
+def test_a_date_that_makes_someone_under_18_is_asked_about_before_it_is_saved_for_good(client, buyer, action):
+    """A slip of the year (2012 for 2002) would shut an adult out of Promote until support answers:
+    the date is asked about once, nothing is saved, and a corrected date goes through at once."""
+    client.force_login(buyer)
+    fields = {"action": action, "birth_date": "2012-03-04"}
+    if action == "buy":
+        CoinWallet.objects.filter(user=buyer).update(birth_date=None)
+        fields.update(coins="100", currency="EUR")
+
+    asked = client.post(reverse("promote:home"), fields)
+    page = html.unescape(asked.content.decode())
+    corrected = client.post(reverse("promote:home"), {**fields, "birth_date": "2002-03-04"}, follow=True)
+
+    assert asked.status_code == 200
+    assert "By this date you are " in page and "a saved birth date can't be changed" in page
+    assert 'name="birth_date_confirmed" value="2012-03-04"' in page  # sent again as it is: the answer
+    assert corrected.status_code == 200
+    assert CoinWallet.objects.get(user=buyer).birth_date == date(2002, 3, 4)
+    assert not services.under_age(wallet=CoinWallet.objects.get(user=buyer), today=NOW.date())
+
+
+def test_the_question_is_in_the_persons_language(client, buyer):
+    client.force_login(buyer)
+
+    page = client.post(
+        reverse("promote:home"),
+        {"action": "birth_date", "birth_date": "2012-03-04"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).content.decode()
+
+    assert "Nach diesem Datum bist du " in page and CoinWallet.objects.get(user=buyer).birth_date is None
 
 
 def test_coins_are_not_sold_to_someone_under_18(client, buyer):
@@ -129,7 +164,13 @@ def test_nothing_is_sold_before_the_age_is_known_and_a_minor_buying_first_is_ref
     without_date = client.post(reverse("promote:home"), {"action": "buy", "coins": "100", "currency": "EUR"})
     minor = client.post(
         reverse("promote:home"),
-        {"action": "buy", "coins": "100", "currency": "EUR", "birth_date": "2012-02-03"},
+        {
+            "action": "buy",
+            "coins": "100",
+            "currency": "EUR",
+            "birth_date": "2012-02-03",
+            "birth_date_confirmed": "2012-02-03",
+        },
         HTTP_ACCEPT_LANGUAGE="de",
         follow=True,
     ).content.decode()
