@@ -369,6 +369,15 @@ class Conversion(models.Model):
     )
     source = models.CharField(_("source"), max_length=10, choices=ConversionSource.choices)
     is_accepted = models.BooleanField(_("is accepted"))
+    superseded_at = models.DateTimeField(
+        _("superseded at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A thank-you-page tag report the shop's own report of the order attributed to another affiliate: "
+            "set aside, its commission reversed; the shop's report stands for the order."
+        ),
+    )
     reject_reason = models.CharField(
         _("reject reason"), max_length=20, choices=RejectReason.choices, blank=True
     )
@@ -380,7 +389,8 @@ class Conversion(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "order_id"],
-                name="affiliates_conversion_order_once",
+                condition=Q(superseded_at__isnull=True),
+                name="affiliates_conversion_order_once_standing",
                 violation_error_message=_("This order was reported for this program already."),
             ),
             models.UniqueConstraint(
@@ -429,11 +439,16 @@ class ReversalCode(models.TextChoices):
     TEST = "TEST", _("Test order")
     AFFILIATE_FRAUD = "AFFILIATE_FRAUD", _("Affiliate fraud (after review)")
     ACCOUNT_DELETED = "ACCOUNT_DELETED", _("account deleted")  # only by the deletion itself (privacy)
+    # only by the shop's own report of the order naming another affiliate's visit (services.tag_conversion_supersede)
+    TAG_NOT_BORNE_OUT = "TAG_NOT_BORNE_OUT", _("The shop's report names another visit")
 
     @classmethod
     def chosen_by_people(cls) -> list[tuple[str, str]]:
-        """The codes a merchant or ops choose from (not the one an account deletion gives)."""
-        return [choice for choice in cls.choices if choice[0] != cls.ACCOUNT_DELETED]
+        """The codes a merchant or ops choose from (not the ones an account deletion or the shop's own
+        report gives)."""
+        return [
+            choice for choice in cls.choices if choice[0] not in (cls.ACCOUNT_DELETED, cls.TAG_NOT_BORNE_OUT)
+        ]
 
 
 class Commission(models.Model):

@@ -101,8 +101,10 @@ class TagClickUsed(AffiliateError):
 
 
 class DuplicateOrder(AffiliateError):
-    def __init__(self, conversion: Conversion):
+    def __init__(self, conversion: Conversion, *, another_affiliate: bool = False):
         self.conversion = conversion
+        # the server's report is attributed to another approved affiliate (tag_conversion_supersede)
+        self.another_affiliate = another_affiliate
         super().__init__(
             _("Order %(order)s was already reported for this program.") % {"order": repr(conversion.order_id)}
         )
@@ -788,7 +790,9 @@ def conversion_record(
                 now,
             )
     except IntegrityError:
-        existing = Conversion.objects.filter(program=program, order_id=order_id).first()
+        existing = Conversion.objects.filter(
+            program=program, order_id=order_id, superseded_at__isnull=True
+        ).first()
         if existing is not None:
             raise DuplicateOrder(existing) from None
         if source == ConversionSource.TAG:
@@ -847,8 +851,10 @@ class TagAttributionMismatch(AffiliateError):
     tag's attribution out: the tag's report is not confirmed, and its commission stays held for a
     person to release or reverse."""
 
-    def __init__(self, conversion: Conversion):
+    def __init__(self, conversion: Conversion, *, another_affiliate: bool = False):
         self.conversion = conversion
+        # the server's report is attributed to another approved affiliate (tag_conversion_supersede)
+        self.another_affiliate = another_affiliate
         super().__init__(
             _(
                 "Order %(order)s was reported by the thank-you-page tag, but your report doesn't bear out "
@@ -900,7 +906,7 @@ def tag_conversion_confirm(
         ):
             raise TagAttributionMismatch(reported)
     elif attributed.affiliate.pk != reported.affiliate_id:
-        raise TagAttributionMismatch(reported)
+        raise TagAttributionMismatch(reported, another_affiliate=True)
     with transaction.atomic(durable=True):
         conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
         commission = (
@@ -927,6 +933,35 @@ def tag_conversion_confirm(
             _rollup(commission, before)
     conversion.refresh_from_db()
     return conversion
+
+
+def tag_conversion_supersede(*, conversion_id: int, now: datetime) -> bool:
+    """The merchant's server reported an order the tag had reported, and attributes it to another
+    approved affiliate (``TagAttributionMismatch.another_affiliate``): the shop's own report stands
+    for its order. The tag's report is set aside (``superseded_at``: its order id is free for the
+    server's report, which the caller records next) and its commission, held for being a tag report,
+    is reversed with ``TAG_NOT_BORNE_OUT`` (the money back to the payer). Anyone with a click of their
+    own could send the tag a guessed order id before the real order existed.
+
+    False, and nothing changes, when a person has decided that commission already (released,
+    reversed or held for a fraud rule) or the tag's report was rejected: the order stays the tag's
+    report and the caller answers the conflict. True when set aside (now or before)."""
+    with transaction.atomic(durable=True):
+        conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
+        if conversion.source != ConversionSource.TAG or not conversion.is_accepted:
+            return False
+        if conversion.superseded_at is not None:
+            return True
+        commission = Commission.objects.filter(conversion=conversion).values_list("pk", flat=True).first()
+        if commission is None:
+            return False
+        commission = _lock_commission(commission)
+        if commission.state != CommissionState.HELD or commission.hold_code != HoldCode.TAG_UNCONFIRMED:
+            return False
+        _commission_reverse_locked(commission, code=ReversalCode.TAG_NOT_BORNE_OUT, actor=None, now=now)
+        conversion.superseded_at = now
+        conversion.save(update_fields=["superseded_at"])
+    return True
 
 
 def _customer_bind(conversion: Conversion, *, now: datetime) -> None:
@@ -1128,33 +1163,40 @@ def commission_reverse(*, commission_id: int, code: str, actor: User | None, now
                 _("This commission is “%(state)s”: after lock it can only be adjusted, not reversed.")
                 % {"state": commission.get_state_display()}
             )
-        before = rollups.commission_figures(commission)
-        program = commission.affiliate.program
-        currency = commission.currency
-        money = Money(commission.amount, currency)
-        margin = Money(commission.margin, currency)
-        entries = [
-            (_pending(commission.affiliate, currency), -money),
-            (_payer(program, currency), money + margin),
-        ]
-        if margin.amount:
-            entries.append((_margin_pending(program, currency), -margin))
-        post(
-            entries=entries,
-            kind=REVERSE_KIND,
-            reason=f"Affiliate commission reversed: {ReversalCode(code).label} (order {commission.conversion.order_id})",
-            idempotency_key=f"affiliates:commission:{commission.pk}:reverse",
-            actor=actor,
-            subject=commission,
-            now=now,
-        )
-        commission.state = CommissionState.REVERSED
-        commission.reversal_code = code
-        commission.reversed_at = now
-        commission.save(update_fields=["state", "reversal_code", "reversed_at"])
-        _tell_merchant(program, EventType.COMMISSION_REVERSED, commission_data(commission), now)
-        _rollup(commission, before)
+        _commission_reverse_locked(commission, code=code, actor=actor, now=now)
     return commission
+
+
+def _commission_reverse_locked(
+    commission: Commission, *, code: str, actor: User | None, now: datetime
+) -> None:
+    """Reverse a pending or held commission locked by ``_lock_commission``, inside the caller's transaction."""
+    before = rollups.commission_figures(commission)
+    program = commission.affiliate.program
+    currency = commission.currency
+    money = Money(commission.amount, currency)
+    margin = Money(commission.margin, currency)
+    entries = [
+        (_pending(commission.affiliate, currency), -money),
+        (_payer(program, currency), money + margin),
+    ]
+    if margin.amount:
+        entries.append((_margin_pending(program, currency), -margin))
+    post(
+        entries=entries,
+        kind=REVERSE_KIND,
+        reason=f"Affiliate commission reversed: {ReversalCode(code).label} (order {commission.conversion.order_id})",
+        idempotency_key=f"affiliates:commission:{commission.pk}:reverse",
+        actor=actor,
+        subject=commission,
+        now=now,
+    )
+    commission.state = CommissionState.REVERSED
+    commission.reversal_code = code
+    commission.reversed_at = now
+    commission.save(update_fields=["state", "reversal_code", "reversed_at"])
+    _tell_merchant(program, EventType.COMMISSION_REVERSED, commission_data(commission), now)
+    _rollup(commission, before)
 
 
 def commission_release(*, commission_id: int, actor: User, now: datetime) -> Commission:
@@ -1567,7 +1609,7 @@ def inquiry_decide(*, inquiry_id: int, accept: bool, answer: str, actor: User, n
                 )
             conversion = (
                 Conversion.objects.select_for_update()
-                .filter(program=program, order_id=inquiry.order_id)
+                .filter(program=program, order_id=inquiry.order_id, superseded_at__isnull=True)
                 .first()
             )
             if conversion is not None and conversion.is_accepted:

@@ -21,6 +21,7 @@ from affiliates.services import (
     TagAttributionMismatch,
     conversion_record,
     tag_conversion_confirm,
+    tag_conversion_supersede,
 )
 from api.base import IDEMPOTENCY_HEADER, ApiView, cursor_page, idempotent, typed_id
 from api.models import Scope
@@ -156,19 +157,20 @@ class Conversions(ApiView):
             raise ApiProblem(gettext("occurred_at is in the future."), status=400, code="invalid_request")
         if not data["click_id"] and not data["customer_id"]:
             raise ApiProblem(gettext("Send click_id or customer_id."), status=400, code="invalid_request")
+        recorded = {
+            "program": program,
+            "order_id": data["order_id"],
+            "event_type": data["event_type"],
+            "amount": data["amount"],
+            "currency": program.currency,
+            "occurred_at": data["occurred_at"],
+            "click_id": data["click_id"],
+            "customer_ref": data["customer_id"],
+            "customer_email": data["customer_email"],
+            "now": now,
+        }
         try:
-            conversion = conversion_record(
-                program=program,
-                order_id=data["order_id"],
-                event_type=data["event_type"],
-                amount=data["amount"],
-                currency=program.currency,
-                occurred_at=data["occurred_at"],
-                click_id=data["click_id"],
-                customer_ref=data["customer_id"],
-                customer_email=data["customer_email"],
-                now=now,
-            )
+            conversion = conversion_record(**recorded)
         except DuplicateOrder as exc:
             if exc.conversion.source != ConversionSource.TAG:
                 raise _conflict(exc, code="duplicate_order") from exc
@@ -183,7 +185,17 @@ class Conversions(ApiView):
                     now=now,
                 )
             except TagAttributionMismatch as mismatch:
-                raise _conflict(mismatch, code="attribution_mismatch") from mismatch
+                if not mismatch.another_affiliate or not tag_conversion_supersede(
+                    conversion_id=mismatch.conversion.pk, now=now
+                ):
+                    raise _conflict(mismatch, code="attribution_mismatch") from mismatch
+                # Another affiliate brought the order, by the shop's own report: it stands (201), and
+                # the tag's report is set aside with its held commission reversed.
+                try:
+                    conversion = conversion_record(**recorded)
+                except DuplicateOrder as again:
+                    raise _conflict(again, code="duplicate_order") from again
+                return Response(conversion_data(conversion), status=201)
             except DuplicateOrder as again:
                 raise ApiProblem(str(again), status=409, code="duplicate_order") from again
             return Response(conversion_data(conversion), status=200)

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from affiliates.models import CommissionState, Conversion, ConversionSource
-from affiliates.services import TAG_HOLD_REASON
+from affiliates.models import CommissionState, Conversion, ConversionSource, ReversalCode
+from affiliates.services import TAG_HOLD_REASON, commission_release
 from affiliates.tests.conftest import assert_ledger_clean, eur, funds
 from api.models import KeyKind
 from tikjoy.tests.factories import affiliate_click_make, affiliate_make, affiliate_program_make
@@ -107,14 +107,48 @@ def server_report(api, secret, **fields):
     )
 
 
-def test_a_forged_report_of_a_guessed_order_is_not_confirmed_by_the_servers_order_id(
+def test_a_forged_report_of_a_guessed_order_gives_way_to_the_servers_report_of_another_affiliate(
     client, api, make_key, program, affiliate, tag
 ):
     """Anyone with a click of their own can send the tag a guessed order id before the real order exists;
-    the real order came through another affiliate's link: the server's report doesn't hand it to the forger."""
+    the real order came through another affiliate's link: the shop's own report stands for the order
+    (that affiliate's commission), and the forger's held commission is reversed, its money back."""
     forger = affiliate_make(program, email="mallory@creator.example")
     forged_click = affiliate_click_make(forger, at=timezone.now(), visitor="forger-1")
     assert report(client, tag, click_id=forged_click.click_id, amount="1.00").status_code == 201
+    before = funds(program.merchant)
+    secret = make_key(program.merchant)
+
+    response = server_report(api, secret, click_id=tag["click"].click_id)
+    again = server_report(api, secret, click_id=tag["click"].click_id, amount="120.00")
+
+    assert response.status_code == 201
+    honest = Conversion.objects.get(superseded_at__isnull=True)
+    forged = Conversion.objects.get(superseded_at__isnull=False)
+    assert response.json()["id"] == f"cnv_{honest.pk}" and response.json()["commission"]["state"] == "pending"
+    assert (honest.order_id, honest.affiliate, honest.amount) == ("A-1001", affiliate, Decimal("120.00"))
+    assert honest.commission.state == CommissionState.PENDING
+    assert (forged.order_id, forged.affiliate, forged.commission.state, forged.commission.reversal_code) == (
+        "A-1001",
+        forger,
+        CommissionState.REVERSED,
+        ReversalCode.TAG_NOT_BORNE_OUT,
+    )
+    assert funds(program.merchant) == before  # the forger's reservation back, the honest one's taken
+    assert (again.status_code, again.json()["code"]) == (409, "duplicate_order")  # the order, once
+    assert Conversion.objects.count() == 2
+    assert_ledger_clean()
+
+
+def test_a_tag_report_a_person_already_released_is_not_set_aside_by_the_server(
+    client, api, make_key, program, affiliate, tag, ops
+):
+    """Once a person has decided the tag's commission (released it), the server's report naming another
+    affiliate is a conflict for a person again (409), and nothing changes."""
+    forger = affiliate_make(program, email="mallory@creator.example")
+    forged_click = affiliate_click_make(forger, at=timezone.now(), visitor="forger-1")
+    report(client, tag, click_id=forged_click.click_id, amount="1.00")
+    commission_release(commission_id=Conversion.objects.get().commission.pk, actor=ops, now=timezone.now())
     before = funds(program.merchant)
 
     response = server_report(api, make_key(program.merchant), click_id=tag["click"].click_id)
@@ -126,10 +160,7 @@ def test_a_forged_report_of_a_guessed_order_is_not_confirmed_by_the_servers_orde
     assert "not confirmed" in problem["detail"] and "cnv_" in problem["detail"]
     conversion = Conversion.objects.get()
     assert conversion.affiliate == forger and conversion.amount == Decimal("1.00")  # nothing changed
-    assert (conversion.commission.state, conversion.commission.hold_reason) == (
-        CommissionState.HELD,
-        TAG_HOLD_REASON,
-    )
+    assert conversion.commission.state == CommissionState.PENDING and conversion.superseded_at is None
     assert funds(program.merchant) == before
     assert_ledger_clean()
 
