@@ -425,6 +425,7 @@ class ConversionAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "is_accepted",
         "reject_reason",
         "source",
+        "superseded_at",
         "created_at",
     )
     amount_text = money_column("amount", Conversion)

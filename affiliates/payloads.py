@@ -30,7 +30,10 @@ def conversion_data(conversion: Conversion) -> dict:
         "amount": str(conversion.amount),
         "currency": conversion.currency,
         "occurred_at": conversion.occurred_at.isoformat(),
-        "status": "accepted" if conversion.is_accepted else "rejected",
+        # superseded: a tag report set aside for the shop's own report of the order (its commission reversed)
+        "status": "superseded"
+        if conversion.superseded_at
+        else ("accepted" if conversion.is_accepted else "rejected"),
         "reject_reason": conversion.reject_reason,
         "commission": None if commission is None else commission_data(commission),
     }

@@ -909,6 +909,11 @@ def tag_conversion_confirm(
         raise TagAttributionMismatch(reported, another_affiliate=True)
     with transaction.atomic(durable=True):
         conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
+        if conversion.superseded_at is not None:  # set aside meanwhile by another report of the order
+            standing = Conversion.objects.filter(
+                program_id=conversion.program_id, order_id=conversion.order_id, superseded_at__isnull=True
+            ).first()
+            raise DuplicateOrder(standing or conversion)
         commission = (
             Commission.objects.select_for_update().filter(conversion=conversion).first()
             if conversion.is_accepted
@@ -938,29 +943,38 @@ def tag_conversion_confirm(
 def tag_conversion_supersede(*, conversion_id: int, now: datetime) -> bool:
     """The merchant's server reported an order the tag had reported, and attributes it to another
     approved affiliate (``TagAttributionMismatch.another_affiliate``): the shop's own report stands
-    for its order. The tag's report is set aside (``superseded_at``: its order id is free for the
-    server's report, which the caller records next) and its commission, held for being a tag report,
-    is reversed with ``TAG_NOT_BORNE_OUT`` (the money back to the payer). Anyone with a click of their
-    own could send the tag a guessed order id before the real order existed.
+    for its order. Anyone with a click of their own could send the tag a guessed order id before the
+    real order existed. The tag's report is set aside (``superseded_at``: its order id is free for the
+    server's report, which the caller records next) when nobody has let its commission go on:
 
-    False, and nothing changes, when a person has decided that commission already (released,
-    reversed or held for a fraud rule) or the tag's report was rejected: the order stays the tag's
-    report and the caller answers the conflict. True when set aside (now or before)."""
+    - still held (for being a tag report, or by an automatic fraud rule: a forger's guesses trip the
+      velocity rule) and never released by a person: reversed with ``TAG_NOT_BORNE_OUT``, the money
+      back to the payer;
+    - reversed already (a person did), or the tag's report was rejected (no commission): set aside
+      only.
+
+    False, and nothing changes, when its commission goes on (released by a person, pending after a
+    confirmation, locked or approved): the order stays the tag's report and the caller answers the
+    conflict. True when set aside (now or before)."""
     with transaction.atomic(durable=True):
         conversion = Conversion.objects.select_for_update().get(pk=conversion_id)
-        if conversion.source != ConversionSource.TAG or not conversion.is_accepted:
+        if conversion.source != ConversionSource.TAG:
             return False
         if conversion.superseded_at is not None:
             return True
-        commission = Commission.objects.filter(conversion=conversion).values_list("pk", flat=True).first()
-        if commission is None:
+        pk = Commission.objects.filter(conversion=conversion).values_list("pk", flat=True).first()
+        commission = _lock_commission(pk) if pk is not None else None
+        held = (
+            commission is not None
+            and commission.state == CommissionState.HELD
+            and commission.released_at is None
+        )
+        if commission is not None and not held and commission.state != CommissionState.REVERSED:
             return False
-        commission = _lock_commission(commission)
-        if commission.state != CommissionState.HELD or commission.hold_code != HoldCode.TAG_UNCONFIRMED:
-            return False
-        _commission_reverse_locked(commission, code=ReversalCode.TAG_NOT_BORNE_OUT, actor=None, now=now)
         conversion.superseded_at = now
         conversion.save(update_fields=["superseded_at"])
+        if held:  # the roll-ups' upsert stays the transaction's last write (rollups.py)
+            _commission_reverse_locked(commission, code=ReversalCode.TAG_NOT_BORNE_OUT, actor=None, now=now)
     return True
 
 

@@ -81,7 +81,11 @@ class ConversionOut(serializers.Serializer):
     amount = serializers.CharField()
     currency = serializers.CharField()
     occurred_at = serializers.DateTimeField()
-    status = serializers.ChoiceField(choices=["accepted", "rejected"])
+    status = serializers.ChoiceField(
+        choices=["accepted", "rejected", "superseded"],
+        help_text="superseded: a thank-you-page tag report set aside because your own report of the order named "
+        "another affiliate's visit (its commission reversed); the order's standing conversion is the other one.",
+    )
     reject_reason = serializers.CharField(allow_blank=True)
     commission = CommissionOut(allow_null=True)
 

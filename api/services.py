@@ -335,6 +335,7 @@ def rate_client(*, key: ApiKey, ip: str | None) -> str:
     except ValueError:
         network = "unknown"
     else:
+        address = getattr(address, "ipv4_mapped", None) or address  # ::ffff:a.b.c.d is an IPv4 visitor
         network = str(ipaddress.ip_network(f"{address}/{64 if address.version == 6 else 32}", strict=False))
     return hmac.new(settings.SECRET_KEY.encode(), f"api-rate:{network}".encode(), hashlib.sha256).hexdigest()[
         :32

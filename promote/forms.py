@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.birth_dates import age_on
+from core.birth_dates import age_on, birth_date_is_real
 from core.i18n import time_zone_label
 from promote.models import Goal, Kind
 from promote.services import MINIMUM_AGE, OrderRequest
@@ -37,8 +37,9 @@ class _BirthDateChecked(forms.Form):
     def clean(self):
         cleaned = super().clean()
         born = cleaned.get("birth_date")
-        if born is None or age_on(born, timezone.localdate()) >= MINIMUM_AGE:
-            return cleaned
+        today = timezone.now().date()  # the day the declaration is measured on (promote.views)
+        if born is None or not birth_date_is_real(born, today=today) or age_on(born, today) >= MINIMUM_AGE:
+            return cleaned  # an unreal date is refused as such by the declaration
         if cleaned.get("birth_date_confirmed") == born.isoformat():
             return cleaned
         self.add_error(
@@ -47,7 +48,7 @@ class _BirthDateChecked(forms.Form):
                 "By this date you are %(age)s: Promote is for people 18 or older, and a saved birth date "
                 "can't be changed. Check it; if it is right, send the form again."
             )
-            % {"age": age_on(born, timezone.localdate())},
+            % {"age": age_on(born, today)},
         )
         data = self.data.copy()
         data[self.add_prefix("birth_date_confirmed")] = born.isoformat()

@@ -92,6 +92,7 @@ export DJANGO_ENV=production
 export SMOKE_TEST_PLAIN_HTTP=loopback-only
 SECRET_KEY="prod-smoke-$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')"
 export SECRET_KEY
+export CONSUMER_ID_KEY="prod-smoke-consumer-ids"
 export ALLOWED_HOSTS=127.0.0.1,localhost
 export SITE_URL="$LOAD"
 export Q_BROKER="redis://127.0.0.1:$REDIS_PORT/0"

@@ -28,6 +28,7 @@ DATABASE_URL=sqlite:///:memory: $PY manage.py spectacular --validate --fail-on-w
 echo "== production profile: check --deploy"
 DJANGO_ENV=production \
   SECRET_KEY="check-deploy-$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')" \
+  CONSUMER_ID_KEY="check-deploy-consumer-ids" \
   ALLOWED_HOSTS=tikjoy.example.com \
   DATABASE_URL=postgres://tikjoy@localhost/tikjoy \
   $PY manage.py check --deploy --fail-level WARNING

@@ -637,8 +637,12 @@ AFFILIATES_OPS_EMAILS = env.list("AFFILIATES_OPS_EMAILS", default=[])
 # The salt of visitors' IP hashes (no raw IP is kept for a click).
 AFFILIATES_VISITOR_SALT = env.str("AFFILIATES_VISITOR_SALT", default=SECRET_KEY)
 # The key of the consumer ids merchants know (con_..., merchants.consumer_ids): set it once and never
-# change it (a change renames every consumer for every merchant's systems); by default from SECRET_KEY.
-CONSUMER_ID_KEY = env.str("CONSUMER_ID_KEY", default=f"consumer-ids:{SECRET_KEY}")
+# change it (a change renames every consumer for every merchant's systems). Required in production,
+# so that rotating SECRET_KEY never renames them; elsewhere derived from SECRET_KEY.
+if PRODUCTION:
+    CONSUMER_ID_KEY = env.str("CONSUMER_ID_KEY")  # no default: refuse to start without one
+else:
+    CONSUMER_ID_KEY = env.str("CONSUMER_ID_KEY", default=f"consumer-ids:{SECRET_KEY}")
 # Conversions from one visitor in 24 hours above which new commissions are held for review.
 AFFILIATES_VELOCITY_PER_DAY = env.int("AFFILIATES_VELOCITY_PER_DAY", default=5)
 # /r/<code> clicks are written in batches by a background thread every this many seconds

@@ -141,13 +141,17 @@ class DecimalInput(forms.TextInput):
 
     def format_value(self, value):
         if isinstance(value, Decimal | int):
-            shown = f"#,##0.{'0' * min(self.places, 2)}{'#' * max(self.places - 2, 0)}"
+            least = min(self.places, 2)
+            if self.places >= 4 and Decimal(value).normalize().as_tuple().exponent == -3:
+                least = 4  # 1.125 shown "1.1250": three decimals would read as a thousands group (below)
+            shown = f"#,##0.{'0' * least}{'#' * max(self.places - least, 0)}"
             return format_decimal(Decimal(value), format=shown, locale=babel_locale(None))
         return super().format_value(value)
 
 
-# One or three digits, one sign, three digits: a thousands group in one language, three decimals in
-# another (TypedDecimalField asks which, where three decimals are allowed).
+# One to three digits, one sign, three digits: a thousands group in one language, three decimals in
+# another (TypedDecimalField asks which where four decimals are allowed, and DecimalInput never shows
+# a stored value that way: 1.125 is shown "1.1250").
 _AMBIGUOUS = re.compile(rf"(?P<minus>[{_MINUS}])?(?P<whole>[1-9]\d{{0,2}})[.,](?P<cents>\d{{3}})")
 
 
@@ -178,7 +182,7 @@ class TypedDecimalField(forms.DecimalField):
         if isinstance(value, Decimal | int):
             return super().to_python(value)
         places = self.decimal_places if self.decimal_places is not None else 12
-        ambiguous = _AMBIGUOUS.fullmatch(str(value).strip()) if places >= 3 else None
+        ambiguous = _AMBIGUOUS.fullmatch(str(value).strip()) if places >= 4 else None
         if ambiguous:
             # "1.250" or "1,250" where three decimals are allowed: 1250 in one language, 1.25 in another,
             # and a rate read a thousand times too high is money; asked, never guessed.

@@ -10,8 +10,22 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from affiliates.models import CommissionState, Conversion, ConversionSource, ReversalCode
-from affiliates.services import TAG_HOLD_REASON, commission_release
+from affiliates.models import (
+    Commission,
+    CommissionState,
+    Conversion,
+    ConversionSource,
+    HoldCode,
+    ReversalCode,
+)
+from affiliates.services import (
+    TAG_HOLD_REASON,
+    DuplicateOrder,
+    commission_release,
+    commission_reverse,
+    tag_conversion_confirm,
+    tag_conversion_supersede,
+)
 from affiliates.tests.conftest import assert_ledger_clean, eur, funds
 from api.models import KeyKind
 from tikjoy.tests.factories import affiliate_click_make, affiliate_make, affiliate_program_make
@@ -137,6 +151,65 @@ def test_a_forged_report_of_a_guessed_order_gives_way_to_the_servers_report_of_a
     assert funds(program.merchant) == before  # the forger's reservation back, the honest one's taken
     assert (again.status_code, again.json()["code"]) == (409, "duplicate_order")  # the order, once
     assert Conversion.objects.count() == 2
+    assert_ledger_clean()
+
+
+@pytest.mark.parametrize("decided", ["held by a fraud rule", "reversed by a person"])
+def test_a_forged_report_a_fraud_rule_held_or_a_person_reversed_gives_way_too(
+    client, api, make_key, program, affiliate, tag, ops, decided
+):
+    """A forger's guesses trip the automatic fraud rules (their commission held for velocity, say), or a
+    person reversed the forged commission already: the shop's report of the order still stands."""
+    forger = affiliate_make(program, email="mallory@creator.example")
+    forged_click = affiliate_click_make(forger, at=timezone.now(), visitor="forger-1")
+    report(client, tag, click_id=forged_click.click_id, amount="1.00")
+    forged_commission = Conversion.objects.get().commission
+    if decided == "held by a fraud rule":
+        Commission.objects.filter(pk=forged_commission.pk).update(hold_code=HoldCode.VELOCITY)
+    else:
+        commission_reverse(
+            commission_id=forged_commission.pk,
+            code=ReversalCode.AFFILIATE_FRAUD,
+            actor=ops,
+            now=timezone.now(),
+        )
+    before = funds(program.merchant)
+
+    response = server_report(api, make_key(program.merchant), click_id=tag["click"].click_id)
+
+    assert response.status_code == 201
+    forged_commission.refresh_from_db()
+    assert forged_commission.state == CommissionState.REVERSED
+    assert Conversion.objects.get(superseded_at__isnull=True).affiliate == affiliate
+    listed = {
+        c["id"]: c["status"]
+        for c in api(make_key(program.merchant, scope="read")).get("/api/v1/conversions").json()["data"]
+    }
+    assert sorted(listed.values()) == ["accepted", "superseded"]
+    if decided == "held by a fraud rule":
+        assert funds(program.merchant) == before  # the forger's reservation back, the honest one's taken
+    assert_ledger_clean()
+
+
+def test_a_confirmation_racing_the_set_aside_is_refused_not_confirmed(client, program, affiliate, tag):
+    """Two server reports of the order at once, one naming the tag's visit and one another's: once the
+    tag's report is set aside, the confirmation finds it so and is a conflict, never "confirmed"."""
+    forger = affiliate_make(program, email="mallory@creator.example")
+    forged_click = affiliate_click_make(forger, at=timezone.now(), visitor="forger-1")
+    report(client, tag, click_id=forged_click.click_id, amount="1.00")
+    forged = Conversion.objects.get()
+    assert tag_conversion_supersede(conversion_id=forged.pk, now=timezone.now())
+
+    with pytest.raises(DuplicateOrder):
+        tag_conversion_confirm(
+            conversion_id=forged.pk,
+            amount=Decimal("99.00"),
+            click_id=forged_click.click_id,
+            now=timezone.now(),
+        )
+
+    forged.refresh_from_db()
+    assert forged.amount == Decimal("1.00") and forged.commission.state == CommissionState.REVERSED
     assert_ledger_clean()
 
 

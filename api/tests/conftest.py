@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import cached_property
+
 import pytest
 from django.db.models import Q
 from django.utils import timezone
@@ -35,20 +37,30 @@ def make_key():
     return make
 
 
+class KeyClient(APIClient):
+    """An API client for one key; ``key_merchant_id``: whose consumer ids (con_...) it speaks in, read
+    when first asked (a client made in a test's thread reads nothing before the test's own requests)."""
+
+    raw_key = ""
+
+    @cached_property
+    def key_merchant_id(self) -> int | None:
+        return (
+            ApiKey.objects.filter(Q(key_hash=key_hash(self.raw_key)) | Q(publishable_key=self.raw_key))
+            .values_list("merchant_id", flat=True)
+            .first()
+        )
+
+
 @pytest.fixture
 def api():
     """``api(key)``: a client that sends ``Authorization: Bearer <key>``."""
 
     def make(key: str | None = None) -> APIClient:
-        client = APIClient()
+        client = KeyClient()
         if key:
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-            # whose consumer ids (con_...) it speaks in
-            client.key_merchant_id = (
-                ApiKey.objects.filter(Q(key_hash=key_hash(key)) | Q(publishable_key=key))
-                .values_list("merchant_id", flat=True)
-                .first()
-            )
+            client.raw_key = key
         return client
 
     return make

@@ -315,6 +315,8 @@ def test_a_publishable_key_is_limited_per_visitor_so_no_one_uses_up_the_shops_li
     assert hammering[0]["RateLimit-Policy"] == '"per-visitor";q=2;w=60'
     assert another.status_code == 200 and another["RateLimit"].startswith('"per-visitor";r=1;')
     assert [a.status_code for a in phone] == [200, 200, 429]  # one /64 is one household or phone
+    mapped = client.get("/api/v1/offer", REMOTE_ADDR="::ffff:203.0.113.7")  # the same IPv4 visitor
+    assert mapped.status_code == 429
     assert not RateWindow.objects.filter(client__contains="203.0.113").exists()  # no address kept
 
 

@@ -341,6 +341,32 @@ def test_a_rate_that_reads_two_ways_is_asked_about_never_guessed(
     assert not Campaign.objects.filter(merchant=merchant).exists()
 
 
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_saved_rate_with_three_decimals_is_shown_so_that_saving_the_form_again_keeps_it(
+    client, merchant, owner, make_campaign, language
+):
+    """A stored rate of 1.125 shown as "1.125" would be asked about when the form is saved untouched:
+    it is shown with four decimals ("1.1250", "1,1250"), which reads one way only."""
+    from tikjoy.tests.html_forms import main_form
+
+    campaign = make_campaign(
+        merchant,
+        rules=[rule(ActionType.SHARE_VIDEO, amount=Decimal("1.00"), per_1000_views=Decimal("1.125"))],
+        activate=False,
+    )
+    owner.language = language
+    owner.save(update_fields=["language"])
+    client.force_login(owner)
+    url = reverse("console:campaigns_campaign_change", args=[campaign.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    response = client.post(url, main_form(page).data(), HTTP_ACCEPT_LANGUAGE=language)
+
+    assert ('value="1.1250"' if language == "en" else 'value="1,1250"') in page
+    assert response.status_code == 302, html.unescape(response.content.decode())[:2000]
+    assert campaign.rules.get(action=ActionType.SHARE_VIDEO).per_1000_views == Decimal("1.125")
+
+
 @pytest.mark.parametrize("budget", ["10,5,0", "1e9", "1.234,5678", "0.005"])
 def test_a_number_that_cant_be_read_is_refused_with_an_example(client, merchant, owner, budget):
     client.force_login(owner)

@@ -51,6 +51,7 @@ def test_settings_refuse_the_sandbox_in_production():
             "DJANGO_ENV": "production",
             "SOCIAL_BACKEND": "sandbox",
             "SECRET_KEY": "x",
+            "CONSUMER_ID_KEY": "y",
             "ALLOWED_HOSTS": "a.example",
             "DATABASE_URL": "sqlite:///:memory:",
             "PATH": "/usr/bin:/bin",

@@ -118,6 +118,7 @@ def _settings_in_a_fresh_interpreter(env: dict[str, str], code: str) -> subproce
     base = {
         "DJANGO_ENV": "production",
         "SECRET_KEY": "x" * 50,
+        "CONSUMER_ID_KEY": "y" * 50,
         "DATABASE_URL": "postgres://tikjoy@localhost/tikjoy",
         "PATH": "/usr/bin:/bin",
     }
