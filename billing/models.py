@@ -23,6 +23,11 @@ from billing.months import Month, Period
 MONEY = {"max_digits": 20, "decimal_places": 2}
 
 
+# The money CHECKs' slack: none that matters on PostgreSQL (amounts in whole cents), and enough for
+# SQLite's float arithmetic (make run) as rewards.Reward's price check allows.
+CENT_TOLERANCE = Decimal("0.001")
+
+
 class Statement(models.Model):
     """A merchant's prepaid-wallet statement for one month and currency, reconciled to the ledger."""
 
@@ -70,8 +75,19 @@ class Statement(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                # Exact in cents on PostgreSQL (the amounts are numeric(…, 2)); within a thousandth so that
+                # SQLite (make run), which adds decimals as floats, doesn't refuse 536 + 66.65 - 100.55 = 502.10.
                 condition=Q(
-                    closing_balance=models.F("opening_balance") + models.F("money_in") - models.F("money_out")
+                    closing_balance__gte=models.F("opening_balance")
+                    + models.F("money_in")
+                    - models.F("money_out")
+                    - CENT_TOLERANCE
+                )
+                & Q(
+                    closing_balance__lte=models.F("opening_balance")
+                    + models.F("money_in")
+                    - models.F("money_out")
+                    + CENT_TOLERANCE
                 ),
                 name="billing_statement_reconciles",
                 violation_error_message=_(
@@ -306,7 +322,8 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(gross_amount__gt=0)
-                & Q(gross_amount=models.F("net_amount") + models.F("vat_amount"))
+                & Q(gross_amount__gte=models.F("net_amount") + models.F("vat_amount") - CENT_TOLERANCE)
+                & Q(gross_amount__lte=models.F("net_amount") + models.F("vat_amount") + CENT_TOLERANCE)
                 & Q(vat_amount__gte=0),
                 name="billing_invoice_amounts",
                 violation_error_message=_(

@@ -165,11 +165,15 @@ def account_in_period(account: Account, period: Period) -> bool:
     )
 
 
+def _cents(value) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def _sum_before(account: Account, instant: datetime) -> Decimal:
     total = Entry.objects.filter(account=account, transaction__created_at__lt=instant).aggregate(
         s=Sum("amount")
     )
-    return Decimal(total["s"] or 0).quantize(Decimal("0.01"))
+    return _cents(total["s"])
 
 
 def _stored_balance_at(account: Account, start: datetime, end: datetime) -> tuple[Decimal, Decimal]:
@@ -298,9 +302,10 @@ def statement_figures(
             label = _line_label(kind, campaign, action_type, reward_kind)
             line = grouped[title].setdefault(label, {"label": label, "count": 0, "amount": ZERO})
             line["count"] += count
-            line["amount"] += Decimal(total)
-            figures.money_in += Decimal(money_in)
-            figures.money_out += Decimal(money_out)
+            # in cents: SQLite (make run) sums decimals as floats (66.6499999...), PostgreSQL exactly
+            line["amount"] += _cents(total)
+            figures.money_in += _cents(money_in)
+            figures.money_out += _cents(money_out)
             figures.entry_count += count
         for title in [gettext(title) for title in [*SECTION_TITLES.values(), OTHER_TITLE]]:
             if title in grouped:

@@ -3,6 +3,7 @@ forms validate the model's constraints; issue #23)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -50,3 +51,24 @@ def test_a_statement_that_neither_adds_up_nor_lasts_is_refused_in_the_readers_la
         statement.validate_constraints()
 
     assert refused.value.messages == expected
+
+
+@pytest.mark.parametrize(("closing", "refused"), [("130.00", False), ("130.01", True), ("129.99", True)])
+def test_a_statement_must_add_up_to_the_cent(closing, refused):
+    """The check allows a thousandth for SQLite's floats (make run); a cent off is still refused."""
+    statement = Statement(
+        currency="EUR",
+        month=NOW.date().replace(day=1),
+        period_start=NOW,
+        period_end=NOW + timedelta(days=1),
+        opening_balance=Decimal("100.00"),
+        money_in=Decimal("50.00"),
+        money_out=Decimal("20.00"),
+        closing_balance=Decimal(closing),
+    )
+
+    if refused:
+        with pytest.raises(ValidationError, match="closing balance must equal"):
+            statement.validate_constraints()
+    else:
+        statement.validate_constraints()
