@@ -28,6 +28,13 @@ MONEY = {"max_digits": 20, "decimal_places": 2}
 CENT_TOLERANCE = Decimal("0.001")
 
 
+def to_the_cent(field: str, expression) -> Q:
+    """A CHECK's ``field = expression`` within ``CENT_TOLERANCE``."""
+    return Q(**{f"{field}__gte": expression - CENT_TOLERANCE}) & Q(
+        **{f"{field}__lte": expression + CENT_TOLERANCE}
+    )
+
+
 class Statement(models.Model):
     """A merchant's prepaid-wallet statement for one month and currency, reconciled to the ledger."""
 
@@ -77,17 +84,9 @@ class Statement(models.Model):
             models.CheckConstraint(
                 # Exact in cents on PostgreSQL (the amounts are numeric(…, 2)); within a thousandth so that
                 # SQLite (make run), which adds decimals as floats, doesn't refuse 536 + 66.65 - 100.55 = 502.10.
-                condition=Q(
-                    closing_balance__gte=models.F("opening_balance")
-                    + models.F("money_in")
-                    - models.F("money_out")
-                    - CENT_TOLERANCE
-                )
-                & Q(
-                    closing_balance__lte=models.F("opening_balance")
-                    + models.F("money_in")
-                    - models.F("money_out")
-                    + CENT_TOLERANCE
+                condition=to_the_cent(
+                    "closing_balance",
+                    models.F("opening_balance") + models.F("money_in") - models.F("money_out"),
                 ),
                 name="billing_statement_reconciles",
                 violation_error_message=_(
@@ -322,8 +321,7 @@ class Invoice(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(gross_amount__gt=0)
-                & Q(gross_amount__gte=models.F("net_amount") + models.F("vat_amount") - CENT_TOLERANCE)
-                & Q(gross_amount__lte=models.F("net_amount") + models.F("vat_amount") + CENT_TOLERANCE)
+                & to_the_cent("gross_amount", models.F("net_amount") + models.F("vat_amount"))
                 & Q(vat_amount__gte=0),
                 name="billing_invoice_amounts",
                 violation_error_message=_(
