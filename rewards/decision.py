@@ -118,10 +118,23 @@ class Decision:
     daily_limit_reached: bool = False  # the person's daily cap refused this or is full after it
     bonus: Decimal = Decimal(0)  # a bonus plan's part of ``user_amount`` (taken from the margin)
     advance_at: datetime | None = None  # a fast plan: when TikJoy makes it available, before ``available_at``
+    # The counters this decision read, as the bounds it stays the same within (a payment only: rules 3
+    # and 5 are the rules that read them): the campaign's spent below ``spent_below`` (the budget left
+    # is more than the price, so it is paid in full and pauses nothing) and the rule's rewards paid
+    # below ``paid_below`` (its maximum number of rewards). None: no bound. The engine pays on counters
+    # read without a lock and moves them only while they are within these bounds (``rewards.services``).
+    spent_below: Decimal | None = None
+    paid_below: int | None = None
 
     @property
     def pays(self) -> bool:
         return self.price > 0
+
+    @property
+    def stands_unlocked(self) -> bool:
+        """A payment that pauses nothing: decided on counters read without a lock, it holds while the
+        counters stay within ``spent_below`` and ``paid_below``."""
+        return self.pays and not self.pause
 
     @property
     def detail(self) -> str:
@@ -330,6 +343,9 @@ def decide(payment: Payment) -> Decision:
         daily_limit_reached=day_room is not None and price >= day_room,
         bonus=bonus.amount,
         advance_at=advance_at,
+        # rule 5 paid it in full with no pause: price < budget - spent; rule 3: paid < max_rewards
+        spent_below=campaign.budget - price if campaign.budget is not None and not pause else None,
+        paid_below=rule.max_rewards if not engagement and rule.max_rewards is not None else None,
     )
 
 

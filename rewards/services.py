@@ -37,6 +37,7 @@ the reward.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -219,7 +220,9 @@ def _lock(
     when missing), then rules, then campaigns; the ledger accounts are locked last,
     by primary key, inside ``wallets.post``. A path may call it again for kinds that
     come later in the order (settlement locks the tally, rule and campaign only
-    when it reverses), never for a kind it already passed.
+    when it reverses), never for a kind it already passed. An action's payment decided
+    on unlocked rows (``_evaluate``'s ``"unlocked"``) takes the tally, rule and campaign
+    in this same order with the writes of its counters (``_counters_add_guarded``).
     """
     locked = _Locked()
     if action_ids:
@@ -403,12 +406,16 @@ def _pay(
     now: datetime,
     prepared: _Prepared | None = None,
     action_fields: list[str] | None = None,
+    guard: _Guard | None = None,
 ) -> list[Reward]:
     """Create the rewards, move the counters, write the webhooks' outbox and post the money (last:
     the merchants' ledger accounts are locked from the posting to the commit), on rows ``_lock``
     holds. ``prepared``: what ``_prepare`` read before the locks (else read here). ``action_fields``:
     the one item's action's outcome, decided but not written yet (``_decided(write=False)``): written
     with its reward, in the reward's statement (the action's row is this transaction's already).
+    ``guard``: the one item was decided on rows read without their locks (``_evaluate``'s
+    ``"unlocked"``): its counters lock them, in ``_lock``'s order, only while they are as the
+    decision needs them, else ``_Contended`` is raised.
 
     Raises InsufficientFunds when a merchant's funds can't cover them (the caller's
     transaction or savepoint must then be rolled back).
@@ -451,7 +458,6 @@ def _pay(
             tracked_posts_watch(
                 post_ids=[item.action.tracked_post_id], until=reward.available_at + _evidence_window()
             )
-    _figures_grant(rewards)  # the person's figures: after the campaigns' locks, before the ledger's
     spent: dict[int, Decimal] = defaultdict(Decimal)
     rule_spent: dict[int, Decimal] = defaultdict(Decimal)
     slots: dict[int, int] = defaultdict(int)
@@ -463,12 +469,18 @@ def _pay(
     tallies = [locked.tallies[(i.action.user_id, i.campaign.pk)] for i in items]
     share_rule_ids = {i.rule.pk for i in items if i.rule.action == ActionType.SHARE_VIDEO}
     merchants = {i.campaign.pk: i.campaign.merchant for i in items}
-    if connection.vendor == "postgresql":
+    days = _day_sums(rewards, sign=1, share_rule_ids=share_rule_ids, merchants=merchants)
+    if guard is not None:
+        ((tally,), ((day, sums),)) = tallies, days.items()
+        slot = slots.get(guard.rule.pk, 0)
+        if not _counters_add_guarded(tally=tally, guard=guard, slots=slot, day=day[1], sums=sums):
+            raise _Contended
+    elif connection.vendor == "postgresql":
         _counters_add_postgresql(
             tallies=tallies,
             rules={pk: (slots.get(pk, 0), amount) for pk, amount in rule_spent.items()},
             campaigns=spent,
-            days=_day_sums(rewards, sign=1, share_rule_ids=share_rule_ids, merchants=merchants),
+            days=days,
         )
     else:
         _tallies_save(tallies)
@@ -479,6 +491,7 @@ def _pay(
         for campaign_id, amount in sorted(spent.items()):
             Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
         _days_add(rewards, sign=1, share_rule_ids=share_rule_ids, merchants=merchants)
+    _figures_grant(rewards)  # the person's figures: after the campaigns' locks, before the ledger's
     events_record(  # the merchants' webhooks: in this transaction (outbox), sent after commit
         events=[
             Event(
@@ -833,7 +846,11 @@ def _action_record(
     # The payment is written without a savepoint (two statements fewer while the campaign's locks are
     # held): when the merchant's funds refuse it, the whole transaction is rolled back and run once
     # more with the payment in a savepoint, which records the action as waiting for the money.
-    for savepoint in (False, True):
+    # The first try decides on rows read without their locks (PostgreSQL: ``_evaluate``'s
+    # "unlocked"); counters that moved meanwhile past what its decision needs roll it back and run it
+    # once more on locked rows.
+    mode = "unlocked" if connection.vendor == "postgresql" else "locked"
+    while True:
         action = None
         try:
             with transaction.atomic(durable=True):
@@ -862,11 +879,15 @@ def _action_record(
                     model_insert(new)
                     action = new
                     _consumer_count(action)
-                evaluated = _evaluate(action, now=now, savepoint=savepoint)
+                evaluated = _evaluate(action, now=now, mode=mode)
                 _share_engagement_count(action)
                 if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
                     _joined_event(action, now=now, endpoints=evaluated.endpoints)
         except _FundsRefused:
+            mode = "savepoint"
+            continue
+        except _Contended:
+            mode = "locked"
             continue
         except IntegrityError:
             if action is not None:  # not the action's key: a later statement's error
@@ -985,6 +1006,86 @@ def _counters_add_postgresql(
     # an action's payment: one row of each, the usual text; a batch's is its own
     with bound_cursor(prepare=max(len(unique), len(rules), len(campaigns), len(days)) <= 1) as cursor:
         cursor.execute(sql, params)
+
+
+@functools.cache
+def _as_read_sql(model: type, alias: str, counters: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The condition that a row of ``model`` is as it was read but for its ``counters`` (every other
+    column not distinct from its parameter, each cast to its column's type), and the attributes whose
+    values are its parameters, in order."""
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in counters]
+    sql = " AND ".join(
+        f"{alias}.{quote(f.column)} IS NOT DISTINCT FROM %s::{f.db_type(connection)}" for f in fields
+    )
+    return sql, tuple(f.attname for f in fields)
+
+
+def _as_read(obj, alias: str, counters: tuple[str, ...]) -> tuple[str, list]:
+    sql, attnames = _as_read_sql(type(obj), alias, counters)
+    return sql, [getattr(obj, name) for name in attnames]
+
+
+def _counters_add_guarded(
+    *, tally: UserCampaignTally, guard: _Guard, slots: int, day: date, sums: list
+) -> bool:
+    """``_counters_add_postgresql`` for one payment decided on rows read without their locks
+    (``_evaluate``'s ``"unlocked"``), in one statement that locks them in ``_lock``'s order: the
+    person's tally (written only if it is as read, or created if they had none and no one created it
+    meanwhile), then the rule, then the campaign (each moved only if it is as read but for its
+    counters, and these within the decision's bounds), then the campaign's day. Each write waits on
+    the one before it (``EXISTS``), so that nothing is written unless all are; False: nothing was
+    (``_Contended``)."""
+    decision, rule, campaign = guard.decision, guard.rule, guard.campaign
+    if guard.tally is None:
+        tally_sql = (
+            f"INSERT INTO {_TALLY} (user_id, campaign_id, total, day_date, day_total) "  # noqa: S608 - names from the models
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1"
+        )
+        params = [tally.user_id, tally.campaign_id, tally.total, tally.day_date, tally.day_total]
+    else:
+        tally_sql = (
+            f"UPDATE {_TALLY} AS t SET total = %s, day_date = %s, day_total = %s WHERE t.id = %s "  # noqa: S608
+            "AND t.total = %s AND t.day_date IS NOT DISTINCT FROM %s::date AND t.day_total = %s RETURNING 1"
+        )
+        read = guard.tally
+        params = [
+            tally.total,
+            tally.day_date,
+            tally.day_total,
+            tally.pk,
+            read.total,
+            read.day_date,
+            read.day_total,
+        ]
+    rule_as_read, rule_values = _as_read(rule, "r", ("rewards_paid", "spent"))
+    campaign_as_read, campaign_values = _as_read(campaign, "c", ("spent",))
+    rule_bound = " AND r.rewards_paid < %s" if decision.paid_below is not None else ""
+    campaign_bound = " AND c.spent < %s" if decision.spent_below is not None else ""
+    sql = (
+        f"WITH tally AS ({tally_sql}), "  # noqa: S608 - names from the models, conditions from _as_read_sql
+        f"rule AS (UPDATE {RewardRule._meta.db_table} AS r SET rewards_paid = r.rewards_paid + %s, "
+        "spent = r.spent + %s WHERE r.id = %s AND EXISTS (SELECT 1 FROM tally) "
+        f"AND {rule_as_read}{rule_bound} RETURNING 1), "
+        f"campaign AS (UPDATE {Campaign._meta.db_table} AS c SET spent = c.spent + %s "
+        f"WHERE c.id = %s AND EXISTS (SELECT 1 FROM rule) AND {campaign_as_read}{campaign_bound} RETURNING 1) "
+        f"INSERT INTO {CampaignDay._meta.db_table} (campaign_id, day_date, rewards, rewards_paid, share_cost) "
+        "SELECT %s::bigint, %s::date, %s::integer, %s::numeric, %s::numeric FROM campaign "
+        "ON CONFLICT (campaign_id, day_date) DO UPDATE SET "
+        "rewards = rewards_campaignday.rewards + EXCLUDED.rewards, "
+        "rewards_paid = rewards_campaignday.rewards_paid + EXCLUDED.rewards_paid, "
+        "share_cost = rewards_campaignday.share_cost + EXCLUDED.share_cost RETURNING 1"
+    )
+    params += [slots, decision.price, rule.pk, *rule_values]
+    if decision.paid_below is not None:
+        params.append(decision.paid_below)
+    params += [decision.price, campaign.pk, *campaign_values]
+    if decision.spent_below is not None:
+        params.append(decision.spent_below)
+    params += [campaign.pk, day, *sums]
+    with bound_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 _CONSUMER_COUNT_SQL = (
@@ -1272,15 +1373,17 @@ def _facts(action: SocialAction) -> dict:
 
 def _facts_and_rule(
     action: SocialAction, *, now: datetime
-) -> tuple[dict, Campaign | None, RewardRule | None, dict | None]:
-    """``_facts``, ``_campaign_and_rule`` and the counts of the action's risk signals
-    (``rewards.risk``, as of the action): on PostgreSQL in one statement (the risk's scalar subqueries
-    beside the facts', the live campaign and its rule joined to the merchant, ``LATERAL``: two round
-    trips fewer on every action), elsewhere the two reads (the risk's counts None: ``action_risk``
-    reads them)."""
+) -> tuple[dict, Campaign | None, RewardRule | None, dict | None, UserCampaignTally | None]:
+    """``_facts``, ``_campaign_and_rule``, the counts of the action's risk signals (``rewards.risk``, as
+    of the action) and the person's tally in that campaign (None: none yet): on PostgreSQL in one
+    statement (the risk's scalar subqueries beside the facts', the live campaign and its rule joined to
+    the merchant, ``LATERAL``, and the tally to them: four round trips fewer on every action), elsewhere
+    the two reads (the risk's counts None: ``action_risk`` reads them; the tally None: read locked).
+    Nothing here is locked: ``_evaluate`` pays on it only while the counters stay where the decision
+    needs them (``_counters_add_postgresql``'s guards)."""
     if connection.vendor != "postgresql":
         facts = _facts(action)
-        return facts, *_campaign_and_rule(action, now=now), None
+        return facts, *_campaign_and_rule(action, now=now), None, None
     risk_parts, risk_params = risk_counts_sql(action, now=action.created_at)
     params = [
         action.user_id,
@@ -1294,18 +1397,22 @@ def _facts_and_rule(
     lateral = _FACTS_AND_RULE_LATERAL
     if action.campaign_id:
         lateral, params = _FACTS_AND_OWN_RULE_LATERAL, [*params, action.campaign_id]
-    sql = f"{_FACTS_SELECT}, {', '.join(risk_parts)}, live.* {lateral}"
+    sql = (
+        f"{_FACTS_SELECT}, {', '.join(risk_parts)}, live.*, {model_columns(UserCampaignTally, 't')} {lateral}"
+    )
     with bound_cursor() as cursor:
-        cursor.execute(sql, [*params, action.merchant_id])
+        cursor.execute(sql, [*params, action.user_id, action.merchant_id])
         row = cursor.fetchone()
     facts = dict(zip(_FACTS, row, strict=False))
     start = len(_FACTS) + len(risk_parts)
     risk_counts = risk_counts_read(action, now=action.created_at, values=row[len(_FACTS) : start])
     if row[start] is None:  # no live campaign with an enabled rule for the action
-        return facts, None, None, risk_counts
-    rule, campaign = model_rows(row[start:], RewardRule, Campaign)
+        return facts, None, None, risk_counts, None
+    tally_at = start + _RULE_AND_CAMPAIGN_COLUMNS + 1  # after live_campaign_id
+    rule, campaign = model_rows(row[start : tally_at - 1], RewardRule, Campaign)
     rule.campaign = campaign
-    return facts, campaign, rule, risk_counts
+    tally = model_rows(row[tally_at:], UserCampaignTally)[0] if row[tally_at] is not None else None
+    return facts, campaign, rule, risk_counts, tally
 
 
 _FACTS = ("currency", "banned", "returning", "user_share", "max_reward", "max_per_post")
@@ -1326,6 +1433,24 @@ class _FundsRefused(Exception):
     the caller's transaction is spoiled and is rolled back by letting this leave its atomic block."""
 
 
+class _Contended(Exception):
+    """A payment decided on unlocked counters (``_evaluate(mode="unlocked")``) found them moved past
+    what its decision needs: the caller's transaction is rolled back by letting this leave its atomic
+    block, and the action is decided again on locked rows."""
+
+
+@dataclass(frozen=True)
+class _Guard:
+    """What a payment decided without the locks read (``_evaluate(mode="unlocked")``): the campaign
+    and the rule as read, the decision's bounds on their counters, and the person's tally as read
+    (None: they had none)."""
+
+    campaign: Campaign
+    rule: RewardRule
+    decision: Decision
+    tally: Tally | None
+
+
 @dataclass
 class _Evaluated:
     """What ``_evaluate`` paid, and the webhook endpoints it read (for the caller's other events)."""
@@ -1334,19 +1459,32 @@ class _Evaluated:
     endpoints: dict[int, list] | None = None
 
 
-def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) -> _Evaluated:
+def _evaluate(action: SocialAction, *, now: datetime, mode: str = "savepoint") -> _Evaluated:
     """Decide and pay an action whose row this transaction holds locked (just inserted, or locked
     by ``_lock`` in ``_unfunded_action_retry``).
 
-    ``savepoint``: the payment is written in a savepoint, so that a refusal of the funds records the
-    action as UNFUNDED and pauses the campaign in this transaction. Without one (``_action_record``'s
-    first try) a refusal raises ``_FundsRefused``, which must roll the whole transaction back.
+    ``mode`` (``_action_record`` tries them in this order):
+
+    - ``"unlocked"`` (PostgreSQL, an action's first try): decided on the campaign, the rule and the
+      person's tally as read before any lock (``_facts_and_rule``). A payment that pauses nothing is
+      written with its counters moved only while they are where the decision needs them (the tally
+      unchanged, the campaign and the rule unchanged but for their counters, these within the
+      decision's bounds: ``_counters_add_postgresql``'s guards), so the campaign's row is locked
+      from that statement to the commit only, not from before the decision. Counters that moved
+      past the bounds raise ``_Contended`` (the whole transaction is rolled back and run ``"locked"``);
+      any other outcome is decided again on the locked rows, as ``"locked"``. The funds refusing
+      the payment raise ``_FundsRefused``, as ``"locked"``.
+    - ``"locked"``: the tally, the rule and the campaign locked (``_lock``) before the decision; the
+      payment without a savepoint, so the funds refusing it raise ``_FundsRefused`` (the whole
+      transaction is rolled back and run ``"savepoint"``).
+    - ``"savepoint"``: locked, the payment in a savepoint, so that a refusal of the funds records the
+      action as UNFUNDED and pauses the campaign in this transaction.
 
     The action's own changes (its campaign, its risk) are written with its outcome, in one UPDATE
     at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
     returning person, pricing plan, subscription benefits) is read before the locks are taken, so
     that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
-    facts, campaign, rule, risk_counts = _facts_and_rule(action, now=now)
+    facts, campaign, rule, risk_counts, read_tally = _facts_and_rule(action, now=now)
     if facts["banned"]:
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
         return _Evaluated()
@@ -1405,44 +1543,63 @@ def _evaluate(action: SocialAction, *, now: datetime, savepoint: bool = True) ->
         user_share = plan_for(action.merchant).user_share
     benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
     prepared = _prepare([(action.user_id, currency)], merchants={action.merchant_id: action.merchant})
-    # The action's row is locked already (see above): the locks start with its tally.
-    locked = _lock(
-        tallies=[(action.user_id, campaign.pk)],
-        rule_ids=[rule.pk],
-        campaign_ids=[campaign.pk],
-    )
-    campaign, rule = locked.campaigns[campaign.pk], locked.rules[rule.pk]
-    if campaign.currency != currency:  # changed meanwhile: the locked campaign's limits
-        limits = _limits(campaign.currency)
-    tally = locked.tallies[(action.user_id, campaign.pk)]
-    decision = decide(
-        Payment(
-            kind=RewardKind.ACTION,
-            campaign=campaign,
-            rule=rule,
-            limits=limits,
-            tally=_tally(tally),
-            today=merchant_day(campaign.merchant, now),
-            returning=returning,
-            user_share=user_share,
-            hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
-            risk_score=score,
-            risk_signals=signals,
-            benefits=benefits,
-            now=now,
-            available_at=_available_at(action, campaign, kind=RewardKind.ACTION, now=now),
+
+    def decided(campaign: Campaign, rule: RewardRule, tally: UserCampaignTally, limits: Limits) -> Decision:
+        return decide(
+            Payment(
+                kind=RewardKind.ACTION,
+                campaign=campaign,
+                rule=rule,
+                limits=limits,
+                tally=_tally(tally),
+                today=merchant_day(campaign.merchant, now),
+                returning=returning,
+                user_share=user_share,
+                hold_threshold=settings.REWARDS_RISK_HOLD_THRESHOLD,
+                risk_score=score,
+                risk_signals=signals,
+                benefits=benefits,
+                now=now,
+                available_at=_available_at(action, campaign, kind=RewardKind.ACTION, now=now),
+            )
         )
-    )
+
+    guard = None
+    if mode == "unlocked":
+        campaign.merchant = action.merchant  # the live campaign is the action's merchant's
+        tally = read_tally or UserCampaignTally(
+            user_id=action.user_id, campaign_id=campaign.pk, total=Decimal(0), day_total=Decimal(0)
+        )
+        decision = decided(campaign, rule, tally, limits)
+        if decision.stands_unlocked:
+            guard = _Guard(
+                campaign=campaign, rule=rule, decision=decision, tally=_tally(tally) if read_tally else None
+            )
+            locked = _Locked(tallies={(action.user_id, campaign.pk): tally})
+    if guard is None:
+        # The action's row is locked already (see above): the locks start with its tally.
+        locked = _lock(
+            tallies=[(action.user_id, campaign.pk)],
+            rule_ids=[rule.pk],
+            campaign_ids=[campaign.pk],
+        )
+        campaign, rule = locked.campaigns[campaign.pk], locked.rules[rule.pk]
+        if campaign.currency != currency:  # changed meanwhile: the locked campaign's limits
+            limits = _limits(campaign.currency)
+        tally = locked.tallies[(action.user_id, campaign.pk)]
+        decision = decided(campaign, rule, tally, limits)
     if not decision.pays:
         _decided(action, campaign, decision, changed, now=now)
         return _Evaluated(endpoints=prepared.endpoints)
     _tally_add(tally, decision.price, today=merchant_day(campaign.merchant, now))
     items = [_Item(action, campaign, rule, decision, RewardKind.ACTION)]
-    if not savepoint:
+    if mode != "savepoint":
         # The outcome with the payment's first write (the reward), the postings last.
         fields = _decided(action, campaign, decision, changed, now=now, write=False)
         try:
-            rewards = _pay(items, locked=locked, now=now, prepared=prepared, action_fields=fields)
+            rewards = _pay(
+                items, locked=locked, now=now, prepared=prepared, action_fields=fields, guard=guard
+            )
         except InsufficientFunds as exc:
             raise _FundsRefused from exc
         return _Evaluated(rewards, prepared.endpoints)
@@ -1602,22 +1759,25 @@ _CAMPAIGN_AND_RULE_SQL += " ORDER BY c.starts_at, r.campaign_id LIMIT 1"
 # _FACTS_SQL with the live campaign's rule and the campaign (_CAMPAIGN_AND_RULE_SQL's, of the
 # merchant m) after its columns: NULLs when there is none.
 _LIVE_RULE_LATERAL = (
-    f"SELECT {model_columns(RewardRule, 'r')}, {model_columns(Campaign, 'c')} "  # noqa: S608 - names from the models
+    f"SELECT {model_columns(RewardRule, 'r')}, {model_columns(Campaign, 'c')}, c.id AS live_campaign_id "  # noqa: S608 - names from the models
     f"FROM {RewardRule._meta.db_table} r JOIN {Campaign._meta.db_table} c ON c.id = r.campaign_id "
     "WHERE c.merchant_id = m.id AND c.status = %s AND c.starts_at <= %s AND (c.ends_at IS NULL OR c.ends_at > %s) "
     "AND r.action = %s AND r.is_enabled"
 )
 _FACTS_SELECT, _FACTS_FROM = _FACTS_SQL.split(f" FROM {Merchant._meta.db_table} m ")
+# ... and the person's tally in that campaign after them (``_facts_and_rule``'s last parameter but one).
+_LIVE_TALLY = f"LEFT JOIN {_TALLY} t ON t.user_id = %s AND t.campaign_id = live.live_campaign_id"
 _FACTS_AND_RULE_LATERAL = (
     f"FROM {Merchant._meta.db_table} m "
     f"LEFT JOIN LATERAL ({_LIVE_RULE_LATERAL} ORDER BY c.starts_at, r.campaign_id LIMIT 1) live ON true "
-    f"{_FACTS_FROM}"
+    f"{_LIVE_TALLY} {_FACTS_FROM}"
 )
 _FACTS_AND_OWN_RULE_LATERAL = (
     f"FROM {Merchant._meta.db_table} m "
     f"LEFT JOIN LATERAL ({_LIVE_RULE_LATERAL} AND c.id = %s ORDER BY c.starts_at, r.campaign_id LIMIT 1) live "
-    f"ON true {_FACTS_FROM}"
+    f"ON true {_LIVE_TALLY} {_FACTS_FROM}"
 )
+_RULE_AND_CAMPAIGN_COLUMNS = len(RewardRule._meta.concrete_fields) + len(Campaign._meta.concrete_fields)
 
 
 def _campaign_paused_for_money(action: SocialAction, *, now: datetime) -> Campaign | None:

@@ -27,23 +27,42 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Interleaving:
-    """Pause the thread named ``first`` after its first ``_lock`` call whose arguments match ``when``."""
+    """Pause the thread named ``first`` after its first ``_lock`` call whose arguments match ``when``,
+    or after a payment decided on unlocked rows locked them by moving their counters
+    (``_counters_add_guarded``: its tally, rule and campaign, as ``_lock``'s arguments)."""
 
     def __init__(self, monkeypatch, when):
         self.when = when
         self.holding = threading.Event()
         self.release = threading.Event()
         self.errors: dict[str, str] = {}
-        real = S._lock
+        real, real_counters = S._lock, S._counters_add_guarded
 
-        def lock(**kwargs):
-            locked = real(**kwargs)
+        def hold(kwargs) -> None:
             if threading.current_thread().name == "first" and not self.holding.is_set() and when(kwargs):
                 self.holding.set()
                 assert self.release.wait(30), "the test never released the first operation"
+
+        def lock(**kwargs):
+            locked = real(**kwargs)
+            hold(kwargs)
             return locked
 
+        def counters(**kwargs):
+            moved = real_counters(**kwargs)
+            if moved:
+                tally, guard = kwargs["tally"], kwargs["guard"]
+                hold(
+                    {
+                        "tallies": [(tally.user_id, tally.campaign_id)],
+                        "rule_ids": [guard.rule.pk],
+                        "campaign_ids": [guard.campaign.pk],
+                    }
+                )
+            return moved
+
         monkeypatch.setattr(S, "_lock", lock)
+        monkeypatch.setattr(S, "_counters_add_guarded", counters)
 
     def thread(self, name: str, fn) -> threading.Thread:
         def run():

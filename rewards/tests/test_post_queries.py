@@ -126,8 +126,10 @@ def test_the_withdrawal_tells_the_brand_s_webhooks_and_closes_its_chat(client, b
 
 
 def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client, brand, person):
-    """Every join of a campaign waits for the one before it from the rule's lock to the commit: only
-    the payment's writes run in that time, the ledger postings last."""
+    """Every join of a campaign waits for the one before it from the rule's lock to the commit: the
+    rule and the campaign are locked by the statement that moves their counters (decided on them as
+    read before: ``_evaluate``'s "unlocked"), and only the person's figures, their first account and
+    the ledger postings follow."""
     sent: list[str] = []
 
     def record(execute, sql, params, many, context):
@@ -137,7 +139,8 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     with connection.execute_wrapper(record):
         assert _join(client, brand).status_code == 302
 
-    locked = next(i for i, sql in enumerate(sent) if "FOR UPDATE" in sql and "campaigns_rewardrule" in sql)
+    assert not [sql for sql in sent if "FOR UPDATE" in sql], "nothing locked before the decision"
+    locked = next(i for i, sql in enumerate(sent) if "UPDATE campaigns_rewardrule" in sql)
     after = next(i for i, sql in enumerate(sent) if "UPDATE merchants_merchant m" in sql)  # after the commit
     held = [sql[:70] for sql in sent[locked:after] if not sql.startswith(("SAVEPOINT", "RELEASE"))]
     assert len(held) == JOIN_LOCK_HELD_STATEMENTS, held
@@ -147,30 +150,35 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
 
 
-# 20 in production (the test's transaction adds a savepoint's two statements around each of the
+# 16 in production (the test's transaction adds a savepoint's two statements around each of the
 # three transactions): the session with its person (one statement, sessuser); the brand with whether
 # they consented and have a TikTok account (how they sign in); what would be shared; the consent; the
 # engine's transaction (the action with the person's count in one statement, what the decision reads
-# about the person and the brand with the live rule and the risk signals' counts in one, the
-# benefits, accounts and webhook endpoints; then the tally (a first: looked for, then created), rule
-# and campaign locked and the payment: JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 23 before
-# apipost (the person's count, the rule and the risk signals one statement each), 25 before postspeed3 and sessuser (the action's outcome and its reward one
-# statement each, the session and the person one each); 42 before postspeed (the risk signals in six,
-# the decision's reads in four, two savepoints around the payment, the person's first account in
-# four, the webhook endpoints read again for the joined event, the launch watch's campaign, the brand,
-# the consent and the TikTok account one query each).
-JOIN_QUERIES = 26
-# 15 in production (the engine's transaction and the low-balance check each add the test's
-# savepoint); 19 before apipost (the person's count, the rule, the risk signals one statement each,
-# the existing tally created again before it was locked), 21 before postspeed3 and sessuser, 33 before postspeed (the reward read again for the
-# message, and as the join).
-CLAIM_QUERIES = 19
+# about the person and the brand with the live rule, the person's tally and the risk signals' counts
+# in one, the benefits, accounts and webhook endpoints; then the payment: the outcome with the
+# reward, and JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 20 before latelock (the tally looked
+# for and created, the rule and the campaign locked, before the decision), 23 before apipost (the
+# person's count, the rule and the risk signals one statement each), 25 before postspeed3 and
+# sessuser (the action's outcome and its reward one statement each, the session and the person one
+# each); 42 before postspeed (the risk signals in six, the decision's reads in four, two savepoints
+# around the payment, the person's first account in four, the webhook endpoints read again for the
+# joined event, the launch watch's campaign, the brand, the consent and the TikTok account one query
+# each).
+JOIN_QUERIES = 22
+# 12 in production (the engine's transaction and the low-balance check each add the test's
+# savepoint); 15 before latelock (the tally, the rule and the campaign locked before the decision), 19
+# before apipost (the person's count, the rule, the risk signals one statement each, the existing
+# tally created again before it was locked), 21 before postspeed3 and sessuser, 33 before postspeed
+# (the reward read again for the message, and as the join).
+CLAIM_QUERIES = 16
 # The session with its person, the brand read and the consent withdrawn in one statement (a
 # WITH ... UPDATE ... RETURNING), the webhook endpoints, the person's chats with the brand closed; the
 # test's savepoint. 7 before postspeed3 and sessuser (the brand, the session and the person one
 # query each), 8 before postspeed.
 WITHDRAW_QUERIES = 6
-# The rule and the campaign locked, the action's outcome with the reward (one statement), the
-# person's figures (a first row: written from their rewards, one more), the counters, the person's
-# first account, the postings. 9 before postspeed3 (the outcome and the reward one statement each).
-JOIN_LOCK_HELD_STATEMENTS = 8
+# The counters (the tally created, the rule, the campaign and its day moved: one statement), the
+# person's figures (a first row: written from their rewards, one more), the person's first account,
+# the postings. 8 before latelock (the rule and the campaign locked before the decision, the action's
+# outcome with the reward under their locks), 9 before postspeed3 (the outcome and the reward one
+# statement each).
+JOIN_LOCK_HELD_STATEMENTS = 5
