@@ -470,10 +470,13 @@ def _pay(
     share_rule_ids = {i.rule.pk for i in items if i.rule.action == ActionType.SHARE_VIDEO}
     merchants = {i.campaign.pk: i.campaign.merchant for i in items}
     days = _day_sums(rewards, sign=1, share_rule_ids=share_rule_ids, merchants=merchants)
-    if guard is not None:
+    if guard is not None:  # the counters and the person's figures in one statement
         ((tally,), ((day, sums),)) = tallies, days.items()
+        figures = _figures_deltas((reward, None, reward.status) for reward in rewards)
         slot = slots.get(guard.rule.pk, 0)
-        if not _counters_add_guarded(tally=tally, guard=guard, slots=slot, day=day[1], sums=sums):
+        if not _counters_add_guarded(
+            tally=tally, guard=guard, slots=slot, day=day[1], sums=sums, figures=figures
+        ):
             raise _Contended
     elif connection.vendor == "postgresql":
         _counters_add_postgresql(
@@ -491,7 +494,8 @@ def _pay(
         for campaign_id, amount in sorted(spent.items()):
             Campaign.objects.filter(pk=campaign_id).update(spent=F("spent") + amount)
         _days_add(rewards, sign=1, share_rule_ids=share_rule_ids, merchants=merchants)
-    _figures_grant(rewards)  # the person's figures: after the campaigns' locks, before the ledger's
+    if guard is None:
+        _figures_grant(rewards)  # the person's figures: after the campaigns' locks, before the ledger's
     events_record(  # the merchants' webhooks: in this transaction (outbox), sent after commit
         events=[
             Event(
@@ -1027,14 +1031,15 @@ def _as_read(obj, alias: str, counters: tuple[str, ...]) -> tuple[str, list]:
 
 
 def _counters_add_guarded(
-    *, tally: UserCampaignTally, guard: _Guard, slots: int, day: date, sums: list
+    *, tally: UserCampaignTally, guard: _Guard, slots: int, day: date, sums: list, figures: dict
 ) -> bool:
     """``_counters_add_postgresql`` for one payment decided on rows read without their locks
     (``_evaluate``'s ``"unlocked"``), in one statement that locks them in ``_lock``'s order: the
     person's tally (written only if it is as read, or created if they had none and no one created it
     meanwhile), then the rule, then the campaign (each moved only if it is as read but for its
-    counters, and these within the decision's bounds), then the campaign's day. Each write waits on
-    the one before it (``EXISTS``), so that nothing is written unless all are; False: nothing was
+    counters, and these within the decision's bounds), then the campaign's day, then the person's
+    reward figures (``_figures_grant``'s upsert, ``figures`` its deltas). Each write waits on the one
+    before it (``EXISTS``, ``FROM``), so that nothing is written unless all are; False: nothing was
     (``_Contended``)."""
     decision, rule, campaign = guard.decision, guard.rule, guard.campaign
     if guard.tally is None:
@@ -1068,13 +1073,15 @@ def _counters_add_guarded(
         "spent = r.spent + %s WHERE r.id = %s AND EXISTS (SELECT 1 FROM tally) "
         f"AND {rule_as_read}{rule_bound} RETURNING 1), "
         f"campaign AS (UPDATE {Campaign._meta.db_table} AS c SET spent = c.spent + %s "
-        f"WHERE c.id = %s AND EXISTS (SELECT 1 FROM rule) AND {campaign_as_read}{campaign_bound} RETURNING 1) "
-        f"INSERT INTO {CampaignDay._meta.db_table} (campaign_id, day_date, rewards, rewards_paid, share_cost) "
+        f"WHERE c.id = %s AND EXISTS (SELECT 1 FROM rule) AND {campaign_as_read}{campaign_bound} RETURNING 1), "
+        f"day AS (INSERT INTO {CampaignDay._meta.db_table} (campaign_id, day_date, rewards, rewards_paid, share_cost) "
         "SELECT %s::bigint, %s::date, %s::integer, %s::numeric, %s::numeric FROM campaign "
         "ON CONFLICT (campaign_id, day_date) DO UPDATE SET "
         "rewards = rewards_campaignday.rewards + EXCLUDED.rewards, "
         "rewards_paid = rewards_campaignday.rewards_paid + EXCLUDED.rewards_paid, "
-        "share_cost = rewards_campaignday.share_cost + EXCLUDED.share_cost RETURNING 1"
+        "share_cost = rewards_campaignday.share_cost + EXCLUDED.share_cost RETURNING 1) "
+        f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "
+        f"SELECT {_FIGURES_CASTS} FROM day {_FIGURES_ADDED}"
     )
     params += [slots, decision.price, rule.pk, *rule_values]
     if decision.paid_below is not None:
@@ -1082,10 +1089,14 @@ def _counters_add_guarded(
     params += [decision.price, campaign.pk, *campaign_values]
     if decision.spent_below is not None:
         params.append(decision.spent_below)
-    params += [campaign.pk, day, *sums]
+    params += [campaign.pk, day, *sums, *_figures_params(figures)]
     with bound_cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+        written = cursor.fetchall()
+    if not written:
+        return False
+    _figures_first_rows(written, figures)
+    return True
 
 
 _CONSUMER_COUNT_SQL = (
@@ -1134,6 +1145,13 @@ def _consumer_count(action: SocialAction) -> None:
 _FIGURES_TABLE = PersonRewardFigures._meta.db_table
 _FIGURES_COUNTS = list(FIGURE_COLUMNS.values())
 _FIGURES_AMOUNTS = [f"{column}_amount" for column in _FIGURES_COUNTS]
+# The figures' row of ``_counters_add_guarded``, each value cast to its column's type (selected, not
+# inserted from VALUES, so that it is written only if the day was).
+_FIGURES_CASTS = ", ".join(
+    ["%s::bigint", "%s::varchar"]
+    + ["%s::integer"] * len(_FIGURES_COUNTS)
+    + ["%s::numeric"] * len(_FIGURES_AMOUNTS)
+)
 _FIGURES_COLUMNS = _FIGURES_COUNTS + _FIGURES_AMOUNTS
 # Each column of a (person, currency) row as the rewards say it, grouped by person and currency.
 _FIGURES_RECOUNT = ", ".join(
@@ -1173,20 +1191,34 @@ def _figures_grant(rewards: list[Reward]) -> None:
     if not deltas:
         return
     values = ", ".join(["(" + ", ".join(["%s"] * (2 + len(_FIGURES_COLUMNS))) + ")"] * len(deltas))
-    params = [
+    with bound_cursor(prepare=len(deltas) == 1) as cursor:  # one person's row: the usual text
+        cursor.execute(
+            f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
+            f"VALUES {values} {_FIGURES_ADDED}",
+            _figures_params(deltas),
+        )
+        written = cursor.fetchall()
+    _figures_first_rows(written, deltas)
+
+
+_FIGURES_ADDED = (
+    "ON CONFLICT (user_id, currency) DO UPDATE SET "
+    + ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in _FIGURES_COLUMNS)
+    + f" RETURNING user_id, currency, {', '.join(_FIGURES_COLUMNS)}"
+)
+
+
+def _figures_params(deltas) -> list:
+    return [
         v
         for (user_id, currency), row in deltas.items()
         for v in (user_id, currency, *(row.get(c, 0) for c in _FIGURES_COLUMNS))
     ]
-    added = ", ".join(f"{c} = {_FIGURES_TABLE}.{c} + excluded.{c}" for c in _FIGURES_COLUMNS)
-    with bound_cursor(prepare=len(deltas) == 1) as cursor:  # one person's row: the usual text
-        cursor.execute(
-            f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "  # noqa: S608 - fixed names
-            f"VALUES {values} ON CONFLICT (user_id, currency) DO UPDATE SET {added} "
-            f"RETURNING user_id, currency, {', '.join(_FIGURES_COLUMNS)}",
-            params,
-        )
-        written = cursor.fetchall()
+
+
+def _figures_first_rows(written, deltas) -> None:
+    """``_figures_grant``'s rows as written (user id, currency, figures): each that came out equal to
+    what was added is written from the person's rewards (see there)."""
     for user_id, currency, *figures in written:
         added_now = deltas[(user_id, currency)]
         if all(value == added_now.get(c, 0) for c, value in zip(_FIGURES_COLUMNS, figures, strict=True)):

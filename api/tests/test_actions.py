@@ -191,29 +191,29 @@ def test_a_reported_purchase_is_a_fixed_number_of_queries(shop, django_assert_nu
     call_command("rewards_check")
 
 
-# 16 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
+# 15 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
 # person with their consent and membership, the engine's transaction with the person's count for the
 # merchant sent in the action's insert, what the decision reads about the person and the brand with
 # the live rule, the person's tally and the risk signals' counts in one statement, the action's
-# outcome written with its reward, the counters (the tally, the rule and the campaign locked as they
-# are moved) in one, the person's reward figures in one upsert, the postings, the low-balance check in
-# one statement, the stored answer with the audit line; the answer's reward id is the one the engine
+# outcome written with its reward, the counters and the person's reward figures (the tally, the rule
+# and the campaign locked as they are moved) in one, the postings, the low-balance check in one
+# statement, the stored answer with the audit line; the answer's reward id is the one the engine
 # paid); 19 before latelock (the tally, the rule and the campaign locked before the decision, the
-# tally in one statement when it exists), 23 before apipost (the person's count, the rule, the risk
+# tally in one statement when it exists, the figures apart from the counters), 23 before apipost (the person's count, the rule, the risk
 # signals one statement each, the tally created and then locked), 25 before postspeed3 (the outcome
 # and the reward one statement each, the reward id read again after the commit), 30 before the
 # engine's ban, limits, returning person and pricing plan were read in one statement and its payment
 # lost its savepoint (postspeed, #16); 35 before (the low-balance check in three, the pricing plan in
 # two, the payment's four counters in four), 57 before that. The test's transaction adds 2
 # savepoints' statements.
-PURCHASE_QUERIES = 18
+PURCHASE_QUERIES = 17
 
 
 def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop):
     """Every purchase of a campaign waits for the one before it from the rule's lock to the commit:
-    the rule and the campaign are locked by the statement that moves their counters (the decision made
-    on them as read before, ``rewards.services._evaluate``'s "unlocked"), and only the person's figures
-    and the ledger postings follow, the postings last (docs/benchmarks.md, "Public API")."""
+    the rule and the campaign are locked by the statement that moves their counters and the person's
+    figures (the decision made on them as read before, ``rewards.services._evaluate``'s "unlocked"),
+    and only the ledger postings follow (docs/benchmarks.md, "Public API")."""
     client, ana = shop["client"], shop["ana"]
     assert _report(client, consumer=ana, event_id="order-1").status_code == 201
     sent: list[str] = []
@@ -229,8 +229,8 @@ def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop)
     locked = next(i for i, sql in enumerate(sent) if "UPDATE campaigns_rewardrule" in sql)
     after = next(i for i, sql in enumerate(sent) if "UPDATE merchants_merchant m" in sql)  # after the commit
     held = [sql[:60] for sql in sent[locked:after] if not sql.startswith(("SAVEPOINT", "RELEASE"))]
-    # the counters (the tally, the rule, the campaign and its day: one statement), the person's
-    # figures, the postings
+    # the counters and the person's figures (the tally, the rule, the campaign and its day, the
+    # figures: one statement), the postings
     assert len(held) == LOCK_HELD_STATEMENTS, held
     assert "wallets_post_many" in held[-1], "the postings are the last write before the commit"
     call_command("ledger_check")
@@ -238,10 +238,10 @@ def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop)
 
 
 # 6 before latelock (the rule and the campaign locked before the decision, the action's outcome
-# with the reward under their locks), 7 before postspeed3 (the action's outcome and the reward one statement each); 11 before (besides the savepoint): the accounts
+# with the reward under their locks, the person's figures apart), 7 before postspeed3 (the action's outcome and the reward one statement each); 11 before (besides the savepoint): the accounts
 # and the webhook endpoints read in the lock, the payment's four counters in four statements, the
 # postings before them.
-LOCK_HELD_STATEMENTS = 3
+LOCK_HELD_STATEMENTS = 2
 
 
 @pytest.mark.parametrize(

@@ -127,9 +127,9 @@ def test_the_withdrawal_tells_the_brand_s_webhooks_and_closes_its_chat(client, b
 
 def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client, brand, person):
     """Every join of a campaign waits for the one before it from the rule's lock to the commit: the
-    rule and the campaign are locked by the statement that moves their counters (decided on them as
-    read before: ``_evaluate``'s "unlocked"), and only the person's figures, their first account and
-    the ledger postings follow."""
+    rule and the campaign are locked by the statement that moves their counters and the person's
+    figures (decided on them as read before: ``_evaluate``'s "unlocked"), and only the person's first
+    account and the ledger postings follow."""
     sent: list[str] = []
 
     def record(execute, sql, params, many, context):
@@ -150,35 +150,37 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
 
 
-# 16 in production (the test's transaction adds a savepoint's two statements around each of the
+# 15 in production (the test's transaction adds a savepoint's two statements around each of the
 # three transactions): the session with its person (one statement, sessuser); the brand with whether
 # they consented and have a TikTok account (how they sign in); what would be shared; the consent; the
 # engine's transaction (the action with the person's count in one statement, what the decision reads
 # about the person and the brand with the live rule, the person's tally and the risk signals' counts
 # in one, the benefits, accounts and webhook endpoints; then the payment: the outcome with the
 # reward, and JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 20 before latelock (the tally looked
-# for and created, the rule and the campaign locked, before the decision), 23 before apipost (the
+# for and created, the rule and the campaign locked, before the decision; the person's figures apart
+# from the counters), 23 before apipost (the
 # person's count, the rule and the risk signals one statement each), 25 before postspeed3 and
 # sessuser (the action's outcome and its reward one statement each, the session and the person one
 # each); 42 before postspeed (the risk signals in six, the decision's reads in four, two savepoints
 # around the payment, the person's first account in four, the webhook endpoints read again for the
 # joined event, the launch watch's campaign, the brand, the consent and the TikTok account one query
 # each).
-JOIN_QUERIES = 22
-# 12 in production (the engine's transaction and the low-balance check each add the test's
-# savepoint); 15 before latelock (the tally, the rule and the campaign locked before the decision), 19
+JOIN_QUERIES = 21
+# 11 in production (the engine's transaction and the low-balance check each add the test's
+# savepoint); 15 before latelock (the tally, the rule and the campaign locked before the decision, the
+# person's figures apart from the counters), 19
 # before apipost (the person's count, the rule, the risk signals one statement each, the existing
 # tally created again before it was locked), 21 before postspeed3 and sessuser, 33 before postspeed
 # (the reward read again for the message, and as the join).
-CLAIM_QUERIES = 16
+CLAIM_QUERIES = 15
 # The session with its person, the brand read and the consent withdrawn in one statement (a
 # WITH ... UPDATE ... RETURNING), the webhook endpoints, the person's chats with the brand closed; the
 # test's savepoint. 7 before postspeed3 and sessuser (the brand, the session and the person one
 # query each), 8 before postspeed.
 WITHDRAW_QUERIES = 6
-# The counters (the tally created, the rule, the campaign and its day moved: one statement), the
-# person's figures (a first row: written from their rewards, one more), the person's first account,
-# the postings. 8 before latelock (the rule and the campaign locked before the decision, the action's
-# outcome with the reward under their locks), 9 before postspeed3 (the outcome and the reward one
-# statement each).
-JOIN_LOCK_HELD_STATEMENTS = 5
+# The counters and the person's figures (the tally created, the rule, the campaign and its day moved,
+# the figures added: one statement), the figures written from the person's rewards (a first row), the
+# person's first account, the postings. 8 before latelock (the rule and the campaign locked before
+# the decision, the action's outcome with the reward under their locks, the figures apart), 9 before
+# postspeed3 (the outcome and the reward one statement each).
+JOIN_LOCK_HELD_STATEMENTS = 4
