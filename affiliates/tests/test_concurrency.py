@@ -35,7 +35,7 @@ def test_200_concurrent_posts_of_one_order_id_make_one_commission(make_merchant)
     program = affiliate_program_make(make_merchant("joy", funds="500.00"))
     affiliate = affiliate_make(program)
     click = affiliate_click_make(affiliate)
-    start = threading.Barrier(40)
+    start = threading.Barrier(40, timeout=60)
 
     @_closing
     def report(i: int) -> str:
@@ -61,7 +61,7 @@ def test_a_program_whose_funds_cover_n_bounties_pays_n_and_rejects_the_rest(make
     program = affiliate_program_make(make_merchant("joy", funds="150.00"))  # 3 x (40.00 + 8.00) = 144.00
     affiliate = affiliate_make(program)
     clicks = [affiliate_click_make(affiliate, visitor=f"v{i}") for i in range(20)]
-    start = threading.Barrier(20)
+    start = threading.Barrier(20, timeout=60)
 
     @_closing
     def report(i: int) -> bool:
@@ -112,7 +112,7 @@ def test_concurrent_approvals_in_two_programs_repay_a_persons_debt_once_without_
         idempotency_key="test-debt",
         now=day(16),
     )
-    start = threading.Barrier(len(commissions))
+    start = threading.Barrier(len(commissions), timeout=60)
 
     @_closing
     def approve(pk: int) -> None:
@@ -149,7 +149,7 @@ def test_concurrent_click_batches_and_commission_changes_keep_the_report_rollups
         for i in range(12)
     ]
     writers, batches, size = 4, 6, 25
-    start = threading.Barrier(writers + 2)
+    start = threading.Barrier(writers + 2, timeout=60)
 
     @_closing
     def write_clicks(w: int) -> int:

@@ -126,7 +126,7 @@ def test_concurrent_reversals_with_one_key_have_one_effect_and_one_stored_respon
     reward = world["reward"]
     raw = make_key(world["merchant"])
     threads_n, per_thread = 40, 5  # 200 POSTs; 40 connections stay under PostgreSQL's max_connections
-    barrier = threading.Barrier(threads_n)
+    barrier = threading.Barrier(threads_n, timeout=60)
     answers: list[tuple[int, dict]] = []
     lock = threading.Lock()
 

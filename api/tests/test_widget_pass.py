@@ -162,7 +162,7 @@ def test_twenty_frames_polling_one_nonce_at_once_collect_it_once(shop):
     widget_pass_grant(
         user=shop["fan"], merchant=shop["merchant"], origin=ORIGIN, nonce=nonce, now=timezone.now()
     )
-    start = threading.Barrier(20)
+    start = threading.Barrier(20, timeout=60)
 
     def poll(_):
         try:

@@ -202,7 +202,7 @@ def test_five_workers_issuing_the_same_purchase_make_one_invoice(make_consumer):
     _, purchase = consumer_buys(make_consumer)
     txn_id = purchase_txn(purchase).pk
     numbers, errors = [], []
-    barrier = threading.Barrier(5)
+    barrier = threading.Barrier(5, timeout=60)
 
     def work():
         try:

@@ -117,7 +117,7 @@ def test_two_runs_at_once_make_each_document_once():
     from django.db import connection
 
     _two_merchants()
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
     reports, errors = [], []
 
     def run() -> None:

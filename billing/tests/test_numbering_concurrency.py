@@ -77,7 +77,7 @@ def test_fifty_concurrent_finalisations_with_forced_rollbacks_give_consecutive_n
     Merchant.objects.filter(pk=broken.pk).update(country="XX")  # its invoices break EN 16931: rolled back
     ids = _drafts(good, 40, 2020) + _drafts(broken, 10, 2020)
     outcomes: dict[int, str] = {}
-    barrier = threading.Barrier(len(ids))
+    barrier = threading.Barrier(len(ids), timeout=60)
 
     def finalise(invoice_id: int) -> None:
         try:

@@ -214,7 +214,7 @@ def test_two_uploads_racing_for_the_last_slot_leave_fifteen_videos(make_merchant
     owner = merchant.memberships.get().user
     for n in range(14):
         add_video(merchant, owner, n)
-    results, barrier = [], threading.Barrier(2)
+    results, barrier = [], threading.Barrier(2, timeout=60)
 
     def upload(n):
         try:

@@ -25,7 +25,7 @@ def test_100_concurrent_paid_messages_against_funds_for_40(whatsapp, make_mercha
     people = [chat_consumer_make(joy, name=f"P{i}", phone=f"+49151{i:07d}1") for i in range(10)]
     threads = [thread_open(merchant=joy, user_id=p.pk, now=timezone.now()) for p in people]
     offer, owner = ChatTemplate.objects.get(name="tikjoy_brand_offer", language="en_US"), owner_of(joy)
-    start = threading.Barrier(25)
+    start = threading.Barrier(25, timeout=60)
 
     def one(i: int) -> str:
         try:

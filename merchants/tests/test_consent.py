@@ -86,7 +86,7 @@ def test_withdrawing_one_brand_leaves_the_others():
 def test_four_simultaneous_agreements_store_one_active_consent():
     user = User.objects.create_user(display_name="Ana")
     merchant = _merchant()
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
     results, errors = [], []
 
     def agree():

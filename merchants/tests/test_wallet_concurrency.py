@@ -30,7 +30,7 @@ def test_the_same_transfer_recorded_by_two_operators_at_once_is_credited_once():
         billing_address="Berlin",
         contact_email="hello@fizz.example",
     )
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
     results, errors = [], []
 
     def record():

@@ -30,7 +30,7 @@ def _closing(fn):
 
 def test_200_concurrent_requests_never_pay_out_more_than_the_balance(make_payee):
     user = make_payee("100.00")
-    start = threading.Barrier(50)
+    start = threading.Barrier(50, timeout=60)
 
     @_closing
     def request(i: int) -> str:
@@ -58,7 +58,7 @@ def test_two_people_building_files_at_once_never_put_a_payout_in_both(make_payee
         user = make_payee("30.00")
         payout = services.payout_request(user=user, amount=eur("15.00"), now=LATER)
         services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
-    start = threading.Barrier(4)
+    start = threading.Barrier(4, timeout=60)
 
     @_closing
     def build(actor):
@@ -94,7 +94,7 @@ def test_the_same_camt_imported_twice_at_once_applies_once(make_payee, ops, ops2
     services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
     answer = sandbox_bank.BankAnswer(give_back={p.end_to_end_id: "AC04" for p in payouts[:3]})
     camt = sandbox_bank.camt054_answer(batch=batch, payouts=payouts, answer=answer, now=LATER)
-    start = threading.Barrier(6)
+    start = threading.Barrier(6, timeout=60)
 
     @_closing
     def upload(_: int) -> str:

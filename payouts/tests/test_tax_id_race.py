@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_two_concurrent_payouts_without_tax_id_do_not_pass_the_yearly_threshold(make_payee, settings):
     settings.PAYOUTS_TAX_ID_ABOVE = Decimal("2000.00")
     user = make_payee("3000.00")  # verified identity, no tax id
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
 
     def request(_i):
         try:

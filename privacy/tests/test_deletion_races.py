@@ -60,7 +60,7 @@ def _delete(user, at) -> str:
 
 def _race(engine: str, user, reward: Reward, at) -> None:
     """The person deletes their account while the engine advances or settles ``reward``, at once."""
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
 
     @_closing
     def delete():
@@ -150,7 +150,7 @@ def test_two_deletions_at_once_forfeiting_two_currencies_each_do_not_deadlock(ma
     for person in (ana, ben):  # no identity for payouts: both balances are forfeited, as the page says
         assert [b.fate for b in deletion_plan_get(user=person, now=NOW).balances] == [FORFEIT, FORFEIT]
 
-    both_hold_one = threading.Barrier(2)
+    both_hold_one = threading.Barrier(2, timeout=60)
     forfeited_once = threading.local()
     forfeit = privacy_services.transfer
 
@@ -164,7 +164,7 @@ def test_two_deletions_at_once_forfeiting_two_currencies_each_do_not_deadlock(ma
         return done
 
     monkeypatch.setattr(privacy_services, "transfer", forfeit_then_wait)
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
 
     @_closing
     def delete(person):

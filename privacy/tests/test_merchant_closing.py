@@ -350,7 +350,7 @@ def test_the_console_of_a_closed_merchant_is_read_only(shop, client):
 
 def _race(shop, person, fingerprint: str) -> list[Exception]:
     """A login reward being paid and the owner closing, released at the same moment."""
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=60)
     errors: list[Exception] = []
 
     def pay():

@@ -20,7 +20,7 @@ from wallets.models import Transaction
 
 def run_together(functions) -> list[str]:
     outcomes: list[str] = []
-    barrier = threading.Barrier(len(functions))
+    barrier = threading.Barrier(len(functions), timeout=60)
 
     def run(function) -> None:
         try:

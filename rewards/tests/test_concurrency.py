@@ -53,7 +53,7 @@ def test_200_concurrent_shares_against_a_budget_for_50_pay_exactly_50_and_pause_
         budget=Decimal("50.00"),
     )
     posts = [tracked_post(make_consumer(), campaign) for _ in range(200)]
-    start = threading.Barrier(50)
+    start = threading.Barrier(50, timeout=60)
 
     @_closing
     def share(i: int) -> str:
@@ -96,7 +96,7 @@ def test_the_same_snapshot_processed_by_10_workers_at_once_pays_once(
         now=NOW,
     )
     shot = snapshot(post, views=8_000, likes=40)
-    start = threading.Barrier(10)
+    start = threading.Barrier(10, timeout=60)
 
     @_closing
     def process(_: int):
@@ -128,7 +128,7 @@ def test_different_snapshots_of_one_post_at_once_never_pay_more_than_the_post_ea
         now=NOW,
     )
     shots = [snapshot(post, views=4_000 + 1_000 * i) for i in range(8)]
-    start = threading.Barrier(8)
+    start = threading.Barrier(8, timeout=60)
 
     @_closing
     def process(i: int):
@@ -155,7 +155,7 @@ def test_30_concurrent_sign_ins_against_funds_for_10_pay_exactly_10_and_nothing_
     merchant = make_merchant(funds="5.00")
     campaign = make_campaign(merchant, rules=[login_rule(amount=Decimal("0.50"))])
     people = [make_consumer() for _ in range(30)]
-    start = threading.Barrier(20)
+    start = threading.Barrier(20, timeout=60)
 
     @_closing
     def sign_in(i: int) -> str:

@@ -109,7 +109,7 @@ def test_whatsapp_is_called_with_the_notice_claimed_and_committed_but_not_locked
 def test_two_workers_sending_the_same_notice_at_once_send_one_message(ben, httpserver, settings):
     graph = FakeGraph(httpserver, settings, ["late"])  # a slow answer: the second worker comes meanwhile
     settings.WHATSAPP_HTTP_TIMEOUT_SECONDS = 5
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
     results = []
 
     def worker():

@@ -232,7 +232,7 @@ def test_two_top_ups_at_once_pay_a_refused_action_exactly_once(
     people = [make_consumer() for _ in range(6)]
     statuses = [_login(person, merchant).status for person in people]
     assert statuses.count(ActionStatus.UNFUNDED) == 5
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
 
     def top_up(ref: str):
         try:

@@ -41,7 +41,7 @@ class _Request:
 def test_two_accounts_confirming_the_same_number_at_once_end_with_one_owner():
     users = [User.objects.create_user(display_name=name) for name in ("Ana", "Ben")]
     outcomes: list[str] = []
-    barrier = threading.Barrier(len(users))
+    barrier = threading.Barrier(len(users), timeout=60)
 
     def confirm(user: User) -> None:
         try:

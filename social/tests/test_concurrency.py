@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _race(n: int, work) -> list:
     results: list = []
-    barrier = threading.Barrier(n)
+    barrier = threading.Barrier(n, timeout=60)
 
     def run():
         try:

@@ -173,7 +173,7 @@ def test_ten_concurrent_deliveries_of_the_completed_checkout_start_the_plan_once
         }
     )
     webhook = fake_stripe.url + reverse("cards:stripe_webhook")
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(10, timeout=60)
 
     def deliver(_i):
         barrier.wait()
@@ -224,7 +224,7 @@ def test_a_renewal_charges_the_saved_card_once_per_period(fake_stripe, client, a
         }
     )
     webhook = fake_stripe.url + reverse("cards:stripe_webhook")
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(8, timeout=60)
 
     def deliver(_i):
         barrier.wait()
@@ -265,7 +265,7 @@ def test_concurrent_renewal_events_before_the_answer_pay_the_period_once(fake_st
         }
     )
     webhook = fake_stripe.url + reverse("cards:stripe_webhook")
-    barrier = threading.Barrier(10)
+    barrier = threading.Barrier(10, timeout=60)
 
     def deliver(_i):
         barrier.wait()

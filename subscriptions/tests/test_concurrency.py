@@ -35,7 +35,7 @@ def test_twenty_renewals_of_one_subscription_at_once_charge_the_period_once(make
         user=ana, plan_id=Plan.objects.get(code="joyplus").pk, terms_accepted=True, now=NOW
     )
     due = subscription.period_end
-    start = threading.Barrier(20)
+    start = threading.Barrier(20, timeout=60)
 
     @_closing
     def renew(i: int) -> str:
@@ -58,7 +58,7 @@ def test_ten_subscribe_clicks_at_once_make_one_subscription_and_one_charge(make_
     ana = make_consumer()
     earn_available(ana, "9.00")
     plan = Plan.objects.get(code="joyplus")
-    start = threading.Barrier(10)
+    start = threading.Barrier(10, timeout=60)
 
     @_closing
     def subscribe(_: int) -> str:
@@ -95,7 +95,7 @@ def test_ten_repayments_of_one_debt_at_once_repay_it_once(make_consumer, earn_av
         idempotency_key="test-debt",
         now=NOW,
     )
-    start = threading.Barrier(10)
+    start = threading.Barrier(10, timeout=60)
 
     @_closing
     def repay(_: int):

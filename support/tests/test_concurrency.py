@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_the_same_form_sent_twice_at_once_makes_one_request(make_user):
     person = make_user("ana@example.com")
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
     results, errors = [], []
 
     def send():

@@ -31,7 +31,7 @@ def test_64_threads_spending_one_balance_succeed_exactly_as_often_as_it_allows(m
     destinations = [
         account_for(owner=make_user(), purpose=Purpose.USER_PENDING, currency="EUR") for _ in range(10)
     ]
-    start = threading.Barrier(64)
+    start = threading.Barrier(64, timeout=60)
 
     @_in_thread
     def spend(i: int) -> str:
@@ -64,7 +64,7 @@ def test_64_threads_spending_one_balance_succeed_exactly_as_often_as_it_allows(m
 def test_200_threads_posting_one_key_make_exactly_one_transaction(make_user, funded):
     source = funded(make_user(), "50.00")
     destination = account_for(owner=make_user(), purpose=Purpose.USER_PENDING, currency="EUR")
-    start = threading.Barrier(200)
+    start = threading.Barrier(200, timeout=60)
 
     @_in_thread
     def replay(_: int) -> int:

@@ -86,7 +86,7 @@ def test_30_concurrent_repayments_never_repay_more_than_is_owed(make_user, funde
     creditor = account_for(owner=make_user(), purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR")
     debt_incur(owner=person, creditor=creditor, amount=eur("10.00"), reason="x", idempotency_key="d", now=NOW)
     available = funded(person, "100.00", purpose=Purpose.USER_AVAILABLE)
-    start = threading.Barrier(30)
+    start = threading.Barrier(30, timeout=60)
 
     def repay(i):
         try:
