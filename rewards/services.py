@@ -1013,21 +1013,21 @@ def _counters_add_postgresql(
 
 
 @functools.cache
-def _as_read_sql(model: type, alias: str, counters: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+def _as_read_sql(model: type, alias: str, counters: tuple[str, ...]) -> tuple[str, tuple]:
     """The condition that a row of ``model`` is as it was read but for its ``counters`` (every other
-    column not distinct from its parameter, each cast to its column's type), and the attributes whose
+    column not distinct from its parameter, each cast to its column's type), and the fields whose
     values are its parameters, in order."""
     quote = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in counters]
     sql = " AND ".join(
         f"{alias}.{quote(f.column)} IS NOT DISTINCT FROM %s::{f.db_type(connection)}" for f in fields
     )
-    return sql, tuple(f.attname for f in fields)
+    return sql, tuple(fields)
 
 
 def _as_read(obj, alias: str, counters: tuple[str, ...]) -> tuple[str, list]:
-    sql, attnames = _as_read_sql(type(obj), alias, counters)
-    return sql, [getattr(obj, name) for name in attnames]
+    sql, fields = _as_read_sql(type(obj), alias, counters)
+    return sql, [f.get_db_prep_value(getattr(obj, f.attname), connection) for f in fields]
 
 
 def _counters_add_guarded(
@@ -1037,10 +1037,12 @@ def _counters_add_guarded(
     (``_evaluate``'s ``"unlocked"``), in one statement that locks them in ``_lock``'s order: the
     person's tally (written only if it is as read, or created if they had none and no one created it
     meanwhile), then the rule, then the campaign (each moved only if it is as read but for its
-    counters, and these within the decision's bounds), then the campaign's day, then the person's
-    reward figures (``_figures_grant``'s upsert, ``figures`` its deltas). Each write waits on the one
-    before it (``EXISTS``, ``FROM``), so that nothing is written unless all are; False: nothing was
-    (``_Contended``)."""
+    counters, and these within the decision's bounds; the campaign also only while its merchant's
+    time zone is the one the decision's day was taken in), then the campaign's day, then the
+    person's reward figures (``_figures_grant``'s upsert, ``figures`` its deltas). Each write is made
+    only if the one before it was (``EXISTS``, ``FROM``), so each lock is taken after the one before
+    it. False: a step wrote nothing, and the caller raises ``_Contended``, which must leave the
+    transaction: the steps before it were written (and their rows are locked) until it is rolled back."""
     decision, rule, campaign = guard.decision, guard.rule, guard.campaign
     if guard.tally is None:
         tally_sql = (
@@ -1073,7 +1075,9 @@ def _counters_add_guarded(
         "spent = r.spent + %s WHERE r.id = %s AND EXISTS (SELECT 1 FROM tally) "
         f"AND {rule_as_read}{rule_bound} RETURNING 1), "
         f"campaign AS (UPDATE {Campaign._meta.db_table} AS c SET spent = c.spent + %s "
-        f"WHERE c.id = %s AND EXISTS (SELECT 1 FROM rule) AND {campaign_as_read}{campaign_bound} RETURNING 1), "
+        f"WHERE c.id = %s AND EXISTS (SELECT 1 FROM rule) AND {campaign_as_read}{campaign_bound} "
+        f"AND EXISTS (SELECT 1 FROM {Merchant._meta.db_table} m WHERE m.id = c.merchant_id AND m.time_zone = %s) "
+        "RETURNING 1), "
         f"day AS (INSERT INTO {CampaignDay._meta.db_table} (campaign_id, day_date, rewards, rewards_paid, share_cost) "
         "SELECT %s::bigint, %s::date, %s::integer, %s::numeric, %s::numeric FROM campaign "
         "ON CONFLICT (campaign_id, day_date) DO UPDATE SET "
@@ -1089,6 +1093,7 @@ def _counters_add_guarded(
     params += [decision.price, campaign.pk, *campaign_values]
     if decision.spent_below is not None:
         params.append(decision.spent_below)
+    params.append(campaign.merchant.time_zone)  # merchant_day's, for the tally's and the reward's day
     params += [campaign.pk, day, *sums, *_figures_params(figures)]
     with bound_cursor() as cursor:
         cursor.execute(sql, params)
@@ -1412,7 +1417,7 @@ def _facts_and_rule(
     the merchant, ``LATERAL``, and the tally to them: four round trips fewer on every action), elsewhere
     the two reads (the risk's counts None: ``action_risk`` reads them; the tally None: read locked).
     Nothing here is locked: ``_evaluate`` pays on it only while the counters stay where the decision
-    needs them (``_counters_add_postgresql``'s guards)."""
+    needs them (``_counters_add_guarded``)."""
     if connection.vendor != "postgresql":
         facts = _facts(action)
         return facts, *_campaign_and_rule(action, now=now), None, None
@@ -1501,7 +1506,8 @@ def _evaluate(action: SocialAction, *, now: datetime, mode: str = "savepoint") -
       person's tally as read before any lock (``_facts_and_rule``). A payment that pauses nothing is
       written with its counters moved only while they are where the decision needs them (the tally
       unchanged, the campaign and the rule unchanged but for their counters, these within the
-      decision's bounds: ``_counters_add_postgresql``'s guards), so the campaign's row is locked
+      decision's bounds, its merchant's time zone the one its day was taken in:
+      ``_counters_add_guarded``), so the campaign's row is locked
       from that statement to the commit only, not from before the decision. Counters that moved
       past the bounds raise ``_Contended`` (the whole transaction is rolled back and run ``"locked"``);
       any other outcome is decided again on the locked rows, as ``"locked"``. The funds refusing

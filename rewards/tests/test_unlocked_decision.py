@@ -6,16 +6,19 @@ pause, other people's payments taking the budget) makes the action be decided ag
 rows, as if it had come after it; the books stay clean."""
 
 import threading
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import F
 
 from campaigns import services as campaign_services
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
+from merchants.models import Merchant
 from rewards import services as S
-from rewards.models import ActionStatus, Reward, RewardStatus, SocialAction
+from rewards.models import ActionStatus, CampaignDay, Reward, RewardStatus, SocialAction, UserCampaignTally
 from rewards.reasons import Reason
 from rewards.tests.conftest import NOW, login_rule, owner_of
 
@@ -162,4 +165,96 @@ def test_a_payment_whose_counters_still_fit_is_paid_as_decided(
     assert (campaign.spent, campaign.status) == (Decimal("1.00"), CampaignStatus.ACTIVE)
     assert SocialAction.objects.filter(status=ActionStatus.REWARDED).count() == 2
     assert set(Reward.objects.values_list("status", flat=True)) == {RewardStatus.PENDING}
+    _books_are_clean(capsys)
+
+
+def test_a_rule_changed_alone_after_the_read_is_the_rule_that_pays(
+    monkeypatch, make_merchant, make_campaign, make_consumer, capsys
+):
+    """The rule's own columns are compared, not only the campaign's version: its amount changed with
+    nothing else (the campaign's row untouched) is the amount paid."""
+    merchant = make_merchant()
+    campaign = make_campaign(merchant, rules=[login_rule()])
+    rule = RewardRule.objects.get(campaign=campaign)
+    answers = _meanwhile(
+        monkeypatch, lambda: RewardRule.objects.filter(pk=rule.pk).update(amount=Decimal("0.70"))
+    )
+
+    _sign_in(make_consumer("Ana"), merchant)
+
+    assert answers == [False]
+    assert Reward.objects.get().merchant_price == Decimal("0.70")
+    _books_are_clean(capsys)
+
+
+def test_a_rule_s_last_rewards_taken_after_the_read_refuse_the_payment(
+    monkeypatch, make_merchant, make_campaign, make_consumer, capsys
+):
+    """At most 2 sign-ins paid: Ana's was read with none paid; Ben's and Cleo's are paid meanwhile."""
+    merchant = make_merchant()
+    make_campaign(merchant, rules=[login_rule(max_rewards=2)])
+    ben, cleo = make_consumer("Ben"), make_consumer("Cleo")
+    answers = _meanwhile(monkeypatch, lambda: [_sign_in(person, merchant) for person in (ben, cleo)])
+
+    action = _sign_in(make_consumer("Ana"), merchant)
+
+    assert answers == [True, True, False]
+    assert (action.status, action.reason) == (ActionStatus.INELIGIBLE, Reason.RULE_LIMIT_REACHED)
+    assert Reward.objects.count() == 2
+    assert RewardRule.objects.get().rewards_paid == 2
+    _books_are_clean(capsys)
+
+
+def test_the_person_s_tally_moved_after_the_read_is_the_tally_the_cap_measures(
+    monkeypatch, make_merchant, make_campaign, make_consumer, capsys
+):
+    """A cap of 1.00 per person. Ana earned 0.50 (a like); her sign-in (0.50) was read with room for
+    it. Her tally grows by 0.50 meanwhile (written here directly, as a path of the engine would): the
+    sign-in is decided again on the locked tally, which has no room left."""
+    merchant = make_merchant()
+    campaign = make_campaign(
+        merchant,
+        rules=[login_rule(), {"action": "LIKE", "is_enabled": True, "amount": Decimal("0.50")}],
+        user_campaign_cap=Decimal("1.00"),
+    )
+    ana = make_consumer("Ana")
+    assert S.action_record(user=ana, merchant=merchant, action_type="LIKE", now=NOW).status == (
+        ActionStatus.REWARDED
+    )
+    answers = _meanwhile(
+        monkeypatch,
+        lambda: UserCampaignTally.objects.filter(user=ana, campaign=campaign).update(
+            total=F("total") + Decimal("0.50")
+        ),
+    )
+
+    action = _sign_in(ana, merchant)
+
+    assert answers == [False]
+    assert (action.status, action.reason) == (ActionStatus.INELIGIBLE, Reason.PERSON_CAP_REACHED)
+    assert Reward.objects.filter(user=ana).count() == 1
+    capsys.readouterr()
+    call_command("ledger_check")  # the tally was moved by hand: rewards_check would rightly say so
+    assert "All invariants hold." in capsys.readouterr().out
+
+
+def test_a_time_zone_changed_after_the_read_is_the_zone_the_payment_counts_in(
+    monkeypatch, make_merchant, make_campaign, make_consumer, capsys
+):
+    """The caller's merchant (an API key's, kept for seconds) says UTC; the brand moved to Kiritimati
+    (UTC+14) meanwhile: the payment counts on Kiritimati's day (23 November at noon UTC on the 22nd),
+    as a payment decided on the locked campaign and its merchant does."""
+    merchant = make_merchant()
+    campaign = make_campaign(merchant, rules=[login_rule()])
+    answers = _meanwhile(
+        monkeypatch, lambda: Merchant.objects.filter(pk=merchant.pk).update(time_zone="Pacific/Kiritimati")
+    )
+
+    _sign_in(make_consumer("Ana"), merchant)  # the merchant object as it was, in UTC
+
+    assert answers == [False]
+    assert list(CampaignDay.objects.filter(campaign=campaign).values_list("day_date", "rewards")) == [
+        (date(2026, 11, 23), 1)
+    ]
+    assert UserCampaignTally.objects.get(campaign=campaign).day_date == date(2026, 11, 23)
     _books_are_clean(capsys)
