@@ -6,6 +6,7 @@ from importlib import import_module
 from itertools import count
 
 import pytest
+from django.core.management import call_command
 from moneyed import Money
 
 from accounts.models import User
@@ -19,6 +20,7 @@ from tikjoy.tests.factories import NOW, login_rule, share_rule
 
 __all__ = [
     "NOW",
+    "books_are_clean",
     "eur",
     "login_rule",
     "owner_of",
@@ -30,6 +32,15 @@ __all__ = [
 ]
 
 _seq = count(1)
+
+
+def books_are_clean(capsys) -> None:
+    """``ledger_check`` and ``rewards_check`` both clean (what a money test ends with)."""
+    capsys.readouterr()
+    call_command("ledger_check")
+    call_command("rewards_check")
+    out = capsys.readouterr().out
+    assert "All invariants hold." in out and "All reward invariants hold." in out
 
 
 def eur(value) -> Money:

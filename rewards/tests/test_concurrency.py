@@ -5,23 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from campaigns.models import ActionType, CampaignStatus, PauseReason
 from rewards.models import ActionStatus, Reward, SocialAction
 from rewards.services import action_record, snapshot_process
-from rewards.tests.conftest import NOW, share_rule, snapshot, tracked_post
+from rewards.tests.conftest import NOW, books_are_clean, share_rule, snapshot, tracked_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _books_are_clean(capsys) -> None:
-    capsys.readouterr()
-    call_command("ledger_check")
-    call_command("rewards_check")
-    out = capsys.readouterr().out
-    assert "All invariants hold." in out and "All reward invariants hold." in out
 
 
 def _closing(fn):
@@ -77,7 +68,7 @@ def test_200_concurrent_shares_against_a_budget_for_50_pay_exactly_50_and_pause_
     campaign.refresh_from_db()
     assert campaign.spent == Decimal("50.00")
     assert (campaign.status, campaign.pause_reason) == (CampaignStatus.PAUSED, PauseReason.BUDGET)
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_the_same_snapshot_processed_by_10_workers_at_once_pays_once(
@@ -109,7 +100,7 @@ def test_the_same_snapshot_processed_by_10_workers_at_once_pays_once(
     assert sum(1 for r in results if r is not None) == 1
     assert Reward.objects.filter(snapshot=shot).count() == 1
     assert Reward.objects.get(snapshot=shot).merchant_price == Decimal("2.40")
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_different_snapshots_of_one_post_at_once_never_pay_more_than_the_post_earns(
@@ -141,7 +132,7 @@ def test_different_snapshots_of_one_post_at_once_never_pay_more_than_the_post_ea
     engagement = Reward.objects.filter(kind="ENGAGEMENT")
     # the largest snapshot (11,000 views) earns 2.75; whatever the order, no more is paid
     assert sum(r.merchant_price for r in engagement) == Decimal("2.75")
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_30_concurrent_sign_ins_against_funds_for_10_pay_exactly_10_and_nothing_more(
@@ -178,4 +169,4 @@ def test_30_concurrent_sign_ins_against_funds_for_10_pay_exactly_10_and_nothing_
     campaign.refresh_from_db()
     assert (campaign.status, campaign.pause_reason) == (CampaignStatus.PAUSED, PauseReason.FUNDS)
     assert campaign.spent == Decimal("5.00")
-    _books_are_clean(capsys)
+    books_are_clean(capsys)

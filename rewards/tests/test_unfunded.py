@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection
 from moneyed import Money
 
@@ -19,16 +18,8 @@ from merchants.wallet import merchant_top_up_record
 from rewards.models import ActionStatus, Reward, RewardStatus, SocialAction
 from rewards.selectors import unfunded_explanation
 from rewards.services import HOLD_KIND, REWARD_KIND, action_record, unfunded_actions_retry
-from rewards.tests.conftest import NOW, login_rule
+from rewards.tests.conftest import NOW, books_are_clean, login_rule
 from tikjoy.tests.factories import owner_of
-
-
-def _books_are_clean(capsys) -> None:
-    capsys.readouterr()
-    call_command("ledger_check")
-    call_command("rewards_check")
-    out = capsys.readouterr().out
-    assert "All invariants hold." in out and "All reward invariants hold." in out
 
 
 def _top_up(merchant, ops, amount: str, *, ref: str, now=NOW):
@@ -89,7 +80,7 @@ def test_a_top_up_resumes_the_campaign_and_pays_the_refused_action_once(
         _top_up(merchant, ops, "5.00", ref="TOPUP-3", now=NOW + timedelta(hours=3))
     assert unfunded_actions_retry(merchant_id=merchant.pk, now=NOW + timedelta(hours=4)) == {}
     assert Reward.objects.filter(user=ben).count() == 1
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 @pytest.mark.django_db
@@ -109,7 +100,7 @@ def test_an_action_older_than_the_retry_window_is_not_paid_and_the_wallet_says_s
     assert unfunded_explanation(refused, now=late) == (
         "Not paid: Acme's wallet was empty and they did not add funds before 25 November 2026."
     )
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 @pytest.mark.django_db
@@ -178,7 +169,7 @@ def test_a_campaign_the_merchant_paused_waits_for_the_merchant_and_pays_when_res
     refused.refresh_from_db()
     assert refused.status == ActionStatus.REWARDED
     assert Reward.objects.filter(user=ben).count() == 1
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 @pytest.mark.django_db
@@ -205,7 +196,7 @@ def test_an_action_refused_for_the_budget_is_paid_when_the_budget_is_raised_and_
 
     refused.refresh_from_db()
     assert refused.status == ActionStatus.REWARDED
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 @pytest.mark.django_db
@@ -220,7 +211,7 @@ def test_a_campaign_that_ended_pays_nothing_more(ran_dry, ops, django_capture_on
     assert unfunded_explanation(refused, now=NOW + timedelta(hours=1)) == (
         "Not paid: Acme's campaign ran out of money and ended before more arrived."
     )
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -250,7 +241,7 @@ def test_two_top_ups_at_once_pay_a_refused_action_exactly_once(
     assert Reward.objects.count() == 6
     assert all(Reward.objects.filter(user=p).count() == 1 for p in people)
     assert Campaign.objects.get().status == CampaignStatus.ACTIVE
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_the_ledger_kinds_the_runway_counts_are_the_engines():

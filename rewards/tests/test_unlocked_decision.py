@@ -20,17 +20,9 @@ from merchants.models import Merchant
 from rewards import services as S
 from rewards.models import ActionStatus, CampaignDay, Reward, RewardStatus, SocialAction, UserCampaignTally
 from rewards.reasons import Reason
-from rewards.tests.conftest import NOW, login_rule, owner_of
+from rewards.tests.conftest import NOW, books_are_clean, login_rule, owner_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _books_are_clean(capsys) -> None:
-    capsys.readouterr()
-    call_command("ledger_check")
-    call_command("rewards_check")
-    out = capsys.readouterr().out
-    assert "All invariants hold." in out and "All reward invariants hold." in out
 
 
 def _meanwhile(monkeypatch, change) -> list[bool]:
@@ -94,7 +86,7 @@ def test_a_rule_edited_after_the_read_is_the_rule_that_pays(
     assert (rule.rewards_paid, rule.spent) == (1, Decimal("0.80"))
     campaign.refresh_from_db()
     assert campaign.spent == Decimal("0.80")
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_a_campaign_paused_after_the_read_pays_nothing(
@@ -115,7 +107,7 @@ def test_a_campaign_paused_after_the_read_pays_nothing(
     assert not Reward.objects.exists()
     campaign.refresh_from_db()
     assert (campaign.status, campaign.spent) == (CampaignStatus.PAUSED, Decimal("0.00"))
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_payments_that_take_the_budget_after_the_read_leave_the_last_payment_to_the_locked_decision(
@@ -144,7 +136,7 @@ def test_payments_that_take_the_budget_after_the_read_leave_the_last_payment_to_
     campaign.refresh_from_db()
     assert campaign.spent == Decimal("1.50")
     assert (campaign.status, campaign.pause_reason) == (CampaignStatus.PAUSED, PauseReason.BUDGET)
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_a_payment_whose_counters_still_fit_is_paid_as_decided(
@@ -165,7 +157,7 @@ def test_a_payment_whose_counters_still_fit_is_paid_as_decided(
     assert (campaign.spent, campaign.status) == (Decimal("1.00"), CampaignStatus.ACTIVE)
     assert SocialAction.objects.filter(status=ActionStatus.REWARDED).count() == 2
     assert set(Reward.objects.values_list("status", flat=True)) == {RewardStatus.PENDING}
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_a_rule_changed_alone_after_the_read_is_the_rule_that_pays(
@@ -184,7 +176,7 @@ def test_a_rule_changed_alone_after_the_read_is_the_rule_that_pays(
 
     assert answers == [False]
     assert Reward.objects.get().merchant_price == Decimal("0.70")
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_a_rule_s_last_rewards_taken_after_the_read_refuse_the_payment(
@@ -202,7 +194,7 @@ def test_a_rule_s_last_rewards_taken_after_the_read_refuse_the_payment(
     assert (action.status, action.reason) == (ActionStatus.INELIGIBLE, Reason.RULE_LIMIT_REACHED)
     assert Reward.objects.count() == 2
     assert RewardRule.objects.get().rewards_paid == 2
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_the_person_s_tally_moved_after_the_read_is_the_tally_the_cap_measures(
@@ -257,4 +249,4 @@ def test_a_time_zone_changed_after_the_read_is_the_zone_the_payment_counts_in(
         (date(2026, 11, 23), 1)
     ]
     assert UserCampaignTally.objects.get(campaign=campaign).day_date == date(2026, 11, 23)
-    _books_are_clean(capsys)
+    books_are_clean(capsys)
