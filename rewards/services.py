@@ -1414,7 +1414,8 @@ def _facts_and_rule(
     """``_facts``, ``_campaign_and_rule``, the counts of the action's risk signals (``rewards.risk``, as
     of the action) and the person's tally in that campaign (None: none yet): on PostgreSQL in one
     statement (the risk's scalar subqueries beside the facts', the live campaign and its rule joined to
-    the merchant, ``LATERAL``, and the tally to them: four round trips fewer on every action), elsewhere
+    the merchant, ``LATERAL``, and the tally to them: three round trips fewer on every action, four on a
+    person's first in the campaign, whose tally is created by ``_counters_add_guarded``), elsewhere
     the two reads (the risk's counts None: ``action_risk`` reads them; the tally None: read locked).
     Nothing here is locked: ``_evaluate`` pays on it only while the counters stay where the decision
     needs them (``_counters_add_guarded``)."""
