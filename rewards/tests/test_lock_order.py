@@ -14,14 +14,13 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from campaigns import services as campaign_services
 from campaigns.models import ActionType, Campaign, RewardRule
 from rewards import services as S
 from rewards.models import Reward, RewardKind, RewardStatus
-from rewards.tests.conftest import NOW, login_rule, snapshot, tracked_post
+from rewards.tests.conftest import NOW, books_are_clean, login_rule, snapshot, tracked_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,13 +104,6 @@ def _a_backend_waits_on_a_lock(*, within: float) -> bool:
     return False
 
 
-def _checks_are_clean(capsys) -> None:
-    call_command("ledger_check")
-    call_command("rewards_check")
-    out = capsys.readouterr().out
-    assert "All invariants hold." in out and "All reward invariants hold." in out
-
-
 def _shared_post(merchant, campaign, user):
     post = tracked_post(user, campaign)
     S.action_record(
@@ -155,7 +147,7 @@ def test_a_snapshot_racing_the_reversal_of_its_shares_reward_waits_instead_of_de
     assert share_reward.status == RewardStatus.REVERSED
     # The reversal made the share ineligible first: its engagement is not paid.
     assert not Reward.objects.filter(kind=RewardKind.ENGAGEMENT).exists()
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_a_reversal_racing_a_snapshot_of_the_same_share_waits_and_takes_back_what_it_paid(
@@ -180,7 +172,7 @@ def test_a_reversal_racing_a_snapshot_of_the_same_share_waits_and_takes_back_wha
     engagement = Reward.objects.get(kind=RewardKind.ENGAGEMENT)
     assert engagement.merchant_price == Decimal("1.00")
     assert set(Reward.objects.values_list("status", flat=True)) == {RewardStatus.REVERSED}
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_approving_a_held_reward_racing_a_snapshot_of_its_post_waits(
@@ -206,7 +198,7 @@ def test_approving_a_held_reward_racing_a_snapshot_of_its_post_waits(
     held.refresh_from_db()
     assert held.status == RewardStatus.PENDING
     assert Reward.objects.filter(kind=RewardKind.ENGAGEMENT).count() == 1
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_a_ban_racing_an_ops_reversal_reverses_each_reward_once(
@@ -231,7 +223,7 @@ def test_a_ban_racing_an_ops_reversal_reverses_each_reward_once(
     assert share_reward.reason == "ops"  # reversed once, by the first
     campaign.refresh_from_db()
     assert campaign.spent == Decimal("0.00")
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_editing_the_rules_of_a_live_campaign_while_paying_waits_instead_of_deadlocking(
@@ -256,7 +248,7 @@ def test_editing_the_rules_of_a_live_campaign_while_paying_waits_instead_of_dead
     assert waited and not race.errors
     assert Reward.objects.get().merchant_price == Decimal("0.50")  # paid on the rule as it was
     assert RewardRule.objects.get(campaign=campaign).amount == Decimal("0.60")
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_a_ban_does_not_deadlock_with_a_payment_on_another_campaign(
@@ -282,7 +274,7 @@ def test_a_ban_does_not_deadlock_with_a_payment_on_another_campaign(
     assert not race.errors
     assert set(Reward.objects.filter(user=ana).values_list("status", flat=True)) == {RewardStatus.REVERSED}
     assert Reward.objects.get(user=ben).status == RewardStatus.PENDING
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_two_snapshot_batches_of_one_campaign_wait_for_each_other_and_never_deadlock(
@@ -314,7 +306,7 @@ def test_two_snapshot_batches_of_one_campaign_wait_for_each_other_and_never_dead
     assert Reward.objects.filter(kind=RewardKind.ENGAGEMENT).count() == 2
     lost = [r.getMessage() for r in caplog.records if "lost a race" in r.getMessage()]
     assert not lost, lost
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 def test_reversing_a_share_locks_its_engagement_rewards_before_any_posting(
@@ -343,4 +335,4 @@ def test_reversing_a_share_locks_its_engagement_rewards_before_any_posting(
     late = [sql[:90] for sql in sent[first_posting:] if "FOR UPDATE" in sql and "wallets_" not in sql]
     assert not late, f"engine rows locked after the ledger's: {late}"
     assert set(Reward.objects.values_list("status", flat=True)) == {RewardStatus.REVERSED}
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)

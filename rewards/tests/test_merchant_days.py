@@ -25,8 +25,8 @@ from rewards import reports
 from rewards.models import ActionStatus, CampaignDay, PostEngagementDay, Reward, UserCampaignTally
 from rewards.reconciliation import rewards_report
 from rewards.services import action_record, merchant_days_rebuild, reward_reverse
-from rewards.tests.conftest import owner_of, share_rule, snapshot, tracked_post
-from rewards.tests.test_lock_order import Interleaving, _checks_are_clean
+from rewards.tests.conftest import books_are_clean, owner_of, share_rule, snapshot, tracked_post
+from rewards.tests.test_lock_order import Interleaving
 from tikjoy.tests.factories import response_text
 
 SHARE_ONLY = [share_rule(amount=Decimal("1.00"), per_1000_views=0, per_like=0, per_comment=0, per_share=0)]
@@ -312,7 +312,7 @@ def test_the_recount_waits_for_a_payment_in_progress_and_counts_it(
     assert not race.errors
     # In Los Angeles both shares (06:30 and 07:30 on the 23rd there) are on one day.
     assert _days(campaign) == {EVENING: (2, Decimal("2.00"))}
-    _checks_are_clean(capsys)
+    books_are_clean(capsys)
 
 
 @pytest.mark.django_db
