@@ -49,7 +49,7 @@ from billing.selectors import SECTION_TITLES, _line_label
 from billing.vat import split_gross, vat_treatment
 from merchants.countries import country_language, country_time_zone
 from merchants.models import BankTransfer, Merchant
-from tikjoy.scale_data import _insert, _max_id, _quote, _setval, _sql
+from tikjoy.scale_data import _insert, _max_id, _quote, _setval, _sql, _txn_time
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction
 
 CURRENCY = "EUR"
@@ -210,6 +210,7 @@ def _ledger(*, merchant: Merchant, owner: User, run: str, n: int, months: list[M
                 "account_id": account,
                 "amount": amount,
                 "currency": f"'{CURRENCY}'",
+                "created_at": _txn_time(f"{t0} + p.p"),
             },
             "FROM bill_pair p ORDER BY p.p",
         )
@@ -238,6 +239,7 @@ def _ledger(*, merchant: Merchant, owner: User, run: str, n: int, months: list[M
                 "account_id": account,
                 "amount": amount,
                 "currency": f"'{CURRENCY}'",
+                "created_at": _txn_time(txn),
             },
             f"FROM bill_pair p CROSS JOIN generate_series(1, {CHATS}) AS c ORDER BY p.p, c",
         )

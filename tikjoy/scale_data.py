@@ -119,6 +119,12 @@ def _insert(model: type[Model], given: dict[str, str], source: str, params: list
         return cursor.rowcount
 
 
+def _txn_time(txn: str) -> str:
+    """The time of the ledger transaction ``txn`` (an SQL expression of its id), for an entry: the
+    entry's BEFORE INSERT trigger would copy it, but the builders load with the row triggers off."""
+    return f"(SELECT t.created_at FROM wallets_transaction t WHERE t.id = {txn})"  # noqa: S608 - built here
+
+
 def _quote(text: str) -> str:
     """A text as an SQL string literal (for text the builder itself writes)."""
     return "'" + text.replace("'", "''").replace("%", "%%") + "'"
@@ -578,6 +584,9 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
         step("ledger accounts and transactions")
         credit = f"{t0} + (w.id - {r0})"
         decision = f"{t0} + {n_rewards} + (w.id - {r0})"
+        # Each entry carries its transaction's time (as wallets_post copies it; the trigger that
+        # would copy it is off for the load): the credit's is the reward's, the decision's its decision's.
+        at = {credit: "w.created_at", decision: "w.decided_at"}
         legs = [
             # the credit: merchant funds -> person's pending + platform's pending margin
             (credit, str(funds.pk), "-w.merchant_price", ""),
@@ -603,6 +612,7 @@ def build(*, rewards: int, now: datetime, log=print) -> ScaleData:
                     "account_id": account,
                     "amount": amount,
                     "currency": f"'{currency}'",
+                    "created_at": at[txn],
                 },
                 f"FROM rewards_reward w WHERE w.id > {r0} AND {amount} <> 0{where} ORDER BY w.id",
             )

@@ -59,7 +59,7 @@ from api.services import api_key_create
 from merchants.models import Merchant
 from payouts.models import BankAccount, Payout, PayoutBatch, PayoutEvent
 from payouts.services import iban_hash
-from tikjoy.scale_data import _insert, _max_id, _quote, _setval, _sql
+from tikjoy.scale_data import _insert, _max_id, _quote, _setval, _sql, _txn_time
 from wallets.models import NEGATIVE_ALLOWED, PLATFORM, Account, Entry, Purpose, Transaction
 from wallets.services import account_for
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -113,6 +113,7 @@ def _entries(txn: str, account: str, amount: str, source: str) -> int:
             "account_id": account,
             "amount": amount,
             "currency": "x.currency",
+            "created_at": _txn_time(txn),
         },
         source,
     )

@@ -99,6 +99,18 @@ def ledger_report() -> LedgerReport:
                 )
             )
         cursor.execute(
+            "SELECT e.id, e.created_at, t.id, t.created_at FROM wallets_entry e "
+            "JOIN wallets_transaction t ON t.id = e.transaction_id "
+            "WHERE e.created_at IS DISTINCT FROM t.created_at ORDER BY e.id"
+        )
+        for entry_id, entry_at, txn_id, txn_at in cursor.fetchall():
+            # The account's history is read in the entries' time order (wallets_entry_account_time).
+            report.violations.append(
+                Violation(
+                    "time", f"entry #{entry_id} dated {entry_at} but its transaction #{txn_id} {txn_at}"
+                )
+            )
+        cursor.execute(
             "SELECT t.id FROM wallets_transaction t LEFT JOIN wallets_entry e ON e.transaction_id = t.id "
             "GROUP BY t.id HAVING COUNT(e.id) < 2 ORDER BY t.id"
         )

@@ -135,6 +135,24 @@ def test_ledger_check_reports_a_stored_balance_that_disagrees_with_its_entries(m
     assert f"account #{account.pk}: stored balance 9.00 but its entries sum to 4.00" in err
 
 
+def test_ledger_check_reports_an_entry_dated_otherwise_than_its_transaction(make_user, funded, capsys):
+    """A set-based writer with the row triggers off (bench_scale's builders) must copy the time itself."""
+    account = funded(make_user(), "4.00")
+    entry = account.entries.get()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")  # the append-only trigger off
+        cursor.execute(
+            "UPDATE wallets_entry SET created_at = created_at - interval '1 day' WHERE id = %s", [entry.pk]
+        )
+
+    with pytest.raises(CommandError, match="1 ledger invariant violation"):
+        call_command("ledger_check")
+
+    err = capsys.readouterr().err
+    assert f"VIOLATION [time] entry #{entry.pk} dated " in err
+    assert f"but its transaction #{entry.transaction_id} " in err
+
+
 def test_transfer_keeps_working_alongside_the_triggers(make_user, funded):
     source = funded(make_user(), "2.00")
     destination = account_for(owner=make_user(), purpose=Purpose.USER_PENDING, currency="EUR")
