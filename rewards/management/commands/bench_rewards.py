@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from moneyed import Money
 
@@ -29,7 +30,7 @@ from campaigns.models import ActionType
 from core.benchmarking import pgbench_tps, run_in_processes, server_description
 from merchants import services as merchant_services
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
-from rewards.models import ActionStatus, Reward, SocialAction
+from rewards.models import ActionStatus, MerchantConsumer, Reward, SocialAction
 from rewards.services import action_key, snapshots_process
 from social.models import EngagementSnapshot, TrackedPost
 from social.services import EngagementCounts, engagement_snapshots_record
@@ -180,6 +181,24 @@ class Command(BaseCommand):
                 )
                 for p in tracked
             ]
+        )
+        # ... with each person's figures for the merchant, which action_record keeps beside each
+        # action (rewards_check compares them with the actions).
+        MerchantConsumer.objects.bulk_create(
+            MerchantConsumer(
+                merchant=merchant,
+                user_id=row["user_id"],
+                actions=row["n"],
+                first_at=row["first"],
+                last_at=row["last"],
+                joined_at=row["joined"],
+            )
+            for row in SocialAction.objects.filter(merchant=merchant)
+            .values("user_id")
+            .annotate(
+                n=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"), joined=Min("created_at")
+            )
+            .order_by()
         )
         rng = random.Random(run)  # noqa: S311 - benchmark data
         snapshots = []
