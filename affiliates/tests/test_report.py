@@ -216,3 +216,21 @@ def test_a_report_that_fits_one_page_has_no_page_links(client, history):
     client.force_login(owner_of(history["program"].merchant))
     page = client.get("/console/affiliates/report/?group=sub_id").content.decode()
     assert _shown_rows(page) == ["bio", "story"] and 'data-testid="report-pages"' not in page
+
+
+def test_the_reports_chart_is_styled_on_each_of_its_three_pages(client, history, ops):
+    """The chart's rules were in the site's stylesheet only: the console and /ops/ (Django's admin
+    styles) showed a numbered list with each bar the page's whole width under its day."""
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    program = history["program"]
+    pages = [
+        (history["affiliate"].user, f"/affiliates/{program.pk}/report/"),
+        (owner_of(program.merchant), "/console/affiliates/report/"),
+        (ops, f"/ops/affiliates/program/{program.pk}/report/"),
+    ]
+    for person, url in pages:
+        client.force_login(person)
+        page = client.get(url).content.decode()
+        assert 'data-testid="payout-chart"' in page, url
+        assert '<link rel="stylesheet" href="/static/affiliates/performance.css">' in page, url
