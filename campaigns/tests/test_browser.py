@@ -36,6 +36,31 @@ def test_the_rule_editor_recomputes_the_example_as_the_merchant_types(page, merc
     assert not [e for e in errors if "Content Security Policy" in e]
 
 
+def test_every_field_of_the_campaign_form_keeps_to_its_card_on_a_phone(page, merchant, owner, make_campaign):
+    """Django sizes a form row to the screen less 30 px; the console's cards are narrower, so at 390 px
+    the rules' inputs and their help text ran past the card's edge, cut off (a newcomer's finding)."""
+    campaign = make_campaign(merchant)
+    sign_in(page, owner.email)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    for url in (
+        reverse("console:campaigns_campaign_change", args=[campaign.pk]),
+        reverse("console:campaigns_campaign_add"),
+    ):
+        page.goto(url)
+        past = page.evaluate(
+            """() => [...document.querySelectorAll('#content-main .form-row *')].filter(e => {
+                 const r = e.getBoundingClientRect();
+                 const card = e.closest('fieldset, .inline-related').getBoundingClientRect();
+                 return r.width > 0 && r.right > card.right + 1;
+               }).map(e => `${e.tagName} ${e.getAttribute('name') || e.className}`)"""
+        )
+        assert past == [], (url, past)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+        per_like = page.locator('input[name$="-per_like"]').first
+        assert per_like.is_visible() and per_like.bounding_box()["width"] >= 150, url
+
+
 def test_a_consumer_copies_a_videos_caption_on_the_brand_page(page, merchant, owner):
     from campaigns import services
 
