@@ -124,13 +124,14 @@ from rewards.reasons import (
 )
 from rewards.risk import action_risk, engagement_risk_for, risk_counts_read, risk_counts_sql
 from rewards.rollups import days_rebuild
-from rewards.selectors import unfunded_explanation
+from rewards.selectors import reward_reason_for_user, unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.services import engagement_gains_of_post, tracked_posts_watch
 from social.signals import EngagementGain
 from subscriptions.benefits import NO_BENEFITS, Benefits
 from subscriptions.selectors import benefits_for_users
 from wallets.debts import debt_incur, debt_owed, debt_repay
+from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Entry, Purpose, partition_key
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 from webhooks.models import EventType
@@ -1357,25 +1358,57 @@ def action_claim(
 
 
 def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> str:
-    brand = action.merchant.brand_name
+    """What became of a claimed like or comment, in the consumer's language (``what``: "like" or
+    "comment", each sentence written for each, as languages name them differently)."""
+    like = what == "like"
     if reward is not None and reward.status == RewardStatus.PENDING:
-        until = date_format(timezone.localtime(reward.available_at), "DATE_FORMAT")
-        return f"Your reward of {reward.user_money} for that {what} is pending in your wallet until {until}."
+        values = {
+            "amount": money_text(reward.user_money),
+            "day": date_format(timezone.localtime(reward.available_at), "DATE_FORMAT"),
+        }
+        if like:
+            return (
+                gettext("Your reward of %(amount)s for that like is pending in your wallet until %(day)s.")
+                % values
+            )
+        return (
+            gettext("Your reward of %(amount)s for that comment is pending in your wallet until %(day)s.")
+            % values
+        )
     if reward is not None and reward.status == RewardStatus.CONFIRMED:
-        return f"Your reward of {reward.user_money} for that {what} is available in your wallet."
+        values = {"amount": money_text(reward.user_money)}
+        if like:
+            return gettext("Your reward of %(amount)s for that like is available in your wallet.") % values
+        return gettext("Your reward of %(amount)s for that comment is available in your wallet.") % values
     if reward is not None and reward.status == RewardStatus.REVERSED:
-        return f"Your reward for that {what} was reversed: {reward.reason}"
+        values = {"reason": reward_reason_for_user(reward)}
+        if like:
+            return gettext("Your reward for that like was reversed: %(reason)s") % values
+        return gettext("Your reward for that comment was reversed: %(reason)s") % values
     if reward is not None or action.status == ActionStatus.HELD:
-        return "We are checking this reward; you'll see the outcome in your wallet."
+        return gettext("We are checking this reward; you'll see the outcome in your wallet.")
     if action.status == ActionStatus.UNFUNDED:
-        return unfunded_explanation(action) or f"Nothing was paid: {brand} ran out of funds."
+        return unfunded_explanation(action) or gettext("Nothing was paid: %(brand)s ran out of funds.") % {
+            "brand": action.merchant.brand_name
+        }
     if action.status == ActionStatus.INELIGIBLE and action.reason == Reason.DAILY_CAP_REACHED:
-        return f"Nothing was paid for that {what}: you had reached the campaign's daily limit that day."
+        if like:
+            return gettext(
+                "Nothing was paid for that like: you had reached the campaign's daily limit that day."
+            )
+        return gettext(
+            "Nothing was paid for that comment: you had reached the campaign's daily limit that day."
+        )
     if action.reason in NOT_PAID:  # the consumer's words for the engine's reason (rewards.reasons)
         return action_explain(action, reader=Reader.CONSUMER).text
-    if action.status_detail:
-        return f"Nothing was paid for that {what}: {action.status_detail}"
-    return f"Your {what} was recorded; the campaign pays nothing for it."
+    if action.status_detail:  # an action recorded before the reasons had codes: its stored sentence
+        values = {"detail": action.status_detail}
+        if like:
+            return gettext("Nothing was paid for that like: %(detail)s") % values
+        return gettext("Nothing was paid for that comment: %(detail)s") % values
+    if like:
+        return gettext("Your like was recorded; the campaign pays nothing for it.")
+    return gettext("Your comment was recorded; the campaign pays nothing for it.")
 
 
 def _facts(action: SocialAction) -> dict:

@@ -34,13 +34,44 @@ def test_a_consumer_who_joined_claims_a_like_and_sees_it_pending(client, brand, 
     again = client.post(f"/b/{brand.slug}/claim/like/", follow=True)
 
     assert "I liked a post" in page
-    assert "Thanks! Your reward of €\xa00.04 for that like is pending in your wallet until " in (
+    assert "Thanks! Your reward of €0.04 for that like is pending in your wallet until " in (
         response.content.decode()
     )
     assert Reward.objects.get(user=ana).status == RewardStatus.PENDING
     assert Reward.objects.get(user=ana).merchant_price == Decimal("0.05")
     assert again.status_code == 200
     assert SocialAction.objects.filter(user=ana).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "told"),
+    [
+        ("de", "Danke! Deine Prämie von 0,04\xa0€ für dieses Like ist bis "),
+        (
+            "fr",
+            "Merci\xa0! Votre récompense de 0,04\xa0€ pour ce j\u2019aime est en attente dans votre portefeuille jusqu\u2019au ",
+        ),
+        ("it", "Grazie! Il tuo premio di 0,04\xa0€ per quel like è in attesa nel tuo portafoglio fino al "),
+        (
+            "es",
+            "¡Gracias! Tu recompensa de 0,04\xa0€ por ese me gusta está pendiente en tu monedero hasta el ",
+        ),
+    ],
+)
+def test_a_consumer_is_told_what_became_of_a_claim_in_their_language(
+    client, brand, make_consumer, language, told
+):
+    """The outcome was English whatever the page's language, its amount "€ 0.04" (py-moneyed's own
+    format) where the wallet beside it wrote "0,04 €"."""
+    ana = make_consumer("Ana")
+    consent_give(user=ana, merchant=brand, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(ana)
+
+    page = client.post(f"/b/{brand.slug}/claim/like/", follow=True, HTTP_ACCEPT_LANGUAGE=language)
+
+    text = page.content.decode()
+    assert told in text.replace("&#x27;", "\u2019"), text[text.find("messages") : text.find("messages") + 400]
+    assert "Your reward" not in text and "€\xa00.04" not in text
 
 
 def test_once_a_like_is_claimed_the_brand_page_offers_it_no_more(client, brand, make_consumer):
@@ -85,7 +116,7 @@ def test_claiming_a_like_again_says_nothing_new_was_paid_and_what_became_of_the_
     assert (
         "Nothing new was paid: Acme rewards one like per person, and you told us about yours on "
     ) in again
-    assert "Your reward of €\xa00.04 for that like is pending in your wallet until" in again
+    assert "Your reward of €0.04 for that like is pending in your wallet until" in again
     assert Reward.objects.filter(user=ana).count() == 1
 
 

@@ -75,7 +75,7 @@ def test_a_like_claim_is_a_fixed_number_of_queries(client, brand, person, django
     like = Reward.objects.get(user=person, action_type="LIKE")
     assert (like.status, like.merchant_price) == (RewardStatus.PENDING, Decimal("0.05"))
     page = client.get("/wallet/").content.decode()
-    assert "Thanks! Your reward of €\xa00.04 for that like is pending in your wallet until " in page
+    assert "Thanks! Your reward of €0.04 for that like is pending in your wallet until " in page
     call_command("ledger_check")
     call_command("rewards_check")
 
