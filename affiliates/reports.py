@@ -22,16 +22,36 @@ PAGE_ROWS = 100
 
 
 def report_context(request: HttpRequest, *, program: Program, affiliate: Affiliate | None = None) -> dict:
-    """The report and the page of its rows asked for (``?page=``); days and months open on their
-    latest page, links and sub-ids on their first. The totals are the whole report's."""
+    """The report and the page of its rows asked for (``?page=``), each page in the report's order.
+    Links and sub-ids are paged from the first; days and months from the latest (page 1: the latest
+    ``PAGE_ROWS`` days, a full page; page 2 the ones before), so the report opens on what happened
+    lately. The totals are the whole report's."""
     report = selectors.performance(program=program, group=report_group(request), affiliate=affiliate)
-    paginator = Paginator(report["rows"], PAGE_ROWS)
+    rows = report["rows"]
     latest_first = report["group"] in {"day", "month"}
-    page = paginator.get_page(request.GET.get("page") or (paginator.num_pages if latest_first else 1))
+    paginator = Paginator(rows[::-1] if latest_first else rows, PAGE_ROWS)
+    page = paginator.get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    count = paginator.count
+    if latest_first:
+        shown.reverse()
+        pager = {
+            "first": count - page.end_index() + 1,
+            "last": count - page.start_index() + 1,
+            "before": page.next_page_number() if page.has_next() else None,
+            "after": page.previous_page_number() if page.has_previous() else None,
+        }
+    else:
+        pager = {
+            "first": page.start_index(),
+            "last": page.end_index(),
+            "before": page.previous_page_number() if page.has_previous() else None,
+            "after": page.next_page_number() if page.has_next() else None,
+        }
     return {
         "report": report,
-        "rows": page.object_list,
-        "page": page,
+        "rows": shown,
+        "pager": {**pager, "count": count, "pages": paginator.num_pages},
         "program": program,
         "groups": list(selectors.GROUP_LABELS.items()),
         "group_label": selectors.GROUP_LABELS[report["group"]],

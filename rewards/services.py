@@ -121,10 +121,11 @@ from rewards.reasons import (
     moment_param,
     money_param,
     reason_detail,
+    reward_reason_text,
 )
 from rewards.risk import action_risk, engagement_risk_for, risk_counts_read, risk_counts_sql
 from rewards.rollups import days_rebuild
-from rewards.selectors import reward_reason_for_user, unfunded_explanation
+from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.services import engagement_gains_of_post, tracked_posts_watch
 from social.signals import EngagementGain
@@ -1381,10 +1382,14 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
             return gettext("Your reward of %(amount)s for that like is available in your wallet.") % values
         return gettext("Your reward of %(amount)s for that comment is available in your wallet.") % values
     if reward is not None and reward.status == RewardStatus.REVERSED:
-        values = {"reason": reward_reason_for_user(reward)}
+        reason = reward_reason_text(reward.reason)  # the engine's own reasons in the reader's language
+        if not reason:
+            if like:
+                return gettext("Your reward for that like was reversed.")
+            return gettext("Your reward for that comment was reversed.")
         if like:
-            return gettext("Your reward for that like was reversed: %(reason)s") % values
-        return gettext("Your reward for that comment was reversed: %(reason)s") % values
+            return gettext("Your reward for that like was reversed: %(reason)s") % {"reason": reason}
+        return gettext("Your reward for that comment was reversed: %(reason)s") % {"reason": reason}
     if reward is not None or action.status == ActionStatus.HELD:
         return gettext("We are checking this reward; you'll see the outcome in your wallet.")
     if action.status == ActionStatus.UNFUNDED:

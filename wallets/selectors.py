@@ -98,32 +98,33 @@ def ledger_report() -> LedgerReport:
                     f"entry #{entry_id} in {entry_currency} on account #{account_id} in {account_currency}",
                 )
             )
-        # SQLite keeps times as text, one instant written "08:00:00" or "09:00:00+01:00": compared as
-        # instants there (julianday, to the millisecond), as timestamps on PostgreSQL.
+        # One walk of the transactions and their entries for two invariants: at least two entries,
+        # and each dated as its transaction (the account's history is read in the entries' time
+        # order, wallets_entry_account_time). SQLite keeps times as text, one instant written
+        # "08:00:00" or "09:00:00+01:00": compared as instants there (julianday, to the millisecond).
         differs = (
             "e.created_at IS DISTINCT FROM t.created_at"
             if connection.vendor == "postgresql"
             else "julianday(e.created_at) IS NOT julianday(t.created_at)"
         )
         cursor.execute(
-            "SELECT e.id, e.created_at, t.id, t.created_at FROM wallets_entry e "  # noqa: S608 - fixed SQL
-            f"JOIN wallets_transaction t ON t.id = e.transaction_id WHERE {differs} ORDER BY e.id"
+            f"SELECT t.id, t.created_at, COUNT(e.id), SUM(CASE WHEN {differs} THEN 1 ELSE 0 END) "  # noqa: S608 - fixed SQL
+            "FROM wallets_transaction t LEFT JOIN wallets_entry e ON e.transaction_id = t.id "
+            f"GROUP BY t.id, t.created_at HAVING COUNT(e.id) < 2 OR SUM(CASE WHEN {differs} THEN 1 ELSE 0 END) > 0 "
+            "ORDER BY t.id"
         )
-        for entry_id, entry_at, txn_id, txn_at in cursor.fetchall():
-            # The account's history is read in the entries' time order (wallets_entry_account_time).
-            report.violations.append(
-                Violation(
-                    "time", f"entry #{entry_id} dated {entry_at} but its transaction #{txn_id} {txn_at}"
+        for txn_id, txn_at, entries, misdated in cursor.fetchall():
+            if entries < 2:
+                report.violations.append(
+                    Violation("entries", f"transaction #{txn_id} has fewer than two entries")
                 )
-            )
-        cursor.execute(
-            "SELECT t.id FROM wallets_transaction t LEFT JOIN wallets_entry e ON e.transaction_id = t.id "
-            "GROUP BY t.id HAVING COUNT(e.id) < 2 ORDER BY t.id"
-        )
-        for (txn_id,) in cursor.fetchall():
-            report.violations.append(
-                Violation("entries", f"transaction #{txn_id} has fewer than two entries")
-            )
+            if misdated:
+                report.violations.append(
+                    Violation(
+                        "time",
+                        f"transaction #{txn_id} of {txn_at}: {misdated} of its entries dated otherwise",
+                    )
+                )
     return report
 
 

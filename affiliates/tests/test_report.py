@@ -206,6 +206,10 @@ def test_a_report_of_many_rows_comes_a_page_at_a_time_with_the_totals_of_all(cli
     days = client.get("/console/affiliates/report/?group=day").content.decode()
     assert _shown_rows(days) == [f"{day(31):%-d %b %Y}"]  # the latest day first
     assert "Rows 2 to 2 of 2" in days and "€117.50" in days.split('data-testid="totals"')[1]
+    assert 'href="?group=day&amp;page=2" rel="prev"' in days and 'rel="next"' not in days
+    earlier = client.get("/console/affiliates/report/?group=day&page=2").content.decode()
+    assert _shown_rows(earlier) == [f"{day(0):%-d %b %Y}"] and "Rows 1 to 1 of 2" in earlier
+    assert 'href="?group=day&amp;page=1" rel="next"' in earlier
 
     for hostile in ("0", "-1", "99", "x", "1e9"):  # any page asked for is a page, never an error
         response = client.get(f"/console/affiliates/report/?group=sub_id&page={hostile}")
@@ -234,3 +238,21 @@ def test_the_reports_chart_is_styled_on_each_of_its_three_pages(client, history,
         page = client.get(url).content.decode()
         assert 'data-testid="payout-chart"' in page, url
         assert '<link rel="stylesheet" href="/static/affiliates/performance.css">' in page, url
+
+
+def test_the_days_open_on_a_full_page_of_the_latest(client, history, monkeypatch):
+    """Paged from the oldest, a report of 3 days in pages of 2 opened on its last page: the latest
+    day alone ("Rows 3 to 3 of 3", a one-bar chart). Paged from the latest, it opens on two days."""
+    from affiliates import reports
+
+    monkeypatch.setattr(reports, "PAGE_ROWS", 2)
+    affiliate_click_make(history["affiliate"], visitor="v9", at=day(5))  # a third day with a click
+    client.force_login(owner_of(history["program"].merchant))
+
+    page = client.get("/console/affiliates/report/?group=day").content.decode()
+
+    assert _shown_rows(page) == [f"{day(5):%-d %b %Y}", f"{day(31):%-d %b %Y}"]  # in the report's order
+    assert "Rows 2 to 3 of 3" in page
+    assert page.split('data-testid="payout-chart"')[1].split("</figure>")[0].count("<li") == 2
+    earlier = client.get("/console/affiliates/report/?group=day&page=2").content.decode()
+    assert _shown_rows(earlier) == [f"{day(0):%-d %b %Y}"] and "Rows 1 to 1 of 3" in earlier
