@@ -50,6 +50,17 @@ def parse_id(prefix: str, value: str) -> int:
     return int(number)
 
 
+class ApiJSONParser(JSONParser):
+    """DRF's JSON parser, with JSON nested too deep for ``json.loads`` (a ``RecursionError``, about a
+    thousand levels: a few kB of ``[``) refused as malformed (400) instead of a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(gettext("The JSON nests too deeply.")) from None
+
+
 class ProblemJSONRenderer(JSONRenderer):
     media_type = "application/problem+json"
 
@@ -58,7 +69,7 @@ class ApiView(APIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [KeyScope]
     renderer_classes = [JSONRenderer, ProblemJSONRenderer]
-    parser_classes = [JSONParser]
+    parser_classes = [ApiJSONParser]
     required_scopes: dict[str, str] = {}
 
     def get_exception_handler(self):

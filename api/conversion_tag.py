@@ -76,7 +76,7 @@ def tag_conversion(request: HttpRequest) -> HttpResponse:
         return _answer({"status": "invalid", "error": "The report is too large."}, status=400)
     try:
         data = json.loads(request.body.decode() or "{}")
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
         return _answer({"status": "invalid", "error": "Send JSON."}, status=400)
     if not isinstance(data, dict):
         return _answer({"status": "invalid", "error": "Send a JSON object."}, status=400)

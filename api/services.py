@@ -438,7 +438,7 @@ class IdempotencyMismatch(DomainError):
 def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(body or b"{}"), sort_keys=True, separators=(",", ":")).encode()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep for json.loads: the bytes as sent
         canonical = body
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 

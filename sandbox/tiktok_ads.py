@@ -41,7 +41,7 @@ def _create(request: HttpRequest, kind: str, required: list[str], make) -> JsonR
         return _envelope(code=40001, message="Access token is incorrect or has been revoked.", status=200)
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return _envelope(code=40002, message="The request body is not JSON.")
     missing = [f for f in required if body.get(f) in (None, "", [])]
     if missing or body.get("advertiser_id") != settings.TIKTOK_ADS_ADVERTISER_ID:
@@ -108,7 +108,7 @@ def report(request: HttpRequest) -> JsonResponse:
         end_date = datetime.strptime(request.GET["end_date"], "%Y-%m-%d").replace(tzinfo=UTC) + timedelta(
             days=1
         )
-    except (KeyError, IndexError, ValueError, TypeError):
+    except (KeyError, IndexError, ValueError, TypeError, RecursionError):
         return _envelope(code=40002, message="Invalid parameters: filtering, start_date, end_date.")
     rows = []
     for adgroup in SandboxAdObject.objects.filter(kind="adgroup"):

@@ -339,7 +339,7 @@ def _video_json(video: SandboxTikTokVideo, fields: set[str], now: datetime) -> d
 def _json_body(request: HttpRequest) -> dict | None:
     try:
         body = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
 

@@ -2,7 +2,11 @@
 
 A URL is refused when its host resolves to a loopback, private, link-local,
 multicast, reserved or unspecified address, or to a cloud metadata address
-(169.254.169.254 and friends are link-local; fd00:ec2::254 is private). Checked
+(169.254.169.254 and friends are link-local; fd00:ec2::254 is private; 192.0.0.192 is in
+192.0.0.0/24, refused whatever the Python version's ``is_global`` knows). A refusal names
+the kind of address only when the URL's host is that address; for a name it says the same
+sentence whether the name resolves into a non-public network or not at all, so a merchant
+can't map the platform's own DNS (``redis.internal`` -> 10.20.30.40) through the answers. Checked
 at registration and again, after DNS resolution, before every delivery; the
 delivery then connects to the address that was checked (``pinned_session``), so a
 DNS answer that changes in between (DNS rebinding) can't redirect it.
@@ -29,6 +33,14 @@ from core.errors import DomainError
 
 class UnsafeUrl(DomainError):
     """The URL can't receive webhooks."""
+
+
+# Not on the public internet, whatever the running Python's ``is_global`` says (3.11 lists neither):
+# IETF protocol assignments (RFC 6890; 192.0.0.192 is a cloud's metadata address), the deprecated
+# IPv6 site-local range (RFC 3879) and the local-use NAT64 prefix (RFC 8215).
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(network) for network in ("192.0.0.0/24", "fec0::/10", "64:ff9b:1::/48")
+)
 
 
 def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, host: str, text: str) -> str:
@@ -78,7 +90,12 @@ def _address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address, *, 
             )
             % names
         )
-    if address.is_multicast or address.is_reserved or address.is_unspecified or not address.is_global:
+    if (
+        address.is_multicast
+        or address.is_reserved
+        or not address.is_global
+        or any(address in network for network in _NOT_PUBLIC if network.version == address.version)
+    ):
         return (
             _(
                 "The host %(host)s resolves to an address that is not on the public internet (%(address)s): "
@@ -105,17 +122,27 @@ def url_check(url: str) -> list[str]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
         raise UnsafeUrl(_("The URL's port is not a number between 0 and 65535.")) from error
+    # A name gets one answer for "resolves into a network that isn't public" and "doesn't resolve":
+    # which of the two, and the address, would tell a merchant what the platform's DNS knows.
+    try:
+        ipaddress.ip_address(host)
+        hidden = None
+    except ValueError:
+        hidden = _(
+            "The host %(host)s doesn't resolve to an address on the public internet: "
+            "webhooks go to the public internet only."
+        ) % {"host": host}
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise UnsafeUrl(_("The host %(host)s can't be resolved.") % {"host": host}) from error
+        raise UnsafeUrl(hidden) from error
     addresses = sorted({info[4][0] for info in infos})
     if not addresses:
-        raise UnsafeUrl(_("The host %(host)s can't be resolved.") % {"host": host})
+        raise UnsafeUrl(hidden)
     for text in addresses:
         refusal = _address_refused(ipaddress.ip_address(text.split("%")[0]), host=host, text=text)
         if refusal:
-            raise UnsafeUrl(refusal)
+            raise UnsafeUrl(hidden or refusal)
     return addresses
 
 

@@ -70,12 +70,27 @@ def test_a_refused_delivery_reads_in_the_readers_language_in_the_log(client, gon
     german = _text(client.get(url, HTTP_ACCEPT_LANGUAGE="de"))
     english = _text(client.get(url, HTTP_ACCEPT_LANGUAGE="en"))
 
-    assert "L\u2019hôte hooks.acme.example ne peut pas être résolu." in french
-    assert "can't be resolved" not in french
-    assert "hooks.acme.example" in german and "can't be resolved" not in german
-    assert "The host hooks.acme.example can't be resolved." in english
+    refused = (
+        "The host hooks.acme.example doesn't resolve to an address on the public internet: "
+        "webhooks go to the public internet only."
+    )
+    assert "L\u2019hôte hooks.acme.example ne correspond à aucune adresse de l\u2019internet public" in french
+    assert "doesn't resolve" not in french
+    assert (
+        "Der Host hooks.acme.example wird nicht zu einer Adresse im öffentlichen Internet aufgelöst" in german
+    )
+    assert refused in english
     # Recorded in English whatever language was active when it was sent.
-    assert WebhookAttempt.objects.get().error == "The host hooks.acme.example can't be resolved."
+    assert WebhookAttempt.objects.get().error == refused
+
+
+def test_a_delivery_log_row_recorded_before_the_sentence_changed_still_reads_in_french(gone_host):
+    """Rows written before 2026-12-01 say "can't be resolved": the catalogue keeps that sentence."""
+    attempt = WebhookAttempt.objects.get()
+    attempt.error = "The host hooks.acme.example can't be resolved."
+
+    with translation.override("fr"):
+        assert attempt.error_text == "L\u2019hôte hooks.acme.example ne peut pas être résolu."
 
 
 def test_an_error_that_is_not_ours_is_shown_as_recorded(client, gone_host):

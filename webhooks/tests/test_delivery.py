@@ -19,7 +19,7 @@ from rewards.services import action_record, reward_reverse
 from tikjoy.tests.factories import NOW, login_rule, owner_of
 from webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from webhooks.services import deliveries_due, endpoint_create, endpoint_secret_rotate, event_record
-from webhooks.ssrf import UnsafeUrl
+from webhooks.ssrf import UnsafeUrl, url_check
 
 pytestmark = pytest.mark.django_db
 
@@ -195,7 +195,11 @@ def test_an_endpoint_that_now_resolves_to_a_private_address_is_refused_at_delive
     assert httpserver.log == []
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING
-    assert "loopback" in delivery.last_error
+    # localhost is a name: the refusal doesn't say what it resolved to (nor that it resolved at all)
+    assert delivery.last_error == (
+        "The host localhost doesn't resolve to an address on the public internet: "
+        "webhooks go to the public internet only."
+    )
     assert delivery.log.get().status_code is None
 
 
@@ -313,3 +317,23 @@ def test_each_owner_is_told_in_their_own_language_that_an_endpoint_was_disabled(
     assert ": l\u2019endpoint ha risposto 410 Gone." in italian_mail.body  # lower case after the colon
     assert italian_mail.subject != german.subject
     assert endpoint.url in italian_mail.body
+
+
+@pytest.mark.parametrize(
+    "family,address",
+    [
+        (socket.AF_INET, "192.0.0.192"),  # IETF protocol assignments: a cloud's metadata address
+        (socket.AF_INET6, "fec0::1"),  # IPv6 site-local
+        (socket.AF_INET6, "64:ff9b:1::a00:1"),  # local-use NAT64
+    ],
+)
+def test_addresses_python_311_counts_as_global_are_refused(monkeypatch, settings, family, address):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = settings.WEBHOOKS_ALLOW_HTTP = False
+    monkeypatch.setattr(
+        socket, "getaddrinfo", lambda host, *a, **k: [(family, socket.SOCK_STREAM, 6, "", (address, 443))]
+    )
+
+    with pytest.raises(UnsafeUrl, match="doesn't resolve to an address on the public internet"):
+        url_check("https://hooks.example.com/")
+    with pytest.raises(UnsafeUrl, match="not on the public internet"):  # typed as such: named
+        url_check(f"https://[{address}]/" if ":" in address else f"https://{address}/")
