@@ -105,6 +105,7 @@ def _variant(user, standing: dict[str, bool] | None) -> tuple[bool, ...]:
         standing["claimed"],
         standing["returning"],
         standing["login_channel"],
+        standing["has_tiktok_account"],
         standing["is_creator"],
         standing["is_consumer"],
         user.is_staff,
@@ -130,6 +131,7 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
                 returning=standing["returning"], login_counted=standing["login_counted"]
             ),
             earns_by_signing_in=standing["login_channel"],
+            can_claim=standing["has_tiktok_account"],
             campaigns=page.campaigns_for(
                 is_creator=any(item["campaign"].ugc_policy != "ALL_USERS" for item in page.campaigns)
                 and standing["is_creator"]
@@ -279,6 +281,8 @@ def _standing(user, state: BrandState) -> dict[str, bool]:
         ),
         "returning": bool(row["returning"]),
         "login_channel": login_channel,
+        # Likes and comments are claimed with a TikTok account only (``rewards.services.action_claim``).
+        "has_tiktok_account": bool(row["has_tiktok_account"]),
         "is_creator": bool(row["is_creator"]),
         "is_consumer": is_consumer(user, member=bool(row["member"]), acted=bool(row["acted"])),
     }
@@ -469,7 +473,7 @@ def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     action_type = CLAIMABLE.get(action)
     if action_type is None:
         raise Http404(gettext("Nothing to claim here."))
-    merchant = _merchant_with_consent(slug, request.user)
+    merchant = _merchant_with_consent(slug, request.user, tiktok=True)
     if not merchant.consented:
         messages.info(
             request,
@@ -484,6 +488,7 @@ def claim(request: HttpRequest, slug: str, action: str) -> HttpResponse:
         device_id=device_id_get(request),
         ip_address=client_ip_get(request),
         now=timezone.now(),
+        has_tiktok_account=merchant.has_tiktok_account,
     )
     messages.add_message(
         request, messages.SUCCESS if outcome.level == "success" else messages.INFO, outcome.message

@@ -127,6 +127,7 @@ from rewards.risk import action_risk, engagement_risk_for, risk_counts_read, ris
 from rewards.rollups import days_rebuild
 from rewards.selectors import unfunded_explanation
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
+from social.selectors import has_tiktok_account_get
 from social.services import engagement_gains_of_post, tracked_posts_watch
 from social.signals import EngagementGain
 from subscriptions.benefits import NO_BENEFITS, Benefits
@@ -1322,10 +1323,25 @@ def action_claim(
     now: datetime,
     device_id: str = "",
     ip_address: str | None = None,
+    has_tiktok_account: bool | None = None,
 ) -> ClaimOutcome:
     """Record a like or comment the person says they made, and say exactly what happened: paid (pending
     until when), under review, waiting for the brand's funds, refused and why; and, for a claim made
-    before (one per brand), that nothing new was paid and what became of the first one."""
+    before (one per brand), that nothing new was paid and what became of the first one.
+
+    Likes and comments are made on TikTok: a person without a TikTok account (signed in by e-mail or
+    WhatsApp only) can't have made one, so nothing is recorded and they are told to connect TikTok
+    first. ``has_tiktok_account``: read already with the page's other facts, else here."""
+    if has_tiktok_account is None:
+        has_tiktok_account = has_tiktok_account_get(user=user)
+    if not has_tiktok_account:
+        return ClaimOutcome(
+            "info",
+            gettext(
+                "Connect your TikTok account first: likes and comments are made on TikTok, so only a "
+                "connected TikTok account can claim them."
+            ),
+        )
     action, new, paid = _action_record(
         user=user,
         merchant=merchant,

@@ -65,12 +65,17 @@ def login_channel_for(user: AbstractBaseUser, *, has_tiktok_account: bool | None
     ``has_tiktok_account``: read already with other facts (``tiktok_account_expression``), else here.
     """
     if has_tiktok_account is None:
-        has_tiktok_account = SocialAccount.objects.filter(user=user, provider="tiktok").exists()
+        has_tiktok_account = has_tiktok_account_get(user=user)
     if has_tiktok_account:
         return TIKTOK_LOGIN
     if user.phone and user.phone_verified:
         return WHATSAPP_LOGIN
     return None
+
+
+def has_tiktok_account_get(*, user: AbstractBaseUser) -> bool:
+    """Whether the person has a TikTok account (signed in with TikTok, or connected it on /me/)."""
+    return SocialAccount.objects.filter(user=user, provider="tiktok").exists()
 
 
 def tiktok_account_expression(user) -> Exists:

@@ -2,9 +2,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.test import Client
 from django.utils import timezone
 
+from accounts.models import User
 from campaigns.models import ActionType
 from merchants.services import consent_give
 from rewards.models import Reward, RewardStatus, SocialAction
@@ -12,6 +14,23 @@ from rewards.services import action_record
 from rewards.tests.conftest import NOW, login_rule
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def make_consumer(make_consumer):
+    """A consumer who signed in with TikTok: likes and comments are claimed with a TikTok account."""
+
+    def make(name=None):
+        person = make_consumer(name)
+        SocialAccount.objects.create(user=person, provider="tiktok", uid=f"open-{person.pk}", extra_data={})
+        return person
+
+    return make
+
+
+@pytest.fixture
+def whatsapp_only(db):
+    return User.objects.create_user(phone="+491701112223", phone_verified=True, display_name="Wanda")
 
 
 @pytest.fixture
@@ -183,3 +202,39 @@ def test_claiming_again_after_the_reward_was_reversed_says_so_with_its_reason(
     again = client.post(f"/b/{brand.slug}/claim/like/", follow=True).content.decode()
 
     assert "Your reward for that like was reversed: The like was gone when we looked" in again
+
+
+@pytest.mark.parametrize("signed_in_with", ["whatsapp", "email"])
+def test_a_person_without_tiktok_is_asked_to_connect_it_and_nothing_is_paid(
+    client, brand, whatsapp_only, signed_in_with
+):
+    person = whatsapp_only
+    if signed_in_with == "email":
+        person = User.objects.create_user(email="farm4@example.com", password="s3cret-pass-word")
+    consent_give(user=person, merchant=brand, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(person)
+
+    page = client.get(f"/b/{brand.slug}/").content.decode()
+    told = client.post(f"/b/{brand.slug}/claim/like/", follow=True).content.decode()
+    comment = client.post(f"/b/{brand.slug}/claim/comment/", follow=True).content.decode()
+
+    assert "I liked a post" not in page and "I commented on a post" not in page
+    assert "connect your TikTok account</a> to claim yours" in page
+    connect = "Connect your TikTok account first: likes and comments are made on TikTok"
+    assert connect in told and connect in comment
+    assert not SocialAction.objects.filter(user=person).exists()
+    assert not Reward.objects.filter(user=person).exists()
+
+
+def test_once_tiktok_is_connected_the_claim_is_offered_and_paid(client, brand, whatsapp_only):
+    consent_give(user=whatsapp_only, merchant=brand, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(whatsapp_only)
+    assert "I liked a post" not in client.get(f"/b/{brand.slug}/").content.decode()
+
+    SocialAccount.objects.create(user=whatsapp_only, provider="tiktok", uid="open-wanda", extra_data={})
+    page = client.get(f"/b/{brand.slug}/").content.decode()
+    told = client.post(f"/b/{brand.slug}/claim/like/", follow=True).content.decode()
+
+    assert "I liked a post" in page  # the kept page varies on it: not the one without TikTok
+    assert "Thanks! Your reward of €0.04 for that like is pending" in told
+    assert Reward.objects.get(user=whatsapp_only, action_type=ActionType.LIKE).status == RewardStatus.PENDING

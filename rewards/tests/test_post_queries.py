@@ -5,6 +5,7 @@ campaign's locks for few of them (docs/benchmarks.md, "Consumer pages")."""
 from decimal import Decimal
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -67,6 +68,9 @@ def test_the_join_post_gives_consent_and_pays_the_sign_in_in_a_fixed_number_of_q
 
 def test_a_like_claim_is_a_fixed_number_of_queries(client, brand, person, django_assert_num_queries):
     assert _join(client, brand).status_code == 302
+    SocialAccount.objects.create(
+        user=person, provider="tiktok", uid="open-ana", extra_data={}
+    )  # connected since
 
     with django_assert_num_queries(CLAIM_QUERIES):
         response = client.post(f"/b/{brand.slug}/claim/like/")

@@ -496,7 +496,9 @@ def test_a_consumer_claiming_a_like_reads_the_kind_version_of_the_reason(funded,
     merchant = funded()
     campaign_for(merchant)  # rewards logins only
 
-    outcome = action_claim(user=make_consumer(), merchant=merchant, action_type=ActionType.LIKE, now=NOW)
+    outcome = action_claim(
+        user=make_consumer(), merchant=merchant, action_type=ActionType.LIKE, now=NOW, has_tiktok_account=True
+    )
 
     assert outcome.message == "Thanks! Not paid: Joy Coffee had no campaign running for this."
     assert "your campaigns" not in outcome.message

@@ -34,6 +34,7 @@ import time
 from datetime import timedelta
 from decimal import Decimal
 
+from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
@@ -465,6 +466,12 @@ class Command(BaseCommand):
             consent_give(user=user, merchant=merchant, fields=["DISPLAY_NAME"], now=now)
         claimers = reached + self._sessions_bulk(joiners)
         joined |= {user.pk for user in joiners}
+        # A like is claimed with a TikTok account (``rewards.services.action_claim``): the claimers
+        # connected theirs after signing in with WhatsApp.
+        SocialAccount.objects.bulk_create(
+            SocialAccount(user=user, provider="tiktok", uid=f"bench-{user.pk}", extra_data={})
+            for user, _ in claimers
+        )
         claim = Target(
             "POST like claim",
             tuple(Variant(f"/b/{SLUG}/claim/like/", "POST", h, "") for _, h in claimers),
