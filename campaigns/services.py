@@ -442,6 +442,12 @@ def campaign_update(
             existing[rule["action"]] = {**existing.get(rule["action"], {"rewards_paid": 0}), **rule}
         values = {**_campaign_values(campaign), **changes}
         campaign_validate(values=values, rules=existing.values(), currency=campaign.currency)
+        if campaign.status == CampaignStatus.ACTIVE and "budget" in changes:
+            refused = _budget_left_error(
+                budget=budget, spent=campaign.spent, rules=existing.values(), currency=campaign.currency
+            )
+            if refused:
+                raise CampaignInvalid({"budget": [refused]})
         for name, value in changes.items():
             setattr(campaign, name, value)
         if changes or rules or touchpoints is not None:
@@ -600,12 +606,36 @@ def campaigns_resume_funded(*, merchant_id: int, now: datetime) -> list[Campaign
     return resumed
 
 
-def _funds_cover_a_reward(*, campaign: Campaign, rules: list[dict]) -> None:
-    """A campaign goes live only when the prepaid funds cover at least its smallest reward, so the
-    brand page never promises what the wallet can't pay."""
-    balance = wallet_balance(merchant=campaign.merchant)
+def _smallest_reward(rules) -> Decimal:
+    """What the cheapest reward of these rules costs the merchant (engagement only: a cent)."""
     fixed = [rule["amount"] for rule in rules if rule["is_enabled"] and rule["amount"] > 0]
-    smallest = min(fixed) if fixed else Decimal("0.01")  # engagement only: at least a cent
+    return min(fixed) if fixed else Decimal("0.01")
+
+
+def _budget_left_error(*, budget: Decimal | None, spent: Decimal, rules, currency: str) -> str | None:
+    """Why a live campaign with this budget would promise rewards it can't pay (what is left of the
+    budget is less than its smallest reward: the engine pauses it at the first action), or None."""
+    if budget is None:
+        return None
+    smallest = _smallest_reward(rules)
+    if budget - spent >= smallest:
+        return None
+    return _(
+        "This campaign's budget is used up: %(left)s is left of it, and its smallest reward costs "
+        "%(smallest)s. Raise the budget to keep it live."
+    ) % {"left": _money(budget - spent, currency), "smallest": _money(smallest, currency)}
+
+
+def _funds_cover_a_reward(*, campaign: Campaign, rules: list[dict]) -> None:
+    """A campaign goes live only when the prepaid funds, and what is left of its budget, cover at
+    least its smallest reward, so the brand page never promises what can't be paid."""
+    refused = _budget_left_error(
+        budget=campaign.budget, spent=campaign.spent, rules=rules, currency=campaign.currency
+    )
+    if refused:
+        raise CampaignError(refused)
+    balance = wallet_balance(merchant=campaign.merchant)
+    smallest = _smallest_reward(rules)
     if balance.currency.code != campaign.currency or balance.amount < smallest:
         raise CampaignError(
             _(

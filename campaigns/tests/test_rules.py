@@ -253,3 +253,50 @@ def test_a_rules_name_in_the_console_is_in_the_readers_language(merchant, owner)
         assert str(login) == "Inicio de sesión con TikTok en Winter"
     with translation.override("en"):
         assert str(login) == "Log in with TikTok in Winter"
+
+
+SIGN_IN = {"action": "TIKTOK_LOGIN", "is_enabled": True, "amount": Decimal("0.50")}
+
+
+def test_a_campaign_whose_budget_is_used_up_does_not_go_live_until_it_is_raised(make_merchant, make_campaign):
+    """QA: "Go live" on a campaign paused for its spent budget said "1 campaign is live.", the brand
+    page promised its rewards, and the engine paused it again at the next action."""
+    shop = make_merchant("shop", funds="100.00")
+    owner = shop.memberships.get().user
+    campaign = make_campaign(shop, budget=Decimal("2.00"), rules=[SIGN_IN])  # its one reward: 0.50
+    Campaign.objects.filter(pk=campaign.pk).update(
+        spent=Decimal("1.80"), status=CampaignStatus.PAUSED, pause_reason=PauseReason.BUDGET
+    )
+    campaign.refresh_from_db()
+
+    with pytest.raises(services.CampaignError) as refused:
+        services.campaign_activate(campaign=campaign, actor=owner, now=NOW)
+    assert str(refused.value) == (
+        "This campaign's budget is used up: €0.20 is left of it, and its smallest reward costs €0.50. "
+        "Raise the budget to keep it live."
+    )
+    assert Campaign.objects.get(pk=campaign.pk).status == CampaignStatus.PAUSED
+
+    services.campaign_update(campaign=campaign, actor=owner, changes={"budget": Decimal("2.30")})
+    live = services.campaign_activate(campaign=Campaign.objects.get(pk=campaign.pk), actor=owner, now=NOW)
+    assert live.status == CampaignStatus.ACTIVE
+
+
+def test_a_live_campaigns_budget_cannot_be_lowered_below_what_one_more_reward_costs(
+    make_merchant, make_campaign
+):
+    shop = make_merchant("shop", funds="100.00")
+    owner = shop.memberships.get().user
+    campaign = make_campaign(shop, budget=Decimal("5.00"), rules=[SIGN_IN])
+    Campaign.objects.filter(pk=campaign.pk).update(spent=Decimal("1.00"))
+
+    with pytest.raises(services.CampaignInvalid) as refused:
+        services.campaign_update(campaign=campaign, actor=owner, changes={"budget": Decimal("1.00")})
+
+    assert "budget is used up: €0.00 is left of it" in messages(refused.value)
+    assert Campaign.objects.get(pk=campaign.pk).budget == Decimal("5.00")
+    paused = services.campaign_pause(campaign=Campaign.objects.get(pk=campaign.pk), actor=owner)
+    services.campaign_update(
+        campaign=paused, actor=owner, changes={"budget": Decimal("1.00")}
+    )  # paused: fine
+    assert Campaign.objects.get(pk=campaign.pk).budget == Decimal("1.00")
