@@ -54,6 +54,9 @@ TIMEOUT_SECONDS = 10  # to connect, and for each read of the answer
 # The whole attempt, connection to status line and headers: a receiver that answers a byte at a time
 # can't hold a worker past it (nor past the LEASE, after which another worker would send again).
 DEADLINE_SECONDS = 30
+# The minute's retry run stops taking deliveries after this long (the rest wait for the next run), so
+# runs don't pile up behind endpoints that don't answer.
+RUN_BUDGET_SECONDS = 45
 ROTATION_OVERLAP = timedelta(hours=24)
 MAX_ENDPOINTS = 10
 
@@ -380,22 +383,57 @@ def _endpoint_stop(*, endpoint: WebhookEndpoint, why, params: dict, now: datetim
     endpoint.is_active, endpoint.disabled_reason = False, reason[:200]
 
 
+def delivery_attempt_first(*, delivery_id: int, now: datetime) -> WebhookDelivery | None:
+    """The first attempt, queued after the commit that wrote the event: sent at once, unless the
+    endpoint is failing (another of its deliveries waits for a retry: its last attempt failed; one
+    being sent for the first time doesn't count). Then it stays due for the
+    minute's run (``deliveries_due``), which tries a failing endpoint once a run: an endpoint that
+    doesn't answer holds a shared task worker for one timeout a minute, however many events its
+    merchant makes, not one per event."""
+    failing = (
+        WebhookDelivery.objects.filter(endpoint__deliveries__pk=delivery_id, status=DeliveryStatus.PENDING)
+        .filter(Q(last_status_code__isnull=False) | ~Q(last_error=""))
+        .exclude(pk=delivery_id)
+        .exists()
+    )
+    if failing:
+        return None
+    return delivery_attempt(delivery_id=delivery_id, now=now)
+
+
 def deliveries_due(*, now: datetime, limit: int = 500) -> int:
-    """Attempt every delivery whose time has come (the retries); returns how many were attempted."""
-    ids = list(
+    """Attempt every delivery whose time has come (the retries, and first attempts held back for a
+    failing endpoint); returns how many were attempted.
+
+    Each is signed and leased with the time it is sent (``now`` plus the run's time so far), not the
+    run's start: behind slow endpoints a message would otherwise arrive signed minutes before it was
+    sent (Standard Webhooks' verifiers refuse one older than 5 minutes), its lease run out. An
+    endpoint whose attempt failed in this run gets no other attempt in it, and the run stops taking
+    deliveries after ``RUN_BUDGET_SECONDS``: the rest are the next run's."""
+    due = list(
         WebhookDelivery.objects.filter(
             status=DeliveryStatus.PENDING, next_attempt_at__lte=now, endpoint__is_active=True
         )
         .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "endpoint_id")[:limit]
     )
-    attempted = 0
-    for delivery_id in ids:
+    started = time.monotonic()
+    attempted, failing = 0, set()
+    for delivery_id, endpoint_id in due:
+        elapsed = time.monotonic() - started
+        if elapsed >= RUN_BUDGET_SECONDS:
+            break
+        if endpoint_id in failing:
+            continue
         try:
-            if delivery_attempt(delivery_id=delivery_id, now=now) is not None:
-                attempted += 1
+            delivery = delivery_attempt(delivery_id=delivery_id, now=now + timedelta(seconds=elapsed))
         except Exception:  # one broken delivery must not stop the others
             logger.exception("webhook delivery %s failed", delivery_id)
+            continue
+        if delivery is not None:
+            attempted += 1
+            if delivery.status != DeliveryStatus.SUCCEEDED:
+                failing.add(endpoint_id)
     return attempted
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from werkzeug import Response
 
 from accounts.models import User
 from campaigns.models import ActionType
@@ -337,3 +339,85 @@ def test_addresses_python_311_counts_as_global_are_refused(monkeypatch, settings
         url_check("https://hooks.example.com/")
     with pytest.raises(UnsafeUrl, match="not on the public internet"):  # typed as such: named
         url_check(f"https://[{address}]/" if ":" in address else f"https://{address}/")
+
+
+def test_a_retry_is_signed_with_the_time_it_is_sent_not_the_runs_start(
+    make_merchant, httpserver, monkeypatch
+):
+    """Review: one merchant's endpoint that never answers aged the webhook-timestamp of every other
+    merchant's retry after it in the run (30 of them: past Standard Webhooks' 5-minute tolerance)."""
+    monkeypatch.setattr("webhooks.services.TIMEOUT_SECONDS", 3)
+    slow, victim = make_merchant("slowco"), make_merchant("victim")
+    blackhole = socket.socket()  # accepts connections (the kernel's backlog) and never answers
+    blackhole.bind(("127.0.0.1", 0))
+    blackhole.listen(16)
+    received = []
+
+    def record(request):
+        received.append((time.time(), int(request.headers["webhook-timestamp"])))
+        return Response("ok")
+
+    httpserver.expect_request("/hook").respond_with_handler(record)
+    now = timezone.now()
+    for merchant, url in (
+        (slow, f"http://127.0.0.1:{blackhole.getsockname()[1]}/hook"),
+        (victim, httpserver.url_for("/hook")),
+    ):
+        endpoint_create(
+            merchant=merchant, url=url, events=["topup.received"], actor=owner_of(merchant), now=now
+        )
+        event_record(merchant_id=merchant.pk, type="topup.received", data={"id": "top_1"}, now=now)
+    # Both are retries due now; the slow merchant's comes first in the run.
+    WebhookDelivery.objects.filter(endpoint__merchant=slow).update(next_attempt_at=now - timedelta(seconds=2))
+    WebhookDelivery.objects.filter(endpoint__merchant=victim).update(
+        next_attempt_at=now - timedelta(seconds=1)
+    )
+
+    try:
+        assert deliveries_due(now=timezone.now()) == 2
+    finally:
+        blackhole.close()
+
+    ((arrived_at, signed_at),) = received
+    assert arrived_at - signed_at < 2  # was 3 s (the slow endpoint's timeout) before it was sent
+
+
+def test_a_failing_endpoint_costs_one_attempt_a_run_however_many_events_it_gets(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks
+):
+    """Review: every event's first attempt to an endpoint that doesn't answer held a shared task
+    worker for the whole timeout (one API call a merchant makes = one worker for 10 s, per endpoint)."""
+    httpserver.expect_request("/hook").respond_with_data("down", status=500)
+    _endpoint(shop, httpserver.url_for("/hook"))
+    with django_capture_on_commit_callbacks(execute=True):
+        _reward_for(shop, make_consumer("Ana"))  # its first attempt fails: the endpoint is failing
+    assert len(httpserver.log) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Ben", "Cy", "Dee"):
+            _reward_for(shop, make_consumer(name))
+    assert len(httpserver.log) == 1  # held back for the minute's run, not sent at once
+    held = WebhookDelivery.objects.filter(attempts=0)
+    assert held.count() == 3 and all(d.status == DeliveryStatus.PENDING for d in held)
+
+    assert deliveries_due(now=timezone.now() + timedelta(minutes=1)) == 1  # one try: it fails, the rest wait
+    assert len(httpserver.log) == 2
+
+    httpserver.clear_all_handlers()
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    assert deliveries_due(now=timezone.now() + timedelta(hours=1)) == 4  # it answers: every one goes
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+
+
+def test_a_burst_to_a_healthy_endpoint_is_sent_at_once(
+    shop, make_consumer, httpserver, django_capture_on_commit_callbacks
+):
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    _endpoint(shop, httpserver.url_for("/hook"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("Ana", "Ben", "Cy"):
+            _reward_for(shop, make_consumer(name))
+
+    assert len(httpserver.log) == 3
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
