@@ -94,6 +94,10 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
     owed = [money_text(debt) for debt in debts]
     movements, movements_more = selectors.wallet_movements(user=user)
     schedule = selectors.availability_schedule(user=user, now=now)
+    reversed_items = [
+        {"reward": r, "action": selectors.reward_action_label(r), "reason": reward_reason_text(r.reason)}
+        for r in listed[RewardStatus.REVERSED]
+    ]
     return {
         "balances": balances,
         "counts": figures.counts,
@@ -107,10 +111,10 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
         # How the person is told when a brand they wait for starts (read only when one is awaited).
         "notice_channel": notice_channel_for(user) if awaited else None,
         "held_explanation": selectors.HELD_EXPLANATION,
-        "reversed_items": [
-            {"reward": r, "action": selectors.reward_action_label(r), "reason": reward_reason_text(r.reason)}
-            for r in listed[RewardStatus.REVERSED]
-        ],
+        "reversed_items": reversed_items,
+        # JoyFast: a reward advanced before it was reversed did reach the available balance.
+        "reversed_advanced": any(item["reward"].advanced_at for item in reversed_items),
+        "reversed_not_advanced": any(not item["reward"].advanced_at for item in reversed_items),
         "page_obj": page,
         "history": history,
         "movements": movements,

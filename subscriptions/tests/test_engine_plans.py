@@ -182,3 +182,53 @@ def test_a_reward_is_not_advanced_while_a_reason_to_reverse_it_is_known(
     assert reward.status == RewardStatus.REVERSED and reward.advanced_at is None
     assert owed(ana) == eur("0.00")
     books_clean()
+
+
+def _wallet_reversed_box(client, user) -> str:
+    client.force_login(user)
+    page = client.get("/wallet/").content.decode().replace("&#x27;", "'")
+    return page[page.index('id="reversed-heading"') : page.index('id="history-heading"')]
+
+
+def test_the_wallet_says_a_reversed_joyfast_reward_had_reached_the_balance_and_was_taken_back(
+    client,
+    make_consumer,
+    make_merchant,
+    make_campaign,
+    earn_available,
+    ops,
+    django_capture_on_commit_callbacks,
+):
+    ana = make_consumer()
+    earn_available(ana, "3.00")
+    subscribe(ana, "joyfast", at=NOW)
+    acme = make_merchant("acme", funds="100.00")
+    make_campaign(acme, rules=[login_rule(amount=Decimal("0.50"))])
+    reward = login(ana, acme, at=NOW + timedelta(hours=1))
+    rewards_advance_due(now=NOW + timedelta(hours=26))
+    with django_capture_on_commit_callbacks(execute=True):
+        reward_reverse(
+            reward_id=reward.pk, reason="Duplicate account", actor=ops, now=NOW + timedelta(days=2)
+        )
+
+    box = _wallet_reversed_box(client, ana)
+
+    assert "It never reached your available balance" not in box
+    assert "made available early with JoyFast, then taken back" in box
+    assert "takes the amount back from your available balance" in box
+    assert "The others never reached" not in box
+
+
+def test_the_wallet_says_a_reversed_reward_never_advanced_never_reached_the_balance(
+    client, make_consumer, make_merchant, make_campaign, ops
+):
+    ana = make_consumer()
+    acme = make_merchant("acme", funds="100.00")
+    make_campaign(acme, rules=[login_rule(amount=Decimal("0.50"))])
+    reward = login(ana, acme, at=NOW)
+    reward_reverse(reward_id=reward.pk, reason="Duplicate account", actor=ops, now=NOW + timedelta(days=1))
+
+    box = _wallet_reversed_box(client, ana)
+
+    assert "A reversed reward goes back to the brand. It never reached your available balance." in box
+    assert "JoyFast" not in box
