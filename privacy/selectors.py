@@ -31,6 +31,7 @@ from privacy.models import DataExport, MerchantClosure
 from promote.models import OPEN_STATUSES, OrderStatus, PromoteOrder
 from promote.selectors import coin_holdings_get
 from rewards.models import Ban, Reward, RewardStatus
+from subscriptions.models import Subscription, SubscriptionStatus
 from wallets.debts import debt_owed
 from wallets.formats import money_text
 from wallets.models import Account, Entry, Purpose, owner_key
@@ -50,6 +51,8 @@ class BalanceFate:
     # A forfeit the person can still avoid by a payout before deleting (missing bank details, identity,
     # a safety hold that ends); never for an amount no payout can take (below the minimum, not euros).
     avoidable: bool = False
+    # When the reason is the bank details' safety hold: a payout can be asked for only after this moment.
+    wait_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -89,10 +92,13 @@ class DeletionPlan:
     commissions_to_reverse: list[RewardsToReverse] = field(default_factory=list)
     coins: int = 0  # Promote coins turned back into money (counted in ``balances``) first
     coin_funds: list[Money] = field(default_factory=list)
+    # Plans (JoyPlus, JoyFast) the deletion ends at once; nothing of the month paid is refunded.
+    subscriptions_ending: list[Subscription] = field(default_factory=list)
 
     @property
     def fingerprint(self) -> str:
-        """What the person confirmed: the money, its fate, the rewards, commissions, coins and payouts.
+        """What the person confirmed: the money, its fate, the rewards, commissions, coins, payouts and
+        the plans that end (a plan started or renewed since is a new plan to confirm).
 
         Built from values, never from words: the same plan has the same fingerprint in every
         language (a person who switches language between the page and the click isn't refused).
@@ -107,6 +113,7 @@ class DeletionPlan:
         parts += [f"c:{r.status}:{r.count}:{_amounts_key(r.amounts)}" for r in self.commissions_to_reverse]
         parts += [f"coins:{self.coins}:{_amounts_key(self.coin_funds)}"]
         parts += [f"payout:{p.pk}:{p.state}" for p in self.payouts_in_flight]
+        parts += [f"plan:{s.pk}:{s.period_end.isoformat()}" for s in self.subscriptions_ending]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -115,37 +122,44 @@ def _amounts_key(amounts: list[Money]) -> str:
     return ",".join(f"{m.amount}{m.currency}" for m in amounts)
 
 
-def _payout_refusal(user: User, amount: Money, *, now: datetime) -> tuple[str, bool]:
+def _payout_refusal(user: User, amount: Money, *, now: datetime) -> tuple[str, bool, datetime | None]:
     """Why ``amount`` can't be paid out to the person now ("" when it can), and whether the person
     can still change that before deleting (bank details, identity, tax id, a hold that ends).
 
     The same conditions ``payouts.services.payout_request`` checks, read without writing;
-    that service still decides (a payout it refuses stops the deletion, nothing erased).
+    that service still decides (a payout it refuses stops the deletion, nothing erased). The third
+    value is when a safety hold ends, the refusal's only reason (a payout can't be asked for before).
     """
     if str(amount.currency) != PAYOUT_CURRENCY:
-        return gettext("payouts are made in euro only"), False
+        return gettext("payouts are made in euro only"), False, None
     minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
     if amount < minimum:
-        return gettext("it is below the smallest payout (%(minimum)s)") % {
-            "minimum": money_text(minimum)
-        }, False
+        return (
+            gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": money_text(minimum)},
+            False,
+            None,
+        )
     if Ban.objects.filter(user=user).exists():
-        return gettext("your account is banned"), False
+        return gettext("your account is banned"), False, None
     # A debt is repaid from the balance before this amount is known or written off (``Repayment``): the
     # deletion passes what it writes off to ``payout_request(debts_settled=)``, in any currency.
     identity = PayeeIdentity.objects.filter(user=user).first()
     if identity is None or identity.status == IdentityStatus.MORE_INFO:
-        return gettext("we don't have your identity for payouts"), True
+        return gettext("we don't have your identity for payouts"), True, None
     if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
-        return gettext("payouts above the yearly limit need your tax id"), True
+        return gettext("payouts above the yearly limit need your tax id"), True, None
     account = current_bank_account(owner=user)
     if account is None:
-        return gettext("you have no bank details"), True
+        return gettext("you have no bank details"), True, None
     if account.is_blocked:
-        return gettext("your bank details were refused by the bank"), True
+        return gettext("your bank details were refused by the bank"), True, None
     if account.payouts_hold_until > now:
-        return gettext("your bank details are still in their 48-hour safety hold"), True
-    return "", False
+        return (
+            gettext("your bank details are still in their 48-hour safety hold"),
+            True,
+            account.payouts_hold_until,
+        )
+    return "", False, None
 
 
 def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
@@ -206,9 +220,13 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
         amount = totals[currency]
         if amount.amount <= 0:
             continue
-        refusal, avoidable = _payout_refusal(user, amount, now=now)
+        refusal, avoidable, wait_until = _payout_refusal(user, amount, now=now)
         if refusal:
-            balances.append(BalanceFate(amount=amount, fate=FORFEIT, why=refusal, avoidable=avoidable))
+            balances.append(
+                BalanceFate(
+                    amount=amount, fate=FORFEIT, why=refusal, avoidable=avoidable, wait_until=wait_until
+                )
+            )
         else:
             bank = current_bank_account(owner=user)
             balances.append(
@@ -266,6 +284,11 @@ def deletion_plan_get(*, user: User, now: datetime) -> DeletionPlan:
         commissions_to_reverse=commissions,
         coins=coins,
         coin_funds=coin_funds,
+        subscriptions_ending=list(
+            Subscription.objects.filter(user=user, status=SubscriptionStatus.ACTIVE)
+            .select_related("plan")
+            .order_by("pk")
+        ),
     )
 
 

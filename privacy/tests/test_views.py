@@ -6,11 +6,17 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from accounts.models import User
 from campaigns.models import ActionType
-from payouts.tests.conftest import fund
+from core.i18n import moment_text
+from payouts.tests.conftest import add_bank_account, fund, verify_identity
+from privacy.selectors import deletion_plan_get
 from rewards.services import action_record, rewards_settle_due
+from subscriptions.models import Plan, Subscription
+from subscriptions.services import subscription_start
 from tikjoy.tests.factories import NOW, login_rule, owner_of
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +115,42 @@ def test_a_team_member_is_told_to_leave_the_team_first(client, make_merchant):
 
     assert "You are on the team of Alpha." in page
     assert "delete-form" not in page
+
+
+def test_a_forfeit_during_the_bank_hold_says_to_wait_until_it_ends(client, zoe, ops):
+    fund(zoe, "20.00")
+    verify_identity(zoe, ops)
+    zoe.time_zone = "Europe/Berlin"
+    zoe.language = "de"
+    zoe.save(update_fields=["time_zone", "language"])
+    account = add_bank_account(zoe, now=timezone.now())  # a 48-hour safety hold from now
+    client.force_login(zoe)
+
+    page = " ".join(client.get(reverse("privacy:delete")).content.decode().split())
+
+    with translation.override("de"), timezone.override("Europe/Berlin"):
+        when = moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT")
+    assert f"warte bis {when} und fordere dann vor dem Löschen deines Kontos eine Auszahlung" in page
+    assert "fordere vor dem Löschen deines Kontos eine Auszahlung" not in page
+
+
+def test_the_page_says_which_plans_end_and_that_the_month_paid_is_not_refunded(client, zoe):
+    fund(zoe, "20.00")
+    subscription = subscription_start(
+        user=zoe, plan_id=Plan.objects.get(code="joyplus").pk, terms_accepted=True, now=NOW
+    )
+    client.force_login(zoe)
+
+    response = client.get(reverse("privacy:delete"))
+
+    page = " ".join(response.content.decode().split())
+    until = date_format(timezone.localtime(subscription.period_end), "DATE_FORMAT")
+    assert (
+        f"Your JoyPlus subscription ends at once. The month you paid (until {until}) is not refunded." in page
+    )
+    # A plan that ends (or starts) after the page was read is a change to confirm again.
+    confirmed = response.context["form"].initial["confirmed"]
+    Subscription.objects.filter(pk=subscription.pk).update(
+        status="ENDED", ended_at=NOW, end_reason="CANCELLED"
+    )
+    assert deletion_plan_get(user=zoe, now=timezone.now()).fingerprint != confirmed
