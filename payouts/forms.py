@@ -61,3 +61,15 @@ class PayoutRequestForm(forms.Form):
     # The balance the page showed on its "Pay out everything (16,00 €)" button: a stale tab's
     # button no longer pays out what it says.
     shown_available = forms.DecimalField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        whole = self.fields["whole"]
+        if self.is_bound and whole.to_python(
+            whole.widget.value_from_datadict(self.data, self.files, "whole")
+        ):
+            # "Pay out everything" ignores the amount box: empty or not an amount, it isn't read (the
+            # box is still shown as typed if the page comes back).
+            self.fields["amount"] = forms.CharField(
+                label=self.fields["amount"].label, required=False, widget=self.fields["amount"].widget
+            )

@@ -652,7 +652,10 @@ def identity_submit(
     tax_id: str = "",
     now: datetime,
 ) -> PayeeIdentity:
-    """Record (or correct) who the person is; it waits for ops to check it again."""
+    """Record (or correct) who the person is; changed details wait for ops to check them again.
+
+    The same details as those recorded change nothing: a verified identity stays verified (one still
+    waiting keeps its place), except one ops asked more about, which goes back to them."""
     if not " ".join((legal_name or "").split()):
         raise IdentityError(_("Enter your full legal name."))
     today = now.date()
@@ -673,14 +676,19 @@ def identity_submit(
         "town": town.strip()[:35],
         "country": country.upper()[:2],
         "tax_id": (tax_id or "").strip()[:32],
-        "status": IdentityStatus.SUBMITTED,
-        "status_reason": "",
-        "submitted_at": now,
-        "reviewed_by": None,
-        "reviewed_at": None,
     }
     with transaction.atomic(durable=True):
-        identity, _created = PayeeIdentity.objects.update_or_create(user=user, defaults=values)
+        current = PayeeIdentity.objects.select_for_update().filter(user=user).first()
+        if (
+            current is not None
+            and current.status != IdentityStatus.MORE_INFO
+            and all(getattr(current, name) == value for name, value in values.items())
+        ):
+            return current
+        to_check = {"status": IdentityStatus.SUBMITTED, "status_reason": "", "submitted_at": now}
+        identity, _created = PayeeIdentity.objects.update_or_create(
+            user=user, defaults={**values, **to_check, "reviewed_by": None, "reviewed_at": None}
+        )
     return identity
 
 

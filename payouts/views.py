@@ -14,7 +14,7 @@ from moneyed import Money
 from core.i18n import moment_text
 from payouts import selectors, services
 from payouts.forms import BankDetailsForm, CodeForm, IdentityForm, PayoutRequestForm
-from payouts.models import BankDetailsChallenge, PayeeIdentity
+from payouts.models import BankDetailsChallenge, IdentityStatus, PayeeIdentity
 from payouts.services import OVER_BALANCE
 from wallets.formats import money_text
 
@@ -41,7 +41,14 @@ def payouts_home(request: HttpRequest) -> HttpResponse:
         try:
             payout = services.payout_request(user=request.user, amount=amount, now=now)
         except services.PayoutError as exc:
-            form.add_error(None, str(exc))
+            message = str(exc)
+            if whole:
+                page = selectors.payouts_page_get(user=request.user, now=now)
+                if page.available != amount:  # another request took it between the read and the lock
+                    message = _(
+                        "Your balance changed: nothing was requested. Available now: %(available)s."
+                    ) % {"available": money_text(page.available)}
+            form.add_error(None, message)
         else:
             messages.success(
                 request,
@@ -156,10 +163,20 @@ def identity(request: HttpRequest) -> HttpResponse:
     form = IdentityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.identity_submit(user=request.user, now=timezone.now(), **form.cleaned_data)
+            saved = services.identity_submit(user=request.user, now=timezone.now(), **form.cleaned_data)
         except services.PayoutError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Thank you. We check your details before your first payout."))
+            if current is not None and saved.submitted_at == current.submitted_at:  # the same details
+                if saved.status == IdentityStatus.VERIFIED:
+                    messages.success(
+                        request, _("Your details are unchanged and already verified: nothing to do.")
+                    )
+                else:
+                    messages.success(request, _("Your details are unchanged: we are still checking them."))
+            elif selectors.payouts_for(owner=request.user).exists():  # "first" would be untrue
+                messages.success(request, _("Thank you. We check your new details before your next payout."))
+            else:
+                messages.success(request, _("Thank you. We check your details before your first payout."))
             return redirect("payouts:home")
     return render(request, "payouts/identity.html", {"form": form, "current": current})

@@ -662,3 +662,90 @@ def test_the_german_hold_note_says_nach_dem_before_its_date(client, person):
 
     note = re.search(r'data-testid="bank-hold">(.*?)</p>', page, re.S).group(1)
     assert re.search(r"Auszahlungen erst nach dem \d{2}\.\d{2}\.\d{4} ", note), note
+
+
+@pytest.mark.parametrize("typed", ["", "junk", "-3"])
+def test_pay_out_everything_ignores_the_amount_box(client, person, ops, typed):
+    _ready_to_pay(person, ops, "16.00")
+
+    response = client.post(
+        "/wallet/payouts/", {"amount": typed, "whole": "on", "shown_available": "16.00"}, follow=True
+    )
+
+    page = text(response)
+    assert "Your payout of €16.00 is requested" in page
+    assert "This field is required" not in page and "Enter an amount such as" not in page
+    assert available(person) == eur("0.00")
+
+
+def test_pay_out_this_amount_still_needs_an_amount(client, person, ops):
+    _ready_to_pay(person, ops, "16.00")
+
+    page = text(client.post("/wallet/payouts/", {"amount": "", "shown_available": "16.00"}))
+
+    assert "This field is required" in page
+    assert available(person) == eur("16.00")
+
+
+def test_pay_out_everything_losing_a_race_says_the_balance_changed(client, person, ops, monkeypatch):
+    # Two "Pay out everything" clicks at once: both pages read 16.00, the other request takes it
+    # between this one's read and its lock on the balance.
+    _ready_to_pay(person, ops, "16.00")
+    request = services.payout_request
+
+    def the_other_click_first(**kwargs):
+        request(user=person, amount=eur("16.00"), now=kwargs["now"])
+        return request(**kwargs)
+
+    monkeypatch.setattr(services, "payout_request", the_other_click_first)
+
+    response = client.post("/wallet/payouts/", {"amount": "", "whole": "on", "shown_available": "16.00"})
+
+    page = text(response)
+    assert "Your balance changed: nothing was requested. Available now: €0.00." in page
+    assert "more than your available balance" not in page
+    assert person.payouts.count() == 1
+
+
+def _identity_post(client, **changes):
+    values = {
+        "legal_name": "Ana Dances",
+        "date_of_birth": "1995-04-02",
+        "street": "Hauptstrasse",
+        "building_number": "5",
+        "postcode": "10115",
+        "town": "Berlin",
+        "country": "DE",
+        "tax_id": "",
+        **changes,
+    }
+    return text(client.post("/wallet/payouts/identity/", values, follow=True))
+
+
+def test_saving_a_verified_identity_unchanged_keeps_it_verified(client, person, ops):
+    verify_identity(person, ops)
+    assert "Status of your details: <strong>Verified</strong>." in text(
+        client.get("/wallet/payouts/identity/")
+    )
+
+    page = _identity_post(client)
+
+    assert "Your details are unchanged and already verified: nothing to do." in page
+    assert "before your first payout" not in page
+    person.payee_identity.refresh_from_db()
+    assert person.payee_identity.status == "VERIFIED"
+
+
+def test_changed_identity_after_payouts_is_checked_before_the_next_one(client, person, ops):
+    _ready_to_pay(person, ops, "16.00")
+    services.payout_request(user=person, amount=eur("16.00"), now=timezone.now())
+
+    page = _identity_post(client, town="Potsdam", postcode="14467")
+
+    assert "Thank you. We check your new details before your next payout." in page
+    assert "first payout" not in page
+    person.payee_identity.refresh_from_db()
+    assert person.payee_identity.status == "SUBMITTED"
+    assert "Status of your details: <strong>Waiting for our check</strong>." in text(
+        client.get("/wallet/payouts/identity/")
+    )
