@@ -151,6 +151,11 @@ def test_a_person_signed_in_with_e_mail_is_told_it_earns_nothing_and_offered_tik
     assert [str(m) for m in get_messages(response.wsgi_request)][-1].startswith(
         "Signing in with e-mail earns nothing at Fizz: only signing in with TikTok or WhatsApp does."
     )
+    # QA: once joined, the page said "You already joined Fizz ... nothing more to do here" and hid the
+    # buttons the message above points to ("Connect one of them to your account below").
+    joined = _page(client)
+    assert "You already joined" not in joined
+    assert 'name="process" value="connect"' in joined and ">Add WhatsApp</a>" in joined
 
 
 # --- the brand page's poster and QR code -------------------------------------------------------
