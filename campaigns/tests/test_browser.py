@@ -79,3 +79,32 @@ def test_a_consumer_copies_a_videos_caption_on_the_brand_page(page, merchant, ow
 
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == "Sun! #acmesummer"
+
+
+def test_a_brand_name_of_one_long_word_wraps_on_its_page_and_in_the_console(
+    page, merchant, owner, make_campaign
+):
+    """QA: "Kaffeespezialitätenrösterei" made the brand page 458 px wide at 390 (the heading and the
+    join card cut off) and a longer name the console 737 px."""
+    merchant.brand_name = "Kaffeespezialitätenröstereiundkonditoreimanufaktur"
+    merchant.save(update_fields=["brand_name"])
+    make_campaign(merchant)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(f"/b/{merchant.slug}/")
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)
+             .map(e => `${e.tagName}.${e.className}`)"""
+    )
+    assert wide == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+
+    sign_in(page, owner.email)
+    page.goto(reverse("console:index"))
+    header = page.evaluate(
+        """() => [...document.querySelectorAll('#header *')].filter(e => e.getBoundingClientRect().right > 391
+             && !e.closest('.console-nav')).map(e => `${e.tagName}.${e.className}`)"""
+    )
+    assert header == []  # the name wraps in the header (it made the whole console 737 px wide)
+    expect(page.locator(".console-brand")).to_have_text(merchant.brand_name)
