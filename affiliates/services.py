@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from moneyed import Money
+from publicsuffixlist import PublicSuffixList
 
 from accounts.models import User
 from affiliates import rollups
@@ -176,6 +177,17 @@ def _tell_merchant(program: Program, event_type: str, data: dict, now: datetime)
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 
 
+# The Public Suffix List (publicsuffixlist ships it; an unknown single label counts as public too).
+_PUBLIC_SUFFIXES = PublicSuffixList()
+
+
+def domain_is_public_suffix(domain: str) -> bool:
+    """A name under which anyone may own a site (``com``, ``co.uk``, ``github.io``, a single label):
+    never one of a program's domains, else any site under it would be a link's destination. The names
+    this deployment itself answers to (``ALLOWED_HOSTS``: ``localhost`` in development) are its own."""
+    return domain not in settings.ALLOWED_HOSTS and _PUBLIC_SUFFIXES.is_public(domain)
+
+
 def _clean_domains(domains: list[str]) -> list[str]:
     cleaned = []
     for raw in domains:
@@ -185,6 +197,14 @@ def _clean_domains(domains: list[str]) -> list[str]:
         if not _HOST.fullmatch(host) or len(host) > 253:
             raise AffiliateError(
                 _("%(value)s is not a domain name (write it like shop.example).") % {"value": repr(raw)}
+            )
+        if domain_is_public_suffix(host):
+            raise AffiliateError(
+                _(
+                    "%(value)s is shared by many owners' sites (like com or github.io): "
+                    "write your own site's domain, like shop.example."
+                )
+                % {"value": repr(raw)}
             )
         cleaned.append(host)
     if not cleaned:
@@ -486,12 +506,17 @@ def destination_allowed(program: Program, url: str) -> bool:
 
 
 def destination_on_domains(domains: list[str], url: str) -> bool:
-    """An http(s) URL without user info whose host is one of ``domains`` or a sub-domain of one."""
+    """An http(s) URL without user info whose host is one of ``domains`` or a sub-domain of one.
+
+    A public suffix stored before the programs' domains refused them (``com``) is not honoured."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
     if parts.scheme not in {"http", "https"} or not host or parts.username or parts.password:
         return False
-    return any(host == domain or host.endswith("." + domain) for domain in domains)
+    return any(
+        (host == domain or host.endswith("." + domain)) and not domain_is_public_suffix(domain)
+        for domain in domains
+    )
 
 
 def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now: datetime) -> Link:

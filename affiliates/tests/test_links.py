@@ -8,11 +8,12 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
+from django.utils.html import escape
 
 from affiliates import clicklog, services
-from affiliates.models import Click
+from affiliates.models import Click, Link, Program
 from core.benchmarking import HttpServer, Variant
-from tikjoy.tests.factories import NOW, affiliate_make, affiliate_program_make
+from tikjoy.tests.factories import NOW, affiliate_make, affiliate_program_make, owner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,47 @@ def test_a_link_whose_domain_left_the_program_no_longer_redirects(client, link, 
         is_active=True,
     )
     assert client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER).status_code == 404
+
+
+@pytest.mark.parametrize("shared", ["com", "github.io", "co.uk", "shop"])
+def test_the_console_refuses_a_public_suffix_as_the_programs_site_in_the_merchants_language(
+    client, program, affiliate, shared
+):
+    client.force_login(owner_of(program.merchant))
+    response = client.post(
+        "/console/affiliates/",
+        {
+            "name": program.name,
+            "bounty": "40,00",
+            "domains": f"shop.example\n{shared}",
+            "window_days": 30,
+            "attribution": program.attribution,
+            "terms": "",
+            "is_active": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert response.status_code == 200  # the form again, with its error
+    assert escape(f"'{shared}' ist eine Endung, unter der viele Inhaber ihre Websites haben") in (
+        response.content.decode()
+    )
+    program.refresh_from_db()
+    assert program.domains == ["shop.example"]
+    with pytest.raises(services.AffiliateError, match="only to the program's sites"):
+        services.link_create(affiliate=affiliate, destination="https://evil-phish.com/login", now=NOW)
+
+
+def test_a_public_suffix_stored_before_it_was_refused_never_redirects(client, affiliate, program):
+    link = services.link_create(affiliate=affiliate, destination="https://shop.example/", now=NOW)
+    Link.objects.filter(pk=link.pk).update(destination="https://evil-phish.com/login")
+    Program.objects.filter(pk=program.pk).update(
+        domains=["shop.example", "com"]
+    )  # data from before the check
+
+    assert client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER).status_code == 404
+    with pytest.raises(services.AffiliateError, match="only to the program's sites"):
+        services.link_create(affiliate=affiliate, destination="https://evil-phish.com/login", now=NOW)
 
 
 @pytest.mark.parametrize(
