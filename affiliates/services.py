@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Sum, Value
+from django.db.models import F, Q, Sum, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -1406,12 +1406,8 @@ def commission_adjust(
     return adjustment
 
 
-def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
-    """APPROVED -> PAID, oldest first, as far as the money that left the bank for this person covers.
-
-    What a person has been paid is read from the ledger (payouts that left the bank minus those
-    returned); commissions count as paid first, before any other balance of the same person.
-    """
+def _paid_out_net(*, user: User, currency: str) -> Decimal:
+    """What left the bank for the person and stayed out: payouts paid minus payouts returned (ledger)."""
     paid_out = -(
         Entry.objects.filter(
             account__owner_type="accounts.user",
@@ -1429,16 +1425,46 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
         account__currency=currency,
         transaction__kind="PAYOUT_RETURN",
     ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    net = paid_out - returned
+    return paid_out - returned
+
+
+def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
+    """APPROVED -> PAID, oldest first, as far as the money that left the bank for this person covers;
+    PAID -> APPROVED, latest paid first, when a payout came back and no longer covers them.
+
+    What a person has been paid is read from the ledger (payouts that left the bank minus those
+    returned); commissions count as paid first, before any other balance of the same person. A returned
+    payout's money is back in the person's wallet (``PAYOUT_RETURN``), so the commissions it no longer
+    covers are approved again ("in your wallet"), to be paid by the next payout. Returns how many
+    commissions were marked paid."""
+    net = _paid_out_net(user=user, currency=currency)
     commissions = Commission.objects.filter(affiliate__user=user, currency=currency)
     marked = 0
     with transaction.atomic(durable=True):
         # One run at a time per person (a second one waits, then sees what the first marked).
         list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
-        covered = sum(
-            (c.amount - c.recovered for c in commissions.filter(state=CommissionState.PAID)), Decimal(0)
-        )
         changes = rollups.Changes()  # written together at the end, in the roll-ups' lock order
+        paid = list(
+            commissions.select_for_update(of=("self",))
+            .select_related("affiliate__program", "conversion__click")
+            .filter(state=CommissionState.PAID)
+            .order_by("paid_at", "approved_at", "pk")
+        )
+        covered = sum((c.amount - c.recovered for c in paid), Decimal(0))
+        for commission in reversed(paid):
+            if covered <= net:
+                break
+            covered -= commission.amount - commission.recovered
+            before = rollups.commission_figures(commission)
+            commission.state = CommissionState.APPROVED
+            commission.paid_at = None
+            commission.save(update_fields=["state", "paid_at"])
+            _tell_merchant(
+                commission.affiliate.program, EventType.COMMISSION_APPROVED, commission_data(commission), now
+            )
+            changes.commission(
+                rollups.commission_key(commission), before, rollups.commission_figures(commission)
+            )
         for commission in (
             commissions.select_for_update(of=("self",))
             .select_related("affiliate__program", "conversion__click")
@@ -1479,8 +1505,17 @@ def commissions_advance(*, now: datetime) -> dict[str, int]:
         commission = commission_approve(commission_id=pk, now=now)
         if commission.state == CommissionState.APPROVED and commission.approved_at == now:
             counts["approved"] += 1
+    # Who has approved commissions to mark paid, and who has paid ones a returned payout may uncover.
+    returned_to = Entry.objects.filter(
+        account__owner_type="accounts.user",
+        account__purpose=Purpose.USER_AVAILABLE,
+        transaction__kind="PAYOUT_RETURN",
+    ).values("account__owner_id")
     payees = (
-        Commission.objects.filter(state=CommissionState.APPROVED)
+        Commission.objects.filter(
+            Q(state=CommissionState.APPROVED)
+            | Q(state=CommissionState.PAID, affiliate__user_id__in=returned_to)
+        )
         .values_list("affiliate__user_id", "currency")
         .distinct()
     )

@@ -19,7 +19,7 @@ from wallets.debts import debt_owed
 pytestmark = pytest.mark.django_db
 
 
-def _paid_out(affiliate, ops, amount: str, *, on: int) -> None:
+def _paid_out(affiliate, ops, amount: str, *, on: int):
     """A payout of ``amount`` requested, approved, sent in a SEPA file and reported paid by the bank."""
     ops2 = UserFactory(email=f"ops-{on}@tikjoy.example", is_staff=True, is_superuser=True)
     payout = payouts.payout_request(user=affiliate.user, amount=eur(amount), now=day(on))
@@ -36,6 +36,7 @@ def _paid_out(affiliate, ops, amount: str, *, on: int) -> None:
     payouts.bank_file_import(raw=camt, name="notification.xml", actor=None, now=day(on + 1))
     payout.refresh_from_db()
     assert payout.state == PayoutState.PAID
+    return batch, payout
 
 
 def test_an_approved_commission_paid_out_by_sepa_becomes_paid(program, affiliate, click, ops):
@@ -50,6 +51,39 @@ def test_an_approved_commission_paid_out_by_sepa_becomes_paid(program, affiliate
     commission.refresh_from_db()
     assert commission.state == CommissionState.PAID and commission.paid_at == day(33)
     assert available(affiliate.user) == eur("0.00")
+    assert_ledger_clean()
+
+
+def test_a_payout_returned_by_the_bank_puts_its_commissions_back_in_the_wallet(
+    client, program, affiliate, click, ops
+):
+    commission = convert(program, click).commission
+    services.commissions_advance(now=day(30))
+    verify_identity(affiliate.user, ops)
+    add_bank_account(affiliate.user)
+    batch, payout = _paid_out(affiliate, ops, "40.00", on=31)
+    assert services.commissions_advance(now=day(33))["paid"] == 1
+
+    returns = sandbox_bank.camt054_returns(batch=batch, returns=[(payout, "FOCR")], now=day(34))
+    payouts.bank_file_import(raw=returns, name="returns.xml", actor=None, now=day(34))
+    services.commissions_advance(now=day(35))
+
+    payout.refresh_from_db()
+    commission.refresh_from_db()
+    assert payout.state == PayoutState.RETURNED
+    assert commission.state == CommissionState.APPROVED and commission.paid_at is None
+    assert available(affiliate.user) == eur("40.00")
+    client.force_login(affiliate.user)
+    page = client.get(f"/affiliates/{program.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<dd data-figure="approved">€40.00</dd>' in page
+    assert '<dd data-figure="paid">€0.00</dd>' in page
+    assert_ledger_clean()
+
+    # Paid out again: paid again.
+    _paid_out(affiliate, ops, "40.00", on=36)
+    assert services.commissions_advance(now=day(38))["paid"] == 1
+    commission.refresh_from_db()
+    assert commission.state == CommissionState.PAID
     assert_ledger_clean()
 
 
