@@ -37,6 +37,7 @@ class LinkForm(forms.Form):
         regex=r"^[A-Za-z0-9._-]{0,64}$",
         required=False,
         max_length=64,
+        strip=True,  # RegexField keeps surrounding spaces unless told; "  bio  " is "bio", as the service trims
         error_messages={"invalid": _("Up to 64 letters, digits, dots, dashes or underscores.")},
     )
 

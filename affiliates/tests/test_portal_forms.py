@@ -70,6 +70,20 @@ def test_a_refused_link_keeps_the_typed_page_and_sub_id(client, program, affilia
     assert not affiliate.links.exists()
 
 
+def test_a_sub_id_typed_with_spaces_around_it_is_accepted_without_them(client, program, affiliate):
+    client.force_login(affiliate.user)
+
+    response = client.post(
+        f"/affiliates/{program.pk}/links/",
+        {"destination": "https://shop.example/shoes", "sub_id": "  bio  "},
+        follow=True,
+    )
+
+    page = html.unescape(response.content.decode())
+    assert "Your link is ready" in page and "Up to 64 letters" not in page
+    assert list(affiliate.links.values_list("sub_id", flat=True)) == ["bio"]
+
+
 def test_a_link_the_program_refuses_keeps_the_typed_page_and_says_why(client, program, affiliate):
     client.force_login(affiliate.user)
 
