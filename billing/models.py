@@ -216,6 +216,21 @@ class Invoice(models.Model):
         default=Decimal("0.00"),
         help_text=_("The part of the gross amount that is WhatsApp messages (chats), on a line of its own."),
     )
+    affiliate_description = models.CharField(
+        _("affiliate description"),
+        max_length=300,
+        blank=True,
+        help_text=_("The affiliate commissions' own line, in words (empty: no such line)."),
+    )
+    affiliate_gross_amount = models.DecimalField(
+        _("affiliate gross amount"),
+        max_digits=20,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_(
+            "The part of the gross amount that is the margin on affiliate commissions, on a line of its own."
+        ),
+    )
     gross_amount = models.DecimalField(
         _("total"), **MONEY, help_text=_("What was taken from the prepaid wallet.")
     )
@@ -369,17 +384,32 @@ class Invoice(models.Model):
 
     @property
     def lines(self) -> list[tuple[str, Decimal]]:
-        """(description, net amount) per invoice line: the platform's margin, and WhatsApp messages on
-        a line of their own. The line nets add up to ``net_amount`` exactly (the messages' net is
-        rounded half up; the margin's is the rest)."""
-        chats = self.chats_gross_amount
-        if not self.chats_description or chats <= 0:
-            return [(self.description, self.net_amount)]
-        if chats >= self.gross_amount:
-            return [(self.chats_description, self.net_amount)]
-        chats_net = (chats * 100 / (100 + self.vat_rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        chats_net = min(chats_net, self.net_amount - Decimal("0.01"))
-        return [(self.description, self.net_amount - chats_net), (self.chats_description, chats_net)]
+        """(description, net amount) per invoice line: the platform's margin on rewards, and the margin on
+        affiliate commissions and WhatsApp messages on lines of their own. The line nets add up to
+        ``net_amount`` exactly (each own line's net is rounded half up; the first line's is the rest)."""
+        own = [
+            (description, gross)
+            for description, gross in (
+                (self.affiliate_description, self.affiliate_gross_amount),
+                (self.chats_description, self.chats_gross_amount),
+            )
+            if description and gross > 0
+        ]
+        rest = self.gross_amount - sum((gross for _line, gross in own), Decimal("0.00"))
+        lines = [(self.description, rest), *own] if rest > 0 or not own else own
+        if len(lines) == 1:
+            return [(lines[0][0], self.net_amount)]
+        cent = Decimal("0.01")
+        nets = [
+            (gross * 100 / (100 + self.vat_rate)).quantize(cent, rounding=ROUND_HALF_UP)
+            for _line, gross in lines[1:]
+        ]
+        while self.net_amount - sum(nets) < cent:  # the first line keeps at least a cent
+            largest = nets.index(max(nets))
+            nets[largest] -= cent
+        return [(lines[0][0], self.net_amount - sum(nets))] + [
+            (description, net) for (description, _gross), net in zip(lines[1:], nets, strict=True)
+        ]
 
     @property
     def gross_money(self) -> Money:

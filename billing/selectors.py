@@ -422,6 +422,9 @@ def statement_csv(*, figures: StatementFigures) -> bytes:
 
 # What chats (WhatsApp messages, ``chats/``) moves to the platform's revenue: its own invoice line.
 CHAT_KINDS = ("CHAT_MESSAGE", "CHAT_REFUND")
+# What a merchant's affiliate program moves there (``affiliates/``: the margin on a commission at
+# approval, and on its adjustments after): its own invoice line too, never counted as rewards confirmed.
+AFFILIATE_KINDS = ("AFFILIATE_APPROVE", "AFFILIATE_ADJUST", "AFFILIATE_REVERSE")
 
 
 @dataclass(frozen=True)
@@ -431,6 +434,14 @@ class FeeFigures:
     chats_gross: Decimal = ZERO
     chats_count: int = 0  # paid messages not refunded
     chats_entries: int = 0  # charges and refunds among ``count``
+    affiliate_gross: Decimal = ZERO
+    affiliate_count: int = 0  # commissions approved
+    affiliate_entries: int = 0  # approvals and adjustments among ``count``
+
+    @property
+    def confirmations(self) -> int:
+        """The movements of the rewards' margin (confirmations, net of later reversals): the rest."""
+        return self.count - self.chats_entries - self.affiliate_entries
 
 
 def confirmed_margin(
@@ -451,12 +462,20 @@ def confirmed_margin(
         sent=Count("id", filter=Q(transaction__kind="CHAT_MESSAGE")),
         refunded=Count("id", filter=Q(transaction__kind="CHAT_REFUND")),
     )
+    affiliates = rows.filter(transaction__kind__in=AFFILIATE_KINDS).aggregate(
+        s=Sum("amount"),
+        n=Count("id"),
+        approved=Count("id", filter=Q(transaction__kind="AFFILIATE_APPROVE")),
+    )
     return FeeFigures(
         gross=Decimal(total["s"] or 0).quantize(Decimal("0.01")),
         count=total["n"] or 0,
         chats_gross=Decimal(chats["s"] or 0).quantize(Decimal("0.01")),
         chats_count=(chats["sent"] or 0) - (chats["refunded"] or 0),
         chats_entries=(chats["sent"] or 0) + (chats["refunded"] or 0),
+        affiliate_gross=Decimal(affiliates["s"] or 0).quantize(Decimal("0.01")),
+        affiliate_count=affiliates["approved"] or 0,
+        affiliate_entries=affiliates["n"] or 0,
     )
 
 

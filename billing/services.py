@@ -327,7 +327,7 @@ def _invoice_draft_save(
         invoice.period_time_zone = period.zone
         invoice.gross_amount = fee.gross
         invoice.fee_count = fee.count
-        confirmations = fee.count - fee.chats_entries
+        confirmations = fee.confirmations
         with translation.override(document_language(merchant=merchant)):  # the line texts, as printed
             words = {"month": date_format(month.first_day, "YEAR_MONTH_FORMAT")}
             invoice.description = ngettext(
@@ -344,6 +344,19 @@ def _invoice_draft_save(
                 )
                 % {**words, "count": fee.chats_count}
                 if fee.chats_count
+                else ""
+            )
+            invoice.affiliate_gross_amount = fee.affiliate_gross
+            invoice.affiliate_description = (
+                ngettext(
+                    "TikJoy service fee: platform margin on affiliate commissions approved in %(month)s "
+                    "(%(count)s commission)",
+                    "TikJoy service fee: platform margin on affiliate commissions approved in %(month)s "
+                    "(%(count)s commissions)",
+                    fee.affiliate_count,
+                )
+                % {**words, "count": fee.affiliate_count}
+                if fee.affiliate_entries
                 else ""
             )
             _apply_parties_and_vat(invoice)

@@ -303,3 +303,44 @@ def test_the_engine_s_confirmed_margin_is_billed_and_its_pending_margin_is_not()
 
     assert invoice.gross_amount == confirmed.margin
     assert invoice.fee_count == 1
+
+
+def test_affiliate_commission_fees_are_a_line_of_their_own_not_reward_confirmations():
+    merchant = _merchant_with_margin("paris", country="FR", margin="0.60")  # 1 reward confirmed
+    margin_confirmed(merchant, "0.60", at=utc(2026, 10, 11), key="paris:m2")  # 2 rewards confirmed
+    for n in (1, 2):  # two commissions of its affiliate program approved: the margin on each
+        margin_confirmed(merchant, "2.00", at=utc(2026, 10, 12), key=f"paris:a{n}", kind="AFFILIATE_APPROVE")
+
+    invoice = _issue(merchant)
+
+    assert (invoice.gross_amount, invoice.net_amount, invoice.fee_count) == (
+        Decimal("5.20"),
+        Decimal("4.33"),
+        4,
+    )  # the totals count every movement, as before
+    assert invoice.lines == [
+        (
+            "TikJoy service fee: platform margin on rewards confirmed in October 2026 (2 confirmations)",
+            Decimal("1.00"),
+        ),
+        (
+            "TikJoy service fee: platform margin on affiliate commissions approved in October 2026 (2 commissions)",
+            Decimal("3.33"),
+        ),
+    ]
+    text = " ".join(pdf_text(invoice.pdf).split())  # the line as printed, wrapped in its cell
+    assert "(2 confirmations)" in text and "(4 confirmations)" not in text
+    assert "affiliate commissions approved in October 2026 (2 commissions)" in text
+    names = _xml_values(
+        invoice.xml, ".//ram:IncludedSupplyChainTradeLineItem//ram:SpecifiedTradeProduct/ram:Name"
+    )
+    assert names == [description for description, _net in invoice.lines]
+    assert _xml_values(invoice.xml, ".//ram:IncludedSupplyChainTradeLineItem//ram:LineTotalAmount") == [
+        "1.00",
+        "3.33",
+    ]
+    assert _xml_values(
+        invoice.xml, ".//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:LineTotalAmount"
+    ) == ["4.33"]
+    assert xsd_failures(bytes(invoice.xml)) == []
+    assert [f for f in schematron_failures(bytes(invoice.xml)) if f.flag != "warning"] == []
