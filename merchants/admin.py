@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -11,6 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -519,13 +522,38 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
 class BankTransferConsoleAdmin(ConsoleModelAdmin):
     """Top-ups received for this merchant (read-only: ops record them), each with a printable receipt."""
 
-    list_display = ("bank_reference", "amount_text", "value_date", "state_text", "recorded_at", "receipt")
+    list_display = (
+        "bank_reference",
+        "amount_text",
+        "value_date",
+        "state_text",
+        "recorded_at",
+        "credited_at",
+        "receipt",
+    )
     list_filter = ("currency", "value_date")
-    fields = ("bank_reference", "amount", "currency", "value_date", "recorded_at", "state_text", "receipt")
+    fields = (
+        "bank_reference",
+        "amount",
+        "currency",
+        "value_date",
+        "recorded_at",
+        "state_text",
+        "credited_at_text",
+        "receipt",
+    )
     readonly_fields = fields
     search_fields = ("bank_reference",)
     ordering = ("-recorded_at", "-pk")
-    export_fields = ("bank_reference", "amount", "currency", "value_date", "recorded_at", "state_text")
+    export_fields = (
+        "bank_reference",
+        "amount",
+        "currency",
+        "value_date",
+        "recorded_at",
+        "state_text",
+        "credited_at",
+    )
 
     @admin.display(description=gettext_lazy("Amount"), ordering="amount")
     def amount_text(self, obj: BankTransfer) -> str:
@@ -535,6 +563,19 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
     def state_text(self, obj: BankTransfer) -> str:
         return obj.state.capitalize()
 
+    @admin.display(description=gettext_lazy("Credited on"), empty_value="—")
+    def credited_at(self, obj: BankTransfer) -> datetime | None:
+        """When the money reached the wallet (its ledger posting): none while a large top-up waits for
+        a second staff member."""
+        return obj.ledger_transaction.created_at if obj.ledger_transaction_id else None
+
+    @admin.display(description=gettext_lazy("Credited on"))
+    def credited_at_text(self, obj: BankTransfer) -> str:
+        """``credited_at`` on the detail page, in the merchant's zone (a read-only method's value is
+        printed as it is returned)."""
+        credited = self.credited_at(obj)
+        return date_format(timezone.localtime(credited), "DATETIME_FORMAT") if credited else "—"
+
     @admin.display(description=gettext_lazy("Receipt"))
     def receipt(self, obj: BankTransfer) -> str:
         if obj.pk is None or obj.ledger_transaction_id is None:
@@ -543,7 +584,7 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
         return format_html('<a href="{}">{}</a>', url, _("Receipt"))
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("merchant")
+        return super().get_queryset(request).select_related("merchant", "ledger_transaction")
 
     def get_urls(self):
         receipt = path(

@@ -366,7 +366,10 @@ class BankTransfer(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    recorded_at = models.DateTimeField(_("credited on"))
+    recorded_at = models.DateTimeField(
+        _("recorded on"),
+        help_text=_("When ops recorded it; it is credited then, or when a second staff member confirms it."),
+    )
     ledger_transaction = models.OneToOneField(
         "wallets.Transaction",
         verbose_name=_("ledger transaction"),

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils.html import format_html
+from moneyed import Money
 
 from campaigns.models import ActionType
 from campaigns.services import campaign_pause, campaign_texts_save
 from merchants.console_site import export_text
 from merchants.models import Touchpoint
 from merchants.tests.conftest import owner_of
+from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
 from rewards.models import Reward
 from rewards.services import action_record
 from tikjoy.tests.factories import NOW, response_text
@@ -149,3 +153,42 @@ def test_a_cell_never_holds_html_or_microseconds():
     assert export_text(date(2026, 11, 30)) == "2026-11-30"
     assert export_text(Decimal("-0.50")) == "-0.50"
     assert export_text(None) == ""
+
+
+def test_a_top_up_waiting_for_a_second_staff_member_is_recorded_not_credited(
+    client, make_merchant, ops, make_user, settings
+):
+    """QA: a waiting large top-up read "Credited on 1 December 2026, 09:00" in the list, on its page and in
+    its CSV ("Gutgeschrieben am") though the money was not in the balance."""
+    settings.MERCHANT_TOP_UP_CONFIRM_ABOVE = "1000.00"
+    merchant = make_merchant("fizz", time_zone="Europe/Berlin")
+    record, _ = merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal("5000.00"), "EUR"),
+        bank_reference="SEPA-BIG",
+        value_date=date(2026, 11, 20),
+        actor=ops,
+        now=NOW,
+    )
+    client.force_login(owner_of(merchant))
+    detail = f"/console/merchants/banktransfer/{record.pk}/change/"
+
+    listed = response_text(client.get("/console/merchants/banktransfer/", HTTP_ACCEPT_LANGUAGE="de"))
+    header, row = _rows(client, "/console/merchants/banktransfer/export.csv", "de")
+    page = response_text(client.get(detail, HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert "Erfasst am" in listed and "Gutgeschrieben am" in listed
+    assert header[4:] == ["Erfasst am", "Status", "Gutgeschrieben am"]
+    assert row[4] == "2026-11-22 13:00:00+01:00" and row[6] == ""
+    assert "Recorded on" in page and "waiting for a second staff member" in page.capitalize()
+    credited_cell = page.split("Credited on", 1)[1].split("</div>", 1)[0]
+    assert "—" in credited_cell and "2026" not in credited_cell
+
+    second = make_user("second@tikjoy.example", is_staff=True, is_superuser=True)
+    merchant_top_up_confirm(record_id=record.pk, actor=second, now=NOW + timedelta(hours=2, minutes=30))
+
+    header, row = _rows(client, "/console/merchants/banktransfer/export.csv", "de")
+    assert row[4:] == ["2026-11-22 13:00:00+01:00", "Gutgeschrieben", "2026-11-22 15:30:00+01:00"]
+    page = response_text(client.get(detail, HTTP_ACCEPT_LANGUAGE="en"))
+    credited_cell = page.split("Credited on", 1)[1].split("</div>", 1)[0]
+    assert "22 November 2026, 15:30" in credited_cell  # the confirmation's time, in Berlin
