@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
 from core.i18n import collation_key
@@ -98,10 +99,44 @@ def vat_number_normalize(*, country: str, vat_number: str) -> str:
 
             return mva.validate(raw)
     except StdnumValidationError as exc:
-        raise ValidationError(
-            gettext("This is not a valid VAT number for this country (%(reason)s).") % {"reason": exc.message}
-        ) from exc
+        raise ValidationError(vat_number_error_text(exc)) from exc
     return raw[:20]
+
+
+# What is wrong with a VAT number, in the reader's language, per kind of python-stdnum error (its
+# own ``message`` is English only).
+VAT_NUMBER_ERRORS = (
+    (
+        InvalidChecksum,
+        _(
+            "This is not a valid VAT number for this country: its check digit does not match. "
+            "Please look for a typing mistake."
+        ),
+    ),
+    (
+        InvalidLength,
+        _("This is not a valid VAT number for this country: it has too many or too few characters."),
+    ),
+    (
+        InvalidFormat,
+        _(
+            "This is not a valid VAT number for this country: it has letters or digits where there should be none."
+        ),
+    ),
+    (
+        InvalidComponent,
+        _(
+            "This is not a valid VAT number for this country: a part of it (such as a region or office code) does not exist."
+        ),
+    ),
+)
+
+
+def vat_number_error_text(exc: StdnumValidationError) -> str:
+    for kind, text in VAT_NUMBER_ERRORS:
+        if isinstance(exc, kind):
+            return str(text)
+    return gettext("This is not a valid VAT number for this country.")
 
 
 # The language a brand registered in a country writes and is written to in, by default (one of

@@ -133,3 +133,27 @@ def test_a_file_that_is_not_an_image_is_a_form_error(client, make_user):
 
     assert response.status_code == 400
     assert not Merchant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("vat_number", "words"),
+    [
+        ("DE123456789", "Das ist keine gültige USt-IdNr. für dieses Land: Die Prüfziffer stimmt nicht."),
+        (
+            "DE123",
+            "Das ist keine gültige USt-IdNr. für dieses Land: Sie hat zu viele oder zu wenige Zeichen.",
+        ),
+    ],
+)
+def test_a_bad_vat_number_is_explained_in_the_readers_language_without_the_librarys_english(
+    client, make_user, vat_number, words
+):
+    """QA: "… für dieses Land (The number's checksum or check digit is invalid.)." on /merchants/new/."""
+    client.force_login(make_user("founder@fizz.example"))
+
+    response = client.post("/merchants/new/", {**FORM, "vat_number": vat_number}, HTTP_ACCEPT_LANGUAGE="de")
+
+    page = response.content.decode()
+    assert words in page
+    assert "number" not in page.split("USt-IdNr.", 1)[1].split("</", 1)[0]
+    assert ".)." not in page
