@@ -223,24 +223,61 @@ def _grouped_movements(account: Account, period: Period) -> list[tuple]:
         return cursor.fetchall()
 
 
+# Every kind the ledger writes, in the statement's words (a line groups the month's movements of a
+# kind). The kinds are stored strings written by several apps (wallets' debts, merchants' top-ups,
+# rewards, chats, Promote, affiliates, payouts, subscriptions, privacy, and credit notes here), so they
+# are named here as such; billing/tests/test_statements.py checks every kind posted anywhere has words.
+# Reward movements with a campaign are said by campaign and action instead.
+KIND_LABELS = {
+    "TOP_UP": gettext_lazy("Bank transfers received"),
+    "TOP_UP_REVERSAL": gettext_lazy("Bank transfers taken back (recorded by mistake)"),
+    "REWARD": gettext_lazy("Rewards paid"),
+    "REWARD_HOLD": gettext_lazy("Rewards held for review"),
+    "REWARD_RELEASE": gettext_lazy("Rewards released after review"),
+    "REWARD_CONFIRM": gettext_lazy("Rewards confirmed"),
+    "REWARD_REVERSAL": gettext_lazy("Rewards reversed, back in the wallet"),
+    "REWARD_ADVANCE": gettext_lazy("Rewards paid out early (JoyFast)"),
+    "REWARD_ADVANCE_DEBT": gettext_lazy("Rewards paid out early, then reversed: back in the wallet"),
+    "DEBT_INCURRED": gettext_lazy("Amounts owed by a person, refunded to the payer"),
+    "DEBT_REPAID": gettext_lazy("Amounts owed, repaid"),
+    "DEBT_WRITTEN_OFF": gettext_lazy("Amounts owed, written off"),
+    "FEE_CREDIT": gettext_lazy("Credit notes"),
+    "CHAT_MESSAGE": gettext_lazy("WhatsApp messages"),
+    "CHAT_REFUND": gettext_lazy("WhatsApp messages refunded"),
+    "PROMOTE_COIN_PURCHASE": gettext_lazy("Promote coins bought"),
+    "PROMOTE_COIN_WITHDRAWAL": gettext_lazy("Promote coins given back"),
+    "PROMOTE_COUPON_ISSUE": gettext_lazy("Promote coupons issued"),
+    "PROMOTE_COUPON_RETURN": gettext_lazy("Promote coupons returned"),
+    "PROMOTE_ORDER_PLACE": gettext_lazy("Promotion orders placed"),
+    "PROMOTE_ORDER_RELEASE": gettext_lazy("Promotion orders cancelled: coins back"),
+    "PROMOTE_ORDER_SETTLE": gettext_lazy("Promotion orders settled"),
+    # a closing merchant's refund (docs/privacy.md): the money leaves the wallet, or comes back
+    "PAYOUT_REQUEST": gettext_lazy("Refund of the balance to your bank account"),
+    "PAYOUT_RELEASE": gettext_lazy("Refund not sent (rejected), back in the wallet"),
+    "PAYOUT_RETURN": gettext_lazy("Refund returned by your bank, back in the wallet"),
+    "PAYOUT_EXPORT": gettext_lazy("Payouts sent to the bank"),
+    "PAYOUT_PAID": gettext_lazy("Payouts paid by the bank"),
+    # the merchant's affiliate program (docs/affiliates.md): commissions reserved, reversed, adjusted
+    "AFFILIATE_TRACK": gettext_lazy("Affiliate commissions reserved"),
+    "AFFILIATE_REVERSE": gettext_lazy("Affiliate commissions reversed, back in the wallet"),
+    "AFFILIATE_LOCK": gettext_lazy("Affiliate commissions locked"),
+    "AFFILIATE_APPROVE": gettext_lazy("Affiliate commissions approved"),
+    "AFFILIATE_ADJUST": gettext_lazy("Affiliate commissions adjusted"),
+    "SUBSCRIPTION_FEE": gettext_lazy("Subscription fees"),
+    "BALANCE_FORFEITED": gettext_lazy("Balance forfeited when an account was closed"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """A ledger kind in the statement's words, in the active language (never the ledger's code)."""
+    if kind in KIND_LABELS:
+        return str(KIND_LABELS[kind])
+    return gettext("Other ledger movements")
+
+
 def _line_label(kind: str, campaign: str | None, action_type: str | None, reward_kind: str | None) -> str:
-    if kind == "TOP_UP":
-        return gettext("Bank transfers received")
     if campaign is None:
-        words = {
-            "FEE_CREDIT": gettext("Credit notes"),
-            "CHAT_MESSAGE": gettext("WhatsApp messages"),
-            "CHAT_REFUND": gettext("WhatsApp messages refunded"),
-            # a closing merchant's refund (docs/privacy.md): the money leaves the wallet, or comes back
-            "PAYOUT_REQUEST": gettext("Refund of the balance to your bank account"),
-            "PAYOUT_RELEASE": gettext("Refund not sent (rejected), back in the wallet"),
-            "PAYOUT_RETURN": gettext("Refund returned by your bank, back in the wallet"),
-            # the merchant's affiliate program (docs/affiliates.md): commissions reserved, reversed, adjusted
-            "AFFILIATE_TRACK": gettext("Affiliate commissions reserved"),
-            "AFFILIATE_REVERSE": gettext("Affiliate commissions reversed, back in the wallet"),
-            "AFFILIATE_ADJUST": gettext("Affiliate commissions adjusted"),
-        }
-        return words.get(kind, kind.replace("_", " ").capitalize())
+        return kind_label(kind)
     action = ActionType(action_type).label if action_type in ActionType.values else (action_type or "")
     if reward_kind == RewardKind.ENGAGEMENT:
         return gettext("%(campaign)s · %(action)s (the post's engagement)") % {

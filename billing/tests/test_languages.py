@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from django.core import mail
 from django.utils import translation
 from facturx import get_xml_from_pdf
+from moneyed import Money
 
 from accounts.models import User
 from billing.months import Month
-from billing.selectors import _line_label
+from billing.selectors import KIND_LABELS, _line_label, kind_label
 from billing.services import (
     StatementDoesNotReconcile,
     invoice_draft_for_month,
     invoice_finalise,
     statement_issue,
 )
-from billing.tests.conftest import margin_confirmed, merchant_new, ops, pdf_text, top_up, user, utc
+from billing.tests.conftest import clock, margin_confirmed, merchant_new, ops, pdf_text, top_up, user, utc
 from billing.validation import schematron_failures, xsd_failures
 from merchants.locale import merchant_language
 from merchants.models import Membership, Role
 from tikjoy.tests.artefacts import ARTEFACTS
+from wallets.models import PLATFORM, Purpose
+from wallets.services import account_for, post
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +241,58 @@ def test_each_operator_reads_the_statement_not_issued_alert_in_their_own_languag
         "The statement of September 2026 closed at €30.00, but the ledger now opens October 2026 at €35.00"
         in en.body
     )
+
+
+def _posted_kinds() -> set[str]:
+    """Every ledger kind the project's code posts: the ``..._KIND = "..."`` constants and the literal
+    ``kind="..."`` of its postings (outside tests and migrations), less the few other models' kinds
+    (campaign videos, API keys, invoices, bank files...) the same keyword names."""
+    root = Path(__file__).resolve().parents[2]
+    constant = re.compile(r'\b[A-Z_]*KIND\s*=\s*\(?\s*"([A-Z][A-Z_]+)"')
+    literal = re.compile(r'\bkind="([A-Z][A-Z_]+)"')
+    not_ledger = {"VIDEO", "LIVE", "SECRET", "PUBLISHABLE", "PLATFORM", "MERCHANT", "ACTION", "ENGAGEMENT"}
+    not_ledger |= {"INVOICE", "CREDIT_NOTE", "COIN_INVOICE", "OPS", "PAIN_002", "CAMT_054", "CAMT_053"}
+    kinds: set[str] = set()
+    for path in root.glob("*/**/*.py"):
+        parts = set(path.relative_to(root).parts)
+        if parts & {".venv", "tests", "migrations", "node_modules"} or "bench" in path.name:
+            continue
+        source = path.read_text(encoding="utf-8")
+        kinds |= set(constant.findall(source)) | set(literal.findall(source))
+    return kinds - not_ledger
+
+
+def test_every_ledger_kind_has_words_on_the_statement_in_every_language():
+    """QA: the German statement listed "Weitere Bewegungen: Promote coin purchase 1 -9,90 EUR"."""
+    kinds = _posted_kinds()
+    assert {"TOP_UP", "REWARD", "PROMOTE_COIN_PURCHASE", "AFFILIATE_APPROVE", "BALANCE_FORFEITED"} <= kinds
+
+    assert kinds <= set(KIND_LABELS)
+    with translation.override("en"):
+        english = {kind: kind_label(kind) for kind in kinds}
+    for language in ("de", "fr", "it", "es"):
+        with translation.override(language):
+            untranslated = {kind for kind in kinds if kind_label(kind) == english[kind]}
+        assert not untranslated, language
+    with translation.override("de"):
+        assert _line_label("PROMOTE_COIN_PURCHASE", None, None, None) == "Promote-Coins gekauft"
+
+
+def test_a_german_statement_names_a_promote_coin_purchase_in_german():
+    merchant = merchant_new("hamburg", country="DE", language="de")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="HH-1")
+    with clock(utc(2026, 10, 3)):
+        funds = account_for(owner=merchant, purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR")
+        bank = account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="EUR")
+        post(
+            entries=[(funds, -Money("9.90", "EUR")), (bank, Money("9.90", "EUR"))],
+            kind="PROMOTE_COIN_PURCHASE",
+            reason="Promote coin purchase 1",
+            idempotency_key="hh:coins",
+        )
+
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+
+    text = " ".join(pdf_text(statement.pdf).split())
+    assert "Promote-Coins gekauft 1 -9,90 EUR" in text
+    assert "Promote coin purchase" not in text
