@@ -11,16 +11,26 @@ from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import get_language, gettext, gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import (
+    get_language,
+    gettext,
+    gettext_lazy,
+    gettext_noop,
+    ngettext,
+    pgettext_lazy,
+)
 from moneyed import Money
 
 from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month, Period, PeriodError, month_period
 from campaigns.models import ActionType, Campaign, CampaignText
 from core.i18n import LaterText
+from merchants.console_site import csv_cell, export_text
 from merchants.days import merchant_zone
 from merchants.models import Merchant
+from merchants.selectors import wallet_lines
 from rewards.models import Reward, RewardKind, RewardStatus, SocialAction
 from wallets.formats import MoneyLater
 from wallets.models import PLATFORM, Account, Entry, Purpose, Transaction, owner_key, partition_key
@@ -411,49 +421,54 @@ def statement_figures(
     return figures
 
 
-CSV_HEADER = ["date", "transaction", "kind", "reason", "amount", "currency", "balance"]
+# The statement's ledger lines as the merchant's other CSV downloads write them (the console's wallet
+# export, merchants.console): headed in the document's language, each movement in words with its
+# detail (``wallet_lines``, never the ledger's code nor its English reason), times in the merchant's
+# zone to the second (``export_text``), amounts as plain numbers, no spreadsheet formulas.
+CSV_COLUMNS = (
+    pgettext_lazy("wallet CSV column", "When"),
+    pgettext_lazy("statement CSV column", "Transaction"),
+    pgettext_lazy("wallet CSV column", "What"),
+    pgettext_lazy("wallet CSV column", "Detail"),
+    pgettext_lazy("wallet CSV column", "Amount"),
+    pgettext_lazy("wallet CSV column", "Currency"),
+    pgettext_lazy("statement CSV column", "Balance"),
+)
 
 
 def statement_csv(*, figures: StatementFigures) -> bytes:
-    """Every ledger line of the month on the account, oldest first, with the running balance."""
+    """Every ledger line of the month on the account, oldest first, with the running balance, in the
+    active language and the period's time zone (the merchant's)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    if figures.account is not None:
-        running = figures.opening
-        rows = (
-            Entry.objects.filter(
-                account=figures.account,
-                transaction__created_at__gte=figures.period.start,
-                transaction__created_at__lt=figures.period.end,
-            )
-            .order_by("transaction__created_at", "transaction_id", "id")
-            .values_list(
-                "transaction__created_at",
-                "transaction_id",
-                "transaction__kind",
-                "transaction__reason",
-                "amount",
-            )
+    writer.writerow([csv_cell(str(column)) for column in CSV_COLUMNS])
+    if figures.account is None:
+        return out.getvalue().encode()
+    running = figures.opening
+    # A plain query, not a server-side cursor: PostgreSQL plans cursors for their first rows
+    # (cursor_tuple_fraction), which here chose a plan 100 times slower over a month of lines.
+    entries = list(
+        Entry.objects.filter(
+            account=figures.account,
+            transaction__created_at__gte=figures.period.start,
+            transaction__created_at__lt=figures.period.end,
         )
-        # A plain query, not a server-side cursor: PostgreSQL plans cursors for their first rows
-        # (cursor_tuple_fraction), which here chose a plan 100 times slower over a month of lines.
-        for created_at, txn_id, kind, reason, amount in list(rows):
-            running += amount
-            text = (
-                reason if reason[:1] not in ("=", "+", "-", "@") else "'" + reason
-            )  # no spreadsheet formulas
-            writer.writerow(
-                [
-                    created_at.isoformat(),
-                    txn_id,
-                    kind,
-                    text,
-                    f"{amount:.2f}",
-                    figures.currency,
-                    f"{running:.2f}",
-                ]
-            )
+        .select_related("transaction")
+        .order_by("transaction__created_at", "transaction_id", "id")
+    )
+    with timezone.override(figures.period.zone):
+        for entry, line in zip(entries, wallet_lines(entries, batch=2000), strict=True):
+            running += entry.amount
+            cells = [
+                export_text(line.at),
+                entry.transaction_id,
+                line.what,
+                line.detail,
+                f"{entry.amount:.2f}",
+                figures.currency,
+                f"{running:.2f}",
+            ]
+            writer.writerow([csv_cell(cell) for cell in cells])
     return out.getvalue().encode()
 
 

@@ -166,7 +166,8 @@ def statement_issue(
         else:
             logger.error("%s: %s", subject, error)
         raise error
-    csv_bytes = statement_csv(figures=figures)
+    with translation.override(language):  # the ledger lines' words too, in the merchant's zone
+        csv_bytes = statement_csv(figures=figures)
     pdf = rendering.statement_pdf(figures=figures, csv_bytes=csv_bytes, issued_at=now, language=language)
     try:
         with transaction.atomic(durable=True):

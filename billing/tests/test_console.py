@@ -43,7 +43,7 @@ def test_an_owner_lists_statements_and_downloads_the_pdf_and_csv(client, issued)
     assert "October 2026" in page.content.decode()
     assert pdf["Content-Type"] == "application/pdf"
     assert "Monthly statement · October 2026" in pdf_text(pdf.content)
-    assert csv.content.decode().startswith("date,transaction,kind,reason,amount,currency,balance")
+    assert csv.content.decode().startswith("When,Transaction,What,Detail,Amount,Currency,Balance")
     theirs = other.statements.get()
     assert client.get(reverse("console:billing_statement_pdf", args=[theirs.pk])).status_code == 404
     # the detail says what the month covered, in the zone it was counted in (the merchant's: Paris)

@@ -93,9 +93,28 @@ def test_the_embedded_csv_lists_every_ledger_line_and_sums_to_the_movements():
     attached = pdf_attachments(statement.pdf)["ledger-lines.csv"]
     assert attached == bytes(statement.csv)
     rows = list(csv.DictReader(io.StringIO(attached.decode())))
-    assert [r["kind"] for r in rows] == ["TOP_UP", "REWARD"]
-    assert sum(Decimal(r["amount"]) for r in rows) == statement.closing_balance - statement.opening_balance
-    assert rows[-1]["balance"] == f"{statement.closing_balance}"
+    assert [r["What"] for r in rows] == ["Bank transfer received", "Reward paid to a consumer"]
+    assert sum(Decimal(r["Amount"]) for r in rows) == statement.closing_balance - statement.opening_balance
+    assert rows[-1]["Balance"] == f"{statement.closing_balance}"
+
+
+def test_the_csv_reads_in_the_merchants_language_and_time_zone_to_the_second():
+    """QA: the CSV was headed "date,transaction,kind,reason,..." with codes (TOP_UP) and mixed
+    2026-11-02T09:00:00+01:00 with 2026-11-10T07:46:57.052618+00:00."""
+    merchant = merchant_new("berlin", country="DE", language="de")  # Europe/Berlin
+    top_up(merchant, "50.00", at=utc(2026, 10, 2, 7, 46, 57, 52618), ref="BER-1")  # summer time
+    top_up(merchant, "20.00", at=utc(2026, 10, 30, 8), ref="BER-2")  # winter time
+
+    statement, _ = statement_issue(merchant=merchant, currency="EUR", month=OCT, now=AFTER)
+
+    header, *rows = list(csv.reader(io.StringIO(bytes(statement.csv).decode())))
+    assert header == ["Zeitpunkt", "Buchung", "Vorgang", "Details", "Betrag", "Währung", "Saldo"]
+    assert [row[0] for row in rows] == ["2026-10-02 09:46:57+02:00", "2026-10-30 09:00:00+01:00"]
+    assert [row[2:] for row in rows] == [
+        ["Überweisung eingegangen", "Referenz BER-1, Wertstellung 02.10.2026", "50.00", "EUR", "50.00"],
+        ["Überweisung eingegangen", "Referenz BER-2, Wertstellung 30.10.2026", "20.00", "EUR", "70.00"],
+    ]
+    assert "TOP_UP" not in bytes(statement.csv).decode()
 
 
 def test_a_movement_at_the_exact_month_boundary_belongs_to_the_month_it_starts():
