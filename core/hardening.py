@@ -119,3 +119,16 @@ def formfield_with_db_bounds(db_field, formfield):
             limit = validator.limit_value() if callable(validator.limit_value) else validator.limit_value
             formfield.widget.attrs.setdefault(attr, limit)
     return formfield
+
+
+# Unicode's bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): in a name,
+# U+202E ("right-to-left override") turns the text after it around wherever it is shown ("Change" read
+# "egnahC" after a bank holder's name; a brand name could spoof the lines around it). Names don't need
+# them: right-to-left scripts are laid out by the browser, and the left-to-right and right-to-left
+# marks (U+200E, U+200F) stay.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def without_bidi_controls(text: str) -> str:
+    """``text`` without bidirectional embedding, override and isolate characters (see above)."""
+    return text.translate(_BIDI_CONTROLS)

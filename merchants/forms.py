@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.hardening import without_bidi_controls
 from core.i18n import time_zone_choices, time_zone_label
 from merchants.countries import country_choices, vat_number_normalize
 from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
@@ -28,6 +29,15 @@ def _clean_logo(logo):
     if logo and getattr(logo, "size", 0) > MAX_LOGO_BYTES:
         raise ValidationError(_("The logo must be smaller than 2 MB."))
     return logo
+
+
+def _brand_name(form: forms.Form) -> str:
+    """The brand name without bidirectional controls (``core.hardening.without_bidi_controls``): one
+    made of nothing else is no name."""
+    name = without_bidi_controls(form.cleaned_data["brand_name"]).strip()
+    if not name:
+        raise ValidationError(form.fields["brand_name"].error_messages["required"], code="required")
+    return name
 
 
 class MerchantCreateForm(forms.Form):
@@ -50,6 +60,9 @@ class MerchantCreateForm(forms.Form):
     vat_number = forms.CharField(max_length=20, required=False, label=_("VAT number"))
     billing_address = forms.CharField(label=_("Billing address"), widget=forms.Textarea(attrs={"rows": 3}))
     contact_email = forms.EmailField(label=_("Contact e-mail"))
+
+    def clean_brand_name(self) -> str:
+        return _brand_name(self)
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip().lower()
@@ -151,6 +164,9 @@ class MerchantConsoleForm(forms.ModelForm):
 
     def clean_logo(self):
         return _clean_logo(self.cleaned_data.get("logo"))
+
+    def clean_brand_name(self) -> str:
+        return _brand_name(self)
 
     def clean_time_zone(self):
         return self.cleaned_data.get("time_zone") or self.instance.time_zone

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from core.db import bound_cursor, model_columns, model_insert, model_rows
 from core.errors import DomainError, EditConflict
+from core.hardening import without_bidi_controls
 from core.i18n import is_time_zone, language_codes
 from core.tasks import after_commit, mail_after_commit
 from merchants import signals
@@ -125,13 +126,13 @@ def merchant_create(
             try:
                 with transaction.atomic():
                     merchant = Merchant.objects.create(
-                        brand_name=brand_name.strip(),
+                        brand_name=without_bidi_controls(brand_name).strip(),
                         slug=slug,
                         country=country,
                         language=language or country_language(country),
                         time_zone=time_zone or country_time_zone(country),
                         currency=currency,
-                        legal_name=legal_name.strip(),
+                        legal_name=without_bidi_controls(legal_name).strip(),
                         vat_number=vat_number,
                         billing_address=billing_address.strip(),
                         contact_email=contact_email.strip().lower(),
@@ -192,6 +193,9 @@ def merchant_update(
 
 def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[str, Any]) -> Merchant:
     unknown = set(changes) - BRAND_FIELDS - BILLING_FIELDS
+    for name in ("brand_name", "legal_name"):
+        if isinstance(changes.get(name), str):
+            changes[name] = without_bidi_controls(changes[name]).strip()
     if unknown:
         raise MerchantError(
             _("These fields cannot be changed here: %(fields)s.") % {"fields": ", ".join(sorted(unknown))}

@@ -48,6 +48,7 @@ from schwifty.exceptions import (
 from accounts.models import User
 from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.errors import DomainError
+from core.hardening import without_bidi_controls
 from core.i18n import LaterText, moment_text, person_or_active_language, recipient_locale, utc_text
 from core.tasks import after_commit, mail_after_commit, mail_each_after_commit
 from merchants.locale import member_locale, person_language
@@ -234,7 +235,7 @@ def bank_details_clean(
     *, holder_name: str, street: str, building_number: str, postcode: str, town: str, country: str, iban: str
 ) -> BankDetails:
     checked = iban_check(iban)
-    holder = " ".join((holder_name or "").split())
+    holder = " ".join(without_bidi_controls(holder_name or "").split())
     if not epc_name(holder):
         raise BankDetailsError(_("Enter the account holder's name as your bank knows it."))
     if not (street or "").strip() or not (postcode or "").strip() or not (town or "").strip():
@@ -668,7 +669,7 @@ def identity_submit(
     if not street.strip() or not postcode.strip() or not town.strip() or not country:
         raise IdentityError(_("Enter your full address: street, postcode, town and country."))
     values = {
-        "legal_name": " ".join(legal_name.split())[:140],
+        "legal_name": " ".join(without_bidi_controls(legal_name).split())[:140],
         "date_of_birth": date_of_birth,
         "street": street.strip()[:70],
         "building_number": building_number.strip()[:16],

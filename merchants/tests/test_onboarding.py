@@ -2,6 +2,7 @@ import pytest
 
 from merchants.models import Membership, Merchant, TouchpointKind
 from merchants.roles import Role
+from merchants.services import merchant_update
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +158,19 @@ def test_a_bad_vat_number_is_explained_in_the_readers_language_without_the_libra
     assert words in page
     assert "number" not in page.split("USt-IdNr.", 1)[1].split("</", 1)[0]
     assert ".)." not in page
+
+
+def test_bidirectional_controls_are_dropped_from_the_brand_name(client, make_user):
+    """QA: a brand named "\u202eevil" turned the text around it on every page that names it."""
+    client.force_login(make_user("founder@fizz.example"))
+
+    only = client.post("/merchants/new/", {**FORM, "brand_name": "\u202e\u2067"})
+    assert only.status_code == 400 and "This field is required." in only.content.decode()
+
+    assert client.post("/merchants/new/", {**FORM, "brand_name": "\u202eFizz\u202c Cola"}).status_code == 302
+    merchant = Merchant.objects.get(slug="fizz-cola")
+    assert merchant.brand_name == "Fizz Cola"
+    merchant_update(
+        merchant=merchant, actor=merchant.memberships.get().user, changes={"brand_name": "\u202eevil"}
+    )
+    assert Merchant.objects.get(pk=merchant.pk).brand_name == "evil"

@@ -86,3 +86,17 @@ def test_the_bic_is_derived_when_the_bank_is_known_and_the_eea_flag_set():
         iban="CH9300762011623852957",
     )
     assert swiss.sepa_eea is False
+
+
+def test_a_right_to_left_override_is_dropped_from_the_holders_name():
+    """QA: "Pía \u202eevil" turned the rest of the payouts page around ("Change" read "egnahC")."""
+    details = services.bank_details_clean(
+        holder_name="Pía \u202eevil\u2066",
+        street="Rue",
+        building_number="1",
+        postcode="75001",
+        town="Paris",
+        country="FR",
+        iban="DE89 3704 0044 0532 0130 00",
+    )
+    assert details.holder_name == "Pía evil"
