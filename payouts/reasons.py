@@ -163,8 +163,11 @@ _CODES = [
 # reads them (``{% translate payout.reason %}``): marked here with ``gettext_noop`` for the catalogue.
 REASON_CODES: dict[str, ReasonCode] = {reason.code: reason for reason in _CODES}
 
-_UNKNOWN_MESSAGE = (
-    "The bank did not accept the transfer (code {code}). We are looking into it; you can ask again."
+# A code outside the table: one sentence for all of them, so it is translated where it is read (the
+# code itself is shown beside it, from ``Payout.reason_code``). It read "(code ZZZZ)" inside the
+# sentence, which no catalogue could match: English on every page, and the code twice.
+_UNKNOWN_MESSAGE = gettext_noop(
+    "The bank did not accept the transfer. We are looking into it; you can ask again."
 )
 
 
@@ -174,4 +177,4 @@ def reason_for(code: str) -> ReasonCode:
     known = REASON_CODES.get(code)
     if known:
         return known
-    return ReasonCode(code or "NARR", _UNKNOWN_MESSAGE.format(code=code or "none given"), Action.OPS)
+    return ReasonCode(code or "NARR", _UNKNOWN_MESSAGE, Action.OPS)

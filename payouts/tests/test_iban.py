@@ -5,12 +5,14 @@ from __future__ import annotations
 from random import Random
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from schwifty import IBAN
 
 from payouts import services
 from payouts.countries import SEPA_COUNTRIES
+from payouts.reasons import reason_for
 
 
 def _random_iban(country: str, seed: int) -> str:
@@ -100,3 +102,19 @@ def test_a_right_to_left_override_is_dropped_from_the_holders_name():
         iban="DE89 3704 0044 0532 0130 00",
     )
     assert details.holder_name == "Pía evil"
+
+
+def test_a_reason_code_outside_the_table_is_one_sentence_the_catalogue_translates():
+    """QA: "The bank did not accept the transfer (code ZZZZ). ..." was English on a German page (the
+    code inside the sentence matched no catalogue entry) and followed by "(ZZZZ)" again."""
+    for code in ("ZZZZ", "RC01", ""):
+        mapped = reason_for(code)
+        assert (
+            mapped.message
+            == "The bank did not accept the transfer. We are looking into it; you can ask again."
+        )
+    assert reason_for("").code == "NARR"
+    with translation.override("de"):
+        assert translation.gettext(reason_for("ZZZZ").message).startswith(
+            "Die Bank hat die Überweisung nicht angenommen."
+        )
