@@ -118,20 +118,40 @@ class Simulator:
         before = share * (_CUMULATIVE[hour - 1] if hour else 0) // WEIGHT_TOTAL
         return share * _CUMULATIVE[hour] // WEIGHT_TOTAL - before
 
+    def planned_before(self, plan: OrderPlan, hour_index: int) -> int:
+        """Coins the curve allows in the hours before ``hour_index`` (the sum of ``planned``)."""
+        day, hour = divmod(hour_index, 24)
+        base, extra = divmod(plan.budget_coins, plan.duration_days)
+        whole_days = base * day + min(day, extra)  # the sum of ``daily_share`` over the days before
+        return whole_days + (daily_share(plan, day) * _CUMULATIVE[hour - 1] // WEIGHT_TOTAL if hour else 0)
+
+    def _delivered_before(self, plan: OrderPlan, hour_index: int, fill: int, quality: int) -> dict[str, int]:
+        """What the order has delivered in the hours before ``hour_index``, each figure rounded down
+        once on the running total: rounding every hour on its own lost a small order almost all of
+        it (20 coins over a day: 2 spent, 12 views, against an estimate of 47 to 129)."""
+        spent = self.planned_before(plan, hour_index) * fill // 100
+        impressions = spent * IMPRESSIONS_PER_100_COINS * quality // 10_000
+        return {
+            "spent_coins": spent,
+            "impressions": impressions,
+            **{name: impressions * per_mille // 1000 for name, per_mille in RESULT_PER_MILLE.items()},
+        }
+
     def deliver(self, plan: OrderPlan, *, first_hour: int, hours: int) -> list[HourResult]:
         fill = self.fill_percent(plan.order_id)
         quality = self.quality_percent(plan.order_id)
         possible = possible_results(kind=plan.kind, goal=plan.goal)
         last = plan.duration_days * 24
         out = []
+        before = self._delivered_before(plan, first_hour, fill, quality)
         for index in range(first_hour, min(first_hour + hours, last)):
-            spent = self.planned(plan, index) * fill // 100
-            impressions = spent * IMPRESSIONS_PER_100_COINS * quality // 10_000
-            counts = {
-                name: impressions * per_mille // 1000 if name in possible else 0
-                for name, per_mille in RESULT_PER_MILLE.items()
-            }
-            out.append(HourResult(hour_index=index, spent_coins=spent, impressions=impressions, **counts))
+            upto = self._delivered_before(plan, index + 1, fill, quality)
+            hour = {name: upto[name] - before[name] for name in upto}
+            for name in RESULT_PER_MILLE:
+                if name not in possible:
+                    hour[name] = 0
+            out.append(HourResult(hour_index=index, **hour))
+            before = upto
         return out
 
 

@@ -32,6 +32,7 @@ from campaigns.models import ActionType, Campaign, campaign_name_in
 from core.i18n import time_zone_label
 from merchants.console_site import (
     ConsoleModelAdmin,
+    console_can,
     console_render,
     console_site,
     console_view,
@@ -518,6 +519,16 @@ def _checklist_figures(merchant, now) -> dict:
     return reports.merchant_checklist_expressions(merchant=merchant)
 
 
+# What a member needs to take a checklist step; one whose role can't is shown the step without its
+# link (a manager's "Fund your wallet" led to a 403).
+_STEP_CAPABILITY = {
+    "fund": Capability.MANAGE_BILLING,
+    "campaign": Capability.MANAGE_CAMPAIGNS,
+    "videos": Capability.MANAGE_CAMPAIGNS,
+    "live": Capability.MANAGE_CAMPAIGNS,
+}
+
+
 def _checklist_panel(request: HttpRequest, membership, *, figures: dict) -> dict:
     if membership.merchant_id in request.session.get(CHECKLIST_DISMISSED, []):
         return {"items": [], "show": False}
@@ -528,7 +539,9 @@ def _checklist_panel(request: HttpRequest, membership, *, figures: dict) -> dict
             "label": i.label,
             "done": i.done,
             "hint": i.hint,
-            "url": reverse(f"console:{i.url_name}"),
+            "url": reverse(f"console:{i.url_name}")
+            if console_can(request, _STEP_CAPABILITY.get(i.key, Capability.VIEW))
+            else "",
         }
         for i in items
     ]

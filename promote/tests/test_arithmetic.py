@@ -3,10 +3,10 @@ all integers; delivery never above the daily share or the budget."""
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from promote.delivery import OrderPlan, Simulator, daily_share, estimate
+from promote.delivery import GOAL_FIELD, OrderPlan, Simulator, daily_share, estimate, possible_results
 from promote.services import settlement_split
 
 plans = st.builds(
@@ -69,3 +69,25 @@ def test_the_escrow_is_consumed_refunded_or_forfeited_exactly(budget, coupon_sha
 def test_the_estimate_is_a_range_of_integers(budget, goal):
     low, high = estimate(budget_coins=budget, goal=goal)
     assert isinstance(low, int) and isinstance(high, int) and 0 <= low <= high
+
+
+@settings(deadline=None)  # a shared machine: the time of one example is not what is tested
+@given(plan=plans)
+def test_a_whole_order_delivers_at_least_the_estimates_lower_bound(plan):
+    """QA: 20 coins over a day spent 2 coins for 12 views against an estimate of 47 to 129 (each hour
+    rounded down on its own); 30 or 100 coins over 30 days spent nothing at all."""
+    field = GOAL_FIELD[plan.goal]
+    assume(field in possible_results(kind=plan.kind, goal=plan.goal))
+    hours = Simulator().deliver(plan, first_hour=0, hours=plan.duration_days * 24)
+    low, high = estimate(budget_coins=plan.budget_coins, goal=plan.goal)
+
+    assert low <= sum(getattr(h, field) for h in hours) <= high
+    assert sum(h.spent_coins for h in hours) >= plan.budget_coins * 55 // 100
+
+
+def test_twenty_coins_over_a_day_deliver_what_the_estimate_says():
+    plan = OrderPlan(order_id=7, budget_coins=20, duration_days=1, goal="VIEWS", kind="VIDEO")
+    hours = Simulator().deliver(plan, first_hour=0, hours=24)
+
+    assert estimate(budget_coins=20, goal="VIEWS") == (47, 129)
+    assert sum(h.spent_coins for h in hours) >= 11 and sum(h.views for h in hours) >= 47

@@ -39,7 +39,7 @@ from rewards.services import (
     action_record,
 )
 from rewards.tests.conftest import NOW, owner_of, snapshot
-from tikjoy.tests.factories import response_text
+from tikjoy.tests.factories import member_add, response_text
 from wallets.formats import money_text
 from wallets.models import Entry
 
@@ -505,3 +505,17 @@ def test_a_campaign_without_an_end_that_has_not_started_says_when_it_starts_not_
     ).content.decode()
 
     assert "beginnt am " in body and "seit " not in body.split('class="console-status"')[1].split("</p>")[0]
+
+
+def test_a_manager_sees_the_funding_step_without_a_link_it_could_not_follow(client, make_merchant):
+    """QA: a manager's first checklist step, "Fund your wallet", led to a 403 page."""
+    fresh = make_merchant("fresh", funds=None)
+    client.force_login(member_add(fresh, "manager@fresh.example"))
+
+    body = client.get("/console/").content.decode()
+
+    assert 'href="/console/wallet/add-funds/"' not in body
+    assert re.search(
+        r"Fund your wallet <small [^>]*data-testid=\"step-for-others\">\(your role can.t do this step", body
+    )
+    assert 'href="/console/campaigns/campaign/add/"' in body  # managers run campaigns
