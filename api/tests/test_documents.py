@@ -52,7 +52,8 @@ def test_statement_files_are_the_issued_documents(acme, make_key, api):
     assert pdf.content == bytes(statement.pdf)
     assert "Monthly statement · November 2026" in pdf_text(pdf.content)
     assert csv["Content-Type"].startswith("text/csv")
-    assert csv.content.decode().startswith("date,transaction,kind,reason,amount,currency,balance")
+    assert csv.content == bytes(statement.csv)  # as issued: headed and worded like the console's exports
+    assert csv.content.decode().startswith("When,Transaction,What,Detail,Amount,Currency,Balance")
     assert 'filename="tikjoy-statement-acme-2026-11-EUR.csv"' in csv["Content-Disposition"]
 
 
