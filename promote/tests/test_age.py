@@ -64,6 +64,8 @@ def test_the_order_form_tells_someone_under_18_why_and_sells_no_coins(client, bu
 
     assert UNDER_AGE["de"] in page
     assert "Coins kaufen</a>" not in page
+    # QA: every field and "See the estimate" were still there under the refusal
+    assert 'data-testid="estimate-button"' not in page and 'name="budget_coins"' not in page
 
 
 @pytest.mark.parametrize("action", ["birth_date", "buy"])
