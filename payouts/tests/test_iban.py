@@ -67,40 +67,28 @@ def test_any_text_is_either_a_sepa_iban_or_a_readable_refusal(value):
         assert checked.country_code in SEPA_COUNTRIES
 
 
+PARIS = {
+    "holder_name": "Ana",
+    "street": "Rue",
+    "building_number": "1",
+    "postcode": "75001",
+    "town": "Paris",
+    "country": "FR",
+    "iban": "DE89 3704 0044 0532 0130 00",
+}
+
+
 def test_the_bic_is_derived_when_the_bank_is_known_and_the_eea_flag_set():
-    details = services.bank_details_clean(
-        holder_name="Ana",
-        street="Rue",
-        building_number="1",
-        postcode="75001",
-        town="Paris",
-        country="FR",
-        iban="DE89 3704 0044 0532 0130 00",
-    )
+    details = services.bank_details_clean(**PARIS)
     assert (details.bic, details.sepa_eea) == ("COBADEFFXXX", True)
-    swiss = services.bank_details_clean(
-        holder_name="Ana",
-        street="Gasse",
-        building_number="1",
-        postcode="8000",
-        town="Zurich",
-        country="CH",
-        iban="CH9300762011623852957",
-    )
+    zurich = {"street": "Gasse", "postcode": "8000", "town": "Zurich", "country": "CH"}
+    swiss = services.bank_details_clean(**{**PARIS, **zurich, "iban": "CH9300762011623852957"})
     assert swiss.sepa_eea is False
 
 
 def test_a_right_to_left_override_is_dropped_from_the_holders_name():
     """QA: "Pía \u202eevil" turned the rest of the payouts page around ("Change" read "egnahC")."""
-    details = services.bank_details_clean(
-        holder_name="Pía \u202eevil\u2066",
-        street="Rue",
-        building_number="1",
-        postcode="75001",
-        town="Paris",
-        country="FR",
-        iban="DE89 3704 0044 0532 0130 00",
-    )
+    details = services.bank_details_clean(**{**PARIS, "holder_name": "Pía \u202eevil\u2066"})
     assert details.holder_name == "Pía evil"
 
 
