@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -238,6 +239,16 @@ def _frame_context(request: HttpRequest, now):
     return key.merchant, origin
 
 
+def _opened_by_frame(request: HttpRequest) -> bool:
+    """The browser's word that our frame opened this window: a navigation from TikJoy's own origin
+    (``Sec-Fetch-Site``) whose referrer (sent in full within the origin, ``Referrer-Policy:
+    same-origin``) is the frame's page. Neither header can be set by a page or a link."""
+    if request.headers.get("Sec-Fetch-Site") != "same-origin":
+        return False
+    # Same-origin already says the referrer is on TikJoy's origin (the browser sets both).
+    return urlsplit(request.headers.get("Referer", "")).path == reverse("embed:frame")
+
+
 @require_http_methods(["GET", "POST"])
 def widget_connect(request: HttpRequest) -> HttpResponse:
     """TikJoy's own page, opened by the frame in a window of its own: the signed-in consumer agrees to
@@ -254,11 +265,12 @@ def widget_connect(request: HttpRequest) -> HttpResponse:
     if merchant is None or origin is None:
         context["error"] = _("This link is broken: open the shop's JoyBack button again.")
         return render(request, "embed/connect.html", context, status=400)
-    # Only a window our own frame opened may grant: the browser says so (``Sec-Fetch-Site:
-    # same-origin``: the frame is on TikJoy's origin) when the page is first opened, and the nonce is
-    # remembered in this browser's session (kept through signing in). A link sent from elsewhere,
-    # with a nonce someone else picked, arrives "cross-site" or "none" and can't grant.
-    if request.method == "GET" and request.headers.get("Sec-Fetch-Site") == "same-origin":
+    # Only a window our own frame opened may grant: the browser says so when the page is first
+    # opened, and the nonce is remembered in this browser's session (kept through signing in). A
+    # link sent from elsewhere, with a nonce someone else picked, arrives "cross-site" or "none" and
+    # can't grant; sent through TikJoy's own sign-in page (``/accounts/login/?next=<this page>``),
+    # it arrives "same-origin" after the sign-in's redirect, but from the sign-in page, not the frame.
+    if request.method == "GET" and _opened_by_frame(request):
         opened = [n for n in request.session.get(WIDGET_NONCES_SESSION_KEY, []) if n != nonce][-4:]
         request.session[WIDGET_NONCES_SESSION_KEY] = [*opened, nonce]
     if nonce not in request.session.get(WIDGET_NONCES_SESSION_KEY, []):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from importlib import import_module
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -16,12 +17,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from api.demo import demo_shop_origin, demo_widget_seed
+from api.models import WidgetPass
 from api.selectors import demo_publishable_key
 from campaigns.models import ActionType
 from merchants.models import TouchpointKind
 from rewards.models import SocialAction
 from tikjoy.tests.artefacts import ARTEFACTS
-from tikjoy.tests.factories import MerchantFactory, UserFactory, campaign_make, owner_of
+from tikjoy.tests.factories import PASSWORD, MerchantFactory, UserFactory, campaign_make, owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -130,3 +132,25 @@ def test_the_frame_refuses_to_load_on_a_site_that_is_not_the_brands(page, sandbo
         assert "Morning JoyBack" not in frame.content()
     assert len(refusals) >= 2, refusals  # both frames refused by the browser (frame-ancestors)
     expect(page.locator('iframe[data-tikjoy="frame"]')).to_have_attribute("data-state", "loading")
+
+
+def test_a_connect_link_sent_through_the_sign_in_page_cant_grant(page, joy_coffee):
+    """Someone picks a nonce and sends a person TikJoy's own sign-in link, with the connect page as
+    where to go next. Back from signing in, the browser says "same-origin" (the whole redirect chain
+    is TikJoy's), yet the page wasn't opened by the widget's frame: it must not offer to grant."""
+    fan = UserFactory(email="fan@example.com")
+    fan.phone = "+4915112345678"  # a consumer (WhatsApp) who also signs in with e-mail and password
+    fan.save(update_fields=["phone"])
+    nonce = "a" * 32  # the sender's pick
+    shop_origin = joy_coffee["shop"].split("/embed")[0]
+    connect = "/embed/v1/connect?" + urlencode({"key": joy_coffee["key"], "origin": shop_origin, "n": nonce})
+
+    page.goto("/accounts/login/?" + urlencode({"next": connect}))
+    page.locator("input[name=login]").fill(fan.email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("input[name=password]").press("Enter")
+    page.wait_for_url("**/embed/v1/connect?**")
+
+    expect(page.get_by_text("this page didn't come from it")).to_be_visible()
+    expect(page.get_by_role("button", name="Show it")).to_have_count(0)
+    assert not WidgetPass.objects.exists()

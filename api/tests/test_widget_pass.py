@@ -23,7 +23,10 @@ from tikjoy.tests.factories import owner_of
 pytestmark = pytest.mark.django_db
 
 ORIGIN = "https://shop.example"
-OPENED_BY_FRAME = {"Sec-Fetch-Site": "same-origin"}  # the frame, on TikJoy's origin, opened the window
+OPENED_BY_FRAME = {  # the frame, on TikJoy's origin, opened the window
+    "Sec-Fetch-Site": "same-origin",
+    "Referer": "http://testserver/embed/v1/frame?key=tj_pk_x&origin=https%3A%2F%2Fshop.example",
+}
 
 
 @pytest.fixture
@@ -197,6 +200,29 @@ def test_a_connect_link_that_didnt_come_from_the_frame_cant_grant(client, shop, 
 
     assert not WidgetPass.objects.exists()
     assert Client().post("/embed/v1/pass", _fields(shop, nonce)).json() == {"status": "waiting"}
+
+
+@pytest.mark.parametrize(
+    "referrer",
+    [
+        "",  # no referrer at all
+        "http://testserver/accounts/login/?next=/embed/v1/connect",  # back from TikJoy's sign-in page
+        "http://testserver/embed/v1/connect?n=x",  # the connect page itself
+    ],
+)
+def test_a_same_origin_window_the_frame_didnt_open_cant_grant(client, shop, referrer):
+    """A link to the sign-in page with this page as ``next``: after signing in, the browser's redirect
+    arrives "same-origin", but from the sign-in page. The nonce its sender picked isn't remembered."""
+    nonce = secrets.token_hex(16)
+    client.force_login(shop["fan"])
+    headers = {"Sec-Fetch-Site": "same-origin", **({"Referer": referrer} if referrer else {})}
+
+    page = client.get("/embed/v1/connect", _fields(shop, nonce), headers=headers)
+
+    assert page.status_code == 400
+    assert "come from it" in page.content.decode()
+    client.post(f"/embed/v1/connect?key={shop['pk']}&origin={ORIGIN}&n={nonce}", _fields(shop, nonce))
+    assert not WidgetPass.objects.exists()
 
 
 def test_the_window_the_frame_opened_keeps_its_nonce_through_signing_in(client, shop):
