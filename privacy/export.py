@@ -97,11 +97,25 @@ def _plain(value):
     return value
 
 
-def _rows(queryset, fields: dict[str, Callable]) -> list[dict]:
-    return [{name: _plain(get(obj)) for name, get in fields.items()} for obj in queryset]
+class Rows(list):
+    """A section's rows (flat dicts) and its column names, kept when there is no row: its CSV
+    still opens with the header, so the person (and a spreadsheet) sees what the file would hold."""
+
+    def __init__(self, rows, *, columns):
+        super().__init__(rows)
+        self.columns = list(columns)
+
+    def __add__(self, other):
+        return Rows([*self, *other], columns=self.columns)
 
 
-def export_sections(*, user: User) -> dict[str, list[dict]]:
+def _rows(queryset, fields: dict[str, Callable]) -> Rows:
+    return Rows(
+        [{name: _plain(get(obj)) for name, get in fields.items()} for obj in queryset], columns=fields
+    )
+
+
+def export_sections(*, user: User) -> dict[str, Rows]:
     """Every record of the person, section by section (each row a flat dict)."""
     affiliations = list(
         Affiliate.objects.filter(user=user).select_related("program").order_by("applied_at", "pk")
@@ -172,16 +186,19 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
                 "page": lambda c: c.page,
             },
         ),
-        "merchants_received": [
-            {
-                "brand": consent.merchant.brand_name,
-                "field": str(ConsentField(field).label),
-                "from": _plain(consent.given_at),
-                "until": _plain(consent.withdrawn_at) or "",
-            }
-            for consent in consents
-            for field in consent.fields
-        ],
+        "merchants_received": Rows(
+            [
+                {
+                    "brand": consent.merchant.brand_name,
+                    "field": str(ConsentField(field).label),
+                    "from": _plain(consent.given_at),
+                    "until": _plain(consent.withdrawn_at) or "",
+                }
+                for consent in consents
+                for field in consent.fields
+            ],
+            columns=("brand", "field", "from", "until"),
+        ),
         "social_actions": _rows(
             SocialAction.objects.filter(user=user).select_related("merchant").order_by("occurred_at", "pk"),
             {
@@ -311,7 +328,7 @@ def export_sections(*, user: User) -> dict[str, list[dict]]:
     }
 
 
-def _support_sections(*, user: User) -> dict[str, list[dict]]:
+def _support_sections(*, user: User) -> dict[str, Rows]:
     """The person's support requests and the conversation as they see it (never ops' internal notes)."""
     return {
         "support_requests": _rows(
@@ -342,7 +359,7 @@ def _support_sections(*, user: User) -> dict[str, list[dict]]:
     }
 
 
-def _subscription_sections(*, user: User) -> dict[str, list[dict]]:
+def _subscription_sections(*, user: User) -> dict[str, Rows]:
     """The person's plans (JoyPlus, JoyFast): what they accepted, when, and every fee paid."""
     return {
         "subscriptions": _rows(
@@ -376,7 +393,7 @@ def _subscription_sections(*, user: User) -> dict[str, list[dict]]:
     }
 
 
-def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[str, list[dict]]:
+def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[str, Rows]:
     """The person as an affiliate: applications, links, clicks (never who clicked), commissions
     (never the buyer), inquiries, and the referral they arrived through."""
     return {
@@ -451,7 +468,7 @@ def _affiliate_sections(*, user: User, affiliations: list[Affiliate]) -> dict[st
     }
 
 
-def _promote_sections(*, user: User) -> dict[str, list[dict]]:
+def _promote_sections(*, user: User) -> dict[str, Rows]:
     wallets = CoinWallet.objects.filter(user=user)
     return {
         "promote_coins": _rows(
@@ -528,12 +545,12 @@ def _promote_sections(*, user: User) -> dict[str, list[dict]]:
     }
 
 
-def _csv(rows: list[dict]) -> str:
+def _csv(rows: Rows) -> str:
+    """The section as CSV: always its header row, then one line per row (none for an empty section)."""
     out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    writer = csv.DictWriter(out, fieldnames=rows.columns)
+    writer.writeheader()
+    writer.writerows(rows)
     return out.getvalue()
 
 

@@ -125,6 +125,29 @@ def test_the_export_holds_each_kind_of_record_of_the_person_and_nothing_of_anoth
     assert "DE89370400440532013000" not in everything  # the IBAN only masked
 
 
+def test_a_section_without_rows_is_a_csv_with_its_header_not_an_empty_file(
+    client, db, django_capture_on_commit_callbacks
+):
+    """Walkthrough: a person with no payouts (or no affiliate links, ...) got 0-byte CSVs that a
+    spreadsheet opened as a blank sheet, not saying what the file would hold."""
+    newcomer = User.objects.create_user(email="new@example.com", password="a-long-pass-phrase-42")
+
+    data, archive = _export(client, newcomer, django_capture_on_commit_callbacks)
+
+    assert data["payouts"] == [] and data["merchants_received"] == []
+    for name in archive.namelist():
+        if name.endswith(".csv"):
+            assert archive.read(name), f"{name} is empty"
+    payouts = list(csv.reader(io.StringIO(archive.read("payouts.csv").decode())))
+    assert payouts == [
+        ["reference", "amount", "currency", "to", "state", "reason", "requested_at", "closed_at"]
+    ]
+    received = list(csv.reader(io.StringIO(archive.read("merchants_received.csv").decode())))
+    assert received == [["brand", "field", "from", "until"]]
+    purchases = archive.read("promote_purchases.csv").decode().splitlines()
+    assert purchases == ["what,coins,amount,currency,paid_with,at"]
+
+
 def test_the_download_needs_the_persons_session(client, both, django_capture_on_commit_callbacks):
     zoe, olaf = both
     _export(client, zoe, django_capture_on_commit_callbacks)
