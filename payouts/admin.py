@@ -119,8 +119,8 @@ def reference(term: str) -> str | None:
 
 
 def iban_hash_of(term: str) -> str | None:
-    """The keyed hash of an IBAN typed with spaces or in lower case (``None``: not an IBAN)."""
-    text = term.replace(" ", "").upper()
+    """The keyed hash of an IBAN typed or pasted with spaces, dashes or dots, or in lower case (``None``: not an IBAN)."""
+    text = services.iban_compact(term)
     if IBAN_SHAPE.fullmatch(text) is None:
         return None
     return services.iban_hash(text)

@@ -15,7 +15,8 @@ class BankDetailsForm(forms.Form):
     holder_name = forms.CharField(
         label=_("Account holder"), max_length=140, help_text=_("As your bank knows it.")
     )
-    iban = forms.CharField(label="IBAN", max_length=42)
+    # Room for an IBAN pasted with separators (dashes, spaces, dots) between its groups: the service compacts it.
+    iban = forms.CharField(label="IBAN", max_length=70)
     street = forms.CharField(label=_("Street"), max_length=70)
     building_number = forms.CharField(label=_("Number"), max_length=16, required=False)
     postcode = forms.CharField(label=_("Postcode"), max_length=16)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
@@ -214,10 +215,21 @@ def iban_error_text(exc: SchwiftyException) -> str:
     return str(_IBAN_ERROR_OTHER)
 
 
+# What bank apps and PDFs put between an IBAN's groups when it is copied: any space (ordinary,
+# no-break U+00A0, narrow no-break U+202F, ...), dashes, dots and the invisible zero-width characters
+# (U+200B-U+200D, U+FEFF). Anything else stays, so a wrong character is still refused with a reason.
+_IBAN_SEPARATORS = re.compile(r"[\s\-.\u200b\u200c\u200d\ufeff]+")
+
+
+def iban_compact(raw: str) -> str:
+    """The IBAN as pasted, without its separators and in upper case (not yet validated)."""
+    return _IBAN_SEPARATORS.sub("", raw or "").upper()
+
+
 def iban_check(raw: str) -> IBAN:
     """The IBAN, validated (checksum and BBAN) and reachable by SEPA according to our own country table."""
     try:
-        iban = IBAN(raw or "")
+        iban = IBAN(iban_compact(raw))
     except SchwiftyException as exc:
         raise BankDetailsError(iban_error_text(exc)) from None
     country = sepa_country(iban.country_code)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from schwifty import IBAN
 
 from payouts import services
+from payouts.admin import iban_hash_of
 from payouts.countries import SEPA_COUNTRIES
 from payouts.reasons import reason_for
 
@@ -106,3 +107,12 @@ def test_a_reason_code_outside_the_table_is_one_sentence_the_catalogue_translate
         assert translation.gettext(reason_for("ZZZZ").message).startswith(
             "Die Bank hat die Überweisung nicht angenommen."
         )
+
+
+def test_an_iban_pasted_with_a_long_countrys_groups_and_separators_is_compacted():
+    """Malta's 31 characters, pasted as "MT84 - MALT - ..." from a PDF, fit the form and are checked."""
+
+    pasted = "mt84-malt.0110\u00a00001\u202f2345\u200bMTLC\u200cAST0\u200d01S\ufeff"
+    assert services.iban_compact(pasted) == "MT84MALT011000012345MTLCAST001S"
+    assert services.iban_check(pasted).compact == "MT84MALT011000012345MTLCAST001S"
+    assert iban_hash_of(pasted) == services.iban_hash("MT84MALT011000012345MTLCAST001S")

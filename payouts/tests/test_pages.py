@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from payouts import sandbox_bank, services
-from payouts.models import BankAccount, PayoutState
+from payouts.models import BankAccount, BankDetailsChallenge, PayoutState
 from payouts.tests.conftest import (
     IBAN_DE,
     add_bank_account,
@@ -142,6 +142,38 @@ def test_a_wrong_or_unreachable_iban_is_refused_with_a_reason(client, person, ib
     response = client.post("/wallet/payouts/bank/", {**BANK_FORM, "iban": iban})
     assert response.status_code == 200
     assert message in text(response)
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "DE89-3704-0044-0532-0130-00",  # dashes
+        "DE89.3704.0044.0532.0130.00",  # dots
+        "DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000",  # no-break spaces
+        "DE89\u202f3704\u202f0044\u202f0532\u202f0130\u202f00",  # narrow no-break spaces
+        "DE89\u200b3704\u200b0044\u200b0532\u200b0130\u200b00",  # zero-width spaces
+        "DE89\u200c3704\u200c0044\u200c0532\u200c0130\u200c00",  # zero-width non-joiners
+        "DE89\u200d3704\u200d0044\u200d0532\u200d0130\u200d00",  # zero-width joiners
+        "\ufeffde89 3704 0044 0532 0130 00\ufeff",  # byte order marks, lower case
+        "\u200bDE89 - 3704 - 0044 - 0532 - 0130 - 00.\u00a0",  # a PDF's mix
+    ],
+)
+def test_an_iban_pasted_with_separators_from_a_bank_app_or_pdf_is_accepted(client, person, pasted):
+    """Walkthrough: "DE89-3704-..." or an IBAN copied from a PDF (no-break or zero-width spaces) was refused."""
+    response = client.post("/wallet/payouts/bank/", {**BANK_FORM, "iban": pasted})
+
+    assert response.status_code == 302, text(response)
+    page = text(client.get(response["Location"]))
+    assert "It confirms the account ending 3000 for" in page
+    assert BankDetailsChallenge.objects.get().details["iban"] == "DE89370400440532013000"
+
+
+def test_an_iban_with_other_characters_is_still_refused_with_a_reason(client, person):
+    response = client.post("/wallet/payouts/bank/", {**BANK_FORM, "iban": "DE89/3704/0044/0532/0130/00"})
+
+    assert response.status_code == 200
+    assert "it contains characters an IBAN can't have" in html.unescape(text(response))
+    assert not BankDetailsChallenge.objects.exists()
 
 
 @pytest.mark.parametrize(
