@@ -50,7 +50,14 @@ from accounts.models import User
 from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.errors import DomainError
 from core.hardening import without_bidi_controls
-from core.i18n import LaterText, moment_text, person_or_active_language, recipient_locale, utc_text
+from core.i18n import (
+    LaterText,
+    language_for,
+    moment_text,
+    person_or_active_language,
+    recipient_locale,
+    utc_text,
+)
 from core.tasks import after_commit, mail_after_commit, mail_each_after_commit
 from merchants.locale import member_locale, person_language
 from merchants.models import Merchant, Role
@@ -478,8 +485,14 @@ def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datet
                 owner = Merchant.objects.get(pk=challenge.owner_id)
                 if not _is_owner(merchant=owner, user=user):
                     raise BankDetailsError(_("Only an owner of the merchant can enter its bank details."))
+            # The person confirms on a page now: the notice is in the language of the code e-mailed
+            # a minute ago (their saved choice, else the page's), not English for want of a saved one.
             account = _bank_account_replace(
-                user=user, details=BankDetails(**challenge.details), now=now, owner=owner
+                user=user,
+                details=BankDetails(**challenge.details),
+                now=now,
+                owner=owner,
+                language=person_or_active_language(user),
             )
     if raise_after is not None:
         raise raise_after
@@ -499,8 +512,15 @@ def bank_account_replace(
 
 
 def _bank_account_replace(
-    *, user: User, details: BankDetails, now: datetime, owner: User | Merchant | None = None
+    *,
+    user: User,
+    details: BankDetails,
+    now: datetime,
+    owner: User | Merchant | None = None,
+    language: str | None = None,
 ) -> BankAccount:
+    """``language``: the person's notice's, when they are the one confirming on a page; else theirs
+    by the one rule of e-mails (``core.i18n.language_for``)."""
     owner = owner if owner is not None else user
     owner_type, owner_id = owner_key(owner)
     # Lock the owner's payouts first (primary-key order), then refuse if one is still open.
@@ -575,7 +595,9 @@ def _bank_account_replace(
                 )
             mail_after_commit(subject=subject, message=message, recipient_list=[member.email])
         return account
-    with recipient_locale(user):  # their language and time zone (UTC if they chose none)
+    language = language or language_for(user)
+    # in that language, in their time zone (UTC if they chose none)
+    with recipient_locale(user), translation.override(language):
         words = _words_written(words)
         if previous:
             subject = _("[TikJoy] Your bank details were changed")
@@ -600,7 +622,7 @@ def _bank_account_replace(
             "payouts.tasks.whatsapp_tell",
             phone=user.phone,
             text=" ".join(notice.split()),
-            language=person_language(user),
+            language=language,
         )
     return account
 

@@ -92,6 +92,38 @@ def test_changing_the_iban_tells_the_contact_on_file(client, person, django_capt
     assert "previous account was DE89 •••• 3000" in notice.body
 
 
+def test_a_german_speaking_person_gets_the_bank_details_changed_notice_in_german(
+    client, person, django_capture_on_commit_callbacks
+):
+    """Walkthrough: the security notice of a changed IBAN came in English whatever the person's language."""
+    person.language = "de"
+    person.save(update_fields=["language"])
+    for iban in (IBAN_DE, "FR1420041010050500013M02606"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/wallet/payouts/bank/", {**BANK_FORM, "iban": iban})
+        code = re.search(r"(\d{6})", mail.outbox[-1].body).group(1)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(response["Location"], {"code": code})
+
+    notice = mail.outbox[-1]
+    assert notice.subject == "[TikJoy] Deine Bankdaten wurden geändert"
+    assert "Das vorherige Konto war DE89 •••• 3000." in notice.body
+    for english in ("bank account", "payouts", "If this wasn't you"):
+        assert english not in notice.body
+
+
+def test_a_person_without_a_saved_language_gets_the_notice_in_the_language_of_their_page(
+    client, person, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/wallet/payouts/bank/", BANK_FORM, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+    code = re.search(r"(\d{6})", mail.outbox[-1].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"], {"code": code}, HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9")
+
+    assert mail.outbox[-1].subject == "[TikJoy] Vos coordonnées bancaires ont été ajoutées"
+
+
 def test_a_whatsapp_only_person_gets_the_code_on_whatsapp(client, db, httpserver, settings):
     settings.WHATSAPP_API_BASE_URL = httpserver.url_for("/v21.0").rstrip("/")
     settings.WHATSAPP_PHONE_NUMBER_ID = "1055"
