@@ -7,14 +7,16 @@ import secrets
 from django.contrib import messages
 from django.core.cache import cache
 from django.db.models import BooleanField, ExpressionWrapper
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from api.forms import ApiKeyForm, EndpointForm
 from api.models import ApiKey
+from api.selectors import widget_key_get, widget_origins
 from api.services import ApiKeyError, api_key_create, api_key_revoke, key_creator_may_make
+from api.widget import widget_script_tag
 from core.db import subquery_count
 from core.errors import DomainError
 from merchants.console_site import console_render, console_site, console_view
@@ -85,10 +87,23 @@ def api_keys(request: HttpRequest) -> HttpResponse:
         .annotate(creator_may_make=ExpressionWrapper(key_creator_may_make(), output_field=BooleanField()))
         .order_by("-pk")
     )
+    widget_key = widget_key_get(merchant=merchant, now=timezone.now())
+    widget = {
+        "key": widget_key,
+        "tag": widget_script_tag(publishable_key=widget_key.publishable_key) if widget_key else "",
+        "origins": widget_origins(merchant=merchant),
+    }
     response = console_render(
         request,
         "console/api/keys.html",
-        {"title": _("API keys"), "form": form, "keys": keys, "created": created, "once": _once_token()},
+        {
+            "title": _("API keys"),
+            "form": form,
+            "keys": keys,
+            "created": created,
+            "once": _once_token(),
+            "widget": widget,
+        },
     )
     response["Cache-Control"] = "no-store"  # the page may hold a secret key
     return response
@@ -96,18 +111,30 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 
 @console_view(Capability.MANAGE_API)
 def api_key_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+    """GET (or a POST without ``confirm``): "Are you sure?", naming the key; POST ``confirm=yes``: revoke.
+    A GET never revokes: a link followed by a browser or a preview can't stop an integration."""
     key = get_object_or_404(ApiKey, pk=pk, merchant=console_membership(request).merchant)
-    try:
-        api_key_revoke(key=key, actor=request.user, now=timezone.now())
-        messages.success(
-            request,
-            _("The key %(key)s is revoked: requests with it are refused from now on.") % {"key": key.display},
-        )
-    except ApiKeyError as error:
-        messages.error(request, str(error))
-    return redirect("console:api_keys")
+    if key.revoked_at is not None:
+        messages.info(request, _("This key is already revoked."))
+        return redirect("console:api_keys")
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            api_key_revoke(key=key, actor=request.user, now=timezone.now())
+            messages.success(
+                request,
+                _("The key %(key)s is revoked: requests with it are refused from now on.")
+                % {"key": key.display},
+            )
+        except ApiKeyError as error:
+            messages.error(request, str(error))
+        return redirect("console:api_keys")
+    response = console_render(
+        request,
+        "console/api/key_revoke.html",
+        {"title": _("Revoke the key %(name)s?") % {"name": key.name}, "key": key},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @console_view(Capability.MANAGE_API)

@@ -178,6 +178,16 @@ def widget_touchpoint_key(*, merchant: Merchant, origin: str) -> str | None:
     return None
 
 
+def widget_key_get(*, merchant: Merchant, now: datetime) -> ApiKey | None:
+    """The merchant's newest usable publishable key: the one the console's widget tag carries."""
+    return (
+        ApiKey.objects.usable(now=now)
+        .filter(merchant=merchant, kind=KeyKind.PUBLISHABLE)
+        .order_by("-pk")
+        .first()
+    )
+
+
 def demo_publishable_key() -> str:
     """The demo brand's widget key (``api.demo``), or an empty string before ``seed_demo``."""
     key = ApiKey.objects.filter(

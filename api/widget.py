@@ -50,6 +50,12 @@ def widget_js(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def widget_script_tag(*, publishable_key: str) -> str:
+    """The one tag a merchant pastes into their website (docs/api.md, "The website widget")."""
+    src = settings.SITE_URL + reverse("embed:widget_js")
+    return f'<script src="{src}" data-key="{publishable_key}" async></script>'
+
+
 def _policy(origins: list[str]) -> str:
     """The site's CSP with ``frame-ancestors`` set to exactly the brand's website origins."""
     ancestors = "frame-ancestors " + (" ".join(origins) if origins else "'none'")

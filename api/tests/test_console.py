@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 
 import pytest
@@ -116,7 +117,7 @@ def test_a_revoked_key_is_refused_at_once_and_the_trail_says_who(client, make_me
     raw = make_key(merchant)
     client.force_login(owner)
 
-    client.post(reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk]))
+    client.post(reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk]), {"confirm": "yes"})
 
     assert api(raw).get("/api/v1/wallet").status_code == 401
     assert list(ApiKeyEvent.objects.order_by("pk").values_list("action", "actor")) == [
@@ -140,7 +141,8 @@ def test_only_owners_manage_keys_and_webhooks(client, make_merchant, add_member,
         ).status_code
         == 403
     )
-    assert client.post(reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk])).status_code == 403
+    revoke = reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk])
+    assert client.post(revoke, {"confirm": "yes"}).status_code == 403
     assert ApiKey.objects.get().revoked_at is None
 
 
@@ -149,7 +151,9 @@ def test_another_merchants_key_cannot_be_revoked(client, make_merchant, make_key
     make_key(bravo)
     client.force_login(alpha.memberships.get(role=Role.OWNER).user)
 
-    response = client.post(reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk]))
+    response = client.post(
+        reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk]), {"confirm": "yes"}
+    )
 
     assert response.status_code == 404
     assert ApiKey.objects.get().revoked_at is None
@@ -215,3 +219,73 @@ def test_the_dashboard_counts_the_owners_keys_and_webhooks(client, make_merchant
     viewer = add_member(merchant, "viewer@acme.example", Role.VIEWER)
     client.force_login(viewer)
     assert "API and webhooks" not in client.get("/console/").content.decode()
+
+
+def test_the_api_keys_page_shows_the_widget_tag_with_the_publishable_key_ready_to_copy(
+    client, make_merchant, make_key, settings
+):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    merchant = make_merchant("acme")
+    make_key(merchant)  # a secret key is never put in the tag
+    publishable = make_key(merchant, kind="PUBLISHABLE", name="Shop widget")
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+
+    page = client.get(reverse("console:api_keys")).content.decode()
+
+    shown = re.search(r'data-figure="widget-tag">([^<]*)</textarea>', page).group(1)
+    # the very tag the demo shop carries (api/tests/test_widget.py)
+    assert html.unescape(shown) == (
+        f'<script src="http://127.0.0.1:8000/embed/v1/widget.js" data-key="{publishable}" async></script>'
+    )
+    assert 'data-copy-target="widget-tag"' in page and "api/copy.js" in page
+    assert "Shop widget" in page
+    assert "add your website as a touchpoint" in page  # no website touchpoint yet
+
+
+def test_without_a_publishable_key_the_page_says_how_to_get_the_widget_tag(client, make_merchant, make_key):
+    merchant = make_merchant("acme")
+    make_key(merchant)
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+
+    page = client.get(reverse("console:api_keys")).content.decode()
+
+    assert 'data-figure="widget-tag"' not in page
+    assert "create a key below with the kind “Publishable”" in page
+
+
+def test_revoke_asks_first_naming_the_key_and_saying_requests_fail_at_once(
+    client, make_merchant, make_key, api
+):
+    merchant = make_merchant("acme")
+    raw = make_key(merchant, name="shop server")
+    key = ApiKey.objects.get()
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+    keys_page = client.get(reverse("console:api_keys")).content.decode()
+    revoke = reverse("console:api_key_revoke", args=[key.pk])
+
+    confirm = client.get(revoke)
+
+    page = confirm.content.decode()
+    assert f'href="{revoke}"' in keys_page  # the list's "Revoke" opens the question, it revokes nothing
+    assert confirm.status_code == 200
+    assert f"Are you sure you want to revoke the key “shop server” (tj_test_…{raw[-4:]})?" in page
+    assert "Every request with this key fails at once" in page
+    assert 'name="confirm" value="yes"' in page and "Yes, revoke the key" in page
+    assert ApiKey.objects.get().revoked_at is None
+    assert api(raw).get("/api/v1/wallet").status_code == 200
+
+
+def test_neither_a_get_nor_a_post_without_confirmation_revokes(client, make_merchant, make_key, api):
+    merchant = make_merchant("acme")
+    raw = make_key(merchant)
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+    revoke = reverse("console:api_key_revoke", args=[ApiKey.objects.get().pk])
+
+    for _ in range(2):
+        assert client.get(revoke).status_code == 200
+    unconfirmed = client.post(revoke)  # the old one-click form, e.g. from a page left open
+
+    assert unconfirmed.status_code == 200 and "Yes, revoke the key" in unconfirmed.content.decode()
+    assert ApiKey.objects.get().revoked_at is None
+    assert api(raw).get("/api/v1/wallet").status_code == 200
+    assert not ApiKeyEvent.objects.filter(action=KeyAction.REVOKED).exists()

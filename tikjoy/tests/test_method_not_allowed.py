@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize(
     "path",
-    ["/console/affiliates/commissions/7/", "/console/affiliates/inquiries/1/", "/console/api-keys/1/revoke/"],
+    ["/console/affiliates/commissions/7/", "/console/affiliates/inquiries/1/"],
 )
 def test_a_console_action_opened_directly_is_a_formal_page_in_the_readers_language(
     client, make_merchant, path
