@@ -283,6 +283,24 @@ class VideoConsoleForm(forms.ModelForm):
             self.fields["file"].help_text = _(
                 "An mp4, mov or webm file of up to %(mb)s MB. Or give a TikTok link."
             ) % {"mb": number_text(settings.VIDEO_MAX_UPLOAD_MB)}
+        if "caption" in self.fields:
+            self.fields["caption"].widget.attrs["maxlength"] = services.VIDEO_CAPTION_MAX
+
+    def clean_caption(self):
+        caption = self.cleaned_data.get("caption") or ""
+        try:
+            services.video_caption_check(caption=caption)
+        except services.VideoInvalid as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return caption
+
+    def clean_hashtags(self):
+        hashtags = self.cleaned_data.get("hashtags") or ""
+        try:
+            services.video_hashtags_check(hashtags)
+        except services.VideoInvalid as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return hashtags
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")
@@ -302,6 +320,15 @@ class VideoConsoleForm(forms.ModelForm):
             )
         if not cleaned.get("file") and not cleaned.get("tiktok_url"):
             raise forms.ValidationError(_("Upload a video file or give a TikTok link."))
+        if not self.has_error("caption") and not self.has_error("hashtags"):
+            try:  # the caption fits, but with the tags the text to post may not
+                services.video_caption_check(
+                    caption=cleaned.get("caption") or "",
+                    hashtags=cleaned.get("hashtags") or "",
+                    mentions=cleaned.get("mentions") or "",
+                )
+            except services.VideoInvalid as exc:
+                self.add_error("caption", str(exc))
         return cleaned
 
 

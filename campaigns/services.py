@@ -742,6 +742,49 @@ def _next_free_slot(merchant: Merchant) -> int:
     return free[0]
 
 
+# After its leading #s, a hashtag is letters (any alphabet), digits and _ only: TikTok ends a tag at a
+# space or another sign, so "#sum-mer" would post as #sum, and a # alone tags nothing.
+_HASHTAG_WORD = re.compile(r"\w+")
+
+
+def video_hashtags_check(hashtags: str) -> None:
+    """Refuse, in words, a hashtag that TikTok would cut or drop (``tags_normalize`` then writes each
+    word once with one #: ``"summer, ##joy"`` is fine)."""
+    for word in hashtags.replace(",", " ").split():
+        bare = word.lstrip("#")
+        if not bare:
+            raise VideoInvalid(_("Write letters or digits after each #: a # on its own isn't a hashtag."))
+        if not _HASHTAG_WORD.fullmatch(bare):
+            raise VideoInvalid(
+                _(
+                    "“%(tag)s” isn't a hashtag: after the # use only letters, digits and _, "
+                    "without spaces or other signs."
+                )
+                % {"tag": word}
+            )
+
+
+def video_caption_check(*, caption: str, hashtags: str = "", mentions: str = "") -> None:
+    """TikTok's 2,200 characters, for the caption and for the whole text consumers post with it
+    (caption, hashtags and mentions: ``Video.share_text``)."""
+    caption = caption.strip()
+    if len(caption) > VIDEO_CAPTION_MAX:
+        raise VideoInvalid(
+            _("TikTok allows at most %(max)s characters in a caption: this one has %(count)s.")
+            % {"max": number_text(VIDEO_CAPTION_MAX), "count": number_text(len(caption))}
+        )
+    parts = (caption, tags_normalize(hashtags, "#"), tags_normalize(mentions, "@"))
+    total = len(" ".join(p for p in parts if p))
+    if total > VIDEO_CAPTION_MAX:
+        raise VideoInvalid(
+            _(
+                "With its hashtags and mentions, the text to post has %(count)s characters: TikTok allows "
+                "at most %(max)s. Shorten the caption or the tags."
+            )
+            % {"max": number_text(VIDEO_CAPTION_MAX), "count": number_text(total)}
+        )
+
+
 def video_add(
     *,
     merchant: Merchant,
@@ -757,6 +800,8 @@ def video_add(
     _require(merchant=merchant, actor=actor)
     if not file and not tiktok_url:
         raise VideoInvalid(_("Upload a video file or give a TikTok link."))
+    video_hashtags_check(hashtags)
+    video_caption_check(caption=caption, hashtags=hashtags, mentions=mentions)
     if file:
         video_file_check(file)
     if tiktok_url:
@@ -798,6 +843,13 @@ def video_update(*, video: Video, actor, changes: dict[str, Any]) -> Video:
         video_file_check(upload)
     if changes.get("tiktok_url"):
         _tiktok_url_check(changes["tiktok_url"])
+    if changes.keys() & {"caption", "hashtags", "mentions"}:
+        video_hashtags_check(changes.get("hashtags", video.hashtags))
+        video_caption_check(
+            caption=changes.get("caption", video.caption),
+            hashtags=changes.get("hashtags", video.hashtags),
+            mentions=changes.get("mentions", video.mentions),
+        )
     replaced = video.file.name if video.file and (upload or remove_file) else ""
     storage = video.file.storage
     if "hashtags" in changes:

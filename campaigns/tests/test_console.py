@@ -540,3 +540,69 @@ def test_a_rule_above_the_maximum_names_the_multiplier_only_when_it_is_not_one(
     page = html.unescape(response.content.decode())
     assert said in page
     assert unsaid is None or unsaid not in page
+
+
+def _video_form(**overrides) -> dict:
+    return {"title": "Clip", "tiktok_url": "https://www.tiktok.com/@acme/video/1", **NO_TEXTS, **overrides}
+
+
+def test_a_caption_over_tiktoks_2200_characters_is_refused_in_words(client, merchant, owner):
+    client.force_login(owner)
+
+    refused = client.post(reverse("console:campaigns_video_add"), _video_form(caption="x" * 2201))
+    german = client.post(
+        reverse("console:campaigns_video_add"), _video_form(caption="x" * 2201), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    accepted = client.post(reverse("console:campaigns_video_add"), _video_form(caption="x" * 2200))
+
+    assert refused.status_code == 200
+    assert "TikTok allows at most 2,200 characters in a caption: this one has 2,201." in html.unescape(
+        refused.content.decode()
+    )
+    assert "TikTok erlaubt höchstens 2.200 Zeichen" in html.unescape(german.content.decode())
+    assert accepted.status_code == 302
+    assert Video.objects.get().caption == "x" * 2200
+
+
+def test_the_caption_with_its_hashtags_and_mentions_must_fit_tiktoks_limit(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_video_add"),
+        _video_form(caption="x" * 2190, hashtags="#acmesummer", mentions="@acme"),
+    )
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "With its hashtags and mentions, the text to post has 2,208 characters" in page
+    assert not Video.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("hashtags", "said"),
+    [
+        ("#summer #", "Write letters or digits after each #"),
+        ("#sum-mer", "“#sum-mer” isn't a hashtag: after the # use only letters, digits and _"),
+        ("#joy!", "“#joy!” isn't a hashtag"),
+        ("#a#b", "“#a#b” isn't a hashtag"),
+    ],
+)
+def test_a_hashtag_that_tiktok_would_cut_is_refused(client, merchant, owner, hashtags, said):
+    client.force_login(owner)
+
+    response = client.post(reverse("console:campaigns_video_add"), _video_form(hashtags=hashtags))
+
+    assert response.status_code == 200
+    assert said in html.unescape(response.content.decode())
+    assert not Video.objects.exists()
+
+
+def test_hashtags_in_any_alphabet_with_digits_and_underscores_are_accepted(client, merchant, owner):
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_video_add"), _video_form(hashtags="#café_2026 #日本 München")
+    )
+
+    assert response.status_code == 302
+    assert Video.objects.get().hashtags == "#café_2026 #日本 #München"
