@@ -38,7 +38,8 @@ def merchant_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "merchants/merchant_create.html",
-        {"form": form, "memberships": memberships},
+        # A merchant's page: formal down to base.html's footer slogan (its "to a merchant" context).
+        {"form": form, "memberships": memberships, "formal": True},
         status=400 if form.errors else 200,
     )
 
@@ -50,7 +51,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invitation = services.invitation_from_token(token=token)
     except services.InvitationInvalid as exc:
-        return render(request, "merchants/invitation_invalid.html", {"reason": str(exc)}, status=400)
+        return render(
+            request, "merchants/invitation_invalid.html", {"reason": str(exc), "formal": True}, status=400
+        )
     if not request.user.is_authenticated:
         # Kept through any way of signing in or up (the header's "Sign up" too): back here after.
         continue_after_sign_in_set(request, url=request.path)
@@ -62,7 +65,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         try:
             membership = services.invitation_accept(token=token, user=request.user, now=timezone.now())
         except services.MerchantError as exc:
-            return render(request, "merchants/invitation_invalid.html", {"reason": str(exc)}, status=400)
+            return render(
+                request, "merchants/invitation_invalid.html", {"reason": str(exc), "formal": True}, status=400
+            )
         console_select(request, merchant_id=membership.merchant_id)
         messages.success(
             request,
@@ -70,4 +75,6 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             % {"brand": membership.merchant.brand_name, "role": membership.get_role_display()},
         )
         return redirect("console:index")
-    return render(request, "merchants/invitation.html", {"invitation": invitation, "next": request.path})
+    return render(
+        request, "merchants/invitation.html", {"invitation": invitation, "next": request.path, "formal": True}
+    )

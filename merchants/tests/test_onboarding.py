@@ -174,3 +174,23 @@ def test_bidirectional_controls_are_dropped_from_the_brand_name(client, make_use
         merchant=merchant, actor=merchant.memberships.get().user, changes={"brand_name": "\u202eevil"}
     )
     assert Merchant.objects.get(pk=merchant.pk).brand_name == "evil"
+
+
+@pytest.mark.parametrize(
+    ("language", "formal", "informal"),
+    [
+        ("de", "Lassen Sie sich für das bezahlen, was Sie für Ihre Lieblingsmarken tun.", "Lass dich"),
+        ("it", "si faccia pagare per quello che fa per i brand che ama.", "fatti pagare"),
+        ("es", "cobre por lo que hace por las marcas que le encantan.", "cobra por lo que haces"),
+    ],
+)
+def test_the_new_merchant_page_speaks_formally_down_to_its_footer(
+    client, make_user, language, formal, informal
+):
+    client.force_login(make_user("founder@fizz.example"))
+
+    page = client.get("/merchants/new/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    footer = page[page.index('<footer class="site-footer">') :]
+    assert formal in footer
+    assert informal.lower() not in footer.lower()
