@@ -45,7 +45,7 @@ def switch(request: HttpRequest) -> HttpResponse:
     memberships = (
         Membership.objects.filter(user=request.user)
         .select_related("merchant")
-        .order_by("merchant__brand_name")
+        .order_by("merchant__brand_name", "merchant__slug")
     )
     return console_render(
         request, "console/switch.html", {"title": _("Switch merchant"), "memberships": memberships}

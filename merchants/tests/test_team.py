@@ -1,3 +1,4 @@
+import html
 import re
 from datetime import timedelta
 
@@ -274,3 +275,20 @@ def test_a_team_member_signing_in_lands_on_the_console_and_anyone_else_where_the
     assert (landed.status_code, landed["Location"]) == (302, "/console/")
     assert dashboard.status_code == 200 and merchant.brand_name in dashboard.content.decode()
     assert (elsewhere.status_code, elsewhere["Location"]) == (302, "/")
+
+
+def test_two_merchants_of_the_same_brand_name_are_told_apart_in_the_switcher(
+    client, make_merchant, add_member
+):
+    berlin = make_merchant("acme-berlin", brand_name="Acme")
+    paris = make_merchant("acme-paris", brand_name="Acme")
+    agency = add_member(berlin, "team@agency.example", Role.AGENCY)
+    Membership.objects.create(merchant=paris, user=agency, role=Role.VIEWER)
+    client.force_login(agency)
+    client.post("/console/switch/", {"merchant": berlin.pk})
+
+    page = html.unescape(client.get("/console/switch/").content.decode())
+
+    addresses = re.findall(r'data-testid="merchant-address">Brand page: <a href="([^"]+)">', page)
+    assert addresses == ["/b/acme-berlin/", "/b/acme-paris/"]
+    assert 'value="Switch to Acme (/b/acme-paris/)"' in page
