@@ -56,3 +56,29 @@ def test_a_founder_signs_up_creates_a_merchant_invites_a_manager_and_sees_the_da
     expect(page.locator('[data-figure="balance"]').first).to_have_text(re.compile(r"€0\.00"))
     expect(page.locator('[data-figure="campaigns"]')).to_have_text("0")
     assert Merchant.objects.get().slug == "fizz-cola"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_dashboards_list_of_all_pages_keeps_to_a_phones_width(page, make_merchant, language):
+    """A newcomer's finding: at 390 px the dashboard's list of all pages was wider than the screen
+    (its hidden column headers, kept on one line, reached 405 px in English and 622 in German)."""
+    from tikjoy.tests.factories import PASSWORD, owner_of
+
+    merchant = make_merchant("acme", funds="100.00")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(owner_of(merchant).email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_extra_http_headers({"Accept-Language": language})
+
+    page.goto("/console/")
+
+    past = page.evaluate(
+        """() => [...document.querySelectorAll('.console-all-pages *')]
+             .filter(e => e.getBoundingClientRect().right > 391)
+             .map(e => `${e.tagName} ${e.textContent.trim().slice(0, 30)} ${Math.round(e.getBoundingClientRect().right)}`)"""
+    )
+    assert past == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
