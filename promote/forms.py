@@ -119,10 +119,24 @@ class OrderForm(forms.Form):
             "From TikTok: the post's ... > Ad settings > Generate code (asked when delivery runs on TikTok)."
         ),
     )
+    # A new one with each form shown, kept through the estimate: the same form paid twice places
+    # one order (services.order_place).
+    request_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, content_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("request_key", uuid4())
         self.fields["content"].choices = list(content_choices)
+
+    def renew_request_key(self) -> OrderRequest:
+        """A new one-time key for the valid form shown again (it already placed an order): the
+        order it asks for now, with that key."""
+        key = uuid4()
+        self.data = self.data.copy()
+        self.data[self.add_prefix("request_key")] = str(key)
+        self.cleaned_data["request_key"] = key
+        return self.order_request()
 
     def clean_country(self) -> str:
         return self.cleaned_data["country"].strip().upper()
@@ -157,6 +171,7 @@ class OrderForm(forms.Form):
             live_room=live_room,
             coupon_code=data["coupon_code"],
             spark_auth_code=data["spark_auth_code"],
+            request_key=data["request_key"],
         )
 
 

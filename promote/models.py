@@ -481,12 +481,21 @@ class PromoteOrder(models.Model):
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    # The order form's one-time key: the same form sent twice (a double click, a second tab, the
+    # back button and Pay again) places one order.
+    request_key = models.UUIDField(_("request key"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("promotion order")
         verbose_name_plural = _("promotion orders")
         indexes = [models.Index(fields=["status", "ends_at"], name="promote_order_status_ends")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["wallet", "request_key"],
+                condition=Q(request_key__isnull=False),
+                name="promote_order_one_per_request",
+                violation_error_message=_("This promotion was already placed with this form."),
+            ),
             models.CheckConstraint(
                 condition=Q(budget_coins__gt=0),
                 name="promote_order_budget_positive",

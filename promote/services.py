@@ -865,6 +865,7 @@ class OrderRequest:
     live_room: str = ""  # the TikTok username whose LIVE room is promoted (``live_rooms``)
     coupon_code: str = ""
     spark_auth_code: str = ""
+    request_key: uuid.UUID | None = None  # the order form's one-time key (``order_place``)
 
 
 _ACCOUNT_PATH = re.compile(r"^/@([A-Za-z0-9._]{1,64})(?:/|$)")
@@ -1005,6 +1006,8 @@ class OrderQuote:
     coupon_code: str
     coupon_coins: int
     paid_coins: int
+    # The order this form (its ``request_key``) already placed: the form was sent again.
+    placed: PromoteOrder | None = None
 
 
 def order_quote(*, holder: User | Merchant, request: OrderRequest, now: datetime) -> OrderQuote:
@@ -1033,6 +1036,14 @@ def order_quote(*, holder: User | Merchant, request: OrderRequest, now: datetime
             gettext("You have %(balance)s coins; this order needs %(needed)s.")
             % {"balance": number_text(held), "needed": number_text(paid)}
         )
+    if request.request_key is not None:
+        # Read last: an order committed while the checks above read sees its spent coins or used
+        # coupon refuse nothing, it is found here.
+        placed = PromoteOrder.objects.filter(wallet=wallet, request_key=request.request_key).first()
+        if placed is not None:
+            return OrderQuote(
+                [], placed.coupon.code if placed.coupon else "", placed.coupon_coins, paid, placed
+            )
     return OrderQuote(reasons, coupon.code if coupon else "", coupon_coins, paid)
 
 
@@ -1115,9 +1126,18 @@ def order_place(
     *, holder: User | Merchant, request: OrderRequest, actor: User, now: datetime
 ) -> PromoteOrder:
     """Check eligibility, then move the budget from the coin balance (and the coupon) into the
-    order's escrow, in one transaction. The order waits for review."""
+    order's escrow, in one transaction. The order waits for review.
+
+    ``request.request_key``: the order form's one-time key; the order already placed with it (the
+    same form sent again: a double click, a second tab, the back button) is returned as it is,
+    nothing checked, placed or spent again (looked for under the coin wallet's lock, the unique
+    constraint behind it)."""
     with transaction.atomic(durable=True):
         wallet = _wallet_locked(holder, currency=None, now=now)
+        if request.request_key is not None:
+            done = PromoteOrder.objects.filter(wallet=wallet, request_key=request.request_key).first()
+            if done is not None:
+                return done
         reasons = order_eligibility(wallet=wallet, request=request, now=now)
         if reasons:
             raise NotEligible(reasons)
@@ -1150,6 +1170,7 @@ def order_place(
             coupon_coins=coupon.coins if coupon else 0,
             spark_auth_code="" if request.live_room else request.spark_auth_code.strip()[:200],
             created_at=now,
+            request_key=request.request_key,
         )
         if coupon:
             coupon.status = CouponStatus.APPLIED

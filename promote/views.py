@@ -192,13 +192,22 @@ def order_new(request: HttpRequest) -> HttpResponse:
         order_request = form.order_request()
         now = timezone.now()
         quote = services.order_quote(holder=user, request=order_request, now=now)
+        confirmed = request.POST.get("confirm") == "yes"
+        if quote.placed is not None and not confirmed:
+            # A form already paid, sent again for an estimate: what it shows is a new order.
+            order_request = form.renew_request_key()
+            quote = services.order_quote(holder=user, request=order_request, now=now)
         for reason in quote.reasons:  # shown before paying, not only after clicking Pay
             form.add_error(None, reason)
         if quote.reasons:
             estimate = None
-        elif request.POST.get("confirm") == "yes":
+        elif confirmed:
             try:
-                order = services.order_place(holder=user, request=order_request, actor=user, now=now)
+                # The same form paid again (a double click, a second tab, the back button) places
+                # nothing more: its order is shown.
+                order = quote.placed or services.order_place(
+                    holder=user, request=order_request, actor=user, now=now
+                )
             except services.NotEligible as exc:
                 for reason in exc.reasons:
                     form.add_error(None, reason)
