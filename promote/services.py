@@ -164,7 +164,12 @@ def coin_price(*, coins_count: int, currency: str) -> Money:
         raise PromoteError(gettext("Coins are not sold in %(currency)s.") % {"currency": currency})
     if coins_count < price.minimum_coins:
         raise PromoteError(
-            gettext("The smallest purchase is %(coins)s coins.") % {"coins": number_text(price.minimum_coins)}
+            ngettext(
+                "The smallest purchase is %(coins)s coin.",
+                "The smallest purchase is %(coins)s coins.",
+                price.minimum_coins,
+            )
+            % {"coins": number_text(price.minimum_coins)}
         )
     amount = (Decimal(coins_count) * price.pack_price / price.pack_coins).quantize(Decimal("0.01"), ROUND_UP)
     return Money(amount, currency)
@@ -255,7 +260,11 @@ def _short_of(holder: User | Merchant, amount: Money, coins_count: int) -> str:
             "currency": currency_name(amount.currency.code),
             "held": names_text(currency_name(c) for c in held),
         }
-    return gettext("The TikJoy wallet doesn't hold %(amount)s: %(coins)s coins cost that.") % {
+    return ngettext(
+        "The TikJoy wallet doesn't hold %(amount)s: %(coins)s coin costs that.",
+        "The TikJoy wallet doesn't hold %(amount)s: %(coins)s coins cost that.",
+        coins_count,
+    ) % {
         "amount": money_text(amount),
         "coins": number_text(coins_count),
     }
@@ -357,7 +366,10 @@ def coins_withdraw(
             raise WithdrawalBlocked(in_the_way)
         held = coin_balance(wallet=wallet)
         if coins_count > held:
-            raise PromoteError(gettext("You have %(coins)s coins.") % {"coins": number_text(held)})
+            raise PromoteError(
+                ngettext("You have %(coins)s coin.", "You have %(coins)s coins.", held)
+                % {"coins": number_text(held)}
+            )
         funds = _funds(wallet)
         amount = paid_coins_value(wallet=wallet, coins_count=coins_count, funds=balance(funds))
         withdrawal = CoinWithdrawal.objects.create(
@@ -758,18 +770,27 @@ def _coupon_create(
             )
         except InsufficientFunds as exc:
             raise PromoteError(
-                gettext(
-                    "Your brand has %(balance)s coins, too few for a coupon of %(coins)s coins: a coupon's coins "
-                    "are set aside from your brand's. Buy more coins or give a smaller coupon."
+                ngettext(
+                    "Your brand has %(balance)s, too few for a coupon of %(coins)s coin: a coupon's coins "
+                    "are set aside from your brand's. Buy more coins or give a smaller coupon.",
+                    "Your brand has %(balance)s, too few for a coupon of %(coins)s coins: a coupon's coins "
+                    "are set aside from your brand's. Buy more coins or give a smaller coupon.",
+                    coins_count,
                 )
-                % {"balance": number_text(coin_balance(wallet=wallet)), "coins": number_text(coins_count)}
+                % {
+                    "balance": money_text(coin_balance(wallet=wallet), COIN),
+                    "coins": number_text(coins_count),
+                }
             ) from exc
         with recipient_locale(user, brand=merchant):
             mail_after_commit(
                 subject=gettext("%(brand)s gave you a Promote coupon") % {"brand": merchant.brand_name},
-                message=gettext(
+                message=ngettext(
+                    "%(brand)s gave you coupon %(code)s: %(coins)s coin off a promotion of one of your TikTok posts "
+                    "that costs more than that, valid until %(until)s. It is on your Promote page.",
                     "%(brand)s gave you coupon %(code)s: %(coins)s coins off a promotion of one of your TikTok posts "
-                    "that costs more than that, valid until %(until)s. It is on your Promote page."
+                    "that costs more than that, valid until %(until)s. It is on your Promote page.",
+                    coins_count,
                 )
                 % {
                     "brand": merchant.brand_name,
@@ -1033,7 +1054,11 @@ def order_quote(*, holder: User | Merchant, request: OrderRequest, now: datetime
     held = coin_balance(wallet=wallet)
     if paid > held:
         reasons.append(
-            gettext("You have %(balance)s coins; this order needs %(needed)s.")
+            ngettext(
+                "You have %(balance)s coin; this order needs %(needed)s.",
+                "You have %(balance)s coins; this order needs %(needed)s.",
+                held,
+            )
             % {"balance": number_text(held), "needed": number_text(paid)}
         )
     if request.request_key is not None:
@@ -1068,7 +1093,11 @@ def _coupon_check(
         )
     if request.budget_coins <= coupon.coins:
         raise PromoteError(
-            gettext("A coupon applies only to an order that costs more than it: more than %(coins)s coins.")
+            ngettext(
+                "A coupon applies only to an order that costs more than it: more than %(coins)s coin.",
+                "A coupon applies only to an order that costs more than it: more than %(coins)s coins.",
+                coupon.coins,
+            )
             % {"coins": number_text(coupon.coins)}
         )
     return coupon
@@ -1097,9 +1126,14 @@ def _escrow_in(order: PromoteOrder, wallet: CoinWallet, *, actor: User, now: dat
             now=now,
         )
     except InsufficientFunds as exc:
+        held = coin_balance(wallet=wallet)
         raise PromoteError(
-            gettext("You have %(balance)s coins; this order needs %(needed)s.")
-            % {"balance": number_text(coin_balance(wallet=wallet)), "needed": number_text(order.paid_coins)}
+            ngettext(
+                "You have %(balance)s coin; this order needs %(needed)s.",
+                "You have %(balance)s coins; this order needs %(needed)s.",
+                held,
+            )
+            % {"balance": number_text(held), "needed": number_text(order.paid_coins)}
         ) from exc
 
 
