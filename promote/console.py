@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 from accounts.models import User
 from campaigns.models import Video
 from merchants.console_site import console_render, console_site, console_view
+from merchants.consumer_ids import consumer_ref, consumer_user_id
 from merchants.days import merchant_zone
 from merchants.models import Membership
 from merchants.roles import Capability
@@ -300,14 +301,28 @@ def _person_text(person: PersonSeen) -> str:
     return f"{person.label} ({', '.join(others)})" if others else person.label
 
 
+def _ref(merchant, person: PersonSeen) -> str:
+    return consumer_ref(merchant_id=merchant.pk, user_id=person.user_id)
+
+
+def _person_of_ref(merchant, ref: str) -> PersonSeen | None:
+    """The consenting person a posted reference names, None for anything else."""
+    user_id = consumer_user_id(merchant_id=merchant.pk, ref=ref)
+    return None if user_id is None else consenting_person_get(merchant=merchant, user_id=user_id)
+
+
 @console_view(Capability.MANAGE_BILLING)
 def promote_coupon_consumers(request: HttpRequest) -> JsonResponse:
     """The coupon form's search (JSON): the merchant's consenting consumers whom ``q`` finds in
     what they shared with it, at most 20."""
-    found = consenting_people_search(merchant=_merchant(request), term=_search_term(request))
+    merchant = _merchant(request)
+    found = consenting_people_search(merchant=merchant, term=_search_term(request))
     return JsonResponse(
         {
-            "results": [{"id": person.user_id, "text": _person_text(person)} for person in found.people],
+            # Each person by the id this brand knows them by (con_..., as in the API), never their user id.
+            "results": [
+                {"id": _ref(merchant, person), "text": _person_text(person)} for person in found.people
+            ],
             "more": found.more,
         }
     )
@@ -323,11 +338,11 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     term = _search_term(request)
     found = consenting_people_search(merchant=merchant, term=term) if can_issue else None
-    choices = [(person.user_id, _person_text(person)) for person in found.people] if found else []
+    choices = [(_ref(merchant, person), _person_text(person)) for person in found.people] if found else []
     form = MerchantCouponForm(
         request.POST if request.method == "POST" and request.POST.get("action") == "issue" else None,
         consumer_choices=choices,
-        find_person=lambda user_id: consenting_person_get(merchant=merchant, user_id=user_id),
+        find_person=lambda ref: _person_of_ref(merchant, ref),
         initial={
             "valid_from": now.replace(second=0, microsecond=0),
             "valid_until": (now + timedelta(days=30)).replace(second=0, microsecond=0),
@@ -368,7 +383,7 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
                     valid_from=data["valid_from"],
                     valid_until=data["valid_until"],
                     kind=data["kind"],
-                    user=User.objects.get(pk=data["consumer"]),
+                    user=User.objects.get(pk=form.person.user_id),
                     merchant=merchant,
                     actor=request.user,
                     now=now,
@@ -386,9 +401,10 @@ def promote_coupons(request: HttpRequest) -> HttpResponse:
                     },
                 )
                 return redirect("console:promote_coupons")
-        if form.person is not None and form.person.user_id not in {user_id for user_id, _text in choices}:
+        picked = form.cleaned_data.get("consumer") if form.person is not None else None
+        if picked and picked not in {ref for ref, _text in choices}:
             # The person picked stays offered (the script may have found them with another term).
-            form.fields["consumer"].widget.choices.append((form.person.user_id, _person_text(form.person)))
+            form.fields["consumer"].widget.choices.append((picked, _person_text(form.person)))
         status = 400
     wallet = selectors.coin_wallet_get(holder=merchant)
     # 50 a page, newest first, "Older coupons" for the next (rendering a row costs more than

@@ -185,11 +185,12 @@ class MerchantCouponForm(forms.Form):
     """A merchant gives one of its consumers a coupon (paid from the merchant's coins).
 
     The consumer is searched (``consumer_search``: the console's page and its JSON), never listed
-    whole; ``find_person`` checks the one posted (an active consent to this merchant)."""
+    whole, each offered by the id the brand knows them by (``merchants.consumer_ids``, ``con_...``,
+    as in the API: never their user id); ``find_person`` reads the one posted back and checks them
+    (an active consent to this merchant)."""
 
-    consumer = forms.IntegerField(
-        min_value=1,
-        max_value=2**63 - 1,
+    consumer = forms.CharField(
+        max_length=32,
         widget=forms.Select,
         label=_("For"),
         help_text=_("People who agreed to share with your brand: search them by what they shared."),
@@ -213,7 +214,7 @@ class MerchantCouponForm(forms.Form):
         help_text=_("Letters, digits or dashes; blank: one is made for you."),
     )
 
-    def __init__(self, *args, consumer_choices: list[tuple[int, str]], find_person: Callable, **kwargs):
+    def __init__(self, *args, consumer_choices: list[tuple[str, str]], find_person: Callable, **kwargs):
         super().__init__(*args, **kwargs)
         self.find_person = find_person
         self.person = None
@@ -222,14 +223,14 @@ class MerchantCouponForm(forms.Form):
             "zone": time_zone_label(timezone.get_current_timezone_name())
         }
 
-    def clean_consumer(self) -> int:
-        user_id = self.cleaned_data["consumer"]
-        self.person = self.find_person(user_id)
+    def clean_consumer(self) -> str:
+        ref = self.cleaned_data["consumer"]
+        self.person = self.find_person(ref)
         if self.person is None:
             raise forms.ValidationError(
                 _("Choose one of the people who agreed to share with your brand: search them above.")
             )
-        return user_id
+        return ref
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()

@@ -27,6 +27,7 @@ from moneyed import Money
 from accounts.services import user_ensure_with_email
 from merchants import services
 from merchants.console_site import ConsoleModelAdmin, console_site
+from merchants.consumer_ids import consumer_ref
 from merchants.models import Membership, Touchpoint, TouchpointKind
 from merchants.roles import Role, role_can
 from merchants.wallet import merchant_top_up_record
@@ -652,23 +653,30 @@ def test_the_coupon_forms_consumer_search_never_finds_another_merchants_consumer
             response = client.get(url, {"q": term})
             assert response.status_code == 200
             _assert_no_bravo_data(response, f"{url}?q={term}")
+    # Each person by the id Alpha knows them by (con_...), never their user id.
     assert [row["id"] for row in client.get(search, {"q": "Secret Coupon"}).json()["results"]] == [
-        alpha_fan.pk
+        consumer_ref(merchant_id=world["alpha"].pk, user_id=alpha_fan.pk)
     ]
     coupons = Coupon.objects.count()
-    response = client.post(
-        page,
-        {
-            "action": "issue",
-            "consumer": bravo_fan.pk,
-            "coins": "10",
-            "valid_from": "2026-11-01 00:00",
-            "valid_until": "2030-12-31 00:00",
-            "code": "ALPHA-TO-BRAVO",
-        },
-    )
-    assert response.status_code == 400 and Coupon.objects.count() == coupons
-    _assert_no_bravo_data(response, "the coupon form, posted with Bravo's consumer")
+    # Bravo's consumer, by their user id, by the id Bravo knows them by, by the id Alpha would.
+    for bravos in (
+        bravo_fan.pk,
+        consumer_ref(merchant_id=world["bravo"].pk, user_id=bravo_fan.pk),
+        consumer_ref(merchant_id=world["alpha"].pk, user_id=bravo_fan.pk),
+    ):
+        response = client.post(
+            page,
+            {
+                "action": "issue",
+                "consumer": bravos,
+                "coins": "10",
+                "valid_from": "2026-11-01 00:00",
+                "valid_until": "2030-12-31 00:00",
+                "code": "ALPHA-TO-BRAVO",
+            },
+        )
+        assert response.status_code == 400 and Coupon.objects.count() == coupons
+        _assert_no_bravo_data(response, "the coupon form, posted with Bravo's consumer")
 
     services.consent_withdraw(user=alpha_fan, merchant=world["alpha"], now=timezone.now())
     assert client.get(search, {"q": "Secret Coupon"}).json()["results"] == []

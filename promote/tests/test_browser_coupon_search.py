@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
+from merchants.consumer_ids import consumer_ref
 from merchants.models import ConsentField
 from merchants.services import consent_give
 from promote import services
@@ -42,7 +43,9 @@ def test_a_merchant_finds_a_consumer_as_they_type_and_gives_them_a_coupon(page: 
 
     page.get_by_label("Find the consumer").press_sequentially("@beat")
     expect(consumer.locator("option")).to_have_count(2)
-    expect(consumer).to_have_value(str(bea.pk))  # the only one found is chosen
+    expect(consumer).to_have_value(
+        consumer_ref(merchant_id=merchant.pk, user_id=bea.pk)
+    )  # the only one found is chosen
     page.get_by_label("Find the consumer").fill("Bea Secret")  # her name, which she did not share
     page.get_by_label("Find the consumer").press("End")  # an input event (fill alone sends one too)
     expect(page.get_by_test_id("consumer-search-status")).to_have_text(
@@ -51,7 +54,7 @@ def test_a_merchant_finds_a_consumer_as_they_type_and_gives_them_a_coupon(page: 
     page.get_by_label("Find the consumer").fill("ana fan")
     expect(consumer.locator("option")).to_have_count(4)
     page.get_by_label("Find the consumer").fill("beatr")
-    expect(consumer).to_have_value(str(bea.pk))
+    expect(consumer).to_have_value(consumer_ref(merchant_id=merchant.pk, user_id=bea.pk))
     page.get_by_label("Worth (coins)").fill("150")
     page.get_by_label("Code").fill("BEA150")
     page.get_by_role("button", name="Give the coupon").click()

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from merchants.consumer_ids import consumer_ref
 from merchants.models import ConsentField
 from merchants.selectors import consenting_people_search, neutral_label
 from merchants.services import consent_give, consent_withdraw
@@ -64,6 +65,11 @@ def people(brand, make_merchant):
     return {"ana": ana, "bea": bea, "cid": cid, "dan": dan, "eve": eve, "fay": fay}
 
 
+def ref(merchant, user) -> str:
+    """How the merchant's pages name ``user`` (never by their user id)."""
+    return consumer_ref(merchant_id=merchant.pk, user_id=user.pk)
+
+
 def found(client, term: str) -> list[str]:
     response = client.get(reverse("console:promote_coupon_consumers"), {"q": term})
     assert response.status_code == 200
@@ -93,21 +99,21 @@ def test_a_consumer_is_found_only_by_what_they_shared_with_the_brand(brand, peop
 
 
 def test_the_page_offers_what_the_search_found_without_a_script(brand, people, client):
-    _merchant, owner = brand
+    merchant, owner = brand
     client.force_login(owner)
     url = reverse("console:promote_coupons")
 
     searched = client.get(url, {"q": "@beat"}).content.decode()
     nobody = client.get(url, {"q": "Fay"}).content.decode()
 
-    assert f'<option value="{people["bea"].pk}">@beatrix</option>' in searched
+    assert f'<option value="{ref(merchant, people["bea"])}">@beatrix</option>' in searched
     assert "Ana Fan" not in searched and 'value="@beat"' in searched
     assert "Nobody who shares with your brand matches this." in nobody
     assert "Fay Other" not in nobody and "Eve Gone" not in nobody
 
 
 def test_a_coupon_goes_only_to_a_consenting_consumer_of_the_brand(brand, people, client):
-    _merchant, owner = brand
+    merchant, owner = brand
     client.force_login(owner)
     url = reverse("console:promote_coupons")
     fields = {
@@ -118,12 +124,16 @@ def test_a_coupon_goes_only_to_a_consenting_consumer_of_the_brand(brand, people,
     }
 
     for who in ("eve", "fay"):
-        refused = client.post(url, {**fields, "consumer": people[who].pk, "code": f"NO-{who}".upper()})
+        refused = client.post(
+            url, {**fields, "consumer": ref(merchant, people[who]), "code": f"NO-{who}".upper()}
+        )
         assert refused.status_code == 400
         page = refused.content.decode()
         assert "Choose one of the people who agreed to share with your brand" in page
         assert people[who].display_name not in page
-    given = client.post(url, {**fields, "consumer": people["dan"].pk, "code": "DAN100"}, follow=True)
+    given = client.post(
+        url, {**fields, "consumer": ref(merchant, people["dan"]), "code": "DAN100"}, follow=True
+    )
 
     assert [c.user for c in Coupon.objects.all()] == [people["dan"]]
     assert "Coupon DAN100 (100 coins) given to Consumer " in given.content.decode()
@@ -206,14 +216,14 @@ def test_the_coupons_are_listed_50_a_page_newest_first(brand, people, client):
 
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_a_refused_coupon_says_why_once(brand, people, client, language):
-    _merchant, owner = brand
+    merchant, owner = brand
     client.force_login(owner)
     fields = {
         "action": "issue",
         "coins": "999999",  # more than the brand's 2,000 coins
         "valid_from": "2026-11-01 00:00",
         "valid_until": "2030-12-31 00:00",
-        "consumer": people["dan"].pk,
+        "consumer": ref(merchant, people["dan"]),
         "code": "TOO-MANY",
     }
 
@@ -224,3 +234,43 @@ def test_a_refused_coupon_says_why_once(brand, people, client, language):
     (why,) = re.findall(r'<ul class="errorlist nonfield"><li>(.*?)</li></ul>', page)
     assert why and page.count(why) == 1
     assert not Coupon.objects.exists()
+
+
+def test_the_search_and_the_page_name_people_by_a_reference_never_their_user_id(brand, people, client):
+    merchant, owner = brand
+    client.force_login(owner)
+
+    results = client.get(reverse("console:promote_coupon_consumers"), {"q": "ana"}).json()["results"]
+    page = client.get(reverse("console:promote_coupons"), {"q": "ana"}).content.decode()
+
+    ana = people["ana"]
+    assert [row["id"] for row in results] == [ref(merchant, ana)]
+    assert str(ana.pk) not in results[0]["id"]
+    assert f'<option value="{ref(merchant, ana)}">Ana Fan</option>' in page
+    assert f'<option value="{ana.pk}"' not in page
+
+
+def test_a_coupon_is_given_by_the_reference_and_refused_for_a_user_id_or_another_brands_reference(
+    brand, people, client, make_merchant
+):
+    merchant, owner = brand
+    client.force_login(owner)
+    url = reverse("console:promote_coupons")
+    fields = {
+        "action": "issue",
+        "coins": "100",
+        "valid_from": "2026-11-01 00:00",
+        "valid_until": "2030-12-31 00:00",
+    }
+    other = make_merchant("elsewhere")
+
+    for guess in (str(people["ana"].pk), ref(other, people["ana"]), ref(merchant, people["ana"])[:-2] + "xy"):
+        refused = client.post(url, {**fields, "consumer": guess, "code": "GUESS"})
+        assert refused.status_code == 400
+        assert "Choose one of the people who agreed to share with your brand" in refused.content.decode()
+    given = client.post(
+        url, {**fields, "consumer": ref(merchant, people["ana"]), "code": "ANA100"}, follow=True
+    )
+
+    assert [c.user for c in Coupon.objects.all()] == [people["ana"]]
+    assert "Coupon ANA100 (100 coins) given to Ana Fan" in given.content.decode()

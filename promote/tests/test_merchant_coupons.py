@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from merchants.consumer_ids import consumer_ref
 from merchants.models import ConsentField
 from merchants.services import consent_give
 from promote import services
@@ -241,7 +242,7 @@ def test_the_console_gives_lists_and_withdraws_coupons(brand, promoter, client, 
     assert "Ana Fan" in page and "No coupons yet." in page
     fields = {
         "action": "issue",
-        "consumer": ana.pk,
+        "consumer": consumer_ref(merchant_id=merchant.pk, user_id=ana.pk),
         "coins": "250",
         "valid_from": "2026-11-01 00:00",
         "valid_until": "2030-12-31 00:00",

@@ -10,6 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.services import user_locale_set
+from merchants.consumer_ids import consumer_ref
 from merchants.models import ConsentField
 from merchants.services import consent_give
 from promote import services
@@ -112,7 +113,7 @@ def test_a_coupon_typed_in_the_console_is_read_in_the_merchants_time_zone(brand,
         reverse("console:promote_coupons"),
         {
             "action": "issue",
-            "consumer": ana.pk,
+            "consumer": consumer_ref(merchant_id=merchant.pk, user_id=ana.pk),
             "coins": "250",
             "valid_from": "2026-11-01 00:00",
             "valid_until": "2030-12-31 00:00",
