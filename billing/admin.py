@@ -281,7 +281,7 @@ class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
         if obj.kind != DocumentKind.INVOICE or not obj.is_final:
             return "-"
         url = reverse("admin:billing_invoice_credit_note", args=[obj.pk])
-        return format_html('<a href="{}">Issue a credit note</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("Issue a credit note"))
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         if not self.has_view_permission(request):

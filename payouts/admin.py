@@ -348,12 +348,15 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     @admin.display(description=_("file"))
     def file(self, obj: PayoutBatch) -> str:
         links = format_html(
-            '<a href="{}">Download {}</a>', reverse("admin:payouts_batch_xml", args=[obj.pk]), obj.filename
+            '<a href="{}">{}</a>',
+            reverse("admin:payouts_batch_xml", args=[obj.pk]),
+            gettext("Download %(file)s") % {"file": obj.filename},
         )
         if settings.SOCIAL_SANDBOX and obj.state == BatchState.EXPORTED:
             links += format_html(
-                ' · <a href="{}">Answer as the sandbox bank</a>',
+                ' · <a href="{}">{}</a>',
                 reverse("admin:payouts_batch_sandbox", args=[obj.pk]),
+                gettext("Answer as the sandbox bank"),
             )
         return links
 
@@ -644,7 +647,7 @@ class BankAccountAdmin(ListAtScaleMixin, ReadOnlyAdmin):
             ),
         )
 
-    @admin.display(description="IBAN")
+    @admin.display(description=_("IBAN"))
     def masked(self, obj: BankAccount) -> str:
         return obj.iban_masked
 

@@ -10,7 +10,9 @@ from django.test import Client
 from django.utils import translation
 
 from accounts.models import User
-from payouts.models import PayoutEvent
+from payouts import services
+from payouts.models import BatchState, PayoutBatch, PayoutEvent
+from payouts.tests.conftest import LATER, eur
 from tikjoy.tests.factories import response_text
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +70,37 @@ def test_an_empty_bank_file_is_refused_in_correct_spanish(ops_client):
     text = html.unescape(response_text(page))
     assert "El archivo enviado está vacío." in text
     assert "vació" not in text
+
+
+@pytest.mark.parametrize(
+    ("language", "download", "sandbox"),
+    [
+        ("de", "herunterladen", "Als Sandbox-Bank antworten"),
+        ("fr", "Télécharger", "Répondre en tant que banque sandbox"),
+        ("it", "Scarica", "Rispondi come banca sandbox"),
+        ("es", "Descargar", "Responder como banco sandbox"),
+    ],
+)
+def test_a_payout_files_links_read_in_the_ops_persons_language(
+    make_payee, ops, ops2, settings, language, download, sandbox
+):
+    settings.SOCIAL_SANDBOX = True
+    payout = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+    User.objects.filter(pk__in=[ops.pk, ops2.pk]).update(language=language)
+    builder, releaser = Client(), Client()
+    builder.force_login(ops)
+    releaser.force_login(ops2)
+    for client, url, action, pk in (
+        (builder, "/ops/payouts/payout/", "approve", payout.pk),
+        (builder, "/ops/payouts/payout/", "build_batch", payout.pk),
+        (releaser, "/ops/payouts/payoutbatch/", "release", None),
+    ):
+        pk = pk or PayoutBatch.objects.get().pk
+        client.post(url, {"action": action, "_selected_action": [pk]}, follow=True)
+    batch = PayoutBatch.objects.get(state=BatchState.EXPORTED)
+
+    page = html.unescape(response_text(releaser.get(f"/ops/payouts/payoutbatch/{batch.pk}/change/")))
+
+    assert f"{batch.filename} {download}" in page or f"{download} {batch.filename}" in page
+    assert sandbox in page
+    assert f"Download {batch.filename}" not in page and "Answer as the sandbox bank" not in page
