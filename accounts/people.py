@@ -39,6 +39,14 @@ def is_consumer(user: AbstractBaseUser, *, member: bool | None = None, acted: bo
     return user.social_actions.exists() if acted is None else acted
 
 
+def is_team_member(user: AbstractBaseUser, *, member: bool | None = None) -> bool:
+    """Whether the person is on a merchant's team: the one who can use the console, so the only one
+    the menu offers it to. ``member`` as ``is_consumer`` takes it."""
+    if not user.is_authenticated:
+        return False
+    return user.memberships.exists() if member is None else member
+
+
 def team_home_url(user: AbstractBaseUser) -> str | None:
     """Where a member of a merchant's team lands after signing in: the merchant console (its
     dashboard), where their work is; None for anyone else. Read through the User's reverse relation,

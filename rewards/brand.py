@@ -108,6 +108,7 @@ def _variant(user, standing: dict[str, bool] | None) -> tuple[bool, ...]:
         standing["has_tiktok_account"],
         standing["is_creator"],
         standing["is_consumer"],
+        standing["is_member"],
         user.is_staff,
     )
 
@@ -137,6 +138,7 @@ def _landing_context(page: BrandPage, standing: dict[str, bool] | None) -> dict:
                 and standing["is_creator"]
             ),
             person_is_consumer=standing["is_consumer"],
+            person_is_member=standing["is_member"],
         )
     else:
         context.update(
@@ -285,6 +287,7 @@ def _standing(user, state: BrandState) -> dict[str, bool]:
         "has_tiktok_account": bool(row["has_tiktok_account"]),
         "is_creator": bool(row["is_creator"]),
         "is_consumer": is_consumer(user, member=bool(row["member"]), acted=bool(row["acted"])),
+        "is_member": bool(row["member"]),  # the menu's console link (``accounts.people.is_team_member``)
     }
 
 

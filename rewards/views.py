@@ -22,7 +22,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accounts.models import User
-from accounts.people import is_consumer
+from accounts.people import is_consumer, is_team_member
 from core.csrf import csrf_token_get
 from rewards import selectors, wallet_page
 from rewards.models import RewardStatus
@@ -63,6 +63,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
         context = _wallet_context(request, user=user, now=now)
         context["user"] = user
         context["person_is_consumer"] = SimpleLazyObject(lambda: is_consumer(user))
+        context["person_is_member"] = SimpleLazyObject(lambda: is_team_member(user))
         context["csrf_token"] = placeholder  # each response puts its own token there
         return render_to_string(WALLET_TEMPLATE, context, request=request)
 

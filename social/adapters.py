@@ -95,14 +95,18 @@ class AccountAdapter(DefaultAccountAdapter):
         pending = continue_after_sign_in_get(request)  # e.g. a team invitation opened before signing in
         if pending:
             return pending
-        if request.user.is_authenticated and is_consumer(request.user):
-            return consumer_home_url()
-        return team_home_url(request.user) or super().get_login_redirect_url(request)
+        return team_home_url(request.user) or self._personal_home_url(request)
 
     def get_signup_redirect_url(self, request) -> str:
         pending = continue_after_sign_in_get(request)
         if pending:
             return pending
-        if request.user.is_authenticated and is_consumer(request.user):
+        return team_home_url(request.user) or self._personal_home_url(request)
+
+    def _personal_home_url(self, request) -> str:
+        """Anyone who is on no merchant's team lands on their wallet (a person who signed up with
+        e-mail too: the console is no use to them until they create a merchant or join one); staff
+        land where they did (LOGIN_REDIRECT_URL)."""
+        if request.user.is_authenticated and not request.user.is_staff:
             return consumer_home_url()
-        return super().get_signup_redirect_url(request)
+        return super().get_login_redirect_url(request)

@@ -1,0 +1,71 @@
+"""Where a person lands after signing up with e-mail, and whether the menu offers them the console."""
+
+import re
+
+import pytest
+from django.core import mail
+
+PASSWORD = "a-long-pass-phrase-42"
+
+pytestmark = pytest.mark.django_db
+
+
+def _sign_up_and_confirm(client, email: str, *, next_url: str | None = None):
+    query = f"?next={next_url}" if next_url else ""
+    response = client.post(
+        f"/accounts/signup/{query}",
+        {
+            "email": email,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            **({"next": next_url} if next_url else {}),
+        },
+    )
+    assert response.status_code == 302
+    confirm = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    return client.post(confirm)
+
+
+def test_a_person_who_signs_up_with_email_lands_on_their_wallet_without_a_console_link(client):
+    response = _sign_up_and_confirm(client, "ana@mail.example")
+
+    assert response["Location"] == "/wallet/"
+    page = client.get("/wallet/").content.decode()
+    assert ">Wallet<" in page
+    assert "/console/" not in page and ">Console<" not in page
+
+
+def test_a_person_who_signs_up_from_a_brand_page_lands_back_on_it(client, make_merchant):
+    make_merchant("fizz")
+
+    response = _sign_up_and_confirm(client, "ana@mail.example", next_url="/b/fizz/join/")
+
+    assert response["Location"] == "/b/fizz/join/"
+
+
+def test_the_home_pages_merchant_sign_up_leads_to_creating_the_merchant(client):
+    home = client.get("/").content.decode()
+    signup = re.search(r'href="(/accounts/signup/[^"]*)"[^>]*>Create a merchant account<', home).group(1)
+    assert signup == "/accounts/signup/?next=/merchants/new/"
+
+    response = _sign_up_and_confirm(client, "founder@brand.example", next_url="/merchants/new/")
+
+    assert response["Location"] == "/merchants/new/"
+
+
+def test_the_menu_shows_the_console_to_a_member_of_a_merchants_team(client, make_merchant):
+    merchant = make_merchant("fizz")
+    client.force_login(merchant.memberships.get().user)
+
+    page = client.get("/").content.decode()
+
+    assert 'href="/console/">Console<' in page
+
+
+def test_the_home_page_offers_a_signed_in_person_without_a_merchant_to_create_one(client, make_user):
+    client.force_login(make_user("ana@mail.example"))
+
+    page = client.get("/").content.decode()
+
+    assert ">Console<" not in page
+    assert 'href="/merchants/new/"' in page
