@@ -27,3 +27,20 @@ def phone_display(value: str | None) -> str:
     if not phonenumbers.is_possible_number(number):
         return f"+{digits}"
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# The kinds of number a WhatsApp account has: a mobile, or a number of a plan that doesn't tell
+# mobiles from landlines (the US and Canada: FIXED_LINE_OR_MOBILE). Landlines, toll-free (+800),
+# premium-rate, shared-cost, UAN, voicemail, pager, VoIP and personal numbers are not.
+MOBILE_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def phone_is_mobile(value: str) -> bool:
+    """Whether the E.164 number ``value`` is a mobile one (``MOBILE_TYPES``), by libphonenumber's data."""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in MOBILE_TYPES

@@ -19,6 +19,7 @@ from accounts.people import consumer_home_url, is_consumer, phone_to_e164, team_
 from accounts.services import user_browser_language_record
 from accounts.sign_in import continue_after_sign_in_get
 from core.i18n import negotiated_language
+from social.phone_regions import whatsapp_phone_check
 from social.selectors import tiktok_disconnection_notice
 from social.whatsapp import whatsapp_code_send
 
@@ -44,13 +45,15 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_phone(self, phone: str) -> str:
         try:
-            return phone_to_e164(phone)
+            phone = phone_to_e164(phone)
         except ValueError:
             raise forms.ValidationError(
                 _("Enter a valid mobile number with its country code, e.g. %(example)s.")
                 % {"example": "+49 170 1234567"},
                 code="invalid_phone",
             ) from None
+        whatsapp_phone_check(phone)
+        return phone
 
     def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
         user.phone = phone

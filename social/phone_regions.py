@@ -21,15 +21,32 @@ import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.languages import get_official_languages
+from django import forms
 from django.http import HttpRequest
 from django.utils import translation
-from django.utils.translation import trans_real
+from django.utils.translation import gettext, trans_real
 
+from accounts.phones import phone_display, phone_is_mobile
 from core.i18n import collation_key
 
 PHONE_COUNTRY_COOKIE = "tikjoy_phone_country"
 PHONE_COUNTRY_COOKIE_MAX_AGE = 365 * 24 * 3600
 INTERNATIONAL_EXAMPLE = "+49 170 1234567"
+
+
+def whatsapp_phone_check(phone: str) -> None:
+    """Refuse (a form error) an E.164 number that is no mobile: a WhatsApp account's is one, and a
+    code sent to a landline or a toll-free number never arrives. Shown with the number in full, so a
+    local number read in another country than meant shows why."""
+    if not phone_is_mobile(phone):
+        raise forms.ValidationError(
+            gettext(
+                "%(phone)s is not a mobile number, so it cannot receive WhatsApp messages. "
+                "Enter your mobile number."
+            )
+            % {"phone": phone_display(phone)},
+            code="not_mobile",
+        )
 
 
 def phone_region(value: str | None) -> str | None:

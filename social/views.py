@@ -28,6 +28,7 @@ from social.phone_regions import (
     phone_region,
     region_choices,
     visitor_phone_region,
+    whatsapp_phone_check,
 )
 from social.selectors import connected_accounts_get
 from social.services import (
@@ -88,6 +89,7 @@ class PhoneForm(forms.Form):
                     "example": INTERNATIONAL_EXAMPLE
                 }
             raise forms.ValidationError(text, code="invalid_phone") from None
+        whatsapp_phone_check(phone)  # before anything is confirmed or sent
         try:  # typed with its own country code: the country chosen played no part
             self.typed_international = phone_to_e164(raw) == phone
         except ValueError:

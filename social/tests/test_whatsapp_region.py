@@ -47,10 +47,10 @@ def test_a_local_number_is_shown_in_full_before_anything_is_sent(client, whatsap
 
 def test_changing_the_country_in_the_selector_changes_the_number(client, whatsapp_api):
     page = client.post(
-        "/accounts/whatsapp/", {"phone": "612 345 678", "country": "DE", "region": "DE"}, **SPANISH
+        "/accounts/whatsapp/", {"phone": "612 345 678", "country": "FR", "region": "DE"}, **SPANISH
     ).content.decode()
 
-    assert "Te enviaremos un código a <strong>+49 6123 45678</strong>" in page
+    assert "Te enviaremos un código a <strong>+33 6 12 34 56 78</strong>" in page
     assert whatsapp_api.log == []
 
 
