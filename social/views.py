@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from allauth.account.views import ConfirmLoginCodeView
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.generic.edit import FormView
 
 from accounts.forms import LocaleForm
 from accounts.middleware import browser_time_zone
@@ -147,6 +149,25 @@ def whatsapp_login(request: HttpRequest) -> HttpResponse:
             _remember_phone_country(response, phone)
             return response
     return render(request, "social/whatsapp_login.html", context)
+
+
+class WhatsAppCodeConfirmView(ConfirmLoginCodeView):
+    """allauth's page for the code WhatsApp delivered (``/accounts/login/code/confirm/``), except that
+    the last wrong code (``ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS``) leads back to the number step,
+    ``next`` kept, to ask for a new code: allauth would send the person to the e-mail sign-in page."""
+
+    def form_invalid(self, form) -> HttpResponse:
+        if self._process.record_invalid_attempt():  # allauth's process, as its own form_invalid reads it
+            return FormView.form_invalid(self, form)  # the page again, with the form's error
+        messages.error(
+            self.request,
+            gettext(
+                "This code is no longer valid: it was typed wrong too many times. Ask for a new code below."
+            ),
+        )
+        url = reverse("social:whatsapp_login")
+        next_url = self.get_next_url()
+        return redirect(url + ("?" + urlencode({"next": next_url}) if next_url else ""))
 
 
 def _remember_phone_country(response: HttpResponse, phone: str) -> None:

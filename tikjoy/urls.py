@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from merchants.console_site import console_site
+from social import views as social_views
 from tikjoy import views
 
 # A database that can't be reached is a 503 page, not a 500 (tikjoy.views.server_error).
@@ -21,6 +22,12 @@ urlpatterns = [
     path("console/", console_site.urls),
     path("", include("merchants.urls")),
     path("", include("campaigns.urls")),
+    # allauth's page for a WhatsApp sign-in code, whose last wrong code leads back to the number step.
+    path(
+        "accounts/login/code/confirm/",
+        social_views.WhatsAppCodeConfirmView.as_view(),
+        name="whatsapp_code_confirm",
+    ),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),  # /i18n/language/: the footer's language switcher
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

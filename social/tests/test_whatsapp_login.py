@@ -175,6 +175,29 @@ def test_three_wrong_codes_end_the_attempt(client, whatsapp_api):
     assert not client.get("/accounts/login/").context["user"].is_authenticated
 
 
+def test_the_last_wrong_code_leads_back_to_the_number_step_to_ask_for_a_new_one(client, whatsapp_api):
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567", "next": "/b/fizz/join/"})
+    code = body_json(whatsapp_api.log[0][0])["template"]["components"][0]["parameters"][0]["text"]
+    wrong = "999999" if code != "999999" else "111111"
+
+    for _ in range(2):
+        assert (
+            client.post("/accounts/login/code/confirm/", {"code": wrong, "next": "/b/fizz/join/"}).status_code
+            == 200
+        )
+    response = client.post("/accounts/login/code/confirm/", {"code": wrong, "next": "/b/fizz/join/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/whatsapp/?next=%2Fb%2Ffizz%2Fjoin%2F"
+    page = client.get(response["Location"]).content.decode()
+    assert (
+        "This code is no longer valid: it was typed wrong too many times. Ask for a new code below." in page
+    )
+    assert 'name="phone"' in page and 'name="password"' not in page
+    assert not client.get("/").context["user"].is_authenticated
+
+
 def test_signing_in_tells_a_person_whose_tiktok_was_disconnected(client, whatsapp_api):
     from django.utils import timezone
 
