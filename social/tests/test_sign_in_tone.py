@@ -63,3 +63,18 @@ def test_the_code_page_says_du_tu_tu(client, whatsapp_api, language, informal, f
     assert informal in page
     assert "+49 170 1234567" in page
     assert formal not in page.split()
+
+
+def test_the_german_sign_in_buttons_and_links_say_what_they_do(client):
+    """A button names its action with a verb: "Anmelden", never the noun "Anmeldung" (newcomer walkthrough)."""
+    login = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    signup = client.get("/accounts/signup/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    buttons = [_text_of(b) for b in re.findall(r"<button[^>]*>(.*?)</button>", login, re.S)]
+    assert "Anmelden" in buttons and "Anmeldung" not in buttons
+    assert re.search(r"Dann <a [^>]*>melde dich an</a>\.", signup)
+    assert "hier entlang" not in signup
+
+
+def _text_of(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
