@@ -268,8 +268,10 @@ def _confirm_to_person(support_request: SupportRequest) -> None:
     with translation.override(person_language(support_request) or settings.LANGUAGE_CODE):
         mail_after_commit(
             # The number, never the visitor's own words: an address typed by someone else gets no
-            # text of theirs from TikJoy's domain.
-            subject=(
+            # text of theirs from TikJoy's domain. "[TikJoy] " first, as allauth's e-mails carry it
+            # (the one prefix: ACCOUNT_EMAIL_SUBJECT_PREFIX).
+            subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+            + (
                 pgettext("to a merchant", "We received your request #%(id)s")
                 if formal
                 else _("We received your request #%(id)s")

@@ -154,6 +154,9 @@ def test_a_visitor_gives_an_email_and_follows_the_private_link(
     support_request = SupportRequest.objects.get()
     assert support_request.page == ""  # another site's address is never kept
     confirmation = next(m for m in mail.outbox if m.to == ["visitor@example.com"])
+    assert (
+        confirmation.subject == f"[TikJoy] We received your request #{support_request.pk}"
+    )  # as every e-mail
     link = reverse("support:request_by_link", args=[support_request.pk, request_token(support_request)])
     assert link in confirmation.body
     assert client.get(link).status_code == 200
@@ -449,7 +452,7 @@ def test_an_affiliates_request_stays_formal_after_it_is_sent(
     request = SupportRequest.objects.get()
     assert request.for_affiliate and request.formal and not request.for_merchant
     to_pia = [m.subject for m in mailoutbox if m.to == ["pia@example.com"]]
-    assert to_pia == [f"Wir haben Ihre Anfrage Nr. {request.pk} erhalten"]
+    assert to_pia == [f"[TikJoy] Wir haben Ihre Anfrage Nr. {request.pk} erhalten"]
 
 
 def test_an_affiliates_list_of_requests_speaks_formally_and_points_to_the_affiliates_help(
