@@ -98,6 +98,7 @@ from rewards.services import (
     person_debt_repay,
     rewards_reverse,
     rewards_reverse_for_person,
+    sign_in_rewards_remember,
     social_actions_erase,
     social_actions_network_purge,
 )
@@ -133,6 +134,7 @@ class DeletionResult:
     commissions_reversed: int = 0
     coins_withdrawn: int = 0
     tiktok_revoked: int = 0
+    sign_ins_kept: int = 0  # (brand, identity digest) pairs kept: the sign-in reward isn't paid twice
     erased: dict[str, int] = field(default_factory=dict)
 
 
@@ -219,6 +221,8 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
                 now=now,
             )
             result.forfeited.append(amount)
+        # Before the identities are erased: their digests, for the brands that paid the sign-in reward.
+        result.sign_ins_kept = sign_in_rewards_remember(user=user, now=now)
         result.erased = {
             "consents_withdrawn": consents_withdraw_all(user=user, now=now),
             **person_social_erase(user=user, now=now),

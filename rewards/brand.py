@@ -44,7 +44,7 @@ from rewards.brand_page import (
 )
 from rewards.models import Reward, RewardStatus, SocialAction
 from rewards.services import action_claim, action_key, brand_join_complete, login_action_key
-from social.selectors import creator_expression, login_channel_for, tiktok_account_expression
+from social.selectors import creator_expression, login_channel_for, tiktok_uid_expression
 
 SOURCE_SESSION_KEY = "tikjoy_source"
 
@@ -308,7 +308,8 @@ def _touchpoint_key(request: HttpRequest, merchant: Merchant) -> str | None:
 def _merchant_with_consent(slug: str, user, *, tiktok: bool = False) -> Merchant:
     """The brand (404 when unknown) and, as ``consented``, whether the person shares their data with it
     now (``consent_active_get``), in one query; with ``tiktok``, as ``has_tiktok_account`` whether
-    they have a TikTok account (``login_channel_for``)."""
+    they have a TikTok account (``login_channel_for``) and as ``tiktok_uids`` its uid (a TikTok
+    sign-in's identity, which the engine compares with those kept after a deletion)."""
     if connection.vendor == "postgresql":  # every join and claim asks: a fixed statement, no ORM compilation
         with bound_cursor() as cursor:
             cursor.execute(_MERCHANT_WITH_CONSENT_SQL, [user.pk, user.pk, slug])
@@ -318,20 +319,25 @@ def _merchant_with_consent(slug: str, user, *, tiktok: bool = False) -> Merchant
         (merchant,) = model_rows(row, Merchant)
         merchant.consented = row[-2]
         if tiktok:
-            merchant.has_tiktok_account = row[-1]
+            merchant.tiktok_uids = [row[-1]] if row[-1] is not None else []
+            merchant.has_tiktok_account = bool(merchant.tiktok_uids)
         return merchant
     facts = {"consented": Exists(Consent.objects.active().filter(user=user, merchant=OuterRef("pk")))}
     if tiktok:
-        facts["has_tiktok_account"] = tiktok_account_expression(user)
-    return get_object_or_404(Merchant.objects.annotate(**facts), slug=slug)
+        facts["tiktok_uid"] = tiktok_uid_expression(user)
+    merchant = get_object_or_404(Merchant.objects.annotate(**facts), slug=slug)
+    if tiktok:
+        merchant.tiktok_uids = [merchant.tiktok_uid] if merchant.tiktok_uid is not None else []
+        merchant.has_tiktok_account = bool(merchant.tiktok_uids)
+    return merchant
 
 
 _MERCHANT_WITH_CONSENT_SQL = (
     f"SELECT {model_columns(Merchant, 'm')}, "  # noqa: S608 - names from the models
     f"EXISTS (SELECT 1 FROM {Consent._meta.db_table} c WHERE c.user_id = %s AND c.merchant_id = m.id "
     "AND c.withdrawn_at IS NULL), "
-    f"EXISTS (SELECT 1 FROM {connection.ops.quote_name(SocialAccount._meta.db_table)} s "
-    "WHERE s.user_id = %s AND s.provider = 'tiktok') "
+    f"(SELECT s.uid FROM {connection.ops.quote_name(SocialAccount._meta.db_table)} s "
+    "WHERE s.user_id = %s AND s.provider = 'tiktok' ORDER BY s.id LIMIT 1) "
     f"FROM {Merchant._meta.db_table} m WHERE m.slug = %s"
 )
 
@@ -349,7 +355,7 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
             % {"brand": merchant.brand_name},
         )
         return redirect("brand:landing", slug=merchant.slug)
-    brand_join_complete(
+    told = brand_join_complete(
         user=request.user,
         merchant=merchant,
         touchpoint_key=_touchpoint_key(request, merchant),
@@ -357,7 +363,10 @@ def _join_complete(request: HttpRequest, merchant: Merchant, *, now: datetime) -
         ip_address=client_ip_get(request),
         channel=channel,
         now=now,
+        tiktok_uids=merchant.tiktok_uids,
     )
+    if told:
+        messages.info(request, told)
     return redirect(consumer_home_url())
 
 

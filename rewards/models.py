@@ -772,3 +772,34 @@ class LaunchWatch(models.Model):
             "person": self.user,
             "brand": self.merchant,
         }
+
+
+class RewardedSignIn(models.Model):
+    """A deleted person's sign-in identity at a brand that paid them its sign-in reward: the brand
+    doesn't pay it again to a new account signing in with the same TikTok account or WhatsApp number.
+
+    Only the identity's keyed digest is kept (``social.identity_digests``: never the number or the
+    TikTok id), written by the account deletion (``sign_in_rewards_remember``) and read by the engine
+    for sign-in actions (``_evaluate``, reason ``REWARDED_BEFORE``)."""
+
+    merchant = models.ForeignKey(
+        "merchants.Merchant", on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")
+    )
+    digest = models.CharField(_("identity digest"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("sign-in rewarded before an account deletion")
+        verbose_name_plural = _("sign-ins rewarded before an account deletion")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "digest"],
+                name="rewards_rewarded_sign_in_once",
+                violation_error_message=_("This sign-in is already kept for this brand."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("A sign-in rewarded by %(brand)s before an account deletion") % {
+            "brand": self.merchant
+        }

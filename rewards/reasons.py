@@ -51,6 +51,7 @@ class Reason(models.TextChoices):
     VIDEO_NOT_APPROVED = "VIDEO_NOT_APPROVED", gettext_lazy("The person's video is not approved")
     TOO_SMALL = "TOO_SMALL", gettext_lazy("Too small to pay")
     BANNED = "BANNED", gettext_lazy("The person is banned")
+    REWARDED_BEFORE = "REWARDED_BEFORE", gettext_lazy("Sign-in rewarded before, on a deleted account")
     REVERSED = "REVERSED", pgettext_lazy("action outcome", "Reversed")
     REJECTED_AFTER_REVIEW = "REJECTED_AFTER_REVIEW", gettext_lazy("Rejected after review")
 
@@ -138,6 +139,9 @@ def _consumer(code: str, params: dict) -> str:
         ),
         Reason.TOO_SMALL: _("Not paid: the amount was too small to pay."),
         Reason.BANNED: _("Not paid: this account can't earn rewards."),
+        Reason.REWARDED_BEFORE: _(
+            "Not paid: you were already rewarded for signing in with %(brand)s on an earlier account."
+        ),
         Reason.REVERSED: _("This reward was reversed: %(reason)s"),
         Reason.REJECTED_AFTER_REVIEW: _("Not paid: it did not pass our review."),
     }
@@ -286,6 +290,14 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         return (
             _("TikJoy banned this person: they earn nothing."),
             _("Nothing to do on your side; write to support if you think this is a mistake."),
+        )
+    if code == Reason.REWARDED_BEFORE:
+        return (
+            _(
+                "This TikTok account or WhatsApp number was already rewarded for signing in with you, on "
+                "an account the person has since deleted: the sign-in reward is paid once per person."
+            ),
+            _("Nothing to do on your side."),
         )
     if code == Reason.REVERSED:
         return (

@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -100,6 +100,7 @@ from rewards.models import (
     PersonRewardFigures,
     PostEngagementDay,
     Reward,
+    RewardedSignIn,
     RewardKind,
     RewardStatus,
     SocialAction,
@@ -126,6 +127,7 @@ from rewards.reasons import (
 from rewards.risk import action_risk, engagement_risk_for, risk_counts_read, risk_counts_sql
 from rewards.rollups import days_rebuild
 from rewards.selectors import unfunded_explanation
+from social.identity_digests import person_sign_in_digests
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import has_tiktok_account_get
 from social.services import engagement_gains_of_post, tracked_posts_watch
@@ -843,9 +845,11 @@ def _action_record(
     device_id: str = "",
     ip_address: str | None = None,
     event_id: str = "",
+    tiktok_uids: Sequence[str] | None = None,
 ) -> tuple[SocialAction, bool, list[Reward]]:
     """``action_record``, also saying whether the action is new (False: the first record, unchanged),
-    and the rewards it was paid when new."""
+    and the rewards it was paid when new. ``tiktok_uids``: the person's TikTok accounts, read already
+    by the caller (a TikTok sign-in's identity, ``_sign_in_digests``); None: read when needed."""
     action_type = ActionType(action_type)
     key = action_key(
         action_type=action_type, user=user, merchant=merchant, post=tracked_post, event_id=event_id
@@ -886,7 +890,7 @@ def _action_record(
                     model_insert(new)
                     action = new
                     _consumer_count(action)
-                evaluated = _evaluate(action, now=now, mode=mode)
+                evaluated = _evaluate(action, now=now, mode=mode, tiktok_uids=tiktok_uids)
                 _share_engagement_count(action)
                 if action_type in LOGIN_ACTIONS:  # the first sign-in on the brand page: the consumer joined
                     _joined_event(action, now=now, endpoints=evaluated.endpoints)
@@ -1432,14 +1436,28 @@ def _claim_state(action: SocialAction, reward: Reward | None, *, what: str) -> s
     return gettext("Your comment was recorded; the campaign pays nothing for it.")
 
 
-def _facts(action: SocialAction) -> dict:
+def _sign_in_digests(action: SocialAction, tiktok_uids: Sequence[str] | None = None) -> list[str]:
+    """For a sign-in action, the digests of the person's sign-in identities (``social.identity_digests``):
+    their verified number, and for a TikTok sign-in their TikTok account (``tiktok_uids`` when the
+    caller read them already, else one query). Empty for any other action: ``RewardedSignIn``
+    concerns the sign-in reward only."""
+    if action.action_type not in LOGIN_ACTIONS:
+        return []
+    return person_sign_in_digests(
+        user=action.user, tiktok=action.action_type == ActionType.TIKTOK_LOGIN, tiktok_uids=tiktok_uids
+    )
+
+
+def _facts(action: SocialAction, digests: list[str]) -> dict:
     """What the decision reads about the person and the merchant besides the locked rows, in one query
     (four before): whether the person is banned, whether they had a confirmed reward from the merchant
-    before (``_returning``), the merchant's pricing plan's user share (``plan_for``; None: no plan)
-    and the platform's limits in the merchant's currency (``_limits``; None: none set)."""
+    before (``_returning``), whether one of their sign-in identities (``digests``) was paid the
+    merchant's sign-in reward on an account since deleted (``RewardedSignIn``), the merchant's pricing
+    plan's user share (``plan_for``; None: no plan) and the platform's limits in the merchant's
+    currency (``_limits``; None: none set)."""
     if connection.vendor == "postgresql":  # the same read as fixed SQL: no ORM compilation
         with bound_cursor() as cursor:
-            cursor.execute(_FACTS_SQL, [action.user_id, action.user_id, action.merchant_id])
+            cursor.execute(_FACTS_SQL, [action.user_id, action.user_id, digests, action.merchant_id])
             row = cursor.fetchone()
         return dict(zip(_FACTS, row, strict=True))
     limit = PlatformLimit.objects.filter(currency=OuterRef("currency"))
@@ -1452,6 +1470,11 @@ def _facts(action: SocialAction) -> dict:
                     user_id=action.user_id, merchant_id=OuterRef("pk"), status=RewardStatus.CONFIRMED
                 )
             ),
+            rewarded_before=Exists(
+                RewardedSignIn.objects.filter(merchant_id=OuterRef("pk"), digest__in=digests)
+            )
+            if digests
+            else Value(False),
             user_share=user_share_expression(action.merchant_id),
             max_reward=Subquery(limit.values("max_reward")[:1]),
             max_per_post=Subquery(limit.values("max_per_post")[:1]),
@@ -1463,7 +1486,7 @@ def _facts(action: SocialAction) -> dict:
 
 
 def _facts_and_rule(
-    action: SocialAction, *, now: datetime
+    action: SocialAction, *, now: datetime, tiktok_uids: Sequence[str] | None = None
 ) -> tuple[dict, Campaign | None, RewardRule | None, dict | None, UserCampaignTally | None]:
     """``_facts``, ``_campaign_and_rule``, the counts of the action's risk signals (``rewards.risk``, as
     of the action) and the person's tally in that campaign (None: none yet): on PostgreSQL in one
@@ -1473,13 +1496,15 @@ def _facts_and_rule(
     the two reads (the risk's counts None: ``action_risk`` reads them; the tally None: read locked).
     Nothing here is locked: ``_evaluate`` pays on it only while the counters stay where the decision
     needs them (``_counters_add_guarded``)."""
+    digests = _sign_in_digests(action, tiktok_uids)
     if connection.vendor != "postgresql":
-        facts = _facts(action)
+        facts = _facts(action, digests)
         return facts, *_campaign_and_rule(action, now=now), None, None
     risk_parts, risk_params = risk_counts_sql(action, now=action.created_at)
     params = [
         action.user_id,
         action.user_id,
+        digests,
         *risk_params,
         CampaignStatus.ACTIVE,
         now,
@@ -1507,11 +1532,14 @@ def _facts_and_rule(
     return facts, campaign, rule, risk_counts, tally
 
 
-_FACTS = ("currency", "banned", "returning", "user_share", "max_reward", "max_per_post")
+_FACTS = ("currency", "banned", "returning", "rewarded_before", "user_share", "max_reward", "max_per_post")
 _FACTS_SQL = (
     f"SELECT m.currency, EXISTS (SELECT 1 FROM {Ban._meta.db_table} WHERE user_id = %s), "  # noqa: S608 - fixed names
     f"EXISTS (SELECT 1 FROM {Reward._meta.db_table} WHERE user_id = %s AND merchant_id = m.id "
     f"AND status = '{RewardStatus.CONFIRMED}'), "
+    # a sign-in action's identities (an empty array for any other action: nothing to look up)
+    f"EXISTS (SELECT 1 FROM {RewardedSignIn._meta.db_table} WHERE merchant_id = m.id "
+    "AND digest = ANY(%s::varchar[])), "
     f"COALESCE((SELECT p.user_share FROM {MerchantPricing._meta.db_table} mp "
     f"JOIN {PricingPlan._meta.db_table} p ON p.id = mp.plan_id WHERE mp.merchant_id = m.id LIMIT 1), "
     f"(SELECT user_share FROM {PricingPlan._meta.db_table} WHERE is_default LIMIT 1)), "
@@ -1551,7 +1579,9 @@ class _Evaluated:
     endpoints: dict[int, list] | None = None
 
 
-def _evaluate(action: SocialAction, *, now: datetime, mode: str = "savepoint") -> _Evaluated:
+def _evaluate(
+    action: SocialAction, *, now: datetime, mode: str = "savepoint", tiktok_uids: Sequence[str] | None = None
+) -> _Evaluated:
     """Decide and pay an action whose row this transaction holds locked (just inserted, or locked
     by ``_lock`` in ``_unfunded_action_retry``).
 
@@ -1577,7 +1607,7 @@ def _evaluate(action: SocialAction, *, now: datetime, mode: str = "savepoint") -
     at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
     returning person, pricing plan, subscription benefits) is read before the locks are taken, so
     that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
-    facts, campaign, rule, risk_counts, read_tally = _facts_and_rule(action, now=now)
+    facts, campaign, rule, risk_counts, read_tally = _facts_and_rule(action, now=now, tiktok_uids=tiktok_uids)
     if facts["banned"]:
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
         return _Evaluated()
@@ -1614,6 +1644,11 @@ def _evaluate(action: SocialAction, *, now: datetime, mode: str = "savepoint") -
     if action.campaign_id != campaign.pk:
         action.campaign = campaign
         changed.append("campaign")
+    if facts["rewarded_before"]:
+        # The person's TikTok account or number was paid this brand's sign-in reward on an account
+        # they deleted since (privacy's account deletion kept its digest): paid once per person.
+        _set_action(action, ActionStatus.INELIGIBLE, Reason.REWARDED_BEFORE, also=changed)
+        return _Evaluated()
     if action.action_type == ActionType.SHARE_VIDEO:
         tracked_posts_watch(post_ids=[action.tracked_post_id], until=_watch_until(action, campaign))
         if ugc_blocks_shares(campaign=campaign, user_id=action.user_id):
@@ -2792,6 +2827,35 @@ def social_actions_erase(*, user: User) -> int:
     return SocialAction.objects.filter(user=user).update(device_id="", ip_address=None, risk_signals=[])
 
 
+def sign_in_rewards_remember(*, user: User, now: datetime) -> int:
+    """Keep, for each brand that paid a person being deleted its sign-in reward (confirmed: not one the
+    deletion reversed), the keyed digests of their sign-in identities (``social.identity_digests``), so
+    a new account signing in there with the same TikTok account or number is not paid it again
+    (``_evaluate``, reason ``REWARDED_BEFORE``).
+
+    Runs inside the account deletion's transaction, before the identities are erased; returns how
+    many (brand, identity) pairs are kept (one kept already from an earlier account stays as it was)."""
+    merchant_ids = sorted(
+        set(
+            Reward.objects.filter(
+                user=user, action_type__in=LOGIN_ACTIONS, status=RewardStatus.CONFIRMED
+            ).values_list("merchant_id", flat=True)
+        )
+    )
+    if not merchant_ids:
+        return 0
+    digests = person_sign_in_digests(user=user)
+    rows = RewardedSignIn.objects.bulk_create(
+        [
+            RewardedSignIn(merchant_id=merchant_id, digest=digest, created_at=now)
+            for merchant_id in merchant_ids
+            for digest in digests
+        ],
+        ignore_conflicts=True,
+    )
+    return len(rows)
+
+
 def social_actions_network_purge(*, before: datetime) -> int:
     """Retention: forget device ids and IP addresses of actions older than ``before``; returns how many."""
     return (
@@ -2837,13 +2901,16 @@ def brand_join_complete(
     ip_address: str | None,
     channel: str | None,
     now: datetime,
-) -> None:
-    """A signed-in consumer who consented joins ``merchant`` (the hook for the login reward).
+    tiktok_uids: Sequence[str] | None = None,
+) -> str:
+    """A signed-in consumer who consented joins ``merchant`` (the hook for the login reward); returns
+    what to tell them about it, in their language ("" for nothing to say: paid, or said by the page).
 
     Called on every arrival at ``/b/<slug>/join/`` once the consent is in place,
     so what is plugged in here must be idempotent per user, merchant and channel.
     ``channel`` is how the person signs in (``social.selectors.login_channel_for``), which the
-    page read already to tell an e-mail sign-in it earns nothing.
+    page read already to tell an e-mail sign-in it earns nothing, and ``tiktok_uids`` the person's
+    TikTok accounts it read with it (None: read by the engine when it needs them).
     """
     paid = False
     if channel is not None:  # e-mail and password only: nothing social to reward
@@ -2860,14 +2927,19 @@ def brand_join_complete(
             device_id=device_id,
             ip_address=ip_address,
             now=now,
+            tiktok_uids=tiktok_uids,
         )
         paid = new and action.status in (ActionStatus.REWARDED, ActionStatus.HELD)
+        if new and action.reason == Reason.REWARDED_BEFORE:
+            # Not paid because an account they deleted was: say so, or joining seems to have failed.
+            return action_explain(action, reader=Reader.CONSUMER).text
     # Paid now: a live campaign paid it (no need to ask). Else the brand page promised to tell them
     # when its first campaign starts.
     if not paid and not Campaign.objects.live(now=now).filter(merchant=merchant).exists():
         LaunchWatch.objects.bulk_create(
             [LaunchWatch(user=user, merchant=merchant, created_at=now)], ignore_conflicts=True
         )
+    return ""
 
 
 def launch_watchers_notify(*, campaign_id: int, now: datetime) -> int:

@@ -84,6 +84,14 @@ def tiktok_account_expression(user) -> Exists:
     return Exists(SocialAccount.objects.filter(user=user, provider="tiktok"))
 
 
+def tiktok_uid_expression(user) -> Subquery:
+    """The uid of ``user``'s TikTok account (None: they have none), as an SQL expression read with
+    other facts: whether they have one, and their identity for ``social.identity_digests``."""
+    return Subquery(
+        SocialAccount.objects.filter(user=user, provider="tiktok").order_by("pk").values("uid")[:1]
+    )
+
+
 def creator_expression(user_ref) -> Coalesce:
     """``user_is_creator`` as an SQL expression on the person ``user_ref`` (an ``OuterRef`` of a User
     queryset), so a page reads it with its other facts about the person in one query."""

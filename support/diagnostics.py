@@ -97,7 +97,13 @@ def fix_for(explanation: Explanation, *, campaign_id: int | None, reward_id: int
         return Fix(explanation.fix, url, _("Review videos"))
     if code == Reason.NO_CAMPAIGN:
         return Fix(explanation.fix, reverse("console:campaigns_campaign_changelist"), _("Your campaigns"))
-    if code in (Reason.HELD_FOR_REVIEW, Reason.REVERSED, Reason.REJECTED_AFTER_REVIEW, Reason.BANNED):
+    if code in (
+        Reason.HELD_FOR_REVIEW,
+        Reason.REVERSED,
+        Reason.REJECTED_AFTER_REVIEW,
+        Reason.BANNED,
+        Reason.REWARDED_BEFORE,
+    ):
         if reward_id:
             url = reverse("console:rewards_reward_change", kwargs={"object_id": reward_id})
             return Fix(explanation.fix, url, _("See the reward"))

@@ -1,0 +1,153 @@
+"""A person paid a brand's sign-in reward who deletes their account and signs in again with the same
+TikTok account or WhatsApp number is not paid it again (docs/privacy.md, docs/rewards.md): the
+deletion keeps a keyed digest of their sign-in identities per brand that paid it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from allauth.socialaccount.models import SocialAccount
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import User
+from campaigns.models import ActionType
+from merchants.models import ConsentField
+from merchants.services import consent_give
+from payouts.tests.conftest import add_bank_account, verify_identity
+from privacy.selectors import PAYOUT, deletion_plan_get
+from privacy.services import account_delete
+from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAction
+from rewards.reasons import Reader, Reason, action_explain
+from rewards.services import action_record, rewards_settle_due
+from social.identity_digests import identity_digest
+from tikjoy.tests.factories import NOW, login_rule
+
+pytestmark = pytest.mark.django_db
+
+UID, PHONE = "zoe-open-id", "+491701112233"
+EARLIER = NOW - timedelta(days=20)
+REFUSED = "Not paid: you were already rewarded for signing in with %s on an earlier account."
+
+
+@pytest.fixture
+def brands(make_merchant, make_campaign, ops, settings):
+    """Two brands paying the sign-in by TikTok and by WhatsApp, live since twenty days ago."""
+    settings.PAYOUTS_MIN_AMOUNT = Decimal("1.00")
+    alpha, beta = (make_merchant(slug, funds="100.00", ops=ops) for slug in ("alpha", "beta"))
+    for merchant in (alpha, beta):
+        make_campaign(
+            merchant,
+            rules=[
+                login_rule(amount=Decimal("5.00")),
+                login_rule(action=ActionType.WHATSAPP_LOGIN, amount=Decimal("5.00")),
+            ],
+            now=EARLIER,
+        )
+    return alpha, beta
+
+
+def _person(*, tiktok: bool, name: str = "Zoe") -> User:
+    """Signed in with TikTok (``UID``, and a verified phone) or with WhatsApp (``PHONE`` only)."""
+    person = User.objects.create_user(phone=PHONE, phone_verified=True, display_name=name)
+    if tiktok:
+        SocialAccount.objects.create(user=person, provider="tiktok", uid=UID)
+    return person
+
+
+def _delete(person: User, ops) -> None:
+    """Her available balance paid out, her pending rewards reversed, her account deleted."""
+    verify_identity(person, ops)
+    add_bank_account(person, holder="Zoe", now=NOW - timedelta(days=3))
+    plan = deletion_plan_get(user=person, now=NOW)
+    assert {balance.fate for balance in plan.balances} <= {PAYOUT}
+    account_delete(user=person, confirmed=plan.fingerprint, now=NOW)
+
+
+def _join(client, person: User, merchant) -> str:
+    """The person joins the brand on its page (consent given), as signing in there does; the page
+    they land on (their wallet), in English."""
+    consent_give(user=person, merchant=merchant, fields=[ConsentField.DISPLAY_NAME], now=timezone.now())
+    client.force_login(person)
+    with translation.override("en"):
+        response = client.get(f"/b/{merchant.slug}/join/", follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("tiktok", "channel"), [(True, ActionType.TIKTOK_LOGIN), (False, ActionType.WHATSAPP_LOGIN)]
+)
+def test_a_sign_in_reward_paid_out_before_a_deletion_is_not_paid_again_to_the_same_identity(
+    brands, client, ops, tiktok, channel
+):
+    alpha, beta = brands
+    zoe = _person(tiktok=tiktok)
+    action_record(user=zoe, merchant=alpha, action_type=channel, now=EARLIER)
+    rewards_settle_due(now=NOW)
+    assert zoe.rewards.get().status == RewardStatus.CONFIRMED
+    _delete(zoe, ops)
+    assert zoe.payouts.exists()  # her balance, the reward, was paid out
+
+    again = _person(tiktok=tiktok, name="Zoe again")
+    page = _join(client, again, alpha)
+
+    assert not again.rewards.exists()
+    action = SocialAction.objects.get(user=again, merchant=alpha)
+    assert (action.action_type, action.status, action.reason) == (
+        channel,
+        ActionStatus.INELIGIBLE,
+        Reason.REWARDED_BEFORE,
+    )
+    assert REFUSED % alpha.brand_name in page  # told on the wallet they land on
+    with translation.override("de"):
+        assert action_explain(action, reader=Reader.CONSUMER).text == (
+            f"Nicht bezahlt: Für die Anmeldung bei {alpha.brand_name} wurdest du schon mit einem "
+            "früheren Konto belohnt."
+        )
+    # The brand reads why (the console's Diagnostics, the API's detail).
+    assert "already rewarded for signing in with you" in action.status_detail
+    # Another brand, that never paid her, pays her sign-in as anyone's.
+    assert REFUSED % beta.brand_name not in _join(client, again, beta)
+    assert again.rewards.get(merchant=beta).status == RewardStatus.PENDING
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_only_a_keyed_digest_is_kept_per_brand_that_paid(brands, client, ops):
+    alpha, _beta = brands
+    zoe = _person(tiktok=True)
+    action_record(user=zoe, merchant=alpha, action_type=ActionType.TIKTOK_LOGIN, now=EARLIER)
+    rewards_settle_due(now=NOW)
+    client.force_login(zoe)
+    page = client.get(reverse("privacy:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a coded fingerprint of your TikTok account and WhatsApp number stays" in page  # she is told
+    _delete(zoe, ops)
+
+    kept = set(RewardedSignIn.objects.values_list("merchant_id", "digest"))
+    assert kept == {
+        (alpha.pk, identity_digest(f"tiktok:{UID}")),
+        (alpha.pk, identity_digest(f"whatsapp:{PHONE}")),
+    }
+    for _, digest in kept:
+        assert UID not in digest and PHONE.lstrip("+") not in digest
+
+
+def test_a_pending_sign_in_reward_reversed_by_the_deletion_is_paid_again(brands, client, ops):
+    alpha, _beta = brands
+    zoe = _person(tiktok=True)
+    action_record(user=zoe, merchant=alpha, action_type=ActionType.TIKTOK_LOGIN, now=NOW)  # still pending
+    _delete(zoe, ops)
+    assert zoe.rewards.get().status == RewardStatus.REVERSED  # the brand got its money back
+    assert not RewardedSignIn.objects.exists()
+
+    again = _person(tiktok=True, name="Zoe again")
+    page = _join(client, again, alpha)
+
+    assert REFUSED % alpha.brand_name not in page
+    assert again.rewards.get(merchant=alpha).status == RewardStatus.PENDING
+    call_command("ledger_check")
+    call_command("rewards_check")
