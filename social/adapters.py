@@ -107,9 +107,9 @@ class AccountAdapter(DefaultAccountAdapter):
         return team_home_url(request.user) or self._personal_home_url(request)
 
     def _personal_home_url(self, request) -> str:
-        """Anyone who is on no merchant's team lands on their wallet (a person who signed up with
-        e-mail too: the console is no use to them until they create a merchant or join one); staff
-        land where they did (LOGIN_REDIRECT_URL)."""
-        if request.user.is_authenticated and not request.user.is_staff:
+        """A consumer (``accounts.people.is_consumer``) lands on their wallet; anyone else on no team
+        (a person who signed up with e-mail to run a merchant, staff) on the home page
+        (``LOGIN_REDIRECT_URL``), which offers a signed-in person without a merchant to create one."""
+        if request.user.is_authenticated and is_consumer(request.user):
             return consumer_home_url()
         return super().get_login_redirect_url(request)

@@ -22,11 +22,12 @@ urlpatterns = [
     path("console/", console_site.urls),
     path("", include("merchants.urls")),
     path("", include("campaigns.urls")),
-    # allauth's page for a WhatsApp sign-in code, whose last wrong code leads back to the number step.
+    # allauth's page for a WhatsApp sign-in code, whose last wrong code leads back to the number step:
+    # it takes the place of allauth's own (the same path and name, tried first).
     path(
         "accounts/login/code/confirm/",
         social_views.WhatsAppCodeConfirmView.as_view(),
-        name="whatsapp_code_confirm",
+        name="account_confirm_login_code",
     ),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),  # /i18n/language/: the footer's language switcher

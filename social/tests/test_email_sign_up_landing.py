@@ -26,12 +26,14 @@ def _sign_up_and_confirm(client, email: str, *, next_url: str | None = None):
     return client.post(confirm)
 
 
-def test_a_person_who_signs_up_with_email_lands_on_their_wallet_without_a_console_link(client):
+def test_a_person_who_signs_up_with_email_lands_on_the_home_page_without_a_console_link(client):
+    """Signed up with e-mail and nothing else (no team, no earnings): by the one rule a merchant to be,
+    so the home page, which offers to create the merchant; never a console they can't use."""
     response = _sign_up_and_confirm(client, "ana@mail.example")
 
-    assert response["Location"] == "/wallet/"
-    page = client.get("/wallet/").content.decode()
-    assert ">Wallet<" in page
+    assert response["Location"] == "/"
+    page = client.get("/").content.decode()
+    assert 'href="/merchants/new/"' in page
     assert "/console/" not in page and ">Console<" not in page
 
 
