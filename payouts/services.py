@@ -223,9 +223,11 @@ def iban_error_text(exc: SchwiftyException) -> str:
 
 
 # What bank apps and PDFs put between an IBAN's groups when it is copied: any space (ordinary,
-# no-break U+00A0, narrow no-break U+202F, ...), dashes, dots and the invisible zero-width characters
-# (U+200B-U+200D, U+FEFF). Anything else stays, so a wrong character is still refused with a reason.
-_IBAN_SEPARATORS = re.compile(r"[\s\-.\u200b\u200c\u200d\ufeff]+")
+# no-break U+00A0, narrow no-break U+202F, ...), dashes (the ASCII one and those a word processor turns
+# it into: U+2010-U+2015, non-breaking hyphen to em dash), dots and the invisible zero-width characters
+# (U+200B-U+200D, word joiner U+2060, U+FEFF). Anything else stays, so a wrong character is still
+# refused with a reason (removing separators can't make another valid IBAN: the checksum still holds).
+_IBAN_SEPARATORS = re.compile(r"[\s\-.\u2010-\u2015\u200b\u200c\u200d\u2060\ufeff]+")
 
 
 def iban_compact(raw: str) -> str:

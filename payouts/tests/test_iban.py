@@ -116,3 +116,11 @@ def test_an_iban_pasted_with_a_long_countrys_groups_and_separators_is_compacted(
     assert services.iban_compact(pasted) == "MT84MALT011000012345MTLCAST001S"
     assert services.iban_check(pasted).compact == "MT84MALT011000012345MTLCAST001S"
     assert iban_hash_of(pasted) == services.iban_hash("MT84MALT011000012345MTLCAST001S")
+
+
+def test_an_iban_with_a_word_processors_dashes_is_compacted():
+    """A hyphen turned into an en dash or a non-breaking hyphen by a word processor or a PDF."""
+    pasted = "DE89\u20133704\u20110044\u20140532\u20100130\u206000"
+    assert services.iban_check(pasted).compact == "DE89370400440532013000"
+    with pytest.raises(services.BankDetailsError):
+        services.iban_check("DE89\u22123704004405320130 00")  # a minus sign is no separator
