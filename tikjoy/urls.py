@@ -13,6 +13,7 @@ handler500 = "tikjoy.views.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # The consumer pages served most are tried first (resolving a path walks the list: about 30
     # microseconds from the end); none of their patterns matches another app's path.
     path("", include("rewards.brand_urls")),  # /b/<slug>/: the brand page, join, claim, withdraw

@@ -1,8 +1,9 @@
 import sys
 
 from django.contrib import admin
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.template.response import TemplateResponse
@@ -26,6 +27,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on a page that names no icon (a JSON response, a file):
+    the site's icon, ``static/favicon.svg``, which every page names."""
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.svg"))
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     report = health_report()
     healthy = all(value == "ok" for value in report.values())
