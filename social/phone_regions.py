@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext, trans_real
 
+from accounts.models import User
 from accounts.phones import phone_display, phone_is_mobile
 from core.i18n import collation_key
 
@@ -35,10 +36,16 @@ INTERNATIONAL_EXAMPLE = "+49 170 1234567"
 
 
 def whatsapp_phone_check(phone: str) -> None:
-    """Refuse (a form error) an E.164 number that is no mobile: a WhatsApp account's is one, and a
+    """Refuse (a form error) a new E.164 number that is no mobile: a WhatsApp account's is one, and a
     code sent to a landline or a toll-free number never arrives. Shown with the number in full, so a
-    local number read in another country than meant shows why."""
-    if not phone_is_mobile(phone):
+    local number read in another country than meant shows why.
+
+    A number that already signs in to an account (verified, the account open) passes whatever its
+    type: it has received a WhatsApp code before (a VoIP number, a landline on WhatsApp Business),
+    and refusing it would lock its person out of their account and balance."""
+    if phone_is_mobile(phone):
+        return
+    if not User.objects.filter(phone=phone, phone_verified=True, is_active=True).exists():
         raise forms.ValidationError(
             gettext(
                 "%(phone)s is not a mobile number, so it cannot receive WhatsApp messages. "

@@ -75,3 +75,50 @@ def test_connecting_a_landline_on_my_account_sends_no_code(client, whatsapp_api,
 
     assert "+49 30 12345678 is not a mobile number" in html.unescape(response.content.decode())
     assert whatsapp_api.log == []
+
+
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "+445612345678",  # a UK VoIP number (056)
+        "+447012345678",  # a UK personal number (070)
+        "+493012345678",  # a Berlin landline on WhatsApp Business
+    ],
+)
+def test_a_number_that_already_signs_in_to_an_account_still_gets_its_code_and_signs_in(
+    client, whatsapp_api, phone
+):
+    existing = User.objects.create_user(phone=phone, phone_verified=True)
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+
+    response = client.post("/accounts/whatsapp/", {"phone": phone, "country": ""})
+
+    assert response.status_code == 302
+    sent = body_json(whatsapp_api.log[-1][0])
+    assert sent["to"] == phone[1:]
+    code = sent["template"]["components"][0]["parameters"][0]["text"]
+    response = client.post("/accounts/login/code/confirm/", {"code": code})
+    assert response.status_code == 302
+    assert client.get("/me/").context["user"] == existing
+    assert User.objects.count() == 1
+
+
+def test_a_landline_not_yet_verified_on_an_account_is_still_refused(client, whatsapp_api):
+    # An abandoned sign-in does not make a landline a WhatsApp number.
+    User.objects.create_user(phone="+493012345678", phone_verified=False)
+
+    response = client.post("/accounts/whatsapp/", {"phone": "+49 30 12345678", "country": ""})
+
+    assert "+49 30 12345678 is not a mobile number" in html.unescape(response.content.decode())
+    assert whatsapp_api.log == []
+
+
+def test_my_verified_landline_is_told_connected_not_refused(client, whatsapp_api):
+    client.force_login(User.objects.create_user(phone="+493012345678", phone_verified=True))
+
+    response = client.post("/me/whatsapp/", {"phone": "+49 30 12345678", "country": ""})
+
+    assert response.context["whatsapp_form"].errors["phone"] == [
+        "This number is already connected to your account."
+    ]
+    assert whatsapp_api.log == []
