@@ -153,7 +153,7 @@ def promote_new(request: HttpRequest) -> HttpResponse:
         for a in shares
     ]
     form = OrderForm(request.POST or None, content_choices=choices)
-    estimate = quote = None
+    estimate = quote = form_used_for = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
@@ -161,10 +161,17 @@ def promote_new(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         quote = services.order_quote(holder=merchant, request=order_request, now=now)
         confirmed = request.POST.get("confirm") == "yes"
-        if quote.placed is not None and not confirmed:
+        if (quote.placed or quote.form_used_for) and not confirmed:
             # A form already paid, sent again for an estimate: what it shows is a new order.
             order_request = form.renew_request_key()
             quote = services.order_quote(holder=merchant, request=order_request, now=now)
+        elif quote.form_used_for is not None:
+            # Paid, then sent back changed and paid again: nothing is placed; the form is shown
+            # again with a new key, saying which order it placed.
+            form_used_for = quote.form_used_for
+            order_request = form.renew_request_key()
+            quote = services.order_quote(holder=merchant, request=order_request, now=now)
+            confirmed = False
         for reason in quote.reasons:  # shown before paying, not only after clicking Pay
             form.add_error(None, reason)
         if quote.reasons:
@@ -176,6 +183,10 @@ def promote_new(request: HttpRequest) -> HttpResponse:
                 order = quote.placed or services.order_place(
                     holder=merchant, request=order_request, actor=request.user, now=now
                 )
+            except services.OrderFormUsed as exc:  # placed by this key in the same instant
+                form_used_for = exc.order
+                order_request = form.renew_request_key()
+                quote = services.order_quote(holder=merchant, request=order_request, now=now)
             except services.NotEligible as exc:
                 for reason in exc.reasons:
                     form.add_error(None, reason)
@@ -195,6 +206,7 @@ def promote_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "estimate": estimate,
             "quote": quote,
+            "form_used_for": form_used_for,
             "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             "matrix": selectors.matrix(),

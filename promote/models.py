@@ -484,6 +484,11 @@ class PromoteOrder(models.Model):
     # The order form's one-time key: the same form sent twice (a double click, a second tab, the
     # back button and Pay again) places one order.
     request_key = models.UUIDField(_("request key"), null=True, blank=True, editable=False)
+    # What was ordered with that key (``services.order_request_fingerprint``): the same key back
+    # with another order (Back, changed, Pay again) is told, not taken to this order.
+    request_fingerprint = models.CharField(
+        _("request fingerprint"), max_length=64, blank=True, default="", editable=False
+    )
 
     class Meta:
         verbose_name = _("promotion order")

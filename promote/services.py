@@ -19,6 +19,9 @@ the ledger accounts last, inside ``wallets.post``. Delivery locks only orders.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -91,6 +94,17 @@ class NotEligible(PromoteError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__(gettext("This can't be promoted: %(reasons)s") % {"reasons": " ".join(reasons)})
+
+
+class OrderFormUsed(PromoteError):
+    """The order form's one-time key already placed another order (``order``): the form was sent
+    back, changed and paid again. Nothing was placed or spent."""
+
+    def __init__(self, order: PromoteOrder):
+        self.order = order
+        super().__init__(
+            gettext("This form was already used for promotion #%(number)s.") % {"number": order.pk}
+        )
 
 
 class WithdrawalBlocked(PromoteError):
@@ -889,6 +903,25 @@ class OrderRequest:
     request_key: uuid.UUID | None = None  # the order form's one-time key (``order_place``)
 
 
+def order_request_fingerprint(request: OrderRequest) -> str:
+    """A digest of everything that defines the order (all but its one-time key): the same form
+    sent again gives the same one, a changed video, budget, goal, audience or coupon another."""
+    fields = dataclasses.asdict(request)
+    fields.pop("request_key")
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _placed_with_key(wallet: CoinWallet, request: OrderRequest) -> tuple[PromoteOrder | None, bool]:
+    """The order this form's key already placed, and whether it is the order asked for now (an order
+    placed before fingerprints were kept counts as the same)."""
+    if request.request_key is None:
+        return None, False
+    placed = PromoteOrder.objects.filter(wallet=wallet, request_key=request.request_key).first()
+    if placed is None:
+        return None, False
+    return placed, placed.request_fingerprint in ("", order_request_fingerprint(request))
+
+
 _ACCOUNT_PATH = re.compile(r"^/@([A-Za-z0-9._]{1,64})(?:/|$)")
 
 
@@ -1029,6 +1062,8 @@ class OrderQuote:
     paid_coins: int
     # The order this form (its ``request_key``) already placed: the form was sent again.
     placed: PromoteOrder | None = None
+    # The order this form's key already placed when it asked for another (changed, then sent again).
+    form_used_for: PromoteOrder | None = None
 
 
 def order_quote(*, holder: User | Merchant, request: OrderRequest, now: datetime) -> OrderQuote:
@@ -1061,14 +1096,13 @@ def order_quote(*, holder: User | Merchant, request: OrderRequest, now: datetime
             )
             % {"balance": number_text(held), "needed": number_text(paid)}
         )
-    if request.request_key is not None:
-        # Read last: an order committed while the checks above read sees its spent coins or used
-        # coupon refuse nothing, it is found here.
-        placed = PromoteOrder.objects.filter(wallet=wallet, request_key=request.request_key).first()
-        if placed is not None:
-            return OrderQuote(
-                [], placed.coupon.code if placed.coupon else "", placed.coupon_coins, paid, placed
-            )
+    # Read last: an order committed while the checks above read sees its spent coins or used
+    # coupon refuse nothing, it is found here.
+    placed, same = _placed_with_key(wallet, request)
+    if placed is not None and same:
+        return OrderQuote([], placed.coupon.code if placed.coupon else "", placed.coupon_coins, paid, placed)
+    if placed is not None:
+        return OrderQuote(reasons, coupon.code if coupon else "", coupon_coins, paid, form_used_for=placed)
     return OrderQuote(reasons, coupon.code if coupon else "", coupon_coins, paid)
 
 
@@ -1165,13 +1199,15 @@ def order_place(
     ``request.request_key``: the order form's one-time key; the order already placed with it (the
     same form sent again: a double click, a second tab, the back button) is returned as it is,
     nothing checked, placed or spent again (looked for under the coin wallet's lock, the unique
-    constraint behind it)."""
+    constraint behind it). The key back with another order (``order_request_fingerprint``: the
+    form changed after paying) raises ``OrderFormUsed``, nothing placed or spent."""
     with transaction.atomic(durable=True):
         wallet = _wallet_locked(holder, currency=None, now=now)
-        if request.request_key is not None:
-            done = PromoteOrder.objects.filter(wallet=wallet, request_key=request.request_key).first()
-            if done is not None:
-                return done
+        done, same = _placed_with_key(wallet, request)
+        if done is not None and same:
+            return done
+        if done is not None:
+            raise OrderFormUsed(done)
         reasons = order_eligibility(wallet=wallet, request=request, now=now)
         if reasons:
             raise NotEligible(reasons)
@@ -1205,6 +1241,7 @@ def order_place(
             spark_auth_code="" if request.live_room else request.spark_auth_code.strip()[:200],
             created_at=now,
             request_key=request.request_key,
+            request_fingerprint=order_request_fingerprint(request) if request.request_key else "",
         )
         if coupon:
             coupon.status = CouponStatus.APPLIED

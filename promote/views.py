@@ -185,7 +185,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
         initial["content"] = request.GET["post"]
     choices = _content_choices(user)
     form = OrderForm(request.POST or None, initial=initial, content_choices=choices)
-    estimate = quote = None
+    estimate = quote = form_used_for = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
@@ -193,10 +193,17 @@ def order_new(request: HttpRequest) -> HttpResponse:
         now = timezone.now()
         quote = services.order_quote(holder=user, request=order_request, now=now)
         confirmed = request.POST.get("confirm") == "yes"
-        if quote.placed is not None and not confirmed:
+        if (quote.placed or quote.form_used_for) and not confirmed:
             # A form already paid, sent again for an estimate: what it shows is a new order.
             order_request = form.renew_request_key()
             quote = services.order_quote(holder=user, request=order_request, now=now)
+        elif quote.form_used_for is not None:
+            # Paid, then sent back changed and paid again: nothing is placed; the form is shown
+            # again with a new key, saying which order it placed.
+            form_used_for = quote.form_used_for
+            order_request = form.renew_request_key()
+            quote = services.order_quote(holder=user, request=order_request, now=now)
+            confirmed = False
         for reason in quote.reasons:  # shown before paying, not only after clicking Pay
             form.add_error(None, reason)
         if quote.reasons:
@@ -208,6 +215,10 @@ def order_new(request: HttpRequest) -> HttpResponse:
                 order = quote.placed or services.order_place(
                     holder=user, request=order_request, actor=user, now=now
                 )
+            except services.OrderFormUsed as exc:  # placed by this key in the same instant
+                form_used_for = exc.order
+                order_request = form.renew_request_key()
+                quote = services.order_quote(holder=user, request=order_request, now=now)
             except services.NotEligible as exc:
                 for reason in exc.reasons:
                     form.add_error(None, reason)
@@ -226,6 +237,7 @@ def order_new(request: HttpRequest) -> HttpResponse:
             "form": form,
             "estimate": estimate,
             "quote": quote,
+            "form_used_for": form_used_for,
             "goal_label": Goal(form.cleaned_data["goal"]).label if estimate else "",
             "coins": selectors.coins_held(wallet=wallet),
             # Someone under 18 is told why and sold no coins; they may withdraw those they hold.

@@ -4,6 +4,7 @@ per promoter. On PostgreSQL with real threads."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -109,3 +110,85 @@ def test_the_consoles_order_form_paid_twice_places_one_order(client, make_mercha
     order = PromoteOrder.objects.get()
     assert again.redirect_chain[-1][0] == reverse("console:promote_order", kwargs={"pk": order.pk})
     assert coins_of(joy) == 400
+
+
+def _new_key(page: str) -> str:
+    return re.search(r'name="request_key" value="([0-9a-f-]{36})"', page).group(1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [{"budget_coins": 300}, {"duration_days": 3}, {"audience_automatic": "", "country": "FR"}],
+)
+def test_the_paid_form_changed_and_paid_again_places_nothing_and_says_which_order_it_placed(
+    client, promoter, change
+):
+    ana, post = promoter()
+    client.force_login(ana)
+    key = _form_key(client)
+    client.post(reverse("promote:order_new"), _fields(post, key))
+    first = PromoteOrder.objects.get(wallet__user=ana)
+    changed = _fields(post, key) | change
+
+    response = client.post(reverse("promote:order_new"), changed)
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    link = reverse("promote:order", args=[first.pk])
+    assert (
+        f'This form was already used for <a href="{link}">promotion #{first.pk}</a>. '
+        "Check the details and pay again to place a new one." in page
+    )
+    assert PromoteOrder.objects.filter(wallet__user=ana).count() == 1
+    assert coins_of(ana) == 600
+    new_key = _new_key(page)
+    assert new_key != key
+    # Paying the form shown again places the changed order, once.
+    client.post(reverse("promote:order_new"), changed | {"request_key": new_key})
+    client.post(reverse("promote:order_new"), changed | {"request_key": new_key})
+    second = PromoteOrder.objects.filter(wallet__user=ana).exclude(pk=first.pk).get()
+    assert second.budget_coins == int(changed["budget_coins"])
+    assert coins_of(ana) == 600 - second.budget_coins
+    assert_books_clean()
+
+
+@pytest.mark.django_db
+def test_the_changed_form_is_told_in_the_persons_language(client, promoter):
+    ana, post = promoter()
+    client.force_login(ana)
+    key = _form_key(client)
+    client.post(reverse("promote:order_new"), _fields(post, key))
+
+    page = client.post(
+        reverse("promote:order_new"), _fields(post, key) | {"budget_coins": 300}, HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+
+    assert "Prüf die Angaben und bezahl noch einmal" in html.unescape(page)
+
+
+@pytest.mark.django_db
+def test_the_consoles_paid_form_changed_and_paid_again_places_nothing(client, make_merchant):
+    joy = make_merchant("joy", funds="50.00")
+    services.coins_buy_from_wallet(
+        holder=joy, coins_count=1000, currency="EUR", actor=joy.created_by, now=timezone.now()
+    )
+    video = video_of(joy)
+    signed_in(client, joy.created_by)
+    key = _new_key(client.get(reverse("console:promote_new")).content.decode())
+    fields = _fields(post=None, key=key) | {"content": f"v{video.pk}", "budget_coins": 600}
+    client.post(reverse("console:promote_new"), fields)
+    order = PromoteOrder.objects.get()
+
+    response = client.post(
+        reverse("console:promote_new"), fields | {"budget_coins": 300}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+
+    page = html.unescape(response.content.decode())
+    link = reverse("console:promote_order", kwargs={"pk": order.pk})
+    assert response.status_code == 200
+    assert f'<a href="{link}">Promotion #{order.pk}</a>' in page
+    assert "Bitte prüfen Sie die Angaben und bezahlen Sie erneut" in page
+    assert _new_key(page) != key
+    assert PromoteOrder.objects.count() == 1 and coins_of(joy) == 400
+    assert_books_clean()
