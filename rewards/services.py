@@ -127,7 +127,7 @@ from rewards.reasons import (
 from rewards.risk import action_risk, engagement_risk_for, risk_counts_read, risk_counts_sql
 from rewards.rollups import days_rebuild
 from rewards.selectors import unfunded_explanation
-from social.identity_digests import person_sign_in_digests
+from social.identity_digests import person_deleted_sign_in_digests, person_sign_in_digests
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import has_tiktok_account_get
 from social.services import engagement_gains_of_post, tracked_posts_watch
@@ -1444,7 +1444,10 @@ def _sign_in_digests(action: SocialAction, tiktok_uids: Sequence[str] | None = N
     if action.action_type not in LOGIN_ACTIONS:
         return []
     return person_sign_in_digests(
-        user=action.user, tiktok=action.action_type == ActionType.TIKTOK_LOGIN, tiktok_uids=tiktok_uids
+        user=action.user,
+        merchant_id=action.merchant_id,
+        tiktok=action.action_type == ActionType.TIKTOK_LOGIN,
+        tiktok_uids=tiktok_uids,
     )
 
 
@@ -2829,8 +2832,9 @@ def social_actions_erase(*, user: User) -> int:
 
 def sign_in_rewards_remember(*, user: User, now: datetime) -> int:
     """Keep, for each brand that paid a person being deleted its sign-in reward (confirmed: not one the
-    deletion reversed), the keyed digests of their sign-in identities (``social.identity_digests``), so
-    a new account signing in there with the same TikTok account or number is not paid it again
+    deletion reversed), the keyed digests of their sign-in identities at that brand
+    (``social.identity_digests``: their TikTok account and verified number),
+    so a new account signing in there with the same TikTok account or number is not paid it again
     (``_evaluate``, reason ``REWARDED_BEFORE``).
 
     Runs inside the account deletion's transaction, before the identities are erased; returns how
@@ -2844,12 +2848,10 @@ def sign_in_rewards_remember(*, user: User, now: datetime) -> int:
     )
     if not merchant_ids:
         return 0
-    digests = person_sign_in_digests(user=user)
     rows = RewardedSignIn.objects.bulk_create(
         [
             RewardedSignIn(merchant_id=merchant_id, digest=digest, created_at=now)
-            for merchant_id in merchant_ids
-            for digest in digests
+            for merchant_id, digest in person_deleted_sign_in_digests(user=user, merchant_ids=merchant_ids)
         ],
         ignore_conflicts=True,
     )

@@ -1,12 +1,13 @@
 """A person's sign-in identities as keyed digests: what is kept of them after the account is deleted.
 
-A TikTok account is ``tiktok:<uid>`` (allauth's ``SocialAccount.uid``, TikTok's open id) and a WhatsApp
-number ``whatsapp:<E.164 number>`` (``User.phone``, verified). Each is kept only as
-``salted_hmac(SIGN_IN_DIGEST_SALT, identity)`` with the server's ``SECRET_KEY``: the same identity
-gives the same digest, the digest gives back neither the number nor the account without the secret,
-and a new ``SECRET_KEY`` makes the digests kept before it match nothing. The account deletion writes
-them (``rewards.services.sign_in_rewards_remember``) and the engine compares them
-(``rewards.services._evaluate``) through this module only, so both compute them the same way.
+A TikTok account is ``tiktok:<uid>`` (allauth's ``SocialAccount.uid``, TikTok's open id) and a
+WhatsApp number ``whatsapp:<E.164 number>`` (``User.phone``, verified). Each is kept only as
+``salted_hmac(SIGN_IN_DIGEST_SALT, "<brand id>:<identity>")`` with the server's ``SECRET_KEY``: the
+same identity gives the same digest at the same brand and another one at each other brand (the rows
+kept for two brands can't be linked), the digest gives back neither the number nor the account
+without the secret, and a new ``SECRET_KEY`` makes the digests kept before it match nothing. The
+account deletion writes them (``rewards.services.sign_in_rewards_remember``) and the engine compares
+them (``rewards.services._evaluate``) through this module only, so both compute them the same way.
 """
 
 from __future__ import annotations
@@ -20,30 +21,57 @@ from django.utils.crypto import salted_hmac
 SIGN_IN_DIGEST_SALT = "social.identity_digests.sign_in"
 
 
-def identity_digest(identity: str) -> str:
-    """The keyed digest of one identity (``tiktok:<uid>``, ``whatsapp:<phone>``), 64 hex digits."""
-    return salted_hmac(SIGN_IN_DIGEST_SALT, identity, algorithm="sha256").hexdigest()
+def identity_digest(*, merchant_id: int, identity: str) -> str:
+    """The keyed digest of one identity (``tiktok:<uid>``, ``whatsapp:<phone>``) at one brand, 64 hex
+    digits. The brand's id is part of what is digested, so the same person's digests at two brands
+    differ: the rows kept for one brand can't be matched with another's."""
+    return salted_hmac(SIGN_IN_DIGEST_SALT, f"{merchant_id}:{identity}", algorithm="sha256").hexdigest()
 
 
-def sign_in_digests(*, tiktok_uids: Iterable[str] = (), phone: str | None = None) -> list[str]:
-    """The digests of a person's sign-in identities: their TikTok accounts and their verified number."""
-    identities = [f"tiktok:{uid}" for uid in tiktok_uids if uid]
+def sign_in_digests(
+    *, merchant_id: int, tiktok_uids: Iterable[str] = (), phone: str | None = None
+) -> list[str]:
+    """The digests at ``merchant_id`` of a person's sign-in identities: their TikTok accounts and their
+    verified number (each once)."""
+    identities = list(dict.fromkeys(f"tiktok:{uid}" for uid in tiktok_uids if uid))
     if phone:
         identities.append(f"whatsapp:{phone}")
-    return [identity_digest(identity) for identity in identities]
+    return [identity_digest(merchant_id=merchant_id, identity=identity) for identity in identities]
+
+
+def _verified_phone(user: AbstractBaseUser) -> str | None:
+    return user.phone if getattr(user, "phone", None) and getattr(user, "phone_verified", False) else None
 
 
 def person_sign_in_digests(
-    *, user: AbstractBaseUser, tiktok: bool = True, tiktok_uids: Sequence[str] | None = None
+    *,
+    user: AbstractBaseUser,
+    merchant_id: int,
+    tiktok: bool = True,
+    tiktok_uids: Sequence[str] | None = None,
 ) -> list[str]:
-    """The digests of ``user``'s sign-in identities as they are now: their verified phone and (with
-    ``tiktok``) their TikTok accounts: ``tiktok_uids`` when the caller read them already (with other
-    facts: ``tiktok_uid_expression``), else read here (one query)."""
+    """The digests at ``merchant_id`` of ``user``'s sign-in identities as they are now (what the engine
+    compares for a new sign-in): their verified phone and (with ``tiktok``) their TikTok accounts:
+    ``tiktok_uids`` when the caller read them already (with other facts: ``tiktok_uid_expression``),
+    else read here (one query)."""
     if not tiktok:
         uids: Sequence[str] = ()
     elif tiktok_uids is not None:
         uids = tiktok_uids
     else:
         uids = SocialAccount.objects.filter(user=user, provider="tiktok").values_list("uid", flat=True)
-    phone = user.phone if getattr(user, "phone", None) and getattr(user, "phone_verified", False) else None
-    return sign_in_digests(tiktok_uids=list(uids), phone=phone)
+    return sign_in_digests(merchant_id=merchant_id, tiktok_uids=list(uids), phone=_verified_phone(user))
+
+
+def person_deleted_sign_in_digests(
+    *, user: AbstractBaseUser, merchant_ids: Iterable[int]
+) -> list[tuple[int, str]]:
+    """(brand, digest) of every sign-in identity ``user`` has, for each of ``merchant_ids``: what the
+    account deletion keeps."""
+    uids = list(SocialAccount.objects.filter(user=user, provider="tiktok").values_list("uid", flat=True))
+    phone = _verified_phone(user)
+    return [
+        (merchant_id, digest)
+        for merchant_id in merchant_ids
+        for digest in sign_in_digests(merchant_id=merchant_id, tiktok_uids=uids, phone=phone)
+    ]

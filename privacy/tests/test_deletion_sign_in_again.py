@@ -118,9 +118,10 @@ def test_a_sign_in_reward_paid_out_before_a_deletion_is_not_paid_again_to_the_sa
 
 
 def test_only_a_keyed_digest_is_kept_per_brand_that_paid(brands, client, ops):
-    alpha, _beta = brands
+    alpha, beta = brands
     zoe = _person(tiktok=True)
-    action_record(user=zoe, merchant=alpha, action_type=ActionType.TIKTOK_LOGIN, now=EARLIER)
+    for merchant in (alpha, beta):
+        action_record(user=zoe, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=EARLIER)
     rewards_settle_due(now=NOW)
     client.force_login(zoe)
     page = client.get(reverse("privacy:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -129,11 +130,15 @@ def test_only_a_keyed_digest_is_kept_per_brand_that_paid(brands, client, ops):
 
     kept = set(RewardedSignIn.objects.values_list("merchant_id", "digest"))
     assert kept == {
-        (alpha.pk, identity_digest(f"tiktok:{UID}")),
-        (alpha.pk, identity_digest(f"whatsapp:{PHONE}")),
+        (merchant.pk, identity_digest(merchant_id=merchant.pk, identity=identity))
+        for merchant in (alpha, beta)
+        for identity in (f"tiktok:{UID}", f"whatsapp:{PHONE}")
     }
     for _, digest in kept:
         assert UID not in digest and PHONE.lstrip("+") not in digest
+    # The brand is part of what is digested: the rows kept for two brands can't be linked.
+    digests_at = {m.pk: {d for pk, d in kept if pk == m.pk} for m in (alpha, beta)}
+    assert not digests_at[alpha.pk] & digests_at[beta.pk]
 
 
 def test_a_pending_sign_in_reward_reversed_by_the_deletion_is_paid_again(brands, client, ops):
