@@ -2833,7 +2833,7 @@ def social_actions_erase(*, user: User) -> int:
 def sign_in_rewards_remember(*, user: User, now: datetime) -> int:
     """Keep, for each brand that paid a person being deleted its sign-in reward (confirmed: not one the
     deletion reversed), the keyed digests of their sign-in identities at that brand
-    (``social.identity_digests``: their TikTok account and verified number),
+    (``social.identity_digests``: their TikTok account, also one they disconnected, and verified number),
     so a new account signing in there with the same TikTok account or number is not paid it again
     (``_evaluate``, reason ``REWARDED_BEFORE``).
 

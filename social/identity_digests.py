@@ -1,7 +1,8 @@
 """A person's sign-in identities as keyed digests: what is kept of them after the account is deleted.
 
-A TikTok account is ``tiktok:<uid>`` (allauth's ``SocialAccount.uid``, TikTok's open id) and a
-WhatsApp number ``whatsapp:<E.164 number>`` (``User.phone``, verified). Each is kept only as
+A TikTok account is ``tiktok:<uid>`` (allauth's ``SocialAccount.uid``, TikTok's open id; at the
+deletion also ``TikTokProfile.open_id``, which outlives a disconnection) and a WhatsApp number
+``whatsapp:<E.164 number>`` (``User.phone``, verified). Each is kept only as
 ``salted_hmac(SIGN_IN_DIGEST_SALT, "<brand id>:<identity>")`` with the server's ``SECRET_KEY``: the
 same identity gives the same digest at the same brand and another one at each other brand (the rows
 kept for two brands can't be linked), the digest gives back neither the number nor the account
@@ -17,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.crypto import salted_hmac
+
+from social.models import TikTokProfile
 
 SIGN_IN_DIGEST_SALT = "social.identity_digests.sign_in"
 
@@ -66,9 +69,17 @@ def person_sign_in_digests(
 def person_deleted_sign_in_digests(
     *, user: AbstractBaseUser, merchant_ids: Iterable[int]
 ) -> list[tuple[int, str]]:
-    """(brand, digest) of every sign-in identity ``user`` has, for each of ``merchant_ids``: what the
-    account deletion keeps."""
-    uids = list(SocialAccount.objects.filter(user=user, provider="tiktok").values_list("uid", flat=True))
+    """(brand, digest) of every sign-in identity ``user`` had, for each of ``merchant_ids``: what the
+    account deletion keeps. Besides their TikTok accounts (allauth's) and verified number, the open id
+    of their TikTok profile (``TikTokProfile.open_id``, the same value as the TikTok account's uid:
+    both are ``user/info``'s ``open_id``): allauth's disconnect (``/accounts/3rdparty/``) deletes the
+    account but not the profile, so a person who disconnected TikTok before deleting is still known by
+    it."""
+    uids = sorted(  # one query
+        SocialAccount.objects.filter(user=user, provider="tiktok")
+        .values_list("uid", flat=True)
+        .union(TikTokProfile.objects.filter(user=user).values_list("open_id", flat=True))
+    )
     phone = _verified_phone(user)
     return [
         (merchant_id, digest)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
 from django.urls import reverse
@@ -24,6 +25,7 @@ from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAct
 from rewards.reasons import Reader, Reason, action_explain
 from rewards.services import action_record, rewards_settle_due
 from social.identity_digests import identity_digest
+from social.services import tiktok_profile_update
 from tikjoy.tests.factories import NOW, login_rule
 
 pytestmark = pytest.mark.django_db
@@ -154,5 +156,31 @@ def test_a_pending_sign_in_reward_reversed_by_the_deletion_is_paid_again(brands,
 
     assert REFUSED % alpha.brand_name not in page
     assert again.rewards.get(merchant=alpha).status == RewardStatus.PENDING
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_tiktok_account_disconnected_before_the_deletion_is_not_paid_again(brands, client, ops):
+    """allauth lets a person with a password and a verified e-mail disconnect TikTok
+    (/accounts/3rdparty/) before deleting: the TikTok account is still known by the profile."""
+    alpha, _beta = brands
+    zoe = User.objects.create_user(email="zoe@example.com", password="pw-Zoe-2026!", display_name="Zoe")
+    EmailAddress.objects.create(user=zoe, email=zoe.email, verified=True, primary=True)
+    account = SocialAccount.objects.create(user=zoe, provider="tiktok", uid=UID, extra_data={"open_id": UID})
+    tiktok_profile_update(user=zoe, data=account.extra_data, now=EARLIER)  # as signing in stores it
+    action_record(user=zoe, merchant=alpha, action_type=ActionType.TIKTOK_LOGIN, now=EARLIER)
+    rewards_settle_due(now=NOW)
+    client.force_login(zoe)
+    response = client.post(reverse("socialaccount_connections"), {"account": account.pk})
+    assert response.status_code == 302
+    assert not SocialAccount.objects.filter(user=zoe).exists()  # disconnected
+    _delete(zoe, ops)
+
+    again = User.objects.create_user(display_name="Zoe again")
+    SocialAccount.objects.create(user=again, provider="tiktok", uid=UID)
+    page = _join(client, again, alpha)
+
+    assert not again.rewards.exists()
+    assert REFUSED % alpha.brand_name in page
     call_command("ledger_check")
     call_command("rewards_check")
