@@ -96,6 +96,7 @@ from rewards.models import Reward, RewardStatus
 from rewards.services import (
     RewardsReversed,
     person_debt_repay,
+    rewarded_sign_ins_purge,
     rewards_reverse,
     rewards_reverse_for_person,
     sign_in_rewards_remember,
@@ -394,6 +395,7 @@ RETENTION_PURGES = {
     "emails_sent": mails_sent_purge,
     "outgoing_webhooks": webhook_bodies_purge,
     "affiliate_clicks": clicks_visitor_purge,
+    "rewarded_sign_ins": rewarded_sign_ins_purge,
 }
 
 

@@ -139,8 +139,9 @@ def _consumer(code: str, params: dict) -> str:
         ),
         Reason.TOO_SMALL: _("Not paid: the amount was too small to pay."),
         Reason.BANNED: _("Not paid: this account can't earn rewards."),
+        # Not "you": a number given up goes to someone new, who mustn't learn the last holder was a customer.
         Reason.REWARDED_BEFORE: _(
-            "Not paid: you were already rewarded for signing in with %(brand)s on an earlier account."
+            "Not paid: this TikTok account or phone number was already rewarded for signing in with %(brand)s."
         ),
         Reason.REVERSED: _("This reward was reversed: %(reason)s"),
         Reason.REJECTED_AFTER_REVIEW: _("Not paid: it did not pass our review."),

@@ -2858,6 +2858,13 @@ def sign_in_rewards_remember(*, user: User, now: datetime) -> int:
     return len(rows)
 
 
+def rewarded_sign_ins_purge(*, before: datetime) -> int:
+    """Retention: forget the sign-in identities kept by account deletions before ``before``
+    (``REWARDED_SIGN_IN_RETENTION_DAYS``): a phone number given up is reassigned by the carrier, and
+    its new holder is paid the brand's sign-in reward like anyone; returns how many rows went."""
+    return RewardedSignIn.objects.filter(created_at__lt=before).delete()[0]
+
+
 def social_actions_network_purge(*, before: datetime) -> int:
     """Retention: forget device ids and IP addresses of actions older than ``before``; returns how many."""
     return (

@@ -596,6 +596,9 @@ PRIVACY_RETENTION_DAYS = {
     "outgoing_webhooks": env.int("RETENTION_OUTGOING_WEBHOOKS_DAYS", default=30),
     # who clicked an affiliate link (visitor hash, user agent): longer than the 90-day longest attribution window
     "affiliate_clicks": env.int("RETENTION_AFFILIATE_CLICKS_DAYS", default=120),
+    # after an account deletion, the keyed digests of its sign-in identities per brand that paid the
+    # sign-in reward (rewards.RewardedSignIn): a phone number is reassigned by the carrier in time
+    "rewarded_sign_ins": env.int("REWARDED_SIGN_IN_RETENTION_DAYS", default=365),
 }
 PAYOUTS_TAX_ID_ABOVE = Decimal(env.str("PAYOUTS_TAX_ID_ABOVE", default="2000.00"))  # EUR paid in a year
 # Off unless set: payouts below this amount of verified people with no risk signal skip the ops queue.

@@ -20,7 +20,7 @@ from merchants.models import ConsentField
 from merchants.services import consent_give
 from payouts.tests.conftest import add_bank_account, verify_identity
 from privacy.selectors import PAYOUT, deletion_plan_get
-from privacy.services import account_delete
+from privacy.services import account_delete, retention_purge
 from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAction
 from rewards.reasons import Reader, Reason, action_explain
 from rewards.services import action_record, rewards_settle_due
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.django_db
 
 UID, PHONE = "zoe-open-id", "+491701112233"
 EARLIER = NOW - timedelta(days=20)
-REFUSED = "Not paid: you were already rewarded for signing in with %s on an earlier account."
+REFUSED = "Not paid: this TikTok account or phone number was already rewarded for signing in with %s."
 
 
 @pytest.fixture
@@ -107,8 +107,8 @@ def test_a_sign_in_reward_paid_out_before_a_deletion_is_not_paid_again_to_the_sa
     assert REFUSED % alpha.brand_name in page  # told on the wallet they land on
     with translation.override("de"):
         assert action_explain(action, reader=Reader.CONSUMER).text == (
-            f"Nicht bezahlt: Für die Anmeldung bei {alpha.brand_name} wurdest du schon mit einem "
-            "früheren Konto belohnt."
+            "Nicht bezahlt: Dieses TikTok-Konto oder diese Telefonnummer wurde für die Anmeldung bei "
+            f"{alpha.brand_name} schon belohnt."
         )
     # The brand reads why (the console's Diagnostics, the API's detail).
     assert "already rewarded for signing in with you" in action.status_detail
@@ -182,5 +182,27 @@ def test_a_tiktok_account_disconnected_before_the_deletion_is_not_paid_again(bra
 
     assert not again.rewards.exists()
     assert REFUSED % alpha.brand_name in page
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_number_kept_past_its_retention_is_paid_again(brands, client, ops, settings):
+    """A number given up is given by the carrier to someone else: after REWARDED_SIGN_IN_RETENTION_DAYS
+    the daily purge forgets it, and its new holder is paid the brand's sign-in reward like anyone."""
+    alpha, _beta = brands
+    zoe = _person(tiktok=False)
+    action_record(user=zoe, merchant=alpha, action_type=ActionType.WHATSAPP_LOGIN, now=EARLIER)
+    rewards_settle_due(now=NOW)
+    _delete(zoe, ops)
+    settings.PRIVACY_RETENTION_DAYS = {**settings.PRIVACY_RETENTION_DAYS, "rewarded_sign_ins": 365}
+    assert retention_purge(now=NOW + timedelta(days=364))["rewarded_sign_ins"] == 0
+    assert retention_purge(now=NOW + timedelta(days=366))["rewarded_sign_ins"] == 1
+    assert not RewardedSignIn.objects.exists()
+
+    newcomer = _person(tiktok=False, name="Noa")  # the same number, someone else now
+    page = _join(client, newcomer, alpha)
+
+    assert REFUSED % alpha.brand_name not in page
+    assert newcomer.rewards.get(merchant=alpha).status == RewardStatus.PENDING
     call_command("ledger_check")
     call_command("rewards_check")

@@ -13,7 +13,7 @@ from affiliates.models import Click
 from campaigns.models import ActionType
 from payouts.models import BankFile, BankFileKind
 from privacy.services import retention_purge
-from rewards.models import SocialAction
+from rewards.models import RewardedSignIn, SocialAction
 from rewards.services import action_record
 from social.models import WebhookEvent
 from tikjoy.tests.factories import (
@@ -37,6 +37,7 @@ DAYS = {
     "emails_sent": 30,
     "outgoing_webhooks": 30,
     "affiliate_clicks": 120,
+    "rewarded_sign_ins": 365,
 }
 
 
@@ -100,6 +101,10 @@ def aged(make_merchant, make_campaign, make_consumer, ops, settings):
                 affiliate, at=NOW - timedelta(days=age), visitor=f"{label}-{visitor}"
             )
             rows[f"click_{label}_{visitor}"] = click.pk
+    for label, age in (("old", 366), ("young", 364)):  # kept by an account deletion that long ago
+        rows[f"signin_{label}"] = RewardedSignIn.objects.create(
+            merchant=merchant, digest=f"{label:0<64}", created_at=NOW - timedelta(days=age)
+        ).pk
     for label, age in (("old", 3651), ("young", 3649)):
         rows[f"bankfile_{label}"] = BankFile.objects.create(
             kind=BankFileKind.CAMT_054,
@@ -123,6 +128,7 @@ def test_the_purge_removes_what_is_past_its_period_and_keeps_the_rest(aged):
         "emails_sent": 1,
         "outgoing_webhooks": 1,
         "affiliate_clicks": 2,
+        "rewarded_sign_ins": 1,
     }
     old, young = (
         SocialAction.objects.get(pk=aged["action_old"]),
@@ -147,6 +153,8 @@ def test_the_purge_removes_what_is_past_its_period_and_keeps_the_rest(aged):
         )
         assert (old.visitor_hash, old.user_agent) == (f"purged-{old.click_id}", "")
         assert (young.visitor_hash, young.user_agent) == (f"young-{visitor}", "Mozilla/5.0")
+    # A deleted account's sign-in digests: a number given up goes to someone else in time.
+    assert list(RewardedSignIn.objects.values_list("pk", flat=True)) == [aged["signin_young"]]
     # The ledger is never touched, and the engine's books still hold.
     assert (Transaction.objects.count(), Entry.objects.count()) == ledger
     call_command("ledger_check")
