@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -85,6 +86,11 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "privacy/delete.html",
-        {"plan": plan, "form": form, "error": error},
+        {
+            "plan": plan,
+            "form": form,
+            "error": error,
+            "sign_in_days": settings.PRIVACY_RETENTION_DAYS["rewarded_sign_ins"],
+        },
         status=400 if error else 200,
     )

@@ -296,7 +296,7 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
         return (
             _(
                 "This TikTok account or WhatsApp number was already rewarded for signing in with you, on "
-                "an account the person has since deleted: the sign-in reward is paid once per person."
+                "an account since deleted: the sign-in reward is paid once per TikTok account or number."
             ),
             _("Nothing to do on your side."),
         )

@@ -127,7 +127,9 @@ def test_only_a_keyed_digest_is_kept_per_brand_that_paid(brands, client, ops):
     rewards_settle_due(now=NOW)
     client.force_login(zoe)
     page = client.get(reverse("privacy:delete"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "a coded fingerprint of your TikTok account and WhatsApp number stays" in page  # she is told
+    assert (
+        "a coded fingerprint of your TikTok account and WhatsApp number stays for 365 days" in page
+    )  # she is told
     _delete(zoe, ops)
 
     kept = set(RewardedSignIn.objects.values_list("merchant_id", "digest"))
