@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import uuid4
 
 from django import forms
@@ -12,7 +14,8 @@ from django.utils.translation import pgettext_lazy
 
 from core.birth_dates import age_on, birth_date_is_real
 from core.i18n import time_zone_label
-from promote.models import Goal, Kind
+from promote import services
+from promote.models import Goal, Kind, PromoteOrder
 from promote.services import MINIMUM_AGE, OrderRequest
 from wallets.forms import CountField
 from wallets.money import Currency
@@ -243,3 +246,57 @@ class MerchantCouponForm(forms.Form):
         if data.get("valid_from") and data.get("valid_until") and data["valid_from"] >= data["valid_until"]:
             self.add_error("valid_until", _("A coupon's validity ends after it starts."))
         return data
+
+
+@dataclass
+class OrderSubmission:
+    """What a valid order form sent by its holder came to (``OrderForm.submit``): the ``order`` paid
+    (None: nothing placed; the form shows ``quote``, its reasons added as the form's errors), and
+    ``form_used_for``, the order this form's key already placed when it came back changed."""
+
+    quote: services.OrderQuote
+    order: PromoteOrder | None = None
+    form_used_for: PromoteOrder | None = None
+
+
+def order_form_submit(form: OrderForm, *, holder, actor, confirmed: bool, now: datetime) -> OrderSubmission:
+    """The order page's POST, the same for a consumer (``promote.views.order_new``) and a merchant
+    (``promote.console``): the estimate, or with ``confirmed`` the order paid, once per form.
+
+    A form already paid, sent again for an estimate, gets a new key: what it shows is a new order. The
+    same form paid again (a double click, a second tab, the back button) places nothing more: its
+    order is the answer. Paid, then sent back changed and paid again: nothing is placed; the form is
+    shown again with a new key, saying which order it placed (``form_used_for``)."""
+    order_request = form.order_request()
+    quote = services.order_quote(holder=holder, request=order_request, now=now)
+    form_used_for = None
+    if (quote.placed or quote.form_used_for) and not confirmed:
+        order_request = form.renew_request_key()
+        quote = services.order_quote(holder=holder, request=order_request, now=now)
+    elif quote.form_used_for is not None:
+        form_used_for = quote.form_used_for
+        order_request = form.renew_request_key()
+        quote = services.order_quote(holder=holder, request=order_request, now=now)
+        confirmed = False
+    for reason in quote.reasons:  # shown before paying, not only after clicking Pay
+        form.add_error(None, reason)
+    if quote.reasons or not confirmed:
+        return OrderSubmission(quote=quote, form_used_for=form_used_for)
+    try:
+        order = quote.placed or services.order_place(
+            holder=holder, request=order_request, actor=actor, now=now
+        )
+    except services.OrderFormUsed as exc:  # placed by this key in the same instant
+        order_request = form.renew_request_key()
+        quote = services.order_quote(holder=holder, request=order_request, now=now)
+        for reason in quote.reasons:  # what stands in the way of the new order, now
+            form.add_error(None, reason)
+        return OrderSubmission(quote=quote, form_used_for=exc.order)
+    except services.NotEligible as exc:
+        for reason in exc.reasons:
+            form.add_error(None, reason)
+    except services.PromoteError as exc:
+        form.add_error(None, str(exc))
+    else:
+        return OrderSubmission(quote=quote, order=order)
+    return OrderSubmission(quote=quote, form_used_for=form_used_for)

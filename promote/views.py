@@ -15,7 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError
 from core.i18n import time_zone_label
 from promote import selectors, services
-from promote.forms import LIVE_CHOICE, BirthDateForm, BuyCoinsForm, OrderForm, ResubmitForm, WithdrawForm
+from promote.forms import (
+    LIVE_CHOICE,
+    BirthDateForm,
+    BuyCoinsForm,
+    OrderForm,
+    ResubmitForm,
+    WithdrawForm,
+    order_form_submit,
+)
 from promote.models import Goal, Kind, PromoteOrder
 from social.models import TrackedPost
 from wallets.formats import money_text
@@ -189,46 +197,18 @@ def order_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         estimate = selectors.estimate_for(budget_coins=data["budget_coins"], goal=data["goal"])
-        order_request = form.order_request()
-        now = timezone.now()
-        quote = services.order_quote(holder=user, request=order_request, now=now)
-        confirmed = request.POST.get("confirm") == "yes"
-        if (quote.placed or quote.form_used_for) and not confirmed:
-            # A form already paid, sent again for an estimate: what it shows is a new order.
-            order_request = form.renew_request_key()
-            quote = services.order_quote(holder=user, request=order_request, now=now)
-        elif quote.form_used_for is not None:
-            # Paid, then sent back changed and paid again: nothing is placed; the form is shown
-            # again with a new key, saying which order it placed.
-            form_used_for = quote.form_used_for
-            order_request = form.renew_request_key()
-            quote = services.order_quote(holder=user, request=order_request, now=now)
-            confirmed = False
-        for reason in quote.reasons:  # shown before paying, not only after clicking Pay
-            form.add_error(None, reason)
+        submitted = order_form_submit(
+            form, holder=user, actor=user, confirmed=request.POST.get("confirm") == "yes", now=timezone.now()
+        )
+        quote, form_used_for = submitted.quote, submitted.form_used_for
         if quote.reasons:
             estimate = None
-        elif confirmed:
-            try:
-                # The same form paid again (a double click, a second tab, the back button) places
-                # nothing more: its order is shown.
-                order = quote.placed or services.order_place(
-                    holder=user, request=order_request, actor=user, now=now
-                )
-            except services.OrderFormUsed as exc:  # placed by this key in the same instant
-                form_used_for = exc.order
-                order_request = form.renew_request_key()
-                quote = services.order_quote(holder=user, request=order_request, now=now)
-            except services.NotEligible as exc:
-                for reason in exc.reasons:
-                    form.add_error(None, reason)
-            except services.PromoteError as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request, _("Promotion #%(number)s is paid and waiting for review.") % {"number": order.pk}
-                )
-                return redirect("promote:order", order_id=order.pk)
+        if submitted.order is not None:
+            order = submitted.order
+            messages.success(
+                request, _("Promotion #%(number)s is paid and waiting for review.") % {"number": order.pk}
+            )
+            return redirect("promote:order", order_id=order.pk)
     wallet = selectors.coin_wallet_get(holder=user)
     return render(
         request,
