@@ -1019,22 +1019,28 @@ def _counters_add_postgresql(
         cursor.execute(sql, params)
 
 
+_RULE_COUNTERS = ("rewards_paid", "spent")
+_CAMPAIGN_COUNTERS = ("spent",)
+
+
 @functools.cache
-def _as_read_sql(model: type, alias: str, counters: tuple[str, ...]) -> tuple[str, tuple]:
-    """The condition that a row of ``model`` is as it was read but for its ``counters`` (every other
-    column not distinct from its parameter, each cast to its column's type), and the fields whose
-    values are its parameters, in order."""
+def _as_read_sql(model: type, alias: str, counters: tuple[str, ...]) -> str:
+    """A row of ``model`` but for its key and its ``counters``, as PostgreSQL writes it as text
+    (``ROW(every other column)::text``): selected with the row by ``_facts_and_rule`` and compared by
+    ``_counters_add_guarded``, whose write finds the row as read only if it gives the same text. One
+    value each way, whatever the number of columns (one parameter of each was sent and compared
+    before: some forty values a payment, dumped by psycopg, and a statement too long for psycopg to
+    keep parsed). The text is PostgreSQL's own output of the values stored (the same session
+    settings in both statements of a request), so the same row gives the same text; a value written
+    meanwhile that reads differently, even one equal to it (1.5 for 1.50), fails the comparison and
+    sends the payment to the locked decision, which is never wrong, only slower."""
     quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in counters]
-    sql = " AND ".join(
-        f"{alias}.{quote(f.column)} IS NOT DISTINCT FROM %s::{f.db_type(connection)}" for f in fields
-    )
-    return sql, tuple(fields)
-
-
-def _as_read(obj, alias: str, counters: tuple[str, ...]) -> tuple[str, list]:
-    sql, fields = _as_read_sql(type(obj), alias, counters)
-    return sql, [f.get_db_prep_value(getattr(obj, f.attname), connection) for f in fields]
+    columns = [
+        f"{alias}.{quote(f.column)}"
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in counters
+    ]
+    return f"ROW({', '.join(columns)})::text"
 
 
 def _counters_add_guarded(
@@ -1072,17 +1078,17 @@ def _counters_add_guarded(
             read.day_date,
             read.day_total,
         ]
-    rule_as_read, rule_values = _as_read(rule, "r", ("rewards_paid", "spent"))
-    campaign_as_read, campaign_values = _as_read(campaign, "c", ("spent",))
+    rule_as_read = _as_read_sql(RewardRule, "r", _RULE_COUNTERS)
+    campaign_as_read = _as_read_sql(Campaign, "c", _CAMPAIGN_COUNTERS)
     rule_bound = " AND r.rewards_paid < %s" if decision.paid_below is not None else ""
     campaign_bound = " AND c.spent < %s" if decision.spent_below is not None else ""
     sql = (
         f"WITH tally AS ({tally_sql}), "  # noqa: S608 - names from the models, conditions from _as_read_sql
         f"rule AS (UPDATE {RewardRule._meta.db_table} AS r SET rewards_paid = r.rewards_paid + %s, "
         "spent = r.spent + %s WHERE r.id = %s AND EXISTS (SELECT 1 FROM tally) "
-        f"AND {rule_as_read}{rule_bound} RETURNING 1), "
+        f"AND {rule_as_read} = %s{rule_bound} RETURNING 1), "
         f"campaign AS (UPDATE {Campaign._meta.db_table} AS c SET spent = c.spent + %s "
-        f"WHERE c.id = %s AND EXISTS (SELECT 1 FROM rule) AND {campaign_as_read}{campaign_bound} "
+        f"WHERE c.id = %s AND EXISTS (SELECT 1 FROM rule) AND {campaign_as_read} = %s{campaign_bound} "
         f"AND EXISTS (SELECT 1 FROM {Merchant._meta.db_table} m WHERE m.id = c.merchant_id AND m.time_zone = %s) "
         "RETURNING 1), "
         f"day AS (INSERT INTO {CampaignDay._meta.db_table} (campaign_id, day_date, rewards, rewards_paid, share_cost) "
@@ -1094,10 +1100,10 @@ def _counters_add_guarded(
         f"INSERT INTO {_FIGURES_TABLE} (user_id, currency, {', '.join(_FIGURES_COLUMNS)}) "
         f"SELECT {_FIGURES_CASTS} FROM day {_FIGURES_ADDED}"
     )
-    params += [slots, decision.price, rule.pk, *rule_values]
+    params += [slots, decision.price, rule.pk, guard.rule_read]
     if decision.paid_below is not None:
         params.append(decision.paid_below)
-    params += [decision.price, campaign.pk, *campaign_values]
+    params += [decision.price, campaign.pk, guard.campaign_read]
     if decision.spent_below is not None:
         params.append(decision.spent_below)
     params.append(campaign.merchant.time_zone)  # merchant_day's, for the tally's and the reward's day
@@ -1490,7 +1496,9 @@ def _facts(action: SocialAction, digests: list[str]) -> dict:
 
 def _facts_and_rule(
     action: SocialAction, *, now: datetime, tiktok_uids: Sequence[str] | None = None
-) -> tuple[dict, Campaign | None, RewardRule | None, dict | None, UserCampaignTally | None]:
+) -> tuple[
+    dict, Campaign | None, RewardRule | None, dict | None, UserCampaignTally | None, tuple[str, str] | None
+]:
     """``_facts``, ``_campaign_and_rule``, the counts of the action's risk signals (``rewards.risk``, as
     of the action) and the person's tally in that campaign (None: none yet): on PostgreSQL in one
     statement (the risk's scalar subqueries beside the facts', the live campaign and its rule joined to
@@ -1502,7 +1510,7 @@ def _facts_and_rule(
     digests = _sign_in_digests(action, tiktok_uids)
     if connection.vendor != "postgresql":
         facts = _facts(action, digests)
-        return facts, *_campaign_and_rule(action, now=now), None, None
+        return facts, *_campaign_and_rule(action, now=now), None, None, None
     risk_parts, risk_params = risk_counts_sql(action, now=action.created_at)
     params = [
         action.user_id,
@@ -1527,12 +1535,13 @@ def _facts_and_rule(
     start = len(_FACTS) + len(risk_parts)
     risk_counts = risk_counts_read(action, now=action.created_at, values=row[len(_FACTS) : start])
     if row[start] is None:  # no live campaign with an enabled rule for the action
-        return facts, None, None, risk_counts, None
-    tally_at = start + _RULE_AND_CAMPAIGN_COLUMNS + 1  # after live_campaign_id
-    rule, campaign = model_rows(row[start : tally_at - 1], RewardRule, Campaign)
+        return facts, None, None, risk_counts, None, None
+    read_at = start + _RULE_AND_CAMPAIGN_COLUMNS + 1  # after live_campaign_id
+    tally_at = read_at + 2  # after the rule's and the campaign's texts as read
+    rule, campaign = model_rows(row[start : read_at - 1], RewardRule, Campaign)
     rule.campaign = campaign
     tally = model_rows(row[tally_at:], UserCampaignTally)[0] if row[tally_at] is not None else None
-    return facts, campaign, rule, risk_counts, tally
+    return facts, campaign, rule, risk_counts, tally, (row[read_at], row[read_at + 1])
 
 
 _FACTS = ("currency", "banned", "returning", "rewarded_before", "user_share", "max_reward", "max_per_post")
@@ -1572,6 +1581,8 @@ class _Guard:
     rule: RewardRule
     decision: Decision
     tally: Tally | None
+    rule_read: str  # the rule's and the campaign's rows as read (``_as_read_sql``)
+    campaign_read: str
 
 
 @dataclass
@@ -1610,7 +1621,9 @@ def _evaluate(
     at the end (``_set_action``); what the decision reads besides the locked rows (platform limits,
     returning person, pricing plan, subscription benefits) is read before the locks are taken, so
     that the campaign's lock is held for the payment's writes only (docs/benchmarks.md)."""
-    facts, campaign, rule, risk_counts, read_tally = _facts_and_rule(action, now=now, tiktok_uids=tiktok_uids)
+    facts, campaign, rule, risk_counts, read_tally, read = _facts_and_rule(
+        action, now=now, tiktok_uids=tiktok_uids
+    )
     if facts["banned"]:
         _set_action(action, ActionStatus.INELIGIBLE, Reason.BANNED)
         return _Evaluated()
@@ -1696,7 +1709,7 @@ def _evaluate(
         )
 
     guard = None
-    if mode == "unlocked":
+    if mode == "unlocked" and read is not None:
         campaign.merchant = action.merchant  # the live campaign is the action's merchant's
         tally = read_tally or UserCampaignTally(
             user_id=action.user_id, campaign_id=campaign.pk, total=Decimal(0), day_total=Decimal(0)
@@ -1704,7 +1717,12 @@ def _evaluate(
         decision = decided(campaign, rule, tally, limits)
         if decision.stands_unlocked:
             guard = _Guard(
-                campaign=campaign, rule=rule, decision=decision, tally=_tally(tally) if read_tally else None
+                campaign=campaign,
+                rule=rule,
+                decision=decision,
+                tally=_tally(tally) if read_tally else None,
+                rule_read=read[0],
+                campaign_read=read[1],
             )
             locked = _Locked(tallies={(action.user_id, campaign.pk): tally})
     if guard is None:
@@ -1890,7 +1908,9 @@ _CAMPAIGN_AND_RULE_SQL += " ORDER BY c.starts_at, r.campaign_id LIMIT 1"
 # _FACTS_SQL with the live campaign's rule and the campaign (_CAMPAIGN_AND_RULE_SQL's, of the
 # merchant m) after its columns: NULLs when there is none.
 _LIVE_RULE_LATERAL = (
-    f"SELECT {model_columns(RewardRule, 'r')}, {model_columns(Campaign, 'c')}, c.id AS live_campaign_id "  # noqa: S608 - names from the models
+    f"SELECT {model_columns(RewardRule, 'r')}, {model_columns(Campaign, 'c')}, c.id AS live_campaign_id, "  # noqa: S608 - names from the models
+    # the two rows as read, for the payment's write to find them so (_counters_add_guarded)
+    f"{_as_read_sql(RewardRule, 'r', _RULE_COUNTERS)}, {_as_read_sql(Campaign, 'c', _CAMPAIGN_COUNTERS)} "
     f"FROM {RewardRule._meta.db_table} r JOIN {Campaign._meta.db_table} c ON c.id = r.campaign_id "
     "WHERE c.merchant_id = m.id AND c.status = %s AND c.starts_at <= %s AND (c.ends_at IS NULL OR c.ends_at > %s) "
     "AND r.action = %s AND r.is_enabled"
