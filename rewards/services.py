@@ -133,7 +133,7 @@ from social.selectors import has_tiktok_account_get
 from social.services import engagement_gains_of_post, tracked_posts_watch
 from social.signals import EngagementGain
 from subscriptions.benefits import NO_BENEFITS, Benefits
-from subscriptions.selectors import benefits_for_users
+from subscriptions.selectors import BENEFITS_EXIST_SQL, benefits_for_users, subscriptions_giving_benefits
 from wallets.debts import debt_incur, debt_owed, debt_repay
 from wallets.formats import money_text
 from wallets.models import PLATFORM, Account, Entry, Purpose, partition_key
@@ -1457,16 +1457,20 @@ def _sign_in_digests(action: SocialAction, tiktok_uids: Sequence[str] | None = N
     )
 
 
-def _facts(action: SocialAction, digests: list[str]) -> dict:
+def _facts(action: SocialAction, digests: list[str], *, now: datetime) -> dict:
     """What the decision reads about the person and the merchant besides the locked rows, in one query
     (four before): whether the person is banned, whether they had a confirmed reward from the merchant
     before (``_returning``), whether one of their sign-in identities (``digests``) was paid the
-    merchant's sign-in reward on an account since deleted (``RewardedSignIn``), the merchant's pricing
+    merchant's sign-in reward on an account since deleted (``RewardedSignIn``), whether the person has
+    subscription benefits at ``now`` (``benefits_for_users`` is asked only then), the merchant's pricing
     plan's user share (``plan_for``; None: no plan) and the platform's limits in the merchant's
     currency (``_limits``; None: none set)."""
     if connection.vendor == "postgresql":  # the same read as fixed SQL: no ORM compilation
         with bound_cursor() as cursor:
-            cursor.execute(_FACTS_SQL, [action.user_id, action.user_id, digests, action.merchant_id])
+            cursor.execute(
+                _FACTS_SQL,
+                [action.user_id, action.user_id, digests, action.user_id, now, now, action.merchant_id],
+            )
             row = cursor.fetchone()
         return dict(zip(_FACTS, row, strict=True))
     limit = PlatformLimit.objects.filter(currency=OuterRef("currency"))
@@ -1484,6 +1488,7 @@ def _facts(action: SocialAction, digests: list[str]) -> dict:
             )
             if digests
             else Value(False),
+            subscribed=Exists(subscriptions_giving_benefits(now=now).filter(user_id=action.user_id)),
             user_share=user_share_expression(action.merchant_id),
             max_reward=Subquery(limit.values("max_reward")[:1]),
             max_per_post=Subquery(limit.values("max_per_post")[:1]),
@@ -1509,13 +1514,16 @@ def _facts_and_rule(
     needs them (``_counters_add_guarded``)."""
     digests = _sign_in_digests(action, tiktok_uids)
     if connection.vendor != "postgresql":
-        facts = _facts(action, digests)
+        facts = _facts(action, digests, now=now)
         return facts, *_campaign_and_rule(action, now=now), None, None, None
     risk_parts, risk_params = risk_counts_sql(action, now=action.created_at)
     params = [
         action.user_id,
         action.user_id,
         digests,
+        action.user_id,
+        now,
+        now,
         *risk_params,
         CampaignStatus.ACTIVE,
         now,
@@ -1544,7 +1552,16 @@ def _facts_and_rule(
     return facts, campaign, rule, risk_counts, tally, (row[read_at], row[read_at + 1])
 
 
-_FACTS = ("currency", "banned", "returning", "rewarded_before", "user_share", "max_reward", "max_per_post")
+_FACTS = (
+    "currency",
+    "banned",
+    "returning",
+    "rewarded_before",
+    "subscribed",
+    "user_share",
+    "max_reward",
+    "max_per_post",
+)
 _FACTS_SQL = (
     f"SELECT m.currency, EXISTS (SELECT 1 FROM {Ban._meta.db_table} WHERE user_id = %s), "  # noqa: S608 - fixed names
     f"EXISTS (SELECT 1 FROM {Reward._meta.db_table} WHERE user_id = %s AND merchant_id = m.id "
@@ -1552,6 +1569,7 @@ _FACTS_SQL = (
     # a sign-in action's identities (an empty array for any other action: nothing to look up)
     f"EXISTS (SELECT 1 FROM {RewardedSignIn._meta.db_table} WHERE merchant_id = m.id "
     "AND digest = ANY(%s::varchar[])), "
+    f"{BENEFITS_EXIST_SQL}, "  # the person, now, now
     f"COALESCE((SELECT p.user_share FROM {MerchantPricing._meta.db_table} mp "
     f"JOIN {PricingPlan._meta.db_table} p ON p.id = mp.plan_id WHERE mp.merchant_id = m.id LIMIT 1), "
     f"(SELECT user_share FROM {PricingPlan._meta.db_table} WHERE is_default LIMIT 1)), "
@@ -1685,7 +1703,9 @@ def _evaluate(
     user_share = facts["user_share"]
     if user_share is None:  # no plan assigned and no default: plan_for says so
         user_share = plan_for(action.merchant).user_share
-    benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
+    benefits = NO_BENEFITS
+    if facts["subscribed"]:  # most people have no subscription: their benefits are not read
+        benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
     prepared = _prepare([(action.user_id, currency)], merchants={action.merchant_id: action.merchant})
 
     def decided(campaign: Campaign, rule: RewardRule, tally: UserCampaignTally, limits: Limits) -> Decision:

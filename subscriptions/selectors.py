@@ -26,16 +26,12 @@ def benefits_for_users(*, user_ids: Iterable[int], now: datetime) -> dict[int, B
         return {}
     if connection.vendor == "postgresql":  # the engine asks on every payment: no ORM compilation
         with bound_cursor() as cursor:
-            cursor.execute(_BENEFITS_SQL, [sorted(set(user_ids)), SubscriptionStatus.ACTIVE, now, now])
+            cursor.execute(_BENEFITS_SQL, [sorted(set(user_ids)), now, now])
             rows = cursor.fetchall()
     else:
         rows = (
-            Subscription.objects.filter(
-                user_id__in=set(user_ids),
-                status=SubscriptionStatus.ACTIVE,
-                period_start__lte=now,
-                period_end__gt=now,
-            )
+            subscriptions_giving_benefits(now=now)
+            .filter(user_id__in=set(user_ids))
             .order_by("pk")
             .values_list(
                 "user_id",
@@ -53,10 +49,26 @@ def benefits_for_users(*, user_ids: Iterable[int], now: datetime) -> dict[int, B
     return {user_id: Benefits(tuple(applied)) for user_id, applied in plans.items()}
 
 
+def subscriptions_giving_benefits(*, now: datetime) -> QuerySet[Subscription]:
+    """The subscriptions whose benefits apply at ``now``: ACTIVE, their paid period covering ``now``
+    (``_GIVING_BENEFITS`` in SQL)."""
+    return Subscription.objects.filter(
+        status=SubscriptionStatus.ACTIVE, period_start__lte=now, period_end__gt=now
+    )
+
+
+# ``subscriptions_giving_benefits`` of the subscriptions ``s``, its parameters ``now`` twice.
+_GIVING_BENEFITS = f"s.status = '{SubscriptionStatus.ACTIVE}' AND s.period_start <= %s AND s.period_end > %s"
 _BENEFITS_SQL = (
     "SELECT s.user_id, s.id, p.name, s.bonus_rate, s.bonus_margin_cap, s.fast_hold_hours, s.period_end "  # noqa: S608 - names from the models
     f"FROM {Subscription._meta.db_table} s JOIN {Plan._meta.db_table} p ON p.id = s.plan_id "
-    "WHERE s.user_id = ANY(%s) AND s.status = %s AND s.period_start <= %s AND s.period_end > %s ORDER BY s.id"
+    f"WHERE s.user_id = ANY(%s) AND {_GIVING_BENEFITS} ORDER BY s.id"
+)
+# Whether the person (the first parameter) has benefits at a moment (the second, twice), as an
+# ``EXISTS`` for a statement that reads it beside other facts (the engine's: most people have no
+# subscription, and ``benefits_for_users`` is asked only for those who have).
+BENEFITS_EXIST_SQL = (
+    f"EXISTS (SELECT 1 FROM {Subscription._meta.db_table} s WHERE s.user_id = %s AND {_GIVING_BENEFITS})"  # noqa: S608 - names from the models
 )
 
 
