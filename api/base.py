@@ -29,8 +29,8 @@ from api.services import (
     idempotency_begin,
     idempotency_finish,
     rate_client,
-    rate_limit_for,
     rate_limit_hit,
+    rate_limit_verdict,
     request_fingerprint,
 )
 from core.http import client_ip_get
@@ -83,26 +83,21 @@ class ApiView(APIView):
         key = request.auth
         if not isinstance(key, ApiKey):
             return
-        limit, policy = rate_limit_for(key)
         now = timezone.now()
-        count = getattr(key, "rate_count", None)  # counted when the key was confirmed (api.auth)
-        if count is None:
-            count = rate_limit_hit(key=key, now=now, client=rate_client(key=key, ip=client_ip_get(request)))[
-                0
-            ]
-        reset = 60 - now.second
-        request._ratelimit = (policy, limit, max(limit - count, 0), reset)
-        if count > limit:
-            raise exceptions.Throttled(wait=reset)
+        hit = getattr(key, "rate_hit", None)  # counted when the key was confirmed (api.auth)
+        if hit is None:
+            hit = rate_limit_hit(key=key, now=now, client=rate_client(key=key, ip=client_ip_get(request)))
+        verdict = rate_limit_verdict(key=key, hit=hit, now=now)
+        request._ratelimit = verdict
+        if verdict.limited:
+            raise exceptions.Throttled(wait=verdict.reset)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        state = getattr(request, "_ratelimit", None)
-        if state is not None:
-            policy, limit, remaining, reset = state
-            # draft-ietf-httpapi-ratelimit-headers
-            response["RateLimit-Policy"] = f'"{policy}";q={limit};w=60'
-            response["RateLimit"] = f'"{policy}";r={remaining};t={reset}'
+        verdict = getattr(request, "_ratelimit", None)
+        if verdict is not None:  # draft-ietf-httpapi-ratelimit-headers
+            response["RateLimit-Policy"] = verdict.policy
+            response["RateLimit"] = verdict.state
         if response.status_code >= 400 and isinstance(response, Response) and not response.content_type:
             response.content_type = "application/problem+json"  # e.g. a replayed error
         return response

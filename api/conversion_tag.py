@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from affiliates.models import Program
 from affiliates.services import AffiliateError, DuplicateOrder, destination_on_domains, tag_conversion_record
 from api.selectors import origin_of, publishable_key_get
-from api.services import rate_client, rate_limit_for, rate_limit_hit
+from api.services import rate_client, rate_limit_hit, rate_limit_verdict
 from core.http import client_ip_get
 
 MAX_BODY = 2_000
@@ -98,12 +98,13 @@ def tag_conversion(request: HttpRequest) -> HttpResponse:
             {"status": "origin_refused", "error": "This site is not one of the program's domains."},
             status=403,
         )
-    count, reset = rate_limit_hit(key=key, now=now, client=rate_client(key=key, ip=client_ip_get(request)))
-    if count > rate_limit_for(key)[0]:
+    hit = rate_limit_hit(key=key, now=now, client=rate_client(key=key, ip=client_ip_get(request)))
+    verdict = rate_limit_verdict(key=key, hit=hit, now=now)
+    if verdict.limited:  # the visitor's limit, or the whole key's ceiling
         response = _answer(
             {"status": "rate_limited", "error": "Too many reports."}, status=429, origin=origin
         )
-        response["Retry-After"] = str(reset)
+        response["Retry-After"] = str(verdict.reset)
         return response
     if report["currency"].upper() != program.currency:
         return _answer(

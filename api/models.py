@@ -186,7 +186,9 @@ class RateWindow(models.Model):
 
     A secret key is counted as a whole (``client`` empty). A publishable key is public (it is in the
     shop's pages), so it is counted per visitor: ``client`` is a keyed hash of the visitor's network
-    (``api.services.rate_client``), and one visitor can't use up the limit of the shop's others."""
+    (``api.services.rate_client``), and one visitor can't use up the limit of the shop's others; its
+    rows with ``client`` empty count the whole key's requests its visitors' limits let through, against
+    the key's ceiling (``API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE``)."""
 
     key = models.ForeignKey(ApiKey, verbose_name=_("key"), on_delete=models.CASCADE, related_name="+")
     client = models.CharField(_("visitor"), max_length=32, blank=True, default="")

@@ -11,7 +11,9 @@ import logging
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import caches
@@ -254,9 +256,9 @@ def api_key_authenticate(
     never trusted alone: with ``count`` (the API's requests), the round trip that counts the request
     against the key's rate limit (``_rate_hit``) also confirms the key (its row in the database, or
     its token in the shared cache), and a copy it doesn't confirm is read again from the database.
-    A revoked key is refused at once by every process. ``key.rate_count``: the requests counted in
+    A revoked key is refused at once by every process. ``key.rate_hit``: the requests counted in
     this minute, this one included (with ``count``; a publishable key's by the visitor at ``ip``,
-    ``rate_client``).
+    ``rate_client``, and by the whole key: ``RateHit``).
     """
     if not raw.startswith(("tj_live_", "tj_test_", "tj_pk_")):
         return None
@@ -267,13 +269,13 @@ def api_key_authenticate(
     if key is None:
         return None
     if count:
-        rate_count, confirmed = _rate_hit(key=key, now=now, client=rate_client(key=key, ip=ip))
+        rate_hit, confirmed = _rate_hit(key=key, now=now, client=rate_client(key=key, ip=ip))
         if not confirmed:
             _key_cache_forget(hashed)
             key = _key_lookup(hashed, now)  # read again: refused if revoked, else a fresh copy
             if key is None:
                 return None
-        key.rate_count = rate_count
+        key.rate_hit = rate_hit
     elif settings.API_KEY_CACHE_SECONDS > 0 and not _key_confirmed(key, now):
         _key_cache_forget(hashed)
         key = _key_lookup(hashed, now)
@@ -308,6 +310,44 @@ RATE_HIT_POSTGRESQL = (
     "COALESCE((SELECT revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s) "
     "FROM api_apikey WHERE id = %s), false)"
 )
+# A publishable key, PostgreSQL, one statement: the same for the visitor's row, and, when the
+# visitor is within their limit (the third parameter), for the whole key's row of the same shard
+# (``client`` empty, as a secret key's): the visitor's count, the whole key's, and whether the key
+# is usable. A request refused per visitor is not counted against the key, so one visitor adds at
+# most their own limit to the key's ceiling. (Every part of one statement sees the rows as they
+# were before it: hence the row the statement wrote plus the other shards.)
+RATE_HIT_PUBLIC_POSTGRESQL = (
+    "WITH hit AS (INSERT INTO api_ratewindow (key_id, client, window_start, shard, count) "
+    "SELECT %s, %s, %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
+    "ON CONFLICT (key_id, client, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1 "
+    "RETURNING count), "
+    "visitor AS (SELECT (SELECT count FROM hit) + COALESCE((SELECT SUM(count) FROM api_ratewindow "
+    "WHERE key_id = %s AND client = %s AND window_start = %s AND shard <> %s), 0) AS count), "
+    "whole AS (INSERT INTO api_ratewindow (key_id, client, window_start, shard, count) "
+    "SELECT %s, '', %s, %s, 1 FROM visitor WHERE visitor.count <= %s "
+    "ON CONFLICT (key_id, client, window_start, shard) DO UPDATE SET count = api_ratewindow.count + 1 "
+    "RETURNING count) "
+    "SELECT (SELECT count FROM visitor), "
+    "COALESCE((SELECT count FROM whole), (SELECT count FROM api_ratewindow WHERE key_id = %s "
+    "AND client = '' AND window_start = %s AND shard = %s), 0) + COALESCE((SELECT SUM(count) "
+    "FROM api_ratewindow WHERE key_id = %s AND client = '' AND window_start = %s AND shard <> %s), 0), "
+    "COALESCE((SELECT revoked_at IS NULL AND (expires_at IS NULL OR expires_at > %s) "
+    "FROM api_apikey WHERE id = %s), false)"
+)
+# Redis, one script (in the pipeline's one round trip): the visitor's minute, and the whole key's
+# when the visitor is within their limit (ARGV[1]); both expire after two minutes.
+RATE_HIT_PUBLIC_REDIS = """
+local seen = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 120)
+local whole
+if seen <= tonumber(ARGV[1]) then
+  whole = redis.call('INCR', KEYS[2])
+  redis.call('EXPIRE', KEYS[2], 120)
+else
+  whole = tonumber(redis.call('GET', KEYS[2]) or '0')
+end
+return {seen, whole}
+"""
 # SQLite has no INSERT in a WITH: the same in two statements, in one transaction.
 RATE_HIT_SQLITE = (
     "INSERT INTO api_ratewindow (key_id, client, window_start, shard, count) VALUES (%s, %s, %s, %s, 1) "
@@ -344,20 +384,60 @@ def rate_client(*, key: ApiKey, ip: str | None) -> str:
 
 def rate_limit_for(key: ApiKey) -> tuple[int, str]:
     """The requests a minute ``key`` may make, and the policy's name in the ``RateLimit`` headers: per
-    key for a secret key, per visitor for a publishable key (``rate_client``)."""
+    key for a secret key, per visitor for a publishable key (``rate_client``; and, on top of it, the
+    whole key's ceiling: ``rate_limit_verdict``)."""
     if key.kind == KeyKind.PUBLISHABLE:
         return settings.API_PUBLIC_RATE_LIMIT_PER_MINUTE, "per-visitor"
     return settings.API_RATE_LIMIT_PER_MINUTE, "per-key"
 
 
-def rate_limit_hit(*, key: ApiKey, now: datetime, client: str = "") -> tuple[int, int]:
-    """Count one request in the key's (and ``client``'s, ``rate_client``) current minute; returns
-    (requests this minute, seconds to reset)."""
-    return _rate_hit(key=key, now=now, client=client)[0], 60 - now.second
+class RateHit(NamedTuple):
+    """One request counted, this one included: the minute's requests by its visitor (a secret key:
+    by the key) and by the whole key (for a publishable key, those its visitors' limit let through)."""
+
+    count: int
+    key_count: int
 
 
-def _rate_hit(*, key: ApiKey, now: datetime, client: str = "") -> tuple[int, bool]:
-    """Count one request in the key's (and ``client``'s) current minute: (requests this minute,
+@dataclass(frozen=True)
+class RateVerdict:
+    """What the limits say of a counted request: refused or not, the seconds to the next minute
+    (``Retry-After``), and the ``RateLimit-Policy`` and ``RateLimit`` headers
+    (draft-ietf-httpapi-ratelimit-headers)."""
+
+    limited: bool
+    reset: int
+    policy: str
+    state: str
+
+
+def rate_limit_verdict(*, key: ApiKey, hit: RateHit, now: datetime) -> RateVerdict:
+    """A secret key's limit (``"per-key"``); a publishable key's per visitor (``"per-visitor"``) and,
+    whoever asks, the whole key's ceiling (``"per-key"``, ``API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE``):
+    someone with many addresses gets many visitors' limits, never more than the ceiling. The
+    ceiling's remaining requests are said only once none are left (otherwise they would tell anyone
+    who reads the shop's page how busy the shop is)."""
+    limit, name = rate_limit_for(key)
+    reset = 60 - now.second
+    policies = [f'"{name}";q={limit};w=60']
+    states = [f'"{name}";r={max(limit - hit.count, 0)};t={reset}']
+    limited = hit.count > limit
+    if key.kind == KeyKind.PUBLISHABLE:
+        ceiling = settings.API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE
+        policies.append(f'"per-key";q={ceiling};w=60')
+        if hit.key_count >= ceiling:
+            states.append(f'"per-key";r=0;t={reset}')
+        limited = limited or hit.key_count > ceiling
+    return RateVerdict(limited=limited, reset=reset, policy=", ".join(policies), state=", ".join(states))
+
+
+def rate_limit_hit(*, key: ApiKey, now: datetime, client: str = "") -> RateHit:
+    """Count one request in the key's (and ``client``'s, ``rate_client``) current minute."""
+    return _rate_hit(key=key, now=now, client=client)[0]
+
+
+def _rate_hit(*, key: ApiKey, now: datetime, client: str = "") -> tuple[RateHit, bool]:
+    """Count one request in the key's (and ``client``'s) current minute: (the requests this minute,
     whether the key is confirmed usable), in one round trip.
 
     With a shared cache (Redis), there: an ``INCR`` of the key's minute and the key's token
@@ -367,40 +447,73 @@ def _rate_hit(*, key: ApiKey, now: datetime, client: str = "") -> tuple[int, boo
     plus the sum of the others and the key's row (revoked, expired). Right across processes and
     machines, except that requests still in flight on other shards are not seen yet. On PostgreSQL
     it doesn't wait for the disk (a count lost in a crash is harmless).
+
+    A publishable key's request (``client`` a visitor) is counted twice in the same round trip: for
+    its visitor, and, when the visitor is within their limit, for the whole key (``client`` empty).
     """
     window = now.replace(second=0, microsecond=0)
+    public = bool(client)
+    visitor_limit = settings.API_PUBLIC_RATE_LIMIT_PER_MINUTE
     redis = _redis()
     if redis is not None:
         cache = caches["default"]
-        name = cache.make_and_validate_key(f"api:rate:{key.pk}:{client}:{int(window.timestamp())}")
+        stamp = int(window.timestamp())
+        name = cache.make_and_validate_key(f"api:rate:{key.pk}:{client}:{stamp}")
         try:
             pipe = redis.pipeline(transaction=False)
-            pipe.incr(name)
-            pipe.expire(name, 120)
+            if public:
+                whole = cache.make_and_validate_key(f"api:rate:{key.pk}::{stamp}")
+                pipe.eval(RATE_HIT_PUBLIC_REDIS, 2, name, whole, visitor_limit)
+            else:
+                pipe.incr(name)
+                pipe.expire(name, 120)
             pipe.get(_key_token_name(key.key_hash))
-            count, _, token = pipe.execute()
+            answers = pipe.execute()
         except RedisError:
             pass  # the cache is down: counted in the database
         else:
+            token = answers[-1]
+            hit = RateHit(*answers[0]) if public else RateHit(answers[0], answers[0])
             held = getattr(key, "cache_token", None)
-            return count, held is not None and token is not None and token.decode() == held
+            return hit, held is not None and token is not None and token.decode() == held
     shard = secrets.randbelow(RATE_SHARDS)
     if connection.vendor == "postgresql":
         with bound_cursor() as cursor:
-            cursor.execute(
-                RATE_HIT_POSTGRESQL,
-                [key.pk, client, window, shard, key.pk, client, window, shard, now, key.pk],
-            )
-            count, usable = cursor.fetchone()
+            if public:
+                cursor.execute(
+                    RATE_HIT_PUBLIC_POSTGRESQL,
+                    [
+                        *(key.pk, client, window, shard),
+                        *(key.pk, client, window, shard),
+                        *(key.pk, window, shard, visitor_limit),
+                        *(key.pk, window, shard),
+                        *(key.pk, window, shard),
+                        *(now, key.pk),
+                    ],
+                )
+                count, key_count, usable = cursor.fetchone()
+            else:
+                cursor.execute(
+                    RATE_HIT_POSTGRESQL,
+                    [key.pk, client, window, shard, key.pk, client, window, shard, now, key.pk],
+                )
+                count, usable = cursor.fetchone()
+                key_count = count
     else:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(RATE_HIT_SQLITE, [key.pk, client, window, shard])
             cursor.execute(RATE_SUM_SQLITE, [key.pk, client, window])
             (count,) = cursor.fetchone()
+            key_count = count
+            if public:
+                if count <= visitor_limit:
+                    cursor.execute(RATE_HIT_SQLITE, [key.pk, "", window, shard])
+                cursor.execute(RATE_SUM_SQLITE, [key.pk, "", window])
+                key_count = cursor.fetchone()[0] or 0
             cursor.execute(KEY_USABLE_SQL, [now, key.pk])
             row = cursor.fetchone()
             usable = bool(row and row[0])
-    return count, bool(usable)
+    return RateHit(count, key_count), bool(usable)
 
 
 def _key_confirmed(key: ApiKey, now: datetime) -> bool:

@@ -281,6 +281,12 @@ API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=600)
 # A publishable key (tj_pk_..., public: in the shop's pages) is counted per visitor's network, not as a
 # whole, so that no one can use up a shop's limit: GET /api/v1/offer and the conversion tag.
 API_PUBLIC_RATE_LIMIT_PER_MINUTE = env.int("API_PUBLIC_RATE_LIMIT_PER_MINUTE", default=300)
+# ...and, on top of it, a ceiling for the whole publishable key (someone with many networks gets many
+# visitors' limits): the requests a minute its visitors' limits let through. A page view of a shop
+# costs at most one (GET /api/v1/offer if the shop's page reads it; widget.js and the widget's frame
+# are not counted; the conversion tag one per order), so 10,000 is a shop's busiest minute with ten
+# thousand page views: tens of millions a month. Beyond, 429 "per-key" (docs/api.md).
+API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE = env.int("API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE", default=10_000)
 API_IDEMPOTENCY_HOURS = 24
 # How long a server process keeps a key it read (saves a query per request); a revoked key is
 # refused within this many seconds by every process. 0: read the key on every request.

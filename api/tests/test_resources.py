@@ -312,12 +312,57 @@ def test_a_publishable_key_is_limited_per_visitor_so_no_one_uses_up_the_shops_li
     phone = [client.get("/api/v1/offer", REMOTE_ADDR=f"2001:db8:1:2::{n}") for n in (1, 2, 3)]
 
     assert [a.status_code for a in hammering] == [200, 200, 429]
-    assert hammering[0]["RateLimit-Policy"] == '"per-visitor";q=2;w=60'
+    assert hammering[0]["RateLimit-Policy"] == '"per-visitor";q=2;w=60, "per-key";q=10000;w=60'
     assert another.status_code == 200 and another["RateLimit"].startswith('"per-visitor";r=1;')
     assert [a.status_code for a in phone] == [200, 200, 429]  # one /64 is one household or phone
     mapped = client.get("/api/v1/offer", REMOTE_ADDR="::ffff:203.0.113.7")  # the same IPv4 visitor
     assert mapped.status_code == 429
     assert not RateWindow.objects.filter(client__contains="203.0.113").exists()  # no address kept
+
+
+@override_settings(
+    API_PUBLIC_RATE_LIMIT_PER_MINUTE=2, API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE=4, API_RATE_LIMIT_PER_MINUTE=3
+)
+def test_a_publishable_key_has_a_ceiling_however_many_visitors_call_it(brand, make_key, api):
+    """Someone with many networks (an IPv6 /64 each) gets a visitor's limit on each: the whole key
+    still answers no more than its ceiling a minute. Another shop's key and the shop's secret key
+    keep their own limits."""
+    acme, bravo = brand("acme", "Ana Fan"), brand("bravo", "Bea Fan")
+    client = api(make_key(acme["merchant"], kind=KeyKind.PUBLISHABLE))
+    other_shop = api(make_key(bravo["merchant"], kind=KeyKind.PUBLISHABLE))
+    secret = api(make_key(acme["merchant"], scope=Scope.READ))
+
+    visitors = [client.get("/api/v1/offer", REMOTE_ADDR=f"2001:db8:{n}::1") for n in range(1, 7)]
+    elsewhere = other_shop.get("/api/v1/offer", REMOTE_ADDR="2001:db8:6::1")
+    server = [secret.get("/api/v1/wallet") for _ in range(3)]
+
+    assert [a.status_code for a in visitors] == [200, 200, 200, 200, 429, 429]
+    refused = visitors[4]
+    assert refused["Content-Type"] == "application/problem+json"
+    assert refused.json()["code"] == "rate_limited"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["RateLimit-Policy"] == '"per-visitor";q=2;w=60, "per-key";q=4;w=60'
+    assert '"per-key";r=0;' in refused["RateLimit"]
+    # below the ceiling, how busy the shop is stays unsaid
+    assert (
+        visitors[0]["RateLimit"].startswith('"per-visitor";r=1;')
+        and "per-key" not in visitors[0]["RateLimit"]
+    )
+    assert elsewhere.status_code == 200 and "per-key" not in elsewhere["RateLimit"]
+    assert [a.status_code for a in server] == [200, 200, 200]
+    assert server[0]["RateLimit-Policy"] == '"per-key";q=3;w=60'
+
+
+@override_settings(API_PUBLIC_RATE_LIMIT_PER_MINUTE=2, API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE=4)
+def test_a_visitor_refused_for_their_own_loop_does_not_use_up_the_key_s_ceiling(brand, make_key, api):
+    client = api(make_key(brand()["merchant"], kind=KeyKind.PUBLISHABLE))
+
+    looping = [client.get("/api/v1/offer", REMOTE_ADDR="203.0.113.7") for _ in range(10)]
+    shoppers = [client.get("/api/v1/offer", REMOTE_ADDR=f"198.51.100.{n}") for n in (1, 2)]
+
+    assert [a.status_code for a in looping] == [200, 200] + [429] * 8
+    assert "per-key" not in looping[-1]["RateLimit"]  # refused per visitor, not by the ceiling
+    assert [a.status_code for a in shoppers] == [200, 200]
 
 
 def test_another_merchants_reward_is_404(brand, make_key, api):

@@ -13,7 +13,7 @@ from django.core.cache import caches
 from django.utils import timezone
 
 import api.services as key_services
-from api.models import ApiKey, RateWindow, Scope
+from api.models import ApiKey, KeyKind, RateWindow, Scope
 from tikjoy.config import cache_config
 from tikjoy.tests.factories import owner_of
 
@@ -79,6 +79,21 @@ def test_the_rate_limit_counts_in_the_shared_cache(shared_cache, settings, brand
 
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[3].json()["code"] == "rate_limited"
+    assert not RateWindow.objects.exists()
+
+
+def test_a_publishable_key_s_ceiling_counts_in_the_shared_cache(shared_cache, settings, brand, make_key, api):
+    settings.API_PUBLIC_RATE_LIMIT_PER_MINUTE = 2
+    settings.API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE = 3
+    client = api(make_key(brand()["merchant"], kind=KeyKind.PUBLISHABLE))
+
+    looping = [client.get("/api/v1/offer", REMOTE_ADDR="203.0.113.7") for _ in range(4)]
+    others = [client.get("/api/v1/offer", REMOTE_ADDR=f"2001:db8:{n}::1") for n in (1, 2)]
+
+    assert [a.status_code for a in looping] == [200, 200, 429, 429]  # the visitor's own limit
+    assert [a.status_code for a in others] == [200, 429]  # the key's third request, then the ceiling
+    assert others[1].json()["code"] == "rate_limited"
+    assert '"per-key";r=0;' in others[1]["RateLimit"]
     assert not RateWindow.objects.exists()
 
 
