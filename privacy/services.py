@@ -329,10 +329,17 @@ class ExportRefused(DomainError):
 
 def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]:
     """Queue a data export of the person (at most ``PRIVACY_EXPORTS_PER_DAY`` in 24 hours); returns it
-    and whether it is new. One export of a person is prepared at a time (a unique constraint): asking
-    again while one is (a double click) returns that one, and no second ZIP or e-mail is made."""
+    and whether it is new. One export of a person is prepared at a time: asking again while one is (a
+    double click, or while the job makes the ZIP) returns that one, and no second ZIP or e-mail is made.
+    The person's row is locked (one request at a time), then a queued export is looked for; the job
+    doesn't lock the person's row (``data_export_build``), so a request made while it builds sees the
+    export still queued instead of waiting for it to be ready and queueing a second. The partial unique
+    constraint (one queued export a person) is the last guard."""
     with transaction.atomic(durable=True):
         User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per person
+        queued = DataExport.objects.filter(user=user, status=ExportStatus.QUEUED).first()
+        if queued is not None:
+            return queued, False
         try:
             with transaction.atomic():
                 export = DataExport.objects.create(user=user, requested_at=now)
@@ -361,7 +368,14 @@ def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]
 def data_export_build(*, export_id: int, now: datetime) -> DataExport | None:
     """Make the ZIP of a queued export, and tell the person it is ready (safe to run twice)."""
     with transaction.atomic(durable=True):
-        export = DataExport.objects.select_for_update().select_related("user").filter(pk=export_id).first()
+        # the export's row only (not the person's: a request to export, which locks it, would wait for
+        # the ZIP and then queue a second export)
+        export = (
+            DataExport.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=export_id)
+            .first()
+        )
         if export is None or export.status != ExportStatus.QUEUED:
             return export  # gone: a second copy of a double click, removed when one queued became the rule
         export.content = export_zip(user=export.user, now=now)
