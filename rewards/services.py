@@ -48,7 +48,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, TextField, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -140,7 +140,13 @@ from wallets.models import PLATFORM, Account, Entry, Purpose, partition_key
 from wallets.services import InsufficientFunds, Posting, account_for, accounts_for, post, post_many
 from webhooks.models import EventType
 from webhooks.payloads import campaign_paused_payload, consumer_joined_payload, reward_payload
-from webhooks.services import Event, endpoints_active, events_record
+from webhooks.services import (
+    ENDPOINTS_OF_MERCHANT_SQL,
+    Event,
+    endpoints_active,
+    endpoints_from_json,
+    events_record,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -394,14 +400,17 @@ class _Prepared:
     endpoints: dict[int, list]
 
 
-def _prepare(pairs, *, merchants: dict[int, Merchant]) -> _Prepared:
-    """``pairs``: the (user id, currency) of the payments to come."""
+def _prepare(pairs, *, merchants: dict[int, Merchant], endpoints: dict[int, list] | None = None) -> _Prepared:
+    """``pairs``: the (user id, currency) of the payments to come; ``endpoints``: the merchants'
+    webhook endpoints when the caller read them already (``endpoints_active``'s)."""
     users: dict[str, set[int]] = defaultdict(set)
     for user_id, currency in pairs:
         users[currency].add(user_id)
     accounts = _AccountCache()
     accounts.prefetch_for(users, merchants=merchants, create_missing=False)
-    return _Prepared(accounts=accounts, endpoints=endpoints_active(merchant_ids=merchants))
+    if endpoints is None:
+        endpoints = endpoints_active(merchant_ids=merchants)
+    return _Prepared(accounts=accounts, endpoints=endpoints)
 
 
 def _pay(
@@ -1463,8 +1472,9 @@ def _facts(action: SocialAction, digests: list[str], *, now: datetime) -> dict:
     before (``_returning``), whether one of their sign-in identities (``digests``) was paid the
     merchant's sign-in reward on an account since deleted (``RewardedSignIn``), whether the person has
     subscription benefits at ``now`` (``benefits_for_users`` is asked only then), the merchant's pricing
-    plan's user share (``plan_for``; None: no plan) and the platform's limits in the merchant's
-    currency (``_limits``; None: none set)."""
+    plan's user share (``plan_for``; None: no plan), the platform's limits in the merchant's
+    currency (``_limits``; None: none set) and, on PostgreSQL, the merchant's active webhook endpoints
+    (``ENDPOINTS_OF_MERCHANT_SQL``; elsewhere None: ``_prepare`` reads them)."""
     if connection.vendor == "postgresql":  # the same read as fixed SQL: no ORM compilation
         with bound_cursor() as cursor:
             cursor.execute(
@@ -1492,6 +1502,7 @@ def _facts(action: SocialAction, digests: list[str], *, now: datetime) -> dict:
             user_share=user_share_expression(action.merchant_id),
             max_reward=Subquery(limit.values("max_reward")[:1]),
             max_per_post=Subquery(limit.values("max_per_post")[:1]),
+            endpoints=Value(None, output_field=TextField()),  # read apart (``_prepare``)
         )
         .values(*_FACTS)
         .get()
@@ -1561,6 +1572,7 @@ _FACTS = (
     "user_share",
     "max_reward",
     "max_per_post",
+    "endpoints",
 )
 _FACTS_SQL = (
     f"SELECT m.currency, EXISTS (SELECT 1 FROM {Ban._meta.db_table} WHERE user_id = %s), "  # noqa: S608 - fixed names
@@ -1573,7 +1585,7 @@ _FACTS_SQL = (
     f"COALESCE((SELECT p.user_share FROM {MerchantPricing._meta.db_table} mp "
     f"JOIN {PricingPlan._meta.db_table} p ON p.id = mp.plan_id WHERE mp.merchant_id = m.id LIMIT 1), "
     f"(SELECT user_share FROM {PricingPlan._meta.db_table} WHERE is_default LIMIT 1)), "
-    f"l.max_reward, l.max_per_post FROM {Merchant._meta.db_table} m "
+    f"l.max_reward, l.max_per_post, {ENDPOINTS_OF_MERCHANT_SQL} FROM {Merchant._meta.db_table} m "
     f"LEFT JOIN {PlatformLimit._meta.db_table} l ON l.currency = m.currency WHERE m.id = %s"
 )
 
@@ -1706,7 +1718,12 @@ def _evaluate(
     benefits = NO_BENEFITS
     if facts["subscribed"]:  # most people have no subscription: their benefits are not read
         benefits = benefits_for_users(user_ids=[action.user_id], now=now).get(action.user_id, NO_BENEFITS)
-    prepared = _prepare([(action.user_id, currency)], merchants={action.merchant_id: action.merchant})
+    endpoints = None
+    if facts.get("endpoints") is not None:  # PostgreSQL's facts statement read them
+        endpoints = endpoints_from_json(merchant_id=action.merchant_id, value=facts["endpoints"])
+    prepared = _prepare(
+        [(action.user_id, currency)], merchants={action.merchant_id: action.merchant}, endpoints=endpoints
+    )
 
     def decided(campaign: Campaign, rule: RewardRule, tally: UserCampaignTally, limits: Limits) -> Decision:
         return decide(

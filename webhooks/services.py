@@ -169,6 +169,26 @@ def endpoints_active(*, merchant_ids) -> dict[int, list[WebhookEndpoint]]:
     return endpoints
 
 
+# ``endpoints_active`` of the merchant ``m`` of a statement that reads it beside other things (the
+# engine's facts, rewards): one JSON text, ``[[id, events], ...]`` in id order, read by
+# ``endpoints_from_json``. PostgreSQL's.
+ENDPOINTS_OF_MERCHANT_SQL = (
+    "(SELECT COALESCE(json_agg(json_build_array(e.id, e.events) ORDER BY e.id), '[]')::text "  # noqa: S608 - names from the model
+    f"FROM {WebhookEndpoint._meta.db_table} e WHERE e.merchant_id = m.id AND e.is_active)"
+)
+
+
+def endpoints_from_json(*, merchant_id: int, value: str) -> dict[int, list[WebhookEndpoint]]:
+    """``ENDPOINTS_OF_MERCHANT_SQL``'s value as ``endpoints_active(merchant_ids=[merchant_id])``."""
+    fields = ["id", "merchant_id", "events"]
+    return {
+        merchant_id: [
+            WebhookEndpoint.from_db(connection.alias, fields, [pk, merchant_id, events])
+            for pk, events in json.loads(value)
+        ]
+    }
+
+
 _ENDPOINTS_ACTIVE_SQL = (
     f"SELECT id, merchant_id, events FROM {WebhookEndpoint._meta.db_table} "  # noqa: S608 - names from the model
     "WHERE merchant_id = ANY(%s) AND is_active ORDER BY id"

@@ -191,16 +191,16 @@ def test_a_reported_purchase_is_a_fixed_number_of_queries(shop, django_assert_nu
     call_command("rewards_check")
 
 
-# 14 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
+# 13 in production (the rate-limit count with the key's confirmation, the idempotency claim, the
 # person with their consent and membership, the engine's transaction with the person's count for the
 # merchant sent in the action's insert, what the decision reads about the person and the brand with
-# the live rule, the person's tally, the risk signals' counts and whether the person has a
-# subscription's benefits (read only then) in one statement, the action's
+# the live rule, the person's tally, the risk signals' counts, the brand's webhook endpoints and
+# whether the person has a subscription's benefits (read only then) in one statement, the action's
 # outcome written with its reward, the counters and the person's reward figures (the tally, the rule
 # and the campaign locked as they are moved) in one, the postings, the low-balance check in one
 # statement, the stored answer with the audit line; the answer's reward id is the one the engine
 # paid); 17 before the benefits were read only for a subscriber (whether the person has any is
-# read with the decision's facts), 19 before latelock (the tally, the rule and the campaign locked before the decision, the
+# read with the decision's facts) and the endpoints with the facts, 19 before latelock (the tally, the rule and the campaign locked before the decision, the
 # tally in one statement when it exists, the figures apart from the counters), 23 before apipost (the person's count, the rule, the risk
 # signals one statement each, the tally created and then locked), 25 before postspeed3 (the outcome
 # and the reward one statement each, the reward id read again after the commit), 30 before the
@@ -208,7 +208,7 @@ def test_a_reported_purchase_is_a_fixed_number_of_queries(shop, django_assert_nu
 # lost its savepoint (postspeed, #16); 35 before (the low-balance check in three, the pricing plan in
 # two, the payment's four counters in four), 57 before that. The test's transaction adds 2
 # savepoints' statements.
-PURCHASE_QUERIES = 16
+PURCHASE_QUERIES = 15
 
 
 def test_a_reported_purchase_holds_the_campaign_s_locks_for_few_statements(shop):

@@ -154,15 +154,15 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
     assert len([sql for sql in sent if sql.startswith("SAVEPOINT")]) == 3
 
 
-# 14 in production (the test's transaction adds a savepoint's two statements around each of the
+# 13 in production (the test's transaction adds a savepoint's two statements around each of the
 # three transactions): the session with its person (one statement, sessuser); the brand with whether
 # they consented and have a TikTok account (how they sign in); what would be shared; the consent; the
 # engine's transaction (the action with the person's count in one statement, what the decision reads
 # about the person and the brand with the live rule, the person's tally and the risk signals' counts
-# in one, whether the person has a subscription's benefits too (read only then), the accounts and
-# webhook endpoints; then the payment: the outcome with the reward, and JOIN_LOCK_HELD_STATEMENTS);
-# the low-balance check. 15 before the benefits were read only for a subscriber (2026-12-01), 20
-# before latelock (the tally looked
+# in one, with the brand's webhook endpoints and whether the person has a subscription's benefits
+# (read only then); the accounts; then the payment: the outcome with the reward, and
+# JOIN_LOCK_HELD_STATEMENTS); the low-balance check. 15 before the benefits were read only for a
+# subscriber and the endpoints with the facts (2026-12-01), 20 before latelock (the tally looked
 # for and created, the rule and the campaign locked, before the decision; the person's figures apart
 # from the counters), 23 before apipost (the
 # person's count, the rule and the risk signals one statement each), 25 before postspeed3 and
@@ -171,14 +171,15 @@ def test_the_join_s_payment_holds_the_campaign_s_locks_for_few_statements(client
 # around the payment, the person's first account in four, the webhook endpoints read again for the
 # joined event, the launch watch's campaign, the brand, the consent and the TikTok account one query
 # each).
-JOIN_QUERIES = 20
-# 10 in production (the engine's transaction and the low-balance check each add the test's
-# savepoint); 11 before the benefits were read only for a subscriber, 15 before latelock (the tally, the rule and the campaign locked before the decision, the
+JOIN_QUERIES = 19
+# 9 in production (the engine's transaction and the low-balance check each add the test's
+# savepoint); 11 before the benefits were read only for a subscriber and the webhook endpoints with
+# the decision's facts, 15 before latelock (the tally, the rule and the campaign locked before the decision, the
 # person's figures apart from the counters), 19
 # before apipost (the person's count, the rule, the risk signals one statement each, the existing
 # tally created again before it was locked), 21 before postspeed3 and sessuser, 33 before postspeed
 # (the reward read again for the message, and as the join).
-CLAIM_QUERIES = 14
+CLAIM_QUERIES = 13
 # The session with its person, the brand read and the consent withdrawn in one statement (a
 # WITH ... UPDATE ... RETURNING), the webhook endpoints, the person's chats with the brand closed; the
 # test's savepoint. 7 before postspeed3 and sessuser (the brand, the session and the person one
