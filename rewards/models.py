@@ -775,12 +775,14 @@ class LaunchWatch(models.Model):
 
 
 class RewardedSignIn(models.Model):
-    """A deleted person's sign-in identity at a brand that paid them its sign-in reward: the brand
-    doesn't pay it again to a new account signing in with the same TikTok account or WhatsApp number.
+    """A sign-in identity that left an account a brand paid its sign-in reward (the account deleted, or
+    the TikTok account disconnected or replaced): the brand doesn't pay it again to a new account
+    signing in with the same TikTok account or WhatsApp number.
 
     Only the identity's keyed digest is kept (``social.identity_digests``: never the number or the
-    TikTok id), written by the account deletion (``sign_in_rewards_remember``) and read by the engine
-    for sign-in actions (``_evaluate``, reason ``REWARDED_BEFORE``)."""
+    TikTok id), written by ``sign_in_rewards_remember`` (from the account deletion and from
+    ``tikjoy.sign_in_identities``) and read by the engine for sign-in actions (``_evaluate``, reason
+    ``REWARDED_BEFORE``)."""
 
     merchant = models.ForeignKey(
         "merchants.Merchant", on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")

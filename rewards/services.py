@@ -127,7 +127,11 @@ from rewards.reasons import (
 from rewards.risk import action_risk, engagement_risk_for, risk_counts_read, risk_counts_sql
 from rewards.rollups import days_rebuild
 from rewards.selectors import unfunded_explanation
-from social.identity_digests import person_deleted_sign_in_digests, person_sign_in_digests
+from social.identity_digests import (
+    person_deleted_sign_in_digests,
+    person_sign_in_digests,
+    sign_in_digests_at,
+)
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from social.selectors import has_tiktok_account_get
 from social.services import engagement_gains_of_post, tracked_posts_watch
@@ -1691,8 +1695,8 @@ def _evaluate(
         action.campaign = campaign
         changed.append("campaign")
     if facts["rewarded_before"]:
-        # The person's TikTok account or number was paid this brand's sign-in reward on an account
-        # they deleted since (privacy's account deletion kept its digest): paid once per person.
+        # The person's TikTok account or number was paid this brand's sign-in reward on another account
+        # (kept when it left that one: deleted, or the TikTok account disconnected): paid once per person.
         _set_action(action, ActionStatus.INELIGIBLE, Reason.REWARDED_BEFORE, also=changed)
         return _Evaluated()
     if action.action_type == ActionType.SHARE_VIDEO:
@@ -2887,28 +2891,44 @@ def social_actions_erase(*, user: User) -> int:
     return SocialAction.objects.filter(user=user).update(device_id="", ip_address=None, risk_signals=[])
 
 
-def sign_in_rewards_remember(*, user: User, now: datetime) -> int:
-    """Keep, for each brand that paid a person being deleted its sign-in reward (confirmed: not one the
-    deletion reversed), the keyed digests of their sign-in identities at that brand
-    (``social.identity_digests``: their TikTok account, also one they disconnected, and verified number),
-    so a new account signing in there with the same TikTok account or number is not paid it again
-    (``_evaluate``, reason ``REWARDED_BEFORE``).
+def sign_in_rewards_remember(
+    *, user: User, now: datetime, leaving_tiktok_uids: Sequence[str] | None = None
+) -> int:
+    """Keep, for each brand that paid ``user`` its sign-in reward, the keyed digests of the sign-in
+    identities that leave the account (``social.identity_digests``), so a new account signing in there
+    with the same TikTok account or number is not paid it again (``_evaluate``, reason
+    ``REWARDED_BEFORE``). The one rule for every way an identity leaves an account:
 
-    Runs inside the account deletion's transaction, before the identities are erased; returns how
-    many (brand, identity) pairs are kept (one kept already from an earlier account stays as it was)."""
-    merchant_ids = sorted(
-        set(
-            Reward.objects.filter(
-                user=user, action_type__in=LOGIN_ACTIONS, status=RewardStatus.CONFIRMED
-            ).values_list("merchant_id", flat=True)
-        )
+    - the account deletion (``leaving_tiktok_uids`` None): all of the person's identities (their TikTok
+      account, also one they disconnected, and verified number), for the brands whose reward they kept
+      (``CONFIRMED``): the deletion reverses a pending or held one, given back to the brand, which pays
+      the identity again like anyone new;
+    - a TikTok account leaving a living account (``leaving_tiktok_uids``: disconnected, or replaced on
+      the TikTok profile by another; ``tikjoy.sign_in_identities``): those accounts, for the brands
+      whose reward was not reversed (pending and held ones too: the reward stays with the account and
+      is paid to it as the brand's rules say, so the identity has been paid).
+
+    Runs inside the caller's transaction (the change that takes the identity away); returns how many
+    (brand, identity) pairs are kept (one kept already stays as it was, with its own date)."""
+    leaving = leaving_tiktok_uids is not None
+    if leaving and not any(leaving_tiktok_uids):
+        return 0
+    paid = Reward.objects.filter(user=user, action_type__in=LOGIN_ACTIONS)
+    paid = (
+        paid.exclude(status=RewardStatus.REVERSED) if leaving else paid.filter(status=RewardStatus.CONFIRMED)
     )
+    merchant_ids = sorted(set(paid.values_list("merchant_id", flat=True)))
     if not merchant_ids:
         return 0
+    pairs = (
+        sign_in_digests_at(merchant_ids=merchant_ids, tiktok_uids=leaving_tiktok_uids)
+        if leaving
+        else person_deleted_sign_in_digests(user=user, merchant_ids=merchant_ids)
+    )
     rows = RewardedSignIn.objects.bulk_create(
         [
             RewardedSignIn(merchant_id=merchant_id, digest=digest, created_at=now)
-            for merchant_id, digest in person_deleted_sign_in_digests(user=user, merchant_ids=merchant_ids)
+            for merchant_id, digest in pairs
         ],
         ignore_conflicts=True,
     )
@@ -2916,9 +2936,10 @@ def sign_in_rewards_remember(*, user: User, now: datetime) -> int:
 
 
 def rewarded_sign_ins_purge(*, before: datetime) -> int:
-    """Retention: forget the sign-in identities kept by account deletions before ``before``
-    (``REWARDED_SIGN_IN_RETENTION_DAYS``): a phone number given up is reassigned by the carrier, and
-    its new holder is paid the brand's sign-in reward like anyone; returns how many rows went."""
+    """Retention: forget the sign-in identities kept before ``before`` (``REWARDED_SIGN_IN_RETENTION_DAYS``),
+    by an account deletion or when a TikTok account left an account: a phone number given up is
+    reassigned by the carrier, and its new holder is paid the brand's sign-in reward like anyone;
+    returns how many rows went."""
     return RewardedSignIn.objects.filter(created_at__lt=before).delete()[0]
 
 

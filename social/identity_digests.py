@@ -6,9 +6,11 @@ deletion also ``TikTokProfile.open_id``, which outlives a disconnection) and a W
 ``salted_hmac(SIGN_IN_DIGEST_SALT, "<brand id>:<identity>")`` with the server's ``SECRET_KEY``: the
 same identity gives the same digest at the same brand and another one at each other brand (the rows
 kept for two brands can't be linked), the digest gives back neither the number nor the account
-without the secret, and a new ``SECRET_KEY`` makes the digests kept before it match nothing. The
-account deletion writes them (``rewards.services.sign_in_rewards_remember``) and the engine compares
-them (``rewards.services._evaluate``) through this module only, so both compute them the same way.
+without the secret, and a new ``SECRET_KEY`` makes the digests kept before it match nothing. They are
+written when an identity leaves an account: the account deletion, a TikTok account disconnected or
+replaced on the TikTok profile by another (``rewards.services.sign_in_rewards_remember``, called by
+``privacy.services.account_delete`` and ``tikjoy.sign_in_identities``), and the engine compares them
+(``rewards.services._evaluate``) through this module only, so all compute them the same way.
 """
 
 from __future__ import annotations
@@ -40,6 +42,20 @@ def sign_in_digests(
     if phone:
         identities.append(f"whatsapp:{phone}")
     return [identity_digest(merchant_id=merchant_id, identity=identity) for identity in identities]
+
+
+def sign_in_digests_at(
+    *, merchant_ids: Iterable[int], tiktok_uids: Iterable[str] = (), phone: str | None = None
+) -> list[tuple[int, str]]:
+    """(brand, digest) of the given sign-in identities, for each of ``merchant_ids``: what is kept when
+    they leave an account (``person_deleted_sign_in_digests`` at the deletion, a TikTok account's uid
+    when it is disconnected or replaced)."""
+    uids = list(tiktok_uids)
+    return [
+        (merchant_id, digest)
+        for merchant_id in merchant_ids
+        for digest in sign_in_digests(merchant_id=merchant_id, tiktok_uids=uids, phone=phone)
+    ]
 
 
 def _verified_phone(user: AbstractBaseUser) -> str | None:
@@ -80,9 +96,4 @@ def person_deleted_sign_in_digests(
         .values_list("uid", flat=True)
         .union(TikTokProfile.objects.filter(user=user).values_list("open_id", flat=True))
     )
-    phone = _verified_phone(user)
-    return [
-        (merchant_id, digest)
-        for merchant_id in merchant_ids
-        for digest in sign_in_digests(merchant_id=merchant_id, tiktok_uids=uids, phone=phone)
-    ]
+    return sign_in_digests_at(merchant_ids=merchant_ids, tiktok_uids=uids, phone=_verified_phone(user))

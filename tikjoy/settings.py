@@ -548,7 +548,10 @@ SOCIALACCOUNT_PROVIDERS = {
         "APPS": [{"client_id": TIKTOK_CLIENT_KEY, "secret": TIKTOK_CLIENT_SECRET, "key": ""}],
     }
 }
-SOCIALACCOUNT_ADAPTER = "social.adapter.SocialAccountAdapter"
+# social's adapter and allauth's disconnect, keeping the sign-in reward's memory of a TikTok account that
+# leaves an account (rewards.RewardedSignIn): composed above social and rewards (tikjoy/sign_in_identities.py).
+SOCIALACCOUNT_ADAPTER = "tikjoy.sign_in_identities.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"disconnect": "tikjoy.sign_in_identities.DisconnectForm"}
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
