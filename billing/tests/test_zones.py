@@ -308,8 +308,8 @@ def test_a_draft_left_from_before_a_change_of_zone_is_not_finalised_over_another
         ),
         (
             "fr",
-            "période du 1 octobre 2026 au 31 octobre 2026, fuseau horaire\xa0: Berlin (heure d\u2019Europe centrale)",
-            "du 1 octobre 2026 au 31 octobre 2026, fuseau horaire\xa0: Berlin (heure d\u2019Europe centrale)",
+            "période du 1er octobre 2026 au 31 octobre 2026, fuseau horaire\xa0: Berlin (heure d\u2019Europe centrale)",
+            "du 1er octobre 2026 au 31 octobre 2026, fuseau horaire\xa0: Berlin (heure d\u2019Europe centrale)",
         ),
     ],
 )
