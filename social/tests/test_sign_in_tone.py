@@ -78,3 +78,17 @@ def test_the_german_sign_in_buttons_and_links_say_what_they_do(client):
 
 def _text_of(fragment: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def _buttons(response) -> list[str]:
+    return [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", button)).split())
+        for button in re.findall(r"<button[^>]*>(.*?)</button>", response.content.decode(), re.S)
+    ]
+
+
+def test_the_french_sign_in_button_is_a_verb(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert "Se connecter" in _buttons(response)
+    assert "Connexion" not in _buttons(response)
