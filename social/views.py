@@ -153,18 +153,43 @@ def whatsapp_login(request: HttpRequest) -> HttpResponse:
 
 class WhatsAppCodeConfirmView(ConfirmLoginCodeView):
     """allauth's page for the code WhatsApp delivered (``/accounts/login/code/confirm/``), except that
-    the last wrong code (``ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS``) leads back to the number step,
-    ``next`` kept, to ask for a new code: allauth would send the person to the e-mail sign-in page."""
+    where allauth would send the person to the e-mail sign-in page, they go back to the WhatsApp
+    number step, ``next`` kept, to ask for a new code, and are told why: after the last wrong code
+    (``ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS``), and when the code is sent (or the page opened) once
+    the sign-in it was for is gone (the code expired, or the page came back through the back button
+    or another tab after that sign-in ended). A person already signed in (the code sent again after
+    it signed them in) goes where a sign-in leads, as allauth sends them, and is told so."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:  # allauth redirects to where a sign-in leads (``next`` kept)
+            messages.info(request, gettext("This sign-in is already complete: you are signed in."))
+            return super().dispatch(request, *args, **kwargs)
+        response = super().dispatch(request, *args, **kwargs)
+        # allauth's answer when no sign-in by code is pending in this session (none started, or it
+        # expired, or it ended): its sign-in page, which is the e-mail one.
+        if (
+            not request.user.is_authenticated
+            and response.status_code == 302
+            and response["Location"] == reverse("account_login")
+        ):
+            return self._back_to_the_number_step(
+                gettext(
+                    "This code is no longer valid: it expired or was already used. Ask for a new code below."
+                )
+            )
+        return response
 
     def form_invalid(self, form) -> HttpResponse:
         if self._process.record_invalid_attempt():  # allauth's process, as its own form_invalid reads it
             return FormView.form_invalid(self, form)  # the page again, with the form's error
-        messages.error(
-            self.request,
+        return self._back_to_the_number_step(
             gettext(
                 "This code is no longer valid: it was typed wrong too many times. Ask for a new code below."
-            ),
+            )
         )
+
+    def _back_to_the_number_step(self, message: str) -> HttpResponse:
+        messages.error(self.request, message)
         url = reverse("social:whatsapp_login")
         next_url = self.get_next_url()
         return redirect(url + ("?" + urlencode({"next": next_url}) if next_url else ""))

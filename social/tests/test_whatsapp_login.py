@@ -217,3 +217,51 @@ def test_signing_in_tells_a_person_whose_tiktok_was_disconnected(client, whatsap
     page = client.post("/accounts/login/code/confirm/", {"code": code}, follow=True).content.decode()
 
     assert "Your TikTok account is disconnected: you removed TikJoy&#x27;s access in TikTok." in page
+
+
+def _code_sent(client, whatsapp_api, **data) -> str:
+    whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
+    client.post("/accounts/whatsapp/", {"phone": "+491701234567", **data})
+    return body_json(whatsapp_api.log[-1][0])["template"]["components"][0]["parameters"][0]["text"]
+
+
+def test_a_code_sent_after_it_expired_leads_back_to_the_number_step_not_the_email_sign_in(
+    client, whatsapp_api, settings
+):
+    code = _code_sent(client, whatsapp_api, next="/b/fizz/join/")
+    settings.ACCOUNT_LOGIN_BY_CODE_TIMEOUT = -1  # the five minutes have passed
+
+    response = client.post("/accounts/login/code/confirm/?next=%2Fb%2Ffizz%2Fjoin%2F", {"code": code})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/whatsapp/?next=%2Fb%2Ffizz%2Fjoin%2F"
+    page = client.get(response["Location"]).content.decode()
+    assert "This code is no longer valid: it expired or was already used. Ask for a new code below." in page
+    assert 'name="phone"' in page and 'name="password"' not in page
+    assert not client.get("/").context["user"].is_authenticated
+
+
+def test_a_code_sent_from_a_tab_whose_sign_in_is_gone_leads_back_to_the_number_step(client, whatsapp_api):
+    code = _code_sent(client, whatsapp_api)
+    client.cookies.clear()  # the session the code page belonged to is gone (signed out, expired)
+
+    response = client.post("/accounts/login/code/confirm/", {"code": code})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/whatsapp/"
+    page = client.get(response["Location"]).content.decode()
+    assert "This code is no longer valid: it expired or was already used. Ask for a new code below." in page
+    assert 'name="phone"' in page and 'name="password"' not in page
+
+
+def test_a_code_sent_again_after_it_signed_in_goes_where_a_sign_in_leads_and_says_so(client, whatsapp_api):
+    code = _code_sent(client, whatsapp_api)
+    assert client.post("/accounts/login/code/confirm/", {"code": code})["Location"] == "/wallet/"
+    client.get("/wallet/")  # the page after signing in shows (and clears) its messages
+
+    response = client.post("/accounts/login/code/confirm/", {"code": code})  # back button, then Confirm
+
+    assert response.status_code == 302
+    assert response["Location"] == "/wallet/"
+    page = client.get("/wallet/").content.decode()
+    assert "This sign-in is already complete: you are signed in." in page
