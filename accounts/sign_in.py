@@ -18,9 +18,9 @@ def continue_after_sign_in_set(request: HttpRequest, *, url: str) -> None:
     request.session[CONTINUE_SESSION_KEY] = url
 
 
-def continue_after_sign_in_get(request: HttpRequest) -> str | None:
-    """The kept address when it is one of this site's paths, else None."""
-    url = request.session.get(CONTINUE_SESSION_KEY)
+def local_path(url: object) -> str | None:
+    """``url`` when it is one of this site's paths ("/merchants/new/"), else None (never an open
+    redirect: no scheme, no host, no "//host")."""
     if (
         isinstance(url, str)
         and url.startswith("/")
@@ -28,6 +28,11 @@ def continue_after_sign_in_get(request: HttpRequest) -> str | None:
     ):
         return url
     return None
+
+
+def continue_after_sign_in_get(request: HttpRequest) -> str | None:
+    """The kept address when it is one of this site's paths, else None."""
+    return local_path(request.session.get(CONTINUE_SESSION_KEY))
 
 
 def continue_after_sign_in_clear(request: HttpRequest) -> None:

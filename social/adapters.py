@@ -12,12 +12,13 @@ from allauth.account.stages import EmailVerificationStage
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.people import consumer_home_url, is_consumer, phone_to_e164, team_home_url
 from accounts.services import user_browser_language_record
-from accounts.sign_in import continue_after_sign_in_get
+from accounts.sign_in import continue_after_sign_in_get, local_path
 from core.i18n import negotiated_language
 from social.phone_regions import whatsapp_phone_check
 from social.selectors import tiktok_disconnection_notice
@@ -93,6 +94,17 @@ class AccountAdapter(DefaultAccountAdapter):
         notice = tiktok_disconnection_notice(user=user)
         if notice:
             messages.warning(request, notice)
+
+    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
+        """allauth's confirmation link, carrying where the person was going when they signed up
+        (the sign-up's ``next``, e.g. the home page's "Create a merchant account" to
+        /merchants/new/): allauth keeps it in the browser's session only, so a link opened on
+        another device led to the home page. Only a path of this site is carried
+        (``accounts.sign_in.local_path``); the confirmation page sends it on (allauth's ``next``),
+        and a person not signed in there signs in and continues to it."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        next_url = request and local_path(request.POST.get("next") or request.GET.get("next"))
+        return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
     def get_login_redirect_url(self, request) -> str:
         pending = continue_after_sign_in_get(request)  # e.g. a team invitation opened before signing in

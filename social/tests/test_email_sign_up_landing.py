@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 PASSWORD = "a-long-pass-phrase-42"
 
@@ -71,3 +72,43 @@ def test_the_home_page_offers_a_signed_in_person_without_a_merchant_to_create_on
 
     assert ">Console<" not in page
     assert 'href="/merchants/new/"' in page
+
+
+def test_a_merchant_sign_up_confirmed_on_another_device_still_leads_to_creating_the_merchant(client):
+    """The "next" of a sign-up lives in the browser's session; the confirmation link carries it (a
+    local path only), so opening it on another device, then signing in, ends on /merchants/new/."""
+    client.post(
+        "/accounts/signup/?next=/merchants/new/",
+        {
+            "email": "founder@brand.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "next": "/merchants/new/",
+        },
+    )
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
+    other_device = Client()
+
+    page = other_device.get(link).content.decode()
+    form_next = re.search(r'name="next" value="([^"]*)"', page).group(1)
+    confirmed = other_device.post(link, {"next": form_next})
+    assert confirmed["Location"] == "/merchants/new/"
+    sign_in = other_device.get(confirmed["Location"])  # /merchants/new/ asks a signed-out person to sign in
+    signed_in = other_device.post(
+        sign_in.url, {"login": "founder@brand.example", "password": PASSWORD, "next": form_next}
+    )
+
+    assert signed_in["Location"] == "/merchants/new/"
+    assert "Create your merchant" in other_device.get(signed_in["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_the_confirmation_link_never_carries_a_next_that_leaves_the_site(client, next_url):
+    client.post(
+        "/accounts/signup/",
+        {"email": "founder@brand.example", "password1": PASSWORD, "password2": PASSWORD, "next": next_url},
+    )
+
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
+
+    assert "next=" not in link and "evil" not in link
