@@ -1,7 +1,7 @@
 """A person's sign-in identities as keyed digests: what is kept of them after the account is deleted.
 
 A TikTok account is ``tiktok:<uid>`` (allauth's ``SocialAccount.uid``, TikTok's open id; at the
-deletion also ``TikTokProfile.open_id``, which outlives a disconnection) and a WhatsApp number
+deletion also ``TikTokProfile.open_id``, which outlives a removal by ops) and a WhatsApp number
 ``whatsapp:<E.164 number>`` (``User.phone``, verified). Each is kept only as
 ``salted_hmac(SIGN_IN_DIGEST_SALT, "<brand id>:<identity>")`` with the server's ``SECRET_KEY``: the
 same identity gives the same digest at the same brand and another one at each other brand (the rows
@@ -88,9 +88,9 @@ def person_deleted_sign_in_digests(
     """(brand, digest) of every sign-in identity ``user`` had, for each of ``merchant_ids``: what the
     account deletion keeps. Besides their TikTok accounts (allauth's) and verified number, the open id
     of their TikTok profile (``TikTokProfile.open_id``, the same value as the TikTok account's uid:
-    both are ``user/info``'s ``open_id``): allauth's disconnect (``/accounts/3rdparty/``) deletes the
-    account but not the profile, so a person who disconnected TikTok before deleting is still known by
-    it."""
+    both are ``user/info``'s ``open_id``): ops removing the account in ``/ops/`` (or allauth's
+    disconnect before it released the profile, ``social.services.tiktok_profile_release``) leaves the
+    profile, so a person whose TikTok account went that way before deleting is still known by it."""
     uids = sorted(  # one query
         SocialAccount.objects.filter(user=user, provider="tiktok")
         .values_list("uid", flat=True)

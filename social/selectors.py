@@ -8,7 +8,7 @@ from allauth.socialaccount.models import SocialAccount, SocialToken
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import Exists, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from social.models import CreatorStatus, TikTokProfile, TrackedPost
@@ -24,6 +24,21 @@ def tiktok_token_ids_due(*, now: datetime) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def tiktok_profiles_left_holding(
+    *, open_id: str, taker: AbstractBaseUser | None = None
+) -> QuerySet[TikTokProfile]:
+    """The TikTok profiles of other accounts than ``taker`` (None: an account being created) still
+    holding ``open_id`` although that TikTok account is no longer theirs (no allauth ``SocialAccount``
+    of theirs has it): it was removed by ops in ``/ops/``, or disconnected before the disconnect
+    released the profile (``tiktok_profile_release``). The account signing in or connecting with it
+    takes it over: ``tiktok_profile_update`` deletes them (``open_id`` is unique), and
+    ``tikjoy.sign_in_identities`` first keeps the sign-in digests of the account it leaves."""
+    holders = TikTokProfile.objects.filter(open_id=open_id).filter(
+        ~Exists(SocialAccount.objects.filter(user=OuterRef("user"), provider="tiktok", uid=open_id))
+    )
+    return holders.exclude(user=taker) if taker is not None and taker.pk else holders
 
 
 def connected_accounts_get(*, user: AbstractBaseUser) -> dict:

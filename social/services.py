@@ -27,6 +27,7 @@ from core.errors import DomainError
 from social import signals
 from social.matching import ShareCriterion, caption_matches
 from social.models import CreatorStatus, EngagementSnapshot, TikTokProfile, TrackedPost, WebhookEvent
+from social.selectors import tiktok_profiles_left_holding
 from social.signals import EngagementGain
 from social.tiktok import (
     VIDEO_QUERY_MAX_IDS,
@@ -76,11 +77,24 @@ def tiktok_profile_update(*, user: AbstractBaseUser, data: dict[str, Any], now: 
     if followers is not None:
         fields["follower_count"] = followers
         fields["is_creator"] = followers > settings.TIKTOK_CREATOR_MIN_FOLLOWERS
-    profile, _ = TikTokProfile.objects.update_or_create(user=user, defaults=fields)
+    with transaction.atomic():
+        released = tiktok_profiles_left_holding(open_id=fields["open_id"], taker=user).delete()[0]
+        profile, _ = TikTokProfile.objects.update_or_create(user=user, defaults=fields)
+    if released:
+        logger.info("TikTok open id of user %s released by another account's profile", user.pk)
     if not user.display_name and profile.display_name:
         user.display_name = profile.display_name[:150]
         user.save(update_fields=["display_name"])
     return profile
+
+
+def tiktok_profile_release(*, user: AbstractBaseUser, open_id: str) -> int:
+    """The TikTok account ``open_id`` left ``user``'s account (disconnected on allauth's
+    ``/accounts/3rdparty/``): their TikTok profile, which describes that TikTok account (its handle,
+    followers, creator status), goes with it, so it holds the TikTok account hostage for nobody: a new
+    account can sign in with it, and ``/me/`` offers to connect TikTok again. Their rewards, posts and
+    wallet stay. Runs in the caller's transaction; returns how many profiles went (0 or 1)."""
+    return TikTokProfile.objects.filter(user=user, open_id=open_id).delete()[0]
 
 
 def tiktok_profile_sync(

@@ -15,7 +15,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
-from django.db import IntegrityError
+from django.test import Client
 from django.utils import timezone, translation
 
 from accounts.models import User
@@ -24,6 +24,7 @@ from merchants.models import ConsentField
 from merchants.services import consent_give
 from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAction
 from rewards.reasons import Reason
+from rewards.selectors import wallet_balances_get
 from rewards.services import action_record, rewards_settle_due
 from social.identity_digests import identity_digest
 from social.models import TikTokProfile
@@ -181,29 +182,114 @@ def test_a_tiktok_account_replaced_on_the_profile_keeps_its_digest(
     call_command("rewards_check")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="a separate bug: the disconnected account's TikTok profile keeps X (open_id is unique), so "
-    "signing in with X again fails until she connects another TikTok account",
-)
+def _wallet(person: User) -> tuple:
+    """What the person's wallet holds: balances per currency, and each reward with its brand, amount and status."""
+    return (
+        [(b.currency, b.pending.amount, b.available.amount) for b in wallet_balances_get(user=person)],
+        sorted(person.rewards.values_list("pk", "merchant_id", "user_amount", "status")),
+    )
+
+
+@pytest.mark.parametrize("settled", [True, False], ids=["confirmed", "pending"])
 def test_a_tiktok_account_disconnected_signs_in_to_a_new_account_and_is_not_paid_again(
     brands,
     client,
     tiktok_api,  # noqa: F811
+    settled,
 ):
-    """Without another TikTok account connected, her profile still holds X: once a new account can sign
-    in with X, its brand doesn't pay X again (the digest kept at the disconnect)."""
+    """Without another TikTok account connected: the disconnect released her TikTok profile, so a new
+    account signs in with X (no 500), and the brand that paid X doesn't pay it again (the digest kept at
+    the disconnect), while another brand does."""
+    alpha, beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    if settled:
+        rewards_settle_due(now=timezone.now() + timedelta(days=60))
+    _disconnect(client, zoe)
+    assert not TikTokProfile.objects.filter(user=zoe).exists()  # X is no longer held by her profile
+    assert 'value="connect"' in client.get("/me/").content.decode()  # /me/ offers to connect TikTok
+    client.logout()
+
+    response = _tiktok(client, tiktok_api, open_id=X, connect=False)
+    assert (response.status_code, response["Location"]) == (302, "/wallet/")  # signed in, on the wallet
+    again = SocialAccount.objects.get(uid=X).user
+    assert again != zoe
+    assert client.get("/wallet/").context["user"] == again
+    assert TikTokProfile.objects.get(open_id=X).user == again
+    _refused(_join(client, again, alpha), again, alpha)
+    assert REFUSED % beta.brand_name not in _join(client, again, beta)  # another brand pays X as anyone's
+    assert again.rewards.get(merchant=beta).status == RewardStatus.PENDING
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+@pytest.mark.parametrize("settled", [True, False], ids=["confirmed", "pending"])
+def test_zoes_wallet_and_rewards_stay_when_a_new_account_takes_her_disconnected_tiktok_account(
+    brands,
+    client,
+    tiktok_api,  # noqa: F811
+    settled,
+):
     alpha, _beta = brands
     zoe = _zoe(client, tiktok_api)
     _join(client, zoe, alpha)
+    if settled:
+        rewards_settle_due(now=timezone.now() + timedelta(days=60))
     _disconnect(client, zoe)
+    before = _wallet(zoe)
+    assert before[1]  # her sign-in reward from Alpha
     client.logout()
 
     assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
+    assert SocialAccount.objects.get(uid=X).user != zoe
+    client.logout()
+    rewards_settle_due(now=timezone.now())  # nothing of hers is due meanwhile
+
+    assert _wallet(zoe) == before
+    client.force_login(zoe)
+    assert client.get("/wallet/").status_code == 200
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+@pytest.mark.parametrize("connect", [False, True], ids=["sign-in", "connect"])
+def test_a_tiktok_account_removed_by_ops_is_taken_by_the_next_account_and_keeps_its_digest(
+    brands,
+    client,
+    ops,
+    tiktok_api,  # noqa: F811
+    connect,
+):
+    """Ops remove her TikTok account in /ops/ (no disconnect form: no digest, her profile still holds X):
+    a new account signing in with X, or another account connecting it, takes X over (no 500), and the
+    brand that paid her doesn't pay X again."""
+    alpha, _beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    account = SocialAccount.objects.get(user=zoe)
+    ops.is_superuser = True
+    ops.save(update_fields=["is_superuser"])
+    ops_client = Client()
+    ops_client.force_login(ops)
+    response = ops_client.post(f"/ops/socialaccount/socialaccount/{account.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not SocialAccount.objects.filter(user=zoe).exists()
+    assert TikTokProfile.objects.get(user=zoe).open_id == X
+    before = _wallet(zoe)
+    client.logout()
+
+    if connect:
+        ada = User.objects.create_user(email="ada@example.com", password="pw-Ada-2026!", display_name="Ada")
+        client.force_login(ada)
+        assert _tiktok(client, tiktok_api, open_id=X, connect=True)["Location"] == "/me/"
+    else:
+        assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
     again = SocialAccount.objects.get(uid=X).user
     assert again != zoe
+    assert TikTokProfile.objects.get(open_id=X).user == again
+    assert not TikTokProfile.objects.filter(user=zoe).exists()
     _refused(_join(client, again, alpha), again, alpha)
+    assert _wallet(zoe) == before
     call_command("ledger_check")
     call_command("rewards_check")
 
