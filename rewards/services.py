@@ -48,7 +48,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, TextField, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Value
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -1864,6 +1864,14 @@ def unfunded_retry_window() -> timedelta:
     return timedelta(days=settings.REWARDS_UNFUNDED_RETRY_DAYS)
 
 
+def _unfunded_retryable(*, now: datetime) -> QuerySet[SocialAction]:
+    """The actions refused for lack of funds or budget that a top-up or a campaign going live again
+    still evaluates again (``unfunded_actions_retry``): UNFUNDED, within the retry window."""
+    return SocialAction.objects.filter(
+        status=ActionStatus.UNFUNDED, created_at__gte=now - unfunded_retry_window()
+    )
+
+
 def unfunded_actions_retry(*, merchant_id: int, now: datetime) -> dict[str, int]:
     """Evaluate again the merchant's actions refused for lack of funds or budget (UNFUNDED) in the last
     ``REWARDS_UNFUNDED_RETRY_DAYS`` days, oldest first, through the engine's one path (``_evaluate``:
@@ -1876,11 +1884,8 @@ def unfunded_actions_retry(*, merchant_id: int, now: datetime) -> dict[str, int]
     Returns how many actions ended in each state (``WAITING``: campaign not live).
     """
     ids = list(
-        SocialAction.objects.filter(
-            merchant_id=merchant_id,
-            status=ActionStatus.UNFUNDED,
-            created_at__gte=now - unfunded_retry_window(),
-        )
+        _unfunded_retryable(now=now)
+        .filter(merchant_id=merchant_id)
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)
     )
@@ -2906,7 +2911,9 @@ def sign_in_rewards_remember(
     - a TikTok account leaving a living account (``leaving_tiktok_uids``: disconnected, or replaced on
       the TikTok profile by another; ``tikjoy.sign_in_identities``): those accounts, for the brands
       whose reward was not reversed (pending and held ones too: the reward stays with the account and
-      is paid to it as the brand's rules say, so the identity has been paid).
+      is paid to it as the brand's rules say, so the identity has been paid), and for the brands whose
+      sign-in still waits for money (UNFUNDED within the retry window: a top-up pays it to this
+      account, ``unfunded_actions_retry``).
 
     Runs inside the caller's transaction (the change that takes the identity away); returns how many
     (brand, identity) pairs are kept (one kept already stays as it was, with its own date)."""
@@ -2917,7 +2924,11 @@ def sign_in_rewards_remember(
     paid = (
         paid.exclude(status=RewardStatus.REVERSED) if leaving else paid.filter(status=RewardStatus.CONFIRMED)
     )
-    merchant_ids = sorted(set(paid.values_list("merchant_id", flat=True)))
+    merchant_ids = set(paid.values_list("merchant_id", flat=True))
+    if leaving:
+        waiting = _unfunded_retryable(now=now).filter(user=user, action_type__in=LOGIN_ACTIONS)
+        merchant_ids |= set(waiting.values_list("merchant_id", flat=True))
+    merchant_ids = sorted(merchant_ids)
     if not merchant_ids:
         return 0
     pairs = (

@@ -17,15 +17,17 @@ from allauth.socialaccount.models import SocialAccount
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone, translation
+from moneyed import Money
 
 from accounts.models import User
 from campaigns.models import ActionType
 from merchants.models import ConsentField
 from merchants.services import consent_give
+from merchants.wallet import merchant_top_up_record
 from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAction
 from rewards.reasons import Reason
 from rewards.selectors import wallet_balances_get
-from rewards.services import action_record, rewards_settle_due
+from rewards.services import action_record, rewards_settle_due, unfunded_actions_retry
 from social.identity_digests import identity_digest
 from social.models import TikTokProfile
 from social.tests.conftest import body_json, ok, tiktok_api, token_json, whatsapp_api  # noqa: F401 - fixtures
@@ -137,6 +139,55 @@ def test_a_tiktok_account_disconnected_and_replaced_is_not_paid_again_on_a_new_a
     # Zoe keeps what she had.
     reward.refresh_from_db()
     assert reward.status == (RewardStatus.CONFIRMED if settled else RewardStatus.PENDING)
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_sign_in_waiting_for_the_brands_money_keeps_its_tiktok_account_paid_once(
+    make_merchant,
+    make_campaign,
+    ops,
+    client,
+    tiktok_api,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Zoe's sign-in at Gamma is refused for lack of funds (UNFUNDED: a top-up pays it later, to her
+    account). She disconnects TikTok X and connects Y; a new account signs in with X and joins Gamma.
+    When Gamma tops up, Zoe is paid and the new account is not: X was kept at the disconnect for the
+    brand whose sign-in still waited for money, not only for brands that had paid already."""
+    gamma = make_merchant("gamma", funds="1.00", ops=ops)
+    make_campaign(gamma, rules=[login_rule(amount=Decimal("0.60"))], now=EARLIER)
+    ana = User.objects.create_user(display_name="Ana")  # takes 0.60 of the 1.00: 0.40 left
+    first = action_record(user=ana, merchant=gamma, action_type=ActionType.TIKTOK_LOGIN, now=timezone.now())
+    assert first.status == ActionStatus.REWARDED
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, gamma)
+    assert SocialAction.objects.get(user=zoe, merchant=gamma).status == ActionStatus.UNFUNDED
+    _disconnect(client, zoe)
+    assert RewardedSignIn.objects.filter(
+        merchant=gamma, digest=identity_digest(merchant_id=gamma.pk, identity=f"tiktok:{X}")
+    ).exists()
+    assert _tiktok(client, tiktok_api, open_id=Y, connect=True)["Location"] == "/me/"
+    client.logout()
+    assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
+    again = SocialAccount.objects.get(uid=X).user
+    _join(client, again, gamma)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        merchant_top_up_record(
+            merchant=gamma,
+            amount=Money(Decimal("50.00"), "EUR"),
+            bank_reference="GAMMA-1",
+            value_date=timezone.localdate(),
+            actor=ops,
+            now=timezone.now(),
+        )
+    unfunded_actions_retry(merchant_id=gamma.pk, now=timezone.now())
+
+    assert zoe.rewards.get(merchant=gamma).status == RewardStatus.PENDING  # hers, paid by the top-up
+    assert not again.rewards.filter(merchant=gamma).exists()
+    action = SocialAction.objects.get(user=again, merchant=gamma)
+    assert (action.status, action.reason) == (ActionStatus.INELIGIBLE, Reason.REWARDED_BEFORE)
     call_command("ledger_check")
     call_command("rewards_check")
 
