@@ -99,8 +99,9 @@ def tag_conversion(request: HttpRequest) -> HttpResponse:
             status=403,
         )
     hit = rate_limit_hit(key=key, now=now, client=rate_client(key=key, ip=client_ip_get(request)))
-    verdict = rate_limit_verdict(key=key, hit=hit, now=now)
-    if verdict.limited:  # the visitor's limit, or the whole key's ceiling
+    # The visitor's limit only: the key's ceiling never refuses an order (rate_limit_verdict).
+    verdict = rate_limit_verdict(key=key, hit=hit, now=now, ceiling=False)
+    if verdict.limited:
         response = _answer(
             {"status": "rate_limited", "error": "Too many reports."}, status=429, origin=origin
         )

@@ -411,23 +411,28 @@ class RateVerdict:
     state: str
 
 
-def rate_limit_verdict(*, key: ApiKey, hit: RateHit, now: datetime) -> RateVerdict:
+def rate_limit_verdict(*, key: ApiKey, hit: RateHit, now: datetime, ceiling: bool = True) -> RateVerdict:
     """A secret key's limit (``"per-key"``); a publishable key's per visitor (``"per-visitor"``) and,
     whoever asks, the whole key's ceiling (``"per-key"``, ``API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE``):
     someone with many addresses gets many visitors' limits, never more than the ceiling. The
     ceiling's remaining requests are said only once none are left (otherwise they would tell anyone
-    who reads the shop's page how busy the shop is)."""
+    who reads the shop's page how busy the shop is).
+
+    ``ceiling=False``: the visitor's limit only, for a request the ceiling must never refuse: the
+    conversion tag's report of an order (someone with enough networks could spend the ceiling each
+    minute, and an order refused then is an affiliate's commission lost; orders are bounded by the
+    shop's sales, and each visitor still by their own limit)."""
     limit, name = rate_limit_for(key)
     reset = 60 - now.second
     policies = [f'"{name}";q={limit};w=60']
     states = [f'"{name}";r={max(limit - hit.count, 0)};t={reset}']
     limited = hit.count > limit
-    if key.kind == KeyKind.PUBLISHABLE:
-        ceiling = settings.API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE
-        policies.append(f'"per-key";q={ceiling};w=60')
-        if hit.key_count >= ceiling:
+    if key.kind == KeyKind.PUBLISHABLE and ceiling:
+        most = settings.API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE
+        policies.append(f'"per-key";q={most};w=60')
+        if hit.key_count >= most:
             states.append(f'"per-key";r=0;t={reset}')
-        limited = limited or hit.key_count > ceiling
+        limited = limited or hit.key_count > most
     return RateVerdict(limited=limited, reset=reset, policy=", ".join(policies), state=", ".join(states))
 
 

@@ -304,6 +304,22 @@ def test_a_visitor_who_floods_the_tag_does_not_stop_other_shoppers_reports(clien
     assert Conversion.objects.get().order_id == "A-1001"
 
 
+def test_a_shoppers_order_is_recorded_when_the_keys_ceiling_is_spent(client, api, tag, settings):
+    """Someone with many networks spends the key's ceiling across visitors (each within their own
+    limit): the widget's reads are refused for the minute, but an order reported by the tag is still
+    recorded (an affiliate's commission is never lost to a flood)."""
+    settings.API_PUBLIC_RATE_LIMIT_PER_MINUTE = 2
+    settings.API_PUBLIC_KEY_RATE_LIMIT_PER_MINUTE = 3
+    widget = api(tag["key"])
+    flood = [widget.get("/api/v1/offer", REMOTE_ADDR=f"2001:db8:{n}::1") for n in range(1, 5)]
+
+    shopper = report(client, tag, address="198.51.100.20")
+
+    assert flood[-1].status_code == 429 and '"per-key";r=0;' in flood[-1]["RateLimit"]
+    assert (shopper.status_code, shopper.json()["status"]) == (201, "recorded")
+    assert Conversion.objects.get().order_id == "A-1001"
+
+
 @pytest.mark.parametrize("origin", ["https://evil.example", "https://shop.example.evil.example", "null", ""])
 def test_a_report_from_another_site_is_refused_without_cors(client, tag, origin):
     response = report(client, tag, origin=origin)
