@@ -93,8 +93,14 @@ def tiktok_profile_release(*, user: AbstractBaseUser, open_id: str) -> int:
     ``/accounts/3rdparty/``): their TikTok profile, which describes that TikTok account (its handle,
     followers, creator status), goes with it, so it holds the TikTok account hostage for nobody: a new
     account can sign in with it, and ``/me/`` offers to connect TikTok again. Their rewards, posts and
-    wallet stay. Runs in the caller's transaction; returns how many profiles went (0 or 1)."""
-    return TikTokProfile.objects.filter(user=user, open_id=open_id).delete()[0]
+    wallet stay. Runs in the caller's transaction; returns how many profiles went (0 or 1).
+
+    A profile TikTok itself disconnected first (``tiktok_identity_disconnect``: the person removed
+    TikJoy's access in TikTok, or TikTok refused the grant) stays, marked so: it is what fails their
+    pending TikTok rewards at settlement ("TikTok disconnected", rewards), which disconnecting on the
+    page too must not undo. Another account signing in with that TikTok account takes it over
+    (``tiktok_profile_update``)."""
+    return TikTokProfile.objects.filter(user=user, open_id=open_id, disconnected_at__isnull=True).delete()[0]
 
 
 def tiktok_profile_sync(

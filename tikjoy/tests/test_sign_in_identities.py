@@ -25,11 +25,12 @@ from merchants.models import ConsentField
 from merchants.services import consent_give
 from merchants.wallet import merchant_top_up_record
 from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAction
-from rewards.reasons import Reason
+from rewards.reasons import REWARD_REASON_TIKTOK_DISCONNECTED, Reason
 from rewards.selectors import wallet_balances_get
 from rewards.services import action_record, rewards_settle_due, unfunded_actions_retry
 from social.identity_digests import identity_digest
 from social.models import TikTokProfile
+from social.services import tiktok_identity_disconnect
 from social.tests.conftest import body_json, ok, tiktok_api, token_json, whatsapp_api  # noqa: F401 - fixtures
 from tikjoy.tests.factories import NOW, login_rule
 
@@ -299,6 +300,36 @@ def test_zoes_wallet_and_rewards_stay_when_a_new_account_takes_her_disconnected_
     assert _wallet(zoe) == before
     client.force_login(zoe)
     assert client.get("/wallet/").status_code == 200
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_tiktok_account_tiktok_disconnected_then_disconnected_on_the_page_still_fails_its_pending_reward(
+    brands,
+    client,
+    tiktok_api,  # noqa: F811
+):
+    """Zoe removes TikJoy's access in TikTok (the profile is marked disconnected: her pending TikTok
+    sign-in reward will be reversed when its hold ends), then disconnects TikTok on the page too: the
+    marked profile stays, so the reward is still reversed, not confirmed. Another account can still
+    sign in with the TikTok account (it takes the profile over)."""
+    alpha, _beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    tiktok_identity_disconnect(
+        open_id=X, reason=TikTokProfile.DisconnectReason.REVOKED_BY_USER, now=timezone.now()
+    )
+    _disconnect(client, zoe)
+    assert TikTokProfile.objects.get(user=zoe).disconnected_at is not None  # kept, marked
+
+    rewards_settle_due(now=timezone.now() + timedelta(days=60))
+
+    reward = zoe.rewards.get(merchant=alpha)
+    assert (reward.status, reward.reason) == (RewardStatus.REVERSED, REWARD_REASON_TIKTOK_DISCONNECTED)
+    client.logout()
+    assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
+    again = SocialAccount.objects.get(uid=X).user
+    assert again != zoe and not TikTokProfile.objects.filter(user=zoe).exists()  # taken over
     call_command("ledger_check")
     call_command("rewards_check")
 
