@@ -26,7 +26,7 @@ from rewards.reasons import Reader, Reason, action_explain
 from rewards.services import action_record, rewards_settle_due
 from social.identity_digests import identity_digest
 from social.services import tiktok_profile_update
-from tikjoy.tests.factories import NOW, login_rule
+from tikjoy.tests.factories import NOW, sign_in_brands
 
 pytestmark = pytest.mark.django_db
 
@@ -39,17 +39,7 @@ REFUSED = "Not paid: this TikTok account or phone number was already rewarded fo
 def brands(make_merchant, make_campaign, ops, settings):
     """Two brands paying the sign-in by TikTok and by WhatsApp, live since twenty days ago."""
     settings.PAYOUTS_MIN_AMOUNT = Decimal("1.00")
-    alpha, beta = (make_merchant(slug, funds="100.00", ops=ops) for slug in ("alpha", "beta"))
-    for merchant in (alpha, beta):
-        make_campaign(
-            merchant,
-            rules=[
-                login_rule(amount=Decimal("5.00")),
-                login_rule(action=ActionType.WHATSAPP_LOGIN, amount=Decimal("5.00")),
-            ],
-            now=EARLIER,
-        )
-    return alpha, beta
+    return sign_in_brands(make_merchant, make_campaign, ops=ops, since=EARLIER)
 
 
 def _person(*, tiktok: bool, name: str = "Zoe") -> User:

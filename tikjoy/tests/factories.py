@@ -125,6 +125,22 @@ def login_rule(**fields) -> dict:
     return values
 
 
+def sign_in_brands(make_merchant, make_campaign, *, ops, since: datetime) -> tuple[Merchant, Merchant]:
+    """Alpha and Beta, each funded 100.00 and paying 5.00 for a sign-in by TikTok and by WhatsApp,
+    live since ``since`` (the sign-in digests' tests: privacy's deletion, tikjoy's disconnects)."""
+    alpha, beta = (make_merchant(slug, funds="100.00", ops=ops) for slug in ("alpha", "beta"))
+    for merchant in (alpha, beta):
+        make_campaign(
+            merchant,
+            rules=[
+                login_rule(amount=Decimal("5.00")),
+                login_rule(action="WHATSAPP_LOGIN", amount=Decimal("5.00")),
+            ],
+            now=since,
+        )
+    return alpha, beta
+
+
 def campaign_make(merchant: Merchant, *, rules=None, activate: bool = True, actor=None, now=NOW, **overrides):
     """A campaign made by the merchant's owner through the console's services, live from ``now``.
 

@@ -32,7 +32,7 @@ from social.identity_digests import identity_digest
 from social.models import TikTokProfile
 from social.services import tiktok_identity_disconnect
 from social.tests.conftest import body_json, ok, tiktok_api, token_json, whatsapp_api  # noqa: F401 - fixtures
-from tikjoy.tests.factories import NOW, login_rule
+from tikjoy.tests.factories import NOW, login_rule, sign_in_brands
 
 pytestmark = pytest.mark.django_db
 
@@ -44,17 +44,7 @@ REFUSED = "Not paid: this TikTok account or phone number was already rewarded fo
 @pytest.fixture
 def brands(make_merchant, make_campaign, ops):
     """Two brands paying the sign-in by TikTok and by WhatsApp, live since twenty days ago."""
-    alpha, beta = (make_merchant(slug, funds="100.00", ops=ops) for slug in ("alpha", "beta"))
-    for merchant in (alpha, beta):
-        make_campaign(
-            merchant,
-            rules=[
-                login_rule(amount=Decimal("5.00")),
-                login_rule(action=ActionType.WHATSAPP_LOGIN, amount=Decimal("5.00")),
-            ],
-            now=EARLIER,
-        )
-    return alpha, beta
+    return sign_in_brands(make_merchant, make_campaign, ops=ops, since=EARLIER)
 
 
 def _tiktok(client, tiktok_api, *, open_id: str, connect: bool):  # noqa: F811 - the fixture, passed on
