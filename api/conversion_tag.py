@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from affiliates.models import Program
 from affiliates.services import AffiliateError, DuplicateOrder, destination_on_domains, tag_conversion_record
-from api.selectors import origin_of, publishable_key_get
+from api.selectors import publishable_key_get
 from api.services import rate_client, rate_limit_hit, rate_limit_verdict
 from core.http import client_ip_get
+from merchants.origins import origin_of
 
 MAX_BODY = 2_000
 MAX_AMOUNT = Decimal("1000000.00")

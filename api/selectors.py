@@ -3,17 +3,16 @@ origins and balance."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.db.models import Sum
 from moneyed import Money
 
 from api.models import ApiKey, KeyKind
 from core.db import bound_cursor
-from merchants.models import Merchant, Touchpoint, TouchpointKind
+from merchants.models import TOUCHPOINT_WEB_KINDS, Merchant, Touchpoint
+from merchants.origins import origin_of
 from rewards.models import Reward, RewardKind, RewardStatus
 
 # --- GET /api/v1/rewards: the API's busiest read (docs/benchmarks.md, "Public API") ----------------
@@ -119,9 +118,6 @@ _ACTION_REWARD = (
 )
 
 
-_HOST = re.compile(r"^[a-z0-9.-]+$|^\[[0-9a-f:.]+\]$")
-
-
 def publishable_key_get(*, raw: str, now: datetime) -> ApiKey | None:
     if not raw.startswith("tj_pk_"):
         return None
@@ -133,26 +129,10 @@ def publishable_key_get(*, raw: str, now: datetime) -> ApiKey | None:
     )
 
 
-def origin_of(url: str) -> str | None:
-    """``https://shop.example:8443/path`` -> ``https://shop.example:8443``; None if it isn't a web origin."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("https", "http") or not host or not _HOST.match(host):
-        return None
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    default = {"https": 443, "http": 80}[parts.scheme]
-    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default else "")
-
-
 def widget_origins(*, merchant: Merchant) -> list[str]:
     """The origins allowed to embed the widget: the merchant's active website and e-commerce touchpoints."""
     urls = Touchpoint.objects.filter(
-        merchant=merchant, is_active=True, kind__in=[TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE]
+        merchant=merchant, is_active=True, kind__in=TOUCHPOINT_WEB_KINDS
     ).values_list("url", flat=True)
     return sorted({origin for origin in map(origin_of, urls) if origin})
 
@@ -171,7 +151,7 @@ def consumer_brand_balance(*, user, merchant: Merchant) -> Money:
 def widget_touchpoint_key(*, merchant: Merchant, origin: str) -> str | None:
     """The key of the website touchpoint at ``origin`` (so joins through the widget count as from it)."""
     for url, key in Touchpoint.objects.filter(
-        merchant=merchant, is_active=True, kind__in=[TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE]
+        merchant=merchant, is_active=True, kind__in=TOUCHPOINT_WEB_KINDS
     ).values_list("url", "public_key"):
         if origin_of(url) == origin:
             return key

@@ -26,7 +26,6 @@ from accounts.people import is_consumer
 from api.selectors import (
     consumer_brand_balance,
     demo_publishable_key,
-    origin_of,
     publishable_key_get,
     widget_origins,
     widget_touchpoint_key,
@@ -34,6 +33,7 @@ from api.selectors import (
 from api.services import WidgetPassError, widget_pass_collect, widget_pass_grant
 from campaigns.selectors import landing_offers
 from core.i18n import SOURCE_DEFAULT
+from merchants.origins import origin_of
 
 # The frame's own cookie: who the balance is shown for, signed; partitioned to the shop's site.
 BALANCE_COOKIE = "tj_widget"

@@ -29,6 +29,7 @@ from merchants.forms import (
     TouchpointConsoleForm,
 )
 from merchants.models import (
+    TOUCHPOINT_WEB_KINDS,
     BankTransfer,
     Consent,
     Invitation,
@@ -37,6 +38,7 @@ from merchants.models import (
     Touchpoint,
     TouchpointKind,
 )
+from merchants.origins import origin_of
 from merchants.poster import poster_pdf, touchpoint_landing_url
 from merchants.roles import Capability
 from merchants.selectors import member_working_keys, top_up_balance_after
@@ -330,6 +332,22 @@ class MerchantConsoleAdmin(ConsoleModelAdmin):
         )
 
 
+def _widget_where(touchpoint: Touchpoint) -> str | None:
+    """Where the widget may open for this website: its origin, as the browser sends it (None: no origin)."""
+    origin = origin_of(touchpoint.url or "")
+    if origin is None:
+        return None
+    if not touchpoint.is_active:
+        return _("The widget opens on no page of %(origin)s while this touchpoint is inactive.") % {
+            "origin": origin
+        }
+    return _("The widget may open on the pages of %(origin)s.") % {"origin": origin}
+
+
+def _widget_unusable() -> str:
+    return _("The widget can't open on this address: give the website's address, e.g. https://shop.example.")
+
+
 class TouchpointConsoleAdmin(ConsoleModelAdmin):
     form = TouchpointConsoleForm
     add_capability = Capability.MANAGE_TOUCHPOINTS
@@ -338,12 +356,18 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
     list_display_links = ("shown_name",)
     list_filter = ("kind", "is_active")
     search_fields = ("name", "address", "url")
-    readonly_fields = ("public_key", "landing_link", "poster")
+    readonly_fields = ("public_key", "landing_link", "poster", "widget", "widget_unlinked")
     export_fields = ("shown_name", "kind", "is_active", "address", "url", "public_key")
 
     def get_fields(self, request, obj=None):
         base = ["kind", "name", "address", "url", "is_active"]
-        return base if obj is None else [*base, "public_key", "landing_link", "poster"]
+        if obj is None:
+            return base
+        shown = [*base, "public_key", "landing_link", "poster"]
+        if obj.kind not in TOUCHPOINT_WEB_KINDS:
+            return shown
+        # The widget's tag is on the API keys page, which only owners open: a link for them, words for others.
+        return [*shown, "widget" if console_can(request, Capability.MANAGE_API) else "widget_unlinked"]
 
     @admin.display(description=gettext_lazy("name"), ordering="name")
     def shown_name(self, obj: Touchpoint) -> str:
@@ -353,6 +377,25 @@ class TouchpointConsoleAdmin(ConsoleModelAdmin):
     def landing_link(self, obj: Touchpoint) -> str:
         url = touchpoint_landing_url(touchpoint=obj)
         return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.display(description=gettext_lazy("Website widget"))
+    def widget(self, obj: Touchpoint) -> str:
+        where = _widget_where(obj)
+        if where is None:
+            return _widget_unusable()
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            where,
+            reverse("console:api_keys"),
+            _("Its tag, with your publishable key, is on the API keys page."),
+        )
+
+    @admin.display(description=gettext_lazy("Website widget"))
+    def widget_unlinked(self, obj: Touchpoint) -> str:
+        where = _widget_where(obj)
+        if where is None:
+            return _widget_unusable()
+        return format_html("{} {}", where, _("An owner can copy its tag from the API keys page."))
 
     @admin.display(description=gettext_lazy("Poster"))
     def poster(self, obj: Touchpoint) -> str:

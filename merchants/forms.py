@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from core.hardening import without_bidi_controls
 from core.i18n import time_zone_choices, time_zone_label
 from merchants.countries import country_choices, vat_number_normalize
-from merchants.models import Currency, Merchant, Touchpoint, TouchpointKind
+from merchants.models import TOUCHPOINT_WEB_KINDS, Currency, Merchant, Touchpoint, TouchpointKind
 from merchants.roles import Role
 from wallets.forms import AmountField, GroupedMaxValueValidator
 
@@ -257,7 +257,7 @@ class TouchpointConsoleForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
-        if kind in (TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE) and not cleaned.get("url"):
+        if kind in TOUCHPOINT_WEB_KINDS and not cleaned.get("url"):
             self.add_error("url", _("A website or e-commerce touchpoint needs its URL."))
         if kind == TouchpointKind.RETAIL_STORE and not (cleaned.get("address") or "").strip():
             self.add_error("address", _("A retail store needs its address."))

@@ -19,6 +19,7 @@ from wallets.money import Currency
 
 __all__ = [
     "DEFAULT_BRAND_PAGE_NAME",
+    "TOUCHPOINT_WEB_KINDS",
     "BankTransfer",
     "Currency",
     "Invitation",
@@ -167,6 +168,10 @@ class TouchpointKind(models.TextChoices):
     ECOMMERCE = "ECOMMERCE", _("E-commerce")
     WHOLESALE = "WHOLESALE", _("Wholesale")
     BRAND_PAGE = "BRAND_PAGE", _("TikJoy brand page")
+
+
+# The touchpoints that are websites: their URL is needed, and their origins may show the widget.
+TOUCHPOINT_WEB_KINDS = (TouchpointKind.WEBSITE, TouchpointKind.ECOMMERCE)
 
 
 def touchpoint_key_new() -> str:

@@ -138,3 +138,23 @@ def test_the_frame_names_the_campaign_in_the_visitors_language(client, shop):
 
     assert "<h2>Primavera JoyBack</h2>" in italian
     assert f"<h2>{campaign.name}</h2>" in english and "Primavera" not in english
+
+
+def test_a_shop_on_an_internationalised_domain_may_frame_it(client, brand, make_key):
+    """The console takes the address as the brand reads it; the browser sends its punycode."""
+    world = brand()
+    merchant = world["merchant"]
+    touchpoint_create(
+        merchant=merchant,
+        actor=owner_of(merchant),
+        kind=TouchpointKind.WEBSITE,
+        name="Shop",
+        url="https://müller.de/",
+    )
+    key = make_key(merchant, kind=KeyKind.PUBLISHABLE)
+
+    response = client.get("/embed/v1/frame", {"key": key, "origin": "https://xn--mller-kva.de"})
+
+    assert response.status_code == 200
+    assert "frame-ancestors https://xn--mller-kva.de" in response["Content-Security-Policy"]
+    assert "Acme Spring" in response.content.decode()

@@ -135,3 +135,52 @@ def test_a_store_poster_is_printed_in_the_viewers_language_as_the_brand_poster_i
     text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
     assert "Inquadra il codice, accedi con TikTok o WhatsApp" in text
     assert "Scannen" not in text
+
+
+def _website(merchant, url="https://müller.de/shop", **fields):
+    return Touchpoint.objects.create(
+        merchant=merchant, kind=TouchpointKind.WEBSITE, name="Shop", url=url, **fields
+    )
+
+
+def test_an_owner_sees_where_the_widget_opens_and_where_its_tag_is(client, make_merchant):
+    merchant = make_merchant("fizz")
+    website = _website(merchant)
+    client.force_login(owner_of(merchant))
+
+    page = client.get(f"/console/merchants/touchpoint/{website.pk}/change/").content.decode()
+
+    assert "Website widget" in page
+    assert "The widget may open on the pages of https://xn--mller-kva.de." in page
+    assert (
+        f'<a href="{reverse("console:api_keys")}">Its tag, with your publishable key, is on the API keys page.</a>'
+        in page
+    )
+
+
+def test_a_manager_is_told_an_owner_has_the_tag(client, make_merchant, add_member):
+    merchant = make_merchant("fizz")
+    website = _website(merchant, url="https://fizz.example", is_active=False)
+    client.force_login(add_member(merchant, "m@fizz.example", Role.MANAGER))
+
+    page = client.get(f"/console/merchants/touchpoint/{website.pk}/change/").content.decode()
+
+    assert "The widget opens on no page of https://fizz.example while this touchpoint is inactive." in page
+    assert "An owner can copy its tag from the API keys page." in page
+    assert reverse("console:api_keys") not in page
+
+
+def test_a_website_whose_address_is_no_origin_is_told_so_and_a_store_has_no_widget(client, make_merchant):
+    merchant = make_merchant("fizz")
+    website = _website(merchant, url="shop.fizz.example")
+    store = _store(merchant)
+    client.force_login(owner_of(merchant))
+
+    page = client.get(f"/console/merchants/touchpoint/{website.pk}/change/").content.decode()
+    store_page = client.get(f"/console/merchants/touchpoint/{store.pk}/change/").content.decode()
+
+    assert (
+        "The widget can&#x27;t open on this address: give the website&#x27;s address, e.g. https://shop.example."
+        in page
+    )
+    assert "Website widget" not in store_page
