@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from core.errors import DomainError
+from core.hosts import host_ascii
 
 
 class UnsafeUrl(DomainError):
@@ -132,8 +133,13 @@ def url_check(url: str) -> list[str]:
             "The host %(host)s doesn't resolve to an address on the public internet: "
             "webhooks go to the public internet only."
         ) % {"host": host}
+    # An internationalised name is looked up as the HTTP client connects to it (UTS #46: ``straße.de`` is
+    # ``xn--strae-oqa.de``; the C library's IDNA 2003 would look up ``strasse.de``, another domain).
+    looked_up = host_ascii(host)
+    if looked_up is None:
+        raise UnsafeUrl(hidden)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(looked_up, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise UnsafeUrl(hidden) from error
     addresses = sorted({info[4][0] for info in infos})
