@@ -165,7 +165,7 @@ class ProgramAdmin(ReadOnlyAdmin):
             {
                 "name": current.name,
                 "bounty": current.bounty,
-                "domains": "\n".join(current.domains),
+                "domains": "\n".join(current.domains_readable),
                 "window_days": current.window_days,
                 "attribution": current.attribution,
                 "terms": current.terms,

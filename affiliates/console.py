@@ -40,7 +40,7 @@ def program(request: HttpRequest) -> HttpResponse:
         {
             "name": current.name,
             "bounty": current.bounty,
-            "domains": "\n".join(current.domains),
+            "domains": "\n".join(current.domains_readable),
             "window_days": current.window_days,
             "attribution": current.attribution,
             "terms": current.terms,

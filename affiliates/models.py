@@ -19,6 +19,7 @@ from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from affiliates.holds import HoldCode, hold_text
+from core.hosts import host_unicode
 from wallets.models import AMOUNT_DECIMALS, AMOUNT_DIGITS
 from wallets.money import Currency
 
@@ -164,6 +165,12 @@ class Program(models.Model):
             with translation.override(code or None):
                 return gettext(PLATFORM_PROGRAM_NAME)
         return self.name
+
+    @property
+    def domains_readable(self) -> list[str]:
+        """The domains as people read them: an internationalised one is stored as browsers send it
+        (``xn--mller-kva.de``) and shown as written (``müller.de``)."""
+        return [host_unicode(domain) for domain in self.domains]
 
     @property
     def display_name(self) -> str:

@@ -68,6 +68,7 @@ from affiliates.models import (
 )
 from affiliates.payloads import commission_data, conversion_data
 from core.errors import DomainError
+from core.hosts import host_ascii
 from core.i18n import language_codes, recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
@@ -194,6 +195,8 @@ def _clean_domains(domains: list[str]) -> list[str]:
         host = raw.strip().lower().rstrip(".")
         if host.startswith(("http://", "https://")):
             host = urlsplit(host).hostname or ""
+        # An internationalised domain (müller.de) is kept as browsers send it: xn--mller-kva.de.
+        host = host_ascii(host) or ""
         if not _HOST.fullmatch(host) or len(host) > 253:
             raise AffiliateError(
                 _("%(value)s is not a domain name (write it like shop.example).") % {"value": repr(raw)}
@@ -510,7 +513,7 @@ def destination_on_domains(domains: list[str], url: str) -> bool:
 
     A public suffix stored before the programs' domains refused them (``com``) is not honoured."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower().rstrip(".")
+    host = (host_ascii(parts.hostname or "") or "").rstrip(".")
     if parts.scheme not in {"http", "https"} or not host or parts.username or parts.password:
         return False
     return any(
@@ -519,12 +522,29 @@ def destination_on_domains(domains: list[str], url: str) -> bool:
     )
 
 
+def destination_ascii(url: str) -> str:
+    """``https://Müller.de/Angebote?x=1`` -> ``https://xn--mller-kva.de/Angebote?x=1``: the host as
+    browsers send it, so the redirect's ``Location`` is a valid header (the rest is kept as given)."""
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return url
+    if hostname.isascii() or parts.username or parts.password:  # user info: refused as it is
+        return url
+    host = host_ascii(hostname)
+    if host is None:
+        return url
+    return parts._replace(netloc=f"{host}{port}").geturl()
+
+
 def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now: datetime) -> Link:
     if affiliate.status != AffiliateStatus.APPROVED:
         raise AffiliateError(_("Only approved affiliates create links."))
-    destination = destination.strip()
+    destination = destination_ascii(destination.strip())
     if not destination_allowed(affiliate.program, destination):
-        allowed = ", ".join(affiliate.program.domains)
+        allowed = ", ".join(affiliate.program.domains_readable)
         raise AffiliateError(
             _("Links may point only to the program's sites (%(domains)s), over http or https.")
             % {"domains": allowed}

@@ -16,3 +16,13 @@ def host_ascii(host: str) -> str | None:
         return idna.encode(host, uts46=True, transitional=False).decode("ascii")
     except idna.IDNAError:
         return None
+
+
+def host_unicode(host: str) -> str:
+    """``xn--mller-kva.de`` -> ``müller.de``: a host as people read it (as it is when IDNA can't decode it)."""
+    if "xn--" not in host:
+        return host
+    try:
+        return idna.decode(host)
+    except idna.IDNAError:
+        return host

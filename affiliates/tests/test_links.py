@@ -258,3 +258,41 @@ def test_clicks_a_gunicorn_worker_holds_are_written_when_it_is_stopped():
 
     assert Click.objects.filter(link=link).count() == 40
     assert Click.objects.filter(link=link, is_unique=True).count() == 40
+
+
+def test_a_shop_on_an_internationalised_domain_gets_links_its_browsers_follow(client, program, affiliate):
+    """müller.de is a domain name: the console takes it as written, stores it as browsers send it, shows
+    it as written, and a link to it redirects with a valid Location (the ASCII host)."""
+    client.force_login(owner_of(program.merchant))
+    response = client.post(
+        "/console/affiliates/",
+        {
+            "name": program.name,
+            "bounty": "40,00",
+            "domains": "shop.example\nMüller.de",
+            "window_days": 30,
+            "attribution": program.attribution,
+            "terms": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert program.domains == ["shop.example", "xn--mller-kva.de"]
+    assert "müller.de" in client.get("/console/affiliates/").content.decode()
+    affiliate.program = program
+
+    link = services.link_create(
+        affiliate=affiliate, destination="https://www.müller.de/Angebote?x=1", now=NOW
+    )
+    response = client.get(f"/r/{link.code}", HTTP_USER_AGENT=BROWSER)
+
+    assert response.status_code == 302
+    target = urlsplit(response["Location"])
+    assert (target.netloc, target.path) == ("www.xn--mller-kva.de", "/Angebote")
+    with pytest.raises(
+        services.AffiliateError, match=r"only to the program's sites \(shop.example, müller.de\)"
+    ):
+        services.link_create(affiliate=affiliate, destination="https://straße.de/", now=NOW)
+    with pytest.raises(services.AffiliateError, match="only to the program's sites"):
+        services.link_create(affiliate=affiliate, destination="https://user@müller.de/", now=NOW)
