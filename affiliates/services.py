@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -1455,14 +1455,18 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
     What a person has been paid is read from the ledger (payouts that left the bank minus those
     returned); commissions count as paid first, before any other balance of the same person. A returned
     payout's money is back in the person's wallet (``PAYOUT_RETURN``), so the commissions it no longer
-    covers are approved again ("in your wallet"), to be paid by the next payout. Returns how many
-    commissions were marked paid."""
-    net = _paid_out_net(user=user, currency=currency)
+    covers are approved again ("in your wallet"), to be paid by the next payout. Run once payouts'
+    import that moved the money commits (``commissions_follow_payouts``) and by the daily run; each run
+    reads the ledger after taking the person's lock, so the last one to run sees the last money moved.
+    Returns how many commissions were marked paid."""
     commissions = Commission.objects.filter(affiliate__user=user, currency=currency)
     marked = 0
     with transaction.atomic(durable=True):
         # One run at a time per person (a second one waits, then sees what the first marked).
         list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+        # Read once the lock is held: a run that waited for another one (the daily run and the task
+        # after a bank file) must not decide on what had left the bank before a return came in.
+        net = _paid_out_net(user=user, currency=currency)
         changes = rollups.Changes()  # written together at the end, in the roll-ups' lock order
         paid = list(
             commissions.select_for_update(of=("self",))
@@ -1507,6 +1511,27 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
                 rollups.commission_key(commission), before, rollups.commission_figures(commission)
             )
         changes.apply()
+    return marked
+
+
+def commissions_follow_payouts(*, user_ids: Sequence[int], currency: str, now: datetime) -> int:
+    """Once payouts' import of a bank file commits: the commissions of the people whose payout left the
+    bank or came back in it marked paid, or approved again, at once (``commissions_mark_paid``, one
+    person at a time, each in its own transaction), not a day later; the daily run does the same for
+    everyone, as a safety net. Queued by payouts through the composition layer
+    (``tikjoy.commissions_paid``). Returns how many commissions were marked paid."""
+    payees = (
+        Commission.objects.filter(
+            affiliate__user_id__in=list(user_ids),
+            currency=currency,
+            state__in=[CommissionState.APPROVED, CommissionState.PAID],
+        )
+        .values("affiliate__user_id")
+        .distinct()
+    )
+    marked = 0
+    for user in User.objects.filter(pk__in=payees).order_by("pk"):
+        marked += commissions_mark_paid(user=user, currency=currency, now=now)
     return marked
 
 

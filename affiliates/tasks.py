@@ -2,10 +2,14 @@
 
 Schedule (migration 0002): ``commissions_advance_daily`` once a day locks, approves and marks
 paid the commissions that are due. ``platform_conversion_record`` records TikJoy's program's conversion
-after a referred merchant's top-up (queued by ``affiliates.receivers``).
+after a referred merchant's top-up (queued by ``affiliates.receivers``). ``commissions_follow_payouts``
+marks the commissions paid, or approved again, once payouts' import of a bank file commits (queued by
+payouts for the tasks ``tikjoy.commissions_paid`` registers with it).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -18,3 +22,10 @@ def commissions_advance_daily() -> dict[str, int]:
 
 def platform_conversion_record(merchant_id: int) -> None:
     services.platform_conversion_record(merchant_id=merchant_id, now=timezone.now())
+
+
+def commissions_follow_payouts(*, user_ids: list[int], currency: str, at: str) -> int:
+    """``at``: the import's time (ISO 8601), the commissions' ``paid_at`` and their events' time."""
+    return services.commissions_follow_payouts(
+        user_ids=user_ids, currency=currency, now=datetime.fromisoformat(at)
+    )

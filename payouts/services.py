@@ -94,6 +94,7 @@ from payouts.models import (
     PayoutEvent,
     PayoutState,
 )
+from payouts.paid_out import paid_out_tell
 from payouts.reasons import Action, reason_for
 from rewards.models import Ban
 from social.whatsapp import WhatsAppSendError, whatsapp_code_send
@@ -1531,6 +1532,8 @@ class _Applier:
         self.changed: dict[int, Payout] = {}
         self.blocked: set[int] = set()
         self.ops_alerts: list[LaterText] = []
+        # The people whose money left the bank or came back (user id, currency): told after the commit.
+        self.paid_out: set[tuple[int, str]] = set()
         self.platform_bank = account_for(
             owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency=PAYOUT_CURRENCY
         )
@@ -1548,6 +1551,10 @@ class _Applier:
             )
         )
         self.changed[payout.pk] = payout
+
+    def _paid_out(self, payout: Payout) -> None:
+        if payout.owner_type != MERCHANT_PAYEE:
+            self.paid_out.add((payout.owner_id, payout.currency))
 
     def _account(self, payout: Payout, purpose: str) -> Account:
         return self.accounts[(payout.owner_type, payout.owner_id), purpose]
@@ -1587,6 +1594,7 @@ class _Applier:
                 subject=payout,
             )
         )
+        self._paid_out(payout)
         return PAID
 
     def _after_bank_reason(self, payout: Payout, code: str) -> str:
@@ -1661,6 +1669,7 @@ class _Applier:
                 subject=payout,
             )
         )
+        self._paid_out(payout)
         return RETURNED
 
 
@@ -1824,6 +1833,7 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
         PayoutEvent.objects.bulk_create(applier.events, batch_size=2000)
         _post_chunked(applier.postings)
         _notify(changed)
+        paid_out_tell(payees=applier.paid_out, now=now)
     if applier.ops_alerts:
         _ops_alert(
             LaterText(gettext_lazy("bank file %(file)s needs a look"), file=bank_file.msg_id),

@@ -21,9 +21,10 @@ class TikJoyConfig(AppConfig):
     verbose_name = "TikJoy"
 
     def ready(self) -> None:
-        from tikjoy import duplicates  # it imports models: only once the apps are ready
+        from tikjoy import commissions_paid, duplicates  # they import models: only once the apps are ready
 
         duplicates.register()
+        commissions_paid.register()
         for label, name in ALLAUTH_APP_NAMES.items():
             if apps.is_installed(f"allauth.{label}"):
                 apps.get_app_config(label).verbose_name = name

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from affiliates import services
+from affiliates import services, tasks
 from affiliates.models import CommissionState
 from affiliates.tests.conftest import assert_ledger_clean, available, convert, day, eur, funds
 from payouts import sandbox_bank
@@ -15,12 +15,15 @@ from payouts.models import PayoutState
 from payouts.tests.conftest import add_bank_account, verify_identity
 from tikjoy.tests.factories import UserFactory, affiliate_click_make
 from wallets.debts import debt_owed
+from webhooks.models import WebhookEvent
+from webhooks.services import endpoint_create
 
 pytestmark = pytest.mark.django_db
 
 
-def _paid_out(affiliate, ops, amount: str, *, on: int):
-    """A payout of ``amount`` requested, approved, sent in a SEPA file and reported paid by the bank."""
+def _paid_out(affiliate, ops, amount: str, *, on: int, import_file=None):
+    """A payout of ``amount`` requested, approved, sent in a SEPA file and reported paid by the bank
+    (the bank's file imported by ``import_file(raw, name, now)`` when given)."""
     ops2 = UserFactory(email=f"ops-{on}@tikjoy.example", is_staff=True, is_superuser=True)
     payout = payouts.payout_request(user=affiliate.user, amount=eur(amount), now=day(on))
     payouts.payout_approve(payout_id=payout.pk, actor=ops, now=day(on))
@@ -33,7 +36,10 @@ def _paid_out(affiliate, ops, amount: str, *, on: int):
         answer=sandbox_bank.BankAnswer(reject={}, give_back={}),
         now=day(on + 1),
     )
-    payouts.bank_file_import(raw=camt, name="notification.xml", actor=None, now=day(on + 1))
+    if import_file is None:
+        payouts.bank_file_import(raw=camt, name="notification.xml", actor=None, now=day(on + 1))
+    else:
+        import_file(camt, "notification.xml", day(on + 1))
     payout.refresh_from_db()
     assert payout.state == PayoutState.PAID
     return batch, payout
@@ -84,6 +90,78 @@ def test_a_payout_returned_by_the_bank_puts_its_commissions_back_in_the_wallet(
     assert services.commissions_advance(now=day(38))["paid"] == 1
     commission.refresh_from_db()
     assert commission.state == CommissionState.PAID
+    assert_ledger_clean()
+
+
+def _portal(client, affiliate, program) -> tuple[str, str]:
+    """What the affiliate's page says was approved (in the wallet) and paid."""
+    client.force_login(affiliate.user)
+    page = client.get(f"/affiliates/{program.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    approved = page.split('<dd data-figure="approved">', 1)[1].split("</dd>", 1)[0]
+    paid = page.split('<dd data-figure="paid">', 1)[1].split("</dd>", 1)[0]
+    return approved, paid
+
+
+def _merchant_hears(program) -> None:
+    endpoint_create(
+        merchant=program.merchant,
+        url="http://127.0.0.1:9/hook",
+        events=["commission.approved", "commission.paid"],
+        description="shop",
+        actor=None,
+        now=day(0),
+    )
+
+
+def test_the_commissions_follow_the_bank_file_at_once_without_the_daily_run(
+    client, program, affiliate, click, ops, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    _merchant_hears(program)
+    commission = convert(program, click).commission
+    services.commissions_advance(now=day(30))
+    verify_identity(affiliate.user, ops)
+    add_bank_account(affiliate.user)
+
+    def import_file(raw, name, now):
+        # What runs once the import commits: the queued tasks (run at once in tests).
+        with django_capture_on_commit_callbacks(execute=True):
+            return payouts.bank_file_import(raw=raw, name=name, actor=None, now=now)
+
+    # The payout leaves the bank: "Paid" at once, no daily run in between.
+    batch, payout = _paid_out(affiliate, ops, "40.00", on=31, import_file=import_file)
+
+    commission.refresh_from_db()
+    assert commission.state == CommissionState.PAID and commission.paid_at == day(32)
+    assert _portal(client, affiliate, program) == ("€0.00", "€40.00")
+    events = list(WebhookEvent.objects.order_by("pk").values_list("type", "data__state", "created_at"))
+    assert events[-1] == ("commission.paid", "paid", day(32))
+    assert services.commissions_advance(now=day(33)) == {"locked": 0, "approved": 0, "paid": 0}
+    assert WebhookEvent.objects.count() == len(events)
+
+    # The bank sends it back: "Approved (in your wallet)" at once, and the merchant is told.
+    returns = sandbox_bank.camt054_returns(batch=batch, returns=[(payout, "FOCR")], now=day(34))
+    import_file(returns, "returns.xml", day(34))
+
+    payout.refresh_from_db()
+    commission.refresh_from_db()
+    assert payout.state == PayoutState.RETURNED
+    assert commission.state == CommissionState.APPROVED and commission.paid_at is None
+    assert available(affiliate.user) == eur("40.00")
+    assert _portal(client, affiliate, program) == ("€40.00", "€0.00")
+    events = list(WebhookEvent.objects.order_by("pk").values_list("type", "data__state", "created_at"))
+    assert events[-1] == ("commission.approved", "approved", day(34))
+    assert_ledger_clean()
+
+    # The task run again (a retry) and the daily run after it change nothing: the same states, the
+    # same page, no second event.
+    follow = {"user_ids": [affiliate.user.pk], "currency": "EUR", "at": day(34).isoformat()}
+    assert tasks.commissions_follow_payouts(**follow) == 0
+    assert services.commissions_advance(now=day(35)) == {"locked": 0, "approved": 0, "paid": 0}
+    commission.refresh_from_db()
+    assert commission.state == CommissionState.APPROVED
+    assert _portal(client, affiliate, program) == ("€40.00", "€0.00")
+    assert WebhookEvent.objects.count() == len(events)
     assert_ledger_clean()
 
 
