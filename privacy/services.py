@@ -13,6 +13,8 @@ In this order, each step through the service of the app that owns the data:
    euro (after the repayments below) is paid out through ``payouts.services.payout_request``,
    which lets through the debts the plan writes off in step 4, in any currency, and no other
    (a refused payout stops everything: nothing is erased);
+   then the person's data exports are deleted (``_exports_withdraw``: one being made is neither kept
+   nor announced);
 2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
    an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
 3. pending and held rewards go back to their merchants with the reason "account deleted"
@@ -65,7 +67,7 @@ from campaigns.services import campaigns_end_locked, campaigns_lock_for_merchant
 from chats.services import person_chats_erase
 from core.errors import DomainError
 from core.i18n import moment_text, recipient_locale
-from core.tasks import after_commit, mail_after_commit, mails_sent_purge
+from core.tasks import after_commit, mail_after_commit, mail_send, mails_sent_purge
 from merchants.days import merchant_day
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability, role_can
@@ -166,6 +168,7 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         if balance.fate == PAYOUT:  # a PayoutError stops here
             payout_request(user=user, amount=balance.amount, now=now, debts_settled=written_off)
             result.paid_out.append(balance.amount)
+    exports_withdrawn = _exports_withdraw(user=user)  # before TikTok: nothing is refused from here on
     result.tiktok_revoked = tiktok_tokens_revoke(user=user)  # at TikTok, outside our transaction
     result.rewards_reversed = rewards_reverse_for_person(
         user=user, reason=DELETION_REASON, actor=user, now=now
@@ -236,13 +239,27 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             **support_erase_for_person(user=user),
             "subscriptions_ended": subscriptions_end_for_person(user=user, now=now),
         }
-        result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
+        # one asked for meanwhile (another tab) goes too
+        result.erased["data_exports"] = exports_withdrawn + DataExport.objects.filter(user=user).delete()[0]
         user_erase(user=user, now=now)
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
         ).update(object_repr=str(user))
     logger.info("account %s deleted: %s", user.pk, result)
     return result
+
+
+def _exports_withdraw(*, user: User) -> int:
+    """The deletion's first erasure, as soon as its payout is asked for (the last step that can refuse
+    it with nothing erased): the person's data exports, ready or being prepared, in a short transaction
+    of their own that locks the person's row, then the exports' (the order of ``data_export_request``,
+    of the build's last step and of the deletion's transaction). A ZIP being made holds no lock, so
+    this doesn't wait for it; its build then finds its export gone and neither keeps the ZIP nor says
+    it is ready, and an e-mail queued but not sent yet isn't sent (``data_export_ready_tell``).
+    Returns how many were deleted."""
+    with transaction.atomic(durable=True):
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        return DataExport.objects.filter(user=user).delete()[0]
 
 
 def _ledger_lock(*, user: User) -> None:
@@ -332,7 +349,7 @@ def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]
     and whether it is new. One export of a person is prepared at a time: asking again while one is (a
     double click, or while the job makes the ZIP) returns that one, and no second ZIP or e-mail is made.
     The person's row is locked (one request at a time), then a queued export is looked for; the job
-    doesn't lock the person's row (``data_export_build``), so a request made while it builds sees the
+    makes the ZIP holding no lock (``data_export_build``), so a request made while it builds sees the
     export still queued instead of waiting for it to be ready and queueing a second. The partial unique
     constraint (one queued export a person) is the last guard."""
     with transaction.atomic(durable=True):
@@ -366,38 +383,64 @@ def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]
 
 
 def data_export_build(*, export_id: int, now: datetime) -> DataExport | None:
-    """Make the ZIP of a queued export, and tell the person it is ready (safe to run twice)."""
+    """Make the ZIP of a queued export, and tell the person it is ready (safe to run twice).
+
+    The ZIP is made holding no lock: a deletion of the account (``account_delete``, which deletes the
+    exports) never waits for it, nor does a press of "Prepare my data" (``data_export_request``). It is
+    kept in a short transaction that locks the person's row, then the export's (the order of the
+    request and of the deletion), and only if the export is still queued and the person not deleted:
+    an export the deletion removed while its ZIP was made is neither kept nor announced. The e-mail is
+    a job after the commit that checks again before sending (``data_export_ready_tell``). Two runs at
+    once may both make the ZIP; one keeps it and announces it."""
+    export = DataExport.objects.filter(pk=export_id).select_related("user").first()
+    if export is None or export.status != ExportStatus.QUEUED:
+        return export  # gone: a second copy of a double click, or the person is deleting their account
+    content = export_zip(user=export.user, now=now)
     with transaction.atomic(durable=True):
-        # the export's row only (not the person's: a request to export, which locks it, would wait for
-        # the ZIP and then queue a second export)
-        export = (
-            DataExport.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(pk=export_id)
-            .first()
-        )
-        if export is None or export.status != ExportStatus.QUEUED:
-            return export  # gone: a second copy of a double click, removed when one queued became the rule
-        export.content = export_zip(user=export.user, now=now)
+        person = User.objects.select_for_update().filter(pk=export.user_id, deleted_at__isnull=True).first()
+        export = DataExport.objects.select_for_update().filter(pk=export_id).first()
+        if person is None or export is None or export.status != ExportStatus.QUEUED:
+            return export  # deleted with the account meanwhile, or kept by another run
+        export.content = content
         export.status = ExportStatus.READY
         export.ready_at = now
         export.expires_at = now + timedelta(hours=settings.PRIVACY_EXPORT_LINK_HOURS)
         export.save(update_fields=["content", "status", "ready_at", "expires_at"])
-        if export.user.email:
-            with recipient_locale(export.user):
-                mail_after_commit(
-                    subject=gettext("Your TikJoy data export is ready"),
-                    message=gettext(
-                        "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
-                        "%(url)s\n\nThe link works until %(until)s."
-                    )
-                    % {
-                        "url": f"{settings.SITE_URL}/me/export/",
-                        "until": moment_text(export.expires_at),  # their zone (recipient_locale), named
-                    },
-                    recipient_list=[export.user.email],
-                )
+        if person.email:
+            after_commit("privacy.tasks.data_export_ready_tell_task", export.pk)
     return export
+
+
+def data_export_ready_tell(*, export_id: int, now: datetime) -> bool:
+    """E-mail the person that their export is ready (the job ``data_export_build`` queues after its
+    commit); returns whether it was sent. Checked again first, since the job may run later: an export
+    gone meanwhile (the person started deleting their account: ``account_delete`` deletes the exports)
+    or expired is not announced. The person's row is locked for the check only (a deletion being
+    committed is waited for, the e-mail is sent after, holding nothing)."""
+    user_id = DataExport.objects.filter(pk=export_id).values_list("user_id", flat=True).first()
+    if user_id is None:
+        return False
+    with transaction.atomic(durable=True):
+        person = User.objects.select_for_update().filter(pk=user_id, deleted_at__isnull=True).first()
+        export = DataExport.objects.filter(
+            pk=export_id, status=ExportStatus.READY, expires_at__gt=now
+        ).first()
+    if person is None or export is None or not person.email:
+        return False
+    with recipient_locale(person):
+        mail_send(
+            subject=gettext("Your TikJoy data export is ready"),
+            message=gettext(
+                "The export of your data you asked for is ready. Download it, signed in to TikJoy, at\n"
+                "%(url)s\n\nThe link works until %(until)s."
+            )
+            % {
+                "url": f"{settings.SITE_URL}/me/export/",
+                "until": moment_text(export.expires_at),  # their zone (recipient_locale), named
+            },
+            recipient_list=[person.email],
+        )
+    return True
 
 
 # --- retention --------------------------------------------------------------------------------

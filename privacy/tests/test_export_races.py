@@ -1,6 +1,7 @@
 """Real threads on PostgreSQL: "Prepare my data" pressed twice at once, or again while the job makes the
-ZIP. One export is prepared, and the second press is told it is being prepared. (Tests run the queued
-job at once, in the thread that asked, after its commit.)"""
+ZIP. One export is prepared, and the second press is told it is being prepared. The account deleted
+while the ZIP is made, or after its e-mail was queued: no export is left and no e-mail says it is
+ready. (Tests run the queued job at once, in the thread that asked, after its commit.)"""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import User
+from core import tasks as core_tasks
 from privacy import services as privacy_services
 from privacy.models import DataExport, ExportStatus
+from privacy.selectors import deletion_plan_get
+from privacy.services import account_delete
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,3 +82,87 @@ def test_pressing_again_while_the_zip_is_made_prepares_no_second_export(zoe, mon
     assert list(DataExport.objects.filter(user=zoe).values_list("status", flat=True)) == [ExportStatus.READY]
     assert BEING_PREPARED in page
     assert answered
+
+
+def _delete(user) -> str:
+    """The person confirms the deletion page as it shows (a browser of their own, another thread)."""
+    try:
+        plan = deletion_plan_get(user=user, now=timezone.now())
+        account_delete(user=user, confirmed=plan.fingerprint, now=timezone.now())
+        return "deleted"
+    finally:
+        connection.close()
+
+
+def _ready_mails(outbox) -> list[str]:
+    return [m.to[0] for m in outbox if m.subject == "Your TikJoy data export is ready"]
+
+
+def test_deleting_the_account_while_the_zip_is_made_leaves_no_export_and_says_nothing(
+    zoe, monkeypatch, mailoutbox
+):
+    """The job held the export's row while it made the ZIP: the deletion waited for it, the person was
+    e-mailed "your data is ready", then the deletion removed the export the link led to."""
+    building, finish = threading.Event(), threading.Event()
+    make_zip = privacy_services.export_zip
+
+    def slow_zip(**kwargs):
+        building.set()
+        finish.wait(timeout=30)
+        return make_zip(**kwargs)
+
+    monkeypatch.setattr(privacy_services, "export_zip", slow_zip)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pressed = pool.submit(_press, zoe)
+        assert building.wait(timeout=30)  # the ZIP is being made
+        deleting = pool.submit(_delete, zoe)
+        deleted_meanwhile = wait([deleting], timeout=15).done  # not held up by the ZIP
+        finish.set()
+        pressed.result(timeout=60)
+        assert deleting.result(timeout=60) == "deleted"
+
+    assert deleted_meanwhile
+    assert User.objects.get(pk=zoe.pk).deleted_at is not None
+    assert not DataExport.objects.filter(user_id=zoe.pk).exists()  # no ZIP left behind
+    assert _ready_mails(mailoutbox) == []
+
+
+def test_an_e_mail_queued_before_the_deletion_is_not_sent_after_it(zoe, monkeypatch, mailoutbox):
+    """The export was made and its e-mail queued; the worker sent it after the person deleted their
+    account: "your data is ready", with a link to an export that no longer existed."""
+    queued, run_now = [], core_tasks.async_task
+
+    def busy_worker(func, *args, **kwargs):  # the build runs; what it queues runs later
+        if func == "privacy.tasks.data_export_build_task":
+            return run_now(func, *args, **kwargs)
+        queued.append((func, args, kwargs))
+        return None
+
+    monkeypatch.setattr(core_tasks, "async_task", busy_worker)
+    _press(zoe)
+    assert DataExport.objects.get(user=zoe).status == ExportStatus.READY and queued
+
+    assert _delete(zoe) == "deleted"
+    for func, args, kwargs in queued:  # the worker gets to them
+        run_now(func, *args, **kwargs)
+
+    assert _ready_mails(mailoutbox) == []
+
+
+def test_the_e_mail_is_sent_when_the_worker_gets_to_it_later(zoe, monkeypatch, mailoutbox):
+    queued, run_now = [], core_tasks.async_task
+
+    def busy_worker(func, *args, **kwargs):
+        if func == "privacy.tasks.data_export_build_task":
+            return run_now(func, *args, **kwargs)
+        queued.append((func, args, kwargs))
+        return None
+
+    monkeypatch.setattr(core_tasks, "async_task", busy_worker)
+    _press(zoe)
+    assert _ready_mails(mailoutbox) == []
+    for func, args, kwargs in queued:
+        run_now(func, *args, **kwargs)
+
+    assert _ready_mails(mailoutbox) == ["zoe@fans.example"]
