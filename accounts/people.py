@@ -47,6 +47,13 @@ def is_team_member(user: AbstractBaseUser, *, member: bool | None = None) -> boo
     return user.memberships.exists() if member is None else member
 
 
+def is_affiliate(user: AbstractBaseUser) -> bool:
+    """Whether the person applied to an affiliate program (any status): their programs' pages are
+    where their links and commissions are. Read through the User's reverse relation, as
+    ``is_consumer`` does."""
+    return user.is_authenticated and user.affiliations.exists()
+
+
 def team_home_url(user: AbstractBaseUser) -> str | None:
     """Where a member of a merchant's team lands after signing in: the merchant console (its
     dashboard), where their work is; None for anyone else. Read through the User's reverse relation,

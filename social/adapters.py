@@ -12,11 +12,12 @@ from allauth.account.stages import EmailVerificationStage
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.people import consumer_home_url, is_consumer, phone_to_e164, team_home_url
+from accounts.people import consumer_home_url, is_affiliate, is_consumer, phone_to_e164, team_home_url
 from accounts.services import user_browser_language_record
 from accounts.sign_in import continue_after_sign_in_get, local_path
 from core.i18n import negotiated_language
@@ -119,9 +120,12 @@ class AccountAdapter(DefaultAccountAdapter):
         return team_home_url(request.user) or self._personal_home_url(request)
 
     def _personal_home_url(self, request) -> str:
-        """A consumer (``accounts.people.is_consumer``) lands on their wallet; anyone else on no team
+        """A consumer (``accounts.people.is_consumer``) lands on their wallet; an affiliate who isn't one
+        on the affiliate programs, where their links and commissions are; anyone else on no team
         (a person who signed up with e-mail to run a merchant, staff) on the home page
         (``LOGIN_REDIRECT_URL``), which offers a signed-in person without a merchant to create one."""
         if request.user.is_authenticated and is_consumer(request.user):
             return consumer_home_url()
+        if is_affiliate(request.user):
+            return reverse("affiliates:programs")
         return super().get_login_redirect_url(request)

@@ -6,6 +6,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from tikjoy.tests.factories import affiliate_make, affiliate_program_make
+
 PASSWORD = "a-long-pass-phrase-42"
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +114,21 @@ def test_the_confirmation_link_never_carries_a_next_that_leaves_the_site(client,
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[-1].body).group(0)
 
     assert "next=" not in link and "evil" not in link
+
+
+def test_an_affiliate_who_signs_in_with_email_lands_on_the_affiliate_programs(client, make_merchant):
+    """Pia, an affiliate of a brand who signed up with e-mail (no team, no earnings), used to land on
+    the home page, which offers to create a merchant and linked no affiliate page: she lands where her
+    links and commissions are, and the home page's Affiliates card links there too."""
+    program = affiliate_program_make(make_merchant("fizz"))
+    affiliate = affiliate_make(program, email="pia@creator.example")
+    affiliate.user.set_password(PASSWORD)
+    affiliate.user.save()
+
+    response = client.post("/accounts/login/", {"login": "pia@creator.example", "password": PASSWORD})
+
+    assert response["Location"] == "/affiliates/"
+    programs = client.get("/affiliates/").content.decode()
+    assert f'href="/affiliates/{program.pk}/"' in programs
+    home = client.get("/").content.decode()
+    assert 'href="/affiliates/">Affiliate programs</a>' in home
