@@ -543,7 +543,9 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
             role=form.cleaned_data["role"],
             now=timezone.now(),
         )
+        # The address as stored (lowercased, trimmed): the console's confirmation names the one it went to.
         obj.pk, obj.merchant, obj.created_at = invitation.pk, merchant, invitation.created_at
+        obj.email = invitation.email
         messages.info(
             request, _("We e-mailed an invitation link to %(email)s.") % {"email": invitation.email}
         )

@@ -167,6 +167,24 @@ def test_inviting_a_member_again_is_refused_with_a_message(client, make_merchant
     assert not merchant.invitations.exists()
 
 
+def test_an_invitation_typed_in_capitals_is_confirmed_with_the_address_it_went_to(client, make_merchant):
+    """The owner typed "NEW.Person@Example.COM ": the invitation goes to new.person@example.com, and the
+    console's confirmation named the address as typed beside it; both now name the one it went to."""
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    response = client.post(
+        "/console/merchants/invitation/add/",
+        {"email": "NEW.Person@Example.COM ", "role": "VIEWER"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "We e-mailed an invitation link to new.person@example.com." in page
+    assert "new.person@example.com invited as Viewer to Fizz" in page
+    assert "NEW.Person" not in page
+
+
 def test_help_texts_read_as_written_on_console_forms(client, make_merchant):
     """A help text with "<...>" in it is shown as text: it never opens a tag that styles the rest of
     the form (the merchant's slug help says /b/<slug>/)."""
