@@ -26,6 +26,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from wallets.formats import babel_locale, number_text
 
@@ -152,6 +153,7 @@ class DecimalInput(forms.TextInput):
 # One to three digits, one sign, three digits: a thousands group in one language, three decimals in
 # another (TypedDecimalField asks which where four decimals are allowed, and DecimalInput never shows
 # a stored value that way: 1.125 is shown "1.1250").
+_MOST_PLACES = 12  # what any number typed can have: more decimals than a field keeps are still a number
 _AMBIGUOUS = re.compile(rf"(?P<minus>[{_MINUS}])?(?P<whole>[1-9]\d{{0,2}})[.,](?P<cents>\d{{3}})")
 
 
@@ -199,11 +201,19 @@ class TypedDecimalField(forms.DecimalField):
             )
         number = decimal_parse(str(value), places=places, signed=True)
         if number is None:
-            raise ValidationError(
-                self.error_messages["invalid"],
-                code="invalid",
-                params={"example": amount_text(Decimal("10.50"))},
-            )
+            example = amount_text(Decimal("10.50"))
+            if decimal_parse(str(value), places=_MOST_PLACES, signed=True) is not None:
+                # a number, with more decimals than the field keeps ("0.005" for cents): say that, not "a number"
+                raise ValidationError(
+                    ngettext(
+                        "Enter at most %(max)s digit after the decimal sign, e.g. %(example)s.",
+                        "Enter at most %(max)s digits after the decimal sign, e.g. %(example)s.",
+                        places,
+                    ),
+                    code="max_decimal_places",
+                    params={"max": places, "example": example},
+                )
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"example": example})
         return super().to_python(number)
 
 
