@@ -130,7 +130,13 @@ class OrderForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("request_key", uuid4())
-        self.fields["content"].choices = list(content_choices)
+        # Videos and posts first, a LIVE room last: the form's first content and its first kind (Video)
+        # agree, so sending it as shown asks for something possible; one with only a LIVE room to
+        # promote starts on the kind LIVE.
+        choices = sorted(content_choices, key=lambda choice: str(choice[0]).startswith(LIVE_CHOICE))
+        self.fields["content"].choices = choices
+        if not self.is_bound and choices and str(choices[0][0]).startswith(LIVE_CHOICE):
+            self.initial.setdefault("kind", Kind.LIVE)
 
     def renew_request_key(self) -> OrderRequest:
         """A new one-time key for the valid form shown again (it already placed an order): the

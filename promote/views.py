@@ -170,7 +170,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _content_choices(user) -> list[tuple[int | str, str]]:
     """The person's LIVE room (their connected TikTok account: a LIVE promotes it, never a
-    recorded video), then their public posts."""
+    recorded video) and their public posts (the form shows the posts first)."""
     rooms = [
         (f"{LIVE_CHOICE}{account}", _("Your LIVE room (@%(account)s)") % {"account": account})
         for account in services.live_rooms(holder=user)
