@@ -194,7 +194,10 @@ def _clean_domains(domains: list[str]) -> list[str]:
     for raw in domains:
         host = raw.strip().lower().rstrip(".")
         if host.startswith(("http://", "https://")):
-            host = urlsplit(host).hostname or ""
+            try:
+                host = urlsplit(host).hostname or ""
+            except ValueError:  # "https://[zz": no host to read
+                host = ""
         # An internationalised domain (müller.de) is kept as browsers send it: xn--mller-kva.de.
         host = host_ascii(host) or ""
         if not _HOST.fullmatch(host) or len(host) > 253:
@@ -512,8 +515,12 @@ def destination_on_domains(domains: list[str], url: str) -> bool:
     """An http(s) URL without user info whose host is one of ``domains`` or a sub-domain of one.
 
     A public suffix stored before the programs' domains refused them (``com``) is not honoured."""
-    parts = urlsplit(url)
-    host = (host_ascii(parts.hostname or "") or "").rstrip(".")
+    try:
+        parts = urlsplit(url)
+        host = (host_ascii(parts.hostname or "") or "").rstrip(".")
+        parts.port  # noqa: B018 - a port out of range is no destination ("ValueError: Port out of range")
+    except ValueError:
+        return False
     if parts.scheme not in {"http", "https"} or not host or parts.username or parts.password:
         return False
     return any(

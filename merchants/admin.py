@@ -337,11 +337,20 @@ def _widget_where(touchpoint: Touchpoint) -> str | None:
     origin = origin_of(touchpoint.url or "")
     if origin is None:
         return None
-    if not touchpoint.is_active:
+    if not touchpoint.is_active and not _origin_active_elsewhere(touchpoint, origin):
         return _("The widget opens on no page of %(origin)s while this touchpoint is inactive.") % {
             "origin": origin
         }
+    # active, or inactive beside an active website at the same origin (the widget opens there: the
+    # origins are the active web touchpoints', api.selectors.widget_origins)
     return _("The widget may open on the pages of %(origin)s.") % {"origin": origin}
+
+
+def _origin_active_elsewhere(touchpoint: Touchpoint, origin: str) -> bool:
+    others = Touchpoint.objects.filter(
+        merchant_id=touchpoint.merchant_id, is_active=True, kind__in=TOUCHPOINT_WEB_KINDS
+    ).exclude(pk=touchpoint.pk)
+    return any(origin_of(url) == origin for url in others.values_list("url", flat=True))
 
 
 def _widget_unusable() -> str:

@@ -168,7 +168,8 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         if balance.fate == PAYOUT:  # a PayoutError stops here
             payout_request(user=user, amount=balance.amount, now=now, debts_settled=written_off)
             result.paid_out.append(balance.amount)
-    exports_withdrawn = _exports_withdraw(user=user)  # before TikTok: nothing is refused from here on
+    # Before TikTok. The deletion's last transaction can still refuse it: the exports are gone then.
+    exports_withdrawn = _exports_withdraw(user=user)
     result.tiktok_revoked = tiktok_tokens_revoke(user=user)  # at TikTok, outside our transaction
     result.rewards_reversed = rewards_reverse_for_person(
         user=user, reason=DELETION_REASON, actor=user, now=now

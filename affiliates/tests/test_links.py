@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import time
 from urllib.parse import parse_qs, urlsplit, urlunsplit
@@ -296,3 +297,62 @@ def test_a_shop_on_an_internationalised_domain_gets_links_its_browsers_follow(cl
         services.link_create(affiliate=affiliate, destination="https://straße.de/", now=NOW)
     with pytest.raises(services.AffiliateError, match="only to the program's sites"):
         services.link_create(affiliate=affiliate, destination="https://user@müller.de/", now=NOW)
+
+
+def test_a_domain_that_could_pass_for_another_is_shown_to_affiliates_as_punycode(client, program, affiliate):
+    """Review: xn--80ak6aa92e.com is apple.com in Cyrillic letters; decoded, affiliates would read apple.com."""
+    client.force_login(owner_of(program.merchant))
+    fields = {
+        "name": program.name,
+        "bounty": "40,00",
+        "window_days": 30,
+        "attribution": program.attribution,
+        "terms": "",
+        "is_active": "on",
+    }
+    assert (
+        client.post(
+            "/console/affiliates/", {**fields, "domains": "xn--80ak6aa92e.com\nMüller.de"}
+        ).status_code
+        == 302
+    )
+    client.force_login(affiliate.user)
+
+    page = client.get(f"/affiliates/{program.pk}/").content.decode()
+
+    assert "Links may point to: xn--80ak6aa92e.com, müller.de." in page
+    assert "\u0430\u0440\u0440\u04cf\u0435" not in page  # the Cyrillic letters
+
+
+@pytest.mark.parametrize("domains", ["https://[zz", "https://shop\uff0fevil.example"])
+def test_hostile_domains_in_the_console_are_a_form_error_not_a_500(client, program, domains):
+    client.force_login(owner_of(program.merchant))
+    client.raise_request_exception = False
+
+    response = client.post(
+        "/console/affiliates/",
+        {
+            "name": program.name,
+            "bounty": "40,00",
+            "domains": domains,
+            "window_days": 30,
+            "attribution": program.attribution,
+            "terms": "",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "is not a domain name (write it like shop.example)" in html.unescape(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "destination", ["https://müller.de:99999/x", "https://shop.example:99999/x", "https://[zz/"]
+)
+def test_a_destination_with_no_valid_host_or_port_is_refused(affiliate, program, destination):
+    program.domains = ["shop.example", "xn--mller-kva.de"]
+    program.save(update_fields=["domains"])
+    affiliate.program = program
+
+    with pytest.raises(services.AffiliateError, match="only to the program's sites"):
+        services.link_create(affiliate=affiliate, destination=destination, now=NOW)

@@ -184,3 +184,18 @@ def test_a_website_whose_address_is_no_origin_is_told_so_and_a_store_has_no_widg
         in page
     )
     assert "Website widget" not in store_page
+
+
+def test_an_inactive_website_beside_an_active_one_at_the_same_origin_says_the_widget_opens(
+    client, make_merchant
+):
+    """Review: "opens on no page" was untrue there: the widget's origins are every active website's."""
+    merchant = make_merchant("fizz")
+    old = _website(merchant, url="https://fizz.example/old", is_active=False)
+    _website(merchant, url="https://fizz.example/shop")
+    client.force_login(owner_of(merchant))
+
+    page = client.get(f"/console/merchants/touchpoint/{old.pk}/change/").content.decode()
+
+    assert "The widget may open on the pages of https://fizz.example." in page
+    assert "opens on no page" not in page
