@@ -1508,11 +1508,14 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
             covered += share
             before = rollups.commission_figures(commission)
             commission.state = CommissionState.PAID
-            commission.paid_at = now
+            # never before its approval: a run late after a later import (``now`` is the import's time)
+            # must not date it, nor the merchant's event, before the commission.approved it follows
+            paid_at = max(now, commission.approved_at) if commission.approved_at else now
+            commission.paid_at = paid_at
             commission.save(update_fields=["state", "paid_at"])
             marked += 1
             _tell_merchant(
-                commission.affiliate.program, EventType.COMMISSION_PAID, commission_data(commission), now
+                commission.affiliate.program, EventType.COMMISSION_PAID, commission_data(commission), paid_at
             )
             changes.commission(
                 rollups.commission_key(commission), before, rollups.commission_figures(commission)

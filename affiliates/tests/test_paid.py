@@ -208,3 +208,25 @@ def test_an_adjustment_after_the_payout_leaves_a_debt_that_holds_payouts_until_a
     ]
     payouts.payout_request(user=affiliate.user, amount=eur("30.00"), now=day(51))
     assert_ledger_clean()
+
+
+def test_a_task_run_late_never_dates_a_commission_paid_before_its_approval(program, affiliate, click, ops):
+    """Review: the first import's task, run after a later approval and a later import (a worker's
+    backlog, a retry), dated the second commission paid on the first import's day, before its approval
+    (and the merchant heard commission.paid before commission.approved)."""
+    convert(program, click)
+    services.commissions_advance(now=day(30))
+    verify_identity(affiliate.user, ops)
+    add_bank_account(affiliate.user)
+    _paid_out(affiliate, ops, "40.00", on=31)  # imported on day 32; its task not run yet
+    second_click = affiliate_click_make(affiliate, at=day(33), visitor="v2")
+    second = convert(program, second_click, "order-2", at=day(33)).commission
+    services.commissions_advance(now=day(63))  # approves the second, marks the first paid
+    _paid_out(affiliate, ops, "40.00", on=64)  # imported on day 65; its task not run yet either
+
+    tasks.commissions_follow_payouts(user_ids=[affiliate.user.pk], currency="EUR", at=day(32).isoformat())
+
+    second.refresh_from_db()
+    assert second.state == CommissionState.PAID
+    assert second.approved_at == day(63) and second.paid_at == day(63)
+    assert_ledger_clean()
