@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from moneyed import Money
@@ -145,7 +146,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("State"))
     def state_text(self, obj: BankTransfer) -> str:
-        return obj.state.capitalize()
+        return capfirst(obj.state)
 
     @admin.action(
         description=gettext_lazy("Confirm the selected large top-ups (a second staff member)"),
@@ -615,7 +616,7 @@ class BankTransferConsoleAdmin(ConsoleModelAdmin):
 
     @admin.display(description=gettext_lazy("State"))
     def state_text(self, obj: BankTransfer) -> str:
-        return obj.state.capitalize()
+        return capfirst(obj.state)
 
     @admin.display(description=gettext_lazy("Credited on"), empty_value="—")
     def credited_at(self, obj: BankTransfer) -> datetime | None:

@@ -192,3 +192,29 @@ def test_a_top_up_waiting_for_a_second_staff_member_is_recorded_not_credited(
     page = response_text(client.get(detail, HTTP_ACCEPT_LANGUAGE="en"))
     credited_cell = page.split("Credited on", 1)[1].split("</div>", 1)[0]
     assert "22 November 2026, 15:30" in credited_cell  # the confirmation's time, in Berlin
+
+
+def test_a_waiting_top_ups_state_keeps_the_capital_of_a_german_noun(
+    client, make_merchant, ops, ops_client, settings
+):
+    """QA: a German accountant read "Wartet auf eine zweite person" in the console's top-ups, its CSV and
+    the ops list (the state was capitalised with str.capitalize(), which lowercases every other letter)."""
+    settings.MERCHANT_TOP_UP_CONFIRM_ABOVE = "1000.00"
+    merchant = make_merchant("grosz", time_zone="Europe/Berlin")
+    merchant_top_up_record(
+        merchant=merchant,
+        amount=Money(Decimal("5000.00"), "EUR"),
+        bank_reference="SEPA-GROSS",
+        value_date=date(2026, 11, 20),
+        actor=ops,
+        now=NOW,
+    )
+    client.force_login(owner_of(merchant))
+    listed = response_text(client.get("/console/merchants/banktransfer/", HTTP_ACCEPT_LANGUAGE="de"))
+    _, row = _rows(client, "/console/merchants/banktransfer/export.csv", "de")
+    ops_client.force_login(ops)  # the same client: signed in as the owner above
+    ops_list = response_text(ops_client.get("/ops/merchants/banktransfer/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "Wartet auf eine zweite Person" in listed
+    assert row[5] == "Wartet auf eine zweite Person"
+    assert "zweite person" not in ops_list and "zweite Person" in ops_list
