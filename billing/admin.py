@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
@@ -89,7 +90,7 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     files = ("pdf", "csv")
     list_display = (
         "merchant",
-        "month",
+        "month_label",
         "opening_balance_text",
         "closing_balance_text",
         "issued_at",
@@ -131,6 +132,11 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
 
     def get_urls(self):
         return self._file_urls() + super().get_urls()
+
+    # The month as a month ("November 2026"), as the console and the PDF name it, not its first day.
+    @admin.display(description=gettext_lazy("Month"), ordering="month")
+    def month_label(self, obj: Statement) -> str:
+        return date_format(obj.month, "YEAR_MONTH_FORMAT")
 
     # The stored figures (JSON, amounts with a dot) as the PDF prints them, in the reader's number
     # format; the titles and labels stay in the statement's language, as on the PDF.

@@ -155,3 +155,15 @@ def test_ops_resend_an_invoice_to_the_owners(client, issued, django_capture_on_c
         ).content.decode()
     assert "INV-2026-000001 envoyée aux propriétaires de Paris." in said["fr"]  # not "à les"
     assert "INV-2026-000001 inviata ai titolari di Paris." in said["it"]  # not "a i"
+
+
+def test_ops_statements_list_names_each_month_not_its_first_day(client, issued):
+    """QA: the ops list's Month column read "1 October 2026" (in German "1. Oktober 2026") for October's
+    statement; it reads the month, as the console and the PDF do."""
+    client.force_login(ops())
+
+    english = client.get(reverse("admin:billing_statement_changelist"), HTTP_ACCEPT_LANGUAGE="en")
+    german = client.get(reverse("admin:billing_statement_changelist"), HTTP_ACCEPT_LANGUAGE="de")
+
+    assert "October 2026" in english.content.decode() and "1 October 2026" not in english.content.decode()
+    assert "Oktober 2026" in german.content.decode() and "1. Oktober 2026" not in german.content.decode()
