@@ -99,10 +99,19 @@ def _with_reason(modeladmin, request: HttpRequest, queryset: QuerySet, *, title:
 
 class PayoutEventInline(admin.TabularInline):
     model = PayoutEvent
-    fields = ("at", "from_state", "to_state", "reason", "reason_code", "actor", "bank_file")
+    fields = ("at", "from_state_text", "to_state_text", "reason", "reason_code", "actor", "bank_file")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    # The states by name ("Sent to the bank"), not their codes ("EXPORTED").
+    @admin.display(description=_("from"))
+    def from_state_text(self, obj: PayoutEvent) -> str:
+        return obj.from_state_name
+
+    @admin.display(description=_("to"))
+    def to_state_text(self, obj: PayoutEvent) -> str:
+        return obj.to_state_name
 
     def has_add_permission(self, request, obj=None):
         return False

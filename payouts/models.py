@@ -437,9 +437,17 @@ class PayoutEvent(models.Model):
         # Each row of a payout's history in /ops/: its states as the reader's language names them.
         return gettext("Payout #%(number)s: %(before)s → %(after)s") % {
             "number": self.payout_id,
-            "before": _state_name(self.from_state),
-            "after": _state_name(self.to_state),
+            "before": self.from_state_name,
+            "after": self.to_state_name,
         }
+
+    @property
+    def from_state_name(self) -> str:
+        return _state_name(self.from_state)
+
+    @property
+    def to_state_name(self) -> str:
+        return _state_name(self.to_state)
 
 
 def _state_name(state: str) -> str:

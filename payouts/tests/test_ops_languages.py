@@ -104,3 +104,42 @@ def test_a_payout_files_links_read_in_the_ops_persons_language(
     assert f"{batch.filename} {download}" in page or f"{download} {batch.filename}" in page
     assert sandbox in page
     assert f"Download {batch.filename}" not in page and "Answer as the sandbox bank" not in page
+
+
+def test_a_payouts_history_on_its_ops_page_names_its_states_not_their_codes(make_payee, ops_client):
+    """QA: the history under a payout in /ops/ read "APPROVED → EXPORTED"; it reads the states' names."""
+    payout = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+
+    page = response_text(
+        ops_client.get(f"/ops/payouts/payout/{payout.pk}/change/", HTTP_ACCEPT_LANGUAGE="de")
+    )
+    history = page.split("Auszahlungsereignisse", 1)[1]
+
+    assert "- → Beantragt" in history  # the row's title, as before
+    assert "Beantragt" in history.split("- → Beantragt", 1)[1]  # and its "nach" column
+    assert "REQUESTED" not in history
+
+
+def test_the_sandbox_bank_and_the_import_pages_say_their_title_once_under_their_breadcrumbs(
+    make_payee, ops, ops2
+):
+    """QA: both pages showed their title twice and led back only to Home."""
+    payout = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = services.batch_build(actor=ops, now=LATER)
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
+    User.objects.filter(pk=ops2.pk).update(is_superuser=True)
+    client = Client()
+    client.force_login(ops2)
+
+    sandbox = client.get(f"/ops/payouts/payoutbatch/{batch.pk}/sandbox-bank/", HTTP_ACCEPT_LANGUAGE="en")
+    upload = client.get("/ops/payouts/bankfile/upload/", HTTP_ACCEPT_LANGUAGE="en")
+
+    sandbox_html, upload_html = sandbox.content.decode(), upload.content.decode()
+    assert sandbox_html.count(f"Sandbox bank: answer {batch.msg_id}</h1>") == 1
+    assert upload_html.count("Import a bank file</h1>") == 1
+    assert (
+        f'href="/ops/payouts/payoutbatch/{batch.pk}/change/"'
+        in sandbox_html.split('class="breadcrumbs"', 1)[1]
+    )
+    assert 'href="/ops/payouts/bankfile/"' in upload_html.split('class="breadcrumbs"', 1)[1]
