@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
@@ -452,12 +453,17 @@ class ClickAdmin(ListAtScaleMixin, ReadOnlyAdmin):
 
 @admin.register(Inquiry)
 class InquiryAdmin(ReadOnlyAdmin):
-    list_display = ("order_id", "affiliate", "order_date", "amount", "status", "answer", "created_at")
+    list_display = ("order_id", "affiliate", "order_date", "amount_text", "status", "answer", "created_at")
     list_filter = ("status", "affiliate__program")
     search_fields = ("order_id", "affiliate__user__email")
     list_select_related = ("affiliate__user", "affiliate__program")
     ordering = ("-id",)
     actions = ["accept", "decline"]
+
+    @admin.display(description=capfirst(Inquiry._meta.get_field("amount").verbose_name), ordering="amount")
+    def amount_text(self, obj: Inquiry) -> str:
+        """The claimed amount in its program's currency (an inquiry has none of its own)."""
+        return money_text(obj.amount, obj.affiliate.program.currency)
 
     @admin.action(description=_("Accept: credit the conversion (its lock date runs from now)"))
     def accept(self, request, queryset):

@@ -68,3 +68,20 @@ def test_the_program_list_names_tikjoys_program_and_its_report_link_in_german(op
 
     assert "TikJoy-Partnerprogramm" in listing and "TikJoy affiliate program" not in listing
     assert ">Bericht</a>" in listing and ">report</a>" not in listing
+
+
+def test_the_inquiries_list_gives_the_claimed_amount_with_its_currency(ops_client, program):
+    """QA: the ops list of inquiries showed "31.50" (beside "€24.90" in the conversions list)."""
+    affiliate = affiliate_make(program, email="pia@creator.example")
+    services.inquiry_open(
+        affiliate=affiliate,
+        order_id="JOY-0999",
+        order_date=date(2026, 11, 22),
+        amount=Decimal("31.50"),
+        message="A follower ordered with my code.",
+        now=NOW,
+    )
+
+    listing = _german(ops_client, "/ops/affiliates/inquiry/")
+
+    assert "31,50\xa0€" in listing
