@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -34,6 +35,7 @@ from merchants.console_site import ConsoleModelAdmin, console_site, console_view
 from merchants.roles import Capability
 from merchants.tenancy import console_membership
 from wallets.columns import money_column
+from wallets.formats import label_text, money_text
 
 
 class _DocumentConsoleAdmin(ConsoleModelAdmin):
@@ -182,8 +184,17 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
 
     @admin.display(description=gettext_lazy("description"))
     def line(self, obj: Invoice) -> str:
-        """In the reader's language for a coin invoice (the PDF and XML keep the issued text)."""
-        return invoice_line_get(obj)
+        """In the reader's language for a coin invoice (the PDF and XML keep the issued text); an invoice
+        of several lines (the margin on rewards, on affiliate commissions, on WhatsApp messages) gives
+        each line with its net amount, as the PDF does."""
+        lines = obj.lines
+        if len(lines) < 2:
+            return invoice_line_get(obj)
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}",
+            ((label_text(text, money_text(net, obj.currency)),) for text, net in lines),
+        )
 
     def download_view(self, request: HttpRequest, object_id: str, what: str) -> HttpResponse:
         return invoice_file(self._document(request, object_id, what), what)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import Decimal
 
 import pytest
@@ -167,3 +168,25 @@ def test_ops_statements_list_names_each_month_not_its_first_day(client, issued):
 
     assert "October 2026" in english.content.decode() and "1 October 2026" not in english.content.decode()
     assert "Oktober 2026" in german.content.decode() and "1. Oktober 2026" not in german.content.decode()
+
+
+def test_an_invoice_of_two_lines_shows_both_with_their_amounts_in_the_console(client):
+    """QA: the console's invoice page gave only the rewards line's description ("... (2 confirmations)")
+    above a net amount that also held the affiliate commissions' line, which the PDF prints apart."""
+    merchant = merchant_new("lyon", country="FR")
+    top_up(merchant, "100.00", at=utc(2026, 10, 2), ref="L-1")
+    margin_confirmed(merchant, "1.20", at=utc(2026, 10, 9), key="l:m")
+    margin_confirmed(merchant, "2.40", at=utc(2026, 10, 12), key="l:a", kind="AFFILIATE_APPROVE")
+    billing_run(month=OCT, now=utc(2026, 11, 1, 3))
+    invoice = merchant.invoices.get()
+    client.force_login(merchant.memberships.get().user)
+
+    page = html.unescape(
+        client.get(
+            reverse("console:billing_invoice_change", args=[invoice.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+    )
+
+    (rewards, rewards_net), (affiliates, affiliates_net) = invoice.lines
+    assert f"{rewards}: €{rewards_net}" in page
+    assert f"{affiliates}: €{affiliates_net}" in page
