@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
@@ -46,7 +47,7 @@ from merchants.selectors import member_working_keys, top_up_balance_after
 from merchants.tenancy import console_can, console_membership
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record, merchant_top_up_reverse
 from wallets.columns import money_column
-from wallets.formats import label_text, money_text
+from wallets.formats import label_text, money_text, number_text
 
 # --- ops (/ops/): staff see everything, read-mostly --------------------------------------------
 
@@ -249,6 +250,7 @@ class BankTransferOpsAdmin(admin.ModelAdmin):
             "title": _("Record a received bank transfer"),
             "form": form,
             "opts": self.opts,
+            "confirm_above": number_text(Decimal(settings.MERCHANT_TOP_UP_CONFIRM_ABOVE)),
         }
         return TemplateResponse(
             request, "merchants/ops_top_up_form.html", context, status=400 if form.errors else 200

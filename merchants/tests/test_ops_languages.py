@@ -64,3 +64,14 @@ def test_the_touchpoints_list_names_the_brand_page_in_the_readers_language(make_
 
     assert "TikJoy-Markenseite" in page
     assert "TikJoy brand page" not in page
+
+
+def test_the_top_up_form_says_a_large_transfer_waits_for_a_second_person(ops_client, settings):
+    """QA: the form said the wallet "is credited at once"; above the limit it is recorded and waits."""
+    settings.MERCHANT_TOP_UP_CONFIRM_ABOVE = "10000.00"
+
+    english = _text(ops_client.get("/ops/merchants/banktransfer/add/", HTTP_ACCEPT_LANGUAGE="en"))
+    german = _text(ops_client.get("/ops/merchants/banktransfer/add/", HTTP_ACCEPT_LANGUAGE="de"))
+
+    assert "A transfer above 10,000 (in the wallet's currency) is recorded but credited only once" in english
+    assert "Eine Überweisung über 10.000 (in der Währung des Guthabens) wird erfasst" in german
