@@ -511,7 +511,7 @@ class BankLine(models.Model):
     amount = models.DecimalField(
         _("amount"), max_digits=AMOUNT_DIGITS, decimal_places=AMOUNT_DECIMALS, null=True, blank=True
     )
-    status = models.CharField(_("status"), max_length=8, help_text=_("ACCP, RJCT, BOOK, RTRN ..."))
+    status = models.CharField(_("status"), max_length=16, help_text=_("ACCP, RJCT, BOOK, RTRN ..."))
     reason_code = models.CharField(_("reason code"), max_length=4, blank=True)
     payout = models.ForeignKey(
         Payout,

@@ -1820,7 +1820,7 @@ def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: 
                 reference=line.reference[:140],
                 end_to_end_id=line.end_to_end_id[:35],
                 amount=line.amount,
-                status=line.status[:8],
+                status=line.status[:16],
                 reason_code=line.reason_code[:4],
                 payout=payout,
                 outcome=outcome[:300],

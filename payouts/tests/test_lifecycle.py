@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from payouts import sandbox_bank, services
-from payouts.models import BankAccount, PayoutBatch, PayoutState
+from payouts.models import BankAccount, BankLine, PayoutBatch, PayoutState
 from payouts.tests.conftest import LATER, assert_ledger_clean, available, eur
 from wallets.models import Purpose, Transaction
 from wallets.services import account_for, balance
@@ -265,3 +265,26 @@ def test_the_bank_file_alert_reaches_each_ops_recipient_in_their_language(
     assert italian.subject == f"[TikJoy ops] il file della banca {result.bank_file.msg_id} va controllato"
     assert f"{payout.end_to_end_id}: debited by the bank, but its state here is “Rejected”" in team.body
     assert f"{payout.end_to_end_id}: addebitato dalla banca, ma qui il suo stato è “Respinto”" in italian.body
+
+
+def test_the_bank_files_lines_keep_their_whole_status_on_the_ops_page(client, make_payee, ops, ops2):
+    """Ops walk: a camt.054's lines read "BOOK_DBI" and "BOOK_RTR" (8 characters kept of 9)."""
+    paid, back = make_payee("80.00"), make_payee("50.00")
+    for user, amount in ((paid, "30.00"), (back, "20.00")):
+        payout = services.payout_request(user=user, amount=eur(amount), now=LATER)
+        services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = _export(ops, ops2)
+    returned = batch.payouts.get(owner_id=back.pk)
+
+    _status, notification = _bank_answers(batch, give_back={returned.end_to_end_id: "AC04"})
+    client.force_login(ops)
+    page = client.get(f"/ops/payouts/bankfile/{notification.bank_file.pk}/change/").content.decode()
+
+    assert sorted(
+        BankLine.objects.filter(bank_file=notification.bank_file).values_list("status", flat=True)
+    ) == [
+        "BOOK_DBIT",
+        "BOOK_DBIT",
+        "BOOK_RTRN",
+    ]
+    assert "BOOK_DBIT" in page and "BOOK_RTRN" in page
