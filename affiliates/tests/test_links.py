@@ -21,6 +21,19 @@ pytestmark = pytest.mark.django_db
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 
 
+def _program_form(program, domains: str) -> dict:
+    """The console's program form as its owner sends it, with ``domains`` typed one a line."""
+    return {
+        "name": program.name,
+        "bounty": "40,00",
+        "domains": domains,
+        "window_days": 30,
+        "attribution": program.attribution,
+        "terms": "",
+        "is_active": "on",
+    }
+
+
 @pytest.fixture
 def link(affiliate):
     return services.link_create(
@@ -106,15 +119,7 @@ def test_the_console_refuses_a_public_suffix_as_the_programs_site_in_the_merchan
     client.force_login(owner_of(program.merchant))
     response = client.post(
         "/console/affiliates/",
-        {
-            "name": program.name,
-            "bounty": "40,00",
-            "domains": f"shop.example\n{shared}",
-            "window_days": 30,
-            "attribution": program.attribution,
-            "terms": "",
-            "is_active": "on",
-        },
+        _program_form(program, f"shop.example\n{shared}"),
         HTTP_ACCEPT_LANGUAGE="de",
     )
 
@@ -267,15 +272,7 @@ def test_a_shop_on_an_internationalised_domain_gets_links_its_browsers_follow(cl
     client.force_login(owner_of(program.merchant))
     response = client.post(
         "/console/affiliates/",
-        {
-            "name": program.name,
-            "bounty": "40,00",
-            "domains": "shop.example\nMüller.de",
-            "window_days": 30,
-            "attribution": program.attribution,
-            "terms": "",
-            "is_active": "on",
-        },
+        _program_form(program, "shop.example\nMüller.de"),
     )
     assert response.status_code == 302
     program.refresh_from_db()
@@ -302,20 +299,8 @@ def test_a_shop_on_an_internationalised_domain_gets_links_its_browsers_follow(cl
 def test_a_domain_that_could_pass_for_another_is_shown_to_affiliates_as_punycode(client, program, affiliate):
     """Review: xn--80ak6aa92e.com is apple.com in Cyrillic letters; decoded, affiliates would read apple.com."""
     client.force_login(owner_of(program.merchant))
-    fields = {
-        "name": program.name,
-        "bounty": "40,00",
-        "window_days": 30,
-        "attribution": program.attribution,
-        "terms": "",
-        "is_active": "on",
-    }
-    assert (
-        client.post(
-            "/console/affiliates/", {**fields, "domains": "xn--80ak6aa92e.com\nMüller.de"}
-        ).status_code
-        == 302
-    )
+    response = client.post("/console/affiliates/", _program_form(program, "xn--80ak6aa92e.com\nMüller.de"))
+    assert response.status_code == 302
     client.force_login(affiliate.user)
 
     page = client.get(f"/affiliates/{program.pk}/").content.decode()
@@ -331,15 +316,7 @@ def test_hostile_domains_in_the_console_are_a_form_error_not_a_500(client, progr
 
     response = client.post(
         "/console/affiliates/",
-        {
-            "name": program.name,
-            "bounty": "40,00",
-            "domains": domains,
-            "window_days": 30,
-            "attribution": program.attribution,
-            "terms": "",
-            "is_active": "on",
-        },
+        _program_form(program, domains),
     )
 
     assert response.status_code == 200
