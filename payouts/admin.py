@@ -322,12 +322,13 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         "msg_id",
         "state",
         "count",
-        "control_sum",
+        "control_sum_text",
         "built_by",
         "built_at",
         "released_by",
         "released_at",
     )
+    control_sum_text = money_column("control_sum", PayoutBatch)  # "€16.00", not "16.00"
     list_filter = ("state",)
     search_fields = ("msg_id", "pmt_inf_id")
     list_select_related = ("built_by", "released_by")
@@ -345,7 +346,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         "state",
         "currency",
         "count",
-        "control_sum",
+        "control_sum_text",
         "execution_date",
         "built_by",
         "built_at",
@@ -353,6 +354,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
         "released_at",
         "file",
     )
+    fields = readonly_fields  # every one read-only, in this order (the total with its currency only)
 
     @admin.display(description=_("file"))
     def file(self, obj: PayoutBatch) -> str:

@@ -288,3 +288,20 @@ def test_the_bank_files_lines_keep_their_whole_status_on_the_ops_page(client, ma
         "BOOK_RTRN",
     ]
     assert "BOOK_DBIT" in page and "BOOK_RTRN" in page
+
+
+def test_a_sepa_batchs_total_is_shown_with_its_currency(client, make_payee, ops, ops2):
+    """Ops walk: the batch's total read "16.00" on its list and its page."""
+    user = make_payee("80.00")
+    payout = services.payout_request(user=user, amount=eur("16.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = _export(ops, ops2)
+    client.force_login(ops)
+
+    listed = client.get("/ops/payouts/payoutbatch/").content.decode()
+    page = client.get(f"/ops/payouts/payoutbatch/{batch.pk}/change/").content.decode()
+
+    for shown in (listed, page):
+        assert "€16.00" in shown
+    assert page.count('<div class="readonly">€16.00</div>') == 1
+    assert '<div class="readonly">16.00</div>' not in page
