@@ -194,7 +194,12 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     sortable_by = ("id",)
     inlines = [PayoutEventInline]
     actions = ["approve", "reject", "build_batch"]
-    readonly_fields = [f.name for f in Payout._meta.fields]
+    # Who is paid reads as such ("person", "merchant refund: ... (merchant #3)"), not as the owner's
+    # content type and id ("accounts.user", 10): requested_by names the person.
+    readonly_fields = [
+        "payee" if f.name == "owner_type" else f.name for f in Payout._meta.fields if f.name != "owner_id"
+    ]
+    exclude = ("owner_type", "owner_id")
 
     @admin.display(description=_("payee"))
     def payee(self, obj: Payout) -> str:

@@ -305,3 +305,15 @@ def test_a_sepa_batchs_total_is_shown_with_its_currency(client, make_payee, ops,
         assert "€16.00" in shown
     assert page.count('<div class="readonly">€16.00</div>') == 1
     assert '<div class="readonly">16.00</div>' not in page
+
+
+def test_a_payouts_ops_page_says_who_is_paid_not_the_owners_content_type(client, make_payee, ops):
+    """Ops walk: the page read "Owner type: accounts.user" and "Owner id: 10"."""
+    user = make_payee("80.00")
+    payout = services.payout_request(user=user, amount=eur("16.00"), now=LATER)
+    client.force_login(ops)
+
+    page = client.get(f"/ops/payouts/payout/{payout.pk}/change/").content.decode()
+
+    assert "accounts.user" not in page and "Owner id" not in page and "Owner type" not in page
+    assert "<label>Payee:</label>" in page
