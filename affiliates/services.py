@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -1433,34 +1434,63 @@ def commission_adjust(
     return adjustment
 
 
-def _paid_out_net(*, user: User, currency: str) -> Decimal:
-    """What left the bank for the person and stayed out: payouts paid minus payouts returned (ledger)."""
-    paid_out = -(
-        Entry.objects.filter(
+def _payout_movements(*, user: User, currency: str) -> list[tuple[datetime, Decimal]]:
+    """The person's money that left the bank (positive: ``PAYOUT_PAID``) and came back (negative:
+    ``PAYOUT_RETURN``), at the time the bank file that reported it was imported, in that order."""
+    moves = []
+    for purpose, kind in (
+        (Purpose.PAYOUT_IN_TRANSIT, "PAYOUT_PAID"),
+        (Purpose.USER_AVAILABLE, "PAYOUT_RETURN"),
+    ):
+        moves += Entry.objects.filter(
             account__owner_type="accounts.user",
             account__owner_id=user.pk,
-            account__purpose=Purpose.PAYOUT_IN_TRANSIT,
+            account__purpose=purpose,
             account__currency=currency,
-            transaction__kind="PAYOUT_PAID",
-        ).aggregate(s=Sum("amount"))["s"]
-        or Decimal(0)
-    )
-    returned = Entry.objects.filter(
-        account__owner_type="accounts.user",
-        account__owner_id=user.pk,
-        account__purpose=Purpose.USER_AVAILABLE,
-        account__currency=currency,
-        transaction__kind="PAYOUT_RETURN",
-    ).aggregate(s=Sum("amount"))["s"] or Decimal(0)
-    return paid_out - returned
+            transaction__kind=kind,
+        ).values_list("created_at", "transaction_id", "amount")
+    # the transit account is debited as the money leaves, the wallet credited as it comes back
+    return [(at, -amount) for at, _txn, amount in sorted(moves)]
+
+
+def _commissions_covered(
+    commissions: list[Commission], movements: list[tuple[datetime, Decimal]]
+) -> set[int]:
+    """The commissions (approved or paid, in approval order) whose money has left the bank. Each payout
+    pays the commissions approved by then first, oldest first (a part of one waits for the next
+    payout); what is left of it was other money and pays no commission approved later. A payout that
+    came back takes back the latest it paid. So money paid out before a commission was approved never
+    pays it."""
+    waiting = deque(commissions)
+    paid: list[Commission] = []
+    credit = Decimal(0)
+    for at, amount in movements:
+        credit += amount
+        if amount > 0:
+            while waiting and waiting[0].approved_at <= at and credit >= _share(waiting[0]):
+                credit -= _share(waiting[0])
+                paid.append(waiting.popleft())
+            if not waiting or waiting[0].approved_at > at:
+                credit = Decimal(0)  # no commission approved by then is left: the rest was other money
+        else:
+            while credit < 0 and paid:
+                credit += _share(paid[-1])
+                waiting.appendleft(paid.pop())
+            credit = max(credit, Decimal(0))
+    return {commission.pk for commission in paid}
+
+
+def _share(commission: Commission) -> Decimal:
+    return commission.amount - commission.recovered
 
 
 def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
     """APPROVED -> PAID, oldest first, as far as the money that left the bank for this person covers;
     PAID -> APPROVED, latest paid first, when a payout came back and no longer covers them.
 
-    What a person has been paid is read from the ledger (payouts that left the bank minus those
-    returned); commissions count as paid first, before any other balance of the same person. A returned
+    What a person has been paid is read from the ledger, in time (``_commissions_covered``): each payout
+    that left the bank pays the commissions approved by then first, before any other balance of the
+    person, and money paid out before a commission was approved never pays it. A returned
     payout's money is back in the person's wallet (``PAYOUT_RETURN``), so the commissions it no longer
     covers are approved again ("in your wallet"), to be paid by the next payout. Run once payouts'
     import that moved the money commits (``commissions_follow_payouts``) and by the daily run; each run
@@ -1471,21 +1501,18 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
     with transaction.atomic(durable=True):
         # One run at a time per person (a second one waits, then sees what the first marked).
         list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
-        # Read once the lock is held: a run that waited for another one (the daily run and the task
-        # after a bank file) must not decide on what had left the bank before a return came in.
-        net = _paid_out_net(user=user, currency=currency)
         changes = rollups.Changes()  # written together at the end, in the roll-ups' lock order
-        paid = list(
+        held = list(
             commissions.select_for_update(of=("self",))
             .select_related("affiliate__program", "conversion__click")
-            .filter(state=CommissionState.PAID)
-            .order_by("paid_at", "approved_at", "pk")
+            .filter(state__in=[CommissionState.APPROVED, CommissionState.PAID])
+            .order_by("approved_at", "pk")
         )
-        covered = sum((c.amount - c.recovered for c in paid), Decimal(0))
-        for commission in reversed(paid):
-            if covered <= net:
-                break
-            covered -= commission.amount - commission.recovered
+        # The ledger read once the lock is held: a run that waited for another one (the daily run and
+        # the task after a bank file) must not decide on what had left the bank before a return came in.
+        covered = _commissions_covered(held, _payout_movements(user=user, currency=currency))
+        uncovered = [c for c in held if c.state == CommissionState.PAID and c.pk not in covered]
+        for commission in sorted(uncovered, key=lambda c: (c.paid_at, c.approved_at, c.pk), reverse=True):
             before = rollups.commission_figures(commission)
             commission.state = CommissionState.APPROVED
             commission.paid_at = None
@@ -1496,16 +1523,9 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
             changes.commission(
                 rollups.commission_key(commission), before, rollups.commission_figures(commission)
             )
-        for commission in (
-            commissions.select_for_update(of=("self",))
-            .select_related("affiliate__program", "conversion__click")
-            .filter(state=CommissionState.APPROVED)
-            .order_by("approved_at", "pk")
-        ):
-            share = commission.amount - commission.recovered
-            if covered + share > net:
-                break
-            covered += share
+        for commission in held:
+            if commission.state != CommissionState.APPROVED or commission.pk not in covered:
+                continue
             before = rollups.commission_figures(commission)
             commission.state = CommissionState.PAID
             # never before its approval: a run late after a later import (``now`` is the import's time)

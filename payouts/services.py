@@ -1592,6 +1592,7 @@ class _Applier:
                 idempotency_key=f"payout:{payout.pk}:paid",
                 actor=self.actor,
                 subject=payout,
+                now=self.now,  # the booking is the import's: the time affiliates compare with
             )
         )
         self._paid_out(payout)
@@ -1667,6 +1668,7 @@ class _Applier:
                 idempotency_key=f"payout:{payout.pk}:return",
                 actor=self.actor,
                 subject=payout,
+                now=self.now,  # the booking is the import's: the time affiliates compare with
             )
         )
         self._paid_out(payout)

@@ -15,6 +15,8 @@ from payouts.models import PayoutState
 from payouts.tests.conftest import add_bank_account, verify_identity
 from tikjoy.tests.factories import UserFactory, affiliate_click_make
 from wallets.debts import debt_owed
+from wallets.models import PLATFORM, Purpose
+from wallets.services import account_for, transfer
 from webhooks.models import WebhookEvent
 from webhooks.services import endpoint_create
 
@@ -229,4 +231,36 @@ def test_a_task_run_late_never_dates_a_commission_paid_before_its_approval(progr
     second.refresh_from_db()
     assert second.state == CommissionState.PAID
     assert second.approved_at == day(63) and second.paid_at == day(63)
+    assert_ledger_clean()
+
+
+def test_money_paid_out_before_a_commission_was_approved_never_pays_it(program, affiliate, click, ops):
+    """Review: 40.00 of other money paid out on day 4 marked a commission approved on day 30 "Paid"
+    while its 40.00 was in the wallet; the next payout pays it."""
+    transfer(
+        source=account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="EUR"),
+        destination=account_for(owner=affiliate.user, purpose=Purpose.USER_AVAILABLE, currency="EUR"),
+        amount=eur("40.00"),
+        kind="TEST_OTHER_MONEY",
+        reason="rewards (test)",
+        idempotency_key="test:other-money",
+        actor=None,
+    )
+    commission = convert(program, click).commission
+    verify_identity(affiliate.user, ops)
+    add_bank_account(affiliate.user)
+    _paid_out(affiliate, ops, "40.00", on=3)  # the other money leaves the bank on day 4
+
+    services.commissions_advance(now=day(30))  # approved: its 40.00 is in the wallet
+
+    commission.refresh_from_db()
+    assert available(affiliate.user) == eur("40.00")
+    assert commission.state == CommissionState.APPROVED
+
+    _paid_out(affiliate, ops, "40.00", on=31)
+    services.commissions_advance(now=day(33))
+
+    commission.refresh_from_db()
+    assert commission.state == CommissionState.PAID and commission.paid_at == day(33)
+    assert available(affiliate.user) == eur("0.00")
     assert_ledger_clean()
