@@ -28,7 +28,7 @@ import secrets
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -1467,10 +1467,10 @@ def _commissions_covered(
     for at, amount in movements:
         credit += amount
         if amount > 0:
-            while waiting and waiting[0].approved_at <= at and credit >= _share(waiting[0]):
+            while waiting and _approved_at(waiting[0]) <= at and credit >= _share(waiting[0]):
                 credit -= _share(waiting[0])
                 paid.append(waiting.popleft())
-            if not waiting or waiting[0].approved_at > at:
+            if not waiting or _approved_at(waiting[0]) > at:
                 credit = Decimal(0)  # no commission approved by then is left: the rest was other money
         else:
             while credit < 0 and paid:
@@ -1482,6 +1482,12 @@ def _commissions_covered(
 
 def _share(commission: Commission) -> Decimal:
     return commission.amount - commission.recovered
+
+
+def _approved_at(commission: Commission) -> datetime:
+    """When it was approved; one approved without the time recorded counts as approved long ago
+    (``approved_at`` may be NULL in the schema: such a row must not stop everyone's run)."""
+    return commission.approved_at or datetime.min.replace(tzinfo=UTC)
 
 
 def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
@@ -1506,7 +1512,7 @@ def commissions_mark_paid(*, user: User, currency: str, now: datetime) -> int:
             commissions.select_for_update(of=("self",))
             .select_related("affiliate__program", "conversion__click")
             .filter(state__in=[CommissionState.APPROVED, CommissionState.PAID])
-            .order_by("approved_at", "pk")
+            .order_by(F("approved_at").asc(nulls_first=True), "pk")
         )
         # The ledger read once the lock is held: a run that waited for another one (the daily run and
         # the task after a bank file) must not decide on what had left the bank before a return came in.

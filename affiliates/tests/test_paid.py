@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from affiliates import services, tasks
-from affiliates.models import CommissionState
+from affiliates.models import Commission, CommissionState
 from affiliates.tests.conftest import assert_ledger_clean, available, convert, day, eur, funds
 from payouts import sandbox_bank
 from payouts import services as payouts
@@ -264,3 +264,21 @@ def test_money_paid_out_before_a_commission_was_approved_never_pays_it(program, 
     assert commission.state == CommissionState.PAID and commission.paid_at == day(33)
     assert available(affiliate.user) == eur("0.00")
     assert_ledger_clean()
+
+
+def test_the_rule_pays_commissions_approved_by_each_payout_and_gives_back_the_latest_on_a_return():
+    """``_commissions_covered`` alone: the money out and back, in time, against commissions in approval
+    order (one without its approval time counts as approved long ago)."""
+    first, second, third = (
+        Commission(pk=1, amount=Decimal("40.00"), recovered=Decimal("0.00"), approved_at=None),
+        Commission(pk=2, amount=Decimal("40.00"), recovered=Decimal("10.00"), approved_at=day(10)),
+        Commission(pk=3, amount=Decimal("40.00"), recovered=Decimal("0.00"), approved_at=day(20)),
+    )
+    commissions = [first, second, third]
+    covered = services._commissions_covered
+
+    assert covered(commissions, [(day(5), Decimal("100.00"))]) == {1}  # 60.00 left was other money
+    assert covered(commissions, [(day(12), Decimal("50.00")), (day(13), Decimal("20.00"))]) == {1, 2}
+    assert covered(commissions, [(day(12), Decimal("70.00")), (day(21), Decimal("40.00"))]) == {1, 2, 3}
+    assert covered(commissions, [(day(12), Decimal("70.00")), (day(14), Decimal("-30.00"))]) == {1}
+    assert covered(commissions, []) == set()
