@@ -17,18 +17,19 @@ from tikjoy.tests.factories import owner_of
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def shop(brand, make_key):
+def _shop_at(brand, make_key, url: str) -> dict:
+    """A brand with a website touchpoint at ``url`` and a publishable key (``pk``)."""
     world = brand()
     merchant = world["merchant"]
     touchpoint_create(
-        merchant=merchant,
-        actor=owner_of(merchant),
-        kind=TouchpointKind.WEBSITE,
-        name="Shop",
-        url="https://shop.example/products",
+        merchant=merchant, actor=owner_of(merchant), kind=TouchpointKind.WEBSITE, name="Shop", url=url
     )
     return {**world, "pk": make_key(merchant, kind=KeyKind.PUBLISHABLE)}
+
+
+@pytest.fixture
+def shop(brand, make_key):
+    return _shop_at(brand, make_key, "https://shop.example/products")
 
 
 def test_the_script_is_small_and_names_this_site(client):
@@ -142,16 +143,7 @@ def test_the_frame_names_the_campaign_in_the_visitors_language(client, shop):
 
 def test_a_shop_on_an_internationalised_domain_may_frame_it(client, brand, make_key):
     """The console takes the address as the brand reads it; the browser sends its punycode."""
-    world = brand()
-    merchant = world["merchant"]
-    touchpoint_create(
-        merchant=merchant,
-        actor=owner_of(merchant),
-        kind=TouchpointKind.WEBSITE,
-        name="Shop",
-        url="https://müller.de/",
-    )
-    key = make_key(merchant, kind=KeyKind.PUBLISHABLE)
+    key = _shop_at(brand, make_key, "https://müller.de/")["pk"]
 
     response = client.get("/embed/v1/frame", {"key": key, "origin": "https://xn--mller-kva.de"})
 

@@ -57,9 +57,8 @@ def test_two_presses_at_once_prepare_one_export(zoe):
     assert sum(BEING_PREPARED in page for page in pages) == 1
 
 
-def test_pressing_again_while_the_zip_is_made_prepares_no_second_export(zoe, monkeypatch):
-    """The job held the person's row while it made the ZIP: the second press waited for it, found the
-    export ready and queued another (a second ZIP and e-mail, and one of the three a day spent)."""
+def _zip_held(monkeypatch) -> tuple[threading.Event, threading.Event]:
+    """The export's ZIP made slowly: ``building`` is set once it started, it ends once ``finish`` is."""
     building, finish = threading.Event(), threading.Event()
     make_zip = privacy_services.export_zip
 
@@ -69,6 +68,13 @@ def test_pressing_again_while_the_zip_is_made_prepares_no_second_export(zoe, mon
         return make_zip(**kwargs)
 
     monkeypatch.setattr(privacy_services, "export_zip", slow_zip)
+    return building, finish
+
+
+def test_pressing_again_while_the_zip_is_made_prepares_no_second_export(zoe, monkeypatch):
+    """The job held the person's row while it made the ZIP: the second press waited for it, found the
+    export ready and queued another (a second ZIP and e-mail, and one of the three a day spent)."""
+    building, finish = _zip_held(monkeypatch)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = pool.submit(_press, zoe)
@@ -103,15 +109,7 @@ def test_deleting_the_account_while_the_zip_is_made_leaves_no_export_and_says_no
 ):
     """The job held the export's row while it made the ZIP: the deletion waited for it, the person was
     e-mailed "your data is ready", then the deletion removed the export the link led to."""
-    building, finish = threading.Event(), threading.Event()
-    make_zip = privacy_services.export_zip
-
-    def slow_zip(**kwargs):
-        building.set()
-        finish.wait(timeout=30)
-        return make_zip(**kwargs)
-
-    monkeypatch.setattr(privacy_services, "export_zip", slow_zip)
+    building, finish = _zip_held(monkeypatch)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         pressed = pool.submit(_press, zoe)
