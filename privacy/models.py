@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -63,6 +65,34 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"data export #{self.pk} of user {self.user_id} ({self.status})"
+
+
+# Five times a web request's limit (GUNICORN_TIMEOUT, 30 s): a deletion this old has stopped.
+DELETION_STOPPED_AFTER = timedelta(minutes=5)
+
+
+class AccountDeletion(models.Model):
+    """A deletion of the person's account under way (``privacy.services.account_delete``): from its first
+    erasure, once its payout is asked for, until its last transaction commits (the row goes with the
+    account's data) or it is refused (the row is deleted). Meanwhile no data export is asked for and
+    none is announced. A deletion runs within one web request (``GUNICORN_TIMEOUT``): a row older than
+    ``DELETION_STOPPED_AFTER`` is one whose process stopped, and counts for nothing."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+
+    class Meta:
+        verbose_name = _("account deletion under way")
+        verbose_name_plural = _("account deletions under way")
+
+    def __str__(self) -> str:
+        return f"deletion of user {self.user_id} started {self.started_at:%Y-%m-%d %H:%M:%S}"
 
 
 class MerchantClosure(models.Model):

@@ -13,8 +13,8 @@ In this order, each step through the service of the app that owns the data:
    euro (after the repayments below) is paid out through ``payouts.services.payout_request``,
    which lets through the debts the plan writes off in step 4, in any currency, and no other
    (a refused payout stops everything: nothing is erased);
-   then the person's data exports are deleted (``_exports_withdraw``: one being made is neither kept
-   nor announced);
+   then the deletion is marked under way (``_deletion_start``: until it commits or is refused, no data
+   export is asked for and none is announced; the exports themselves are deleted in step 4);
 2. TikTok is asked to revoke the person's authorization (``social.services.tiktok_tokens_revoke``;
    an unreachable TikTok is logged, the tokens are deleted in step 4 anyway);
 3. pending and held rewards go back to their merchants with the reason "account deleted"
@@ -29,7 +29,7 @@ In this order, each step through the service of the app that owns the data:
    balance that can't be paid out) is forfeited to the platform by a ledger transaction with
    its reasons (``_forfeit_reason``); consents are
    withdrawn; social identities, tokens, UGC files, device and IP data, unused bank
-   details and allauth e-mail addresses are deleted; the User row keeps only its id
+   details, data exports and allauth e-mail addresses are deleted; the User row keeps only its id
    (pseudonymous owner of its ledger accounts, deactivated, ``deleted_at`` set).
 
 Ledger accounts, transactions and entries stay untouched: ``ledger_check`` and
@@ -83,7 +83,7 @@ from payouts.services import (
     payout_request,
 )
 from privacy.export import export_zip
-from privacy.models import DataExport, ExportStatus, MerchantClosure
+from privacy.models import DELETION_STOPPED_AFTER, AccountDeletion, DataExport, ExportStatus, MerchantClosure
 from privacy.selectors import (
     PAYOUT,
     DeletionPlan,
@@ -168,8 +168,20 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
         if balance.fate == PAYOUT:  # a PayoutError stops here
             payout_request(user=user, amount=balance.amount, now=now, debts_settled=written_off)
             result.paid_out.append(balance.amount)
-    # Before TikTok. The deletion's last transaction can still refuse it: the exports are gone then.
-    exports_withdrawn = _exports_withdraw(user=user)
+    _deletion_start(user=user, now=now)  # before TikTok; refused from here on, the mark is taken off
+    try:
+        _account_erase(user=user, plan=plan, result=result, repaid_first=repaid_first, now=now)
+    except Exception:
+        _deletion_stop(user=user)  # a refusal (or a failure) erased no export: they can be asked for again
+        raise
+    logger.info("account %s deleted: %s", user.pk, result)
+    return result
+
+
+def _account_erase(
+    *, user: User, plan: DeletionPlan, result: DeletionResult, repaid_first: dict[str, Money], now: datetime
+) -> None:
+    """``account_delete`` from TikTok on (steps 2 to 4), the deletion marked under way."""
     result.tiktok_revoked = tiktok_tokens_revoke(user=user)  # at TikTok, outside our transaction
     result.rewards_reversed = rewards_reverse_for_person(
         user=user, reason=DELETION_REASON, actor=user, now=now
@@ -240,27 +252,49 @@ def account_delete(*, user: User, confirmed: str, now: datetime) -> DeletionResu
             **support_erase_for_person(user=user),
             "subscriptions_ended": subscriptions_end_for_person(user=user, now=now),
         }
-        # one asked for meanwhile (another tab) goes too
-        result.erased["data_exports"] = exports_withdrawn + DataExport.objects.filter(user=user).delete()[0]
+        # Here only, past every refusal: ready, being made (its build then keeps nothing), and the mark.
+        result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
+        AccountDeletion.objects.filter(user=user).delete()
         user_erase(user=user, now=now)
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
         ).update(object_repr=str(user))
-    logger.info("account %s deleted: %s", user.pk, result)
-    return result
 
 
-def _exports_withdraw(*, user: User) -> int:
-    """The deletion's first erasure, as soon as its payout is asked for (the last step that can refuse
-    it with nothing erased): the person's data exports, ready or being prepared, in a short transaction
-    of their own that locks the person's row, then the exports' (the order of ``data_export_request``,
-    of the build's last step and of the deletion's transaction). A ZIP being made holds no lock, so
-    this doesn't wait for it; its build then finds its export gone and neither keeps the ZIP nor says
-    it is ready, and an e-mail queued but not sent yet isn't sent (``data_export_ready_tell``).
-    Returns how many were deleted."""
+def _deletion_start(*, user: User, now: datetime) -> None:
+    """Mark the deletion under way, once its payout is asked for (the last step that can refuse it with
+    nothing erased), in a short transaction of its own that locks the person's row: the lock that
+    ``data_export_request`` and ``data_export_ready_tell`` take to look at the mark, and that the
+    build's last step takes. From here until the deletion commits or is refused (``_deletion_stop``),
+    "Prepare my data" is refused with the reason, and no e-mail says an export is ready (one made
+    meanwhile stays on the page; the deletion's transaction deletes it with the others). The exports
+    are deleted only there, so a deletion refused at its last step leaves them as they were. A second
+    deletion at once (another tab) is refused here."""
     with transaction.atomic(durable=True):
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        return DataExport.objects.filter(user=user).delete()[0]
+        person = User.objects.select_for_update().get(pk=user.pk)
+        if person.deleted_at is not None:
+            raise DeletionRefused(gettext("This account is already deleted."))
+        if _deletion_under_way(user_id=person.pk, now=now):
+            raise DeletionRefused(
+                gettext(
+                    "Your account is already being deleted, in another tab or window. "
+                    "Reload this page in a moment."
+                )
+            )
+        AccountDeletion.objects.update_or_create(user=person, defaults={"started_at": now})
+
+
+def _deletion_stop(*, user: User) -> None:
+    """The deletion was refused (or failed) after ``_deletion_start``: the mark is taken off."""
+    with transaction.atomic(durable=True):
+        AccountDeletion.objects.filter(user_id=user.pk).delete()
+
+
+def _deletion_under_way(*, user_id: int, now: datetime) -> bool:
+    """Whether a deletion of the person's account is under way (read holding the person's row)."""
+    return AccountDeletion.objects.filter(
+        user_id=user_id, started_at__gt=now - DELETION_STOPPED_AFTER
+    ).exists()
 
 
 def _ledger_lock(*, user: User) -> None:
@@ -342,7 +376,8 @@ def _debt_settle(*, user: User, currency: str, now: datetime) -> tuple[Money, Mo
 
 
 class ExportRefused(DomainError):
-    """Too many exports asked for; the message says when the next one can be."""
+    """Too many exports asked for (the message says when the next one can be), or the account is being
+    deleted."""
 
 
 def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]:
@@ -352,9 +387,17 @@ def data_export_request(*, user: User, now: datetime) -> tuple[DataExport, bool]
     The person's row is locked (one request at a time), then a queued export is looked for; the job
     makes the ZIP holding no lock (``data_export_build``), so a request made while it builds sees the
     export still queued instead of waiting for it to be ready and queueing a second. The partial unique
-    constraint (one queued export a person) is the last guard."""
+    constraint (one queued export a person) is the last guard. Refused while the person's account is
+    being deleted (``_deletion_start``, under the same lock): its export would be deleted with it."""
     with transaction.atomic(durable=True):
         User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time per person
+        if _deletion_under_way(user_id=user.pk, now=now):
+            raise ExportRefused(
+                gettext(
+                    "Your account is being deleted, so no data export is prepared. "
+                    "If the deletion does not go through, ask again."
+                )
+            )
         queued = DataExport.objects.filter(user=user, status=ExportStatus.QUEUED).first()
         if queued is not None:
             return queued, False
@@ -391,7 +434,8 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport | None:
     kept in a short transaction that locks the person's row, then the export's (the order of the
     request and of the deletion), and only if the export is still queued and the person not deleted:
     an export the deletion removed while its ZIP was made is neither kept nor announced. The e-mail is
-    a job after the commit that checks again before sending (``data_export_ready_tell``). Two runs at
+    a job after the commit that checks again before sending (``data_export_ready_tell``: not while the
+    account is being deleted; the deletion's transaction deletes an export kept meanwhile). Two runs at
     once may both make the ZIP; one keeps it and announces it."""
     export = DataExport.objects.filter(pk=export_id).select_related("user").first()
     if export is None or export.status != ExportStatus.QUEUED:
@@ -415,9 +459,11 @@ def data_export_build(*, export_id: int, now: datetime) -> DataExport | None:
 def data_export_ready_tell(*, export_id: int, now: datetime) -> bool:
     """E-mail the person that their export is ready (the job ``data_export_build`` queues after its
     commit); returns whether it was sent. Checked again first, since the job may run later: an export
-    gone meanwhile (the person started deleting their account: ``account_delete`` deletes the exports)
-    or expired is not announced. The person's row is locked for the check only (a deletion being
-    committed is waited for, the e-mail is sent after, holding nothing)."""
+    gone (the account deleted) or expired is not announced, nor one while the account is being deleted
+    (``_deletion_start``: its last transaction deletes the exports; if it is refused, the export is on
+    the page, not e-mailed). The person's row is locked for the check only (the lock the deletion takes
+    to start and to commit: one being started or committed is waited for; the e-mail is sent after,
+    holding nothing)."""
     user_id = DataExport.objects.filter(pk=export_id).values_list("user_id", flat=True).first()
     if user_id is None:
         return False
@@ -426,7 +472,8 @@ def data_export_ready_tell(*, export_id: int, now: datetime) -> bool:
         export = DataExport.objects.filter(
             pk=export_id, status=ExportStatus.READY, expires_at__gt=now
         ).first()
-    if person is None or export is None or not person.email:
+        being_deleted = _deletion_under_way(user_id=user_id, now=now)
+    if person is None or export is None or being_deleted or not person.email:
         return False
     with recipient_locale(person):
         mail_send(
