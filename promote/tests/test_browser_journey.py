@@ -51,14 +51,14 @@ def test_buy_promote_approve_deliver_settle(page: Page, ops):
     expect(page.get_by_test_id("estimate")).to_contain_text("Estimated result: 712 to 1944")
     page.get_by_test_id("pay").click()
     expect(page.get_by_text("is paid and waiting for review")).to_be_visible()
-    expect(page.get_by_test_id("status")).to_have_text("in review")
+    expect(page.get_by_test_id("status")).to_have_text("In review")
 
     order = PromoteOrder.objects.get()
     services.order_approve(order_id=order.pk, actor=ops, now=timezone.now())  # /ops/ action: test_ops.py
     call_command("promote_clock", advance_hours=25)
 
     page.reload()
-    expect(page.get_by_test_id("status")).to_have_text("settled")
+    expect(page.get_by_test_id("status")).to_have_text("Settled")
     order.refresh_from_db()
     expect(page.get_by_test_id("returned")).to_contain_text(f"{order.refunded_coins} coins")
     expect(page.get_by_test_id("chart")).to_be_visible()
@@ -72,7 +72,7 @@ def test_buy_promote_approve_deliver_settle(page: Page, ops):
     assert "Receipt for your Promote coins" in receipt and "TikJoy Promote coins: 300 coins" in receipt
     assert "Paid from your TikJoy wallet (JoyBack balance) 2.97 EUR" in receipt
     page.goto("/promote/")
-    expect(page.get_by_test_id("order-status-" + str(order.pk))).to_have_text("settled")
+    expect(page.get_by_test_id("order-status-" + str(order.pk))).to_have_text("Settled")
     expect(page.locator("[data-figure=coins]")).to_have_text(f"{order.refunded_coins} coins")
     with page.expect_download() as again:  # the purchase's own link: the same invoice
         page.get_by_test_id("purchase-invoice").click()

@@ -27,7 +27,7 @@ def test_the_promote_pages_fit_a_phone_in_german(chromium, live_server, promoter
 
     expect(page.get_by_role("heading", name="Deine Coins")).to_be_visible()
     expect(page.get_by_role("button", name="Mit meinem JoyBack kaufen")).to_be_visible()
-    expect(page.get_by_test_id(f"order-status-{order.pk}")).to_have_text("in Prüfung")
+    expect(page.get_by_test_id(f"order-status-{order.pk}")).to_have_text("In Prüfung")
     page.screenshot(path=str(ARTEFACTS / "promote-home-de-360.png"), full_page=True)
     assert overflowing(page) == []
 

@@ -65,7 +65,7 @@ def test_the_reasons_an_order_is_refused_are_given_in_italian(client, promoter):
     )
 
     page = _clean(response, "it")
-    assert "La promozione «LIVE» non è disponibile in FR" in page
+    assert "La promozione «LIVE» non è disponibile in questo paese: Francia" in page
     assert "Promuovi un post" in page
 
 
@@ -83,7 +83,11 @@ def test_an_order_page_counts_days_and_coins_in_italian(client, promoter):
 
     assert f"Promozione n. {order.pk}" in page
     assert "1 giorno" in page and "400 monete" in page
-    assert "in revisione" in page  # the order's status, from the model's choices
+    # The order's status, the model's label, capitalised as a label (as the console's): on the order's
+    # page and in the list of orders.
+    assert '<strong data-testid="status">In revisione</strong>' in page
+    listed = _clean(client.get(reverse("promote:home"), HTTP_ACCEPT_LANGUAGE="it"), "it")
+    assert f'<td data-testid="order-status-{order.pk}">In revisione</td>' in listed
 
 
 def test_the_console_promote_page_addresses_the_merchant_formally_in_spanish(client, make_merchant):
