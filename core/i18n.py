@@ -42,7 +42,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from babel.core import Locale, get_global
+from babel.core import Locale, UnknownLocaleError, get_global
 from babel.dates import get_timezone_location
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -168,6 +168,18 @@ def collation_key(label: str) -> str:
         for c in unicodedata.normalize("NFKD", label.casefold())
         if not unicodedata.combining(c) and not unicodedata.category(c).startswith("P")
     )
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in ``language`` (the active one by default): CLDR's, through Babel
+    ("Deutschland" for DE in German, "Allemagne" in French); the code itself where CLDR has none."""
+    try:
+        locale = Locale.parse(
+            translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+        )
+    except (UnknownLocaleError, ValueError):
+        return code
+    return str(locale.territories.get(code, code))
 
 
 def time_zone_choices(language: str | None = None) -> list[tuple[str, str]]:

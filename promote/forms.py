@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from core.birth_dates import age_on, birth_date_is_real
 from core.i18n import time_zone_label
-from promote import services
+from promote import selectors, services
 from promote.models import Goal, Kind, PromoteOrder
 from promote.services import MINIMUM_AGE, OrderRequest
 from wallets.forms import CountField
@@ -88,6 +88,21 @@ class BirthDateForm(_BirthDateChecked):
     birth_date = birth_date_field()
 
 
+class CountrySelect(forms.Select):
+    """The order form's country: each option names the kinds launched there (``data-kinds``), so the
+    page's script (static/promote/order_form.js) offers only the chosen kind's countries."""
+
+    def __init__(self, *args, kinds: dict[str, set[str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kinds = kinds or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        if value:
+            option["attrs"]["data-kinds"] = " ".join(sorted(self.kinds.get(value, ())))
+        return option
+
+
 LIVE_CHOICE = "live:"  # an order form's content choice for a LIVE room: this and the TikTok username
 
 
@@ -101,7 +116,15 @@ class OrderForm(forms.Form):
         label=_("Automatic audience"),
         help_text=_("Untick to choose a country and ages."),
     )
-    country = forms.CharField(max_length=2, required=False, label=_("Country (ISO code, e.g. GB)"))
+    # The countries some kind is launched in, by name (``selectors.launched_country_choices``, set
+    # per form); ``clean`` checks the one chosen against the kind's (``services.launched_countries``).
+    country = forms.ChoiceField(
+        choices=(),
+        required=False,
+        label=_("Country"),
+        help_text=_("Where the promotion is shown when the audience is not automatic."),
+        error_messages={"invalid_choice": _("Choose a country from the list.")},
+    )
     age_min = forms.IntegerField(min_value=18, max_value=99, initial=18, label=_("Ages from"))
     age_max = forms.IntegerField(
         min_value=18, max_value=99, initial=65, label=pgettext_lazy("age range", "to")
@@ -135,6 +158,9 @@ class OrderForm(forms.Form):
         # promote starts on the kind LIVE.
         choices = sorted(content_choices, key=lambda choice: str(choice[0]).startswith(LIVE_CHOICE))
         self.fields["content"].choices = choices
+        country = self.fields["country"]
+        country.widget = CountrySelect(kinds=selectors.launched_kinds())
+        country.choices = [("", _("Choose a country")), *selectors.launched_country_choices()]
         if not self.is_bound and choices and str(choices[0][0]).startswith(LIVE_CHOICE):
             self.initial.setdefault("kind", Kind.LIVE)
 
@@ -147,11 +173,19 @@ class OrderForm(forms.Form):
         self.cleaned_data["request_key"] = key
         return self.order_request()
 
-    def clean_country(self) -> str:
-        return self.cleaned_data["country"].strip().upper()
-
     def clean(self):
         data = super().clean()
+        if data.get("audience_automatic"):
+            data["country"] = ""  # an automatic audience has no country
+        elif "country" in data and data.get("kind") in Kind.values:
+            launched = services.launched_countries(kind=data["kind"])
+            if not data["country"]:
+                self.add_error("country", _("Choose the country to show the promotion in."))
+            elif launched and data["country"] not in launched:
+                self.add_error(
+                    "country",
+                    services.not_launched_text(kind=data["kind"], country=data["country"], launched=launched),
+                )
         if data.get("age_min") and data.get("age_max") and data["age_min"] > data["age_max"]:
             self.add_error("age_max", _("The oldest age is at least the youngest."))
         return data

@@ -16,7 +16,7 @@ from moneyed import Money
 
 from campaigns.models import ActionType
 from core.db import subquery_count
-from core.i18n import time_zone_label
+from core.i18n import collation_key, country_name, time_zone_label
 from promote.delivery import GOAL_FIELD, estimate, possible_results
 from promote.models import (
     CoinPrice,
@@ -223,8 +223,39 @@ def matrix() -> dict[str, dict[str, list[str]]]:
             str(Goal(goal).label)
         )
     for kind, country in LaunchedCountry.objects.order_by("kind", "country").values_list("kind", "country"):
-        out.setdefault(str(Kind(kind).label), {"goals": [], "countries": []})["countries"].append(country)
+        out.setdefault(str(Kind(kind).label), {"goals": [], "countries": []})["countries"].append(
+            country_name(country)
+        )
+    for row in out.values():
+        row["countries"].sort(key=collation_key)
     return out
+
+
+def launched_country_choices() -> list[tuple[str, str]]:
+    """Every country some kind of promotion is launched in, for the order form's select: by its name
+    in the reader's language, in that language's order ("Deutschland" before "Frankreich")."""
+    codes = set(LaunchedCountry.objects.values_list("country", flat=True))
+    return sorted(((code, country_name(code)) for code in codes), key=lambda choice: collation_key(choice[1]))
+
+
+def launched_kinds() -> dict[str, set[str]]:
+    """Country (ISO code) -> the kinds of promotion launched there."""
+    out: dict[str, set[str]] = {}
+    for kind, country in LaunchedCountry.objects.values_list("kind", "country"):
+        out.setdefault(country, set()).add(kind)
+    return out
+
+
+def audience_text(order: PromoteOrder) -> str:
+    """Who an order is shown to, as its page says it: "Audience: automatic", or "Audience: Germany,
+    ages 18 to 65" (the country by its name, never its code)."""
+    if order.audience_automatic or not order.country:
+        return gettext("Audience: automatic")
+    return gettext("Audience: %(country)s, ages %(youngest)s to %(oldest)s") % {
+        "country": country_name(order.country),
+        "youngest": order.age_min,
+        "oldest": order.age_max,
+    }
 
 
 def estimate_for(*, budget_coins: int, goal: str) -> tuple[int, int]:
@@ -333,6 +364,7 @@ def order_analytics(*, order: PromoteOrder, zone: tzinfo) -> dict:
     days and hours in ``zone``, the viewer's (a merchant's in the console, the person's on theirs)."""
     return {
         "order": order,
+        "audience": audience_text(order),
         "by_day": by_day(order=order, zone=zone),
         "by_hour": by_hour(order=order, zone=zone)[-48:],
         "chart": chart(order=order, zone=zone),

@@ -41,7 +41,7 @@ from cards import stripe
 from core.birth_dates import age_on, birth_date_is_real, birth_date_unreal_text
 from core.db import retry_on_conflict
 from core.errors import DomainError
-from core.i18n import moment_text, recipient_locale
+from core.i18n import collation_key, country_name, moment_text, recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Consent, Merchant
 from promote.delivery import GOAL_FIELD, DeliveryProvider, OrderPlan, Simulator
@@ -995,6 +995,27 @@ def _content(wallet: CoinWallet, request: OrderRequest) -> tuple[TrackedPost | N
     return post_obj, video, reasons
 
 
+def launched_countries(*, kind: str) -> set[str]:
+    """The countries (ISO codes) a kind of promotion is launched in: the one rule an order's country
+    is checked against (``order_eligibility``; the order form offers and checks these)."""
+    return set(LaunchedCountry.objects.filter(kind=kind).values_list("country", flat=True))
+
+
+def not_launched_text(*, kind: str, country: str, launched: set[str]) -> str:
+    """Why ``country`` can't be chosen for ``kind``, each country by its name in the reader's language
+    ("Video with a product anchor promotion is not launched in Germany (launched: Indonesia, United
+    Kingdom, United States)."), never its bare code (a merchant who typed "Ge" for Germany read
+    "not launched in GE")."""
+    names = sorted((country_name(code) for code in launched), key=collation_key)
+    return gettext(
+        "%(kind)s promotion is not launched in this country: %(country)s (launched: %(launched)s)."
+    ) % {
+        "kind": Kind(kind).label,
+        "country": country_name(country),
+        "launched": ", ".join(names),
+    }
+
+
 def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetime) -> list[str]:
     """Every reason the order can't be placed (empty: it can)."""
     reasons = []
@@ -1021,21 +1042,16 @@ def order_eligibility(*, wallet: CoinWallet, request: OrderRequest, now: datetim
     ):
         reasons.append(gettext("That goal is not offered for %(kind)s.") % {"kind": Kind(request.kind).label})
     if request.kind in Kind.values:
-        launched = set(LaunchedCountry.objects.filter(kind=request.kind).values_list("country", flat=True))
+        launched = launched_countries(kind=request.kind)
         if not launched:
             reasons.append(
                 gettext("%(kind)s promotion is not launched in any country yet.")
                 % {"kind": Kind(request.kind).label}
             )
+        elif not request.audience_automatic and not request.country:
+            reasons.append(gettext("Choose the country to show the promotion in."))
         elif not request.audience_automatic and request.country not in launched:
-            reasons.append(
-                gettext("%(kind)s promotion is not launched in %(country)s (launched: %(launched)s).")
-                % {
-                    "kind": Kind(request.kind).label,
-                    "country": request.country or gettext("that country"),
-                    "launched": ", ".join(sorted(launched)),
-                }
-            )
+            reasons.append(not_launched_text(kind=request.kind, country=request.country, launched=launched))
     if not 1 <= request.duration_days <= MAX_DURATION_DAYS:
         reasons.append(gettext("The duration is 1 to %(days)s days.") % {"days": MAX_DURATION_DAYS})
     if not request.audience_automatic and not (MINIMUM_AGE <= request.age_min <= request.age_max):

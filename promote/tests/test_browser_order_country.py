@@ -1,0 +1,36 @@
+"""The order form's country list as the merchant sees it (Playwright): it offers the chosen kind's
+countries by name, and a country chosen for another kind is cleared."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from campaigns.models import Video
+from tikjoy.tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_country_list_follows_the_kind(page: Page, make_merchant):
+    merchant = make_merchant("joycoffee", funds="100.00")
+    owner = merchant.memberships.get().user
+    Video.objects.create(
+        merchant=merchant, slot=1, title="Latte art", tiktok_url="https://www.tiktok.com/@joy/video/1"
+    )
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(owner.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+    page.goto("/console/promote/new/")
+    country = page.get_by_label("Country")
+    offered = country.locator("option:not([hidden])")
+
+    expect(offered).to_have_count(21)  # "Choose a country" and Video's twenty
+    country.select_option(label="Germany")
+    page.get_by_label("Kind").select_option(label="Video with a product anchor")
+
+    expect(offered).to_have_text(["Choose a country", "Indonesia", "United Kingdom", "United States"])
+    expect(country).to_have_value("")  # Germany isn't offered for it: not kept chosen
