@@ -782,12 +782,26 @@ class RewardedSignIn(models.Model):
     Only the identity's keyed digest is kept (``social.identity_digests``: never the number or the
     TikTok id), written by ``sign_in_rewards_remember`` (from the account deletion and from
     ``tikjoy.sign_in_identities``) and read by the engine for sign-in actions (``_evaluate``, reason
-    ``REWARDED_BEFORE``)."""
+    ``REWARDED_BEFORE``).
+
+    ``action``: at a disconnect, the sign-in the brand paid (or, waiting for its money, would pay) that
+    the digest stands for; the reversal of its reward deletes the digest with it (``_reverse``): the
+    brand took the money back, so the identity was never paid. Empty on the deletion's rows (confirmed
+    rewards, never reversed; the deletion also empties it on the person's rows kept before, so a
+    deleted person's rows at two brands can't be linked) and on rows kept before it was recorded."""
 
     merchant = models.ForeignKey(
         "merchants.Merchant", on_delete=models.CASCADE, related_name="+", verbose_name=_("merchant")
     )
     digest = models.CharField(_("identity digest"), max_length=64)
+    action = models.ForeignKey(
+        SocialAction,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rewarded sign-in"),
+    )
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

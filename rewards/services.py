@@ -26,7 +26,8 @@ Concurrency: every path takes its row locks through ``_lock``, in one order:
 the action -> its rewards -> the user's tally for the campaign -> the rule ->
 the campaign -> the person's reward figures (``PersonRewardFigures``, by person
 and currency: ``_figures_grant`` / ``_figures_move``) -> the ledger accounts (by
-primary key, inside ``wallets.post``).
+primary key, inside ``wallets.post``) -> the sign-in identities kept for a reversed sign-in
+reward (``RewardedSignIn``, deleted last by ``_reverse``).
 Extending a shared post's watch (``tracked_posts_watch``) updates the post's row
 right after the action and its rewards are locked, before anything later.
 Caps, counters and budgets are read and written on locked rows only.
@@ -2706,6 +2707,11 @@ def _reverse(
         _set_action(action, ActionStatus.INELIGIBLE, Reason.REVERSED, {"reason": reason})
         for engagement in engagements:
             _reverse(engagement, action, reason=reason, actor=actor, now=now, locked=locked)
+        if action.action_type in LOGIN_ACTIONS:
+            # A sign-in identity kept for this reward (``sign_in_rewards_remember``) was not paid after
+            # all: a new account signing in with it at this brand is paid like anyone. Last, in the
+            # engine's lock order.
+            RewardedSignIn.objects.filter(action_id=action.pk).delete()
     return [reward, *engagements]
 
 
@@ -2896,6 +2902,21 @@ def social_actions_erase(*, user: User) -> int:
     return SocialAction.objects.filter(user=user).update(device_id="", ip_address=None, risk_signals=[])
 
 
+def _sign_ins_key_share(*, user: User) -> None:
+    """Lock ``user``'s sign-in actions against the engine deciding them (``FOR KEY SHARE``, by primary
+    key: the first rows of the engine's order, which it locks ``FOR UPDATE``; the weakest row lock,
+    shared by two disconnects and blocking no other write): a reversal holding one is waited for, so
+    the rewards read next say how it ended; one coming later waits for this transaction, and then
+    deletes the digest kept here. (A foreign key's own lock is taken at the commit only: Django's are
+    deferred.)"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {SocialAction._meta.db_table} WHERE user_id = %s "  # noqa: S608 - the model's name
+            "AND action_type = ANY(%s::varchar[]) ORDER BY id FOR KEY SHARE",
+            [user.pk, sorted(LOGIN_ACTIONS)],
+        )
+
+
 def sign_in_rewards_remember(
     *, user: User, now: datetime, leaving_tiktok_uids: Sequence[str] | None = None
 ) -> int:
@@ -2915,20 +2936,35 @@ def sign_in_rewards_remember(
       sign-in still waits for money (UNFUNDED within the retry window: a top-up pays it to this
       account, ``unfunded_actions_retry``).
 
+    At a disconnect, each row records the sign-in it stands for (``RewardedSignIn.action``; none at
+    the deletion, which also unlinks the person's rows kept before): the reversal of that
+    sign-in's reward (``_reverse``, every reversal's one path) deletes it, as it deletes the reward's
+    money, since the brand never paid the identity after all; a reward that confirms keeps it until the
+    retention. Against a reversal (or a top-up's payment) deciding meanwhile, the person's sign-in
+    actions are key-share locked before their rewards are read (``_sign_ins_key_share``).
+
     Runs inside the caller's transaction (the change that takes the identity away); returns how many
-    (brand, identity) pairs are kept (one kept already stays as it was, with its own date)."""
+    (brand, identity) pairs are kept (one kept already stays as it was, with its own date and sign-in)."""
     leaving = leaving_tiktok_uids is not None
     if leaving and not any(leaving_tiktok_uids):
         return 0
-    paid = Reward.objects.filter(user=user, action_type__in=LOGIN_ACTIONS)
+    if not leaving:
+        # The deletion keeps confirmed rewards only, never reversed: its rows stand for no sign-in, and
+        # those kept at a disconnect stop saying whose sign-in they were, so a deleted person's rows at
+        # two brands can't be linked to each other (docs/privacy.md).
+        RewardedSignIn.objects.filter(action__user=user).update(action=None)
+    else:
+        _sign_ins_key_share(user=user)
+    paid = Reward.objects.filter(user=user, action_type__in=LOGIN_ACTIONS, kind=RewardKind.ACTION)
     paid = (
         paid.exclude(status=RewardStatus.REVERSED) if leaving else paid.filter(status=RewardStatus.CONFIRMED)
     )
-    merchant_ids = set(paid.values_list("merchant_id", flat=True))
+    action_at = dict(paid.order_by("-action_id").values_list("merchant_id", "action_id"))
     if leaving:
         waiting = _unfunded_retryable(now=now).filter(user=user, action_type__in=LOGIN_ACTIONS)
-        merchant_ids |= set(waiting.values_list("merchant_id", flat=True))
-    merchant_ids = sorted(merchant_ids)
+        for merchant_id, action_id in waiting.order_by("-pk").values_list("merchant_id", "pk"):
+            action_at.setdefault(merchant_id, action_id)
+    merchant_ids = sorted(action_at)
     if not merchant_ids:
         return 0
     pairs = (
@@ -2938,7 +2974,12 @@ def sign_in_rewards_remember(
     )
     rows = RewardedSignIn.objects.bulk_create(
         [
-            RewardedSignIn(merchant_id=merchant_id, digest=digest, created_at=now)
+            RewardedSignIn(
+                merchant_id=merchant_id,
+                digest=digest,
+                action_id=action_at[merchant_id] if leaving else None,
+                created_at=now,
+            )
             for merchant_id, digest in pairs
         ],
         ignore_conflicts=True,

@@ -14,12 +14,12 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from campaigns import services as campaign_services
 from campaigns.models import ActionType, Campaign, RewardRule
 from rewards import services as S
-from rewards.models import Reward, RewardKind, RewardStatus
+from rewards.models import Reward, RewardedSignIn, RewardKind, RewardStatus
 from rewards.tests.conftest import NOW, books_are_clean, login_rule, snapshot, tracked_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -335,4 +335,64 @@ def test_reversing_a_share_locks_its_engagement_rewards_before_any_posting(
     late = [sql[:90] for sql in sent[first_posting:] if "FOR UPDATE" in sql and "wallets_" not in sql]
     assert not late, f"engine rows locked after the ledger's: {late}"
     assert set(Reward.objects.values_list("status", flat=True)) == {RewardStatus.REVERSED}
+    books_are_clean(capsys)
+
+
+def _pending_sign_in(make_merchant, make_campaign, make_consumer):
+    merchant = make_merchant()
+    make_campaign(merchant, rules=[login_rule(amount=Decimal("0.50"))])
+    zoe = make_consumer()
+    S.action_record(user=zoe, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    reward = Reward.objects.get(user=zoe, merchant=merchant)
+    assert reward.status == RewardStatus.PENDING
+    return zoe, reward
+
+
+def _disconnect_keeping(zoe, race=None) -> None:
+    """Her TikTok account leaves her account (``tikjoy.sign_in_identities``): its digest is kept, in
+    the transaction that takes it away (held open until released, when ``race`` is given)."""
+    with transaction.atomic(durable=True):
+        S.sign_in_rewards_remember(user=zoe, now=NOW, leaving_tiktok_uids=["open-x"])
+        if race is not None:
+            race.holding.set()
+            assert race.release.wait(30), "the test never released the disconnect"
+
+
+def test_a_disconnect_racing_the_reversal_of_its_sign_in_reward_keeps_no_digest_for_it(
+    monkeypatch, make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    """The reversal holds the action; the disconnect waits for it (its key-share lock on the action)
+    before it reads the reward, reads it reversed and keeps nothing: the brand took its money back."""
+    zoe, reward = _pending_sign_in(make_merchant, make_campaign, make_consumer)
+    race = Interleaving(monkeypatch, _takes_rewards)
+
+    waited = race.run(
+        lambda: S.reward_reverse(reward_id=reward.pk, reason="fake account", actor=ops, now=NOW),
+        lambda: _disconnect_keeping(zoe),
+    )
+
+    assert waited and not race.errors
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.REVERSED
+    assert not RewardedSignIn.objects.exists()
+    books_are_clean(capsys)
+
+
+def test_a_reversal_racing_a_disconnect_deletes_the_digest_it_kept(
+    monkeypatch, make_merchant, make_campaign, make_consumer, ops, capsys
+):
+    """The disconnect kept the digest and has not committed; the reversal waits for it (its key-share
+    lock on the action), then deletes the digest with the reward's money."""
+    zoe, reward = _pending_sign_in(make_merchant, make_campaign, make_consumer)
+    race = Interleaving(monkeypatch, lambda kwargs: False)
+
+    waited = race.run(
+        lambda: _disconnect_keeping(zoe, race),
+        lambda: S.reward_reverse(reward_id=reward.pk, reason="fake account", actor=ops, now=NOW),
+    )
+
+    assert waited and not race.errors
+    reward.refresh_from_db()
+    assert reward.status == RewardStatus.REVERSED
+    assert not RewardedSignIn.objects.exists()
     books_are_clean(capsys)

@@ -24,10 +24,13 @@ from campaigns.models import ActionType
 from merchants.models import ConsentField
 from merchants.services import consent_give
 from merchants.wallet import merchant_top_up_record
+from payouts.tests.conftest import add_bank_account, verify_identity
+from privacy.selectors import deletion_plan_get
+from privacy.services import account_delete
 from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAction
 from rewards.reasons import REWARD_REASON_TIKTOK_DISCONNECTED, Reason
 from rewards.selectors import wallet_balances_get
-from rewards.services import action_record, rewards_settle_due, unfunded_actions_retry
+from rewards.services import action_record, reward_reverse, rewards_settle_due, unfunded_actions_retry
 from social.identity_digests import identity_digest
 from social.models import TikTokProfile
 from social.services import tiktok_identity_disconnect
@@ -179,6 +182,127 @@ def test_a_sign_in_waiting_for_the_brands_money_keeps_its_tiktok_account_paid_on
     assert not again.rewards.filter(merchant=gamma).exists()
     action = SocialAction.objects.get(user=again, merchant=gamma)
     assert (action.status, action.reason) == (ActionStatus.INELIGIBLE, Reason.REWARDED_BEFORE)
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+@pytest.mark.parametrize("outcome", ["reversed by ops", "reversed at the end of the hold", "confirmed"])
+def test_a_tiktok_account_disconnected_with_a_pending_reward_is_paid_again_only_when_that_reward_is_reversed(
+    brands,
+    client,
+    ops,
+    tiktok_api,  # noqa: F811
+    outcome,
+):
+    """Zoe disconnects X while Alpha's sign-in reward is still pending: X is kept for Alpha. When that
+    reward is reversed after all (by ops, or at the end of its hold because she removed TikJoy's access
+    in TikTok), Alpha never paid X: a new account signing in with it is paid, not told X was rewarded
+    before. When it confirms, X stays refused at Alpha."""
+    alpha, _beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    reward = zoe.rewards.get(merchant=alpha)
+    assert reward.status == RewardStatus.PENDING
+    if outcome == "reversed at the end of the hold":
+        tiktok_identity_disconnect(
+            open_id=X, reason=TikTokProfile.DisconnectReason.REVOKED_BY_USER, now=timezone.now()
+        )
+    _disconnect(client, zoe)
+    assert RewardedSignIn.objects.filter(merchant=alpha).count() == 1  # X, kept for her pending reward
+    if outcome == "reversed by ops":
+        reward_reverse(reward_id=reward.pk, reason="Fake engagement", actor=ops, now=timezone.now())
+    else:
+        rewards_settle_due(now=timezone.now() + timedelta(days=60))
+    reward.refresh_from_db()
+    assert reward.status == (RewardStatus.CONFIRMED if outcome == "confirmed" else RewardStatus.REVERSED)
+    client.logout()
+
+    assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
+    again = SocialAccount.objects.get(uid=X).user
+    assert again != zoe
+    page = _join(client, again, alpha)
+
+    if outcome == "confirmed":
+        _refused(page, again, alpha)
+    else:
+        assert REFUSED % alpha.brand_name not in page
+        assert again.rewards.get(merchant=alpha).status == RewardStatus.PENDING  # paid, as anyone new
+        assert not RewardedSignIn.objects.filter(merchant=alpha).exists()
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_reversed_reward_takes_every_identity_kept_for_it_and_only_those(
+    brands,
+    client,
+    ops,
+    tiktok_api,  # noqa: F811
+):
+    """Zoe's pending rewards from Alpha and Beta; ops removed X and she connects Y in its place, then
+    disconnects Y: both are kept for both brands. Ops reverse Alpha's reward: X and Y are no longer kept for Alpha (a new account
+    signing in with Y there is paid), still for Beta, whose reward she keeps (refused there)."""
+    alpha, beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    _join(client, zoe, beta)
+    assert sorted(zoe.rewards.values_list("merchant_id", "status")) == [
+        (alpha.pk, RewardStatus.PENDING),
+        (beta.pk, RewardStatus.PENDING),
+    ]
+    SocialAccount.objects.filter(user=zoe).delete()  # removed by ops: no digest, her profile holds X
+    assert _tiktok(client, tiktok_api, open_id=Y, connect=True)["Location"] == "/me/"  # X is kept
+    _disconnect(client, zoe)  # Y is kept
+    digests = {
+        (m.pk, identity_digest(merchant_id=m.pk, identity=f"tiktok:{uid}")) for m in brands for uid in (X, Y)
+    }
+    assert set(RewardedSignIn.objects.values_list("merchant_id", "digest")) == digests
+
+    reward_reverse(
+        reward_id=zoe.rewards.get(merchant=alpha).pk, reason="Fake engagement", actor=ops, now=timezone.now()
+    )
+
+    assert set(RewardedSignIn.objects.values_list("merchant_id", "digest")) == {
+        (merchant_id, digest) for merchant_id, digest in digests if merchant_id == beta.pk
+    }
+    client.logout()
+    assert _tiktok(client, tiktok_api, open_id=Y, connect=False)["Location"] == "/wallet/"
+    again = SocialAccount.objects.get(uid=Y).user
+    assert again != zoe
+    assert REFUSED % alpha.brand_name not in _join(client, again, alpha)
+    assert again.rewards.get(merchant=alpha).status == RewardStatus.PENDING
+    _refused(_join(client, again, beta), again, beta)
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
+def test_a_deleted_persons_kept_tiktok_account_no_longer_says_whose_sign_ins_it_stood_for(
+    brands,
+    client,
+    ops,
+    tiktok_api,  # noqa: F811
+):
+    """Zoe disconnects X while Alpha's and Beta's rewards are pending: X is kept for both, each row
+    standing for her sign-in there. They confirm, and she deletes her account: X stays refused at both,
+    but its rows no longer point at her sign-ins, so a deleted person's rows at two brands can't be
+    linked to each other (docs/privacy.md)."""
+    alpha, beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    _join(client, zoe, beta)
+    _disconnect(client, zoe)
+    assert list(RewardedSignIn.objects.values_list("action__user", flat=True)) == [zoe.pk, zoe.pk]
+    rewards_settle_due(now=timezone.now() + timedelta(days=60))
+    verify_identity(zoe, ops)
+    add_bank_account(zoe, holder="Zoe", now=timezone.now() - timedelta(days=3))
+    plan = deletion_plan_get(user=zoe, now=timezone.now())
+    account_delete(user=zoe, confirmed=plan.fingerprint, now=timezone.now())
+
+    assert RewardedSignIn.objects.count() == 2
+    assert not RewardedSignIn.objects.filter(action__isnull=False).exists()
+    client.logout()
+    assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
+    again = SocialAccount.objects.get(uid=X).user
+    _refused(_join(client, again, alpha), again, alpha)
     call_command("ledger_check")
     call_command("rewards_check")
 
