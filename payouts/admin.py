@@ -57,6 +57,12 @@ class ReasonForm(forms.Form):
     )
 
 
+def _imported_text(result: services.ImportResult) -> str:
+    """The message after an import. It never starts with the file's name: the admin capitalises a
+    message's first letter, and the ISO names are written in lower case (pain.002, camt.054)."""
+    return gettext("Imported %(file)s: %(summary)s") % {"file": result.bank_file, "summary": result.message()}
+
+
 def _each(modeladmin, request, queryset, apply, title: str) -> None:
     done = 0
     for obj in queryset.order_by("pk"):
@@ -413,11 +419,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 for result in results:
-                    self.message_user(
-                        request,
-                        label_text(result.bank_file, result.message()),
-                        messages.SUCCESS,
-                    )
+                    self.message_user(request, _imported_text(result), messages.SUCCESS)
                 return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
         return TemplateResponse(
             request,
@@ -522,11 +524,7 @@ class BankFileAdmin(ReadOnlyAdmin):
             except services.PayoutError as exc:
                 form.add_error("file", str(exc))
             else:
-                self.message_user(
-                    request,
-                    label_text(result.bank_file, result.message()),
-                    messages.SUCCESS,
-                )
+                self.message_user(request, _imported_text(result), messages.SUCCESS)
                 return redirect(reverse("admin:payouts_bankfile_change", args=[result.bank_file.pk]))
         return TemplateResponse(
             request,

@@ -69,7 +69,12 @@ def test_approve_build_and_release_need_two_people(make_payee, ops, ops2):
         {"reject": "", "give_back": f"{payout.end_to_end_id} AC01"},
         follow=True,
     )
-    assert "returned: 1" in response.content.decode()
+    page = response.content.decode()
+    assert "returned: 1" in page
+    # The ISO messages are named as the standard writes them, even where the admin capitalises a message.
+    assert "Imported pain.002 payment status report" in page
+    assert "Imported camt.054 debit/credit notification" in page
+    assert "Pain.002" not in page and "Camt.054" not in page
     payout.refresh_from_db()
     assert payout.state == PayoutState.RETURNED
     assert available(user) == eur("30.00")
@@ -143,6 +148,7 @@ def test_the_import_summary_is_in_the_ops_persons_language_and_recorded_in_engli
     listed = client.get("/ops/payouts/bankfile/").content.decode()
 
     # The message after the upload, the file's page (its summary and its line) and the list: German.
+    assert "Datei pain.002 Zahlungsstatusbericht" in page
     assert "angewendet: 1 · bereits angewendet: 0 · abgelehnt: 1" in page
     assert re.search(r'class="field-outcome_in_words">\s*(<p>)?abgelehnt', page)
     assert "angewendet: 1 · bereits angewendet: 0 · abgelehnt: 1" in listed
