@@ -32,7 +32,7 @@ from core.admin import (
     name_part,
 )
 from merchants.models import Merchant
-from payouts import sandbox_bank, selectors, services
+from payouts import event_reasons, sandbox_bank, selectors, services
 from payouts.countries import address_country_choices
 from payouts.import_summary import outcome_text, summary_text
 from payouts.models import (
@@ -105,7 +105,7 @@ def _with_reason(modeladmin, request: HttpRequest, queryset: QuerySet, *, title:
 
 class PayoutEventInline(admin.TabularInline):
     model = PayoutEvent
-    fields = ("at", "from_state_text", "to_state_text", "reason", "reason_code", "actor", "bank_file")
+    fields = ("at", "from_state_text", "to_state_text", "reason_text", "reason_code", "actor", "bank_file")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -118,6 +118,11 @@ class PayoutEventInline(admin.TabularInline):
     @admin.display(description=_("to"))
     def to_state_text(self, obj: PayoutEvent) -> str:
         return obj.to_state_name
+
+    # Why, in the reader's language (recorded in English).
+    @admin.display(description=_("reason"))
+    def reason_text(self, obj: PayoutEvent) -> str:
+        return event_reasons.reason_text(obj.reason)
 
     def has_add_permission(self, request, obj=None):
         return False

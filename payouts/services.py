@@ -61,7 +61,7 @@ from core.i18n import (
 from core.tasks import after_commit, mail_after_commit, mail_each_after_commit
 from merchants.locale import member_locale, person_language
 from merchants.models import Merchant, Role
-from payouts import sepa
+from payouts import event_reasons, sepa
 from payouts.bankfiles import BankFileError, ParsedFile, ParsedLine, parse_bank_file
 from payouts.countries import sepa_country
 from payouts.epc import epc_name, epc_remittance
@@ -982,8 +982,9 @@ def payout_request(
                 event = _event(
                     payout,
                     to_state=PayoutState.APPROVED,
-                    reason=f"Approved automatically: below {settings.PAYOUTS_AUTO_APPROVE_BELOW} EUR, "
-                    "identity verified, no risk signal",
+                    reason=event_reasons.recorded(
+                        event_reasons.AUTO_APPROVED, limit=settings.PAYOUTS_AUTO_APPROVE_BELOW
+                    ),
                     actor=None,
                     now=now,
                 )
@@ -1152,7 +1153,11 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
         if payout.state not in OPEN_STATES or payout.batch_id is not None:
             raise PayoutError(_cancel_refusal(payout))
         event = _event(
-            payout, to_state=PayoutState.CANCELLED, reason="Cancelled by the person", actor=user, now=now
+            payout,
+            to_state=PayoutState.CANCELLED,
+            reason=event_reasons.recorded(event_reasons.CANCELLED),
+            actor=user,
+            now=now,
         )
         payout.reason = "You cancelled it."
         payout.closed_at = now
@@ -1277,7 +1282,13 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
                 _("The bank details are on hold until %(when)s UTC.")
                 % {"when": utc_text(account.payouts_hold_until)}
             )
-        event = _event(payout, to_state=PayoutState.APPROVED, reason="Approved by ops", actor=actor, now=now)
+        event = _event(
+            payout,
+            to_state=PayoutState.APPROVED,
+            reason=event_reasons.recorded(event_reasons.APPROVED),
+            actor=actor,
+            now=now,
+        )
         payout.approved_by = actor
         payout.approved_at = now
         payout.reason = "Approved; it goes out with our next bank transfer."
@@ -1394,7 +1405,7 @@ def batch_release(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
                 _event(
                     payout,
                     to_state=PayoutState.EXPORTED,
-                    reason=f"Sent to the bank in {batch.msg_id}",
+                    reason=event_reasons.recorded(event_reasons.SENT, batch=batch.msg_id),
                     actor=actor,
                     now=now,
                 )
@@ -1562,7 +1573,7 @@ class _Applier:
     def accepted(self, payout: Payout) -> str:
         if payout.state != PayoutState.EXPORTED:
             return left_outcome(payout.state)
-        self._to(payout, PayoutState.ACCEPTED, reason="Accepted by the bank")
+        self._to(payout, PayoutState.ACCEPTED, reason=event_reasons.recorded(event_reasons.ACCEPTED))
         payout.reason = "Accepted by our bank; on its way to your account."
         return ACCEPTED
 
@@ -1578,7 +1589,7 @@ class _Applier:
                     )
                 )
             return left_outcome(payout.state)
-        self._to(payout, PayoutState.PAID, reason="Debited from the platform's bank account")
+        self._to(payout, PayoutState.PAID, reason=event_reasons.recorded(event_reasons.DEBITED))
         payout.reason = "Paid."
         payout.closed_at = self.now
         self.postings.append(
@@ -1631,7 +1642,10 @@ class _Applier:
             return left_outcome(payout.state)
         message = self._after_bank_reason(payout, code)
         self._to(
-            payout, PayoutState.REJECTED, reason=f"Rejected by the bank ({code}): {message}", code=code[:4]
+            payout,
+            PayoutState.REJECTED,
+            reason=event_reasons.recorded(event_reasons.REJECTED, code=code, message=message),
+            code=code[:4],
         )
         payout.closed_at = self.now
         self.postings.append(
@@ -1653,7 +1667,7 @@ class _Applier:
         self._to(
             payout,
             PayoutState.RETURNED,
-            reason=f"Returned by the payee's bank ({code}): {message}",
+            reason=event_reasons.recorded(event_reasons.RETURNED, code=code, message=message),
             code=code[:4],
         )
         payout.closed_at = self.now

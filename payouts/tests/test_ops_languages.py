@@ -8,10 +8,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import User
-from payouts import services
+from payouts import sandbox_bank, services
+from payouts.event_reasons import reason_text
 from payouts.models import BatchState, PayoutBatch, PayoutEvent
+from payouts.reasons import reason_for
 from payouts.tests.conftest import LATER, eur
 from tikjoy.tests.factories import response_text
 
@@ -143,3 +146,49 @@ def test_the_sandbox_bank_and_the_import_pages_say_their_title_once_under_their_
         in sandbox_html.split('class="breadcrumbs"', 1)[1]
     )
     assert 'href="/ops/payouts/bankfile/"' in upload_html.split('class="breadcrumbs"', 1)[1]
+
+
+def test_a_payouts_history_says_why_in_the_ops_persons_language(make_payee, ops, ops2):
+    """Walk: a returned payout's history read "Approved by ops", "Returned by the payee's bank ..." on
+    a German /ops/ page; each reason reads in German (recorded in English, as before)."""
+    payout = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = services.batch_build(actor=ops, now=LATER)
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
+    sandbox_bank.answer_and_import(
+        batch=batch,
+        answer=sandbox_bank.BankAnswer(give_back={payout.end_to_end_id: "AC04"}),
+        actor=ops2,
+        now=LATER,
+    )
+    User.objects.filter(pk=ops.pk).update(language="de")
+    client = Client()
+    client.force_login(ops)
+
+    page = html.unescape(response_text(client.get(f"/ops/payouts/payout/{payout.pk}/change/")))
+    history = page.split("Auszahlungsereignisse", 1)[1]
+
+    with translation.override("de"):
+        closed = gettext(reason_for("AC04").message)
+    for german in (
+        "Vom Ops-Team freigegeben",
+        f"In {batch.msg_id} an die Bank gesendet",
+        "Von der Bank angenommen",
+        "Vom Bankkonto der Plattform abgebucht",
+        f"Von der Bank des Empfängers zurückgebucht (AC04): {closed}",
+    ):
+        assert german in history
+    for english in ("Approved by ops", "Sent to the bank in", "Debited from", "Returned by the payee"):
+        assert english not in history
+    assert PayoutEvent.objects.filter(reason="Approved by ops").count() == 1  # the record: English
+
+
+def test_a_recorded_reason_reads_in_french_and_ops_own_words_as_written():
+    recorded = "Rejected by the bank (AC01): " + reason_for("AC01").message  # as rows were written before
+
+    with translation.override("fr"):
+        assert reason_text(recorded).startswith("Refusé par la banque (AC01)\xa0: Votre banque")
+        assert reason_text("Approved automatically: below 50 EUR, identity verified, no risk signal") == (
+            "Approuvé automatiquement\xa0: moins de 50 EUR, identité vérifiée, aucun signal de risque"
+        )
+        assert reason_text("Looks like a mule account.") == "Looks like a mule account."
