@@ -100,6 +100,7 @@ class StatementOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     closing_balance_text = money_column("closing_balance", Statement)
     list_filter = ("month", CurrencyFilter)
     search_fields = ("merchant__brand_name", "merchant__slug", "sha256")  # see get_search_results
+    ordering = ("-month", "-id")  # newest first, whatever order they were issued in
     list_select_related = ("merchant",)
     exclude = ("pdf", "csv", "sections", "pending_at_end")  # shown as tables (sections_table, …)
     readonly_fields = (
@@ -232,6 +233,7 @@ class InvoiceOpsAdmin(ListAtScaleMixin, _Files, admin.ModelAdmin):
     )
     gross_amount_text = money_column("gross_amount", Invoice)
     list_filter = ("status", "kind", "vat_category", CurrencyFilter)
+    ordering = ("-period_start", "-id")  # newest first, whatever order they were issued in
     search_fields = ("number", "merchant__brand_name", "merchant__slug", "user__email", "user__display_name")
     list_select_related = ("merchant", "user")
     actions = ["finalise_selected", "resend_selected"]

@@ -201,8 +201,8 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "or more)."
     )
     list_select_related = ("requested_by", "bank_account", "batch", "requested_by__payee_identity")
-    ordering = ("-id",)
-    sortable_by = ("id",)
+    ordering = ("-requested_at", "-id")  # newest first (the payouts_requested_id index)
+    sortable_by = ("id", "requested_at")
     inlines = [PayoutEventInline]
     actions = ["approve", "reject", "build_batch"]
     # Who is paid reads as such ("person", "merchant refund: ... (merchant #3)"), not as the owner's
@@ -348,7 +348,7 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
     list_filter = ("state",)
     search_fields = ("msg_id", "pmt_inf_id")
     list_select_related = ("built_by", "released_by")
-    ordering = ("-id",)
+    ordering = ("-built_at", "-id")  # newest first
     actions = ["release", "discard"]
     exclude = ("xml",)
 
@@ -491,7 +491,7 @@ class BankFileAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "msg_id", "name", "uploaded_by", "uploaded_at", "summary_in_words")
     list_filter = ("kind",)
     search_fields = ("msg_id", "name", "sha256", "lines__end_to_end_id")
-    ordering = ("-id",)
+    ordering = ("-uploaded_at", "-id")  # newest first
     exclude = ("raw", "summary", "details")
     readonly_fields = ("summary_in_words",)
     inlines = [BankLineInline]

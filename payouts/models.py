@@ -387,6 +387,8 @@ class Payout(models.Model):
         indexes = [
             models.Index(fields=["owner_type", "owner_id", "state"], name="payouts_owner_state"),
             models.Index(fields=["state", "id"], name="payouts_state_id"),
+            # /ops/ lists payouts newest first (PayoutAdmin.ordering), read through this index.
+            models.Index(fields=["requested_at", "id"], name="payouts_requested_id"),
         ]
 
     def __str__(self) -> str:

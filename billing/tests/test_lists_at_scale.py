@@ -108,6 +108,23 @@ def test_ops_lists_read_no_file_and_count_queries_not_rows(client, merchant, url
     assert page.count(">PDF<") == 6  # every issued document still offers its files
 
 
+@pytest.mark.parametrize("url", ["admin:billing_statement_changelist", "admin:billing_invoice_changelist"])
+def test_ops_lists_show_the_newest_month_first_whatever_order_they_were_issued_in(client, merchant, url):
+    """Walk: /ops/ statements and invoices were listed in the order they were written (a month issued
+    late came last); the newest month comes first."""
+    client.force_login(ops())
+    _more_months(merchant, 2)  # September, then August, written after October
+
+    page = client.get(reverse(url)).content.decode()
+
+    model = Statement if "statement" in url else Invoice
+    links = [
+        page.index(reverse(url.replace("changelist", "change"), args=[pk]))
+        for pk in model.objects.order_by("-month").values_list("pk", flat=True)
+    ]
+    assert links == sorted(links)
+
+
 def test_ops_downloads_read_only_the_file_asked_for(client, merchant):
     client.force_login(ops())
     statement, invoice = merchant.statements.get(), merchant.invoices.get()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -265,3 +266,37 @@ def test_a_refused_bank_file_is_explained_in_the_ops_persons_language(ops, raw, 
     assert page.status_code == 200
     assert german in page.content.decode()
     assert not BankFile.objects.exists()
+
+
+def test_ops_lists_show_the_newest_first_whatever_order_the_rows_were_written_in(make_payee, ops, ops2):
+    """Walk: the payouts, files and bank files lists in /ops/ were in id order, not date order."""
+    older = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+    newer = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+    batches = []
+    for payout in (older, newer):
+        services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+        batches.append(services.batch_build(actor=ops, now=LATER))
+        services.batch_release(batch_id=batches[-1].pk, actor=ops2, now=LATER)
+    files = sandbox_bank.answer_and_import(
+        batch=batches[0], answer=sandbox_bank.BankAnswer(), actor=ops2, now=LATER
+    )
+    # The first written are the newest (a row imported late, a clock set back).
+    Payout.objects.filter(pk=older.pk).update(requested_at=LATER + timedelta(hours=1))
+    PayoutBatch.objects.filter(pk=batches[0].pk).update(built_at=LATER + timedelta(hours=1))
+    BankFile.objects.filter(pk=files[0].bank_file.pk).update(uploaded_at=LATER + timedelta(hours=1))
+    client = _client(ops)
+
+    def order(url: str, *texts: str) -> list[int]:
+        page = client.get(url).content.decode()
+        return [page.index(text) for text in texts]
+
+    first, second = order(
+        "/ops/payouts/payout/",
+        f"/ops/payouts/payout/{older.pk}/change/",
+        f"/ops/payouts/payout/{newer.pk}/change/",
+    )
+    assert first < second
+    first, second = order("/ops/payouts/payoutbatch/", batches[0].msg_id, batches[1].msg_id)
+    assert first < second
+    first, second = order("/ops/payouts/bankfile/", files[0].bank_file.msg_id, files[1].bank_file.msg_id)
+    assert first < second
