@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import Invoice, Statement
 from billing.months import Month
@@ -123,6 +124,25 @@ def test_ops_lists_show_the_newest_month_first_whatever_order_they_were_issued_i
         for pk in model.objects.order_by("-month").values_list("pk", flat=True)
     ]
     assert links == sorted(links)
+
+
+def test_ops_statements_are_filtered_by_month_or_year_not_by_today(client, merchant):
+    """Walk: the statements' filter offered "Today" and "Past 7 days" for monthly documents; it offers
+    the last twelve months by name and earlier years."""
+    client.force_login(ops())
+    _more_months(merchant, 2)  # September and August
+    url = reverse("admin:billing_statement_changelist")
+
+    page = client.get(url).content.decode()
+    last = Month.before(timezone.now())
+    september = client.get(url, {"month": "2026-09"}).content.decode()
+    year = client.get(url, {"month": "2026"}).content.decode()
+
+    assert "Today" not in page and "Past 7 days" not in page
+    assert f'?month={last}"' in page and last.text() in page
+    assert f'?month={last.year - 1}"' in page
+    assert september.count(">PDF<") == 1
+    assert year.count(">PDF<") == 3
 
 
 def test_ops_downloads_read_only_the_file_asked_for(client, merchant):
