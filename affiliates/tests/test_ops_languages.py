@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from affiliates import services
 from affiliates.tests.conftest import NOW, convert
@@ -85,3 +87,11 @@ def test_the_inquiries_list_gives_the_claimed_amount_with_its_currency(ops_clien
     listing = _german(ops_client, "/ops/affiliates/inquiry/")
 
     assert "31,50\xa0€" in listing
+
+
+def test_an_inquiry_without_its_order_id_is_refused_formally_in_german():
+    """Affiliates are addressed as "Sie" (like ops and merchants); this one said "Gib die Bestellnummer an"."""
+    with translation.override("de"):
+        text = gettext("Give the order id (1 to 200 characters).")
+
+    assert text == "Geben Sie die Bestellnummer an (1 bis 200 Zeichen)."

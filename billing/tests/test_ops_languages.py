@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import User
 from billing.tests.conftest import ops
@@ -32,3 +34,11 @@ def test_an_invoices_credit_note_link_reads_in_the_ops_persons_language(client, 
 
     assert f'">{link}</a>' in page
     assert "Issue a credit note" not in page
+
+
+def test_ops_asked_for_a_credit_notes_reason_are_addressed_formally_in_german():
+    """Walk: German /ops/ pages addressed staff as "du" ("Gib an, warum ..."); staff read "Sie"."""
+    with translation.override("de"):
+        text = gettext("Say why the invoice is credited: the reason is printed on the credit note.")
+
+    assert text.startswith("Geben Sie an, warum")

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import gettext
 
 from accounts.models import User
+from accounts.services import user_ensure_with_email
 from payouts import sandbox_bank, services
 from payouts.event_reasons import reason_text
 from payouts.models import BatchState, PayoutBatch, PayoutEvent
@@ -192,3 +195,43 @@ def test_a_recorded_reason_reads_in_french_and_ops_own_words_as_written():
             "Approuvé automatiquement\xa0: moins de 50 EUR, identité vérifiée, aucun signal de risque"
         )
         assert reason_text("Looks like a mule account.") == "Looks like a mule account."
+
+
+INFORMAL = re.compile(
+    r"\b(du|dich|dir|dein\w*|Du|Dich|Dir|Dein\w*)\b|^(Gib|Prüfe|Schreib)\b|: (Gib|Prüfe|Schreib)\b"
+)
+
+
+def test_ops_refused_an_import_are_addressed_formally_in_german(client):
+    """Walk: German /ops/ pages said "Du darfst keine Bankdateien importieren."; staff read "Sie"."""
+    staff, _ = user_ensure_with_email(
+        email="viewer@tikjoy.example", password="a-long-pass-phrase-42", is_staff=True
+    )
+    staff.user_permissions.add(Permission.objects.get(codename="view_bankfile"))
+    User.objects.filter(pk=staff.pk).update(language="de")
+    client.force_login(staff)
+
+    page = response_text(client.get("/ops/payouts/bankfile/upload/", follow=True))
+
+    assert "Sie dürfen keine Bankdateien importieren." in page
+    assert "Du darfst" not in page
+
+
+@pytest.mark.parametrize(
+    "msgid",
+    [
+        "%(line)s: write the EndToEndId, a space and a 4-letter ISO code.",
+        "End the payout hold (after confirming the change with the person)",
+        "Say how the change was confirmed with the person.",
+        "Say what you need from the person.",
+        "Verify the person's identity first.",
+        "Give a reason: the person sees it.",
+    ],
+)
+def test_what_ops_are_told_in_german_says_sie(msgid):
+    with translation.override("de"):
+        text = gettext(msgid)
+
+    assert text != msgid
+    assert "Sie" in text
+    assert not INFORMAL.search(text)
