@@ -16,7 +16,7 @@ from core.birth_dates import age_on, birth_date_is_real
 from core.i18n import time_zone_label
 from promote import selectors, services
 from promote.models import Goal, Kind, PromoteOrder
-from promote.services import MINIMUM_AGE, OrderRequest
+from promote.services import AUTOMATIC_AGES, MINIMUM_AGE, OrderRequest
 from wallets.forms import CountField
 from wallets.money import Currency
 
@@ -125,9 +125,20 @@ class OrderForm(forms.Form):
         help_text=_("Where the promotion is shown when the audience is not automatic."),
         error_messages={"invalid_choice": _("Choose a country from the list.")},
     )
-    age_min = forms.IntegerField(min_value=18, max_value=99, initial=18, label=_("Ages from"))
+    # ``data-automatic``: the value the page's script sets back while "Automatic audience" is ticked.
+    age_min = forms.IntegerField(
+        min_value=18,
+        max_value=99,
+        initial=AUTOMATIC_AGES[0],
+        label=_("Ages from"),
+        widget=forms.NumberInput(attrs={"data-automatic": AUTOMATIC_AGES[0]}),
+    )
     age_max = forms.IntegerField(
-        min_value=18, max_value=99, initial=65, label=pgettext_lazy("age range", "to")
+        min_value=18,
+        max_value=99,
+        initial=AUTOMATIC_AGES[1],
+        label=pgettext_lazy("age range", "to"),
+        widget=forms.NumberInput(attrs={"data-automatic": AUTOMATIC_AGES[1]}),
     )
     budget_coins = CountField(min_value=1, max_value=10**9, initial=1000, label=_("Budget (coins)"))
     duration_days = forms.IntegerField(min_value=1, max_value=30, initial=3, label=_("Duration (days)"))
@@ -176,7 +187,19 @@ class OrderForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("audience_automatic"):
-            data["country"] = ""  # an automatic audience has no country
+            # An automatic audience has no country and no ages: one chosen with it would be paid for
+            # and dropped, so the form says so instead (the page's script hides them while it is ticked).
+            ages = (data.get("age_min"), data.get("age_max"))
+            chosen_ages = None not in ages and ages != AUTOMATIC_AGES
+            if data.get("country") or chosen_ages:
+                self.add_error(
+                    "audience_automatic",
+                    _(
+                        "An automatic audience has no country or ages. Untick it to show the promotion "
+                        "in the country and to the ages chosen, or choose no country and ages 18 to 65."
+                    ),
+                )
+            data["country"] = ""
         elif "country" in data and data.get("kind") in Kind.values:
             launched = services.launched_countries(kind=data["kind"])
             if not data["country"]:

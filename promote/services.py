@@ -79,6 +79,8 @@ from wallets.services import InsufficientFunds, Posting, account_for, accounts_f
 from webhooks.services import Event, event_record, events_record
 
 MINIMUM_AGE = 18
+# The ages an automatic audience stands for (stored with it; the order form refuses others with it).
+AUTOMATIC_AGES = (MINIMUM_AGE, 65)
 MAX_DURATION_DAYS = 30
 # A purchase from a TikJoy wallet this soon after another one on the same coin wallet is made only
 # once the person confirms it (``RepeatPurchase``): the back button or a second tab shows the buy
@@ -1248,8 +1250,8 @@ def order_place(
             commercial_music_declared=request.commercial_music_declared,
             audience_automatic=request.audience_automatic,
             country="" if request.audience_automatic else request.country,
-            age_min=18 if request.audience_automatic else request.age_min,
-            age_max=65 if request.audience_automatic else request.age_max,
+            age_min=AUTOMATIC_AGES[0] if request.audience_automatic else request.age_min,
+            age_max=AUTOMATIC_AGES[1] if request.audience_automatic else request.age_max,
             budget_coins=request.budget_coins,
             duration_days=request.duration_days,
             coupon=coupon,

@@ -1,5 +1,6 @@
 """The order form's country list as the merchant sees it (Playwright): it offers the chosen kind's
-countries by name, and a country chosen for another kind is cleared."""
+countries by name, a country chosen for another kind is cleared, and the country and ages are hidden
+and set back while the audience is automatic."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ def test_the_country_list_follows_the_kind(page: Page, make_merchant):
     page.wait_for_load_state()
     page.goto("/console/promote/new/")
     country = page.get_by_label("Country")
+    automatic = page.get_by_label("Automatic audience")
+    expect(automatic).to_be_checked()  # the default: no country and no ages to choose
+    expect(country).to_be_hidden()
+    automatic.uncheck()
     offered = country.locator("option:not([hidden])")
 
     expect(offered).to_have_count(21)  # "Choose a country" and Video's twenty
@@ -34,3 +39,11 @@ def test_the_country_list_follows_the_kind(page: Page, make_merchant):
 
     expect(offered).to_have_text(["Choose a country", "Indonesia", "United Kingdom", "United States"])
     expect(country).to_have_value("")  # Germany isn't offered for it: not kept chosen
+
+    country.select_option(label="United Kingdom")
+    page.get_by_label("Ages from").fill("25")
+    automatic.check()  # hidden again and set back: nothing chosen is sent with an automatic audience
+    expect(country).to_be_hidden()
+    automatic.uncheck()
+    expect(country).to_have_value("")
+    expect(page.get_by_label("Ages from")).to_have_value("18")

@@ -142,16 +142,42 @@ def test_a_launched_country_is_accepted_and_the_order_shows_its_name(client, joy
     assert "Deutschland" in page and ">DE<" not in page
 
 
+def test_a_country_or_ages_chosen_with_the_automatic_audience_are_refused_not_dropped(client, joy):
+    """Before: ticked (the default) with Germany and ages 25 to 40 chosen, the coins were taken and the
+    order said "Audience: automatic": the choice paid for, dropped unseen."""
+    video = video_of(joy)
+    signed_in(client, joy.created_by)
+    coins_before = coins_of(joy)
+
+    with_country = client.post(
+        reverse("console:promote_new"),
+        _fields(video, audience_automatic="on", country="DE", age_min=18, age_max=65),
+    ).content.decode()
+    with_ages = client.post(
+        reverse("console:promote_new"), _fields(video, audience_automatic="on", country="")
+    ).content.decode()
+
+    refusal = (
+        "An automatic audience has no country or ages. Untick it to show the promotion in the country and "
+        "to the ages chosen, or choose no country and ages 18 to 65."
+    )
+    assert refusal in _country_errors(with_country) and refusal in _country_errors(with_ages)
+    assert not PromoteOrder.objects.exists() and coins_of(joy) == coins_before
+
+
 def test_the_automatic_audience_keeps_the_country_blank(client, joy):
     video = video_of(joy)
     signed_in(client, joy.created_by)
 
     page = client.post(
-        reverse("console:promote_new"), _fields(video, audience_automatic="on", country="DE"), follow=True
+        reverse("console:promote_new"),
+        _fields(video, audience_automatic="on", country="", age_min=18, age_max=65),
+        follow=True,
     ).content.decode()
 
     order = PromoteOrder.objects.get()
     assert order.audience_automatic and order.country == ""
+    assert (order.age_min, order.age_max) == (18, 65)
     assert '<span data-testid="audience">Audience: automatic</span>' in page
 
 
