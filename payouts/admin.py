@@ -207,10 +207,17 @@ class PayoutAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     actions = ["approve", "reject", "build_batch"]
     # Who is paid reads as such ("person", "merchant refund: ... (merchant #3)"), not as the owner's
     # content type and id ("accounts.user", 10): requested_by names the person.
+    # Where it stands reads in the reader's language ("reason_shown"; recorded in English).
     readonly_fields = [
-        "payee" if f.name == "owner_type" else f.name for f in Payout._meta.fields if f.name != "owner_id"
+        {"owner_type": "payee", "reason": "reason_shown"}.get(f.name, f.name)
+        for f in Payout._meta.fields
+        if f.name != "owner_id"
     ]
-    exclude = ("owner_type", "owner_id")
+    exclude = ("owner_type", "owner_id", "reason")
+
+    @admin.display(description=_("reason"))
+    def reason_shown(self, obj: Payout) -> str:
+        return event_reasons.payout_reason_text(obj.reason)
 
     @admin.display(description=_("payee"))
     def payee(self, obj: Payout) -> str:

@@ -13,6 +13,7 @@ import re
 
 from django.utils.translation import gettext, gettext_noop
 
+REQUESTED = gettext_noop("Asked by the person")
 AUTO_APPROVED = gettext_noop("Approved automatically: below %(limit)s EUR, identity verified, no risk signal")
 APPROVED = gettext_noop("Approved by ops")
 CANCELLED = gettext_noop("Cancelled by the person")
@@ -22,7 +23,7 @@ DEBITED = gettext_noop("Debited from the platform's bank account")
 REJECTED = gettext_noop("Rejected by the bank (%(code)s): %(message)s")
 RETURNED = gettext_noop("Returned by the payee's bank (%(code)s): %(message)s")
 
-_TEMPLATES = (AUTO_APPROVED, APPROVED, CANCELLED, SENT, ACCEPTED, DEBITED, REJECTED, RETURNED)
+_TEMPLATES = (REQUESTED, AUTO_APPROVED, APPROVED, CANCELLED, SENT, ACCEPTED, DEBITED, REJECTED, RETURNED)
 _PLACEHOLDER = re.compile(r"%\\\((?P<name>[a-z_]+)\\\)s")
 
 
@@ -47,3 +48,20 @@ def reason_text(reason: str) -> str:
                 params["message"] = gettext(params["message"])
             return gettext(template) % params
     return reason
+
+
+# A payout's own "reason" (``Payout.reason``), where its state stands, recorded in English like the
+# events and shown in the reader's language (``payout_reason_text``; a rejected or returned payout's
+# reason is the bank's, from payouts/reasons.py, and a rejection ops typed is shown as written).
+WAITING = gettext_noop("Waiting for our check.")
+APPROVED_NEXT_TRANSFER = gettext_noop("Approved; it goes out with our next bank transfer.")
+CANCELLED_BY_PERSON = gettext_noop("You cancelled it.")
+SENT_TO_BANK = gettext_noop("Sent to our bank.")
+ACCEPTED_BY_BANK = gettext_noop("Accepted by our bank; on its way to your account.")
+PAID = gettext_noop("Paid.")
+
+
+def payout_reason_text(reason: str) -> str:
+    """A payout's recorded reason in the active language: a state's own words and the bank's reasons
+    (msgids both), anything else (ops' words) as recorded."""
+    return gettext(reason) if reason else ""

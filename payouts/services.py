@@ -957,14 +957,14 @@ def payout_request(
                 end_to_end_id=new_end_to_end_id(),
                 creditor_name=epc_name(account.holder_name),
                 remittance=epc_remittance(settings.PAYOUTS_REMITTANCE_TEXT),
-                reason="Waiting for our check.",
+                reason=event_reasons.WAITING,
                 requested_at=now,
             )
             PayoutEvent.objects.create(
                 payout=payout,
                 from_state="",
                 to_state=PayoutState.REQUESTED,
-                reason="Asked by the person",
+                reason=event_reasons.recorded(event_reasons.REQUESTED),
                 actor=user,
                 at=now,
             )
@@ -989,7 +989,7 @@ def payout_request(
                     now=now,
                 )
                 payout.approved_at = now
-                payout.reason = "Approved; it goes out with our next bank transfer."
+                payout.reason = event_reasons.APPROVED_NEXT_TRANSFER
                 payout.save(update_fields=["state", "approved_at", "reason"])
                 event.save()
             _notify([payout])
@@ -1043,7 +1043,7 @@ def merchant_refund_reserve(
         end_to_end_id=new_end_to_end_id(),
         creditor_name=epc_name(account.holder_name),
         remittance=epc_remittance(f"TikJoy refund {merchant.payment_reference}"),
-        reason="Waiting for our check.",
+        reason=event_reasons.WAITING,
         requested_at=now,
     )
     PayoutEvent.objects.create(
@@ -1159,7 +1159,7 @@ def payout_cancel(*, payout_id: int, user: User, now: datetime) -> Payout:
             actor=user,
             now=now,
         )
-        payout.reason = "You cancelled it."
+        payout.reason = event_reasons.CANCELLED_BY_PERSON
         payout.closed_at = now
         payout.save(update_fields=["state", "reason", "closed_at"])
         event.save()
@@ -1291,7 +1291,7 @@ def payout_approve(*, payout_id: int, actor: User, now: datetime) -> Payout:
         )
         payout.approved_by = actor
         payout.approved_at = now
-        payout.reason = "Approved; it goes out with our next bank transfer."
+        payout.reason = event_reasons.APPROVED_NEXT_TRANSFER
         payout.save(update_fields=["state", "approved_by", "approved_at", "reason"])
         event.save()
         _notify([payout])
@@ -1411,7 +1411,7 @@ def batch_release(*, batch_id: int, actor: User, now: datetime) -> PayoutBatch:
                 )
             )
             payout.exported_at = now
-            payout.reason = "Sent to our bank."
+            payout.reason = event_reasons.SENT_TO_BANK
             postings.append(
                 Posting(
                     entries=[
@@ -1574,7 +1574,7 @@ class _Applier:
         if payout.state != PayoutState.EXPORTED:
             return left_outcome(payout.state)
         self._to(payout, PayoutState.ACCEPTED, reason=event_reasons.recorded(event_reasons.ACCEPTED))
-        payout.reason = "Accepted by our bank; on its way to your account."
+        payout.reason = event_reasons.ACCEPTED_BY_BANK
         return ACCEPTED
 
     def paid(self, payout: Payout) -> str:
@@ -1590,7 +1590,7 @@ class _Applier:
                 )
             return left_outcome(payout.state)
         self._to(payout, PayoutState.PAID, reason=event_reasons.recorded(event_reasons.DEBITED))
-        payout.reason = "Paid."
+        payout.reason = event_reasons.PAID
         payout.closed_at = self.now
         self.postings.append(
             Posting(

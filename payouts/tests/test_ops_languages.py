@@ -186,6 +186,26 @@ def test_a_payouts_history_says_why_in_the_ops_persons_language(make_payee, ops,
     assert PayoutEvent.objects.filter(reason="Approved by ops").count() == 1  # the record: English
 
 
+def test_a_requested_payouts_page_says_where_it_stands_and_who_asked_in_german(make_payee, ops):
+    """Walk: every payout's first history row read "Asked by the person" and its reason "Waiting for
+    our check." on a German /ops/ page; both read in German (recorded in English, as before)."""
+    payout = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+    User.objects.filter(pk=ops.pk).update(language="de")
+    client = Client()
+    client.force_login(ops)
+
+    page = html.unescape(response_text(client.get(f"/ops/payouts/payout/{payout.pk}/change/")))
+
+    assert "Von der Person beantragt" in page.split("Auszahlungsereignisse", 1)[1]
+    assert "Wartet auf unsere Prüfung." in page
+    assert "Asked by the person" not in page and "Waiting for our check" not in page
+    payout.refresh_from_db()
+    assert payout.reason == "Waiting for our check."  # the record: English
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    page = html.unescape(response_text(client.get(f"/ops/payouts/payout/{payout.pk}/change/")))
+    assert "Freigegeben; sie geht mit unserer nächsten Banküberweisung hinaus." in page
+
+
 def test_a_recorded_reason_reads_in_french_and_ops_own_words_as_written():
     recorded = "Rejected by the bank (AC01): " + reason_for("AC01").message  # as rows were written before
 
