@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.phones import phone_display
@@ -147,7 +148,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         if self.deleted_at is not None:
-            return f"deleted person #{self.pk}"
+            return gettext("deleted person #%(id)s") % {"id": self.pk}
         return self.email or self.display_name or phone_display(self.phone) or f"user #{self.pk}"
 
     def get_full_name(self) -> str:

@@ -47,6 +47,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from moneyed import Money
 
@@ -256,9 +257,11 @@ def _account_erase(
         result.erased["data_exports"] = DataExport.objects.filter(user=user).delete()[0]
         AccountDeletion.objects.filter(user=user).delete()
         user_erase(user=user, now=now)
+        with translation.override("en"):  # the admin's log, like the books: one language
+            erased_repr = str(user)
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
-        ).update(object_repr=str(user))
+        ).update(object_repr=erased_repr)
 
 
 def _deletion_start(*, user: User, now: datetime) -> None:

@@ -209,6 +209,8 @@ def test_deletion_pays_out_reverses_and_erases_keeping_the_books(world, client, 
     assert (zoe.email, zoe.phone, zoe.display_name, zoe.is_active) == (None, None, "", False)
     assert not zoe.has_usable_password()
     assert str(zoe) == f"deleted person #{zoe.pk}"
+    with translation.override("de"):  # an /ops/ page in German (the walk read it in English)
+        assert str(zoe) == f"gelöschte Person #{zoe.pk}"
     assert not SocialToken.objects.exists() and not SocialAccount.objects.filter(user=zoe).exists()
     assert not Consent.objects.active().filter(user=zoe).exists()
     leftovers = _where_found([NAME, EMAIL, PHONE, HANDLE, "203.0.113.9", "zoe-device"])
