@@ -2917,6 +2917,17 @@ def _sign_ins_key_share(*, user: User) -> None:
         )
 
 
+_REWARDED_SIGN_INS_KEEP_SQL = (
+    # One row per (brand, identity). Kept already for another sign-in (another account's, or the
+    # deletion's: none), it now stands for both, so no single reversal may delete it: it records none
+    # and stays until the retention. Atomic against a reversal deleting it meanwhile (then it is inserted).
+    f"INSERT INTO {RewardedSignIn._meta.db_table} (merchant_id, digest, action_id, created_at) "  # noqa: S608
+    "SELECT m, d, a, %s FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS v(m, d, a) "
+    "ON CONFLICT (merchant_id, digest) DO UPDATE SET action_id = NULL "
+    f"WHERE {RewardedSignIn._meta.db_table}.action_id IS DISTINCT FROM EXCLUDED.action_id"
+)
+
+
 def sign_in_rewards_remember(
     *, user: User, now: datetime, leaving_tiktok_uids: Sequence[str] | None = None
 ) -> int:
@@ -2944,7 +2955,9 @@ def sign_in_rewards_remember(
     actions are key-share locked before their rewards are read (``_sign_ins_key_share``).
 
     Runs inside the caller's transaction (the change that takes the identity away); returns how many
-    (brand, identity) pairs are kept (one kept already stays as it was, with its own date and sign-in)."""
+    (brand, identity) pairs are kept (one kept already stays, with its own date; kept for another
+    sign-in, or the deletion's, it stops recording one: it stands for both, and no single reversal
+    deletes it, ``_REWARDED_SIGN_INS_KEEP_SQL``)."""
     leaving = leaving_tiktok_uids is not None
     if leaving and not any(leaving_tiktok_uids):
         return 0
@@ -2972,19 +2985,16 @@ def sign_in_rewards_remember(
         if leaving
         else person_deleted_sign_in_digests(user=user, merchant_ids=merchant_ids)
     )
-    rows = RewardedSignIn.objects.bulk_create(
-        [
-            RewardedSignIn(
-                merchant_id=merchant_id,
-                digest=digest,
-                action_id=action_at[merchant_id] if leaving else None,
-                created_at=now,
-            )
-            for merchant_id, digest in pairs
-        ],
-        ignore_conflicts=True,
-    )
-    return len(rows)
+    pairs = sorted(set(pairs))  # once each, in one order (rows kept already are locked in it)
+    if not pairs:
+        return 0
+    merchants, digests = zip(*pairs, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REWARDED_SIGN_INS_KEEP_SQL,
+            [now, list(merchants), list(digests), [action_at[m] if leaving else None for m in merchants]],
+        )
+    return len(pairs)
 
 
 def rewarded_sign_ins_purge(*, before: datetime) -> int:

@@ -275,6 +275,45 @@ def test_a_reversed_reward_takes_every_identity_kept_for_it_and_only_those(
     call_command("rewards_check")
 
 
+def test_a_tiktok_account_kept_for_two_accounts_sign_ins_stays_while_one_of_them_is_not_reversed(
+    brands,
+    client,
+    ops,
+    tiktok_api,  # noqa: F811
+):
+    """Zoe disconnects X while Alpha's sign-in reward is pending: X is kept for it. Wanda, whom Alpha
+    paid for signing in with WhatsApp, then connects X and disconnects it: X leaves an account Alpha
+    paid, so it is kept for her reward too. Ops reverse Zoe's reward: Wanda's still stands, so a new
+    account signing in with X at Alpha is still refused (not paid a second time)."""
+    alpha, _beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    _disconnect(client, zoe)  # X kept for Zoe's pending sign-in at Alpha
+    client.logout()
+    wanda = User.objects.create_user(
+        email="wanda@example.com", password="pw-Wanda-2026!", display_name="Wanda"
+    )
+    EmailAddress.objects.create(user=wanda, email=wanda.email, verified=True, primary=True)
+    action_record(user=wanda, merchant=alpha, action_type=ActionType.WHATSAPP_LOGIN, now=timezone.now())
+    assert wanda.rewards.get(merchant=alpha).status == RewardStatus.PENDING
+    client.force_login(wanda)
+    assert _tiktok(client, tiktok_api, open_id=X, connect=True)["Location"] == "/me/"
+    _disconnect(client, wanda)  # X leaves an account Alpha paid
+    client.logout()
+
+    reward_reverse(
+        reward_id=zoe.rewards.get(merchant=alpha).pk, reason="Fake engagement", actor=ops, now=timezone.now()
+    )
+
+    assert wanda.rewards.get(merchant=alpha).status == RewardStatus.PENDING
+    assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
+    again = SocialAccount.objects.get(uid=X).user
+    assert again not in (zoe, wanda)
+    _refused(_join(client, again, alpha), again, alpha)
+    call_command("ledger_check")
+    call_command("rewards_check")
+
+
 def test_a_deleted_persons_kept_tiktok_account_no_longer_says_whose_sign_ins_it_stood_for(
     brands,
     client,
