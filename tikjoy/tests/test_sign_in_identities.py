@@ -30,7 +30,13 @@ from privacy.services import account_delete
 from rewards.models import ActionStatus, RewardedSignIn, RewardStatus, SocialAction
 from rewards.reasons import REWARD_REASON_TIKTOK_DISCONNECTED, Reason
 from rewards.selectors import wallet_balances_get
-from rewards.services import action_record, reward_reverse, rewards_settle_due, unfunded_actions_retry
+from rewards.services import (
+    action_record,
+    reward_reverse,
+    reward_settle,
+    rewards_settle_due,
+    unfunded_actions_retry,
+)
 from social.identity_digests import identity_digest
 from social.models import TikTokProfile
 from social.services import tiktok_identity_disconnect
@@ -312,6 +318,46 @@ def test_a_tiktok_account_kept_for_two_accounts_sign_ins_stays_while_one_of_them
     _refused(_join(client, again, alpha), again, alpha)
     call_command("ledger_check")
     call_command("rewards_check")
+
+
+def test_a_tiktok_account_kept_at_a_deletion_stays_when_another_accounts_reward_it_stood_for_is_reversed(
+    brands,
+    client,
+    ops,
+    tiktok_api,  # noqa: F811
+):
+    """Zoe disconnects X while Alpha's sign-in reward is pending: X is kept for it. Wanda, whom Alpha
+    paid for signing in with WhatsApp (confirmed), connects X and deletes her account: X is kept for
+    Alpha for her. Ops then reverse Zoe's reward: Wanda's confirmed reward still stands for X, so a new
+    account signing in with X at Alpha is refused."""
+    alpha, _beta = brands
+    zoe = _zoe(client, tiktok_api)
+    _join(client, zoe, alpha)
+    _disconnect(client, zoe)
+    client.logout()
+    wanda = User.objects.create_user(
+        email="wanda@example.com", password="pw-Wanda-2026!", display_name="Wanda"
+    )
+    EmailAddress.objects.create(user=wanda, email=wanda.email, verified=True, primary=True)
+    action_record(user=wanda, merchant=alpha, action_type=ActionType.WHATSAPP_LOGIN, now=timezone.now())
+    client.force_login(wanda)
+    assert _tiktok(client, tiktok_api, open_id=X, connect=True)["Location"] == "/me/"
+    client.logout()
+    reward_settle(reward_id=wanda.rewards.get(merchant=alpha).pk, now=timezone.now() + timedelta(days=60))
+    assert wanda.rewards.get(merchant=alpha).status == RewardStatus.CONFIRMED
+    verify_identity(wanda, ops)
+    add_bank_account(wanda, holder="Wanda", now=timezone.now() - timedelta(days=3))
+    plan = deletion_plan_get(user=wanda, now=timezone.now())
+    account_delete(user=wanda, confirmed=plan.fingerprint, now=timezone.now())  # X kept for Alpha
+
+    reward_reverse(
+        reward_id=zoe.rewards.get(merchant=alpha).pk, reason="Fake engagement", actor=ops, now=timezone.now()
+    )
+
+    assert _tiktok(client, tiktok_api, open_id=X, connect=False)["Location"] == "/wallet/"
+    again = SocialAccount.objects.get(uid=X).user
+    assert again not in (zoe, wanda)
+    _refused(_join(client, again, alpha), again, alpha)
 
 
 def test_a_deleted_persons_kept_tiktok_account_no_longer_says_whose_sign_ins_it_stood_for(
