@@ -2924,7 +2924,8 @@ _REWARDED_SIGN_INS_KEEP_SQL = (
     f"INSERT INTO {RewardedSignIn._meta.db_table} (merchant_id, digest, action_id, created_at) "  # noqa: S608
     "SELECT m, d, a, %s FROM unnest(%s::bigint[], %s::varchar[], %s::bigint[]) AS v(m, d, a) "
     "ON CONFLICT (merchant_id, digest) DO UPDATE SET action_id = NULL "
-    f"WHERE {RewardedSignIn._meta.db_table}.action_id IS DISTINCT FROM EXCLUDED.action_id"
+    f"WHERE {RewardedSignIn._meta.db_table}.action_id IS NOT NULL "
+    f"AND {RewardedSignIn._meta.db_table}.action_id IS DISTINCT FROM EXCLUDED.action_id"
 )
 
 
