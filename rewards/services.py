@@ -2908,7 +2908,10 @@ def _sign_ins_key_share(*, user: User) -> None:
     shared by two disconnects and blocking no other write): a reversal holding one is waited for, so
     the rewards read next say how it ended; one coming later waits for this transaction, and then
     deletes the digest kept here. (A foreign key's own lock is taken at the commit only: Django's are
-    deferred.)"""
+    deferred.) Elsewhere than PostgreSQL (SQLite, ``make run``: one writer at a time) there is nothing to
+    lock against."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {SocialAction._meta.db_table} WHERE user_id = %s "  # noqa: S608 - the model's name
@@ -2990,11 +2993,17 @@ def sign_in_rewards_remember(
     if not pairs:
         return 0
     merchants, digests = zip(*pairs, strict=True)
+    actions = [action_at[m] if leaving else None for m in merchants]
+    if connection.vendor != "postgresql":  # SQLite (``make run``, one writer at a time): the same rule
+        for merchant_id, digest, action_id in zip(merchants, digests, actions, strict=True):
+            kept, created = RewardedSignIn.objects.get_or_create(
+                merchant_id=merchant_id, digest=digest, defaults={"action_id": action_id, "created_at": now}
+            )
+            if not created and kept.action_id is not None and kept.action_id != action_id:
+                RewardedSignIn.objects.filter(pk=kept.pk).update(action=None)
+        return len(pairs)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _REWARDED_SIGN_INS_KEEP_SQL,
-            [now, list(merchants), list(digests), [action_at[m] if leaving else None for m in merchants]],
-        )
+        cursor.execute(_REWARDED_SIGN_INS_KEEP_SQL, [now, list(merchants), list(digests), actions])
     return len(pairs)
 
 
