@@ -83,6 +83,12 @@ class BuyCoinsForm(_BirthDateChecked):
 class WithdrawForm(forms.Form):
     coins = CountField(min_value=1, max_value=10**12, label=_("Coins to withdraw"))
 
+    def __init__(self, *args, **kwargs):
+        # Shown beside the buying form, whose field is "coins" too: ids of its own, so each label
+        # names its own field ("Coins to withdraw" pointed at the amount to buy).
+        kwargs.setdefault("auto_id", "id_withdraw_%s")
+        super().__init__(*args, **kwargs)
+
 
 class BirthDateForm(_BirthDateChecked):
     birth_date = birth_date_field()

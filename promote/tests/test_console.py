@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -259,3 +261,18 @@ def test_a_promotions_status_reads_as_the_lists_status_column_in_italian(client,
 
     assert 'Stato: <strong data-testid="status">Attiva</strong>' in page
     assert "<td>Attiva</td>" in listed
+
+
+def test_each_coin_form_label_names_its_own_field(client, make_merchant):
+    """Walk: the buying and the withdrawing forms both had id="id_coins": "Coins to withdraw" pointed at
+    the amount to buy (a screen reader, or a click on the label, went to the wrong field)."""
+    joy = make_merchant("joy", funds="50.00")
+    signed_in(client, joy.created_by)
+    client.post(reverse("console:promote"), {"action": "buy", "coins": "1000", "currency": "EUR"})
+
+    page = client.get(reverse("console:promote")).content.decode()
+
+    ids = re.findall(r'\bid="(id_[a-z_]+)"', page)
+    assert len(ids) == len(set(ids)), ids
+    assert re.search(r'<label for="id_withdraw_coins">Coins to withdraw:</label>', page)
+    assert 'id="id_withdraw_coins"' in page and 'id="id_coins"' in page
