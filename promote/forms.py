@@ -94,9 +94,10 @@ class BirthDateForm(_BirthDateChecked):
     birth_date = birth_date_field()
 
 
-class CountrySelect(forms.Select):
-    """The order form's country: each option names the kinds launched there (``data-kinds``), so the
-    page's script (static/promote/order_form.js) offers only the chosen kind's countries."""
+class KindsSelect(forms.Select):
+    """The order form's country and goal: each option names the kinds it is for (``data-kinds``: launched
+    there, offered for), so the page's script (static/promote/order_form.js) offers only the chosen
+    kind's."""
 
     def __init__(self, *args, kinds: dict[str, set[str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,7 +177,10 @@ class OrderForm(forms.Form):
         choices = sorted(content_choices, key=lambda choice: str(choice[0]).startswith(LIVE_CHOICE))
         self.fields["content"].choices = choices
         country = self.fields["country"]
-        country.widget = CountrySelect(kinds=selectors.launched_kinds())
+        country.widget = KindsSelect(kinds=selectors.launched_kinds())
+        self.fields["goal"].widget = KindsSelect(
+            kinds=selectors.goal_kinds(), choices=self.fields["goal"].choices
+        )
         country.choices = [("", _("Choose a country")), *selectors.launched_country_choices()]
         if not self.is_bound and choices and str(choices[0][0]).startswith(LIVE_CHOICE):
             self.initial.setdefault("kind", Kind.LIVE)

@@ -246,6 +246,14 @@ def launched_kinds() -> dict[str, set[str]]:
     return out
 
 
+def goal_kinds() -> dict[str, set[str]]:
+    """Goal -> the kinds of promotion it is offered for (``KindGoal``, the seed's matrix)."""
+    out: dict[str, set[str]] = {}
+    for kind, goal in KindGoal.objects.values_list("kind", "goal"):
+        out.setdefault(goal, set()).add(kind)
+    return out
+
+
 def audience_text(order: PromoteOrder) -> str:
     """Who an order is shown to, as its page says it: "Audience: automatic", or "Audience: Germany,
     ages 18 to 65" (the country by its name, never its code)."""

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from campaigns.models import Video
+from promote.models import Goal, KindGoal
 from tikjoy.tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -47,3 +48,20 @@ def test_the_country_list_follows_the_kind(page: Page, make_merchant):
     automatic.uncheck()
     expect(country).to_have_value("")
     expect(page.get_by_label("Ages from")).to_have_value("18")
+
+    # The goal follows the kind too: only the kind's goals, the chosen one moved to the kind's first.
+    goal = page.get_by_label("Goal")
+    for kind in ("VIDEO_ANCHOR", "VIDEO"):
+        page.get_by_label("Kind").select_option(kind)
+        offered_goals = [
+            str(Goal(g).label)
+            for g in KindGoal.objects.filter(kind=kind).order_by("pk").values_list("goal", flat=True)
+        ]
+        expect(goal.locator("option:not([hidden])")).to_have_text(sorted(offered_goals, key=_goal_order))
+        assert goal.input_value() in KindGoal.objects.filter(kind=kind).values_list("goal", flat=True)
+    expect(goal.locator("option", has_text="More live viewers")).to_be_hidden()
+
+
+def _goal_order(label: str) -> int:
+    """The goals in the form's order (Goal's)."""
+    return [str(choice_label) for _value, choice_label in Goal.choices].index(label)

@@ -1,30 +1,55 @@
-// The Promote order form (a consumer's and the console's):
-// - the country list offers only the countries where the chosen kind is launched (each option names
-//   its kinds in data-kinds); a country chosen for another kind is cleared;
+// The Promote order form (a consumer's and the console's) follows the chosen kind:
+// - the country and goal lists offer only what the kind is launched in / offered for (each option
+//   names its kinds in data-kinds); a country chosen for another kind is cleared, a goal moves to the
+//   kind's first;
+// - what to promote: a LIVE room for the kind LIVE, a video for the others (a "live:" value is a room);
 // - while "Automatic audience" is ticked, the country and the ages are hidden and set back to none and
 //   18 to 65 (an automatic audience has neither; the form refuses them with it, so nothing chosen is
 //   dropped unseen).
-// Without this script every launched country is listed and the form says, when sent, what is wrong.
+// Without this script every option is listed and the form says, when sent, what doesn't fit.
 (function () {
   "use strict";
-  var country = document.getElementById("id_country");
-  var kind = document.getElementById("id_kind");
-  var automatic = document.getElementById("id_audience_automatic");
-  var ageMin = document.getElementById("id_age_min");
-  var ageMax = document.getElementById("id_age_max");
-  if (!country || !kind) {
+  var byId = function (id) {
+    return document.getElementById(id);
+  };
+  var kind = byId("id_kind");
+  var country = byId("id_country");
+  var goal = byId("id_goal");
+  var content = byId("id_content");
+  var automatic = byId("id_audience_automatic");
+  var ageMin = byId("id_age_min");
+  var ageMax = byId("id_age_max");
+  if (!kind) {
     return;
   }
-  function offer() {
-    Array.prototype.forEach.call(country.options, function (option) {
-      var kinds = option.getAttribute("data-kinds");
-      var launched = kinds === null || kinds.split(" ").indexOf(kind.value) !== -1;
-      option.hidden = !launched;
-      option.disabled = !launched;
-      if (!launched && option.selected) {
-        country.value = "";
+  function offer(select, fits, fallback) {
+    if (!select) {
+      return;
+    }
+    var firstFitting = null;
+    Array.prototype.forEach.call(select.options, function (option) {
+      var ok = fits(option);
+      option.hidden = !ok;
+      option.disabled = !ok;
+      if (ok && option.value && firstFitting === null) {
+        firstFitting = option.value;
       }
     });
+    var chosen = select.options[select.selectedIndex];
+    if (chosen && chosen.disabled) {
+      select.value = fallback === "first" && firstFitting !== null ? firstFitting : "";
+    }
+  }
+  function forKind(option) {
+    var kinds = option.getAttribute("data-kinds");
+    return kinds === null || kinds.split(" ").indexOf(kind.value) !== -1;
+  }
+  function followKind() {
+    offer(country, forKind, "none");
+    offer(goal, forKind, "first");
+    offer(content, function (option) {
+      return (option.value.indexOf("live:") === 0) === (kind.value === "LIVE");
+    }, "first");
   }
   function audience() {
     if (!automatic) {
@@ -41,10 +66,10 @@
       }
     });
   }
-  kind.addEventListener("change", offer);
+  kind.addEventListener("change", followKind);
   if (automatic) {
     automatic.addEventListener("change", audience);
   }
-  offer();
+  followKind();
   audience();
 })();
