@@ -64,18 +64,24 @@ def test_two_presses_at_once_prepare_one_export(zoe):
     assert sum(BEING_PREPARED in page for page in pages) == 1
 
 
+def _held(monkeypatch, name: str) -> tuple[threading.Event, threading.Event]:
+    """privacy.services' ``name`` (a step it calls) made slow: the first event is set once the step
+    started, the step goes on once the second is."""
+    started, go_on = threading.Event(), threading.Event()
+    step = getattr(privacy_services, name)
+
+    def slow(**kwargs):
+        started.set()
+        go_on.wait(timeout=30)
+        return step(**kwargs)
+
+    monkeypatch.setattr(privacy_services, name, slow)
+    return started, go_on
+
+
 def _zip_held(monkeypatch) -> tuple[threading.Event, threading.Event]:
-    """The export's ZIP made slowly: ``building`` is set once it started, it ends once ``finish`` is."""
-    building, finish = threading.Event(), threading.Event()
-    make_zip = privacy_services.export_zip
-
-    def slow_zip(**kwargs):
-        building.set()
-        finish.wait(timeout=30)
-        return make_zip(**kwargs)
-
-    monkeypatch.setattr(privacy_services, "export_zip", slow_zip)
-    return building, finish
+    """The export's ZIP made slowly: the first event is set once it started, it ends once the second is."""
+    return _held(monkeypatch, "export_zip")
 
 
 def test_pressing_again_while_the_zip_is_made_prepares_no_second_export(zoe, monkeypatch):
@@ -111,18 +117,9 @@ def _delete(user) -> str:
 
 
 def _deletion_held(monkeypatch) -> tuple[threading.Event, threading.Event]:
-    """The deletion held once under way (at TikTok, after its payout, before its last transaction):
-    ``erasing`` is set once it got there, it goes on once ``go_on`` is."""
-    erasing, go_on = threading.Event(), threading.Event()
-    revoke = privacy_services.tiktok_tokens_revoke
-
-    def slow_revoke(**kwargs):
-        erasing.set()
-        go_on.wait(timeout=30)
-        return revoke(**kwargs)
-
-    monkeypatch.setattr(privacy_services, "tiktok_tokens_revoke", slow_revoke)
-    return erasing, go_on
+    """The deletion held once under way (at TikTok, after its payout, before its last transaction): the
+    first event is set once it got there, it goes on once the second is."""
+    return _held(monkeypatch, "tiktok_tokens_revoke")
 
 
 def _reward_arrives_during_the_deletion(person, monkeypatch, make_merchant, make_campaign) -> None:
