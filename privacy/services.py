@@ -23,7 +23,9 @@ In this order, each step through the service of the app that owns the data:
    affiliate commissions to their payers with the code "account deleted"
    (``affiliates.services.commissions_reverse_for_person``); Promote coins were turned back into
    money first (``promote.services.coins_withdraw``), which then shares the balance's fate;
-4. in one transaction, its ledger rows locked first in key order (``_ledger_lock``): what the
+4. in one transaction, the person's actions locked first (``rewards.services.person_actions_close``,
+   which closes those still waiting for a brand's money: no top-up pays a deleted account), then its
+   ledger rows in key order (``_ledger_lock``): what the
    person owes is repaid from the balance and TikJoy writes off
    the rest (``_debt_settle``: an erased account owes nothing); what is left available (a
    balance that can't be paid out) is forfeited to the platform by a ledger transaction with
@@ -98,6 +100,7 @@ from promote.services import PromoteError, coins_withdraw, promote_erase_for_per
 from rewards.models import Reward, RewardStatus
 from rewards.services import (
     RewardsReversed,
+    person_actions_close,
     person_debt_repay,
     rewarded_sign_ins_purge,
     rewards_reverse,
@@ -193,6 +196,9 @@ def _account_erase(
         user = User.objects.select_for_update().get(pk=user.pk)
         if user.deleted_at is not None:
             raise DeletionRefused(gettext("This account is already deleted."))
+        # The person's actions locked before anything is read or posted (the engine's order: actions,
+        # then the ledger), those still waiting for money closed: no top-up pays a deleted account.
+        actions_closed = person_actions_close(user=user)
         pending = accounts_of(user).filter(purpose=Purpose.USER_PENDING, balance__gt=0).exists() or (
             Reward.objects.filter(user=user, status__in=[RewardStatus.PENDING, RewardStatus.HELD]).exists()
         )
@@ -245,6 +251,7 @@ def _account_erase(
             "consents_withdrawn": consents_withdraw_all(user=user, now=now),
             **person_social_erase(user=user, now=now),
             "actions_device_and_ip": social_actions_erase(user=user),
+            "actions_waiting_for_money_closed": actions_closed,
             "ugc_videos": ugc_erase_for_person(user=user),
             **payee_erase(user=user),
             **affiliate_erase_for_person(user=user),

@@ -54,6 +54,7 @@ class Reason(models.TextChoices):
     REWARDED_BEFORE = "REWARDED_BEFORE", gettext_lazy("Sign-in rewarded before, on a deleted account")
     REVERSED = "REVERSED", pgettext_lazy("action outcome", "Reversed")
     REJECTED_AFTER_REVIEW = "REJECTED_AFTER_REVIEW", gettext_lazy("Rejected after review")
+    ACCOUNT_DELETED = "ACCOUNT_DELETED", gettext_lazy("The person deleted their account")
 
 
 # Outcomes that left the person without money for this action (a merchant asks "why not?" about these).
@@ -145,6 +146,7 @@ def _consumer(code: str, params: dict) -> str:
         ),
         Reason.REVERSED: _("This reward was reversed: %(reason)s"),
         Reason.REJECTED_AFTER_REVIEW: _("Not paid: it did not pass our review."),
+        Reason.ACCOUNT_DELETED: _("Not paid: the account was deleted."),
     }
     # The reason follows a colon: "annullato: il post…" in Italian, Spanish and French.
     return texts[code] % {
@@ -310,6 +312,14 @@ def _merchant(code: str, params: dict) -> tuple[str, str]:
     if code == Reason.REJECTED_AFTER_REVIEW:
         return (
             _("TikJoy's review rejected this reward; the money returned to your wallet."),
+            _("Nothing to do on your side."),
+        )
+    if code == Reason.ACCOUNT_DELETED:
+        return (
+            _(
+                "The person deleted their account while this waited for your funds: it is no longer "
+                "paid, whatever you top up."
+            ),
             _("Nothing to do on your side."),
         )
     raise ValueError(code)

@@ -2894,6 +2894,22 @@ def _person_reverse(*, reward_id: int, reason: str, actor: User, now: datetime) 
     return True
 
 
+def person_actions_close(*, user: User) -> int:
+    """The account deletion's first step in its last transaction (privacy's, after the person's row):
+    lock the person's actions in the engine's order (actions first, by primary key), so a top-up
+    paying one of them (``unfunded_actions_retry``) either committed before, and the deletion sees its
+    reward, or waits for the deletion and finds it decided; and close those still waiting for money
+    (UNFUNDED): a top-up within the retry window would otherwise pay a deleted account, the brand's
+    money then held for nobody. Runs inside the caller's transaction; returns how many were closed."""
+    locked = SocialAction.objects.filter(user=user).order_by("pk").select_for_update()
+    closed = 0
+    for action in locked:
+        if action.status == ActionStatus.UNFUNDED:
+            _set_action(action, ActionStatus.INELIGIBLE, Reason.ACCOUNT_DELETED)
+            closed += 1
+    return closed
+
+
 def social_actions_erase(*, user: User) -> int:
     """Forget the device and network of a deleted person's actions (the actions stay: rewards point at them).
 
