@@ -64,6 +64,21 @@ def test_two_presses_at_once_prepare_one_export(zoe):
     assert sum(BEING_PREPARED in page for page in pages) == 1
 
 
+def _busy_worker(monkeypatch) -> tuple[list, object]:
+    """The task worker busy: the export's build runs at once, every later task (the "ready" e-mail)
+    waits in the returned list until the test runs it with the returned function."""
+    queued, run_now = [], core_tasks.async_task
+
+    def busy_worker(func, *args, **kwargs):
+        if func == "privacy.tasks.data_export_build_task":
+            return run_now(func, *args, **kwargs)
+        queued.append((func, args, kwargs))
+        return None
+
+    monkeypatch.setattr(core_tasks, "async_task", busy_worker)
+    return queued, run_now
+
+
 def _held(monkeypatch, name: str) -> tuple[threading.Event, threading.Event]:
     """privacy.services' ``name`` (a step it calls) made slow: the first event is set once the step
     started, the step goes on once the second is."""
@@ -166,15 +181,7 @@ def test_deleting_the_account_while_the_zip_is_made_leaves_no_export_and_says_no
 def test_an_e_mail_queued_before_the_deletion_is_not_sent_after_it(zoe, monkeypatch, mailoutbox):
     """The export was made and its e-mail queued; the worker sent it after the person deleted their
     account: "your data is ready", with a link to an export that no longer existed."""
-    queued, run_now = [], core_tasks.async_task
-
-    def busy_worker(func, *args, **kwargs):  # the build runs; what it queues runs later
-        if func == "privacy.tasks.data_export_build_task":
-            return run_now(func, *args, **kwargs)
-        queued.append((func, args, kwargs))
-        return None
-
-    monkeypatch.setattr(core_tasks, "async_task", busy_worker)
+    queued, run_now = _busy_worker(monkeypatch)  # the build runs; what it queues runs later
     _press(zoe)
     assert DataExport.objects.get(user=zoe).status == ExportStatus.READY and queued
 
@@ -186,15 +193,7 @@ def test_an_e_mail_queued_before_the_deletion_is_not_sent_after_it(zoe, monkeypa
 
 
 def test_the_e_mail_is_sent_when_the_worker_gets_to_it_later(zoe, monkeypatch, mailoutbox):
-    queued, run_now = [], core_tasks.async_task
-
-    def busy_worker(func, *args, **kwargs):
-        if func == "privacy.tasks.data_export_build_task":
-            return run_now(func, *args, **kwargs)
-        queued.append((func, args, kwargs))
-        return None
-
-    monkeypatch.setattr(core_tasks, "async_task", busy_worker)
+    queued, run_now = _busy_worker(monkeypatch)
     _press(zoe)
     assert _ready_mails(mailoutbox) == []
     for func, args, kwargs in queued:
@@ -270,15 +269,7 @@ def test_prepare_my_data_in_another_tab_while_the_account_is_deleted_is_refused_
 def test_an_e_mail_the_worker_gets_to_while_the_account_is_deleted_is_not_sent(zoe, monkeypatch, mailoutbox):
     """The exports are deleted only in the deletion's last transaction: an e-mail queued before the
     deletion and run during it would announce an export about to go."""
-    queued, run_now = [], core_tasks.async_task
-
-    def busy_worker(func, *args, **kwargs):
-        if func == "privacy.tasks.data_export_build_task":
-            return run_now(func, *args, **kwargs)
-        queued.append((func, args, kwargs))
-        return None
-
-    monkeypatch.setattr(core_tasks, "async_task", busy_worker)
+    queued, run_now = _busy_worker(monkeypatch)
     _press(zoe)
     assert DataExport.objects.get(user=zoe).status == ExportStatus.READY and queued
     erasing, go_on = _deletion_held(monkeypatch)
