@@ -8,8 +8,12 @@ her local "612 345 678" means +34 612 34 56 78, not +49 612345678. The default r
    last number a code went to on this device (the ``PHONE_COUNTRY_COOKIE`` set when it was sent);
 2. the region of their browser's languages (``Accept-Language: es-ES`` is Spain), or, for a bare
    language, the country where it is most spoken (``es`` is Spain, ``de`` Germany) unless the
-   brand's country speaks it too (``de`` on an Austrian brand page is Austria);
-3. the brand's country (the brand page passes it as ``?region=``).
+   brand's country speaks it too (``de`` on an Austrian brand page is Austria). A bare ``en``
+   tells no country: English is read everywhere, and CLDR's likely one (the US) was a wrong guess
+   for most English readers of a European brand;
+3. the brand's country (the brand page passes it as ``?region=``);
+4. the platform's default country (``settings.PHONE_DEFAULT_REGION``), else none: the person
+   picks it.
 
 The person sees the chosen country in a selector and may change it; the page then shows the full
 international number before the code goes out (``social.views.whatsapp_login``).
@@ -22,6 +26,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.languages import get_official_languages
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext, trans_real
@@ -33,6 +38,9 @@ from core.i18n import collation_key
 PHONE_COUNTRY_COOKIE = "tikjoy_phone_country"
 PHONE_COUNTRY_COOKIE_MAX_AGE = 365 * 24 * 3600
 INTERNATIONAL_EXAMPLE = "+49 170 1234567"
+# Bare languages that tell no country: spoken first or officially in so many that the likeliest
+# (CLDR's ``en`` -> US) is a guess, and a wrong country reads a local number as another's.
+LANGUAGES_OF_NO_COUNTRY = frozenset({"en"})
 
 
 def whatsapp_phone_check(phone: str) -> None:
@@ -76,6 +84,8 @@ def _browser_regions(request: HttpRequest, *, brand_region: str | None) -> list[
         language = tag.split("-")[0].lower()
         if brand_region and language in get_official_languages(brand_region, de_facto=True):
             return [brand_region]
+        if language in LANGUAGES_OF_NO_COUNTRY:
+            return []
         likely = get_global("likely_subtags").get(language, "")
         region = phone_region(likely.split("_")[-1]) if likely else None
         if region:
@@ -97,7 +107,7 @@ def visitor_phone_region(request: HttpRequest, *, brand_region: str | None = Non
     regions = _browser_regions(request, brand_region=brand_region)
     if regions:
         return regions[0]
-    return phone_region(brand_region)
+    return phone_region(brand_region) or phone_region(settings.PHONE_DEFAULT_REGION)
 
 
 def example_number(region: str | None) -> str:

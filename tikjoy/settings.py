@@ -489,6 +489,10 @@ WHATSAPP_TEMPLATE_LANGUAGES = {
     **env.dict("WHATSAPP_TEMPLATE_LANGUAGES", default={"it": "it", "de": "de", "fr": "fr", "es": "es"}),
 }
 WHATSAPP_HTTP_TIMEOUT_SECONDS = env.float("WHATSAPP_HTTP_TIMEOUT_SECONDS", default=10)
+# The country a phone number typed without its country code is read in when nothing about the
+# visitor tells (no number of theirs, no region in the browser's languages, no brand page): e.g.
+# "DE"; empty, no guess: the person picks the country (social.phone_regions, docs/social.md).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="")
 # Where the sandbox's fake phone sends its signed webhooks (replies, statuses); empty: this site.
 WHATSAPP_SANDBOX_WEBHOOK_URL = env.str("WHATSAPP_SANDBOX_WEBHOOK_URL", default="")
 # Chats (docs/chats.md): WhatsApp's customer-service window, and how long a message may wait for

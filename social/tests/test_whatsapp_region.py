@@ -80,6 +80,35 @@ def test_the_default_country_follows_the_browser_then_the_brand(client, accept_l
     assert f'<option value="{selected}" selected>' in page.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("accept_language", "selected"),
+    [("en-US,en;q=0.9", "US"), ("en-GB", "GB"), ("de", "DE")],
+)
+def test_a_browser_that_names_its_country_or_a_language_of_one_keeps_that_country(
+    client, accept_language, selected
+):
+    page = client.get("/accounts/whatsapp/", HTTP_ACCEPT_LANGUAGE=accept_language).content.decode()
+
+    assert f'<option value="{selected}" selected>' in page
+
+
+def test_a_bare_english_browser_is_not_taken_for_an_american_on_a_brands_page(client):
+    page = client.get("/accounts/whatsapp/", {"region": "DE"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<option value="DE" selected>Germany (+49)</option>' in page
+    assert '<option value="US" selected>' not in page
+
+
+def test_a_bare_english_browser_gets_the_platforms_country_else_picks_one(client, settings):
+    asked = client.get("/accounts/whatsapp/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    settings.PHONE_DEFAULT_REGION = "IT"
+    platform = client.get("/accounts/whatsapp/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<option value="" selected>Other: I type the country code (+...)</option>' in asked
+    assert " selected>" not in asked.replace('<option value="" selected>', "")
+    assert '<option value="IT" selected>Italy (+39)</option>' in platform
+
+
 def test_the_country_a_code_went_to_is_this_devices_default_next_time(client, whatsapp_api):
     whatsapp_api.expect_request("/v21.0/1055/messages", method="POST").respond_with_json(SENT)
     client.post("/accounts/whatsapp/", {"phone": "+34 612 345 678"}, HTTP_ACCEPT_LANGUAGE="de-DE")
