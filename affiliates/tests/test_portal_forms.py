@@ -8,6 +8,9 @@ import re
 
 import pytest
 
+from affiliates import services
+from tikjoy.tests.factories import owner_of
+
 pytestmark = pytest.mark.django_db
 
 INQUIRY = {"order_id": "JOY-2001", "order_date": "2026-11-22", "amount": "-5", "message": "Not in my list"}
@@ -104,3 +107,45 @@ def test_an_accepted_inquiry_still_goes_back_to_an_empty_form(client, program, a
 
     assert response.status_code == 302 and response["Location"] == f"/affiliates/{program.pk}/"
     assert affiliate.inquiries.get().order_id == "JOY-2001"
+
+
+def _inquiry_row(page: str, order_id: str) -> str:
+    return next(row for row in page.split('<tr data-testid="inquiry">')[1:] if order_id in row).split(
+        "</tr>"
+    )[0]
+
+
+def test_an_inquiry_not_answered_yet_says_so_under_its_answer(client, program, affiliate):
+    """On a phone the row is a card with each column's name above its value: an open inquiry's
+    "ANTWORT" stood over nothing (UX walk, 390 px)."""
+    client.force_login(affiliate.user)
+    client.post(f"/affiliates/{program.pk}/inquiries/", {**INQUIRY, "amount": "31.50"})
+
+    page = html.unescape(client.get(f"/affiliates/{program.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode())
+
+    answer = _inquiry_row(page, "JOY-2001").split('<td data-label="Antwort">')[1].split("</td>")[0]
+    assert answer == '<span class="muted">Noch keine Antwort.</span>'
+
+
+def test_an_answered_inquiry_shows_the_answer_and_a_silent_acceptance_a_dash(client, program, affiliate):
+    client.force_login(affiliate.user)
+    for order_id in ("JOY-2001", "JOY-2002"):
+        client.post(
+            f"/affiliates/{program.pk}/inquiries/", {**INQUIRY, "order_id": order_id, "amount": "31.50"}
+        )
+    owner = owner_of(program.merchant)
+    for inquiry in affiliate.inquiries.all():
+        declined = inquiry.order_id == "JOY-2001"  # a decline says why; an acceptance may say nothing
+        services.inquiry_decide(
+            inquiry_id=inquiry.pk,
+            accept=not declined,
+            answer="Found it in the till." if declined else "",
+            actor=owner,
+            now=inquiry.created_at,
+        )
+
+    page = html.unescape(client.get(f"/affiliates/{program.pk}/").content.decode())
+
+    assert '<td data-label="Answer">Found it in the till.</td>' in _inquiry_row(page, "JOY-2001")
+    assert '<td data-label="Answer">—</td>' in _inquiry_row(page, "JOY-2002")
+    assert "No answer yet." not in page
