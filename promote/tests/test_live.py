@@ -308,3 +308,19 @@ def test_a_person_with_only_a_live_room_starts_on_the_kind_live(client, promoter
     shown = _as_shown(client.get(reverse("promote:order_new")).content.decode())
 
     assert (shown["content"], shown["kind"]) == ("live:ivy", "LIVE")
+
+
+def test_the_console_page_is_titled_by_what_is_promoted_a_live_or_a_video(client, make_merchant):
+    joy, _video = _merchant_with_coins(make_merchant, tiktok_url="https://www.tiktok.com/@joycoffee/video/7")
+    signed_in(client, joy.created_by)
+
+    form = client.get(reverse("console:promote_new"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    live = client.post(
+        reverse("console:promote_new"), _live_fields("live:joycoffee", confirm=""), HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+
+    assert "<h1>Video bewerben</h1>" in form  # the form starts on a video
+    assert 'data-title-live="LIVE bewerben"' in form  # the script's title once LIVE is chosen
+    assert "<h1>LIVE bewerben</h1>" in live and "<title>LIVE bewerben |" in live
+    assert "Video bewerben</h1>" not in live
+    assert not PromoteOrder.objects.exists()

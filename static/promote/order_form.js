@@ -44,7 +44,25 @@
     var kinds = option.getAttribute("data-kinds");
     return kinds === null || kinds.split(" ").indexOf(kind.value) !== -1;
   }
+  // The page's title says what is promoted (the console's: "Promote a LIVE" / "Promote a video"),
+  // when the form names both (data-title-live, data-title-other).
+  var form = kind.form;
+  var heading = document.querySelector("#content h1") || document.querySelector("main h1");
+  function title() {
+    var live = form && form.getAttribute("data-title-live");
+    var other = form && form.getAttribute("data-title-other");
+    if (!live || !other || !heading) {
+      return;
+    }
+    var shown = heading.textContent;
+    var wanted = kind.value === "LIVE" ? live : other;
+    if (shown !== wanted) {
+      heading.textContent = wanted;
+      document.title = document.title.replace(shown, wanted);
+    }
+  }
   function followKind() {
+    title();
     offer(country, forKind, "none");
     offer(goal, forKind, "first");
     offer(content, function (option) {
