@@ -16,6 +16,7 @@ import json
 import secrets
 from datetime import datetime
 
+import phonenumbers
 import requests
 from django import forms
 from django.conf import settings
@@ -37,6 +38,25 @@ STATUS_LABELS = {
     "read": pgettext_lazy("WhatsApp message", "read"),
     "failed": pgettext_lazy("WhatsApp message", "failed"),
 }
+
+
+def number_shown(value: str) -> str:
+    """A number as people read it, grouped as its country groups them (``+4917012345678`` is
+    ``+49 170 12345678``, ``+4915112345678`` ``+49 1511 2345678``: libphonenumber's international
+    format); one it can't place is shown as
+    stored. The product's pages use ``accounts.phones.phone_display``; the sandbox sits below it."""
+    digits = value.removeprefix("+")
+    if not digits.isdigit():
+        return value
+    try:
+        number = phonenumbers.parse(f"+{digits}", None)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 FAILURE = {"code": 131026, "title": "Message undeliverable"}
 
 
@@ -185,7 +205,7 @@ def inbox_post(request: HttpRequest) -> HttpResponse:
             payload=payload,
             sent_at=now,
         )
-        flash.success(request, gettext("Sent to TikJoy as %(number)s.") % {"number": to})
+        flash.success(request, gettext("Sent to TikJoy as %(number)s.") % {"number": number_shown(to)})
     else:
         flash.error(request, _webhook_failed_text(answer))
     return redirect("sandbox:whatsapp_inbox")
@@ -199,8 +219,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     for message in recent:
         conversations.setdefault(message.to, []).append(message)
         message.status_label = STATUS_LABELS.get(message.status, message.status)
+        message.to_shown = number_shown(message.to)
     threads = [
-        {"number": number, "messages": list(reversed(items[:30]))} for number, items in conversations.items()
+        {"number": number, "number_shown": number_shown(number), "messages": list(reversed(items[:30]))}
+        for number, items in conversations.items()
     ]
     codes = [m for m in recent if m.code][:30]
     return render(

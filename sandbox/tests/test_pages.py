@@ -51,7 +51,7 @@ def test_a_reply_and_a_status_are_confirmed_in_german(client, webhook):
     replied = _inbox_post(client, {"action": "reply", "to": NUMBER, "text": "Danke!"})
     marked = _inbox_post(client, {"action": "status", "message_id": "wamid.out1", "status": "delivered"})
 
-    assert f"Als {NUMBER} an TikJoy gesendet." in replied
+    assert "Als +49 1511 2349876 an TikJoy gesendet." in replied  # grouped as people read it
     assert "Sent to TikJoy" not in replied
     assert "TikJoy wurde mitgeteilt: Die Nachricht ist zugestellt." in marked
     assert "· zugestellt" in marked
@@ -76,3 +76,25 @@ def test_the_studio_form_is_labelled_in_french(client):
     assert '<label for="id_persona">Utilisateur TikTok fictif\u00a0:</label>' in page
     assert '<label for="id_caption">Légende\u00a0:</label>' in page
     assert "Persona" not in page and "Caption" not in page
+
+
+def test_the_inbox_groups_numbers_as_people_read_them_and_its_codes_read_as_cards(client):
+    SandboxWhatsAppMessage.objects.create(
+        to="+4915112345678",
+        message_id="wamid.code1",
+        template_name="tikjoy_login_code",
+        code="123456",
+        payload={"template": {"language": {"code": "de"}}},
+    )
+    SandboxWhatsAppMessage.objects.create(
+        to="+4915112345678", message_id="wamid.out2", template_name="", text="Hallo von TikJoy", payload={}
+    )
+
+    page = client.get(reverse("sandbox:whatsapp_inbox"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+
+    assert '<table class="table-stack">' in page  # a card per code on a phone, nothing scrolls sideways
+    assert '<td data-label="An">+49 1511 2345678</td>' in page
+    assert "<h3>+49 1511 2345678</h3>" in page
+    assert "Als +49 1511 2345678 antworten" in page
+    assert '<input type="hidden" name="to" value="+4915112345678">' in page  # sent to TikJoy as stored
+    assert ">+4915112345678<" not in page
