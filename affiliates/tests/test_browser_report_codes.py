@@ -26,6 +26,11 @@ def test_the_report_shows_link_codes_and_sub_ids_as_they_are(page, live_server, 
     sign_in(page, affiliate.user, live_server.url)
 
     page.goto(f"/affiliates/{program.pk}/report/?group=link")
+    # On a phone (this page's width) the report is a line a row, named as written...
+    row_name = page.locator('[data-testid="compact-row"] .performance-compact__name')
+    assert row_name.inner_text() == "/r/XlySKODE"
+    # ... and wider, a table whose row headers are too.
+    page.set_viewport_size({"width": 1280, "height": 800})
     row_header = page.locator('[data-testid="performance"] tbody th[scope="row"]')
     assert row_header.inner_text() == "/r/XlySKODE"
 

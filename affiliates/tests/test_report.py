@@ -256,3 +256,51 @@ def test_the_days_open_on_a_full_page_of_the_latest(client, history, monkeypatch
     assert page.split('data-testid="payout-chart"')[1].split("</figure>")[0].count("<li") == 2
     earlier = client.get("/console/affiliates/report/?group=day&page=2").content.decode()
     assert _shown_rows(earlier) == [f"{day(0):%-d %b %Y}"] and "Rows 1 to 1 of 3" in earlier
+
+
+def test_on_a_phone_the_report_shows_the_totals_first_and_a_line_a_day_that_opens_on_every_figure(
+    client, history
+):
+    """A walk at 390 px: the table read as cards made a dozen lines a day. The phone's view (shown
+    under 40rem, the table above it) has the totals first, then a line a day, its name and payout,
+    that opens on all twelve figures."""
+    import re
+
+    client.force_login(history["affiliate"].user)
+
+    page = client.get(
+        f"/affiliates/{history['program'].pk}/report/", HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+
+    compact = page.split('data-testid="performance-compact"')[1].split('<div class="table-wrap">')[0]
+
+    def figures(html: str) -> dict[str, str]:
+        return {
+            name: " ".join(value.split())
+            for name, value in re.findall(r'data-figure="(\w+)">(.*?)</dd>', html)
+        }
+
+    totals, rows = (
+        compact.split('data-testid="compact-row">', 1)[0],
+        compact.split('data-testid="compact-row">')[1:],
+    )
+    assert "<strong>Gesamt</strong>" in totals
+    assert figures(totals) == {
+        "clicks": "5",
+        "unique_clicks": "4",
+        "conversions": "4",
+        "reversed": "1",
+        "net": "3",
+        "conversion_rate": "75 %",
+        "epc": "29,38 €",
+        "revenue": "360,00 €",
+        "payout": "117,50 €",
+        "pending": "40,00 €",
+        "locked": "0,00 €",
+        "approved": "77,50 €",
+    }
+    summaries = [" ".join(re.sub(r"<[^>]+>", " ", row.split("</summary>")[0]).split()) for row in rows]
+    assert summaries == [f"{day(0):%d.%m.%Y} Provisionen 77,50 €", f"{day(31):%d.%m.%Y} Provisionen 40,00 €"]
+    assert all(len(figures(row)) == 12 for row in rows)  # every figure of the day, one tap away
+    assert figures(rows[1])["pending"] == "40,00 €" and figures(rows[1])["clicks"] == "1"
+    assert '<link rel="stylesheet" href="/static/affiliates/performance.css">' in page
