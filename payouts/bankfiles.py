@@ -55,6 +55,7 @@ class ParsedFile:
     msg_id: str
     namespace: str
     lines: list[ParsedLine]
+    original_msg_id: str = ""  # a pain.002's: the message id of the pain.001 it answers
 
 
 def _parser() -> etree.XMLParser:
@@ -185,7 +186,13 @@ class _Reader:
                     original_msg_id=original_msg_id,
                 )
             )
-        return ParsedFile(kind="PAIN_002", msg_id=msg_id, namespace=self.namespace, lines=lines)
+        return ParsedFile(
+            kind="PAIN_002",
+            msg_id=msg_id,
+            namespace=self.namespace,
+            lines=lines,
+            original_msg_id=original_msg_id,
+        )
 
     def camt(self, root, *, kind: str) -> ParsedFile:
         message = root[0] if len(root) else None

@@ -1721,6 +1721,7 @@ def bank_file_import(*, raw: bytes, name: str, actor: User | None, now: datetime
         parsed = parse_bank_file(raw)
     except BankFileError as exc:
         raise BankFileRejected(str(exc)) from None
+    _unsent_batch_check(parsed)
     digest = hashlib.sha256(raw).hexdigest()
     try:
         with transaction.atomic(durable=True):
@@ -1752,6 +1753,34 @@ def bank_file_import(*, raw: bytes, name: str, actor: User | None, now: datetime
             % {"file": existing or parsed.msg_id}
         ) from None
     return result
+
+
+def _unsent_batch_check(parsed: ParsedFile) -> None:
+    """Refuse a status report for a file that never went to the bank (still waiting for its release, or
+    discarded): the bank cannot have answered it, so nothing of it is applied, and nothing is recorded,
+    so the bank's real report can be imported once the file is released."""
+    if not parsed.original_msg_id:
+        return
+    batch = PayoutBatch.objects.filter(msg_id=parsed.original_msg_id).only("msg_id", "state").first()
+    if batch is None or batch.state == BatchState.EXPORTED:
+        return
+    if batch.state == BatchState.BUILT:
+        raise BankFileRejected(
+            _(
+                "Nothing was imported: this status report answers the file %(file)s, which has not been "
+                "released to the bank yet (it is waiting for a second person to release it), so the bank "
+                "cannot have answered it. Check that this is the right report; if the file did reach the "
+                "bank, have it released first, then import the report again."
+            )
+            % {"file": batch.msg_id}
+        )
+    raise BankFileRejected(
+        _(
+            "Nothing was imported: this status report answers the file %(file)s, which was discarded before "
+            "it was released, so the bank cannot have answered it. Check that this is the right report."
+        )
+        % {"file": batch.msg_id}
+    )
 
 
 def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: datetime) -> ImportResult:

@@ -268,6 +268,63 @@ def test_a_refused_bank_file_is_explained_in_the_ops_persons_language(ops, raw, 
     assert not BankFile.objects.exists()
 
 
+def test_a_status_report_for_a_file_not_yet_released_is_refused_with_the_reason(make_payee, ops, ops2):
+    """Walk: a pain.002 for a file still waiting for its release said "applied: 0" and nothing else."""
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = services.batch_build(actor=ops, now=LATER)
+    pain = sandbox_bank.pain002_answer(
+        batch=batch, payouts=[payout], answer=sandbox_bank.BankAnswer(), now=LATER
+    )
+    User.objects.filter(pk=ops.pk).update(language="de")
+    client = _client(ops)
+
+    page = client.post("/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("status.xml", pain)})
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"Nichts wurde importiert: Dieser Statusbericht beantwortet die Datei {batch.msg_id}" in text
+    assert "noch nicht an die Bank freigegeben" in text
+    assert "angewendet: 0" not in text
+    payout.refresh_from_db()
+    assert payout.state == PayoutState.APPROVED
+    assert not BankFile.objects.exists()
+
+    # Once a second person released the file, the same report applies.
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
+    page = client.post(
+        "/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("status.xml", pain)}, follow=True
+    ).content.decode()
+    assert "angewendet: 1 · bereits angewendet: 0 · angenommen: 1" in page
+    payout.refresh_from_db()
+    assert payout.state == PayoutState.ACCEPTED
+    assert_ledger_clean()
+
+
+def test_a_status_report_for_a_discarded_file_is_refused_with_the_reason(make_payee, ops):
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = services.batch_build(actor=ops, now=LATER)
+    services.batch_discard(batch_id=batch.pk, actor=ops, now=LATER)
+    pain = sandbox_bank.pain002_answer(
+        batch=batch, payouts=[payout], answer=sandbox_bank.BankAnswer(), now=LATER
+    )
+
+    page = _client(ops).post(
+        "/ops/payouts/bankfile/upload/", {"file": SimpleUploadedFile("status.xml", pain)}
+    )
+
+    assert (
+        f"answers the file {batch.msg_id}, which was discarded before it was released"
+        in page.content.decode()
+    )
+    payout.refresh_from_db()
+    assert (payout.state, payout.batch) == (PayoutState.APPROVED, None)
+    assert not BankFile.objects.exists()
+
+
 def test_ops_lists_show_the_newest_first_whatever_order_the_rows_were_written_in(make_payee, ops, ops2):
     """Walk: the payouts, files and bank files lists in /ops/ were in id order, not date order."""
     older = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
