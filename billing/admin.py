@@ -24,7 +24,13 @@ from billing.downloads import invoice_file, statement_file
 from billing.forms import CreditNoteForm
 from billing.models import DocumentKind, Invoice, Statement
 from billing.months import BadMonth, Month
-from billing.selectors import credited_total, document_blobs, document_with_file, sha256_typed
+from billing.selectors import (
+    credited_total,
+    document_blobs,
+    document_with_file,
+    sha256_typed,
+    statement_years,
+)
 from billing.services import credit_note_issue, invoice_finalise, invoice_resend
 from core.admin import ListAtScaleMixin
 from core.errors import DomainError
@@ -80,23 +86,20 @@ class CurrencyFilter(admin.SimpleListFilter):
 
 
 class MonthFilter(admin.SimpleListFilter):
-    """A statement's month: the twelve months before this one, then earlier years whole. Statements
-    are monthly, so Django's date filter ("Today", "Past 7 days") offered choices that match none;
-    the choices are computed, not read from the rows (no scan of the table for each page)."""
+    """A statement's month: the twelve months before this one, then every year that has statements,
+    newest first. Statements are monthly, so Django's date filter ("Today", "Past 7 days") offered
+    choices that match none; the months are computed and the years read in one index-backed query
+    (``statement_years``), not by reading the rows for each page."""
 
     title = gettext_lazy("month")
     parameter_name = "month"
     months_shown = 12
-    years_shown = 3
 
     def lookups(self, request, model_admin):
         months = [Month.before(timezone.now())]
         while len(months) < self.months_shown:
             months.append(months[-1].previous)
-        # Then the year of the first month not listed (whole, with the months listed above) and
-        # the years before it.
-        first_year = months[-1].previous.year
-        years = [f"{first_year - n:04d}" for n in range(self.years_shown)]
+        years = [f"{year:04d}" for year in statement_years()]
         return [(str(month), month.text()) for month in months] + [(year, year) for year in years]
 
     def queryset(self, request, queryset):

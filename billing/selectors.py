@@ -708,3 +708,22 @@ def coin_invoices_of_user(*, user) -> list[CoinInvoiceRow]:
         )
         for invoice in invoices
     ]
+
+
+def statement_years() -> list[int]:
+    """The years that have statements, newest first, in one query that reads one index entry per month
+    with statements (a loose scan of ``billing_statement_month``, billing.0013), not every statement."""
+    table = connection.ops.quote_name(Statement._meta.db_table)
+    month = connection.ops.quote_name(Statement._meta.get_field("month").column)
+    sql = (
+        f"WITH RECURSIVE months(m) AS ("  # noqa: S608 - names from the model
+        f"SELECT MAX({month}) FROM {table} "
+        f"UNION ALL SELECT (SELECT MAX(s.{month}) FROM {table} s WHERE s.{month} < months.m) "
+        f"FROM months WHERE months.m IS NOT NULL"
+        f") SELECT m FROM months WHERE m IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        # A date on PostgreSQL, its ISO text on SQLite (make run): the year is its first four digits.
+        years = {int(str(row[0])[:4]) for row in cursor.fetchall()}
+    return sorted(years, reverse=True)

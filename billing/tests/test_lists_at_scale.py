@@ -4,6 +4,8 @@ number of queries does not grow with the rows. The downloads read the one file a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -140,9 +142,38 @@ def test_ops_statements_are_filtered_by_month_or_year_not_by_today(client, merch
 
     assert "Today" not in page and "Past 7 days" not in page
     assert f'?month={last}"' in page and last.text() in page
-    assert f'?month={last.year - 1}"' in page
+    assert '?month=2026"' in page  # the year of the statements (each year that has some)
     assert september.count(">PDF<") == 1
     assert year.count(">PDF<") == 3
+
+
+def test_ops_statements_filter_offers_every_year_that_has_statements_newest_first(client, merchant):
+    """Walk: the filter offered three years before the last twelve months, whatever the statements were;
+    it offers each year that has statements (read on billing.0013's index, in one query), and no other."""
+    statement = merchant.statements.get()
+    Statement.objects.create(
+        **{
+            f.name: getattr(statement, f.name)
+            for f in Statement._meta.concrete_fields
+            if f.name not in ("id", "month", "period_start", "period_end")
+        },
+        month=Month(2019, 3).first_day,
+        period_start=Month(2019, 3).start,
+        period_end=Month(2019, 3).end,
+    )
+    client.force_login(ops())
+    url = reverse("admin:billing_statement_changelist")
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    reads = [q["sql"] for q in ctx.captured_queries if "WITH RECURSIVE" in q["sql"]]
+    year_2019 = client.get(url, {"month": "2019"}).content.decode()
+
+    years = re.findall(r'\?month=(\d{4})"', page)
+    assert years == ["2026", "2019"]
+    assert year_2019.count(">PDF<") == 1 and "March 2019" in year_2019
+    assert len(reads) == 1
+    assert "billing_statement_month" in _plan(reads[0], None)
 
 
 def test_ops_downloads_read_only_the_file_asked_for(client, merchant):
@@ -228,8 +259,9 @@ def test_a_statement_is_found_by_its_sha256_as_pasted_on_its_index(client, merch
 
 
 # /ops/ statements searched by a merchant's name: the merchants' ids first, then their statements
-# newest first (pinned; a term most merchants match read them all, then sorted, before).
-OPS_STATEMENTS_SEARCH_QUERIES = 4
+# newest first (pinned; a term most merchants match read them all, then sorted, before), and the
+# years that have statements for the month filter (one query, whatever the number of statements).
+OPS_STATEMENTS_SEARCH_QUERIES = 5
 
 
 def test_ops_statements_searched_by_merchant_cost_the_same_queries_for_1_or_6_months(client, merchant):
