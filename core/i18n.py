@@ -36,12 +36,13 @@ from __future__ import annotations
 
 import unicodedata
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+import pycountry
 from babel.core import Locale, UnknownLocaleError, get_global
 from babel.dates import get_timezone_location
 from django.conf import settings
@@ -170,16 +171,41 @@ def collation_key(label: str) -> str:
     )
 
 
-def country_name(code: str, language: str | None = None) -> str:
-    """A country's name in ``language`` (the active one by default): CLDR's, through Babel
-    ("Deutschland" for DE in German, "Allemagne" in French); the code itself where CLDR has none."""
+@cache
+def _country_names(locale_name: str) -> dict[str, str]:
     try:
-        locale = Locale.parse(
-            translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
-        )
+        return {code: str(name) for code, name in Locale.parse(locale_name).territories.items()}
     except (UnknownLocaleError, ValueError):
-        return code
-    return str(locale.territories.get(code, code))
+        return {}
+
+
+def country_name(code: str, language: str | None = None, *, default: str = "") -> str:
+    """A country's name in ``language`` (the active one by default): CLDR's, through Babel
+    ("Deutschland" for DE in German, "Allemagne" in French); ``default``, else the code itself, where
+    CLDR has none. The one lookup of a country's name (choices: ``country_choices``)."""
+    names = _country_names(
+        translation.to_locale(language or translation.get_language() or settings.LANGUAGE_CODE)
+    )
+    return names.get(code) or default or code
+
+
+def country_choices(
+    codes: Iterable[str], language: str | None = None, *, label: Callable[[str, str], str] | None = None
+) -> list[tuple[str, str]]:
+    """``(code, text)`` for each country of ``codes``, sorted for a select in ``language`` (the active
+    one by default) by its order (``collation_key``: "Dänemark" before "Deutschland", "Österreich"
+    after "Norwegen"). The text is the country's name (``country_name``), or ``label(code, name)``."""
+    choices = []
+    for code in codes:
+        name = country_name(code, language)
+        choices.append((code, label(code, name) if label else name))
+    return sorted(choices, key=lambda choice: collation_key(choice[1]))
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    """Every ISO 3166-1 alpha-2 code (pycountry's list of the standard), in code order."""
+    return tuple(sorted(country.alpha_2 for country in pycountry.countries))
 
 
 def time_zone_choices(language: str | None = None) -> list[tuple[str, str]]:

@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from babel import Locale, UnknownLocaleError
-from django.utils import translation
-
-from core.i18n import collation_key
+from core.i18n import country_choices, country_name
 
 
 @dataclass(frozen=True)
@@ -90,12 +87,7 @@ def sepa_country(code: str) -> SepaCountry | None:
 def address_country_choices() -> list[tuple[str, str]]:
     """Countries a holder's address may be in (the SEPA countries, by name in the active language:
     CLDR's names through Babel, the English name where it has none), in that language's order
-    (``core.i18n.collation_key``: "Dänemark" before "Deutschland", "Österreich" after "Norwegen")."""
-    try:
-        names = Locale.parse(translation.to_locale(translation.get_language() or "en")).territories
-    except (UnknownLocaleError, ValueError):
-        names = {}
-    return sorted(
-        ((c.code, names.get(c.code, c.name)) for c in SEPA_COUNTRIES.values()),
-        key=lambda item: collation_key(item[1]),
+    (``core.i18n.country_choices``: "Dänemark" before "Deutschland", "Österreich" after "Norwegen")."""
+    return country_choices(
+        SEPA_COUNTRIES, label=lambda code, name: country_name(code, default=SEPA_COUNTRIES[code].name)
     )

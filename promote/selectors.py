@@ -16,7 +16,7 @@ from moneyed import Money
 
 from campaigns.models import ActionType
 from core.db import subquery_count
-from core.i18n import collation_key, country_name, time_zone_label
+from core.i18n import collation_key, country_choices, country_name, time_zone_label
 from promote.delivery import GOAL_FIELD, estimate, possible_results
 from promote.models import (
     CoinPrice,
@@ -235,7 +235,7 @@ def launched_country_choices() -> list[tuple[str, str]]:
     """Every country some kind of promotion is launched in, for the order form's select: by its name
     in the reader's language, in that language's order ("Deutschland" before "Frankreich")."""
     codes = set(LaunchedCountry.objects.values_list("country", flat=True))
-    return sorted(((code, country_name(code)) for code in codes), key=lambda choice: collation_key(choice[1]))
+    return country_choices(codes)
 
 
 def launched_kinds() -> dict[str, set[str]]:

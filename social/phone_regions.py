@@ -22,18 +22,16 @@ international number before the code goes out (``social.views.whatsapp_login``).
 from __future__ import annotations
 
 import phonenumbers
-from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.languages import get_official_languages
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils import translation
 from django.utils.translation import gettext, trans_real
 
 from accounts.models import User
 from accounts.phones import phone_display, phone_is_mobile
-from core.i18n import collation_key
+from core.i18n import country_choices
 
 PHONE_COUNTRY_COOKIE = "tikjoy_phone_country"
 PHONE_COUNTRY_COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -122,12 +120,7 @@ def example_number(region: str | None) -> str:
 def region_choices() -> list[tuple[str, str]]:
     """Every region libphonenumber knows as "Spain (+34)", by name in the active language (CLDR's
     names through Babel; the code itself where CLDR has no name), sorted by that name."""
-    try:
-        names = Locale.parse(translation.to_locale(translation.get_language() or "en")).territories
-    except (UnknownLocaleError, ValueError):
-        names = {}
-    choices = [
-        (region, f"{names.get(region, region)} (+{phonenumbers.country_code_for_region(region)})")
-        for region in phonenumbers.SUPPORTED_REGIONS
-    ]
-    return sorted(choices, key=lambda choice: collation_key(choice[1]))  # "Österreich" with the O's
+    return country_choices(  # "Österreich" with the O's
+        phonenumbers.SUPPORTED_REGIONS,
+        label=lambda region, name: f"{name} (+{phonenumbers.country_code_for_region(region)})",
+    )
