@@ -189,6 +189,11 @@ def country_name(code: str, language: str | None = None, *, default: str = "") -
     return names.get(code) or default or code
 
 
+def country_label(code: str, language: str | None = None) -> str:
+    """A country by its name and its code, for ops who also know the codes: "Deutschland (DE)"."""
+    return f"{country_name(code, language)} ({code})"
+
+
 def country_choices(
     codes: Iterable[str], language: str | None = None, *, label: Callable[[str, str], str] | None = None
 ) -> list[tuple[str, str]]:

@@ -14,11 +14,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core.admin import ListAtScaleMixin, ReadOnlyAdmin, ReasonForm, SearchBy
+from core.i18n import collation_key, country_choices, country_codes, country_label, country_name
 from promote import services
 from promote.models import (
     CoinPrice,
@@ -237,11 +239,61 @@ class KindGoalAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
 
 
+def _launch_country_choices() -> list[tuple[str, str]]:
+    # Computed for each form (callable choices): in the reader's language, in its order.
+    return [
+        ("", "---------"),
+        *country_choices(country_codes(), label=lambda code, _name: country_label(code)),
+    ]
+
+
+class LaunchedCountryForm(forms.ModelForm):
+    country = forms.ChoiceField(label=capfirst(_("country")), choices=_launch_country_choices)
+
+    class Meta:
+        model = LaunchedCountry
+        fields = ("kind", "country")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        code = self.instance.country
+        if code and code not in country_codes():  # a row saved with a code ISO has no more: kept editable
+            self.fields["country"].choices = [*self.fields["country"].choices, (code, country_label(code))]
+
+
+class LaunchedCountryFilter(admin.SimpleListFilter):
+    """The countries something is launched in, by name in the reader's language ("Deutschland (DE)")."""
+
+    title = _("country")
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        codes = LaunchedCountry.objects.order_by().values_list("country", flat=True).distinct()
+        return country_choices(codes, label=lambda code, _name: country_label(code))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(country=self.value()) if self.value() else queryset
+
+
 @admin.register(LaunchedCountry)
 class LaunchedCountryAdmin(admin.ModelAdmin):
-    list_display = ("kind", "country")
-    list_filter = ("kind",)
-    search_fields = ("country",)
+    form = LaunchedCountryForm
+    list_display = ("kind", "country_text")
+    list_filter = ("kind", LaunchedCountryFilter)
+    search_fields = ("country",)  # and the country's name in the reader's language: get_search_results
+    ordering = ("kind", "country")
+
+    @admin.display(description=_("country"), ordering="country")
+    def country_text(self, obj: LaunchedCountry) -> str:
+        return country_label(obj.country)
+
+    def get_search_results(self, request, queryset, search_term):
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = collation_key(search_term.strip())
+        if term:
+            named = [code for code in country_codes() if term in collation_key(country_name(code))]
+            found = found | queryset.filter(country__in=named)
+        return found, duplicates
 
 
 @admin.register(CoinPrice)

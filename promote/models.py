@@ -15,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.i18n import after_colon
+from core.i18n import after_colon, country_label
 from wallets.formats import money_text
 from wallets.money import COIN, Currency
 
@@ -83,7 +83,10 @@ class LaunchedCountry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return gettext("%(kind)s in %(country)s") % {"kind": self.get_kind_display(), "country": self.country}
+        return gettext("%(kind)s in %(country)s") % {
+            "kind": self.get_kind_display(),
+            "country": country_label(self.country),
+        }
 
 
 class CoinPrice(models.Model):
