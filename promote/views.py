@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
@@ -210,10 +211,16 @@ def order_new(request: HttpRequest) -> HttpResponse:
             )
             return redirect("promote:order", order_id=order.pk)
     wallet = selectors.coin_wallet_get(holder=user)
+    # What is promoted, as the form stands (a LIVE room when its kind is LIVE); the page's script
+    # follows the kind chosen (data-title-live / data-title-other on the form, order_form.js).
+    title_live, title_other = pgettext("consumer", "Promote a LIVE"), _("Promote a post")
     return render(
         request,
         "promote/order_new.html",
         {
+            "title": title_live if form["kind"].value() == Kind.LIVE else title_other,
+            "title_live": title_live,
+            "title_other": title_other,
             "form": form,
             "estimate": estimate,
             "quote": quote,

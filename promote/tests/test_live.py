@@ -324,3 +324,17 @@ def test_the_console_page_is_titled_by_what_is_promoted_a_live_or_a_video(client
     assert "<h1>LIVE bewerben</h1>" in live and "<title>LIVE bewerben |" in live
     assert "Video bewerben</h1>" not in live
     assert not PromoteOrder.objects.exists()
+
+
+def test_the_consumers_page_is_titled_by_what_is_promoted_a_live_or_a_post(client, promoter):
+    ana, post = promoter()
+    _with_tiktok(ana, "ivy")
+    client.force_login(ana)
+
+    with_post = client.get(reverse("promote:order_new"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    post.delete()
+    only_live = client.get(reverse("promote:order_new"), HTTP_ACCEPT_LANGUAGE="it").content.decode()
+
+    assert "<h1>Promuovi un post</h1>" in with_post  # the form starts on the post
+    assert 'data-title-live="Promuovi un LIVE"' in with_post  # the consumer is addressed as tu
+    assert "<h1>Promuovi un LIVE</h1>" in only_live and "Promuovi un post</h1>" not in only_live

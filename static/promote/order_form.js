@@ -44,7 +44,7 @@
     var kinds = option.getAttribute("data-kinds");
     return kinds === null || kinds.split(" ").indexOf(kind.value) !== -1;
   }
-  // The page's title says what is promoted (the console's: "Promote a LIVE" / "Promote a video"),
+  // The page's title says what is promoted ("Promote a LIVE" / "Promote a video" or "a post"),
   // when the form names both (data-title-live, data-title-other).
   var form = kind.form;
   var heading = document.querySelector("#content h1") || document.querySelector("main h1");
