@@ -105,7 +105,8 @@ class MonthFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value() or ""
         if re.fullmatch(r"\d{4}", value):
-            return queryset.filter(month__year=int(value))
+            # ``0000`` is no year a date can have (the lookup would raise): nothing matches it
+            return queryset.filter(month__year=int(value)) if int(value) >= 1 else queryset.none()
         try:
             return queryset.filter(month=Month.parse(value).first_day) if value else queryset
         except BadMonth:

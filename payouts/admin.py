@@ -381,6 +381,12 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("file"))
     def file(self, obj: PayoutBatch) -> str:
+        # Four eyes: the file for the bank exists for people only once a second person released it
+        # (a built file downloaded by its builder could be sent to the bank by one person alone).
+        if obj.state == BatchState.BUILT:
+            return gettext("It can be downloaded once another person has released it.")
+        if obj.state != BatchState.EXPORTED:
+            return gettext("Discarded before release: never to be sent to the bank.")
         links = format_html(
             '<a href="{}">{}</a>',
             reverse("admin:payouts_batch_xml", args=[obj.pk]),
@@ -407,6 +413,14 @@ class PayoutBatchAdmin(ReadOnlyAdmin):
 
     def xml_view(self, request, batch_id: int) -> HttpResponse:
         batch = get_object_or_404(PayoutBatch, pk=batch_id)
+        if batch.state != BatchState.EXPORTED:  # four eyes: see ``file``
+            self.message_user(
+                request,
+                gettext("%(file)s was not released to the bank: it can't be downloaded.")
+                % {"file": batch.filename},
+                messages.ERROR,
+            )
+            return redirect(reverse("admin:payouts_payoutbatch_change", args=[batch.pk]))
         response = HttpResponse(bytes(batch.xml), content_type="application/xml")
         response["Content-Disposition"] = f'attachment; filename="{batch.filename}"'
         return response

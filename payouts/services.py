@@ -1764,6 +1764,11 @@ def _unsent_batch_check(parsed: ParsedFile) -> None:
     batch = PayoutBatch.objects.filter(msg_id=parsed.original_msg_id).only("msg_id", "state").first()
     if batch is None or batch.state == BatchState.EXPORTED:
         return
+    # Kept in the log: a report for a file TikJoy never released is either the wrong report or a sign
+    # that the file reached the bank some other way (its payouts would then be paid by the bank).
+    logger.warning(
+        "pain.002 %s for the unreleased file %s (%s) refused", parsed.msg_id, batch.msg_id, batch.state
+    )
     if batch.state == BatchState.BUILT:
         raise BankFileRejected(
             _(

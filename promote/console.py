@@ -41,8 +41,9 @@ from promote.forms import (
     OrderForm,
     WithdrawForm,
     order_form_submit,
+    order_titles,
 )
-from promote.models import AuthorizationStatus, Goal, Kind, PromoteOrder, ShareAuthorization
+from promote.models import AuthorizationStatus, Goal, PromoteOrder, ShareAuthorization
 from wallets.formats import money_text
 from wallets.money import COIN
 
@@ -181,16 +182,11 @@ def promote_new(request: HttpRequest) -> HttpResponse:
             )
             return redirect("console:promote_order", pk=order.pk)
     wallet = selectors.coin_wallet_get(holder=merchant)
-    title_live, title_other = _("Promote a LIVE"), _("Promote a video")
     return console_render(
         request,
         "console/promote/new.html",
         {
-            # What is promoted, as the form stands (a LIVE room when its kind is LIVE); the page's
-            # script follows the kind chosen (data-title-live / data-title-other on the form).
-            "title": title_live if form["kind"].value() == Kind.LIVE else title_other,
-            "title_live": title_live,
-            "title_other": title_other,
+            **order_titles(form, live=_("Promote a LIVE"), other=_("Promote a video")),
             "form": form,
             "estimate": estimate,
             "quote": quote,

@@ -332,6 +332,17 @@ class OrderSubmission:
     form_used_for: PromoteOrder | None = None
 
 
+def order_titles(form: forms.Form, *, live: str, other: str) -> dict[str, str]:
+    """The order page's title for what is promoted as the form stands (``live`` when its kind is
+    LIVE, else ``other``) and both, for the page's script to follow the kind chosen
+    (``data-title-live`` / ``data-title-other`` on the form, static/promote/order_form.js)."""
+    return {
+        "title": live if form["kind"].value() == Kind.LIVE else other,
+        "title_live": live,
+        "title_other": other,
+    }
+
+
 def order_form_submit(form: OrderForm, *, holder, actor, confirmed: bool, now: datetime) -> OrderSubmission:
     """The order page's POST, the same for a consumer (``promote.views.order_new``) and a merchant
     (``promote.console``): the estimate, or with ``confirmed`` the order paid, once per form.

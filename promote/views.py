@@ -24,6 +24,7 @@ from promote.forms import (
     ResubmitForm,
     WithdrawForm,
     order_form_submit,
+    order_titles,
 )
 from promote.models import Goal, Kind, PromoteOrder
 from social.models import TrackedPost
@@ -211,16 +212,11 @@ def order_new(request: HttpRequest) -> HttpResponse:
             )
             return redirect("promote:order", order_id=order.pk)
     wallet = selectors.coin_wallet_get(holder=user)
-    # What is promoted, as the form stands (a LIVE room when its kind is LIVE); the page's script
-    # follows the kind chosen (data-title-live / data-title-other on the form, order_form.js).
-    title_live, title_other = pgettext("consumer", "Promote a LIVE"), _("Promote a post")
     return render(
         request,
         "promote/order_new.html",
         {
-            "title": title_live if form["kind"].value() == Kind.LIVE else title_other,
-            "title_live": title_live,
-            "title_other": title_other,
+            **order_titles(form, live=pgettext("consumer", "Promote a LIVE"), other=_("Promote a post")),
             "form": form,
             "estimate": estimate,
             "quote": quote,

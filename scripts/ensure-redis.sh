@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure Debian's redis-server is installed for `make prod-smoke` (the task queue's broker and the cache).
+# Make sure Debian's redis-server is installed for `make prod-smoke` (the task queue's broker and the cache)
+# and for `make test` (api/tests/test_shared_cache.py starts its own server).
 set -euo pipefail
 if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
   exit 0

@@ -36,6 +36,9 @@ DJANGO_ENV=production \
 echo "== browser for the Playwright tests"
 scripts/ensure-chromium.sh
 
+echo "== redis-server for the shared-cache tests (each starts its own on a free port)"
+scripts/ensure-redis.sh
+
 echo "== pytest on PostgreSQL"
 # One pytest-xdist worker per CPU, at most 4 (each builds its own test database from the migrations).
 # PYTEST_WORKERS=0 runs in one process.

@@ -147,6 +147,16 @@ def test_ops_statements_are_filtered_by_month_or_year_not_by_today(client, merch
     assert year.count(">PDF<") == 3
 
 
+def test_ops_statements_filter_by_a_year_no_date_has_shows_nothing(client, merchant):
+    """Review: ``?month=0000`` was a 500 (no date is in year 0)."""
+    client.force_login(ops())
+
+    response = client.get(reverse("admin:billing_statement_changelist"), {"month": "0000"})
+
+    assert response.status_code == 200
+    assert ">PDF<" not in response.content.decode()
+
+
 def test_ops_statements_filter_offers_every_year_that_has_statements_newest_first(client, merchant):
     """Walk: the filter offered three years before the last twelve months, whatever the statements were;
     it offers each year that has statements (read on billing.0013's index, in one query), and no other."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -302,6 +303,32 @@ def test_a_status_report_for_a_file_not_yet_released_is_refused_with_the_reason(
     assert_ledger_clean()
 
 
+def test_a_file_is_downloaded_only_once_a_second_person_released_it(make_payee, ops, ops2):
+    """Review: the builder could download a built file and take it to the bank alone (four eyes)."""
+    user = make_payee("30.00")
+    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    batch = services.batch_build(actor=ops, now=LATER)
+    builder = _client(ops)
+
+    page = builder.get(f"/ops/payouts/payoutbatch/{batch.pk}/change/").content.decode()
+    download = builder.get(f"/ops/payouts/payoutbatch/{batch.pk}/xml/", follow=True)
+
+    assert "It can be downloaded once another person has released it." in page
+    assert f"/ops/payouts/payoutbatch/{batch.pk}/xml/" not in page
+    assert "Content-Disposition" not in download
+    assert f"{batch.filename} was not released to the bank: it can't be downloaded." in html.unescape(
+        download.content.decode()
+    )
+    assert payout.end_to_end_id.encode() not in download.content
+
+    services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
+    page = builder.get(f"/ops/payouts/payoutbatch/{batch.pk}/change/").content.decode()
+    download = builder.get(f"/ops/payouts/payoutbatch/{batch.pk}/xml/")
+    assert f"Download {batch.filename}" in page
+    assert payout.end_to_end_id.encode() in download.content
+
+
 def test_a_status_report_for_a_discarded_file_is_refused_with_the_reason(make_payee, ops):
     user = make_payee("30.00")
     payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
@@ -323,6 +350,9 @@ def test_a_status_report_for_a_discarded_file_is_refused_with_the_reason(make_pa
     payout.refresh_from_db()
     assert (payout.state, payout.batch) == (PayoutState.APPROVED, None)
     assert not BankFile.objects.exists()
+    batch_page = _client(ops).get(f"/ops/payouts/payoutbatch/{batch.pk}/change/").content.decode()
+    assert "Discarded before release: never to be sent to the bank." in batch_page
+    assert "Content-Disposition" not in _client(ops).get(f"/ops/payouts/payoutbatch/{batch.pk}/xml/")
 
 
 def test_ops_lists_show_the_newest_first_whatever_order_the_rows_were_written_in(make_payee, ops, ops2):
