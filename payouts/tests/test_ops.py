@@ -31,6 +31,13 @@ def _action(client, url: str, action: str, ids, **extra):
     )
 
 
+def _built_file(make_payee, ops):
+    """A person's payout of 20.00, approved and put in a file built by ``ops`` (not released)."""
+    payout = services.payout_request(user=make_payee("30.00"), amount=eur("20.00"), now=LATER)
+    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
+    return payout, services.batch_build(actor=ops, now=LATER)
+
+
 def test_ops_queue_shows_kyc_hold_and_shared_iban(make_payee, ops):
     first = make_payee("30.00")
     second = make_payee("30.00")  # same IBAN as the first
@@ -98,10 +105,7 @@ def test_reject_from_the_queue_asks_for_a_reason(make_payee, ops):
 
 
 def test_upload_a_bank_file_and_a_hostile_one(make_payee, ops, ops2):
-    user = make_payee("30.00")
-    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
-    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
-    batch = services.batch_build(actor=ops, now=LATER)
+    payout, batch = _built_file(make_payee, ops)
     services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
     pain = sandbox_bank.pain002_answer(
         batch=batch,
@@ -130,10 +134,7 @@ def test_upload_a_bank_file_and_a_hostile_one(make_payee, ops, ops2):
 
 def test_the_import_summary_is_in_the_ops_persons_language_and_recorded_in_english(make_payee, ops, ops2):
 
-    user = make_payee("30.00")
-    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
-    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
-    batch = services.batch_build(actor=ops, now=LATER)
+    payout, batch = _built_file(make_payee, ops)
     services.batch_release(batch_id=batch.pk, actor=ops2, now=LATER)
     pain = sandbox_bank.pain002_answer(
         batch=batch,
@@ -271,10 +272,7 @@ def test_a_refused_bank_file_is_explained_in_the_ops_persons_language(ops, raw, 
 
 def test_a_status_report_for_a_file_not_yet_released_is_refused_with_the_reason(make_payee, ops, ops2):
     """Walk: a pain.002 for a file still waiting for its release said "applied: 0" and nothing else."""
-    user = make_payee("30.00")
-    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
-    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
-    batch = services.batch_build(actor=ops, now=LATER)
+    payout, batch = _built_file(make_payee, ops)
     pain = sandbox_bank.pain002_answer(
         batch=batch, payouts=[payout], answer=sandbox_bank.BankAnswer(), now=LATER
     )
@@ -305,10 +303,7 @@ def test_a_status_report_for_a_file_not_yet_released_is_refused_with_the_reason(
 
 def test_a_file_is_downloaded_only_once_a_second_person_released_it(make_payee, ops, ops2):
     """Review: the builder could download a built file and take it to the bank alone (four eyes)."""
-    user = make_payee("30.00")
-    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
-    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
-    batch = services.batch_build(actor=ops, now=LATER)
+    payout, batch = _built_file(make_payee, ops)
     builder = _client(ops)
 
     page = builder.get(f"/ops/payouts/payoutbatch/{batch.pk}/change/").content.decode()
@@ -330,10 +325,7 @@ def test_a_file_is_downloaded_only_once_a_second_person_released_it(make_payee, 
 
 
 def test_a_status_report_for_a_discarded_file_is_refused_with_the_reason(make_payee, ops):
-    user = make_payee("30.00")
-    payout = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
-    services.payout_approve(payout_id=payout.pk, actor=ops, now=LATER)
-    batch = services.batch_build(actor=ops, now=LATER)
+    payout, batch = _built_file(make_payee, ops)
     services.batch_discard(batch_id=batch.pk, actor=ops, now=LATER)
     pain = sandbox_bank.pain002_answer(
         batch=batch, payouts=[payout], answer=sandbox_bank.BankAnswer(), now=LATER
