@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 
 from affiliates import selectors
 from affiliates.models import Affiliate, Program
+from core.spreadsheets import sheet_text
 
 
 def report_group(request: HttpRequest) -> str:
@@ -59,10 +58,14 @@ def report_context(request: HttpRequest, *, program: Program, affiliate: Affilia
 
 
 def report_csv(request: HttpRequest, *, program: Program, affiliate: Affiliate | None = None) -> HttpResponse:
+    """The report as the page shows it, for a spreadsheet in the reader's language
+    (``core.spreadsheets``): its table's heads, counts and amounts as numbers."""
     report = selectors.performance(program=program, group=report_group(request), affiliate=affiliate)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    header = selectors.performance_csv_header(
+        group_label=str(selectors.GROUP_LABELS[report["group"]]), currency=program.currency
+    )
+    response = HttpResponse(
+        sheet_text(header, selectors.performance_csv_rows(report)), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="performance-{program.pk}-{report["group"]}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(selectors.CSV_HEADER)
-    writer.writerows(selectors.performance_csv_rows(report))
     return response

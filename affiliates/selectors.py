@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from affiliates.models import (
@@ -25,6 +25,7 @@ from affiliates.models import (
     ProgramDay,
 )
 from affiliates.rollups import AMOUNTS, COLUMNS
+from core.spreadsheets import amount
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -271,41 +272,48 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
     return {"rows": ordered, "totals": totals, "group": group}
 
 
-CSV_HEADER = [
-    "group",
-    "clicks",
-    "unique_clicks",
-    "conversions",
-    "reversed",
-    "net",
-    "conversion_rate_percent",
-    "epc",
-    "revenue",
-    "payout",
-    "pending",
-    "locked",
-    "approved",
-]
+def performance_csv_header(*, group_label: str, currency: str) -> list[str]:
+    """The CSV's column heads as the page's table heads them, in the reader's language, the amounts'
+    with their currency ("Umsatz (EUR)") and the conversion rate's with its unit ("… (%)")."""
+
+    def of_money(label: str) -> str:
+        return f"{label} ({currency})"
+
+    return [
+        group_label,
+        _("Clicks"),
+        _("Unique clicks"),
+        _("Conversions"),
+        pgettext("commissions", "Reversed"),
+        _("Net"),
+        f"{_('Conversion rate')} (%)",
+        of_money(_("Earnings per click")),
+        of_money(_("Revenue")),
+        of_money(_("Payout")),
+        of_money(pgettext("commissions", "Pending")),
+        of_money(pgettext("commissions", "Locked")),
+        of_money(pgettext("commissions", "Approved")),
+    ]
 
 
-def performance_csv_rows(report: dict) -> list[list[str]]:
-    out = []
-    for r in [*report["rows"], report["totals"]]:
-        out.append(
-            [
-                r.label,
-                str(r.clicks),
-                str(r.unique_clicks),
-                str(r.conversions),
-                str(r.reversed),
-                str(r.net),
-                "" if r.conversion_rate is None else str(r.conversion_rate),
-                "" if r.epc is None else str(r.epc),
-                str(r.revenue),
-                str(r.payout),
-                str(r.pending),
-                str(r.locked),
-                str(r.approved),
-            ]
-        )
-    return out
+def performance_csv_rows(report: dict) -> list[list]:
+    """Each row, then the totals, as cells: counts as numbers, amounts to the cent (``Decimal``: the
+    file writes them with the reader's decimal mark), an undefined rate or EPC empty."""
+    return [
+        [
+            r.label,
+            r.clicks,
+            r.unique_clicks,
+            r.conversions,
+            r.reversed,
+            r.net,
+            "" if r.conversion_rate is None else r.conversion_rate,
+            "" if r.epc is None else amount(r.epc),
+            amount(r.revenue),
+            amount(r.payout),
+            amount(r.pending),
+            amount(r.locked),
+            amount(r.approved),
+        ]
+        for r in [*report["rows"], report["totals"]]
+    ]

@@ -27,7 +27,8 @@ from billing.models import DocumentKind, Invoice, InvoiceStatus, Statement
 from billing.months import Month, Period, PeriodError, month_period
 from campaigns.models import ActionType, Campaign, CampaignText
 from core.i18n import LaterText
-from merchants.console_site import csv_cell, export_text
+from core.spreadsheets import csv_cell
+from merchants.console_site import export_text
 from merchants.days import merchant_zone
 from merchants.models import Merchant
 from merchants.selectors import wallet_lines

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from moneyed import Money
 
+from core.spreadsheets import amount
 from merchants.console_site import (
     console_render,
     console_site,
@@ -85,12 +86,12 @@ WALLET_CSV_COLUMNS = (  # capitalised, as the other console lists' exports are h
 
 @console_view(Capability.VIEW)
 def wallet_export(request: HttpRequest) -> HttpResponse:
-    """The whole wallet history as CSV, streamed (plain amounts: a spreadsheet adds them up; times
-    in the merchant's zone, as the console's list exports write them)."""
+    """The whole wallet history as CSV, streamed (amounts as numbers with the reader's decimal mark: a
+    spreadsheet adds them up; times in the merchant's zone, as the console's list exports write them)."""
     merchant = console_membership(request).merchant
     entries = wallet_history(merchant=merchant).iterator(chunk_size=2000)
     rows = (
-        (export_text(line.at), line.what, line.detail, f"{line.money.amount:.2f}", str(line.money.currency))
+        (export_text(line.at), line.what, line.detail, amount(line.money.amount), str(line.money.currency))
         for line in wallet_lines(entries)
     )
     return csv_response(f"wallet-{merchant.slug}", [str(column) for column in WALLET_CSV_COLUMNS], rows)

@@ -18,7 +18,6 @@ The dashboard knows no app: it renders the registered panels in their order.
 
 from __future__ import annotations
 
-import csv
 import html
 import re
 import zoneinfo
@@ -60,6 +59,7 @@ from core.admin import WindowChangeList, WindowPaginator, action_checkbox_html
 from core.errors import DomainError, EditConflict
 from core.hardening import formfield_with_db_bounds
 from core.i18n import time_zone_for
+from core.spreadsheets import sheet_dialect, sheet_lines
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability
 from merchants.selectors import PersonSeen, people_seen_by_merchant
@@ -433,24 +433,6 @@ def escaped_help_text(formfield):
     return formfield
 
 
-class _Echo:
-    """A file-like object whose ``write`` hands the line back (csv.writer into a stream)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-_NUMBER = re.compile(r"-?\d[\d,]*(\.\d+)?")
-
-
-def csv_cell(value) -> str:
-    """A value as a CSV cell; text a spreadsheet would run as a formula gets a leading quote."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _NUMBER.fullmatch(text):
-        return "'" + text
-    return text
-
-
 def export_text(value) -> str:
     """A value as a file a merchant downloads writes it: words, not codes (lazy text and choices in
     the active language; Yes/No), a time in the active time zone (the merchant's in the console)
@@ -476,15 +458,11 @@ def export_text(value) -> str:
 
 
 def csv_response(filename: str, header, rows) -> StreamingHttpResponse:
-    """A streamed CSV download: ``header`` then each row of the iterable ``rows`` (read lazily)."""
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow([csv_cell(h) for h in header])
-        for row in rows:
-            yield writer.writerow([csv_cell(v) for v in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    """A streamed CSV download for a spreadsheet in the reader's language (``core.spreadsheets``):
+    ``header`` then each row of the iterable ``rows`` (read lazily). Amounts are passed as ``Decimal``
+    so they are written with the reader's decimal mark."""
+    lines = sheet_lines(header, rows, dialect=sheet_dialect())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 
@@ -765,10 +743,11 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             for name in fields
         ]
 
-    def export_value(self, obj, name: str) -> str:
+    def export_value(self, obj, name: str) -> str | Decimal:
         """What the list shows for ``name`` as a file's cell (``export_text``): a choice by its
         label, a foreign key by what its row's ``__str__`` says; the columns of ``export_as_stored``
-        (a currency's ISO code) as stored."""
+        (a currency's ISO code) as stored; an amount as its ``Decimal`` (written with the reader's
+        decimal mark by ``csv_response``)."""
         if name == "pk":
             return str(obj.pk)
         try:
@@ -779,6 +758,8 @@ class ConsoleModelAdmin(admin.ModelAdmin):
             value = dict(field.flatchoices).get(value, value)
         elif field is None and getattr(attr, "boolean", False):
             value = bool(value) if value is not None else None
+        if isinstance(value, Decimal):
+            return value
         return export_text(value)
 
     def _csv(self, queryset: models.QuerySet) -> StreamingHttpResponse:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
@@ -17,6 +15,7 @@ from moneyed import Money
 from campaigns.models import ActionType
 from core.db import subquery_count
 from core.i18n import collation_key, country_choices, country_name, time_zone_label
+from core.spreadsheets import sheet_text
 from promote.delivery import GOAL_FIELD, estimate, possible_results
 from promote.models import (
     CoinPrice,
@@ -352,19 +351,18 @@ def chart(*, order: PromoteOrder, zone: tzinfo, width: int = 600, height: int = 
 
 def csv_text(*, order: PromoteOrder, zone: tzinfo) -> str:
     """Every hour of the order, in ``zone`` (the viewer's), which the first column names in words as the
-    page's table does ("Hour, Auckland (New Zealand Time)", ``time_zone_label``)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
+    page's table does ("Hour, Auckland (New Zealand Time)", ``time_zone_label``), for a spreadsheet in
+    the viewer's language (``core.spreadsheets``)."""
     metrics = order_metrics(order)
-    writer.writerow(
-        [
-            gettext("Hour, %(zone)s") % {"zone": time_zone_label(str(zone))},
-            *[str(METRIC_LABELS[m]) for m in metrics],
-        ]
+    header = [
+        gettext("Hour, %(zone)s") % {"zone": time_zone_label(str(zone))},
+        *[str(METRIC_LABELS[m]) for m in metrics],
+    ]
+    rows = (
+        [row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in metrics]]
+        for row in by_hour(order=order, zone=zone)
     )
-    for row in by_hour(order=order, zone=zone):
-        writer.writerow([row.at.strftime("%Y-%m-%d %H:00"), *[row.values[m] for m in metrics]])
-    return out.getvalue()
+    return sheet_text(header, rows)
 
 
 def order_analytics(*, order: PromoteOrder, zone: tzinfo) -> dict:

@@ -30,6 +30,7 @@ from moneyed import Money
 from campaigns.console import CampaignConsoleAdmin
 from campaigns.models import ActionType, Campaign, campaign_name_in
 from core.i18n import time_zone_label
+from core.spreadsheets import amount
 from merchants.console_site import (
     ConsoleModelAdmin,
     console_can,
@@ -334,7 +335,7 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
                     person.label,
                     consumer.actions,
                     consumer.rewards,
-                    f"{consumer.earned.amount:.2f}",
+                    amount(consumer.earned.amount),
                     str(consumer.earned.currency),
                     # In the merchant's time zone (the console's, active while the CSV streams).
                     export_text(consumer.first_at),
@@ -659,12 +660,12 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
         rows = (
             (
                 d.day.isoformat(),
-                f"{d.rewards_paid:.2f}",
+                amount(d.rewards_paid),
                 campaign.currency,
                 d.rewards,
                 d.views,
                 d.new_consumers,
-                f"{d.cost_per_1000_views:.2f}" if d.cost_per_1000_views is not None else "",
+                amount(d.cost_per_1000_views) if d.cost_per_1000_views is not None else "",
             )
             for d in days
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from decimal import Decimal
 
 import pytest
@@ -11,7 +9,7 @@ from django.db.models import Sum
 
 from affiliates import selectors, services
 from affiliates.tests.conftest import convert, day
-from tikjoy.tests.factories import affiliate_click_make, owner_of
+from tikjoy.tests.factories import affiliate_click_make, owner_of, sheet_rows
 from wallets.models import Entry, Purpose
 
 pytestmark = pytest.mark.django_db
@@ -96,10 +94,38 @@ def test_the_affiliate_downloads_the_report_as_csv(client, history):
     client.force_login(history["affiliate"].user)
     response = client.get(f"/affiliates/{history['program'].pk}/report/?group=sub_id&format=csv")
 
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0][:3] == ["group", "clicks", "unique_clicks"]
+    rows = sheet_rows(response, ",")
+    assert rows[0] == [
+        "Sub-id",
+        "Clicks",
+        "Unique clicks",
+        "Conversions",
+        "Reversed",
+        "Net",
+        "Conversion rate (%)",
+        "Earnings per click (EUR)",
+        "Revenue (EUR)",
+        "Payout (EUR)",
+        "Pending (EUR)",
+        "Locked (EUR)",
+        "Approved (EUR)",
+    ]
     assert [r[0] for r in rows[1:]] == ["bio", "story", "Total"]
     assert rows[-1][9] == "117.50"
+
+
+def test_a_german_affiliates_csv_is_headed_in_german_with_decimal_commas(client, history):
+    """The report's file as a German spreadsheet reads it: the table's heads in German, ";" between
+    cells and the amounts with a decimal comma (it read "group,clicks,…" and "117.50", which German
+    Excel opens in one column, the amounts as text)."""
+    client.force_login(history["affiliate"].user)
+    response = client.get(
+        f"/affiliates/{history['program'].pk}/report/?group=sub_id&format=csv", HTTP_ACCEPT_LANGUAGE="de"
+    )
+
+    header, *rows = sheet_rows(response, ";")
+    assert header[:3] == ["Sub-ID", "Klicks", "Eindeutige Klicks"] and header[9] == "Provisionen (EUR)"
+    assert rows[-1][0] == "Gesamt" and rows[-1][9] == "117,50" and rows[-1][7] == "29,38"
 
 
 def test_the_merchant_sees_the_programs_report_in_the_console(client, history):

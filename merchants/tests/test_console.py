@@ -13,7 +13,7 @@ from merchants.roles import Role
 from merchants.selectors import wallet_balance
 from merchants.tests.conftest import owner_of
 from merchants.tests.test_merchant_language import _form_data
-from tikjoy.tests.factories import response_text
+from tikjoy.tests.factories import response_text, sheet_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -102,12 +102,12 @@ def test_the_console_export_is_a_csv_of_this_merchants_rows(client, make_merchan
 
     assert response["Content-Type"].startswith("text/csv")
     lines = response_text(response).splitlines()
-    assert lines[0] == "Name,Kind,Active,Address,URL,Public key"
+    # the UTF-8 byte-order mark first (Excel reads the file as UTF-8), then an English reader's commas
+    assert lines[0] == "\ufeffName,Kind,Active,Address,URL,Public key"
     assert lines[1].startswith("TikJoy brand page,TikJoy brand page,Yes")
 
 
 def test_the_wallet_csv_header_is_in_the_readers_language_in_the_same_order(client, make_merchant):
-    import csv
 
     from accounts.models import User
 
@@ -116,10 +116,11 @@ def test_the_wallet_csv_header_is_in_the_readers_language_in_the_same_order(clie
     User.objects.filter(pk=owner.pk).update(language="de")
     client.force_login(owner)
 
-    rows = list(csv.reader(io.StringIO(response_text(client.get("/console/wallet/export.csv")))))
+    rows = sheet_rows(client.get("/console/wallet/export.csv"), ";")
 
     assert rows[0] == ["Zeitpunkt", "Vorgang", "Details", "Betrag", "Währung"]
-    assert rows[1][3] == "50.00" and rows[1][4] == "EUR"  # amounts stay plain numbers a spreadsheet adds up
+    # a number a German spreadsheet adds up: a decimal comma, no thousands' dots, the currency beside it
+    assert rows[1][3] == "50,00" and rows[1][4] == "EUR"
 
 
 def test_the_currency_cannot_change_once_the_wallet_was_funded(client, make_merchant, make_user):

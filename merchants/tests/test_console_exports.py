@@ -4,8 +4,6 @@ language, times in the merchant's time zone to the second, amounts as plain numb
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -21,15 +19,17 @@ from merchants.tests.conftest import owner_of
 from merchants.wallet import merchant_top_up_confirm, merchant_top_up_record
 from rewards.models import Reward
 from rewards.services import action_record
-from tikjoy.tests.factories import NOW, response_text
+from tikjoy.tests.factories import NOW, response_text, sheet_rows
 
 pytestmark = pytest.mark.django_db
 
 
 def _rows(client, url: str, language: str) -> list[list[str]]:
+    """The file as the reader's spreadsheet reads it: ";" between cells where the language writes
+    decimals with a comma (de, fr), "," in English (``core.spreadsheets``)."""
     response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200 and response.streaming
-    return list(csv.reader(io.StringIO(response_text(response))))
+    return sheet_rows(response, "," if language == "en" else ";")
 
 
 @pytest.fixture
@@ -69,7 +69,8 @@ def test_a_german_readers_rewards_export_reads_in_german_and_in_berlin_time(clie
     assert row[0] == str(reward.pk)
     assert row[1].startswith("Kunde ")  # Ana shares nothing: her pseudonym
     assert row[2:6] == ["Winteraktion", "Anmeldung mit TikTok", "Für die Aktion", "Ausstehend"]
-    assert row[6:9] == ["0.50", "0.40", "EUR"]  # plain numbers a spreadsheet adds up, with the currency
+    # numbers a German spreadsheet adds up (a decimal comma), with the currency
+    assert row[6:9] == ["0,50", "0,40", "EUR"]
     assert row[9] == "2026-11-22 13:00:00+01:00"  # Berlin's time, to the second, with its offset
     assert row[10] == "2026-12-06 13:00:00+01:00"
 
@@ -86,7 +87,7 @@ def test_a_french_readers_campaigns_export_reads_in_french(client, kaffee, make_
         ["Spring JoyBack", "En pause", "Mise en pause par le commerçant", *rows[0][3:]],
         ["Chocolat chaud", "Active", "", *rows[1][3:]],
     ]
-    assert rows[1][3:] == ["2026-11-21 13:00:00+01:00", "2027-01-21 13:00:00+01:00", "EUR", "", "0.50"]
+    assert rows[1][3:] == ["2026-11-21 13:00:00+01:00", "2027-01-21 13:00:00+01:00", "EUR", "", "0,50"]
 
 
 def test_an_english_readers_exports_read_in_english(client, kaffee):
@@ -121,7 +122,7 @@ def test_the_wallet_export_gives_its_times_in_berlin_to_the_second(client, kaffe
 
     assert header == ["Zeitpunkt", "Vorgang", "Details", "Betrag", "Währung"]
     top_up = rows[-1]  # the oldest line: the 50.00 top-up recorded at 12:00 UTC on 22 November
-    assert top_up[0] == "2026-11-22 13:00:00+01:00" and top_up[3:] == ["50.00", "EUR"]
+    assert top_up[0] == "2026-11-22 13:00:00+01:00" and top_up[3:] == ["50,00", "EUR"]
 
 
 def test_the_wallet_export_is_headed_with_capitals_as_the_other_console_exports(client, kaffee):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from promote import services
 from promote.models import DeliveryTick, PromoteOrder
 from promote.tests.conftest import coins_of, fund, order_request, own_post
+from tikjoy.tests.factories import sheet_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -104,11 +105,10 @@ def test_an_order_page_shows_analytics_and_csv(client, promoter, ops):
     assert f"The ledger records {order.consumed_coins:,} coins spent." in page
     assert "<th>Hour, UTC</th>" in page
     assert 'data-testid="chart"' in page
-    csv_text = client.get(reverse("promote:order_csv", args=[order.pk])).content.decode()
-    lines = csv_text.strip().splitlines()
-    assert lines[0].startswith('"Hour, UTC",Coins spent,Impressions')
-    assert len(lines) == 25
-    assert sum(int(line.split(",")[1]) for line in lines[1:]) == order.consumed_coins
+    rows = sheet_rows(client.get(reverse("promote:order_csv", args=[order.pk])), ",")
+    assert rows[0][:3] == ["Hour, UTC", "Coins spent", "Impressions"]
+    assert len(rows) == 25
+    assert sum(int(row[1]) for row in rows[1:]) == order.consumed_coins
 
 
 def test_someone_elses_order_is_not_found(client, promoter, make_consumer):
@@ -141,12 +141,12 @@ def test_an_order_page_counts_hours_and_days_in_the_persons_time_zone(client, pr
 
     page = client.get(reverse("promote:order", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="it").content.decode()
     csv_reply = client.get(reverse("promote:order_csv", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="it")
-    lines = csv_reply.content.decode().strip().splitlines()
+    rows = sheet_rows(csv_reply, ";")  # Italian: cells separated by ";" (a decimal comma)
 
     assert "Ora, Auckland (Ora della Nuova Zelanda)" in page and "Ora, UTC" not in page
     first = DeliveryTick.objects.filter(order=order).order_by("hour").first().hour
-    assert lines[0].startswith('"Ora, Auckland (Ora della Nuova Zelanda)",')  # in words, not its id
-    assert lines[1].startswith(first.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:00,"))
+    assert rows[0][0] == "Ora, Auckland (Ora della Nuova Zelanda)"  # in words, not its id
+    assert rows[1][0] == first.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:00")
 
 
 def _coupon(user, ops, *, code="JOYCOFFEE-THANKS", coins=50):

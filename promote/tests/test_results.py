@@ -45,7 +45,7 @@ def test_a_video_order_has_no_live_viewers(client, promoter, ops):
     assert "Videoaufrufe" in page
     assert "Live-Zuschauer" not in page
     assert "Produktklicks" not in page and "Website-Besuche" not in page
-    assert header == '"Hour, UTC",Coins spent,Impressions,Video views,Follows'
+    assert header == '\ufeff"Hour, UTC",Coins spent,Impressions,Video views,Follows'
 
 
 def test_a_live_order_shows_its_live_viewers_and_no_video_views(client, promoter, ops):

@@ -4,8 +4,6 @@ the rewards the engine wrote, not only that a chart exists."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -39,7 +37,7 @@ from rewards.services import (
     action_record,
 )
 from rewards.tests.conftest import NOW, owner_of, snapshot
-from tikjoy.tests.factories import member_add, response_text
+from tikjoy.tests.factories import member_add, response_text, sheet_dicts, sheet_rows
 from wallets.formats import money_text
 from wallets.models import Entry
 
@@ -159,7 +157,7 @@ def test_the_report_page_and_its_csv_show_the_figures(client, acme_weeks):
     assert "Für" not in body and "For the post&#x27;s engagement" in body
     report_url = f"/console/campaigns/campaign/{campaign.pk}/report/"
     assert report_url in listing.content.decode() and report_url in change.content.decode()
-    rows = list(csv.DictReader(io.StringIO(response_text(csv_response))))
+    rows = sheet_dicts(csv_response, ",")
     window = reports.Window.ending(now=timezone.now(), days=90, merchant=campaign.merchant)
     expected = reports.campaign_daily(campaign=campaign, window=window)
     assert [r["Day"] for r in rows] == [d.day.isoformat() for d in expected]
@@ -249,7 +247,7 @@ def test_the_wallet_history_reads_in_words_and_exports(client, acme_month):
     client.force_login(owner_of(acme_month))
 
     page = client.get("/console/wallet/").content.decode()
-    export = list(csv.reader(io.StringIO(response_text(client.get("/console/wallet/export.csv")))))
+    export = sheet_rows(client.get("/console/wallet/export.csv"), ",")
 
     for code in ("TOP_UP", "REWARD_REVERSAL", "REWARD"):
         assert f">{code}<" not in page
@@ -313,7 +311,7 @@ def test_a_reward_export_has_exactly_the_rows_the_filtered_list_shows(client, ac
     export = client.get(f"/console/rewards/reward/export.csv{query}")
 
     assert export.streaming
-    rows = list(csv.DictReader(io.StringIO(response_text(export))))
+    rows = sheet_dicts(export, ",")
     assert [row["ID"] for row in rows] == _listed_ids(listing)  # same rows, same order
     export_link = "/console/rewards/reward/export.csv" + query.replace("&", "&amp;")
     assert f'href="{export_link}"' in listing
@@ -326,7 +324,7 @@ def test_every_console_list_links_an_export_of_what_it_shows(client, acme_month)
         listing = client.get(f"/console/{opts.app_label}/{opts.model_name}/?o=1").content.decode()
         assert f'href="/console/{opts.app_label}/{opts.model_name}/export.csv?o=1"' in listing, opts.label
         export = client.get(f"/console/{opts.app_label}/{opts.model_name}/export.csv?o=1")
-        lines = list(csv.reader(io.StringIO(response_text(export))))
+        lines = sheet_rows(export, ",")
         assert len(lines) - 1 == len(_listed_ids(listing)), opts.label
 
 
@@ -341,9 +339,7 @@ def test_an_export_with_a_filter_the_list_refuses_says_so(client, acme_month):
 def test_the_consumers_export_has_every_consumer_and_only_what_they_share(client, acme_month):
     client.force_login(owner_of(acme_month))
 
-    rows = list(
-        csv.DictReader(io.StringIO(response_text(client.get("/console/rewards/reward/consumers/export.csv"))))
-    )
+    rows = sheet_dicts(client.get("/console/rewards/reward/consumers/export.csv"), ",")
 
     assert len(rows) == 3  # Ana, Ben, Cleo
     assert all(row["Consumer"].startswith("Consumer ") for row in rows)  # nobody consented: pseudonyms
@@ -354,26 +350,14 @@ def test_a_german_reader_gets_the_consumers_and_the_reports_files_headed_in_germ
     campaign = acme_month.campaigns.exclude(status="DRAFT").get()
     client.force_login(owner_of(acme_month))
 
-    consumers = list(
-        csv.reader(
-            io.StringIO(
-                response_text(
-                    client.get("/console/rewards/reward/consumers/export.csv", HTTP_ACCEPT_LANGUAGE="de")
-                )
-            )
-        )
+    consumers = sheet_rows(
+        client.get("/console/rewards/reward/consumers/export.csv", HTTP_ACCEPT_LANGUAGE="de"), ";"
     )
-    report = list(
-        csv.reader(
-            io.StringIO(
-                response_text(
-                    client.get(
-                        f"/console/campaigns/campaign/{campaign.pk}/report.csv?days=90",
-                        HTTP_ACCEPT_LANGUAGE="de",
-                    )
-                )
-            )
-        )
+    report = sheet_rows(
+        client.get(
+            f"/console/campaigns/campaign/{campaign.pk}/report.csv?days=90", HTTP_ACCEPT_LANGUAGE="de"
+        ),
+        ";",
     )
 
     assert consumers[0][:7] == [
@@ -386,6 +370,9 @@ def test_a_german_reader_gets_the_consumers_and_the_reports_files_headed_in_germ
         "Letzte Aktion",
     ]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+00:00", row[5]) for row in consumers[1:])
+    # amounts with a German decimal comma, so a German spreadsheet adds them up: 10.15 in all
+    assert all(re.fullmatch(r"\d+,\d\d", row[3]) for row in consumers[1:])
+    assert sum(Decimal(row[3].replace(",", ".")) for row in consumers[1:]) == Decimal("10.15")
     assert report[0] == [
         "Tag",
         "Bezahlte Prämien",

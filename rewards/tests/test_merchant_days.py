@@ -5,8 +5,6 @@ local time: two days for each, although for both the two moments are on one UTC 
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import import_module
@@ -27,7 +25,7 @@ from rewards.reconciliation import rewards_report
 from rewards.services import action_record, merchant_days_rebuild, reward_reverse
 from rewards.tests.conftest import books_are_clean, owner_of, share_rule, snapshot, tracked_post
 from rewards.tests.test_lock_order import Interleaving
-from tikjoy.tests.factories import response_text
+from tikjoy.tests.factories import response_text, sheet_dicts
 
 SHARE_ONLY = [share_rule(amount=Decimal("1.00"), per_1000_views=0, per_like=0, per_comment=0, per_share=0)]
 EVENING, NEXT_DAY = date(2026, 11, 23), date(2026, 11, 24)
@@ -171,7 +169,7 @@ def test_the_console_report_and_its_csv_give_the_merchants_days(client, shops):
 
     response = client.get(f"/console/campaigns/campaign/{campaign.pk}/report.csv?days=90")
 
-    rows = {r["Day"]: r for r in csv.DictReader(io.StringIO(response_text(response)))}
+    rows = {r["Day"]: r for r in sheet_dicts(response, ",")}
     assert (rows[EVENING.isoformat()]["Rewards"], rows[NEXT_DAY.isoformat()]["Rewards"]) == ("1", "1")
     assert Decimal(rows[EVENING.isoformat()]["Rewards paid"]) == Decimal("1.00")
     assert "by day in your time zone: Tokyo (Japan Time)." in response_text(client.get("/console/?days=30"))
@@ -277,9 +275,7 @@ def test_the_consumers_csv_gives_times_in_the_merchants_time_zone(client, shops)
     merchant, _, _ = shops["shibuya"]
     client.force_login(owner_of(merchant))
 
-    rows = list(
-        csv.DictReader(io.StringIO(response_text(client.get("/console/rewards/reward/consumers/export.csv"))))
-    )
+    rows = sheet_dicts(client.get("/console/rewards/reward/consumers/export.csv"), ",")
 
     assert [(r["First action"], r["Last action"]) for r in rows] == [
         ("2026-11-23 23:30:00+09:00", "2026-11-24 00:30:00+09:00")

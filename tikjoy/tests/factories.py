@@ -10,6 +10,8 @@ root fixture of the same name.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -173,6 +175,21 @@ def response_text(response) -> str:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode(errors="replace")
     return response.content.decode(errors="replace")
+
+
+def sheet_rows(response, delimiter: str) -> list[list[str]]:
+    """A spreadsheet download's rows as a spreadsheet reads them: the file must start with the UTF-8
+    byte-order mark (``core.spreadsheets``) and separate its cells with ``delimiter`` (";" in a
+    German, French, Italian or Spanish reader's file, "," in an English one)."""
+    text = response_text(response)
+    assert text.startswith("\ufeff"), text[:40]
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=delimiter))
+
+
+def sheet_dicts(response, delimiter: str) -> list[dict[str, str]]:
+    """``sheet_rows`` as one dict a row, keyed by the header's cells."""
+    header, *rows = sheet_rows(response, delimiter)
+    return [dict(zip(header, row, strict=True)) for row in rows]
 
 
 # --- affiliates ---------------------------------------------------------------------------
