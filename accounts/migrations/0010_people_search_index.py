@@ -10,6 +10,8 @@ does not stop sign-ups while it builds; not declared on the model (raw SQL, as
 
 from django.db import migrations
 
+from core.migration_ops import index_create_concurrently
+
 INDEXES = {
     "accounts_user_display_name_trgm": "accounts_user USING gin (UPPER(display_name::text) gin_trgm_ops)",
 }
@@ -21,8 +23,7 @@ def create(apps, schema_editor):
     # pg_trgm is shared (campaigns.0009, payouts.0005): created when missing, never dropped here.
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, definition in INDEXES.items():
-        table, _sep, rest = definition.partition(" ")
-        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {rest}")
+        index_create_concurrently(schema_editor, name, definition)
 
 
 def drop(apps, schema_editor):

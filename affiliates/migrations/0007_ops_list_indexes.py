@@ -11,6 +11,8 @@ of them) and (link, id).
 
 from django.db import migrations
 
+from core.migration_ops import index_create_concurrently
+
 INDEXES = {
     # ?is_bot__exact=1: the bots' clicks (4 %), newest first; the other click filters keep 1 row in
     # 1 to 3 and are read on the primary key.
@@ -36,8 +38,7 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, definition in INDEXES.items():
-        table, _sep, rest = definition.partition(" ")
-        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {rest}")
+        index_create_concurrently(schema_editor, name, definition)
 
 
 def drop(apps, schema_editor):

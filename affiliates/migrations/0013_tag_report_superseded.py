@@ -11,6 +11,8 @@ either way."""
 
 from django.db import migrations, models
 
+from core.migration_ops import index_create_concurrently
+
 OLD = "affiliates_conversion_order_once"
 NEW = "affiliates_conversion_order_once_standing"
 STANDING = models.UniqueConstraint(
@@ -23,9 +25,11 @@ STANDING = models.UniqueConstraint(
 
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {NEW} "
-            "ON affiliates_conversion (program_id, order_id) WHERE superseded_at IS NULL"
+        index_create_concurrently(
+            schema_editor,
+            NEW,
+            "affiliates_conversion (program_id, order_id) WHERE superseded_at IS NULL",
+            unique=True,
         )
         schema_editor.execute(f"ALTER TABLE affiliates_conversion DROP CONSTRAINT IF EXISTS {OLD}")
 

@@ -9,6 +9,8 @@ PostgreSQL only, built ``CONCURRENTLY`` (statements are issued while it builds);
 
 from django.db import migrations
 
+from core.migration_ops import index_create_concurrently
+
 INDEXES = {
     "billing_statement_sha256": "billing_statement (sha256)",
 }
@@ -18,8 +20,7 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, definition in INDEXES.items():
-        table, _sep, rest = definition.partition(" ")
-        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {rest}")
+        index_create_concurrently(schema_editor, name, definition)
 
 
 def drop(apps, schema_editor):

@@ -9,6 +9,8 @@ it builds; the models' state is the same either way (``SeparateDatabaseAndState`
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_ops import index_create_concurrently
+
 INDEX = models.Index(
     condition=models.Q(("withdrawn_at__isnull", True)),
     fields=["merchant", "id"],
@@ -21,9 +23,10 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         schema_editor.add_index(consent, INDEX)
         return
-    schema_editor.execute(
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS consent_active_by_merchant "
-        "ON accounts_consent (merchant_id, id) WHERE withdrawn_at IS NULL"
+    index_create_concurrently(
+        schema_editor,
+        "consent_active_by_merchant",
+        "accounts_consent (merchant_id, id) WHERE withdrawn_at IS NULL",
     )
 
 

@@ -9,6 +9,8 @@ deployment does not stop payouts being written while they build; not declared on
 
 from django.db import migrations
 
+from core.migration_ops import index_create_concurrently
+
 INDEXES = {
     # ?escalation__exact=...: the few escalated payouts, newest first.
     "payouts_payout_escalated": "payouts_payout (escalation, id) WHERE escalation <> ''",
@@ -28,8 +30,7 @@ def create(apps, schema_editor):
     # pg_trgm is shared (campaigns.0009 uses it too): created when missing, never dropped here.
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, definition in INDEXES.items():
-        table, _sep, rest = definition.partition(" ")
-        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {rest}")
+        index_create_concurrently(schema_editor, name, definition)
 
 
 def drop(apps, schema_editor):

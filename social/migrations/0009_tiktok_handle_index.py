@@ -9,6 +9,8 @@ PostgreSQL only, built ``CONCURRENTLY`` (sign-ins with TikTok write this table);
 
 from django.db import migrations
 
+from core.migration_ops import index_create_concurrently
+
 INDEXES = {
     "social_tiktokprofile_username_upper": "social_tiktokprofile (UPPER(username::text) text_pattern_ops)",
 }
@@ -18,8 +20,7 @@ def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name, definition in INDEXES.items():
-        table, _sep, rest = definition.partition(" ")
-        schema_editor.execute(f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} {rest}")
+        index_create_concurrently(schema_editor, name, definition)
 
 
 def drop(apps, schema_editor):
