@@ -301,6 +301,20 @@ def test_consumers_who_engaged_show_figures_and_only_what_each_consented_to_shar
     assert f"{_label(acme_month, 'Ana')} nothing shared 2 4" in page
 
 
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Export the list (CSV)"), ("fr", "Exporter la liste (CSV)")]
+)
+def test_the_consumers_page_links_to_its_file(client, acme_month, language, words):
+    client.force_login(owner_of(acme_month))
+
+    html = response_text(client.get("/console/rewards/reward/consumers/", HTTP_ACCEPT_LANGUAGE=language))
+    link = re.search(r'<a href="([^"]+)" download data-export="consumers">([^<]+)</a>', html)
+
+    assert link and unescape(link[2]) == words
+    export = client.get(link[1], HTTP_ACCEPT_LANGUAGE=language)
+    assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
+
+
 def test_a_shared_whatsapp_number_is_shown_grouped_in_international_format(client, acme_month):
     ana = User.objects.get(display_name="Ana")
     ana.phone, ana.phone_verified = "+4915112340007", True
