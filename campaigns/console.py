@@ -55,7 +55,7 @@ from merchants.models import Merchant
 from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 from wallets.columns import money_column
-from wallets.formats import money_text, number_text
+from wallets.formats import label_text, money_text, number_text
 
 
 def _selected_merchant(request: HttpRequest) -> Merchant:
@@ -149,8 +149,9 @@ class RewardRuleConsoleInline(ConsoleInlineMixin, admin.StackedInline):
                     )
                 )
         return format_html(
-            '<output class="rule-quote" aria-live="polite" data-quote-url="{}">{}</output>',
+            '<output class="rule-quote" aria-live="polite" data-quote-url="{}" data-quote-failed="{}">{}</output>',
             reverse("console:campaigns_campaign_quote"),
+            gettext("Check the amounts."),
             text,
         )
 
@@ -493,7 +494,11 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
             raise PermissionDenied
         form = QuoteForm(request.GET)
         if not form.is_valid():
-            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+            # What the example post says instead: the first refused box by its label, in the reader's words.
+            name, errors = next(iter(form.errors.items()))
+            field = form.fields.get(name)
+            message = label_text(field.label, errors[0]) if field else errors[0]
+            return JsonResponse({"errors": form.errors.get_json_data(), "message": message}, status=400)
         data = form.cleaned_data
         merchant = _selected_merchant(request)
         action = data.get("action") or ActionType.SHARE_VIDEO

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.forms.models import BaseInlineFormSet
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from campaigns import services
@@ -420,3 +421,15 @@ class QuoteForm(forms.Form):
     likes = CountField(min_value=0, max_value=10**9, required=False)
     comments = CountField(min_value=0, max_value=10**9, required=False)
     shares = CountField(min_value=0, max_value=10**9, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each field named as the campaign page labels the box it was typed in (an error says which).
+        for name, field in self.fields.items():
+            model = (
+                Campaign
+                if name in ("new_user_multiplier", "returning_user_multiplier", "max_reward")
+                else RewardRule
+            )
+            if name not in ("views", "likes", "comments", "shares"):
+                field.label = capfirst(model._meta.get_field(name).verbose_name)

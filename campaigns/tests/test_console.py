@@ -150,6 +150,31 @@ def test_bad_quote_input_is_a_400_not_a_500(client, merchant, owner):
     assert set(response.json()["errors"]) == {"amount", "views"}
 
 
+def test_a_refused_quote_names_the_box_as_the_page_labels_it_in_the_readers_language(client, merchant, owner):
+    client.force_login(owner)
+    url = reverse("console:campaigns_campaign_quote")
+
+    views = client.get(url, {"amount": "0,50", "per_1000_views": "abc"}, HTTP_ACCEPT_LANGUAGE="fr")
+    amount = client.get(url, {"amount": "1e9"}, HTTP_ACCEPT_LANGUAGE="fr")
+    multiplier = client.get(url, {"amount": "1", "new_user_multiplier": "lots"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    # what the example post then says (it wrote "per 1000 views: ..." in English, and the field's code)
+    assert views.status_code == 400
+    assert views.json()["message"] == "Par 1\u202f000 vues\u00a0: Saisissez un nombre comme 10,50."
+    assert amount.json()["message"] == "Montant\u00a0: Saisissez un nombre comme 10,50."
+    assert multiplier.json()["message"] == "New user multiplier: Enter a number such as 10.50."
+
+
+def test_the_example_post_says_check_the_amounts_in_the_readers_language_when_the_server_gives_no_words(
+    client, merchant, owner
+):
+    client.force_login(owner)
+
+    page = client.get(reverse("console:campaigns_campaign_add"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+    assert 'data-quote-failed="Vérifiez les montants."' in page
+
+
 def test_go_live_pause_and_end_from_the_list(client, merchant, owner, make_campaign):
     campaign = make_campaign(merchant, activate=False)
     client.force_login(owner)

@@ -35,9 +35,8 @@
           output.textContent = result[1].text;
           output.classList.remove("rule-quote--error");
         } else {
-          var errors = result[1].errors || {};
-          var first = Object.keys(errors)[0];
-          output.textContent = first ? first.replace(/_/g, " ") + ": " + errors[first][0].message : "Check the amounts.";
+          // The server's words, in the reader's language: the refused box by its label and why.
+          output.textContent = result[1].message || output.getAttribute("data-quote-failed");
           output.classList.add("rule-quote--error");
         }
       })
