@@ -1,20 +1,23 @@
 """Admin building blocks every app's ops and console pages use."""
 
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR, ChangeList
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext
@@ -32,6 +35,59 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _SentTwice(Exception):
+    """An add form's second sending (``AddedOnceMixin``): nothing of it is saved."""
+
+
+class AddedOnceMixin:
+    """An add form saves once, however often it is sent (a double click on *Save*, the back button
+    and *Save* again): each rendering carries a token (``_once``, ``templates/admin/change_form.html``)
+    that the first valid sending takes, in the shared cache, before its row is built; a second
+    sending of the same rendering saves nothing and leads to the list, which shows the row the first
+    one saved, with a message saying so. A form refused for its input takes no token, so the
+    corrected form is saved. (Django's admin saved one row per sending: two identical draft campaigns
+    after a double click.)"""
+
+    ONCE_FIELD = "_once"
+    ONCE_TIMEOUT = 24 * 3600
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:  # the add form: the token of this rendering (the one sent, when shown again)
+            sent = request.POST.get(self.ONCE_FIELD, "")[:64] if request.method == "POST" else ""
+            extra_context = {**(extra_context or {}), "added_once": sent or secrets.token_urlsafe(16)}
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _SentTwice:
+            self.message_user(
+                request,
+                gettext(
+                    "This form was sent twice: the second sending was ignored. The list shows what the first "
+                    "one saved."
+                ),
+                messages.WARNING,
+            )
+            opts = self.opts
+            return HttpResponseRedirect(
+                reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist")
+            )
+        except Exception:
+            # Nothing was saved (the admin's transaction is rolled back): the same form may be sent again.
+            claimed = getattr(request, "_added_once", None)
+            if claimed:
+                cache.delete(claimed)
+            raise
+
+    def save_form(self, request, form, change):
+        if not change:
+            token = request.POST.get(self.ONCE_FIELD, "")[:64]
+            if token:
+                key = f"admin-added-once:{token}"
+                if not cache.add(key, True, timeout=self.ONCE_TIMEOUT):
+                    raise _SentTwice
+                request._added_once = key
+        return super().save_form(request, form, change)
 
 
 class ReasonForm(forms.Form):

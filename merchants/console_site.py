@@ -55,7 +55,7 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
-from core.admin import WindowChangeList, WindowPaginator, action_checkbox_html
+from core.admin import AddedOnceMixin, WindowChangeList, WindowPaginator, action_checkbox_html
 from core.errors import DomainError, EditConflict
 from core.hardening import formfield_with_db_bounds
 from core.i18n import time_zone_for
@@ -486,7 +486,7 @@ def console_render(request: HttpRequest, template: str, context: dict) -> Templa
     return TemplateResponse(request, template, {**console_site.each_context(request), **context})
 
 
-class ConsoleModelAdmin(admin.ModelAdmin):
+class ConsoleModelAdmin(AddedOnceMixin, admin.ModelAdmin):
     """A console page over a model, scoped to the selected merchant; permissions from the role.
 
     A capability of ``None`` means nobody may do it in the console.

@@ -652,3 +652,57 @@ def test_hashtags_in_any_alphabet_with_digits_and_underscores_are_accepted(clien
 
     assert response.status_code == 302
     assert Video.objects.get().hashtags == "#café_2026 #日本 #München"
+
+
+def _add_token(client) -> str:
+    """The token of one rendering of the add form (``core.admin.AddedOnceMixin``)."""
+    page = client.get(reverse("console:campaigns_campaign_add")).content.decode()
+    return re.search(r'<input type="hidden" name="_once" value="([^"]+)">', page).group(1)
+
+
+def test_a_double_click_on_save_adds_one_campaign_and_says_the_second_was_ignored(client, merchant, owner):
+    """Walk finding: a double click on Save made two identical draft campaigns."""
+    client.force_login(owner)
+    form = campaign_form(_once=_add_token(client))
+
+    first = client.post(reverse("console:campaigns_campaign_add"), form)
+    second = client.post(reverse("console:campaigns_campaign_add"), form, follow=True)
+
+    assert first.status_code == 302
+    assert Campaign.objects.filter(merchant=merchant).count() == 1
+    assert second.redirect_chain[-1][0] == reverse("console:campaigns_campaign_changelist")
+    page = second.content.decode()
+    assert "This form was sent twice: the second sending was ignored." in page
+    assert "Console summer" in page  # the list shows what the first one saved
+
+
+def test_a_refused_add_form_corrected_and_sent_again_is_saved(client, merchant, owner):
+    client.force_login(owner)
+    token = _add_token(client)
+
+    refused = client.post(
+        reverse("console:campaigns_campaign_add"), campaign_form(_once=token, ends_at_0="2026-11-30")
+    )
+    saved = client.post(reverse("console:campaigns_campaign_add"), campaign_form(_once=token))
+
+    assert refused.status_code == 200 and "The end must be after the start." in refused.content.decode()
+    assert f'name="_once" value="{token}"' in refused.content.decode()  # the shown-again form keeps its token
+    assert saved.status_code == 302 and Campaign.objects.filter(merchant=merchant).count() == 1
+
+
+def test_two_add_forms_opened_in_two_tabs_add_two_campaigns(client, merchant, owner):
+    client.force_login(owner)
+    tabs = [_add_token(client), _add_token(client)]
+
+    for token, name in zip(tabs, ["Summer", "Winter"], strict=True):
+        assert (
+            client.post(
+                reverse("console:campaigns_campaign_add"), campaign_form(_once=token, name=name)
+            ).status_code
+            == 302
+        )
+
+    assert sorted(Campaign.objects.filter(merchant=merchant).values_list("name", flat=True)) == [
+        "Summer",
+        "Winter",
+    ]
