@@ -318,3 +318,25 @@ def test_a_reversal_without_a_reason_is_refused_in_the_readers_language(held, op
 
     assert str(refused.value) == "Sagen Sie, warum die Prämie storniert wird: Beide Seiten sehen den Grund."
     assert Reward.objects.get(pk=held.pk).status == RewardStatus.HELD
+
+
+def test_the_reverse_page_in_french_has_one_button_that_reverses_and_a_link_back(
+    ops_client, make_merchant, make_campaign, make_consumer
+):
+    """Walk finding: the page's button read "Annuler des récompenses" beside a link reading
+    "Annuler" (Cancel), so backing out read like reversing."""
+    merchant = make_merchant()
+    make_campaign(merchant)
+    action_record(user=make_consumer("Ben"), merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+    reward = Reward.objects.get(merchant=merchant)
+
+    page = html.unescape(
+        ops_client.post(
+            "/ops/rewards/reward/",
+            {"action": "reverse", "_selected_action": [reward.pk]},
+            HTTP_ACCEPT_LANGUAGE="fr",
+        ).content.decode()
+    )
+
+    assert 'value="Annuler des récompenses"' in page
+    assert ">Retour, sans rien faire</a>" in page and ">Annuler</a>" not in page
