@@ -35,7 +35,7 @@ from merchants.console_site import ConsoleModelAdmin, console_site, console_view
 from merchants.roles import Capability
 from merchants.tenancy import console_membership
 from wallets.columns import money_column
-from wallets.formats import label_text, money_text
+from wallets.formats import label_text, money_text, percent_text
 
 
 class _DocumentConsoleAdmin(ConsoleModelAdmin):
@@ -162,7 +162,7 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
         "period",
         "line",
         "net_amount_text",
-        "vat_rate",
+        "vat_rate_shown",
         "vat_amount_text",
         "gross_amount_text",
         "currency",
@@ -181,6 +181,11 @@ class InvoiceConsoleAdmin(_DocumentConsoleAdmin):
     @admin.display(description=gettext_lazy("Period"), ordering="month")
     def period(self, obj: Invoice) -> str:
         return date_format(obj.month, "YEAR_MONTH_FORMAT")
+
+    @admin.display(description=gettext_lazy("VAT rate"))
+    def vat_rate_shown(self, obj: Invoice) -> str:
+        """As a percentage the reader's language writes ("19 %", "0 %"; it read "0,00")."""
+        return percent_text(obj.vat_rate)
 
     @admin.display(description=gettext_lazy("description"))
     def line(self, obj: Invoice) -> str:

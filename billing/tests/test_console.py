@@ -190,3 +190,18 @@ def test_an_invoice_of_two_lines_shows_both_with_their_amounts_in_the_console(cl
     (rewards, rewards_net), (affiliates, affiliates_net) = invoice.lines
     assert f"{rewards}: €{rewards_net}" in page
     assert f"{affiliates}: €{affiliates_net}" in page
+
+
+def test_an_invoice_shows_its_vat_rate_as_a_percentage_in_the_readers_language(client, issued):
+    """Walk finding: the invoice's page read "Taux de TVA 0,00" instead of a percentage."""
+    merchant, _ = issued
+    client.force_login(merchant.memberships.get().user)
+    invoice = merchant.invoices.get()
+    url = reverse("console:billing_invoice_change", args=[invoice.pk])
+
+    english = html.unescape(client.get(url).content.decode())
+    french = html.unescape(client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+
+    assert invoice.vat_rate == Decimal("20.00")  # a French merchant: French VAT
+    assert '<div class="readonly">20%</div>' in english
+    assert '<div class="readonly">20\xa0%</div>' in french and "20,00" not in french
