@@ -115,3 +115,19 @@ def test_the_programs_tables_have_compact_rows_and_show_there_is_more_to_the_rig
         right = header.evaluate("h => h.getBoundingClientRect().right")
         assert 0 < right <= 390, (heading, right)
     page.screenshot(path=str(ARTEFACTS / "console-affiliates-it-390-scrolled.png"), full_page=True)
+
+
+def test_the_reports_totals_read_as_large_as_its_rows_in_bold_on_a_desktop(
+    page, live_server, make_merchant, make_campaign, make_consumer
+):
+    """Walk finding: in the console, Django's admin styles drew the totals row as small grey captions."""
+    merchant = _joy(make_merchant, make_campaign, make_consumer)
+    sign_in(page, owner_of(merchant), live_server.url)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(f"{live_server.url}/console/affiliates/report/")
+
+    style = "c => { const s = getComputedStyle(c); return [s.fontSize, s.fontWeight, s.color]; }"
+    row = page.locator("[data-testid=performance] tbody td").first.evaluate(style)
+    total = page.locator("[data-testid=totals] td").first.evaluate(style)
+    assert total[0] == row[0] and int(total[1]) >= 600 and total[2] == row[2], (row, total)
