@@ -51,7 +51,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, TextField, Value
 from django.db.models.functions import Greatest, Least
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from moneyed import Money
@@ -738,9 +738,12 @@ def _credit_posting(
 
 
 def _describe(action: SocialAction, kind: str) -> str:
+    """The ledger's reason for a reward's movements, in English whatever the request's language
+    (the wallet shows the person their own words, from the kind)."""
     if kind == RewardKind.ENGAGEMENT:
         return f"{action.merchant.brand_name}: engagement on your shared post"
-    return f"{action.merchant.brand_name}: {ActionType(action.action_type).label}"
+    with translation.override("en"):
+        return f"{action.merchant.brand_name}: {ActionType(action.action_type).label}"
 
 
 def _pause(campaign_id: int, reason: str, *, now: datetime) -> None:

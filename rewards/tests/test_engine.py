@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import translation
 
 from campaigns.models import ActionType, Campaign, CampaignStatus, PauseReason, RewardRule
 from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus
@@ -50,6 +51,29 @@ def test_first_tiktok_login_with_a_brand_pays_the_users_share_at_once_as_pending
     assert pending(ana) == eur("0.40")
     assert funds(merchant) == eur("99.50")
     assert reward.calculation["user"] == "NEW"
+
+
+def test_the_ledger_reason_of_a_reward_is_english_whatever_language_the_person_joined_in(
+    make_merchant, make_campaign, make_consumer
+):
+    """A Spanish visitor's login wrote "Joy Coffee: Inicio de sesión con TikTok" into the books, the
+    worker's share "Joy Coffee: Share a video on TikTok": the ledger's reasons are English (ledger.md)."""
+    from wallets.models import Transaction
+
+    merchant = make_merchant()
+    make_campaign(merchant)
+    ana = make_consumer()
+
+    with translation.override("es"):
+        action = action_record(user=ana, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=NOW)
+
+    reward = Reward.objects.get(action=action)
+    reasons = list(
+        Transaction.objects.filter(idempotency_key=f"reward:{reward.pk}:credit").values_list(
+            "reason", flat=True
+        )
+    )
+    assert reasons == [f"{merchant.brand_name}: Log in with TikTok"]
 
 
 def test_a_second_login_with_the_same_brand_pays_nothing_more(make_merchant, make_campaign, make_consumer):
