@@ -230,5 +230,29 @@ def test_the_e_mail_page_does_not_tell_a_tiktok_consumer_to_get_a_password(clien
 
     page = client.get("/accounts/email/").content.decode()
 
-    assert "You sign in with TikTok or WhatsApp: you need no e-mail address and no password." in page
+    assert "You sign in with TikTok or WhatsApp: you need no password." in page
     assert "reset your password" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "if your account has no WhatsApp number, to get the code that confirms your bank details"),
+        ("es", "si tu cuenta no tiene número de WhatsApp, para recibir el código"),
+        ("de", "wenn dein Konto keine WhatsApp-Nummer hat, um den Code zu bekommen"),
+        ("fr", "pas de numéro WhatsApp, le code qui confirme vos coordonnées bancaires"),
+        ("it", "se il tuo account non ha un numero WhatsApp, per ricevere il codice"),
+    ],
+)
+def test_the_e_mail_page_tells_a_tiktok_consumer_the_address_gets_the_bank_details_code(
+    client, connected_user, language, words
+):
+    """The bank details page sends a TikTok-only consumer here for the code that confirms their IBAN;
+    this page said to add an address "only if you want to hear from TikJoy by e-mail"."""
+    client.force_login(connected_user())
+
+    page = client.get("/accounts/email/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert words in page
+    assert "only if you want" not in page
+    assert "solo si quieres" not in page
