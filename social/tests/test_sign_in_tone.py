@@ -92,3 +92,32 @@ def test_the_french_sign_in_button_is_a_verb(client):
 
     assert "Se connecter" in _buttons(response)
     assert "Connexion" not in _buttons(response)
+
+
+def test_the_spanish_e_mail_confirmation_page_says_tu(
+    client, connected_user, django_capture_on_commit_callbacks
+):
+    """The bank details page sends a TikTok consumer to add an e-mail address for its code; the link in
+    the confirmation e-mail opened a page saying "Por favor, confirme que ..." (usted)."""
+    from django.core import mail
+
+    client.force_login(connected_user())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/accounts/email/", {"email": "lucia@mail.example", "action_add": ""}, HTTP_ACCEPT_LANGUAGE="es"
+        )
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+
+    page = _text(client.get(link, HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert "Confirma que lucia@mail.example es una dirección de correo electrónico de" in page
+    assert "confirme" not in page
+
+
+def test_a_spanish_expired_e_mail_confirmation_link_says_tu(client):
+    page = _text(client.get("/accounts/confirm-email/not-a-key/", HTTP_ACCEPT_LANGUAGE="es"))
+
+    assert (
+        "Este enlace de confirmación ha caducado o no es válido. Pide un nuevo correo de confirmación" in page
+    )
+    assert "emita" not in page
