@@ -13,10 +13,20 @@ from moneyed import Money
 
 from core.i18n import moment_text
 from payouts import selectors, services
+from payouts.countries import SEPA_COUNTRIES
 from payouts.forms import BankDetailsForm, CodeForm, IdentityForm, PayoutRequestForm
 from payouts.models import BankDetailsChallenge, IdentityStatus, PayeeIdentity
 from payouts.services import OVER_BALANCE
+from social.phone_regions import visitor_phone_region
 from wallets.formats import money_text
+
+
+def _address_country_guess(request: HttpRequest) -> dict[str, str]:
+    """The address's country first shown to a person who gave none yet: their own WhatsApp number's, else
+    their browser's (es-ES, es: Spain), when it is a SEPA country; else the form's own default. A Spanish
+    visitor was offered Germany and could send a Madrid address as German."""
+    region = visitor_phone_region(request)
+    return {"country": region} if region in SEPA_COUNTRIES else {}
 
 
 @login_required
@@ -80,7 +90,7 @@ def payout_cancel(request: HttpRequest, payout_id: int) -> HttpResponse:
 @login_required
 def bank_details(request: HttpRequest) -> HttpResponse:
     current = selectors.current_bank_account(owner=request.user)
-    initial = {}
+    initial = _address_country_guess(request)
     if current:
         initial = {
             "holder_name": current.holder_name,
@@ -145,7 +155,7 @@ def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpRespons
 @login_required
 def identity(request: HttpRequest) -> HttpResponse:
     current = PayeeIdentity.objects.filter(user=request.user).first()
-    initial = {}
+    initial = _address_country_guess(request)
     if current:
         initial = {
             field: getattr(current, field)

@@ -813,3 +813,33 @@ def test_changed_identity_after_payouts_is_checked_before_the_next_one(client, p
     assert "Status of your details: <strong>Waiting for our check</strong>." in text(
         client.get("/wallet/payouts/identity/")
     )
+
+
+@pytest.mark.parametrize("path", ["/wallet/payouts/bank/", "/wallet/payouts/identity/"])
+@pytest.mark.parametrize(
+    ("accept_language", "country"), [("es-ES,es;q=0.9", "ES"), ("it", "IT"), ("fr-FR", "FR")]
+)
+def test_a_new_address_starts_in_the_persons_own_country_not_germany(
+    client, person, path, accept_language, country
+):
+    """A Spanish visitor's bank details and identity forms offered Alemania as the address's country: a
+    Madrid address sent unchanged was recorded as German."""
+    page = text(client.get(path, HTTP_ACCEPT_LANGUAGE=accept_language))
+
+    assert re.search(rf'<option value="{country}"[^>]* selected>', page)
+    assert not re.search(r'<option value="DE"[^>]* selected>', page)
+
+
+def test_an_address_already_given_keeps_its_country_whatever_the_browser_says(client, person):
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(
+            holder_name="Zoe", street="Hauptstrasse", building_number="1", postcode="10115", town="Berlin",
+            country="DE", iban="DE89370400440532013000",
+        ),
+        now=timezone.now(),
+    )  # fmt: skip
+
+    page = text(client.get("/wallet/payouts/bank/", HTTP_ACCEPT_LANGUAGE="es-ES"))
+
+    assert re.search(r'<option value="DE"[^>]* selected>', page)
