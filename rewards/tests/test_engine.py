@@ -11,7 +11,7 @@ from rewards.models import ActionStatus, Reward, RewardKind, RewardStatus
 from rewards.services import action_record, reward_settle, rewards_settle_due, snapshot_process
 from rewards.tests.conftest import NOW, eur, snapshot, tracked_post
 from social.models import TrackedPost
-from wallets.models import Purpose
+from wallets.models import Purpose, Transaction
 from wallets.services import account_for, balance
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +58,6 @@ def test_the_ledger_reason_of_a_reward_is_english_whatever_language_the_person_j
 ):
     """A Spanish visitor's login wrote "Joy Coffee: Inicio de sesión con TikTok" into the books, the
     worker's share "Joy Coffee: Share a video on TikTok": the ledger's reasons are English (ledger.md)."""
-    from wallets.models import Transaction
-
     merchant = make_merchant()
     make_campaign(merchant)
     ana = make_consumer()
