@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
@@ -24,13 +27,27 @@ class BankDetailsForm(forms.Form):
     country = forms.ChoiceField(label=_("Country"), choices=address_country_choices, initial="DE")
 
 
+class CodeField(forms.CharField):
+    """The six digits of a confirmation code, as a message gives them: spaces and dashes pasted with
+    them ("627 548", "627-548") are dropped (the box had room for six characters: a pasted "627 548"
+    became "627 54", a wrong code that used up an attempt)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            max_length=None,
+            validators=[RegexValidator(r"^[0-9]{6}$", message=_("The code has 6 digits."), code="digits")],
+            widget=forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "16"}
+            ),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        return re.sub(r"[\s\-\u2010-\u2015]", "", super().to_python(value))  # spaces, hyphens, dashes
+
+
 class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Code"),
-        max_length=6,
-        min_length=6,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
+    code = CodeField(label=_("Code"))
 
 
 def _tax_id_help() -> str:

@@ -79,6 +79,28 @@ def test_bank_details_need_the_code_sent_by_email_and_start_a_hold(
     assert "payouts can start after" in page
 
 
+def test_a_code_pasted_with_a_space_is_read_whole_and_a_short_one_costs_no_attempt(
+    client, person, django_capture_on_commit_callbacks
+):
+    """Walk finding: the box held six characters, so a pasted "627 548" became "627 54", a wrong code
+    that used up an attempt."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/wallet/payouts/bank/", BANK_FORM)
+    confirm = response["Location"]
+    code = _code_from_mail()
+
+    page = client.get(confirm).content.decode()
+    short = client.post(confirm, {"code": "627 54"})
+    with django_capture_on_commit_callbacks(execute=True):
+        pasted = client.post(confirm, {"code": f"{code[:3]} {code[3:]}"})
+
+    assert 'maxlength="16"' in page and 'autocomplete="one-time-code"' in page
+    assert (
+        "The code has 6 digits." in short.content.decode() and "attempts left" not in short.content.decode()
+    )
+    assert pasted.status_code == 302 and BankAccount.objects.get().iban == "DE89370400440532013000"
+
+
 def test_changing_the_iban_tells_the_contact_on_file(client, person, django_capture_on_commit_callbacks):
     for iban in (IBAN_DE, "FR1420041010050500013M02606"):
         with django_capture_on_commit_callbacks(execute=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
@@ -85,4 +86,17 @@ def test_sync_now_is_refused_unless_the_sandbox_is_on(settings):
     settings.SOCIAL_SANDBOX = False
 
     with pytest.raises(CommandError, match="only with SOCIAL_BACKEND=sandbox"):
+        call_command("sandbox_sync_now")
+
+
+@pytest.mark.django_db
+def test_sync_now_says_how_to_reach_the_sandbox_when_nothing_answers(settings):
+    """Walk finding: with `make run` on another port, the command died with a connection error's traceback."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.SOCIAL_SANDBOX = True
+    settings.TIKTOK_API_BASE_URL = f"http://127.0.0.1:{port}/sandbox/tiktok/open-api"
+
+    with pytest.raises(CommandError, match=rf"Nothing answers at http://127.0.0.1:{port} .*SITE_URL="):
         call_command("sandbox_sync_now")
