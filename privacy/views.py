@@ -17,6 +17,7 @@ from privacy.forms import DeleteAccountForm
 from privacy.models import DataExport, ExportStatus
 from privacy.selectors import data_exports_list, deletion_plan_get
 from privacy.services import account_delete, data_export_request
+from social.identity_digests import person_deleted_identity_kinds
 
 
 @login_required
@@ -83,6 +84,7 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
     # Read after any attempt: the page states the money as it is now, and confirms that plan.
     plan = deletion_plan_get(user=request.user, now=now)
     form = DeleteAccountForm(initial={"confirmed": plan.fingerprint})
+    keeps_tiktok, keeps_number = person_deleted_identity_kinds(user=request.user)
     return render(
         request,
         "privacy/delete.html",
@@ -91,6 +93,9 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "error": error,
             "sign_in_days": settings.PRIVACY_RETENTION_DAYS["rewarded_sign_ins"],
+            # the identities whose fingerprint the deletion keeps, named as the person has them
+            "keeps_tiktok": keeps_tiktok,
+            "keeps_number": keeps_number,
         },
         status=400 if error else 200,
     )

@@ -97,3 +97,13 @@ def person_deleted_sign_in_digests(
         .union(TikTokProfile.objects.filter(user=user).values_list("open_id", flat=True))
     )
     return sign_in_digests_at(merchant_ids=merchant_ids, tiktok_uids=uids, phone=_verified_phone(user))
+
+
+def person_deleted_identity_kinds(*, user: AbstractBaseUser) -> tuple[bool, bool]:
+    """Whether the account deletion keeps a fingerprint of a TikTok account and of a WhatsApp number of
+    ``user`` (``person_deleted_sign_in_digests``'s identities): what the deletion page names."""
+    tiktok = (
+        SocialAccount.objects.filter(user=user, provider="tiktok").exists()
+        or TikTokProfile.objects.filter(user=user).exists()
+    )
+    return tiktok, _verified_phone(user) is not None

@@ -4,6 +4,7 @@ deletion keeps a keyed digest of their sign-in identities per brand that paid it
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -198,3 +199,29 @@ def test_a_number_kept_past_its_retention_is_paid_again(brands, client, ops, set
     assert newcomer.rewards.get(merchant=alpha).status == RewardStatus.PENDING
     call_command("ledger_check")
     call_command("rewards_check")
+
+
+def test_the_deletion_page_names_only_the_sign_in_identities_the_person_has(brands, client):
+    """Walk finding: the page told everybody a fingerprint of "your TikTok account and WhatsApp number"
+    stays, also a person who never had one of them; someone with neither is told nothing of it."""
+    number_only = _person(tiktok=False, name="Wanda")
+    tiktok_only = User.objects.create_user(email="tara@example.com", display_name="Tara")
+    SocialAccount.objects.create(user=tiktok_only, provider="tiktok", uid="tara-open-id")
+    mail_only = User.objects.create_user(email="mia@example.com", display_name="Mia")
+
+    def kept(person: User, language: str = "en") -> str:
+        client.force_login(person)
+        page = client.get(reverse("privacy:delete"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        found = re.search(r'data-testid="sign-ins-kept">(.*?)</p>', page, re.S)
+        return " ".join(found.group(1).split()) if found else ""
+
+    assert "a coded fingerprint of your WhatsApp number stays for 365 days (not the number itself)" in kept(
+        number_only
+    )
+    assert "TikTok" not in kept(number_only)
+    assert "a coded fingerprint of your TikTok account stays for 365 days (not the account itself)" in kept(
+        tiktok_only
+    )
+    assert "WhatsApp" not in kept(tiktok_only)
+    assert "Fingerabdruck deiner WhatsApp-Nummer (nicht die Nummer selbst)" in kept(number_only, "de")
+    assert kept(mail_only) == ""
