@@ -238,3 +238,23 @@ def test_once_tiktok_is_connected_the_claim_is_offered_and_paid(client, brand, w
     assert "I liked a post" in page  # the kept page varies on it: not the one without TikTok
     assert "Thanks! Your reward of €0.04 for that like is pending" in told
     assert Reward.objects.get(user=whatsapp_only, action_type=ActionType.LIKE).status == RewardStatus.PENDING
+
+
+def test_a_person_without_tiktok_is_told_their_share_is_found_on_tiktok(
+    client, make_merchant, make_campaign, whatsapp_only
+):
+    """Walk finding: the like and comment offers told a WhatsApp-only person to connect TikTok, the
+    share offer (found on their TikTok's videos) did not."""
+    merchant = make_merchant("sharing")
+    make_campaign(merchant)  # pays the sign-in and a share of the brand's video
+    consent_give(user=whatsapp_only, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(whatsapp_only)
+    hint = "We find your post on your TikTok: <a"
+
+    without = client.get(f"/b/{merchant.slug}/").content.decode()
+    SocialAccount.objects.create(user=whatsapp_only, provider="tiktok", uid="open-wanda-2", extra_data={})
+    connected = client.get(f"/b/{merchant.slug}/").content.decode()
+
+    assert 'data-action="SHARE_VIDEO"' in without and hint in without
+    assert "connect your TikTok account</a> to be paid for it." in without
+    assert 'data-action="SHARE_VIDEO"' in connected and hint not in connected
