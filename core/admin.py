@@ -42,13 +42,14 @@ class _SentTwice(Exception):
 
 
 class AddedOnceMixin:
-    """An add form saves once, however often it is sent (a double click on *Save*, the back button
-    and *Save* again): each rendering carries a token (``_once``, ``templates/admin/change_form.html``)
-    that the first valid sending takes, in the shared cache, before its row is built; a second
-    sending of the same rendering saves nothing and leads to the list, which shows the row the first
-    one saved, with a message saying so. A form refused for its input takes no token, so the
-    corrected form is saved. (Django's admin saved one row per sending: two identical draft campaigns
-    after a double click.)"""
+    """An add form saves once however often the same page sends it (a double click on *Save* that
+    sends it twice, a slow network's resending): each rendering carries a token (``_once``,
+    ``templates/admin/change_form.html``) that the first valid sending takes, in the shared cache,
+    before its row is built; a second sending of the same rendering saves nothing and leads to the
+    list, which shows the row the first one saved, with a message saying so. A form refused for its
+    input takes no token, so the corrected form is saved. A page fetched again (the back button:
+    console pages are never cached) is a new rendering with a new token. (Django's admin saved one row
+    per sending: two identical draft campaigns after a double click.)"""
 
     ONCE_FIELD = "_once"
     ONCE_TIMEOUT = 24 * 3600
