@@ -1,6 +1,8 @@
 """Admin building blocks every app's ops and console pages use."""
 
+import re
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +15,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -41,25 +43,39 @@ class _SentTwice(Exception):
     """An add form's second sending (``AddedOnceMixin``): nothing of it is saved."""
 
 
+_ONCE_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_ONCE_PENDING, _ONCE_SAVED = "pending", "saved"
+
+
 class AddedOnceMixin:
     """An add form saves once however often the same page sends it (a double click on *Save* that
-    sends it twice, a slow network's resending): each rendering carries a token (``_once``,
-    ``templates/admin/change_form.html``) that the first valid sending takes, in the shared cache,
-    before its row is built; a second sending of the same rendering saves nothing and leads to the
-    list, which shows the row the first one saved, with a message saying so. A form refused for its
-    input takes no token, so the corrected form is saved. A page fetched again (the back button:
-    console pages are never cached) is a new rendering with a new token. (Django's admin saved one row
-    per sending: two identical draft campaigns after a double click.)"""
+    sends it twice, a slow network's resending). Each rendering carries a token (``_once``,
+    ``templates/admin/change_form.html``). The first sending whose form is valid takes it in the
+    shared cache ("pending") before its row is built, and marks it "saved" once its transaction has
+    committed; a sending that saves nothing (its input or an inline's refused, a rule of the service
+    refusing it) gives it back. A second sending of the same rendering waits for the first to end:
+    when the first saved, it saves nothing and leads to the list, which shows that row, with a message
+    saying so; when the first saved nothing, it is handled as the first (its own errors shown, or
+    saved). A page fetched again (the back button: console pages are never cached) is a new rendering
+    with a new token. (Django's admin saved one row per sending: two identical draft campaigns after a
+    double click.)"""
 
     ONCE_FIELD = "_once"
-    ONCE_TIMEOUT = 24 * 3600
+    ONCE_TIMEOUT = 24 * 3600  # how long a saved page's token is remembered
+    ONCE_PENDING_TIMEOUT = 120  # a sending that died mid-way (its process killed) frees its page after this
+    ONCE_WAIT = 10.0  # seconds a second sending waits for the first to end
+
+    def _once_token(self, request) -> str:
+        """The token sent with the form, or "" (none, or not one this page makes: ignored)."""
+        sent = request.POST.get(self.ONCE_FIELD, "") if request.method == "POST" else ""
+        return sent if _ONCE_TOKEN.fullmatch(sent) else ""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if object_id is None:  # the add form: the token of this rendering (the one sent, when shown again)
-            sent = request.POST.get(self.ONCE_FIELD, "")[:64] if request.method == "POST" else ""
-            extra_context = {**(extra_context or {}), "added_once": sent or secrets.token_urlsafe(16)}
+            token = self._once_token(request) or secrets.token_urlsafe(16)
+            extra_context = {**(extra_context or {}), "added_once": token}
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            response = super().changeform_view(request, object_id, form_url, extra_context)
         except _SentTwice:
             self.message_user(
                 request,
@@ -75,20 +91,40 @@ class AddedOnceMixin:
             )
         except Exception:
             # Nothing was saved (the admin's transaction is rolled back): the same form may be sent again.
-            claimed = getattr(request, "_added_once", None)
-            if claimed:
-                cache.delete(claimed)
+            self._once_release(request)
             raise
+        if "adminform" in (getattr(response, "context_data", None) or {}):
+            # The form is shown again, nothing saved: its own fields were valid (``save_form`` took the
+            # token) but an inline's were not; the corrected sending must be saved.
+            self._once_release(request)
+        return response
+
+    @staticmethod
+    def _once_release(request) -> None:
+        claimed = getattr(request, "_added_once", None)
+        if claimed:
+            cache.delete(claimed)
+            request._added_once = None
 
     def save_form(self, request, form, change):
-        if not change:
-            token = request.POST.get(self.ONCE_FIELD, "")[:64]
-            if token:
-                key = f"admin-added-once:{token}"
-                if not cache.add(key, True, timeout=self.ONCE_TIMEOUT):
+        token = "" if change else self._once_token(request)
+        if token:
+            key = f"admin-added-once:{token}"
+            deadline = time.monotonic() + self.ONCE_WAIT
+            while not cache.add(key, _ONCE_PENDING, timeout=self.ONCE_PENDING_TIMEOUT):
+                if cache.get(key) == _ONCE_SAVED or time.monotonic() > deadline:
                     raise _SentTwice
-                request._added_once = key
+                time.sleep(0.1)  # the first sending of this page is still being saved: its outcome decides
+            request._added_once = key
         return super().save_form(request, form, change)
+
+    def log_addition(self, request, obj, message):
+        """The row is saved (Django logs it last, once the inlines are saved too): the token is marked
+        "saved" when the admin's transaction commits, and nothing is marked when it is rolled back."""
+        key = getattr(request, "_added_once", None)
+        if key:
+            transaction.on_commit(lambda: cache.set(key, _ONCE_SAVED, timeout=self.ONCE_TIMEOUT))
+        return super().log_addition(request, obj, message)
 
 
 class ReasonForm(forms.Form):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from campaigns import services
@@ -706,3 +708,70 @@ def test_two_add_forms_opened_in_two_tabs_add_two_campaigns(client, merchant, ow
         "Summer",
         "Winter",
     ]
+
+
+def test_an_add_form_refused_for_a_rule_corrected_and_sent_again_is_saved(client, merchant, owner):
+    """The campaign's own fields were valid, a rule's amount was not: the form shown again keeps what
+    was typed, and the corrected sending is saved (it took the token anyway, so the corrected sending
+    was ignored as "sent twice" and led to a list without the campaign)."""
+    client.force_login(owner)
+    token = _add_token(client)
+
+    refused = client.post(
+        reverse("console:campaigns_campaign_add"), campaign_form(_once=token, **{"rules-0-amount": "abc"})
+    )
+    assert refused.status_code == 200 and Campaign.objects.filter(merchant=merchant).count() == 0
+    assert f'name="_once" value="{token}"' in refused.content.decode()
+
+    saved = client.post(reverse("console:campaigns_campaign_add"), campaign_form(_once=token), follow=True)
+
+    assert "This form was sent twice" not in saved.content.decode()
+    assert Campaign.objects.filter(merchant=merchant).count() == 1
+
+
+def _first_sending_ends(token: str, outcome: str | None, after: float = 0.3) -> threading.Timer:
+    """The page's first sending, still being saved ("pending"), ends ``after`` seconds from now: saved
+    (``outcome`` "saved") or refused (None: its token given back)."""
+    key = f"admin-added-once:{token}"
+    cache.set(key, "pending", timeout=60)
+    end = threading.Timer(
+        after,
+        (lambda: cache.set(key, outcome, timeout=60)) if outcome else cache.delete,
+        [] if outcome else [key],
+    )
+    end.start()
+    return end
+
+
+def test_a_second_sending_waits_for_the_first_and_saves_nothing_when_it_saved(client, merchant, owner):
+    client.force_login(owner)
+    token = _add_token(client)
+    _first_sending_ends(token, "saved")
+
+    second = client.post(reverse("console:campaigns_campaign_add"), campaign_form(_once=token), follow=True)
+
+    assert "This form was sent twice: the second sending was ignored." in second.content.decode()
+    assert not Campaign.objects.filter(merchant=merchant).exists()  # the first's row is another test's
+
+
+def test_a_second_sending_is_handled_as_the_first_when_the_first_saved_nothing(client, merchant, owner):
+    """Review finding: the first sending of a double click refused (a rule of the service), the second
+    was told "sent twice … the list shows what the first one saved" though nothing was saved."""
+    client.force_login(owner)
+    token = _add_token(client)
+    _first_sending_ends(token, None)
+
+    second = client.post(reverse("console:campaigns_campaign_add"), campaign_form(_once=token), follow=True)
+
+    assert "This form was sent twice" not in second.content.decode()
+    assert Campaign.objects.filter(merchant=merchant).count() == 1
+
+
+def test_a_token_this_page_does_not_make_is_ignored(client, merchant, owner):
+    client.force_login(owner)
+
+    for _ in range(2):
+        sent = client.post(reverse("console:campaigns_campaign_add"), campaign_form(_once="a b\n" * 20))
+        assert sent.status_code == 302
+
+    assert Campaign.objects.filter(merchant=merchant).count() == 2  # no token: Django's own behaviour
