@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -662,13 +663,19 @@ def _add_token(client) -> str:
     return re.search(r'<input type="hidden" name="_once" value="([^"]+)">', page).group(1)
 
 
-def test_a_double_click_on_save_adds_one_campaign_and_says_the_second_was_ignored(client, merchant, owner):
+def test_a_double_click_on_save_adds_one_campaign_and_says_the_second_was_ignored(
+    client, merchant, owner, django_capture_on_commit_callbacks
+):
     """Walk finding: a double click on Save made two identical draft campaigns."""
     client.force_login(owner)
     form = campaign_form(_once=_add_token(client))
 
-    first = client.post(reverse("console:campaigns_campaign_add"), form)
+    with django_capture_on_commit_callbacks(execute=True):  # the first sending's transaction commits
+        first = client.post(reverse("console:campaigns_campaign_add"), form)
+    started = time.monotonic()
     second = client.post(reverse("console:campaigns_campaign_add"), form, follow=True)
+
+    assert time.monotonic() - started < 5  # told at once: the first one's row is saved
 
     assert first.status_code == 302
     assert Campaign.objects.filter(merchant=merchant).count() == 1
