@@ -30,3 +30,23 @@ def index_create_concurrently(schema_editor, name: str, on: str, *, unique: bool
     schema_editor.execute(
         f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS {name} ON {on}"
     )
+
+
+def indexes_create(schema_editor, indexes: dict[str, str], *, trigram: bool = False) -> None:
+    """A migration's ``INDEXES`` (name -> "table (columns) ..."), each built by
+    ``index_create_concurrently``; PostgreSQL only (SQLite, ``make run``, goes without them). With
+    ``trigram``, pg_trgm first: shared by several migrations, created when missing, never dropped."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    if trigram:
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for name, on in indexes.items():
+        index_create_concurrently(schema_editor, name, on)
+
+
+def indexes_drop(schema_editor, names) -> None:
+    """``indexes_create`` undone (the migration rolled back); PostgreSQL only."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for name in names:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")

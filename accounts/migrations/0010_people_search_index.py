@@ -10,7 +10,7 @@ does not stop sign-ups while it builds; not declared on the model (raw SQL, as
 
 from django.db import migrations
 
-from core.migration_ops import index_create_concurrently
+from core.migration_ops import indexes_create, indexes_drop
 
 INDEXES = {
     "accounts_user_display_name_trgm": "accounts_user USING gin (UPPER(display_name::text) gin_trgm_ops)",
@@ -18,19 +18,11 @@ INDEXES = {
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    # pg_trgm is shared (campaigns.0009, payouts.0005): created when missing, never dropped here.
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, definition in INDEXES.items():
-        index_create_concurrently(schema_editor, name, definition)
+    indexes_create(schema_editor, INDEXES, trigram=True)
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    indexes_drop(schema_editor, INDEXES)
 
 
 class Migration(migrations.Migration):

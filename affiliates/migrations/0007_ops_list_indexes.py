@@ -11,7 +11,7 @@ of them) and (link, id).
 
 from django.db import migrations
 
-from core.migration_ops import index_create_concurrently
+from core.migration_ops import indexes_create, indexes_drop
 
 INDEXES = {
     # ?is_bot__exact=1: the bots' clicks (4 %), newest first; the other click filters keep 1 row in
@@ -35,17 +35,11 @@ INDEXES = {
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, definition in INDEXES.items():
-        index_create_concurrently(schema_editor, name, definition)
+    indexes_create(schema_editor, INDEXES)
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    indexes_drop(schema_editor, INDEXES)
 
 
 class Migration(migrations.Migration):

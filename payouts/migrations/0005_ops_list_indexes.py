@@ -9,7 +9,7 @@ deployment does not stop payouts being written while they build; not declared on
 
 from django.db import migrations
 
-from core.migration_ops import index_create_concurrently
+from core.migration_ops import indexes_create, indexes_drop
 
 INDEXES = {
     # ?escalation__exact=...: the few escalated payouts, newest first.
@@ -25,19 +25,11 @@ INDEXES = {
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    # pg_trgm is shared (campaigns.0009 uses it too): created when missing, never dropped here.
-    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    for name, definition in INDEXES.items():
-        index_create_concurrently(schema_editor, name, definition)
+    indexes_create(schema_editor, INDEXES, trigram=True)
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    indexes_drop(schema_editor, INDEXES)
 
 
 class Migration(migrations.Migration):

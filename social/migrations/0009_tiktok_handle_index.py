@@ -9,7 +9,7 @@ PostgreSQL only, built ``CONCURRENTLY`` (sign-ins with TikTok write this table);
 
 from django.db import migrations
 
-from core.migration_ops import index_create_concurrently
+from core.migration_ops import indexes_create, indexes_drop
 
 INDEXES = {
     "social_tiktokprofile_username_upper": "social_tiktokprofile (UPPER(username::text) text_pattern_ops)",
@@ -17,17 +17,11 @@ INDEXES = {
 
 
 def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, definition in INDEXES.items():
-        index_create_concurrently(schema_editor, name, definition)
+    indexes_create(schema_editor, INDEXES)
 
 
 def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+    indexes_drop(schema_editor, INDEXES)
 
 
 class Migration(migrations.Migration):
