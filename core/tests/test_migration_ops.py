@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-from django.db import IntegrityError, connection
+import threading
+import time
 
-from core.migration_ops import index_create_concurrently, index_is_invalid
+import pytest
+from django.db import IntegrityError, connection, connections
+
+from core.migration_ops import IndexBeingBuilt, index_create_concurrently, index_is_invalid
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -62,3 +65,47 @@ def test_the_migrated_database_holds_no_invalid_index():
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexrelid::regclass::text FROM pg_index WHERE NOT indisvalid")
         assert cursor.fetchall() == []
+
+
+def test_an_index_another_session_is_building_is_not_dropped_under_it(table):
+    """A second ``migrate`` beside the first: the index is invalid while the first builds it."""
+    writer = connections.create_connection("default")
+    writer.ensure_connection()
+    built = threading.Event()
+    try:
+        # An open writer makes the first build wait with its invalid index in the catalogue.
+        writer.set_autocommit(False)
+        with writer.cursor() as cursor:
+            cursor.execute("INSERT INTO core_index_probe VALUES (3)")
+
+        def first_migrate():
+            builder = connections.create_connection("default")
+            with builder.cursor() as cursor:
+                cursor.execute(
+                    "CREATE INDEX CONCURRENTLY IF NOT EXISTS core_index_probe_busy ON core_index_probe (v)"
+                )
+            builder.close()
+            built.set()
+
+        thread = threading.Thread(target=first_migrate)
+        thread.start()
+        for _ in range(200):
+            if index_is_invalid(connection, "core_index_probe_busy"):
+                break
+            time.sleep(0.05)
+        assert index_is_invalid(connection, "core_index_probe_busy")
+
+        with connection.cursor() as cursor:  # without the check, dropping it would wait for the writer
+            cursor.execute("SET lock_timeout = '5s'")
+        refused = pytest.raises(IndexBeingBuilt, match="core_index_probe_busy is being built by another")
+        with refused, connection.schema_editor(atomic=False) as editor:
+            index_create_concurrently(editor, "core_index_probe_busy", f"{table} (v)")
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+        writer.commit()
+        thread.join(timeout=30)
+        assert built.is_set()
+        assert not index_is_invalid(connection, "core_index_probe_busy")  # the first build finished
+    finally:
+        writer.close()
