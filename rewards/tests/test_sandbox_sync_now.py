@@ -96,7 +96,24 @@ def test_sync_now_says_how_to_reach_the_sandbox_when_nothing_answers(settings):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings.SOCIAL_SANDBOX = True
+    settings.SITE_URL = f"http://127.0.0.1:{port}"
     settings.TIKTOK_API_BASE_URL = f"http://127.0.0.1:{port}/sandbox/tiktok/open-api"
 
-    with pytest.raises(CommandError, match=rf"Nothing answers at http://127.0.0.1:{port} .*SITE_URL="):
+    with pytest.raises(CommandError, match=rf"Nothing answers at http://127.0.0.1:{port} .*with SITE_URL="):
         call_command("sandbox_sync_now")
+
+
+@pytest.mark.django_db
+def test_sync_now_names_the_tiktok_address_when_that_was_set_itself(settings):
+    """Review note: the advice named SITE_URL even when TIKTOK_API_BASE_URL had been set directly."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.SOCIAL_SANDBOX = True
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    settings.TIKTOK_API_BASE_URL = f"http://127.0.0.1:{port}/sandbox/tiktok/open-api"
+
+    with pytest.raises(CommandError) as refused:
+        call_command("sandbox_sync_now")
+    assert "TIKTOK_API_BASE_URL=http://127.0.0.1:<port>/sandbox/tiktok/open-api" in str(refused.value)
+    assert "SITE_URL" not in str(refused.value)

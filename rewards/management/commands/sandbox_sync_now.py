@@ -35,11 +35,16 @@ class Command(BaseCommand):
 
 
 def _sandbox_answers() -> None:
-    """The sandbox TikTok is served by the running site (``make run``; its address follows SITE_URL): say
-    so when nothing answers there, instead of a connection error's traceback (``PORT=8100 make run``
-    needs ``SITE_URL=http://127.0.0.1:8100`` here too)."""
+    """The sandbox TikTok is served by the running site (``make run``; its address follows SITE_URL
+    unless TIKTOK_API_BASE_URL was set itself): say so when nothing answers there, instead of a
+    connection error's traceback (``PORT=8100 make run`` needs ``SITE_URL=http://127.0.0.1:8100``
+    here too), naming the variable the address came from."""
     parts = urllib.parse.urlsplit(settings.TIKTOK_API_BASE_URL)
     site = f"{parts.scheme}://{parts.netloc}"
+    if settings.TIKTOK_API_BASE_URL.startswith(settings.SITE_URL.rstrip("/") + "/sandbox/"):
+        setting = "SITE_URL=http://127.0.0.1:<port>"
+    else:
+        setting = f"TIKTOK_API_BASE_URL=http://127.0.0.1:<port>{parts.path}"
     try:
         urllib.request.urlopen(f"{site}/healthz", timeout=5).close()  # noqa: S310 - the sandbox's own site
     except urllib.error.HTTPError:
@@ -49,5 +54,5 @@ def _sandbox_answers() -> None:
         raise CommandError(
             f"Nothing answers at {site} ({reason}): the sandbox TikTok is served by the running "
             "site. Start it with `make run` first; if it serves on another port, run this command with "
-            "SITE_URL=http://127.0.0.1:<port>."
+            f"{setting}."
         ) from None
