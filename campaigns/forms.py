@@ -403,6 +403,15 @@ class UgcResubmitForm(forms.Form):
         return upload
 
 
+# What the live rule editor says of a box typed below zero, in the words the save uses (campaigns.services).
+QUOTE_BELOW_ZERO = {
+    "amount": _("Amounts and rates cannot be below zero."),
+    "max_reward": _("A limit cannot be below zero."),
+    "new_user_multiplier": _("A multiplier must be more than zero (1.00 = no change)."),
+    "returning_user_multiplier": _("A multiplier must be more than zero (1.00 = no change)."),
+}
+
+
 class QuoteForm(forms.Form):
     """The live editor's question: what does this rule cost and pay for the example post?"""
 
@@ -433,3 +442,5 @@ class QuoteForm(forms.Form):
             )
             if name not in ("views", "likes", "comments", "shares"):
                 field.label = capfirst(model._meta.get_field(name).verbose_name)
+                # A negative amount is a number: say the rule the save applies (``campaign_validate``).
+                field.error_messages["min_value"] = QUOTE_BELOW_ZERO.get(name, QUOTE_BELOW_ZERO["amount"])

@@ -168,6 +168,49 @@ def test_a_refused_quote_names_the_box_as_the_page_labels_it_in_the_readers_lang
     assert multiplier.json()["message"] == "New user multiplier: Enter a number such as 10.50."
 
 
+@pytest.mark.parametrize(
+    ("box", "value", "language", "said"),
+    [
+        (
+            "amount",
+            "-5",
+            "fr",
+            "Montant\u00a0: Les montants et tarifs ne peuvent pas être inférieurs à zéro.",
+        ),
+        ("amount", "-0,50", "en", "Amount: Amounts and rates cannot be below zero."),
+        ("per_like", "-0.01", "de", "Pro Like: Beträge und Sätze können nicht unter null liegen."),
+        (
+            "max_per_post",
+            "-1",
+            "es",
+            "Máximo por publicación: Los importes y tarifas no pueden ser inferiores a cero.",
+        ),
+        ("max_reward", "-2", "it", "Premio massimo: Un limite non può essere sotto zero."),
+        (
+            "new_user_multiplier",
+            "-1",
+            "fr",
+            "Multiplicateur nouveaux utilisateurs\u00a0: Un multiplicateur doit être supérieur à zéro (1,00 = aucun changement).",
+        ),
+    ],
+)
+def test_a_negative_amount_in_the_rule_editor_is_told_it_cant_be_below_zero(
+    client, merchant, owner, box, value, language, said
+):
+    """A negative amount is a well-formed number: the example post says what the rule is (the save's words),
+    not "Enter a number such as 10.50" nor Django's "Ensure this value is greater than or equal to 0"."""
+    client.force_login(owner)
+
+    response = client.get(
+        reverse("console:campaigns_campaign_quote"),
+        {"amount": "1", box: value},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.status_code == 400
+    assert response.json()["message"] == said
+
+
 def test_the_example_post_says_check_the_amounts_in_the_readers_language_when_the_server_gives_no_words(
     client, merchant, owner
 ):
