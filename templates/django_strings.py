@@ -17,6 +17,9 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
   the password change page's help (Django's German repeats "es es", its Italian says *tu*).
 - An upload's "The submitted file is empty.": Django REST framework's Spanish, which wins over
   Django's, misspells it (*vació*).
+- "This field is required.": Django's words (*Este campo es obligatorio.*, *Questo campo è
+  obbligatorio.*), where Django REST framework's catalogue, which wins over Django's, said *Este
+  campo es requerido.* and *Campo obbligatorio.* on every form and in the API.
 - The admin's messages after an add, a change or a deletion and its list titles ("Il campagna … è
   stato modificato", "Scegli campagna da modificare"): "what: name" without an article in Italian
   and Spanish, in /ops/' tone (tu, tú); the console says them formally in the context "to a
@@ -29,6 +32,7 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 FORM_ERRORS = [
+    gettext_noop("This field is required."),
     gettext_noop("Enter a whole number."),
     gettext_noop("Enter a number."),
     gettext_noop("Ensure this value is less than or equal to %(limit_value)s."),

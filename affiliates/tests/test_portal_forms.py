@@ -50,9 +50,10 @@ def test_an_empty_inquiry_names_each_missing_field_beside_it_not_four_times_at_t
 
     page = response.content.decode()
     for field in ("order_id", "order_date", "amount", "message"):
-        assert _error_of(page, field) == "Este campo es requerido."
+        assert _error_of(page, field) == "Este campo es obligatorio."  # Django's words, not DRF's "requerido"
     top = page[: page.index("<h1")]
-    assert "requerido" not in top
+    assert "obligatorio" not in top
+    assert "requerido" not in page
 
 
 def test_a_refused_link_keeps_the_typed_page_and_sub_id(client, program, affiliate):

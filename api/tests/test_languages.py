@@ -46,6 +46,23 @@ def test_field_problems_in_french_keep_the_field_names(brand, make_key, api):
     assert body["detail"] == "limit est un nombre entier de 1 à 100."
 
 
+@pytest.mark.parametrize(
+    ("language", "said"), [("es", "Este campo es obligatorio."), ("it", "Questo campo è obbligatorio.")]
+)
+def test_a_missing_field_is_named_in_djangos_words_as_on_the_pages(brand, make_key, api, language, said):
+    """Django REST framework's catalogue said "Este campo es requerido." / "Campo obbligatorio." where
+    every form of the site says Django's words."""
+    key = make_key(brand()["merchant"])
+
+    response = api(key).post(
+        "/api/v1/actions", {}, format="json", HTTP_IDEMPOTENCY_KEY="empty", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "invalid_request"
+    assert body["errors"]["event_id"] == [said]
+
+
 @pytest.fixture
 def shop(brand, make_key):
     world = brand()
