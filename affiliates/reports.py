@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import pgettext
 
 from affiliates import selectors
 from affiliates.models import Affiliate, Program
-from core.spreadsheets import sheet_text
+from core.spreadsheets import download_name, sheet_text
 
 
 def report_group(request: HttpRequest) -> str:
@@ -67,5 +69,11 @@ def report_csv(request: HttpRequest, *, program: Program, affiliate: Affiliate |
     response = HttpResponse(
         sheet_text(header, selectors.performance_csv_rows(report)), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="performance-{program.pk}-{report["group"]}.csv"'
+    filename = download_name(
+        pgettext("file name", "affiliate performance"),
+        program.merchant.slug if program.merchant_id else "tikjoy",
+        report["group"],
+        day=timezone.localdate(),
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -16,12 +16,27 @@ import csv
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from django.utils.formats import get_format
+from django.utils.text import slugify
 from django.utils.translation import get_language
 
 BYTE_ORDER_MARK = "\ufeff"
+
+# German's letters as German writes them without accents ("Prämien" is "praemien", not "pramien").
+_SPELLED_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
+
+
+def download_name(what: str, *whose: object, day: date, extension: str = "csv") -> str:
+    """The name of a file a person downloads, the same pattern everywhere: what it is in the reader's
+    language, whose (a merchant's slug, a number), the day it was made in the reader's zone;
+    lower-case ASCII words joined by hyphens ("recompenses-joycoffee-2026-12-02.csv",
+    "praemien-joycoffee-2026-12-02.csv"). Files other programs read keep their fixed names."""
+    words = [slugify(str(part).translate(_SPELLED_OUT)) for part in (what, *whose)]
+    return "-".join([word for word in words if word] + [day.isoformat()]) + f".{extension}"
+
 
 # a number as a file writes it: "-0.50", "1234", "-0,50" (a decimal comma), "1,234.50"
 _NUMBER = re.compile(r"-?\d[\d,]*(\.\d+)?")

@@ -8,11 +8,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from moneyed import Money
 
-from core.spreadsheets import amount
+from core.spreadsheets import amount, download_name
 from merchants.console_site import (
     console_render,
     console_site,
@@ -94,7 +95,8 @@ def wallet_export(request: HttpRequest) -> HttpResponse:
         (export_text(line.at), line.what, line.detail, amount(line.money.amount), str(line.money.currency))
         for line in wallet_lines(entries)
     )
-    return csv_response(f"wallet-{merchant.slug}", [str(column) for column in WALLET_CSV_COLUMNS], rows)
+    filename = download_name(pgettext("file name", "wallet"), merchant.slug, day=timezone.localdate())
+    return csv_response(filename, [str(column) for column in WALLET_CSV_COLUMNS], rows)
 
 
 @console_view(Capability.MANAGE_BILLING)

@@ -51,7 +51,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import capfirst, slugify
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -59,7 +59,7 @@ from core.admin import AddedOnceMixin, WindowChangeList, WindowPaginator, action
 from core.errors import DomainError, EditConflict
 from core.hardening import formfield_with_db_bounds
 from core.i18n import time_zone_for
-from core.spreadsheets import sheet_dialect, sheet_lines
+from core.spreadsheets import download_name, sheet_dialect, sheet_lines
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability
 from merchants.selectors import PersonSeen, people_seen_by_merchant
@@ -460,10 +460,11 @@ def export_text(value) -> str:
 def csv_response(filename: str, header, rows) -> StreamingHttpResponse:
     """A streamed CSV download for a spreadsheet in the reader's language (``core.spreadsheets``):
     ``header`` then each row of the iterable ``rows`` (read lazily). Amounts are passed as ``Decimal``
-    so they are written with the reader's decimal mark."""
+    so they are written with the reader's decimal mark. ``filename``: ``download_name``'s, the
+    pattern of every file a person downloads."""
     lines = sheet_lines(header, rows, dialect=sheet_dialect())
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -762,8 +763,10 @@ class ConsoleModelAdmin(AddedOnceMixin, admin.ModelAdmin):
             return value
         return export_text(value)
 
-    def _csv(self, queryset: models.QuerySet) -> StreamingHttpResponse:
-        filename = slugify(self.opts.verbose_name_plural) or "export"
+    def _csv(self, request: HttpRequest, queryset: models.QuerySet) -> StreamingHttpResponse:
+        filename = download_name(
+            self.opts.verbose_name_plural, console_membership(request).merchant.slug, day=timezone.localdate()
+        )
         fields = self.export_field_names()
         return csv_response(filename, self.export_header(fields), self._csv_rows(queryset, fields))
 
@@ -805,11 +808,11 @@ class ConsoleModelAdmin(AddedOnceMixin, admin.ModelAdmin):
             return redirect(
                 reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_changelist") + f"?{ERROR_FLAG}=1"
             )
-        return self._csv(queryset)
+        return self._csv(request, queryset)
 
     @admin.action(description=gettext_lazy("Export selected as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: models.QuerySet) -> HttpResponse:
-        return self._csv(queryset)
+        return self._csv(request, queryset)
 
     def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
         if level == messages.SUCCESS:

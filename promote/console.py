@@ -20,6 +20,7 @@ from django.utils.translation import pgettext
 
 from accounts.models import User
 from campaigns.models import Video
+from core.spreadsheets import download_name
 from merchants.console_site import console_render, console_site, console_view
 from merchants.consumer_ids import consumer_ref, consumer_user_id
 from merchants.days import merchant_zone
@@ -271,7 +272,10 @@ def promote_order_csv(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.csv_text(order=order, zone=merchant_zone(order.wallet.merchant)),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="promotion-{order.pk}.csv"'
+    filename = download_name(
+        pgettext("file name", "promotion"), order.pk, order.wallet.merchant.slug, day=timezone.localdate()
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
 from core.i18n import time_zone_label
+from core.spreadsheets import download_name
 from promote import selectors, services
 from promote.forms import (
     LIVE_CHOICE,
@@ -253,7 +254,8 @@ def order_csv(request: HttpRequest, order_id: int) -> HttpResponse:
         selectors.csv_text(order=order, zone=timezone.get_current_timezone()),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="promotion-{order.pk}.csv"'
+    filename = download_name(pgettext("file name", "promotion"), order.pk, day=timezone.localdate())
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -22,11 +22,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from weasyprint import HTML
 
 from campaigns.models import LOGIN_ACTIONS, ActionType
 from campaigns.selectors import Offer, live_offers
+from core.spreadsheets import download_name
 from merchants.console_site import console_site, console_view
 from merchants.models import Membership, Merchant
 from merchants.poster import qr_svg_bytes, qr_svg_data_uri
@@ -219,10 +220,12 @@ def brand_poster_pdf(*, merchant: Merchant, now: datetime) -> bytes:
 @console_view(Capability.VIEW)
 def brand_poster(request: HttpRequest) -> HttpResponse:
     merchant = console_membership(request).merchant
-    response = HttpResponse(
-        brand_poster_pdf(merchant=merchant, now=timezone.now()), content_type="application/pdf"
+    now = timezone.now()
+    response = HttpResponse(brand_poster_pdf(merchant=merchant, now=now), content_type="application/pdf")
+    filename = download_name(
+        pgettext("file name", "poster"), merchant.slug, day=timezone.localdate(now), extension="pdf"
     )
-    response["Content-Disposition"] = f'inline; filename="tikjoy-poster-{merchant.slug}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
 
 
@@ -232,7 +235,10 @@ def brand_qr(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
         qr_svg_bytes(data=brand_page_url(merchant=merchant)), content_type="image/svg+xml"
     )
-    response["Content-Disposition"] = f'attachment; filename="tikjoy-qr-{merchant.slug}.svg"'
+    filename = download_name(
+        pgettext("file name", "QR code"), merchant.slug, day=timezone.localdate(), extension="svg"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

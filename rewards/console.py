@@ -30,7 +30,7 @@ from moneyed import Money
 from campaigns.console import CampaignConsoleAdmin
 from campaigns.models import ActionType, Campaign, campaign_name_in
 from core.i18n import time_zone_label
-from core.spreadsheets import amount
+from core.spreadsheets import amount, download_name
 from merchants.console_site import (
     ConsoleModelAdmin,
     console_can,
@@ -319,7 +319,8 @@ class RewardConsoleAdmin(ConsoleModelAdmin):
             gettext("First action"),
             gettext("Last action"),
         ] + [str(ConsentField(f).label) for f in fields]
-        return csv_response(f"consumers-{merchant.slug}", header, self._consumer_rows(merchant, fields))
+        filename = download_name(pgettext("file name", "consumers"), merchant.slug, day=timezone.localdate())
+        return csv_response(filename, header, self._consumer_rows(merchant, fields))
 
     def _consumer_rows(self, merchant, fields: list[str]):
         rows = selectors.engaged_consumer_rows(merchant=merchant).iterator(chunk_size=1000)
@@ -669,7 +670,13 @@ class CampaignReportConsoleAdmin(CampaignConsoleAdmin):
             )
             for d in days
         )
-        return csv_response(f"campaign-{campaign.pk}-report", header, rows)
+        filename = download_name(
+            pgettext("file name", "campaign report"),
+            campaign.pk,
+            console_membership(request).merchant.slug,
+            day=timezone.localdate(),
+        )
+        return csv_response(filename, header, rows)
 
 
 console_site.unregister(Campaign)

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from affiliates import selectors, services
 from affiliates.tests.conftest import convert, day
@@ -112,6 +113,12 @@ def test_the_affiliate_downloads_the_report_as_csv(client, history):
     ]
     assert [r[0] for r in rows[1:]] == ["bio", "story", "Total"]
     assert rows[-1][9] == "117.50"
+    # named as every file a person downloads: what, whose (the brand), the group, the day
+    day = timezone.localdate().isoformat()
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="affiliate-performance-joy-sub_id-{day}.csv"'
+    )
 
 
 def test_a_german_affiliates_csv_is_headed_in_german_with_decimal_commas(client, history):

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from core.spreadsheets import amount, sheet_dialect, sheet_text
+from core.spreadsheets import amount, download_name, sheet_dialect, sheet_text
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,18 @@ def test_an_english_file_keeps_commas_and_decimal_points():
         text = sheet_text(["When", "Amount"], [["Reward, paid", Decimal("-0.50")]])
 
     assert text == '\ufeffWhen,Amount\r\n"Reward, paid",-0.50\r\n'
+
+
+@pytest.mark.parametrize(
+    ("what", "whose", "name"),
+    [
+        ("récompenses", ("joycoffee",), "recompenses-joycoffee-2026-12-02.csv"),
+        ("Prämien", ("kaffee",), "praemien-kaffee-2026-12-02.csv"),
+        ("informe de campaña", (12, "joy-coffee"), "informe-de-campana-12-joy-coffee-2026-12-02.csv"),
+        ("Leistung der Affiliates", ("", "sub_id"), "leistung-der-affiliates-sub_id-2026-12-02.csv"),
+    ],
+)
+def test_a_download_is_named_what_whose_and_the_day_in_ascii(what, whose, name):
+    from datetime import date
+
+    assert download_name(what, *whose, day=date(2026, 12, 2)) == name

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from django.utils.html import format_html
 from moneyed import Money
 
@@ -219,3 +221,44 @@ def test_a_waiting_top_ups_state_keeps_the_capital_of_a_german_noun(
     assert "Wartet auf eine zweite Person" in listed
     assert row[5] == "Wartet auf eine zweite Person"
     assert "zweite person" not in ops_list and "zweite Person" in ops_list
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        (
+            "fr",
+            {
+                "/console/rewards/reward/export.csv": "recompenses",
+                "/console/wallet/export.csv": "portefeuille",
+                "/console/rewards/reward/consumers/export.csv": "consommateurs",
+                "/console/campaigns/campaign/{campaign}/report.csv": "rapport-de-campagne-{campaign}",
+            },
+        ),
+        (
+            "de",
+            {
+                "/console/rewards/reward/export.csv": "praemien",
+                "/console/wallet/export.csv": "guthaben",
+                "/console/rewards/reward/consumers/export.csv": "kunden",
+                "/console/campaigns/campaign/{campaign}/report.csv": "kampagnenbericht-{campaign}",
+            },
+        ),
+    ],
+)
+def test_every_console_download_is_named_in_the_readers_language_with_the_merchant_and_the_day(
+    client, kaffee, language, names
+):
+    """The files were named some in the reader's language ("recompenses.csv"), some in English
+    ("wallet-kaffee.csv", "campaign-7-report.csv"): now all "<what>-<merchant>-<day>.csv", the day the
+    merchant's (Berlin's)."""
+    client.force_login(owner_of(kaffee))
+    campaign = kaffee.campaigns.get()
+    today = timezone.localdate(timezone.now(), ZoneInfo("Europe/Berlin")).isoformat()
+
+    for url, what in names.items():
+        response = client.get(url.format(campaign=campaign.pk), HTTP_ACCEPT_LANGUAGE=language)
+
+        assert response.status_code == 200, url
+        name = what.format(campaign=campaign.pk)
+        assert response["Content-Disposition"] == f'attachment; filename="{name}-kaffee-{today}.csv"'

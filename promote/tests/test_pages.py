@@ -144,6 +144,8 @@ def test_an_order_page_counts_hours_and_days_in_the_persons_time_zone(client, pr
     rows = sheet_rows(csv_reply, ";")  # Italian: cells separated by ";" (a decimal comma)
 
     assert "Ora, Auckland (Ora della Nuova Zelanda)" in page and "Ora, UTC" not in page
+    day = timezone.localdate(timezone.now(), ZoneInfo("Pacific/Auckland")).isoformat()
+    assert csv_reply["Content-Disposition"] == f'attachment; filename="promozione-{order.pk}-{day}.csv"'
     first = DeliveryTick.objects.filter(order=order).order_by("hour").first().hour
     assert rows[0][0] == "Ora, Auckland (Ora della Nuova Zelanda)"  # in words, not its id
     assert rows[1][0] == first.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:00")

@@ -8,10 +8,12 @@ import html
 import io
 import re
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.messages import get_messages
+from django.utils import timezone
 from pypdf import PdfReader
 
 from merchants.models import Consent
@@ -304,3 +306,18 @@ def test_the_consent_stored_is_the_very_sentence_the_join_page_showed(
     stored = Consent.objects.get(user=person, merchant=merchant).text
     assert shown == stored
     assert "Joy Coffee" in shown
+
+
+def test_the_poster_and_the_qr_code_are_named_in_the_readers_language_with_the_brand_and_the_day(
+    client, make_merchant
+):
+    """They were "tikjoy-poster-fizz.pdf" and "tikjoy-qr-fizz.svg" beside French "recompenses-….csv"."""
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    day = timezone.localdate(timezone.now(), ZoneInfo(merchant.time_zone)).isoformat()
+
+    poster = client.get("/console/brand-poster/", HTTP_ACCEPT_LANGUAGE="fr")
+    qr = client.get("/console/brand-qr.svg", HTTP_ACCEPT_LANGUAGE="es")
+
+    assert poster["Content-Disposition"] == f'inline; filename="affiche-fizz-{day}.pdf"'
+    assert qr["Content-Disposition"] == f'attachment; filename="codigo-qr-fizz-{day}.svg"'
