@@ -58,7 +58,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from core.admin import AddedOnceMixin, WindowChangeList, WindowPaginator, action_checkbox_html
 from core.errors import DomainError, EditConflict
 from core.hardening import formfield_with_db_bounds
-from core.i18n import time_zone_for
+from core.i18n import time_zone_for, time_zone_label
 from core.spreadsheets import download_name, sheet_dialect, sheet_lines
 from merchants.models import Membership, Merchant
 from merchants.roles import Capability
@@ -249,6 +249,9 @@ class ConsoleSite(admin.AdminSite):
                 "brand": membership.merchant.brand_name
             }
             context["site_url"] = reverse("brand:landing", kwargs={"slug": membership.merchant.slug})
+            # The zone every time of the page is in (the merchant's, active here), in words: a page that
+            # lists times says it once ("Rom (Mitteleuropäische Zeit)").
+            context["console_time_zone"] = time_zone_label(timezone.get_current_timezone_name())
         return context
 
     def admin_view(self, view, cacheable=False):

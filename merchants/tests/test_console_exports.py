@@ -4,6 +4,7 @@ language, times in the merchant's time zone to the second, amounts as plain numb
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -262,3 +263,28 @@ def test_every_console_download_is_named_in_the_readers_language_with_the_mercha
         assert response.status_code == 200, url
         name = what.format(campaign=campaign.pk)
         assert response["Content-Disposition"] == f'attachment; filename="{name}-kaffee-{today}.csv"'
+
+
+@pytest.mark.parametrize(
+    ("url", "language", "said"),
+    [
+        (
+            "/console/rewards/reward/consumers/",
+            "de",
+            "Zeiten in der Zeitzone Ihrer Marke: Berlin (Mitteleuropäische Zeit).",
+        ),
+        (
+            "/console/wallet/",
+            "fr",
+            "Heures dans le fuseau horaire de votre marque\u00a0: Berlin (heure d\u2019Europe centrale).",
+        ),
+        ("/console/wallet/", "en", "Times in your brand's time zone: Berlin (Central European Time)."),
+    ],
+)
+def test_the_pages_with_an_export_name_the_time_zone_of_their_times(client, kaffee, url, language, said):
+    """The consumers' first and last actions and the wallet's movements were times without a zone."""
+    client.force_login(owner_of(kaffee))
+
+    page = html.unescape(response_text(client.get(url, HTTP_ACCEPT_LANGUAGE=language)))
+
+    assert said in page
