@@ -42,6 +42,7 @@ from social.models import TikTokProfile
 from wallets.formats import list_text, money_text
 from wallets.models import Account, Purpose
 from wallets.movements import Movement, person_movements
+from wallets.withdrawals import PAYOUT_CURRENCY, payout_minimum
 
 # The wallet lists this many of the latest rewards under review, reversed, actions refused for lack
 # of money and brands awaited (rewards.wallet_page reads the same rows for its fingerprint).
@@ -389,11 +390,39 @@ def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[Avai
     return list(days.values())
 
 
-def availability_conditions(schedule: list[AvailabilityDay]) -> str:
+def availability_conditions(schedule: list[AvailabilityDay], *, available: Money | None = None) -> str:
     """What is checked on the day the schedule's rewards end their hold, as it is true of those
     rewards (``services._confirmation_blocker``): the post still up only for a reward that has a
     post, the TikTok account still connected only for one from TikTok; a WhatsApp sign-in's reward
-    has neither."""
+    has neither.
+
+    Then the money is the person's; "yours to pay out" only when it can be: the schedule's euro
+    (what a payout is made in) with ``available`` (the person's available euro) reaches the smallest
+    payout (``wallets.withdrawals.payout_minimum``, what ``payout_request`` refuses below). Below
+    it, the sentence says how much more a payout needs instead."""
+    minimum = payout_minimum()
+    coming = sum(
+        (money for day in schedule for money in day.amounts if money.currency.code == PAYOUT_CURRENCY),
+        Money(0, PAYOUT_CURRENCY),
+    )
+    total = coming + (available or Money(0, PAYOUT_CURRENCY))
+    if coming.amount > 0 and total >= minimum:
+        return _conditions_payable(schedule)
+    conditions = _conditions_yours(schedule)
+    if coming.amount <= 0:  # no euro coming: nothing here can be paid out to a bank
+        return conditions
+    short = gettext(
+        "If these rewards all stand, you will then have %(total)s available; payouts to your bank start "
+        "at %(minimum)s, so you need %(missing)s more before you can ask for one."
+    ) % {
+        "total": money_text(total),
+        "minimum": money_text(minimum),
+        "missing": money_text(minimum - total),
+    }
+    return f"{conditions} {short}"
+
+
+def _conditions_payable(schedule: list[AvailabilityDay]) -> str:
     if any(day.with_post for day in schedule):
         return gettext(
             "On that day we check the conditions still hold (your post is still up, your account still "
@@ -405,6 +434,21 @@ def availability_conditions(schedule: list[AvailabilityDay]) -> str:
             "then the money is yours to pay out."
         )
     return gettext("On that day we check the reward still stands; then the money is yours to pay out.")
+
+
+def _conditions_yours(schedule: list[AvailabilityDay]) -> str:
+    """``_conditions_payable`` without "to pay out": said when the money can't be paid out yet."""
+    if any(day.with_post for day in schedule):
+        return gettext(
+            "On that day we check the conditions still hold (your post is still up, your account still "
+            "connected); then the money is yours."
+        )
+    if any(day.from_tiktok for day in schedule):
+        return gettext(
+            "On that day we check the conditions still hold (your TikTok account still connected); "
+            "then the money is yours."
+        )
+    return gettext("On that day we check the reward still stands; then the money is yours.")
 
 
 def held_rewards(*, user: AbstractBaseUser, limit: int = WALLET_LIST_LIMIT) -> QuerySet[Reward]:

@@ -29,6 +29,7 @@ from rewards.models import RewardStatus
 from rewards.notices import notice_channel_for
 from rewards.reasons import reward_reason_text
 from wallets.formats import money_text
+from wallets.withdrawals import PAYOUT_CURRENCY
 
 HISTORY_PAGE_SIZE = wallet_page.HISTORY_ROWS
 WALLET_TEMPLATE = "wallet/wallet.html"
@@ -103,7 +104,11 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
         "balances": balances,
         "counts": figures.counts,
         "schedule": schedule,
-        "schedule_conditions": selectors.availability_conditions(schedule),
+        # "yours to pay out" only when the euro coming with the available euro reach the smallest payout.
+        "schedule_conditions": selectors.availability_conditions(
+            schedule,
+            available=next((row.available for row in balances if row.currency == PAYOUT_CURRENCY), None),
+        ),
         "held": held,
         "held_more": figures.counts[RewardStatus.HELD] - len(held),
         "held_totals": figures.held_totals,

@@ -31,7 +31,7 @@ costs PostgreSQL a third less than ``to_jsonb`` of each whole row, which it read
 the schedule and the unfunded actions), and the next moment the page changes by time alone: the earliest deadline of a listed unfunded
 action still ahead ("Waiting: ... before" turns into "Not paid"). The day in the person's time zone
 is in the key too (a day that has come reads "Being checked now"), with the time zone, the active
-language and a digest of the code that renders the page (a release with another template or text
+language, the smallest payout and a digest of the code that renders the page (a release with another template or text
 doesn't serve the old one's copies).
 
 Nothing has to remember to invalidate anything: a write through ``update()`` changes a row like any
@@ -70,6 +70,7 @@ from rewards.models import ActionStatus, LaunchWatch, PersonRewardFigures, Rewar
 from rewards.selectors import WALLET_LIST_LIMIT
 from social.models import TikTokProfile
 from wallets.models import Account, owner_key
+from wallets.withdrawals import payout_minimum
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +240,10 @@ def wallet_key(*, user: AbstractBaseUser, kind: str, now: datetime) -> str:
     moment = next_change.isoformat() if next_change is not None else "-"
     language = translation.get_language() or settings.LANGUAGE_CODE
     today = timezone.localdate(now).isoformat()
-    key = hashlib.sha256(f"{digest}|{moment}|{today}|{tz}|{language}|{_code()}".encode()).hexdigest()
+    minimum = payout_minimum().amount  # the schedule's sentence says it (a setting, not a row)
+    key = hashlib.sha256(
+        f"{digest}|{moment}|{today}|{tz}|{language}|{minimum}|{_code()}".encode()
+    ).hexdigest()
     return f"wallet:{kind}:{owner_id}:{key}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -411,6 +412,90 @@ def test_a_shared_posts_wait_is_explained_with_the_post_still_up(client, ana_wal
     page = _text(client.get("/wallet/"))
 
     assert "On that day we check the conditions still hold (your post is still up" in page
+
+
+BELOW_MINIMUM = "before you can ask for one"
+
+
+def test_money_below_the_smallest_payout_is_yours_and_the_wallet_says_how_much_more_a_payout_needs(
+    client, ana_wallet
+):
+    """Ana: 0.40 available and 0.80 pending, the smallest payout 10.00: the wallet said "then the
+    money is yours to pay out", which ``payout_request`` refuses below the minimum."""
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/"))
+
+    assert "yours to pay out" not in page
+    assert (
+        "On that day we check the conditions still hold (your post is still up, your account still "
+        "connected); then the money is yours. If these rewards all stand, you will then have "
+        f"{shown('1.20')} available; payouts to your bank start at {shown('10.00')}, so you need "
+        f"{shown('8.80')} more before you can ask for one."
+    ) in page
+
+
+def test_money_reaching_the_smallest_payout_is_yours_to_pay_out_as_the_payout_rule_says(
+    client, ana_wallet, settings
+):
+    """The minimum is the payout rule's own (``PAYOUTS_MIN_AMOUNT``): at it, the sentence says the money
+    can be paid out, and a kept page is not served once the minimum changes."""
+    client.force_login(ana_wallet)
+    assert BELOW_MINIMUM in _text(client.get("/wallet/"))
+
+    settings.PAYOUTS_MIN_AMOUNT = Decimal("1.20")  # 0.40 available + 0.80 pending
+    page = _text(client.get("/wallet/"))
+
+    assert "your account still connected); then the money is yours to pay out." in page
+    assert BELOW_MINIMUM not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "de",
+            "dann gehört das Geld dir. Wenn alle diese Prämien gültig bleiben, hast du dann {total} "
+            "verfügbar; Auszahlungen auf dein Bankkonto sind ab {minimum} möglich, du brauchst also "
+            "noch {missing}, bevor du eine beantragen kannst.",
+        ),
+        (
+            "fr",
+            "l\u2019argent est alors à vous. Si ces récompenses sont toutes maintenues, vous disposerez alors "
+            "de {total} ; les versements sur votre compte bancaire sont possibles à partir de "
+            "{minimum}, il vous manquera donc encore {missing} pour en demander un.",
+        ),
+    ],
+)
+def test_the_amount_a_payout_still_needs_is_written_the_readers_way(client, ana_wallet, language, words):
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/", HTTP_ACCEPT_LANGUAGE=language))
+
+    with translation.override(language):
+        expected = words.format(total=shown("1.20"), minimum=shown("10.00"), missing=shown("8.80"))
+    assert expected in page
+    assert "8,80" in page and "8.80" not in page
+
+
+def test_dollars_coming_are_yours_but_never_said_to_be_paid_out_to_a_bank(
+    client, make_merchant, make_campaign, make_consumer
+):
+    """Payouts are euro only (``wallets.withdrawals``): dollars are the person's, not "to pay out"."""
+    merchant = make_merchant("usd", currency="USD")
+    make_campaign(merchant)
+    ann = make_consumer("Ann")
+    action_record(user=ann, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=timezone.now())
+    client.force_login(ann)
+
+    page = _text(client.get("/wallet/"))
+
+    assert "$" in page
+    assert (
+        "On that day we check the conditions still hold (your TikTok account still connected); "
+        "then the money is yours."
+    ) in page
+    assert "yours to pay out" not in page and BELOW_MINIMUM not in page
 
 
 @pytest.mark.parametrize(
