@@ -61,25 +61,30 @@ def refund_bank_confirm(request: HttpRequest, challenge_id: int) -> HttpResponse
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.bank_details_confirm(
-                user=request.user,
-                challenge_id=challenge.pk,
-                code=form.cleaned_data["code"],
-                now=timezone.now(),
+            now = timezone.now()
+            confirmed = services.bank_details_confirm(
+                user=request.user, challenge_id=challenge.pk, code=form.cleaned_data["code"], now=now
             )
         except services.PayoutError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request,
-                _("Bank details saved: %(iban)s. A refund to them can be sent from %(when)s.")
-                % {
-                    "iban": account.iban_masked,
-                    "when": moment_text(
-                        account.payouts_hold_until, "SHORT_DATETIME_FORMAT"
-                    ),  # the merchant's zone
-                },
-            )
+            account = confirmed.account
+            words = {
+                "iban": account.iban_masked,
+                "when": moment_text(
+                    account.payouts_hold_until, "SHORT_DATETIME_FORMAT"
+                ),  # the merchant's zone
+            }
+            if not confirmed.already_saved:
+                text = _("Bank details saved: %(iban)s. A refund to them can be sent from %(when)s.")
+            elif account.payouts_hold_until > now:
+                text = _(
+                    "These bank details were already saved: %(iban)s. Nothing changed: a refund to them "
+                    "can still be sent from %(when)s."
+                )
+            else:
+                text = _("These bank details were already saved: %(iban)s. Nothing changed.")
+            messages.success(request, text % words)
             return redirect("console:refund_bank")
     return console_render(
         request,

@@ -450,8 +450,34 @@ def _is_owner(*, merchant: Merchant, user: User) -> bool:
     return merchant.memberships.filter(user=user, role=Role.OWNER).exists()
 
 
-def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datetime) -> BankAccount:
-    """Check the one-time code; the new details replace the old ones and a payout hold starts."""
+@dataclass(frozen=True)
+class BankDetailsConfirmed:
+    account: BankAccount  # the current details
+    # The code's details were the current ones already (a second code for them, or the same details
+    # entered again): nothing was replaced, no hold started again, no notice sent.
+    already_saved: bool
+
+
+_ENTERED_FIELDS = ("holder_name", "street", "building_number", "postcode", "town", "country", "iban")
+
+
+def _already_saved(*, owner, details: BankDetails) -> BankAccount | None:
+    """The owner's current bank details when they are ``details`` as entered, and the bank has not
+    refused them (details refused are replaced by a new row, as before: only that lifts the block)."""
+    owner_type, owner_id = owner_key(owner)
+    current = BankAccount.objects.current().filter(owner_type=owner_type, owner_id=owner_id).first()
+    if current is None or current.is_blocked:
+        return None
+    if all(getattr(current, name) == getattr(details, name) for name in _ENTERED_FIELDS):
+        return current
+    return None
+
+
+def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datetime) -> BankDetailsConfirmed:
+    """Check the one-time code; the new details replace the old ones and a payout hold starts.
+
+    Details that are the current ones already (a second code sent for the same details, confirmed
+    after the first) change nothing: the hold is not started again, no second row, no notice."""
     with transaction.atomic(durable=True):
         challenge = (
             BankDetailsChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
@@ -488,18 +514,22 @@ def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datet
                 owner = Merchant.objects.get(pk=challenge.owner_id)
                 if not _is_owner(merchant=owner, user=user):
                     raise BankDetailsError(_("Only an owner of the merchant can enter its bank details."))
-            # The person confirms on a page now: the notice is in the language of the code e-mailed
-            # a minute ago (their saved choice, else the page's), not English for want of a saved one.
-            account = _bank_account_replace(
-                user=user,
-                details=BankDetails(**challenge.details),
-                now=now,
-                owner=owner,
-                language=person_or_active_language(user),
-            )
+            details = BankDetails(**challenge.details)
+            account = _already_saved(owner=owner, details=details)
+            already_saved = account is not None
+            if account is None:
+                # The person confirms on a page now: the notice is in the language of the code e-mailed
+                # a minute ago (their saved choice, else the page's), not English for want of a saved one.
+                account = _bank_account_replace(
+                    user=user,
+                    details=details,
+                    now=now,
+                    owner=owner,
+                    language=person_or_active_language(user),
+                )
     if raise_after is not None:
         raise raise_after
-    return account
+    return BankDetailsConfirmed(account=account, already_saved=already_saved)
 
 
 def bank_account_replace(

@@ -131,23 +131,30 @@ def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpRespons
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.bank_details_confirm(
-                user=request.user,
-                challenge_id=challenge.pk,
-                code=form.cleaned_data["code"],
-                now=timezone.now(),
+            now = timezone.now()
+            confirmed = services.bank_details_confirm(
+                user=request.user, challenge_id=challenge.pk, code=form.cleaned_data["code"], now=now
             )
         except services.PayoutError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(
-                request,
-                _("Bank details saved: %(iban)s. For your safety, payouts to them can start after %(when)s.")
-                % {
-                    "iban": account.iban_masked,
-                    "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT"),
-                },
-            )
+            account = confirmed.account
+            words = {
+                "iban": account.iban_masked,
+                "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT"),
+            }
+            if not confirmed.already_saved:
+                text = _(
+                    "Bank details saved: %(iban)s. For your safety, payouts to them can start after %(when)s."
+                )
+            elif account.payouts_hold_until > now:
+                text = _(
+                    "These bank details were already saved: %(iban)s. Nothing changed: payouts to them "
+                    "can still start after %(when)s."
+                )
+            else:
+                text = _("These bank details were already saved: %(iban)s. Nothing changed.")
+            messages.success(request, text % words)
             return redirect("payouts:home")
     return render(request, "payouts/bank_confirm.html", {"form": form, "challenge": challenge})
 

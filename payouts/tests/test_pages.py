@@ -79,6 +79,62 @@ def test_bank_details_need_the_code_sent_by_email_and_start_a_hold(
     assert "payouts can start after" in page
 
 
+def test_a_second_code_for_the_same_details_says_they_were_already_saved_and_keeps_the_hold(
+    client, person, django_capture_on_commit_callbacks
+):
+    """Walk finding: the form sent twice (two codes), both confirmed: the second said "Bank details
+    saved" again, retired the first row for a copy of it, started the 48-hour hold again and
+    e-mailed "your bank details were changed"."""
+    codes = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            confirm = client.post("/wallet/payouts/bank/", BANK_FORM)["Location"]
+        codes.append((confirm, _code_from_mail()))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Bank details saved" in text(client.post(codes[0][0], {"code": codes[0][1]}, follow=True))
+    first = BankAccount.objects.get()
+    mails = len(mail.outbox)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(codes[1][0], {"code": codes[1][1]}, follow=True)
+
+    page = text(response)
+    assert (
+        "These bank details were already saved: DE89 •••• 3000. Nothing changed: payouts to them can still start after"
+        in page
+    )
+    assert "Bank details saved" not in page
+    assert list(BankAccount.objects.values_list("pk", "payouts_hold_until", "retired_at")) == [
+        (first.pk, first.payouts_hold_until, None)
+    ]
+    assert len(mail.outbox) == mails  # no "your bank details were changed"
+    assert BankDetailsChallenge.objects.filter(used_at__isnull=True).count() == 0  # the code is used up
+
+
+def test_the_same_details_confirmed_after_the_hold_change_nothing_and_say_so_in_german(
+    client, person, django_capture_on_commit_callbacks
+):
+    services.bank_account_replace(
+        user=person,
+        details=services.bank_details_clean(**BANK_FORM),
+        now=timezone.now() - timedelta(hours=49),
+    )
+    saved = BankAccount.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm = client.post("/wallet/payouts/bank/", BANK_FORM)["Location"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(confirm, {"code": _code_from_mail()}, follow=True, HTTP_ACCEPT_LANGUAGE="de")
+
+    assert "Diese Bankdaten waren bereits gespeichert: DE89 •••• 3000. Es hat sich nichts geändert." in text(
+        response
+    )
+    assert 'data-testid="bank-hold"' not in text(response)  # payouts can go out now, as before
+    assert list(BankAccount.objects.values_list("pk", "payouts_hold_until")) == [
+        (saved.pk, saved.payouts_hold_until)
+    ]
+
+
 def test_a_code_pasted_with_a_space_is_read_whole_and_a_short_one_costs_no_attempt(
     client, person, django_capture_on_commit_callbacks
 ):
