@@ -561,7 +561,7 @@ def test_a_tiktok_only_person_is_shown_where_to_add_an_email_and_then_gets_the_c
     client.force_login(tia)
     page = text(client.get("/wallet/payouts/bank/"))
     assert 'data-testid="no-code-channel"' in page
-    assert 'href="/accounts/email/" data-testid="add-email"' in page
+    assert 'href="/accounts/email/?next=/wallet/payouts/bank/" data-testid="add-email"' in page
     assert 'href="/me/#whatsapp-heading" data-testid="add-whatsapp"' in page
     refused = text(client.post("/wallet/payouts/bank/", BANK_FORM))
     assert "We need a way to send you a code first" in refused and 'data-testid="add-email"' in refused
@@ -586,6 +586,57 @@ def test_a_tiktok_only_person_is_shown_where_to_add_an_email_and_then_gets_the_c
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(response["Location"], {"code": _code_from_mail()}).status_code == 302
     assert BankAccount.objects.current().get(user=tia).iban == "DE89370400440532013000"
+
+
+def _add_and_confirm_email(client, email_page: str, django_capture_on_commit_callbacks):
+    """Add an address on ``email_page`` as a browser does (the add form's action), then confirm it from
+    the link it receives (the confirmation page's form): where the confirmation sends the person."""
+    page = client.get(email_page).content.decode()
+    action = html.unescape(
+        re.search(r'<form[^>]*action="([^"]*)"[^>]*>(?:(?!</form>).)*name="action_add"', page, re.S).group(1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action, {"email": "tia@example.com", "action_add": ""})
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
+    confirm_page = client.get(link).content.decode()
+    form = re.search(
+        r'<form[^>]*action="(/accounts/confirm-email/[^"]*)"[^>]*>(.*?)</form>', confirm_page, re.S
+    )
+    hidden = dict(re.findall(r'<input[^>]*name="(next)"[^>]*value="([^"]*)"', form.group(2)))
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post(html.unescape(form.group(1)), {k: html.unescape(v) for k, v in hidden.items()})
+
+
+def test_an_email_added_from_the_bank_details_page_brings_the_person_back_there_once_confirmed(
+    client, make_consumer, django_capture_on_commit_callbacks
+):
+    """Walk finding: the bank details page needs an address for its code; confirming the one added
+    from there landed on /wallet/, away from the form the person was filling in."""
+    tia = make_consumer("Tia")
+    client.force_login(tia)
+    link = re.search(
+        r'href="([^"]*)" data-testid="add-email"', client.get("/wallet/payouts/bank/").content.decode()
+    )
+
+    confirmed = _add_and_confirm_email(
+        client, html.unescape(link.group(1)), django_capture_on_commit_callbacks
+    )
+
+    assert confirmed.status_code == 302 and confirmed["Location"] == "/wallet/payouts/bank/"
+    assert 'data-testid="no-code-channel"' not in text(client.get(confirmed["Location"]))
+
+
+@pytest.mark.parametrize("elsewhere", ["https://evil.example/", "//evil.example/wallet/payouts/bank/"])
+def test_an_email_confirmation_never_sends_the_person_off_the_site(
+    client, make_consumer, django_capture_on_commit_callbacks, elsewhere
+):
+    client.force_login(make_consumer("Tia"))
+
+    confirmed = _add_and_confirm_email(
+        client, f"/accounts/email/?next={elsewhere}", django_capture_on_commit_callbacks
+    )
+
+    assert confirmed.status_code == 302 and confirmed["Location"] == "/wallet/"  # as with no next at all
 
 
 def test_the_identity_page_writes_the_tax_id_threshold_as_money_in_the_readers_language(client, person):
