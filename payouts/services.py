@@ -479,6 +479,18 @@ def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datet
     Details that are the current ones already (a second code sent for the same details, confirmed
     after the first) change nothing: the hold is not started again, no second row, no notice."""
     with transaction.atomic(durable=True):
+        # One confirmation at a time per owner, its row locked first (as a person's deletion and a
+        # merchant's closing lock it before their payouts): two codes typed at once (two tabs) would
+        # both replace the details read before the other committed (a second row, the hold restarted,
+        # or a refusal by the one-current-account constraint); the second now finds them saved.
+        owner_of = BankDetailsChallenge.objects.filter(pk=challenge_id, user=user).values(
+            "owner_type", "owner_id"
+        )
+        for found in owner_of[:1]:
+            if found["owner_type"] == MERCHANT_PAYEE:
+                Merchant.objects.select_for_update().filter(pk=found["owner_id"]).values_list("pk").first()
+            else:
+                User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
         challenge = (
             BankDetailsChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
         )

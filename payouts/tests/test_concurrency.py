@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 
 from payouts import sandbox_bank, services
-from payouts.models import Payout, PayoutBatch, PayoutState
-from payouts.tests.conftest import LATER, assert_ledger_clean, available, eur
+from payouts.models import BankAccount, BankDetailsChallenge, Payout, PayoutBatch, PayoutState
+from payouts.tests.conftest import IBAN_DE, LATER, assert_ledger_clean, available, eur
 from wallets.models import Purpose, Transaction
 from wallets.services import account_for, balance
 
@@ -119,3 +120,54 @@ def test_the_same_camt_imported_twice_at_once_applies_once(make_payee, ops, ops2
         == Decimal("10.00") * 5 + Decimal("20.00") * 3
     )
     assert_ledger_clean()
+
+
+@pytest.mark.parametrize("before", ["no details yet", "other details"])
+def test_two_codes_for_the_same_details_confirmed_at_once_save_them_once(make_payee, before):
+    """The form sent twice, both codes typed at once (two tabs): one saves the details, the other is
+    told they were already saved; neither fails on the one-current-account rule, the hold starts once."""
+    user = make_payee(None, iban="FR1420041010050500013M02606")
+    if before == "no details yet":
+        BankAccount.objects.filter(user=user).delete()
+    details = services.bank_details_clean(
+        holder_name="Ana Dances",
+        street="Hauptstrasse",
+        building_number="5",
+        postcode="10115",
+        town="Berlin",
+        country="DE",
+        iban=IBAN_DE,
+    )
+    challenges = []
+    for n in range(2):
+        salt = f"salt{n}"
+        challenges.append(
+            BankDetailsChallenge.objects.create(
+                user=user,
+                channel="EMAIL",
+                destination=user.email,
+                code_hash=f"{salt}${services._code_hash(salt, '123456')}",
+                details=details.as_json(),
+                created_at=LATER,
+                expires_at=LATER + timedelta(minutes=10),
+            ).pk
+        )
+    start = threading.Barrier(2, timeout=60)
+
+    @_closing
+    def confirm(challenge_id: int):
+        start.wait()
+        try:
+            return services.bank_details_confirm(
+                user=user, challenge_id=challenge_id, code="123456", now=LATER
+            )
+        except Exception as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(confirm, challenges))
+
+    assert sorted(str(getattr(r, "already_saved", r)) for r in results) == ["False", "True"], results
+    current = BankAccount.objects.current().get(user=user)
+    assert current.iban == IBAN_DE and current.payouts_hold_until == LATER + timedelta(hours=48)
+    assert BankAccount.objects.filter(user=user, iban=IBAN_DE).count() == 1
