@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,7 +35,7 @@ from wallets.debts import debt_owed
 from wallets.formats import money_text
 from wallets.models import Account, Entry, Purpose, owner_key
 from wallets.selectors import accounts_of
-from wallets.withdrawals import PAYOUT_CURRENCY
+from wallets.withdrawals import PAYOUT_CURRENCY, payout_minimum
 
 PAYOUT, FORFEIT = "PAYOUT", "FORFEIT"
 
@@ -132,7 +131,7 @@ def _payout_refusal(user: User, amount: Money, *, now: datetime) -> tuple[str, b
     """
     if str(amount.currency) != PAYOUT_CURRENCY:
         return gettext("payouts are made in euro only"), False, None
-    minimum = Money(settings.PAYOUTS_MIN_AMOUNT, PAYOUT_CURRENCY)
+    minimum = payout_minimum()
     if amount < minimum:
         return (
             gettext("it is below the smallest payout (%(minimum)s)") % {"minimum": money_text(minimum)},
