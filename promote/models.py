@@ -387,6 +387,8 @@ class OrderStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (OrderStatus.IN_REVIEW, OrderStatus.ACTIVE)
+RELEASED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.REJECTED)  # the whole budget went back
+CLOSED_STATUSES = (OrderStatus.SETTLED, *RELEASED_STATUSES)
 POST_LABEL = "TikTok video "  # an order's stored label of a TikTok post: this and the video id
 LIVE_LABEL = "LIVE room of @"  # a LIVE order's stored label: this and the TikTok username
 ERASED_LABEL = "deleted person's content"  # its label once the person is erased
@@ -604,7 +606,21 @@ class PromoteOrder(models.Model):
 
     @property
     def remaining_coins(self) -> int:
+        """What the order still holds: nothing once closed (a settled order's unspent coins went
+        back, a cancelled or rejected order's whole budget did)."""
+        if self.status in CLOSED_STATUSES:
+            return 0
         return self.budget_coins - self.consumed_coins
+
+    @property
+    def returned_coins(self) -> int:
+        """The coins that came back to the holder's balance: a settled order's unspent paid coins, a
+        cancelled or rejected order's paid coins (its coupon's went back on the coupon)."""
+        if self.status == OrderStatus.SETTLED:
+            return self.refunded_coins
+        if self.status in RELEASED_STATUSES:
+            return self.paid_coins
+        return 0
 
     @property
     def cost_per_result(self) -> Decimal | None:

@@ -18,6 +18,7 @@ from core.i18n import collation_key, country_choices, country_name, time_zone_la
 from core.spreadsheets import sheet_text
 from promote.delivery import GOAL_FIELD, estimate, possible_results
 from promote.models import (
+    RELEASED_STATUSES,
     CoinPrice,
     CoinPurchase,
     CoinWallet,
@@ -91,6 +92,21 @@ def cancelled_text(order: PromoteOrder) -> str:
         "Cancelled. Back on your coin balance: %(paid)s; back on coupon %(code)s, which you can use again: "
         "%(coupon)s."
     ) % {"paid": paid, "coupon": money_text(order.coupon_coins, COIN), "code": order.coupon.code}
+
+
+def released_text(order: PromoteOrder) -> str:
+    """Where a cancelled or rejected order's budget went, on its page (the consumer's and the
+    console's alike, so said to no one in particular); "" for any other order."""
+    if order.status not in RELEASED_STATUSES:
+        return ""
+    paid = money_text(order.paid_coins, COIN)
+    if not order.coupon_coins:
+        return gettext("The budget came back: %(paid)s on the coin balance.") % {"paid": paid}
+    return gettext("The budget came back: %(paid)s on the coin balance, %(coupon)s on coupon %(code)s.") % {
+        "paid": paid,
+        "coupon": money_text(order.coupon_coins, COIN),
+        "code": order.coupon.code,
+    }
 
 
 def coins_held(*, wallet: CoinWallet | None) -> int:
@@ -382,6 +398,7 @@ def order_analytics(*, order: PromoteOrder, zone: tzinfo) -> dict:
         "ledger_consumed": ledger_consumed(order=order),
         "refunded_percent": percent_text(order.refunded_coins * 100 // order.budget_coins),
         "is_settled": order.status == OrderStatus.SETTLED,
+        "released_text": released_text(order),
     }
 
 

@@ -1,0 +1,126 @@
+"""A closed order's figures say where its coins are: nothing remains in a cancelled, rejected or
+settled order, and what came back is said (the consumer's page and list, the console's)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from promote import services
+from promote.tests.conftest import coins_of, order_request
+from promote.tests.test_console import signed_in, video_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _figure(page: str, name: str) -> str:
+    return re.search(rf'data-figure="{name}">([^<]*)<', page).group(1)
+
+
+def _list_row(page: str, order_id: int) -> list[str]:
+    row = re.search(rf'<tr><td><a href="[^"]*/{order_id}/">{order_id}</a></td>(.*?)</tr>', page, re.S).group(
+        1
+    )
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def _coupon(ops, code="WELCOME100", coins=100):
+    now = timezone.now()
+    return services.coupon_issue(
+        code=code,
+        coins_count=coins,
+        valid_from=now - timedelta(hours=1),
+        valid_until=now + timedelta(days=30),
+        actor=ops,
+        now=now,
+    )
+
+
+def test_a_cancelled_order_keeps_no_coins_and_says_where_its_budget_went(client, promoter, ops):
+    ana, post = promoter()
+    _coupon(ops)
+    now = timezone.now()
+    order = services.order_place(
+        holder=ana,
+        request=order_request(post, budget_coins=600, coupon_code="WELCOME100"),
+        actor=ana,
+        now=now,
+    )
+    services.order_cancel(order_id=order.pk, actor=ana, now=now)
+    assert coins_of(ana) == 1000
+    client.force_login(ana)
+
+    page = client.get(reverse("promote:order", args=[order.pk])).content.decode()
+    # The budget is no longer in the order: not "Remaining: 600 coins".
+    assert _figure(page, "remaining") == "0 coins"
+    assert "The budget came back: 500 coins on the coin balance, 100 coins on coupon WELCOME100." in page
+
+    # The list says the 500 coins came back to the person's coins, not "0".
+    home = client.get(reverse("promote:home")).content.decode()
+    assert _list_row(home, order.pk)[-3:] == ["600", "0", "500"]
+
+
+def test_a_rejected_order_says_its_budget_came_back(client, promoter, ops):
+    ana, post = promoter()
+    now = timezone.now()
+    order = services.order_place(
+        holder=ana, request=order_request(post, budget_coins=400), actor=ana, now=now
+    )
+    services.order_reject(order_id=order.pk, reason="CONTENT_POLICY", actor=ops, now=now)
+    client.force_login(ana)
+
+    page = client.get(reverse("promote:order", args=[order.pk])).content.decode()
+    assert _figure(page, "remaining") == "0 coins"
+    assert "The budget came back: 400 coins on the coin balance." in page
+    home = client.get(reverse("promote:home")).content.decode()
+    assert _list_row(home, order.pk)[-3:] == ["400", "0", "400"]
+
+
+def test_a_settled_order_has_nothing_remaining_beside_what_it_returned(client, promoter, ops):
+    ana, post = promoter()
+    now = timezone.now()
+    order = services.order_place(holder=ana, request=order_request(post, duration_days=1), actor=ana, now=now)
+    services.order_approve(order_id=order.pk, actor=ops, now=now)
+    services.deliveries_tick(now=now + timedelta(days=1, hours=1))
+    services.orders_settle_due(now=now + timedelta(days=1, hours=1))
+    order.refresh_from_db()
+    assert order.refunded_coins > 0
+    client.force_login(ana)
+
+    page = client.get(reverse("promote:order", args=[order.pk])).content.decode()
+    assert _figure(page, "remaining") == "0 coins"
+    assert f"Returned to your coins: <strong>{order.refunded_coins:,} coins</strong>" in page
+
+
+def test_the_console_lists_a_rejected_orders_coins_as_returned(client, make_merchant, ops):
+    joy = make_merchant("joy", funds="50.00")
+    video = video_of(joy)
+    now = timezone.now()
+    services.coins_buy_from_wallet(
+        holder=joy, coins_count=1000, currency="EUR", actor=joy.created_by, now=now
+    )
+    order = services.order_place(
+        holder=joy,
+        request=services.OrderRequest(
+            kind="VIDEO",
+            goal="WEBSITE_VISITS",
+            budget_coins=600,
+            duration_days=3,
+            commercial_music_declared=True,
+            video_id=video.pk,
+        ),
+        actor=joy.created_by,
+        now=now,
+    )
+    services.order_reject(order_id=order.pk, reason="CONTENT_POLICY", actor=ops, now=now)
+    signed_in(client, joy.created_by)
+
+    page = client.get(reverse("console:promote")).content.decode()
+    assert _list_row(page, order.pk)[3:6] == ["600", "0", "600"]
+    page = client.get(reverse("console:promote_order", args=[order.pk])).content.decode()
+    assert _figure(page, "remaining") == "0 coins"
+    assert "The budget came back: 600 coins on the coin balance." in page
