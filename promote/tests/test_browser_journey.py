@@ -48,7 +48,7 @@ def test_buy_promote_approve_deliver_settle(page: Page, ops):
     page.get_by_label("Duration (days)").fill("1")
     page.get_by_label(re.compile("commercial music")).check()
     page.get_by_test_id("estimate-button").click()
-    expect(page.get_by_test_id("estimate")).to_contain_text("Estimated result: 712 to 1944")
+    expect(page.get_by_test_id("estimate")).to_contain_text("Estimated result: 712 to 1,944")
     page.get_by_test_id("pay").click()
     expect(page.get_by_text("is paid and waiting for review")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("In review")

@@ -62,7 +62,7 @@ def test_the_order_form_shows_the_estimate_then_places_the_order(client, promote
         "commercial_music_declared": "on",
     }
     response = client.post(reverse("promote:order_new"), fields)
-    assert "Estimated result: 1188 to 3240" in response.content.decode()
+    assert "Estimated result: 1,188 to 3,240" in response.content.decode()
     assert not PromoteOrder.objects.exists()
     response = client.post(reverse("promote:order_new"), fields | {"confirm": "yes"}, follow=True)
     order = PromoteOrder.objects.get()
