@@ -1335,10 +1335,12 @@ def order_cancel(*, order_id: int, actor: User, now: datetime) -> PromoteOrder:
     """The holder cancels an order still in review (a running order can't be paused or stopped)."""
     with transaction.atomic(durable=True):
         wallet, order = _order_locked(order_id)
-        if order.status != OrderStatus.IN_REVIEW:
+        if order.status == OrderStatus.ACTIVE:
             raise PromoteError(
                 gettext("Only an order in review can be cancelled: a running promotion can't be stopped.")
             )
+        if order.status != OrderStatus.IN_REVIEW:  # cancelled already (a second tab), rejected, ended
+            raise PromoteError(_not_in_review(order))
         _escrow_release(order, wallet, actor=actor, now=now, why="cancelled")
         order.status = OrderStatus.CANCELLED
         order.save(update_fields=["status"])

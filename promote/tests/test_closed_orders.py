@@ -124,3 +124,20 @@ def test_the_console_lists_a_rejected_orders_coins_as_returned(client, make_merc
     page = client.get(reverse("console:promote_order", args=[order.pk])).content.decode()
     assert _figure(page, "remaining") == "0 coins"
     assert "The budget came back: 600 coins on the coin balance." in page
+
+
+def test_cancelling_twice_says_the_order_is_cancelled_not_running(client, promoter):
+    """The cancel button pressed in a second tab (or twice): the order is cancelled already, and
+    the person is told so, not that "a running promotion can't be stopped"."""
+    ana, post = promoter()
+    order = services.order_place(holder=ana, request=order_request(post), actor=ana, now=timezone.now())
+    client.force_login(ana)
+    url = reverse("promote:order_cancel", args=[order.pk])
+
+    first = client.post(url, follow=True).content.decode()
+    second = client.post(url, follow=True).content.decode()
+
+    assert "Cancelled. Back on your coin balance: 1,000 coins." in first
+    assert f"Promotion #{order.pk} is cancelled, not in review." in second
+    assert "running promotion" not in second
+    assert coins_of(ana) == 1000
