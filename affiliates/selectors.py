@@ -26,6 +26,7 @@ from affiliates.models import (
 )
 from affiliates.rollups import AMOUNTS, COLUMNS
 from core.spreadsheets import amount
+from wallets.formats import percent_text
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -185,6 +186,13 @@ class PerformanceRow:
         if not self.unique_clicks:
             return None
         return (Decimal(self.net) * 100 / self.unique_clicks).quantize(Decimal("0.01"))
+
+    @property
+    def conversion_rate_text(self) -> str:
+        """The rate as the reader's language writes a percentage ("75%", "75 %" with a no-break
+        space, "66,67 %"); "—" without a unique click."""
+        rate = self.conversion_rate
+        return "—" if rate is None else percent_text(rate)
 
     @property
     def epc(self) -> Decimal | None:

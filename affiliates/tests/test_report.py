@@ -337,3 +337,25 @@ def test_on_a_phone_the_report_shows_the_totals_first_and_a_line_a_day_that_open
     assert all(len(figures(row)) == 12 for row in rows)  # every figure of the day, one tap away
     assert figures(rows[1])["pending"] == "40,00 €" and figures(rows[1])["clicks"] == "1"
     assert '<link rel="stylesheet" href="/static/affiliates/performance.css">' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "rate"),
+    [("en", "75%"), ("it", "75%"), ("de", "75\xa0%"), ("fr", "75\xa0%"), ("es", "75\xa0%")],
+)
+def test_the_conversion_rate_is_written_as_the_readers_language_writes_a_percentage(
+    client, history, language, rate
+):
+    """ "75 %" was written in every language: a space English and Italian don't write, and in German,
+    French and Spanish an ordinary one, where a line could break between the number and its sign."""
+    import re
+
+    client.force_login(history["affiliate"].user)
+    page = client.get(
+        f"/affiliates/{history['program'].pk}/report/", HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+
+    totals = page.split('data-testid="compact-totals"')[1].split("</section>")[0]
+    assert re.search(r'data-figure="conversion_rate">([^<]*)<', totals).group(1) == rate
+    table_total = page.split('<div class="table-wrap">')[1].split("</table>")[0]
+    assert f">{rate}</td>" in table_total
