@@ -243,7 +243,20 @@ class GroupedMaxValueValidator(_GroupedLimit, MaxValueValidator):
 
 class CountField(forms.IntegerField):
     """A whole number a person types (coins, views): its bounds read in their locale in the
-    error message. The ``min``/``max`` attributes of the input stay plain numbers for the browser."""
+    error message. The ``min``/``max`` attributes of the input stay plain numbers for the browser.
+
+    A dot or a comma in it is refused, not read: Django would take "1.000" for 1 (it drops a
+    trailing ".000"), where a German reader typed a thousand with its grouping dot, and a number
+    input hands the server what was typed."""
+
+    default_error_messages = {
+        "separated": _("Enter a whole number without dots or commas, such as 1000."),
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str) and ("." in value or "," in value):
+            raise ValidationError(self.error_messages["separated"], code="separated")
+        return super().to_python(value)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
