@@ -160,7 +160,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "orders": selectors.orders_of(wallet=wallet)[:50],
             "purchases": selectors.purchases_of(wallet=wallet),
             # Dated as their invoices are: the seller's calendar (billing.months.billing_zone), not the reader's.
-            "purchases_zone": settings.BILLING_TIME_ZONE,
+            "purchases_zone": time_zone_label(settings.BILLING_TIME_ZONE),
             "coupons": selectors.coupons_usable(user=user, now=timezone.now()),
             "zone_label": time_zone_label(timezone.get_current_timezone_name()),
             "buy_form": buy,

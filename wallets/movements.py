@@ -29,7 +29,7 @@ from wallets.models import Entry, Purpose, Transaction, owner_key
 PERSON_WORDS = {
     "PROMOTE_COIN_PURCHASE": gettext_lazy("Promote coins bought"),
     "PROMOTE_COIN_WITHDRAWAL": gettext_lazy("Promote coins given back"),
-    "AFFILIATE_APPROVE": gettext_lazy("Affiliate commission paid"),
+    "AFFILIATE_APPROVE": gettext_lazy("Affiliate commission credited"),
     "AFFILIATE_REVERSE": gettext_lazy("Affiliate commission reversed"),
     "AFFILIATE_ADJUST": gettext_lazy("Affiliate commission adjusted"),
     "PAYOUT_REQUEST": pgettext_lazy("consumer wallet", "Payout to your bank account"),

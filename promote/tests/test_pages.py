@@ -32,6 +32,8 @@ def test_a_consumer_buys_coins_and_sees_them(client, make_consumer):
     # The buy and the withdrawal forms both ask for coins: each label names its own box.
     assert page.count('id="id_coins"') == 1 and page.count('id="id_withdraw_coins"') == 1
     assert 'for="id_withdraw_coins"' in page
+    # The zone of the purchase times named once ("UTC time" said "time" twice).
+    assert "Purchase times are in the UTC time zone, as on your invoices" in page
 
 
 def test_a_purchase_beyond_the_balance_is_a_message_not_an_error(client, make_consumer):

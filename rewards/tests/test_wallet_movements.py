@@ -62,7 +62,7 @@ def test_ben_and_pia_see_what_made_their_available_balance(client):
     client.force_login(pia)
     page = client.get("/wallet/").content.decode()
     lines = _movements(page)
-    assert "Affiliate commission paid" in dict(lines)
+    assert "Affiliate commission credited" in dict(lines)
     assert "No rewards yet." in page and not Reward.objects.filter(user=pia).exists()
     total = sum(Decimal(amount.replace("€", "").replace("+", "").replace(",", "")) for _, amount in lines)
     assert total == _available(pia) == Decimal("20.00")
@@ -70,7 +70,7 @@ def test_ben_and_pia_see_what_made_their_available_balance(client):
     User.objects.filter(pk=pia.pk).update(language="de")
     page = client.get("/wallet/").content.decode()
     assert "Weitere Bewegungen" in page and "Affiliate-Provision gutgeschrieben" in page
-    assert "Affiliate commission paid" not in page
+    assert "Affiliate commission credited" not in page
     call_command("ledger_check")
 
 
@@ -91,12 +91,12 @@ def test_a_commission_and_a_coin_purchase_show_on_the_very_next_request(client, 
         idempotency_key="test:commission:1",
         now=now,
     )
-    assert _movements(client.get("/wallet/").content.decode()) == [("Affiliate commission paid", "+€5.00")]
+    assert _movements(client.get("/wallet/").content.decode()) == [("Affiliate commission credited", "+€5.00")]
 
     coins_buy_from_wallet(holder=ben, coins_count=100, currency="EUR", actor=ben, now=now)
     lines = _movements(client.get("/wallet/").content.decode())
     assert lines[0][0] == "Promote coins bought" and lines[0][1].startswith("-€")
-    assert lines[1] == ("Affiliate commission paid", "+€5.00")
+    assert lines[1] == ("Affiliate commission credited", "+€5.00")
     total = sum(Decimal(a.replace("€", "").replace("+", "")) for _, a in lines)
     assert total == _available(ben)
     call_command("ledger_check")
@@ -139,7 +139,7 @@ def test_the_wallet_links_every_movement_and_the_full_list_pages_through_all_of_
         older = re.search(r'href="(\?before=\d+)" data-testid="movements-older"', page)
         url = "/wallet/movements/" + older.group(1) if older else None
     # The same words and amounts as the wallet, newest first, each once: 13.00 down to 1.00.
-    assert seen == [("Affiliate commission paid", f"+€{n}.00") for n in range(13, 0, -1)]
+    assert seen == [("Affiliate commission credited", f"+€{n}.00") for n in range(13, 0, -1)]
     assert _movements(wallet) == seen[:10]
 
 
@@ -162,7 +162,7 @@ def test_the_full_list_shows_only_the_signed_in_persons_movements(client, make_c
         page = client.get(url).content.decode()
         assert all(amount == "+€1.00" for _, amount in _movements(page)), url
     assert _movements(client.get("/wallet/movements/").content.decode()) == [
-        ("Affiliate commission paid", "+€1.00")
+        ("Affiliate commission credited", "+€1.00")
     ]
     for hostile in ("abc", "-1", "1" * 40, "1e3", "%20", "²", "١٢"):
         assert client.get(f"/wallet/movements/?before={hostile}").status_code == 200
