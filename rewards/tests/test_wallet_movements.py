@@ -91,7 +91,9 @@ def test_a_commission_and_a_coin_purchase_show_on_the_very_next_request(client, 
         idempotency_key="test:commission:1",
         now=now,
     )
-    assert _movements(client.get("/wallet/").content.decode()) == [("Affiliate commission credited", "+€5.00")]
+    assert _movements(client.get("/wallet/").content.decode()) == [
+        ("Affiliate commission credited", "+€5.00")
+    ]
 
     coins_buy_from_wallet(holder=ben, coins_count=100, currency="EUR", actor=ben, now=now)
     lines = _movements(client.get("/wallet/").content.decode())
