@@ -68,7 +68,7 @@ class PromoteOrderAdmin(ListAtScaleMixin, ReadOnlyAdmin):
         "budget_coins",
         "coupon_coins",
         "consumed_coins",
-        "refunded_coins",
+        "returned",
         "submissions",
         "created_at",
     )
@@ -86,6 +86,12 @@ class PromoteOrderAdmin(ListAtScaleMixin, ReadOnlyAdmin):
     def content(self, obj: PromoteOrder) -> str:
         # As the order's own page names it: "TikTok-Video …", "LIVE-Raum von @ivy" (stored in English).
         return obj.content_text
+
+    @admin.display(description=PromoteOrder._meta.get_field("refunded_coins").verbose_name)
+    def returned(self, obj: PromoteOrder) -> int:
+        # What came back, as the person's and the console's lists say it: a cancelled or rejected
+        # order's paid coins, not the settlement's field (0 for them).
+        return obj.returned_coins
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -141,3 +141,19 @@ def test_cancelling_twice_says_the_order_is_cancelled_not_running(client, promot
     assert f"Promotion #{order.pk} is cancelled, not in review." in second
     assert "running promotion" not in second
     assert coins_of(ana) == 1000
+
+
+def test_ops_lists_a_cancelled_orders_paid_coins_as_returned(promoter, ops_client):
+    """Helper's walk: ops' list still showed the settlement's field, 0, for a cancelled order."""
+    ana, post = promoter()
+    now = timezone.now()
+    order = services.order_place(
+        holder=ana, request=order_request(post, budget_coins=600), actor=ana, now=now
+    )
+    services.order_cancel(order_id=order.pk, actor=ana, now=now)
+
+    page = ops_client.get("/ops/promote/promoteorder/").content.decode()
+    row = re.search(rf"<tr[^>]*>.*?>{order.pk}</a></th>(.*?)</tr>", page, re.S).group(1)
+    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    # budget, coupon, consumed, returned: the 600 paid coins came back
+    assert cells[4:8] == ["600", "0", "0", "600"]
