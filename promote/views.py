@@ -137,9 +137,12 @@ def home(request: HttpRequest) -> HttpResponse:
             if declared is not None:  # the date is kept: the form asks for it no more
                 return redirect("promote:home")
     if request.GET.get("paid"):
+        # Back from the card payment: thanked once, at the page's own address, so a reload or the
+        # back button doesn't thank again.
         messages.info(
             request, _("Thank you: your coins appear here as soon as the card payment is confirmed.")
         )
+        return redirect("promote:home")
     wallet = selectors.coin_wallet_get(holder=user)
     # Paid in one currency once a purchase chose it (a wallet may hold only the birth date so far).
     currency = wallet.currency if wallet is not None and wallet.currency_is_chosen() else None

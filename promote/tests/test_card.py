@@ -168,3 +168,14 @@ def test_three_deliveries_make_one_invoice(fake_stripe, make_consumer, client, s
     assert f"Paid by card on {timezone.now():%-d %B %Y} 9.90 EUR" in text
     assert "TikJoy Promote coins: 1,000 coins" in text
     assert_books_clean()
+
+
+@pytest.mark.django_db
+def test_back_from_the_card_payment_the_thanks_is_said_once(make_consumer, client):
+    """Walk finding: "?paid=1" stayed in the address, so every reload thanked again."""
+    client.force_login(make_consumer("Ana"))
+    back = client.get("/promote/?paid=1")
+    assert back.status_code == 302 and back["Location"] == "/promote/"
+    thanks = "Thank you: your coins appear here as soon as the card payment is confirmed."
+    assert thanks in client.get("/promote/").content.decode()
+    assert thanks not in client.get("/promote/").content.decode()  # the reload
