@@ -18,6 +18,7 @@ from campaigns.models import (
     Video,
     campaign_name_in,
 )
+from core.admin import HTTPS_URL_FIELDS
 
 
 @admin.register(PricingPlan)
@@ -85,6 +86,7 @@ class CampaignOpsAdmin(admin.ModelAdmin):
 
 @admin.register(Video)
 class VideoOpsAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URL_FIELDS
     list_display = ("title", "merchant", "slot", "created_at")
     search_fields = ("title", "merchant__brand_name")
 

@@ -25,9 +25,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+# A web address typed without its scheme is read as https, as every form of the site does it
+# (``assume_scheme="https"``), and as Django 6 will by default (5.2 warns about the http it assumes).
+HTTPS_URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Staff see these rows but never add, change or delete them here (money and history)."""
+
+    formfield_overrides = HTTPS_URL_FIELDS
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -55,7 +55,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
-from core.admin import AddedOnceMixin, WindowChangeList, WindowPaginator, action_checkbox_html
+from core.admin import (
+    HTTPS_URL_FIELDS,
+    AddedOnceMixin,
+    WindowChangeList,
+    WindowPaginator,
+    action_checkbox_html,
+)
 from core.errors import DomainError, EditConflict
 from core.hardening import formfield_with_db_bounds
 from core.i18n import time_zone_for, time_zone_label
@@ -497,6 +503,7 @@ class ConsoleModelAdmin(AddedOnceMixin, admin.ModelAdmin):
     """
 
     merchant_path: str = "merchant_id"
+    formfield_overrides = HTTPS_URL_FIELDS
     view_capability: Capability | None = Capability.VIEW
     add_capability: Capability | None = None
     change_capability: Capability | None = None
