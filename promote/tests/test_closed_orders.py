@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from promote import services
 from promote.tests.conftest import coins_of, order_request
-from promote.tests.test_console import signed_in, video_of
+from promote.tests.test_console import merchant_order, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -98,24 +98,8 @@ def test_a_settled_order_has_nothing_remaining_beside_what_it_returned(client, p
 
 def test_the_console_lists_a_rejected_orders_coins_as_returned(client, make_merchant, ops):
     joy = make_merchant("joy", funds="50.00")
-    video = video_of(joy)
     now = timezone.now()
-    services.coins_buy_from_wallet(
-        holder=joy, coins_count=1000, currency="EUR", actor=joy.created_by, now=now
-    )
-    order = services.order_place(
-        holder=joy,
-        request=services.OrderRequest(
-            kind="VIDEO",
-            goal="WEBSITE_VISITS",
-            budget_coins=600,
-            duration_days=3,
-            commercial_music_declared=True,
-            video_id=video.pk,
-        ),
-        actor=joy.created_by,
-        now=now,
-    )
+    order = merchant_order(joy, now=now)
     services.order_reject(order_id=order.pk, reason="CONTENT_POLICY", actor=ops, now=now)
     signed_in(client, joy.created_by)
 

@@ -30,6 +30,26 @@ def signed_in(client, user):
     return client
 
 
+def merchant_order(merchant, *, now, budget_coins=600, duration_days=3):
+    """A merchant with 1,000 coins bought from its funds promotes a library video for more visits."""
+    services.coins_buy_from_wallet(
+        holder=merchant, coins_count=1000, currency="EUR", actor=merchant.created_by, now=now
+    )
+    return services.order_place(
+        holder=merchant,
+        request=services.OrderRequest(
+            kind="VIDEO",
+            goal="WEBSITE_VISITS",
+            budget_coins=budget_coins,
+            duration_days=duration_days,
+            commercial_music_declared=True,
+            video_id=video_of(merchant).pk,
+        ),
+        actor=merchant.created_by,
+        now=now,
+    )
+
+
 def test_an_owner_buys_coins_and_promotes_a_library_video(client, make_merchant):
     joy = make_merchant("joy", funds="50.00")
     video = video_of(joy)

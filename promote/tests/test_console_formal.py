@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from promote import services
-from promote.tests.test_console import signed_in, video_of
+from promote.tests.test_console import merchant_order, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,24 +20,8 @@ INFORMAL = re.compile(r"\b(du|dich|dir|dein\w*)\b", re.IGNORECASE)
 
 def test_a_settled_orders_console_page_says_what_came_back_without_du(client, make_merchant, ops):
     joy = make_merchant("joy", funds="50.00")
-    video = video_of(joy)
     now = timezone.now()
-    services.coins_buy_from_wallet(
-        holder=joy, coins_count=1000, currency="EUR", actor=joy.created_by, now=now
-    )
-    order = services.order_place(
-        holder=joy,
-        request=services.OrderRequest(
-            kind="VIDEO",
-            goal="WEBSITE_VISITS",
-            budget_coins=600,
-            duration_days=1,
-            commercial_music_declared=True,
-            video_id=video.pk,
-        ),
-        actor=joy.created_by,
-        now=now,
-    )
+    order = merchant_order(joy, now=now, duration_days=1)
     services.order_approve(order_id=order.pk, actor=ops, now=now)
     services.deliveries_tick(now=now + timedelta(days=1, hours=1))
     services.orders_settle_due(now=now + timedelta(days=1, hours=1))
