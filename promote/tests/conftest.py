@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from moneyed import Money
 
 from promote import services
@@ -57,6 +58,20 @@ def coins_of(holder) -> int:
 def assert_books_clean() -> None:
     call_command("ledger_check")
     call_command("rewards_check")
+
+
+def ops_coupon(ops, *, code: str, coins: int, user=None):
+    """A coupon ops issued, valid from an hour ago for 30 days; for ``user`` only when given."""
+    now = timezone.now()
+    return services.coupon_issue(
+        code=code,
+        coins_count=coins,
+        valid_from=now - timedelta(hours=1),
+        valid_until=now + timedelta(days=30),
+        actor=ops,
+        now=now,
+        user=user,
+    )
 
 
 def order_request(post: TrackedPost, **fields) -> services.OrderRequest:

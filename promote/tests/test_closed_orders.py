@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from promote import services
-from promote.tests.conftest import coins_of, order_request
+from promote.tests.conftest import coins_of, ops_coupon, order_request
 from promote.tests.test_console import merchant_order, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -28,21 +28,9 @@ def _list_row(page: str, order_id: int) -> list[str]:
     return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
 
 
-def _coupon(ops, code="WELCOME100", coins=100):
-    now = timezone.now()
-    return services.coupon_issue(
-        code=code,
-        coins_count=coins,
-        valid_from=now - timedelta(hours=1),
-        valid_until=now + timedelta(days=30),
-        actor=ops,
-        now=now,
-    )
-
-
 def test_a_cancelled_order_keeps_no_coins_and_says_where_its_budget_went(client, promoter, ops):
     ana, post = promoter()
-    _coupon(ops)
+    ops_coupon(ops, code="WELCOME100", coins=100)
     now = timezone.now()
     order = services.order_place(
         holder=ana,

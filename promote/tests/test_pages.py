@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from promote import services
 from promote.models import DeliveryTick, PromoteOrder
-from promote.tests.conftest import coins_of, fund, order_request, own_post
+from promote.tests.conftest import coins_of, fund, ops_coupon, order_request, own_post
 from tikjoy.tests.factories import sheet_rows
 
 pytestmark = pytest.mark.django_db
@@ -153,19 +153,6 @@ def test_an_order_page_counts_hours_and_days_in_the_persons_time_zone(client, pr
     assert rows[1][0] == first.astimezone(ZoneInfo("Pacific/Auckland")).strftime("%Y-%m-%d %H:00")
 
 
-def _coupon(user, ops, *, code="JOYCOFFEE-THANKS", coins=50):
-    now = timezone.now()
-    return services.coupon_issue(
-        code=code,
-        coins_count=coins,
-        valid_from=now - timedelta(hours=1),
-        valid_until=now + timedelta(days=30),
-        actor=ops,
-        now=now,
-        user=user,
-    )
-
-
 def _order_fields(post, **fields) -> dict:
     values = {
         "content": post.pk,
@@ -184,7 +171,7 @@ def _order_fields(post, **fields) -> dict:
 
 def test_the_estimate_shows_the_coupons_share_and_pay_names_the_coins_the_person_pays(client, promoter, ops):
     ana, post = promoter(coins=100, funds="0.99")
-    _coupon(ana, ops)
+    ops_coupon(ops, code="JOYCOFFEE-THANKS", coins=50, user=ana)
     client.force_login(ana)
     fields = _order_fields(post, coupon_code="joycoffee-thanks")
 
