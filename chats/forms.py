@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 
 from django import forms
-from django.utils.formats import number_format
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from chats.models import Category, ChatTemplate
 from chats.services import MAX_TEXT
 from chats.template_languages import template_choices
+from wallets.formats import number_text
 
 # A template's entry in the picker, whole in each catalogue: German capitalizes the category
 # ("Angebot (Marketing-Vorlage)"), English does not ("Offer (marketing template)").
@@ -30,9 +30,7 @@ class TemplateChoiceField(forms.ModelChoiceField):
 
 def _too_long() -> str:
     """The service's refusal, so the form (the browser's maxlength bypassed) says the same."""
-    return gettext("A message has at most %(limit)s characters.") % {
-        "limit": number_format(MAX_TEXT, force_grouping=True)
-    }
+    return gettext("A message has at most %(limit)s characters.") % {"limit": number_text(MAX_TEXT)}
 
 
 class SendForm(forms.Form):

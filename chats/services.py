@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.utils.formats import number_format
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 from moneyed import Money
@@ -37,7 +36,7 @@ from core.errors import DomainError
 from merchants.models import Consent, Merchant
 from rewards.notices import notice_whatsapp_status_apply
 from social.whatsapp import WhatsAppSendError, WhatsAppSendUnknown, whatsapp_template_send, whatsapp_text_send
-from wallets.formats import money_text
+from wallets.formats import money_text, number_text
 from wallets.models import PLATFORM, Purpose
 from wallets.services import InsufficientFunds, account_for, transfer
 
@@ -142,14 +141,11 @@ def _outgoing(*, thread: Thread, text: str, template_id: int | None, now: dateti
     if not text:
         raise ChatRefused(_("Write a message."))
     if len(text) > MAX_TEXT:
-        raise ChatRefused(
-            _("A message has at most %(limit)s characters.")
-            % {"limit": number_format(MAX_TEXT, force_grouping=True)}
-        )
+        raise ChatRefused(_("A message has at most %(limit)s characters.") % {"limit": number_text(MAX_TEXT)})
     if template_id is not None and len(text) > MAX_TEMPLATE_TEXT:
         raise ChatRefused(
             _("With a template, a message has at most %(limit)s characters.")
-            % {"limit": number_format(MAX_TEMPLATE_TEXT, force_grouping=True)}
+            % {"limit": number_text(MAX_TEMPLATE_TEXT)}
         )
     if template_id is None:
         if not window_open(thread, now=now):

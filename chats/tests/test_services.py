@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from chats import services as chats_services
 from chats.models import ChatMessage, ChatTemplate, MessageStatus, Thread
@@ -293,6 +293,8 @@ def test_a_text_over_whatsapps_limits_is_refused_and_nothing_is_sent_or_charged(
         send(thread, "x" * 4097)
     with pytest.raises(ChatRefused, match="With a template, a message has at most 1,000 characters"):
         send(thread, "x" * 1001, template_name=OFFER)
+    with translation.override("fr"), pytest.raises(ChatRefused, match="au plus 4\u202f096 caractères"):
+        send(thread, "x" * 4097)  # the language's grouping, as every other number on the page
 
     assert not ChatMessage.objects.filter(direction="OUT").exists()
     assert whatsapp == []

@@ -283,6 +283,13 @@ def test_the_wallet_shows_the_connected_accounts(client, make_consumer):
     assert "TikTok @chloe.creates Creator 48,200 followers" in page
     assert "WhatsApp No number" in page
 
+    # Written as every other number of the page is (the language's CLDR grouping), not Django's
+    # "48 200" beside "1.000" in Spanish.
+    spanish = _text(client.get("/wallet/", HTTP_ACCEPT_LANGUAGE="es"))
+    assert "48.200 seguidores" in spanish
+    french = client.get("/wallet/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "48\u202f200 abonnés" in french
+
 
 def test_the_summary_gives_the_same_figures_as_the_page(client, ana_wallet):
     client.force_login(ana_wallet)
