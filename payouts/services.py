@@ -473,6 +473,18 @@ def _already_saved(*, owner, details: BankDetails) -> BankAccount | None:
     return None
 
 
+def _owner_lock(owner_type: str, owner_id: int) -> None:
+    """The payee's own row (the person's, or the merchant's for its refunds), the first lock of every
+    path that changes their payouts or bank details: a payout asked for, details confirmed or replaced,
+    a deletion or a closing. So a payout can't be written to details replaced under it, nor details
+    replaced under a payout still open; and the rows below (payouts, bank accounts, the identity, the
+    ledger's accounts) are always taken after it, in one order. ``FOR NO KEY UPDATE``: it still waits
+    for a deletion's or closing's lock, but not the foreign-key checks of rows that point at the payee
+    (a reward, a payout's ``requested_by``), which PostgreSQL makes at commit."""
+    model = Merchant if owner_type == MERCHANT_PAYEE else User
+    model.objects.select_for_update(no_key=True).filter(pk=owner_id).values_list("pk").first()
+
+
 def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datetime) -> BankDetailsConfirmed:
     """Check the one-time code; the new details replace the old ones and a payout hold starts.
 
@@ -487,10 +499,9 @@ def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datet
             "owner_type", "owner_id"
         )
         for found in owner_of[:1]:
-            if found["owner_type"] == MERCHANT_PAYEE:
-                Merchant.objects.select_for_update().filter(pk=found["owner_id"]).values_list("pk").first()
-            else:
-                User.objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+            _owner_lock(
+                found["owner_type"], found["owner_id"] if found["owner_type"] == MERCHANT_PAYEE else user.pk
+            )
         challenge = (
             BankDetailsChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
         )
@@ -553,6 +564,7 @@ def bank_account_replace(
     ``owner`` is a merchant whose details ``user`` (an owner) manages, else the person.
     """
     with transaction.atomic(durable=True):
+        _owner_lock(*owner_key(owner if owner is not None else user))
         return _bank_account_replace(user=user, details=details, now=now, owner=owner)
 
 
@@ -982,9 +994,15 @@ def payout_request(
     pending = account_for(owner=user, purpose=Purpose.PAYOUT_PENDING, currency=PAYOUT_CURRENCY)
     try:
         with transaction.atomic(durable=True):
-            # The person's identity row serialises their requests (locked before the ledger's accounts,
-            # docs/ledger.md): the year's total is read again under it, so two requests at once can't
-            # both pass the tax-id threshold.
+            # The person's row first (``_owner_lock``): details confirmed meanwhile have committed, or
+            # wait for this payout and then find it open. Then their identity row, which serialises their
+            # requests (locked before the ledger's accounts, docs/ledger.md): the year's total is read
+            # again under it, so two requests at once can't both pass the tax-id threshold.
+            _owner_lock(owner_type, owner_id)
+            if not BankAccount.objects.current().filter(pk=account.pk).exists():
+                raise BankDetailsError(
+                    _("Your bank details changed a moment ago. Check them, then ask for your payout again.")
+                )
             identity = PayeeIdentity.objects.select_for_update().get(pk=identity.pk)
             if not identity.tax_id and tax_id_needed(user=user, amount=amount.amount, now=now):
                 raise _tax_id_refusal()

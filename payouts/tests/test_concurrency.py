@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -171,3 +172,132 @@ def test_two_codes_for_the_same_details_confirmed_at_once_save_them_once(make_pa
     current = BankAccount.objects.current().get(user=user)
     assert current.iban == IBAN_DE and current.payouts_hold_until == LATER + timedelta(hours=48)
     assert BankAccount.objects.filter(user=user, iban=IBAN_DE).count() == 1
+
+
+def _challenge(user, details) -> int:
+    return BankDetailsChallenge.objects.create(
+        user=user,
+        channel="EMAIL",
+        destination=user.email,
+        code_hash=f"salt${services._code_hash('salt', '123456')}",
+        details=details.as_json(),
+        created_at=LATER,
+        expires_at=LATER + timedelta(minutes=10),
+    ).pk
+
+
+def test_new_bank_details_confirmed_while_a_payout_is_being_asked_for_wait_for_it_and_are_refused(make_payee):
+    """A payout asked for in one tab and new details confirmed in another, at the same moment (review
+    finding): the confirm used to lock the person, then their bank account, while the request's
+    foreign keys locked the bank account, then the person, at its commit: a deadlock, a 500 on one
+    side. And before that, a confirm could read "no open payout" while the request was writing one.
+    Both now lock the person first: the confirm waits, then finds the payout open and says so."""
+    user = make_payee("100.00")
+    details = services.bank_details_clean(
+        holder_name="Ana Dances",
+        street="Rue de Rivoli",
+        building_number="5",
+        postcode="75001",
+        town="Paris",
+        country="FR",
+        iban="FR1420041010050500013M02606",
+    )
+    challenge_id = _challenge(user, details)
+    written, release = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+    real_notify = services._notify
+
+    def notify_then_wait(payouts):  # the payout written, its transaction not yet committed
+        real_notify(payouts)
+        written.set()
+        assert release.wait(30)
+
+    @_closing
+    def ask():
+        try:
+            results["request"] = services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+        except Exception as exc:
+            results["request"] = exc
+
+    @_closing
+    def confirm():
+        try:
+            results["confirm"] = services.bank_details_confirm(
+                user=user, challenge_id=challenge_id, code="123456", now=LATER
+            )
+        except Exception as exc:
+            results["confirm"] = exc
+
+    with mock.patch.object(services, "_notify", notify_then_wait):
+        asking = threading.Thread(target=ask)
+        asking.start()
+        assert written.wait(30)
+        confirming = threading.Thread(target=confirm)
+        confirming.start()
+        confirming.join(1.0)
+        waited = confirming.is_alive()  # behind the request's lock on the person
+        release.set()
+        asking.join(60)
+        confirming.join(60)
+
+    assert waited and "confirm" in results
+    assert isinstance(results["request"], Payout), results
+    assert isinstance(results["confirm"], services.BankDetailsError), results
+    assert str(results["confirm"]) == (
+        "A payout you asked for is still waiting to be sent. Cancel it first, then change your bank details."
+    )
+    current = BankAccount.objects.current().get(user=user)
+    assert current.iban == IBAN_DE and results["request"].bank_account_id == current.pk
+    assert available(user) == eur("80.00")
+    assert_ledger_clean()
+
+
+def test_a_payout_asked_for_on_details_replaced_a_moment_before_is_refused_in_words(make_payee):
+    """The request read the person's bank details, then new ones were saved before it took the
+    person's lock: it is refused (never written to retired details), nothing moves."""
+    user = make_payee("100.00")
+    details = services.bank_details_clean(
+        holder_name="Ana Dances",
+        street="Rue de Rivoli",
+        building_number="5",
+        postcode="75001",
+        town="Paris",
+        country="FR",
+        iban="FR1420041010050500013M02606",
+    )
+    real_lock = services._owner_lock
+    asking = threading.local()
+
+    @_closing
+    def replace():
+        services.bank_account_replace(user=user, details=details, now=LATER)
+
+    def replaced_first(owner_type, owner_id):
+        if getattr(asking, "now", False):  # the request's own lock: details saved by another tab first
+            asking.now = False
+            other = threading.Thread(target=replace)
+            other.start()
+            other.join(30)
+        real_lock(owner_type, owner_id)
+
+    @_closing
+    def ask():
+        asking.now = True
+        try:
+            return services.payout_request(user=user, amount=eur("20.00"), now=LATER)
+        except Exception as exc:
+            return exc
+
+    with (
+        mock.patch.object(services, "_owner_lock", replaced_first),
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        outcome = pool.submit(ask).result()
+
+    assert isinstance(outcome, services.BankDetailsError), outcome
+    assert (
+        str(outcome) == "Your bank details changed a moment ago. Check them, then ask for your payout again."
+    )
+    assert not Payout.objects.filter(requested_by=user).exists()
+    assert available(user) == eur("100.00")
+    assert_ledger_clean()
