@@ -13,9 +13,9 @@ from moneyed import Money
 
 from accounts.models import User
 from payouts.models import BankAccount, PayeeIdentity, Payout, PayoutState
-from wallets.models import Purpose, owner_key
+from wallets.models import Account, Purpose, owner_key
 from wallets.services import account_for, balance
-from wallets.withdrawals import payout_minimum
+from wallets.withdrawals import PAYOUT_CURRENCY, not_payable_text, payout_minimum
 
 
 def add_business_days(day: date, days: int) -> date:
@@ -70,6 +70,8 @@ class PayoutsPage:
     identity: PayeeIdentity | None
     payouts: list[dict]
     minimum: Money
+    # The person's available money in other currencies, which no payout takes: said so, as the wallet does.
+    not_payable: str = ""
 
 
 def payouts_page_get(*, user: User, now: datetime) -> PayoutsPage:
@@ -90,7 +92,20 @@ def payouts_page_get(*, user: User, now: datetime) -> PayoutsPage:
         identity=PayeeIdentity.objects.filter(user=user).first(),
         payouts=rows,
         minimum=payout_minimum(),
+        not_payable=_not_payable(user),
     )
+
+
+def _not_payable(user: User) -> str:
+    """``not_payable_text`` of the person's available balances in a currency no payout is made in."""
+    others = [
+        Money(account.balance, account.currency)
+        for account in Account.objects.owned_by(user)
+        .filter(purpose=Purpose.USER_AVAILABLE, balance__gt=0)
+        .exclude(currency=PAYOUT_CURRENCY)
+        .order_by("currency")
+    ]
+    return not_payable_text(others) if others else ""
 
 
 def iban_shared_counts(hashes: list[str]) -> dict[str, int]:

@@ -42,7 +42,7 @@ from social.models import TikTokProfile
 from wallets.formats import list_text, money_text
 from wallets.models import Account, Purpose
 from wallets.movements import Movement, person_movements
-from wallets.withdrawals import PAYOUT_CURRENCY, payout_minimum
+from wallets.withdrawals import PAYOUT_CURRENCY, not_payable_text, payout_minimum
 
 # The wallet lists this many of the latest rewards under review, reversed, actions refused for lack
 # of money and brands awaited (rewards.wallet_page reads the same rows for its fingerprint).
@@ -399,27 +399,44 @@ def availability_conditions(schedule: list[AvailabilityDay], *, available: Money
     Then the money is the person's; "yours to pay out" only when it can be: the schedule's euro
     (what a payout is made in) with ``available`` (the person's available euro) reaches the smallest
     payout (``wallets.withdrawals.payout_minimum``, what ``payout_request`` refuses below). Below
-    it, the sentence says how much more a payout needs instead."""
+    it, the sentence says how much more a payout needs instead. Money in another currency is the
+    person's but never said to be paid out: the sentence says so (``not_payable_text``), and with
+    it the euro a payout could then take."""
     minimum = payout_minimum()
     coming = sum(
         (money for day in schedule for money in day.amounts if money.currency.code == PAYOUT_CURRENCY),
         Money(0, PAYOUT_CURRENCY),
     )
+    others: dict[str, Money] = {}
+    for money in (money for day in schedule for money in day.amounts):
+        code = money.currency.code
+        if code != PAYOUT_CURRENCY and money.amount > 0:
+            others[code] = others.get(code, Money(0, code)) + money
     total = coming + (available or Money(0, PAYOUT_CURRENCY))
-    if coming.amount > 0 and total >= minimum:
+    payable = coming.amount > 0 and total >= minimum
+    if payable and not others:
         return _conditions_payable(schedule)
-    conditions = _conditions_yours(schedule)
-    if coming.amount <= 0:  # no euro coming: nothing here can be paid out to a bank
-        return conditions
-    short = gettext(
-        "If these rewards all stand, you will then have %(total)s available; payouts to your bank start "
-        "at %(minimum)s, so you need %(missing)s more before you can ask for one."
-    ) % {
-        "total": money_text(total),
-        "minimum": money_text(minimum),
-        "missing": money_text(minimum - total),
-    }
-    return f"{conditions} {short}"
+    parts = [_conditions_yours(schedule)]
+    if payable:
+        parts.append(
+            gettext("If these rewards all stand, you can then pay out %(total)s to your bank.")
+            % {"total": money_text(total)}
+        )
+    elif coming.amount > 0:
+        parts.append(
+            gettext(
+                "If these rewards all stand, you will then have %(total)s available; payouts to your bank "
+                "start at %(minimum)s, so you need %(missing)s more before you can ask for one."
+            )
+            % {
+                "total": money_text(total),
+                "minimum": money_text(minimum),
+                "missing": money_text(minimum - total),
+            }
+        )
+    if others:
+        parts.append(not_payable_text(others[code] for code in sorted(others)))
+    return " ".join(parts)
 
 
 def _conditions_payable(schedule: list[AvailabilityDay]) -> str:

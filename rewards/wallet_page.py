@@ -200,6 +200,7 @@ def _code() -> str:
         for name in ("views.py", "selectors.py", "wallet_page.py", "notices.py", "reasons.py")
     ]
     paths.append(base / "wallets" / "movements.py")  # the words of "Other movements"
+    paths.append(base / "wallets" / "withdrawals.py")  # the words of money no payout takes
     paths += sorted(base.glob("*/wallet_details.py"))  # the apps' words for theirs (a plan's fee)
     paths += sorted(base.glob("*/locale/*/LC_MESSAGES/django.mo")) + sorted(
         base.glob("locale/*/LC_MESSAGES/django.mo")

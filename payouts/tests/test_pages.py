@@ -6,10 +6,12 @@ import html
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
+from moneyed import Money
 
 from accounts.models import User
 from payouts import sandbox_bank, services
@@ -23,6 +25,9 @@ from payouts.tests.conftest import (
     fund,
     verify_identity,
 )
+from wallets.formats import money_text
+from wallets.models import PLATFORM, Purpose
+from wallets.services import account_for, transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -551,6 +556,55 @@ def test_the_payouts_page_writes_amounts_the_german_and_spanish_way(client, pers
         'data-figure="payout-available">1234,50 €<' in spanish
         or 'data-figure="payout-available">1.234,50 €<' in spanish
     )
+
+
+def _fund_dollars(user, amount: str) -> None:
+    transfer(
+        source=account_for(owner=PLATFORM, purpose=Purpose.PLATFORM_BANK, currency="USD"),
+        destination=account_for(owner=user, purpose=Purpose.USER_AVAILABLE, currency="USD"),
+        amount=Money(Decimal(amount), "USD"),
+        kind="TEST_FUNDING",
+        reason="test funds",
+        idempotency_key=f"test-fund-usd:{user.pk}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Only euro can be paid out to your bank (by SEPA transfer): {dollars} can't be."),
+        ("de", "Auf dein Bankkonto kann nur Euro ausgezahlt werden (per SEPA-Überweisung): {dollars} nicht."),
+        (
+            "fr",
+            "Seuls les euros peuvent être versés sur votre compte bancaire (par virement SEPA) : {dollars} non.",
+        ),
+        ("it", "Sul tuo conto bancario si possono trasferire solo euro (con bonifico SEPA): {dollars} no."),
+        (
+            "es",
+            "A tu cuenta bancaria solo se pueden transferir euros (por transferencia SEPA): {dollars} no.",
+        ),
+    ],
+)
+def test_dollars_available_are_said_not_to_be_paid_out_as_the_wallet_says(
+    client, person, ops, language, words
+):
+    """The payouts page showed the euro "Available to pay out" and nothing of the person's dollars;
+    the wallet's schedule says the same sentence of dollars coming (``not_payable_text``)."""
+    fund(person, "20.00")
+    _fund_dollars(person, "5.00")
+    verify_identity(person, ops)
+
+    page = text(client.get("/wallet/payouts/", HTTP_ACCEPT_LANGUAGE=language))
+
+    with translation.override(language):
+        dollars = money_text(Money(Decimal("5.00"), "USD")).replace("\xa0", " ")
+    assert html.unescape(page).count(words.format(dollars=dollars)) == 1
+
+
+def test_a_person_with_euro_only_reads_nothing_of_other_currencies(client, person, ops):
+    fund(person, "20.00")
+
+    assert 'data-testid="not-payable"' not in text(client.get("/wallet/payouts/"))
 
 
 def test_a_tiktok_only_person_is_shown_where_to_add_an_email_and_then_gets_the_code(

@@ -503,6 +503,74 @@ def test_dollars_coming_are_yours_but_never_said_to_be_paid_out_to_a_bank(
         "then the money is yours."
     ) in page
     assert "yours to pay out" not in page and BELOW_MINIMUM not in page
+    assert "Only euro can be paid out to your bank (by SEPA transfer): $" in page
+
+
+def _euro_and_dollars_coming(make_merchant, make_campaign, make_consumer):
+    """Ann: a TikTok sign-in's reward coming from a brand in euro and one from a brand in dollars."""
+    fizz = make_merchant("fizz")
+    make_campaign(fizz)
+    usd = make_merchant("usd", currency="USD")
+    make_campaign(usd)
+    ann = make_consumer("Ann")
+    for merchant in (fizz, usd):
+        action_record(user=ann, merchant=merchant, action_type=ActionType.TIKTOK_LOGIN, now=timezone.now())
+    return ann
+
+
+def test_euro_and_dollars_coming_only_the_euro_is_said_to_be_paid_out_to_a_bank(
+    client, make_merchant, make_campaign, make_consumer, settings
+):
+    """The euro reaching the smallest payout made the whole sentence "then the money is yours to pay
+    out", dollars and all; payouts are SEPA transfers in euro (``payout_request`` refuses dollars)."""
+    ann = _euro_and_dollars_coming(make_merchant, make_campaign, make_consumer)
+    settings.PAYOUTS_MIN_AMOUNT = Decimal("0.01")
+    client.force_login(ann)
+
+    page = _text(client.get("/wallet/"))
+
+    euro, dollars = (
+        money_text(reward.user_amount, reward.currency)
+        for reward in Reward.objects.filter(user=ann).order_by("currency")
+    )
+    assert "yours to pay out" not in page
+    assert (
+        "On that day we check the conditions still hold (your TikTok account still connected); then the "
+        f"money is yours. If these rewards all stand, you can then pay out {euro} to your bank. Only euro "
+        f"can be paid out to your bank (by SEPA transfer): {dollars} can't be."
+    ) in page
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("de", "Auf dein Bankkonto kann nur Euro ausgezahlt werden (per SEPA-Überweisung): {dollars} nicht."),
+        (
+            "fr",
+            "Seuls les euros peuvent être versés sur votre compte bancaire (par virement SEPA) : {dollars} non.",
+        ),
+        ("it", "Sul tuo conto bancario si possono trasferire solo euro (con bonifico SEPA): {dollars} no."),
+        (
+            "es",
+            "A tu cuenta bancaria solo se pueden transferir euros (por transferencia SEPA): {dollars} no.",
+        ),
+    ],
+)
+def test_dollars_that_cant_be_paid_out_are_said_so_in_the_readers_language(
+    client, make_merchant, make_campaign, make_consumer, settings, language, words
+):
+    ann = _euro_and_dollars_coming(make_merchant, make_campaign, make_consumer)
+    settings.PAYOUTS_MIN_AMOUNT = Decimal("0.01")
+    client.force_login(ann)
+
+    page = _text(client.get("/wallet/", HTTP_ACCEPT_LANGUAGE=language))
+
+    with translation.override(language):
+        dollars = re.sub(
+            r"\s+", " ", money_text(Reward.objects.get(user=ann, currency="USD").user_amount, "USD")
+        )
+    assert words.format(dollars=dollars) in page
+    assert "yours to pay out" not in page
 
 
 @pytest.mark.parametrize(
