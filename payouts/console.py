@@ -69,22 +69,14 @@ def refund_bank_confirm(request: HttpRequest, challenge_id: int) -> HttpResponse
             form.add_error(None, str(exc))
         else:
             account = confirmed.account
-            words = {
-                "iban": account.iban_masked,
-                "when": moment_text(
-                    account.payouts_hold_until, "SHORT_DATETIME_FORMAT"
-                ),  # the merchant's zone
-            }
-            if not confirmed.already_saved:
-                text = _("Bank details saved: %(iban)s. A refund to them can be sent from %(when)s.")
-            elif account.payouts_hold_until > now:
-                text = _(
-                    "These bank details were already saved: %(iban)s. Nothing changed: a refund to them "
-                    "can still be sent from %(when)s."
-                )
+            if confirmed.already_saved:  # a second code for the same details, confirmed after the first
+                text = services.already_saved_text(account=account, now=now)  # the merchant's zone
             else:
-                text = _("These bank details were already saved: %(iban)s. Nothing changed.")
-            messages.success(request, text % words)
+                text = _("Bank details saved: %(iban)s. A refund to them can be sent from %(when)s.") % {
+                    "iban": account.iban_masked,
+                    "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT"),
+                }
+            messages.success(request, text)
             return redirect("console:refund_bank")
     return console_render(
         request,

@@ -136,6 +136,42 @@ class BankDetailsError(PayoutError):
     pass
 
 
+class BankDetailsAlreadySaved(BankDetailsError):
+    """The details given are the owner's current ones (``_already_saved``): nothing is replaced, no
+    code is sent, no hold starts again, nobody is told of a change. ``str()`` says so
+    (``already_saved_text``)."""
+
+    def __init__(self, *, account: BankAccount, now: datetime):
+        self.account = account
+        super().__init__(already_saved_text(account=account, now=now))
+
+
+def already_saved_text(*, account: BankAccount, now: datetime) -> str:
+    """What a person, a merchant's owner or an operator reads when the details they gave are the saved
+    ones: in the active language and time zone, with the hold's end while it runs."""
+    words = {
+        "iban": account.iban_masked,
+        "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT"),
+    }
+    if account.payouts_hold_until <= now:
+        return _("These bank details were already saved: %(iban)s. Nothing changed.") % words
+    if account.owner_type == MERCHANT_PAYEE:
+        return (
+            _(
+                "These bank details were already saved: %(iban)s. Nothing changed: a refund to them "
+                "can still be sent from %(when)s."
+            )
+            % words
+        )
+    return (
+        _(
+            "These bank details were already saved: %(iban)s. Nothing changed: payouts to them "
+            "can still start after %(when)s."
+        )
+        % words
+    )
+
+
 class IdentityError(PayoutError):
     pass
 
@@ -322,7 +358,11 @@ def bank_details_change_allowed(*, owner) -> None:
 
 
 def bank_details_challenge_start(*, user: User, details: BankDetails, now: datetime) -> BankDetailsChallenge:
-    """Keep the new details aside and send a one-time code to the person's own contact."""
+    """Keep the new details aside and send a one-time code to the person's own contact.
+
+    Details that are the current ones already are refused before any code is sent
+    (``BankDetailsAlreadySaved``): confirming them would change nothing."""
+    _refuse_if_already_saved(owner=user, details=details, now=now)
     bank_details_change_allowed(owner=user)
     channel, destination = _code_channel(user)
     recent = BankDetailsChallenge.objects.filter(user=user, created_at__gte=now - timedelta(hours=1)).count()
@@ -402,6 +442,7 @@ def merchant_bank_details_challenge_start(
     """
     if not _is_owner(merchant=merchant, user=user):
         raise BankDetailsError(_("Only an owner of the merchant can enter its bank details."))
+    _refuse_if_already_saved(owner=merchant, details=details, now=now)
     if not user.email:
         raise BankDetailsError(_("Add an e-mail address to your account first: the code is sent there."))
     bank_details_change_allowed(owner=merchant)
@@ -483,6 +524,12 @@ def _owner_lock(owner_type: str, owner_id: int) -> None:
     (a reward, a payout's ``requested_by``), which PostgreSQL makes at commit."""
     model = Merchant if owner_type == MERCHANT_PAYEE else User
     model.objects.select_for_update(no_key=True).filter(pk=owner_id).values_list("pk").first()
+
+
+def _refuse_if_already_saved(*, owner, details: BankDetails, now: datetime) -> None:
+    saved = _already_saved(owner=owner, details=details)
+    if saved is not None:
+        raise BankDetailsAlreadySaved(account=saved, now=now)
 
 
 def bank_details_confirm(*, user: User, challenge_id: int, code: str, now: datetime) -> BankDetailsConfirmed:

@@ -139,22 +139,16 @@ def bank_details_confirm(request: HttpRequest, challenge_id: int) -> HttpRespons
             form.add_error(None, str(exc))
         else:
             account = confirmed.account
-            words = {
-                "iban": account.iban_masked,
-                "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT"),
-            }
-            if not confirmed.already_saved:
+            if confirmed.already_saved:  # a second code for the same details, confirmed after the first
+                text = services.already_saved_text(account=account, now=now)
+            else:
                 text = _(
                     "Bank details saved: %(iban)s. For your safety, payouts to them can start after %(when)s."
-                )
-            elif account.payouts_hold_until > now:
-                text = _(
-                    "These bank details were already saved: %(iban)s. Nothing changed: payouts to them "
-                    "can still start after %(when)s."
-                )
-            else:
-                text = _("These bank details were already saved: %(iban)s. Nothing changed.")
-            messages.success(request, text % words)
+                ) % {
+                    "iban": account.iban_masked,
+                    "when": moment_text(account.payouts_hold_until, "SHORT_DATETIME_FORMAT"),
+                }
+            messages.success(request, text)
             return redirect("payouts:home")
     return render(request, "payouts/bank_confirm.html", {"form": form, "challenge": challenge})
 

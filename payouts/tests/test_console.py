@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from payouts import services
+from payouts.models import MERCHANT_PAYEE, BankAccount, BankDetailsChallenge
 from tikjoy.tests.factories import owner_of, response_text
 
 ADDRESS = {
@@ -110,3 +114,38 @@ def test_the_refund_bank_details_code_goes_in_the_owners_language_not_the_brands
     (sent,) = mail.outbox
     assert sent.subject == subject
     assert "Maison Claire" in sent.body and "Votre code" not in sent.body
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "These bank details were already saved: DE89 •••• 3000. Nothing changed."),
+        ("de", "Diese Bankdaten waren bereits gespeichert: DE89 •••• 3000. Es hat sich nichts geändert."),
+    ],
+)
+def test_the_refund_bank_details_already_saved_send_no_code(
+    make_merchant, client, django_capture_on_commit_callbacks, language, words
+):
+    """The merchant's refund details share the person's flow: the saved details typed again sent a
+    code to the owner, and only the code said they were saved."""
+    merchant = make_merchant("acme")
+    owner = owner_of(merchant)
+    form = {**ADDRESS, "iban": "DE89370400440532013000"}
+    services.bank_account_replace(
+        user=owner,
+        owner=merchant,
+        details=services.bank_details_clean(building_number="", **form),
+        now=timezone.now() - timedelta(hours=49),
+    )
+    client.force_login(owner)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("console:refund_bank"), form, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert response.status_code == 200
+    assert words in html.unescape(response_text(response)).replace("\xa0", " ")
+    assert mail.outbox == []
+    assert not BankDetailsChallenge.objects.exists()
+    assert BankAccount.objects.filter(owner_type=MERCHANT_PAYEE, owner_id=merchant.pk).count() == 1
