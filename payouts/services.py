@@ -608,10 +608,13 @@ def bank_account_replace(
     """New bank details take effect for a person who already proved it is them (the demo seed, ops tools).
 
     The person's own pages go through ``bank_details_challenge_start`` and ``bank_details_confirm``;
-    ``owner`` is a merchant whose details ``user`` (an owner) manages, else the person.
+    ``owner`` is a merchant whose details ``user`` (an owner) manages, else the person. Details that
+    are the current ones already are refused (``BankDetailsAlreadySaved``, the pages' rule): no new
+    row, no hold started again, no "changed" notice.
     """
     with transaction.atomic(durable=True):
         _owner_lock(*owner_key(owner if owner is not None else user))
+        _refuse_if_already_saved(owner=owner if owner is not None else user, details=details, now=now)
         return _bank_account_replace(user=user, details=details, now=now, owner=owner)
 
 

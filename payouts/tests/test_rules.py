@@ -10,7 +10,7 @@ from moneyed import Money
 
 from accounts.services import user_ensure_with_email
 from payouts import services
-from payouts.models import IdentityStatus
+from payouts.models import BankAccount, IdentityStatus
 from payouts.tests.conftest import LATER, NOW, add_bank_account, available, eur, fund
 from rewards.services import user_ban
 from wallets.debts import debt_incur, debt_repay
@@ -151,6 +151,44 @@ def test_new_bank_details_are_on_hold_for_48_hours(make_payee):
     add_bank_account(user, iban="FR1420041010050500013M02606", now=LATER)
     _refused(user, eur("20.00"), "can be used from", now=LATER + timedelta(hours=47))
     services.payout_request(user=user, amount=eur("20.00"), now=LATER + timedelta(hours=48, minutes=1))
+
+
+def test_the_saved_details_replaced_by_the_same_ones_change_nothing_and_say_so(
+    make_payee, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Ops' and the demo's ``bank_account_replace`` made a new row for the same details: the hold
+    started again and the person was e-mailed "your bank details were changed"."""
+    user = make_payee("50.00")
+    (saved,) = BankAccount.objects.filter(user=user)
+    mailoutbox.clear()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(
+            services.BankDetailsAlreadySaved,
+            match=r"^These bank details were already saved: DE89 •••• 3000\. Nothing changed\.$",
+        ),
+    ):
+        add_bank_account(user, now=LATER)
+
+    assert list(
+        BankAccount.objects.filter(user=user).values_list("pk", "payouts_hold_until", "retired_at")
+    ) == [(saved.pk, saved.payouts_hold_until, None)]
+    assert mailoutbox == []
+    services.payout_request(user=user, amount=eur("20.00"), now=LATER)  # no hold started again
+
+
+def test_the_same_details_replaced_during_the_hold_say_until_when_it_runs(make_payee):
+    user = make_payee("50.00")
+    add_bank_account(user, iban="FR1420041010050500013M02606", now=LATER)
+
+    with translation.override("de"), pytest.raises(services.BankDetailsAlreadySaved) as refused:
+        add_bank_account(user, iban="FR1420041010050500013M02606", now=LATER + timedelta(hours=1))
+
+    assert str(refused.value).startswith(
+        "Diese Bankdaten waren bereits gespeichert: FR14 •••• 2606. Es hat sich nichts geändert"
+    )
+    assert BankAccount.objects.filter(user=user).count() == 2  # the first and the French one, no third
 
 
 def test_bank_details_cannot_change_under_an_open_payout(make_payee):
