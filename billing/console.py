@@ -91,6 +91,9 @@ class _DocumentConsoleAdmin(ConsoleModelAdmin):
 
 class StatementConsoleAdmin(_DocumentConsoleAdmin):
     files = ("pdf", "csv")
+    # "issued at" is shown in the merchant's zone: the list and the detail name it, as the wallet does.
+    change_list_template = "console/billing/statement_change_list.html"
+    change_form_template = "console/billing/statement_change_form.html"
     list_display = ("month_label", "opening_balance_text", "closing_balance_text", "issued_at", "download")
     opening_balance_text = money_column("opening_balance", Statement)
     closing_balance_text = money_column("closing_balance", Statement)

@@ -52,6 +52,40 @@ def test_an_owner_lists_statements_and_downloads_the_pdf_and_csv(client, issued)
     assert "1 October 2026 to 31 October 2026, time zone: Paris (Central European Time)" in detail
 
 
+@pytest.mark.parametrize(
+    ("language", "note"),
+    [
+        ("en", "Times in your brand's time zone: Paris (Central European Time)."),
+        ("de", "Zeiten in der Zeitzone Ihrer Marke: Paris (Mitteleuropäische Zeit)."),
+        (
+            "fr",
+            "Heures dans le fuseau horaire de votre marque : Paris (heure d\u2019Europe centrale).",
+        ),
+    ],
+)
+def test_the_statements_issued_at_says_its_time_zone_as_the_consoles_other_pages_do(
+    client, issued, language, note
+):
+    """The list's "issued at" column (04:00 in Paris, 03:00 UTC) named no zone."""
+    merchant, _ = issued
+    client.force_login(merchant.memberships.get().user)
+    statement = merchant.statements.get()
+
+    listed = html.unescape(
+        client.get(
+            reverse("console:billing_statement_changelist"), HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
+    )
+    detail = html.unescape(
+        client.get(
+            reverse("console:billing_statement_change", args=[statement.pk]), HTTP_ACCEPT_LANGUAGE=language
+        ).content.decode()
+    )
+
+    for page in (listed, detail):
+        assert note in page.replace("\xa0", " ").replace("\u202f", " ")
+
+
 def test_an_owner_downloads_the_invoice_pdf_and_xml_but_never_sees_drafts(client, issued):
     merchant, other = issued
     client.force_login(merchant.memberships.get().user)
