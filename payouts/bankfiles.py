@@ -45,7 +45,7 @@ class ParsedLine:
     currency: str
     status: str
     reason_code: str
-    original_msg_id: str = ""
+    original_msg_id: str = ""  # the pain.001 the line answers (a pain.002's), or books (a camt's)
     original_pmt_inf_id: str = ""
 
 
@@ -237,6 +237,10 @@ class _Reader:
                             status=status,
                             reason_code=self.text(tx, "d:RtrInf/d:Rsn/d:Cd")
                             or self.text(tx, "d:RtrInf/d:Rsn/d:Prtry"),
+                            # The pain.001 the transfer came in (its MsgId, as the bank echoes it), when
+                            # given: a file never released can't have been booked (``bank_file_import``).
+                            original_msg_id=self.text(tx, "d:Refs/d:MsgId")
+                            or self.text(entry, "d:NtryDtls/d:Btch/d:MsgId"),
                         )
                     )
         return ParsedFile(kind=kind, msg_id=msg_id, namespace=self.namespace, lines=lines)

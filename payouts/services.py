@@ -83,6 +83,7 @@ from payouts.models import (
     BankAccount,
     BankDetailsChallenge,
     BankFile,
+    BankFileKind,
     BankLine,
     BatchState,
     CodeChannel,
@@ -1866,36 +1867,53 @@ def bank_file_import(*, raw: bytes, name: str, actor: User | None, now: datetime
 
 
 def _unsent_batch_check(parsed: ParsedFile) -> None:
-    """Refuse a status report for a file that never went to the bank (still waiting for its release, or
-    discarded): the bank cannot have answered it, so nothing of it is applied, and nothing is recorded,
-    so the bank's real report can be imported once the file is released."""
-    if not parsed.original_msg_id:
+    """Refuse a report for a file that never went to the bank (still waiting for its release, or
+    discarded): a pain.002 answering it, or a camt.054/053 booking its transfers (named by the file's
+    MsgId the bank echoes, or by a transfer of a file waiting for its release). The bank cannot have
+    answered or booked it, so nothing of the report is applied, and nothing is recorded (no bank
+    file, no line), so the bank's real report can be imported once the file is released; a report
+    naming released files and an unreleased one is refused whole, for a person to look at."""
+    named = {parsed.original_msg_id} | {line.original_msg_id for line in parsed.lines}
+    named.discard("")
+    e2e_ids = {line.end_to_end_id for line in parsed.lines if line.end_to_end_id}
+    unsent = PayoutBatch.objects.exclude(state=BatchState.EXPORTED)
+    batches = {batch.msg_id: batch.state for batch in unsent.filter(msg_id__in=named).only("msg_id", "state")}
+    if e2e_ids:
+        batches.update(unsent.filter(payouts__end_to_end_id__in=e2e_ids).values_list("msg_id", "state"))
+    if not batches:
         return
-    batch = PayoutBatch.objects.filter(msg_id=parsed.original_msg_id).only("msg_id", "state").first()
-    if batch is None or batch.state == BatchState.EXPORTED:
-        return
+    built = sorted(msg_id for msg_id, state in batches.items() if state == BatchState.BUILT)
+    files = ", ".join(built or sorted(batches))
     # Kept in the log: a report for a file TikJoy never released is either the wrong report or a sign
     # that the file reached the bank some other way (its payouts would then be paid by the bank).
-    logger.warning(
-        "pain.002 %s for the unreleased file %s (%s) refused", parsed.msg_id, batch.msg_id, batch.state
-    )
-    if batch.state == BatchState.BUILT:
-        raise BankFileRejected(
-            _(
-                "Nothing was imported: this status report answers the file %(file)s, which has not been "
-                "released to the bank yet (it is waiting for a second person to release it), so the bank "
-                "cannot have answered it. Check that this is the right report; if the file did reach the "
-                "bank, have it released first, then import the report again."
-            )
-            % {"file": batch.msg_id}
+    logger.warning("%s %s for the unreleased file(s) %s refused", parsed.kind, parsed.msg_id, files)
+    status_report = parsed.kind == BankFileKind.PAIN_002
+    if built and status_report:
+        message = _(
+            "Nothing was imported: this status report answers the file %(file)s, which has not been "
+            "released to the bank yet (it is waiting for a second person to release it), so the bank "
+            "cannot have answered it. Check that this is the right report; if the file did reach the "
+            "bank, have it released first, then import the report again."
         )
-    raise BankFileRejected(
-        _(
+    elif built:
+        message = _(
+            "Nothing was imported: this bank statement books transfers of the file %(file)s, which has "
+            "not been released to the bank yet (it is waiting for a second person to release it), so "
+            "the bank cannot have made them. Check that this is the right statement; if the bank did "
+            "make them, have the file released first, then import the statement again."
+        )
+    elif status_report:
+        message = _(
             "Nothing was imported: this status report answers the file %(file)s, which was discarded before "
             "it was released, so the bank cannot have answered it. Check that this is the right report."
         )
-        % {"file": batch.msg_id}
-    )
+    else:
+        message = _(
+            "Nothing was imported: this bank statement books transfers of the file %(file)s, which was "
+            "discarded before it was released, so the bank cannot have made them. Check that this is the "
+            "right statement, and ask the bank about these transfers if it did make them."
+        )
+    raise BankFileRejected(message % {"file": files})
 
 
 def _apply(parsed: ParsedFile, *, bank_file: BankFile, actor: User | None, now: datetime) -> ImportResult:
