@@ -7,6 +7,7 @@ database transaction as each ledger movement, so the two always agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -39,7 +40,7 @@ from rewards.models import (
 )
 from rewards.reasons import Reason, reward_reason_text
 from social.models import TikTokProfile
-from wallets.formats import list_text, money_text
+from wallets.formats import list_text, money_text, names_text
 from wallets.models import Account, Purpose
 from wallets.movements import Movement, person_movements
 from wallets.withdrawals import PAYOUT_CURRENCY, not_payable_text, payout_minimum
@@ -390,7 +391,9 @@ def availability_schedule(*, user: AbstractBaseUser, now: datetime) -> list[Avai
     return list(days.values())
 
 
-def availability_conditions(schedule: list[AvailabilityDay], *, available: Money | None = None) -> str:
+def availability_conditions(
+    schedule: list[AvailabilityDay], *, available: Money | None = None, owed: Sequence[Money] = ()
+) -> str:
     """What is checked on the day the schedule's rewards end their hold, as it is true of those
     rewards (``services._confirmation_blocker``): the post still up only for a reward that has a
     post, the TikTok account still connected only for one from TikTok; a WhatsApp sign-in's reward
@@ -401,7 +404,16 @@ def availability_conditions(schedule: list[AvailabilityDay], *, available: Money
     payout (``wallets.withdrawals.payout_minimum``, what ``payout_request`` refuses below). Below
     it, the sentence says how much more a payout needs instead. Money in another currency is the
     person's but never said to be paid out: the sentence says so (``not_payable_text``), and with
-    it the euro a payout could then take."""
+    it the euro a payout could then take. A person who owes (``owed``, in any currency) is never
+    told of a payout: a debt stops every one (``payout_request``) until it is repaid."""
+    if owed:
+        return " ".join(
+            [
+                _conditions_yours(schedule),
+                gettext("While you owe %(owed)s, payouts to your bank wait until it is repaid.")
+                % {"owed": names_text(money_text(money) for money in owed)},
+            ]
+        )
     minimum = payout_minimum()
     coming = sum(
         (money for day in schedule for money in day.amounts if money.currency.code == PAYOUT_CURRENCY),

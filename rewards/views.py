@@ -104,10 +104,12 @@ def _wallet_context(request: HttpRequest, *, user: User, now: datetime) -> dict:
         "balances": balances,
         "counts": figures.counts,
         "schedule": schedule,
-        # "yours to pay out" only when the euro coming with the available euro reach the smallest payout.
+        # "yours to pay out" only when the euro coming with the available euro reach the smallest payout,
+        # and never to a person who owes (a debt stops every payout).
         "schedule_conditions": selectors.availability_conditions(
             schedule,
             available=next((row.available for row in balances if row.currency == PAYOUT_CURRENCY), None),
+            owed=debts,
         ),
         "held": held,
         "held_more": figures.counts[RewardStatus.HELD] - len(held),

@@ -16,7 +16,10 @@ from rewards.models import Reward, RewardKind, RewardStatus
 from rewards.selectors import availability_schedule, reward_reason_for_user
 from rewards.services import action_record, reward_reverse, rewards_settle_due, snapshot_process
 from rewards.tests.conftest import NOW, eur, login_rule, snapshot, tracked_post
+from wallets.debts import debt_incur
 from wallets.formats import money_text
+from wallets.models import Purpose
+from wallets.services import account_for
 
 pytestmark = pytest.mark.django_db
 
@@ -631,3 +634,28 @@ def test_the_history_names_each_action_with_a_noun_not_an_order(client, ana_wall
         "Iniciar sesión con",
     ):
         assert order not in page
+
+
+@pytest.mark.parametrize("minimum", ["1.20", "10.00"])  # reached by 0.40 available + 0.80 coming, or not
+def test_a_person_who_owes_is_told_payouts_wait_not_that_the_money_coming_can_be_paid_out(
+    client, ana_wallet, settings, make_merchant, minimum
+):
+    """Review finding: a debt stops every payout (``payout_request``), and what becomes available
+    repays it first; the schedule said "yours to pay out", or "you will then have €1.20 available ...
+    you need €8.80 more", to a person owing €50.00."""
+    settings.PAYOUTS_MIN_AMOUNT = Decimal(minimum)
+    brand = account_for(owner=make_merchant("lender"), purpose=Purpose.MERCHANT_AVAILABLE, currency="EUR")
+    debt_incur(
+        owner=ana_wallet,
+        creditor=brand,
+        amount=eur("50.00"),
+        reason="adjusted",
+        idempotency_key="t:d",
+        now=NOW,
+    )
+    client.force_login(ana_wallet)
+
+    page = _text(client.get("/wallet/"))
+
+    assert f"While you owe {shown('50.00')}, payouts to your bank wait until it is repaid." in page
+    assert "yours to pay out" not in page and "you will then have" not in page
