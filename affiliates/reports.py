@@ -18,7 +18,7 @@ def report_group(request: HttpRequest) -> str:
 
 
 # Rows a page shows (the CSV has them all): a program's links number in the thousands, and each row
-# writes thirteen figures in the reader's language (docs/benchmarks.md, "affiliate report by link").
+# writes fourteen figures in the reader's language (docs/benchmarks.md, "affiliate report by link").
 PAGE_ROWS = 100
 
 

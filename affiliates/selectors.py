@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -168,6 +168,8 @@ class PerformanceRow:
     pending: Decimal = ZERO
     locked: Decimal = ZERO
     approved: Decimal = ZERO
+    # Of the net conversions, those without a tracked click (an accepted inquiry, a bound customer's order).
+    without_click: int = 0
     bar: int = 0  # the payout as a percentage of the largest row's, for the chart
 
     @property
@@ -182,10 +184,16 @@ class PerformanceRow:
 
     @property
     def conversion_rate(self) -> Decimal | None:
-        """Net conversions per unique click, in percent."""
-        if not self.unique_clicks:
+        """The net conversions that came from a tracked click per unique click, in percent: the one
+        definition of the rate (the page, the console, /ops/ and the CSV read it). A conversion without
+        a click (``without_click``) isn't one of the clicks' results, and counted made "200%" of a day's
+        click beside an accepted inquiry. ``None`` ("—") without a unique click, and where the row's
+        conversions from clicks outnumber its unique clicks (orders of a day from clicks of earlier
+        days, a visitor who ordered again): a rate above 100% would say something untrue."""
+        from_clicks = self.net - self.without_click
+        if not self.unique_clicks or from_clicks > self.unique_clicks:
             return None
-        return (Decimal(self.net) * 100 / self.unique_clicks).quantize(Decimal("0.01"))
+        return (Decimal(from_clicks) * 100 / self.unique_clicks).quantize(Decimal("0.01"))
 
     @property
     def conversion_rate_text(self) -> str:
@@ -202,7 +210,7 @@ class PerformanceRow:
         return (self.payout / self.unique_clicks).quantize(Decimal("0.01"))
 
     def add(self, other: PerformanceRow) -> None:
-        for name in ("clicks", "unique_clicks", "conversions", "reversed"):
+        for name in ("clicks", "unique_clicks", "conversions", "reversed", "without_click"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("revenue", "payout", "pending", "locked", "approved"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -229,6 +237,19 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
             source = source.filter(affiliate=affiliate)
         field = "link_pk"
     sums = source.values_list(field).annotate(**{f"s_{c}": Sum(c) for c in COLUMNS}).order_by()
+    # The net conversions without a click by day (``link_pk`` 0), for the days and months: the program's
+    # days don't keep them apart, its affiliates' link days do (their index: affiliate, link, day).
+    without_click: dict = {}
+    if group in {"day", "month"}:
+        no_link = LinkDay.objects.filter(link_pk=0)
+        no_link = (
+            no_link.filter(affiliate=affiliate)
+            if affiliate is not None
+            else no_link.filter(affiliate__in=Affiliate.objects.filter(program=program).values("pk"))
+        )
+        without_click = dict(
+            no_link.values_list("day").annotate(n=Sum(F("conversions") - F("reversed"))).order_by()
+        )
     links: dict[int, Link] = {}
     if group in {"link", "sub_id"}:
         # The links of the rows by a subquery: a program's links number in the thousands, and a list
@@ -259,6 +280,10 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
         r.unique_clicks += f["unique_clicks"]
         r.conversions += f["conversions"]
         r.reversed += f["reversed"]
+        if group in {"day", "month"}:
+            r.without_click += without_click.get(value, 0)
+        elif value == 0:  # the row of conversions without a link
+            r.without_click += f["conversions"] - f["reversed"]
         r.revenue += f["revenue"]
         r.pending += f["pending"] + f["held"]
         r.locked += f["locked"]
@@ -294,6 +319,7 @@ def performance_csv_header(*, group_label: str, currency: str) -> list[str]:
         _("Conversions"),
         pgettext("commissions", "Reversed"),
         _("Net"),
+        _("Without a click"),
         f"{_('Conversion rate')} (%)",
         of_money(_("Earnings per click")),
         of_money(_("Revenue")),
@@ -315,6 +341,7 @@ def performance_csv_rows(report: dict) -> list[list]:
             r.conversions,
             r.reversed,
             r.net,
+            r.without_click,
             "" if r.conversion_rate is None else r.conversion_rate,
             "" if r.epc is None else amount(r.epc),
             amount(r.revenue),

@@ -103,6 +103,7 @@ def test_the_affiliate_downloads_the_report_as_csv(client, history):
         "Conversions",
         "Reversed",
         "Net",
+        "Without a click",
         "Conversion rate (%)",
         "Earnings per click (EUR)",
         "Revenue (EUR)",
@@ -112,7 +113,7 @@ def test_the_affiliate_downloads_the_report_as_csv(client, history):
         "Approved (EUR)",
     ]
     assert [r[0] for r in rows[1:]] == ["bio", "story", "Total"]
-    assert rows[-1][9] == "117.50"
+    assert rows[-1][10] == "117.50"
     # named as every file a person downloads: what, whose (the brand), the group, the day
     day = timezone.localdate().isoformat()
     assert (
@@ -131,8 +132,8 @@ def test_a_german_affiliates_csv_is_headed_in_german_with_decimal_commas(client,
     )
 
     header, *rows = sheet_rows(response, ";")
-    assert header[:3] == ["Sub-ID", "Klicks", "Eindeutige Klicks"] and header[9] == "Provisionen (EUR)"
-    assert rows[-1][0] == "Gesamt" and rows[-1][9] == "117,50" and rows[-1][7] == "29,38"
+    assert header[:3] == ["Sub-ID", "Klicks", "Eindeutige Klicks"] and header[10] == "Provisionen (EUR)"
+    assert rows[-1][0] == "Gesamt" and rows[-1][10] == "117,50" and rows[-1][8] == "29,38"
 
 
 def test_the_merchant_sees_the_programs_report_in_the_console(client, history):
@@ -296,7 +297,7 @@ def test_on_a_phone_the_report_shows_the_totals_first_and_a_line_a_day_that_open
 ):
     """A walk at 390 px: the table read as cards made a dozen lines a day. The phone's view (shown
     under 40rem, the table above it) has the totals first, then a line a day, its name and payout,
-    that opens on all twelve figures."""
+    that opens on all thirteen figures."""
     import re
 
     client.force_login(history["affiliate"].user)
@@ -324,6 +325,7 @@ def test_on_a_phone_the_report_shows_the_totals_first_and_a_line_a_day_that_open
         "conversions": "4",
         "reversed": "1",
         "net": "3",
+        "without_click": "0",
         "conversion_rate": "75 %",
         "epc": "29,38 €",
         "revenue": "360,00 €",
@@ -334,7 +336,7 @@ def test_on_a_phone_the_report_shows_the_totals_first_and_a_line_a_day_that_open
     }
     summaries = [" ".join(re.sub(r"<[^>]+>", " ", row.split("</summary>")[0]).split()) for row in rows]
     assert summaries == [f"{day(0):%d.%m.%Y} Provisionen 77,50 €", f"{day(31):%d.%m.%Y} Provisionen 40,00 €"]
-    assert all(len(figures(row)) == 12 for row in rows)  # every figure of the day, one tap away
+    assert all(len(figures(row)) == 13 for row in rows)  # every figure of the day, one tap away
     assert figures(rows[1])["pending"] == "40,00 €" and figures(rows[1])["clicks"] == "1"
     assert '<link rel="stylesheet" href="/static/affiliates/performance.css">' in page
 
@@ -359,3 +361,87 @@ def test_the_conversion_rate_is_written_as_the_readers_language_writes_a_percent
     assert re.search(r'data-figure="conversion_rate">([^<]*)<', totals).group(1) == rate
     table_total = page.split('<div class="table-wrap">')[1].split("</table>")[0]
     assert f">{rate}</td>" in table_total
+
+
+@pytest.fixture
+def inquiry_beside_a_click(program, affiliate, ops):
+    """Day 0: a visitor's click, their order, and an accepted inquiry (an order without a click). Day 1:
+    another visitor's click without an order, and two more orders of the first visitor (their click of
+    day 0)."""
+    from datetime import timedelta
+
+    link = services.link_create(affiliate=affiliate, destination="https://shop.example/a", now=day(0))
+    first = affiliate_click_make(affiliate, link=link, visitor="v1", at=day(0))
+    convert(program, first, "o-clicked", at=day(0) + timedelta(minutes=5))
+    inquiry = services.inquiry_open(
+        affiliate=affiliate,
+        order_id="o-asked",
+        order_date=day(0).date(),
+        amount=Decimal("50.00"),
+        message="Missing",
+        now=day(0) + timedelta(hours=1),
+    )
+    services.inquiry_decide(
+        inquiry_id=inquiry.pk, accept=True, answer="", actor=ops, now=day(0) + timedelta(hours=2)
+    )
+    affiliate_click_make(affiliate, link=link, visitor="v2", at=day(1))
+    convert(program, first, "o-again-1", at=day(1) + timedelta(minutes=5))
+    convert(program, first, "o-again-2", at=day(1) + timedelta(minutes=6))
+    return {"affiliate": affiliate, "program": program}
+
+
+def _figures(html: str) -> dict[str, str]:
+    import re
+
+    return {
+        name: " ".join(value.split()) for name, value in re.findall(r'data-figure="(\w+)">(.*?)</dd>', html)
+    }
+
+
+def test_an_accepted_inquiry_beside_a_click_is_no_conversion_rate_above_100_percent(
+    client, inquiry_beside_a_click
+):
+    """A walk: a day with one click, its order and an accepted inquiry (no click) read "200%". The rate
+    counts the conversions that came from a tracked click; the inquiry is shown apart, "Without a click"."""
+    program, affiliate = inquiry_beside_a_click["program"], inquiry_beside_a_click["affiliate"]
+    client.force_login(affiliate.user)
+
+    page = client.get(f"/affiliates/{program.pk}/report/").content.decode()
+
+    rows = page.split('data-testid="performance-compact"')[1].split('<div class="table-wrap">')[0]
+    first_day = _figures(rows.split('data-testid="compact-row">')[1])
+    assert first_day["conversion_rate"] == "100%"
+    assert (first_day["unique_clicks"], first_day["net"], first_day["without_click"]) == ("1", "2", "1")
+    assert "200%" not in page
+
+
+def test_conversions_from_earlier_clicks_never_make_a_days_rate_above_100_percent(
+    client, inquiry_beside_a_click
+):
+    """Day 1 has one unique click and two orders from a click of day 0: no rate is "200%", the day says
+    "—" and the page says why; the totals count 3 orders from clicks on 2 unique clicks: "—" too."""
+    program = inquiry_beside_a_click["program"]
+    client.force_login(owner_of(program.merchant))
+
+    page = client.get("/console/affiliates/report/").content.decode()
+
+    compact = page.split('data-testid="performance-compact"')[1].split('<div class="table-wrap">')[0]
+    second_day = _figures(compact.split('data-testid="compact-row">')[2])
+    assert (second_day["unique_clicks"], second_day["net"], second_day["without_click"]) == ("1", "2", "0")
+    assert second_day["conversion_rate"] == "—"
+    totals = _figures(compact.split('data-testid="compact-row">')[0])
+    assert (totals["unique_clicks"], totals["net"], totals["without_click"]) == ("2", "4", "1")
+    assert totals["conversion_rate"] == "—"
+    assert "never more than 100%:" in page
+    german = client.get("/console/affiliates/report/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "nie mehr als 100\xa0%:" in german and '<th scope="col">Ohne Klick</th>' in german
+
+
+def test_the_csv_gives_the_conversions_without_a_click_and_an_honest_rate(client, inquiry_beside_a_click):
+    program = inquiry_beside_a_click["program"]
+    client.force_login(inquiry_beside_a_click["affiliate"].user)
+
+    header, *rows = sheet_rows(client.get(f"/affiliates/{program.pk}/report/?group=day&format=csv"), ",")
+
+    assert header[5:8] == ["Net", "Without a click", "Conversion rate (%)"]
+    assert [r[5:8] for r in rows] == [["2", "1", "100.00"], ["2", "0", ""], ["4", "1", ""]]

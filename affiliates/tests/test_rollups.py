@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count, F, Q, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 
 from affiliates import rollups, selectors, services
@@ -71,9 +71,10 @@ def performance_from_rows(*, program, group, affiliate=None) -> dict:
     ):
         row(key).clicks += total
         row(key).unique_clicks += unique
-    for key, state, count, amount, revenue in (
+    for key, state, clicked, count, amount, revenue in (
         _annotated(commissions, commission_field, "tracked_at")
-        .values_list(commission_field, "state")
+        .annotate(clicked=ExpressionWrapper(Q(conversion__click__isnull=False), output_field=BooleanField()))
+        .values_list(commission_field, "state", "clicked")
         .annotate(n=Count("id"), a=Sum("amount"), r=Sum("conversion__amount"))
         .order_by()
     ):
@@ -82,6 +83,8 @@ def performance_from_rows(*, program, group, affiliate=None) -> dict:
         if state == CommissionState.REVERSED:
             r.reversed += count
             continue
+        if not clicked:
+            r.without_click += count
         r.payout += amount
         r.revenue += revenue
         if state in {CommissionState.PENDING, CommissionState.HELD}:
