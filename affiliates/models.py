@@ -13,7 +13,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import MD5
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -252,10 +253,34 @@ class Link(models.Model):
     destination = models.URLField(_("destination"), max_length=1000)
     sub_id = models.CharField(_("sub-id"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"))
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "Made before a page and sub-id had one link: the earlier link it repeats. It keeps its code, "
+            "clicks and conversions."
+        ),
+    )
 
     class Meta:
         verbose_name = _("link")
         verbose_name_plural = _("links")
+        constraints = [
+            # One link a page and sub-id (the affiliate's clicks aren't split between two codes). The
+            # page by its hash: a btree entry holds about 2,700 bytes, a destination up to 4,000.
+            models.UniqueConstraint(
+                F("affiliate"),
+                MD5("destination"),
+                F("sub_id"),
+                condition=Q(duplicate_of__isnull=True),
+                name="affiliates_link_once",
+                violation_error_message=_("You have a link to this page with this sub-id already."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"/r/{self.code}"

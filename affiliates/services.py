@@ -99,6 +99,18 @@ class AffiliateError(DomainError):
     """An affiliate operation that can't be done; the message is for the person."""
 
 
+class LinkExists(AffiliateError):
+    """The affiliate has a link to this page with this sub-id already (``link``): one link a page and
+    sub-id, so its clicks and conversions aren't split between two codes."""
+
+    def __init__(self, link: Link):
+        self.link = link
+        super().__init__(
+            _("You have a link to this page with this sub-id already: %(url)s")
+            % {"url": f"{settings.SITE_URL}/r/{link.code}"}
+        )
+
+
 class TagClickUsed(AffiliateError):
     """The thank-you-page tag reports one order per visit (click); more come from the merchant's server."""
 
@@ -530,6 +542,21 @@ def destination_on_domains(domains: list[str], url: str) -> bool:
     )
 
 
+def destination_normal(url: str) -> str:
+    """A page written one way, so that one page and sub-id make one link: the host as browsers send
+    it (``destination_ascii``), scheme and host in lower case, an empty path "/"
+    (``https://Shop.example?x=1`` -> ``https://shop.example/?x=1``); the path and query as given."""
+    url = destination_ascii(url.strip())
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port out of range: left as typed, refused by destination_allowed
+    except ValueError:
+        return url
+    if not parts.hostname or parts.username or parts.password or parts.scheme not in {"http", "https"}:
+        return url
+    return parts._replace(netloc=parts.netloc.lower(), path=parts.path or "/").geturl()
+
+
 def destination_ascii(url: str) -> str:
     """``https://Müller.de/Angebote?x=1`` -> ``https://xn--mller-kva.de/Angebote?x=1``: the host as
     browsers send it, so the redirect's ``Location`` is a valid header (the rest is kept as given)."""
@@ -550,7 +577,7 @@ def destination_ascii(url: str) -> str:
 def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now: datetime) -> Link:
     if affiliate.status != AffiliateStatus.APPROVED:
         raise AffiliateError(_("Only approved affiliates create links."))
-    destination = destination_ascii(destination.strip())
+    destination = destination_normal(destination)
     if not destination_allowed(affiliate.program, destination):
         allowed = ", ".join(affiliate.program.domains_readable)
         raise AffiliateError(
@@ -570,8 +597,12 @@ def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now
                     sub_id=sub_id,
                     created_at=now,
                 )
-        except IntegrityError:
-            continue
+        except IntegrityError:  # this page and sub-id's link (affiliates_link_once), or a code taken
+            existing = Link.objects.filter(
+                affiliate=affiliate, destination=destination, sub_id=sub_id, duplicate_of__isnull=True
+            ).first()
+            if existing is not None:
+                raise LinkExists(existing) from None
     raise AffiliateError(_("Could not make a link code; try again."))
 
 

@@ -192,6 +192,9 @@ def link_create(request: HttpRequest, program_id: int) -> HttpResponse:
                 request, _("Your link is ready: %(url)s") % {"url": f"{settings.SITE_URL}/r/{link.code}"}
             )
             return redirect("affiliates:program", program_id=program.pk)
+        except services.LinkExists as exc:  # the page and sub-id's link: said beside the page's field
+            form.add_error("destination", str(exc))
+            messages.error(request, _("Your link was not created: the form below says why."))
         except DomainError as exc:
             messages.error(request, str(exc))
     else:

@@ -7,6 +7,7 @@ import html
 import re
 
 import pytest
+from django.conf import settings
 
 from affiliates import services
 from tikjoy.tests.factories import owner_of
@@ -150,3 +151,45 @@ def test_an_answered_inquiry_shows_the_answer_and_a_silent_acceptance_a_dash(cli
     assert '<td data-label="Answer">Found it in the till.</td>' in _inquiry_row(page, "JOY-2001")
     assert '<td data-label="Answer">—</td>' in _inquiry_row(page, "JOY-2002")
     assert "No answer yet." not in page
+
+
+def test_a_second_link_to_the_same_page_and_sub_id_is_refused_pointing_to_the_first(
+    client, program, affiliate
+):
+    """A walk made two tracked links of one page and sub-id (the partner's clicks then split between
+    them): the second is refused beside the page's field, in the reader's language, naming the link
+    they have; another sub-id is another link."""
+    client.force_login(affiliate.user)
+    typed = {"destination": "https://shop.example/shoes", "sub_id": "bio"}
+    client.post(f"/affiliates/{program.pk}/links/", typed)
+    first = affiliate.links.get()
+
+    response = client.post(
+        f"/affiliates/{program.pk}/links/",
+        {"destination": "https://SHOP.example/shoes", "sub_id": " bio "},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _error_of(page, "destination") == (
+        f"Sie haben bereits einen Link zu dieser Seite mit dieser Sub-ID: {settings.SITE_URL}/r/{first.code}"
+    )
+    assert "Ihr Link wurde nicht erstellt: Das Formular unten nennt den Grund." in html.unescape(page)
+    assert affiliate.links.count() == 1
+    client.post(f"/affiliates/{program.pk}/links/", {**typed, "sub_id": "story"})
+    assert affiliate.links.count() == 2
+
+
+def test_the_service_refuses_a_duplicate_link_with_the_existing_one(affiliate):
+    from tikjoy.tests.factories import NOW
+
+    first = services.link_create(affiliate=affiliate, destination="https://shop.example/a?x=1", now=NOW)
+
+    with pytest.raises(services.LinkExists) as refused:
+        services.link_create(affiliate=affiliate, destination=" https://shop.example/a?x=1 ", now=NOW)
+
+    assert refused.value.link == first
+    assert (
+        services.link_create(affiliate=affiliate, destination="https://shop.example/a?x=2", now=NOW) != first
+    )

@@ -141,12 +141,13 @@ def varied(make_merchant, ops):
     ana = affiliate_make(program, email="ana@creator.example")
     ben = affiliate_make(program, email="ben@creator.example")
 
-    def link(affiliate, sub_id=""):
+    def link(affiliate, sub_id="", page="x"):
         return services.link_create(
-            affiliate=affiliate, destination="https://shop.example/x", sub_id=sub_id, now=NOW
+            affiliate=affiliate, destination=f"https://shop.example/{page}", sub_id=sub_id, now=NOW
         )
 
-    ana_bio, ana_bio2, ana_plain, ben_plain = link(ana, "bio"), link(ana, "bio"), link(ana), link(ben)
+    # two pages under one sub-id (one page and sub-id is one link)
+    ana_bio, ana_bio2, ana_plain, ben_plain = link(ana, "bio"), link(ana, "bio", "y"), link(ana), link(ben)
     midnight = NOW.replace(hour=0, minute=0, second=0) + timedelta(days=1)  # 2026-11-23 00:00 UTC
     month_end = NOW.replace(day=30, hour=23, minute=59, second=59)  # 2026-11-30 23:59:59 UTC
     clicks = {}

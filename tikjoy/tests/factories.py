@@ -228,9 +228,12 @@ def affiliate_make(program, *, email: str | None = None, approved: bool = True, 
 
 def affiliate_click_make(affiliate, *, at=NOW, visitor: str = "visitor-1", bot: bool = False, link=None):
     """A recorded click of one of the affiliate's links (a new link unless ``link`` is given)."""
-    link = link or affiliate_services.link_create(
-        affiliate=affiliate, destination=f"https://{affiliate.program.domains[0]}/", now=at
-    )
+    if link is None:  # a new link each time: one page and sub-id make one link, so another page
+        page = f"https://{affiliate.program.domains[0]}/"
+        made = affiliate.links.count()
+        link = affiliate_services.link_create(
+            affiliate=affiliate, destination=f"{page}?link={made + 1}" if made else page, now=at
+        )
     return affiliate_services.click_record(
         link_id=link.pk,
         click_id=affiliate_services.new_click_id(),
