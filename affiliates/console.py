@@ -193,8 +193,13 @@ def inquiry_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if inquiry is None:
         raise Http404
     form = InquiryAnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose to accept or decline."))
+    if not form.is_valid():  # an answer too long is said as such, not as a missing decision
+        messages.error(
+            request,
+            _("Choose to accept or decline.")
+            if "decision" in form.errors
+            else " ".join(form.errors["answer"]),
+        )
         return redirect("console:affiliates_program")
     try:
         services.inquiry_decide(

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from affiliates.models import AffiliateStatus, Attribution, ReversalCode
+from affiliates.models import AffiliateStatus, Attribution, Inquiry, ReversalCode
 from affiliates.services import (
     ADJUSTMENT_MAX,
     BOUNTY_MAX,
@@ -192,6 +192,9 @@ class InquiryForm(forms.Form):
         return message
 
 
+INQUIRY_ANSWER_MAX = Inquiry._meta.get_field("answer").max_length
+
+
 class InquiryAnswerForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
@@ -199,7 +202,17 @@ class InquiryAnswerForm(forms.Form):
     )
     answer = forms.CharField(
         label=_("Answer"),
-        max_length=500,
         required=False,
+        widget=forms.TextInput(attrs={"maxlength": INQUIRY_ANSWER_MAX}),
         help_text=_("Shown to the affiliate (needed to decline)."),
     )
+
+    def clean_answer(self) -> str:
+        """The limit and the count as the reader writes numbers ("5.000" in German), as a message's."""
+        answer = self.cleaned_data["answer"]
+        if len(answer) > INQUIRY_ANSWER_MAX:
+            raise forms.ValidationError(
+                _("An answer has at most %(limit)s characters (this one has %(count)s).")
+                % {"limit": number_text(INQUIRY_ANSWER_MAX), "count": number_text(len(answer))}
+            )
+        return answer

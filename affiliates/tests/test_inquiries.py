@@ -326,3 +326,25 @@ def test_an_order_of_the_day_the_affiliate_applied_is_taken(client, program, aff
     page = _send(client, program, order_date="2026-11-22")
 
     assert "Ihre Anfrage ist beim Programm eingegangen." in page
+
+
+def test_an_answer_too_long_is_refused_with_its_own_reason_not_choose_to_accept_or_decline(
+    client, program, affiliate
+):
+    """A walk declined with an answer of 5,000 characters (more than the field's 500): the console said
+    "Choose to accept or decline." although "Decline" was chosen."""
+    inquiry = _open(affiliate)
+    client.force_login(owner_of(program.merchant))
+
+    response = client.post(
+        f"/console/affiliates/inquiries/{inquiry.pk}/",
+        {"decision": "decline", "answer": "😀" * 5000},
+        HTTP_ACCEPT_LANGUAGE="de",
+        follow=True,
+    )
+
+    page = html.unescape(response.content.decode())
+    assert "Bitte wählen Sie: annehmen oder ablehnen." not in page
+    assert "Eine Antwort hat höchstens 500 Zeichen (diese hat 5.000)." in page
+    inquiry.refresh_from_db()
+    assert inquiry.status == InquiryStatus.OPEN
