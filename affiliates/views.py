@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from affiliates import clicklog, reports, selectors, services
 from affiliates.forms import ApplicationForm, InquiryForm, LinkForm
@@ -173,8 +173,10 @@ def _assets(program: Program, *, language: str) -> dict:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def link_create(request: HttpRequest, program_id: int) -> HttpResponse:
+    if request.method == "GET":  # the address of a refused form's page, opened again: the portal
+        return redirect("affiliates:program", program_id=program_id)
     program = get_object_or_404(Program, pk=program_id)
     affiliate = selectors.affiliation_get(user=request.user, program=program)
     if affiliate is None:
@@ -219,8 +221,10 @@ def report(request: HttpRequest, program_id: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def inquiry_open(request: HttpRequest, program_id: int) -> HttpResponse:
+    if request.method == "GET":  # as a link's
+        return redirect("affiliates:program", program_id=program_id)
     program = get_object_or_404(Program, pk=program_id)
     affiliate = selectors.affiliation_get(user=request.user, program=program)
     if affiliate is None:

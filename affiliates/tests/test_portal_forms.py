@@ -193,3 +193,20 @@ def test_the_service_refuses_a_duplicate_link_with_the_existing_one(affiliate):
     assert (
         services.link_create(affiliate=affiliate, destination="https://shop.example/a?x=2", now=NOW) != first
     )
+
+
+@pytest.mark.parametrize("form", ["links", "inquiries"])
+def test_switching_language_on_a_refused_forms_page_comes_back_to_the_portal(
+    client, program, affiliate, form
+):
+    """A refused form's page has the form's address (/links/, /inquiries/); the language switcher sends
+    the person back to it, which read "This page can't be opened directly". It is the portal again."""
+    client.force_login(affiliate.user)
+
+    response = client.post(
+        "/i18n/language/", {"language": "de", "next": f"/affiliates/{program.pk}/{form}/"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == f"/affiliates/{program.pk}/"
+    page = html.unescape(response.content.decode())
+    assert "Diese Seite lässt sich nicht direkt öffnen" not in page and "Ihre Links" in page
