@@ -289,9 +289,14 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
         r.locked += f["locked"]
         r.approved += f["approved"] + f["paid"] + f["adjusted"]
         r.payout += f["pending"] + f["held"] + f["locked"] + f["approved"] + f["paid"] + f["adjusted"]
+    # The row of the conversions without a link (an accepted inquiry, a bound customer's order) says so,
+    # by link and by sub-id alike (by sub-id it read "—" as the links without a sub-id do).
     if group == "link":
         for key, r in rows.items():
-            r.label = f"/r/{links[key].code}" if key else _("no link (a bound customer)")
+            r.label = f"/r/{links[key].code}" if key else _("Without a click")
+    elif group == "sub_id":
+        for key, r in rows.items():
+            r.label = _("Without a click") if key is None else key or "—"
     else:
         for key, r in rows.items():
             r.label = key.strftime("%Y-%m") if group == "month" and key else str(key) if key else "—"

@@ -445,3 +445,18 @@ def test_the_csv_gives_the_conversions_without_a_click_and_an_honest_rate(client
 
     assert header[5:8] == ["Net", "Without a click", "Conversion rate (%)"]
     assert [r[5:8] for r in rows] == [["2", "1", "100.00"], ["2", "0", ""], ["4", "1", ""]]
+
+
+def test_by_sub_id_the_conversions_without_a_click_are_named_not_a_dash_like_links_without_a_sub_id(
+    client, inquiry_beside_a_click
+):
+    """By sub-id, the accepted inquiry's row read "—", as the row of the links without a sub-id does;
+    by link it said "no link (a bound customer)", which an inquiry isn't."""
+    program = inquiry_beside_a_click["program"]
+    client.force_login(inquiry_beside_a_click["affiliate"].user)
+
+    by_sub_id = sheet_rows(client.get(f"/affiliates/{program.pk}/report/?group=sub_id&format=csv"), ",")
+    by_link = sheet_rows(client.get(f"/affiliates/{program.pk}/report/?group=link&format=csv"), ",")
+
+    assert [(r[0], r[6]) for r in by_sub_id[1:]] == [("—", "0"), ("Without a click", "1"), ("Total", "1")]
+    assert [r[0] for r in by_link[2:]] == ["Without a click", "Total"]

@@ -105,7 +105,10 @@ def performance_from_rows(*, program, group, affiliate=None) -> dict:
     if group == "link":
         codes = dict(Link.objects.filter(pk__in=[k for k in rows if k]).values_list("pk", "code"))
         for key, r in rows.items():
-            r.label = f"/r/{codes[key]}" if key else "no link (a bound customer)"
+            r.label = f"/r/{codes[key]}" if key else "Without a click"
+    elif group == "sub_id":
+        for key, r in rows.items():
+            r.label = "Without a click" if key is None else key or "—"
     else:
         for key, r in rows.items():
             r.label = key.strftime("%Y-%m") if group == "month" and key else str(key) if key else "—"
