@@ -333,6 +333,14 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         ended = obj is not None and obj.status == CampaignStatus.ENDED
         return not ended and super().has_change_permission(request, obj)
 
+    def change_refused(self, obj) -> str | None:
+        if obj.status == CampaignStatus.ENDED:
+            return gettext(
+                "Nothing was saved: this campaign ended while the page was open, and an ended campaign "
+                "can't be changed."
+            )
+        return None
+
     def has_manage_permission(self, request) -> bool:
         return console_can(request, Capability.MANAGE_CAMPAIGNS)
 
@@ -743,6 +751,13 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
         return super().has_change_permission(request, obj) and (
             obj is None or obj.status == UgcStatus.SUBMITTED
         )
+
+    def change_refused(self, obj) -> str | None:
+        if obj.status != UgcStatus.SUBMITTED:
+            return gettext(
+                "Nothing was saved: this video was reviewed while the page was open (%(status)s)."
+            ) % {"status": obj.get_status_display()}
+        return None
 
     @admin.display(description=_("Video"))
     def video(self, obj: UgcSubmission) -> str:

@@ -32,7 +32,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import label_for_field, lookup_field
+from django.contrib.admin.utils import label_for_field, lookup_field, unquote
 from django.contrib.admin.views.main import (
     ERROR_FLAG,
     IGNORED_PARAMS,
@@ -856,7 +856,21 @@ class ConsoleModelAdmin(AddedOnceMixin, admin.ModelAdmin):
                 ]
         return [part for part in message if part.get("changed", {"fields": True})["fields"]]
 
+    def change_refused(self, obj) -> str | None:
+        """Why ``obj`` can't be changed any more, whoever asks: its state (an ended campaign, a video
+        already reviewed), not the person's role. ``None``: it can be. A form opened before the row got
+        there (another tab, a teammate) is answered with these words, not a page saying the role is
+        missing."""
+        return None
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            refused = self.change_refused(obj) if obj is not None else None
+            if refused and self.has_view_permission(request, obj):
+                messages.warning(request, refused)
+                return HttpResponseRedirect(request.get_full_path())
+
         def view():
             return super(ConsoleModelAdmin, self).changeform_view(request, object_id, form_url, extra_context)
 

@@ -301,6 +301,26 @@ def test_reviewing_ugc_in_the_console_needs_a_reason_to_request_changes(
     assert (submission.status, submission.review_reason) == (UgcStatus.CHANGES_REQUESTED, "Show the product")
 
 
+def test_a_video_reviewed_in_another_tab_says_so_when_the_open_review_is_saved(
+    client, merchant, owner, make_campaign, make_user
+):
+    campaign = make_campaign(merchant, ugc_policy=UgcPolicy.ALL_USERS)
+    consumer = make_user("fan@consumer.example")
+    submission = services.ugc_submit(campaign=campaign, user=consumer, file=tiny_mp4(), caption="v1", now=NOW)
+    client.force_login(owner)
+    url = reverse("console:campaigns_ugcsubmission_change", args=[submission.pk])
+    client.post(url, {"decision": UgcStatus.CHANGES_REQUESTED, "reason": "Show the product"})  # the first tab
+
+    response = client.post(url, {"decision": UgcStatus.APPROVED, "reason": ""}, follow=True)  # the second
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Nothing was saved: this video was reviewed while the page was open (Changes requested)." in page
+    assert "You can't open this page" not in page
+    submission.refresh_from_db()
+    assert submission.status == UgcStatus.CHANGES_REQUESTED
+
+
 def test_the_rule_editor_shows_the_example_post_quote_for_each_saved_rule(
     client, merchant, owner, make_campaign
 ):
@@ -321,7 +341,32 @@ def test_an_ended_campaign_is_read_only(client, merchant, owner, make_campaign):
     url = reverse("console:campaigns_campaign_change", args=[campaign.pk])
 
     assert 'name="_save"' not in client.get(url).content.decode()
-    assert client.post(url, {"name": "Renamed"}).status_code == 403
+    response = client.post(url, {"name": "Renamed"}, follow=True)
+    campaign.refresh_from_db()
+    assert campaign.name != "Renamed"
+    assert "an ended campaign can" in response.content.decode()
+
+
+def test_a_campaign_ended_in_another_tab_says_so_when_the_open_form_is_saved(
+    client, merchant, owner, make_campaign
+):
+    from tikjoy.tests.html_forms import main_form
+
+    campaign = make_campaign(merchant)
+    client.force_login(owner)
+    url = reverse("console:campaigns_campaign_change", args=[campaign.pk])
+    open_form = main_form(client.get(url).content.decode()).data()
+    services.campaign_end(campaign=campaign, actor=owner)  # another tab, or a teammate
+    open_form["name"] = ["Renamed in the open tab"]
+
+    response = client.post(url, open_form, follow=True)
+
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Nothing was saved: this campaign ended while the page was open" in page
+    assert "You can't open this page" not in page and "role" not in page
+    campaign.refresh_from_db()
+    assert campaign.name == "Summer JoyBack"
 
 
 def test_a_saved_rule_keeps_its_action(merchant, make_campaign):
