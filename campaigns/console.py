@@ -784,13 +784,16 @@ class UgcSubmissionConsoleAdmin(ConsoleModelAdmin):
 
     def save_model(self, request, obj, form, change):
         submission = UgcSubmission.objects.select_related("campaign__merchant").get(pk=obj.pk)
-        services.ugc_review(
+        reviewed = services.ugc_review(
             submission=submission,
             actor=request.user,
             decision=form.cleaned_data["decision"],
             reason=form.cleaned_data.get("reason", ""),
             now=timezone.now(),
         )
+        # The saved message names the row as it is now ("... (Approved)"), not as the form read it.
+        for field in ("status", "review_reason", "reviewed_by", "reviewed_at"):
+            setattr(obj, field, getattr(reviewed, field))
 
     def save_related(self, request, form, formsets, change):
         pass

@@ -296,9 +296,15 @@ def test_reviewing_ugc_in_the_console_needs_a_reason_to_request_changes(
     assert refused.status_code == 200
     assert "Tell the consumer why" in refused.content.decode()
 
-    client.post(url, {"decision": UgcStatus.CHANGES_REQUESTED, "reason": "Show the product"})
+    response = client.post(
+        url, {"decision": UgcStatus.CHANGES_REQUESTED, "reason": "Show the product"}, follow=True
+    )
     submission.refresh_from_db()
     assert (submission.status, submission.review_reason) == (UgcStatus.CHANGES_REQUESTED, "Show the product")
+    said = re.sub(r"<[^>]+>", "", html.unescape(response.content.decode().split('class="messagelist"')[1]))
+    said = said.split("\n\n")[0]  # the message, its link's tags removed
+    assert "(Changes requested)” was changed successfully." in said
+    assert "Waiting for review" not in said
 
 
 def test_a_video_reviewed_in_another_tab_says_so_when_the_open_review_is_saved(
