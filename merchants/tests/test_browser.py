@@ -82,3 +82,27 @@ def test_the_dashboards_list_of_all_pages_keeps_to_a_phones_width(page, make_mer
     )
     assert past == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_phone_keeps_the_consoles_log_out_and_help_links(page, make_merchant, language):
+    """A newcomer's finding: below 768 px the console hid its user links, so a merchant on a phone
+    could neither log out nor reach Help or support from any console page."""
+    from tikjoy.tests.factories import PASSWORD, owner_of
+
+    merchant = make_merchant("acme", funds="100.00")
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(owner_of(merchant).email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_extra_http_headers({"Accept-Language": language})
+
+    page.goto("/console/campaigns/campaign/")
+
+    log_out, help_ = {"en": ("Log out", "Help"), "fr": ("Déconnexion", "Aide")}[language]
+    tools = page.locator("#user-tools")
+    expect(tools.get_by_role("button", name=log_out)).to_be_visible()
+    expect(tools.get_by_role("link", name=help_, exact=True)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
