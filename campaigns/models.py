@@ -200,7 +200,7 @@ class Campaign(models.Model):
     mention = models.CharField(_("mention"), max_length=100, blank=True)
     hold_days = models.PositiveSmallIntegerField(_("hold days"), default=14)
     ugc_policy = models.CharField(
-        _("ugc policy"), max_length=16, choices=UgcPolicy.choices, default=UgcPolicy.CREATORS_ONLY
+        _("UGC policy"), max_length=16, choices=UgcPolicy.choices, default=UgcPolicy.CREATORS_ONLY
     )
     language = models.CharField(
         _("language of the name"),
@@ -429,7 +429,7 @@ class RewardRule(models.Model):
     is_enabled = models.BooleanField(_("enabled"), default=True)
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
     per_1000_views = models.DecimalField(
-        _("per 1000 views"), max_digits=12, decimal_places=4, default=Decimal("0")
+        _("per 1,000 views"), max_digits=12, decimal_places=4, default=Decimal("0")
     )
     per_like = models.DecimalField(_("per like"), max_digits=12, decimal_places=4, default=Decimal("0"))
     per_comment = models.DecimalField(_("per comment"), max_digits=12, decimal_places=4, default=Decimal("0"))

@@ -85,6 +85,17 @@ def test_the_add_page_explains_the_fields_and_offers_every_action(client, mercha
     assert "campaigns/rule_preview.js" in text
 
 
+def test_the_add_page_labels_ugc_and_the_views_rate_as_written_in_english(client, merchant, owner):
+    """A newcomer's finding: English labels read "Ugc policy:" and "Per 1000 views:" (beside help
+    texts saying "per 1,000 views"); German said "UGC-Regel" and "Pro 1.000 Aufrufe" all along."""
+    client.force_login(owner)
+
+    text = client.get(reverse("console:campaigns_campaign_add"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert ">UGC policy:</label>" in text and "Ugc policy" not in text
+    assert ">Per 1,000 views:</label>" in text and "Per 1000 views" not in text
+
+
 def test_a_manager_creates_a_campaign_with_its_rules_in_one_form(client, merchant, add_member):
     manager = add_member(merchant, "manager@acme.example", Role.MANAGER)
     client.force_login(manager)
