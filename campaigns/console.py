@@ -49,6 +49,7 @@ from campaigns.models import (
     campaign_name_in,
 )
 from core.db import subquery_count
+from core.i18n import time_zone_label
 from merchants.console_site import ConsoleInlineMixin, ConsoleModelAdmin, console_site
 from merchants.locale import merchant_language
 from merchants.models import Merchant
@@ -373,6 +374,15 @@ class CampaignConsoleAdmin(ConsoleModelAdmin):
         form.currency = (
             obj.currency if obj is not None else (membership.merchant.currency if membership else "EUR")
         )
+        # The moments are read in the brand's time zone (the console's): say which, under each, so a
+        # member elsewhere (whose browser's "Now" Django says is hours off "server time") types them right.
+        zone = gettext("Times in your brand's time zone: %(zone)s.") % {
+            "zone": time_zone_label(timezone.get_current_timezone_name())
+        }
+        for name in ("starts_at", "ends_at"):
+            if name in form.base_fields:
+                field = form.base_fields[name]
+                field.help_text = format_html("{} {}", field.help_text, zone)
         return form
 
     def get_changeform_initial_data(self, request):

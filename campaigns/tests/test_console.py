@@ -96,6 +96,29 @@ def test_the_add_page_labels_ugc_and_the_views_rate_as_written_in_english(client
     assert ">Per 1,000 views:</label>" in text and "Per 1000 views" not in text
 
 
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "Times in your brand's time zone: New York (Eastern Time)."),
+        ("de", "Zeiten in der Zeitzone Ihrer Marke: New York (Nordamerikanische Ostküstenzeit)."),
+    ],
+)
+def test_the_campaign_form_names_the_time_zone_its_start_and_end_are_read_in(
+    client, merchant, owner, language, said
+):
+    """A newcomer's finding: Starts and Ends said nothing of a zone, and Django's note beside them
+    ("You are 6 hours ahead of server time") was all a member elsewhere had to go by."""
+    merchant.time_zone = "America/New_York"
+    merchant.save(update_fields=["time_zone"])
+    client.force_login(owner)
+
+    page = html.unescape(
+        client.get(reverse("console:campaigns_campaign_add"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    )
+
+    assert page.count(said) == 2  # under Starts and under Ends
+
+
 def test_a_manager_creates_a_campaign_with_its_rules_in_one_form(client, merchant, add_member):
     manager = add_member(merchant, "manager@acme.example", Role.MANAGER)
     client.force_login(manager)
