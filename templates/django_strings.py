@@ -20,6 +20,11 @@ a Python file because a template tag cannot write Django's ``%(name)d`` placehol
 - "This field is required.": Django's words (*Este campo es obligatorio.*, *Questo campo è
   obbligatorio.*), where Django REST framework's catalogue, which wins over Django's, said *Este
   campo es requerido.* and *Campo obbligatorio.* on every form and in the API.
+- Django REST framework's errors in the API's problem+json (a date or time in the wrong format, a
+  text too long, a number out of range or with too many digits): without a pronoun, as the form
+  errors above, where its German said *du* ("Nutze stattdessen …", "Stelle sicher …") and its
+  Italian *tu* ("Usa …", "Assicurati …") to the merchants' servers; French with its apostrophe and
+  no-break space. Its msgids, with their ``{name}`` placeholders, are its own.
 - The admin's messages after an add, a change or a deletion and its list titles ("Il campagna … è
   stato modificato", "Scegli campagna da modificare"): "what: name" without an article in Italian
   and Spanish, in /ops/' tone (tu, tú); the console says them formally in the context "to a
@@ -146,4 +151,17 @@ ADMIN = [
         "Please enter your old password, for security’s sake, and then enter your new password twice so we can "
         "verify you typed it in correctly."
     ),
+]
+
+API_ERRORS = [
+    gettext_noop("Date has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop("Datetime has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop("Time has wrong format. Use one of these formats instead: {format}."),
+    gettext_noop("Ensure this field has no more than {max_length} characters."),
+    gettext_noop("Ensure this field has at least {min_length} characters."),
+    gettext_noop("Ensure this value is greater than or equal to {min_value}."),
+    gettext_noop("Ensure this value is less than or equal to {max_value}."),
+    gettext_noop("Ensure that there are no more than {max_decimal_places} decimal places."),
+    gettext_noop("Ensure that there are no more than {max_digits} digits in total."),
+    gettext_noop("Ensure that there are no more than {max_whole_digits} digits before the decimal point."),
 ]

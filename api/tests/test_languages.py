@@ -63,6 +63,30 @@ def test_a_missing_field_is_named_in_djangos_words_as_on_the_pages(brand, make_k
     assert body["errors"]["event_id"] == [said]
 
 
+FORMATS = "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", f"Datum und Uhrzeit haben das falsche Format. Erlaubte Formate: {FORMATS}."),
+        ("it", f"La data e l\u2019ora non sono nel formato giusto. Formati ammessi: {FORMATS}."),
+        ("fr", f"La date et l\u2019heure n\u2019ont pas le bon format. Formats acceptés\u00a0: {FORMATS}."),
+    ],
+)
+def test_a_moment_in_the_wrong_format_is_told_without_du_or_tu(brand, make_key, api, language, said):
+    """A newcomer's finding: Django REST framework's catalogue told a merchant's server "Nutze
+    stattdessen eines dieser Formate" (du) in German and "Usa uno dei seguenti formati" (tu) in
+    Italian; French had a plain apostrophe and space before the colon."""
+    key = make_key(brand()["merchant"])
+
+    response = api(key).get("/api/v1/rewards", {"created_after": "2026-99-01"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    body = response.json()
+    assert response.status_code == 400 and body["code"] == "invalid_request"
+    assert body["errors"]["created_after"] == [said]
+
+
 @pytest.fixture
 def shop(brand, make_key):
     world = brand()
