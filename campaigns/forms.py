@@ -98,6 +98,10 @@ class CampaignConsoleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.fields["edit_version"].initial = self.instance.version
+        if not self.instance.pk:
+            # A new campaign is in the merchant's currency: its page says so ("Currency: EUR",
+            # "Spent: €0.00") instead of "-" and a bare "0" before the first save.
+            self.instance.currency = self.currency
 
     def _get_validation_exclusions(self):
         # The service's validation (in clean) explains every rule in words; the model's CHECK

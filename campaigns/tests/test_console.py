@@ -119,6 +119,21 @@ def test_the_campaign_form_names_the_time_zone_its_start_and_end_are_read_in(
     assert page.count(said) == 2  # under Starts and under Ends
 
 
+def test_a_new_campaigns_page_shows_the_merchants_currency_and_nothing_spent_in_it(client, merchant, owner):
+    """A newcomer's finding: before the first save the page read "Currency: -" and "Spent: 0"."""
+    client.force_login(owner)
+
+    page = client.get(reverse("console:campaigns_campaign_add"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    readonly = dict(
+        re.findall(
+            r'<label>([^<]+):</label>\s*<div class="readonly">([^<]*)</div>', page.replace("\xa0", " ")
+        )
+    )
+    assert readonly["Currency"] == "Euro"
+    assert readonly["Spent"] == "€0.00"
+
+
 def test_a_manager_creates_a_campaign_with_its_rules_in_one_form(client, merchant, add_member):
     manager = add_member(merchant, "manager@acme.example", Role.MANAGER)
     client.force_login(manager)
