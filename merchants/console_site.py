@@ -836,10 +836,23 @@ class ConsoleModelAdmin(AddedOnceMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "console_export_url": export_url + (f"?{query}" if query else ""),
+            # Its times are the brand's (the console's zone): the list says so under them.
+            "console_list_times": self._lists_times(request),
         }
         return self._with_domain_errors(
             request, lambda: super(ConsoleModelAdmin, self).changelist_view(request, extra_context)
         )
+
+    def _lists_times(self, request: HttpRequest) -> bool:
+        """Whether a column of the list is a moment (a ``DateTimeField``)."""
+        for name in self.get_list_display(request):
+            try:
+                field = self.model._meta.get_field(name) if isinstance(name, str) else None
+            except FieldDoesNotExist:
+                continue
+            if isinstance(field, models.DateTimeField):
+                return True
+        return False
 
     def construct_change_message(self, request, form, formsets, add=False):
         """Django's history entry, without the fields a person never sees: a change page's hidden

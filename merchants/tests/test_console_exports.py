@@ -288,3 +288,36 @@ def test_the_pages_with_an_export_name_the_time_zone_of_their_times(client, kaff
     page = html.unescape(response_text(client.get(url, HTTP_ACCEPT_LANGUAGE=language)))
 
     assert said in page
+
+
+@pytest.mark.parametrize(
+    ("url", "language", "said"),
+    [
+        (
+            "/console/rewards/reward/",
+            "en",
+            "Times in your brand's time zone: Berlin (Central European Time).",
+        ),
+        (
+            "/console/campaigns/campaign/",
+            "de",
+            "Zeiten in der Zeitzone Ihrer Marke: Berlin (Mitteleuropäische Zeit).",
+        ),
+    ],
+)
+def test_the_lists_showing_times_name_their_time_zone(client, kaffee, url, language, said):
+    """A newcomer's finding: the rewards list (created, available) and the campaigns list (starts,
+    ends) showed times without a zone beside their export."""
+    client.force_login(owner_of(kaffee))
+
+    page = html.unescape(response_text(client.get(url, HTTP_ACCEPT_LANGUAGE=language)))
+
+    assert said in page
+
+
+def test_a_list_without_times_names_no_time_zone(client, kaffee):
+    client.force_login(owner_of(kaffee))
+
+    page = response_text(client.get("/console/merchants/touchpoint/", HTTP_ACCEPT_LANGUAGE="en"))
+
+    assert 'data-note="time-zone"' not in page
