@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from api.models import KeyKind, Scope
+from core.i18n import time_zone_label
 from webhooks.models import EventType
 
 
@@ -18,9 +23,18 @@ class ApiKeyForm(forms.Form):
         initial=Scope.READ,
         help_text=_("For secret keys. Publishable keys only read the public offer."),
     )
-    expires_at = forms.DateTimeField(
-        label=_("Expires"), required=False, help_text=_("Optional, e.g. 2027-12-31 23:59.")
-    )
+    expires_at = forms.DateTimeField(label=_("Expires"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The example as the reader's language types a date (a German "2027-12-31" was refused), and
+        # the zone the moment is read in: the brand's, the console's.
+        self.fields["expires_at"].help_text = gettext(
+            "Optional, e.g. %(example)s, in your brand's time zone: %(zone)s."
+        ) % {
+            "example": f"{formats.localize_input(date(2027, 12, 31))} 23:59",
+            "zone": time_zone_label(timezone.get_current_timezone_name()),
+        }
 
 
 class EndpointForm(forms.Form):

@@ -46,6 +46,44 @@ def test_an_owner_makes_a_key_sees_it_once_and_only_its_hash_is_kept(client, mak
     assert ApiKeyEvent.objects.get().action == KeyAction.CREATED
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "typed"),
+    [
+        (
+            "en",
+            "Optional, e.g. 2027-12-31 23:59, in your brand's time zone: Berlin (Central European Time).",
+            "2027-12-31 23:59",
+        ),
+        (
+            "de",
+            "Optional, z. B. 31.12.2027 23:59, in der Zeitzone Ihrer Marke: Berlin (Mitteleuropäische Zeit).",
+            "31.12.2027 23:59",
+        ),
+    ],
+)
+def test_a_keys_expiry_is_asked_as_the_readers_language_types_it_in_the_brands_time_zone(
+    client, make_merchant, language, said, typed
+):
+    """A newcomer's finding: German read "z. B. 2027-12-31 23:59", and no zone was named."""
+    merchant = make_merchant("acme")
+    merchant.time_zone = "Europe/Berlin"
+    merchant.save(update_fields=["time_zone"])
+    client.force_login(merchant.memberships.get(role=Role.OWNER).user)
+
+    page = html.unescape(
+        client.get(reverse("console:api_keys"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    )
+    client.post(
+        reverse("console:api_keys"),
+        {"name": "shop", "kind": "SECRET", "scope": "read", "expires_at": typed},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert said in page
+    expires = ApiKey.objects.get().expires_at  # the example typed is read as written, in Berlin
+    assert expires.isoformat() == "2027-12-31T22:59:00+00:00"
+
+
 def test_a_double_click_on_create_the_key_makes_one_key_shown_once(client, make_merchant):
     merchant = make_merchant("acme")
     client.force_login(merchant.memberships.get(role=Role.OWNER).user)
