@@ -548,6 +548,11 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
 
     def save_model(self, request, obj, form, change):
         merchant = Merchant.objects.get(pk=self._merchant_id(request))
+        # An invitation still open to the address is renewed, not added: the page says so instead of
+        # Django's "was added successfully" (``message_user``).
+        request.invitation_renewed = services.open_invitations(
+            merchant=merchant, email=form.cleaned_data["email"]
+        ).exists()
         invitation = services.invitation_create(
             merchant=merchant,
             actor=request.user,
@@ -558,9 +563,24 @@ class InvitationConsoleAdmin(ConsoleModelAdmin):
         # The address as stored (lowercased, trimmed): the console's confirmation names the one it went to.
         obj.pk, obj.merchant, obj.created_at = invitation.pk, merchant, invitation.created_at
         obj.email = invitation.email
+        if request.invitation_renewed:
+            messages.success(
+                request,
+                _(
+                    "An invitation to %(email)s was open already: we e-mailed its link again, as %(role)s, "
+                    "valid from now. No second invitation was added."
+                )
+                % {"email": invitation.email, "role": invitation.get_role_display()},
+            )
+            return
         messages.info(
             request, _("We e-mailed an invitation link to %(email)s.") % {"email": invitation.email}
         )
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        if level == messages.SUCCESS and getattr(request, "invitation_renewed", False):
+            return None  # Django's "was added successfully": nothing was added (``save_model`` says what was)
+        return super().message_user(request, message, level, *args, **kwargs)
 
     def _merchant_id(self, request) -> int:
         return console_membership(request).merchant_id

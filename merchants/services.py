@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import translation
@@ -320,6 +321,16 @@ def invitation_max_age() -> timedelta:
     return timedelta(days=settings.MERCHANT_INVITATION_MAX_AGE_DAYS)
 
 
+def open_invitations(*, merchant: Merchant, email: str) -> QuerySet[Invitation]:
+    """The invitation to ``email`` still open (neither accepted nor withdrawn): at most one, which a
+    new invitation to the address renews (``invitation_create``) rather than adding a second."""
+    return (
+        Invitation.objects.filter(merchant=merchant, accepted_at=None, revoked_at=None)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower=email.strip().lower())
+    )
+
+
 def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str, now: datetime) -> Invitation:
     """Invite ``email`` to the team (or renew the open invitation) and e-mail the signed link."""
     _require(merchant=merchant, actor=actor, capability=Capability.MANAGE_TEAM)
@@ -329,13 +340,7 @@ def invitation_create(*, merchant: Merchant, actor: User, email: str, role: str,
     if Membership.objects.filter(merchant=merchant, user__email__iexact=email).exists():
         raise AlreadyMember(_("The team already has a member with the address %(email)s.") % {"email": email})
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .filter(merchant=merchant, accepted_at=None, revoked_at=None)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower=email)
-            .first()
-        )
+        invitation = open_invitations(merchant=merchant, email=email).select_for_update().first()
         if invitation is None:
             invitation = Invitation.objects.create(
                 merchant=merchant, email=email, role=role, invited_by=actor, created_at=now

@@ -320,3 +320,21 @@ def test_a_low_balance_alert_is_typed_as_the_reader_writes_amounts(client, make_
     assert client.post(url, data, HTTP_ACCEPT_LANGUAGE="de").status_code == 302
     merchant.refresh_from_db()
     assert str(merchant.low_balance_threshold) == "1250.50"
+
+
+def test_inviting_an_address_with_an_open_invitation_says_it_was_sent_again_not_added(client, make_merchant):
+    """Walk finding: the second invitation to max@agency.example said "… was added successfully" while
+    the open one was renewed (one row stays)."""
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+    url = "/console/merchants/invitation/add/"
+    client.post(url, {"email": "max@agency.example", "role": "VIEWER"}, follow=True)
+
+    page = response_text(client.post(url, {"email": "Max@Agency.example", "role": "MANAGER"}, follow=True))
+
+    assert (
+        "An invitation to max@agency.example was open already: we e-mailed its link again, as Manager, "
+        "valid from now. No second invitation was added." in page
+    )
+    assert "added successfully" not in page and "We e-mailed an invitation link" not in page
+    assert list(merchant.invitations.values_list("email", "role")) == [("max@agency.example", "MANAGER")]
