@@ -323,7 +323,8 @@ class VideoConsoleForm(forms.ModelForm):
                 _("Your library holds %(count)s videos, the maximum. Delete one to add another.")
                 % {"count": MAX_VIDEOS_PER_MERCHANT}
             )
-        if not cleaned.get("file") and not cleaned.get("tiktok_url"):
+        if not cleaned.get("file") and not cleaned.get("tiktok_url") and not self.has_error("tiktok_url"):
+            # A link that was typed but refused has its own error beside it; this is for neither given.
             raise forms.ValidationError(_("Upload a video file or give a TikTok link."))
         if not self.has_error("caption") and not self.has_error("hashtags"):
             try:  # the caption fits, but with the tags the text to post may not

@@ -331,6 +331,25 @@ def test_a_text_file_is_refused_as_a_video_in_the_console(client, merchant, owne
     assert "not a real mp4 video" in response.content.decode()
 
 
+def test_a_refused_tiktok_link_is_not_also_told_to_give_a_tiktok_link(client, merchant, owner):
+    """Walk finding: "javascript:…//www.tiktok.com/…" got "Enter a valid URL." and, above the form,
+    "Upload a video file or give a TikTok link.", which contradicts the link just typed."""
+    client.force_login(owner)
+
+    response = client.post(
+        reverse("console:campaigns_video_add"),
+        {"title": "Clip", "tiktok_url": "javascript:alert(1)//www.tiktok.com/@a/video/1", **NO_TEXTS},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200 and "Enter a valid URL." in page
+    assert "Upload a video file or give a TikTok link." not in page
+    assert not merchant.videos.exists()
+
+    neither = client.post(reverse("console:campaigns_video_add"), {"title": "Clip", **NO_TEXTS})
+    assert "Upload a video file or give a TikTok link." in neither.content.decode()
+
+
 def test_reviewing_ugc_in_the_console_needs_a_reason_to_request_changes(
     client, merchant, owner, make_campaign, make_user
 ):
