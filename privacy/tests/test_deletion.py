@@ -30,7 +30,7 @@ from rewards.models import Reward, RewardStatus
 from rewards.services import action_record, rewards_settle_due
 from sandbox.models import SandboxTikTokGrant, SandboxTikTokPersona
 from social.models import TikTokProfile
-from tikjoy.tests.factories import NOW, login_rule, owner_of
+from tikjoy.tests.factories import NOW, login_rule, owner_of, response_text
 from tikjoy.tests.test_personal_data import _console_pages, _export_selected
 from wallets.models import PLATFORM, Purpose, Transaction
 from wallets.services import account_for, balance
@@ -177,6 +177,10 @@ def test_deletion_pays_out_reverses_and_erases_keeping_the_books(world, client, 
     assert [(b.amount, b.fate) for b in plan.balances] == [(available_before, PAYOUT)]
     assert [(r.status_label, r.count) for r in plan.to_reverse] == [("Pending", 1), ("Held for review", 1)]
     assert [p.state for p in plan.payouts_in_flight] == [PayoutState.REQUESTED]
+    client.force_login(zoe)
+    page = " ".join(response_text(client.get(reverse("privacy:delete"))).split())
+    # Typographic quotes, as the rest of the site writes them (the page wrote "account deleted").
+    assert "goes back to the brands, with the reason “account deleted”." in page
     funds_beta, funds_gamma = (
         _balance(beta, Purpose.MERCHANT_AVAILABLE),
         _balance(gamma, Purpose.MERCHANT_AVAILABLE),
