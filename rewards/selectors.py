@@ -410,7 +410,10 @@ def availability_conditions(
         return " ".join(
             [
                 _conditions_yours(schedule),
-                gettext("While you owe %(owed)s, payouts to your bank wait until it is repaid.")
+                gettext(
+                    "While you owe %(owed)s, what becomes available repays it first, and payouts to your "
+                    "bank wait until it is repaid."
+                )
                 % {"owed": names_text(money_text(money) for money in owed)},
             ]
         )

@@ -657,5 +657,8 @@ def test_a_person_who_owes_is_told_payouts_wait_not_that_the_money_coming_can_be
 
     page = _text(client.get("/wallet/"))
 
-    assert f"While you owe {shown('50.00')}, payouts to your bank wait until it is repaid." in page
+    assert (
+        f"While you owe {shown('50.00')}, what becomes available repays it first, and payouts to your bank "
+        "wait until it is repaid." in page
+    )
     assert "yours to pay out" not in page and "you will then have" not in page
