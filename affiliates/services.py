@@ -74,7 +74,7 @@ from core.i18n import language_codes, recipient_locale
 from core.tasks import mail_after_commit
 from merchants.models import Merchant
 from wallets.debts import debt_incur, debt_owed, debt_repay
-from wallets.formats import money_text
+from wallets.formats import money_text, number_text
 from wallets.models import PLATFORM, Account, Entry, Purpose
 from wallets.money import is_at_precision, quantum, round_down, zero
 from wallets.services import InsufficientFunds, account_for, balance, post
@@ -578,6 +578,14 @@ def link_create(*, affiliate: Affiliate, destination: str, sub_id: str = "", now
     if affiliate.status != AffiliateStatus.APPROVED:
         raise AffiliateError(_("Only approved affiliates create links."))
     destination = destination_normal(destination)
+    limit = Link._meta.get_field("destination").max_length
+    if len(destination) > limit:  # written as browsers send it (its host in ASCII, an empty path "/")
+        raise AffiliateError(
+            _(
+                "A page's address has at most %(limit)s characters as browsers send it (this one has %(count)s)."
+            )
+            % {"limit": number_text(limit), "count": number_text(len(destination))}
+        )
     if not destination_allowed(affiliate.program, destination):
         allowed = ", ".join(affiliate.program.domains_readable)
         raise AffiliateError(

@@ -12,9 +12,20 @@ import django.db.models.functions.text
 from django.db import migrations, models
 from django.db.models import Count, Min
 
+from affiliates.services import destination_normal
+
 
 def duplicates_mark(apps, schema_editor):
     Link = apps.get_model("affiliates", "Link")
+    # Pages written as new links write them (``destination_normal``: the host in lower case and ASCII,
+    # an empty path "/"), so that one made before, "https://Shop.example", is the page's one link for
+    # "https://shop.example/" too. The same page either way: a redirect's target doesn't change. One
+    # that would pass the column's length so written keeps its text.
+    limit = Link._meta.get_field("destination").max_length
+    for pk, destination in Link.objects.values_list("pk", "destination").iterator():
+        normal = destination_normal(destination)
+        if normal != destination and len(normal) <= limit:
+            Link.objects.filter(pk=pk).update(destination=normal)
     repeated = (
         Link.objects.values("affiliate_id", "destination", "sub_id")
         .annotate(n=Count("id"), first=Min("id"))

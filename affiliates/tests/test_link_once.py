@@ -71,6 +71,12 @@ def test_the_migration_keeps_links_made_twice_with_their_clicks_and_refuses_a_th
         )
         for i in range(3)
     ]  # fmt: skip
+    as_typed = [  # the same page as links were stored before 0014 (the host as typed, no "/" path)
+        old.objects.create(
+            affiliate_id=affiliate.pk, code=f"typed{i}", destination=page, sub_id="", created_at=NOW
+        )
+        for i, page in enumerate(["https://Shop.example", "https://shop.example/"])
+    ]
     alone = old.objects.create(
         affiliate_id=other.pk,
         code="other",
@@ -98,6 +104,12 @@ def test_the_migration_keeps_links_made_twice_with_their_clicks_and_refuses_a_th
     with pytest.raises(services.LinkExists) as refused:
         services.link_create(affiliate=affiliate, destination="https://shop.example/a", sub_id="bio", now=NOW)
     assert refused.value.link.code == "dup0"
+    # Written as new links are (review finding: the host as typed made a second link for the same page).
+    assert links["typed0"].destination == "https://shop.example/" and links["typed0"].duplicate_of is None
+    assert links["typed1"].duplicate_of_id == as_typed[0].pk
+    with pytest.raises(services.LinkExists) as refused:
+        services.link_create(affiliate=affiliate, destination="https://Shop.example", now=NOW)
+    assert refused.value.link.code == "typed0"
     with pytest.raises(IntegrityError), transaction.atomic():  # the database holds it, not only the service
         Link.objects.create(
             affiliate=affiliate,
@@ -106,3 +118,20 @@ def test_the_migration_keeps_links_made_twice_with_their_clicks_and_refuses_a_th
             sub_id="bio",
             created_at=NOW,
         )
+
+
+def test_a_page_longer_than_a_link_holds_once_written_as_browsers_send_it_is_refused_in_words(make_merchant):
+    """Review finding: 1,000 characters typed (the form's limit) became 1,001 with the empty path's "/",
+    and the database refused it: a 500."""
+    program = affiliate_program_make(make_merchant("joy", funds="100.00"))
+    affiliate = affiliate_make(program)
+    page = "https://shop.example?q="
+    page += "a" * (1000 - len(page))
+
+    with pytest.raises(services.AffiliateError) as refused:
+        services.link_create(affiliate=affiliate, destination=page, now=NOW)
+
+    assert str(refused.value) == (
+        "A page's address has at most 1,000 characters as browsers send it (this one has 1,001)."
+    )
+    assert not Link.objects.exists()
