@@ -58,13 +58,10 @@ def test_a_founder_signs_up_creates_a_merchant_invites_a_manager_and_sees_the_da
     assert Merchant.objects.get().slug == "fizz-cola"
 
 
-@pytest.mark.parametrize("language", ["en", "de"])
-def test_the_dashboards_list_of_all_pages_keeps_to_a_phones_width(page, make_merchant, language):
-    """A newcomer's finding: at 390 px the dashboard's list of all pages was wider than the screen
-    (its hidden column headers, kept on one line, reached 405 px in English and 622 in German)."""
+def _owner_on_a_phone(page, merchant, language: str) -> None:
+    """The merchant's owner signed in, at 390 px, reading ``language``."""
     from tikjoy.tests.factories import PASSWORD, owner_of
 
-    merchant = make_merchant("acme", funds="100.00")
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(owner_of(merchant).email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -72,6 +69,13 @@ def test_the_dashboards_list_of_all_pages_keeps_to_a_phones_width(page, make_mer
     page.wait_for_load_state()
     page.set_viewport_size({"width": 390, "height": 844})
     page.set_extra_http_headers({"Accept-Language": language})
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_dashboards_list_of_all_pages_keeps_to_a_phones_width(page, make_merchant, language):
+    """A newcomer's finding: at 390 px the dashboard's list of all pages was wider than the screen
+    (its hidden column headers, kept on one line, reached 405 px in English and 622 in German)."""
+    _owner_on_a_phone(page, make_merchant("acme", funds="100.00"), language)
 
     page.goto("/console/")
 
@@ -88,16 +92,7 @@ def test_the_dashboards_list_of_all_pages_keeps_to_a_phones_width(page, make_mer
 def test_a_phone_keeps_the_consoles_log_out_and_help_links(page, make_merchant, language):
     """A newcomer's finding: below 768 px the console hid its user links, so a merchant on a phone
     could neither log out nor reach Help or support from any console page."""
-    from tikjoy.tests.factories import PASSWORD, owner_of
-
-    merchant = make_merchant("acme", funds="100.00")
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(owner_of(merchant).email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    page.wait_for_load_state()
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.set_extra_http_headers({"Accept-Language": language})
+    _owner_on_a_phone(page, make_merchant("acme", funds="100.00"), language)
 
     page.goto("/console/campaigns/campaign/")
 

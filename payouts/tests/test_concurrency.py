@@ -174,6 +174,18 @@ def test_two_codes_for_the_same_details_confirmed_at_once_save_them_once(make_pa
     assert BankAccount.objects.filter(user=user, iban=IBAN_DE).count() == 1
 
 
+def _paris_details():
+    return services.bank_details_clean(
+        holder_name="Ana Dances",
+        street="Rue de Rivoli",
+        building_number="5",
+        postcode="75001",
+        town="Paris",
+        country="FR",
+        iban="FR1420041010050500013M02606",
+    )
+
+
 def _challenge(user, details) -> int:
     return BankDetailsChallenge.objects.create(
         user=user,
@@ -193,15 +205,7 @@ def test_new_bank_details_confirmed_while_a_payout_is_being_asked_for_wait_for_i
     side. And before that, a confirm could read "no open payout" while the request was writing one.
     Both now lock the person first: the confirm waits, then finds the payout open and says so."""
     user = make_payee("100.00")
-    details = services.bank_details_clean(
-        holder_name="Ana Dances",
-        street="Rue de Rivoli",
-        building_number="5",
-        postcode="75001",
-        town="Paris",
-        country="FR",
-        iban="FR1420041010050500013M02606",
-    )
+    details = _paris_details()
     challenge_id = _challenge(user, details)
     written, release = threading.Event(), threading.Event()
     results: dict[str, object] = {}
@@ -256,15 +260,7 @@ def test_a_payout_asked_for_on_details_replaced_a_moment_before_is_refused_in_wo
     """The request read the person's bank details, then new ones were saved before it took the
     person's lock: it is refused (never written to retired details), nothing moves."""
     user = make_payee("100.00")
-    details = services.bank_details_clean(
-        holder_name="Ana Dances",
-        street="Rue de Rivoli",
-        building_number="5",
-        postcode="75001",
-        town="Paris",
-        country="FR",
-        iban="FR1420041010050500013M02606",
-    )
+    details = _paris_details()
     real_lock = services._owner_lock
     asking = threading.local()
 
