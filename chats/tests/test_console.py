@@ -131,7 +131,7 @@ def test_a_reply_longer_than_whatsapp_allows_is_refused_in_the_members_language_
         )
     )
 
-    assert "Un message compte au plus 4\xa0096 caractères." in refused
+    assert "Un message compte au plus 4\u202f096 caractères." in refused
     assert "C\u2019était gratuit" not in refused
     assert not ChatMessage.objects.filter(direction="OUT").exists()
     assert whatsapp == []
