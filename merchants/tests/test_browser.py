@@ -101,3 +101,17 @@ def test_a_phone_keeps_the_consoles_log_out_and_help_links(page, make_merchant, 
     expect(tools.get_by_role("button", name=log_out)).to_be_visible()
     expect(tools.get_by_role("link", name=help_, exact=True)).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_consoles_log_out_reads_like_the_links_beside_it(page, make_merchant, width):
+    """Walk finding: "Log out" (a button, in a form) was lighter than Help, Contact support and the
+    other links beside it, so it looked disabled."""
+    _owner_on_a_phone(page, make_merchant("acme", funds="100.00"), "en")
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/console/")
+
+    style = "e => { const s = getComputedStyle(e); return [s.color, s.fontWeight, s.fontSize]; }"
+    link = page.locator("#user-tools a").first.evaluate(style)
+    log_out = page.locator("#logout-form button").evaluate(style)
+    assert log_out == link
