@@ -139,20 +139,7 @@ def test_two_codes_for_the_same_details_confirmed_at_once_save_them_once(make_pa
         country="DE",
         iban=IBAN_DE,
     )
-    challenges = []
-    for n in range(2):
-        salt = f"salt{n}"
-        challenges.append(
-            BankDetailsChallenge.objects.create(
-                user=user,
-                channel="EMAIL",
-                destination=user.email,
-                code_hash=f"{salt}${services._code_hash(salt, '123456')}",
-                details=details.as_json(),
-                created_at=LATER,
-                expires_at=LATER + timedelta(minutes=10),
-            ).pk
-        )
+    challenges = [_challenge(user, details, salt=f"salt{n}") for n in range(2)]
     start = threading.Barrier(2, timeout=60)
 
     @_closing
@@ -186,12 +173,13 @@ def _paris_details():
     )
 
 
-def _challenge(user, details) -> int:
+def _challenge(user, details, *, salt: str = "salt") -> int:
+    """A code, 123456, sent for ``details`` (its id)."""
     return BankDetailsChallenge.objects.create(
         user=user,
         channel="EMAIL",
         destination=user.email,
-        code_hash=f"salt${services._code_hash('salt', '123456')}",
+        code_hash=f"{salt}${services._code_hash(salt, '123456')}",
         details=details.as_json(),
         created_at=LATER,
         expires_at=LATER + timedelta(minutes=10),

@@ -74,6 +74,19 @@ def ops_coupon(ops, *, code: str, coins: int, user=None):
     )
 
 
+def settled_order(holder, post: TrackedPost, ops):
+    """A one-day order of ``holder``'s ``post``, approved, delivered and settled (unspent coins back)."""
+    now = timezone.now()
+    order = services.order_place(
+        holder=holder, request=order_request(post, duration_days=1), actor=holder, now=now
+    )
+    services.order_approve(order_id=order.pk, actor=ops, now=now)
+    services.deliveries_tick(now=now + timedelta(days=1, hours=1))
+    services.orders_settle_due(now=now + timedelta(days=1, hours=1))
+    order.refresh_from_db()
+    return order
+
+
 def order_request(post: TrackedPost, **fields) -> services.OrderRequest:
     values = {
         "kind": "VIDEO",

@@ -4,14 +4,13 @@ settled order, and what came back is said (the consumer's page and list, the con
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from promote import services
-from promote.tests.conftest import coins_of, ops_coupon, order_request
+from promote.tests.conftest import coins_of, ops_coupon, order_request, settled_order
 from promote.tests.test_console import merchant_order, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -70,12 +69,7 @@ def test_a_rejected_order_says_its_budget_came_back(client, promoter, ops):
 
 def test_a_settled_order_has_nothing_remaining_beside_what_it_returned(client, promoter, ops):
     ana, post = promoter()
-    now = timezone.now()
-    order = services.order_place(holder=ana, request=order_request(post, duration_days=1), actor=ana, now=now)
-    services.order_approve(order_id=order.pk, actor=ops, now=now)
-    services.deliveries_tick(now=now + timedelta(days=1, hours=1))
-    services.orders_settle_due(now=now + timedelta(days=1, hours=1))
-    order.refresh_from_db()
+    order = settled_order(ana, post, ops)
     assert order.refunded_coins > 0
     client.force_login(ana)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from promote import services
 from promote.models import DeliveryTick, PromoteOrder
-from promote.tests.conftest import coins_of, fund, ops_coupon, order_request, own_post
+from promote.tests.conftest import coins_of, fund, ops_coupon, order_request, own_post, settled_order
 from tikjoy.tests.factories import sheet_rows
 
 pytestmark = pytest.mark.django_db
@@ -93,12 +93,7 @@ def test_the_reasons_an_order_cant_be_placed_are_shown(client, promoter):
 
 def test_an_order_page_shows_analytics_and_csv(client, promoter, ops):
     ana, post = promoter()
-    now = timezone.now()
-    order = services.order_place(holder=ana, request=order_request(post, duration_days=1), actor=ana, now=now)
-    services.order_approve(order_id=order.pk, actor=ops, now=now)
-    services.deliveries_tick(now=now + timedelta(days=1, hours=1))
-    services.orders_settle_due(now=now + timedelta(days=1, hours=1))
-    order.refresh_from_db()
+    order = settled_order(ana, post, ops)
     client.force_login(ana)
     page = client.get(reverse("promote:order", args=[order.pk])).content.decode()
     assert "Settled" in page or "settled" in page
