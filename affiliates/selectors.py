@@ -30,6 +30,9 @@ from wallets.formats import percent_text
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
+# The roll-ups' columns whose sum is the payout: commissions not reversed, in every state, and adjustments.
+PAYOUT_COLUMNS = ("pending", "held", "locked", "approved", "paid", "adjusted")
+PAYOUT = sum((F(column) for column in PAYOUT_COLUMNS[1:]), F(PAYOUT_COLUMNS[0]))
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,8 @@ class PerformanceRow:
     approved: Decimal = ZERO
     # Of the net conversions, those without a tracked click (an accepted inquiry, a bound customer's order).
     without_click: int = 0
+    # Their payout: earnings per click leave it out, as the rate leaves them out.
+    without_click_payout: Decimal = ZERO
     bar: int = 0  # the payout as a percentage of the largest row's, for the chart
 
     @property
@@ -204,15 +209,18 @@ class PerformanceRow:
 
     @property
     def epc(self) -> Decimal | None:
-        """Earnings per (unique) click."""
+        """Earnings per unique click: the payout of the conversions that came from a tracked click per
+        unique click. The payout of conversions without a click (an accepted inquiry, a bound
+        customer's order) isn't what the clicks earned: counted, a day's one click beside an accepted
+        inquiry "earned" the inquiry's commission. ``None`` ("—") without a unique click."""
         if not self.unique_clicks:
             return None
-        return (self.payout / self.unique_clicks).quantize(Decimal("0.01"))
+        return ((self.payout - self.without_click_payout) / self.unique_clicks).quantize(Decimal("0.01"))
 
     def add(self, other: PerformanceRow) -> None:
         for name in ("clicks", "unique_clicks", "conversions", "reversed", "without_click"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("revenue", "payout", "pending", "locked", "approved"):
+        for name in ("revenue", "payout", "pending", "locked", "approved", "without_click_payout"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -247,9 +255,12 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
             if affiliate is not None
             else no_link.filter(affiliate__in=Affiliate.objects.filter(program=program).values("pk"))
         )
-        without_click = dict(
-            no_link.values_list("day").annotate(n=Sum(F("conversions") - F("reversed"))).order_by()
-        )
+        without_click = {
+            value: (n, Decimal(payout).quantize(CENT))  # cents (SQLite adds them up as floating point)
+            for value, n, payout in no_link.values_list("day")
+            .annotate(n=Sum(F("conversions") - F("reversed")), payout=Sum(PAYOUT))
+            .order_by()
+        }
     links: dict[int, Link] = {}
     if group in {"link", "sub_id"}:
         # The links of the rows by a subquery: a program's links number in the thousands, and a list
@@ -280,15 +291,19 @@ def performance(*, program: Program, group: str, affiliate: Affiliate | None = N
         r.unique_clicks += f["unique_clicks"]
         r.conversions += f["conversions"]
         r.reversed += f["reversed"]
+        payout = sum(f[column] for column in PAYOUT_COLUMNS)
         if group in {"day", "month"}:
-            r.without_click += without_click.get(value, 0)
+            n, no_click_payout = without_click.get(value, (0, ZERO))
+            r.without_click += n
+            r.without_click_payout += no_click_payout
         elif value == 0:  # the row of conversions without a link
             r.without_click += f["conversions"] - f["reversed"]
+            r.without_click_payout += payout
         r.revenue += f["revenue"]
         r.pending += f["pending"] + f["held"]
         r.locked += f["locked"]
         r.approved += f["approved"] + f["paid"] + f["adjusted"]
-        r.payout += f["pending"] + f["held"] + f["locked"] + f["approved"] + f["paid"] + f["adjusted"]
+        r.payout += payout
     # The row of the conversions without a link (an accepted inquiry, a bound customer's order) says so,
     # by link and by sub-id alike (by sub-id it read "—" as the links without a sub-id do).
     if group == "link":

@@ -460,3 +460,26 @@ def test_by_sub_id_the_conversions_without_a_click_are_named_not_a_dash_like_lin
 
     assert [(r[0], r[6]) for r in by_sub_id[1:]] == [("—", "0"), ("Without a click", "1"), ("Total", "1")]
     assert [r[0] for r in by_link[2:]] == ["Without a click", "Total"]
+
+
+def test_earnings_per_click_leave_out_what_conversions_without_a_click_earned(client, inquiry_beside_a_click):
+    """Day 0: one unique click, its order's commission (€40.00) and an accepted inquiry's (€40.00). The
+    click earned its order's commission only: counting the inquiry's, the day read €80.00 a click."""
+    program = inquiry_beside_a_click["program"]
+    client.force_login(inquiry_beside_a_click["affiliate"].user)
+
+    page = client.get(f"/affiliates/{program.pk}/report/").content.decode()
+    header, *rows = sheet_rows(client.get(f"/affiliates/{program.pk}/report/?group=day&format=csv"), ",")
+
+    compact = page.split('data-testid="performance-compact"')[1].split('<div class="table-wrap">')[0]
+    first_day = _figures(compact.split('data-testid="compact-row">')[1])
+    assert (first_day["unique_clicks"], first_day["without_click"], first_day["epc"]) == ("1", "1", "€40.00")
+    assert header[8] == "Earnings per click (EUR)"
+    # by day: day 0's click earned one bounty; day 1's click, none of its own, but the two orders of the
+    # first visitor's click of day 0 are on day 1 (as the conversions are); the totals: three orders
+    # from clicks over two unique clicks
+    assert [(r[0][-2:] if r[0] != "Total" else r[0], r[8], r[10]) for r in rows] == [
+        (rows[0][0][-2:], "40.00", "80.00"),
+        (rows[1][0][-2:], "80.00", "80.00"),
+        ("Total", "60.00", "160.00"),
+    ]

@@ -85,6 +85,7 @@ def performance_from_rows(*, program, group, affiliate=None) -> dict:
             continue
         if not clicked:
             r.without_click += count
+            r.without_click_payout += amount
         r.payout += amount
         r.revenue += revenue
         if state in {CommissionState.PENDING, CommissionState.HELD}:
@@ -94,14 +95,21 @@ def performance_from_rows(*, program, group, affiliate=None) -> dict:
         else:
             r.approved += amount
     adjustment_field = "commission__" + commission_field if group in {"link", "sub_id"} else group
-    for key, amount in (
+    for key, clicked, amount in (
         _annotated(adjustments, adjustment_field, "commission__tracked_at")
-        .values_list(adjustment_field)
+        .annotate(
+            clicked=ExpressionWrapper(
+                Q(commission__conversion__click__isnull=False), output_field=BooleanField()
+            )
+        )
+        .values_list(adjustment_field, "clicked")
         .annotate(a=Sum("amount"))
         .order_by()
     ):
         row(key).payout += amount
         row(key).approved += amount
+        if not clicked:
+            row(key).without_click_payout += amount
     if group == "link":
         codes = dict(Link.objects.filter(pk__in=[k for k in rows if k]).values_list("pk", "code"))
         for key, r in rows.items():
