@@ -12,6 +12,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.i18n import time_zone_validate
+from core.postcodes import validate_postcode
 from merchants.countries import country_choices
 from merchants.roles import Role
 from wallets.formats import money_text
@@ -75,7 +76,9 @@ class Merchant(models.Model):
     billing_address = models.TextField(
         _("billing address"), help_text=_("Street and number (the lines before the postcode).")
     )
-    billing_postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    billing_postcode = models.CharField(
+        _("postcode"), max_length=16, blank=True, validators=[validate_postcode]
+    )
     billing_city = models.CharField(_("city"), max_length=100, blank=True)
     contact_email = models.EmailField(_("contact e-mail"))
     payment_reference = models.CharField(

@@ -23,6 +23,7 @@ from core.db import bound_cursor, model_columns, model_insert, model_rows
 from core.errors import DomainError, EditConflict
 from core.hardening import without_bidi_controls
 from core.i18n import is_time_zone, language_codes
+from core.postcodes import POSTCODE_ERROR, postcode_is_valid, postcode_normal
 from core.tasks import after_commit, mail_after_commit
 from merchants import signals
 from merchants.countries import country_language, country_time_zone, vat_number_normalize
@@ -221,6 +222,10 @@ def _merchant_update_locked(*, merchant: Merchant, actor: User, changes: dict[st
             country=changes.get("country", merchant.country),
             vat_number=changes.get("vat_number", merchant.vat_number),
         )
+    if "billing_postcode" in changes:  # none at all is allowed: not every country has postcodes
+        changes["billing_postcode"] = postcode_normal(changes["billing_postcode"])
+        if changes["billing_postcode"] and not postcode_is_valid(changes["billing_postcode"]):
+            raise MerchantError(str(POSTCODE_ERROR))
     if changes.get("language", merchant.language) not in language_codes():
         raise MerchantError(_("Choose a language from the list."))
     zone_changed = changes.get("time_zone", merchant.time_zone) != merchant.time_zone

@@ -9,6 +9,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from moneyed import Money
 
+from core.postcodes import PostcodeField
 from payouts.countries import address_country_choices
 from wallets.formats import money_text
 from wallets.forms import AmountField
@@ -22,7 +23,7 @@ class BankDetailsForm(forms.Form):
     iban = forms.CharField(label="IBAN", max_length=70)
     street = forms.CharField(label=_("Street"), max_length=70)
     building_number = forms.CharField(label=_("Number"), max_length=16, required=False)
-    postcode = forms.CharField(label=_("Postcode"), max_length=16)
+    postcode = PostcodeField(label=_("Postcode"))
     town = forms.CharField(label=_("Town"), max_length=35)
     country = forms.ChoiceField(label=_("Country"), choices=address_country_choices, initial="DE")
 
@@ -62,7 +63,7 @@ class IdentityForm(forms.Form):
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
     street = forms.CharField(label=_("Street"), max_length=70)
     building_number = forms.CharField(label=_("Number"), max_length=16, required=False)
-    postcode = forms.CharField(label=_("Postcode"), max_length=16)
+    postcode = PostcodeField(label=_("Postcode"))
     town = forms.CharField(label=_("Town"), max_length=35)
     country = forms.ChoiceField(label=_("Country"), choices=address_country_choices, initial="DE")
     tax_id = forms.CharField(

@@ -58,6 +58,7 @@ from core.i18n import (
     recipient_locale,
     utc_text,
 )
+from core.postcodes import POSTCODE_ERROR, postcode_is_valid, postcode_normal
 from core.tasks import after_commit, mail_after_commit, mail_each_after_commit
 from merchants.locale import member_locale, person_language
 from merchants.models import Merchant, Role
@@ -299,6 +300,8 @@ def bank_details_clean(
         raise BankDetailsError(_("Enter the account holder's name as your bank knows it."))
     if not (street or "").strip() or not (postcode or "").strip() or not (town or "").strip():
         raise BankDetailsError(_("Enter the account holder's full address: street, postcode and town."))
+    if not postcode_is_valid(postcode):
+        raise BankDetailsError(str(POSTCODE_ERROR))
     if sepa_country(country) is None:
         raise BankDetailsError(_("The account holder's address must be in a SEPA country."))
     bic, bank_name = "", ""
@@ -312,7 +315,7 @@ def bank_details_clean(
         holder_name=holder[:140],
         street=street.strip()[:70],
         building_number=(building_number or "").strip()[:16],
-        postcode=postcode.strip()[:16],
+        postcode=postcode_normal(postcode),
         town=town.strip()[:35],
         country=country.upper(),
         iban=checked.compact,
@@ -810,12 +813,14 @@ def identity_submit(
         )
     if not street.strip() or not postcode.strip() or not town.strip() or not country:
         raise IdentityError(_("Enter your full address: street, postcode, town and country."))
+    if not postcode_is_valid(postcode):
+        raise IdentityError(str(POSTCODE_ERROR))
     values = {
         "legal_name": " ".join(without_bidi_controls(legal_name).split())[:140],
         "date_of_birth": date_of_birth,
         "street": street.strip()[:70],
         "building_number": building_number.strip()[:16],
-        "postcode": postcode.strip()[:16],
+        "postcode": postcode_normal(postcode),
         "town": town.strip()[:35],
         "country": country.upper()[:2],
         "tax_id": (tax_id or "").strip()[:32],

@@ -11,6 +11,7 @@ from merchants.console_site import console_site
 from merchants.models import Merchant
 from merchants.roles import Role
 from merchants.selectors import wallet_balance
+from merchants.services import MerchantError, merchant_update
 from merchants.tests.conftest import owner_of
 from merchants.tests.test_merchant_language import _form_data
 from tikjoy.tests.factories import response_text, sheet_rows
@@ -338,3 +339,32 @@ def test_inviting_an_address_with_an_open_invitation_says_it_was_sent_again_not_
     )
     assert "added successfully" not in page and "We e-mailed an invitation link" not in page
     assert list(merchant.invitations.values_list("email", "role")) == [("max@agency.example", "MANAGER")]
+
+
+def test_a_billing_postcode_that_is_no_postcode_is_refused_and_nothing_is_saved(client, make_merchant):
+    """A postcode of emoji was accepted and printed on the brand's invoices."""
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    page = client.post(
+        f"/console/merchants/merchant/{merchant.pk}/change/",
+        {
+            **_form_data(client.get(f"/console/merchants/merchant/{merchant.pk}/change/")),
+            **DETAILS,
+            "billing_postcode": "☕☕☕",
+        },
+    ).content.decode()
+
+    assert "Enter the postcode as the post writes it: 2 to 10 letters, digits, spaces or hyphens" in page
+    merchant.refresh_from_db()
+    assert merchant.brand_name != "Fizz Renamed" and merchant.billing_postcode != "☕☕☕"
+
+
+def test_the_merchant_service_refuses_a_postcode_that_is_no_postcode(make_merchant):
+    merchant = make_merchant("fizz")
+    with pytest.raises(MerchantError, match="Enter the postcode as the post writes it"):
+        merchant_update(merchant=merchant, actor=owner_of(merchant), changes={"billing_postcode": "<b>"})
+    updated = merchant_update(
+        merchant=merchant, actor=owner_of(merchant), changes={"billing_postcode": "75 002 "}
+    )
+    assert updated.billing_postcode == "75 002"

@@ -15,7 +15,7 @@ from moneyed import Money
 
 from accounts.models import User
 from payouts import sandbox_bank, services
-from payouts.models import BankAccount, BankDetailsChallenge, PayoutState
+from payouts.models import BankAccount, BankDetailsChallenge, PayeeIdentity, PayoutState
 from payouts.tests.conftest import (
     IBAN_DE,
     add_bank_account,
@@ -1069,3 +1069,27 @@ def test_an_address_already_given_keeps_its_country_whatever_the_browser_says(cl
     page = text(client.get("/wallet/payouts/bank/", HTTP_ACCEPT_LANGUAGE="es-ES"))
 
     assert re.search(r'<option value="DE"[^>]* selected>', page)
+
+
+def test_a_postcode_that_is_no_postcode_is_refused_beside_its_box_and_no_code_is_sent(client, person):
+    """An emoji or a script tag was saved as the account holder's postcode, then written into the bank's
+    SEPA file. It is refused where it is typed; nothing is saved and no code is sent."""
+    page = text(client.post("/wallet/payouts/bank/", {**BANK_FORM, "postcode": "🏠🏠"}))
+
+    assert "Enter the postcode as the post writes it: 2 to 10 letters, digits, spaces or hyphens" in page
+    assert not mail.outbox
+    german = text(
+        client.post("/wallet/payouts/bank/", {**BANK_FORM, "postcode": "<b>1</b>"}, HTTP_ACCEPT_LANGUAGE="de")
+    )
+    assert "Die Postleitzahl so eingeben, wie die Post sie schreibt" in german
+    identity = _identity_post(client, postcode="10119 ☕")
+    assert "Enter the postcode as the post writes it" in identity
+    assert not BankAccount.objects.exists() and not mail.outbox
+    assert not PayeeIdentity.objects.filter(user=person).exists()
+
+
+def test_a_postcode_typed_in_lower_case_is_kept_as_the_post_writes_it(client, person, ops):
+    _identity_post(client, postcode=" sw1a   1aa ", country="GB")
+
+    person.payee_identity.refresh_from_db()
+    assert person.payee_identity.postcode == "SW1A 1AA"
