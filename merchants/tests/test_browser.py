@@ -1,10 +1,13 @@
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from merchants.models import Invitation, Merchant
+from tikjoy.tests.factories import PASSWORD, owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,8 +63,6 @@ def test_a_founder_signs_up_creates_a_merchant_invites_a_manager_and_sees_the_da
 
 def _owner_on_a_phone(page, merchant, language: str) -> None:
     """The merchant's owner signed in, at 390 px, reading ``language``."""
-    from tikjoy.tests.factories import PASSWORD, owner_of
-
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(owner_of(merchant).email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -115,3 +116,32 @@ def test_the_consoles_log_out_reads_like_the_links_beside_it(page, make_merchant
     link = page.locator("#user-tools a").first.evaluate(style)
     log_out = page.locator("#logout-form button").evaluate(style)
     assert log_out == link
+
+
+def test_a_member_abroad_reads_the_brands_time_zone_not_djangos_server_time(
+    chromium, live_server, make_merchant
+):
+    """Walk finding: a member whose browser is in New York read Django's "Note: You are 6 hours behind
+    server time." under a campaign's start, beside the console's own "Times in your brand's time zone:
+    Berlin". The brand's zone is the one named; "Now" gives the time there."""
+    merchant = make_merchant("acme", funds="100.00")
+    Merchant.objects.filter(pk=merchant.pk).update(time_zone="Europe/Berlin")
+    context = chromium.new_context(base_url=live_server.url, timezone_id="America/New_York")
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(owner_of(merchant).email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign In").click()
+        page.wait_for_load_state()
+        page.goto("/console/campaigns/campaign/add/")
+
+        starts = page.locator(".field-starts_at")
+        expect(starts.get_by_text("Times in your brand's time zone: Berlin")).to_be_visible()
+        expect(starts.get_by_text("server time")).to_be_hidden()
+        starts.get_by_role("link", name="Now").click()
+        typed = starts.locator("input[name='starts_at_1']").input_value()
+        berlin = timezone.now().astimezone(ZoneInfo("Europe/Berlin"))
+        assert typed[:2] == f"{berlin:%H}" or berlin.minute == 59  # the hour can turn meanwhile
+    finally:
+        context.close()
