@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from affiliates import services
 from affiliates.tests.conftest import convert
@@ -132,3 +133,25 @@ def test_the_reports_totals_read_as_large_as_its_rows_in_bold_on_a_desktop(
     total = page.locator("[data-testid=totals] td").first.evaluate(style)
     # as large, as dark and as placed as a row's figures (under them), in bold
     assert total[0] == row[0] and int(total[1]) >= 600 and total[2:] == row[2:], (row, total)
+
+
+@pytest.mark.parametrize("group", ["day", "link"])
+def test_the_german_report_fits_a_1280_px_console_without_scrolling_sideways(
+    page, live_server, make_merchant, make_campaign, make_consumer, group
+):
+    """Walk finding: the report's fourteen columns, headed in German ("Festgeschrieben", "Eindeutige
+    Klicks"), were 1,340 px wide in the console's 1,163 at 1,280 px: the last ones were cut off, behind
+    a scroll bar."""
+    merchant = _joy(make_merchant, make_campaign, make_consumer)
+    sign_in(page, owner_of(merchant), live_server.url)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_extra_http_headers({"Accept-Language": "de"})
+
+    page.goto(f"{live_server.url}/console/affiliates/report/?group={group}")
+
+    wrap = page.locator(".table-wrap:has([data-testid=performance])")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), wrap.evaluate(
+        "w => [w.scrollWidth, w.clientWidth]"
+    )
+    expect(page.get_by_role("columnheader", name="Freigegeben")).to_be_in_viewport()
+    page.screenshot(path=str(ARTEFACTS / f"affiliates-report-de-1280-{group}.png"))

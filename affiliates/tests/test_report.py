@@ -150,6 +150,8 @@ def test_ops_see_a_programs_report(client, history, ops):
     client.force_login(ops)
     page = client.get(f"/ops/affiliates/program/{history['program'].pk}/report/").content.decode()
     assert "€117.50" in page
+    # its title once (the admin's own heading), not twice
+    assert page.count(f"<h1>Performance · {history['program'].display_name}</h1>") == 1
 
 
 @pytest.mark.parametrize(
