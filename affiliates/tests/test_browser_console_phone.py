@@ -155,3 +155,36 @@ def test_the_german_report_fits_a_1280_px_console_without_scrolling_sideways(
     )
     expect(page.get_by_role("columnheader", name="Freigegeben")).to_be_in_viewport()
     page.screenshot(path=str(ARTEFACTS / f"affiliates-report-de-1280-{group}.png"))
+
+
+def test_a_long_inquiry_message_wraps_in_its_cell_on_a_desktop(
+    page, live_server, make_merchant, make_campaign, make_consumer
+):
+    """Walk finding: an inquiry's message with a long address in it widened the inquiries' table past
+    the console's width, the answer box out of sight."""
+    merchant = _joy(make_merchant, make_campaign, make_consumer)
+    affiliate = merchant.affiliate_program.affiliates.get()
+    services.inquiry_open(
+        affiliate=affiliate,
+        order_id="JOY-0998",
+        order_date=timezone.localdate() - timedelta(days=1),
+        amount=Decimal("12.00"),
+        message="Ordered through https://shop.example/"
+        + "a-very-long-product-page-name-" * 8
+        + " yesterday.",
+        now=timezone.now(),
+    )
+    sign_in(page, owner_of(merchant), live_server.url)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(f"{live_server.url}/console/affiliates/")
+
+    wrap = page.locator('.console-table-wrap:has(td.console-text):has-text("JOY-0998")')
+    page.screenshot(path=str(ARTEFACTS / "affiliates-console-long-inquiry-1280.png"), full_page=True)
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), wrap.evaluate(
+        "w => [w.scrollWidth, w.clientWidth]"
+    )
+    button = wrap.get_by_role("button", name="Answer").last
+    assert button.evaluate("b => b.getBoundingClientRect().right") <= wrap.evaluate(
+        "w => w.getBoundingClientRect().right"
+    )
