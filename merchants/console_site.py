@@ -834,6 +834,9 @@ class ConsoleModelAdmin(AddedOnceMixin, admin.ModelAdmin):
         export_url = reverse(f"{self.admin_site.name}:{info[0]}_{info[1]}_export")
         query = request.GET.urlencode()
         extra_context = {
+            # A list is titled by what it lists ("Campaigns", "Kampagnen"), not Django's "Select campaign
+            # to change" ("Sélectionnez l'objet campagne à changer"); a page may give its own.
+            "title": capfirst(self.opts.verbose_name_plural),
             **(extra_context or {}),
             "console_export_url": export_url + (f"?{query}" if query else ""),
             # Its times are the brand's (the console's zone): the list says so under them.

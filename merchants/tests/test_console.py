@@ -368,3 +368,25 @@ def test_the_merchant_service_refuses_a_postcode_that_is_no_postcode(make_mercha
         merchant=merchant, actor=owner_of(merchant), changes={"billing_postcode": "75 002 "}
     )
     assert updated.billing_postcode == "75 002"
+
+
+@pytest.mark.parametrize(
+    ("language", "path", "title"),
+    [
+        ("en", "/console/campaigns/campaign/", "Campaigns"),
+        ("fr", "/console/campaigns/campaign/", "Campagnes"),
+        ("de", "/console/rewards/reward/", "Prämien"),
+        ("it", "/console/billing/invoice/", "Fatture"),
+        ("es", "/console/merchants/membership/", "Miembros del equipo"),
+    ],
+)
+def test_a_console_list_is_titled_by_what_it_lists(client, make_merchant, language, path, title):
+    """Walk finding: every list was titled as Django's admin titles them, "Select campaign to change",
+    in French "Sélectionnez l'objet campagne à changer", for a merchant who only wants their campaigns."""
+    merchant = make_merchant("fizz")
+    client.force_login(owner_of(merchant))
+
+    page = client.get(path, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert f"<h1>{title}</h1>" in page and f"<title>{title} |" in page
+    assert "Select " not in page and "Sélectionnez" not in page and "auswählen" not in page
