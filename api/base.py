@@ -50,15 +50,49 @@ def parse_id(prefix: str, value: str) -> int:
     return int(number)
 
 
+def _unstorable_text(data) -> bool:
+    """Whether a string or key in parsed JSON holds a NUL (``\\u0000``) or a lone surrogate (``\\ud800``):
+    text PostgreSQL can't store (nor UTF-8 encode), which an error that echoes it would carry into the
+    stored answer of an Idempotency-Key (``jsonb``), and into the answer itself."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item or (not item.isascii() and _lone_surrogate(item)):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class ApiJSONParser(JSONParser):
     """DRF's JSON parser, with JSON nested too deep for ``json.loads`` (a ``RecursionError``, about a
-    thousand levels: a few kB of ``[``) refused as malformed (400) instead of a 500."""
+    thousand levels: a few kB of ``[``) refused as malformed (400) instead of a 500, and so is text no
+    field can hold (``_unstorable_text``)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(gettext("The JSON nests too deeply.")) from None
+        if _unstorable_text(data):
+            raise exceptions.ParseError(
+                gettext(
+                    "The JSON holds a NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff): send text only."
+                )
+            )
+        return data
 
 
 class ProblemJSONRenderer(JSONRenderer):
