@@ -50,7 +50,7 @@ def parse_id(prefix: str, value: str) -> int:
     return int(number)
 
 
-def _unstorable_text(data) -> bool:
+def unstorable_text(data) -> bool:
     """Whether a string or key in parsed JSON holds a NUL (``\\u0000``) or a lone surrogate (``\\ud800``):
     text PostgreSQL can't store (nor UTF-8 encode), which an error that echoes it would carry into the
     stored answer of an Idempotency-Key (``jsonb``), and into the answer itself."""
@@ -79,14 +79,14 @@ def _lone_surrogate(text: str) -> bool:
 class ApiJSONParser(JSONParser):
     """DRF's JSON parser, with JSON nested too deep for ``json.loads`` (a ``RecursionError``, about a
     thousand levels: a few kB of ``[``) refused as malformed (400) instead of a 500, and so is text no
-    field can hold (``_unstorable_text``)."""
+    field can hold (``unstorable_text``)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError(gettext("The JSON nests too deeply.")) from None
-        if _unstorable_text(data):
+        if unstorable_text(data):
             raise exceptions.ParseError(
                 gettext(
                     "The JSON holds a NUL character (\\u0000) or a lone surrogate (\\ud800-\\udfff): send text only."

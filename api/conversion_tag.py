@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from affiliates.models import Program
 from affiliates.services import AffiliateError, DuplicateOrder, destination_on_domains, tag_conversion_record
+from api.base import unstorable_text
 from api.selectors import publishable_key_get
 from api.services import rate_client, rate_limit_hit, rate_limit_verdict
 from core.http import client_ip_get
@@ -81,6 +82,11 @@ def tag_conversion(request: HttpRequest) -> HttpResponse:
         return _answer({"status": "invalid", "error": "Send JSON."}, status=400)
     if not isinstance(data, dict):
         return _answer({"status": "invalid", "error": "Send a JSON object."}, status=400)
+    if unstorable_text(data):  # PostgreSQL can't hold it: every query with it would be a 500
+        return _answer(
+            {"status": "invalid", "error": "Send text only: no NUL (\\u0000) or lone surrogate (\\ud800)."},
+            status=400,
+        )
     form = TagReport({k: str(v) for k, v in data.items() if isinstance(v, str | int | float)})
     if not form.is_valid():
         errors = "; ".join(f"{field}: {' '.join(e)}" for field, e in form.errors.items())
