@@ -24,7 +24,13 @@ from merchants.roles import Capability
 from merchants.tenancy import console_can, console_membership
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.reasons import DISABLED_IN_CONSOLE, reason_english, retry_days
-from webhooks.services import delivery_replay, endpoint_create, endpoint_disable, endpoint_secret_rotate
+from webhooks.services import (
+    WebhookError,
+    delivery_replay,
+    endpoint_create,
+    endpoint_disable,
+    endpoint_secret_rotate,
+)
 
 # A secret made by a POST is kept in the session for the one page the POST redirects to (then popped):
 # a reload of that page shows it no more and makes nothing (POST, redirect, GET).
@@ -199,10 +205,14 @@ def webhook_endpoint(request: HttpRequest, pk: int) -> HttpResponse:
             delivery = get_object_or_404(
                 WebhookDelivery, pk=request.POST.get("delivery") or 0, endpoint=endpoint
             )
-            delivery_replay(delivery=delivery, now=now)
-            messages.success(
-                request, _("Event %(event)s is sent again.") % {"event": delivery.event.message_id}
-            )
+            try:
+                delivery_replay(delivery=delivery, now=now)
+            except WebhookError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(
+                    request, _("Event %(event)s is sent again.") % {"event": delivery.event.message_id}
+                )
         return redirect("console:hook_endpoint", pk=endpoint.pk)
     shown = _shown_once(request, "rotated")
     if shown is not None and shown["pk"] == endpoint.pk:

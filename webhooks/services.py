@@ -458,8 +458,19 @@ def deliveries_due(*, now: datetime, limit: int = 500) -> int:
 
 
 def delivery_replay(*, delivery: WebhookDelivery, now: datetime) -> None:
-    """Send a delivered or given-up event again (the console's replay), as a new series of attempts."""
+    """Send a delivered or given-up event again (the console's replay), as a new series of attempts.
+
+    Refused (``WebhookError``) once the endpoint is disabled: nothing is sent to it, so the delivery
+    would wait for ever, and its event (the body) would never be purged (``webhook_bodies_purge``
+    keeps events still being delivered). The endpoint's row is locked first, as disabling it does."""
     with transaction.atomic(durable=True):
+        endpoint = WebhookEndpoint.objects.select_for_update().only("is_active").get(pk=delivery.endpoint_id)
+        if not endpoint.is_active:
+            raise WebhookError(
+                _(
+                    "This endpoint is disabled: nothing is sent to it. Register its URL again to receive events."
+                )
+            )
         WebhookDelivery.objects.filter(pk=delivery.pk).filter(~Q(status=DeliveryStatus.PENDING)).update(
             status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now
         )
