@@ -9,6 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from api.models import ApiKey, Scope
+from api.problems import ApiProblem
 from api.services import api_key_authenticate
 from core.http import client_ip_get
 
@@ -43,7 +44,17 @@ class KeyScope(permissions.BasePermission):
         if not isinstance(key, ApiKey):
             raise exceptions.NotAuthenticated(gettext("Send an API key: 'Authorization: Bearer tj_...'."))
         needed = getattr(view, "required_scopes", {}).get(request.method, Scope.READ)
-        return key.allows(needed)
+        if not key.allows(needed):
+            return False
+        if needed == Scope.WRITE and key.merchant.closed_at is not None:
+            # A closed merchant's team only reads (docs/privacy.md): so do its keys.
+            raise ApiProblem(
+                gettext("%(brand)s is closed: its data can be read through the API, not changed.")
+                % {"brand": key.merchant.brand_name},
+                status=403,
+                code="merchant_closed",
+            )
+        return True
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):

@@ -68,7 +68,8 @@ class ProblemSerializer(serializers.Serializer):
 DESCRIPTIONS = {
     400: "Invalid request (invalid_request, invalid_cursor, malformed_json, idempotency_key_missing).",
     401: "No key, or a key that is unknown, revoked or expired (unauthenticated).",
-    403: "The key's scope does not allow this (insufficient_scope), or its creator no longer may (actor_not_allowed).",
+    403: "The key's scope does not allow this (insufficient_scope), its creator no longer may (actor_not_allowed), "
+    "or its merchant is closed: reads only (merchant_closed).",
     404: "No such object for this merchant (not_found).",
     405: "Method not allowed (method_not_allowed).",
     406: "Only JSON is served (not_acceptable).",
