@@ -9,6 +9,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.db.models import QuerySet
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
@@ -167,12 +168,18 @@ def idempotent(method: Callable) -> Callable:
             raise ApiProblem(
                 gettext("The Idempotency-Key is at most 255 characters."), status=400, code="invalid_request"
             )
+        try:
+            body = request.body
+        except RawPostDataException:
+            # A form (multipart) body: the NUL-byte check (core.hardening) read it as a form, and
+            # its raw bytes are gone. The API takes JSON only: the same 415 as its parser says.
+            raise exceptions.UnsupportedMediaType(request.content_type) from None
         now = timezone.now()
         try:
             record = idempotency_begin(
                 merchant=self.key.merchant,
                 key=raw_key,
-                fingerprint=request_fingerprint(method=request.method, path=request.path, body=request.body),
+                fingerprint=request_fingerprint(method=request.method, path=request.path, body=body),
                 now=now,
             )
         except IdempotencyMismatch as error:

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -74,10 +75,14 @@ def _allowed_origin(request: HttpRequest, program: Program) -> str | None:
 def tag_conversion(request: HttpRequest) -> HttpResponse:
     if request.method == "OPTIONS":  # the tag sends simple requests; a preflight gets no permission
         return HttpResponse(status=204)
-    if len(request.body) > MAX_BODY:
+    try:
+        body = request.body
+    except RawPostDataException:  # a form (multipart), read as one by the NUL-byte check: not JSON
+        return _answer({"status": "invalid", "error": "Send JSON."}, status=400)
+    if len(body) > MAX_BODY:
         return _answer({"status": "invalid", "error": "The report is too large."}, status=400)
     try:
-        data = json.loads(request.body.decode() or "{}")
+        data = json.loads(body.decode() or "{}")
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
         return _answer({"status": "invalid", "error": "Send JSON."}, status=400)
     if not isinstance(data, dict):
