@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -39,6 +40,7 @@ def _has_nul(request: HttpRequest) -> str | None:
         if NUL in key or any(NUL in v for v in values):
             return f"the parameter {key!r}"
     if request.method in ("POST", "PUT", "PATCH"):
+        _keep_small_form_body(request)
         for key, values in request.POST.lists():
             if NUL in key or any(NUL in v for v in values):
                 return f"the field {key.replace(NUL, '')!r}"
@@ -46,6 +48,21 @@ def _has_nul(request: HttpRequest) -> str | None:
             if NUL in key or any(NUL in (f.name or "") for f in files):
                 return f"the file name in {key.replace(NUL, '')!r}"
     return None
+
+
+def _keep_small_form_body(request: HttpRequest) -> None:
+    """Read a small multipart body whole before it is parsed as a form, so a view that reads the raw
+    bytes (a webhook's signature, the API's JSON) still can: parsed as a stream, the bytes are gone, and
+    ``request.body`` raised ``RawPostDataException``, a 500 where a form reached a JSON endpoint. A large
+    one (an upload) is still parsed as a stream, never held in memory whole."""
+    if request.content_type != "multipart/form-data":
+        return
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    if 0 < length <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        request.body  # noqa: B018 - read for its side effect: Django keeps the bytes for the form's parser
 
 
 class RefuseNulBytesMiddleware:

@@ -337,3 +337,20 @@ def test_an_object_id_in_digits_of_another_script_is_a_404_not_a_500(client, url
     response = client.get(url)
 
     assert response.status_code in (302, 404), response.status_code
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("/stripe/webhook/", 400), ("/webhooks/tiktok/", 403), ("/embed/v1/conversion", 400)],
+)
+def test_a_form_posted_to_an_endpoint_that_reads_raw_bytes_is_a_4xx_not_a_500(client, url, status):
+    """A reviewer's finding: the NUL-byte check read every multipart body as a form, so the Stripe
+    webhook's signature check, reading the raw bytes, raised ``RawPostDataException``: a 500."""
+    response = client.post(url, {"type": "checkout.session.completed", "id": "evt_1"})
+
+    assert response.status_code == status, response.content[:300]
+
+
+def test_a_nul_byte_in_a_form_read_whole_is_still_refused(client):
+    response = client.post("/stripe/webhook/", {"type": "bad\x00"})
+    assert response.status_code == 400 and b"NUL character" in response.content
