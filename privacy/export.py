@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from affiliates.models import Affiliate, Click, Commission, Inquiry, Link, PlatformReferral
@@ -32,7 +32,7 @@ from rewards.reasons import Reader, action_explain
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from subscriptions.models import Subscription, SubscriptionPayment
 from support.models import SupportMessage, SupportRequest
-from wallets.models import Entry
+from wallets.models import Entry, Purpose
 from wallets.selectors import accounts_of
 
 README_TITLE = gettext_lazy("Your data at TikJoy")
@@ -85,7 +85,8 @@ README_SECTIONS = (  # each section of the ZIP and what it holds, in the README.
 
 def readme_text() -> str:
     """README.txt of the ZIP, in the active language (the person's: ``export_zip``)."""
-    rows = [f"{name:<19} {description}" for name, description in README_SECTIONS]
+    width = max(len(name) for name, _description in README_SECTIONS)  # every description in one column
+    rows = [f"{name:<{width}} {description}" for name, description in README_SECTIONS]
     return "\n".join([str(README_TITLE), "", str(README_INTRO), "", *rows, ""])
 
 
@@ -144,7 +145,7 @@ def export_sections(*, user: User) -> dict[str, Rows]:
         "sign_in_identities": _rows(
             EmailAddress.objects.filter(user=user).order_by("pk"),
             {
-                "kind": lambda e: "e-mail",
+                "kind": lambda e: pgettext("how a person signs in", "e-mail"),
                 "identifier": lambda e: e.email,
                 "verified": lambda e: e.verified,
                 "since": lambda e: "",
@@ -239,6 +240,7 @@ def export_sections(*, user: User) -> dict[str, Rows]:
         "rewards": _rows(
             Reward.objects.filter(user=user).select_related("merchant").order_by("created_at", "pk"),
             {
+                "id": lambda r: r.pk,  # named by a support request (support_requests.csv)
                 "brand": lambda r: r.merchant.brand_name,
                 "kind": lambda r: r.get_kind_display(),
                 "status": lambda r: r.get_status_display(),
@@ -251,10 +253,13 @@ def export_sections(*, user: User) -> dict[str, Rows]:
             },
         ),
         "wallet_history": _rows(
-            Entry.objects.filter(account__in=accounts).select_related("transaction").order_by("pk"),
+            Entry.objects.filter(account__in=accounts)
+            .select_related("transaction")
+            .order_by("transaction__created_at", "pk"),
             {
                 "at": lambda e: e.transaction.created_at,
-                "account": lambda e: purposes[e.account_id],
+                # The account's name in the person's language ("user: pending rewards"), not its code.
+                "account": lambda e: str(Purpose(purposes[e.account_id]).label),
                 "amount": lambda e: e.amount,
                 "currency": lambda e: e.currency,
                 "kind": lambda e: e.transaction.kind,
@@ -332,16 +337,18 @@ def _support_sections(*, user: User) -> dict[str, Rows]:
     """The person's support requests and the conversation as they see it (never ops' internal notes)."""
     return {
         "support_requests": _rows(
-            SupportRequest.objects.filter(user=user).order_by("pk"),
+            SupportRequest.objects.filter(user=user).select_related("merchant", "payout").order_by("pk"),
             {
                 "id": lambda r: r.pk,
                 "topic": lambda r: r.get_topic_display(),
                 "subject": lambda r: r.subject,
                 "status": lambda r: r.get_status_display(),
                 "sent_from_page": lambda r: r.page,
-                "merchant": lambda r: r.merchant_id,
+                # What the request named, as the other sections name it: the brand, the reward's id
+                # (rewards.csv), the payout's reference (payouts.csv).
+                "merchant": lambda r: r.merchant.brand_name if r.merchant_id else "",
                 "reward": lambda r: r.reward_id,
-                "payout": lambda r: r.payout_id,
+                "payout": lambda r: r.payout.end_to_end_id if r.payout_id else "",
                 "recent_errors": lambda r: r.recent_errors,
                 "created_at": lambda r: r.created_at,
                 "closed_at": lambda r: r.closed_at,
@@ -351,7 +358,11 @@ def _support_sections(*, user: User) -> dict[str, Rows]:
             SupportMessage.objects.filter(request__user=user, internal=False).order_by("request_id", "pk"),
             {
                 "request": lambda m: m.request_id,
-                "from": lambda m: "you" if m.author_kind == "PERSON" else "TikJoy support",
+                "from": lambda m: (
+                    pgettext("who wrote a support message", "you")
+                    if m.author_kind == "PERSON"
+                    else pgettext("who wrote a support message", "TikJoy support")
+                ),
                 "message": lambda m: m.body,
                 "at": lambda m: m.created_at,
             },
@@ -483,7 +494,7 @@ def _promote_sections(*, user: User) -> dict[str, Rows]:
         "promote_purchases": _rows(
             CoinPurchase.objects.filter(wallet__user=user).order_by("created_at", "pk"),
             {
-                "what": lambda p: "bought",
+                "what": lambda p: pgettext("Promote coins", "bought"),
                 "coins": lambda p: p.coins,
                 "amount": lambda p: p.amount,
                 "currency": lambda p: p.currency,
@@ -494,7 +505,7 @@ def _promote_sections(*, user: User) -> dict[str, Rows]:
         + _rows(
             CoinWithdrawal.objects.filter(wallet__user=user).order_by("created_at", "pk"),
             {
-                "what": lambda w: "withdrawn",
+                "what": lambda w: pgettext("Promote coins", "withdrawn"),
                 "coins": lambda w: w.coins,
                 "amount": lambda w: w.amount,
                 "currency": lambda w: w.currency,

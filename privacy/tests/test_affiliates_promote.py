@@ -122,7 +122,9 @@ def test_the_export_holds_the_persons_affiliate_and_promote_records_and_nothing_
     assert [(p["what"], p["coins"]) for p in data["promote_purchases"]] == [("bought", 1000)]
     assert [c["code"] for c in data["promote_coupons"]] == ["ZOE-GIFT"]
     assert data["promote_orders"] == [] and data["promote_card_checkouts"] == []
-    assert {"AFFILIATE_PENDING", "PROMOTE_COINS"} <= {e["account"] for e in data["wallet_history"]}
+    assert {"affiliate: pending commissions", "promote: coin balance (coins)"} <= {
+        e["account"] for e in data["wallet_history"]
+    }
     everything = "\n".join(archive.read(name).decode() for name in archive.namelist())
     for other in (OTHER_WEBSITE, OTHER_LINK_SUB, OTHER_INQUIRY, "olaf-order-1", "OLAF-GIFT", "olaf@people"):
         assert other not in everything

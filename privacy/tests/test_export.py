@@ -224,7 +224,7 @@ def test_the_readme_in_the_zip_speaks_the_persons_language(client, both, django_
 
     readme = archive.read("README.txt").decode()
     assert readme.startswith("Deine Daten bei TikJoy")
-    assert "wallet_history      jede Bewegung deines Guthabens (Buchungen)" in readme
+    assert "wallet_history         jede Bewegung deines Guthabens (Buchungen)" in readme
     assert "every movement" not in readme
 
 
