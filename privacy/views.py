@@ -18,6 +18,7 @@ from privacy.models import DataExport, ExportStatus
 from privacy.selectors import data_exports_list, deletion_plan_get
 from privacy.services import account_delete, data_export_request
 from social.identity_digests import person_deleted_identity_kinds
+from wallets.formats import money_text
 
 
 @login_required
@@ -70,7 +71,9 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
         posted = DeleteAccountForm(request.POST)
         if posted.is_valid():
             try:
-                account_delete(user=request.user, confirmed=posted.cleaned_data["confirmed"], now=now)
+                result = account_delete(
+                    user=request.user, confirmed=posted.cleaned_data["confirmed"], now=now
+                )
             except DomainError as exc:
                 error = str(exc)
             else:
@@ -78,6 +81,13 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, gettext("Your account is deleted. Thank you for having been with TikJoy.")
                 )
+                # The last word on the money: no account and no e-mail address are left to tell them later.
+                for amount in result.paid_out:
+                    messages.info(
+                        request,
+                        gettext("Your payout of %(amount)s goes to your bank as usual.")
+                        % {"amount": money_text(amount)},
+                    )
                 return redirect("home")
         else:
             error = " ".join(posted.errors.get("understood", [])) or gettext("Confirm the deletion below.")

@@ -154,3 +154,25 @@ def test_the_page_says_which_plans_end_and_that_the_month_paid_is_not_refunded(c
         status="ENDED", ended_at=NOW, end_reason="CANCELLED"
     )
     assert deletion_plan_get(user=zoe, now=timezone.now()).fingerprint != confirmed
+
+
+def test_after_the_deletion_the_person_is_told_their_payout_goes_to_their_bank(client, zoe, ops):
+    fund(zoe, "20.00")
+    verify_identity(zoe, ops)
+    add_bank_account(zoe, now=timezone.now() - timedelta(days=3))  # past its 48-hour safety hold
+    zoe.language = "de"
+    zoe.save(update_fields=["language"])
+    client.force_login(zoe)
+    page = client.get(reverse("privacy:delete"))
+    assert "wird vorher auf" in " ".join(page.content.decode().split())  # the plan: paid out first
+
+    response = client.post(
+        reverse("privacy:delete"),
+        {"confirmed": page.context["form"].initial["confirmed"], "understood": "on"},
+        follow=True,
+    )
+
+    # No account and no e-mail address are left to tell them later: the last page says it.
+    shown = " ".join(response.content.decode().split())
+    assert "Dein Konto ist gelöscht." in shown
+    assert "Deine Auszahlung von 20,40 € geht wie gewohnt an deine Bank." in shown
