@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -176,3 +177,18 @@ def test_after_the_deletion_the_person_is_told_their_payout_goes_to_their_bank(c
     shown = " ".join(response.content.decode().split())
     assert "Dein Konto ist gelöscht." in shown
     assert "Deine Auszahlung von 20,40 € geht wie gewohnt an deine Bank." in shown
+
+
+def test_the_page_says_the_persons_messages_are_erased_and_tikjoys_answers_kept(client, zoe):
+    zoe.language = "fr"
+    zoe.save(update_fields=["language"])
+    client.force_login(zoe)
+
+    page = re.sub(r"[ \n]+", " ", client.get(reverse("privacy:delete")).content.decode())  # keeps the NBSP
+
+    # The deletion erases the WhatsApp texts and the person's support words (support and chats'
+    # erase services); the page named neither.
+    assert (
+        "Vos conversations WhatsApp avec les marques et ce que vous avez écrit au support TikJoy sont aussi"
+        " effacés\u00a0; TikJoy conserve ses propres réponses comme trace." in page
+    )
