@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from privacy.tests.test_affiliates_promote import people  # noqa: F401 (a fixture)
@@ -90,3 +91,15 @@ def test_every_description_of_the_readme_starts_in_one_column(
     starts = {len(line) - len(line.split(" ", 1)[1].lstrip()) for line in lines}
     # "affiliate_applications your applications ..." pushed its words one place right of the others'.
     assert len(starts) == 1, lines
+
+
+def test_the_export_page_names_the_records_beyond_its_first_list(client, make_user):
+    client.force_login(make_user("zoe@example.com"))
+
+    page = " ".join(client.get(reverse("privacy:export"), HTTP_ACCEPT_LANGUAGE="de").content.decode().split())
+
+    # The ZIP holds them (README.txt lists them); the page's list stopped at the payouts.
+    assert (
+        "Dazu deine Abos, deine WhatsApp-Nachrichten mit Marken, deine Supportanfragen und, wenn du sie"
+        " nutzt, deine Affiliate- und Promote-Daten: README.txt im ZIP sagt, was jede Datei enthält." in page
+    )
