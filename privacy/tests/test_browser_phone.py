@@ -1,12 +1,15 @@
-"""The export and deletion pages on a phone (Chromium, 360 px): every word whole, the box next to its words."""
+"""The export, deletion and closing pages on a phone (Chromium, 360 px): every word whole, the box next to its words."""
 
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from privacy.services import data_export_build, data_export_request
+from privacy.tests.test_merchant_closing import refund_bank, shop, staff  # noqa: F401 (fixtures)
 from tikjoy.tests.browser import assert_fits, phone_in
+from tikjoy.tests.factories import owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,4 +67,27 @@ def test_the_deletion_box_stands_before_its_words_on_a_phone(chromium, live_serv
     assert first_line["top"] <= box["y"] + box["height"] / 2 <= first_line["bottom"]
     page.locator("label[for=id_understood]").click()  # the words tick the box
     assert page.get_by_role("checkbox", name="I understand").is_checked()
+    context.close()
+
+
+FIRST_LINE = (
+    "label => { const r = label.getClientRects()[0]; return {x: r.left, top: r.top, bottom: r.bottom}; }"
+)
+
+
+def test_the_closing_box_stands_before_its_words_on_a_phone(chromium, live_server, shop):  # noqa: F811
+    refund_bank(shop)  # nothing refuses the closing: the form is shown
+    context = phone_in(chromium, live_server, owner_of(shop), "de")
+    page = context.new_page()
+    page.goto(reverse("console:close"))
+
+    box = page.locator("input[name=understood]").bounding_box()
+    first_line = page.locator("label[for=id_understood]").evaluate(FIRST_LINE)
+    # The box is on the words' first line, at their left (it stood after the sentence's last word).
+    assert box["x"] + box["width"] <= first_line["x"]
+    assert first_line["top"] <= box["y"] + box["height"] / 2 <= first_line["bottom"]
+    page.get_by_role("button", name="Händler schließen").click()
+    assert page.get_by_text("Setzen Sie das Häkchen").is_visible()  # not ticked: nothing closed, said why
+    shop.refresh_from_db()
+    assert shop.closed_at is None
     context.close()
