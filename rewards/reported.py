@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from django.db import connection
+from django.utils.translation import gettext
 
 from accounts.models import User
 from campaigns.models import REPORTED_ACTIONS, ActionType
@@ -63,26 +64,36 @@ def reported_action_record(
     """
     if action_type not in REPORTED_ACTIONS:
         known = ", ".join(REPORTED_ACTIONS)
-        raise ReportedActionError(f"{action_type} is not an action a merchant reports (these are: {known}).")
+        raise ReportedActionError(
+            gettext("%(action)s is not an action a merchant reports (these are: %(known)s).")
+            % {"action": action_type, "known": known}
+        )
     event_id = event_id.strip()
     if not 0 < len(event_id) <= EVENT_ID_MAX or not event_id.isprintable():
-        raise ReportedActionError(f"event_id is 1 to {EVENT_ID_MAX} printable characters.")
+        raise ReportedActionError(
+            gettext("event_id is 1 to %(max)s printable characters.") % {"max": EVENT_ID_MAX}
+        )
     occurred_at = occurred_at or now
     if occurred_at > now + CLOCK_SKEW:
-        raise ReportedActionError("occurred_at is in the future.")
+        raise ReportedActionError(gettext("occurred_at is in the future."))
     if occurred_at < now - REPORT_WINDOW:
-        raise ReportedActionError(f"Actions older than {REPORT_WINDOW.days} days can't be reported.")
+        raise ReportedActionError(
+            gettext("Actions older than %(days)s days can't be reported.") % {"days": REPORT_WINDOW.days}
+        )
 
     user, joined, member = _person(consumer_id=consumer_id, merchant_id=merchant.pk)
     if (
         user is None or not joined
     ):  # the same answer for a stranger and for nobody: the API tells no one who exists
         raise ConsumerNotJoined(
-            f"This consumer has not joined {merchant.brand_name}: only people who joined the brand "
-            "(and still share their data with it) can be rewarded."
+            gettext(
+                "This consumer has not joined %(brand)s: only people who joined the brand (and still share "
+                "their data with it) can be rewarded."
+            )
+            % {"brand": merchant.brand_name}
         )
     if member:
-        raise ConsumerNotEligible("A member of the brand's own team can't be rewarded by the brand.")
+        raise ConsumerNotEligible(gettext("A member of the brand's own team can't be rewarded by the brand."))
 
     # The same event id again: the engine's insert is refused by the action's unique key and it
     # returns the first record, paying nothing (no read beforehand: the new event is the usual case).
@@ -99,7 +110,8 @@ def reported_action_record(
     created = action.created_at == now
     if (action.user_id, action.action_type) != (user.pk, action_type):
         raise EventIdReused(
-            f"event_id {event_id} was already reported for another consumer or action ({action.action_type})."
+            gettext("event_id %(event_id)s was already reported for another consumer or action (%(action)s).")
+            % {"event_id": event_id, "action": action.action_type}
         )
     return action, created
 

@@ -313,3 +313,35 @@ def test_another_brands_id_for_a_person_who_joined_both_pays_nothing(shop, make_
     assert acme_sees[0]["id"] != other_sees[0]["id"]
     assert (response.status_code, response.json()["code"]) == (422, "consumer_not_joined")
     assert not Reward.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("de", "Diese Person ist {brand} nicht beigetreten: Nur Personen, die der Marke beigetreten sind"),
+        (
+            "fr",
+            "Ce consommateur n\u2019a pas rejoint {brand}\xa0: seules les personnes qui ont rejoint la marque",
+        ),
+    ],
+)
+def test_a_reported_actions_refusal_is_in_the_servers_language_its_code_unchanged(shop, language, said):
+    """A reviewer's finding: the reported action's refusals were English f-strings, whatever the
+    Accept-Language, where docs/api.md promises ``detail`` in the request's language."""
+    consent_withdraw(user=shop["ana"], merchant=shop["merchant"], now=timezone.now())
+
+    response = shop["client"].post(
+        "/api/v1/actions",
+        {
+            "type": "PURCHASE",
+            "consumer": consumer_ref(merchant_id=shop["client"].key_merchant_id, user_id=shop["ana"].pk),
+            "event_id": "order-1001",
+        },
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=f"k-{language}",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    body = response.json()
+    assert (response.status_code, body["code"]) == (422, "consumer_not_joined")
+    assert body["detail"].startswith(said.format(brand=shop["merchant"].brand_name)), body["detail"]
