@@ -178,6 +178,10 @@ class SupportRequestForm(_Keyed):
                 del self.fields["payout"]
             if not merchants:
                 del self.fields["merchant"]
+                if not formal:
+                    # A signed-in person on no brand's team, writing from the consumer's pages: "My brand,
+                    # campaigns and console" is not theirs (a signed-out visitor may be a merchant: kept).
+                    self.fields["topic"].choices = [c for c in Topic.choices if c[0] != Topic.MERCHANT]
 
     def clean_page(self) -> str:
         return safe_page(self.cleaned_data.get("page"))

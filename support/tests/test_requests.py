@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from support.models import RequestStatus, SupportMessage, SupportRequest
 from support.tokens import request_token
-from tikjoy.tests.factories import affiliate_make, affiliate_program_make, response_text
+from tikjoy.tests.factories import affiliate_make, affiliate_program_make, owner_of, response_text
 
 pytestmark = pytest.mark.django_db
 
@@ -548,3 +548,24 @@ def test_the_form_promises_an_e_mail_only_to_whom_we_can_write(
     person.save(update_fields=["email"])
     page = response_text(client.get(reverse("support:request_new"), HTTP_ACCEPT_LANGUAGE=language))
     assert with_address in page
+
+
+def test_a_consumer_on_no_brands_team_is_not_offered_the_merchants_topic(
+    client, make_consumer, make_merchant
+):
+    """Walk finding: a consumer writing from their wallet was offered "My brand, campaigns and
+    console". A signed-out visitor may be a merchant who can't sign in: they keep it, as a brand's
+    owner does."""
+    client.force_login(make_consumer("Ana"))
+    page = client.get(
+        reverse("support:request_new") + "?from=/wallet/", HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    assert "Meine Marke, Kampagnen und Konsole" not in page and "Meine Prämien und mein Wallet" in page
+    assert _send(client, topic="MERCHANT").status_code == 200  # refused as not one of the choices
+    assert not SupportRequest.objects.exists()
+
+    client.logout()
+    assert "My brand, campaigns and console" in client.get(reverse("support:request_new")).content.decode()
+    merchant = make_merchant("acme")
+    client.force_login(owner_of(merchant))
+    assert "My brand, campaigns and console" in client.get(reverse("support:request_new")).content.decode()
