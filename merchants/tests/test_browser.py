@@ -7,6 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from merchants.models import Invitation, Merchant
+from tikjoy.tests.browser import sign_in
 from tikjoy.tests.factories import PASSWORD, owner_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -127,13 +128,9 @@ def test_a_member_abroad_reads_the_brands_time_zone_not_djangos_server_time(
     merchant = make_merchant("acme", funds="100.00")
     Merchant.objects.filter(pk=merchant.pk).update(time_zone="Europe/Berlin")
     context = chromium.new_context(base_url=live_server.url, timezone_id="America/New_York")
+    sign_in(context, owner_of(merchant), live_server.url)
     page = context.new_page()
     try:
-        page.goto("/accounts/login/")
-        page.get_by_label("Email").fill(owner_of(merchant).email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign In").click()
-        page.wait_for_load_state()
         page.goto("/console/campaigns/campaign/add/")
 
         starts = page.locator(".field-starts_at")
