@@ -16,11 +16,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from allauth.socialaccount import providers
 from allauth.socialaccount.models import SocialAccount
 from django.utils.translation import gettext_lazy, pgettext
 
 from accounts.models import User
 from affiliates.models import Affiliate, Click, Commission, Inquiry, Link, PlatformReferral
+from billing.selectors import kind_label
 from campaigns.models import UgcSubmission
 from chats.models import ChatMessage
 from core.i18n import recipient_locale
@@ -29,10 +31,12 @@ from payouts.models import BankAccount, PayeeIdentity, Payout
 from promote.models import CardCheckout, CoinPurchase, CoinWallet, CoinWithdrawal, Coupon, PromoteOrder
 from rewards.models import Reward, SocialAction
 from rewards.reasons import Reader, action_explain
+from rewards.selectors import REWARD_LEDGER_WORDS
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from subscriptions.models import Subscription, SubscriptionPayment
 from support.models import SupportMessage, SupportRequest
 from wallets.models import Entry, Purpose
+from wallets.movements import PERSON_WORDS
 from wallets.selectors import accounts_of
 
 README_TITLE = gettext_lazy("Your data at TikJoy")
@@ -98,6 +102,14 @@ def _plain(value):
     return value
 
 
+def _kind_words(kind: str) -> str:
+    """A ledger kind in the person's words, never its code: a reward's movement as rewards says it,
+    another as the person's wallet says it (``wallets.movements``), else as a statement does (billing:
+    every kind posted has words there)."""
+    words = REWARD_LEDGER_WORDS.get(kind) or PERSON_WORDS.get(kind)
+    return str(words) if words else kind_label(kind)
+
+
 class Rows(list):
     """A section's rows (flat dicts) and its column names, kept when there is no row: its CSV
     still opens with the header, so the person (and a spreadsheet) sees what the file would hold."""
@@ -126,6 +138,7 @@ def export_sections(*, user: User) -> dict[str, Rows]:
         accounts += list(accounts_of(affiliate))
     purposes = {account.pk: account.purpose for account in accounts}
     consents = Consent.objects.filter(user=user).select_related("merchant").order_by("given_at", "pk")
+    provider_names = dict(providers.registry.as_choices())  # "tiktok": "TikTok" (allauth's providers)
     return {
         "profile": _rows(
             [user],
@@ -154,7 +167,8 @@ def export_sections(*, user: User) -> dict[str, Rows]:
         + _rows(
             SocialAccount.objects.filter(user=user).order_by("pk"),
             {
-                "kind": lambda a: a.provider,
+                # The provider's name ("TikTok"), as the sign-in page writes it; its id if none is known.
+                "kind": lambda a: str(provider_names.get(a.provider, a.provider)),
                 "identifier": lambda a: a.uid,
                 "verified": lambda a: True,
                 "since": lambda a: a.date_joined,
@@ -262,7 +276,7 @@ def export_sections(*, user: User) -> dict[str, Rows]:
                 "account": lambda e: str(Purpose(purposes[e.account_id]).label),
                 "amount": lambda e: e.amount,
                 "currency": lambda e: e.currency,
-                "kind": lambda e: e.transaction.kind,
+                "kind": lambda e: _kind_words(e.transaction.kind),
                 "reason": lambda e: e.transaction.reason,
             },
         ),

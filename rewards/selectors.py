@@ -162,20 +162,20 @@ def wallet_history(*, user: AbstractBaseUser) -> QuerySet[Reward]:
     )
 
 
-# The ledger kinds this app writes on a person's accounts (rewards.services.*_KIND): the wallet's
-# history says them as rewards, so "Other movements" leaves them out (DEBT_REPAID, a debt repaid
-# from a reward, is not one of them: it is shown there).
-REWARD_LEDGER_KINDS = frozenset(
-    {
-        "REWARD",
-        "REWARD_HOLD",
-        "REWARD_RELEASE",
-        "REWARD_CONFIRM",
-        "REWARD_REVERSAL",
-        "REWARD_ADVANCE",
-        "REWARD_ADVANCE_DEBT",
-    }
-)
+# The ledger kinds this app writes on a person's accounts (rewards.services.*_KIND), in the person's
+# words (one ledger entry each: the data export's wallet_history says them so, never the code). The
+# wallet's history says them as rewards, so "Other movements" leaves them out (DEBT_REPAID, a debt
+# repaid from a reward, is not one of them: it is shown there).
+REWARD_LEDGER_WORDS = {
+    "REWARD": gettext_lazy("Reward credited, pending"),
+    "REWARD_HOLD": gettext_lazy("Reward held for review"),
+    "REWARD_RELEASE": gettext_lazy("Reward released after review"),
+    "REWARD_CONFIRM": gettext_lazy("Reward confirmed: now available"),
+    "REWARD_REVERSAL": gettext_lazy("Reward reversed"),
+    "REWARD_ADVANCE": gettext_lazy("Reward made available early (JoyFast)"),
+    "REWARD_ADVANCE_DEBT": gettext_lazy("Reward made available early, then reversed: an amount you owe"),
+}
+REWARD_LEDGER_KINDS = frozenset(REWARD_LEDGER_WORDS)
 
 
 def wallet_movements(

@@ -91,7 +91,7 @@ def test_the_export_holds_each_kind_of_record_of_the_person_and_nothing_of_anoth
     ]
     assert {(i["kind"], i["identifier"]) for i in data["sign_in_identities"]} == {
         ("e-mail", EMAIL),
-        ("tiktok", "zoe-open-id"),
+        ("TikTok", "zoe-open-id"),
     }
     assert [p["username"] for p in data["tiktok_profile"]] == [HANDLE]
     assert [(c["brand"], c["fields"], bool(c["withdrawn_at"])) for c in data["consents"]] == [
@@ -112,7 +112,10 @@ def test_the_export_holds_each_kind_of_record_of_the_person_and_nothing_of_anoth
     assert [p["video_id"] for p in data["tracked_posts"]] == ["zoe-video-1"]
     assert [(s["video_id"], s["views"]) for s in data["engagement"]] == [("zoe-video-1", 1234)]
     assert sorted(r["status"] for r in data["rewards"]) == ["Available", "Held for review", "Pending"]
-    assert {e["kind"] for e in data["wallet_history"]} >= {"REWARD", "PAYOUT_REQUEST"}
+    assert {e["kind"] for e in data["wallet_history"]} >= {
+        "Reward credited, pending",
+        "Payout to your bank account",
+    }
     assert [u["caption"] for u in data["ugc_videos"]] == ["Zoe's own video"]
     assert [b["iban"] for b in data["bank_details"]] == ["DE89 •••• 3000"]
     assert [i["legal_name"] for i in data["payee_identity"]] == ["Ana Dances"]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from privacy.tests.test_affiliates_promote import people  # noqa: F401 (a fixture)
+from privacy.tests.test_deletion import EMAIL, world  # noqa: F401 (a fixture)
 from privacy.tests.test_export import _csv_rows, _export
 from support.services import Context, support_request_create, support_request_ops_update
 from wallets.models import Purpose
@@ -34,6 +35,29 @@ def test_a_german_persons_wallet_history_names_its_accounts_in_german_in_time_or
     assert [row["at"] for row in history] == sorted(row["at"] for row in history)
     assert [row["what"] for row in _csv_rows(archive, "promote_purchases.csv")] == ["gekauft"]  # was "bought"
     assert [row["kind"] for row in _csv_rows(archive, "sign_in_identities.csv")] == ["E-Mail"]
+
+
+def test_a_german_persons_wallet_history_and_sign_ins_say_their_kinds_in_words(
+    client,
+    world,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    zoe = world["zoe"]  # rewards available, pending and held, a payout, a TikTok sign-in
+    zoe.language = "de"
+    zoe.save(update_fields=["language"])
+
+    _, archive = _export(client, zoe, django_capture_on_commit_callbacks)
+
+    kinds = {row["kind"] for row in _csv_rows(archive, "wallet_history.csv")}
+    assert "Prämie bestätigt: jetzt verfügbar" in kinds  # was "REWARD_CONFIRM"
+    assert "Prämie gutgeschrieben, ausstehend" in kinds  # was "REWARD"
+    assert "Auszahlung auf dein Bankkonto" in kinds  # was "PAYOUT_REQUEST", as the wallet says it
+    assert not any(kind.isupper() for kind in kinds), kinds  # no ledger code left
+    identities = _csv_rows(archive, "sign_in_identities.csv")
+    assert sorted((row["kind"], row["identifier"]) for row in identities) == [
+        ("E-Mail", EMAIL),
+        ("TikTok", "zoe-open-id"),  # was "tiktok", allauth's id
+    ]
 
 
 def test_a_german_persons_support_conversation_names_who_wrote_in_german_and_the_brand_by_name(
