@@ -34,6 +34,7 @@ from rewards.reasons import Reader, action_explain
 from rewards.selectors import REWARD_LEDGER_WORDS
 from social.models import EngagementSnapshot, TikTokProfile, TrackedPost
 from subscriptions.models import Subscription, SubscriptionPayment
+from support.middleware import error_text
 from support.models import SupportMessage, SupportRequest
 from wallets.models import Entry, Purpose
 from wallets.movements import PERSON_WORDS
@@ -363,7 +364,11 @@ def _support_sections(*, user: User) -> dict[str, Rows]:
                 "merchant": lambda r: r.merchant.brand_name if r.merchant_id else "",
                 "reward": lambda r: r.reward_id,
                 "payout": lambda r: r.payout.end_to_end_id if r.payout_id else "",
-                "recent_errors": lambda r: r.recent_errors,
+                # As the request's form showed them: "when page (status): what it means" (a list in
+                # data.json, one cell joined by "; " in the CSV).
+                "recent_errors": lambda r: [
+                    _error_words(e) for e in r.recent_errors or [] if isinstance(e, dict)
+                ],
                 "created_at": lambda r: r.created_at,
                 "closed_at": lambda r: r.closed_at,
             },
@@ -382,6 +387,14 @@ def _support_sections(*, user: User) -> dict[str, Rows]:
             },
         ),
     }
+
+
+def _error_words(error: dict) -> str:
+    """One recorded error as the person read it on the request's form, with when it happened."""
+    status = f" ({error['status']})" if error.get("status") else ""
+    text = error_text(error)
+    said = f"{pgettext('after a label', ':')} {text}" if text else ""
+    return f"{error.get('at', '')} {error.get('page', '')}{status}{said}".strip()
 
 
 def _subscription_sections(*, user: User) -> dict[str, Rows]:
@@ -575,7 +588,15 @@ def _csv(rows: Rows) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=rows.columns)
     writer.writeheader()
-    writer.writerows(rows)
+    # A list (a support request's recent errors) is one cell of readable text: its items joined by
+    # "; ", empty when there is none (never Python's "['...']").
+    writer.writerows(
+        {
+            name: "; ".join(map(str, value)) if isinstance(value, list) else value
+            for name, value in row.items()
+        }
+        for row in rows
+    )
     return out.getvalue()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -77,7 +79,14 @@ def test_a_german_persons_support_conversation_names_who_wrote_in_german_and_the
         topic="REWARDS",
         subject="Wo ist meine Prämie?",
         body="Hallo",
-        context=Context(page="/wallet/", merchant=brand),
+        context=Context(
+            page="/wallet/",
+            merchant=brand,
+            recent_errors=(
+                {"at": "2026-10-03T09:00:00+00:00", "page": "/wallet/x/", "method": "GET", "status": 404},
+                {"at": "2026-10-03T09:01:00+00:00", "page": "/wallet/", "status": None, "message": "Zu viel"},
+            ),
+        ),
         submission_key="max-1",
         language="de",
         now=timezone.now(),
@@ -100,8 +109,17 @@ def test_a_german_persons_support_conversation_names_who_wrote_in_german_and_the
         ("du", "Hallo"),
         ("TikJoy-Support", "Wir schauen nach."),
     ]
-    # was the brand's id
-    assert [r["merchant"] for r in _csv_rows(archive, "support_requests.csv")] == [brand.brand_name]
+    requests = _csv_rows(archive, "support_requests.csv")
+    assert [r["merchant"] for r in requests] == [brand.brand_name]  # was the brand's id
+    # was "[{'at': '2026-10-03T09:00:00+00:00', 'page': '/wallet/x/', 'method': 'GET', 'status': 404}, ...]"
+    assert [r["recent_errors"] for r in requests] == [
+        "2026-10-03T09:00:00+00:00 /wallet/x/ (404): Seite nicht gefunden; "
+        "2026-10-03T09:01:00+00:00 /wallet/: Zu viel"
+    ]
+    assert json.loads(archive.read("data.json"))["support_requests"][0]["recent_errors"] == [
+        "2026-10-03T09:00:00+00:00 /wallet/x/ (404): Seite nicht gefunden",
+        "2026-10-03T09:01:00+00:00 /wallet/: Zu viel",
+    ]
 
 
 def test_every_description_of_the_readme_starts_in_one_column(
