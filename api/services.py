@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -561,6 +561,11 @@ def request_fingerprint(*, method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
+# A claim without an answer after this long was left by a request that was stopped (no request lives
+# this long): its key is then answered with that, not "still being processed".
+IDEMPOTENCY_ABANDONED_AFTER = timedelta(minutes=10)
+
+
 def idempotency_begin(*, merchant: Merchant, key: str, fingerprint: str, now: datetime) -> IdempotencyRecord:
     """Claim ``key`` for this request, or return the finished record to replay.
 
@@ -594,6 +599,16 @@ def idempotency_begin(*, merchant: Merchant, key: str, fingerprint: str, now: da
                 )
             )
         if existing.response_status is None:
+            if existing.created_at <= now - IDEMPOTENCY_ABANDONED_AFTER:
+                # No request lives this long (the server's timeout is seconds): the one that claimed the key
+                # was stopped before it answered (a killed worker). Said so, not "retry later" for a day.
+                raise IdempotencyConflict(
+                    gettext(
+                        "The request that used this Idempotency-Key began at %(when)s and stopped before it "
+                        "answered: it may or may not have taken effect. Check, then send it again with a new key."
+                    )
+                    % {"when": existing.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+                )
             raise IdempotencyConflict(
                 gettext("A request with this Idempotency-Key is still being processed: retry later.")
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.db import connection
@@ -97,6 +97,40 @@ def test_a_key_still_in_flight_is_409(brand, make_key, api, resolvable):
     assert response.status_code == 409
     assert response.json()["code"] == "idempotency_key_in_use"
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_key_left_in_flight_by_a_stopped_request_says_so_not_retry_later(brand, make_key, api, resolvable):
+    """A reviewer's finding: a worker killed between the claim and the stored answer left the key saying
+    "still being processed: retry later" for a day. After 10 minutes no request still runs: it says so."""
+    world = brand()
+    client = api(make_key(world["merchant"]))
+    began = timezone.now() - timedelta(minutes=11)
+    IdempotencyRecord.objects.create(
+        merchant=world["merchant"],
+        key="stopped",
+        fingerprint=request_fingerprint(
+            method="POST",
+            path=URL,
+            body=b'{"url":"https://hooks.acme.example/joy","events":["reward.created"]}',
+        ),
+        created_at=began,
+        expires_at=began + timedelta(hours=24),
+    )
+
+    response = client.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="stopped")
+
+    body = response.json()
+    assert (response.status_code, body["code"]) == (409, "idempotency_key_in_use")
+    assert body["detail"] == (
+        f"The request that used this Idempotency-Key began at {began.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ} and "
+        "stopped before it answered: it may or may not have taken effect. Check, then send it again with a "
+        "new key."
+    )
+    assert not WebhookEndpoint.objects.exists()
+    german = client.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="stopped", HTTP_ACCEPT_LANGUAGE="de")
+    assert german.json()["detail"].startswith(
+        "Die Anfrage, die diesen Idempotency-Key verwendet hat, begann um"
+    )
 
 
 def test_an_expired_key_may_be_used_again(brand, make_key, api, resolvable):
