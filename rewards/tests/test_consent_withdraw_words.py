@@ -52,3 +52,19 @@ def test_the_confirmation_refers_to_the_brand_as_la_in_french(client, make_merch
     assert (
         "Fizz ne reçoit plus vos données. Nous vous le redemanderons si vous la rejoignez à nouveau." in page
     )
+
+
+def test_the_stop_sharing_page_tells_in_french_how_to_claim_again(client, make_merchant, make_consumer):
+    """Walk finding: "Pour réclamer à nouveau des j'aime et commentaires pour Fizz, vous la rejoignez à
+    nouveau" stated what the person does instead of telling them how to do it."""
+    merchant = make_merchant("fizz")
+    person = make_consumer("Chloe")
+    consent_give(user=person, merchant=merchant, fields=["DISPLAY_NAME"], now=NOW)
+    client.force_login(person)
+
+    page = _text(client.get("/b/fizz/consent/withdraw/", HTTP_ACCEPT_LANGUAGE="fr"))
+
+    assert (
+        "Pour réclamer à nouveau vos j\u2019aime et commentaires chez Fizz, rejoignez de nouveau la marque : "
+        "nous vous demanderons d\u2019abord votre accord." in page
+    )
