@@ -22,6 +22,7 @@ from core.i18n import (
     SOURCE_COOKIE,
     SOURCE_DEFAULT,
     is_time_zone,
+    language_cookie_set,
     supported_language,
 )
 
@@ -113,6 +114,14 @@ class PersonLocaleMiddleware(LocaleMiddleware):
         thread does (another request, a test) starts in English and UTC. A streaming response is
         written later, so it carries the request's language and time zone with it."""
         response = super().process_response(request, response)
+        # Signed out by this request (logging out, deleting the account): the device keeps reading the
+        # person's language, not the browser's, unless the response sets one itself.
+        if (
+            getattr(request, "language_source", "") == SOURCE_ACCOUNT
+            and not request.user.is_authenticated
+            and settings.LANGUAGE_COOKIE_NAME not in response.cookies
+        ):
+            language_cookie_set(response, request.LANGUAGE_CODE)
         if response.streaming:
             response.streaming_content = _in_locale(
                 response.streaming_content, translation.get_language(), timezone.get_current_timezone()

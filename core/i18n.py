@@ -47,7 +47,7 @@ from babel.core import Locale, UnknownLocaleError, get_global
 from babel.dates import get_timezone_location
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -377,3 +377,19 @@ def language_in_sentence(code: str) -> str:
     for a code Django doesn't know."""
     name = str(translation.get_language_info(code)["name_translated"])
     return name.lower() if supported_language(translation.get_language()) in LOWER_AFTER_COLON else name
+
+
+def language_cookie_set(response: HttpResponse, language: str) -> None:
+    """Make this device read ``language`` even when nobody is signed in (Django's language cookie, with
+    the settings' name, age, path and flags): after a person chose it, and after they signed out or
+    deleted their account, so the next page doesn't switch to the browser's language."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

@@ -21,7 +21,7 @@ from accounts.people import consumer_home_url, phone_to_e164
 from accounts.phones import phone_display
 from accounts.services import LocaleChoiceInvalid, user_locale_set
 from accounts.time_zones import likely_time_zones
-from core.i18n import time_zone_label
+from core.i18n import language_cookie_set, time_zone_label
 from social.phone_regions import (
     INTERNATIONAL_EXAMPLE,
     PHONE_COUNTRY_COOKIE,
@@ -257,16 +257,7 @@ def me_locale(request: HttpRequest) -> HttpResponse:
             messages.success(request, gettext("Saved: your language and time zone."))
             response = redirect("social:me")
             if language:  # this device follows the choice even after signing out
-                response.set_cookie(
-                    settings.LANGUAGE_COOKIE_NAME,
-                    language,
-                    max_age=settings.LANGUAGE_COOKIE_AGE,
-                    path=settings.LANGUAGE_COOKIE_PATH,
-                    domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                    secure=settings.LANGUAGE_COOKIE_SECURE,
-                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-                )
+                language_cookie_set(response, language)
             return response
     return render(
         request,

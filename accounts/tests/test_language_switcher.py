@@ -67,3 +67,22 @@ def test_a_language_we_do_not_ship_changes_nothing(client, make_user):
 @pytest.mark.django_db
 def test_switching_needs_a_post(client):
     assert client.get("/i18n/language/?language=de").status_code == 405
+
+
+def test_signing_out_keeps_the_persons_language_on_the_device(client, make_user):
+    """Walk finding: after signing out (or deleting the account) the next page switched to the
+    browser's language: the person's saved one was read from their account only."""
+    user = make_user("ana@example.com")
+    user.language = "de"
+    user.save(update_fields=["language"])
+    client.force_login(user)
+
+    response = client.post("/accounts/logout/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "de"
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE="en")["Content-Language"] == "de"
+
+
+def test_a_visitor_without_an_account_gets_no_language_cookie_they_didnt_ask_for(client, db):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies

@@ -108,6 +108,22 @@ def test_confirming_deletes_the_account_and_signs_out(client, zoe):
     assert client.get(reverse("privacy:delete")).status_code == 302  # signed out: to the sign-in page
 
 
+def test_after_deleting_the_account_the_site_stays_in_the_persons_language(client, zoe):
+    zoe.language = "fr"
+    zoe.save(update_fields=["language"])
+    client.force_login(zoe)
+    page = client.get(reverse("privacy:delete"))
+
+    response = client.post(
+        reverse("privacy:delete"),
+        {"confirmed": page.context["form"].initial["confirmed"], "understood": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
+        follow=True,
+    )
+
+    assert response["Content-Language"] == "fr" and "Votre compte est supprimé" in response.content.decode()
+
+
 def test_a_team_member_is_told_to_leave_the_team_first(client, make_merchant):
     owner = owner_of(make_merchant("alpha"))
     client.force_login(owner)
