@@ -76,21 +76,25 @@ def test_the_same_key_with_another_body_is_422(brand, make_key, api, resolvable)
     assert WebhookEndpoint.objects.count() == 1
 
 
-def test_a_key_still_in_flight_is_409(brand, make_key, api, resolvable):
-    world = brand()
-    client = api(make_key(world["merchant"]))
-    now = timezone.now()
+def _claimed_unanswered(merchant, key: str, *, began) -> None:
+    """``key`` claimed at ``began`` by a request for BODY at URL that never stored its answer."""
     IdempotencyRecord.objects.create(
-        merchant=world["merchant"],
-        key="busy",
+        merchant=merchant,
+        key=key,
         fingerprint=request_fingerprint(
             method="POST",
             path=URL,
             body=b'{"url":"https://hooks.acme.example/joy","events":["reward.created"]}',
         ),
-        created_at=now,
-        expires_at=now + timedelta(hours=24),
+        created_at=began,
+        expires_at=began + timedelta(hours=24),
     )
+
+
+def test_a_key_still_in_flight_is_409(brand, make_key, api, resolvable):
+    world = brand()
+    client = api(make_key(world["merchant"]))
+    _claimed_unanswered(world["merchant"], "busy", began=timezone.now())
 
     response = client.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="busy")
 
@@ -105,17 +109,7 @@ def test_a_key_left_in_flight_by_a_stopped_request_says_so_not_retry_later(brand
     world = brand()
     client = api(make_key(world["merchant"]))
     began = timezone.now() - timedelta(minutes=11)
-    IdempotencyRecord.objects.create(
-        merchant=world["merchant"],
-        key="stopped",
-        fingerprint=request_fingerprint(
-            method="POST",
-            path=URL,
-            body=b'{"url":"https://hooks.acme.example/joy","events":["reward.created"]}',
-        ),
-        created_at=began,
-        expires_at=began + timedelta(hours=24),
-    )
+    _claimed_unanswered(world["merchant"], "stopped", began=began)
 
     response = client.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="stopped")
 
